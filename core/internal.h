@@ -1,0 +1,24 @@
+/*
+ * internal.h - declarations shared between core/ files and nowhere else.
+ *
+ * Names here are ps_<module>__<name>.  tui/ and tests outside tests/unit
+ * must not include this file.
+ */
+#ifndef PEARLSYNC_INTERNAL_H
+#define PEARLSYNC_INTERNAL_H
+
+#include "pearlsync/common.h"
+#include "pearlsync/log.h"
+
+#define PS__ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ps_util__strdup - strdup that maps failure to NULL (callers: PS_ENOMEM). */
+char *ps_util__strdup(const char *s);
+
+/*
+ * ps_util__strlcpy - copy at most cap-1 bytes of src into dst and terminate.
+ * Returns strlen(src), so a result >= cap means the copy was cut.
+ */
+size_t ps_util__strlcpy(char *dst, const char *src, size_t cap);
+
+#endif

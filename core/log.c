@@ -1,0 +1,300 @@
+/*
+ * log.c - the stderr log and the redactor.
+ *
+ * Redaction works on text, not on structure, because secrets reach text by
+ * many roads: a curl header dump, a JSON body echoed in an error, a settings
+ * export.  Two passes: literal secrets the process knows (registered when a
+ * token is loaded from the store), then the values of anything that looks
+ * like a credential field.  Both replace the value with "****".
+ */
+#include "internal.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define PS__LOG_LINE_MAX 4096
+#define PS__MASK "****"
+
+static ps_log_level log_level = PS_LOG_INFO;
+static FILE *log_stream;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static char **secrets;
+static size_t nsecrets;
+static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+int
+ps_log_level_parse(ps_log_level *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < PS__ARRAY_LEN(level_names); i++) {
+		if (strcmp(name, level_names[i]) == 0) {
+			*out = (ps_log_level)i;
+			return 0;
+		}
+	}
+	return ps_error_set(PS_EINVAL,
+			    "unknown log level '%s' (error, warn, info, debug)",
+			    name ? name : "");
+}
+
+const char *
+ps_log_level_name(ps_log_level level)
+{
+	if ((size_t)level < PS__ARRAY_LEN(level_names))
+		return level_names[level];
+	return "?";
+}
+
+void
+ps_log_set_level(ps_log_level level)
+{
+	log_level = level;
+}
+
+ps_log_level
+ps_log_get_level(void)
+{
+	return log_level;
+}
+
+void
+ps_log_set_stream(FILE *stream)
+{
+	pthread_mutex_lock(&log_lock);
+	log_stream = stream;
+	pthread_mutex_unlock(&log_lock);
+}
+
+void
+ps_log_v(ps_log_level level, const char *module, const char *fmt, va_list ap)
+{
+	char line[PS__LOG_LINE_MAX];
+	char stamp[32];
+	struct timespec ts;
+	struct tm tm;
+	FILE *out;
+
+	if (level > log_level)
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	ps_redact(line, sizeof(line));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+	pthread_mutex_lock(&log_lock);
+	out = log_stream ? log_stream : stderr;
+	fprintf(out, "%s %-5s %s: %s\n", stamp, ps_log_level_name(level),
+		module ? module : "-", line);
+	fflush(out);
+	pthread_mutex_unlock(&log_lock);
+}
+
+void
+ps_log(ps_log_level level, const char *module, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ps_log_v(level, module, fmt, ap);
+	va_end(ap);
+}
+
+int
+ps_log_add_secret(const char *secret)
+{
+	char **grown;
+	char *copy;
+	size_t i;
+
+	if (secret == NULL || strlen(secret) < 4)
+		return 0;
+	pthread_mutex_lock(&secrets_lock);
+	for (i = 0; i < nsecrets; i++) {
+		if (strcmp(secrets[i], secret) == 0) {
+			pthread_mutex_unlock(&secrets_lock);
+			return 0;
+		}
+	}
+	copy = ps_util__strdup(secret);
+	grown = copy ? realloc(secrets, (nsecrets + 1) * sizeof(*secrets))
+		     : NULL;
+	if (grown == NULL) {
+		free(copy);
+		pthread_mutex_unlock(&secrets_lock);
+		return PS_ENOMEM;
+	}
+	secrets = grown;
+	secrets[nsecrets++] = copy;
+	pthread_mutex_unlock(&secrets_lock);
+	return 0;
+}
+
+void
+ps_log_clear_secrets(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&secrets_lock);
+	for (i = 0; i < nsecrets; i++)
+		free(secrets[i]);
+	free(secrets);
+	secrets = NULL;
+	nsecrets = 0;
+	pthread_mutex_unlock(&secrets_lock);
+}
+
+/* Replace buf[start, end) with the mask; returns the index after the mask. */
+static size_t
+mask_span(char *buf, size_t cap, size_t start, size_t end)
+{
+	size_t len = strlen(buf);
+	size_t mlen = sizeof(PS__MASK) - 1;
+	size_t tail = len - end;
+
+	if (start + mlen + tail >= cap)
+		tail = cap - 1 - start - mlen;
+	memmove(buf + start + mlen, buf + end, tail);
+	memcpy(buf + start, PS__MASK, mlen);
+	buf[start + mlen + tail] = '\0';
+	return start + mlen;
+}
+
+static void
+redact_literals(char *buf, size_t cap)
+{
+	size_t i;
+
+	pthread_mutex_lock(&secrets_lock);
+	for (i = 0; i < nsecrets; i++) {
+		size_t slen = strlen(secrets[i]);
+		char *hit = buf;
+
+		while ((hit = strstr(hit, secrets[i])) != NULL) {
+			size_t at = (size_t)(hit - buf);
+			hit = buf + mask_span(buf, cap, at, at + slen);
+		}
+	}
+	pthread_mutex_unlock(&secrets_lock);
+}
+
+/* Words whose presence in a field name marks its value as a credential. */
+static const char *const credential_words[] = {
+	"token", "password", "passwd", "secret", "authorization", "api_key",
+	"apikey", "bearer",
+};
+
+static int
+is_ident(int c)
+{
+	return isalnum(c) || c == '_' || c == '-';
+}
+
+/*
+ * If the identifier starting at buf[at] contains a credential word
+ * ("X-Auth-Token", "brightpearl-account-token", "password"), return the
+ * offset just past the identifier; else 0.
+ */
+static size_t
+credential_word_at(const char *buf, size_t at)
+{
+	size_t end = at, i, j;
+
+	while (is_ident((unsigned char)buf[end]))
+		end++;
+	for (j = at; j < end; j++) {
+		for (i = 0; i < PS__ARRAY_LEN(credential_words); i++) {
+			size_t n = strlen(credential_words[i]);
+			if (j + n <= end &&
+			    strncasecmp(buf + j, credential_words[i], n) == 0)
+				return end;
+		}
+	}
+	return 0;
+}
+
+static void
+redact_fields(char *buf, size_t cap)
+{
+	size_t i = 0;
+
+	while (buf[i] != '\0') {
+		size_t p, vstart, vend;
+		int quoted = 0, bearer;
+		char sep;
+
+		/* only a word that starts here can name a credential field */
+		if ((i > 0 && is_ident((unsigned char)buf[i - 1])) ||
+		    (p = credential_word_at(buf, i)) == 0) {
+			i++;
+			continue;
+		}
+		bearer = strncasecmp(buf + i, "bearer", 6) == 0 &&
+			 p == i + 6;
+		if (bearer) {
+			sep = ' ';
+			while (buf[p] == ' ')
+				p++;
+		} else {
+			if (buf[p] == '"' || buf[p] == '\'')
+				p++;
+			while (buf[p] == ' ' || buf[p] == '\t')
+				p++;
+			sep = buf[p];
+			if (sep != ':' && sep != '=') {
+				i++;
+				continue;
+			}
+			p++;
+			while (buf[p] == ' ' || buf[p] == '\t')
+				p++;
+		}
+		if (buf[p] == '"' || buf[p] == '\'') {
+			quoted = buf[p];
+			p++;
+		}
+		/* "Authorization: Bearer xyz": keep the scheme, mask xyz */
+		if (!bearer && strncasecmp(buf + p, "bearer ", 7) == 0) {
+			p += 7;
+		} else if (!bearer && strncasecmp(buf + p, "basic ", 6) == 0) {
+			p += 6;
+		}
+		vstart = p;
+		vend = p;
+		while (buf[vend] != '\0') {
+			char c = buf[vend];
+			if (quoted ? c == quoted
+				   : (c == '\r' || c == '\n' ||
+				      (sep != ':' &&
+				       (c == '&' || c == ' ' || c == ',' ||
+					c == ';' || c == '"')) ||
+				      (sep == ':' && (c == ',' || c == '}' ||
+						      c == '"'))))
+				break;
+			vend++;
+		}
+		if (vend == vstart || strncmp(buf + vstart, PS__MASK,
+					     vend - vstart) == 0) {
+			i = vend > i ? vend : i + 1;
+			continue;
+		}
+		i = mask_span(buf, cap, vstart, vend);
+	}
+}
+
+void
+ps_redact(char *buf, size_t cap)
+{
+	if (buf == NULL || cap == 0)
+		return;
+	redact_literals(buf, cap);
+	redact_fields(buf, cap);
+}
