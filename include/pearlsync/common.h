@@ -88,6 +88,32 @@ int ps_error_last_code(void);
 void ps_error_clear(void);
 
 /*
+ * The platforms pearlsync talks to.  Values are stored in the database:
+ * append only.
+ */
+typedef enum ps_platform {
+	PS_PLATFORM_BRIGHTPEARL = 0,
+	PS_PLATFORM_BIGCOMMERCE = 1,
+	PS_PLATFORM_DSCO = 2,
+	PS_PLATFORM_SHIPHERO = 3,
+	PS_PLATFORM_COUNT
+} ps_platform;
+
+/*
+ * ps_platform_name - "brightpearl", "bigcommerce", "dsco", "shiphero";
+ * ps_platform_code - the short form used on the command line: "bp", "bc",
+ * "dsco", "sh".  Static strings; "?" for an unknown value.
+ */
+const char *ps_platform_name(ps_platform p);
+const char *ps_platform_code(ps_platform p);
+
+/*
+ * ps_platform_parse - accept either form (case-sensitive) into *out.
+ * Returns 0 or PS_EINVAL.
+ */
+int ps_platform_parse(ps_platform *out, const char *name);
+
+/*
  * ps_lib_init - initialise global state of the libraries pearlsync uses
  * (libcurl, SQLite).  Call once from main() before any thread starts; safe to
  * call again.  ps_lib_shutdown releases it.

@@ -1,0 +1,178 @@
+/*
+ * http.h - the one HTTP client: libcurl with timeouts, keep-alive, TLS
+ * verification, a response size cap, a per-account rate limiter fed by each
+ * platform's own headers, and a retry policy.
+ *
+ * A ps_http is used by one thread at a time.  Connectors build a
+ * ps_http_request (URL, headers, body), call ps_http_send() and read the
+ * ps_http_response.  The clock, sleep and random source are injected through
+ * the options so that tests assert exact retry schedules without sleeping.
+ *
+ * What ps_http_send() returns:
+ *   0              a final HTTP response is in *out: any 2xx, and any 4xx
+ *                  other than 401/403/429 (a data error is data: the
+ *                  connector reads the status and body);
+ *   PS_EAUTH       401 or 403, at once, never retried;
+ *   PS_ERATELIMIT  429 / Brightpearl's 503 throttle still after the budget;
+ *   PS_EREMOTE     500/502/503/504 still after the budget;
+ *   PS_ENET        connection refused, reset, dropped, DNS, after the budget;
+ *   PS_ETIMEOUT    connect or total timeout, after the budget;
+ *   PS_ETLS        certificate or handshake failure (never retried);
+ *   PS_ETOOBIG     the body passed options.max_body (never retried);
+ *   PS_ESTOPPED    *options.cancel became non-zero while waiting.
+ * On a non-zero return *out still holds the last response seen (status 0
+ * when none), so the caller can log it; always ps_http_response_dispose it.
+ */
+#ifndef PEARLSYNC_HTTP_H
+#define PEARLSYNC_HTTP_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "pearlsync/common.h"
+
+/* Injected time.  now_ms is monotonic milliseconds; sleep_ms blocks. */
+typedef struct ps_clock {
+	int64_t (*now_ms)(void *ctx);
+	void (*sleep_ms)(void *ctx, int64_t ms);
+	void *ctx;
+} ps_clock;
+
+/* Injected randomness for jitter: uniform 64-bit values. */
+typedef struct ps_random {
+	uint64_t (*next)(void *ctx);
+	void *ctx;
+} ps_random;
+
+/* The real clock (CLOCK_MONOTONIC, nanosleep) and a random source. */
+const ps_clock *ps_clock_system(void);
+const ps_random *ps_random_system(void);
+
+typedef struct ps_http_options {
+	long connect_timeout_ms;  /* per attempt */
+	long total_timeout_ms;    /* per attempt, whole transfer */
+	size_t max_body;          /* bytes; larger responses fail PS_ETOOBIG */
+	const char *ca_file;      /* NULL: the system bundle */
+	int max_attempts;         /* attempts per request, >= 1 */
+	int64_t backoff_base_ms;  /* first backoff ceiling */
+	int64_t backoff_cap_ms;   /* ceiling never exceeds this */
+	int64_t max_wait_ms;      /* a single wait (hint or limiter) cap */
+	int limiter_reserve;      /* requests kept back per window */
+	const ps_clock *clock;    /* NULL: ps_clock_system() */
+	const ps_random *random;  /* NULL: ps_random_system() */
+	const volatile sig_atomic_t *cancel; /* optional stop flag */
+} ps_http_options;
+
+#define PS_HTTP_OPTIONS_INIT                                                   \
+	{10000, 60000, (size_t)32 << 20, NULL, 6, 500, 30000, 120000, 2,       \
+	 NULL,  NULL,  NULL}
+
+typedef struct ps_http ps_http;
+
+/*
+ * ps_http_new - a client with a copy of opts (NULL: defaults).  Strings in
+ * opts are copied.  *out is NULL on failure.  Returns 0 or PS_ENOMEM.
+ */
+int ps_http_new(ps_http **out, const ps_http_options *opts);
+
+/* ps_http_free - close connections and free; NULL is fine. */
+void ps_http_free(ps_http *h);
+
+typedef struct ps_http_request {
+	ps_platform platform;   /* picks the rate-limit and throttle rules */
+	const char *account;    /* limiter key: account code or store hash */
+	const char *method;     /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+	const char *url;        /* absolute, query included */
+	const char *endpoint;   /* counter label, e.g. "order-service/order" */
+	const char *const *headers; /* "Name: value" strings, NULL-ended */
+	const char *body;       /* request body or NULL */
+	size_t body_len;
+	/*
+	 * Non-zero when repeating the request cannot create a second object
+	 * (GET, PUT, DELETE, searches).  A POST that may have reached the
+	 * server (the connection dropped after sending) is retried only if
+	 * this is set; otherwise the error is returned so the caller can
+	 * look the object up before trying again.
+	 */
+	int idempotent;
+} ps_http_request;
+
+typedef struct ps_http_header {
+	char *name;  /* as received */
+	char *value; /* trimmed */
+} ps_http_header;
+
+typedef struct ps_http_response {
+	long status;             /* 0 when no response was received */
+	char *body;              /* owned, NUL-terminated (may be "") */
+	size_t body_len;
+	ps_http_header *headers; /* owned */
+	size_t nheaders;
+	int attempts;            /* requests actually sent */
+	int64_t waited_ms;       /* time spent in backoff and limiter waits */
+} ps_http_response;
+
+#define PS_HTTP_RESPONSE_INIT {0, NULL, 0, NULL, 0, 0, 0}
+
+/*
+ * ps_http_send - perform req with rate limiting and retries; see the top
+ * of this file for the return codes.  *out must be PS_HTTP_RESPONSE_INIT
+ * or disposed.  The detail (ps_error_last) names the platform, endpoint
+ * and cause, never a credential.
+ */
+int ps_http_send(ps_http_response *out, ps_http *h, const ps_http_request *req);
+
+/* ps_http_response_dispose - free what *r owns and reset it. */
+void ps_http_response_dispose(ps_http_response *r);
+
+/*
+ * ps_http_response_header - the value of the first header named name
+ * (case-insensitive) or NULL.  Borrowed from r.
+ */
+const char *ps_http_response_header(const ps_http_response *r,
+				    const char *name);
+
+/*
+ * ps_http_response_json - parse r's body as JSON into *out (new reference).
+ * Returns 0 or PS_EPARSE with the detail naming line and column:
+ * "invalid JSON from bigcommerce (line 1, column 17): ...".
+ */
+int ps_http_response_json(json_t **out, const ps_http_response *r,
+			  ps_platform platform);
+
+/* Outcome classes counted per platform and endpoint. */
+typedef enum ps_http_outcome {
+	PS_HTTP_OUT_OK = 0,      /* 2xx */
+	PS_HTTP_OUT_CLIENT,      /* other 4xx */
+	PS_HTTP_OUT_AUTH,        /* 401/403 */
+	PS_HTTP_OUT_THROTTLED,   /* 429, Brightpearl 503 throttle */
+	PS_HTTP_OUT_SERVER,      /* 5xx */
+	PS_HTTP_OUT_NETWORK,     /* no response: refused, reset, timeout */
+	PS_HTTP_OUT_COUNT
+} ps_http_outcome;
+
+const char *ps_http_outcome_name(ps_http_outcome o);
+
+/*
+ * ps_http_counts_foreach - call fn for every (platform, endpoint, outcome)
+ * counted since creation or the last reset, with the number of attempts.
+ * Strings are borrowed for the call.  ps_http_counts_reset clears them
+ * (the worker flushes counts to the store, then resets).
+ */
+typedef void (*ps_http_count_fn)(void *ctx, ps_platform platform,
+				 const char *endpoint, ps_http_outcome outcome,
+				 int64_t count);
+void ps_http_counts_foreach(const ps_http *h, ps_http_count_fn fn, void *ctx);
+void ps_http_counts_reset(ps_http *h);
+
+/*
+ * ps_http_limit_remaining - the requests the limiter believes are left in
+ * the current window for (platform, account), or -1 when unknown.
+ */
+long ps_http_limit_remaining(const ps_http *h, ps_platform platform,
+			     const char *account);
+
+#endif
