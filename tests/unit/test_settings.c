@@ -2,11 +2,13 @@
  * test_settings.c - the settings catalogue, settings with their history and
  * rollback, and mappings (defaults, bulk import, history).
  */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <dirent.h>
 #include <stdio.h>
@@ -79,9 +81,9 @@ history_rows(ps_store *st, const char *key)
 {
 	int n = 0;
 
-	assert_int_equal(ps_store_setting_history_foreach(st, key,
-							  count_history_cb, &n),
-			 0);
+	assert_int_equal(
+		ps_store_setting_history_foreach(st, key, count_history_cb, &n),
+		0);
 	return n;
 }
 
@@ -99,7 +101,8 @@ settings_rows(ps_store *st)
 {
 	int n = 0;
 
-	assert_int_equal(ps_store_setting_foreach(st, count_settings_cb, &n), 0);
+	assert_int_equal(ps_store_setting_foreach(st, count_settings_cb, &n),
+			 0);
 	return n;
 }
 
@@ -156,9 +159,9 @@ test_settings__catalogue_is_well_formed(void **state)
 				 d->type == PS_SETTING_ENUM);
 		/* every default is itself a valid value */
 		if (d->default_value)
-			assert_int_equal(ps_settings_validate(d->key,
-							      d->default_value),
-					 0);
+			assert_int_equal(
+				ps_settings_validate(d->key, d->default_value),
+				0);
 		for (j = 0; j < i; j++)
 			assert_string_not_equal(ps_settings_at(j)->key, d->key);
 	}
@@ -174,23 +177,38 @@ static void
 test_settings__every_brief_key_exists(void **state)
 {
 	static const char *const keys[] = {
-		"brightpearl.base_url", "brightpearl.account",
-		"brightpearl.app_ref", "brightpearl.token",
+		"brightpearl.base_url",
+		"brightpearl.account",
+		"brightpearl.app_ref",
+		"brightpearl.token",
 		"brightpearl.auth_mode",
 		"brightpearl.installed_integration_instance_id",
-		"bigcommerce.store_hash", "bigcommerce.token",
-		"bigcommerce.base_url", "orders.enabled",
-		"orders.import_statuses", "orders.sync_statuses",
-		"orders.import_guests", "orders.start_date",
-		"defaults.channel_id", "defaults.warehouse_id",
-		"defaults.project_id", "defaults.lead_source_id",
-		"defaults.price_list_id", "items.product_match_field",
-		"customers.auto_create", "fulfilment.trigger",
-		"fulfilment.trigger_status", "notes.customer_message_field",
-		"notes.staff_notes_field", "notes.bp_note_to_bc_field",
-		"payments.enabled", "payments.captured_only",
-		"inventory.enabled", "inventory.warehouses",
-		"webhooks.public_url", "webhooks.secret"};
+		"bigcommerce.store_hash",
+		"bigcommerce.token",
+		"bigcommerce.base_url",
+		"orders.enabled",
+		"orders.import_statuses",
+		"orders.sync_statuses",
+		"orders.import_guests",
+		"orders.start_date",
+		"defaults.channel_id",
+		"defaults.warehouse_id",
+		"defaults.project_id",
+		"defaults.lead_source_id",
+		"defaults.price_list_id",
+		"items.product_match_field",
+		"customers.auto_create",
+		"fulfilment.trigger",
+		"fulfilment.trigger_status",
+		"notes.customer_message_field",
+		"notes.staff_notes_field",
+		"notes.bp_note_to_bc_field",
+		"payments.enabled",
+		"payments.captured_only",
+		"inventory.enabled",
+		"inventory.warehouses",
+		"webhooks.public_url",
+		"webhooks.secret"};
 	size_t i;
 
 	(void)state;
@@ -353,8 +371,8 @@ test_settings__get_set_and_defaults(void **state)
 					      "console", 101),
 			 0);
 	assert_int_equal(version, 2);
-	assert_int_equal(ps_settings_get_int(&n, f->st, "defaults.warehouse_id"),
-			 0);
+	assert_int_equal(
+		ps_settings_get_int(&n, f->st, "defaults.warehouse_id"), 0);
 	assert_int_equal(n, 7);
 	assert_int_equal(settings_rows(f->st), 2);
 
@@ -384,8 +402,8 @@ test_settings__noop_set_writes_nothing(void **state)
 					      "console", 2),
 			 0);
 	assert_int_equal(version, 0);
-	assert_int_equal(ps_store_setting_set(&version, f->st,
-					      "orders.enabled", NULL, "cli", 3),
+	assert_int_equal(ps_store_setting_set(&version, f->st, "orders.enabled",
+					      NULL, "cli", 3),
 			 0);
 	assert_int_equal(version, 0);
 	assert_int_equal(history_rows(f->st, NULL), 1);
@@ -403,21 +421,19 @@ test_settings__rejected_values_write_nothing(void **state)
 					      "red", "cli", 1),
 			 PS_EINVAL);
 	assert_string_equal(ps_error_last(), "unknown setting 'orders.colour'");
-	assert_int_equal(ps_store_setting_set(&version, f->st,
-					      "orders.enabled", "maybe", "cli",
-					      1),
+	assert_int_equal(ps_store_setting_set(&version, f->st, "orders.enabled",
+					      "maybe", "cli", 1),
 			 PS_EINVAL);
-	assert_int_equal(ps_store_setting_set(&version, f->st,
-					      "orders.enabled", "true", "", 1),
+	assert_int_equal(ps_store_setting_set(&version, f->st, "orders.enabled",
+					      "true", "", 1),
 			 PS_EINVAL);
-	assert_int_equal(ps_store_setting_set(&version, f->st,
-					      "orders.enabled", "true", NULL,
-					      1),
+	assert_int_equal(ps_store_setting_set(&version, f->st, "orders.enabled",
+					      "true", NULL, 1),
 			 PS_EINVAL);
 	/* a batch with one bad pair writes none of it */
-	assert_int_equal(ps_store_settings_set_many(&version, f->st, kv, 2,
-						    "import", 1),
-			 PS_EINVAL);
+	assert_int_equal(
+		ps_store_settings_set_many(&version, f->st, kv, 2, "import", 1),
+		PS_EINVAL);
 	assert_non_null(strstr(ps_error_last(), "defaults.warehouse_id"));
 	assert_int_equal(version, 0);
 	assert_int_equal(settings_rows(f->st), 0);
@@ -492,10 +508,10 @@ test_settings__history_records_each_change(void **state)
 	assert_int_equal(history_rows(f->st, "bigcommerce.store_hash"), 2);
 
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(ps_store_setting_history_foreach(
-				 f->st, "bigcommerce.store_hash",
-				 record_change, &s),
-			 0);
+	assert_int_equal(
+		ps_store_setting_history_foreach(
+			f->st, "bigcommerce.store_hash", record_change, &s),
+		0);
 	assert_int_equal(s.n, 2);
 	assert_string_equal(s.key, "bigcommerce.store_hash"); /* newest */
 	assert_string_equal(s.old, "h1");
@@ -512,9 +528,9 @@ test_settings__history_records_each_change(void **state)
 	assert_int_equal(s.versions[1], 3);
 	assert_int_equal(s.versions[2], 2);
 	assert_int_equal(s.versions[3], 1);
-	assert_int_equal(ps_store_setting_history_foreach(f->st, NULL, stop_now,
-							  NULL),
-			 5);
+	assert_int_equal(
+		ps_store_setting_history_foreach(f->st, NULL, stop_now, NULL),
+		5);
 }
 
 static void
@@ -551,9 +567,9 @@ test_settings__rollback_restores_and_is_recorded(void **state)
 	assert_int_equal(rb, 6);
 	assert_string_equal(value_of(f->st, "orders.enabled"), "true");
 	assert_string_equal(value_of(f->st, "defaults.warehouse_id"), "2");
-	assert_string_equal(mapping_of(f->st, "order_status", "bc>bp",
-				       "Shipped", 0),
-			    "(none)");
+	assert_string_equal(
+		mapping_of(f->st, "order_status", "bc>bp", "Shipped", 0),
+		"(none)");
 	assert_int_equal(history_rows(f->st, NULL), 5 + 3);
 	/* rolling back to where we are changes nothing */
 	assert_int_equal(ps_store_settings_rollback(&rb, f->st, 6, "cli", 7),
@@ -564,16 +580,15 @@ test_settings__rollback_restores_and_is_recorded(void **state)
 			 0);
 	assert_string_equal(value_of(f->st, "orders.enabled"), "false");
 	assert_string_equal(value_of(f->st, "defaults.warehouse_id"), "9");
-	assert_string_equal(mapping_of(f->st, "order_status", "bc>bp",
-				       "Shipped", 0),
-			    "4");
+	assert_string_equal(
+		mapping_of(f->st, "order_status", "bc>bp", "Shipped", 0), "4");
 	/* to 0: everything unset */
 	assert_int_equal(ps_store_settings_rollback(&rb, f->st, 0, "cli", 9),
 			 0);
 	assert_int_equal(settings_rows(f->st), 0);
-	assert_string_equal(mapping_of(f->st, "order_status", "bc>bp",
-				       "Shipped", 0),
-			    "(none)");
+	assert_string_equal(
+		mapping_of(f->st, "order_status", "bc>bp", "Shipped", 0),
+		"(none)");
 	assert_int_equal(ps_store_settings_version(&latest, f->st), 0);
 	assert_int_equal(latest, rb);
 }
@@ -628,9 +643,9 @@ test_settings__mapping_rejects_malformed(void **state)
 	m.target = "";
 	assert_int_equal(ps_store_mapping_set(NULL, f->st, &m, "cli", 1),
 			 PS_EINVAL);
-	assert_int_equal(ps_store_mapping_get(&v, f->st, "order_status",
-					      "nope", "x", 0),
-			 PS_EINVAL);
+	assert_int_equal(
+		ps_store_mapping_get(&v, f->st, "order_status", "nope", "x", 0),
+		PS_EINVAL);
 	assert_int_equal(history_rows(f->st, NULL), 0);
 	assert_int_equal(ps_store_mapping_remove(NULL, f->st, "order_status",
 						 "bc>bp", "Shipped", "cli", 1),
@@ -650,21 +665,22 @@ test_settings__mapping_default_fallback(void **state)
 					      PS_STORE_MAPPING_FALLBACK),
 			 PS_ENOTFOUND);
 	assert_non_null(strstr(ps_error_last(), "no default"));
-	assert_int_equal(ps_store_mapping_set(NULL, f->st, &m, "console", 1), 0);
+	assert_int_equal(ps_store_mapping_set(NULL, f->st, &m, "console", 1),
+			 0);
 	assert_int_equal(ps_store_mapping_set(NULL, f->st, &def, "console", 2),
 			 0);
-	assert_string_equal(mapping_of(f->st, "shipping_method", "bp>bc", "7",
-				       0),
-			    "UPS Ground");
-	assert_string_equal(mapping_of(f->st, "shipping_method", "bp>bc", "8",
-				       0),
-			    "(none)");
+	assert_string_equal(
+		mapping_of(f->st, "shipping_method", "bp>bc", "7", 0),
+		"UPS Ground");
+	assert_string_equal(
+		mapping_of(f->st, "shipping_method", "bp>bc", "8", 0),
+		"(none)");
 	assert_string_equal(mapping_of(f->st, "shipping_method", "bp>bc", "8",
 				       PS_STORE_MAPPING_FALLBACK),
 			    "Standard");
-	assert_string_equal(mapping_of(f->st, "shipping_method", "bp>bc", NULL,
-				       0),
-			    "Standard");
+	assert_string_equal(
+		mapping_of(f->st, "shipping_method", "bp>bc", NULL, 0),
+		"Standard");
 	/* directions and kinds are separate */
 	assert_string_equal(mapping_of(f->st, "shipping_method", "bc>bp", "7",
 				       PS_STORE_MAPPING_FALLBACK),
@@ -679,11 +695,9 @@ test_settings__mapping_default_fallback(void **state)
 	assert_string_equal(mapping_of(f->st, "shipping_method", "bp>bc", "8",
 				       PS_STORE_MAPPING_FALLBACK),
 			    "(none)");
-	assert_int_equal(history_rows(f->st,
-				      "mapping:shipping_method:bp>bc:"),
+	assert_int_equal(history_rows(f->st, "mapping:shipping_method:bp>bc:"),
 			 2);
-	assert_int_equal(history_rows(f->st,
-				      "mapping:shipping_method:bp>bc:7"),
+	assert_int_equal(history_rows(f->st, "mapping:shipping_method:bp>bc:7"),
 			 1);
 }
 
@@ -698,8 +712,8 @@ list_mapping(const ps_mapping *m, void *payload)
 	struct mlist *l = payload;
 	size_t len = strlen(l->text);
 
-	snprintf(l->text + len, sizeof(l->text) - len, "%s|%s|%s|%s;",
-		 m->kind, m->direction, m->source, m->target);
+	snprintf(l->text + len, sizeof(l->text) - len, "%s|%s|%s|%s;", m->kind,
+		 m->direction, m->source, m->target);
 	l->n++;
 	return 0;
 }
@@ -746,9 +760,9 @@ test_settings__mapping_import_is_all_or_nothing(void **state)
 						 "import", 2),
 			 PS_EINVAL);
 	assert_non_null(strstr(ps_error_last(), "twice"));
-	assert_string_equal(mapping_of(f->st, "order_status", "bc>bp",
-				       "Cancelled", 0),
-			    "(none)");
+	assert_string_equal(
+		mapping_of(f->st, "order_status", "bc>bp", "Cancelled", 0),
+		"(none)");
 	assert_int_equal(history_rows(f->st, NULL), 4);
 
 	memset(&l, 0, sizeof(l));
@@ -756,10 +770,9 @@ test_settings__mapping_import_is_all_or_nothing(void **state)
 						  list_mapping, &l),
 			 0);
 	assert_int_equal(l.n, 3);
-	assert_string_equal(l.text,
-			    "order_status|bc>bp||1;"
-			    "order_status|bc>bp|Awaiting Fulfillment|2;"
-			    "order_status|bc>bp|Shipped|4;");
+	assert_string_equal(l.text, "order_status|bc>bp||1;"
+				    "order_status|bc>bp|Awaiting Fulfillment|2;"
+				    "order_status|bc>bp|Shipped|4;");
 
 	/* replace drops the other order_status bc>bp rows, not warehouses */
 	assert_int_equal(ps_store_mapping_import(&version, f->st, replace, 1,
@@ -768,37 +781,35 @@ test_settings__mapping_import_is_all_or_nothing(void **state)
 			 0);
 	assert_int_equal(version, 2);
 	memset(&l, 0, sizeof(l));
-	assert_int_equal(ps_store_mapping_foreach(f->st, NULL, NULL,
-						  list_mapping, &l),
-			 0);
+	assert_int_equal(
+		ps_store_mapping_foreach(f->st, NULL, NULL, list_mapping, &l),
+		0);
 	assert_string_equal(l.text, "order_status|bc>bp|Shipped|9;"
 				    "warehouse|bp>sh|2|WH-EAST;");
 	/* and the whole import can be rolled back */
-	assert_int_equal(ps_store_settings_rollback(&version, f->st, 1,
-						    "console", 4),
-			 0);
+	assert_int_equal(
+		ps_store_settings_rollback(&version, f->st, 1, "console", 4),
+		0);
 	assert_string_equal(mapping_of(f->st, "order_status", "bc>bp",
 				       "Awaiting Fulfillment", 0),
 			    "2");
-	assert_string_equal(mapping_of(f->st, "order_status", "bc>bp",
-				       "Shipped", 0),
-			    "4");
+	assert_string_equal(
+		mapping_of(f->st, "order_status", "bc>bp", "Shipped", 0), "4");
 	assert_string_equal(mapping_of(f->st, "order_status", "bc>bp", "Other",
 				       PS_STORE_MAPPING_FALLBACK),
 			    "1");
 }
 
 static void
-test_settings__mapping_import_inside_failed_transaction_rolls_back(
-	void **state)
+test_settings__mapping_import_inside_failed_transaction_rolls_back(void **state)
 {
 	struct fixture *f = *state;
 	ps_mapping rows[] = {{"product", "bc>bp", "SKU-1", "1001"}};
 
 	assert_int_equal(ps_store_begin(f->st), 0);
-	assert_int_equal(ps_store_mapping_import(NULL, f->st, rows, 1, 0,
-						 "import", 1),
-			 0);
+	assert_int_equal(
+		ps_store_mapping_import(NULL, f->st, rows, 1, 0, "import", 1),
+		0);
 	assert_string_equal(mapping_of(f->st, "product", "bc>bp", "SKU-1", 0),
 			    "1001");
 	assert_int_equal(ps_store_rollback(f->st), 0);
