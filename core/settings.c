@@ -159,6 +159,8 @@ static const ps_setting_def catalogue[] = {
 	  "Seconds between polls from the stored cursors"),
 	N("sync.max_attempts", "8", 1, 100,
 	  "Attempts before a transient failure waits for the operator"),
+	S("sync.paused_flows", PS_SETTING_TEXT_LIST, NULL,
+	  "Flows the operator has paused (names, comma-separated)"),
 };
 
 #undef S

@@ -322,9 +322,16 @@ typedef struct ps_log_entry {
 	char *detail;    /* what was sent (redacted), free text */
 } ps_log_entry;
 
+/*
+ * ps_log_entry_init - zero e (status PENDING, no strings).
+ * ps_log_entry_dispose - free e's strings and re-initialise it; accepts
+ * NULL.  Only for entries whose strings the caller owns (from the store,
+ * or heap strings of its own) - not for one pointing at literals.
+ * ps_log_entries_free - dispose n entries and free the array; accepts NULL.
+ */
 void ps_log_entry_init(ps_log_entry *e);
-void ps_log_entry_dispose(ps_log_entry *e); /* accepts NULL; re-inits */
-void ps_log_entries_free(ps_log_entry *entries, size_t n); /* accepts NULL */
+void ps_log_entry_dispose(ps_log_entry *e);
+void ps_log_entries_free(ps_log_entry *entries, size_t n);
 
 /*
  * ps_store_log_add - insert entry unless its dedupe_key exists.  The
@@ -479,6 +486,8 @@ typedef struct ps_event {
 	int64_t processed_at; /* ms, 0 = not processed */
 } ps_event;
 
+/* init zeroes; dispose frees the strings (accepts NULL); events_free
+ * disposes n events and frees the array (accepts NULL). */
 void ps_event_init(ps_event *ev);
 void ps_event_dispose(ps_event *ev);
 void ps_events_free(ps_event *events, size_t n);
@@ -523,10 +532,17 @@ typedef struct ps_request {
 	char *result;       /* outcome text set by the worker, may be NULL */
 } ps_request;
 
+/* init zeroes; dispose frees the strings (accepts NULL); requests_free
+ * disposes n requests and frees the array (accepts NULL). */
 void ps_request_init(ps_request *r);
 void ps_request_dispose(ps_request *r);
 void ps_requests_free(ps_request *requests, size_t n);
 
+/*
+ * ps_store_request_add - queue a request for the worker (argument may be
+ * NULL); *out_id (may be NULL) receives its id, to poll with
+ * ps_store_request_get until done_at is set.  PS_EINVAL for a bad kind.
+ */
 int ps_store_request_add(int64_t *out_id, ps_store *st, ps_request_kind kind,
 			 const char *argument, int64_t now);
 
@@ -551,6 +567,7 @@ typedef struct ps_heartbeat {
 	char *state;        /* "running", "stopping", "paused: ..." */
 } ps_heartbeat;
 
+/* init zeroes; dispose frees state (accepts NULL). */
 void ps_heartbeat_init(ps_heartbeat *hb);
 void ps_heartbeat_dispose(ps_heartbeat *hb);
 

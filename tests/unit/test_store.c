@@ -159,10 +159,16 @@ test_store__creates_file_mode_0600_at_current_schema(void **state)
 	struct stat sb;
 	mode_t old = umask(0);
 	int v = -1;
+	char wal[160];
 
 	open_ok(f);
+	assert_int_equal(ps_store_cursor_set(f->st, "s", "v", 1), 0);
 	umask(old);
 	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	/* the journal holds the same data: same mode */
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_int_equal(stat(wal, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	assert_int_equal(ps_store_schema_version(&v, f->st), 0);
 	assert_int_equal(v, PS_STORE_SCHEMA_VERSION);
