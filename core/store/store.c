@@ -246,8 +246,14 @@ ps_store__prepare(sqlite3_stmt **out, ps_store *st, const char *sql)
 	int rc;
 
 	*out = NULL;
+	/*
+	 * A statement still being stepped (a foreach whose callback calls back
+	 * into the store with the same query) is left alone and a second copy
+	 * is prepared, so re-entry never resets the outer walk.
+	 */
 	for (i = 0; i < st->nstmts; i++) {
-		if (strcmp(st->stmts[i].sql, sql) == 0) {
+		if (strcmp(st->stmts[i].sql, sql) == 0 &&
+		    !sqlite3_stmt_busy(st->stmts[i].stmt)) {
 			sqlite3_reset(st->stmts[i].stmt);
 			sqlite3_clear_bindings(st->stmts[i].stmt);
 			*out = st->stmts[i].stmt;

@@ -200,8 +200,8 @@ typedef struct ps_mapping {
 typedef int (*ps_store_mapping_cb)(const ps_mapping *mapping, void *payload);
 
 /* ps_store_mapping_get flags */
-#define PS_STORE_MAPPING_FALLBACK 0x1u /* no row for source: use the default   \
-					*/
+/* no row for the source: use the (kind, direction) default */
+#define PS_STORE_MAPPING_FALLBACK 0x1u
 
 /*
  * ps_store_mapping_get - the target for source into *out (caller frees).
@@ -239,9 +239,8 @@ int ps_store_mapping_foreach(ps_store *st, const char *kind,
 			     void *payload);
 
 /* ps_store_mapping_import flags */
-#define PS_STORE_MAPPING_REPLACE                                               \
-	0x1u /* first drop every existing mapping of                           \
-	      * each (kind, direction) present in rows */
+/* first drop every existing mapping of each (kind, direction) in rows */
+#define PS_STORE_MAPPING_REPLACE 0x1u
 
 /*
  * ps_store_mapping_import - apply n mappings as one change-set in one

@@ -718,6 +718,48 @@ list_mapping(const ps_mapping *m, void *payload)
 	return 0;
 }
 
+struct nested {
+	ps_store *st;
+	int outer, inner;
+};
+
+static int
+count_inner(const ps_mapping *m, void *payload)
+{
+	(void)m;
+	((struct nested *)payload)->inner++;
+	return 0;
+}
+
+static int
+walk_again(const ps_mapping *m, void *payload)
+{
+	struct nested *n = payload;
+
+	(void)m;
+	n->outer++;
+	return ps_store_mapping_foreach(n->st, NULL, NULL, count_inner, n);
+}
+
+static void
+test_settings__foreach_may_reenter_the_store(void **state)
+{
+	struct fixture *f = *state;
+	ps_mapping rows[] = {{"channel", "bc>bp", "a", "1"},
+			     {"channel", "bc>bp", "b", "2"},
+			     {"channel", "bc>bp", "c", "3"}};
+	struct nested n = {f->st, 0, 0};
+
+	assert_int_equal(ps_store_mapping_import(NULL, f->st, rows, 3, 0,
+						 "import", 1),
+			 0);
+	assert_int_equal(ps_store_mapping_foreach(f->st, NULL, NULL,
+						  walk_again, &n),
+			 0);
+	assert_int_equal(n.outer, 3);
+	assert_int_equal(n.inner, 9);
+}
+
 static void
 test_settings__mapping_import_is_all_or_nothing(void **state)
 {
@@ -838,6 +880,7 @@ main(void)
 		T(test_settings__mapping_rejects_malformed),
 		T(test_settings__mapping_default_fallback),
 		T(test_settings__mapping_import_is_all_or_nothing),
+		T(test_settings__foreach_may_reenter_the_store),
 		T(test_settings__mapping_import_inside_failed_transaction_rolls_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
