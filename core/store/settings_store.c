@@ -323,6 +323,10 @@ apply_change(ps_store *st, struct changeset *cs, const char *key,
 		return error;
 	if (same(old, value))
 		goto done;
+	/* a secret passing through is masked in every later log line */
+	if (value && ps_settings_is_secret(key) &&
+	    (error = ps_log_add_secret(value)) < 0)
+		goto done;
 	if (cs->version == 0 && (error = next_version(&cs->version, st)) < 0)
 		goto done;
 	if ((error = raw_write(st, key, value, cs->now)) < 0)
@@ -376,6 +380,12 @@ ps_store_setting_get(char **out, ps_store *st, const char *key)
 	error = setting_read(out, st, key);
 	if (error == PS_ENOTFOUND)
 		ps_error_set(PS_ENOTFOUND, "setting '%s' is not set", key);
+	else if (error == 0 && ps_settings_is_secret(key))
+		error = ps_log_add_secret(*out);
+	if (error < 0) {
+		free(*out);
+		*out = NULL;
+	}
 	return error;
 }
 

@@ -127,8 +127,10 @@ typedef int (*ps_store_setting_history_cb)(const ps_setting_change *change,
 
 /*
  * ps_store_setting_get - the stored value of key into *out (caller frees).
- * No catalogue default is applied (see ps_settings_get).  Returns 0,
- * PS_ENOTFOUND (not set), PS_EINVAL, PS_ENOMEM, PS_ESTORE.
+ * No catalogue default is applied (see ps_settings_get).  The value of a
+ * secret key is registered with ps_log_add_secret() so logs mask it (so is
+ * a secret written by the functions below).  Returns 0, PS_ENOTFOUND (not
+ * set), PS_EINVAL, PS_ENOMEM, PS_ESTORE.
  */
 int ps_store_setting_get(char **out, ps_store *st, const char *key);
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pearlsync/log.h"
 #include "pearlsync/settings.h"
 #include "pearlsync/store.h"
 #include "store/store_private.h"
@@ -594,6 +595,40 @@ test_settings__rollback_restores_and_is_recorded(void **state)
 }
 
 static void
+test_settings__secrets_read_or_written_are_redacted(void **state)
+{
+	struct fixture *f = *state;
+	char *v = NULL;
+
+	ps_log_clear_secrets();
+	assert_int_equal(ps_store_setting_set(NULL, f->st, "bigcommerce.token",
+					      "tok-SET-12345", "cli", 1),
+			 0);
+	ps_error_set(PS_EAUTH, "rejected tok-SET-12345");
+	assert_string_equal(ps_error_last(), "rejected ****");
+
+	ps_log_clear_secrets();
+	assert_int_equal(ps_store_setting_get(&v, f->st, "bigcommerce.token"),
+			 0);
+	assert_string_equal(v, "tok-SET-12345"); /* the caller gets it */
+	free(v);
+	ps_error_set(PS_EAUTH, "rejected tok-SET-12345");
+	assert_string_equal(ps_error_last(), "rejected ****");
+	ps_log_clear_secrets();
+	/* ordinary settings are not registered */
+	assert_int_equal(ps_store_setting_set(NULL, f->st,
+					      "bigcommerce.store_hash",
+					      "hash-abcdef", "cli", 2),
+			 0);
+	assert_int_equal(ps_store_setting_get(&v, f->st,
+					      "bigcommerce.store_hash"),
+			 0);
+	free(v);
+	ps_error_set(PS_EAUTH, "store hash-abcdef");
+	assert_string_equal(ps_error_last(), "store hash-abcdef");
+}
+
+static void
 test_settings__missing_required(void **state)
 {
 	struct fixture *f = *state;
@@ -876,6 +911,7 @@ main(void)
 		T(test_settings__rejected_values_write_nothing),
 		T(test_settings__history_records_each_change),
 		T(test_settings__rollback_restores_and_is_recorded),
+		T(test_settings__secrets_read_or_written_are_redacted),
 		T(test_settings__missing_required),
 		T(test_settings__mapping_rejects_malformed),
 		T(test_settings__mapping_default_fallback),
