@@ -287,6 +287,73 @@ test_sandbox_bp__errors_use_the_errors_array(void **st)
 	json_decref(j);
 }
 
+static long
+oauth(sandbox_reply *r, const char *form)
+{
+	const char *const h[] = {
+		"Content-Type: application/x-www-form-urlencoded", NULL};
+	char url[512];
+
+	snprintf(url, sizeof(url), "%s/oauth/token",
+		 sandbox_proc_url(&sp, "brightpearl"));
+	return sandbox_http(r, "POST", url, h, form, NULL);
+}
+
+static void
+test_sandbox_bp__oauth_token_grants_and_errors(void **st)
+{
+	const char *const bearer[] = {"Authorization: Bearer sandbox-token",
+				      NULL};
+	sandbox_reply r;
+	json_t *j;
+
+	(void)st;
+	assert_int_equal(oauth(&r, "grant_type=authorization_code&code="
+				   "sandbox-code&client_id=sandbox_pearlsync"
+				   "&client_secret=x&redirect_uri=http%3A%2F"
+				   "%2Flocalhost%2Fcb"),
+			 200);
+	j = json_loads(r.body, 0, NULL);
+	sandbox_reply_dispose(&r);
+	assert_string_equal(json_string_value(json_object_get(j,
+							      "token_type")),
+			    "Bearer");
+	assert_string_equal(json_string_value(json_object_get(
+				    j, "installation_instance_id")),
+			    "1");
+	assert_int_equal(json_integer_value(json_object_get(j, "expires_in")),
+			 604800);
+	assert_null(strstr(json_string_value(json_object_get(j, "api_domain")),
+			   "://"));
+	json_decref(j);
+	assert_int_equal(oauth(&r, "grant_type=authorization_code&code=x&"
+				   "client_id=someone-else"),
+			 400);
+	assert_string_equal(r.body, "{\"error\":\"invalid_client\"}");
+	sandbox_reply_dispose(&r);
+	assert_int_equal(oauth(&r, "grant_type=refresh_token&refresh_token="
+				   "stale&client_id=sandbox_pearlsync"),
+			 400);
+	assert_non_null(strstr(r.body, "\"invalid_grant\""));
+	sandbox_reply_dispose(&r);
+	/* refreshing cures an expired token */
+	json_decref(ctl_json("POST", "/brightpearl/auth", "{\"expired\":true}"));
+	assert_int_equal(call_h(&r, bearer, "GET",
+				"/warehouse-service/warehouse", NULL),
+			 401);
+	sandbox_reply_dispose(&r);
+	assert_int_equal(oauth(&r, "grant_type=refresh_token&refresh_token="
+				   "sandbox-refresh&client_id="
+				   "sandbox_pearlsync"),
+			 200);
+	assert_null(strstr(r.body, "installation_instance_id"));
+	sandbox_reply_dispose(&r);
+	assert_int_equal(call_h(&r, bearer, "GET",
+				"/warehouse-service/warehouse", NULL),
+			 200);
+	sandbox_reply_dispose(&r);
+}
+
 /* ---- throttle ---- */
 
 static void
@@ -1212,6 +1279,8 @@ main(void)
 		cmocka_unit_test(
 			test_sandbox_bp__401_bodies_are_strings_with_throttle_headers),
 		cmocka_unit_test(test_sandbox_bp__errors_use_the_errors_array),
+		cmocka_unit_test(
+			test_sandbox_bp__oauth_token_grants_and_errors),
 		cmocka_unit_test(
 			test_sandbox_bp__rolling_window_throttles_with_503_string),
 		cmocka_unit_test(

@@ -69,7 +69,7 @@ void bp_msgtype(sb_response *resp, const char *name);
 typedef struct bp_idset {
 	int all; /* "*" */
 	size_t n;
-	int64_t lo[256], hi[256];
+	int64_t lo[1024], hi[1024];
 } bp_idset;
 /* Parse "1-5,7,9-12" (ascending ranges only) or "*"; 0 on success. */
 int bp_idset_parse(bp_idset *set, const char *s);

@@ -855,6 +855,110 @@ stamp_headers(sb_response *resp, int remaining, int64_t period)
 	sb_resp_header(resp, 1, "Pragma", "no-cache");
 }
 
+/* ---- OAuth token endpoint (section 2) ------------------------------------ */
+
+/* Fixed codes a test can use; the access token is --bp-token. */
+#define BP_OAUTH_CODE "sandbox-code"
+#define BP_OAUTH_REFRESH "sandbox-refresh"
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Value of name in an x-www-form-urlencoded body, decoded into buf. */
+static const char *
+form_value(const char *body, const char *name, char *buf, size_t len)
+{
+	size_t n = strlen(name);
+	const char *p = body;
+
+	while (p && *p) {
+		const char *end = strchr(p, '&');
+		size_t l = end ? (size_t)(end - p) : strlen(p);
+
+		if (l > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+			size_t i, o = 0;
+
+			for (i = n + 1; i < l && o + 1 < len; i++) {
+				if (p[i] == '+') {
+					buf[o++] = ' ';
+				} else if (p[i] == '%' && i + 2 < l &&
+					   hexval(p[i + 1]) >= 0 &&
+					   hexval(p[i + 2]) >= 0) {
+					buf[o++] = (char)(hexval(p[i + 1]) * 16 +
+							  hexval(p[i + 2]));
+					i += 2;
+				} else {
+					buf[o++] = p[i];
+				}
+			}
+			buf[o] = '\0';
+			return buf;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+static void
+bp_oauth_token(bp_state *bp, sb_request *req, sb_response *resp)
+{
+	const sb_options *o = &bp->pf->sb->opt;
+	const char *body = req->body ? req->body : "";
+	char grant[64], client[128], code[128];
+	const char *domain = strstr(bp->pf->sb->base_url, "://");
+	json_t *out;
+
+	/* a host, as the real api_domain ("ws-use.brightpearl.com") */
+	domain = domain ? domain + 3 : bp->pf->sb->base_url;
+	req->endpoint = "POST /oauth/token";
+	if (!form_value(body, "grant_type", grant, sizeof(grant)) ||
+	    !form_value(body, "client_id", client, sizeof(client)) ||
+	    strcmp(client, o->bp_app_ref) != 0) {
+		sb_resp_json(resp, 400,
+			     json_pack("{s:s}", "error", "invalid_client"),
+			     BP_CTYPE);
+		return;
+	}
+	if (strcmp(grant, "authorization_code") == 0) {
+		if (!form_value(body, "code", code, sizeof(code)) ||
+		    strcmp(code, BP_OAUTH_CODE) != 0)
+			goto bad_grant;
+		out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i}", "access_token",
+				o->bp_token, "refresh_token", BP_OAUTH_REFRESH,
+				"installation_instance_id", "1", "api_domain",
+				domain, "token_type", "Bearer",
+				"expires_in", 604800);
+	} else if (strcmp(grant, "refresh_token") == 0) {
+		if (!form_value(body, "refresh_token", code, sizeof(code)) ||
+		    strcmp(code, BP_OAUTH_REFRESH) != 0)
+			goto bad_grant;
+		bp->expired = 0;
+		out = json_pack("{s:s,s:s,s:s,s:s,s:i}", "access_token",
+				o->bp_token, "refresh_token", BP_OAUTH_REFRESH,
+				"api_domain", domain,
+				"token_type", "Bearer", "expires_in", 604800);
+	} else {
+		goto bad_grant;
+	}
+	sb_resp_json(resp, 200, out, BP_CTYPE);
+	return;
+bad_grant:
+	sb_resp_json(resp, 400,
+		     json_pack("{s:s,s:s}", "error", "invalid_grant",
+			       "error_description",
+			       "Invalid authorization code or refresh token"),
+		     BP_CTYPE);
+}
+
 static void
 bp_handle(sb_platform *pf, sb_request *req, sb_response *resp)
 {
@@ -866,6 +970,13 @@ bp_handle(sb_platform *pf, sb_request *req, sb_response *resp)
 	int64_t period;
 
 	req->endpoint = "unknown";
+	if (strcmp(req->method, "POST") == 0 &&
+	    (strcmp(p, "/oauth/token") == 0 ||
+	     (strncmp(p + 1, o->bp_account, alen) == 0 &&
+	      strcmp(p + 1 + alen, "/oauth/token") == 0))) {
+		bp_oauth_token(bp, req, resp);
+		return;
+	}
 	/* {base}/public-api/{account}/... */
 	if (strncmp(p, "/public-api/", 12) != 0 ||
 	    strncmp(p + 12, o->bp_account, alen) != 0 ||
@@ -897,19 +1008,30 @@ static void
 bp_fault_reply(sb_platform *pf, int status, sb_request *req,
 	       sb_response *resp)
 {
-	(void)pf;
+	bp_state *bp = pf->priv;
+	int remaining;
+	int64_t period;
+
 	(void)req;
-	if (status == 503)
+	/* an injected failure still counts against the window */
+	if (!sb_window_take(&bp->quota, sb_now_ms(), &remaining, &period))
+		remaining = 0;
+	if (bp->quota.limit <= 0)
+		remaining = BP_QUOTA - 1;
+	if (status == 503) {
 		sb_resp_text(resp, 503, "text/html",
 			     "<html><body><h1>503 Service Unavailable</h1>"
 			     "</body></html>");
-	else if (status == 429)
+	} else if (status == 429) {
+		/* the burst-limit form one client library describes */
 		sb_resp_json(resp, 429, json_pack("{s:s}", "response",
 						  "Too many requests"),
 			     BP_CTYPE);
-	else
+		sb_resp_header(resp, 1, "Retry-After", "1");
+	} else {
 		bp_err(resp, status, "CMNU-003", "Internal Server Error");
-	stamp_headers(resp, 100, 30000);
+	}
+	stamp_headers(resp, remaining, period);
 }
 
 /* ---- state ----------------------------------------------------------------- */
