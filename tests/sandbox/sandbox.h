@@ -359,6 +359,7 @@ struct sb_sandbox {
 	int deliver_started;
 	int stopping; /* set under lock at shutdown */
 	struct MHD_Daemon *daemon;
+	char *tls_cert_pem, *tls_key_pem; /* owned; kept while serving */
 };
 
 /* Lock helpers (the one sandbox mutex). */
