@@ -113,7 +113,9 @@ typedef struct ps_http_request {
 	 * (GET, PUT, DELETE, searches).  A POST that may have reached the
 	 * server (the connection dropped after sending) is retried only if
 	 * this is set; otherwise the error is returned so the caller can
-	 * look the object up before trying again.
+	 * look the object up before trying again.  Such a request is sent
+	 * on a new connection (libcurl would otherwise re-send it by itself
+	 * when a kept-alive connection turns out to be closed).
 	 */
 	int idempotent;
 } ps_http_request;
