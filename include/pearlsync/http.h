@@ -87,7 +87,9 @@ typedef struct ps_http ps_http;
 
 /*
  * ps_http_new - a client with a copy of opts (NULL: defaults).  Strings in
- * opts are copied.  *out is NULL on failure.  Returns 0 or PS_ENOMEM.
+ * opts are copied; the clock, random source and cancel flag are borrowed
+ * and must outlive the client.  Call ps_lib_init() first.  *out is NULL on
+ * failure.  Returns 0 or PS_ENOMEM.
  */
 int ps_http_new(ps_http **out, const ps_http_options *opts);
 

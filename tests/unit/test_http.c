@@ -164,6 +164,25 @@ test_http__degenerate_arguments(void **state)
 	(void)f;
 }
 
+static void
+test_http__system_clock_and_random(void **state)
+{
+	const ps_clock *c = ps_clock_system();
+	const ps_random *r = ps_random_system();
+	int64_t t0, t1;
+	uint64_t a, b;
+
+	(void)state;
+	t0 = c->now_ms(c->ctx);
+	c->sleep_ms(c->ctx, 3);
+	t1 = c->now_ms(c->ctx);
+	assert_true(t1 - t0 >= 3);
+	c->sleep_ms(c->ctx, 0);
+	a = r->next(r->ctx);
+	b = r->next(r->ctx);
+	assert_true(a != b); /* 2^-64 chance of a false failure */
+}
+
 /* --- what goes on the wire ----------------------------------------------- */
 
 static void
@@ -815,6 +834,27 @@ test_http__limiter_counts_down_between_replies(void **state)
 		149);
 }
 
+static void
+test_http__limiter_wait_is_capped_by_max_wait(void **state)
+{
+	fixture *f = *state;
+
+	f->o.max_wait_ms = 5000;
+	reopen(f);
+	mock_server_reply(f->m, 200, BC_LIMIT(1, 200000), "[]");
+	mock_server_reply(f->m, 200, NULL, "[]");
+	mock_server_reply(f->m, 200, NULL, "[]");
+	assert_int_equal(get(f, PS_PLATFORM_BIGCOMMERCE, "/1"), 0);
+	assert_int_equal(get(f, PS_PLATFORM_BIGCOMMERCE, "/2"), 0);
+	assert_int_equal(f->clk.waits[1], 5000);
+	/* after a capped wait the count is no longer trusted: no second wait */
+	assert_int_equal(
+		ps_http_limit_remaining(f->h, PS_PLATFORM_BIGCOMMERCE, "acct"),
+		-1);
+	assert_int_equal(get(f, PS_PLATFORM_BIGCOMMERCE, "/3"), 0);
+	assert_int_equal(f->clk.waits[2], 0);
+}
+
 /* --- counters and cancel ------------------------------------------------- */
 
 typedef struct seen {
@@ -929,6 +969,24 @@ test_http__debug_log_never_shows_tokens(void **state)
 	assert_int_equal(send_to(f, PS_PLATFORM_BRIGHTPEARL, "acct", "GET",
 				 "/y?api_key=qs-SECRET-666", hdrs, NULL, 1),
 			 0);
+	/* user:password@ in a URL is dropped from the log */
+	{
+		char url[256];
+		ps_http_request req;
+
+		snprintf(url, sizeof(url), "http://user:pw-SECRET-777@%s/z",
+			 mock_server_url(f->m) + strlen("http://"));
+		memset(&req, 0, sizeof(req));
+		req.platform = PS_PLATFORM_DSCO;
+		req.method = "GET";
+		req.url = url;
+		req.endpoint = "z";
+		req.idempotent = 1;
+		mock_server_reply(f->m, 200, NULL, "{}");
+		ps_http_response_dispose(&f->r);
+		assert_int_equal(ps_http_send(&f->r, f->h, &req), 0);
+		assert_non_null(req_header(f, 3, "Authorization"));
+	}
 	ps_log_set_level(PS_LOG_INFO);
 	ps_log_set_stream(NULL);
 	fclose(mem);
@@ -937,6 +995,7 @@ test_http__debug_log_never_shows_tokens(void **state)
 			    "tok-SECRET-abc123");
 	/* ... and the log did talk about the requests ... */
 	assert_non_null(strstr(text, "brightpearl GET "));
+	assert_non_null(strstr(text, "dsco GET http://127.0.0.1:"));
 	assert_non_null(strstr(text, "page=2"));
 	assert_non_null(strstr(text, "-> 401"));
 	/* ... but never showed a secret */
@@ -1067,6 +1126,7 @@ main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_http__degenerate_arguments),
+		T(test_http__system_clock_and_random),
 		T(test_http__sends_headers_query_and_user_agent),
 		T(test_http__sends_json_body_with_method),
 		T(test_http__reuses_the_connection),
@@ -1093,6 +1153,7 @@ main(void)
 		T(test_http__limiter_waits_at_the_reserve_bigcommerce),
 		T(test_http__limiter_waits_at_the_reserve_brightpearl),
 		T(test_http__limiter_counts_down_between_replies),
+		T(test_http__limiter_wait_is_capped_by_max_wait),
 		T(test_http__counts_per_platform_endpoint_and_outcome),
 		T(test_http__cancel_flag_stops_waits),
 		T(test_http__debug_log_never_shows_tokens),
