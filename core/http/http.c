@@ -285,9 +285,11 @@ on_body(char *data, size_t size, size_t n, void *ud)
 		size_t cap = x->body_cap ? x->body_cap : 1024;
 		char *grown;
 
-		while (cap < need)
+		while (cap < need && cap <= SIZE_MAX / 2)
 			cap *= 2;
-		if (cap > x->max_body + 1)
+		if (cap < need)
+			cap = need;
+		if (x->max_body < SIZE_MAX && cap > x->max_body + 1)
 			cap = x->max_body + 1;
 		grown = realloc(r->body, cap);
 		if (grown == NULL) {
