@@ -115,16 +115,20 @@ v2_store(sb_platform *pf, sb_request *req, sb_response *resp)
 	bc_state *st = state_of(pf);
 
 	(void)req;
-	sb_resp_json(resp, 200,
-		     json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-			       "id", st->store_hash, "domain",
-			       "sandbox.example.com", "secure_url",
-			       "https://sandbox.example.com", "name",
-			       "pearlsync sandbox store", "currency", "USD",
-			       "timezone", "UTC", "plan_name", "Standard",
-			       "admin_email", "merchant@example.com",
-			       "country_code", "US"),
-		     NULL);
+	sb_resp_json(
+		resp, 200,
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:i, "
+			  "s:i, s:b}, s:s, s:s, s:s, s:s, s:b, s:i, s:i}",
+			  "id", st->store_hash, "domain", "sandbox.example.com",
+			  "secure_url", "https://sandbox.example.com", "status",
+			  "live", "name", "pearlsync sandbox store",
+			  "admin_email", "merchant@example.com", "country_code",
+			  "US", "timezone", "name", "UTC", "raw_offset", 0,
+			  "dst_offset", 0, "dst_correction", 0, "language", "en",
+			  "currency", "USD", "weight_units", "LBS", "plan_name",
+			  "Standard", "is_price_entered_with_tax", 0,
+			  "store_id", 1000001, "default_channel_id", 1),
+		NULL);
 	return 0;
 }
 
@@ -1954,4 +1958,17 @@ bc_handle(sb_platform *pf, sb_request *req, sb_response *resp)
 	}
 	quota_headers(resp, quota_limit(st), left, reset_ms,
 		      st->quota.window_ms);
+}
+
+json_t *
+bc_routes_json(void)
+{
+	json_t *out = json_array();
+	size_t i;
+
+	for (i = 0; i < sizeof(v2_routes) / sizeof(v2_routes[0]); i++)
+		json_array_append_new(out, json_string(v2_routes[i].counter));
+	for (i = 0; i < sizeof(v3_routes) / sizeof(v3_routes[0]); i++)
+		json_array_append_new(out, json_string(v3_routes[i].counter));
+	return out;
 }

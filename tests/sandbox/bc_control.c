@@ -243,6 +243,10 @@ bc_control(sb_platform *pf, const char *action, sb_request *req,
 		sb_resp_json(resp, 200, bc_state_json(pf), NULL);
 		return;
 	}
+	if (strcmp(action, "routes") == 0) {
+		sb_resp_json(resp, 200, bc_routes_json(), NULL);
+		return;
+	}
 	if (strcmp(action, "hooks") == 0) {
 		sb_resp_json(resp, 200, json_deep_copy(st->hooks), NULL);
 		return;

@@ -163,6 +163,8 @@ int bc_on_delivery(sb_platform *pf, sb_delivery *d, int status,
 /* ---- bc_api.c ----------------------------------------------------------- */
 
 void bc_handle(sb_platform *pf, sb_request *req, sb_response *resp);
+/* Counter keys of every served route ("GET v2/orders", ...); new ref. */
+json_t *bc_routes_json(void);
 void bc_fault_reply(sb_platform *pf, int status, sb_request *req,
 		    sb_response *resp);
 

@@ -340,8 +340,8 @@ variant_new(bc_state *st, int64_t product_id, const json_t *spec,
 	    double price)
 {
 	json_t *v = json_pack(
-		"{s:I, s:I, s:s, s:I, s:f, s:f, s:n, s:n, s:f, s:n, s:n, s:n, "
-		"s:b, s:n, s:b, s:s, s:s, s:I, s:i, s:s, s:o}",
+		"{s:I, s:I, s:s, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, "
+		"s:b, s:f, s:b, s:s, s:s, s:I, s:i, s:s, s:o}",
 		"id", (json_int_t)st->next_variant, "product_id",
 		(json_int_t)product_id, "sku",
 		sb_json_str(json_object_get(spec, "sku"), ""), "sku_id",
@@ -349,10 +349,10 @@ variant_new(bc_state *st, int64_t product_id, const json_t *spec,
 		num_or(json_object_get(spec, "price"), price),
 		"calculated_price",
 		num_or(json_object_get(spec, "price"), price), "sale_price",
-		"retail_price", "weight",
-		num_or(json_object_get(spec, "weight"), 1.0), "width",
-		"height", "depth", "is_free_shipping", 0,
-		"fixed_cost_shipping_price", "purchasing_disabled", 0,
+		0.0, "retail_price", 0.0, "weight",
+		num_or(json_object_get(spec, "weight"), 1.0), "width", 0.0,
+		"height", 0.0, "depth", 0.0, "is_free_shipping", 0,
+		"fixed_cost_shipping_price", 0.0, "purchasing_disabled", 0,
 		"purchasing_disabled_message", "", "upc",
 		sb_json_str(json_object_get(spec, "upc"), ""),
 		"inventory_level",
