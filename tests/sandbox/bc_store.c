@@ -781,6 +781,13 @@ address_copy(const json_t *in)
 	return out;
 }
 
+/* Round to whole cents, as the storefront's tax calculation does. */
+static bc_money
+cents(bc_money m)
+{
+	return (m >= 0 ? m + 50 : m - 50) / 100 * 100;
+}
+
 /* Tax rate in millionths from "0.2", 0.2 or 20 (percent when > 1). */
 static int64_t
 tax_rate(const json_t *v)
@@ -824,11 +831,11 @@ resolve_line(bc_state *st, const json_t *in, int control, int64_t rate,
 					   json_object_get(v, "price"));
 		if (inclusive) {
 			ls->inc = price;
-			ls->ex = (price * 1000000 + (1000000 + rate) / 2) /
-				 (1000000 + rate);
+			ls->ex = cents((price * 1000000 + (1000000 + rate) / 2) /
+				       (1000000 + rate));
 		} else {
 			ls->ex = price;
-			ls->inc = price + bc_money_mul(price, rate);
+			ls->inc = price + cents(bc_money_mul(price, rate));
 		}
 		ls->name = sb_json_str(json_object_get(in, "name"), NULL);
 	} else {
@@ -1105,11 +1112,11 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 		bc_money_from_json(&sc, json_object_get(body, "shipping_cost"));
 		if (inclusive) {
 			ship_inc = sc;
-			ship_ex = (sc * 1000000 + (1000000 + rate) / 2) /
-				  (1000000 + rate);
+			ship_ex = cents((sc * 1000000 + (1000000 + rate) / 2) /
+					(1000000 + rate));
 		} else {
 			ship_ex = sc;
-			ship_inc = sc + bc_money_mul(sc, rate);
+			ship_inc = sc + cents(bc_money_mul(sc, rate));
 		}
 		bc_money_from_json(&coupon,
 				   json_object_get(json_object_get(body,
