@@ -185,6 +185,7 @@ typedef struct receiver {
 	int hits;
 	char *bodies[MAX_HITS];
 	char secret[MAX_HITS][64]; /* X-Secret header of each hit */
+	char sig[MAX_HITS][80];	   /* webhook-signature header */
 } receiver;
 
 typedef struct upload {
@@ -202,7 +203,7 @@ receive(void *cls, struct MHD_Connection *conn, const char *url,
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	int status;
-	const char *secret;
+	const char *secret, *sig;
 
 	(void)url;
 	(void)method;
@@ -228,12 +229,16 @@ receive(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	secret = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					     "X-Secret");
+	sig = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					  "webhook-signature");
 	pthread_mutex_lock(&rc->lock);
 	if (rc->hits < MAX_HITS) {
 		rc->bodies[rc->hits] = up->buf ? up->buf : strdup("");
 		up->buf = NULL;
 		snprintf(rc->secret[rc->hits], sizeof(rc->secret[0]), "%s",
 			 secret ? secret : "");
+		snprintf(rc->sig[rc->hits], sizeof(rc->sig[0]), "%s",
+			 sig ? sig : "");
 	}
 	status = rc->always_fail || rc->hits < rc->fail_first ? 500 : 200;
 	rc->hits++;
@@ -972,6 +977,9 @@ test_bc__webhook_thin_payload_with_custom_headers(void **state)
 		j = json_loads(rc.bodies[i], 0, NULL);
 		assert_non_null(j);
 		assert_string_equal(rc.secret[i], "hush-123");
+		/* Standard Webhooks: "v1," + base64 of a 32-byte HMAC */
+		assert_int_equal(strncmp(rc.sig[i], "v1,", 3), 0);
+		assert_int_equal(strlen(rc.sig[i]), 3 + 44);
 		if (strcmp(jstr(j, "scope"), "store/order/created") == 0)
 			created = i;
 		if (strcmp(jstr(j, "scope"), "store/order/statusUpdated") == 0) {

@@ -282,6 +282,10 @@ bc_control(sb_platform *pf, const char *action, sb_request *req,
 		x = json_object_get(body, "clock_offset_s");
 		if (json_is_integer(x))
 			st->clock_offset = (time_t)json_integer_value(x);
+		x = json_object_get(body, "client_secret");
+		if (json_is_string(x))
+			snprintf(st->client_secret, sizeof(st->client_secret),
+				 "%s", json_string_value(x));
 		x = json_object_get(body, "quota");
 		if (json_is_integer(x)) {
 			int64_t w = sb_json_int(json_object_get(body,

@@ -54,6 +54,8 @@ typedef struct bc_state {
 	char token[256];
 	char client_id[64];
 	char store_id[16]; /* numeric string, as in webhook payloads */
+	char client_secret[128]; /* signs callbacks (Standard Webhooks) */
+	int64_t next_event;	 /* webhook-id sequence */
 	sb_window quota;
 	int order_post_status; /* 201 by default, 200 per the spec */
 	time_t clock_offset;   /* added to time(NULL), for tests */
@@ -86,6 +88,12 @@ const char *bc_iso8601(char *buf, size_t len, time_t t);
 int bc_parse_date(const char *s, time_t *out);
 /* Lowercase hex SHA-1 of data; out >= 41 bytes. */
 void bc_sha1_hex(char *out, const void *data, size_t len);
+/* HMAC-SHA256 of msg under key. */
+void bc_hmac_sha256(unsigned char out[32], const void *key, size_t klen,
+		    const void *msg, size_t mlen);
+/* Standard base64 with padding; out >= 4 * ceil(len / 3) + 1 bytes. */
+void bc_base64(char *out, size_t outlen, const unsigned char *in,
+	       size_t len);
 /* Integer query parameter: def when absent, -1 when malformed. */
 int64_t bc_query_int(const sb_request *req, const char *name, int64_t def);
 

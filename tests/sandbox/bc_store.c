@@ -97,6 +97,8 @@ bc_state_new(sb_platform *pf)
 	st->pf = pf;
 	snprintf(st->client_id, sizeof(st->client_id), "sandbox-client");
 	snprintf(st->store_id, sizeof(st->store_id), "1000001");
+	snprintf(st->client_secret, sizeof(st->client_secret),
+		 "sandbox-client-secret");
 	st->order_post_status = 201;
 	for (i = 0; i < BC_HOOK_RETRIES; i++)
 		st->hook_schedule_ms[i] = hook_schedule_s[i] * 1000;
@@ -175,6 +177,7 @@ void
 bc_event(bc_state *st, const char *scope, json_t *data)
 {
 	char hash[41], producer[96], *data_text = NULL, *body = NULL;
+	char wh_id[48], wh_ts[24], wh_sig[64];
 	size_t i;
 	json_t *hook, *payload = NULL;
 
@@ -190,6 +193,31 @@ bc_event(bc_state *st, const char *scope, json_t *data)
 	body = json_dumps(payload, JSON_COMPACT);
 	if (body == NULL)
 		goto done;
+	/*
+	 * Standard Webhooks signature: HMAC-SHA256 over "id.timestamp.body"
+	 * keyed with the client secret, sent as "v1,<base64>".  The same
+	 * headers go with every retry of this event.
+	 */
+	{
+		char *signed_text;
+		size_t slen;
+		unsigned char mac[32];
+
+		snprintf(wh_id, sizeof(wh_id), "msg_bc_%lld",
+			 (long long)++st->next_event);
+		snprintf(wh_ts, sizeof(wh_ts), "%lld", (long long)bc_now(st));
+		slen = strlen(wh_id) + strlen(wh_ts) + strlen(body) + 3;
+		signed_text = malloc(slen);
+		if (signed_text == NULL)
+			goto done;
+		snprintf(signed_text, slen, "%s.%s.%s", wh_id, wh_ts, body);
+		bc_hmac_sha256(mac, st->client_secret,
+			       strlen(st->client_secret), signed_text,
+			       strlen(signed_text));
+		free(signed_text);
+		memcpy(wh_sig, "v1,", 3);
+		bc_base64(wh_sig + 3, sizeof(wh_sig) - 3, mac, sizeof(mac));
+	}
 	json_array_foreach(st->hooks, i, hook)
 	{
 		sb_pair hdr[16];
@@ -202,6 +230,13 @@ bc_event(bc_state *st, const char *scope, json_t *data)
 					       ""),
 				   scope))
 			continue;
+		hdr[0].name = (char *)"webhook-id";
+		hdr[0].value = wh_id;
+		hdr[1].name = (char *)"webhook-timestamp";
+		hdr[1].value = wh_ts;
+		hdr[2].name = (char *)"webhook-signature";
+		hdr[2].value = wh_sig;
+		nh = 3;
 		if (json_is_object(headers))
 			json_object_foreach(headers, k, v)
 			{
