@@ -401,6 +401,34 @@ test_sandbox_core__quota_option_scales_and_turns_off(void **st)
 	sandbox_reply_dispose(&r);
 	assert_int_equal(sandbox_proc_stop(&sp), 0);
 
+	/* a short rolling window frees the quota again */
+	{
+		const char *const fast[] = {"--quota", "x0.01",
+					    "--bp-window-ms", "400", NULL};
+		long long deadline;
+
+		start(&sp, fast); /* 2 per 400 ms */
+		for (i = 0; i < 2; i++) {
+			assert_int_equal(bp(&sp, &r, "GET",
+					    "/warehouse-service/warehouse",
+					    NULL),
+					 200);
+			sandbox_reply_dispose(&r);
+		}
+		assert_int_equal(bp(&sp, &r, "GET",
+				    "/warehouse-service/warehouse", NULL),
+				 503);
+		sandbox_reply_dispose(&r);
+		deadline = now_ms() + 5000;
+		while (bp(&sp, &r, "GET", "/warehouse-service/warehouse",
+			  NULL) != 200) {
+			sandbox_reply_dispose(&r);
+			assert_true(now_ms() < deadline);
+		}
+		sandbox_reply_dispose(&r);
+		assert_int_equal(sandbox_proc_stop(&sp), 0);
+	}
+
 	start(&sp, off);
 	for (i = 0; i < 230; i++) {
 		assert_int_equal(bp(&sp, &r, "GET",

@@ -1190,12 +1190,11 @@ ctl_ship(bp_state *bp, json_t *in, sb_response *resp)
 		ctl_err(resp, 400, "nothing left to ship");
 		return;
 	}
-	body = json_pack("{s:[{s:I,s:o}],s:O}", "warehouses", "warehouseId",
+	body = json_pack("{s:[{s:I,s:o}],s:I}", "warehouses", "warehouseId",
 			 (json_int_t)wh, "products", products,
 			 "shippingMethodId",
-			 json_object_get(in, "shippingMethodId")
-				 ? json_object_get(in, "shippingMethodId")
-				 : json_integer(0));
+			 (json_int_t)sb_json_int(
+				 json_object_get(in, "shippingMethodId"), 0));
 	if (bp_gon_create(bp, order, body, resp, &ids) == 0) {
 		json_t *id;
 		size_t k;

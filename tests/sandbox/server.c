@@ -270,7 +270,7 @@ int
 sb_server_start(sb_sandbox *sb)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+			 MHD_USE_THREAD_PER_CONNECTION;
 	const union MHD_DaemonInfo *info;
 	struct sockaddr_in addr;
 	int tls = sb->opt.tls_cert != NULL;
