@@ -415,6 +415,11 @@ async function scenario(r) {
 	});
 	if (placed.status !== 201) throw new Error(`control order failed: ${placed.text}`);
 	const paid = placed.json.order.id;
+	const refunded = await r.http('POST', `${r.opt.base}/_sandbox/bigcommerce/orders/${paid}/refunds`, {
+		items: [{ item_type: 'PRODUCT', item_id: placed.json.products[0].id, quantity: 1 }],
+		reason: 'conformance',
+	});
+	if (refunded.status !== 201) throw new Error(`control refund failed: ${refunded.text}`);
 	await r.check('orders.v3', 'v3', 'GET', '/orders/{order_id}/transactions',
 		`/orders/${paid}/transactions`, undefined, 200);
 	await r.check('orders.v3', 'v3', 'GET', '/orders/{order_id}/payment_actions/refunds',

@@ -1031,7 +1031,10 @@ test_bc__webhook_retried_then_deactivated(void **state)
 	char path[64];
 
 	(void)state;
-	/* Retry delays divided by a million: 60 s becomes 0.06 ms. */
+	/* Retry delays divided by a million: 60 s becomes 0.06 ms.  The
+	 * polling below must not run into the store's quota. */
+	json_decref(control_json("POST", "/bigcommerce/config",
+				 "{\"quota\":0}", 200));
 	json_decref(control_json("POST", "/webhooks",
 				 "{\"platform\":\"bigcommerce\","
 				 "\"time_scale\":1000000}",
@@ -1148,6 +1151,47 @@ test_bc__control_places_orders(void **state)
 	assert_string_equal(jstr(tx, "event"), "purchase");
 	assert_string_equal(jstr(tx, "currency"), "GBP");
 	assert_true(json_real_value(json_object_get(tx, "amount")) > 43.99);
+	json_decref(j);
+
+	/* a refund of one mug: Partially Refunded */
+	snprintf(path, sizeof(path), "/v2/orders/%lld/products", id);
+	j = bc_json("GET", path, NULL, 200);
+	{
+		char body[256], cpath[96];
+		long long line = jint(json_array_get(j, 0), "id");
+
+		json_decref(j);
+		snprintf(body, sizeof(body),
+			 "{\"items\":[{\"item_type\":\"PRODUCT\","
+			 "\"item_id\":%lld,\"quantity\":1}],"
+			 "\"reason\":\"damaged\"}",
+			 line);
+		snprintf(cpath, sizeof(cpath), "/bigcommerce/orders/%lld/refunds",
+			 id);
+		j = control_json("POST", cpath, body, 201);
+		o = json_object_get(j, "order");
+		assert_int_equal(jint(o, "status_id"), 14);
+		assert_string_equal(jstr(o, "refunded_amount"), "12.0000");
+		assert_string_equal(jstr(o, "payment_status"),
+				    "partially refunded");
+		json_decref(j);
+		/* refunding more than was bought is refused */
+		snprintf(body, sizeof(body),
+			 "{\"items\":[{\"item_type\":\"PRODUCT\","
+			 "\"item_id\":%lld,\"quantity\":2}]}",
+			 line);
+		control(&r, "POST", cpath, body);
+		assert_int_equal(r.status, 422);
+		sandbox_reply_dispose(&r);
+	}
+	snprintf(path, sizeof(path), "/v3/orders/%lld/payment_actions/refunds",
+		 id);
+	j = bc_json("GET", path, NULL, 200);
+	tx = json_array_get(json_object_get(j, "data"), 0);
+	assert_non_null(tx);
+	assert_true(json_real_value(json_object_get(tx, "total_amount")) >
+		    11.99);
+	assert_string_equal(jstr(tx, "reason"), "damaged");
 	json_decref(j);
 
 	/* guest, payment only authorised */

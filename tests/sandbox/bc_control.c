@@ -169,6 +169,18 @@ ctl_orders(bc_state *st, const char *rest, sb_request *req,
 			sb_resp_json(resp, 201, order_state(st, o), NULL);
 		return;
 	}
+	if (strcmp(rest, "/refunds") == 0 && strcmp(req->method, "POST") == 0) {
+		json_t *rf;
+
+		body = sb_req_json(req, NULL);
+		rf = bc_refund_create(st, o, body, msg, sizeof(msg));
+		json_decref(body);
+		if (rf == NULL)
+			ctl_error(resp, 422, msg);
+		else
+			sb_resp_json(resp, 201, order_state(st, o), NULL);
+		return;
+	}
 	if (*rest == '\0' && strcmp(req->method, "GET") == 0) {
 		sb_resp_json(resp, 200, order_state(st, o), NULL);
 		return;

@@ -143,6 +143,17 @@ void bc_order_set_status(bc_state *st, bc_order *o, int status_id);
 json_t *bc_shipment_create(bc_state *st, bc_order *o, const json_t *body,
 			   int *status, char *msg, size_t msglen);
 
+/*
+ * bc_refund_create - refund lines of an order (control API): body
+ * {"items":[{"item_type":"PRODUCT","item_id","quantity"}], "amount"?,
+ * "reason"?}.  Updates quantity_refunded, refunded_amount, payment_status,
+ * adds a refund transaction, moves the order to Refunded (4) or Partially
+ * Refunded (14) and fires store/order/refund/created.  Returns the refund
+ * (borrowed) or NULL with msg.
+ */
+json_t *bc_refund_create(bc_state *st, bc_order *o, const json_t *body,
+			 char *msg, size_t msglen);
+
 const char *bc_status_name(int id);
 json_t *bc_status_json(int id);
 

@@ -1691,3 +1691,147 @@ fail:
 	free(want);
 	return NULL;
 }
+
+json_t *
+bc_refund_create(bc_state *st, bc_order *o, const json_t *body, char *msg,
+		 size_t msglen)
+{
+	json_t *items = json_object_get(body, "items"), *it, *line, *r;
+	json_t *out_items = NULL;
+	bc_money amount = 0, total_inc = 0, refunded = 0, computed = 0;
+	int64_t *qty = NULL;
+	size_t i, k, nlines = json_array_size(o->lines);
+	char when[40], oid[24];
+	int all = 1;
+
+	if (json_array_size(items) == 0) {
+		snprintf(msg, msglen, "items are required");
+		return NULL;
+	}
+	qty = calloc(nlines + 1, sizeof(*qty));
+	if (qty == NULL)
+		return NULL;
+	json_array_foreach(items, i, it)
+	{
+		int64_t id = sb_json_int(json_object_get(it, "item_id"), 0);
+		int64_t q = sb_json_int(json_object_get(it, "quantity"), 0);
+		const char *type = sb_json_str(json_object_get(it, "item_type"),
+					       "PRODUCT");
+
+		if (strcmp(type, "PRODUCT") != 0)
+			continue;
+		json_array_foreach(o->lines, k, line)
+		{
+			if (sb_json_int(json_object_get(line, "id"), 0) == id)
+				break;
+		}
+		if (k == nlines || q < 1 ||
+		    qty[k] + q + sb_json_int(json_object_get(
+						     line, "quantity_refunded"),
+					     0) >
+			    sb_json_int(json_object_get(line, "quantity"), 0)) {
+			snprintf(msg, msglen,
+				 "item %lld cannot be refunded %lld times",
+				 (long long)id, (long long)q);
+			free(qty);
+			return NULL;
+		}
+		qty[k] += q;
+	}
+	json_array_foreach(o->lines, k, line)
+	{
+		bc_money unit = 0;
+
+		bc_money_from_json(&unit, json_object_get(line, "price_inc_tax"));
+		computed += unit * qty[k];
+	}
+	if (bc_money_from_json(&amount, json_object_get(body, "amount")) < 0)
+		amount = computed;
+	out_items = json_array();
+	json_array_foreach(o->lines, k, line)
+	{
+		int64_t done = sb_json_int(json_object_get(line,
+							   "quantity_refunded"),
+					   0) +
+			       qty[k];
+
+		if (qty[k] > 0) {
+			bc_money unit = 0;
+
+			bc_money_from_json(&unit,
+					   json_object_get(line,
+							   "price_inc_tax"));
+			json_object_set_new(line, "quantity_refunded",
+					    json_integer(done));
+			json_object_set_new(
+				line, "is_refunded",
+				json_boolean(done ==
+					     sb_json_int(json_object_get(
+								 line,
+								 "quantity"),
+							 0)));
+			json_array_append_new(
+				out_items,
+				json_pack("{s:s, s:O, s:I, s:f, s:s}",
+					  "item_type", "PRODUCT", "item_id",
+					  json_object_get(line, "id"),
+					  "quantity", (json_int_t)qty[k],
+					  "requested_amount",
+					  (double)(unit * qty[k]) /
+						  BC_MONEY_SCALE,
+					  "reason", ""));
+		}
+		if (done < sb_json_int(json_object_get(line, "quantity"), 0))
+			all = 0;
+	}
+	free(qty);
+	bc_money_from_json(&total_inc,
+			   json_object_get(o->order, "total_inc_tax"));
+	bc_money_from_json(&refunded,
+			   json_object_get(o->order, "refunded_amount"));
+	refunded += amount;
+	set_money(o->order, "refunded_amount", refunded);
+	snprintf(oid, sizeof(oid), "%lld", (long long)o->id);
+	r = json_pack("{s:I, s:I, s:i, s:s, s:s, s:f, s:f, s:b, s:o, "
+		      "s:[{s:I, s:s, s:f, s:b, s:b, s:s}]}",
+		      "id", (json_int_t)st->next_refund, "order_id",
+		      (json_int_t)o->id, "user_id", 0, "created",
+		      bc_iso8601(when, sizeof(when), bc_now(st)), "reason",
+		      sb_json_str(json_object_get(body, "reason"), ""),
+		      "total_amount", (double)amount / BC_MONEY_SCALE,
+		      "total_tax", 0.0, "uses_merchant_override_values",
+		      json_object_get(body, "amount") != NULL, "items",
+		      out_items, "payments", "id",
+		      (json_int_t)st->next_refund, "provider_id",
+		      sb_json_str(json_object_get(body, "provider_id"),
+				  "braintree"),
+		      "amount", (double)amount / BC_MONEY_SCALE, "offline",
+		      json_is_true(json_object_get(body, "offline")),
+		      "is_declined", 0, "declined_message", "");
+	st->next_refund++;
+	json_array_append_new(o->refunds, r);
+	json_array_append_new(
+		o->transactions,
+		json_pack("{s:I, s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:b, s:s, "
+			  "s:b, s:s}",
+			  "id", (json_int_t)st->next_transaction++, "order_id",
+			  oid, "event", "refund", "method", "credit_card",
+			  "amount", (double)amount / BC_MONEY_SCALE, "currency",
+			  sb_json_str(json_object_get(o->order,
+						      "currency_code"),
+				      "USD"),
+			  "gateway", "custom", "gateway_transaction_id", "",
+			  "test", 1, "status", "ok", "fraud_review", 0,
+			  "date_created", when));
+	json_object_set_new(o->order, "payment_status",
+			    json_string(all && refunded >= total_inc
+						? "refunded"
+						: "partially refunded"));
+	order_touch(st, o);
+	bc_event(st, "store/order/refund/created",
+		 json_pack("{s:s, s:I, s:{s:O}}", "type", "order", "id",
+			   (json_int_t)o->id, "refund", "refund_id",
+			   json_object_get(r, "id")));
+	bc_order_set_status(st, o, all && refunded >= total_inc ? 4 : 14);
+	return r;
+}
