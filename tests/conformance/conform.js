@@ -22,7 +22,9 @@
 'use strict';
 
 const fs = require('fs');
+const http = require('http');
 const path = require('path');
+const yaml = require('js-yaml');
 const SwaggerParser = require('@apidevtools/swagger-parser');
 const Ajv = require('ajv');
 const addFormats = require('ajv-formats');
@@ -469,7 +471,71 @@ async function main() {
 	/* The quota must not interfere with a long scenario. */
 	await r.http('POST', `${opt.base}/_sandbox/bigcommerce/config`, { quota: 0 });
 
+	/* A receiver for the callbacks, and hooks on every event family. */
+	const received = [];
+	const server = http.createServer((req, res) => {
+		let body = '';
+		req.on('data', (c) => { body += c; });
+		req.on('end', () => {
+			received.push({ headers: req.headers, body });
+			res.writeHead(200);
+			res.end();
+		});
+	});
+	await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+	const dest = `http://127.0.0.1:${server.address().port}/callbacks`;
+	for (const family of ['order', 'shipment', 'product', 'sku', 'customer']) {
+		const h = await r.http('POST', r.url('v3', '/hooks'), {
+			scope: `store/${family}/*`, destination: dest, is_active: true,
+			headers: { 'X-Conformance': family },
+		}, { 'X-Auth-Token': opt.token });
+		if (h.status !== 200) throw new Error(`hook for ${family} failed: ${h.text}`);
+	}
+
 	await scenario(r);
+
+	/* Wait for the deliveries to settle, then check every callback. */
+	const deadline = Date.now() + 15000;
+	for (;;) {
+		const d = await r.http('GET', `${opt.base}/_sandbox/webhooks?platform=bigcommerce`);
+		const list = Array.isArray(d.json) ? d.json : (d.json && d.json.deliveries) || [];
+		const pending = list.filter((x) => x.state === 'pending').length;
+		if ((pending === 0 && received.length > 0) || Date.now() > deadline) break;
+		await new Promise((ok) => setTimeout(ok, 50));
+	}
+	server.close();
+	r.record(received.length >= 10, `webhooks received (${received.length})`, 'too few callbacks arrived');
+	const cbDir = path.join(opt.specs, 'webhook-callbacks');
+	const cbValidators = new Map();
+	const scopes = new Set();
+	for (const cb of received) {
+		let payload;
+		try { payload = JSON.parse(cb.body); } catch (e) { payload = null; }
+		const scope = payload && payload.scope;
+		const label = `webhook ${scope || '?'}`;
+		if (!scope) { r.record(false, label, `not JSON: ${cb.body.slice(0, 100)}`); continue; }
+		if (!cb.headers['x-conformance']) { r.record(false, label, 'custom header missing'); continue; }
+		if (!cbValidators.has(scope)) {
+			const file = path.join(cbDir, `${scope.replace(/\//g, '_')}.yml`);
+			let fn = null;
+			if (fs.existsSync(file)) {
+				const doc = yaml.load(fs.readFileSync(file, 'utf8'));
+				const schema = doc && doc.properties && doc.properties[scope];
+				if (schema) fn = r.ajv.compile(toJsonSchema(schema));
+			}
+			cbValidators.set(scope, fn);
+		}
+		const fn = cbValidators.get(scope);
+		if (!fn) { r.record(false, label, `no callback schema for ${scope} in webhook-callbacks`); continue; }
+		if (scopes.has(scope)) continue; /* one check per scope is enough */
+		scopes.add(scope);
+		if (!fn(payload)) {
+			const errs = fn.errors.slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`);
+			r.record(false, label, errs.join('; '));
+		} else {
+			r.record(true, label);
+		}
+	}
 
 	/* Every route the simulator serves must have been exercised. */
 	const routes = await r.http('GET', `${opt.base}/_sandbox/bigcommerce/routes`);
