@@ -419,6 +419,21 @@ test_bc__401_bodies_and_unknown_store(void **state)
 	json_decref(j);
 	sandbox_reply_dispose(&r);
 
+	/* a body that is not declared as JSON: 415 */
+	{
+		static const char *const form[] = {
+			"X-Auth-Token: sandbox-token",
+			"Content-Type: application/x-www-form-urlencoded",
+			NULL};
+
+		snprintf(url, sizeof(url), "%s/stores/sandbox/v3/hooks",
+			 sandbox_proc_url(&sbx, "bigcommerce"));
+		assert_int_equal(sandbox_http(&r, "POST", url, form, "{}",
+					      NULL),
+				 415);
+		sandbox_reply_dispose(&r);
+	}
+
 	snprintf(url, sizeof(url), "%s/stores/otherstore/v2/orders",
 		 sandbox_proc_url(&sbx, "bigcommerce"));
 	assert_int_equal(sandbox_http(&r, "GET", url, auth, NULL, NULL), 404);

@@ -864,9 +864,16 @@ apply_product_fields(bc_state *st, json_t *p, json_t *variant,
 	if (json_is_integer(v)) {
 		json_t *var = variant;
 
-		if (var == NULL)
+		/* A product tracked by variant keeps its stock on the
+		 * variants; its own inventory_level is their sum. */
+		if (var == NULL &&
+		    strcmp(sb_json_str(json_object_get(p,
+						       "inventory_tracking"),
+				       ""),
+			   "variant") != 0)
 			var = json_array_get(json_object_get(p, "variants"), 0);
-		bc_inventory_set(st, p, var, json_integer_value(v));
+		if (var)
+			bc_inventory_set(st, p, var, json_integer_value(v));
 	}
 }
 
@@ -1931,6 +1938,28 @@ bc_handle(sb_platform *pf, sb_request *req, sb_response *resp)
 		quota_headers(resp, quota_limit(st), 0, reset_ms,
 			      st->quota.window_ms);
 		return;
+	}
+	/* A body must be JSON (415 otherwise, status-codes page). */
+	if (req->body_len > 0 &&
+	    (strcmp(req->method, "POST") == 0 ||
+	     strcmp(req->method, "PUT") == 0)) {
+		const char *ct = sb_req_header(req, "Content-Type");
+
+		if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
+			req->endpoint = "unsupported-media-type";
+			if (v3)
+				bc_v3_error(resp, 415,
+					    "The request's Content-Type is not "
+					    "supported; send application/json",
+					    NULL);
+			else
+				bc_v2_error(resp, 415,
+					    "The request's Content-Type is not "
+					    "supported. Send application/json.");
+			quota_headers(resp, quota_limit(st), left, reset_ms,
+				      st->quota.window_ms);
+			return;
+		}
 	}
 	r = v3 ? sb_route_match(v3_routes,
 				sizeof(v3_routes) / sizeof(v3_routes[0]), req,

@@ -159,6 +159,7 @@ read_num(const char **p, int ndig, int *out)
 static int
 read_zone(const char *p, int *offset)
 {
+	const char *zone_start = p;
 	int sign, hh, mm;
 
 	while (*p == ' ')
@@ -167,9 +168,13 @@ read_zone(const char *p, int *offset)
 	if (*p == '\0' || strcmp(p, "Z") == 0 || strcmp(p, "GMT") == 0 ||
 	    strcmp(p, "UTC") == 0)
 		return 0;
-	if (*p != '+' && *p != '-')
+	/* An unencoded "+0000" in a query string arrives as " 0000". */
+	if (isdigit((unsigned char)*p) && p > zone_start && p[-1] == ' ')
+		sign = 1;
+	else if (*p != '+' && *p != '-')
 		return -1;
-	sign = *p++ == '-' ? -1 : 1;
+	else
+		sign = *p++ == '-' ? -1 : 1;
 	if (read_num(&p, 2, &hh) < 0)
 		return -1;
 	if (*p == ':')
