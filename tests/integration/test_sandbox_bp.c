@@ -31,8 +31,8 @@ typedef enum MHD_Result mhd_result;
 #endif
 
 static const char *const bp_auth[] = {
-	"brightpearl-app-ref: sandbox_pearlsync",
-	"brightpearl-account-token: sandbox-token", NULL};
+    "brightpearl-app-ref: sandbox_pearlsync",
+    "brightpearl-account-token: sandbox-token", NULL};
 
 static sandbox_proc sp;
 
@@ -81,8 +81,7 @@ call_h(sandbox_reply *r, const char *const *hdrs, const char *method,
 }
 
 static long
-call(sandbox_reply *r, const char *method, const char *path,
-     const char *body)
+call(sandbox_reply *r, const char *method, const char *path, const char *body)
 {
 	return call_h(r, bp_auth, method, path, body);
 }
@@ -150,7 +149,7 @@ create_order(const char *ext, int iiid, int product, int qty)
 		 "\"net\":\"%d.00\",\"tax\":\"0.00\",\"taxCode\":\"T\"}]}",
 		 ext, iiid, product, qty, qty * 19);
 	return response_int(
-		call_json(200, "POST", "/order-service/sales-order", body));
+	    call_json(200, "POST", "/order-service/sales-order", body));
 }
 
 /* inStock of a product in a warehouse, from product-availability. */
@@ -174,7 +173,7 @@ in_stock(json_int_t pid, const char *wh)
 	return v;
 }
 
-/* ---- auth and envelope ---- */
+/* ---- auth and envelope -------------------------------------------------- */
 
 static void
 test_sandbox_bp__401_bodies_are_strings_with_throttle_headers(void **st)
@@ -192,54 +191,52 @@ test_sandbox_bp__401_bodies_are_strings_with_throttle_headers(void **st)
 	json_t *j;
 
 	(void)st;
-	assert_int_equal(call_h(&r, none, "GET",
-				"/warehouse-service/warehouse", NULL),
-			 401);
+	assert_int_equal(
+	    call_h(&r, none, "GET", "/warehouse-service/warehouse", NULL), 401);
 	assert_string_equal(r.body, "{\"response\":\"Not authenticated. You "
 				    "must provide a valid authentication "
 				    "token.\"}");
 	assert_non_null(sandbox_reply_header(
-		&r, "brightpearl-requests-remaining", h, sizeof(h)));
+	    &r, "brightpearl-requests-remaining", h, sizeof(h)));
 	assert_non_null(sandbox_reply_header(
-		&r, "brightpearl-next-throttle-period", h, sizeof(h)));
-	assert_null(sandbox_reply_header(&r, "WWW-Authenticate", h,
-					 sizeof(h)));
+	    &r, "brightpearl-next-throttle-period", h, sizeof(h)));
+	assert_null(sandbox_reply_header(&r, "WWW-Authenticate", h, sizeof(h)));
 	assert_string_equal(
-		sandbox_reply_header(&r, "Message-Type", h, sizeof(h)),
-		"api-proxy");
+	    sandbox_reply_header(&r, "Message-Type", h, sizeof(h)),
+	    "api-proxy");
 	sandbox_reply_dispose(&r);
 
-	assert_int_equal(call_h(&r, wrong, "GET",
-				"/warehouse-service/warehouse", NULL),
-			 401);
+	assert_int_equal(
+	    call_h(&r, wrong, "GET", "/warehouse-service/warehouse", NULL),
+	    401);
 	assert_string_equal(r.body,
 			    "{\"response\":\"Invalid instance token: nope\"}");
 	sandbox_reply_dispose(&r);
 
-	assert_int_equal(call_h(&r, bearer_bad, "GET",
-				"/warehouse-service/warehouse", NULL),
-			 401);
+	assert_int_equal(
+	    call_h(&r, bearer_bad, "GET", "/warehouse-service/warehouse", NULL),
+	    401);
 	assert_string_equal(r.body,
 			    "{\"response\":\"Invalid instance token: zzz\"}");
 	sandbox_reply_dispose(&r);
 
-	assert_int_equal(call_h(&r, bearer_ok, "GET",
-				"/warehouse-service/warehouse", NULL),
-			 200);
+	assert_int_equal(
+	    call_h(&r, bearer_ok, "GET", "/warehouse-service/warehouse", NULL),
+	    200);
 	assert_non_null(sandbox_reply_header(
-		&r, "Brightpearl-Installed-Integration-Instance-Id", h,
-		sizeof(h)));
+	    &r, "Brightpearl-Installed-Integration-Instance-Id", h, sizeof(h)));
 	sandbox_reply_dispose(&r);
 
 	j = ctl_json("POST", "/brightpearl/auth", "{\"expired\":true}");
 	json_decref(j);
-	assert_int_equal(call_h(&r, bearer_ok, "GET",
-				"/warehouse-service/warehouse", NULL),
-			 401);
+	assert_int_equal(
+	    call_h(&r, bearer_ok, "GET", "/warehouse-service/warehouse", NULL),
+	    401);
 	assert_string_equal(r.body,
 			    "{\"response\":\"Authorization token expired\"}");
 	sandbox_reply_dispose(&r);
-	json_decref(ctl_json("POST", "/brightpearl/auth", "{\"expired\":false}"));
+	json_decref(
+	    ctl_json("POST", "/brightpearl/auth", "{\"expired\":false}"));
 
 	/* wrong account in the path */
 	{
@@ -249,9 +246,8 @@ test_sandbox_bp__401_bodies_are_strings_with_throttle_headers(void **st)
 			 "%s/public-api/otheraccount/warehouse-service/"
 			 "warehouse",
 			 sandbox_proc_url(&sp, "brightpearl"));
-		assert_int_equal(sandbox_http(&r, "GET", url, bp_auth, NULL,
-					      NULL),
-				 404);
+		assert_int_equal(
+		    sandbox_http(&r, "GET", url, bp_auth, NULL, NULL), 404);
 		sandbox_reply_dispose(&r);
 	}
 }
@@ -263,31 +259,95 @@ test_sandbox_bp__errors_use_the_errors_array(void **st)
 
 	(void)st;
 	j = call_json(404, "GET", "/contact-service/contact/99999", NULL);
-	assert_string_equal(json_string_value(json_object_get(
-				    json_array_get(json_object_get(j, "errors"),
-						   0),
-				    "code")),
-			    "CMNC-404");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(j, "errors"), 0), "code")),
+	    "CMNC-404");
 	assert_null(json_object_get(j, "response"));
 	json_decref(j);
 	j = call_json(400, "POST", "/product-service/product",
 		      "{\"salesChannels\":[]}");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_array_get(json_object_get(j, "errors"),
-						   0),
-				    "message")),
-			    "You must supply a brand ID.");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(j, "errors"), 0), "message")),
+	    "You must supply a brand ID.");
 	json_decref(j);
 	j = call_json(400, "POST", "/contact-service/contact", "not json");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_array_get(json_object_get(j, "errors"),
-						   0),
-				    "code")),
-			    "CMNC-010");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(j, "errors"), 0), "code")),
+	    "CMNC-010");
 	json_decref(j);
 }
 
-/* ---- throttle ---- */
+static long
+oauth(sandbox_reply *r, const char *form)
+{
+	const char *const h[] = {
+	    "Content-Type: application/x-www-form-urlencoded", NULL};
+	char url[512];
+
+	snprintf(url, sizeof(url), "%s/oauth/token",
+		 sandbox_proc_url(&sp, "brightpearl"));
+	return sandbox_http(r, "POST", url, h, form, NULL);
+}
+
+static void
+test_sandbox_bp__oauth_token_grants_and_errors(void **st)
+{
+	const char *const bearer[] = {"Authorization: Bearer sandbox-token",
+				      NULL};
+	sandbox_reply r;
+	json_t *j;
+
+	(void)st;
+	assert_int_equal(oauth(&r, "grant_type=authorization_code&code="
+				   "sandbox-code&client_id=sandbox_pearlsync"
+				   "&client_secret=x&redirect_uri=http%3A%2F"
+				   "%2Flocalhost%2Fcb"),
+			 200);
+	j = json_loads(r.body, 0, NULL);
+	sandbox_reply_dispose(&r);
+	assert_string_equal(json_string_value(json_object_get(j, "token_type")),
+			    "Bearer");
+	assert_string_equal(
+	    json_string_value(json_object_get(j, "installation_instance_id")),
+	    "1");
+	assert_int_equal(json_integer_value(json_object_get(j, "expires_in")),
+			 604800);
+	assert_null(
+	    strstr(json_string_value(json_object_get(j, "api_domain")), "://"));
+	json_decref(j);
+	assert_int_equal(oauth(&r, "grant_type=authorization_code&code=x&"
+				   "client_id=someone-else"),
+			 400);
+	assert_string_equal(r.body, "{\"error\":\"invalid_client\"}");
+	sandbox_reply_dispose(&r);
+	assert_int_equal(oauth(&r, "grant_type=refresh_token&refresh_token="
+				   "stale&client_id=sandbox_pearlsync"),
+			 400);
+	assert_non_null(strstr(r.body, "\"invalid_grant\""));
+	sandbox_reply_dispose(&r);
+	/* refreshing cures an expired token */
+	json_decref(
+	    ctl_json("POST", "/brightpearl/auth", "{\"expired\":true}"));
+	assert_int_equal(
+	    call_h(&r, bearer, "GET", "/warehouse-service/warehouse", NULL),
+	    401);
+	sandbox_reply_dispose(&r);
+	assert_int_equal(oauth(&r, "grant_type=refresh_token&refresh_token="
+				   "sandbox-refresh&client_id="
+				   "sandbox_pearlsync"),
+			 200);
+	assert_null(strstr(r.body, "installation_instance_id"));
+	sandbox_reply_dispose(&r);
+	assert_int_equal(
+	    call_h(&r, bearer, "GET", "/warehouse-service/warehouse", NULL),
+	    200);
+	sandbox_reply_dispose(&r);
+}
+
+/* ---- throttle ----------------------------------------------------------- */
 
 static void
 test_sandbox_bp__rolling_window_throttles_with_503_string(void **st)
@@ -301,23 +361,21 @@ test_sandbox_bp__rolling_window_throttles_with_503_string(void **st)
 	json_decref(ctl_json("POST", "/brightpearl/quota",
 			     "{\"limit\":5,\"window_ms\":1500}"));
 	for (i = 0; i < 5; i++) {
-		assert_int_equal(call(&r, "GET", "/warehouse-service/warehouse",
-				      NULL),
-				 200);
+		assert_int_equal(
+		    call(&r, "GET", "/warehouse-service/warehouse", NULL), 200);
 		sandbox_reply_dispose(&r);
 	}
-	assert_int_equal(call(&r, "GET", "/warehouse-service/warehouse",
-			      NULL),
+	assert_int_equal(call(&r, "GET", "/warehouse-service/warehouse", NULL),
 			 503);
 	assert_string_equal(r.body,
 			    "{\"response\":\"You have sent too many requests. "
 			    "Please wait before sending another request\"}");
-	assert_string_equal(sandbox_reply_header(
-				    &r, "brightpearl-requests-remaining", h,
-				    sizeof(h)),
-			    "0");
+	assert_string_equal(
+	    sandbox_reply_header(&r, "brightpearl-requests-remaining", h,
+				 sizeof(h)),
+	    "0");
 	assert_non_null(sandbox_reply_header(
-		&r, "brightpearl-next-throttle-period", h, sizeof(h)));
+	    &r, "brightpearl-next-throttle-period", h, sizeof(h)));
 	assert_true(strtol(h, NULL, 10) > 0 && strtol(h, NULL, 10) <= 1500);
 	sandbox_reply_dispose(&r);
 	/* the window rolls: poll until a request is allowed again */
@@ -345,16 +403,14 @@ test_sandbox_bp__remaining_counts_down_from_199(void **st)
 	json_decref(ctl_json("POST", "/brightpearl/quota",
 			     "{\"limit\":200,\"window_ms\":60000}"));
 	call(&r, "GET", "/warehouse-service/warehouse", NULL);
-	first = strtol(sandbox_reply_header(&r,
-					    "brightpearl-requests-remaining",
-					    h, sizeof(h)),
+	first = strtol(sandbox_reply_header(
+			   &r, "brightpearl-requests-remaining", h, sizeof(h)),
 		       NULL, 10);
 	sandbox_reply_dispose(&r);
 	call(&r, "GET", "/no-such-service/thing", NULL);
 	assert_int_equal(r.status, 404);
-	second = strtol(sandbox_reply_header(&r,
-					     "brightpearl-requests-remaining",
-					     h, sizeof(h)),
+	second = strtol(sandbox_reply_header(
+			    &r, "brightpearl-requests-remaining", h, sizeof(h)),
 			NULL, 10);
 	sandbox_reply_dispose(&r);
 	assert_int_equal(first, 199);
@@ -362,7 +418,7 @@ test_sandbox_bp__remaining_counts_down_from_199(void **st)
 	json_decref(ctl_json("POST", "/brightpearl/quota", "{\"limit\":0}"));
 }
 
-/* ---- orders ---- */
+/* ---- orders ------------------------------------------------------------- */
 
 static void
 test_sandbox_bp__duplicate_guard_returns_existing_id(void **st)
@@ -383,10 +439,9 @@ test_sandbox_bp__duplicate_guard_returns_existing_id(void **st)
 		size_t i, n = 0;
 		json_t *o;
 
-		json_array_foreach(j, i, o)
-		{
+		json_array_foreach (j, i, o) {
 			const char *ext = json_string_value(
-				json_object_get(o, "externalRef"));
+			    json_object_get(o, "externalRef"));
 
 			n += ext && strcmp(ext, "BC-100") == 0;
 		}
@@ -398,7 +453,7 @@ test_sandbox_bp__duplicate_guard_returns_existing_id(void **st)
 		      "&installedIntegrationInstanceId=3",
 		      NULL);
 	assert_int_equal(json_array_size(json_object_get(
-				 json_object_get(j, "response"), "results")),
+			     json_object_get(j, "response"), "results")),
 			 1);
 	json_decref(j);
 }
@@ -421,18 +476,17 @@ test_sandbox_bp__order_get_shapes(void **st)
 	assert_int_equal(json_integer_value(json_object_get(o, "id")), id);
 	rows = json_object_get(o, "orderRows");
 	assert_true(json_is_object(rows)); /* keyed by row id */
-	json_object_foreach(rows, k, row)
-	{
-		assert_string_equal(json_string_value(json_object_get(
-					    json_object_get(row, "quantity"),
-					    "magnitude")),
-				    "2.0000");
-		assert_string_equal(json_string_value(json_object_get(
-					    row, "productSku")),
-				    "TEE-RED-M");
+	json_object_foreach (rows, k, row) {
+		assert_string_equal(
+		    json_string_value(json_object_get(
+			json_object_get(row, "quantity"), "magnitude")),
+		    "2.0000");
+		assert_string_equal(
+		    json_string_value(json_object_get(row, "productSku")),
+		    "TEE-RED-M");
 	}
 	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(o, "totalValue"), "total")),
+				json_object_get(o, "totalValue"), "total")),
 			    "38.0000");
 	json_decref(j);
 	snprintf(path, sizeof(path), "/order-service/sales-order/%lld",
@@ -440,9 +494,8 @@ test_sandbox_bp__order_get_shapes(void **st)
 	j = call_json(200, "GET", path, NULL);
 	o = json_array_get(json_object_get(j, "response"), 0);
 	assert_true(json_is_array(json_object_get(o, "rows")));
-	assert_string_equal(json_string_value(json_object_get(o,
-							      "externalRef")),
-			    "BC-200");
+	assert_string_equal(
+	    json_string_value(json_object_get(o, "externalRef")), "BC-200");
 	json_decref(j);
 	/* a missing order is 200 with an empty array */
 	j = call_json(200, "GET", "/order-service/order/999999", NULL);
@@ -472,24 +525,22 @@ test_sandbox_bp__id_sets_cap_and_options(void **st)
 		snprintf(path, sizeof(path), "/order-service/order/%lld-%lld",
 			 (long long)first, (long long)first + 204);
 		j = call_json(200, "GET", path, NULL);
-		assert_int_equal(json_array_size(json_object_get(j,
-								 "response")),
-				 200);
+		assert_int_equal(
+		    json_array_size(json_object_get(j, "response")), 200);
 		json_decref(j);
 		snprintf(path, sizeof(path),
 			 "/order-service/order/%lld,%lld-%lld,999999",
 			 (long long)first, (long long)first + 2,
 			 (long long)first + 3);
 		j = call_json(200, "GET", path, NULL);
-		assert_int_equal(json_array_size(json_object_get(j,
-								 "response")),
-				 3);
+		assert_int_equal(
+		    json_array_size(json_object_get(j, "response")), 3);
 		json_decref(j);
 		snprintf(path, sizeof(path), "/order-service/order/%lld-%lld",
 			 (long long)first, (long long)first + 204);
 		j = call_json(200, "OPTIONS", path, NULL);
-		uris = json_object_get(json_object_get(j, "response"),
-				       "getUris");
+		uris =
+		    json_object_get(json_object_get(j, "response"), "getUris");
 		assert_int_equal(json_array_size(uris), 2);
 		assert_true(strncmp(json_string_value(json_array_get(uris, 0)),
 				    "/order/", 7) == 0);
@@ -501,12 +552,12 @@ test_sandbox_bp__id_sets_cap_and_options(void **st)
 	/* OPTIONS with nothing found */
 	j = call_json(200, "OPTIONS", "/product-service/product/5-9", NULL);
 	assert_int_equal(json_array_size(json_object_get(
-				 json_object_get(j, "response"), "getUris")),
+			     json_object_get(j, "response"), "getUris")),
 			 0);
 	json_decref(j);
 }
 
-/* ---- search ---- */
+/* ---- search ------------------------------------------------------------- */
 
 static void
 test_sandbox_bp__search_paging_columns_sort_and_filters(void **st)
@@ -522,15 +573,12 @@ test_sandbox_bp__search_paging_columns_sort_and_filters(void **st)
 	meta = json_object_get(json_object_get(j, "response"), "metaData");
 	assert_int_equal(json_array_size(res), 5);
 	assert_true(json_is_array(json_array_get(res, 0)));
-	assert_int_equal(json_integer_value(json_object_get(meta,
-							    "firstResult")),
-			 6);
-	assert_int_equal(json_integer_value(json_object_get(meta,
-							    "lastResult")),
-			 10);
-	assert_int_equal(json_integer_value(json_object_get(
-				 meta, "resultsAvailable")),
-			 12);
+	assert_int_equal(
+	    json_integer_value(json_object_get(meta, "firstResult")), 6);
+	assert_int_equal(
+	    json_integer_value(json_object_get(meta, "lastResult")), 10);
+	assert_int_equal(
+	    json_integer_value(json_object_get(meta, "resultsAvailable")), 12);
 	assert_true(json_is_true(json_object_get(meta, "morePagesAvailable")));
 	assert_true(json_is_object(json_object_get(j, "reference")));
 	json_decref(j);
@@ -542,20 +590,18 @@ test_sandbox_bp__search_paging_columns_sort_and_filters(void **st)
 	res = json_object_get(json_object_get(j, "response"), "results");
 	meta = json_object_get(json_object_get(j, "response"), "metaData");
 	assert_int_equal(json_array_size(json_array_get(res, 0)), 2);
-	assert_string_equal(json_string_value(json_object_get(
-				    json_array_get(json_object_get(meta,
-								   "columns"),
-						   0),
-				    "name")),
-			    "SKU");
-	assert_string_equal(json_string_value(json_array_get(
-				    json_array_get(res, 0), 0)),
-			    "GIFT-CARD");
 	assert_string_equal(
-		json_string_value(json_object_get(
-			json_array_get(json_object_get(meta, "sorting"), 0),
-			"direction")),
-		"DESC");
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(meta, "columns"), 0), "name")),
+	    "SKU");
+	assert_string_equal(
+	    json_string_value(json_array_get(json_array_get(res, 0), 0)),
+	    "GIFT-CARD");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(meta, "sorting"), 0),
+		"direction")),
+	    "DESC");
 	json_decref(j);
 
 	/* the older "col|DESC" form too */
@@ -564,18 +610,18 @@ test_sandbox_bp__search_paging_columns_sort_and_filters(void **st)
 		      "&sort=productId%7CDESC&pageSize=1",
 		      NULL);
 	res = json_object_get(json_object_get(j, "response"), "results");
-	assert_int_equal(json_integer_value(json_array_get(
-				 json_array_get(res, 0), 0)),
-			 1012);
+	assert_int_equal(
+	    json_integer_value(json_array_get(json_array_get(res, 0), 0)),
+	    1012);
 	json_decref(j);
 
-	j = call_json(200, "GET", "/product-service/product-search?SKU=MUG-LOGO",
-		      NULL);
+	j = call_json(200, "GET",
+		      "/product-service/product-search?SKU=MUG-LOGO", NULL);
 	res = json_object_get(json_object_get(j, "response"), "results");
 	assert_int_equal(json_array_size(res), 1);
-	assert_int_equal(json_integer_value(json_array_get(
-				 json_array_get(res, 0), 0)),
-			 1008);
+	assert_int_equal(
+	    json_integer_value(json_array_get(json_array_get(res, 0), 0)),
+	    1008);
 	json_decref(j);
 
 	/* no rows: firstResult and lastResult are left out */
@@ -584,21 +630,19 @@ test_sandbox_bp__search_paging_columns_sort_and_filters(void **st)
 	meta = json_object_get(json_object_get(j, "response"), "metaData");
 	assert_null(json_object_get(meta, "firstResult"));
 	assert_null(json_object_get(meta, "lastResult"));
-	assert_int_equal(json_integer_value(json_object_get(
-				 meta, "resultsAvailable")),
-			 0);
+	assert_int_equal(
+	    json_integer_value(json_object_get(meta, "resultsAvailable")), 0);
 	json_decref(j);
 
 	/* a filter of the wrong type is a 500 CMNC-018 */
 	j = call_json(500, "GET",
 		      "/order-service/order-search?orderStatusId=BAD%20PARAM",
 		      NULL);
-	assert_string_equal(json_string_value(json_object_get(
-				    json_array_get(json_object_get(j, "errors"),
-						   0),
-				    "message")),
-			    "The filter orderStatusId=BAD PARAM cannot be "
-			    "parsed as: INTEGER");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(j, "errors"), 0), "message")),
+	    "The filter orderStatusId=BAD PARAM cannot be "
+	    "parsed as: INTEGER");
 	json_decref(j);
 
 	/* contact search by e-mail (partial, case-insensitive) */
@@ -607,9 +651,8 @@ test_sandbox_bp__search_paging_columns_sort_and_filters(void **st)
 		      NULL);
 	res = json_object_get(json_object_get(j, "response"), "results");
 	assert_int_equal(json_array_size(res), 1);
-	assert_int_equal(json_integer_value(json_array_get(
-				 json_array_get(res, 0), 0)),
-			 201);
+	assert_int_equal(
+	    json_integer_value(json_array_get(json_array_get(res, 0), 0)), 201);
 	json_decref(j);
 
 	/* countOnly */
@@ -617,15 +660,14 @@ test_sandbox_bp__search_paging_columns_sort_and_filters(void **st)
 		      "/product-service/product-search?countOnly=true", NULL);
 	meta = json_object_get(json_object_get(j, "response"), "metaData");
 	assert_int_equal(json_array_size(json_object_get(
-				 json_object_get(j, "response"), "results")),
+			     json_object_get(j, "response"), "results")),
 			 0);
-	assert_int_equal(json_integer_value(json_object_get(
-				 meta, "resultsAvailable")),
-			 12);
+	assert_int_equal(
+	    json_integer_value(json_object_get(meta, "resultsAvailable")), 12);
 	json_decref(j);
 }
 
-/* ---- contacts ---- */
+/* ---- contacts ----------------------------------------------------------- */
 
 static void
 test_sandbox_bp__contacts_create_flat_or_nested_and_patch(void **st)
@@ -635,11 +677,11 @@ test_sandbox_bp__contacts_create_flat_or_nested_and_patch(void **st)
 	json_t *j, *c;
 
 	(void)st;
-	a = response_int(call_json(
-		200, "POST", "/contact-service/contact",
-		"{\"firstName\":\"Grace\",\"lastName\":\"Hopper\","
-		"\"communication\":{\"emails\":{\"PRI\":{\"email\":"
-		"\"grace@example.com\"}}}}"));
+	a = response_int(
+	    call_json(200, "POST", "/contact-service/contact",
+		      "{\"firstName\":\"Grace\",\"lastName\":\"Hopper\","
+		      "\"communication\":{\"emails\":{\"PRI\":{\"email\":"
+		      "\"grace@example.com\"}}}}"));
 	b = response_int(call_json(200, "POST", "/contact-service/contact",
 				   "{\"firstName\":\"Edsger\",\"lastName\":"
 				   "\"Dijkstra\",\"emails\":{\"PRI\":"
@@ -648,14 +690,13 @@ test_sandbox_bp__contacts_create_flat_or_nested_and_patch(void **st)
 		      "/contact-service/contact-search?primaryEmail="
 		      "ed@example.com",
 		      NULL);
-	assert_int_equal(json_integer_value(json_array_get(
-				 json_array_get(
-					 json_object_get(
-						 json_object_get(j, "response"),
-						 "results"),
-					 0),
-				 0)),
-			 b);
+	assert_int_equal(
+	    json_integer_value(json_array_get(
+		json_array_get(
+		    json_object_get(json_object_get(j, "response"), "results"),
+		    0),
+		0)),
+	    b);
 	json_decref(j);
 	snprintf(path, sizeof(path), "/contact-service/contact/%lld,%lld",
 		 (long long)a, (long long)b);
@@ -664,13 +705,13 @@ test_sandbox_bp__contacts_create_flat_or_nested_and_patch(void **st)
 	assert_non_null(json_object_get(j, "pagination"));
 	c = json_array_get(json_object_get(j, "response"), 1);
 	assert_string_equal(
-		json_string_value(json_object_get(
-			json_object_get(json_object_get(json_object_get(
-							  c, "communication"),
-						  "emails"),
-					"PRI"),
-			"email")),
-		"ed@example.com");
+	    json_string_value(json_object_get(
+		json_object_get(
+		    json_object_get(json_object_get(c, "communication"),
+				    "emails"),
+		    "PRI"),
+		"email")),
+	    "ed@example.com");
 	json_decref(j);
 	snprintf(path, sizeof(path), "/contact-service/contact/%lld",
 		 (long long)a);
@@ -678,13 +719,12 @@ test_sandbox_bp__contacts_create_flat_or_nested_and_patch(void **st)
 		      "[{\"op\":\"replace\",\"path\":\"/firstName\","
 		      "\"value\":\"Amazing Grace\"}]");
 	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(j, "response"),
-				    "firstName")),
+				json_object_get(j, "response"), "firstName")),
 			    "Amazing Grace");
 	json_decref(j);
 }
 
-/* ---- fulfilment ---- */
+/* ---- fulfilment --------------------------------------------------------- */
 
 static void
 test_sandbox_bp__goods_out_note_lifecycle(void **st)
@@ -702,10 +742,9 @@ test_sandbox_bp__goods_out_note_lifecycle(void **st)
 	snprintf(path, sizeof(path), "/order-service/order/%lld",
 		 (long long)id);
 	j = call_json(200, "GET", path, NULL);
-	rows = json_object_get(json_array_get(json_object_get(j, "response"),
-					      0),
-			       "orderRows");
-	json_object_foreach(rows, k, row)
+	rows = json_object_get(
+	    json_array_get(json_object_get(j, "response"), 0), "orderRows");
+	json_object_foreach (rows, k, row)
 		row_id = strtoll(k, NULL, 10);
 	json_decref(j);
 	snprintf(path, sizeof(path),
@@ -718,12 +757,13 @@ test_sandbox_bp__goods_out_note_lifecycle(void **st)
 		 (long long)row_id);
 	j = call_json(200, "POST", path, body);
 	assert_true(json_is_array(json_object_get(j, "response")));
-	gon = json_integer_value(json_array_get(json_object_get(j, "response"),
-						0));
+	gon = json_integer_value(
+	    json_array_get(json_object_get(j, "response"), 0));
 	json_decref(j);
 	/* over-fulfilment is refused */
 	json_decref(call_json(400, "POST", path, body));
-	snprintf(path, sizeof(path), "/warehouse-service/goods-note/goods-out/%lld",
+	snprintf(path, sizeof(path),
+		 "/warehouse-service/goods-note/goods-out/%lld",
 		 (long long)gon);
 	json_decref(call_json(200, "PUT", path,
 			      "{\"shipping\":{\"reference\":\"1Z999\","
@@ -749,30 +789,29 @@ test_sandbox_bp__goods_out_note_lifecycle(void **st)
 	}
 	assert_non_null(g);
 	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(g, "shipping"),
-				    "reference")),
+				json_object_get(g, "shipping"), "reference")),
 			    "1Z999");
-	assert_true(json_is_true(json_object_get(json_object_get(g, "status"),
-						 "shipped")));
+	assert_true(json_is_true(
+	    json_object_get(json_object_get(g, "status"), "shipped")));
 	/* SHW back-filled printed, picked, packed */
-	assert_true(json_is_true(json_object_get(json_object_get(g, "status"),
-						 "picked")));
+	assert_true(json_is_true(
+	    json_object_get(json_object_get(g, "status"), "picked")));
 	assert_non_null(json_object_get(
-		json_array_get(json_object_get(g, "events"), 1), "occured"));
+	    json_array_get(json_object_get(g, "events"), 1), "occured"));
 	json_decref(j);
-	snprintf(path, sizeof(path), "/warehouse-service/goods-note/goods-out/%lld",
+	snprintf(path, sizeof(path),
+		 "/warehouse-service/goods-note/goods-out/%lld",
 		 (long long)gon);
 	json_decref(call_json(400, "PUT", path,
 			      "{\"shipping\":{\"reference\":\"LATE\"}}"));
 	snprintf(path, sizeof(path), "/order-service/order/%lld",
 		 (long long)id);
 	j = call_json(200, "GET", path, NULL);
-	assert_string_equal(json_string_value(json_object_get(
-				    json_array_get(json_object_get(j,
-								   "response"),
-						   0),
-				    "shippingStatusCode")),
-			    "ASS");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(j, "response"), 0),
+		"shippingStatusCode")),
+	    "ASS");
 	json_decref(j);
 	on_hand_after = in_stock(1008, "2");
 	assert_int_equal(on_hand_before - 3, on_hand_after);
@@ -806,19 +845,18 @@ test_sandbox_bp__status_notes_custom_fields(void **st)
 		      "[{\"op\":\"add\",\"path\":\"/PCF_GIFT\",\"value\":"
 		      "{\"id\":160}},{\"op\":\"add\",\"path\":\"/PCF_SOURCE\","
 		      "\"value\":\"web\"}]");
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(json_object_get(j, "response"),
-						 "PCF_GIFT"),
-				 "id")),
-			 160);
+	assert_int_equal(
+	    json_integer_value(json_object_get(
+		json_object_get(json_object_get(j, "response"), "PCF_GIFT"),
+		"id")),
+	    160);
 	json_decref(j);
 	json_decref(call_json(400, "PATCH", path,
 			      "[{\"op\":\"add\",\"path\":\"/PCF_NOPE\","
 			      "\"value\":1}]"));
 	j = call_json(200, "GET", path, NULL);
 	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(j, "response"),
-				    "PCF_SOURCE")),
+				json_object_get(j, "response"), "PCF_SOURCE")),
 			    "web");
 	json_decref(j);
 }
@@ -838,27 +876,26 @@ test_sandbox_bp__payments_unique_and_paid_status(void **st)
 		 "\"currencyIsoCode\":\"USD\",\"amountPaid\":19.0,"
 		 "\"paymentDate\":\"2026-11-22T10:00:00Z\"}",
 		 (long long)id);
-	assert_true(response_int(call_json(200, "POST",
-					   "/accounting-service/customer-payment",
-					   body)) > 0);
+	assert_true(response_int(call_json(
+			200, "POST", "/accounting-service/customer-payment",
+			body)) > 0);
 	json_decref(call_json(400, "POST",
 			      "/accounting-service/customer-payment", body));
 	snprintf(path, sizeof(path), "/order-service/order/%lld",
 		 (long long)id);
 	j = call_json(200, "GET", path, NULL);
-	assert_string_equal(json_string_value(json_object_get(
-				    json_array_get(json_object_get(j,
-								   "response"),
-						   0),
-				    "orderPaymentStatus")),
-			    "PAID");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(j, "response"), 0),
+		"orderPaymentStatus")),
+	    "PAID");
 	json_decref(j);
 	snprintf(path, sizeof(path),
 		 "/accounting-service/customer-payment-search?orderId=%lld",
 		 (long long)id);
 	j = call_json(200, "GET", path, NULL);
 	assert_int_equal(json_array_size(json_object_get(
-				 json_object_get(j, "response"), "results")),
+			     json_object_get(j, "response"), "results")),
 			 1);
 	json_decref(j);
 }
@@ -872,38 +909,37 @@ test_sandbox_bp__multi_message_stops_on_failure(void **st)
 
 	(void)st;
 	id = create_order("BC-MM", 3, 1001, 1);
-	snprintf(body, sizeof(body),
-		 "{\"processingMode\":\"SEQUENTIAL\",\"onFail\":\"STOP\","
-		 "\"messages\":["
-		 "{\"label\":\"L1\",\"uri\":\"/order-service/order/%lld/note\","
-		 "\"httpMethod\":\"POST\",\"body\":{\"text\":\"a\"}},"
-		 "{\"label\":\"L2\",\"uri\":\"/order-service/order/999999/note\","
-		 "\"httpMethod\":\"POST\",\"body\":{\"text\":\"b\"}},"
-		 "{\"label\":\"L3\",\"uri\":\"/order-service/order/%lld/note\","
-		 "\"httpMethod\":\"POST\",\"body\":{\"text\":\"c\"}}]}",
-		 (long long)id, (long long)id);
+	snprintf(
+	    body, sizeof(body),
+	    "{\"processingMode\":\"SEQUENTIAL\",\"onFail\":\"STOP\","
+	    "\"messages\":["
+	    "{\"label\":\"L1\",\"uri\":\"/order-service/order/%lld/note\","
+	    "\"httpMethod\":\"POST\",\"body\":{\"text\":\"a\"}},"
+	    "{\"label\":\"L2\",\"uri\":\"/order-service/order/999999/note\","
+	    "\"httpMethod\":\"POST\",\"body\":{\"text\":\"b\"}},"
+	    "{\"label\":\"L3\",\"uri\":\"/order-service/order/%lld/note\","
+	    "\"httpMethod\":\"POST\",\"body\":{\"text\":\"c\"}}]}",
+	    (long long)id, (long long)id);
 	j = call_json(207, "POST", "/multi-message", body);
 	done = json_object_get(json_object_get(j, "response"),
 			       "processedMessages");
 	assert_int_equal(json_array_size(done), 2);
 	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(done, 0), "statusCode")),
+			     json_array_get(done, 0), "statusCode")),
 			 200);
-	assert_non_null(strstr(json_string_value(json_object_get(
-				       json_object_get(json_array_get(done, 0),
-						       "body"),
-				       "content")),
-			       "\"response\""));
+	assert_non_null(strstr(
+	    json_string_value(json_object_get(
+		json_object_get(json_array_get(done, 0), "body"), "content")),
+	    "\"response\""));
 	assert_string_equal(json_string_value(json_array_get(
-				    json_object_get(json_object_get(j,
-								    "response"),
-						    "unprocessedMessages"),
-				    0)),
+				json_object_get(json_object_get(j, "response"),
+						"unprocessedMessages"),
+				0)),
 			    "L3");
 	json_decref(j);
 }
 
-/* ---- webhooks ---- */
+/* ---- webhooks ----------------------------------------------------------- */
 
 typedef struct listener {
 	struct MHD_Daemon *d;
@@ -922,8 +958,8 @@ typedef struct lconn {
 
 static mhd_result
 on_hook(void *cls, struct MHD_Connection *c, const char *url,
-	const char *method, const char *version, const char *data,
-	size_t *size, void **ptr)
+	const char *method, const char *version, const char *data, size_t *size,
+	void **ptr)
 {
 	listener *l = cls;
 	lconn *lc = *ptr;
@@ -983,11 +1019,10 @@ listener_start(listener *l, int fail_first)
 	memset(l, 0, sizeof(*l));
 	pthread_mutex_init(&l->mu, NULL);
 	l->fail_first = fail_first;
-	l->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-					MHD_USE_THREAD_PER_CONNECTION,
-				0, NULL, NULL, on_hook, l,
-				MHD_OPTION_NOTIFY_COMPLETED, on_hook_done, l,
-				MHD_OPTION_END);
+	l->d = MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
+	    NULL, NULL, on_hook, l, MHD_OPTION_NOTIFY_COMPLETED, on_hook_done,
+	    l, MHD_OPTION_END);
 	assert_non_null(l->d);
 	info = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_BIND_PORT);
 	l->port = info->port;
@@ -1021,19 +1056,20 @@ register_hook(listener *l, const char *event, int qos)
 {
 	char body[1024];
 
-	snprintf(body, sizeof(body),
-		 "{\"subscribeTo\":\"%s\",\"httpMethod\":\"POST\","
-		 "\"uriTemplate\":\"http://127.0.0.1:%d/hook?token=s3cret\","
-		 "\"bodyTemplate\":\"{\\\"accountCode\\\": "
-		 "\\\"${account-code}\\\", \\\"resourceType\\\": "
-		 "\\\"${resource-type}\\\", \\\"id\\\": \\\"${resource-id}\\\", "
-		 "\\\"lifecycleEvent\\\": \\\"${lifecycle-event}\\\", "
-		 "\\\"fullEvent\\\": \\\"${full-event}\\\"}\","
-		 "\"contentType\":\"application/json\","
-		 "\"idSetAccepted\":false,\"qualityOfService\":%d}",
-		 event, l->port, qos);
-	return response_int(call_json(200, "POST",
-				      "/integration-service/webhook", body));
+	snprintf(
+	    body, sizeof(body),
+	    "{\"subscribeTo\":\"%s\",\"httpMethod\":\"POST\","
+	    "\"uriTemplate\":\"http://127.0.0.1:%d/hook?token=s3cret\","
+	    "\"bodyTemplate\":\"{\\\"accountCode\\\": "
+	    "\\\"${account-code}\\\", \\\"resourceType\\\": "
+	    "\\\"${resource-type}\\\", \\\"id\\\": \\\"${resource-id}\\\", "
+	    "\\\"lifecycleEvent\\\": \\\"${lifecycle-event}\\\", "
+	    "\\\"fullEvent\\\": \\\"${full-event}\\\"}\","
+	    "\"contentType\":\"application/json\","
+	    "\"idSetAccepted\":false,\"qualityOfService\":%d}",
+	    event, l->port, qos);
+	return response_int(
+	    call_json(200, "POST", "/integration-service/webhook", body));
 }
 
 static void
@@ -1061,9 +1097,8 @@ test_sandbox_bp__webhook_retries_until_accepted(void **st)
 	assert_string_equal(json_string_value(json_object_get(j, "id")), body);
 	assert_string_equal(json_string_value(json_object_get(j, "fullEvent")),
 			    "order.modified.order-status");
-	assert_string_equal(json_string_value(json_object_get(j,
-							      "accountCode")),
-			    "sandbox");
+	assert_string_equal(
+	    json_string_value(json_object_get(j, "accountCode")), "sandbox");
 	assert_string_equal(l.bodies[0], l.bodies[1]);
 	pthread_mutex_unlock(&l.mu);
 	json_decref(j);
@@ -1074,19 +1109,16 @@ test_sandbox_bp__webhook_retries_until_accepted(void **st)
 		while (!found && now_ms() < deadline) {
 			j = ctl_json("GET", "/webhooks?platform=brightpearl",
 				     NULL);
-			json_array_foreach(j, i, d)
-			{
+			json_array_foreach (j, i, d) {
 				if (json_integer_value(json_object_get(
-					    d, "hook_id")) == hook &&
-				    strcmp(json_string_value(json_object_get(
-						   d, "state")),
+					d, "hook_id")) == hook &&
+				    strcmp(json_string_value(
+					       json_object_get(d, "state")),
 					   "delivered") == 0) {
 					assert_int_equal(
-						json_integer_value(
-							json_object_get(
-								d,
-								"attempts")),
-						2);
+					    json_integer_value(
+						json_object_get(d, "attempts")),
+					    2);
 					found = 1;
 				}
 			}
@@ -1100,15 +1132,15 @@ test_sandbox_bp__webhook_retries_until_accepted(void **st)
 	{
 		char path[64];
 
-		snprintf(path, sizeof(path), "/integration-service/webhook/%lld",
-			 (long long)hook);
+		snprintf(path, sizeof(path),
+			 "/integration-service/webhook/%lld", (long long)hook);
 		json_decref(call_json(200, "DELETE", path, NULL));
 		json_decref(call_json(404, "DELETE", path, NULL));
 	}
 }
 
 static void
-test_sandbox_bp__webhook_qos0_is_not_retried_and_drop_rate_loses(void **st)
+test_sandbox_bp__webhook_qos0_no_retry_and_drops(void **st)
 {
 	listener l;
 	json_int_t hook;
@@ -1127,14 +1159,14 @@ test_sandbox_bp__webhook_qos0_is_not_retried_and_drop_rate_loses(void **st)
 	deadline = now_ms() + 5000;
 	while (attempts < 0 && now_ms() < deadline) {
 		j = ctl_json("GET", "/webhooks?platform=brightpearl", NULL);
-		json_array_foreach(j, i, d)
+		json_array_foreach (j, i, d)
 			if (json_integer_value(json_object_get(d, "hook_id")) ==
-				    hook &&
-			    strcmp(json_string_value(json_object_get(d,
-								     "state")),
-				   "failed") == 0)
+				hook &&
+			    strcmp(
+				json_string_value(json_object_get(d, "state")),
+				"failed") == 0)
 				attempts = (int)json_integer_value(
-					json_object_get(d, "attempts"));
+				    json_object_get(d, "attempts"));
 		json_decref(j);
 		if (attempts < 0)
 			nap(20);
@@ -1150,9 +1182,9 @@ test_sandbox_bp__webhook_qos0_is_not_retried_and_drop_rate_loses(void **st)
 	{
 		int n = 0;
 
-		json_array_foreach(j, i, d)
-			n += json_integer_value(json_object_get(d, "hook_id")) ==
-			     hook;
+		json_array_foreach (j, i, d)
+			n += json_integer_value(
+				 json_object_get(d, "hook_id")) == hook;
 		assert_int_equal(n, 1);
 	}
 	json_decref(j);
@@ -1180,8 +1212,8 @@ test_sandbox_bp__control_seed_and_ship(void **st)
 		     "\"CR\"}]}");
 	ids = json_object_get(j, "products");
 	pid = json_integer_value(json_array_get(ids, 0));
-	cid = json_integer_value(json_array_get(json_object_get(j, "customers"),
-						0));
+	cid = json_integer_value(
+	    json_array_get(json_object_get(j, "customers"), 0));
 	assert_true(pid > 0 && cid > 0);
 	json_decref(j);
 	snprintf(body, sizeof(body),
@@ -1189,7 +1221,7 @@ test_sandbox_bp__control_seed_and_ship(void **st)
 		 "\"quantity\":2,\"net\":11,\"tax\":0}]}",
 		 (long long)cid, (long long)pid);
 	oid = response_int(
-		call_json(200, "POST", "/order-service/sales-order", body));
+	    call_json(200, "POST", "/order-service/sales-order", body));
 	snprintf(body, sizeof(body),
 		 "{\"orderId\":%lld,\"tracking\":\"TRK-9\"}", (long long)oid);
 	j = ctl_json("POST", "/brightpearl/ship", body);
@@ -1197,11 +1229,12 @@ test_sandbox_bp__control_seed_and_ship(void **st)
 			 1);
 	json_decref(j);
 	assert_int_equal(in_stock(pid, NULL), 5);
-	j = call_json(200, "GET",
-		      "/warehouse-service/goods-note/goods-out-search?shipped=true",
-		      NULL);
+	j = call_json(
+	    200, "GET",
+	    "/warehouse-service/goods-note/goods-out-search?shipped=true",
+	    NULL);
 	assert_true(json_array_size(json_object_get(
-			    json_object_get(j, "response"), "results")) >= 1);
+			json_object_get(j, "response"), "results")) >= 1);
 	json_decref(j);
 }
 
@@ -1209,32 +1242,28 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(
-			test_sandbox_bp__401_bodies_are_strings_with_throttle_headers),
-		cmocka_unit_test(test_sandbox_bp__errors_use_the_errors_array),
-		cmocka_unit_test(
-			test_sandbox_bp__rolling_window_throttles_with_503_string),
-		cmocka_unit_test(
-			test_sandbox_bp__remaining_counts_down_from_199),
-		cmocka_unit_test(
-			test_sandbox_bp__duplicate_guard_returns_existing_id),
-		cmocka_unit_test(test_sandbox_bp__order_get_shapes),
-		cmocka_unit_test(test_sandbox_bp__id_sets_cap_and_options),
-		cmocka_unit_test(
-			test_sandbox_bp__search_paging_columns_sort_and_filters),
-		cmocka_unit_test(
-			test_sandbox_bp__contacts_create_flat_or_nested_and_patch),
-		cmocka_unit_test(test_sandbox_bp__goods_out_note_lifecycle),
-		cmocka_unit_test(test_sandbox_bp__status_notes_custom_fields),
-		cmocka_unit_test(
-			test_sandbox_bp__payments_unique_and_paid_status),
-		cmocka_unit_test(
-			test_sandbox_bp__multi_message_stops_on_failure),
-		cmocka_unit_test(
-			test_sandbox_bp__webhook_retries_until_accepted),
-		cmocka_unit_test(
-			test_sandbox_bp__webhook_qos0_is_not_retried_and_drop_rate_loses),
-		cmocka_unit_test(test_sandbox_bp__control_seed_and_ship),
+	    cmocka_unit_test(
+		test_sandbox_bp__401_bodies_are_strings_with_throttle_headers),
+	    cmocka_unit_test(test_sandbox_bp__errors_use_the_errors_array),
+	    cmocka_unit_test(test_sandbox_bp__oauth_token_grants_and_errors),
+	    cmocka_unit_test(
+		test_sandbox_bp__rolling_window_throttles_with_503_string),
+	    cmocka_unit_test(test_sandbox_bp__remaining_counts_down_from_199),
+	    cmocka_unit_test(
+		test_sandbox_bp__duplicate_guard_returns_existing_id),
+	    cmocka_unit_test(test_sandbox_bp__order_get_shapes),
+	    cmocka_unit_test(test_sandbox_bp__id_sets_cap_and_options),
+	    cmocka_unit_test(
+		test_sandbox_bp__search_paging_columns_sort_and_filters),
+	    cmocka_unit_test(
+		test_sandbox_bp__contacts_create_flat_or_nested_and_patch),
+	    cmocka_unit_test(test_sandbox_bp__goods_out_note_lifecycle),
+	    cmocka_unit_test(test_sandbox_bp__status_notes_custom_fields),
+	    cmocka_unit_test(test_sandbox_bp__payments_unique_and_paid_status),
+	    cmocka_unit_test(test_sandbox_bp__multi_message_stops_on_failure),
+	    cmocka_unit_test(test_sandbox_bp__webhook_retries_until_accepted),
+	    cmocka_unit_test(test_sandbox_bp__webhook_qos0_no_retry_and_drops),
+	    cmocka_unit_test(test_sandbox_bp__control_seed_and_ship),
 	};
 	int rc;
 

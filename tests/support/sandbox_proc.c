@@ -87,8 +87,7 @@ reap(pid_t pid, int timeout_ms)
 }
 
 int
-sandbox_proc_start(sandbox_proc *sp, const char *const *args,
-		   int timeout_ms)
+sandbox_proc_start(sandbox_proc *sp, const char *const *args, int timeout_ms)
 {
 	const char *dir = getenv("PS_BIN_DIR");
 	char bin[1024], buf[4096];
@@ -138,8 +137,9 @@ sandbox_proc_start(sandbox_proc *sp, const char *const *args,
 		ssize_t r;
 
 		if (left <= 0) {
-			fprintf(stderr, "sandbox_proc: no 'ready' within %d "
-					"ms\n",
+			fprintf(stderr,
+				"sandbox_proc: no 'ready' within %d "
+				"ms\n",
 				timeout_ms);
 			goto fail;
 		}
@@ -206,7 +206,7 @@ sandbox_proc_url(const sandbox_proc *sp, const char *platform)
 	return NULL;
 }
 
-/* ---- HTTP ------------------------------------------------------------- */
+/* ---- HTTP --------------------------------------------------------------- */
 
 typedef struct grow {
 	char *p;

@@ -17,9 +17,9 @@
 #define SANDBOX_PROC_MAX_PLATFORMS 8
 
 typedef struct sandbox_proc {
-	pid_t pid;	 /* the child, or 0 */
-	int out_fd;	 /* read end of its stdout, kept open until stop */
-	char base[128];	 /* "http://127.0.0.1:PORT" */
+	pid_t pid;         /* the child, or 0 */
+	int out_fd;        /* read end of its stdout, kept open until stop */
+	char base[128];    /* "http://127.0.0.1:PORT" */
 	char control[160]; /* base + "/_sandbox" */
 	struct {
 		char name[32];
@@ -55,14 +55,14 @@ int sandbox_proc_signal_stop(sandbox_proc *sp, int sig);
 /* Base URL of a platform ("brightpearl"), borrowed, or NULL. */
 const char *sandbox_proc_url(const sandbox_proc *sp, const char *platform);
 
-/* ---- HTTP for tests --------------------------------------------------- */
+/* ---- HTTP for tests ----------------------------------------------------- */
 
 typedef struct sandbox_reply {
-	long status;	 /* HTTP status, 0 when the transfer failed */
-	int curl_code;	 /* CURLcode of the transfer */
-	char *body;	 /* NUL-terminated, owned */
+	long status;   /* HTTP status, 0 when the transfer failed */
+	int curl_code; /* CURLcode of the transfer */
+	char *body;    /* NUL-terminated, owned */
 	size_t body_len;
-	char *headers;	 /* raw header block, owned */
+	char *headers; /* raw header block, owned */
 } sandbox_reply;
 
 /*
