@@ -9,11 +9,14 @@
  * One sandbox runs for the whole group and is reset before each test.
  * Webhook destinations are a libmicrohttpd listener in this process.
  */
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <ctype.h>
 #include <jansson.h>
@@ -100,8 +103,7 @@ bc_json(const char *method, const char *path, const char *body, long want)
 }
 
 static json_t *
-control_json(const char *method, const char *path, const char *body,
-	     long want)
+control_json(const char *method, const char *path, const char *body, long want)
 {
 	sandbox_reply r;
 	json_t *j;
@@ -185,7 +187,7 @@ typedef struct receiver {
 	int hits;
 	char *bodies[MAX_HITS];
 	char secret[MAX_HITS][64]; /* X-Secret header of each hit */
-	char sig[MAX_HITS][80];	   /* webhook-signature header */
+	char sig[MAX_HITS][80];    /* webhook-signature header */
 } receiver;
 
 typedef struct upload {
@@ -227,8 +229,7 @@ receive(void *cls, struct MHD_Connection *conn, const char *url,
 		*data_size = 0;
 		return MHD_YES;
 	}
-	secret = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-					     "X-Secret");
+	secret = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Secret");
 	sig = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					  "webhook-signature");
 	pthread_mutex_lock(&rc->lock);
@@ -318,7 +319,8 @@ wait_hits(receiver *rc, int n)
 	assert_true(receiver_hits(rc) >= n);
 }
 
-/* ---- fixtures -------------------------------------------------------------- */
+/* ---- fixtures --------------------------------------------------------------
+ */
 
 static int
 group_setup(void **state)
@@ -383,7 +385,8 @@ place(const char *extra)
 	return id;
 }
 
-/* ---- auth and routing -------------------------------------------------------- */
+/* ---- auth and routing
+ * -------------------------------------------------------- */
 
 static void
 test_bc__401_bodies_and_unknown_store(void **state)
@@ -428,9 +431,8 @@ test_bc__401_bodies_and_unknown_store(void **state)
 
 		snprintf(url, sizeof(url), "%s/stores/sandbox/v3/hooks",
 			 sandbox_proc_url(&sbx, "bigcommerce"));
-		assert_int_equal(sandbox_http(&r, "POST", url, form, "{}",
-					      NULL),
-				 415);
+		assert_int_equal(
+			sandbox_http(&r, "POST", url, form, "{}", NULL), 415);
 		sandbox_reply_dispose(&r);
 	}
 
@@ -443,7 +445,8 @@ test_bc__401_bodies_and_unknown_store(void **state)
 	sandbox_reply_dispose(&r);
 }
 
-/* ---- v2 shapes ------------------------------------------------------------------ */
+/* ---- v2 shapes
+ * ------------------------------------------------------------------ */
 
 static void
 test_bc__v2_empty_list_is_204(void **state)
@@ -502,8 +505,7 @@ test_bc__v2_paging_money_and_dates(void **state)
 	assert_int_equal(json_array_size(j), 1);
 	json_decref(j);
 	/* a page past the end is empty: 204 */
-	assert_int_equal(bc(&r, "GET", "/v2/orders?limit=2&page=3", NULL),
-			 204);
+	assert_int_equal(bc(&r, "GET", "/v2/orders?limit=2&page=3", NULL), 204);
 	sandbox_reply_dispose(&r);
 	/* limit above 250 */
 	assert_int_equal(bc(&r, "GET", "/v2/orders?limit=251", NULL), 413);
@@ -542,8 +544,8 @@ test_bc__v2_date_filters(void **state)
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%d%%20%b%%20%Y%%20%H:%M:%S%%20%%2B0000",
 		 &tm);
-	snprintf(path, sizeof(path),
-		 "/v2/orders?min_date_modified=Mon,%%20%s", when);
+	snprintf(path, sizeof(path), "/v2/orders?min_date_modified=Mon,%%20%s",
+		 when);
 	j = bc_json("GET", path, NULL, 200);
 	assert_int_equal(json_array_size(j), 1);
 	assert_int_equal(jint(json_array_get(j, 0), "id"), new_id);
@@ -563,9 +565,8 @@ test_bc__v2_date_filters(void **state)
 	snprintf(path, sizeof(path), "/v2/orders?min_id=%lld", new_id + 1);
 	assert_int_equal(bc(&r, "GET", path, NULL), 204);
 	sandbox_reply_dispose(&r);
-	assert_int_equal(bc(&r, "GET", "/v2/orders?min_date_modified=junk",
-			    NULL),
-			 400);
+	assert_int_equal(
+		bc(&r, "GET", "/v2/orders?min_date_modified=junk", NULL), 400);
 	sandbox_reply_dispose(&r);
 }
 
@@ -606,7 +607,8 @@ test_bc__v2_order_update_status_and_notes(void **state)
 	json_decref(j);
 }
 
-/* ---- shipments --------------------------------------------------------------------- */
+/* ---- shipments
+ * --------------------------------------------------------------------- */
 
 static void
 test_bc__partial_then_full_shipment(void **state)
@@ -648,9 +650,8 @@ test_bc__partial_then_full_shipment(void **state)
 	j = bc_json("GET", path, NULL, 200);
 	assert_int_equal(jint(j, "status_id"), 3);
 	assert_string_equal(jstr(j, "status"), "Partially Shipped");
-	assert_int_equal(json_integer_value(json_object_get(j,
-							    "items_shipped")),
-			 1);
+	assert_int_equal(
+		json_integer_value(json_object_get(j, "items_shipped")), 1);
 	assert_string_equal(jstr(j, "date_shipped"), "");
 	json_decref(j);
 
@@ -697,7 +698,8 @@ test_bc__partial_then_full_shipment(void **state)
 	json_decref(lines);
 }
 
-/* ---- v3 shapes ---------------------------------------------------------------------- */
+/* ---- v3 shapes
+ * ---------------------------------------------------------------------- */
 
 static void
 test_bc__v3_envelopes_and_errors(void **state)
@@ -719,15 +721,16 @@ test_bc__v3_envelopes_and_errors(void **state)
 	assert_non_null(json_object_get(meta, "links"));
 	assert_null(json_object_get(json_array_get(data, 0), "variants"));
 	json_decref(j);
-	j = bc_json("GET", "/v3/catalog/products?include=variants&limit=1&page=2",
+	j = bc_json("GET",
+		    "/v3/catalog/products?include=variants&limit=1&page=2",
 		    NULL, 200);
 	data = json_object_get(j, "data");
-	assert_string_equal(jstr(json_array_get(json_object_get(
-						     json_array_get(data, 0),
-						     "variants"),
-					     1),
-				 "sku"),
-			    "TEE-M");
+	assert_string_equal(
+		jstr(json_array_get(json_object_get(json_array_get(data, 0),
+						    "variants"),
+				    1),
+		     "sku"),
+		"TEE-M");
 	json_decref(j);
 	/* empty v3 list: 200 with data [] */
 	j = bc_json("GET", "/v3/catalog/variants?sku=NOPE", NULL, 200);
@@ -797,8 +800,8 @@ test_bc__inventory_adjustments(void **state)
 			    "{\"items\":[{\"location_id\":1,"
 			    "\"variant_id\":200,\"quantity\":1}]}"),
 			 422);
-	assert_non_null(sandbox_reply_header(&r, "Content-Type", ctype,
-					     sizeof(ctype)));
+	assert_non_null(
+		sandbox_reply_header(&r, "Content-Type", ctype, sizeof(ctype)));
 	assert_string_equal(ctype, "application/problem+json");
 	j = parse(&r);
 	assert_non_null(strstr(jstr(j, "title"), "tracked by product"));
@@ -828,9 +831,9 @@ test_bc__customers_email_in(void **state)
 		    "[{\"email\":\"Ann@Example.com\",\"first_name\":\"Ann\","
 		    "\"last_name\":\"Lee\"}]",
 		    200);
-	assert_string_equal(jstr(json_array_get(json_object_get(j, "data"), 0),
-				 "email"),
-			    "Ann@Example.com");
+	assert_string_equal(
+		jstr(json_array_get(json_object_get(j, "data"), 0), "email"),
+		"Ann@Example.com");
 	json_decref(j);
 	j = bc_json("GET", "/v3/customers?email:in=ann@example.com", NULL, 200);
 	assert_int_equal(json_array_size(json_object_get(j, "data")), 1);
@@ -847,7 +850,8 @@ test_bc__customers_email_in(void **state)
 	sandbox_reply_dispose(&r);
 }
 
-/* ---- quota ---------------------------------------------------------------------- */
+/* ---- quota
+ * ---------------------------------------------------------------------- */
 
 static void
 test_bc__quota_headers_and_429(void **state)
@@ -863,7 +867,8 @@ test_bc__quota_headers_and_429(void **state)
 	/* The real window: 150 per 30 s on every response. */
 	bc(&r, "GET", "/v2/time", NULL);
 	assert_int_equal(r.status, 200);
-	assert_string_equal(sandbox_reply_header(&r, "X-Rate-Limit-Requests-Quota",
+	assert_string_equal(sandbox_reply_header(&r,
+						 "X-Rate-Limit-Requests-Quota",
 						 v, sizeof(v)),
 			    "150");
 	assert_string_equal(sandbox_reply_header(&r,
@@ -901,12 +906,12 @@ test_bc__quota_headers_and_429(void **state)
 						 "X-Rate-Limit-Requests-Quota",
 						 v, sizeof(v)),
 			    "3");
-	assert_non_null(sandbox_reply_header(&r, "X-Retry-After", v,
-					     sizeof(v)));
-	assert_true(strtol(sandbox_reply_header(&r,
-						"X-Rate-Limit-Time-Reset-Ms", v,
-						sizeof(v)),
-			   NULL, 10) <= 400);
+	assert_non_null(
+		sandbox_reply_header(&r, "X-Retry-After", v, sizeof(v)));
+	assert_true(
+		strtol(sandbox_reply_header(&r, "X-Rate-Limit-Time-Reset-Ms", v,
+					    sizeof(v)),
+		       NULL, 10) <= 400);
 	j = parse(&r);
 	assert_int_equal(jint(j, "status"), 429);
 	json_decref(j);
@@ -925,8 +930,9 @@ static void
 test_bc__quota_options(void **state)
 {
 	sandbox_proc other;
-	static const char *const args[] = {"--quota", "x2", "--bc-window-ms",
-					   "1000", "--seed", "empty", NULL};
+	static const char *const args[] = {
+		"--quota", "x2", "--bc-window-ms", "1000", "--seed",
+		"empty",   NULL};
 	sandbox_reply r;
 	char url[512], v[64];
 
@@ -947,7 +953,8 @@ test_bc__quota_options(void **state)
 	assert_int_equal(sandbox_proc_stop(&other), 0);
 }
 
-/* ---- webhooks ------------------------------------------------------------------- */
+/* ---- webhooks
+ * ------------------------------------------------------------------- */
 
 static long long
 create_hook(receiver *rc, const char *scope)
@@ -963,8 +970,8 @@ create_hook(receiver *rc, const char *scope)
 		 scope, rc->port);
 	j = bc_json("POST", "/v3/hooks", body, 200);
 	id = jint(json_object_get(j, "data"), "id");
-	assert_true(json_is_true(json_object_get(json_object_get(j, "data"),
-						 "is_active")));
+	assert_true(json_is_true(
+		json_object_get(json_object_get(j, "data"), "is_active")));
 	json_decref(j);
 	return id;
 }
@@ -997,7 +1004,8 @@ test_bc__webhook_thin_payload_with_custom_headers(void **state)
 		assert_int_equal(strlen(rc.sig[i]), 3 + 44);
 		if (strcmp(jstr(j, "scope"), "store/order/created") == 0)
 			created = i;
-		if (strcmp(jstr(j, "scope"), "store/order/statusUpdated") == 0) {
+		if (strcmp(jstr(j, "scope"), "store/order/statusUpdated") ==
+		    0) {
 			status_updated = i;
 			data = json_object_get(j, "data");
 			assert_int_equal(jint(json_object_get(data, "status"),
@@ -1032,8 +1040,8 @@ hook_active(long long id)
 
 	snprintf(path, sizeof(path), "/v3/hooks/%lld", id);
 	j = bc_json("GET", path, NULL, 200);
-	active = json_is_true(json_object_get(json_object_get(j, "data"),
-					      "is_active"));
+	active = json_is_true(
+		json_object_get(json_object_get(j, "data"), "is_active"));
 	json_decref(j);
 	return active;
 }
@@ -1048,8 +1056,8 @@ test_bc__webhook_retried_then_deactivated(void **state)
 	(void)state;
 	/* Retry delays divided by a million: 60 s becomes 0.06 ms.  The
 	 * polling below must not run into the store's quota. */
-	json_decref(control_json("POST", "/bigcommerce/config",
-				 "{\"quota\":0}", 200));
+	json_decref(control_json("POST", "/bigcommerce/config", "{\"quota\":0}",
+				 200));
 	json_decref(control_json("POST", "/webhooks",
 				 "{\"platform\":\"bigcommerce\","
 				 "\"time_scale\":1000000}",
@@ -1109,13 +1117,14 @@ test_bc__webhook_retry_then_success(void **state)
 	/* hook validation */
 	j = bc_json("POST", "/v3/hooks", "{\"scope\":\"store/order/created\"}",
 		    422);
-	assert_non_null(json_object_get(json_object_get(j, "errors"),
-					"destination"));
+	assert_non_null(
+		json_object_get(json_object_get(j, "errors"), "destination"));
 	json_decref(j);
 	receiver_stop(&rc);
 }
 
-/* ---- control API ---------------------------------------------------------------- */
+/* ---- control API
+ * ---------------------------------------------------------------- */
 
 static void
 test_bc__control_places_orders(void **state)
@@ -1149,7 +1158,8 @@ test_bc__control_places_orders(void **state)
 	id = jint(o, "id");
 	assert_true(jint(o, "customer_id") > 0);
 	assert_string_equal(jstr(o, "currency_code"), "GBP");
-	assert_true(json_is_true(json_object_get(o, "is_tax_inclusive_pricing")));
+	assert_true(
+		json_is_true(json_object_get(o, "is_tax_inclusive_pricing")));
 	assert_string_equal(jstr(o, "subtotal_inc_tax"), "48.0000");
 	assert_string_equal(jstr(o, "subtotal_ex_tax"), "40.0000");
 	assert_string_equal(jstr(o, "coupon_discount"), "10.0000");
@@ -1181,8 +1191,8 @@ test_bc__control_places_orders(void **state)
 			 "\"item_id\":%lld,\"quantity\":1}],"
 			 "\"reason\":\"damaged\"}",
 			 line);
-		snprintf(cpath, sizeof(cpath), "/bigcommerce/orders/%lld/refunds",
-			 id);
+		snprintf(cpath, sizeof(cpath),
+			 "/bigcommerce/orders/%lld/refunds", id);
 		j = control_json("POST", cpath, body, 201);
 		o = json_object_get(j, "order");
 		assert_int_equal(jint(o, "status_id"), 14);
@@ -1210,8 +1220,9 @@ test_bc__control_places_orders(void **state)
 	json_decref(j);
 
 	/* guest, payment only authorised */
-	guest = place("\"lines\":[{\"sku\":\"TEE-M\",\"quantity\":1}],"
-		      "\"payment\":{\"gateway\":\"stripe\",\"captured\":false}");
+	guest = place(
+		"\"lines\":[{\"sku\":\"TEE-M\",\"quantity\":1}],"
+		"\"payment\":{\"gateway\":\"stripe\",\"captured\":false}");
 	snprintf(path, sizeof(path), "/v2/orders/%lld", guest);
 	j = bc_json("GET", path, NULL, 200);
 	assert_int_equal(jint(j, "customer_id"), 0);
@@ -1220,9 +1231,9 @@ test_bc__control_places_orders(void **state)
 	json_decref(j);
 	snprintf(path, sizeof(path), "/v3/orders/%lld/transactions", guest);
 	j = bc_json("GET", path, NULL, 200);
-	assert_string_equal(jstr(json_array_get(json_object_get(j, "data"), 0),
-				 "event"),
-			    "authorization");
+	assert_string_equal(
+		jstr(json_array_get(json_object_get(j, "data"), 0), "event"),
+		"authorization");
 	json_decref(j);
 
 	/* status change as the merchant */
@@ -1297,8 +1308,8 @@ main(void)
 		cmocka_unit_test_setup(test_bc__v2_paging_money_and_dates,
 				       reset),
 		cmocka_unit_test_setup(test_bc__v2_date_filters, reset),
-		cmocka_unit_test_setup(test_bc__v2_order_update_status_and_notes,
-				       reset),
+		cmocka_unit_test_setup(
+			test_bc__v2_order_update_status_and_notes, reset),
 		cmocka_unit_test_setup(test_bc__partial_then_full_shipment,
 				       reset),
 		cmocka_unit_test_setup(test_bc__v3_envelopes_and_errors, reset),
@@ -1309,8 +1320,8 @@ main(void)
 		cmocka_unit_test_setup(
 			test_bc__webhook_thin_payload_with_custom_headers,
 			reset),
-		cmocka_unit_test_setup(test_bc__webhook_retried_then_deactivated,
-				       reset),
+		cmocka_unit_test_setup(
+			test_bc__webhook_retried_then_deactivated, reset),
 		cmocka_unit_test_setup(test_bc__webhook_retry_then_success,
 				       reset),
 		cmocka_unit_test_setup(test_bc__control_places_orders, reset),

@@ -26,8 +26,8 @@ static void
 apply_quota(bc_state *st)
 {
 	sb_sandbox *sb = st->pf->sb;
-	int64_t window = sb->opt.bc_window_ms > 0 ? sb->opt.bc_window_ms
-						  : BC_WINDOW_MS;
+	int64_t window =
+		sb->opt.bc_window_ms > 0 ? sb->opt.bc_window_ms : BC_WINDOW_MS;
 
 	sb_window_dispose(&st->quota);
 	sb_window_init(&st->quota, SB_WINDOW_FIXED,
@@ -64,18 +64,16 @@ inventory_state(bc_state *st)
 		{
 			json_array_append_new(
 				out,
-				json_pack("{s:O, s:O, s:O, s:O, s:O}", "sku",
-					  json_object_get(v, "sku"),
-					  "product_id",
-					  json_object_get(p, "id"),
-					  "variant_id",
-					  json_object_get(v, "id"),
-					  "inventory_tracking",
-					  json_object_get(p,
-							  "inventory_tracking"),
-					  "inventory_level",
-					  json_object_get(v,
-							  "inventory_level")));
+				json_pack(
+					"{s:O, s:O, s:O, s:O, s:O}", "sku",
+					json_object_get(v, "sku"), "product_id",
+					json_object_get(p, "id"), "variant_id",
+					json_object_get(v, "id"),
+					"inventory_tracking",
+					json_object_get(p,
+							"inventory_tracking"),
+					"inventory_level",
+					json_object_get(v, "inventory_level")));
 		}
 	}
 	return out;
@@ -89,8 +87,7 @@ bc_state_json(sb_platform *pf)
 	size_t i;
 
 	for (i = 0; i < st->norders; i++)
-		json_array_append_new(orders,
-				      order_state(st, &st->orders[i]));
+		json_array_append_new(orders, order_state(st, &st->orders[i]));
 	return json_pack("{s:s, s:o, s:o, s:O, s:O}", "store_hash",
 			 st->store_hash, "orders", orders, "inventory",
 			 inventory_state(st), "customers", st->customers,
@@ -110,8 +107,7 @@ segment_id(const char *s, const char **rest)
 }
 
 static void
-ctl_orders(bc_state *st, const char *rest, sb_request *req,
-	   sb_response *resp)
+ctl_orders(bc_state *st, const char *rest, sb_request *req, sb_response *resp)
 {
 	char msg[MSG_LEN];
 	json_t *body = NULL;
@@ -146,7 +142,8 @@ ctl_orders(bc_state *st, const char *rest, sb_request *req,
 	}
 	if (strcmp(rest, "/status") == 0 && strcmp(req->method, "POST") == 0) {
 		body = sb_req_json(req, NULL);
-		status = (int)sb_json_int(json_object_get(body, "status_id"), -1);
+		status = (int)sb_json_int(json_object_get(body, "status_id"),
+					  -1);
 		json_decref(body);
 		if (bc_status_name(status) == NULL) {
 			ctl_error(resp, 400, "status_id must be 0..14");
@@ -223,9 +220,8 @@ ctl_inventory(bc_state *st, sb_request *req, sb_response *resp)
 	}
 	json_array_foreach(body, i, it)
 	{
-		v = bc_variant_by_sku(st,
-				      sb_json_str(json_object_get(it, "sku"), ""),
-				      &p);
+		v = bc_variant_by_sku(
+			st, sb_json_str(json_object_get(it, "sku"), ""), &p);
 		bc_inventory_set(st, p, v,
 				 sb_json_int(json_object_get(it, "level"), 0));
 	}
@@ -300,9 +296,9 @@ bc_control(sb_platform *pf, const char *action, sb_request *req,
 				 "%s", json_string_value(x));
 		x = json_object_get(body, "quota");
 		if (json_is_integer(x)) {
-			int64_t w = sb_json_int(json_object_get(body,
-								"window_ms"),
-						st->quota.window_ms);
+			int64_t w =
+				sb_json_int(json_object_get(body, "window_ms"),
+					    st->quota.window_ms);
 
 			sb_window_dispose(&st->quota);
 			sb_window_init(&st->quota, SB_WINDOW_FIXED,
@@ -322,7 +318,8 @@ bc_control(sb_platform *pf, const char *action, sb_request *req,
 	ctl_error(resp, 404, "unknown bigcommerce control call");
 }
 
-/* ---- demo seed ------------------------------------------------------------ */
+/* ---- demo seed ------------------------------------------------------------
+ */
 
 /*
  * The demo catalogue uses the SKUs, names and prices of the Brightpearl demo
@@ -378,17 +375,16 @@ seed_catalog(bc_state *st)
 						  "option_display_name",
 						  "Colour / size", "label",
 						  demo_catalog[j].label));
-		body = json_pack("{s:s, s:s, s:f, s:f, s:s, s:i}", "name",
-				 demo_catalog[i].parent, "type", "physical",
-				 "weight", 0.5, "price", demo_catalog[i].price,
-				 "inventory_tracking",
-				 json_array_size(variants) ? "variant"
-				 : demo_catalog[i].stock < 0 ? "none"
-							     : "product",
-				 "inventory_level",
-				 demo_catalog[i].stock < 0
-					 ? 0
-					 : demo_catalog[i].stock);
+		body = json_pack(
+			"{s:s, s:s, s:f, s:f, s:s, s:i}", "name",
+			demo_catalog[i].parent, "type", "physical", "weight",
+			0.5, "price", demo_catalog[i].price,
+			"inventory_tracking",
+			json_array_size(variants)   ? "variant"
+			: demo_catalog[i].stock < 0 ? "none"
+						    : "product",
+			"inventory_level",
+			demo_catalog[i].stock < 0 ? 0 : demo_catalog[i].stock);
 		if (json_array_size(variants))
 			json_object_set_new(body, "variants", variants);
 		else {
@@ -432,19 +428,19 @@ bc_seed_demo(bc_state *st)
 	bc_order_create(st, body, 1, &status, msg, sizeof(msg));
 	json_decref(body);
 	/* A guest order, tax inclusive, payment only authorised, coupon. */
-	body = json_pack(
-		"{s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}, s:i, "
-		"s:[{s:s, s:i}, {s:s, s:i}], s:s, s:s, s:s, s:s, s:b, "
-		"s:{s:s, s:s}, s:{s:s, s:b}}",
-		"billing_address", "first_name", "Sam", "last_name", "Guest",
-		"street_1", "2 High Street", "city", "Portland", "state",
-		"Oregon", "zip", "97201", "country", "United States", "email",
-		"sam@example.org", "status_id", 11, "lines", "sku", "CAP-BLK",
-		"quantity", 1, "sku", "SOCK-3PK", "quantity", 2, "currency",
-		"USD", "tax_rate", "0.1", "shipping_cost", "4.00",
-		"staff_notes", "Guest checkout", "prices_include_tax", 1,
-		"coupon", "code", "WELCOME5", "amount", "5.00", "payment",
-		"gateway", "stripe", "captured", 0);
+	body = json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}, s:i, "
+			 "s:[{s:s, s:i}, {s:s, s:i}], s:s, s:s, s:s, s:s, s:b, "
+			 "s:{s:s, s:s}, s:{s:s, s:b}}",
+			 "billing_address", "first_name", "Sam", "last_name",
+			 "Guest", "street_1", "2 High Street", "city",
+			 "Portland", "state", "Oregon", "zip", "97201",
+			 "country", "United States", "email", "sam@example.org",
+			 "status_id", 11, "lines", "sku", "CAP-BLK", "quantity",
+			 1, "sku", "SOCK-3PK", "quantity", 2, "currency", "USD",
+			 "tax_rate", "0.1", "shipping_cost", "4.00",
+			 "staff_notes", "Guest checkout", "prices_include_tax",
+			 1, "coupon", "code", "WELCOME5", "amount", "5.00",
+			 "payment", "gateway", "stripe", "captured", 0);
 	bc_order_create(st, body, 1, &status, msg, sizeof(msg));
 	json_decref(body);
 	/* An abandoned checkout: Pending, no payment. */
@@ -459,7 +455,8 @@ bc_seed_demo(bc_state *st)
 	json_decref(body);
 }
 
-/* ---- platform ops ------------------------------------------------------------ */
+/* ---- platform ops
+ * ------------------------------------------------------------ */
 
 static void
 bc_reset(sb_platform *pf, int demo)
@@ -481,7 +478,7 @@ bc_free(sb_platform *pf)
 }
 
 static const sb_platform_ops bc_ops = {
-	"bigcommerce", bc_handle,	  bc_control, bc_reset,
+	"bigcommerce",  bc_handle,      bc_control,    bc_reset,
 	bc_fault_reply, bc_on_delivery, bc_state_json, bc_free};
 
 void

@@ -97,9 +97,8 @@ bc_money_mul(bc_money v, int64_t millionths)
 
 static const char *const wdays[] = {"Sun", "Mon", "Tue", "Wed",
 				    "Thu", "Fri", "Sat"};
-static const char *const months[] = {"Jan", "Feb", "Mar", "Apr",
-				     "May", "Jun", "Jul", "Aug",
-				     "Sep", "Oct", "Nov", "Dec"};
+static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 const char *
 bc_rfc2822(char *buf, size_t len, time_t t)
@@ -257,8 +256,8 @@ bc_parse_date(const char *s, time_t *out)
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
 	    se > 60)
 		return -1;
-	*out = (time_t)(days_from_civil(y, mo, d) * 86400 + h * 3600 +
-			mi * 60 + se - off);
+	*out = (time_t)(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+			se - off);
 	return 0;
 }
 
@@ -337,15 +336,14 @@ bc_query_int(const sb_request *req, const char *name, int64_t def)
 void
 bc_v2_error(sb_response *resp, int status, const char *message)
 {
-	sb_resp_json(resp, status,
-		     json_pack("[{s:i, s:s}]", "status", status, "message",
-			       message),
-		     NULL);
+	sb_resp_json(
+		resp, status,
+		json_pack("[{s:i, s:s}]", "status", status, "message", message),
+		NULL);
 }
 
 void
-bc_v3_error(sb_response *resp, int status, const char *title,
-	    json_t *errors)
+bc_v3_error(sb_response *resp, int status, const char *title, json_t *errors)
 {
 	sb_resp_json(resp, status,
 		     json_pack("{s:i, s:s, s:s, s:o}", "status", status,
@@ -408,10 +406,10 @@ bc_pagination(int64_t total, int64_t count, int64_t page, int64_t limit)
 		json_object_set_new(links, "next", json_string(next));
 	}
 	return json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:o}}", "pagination",
-			 "total", (json_int_t)total, "count",
-			 (json_int_t)count, "per_page", (json_int_t)limit,
-			 "current_page", (json_int_t)page, "total_pages",
-			 (json_int_t)pages, "links", links);
+			 "total", (json_int_t)total, "count", (json_int_t)count,
+			 "per_page", (json_int_t)limit, "current_page",
+			 (json_int_t)page, "total_pages", (json_int_t)pages,
+			 "links", links);
 }
 
 int
@@ -464,7 +462,8 @@ sha256_block(uint32_t h[8], const unsigned char *b)
 		       (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^
 			(w[i - 15] >> 3)) +
 		       w[i - 7] +
-		       (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10));
+		       (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^
+			(w[i - 2] >> 10));
 	memcpy(s, h, sizeof(s));
 	for (i = 0; i < 64; i++) {
 		t1 = s[7] + (ROR(s[4], 6) ^ ROR(s[4], 11) ^ ROR(s[4], 25)) +
@@ -538,8 +537,9 @@ bc_hmac_sha256(unsigned char out[32], const void *key, size_t klen,
 void
 bc_base64(char *out, size_t outlen, const unsigned char *in, size_t len)
 {
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
-				  "tuvwxyz0123456789+/";
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
+		"tuvwxyz0123456789+/";
 	size_t i, o = 0;
 
 	for (i = 0; i < len && o + 5 <= outlen; i += 3) {
