@@ -927,6 +927,30 @@ test_bc__quota_headers_and_429(void **state)
 }
 
 static void
+test_bc__injected_429_has_no_quota_headers(void **state)
+{
+	sandbox_reply r;
+	char v[64];
+	json_t *j;
+
+	(void)state;
+	json_decref(control_json("POST", "/faults",
+				 "{\"platform\":\"bigcommerce\",\"rate\":1,"
+				 "\"kinds\":[\"429\"],\"seed\":7}",
+				 200));
+	assert_int_equal(bc(&r, "GET", "/v3/catalog/products", NULL), 429);
+	assert_null(sandbox_reply_header(&r, "X-Rate-Limit-Requests-Left", v,
+					 sizeof(v)));
+	j = parse(&r);
+	assert_int_equal(jint(j, "status"), 429);
+	json_decref(j);
+	sandbox_reply_dispose(&r);
+	assert_int_equal(bc(&r, "GET", "/v2/orders", NULL), 429);
+	assert_int_equal(r.body_len, 0);
+	sandbox_reply_dispose(&r);
+}
+
+static void
 test_bc__quota_options(void **state)
 {
 	sandbox_proc other;
@@ -1316,6 +1340,8 @@ main(void)
 		cmocka_unit_test_setup(test_bc__inventory_adjustments, reset),
 		cmocka_unit_test_setup(test_bc__customers_email_in, reset),
 		cmocka_unit_test_setup(test_bc__quota_headers_and_429, reset),
+		cmocka_unit_test_setup(
+			test_bc__injected_429_has_no_quota_headers, reset),
 		cmocka_unit_test(test_bc__quota_options),
 		cmocka_unit_test_setup(
 			test_bc__webhook_thin_payload_with_custom_headers,
