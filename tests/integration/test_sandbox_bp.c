@@ -1197,6 +1197,140 @@ test_sandbox_bp__webhook_qos0_no_retry_and_drops(void **st)
 }
 
 static void
+test_sandbox_bp__reservations_credits_and_state(void **st)
+{
+	const char *const staff[] = {"brightpearl-app-ref: sandbox_pearlsync",
+				     "brightpearl-staff-token: sandbox-token",
+				     NULL};
+	json_int_t id, row_id = 0, credit;
+	json_t *j, *row, *res;
+	const char *k;
+	char path[160], body[512];
+	sandbox_reply r;
+
+	(void)st;
+	/* HOOD-GRY-M (1005) has 12 in warehouse 2: ask for 15, get 12 */
+	id = create_order("BC-RES", 3, 1005, 15);
+	snprintf(path, sizeof(path), "/order-service/order/%lld",
+		 (long long)id);
+	j = call_json(200, "GET", path, NULL);
+	json_object_foreach (
+	    json_object_get(json_array_get(json_object_get(j, "response"), 0),
+			    "orderRows"),
+	    k, row)
+		row_id = strtoll(k, NULL, 10);
+	json_decref(j);
+	snprintf(path, sizeof(path),
+		 "/warehouse-service/order/%lld/reservation/warehouse/2",
+		 (long long)id);
+	snprintf(body, sizeof(body),
+		 "{\"products\":[{\"productId\":\"1005\",\"salesOrderRowId\":"
+		 "\"%lld\",\"quantity\":\"10\"},{\"productId\":1005,"
+		 "\"salesOrderRowId\":%lld,\"quantity\":5}]}",
+		 (long long)row_id, (long long)row_id);
+	j = call_json(200, "POST", path, body);
+	assert_int_equal(json_object_size(j), 0); /* {} */
+	json_decref(j);
+	json_decref(call_json(400, "POST", path, body)); /* one per order */
+	snprintf(path, sizeof(path),
+		 "/warehouse-service/order/%lld/reservation", (long long)id);
+	j = call_json(200, "GET", path, NULL);
+	res = json_object_get(json_array_get(json_object_get(j, "response"), 0),
+			      "orderRows");
+	assert_int_equal(json_object_size(res), 1); /* lines collapsed */
+	json_object_foreach (res, k, row)
+		assert_int_equal(
+		    json_integer_value(json_object_get(row, "quantity")), 12);
+	json_decref(j);
+	j = call_json(404, "GET", "/warehouse-service/order/999999/reservation",
+		      NULL);
+	json_decref(j);
+
+	/* a sales credit for it; 207 when only some ids exist */
+	snprintf(body, sizeof(body),
+		 "{\"customer\":{\"id\":201},\"parentId\":%lld,"
+		 "\"rows\":[{\"productId\":1005,\"quantity\":1,"
+		 "\"net\":49.5,\"tax\":0}]}",
+		 (long long)id);
+	credit = response_int(
+	    call_json(200, "POST", "/order-service/sales-credit", body));
+	snprintf(path, sizeof(path), "/order-service/sales-credit/%lld",
+		 (long long)credit);
+	j = call_json(200, "GET", path, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "response")), 1);
+	json_decref(j);
+	snprintf(path, sizeof(path), "/order-service/sales-credit/%lld,999999",
+		 (long long)credit);
+	j = call_json(207, "GET", path, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "response")), 1);
+	json_decref(j);
+
+	/* staff-token auth and state read back */
+	snprintf(path, sizeof(path), "/order-service/order/%lld/note",
+		 (long long)id);
+	assert_int_equal(
+	    call_h(&r, staff, "POST", path, "{\"text\":\"staff note\"}"), 200);
+	sandbox_reply_dispose(&r);
+	j = ctl_json("GET", "/brightpearl/state", NULL);
+	{
+		json_t *n;
+		int found = 0;
+
+		json_object_foreach (json_object_get(j, "notes"), k, n)
+			found |=
+			    strcmp(
+				json_string_value(json_object_get(n, "text")),
+				"staff note") == 0 &&
+			    json_integer_value(json_object_get(n, "orderId")) ==
+				id;
+		assert_true(found);
+		snprintf(path, sizeof(path), "%lld", (long long)id);
+		assert_non_null(
+		    json_object_get(json_object_get(j, "reservations"), path));
+	}
+	json_decref(j);
+}
+
+static void
+test_sandbox_bp__webhook_simulate_and_duplicates(void **st)
+{
+	listener l;
+	json_int_t hook;
+	char path[128];
+
+	(void)st;
+	listener_start(&l, 0);
+	hook = register_hook(&l, "product.modified.on-hand-modified", 1);
+	snprintf(path, sizeof(path),
+		 "/integration-service/webhook/%lld/simulate", (long long)hook);
+	json_decref(call_json(200, "POST", path,
+			      "{\"testData\":{\"${resource-id}\":"
+			      "\"1001-1002,1005\"}}"));
+	assert_int_equal(listener_wait(&l, 3, 10000), 3);
+	json_decref(call_json(400, "POST", path,
+			      "{\"testData\":{\"${resource-id}\":\"1-11\"}}"));
+	/* every delivery doubled */
+	json_decref(ctl_json("POST", "/webhooks",
+			     "{\"platform\":\"brightpearl\","
+			     "\"duplicate_rate\":1}"));
+	json_decref(ctl_json("POST", "/brightpearl/stock",
+			     "{\"sku\":\"MUG-LOGO\",\"inStock\":3}"));
+	assert_int_equal(listener_wait(&l, 5, 10000), 5);
+	pthread_mutex_lock(&l.mu);
+	assert_string_equal(l.bodies[3], l.bodies[4]);
+	assert_non_null(strstr(l.bodies[3], "\"id\": \"1008\""));
+	assert_string_equal(l.urls[3], "/hook");
+	pthread_mutex_unlock(&l.mu);
+	json_decref(ctl_json("POST", "/webhooks",
+			     "{\"platform\":\"brightpearl\","
+			     "\"duplicate_rate\":0}"));
+	snprintf(path, sizeof(path), "/integration-service/webhook/%lld",
+		 (long long)hook);
+	json_decref(call_json(200, "DELETE", path, NULL));
+	listener_stop(&l);
+}
+
+static void
 test_sandbox_bp__control_seed_and_ship(void **st)
 {
 	json_t *j, *ids;
@@ -1263,6 +1397,8 @@ main(void)
 	    cmocka_unit_test(test_sandbox_bp__multi_message_stops_on_failure),
 	    cmocka_unit_test(test_sandbox_bp__webhook_retries_until_accepted),
 	    cmocka_unit_test(test_sandbox_bp__webhook_qos0_no_retry_and_drops),
+	    cmocka_unit_test(test_sandbox_bp__reservations_credits_and_state),
+	    cmocka_unit_test(test_sandbox_bp__webhook_simulate_and_duplicates),
 	    cmocka_unit_test(test_sandbox_bp__control_seed_and_ship),
 	};
 	int rc;

@@ -395,10 +395,10 @@ test_sandbox_core__quota_option_scales_and_turns_off(void **st)
 	/* a short rolling window frees the quota again */
 	{
 		const char *const fast[] = {"--quota", "x0.01",
-					    "--bp-window-ms", "400", NULL};
+					    "--bp-window-ms", "1000", NULL};
 		long long deadline;
 
-		start(&sp, fast); /* 2 per 400 ms */
+		start(&sp, fast); /* 2 per second */
 		for (i = 0; i < 2; i++) {
 			assert_int_equal(bp(&sp, &r, "GET",
 					    "/warehouse-service/warehouse",

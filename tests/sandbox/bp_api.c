@@ -1133,25 +1133,39 @@ order_net(json_t *o, double *tax)
 	return net;
 }
 
+/* What a payment adds to its order's paid amount (section 9). */
+static double
+payment_effect(json_t *p)
+{
+	const char *t = sb_json_str(json_object_get(p, "paymentType"), "");
+	double v = bp_num(json_object_get(p, "amountPaid"), 0);
+
+	if (!strcmp(t, "RECEIPT") || !strcmp(t, "CAPTURE"))
+		return v;
+	if (!strcmp(t, "PAYMENT"))
+		return -v;
+	return 0;
+}
+
+/* Keep the order's running paid total ("_paid") in step. */
+static void
+order_paid_add(bp_state *bp, json_t *payment, double sign)
+{
+	json_t *o = get_by_id(
+	    bp->orders, sb_json_int(json_object_get(payment, "orderId"), -1));
+
+	if (o)
+		json_object_set_new(
+		    o, "_paid",
+		    json_real(json_number_value(json_object_get(o, "_paid")) +
+			      sign * payment_effect(payment)));
+}
+
 static double
 order_paid(bp_state *bp, int64_t order_id)
 {
-	const char *k;
-	json_t *p;
-	double paid = 0;
-
-	json_object_foreach (bp->payments, k, p) {
-		const char *t =
-		    sb_json_str(json_object_get(p, "paymentType"), "");
-
-		if (sb_json_int(json_object_get(p, "orderId"), -1) != order_id)
-			continue;
-		if (!strcmp(t, "RECEIPT") || !strcmp(t, "CAPTURE"))
-			paid += bp_num(json_object_get(p, "amountPaid"), 0);
-		else if (!strcmp(t, "PAYMENT"))
-			paid -= bp_num(json_object_get(p, "amountPaid"), 0);
-	}
-	return paid;
+	return json_number_value(
+	    json_object_get(get_by_id(bp->orders, order_id), "_paid"));
 }
 
 static const char *
@@ -2778,6 +2792,7 @@ r_payment_post(sb_platform *pf, sb_request *req, sb_response *resp)
 				    json_string(now_iso(when, sizeof(when))));
 	}
 	ID_KEY(key, id);
+	order_paid_add(bp, p, 1);
 	json_object_set_new(bp->payments, key, p);
 	bp_ok(resp, json_integer(id));
 	bp_msgtype(resp, "post-customer-payment");
@@ -2796,6 +2811,7 @@ r_payment_delete(sb_platform *pf, sb_request *req, sb_response *resp)
 		       P(req, 0));
 		return 0;
 	}
+	order_paid_add(bp, json_object_get(bp->payments, P(req, 0)), -1);
 	json_object_del(bp->payments, P(req, 0));
 	bp_ok(resp, NULL);
 	return 0;
