@@ -511,8 +511,9 @@ setting_text(const char **out, char **owned, const ps_setting_def *def,
 		    strspn(*out, "*") == strlen(*out))
 			return ps_error_set(
 				PS_EDATA,
-				"%s: settings.%s: looks like a masked secret; "
-				"leave the key out to keep the stored value",
+				"%s: the value of settings.%s looks like a "
+				"masked secret; leave the key out to keep the "
+				"stored value",
 				file, def->key);
 		return 0;
 	}
@@ -577,8 +578,7 @@ check_settings(struct import_doc *d, const json_t *obj, const char *file)
 		    ps_log_add_secret(text) < 0)
 			return ps_error_set(PS_ENOMEM, NULL);
 		if (ps_settings_validate(key, text) < 0)
-			return ps_error_set(PS_EDATA, "%s: %s", file,
-					    ps_error_last());
+			return ps_cli_error_prefix(PS_EDATA, "%s", file);
 		d->kv[d->nkv].key = key;
 		d->kv[d->nkv].value = text;
 		d->nkv++;
@@ -733,10 +733,11 @@ cmd_import(ps_store *st, const char *file)
 				     : json_load_file(file, 0, &jerr);
 	if (doc == NULL) {
 		if (jerr.line <= 0)
-			ps_cli_error("%s: %s", name, jerr.text);
+			ps_cli_error("%s: %s; nothing was imported", name,
+				     jerr.text);
 		else
-			ps_cli_error("%s:%d:%d: %s", name, jerr.line,
-				     jerr.column, jerr.text);
+			ps_cli_error("%s:%d:%d: %s; nothing was imported", name,
+				     jerr.line, jerr.column, jerr.text);
 		return PS_EXIT_FAIL;
 	}
 	if ((error = check_document(&d, doc, name)) < 0)
@@ -747,15 +748,14 @@ cmd_import(ps_store *st, const char *file)
 	if (d.nkv > 0 &&
 	    (error = ps_store_settings_set_many(&v1, st, d.kv, d.nkv, "import",
 						now)) < 0) {
-		error = ps_error_set(error, "%s: %s", name, ps_error_last());
+		error = ps_cli_error_prefix(error, "%s", name);
 		goto done;
 	}
 	if (d.nmaps > 0 &&
 	    (error = ps_store_mapping_import(&v2, st, d.maps, d.nmaps,
 					     PS_STORE_MAPPING_REPLACE, "import",
 					     now)) < 0) {
-		error = ps_error_set(error, "%s: mappings: %s", name,
-				     ps_error_last());
+		error = ps_cli_error_prefix(error, "%s: mappings", name);
 		goto done;
 	}
 	if ((error = ps_store_commit(st)) < 0)
