@@ -125,8 +125,12 @@ cmd_list(ps_store *st)
 {
 	char buf[512];
 	size_t i, n = ps_settings_count();
+	int w = 3;
 
-	printf("%-40s %-9s %s\n", "KEY", "TYPE", "VALUE");
+	for (i = 0; i < n; i++)
+		if ((int)strlen(ps_settings_at(i)->key) > w)
+			w = (int)strlen(ps_settings_at(i)->key);
+	printf("%-*s %-9s %s\n", w, "KEY", "TYPE", "VALUE");
 	for (i = 0; i < n; i++) {
 		const ps_setting_def *d = ps_settings_at(i);
 		char *value = NULL;
@@ -144,7 +148,7 @@ cmd_list(ps_store *st)
 		} else {
 			v = d->required ? "(unset, required)" : "(unset)";
 		}
-		printf("%-40s %-9s %s%s\n", d->key,
+		printf("%-*s %-9s %s%s\n", w, d->key,
 		       ps_setting_type_name(d->type), v, note);
 		free(value);
 	}
@@ -563,7 +567,7 @@ check_settings(struct import_doc *d, const json_t *obj, const char *file)
 		return ps_error_set(PS_ENOMEM, NULL);
 	json_object_foreach((json_t *)obj, key, v) {
 		const ps_setting_def *def = ps_settings_find(key);
-		const char *text;
+		const char *text = NULL;
 		char *owned;
 
 		if (def == NULL)
