@@ -738,8 +738,10 @@ cmd_import(ps_store *st, const char *file)
 	const char *name = strcmp(file, "-") == 0 ? "<stdin>" : file;
 
 	memset(&d, 0, sizeof(d));
-	doc = strcmp(file, "-") == 0 ? json_loadf(stdin, 0, &jerr)
-				     : json_load_file(file, 0, &jerr);
+	if (strcmp(file, "-") == 0)
+		doc = json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr);
+	else
+		doc = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL) {
 		if (jerr.line <= 0)
 			ps_cli_error("%s: %s; nothing was imported", name,
