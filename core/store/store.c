@@ -168,8 +168,7 @@ static const char migration_3[] =
 	" END;"
 	"INSERT INTO log_search(log_search) VALUES ('rebuild');";
 
-static const char *const migrations[] = {migration_1, migration_2,
-					 migration_3};
+static const char *const migrations[] = {migration_1, migration_2, migration_3};
 
 _Static_assert(PS__ARRAY_LEN(migrations) == PS_STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
@@ -183,17 +182,19 @@ ps_store__migration_count(void)
 int
 ps_store__error(ps_store *st, int rc, const char *what)
 {
-	const char *msg = st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+	const char *msg =
+		st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
 	const char *path = st && st->path ? st->path : "";
 	int code;
 
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		return ps_error_set(PS_EBUSY,
-				    "%s: database %s is busy (another pearlsync "
-				    "process is writing); try again",
-				    what, path);
+		return ps_error_set(
+			PS_EBUSY,
+			"%s: database %s is busy (another pearlsync "
+			"process is writing); try again",
+			what, path);
 	case SQLITE_NOMEM:
 		return ps_error_set(PS_ENOMEM, "%s: out of memory", what);
 	case SQLITE_CONSTRAINT:
@@ -387,8 +388,8 @@ migrate(ps_store *st, int target)
 					    "applying a schema migration")) < 0)
 			goto done;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
-		if ((error = ps_store__exec(st, sql,
-					    "recording the schema version")) < 0)
+		if ((error = ps_store__exec(
+			     st, sql, "recording the schema version")) < 0)
 			goto done;
 	}
 	error = ps_store_commit(st);
@@ -411,9 +412,9 @@ prepare_file(const char *path, unsigned flags)
 	if (flags & (PS_STORE_OPEN_READONLY | PS_STORE_OPEN_NO_CREATE)) {
 		if (stat(path, &sb) != 0) {
 			if (errno == ENOENT)
-				return ps_error_set(PS_ENOTFOUND,
-						    "database %s does not exist",
-						    path);
+				return ps_error_set(
+					PS_ENOTFOUND,
+					"database %s does not exist", path);
 			return ps_error_set(PS_EIO, "database %s: %s", path,
 					    strerror(errno));
 		}
@@ -428,8 +429,9 @@ prepare_file(const char *path, unsigned flags)
 	    fchmod(fd, 0600) != 0) {
 		int e = errno;
 		close(fd);
-		return ps_error_set(PS_EIO, "cannot restrict %s to mode 0600: %s",
-				    path, strerror(e));
+		return ps_error_set(PS_EIO,
+				    "cannot restrict %s to mode 0600: %s", path,
+				    strerror(e));
 	}
 	close(fd);
 	return 0;
@@ -480,7 +482,8 @@ open_store(ps_store **out, const char *path, unsigned flags, int target)
 				     "database %s has schema version %d, newer "
 				     "than this pearlsync understands (%d); "
 				     "upgrade pearlsync",
-				     path, version, ps_store__migration_count());
+				     path, version,
+				     ps_store__migration_count());
 		goto done;
 	}
 	if (!st->readonly && version < target &&
@@ -557,9 +560,9 @@ ps_store_begin(ps_store *st)
 	if (st == NULL)
 		return ps_error_set(PS_EINVAL, "ps_store_begin: store is NULL");
 	if (st->depth == 0) {
-		error = ps_store__exec(st, st->readonly ? "BEGIN" :
-					   "BEGIN IMMEDIATE",
-				       "starting a transaction");
+		error = ps_store__exec(
+			st, st->readonly ? "BEGIN" : "BEGIN IMMEDIATE",
+			"starting a transaction");
 	} else {
 		snprintf(sql, sizeof(sql), "SAVEPOINT ps_%d", st->depth);
 		error = ps_store__exec(st, sql, "starting a savepoint");
@@ -597,12 +600,15 @@ ps_store_rollback(ps_store *st)
 	int error;
 
 	if (st == NULL || st->depth == 0)
-		return ps_error_set(PS_EINVAL, "rollback without a transaction");
+		return ps_error_set(PS_EINVAL,
+				    "rollback without a transaction");
 	if (st->depth == 1) {
-		/* SQLite may already have rolled back (e.g. after SQLITE_FULL) */
+		/* SQLite may already have rolled back (e.g. after SQLITE_FULL)
+		 */
 		error = sqlite3_get_autocommit(st->db)
 				? 0
-				: ps_store__exec(st, "ROLLBACK", "rolling back");
+				: ps_store__exec(st, "ROLLBACK",
+						 "rolling back");
 		st->depth = 0;
 		return error;
 	}
