@@ -34,6 +34,15 @@ alloc_items(void **out, size_t n, size_t sz)
 	return 0;
 }
 
+/* qsort that accepts an empty (NULL) array. */
+static void
+sort_items(void *base, size_t n, size_t sz,
+	   int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, sz, cmp);
+}
+
 /* The elements of a reply that is either an array or an object keyed by
  * id, as an array (new reference). */
 static json_t *
@@ -385,7 +394,7 @@ order_rows_read(ps_bp_order *o, const json_t *rows, const char *what)
 			return error;
 	}
 	o->nrows = i;
-	qsort(o->rows, o->nrows, sizeof(*o->rows), cmp_rows);
+	sort_items(o->rows, o->nrows, sizeof(*o->rows), cmp_rows);
 	return 0;
 }
 
@@ -488,7 +497,7 @@ order_list_fill(ps_bp_order_list *l, json_t *all,
 		}
 		l->n++;
 	}
-	qsort(l->items, l->n, sizeof(*l->items), cmp_id_field);
+	sort_items(l->items, l->n, sizeof(*l->items), cmp_id_field);
 done:
 	json_decref(arr);
 	return error;
@@ -718,7 +727,7 @@ ps_bp_note_list_get(ps_bp_note_list *out, ps_bp *bp, int64_t order_id)
 			goto done;
 		out->n++;
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_id_field);
+	sort_items(out->items, out->n, sizeof(*out->items), cmp_id_field);
 done:
 	json_decref(arr);
 	json_decref(root);
@@ -780,7 +789,7 @@ ps_bp_custom_fields_list(ps_bp_field_meta_list *out, ps_bp *bp)
 			goto done;
 		out->n++;
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_id_field);
+	sort_items(out->items, out->n, sizeof(*out->items), cmp_id_field);
 done:
 	json_decref(arr);
 	json_decref(root);
@@ -986,7 +995,7 @@ ps_bp_ref_list_get(ps_bp_ref_list *out, ps_bp *bp, ps_bp_ref_kind kind)
 			goto done;
 		out->n++;
 	}
-	qsort(out->items, out->n, sizeof(*out->items),
+	sort_items(out->items, out->n, sizeof(*out->items),
 	      kind == PS_BP_REF_PAYMENT_METHOD ? cmp_ref_code : cmp_id_field);
 done:
 	json_decref(arr);
@@ -1053,7 +1062,7 @@ ps_bp_contact_find_email(ps_bp_ids *out, ps_bp *bp, const char *email)
 			goto done;
 		out->n++;
 	}
-	qsort(out->ids, out->n, sizeof(*out->ids), cmp_i64p);
+	sort_items(out->ids, out->n, sizeof(*out->ids), cmp_i64p);
 done:
 	if (error < 0)
 		ps_bp_ids_dispose(out);
@@ -1127,7 +1136,7 @@ ps_bp_contact_get(ps_bp_contact_list *out, ps_bp *bp, const int64_t *ids,
 			goto done;
 		out->n++;
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_id_field);
+	sort_items(out->items, out->n, sizeof(*out->items), cmp_id_field);
 done:
 	json_decref(arr);
 	if (error < 0)
@@ -1415,7 +1424,7 @@ ps_bp_product_find(ps_bp_product_list *out, ps_bp *bp, ps_bp_identity field,
 			goto done;
 		out->n++;
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_id_field);
+	sort_items(out->items, out->n, sizeof(*out->items), cmp_id_field);
 done:
 	json_decref(rows);
 	ps_conn__buf_dispose(&q);
@@ -1486,7 +1495,7 @@ ps_bp_product_get(ps_bp_product_list *out, ps_bp *bp, const int64_t *ids,
 			goto done;
 		out->n++;
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_id_field);
+	sort_items(out->items, out->n, sizeof(*out->items), cmp_id_field);
 done:
 	json_decref(arr);
 	if (error < 0)
@@ -1599,7 +1608,7 @@ ps_bp_availability_get(ps_bp_stock_list *out, ps_bp *bp,
 			out->n++;
 		}
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_stock);
+	sort_items(out->items, out->n, sizeof(*out->items), cmp_stock);
 done:
 	json_decref(all);
 	if (error < 0)
@@ -1881,7 +1890,7 @@ gon_list_fill(ps_bp_gon_list *out, json_t *all)
 		}
 		out->n++;
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_id_field);
+	sort_items(out->items, out->n, sizeof(*out->items), cmp_id_field);
 	return 0;
 }
 
@@ -2010,7 +2019,7 @@ credit_read(ps_bp_order *o, const json_t *j)
 			return error;
 		o->nrows++;
 	}
-	qsort(o->rows, o->nrows, sizeof(*o->rows), cmp_rows);
+	sort_items(o->rows, o->nrows, sizeof(*o->rows), cmp_rows);
 	return 0;
 }
 
@@ -2068,7 +2077,7 @@ ps_bp_credit_find(ps_bp_ids *out, ps_bp *bp, int64_t parent_id)
 			goto done;
 		out->n++;
 	}
-	qsort(out->ids, out->n, sizeof(*out->ids), cmp_i64p);
+	sort_items(out->ids, out->n, sizeof(*out->ids), cmp_i64p);
 done:
 	json_decref(rows);
 	if (error < 0)
@@ -2137,7 +2146,7 @@ ps_bp_webhook_list_get(ps_bp_webhook_list *out, ps_bp *bp)
 		w->qos = (int)qos;
 		out->n++;
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_id_field);
+	sort_items(out->items, out->n, sizeof(*out->items), cmp_id_field);
 done:
 	json_decref(arr);
 	json_decref(root);
