@@ -2691,7 +2691,7 @@ hook_find(ps_bc_webhook *out, ps_bc *bc, const char *scope,
 
 int
 ps_bc_webhook_create(ps_bc_webhook *out, ps_bc *bc, const char *scope,
-		     const char *destination, const ps_bc_header *headers,
+		     const char *destination, const ps_bc_header_spec *headers,
 		     size_t nheaders)
 {
 	char what[300];

@@ -9,6 +9,9 @@
  * decimal strings), times are Unix seconds (from v2's RFC 2822 and v3's
  * ISO 8601 dates), and every string a struct holds is owned by it.
  *
+ * Strings in returned structs are never NULL ("" when BigCommerce sent
+ * nothing or null); absent numbers are 0.
+ *
  * Memory: each struct X has ps_bc_X_dispose(X *), which frees what it owns
  * and zeroes it; each list type ps_bc_X_list {items, count} has
  * ps_bc_X_list_dispose().  Dispose functions accept NULL and a zeroed
@@ -490,9 +493,15 @@ int ps_bc_refunds_list(ps_bc_refund_list *out, ps_bc *bc, int64_t order_id);
 /* --- webhooks --------------------------------------------------------------- */
 
 typedef struct ps_bc_header {
-	char *name;
-	char *value;
+	char *name;               /* owned */
+	char *value;              /* owned */
 } ps_bc_header;
+
+/* A custom header to register with a hook (borrowed strings). */
+typedef struct ps_bc_header_spec {
+	const char *name;
+	const char *value;
+} ps_bc_header_spec;
 
 typedef struct ps_bc_webhook {
 	int64_t id;
@@ -521,8 +530,8 @@ void ps_bc_webhook_list_dispose(ps_bc_webhook_list *l);
  * BigCommerce the hooks are listed and the matching one adopted.
  */
 int ps_bc_webhook_create(ps_bc_webhook *out, ps_bc *bc, const char *scope,
-			 const char *destination, const ps_bc_header *headers,
-			 size_t nheaders);
+			 const char *destination,
+			 const ps_bc_header_spec *headers, size_t nheaders);
 
 /* ps_bc_webhooks_list - every hook this token created (all pages). */
 int ps_bc_webhooks_list(ps_bc_webhook_list *out, ps_bc *bc);
