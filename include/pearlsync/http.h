@@ -14,14 +14,24 @@
  *                  connector reads the status and body);
  *   PS_EAUTH       401 or 403, at once, never retried;
  *   PS_ERATELIMIT  429 / Brightpearl's 503 throttle still after the budget;
- *   PS_EREMOTE     500/502/503/504 still after the budget;
- *   PS_ENET        connection refused, reset, dropped, DNS, after the budget;
+ *   PS_EREMOTE     500/502/503/504 still after the budget; any other 5xx
+ *                  at once (not retried);
+ *   PS_EHTTP       a 1xx/3xx final status (redirects are never followed);
+ *   PS_ENET        connection refused, reset, dropped, truncated body, DNS,
+ *                  after the budget;
  *   PS_ETIMEOUT    connect or total timeout, after the budget;
  *   PS_ETLS        certificate or handshake failure (never retried);
  *   PS_ETOOBIG     the body passed options.max_body (never retried);
- *   PS_ESTOPPED    *options.cancel became non-zero while waiting.
- * On a non-zero return *out still holds the last response seen (status 0
- * when none), so the caller can log it; always ps_http_response_dispose it.
+ *   PS_ESTOPPED    *options.cancel became non-zero while waiting;
+ *   PS_EINVAL      a malformed request (NULL fields, bad URL);
+ *   PS_ENOMEM      out of memory.
+ * On a non-zero return *out still holds the last attempt's response (status
+ * 0 and an empty body when that attempt got no complete response), so the
+ * caller can log it; always ps_http_response_dispose it.
+ *
+ * Waits (backoff, hints, limiter) go through options.clock in slices of at
+ * most PS_HTTP_WAIT_SLICE_MS, checking options.cancel before each slice; a
+ * transfer already under way is never interrupted.
  */
 #ifndef PEARLSYNC_HTTP_H
 #define PEARLSYNC_HTTP_H
@@ -33,6 +43,9 @@
 #include <jansson.h>
 
 #include "pearlsync/common.h"
+
+/* Longest single sleep between two looks at the cancel flag. */
+#define PS_HTTP_WAIT_SLICE_MS 250
 
 /* Injected time.  now_ms is monotonic milliseconds; sleep_ms blocks. */
 typedef struct ps_clock {
@@ -87,7 +100,12 @@ typedef struct ps_http_request {
 	const char *method;     /* "GET", "POST", "PUT", "PATCH", "DELETE" */
 	const char *url;        /* absolute, query included */
 	const char *endpoint;   /* counter label, e.g. "order-service/order" */
-	const char *const *headers; /* "Name: value" strings, NULL-ended */
+	/*
+	 * "Name: value" strings, NULL-ended, or NULL.  When a body is sent
+	 * without a Content-Type, "application/json" is added; without an
+	 * Accept, "application/json" is added.  Values are never logged.
+	 */
+	const char *const *headers;
 	const char *body;       /* request body or NULL */
 	size_t body_len;
 	/*
@@ -122,6 +140,16 @@ typedef struct ps_http_response {
  * of this file for the return codes.  *out must be PS_HTTP_RESPONSE_INIT
  * or disposed.  The detail (ps_error_last) names the platform, endpoint
  * and cause, never a credential.
+ *
+ * Before each attempt the limiter for (req->platform, req->account) waits
+ * until the window resets if the platform said at most
+ * options.limiter_reserve requests are left.  After a retryable failure
+ * (network error, timeout, 429, 500/502/503/504, Brightpearl's 503
+ * throttle) the wait before attempt n+1 is the platform's hint when it gave
+ * one (Retry-After seconds; BigCommerce X-Rate-Limit-Time-Reset-Ms or
+ * X-Retry-After on 429; Brightpearl brightpearl-next-throttle-period on its
+ * throttle), capped by max_wait_ms; otherwise a uniformly random value in
+ * [0, min(backoff_cap_ms, backoff_base_ms * 2^(n-1))] (full jitter).
  */
 int ps_http_send(ps_http_response *out, ps_http *h, const ps_http_request *req);
 
