@@ -22,6 +22,7 @@
 #define PS__BP_URL_MAX 8192
 #define PS__BP_SEARCH_MAX_ROWS 200000 /* a runaway search stops here */
 #define PS__BP_SNIPPET 200
+#define PS__BP_GARBLED_RETRIES 3 /* extra asks after an unreadable reply */
 
 /* ---- context -------------------------------------------------------------- */
 
@@ -303,10 +304,10 @@ endpoint_label(char *buf, size_t cap, const char *path)
 	buf[end - p] = '\0';
 }
 
-int
-ps_bp__request(json_t **out, long *out_status, ps_bp *bp, const char *method,
-	       const char *path, const json_t *body, int idempotent,
-	       const char *what)
+static int
+request_once(json_t **out, long *out_status, ps_bp *bp, const char *method,
+	     const char *path, const json_t *body, int idempotent,
+	     const char *what)
 {
 	ps_http_response res = PS_HTTP_RESPONSE_INIT;
 	ps_http_request req;
@@ -398,6 +399,29 @@ done:
 	free(text);
 	ps_conn__buf_dispose(&url);
 	return error;
+}
+
+int
+ps_bp__request(json_t **out, long *out_status, ps_bp *bp, const char *method,
+	       const char *path, const json_t *body, int idempotent,
+	       const char *what)
+{
+	int error, tries = 0;
+
+	/*
+	 * A 2xx whose body is cut or garbled says nothing about the data;
+	 * when asking again is harmless, ask again (the HTTP client only
+	 * retries what it can see failed).
+	 */
+	for (;;) {
+		error = request_once(out, out_status, bp, method, path, body,
+				     idempotent, what);
+		if (error != PS_EPARSE || !idempotent ||
+		    ++tries > PS__BP_GARBLED_RETRIES)
+			return error;
+		ps_log_warn("brightpearl", "%s: %s; asking again", what,
+			    ps_error_last());
+	}
 }
 
 int

@@ -159,6 +159,85 @@ qty_string(json_t *o, const char *key, int64_t qty)
 	return set_new(o, key, json_string(buf));
 }
 
+
+/*
+ * Creating something is not idempotent, but after a failure whose fate is
+ * unknown (the connection dropped after the request went out, a garbled or
+ * 5xx reply) the object can often be looked for.  create_recoverable sends
+ * m; on such a failure it calls find (when given): found means the first
+ * attempt took effect and its id is returned; not found means it did not,
+ * so it is safe to send again.  The result is at most one object, and
+ * usually success where a plain retry would have risked a duplicate.
+ */
+#define PS__BP_CREATE_TRIES 4
+
+typedef int (*find_fn)(int64_t *out_id, ps_bp *bp, const void *ctx);
+
+static int
+fate_unknown(int error)
+{
+	return error == PS_ENET || error == PS_ETIMEOUT ||
+	       error == PS_EPARSE || error == PS_EREMOTE;
+}
+
+static int
+create_recoverable(int64_t *out_id, int *out_found, ps_bp *bp,
+		   const ps_bp__msg *m, int want_id, find_fn find,
+		   const void *ctx)
+{
+	char saved[PS_ERROR_MAX];
+	json_t *root = NULL;
+	int error = 0, saved_code, tries, found;
+
+	*out_id = 0;
+	if (out_found != NULL)
+		*out_found = 0;
+	for (tries = 0; tries < PS__BP_CREATE_TRIES; tries++) {
+		json_decref(root);
+		root = NULL;
+		error = ps_bp__send_msg(&root, bp, m);
+		if (error == 0) {
+			if (want_id)
+				error = ps_bp__reply_id(out_id, root, m->what);
+			/* an ack without the id still happened: look it up */
+			if (error == 0 || find == NULL)
+				break;
+		}
+		/*
+		 * A refusal (PS_EDATA) after an attempt that may have got
+		 * through (an earlier try here, or a retry inside the HTTP
+		 * client for a request marked idempotent) may be the server
+		 * refusing a duplicate, e.g. a payment's transaction
+		 * reference: look before believing it.
+		 */
+		if (find == NULL ||
+		    (error < 0 && !fate_unknown(error) &&
+		     !(error == PS_EDATA && (tries > 0 || m->idempotent))))
+			break;
+		saved_code = error;
+		ps_util__strlcpy(saved, ps_error_last(), sizeof(saved));
+		found = find(out_id, bp, ctx);
+		if (found == 0) {
+			ps_error_clear();
+			if (out_found != NULL)
+				*out_found = 1;
+			error = 0;
+			break;
+		}
+		if (found != PS_ENOTFOUND) {
+			error = found;
+			break;
+		}
+		error = ps_error_set(saved_code, "%s", saved);
+		if (!fate_unknown(saved_code))
+			break;
+		ps_log_warn("brightpearl", "%s: %s; not created, sending "
+			    "again", m->what, saved);
+	}
+	json_decref(root);
+	return error;
+}
+
 /* ---- orders -------------------------------------------------------------- */
 
 int
@@ -287,12 +366,17 @@ done:
 	return error;
 }
 
+static int
+find_order(int64_t *out_id, ps_bp *bp, const void *ctx)
+{
+	return ps_bp_order_find_external(out_id, bp, ctx);
+}
+
 int
 ps_bp_order_create(int64_t *out_id, int *out_existed, ps_bp *bp,
 		   const ps_bp_order *order)
 {
 	ps_bp__msg m;
-	json_t *root = NULL;
 	int error;
 
 	*out_id = 0;
@@ -300,27 +384,10 @@ ps_bp_order_create(int64_t *out_id, int *out_existed, ps_bp *bp,
 		*out_existed = 0;
 	if ((error = ps_bp__build_order_create(&m, bp, order)) < 0)
 		return error;
-	if ((error = ps_bp__send_msg(&root, bp, &m)) < 0)
-		goto done;
-	if (ps_bp__reply_id(out_id, root, m.what) == 0)
-		goto done;
-	if (!m.idempotent) {
-		error = ps_error_last_code();
-		goto done;
-	}
-	/* a duplicate answered without the id: find the original */
-	ps_error_clear();
-	error = ps_bp_order_find_external(out_id, bp, order->external_ref);
-	if (error == PS_ENOTFOUND)
-		error = ps_error_set(PS_EDATA,
-				     "Brightpearl accepted sales order '%s' "
-				     "without an id and it cannot be found "
-				     "by externalRef",
-				     order->external_ref);
-	else if (error == 0 && out_existed != NULL)
-		*out_existed = 1;
-done:
-	json_decref(root);
+	/* only a guarded order can be looked for with certainty */
+	error = create_recoverable(out_id, out_existed, bp, &m, 1,
+				   m.idempotent ? find_order : NULL,
+				   order->external_ref);
 	ps_bp__msg_dispose(&m);
 	return error;
 }
@@ -648,12 +715,36 @@ ps_bp__build_note_add(ps_bp__msg *m, int64_t order_id, const char *text,
 	return 0;
 }
 
+typedef struct note_key {
+	int64_t order_id;
+	const char *text;
+} note_key;
+
+static int
+find_note(int64_t *out_id, ps_bp *bp, const void *ctx)
+{
+	const note_key *k = ctx;
+	ps_bp_note_list l;
+	size_t i;
+	int error;
+
+	*out_id = 0;
+	if ((error = ps_bp_note_list_get(&l, bp, k->order_id)) < 0)
+		return error;
+	for (i = 0; i < l.n; i++)
+		if (l.items[i].text != NULL &&
+		    strcmp(l.items[i].text, k->text) == 0)
+			*out_id = l.items[i].id; /* the newest wins */
+	ps_bp_note_list_dispose(&l);
+	return *out_id > 0 ? 0 : PS_ENOTFOUND;
+}
+
 int
 ps_bp_note_add(int64_t *out_id, ps_bp *bp, int64_t order_id,
 	       const char *text, int is_public)
 {
 	ps_bp__msg m;
-	json_t *root = NULL;
+	note_key k = {order_id, text};
 	int64_t id = 0;
 	int error;
 
@@ -662,11 +753,9 @@ ps_bp_note_add(int64_t *out_id, ps_bp *bp, int64_t order_id,
 	if ((error = ps_bp__build_note_add(&m, order_id, text, is_public)) <
 	    0)
 		return error;
-	if ((error = ps_bp__send_msg(&root, bp, &m)) == 0 &&
-	    (error = ps_bp__reply_id(&id, root, m.what)) == 0 &&
-	    out_id != NULL)
+	error = create_recoverable(&id, NULL, bp, &m, 1, find_note, &k);
+	if (error == 0 && out_id != NULL)
 		*out_id = id;
-	json_decref(root);
 	ps_bp__msg_dispose(&m);
 	return error;
 }
@@ -1168,8 +1257,9 @@ address_create(int64_t *out_id, ps_bp *bp, const ps_bp_address *a)
 	    (error = ps_conn__json_set_str(body, "countryIsoCode",
 					   a->country_iso, 0)) < 0)
 		goto done;
+	/* a second copy of an address is harmless: let it be retried */
 	if ((error = ps_bp__request(&root, NULL, bp, "POST",
-				    "/contact-service/postal-address", body, 0,
+				    "/contact-service/postal-address", body, 1,
 				    "postal address create")) < 0)
 		goto done;
 	error = ps_bp__reply_id(out_id, root, "postal address create");
@@ -1179,10 +1269,26 @@ done:
 	return error;
 }
 
+static int
+find_contact(int64_t *out_id, ps_bp *bp, const void *ctx)
+{
+	ps_bp_ids ids;
+	int error;
+
+	*out_id = 0;
+	if ((error = ps_bp_contact_find_email(&ids, bp, ctx)) < 0)
+		return error;
+	if (ids.n > 0)
+		*out_id = ids.ids[ids.n - 1]; /* the newest */
+	ps_bp_ids_dispose(&ids);
+	return *out_id > 0 ? 0 : PS_ENOTFOUND;
+}
+
 int
 ps_bp_contact_create(int64_t *out_id, ps_bp *bp, const ps_bp_contact *c)
 {
 	json_t *body = NULL, *root = NULL, *comm = NULL, *o;
+	ps_bp__msg m = {0};
 	int64_t addr_id = 0;
 	int error = 0;
 
@@ -1231,19 +1337,24 @@ ps_bp_contact_create(int64_t *out_id, ps_bp *bp, const ps_bp_contact *c)
 		if (set_new(body, "assignment", o) < 0)
 			goto nomem;
 	}
-	if ((error = ps_bp__request(&root, NULL, bp, "POST",
-				    "/contact-service/contact", body, 0,
-				    "contact create")) < 0)
+	m.method = "POST";
+	m.what = "contact create";
+	m.body = body;
+	if ((error = ps_bp__path(&m.path, "/contact-service/contact")) < 0)
 		goto done;
-	error = ps_bp__reply_id(out_id, root, "contact create");
+	error = create_recoverable(out_id, NULL, bp, &m, 1,
+				   c->email != NULL ? find_contact : NULL,
+				   c->email);
 	goto done;
 nomem:
 	error = ps_error_set(PS_ENOMEM, "out of memory building a Brightpearl "
 			     "contact (or a field is not UTF-8)");
 done:
+	if (m.body == NULL)
+		json_decref(body);
+	ps_bp__msg_dispose(&m);
 	json_decref(root);
 	json_decref(comm);
-	json_decref(body);
 	return error;
 }
 
@@ -1668,8 +1779,9 @@ ps_bp__build_payment_create(ps_bp__msg *m, const ps_bp_payment *p)
 
 /* The id of the payment on p->order_id with p's transaction reference. */
 static int
-payment_find(int64_t *out_id, ps_bp *bp, const ps_bp_payment *p)
+payment_find(int64_t *out_id, ps_bp *bp, const void *ctx)
 {
+	const ps_bp_payment *p = ctx;
 	char q[64];
 	json_t *rows = NULL, *row;
 	const char *ref, *code;
@@ -1704,39 +1816,57 @@ int
 ps_bp_payment_create(int64_t *out_id, ps_bp *bp, const ps_bp_payment *p)
 {
 	ps_bp__msg m;
-	json_t *root = NULL;
 	int64_t id = 0;
-	int error, found;
+	int error;
 
 	if (out_id != NULL)
 		*out_id = 0;
 	if ((error = ps_bp__build_payment_create(&m, p)) < 0)
 		return error;
-	error = ps_bp__send_msg(&root, bp, &m);
-	if (error == 0)
-		error = ps_bp__reply_id(&id, root, m.what);
-	if (error < 0 && error != PS_EAUTH && p->transaction_ref != NULL) {
-		/*
-		 * The first attempt may have been recorded before the reply
-		 * was lost (then a retry is refused as a duplicate).  Keep the
-		 * original error unless the payment is there.
-		 */
-		char saved[PS_ERROR_MAX];
-		int saved_code = error;
-
-		ps_util__strlcpy(saved, ps_error_last(), sizeof(saved));
-		found = payment_find(&id, bp, p);
-		if (found == 0) {
-			ps_error_clear();
-			error = 0;
-		} else {
-			error = ps_error_set(saved_code, "%s", saved);
-		}
-	}
+	error = create_recoverable(&id, NULL, bp, &m, 1,
+				   p->transaction_ref != NULL ? payment_find
+							      : NULL,
+				   p);
 	if (error == 0 && out_id != NULL)
 		*out_id = id;
-	json_decref(root);
 	ps_bp__msg_dispose(&m);
+	return error;
+}
+
+typedef struct reservation_key {
+	int64_t order_id;
+	int64_t warehouse_id;
+} reservation_key;
+
+/* "Found" when the order has a reservation (Brightpearl keeps one). */
+static int
+find_reservation(int64_t *out_id, ps_bp *bp, const void *ctx)
+{
+	const reservation_key *k = ctx;
+	json_t *root = NULL, *resp;
+	char *path = NULL;
+	int error;
+
+	*out_id = 0;
+	if ((error = ps_bp__path(&path, "/warehouse-service/order/%" PRId64
+				 "/reservation", k->order_id)) < 0)
+		return error;
+	error = ps_bp__request(&root, NULL, bp, "GET", path, NULL, 1,
+			       "reservation get");
+	free(path);
+	if (error < 0) {
+		if (error == PS_ENOTFOUND)
+			ps_error_clear();
+		return error;
+	}
+	resp = ps_bp__response(root);
+	error = (json_is_array(resp) && json_array_size(resp) > 0) ||
+				(json_is_object(resp) &&
+				 json_object_size(resp) > 0)
+			? 0
+			: PS_ENOTFOUND;
+	json_decref(root);
+	*out_id = k->order_id;
 	return error;
 }
 
@@ -1771,8 +1901,14 @@ ps_bp_reservation_create(ps_bp *bp, int64_t order_id, int64_t warehouse_id,
 				 "/reservation/warehouse/%" PRId64, order_id,
 				 warehouse_id)) < 0)
 		goto done;
-	error = ps_bp__request(&root, NULL, bp, "POST", path, body, 0,
-			       "reservation create");
+	{
+		ps_bp__msg m = {"POST", path, body, 0, "reservation create"};
+		reservation_key k = {order_id, warehouse_id};
+		int64_t unused;
+
+		error = create_recoverable(&unused, NULL, bp, &m, 0,
+					   find_reservation, &k);
+	}
 done:
 	json_decref(root);
 	json_decref(body);
@@ -2155,10 +2291,32 @@ done:
 	return error;
 }
 
+/* A registered hook for the same event and URL. */
+static int
+find_webhook(int64_t *out_id, ps_bp *bp, const void *ctx)
+{
+	const ps_bp_webhook *w = ctx;
+	ps_bp_webhook_list l;
+	size_t i;
+	int error;
+
+	*out_id = 0;
+	if ((error = ps_bp_webhook_list_get(&l, bp)) < 0)
+		return error;
+	for (i = 0; i < l.n; i++)
+		if (strcmp(l.items[i].subscribe_to, w->subscribe_to) == 0 &&
+		    l.items[i].uri_template != NULL &&
+		    strcmp(l.items[i].uri_template, w->uri_template) == 0)
+			*out_id = l.items[i].id;
+	ps_bp_webhook_list_dispose(&l);
+	return *out_id > 0 ? 0 : PS_ENOTFOUND;
+}
+
 int
 ps_bp_webhook_create(int64_t *out_id, ps_bp *bp, const ps_bp_webhook *w)
 {
 	json_t *body = NULL, *root = NULL;
+	ps_bp__msg m = {0};
 	int64_t id = 0;
 	int error;
 
@@ -2180,14 +2338,18 @@ ps_bp_webhook_create(int64_t *out_id, ps_bp *bp, const ps_bp_webhook *w)
 	    (error = ps_conn__json_set_str(body, "contentType",
 					   w->content_type, 0)) < 0)
 		goto done;
-	if ((error = ps_bp__request(&root, NULL, bp, "POST",
-				    "/integration-service/webhook", body, 0,
-				    "webhook create")) < 0 ||
-	    (error = ps_bp__reply_id(&id, root, "webhook create")) < 0)
+	m.method = "POST";
+	m.body = body;
+	m.what = "webhook create";
+	if ((error = ps_bp__path(&m.path, "/integration-service/webhook")) <
+		    0 ||
+	    (error = create_recoverable(&id, NULL, bp, &m, 1, find_webhook,
+					w)) < 0)
 		goto done;
 	if (out_id != NULL)
 		*out_id = id;
 done:
+	free(m.path); /* m.body is body, released below */
 	json_decref(root);
 	json_decref(body);
 	return error;

@@ -622,10 +622,18 @@ test_bp__error_bodies_become_sentences(void **state)
 	assert_string_equal(ps_error_last(),
 			    "Brightpearl webhook delete: Cannot find webhook: "
 			    "99 (HTTP 404)");
-	push(&f->fk, 0, 200, "<html>gateway</html>");
-	assert_int_equal(ps_bp_note_add(&id, f->bp, 12, "hello", 0), PS_EPARSE);
+	/* a garbled reply to a GET is asked again, then reported */
+	for (int i = 0; i < 4; i++)
+		push(&f->fk, 0, 200, "<html>gateway</html>");
+	{
+		ps_bp_webhook_list l;
+
+		assert_int_equal(ps_bp_webhook_list_get(&l, f->bp), PS_EPARSE);
+		assert_null(l.items);
+	}
+	assert_int_equal(f->fk.nreqs, 6);
 	assert_non_null(strstr(ps_error_last(), "invalid JSON from Brightpearl "
-				"(order note add) (line 1, column"));
+				"(webhook list) (line 1, column"));
 }
 
 static void
@@ -865,11 +873,44 @@ test_bp__payment_lost_reply_is_recovered(void **state)
 			    URL("/accounting-service/customer-payment-search?"
 				"orderId=1081505&pageSize=2&firstResult=1"));
 
-	/* not there: the original error stands */
+	/* not there: it did not take effect, so it is sent again */
 	push(&f->fk, PS_ENET, 0, "");
 	push_fixture(&f->fk, 200, "search_empty.json");
-	assert_int_equal(ps_bp_payment_create(&id, f->bp, &p), PS_ENET);
-	assert_string_equal(ps_error_last(), "fake transport failure");
+	push(&f->fk, 0, 200, "{\"response\":935300}");
+	assert_int_equal(ps_bp_payment_create(&id, f->bp, &p), 0);
+	assert_int_equal(id, 935300);
+	assert_int_equal(f->fk.nreqs, 5);
+	assert_string_equal(f->fk.reqs[4].method, "POST");
+
+	/* a refusal that is not a duplicate stands, and is not resent */
+	push_fixture(&f->fk, 400, "error_400.json");
+	push_fixture(&f->fk, 200, "search_empty.json");
+	assert_int_equal(ps_bp_payment_create(&id, f->bp, &p), PS_EDATA);
+	assert_non_null(strstr(ps_error_last(), "ORDC-005"));
+	assert_int_equal(f->fk.nreqs, 7);
+}
+
+static void
+test_bp__note_add_recovers_after_drop(void **state)
+{
+	fixture *f = *state;
+	int64_t id;
+
+	/* dropped after sending: the note is there, so it is adopted */
+	push(&f->fk, PS_ENET, 0, "");
+	push(&f->fk, 0, 200,
+	     "{\"response\":[{\"noteId\":3,\"text\":\"other\"},"
+	     "{\"noteId\":8,\"text\":\"Gift: yes\",\"isPublic\":false}]}");
+	assert_int_equal(ps_bp_note_add(&id, f->bp, 12, "Gift: yes", 0), 0);
+	assert_int_equal(id, 8);
+	assert_int_equal(f->fk.nreqs, 2);
+	assert_string_equal(f->fk.reqs[1].url,
+			    URL("/order-service/order/12/note"));
+
+	/* a 400 on the first try is a plain refusal: no lookup */
+	push_fixture(&f->fk, 400, "error_400.json");
+	assert_int_equal(ps_bp_note_add(&id, f->bp, 12, "x", 0), PS_EDATA);
+	assert_int_equal(f->fk.nreqs, 3);
 }
 
 /* ---- batches ----------------------------------------------------------------- */
@@ -1026,6 +1067,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_bp__payment_lost_reply_is_recovered, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_bp__note_add_recovers_after_drop, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_bp__batch_splits_and_maps_results, setup,
 			teardown),
