@@ -218,6 +218,10 @@ create_recoverable(int64_t *out_id, int *out_found, ps_bp *bp,
 		ps_util__strlcpy(saved, ps_error_last(), sizeof(saved));
 		found = find(out_id, bp, ctx);
 		if (found == 0) {
+			ps_log_info("brightpearl",
+				    "%s: %s; it took effect, adopting id "
+				    "%" PRId64,
+				    m->what, saved, *out_id);
 			ps_error_clear();
 			if (out_found != NULL)
 				*out_found = 1;
