@@ -79,12 +79,12 @@ default_url(ps_platform p)
  * The default database for a user who is not root: the XDG data directory,
  * which needs no privileges and survives reboots (unlike /tmp).
  */
-static void
-default_db_path(char *buf, size_t cap)
+void
+ps_config_default_db_path(char *buf, size_t cap, int for_root)
 {
 	const char *xdg, *home;
 
-	if (geteuid() == 0) {
+	if (for_root) {
 		ps_util__strlcpy(buf, PS_CONFIG_DEFAULT_DB_SYSTEM, cap);
 		return;
 	}
@@ -107,7 +107,8 @@ ps_config_init(ps_config *cfg)
 	int p;
 
 	memset(cfg, 0, sizeof(*cfg));
-	default_db_path(cfg->db_path, sizeof(cfg->db_path));
+	ps_config_default_db_path(cfg->db_path, sizeof(cfg->db_path),
+				  geteuid() == 0);
 	cfg->log_level = PS_LOG_INFO;
 	ps_util__strlcpy(cfg->listen_address, PS_CONFIG_DEFAULT_LISTEN_ADDRESS,
 			 sizeof(cfg->listen_address));

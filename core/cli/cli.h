@@ -57,6 +57,13 @@ int ps_cli_usage_error(const char *cmd_name, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
+ * ps_cli_error_prefix - make the last error "<prefix>: <previous detail>",
+ * the prefix formatted from fmt; returns code.
+ */
+int ps_cli_error_prefix(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
  * ps_cli_exit_status - the exit status for a PS_E* code: PS_EXIT_USAGE for
  * PS_ECONFIG and PS_EUSAGE, PS_EXIT_FAIL for others, PS_EXIT_OK for >= 0.
  */

@@ -50,6 +50,20 @@ ps_cli_usage_error(const char *cmd_name, const char *fmt, ...)
 }
 
 int
+ps_cli_error_prefix(int code, const char *fmt, ...)
+{
+	char prev[PS_ERROR_MAX], prefix[512];
+	va_list ap;
+
+	/* copy first: ps_error_last() points at the buffer being rewritten */
+	snprintf(prev, sizeof(prev), "%s", ps_error_last());
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	return ps_error_set(code, "%s: %s", prefix, prev);
+}
+
+int
 ps_cli_exit_status(int code)
 {
 	if (code >= 0)

@@ -151,7 +151,9 @@ cell(char *buf, size_t width, const char *s)
 	n = strlen(s);
 	if (n <= width)
 		return s;
-	snprintf(buf, width + 1, "%s", s);
+	/* buf holds at least width + 1 bytes (the callers' arrays) */
+	memcpy(buf, s, width);
+	buf[width] = '\0';
 	buf[width - 1] = '~';
 	return buf;
 }

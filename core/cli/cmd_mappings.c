@@ -421,8 +421,8 @@ cmd_import(ps_store *st, const char *file, unsigned flags)
 			goto done;
 		}
 		if (check_mapping(r->field[0], r->field[1], r->field[3]) < 0) {
-			error = ps_error_set(PS_EPARSE, "%s: row %zu: %s", name,
-					     r->row, ps_error_last());
+			error = ps_cli_error_prefix(PS_EPARSE, "%s: row %zu",
+						    name, r->row);
 			goto done;
 		}
 		m->kind = r->field[0];
@@ -450,7 +450,7 @@ cmd_import(ps_store *st, const char *file, unsigned flags)
 	    (error = ps_store_mapping_import(&version, st, maps, nmaps, flags,
 					     PS_CLI_ACTOR,
 					     ps_cli_now_ms())) < 0) {
-		error = ps_error_set(error, "%s: %s", name, ps_error_last());
+		error = ps_cli_error_prefix(error, "%s", name);
 		goto done;
 	}
 	printf("imported %zu mapping%s from %s", nmaps, nmaps == 1 ? "" : "s",

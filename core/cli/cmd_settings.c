@@ -125,8 +125,12 @@ cmd_list(ps_store *st)
 {
 	char buf[512];
 	size_t i, n = ps_settings_count();
+	int w = 3;
 
-	printf("%-40s %-9s %s\n", "KEY", "TYPE", "VALUE");
+	for (i = 0; i < n; i++)
+		if ((int)strlen(ps_settings_at(i)->key) > w)
+			w = (int)strlen(ps_settings_at(i)->key);
+	printf("%-*s %-9s %s\n", w, "KEY", "TYPE", "VALUE");
 	for (i = 0; i < n; i++) {
 		const ps_setting_def *d = ps_settings_at(i);
 		char *value = NULL;
@@ -144,7 +148,7 @@ cmd_list(ps_store *st)
 		} else {
 			v = d->required ? "(unset, required)" : "(unset)";
 		}
-		printf("%-40s %-9s %s%s\n", d->key,
+		printf("%-*s %-9s %s%s\n", w, d->key,
 		       ps_setting_type_name(d->type), v, note);
 		free(value);
 	}
@@ -511,8 +515,9 @@ setting_text(const char **out, char **owned, const ps_setting_def *def,
 		    strspn(*out, "*") == strlen(*out))
 			return ps_error_set(
 				PS_EDATA,
-				"%s: settings.%s: looks like a masked secret; "
-				"leave the key out to keep the stored value",
+				"%s: the value of settings.%s looks like a "
+				"masked secret; leave the key out to keep the "
+				"stored value",
 				file, def->key);
 		return 0;
 	}
@@ -562,7 +567,7 @@ check_settings(struct import_doc *d, const json_t *obj, const char *file)
 		return ps_error_set(PS_ENOMEM, NULL);
 	json_object_foreach((json_t *)obj, key, v) {
 		const ps_setting_def *def = ps_settings_find(key);
-		const char *text;
+		const char *text = NULL;
 		char *owned;
 
 		if (def == NULL)
@@ -577,8 +582,7 @@ check_settings(struct import_doc *d, const json_t *obj, const char *file)
 		    ps_log_add_secret(text) < 0)
 			return ps_error_set(PS_ENOMEM, NULL);
 		if (ps_settings_validate(key, text) < 0)
-			return ps_error_set(PS_EDATA, "%s: %s", file,
-					    ps_error_last());
+			return ps_cli_error_prefix(PS_EDATA, "%s", file);
 		d->kv[d->nkv].key = key;
 		d->kv[d->nkv].value = text;
 		d->nkv++;
@@ -733,10 +737,11 @@ cmd_import(ps_store *st, const char *file)
 				     : json_load_file(file, 0, &jerr);
 	if (doc == NULL) {
 		if (jerr.line <= 0)
-			ps_cli_error("%s: %s", name, jerr.text);
+			ps_cli_error("%s: %s; nothing was imported", name,
+				     jerr.text);
 		else
-			ps_cli_error("%s:%d:%d: %s", name, jerr.line,
-				     jerr.column, jerr.text);
+			ps_cli_error("%s:%d:%d: %s; nothing was imported", name,
+				     jerr.line, jerr.column, jerr.text);
 		return PS_EXIT_FAIL;
 	}
 	if ((error = check_document(&d, doc, name)) < 0)
@@ -747,15 +752,14 @@ cmd_import(ps_store *st, const char *file)
 	if (d.nkv > 0 &&
 	    (error = ps_store_settings_set_many(&v1, st, d.kv, d.nkv, "import",
 						now)) < 0) {
-		error = ps_error_set(error, "%s: %s", name, ps_error_last());
+		error = ps_cli_error_prefix(error, "%s", name);
 		goto done;
 	}
 	if (d.nmaps > 0 &&
 	    (error = ps_store_mapping_import(&v2, st, d.maps, d.nmaps,
 					     PS_STORE_MAPPING_REPLACE, "import",
 					     now)) < 0) {
-		error = ps_error_set(error, "%s: mappings: %s", name,
-				     ps_error_last());
+		error = ps_cli_error_prefix(error, "%s: mappings", name);
 		goto done;
 	}
 	if ((error = ps_store_commit(st)) < 0)

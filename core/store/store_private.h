@@ -59,6 +59,18 @@ int ps_store__column_dup(char **out, sqlite3_stmt *s, int i);
 /* ps_store__check_name - non-empty text, else PS_EINVAL naming `what`. */
 int ps_store__check_name(const char *value, const char *what);
 
+/*
+ * The due-entry query of ps_store_log_claim_due (?1 now, ?2 flow or NULL,
+ * ?3 limit).  next_attempt_at is non-NULL only on PENDING or FAILED rows;
+ * the status test is a safeguard kept off the index ("+status") so the
+ * planner walks log_due in due order.
+ */
+#define PS_STORE__CLAIM_SQL                                                    \
+	"SELECT id FROM log_entries WHERE next_attempt_at IS NOT NULL"         \
+	" AND next_attempt_at <= ?1 AND +status IN (0, 3)"                     \
+	" AND (?2 IS NULL OR flow = ?2)"                                       \
+	" ORDER BY next_attempt_at, id LIMIT ?3"
+
 /* ---- test hooks -------------------------------------------------------- */
 
 /* Number of migrations this binary knows (== PS_STORE_SCHEMA_VERSION). */

@@ -319,10 +319,7 @@ ps_store_log_claim_due(ps_log_entry **out, size_t *out_n, ps_store *st,
 	if ((error = ps_store_begin(st)) < 0)
 		goto out;
 	if ((error = ps_store__prepare(&s, st,
-		"SELECT id FROM log_entries WHERE next_attempt_at IS NOT NULL"
-		" AND next_attempt_at <= ?1 AND status IN (0, 3)"
-		" AND (?2 IS NULL OR flow = ?2)"
-		" ORDER BY next_attempt_at, id LIMIT ?3")) < 0)
+		PS_STORE__CLAIM_SQL)) < 0)
 		goto done;
 	if ((error = ps_store__bind_int64(st, s, 1, now)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 2, flow)) < 0 ||

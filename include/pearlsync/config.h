@@ -71,6 +71,13 @@ typedef struct ps_config {
 void ps_config_init(ps_config *cfg);
 
 /*
+ * ps_config_default_db_path - the default database path into out (cap
+ * bytes) as ps_config_init chooses it, for root when for_root is nonzero
+ * and from the environment (XDG_DATA_HOME, HOME) otherwise.
+ */
+void ps_config_default_db_path(char *out, size_t cap, int for_root);
+
+/*
  * ps_config_load_file - read the libconfig file at path on top of what cfg
  * holds (call ps_config_init first).  Validates every key; on any error cfg
  * is left unchanged.  Returns 0, or PS_ECONFIG with the detail

@@ -416,9 +416,9 @@ int ps_store_recover_interrupted(size_t *out_count, ps_store *st,
 typedef struct ps_log_query {
 	int status;        /* a ps_entry_status, or -1 for any */
 	const char *flow;  /* NULL for any */
-	const char *text;  /* NULL/"" for any: substring of order number,
-			    * reason, source/target id or dedupe key (3+
-			    * characters); 1-2 characters match order
+	const char *text;  /* NULL/"" for any: case-insensitive substring
+			    * of order number, reason, source or target id
+			    * (3+ characters); 1-2 characters match order
 			    * number or ids exactly */
 	int64_t before_id; /* keyset paging: ids < before_id; 0 = newest */
 	size_t limit;      /* page size, 1..1000 */

@@ -79,11 +79,11 @@ badcsv() {
 }
 badcsv bad_direction.csv 4 "direction 'bc->bp'"
 badcsv bad_fields.csv 3 "expected 4 fields"
-badcsv empty_target.csv 5 "target must not be empty"
+badcsv empty_target.csv 5 "the target must not be empty"
 badcsv bad_kind.csv 2 "kind 'Order Status'"
-badcsv duplicate.csv 4 "already mapped in row 2"
+badcsv duplicate.csv 4 "order_status bc>bp '11' is already mapped in row 2"
 badcsv bad_header.csv 1 "the header must be kind,direction,source,target"
-badcsv unclosed_quote.csv 2 "quoted field is not closed"
+badcsv unclosed_quote.csv 2 "a quoted field is not closed"
 step="import a missing file"
 run mappings import "$tmp/none.csv"
 expect_rc 1

@@ -60,28 +60,33 @@ test_config__defaults(void **state)
 static void
 test_config__default_db_follows_xdg_for_users(void **state)
 {
-	ps_config c;
-	char *old = getenv("XDG_DATA_HOME");
-	char saved[1024] = "";
+	char *old_xdg = getenv("XDG_DATA_HOME"), *old_home = getenv("HOME");
+	char xdg[1024] = "", home[1024] = "", buf[PS_CONFIG_PATH_MAX];
 
 	(void)state;
-	if (geteuid() == 0)
-		skip();
-	if (old != NULL)
-		snprintf(saved, sizeof(saved), "%s", old);
+	if (old_xdg != NULL)
+		snprintf(xdg, sizeof(xdg), "%s", old_xdg);
+	if (old_home != NULL)
+		snprintf(home, sizeof(home), "%s", old_home);
 	setenv("XDG_DATA_HOME", "/data/home", 1);
-	ps_config_init(&c);
-	assert_string_equal(c.db_path, "/data/home/pearlsync/pearlsync.db");
+	setenv("HOME", "/home/merchant", 1);
+	ps_config_default_db_path(buf, sizeof(buf), 0);
+	assert_string_equal(buf, "/data/home/pearlsync/pearlsync.db");
+	ps_config_default_db_path(buf, sizeof(buf), 1);
+	assert_string_equal(buf, PS_CONFIG_DEFAULT_DB_SYSTEM);
 	/* a relative XDG_DATA_HOME is ignored, as the spec says */
 	setenv("XDG_DATA_HOME", "relative", 1);
-	setenv("HOME", "/home/merchant", 1);
-	ps_config_init(&c);
-	assert_string_equal(c.db_path,
+	ps_config_default_db_path(buf, sizeof(buf), 0);
+	assert_string_equal(buf,
 			    "/home/merchant/.local/share/pearlsync/pearlsync.db");
-	if (old != NULL)
-		setenv("XDG_DATA_HOME", saved, 1);
-	else
-		unsetenv("XDG_DATA_HOME");
+	unsetenv("XDG_DATA_HOME");
+	unsetenv("HOME");
+	ps_config_default_db_path(buf, sizeof(buf), 0);
+	assert_string_equal(buf, "pearlsync.db");
+	if (old_xdg != NULL)
+		setenv("XDG_DATA_HOME", xdg, 1);
+	if (old_home != NULL)
+		setenv("HOME", home, 1);
 }
 
 static void
