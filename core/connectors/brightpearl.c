@@ -24,7 +24,7 @@
 #define PS__BP_SNIPPET 200
 #define PS__BP_GARBLED_RETRIES 3 /* extra asks after an unreadable reply */
 
-/* ---- context -------------------------------------------------------------- */
+/* ---- context ------------------------------------------------------------ */
 
 static int
 dup_header(char **out, const char *name, const char *value)
@@ -196,7 +196,7 @@ ps_bp__path(char **out, const char *fmt, ...)
 	return 0;
 }
 
-/* ---- replies and errors --------------------------------------------------- */
+/* ---- replies and errors ------------------------------------------------- */
 
 json_t *
 ps_bp__response(const json_t *root)
@@ -431,7 +431,7 @@ ps_bp__send_msg(json_t **out, ps_bp *bp, const ps_bp__msg *m)
 			      m->idempotent, m->what);
 }
 
-/* ---- id sets -------------------------------------------------------------- */
+/* ---- id sets ------------------------------------------------------------ */
 
 static int
 merge_into(json_t *acc, json_t *part)
@@ -487,7 +487,8 @@ ps_bp__get_ids(json_t **out, ps_bp *bp, const char *head, const char *tail,
 			error = ps_error_set(PS_EDATA,
 					     "Brightpearl %s: reply is %s, "
 					     "expected a list",
-					     what, ps_conn__json_type_name(resp));
+					     what,
+					     ps_conn__json_type_name(resp));
 			goto done;
 		}
 		if (acc == NULL) {
@@ -514,7 +515,7 @@ done:
 	return error;
 }
 
-/* ---- search --------------------------------------------------------------- */
+/* ---- search ------------------------------------------------------------- */
 
 /* The rows of one page as objects keyed by column name, appended to acc. */
 static int
@@ -625,7 +626,7 @@ done:
 	return error;
 }
 
-/* ---- connection check ----------------------------------------------------- */
+/* ---- connection check --------------------------------------------------- */
 
 /* The first of a few likely name fields in the configuration reply. */
 static const char *
@@ -674,7 +675,7 @@ done:
 	return error;
 }
 
-/* ---- batches -------------------------------------------------------------- */
+/* ---- batches ------------------------------------------------------------ */
 
 struct ps_bp_batch {
 	ps_bp *bp;

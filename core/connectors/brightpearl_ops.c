@@ -19,7 +19,7 @@
 
 #define PS__BP_WHAT_MAX 96
 
-/* ---- small helpers -------------------------------------------------------- */
+/* ---- small helpers ------------------------------------------------------ */
 
 /* An array of n zeroed elements of size sz in *out, or PS_ENOMEM. */
 static int
@@ -242,7 +242,7 @@ create_recoverable(int64_t *out_id, int *out_found, ps_bp *bp,
 	return error;
 }
 
-/* ---- orders -------------------------------------------------------------- */
+/* ---- orders ------------------------------------------------------------- */
 
 int
 ps_bp__build_order_create(ps_bp__msg *m, ps_bp *bp, const ps_bp_order *o)
@@ -488,7 +488,8 @@ order_read(ps_bp_order *o, const json_t *j)
 	    (error = ps_conn__json_str_opt(&o->external_ref, j, "externalRef",
 					   what)) < 0 ||
 	    (error = ps_conn__json_int(&o->status_id, j,
-				       "orderStatus.orderStatusId", what)) < 0 ||
+				       "orderStatus.orderStatusId", what)) <
+		    0 ||
 	    (error = ps_conn__json_str_opt(&o->status_name, j,
 					   "orderStatus.name", what)) < 0 ||
 	    (error = ps_conn__json_int_opt(&o->parent_id, j, "parentOrderId",
@@ -498,7 +499,8 @@ order_read(ps_bp_order *o, const json_t *j)
 	    (error = ps_conn__json_str_opt(&o->placed_on, j, "placedOn",
 					   what)) < 0 ||
 	    (error = ps_conn__json_str_opt(&o->delivery_date, j,
-					   "delivery.deliveryDate", what)) < 0 ||
+					   "delivery.deliveryDate", what)) <
+		    0 ||
 	    (error = ps_conn__json_int_opt(&o->shipping_method_id, j,
 					   "delivery.shippingMethodId", what,
 					   0)) < 0 ||
@@ -691,7 +693,7 @@ ps_bp_order_status_set(ps_bp *bp, int64_t order_id, int64_t status_id,
 	return error;
 }
 
-/* ---- notes ----------------------------------------------------------------- */
+/* ---- notes -------------------------------------------------------------- */
 
 int
 ps_bp__build_note_add(ps_bp__msg *m, int64_t order_id, const char *text,
@@ -830,7 +832,7 @@ done:
 	return error;
 }
 
-/* ---- custom fields ---------------------------------------------------------- */
+/* ---- custom fields ------------------------------------------------------ */
 
 void
 ps_bp_field_meta_list_dispose(ps_bp_field_meta_list *l)
@@ -952,7 +954,7 @@ done:
 	return error;
 }
 
-/* ---- reference data ---------------------------------------------------------- */
+/* ---- reference data ----------------------------------------------------- */
 
 static const struct {
 	const char *name;
@@ -1008,7 +1010,8 @@ ref_read(ps_bp_ref *r, ps_bp_ref_kind kind, const json_t *j)
 	if (kind == PS_BP_REF_PAYMENT_METHOD) {
 		if ((error = ps_conn__json_int_opt(&r->id, j, "id", what, 0)) <
 			    0 ||
-		    (error = ps_conn__json_str(&r->code, j, "code", what)) < 0 ||
+		    (error = ps_conn__json_str(&r->code, j, "code", what)) <
+			    0 ||
 		    (error = ps_conn__json_bool_opt(&r->active, j, "isActive",
 						    what, 1)) < 0)
 			return error;
@@ -1098,7 +1101,7 @@ done:
 	return error;
 }
 
-/* ---- contacts ------------------------------------------------------------------ */
+/* ---- contacts ----------------------------------------------------------- */
 
 void
 ps_bp_contact_list_dispose(ps_bp_contact_list *l)
@@ -1430,7 +1433,7 @@ done:
 	return error;
 }
 
-/* ---- products and stock ---------------------------------------------------- */
+/* ---- products and stock ------------------------------------------------- */
 
 static const struct {
 	const char *name;   /* our name */
@@ -1531,8 +1534,8 @@ ps_bp_product_find(ps_bp_product_list *out, ps_bp *bp, ps_bp_identity field,
 		goto done;
 	json_array_foreach(rows, i, row) {
 		/* the column may match loosely; only exact values count */
-		v = json_string_value(json_object_get(row,
-						      identities[field].column));
+		v = json_string_value(
+			json_object_get(row, identities[field].column));
 		if (v == NULL || strcmp(v, value) != 0)
 			continue;
 		if ((error = product_row_read(&out->items[out->n], row)) < 0)
@@ -1731,7 +1734,7 @@ done:
 	return error;
 }
 
-/* ---- payments and reservations -------------------------------------------- */
+/* ---- payments and reservations ------------------------------------------ */
 
 int
 ps_bp__build_payment_create(ps_bp__msg *m, const ps_bp_payment *p)
@@ -1794,9 +1797,9 @@ payment_find(int64_t *out_id, ps_bp *bp, const void *ctx)
 
 	*out_id = 0;
 	snprintf(q, sizeof(q), "orderId=%" PRId64, p->order_id);
-	if ((error = ps_bp__search(&rows, bp,
-				   "/accounting-service/customer-payment-search",
-				   q, "customer payment search")) < 0)
+	if ((error = ps_bp__search(
+		     &rows, bp, "/accounting-service/customer-payment-search",
+		     q, "customer payment search")) < 0)
 		return error;
 	json_array_foreach(rows, i, row) {
 		ref = json_string_value(json_object_get(row, "transactionRef"));
@@ -1884,7 +1887,8 @@ ps_bp_reservation_create(ps_bp *bp, int64_t order_id, int64_t warehouse_id,
 	int error = 0;
 
 	if (order_id <= 0 || warehouse_id <= 0 || n == 0)
-		return ps_error_set(PS_EINVAL, "Brightpearl reservation: order, "
+		return ps_error_set(PS_EINVAL,
+				    "Brightpearl reservation: order, "
 				    "warehouse and lines are required");
 	if ((body = json_pack("{s:[]}", "products")) == NULL)
 		return ps_error_set(PS_ENOMEM, NULL);
@@ -1896,7 +1900,8 @@ ps_bp_reservation_create(ps_bp *bp, int64_t order_id, int64_t warehouse_id,
 			    0 ||
 		    (error = qty_string(p, "salesOrderRowId",
 					lines[i].row_id)) < 0 ||
-		    (error = qty_string(p, "quantity", lines[i].quantity)) < 0) {
+		    (error = qty_string(p, "quantity", lines[i].quantity)) <
+			    0) {
 			error = error ? error : ps_error_set(PS_ENOMEM, NULL);
 			goto done;
 		}
@@ -1920,7 +1925,7 @@ done:
 	return error;
 }
 
-/* ---- goods-out notes ---------------------------------------------------------- */
+/* ---- goods-out notes ---------------------------------------------------- */
 
 void
 ps_bp_gon_list_dispose(ps_bp_gon_list *l)
@@ -2087,7 +2092,7 @@ done:
 	return error;
 }
 
-/* ---- sales credits ------------------------------------------------------------- */
+/* ---- sales credits ------------------------------------------------------ */
 
 /* A sales credit in the sales-order GET shape (rows array). */
 static int
@@ -2225,7 +2230,7 @@ done:
 	return error;
 }
 
-/* ---- webhooks ------------------------------------------------------------------- */
+/* ---- webhooks ----------------------------------------------------------- */
 
 void
 ps_bp_webhook_list_dispose(ps_bp_webhook_list *l)

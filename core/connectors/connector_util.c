@@ -147,9 +147,9 @@ ps_conn__buf_check(const ps_conn_buf *b, const char *what)
 	if (b->error == 0)
 		return 0;
 	if (b->error == PS_ETOOBIG)
-		return ps_error_set(PS_ETOOBIG, "%s is too long (over %zu bytes)",
-				    what, b->max ? b->max
-						 : PS__CONN_BUF_DEFAULT_MAX);
+		return ps_error_set(PS_ETOOBIG,
+				    "%s is too long (over %zu bytes)", what,
+				    b->max ? b->max : PS__CONN_BUF_DEFAULT_MAX);
 	return ps_error_set(b->error, "out of memory building %s", what);
 }
 

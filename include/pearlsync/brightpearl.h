@@ -149,7 +149,7 @@ typedef struct ps_bp_order {
 	int64_t shipping_method_id;
 	const char *delivery_date; /* ISO-8601 or NULL */
 	const char *ref;           /* customer reference ("#1042") */
-	const char *external_ref;  /* the platform's order id: duplicate guard */
+	const char *external_ref;  /* the platform's order id (the guard) */
 	const char *placed_on;     /* ISO-8601 or NULL (now) */
 	int64_t status_id;
 	const char *status_name;   /* out only */
@@ -225,7 +225,7 @@ int ps_bp_order_find_external(int64_t *out_id, ps_bp *bp,
 int ps_bp_order_status_set(ps_bp *bp, int64_t order_id, int64_t status_id,
 			   const char *note_text);
 
-/* ---- order notes ------------------------------------------------------- */
+/* ---- order notes -------------------------------------------------------- */
 
 typedef struct ps_bp_note {
 	int64_t id;
@@ -248,7 +248,7 @@ void ps_bp_note_list_dispose(ps_bp_note_list *l);
 int ps_bp_note_add(int64_t *out_id, ps_bp *bp, int64_t order_id,
 		   const char *text, int is_public);
 
-/* ps_bp_note_list - every note on an order. */
+/* ps_bp_note_list_get - every note on an order (none: n 0). */
 int ps_bp_note_list_get(ps_bp_note_list *out, ps_bp *bp, int64_t order_id);
 
 /* ---- custom fields ------------------------------------------------------ */
@@ -293,7 +293,7 @@ int ps_bp_custom_fields_list(ps_bp_field_meta_list *out, ps_bp *bp);
 int ps_bp_order_fields_set(ps_bp *bp, int64_t order_id,
 			   const ps_bp_field_value *values, size_t n);
 
-/* ---- reference data ---------------------------------------------------- */
+/* ---- reference data ----------------------------------------------------- */
 
 typedef enum ps_bp_ref_kind {
 	PS_BP_REF_ORDER_STATUS = 0, /* code: orderTypeCode ("SO") */
@@ -334,7 +334,7 @@ int ps_bp_ref_list_get(ps_bp_ref_list *out, ps_bp *bp, ps_bp_ref_kind kind);
 /* ps_bp_ref_kind_name - "order status", "warehouse", ... (static). */
 const char *ps_bp_ref_kind_name(ps_bp_ref_kind kind);
 
-/* ---- contacts ------------------------------------------------------------ */
+/* ---- contacts ----------------------------------------------------------- */
 
 typedef struct ps_bp_contact {
 	int64_t id;
@@ -385,7 +385,7 @@ int ps_bp_contact_create(int64_t *out_id, ps_bp *bp, const ps_bp_contact *c);
  */
 int ps_bp_contact_update(ps_bp *bp, int64_t id, const ps_bp_contact *c);
 
-/* ---- products and stock --------------------------------------------------- */
+/* ---- products and stock ------------------------------------------------- */
 
 typedef enum ps_bp_identity {
 	PS_BP_IDENTITY_SKU = 0,
@@ -457,7 +457,7 @@ void ps_bp_stock_list_dispose(ps_bp_stock_list *l);
 int ps_bp_availability_get(ps_bp_stock_list *out, ps_bp *bp,
 			   const int64_t *product_ids, size_t n);
 
-/* ---- payments, reservations ---------------------------------------------- */
+/* ---- payments, reservations --------------------------------------------- */
 
 typedef struct ps_bp_payment {
 	int64_t order_id;            /* sales order (sales credit: refund) */
@@ -496,7 +496,7 @@ int ps_bp_reservation_create(ps_bp *bp, int64_t order_id,
 			     int64_t warehouse_id,
 			     const ps_bp_reservation_line *lines, size_t n);
 
-/* ---- goods-out notes ------------------------------------------------------ */
+/* ---- goods-out notes ---------------------------------------------------- */
 
 typedef struct ps_bp_gon_line {
 	int64_t row_id;
@@ -531,7 +531,7 @@ int ps_bp_gon_get(ps_bp_gon_list *out, ps_bp *bp, const int64_t *gon_ids,
 /* ps_bp_gon_for_order - every goods-out note of one order. */
 int ps_bp_gon_for_order(ps_bp_gon_list *out, ps_bp *bp, int64_t order_id);
 
-/* ---- sales credits --------------------------------------------------------- */
+/* ---- sales credits ------------------------------------------------------ */
 
 /*
  * ps_bp_credit_get - sales credits by id, as orders (order_type "SC",
@@ -546,7 +546,7 @@ int ps_bp_credit_get(ps_bp_order_list *out, ps_bp *bp, const int64_t *ids,
  */
 int ps_bp_credit_find(ps_bp_ids *out, ps_bp *bp, int64_t parent_id);
 
-/* ---- webhooks ------------------------------------------------------------- */
+/* ---- webhooks ----------------------------------------------------------- */
 
 typedef struct ps_bp_webhook {
 	int64_t id;                /* out */
@@ -574,7 +574,7 @@ int ps_bp_webhook_create(int64_t *out_id, ps_bp *bp, const ps_bp_webhook *w);
 /* ps_bp_webhook_delete - PS_ENOTFOUND when id is unknown. */
 int ps_bp_webhook_delete(ps_bp *bp, int64_t id);
 
-/* ---- batching writes (multi-message) ------------------------------------- */
+/* ---- batching writes (multi-message) ------------------------------------ */
 
 /*
  * A batch collects writes and sends them through the multi-message API,

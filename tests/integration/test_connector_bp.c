@@ -34,7 +34,7 @@
 #define BAD_TOKEN "wrong-token-0000"
 #define INSTANCE 7
 
-/* ---- the sandbox process ------------------------------------------------- */
+/* ---- the sandbox process ------------------------------------------------ */
 
 static pid_t sb_pid = -1;
 static char sb_root[256];    /* http://127.0.0.1:PORT */
@@ -197,7 +197,7 @@ set_faults(ps_http *h, double rate)
 	assert_int_equal(raw(h, "POST", url, body, 0), 200);
 }
 
-/* ---- fixtures ------------------------------------------------------------ */
+/* ---- fixtures ----------------------------------------------------------- */
 
 typedef struct ctx {
 	ps_http *http;   /* for the connector */
@@ -267,7 +267,7 @@ group_teardown(void **state)
 	return 0;
 }
 
-/* ---- every operation, as one scenario ------------------------------------ */
+/* ---- every operation, as one scenario ----------------------------------- */
 
 static int64_t
 ref_find(ps_bp *bp, ps_bp_ref_kind kind, const char *name)

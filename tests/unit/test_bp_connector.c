@@ -20,7 +20,7 @@
 #define MAX_STEPS 64
 #define TOKEN "tok-SECRET-1234567"
 
-/* ---- fake transport ------------------------------------------------------- */
+/* ---- fake transport ----------------------------------------------------- */
 
 typedef struct step {
 	int rc;           /* what send returns */
@@ -303,7 +303,7 @@ test_bp__json_getters_explain_failures(void **state)
 			       "invalid JSON from Brightpearl (line 1"));
 }
 
-/* ---- context and auth ---------------------------------------------------- */
+/* ---- context and auth --------------------------------------------------- */
 
 static void
 test_bp__new_requires_settings(void **state)
@@ -381,7 +381,7 @@ test_bp__auth_failure_reads_string_body(void **state)
 	assert_null(strstr(ps_error_last(), TOKEN));
 }
 
-/* ---- orders ---------------------------------------------------------------- */
+/* ---- orders ------------------------------------------------------------- */
 
 static void
 test_bp__order_create_builds_guarded_body(void **state)
@@ -668,7 +668,7 @@ test_bp__status_and_fields_requests(void **state)
 			    "\"/PCF_SRC\",\"value\":{\"id\":137}}]");
 }
 
-/* ---- search ----------------------------------------------------------------- */
+/* ---- search ------------------------------------------------------------- */
 
 static void
 test_bp__product_search_pages_and_filters(void **state)
@@ -785,7 +785,7 @@ test_bp__contact_create_posts_address_first(void **state)
 	json_decref(b);
 }
 
-/* ---- keyed maps ---------------------------------------------------------- */
+/* ---- keyed maps --------------------------------------------------------- */
 
 static void
 test_bp__availability_per_warehouse(void **state)
@@ -835,7 +835,7 @@ test_bp__goods_out_notes_keyed(void **state)
 	ps_bp_gon_list_dispose(&l);
 }
 
-/* ---- payments ---------------------------------------------------------------- */
+/* ---- payments ----------------------------------------------------------- */
 
 static void
 test_bp__payment_lost_reply_is_recovered(void **state)
@@ -913,7 +913,7 @@ test_bp__note_add_recovers_after_drop(void **state)
 	assert_int_equal(f->fk.nreqs, 3);
 }
 
-/* ---- batches ----------------------------------------------------------------- */
+/* ---- batches ------------------------------------------------------------ */
 
 static void
 test_bp__batch_splits_and_maps_results(void **state)
