@@ -16,6 +16,7 @@
 
 #include "connectors/connector.h"
 #include "pearlsync/brightpearl.h"
+#include "pearlsync/log.h"
 
 #define MAX_STEPS 64
 #define TOKEN "tok-SECRET-1234567"
@@ -785,6 +786,77 @@ test_bp__contact_create_posts_address_first(void **state)
 	json_decref(b);
 }
 
+static void
+test_bp__contact_update_patches_and_relinks(void **state)
+{
+	fixture *f = *state;
+	ps_bp_contact c = {0};
+	ps_bp_order_list l;
+	json_t *b;
+
+	c.last_name = "Byron";
+	c.email = "ada@new.example";
+	c.address.line1 = "3 New Street";
+	push(&f->fk, 0, 200, "{\"response\":{\"contactId\":201}}");
+	push(&f->fk, 0, 200, "{\"response\":230}");
+	push(&f->fk, 0, 200, "{}");
+	assert_int_equal(ps_bp_contact_update(f->bp, 201, &c), 0);
+	assert_int_equal(f->fk.nreqs, 3);
+	assert_string_equal(f->fk.reqs[0].method, "PATCH");
+	assert_string_equal(f->fk.reqs[0].url,
+			    URL("/contact-service/contact/201"));
+	assert_string_equal(f->fk.reqs[0].body,
+			    "[{\"op\":\"replace\",\"path\":\"/lastName\","
+			    "\"value\":\"Byron\"},{\"op\":\"replace\","
+			    "\"path\":\"/communication/emails/PRI/email\","
+			    "\"value\":\"ada@new.example\"}]");
+	assert_string_equal(f->fk.reqs[1].url,
+			    URL("/contact-service/postal-address"));
+	assert_string_equal(f->fk.reqs[2].method, "PUT");
+	assert_string_equal(f->fk.reqs[2].url,
+			    URL("/contact-service/contact/201/postal-address"));
+	b = req_json(&f->fk, 2);
+	assert_int_equal(json_array_size(b), 3);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(b, 2), "postalAddressId")),
+			 230);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(b, 2), "type")),
+			    "DEL");
+	json_decref(b);
+
+	/* no ids: no request, an empty list */
+	assert_int_equal(ps_bp_order_get(&l, f->bp, NULL, 0), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(f->fk.nreqs, 3);
+	ps_bp_order_list_dispose(&l);
+}
+
+static void
+test_bp__garbled_create_reply_is_looked_up(void **state)
+{
+	fixture *f = *state;
+	ps_bp_webhook w = {0};
+	int64_t id;
+
+	w.subscribe_to = "goods-out-note.modified.shipped";
+	w.uri_template = "https://hooks.example/bp?x=${resource-id}";
+	w.body_template = "{}";
+	w.content_type = "application/json";
+	/* processed, but the reply is cut: the hook is found by URL */
+	push(&f->fk, 0, 200, "{\"response\":");
+	push(&f->fk, 0, 200,
+	     "{\"response\":[{\"id\":4,\"subscribeTo\":"
+	     "\"goods-out-note.modified.shipped\",\"uriTemplate\":"
+	     "\"https://elsewhere.example/\"},{\"id\":9,\"subscribeTo\":"
+	     "\"goods-out-note.modified.shipped\",\"uriTemplate\":"
+	     "\"https://hooks.example/bp?x=${resource-id}\"}]}");
+	assert_int_equal(ps_bp_webhook_create(&id, f->bp, &w), 0);
+	assert_int_equal(id, 9);
+	assert_int_equal(f->fk.nreqs, 2);
+	assert_false(f->fk.reqs[0].idempotent);
+}
+
 /* ---- keyed maps --------------------------------------------------------- */
 
 static void
@@ -1061,6 +1133,12 @@ main(void)
 			test_bp__contact_create_posts_address_first, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
+			test_bp__contact_update_patches_and_relinks, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_bp__garbled_create_reply_is_looked_up, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
 			test_bp__availability_per_warehouse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bp__goods_out_notes_keyed,
 						setup, teardown),
@@ -1077,5 +1155,6 @@ main(void)
 	};
 
 	ps_lib_init();
+	ps_log_set_level(PS_LOG_ERROR); /* retries warn; keep output clean */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
