@@ -11,32 +11,32 @@
 #include "sandbox.h"
 
 /* Real limits (reference sections in README.md). */
-#define BP_QUOTA 200	     /* requests per rolling minute (section 4) */
+#define BP_QUOTA 200         /* requests per rolling minute (section 4) */
 #define BP_IDSET_CAP 200     /* order/product/contact GET cap (section 5) */
 #define BP_GON_IDSET_CAP 500 /* goods-out-note GET cap (section 5) */
-#define BP_PAGE_MAX 500	     /* search pageSize cap (section 6) */
+#define BP_PAGE_MAX 500      /* search pageSize cap (section 6) */
 
 typedef struct bp_state {
 	sb_platform *pf;
 	sb_window quota;
-	int expired;   /* control: bearer tokens answer "expired" */
-	json_t *orders;	       /* {"id": internal order} (SO and SC) */
-	json_t *dup_guard;     /* {"externalRef|iiid": id} */
-	json_t *statuses;      /* [status] */
-	json_t *contacts;      /* {"id": contact} */
-	json_t *addresses;     /* {"id": postal address} */
-	json_t *products;      /* {"id": product} */
-	json_t *prices;	       /* {"productId": [priceList entries]} */
-	json_t *stock;	       /* {"pid": {"wh": {"inStock","allocated"}}} */
+	int expired;       /* control: bearer tokens answer "expired" */
+	json_t *orders;    /* {"id": internal order} (SO and SC) */
+	json_t *dup_guard; /* {"externalRef|iiid": id} */
+	json_t *statuses;  /* [status] */
+	json_t *contacts;  /* {"id": contact} */
+	json_t *addresses; /* {"id": postal address} */
+	json_t *products;  /* {"id": product} */
+	json_t *prices;    /* {"productId": [priceList entries]} */
+	json_t *stock;     /* {"pid": {"wh": {"inStock","allocated"}}} */
 	json_t *warehouses, *channels, *lead_sources, *projects;
 	json_t *shipping_methods, *price_lists, *payment_methods, *tax_codes;
-	json_t *custom_meta;   /* [sale custom field meta-data] */
-	json_t *payments;      /* {"id": payment} */
-	json_t *reservations;  /* {"orderId": reservation} */
-	json_t *gons;	       /* {"id": goods-out note} */
-	json_t *notes;	       /* {"noteId": note with orderId} */
-	json_t *webhooks;      /* {"id": webhook} */
-	int64_t next_id[16];   /* per-sequence id counters */
+	json_t *custom_meta;  /* [sale custom field meta-data] */
+	json_t *payments;     /* {"id": payment} */
+	json_t *reservations; /* {"orderId": reservation} */
+	json_t *gons;         /* {"id": goods-out note} */
+	json_t *notes;        /* {"noteId": note with orderId} */
+	json_t *webhooks;     /* {"id": webhook} */
+	int64_t next_id[16];  /* per-sequence id counters */
 } bp_state;
 
 enum bp_seq {
@@ -55,21 +55,21 @@ enum bp_seq {
 
 int64_t bp_next_id(bp_state *bp, enum bp_seq seq);
 
-/* ---- envelope ---- */
+/* ---- envelope ----------------------------------------------------------- */
 #define BP_CTYPE "application/json;charset=UTF-8"
 /* 200 {"response": value}; steals value (NULL = {} body). */
 void bp_ok(sb_response *resp, json_t *value);
 void bp_ok_status(sb_response *resp, int status, json_t *value);
 /* {"errors":[{"code","message"}]} with the given status. */
-void bp_err(sb_response *resp, int status, const char *code,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void bp_err(sb_response *resp, int status, const char *code, const char *fmt,
+	    ...) __attribute__((format(printf, 4, 5)));
 void bp_msgtype(sb_response *resp, const char *name);
 
-/* ---- id sets ---- */
+/* ---- id sets ------------------------------------------------------------ */
 typedef struct bp_idset {
 	int all; /* "*" */
 	size_t n;
-	int64_t lo[256], hi[256];
+	int64_t lo[1024], hi[1024];
 } bp_idset;
 /* Parse "1-5,7,9-12" (ascending ranges only) or "*"; 0 on success. */
 int bp_idset_parse(bp_idset *set, const char *s);
@@ -81,10 +81,10 @@ int bp_idset_has(const bp_idset *set, int64_t id);
  */
 json_t *bp_idset_select(const bp_idset *set, json_t *coll, size_t cap);
 /* Same for an array whose items carry the id in field idkey. */
-json_t *bp_idset_select_arr(const bp_idset *set, json_t *arr,
-			    const char *idkey, size_t cap);
+json_t *bp_idset_select_arr(const bp_idset *set, json_t *arr, const char *idkey,
+			    size_t cap);
 
-/* ---- search ---- */
+/* ---- search ------------------------------------------------------------- */
 typedef struct bp_col {
 	const char *name;
 	const char *type; /* IDSET, INTEGER, STRING, SEARCH_STRING, ... */
@@ -98,7 +98,7 @@ typedef struct bp_col {
 void bp_search(sb_request *req, sb_response *resp, const bp_col *cols,
 	       size_t ncols, json_t *rows, json_t *reference);
 
-/* ---- time and numbers ---- */
+/* ---- time and numbers --------------------------------------------------- */
 /* Parse ISO-8601 (date or date-time, optional fraction and offset) into
  * epoch ms; 0 on success. */
 int bp_parse_time(const char *s, int64_t *out);
@@ -107,12 +107,12 @@ double bp_num(const json_t *v, double def);
 /* "%.4f" as a new JSON string. */
 json_t *bp_money(double v);
 
-/* ---- webhooks ---- */
+/* ---- webhooks ----------------------------------------------------------- */
 /* Fire an event ("order.modified.order-status") for resource id. */
 void bp_fire(bp_state *bp, const char *event, int64_t id);
 int bp_event_valid(const char *name);
 
-/* ---- api (bp_api.c) ---- */
+/* ---- api (bp_api.c) ----------------------------------------------------- */
 void bp_api_handle(bp_state *bp, sb_request *req, sb_response *resp,
 		   const char *rest);
 void bp_seed_demo(bp_state *bp);
@@ -122,8 +122,8 @@ int bp_order_set_status(bp_state *bp, json_t *order, int64_t status_id,
 			const char *note_text, sb_response *resp);
 int64_t bp_note_add(bp_state *bp, int64_t order_id, const char *text,
 		    int is_public);
-int bp_gon_create(bp_state *bp, json_t *order, json_t *body,
-		  sb_response *resp, json_t **ids_out);
+int bp_gon_create(bp_state *bp, json_t *order, json_t *body, sb_response *resp,
+		  json_t **ids_out);
 int bp_gon_ship(bp_state *bp, json_t *gon, sb_response *resp);
 int bp_gon_set_tracking(bp_state *bp, json_t *gon, json_t *shipping,
 			sb_response *resp);

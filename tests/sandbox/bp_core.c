@@ -35,7 +35,7 @@ bp_next_id(bp_state *bp, enum bp_seq seq)
 	return ++bp->next_id[seq];
 }
 
-/* ---- envelope ---------------------------------------------------------- */
+/* ---- envelope ----------------------------------------------------------- */
 
 void
 bp_ok_status(sb_response *resp, int status, json_t *value)
@@ -55,8 +55,7 @@ bp_ok(sb_response *resp, json_t *value)
 }
 
 void
-bp_err(sb_response *resp, int status, const char *code, const char *fmt,
-       ...)
+bp_err(sb_response *resp, int status, const char *code, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -171,12 +170,10 @@ bp_idset_select(const bp_idset *set, json_t *coll, size_t cap)
 	const char *key;
 	int64_t id;
 
-	json_object_foreach(coll, key, v)
-	{
+	json_object_foreach (coll, key, v) {
 		if (sb_parse_int(key, &id) == 0 && bp_idset_has(set, id))
-			json_array_append_new(pairs,
-					      json_pack("[IO]", (json_int_t)id,
-							v));
+			json_array_append_new(
+			    pairs, json_pack("[IO]", (json_int_t)id, v));
 	}
 	return pairs_to_sorted(pairs, cap);
 }
@@ -188,14 +185,12 @@ bp_idset_select_arr(const bp_idset *set, json_t *arr, const char *idkey,
 	json_t *pairs = json_array(), *v;
 	size_t i;
 
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		int64_t id = sb_json_int(json_object_get(v, idkey), -1);
 
 		if (bp_idset_has(set, id))
-			json_array_append_new(pairs,
-					      json_pack("[IO]", (json_int_t)id,
-							v));
+			json_array_append_new(
+			    pairs, json_pack("[IO]", (json_int_t)id, v));
 	}
 	return pairs_to_sorted(pairs, cap);
 }
@@ -254,8 +249,8 @@ bp_parse_time(const char *s, int64_t *out)
 	}
 	if (*s)
 		return -1;
-	*out = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
-		 sec - off * 60) *
+	*out = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+		 off * 60) *
 		1000) +
 	       ms;
 	return 0;
@@ -289,7 +284,7 @@ bp_money(double v)
 /* ---- search ------------------------------------------------------------- */
 
 static const char *const bp_search_params[] = {
-	"pageSize", "firstResult", "sort", "columns", "countOnly", NULL};
+    "pageSize", "firstResult", "sort", "columns", "countOnly", NULL};
 
 static int
 is_search_param(const char *name)
@@ -419,7 +414,7 @@ cmp_rows(const void *pa, const void *pb)
 	else if (json_is_null(b) || !b)
 		r = 1;
 	else if (json_is_number(a) && json_is_number(b))
-		r = json_number_value(a) < json_number_value(b)	  ? -1
+		r = json_number_value(a) < json_number_value(b)   ? -1
 		    : json_number_value(a) > json_number_value(b) ? 1
 								  : 0;
 	else
@@ -440,8 +435,8 @@ find_col(const bp_col *cols, size_t ncols, const char *name, size_t len)
 }
 
 void
-bp_search(sb_request *req, sb_response *resp, const bp_col *cols,
-	  size_t ncols, json_t *rows, json_t *reference)
+bp_search(sb_request *req, sb_response *resp, const bp_col *cols, size_t ncols,
+	  json_t *rows, json_t *reference)
 {
 	json_t *kept = json_array(), *row, *page, *meta, *colsj, *out;
 	int sel[64], nsel = 0, si = 0, desc = 0;
@@ -453,8 +448,7 @@ bp_search(sb_request *req, sb_response *resp, const bp_col *cols,
 	if (!reference)
 		reference = json_object();
 	/* filters */
-	json_array_foreach(rows, i, row)
-	{
+	json_array_foreach (rows, i, row) {
 		int keep = 1;
 
 		for (j = 0; j < req->nquery && keep; j++) {
@@ -476,8 +470,8 @@ bp_search(sb_request *req, sb_response *resp, const bp_col *cols,
 				       "%s",
 				       name, req->query[j].value,
 				       strcmp(cols[c].type, "IDSET") == 0
-					       ? "IDSET"
-					       : cols[c].type);
+					   ? "IDSET"
+					   : cols[c].type);
 				goto fail;
 			}
 			keep = m;
@@ -533,9 +527,8 @@ bp_search(sb_request *req, sb_response *resp, const bp_col *cols,
 		first = 1;
 	total = n;
 	page = json_array();
-	for (i = (size_t)first - 1; i < n && (int64_t)json_array_size(page) <
-						     page_size;
-	     i++) {
+	for (i = (size_t)first - 1;
+	     i < n && (int64_t)json_array_size(page) < page_size; i++) {
 		json_t *r = json_array();
 		int k;
 
@@ -553,14 +546,13 @@ bp_search(sb_request *req, sb_response *resp, const bp_col *cols,
 	meta = json_pack("{s:b,s:I,s:I}", "morePagesAvailable",
 			 (size_t)first - 1 + json_array_size(page) < total,
 			 "resultsAvailable", (json_int_t)total,
-			 "resultsReturned",
-			 (json_int_t)json_array_size(page));
+			 "resultsReturned", (json_int_t)json_array_size(page));
 	if (json_array_size(page) > 0) {
 		json_object_set_new(meta, "firstResult", json_integer(first));
 		json_object_set_new(
-			meta, "lastResult",
-			json_integer(first - 1 +
-				     (json_int_t)json_array_size(page)));
+		    meta, "lastResult",
+		    json_integer(first - 1 +
+				 (json_int_t)json_array_size(page)));
 	}
 	json_object_set_new(meta, "columns", colsj);
 	json_object_set_new(meta, "sorting",
@@ -585,33 +577,33 @@ fail:
 	json_decref(reference);
 }
 
-/* ---- webhooks ------------------------------------------------------------ */
+/* ---- webhooks ----------------------------------------------------------- */
 
 static const char *const bp_events[] = {
-	"drop-ship-note.created",
-	"drop-ship-note.destroyed",
-	"drop-ship-note.modified.shipped",
-	"goods-in-note.created",
-	"quarantine-release.created",
-	"goods-out-note.created",
-	"goods-out-note.destroyed",
-	"goods-out-note.modified",
-	"goods-out-note.modified.printed",
-	"goods-out-note.modified.picked",
-	"goods-out-note.modified.packed",
-	"goods-out-note.modified.un-printed",
-	"goods-out-note.modified.un-picked",
-	"goods-out-note.modified.un-packed",
-	"goods-out-note.modified.shipped",
-	"order.modified",
-	"order.modified.order-status",
-	"order.modified.fully-shipped",
-	"sales-order.created",
-	"product.created",
-	"product.modified",
-	"product.destroyed",
-	"product.modified.on-hand-modified",
-	NULL,
+    "drop-ship-note.created",
+    "drop-ship-note.destroyed",
+    "drop-ship-note.modified.shipped",
+    "goods-in-note.created",
+    "quarantine-release.created",
+    "goods-out-note.created",
+    "goods-out-note.destroyed",
+    "goods-out-note.modified",
+    "goods-out-note.modified.printed",
+    "goods-out-note.modified.picked",
+    "goods-out-note.modified.packed",
+    "goods-out-note.modified.un-printed",
+    "goods-out-note.modified.un-picked",
+    "goods-out-note.modified.un-packed",
+    "goods-out-note.modified.shipped",
+    "order.modified",
+    "order.modified.order-status",
+    "order.modified.fully-shipped",
+    "sales-order.created",
+    "product.created",
+    "product.modified",
+    "product.destroyed",
+    "product.modified.on-hand-modified",
+    NULL,
 };
 
 int
@@ -703,11 +695,11 @@ bp_fire(bp_state *bp, const char *event, int64_t id)
 	snprintf(rtype, sizeof(rtype), "%.*s",
 		 (int)(dot1 ? (size_t)(dot1 - event) : strlen(event)), event);
 	dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
-	snprintf(life, sizeof(life), "%.*s",
-		 dot1 ? (int)(dot2 ? (size_t)(dot2 - dot1 - 1)
-				   : strlen(dot1 + 1))
-		      : 0,
-		 dot1 ? dot1 + 1 : "");
+	snprintf(
+	    life, sizeof(life), "%.*s",
+	    dot1 ? (int)(dot2 ? (size_t)(dot2 - dot1 - 1) : strlen(dot1 + 1))
+		 : 0,
+	    dot1 ? dot1 + 1 : "");
 	snprintf(spec, sizeof(spec), "%s", dot2 ? dot2 + 1 : "");
 	vars = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "account-code",
 			 bp->pf->sb->opt.bp_account, "resource-type", rtype,
@@ -715,42 +707,38 @@ bp_fire(bp_state *bp, const char *event, int64_t id)
 			 "resource-specifier", spec, "full-event", event,
 			 "raised-on", when, "brightpearl-version",
 			 "5.0.0-sandbox");
-	json_object_foreach(bp->webhooks, key, hook)
-	{
-		const char *sub = sb_json_str(json_object_get(hook,
-							      "subscribeTo"),
-					      "");
-		const char *method = sb_json_str(json_object_get(hook,
-								 "httpMethod"),
-						 "POST");
+	json_object_foreach (bp->webhooks, key, hook) {
+		const char *sub =
+		    sb_json_str(json_object_get(hook, "subscribeTo"), "");
+		const char *method =
+		    sb_json_str(json_object_get(hook, "httpMethod"), "POST");
 		char *url, *body = NULL;
-		int has_body = strcmp(method, "POST") == 0 ||
-			       strcmp(method, "PUT") == 0;
+		int has_body =
+		    strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0;
 
 		if (!subscribed(sub, event))
 			continue;
 		url = render_template(
-			sb_json_str(json_object_get(hook, "uriTemplate"), ""),
-			vars);
+		    sb_json_str(json_object_get(hook, "uriTemplate"), ""),
+		    vars);
 		if (has_body)
 			body = render_template(
-				sb_json_str(json_object_get(hook,
-							    "bodyTemplate"),
-					    ""),
-				vars);
+			    sb_json_str(json_object_get(hook, "bodyTemplate"),
+					""),
+			    vars);
 		if (url)
-			sb_deliver(bp->pf, method, url,
-				   has_body ? sb_json_str(json_object_get(
-							       hook,
-							       "contentType"),
-						       "application/json")
-					    : NULL,
-				   body, NULL, 0, bp_hook_schedule,
-				   sizeof(bp_hook_schedule) /
-					   sizeof(bp_hook_schedule[0]),
-				   (uint64_t)sb_json_int(
-					   json_object_get(hook, "id"), 0),
-				   event);
+			sb_deliver(
+			    bp->pf, method, url,
+			    has_body ? sb_json_str(
+					   json_object_get(hook, "contentType"),
+					   "application/json")
+				     : NULL,
+			    body, NULL, 0, bp_hook_schedule,
+			    sizeof(bp_hook_schedule) /
+				sizeof(bp_hook_schedule[0]),
+			    (uint64_t)sb_json_int(json_object_get(hook, "id"),
+						  0),
+			    event);
 		free(url);
 		free(body);
 	}
@@ -782,7 +770,7 @@ bp_on_delivery(sb_platform *pf, sb_delivery *d, int status, int last)
 	return 0;
 }
 
-/* ---- auth and throttle ---------------------------------------------------- */
+/* ---- auth and throttle -------------------------------------------------- */
 
 static void
 bp_string_reply(sb_response *resp, int status, const char *text)
@@ -848,11 +836,115 @@ stamp_headers(sb_response *resp, int remaining, int64_t period)
 		       remaining);
 	sb_resp_header(resp, 1, "brightpearl-next-throttle-period", "%lld",
 		       (long long)period);
-	snprintf(uuid, sizeof(uuid), "00000000-0000-4000-8000-%012llx",
-		 ++ruid);
+	snprintf(uuid, sizeof(uuid), "00000000-0000-4000-8000-%012llx", ++ruid);
 	sb_resp_header(resp, 1, "Ruid", "%s", uuid);
 	sb_resp_header(resp, 1, "Cache-Control", "no-cache, must-revalidate");
 	sb_resp_header(resp, 1, "Pragma", "no-cache");
+}
+
+/* ---- OAuth token endpoint (section 2) ----------------------------------- */
+
+/* Fixed codes a test can use; the access token is --bp-token. */
+#define BP_OAUTH_CODE "sandbox-code"
+#define BP_OAUTH_REFRESH "sandbox-refresh"
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Value of name in an x-www-form-urlencoded body, decoded into buf. */
+static const char *
+form_value(const char *body, const char *name, char *buf, size_t len)
+{
+	size_t n = strlen(name);
+	const char *p = body;
+
+	while (p && *p) {
+		const char *end = strchr(p, '&');
+		size_t l = end ? (size_t)(end - p) : strlen(p);
+
+		if (l > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+			size_t i, o = 0;
+
+			for (i = n + 1; i < l && o + 1 < len; i++) {
+				if (p[i] == '+') {
+					buf[o++] = ' ';
+				} else if (p[i] == '%' && i + 2 < l &&
+					   hexval(p[i + 1]) >= 0 &&
+					   hexval(p[i + 2]) >= 0) {
+					buf[o++] =
+					    (char)(hexval(p[i + 1]) * 16 +
+						   hexval(p[i + 2]));
+					i += 2;
+				} else {
+					buf[o++] = p[i];
+				}
+			}
+			buf[o] = '\0';
+			return buf;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+static void
+bp_oauth_token(bp_state *bp, sb_request *req, sb_response *resp)
+{
+	const sb_options *o = &bp->pf->sb->opt;
+	const char *body = req->body ? req->body : "";
+	char grant[64], client[128], code[128];
+	const char *domain = strstr(bp->pf->sb->base_url, "://");
+	json_t *out;
+
+	/* a host, as the real api_domain ("ws-use.brightpearl.com") */
+	domain = domain ? domain + 3 : bp->pf->sb->base_url;
+	req->endpoint = "POST /oauth/token";
+	if (!form_value(body, "grant_type", grant, sizeof(grant)) ||
+	    !form_value(body, "client_id", client, sizeof(client)) ||
+	    strcmp(client, o->bp_app_ref) != 0) {
+		sb_resp_json(resp, 400,
+			     json_pack("{s:s}", "error", "invalid_client"),
+			     BP_CTYPE);
+		return;
+	}
+	if (strcmp(grant, "authorization_code") == 0) {
+		if (!form_value(body, "code", code, sizeof(code)) ||
+		    strcmp(code, BP_OAUTH_CODE) != 0)
+			goto bad_grant;
+		out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i}", "access_token",
+				o->bp_token, "refresh_token", BP_OAUTH_REFRESH,
+				"installation_instance_id", "1", "api_domain",
+				domain, "token_type", "Bearer", "expires_in",
+				604800);
+	} else if (strcmp(grant, "refresh_token") == 0) {
+		if (!form_value(body, "refresh_token", code, sizeof(code)) ||
+		    strcmp(code, BP_OAUTH_REFRESH) != 0)
+			goto bad_grant;
+		bp->expired = 0;
+		out = json_pack("{s:s,s:s,s:s,s:s,s:i}", "access_token",
+				o->bp_token, "refresh_token", BP_OAUTH_REFRESH,
+				"api_domain", domain, "token_type", "Bearer",
+				"expires_in", 604800);
+	} else {
+		goto bad_grant;
+	}
+	sb_resp_json(resp, 200, out, BP_CTYPE);
+	return;
+bad_grant:
+	sb_resp_json(resp, 400,
+		     json_pack("{s:s,s:s}", "error", "invalid_grant",
+			       "error_description",
+			       "Invalid authorization code or refresh token"),
+		     BP_CTYPE);
 }
 
 static void
@@ -866,12 +958,18 @@ bp_handle(sb_platform *pf, sb_request *req, sb_response *resp)
 	int64_t period;
 
 	req->endpoint = "unknown";
+	if (strcmp(req->method, "POST") == 0 &&
+	    (strcmp(p, "/oauth/token") == 0 ||
+	     (strncmp(p + 1, o->bp_account, alen) == 0 &&
+	      strcmp(p + 1 + alen, "/oauth/token") == 0))) {
+		bp_oauth_token(bp, req, resp);
+		return;
+	}
 	/* {base}/public-api/{account}/... */
 	if (strncmp(p, "/public-api/", 12) != 0 ||
 	    strncmp(p + 12, o->bp_account, alen) != 0 ||
 	    (p[12 + alen] != '/' && p[12 + alen] != '\0')) {
-		bp_err(resp, 404, "CMNC-404", "Cannot find the resource %s",
-		       p);
+		bp_err(resp, 404, "CMNC-404", "Cannot find the resource %s", p);
 		stamp_headers(resp, BP_QUOTA - 1, 60000);
 		return;
 	}
@@ -894,40 +992,49 @@ bp_handle(sb_platform *pf, sb_request *req, sb_response *resp)
 }
 
 static void
-bp_fault_reply(sb_platform *pf, int status, sb_request *req,
-	       sb_response *resp)
+bp_fault_reply(sb_platform *pf, int status, sb_request *req, sb_response *resp)
 {
-	(void)pf;
+	bp_state *bp = pf->priv;
+	int remaining;
+	int64_t period;
+
 	(void)req;
-	if (status == 503)
+	/* an injected failure still counts against the window */
+	if (!sb_window_take(&bp->quota, sb_now_ms(), &remaining, &period))
+		remaining = 0;
+	if (bp->quota.limit <= 0)
+		remaining = BP_QUOTA - 1;
+	if (status == 503) {
 		sb_resp_text(resp, 503, "text/html",
 			     "<html><body><h1>503 Service Unavailable</h1>"
 			     "</body></html>");
-	else if (status == 429)
-		sb_resp_json(resp, 429, json_pack("{s:s}", "response",
-						  "Too many requests"),
-			     BP_CTYPE);
-	else
+	} else if (status == 429) {
+		/* the burst-limit form one client library describes */
+		sb_resp_json(
+		    resp, 429,
+		    json_pack("{s:s}", "response", "Too many requests"),
+		    BP_CTYPE);
+		sb_resp_header(resp, 1, "Retry-After", "1");
+	} else {
 		bp_err(resp, status, "CMNU-003", "Internal Server Error");
-	stamp_headers(resp, 100, 30000);
+	}
+	stamp_headers(resp, remaining, period);
 }
 
-/* ---- state ----------------------------------------------------------------- */
+/* ---- state -------------------------------------------------------------- */
 
 static void
 bp_clear(bp_state *bp)
 {
-	json_t **all[] = {&bp->orders,	     &bp->dup_guard,
-			  &bp->statuses,     &bp->contacts,
-			  &bp->addresses,    &bp->products,
-			  &bp->prices,	     &bp->stock,
-			  &bp->warehouses,   &bp->channels,
-			  &bp->lead_sources, &bp->projects,
-			  &bp->shipping_methods, &bp->price_lists,
-			  &bp->payment_methods, &bp->tax_codes,
-			  &bp->custom_meta,  &bp->payments,
-			  &bp->reservations, &bp->gons,
-			  &bp->notes,	     &bp->webhooks};
+	json_t **all[] = {
+	    &bp->orders,           &bp->dup_guard,    &bp->statuses,
+	    &bp->contacts,         &bp->addresses,    &bp->products,
+	    &bp->prices,           &bp->stock,        &bp->warehouses,
+	    &bp->channels,         &bp->lead_sources, &bp->projects,
+	    &bp->shipping_methods, &bp->price_lists,  &bp->payment_methods,
+	    &bp->tax_codes,        &bp->custom_meta,  &bp->payments,
+	    &bp->reservations,     &bp->gons,         &bp->notes,
+	    &bp->webhooks};
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -1004,7 +1111,7 @@ bp_free(sb_platform *pf)
 	free(bp);
 }
 
-/* ---- control API ------------------------------------------------------------- */
+/* ---- control API -------------------------------------------------------- */
 
 static void
 ctl_err(sb_response *resp, int status, const char *msg)
@@ -1022,51 +1129,49 @@ ctl_seed(bp_state *bp, json_t *in, sb_response *resp)
 		json_t **dst;
 		const char *idkey;
 	} lists[] = {
-		{"warehouses", &bp->warehouses, "id"},
-		{"channels", &bp->channels, "id"},
-		{"leadSources", &bp->lead_sources, "id"},
-		{"projects", &bp->projects, "id"},
-		{"shippingMethods", &bp->shipping_methods, "id"},
-		{"priceLists", &bp->price_lists, "id"},
-		{"paymentMethods", &bp->payment_methods, NULL},
-		{"statuses", &bp->statuses, "statusId"},
+	    {"warehouses", &bp->warehouses, "id"},
+	    {"channels", &bp->channels, "id"},
+	    {"leadSources", &bp->lead_sources, "id"},
+	    {"projects", &bp->projects, "id"},
+	    {"shippingMethods", &bp->shipping_methods, "id"},
+	    {"priceLists", &bp->price_lists, "id"},
+	    {"paymentMethods", &bp->payment_methods, NULL},
+	    {"statuses", &bp->statuses, "statusId"},
 	};
 	size_t k;
 
 	for (k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
 		arr = json_object_get(in, lists[k].name);
 		ids = json_array();
-		json_array_foreach(arr, i, v)
-		{
+		json_array_foreach (arr, i, v) {
 			json_t *c = json_deep_copy(v);
 
 			if (lists[k].idkey &&
 			    !json_object_get(c, lists[k].idkey))
 				json_object_set_new(
-					c, lists[k].idkey,
-					json_integer(bp_next_id(
-						bp, k == 7 ? BP_SEQ_STATUS
-							   : BP_SEQ_MISC) +
-						     (k == 7 ? 100 : 1000)));
+				    c, lists[k].idkey,
+				    json_integer(
+					bp_next_id(bp, k == 7 ? BP_SEQ_STATUS
+							      : BP_SEQ_MISC) +
+					(k == 7 ? 100 : 1000)));
 			if (lists[k].idkey)
 				json_array_append(
-					ids, json_object_get(c, lists[k].idkey));
+				    ids, json_object_get(c, lists[k].idkey));
 			json_array_append_new(*lists[k].dst, c);
 		}
 		json_object_set_new(out, lists[k].name, ids);
 	}
 	/* products: {sku, name, price, stock:{"2":10}, brandId?} */
 	ids = json_array();
-	json_array_foreach(json_object_get(in, "products"), i, v)
-	{
+	json_array_foreach (json_object_get(in, "products"), i, v) {
 		const char *sku = sb_json_str(json_object_get(v, "sku"), "");
 		json_t *body = json_pack(
-			"{s:i,s:{s:s},s:[{s:s,s:s}],s:{s:b}}", "brandId", 1,
-			"identity", "sku", sku, "salesChannels",
-			"salesChannelName", "Brightpearl", "productName",
-			sb_json_str(json_object_get(v, "name"), sku),
-			"stock", "stockTracked",
-			!json_is_false(json_object_get(v, "stockTracked")));
+		    "{s:i,s:{s:s},s:[{s:s,s:s}],s:{s:b}}", "brandId", 1,
+		    "identity", "sku", sku, "salesChannels", "salesChannelName",
+		    "Brightpearl", "productName",
+		    sb_json_str(json_object_get(v, "name"), sku), "stock",
+		    "stockTracked",
+		    !json_is_false(json_object_get(v, "stockTracked")));
 		int64_t pid;
 		const char *wh;
 		json_t *q;
@@ -1082,17 +1187,14 @@ ctl_seed(bp_state *bp, json_t *in, sb_response *resp)
 
 			snprintf(key, sizeof(key), "%lld", (long long)pid);
 			json_object_set_new(
-				bp->prices, key,
-				json_pack("[{s:i,s:s,s:i,s:{s:o}}]",
-					  "priceListId", 1, "currencyCode",
-					  "USD", "currencyId", 1,
-					  "quantityPrice", "1",
-					  bp_money(bp_num(json_object_get(
-								  v, "price"),
-							  0))));
+			    bp->prices, key,
+			    json_pack("[{s:i,s:s,s:i,s:{s:o}}]", "priceListId",
+				      1, "currencyCode", "USD", "currencyId", 1,
+				      "quantityPrice", "1",
+				      bp_money(bp_num(
+					  json_object_get(v, "price"), 0))));
 		}
-		json_object_foreach(json_object_get(v, "stock"), wh, q)
-		{
+		json_object_foreach (json_object_get(v, "stock"), wh, q) {
 			int64_t w;
 
 			if (sb_parse_int(wh, &w) == 0)
@@ -1103,19 +1205,18 @@ ctl_seed(bp_state *bp, json_t *in, sb_response *resp)
 	json_object_set_new(out, "products", ids);
 	/* customers: {email, firstName, lastName, company?} */
 	ids = json_array();
-	json_array_foreach(json_object_get(in, "customers"), i, v)
-	{
+	json_array_foreach (json_object_get(in, "customers"), i, v) {
 		json_t *body = json_pack(
-			"{s:s,s:s,s:{s:{s:{s:s}}},s:{s:b}}", "firstName",
-			sb_json_str(json_object_get(v, "firstName"), "Test"),
-			"lastName",
-			sb_json_str(json_object_get(v, "lastName"), "Customer"),
-			"communication", "emails", "PRI", "email",
-			sb_json_str(json_object_get(v, "email"), ""),
-			"relationshipToAccount", "isSupplier", 0);
+		    "{s:s,s:s,s:{s:{s:{s:s}}},s:{s:b}}", "firstName",
+		    sb_json_str(json_object_get(v, "firstName"), "Test"),
+		    "lastName",
+		    sb_json_str(json_object_get(v, "lastName"), "Customer"),
+		    "communication", "emails", "PRI", "email",
+		    sb_json_str(json_object_get(v, "email"), ""),
+		    "relationshipToAccount", "isSupplier", 0);
 
-		json_array_append_new(ids,
-				      json_integer(bp_contact_create(bp, body)));
+		json_array_append_new(
+		    ids, json_integer(bp_contact_create(bp, body)));
 		json_decref(body);
 	}
 	json_object_set_new(out, "customers", ids);
@@ -1148,10 +1249,9 @@ ctl_ship(bp_state *bp, json_t *in, sb_response *resp)
 	if (!wh)
 		wh = sb_json_int(json_object_get(order, "warehouseId"), 2);
 	rows = json_object_get(order, "rows");
-	json_array_foreach(rows, i, row)
-	{
+	json_array_foreach (rows, i, row) {
 		int64_t left = (int64_t)llround(bp_num(
-				       json_object_get(row, "quantity"), 0)) -
+				   json_object_get(row, "quantity"), 0)) -
 			       sb_json_int(json_object_get(row, "_onGon"), 0);
 
 		if (json_is_array(json_object_get(in, "rows"))) {
@@ -1160,48 +1260,44 @@ ctl_ship(bp_state *bp, json_t *in, sb_response *resp)
 			size_t j;
 
 			left = 0;
-			json_array_foreach(json_object_get(in, "rows"), j, want)
-			{
+			json_array_foreach (json_object_get(in, "rows"), j,
+					    want) {
 				if (sb_json_int(json_object_get(want, "rowId"),
 						-1) ==
-					    sb_json_int(json_object_get(row,
-									"id"),
-							-2) ||
+					sb_json_int(json_object_get(row, "id"),
+						    -2) ||
 				    (json_object_get(want, "sku") &&
 				     json_equal(json_object_get(want, "sku"),
 						json_object_get(row, "sku"))))
 					left = sb_json_int(
-						json_object_get(want,
-								"quantity"),
-						0);
+					    json_object_get(want, "quantity"),
+					    0);
 			}
 		}
 		if (left <= 0 || !json_object_get(row, "productId"))
 			continue;
 		json_array_append_new(
-			products,
-			json_pack("{s:O,s:O,s:I}", "productId",
-				  json_object_get(row, "productId"),
-				  "salesOrderRowId", json_object_get(row, "id"),
-				  "quantity", (json_int_t)left));
+		    products,
+		    json_pack("{s:O,s:O,s:I}", "productId",
+			      json_object_get(row, "productId"),
+			      "salesOrderRowId", json_object_get(row, "id"),
+			      "quantity", (json_int_t)left));
 	}
 	if (json_array_size(products) == 0) {
 		json_decref(products);
 		ctl_err(resp, 400, "nothing left to ship");
 		return;
 	}
-	body = json_pack("{s:[{s:I,s:o}],s:O}", "warehouses", "warehouseId",
-			 (json_int_t)wh, "products", products,
-			 "shippingMethodId",
-			 json_object_get(in, "shippingMethodId")
-				 ? json_object_get(in, "shippingMethodId")
-				 : json_integer(0));
+	body =
+	    json_pack("{s:[{s:I,s:o}],s:I}", "warehouses", "warehouseId",
+		      (json_int_t)wh, "products", products, "shippingMethodId",
+		      (json_int_t)sb_json_int(
+			  json_object_get(in, "shippingMethodId"), 0));
 	if (bp_gon_create(bp, order, body, resp, &ids) == 0) {
 		json_t *id;
 		size_t k;
 
-		json_array_foreach(ids, k, id)
-		{
+		json_array_foreach (ids, k, id) {
 			char key[32];
 			json_t *gon;
 
@@ -1210,11 +1306,10 @@ ctl_ship(bp_state *bp, json_t *in, sb_response *resp)
 			gon = json_object_get(bp->gons, key);
 			if (json_object_get(in, "tracking"))
 				bp_gon_set_tracking(
-					bp, gon,
-					json_pack("{s:O}", "reference",
-						  json_object_get(in,
-								  "tracking")),
-					resp);
+				    bp, gon,
+				    json_pack("{s:O}", "reference",
+					      json_object_get(in, "tracking")),
+				    resp);
 			if (!json_is_false(json_object_get(in, "ship")))
 				bp_gon_ship(bp, gon, resp);
 		}
@@ -1242,12 +1337,10 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 		if (!order)
 			ctl_err(resp, 404, "no such order");
 		else if (bp_order_set_status(
-				 bp, order,
-				 sb_json_int(json_object_get(in, "statusId"),
-					     -1),
-				 sb_json_str(json_object_get(in, "note"),
-					     NULL),
-				 resp) == 0)
+			     bp, order,
+			     sb_json_int(json_object_get(in, "statusId"), -1),
+			     sb_json_str(json_object_get(in, "note"), NULL),
+			     resp) == 0)
 			sb_resp_json(resp, 200, json_object(), NULL);
 	} else if (strcmp(a, "note") == 0) {
 		order = order_of(bp, in);
@@ -1255,21 +1348,18 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 			ctl_err(resp, 404, "no such order");
 		else
 			sb_resp_json(
-				resp, 200,
-				json_pack("{s:I}", "noteId",
-					  (json_int_t)bp_note_add(
-						  bp,
-						  sb_json_int(json_object_get(
-								      in,
-								      "orderId"),
-							      0),
-						  sb_json_str(
-							  json_object_get(
-								  in, "text"),
-							  ""),
-						  json_is_true(json_object_get(
-							  in, "isPublic")))),
-				NULL);
+			    resp, 200,
+			    json_pack(
+				"{s:I}", "noteId",
+				(json_int_t)bp_note_add(
+				    bp,
+				    sb_json_int(json_object_get(in, "orderId"),
+						0),
+				    sb_json_str(json_object_get(in, "text"),
+						""),
+				    json_is_true(
+					json_object_get(in, "isPublic")))),
+			    NULL);
 	} else if (strcmp(a, "ship") == 0) {
 		ctl_ship(bp, in, resp);
 	} else if (strcmp(a, "stock") == 0) {
@@ -1277,23 +1367,20 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 
 		if (!pid && json_object_get(in, "sku"))
 			pid = bp_product_by_sku(
-				bp,
-				sb_json_str(json_object_get(in, "sku"), ""));
+			    bp, sb_json_str(json_object_get(in, "sku"), ""));
 		if (pid <= 0) {
 			ctl_err(resp, 404, "no such product");
 		} else {
 			bp_stock_set(
-				bp, pid,
-				sb_json_int(json_object_get(in, "warehouseId"),
-					    2),
-				sb_json_int(json_object_get(in, "inStock"),
-					    0));
+			    bp, pid,
+			    sb_json_int(json_object_get(in, "warehouseId"), 2),
+			    sb_json_int(json_object_get(in, "inStock"), 0));
 			bp_fire(bp, "product.modified.on-hand-modified", pid);
 			sb_resp_json(resp, 200, json_object(), NULL);
 		}
 	} else if (strcmp(a, "quota") == 0) {
-		int64_t limit = sb_json_int(json_object_get(in, "limit"),
-					    BP_QUOTA);
+		int64_t limit =
+		    sb_json_int(json_object_get(in, "limit"), BP_QUOTA);
 		int64_t win = sb_json_int(json_object_get(in, "window_ms"),
 					  pf->sb->opt.bp_window_ms);
 
@@ -1305,12 +1392,12 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 		sb_resp_json(resp, 200, json_object(), NULL);
 	} else if (strcmp(a, "state") == 0) {
 		sb_resp_json(resp, 200, bp_state_json(pf), NULL);
-	} else if (strncmp(a, "orders", 6) == 0 && strcmp(req->method,
-							   "GET") == 0) {
+	} else if (strncmp(a, "orders", 6) == 0 &&
+		   strcmp(req->method, "GET") == 0) {
 		json_t *all = json_array(), *o;
 		const char *k;
 
-		json_object_foreach(bp->orders, k, o)
+		json_object_foreach (bp->orders, k, o)
 			json_array_append_new(all, bp_render_order(bp, o));
 		sb_resp_json(resp, 200, all, NULL);
 	} else if (strcmp(a, "fire") == 0) {
@@ -1324,8 +1411,8 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 }
 
 static const sb_platform_ops bp_ops = {
-	"brightpearl",	bp_handle,	bp_control,	bp_reset,
-	bp_fault_reply, bp_on_delivery, bp_state_json, bp_free,
+    "brightpearl",  bp_handle,      bp_control,    bp_reset,
+    bp_fault_reply, bp_on_delivery, bp_state_json, bp_free,
 };
 
 void
