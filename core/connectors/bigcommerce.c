@@ -35,6 +35,8 @@
 
 /* Connector-level attempts of a create that is made exactly-once by lookup. */
 #define BC_CREATE_ATTEMPTS 4
+/* Sends of an idempotent request whose 2xx body was not JSON. */
+#define BC_PARSE_ATTEMPTS 3
 /* SKUs or ids longer than this are refused before building a URL. */
 #define BC_QUERY_VALUE_MAX 512
 
@@ -657,23 +659,33 @@ done:
 
 /*
  * Send and parse the JSON reply into *out (new reference; NULL for 204 or
- * an empty body, which callers treat as "nothing").
+ * an empty body, which callers treat as "nothing").  A 2xx whose body is
+ * not JSON (cut or garbled on the way) is asked for again when repeating
+ * the request is harmless; a create instead reports PS_EPARSE and its
+ * caller looks the object up.
  */
 static int
 bc_call_json(json_t **out, ps_bc *bc, const struct bc_req *rq)
 {
 	ps_http_response resp = PS_HTTP_RESPONSE_INIT;
-	int error;
+	int error, attempt;
 
 	*out = NULL;
-	if ((error = bc_call(bc, &resp, rq)) < 0)
-		goto done;
-	if (resp.status == 204 || resp.body_len == 0)
-		goto done;
-	if ((error = ps_http_response_json(out, &resp,
-					   PS_PLATFORM_BIGCOMMERCE)) < 0)
+	for (attempt = 1;; attempt++) {
+		if ((error = bc_call(bc, &resp, rq)) < 0)
+			break;
+		if (resp.status == 204 || resp.body_len == 0)
+			break;
+		error = ps_http_response_json(out, &resp,
+					      PS_PLATFORM_BIGCOMMERCE);
+		if (error == 0)
+			break;
 		error = bc_wrap(error, "BigCommerce: %s", rq->what);
-done:
+		if (!rq->idempotent || attempt >= BC_PARSE_ATTEMPTS)
+			break;
+		ps_log_warn("bigcommerce", "%s; asking again", ps_error_last());
+		ps_http_response_dispose(&resp);
+	}
 	ps_http_response_dispose(&resp);
 	return error;
 }
@@ -1623,7 +1635,7 @@ static int
 ambiguous(int error)
 {
 	return error == PS_ENET || error == PS_ETIMEOUT ||
-	       error == PS_EREMOTE || error == PS_EHTTP;
+	       error == PS_EREMOTE || error == PS_EHTTP || error == PS_EPARSE;
 }
 
 int
@@ -2627,6 +2639,10 @@ ps_bc_webhook_delete(ps_bc *bc, int64_t id)
 	snprintf(path, sizeof(path), "/v3/hooks/%lld", (long long)id);
 	snprintf(what, sizeof(what), "deleting webhook %lld", (long long)id);
 	error = bc_call(bc, &resp, &rq);
+	/* A 404 on a repeat means an earlier attempt (whose reply was lost)
+	 * deleted it: the goal is reached. */
+	if (error == PS_ENOTFOUND && resp.attempts > 1)
+		error = 0;
 	ps_http_response_dispose(&resp);
 	return error;
 }

@@ -544,7 +544,10 @@ int ps_bc_webhooks_list(ps_bc_webhook_list *out, ps_bc *bc);
 int ps_bc_webhook_set_active(ps_bc_webhook *out, ps_bc *bc, int64_t id,
 			     int active);
 
-/* ps_bc_webhook_delete - DELETE /v3/hooks/{id}; PS_ENOTFOUND if gone. */
+/*
+ * ps_bc_webhook_delete - DELETE /v3/hooks/{id}.  PS_ENOTFOUND if there was
+ * no such hook (but not when a retried attempt finds it already deleted).
+ */
 int ps_bc_webhook_delete(ps_bc *bc, int64_t id);
 
 #endif
