@@ -18,6 +18,7 @@
  */
 #include "internal.h"
 #include "connectors/bigcommerce_internal.h"
+#include "connectors/connector.h"
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/log.h"
 
@@ -34,6 +35,8 @@
 
 /* Connector-level attempts of a create that is made exactly-once by lookup. */
 #define BC_CREATE_ATTEMPTS 4
+/* Sends of an idempotent request whose 2xx body was not JSON. */
+#define BC_PARSE_ATTEMPTS 3
 /* SKUs or ids longer than this are refused before building a URL. */
 #define BC_QUERY_VALUE_MAX 512
 
@@ -50,93 +53,6 @@ struct ps_bc {
 };
 
 /* --- small utilities -------------------------------------------------------- */
-
-/* A growable string; a failed allocation is remembered, checked once. */
-struct sb {
-	char *buf;
-	size_t len, cap;
-	int oom;
-};
-
-static void
-sb_add_len(struct sb *s, const char *text, size_t n)
-{
-	if (s->oom)
-		return;
-	if (s->len + n + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap : 128;
-		char *p;
-
-		while (cap < s->len + n + 1)
-			cap *= 2;
-		p = realloc(s->buf, cap);
-		if (p == NULL) {
-			s->oom = 1;
-			return;
-		}
-		s->buf = p;
-		s->cap = cap;
-	}
-	memcpy(s->buf + s->len, text, n);
-	s->len += n;
-	s->buf[s->len] = '\0';
-}
-
-static void
-sb_add(struct sb *s, const char *text)
-{
-	sb_add_len(s, text, strlen(text));
-}
-
-static void sb_addf(struct sb *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-sb_addf(struct sb *s, const char *fmt, ...)
-{
-	char tmp[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		s->oom = 1; /* only short, bounded pieces come through here */
-		return;
-	}
-	sb_add_len(s, tmp, (size_t)n);
-}
-
-/* Percent-encode everything but RFC 3986 unreserved characters. */
-static void
-sb_add_enc(struct sb *s, const char *text)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)text; *p; p++) {
-		char esc[3];
-
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-		    *p == '.' || *p == '~') {
-			sb_add_len(s, (const char *)p, 1);
-			continue;
-		}
-		esc[0] = '%';
-		esc[1] = hex[*p >> 4];
-		esc[2] = hex[*p & 15];
-		sb_add_len(s, esc, 3);
-	}
-}
-
-static void
-sb_dispose(struct sb *s)
-{
-	free(s->buf);
-	memset(s, 0, sizeof(*s));
-}
 
 /* A growable array of fixed-size, zero-initialised elements. */
 struct vec {
@@ -434,172 +350,109 @@ fields_free(void *base, const struct bc_field *tab, size_t n)
 	}
 }
 
+/* A date member: RFC 2822 or ISO 8601 (either is accepted in either
+ * place), an integer of epoch seconds, or "" for "not set" (0). */
 static int
-json_to_i64(int64_t *out, const json_t *v)
+date_value(int64_t *out, const json_t *obj, const char *name, int rfc,
+	   const char *what)
 {
+	const json_t *v = ps_conn__json_at(obj, name);
+	const char *s;
+	int rc;
+
 	if (json_is_integer(v)) {
 		*out = (int64_t)json_integer_value(v);
 		return 0;
 	}
-	if (json_is_string(v)) {
-		const char *s = json_string_value(v);
-		char *end;
-		long long x;
-
-		errno = 0;
-		x = strtoll(s, &end, 10);
-		if (errno == 0 && end != s && *end == '\0') {
-			*out = (int64_t)x;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* A JSON number becomes money by rounding to four places: a double holds
- * any realistic amount to far better than 1e-4, so the result is the
- * decimal the sender wrote. */
-static int
-json_to_money(ps_money *out, const json_t *v, const char *what,
-	      const char *name)
-{
-	if (json_is_string(v)) {
-		if (ps_money_parse(out, json_string_value(v)) < 0)
-			return ps_error_set(PS_EPARSE,
-					    "BigCommerce %s: field '%s' is "
-					    "not an amount ('%.40s')",
-					    what, name, json_string_value(v));
+	if (!json_is_string(v))
+		return ps_error_set(PS_EDATA, "%s: field '%s' is %s, expected "
+				    "a date",
+				    what, name, ps_conn__json_type_name(v));
+	s = json_string_value(v);
+	if (*s == '\0') {
+		*out = 0;
 		return 0;
 	}
-	if (json_is_integer(v)) {
-		json_int_t x = json_integer_value(v);
-
-		if (x > INT64_MAX / PS_MONEY_SCALE ||
-		    x < INT64_MIN / PS_MONEY_SCALE)
-			goto bad;
-		*out = (ps_money)x * PS_MONEY_SCALE;
-		return 0;
-	}
-	if (json_is_real(v)) {
-		double x = json_real_value(v) * PS_MONEY_SCALE;
-
-		if (!isfinite(x) || fabs(x) > 9.0e17)
-			goto bad;
-		*out = (ps_money)llround(x);
-		return 0;
-	}
-bad:
-	return ps_error_set(PS_EPARSE,
-			    "BigCommerce %s: field '%s' is not an amount", what,
-			    name);
+	rc = rfc ? ps_bc__date_parse_rfc2822(out, s)
+		 : ps_bc__date_parse_iso8601(out, s);
+	if (rc < 0)
+		rc = rfc ? ps_bc__date_parse_iso8601(out, s)
+			 : ps_bc__date_parse_rfc2822(out, s);
+	if (rc < 0)
+		return ps_error_set(PS_EDATA,
+				    "%s: field '%s' is \"%.40s\", not a date",
+				    what, name, s);
+	return 0;
 }
 
 static int
-parse_field(void *base, const struct bc_field *f, const json_t *v,
+parse_field(void *base, const struct bc_field *f, const json_t *obj,
 	    const char *what)
 {
 	void *dst = (char *)base + f->offset;
-	int64_t x;
+	int64_t x = 0;
+	int error;
 
 	switch ((enum bc_kind)f->kind) {
 	case BK_I64:
 	case BK_EPOCH:
-		if (json_to_i64(&x, v) < 0)
-			return ps_error_set(PS_EPARSE,
-					    "BigCommerce %s: field '%s' is "
-					    "not an integer",
-					    what, f->name);
-		*(int64_t *)dst = x;
-		return 0;
+		return f->required
+			       ? ps_conn__json_int((int64_t *)dst, obj, f->name,
+						   what)
+			       : ps_conn__json_int_opt((int64_t *)dst, obj,
+						       f->name, what, 0);
 	case BK_INT:
-		if (json_to_i64(&x, v) < 0 || x < INT_MIN || x > INT_MAX)
-			return ps_error_set(PS_EPARSE,
-					    "BigCommerce %s: field '%s' is "
-					    "not an integer",
+		error = f->required
+				? ps_conn__json_int(&x, obj, f->name, what)
+				: ps_conn__json_int_opt(&x, obj, f->name, what,
+							0);
+		if (error < 0)
+			return error;
+		if (x < INT_MIN || x > INT_MAX)
+			return ps_error_set(PS_EDATA,
+					    "%s: field '%s' is out of range",
 					    what, f->name);
 		*(int *)dst = (int)x;
 		return 0;
-	case BK_STR: {
-		char num[32];
-		const char *s;
-
-		if (json_is_string(v)) {
-			s = json_string_value(v);
-		} else if (json_is_integer(v)) {
-			snprintf(num, sizeof(num), "%lld",
-				 (long long)json_integer_value(v));
-			s = num;
-		} else {
-			return ps_error_set(PS_EPARSE,
-					    "BigCommerce %s: field '%s' is "
-					    "not text",
-					    what, f->name);
-		}
+	case BK_STR:
 		free(*(char **)dst);
-		if ((*(char **)dst = ps_util__strdup(s)) == NULL)
-			return ps_error_set(PS_ENOMEM, NULL);
-		return 0;
-	}
+		*(char **)dst = NULL;
+		return f->required
+			       ? ps_conn__json_dup((char **)dst, obj, f->name,
+						   what)
+			       : ps_conn__json_dup_opt((char **)dst, obj,
+						       f->name, what);
 	case BK_MONEY:
-		return json_to_money((ps_money *)dst, v, what, f->name);
+		return f->required
+			       ? ps_conn__json_money((ps_money *)dst, obj,
+						     f->name, what)
+			       : ps_conn__json_money_opt((ps_money *)dst, obj,
+							 f->name, what, 0);
 	case BK_BOOL:
-		if (json_is_boolean(v)) {
-			*(int *)dst = json_is_true(v);
-		} else if (json_is_integer(v)) {
-			*(int *)dst = json_integer_value(v) != 0;
-		} else if (json_is_string(v) &&
-			   (strcmp(json_string_value(v), "true") == 0 ||
-			    strcmp(json_string_value(v), "false") == 0)) {
-			*(int *)dst = strcmp(json_string_value(v), "true") == 0;
-		} else {
-			return ps_error_set(PS_EPARSE,
-					    "BigCommerce %s: field '%s' is "
-					    "not true or false",
-					    what, f->name);
-		}
-		return 0;
+		return ps_conn__json_bool_opt((int *)dst, obj, f->name, what,
+					      0);
 	case BK_RFC2822:
-	case BK_ISO8601: {
-		const char *s = json_string_value(v);
-		int rc;
-
-		if (json_is_integer(v)) { /* some v3 dates are epoch */
-			*(int64_t *)dst = (int64_t)json_integer_value(v);
-			return 0;
-		}
-		if (s == NULL)
-			return ps_error_set(PS_EPARSE,
-					    "BigCommerce %s: field '%s' is "
-					    "not a date",
-					    what, f->name);
-		if (*s == '\0') {
+	case BK_ISO8601:
+		if (ps_conn__json_at(obj, f->name) == NULL) {
+			if (f->required)
+				return ps_error_set(PS_EDATA,
+						    "%s: field '%s' missing",
+						    what, f->name);
 			*(int64_t *)dst = 0;
 			return 0;
 		}
-		rc = f->kind == BK_RFC2822
-			     ? ps_bc__date_parse_rfc2822((int64_t *)dst, s)
-			     : ps_bc__date_parse_iso8601((int64_t *)dst, s);
-		/* Be liberal: either form is accepted in either place. */
-		if (rc < 0)
-			rc = f->kind == BK_RFC2822
-				     ? ps_bc__date_parse_iso8601(
-					       (int64_t *)dst, s)
-				     : ps_bc__date_parse_rfc2822(
-					       (int64_t *)dst, s);
-		if (rc < 0)
-			return ps_error_set(PS_EPARSE,
-					    "BigCommerce %s: field '%s' is "
-					    "not a date ('%.40s')",
-					    what, f->name, s);
-		return 0;
-	}
+		return date_value((int64_t *)dst, obj, f->name,
+				  f->kind == BK_RFC2822, what);
 	}
 	return ps_error_set(PS_EINVAL, "bad field kind");
 }
 
 /*
- * Fill base from obj by tab.  Absent or null optional members keep their
- * zero value (strings become "").  On failure what was filled is freed.
+ * Fill base from obj by tab with the shared connector getters, so messages
+ * read like every connector's: "BigCommerce order 1042: field
+ * 'total_inc_tax' is \"x\", not an amount".  Absent or null optional
+ * members keep their zero value (strings become "").  On failure what was
+ * filled is freed.  what starts with "BigCommerce".
  */
 static int
 fields_parse(void *base, const struct bc_field *tab, size_t n,
@@ -609,27 +462,14 @@ fields_parse(void *base, const struct bc_field *tab, size_t n,
 	int error = 0;
 
 	if (!json_is_object(obj)) {
-		error = ps_error_set(PS_EPARSE,
-				     "BigCommerce %s: expected a JSON object",
-				     what);
+		error = ps_error_set(PS_EDATA, "%s: expected a JSON object, "
+				     "got %s",
+				     what, ps_conn__json_type_name(obj));
 		goto done;
 	}
-	for (i = 0; i < n; i++) {
-		const json_t *v = json_object_get(obj, tab[i].name);
-
-		if (v == NULL || json_is_null(v)) {
-			if (tab[i].required) {
-				error = ps_error_set(PS_EPARSE,
-						     "BigCommerce %s: field "
-						     "'%s' is missing",
-						     what, tab[i].name);
-				goto done;
-			}
-			continue;
-		}
-		if ((error = parse_field(base, &tab[i], v, what)) < 0)
+	for (i = 0; i < n; i++)
+		if ((error = parse_field(base, &tab[i], obj, what)) < 0)
 			goto done;
-	}
 	for (i = 0; i < n; i++) {
 		char **sp = (char **)((char *)base + tab[i].offset);
 
@@ -653,10 +493,13 @@ done:
 static long long
 peek_id(const json_t *obj, const char *name)
 {
-	int64_t id;
+	const json_t *v = json_object_get(obj, name);
+	int64_t id = -1;
 
-	if (json_to_i64(&id, json_object_get(obj, name)) < 0)
-		return -1;
+	if (json_is_integer(v))
+		id = (int64_t)json_integer_value(v);
+	else if (json_is_string(v))
+		id = strtoll(json_string_value(v), NULL, 10);
 	return (long long)id;
 }
 
@@ -671,7 +514,7 @@ static void
 error_message(char *buf, size_t cap, const ps_http_response *r)
 {
 	json_t *root = NULL, *first = NULL;
-	struct sb s = {0};
+	ps_conn_buf s = PS_CONN_BUF_INIT(0);
 
 	buf[0] = '\0';
 	if (r->body_len > 0)
@@ -695,34 +538,34 @@ error_message(char *buf, size_t cap, const ps_http_response *r)
 		const char *key;
 		json_t *val;
 
-		sb_add(&s, msg ? msg : title ? title : "");
+		ps_conn__buf_add(&s, msg ? msg : title ? title : "");
 		if (json_is_object(det) &&
 		    json_is_string(json_object_get(det, "invalid_reason"))) {
-			sb_add(&s, " (");
-			sb_add(&s, json_string_value(
+			ps_conn__buf_add(&s, " (");
+			ps_conn__buf_add(&s, json_string_value(
 					   json_object_get(det,
 							   "invalid_reason")));
-			sb_add(&s, ")");
+			ps_conn__buf_add(&s, ")");
 		}
 		if (json_is_object(errs)) {
 			json_object_foreach((json_t *)errs, key, val)
 			{
-				sb_add(&s, s.len ? "; " : "");
-				sb_add(&s, key);
+				ps_conn__buf_add(&s, s.len ? "; " : "");
+				ps_conn__buf_add(&s, key);
 				if (json_is_string(val)) {
-					sb_add(&s, ": ");
-					sb_add(&s, json_string_value(val));
+					ps_conn__buf_add(&s, ": ");
+					ps_conn__buf_add(&s, json_string_value(val));
 				}
 			}
 		}
 	}
-	if (s.len && !s.oom)
-		ps_util__strlcpy(buf, s.buf, cap);
+	if (s.len && !s.error)
+		ps_util__strlcpy(buf, s.data, cap);
 	else if (r->body_len > 0)
 		snprintf(buf, cap, "%.200s", r->body);
 	else
 		snprintf(buf, cap, "no details");
-	sb_dispose(&s);
+	ps_conn__buf_dispose(&s);
 	json_decref(root);
 }
 
@@ -746,12 +589,12 @@ bc_call(ps_bc *bc, ps_http_response *resp, const struct bc_req *rq)
 {
 	const char *headers[4];
 	ps_http_request req;
-	struct sb url = {0};
+	ps_conn_buf url = PS_CONN_BUF_INIT(0);
 	char *body = NULL, msg[600];
 	int error = 0, nh = 0;
 
-	sb_add(&url, bc->root);
-	sb_add(&url, rq->path);
+	ps_conn__buf_add(&url, bc->root);
+	ps_conn__buf_add(&url, rq->path);
 	if (rq->body != NULL) {
 		body = json_dumps(rq->body, JSON_COMPACT);
 		if (body == NULL) {
@@ -759,10 +602,9 @@ bc_call(ps_bc *bc, ps_http_response *resp, const struct bc_req *rq)
 			goto done;
 		}
 	}
-	if (url.oom) {
-		error = ps_error_set(PS_ENOMEM, NULL);
+	if ((error = ps_conn__buf_check(&url, "a BigCommerce request URL")) <
+	    0)
 		goto done;
-	}
 	headers[nh++] = bc->auth_header;
 	headers[nh++] = "Accept: application/json";
 	if (body != NULL)
@@ -773,7 +615,7 @@ bc_call(ps_bc *bc, ps_http_response *resp, const struct bc_req *rq)
 	req.platform = PS_PLATFORM_BIGCOMMERCE;
 	req.account = bc->hash;
 	req.method = rq->method;
-	req.url = url.buf;
+	req.url = url.data;
 	req.endpoint = rq->endpoint;
 	req.headers = headers;
 	req.body = body;
@@ -811,29 +653,39 @@ bc_call(ps_bc *bc, ps_http_response *resp, const struct bc_req *rq)
 				     rq->what, resp->status, msg);
 done:
 	free(body);
-	sb_dispose(&url);
+	ps_conn__buf_dispose(&url);
 	return error;
 }
 
 /*
  * Send and parse the JSON reply into *out (new reference; NULL for 204 or
- * an empty body, which callers treat as "nothing").
+ * an empty body, which callers treat as "nothing").  A 2xx whose body is
+ * not JSON (cut or garbled on the way) is asked for again when repeating
+ * the request is harmless; a create instead reports PS_EPARSE and its
+ * caller looks the object up.
  */
 static int
 bc_call_json(json_t **out, ps_bc *bc, const struct bc_req *rq)
 {
 	ps_http_response resp = PS_HTTP_RESPONSE_INIT;
-	int error;
+	int error, attempt;
 
 	*out = NULL;
-	if ((error = bc_call(bc, &resp, rq)) < 0)
-		goto done;
-	if (resp.status == 204 || resp.body_len == 0)
-		goto done;
-	if ((error = ps_http_response_json(out, &resp,
-					   PS_PLATFORM_BIGCOMMERCE)) < 0)
+	for (attempt = 1;; attempt++) {
+		if ((error = bc_call(bc, &resp, rq)) < 0)
+			break;
+		if (resp.status == 204 || resp.body_len == 0)
+			break;
+		error = ps_http_response_json(out, &resp,
+					      PS_PLATFORM_BIGCOMMERCE);
+		if (error == 0)
+			break;
 		error = bc_wrap(error, "BigCommerce: %s", rq->what);
-done:
+		if (!rq->idempotent || attempt >= BC_PARSE_ATTEMPTS)
+			break;
+		ps_log_warn("bigcommerce", "%s; asking again", ps_error_last());
+		ps_http_response_dispose(&resp);
+	}
 	ps_http_response_dispose(&resp);
 	return error;
 }
@@ -863,21 +715,22 @@ bc_walk(ps_bc *bc, struct vec *v, const char *path, const char *endpoint,
 	json_t *root = NULL;
 
 	for (page = 1;; page++) {
-		struct sb p = {0};
+		ps_conn_buf p = PS_CONN_BUF_INIT(0);
 		struct bc_req rq = {"GET", NULL, endpoint, NULL, 1, what};
 		const json_t *rows, *pag;
 		size_t i;
 
-		sb_add(&p, path);
-		sb_addf(&p, "%slimit=%d&page=%d", strchr(path, '?') ? "&" : "?",
+		ps_conn__buf_add(&p, path);
+		ps_conn__buf_addf(&p, "%slimit=%d&page=%d", strchr(path, '?') ? "&" : "?",
 			bc->page_limit, page);
-		if (p.oom) {
-			sb_dispose(&p);
-			return ps_error_set(PS_ENOMEM, NULL);
+		if ((error = ps_conn__buf_check(&p, "a BigCommerce list URL")) <
+		    0) {
+			ps_conn__buf_dispose(&p);
+			return error;
 		}
-		rq.path = p.buf;
+		rq.path = p.data;
 		error = bc_call_json(&root, bc, &rq);
-		sb_dispose(&p);
+		ps_conn__buf_dispose(&p);
 		if (error < 0)
 			goto done;
 		if (root == NULL) /* 204: no (more) rows */
@@ -939,7 +792,7 @@ int
 ps_bc_new(ps_bc **out, ps_http *http, const ps_bc_options *opts)
 {
 	ps_bc *bc = NULL;
-	struct sb s = {0};
+	ps_conn_buf s = PS_CONN_BUF_INIT(0);
 	size_t blen;
 	int error = 0;
 
@@ -982,18 +835,16 @@ ps_bc_new(ps_bc **out, ps_http *http, const ps_bc_options *opts)
 	blen = strlen(opts->base_url);
 	while (blen > 0 && opts->base_url[blen - 1] == '/')
 		blen--;
-	sb_add_len(&s, opts->base_url, blen);
-	sb_add(&s, "/stores/");
-	sb_add(&s, opts->store_hash);
-	bc->root = s.buf;
-	s.buf = NULL;
-	memset(&s, 0, sizeof(s));
-	sb_add(&s, "X-Auth-Token: ");
-	sb_add(&s, opts->access_token);
-	bc->auth_header = s.buf;
-	bc->hash = ps_util__strdup(opts->store_hash);
-	if (bc->root == NULL || bc->auth_header == NULL || bc->hash == NULL ||
-	    s.oom) {
+	ps_conn__buf_addn(&s, opts->base_url, blen);
+	ps_conn__buf_add(&s, "/stores/");
+	ps_conn__buf_add(&s, opts->store_hash);
+	if ((error = ps_conn__buf_detach(&bc->root, &s)) < 0)
+		goto done;
+	ps_conn__buf_add(&s, "X-Auth-Token: ");
+	ps_conn__buf_add(&s, opts->access_token);
+	if ((error = ps_conn__buf_detach(&bc->auth_header, &s)) < 0)
+		goto done;
+	if ((bc->hash = ps_util__strdup(opts->store_hash)) == NULL) {
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
 	}
@@ -1056,7 +907,8 @@ ps_bc_store_get(ps_bc_store_info *out, ps_bc *bc)
 	memset(out, 0, sizeof(*out));
 	if ((error = bc_call_json(&root, bc, &rq)) < 0)
 		goto done;
-	error = FIELDS_PARSE(out, store_fields, root, "store information");
+	error = FIELDS_PARSE(out, store_fields, root,
+			     "BigCommerce store information");
 done:
 	json_decref(root);
 	return error;
@@ -1263,14 +1115,14 @@ static int
 order_row(void *item, const json_t *row, void *ctx)
 {
 	ps_bc_order *o = item;
-	char what[64];
+	char what[80];
 	int error;
 
 	(void)ctx;
-	snprintf(what, sizeof(what), "order %lld", peek_id(row, "id"));
+	snprintf(what, sizeof(what), "BigCommerce order %lld", peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(o, order_fields, row, what)) < 0)
 		return error;
-	snprintf(what, sizeof(what), "order %lld billing address",
+	snprintf(what, sizeof(what), "BigCommerce order %lld billing address",
 		 (long long)o->id);
 	if ((error = address_parse(&o->billing_address,
 				   json_object_get(row, "billing_address"),
@@ -1288,7 +1140,7 @@ product_row(void *item, const json_t *row, void *ctx)
 	size_t i;
 	int error;
 
-	snprintf(what, sizeof(what), "order %lld product line %lld",
+	snprintf(what, sizeof(what), "BigCommerce order %lld product line %lld",
 		 *(const long long *)ctx, peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(p, product_fields, row, what)) < 0)
 		return error;
@@ -1299,8 +1151,9 @@ product_row(void *item, const json_t *row, void *ctx)
 
 		if (a == NULL || json_is_null(a))
 			continue;
-		if ((error = json_to_money(&amount, a, what,
-					   "applied_discounts.amount")) < 0) {
+		if ((error = ps_conn__json_money(&amount,
+						 json_array_get(disc, i),
+						 "amount", what)) < 0) {
 			product_dispose(p);
 			return error;
 		}
@@ -1316,7 +1169,7 @@ shipaddr_row(void *item, const json_t *row, void *ctx)
 	char what[96];
 	int error;
 
-	snprintf(what, sizeof(what), "order %lld shipping address %lld",
+	snprintf(what, sizeof(what), "BigCommerce order %lld shipping address %lld",
 		 *(const long long *)ctx, peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(s, shipaddr_fields, row, what)) < 0)
 		return error;
@@ -1331,38 +1184,36 @@ ps_bc_orders_list(ps_bc_order_list *out, ps_bc *bc,
 {
 	static const ps_bc_order_query all = PS_BC_ORDER_QUERY_INIT;
 	struct vec v = {NULL, 0, 0, sizeof(ps_bc_order)};
-	struct sb p = {0};
+	ps_conn_buf p = PS_CONN_BUF_INIT(0);
 	char date[48];
 	int error;
 
 	memset(out, 0, sizeof(*out));
 	if (q == NULL)
 		q = &all;
-	sb_add(&p, "/v2/orders?sort=date_modified:asc");
+	ps_conn__buf_add(&p, "/v2/orders?sort=date_modified:asc");
 	if (q->min_date_modified > 0) {
 		ps_bc__date_format_rfc2822(date, sizeof(date),
 					   q->min_date_modified);
-		sb_add(&p, "&min_date_modified=");
-		sb_add_enc(&p, date);
+		ps_conn__buf_add(&p, "&min_date_modified=");
+		ps_conn__buf_add_urlenc(&p, date);
 	}
 	if (q->max_date_modified > 0) {
 		ps_bc__date_format_rfc2822(date, sizeof(date),
 					   q->max_date_modified);
-		sb_add(&p, "&max_date_modified=");
-		sb_add_enc(&p, date);
+		ps_conn__buf_add(&p, "&max_date_modified=");
+		ps_conn__buf_add_urlenc(&p, date);
 	}
 	if (q->status_id >= 0)
-		sb_addf(&p, "&status_id=%d", q->status_id);
+		ps_conn__buf_addf(&p, "&status_id=%d", q->status_id);
 	if (q->min_id > 0)
-		sb_addf(&p, "&min_id=%lld", (long long)q->min_id);
-	if (p.oom) {
-		error = ps_error_set(PS_ENOMEM, NULL);
+		ps_conn__buf_addf(&p, "&min_id=%lld", (long long)q->min_id);
+	if ((error = ps_conn__buf_check(&p, "the order list URL")) < 0)
 		goto done;
-	}
-	error = bc_walk(bc, &v, p.buf, "v2/orders", "listing orders", 0,
+	error = bc_walk(bc, &v, p.data, "v2/orders", "listing orders", 0,
 			order_row, NULL, q->max_orders);
 done:
-	sb_dispose(&p);
+	ps_conn__buf_dispose(&p);
 	if (error < 0) {
 		vec_dispose(&v, order_dispose_v);
 		return error;
@@ -1520,10 +1371,10 @@ status_dispose(void *s)
 static int
 status_row(void *item, const json_t *row, void *ctx)
 {
-	char what[48];
+	char what[80];
 
 	(void)ctx;
-	snprintf(what, sizeof(what), "order status %lld", peek_id(row, "id"));
+	snprintf(what, sizeof(what), "BigCommerce order status %lld", peek_id(row, "id"));
 	return FIELDS_PARSE(item, status_fields, row, what);
 }
 
@@ -1639,12 +1490,12 @@ shipment_row(void *item, const json_t *row, void *ctx)
 {
 	ps_bc_shipment *s = item;
 	const json_t *items = json_object_get(row, "items");
-	char what[64];
+	char what[80];
 	size_t i;
 	int error;
 
 	(void)ctx;
-	snprintf(what, sizeof(what), "shipment %lld", peek_id(row, "id"));
+	snprintf(what, sizeof(what), "BigCommerce shipment %lld", peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(s, shipment_fields, row, what)) < 0)
 		return error;
 	if (json_is_array(items) && json_array_size(items) > 0) {
@@ -1695,7 +1546,7 @@ static json_t *
 shipment_body(const ps_bc_shipment_new *s)
 {
 	json_t *body = json_object(), *items = json_array();
-	struct sb comments = {0};
+	ps_conn_buf comments = PS_CONN_BUF_INIT(0);
 	size_t i;
 	int bad = body == NULL || items == NULL;
 
@@ -1708,13 +1559,13 @@ shipment_body(const ps_bc_shipment_new *s)
 					       (json_int_t)s->items[i].quantity)) <
 		      0;
 	if (s->comments)
-		sb_add(&comments, s->comments);
+		ps_conn__buf_add(&comments, s->comments);
 	if (s->ref) {
-		sb_add(&comments, comments.len ? " [" : "[");
-		sb_add(&comments, s->ref);
-		sb_add(&comments, "]");
+		ps_conn__buf_add(&comments, comments.len ? " [" : "[");
+		ps_conn__buf_add(&comments, s->ref);
+		ps_conn__buf_add(&comments, "]");
 	}
-	bad = bad || comments.oom ||
+	bad = bad || comments.error ||
 	      json_object_set_new(body, "order_address_id",
 				  json_integer(s->order_address_id)) < 0 ||
 	      json_object_set(body, "items", items) < 0 ||
@@ -1735,9 +1586,9 @@ shipment_body(const ps_bc_shipment_new *s)
 				   json_string(s->tracking_link)) < 0) ||
 	      (comments.len &&
 	       json_object_set_new(body, "comments",
-				   json_string(comments.buf)) < 0);
+				   json_string(comments.data)) < 0);
 	json_decref(items);
-	sb_dispose(&comments);
+	ps_conn__buf_dispose(&comments);
 	if (bad) {
 		json_decref(body);
 		return NULL;
@@ -1752,21 +1603,21 @@ shipment_find_ref(ps_bc_shipment *out, ps_bc *bc, int64_t order_id,
 		  const char *ref)
 {
 	ps_bc_shipment_list l;
-	struct sb tag = {0};
+	ps_conn_buf tag = PS_CONN_BUF_INIT(0);
 	size_t i;
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	sb_add(&tag, "[");
-	sb_add(&tag, ref);
-	sb_add(&tag, "]");
-	if (tag.oom)
-		return ps_error_set(PS_ENOMEM, NULL);
+	ps_conn__buf_add(&tag, "[");
+	ps_conn__buf_add(&tag, ref);
+	ps_conn__buf_add(&tag, "]");
+	if ((error = ps_conn__buf_check(&tag, "a shipment reference")) < 0)
+		goto done;
 	if ((error = ps_bc_shipments_list(&l, bc, order_id)) < 0)
 		goto done;
 	error = PS_ENOTFOUND;
 	for (i = 0; i < l.count; i++) {
-		if (strstr(l.items[i].comments, tag.buf) != NULL) {
+		if (strstr(l.items[i].comments, tag.data) != NULL) {
 			*out = l.items[i];
 			memset(&l.items[i], 0, sizeof(l.items[i]));
 			error = 0;
@@ -1775,7 +1626,7 @@ shipment_find_ref(ps_bc_shipment *out, ps_bc *bc, int64_t order_id,
 	}
 	ps_bc_shipment_list_dispose(&l);
 done:
-	sb_dispose(&tag);
+	ps_conn__buf_dispose(&tag);
 	return error;
 }
 
@@ -1784,7 +1635,7 @@ static int
 ambiguous(int error)
 {
 	return error == PS_ENET || error == PS_ETIMEOUT ||
-	       error == PS_EREMOTE || error == PS_EHTTP;
+	       error == PS_EREMOTE || error == PS_EHTTP || error == PS_EPARSE;
 }
 
 int
@@ -1918,10 +1769,10 @@ bc_variant_dispose(void *v)
 static int
 bc_product_row(void *item, const json_t *row, void *ctx)
 {
-	char what[48];
+	char what[80];
 
 	(void)ctx;
-	snprintf(what, sizeof(what), "product %lld", peek_id(row, "id"));
+	snprintf(what, sizeof(what), "BigCommerce product %lld", peek_id(row, "id"));
 	return FIELDS_PARSE(item, bc_product_fields, row, what);
 }
 
@@ -1930,11 +1781,11 @@ bc_variant_row(void *item, const json_t *row, void *ctx)
 {
 	struct bc_variant *v = item;
 	const json_t *opts = json_object_get(row, "option_values");
-	char what[48];
+	char what[80];
 	int error;
 
 	(void)ctx;
-	snprintf(what, sizeof(what), "variant %lld", peek_id(row, "id"));
+	snprintf(what, sizeof(what), "BigCommerce variant %lld", peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(v, bc_variant_fields, row, what)) < 0)
 		return error;
 	v->has_options = json_is_array(opts) && json_array_size(opts) > 0;
@@ -2025,7 +1876,7 @@ ps_bc_catalog_find_sku(ps_bc_sku *out, ps_bc *bc, const char *sku)
 	struct vec vars = {NULL, 0, 0, sizeof(struct bc_variant)};
 	struct bc_product prod;
 	struct bc_variant *match = NULL;
-	struct sb p = {0};
+	ps_conn_buf p = PS_CONN_BUF_INIT(0);
 	char what[BC_QUERY_VALUE_MAX + 64];
 	struct bc_req rq = {"GET", NULL, "v3/catalog/products/{id}", NULL, 1,
 			    what};
@@ -2039,13 +1890,11 @@ ps_bc_catalog_find_sku(ps_bc_sku *out, ps_bc *bc, const char *sku)
 		return ps_error_set(PS_EINVAL, "a SKU to look up in "
 				    "BigCommerce is empty or too long");
 	snprintf(what, sizeof(what), "looking up SKU '%s'", sku);
-	sb_add(&p, "/v3/catalog/variants?sku=");
-	sb_add_enc(&p, sku);
-	if (p.oom) {
-		error = ps_error_set(PS_ENOMEM, NULL);
+	ps_conn__buf_add(&p, "/v3/catalog/variants?sku=");
+	ps_conn__buf_add_urlenc(&p, sku);
+	if ((error = ps_conn__buf_check(&p, "a SKU lookup URL")) < 0)
 		goto done;
-	}
-	if ((error = bc_walk(bc, &vars, p.buf, "v3/catalog/variants", what, 1,
+	if ((error = bc_walk(bc, &vars, p.data, "v3/catalog/variants", what, 1,
 			     bc_variant_row, NULL, 0)) < 0)
 		goto done;
 	/* The filter is exact, but a server may match loosely: prefer an
@@ -2064,14 +1913,12 @@ ps_bc_catalog_find_sku(ps_bc_sku *out, ps_bc *bc, const char *sku)
 				     sku);
 		goto done;
 	}
-	sb_dispose(&p);
-	sb_addf(&p, "/v3/catalog/products/%lld?" PRODUCT_FIELDS,
+	ps_conn__buf_dispose(&p);
+	ps_conn__buf_addf(&p, "/v3/catalog/products/%lld?" PRODUCT_FIELDS,
 		(long long)match->product_id);
-	if (p.oom) {
-		error = ps_error_set(PS_ENOMEM, NULL);
+	if ((error = ps_conn__buf_check(&p, "a product URL")) < 0)
 		goto done;
-	}
-	rq.path = p.buf;
+	rq.path = p.data;
 	if ((error = bc_call_json(&root, bc, &rq)) < 0)
 		goto done;
 	if ((error = bc_product_row(&prod, v3_data(root), NULL)) < 0)
@@ -2081,7 +1928,7 @@ done:
 	bc_product_dispose(&prod);
 	vec_dispose(&vars, bc_variant_dispose);
 	json_decref(root);
-	sb_dispose(&p);
+	ps_conn__buf_dispose(&p);
 	return error;
 }
 
@@ -2277,10 +2124,10 @@ ps_bc_customer_list_dispose(ps_bc_customer_list *l)
 static int
 customer_row(void *item, const json_t *row, void *ctx)
 {
-	char what[48];
+	char what[80];
 
 	(void)ctx;
-	snprintf(what, sizeof(what), "customer %lld", peek_id(row, "id"));
+	snprintf(what, sizeof(what), "BigCommerce customer %lld", peek_id(row, "id"));
 	return FIELDS_PARSE(item, customer_fields, row, what);
 }
 
@@ -2335,7 +2182,7 @@ int
 ps_bc_customers_find_email(ps_bc_customer_list *out, ps_bc *bc,
 			   const char *email)
 {
-	struct sb p = {0};
+	ps_conn_buf p = PS_CONN_BUF_INIT(0);
 	char what[BC_QUERY_VALUE_MAX + 64];
 	int error;
 
@@ -2346,13 +2193,11 @@ ps_bc_customers_find_email(ps_bc_customer_list *out, ps_bc *bc,
 				    "BigCommerce is empty or too long");
 	snprintf(what, sizeof(what), "searching customers by email '%s'",
 		 email);
-	sb_add(&p, "/v3/customers?email:in=");
-	sb_add_enc(&p, email);
-	if (p.oom)
-		error = ps_error_set(PS_ENOMEM, NULL);
-	else
-		error = customers_query(out, bc, p.buf, what);
-	sb_dispose(&p);
+	ps_conn__buf_add(&p, "/v3/customers?email:in=");
+	ps_conn__buf_add_urlenc(&p, email);
+	if ((error = ps_conn__buf_check(&p, "a customer search URL")) == 0)
+		error = customers_query(out, bc, p.data, what);
+	ps_conn__buf_dispose(&p);
 	return error;
 }
 
@@ -2415,7 +2260,7 @@ txn_row(void *item, const json_t *row, void *ctx)
 	size_t i;
 	int error;
 
-	snprintf(what, sizeof(what), "order %lld transaction %lld",
+	snprintf(what, sizeof(what), "BigCommerce order %lld transaction %lld",
 		 *(const long long *)ctx, peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(t, txn_fields, row, what)) < 0)
 		return error;
@@ -2508,7 +2353,7 @@ refund_row(void *item, const json_t *row, void *ctx)
 	size_t i;
 	int error;
 
-	snprintf(what, sizeof(what), "order %lld refund %lld",
+	snprintf(what, sizeof(what), "BigCommerce order %lld refund %lld",
 		 *(const long long *)ctx, peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(r, refund_fields, row, what)) < 0)
 		return error;
@@ -2610,11 +2455,11 @@ hook_row(void *item, const json_t *row, void *ctx)
 	const json_t *hdrs = json_object_get(row, "headers");
 	const char *key;
 	json_t *val;
-	char what[48];
+	char what[80];
 	int error;
 
 	(void)ctx;
-	snprintf(what, sizeof(what), "webhook %lld", peek_id(row, "id"));
+	snprintf(what, sizeof(what), "BigCommerce webhook %lld", peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(w, hook_fields, row, what)) < 0)
 		return error;
 	if (json_is_object(hdrs) && json_object_size(hdrs) > 0) {
@@ -2794,6 +2639,10 @@ ps_bc_webhook_delete(ps_bc *bc, int64_t id)
 	snprintf(path, sizeof(path), "/v3/hooks/%lld", (long long)id);
 	snprintf(what, sizeof(what), "deleting webhook %lld", (long long)id);
 	error = bc_call(bc, &resp, &rq);
+	/* A 404 on a repeat means an earlier attempt (whose reply was lost)
+	 * deleted it: the goal is reached. */
+	if (error == PS_ENOTFOUND && resp.attempts > 1)
+		error = 0;
 	ps_http_response_dispose(&resp);
 	return error;
 }

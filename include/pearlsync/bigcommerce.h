@@ -20,12 +20,13 @@
  *
  * Errors: 0 on success, otherwise a negative PS_E* code with an operator
  * sentence in ps_error_last() naming the BigCommerce object and field, e.g.
- * "BigCommerce order 1042: field 'total_inc_tax' is not an amount ('x')".
+ * "BigCommerce order 1042: field 'total_inc_tax' is \"x\", not an amount".
  *   PS_EAUTH      the token was refused (401/403);
  *   PS_ENOTFOUND  the object does not exist (404, or an empty lookup);
  *   PS_EDATA      BigCommerce rejected the request (400/409/413/422), the
- *                 detail quotes its message;
- *   PS_EPARSE     the answer was not what the API documents;
+ *                 detail quotes its message; or a reply's field is missing
+ *                 or malformed (the detail names object and field);
+ *   PS_EPARSE     the reply was not JSON (the detail gives line, column);
  *   PS_EHTTP      any other unexpected status;
  *   PS_ENET, PS_ETIMEOUT, PS_EREMOTE, PS_ERATELIMIT, PS_ETLS, PS_ETOOBIG,
  *   PS_ESTOPPED   from ps_http_send() once its retry budget is spent.
@@ -543,7 +544,10 @@ int ps_bc_webhooks_list(ps_bc_webhook_list *out, ps_bc *bc);
 int ps_bc_webhook_set_active(ps_bc_webhook *out, ps_bc *bc, int64_t id,
 			     int active);
 
-/* ps_bc_webhook_delete - DELETE /v3/hooks/{id}; PS_ENOTFOUND if gone. */
+/*
+ * ps_bc_webhook_delete - DELETE /v3/hooks/{id}.  PS_ENOTFOUND if there was
+ * no such hook (but not when a retried attempt finds it already deleted).
+ */
 int ps_bc_webhook_delete(ps_bc *bc, int64_t id);
 
 #endif

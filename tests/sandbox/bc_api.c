@@ -1,0 +1,1957 @@
+/*
+ * bc_api.c - the BigCommerce REST API as the sandbox serves it under
+ * /bigcommerce/stores/{hash}/v2|v3/...
+ *
+ * Every request goes through the same gate as the real service: the store
+ * hash (404 for another store), the X-Auth-Token (401 with the v2 array or
+ * the v3 object body) and the per-store fixed-window quota (the four
+ * X-Rate-Limit-* headers on every response, 429 past the quota).  Then the
+ * route table below picks the handler.  v2 lists are bare arrays with 204
+ * on an empty page; v3 answers {data, meta} envelopes.
+ */
+#include "bc_sim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MSG_LEN 512
+
+static bc_state *
+state_of(sb_platform *pf)
+{
+	return pf->priv;
+}
+
+static int64_t
+param_id(const sb_request *req, size_t i)
+{
+	int64_t v;
+
+	if (i >= req->nparams || sb_parse_int(req->params[i], &v) != 0)
+		return -1;
+	return v;
+}
+
+/* Parse the JSON body or answer 400 (v2) / 422 (v3); NULL then. */
+static json_t *
+body_json(const sb_request *req, sb_response *resp, int v3)
+{
+	const char *err = NULL;
+	json_t *j = sb_req_json(req, &err);
+
+	if (j == NULL) {
+		if (v3)
+			bc_v3_error(resp, 422,
+				    "JSON data is missing or invalid",
+				    json_pack("{s:s}", "body",
+					      err ? err : "invalid JSON"));
+		else
+			bc_v2_error(resp, 400,
+				    "The request body is not valid JSON.");
+	}
+	return j;
+}
+
+static void
+v2_list(sb_response *resp, json_t *rows)
+{
+	if (json_array_size(rows) == 0) {
+		/* The live v2 API answers an empty page with 204 and no body. */
+		json_decref(rows);
+		sb_resp_empty(resp, 204);
+		return;
+	}
+	sb_resp_json(resp, 200, rows, NULL);
+}
+
+static void
+v3_data(sb_response *resp, int status, json_t *data, json_t *meta)
+{
+	sb_resp_json(resp, status,
+		     json_pack("{s:o, s:o}", "data", data, "meta",
+			       meta ? meta : json_object()),
+		     NULL);
+}
+
+/* Slice rows[page] into a v3 list with pagination; steals rows. */
+static void
+v3_page(sb_response *resp, json_t *rows, int64_t page, int64_t limit)
+{
+	json_t *out = json_array();
+	int64_t total = (int64_t)json_array_size(rows), i;
+
+	for (i = (page - 1) * limit; i < total && i < page * limit; i++)
+		json_array_append(out, json_array_get(rows, (size_t)i));
+	json_decref(rows);
+	v3_data(resp, 200, out,
+		bc_pagination(total, (int64_t)json_array_size(out), page,
+			      limit));
+}
+
+static void
+v2_not_found(sb_response *resp)
+{
+	bc_v2_error(resp, 404, "The requested resource was not found.");
+}
+
+/* ---- v2: store and statuses ------------------------------------------------ */
+
+static int
+v2_time(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	(void)req;
+	sb_resp_json(resp, 200,
+		     json_pack("{s:I}", "time",
+			       (json_int_t)bc_now(state_of(pf))),
+		     NULL);
+	return 0;
+}
+
+static int
+v2_store(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+
+	(void)req;
+	sb_resp_json(resp, 200,
+		     json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+			       "id", st->store_hash, "domain",
+			       "sandbox.example.com", "secure_url",
+			       "https://sandbox.example.com", "name",
+			       "pearlsync sandbox store", "currency", "USD",
+			       "timezone", "UTC", "plan_name", "Standard",
+			       "admin_email", "merchant@example.com",
+			       "country_code", "US"),
+		     NULL);
+	return 0;
+}
+
+static int
+v2_statuses(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	json_t *list = json_array();
+	int i;
+
+	(void)pf;
+	(void)req;
+	for (i = 0; bc_status_name(i); i++)
+		json_array_append_new(list, bc_status_json(i));
+	sb_resp_json(resp, 200, list, NULL);
+	return 0;
+}
+
+static int
+v2_status_get(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	int64_t id = param_id(req, 0);
+
+	(void)pf;
+	if (id < 0 || bc_status_name((int)id) == NULL) {
+		v2_not_found(resp);
+		return 0;
+	}
+	sb_resp_json(resp, 200, bc_status_json((int)id), NULL);
+	return 0;
+}
+
+/* ---- v2: orders ---------------------------------------------------------- */
+
+typedef struct sort_key {
+	int64_t key, id;
+	size_t idx;
+} sort_key;
+
+static int
+sort_cmp(const void *a, const void *b)
+{
+	const sort_key *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Query filter helpers: 1 = pass, 0 = filtered out, -1 = bad value. */
+static int
+date_filter(const sb_request *req, const char *name, time_t *out)
+{
+	const char *v = sb_req_query(req, name);
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	return bc_parse_date(v, out) == 0 ? 1 : -1;
+}
+
+static int
+order_matches(const sb_request *req, const bc_order *o, const char **bad)
+{
+	static const char *const dates[] = {"min_date_created",
+					    "max_date_created",
+					    "min_date_modified",
+					    "max_date_modified"};
+	static const char *const ints[] = {"min_id", "max_id", "customer_id",
+					   "status_id", "channel_id"};
+	time_t t;
+	int64_t v, id = o->id;
+	size_t i;
+	const json_t *ord = o->order;
+	const char *s;
+	bc_money total = 0, lim;
+
+	for (i = 0; i < 4; i++) {
+		int r = date_filter(req, dates[i], &t);
+		time_t have = i < 2 ? o->created : o->modified;
+
+		if (r < 0) {
+			*bad = dates[i];
+			return -1;
+		}
+		if (r == 1 && ((i % 2 == 0 && have < t) ||
+			       (i % 2 == 1 && have > t)))
+			return 0;
+	}
+	for (i = 0; i < 5; i++) {
+		v = bc_query_int(req, ints[i], -2);
+		if (v == -2)
+			continue;
+		if (v == -1) {
+			*bad = ints[i];
+			return -1;
+		}
+		if ((i == 0 && id < v) || (i == 1 && id > v) ||
+		    (i == 2 &&
+		     sb_json_int(json_object_get(ord, "customer_id"), 0) != v) ||
+		    (i == 3 &&
+		     sb_json_int(json_object_get(ord, "status_id"), 0) != v) ||
+		    (i == 4 &&
+		     sb_json_int(json_object_get(ord, "channel_id"), 0) != v))
+			return 0;
+	}
+	bc_money_from_json(&total, json_object_get(ord, "total_inc_tax"));
+	s = sb_req_query(req, "min_total");
+	if (s) {
+		json_t *j = json_string(s);
+		int ok = bc_money_from_json(&lim, j) == 0;
+
+		json_decref(j);
+		if (!ok) {
+			*bad = "min_total";
+			return -1;
+		}
+		if (total < lim)
+			return 0;
+	}
+	s = sb_req_query(req, "max_total");
+	if (s) {
+		json_t *j = json_string(s);
+		int ok = bc_money_from_json(&lim, j) == 0;
+
+		json_decref(j);
+		if (!ok) {
+			*bad = "max_total";
+			return -1;
+		}
+		if (total > lim)
+			return 0;
+	}
+	s = sb_req_query(req, "email");
+	if (s && strcasecmp(sb_json_str(json_object_get(
+						json_object_get(ord,
+								"billing_address"),
+						"email"),
+					""),
+			    s) != 0)
+		return 0;
+	s = sb_req_query(req, "external_order_id");
+	if (s && strcmp(sb_json_str(json_object_get(ord, "external_order_id"),
+				    ""),
+			s) != 0)
+		return 0;
+	s = sb_req_query(req, "payment_method");
+	if (s && strcmp(sb_json_str(json_object_get(ord, "payment_method"),
+				    ""),
+			s) != 0)
+		return 0;
+	s = sb_req_query(req, "cart_id");
+	if (s && strcmp(sb_json_str(json_object_get(ord, "cart_id"), ""), s) !=
+			 0)
+		return 0;
+	/* Archived orders only when asked for (UNCONFIRMED either way). */
+	s = sb_req_query(req, "is_deleted");
+	if (json_is_true(json_object_get(ord, "is_deleted")) !=
+	    (s != NULL && strcmp(s, "true") == 0))
+		return 0;
+	return 1;
+}
+
+/* Collect the matching orders, sorted; returns count or -1 (replied). */
+static long
+orders_select(bc_state *st, const sb_request *req, sb_response *resp,
+	      sort_key **out)
+{
+	const char *sort = sb_req_query(req, "sort");
+	char field[32] = "id";
+	int desc = 0;
+	sort_key *keys;
+	size_t i, n = 0;
+	const char *bad = NULL;
+
+	*out = NULL;
+	if (sort && *sort) {
+		const char *colon = strchr(sort, ':');
+		size_t len = colon ? (size_t)(colon - sort) : strlen(sort);
+
+		if (len >= sizeof(field) ||
+		    (colon && strcmp(colon, ":asc") != 0 &&
+		     strcmp(colon, ":desc") != 0)) {
+			bc_v2_error(resp, 400, "The field 'sort' is invalid.");
+			return -1;
+		}
+		memcpy(field, sort, len);
+		field[len] = '\0';
+		desc = colon && strcmp(colon, ":desc") == 0;
+		if (strcmp(field, "id") && strcmp(field, "customer_id") &&
+		    strcmp(field, "date_created") &&
+		    strcmp(field, "date_modified") &&
+		    strcmp(field, "status_id") && strcmp(field, "channel_id") &&
+		    strcmp(field, "external_id")) {
+			bc_v2_error(resp, 400, "The field 'sort' is invalid.");
+			return -1;
+		}
+	}
+	keys = calloc(st->norders + 1, sizeof(*keys));
+	if (keys == NULL) {
+		bc_v2_error(resp, 500, "Out of memory.");
+		return -1;
+	}
+	for (i = 0; i < st->norders; i++) {
+		const bc_order *o = &st->orders[i];
+		int m = order_matches(req, o, &bad);
+		int64_t k;
+
+		if (m < 0) {
+			char msg[MSG_LEN];
+
+			snprintf(msg, sizeof(msg), "The field '%s' is invalid.",
+				 bad);
+			bc_v2_error(resp, 400, msg);
+			free(keys);
+			return -1;
+		}
+		if (m == 0)
+			continue;
+		if (strcmp(field, "date_created") == 0)
+			k = o->created;
+		else if (strcmp(field, "date_modified") == 0)
+			k = o->modified;
+		else if (strcmp(field, "id") == 0 ||
+			 strcmp(field, "external_id") == 0)
+			k = o->id;
+		else
+			k = sb_json_int(json_object_get(o->order, field), 0);
+		keys[n].key = desc ? -k : k;
+		keys[n].id = desc ? -o->id : o->id;
+		keys[n].idx = i;
+		n++;
+	}
+	qsort(keys, n, sizeof(*keys), sort_cmp);
+	*out = keys;
+	return (long)n;
+}
+
+static int
+v2_orders_list(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	sort_key *keys;
+	long n, i;
+	int64_t page, limit;
+	json_t *rows;
+
+	if (bc_paging(req, resp, 0, &page, &limit) < 0)
+		return 0;
+	n = orders_select(st, req, resp, &keys);
+	if (n < 0)
+		return 0;
+	rows = json_array();
+	for (i = (long)((page - 1) * limit); i < n && i < page * limit; i++)
+		json_array_append_new(rows,
+				      bc_order_json(st,
+						    &st->orders[keys[i].idx]));
+	free(keys);
+	v2_list(resp, rows);
+	return 0;
+}
+
+static int
+v2_orders_count(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	sort_key *keys;
+	long n, i;
+	int64_t per[16] = {0};
+	json_t *list;
+	int s;
+
+	n = orders_select(st, req, resp, &keys);
+	if (n < 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		s = (int)sb_json_int(json_object_get(
+					     st->orders[keys[i].idx].order,
+					     "status_id"),
+				     0);
+		if (s >= 0 && s < 16)
+			per[s]++;
+	}
+	free(keys);
+	list = json_array();
+	for (s = 0; bc_status_name(s); s++) {
+		json_t *j = bc_status_json(s);
+
+		json_object_set_new(j, "count", json_integer(per[s]));
+		json_object_set(j, "sort_order", json_object_get(j, "order"));
+		json_object_del(j, "order");
+		json_array_append_new(list, j);
+	}
+	sb_resp_json(resp, 200,
+		     json_pack("{s:o, s:I}", "statuses", list, "count",
+			       (json_int_t)n),
+		     NULL);
+	return 0;
+}
+
+static bc_order *
+order_or_404(bc_state *st, sb_request *req, sb_response *resp, int v3)
+{
+	bc_order *o = bc_order_find(st, param_id(req, 0));
+
+	if (o == NULL) {
+		if (v3)
+			bc_v3_error(resp, 404, "Order not found", NULL);
+		else
+			v2_not_found(resp);
+	}
+	return o;
+}
+
+static int
+v2_order_get(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	bc_order *o = order_or_404(st, req, resp, 0);
+
+	if (o)
+		sb_resp_json(resp, 200, bc_order_json(st, o), NULL);
+	return 0;
+}
+
+static int
+v2_order_create(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	json_t *body = body_json(req, resp, 0);
+	char msg[MSG_LEN], loc[128];
+	int status;
+	bc_order *o;
+
+	if (body == NULL)
+		return 0;
+	o = bc_order_create(st, body, 0, &status, msg, sizeof(msg));
+	json_decref(body);
+	if (o == NULL) {
+		bc_v2_error(resp, status ? status : 500, msg);
+		return 0;
+	}
+	snprintf(loc, sizeof(loc), "/stores/%s/v2/orders/%lld", st->store_hash,
+		 (long long)o->id);
+	sb_resp_json(resp, st->order_post_status, bc_order_json(st, o), NULL);
+	sb_resp_header(resp, 1, "Location", "%s", loc);
+	return 0;
+}
+
+static int
+v2_order_update(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	bc_order *o = order_or_404(st, req, resp, 0);
+	json_t *body;
+	char msg[MSG_LEN];
+	int status;
+
+	if (o == NULL || (body = body_json(req, resp, 0)) == NULL)
+		return 0;
+	status = bc_order_update(st, o, body, msg, sizeof(msg));
+	json_decref(body);
+	if (status)
+		bc_v2_error(resp, status, msg);
+	else
+		sb_resp_json(resp, 200, bc_order_json(st, o), NULL);
+	return 0;
+}
+
+static int
+v2_order_delete(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	bc_order *o = order_or_404(st, req, resp, 0);
+
+	if (o == NULL)
+		return 0;
+	/* Archive, not destroy. */
+	json_object_set_new(o->order, "is_deleted", json_true());
+	o->modified = bc_now(st);
+	bc_event(st, "store/order/archived",
+		 json_pack("{s:s, s:I}", "type", "order", "id",
+			   (json_int_t)o->id));
+	sb_resp_empty(resp, 204);
+	return 0;
+}
+
+/* A paged sub-resource list (products, addresses, shipments). */
+static void
+v2_sub_list(sb_request *req, sb_response *resp, const bc_state *st,
+	    json_t *all, int shipments)
+{
+	int64_t page, limit, i, n = (int64_t)json_array_size(all);
+	json_t *rows;
+
+	if (bc_paging(req, resp, 0, &page, &limit) < 0)
+		return;
+	rows = json_array();
+	for (i = (page - 1) * limit; i < n && i < page * limit; i++) {
+		json_t *x = json_array_get(all, (size_t)i);
+
+		json_array_append_new(rows, shipments ? bc_shipment_json(st, x)
+						      : json_deep_copy(x));
+	}
+	v2_list(resp, rows);
+}
+
+static json_t *
+by_id(json_t *array, int64_t id)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(array, i, x)
+	{
+		if (sb_json_int(json_object_get(x, "id"), 0) == id)
+			return x;
+	}
+	return NULL;
+}
+
+static int
+v2_order_products(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	bc_order *o = order_or_404(st, req, resp, 0);
+
+	if (o)
+		v2_sub_list(req, resp, st, o->lines, 0);
+	return 0;
+}
+
+static int
+v2_order_product(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	bc_order *o = order_or_404(st, req, resp, 0);
+	json_t *l;
+
+	if (o == NULL)
+		return 0;
+	l = by_id(o->lines, param_id(req, 1));
+	if (l)
+		sb_resp_json(resp, 200, json_deep_copy(l), NULL);
+	else
+		v2_not_found(resp);
+	return 0;
+}
+
+static int
+v2_order_addresses(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	bc_order *o = order_or_404(st, req, resp, 0);
+
+	if (o)
+		v2_sub_list(req, resp, st, o->addresses, 0);
+	return 0;
+}
+
+static int
+v2_order_address(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	bc_order *o = order_or_404(st, req, resp, 0);
+	json_t *a;
+
+	if (o == NULL)
+		return 0;
+	a = by_id(o->addresses, param_id(req, 1));
+	if (a)
+		sb_resp_json(resp, 200, json_deep_copy(a), NULL);
+	else
+		v2_not_found(resp);
+	return 0;
+}
+
+static int
+v2_order_empty(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	/* Coupons, messages: this simulator stores none. */
+	if (order_or_404(state_of(pf), req, resp, 0))
+		sb_resp_empty(resp, 204);
+	return 0;
+}
+
+static int
+v2_shipments(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	bc_order *o = order_or_404(st, req, resp, 0);
+
+	if (o)
+		v2_sub_list(req, resp, st, o->shipments, 1);
+	return 0;
+}
+
+static int
+v2_shipments_count(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	bc_order *o = order_or_404(st, req, resp, 0);
+
+	if (o)
+		sb_resp_json(resp, 200,
+			     json_pack("{s:I}", "count",
+				       (json_int_t)json_array_size(
+					       o->shipments)),
+			     NULL);
+	return 0;
+}
+
+static int
+v2_shipment_create(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	bc_order *o = order_or_404(st, req, resp, 0);
+	json_t *body, *sh;
+	char msg[MSG_LEN];
+	int status;
+
+	if (o == NULL || (body = body_json(req, resp, 0)) == NULL)
+		return 0;
+	sh = bc_shipment_create(st, o, body, &status, msg, sizeof(msg));
+	json_decref(body);
+	if (sh == NULL)
+		bc_v2_error(resp, status ? status : 500, msg);
+	else
+		sb_resp_json(resp, 201, bc_shipment_json(st, sh), NULL);
+	return 0;
+}
+
+static int
+v2_shipment_one(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	bc_order *o = order_or_404(st, req, resp, 0);
+	json_t *sh, *body;
+	size_t i;
+
+	if (o == NULL)
+		return 0;
+	sh = by_id(o->shipments, param_id(req, 1));
+	if (sh == NULL) {
+		v2_not_found(resp);
+		return 0;
+	}
+	if (strcmp(req->method, "DELETE") == 0) {
+		json_t *x;
+
+		/* Deleting does not move the order out of Shipped. */
+		json_array_foreach(o->shipments, i, x)
+		{
+			if (x == sh) {
+				json_array_remove(o->shipments, i);
+				break;
+			}
+		}
+		sb_resp_empty(resp, 204);
+		return 0;
+	}
+	if (strcmp(req->method, "PUT") == 0) {
+		static const char *const fields[] = {
+			"tracking_number",   "tracking_link",
+			"shipping_method",   "shipping_provider",
+			"tracking_carrier",  "comments",
+			"merchant_shipping_cost", NULL};
+
+		if ((body = body_json(req, resp, 0)) == NULL)
+			return 0;
+		if (json_object_get(body, "items")) {
+			json_decref(body);
+			bc_v2_error(resp, 400,
+				    "The field 'items' cannot be written to. "
+				    "Please remove it from your request before "
+				    "trying again.");
+			return 0;
+		}
+		for (i = 0; fields[i]; i++)
+			if (json_is_string(json_object_get(body, fields[i])))
+				json_object_set(sh, fields[i],
+						json_object_get(body,
+								fields[i]));
+		json_decref(body);
+		bc_event(st, "store/shipment/updated",
+			 json_pack("{s:s, s:O, s:I}", "type", "shipment", "id",
+				   json_object_get(sh, "id"), "orderId",
+				   (json_int_t)o->id));
+	}
+	sb_resp_json(resp, 200, bc_shipment_json(st, sh), NULL);
+	return 0;
+}
+
+/* ---- v3: catalog ------------------------------------------------------------ */
+
+static int
+id_in(const sb_request *req, const char *name, int64_t id)
+{
+	const char *list = sb_req_query(req, name);
+	char buf[32];
+
+	if (list == NULL)
+		return 1;
+	snprintf(buf, sizeof(buf), "%lld", (long long)id);
+	return bc_list_has(list, buf);
+}
+
+static int
+str_filter(const sb_request *req, const char *eq, const char *in,
+	   const char *value)
+{
+	const char *v = sb_req_query(req, eq);
+
+	if (v && strcmp(v, value) != 0)
+		return 0;
+	v = sb_req_query(req, in);
+	if (v && !bc_list_has(v, value))
+		return 0;
+	return 1;
+}
+
+static int
+wants(const sb_request *req, const char *what)
+{
+	const char *inc = sb_req_query(req, "include");
+
+	return inc && bc_list_has(inc, what);
+}
+
+static int
+v3_products_list(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	int64_t page, limit, id;
+	json_t *rows, *p;
+	size_t i;
+	const char *name = sb_req_query(req, "name");
+	const char *tracking = sb_req_query(req, "inventory_tracking");
+
+	if (bc_paging(req, resp, 1, &page, &limit) < 0)
+		return 0;
+	rows = json_array();
+	json_array_foreach(st->products, i, p)
+	{
+		id = sb_json_int(json_object_get(p, "id"), 0);
+		if (!id_in(req, "id:in", id) ||
+		    bc_query_int(req, "id", id) != id ||
+		    !str_filter(req, "sku", "sku:in",
+				sb_json_str(json_object_get(p, "sku"), "")) ||
+		    (name && strcmp(name, sb_json_str(json_object_get(p,
+								      "name"),
+						      "")) != 0) ||
+		    (tracking &&
+		     strcmp(tracking,
+			    sb_json_str(json_object_get(p,
+							"inventory_tracking"),
+					"")) != 0))
+			continue;
+		json_array_append_new(rows,
+				      bc_product_json(p, wants(req, "variants")));
+	}
+	v3_page(resp, rows, page, limit);
+	return 0;
+}
+
+static void
+v3_field_error(sb_response *resp, int status, const char *title,
+	       const char *field)
+{
+	bc_v3_error(resp, status, title,
+		    json_pack("{s:s}", field, "error.path.missing."));
+}
+
+static int
+v3_product_create(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	json_t *body = body_json(req, resp, 1), *p;
+	char msg[MSG_LEN];
+	int status;
+
+	if (body == NULL)
+		return 0;
+	p = bc_product_create(st, body, &status, msg, sizeof(msg));
+	json_decref(body);
+	if (p == NULL) {
+		if (status == 409)
+			bc_v3_error(resp, 409, msg, NULL);
+		else
+			v3_field_error(resp, 422,
+				       "JSON data is missing or invalid", msg);
+		return 0;
+	}
+	v3_data(resp, 200, bc_product_json(p, 1), NULL);
+	return 0;
+}
+
+static json_t *
+product_or_404(bc_state *st, sb_request *req, sb_response *resp)
+{
+	json_t *p = bc_product_find(st, param_id(req, 0));
+
+	if (p == NULL)
+		bc_v3_error(resp, 404,
+			    "The requested product was not found.", NULL);
+	return p;
+}
+
+/* Apply writable catalog fields; inventory goes through the inventory
+ * path so that its events fire. */
+static void
+apply_product_fields(bc_state *st, json_t *p, json_t *variant,
+		     const json_t *body)
+{
+	static const char *const nums[] = {"price", "cost_price", "weight",
+					   "sale_price", "retail_price", NULL};
+	static const char *const strs[] = {"name", "description", "upc",
+					   "bin_picking_number", NULL};
+	json_t *target = variant ? variant : p, *v;
+	size_t i;
+
+	for (i = 0; nums[i]; i++)
+		if (json_is_number(json_object_get(body, nums[i])))
+			json_object_set(target, nums[i],
+					json_object_get(body, nums[i]));
+	for (i = 0; strs[i]; i++)
+		if (json_is_string(json_object_get(body, strs[i])) &&
+		    (variant == NULL || strcmp(strs[i], "name") != 0))
+			json_object_set(target, strs[i],
+					json_object_get(body, strs[i]));
+	v = json_object_get(body, "inventory_tracking");
+	if (variant == NULL && json_is_string(v))
+		json_object_set(p, "inventory_tracking", v);
+	v = json_object_get(body, "inventory_level");
+	if (json_is_integer(v)) {
+		json_t *var = variant;
+
+		if (var == NULL)
+			var = json_array_get(json_object_get(p, "variants"), 0);
+		bc_inventory_set(st, p, var, json_integer_value(v));
+	}
+}
+
+static int
+v3_product_one(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	json_t *p = product_or_404(st, req, resp), *body;
+
+	if (p == NULL)
+		return 0;
+	if (strcmp(req->method, "PUT") == 0) {
+		if ((body = body_json(req, resp, 1)) == NULL)
+			return 0;
+		apply_product_fields(st, p, NULL, body);
+		json_decref(body);
+		bc_event(st, "store/product/updated",
+			 json_pack("{s:s, s:O}", "type", "product", "id",
+				   json_object_get(p, "id")));
+	}
+	v3_data(resp, 200, bc_product_json(p, wants(req, "variants")), NULL);
+	return 0;
+}
+
+static int
+variant_matches(const sb_request *req, const json_t *v)
+{
+	int64_t id = sb_json_int(json_object_get(v, "id"), 0);
+	int64_t pid = sb_json_int(json_object_get(v, "product_id"), 0);
+
+	return id_in(req, "id:in", id) && bc_query_int(req, "id", id) == id &&
+	       id_in(req, "product_id:in", pid) &&
+	       bc_query_int(req, "product_id", pid) == pid &&
+	       str_filter(req, "sku", "sku:in",
+			  sb_json_str(json_object_get(v, "sku"), "")) &&
+	       str_filter(req, "upc", "upc:in",
+			  sb_json_str(json_object_get(v, "upc"), ""));
+}
+
+static int
+v3_variants_list(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	int64_t page, limit;
+	json_t *rows, *p, *v, *only = NULL;
+	size_t i, j;
+
+	if (req->nparams > 0 && (only = product_or_404(st, req, resp)) == NULL)
+		return 0;
+	if (bc_paging(req, resp, 1, &page, &limit) < 0)
+		return 0;
+	rows = json_array();
+	json_array_foreach(st->products, i, p)
+	{
+		if (only && p != only)
+			continue;
+		json_array_foreach(json_object_get(p, "variants"), j, v)
+		{
+			if (variant_matches(req, v))
+				json_array_append(rows, v);
+		}
+	}
+	v3_page(resp, rows, page, limit);
+	return 0;
+}
+
+static int
+v3_variant_create(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	json_t *p = product_or_404(st, req, resp), *body, *v;
+	const char *sku;
+
+	if (p == NULL || (body = body_json(req, resp, 1)) == NULL)
+		return 0;
+	sku = sb_json_str(json_object_get(body, "sku"), NULL);
+	if (sku == NULL || bc_variant_by_sku(st, sku, NULL)) {
+		json_decref(body);
+		if (sku == NULL)
+			v3_field_error(resp, 422,
+				       "JSON data is missing or invalid", "sku");
+		else
+			bc_v3_error(resp, 409, "The SKU is already in use",
+				    NULL);
+		return 0;
+	}
+	v = json_pack("{s:I, s:I, s:s, s:I, s:f, s:f, s:i, s:i, s:b, s:s, "
+		      "s:s, s:O}",
+		      "id", (json_int_t)st->next_variant, "product_id",
+		      json_object_get(p, "id") ? (json_int_t)sb_json_int(
+							 json_object_get(p,
+									 "id"),
+							 0)
+					       : 0,
+		      "sku", sku, "sku_id",
+		      (json_int_t)st->next_variant + 100000, "price",
+		      json_is_number(json_object_get(body, "price"))
+			      ? json_number_value(json_object_get(body, "price"))
+			      : json_number_value(json_object_get(p, "price")),
+		      "calculated_price",
+		      json_number_value(json_object_get(p, "price")),
+		      "inventory_level",
+		      (int)sb_json_int(json_object_get(body, "inventory_level"),
+				       0),
+		      "inventory_warning_level", 0, "purchasing_disabled", 0,
+		      "upc", sb_json_str(json_object_get(body, "upc"), ""),
+		      "bin_picking_number", "", "option_values",
+		      json_is_array(json_object_get(body, "option_values"))
+			      ? json_object_get(body, "option_values")
+			      : json_array());
+	st->next_variant++;
+	json_array_append_new(json_object_get(p, "variants"), v);
+	json_decref(body);
+	bc_event(st, "store/sku/created",
+		 json_pack("{s:s, s:O, s:{s:O, s:O}}", "type", "sku", "id",
+			   json_object_get(v, "id"), "sku", "product_id",
+			   json_object_get(p, "id"), "variant_id",
+			   json_object_get(v, "id")));
+	v3_data(resp, 200, json_deep_copy(v), NULL);
+	return 0;
+}
+
+static int
+v3_variant_one(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	json_t *p = product_or_404(st, req, resp), *v, *owner = NULL, *body;
+
+	if (p == NULL)
+		return 0;
+	v = bc_variant_find(st, param_id(req, 1), &owner);
+	if (v == NULL || owner != p) {
+		bc_v3_error(resp, 404, "The requested variant was not found.",
+			    NULL);
+		return 0;
+	}
+	if (strcmp(req->method, "PUT") == 0) {
+		if ((body = body_json(req, resp, 1)) == NULL)
+			return 0;
+		apply_product_fields(st, p, v, body);
+		json_decref(body);
+	}
+	v3_data(resp, 200, json_deep_copy(v), NULL);
+	return 0;
+}
+
+static int
+v3_variants_batch(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	json_t *body = body_json(req, resp, 1), *it, *out, *errs, *v, *p;
+	size_t i;
+	char msg[MSG_LEN];
+
+	if (body == NULL)
+		return 0;
+	if (!json_is_array(body)) {
+		json_decref(body);
+		bc_v3_error(resp, 422, "JSON data is missing or invalid",
+			    json_pack("{s:s}", "body",
+				      "error.expected.jsarray"));
+		return 0;
+	}
+	if (json_array_size(body) > BC_VARIANT_BATCH_MAX) {
+		json_decref(body);
+		snprintf(msg, sizeof(msg),
+			 "The request payload is too large. The maximum items "
+			 "allowed in the array is %d",
+			 BC_VARIANT_BATCH_MAX);
+		bc_v3_error(resp, 413, msg, NULL);
+		return 0;
+	}
+	/* Validate every item before changing anything. */
+	errs = json_array();
+	json_array_foreach(body, i, it)
+	{
+		int64_t id = sb_json_int(json_object_get(it, "id"), 0);
+		json_t *lvl = json_object_get(it, "inventory_level");
+
+		if (bc_variant_find(st, id, NULL) == NULL ||
+		    (lvl && (!json_is_integer(lvl) ||
+			     json_integer_value(lvl) < 0 ||
+			     json_integer_value(lvl) > 2147483647))) {
+			char inst[32];
+
+			snprintf(inst, sizeof(inst), "%zu", i);
+			json_array_append_new(
+				errs,
+				json_pack("{s:i, s:s, s:s, s:s, s:{s:s}}",
+					  "status", 422, "title",
+					  lvl && bc_variant_find(st, id, NULL)
+						  ? "Invalid inventory level"
+						  : "Variant not found",
+					  "type",
+					  "/api-docs/getting-started/"
+					  "api-status-codes",
+					  "instance", inst, "errors",
+					  lvl && bc_variant_find(st, id, NULL)
+						  ? "inventory_level"
+						  : "id",
+					  "error.invalid"));
+		}
+	}
+	if (json_array_size(errs) > 0) {
+		json_decref(body);
+		sb_resp_json(resp, 422,
+			     json_pack("{s:o}", "batch_errors", errs), NULL);
+		return 0;
+	}
+	json_decref(errs);
+	out = json_array();
+	json_array_foreach(body, i, it)
+	{
+		p = NULL;
+		v = bc_variant_find(st, sb_json_int(json_object_get(it, "id"), 0),
+				    &p);
+		apply_product_fields(st, p, v, it);
+		json_array_append_new(out, json_deep_copy(v));
+	}
+	json_decref(body);
+	v3_data(resp, 200, out, NULL);
+	return 0;
+}
+
+/* ---- v3: inventory ------------------------------------------------------------ */
+
+static void
+inv_error(sb_response *resp, const char *title, size_t index)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "items.%zu", index);
+	sb_resp_json(resp, 422,
+		     json_pack("{s:i, s:s, s:s, s:{s:s}}", "status", 422,
+			       "title", title, "type",
+			       "/api-docs/getting-started/api-status-codes",
+			       "errors", key, title),
+		     "application/problem+json");
+}
+
+static int
+v3_inventory_adjust(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	int relative = strcmp(req->method, "POST") == 0;
+	json_t *body = body_json(req, resp, 1), *items, *it;
+	json_t **vars = NULL, **prods = NULL;
+	size_t i, n;
+	char title[MSG_LEN], tx[64];
+
+	if (body == NULL)
+		return 0;
+	items = json_object_get(body, "items");
+	n = json_array_size(items);
+	if (!json_is_array(items) || n == 0) {
+		json_decref(body);
+		bc_v3_error(resp, 422, "JSON data is missing or invalid",
+			    json_pack("{s:s}", "items", "error.path.missing."));
+		return 0;
+	}
+	if (n > BC_INVENTORY_ITEMS_MAX) {
+		json_decref(body);
+		/* The spec lists only 200/422; over-limit status UNCONFIRMED. */
+		snprintf(title, sizeof(title),
+			 "The maximum number of items is %d",
+			 BC_INVENTORY_ITEMS_MAX);
+		inv_error(resp, title, BC_INVENTORY_ITEMS_MAX);
+		return 0;
+	}
+	vars = calloc(n, sizeof(*vars));
+	prods = calloc(n, sizeof(*prods));
+	if (vars == NULL || prods == NULL)
+		goto done;
+	json_array_foreach(items, i, it)
+	{
+		json_t *sku = json_object_get(it, "sku");
+		json_t *vid = json_object_get(it, "variant_id");
+		json_t *pid = json_object_get(it, "product_id");
+		int ids = (sku != NULL) + (vid != NULL) + (pid != NULL);
+		const char *tracking;
+
+		if (sb_json_int(json_object_get(it, "location_id"), 0) != 1) {
+			snprintf(title, sizeof(title),
+				 "[Location with id %lld not found]",
+				 (long long)sb_json_int(
+					 json_object_get(it, "location_id"),
+					 0));
+			inv_error(resp, title, i);
+			goto done;
+		}
+		if (!json_is_integer(json_object_get(it, "quantity")) ||
+		    ids != 1) {
+			inv_error(resp,
+				  ids != 1 ? "[Exactly one of sku, variant_id "
+					     "or product_id is required]"
+					   : "[quantity must be an integer]",
+				  i);
+			goto done;
+		}
+		if (sku)
+			vars[i] = bc_variant_by_sku(st, sb_json_str(sku, ""),
+						    &prods[i]);
+		else if (vid)
+			vars[i] = bc_variant_find(st, sb_json_int(vid, 0),
+						  &prods[i]);
+		else if ((prods[i] = bc_product_find(st, sb_json_int(pid, 0))))
+			vars[i] = json_array_get(
+				json_object_get(prods[i], "variants"), 0);
+		if (vars[i] == NULL) {
+			snprintf(title, sizeof(title), "[Item %s not found]",
+				 sku ? sb_json_str(sku, "") : "with that id");
+			inv_error(resp, title, i);
+			goto done;
+		}
+		tracking = sb_json_str(json_object_get(prods[i],
+						       "inventory_tracking"),
+				       "none");
+		if (vid && strcmp(tracking, "product") == 0) {
+			snprintf(title, sizeof(title),
+				 "[Item with variant_id %lld is tracked by "
+				 "product, please update stock by product id]",
+				 (long long)sb_json_int(vid, 0));
+			inv_error(resp, title, i);
+			goto done;
+		}
+		if (pid && strcmp(tracking, "variant") == 0) {
+			snprintf(title, sizeof(title),
+				 "[Item with product_id %lld is tracked by "
+				 "variant, please update stock by variant id]",
+				 (long long)sb_json_int(pid, 0));
+			inv_error(resp, title, i);
+			goto done;
+		}
+		if (relative &&
+		    sb_json_int(json_object_get(vars[i], "inventory_level"),
+				0) + sb_json_int(json_object_get(it,
+								 "quantity"),
+						 0) <
+			    0) {
+			inv_error(resp,
+				  "[The adjustment would make the stock "
+				  "negative]",
+				  i);
+			goto done;
+		}
+	}
+	json_array_foreach(items, i, it)
+	{
+		int64_t q = sb_json_int(json_object_get(it, "quantity"), 0);
+
+		if (relative)
+			q += sb_json_int(json_object_get(vars[i],
+							 "inventory_level"),
+					 0);
+		bc_inventory_set(st, prods[i], vars[i], q);
+	}
+	snprintf(tx, sizeof(tx), "00000000-0000-4000-8000-%012lld",
+		 (long long)st->next_inventory_tx++);
+	sb_resp_json(resp, 200, json_pack("{s:s}", "transaction_id", tx),
+		     NULL);
+done:
+	if (resp->status == 0)
+		bc_v3_error(resp, 500, "Internal error", NULL);
+	free(vars);
+	free(prods);
+	json_decref(body);
+	return 0;
+}
+
+static json_t *
+location_json(const json_t *v)
+{
+	int64_t lvl = sb_json_int(json_object_get(v, "inventory_level"), 0);
+
+	return json_pack("{s:i, s:s, s:s, s:I, s:I, s:b, s:{s:i, s:b, s:O, "
+			 "s:O}}",
+			 "location_id", 1, "location_code", "BC-LOCATION-1",
+			 "location_name", "Default location",
+			 "available_to_sell", (json_int_t)lvl,
+			 "total_inventory_onhand", (json_int_t)lvl,
+			 "location_enabled", 1, "settings", "safety_stock", 0,
+			 "is_in_stock", lvl > 0, "warning_level",
+			 json_object_get(v, "inventory_warning_level"),
+			 "bin_picking_number",
+			 json_object_get(v, "bin_picking_number"));
+}
+
+static int
+v3_inventory_items(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	int64_t page, limit;
+	json_t *rows = NULL, *p, *v;
+	size_t i, j;
+	const char *loc = sb_req_query(req, "location_id:in");
+	int location_path = req->nparams > 0;
+
+	if (location_path && param_id(req, 0) != 1) {
+		bc_v3_error(resp, 404, "Location not found", NULL);
+		return 0;
+	}
+	page = bc_query_int(req, "page", 1);
+	limit = bc_query_int(req, "limit", 50);
+	if (page < 1 || limit < 1 || limit > 1000) {
+		bc_v3_error(resp, 422, "Invalid page or limit", NULL);
+		return 0;
+	}
+	rows = json_array();
+	json_array_foreach(st->products, i, p)
+	{
+		json_array_foreach(json_object_get(p, "variants"), j, v)
+		{
+			json_t *identity;
+
+			if (!id_in(req, "variant_id:in",
+				   sb_json_int(json_object_get(v, "id"), 0)) ||
+			    !id_in(req, "product_id:in",
+				   sb_json_int(json_object_get(p, "id"), 0)) ||
+			    !str_filter(req, "sku", "sku:in",
+					sb_json_str(json_object_get(v, "sku"),
+						    "")) ||
+			    (loc && !bc_list_has(loc, "1")))
+				continue;
+			identity = json_pack("{s:O, s:O, s:O, s:O}", "sku",
+					     json_object_get(v, "sku"),
+					     "variant_id",
+					     json_object_get(v, "id"),
+					     "product_id",
+					     json_object_get(p, "id"),
+					     "sku_id",
+					     json_object_get(v, "sku_id"));
+			if (location_path) {
+				json_t *l = location_json(v);
+
+				json_object_set_new(l, "identity", identity);
+				json_object_del(l, "location_id");
+				json_object_del(l, "location_code");
+				json_object_del(l, "location_name");
+				json_object_del(l, "location_enabled");
+				json_array_append_new(rows, l);
+			} else {
+				json_array_append_new(
+					rows,
+					json_pack("{s:o, s:[o]}", "identity",
+						  identity, "locations",
+						  location_json(v)));
+			}
+		}
+	}
+	v3_page(resp, rows, page, limit);
+	return 0;
+}
+
+static int
+v3_locations(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	(void)pf;
+	(void)req;
+	v3_data(resp, 200,
+		json_pack("[{s:i, s:s, s:s, s:s, s:b, s:s, s:b, s:b}]", "id", 1,
+			  "code", "BC-LOCATION-1", "label", "Default location",
+			  "description", "", "managed_by_external_source", 0,
+			  "type_id", "PHYSICAL", "enabled", 1,
+			  "storefront_visibility", 1),
+		bc_pagination(1, 1, 1, 50));
+	return 0;
+}
+
+/* ---- v3: customers ------------------------------------------------------------ */
+
+static int
+v3_customers_list(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	int64_t page, limit;
+	json_t *rows, *c, *meta;
+	size_t i;
+	const char *emails = sb_req_query(req, "email:in");
+	int with_addresses = wants(req, "addresses");
+
+	if (bc_paging(req, resp, 1, &page, &limit) < 0)
+		return 0;
+	rows = json_array();
+	json_array_foreach(st->customers, i, c)
+	{
+		json_t *copy;
+
+		if (!id_in(req, "id:in", sb_json_int(json_object_get(c, "id"),
+						     0)))
+			continue;
+		if (emails) {
+			/* Email matching is case-insensitive. */
+			char lower[320];
+			const char *e = sb_json_str(json_object_get(c, "email"),
+						    "");
+			size_t k;
+			int hit = 0;
+			const char *p = emails;
+
+			for (k = 0; e[k] && k + 1 < sizeof(lower); k++)
+				lower[k] = (char)((e[k] >= 'A' && e[k] <= 'Z')
+							  ? e[k] + 32
+							  : e[k]);
+			lower[k] = '\0';
+			while (p && *p && !hit) {
+				const char *end = strchr(p, ',');
+				size_t len = end ? (size_t)(end - p)
+						 : strlen(p);
+
+				hit = len == strlen(lower) &&
+				      strncasecmp(p, lower, len) == 0;
+				p = end ? end + 1 : NULL;
+			}
+			if (!hit)
+				continue;
+		}
+		copy = json_deep_copy(c);
+		if (!with_addresses)
+			json_object_del(copy, "addresses");
+		json_array_append_new(rows, copy);
+	}
+	{
+		int64_t total = (int64_t)json_array_size(rows);
+		json_t *out = json_array();
+		int64_t k;
+
+		for (k = (page - 1) * limit; k < total && k < page * limit; k++)
+			json_array_append(out, json_array_get(rows, (size_t)k));
+		json_decref(rows);
+		meta = bc_pagination(total, (int64_t)json_array_size(out), page,
+				     limit);
+		v3_data(resp, 200, out, meta);
+	}
+	return 0;
+}
+
+static int
+v3_customers_create(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	json_t *body = body_json(req, resp, 1), *it, *out, *c;
+	size_t i, j;
+	char msg[MSG_LEN];
+
+	if (body == NULL)
+		return 0;
+	if (!json_is_array(body) || json_array_size(body) == 0) {
+		json_decref(body);
+		bc_v3_error(resp, 422, "Create customers failed.",
+			    json_pack("{s:s}", "body", "error.expected.jsarray"));
+		return 0;
+	}
+	if (json_array_size(body) > BC_CUSTOMER_BATCH_MAX) {
+		json_decref(body);
+		bc_v3_error(resp, 413,
+			    "The request payload is too large. The maximum "
+			    "items allowed in the array is 10",
+			    NULL);
+		return 0;
+	}
+	/* All or nothing: check required fields and duplicate emails. */
+	json_array_foreach(body, i, it)
+	{
+		const char *e = sb_json_str(json_object_get(it, "email"), NULL);
+		const char *miss = e == NULL ? "email"
+				   : !json_is_string(json_object_get(
+					     it, "first_name"))
+					   ? "first_name"
+				   : !json_is_string(json_object_get(it,
+								     "last_name"))
+					   ? "last_name"
+					   : NULL;
+		char key[48];
+		json_t *x;
+
+		snprintf(key, sizeof(key), ".customer_create[%zu]", i);
+		if (miss == NULL) {
+			json_array_foreach(st->customers, j, x)
+			{
+				if (strcasecmp(sb_json_str(json_object_get(
+								   x, "email"),
+							   ""),
+					       e) == 0)
+					miss = "email";
+			}
+			for (j = 0; j < i; j++)
+				if (strcasecmp(sb_json_str(
+						       json_object_get(
+							       json_array_get(
+								       body, j),
+							       "email"),
+						       ""),
+					       e) == 0)
+					miss = "email";
+		}
+		if (miss) {
+			snprintf(msg, sizeof(msg), "%s %s", miss,
+				 strcmp(miss, "email") == 0 && e
+					 ? "is already in use"
+					 : "is required");
+			json_decref(body);
+			bc_v3_error(resp, 422, "Create customers failed.",
+				    json_pack("{s:s}", key, msg));
+			return 0;
+		}
+	}
+	out = json_array();
+	json_array_foreach(body, i, it)
+	{
+		c = bc_customer_create(st, it, msg, sizeof(msg));
+		if (c)
+			json_array_append_new(out, json_deep_copy(c));
+	}
+	json_decref(body);
+	v3_data(resp, 200, out, NULL);
+	return 0;
+}
+
+/* ---- v3: orders (transactions, refunds) ----------------------------------- */
+
+static int
+v3_transactions(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	bc_order *o = order_or_404(st, req, resp, 1);
+	int64_t n;
+
+	if (o == NULL)
+		return 0;
+	n = (int64_t)json_array_size(o->transactions);
+	if (n == 0) {
+		sb_resp_empty(resp, 204);
+		return 0;
+	}
+	v3_data(resp, 200, json_deep_copy(o->transactions),
+		bc_pagination(n, n, 1, n > 50 ? n : 50));
+	return 0;
+}
+
+static int
+v3_order_refunds(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	bc_order *o = order_or_404(st, req, resp, 1);
+
+	if (o)
+		v3_data(resp, 200, json_deep_copy(o->refunds), NULL);
+	return 0;
+}
+
+static int
+v3_all_refunds(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	json_t *rows = json_array(), *r;
+	size_t i, j;
+	int64_t page, limit;
+
+	if (bc_paging(req, resp, 1, &page, &limit) < 0) {
+		json_decref(rows);
+		return 0;
+	}
+	for (i = 0; i < st->norders; i++) {
+		if (!id_in(req, "order_id:in", st->orders[i].id))
+			continue;
+		json_array_foreach(st->orders[i].refunds, j, r)
+		{
+			json_array_append(rows, r);
+		}
+	}
+	v3_page(resp, rows, page, limit);
+	return 0;
+}
+
+/* ---- v3: webhooks ---------------------------------------------------------- */
+
+static int
+valid_destination(const char *d)
+{
+	return strncmp(d, "https://", 8) == 0 || strncmp(d, "http://", 7) == 0;
+}
+
+static int
+v3_hooks_list(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	int64_t page, limit;
+	json_t *rows, *h;
+	size_t i;
+	const char *active = sb_req_query(req, "is_active");
+	const char *scope = sb_req_query(req, "scope");
+	const char *dest = sb_req_query(req, "destination");
+
+	if (bc_paging(req, resp, 1, &page, &limit) < 0)
+		return 0;
+	rows = json_array();
+	json_array_foreach(st->hooks, i, h)
+	{
+		if (active && json_is_true(json_object_get(h, "is_active")) !=
+				      (strcmp(active, "true") == 0))
+			continue;
+		if (scope && strcmp(scope, sb_json_str(json_object_get(h,
+								       "scope"),
+						       "")) != 0)
+			continue;
+		if (dest &&
+		    strcmp(dest, sb_json_str(json_object_get(h, "destination"),
+					     "")) != 0)
+			continue;
+		json_array_append(rows, h);
+	}
+	v3_page(resp, rows, page, limit);
+	return 0;
+}
+
+static int
+v3_hook_create(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	json_t *body = body_json(req, resp, 1), *h, *x;
+	const char *scope, *dest;
+	json_t *headers;
+	size_t i, same_scope = 0;
+	time_t now = bc_now(st);
+
+	if (body == NULL)
+		return 0;
+	scope = sb_json_str(json_object_get(body, "scope"), NULL);
+	dest = sb_json_str(json_object_get(body, "destination"), NULL);
+	headers = json_object_get(body, "headers");
+	if (scope == NULL || dest == NULL) {
+		v3_field_error(resp, 422, "JSON data is missing or invalid",
+			       scope == NULL ? "scope" : "destination");
+		goto done;
+	}
+	if (strncmp(scope, "store/", 6) != 0 || !valid_destination(dest) ||
+	    (headers && !json_is_null(headers) && !json_is_object(headers))) {
+		bc_v3_error(resp, 422, "JSON data is missing or invalid",
+			    json_pack("{s:s}",
+				      strncmp(scope, "store/", 6) != 0
+					      ? "scope"
+				      : !valid_destination(dest)
+					      ? "destination"
+					      : "headers",
+				      "error.invalid"));
+		goto done;
+	}
+	json_array_foreach(st->hooks, i, x)
+	{
+		if (strcmp(sb_json_str(json_object_get(x, "scope"), ""),
+			   scope) != 0)
+			continue;
+		same_scope++;
+		if (strcmp(sb_json_str(json_object_get(x, "destination"), ""),
+			   dest) == 0) {
+			/* One hook per scope and destination (status of the
+			 * duplicate is UNCONFIRMED). */
+			bc_v3_error(resp, 422,
+				    "A webhook with this scope and "
+				    "destination already exists",
+				    json_pack("{s:s}", "destination",
+					      "error.duplicate"));
+			goto done;
+		}
+	}
+	if (same_scope >= 10) {
+		bc_v3_error(resp, 422,
+			    "At most 10 webhooks are allowed per scope",
+			    json_pack("{s:s}", "scope", "error.limit"));
+		goto done;
+	}
+	h = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O, s:b, s:I, s:I}", "id",
+		      (json_int_t)st->next_hook++, "client_id", st->client_id,
+		      "store_hash", st->store_hash, "scope", scope,
+		      "destination", dest, "headers",
+		      headers ? headers : json_null(), "is_active",
+		      !json_is_false(json_object_get(body, "is_active")),
+		      "created_at", (json_int_t)now, "updated_at",
+		      (json_int_t)now);
+	json_array_append_new(st->hooks, h);
+	v3_data(resp, 200, json_deep_copy(h), NULL);
+done:
+	json_decref(body);
+	return 0;
+}
+
+static int
+v3_hook_one(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	int64_t id = param_id(req, 0);
+	json_t *h = bc_hook_find(st, id), *body, *v;
+	char title[128];
+	size_t i;
+
+	if (h == NULL) {
+		snprintf(title, sizeof(title), "Webhook with id [%lld] not found",
+			 (long long)id);
+		bc_v3_error(resp, 404, title, NULL);
+		return 0;
+	}
+	if (strcmp(req->method, "DELETE") == 0) {
+		json_t *copy = json_deep_copy(h), *x;
+
+		json_array_foreach(st->hooks, i, x)
+		{
+			if (x == h) {
+				json_array_remove(st->hooks, i);
+				break;
+			}
+		}
+		v3_data(resp, 200, copy, NULL);
+		return 0;
+	}
+	if (strcmp(req->method, "PUT") == 0) {
+		int any = 0;
+
+		if ((body = body_json(req, resp, 1)) == NULL)
+			return 0;
+		if (json_is_string(v = json_object_get(body, "scope")))
+			json_object_set(h, "scope", v), any = 1;
+		if (json_is_string(v = json_object_get(body, "destination"))) {
+			if (!valid_destination(json_string_value(v))) {
+				json_decref(body);
+				bc_v3_error(resp, 422,
+					    "JSON data is missing or invalid",
+					    json_pack("{s:s}", "destination",
+						      "error.invalid"));
+				return 0;
+			}
+			json_object_set(h, "destination", v), any = 1;
+		}
+		if (json_is_boolean(v = json_object_get(body, "is_active")))
+			json_object_set(h, "is_active", v), any = 1;
+		v = json_object_get(body, "headers");
+		if (json_is_object(v) || json_is_null(v))
+			json_object_set(h, "headers", v), any = 1;
+		json_decref(body);
+		if (!any) {
+			bc_v3_error(resp, 422, "JSON data is missing or invalid",
+				    json_pack("{s:s}", "body",
+					      "at least one field is required"));
+			return 0;
+		}
+		json_object_set_new(h, "updated_at",
+				    json_integer((json_int_t)bc_now(st)));
+	}
+	v3_data(resp, 200, json_deep_copy(h), NULL);
+	return 0;
+}
+
+/* ---- routing and the gate ---------------------------------------------------- */
+
+static const sb_route v2_routes[] = {
+	{"GET", "/time", v2_time, "GET v2/time"},
+	{"GET", "/store", v2_store, "GET v2/store"},
+	{"GET", "/order_statuses", v2_statuses, "GET v2/order_statuses"},
+	{"GET", "/order_statuses/{id}", v2_status_get,
+	 "GET v2/order_statuses/{id}"},
+	{"GET", "/orders", v2_orders_list, "GET v2/orders"},
+	{"POST", "/orders", v2_order_create, "POST v2/orders"},
+	{"GET", "/orders/count", v2_orders_count, "GET v2/orders/count"},
+	{"GET", "/orders/{id}", v2_order_get, "GET v2/orders/{id}"},
+	{"PUT", "/orders/{id}", v2_order_update, "PUT v2/orders/{id}"},
+	{"DELETE", "/orders/{id}", v2_order_delete, "DELETE v2/orders/{id}"},
+	{"GET", "/orders/{id}/products", v2_order_products,
+	 "GET v2/orders/{id}/products"},
+	{"GET", "/orders/{id}/products/{pid}", v2_order_product,
+	 "GET v2/orders/{id}/products/{pid}"},
+	{"GET", "/orders/{id}/shipping_addresses", v2_order_addresses,
+	 "GET v2/orders/{id}/shipping_addresses"},
+	{"GET", "/orders/{id}/shipping_addresses/{aid}", v2_order_address,
+	 "GET v2/orders/{id}/shipping_addresses/{aid}"},
+	{"GET", "/orders/{id}/coupons", v2_order_empty,
+	 "GET v2/orders/{id}/coupons"},
+	{"GET", "/orders/{id}/messages", v2_order_empty,
+	 "GET v2/orders/{id}/messages"},
+	{"GET", "/orders/{id}/shipments", v2_shipments,
+	 "GET v2/orders/{id}/shipments"},
+	{"POST", "/orders/{id}/shipments", v2_shipment_create,
+	 "POST v2/orders/{id}/shipments"},
+	{"GET", "/orders/{id}/shipments/count", v2_shipments_count,
+	 "GET v2/orders/{id}/shipments/count"},
+	{"GET", "/orders/{id}/shipments/{sid}", v2_shipment_one,
+	 "GET v2/orders/{id}/shipments/{sid}"},
+	{"PUT", "/orders/{id}/shipments/{sid}", v2_shipment_one,
+	 "PUT v2/orders/{id}/shipments/{sid}"},
+	{"DELETE", "/orders/{id}/shipments/{sid}", v2_shipment_one,
+	 "DELETE v2/orders/{id}/shipments/{sid}"},
+};
+
+static const sb_route v3_routes[] = {
+	{"GET", "/catalog/products", v3_products_list,
+	 "GET v3/catalog/products"},
+	{"POST", "/catalog/products", v3_product_create,
+	 "POST v3/catalog/products"},
+	{"GET", "/catalog/products/{id}", v3_product_one,
+	 "GET v3/catalog/products/{id}"},
+	{"PUT", "/catalog/products/{id}", v3_product_one,
+	 "PUT v3/catalog/products/{id}"},
+	{"GET", "/catalog/products/{id}/variants", v3_variants_list,
+	 "GET v3/catalog/products/{id}/variants"},
+	{"POST", "/catalog/products/{id}/variants", v3_variant_create,
+	 "POST v3/catalog/products/{id}/variants"},
+	{"GET", "/catalog/products/{id}/variants/{vid}", v3_variant_one,
+	 "GET v3/catalog/products/{id}/variants/{vid}"},
+	{"PUT", "/catalog/products/{id}/variants/{vid}", v3_variant_one,
+	 "PUT v3/catalog/products/{id}/variants/{vid}"},
+	{"GET", "/catalog/variants", v3_variants_list,
+	 "GET v3/catalog/variants"},
+	{"PUT", "/catalog/variants", v3_variants_batch,
+	 "PUT v3/catalog/variants"},
+	{"PUT", "/inventory/adjustments/absolute", v3_inventory_adjust,
+	 "PUT v3/inventory/adjustments/absolute"},
+	{"POST", "/inventory/adjustments/relative", v3_inventory_adjust,
+	 "POST v3/inventory/adjustments/relative"},
+	{"GET", "/inventory/items", v3_inventory_items,
+	 "GET v3/inventory/items"},
+	{"GET", "/inventory/locations", v3_locations,
+	 "GET v3/inventory/locations"},
+	{"GET", "/inventory/locations/{id}/items", v3_inventory_items,
+	 "GET v3/inventory/locations/{id}/items"},
+	{"GET", "/customers", v3_customers_list, "GET v3/customers"},
+	{"POST", "/customers", v3_customers_create, "POST v3/customers"},
+	{"GET", "/orders/payment_actions/refunds", v3_all_refunds,
+	 "GET v3/orders/payment_actions/refunds"},
+	{"GET", "/orders/{id}/transactions", v3_transactions,
+	 "GET v3/orders/{id}/transactions"},
+	{"GET", "/orders/{id}/payment_actions/refunds", v3_order_refunds,
+	 "GET v3/orders/{id}/payment_actions/refunds"},
+	{"GET", "/hooks", v3_hooks_list, "GET v3/hooks"},
+	{"POST", "/hooks", v3_hook_create, "POST v3/hooks"},
+	{"GET", "/hooks/{id}", v3_hook_one, "GET v3/hooks/{id}"},
+	{"PUT", "/hooks/{id}", v3_hook_one, "PUT v3/hooks/{id}"},
+	{"DELETE", "/hooks/{id}", v3_hook_one, "DELETE v3/hooks/{id}"},
+};
+
+static void
+quota_headers(sb_response *resp, int quota, int left, int64_t reset_ms,
+	      int64_t window_ms)
+{
+	sb_resp_header(resp, 1, "X-Rate-Limit-Time-Window-Ms", "%lld",
+		       (long long)window_ms);
+	sb_resp_header(resp, 1, "X-Rate-Limit-Time-Reset-Ms", "%lld",
+		       (long long)reset_ms);
+	sb_resp_header(resp, 1, "X-Rate-Limit-Requests-Quota", "%d", quota);
+	sb_resp_header(resp, 1, "X-Rate-Limit-Requests-Left", "%d", left);
+}
+
+static int
+quota_limit(const bc_state *st)
+{
+	/* Unlimited windows still announce a (large) quota. */
+	return st->quota.limit > 0 ? st->quota.limit : 1000000;
+}
+
+/* The 429 reply: v3 error object, v2 empty body (as seen live). */
+static void
+too_many(sb_response *resp, int v3)
+{
+	if (v3)
+		bc_v3_error(resp, 429, "Too many requests", NULL);
+	else
+		sb_resp_text(resp, 429, "application/json", "");
+}
+
+void
+bc_fault_reply(sb_platform *pf, int status, sb_request *req,
+	       sb_response *resp)
+{
+	int v3 = strstr(req->path, "/v3/") != NULL;
+
+	(void)pf;
+	if (status == 429)
+		too_many(resp, v3);
+	else if (v3)
+		bc_v3_error(resp, status,
+			    status == 503 ? "Service Unavailable"
+					  : "Internal Server Error",
+			    NULL);
+	else
+		bc_v2_error(resp, status,
+			    status == 503 ? "The store is unavailable."
+					  : "An internal error occurred.");
+}
+
+void
+bc_handle(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	const char *p = req->path, *hash, *rest, *token;
+	size_t hash_len;
+	int v3, left = 0, matched = 0, ok;
+	int64_t reset_ms = 0, now = sb_now_ms();
+	const sb_route *r;
+	char sub[1024];
+
+	req->endpoint = "other";
+	if (strncmp(p, "/stores/", 8) != 0) {
+		bc_v3_error(resp, 404, "Not found", NULL);
+		return;
+	}
+	hash = p + 8;
+	rest = strchr(hash, '/');
+	hash_len = rest ? (size_t)(rest - hash) : strlen(hash);
+	if (rest == NULL || (strncmp(rest, "/v2", 3) != 0 &&
+			     strncmp(rest, "/v3", 3) != 0) ||
+	    (rest[3] != '/' && rest[3] != '\0')) {
+		bc_v3_error(resp, 404, "Not found", NULL);
+		return;
+	}
+	v3 = rest[2] == '3';
+	snprintf(sub, sizeof(sub), "%s", rest[3] ? rest + 3 : "/");
+	/* v2 also accepts a ".json" suffix instead of an Accept header. */
+	if (!v3) {
+		size_t n = strlen(sub);
+
+		if (n > 5 && strcmp(sub + n - 5, ".json") == 0)
+			sub[n - 5] = '\0';
+	}
+	if (hash_len != strlen(st->store_hash) ||
+	    strncmp(hash, st->store_hash, hash_len) != 0) {
+		/* Unknown store: 404 (status UNCONFIRMED, see README). */
+		if (v3)
+			bc_v3_error(resp, 404, "Store not found", NULL);
+		else
+			bc_v2_error(resp, 404, "The store was not found.");
+		return;
+	}
+	token = sb_req_header(req, "X-Auth-Token");
+	if (token == NULL || strcmp(token, st->token) != 0) {
+		req->endpoint = "unauthorized";
+		if (v3)
+			sb_resp_json(
+				resp, 401,
+				json_pack("{s:i, s:s, s:s}", "status", 401,
+					  "title",
+					  "Unauthorized - the v3 Auth client ID "
+					  "or token in the request are not a "
+					  "valid combination for this store.",
+					  "type",
+					  "/api-docs/getting-started/"
+					  "api-status-codes"),
+				NULL);
+		else
+			bc_v2_error(resp, 401,
+				    "You are not authorized to access this "
+				    "resource. Check the X-Auth-Token "
+				    "header.");
+		return;
+	}
+	ok = sb_window_take(&st->quota, now, &left, &reset_ms);
+	if (st->quota.limit <= 0) {
+		left = quota_limit(st);
+		reset_ms = st->quota.window_ms;
+	}
+	if (!ok) {
+		req->endpoint = "rate-limited";
+		too_many(resp, v3);
+		sb_resp_header(resp, 1, "X-Retry-After", "%lld",
+			       (long long)((reset_ms + 999) / 1000));
+		quota_headers(resp, quota_limit(st), 0, reset_ms,
+			      st->quota.window_ms);
+		return;
+	}
+	r = v3 ? sb_route_match(v3_routes,
+				sizeof(v3_routes) / sizeof(v3_routes[0]), req,
+				sub, &matched)
+	       : sb_route_match(v2_routes,
+				sizeof(v2_routes) / sizeof(v2_routes[0]), req,
+				sub, &matched);
+	if (r == NULL) {
+		if (matched) {
+			if (v3)
+				bc_v3_error(resp, 405, "Method Not Allowed",
+					    NULL);
+			else
+				bc_v2_error(resp, 405,
+					    "The requested method is not "
+					    "supported by this resource.");
+		} else if (v3) {
+			bc_v3_error(resp, 404, "Not found", NULL);
+		} else {
+			v2_not_found(resp);
+		}
+	} else {
+		req->endpoint = r->counter;
+		r->fn(pf, req, resp);
+	}
+	quota_headers(resp, quota_limit(st), left, reset_ms,
+		      st->quota.window_ms);
+}
