@@ -360,6 +360,7 @@ request_once(json_t **out, long *out_status, ps_bp *bp, const char *method,
 		error = ps_http_send(&res, bp->http, &req);
 	if (out_status != NULL)
 		*out_status = res.status;
+	bp->last_attempts += res.attempts > 0 ? res.attempts : 1;
 	if (error == PS_EAUTH) {
 		ps_conn_buf b = PS_CONN_BUF_INIT(PS_ERROR_MAX);
 
@@ -408,6 +409,7 @@ ps_bp__request(json_t **out, long *out_status, ps_bp *bp, const char *method,
 {
 	int error, tries = 0;
 
+	bp->last_attempts = 0;
 	/*
 	 * A 2xx whose body is cut or garbled says nothing about the data;
 	 * when asking again is harmless, ask again (the HTTP client only

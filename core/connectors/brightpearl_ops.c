@@ -2376,6 +2376,11 @@ ps_bp_webhook_delete(ps_bp *bp, int64_t id)
 		return error;
 	error = ps_bp__request(&root, NULL, bp, "DELETE", path, NULL, 1,
 			       "webhook delete");
+	if (error == PS_ENOTFOUND && bp->last_attempts > 1) {
+		/* an earlier attempt, whose reply was lost, deleted it */
+		ps_error_clear();
+		error = 0;
+	}
 	json_decref(root);
 	free(path);
 	return error;

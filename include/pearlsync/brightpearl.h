@@ -571,7 +571,8 @@ int ps_bp_webhook_list_get(ps_bp_webhook_list *out, ps_bp *bp);
 /* ps_bp_webhook_create - register w; *out_id (optional) its id.  An event
  * Brightpearl does not offer fails PS_EDATA with its message. */
 int ps_bp_webhook_create(int64_t *out_id, ps_bp *bp, const ps_bp_webhook *w);
-/* ps_bp_webhook_delete - PS_ENOTFOUND when id is unknown. */
+/* ps_bp_webhook_delete - PS_ENOTFOUND when id is unknown (a 404 after a
+ * retry is success: the lost first attempt deleted it). */
 int ps_bp_webhook_delete(ps_bp *bp, int64_t id);
 
 /* ---- batching writes (multi-message) ------------------------------------ */

@@ -14,194 +14,104 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "pearlsync/brightpearl.h"
 #include "pearlsync/http.h"
 #include "pearlsync/log.h"
+#include "sandbox_proc.h"
 
 #define TOKEN "sandbox-token"
 #define BAD_TOKEN "wrong-token-0000"
 #define INSTANCE 7
 
-/* ---- the sandbox process ------------------------------------------------ */
+/* ---- the sandbox process ------------------------------------------ */
 
-static pid_t sb_pid = -1;
+static sandbox_proc sb;
 static char sb_root[256];    /* http://127.0.0.1:PORT */
 static char bp_base[300];    /* .../brightpearl */
 static FILE *log_capture;    /* everything ps_log wrote */
 
 static int
-read_line(int fd, char *buf, size_t cap, int64_t deadline_ms)
-{
-	size_t n = 0;
-	struct pollfd p = {fd, POLLIN, 0};
-	struct timespec ts;
-	int64_t now;
-	char c;
-
-	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-		if (now >= deadline_ms)
-			return -1;
-		if (poll(&p, 1, (int)(deadline_ms - now)) <= 0)
-			return -1;
-		if (read(fd, &c, 1) != 1)
-			return -1;
-		if (c == '\n') {
-			buf[n] = '\0';
-			return 0;
-		}
-		if (n + 1 < cap)
-			buf[n++] = c;
-	}
-}
-
-static int
 sandbox_start(void)
 {
-	const char *bin = getenv("PS_BIN_DIR");
-	char path[1024], line[512];
-	int fds[2];
-	struct timespec ts;
-	int64_t deadline;
+	static const char *const args[] = {"--seed", "demo", "--quota", "off",
+					   NULL};
+	const char *url;
 
-	snprintf(path, sizeof(path), "%s/pearlsync-sandbox",
-		 bin != NULL ? bin : ".");
-	if (pipe(fds) < 0)
+	if (sandbox_proc_start(&sb, args, 15000) < 0)
 		return -1;
-	sb_pid = fork();
-	if (sb_pid < 0)
+	url = sandbox_proc_url(&sb, "brightpearl");
+	if (url == NULL)
 		return -1;
-	if (sb_pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-
-		/* its stderr reports every injected fault: keep it quiet */
-		if (devnull >= 0 && getenv("PS_SANDBOX_VERBOSE") == NULL)
-			dup2(devnull, 2);
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execl(path, path, "--listen", "127.0.0.1:0", "--seed", "demo",
-		      "--quota", "off", (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 15000;
-	while (read_line(fds[0], line, sizeof(line), deadline) == 0) {
-		if (strncmp(line, "brightpearl ", 12) == 0)
-			snprintf(bp_base, sizeof(bp_base), "%s", line + 12);
-		if (strncmp(line, "control ", 8) == 0) {
-			snprintf(sb_root, sizeof(sb_root), "%s", line + 8);
-			/* strip "/_sandbox" */
-			sb_root[strlen(sb_root) - 9] = '\0';
-		}
-		if (strcmp(line, "ready") == 0) {
-			close(fds[0]);
-			return bp_base[0] != '\0' && sb_root[0] != '\0' ? 0
-									: -1;
-		}
-	}
-	close(fds[0]);
-	return -1;
+	snprintf(bp_base, sizeof(bp_base), "%s", url);
+	snprintf(sb_root, sizeof(sb_root), "%s", sb.base);
+	return 0;
 }
 
 static void
 sandbox_stop(void)
 {
-	int status;
-
-	if (sb_pid > 0) {
-		kill(sb_pid, SIGTERM);
-		waitpid(sb_pid, &status, 0);
-		sb_pid = -1;
-	}
+	if (sb.pid > 0)
+		sandbox_proc_stop(&sb);
 }
+
+static const char *const auth_headers[] = {
+	"brightpearl-app-ref: sandbox_pearlsync",
+	"brightpearl-account-token: " TOKEN, NULL};
 
 /* A raw request to the sandbox (control API, or test setup). */
 static long
-raw(ps_http *h, const char *method, const char *url, const char *body,
-    int with_auth)
+raw(const char *method, const char *url, const char *body, int with_auth)
 {
-	const char *auth_headers[] = {"brightpearl-app-ref: sandbox_pearlsync",
-				      "brightpearl-account-token: " TOKEN,
-				      "Content-Type: application/json", NULL};
-	const char *plain[] = {"Content-Type: application/json", NULL};
-	ps_http_request req = {0};
-	ps_http_response res = PS_HTTP_RESPONSE_INIT;
+	sandbox_reply r;
 	long status;
 
-	req.platform = PS_PLATFORM_BRIGHTPEARL;
-	req.account = "test-setup";
-	req.method = method;
-	req.url = url;
-	req.endpoint = "test-setup";
-	req.headers = with_auth ? auth_headers : plain;
-	req.body = body;
-	req.body_len = body != NULL ? strlen(body) : 0;
-	req.idempotent = 1;
-	assert_int_equal(ps_http_send(&res, h, &req), 0);
-	status = res.status;
-	ps_http_response_dispose(&res);
+	status = sandbox_http(&r, method, url, with_auth ? auth_headers : NULL,
+			      body, NULL);
+	sandbox_reply_dispose(&r);
 	return status;
 }
 
 /* GET url (authenticated as the sandbox app) and parse the reply. */
 static json_t *
-raw_get_json(ps_http *h, const char *url)
+raw_get_json(const char *url)
 {
-	const char *headers[] = {"brightpearl-app-ref: sandbox_pearlsync",
-				 "brightpearl-account-token: " TOKEN, NULL};
-	ps_http_request req = {0};
-	ps_http_response res = PS_HTTP_RESPONSE_INIT;
+	sandbox_reply r;
 	json_t *j;
 
-	req.platform = PS_PLATFORM_BRIGHTPEARL;
-	req.account = "test-setup";
-	req.method = "GET";
-	req.url = url;
-	req.endpoint = "test-setup";
-	req.headers = headers;
-	req.idempotent = 1;
-	assert_int_equal(ps_http_send(&res, h, &req), 0);
-	assert_int_equal(res.status, 200);
-	j = json_loadb(res.body, res.body_len, 0, NULL);
+	assert_int_equal(sandbox_http(&r, "GET", url, auth_headers, NULL,
+				      NULL),
+			 200);
+	j = json_loadb(r.body, r.body_len, 0, NULL);
 	assert_non_null(j);
-	ps_http_response_dispose(&res);
+	sandbox_reply_dispose(&r);
 	return j;
 }
 
 static void
-set_faults(ps_http *h, double rate)
+set_faults(double rate)
 {
+	const char *seed = getenv("PS_TEST_FAULT_SEED"); /* for soak runs */
 	char url[400], body[256];
 
 	snprintf(url, sizeof(url), "%s/_sandbox/faults", sb_root);
 	snprintf(body, sizeof(body),
-		 "{\"platform\":\"brightpearl\",\"rate\":%.2f,\"seed\":4242,"
+		 "{\"platform\":\"brightpearl\",\"rate\":%.2f,\"seed\":%s,"
 		 "\"kinds\":[\"429\",\"503\",\"500\",\"drop\",\"truncate\","
 		 "\"invalid\"]}",
-		 rate);
-	assert_int_equal(raw(h, "POST", url, body, 0), 200);
+		 rate, seed != NULL ? seed : "4242");
+	assert_int_equal(raw("POST", url, body, 0), 200);
 }
 
 /* ---- fixtures ----------------------------------------------------------- */
 
 typedef struct ctx {
 	ps_http *http;   /* for the connector */
-	ps_http *setup;  /* for raw test calls, never faulted by us */
 	ps_bp *bp;
 } ctx;
 
@@ -244,7 +154,7 @@ group_setup(void **state)
 	ho.max_wait_ms = 50;
 	ho.connect_timeout_ms = 2000;
 	ho.total_timeout_ms = 5000;
-	if (ps_http_new(&c->http, &ho) < 0 || ps_http_new(&c->setup, &ho) < 0)
+	if (ps_http_new(&c->http, &ho) < 0)
 		return -1;
 	c->bp = new_bp(c->http, TOKEN, PS_BP_AUTH_PRIVATE, 200, 500);
 	*state = c;
@@ -259,7 +169,6 @@ group_teardown(void **state)
 	sandbox_stop();
 	ps_bp_free(c->bp);
 	ps_http_free(c->http);
-	ps_http_free(c->setup);
 	free(c);
 	ps_log_set_stream(NULL);
 	if (log_capture != NULL)
@@ -588,7 +497,7 @@ test_connector_bp__every_operation(void **state)
 
 /* How many search results the sandbox has for a query (raw GET). */
 static int64_t
-count_search(ctx *c, const char *path_and_query)
+count_search(const char *path_and_query)
 {
 	char url[512];
 	json_t *j;
@@ -596,7 +505,7 @@ count_search(ctx *c, const char *path_and_query)
 
 	snprintf(url, sizeof(url), "%s/public-api/sandbox%s", bp_base,
 		 path_and_query);
-	j = raw_get_json(c->setup, url);
+	j = raw_get_json(url);
 	n = json_integer_value(json_object_get(
 		json_object_get(json_object_get(j, "response"), "metaData"),
 		"resultsAvailable"));
@@ -615,16 +524,16 @@ test_connector_bp__every_operation_under_faults(void **state)
 	json_t *j;
 	size_t i, k, msgs;
 
-	set_faults(c->setup, 0.30);
+	set_faults(0.30);
 	for (k = 0; k < 3; k++)
 		every_operation(c, tags[k]);
 	/* the faults were real: many replies were spoiled */
 	snprintf(url, sizeof(url), "%s/_sandbox/faults", sb_root);
-	j = raw_get_json(c->setup, url);
+	j = raw_get_json(url);
 	injected = json_integer_value(json_object_get(
 		json_object_get(j, "brightpearl"), "injected"));
 	json_decref(j);
-	set_faults(c->setup, 0.0);
+	set_faults(0.0);
 	assert_true(injected >= 30);
 
 	/* nothing was created twice: one order, one note, one contact each */
@@ -632,12 +541,12 @@ test_connector_bp__every_operation_under_faults(void **state)
 		snprintf(url, sizeof(url),
 			 "/order-service/order-search?externalRef=bc-%s-1",
 			 tags[k]);
-		assert_int_equal(count_search(c, url), 1);
+		assert_int_equal(count_search(url), 1);
 		snprintf(url, sizeof(url),
 			 "/contact-service/contact-search?primaryEmail="
 			 "grace.%s%%40example.com",
 			 tags[k]);
-		assert_int_equal(count_search(c, url), 1);
+		assert_int_equal(count_search(url), 1);
 		snprintf(url, sizeof(url), "bc-%s-1", tags[k]);
 		assert_int_equal(ps_bp_order_find_external(&order_id, c->bp,
 							   url),
@@ -724,7 +633,7 @@ test_connector_bp__sales_credit_and_goods_out(void **state)
 			 ol.items[0].rows[0].id);
 		ps_bp_order_list_dispose(&ol);
 	}
-	assert_int_equal(raw(c->setup, "POST", url, body, 1), 200);
+	assert_int_equal(raw("POST", url, body, 1), 200);
 	snprintf(url, sizeof(url),
 		 "%s/public-api/sandbox/order-service/sales-credit", bp_base);
 	snprintf(body, sizeof(body),
@@ -733,7 +642,7 @@ test_connector_bp__sales_credit_and_goods_out(void **state)
 		 "\"name\":\"Return\",\"quantity\":\"1\",\"net\":\"19.00\","
 		 "\"tax\":\"0\"}]}",
 		 order_id);
-	assert_int_equal(raw(c->setup, "POST", url, body, 1), 200);
+	assert_int_equal(raw("POST", url, body, 1), 200);
 
 	assert_int_equal(ps_bp_gon_for_order(&gl, c->bp, order_id), 0);
 	assert_int_equal(gl.n, 1);

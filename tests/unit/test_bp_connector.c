@@ -25,6 +25,7 @@
 
 typedef struct step {
 	int rc;           /* what send returns */
+	int attempts;     /* reported in the response, 0 means 1 */
 	long status;
 	char *body;       /* owned copy */
 } step;
@@ -119,6 +120,7 @@ fake_send(void *ctx, ps_http_response *out, const ps_http_request *req)
 	}
 	st = &fk->steps[fk->next++];
 	out->status = st->status;
+	out->attempts = st->attempts > 0 ? st->attempts : 1;
 	out->body = strdup(st->body);
 	out->body_len = strlen(st->body);
 	if (st->rc < 0)
@@ -907,6 +909,20 @@ test_bp__goods_out_notes_keyed(void **state)
 	ps_bp_gon_list_dispose(&l);
 }
 
+static void
+test_bp__delete_after_lost_reply_is_done(void **state)
+{
+	fixture *f = *state;
+
+	push(&f->fk, 0, 404, "{\"errors\":[{\"code\":\"CMNC-404\","
+			     "\"message\":\"Cannot find webhook: 5\"}]}");
+	f->fk.steps[f->fk.nsteps - 1].attempts = 2;
+	assert_int_equal(ps_bp_webhook_delete(f->bp, 5), 0);
+	push(&f->fk, 0, 404, "{\"errors\":[{\"code\":\"CMNC-404\","
+			     "\"message\":\"Cannot find webhook: 5\"}]}");
+	assert_int_equal(ps_bp_webhook_delete(f->bp, 5), PS_ENOTFOUND);
+}
+
 /* ---- payments ----------------------------------------------------------- */
 
 static void
@@ -1137,6 +1153,9 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_bp__garbled_create_reply_is_looked_up, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_bp__delete_after_lost_reply_is_done, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_bp__availability_per_warehouse, setup, teardown),
