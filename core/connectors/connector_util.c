@@ -244,6 +244,16 @@ ps_conn__json_parse(json_t **out, const char *body, size_t len,
 		return ps_error_set(PS_EPARSE, "empty reply from %s where JSON "
 				    "was expected", what);
 	*out = json_loadb(body, len, JSON_DECODE_ANY, &err);
+	/*
+	 * Jansson reports a failed allocation either with its own code or,
+	 * when it fails before reading anything, with no diagnostic at all.
+	 * Either way the reply is not known to be bad (callers re-ask bad
+	 * replies), so say what happened.
+	 */
+	if (*out == NULL && (json_error_code(&err) == json_error_out_of_memory ||
+			     err.text[0] == '\0'))
+		return ps_error_set(PS_ENOMEM, "out of memory reading the "
+				    "reply from %s", what);
 	if (*out == NULL)
 		return ps_error_set(PS_EPARSE,
 				    "invalid JSON from %s (line %d, column "

@@ -44,6 +44,7 @@ typedef struct fake {
 	size_t nsteps, next;
 	sent reqs[MAX_STEPS];
 	size_t nreqs;
+	int repeat_last;  /* when the script runs out, replay its last step */
 } fake;
 
 static char *
@@ -99,6 +100,12 @@ fake_send(void *ctx, ps_http_response *out, const ps_http_request *req)
 
 	assert_true(fk->nreqs < MAX_STEPS);
 	s = &fk->reqs[fk->nreqs++];
+	if (fk->repeat_last && fk->nreqs == MAX_STEPS) {
+		fk->nreqs--; /* the last slot is reused from now on */
+		free(s->url);
+		free(s->body);
+		free(s->headers);
+	}
 	snprintf(s->method, sizeof(s->method), "%s", req->method);
 	snprintf(s->endpoint, sizeof(s->endpoint), "%s", req->endpoint);
 	s->url = strdup(req->url);
@@ -114,8 +121,11 @@ fake_send(void *ctx, ps_http_response *out, const ps_http_request *req)
 	assert_true(req->platform == PS_PLATFORM_BRIGHTPEARL);
 	assert_string_equal(req->account, "acme");
 
+	if (fk->next >= fk->nsteps && fk->repeat_last && fk->nsteps > 0)
+		fk->next = fk->nsteps - 1;
 	if (fk->next >= fk->nsteps) {
-		fail_msg("unexpected request %s %s", req->method, req->url);
+		fail_msg("unexpected request %s %s (last error: %s)", req->method,
+			 req->url, ps_error_last());
 		return PS_ERROR;
 	}
 	st = &fk->steps[fk->next++];
@@ -1107,6 +1117,133 @@ test_bp__batch_unprocessed_messages(void **state)
 	ps_bp_batch_free(b);
 }
 
+/* ---- failing allocator ----------------------------------------------- */
+
+static long chaos_count, chaos_fail_at;
+
+static void *
+chaos_malloc(size_t n)
+{
+	if (chaos_fail_at > 0 && ++chaos_count == chaos_fail_at)
+		return NULL;
+	return malloc(n);
+}
+
+/*
+ * Run op against the scripted reply with JSON allocation failing at the
+ * 1st, 2nd, ... allocation until a run completes without reaching the
+ * failure.  Every run must end cleanly (ASan checks leaks and crashes) and
+ * a failed run must report an error.
+ */
+static void
+chaos_loop(fixture *f, const char *fixture_name,
+	   int (*op)(fixture *f))
+{
+	long at;
+	int rc;
+
+	for (at = 1; at < 5000; at++) {
+		fake_dispose(&f->fk);
+		/*
+		 * Jansson may report a failed allocation as a syntax error,
+		 * which the connector answers by asking again: let it.
+		 */
+		f->fk.repeat_last = 1;
+		push_fixture(&f->fk, 200, fixture_name);
+		chaos_count = 0;
+		chaos_fail_at = at;
+		json_set_alloc_funcs(chaos_malloc, free);
+		rc = op(f);
+		json_set_alloc_funcs(malloc, free);
+		if (chaos_count < at) {
+			assert_int_equal(rc, 0); /* never failed: must work */
+			break;
+		}
+		assert_true(rc < 0 || rc == 0);
+	}
+	assert_true(at > 1 && at < 5000);
+	chaos_fail_at = 0;
+}
+
+static int
+chaos_order_get(fixture *f)
+{
+	ps_bp_order_list l;
+	int64_t id = 1;
+	int rc = ps_bp_order_get(&l, f->bp, &id, 1);
+
+	if (rc == 0) {
+		assert_int_equal(l.n, 1);
+		ps_bp_order_list_dispose(&l);
+	}
+	return rc;
+}
+
+static int
+chaos_availability(fixture *f)
+{
+	ps_bp_stock_list l;
+	int64_t id = 1532;
+	int rc = ps_bp_availability_get(&l, f->bp, &id, 1);
+
+	if (rc == 0)
+		ps_bp_stock_list_dispose(&l);
+	return rc;
+}
+
+static int
+chaos_gon(fixture *f)
+{
+	ps_bp_gon_list l;
+	int rc = ps_bp_gon_for_order(&l, f->bp, 988116);
+
+	if (rc == 0)
+		ps_bp_gon_list_dispose(&l);
+	return rc;
+}
+
+static int
+chaos_search(fixture *f)
+{
+	ps_bp_product_list l;
+	int rc;
+
+	/* the second page is the empty search */
+	push_fixture(&f->fk, 200, "search_empty.json");
+	rc = ps_bp_product_find(&l, f->bp, PS_BP_IDENTITY_SKU, "TEE-RED");
+	if (rc == 0)
+		ps_bp_product_list_dispose(&l);
+	return rc;
+}
+
+static int
+chaos_batch(fixture *f)
+{
+	ps_bp_batch *b = NULL;
+	int rc, i;
+
+	if ((rc = ps_bp_batch_new(&b, f->bp)) < 0)
+		return rc;
+	for (i = 0; i < 3 && rc == 0; i++)
+		rc = ps_bp_batch_note_add(b, 1, "x", 0);
+	if (rc == 0)
+		rc = ps_bp_batch_send(b);
+	ps_bp_batch_free(b);
+	return rc;
+}
+
+static void
+test_bp__parsing_survives_allocation_failures(void **state)
+{
+	fixture *f = *state;
+
+	chaos_loop(f, "order_get.json", chaos_order_get);
+	chaos_loop(f, "availability.json", chaos_availability);
+	chaos_loop(f, "goods_out_get.json", chaos_gon);
+	chaos_loop(f, "product_search_p1.json", chaos_search);
+	chaos_loop(f, "multi_message.json", chaos_batch);
+}
+
 int
 main(void)
 {
@@ -1171,6 +1308,9 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_bp__batch_unprocessed_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_bp__parsing_survives_allocation_failures, setup,
+			teardown),
 	};
 
 	ps_lib_init();
