@@ -16,6 +16,13 @@
  * containing list and released by its _dispose function.  Money is
  * ps_money (ten-thousandths), never floating point.
  *
+ * Creates whose outcome is unknown (the connection dropped after the
+ * request went out, a cut or garbled reply, a 5xx after the retry budget)
+ * are resolved here: the connector looks for what it tried to create (by
+ * the key each function names) and returns it when found, or sends again
+ * when not, a few times.  So a create returns one object or an error,
+ * never a silent duplicate.
+ *
  * Errors: 0 on success or a negative PS_E* code with an operator-readable
  * detail in ps_error_last():
  *   PS_EAUTH       the credentials were refused (401/403);
@@ -244,7 +251,10 @@ typedef struct ps_bp_note_list {
 
 void ps_bp_note_list_dispose(ps_bp_note_list *l);
 
-/* ps_bp_note_add - add a note to an order; *out_id (optional) its id. */
+/*
+ * ps_bp_note_add - add a note to an order; *out_id (optional) its id.
+ * Recovery key: a note on the order with the same text.
+ */
 int ps_bp_note_add(int64_t *out_id, ps_bp *bp, int64_t order_id,
 		   const char *text, int is_public);
 
@@ -373,7 +383,9 @@ int ps_bp_contact_get(ps_bp_contact_list *out, ps_bp *bp,
 /*
  * ps_bp_contact_create - create the postal address (when address.line1
  * is set) and then the contact as a customer; *out_id the contact id.
- * Not idempotent: after a transport error search by email first.
+ * Recovery key: the email (without one, an unknown outcome is returned
+ * as the transport error).  The address is simply retried: a spare copy
+ * is harmless.
  */
 int ps_bp_contact_create(int64_t *out_id, ps_bp *bp, const ps_bp_contact *c);
 
@@ -475,9 +487,9 @@ typedef struct ps_bp_payment {
 
 /*
  * ps_bp_payment_create - record a customer payment; *out_id (optional) the
- * payment id.  When transaction_ref is set and the POST's fate is unknown,
- * the connector checks the order's payments for that reference before
- * reporting an error, so a payment is never recorded twice.
+ * payment id.  Recovery key: transaction_ref with method_code (unique in
+ * Brightpearl; a repeat refused as a duplicate is resolved the same way).
+ * Without transaction_ref an unknown outcome is returned as the error.
  */
 int ps_bp_payment_create(int64_t *out_id, ps_bp *bp, const ps_bp_payment *p);
 
@@ -490,7 +502,8 @@ typedef struct ps_bp_reservation_line {
 /*
  * ps_bp_reservation_create - reserve stock for an order's rows in one
  * warehouse (Brightpearl keeps one reservation per order and reserves what
- * it can).  PS_EDATA when nothing could be reserved.
+ * it can).  PS_EDATA when nothing could be reserved, or when the order
+ * already has a reservation.  Recovery key: the order's reservation.
  */
 int ps_bp_reservation_create(ps_bp *bp, int64_t order_id,
 			     int64_t warehouse_id,
@@ -569,7 +582,8 @@ void ps_bp_webhook_list_dispose(ps_bp_webhook_list *l);
 
 int ps_bp_webhook_list_get(ps_bp_webhook_list *out, ps_bp *bp);
 /* ps_bp_webhook_create - register w; *out_id (optional) its id.  An event
- * Brightpearl does not offer fails PS_EDATA with its message. */
+ * Brightpearl does not offer fails PS_EDATA with its message.  Recovery
+ * key: a hook with the same event and URL template. */
 int ps_bp_webhook_create(int64_t *out_id, ps_bp *bp, const ps_bp_webhook *w);
 /* ps_bp_webhook_delete - PS_ENOTFOUND when id is unknown (a 404 after a
  * retry is success: the lost first attempt deleted it). */
@@ -618,7 +632,10 @@ size_t ps_bp_batch_count(const ps_bp_batch *b);
  * skipped has error PS_ESTOPPED, status 0).  Otherwise the transport error
  * of the first request that failed; the results of its messages and of
  * every later one carry that error with status 0 (earlier ones are
- * final).  A batch is sent once.
+ * final).  A batch is sent once.  Unlike the direct calls, a batch does
+ * not look up creates after a failure of unknown outcome: a flow that
+ * gets a transport error looks up (or uses the direct calls) before
+ * sending those messages again.  Status changes are safe to resend.
  */
 int ps_bp_batch_send(ps_bp_batch *b);
 

@@ -671,6 +671,71 @@ test_connector_bp__sales_credit_and_goods_out(void **state)
 }
 
 static void
+test_connector_bp__batch_of_creates(void **state)
+{
+	ctx *c = *state;
+	ps_bp_batch *b;
+	ps_bp_order o = {0};
+	ps_bp_order_row row = {0};
+	ps_bp_payment p = {0};
+	const ps_bp_batch_result *r;
+	int64_t found, base_id;
+	ps_bp_note_list nl;
+
+	row.product_id = 1002;
+	row.quantity = 1;
+	row.net = ps_money_from_cents(1900);
+	o.customer_id = 201;
+	o.warehouse_id = 2;
+	o.rows = &row;
+	o.nrows = 1;
+	o.external_ref = "bc-batch-0";
+	assert_int_equal(ps_bp_order_create(&base_id, NULL, c->bp, &o), 0);
+	assert_int_equal(ps_bp_batch_new(&b, c->bp), 0);
+	o.external_ref = "bc-batch-1";
+	assert_int_equal(ps_bp_batch_order_create(b, &o), 0);
+	o.external_ref = "bc-batch-2";
+	assert_int_equal(ps_bp_batch_order_create(b, &o), 0);
+	assert_int_equal(ps_bp_batch_note_add(b, base_id, "batched note", 0),
+			 0);
+	p.order_id = base_id;
+	p.method_code = "PAYPAL";
+	p.type = "RECEIPT";
+	p.currency = "USD";
+	p.amount = ps_money_from_cents(500);
+	p.payment_date = "2026-11-22T10:00:00Z";
+	assert_int_equal(ps_bp_batch_payment_create(b, &p), 0);
+	p.method_code = "NO-SUCH-METHOD";
+	assert_int_equal(ps_bp_batch_payment_create(b, &p), 0);
+	assert_int_equal(ps_bp_batch_send(b), 0);
+
+	r = ps_bp_batch_result_get(b, 0);
+	assert_int_equal(r->error, 0);
+	assert_int_equal(ps_bp_order_find_external(&found, c->bp,
+						   "bc-batch-1"),
+			 0);
+	assert_int_equal(r->id, found);
+	r = ps_bp_batch_result_get(b, 1);
+	assert_int_equal(r->error, 0);
+	assert_int_equal(ps_bp_order_find_external(&found, c->bp,
+						   "bc-batch-2"),
+			 0);
+	assert_int_equal(r->id, found);
+	assert_int_equal(ps_bp_batch_result_get(b, 2)->error, 0);
+	assert_true(ps_bp_batch_result_get(b, 3)->id > 0);
+	r = ps_bp_batch_result_get(b, 4);
+	assert_int_equal(r->error, PS_EDATA);
+	assert_int_equal(r->status, 400);
+	assert_non_null(r->message);
+	ps_bp_batch_free(b);
+
+	assert_int_equal(ps_bp_note_list_get(&nl, c->bp, base_id), 0);
+	assert_true(nl.n >= 1);
+	assert_string_equal(nl.items[nl.n - 1].text, "batched note");
+	ps_bp_note_list_dispose(&nl);
+}
+
+static void
 test_connector_bp__refused_credentials(void **state)
 {
 	ctx *c = *state;
@@ -731,6 +796,7 @@ main(void)
 		cmocka_unit_test(test_connector_bp__every_operation),
 		cmocka_unit_test(test_connector_bp__chunks_and_pages),
 		cmocka_unit_test(test_connector_bp__sales_credit_and_goods_out),
+		cmocka_unit_test(test_connector_bp__batch_of_creates),
 		cmocka_unit_test(
 			test_connector_bp__every_operation_under_faults),
 		cmocka_unit_test(test_connector_bp__refused_credentials),
