@@ -10,8 +10,8 @@
  * libconfig's own errors (syntax, duplicate keys) carry a line number; they
  * are mapped here, once, to PS_ECONFIG with "FILE:LINE: message".
  */
-#include "internal.h"
 #include "pearlsync/config.h"
+#include "internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,7 +34,7 @@ struct config_key {
 	const char *group; /* NULL: top level */
 	const char *name;
 	enum key_kind kind;
-	size_t offset;     /* into ps_config; for KEY_URL unused */
+	size_t offset;        /* into ps_config; for KEY_URL unused */
 	ps_platform platform; /* KEY_URL only */
 };
 
@@ -121,13 +121,12 @@ ps_config_init(ps_config *cfg)
 }
 
 /* Record "FILE:LINE: message" for setting s. */
-static int
-setting_error(const config_setting_t *s, const char *path, const char *fmt,
-	      ...) __attribute__((format(printf, 3, 4)));
+static int setting_error(const config_setting_t *s, const char *path,
+			 const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static int
-setting_error(const config_setting_t *s, const char *path, const char *fmt,
-	      ...)
+setting_error(const config_setting_t *s, const char *path, const char *fmt, ...)
 {
 	char msg[512];
 	const char *file = config_setting_source_file(s);
@@ -200,8 +199,8 @@ want_type(const config_setting_t *s, const char *path, const char *key,
 {
 	int type = config_setting_type(s);
 
-	if (type == want || (want == CONFIG_TYPE_INT &&
-			     type == CONFIG_TYPE_INT64))
+	if (type == want ||
+	    (want == CONFIG_TYPE_INT && type == CONFIG_TYPE_INT64))
 		return 0;
 	return setting_error(s, path, "'%s' must be %s, not %s", key,
 			     type_name(want), type_name(type));
@@ -270,10 +269,11 @@ apply_key(ps_config *cfg, const struct config_key *k, const config_setting_t *s,
 		return 0;
 	case KEY_TIMEOUT:
 		if (num < 1 || num > MAX_TIMEOUT_MS)
-			return setting_error(s, path,
-					     "'%s' must be 1..%ld milliseconds, "
-					     "not %lld",
-					     key, MAX_TIMEOUT_MS, num);
+			return setting_error(
+				s, path,
+				"'%s' must be 1..%ld milliseconds, "
+				"not %lld",
+				key, MAX_TIMEOUT_MS, num);
 		*(long *)(void *)(base + k->offset) = (long)num;
 		return 0;
 	case KEY_URL: {

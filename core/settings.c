@@ -6,8 +6,8 @@
  * flows read is always well formed; whether it is *right* (does warehouse 7
  * exist?) is checked by the setup steps against the platform.
  */
-#include "internal.h"
 #include "pearlsync/settings.h"
+#include "internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -15,18 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static const char *const auth_modes[] = {"private_app", "oauth", NULL};
 static const char *const fulfilment_triggers[] = {"status", "goods_out", NULL};
-static const char *const match_fields[] = {"sku", "barcode", "ean", "upc",
-					   "isbn", "mpn", NULL};
+static const char *const match_fields[] = {"sku",  "barcode", "ean", "upc",
+					   "isbn", "mpn",     NULL};
 static const char *const dsco_shipment_triggers[] = {"status", "goods_out",
 						     NULL};
 
+/* clang-format off */
 #define S(key, type, def, desc) {key, type, def, NULL, 0, 0, 0, desc}
 #define REQ(key, type, def, desc) {key, type, def, NULL, 0, 0, 1, desc}
-#define E(key, choices, def, desc) {key, PS_SETTING_ENUM, def, choices, 0, 0, 0, desc}
-#define N(key, def, lo, hi, desc) {key, PS_SETTING_INT, def, NULL, lo, hi, 0, desc}
+#define E(key, choices, def, desc) \
+	{key, PS_SETTING_ENUM, def, choices, 0, 0, 0, desc}
+#define N(key, def, lo, hi, desc) \
+	{key, PS_SETTING_INT, def, NULL, lo, hi, 0, desc}
+/* clang-format on */
 
 static const ps_setting_def catalogue[] = {
 	/* Brightpearl connection */
@@ -156,6 +159,8 @@ static const ps_setting_def catalogue[] = {
 	  "Seconds between polls from the stored cursors"),
 	N("sync.max_attempts", "8", 1, 100,
 	  "Attempts before a transient failure waits for the operator"),
+	S("sync.paused_flows", PS_SETTING_TEXT_LIST, NULL,
+	  "Flows the operator has paused (names, comma-separated)"),
 };
 
 #undef S
@@ -163,9 +168,9 @@ static const ps_setting_def catalogue[] = {
 #undef E
 #undef N
 
-static const char *const type_names[] = {
-	"string", "secret", "bool",   "int",  "enum",
-	"id",     "ids",    "url",    "date", "names"};
+static const char *const type_names[] = {"string", "secret", "bool", "int",
+					 "enum",   "id",     "ids",  "url",
+					 "date",   "names"};
 
 const char *
 ps_setting_type_name(ps_setting_type t)
@@ -337,9 +342,9 @@ ps_settings_validate(const char *key, const char *value)
 				    "characters",
 				    key);
 	if (strlen(value) > 4096)
-		return ps_error_set(PS_EINVAL,
-				    "setting '%s': value longer than 4096 bytes",
-				    key);
+		return ps_error_set(
+			PS_EINVAL, "setting '%s': value longer than 4096 bytes",
+			key);
 	switch (d->type) {
 	case PS_SETTING_STRING:
 	case PS_SETTING_SECRET:

@@ -45,7 +45,7 @@ make_parent_dirs(const char *path)
 	if (p == NULL || p == dir)
 		return 0;
 	*p = '\0';
-	for (p = dir + 1; ; p++) {
+	for (p = dir + 1;; p++) {
 		char c = *p;
 
 		if (c != '/' && c != '\0')

@@ -19,15 +19,15 @@
 #define LOGS_MAX_LIMIT 1000
 
 const char ps_cli_usage_logs[] =
-	"usage: pearlsync logs [--status STATUS] [--flow FLOW] [--search TEXT]\n"
-	"                      [--limit N] [--json]\n"
+	"usage: pearlsync logs [--status STATUS] [--flow FLOW]\n"
+	"                      [--search TEXT] [--limit N] [--json]\n"
 	"\n"
 	"List sync log entries, newest first: what was synced, what waits and\n"
 	"what failed, and why.\n"
 	"\n"
 	"Options:\n"
-	"  --status STATUS  only entries in STATUS: pending, in_flight, synced\n"
-	"                   or failed\n"
+	"  --status STATUS  only entries in STATUS: pending, in_flight,\n"
+	"                   synced or failed\n"
 	"  --flow FLOW      only entries of FLOW (e.g. order_import_bc)\n"
 	"  --search TEXT    entries whose order number, reason, source or\n"
 	"                   target id contains TEXT (1-2 characters: equal to\n"
@@ -81,12 +81,12 @@ entry_json(const ps_log_entry *e)
 	json_object_set_new(o, "order_number", str_or_null(e->order_number));
 	json_object_set_new(
 		o, "total",
-		e->has_total ? json_string(ps_money_format(
-				       num, sizeof(num), e->total,
-				       e->total % (PS_MONEY_SCALE / 100) == 0
-					       ? 2
-					       : 4))
-			     : json_null());
+		e->has_total
+			? json_string(ps_money_format(
+				  num, sizeof(num), e->total,
+				  e->total % (PS_MONEY_SCALE / 100) == 0 ? 2
+									 : 4))
+			: json_null());
 	json_object_set_new(o, "currency", str_or_null(e->currency));
 	json_object_set_new(o, "inserted_at_ms", json_integer(e->inserted_at));
 	json_object_set_new(o, "synced_at_ms",
@@ -101,8 +101,9 @@ entry_json(const ps_log_entry *e)
 	json_object_set_new(o, "reason", str_or_null(e->reason));
 	json_object_set_new(o, "attempts", json_integer(e->attempts));
 	json_object_set_new(o, "next_attempt_at_ms",
-			    e->next_attempt_at ? json_integer(e->next_attempt_at)
-					       : json_null());
+			    e->next_attempt_at
+				    ? json_integer(e->next_attempt_at)
+				    : json_null());
 	json_object_set_new(o, "source_platform",
 			    json_string(ps_platform_name(e->source_platform)));
 	json_object_set_new(o, "source_id", str_or_null(e->source_id));
@@ -231,7 +232,8 @@ ps_cli_cmd_logs(const ps_cli_global *g, int argc, char **argv)
 			if (ps_cli_parse_long(&limit, optarg, 1,
 					      LOGS_MAX_LIMIT) < 0)
 				return ps_cli_usage_error(
-					"logs", "--limit must be 1..%d, not '%s'",
+					"logs",
+					"--limit must be 1..%d, not '%s'",
 					LOGS_MAX_LIMIT, optarg);
 			q.limit = (size_t)limit;
 			break;

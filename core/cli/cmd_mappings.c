@@ -64,8 +64,7 @@ const char ps_cli_usage_mappings[] =
 	"  pearlsync mappings export --kind order_status > statuses.csv\n"
 	"  pearlsync mappings import statuses.csv\n";
 
-static int
-usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int
 usage(const char *fmt, ...)
@@ -446,10 +445,9 @@ cmd_import(ps_store *st, const char *file, unsigned flags)
 		}
 		nmaps++;
 	}
-	if (nmaps > 0 &&
-	    (error = ps_store_mapping_import(&version, st, maps, nmaps, flags,
-					     PS_CLI_ACTOR,
-					     ps_cli_now_ms())) < 0) {
+	if (nmaps > 0 && (error = ps_store_mapping_import(
+				  &version, st, maps, nmaps, flags,
+				  PS_CLI_ACTOR, ps_cli_now_ms())) < 0) {
 		error = ps_cli_error_prefix(error, "%s", name);
 		goto done;
 	}
@@ -537,7 +535,8 @@ ps_cli_cmd_mappings(const ps_cli_global *g, int argc, char **argv)
 		if ((status = parse_opts(&o, argc - 1, argv + 1, 0, 1)) != 0)
 			return status;
 		if (o.optind != argc - 2)
-			return usage("%s", "mappings import takes one FILE.csv");
+			return usage("%s",
+				     "mappings import takes one FILE.csv");
 	} else if (strcmp(sub, "set") == 0) {
 		if (nargs != 4)
 			return usage("%s", "mappings set takes KIND DIRECTION "
@@ -564,8 +563,8 @@ ps_cli_cmd_mappings(const ps_cli_global *g, int argc, char **argv)
 	if (strcmp(sub, "list") == 0) {
 		printf("%-20s %-10s %-24s %s\n", "KIND", "DIRECTION", "SOURCE",
 		       "TARGET");
-		if (ps_store_mapping_foreach(st, o.kind, o.direction,
-					     print_row, NULL) != 0)
+		if (ps_store_mapping_foreach(st, o.kind, o.direction, print_row,
+					     NULL) != 0)
 			status = fail();
 	} else if (strcmp(sub, "export") == 0) {
 		printf("kind,direction,source,target\n");
@@ -589,9 +588,8 @@ ps_cli_cmd_mappings(const ps_cli_global *g, int argc, char **argv)
 			printf("unchanged\n");
 		} else {
 			printf("%s %s %s -> %s (version %lld)\n", m.kind,
-			       m.direction,
-			       m.source ? m.source : "(default)", m.target,
-			       (long long)version);
+			       m.direction, m.source ? m.source : "(default)",
+			       m.target, (long long)version);
 		}
 	} else {
 		int dflt = strcmp(sub, "delete-default") == 0;

@@ -18,8 +18,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,13 +56,14 @@ const char ps_cli_usage_settings[] =
 	"            for tokens so they stay out of the shell history\n"
 	"  unset     remove KEY's stored value (its default applies again)\n"
 	"  history   change-sets, newest first, of every key or of KEY\n"
-	"  rollback  put every setting and mapping back as it was right after\n"
-	"            change-set VERSION (0: before the first change); recorded\n"
-	"            as a new change-set, so a rollback can be rolled back\n"
-	"  export    one JSON document on stdout with every setting (null when\n"
-	"            unset) and every mapping.  Secrets are left out and listed\n"
-	"            under \"secrets_omitted\"; with --include-secrets they are\n"
-	"            written, but only into a new file (-o FILE, mode 0600)\n"
+	"  rollback  put every setting and mapping back as it was right\n"
+	"            after change-set VERSION (0: before the first change);\n"
+	"            recorded as a new change-set, so it can be undone\n"
+	"  export    one JSON document on stdout with every setting (null\n"
+	"            when unset) and every mapping.  Secrets are left out\n"
+	"            and listed under \"secrets_omitted\"; with\n"
+	"            --include-secrets they are written, but only into a new\n"
+	"            file (-o FILE, mode 0600)\n"
 	"  import    apply such a document: a setting absent from it is left\n"
 	"            alone, null unsets it; its mappings replace the existing\n"
 	"            mappings of each kind and direction it contains.  The\n"
@@ -72,12 +73,13 @@ const char ps_cli_usage_settings[] =
 	"Secret values always print as ********.\n"
 	"\n"
 	"Exit status: 0 done, 1 failed (unknown key, invalid value or\n"
-	"document, database error; nothing was changed), 2 bad usage or config\n"
-	"file.\n"
+	"document, database error; nothing was changed), 2 bad usage or\n"
+	"config file.\n"
 	"\n"
 	"Examples:\n"
 	"  pearlsync settings set defaults.warehouse_id 2\n"
-	"  printf '%s\\n' \"$TOKEN\" | pearlsync settings set bc.access_token -\n"
+	"  printf '%s\\n' \"$TOKEN\" |\n"
+	"      pearlsync settings set bigcommerce.token -\n"
 	"  pearlsync settings history\n"
 	"  pearlsync settings rollback 4\n"
 	"  pearlsync settings export > site.json\n"
@@ -85,8 +87,7 @@ const char ps_cli_usage_settings[] =
 
 /* ------------------------------------------------------------------------ */
 
-static int
-usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int
 usage(const char *fmt, ...)
@@ -185,8 +186,9 @@ read_stdin_line(char *buf, size_t cap)
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	else if (n == cap - 1)
-		return ps_error_set(PS_ETOOBIG, "value on standard input is "
-						"longer than %zu bytes",
+		return ps_error_set(PS_ETOOBIG,
+				    "value on standard input is "
+				    "longer than %zu bytes",
 				    cap - 2);
 	if (n > 0 && buf[n - 1] == '\r')
 		buf[--n] = '\0';
@@ -214,8 +216,8 @@ cmd_set(ps_store *st, const char *key, const char *value)
 	if (version == 0)
 		printf("%s unchanged\n", key);
 	else
-		printf("%s %s (version %lld)\n", key,
-		       value ? "set" : "unset", (long long)version);
+		printf("%s %s (version %lld)\n", key, value ? "set" : "unset",
+		       (long long)version);
 	return PS_EXIT_OK;
 }
 
@@ -558,9 +560,9 @@ check_settings(struct import_doc *d, const json_t *obj, const char *file)
 	int error;
 
 	if (!json_is_object(obj))
-		return ps_error_set(PS_EDATA,
-				    "%s: \"settings\" must be an object, not %s",
-				    file, json_type_name(obj));
+		return ps_error_set(
+			PS_EDATA, "%s: \"settings\" must be an object, not %s",
+			file, json_type_name(obj));
 	d->kv = calloc(json_object_size(obj) + 1, sizeof(*d->kv));
 	d->owned = calloc(json_object_size(obj) + 1, sizeof(*d->owned));
 	if (d->kv == NULL || d->owned == NULL)
@@ -571,9 +573,9 @@ check_settings(struct import_doc *d, const json_t *obj, const char *file)
 		char *owned;
 
 		if (def == NULL)
-			return ps_error_set(PS_EDATA,
-					    "%s: settings: unknown setting '%s'",
-					    file, key);
+			return ps_error_set(
+				PS_EDATA, "%s: settings: unknown setting '%s'",
+				file, key);
 		if ((error = setting_text(&text, &owned, def, v, file)) < 0)
 			return error;
 		if (owned != NULL)
@@ -592,14 +594,15 @@ check_settings(struct import_doc *d, const json_t *obj, const char *file)
 
 /* A mapping field: a string, or (source only) null for the default. */
 static int
-mapping_field(const char **out, const json_t *m, const char *name,
-	      int nullable, size_t index, const char *file)
+mapping_field(const char **out, const json_t *m, const char *name, int nullable,
+	      size_t index, const char *file)
 {
 	const json_t *v = json_object_get(m, name);
 
 	if (v == NULL && !nullable)
-		return ps_error_set(PS_EDATA, "%s: mappings[%zu]: missing \"%s\"",
-				    file, index, name);
+		return ps_error_set(PS_EDATA,
+				    "%s: mappings[%zu]: missing \"%s\"", file,
+				    index, name);
 	if (v == NULL || json_is_null(v)) {
 		if (!nullable)
 			return ps_error_set(PS_EDATA,
@@ -652,14 +655,15 @@ check_mappings(struct import_doc *d, const json_t *arr, const char *file)
 			for (f = 0; f < 4 && strcmp(key, fields[f]) != 0; f++)
 				;
 			if (f == 4)
-				return ps_error_set(PS_EDATA,
-						    "%s: mappings[%zu]: unknown "
-						    "field '%s' (kind, "
-						    "direction, source, target)",
-						    file, i, key);
+				return ps_error_set(
+					PS_EDATA,
+					"%s: mappings[%zu]: unknown "
+					"field '%s' (kind, "
+					"direction, source, target)",
+					file, i, key);
 		}
-		if ((error = mapping_field(&row->kind, m, "kind", 0, i,
-					   file)) < 0 ||
+		if ((error = mapping_field(&row->kind, m, "kind", 0, i, file)) <
+			    0 ||
 		    (error = mapping_field(&row->direction, m, "direction", 0,
 					   i, file)) < 0 ||
 		    (error = mapping_field(&row->source, m, "source", 1, i,
@@ -676,9 +680,9 @@ check_mappings(struct import_doc *d, const json_t *arr, const char *file)
 static int
 check_document(struct import_doc *d, const json_t *doc, const char *file)
 {
-	static const char *const known[] = {"pearlsync", "format_version",
-					    "settings_version", "settings",
-					    "secrets_omitted", "mappings"};
+	static const char *const known[] = {
+		"pearlsync", "format_version",  "settings_version",
+		"settings",  "secrets_omitted", "mappings"};
 	const json_t *v;
 	const char *key;
 	json_t *val;
@@ -696,10 +700,11 @@ check_document(struct import_doc *d, const json_t *doc, const char *file)
 		     i++)
 			;
 		if (i == sizeof(known) / sizeof(known[0]))
-			return ps_error_set(PS_EDATA,
-					    "%s: unknown member \"%s\" (settings, "
-					    "mappings, ...)",
-					    file, key);
+			return ps_error_set(
+				PS_EDATA,
+				"%s: unknown member \"%s\" (settings, "
+				"mappings, ...)",
+				file, key);
 	}
 	v = json_object_get(doc, "pearlsync");
 	if (v != NULL && (!json_is_string(v) ||
@@ -733,8 +738,10 @@ cmd_import(ps_store *st, const char *file)
 	const char *name = strcmp(file, "-") == 0 ? "<stdin>" : file;
 
 	memset(&d, 0, sizeof(d));
-	doc = strcmp(file, "-") == 0 ? json_loadf(stdin, 0, &jerr)
-				     : json_load_file(file, 0, &jerr);
+	if (strcmp(file, "-") == 0)
+		doc = json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr);
+	else
+		doc = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL) {
 		if (jerr.line <= 0)
 			ps_cli_error("%s: %s; nothing was imported", name,
@@ -749,9 +756,8 @@ cmd_import(ps_store *st, const char *file)
 	if ((error = ps_store_begin(st)) < 0)
 		goto done;
 	began = 1;
-	if (d.nkv > 0 &&
-	    (error = ps_store_settings_set_many(&v1, st, d.kv, d.nkv, "import",
-						now)) < 0) {
+	if (d.nkv > 0 && (error = ps_store_settings_set_many(
+				  &v1, st, d.kv, d.nkv, "import", now)) < 0) {
 		error = ps_cli_error_prefix(error, "%s", name);
 		goto done;
 	}
@@ -808,7 +814,8 @@ ps_cli_cmd_settings(const ps_cli_global *g, int argc, char **argv)
 			return usage("%s", "settings set takes KEY and VALUE");
 	} else if (strcmp(sub, "history") == 0) {
 		if (nargs > 1)
-			return usage("%s", "settings history takes at most a KEY");
+			return usage("%s",
+				     "settings history takes at most a KEY");
 	} else if (strcmp(sub, "export") != 0) {
 		return usage("unknown settings subcommand '%s'", sub);
 	}

@@ -28,11 +28,10 @@ const char ps_cli_usage_status[] =
 	"per flow and status.\n"
 	"\n"
 	"Options:\n"
-	"  --json     one JSON object instead of text:\n"
-	"             {\"database\", \"schema_version\", \"config\",\n"
-	"              \"worker\": {\"state\", \"pid\", \"heartbeat_age_ms\", ...},\n"
-	"              \"settings_version\", \"missing_settings\": [...],\n"
-	"              \"counts\": {FLOW: {STATUS: N}}}\n"
+	"  --json     one JSON object instead of text, with the members\n"
+	"             database, schema_version, config, worker (state,\n"
+	"             pid, heartbeat_age_ms, ...), settings_version,\n"
+	"             missing_settings and counts ({FLOW: {STATUS: N}})\n"
 	"\n"
 	"Exit status: 0 shown (whether or not the worker runs), 1 the\n"
 	"database could not be read, 2 bad usage or config file.\n"
@@ -165,7 +164,8 @@ ps_cli_cmd_status(const ps_cli_global *g, int argc, char **argv)
 		if (c == 'j')
 			json = 1;
 		else
-			return ps_cli_usage_error("status", "unknown option '%s'",
+			return ps_cli_usage_error("status",
+						  "unknown option '%s'",
 						  argv[optind - 1]);
 	}
 	if (optind < argc)
@@ -184,9 +184,9 @@ ps_cli_cmd_status(const ps_cli_global *g, int argc, char **argv)
 		goto done;
 	}
 	json_object_set_new(doc, "database", json_string(cfg.db_path));
-	json_object_set_new(doc, "config",
-			    json_string(cfg.source[0] ? cfg.source
-						      : "built-in defaults"));
+	json_object_set_new(
+		doc, "config",
+		json_string(cfg.source[0] ? cfg.source : "built-in defaults"));
 	if ((error = ps_store_schema_version(&schema, st)) < 0)
 		goto done;
 	json_object_set_new(doc, "schema_version", json_integer(schema));
@@ -217,7 +217,8 @@ ps_cli_cmd_status(const ps_cli_global *g, int argc, char **argv)
 	counts.by_flow = NULL;
 
 	if (json) {
-		char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		char *text =
+			json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
 		if (text == NULL) {
 			ps_error_set(PS_ENOMEM, NULL);

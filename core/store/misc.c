@@ -27,7 +27,8 @@ static int
 check_platform(ps_platform p)
 {
 	if ((unsigned)p >= PS_PLATFORM_COUNT)
-		return ps_error_set(PS_EINVAL, "platform %d is invalid", (int)p);
+		return ps_error_set(PS_EINVAL, "platform %d is invalid",
+				    (int)p);
 	return 0;
 }
 
@@ -73,9 +74,10 @@ ps_store_xref_set(ps_store *st, const char *entity, ps_platform a,
 	}
 	if ((error = ps_store_begin(st)) < 0)
 		return error;
-	if ((error = ps_store__prepare(&s, st,
-		"DELETE FROM xrefs WHERE entity = ?1 AND platform_a = ?2"
-		" AND platform_b = ?4 AND (id_a = ?3 OR id_b = ?5)")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "DELETE FROM xrefs WHERE entity = ?1 AND platform_a = ?2"
+		     " AND platform_b = ?4 AND (id_a = ?3 OR id_b = ?5)")) < 0)
 		goto done;
 	if ((error = ps_store__bind_text(st, s, 1, entity)) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 2, a)) < 0 ||
@@ -84,9 +86,11 @@ ps_store_xref_set(ps_store *st, const char *entity, ps_platform a,
 	    (error = ps_store__bind_text(st, s, 5, id_b)) < 0 ||
 	    (error = ps_store__step_done(st, s, "replacing an xref")) < 0)
 		goto done;
-	if ((error = ps_store__prepare(&s, st,
-		"INSERT INTO xrefs(entity, platform_a, id_a, platform_b, id_b,"
-		" updated_at) VALUES (?, ?, ?, ?, ?, ?)")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "INSERT INTO xrefs(entity, platform_a, id_a, platform_b,"
+		     " id_b,"
+		     " updated_at) VALUES (?, ?, ?, ?, ?, ?)")) < 0)
 		goto done;
 	if ((error = ps_store__bind_text(st, s, 1, entity)) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 2, a)) < 0 ||
@@ -113,7 +117,8 @@ ps_store_xref_get(char **out, ps_store *st, const char *entity,
 	int error;
 
 	if (out == NULL)
-		return ps_error_set(PS_EINVAL, "ps_store_xref_get: out is NULL");
+		return ps_error_set(PS_EINVAL,
+				    "ps_store_xref_get: out is NULL");
 	*out = NULL;
 	if ((error = null_store(st, "ps_store_xref_get")) < 0 ||
 	    (error = ps_store__check_name(entity, "xref entity")) < 0 ||
@@ -122,13 +127,17 @@ ps_store_xref_get(char **out, ps_store *st, const char *entity,
 	    (error = check_platform(to)) < 0)
 		return error;
 	if (from < to)
-		error = ps_store__prepare(&s, st,
+		error = ps_store__prepare(
+			&s, st,
 			"SELECT id_b FROM xrefs WHERE entity = ?1"
-			" AND platform_a = ?2 AND id_a = ?3 AND platform_b = ?4");
+			" AND platform_a = ?2 AND id_a = ?3 AND platform_b ="
+			" ?4");
 	else
-		error = ps_store__prepare(&s, st,
+		error = ps_store__prepare(
+			&s, st,
 			"SELECT id_a FROM xrefs WHERE entity = ?1"
-			" AND platform_b = ?2 AND id_b = ?3 AND platform_a = ?4");
+			" AND platform_b = ?2 AND id_b = ?3 AND platform_a ="
+			" ?4");
 	if (error < 0)
 		return error;
 	if ((error = ps_store__bind_text(st, s, 1, entity)) < 0 ||
@@ -158,15 +167,18 @@ ps_store_cursor_get(char **out, int64_t *out_updated_at, ps_store *st,
 	int error;
 
 	if (out == NULL)
-		return ps_error_set(PS_EINVAL, "ps_store_cursor_get: out is NULL");
+		return ps_error_set(PS_EINVAL,
+				    "ps_store_cursor_get: out is NULL");
 	*out = NULL;
 	if (out_updated_at)
 		*out_updated_at = 0;
 	if ((error = null_store(st, "ps_store_cursor_get")) < 0 ||
 	    (error = ps_store__check_name(stream, "cursor name")) < 0)
 		return error;
-	if ((error = ps_store__prepare(&s, st,
-		"SELECT value, updated_at FROM cursors WHERE stream = ?")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT value, updated_at FROM cursors WHERE stream ="
+		     " ?")) < 0)
 		return error;
 	if ((error = ps_store__bind_text(st, s, 1, stream)) < 0)
 		goto done;
@@ -195,10 +207,12 @@ ps_store_cursor_set(ps_store *st, const char *stream, const char *value,
 		return error;
 	if (value == NULL)
 		return ps_error_set(PS_EINVAL, "cursor value is NULL");
-	if ((error = ps_store__prepare(&s, st,
-		"INSERT INTO cursors(stream, value, updated_at) VALUES (?1, ?2, ?3)"
-		" ON CONFLICT(stream) DO UPDATE SET value = ?2, updated_at = ?3"))
-	    < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "INSERT INTO cursors(stream, value, updated_at) VALUES"
+		     " (?1, ?2, ?3)"
+		     " ON CONFLICT(stream) DO UPDATE SET value = ?2,"
+		     " updated_at = ?3")) < 0)
 		return error;
 	if ((error = ps_store__bind_text(st, s, 1, stream)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 2, value)) < 0 ||
@@ -254,9 +268,10 @@ ps_store_event_add(int64_t *out_id, ps_store *st, ps_platform platform,
 		return error;
 	if (payload == NULL)
 		return ps_error_set(PS_EINVAL, "event payload is NULL");
-	if ((error = ps_store__prepare(&s, st,
-		"INSERT INTO events(platform, topic, payload, received_at)"
-		" VALUES (?, ?, ?, ?)")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "INSERT INTO events(platform, topic, payload, received_at)"
+		     " VALUES (?, ?, ?, ?)")) < 0)
 		return error;
 	if ((error = ps_store__bind_int64(st, s, 1, platform)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 2, topic)) < 0 ||
@@ -295,10 +310,12 @@ ps_store_event_claim(ps_event **out, size_t *out_n, ps_store *st, size_t max,
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	if ((error = ps_store_begin(st)) < 0)
 		goto out;
-	if ((error = ps_store__prepare(&s, st,
-		"SELECT id, platform, topic, payload, received_at FROM events"
-		" WHERE processed_at IS NULL AND claimed_at IS NULL"
-		" ORDER BY id LIMIT ?")) < 0 ||
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT id, platform, topic, payload, received_at FROM"
+		     " events"
+		     " WHERE processed_at IS NULL AND claimed_at IS NULL"
+		     " ORDER BY id LIMIT ?")) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 1, (int64_t)max)) < 0)
 		goto done;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -316,11 +333,14 @@ ps_store_event_claim(ps_event **out, size_t *out_n, ps_store *st, size_t max,
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
-		if ((error = ps_store__prepare(&s, st,
-			"UPDATE events SET claimed_at = ? WHERE id = ?")) < 0 ||
+		if ((error = ps_store__prepare(
+			     &s, st,
+			     "UPDATE events SET claimed_at = ? WHERE id = ?")) <
+			    0 ||
 		    (error = ps_store__bind_int64(st, s, 1, now)) < 0 ||
 		    (error = ps_store__bind_int64(st, s, 2, v[i].id)) < 0 ||
-		    (error = ps_store__step_done(st, s, "claiming an event")) < 0)
+		    (error = ps_store__step_done(st, s, "claiming an event")) <
+			    0)
 			goto done;
 	}
 done:
@@ -348,8 +368,9 @@ ps_store_event_mark_processed(ps_store *st, int64_t id, int64_t now)
 
 	if ((error = null_store(st, "ps_store_event_mark_processed")) < 0)
 		return error;
-	if ((error = ps_store__prepare(&s, st,
-		"UPDATE events SET processed_at = ? WHERE id = ?")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "UPDATE events SET processed_at = ? WHERE id = ?")) < 0)
 		return error;
 	if ((error = ps_store__bind_int64(st, s, 1, now)) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 2, id)) < 0) {
@@ -367,8 +388,7 @@ ps_store_event_mark_processed(ps_store *st, int64_t id, int64_t now)
 /* ---- operator requests ------------------------------------------------- */
 
 static const char *const request_names[PS_REQUEST_KIND_COUNT] = {
-	"retry_entry", "retry_failed", "run_flow", "pause_flow",
-	"resume_flow"};
+	"retry_entry", "retry_failed", "run_flow", "pause_flow", "resume_flow"};
 
 const char *
 ps_request_kind_name(ps_request_kind k)
@@ -453,9 +473,10 @@ ps_store_request_add(int64_t *out_id, ps_store *st, ps_request_kind kind,
 	if ((unsigned)kind >= PS_REQUEST_KIND_COUNT)
 		return ps_error_set(PS_EINVAL, "request kind %d is invalid",
 				    (int)kind);
-	if ((error = ps_store__prepare(&s, st,
-		"INSERT INTO requests(kind, argument, created_at)"
-		" VALUES (?, ?, ?)")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "INSERT INTO requests(kind, argument, created_at)"
+		     " VALUES (?, ?, ?)")) < 0)
 		return error;
 	if ((error = ps_store__bind_int64(st, s, 1, kind)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 2, argument)) < 0 ||
@@ -493,10 +514,11 @@ ps_store_request_claim(ps_request **out, size_t *out_n, ps_store *st,
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	if ((error = ps_store_begin(st)) < 0)
 		goto out;
-	if ((error = ps_store__prepare(&s, st,
-		"SELECT " REQUEST_COLUMNS " FROM requests"
-		" WHERE done_at IS NULL AND claimed_at IS NULL"
-		" ORDER BY id LIMIT ?")) < 0 ||
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT " REQUEST_COLUMNS " FROM requests"
+		     " WHERE done_at IS NULL AND claimed_at IS NULL"
+		     " ORDER BY id LIMIT ?")) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 1, (int64_t)max)) < 0)
 		goto done;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -509,11 +531,14 @@ ps_store_request_claim(ps_request **out, size_t *out_n, ps_store *st,
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
-		if ((error = ps_store__prepare(&s, st,
-			"UPDATE requests SET claimed_at = ? WHERE id = ?")) < 0 ||
+		if ((error = ps_store__prepare(
+			     &s, st,
+			     "UPDATE requests SET claimed_at = ? WHERE id ="
+			     " ?")) < 0 ||
 		    (error = ps_store__bind_int64(st, s, 1, now)) < 0 ||
 		    (error = ps_store__bind_int64(st, s, 2, v[i].id)) < 0 ||
-		    (error = ps_store__step_done(st, s, "claiming a request")) < 0)
+		    (error = ps_store__step_done(st, s, "claiming a request")) <
+			    0)
 			goto done;
 	}
 done:
@@ -542,8 +567,10 @@ ps_store_request_complete(ps_store *st, int64_t id, const char *result,
 
 	if ((error = null_store(st, "ps_store_request_complete")) < 0)
 		return error;
-	if ((error = ps_store__prepare(&s, st,
-		"UPDATE requests SET done_at = ?, result = ? WHERE id = ?")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "UPDATE requests SET done_at = ?, result = ? WHERE id ="
+		     " ?")) < 0)
 		return error;
 	if ((error = ps_store__bind_int64(st, s, 1, now)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 2, result)) < 0 ||
@@ -566,12 +593,14 @@ ps_store_request_get(ps_request *out, ps_store *st, int64_t id)
 	int error;
 
 	if (out == NULL)
-		return ps_error_set(PS_EINVAL, "ps_store_request_get: out NULL");
+		return ps_error_set(PS_EINVAL,
+				    "ps_store_request_get: out NULL");
 	ps_request_init(out);
 	if ((error = null_store(st, "ps_store_request_get")) < 0)
 		return error;
 	if ((error = ps_store__prepare(&s, st,
-		"SELECT " REQUEST_COLUMNS " FROM requests WHERE id = ?")) < 0)
+				       "SELECT " REQUEST_COLUMNS
+				       " FROM requests WHERE id = ?")) < 0)
 		return error;
 	if ((error = ps_store__bind_int64(st, s, 1, id)) < 0)
 		goto done;
@@ -612,9 +641,11 @@ ps_store_heartbeat_set(ps_store *st, const ps_heartbeat *hb)
 		return error;
 	if (hb == NULL)
 		return ps_error_set(PS_EINVAL, "heartbeat is NULL");
-	if ((error = ps_store__prepare(&s, st,
-		"INSERT OR REPLACE INTO heartbeat(one, pid, started_at, beat_at,"
-		" state) VALUES (1, ?, ?, ?, ?)")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "INSERT OR REPLACE INTO heartbeat(one, pid, started_at,"
+		     " beat_at,"
+		     " state) VALUES (1, ?, ?, ?, ?)")) < 0)
 		return error;
 	if ((error = ps_store__bind_int64(st, s, 1, hb->pid)) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 2, hb->started_at)) < 0 ||
@@ -638,8 +669,10 @@ ps_store_heartbeat_get(ps_heartbeat *out, ps_store *st)
 	ps_heartbeat_init(out);
 	if ((error = null_store(st, "ps_store_heartbeat_get")) < 0)
 		return error;
-	if ((error = ps_store__prepare(&s, st,
-		"SELECT pid, started_at, beat_at, state FROM heartbeat")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT pid, started_at, beat_at, state FROM heartbeat")) <
+	    0)
 		return error;
 	error = step_row(st, s, "reading the heartbeat");
 	if (error == 0) {
@@ -669,11 +702,13 @@ ps_store_http_count_add(ps_store *st, int64_t bucket, ps_platform platform,
 	    (error = ps_store__check_name(endpoint, "endpoint")) < 0 ||
 	    (error = ps_store__check_name(outcome, "outcome")) < 0)
 		return error;
-	if ((error = ps_store__prepare(&s, st,
-		"INSERT INTO http_counters(bucket, platform, endpoint, outcome,"
-		" count) VALUES (?1, ?2, ?3, ?4, ?5)"
-		" ON CONFLICT(bucket, platform, endpoint, outcome)"
-		" DO UPDATE SET count = count + ?5")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "INSERT INTO http_counters(bucket, platform, endpoint,"
+		     " outcome,"
+		     " count) VALUES (?1, ?2, ?3, ?4, ?5)"
+		     " ON CONFLICT(bucket, platform, endpoint, outcome)"
+		     " DO UPDATE SET count = count + ?5")) < 0)
 		return error;
 	if ((error = ps_store__bind_int64(st, s, 1, bucket)) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 2, platform)) < 0 ||
@@ -695,10 +730,11 @@ ps_store_http_count_foreach(ps_store *st, int64_t since,
 
 	if (st == NULL || cb == NULL)
 		return ps_error_set(PS_EINVAL, "http count foreach: NULL");
-	if ((error = ps_store__prepare(&s, st,
-		"SELECT bucket, platform, endpoint, outcome, count"
-		" FROM http_counters WHERE bucket >= ?"
-		" ORDER BY bucket, platform, endpoint, outcome")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT bucket, platform, endpoint, outcome, count"
+		     " FROM http_counters WHERE bucket >= ?"
+		     " ORDER BY bucket, platform, endpoint, outcome")) < 0)
 		return error;
 	if ((error = ps_store__bind_int64(st, s, 1, since)) < 0)
 		goto done;
@@ -732,9 +768,10 @@ ps_store_cache_set(ps_store *st, const char *kind, const char *json,
 		return error;
 	if (json == NULL)
 		return ps_error_set(PS_EINVAL, "cache value is NULL");
-	if ((error = ps_store__prepare(&s, st,
-		"INSERT OR REPLACE INTO cache(kind, json, fetched_at)"
-		" VALUES (?, ?, ?)")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "INSERT OR REPLACE INTO cache(kind, json, fetched_at)"
+		     " VALUES (?, ?, ?)")) < 0)
 		return error;
 	if ((error = ps_store__bind_text(st, s, 1, kind)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 2, json)) < 0 ||
@@ -753,15 +790,17 @@ ps_store_cache_get(char **out, int64_t *out_fetched_at, ps_store *st,
 	int error;
 
 	if (out == NULL)
-		return ps_error_set(PS_EINVAL, "ps_store_cache_get: out is NULL");
+		return ps_error_set(PS_EINVAL,
+				    "ps_store_cache_get: out is NULL");
 	*out = NULL;
 	if (out_fetched_at)
 		*out_fetched_at = 0;
 	if ((error = null_store(st, "ps_store_cache_get")) < 0 ||
 	    (error = ps_store__check_name(kind, "cache kind")) < 0)
 		return error;
-	if ((error = ps_store__prepare(&s, st,
-		"SELECT json, fetched_at FROM cache WHERE kind = ?")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT json, fetched_at FROM cache WHERE kind = ?")) < 0)
 		return error;
 	if ((error = ps_store__bind_text(st, s, 1, kind)) < 0)
 		goto done;

@@ -8,8 +8,8 @@
  * all rollback needs, and it treats mappings ("mapping:kind:dir:source")
  * exactly like settings.
  */
-#include "store/store_private.h"
 #include "pearlsync/settings.h"
+#include "store/store_private.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,10 +52,11 @@ check_kind(const char *kind)
 	for (p = kind; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
 		      *p == '_'))
-			return ps_error_set(PS_EINVAL,
-					    "mapping kind '%s' may contain only "
-					    "a-z, 0-9 and _",
-					    kind);
+			return ps_error_set(
+				PS_EINVAL,
+				"mapping kind '%s' may contain only "
+				"a-z, 0-9 and _",
+				kind);
 	if (p - kind > NAME_MAX_LEN)
 		return ps_error_set(PS_EINVAL, "mapping kind '%s' is too long",
 				    kind);
@@ -75,8 +76,8 @@ check_direction(const char *dir)
 		goto bad;
 	memcpy(left, dir, (size_t)(gt - dir));
 	left[gt - dir] = '\0';
-	if (ps_platform_parse(&a, left) < 0 || ps_platform_parse(&b, gt + 1) < 0
-	    || a == b)
+	if (ps_platform_parse(&a, left) < 0 ||
+	    ps_platform_parse(&b, gt + 1) < 0 || a == b)
 		goto bad;
 	return 0;
 bad:
@@ -99,11 +100,10 @@ check_mapping(const ps_mapping *m, int need_target)
 	if (m->source && strlen(m->source) > 1024)
 		return ps_error_set(PS_EINVAL, "mapping source is too long");
 	if (need_target && (m->target == NULL || m->target[0] == '\0'))
-		return ps_error_set(PS_EINVAL,
-				    "%s mapping %s for '%s' has an empty target",
-				    m->kind, m->direction,
-				    m->source && m->source[0] ? m->source
-							      : "(default)");
+		return ps_error_set(
+			PS_EINVAL, "%s mapping %s for '%s' has an empty target",
+			m->kind, m->direction,
+			m->source && m->source[0] ? m->source : "(default)");
 	return 0;
 }
 
@@ -115,7 +115,8 @@ mapping_key(char **out, const char *kind, const char *dir, const char *source)
 
 	if (source == NULL)
 		source = "";
-	n = MAPPING_PREFIX_LEN + strlen(kind) + strlen(dir) + strlen(source) + 3;
+	n = MAPPING_PREFIX_LEN + strlen(kind) + strlen(dir) + strlen(source) +
+	    3;
 	*out = malloc(n);
 	if (*out == NULL)
 		return ps_error_set(PS_ENOMEM, "out of memory");
@@ -159,9 +160,8 @@ setting_read(char **out, ps_store *st, const char *key)
 	int rc, error;
 
 	*out = NULL;
-	if ((error = ps_store__prepare(&s, st,
-				       "SELECT value FROM settings WHERE key = ?"))
-	    < 0)
+	if ((error = ps_store__prepare(
+		     &s, st, "SELECT value FROM settings WHERE key = ?")) < 0)
 		return error;
 	if ((error = ps_store__bind_text(st, s, 1, key)) < 0)
 		goto done;
@@ -185,9 +185,10 @@ mapping_read(char **out, ps_store *st, const char *kind, const char *dir,
 	int rc, error;
 
 	*out = NULL;
-	if ((error = ps_store__prepare(&s, st,
-				       "SELECT target FROM mappings WHERE kind = ?"
-				       " AND direction = ? AND source = ?")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT target FROM mappings WHERE kind = ?"
+		     " AND direction = ? AND source = ?")) < 0)
 		return error;
 	if ((error = ps_store__bind_text(st, s, 1, kind)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 2, dir)) < 0 ||
@@ -236,18 +237,22 @@ raw_write(ps_store *st, const char *key, const char *value, int64_t now)
 
 	if (!is_mapping_key(key)) {
 		if (value)
-			error = ps_store__prepare(&s, st,
+			error = ps_store__prepare(
+				&s, st,
 				"INSERT INTO settings(key, value, updated_at)"
-				" VALUES (?1, ?2, ?3) ON CONFLICT(key) DO UPDATE"
+				" VALUES (?1, ?2, ?3) ON CONFLICT(key) DO"
+				" UPDATE"
 				" SET value = ?2, updated_at = ?3");
 		else
-			error = ps_store__prepare(&s, st,
-				"DELETE FROM settings WHERE key = ?1");
+			error = ps_store__prepare(
+				&s, st, "DELETE FROM settings WHERE key = ?1");
 		if (error < 0)
 			return error;
 		if ((error = ps_store__bind_text(st, s, 1, key)) < 0 ||
-		    (value && (error = ps_store__bind_text(st, s, 2, value)) < 0) ||
-		    (value && (error = ps_store__bind_int64(st, s, 3, now)) < 0))
+		    (value &&
+		     (error = ps_store__bind_text(st, s, 2, value)) < 0) ||
+		    (value &&
+		     (error = ps_store__bind_int64(st, s, 3, now)) < 0))
 			goto done;
 		error = ps_store__step_done(st, s, "writing a setting");
 		goto done;
@@ -257,13 +262,15 @@ raw_write(ps_store *st, const char *key, const char *value, int64_t now)
 	if ((error = parse_mapping_key(buf, &kind, &dir, &source)) < 0)
 		goto done;
 	if (value)
-		error = ps_store__prepare(&s, st,
+		error = ps_store__prepare(
+			&s, st,
 			"INSERT INTO mappings(kind, direction, source, target,"
 			" updated_at) VALUES (?1, ?2, ?3, ?4, ?5)"
 			" ON CONFLICT(kind, direction, source) DO UPDATE"
 			" SET target = ?4, updated_at = ?5");
 	else
-		error = ps_store__prepare(&s, st,
+		error = ps_store__prepare(
+			&s, st,
 			"DELETE FROM mappings WHERE kind = ?1"
 			" AND direction = ?2 AND source = ?3");
 	if (error < 0)
@@ -288,7 +295,8 @@ next_version(int64_t *out, ps_store *st)
 	int rc, error;
 
 	if ((error = ps_store__prepare(&s, st,
-		"SELECT COALESCE(MAX(version), 0) FROM settings_history")) < 0)
+				       "SELECT COALESCE(MAX(version), 0) FROM"
+				       " settings_history")) < 0)
 		return error;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
@@ -315,13 +323,18 @@ apply_change(ps_store *st, struct changeset *cs, const char *key,
 		return error;
 	if (same(old, value))
 		goto done;
+	/* a secret passing through is masked in every later log line */
+	if (value && ps_settings_is_secret(key) &&
+	    (error = ps_log_add_secret(value)) < 0)
+		goto done;
 	if (cs->version == 0 && (error = next_version(&cs->version, st)) < 0)
 		goto done;
 	if ((error = raw_write(st, key, value, cs->now)) < 0)
 		goto done;
-	if ((error = ps_store__prepare(&s, st,
-		"INSERT INTO settings_history(version, at, key, old_value,"
-		" new_value, actor) VALUES (?, ?, ?, ?, ?, ?)")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "INSERT INTO settings_history(version, at, key, old_value,"
+		     " new_value, actor) VALUES (?, ?, ?, ?, ?, ?)")) < 0)
 		goto done;
 	if ((error = ps_store__bind_int64(st, s, 1, cs->version)) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 2, cs->now)) < 0 ||
@@ -354,20 +367,32 @@ finish(ps_store *st, int error)
 int
 ps_store_setting_get(char **out, ps_store *st, const char *key)
 {
+	int error;
+
 	if (out == NULL)
-		return ps_error_set(PS_EINVAL, "ps_store_setting_get: out is NULL");
+		return ps_error_set(PS_EINVAL,
+				    "ps_store_setting_get: out is NULL");
 	*out = NULL;
 	if (st == NULL || key == NULL || key[0] == '\0')
 		return ps_error_set(PS_EINVAL, "setting name is empty");
 	if (is_mapping_key(key))
 		return ps_error_set(PS_EINVAL, "unknown setting '%s'", key);
-	return setting_read(out, st, key);
+	error = setting_read(out, st, key);
+	if (error == PS_ENOTFOUND)
+		ps_error_set(PS_ENOTFOUND, "setting '%s' is not set", key);
+	else if (error == 0 && ps_settings_is_secret(key))
+		error = ps_log_add_secret(*out);
+	if (error < 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return error;
 }
 
 int
 ps_store_settings_set_many(int64_t *out_version, ps_store *st,
-			   const ps_setting_kv *kv, size_t n,
-			   const char *actor, int64_t now)
+			   const ps_setting_kv *kv, size_t n, const char *actor,
+			   int64_t now)
 {
 	struct changeset cs = {0, actor, now};
 	size_t i;
@@ -376,7 +401,8 @@ ps_store_settings_set_many(int64_t *out_version, ps_store *st,
 	if (out_version)
 		*out_version = 0;
 	if (st == NULL || (kv == NULL && n > 0))
-		return ps_error_set(PS_EINVAL, "ps_store_settings_set_many: NULL");
+		return ps_error_set(PS_EINVAL,
+				    "ps_store_settings_set_many: NULL");
 	if ((error = check_actor(actor)) < 0)
 		return error;
 	for (i = 0; i < n; i++)
@@ -409,9 +435,11 @@ ps_store_setting_foreach(ps_store *st, ps_store_setting_cb cb, void *payload)
 	int rc, error;
 
 	if (st == NULL || cb == NULL)
-		return ps_error_set(PS_EINVAL, "ps_store_setting_foreach: NULL");
-	if ((error = ps_store__prepare(&s, st,
-		"SELECT key, value FROM settings ORDER BY key")) < 0)
+		return ps_error_set(PS_EINVAL,
+				    "ps_store_setting_foreach: NULL");
+	if ((error = ps_store__prepare(
+		     &s, st, "SELECT key, value FROM settings ORDER BY key")) <
+	    0)
 		return error;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		error = cb((const char *)sqlite3_column_text(s, 0),
@@ -437,12 +465,14 @@ ps_store_setting_history_foreach(ps_store *st, const char *key,
 	if (st == NULL || cb == NULL)
 		return ps_error_set(PS_EINVAL, "history: NULL argument");
 	if (key)
-		error = ps_store__prepare(&s, st,
+		error = ps_store__prepare(
+			&s, st,
 			"SELECT id, version, at, key, old_value, new_value,"
 			" actor FROM settings_history WHERE key = ?"
 			" ORDER BY id DESC");
 	else
-		error = ps_store__prepare(&s, st,
+		error = ps_store__prepare(
+			&s, st,
 			"SELECT id, version, at, key, old_value, new_value,"
 			" actor FROM settings_history ORDER BY id DESC");
 	if (error < 0)
@@ -473,7 +503,8 @@ ps_store_settings_version(int64_t *out, ps_store *st)
 	int error;
 
 	if (out == NULL || st == NULL)
-		return ps_error_set(PS_EINVAL, "ps_store_settings_version: NULL");
+		return ps_error_set(PS_EINVAL,
+				    "ps_store_settings_version: NULL");
 	if ((error = next_version(out, st)) < 0)
 		return error;
 	*out -= 1;
@@ -507,16 +538,18 @@ ps_store_settings_rollback(int64_t *out_version, ps_store *st, int64_t version,
 	if ((error = ps_store_settings_version(&latest, st)) < 0)
 		goto done;
 	if (version > latest) {
-		error = ps_error_set(PS_ENOTFOUND,
-				     "no settings version %lld (latest is %lld)",
-				     (long long)version, (long long)latest);
+		error = ps_error_set(
+			PS_ENOTFOUND,
+			"no settings version %lld (latest is %lld)",
+			(long long)version, (long long)latest);
 		goto done;
 	}
 	/* Each key changed after `version`, with its value as of then. */
-	if ((error = ps_store__prepare(&s, st,
-		"SELECT key, old_value FROM settings_history WHERE id IN"
-		" (SELECT MIN(id) FROM settings_history WHERE version > ?"
-		" GROUP BY key) ORDER BY id")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT key, old_value FROM settings_history WHERE id IN"
+		     " (SELECT MIN(id) FROM settings_history WHERE version > ?"
+		     " GROUP BY key) ORDER BY id")) < 0)
 		goto done;
 	if ((error = ps_store__bind_int64(st, s, 1, version)) < 0)
 		goto done;
@@ -525,15 +558,18 @@ ps_store_settings_rollback(int64_t *out_version, ps_store *st, int64_t version,
 			cap = cap ? cap * 2 : 16;
 			grown = realloc(todo, cap * sizeof(*todo));
 			if (grown == NULL) {
-				error = ps_error_set(PS_ENOMEM, "out of memory");
+				error = ps_error_set(PS_ENOMEM,
+						     "out of memory");
 				goto done;
 			}
 			todo = grown;
 		}
 		todo[n].key = todo[n].value = NULL;
 		n++;
-		if ((error = ps_store__column_dup(&todo[n - 1].key, s, 0)) < 0 ||
-		    (error = ps_store__column_dup(&todo[n - 1].value, s, 1)) < 0)
+		if ((error = ps_store__column_dup(&todo[n - 1].key, s, 0)) <
+			    0 ||
+		    (error = ps_store__column_dup(&todo[n - 1].value, s, 1)) <
+			    0)
 			goto done;
 	}
 	if (rc != SQLITE_DONE) {
@@ -569,10 +605,12 @@ ps_store_mapping_get(char **out, ps_store *st, const char *kind,
 	int error;
 
 	if (out == NULL)
-		return ps_error_set(PS_EINVAL, "ps_store_mapping_get: out is NULL");
+		return ps_error_set(PS_EINVAL,
+				    "ps_store_mapping_get: out is NULL");
 	*out = NULL;
 	if (st == NULL)
-		return ps_error_set(PS_EINVAL, "ps_store_mapping_get: NULL store");
+		return ps_error_set(PS_EINVAL,
+				    "ps_store_mapping_get: NULL store");
 	if ((error = check_mapping(&m, 0)) < 0)
 		return error;
 	error = mapping_read(out, st, kind, direction, source);
@@ -580,9 +618,8 @@ ps_store_mapping_get(char **out, ps_store *st, const char *kind,
 	    source && source[0])
 		error = mapping_read(out, st, kind, direction, "");
 	if (error == PS_ENOTFOUND)
-		return ps_error_set(PS_ENOTFOUND,
-				    "no %s mapping %s for '%s'%s", kind,
-				    direction, source ? source : "",
+		return ps_error_set(PS_ENOTFOUND, "no %s mapping %s for '%s'%s",
+				    kind, direction, source ? source : "",
 				    (flags & PS_STORE_MAPPING_FALLBACK)
 					    ? " and no default"
 					    : "");
@@ -651,12 +688,14 @@ ps_store_mapping_foreach(ps_store *st, const char *kind, const char *direction,
 	int rc, error;
 
 	if (st == NULL || cb == NULL)
-		return ps_error_set(PS_EINVAL, "ps_store_mapping_foreach: NULL");
-	if ((error = ps_store__prepare(&s, st,
-		"SELECT kind, direction, source, target FROM mappings"
-		" WHERE (?1 IS NULL OR kind = ?1)"
-		" AND (?2 IS NULL OR direction = ?2)"
-		" ORDER BY kind, direction, source")) < 0)
+		return ps_error_set(PS_EINVAL,
+				    "ps_store_mapping_foreach: NULL");
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT kind, direction, source, target FROM mappings"
+		     " WHERE (?1 IS NULL OR kind = ?1)"
+		     " AND (?2 IS NULL OR direction = ?2)"
+		     " ORDER BY kind, direction, source")) < 0)
 		return error;
 	if ((error = ps_store__bind_text(st, s, 1, kind)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 2, direction)) < 0)
@@ -719,7 +758,8 @@ collect_stale(const ps_mapping *m, void *payload)
 		c->cap = c->cap ? c->cap * 2 : 16;
 		grown = realloc(c->keys, c->cap * sizeof(*grown));
 		if (grown == NULL)
-			return c->error = ps_error_set(PS_ENOMEM, "out of memory");
+			return c->error =
+				       ps_error_set(PS_ENOMEM, "out of memory");
 		c->keys = grown;
 	}
 	if ((c->error = mapping_key(&c->keys[c->nkeys], m->kind, m->direction,

@@ -168,8 +168,7 @@ static const char migration_3[] =
 	" END;"
 	"INSERT INTO log_search(log_search) VALUES ('rebuild');";
 
-static const char *const migrations[] = {migration_1, migration_2,
-					 migration_3};
+static const char *const migrations[] = {migration_1, migration_2, migration_3};
 
 _Static_assert(PS__ARRAY_LEN(migrations) == PS_STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
@@ -183,17 +182,19 @@ ps_store__migration_count(void)
 int
 ps_store__error(ps_store *st, int rc, const char *what)
 {
-	const char *msg = st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+	const char *msg =
+		st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
 	const char *path = st && st->path ? st->path : "";
 	int code;
 
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		return ps_error_set(PS_EBUSY,
-				    "%s: database %s is busy (another pearlsync "
-				    "process is writing); try again",
-				    what, path);
+		return ps_error_set(
+			PS_EBUSY,
+			"%s: database %s is busy (another pearlsync "
+			"process is writing); try again",
+			what, path);
 	case SQLITE_NOMEM:
 		return ps_error_set(PS_ENOMEM, "%s: out of memory", what);
 	case SQLITE_CONSTRAINT:
@@ -245,8 +246,14 @@ ps_store__prepare(sqlite3_stmt **out, ps_store *st, const char *sql)
 	int rc;
 
 	*out = NULL;
+	/*
+	 * A statement still being stepped (a foreach whose callback calls back
+	 * into the store with the same query) is left alone and a second copy
+	 * is prepared, so re-entry never resets the outer walk.
+	 */
 	for (i = 0; i < st->nstmts; i++) {
-		if (strcmp(st->stmts[i].sql, sql) == 0) {
+		if (strcmp(st->stmts[i].sql, sql) == 0 &&
+		    !sqlite3_stmt_busy(st->stmts[i].stmt)) {
 			sqlite3_reset(st->stmts[i].stmt);
 			sqlite3_clear_bindings(st->stmts[i].stmt);
 			*out = st->stmts[i].stmt;
@@ -387,8 +394,8 @@ migrate(ps_store *st, int target)
 					    "applying a schema migration")) < 0)
 			goto done;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
-		if ((error = ps_store__exec(st, sql,
-					    "recording the schema version")) < 0)
+		if ((error = ps_store__exec(
+			     st, sql, "recording the schema version")) < 0)
 			goto done;
 	}
 	error = ps_store_commit(st);
@@ -411,9 +418,9 @@ prepare_file(const char *path, unsigned flags)
 	if (flags & (PS_STORE_OPEN_READONLY | PS_STORE_OPEN_NO_CREATE)) {
 		if (stat(path, &sb) != 0) {
 			if (errno == ENOENT)
-				return ps_error_set(PS_ENOTFOUND,
-						    "database %s does not exist",
-						    path);
+				return ps_error_set(
+					PS_ENOTFOUND,
+					"database %s does not exist", path);
 			return ps_error_set(PS_EIO, "database %s: %s", path,
 					    strerror(errno));
 		}
@@ -428,8 +435,9 @@ prepare_file(const char *path, unsigned flags)
 	    fchmod(fd, 0600) != 0) {
 		int e = errno;
 		close(fd);
-		return ps_error_set(PS_EIO, "cannot restrict %s to mode 0600: %s",
-				    path, strerror(e));
+		return ps_error_set(PS_EIO,
+				    "cannot restrict %s to mode 0600: %s", path,
+				    strerror(e));
 	}
 	close(fd);
 	return 0;
@@ -464,7 +472,11 @@ open_store(ps_store **out, const char *path, unsigned flags, int target)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, PS_STORE_BUSY_TIMEOUT_MS);
-	if ((error = ps_store__exec(st, "PRAGMA foreign_keys = ON",
+	/* 16 MiB of page cache: the log's indexes stay in memory while the
+	 * console pages and filters a large log */
+	if ((error = ps_store__exec(st,
+				    "PRAGMA foreign_keys = ON;"
+				    " PRAGMA cache_size = -16384",
 				    "configuring the database")) < 0)
 		goto done;
 	if (!st->readonly &&
@@ -480,7 +492,8 @@ open_store(ps_store **out, const char *path, unsigned flags, int target)
 				     "database %s has schema version %d, newer "
 				     "than this pearlsync understands (%d); "
 				     "upgrade pearlsync",
-				     path, version, ps_store__migration_count());
+				     path, version,
+				     ps_store__migration_count());
 		goto done;
 	}
 	if (!st->readonly && version < target &&
@@ -557,9 +570,9 @@ ps_store_begin(ps_store *st)
 	if (st == NULL)
 		return ps_error_set(PS_EINVAL, "ps_store_begin: store is NULL");
 	if (st->depth == 0) {
-		error = ps_store__exec(st, st->readonly ? "BEGIN" :
-					   "BEGIN IMMEDIATE",
-				       "starting a transaction");
+		error = ps_store__exec(
+			st, st->readonly ? "BEGIN" : "BEGIN IMMEDIATE",
+			"starting a transaction");
 	} else {
 		snprintf(sql, sizeof(sql), "SAVEPOINT ps_%d", st->depth);
 		error = ps_store__exec(st, sql, "starting a savepoint");
@@ -597,12 +610,15 @@ ps_store_rollback(ps_store *st)
 	int error;
 
 	if (st == NULL || st->depth == 0)
-		return ps_error_set(PS_EINVAL, "rollback without a transaction");
+		return ps_error_set(PS_EINVAL,
+				    "rollback without a transaction");
 	if (st->depth == 1) {
-		/* SQLite may already have rolled back (e.g. after SQLITE_FULL) */
+		/* SQLite may already have rolled back (e.g. after SQLITE_FULL)
+		 */
 		error = sqlite3_get_autocommit(st->db)
 				? 0
-				: ps_store__exec(st, "ROLLBACK", "rolling back");
+				: ps_store__exec(st, "ROLLBACK",
+						 "rolling back");
 		st->depth = 0;
 		return error;
 	}

@@ -12,15 +12,15 @@
 
 /* One cached prepared statement, keyed by its SQL text. */
 struct ps_store__stmt {
-	char *sql;            /* owned copy */
-	sqlite3_stmt *stmt;   /* owned; finalised at close */
+	char *sql;          /* owned copy */
+	sqlite3_stmt *stmt; /* owned; finalised at close */
 };
 
 struct ps_store {
 	sqlite3 *db;
-	char *path;           /* owned, for error details */
+	char *path; /* owned, for error details */
 	int readonly;
-	int depth;            /* transaction nesting, 0 = none */
+	int depth;                    /* transaction nesting, 0 = none */
 	struct ps_store__stmt *stmts; /* owned array */
 	size_t nstmts, capstmts;
 };
@@ -33,7 +33,7 @@ int ps_store__error(ps_store *st, int rc, const char *what);
 
 /*
  * ps_store__prepare - the cached statement for sql (prepared on first use),
- * reset and with bindings cleared.  Callers sqlite3_reset() it when done so
+ * reset and with bindings cleared; a copy if the cached one is mid-walk.  Callers sqlite3_reset() it when done so
  * no read snapshot is held.
  */
 int ps_store__prepare(sqlite3_stmt **out, ps_store *st, const char *sql);
@@ -90,8 +90,7 @@ int ps_store__set_busy_timeout(ps_store *st, int ms);
  * ps_store__explain_log_list - the EXPLAIN QUERY PLAN of the statement
  * ps_store_log_list would run for q, details joined by "\n", into *out.
  */
-int ps_store__explain_log_list(char **out, ps_store *st,
-			       const ps_log_query *q);
+int ps_store__explain_log_list(char **out, ps_store *st, const ps_log_query *q);
 
 /* ps_store__exec_sql - run arbitrary SQL (tests only). */
 int ps_store__exec_sql(ps_store *st, const char *sql);

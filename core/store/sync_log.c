@@ -179,22 +179,26 @@ ps_store_log_add(int64_t *out_id, ps_store *st, const ps_log_entry *e,
 					  "log entry dedupe key")) < 0)
 		return error;
 	if (e->status != PS_ENTRY_PENDING && e->status != PS_ENTRY_FAILED)
-		return ps_error_set(PS_EINVAL,
-				    "a new log entry must be pending or failed");
+		return ps_error_set(
+			PS_EINVAL, "a new log entry must be pending or failed");
 	if ((unsigned)e->source_platform >= PS_PLATFORM_COUNT ||
 	    (unsigned)e->target_platform >= PS_PLATFORM_COUNT)
 		return ps_error_set(PS_EINVAL, "log entry platform is invalid");
 	next = e->next_attempt_at;
 	if (next == 0 && e->status == PS_ENTRY_PENDING)
 		next = now;
-	if ((error = ps_store__prepare(&s, st,
-		"INSERT INTO log_entries(flow, dedupe_key, status, order_number,"
-		" total, currency, shipping_method, shipment_status,"
-		" inserted_at, updated_at, next_attempt_at, reason, error_code,"
-		" source_platform, source_id, target_platform, target_id,"
-		" detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10,"
-		" ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
-		" ON CONFLICT(dedupe_key) DO NOTHING")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "INSERT INTO log_entries(flow, dedupe_key, status,"
+		     " order_number,"
+		     " total, currency, shipping_method, shipment_status,"
+		     " inserted_at, updated_at, next_attempt_at, reason,"
+		     " error_code,"
+		     " source_platform, source_id, target_platform, target_id,"
+		     " detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		     " ?9, ?10,"
+		     " ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+		     " ON CONFLICT(dedupe_key) DO NOTHING")) < 0)
 		return error;
 	if ((error = ps_store__bind_text(st, s, 1, e->flow)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 2, e->dedupe_key)) < 0 ||
@@ -225,8 +229,9 @@ ps_store_log_add(int64_t *out_id, ps_store *st, const ps_log_entry *e,
 			*out_id = sqlite3_last_insert_rowid(st->db);
 		return 0;
 	}
-	if ((error = ps_store__prepare(&s, st,
-		"SELECT id FROM log_entries WHERE dedupe_key = ?")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT id FROM log_entries WHERE dedupe_key = ?")) < 0)
 		return error;
 	if ((error = ps_store__bind_text(st, s, 1, e->dedupe_key)) == 0) {
 		rc = sqlite3_step(s);
@@ -283,8 +288,7 @@ ps_store_log_get(ps_log_entry *out, ps_store *st, int64_t id)
 }
 
 int
-ps_store_log_get_by_key(ps_log_entry *out, ps_store *st,
-			const char *dedupe_key)
+ps_store_log_get_by_key(ps_log_entry *out, ps_store *st, const char *dedupe_key)
 {
 	if (dedupe_key == NULL)
 		return ps_error_set(PS_EINVAL, "dedupe key is NULL");
@@ -318,8 +322,7 @@ ps_store_log_claim_due(ps_log_entry **out, size_t *out_n, ps_store *st,
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	if ((error = ps_store_begin(st)) < 0)
 		goto out;
-	if ((error = ps_store__prepare(&s, st,
-		PS_STORE__CLAIM_SQL)) < 0)
+	if ((error = ps_store__prepare(&s, st, PS_STORE__CLAIM_SQL)) < 0)
 		goto done;
 	if ((error = ps_store__bind_int64(st, s, 1, now)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 2, flow)) < 0 ||
@@ -333,19 +336,21 @@ ps_store_log_claim_due(ps_log_entry **out, size_t *out_n, ps_store *st,
 	}
 	sqlite3_reset(s);
 	for (i = 0; i < nids; i++) {
-		if ((error = ps_store__prepare(&s, st,
-			"UPDATE log_entries SET status = 1,"
-			" attempts = attempts + 1, next_attempt_at = NULL,"
-			" updated_at = ?2 WHERE id = ?1")) < 0)
+		if ((error = ps_store__prepare(
+			     &s, st,
+			     "UPDATE log_entries SET status = 1,"
+			     " attempts = attempts + 1, next_attempt_at = NULL,"
+			     " updated_at = ?2 WHERE id = ?1")) < 0)
 			goto done;
 		if ((error = ps_store__bind_int64(st, s, 1, ids[i])) < 0 ||
 		    (error = ps_store__bind_int64(st, s, 2, now)) < 0 ||
 		    (error = ps_store__step_done(st, s,
 						 "claiming a log entry")) < 0)
 			goto done;
-		if ((error = ps_store__prepare(&s, st,
-			"SELECT " LOG_COLUMNS
-			" FROM log_entries WHERE id = ?")) < 0 ||
+		if ((error = ps_store__prepare(
+			     &s, st,
+			     "SELECT " LOG_COLUMNS
+			     " FROM log_entries WHERE id = ?")) < 0 ||
 		    (error = ps_store__bind_int64(st, s, 1, ids[i])) < 0)
 			goto done;
 		rc = sqlite3_step(s);
@@ -403,11 +408,12 @@ ps_store_log_mark_synced(ps_store *st, int64_t id, const char *target_id,
 
 	if ((error = check_store(st, "ps_store_log_mark_synced")) < 0)
 		return error;
-	if ((error = ps_store__prepare(&s, st,
-		"UPDATE log_entries SET status = 2, synced_at = ?2,"
-		" updated_at = ?2, next_attempt_at = NULL, reason = NULL,"
-		" error_code = 0, target_id = COALESCE(?3, target_id),"
-		" detail = COALESCE(?4, detail) WHERE id = ?1")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "UPDATE log_entries SET status = 2, synced_at = ?2,"
+		     " updated_at = ?2, next_attempt_at = NULL, reason = NULL,"
+		     " error_code = 0, target_id = COALESCE(?3, target_id),"
+		     " detail = COALESCE(?4, detail) WHERE id = ?1")) < 0)
 		return error;
 	if ((error = ps_store__bind_int64(st, s, 1, id)) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 2, now)) < 0 ||
@@ -428,10 +434,11 @@ mark(ps_store *st, int64_t id, ps_entry_status status, const char *reason,
 
 	if ((error = check_store(st, "ps_store_log_mark")) < 0)
 		return error;
-	if ((error = ps_store__prepare(&s, st,
-		"UPDATE log_entries SET status = ?2, reason = ?3,"
-		" error_code = ?4, next_attempt_at = ?5, updated_at = ?6"
-		" WHERE id = ?1")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "UPDATE log_entries SET status = ?2, reason = ?3,"
+		     " error_code = ?4, next_attempt_at = ?5, updated_at = ?6"
+		     " WHERE id = ?1")) < 0)
 		return error;
 	if ((error = ps_store__bind_int64(st, s, 1, id)) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 2, status)) < 0 ||
@@ -471,15 +478,16 @@ ps_store_log_set_fields(ps_store *st, int64_t id, const ps_log_entry *e,
 		return error;
 	if (e == NULL)
 		return ps_error_set(PS_EINVAL, "log entry is NULL");
-	if ((error = ps_store__prepare(&s, st,
-		"UPDATE log_entries SET"
-		" order_number = COALESCE(?2, order_number),"
-		" total = CASE WHEN ?3 THEN ?4 ELSE total END,"
-		" currency = COALESCE(?5, currency),"
-		" shipping_method = COALESCE(?6, shipping_method),"
-		" shipment_status = COALESCE(?7, shipment_status),"
-		" detail = COALESCE(?8, detail), updated_at = ?9"
-		" WHERE id = ?1")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "UPDATE log_entries SET"
+		     " order_number = COALESCE(?2, order_number),"
+		     " total = CASE WHEN ?3 THEN ?4 ELSE total END,"
+		     " currency = COALESCE(?5, currency),"
+		     " shipping_method = COALESCE(?6, shipping_method),"
+		     " shipment_status = COALESCE(?7, shipment_status),"
+		     " detail = COALESCE(?8, detail), updated_at = ?9"
+		     " WHERE id = ?1")) < 0)
 		return error;
 	if ((error = ps_store__bind_int64(st, s, 1, id)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 2, e->order_number)) < 0 ||
@@ -516,9 +524,10 @@ ps_store_log_retry(ps_store *st, int64_t id, int64_t now)
 								 : "in flight");
 		goto done;
 	}
-	if ((error = ps_store__prepare(&s, st,
-		"UPDATE log_entries SET status = 0, next_attempt_at = ?2,"
-		" attempts = 0, updated_at = ?2 WHERE id = ?1")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "UPDATE log_entries SET status = 0, next_attempt_at = ?2,"
+		     " attempts = 0, updated_at = ?2 WHERE id = ?1")) < 0)
 		goto done;
 	if ((error = ps_store__bind_int64(st, s, 1, id)) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 2, now)) < 0) {
@@ -546,10 +555,11 @@ ps_store_log_retry_failed(size_t *out_count, ps_store *st, const char *flow,
 		*out_count = 0;
 	if ((error = check_store(st, "ps_store_log_retry_failed")) < 0)
 		return error;
-	if ((error = ps_store__prepare(&s, st,
-		"UPDATE log_entries SET status = 0, next_attempt_at = ?2,"
-		" attempts = 0, updated_at = ?2"
-		" WHERE status = 3 AND (?1 IS NULL OR flow = ?1)")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "UPDATE log_entries SET status = 0, next_attempt_at = ?2,"
+		     " attempts = 0, updated_at = ?2"
+		     " WHERE status = 3 AND (?1 IS NULL OR flow = ?1)")) < 0)
 		return error;
 	if ((error = ps_store__bind_text(st, s, 1, flow)) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 2, now)) < 0) {
@@ -580,10 +590,12 @@ ps_store_recover_interrupted(size_t *out_count, ps_store *st, int64_t now)
 		*out_count = 0;
 	if ((error = ps_store_begin(st)) < 0)
 		return error;
-	if ((error = ps_store__prepare(&s, st,
-		"UPDATE log_entries SET status = 0, next_attempt_at = ?1,"
-		" updated_at = ?1, reason = 'interrupted; checking whether the"
-		" previous attempt completed' WHERE status = 1")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "UPDATE log_entries SET status = 0, next_attempt_at = ?1,"
+		     " updated_at = ?1, reason = 'interrupted; checking"
+		     " whether the"
+		     " previous attempt completed' WHERE status = 1")) < 0)
 		goto done;
 	if ((error = ps_store__bind_int64(st, s, 1, now)) < 0) {
 		sqlite3_reset(s);
@@ -626,28 +638,29 @@ build_list_sql(char *buf, size_t cap, const ps_log_query *q, int *short_text)
 		     "%s%s%s ORDER BY id DESC LIMIT ?5",
 		     q->status >= 0 ? " AND status = ?2" : "",
 		     q->flow ? " AND flow = ?3" : "",
-		     !has_text ? ""
-		     : *short_text
-			     ? " AND (order_number = ?4 OR source_id = ?4"
-			       " OR target_id = ?4)"
-			     : " AND id IN (SELECT rowid FROM log_search"
-			       " WHERE log_search MATCH ?4)");
-	return n > 0 && (size_t)n < cap ? 0 : ps_error_set(PS_ERROR, "query too long");
+		     !has_text     ? ""
+		     : *short_text ? " AND (order_number = ?4 OR source_id = ?4"
+				     " OR target_id = ?4)"
+				   : " AND id IN (SELECT rowid FROM log_search"
+				     " WHERE log_search MATCH ?4)");
+	return n > 0 && (size_t)n < cap
+		       ? 0
+		       : ps_error_set(PS_ERROR, "query too long");
 }
 
 /* Bind q to s; *phrase receives the FTS phrase (caller frees). */
 static int
-bind_list(ps_store *st, sqlite3_stmt *s, const ps_log_query *q,
-	  int short_text, char **phrase)
+bind_list(ps_store *st, sqlite3_stmt *s, const ps_log_query *q, int short_text,
+	  char **phrase)
 {
 	const char *p;
 	size_t n = 2, len = 0;
 	int error;
 
 	*phrase = NULL;
-	if ((error = ps_store__bind_int64(st, s, 1,
-					  q->before_id > 0 ? q->before_id
-							   : INT64_MAX)) < 0 ||
+	if ((error = ps_store__bind_int64(
+		     st, s, 1, q->before_id > 0 ? q->before_id : INT64_MAX)) <
+		    0 ||
 	    (q->status >= 0 &&
 	     (error = ps_store__bind_int64(st, s, 2, q->status)) < 0) ||
 	    (q->flow && (error = ps_store__bind_text(st, s, 3, q->flow)) < 0) ||
@@ -682,8 +695,7 @@ check_query(const ps_log_query *q)
 		return ps_error_set(PS_EINVAL, "log query status %d is invalid",
 				    q->status);
 	if (q->limit == 0 || q->limit > LIST_LIMIT_MAX)
-		return ps_error_set(PS_EINVAL,
-				    "log page size must be 1..%d",
+		return ps_error_set(PS_EINVAL, "log page size must be 1..%d",
 				    LIST_LIMIT_MAX);
 	return 0;
 }
@@ -786,10 +798,11 @@ ps_store_log_counts(ps_store *st, int64_t since, ps_store_log_count_cb cb,
 
 	if (st == NULL || cb == NULL)
 		return ps_error_set(PS_EINVAL, "ps_store_log_counts: NULL");
-	if ((error = ps_store__prepare(&s, st,
-		"SELECT flow, status, COUNT(*) FROM log_entries"
-		" WHERE updated_at >= ? GROUP BY flow, status"
-		" ORDER BY flow, status")) < 0)
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT flow, status, COUNT(*) FROM log_entries"
+		     " WHERE updated_at >= ? GROUP BY flow, status"
+		     " ORDER BY flow, status")) < 0)
 		return error;
 	if ((error = ps_store__bind_int64(st, s, 1, since)) < 0)
 		goto done;

@@ -50,15 +50,15 @@
  * stack, no dispose needed.
  */
 typedef struct ps_config {
-	char db_path[PS_CONFIG_PATH_MAX];       /* SQLite database file */
-	ps_log_level log_level;                 /* stderr log threshold */
+	char db_path[PS_CONFIG_PATH_MAX];           /* SQLite database file */
+	ps_log_level log_level;                     /* stderr log threshold */
 	char listen_address[PS_CONFIG_ADDRESS_MAX]; /* webhook listener IP */
-	int listen_port;                        /* 1..65535 */
-	long connect_timeout_ms;                /* per HTTP attempt, > 0 */
-	long total_timeout_ms;                  /* per HTTP attempt, > 0 */
-	char ca_file[PS_CONFIG_PATH_MAX];       /* "" = the system bundle */
+	int listen_port;                            /* 1..65535 */
+	long connect_timeout_ms;                    /* per HTTP attempt, > 0 */
+	long total_timeout_ms;                      /* per HTTP attempt, > 0 */
+	char ca_file[PS_CONFIG_PATH_MAX];           /* "" = the system bundle */
 	char base_url[PS_PLATFORM_COUNT][PS_CONFIG_URL_MAX]; /* no trailing / */
-	char source[PS_CONFIG_PATH_MAX];        /* file read, "" = defaults */
+	char source[PS_CONFIG_PATH_MAX]; /* file read, "" = defaults */
 } ps_config;
 
 /*

@@ -29,13 +29,13 @@ typedef enum ps_setting_type {
 } ps_setting_type;
 
 typedef struct ps_setting_def {
-	const char *key;           /* "defaults.warehouse_id" */
+	const char *key; /* "defaults.warehouse_id" */
 	ps_setting_type type;
-	const char *default_value; /* NULL: none */
+	const char *default_value;  /* NULL: none */
 	const char *const *choices; /* ENUM: NULL-terminated; else NULL */
-	int64_t min, max;          /* INT only */
-	int required;              /* flows refuse to run without it */
-	const char *description;   /* one line, for the console and CLI */
+	int64_t min, max;           /* INT only */
+	int required;               /* flows refuse to run without it */
+	const char *description;    /* one line, for the console and CLI */
 } ps_setting_def;
 
 /* ps_setting_type_name - "string", "secret", "bool", ... (static). */

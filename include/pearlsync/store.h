@@ -40,7 +40,7 @@ typedef struct ps_store ps_store;
 #define PS_STORE_BUSY_TIMEOUT_MS 5000
 
 /* ps_store_open flags */
-#define PS_STORE_OPEN_READONLY 0x1u /* no writes, no create, no migration */
+#define PS_STORE_OPEN_READONLY 0x1u  /* no writes, no create, no migration */
 #define PS_STORE_OPEN_NO_CREATE 0x2u /* PS_ENOTFOUND if the file is absent */
 
 /* ------------------------------------------------------------------------ */
@@ -112,8 +112,8 @@ typedef struct ps_setting_kv {
 /* One history row, as handed (borrowed) to ps_store_setting_history_cb. */
 typedef struct ps_setting_change {
 	int64_t id;
-	int64_t version;       /* change-set */
-	int64_t at;            /* ms */
+	int64_t version; /* change-set */
+	int64_t at;      /* ms */
 	const char *key;
 	const char *old_value; /* NULL: was unset */
 	const char *new_value; /* NULL: now unset */
@@ -127,8 +127,10 @@ typedef int (*ps_store_setting_history_cb)(const ps_setting_change *change,
 
 /*
  * ps_store_setting_get - the stored value of key into *out (caller frees).
- * No catalogue default is applied (see ps_settings_get).  Returns 0,
- * PS_ENOTFOUND (not set), PS_EINVAL, PS_ENOMEM, PS_ESTORE.
+ * No catalogue default is applied (see ps_settings_get).  The value of a
+ * secret key is registered with ps_log_add_secret() so logs mask it (so is
+ * a secret written by the functions below).  Returns 0, PS_ENOTFOUND (not
+ * set), PS_EINVAL, PS_ENOMEM, PS_ESTORE.
  */
 int ps_store_setting_get(char **out, ps_store *st, const char *key);
 
@@ -177,8 +179,7 @@ int ps_store_settings_version(int64_t *out, ps_store *st);
  * the latest.
  */
 int ps_store_settings_rollback(int64_t *out_version, ps_store *st,
-			       int64_t version, const char *actor,
-			       int64_t now);
+			       int64_t version, const char *actor, int64_t now);
 
 /* ------------------------------------------------------------------------ */
 /* Mappings                                                                  */
@@ -201,7 +202,8 @@ typedef struct ps_mapping {
 typedef int (*ps_store_mapping_cb)(const ps_mapping *mapping, void *payload);
 
 /* ps_store_mapping_get flags */
-#define PS_STORE_MAPPING_FALLBACK 0x1u /* no row for source: use the default */
+/* no row for the source: use the (kind, direction) default */
+#define PS_STORE_MAPPING_FALLBACK 0x1u
 
 /*
  * ps_store_mapping_get - the target for source into *out (caller frees).
@@ -228,8 +230,7 @@ int ps_store_mapping_set(int64_t *out_version, ps_store *st,
  */
 int ps_store_mapping_remove(int64_t *out_version, ps_store *st,
 			    const char *kind, const char *direction,
-			    const char *source, const char *actor,
-			    int64_t now);
+			    const char *source, const char *actor, int64_t now);
 
 /*
  * ps_store_mapping_foreach - mappings ordered by kind, direction, source
@@ -240,8 +241,8 @@ int ps_store_mapping_foreach(ps_store *st, const char *kind,
 			     void *payload);
 
 /* ps_store_mapping_import flags */
-#define PS_STORE_MAPPING_REPLACE 0x1u /* first drop every existing mapping of
-				       * each (kind, direction) present in rows */
+/* first drop every existing mapping of each (kind, direction) in rows */
+#define PS_STORE_MAPPING_REPLACE 0x1u
 
 /*
  * ps_store_mapping_import - apply n mappings as one change-set in one
@@ -298,32 +299,40 @@ int ps_entry_status_parse(ps_entry_status *out, const char *name);
  */
 typedef struct ps_log_entry {
 	int64_t id;
-	char *flow;            /* "order_import_bc", ... */
-	char *dedupe_key;      /* unique: platform, entity, source id, change */
+	char *flow;       /* "order_import_bc", ... */
+	char *dedupe_key; /* unique: platform, entity, source id, change */
 	ps_entry_status status;
-	char *order_number;    /* what the operator searches for */
-	ps_money total;        /* valid when has_total */
+	char *order_number; /* what the operator searches for */
+	ps_money total;     /* valid when has_total */
 	int has_total;
-	char *currency;        /* ISO 4217 */
+	char *currency; /* ISO 4217 */
 	char *shipping_method;
 	char *shipment_status;
-	int64_t inserted_at;   /* ms */
-	int64_t updated_at;    /* ms */
-	int64_t synced_at;     /* ms, 0 = never */
-	int64_t next_attempt_at; /* ms, 0 = not scheduled (waits for operator) */
-	int attempts;          /* claims since insert or operator retry */
-	char *reason;          /* last failure / what it waits for */
-	int error_code;        /* PS_E* of the last failure, 0 */
+	int64_t inserted_at;     /* ms */
+	int64_t updated_at;      /* ms */
+	int64_t synced_at;       /* ms, 0 = never */
+	int64_t next_attempt_at; /* ms, 0 = not scheduled (waits for operator)
+				  */
+	int attempts;            /* claims since insert or operator retry */
+	char *reason;            /* last failure / what it waits for */
+	int error_code;          /* PS_E* of the last failure, 0 */
 	ps_platform source_platform;
 	char *source_id;
 	ps_platform target_platform;
-	char *target_id;       /* set when synced */
-	char *detail;          /* what was sent (redacted), free text */
+	char *target_id; /* set when synced */
+	char *detail;    /* what was sent (redacted), free text */
 } ps_log_entry;
 
+/*
+ * ps_log_entry_init - zero e (status PENDING, no strings).
+ * ps_log_entry_dispose - free e's strings and re-initialise it; accepts
+ * NULL.  Only for entries whose strings the caller owns (from the store,
+ * or heap strings of its own) - not for one pointing at literals.
+ * ps_log_entries_free - dispose n entries and free the array; accepts NULL.
+ */
 void ps_log_entry_init(ps_log_entry *e);
-void ps_log_entry_dispose(ps_log_entry *e); /* accepts NULL; re-inits */
-void ps_log_entries_free(ps_log_entry *entries, size_t n); /* accepts NULL */
+void ps_log_entry_dispose(ps_log_entry *e);
+void ps_log_entries_free(ps_log_entry *entries, size_t n);
 
 /*
  * ps_store_log_add - insert entry unless its dedupe_key exists.  The
@@ -399,8 +408,8 @@ int ps_store_log_retry(ps_store *st, int64_t id, int64_t now);
  * ps_store_log_retry_failed - the same for every FAILED entry (of flow, or
  * all flows if NULL).  *out_count (may be NULL) receives how many.
  */
-int ps_store_log_retry_failed(size_t *out_count, ps_store *st,
-			      const char *flow, int64_t now);
+int ps_store_log_retry_failed(size_t *out_count, ps_store *st, const char *flow,
+			      int64_t now);
 
 /*
  * ps_store_recover_interrupted - at worker start: IN_FLIGHT entries become
@@ -409,8 +418,7 @@ int ps_store_log_retry_failed(size_t *out_count, ps_store *st,
  * creating); claimed but unprocessed events and requests are released.
  * *out_count (may be NULL) receives the number of entries recovered.
  */
-int ps_store_recover_interrupted(size_t *out_count, ps_store *st,
-				 int64_t now);
+int ps_store_recover_interrupted(size_t *out_count, ps_store *st, int64_t now);
 
 /* A log listing query; start from PS_LOG_QUERY_INIT. */
 typedef struct ps_log_query {
@@ -424,7 +432,10 @@ typedef struct ps_log_query {
 	size_t limit;      /* page size, 1..1000 */
 } ps_log_query;
 
-#define PS_LOG_QUERY_INIT {-1, NULL, NULL, 0, 50}
+#define PS_LOG_QUERY_INIT                                                      \
+	{                                                                      \
+		-1, NULL, NULL, 0, 50                                          \
+	}
 
 /*
  * ps_store_log_list - one page of entries matching q, newest (highest id)
@@ -469,13 +480,15 @@ int ps_store_cursor_set(ps_store *st, const char *stream, const char *value,
 typedef struct ps_event {
 	int64_t id;
 	ps_platform platform;
-	char *topic;        /* "store/order/created" */
-	char *payload;      /* body as received */
+	char *topic;          /* "store/order/created" */
+	char *payload;        /* body as received */
 	int64_t received_at;  /* ms */
 	int64_t claimed_at;   /* ms, 0 = not claimed */
 	int64_t processed_at; /* ms, 0 = not processed */
 } ps_event;
 
+/* init zeroes; dispose frees the strings (accepts NULL); events_free
+ * disposes n events and frees the array (accepts NULL). */
 void ps_event_init(ps_event *ev);
 void ps_event_dispose(ps_event *ev);
 void ps_events_free(ps_event *events, size_t n);
@@ -498,9 +511,9 @@ int ps_store_event_mark_processed(ps_store *st, int64_t id, int64_t now);
 /* Operator requests (console/CLI -> worker)                                 */
 
 typedef enum ps_request_kind {
-	PS_REQUEST_RETRY_ENTRY = 0, /* argument: entry id */
+	PS_REQUEST_RETRY_ENTRY = 0,  /* argument: entry id */
 	PS_REQUEST_RETRY_FAILED = 1, /* argument: flow or NULL for all */
-	PS_REQUEST_RUN_FLOW = 2,    /* argument: flow */
+	PS_REQUEST_RUN_FLOW = 2,     /* argument: flow */
 	PS_REQUEST_PAUSE_FLOW = 3,
 	PS_REQUEST_RESUME_FLOW = 4,
 	PS_REQUEST_KIND_COUNT
@@ -520,10 +533,17 @@ typedef struct ps_request {
 	char *result;       /* outcome text set by the worker, may be NULL */
 } ps_request;
 
+/* init zeroes; dispose frees the strings (accepts NULL); requests_free
+ * disposes n requests and frees the array (accepts NULL). */
 void ps_request_init(ps_request *r);
 void ps_request_dispose(ps_request *r);
 void ps_requests_free(ps_request *requests, size_t n);
 
+/*
+ * ps_store_request_add - queue a request for the worker (argument may be
+ * NULL); *out_id (may be NULL) receives its id, to poll with
+ * ps_store_request_get until done_at is set.  PS_EINVAL for a bad kind.
+ */
 int ps_store_request_add(int64_t *out_id, ps_store *st, ps_request_kind kind,
 			 const char *argument, int64_t now);
 
@@ -548,6 +568,7 @@ typedef struct ps_heartbeat {
 	char *state;        /* "running", "stopping", "paused: ..." */
 } ps_heartbeat;
 
+/* init zeroes; dispose frees state (accepts NULL). */
 void ps_heartbeat_init(ps_heartbeat *hb);
 void ps_heartbeat_dispose(ps_heartbeat *hb);
 
@@ -561,9 +582,8 @@ int ps_store_heartbeat_get(ps_heartbeat *out, ps_store *st);
 /* HTTP counters                                                             */
 
 typedef int (*ps_store_http_count_cb)(int64_t bucket, ps_platform platform,
-				      const char *endpoint,
-				      const char *outcome, int64_t count,
-				      void *payload);
+				      const char *endpoint, const char *outcome,
+				      int64_t count, void *payload);
 
 /*
  * ps_store_http_count_add - add count to (bucket, platform, endpoint,

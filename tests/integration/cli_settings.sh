@@ -151,6 +151,8 @@ bad "invalid value" "{\"settings\": {\"$str_key\": \"x\", \"$bool_key\": \"maybe
 bad "bad JSON" "{\"settings\": {\"$str_key\": \"x\",
 }" "bad.json:2:"
 bad "not an object" "[1, 2]" "must be a JSON object"
+bad "duplicate key" "{\"settings\": {\"$str_key\": \"a\", \"$str_key\": \"b\"}}" \
+	"duplicate object key"
 bad "unknown member" "{\"setings\": {}}" "unknown member \"setings\""
 bad "bad mapping" "{\"settings\": {\"$str_key\": \"x\"}, \"mappings\": [{\"kind\": \"k\", \"direction\": \"bc>bp\", \"source\": \"1\"}]}" \
 	"mappings\\[0\\]: missing \"target\""

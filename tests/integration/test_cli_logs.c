@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <jansson.h>
@@ -77,7 +78,8 @@ run_json(const struct fixture *f, const char *args)
 	assert_int_equal(run_cli(&out, f, args), 0);
 	doc = json_loads(out, 0, &err);
 	if (doc == NULL)
-		fail_msg("pearlsync %s: not JSON (%s): %s", args, err.text, out);
+		fail_msg("pearlsync %s: not JSON (%s): %s", args, err.text,
+			 out);
 	free(out);
 	return doc;
 }
@@ -100,7 +102,8 @@ add_entry(ps_store *st, const char *flow, const char *key, const char *order,
 	e.source_platform = PS_PLATFORM_BIGCOMMERCE;
 	e.target_platform = PS_PLATFORM_BRIGHTPEARL;
 	e.source_id = (char *)order;
-	e.status = status == PS_ENTRY_FAILED ? PS_ENTRY_FAILED : PS_ENTRY_PENDING;
+	e.status =
+		status == PS_ENTRY_FAILED ? PS_ENTRY_FAILED : PS_ENTRY_PENDING;
 	e.reason = (char *)reason;
 	assert_true(ps_store_log_add(&id, st, &e, now_ms()) >= 0);
 	if (status == PS_ENTRY_SYNCED)
@@ -236,14 +239,14 @@ test_cli_status__counts_and_worker(void **state)
 
 	doc = run_json(f, "status --json");
 	counts = json_object_get(doc, "counts");
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(counts, "order_import_bc"),
-				 "failed")),
-			 1);
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(counts, "order_import_bc"),
-				 "synced")),
-			 1);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_object_get(counts, "order_import_bc"), "failed")),
+		1);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_object_get(counts, "order_import_bc"), "synced")),
+		1);
 	assert_int_equal(json_integer_value(json_object_get(
 				 json_object_get(counts, "shipment_export_bc"),
 				 "failed")),

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -43,9 +44,8 @@ test_config__defaults(void **state)
 	assert_true(c.total_timeout_ms >= c.connect_timeout_ms);
 	assert_string_equal(c.ca_file, "");
 	assert_string_equal(c.source, "");
-	assert_string_equal(
-		ps_config_base_url(&c, PS_PLATFORM_BRIGHTPEARL),
-		"https://use1.brightpearlconnect.com");
+	assert_string_equal(ps_config_base_url(&c, PS_PLATFORM_BRIGHTPEARL),
+			    "https://use1.brightpearlconnect.com");
 	assert_string_equal(ps_config_base_url(&c, PS_PLATFORM_BIGCOMMERCE),
 			    "https://api.bigcommerce.com");
 	assert_string_equal(ps_config_base_url(&c, PS_PLATFORM_DSCO),
@@ -77,8 +77,8 @@ test_config__default_db_follows_xdg_for_users(void **state)
 	/* a relative XDG_DATA_HOME is ignored, as the spec says */
 	setenv("XDG_DATA_HOME", "relative", 1);
 	ps_config_default_db_path(buf, sizeof(buf), 0);
-	assert_string_equal(buf,
-			    "/home/merchant/.local/share/pearlsync/pearlsync.db");
+	assert_string_equal(
+		buf, "/home/merchant/.local/share/pearlsync/pearlsync.db");
 	unsetenv("XDG_DATA_HOME");
 	unsetenv("HOME");
 	ps_config_default_db_path(buf, sizeof(buf), 0);
@@ -189,16 +189,15 @@ test_config__missing_file_is_an_error(void **state)
 			 PS_ECONFIG);
 	assert_non_null(strstr(ps_error_last(), "no-such.conf: cannot read"));
 	/* named explicitly or by the env: missing is an error */
-	assert_int_equal(ps_config_resolve(&c, fixture("no-such.conf"), NULL,
-					   NULL),
-			 PS_ECONFIG);
-	assert_int_equal(ps_config_resolve(&c, NULL, fixture("no-such.conf"),
-					   NULL),
-			 PS_ECONFIG);
+	assert_int_equal(
+		ps_config_resolve(&c, fixture("no-such.conf"), NULL, NULL),
+		PS_ECONFIG);
+	assert_int_equal(
+		ps_config_resolve(&c, NULL, fixture("no-such.conf"), NULL),
+		PS_ECONFIG);
 	/* the system file is optional: absent means defaults */
-	assert_int_equal(ps_config_resolve(&c, NULL, NULL,
-					   fixture("no-such.conf")),
-			 0);
+	assert_int_equal(
+		ps_config_resolve(&c, NULL, NULL, fixture("no-such.conf")), 0);
 	assert_string_equal(c.source, "");
 }
 

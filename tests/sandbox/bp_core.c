@@ -399,6 +399,8 @@ filter_match(const char *t, json_t *v, const char *f)
 	return strcasecmp(s, f) == 0;
 }
 
+/* qsort has no context argument: the sort key lives here, used only under
+ * the sandbox lock. */
 static size_t sort_col;
 static int sort_desc;
 
@@ -830,7 +832,7 @@ static void
 stamp_headers(sb_response *resp, int remaining, int64_t period)
 {
 	char uuid[40];
-	static unsigned long long ruid;
+	static unsigned long long ruid; /* request counter, under the lock */
 
 	sb_resp_header(resp, 1, "brightpearl-requests-remaining", "%d",
 		       remaining);

@@ -55,9 +55,9 @@ double sb_rng_unit(sb_rng *r);
 /* Monotonic clock in milliseconds (for windows and schedules). */
 int64_t sb_now_ms(void);
 /*
- * sb_iso_now - the current wall-clock time as ISO-8601 with milliseconds,
- * e.g. "2026-11-22T14:03:07.123+00:00" (offset_colon != 0) or
- * "...07.123Z" style when utc_z != 0.  Writes into buf (at least 40 bytes).
+ * sb_iso_now - the current wall-clock time (UTC) as ISO-8601 with
+ * milliseconds: "2026-11-22T14:03:07.123+00:00", or "...07.123Z" when
+ * utc_z != 0.  Writes into buf (at least 40 bytes) and returns it.
  */
 const char *sb_iso_now(char *buf, size_t len, int utc_z);
 
@@ -314,8 +314,7 @@ sb_platform *sb_platform_find(sb_sandbox *sb, const char *name);
 
 /*
  * Registration functions, one per platform, called by main() in this
- * order.  bc_stub.c provides an empty sb_bc_register() until the
- * BigCommerce simulator replaces that file.
+ * order.
  */
 void sb_bp_register(sb_sandbox *sb);
 void sb_bc_register(sb_sandbox *sb);
@@ -359,6 +358,7 @@ struct sb_sandbox {
 	int deliver_started;
 	int stopping; /* set under lock at shutdown */
 	struct MHD_Daemon *daemon;
+	char *tls_cert_pem, *tls_key_pem; /* owned; kept while serving */
 };
 
 /* Lock helpers (the one sandbox mutex). */

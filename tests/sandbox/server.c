@@ -262,8 +262,6 @@ read_file(const char *path)
 	return buf;
 }
 
-static char *tls_cert_pem, *tls_key_pem;
-
 int
 sb_server_start(sb_sandbox *sb)
 {
@@ -287,9 +285,9 @@ sb_server_start(sb_sandbox *sb)
 					"has no TLS support\n");
 			return -1;
 		}
-		tls_cert_pem = read_file(sb->opt.tls_cert);
-		tls_key_pem = read_file(sb->opt.tls_key);
-		if (!tls_cert_pem || !tls_key_pem) {
+		sb->tls_cert_pem = read_file(sb->opt.tls_cert);
+		sb->tls_key_pem = read_file(sb->opt.tls_key);
+		if (!sb->tls_cert_pem || !sb->tls_key_pem) {
 			fprintf(stderr, "pearlsync-sandbox: cannot read TLS "
 					"certificate or key\n");
 			return -1;
@@ -299,8 +297,8 @@ sb_server_start(sb_sandbox *sb)
 		    flags, 0, NULL, NULL, on_request, sb, MHD_OPTION_SOCK_ADDR,
 		    (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED,
 		    on_completed, sb, MHD_OPTION_CONNECTION_TIMEOUT,
-		    (unsigned)120, MHD_OPTION_HTTPS_MEM_CERT, tls_cert_pem,
-		    MHD_OPTION_HTTPS_MEM_KEY, tls_key_pem, MHD_OPTION_END);
+		    (unsigned)120, MHD_OPTION_HTTPS_MEM_CERT, sb->tls_cert_pem,
+		    MHD_OPTION_HTTPS_MEM_KEY, sb->tls_key_pem, MHD_OPTION_END);
 	} else {
 		sb->daemon = MHD_start_daemon(
 		    flags, 0, NULL, NULL, on_request, sb, MHD_OPTION_SOCK_ADDR,
@@ -326,7 +324,7 @@ sb_server_stop(sb_sandbox *sb)
 	if (sb->daemon)
 		MHD_stop_daemon(sb->daemon);
 	sb->daemon = NULL;
-	free(tls_cert_pem);
-	free(tls_key_pem);
-	tls_cert_pem = tls_key_pem = NULL;
+	free(sb->tls_cert_pem);
+	free(sb->tls_key_pem);
+	sb->tls_cert_pem = sb->tls_key_pem = NULL;
 }

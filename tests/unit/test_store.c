@@ -4,14 +4,17 @@
  * smaller tables.  Every test works on real database files in a fresh
  * temporary directory.
  */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,10 +159,16 @@ test_store__creates_file_mode_0600_at_current_schema(void **state)
 	struct stat sb;
 	mode_t old = umask(0);
 	int v = -1;
+	char wal[160];
 
 	open_ok(f);
+	assert_int_equal(ps_store_cursor_set(f->st, "s", "v", 1), 0);
 	umask(old);
 	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	/* the journal holds the same data: same mode */
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_int_equal(stat(wal, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	assert_int_equal(ps_store_schema_version(&v, f->st), 0);
 	assert_int_equal(v, PS_STORE_SCHEMA_VERSION);
@@ -226,12 +235,13 @@ schema_text(const char *path)
 
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
 			 SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db,
-					    "SELECT type || ' ' || name || ' ' ||"
-					    " COALESCE(sql, '') FROM sqlite_master"
-					    " ORDER BY type, name",
-					    -1, &s, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_prepare_v2(db,
+				   "SELECT type || ' ' || name || ' ' ||"
+				   " COALESCE(sql, '') FROM sqlite_master"
+				   " ORDER BY type, name",
+				   -1, &s, NULL),
+		SQLITE_OK);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const char *row = (const char *)sqlite3_column_text(s, 0);
 		size_t n = strlen(row);
@@ -287,7 +297,8 @@ test_store__upgrades_from_every_earlier_version(void **state)
 		free(upgraded);
 		if (k >= 1) {
 			assert_int_equal(ps_store_cursor_get(&value, NULL,
-							     f->st, "bc.orders"),
+							     f->st,
+							     "bc.orders"),
 					 0);
 			assert_string_equal(value, "2026-01-01");
 			free(value);
@@ -458,8 +469,7 @@ test_store__writer_waits_for_lock_within_busy_timeout(void **state)
 	assert_int_equal(ps_store_commit(f->st), 0);
 	pthread_join(t, NULL);
 	assert_int_equal(w.result, 0); /* waited, then wrote */
-	assert_int_equal(ps_store_cursor_get(&value, NULL, f->st, "waited"),
-			 0);
+	assert_int_equal(ps_store_cursor_get(&value, NULL, f->st, "waited"), 0);
 	assert_string_equal(value, "yes");
 	free(value);
 	ps_store_close(w.st);
@@ -576,11 +586,12 @@ test_store__log_claim_mark_retry_state_machine(void **state)
 	assert_int_equal(v[0].id, d);
 	ps_log_entries_free(v, n);
 
-	assert_int_equal(ps_store_log_mark_synced(f->st, a, "BP-9", "sent", 1100),
-			 0);
-	assert_int_equal(ps_store_log_mark_failed(f->st, b, "HTTP 503 from "
-						  "Brightpearl", PS_EREMOTE,
-						  5000, 1100),
+	assert_int_equal(
+		ps_store_log_mark_synced(f->st, a, "BP-9", "sent", 1100), 0);
+	assert_int_equal(ps_store_log_mark_failed(f->st, b,
+						  "HTTP 503 from "
+						  "Brightpearl",
+						  PS_EREMOTE, 5000, 1100),
 			 0);
 	assert_int_equal(ps_store_log_mark_failed(f->st, c,
 						  "SKU 'TEE-RED-M' not found",
@@ -630,8 +641,10 @@ test_store__log_claim_mark_retry_state_machine(void **state)
 	ps_log_entries_free(v, n);
 
 	/* retry all failed, by flow */
-	assert_int_equal(ps_store_log_mark_failed(f->st, b, "x", 0, 0, 7000), 0);
-	assert_int_equal(ps_store_log_mark_failed(f->st, c, "y", 0, 0, 7000), 0);
+	assert_int_equal(ps_store_log_mark_failed(f->st, b, "x", 0, 0, 7000),
+			 0);
+	assert_int_equal(ps_store_log_mark_failed(f->st, c, "y", 0, 0, 7000),
+			 0);
 	assert_int_equal(ps_store_log_retry_failed(&count, f->st,
 						   "shipment_export_bc", 8000),
 			 0);
@@ -707,8 +720,7 @@ test_store__log_list_rejects_bad_queries(void **state)
 }
 
 #define BIG 100000
-static const char *const big_flows[] = {"order_import_bc",
-					"shipment_export_bc",
+static const char *const big_flows[] = {"order_import_bc", "shipment_export_bc",
 					"inventory_export_bc"};
 
 static int
@@ -790,9 +802,8 @@ test_store__log_100k_entries_page_filter_and_count(void **state)
 		}
 		assert_int_equal(ps_store_log_add(&id, f->st, &e, i), 0);
 		if (big_status(i) == PS_ENTRY_SYNCED)
-			assert_int_equal(ps_store_log_mark_synced(f->st, id,
-								  NULL, NULL,
-								  i),
+			assert_int_equal(ps_store_log_mark_synced(
+						 f->st, id, NULL, NULL, i),
 					 0);
 		want.n[i % 3][big_status(i)]++;
 	}
@@ -806,9 +817,8 @@ test_store__log_100k_entries_page_filter_and_count(void **state)
 		assert_int_equal(ps_store_log_list(&v, &n, f->st, &q), 0);
 		for (j = 0; j < (int)n; j++) {
 			assert_true(v[j].id < prev);
-			assert_int_equal(v[j].id, prev == INT64_MAX
-							  ? BIG
-							  : prev - 1);
+			assert_int_equal(v[j].id,
+					 prev == INT64_MAX ? BIG : prev - 1);
 			prev = v[j].id;
 		}
 		total += n;
@@ -883,9 +893,9 @@ test_store__log_100k_entries_page_filter_and_count(void **state)
 	memset(&want, 0, sizeof(want));
 	for (i = BIG - 1000; i < BIG; i++)
 		want.n[i % 3][big_status(i)]++;
-	assert_int_equal(ps_store_log_counts(f->st, BIG - 1000,
-					     collect_counts, &got),
-			 0);
+	assert_int_equal(
+		ps_store_log_counts(f->st, BIG - 1000, collect_counts, &got),
+		0);
 	assert_memory_equal(&got, &want, sizeof(want));
 
 	/* each filter is served by an index */
@@ -917,13 +927,12 @@ test_store__claim_due_uses_the_due_index(void **state)
 	int used = 0;
 
 	open_ok(f);
-	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY,
-					 NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db,
-					    "EXPLAIN QUERY PLAN "
-					    PS_STORE__CLAIM_SQL,
-					    -1, &s, NULL),
+	assert_int_equal(
+		sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(
+				 db, "EXPLAIN QUERY PLAN " PS_STORE__CLAIM_SQL,
+				 -1, &s, NULL),
 			 SQLITE_OK);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const char *d = (const char *)sqlite3_column_text(s, 3);
@@ -1037,8 +1046,8 @@ test_store__events_claim_once_and_mark_processed(void **state)
 	size_t n;
 
 	open_ok(f);
-	assert_int_equal(ps_store_event_add(&id1, f->st, PS_PLATFORM_COUNT,
-					    "t", "{}", 1),
+	assert_int_equal(ps_store_event_add(&id1, f->st, PS_PLATFORM_COUNT, "t",
+					    "{}", 1),
 			 PS_EINVAL);
 	assert_int_equal(ps_store_event_add(&id1, f->st,
 					    PS_PLATFORM_BIGCOMMERCE,
@@ -1089,8 +1098,8 @@ test_store__requests_flow_from_console_to_worker(void **state)
 	assert_int_equal(ps_request_kind_parse(&k, "retry_failed"), 0);
 	assert_int_equal(k, PS_REQUEST_RETRY_FAILED);
 	assert_int_equal(ps_request_kind_parse(&k, "reboot"), PS_EINVAL);
-	assert_int_equal(ps_store_request_add(&id, f->st,
-					      PS_REQUEST_KIND_COUNT, NULL, 1),
+	assert_int_equal(ps_store_request_add(&id, f->st, PS_REQUEST_KIND_COUNT,
+					      NULL, 1),
 			 PS_EINVAL);
 	assert_int_equal(ps_store_request_add(&id, f->st,
 					      PS_REQUEST_RETRY_ENTRY, "42", 5),
@@ -1181,16 +1190,14 @@ test_store__http_counters_add_up(void **state)
 	struct http_sum s = {0, 0};
 
 	open_ok(f);
-	assert_int_equal(ps_store_http_count_add(f->st, 3600000,
-						 PS_PLATFORM_BRIGHTPEARL,
-						 "GET /order-service/order",
-						 "2xx", 3),
-			 0);
-	assert_int_equal(ps_store_http_count_add(f->st, 3600000,
-						 PS_PLATFORM_BRIGHTPEARL,
-						 "GET /order-service/order",
-						 "2xx", 4),
-			 0);
+	assert_int_equal(
+		ps_store_http_count_add(f->st, 3600000, PS_PLATFORM_BRIGHTPEARL,
+					"GET /order-service/order", "2xx", 3),
+		0);
+	assert_int_equal(
+		ps_store_http_count_add(f->st, 3600000, PS_PLATFORM_BRIGHTPEARL,
+					"GET /order-service/order", "2xx", 4),
+		0);
 	assert_int_equal(ps_store_http_count_add(f->st, 0,
 						 PS_PLATFORM_BIGCOMMERCE,
 						 "GET /v2/orders", "429", 1),
@@ -1199,9 +1206,8 @@ test_store__http_counters_add_up(void **state)
 						 PS_PLATFORM_BIGCOMMERCE, "",
 						 "429", 1),
 			 PS_EINVAL);
-	assert_int_equal(ps_store_http_count_foreach(f->st, 3600000, sum_http,
-						     &s),
-			 0);
+	assert_int_equal(
+		ps_store_http_count_foreach(f->st, 3600000, sum_http, &s), 0);
 	assert_int_equal(s.rows, 1);
 	assert_int_equal(s.sum, 7);
 	s.rows = 0;
@@ -1210,9 +1216,8 @@ test_store__http_counters_add_up(void **state)
 			 0);
 	assert_int_equal(s.rows, 2);
 	assert_int_equal(s.sum, 8);
-	assert_int_equal(ps_store_http_count_foreach(f->st, 0, stop_at_first,
-						     NULL),
-			 17);
+	assert_int_equal(
+		ps_store_http_count_foreach(f->st, 0, stop_at_first, NULL), 17);
 }
 
 static void
@@ -1227,8 +1232,7 @@ test_store__cache_keeps_latest_value(void **state)
 			 PS_ENOTFOUND);
 	assert_int_equal(ps_store_cache_set(f->st, "bp.warehouses", "[1]", 5),
 			 0);
-	assert_int_equal(ps_store_cache_set(f->st, "bp.warehouses", "[1,2]",
-					    6),
+	assert_int_equal(ps_store_cache_set(f->st, "bp.warehouses", "[1,2]", 6),
 			 0);
 	assert_int_equal(ps_store_cache_get(&json, &at, f->st, "bp.warehouses"),
 			 0);
@@ -1245,10 +1249,10 @@ test_store__status_names_round_trip(void **state)
 
 	(void)state;
 	for (i = 0; i < PS_ENTRY_STATUS_COUNT; i++) {
-		assert_int_equal(ps_entry_status_parse(
-					 &s, ps_entry_status_name(
-						     (ps_entry_status)i)),
-				 0);
+		assert_int_equal(
+			ps_entry_status_parse(
+				&s, ps_entry_status_name((ps_entry_status)i)),
+			0);
 		assert_int_equal(s, i);
 	}
 	assert_string_equal(ps_entry_status_name(PS_ENTRY_STATUS_COUNT), "?");
