@@ -249,6 +249,7 @@ typedef struct ps_bp_note_list {
 	void *priv__;
 } ps_bp_note_list;
 
+/* ps_bp_note_list_dispose - free everything in l and zero it; NULL is fine. */
 void ps_bp_note_list_dispose(ps_bp_note_list *l);
 
 /*
@@ -291,6 +292,7 @@ typedef struct ps_bp_field_meta_list {
 	void *priv__;
 } ps_bp_field_meta_list;
 
+/* ps_bp_field_meta_list_dispose - free everything in l and zero it; NULL is fine. */
 void ps_bp_field_meta_list_dispose(ps_bp_field_meta_list *l);
 
 /* ps_bp_custom_fields_list - the sales-order custom field definitions. */
@@ -332,6 +334,7 @@ typedef struct ps_bp_ref_list {
 	void *priv__;
 } ps_bp_ref_list;
 
+/* ps_bp_ref_list_dispose - free everything in l and zero it; NULL is fine. */
 void ps_bp_ref_list_dispose(ps_bp_ref_list *l);
 
 /*
@@ -367,6 +370,7 @@ typedef struct ps_bp_contact_list {
 	void *priv__;
 } ps_bp_contact_list;
 
+/* ps_bp_contact_list_dispose - free everything in l and zero it; NULL is fine. */
 void ps_bp_contact_list_dispose(ps_bp_contact_list *l);
 
 /*
@@ -411,6 +415,7 @@ typedef enum ps_bp_identity {
 
 /* ps_bp_identity_parse - "sku", "barcode", "ean", "upc", "isbn", "mpn". */
 int ps_bp_identity_parse(ps_bp_identity *out, const char *name);
+/* ps_bp_identity_name - the name ps_bp_identity_parse accepts (static). */
 const char *ps_bp_identity_name(ps_bp_identity id);
 
 typedef struct ps_bp_product {
@@ -432,6 +437,7 @@ typedef struct ps_bp_product_list {
 	void *priv__;
 } ps_bp_product_list;
 
+/* ps_bp_product_list_dispose - free everything in l and zero it; NULL is fine. */
 void ps_bp_product_list_dispose(ps_bp_product_list *l);
 
 /*
@@ -459,6 +465,7 @@ typedef struct ps_bp_stock_list {
 	size_t n;
 } ps_bp_stock_list;
 
+/* ps_bp_stock_list_dispose - free everything in l and zero it; NULL is fine. */
 void ps_bp_stock_list_dispose(ps_bp_stock_list *l);
 
 /*
@@ -535,6 +542,7 @@ typedef struct ps_bp_gon_list {
 	void *priv__;
 } ps_bp_gon_list;
 
+/* ps_bp_gon_list_dispose - free everything in l and zero it; NULL is fine. */
 void ps_bp_gon_list_dispose(ps_bp_gon_list *l);
 
 /* ps_bp_gon_get - goods-out notes by note id (any order; chunked). */
@@ -578,8 +586,10 @@ typedef struct ps_bp_webhook_list {
 	void *priv__;
 } ps_bp_webhook_list;
 
+/* ps_bp_webhook_list_dispose - free everything in l and zero it; NULL is fine. */
 void ps_bp_webhook_list_dispose(ps_bp_webhook_list *l);
 
+/* ps_bp_webhook_list_get - every webhook registered for the account. */
 int ps_bp_webhook_list_get(ps_bp_webhook_list *out, ps_bp *bp);
 /* ps_bp_webhook_create - register w; *out_id (optional) its id.  An event
  * Brightpearl does not offer fails PS_EDATA with its message.  Recovery
@@ -611,6 +621,7 @@ typedef struct ps_bp_batch_result {
 
 /* ps_bp_batch_new - an empty batch for bp (which must outlive it). */
 int ps_bp_batch_new(ps_bp_batch **out, ps_bp *bp);
+/* ps_bp_batch_free - free b and its results; NULL is fine. */
 void ps_bp_batch_free(ps_bp_batch *b);
 
 /* Queue one write; the arguments mean what they do in the direct calls
