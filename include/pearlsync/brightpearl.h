@@ -249,7 +249,7 @@ typedef struct ps_bp_note_list {
 	void *priv__;
 } ps_bp_note_list;
 
-/* ps_bp_note_list_dispose - free everything in l and zero it; NULL is fine. */
+/* ps_bp_note_list_dispose - free everything in l, zero it; NULL ok. */
 void ps_bp_note_list_dispose(ps_bp_note_list *l);
 
 /*
@@ -292,7 +292,7 @@ typedef struct ps_bp_field_meta_list {
 	void *priv__;
 } ps_bp_field_meta_list;
 
-/* ps_bp_field_meta_list_dispose - free everything in l and zero it; NULL is fine. */
+/* ps_bp_field_meta_list_dispose - free everything in l, zero it; NULL ok. */
 void ps_bp_field_meta_list_dispose(ps_bp_field_meta_list *l);
 
 /* ps_bp_custom_fields_list - the sales-order custom field definitions. */
@@ -334,7 +334,7 @@ typedef struct ps_bp_ref_list {
 	void *priv__;
 } ps_bp_ref_list;
 
-/* ps_bp_ref_list_dispose - free everything in l and zero it; NULL is fine. */
+/* ps_bp_ref_list_dispose - free everything in l, zero it; NULL ok. */
 void ps_bp_ref_list_dispose(ps_bp_ref_list *l);
 
 /*
@@ -370,7 +370,7 @@ typedef struct ps_bp_contact_list {
 	void *priv__;
 } ps_bp_contact_list;
 
-/* ps_bp_contact_list_dispose - free everything in l and zero it; NULL is fine. */
+/* ps_bp_contact_list_dispose - free everything in l, zero it; NULL ok. */
 void ps_bp_contact_list_dispose(ps_bp_contact_list *l);
 
 /*
@@ -437,7 +437,7 @@ typedef struct ps_bp_product_list {
 	void *priv__;
 } ps_bp_product_list;
 
-/* ps_bp_product_list_dispose - free everything in l and zero it; NULL is fine. */
+/* ps_bp_product_list_dispose - free everything in l, zero it; NULL ok. */
 void ps_bp_product_list_dispose(ps_bp_product_list *l);
 
 /*
@@ -465,7 +465,7 @@ typedef struct ps_bp_stock_list {
 	size_t n;
 } ps_bp_stock_list;
 
-/* ps_bp_stock_list_dispose - free everything in l and zero it; NULL is fine. */
+/* ps_bp_stock_list_dispose - free everything in l, zero it; NULL ok. */
 void ps_bp_stock_list_dispose(ps_bp_stock_list *l);
 
 /*
@@ -542,7 +542,7 @@ typedef struct ps_bp_gon_list {
 	void *priv__;
 } ps_bp_gon_list;
 
-/* ps_bp_gon_list_dispose - free everything in l and zero it; NULL is fine. */
+/* ps_bp_gon_list_dispose - free everything in l, zero it; NULL ok. */
 void ps_bp_gon_list_dispose(ps_bp_gon_list *l);
 
 /* ps_bp_gon_get - goods-out notes by note id (any order; chunked). */
@@ -586,7 +586,7 @@ typedef struct ps_bp_webhook_list {
 	void *priv__;
 } ps_bp_webhook_list;
 
-/* ps_bp_webhook_list_dispose - free everything in l and zero it; NULL is fine. */
+/* ps_bp_webhook_list_dispose - free everything in l, zero it; NULL ok. */
 void ps_bp_webhook_list_dispose(ps_bp_webhook_list *l);
 
 /* ps_bp_webhook_list_get - every webhook registered for the account. */
