@@ -1,0 +1,927 @@
+/*
+ * brightpearl.c - the Brightpearl connector's wire layer: the context, the
+ * authenticated request, the envelope and its errors, id-set chunking,
+ * search paging, the connection check and multi-message batches.  The
+ * typed operations built on it are in brightpearl_ops.c.
+ *
+ * Brightpearl answers {"response": X} on success and {"errors": [{code,
+ * message}]} on failure, except that auth failures and the throttle carry
+ * a bare string in "response".  Every reply is turned into either a JSON
+ * value for the operation or one readable sentence here, so the operations
+ * never look at HTTP statuses.
+ */
+#include "connectors/brightpearl_int.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PS__BP_URL_MAX 8192
+#define PS__BP_SEARCH_MAX_ROWS 200000 /* a runaway search stops here */
+#define PS__BP_SNIPPET 200
+#define PS__BP_GARBLED_RETRIES 3 /* extra asks after an unreadable reply */
+
+/* ---- context ------------------------------------------------------------ */
+
+static int
+dup_header(char **out, const char *name, const char *value)
+{
+	ps_conn_buf b = PS_CONN_BUF_INIT(4096);
+
+	ps_conn__buf_addf(&b, "%s: %s", name, value);
+	return ps_conn__buf_detach(out, &b);
+}
+
+static int
+has_text(const char *s)
+{
+	return s != NULL && s[0] != '\0';
+}
+
+int
+ps_bp_new(ps_bp **out, ps_http *http, const ps_bp_options *opts)
+{
+	ps_bp *bp = NULL;
+	ps_conn_buf b = PS_CONN_BUF_INIT(PS__BP_URL_MAX);
+	size_t len;
+	int error = 0;
+
+	*out = NULL;
+	if (opts == NULL)
+		return ps_error_set(PS_EINVAL, "Brightpearl: no options");
+	if (!has_text(opts->base_url))
+		return ps_error_set(PS_ESETTING, "Brightpearl base URL is not "
+				    "set");
+	if (!has_text(opts->account))
+		return ps_error_set(PS_ESETTING, "Brightpearl account code is "
+				    "not set");
+	if (!has_text(opts->app_ref))
+		return ps_error_set(PS_ESETTING, "Brightpearl app reference is "
+				    "not set");
+	if (!has_text(opts->token))
+		return ps_error_set(PS_ESETTING, "Brightpearl token is not "
+				    "set");
+	if (http == NULL && opts->send == NULL)
+		return ps_error_set(PS_EINVAL, "Brightpearl: no HTTP client");
+	if ((error = ps_log_add_secret(opts->token)) < 0)
+		return error;
+
+	bp = calloc(1, sizeof(*bp));
+	if (bp == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	bp->http = http;
+	bp->auth = opts->auth;
+	bp->instance_id = opts->instance_id;
+	bp->idset_max = opts->idset_max;
+	if (bp->idset_max <= 0 || bp->idset_max > 200)
+		bp->idset_max = 200;
+	bp->page_size = opts->page_size;
+	if (bp->page_size <= 0 || bp->page_size > 500)
+		bp->page_size = 500;
+	bp->send = opts->send;
+	bp->send_ctx = opts->send_ctx;
+
+	bp->base_url = ps_util__strdup(opts->base_url);
+	bp->account = ps_util__strdup(opts->account);
+	bp->app_ref = ps_util__strdup(opts->app_ref);
+	bp->token = ps_util__strdup(opts->token);
+	if (bp->base_url == NULL || bp->account == NULL ||
+	    bp->app_ref == NULL || bp->token == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	len = strlen(bp->base_url);
+	while (len > 0 && bp->base_url[len - 1] == '/')
+		bp->base_url[--len] = '\0';
+	ps_conn__buf_add(&b, bp->base_url);
+	ps_conn__buf_add(&b, "/public-api/");
+	ps_conn__buf_add_urlenc(&b, bp->account);
+	if ((error = ps_conn__buf_detach(&bp->prefix, &b)) < 0)
+		goto done;
+
+	if (bp->auth == PS_BP_AUTH_OAUTH) {
+		ps_conn_buf hb = PS_CONN_BUF_INIT(4096);
+
+		ps_conn__buf_addf(&hb, "Authorization: Bearer %s", bp->token);
+		if ((error = ps_conn__buf_detach(&bp->auth_header, &hb)) < 0)
+			goto done;
+	} else if ((error = dup_header(&bp->auth_header,
+				       "brightpearl-account-token",
+				       bp->token)) < 0) {
+		goto done;
+	}
+	if ((error = dup_header(&bp->app_header, "brightpearl-app-ref",
+				bp->app_ref)) < 0)
+		goto done;
+	if (has_text(opts->dev_ref)) {
+		bp->dev_ref = ps_util__strdup(opts->dev_ref);
+		if (bp->dev_ref == NULL ||
+		    (error = dup_header(&bp->dev_header, "brightpearl-dev-ref",
+					bp->dev_ref)) < 0) {
+			error = error ? error : ps_error_set(PS_ENOMEM, NULL);
+			goto done;
+		}
+	}
+	*out = bp;
+	bp = NULL;
+done:
+	ps_conn__buf_dispose(&b);
+	ps_bp_free(bp);
+	return error;
+}
+
+void
+ps_bp_free(ps_bp *bp)
+{
+	if (bp == NULL)
+		return;
+	free(bp->base_url);
+	free(bp->account);
+	free(bp->prefix);
+	free(bp->app_ref);
+	free(bp->dev_ref);
+	free(bp->token);
+	free(bp->auth_header);
+	free(bp->app_header);
+	free(bp->dev_header);
+	free(bp);
+}
+
+const char *
+ps_bp_account(const ps_bp *bp)
+{
+	return bp->account;
+}
+
+void
+ps_bp_ids_dispose(ps_bp_ids *ids)
+{
+	if (ids == NULL)
+		return;
+	free(ids->ids);
+	ids->ids = NULL;
+	ids->n = 0;
+}
+
+void
+ps_bp__msg_dispose(ps_bp__msg *m)
+{
+	if (m == NULL)
+		return;
+	free(m->path);
+	json_decref(m->body);
+	memset(m, 0, sizeof(*m));
+}
+
+int
+ps_bp__path(char **out, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	*out = NULL;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return ps_error_set(PS_ETOOBIG, "Brightpearl request path too "
+				    "long");
+	*out = ps_util__strdup(buf);
+	if (*out == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	return 0;
+}
+
+/* ---- replies and errors ------------------------------------------------- */
+
+json_t *
+ps_bp__response(const json_t *root)
+{
+	if (!json_is_object(root))
+		return NULL;
+	return json_object_get(root, "response");
+}
+
+int
+ps_bp__reply_id(int64_t *out, const json_t *root, const char *what)
+{
+	const json_t *r = ps_bp__response(root);
+
+	if (r != NULL && (json_is_integer(r) || json_is_string(r)) &&
+	    ps_conn__json_int_value(out, r, "response", what) == 0 &&
+	    *out > 0)
+		return 0;
+	return ps_error_set(PS_EDATA, "Brightpearl %s: the reply carries no "
+			    "new id", what);
+}
+
+/*
+ * Write what Brightpearl said about a failure into b: the errors array
+ * ("ORDC-005 You have not supplied an order type code"), a bare string in
+ * "response", or the start of a non-JSON body.
+ */
+static void
+describe_failure(ps_conn_buf *b, const ps_http_response *res)
+{
+	json_t *root = NULL, *errs, *item;
+	const char *code, *msg;
+	size_t i, len;
+
+	if (res->body != NULL && res->body_len > 0)
+		root = json_loadb(res->body, res->body_len, 0, NULL);
+	errs = json_is_object(root) ? json_object_get(root, "errors") : NULL;
+	if (json_is_array(errs) && json_array_size(errs) > 0) {
+		json_array_foreach(errs, i, item) {
+			code = json_string_value(json_object_get(item, "code"));
+			msg = json_string_value(
+				json_object_get(item, "message"));
+			if (i > 0)
+				ps_conn__buf_add(b, "; ");
+			if (code != NULL)
+				ps_conn__buf_addf(b, "%s ", code);
+			ps_conn__buf_add(b, msg != NULL ? msg : "(no message)");
+		}
+	} else if (json_is_string(ps_bp__response(root))) {
+		ps_conn__buf_add(b, json_string_value(ps_bp__response(root)));
+	} else if (res->body != NULL && res->body_len > 0) {
+		len = res->body_len < PS__BP_SNIPPET ? res->body_len
+						     : PS__BP_SNIPPET;
+		for (i = 0; i < len; i++) {
+			char c = res->body[i];
+
+			ps_conn__buf_addn(b, (c >= 32 && c < 127) ? &c : "?",
+					  1);
+		}
+		if (len < res->body_len)
+			ps_conn__buf_add(b, "...");
+	} else {
+		ps_conn__buf_add(b, "(empty body)");
+	}
+	json_decref(root);
+}
+
+static int
+status_error(const ps_http_response *res, const char *what)
+{
+	ps_conn_buf b = PS_CONN_BUF_INIT(PS_ERROR_MAX);
+	int code;
+
+	if (res->status == 404)
+		code = PS_ENOTFOUND;
+	else if (res->status == 401 || res->status == 403)
+		code = PS_EAUTH;
+	else if (res->status >= 500)
+		code = PS_EREMOTE;
+	else
+		code = PS_EDATA;
+	describe_failure(&b, res);
+	code = ps_error_set(code, "Brightpearl %s: %s (HTTP %ld)", what,
+			    ps_conn__buf_str(&b), res->status);
+	ps_conn__buf_dispose(&b);
+	return code;
+}
+
+/* "order-service/sales-order" from "/order-service/sales-order/12,13". */
+static void
+endpoint_label(char *buf, size_t cap, const char *path)
+{
+	const char *p = path, *end;
+	int slashes = 0;
+
+	if (*p == '/')
+		p++;
+	for (end = p; *end != '\0' && *end != '?'; end++) {
+		if (*end == '/' && ++slashes == 2)
+			break;
+	}
+	if ((size_t)(end - p) >= cap)
+		end = p + cap - 1;
+	memcpy(buf, p, (size_t)(end - p));
+	buf[end - p] = '\0';
+}
+
+static int
+request_once(json_t **out, long *out_status, ps_bp *bp, const char *method,
+	     const char *path, const json_t *body, int idempotent,
+	     const char *what)
+{
+	ps_http_response res = PS_HTTP_RESPONSE_INIT;
+	ps_http_request req;
+	ps_conn_buf url = PS_CONN_BUF_INIT(PS__BP_URL_MAX);
+	const char *headers[7];
+	char endpoint[96];
+	char *text = NULL;
+	size_t nh = 0;
+	int error = 0;
+
+	*out = NULL;
+	if (out_status != NULL)
+		*out_status = 0;
+	ps_conn__buf_add(&url, bp->prefix);
+	ps_conn__buf_add(&url, path);
+	if ((error = ps_conn__buf_check(&url, "Brightpearl request URL")) < 0)
+		goto done;
+	if (body != NULL) {
+		text = json_dumps(body, JSON_COMPACT);
+		if (text == NULL) {
+			error = ps_error_set(PS_ENOMEM, NULL);
+			goto done;
+		}
+	}
+	headers[nh++] = bp->app_header;
+	headers[nh++] = bp->auth_header;
+	if (bp->dev_header != NULL)
+		headers[nh++] = bp->dev_header;
+	headers[nh++] = "Accept: application/json";
+	if (text != NULL)
+		headers[nh++] = "Content-Type: application/json";
+	headers[nh] = NULL;
+	endpoint_label(endpoint, sizeof(endpoint), path);
+
+	memset(&req, 0, sizeof(req));
+	req.platform = PS_PLATFORM_BRIGHTPEARL;
+	req.account = bp->account;
+	req.method = method;
+	req.url = ps_conn__buf_str(&url);
+	req.endpoint = endpoint;
+	req.headers = headers;
+	req.body = text;
+	req.body_len = text != NULL ? strlen(text) : 0;
+	req.idempotent = idempotent;
+
+	ps_log_debug("brightpearl", "%s %s", method, req.url);
+	if (bp->send != NULL)
+		error = bp->send(bp->send_ctx, &res, &req);
+	else
+		error = ps_http_send(&res, bp->http, &req);
+	if (out_status != NULL)
+		*out_status = res.status;
+	bp->last_attempts += res.attempts > 0 ? res.attempts : 1;
+	if (error == PS_EAUTH) {
+		ps_conn_buf b = PS_CONN_BUF_INIT(PS_ERROR_MAX);
+
+		describe_failure(&b, &res);
+		error = ps_error_set(PS_EAUTH,
+				     "Brightpearl refused the credentials "
+				     "for account '%s' (%s): %s",
+				     bp->account, what, ps_conn__buf_str(&b));
+		ps_conn__buf_dispose(&b);
+		goto done;
+	}
+	if (error < 0)
+		goto done;
+	if (res.status < 200 || res.status > 299) {
+		error = status_error(&res, what);
+		goto done;
+	}
+	if (res.body_len == 0)
+		goto done;
+	{
+		char label[160];
+
+		snprintf(label, sizeof(label), "Brightpearl (%s)", what);
+		error = ps_conn__json_parse(out, res.body, res.body_len, label);
+	}
+	if (error == 0 && json_is_object(*out) &&
+	    json_is_array(json_object_get(*out, "errors"))) {
+		/* a 2xx that still reports errors: take them at their word */
+		json_decref(*out);
+		*out = NULL;
+		error = status_error(&res, what);
+		if (error == PS_EREMOTE)
+			error = PS_EDATA;
+	}
+done:
+	ps_http_response_dispose(&res);
+	free(text);
+	ps_conn__buf_dispose(&url);
+	return error;
+}
+
+int
+ps_bp__request(json_t **out, long *out_status, ps_bp *bp, const char *method,
+	       const char *path, const json_t *body, int idempotent,
+	       const char *what)
+{
+	int error, tries = 0;
+
+	bp->last_attempts = 0;
+	/*
+	 * A 2xx whose body is cut or garbled says nothing about the data;
+	 * when asking again is harmless, ask again (the HTTP client only
+	 * retries what it can see failed).
+	 */
+	for (;;) {
+		error = request_once(out, out_status, bp, method, path, body,
+				     idempotent, what);
+		if (error != PS_EPARSE || !idempotent ||
+		    ++tries > PS__BP_GARBLED_RETRIES)
+			return error;
+		ps_log_warn("brightpearl", "%s: %s; asking again", what,
+			    ps_error_last());
+	}
+}
+
+int
+ps_bp__send_msg(json_t **out, ps_bp *bp, const ps_bp__msg *m)
+{
+	return ps_bp__request(out, NULL, bp, m->method, m->path, m->body,
+			      m->idempotent, m->what);
+}
+
+/* ---- id sets ------------------------------------------------------------ */
+
+static int
+merge_into(json_t *acc, json_t *part)
+{
+	if (json_is_array(acc) && json_is_array(part))
+		return json_array_extend(acc, part);
+	if (json_is_object(acc) && json_is_object(part))
+		return json_object_update(acc, part);
+	return -1;
+}
+
+int
+ps_bp__get_ids(json_t **out, ps_bp *bp, const char *head, const char *tail,
+	       const int64_t *ids, size_t n, const char *what)
+{
+	ps_conn_buf path = PS_CONN_BUF_INIT(PS__BP_URL_MAX);
+	json_t *acc = NULL, *root = NULL, *resp;
+	int64_t *sorted = NULL;
+	size_t nsorted = 0, i, k;
+	int error = 0;
+
+	*out = NULL;
+	if ((error = ps_conn__ids_normalise(&sorted, &nsorted, ids, n)) < 0)
+		goto done;
+	for (i = 0; i < nsorted; i += (size_t)bp->idset_max) {
+		k = nsorted - i;
+		if (k > (size_t)bp->idset_max)
+			k = (size_t)bp->idset_max;
+		ps_conn__buf_clear(&path);
+		ps_conn__buf_add(&path, head);
+		ps_conn__idset_add(&path, sorted + i, k);
+		ps_conn__buf_add(&path, tail != NULL ? tail : "");
+		if ((error = ps_conn__buf_check(&path, "Brightpearl id set")) <
+		    0)
+			goto done;
+		json_decref(root);
+		root = NULL;
+		error = ps_bp__request(&root, NULL, bp, "GET",
+				       ps_conn__buf_str(&path), NULL, 1, what);
+		if (error == PS_ENOTFOUND) {
+			/* a multi-id GET with nothing found answers 404 */
+			error = 0;
+			ps_error_clear();
+			continue;
+		}
+		if (error < 0)
+			goto done;
+		resp = ps_bp__response(root);
+		if (resp == NULL ||
+		    (json_is_array(resp) && json_array_size(resp) == 0))
+			continue;
+		if (!json_is_array(resp) && !json_is_object(resp)) {
+			error = ps_error_set(PS_EDATA,
+					     "Brightpearl %s: reply is %s, "
+					     "expected a list",
+					     what,
+					     ps_conn__json_type_name(resp));
+			goto done;
+		}
+		if (acc == NULL) {
+			acc = json_incref(resp);
+		} else if (merge_into(acc, resp) < 0) {
+			error = ps_error_set(PS_EDATA,
+					     "Brightpearl %s: replies of "
+					     "different shapes",
+					     what);
+			goto done;
+		}
+	}
+	if (acc == NULL && (acc = json_array()) == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	*out = acc;
+	acc = NULL;
+done:
+	json_decref(root);
+	json_decref(acc);
+	free(sorted);
+	ps_conn__buf_dispose(&path);
+	return error;
+}
+
+/* ---- search ------------------------------------------------------------- */
+
+/* The rows of one page as objects keyed by column name, appended to acc. */
+static int
+page_rows(json_t *acc, const json_t *resp, const char *what)
+{
+	const json_t *results, *columns, *row, *col;
+	json_t *obj;
+	const char *name;
+	size_t i, j;
+
+	results = json_object_get(resp, "results");
+	columns = ps_conn__json_at(resp, "metaData.columns");
+	if (results == NULL || json_array_size(results) == 0)
+		return 0;
+	if (!json_is_array(results) || !json_is_array(columns))
+		return ps_error_set(PS_EDATA, "Brightpearl %s: search reply "
+				    "without results or column list", what);
+	json_array_foreach(results, i, row) {
+		if (!json_is_array(row))
+			return ps_error_set(PS_EDATA, "Brightpearl %s: search "
+					    "row %zu is not a list", what, i);
+		obj = json_object();
+		if (obj == NULL || json_array_append_new(acc, obj) < 0)
+			return ps_error_set(PS_ENOMEM, NULL);
+		json_array_foreach(columns, j, col) {
+			name = json_string_value(json_object_get(col, "name"));
+			if (name == NULL || j >= json_array_size(row))
+				continue;
+			if (json_object_set(obj, name,
+					    json_array_get(row, j)) < 0)
+				return ps_error_set(PS_ENOMEM, NULL);
+		}
+	}
+	return 0;
+}
+
+int
+ps_bp__search(json_t **out, ps_bp *bp, const char *path, const char *query,
+	      const char *what)
+{
+	ps_conn_buf url = PS_CONN_BUF_INIT(PS__BP_URL_MAX);
+	json_t *acc = NULL, *root = NULL, *resp;
+	int64_t first = 1, last, available, returned;
+	int more, error = 0;
+
+	*out = NULL;
+	if ((acc = json_array()) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	for (;;) {
+		ps_conn__buf_clear(&url);
+		ps_conn__buf_add(&url, path);
+		ps_conn__buf_add(&url, "?");
+		if (query != NULL && query[0] != '\0') {
+			ps_conn__buf_add(&url, query);
+			ps_conn__buf_add(&url, "&");
+		}
+		ps_conn__buf_addf(&url, "pageSize=%d&firstResult=%" PRId64,
+				  bp->page_size, first);
+		if ((error = ps_conn__buf_check(&url, "Brightpearl search")) <
+		    0)
+			goto done;
+		json_decref(root);
+		root = NULL;
+		if ((error = ps_bp__request(&root, NULL, bp, "GET",
+					    ps_conn__buf_str(&url), NULL, 1,
+					    what)) < 0)
+			goto done;
+		resp = ps_bp__response(root);
+		if (!json_is_object(resp)) {
+			error = ps_error_set(PS_EDATA, "Brightpearl %s: search "
+					     "reply has no response object",
+					     what);
+			goto done;
+		}
+		if ((error = page_rows(acc, resp, what)) < 0)
+			goto done;
+		if ((error = ps_conn__json_int_opt(&returned, resp,
+						   "metaData.resultsReturned",
+						   what, 0)) < 0 ||
+		    (error = ps_conn__json_int_opt(&available, resp,
+						   "metaData.resultsAvailable",
+						   what, 0)) < 0 ||
+		    (error = ps_conn__json_int_opt(&last, resp,
+						   "metaData.lastResult", what,
+						   first + returned - 1)) < 0 ||
+		    (error = ps_conn__json_bool_opt(
+			     &more, resp, "metaData.morePagesAvailable", what,
+			     0)) < 0)
+			goto done;
+		if (!more || returned <= 0 || last < first ||
+		    last >= available)
+			break;
+		if (json_array_size(acc) >= PS__BP_SEARCH_MAX_ROWS) {
+			error = ps_error_set(PS_ETOOBIG, "Brightpearl %s: more "
+					     "than %d results; narrow the "
+					     "search",
+					     what, PS__BP_SEARCH_MAX_ROWS);
+			goto done;
+		}
+		first = last + 1;
+	}
+	*out = acc;
+	acc = NULL;
+done:
+	json_decref(root);
+	json_decref(acc);
+	ps_conn__buf_dispose(&url);
+	return error;
+}
+
+/* ---- connection check --------------------------------------------------- */
+
+/* The first of a few likely name fields in the configuration reply. */
+static const char *
+config_name(const json_t *resp)
+{
+	static const char *const keys[] = {"accountName", "companyName",
+					   "name", "accountCode"};
+	const json_t *v;
+	size_t i;
+
+	for (i = 0; i < PS__ARRAY_LEN(keys); i++) {
+		v = json_is_object(resp) ? json_object_get(resp, keys[i])
+					 : NULL;
+		if (json_is_string(v) && json_string_length(v) > 0)
+			return json_string_value(v);
+	}
+	return NULL;
+}
+
+int
+ps_bp_check_connection(char **out_name, ps_bp *bp)
+{
+	json_t *root = NULL;
+	const char *name;
+	int error;
+
+	*out_name = NULL;
+	error = ps_bp__request(&root, NULL, bp, "GET",
+			       "/integration-service/account-configuration",
+			       NULL, 1, "connection check");
+	if (error == PS_ENOTFOUND) {
+		/* no configuration resource: any cheap authenticated GET */
+		ps_error_clear();
+		error = ps_bp__request(&root, NULL, bp, "GET",
+				       "/order-service/order-status", NULL, 1,
+				       "connection check");
+	}
+	if (error < 0)
+		goto done;
+	name = config_name(ps_bp__response(root));
+	*out_name = ps_util__strdup(name != NULL ? name : bp->account);
+	if (*out_name == NULL)
+		error = ps_error_set(PS_ENOMEM, NULL);
+done:
+	json_decref(root);
+	return error;
+}
+
+/* ---- batches ------------------------------------------------------------ */
+
+struct ps_bp_batch {
+	ps_bp *bp;
+	ps_bp__msg *msgs;
+	ps_bp_batch_result *results; /* after send */
+	size_t n, cap;
+	json_t *keep; /* replies, which the result messages point into */
+	int sent;
+};
+
+int
+ps_bp_batch_new(ps_bp_batch **out, ps_bp *bp)
+{
+	ps_bp_batch *b;
+
+	*out = NULL;
+	b = calloc(1, sizeof(*b));
+	if (b == NULL || (b->keep = json_array()) == NULL) {
+		free(b);
+		return ps_error_set(PS_ENOMEM, NULL);
+	}
+	b->bp = bp;
+	*out = b;
+	return 0;
+}
+
+void
+ps_bp_batch_free(ps_bp_batch *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++)
+		ps_bp__msg_dispose(&b->msgs[i]);
+	free(b->msgs);
+	free(b->results);
+	json_decref(b->keep);
+	free(b);
+}
+
+size_t
+ps_bp_batch_count(const ps_bp_batch *b)
+{
+	return b->n;
+}
+
+/* Take ownership of *m (even on failure). */
+static int
+batch_push(ps_bp_batch *b, ps_bp__msg *m)
+{
+	ps_bp__msg *p;
+	size_t ncap;
+
+	if (b->sent) {
+		ps_bp__msg_dispose(m);
+		return ps_error_set(PS_EINVAL, "Brightpearl batch already "
+				    "sent");
+	}
+	if (b->n == b->cap) {
+		ncap = b->cap ? b->cap * 2 : 16;
+		p = realloc(b->msgs, ncap * sizeof(*p));
+		if (p == NULL) {
+			ps_bp__msg_dispose(m);
+			return ps_error_set(PS_ENOMEM, NULL);
+		}
+		b->msgs = p;
+		b->cap = ncap;
+	}
+	b->msgs[b->n++] = *m;
+	memset(m, 0, sizeof(*m));
+	return 0;
+}
+
+int
+ps_bp_batch_order_create(ps_bp_batch *b, const ps_bp_order *order)
+{
+	ps_bp__msg m = {0};
+	int error;
+
+	if ((error = ps_bp__build_order_create(&m, b->bp, order)) < 0)
+		return error;
+	return batch_push(b, &m);
+}
+
+int
+ps_bp_batch_status_set(ps_bp_batch *b, int64_t order_id, int64_t status_id,
+		       const char *note_text)
+{
+	ps_bp__msg m = {0};
+	int error;
+
+	if ((error = ps_bp__build_status_set(&m, order_id, status_id,
+					     note_text)) < 0)
+		return error;
+	return batch_push(b, &m);
+}
+
+int
+ps_bp_batch_note_add(ps_bp_batch *b, int64_t order_id, const char *text,
+		     int is_public)
+{
+	ps_bp__msg m = {0};
+	int error;
+
+	if ((error = ps_bp__build_note_add(&m, order_id, text, is_public)) < 0)
+		return error;
+	return batch_push(b, &m);
+}
+
+int
+ps_bp_batch_payment_create(ps_bp_batch *b, const ps_bp_payment *p)
+{
+	ps_bp__msg m = {0};
+	int error;
+
+	if ((error = ps_bp__build_payment_create(&m, p)) < 0)
+		return error;
+	return batch_push(b, &m);
+}
+
+/* Fill result r from one processed message {label, statusCode, body}. */
+static void
+batch_result(ps_bp_batch_result *r, const json_t *pm, json_t *keep)
+{
+	const char *content;
+	json_t *env, *resp, *errs, *e;
+	json_int_t status;
+
+	status = json_integer_value(json_object_get(pm, "statusCode"));
+	r->status = (long)status;
+	content = json_string_value(ps_conn__json_at(pm, "body.content"));
+	env = content != NULL ? json_loads(content, JSON_DECODE_ANY, NULL)
+			      : NULL;
+	if (env != NULL)
+		json_array_append_new(keep, env);
+	resp = ps_bp__response(env);
+	if (json_is_integer(resp))
+		r->id = (int64_t)json_integer_value(resp);
+	errs = json_is_object(env) ? json_object_get(env, "errors") : NULL;
+	e = json_array_get(errs, 0);
+	if (e != NULL)
+		r->message = json_string_value(json_object_get(e, "message"));
+	else if (json_is_string(resp))
+		r->message = json_string_value(resp);
+	if (status >= 200 && status <= 299 && e == NULL)
+		r->error = 0;
+	else if (status == 404)
+		r->error = PS_ENOTFOUND;
+	else if (status == 401 || status == 403)
+		r->error = PS_EAUTH;
+	else if (status >= 500)
+		r->error = PS_EREMOTE;
+	else
+		r->error = PS_EDATA;
+}
+
+/* Send messages [from, from+k) as one multi-message request. */
+static int
+batch_send_chunk(ps_bp_batch *b, size_t from, size_t k)
+{
+	json_t *req = NULL, *msgs, *m, *root = NULL, *resp, *pm;
+	const char *label;
+	char lbuf[24];
+	size_t i, idx;
+	int idempotent = 1, error = 0;
+	char *endp;
+
+	req = json_pack("{s:s, s:s, s:[]}", "processingMode", "SEQUENTIAL",
+			"onFail", "CONTINUE", "messages");
+	if (req == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	msgs = json_object_get(req, "messages");
+	for (i = from; i < from + k; i++) {
+		snprintf(lbuf, sizeof(lbuf), "m%zu", i);
+		m = json_pack("{s:s, s:s, s:s}", "label", lbuf, "uri",
+			      b->msgs[i].path, "httpMethod",
+			      b->msgs[i].method);
+		if (m == NULL || json_array_append_new(msgs, m) < 0) {
+			error = ps_error_set(PS_ENOMEM, NULL);
+			goto done;
+		}
+		if (b->msgs[i].body != NULL &&
+		    json_object_set(m, "body", b->msgs[i].body) < 0) {
+			error = ps_error_set(PS_ENOMEM, NULL);
+			goto done;
+		}
+		idempotent = idempotent && b->msgs[i].idempotent;
+	}
+	if ((error = ps_bp__request(&root, NULL, b->bp, "POST",
+				    "/multi-message", req, idempotent,
+				    "multi-message")) < 0)
+		goto done;
+	resp = ps_bp__response(root);
+	json_array_foreach(json_object_get(resp, "processedMessages"), i, pm) {
+		label = json_string_value(json_object_get(pm, "label"));
+		if (label == NULL || label[0] != 'm')
+			continue;
+		idx = (size_t)strtoul(label + 1, &endp, 10);
+		if (*endp != '\0' || idx < from || idx >= from + k)
+			continue;
+		batch_result(&b->results[idx], pm, b->keep);
+	}
+	/* messages neither processed nor failed above stay "unprocessed" */
+done:
+	json_decref(root);
+	json_decref(req);
+	return error;
+}
+
+int
+ps_bp_batch_send(ps_bp_batch *b)
+{
+	size_t i, k;
+	int error = 0;
+
+	if (b->sent)
+		return ps_error_set(PS_EINVAL, "Brightpearl batch already "
+				    "sent");
+	b->sent = 1;
+	if (b->n == 0)
+		return 0;
+	b->results = calloc(b->n, sizeof(*b->results));
+	if (b->results == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	for (i = 0; i < b->n; i++) {
+		b->results[i].error = PS_ESTOPPED;
+		b->results[i].message = "not processed";
+	}
+	for (i = 0; i < b->n; i += PS_BP_BATCH_MAX) {
+		k = b->n - i < PS_BP_BATCH_MAX ? b->n - i : PS_BP_BATCH_MAX;
+		if ((error = batch_send_chunk(b, i, k)) < 0) {
+			for (; i < b->n; i++)
+				b->results[i].error = error;
+			return error;
+		}
+	}
+	return 0;
+}
+
+const ps_bp_batch_result *
+ps_bp_batch_result_get(const ps_bp_batch *b, size_t i)
+{
+	if (b->results == NULL || i >= b->n)
+		return NULL;
+	return &b->results[i];
+}

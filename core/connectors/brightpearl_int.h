@@ -1,0 +1,110 @@
+/*
+ * brightpearl_int.h - what brightpearl.c (transport, envelope, id sets,
+ * search, batches) and brightpearl_ops.c (the typed operations) share.
+ */
+#ifndef PEARLSYNC_BRIGHTPEARL_INT_H
+#define PEARLSYNC_BRIGHTPEARL_INT_H
+
+#include <jansson.h>
+
+#include "connectors/connector.h"
+#include "pearlsync/brightpearl.h"
+
+/* The ps_bp context.  Strings owned. */
+struct ps_bp {
+	ps_http *http;        /* borrowed */
+	char *base_url;       /* without trailing '/' */
+	char *account;
+	char *prefix;         /* base_url "/public-api/" account */
+	ps_bp_auth auth;
+	char *app_ref;
+	char *dev_ref;
+	char *token;
+	char *auth_header;    /* "brightpearl-account-token: ..." or Bearer */
+	char *app_header;     /* "brightpearl-app-ref: ..." */
+	char *dev_header;     /* NULL unless dev_ref */
+	int64_t instance_id;
+	int idset_max;
+	int page_size;
+	ps_bp_send_fn send;
+	void *send_ctx;
+	int last_attempts;    /* requests sent by the last ps_bp__request */
+};
+
+/*
+ * One write, ready to send directly or to queue in a batch.  path is
+ * relative to the account prefix ("/order-service/sales-order").
+ */
+typedef struct ps_bp__msg {
+	const char *method; /* static string */
+	char *path;         /* owned */
+	json_t *body;       /* owned, or NULL */
+	int idempotent;     /* safe to repeat (see ps_http_request) */
+	const char *what;   /* static: "sales order create" for messages */
+} ps_bp__msg;
+
+void ps_bp__msg_dispose(ps_bp__msg *m);
+
+/*
+ * ps_bp__request - send method path (relative to the prefix) with body
+ * (borrowed, may be NULL) and on a 2xx reply hand back the whole parsed
+ * envelope in *out (new reference; NULL for an empty body).  Non-2xx
+ * replies become errors: 404 PS_ENOTFOUND, other 4xx PS_EDATA, 5xx
+ * PS_EREMOTE, with Brightpearl's codes and messages in the detail prefixed
+ * by "Brightpearl <what>: ".  *out_status (optional) gets the HTTP status.
+ * bp->last_attempts counts the requests it sent (retries included), so a
+ * caller can tell "not found" from "already done by a lost first try".
+ */
+int ps_bp__request(json_t **out, long *out_status, ps_bp *bp,
+		   const char *method, const char *path, const json_t *body,
+		   int idempotent, const char *what);
+
+/* ps_bp__send_msg - ps_bp__request for a prepared message. */
+int ps_bp__send_msg(json_t **out, ps_bp *bp, const ps_bp__msg *m);
+
+/*
+ * ps_bp__response - the "response" member of an envelope (borrowed), or
+ * NULL when absent.
+ */
+json_t *ps_bp__response(const json_t *root);
+
+/*
+ * ps_bp__reply_id - the integer in an envelope's "response" ({"response":
+ * 123}); PS_EDATA naming what when it is not one.
+ */
+int ps_bp__reply_id(int64_t *out, const json_t *root, const char *what);
+
+/*
+ * ps_bp__get_ids - GET head + idset + tail for ids in chunks of
+ * idset_max.  The responses are merged into *out (new reference): an array
+ * when Brightpearl answers with arrays, an object when it answers with
+ * objects keyed by id.  404 and empty chunks add nothing; zero ids gives an
+ * empty array without a request.
+ */
+int ps_bp__get_ids(json_t **out, ps_bp *bp, const char *head,
+		   const char *tail, const int64_t *ids, size_t n,
+		   const char *what);
+
+/*
+ * ps_bp__search - GET path?query&firstResult=..&pageSize=.. page after
+ * page until every result is read; *out (new reference) is an array of
+ * objects, one per row, keyed by the column names of metaData.columns.
+ * query is already URL-encoded ("SKU=ABC"), may be "" or NULL.
+ */
+int ps_bp__search(json_t **out, ps_bp *bp, const char *path,
+		  const char *query, const char *what);
+
+/* Build the message for each write shared by direct calls and batches. */
+int ps_bp__build_order_create(ps_bp__msg *m, ps_bp *bp,
+			      const ps_bp_order *order);
+int ps_bp__build_status_set(ps_bp__msg *m, int64_t order_id,
+			    int64_t status_id, const char *note_text);
+int ps_bp__build_note_add(ps_bp__msg *m, int64_t order_id, const char *text,
+			  int is_public);
+int ps_bp__build_payment_create(ps_bp__msg *m, const ps_bp_payment *p);
+
+/* ps_bp__path - *out = printf-formatted path (owned). */
+int ps_bp__path(char **out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,553 @@
+/*
+ * bigcommerce.h - the BigCommerce connector: typed operations over the
+ * store's v2 and v3 Management REST APIs.
+ *
+ * A ps_bc holds one store's base URL, store hash and access token and sends
+ * every request through a caller-owned ps_http (rate limiting and retries
+ * live there).  Operations turn the wire format into the plain C structs
+ * below, so flows never see JSON: money is ps_money (exact, from the API's
+ * decimal strings), times are Unix seconds (from v2's RFC 2822 and v3's
+ * ISO 8601 dates), and every string a struct holds is owned by it.
+ *
+ * Strings in returned structs are never NULL ("" when BigCommerce sent
+ * nothing or null); absent numbers are 0.
+ *
+ * Memory: each struct X has ps_bc_X_dispose(X *), which frees what it owns
+ * and zeroes it; each list type ps_bc_X_list {items, count} has
+ * ps_bc_X_list_dispose().  Dispose functions accept NULL and a zeroed
+ * struct.  Out-structs are zeroed first by every operation and hold nothing
+ * on failure.
+ *
+ * Errors: 0 on success, otherwise a negative PS_E* code with an operator
+ * sentence in ps_error_last() naming the BigCommerce object and field, e.g.
+ * "BigCommerce order 1042: field 'total_inc_tax' is \"x\", not an amount".
+ *   PS_EAUTH      the token was refused (401/403);
+ *   PS_ENOTFOUND  the object does not exist (404, or an empty lookup);
+ *   PS_EDATA      BigCommerce rejected the request (400/409/413/422), the
+ *                 detail quotes its message; or a reply's field is missing
+ *                 or malformed (the detail names object and field);
+ *   PS_EPARSE     the reply was not JSON (the detail gives line, column);
+ *   PS_EHTTP      any other unexpected status;
+ *   PS_ENET, PS_ETIMEOUT, PS_EREMOTE, PS_ERATELIMIT, PS_ETLS, PS_ETOOBIG,
+ *   PS_ESTOPPED   from ps_http_send() once its retry budget is spent.
+ *
+ * Threads: a ps_bc is used by one thread at a time, like its ps_http.
+ */
+#ifndef PEARLSYNC_BIGCOMMERCE_H
+#define PEARLSYNC_BIGCOMMERCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pearlsync/common.h"
+#include "pearlsync/http.h"
+#include "pearlsync/money.h"
+
+/* Most rows BigCommerce returns per page, v2 and v3. */
+#define PS_BC_PAGE_MAX 250
+/* Most items /v3/inventory/adjustments/absolute takes in one request. */
+#define PS_BC_INVENTORY_BATCH_MAX 2000
+
+typedef struct ps_bc_options {
+	const char *base_url;     /* "https://api.bigcommerce.com" or the
+				     sandbox root; "/stores/{hash}/..." is
+				     appended */
+	const char *store_hash;   /* required */
+	const char *access_token; /* required; registered as a log secret */
+	int page_limit;           /* rows per list page, 1..250 */
+	int inventory_batch;      /* items per inventory request, 1..2000 */
+	int64_t location_id;      /* inventory location written, 1 = default */
+} ps_bc_options;
+
+#define PS_BC_OPTIONS_INIT                                                     \
+	{"https://api.bigcommerce.com", NULL, NULL, PS_BC_PAGE_MAX,            \
+	 PS_BC_INVENTORY_BATCH_MAX, 1}
+
+typedef struct ps_bc ps_bc;
+
+/*
+ * ps_bc_new - a connector for one store.  http is borrowed and must outlive
+ * the ps_bc; the strings in opts are copied.  The access token is
+ * registered with ps_log_add_secret() so it never reaches a log line.
+ * Returns 0, PS_EINVAL (missing hash or token, bad limits: the detail says
+ * which) or PS_ENOMEM; *out is NULL on failure.
+ */
+int ps_bc_new(ps_bc **out, ps_http *http, const ps_bc_options *opts);
+
+/* ps_bc_free - free bc (not its ps_http); NULL is fine. */
+void ps_bc_free(ps_bc *bc);
+
+/*
+ * ps_bc_check_connection - one cheap authenticated call (GET /v2/store);
+ * *out_name is the store's name (caller frees).  PS_EAUTH when the token is
+ * refused, PS_ENET/PS_ETIMEOUT/PS_ETLS when the host cannot be reached.
+ */
+int ps_bc_check_connection(char **out_name, ps_bc *bc);
+
+/* --- store ---------------------------------------------------------------- */
+
+typedef struct ps_bc_store_info {
+	char *id;
+	char *name;
+	char *domain;
+	char *currency;         /* default currency code, "USD" */
+	char *admin_email;
+} ps_bc_store_info;
+
+/* ps_bc_store_get - GET /v2/store. */
+int ps_bc_store_get(ps_bc_store_info *out, ps_bc *bc);
+void ps_bc_store_info_dispose(ps_bc_store_info *s);
+
+/* --- orders ----------------------------------------------------------------- */
+
+typedef struct ps_bc_address {
+	char *first_name, *last_name, *company;
+	char *street_1, *street_2, *city, *state, *zip;
+	char *country, *country_iso2, *phone, *email;
+} ps_bc_address;
+
+typedef struct ps_bc_order_product {
+	int64_t id;               /* order product id: shipments, refunds */
+	int64_t order_id;
+	int64_t product_id;       /* 0 for a custom line */
+	int64_t variant_id;       /* 0 when absent */
+	int64_t order_address_id; /* the shipping address it ships to */
+	char *sku;                /* "" for a custom line without one */
+	char *name;
+	char *type;               /* "physical", "digital", ... */
+	int64_t quantity;
+	int64_t quantity_shipped;
+	int64_t quantity_refunded;
+	ps_money price_ex_tax;    /* per unit */
+	ps_money price_inc_tax;
+	ps_money price_tax;
+	ps_money total_ex_tax;    /* per line, before discounts */
+	ps_money total_inc_tax;
+	ps_money total_tax;
+	ps_money discount;        /* sum of applied_discounts[].amount */
+	int64_t parent_order_product_id; /* 0 unless part of a bundle */
+} ps_bc_order_product;
+
+typedef struct ps_bc_shipping_address {
+	int64_t id;               /* the order_address_id for shipments */
+	ps_bc_address address;
+	char *shipping_method;
+	ps_money cost_ex_tax;
+	ps_money cost_inc_tax;
+	ps_money cost_tax;
+	int64_t items_total;
+	int64_t items_shipped;
+} ps_bc_shipping_address;
+
+typedef struct ps_bc_order {
+	int64_t id;
+	int64_t customer_id;      /* 0 = guest */
+	int64_t channel_id;
+	int status_id;
+	char *status;             /* label as BigCommerce shows it */
+	int64_t date_created;     /* Unix seconds */
+	int64_t date_modified;
+	int64_t date_shipped;     /* 0 when not shipped */
+	ps_money subtotal_ex_tax, subtotal_inc_tax, subtotal_tax;
+	ps_money shipping_cost_ex_tax, shipping_cost_inc_tax, shipping_cost_tax;
+	ps_money handling_cost_ex_tax, handling_cost_inc_tax;
+	ps_money wrapping_cost_ex_tax, wrapping_cost_inc_tax;
+	ps_money total_ex_tax, total_inc_tax, total_tax;
+	ps_money discount_amount, coupon_discount;
+	ps_money store_credit_amount, gift_certificate_amount;
+	ps_money refunded_amount;
+	int is_tax_inclusive_pricing;
+	int is_deleted;
+	int64_t items_total;
+	int64_t items_shipped;
+	char *currency_code;         /* display currency */
+	char *default_currency_code; /* transactional currency: use this */
+	char *payment_method;
+	char *payment_status;        /* "captured", "authorized", "" ... */
+	char *payment_provider_id;
+	char *customer_message;
+	char *staff_notes;
+	char *order_source;
+	char *external_source;
+	char *external_id;
+	ps_bc_address billing_address;
+	/* Filled by ps_bc_order_get(); empty in list results. */
+	ps_bc_order_product *products;
+	size_t nproducts;
+	ps_bc_shipping_address *shipping_addresses;
+	size_t nshipping_addresses;
+} ps_bc_order;
+
+typedef struct ps_bc_order_list {
+	ps_bc_order *items;
+	size_t count;
+} ps_bc_order_list;
+
+void ps_bc_order_dispose(ps_bc_order *o);
+void ps_bc_order_list_dispose(ps_bc_order_list *l);
+
+typedef struct ps_bc_order_query {
+	int64_t min_date_modified; /* Unix seconds, inclusive; 0: no bound */
+	int64_t max_date_modified; /* 0: no bound */
+	int status_id;             /* -1: any status */
+	int64_t min_id;            /* 0: no bound */
+	size_t max_orders;         /* stop after this many; 0: all */
+} ps_bc_order_query;
+
+#define PS_BC_ORDER_QUERY_INIT {0, 0, -1, 0, 0}
+
+/*
+ * ps_bc_orders_list - GET /v2/orders with q's filters, sorted by
+ * date_modified ascending, every page (a 204 or a short page ends the
+ * walk) up to q->max_orders.  Orders come without products and shipping
+ * addresses.  q NULL: every order.
+ */
+int ps_bc_orders_list(ps_bc_order_list *out, ps_bc *bc,
+		      const ps_bc_order_query *q);
+
+/*
+ * ps_bc_orders_list_modified_since - ps_bc_orders_list for orders modified
+ * at or after since (Unix seconds), optionally only status_id (-1: any).
+ * The caller keeps the largest date_modified seen as its cursor.
+ */
+int ps_bc_orders_list_modified_since(ps_bc_order_list *out, ps_bc *bc,
+				     int64_t since, int status_id);
+
+/*
+ * ps_bc_order_get - the order with its products and shipping addresses
+ * (every page of each).  PS_ENOTFOUND when there is no order id.
+ */
+int ps_bc_order_get(ps_bc_order *out, ps_bc *bc, int64_t id);
+
+/*
+ * ps_bc_order_update_status - PUT /v2/orders/{id} {"status_id": n}.
+ * Repeating it is harmless.  PS_ENOTFOUND for an unknown order.
+ */
+int ps_bc_order_update_status(ps_bc *bc, int64_t id, int status_id);
+
+/*
+ * ps_bc_order_update_notes - replace staff_notes and/or customer_message
+ * (NULL leaves a field unchanged; both NULL is PS_EINVAL).  The whole text
+ * is replaced: to append, read the order first.
+ */
+int ps_bc_order_update_notes(ps_bc *bc, int64_t id, const char *staff_notes,
+			     const char *customer_message);
+
+/* --- order statuses --------------------------------------------------------- */
+
+typedef struct ps_bc_order_status {
+	int id;
+	char *name;
+	char *system_label;
+	char *custom_label;   /* what the merchant renamed it to */
+	int order;            /* display position */
+} ps_bc_order_status;
+
+typedef struct ps_bc_order_status_list {
+	ps_bc_order_status *items;
+	size_t count;
+} ps_bc_order_status_list;
+
+/* ps_bc_order_statuses_list - GET /v2/order_statuses (all of them). */
+int ps_bc_order_statuses_list(ps_bc_order_status_list *out, ps_bc *bc);
+void ps_bc_order_status_list_dispose(ps_bc_order_status_list *l);
+
+/* --- shipments -------------------------------------------------------------- */
+
+typedef struct ps_bc_shipment_item {
+	int64_t order_product_id;
+	int64_t product_id;       /* read-only; 0 in requests */
+	int64_t quantity;
+} ps_bc_shipment_item;
+
+typedef struct ps_bc_shipment {
+	int64_t id;
+	int64_t order_id;
+	int64_t order_address_id;
+	int64_t date_created;     /* Unix seconds */
+	char *tracking_number;
+	char *tracking_carrier;
+	char *tracking_link;
+	char *shipping_provider;
+	char *shipping_method;
+	char *comments;
+	ps_bc_shipment_item *items;
+	size_t nitems;
+} ps_bc_shipment;
+
+typedef struct ps_bc_shipment_list {
+	ps_bc_shipment *items;
+	size_t count;
+} ps_bc_shipment_list;
+
+void ps_bc_shipment_dispose(ps_bc_shipment *s);
+void ps_bc_shipment_list_dispose(ps_bc_shipment_list *l);
+
+/* What to ship: strings may be NULL (not sent). */
+typedef struct ps_bc_shipment_new {
+	int64_t order_address_id;        /* required */
+	const ps_bc_shipment_item *items;/* required, quantity > 0 each */
+	size_t nitems;
+	const char *tracking_number;     /* <= 50 chars */
+	const char *shipping_provider;   /* "", "ups", "fedex", "carrier_N" */
+	const char *tracking_carrier;    /* AfterShip slug */
+	const char *shipping_method;     /* free text */
+	const char *tracking_link;
+	const char *comments;
+	/*
+	 * Optional reference unique to this shipment (e.g. the goods-out
+	 * note id).  It is written into comments as "[ref]" and makes the
+	 * create exactly-once: when the POST fails in a way that may have
+	 * reached BigCommerce, the order's shipments are listed and one
+	 * carrying the reference is adopted instead of failing; and a
+	 * shipment already carrying it is returned without a second POST.
+	 */
+	const char *ref;
+} ps_bc_shipment_new;
+
+/*
+ * ps_bc_shipment_create - POST /v2/orders/{order_id}/shipments; *out is
+ * the created (or adopted) shipment.  Not idempotent without ref: after a
+ * PS_ENET/PS_ETIMEOUT/PS_EREMOTE the shipment may exist.  PS_EDATA when
+ * BigCommerce refuses it (e.g. more than the remaining quantity).
+ */
+int ps_bc_shipment_create(ps_bc_shipment *out, ps_bc *bc, int64_t order_id,
+			  const ps_bc_shipment_new *s);
+
+/* ps_bc_shipments_list - every shipment of the order (204 is empty). */
+int ps_bc_shipments_list(ps_bc_shipment_list *out, ps_bc *bc,
+			 int64_t order_id);
+
+/* --- catalog and inventory -------------------------------------------------- */
+
+typedef enum ps_bc_tracking {
+	PS_BC_TRACKING_NONE = 0,  /* stock not tracked: skip it */
+	PS_BC_TRACKING_PRODUCT,   /* write the product's level */
+	PS_BC_TRACKING_VARIANT    /* write each variant's level */
+} ps_bc_tracking;
+
+/* ps_bc_tracking_name - "none", "product", "variant" (static). */
+const char *ps_bc_tracking_name(ps_bc_tracking t);
+
+/* One sellable SKU: a variant (a product without options has one). */
+typedef struct ps_bc_sku {
+	char *sku;
+	int64_t product_id;
+	int64_t variant_id;
+	int is_base_variant;      /* the product's own (option-less) variant */
+	char *product_name;
+	ps_bc_tracking tracking;  /* the product's inventory_tracking */
+	int64_t inventory_level;  /* the level that tracking reads */
+} ps_bc_sku;
+
+typedef struct ps_bc_sku_list {
+	ps_bc_sku *items;
+	size_t count;
+} ps_bc_sku_list;
+
+void ps_bc_sku_dispose(ps_bc_sku *s);
+void ps_bc_sku_list_dispose(ps_bc_sku_list *l);
+
+/*
+ * ps_bc_catalog_find_sku - the variant whose SKU is sku and its product's
+ * tracking (GET /v3/catalog/variants?sku=, then the product): two requests.
+ * PS_ENOTFOUND when no variant has the SKU.
+ */
+int ps_bc_catalog_find_sku(ps_bc_sku *out, ps_bc *bc, const char *sku);
+
+/*
+ * ps_bc_catalog_list_skus - every variant of every product with its
+ * product's tracking, from GET /v3/catalog/products and /v3/catalog/variants
+ * (250 rows a page): about count/125 requests, for full reconciles.
+ * Variants without a SKU are left out.
+ */
+int ps_bc_catalog_list_skus(ps_bc_sku_list *out, ps_bc *bc);
+
+typedef struct ps_bc_stock {
+	ps_bc_tracking tracking;  /* PRODUCT: product_id; VARIANT: variant_id */
+	int64_t product_id;
+	int64_t variant_id;
+	int64_t quantity;         /* absolute on-hand level, >= 0 */
+} ps_bc_stock;
+
+/*
+ * ps_bc_inventory_set - set absolute stock levels at the configured
+ * location with PUT /v3/inventory/adjustments/absolute, up to
+ * options.inventory_batch (2000) items per request, one request after the
+ * other as BigCommerce asks.  An item whose tracking is NONE is
+ * PS_EINVAL (the caller skips untracked items and says why).  reason may
+ * be NULL.  *out_sent (optional) counts items in requests that succeeded.
+ * The adjustment is applied asynchronously by BigCommerce: a read straight
+ * after may still show the old level.  PUT is absolute, so a retry is
+ * harmless.
+ */
+int ps_bc_inventory_set(size_t *out_sent, ps_bc *bc, const ps_bc_stock *items,
+			size_t n, const char *reason);
+
+/* --- customers -------------------------------------------------------------- */
+
+typedef struct ps_bc_customer {
+	int64_t id;
+	char *email;
+	char *first_name;
+	char *last_name;
+	char *company;
+	char *phone;
+	char *notes;
+	int64_t customer_group_id;
+	int64_t date_created;     /* Unix seconds */
+	int64_t date_modified;
+} ps_bc_customer;
+
+typedef struct ps_bc_customer_list {
+	ps_bc_customer *items;
+	size_t count;
+} ps_bc_customer_list;
+
+void ps_bc_customer_dispose(ps_bc_customer *c);
+void ps_bc_customer_list_dispose(ps_bc_customer_list *l);
+
+/* ps_bc_customer_get - GET /v3/customers?id:in=id; PS_ENOTFOUND if none. */
+int ps_bc_customer_get(ps_bc_customer *out, ps_bc *bc, int64_t id);
+
+/*
+ * ps_bc_customers_find_email - customers whose email is email (exact,
+ * GET /v3/customers?email:in=); an empty list when none.
+ */
+int ps_bc_customers_find_email(ps_bc_customer_list *out, ps_bc *bc,
+			       const char *email);
+
+/* --- transactions and refunds ----------------------------------------------- */
+
+typedef enum ps_bc_txn_event {
+	PS_BC_TXN_OTHER = 0,
+	PS_BC_TXN_PURCHASE,       /* authorised and captured at once */
+	PS_BC_TXN_AUTHORIZATION,  /* authorised only */
+	PS_BC_TXN_CAPTURE,
+	PS_BC_TXN_REFUND,
+	PS_BC_TXN_VOID,
+	PS_BC_TXN_PENDING,
+	PS_BC_TXN_SETTLED
+} ps_bc_txn_event;
+
+typedef struct ps_bc_transaction {
+	int64_t id;
+	int64_t order_id;
+	ps_bc_txn_event event;
+	char *event_name;         /* as sent: "purchase", "capture", ... */
+	char *method;             /* "credit_card", "store_credit", ... */
+	ps_money amount;
+	char *currency;
+	char *gateway;
+	char *gateway_transaction_id;
+	char *payment_method_id;
+	int ok;                   /* status "ok" (not "error") */
+	int test;
+	int64_t date_created;     /* Unix seconds */
+	/*
+	 * Derived: money taken (a successful purchase or capture), or only
+	 * reserved (a successful authorization).
+	 */
+	int captured;
+	int authorized;
+} ps_bc_transaction;
+
+typedef struct ps_bc_transaction_list {
+	ps_bc_transaction *items;
+	size_t count;
+} ps_bc_transaction_list;
+
+void ps_bc_transaction_list_dispose(ps_bc_transaction_list *l);
+
+/* ps_bc_transactions_list - GET /v3/orders/{id}/transactions (204 empty). */
+int ps_bc_transactions_list(ps_bc_transaction_list *out, ps_bc *bc,
+			    int64_t order_id);
+
+typedef struct ps_bc_refund_item {
+	char *item_type;          /* "PRODUCT", "SHIPPING", "ORDER", "FEE" */
+	int64_t item_id;
+	int64_t quantity;         /* 0 for amount-only items */
+	ps_money requested_amount;/* 0 when not sent */
+} ps_bc_refund_item;
+
+typedef struct ps_bc_refund {
+	int64_t id;
+	int64_t order_id;
+	int64_t created;          /* Unix seconds */
+	char *reason;
+	ps_money total_amount;
+	ps_money total_tax;
+	ps_bc_refund_item *items;
+	size_t nitems;
+} ps_bc_refund;
+
+typedef struct ps_bc_refund_list {
+	ps_bc_refund *items;
+	size_t count;
+} ps_bc_refund_list;
+
+void ps_bc_refund_list_dispose(ps_bc_refund_list *l);
+
+/* ps_bc_refunds_list - GET /v3/orders/{id}/payment_actions/refunds. */
+int ps_bc_refunds_list(ps_bc_refund_list *out, ps_bc *bc, int64_t order_id);
+
+/* --- webhooks --------------------------------------------------------------- */
+
+typedef struct ps_bc_header {
+	char *name;               /* owned */
+	char *value;              /* owned */
+} ps_bc_header;
+
+/* A custom header to register with a hook (borrowed strings). */
+typedef struct ps_bc_header_spec {
+	const char *name;
+	const char *value;
+} ps_bc_header_spec;
+
+typedef struct ps_bc_webhook {
+	int64_t id;
+	char *scope;              /* "store/order/created" */
+	char *destination;
+	int is_active;
+	ps_bc_header *headers;    /* custom headers sent with each callback */
+	size_t nheaders;
+	int64_t created_at;       /* Unix seconds */
+	int64_t updated_at;
+} ps_bc_webhook;
+
+typedef struct ps_bc_webhook_list {
+	ps_bc_webhook *items;
+	size_t count;
+} ps_bc_webhook_list;
+
+void ps_bc_webhook_dispose(ps_bc_webhook *w);
+void ps_bc_webhook_list_dispose(ps_bc_webhook_list *l);
+
+/*
+ * ps_bc_webhook_create - POST /v3/hooks, active, with the custom headers
+ * (name/value pairs, may be 0) BigCommerce adds to each callback (how
+ * pearlsync authenticates them).  A hook is unique per scope and
+ * destination, so when the POST fails in a way that may have reached
+ * BigCommerce the hooks are listed and the matching one adopted.
+ */
+int ps_bc_webhook_create(ps_bc_webhook *out, ps_bc *bc, const char *scope,
+			 const char *destination,
+			 const ps_bc_header_spec *headers, size_t nheaders);
+
+/* ps_bc_webhooks_list - every hook this token created (all pages). */
+int ps_bc_webhooks_list(ps_bc_webhook_list *out, ps_bc *bc);
+
+/*
+ * ps_bc_webhook_set_active - PUT /v3/hooks/{id} {"is_active": active}:
+ * re-activates a hook BigCommerce deactivated.  out may be NULL.
+ */
+int ps_bc_webhook_set_active(ps_bc_webhook *out, ps_bc *bc, int64_t id,
+			     int active);
+
+/*
+ * ps_bc_webhook_delete - DELETE /v3/hooks/{id}.  PS_ENOTFOUND if there was
+ * no such hook (but not when a retried attempt finds it already deleted).
+ */
+int ps_bc_webhook_delete(ps_bc *bc, int64_t id);
+
+#endif

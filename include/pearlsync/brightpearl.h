@@ -1,0 +1,658 @@
+/*
+ * brightpearl.h - the Brightpearl connector: typed operations on one
+ * Brightpearl account over the HTTP client.
+ *
+ * Flows call these functions with plain C structs and get plain C structs
+ * back; no JSON crosses this header.  The connector owns the wire rules:
+ * the URL prefix {base}/public-api/{account}, the auth headers, the
+ * {"response": ...} / {"errors": [...]} envelope and string-bodied errors,
+ * id sets chunked to the server's cap, search paging until every row is
+ * read, objects keyed by id, the sales-order duplicate guard and the
+ * multi-message API for batching writes.
+ *
+ * Strings in structs are `const char *`.  In structs a caller fills in
+ * (order create, contact create, ...) they are borrowed for the call.  In
+ * structs filled by the connector (get, search, list) they are owned by the
+ * containing list and released by its _dispose function.  Money is
+ * ps_money (ten-thousandths), never floating point.
+ *
+ * Creates whose outcome is unknown (the connection dropped after the
+ * request went out, a cut or garbled reply, a 5xx after the retry budget)
+ * are resolved here: the connector looks for what it tried to create (by
+ * the key each function names) and returns it when found, or sends again
+ * when not, a few times.  So a create returns one object or an error,
+ * never a silent duplicate.
+ *
+ * Errors: 0 on success or a negative PS_E* code with an operator-readable
+ * detail in ps_error_last():
+ *   PS_EAUTH       the credentials were refused (401/403);
+ *   PS_ENOTFOUND   a single object asked for does not exist;
+ *   PS_EDATA       Brightpearl refused the request (4xx with its error
+ *                  codes and messages in the detail) or sent a reply
+ *                  missing a field;
+ *   PS_EREMOTE, PS_ERATELIMIT, PS_ENET, PS_ETIMEOUT, PS_ETLS: from the
+ *                  HTTP client after its retry budget (see http.h);
+ *   PS_EPARSE      the reply was not JSON;  PS_ENOMEM.
+ * A ps_bp is used by one thread at a time (like its ps_http).
+ */
+#ifndef PEARLSYNC_BRIGHTPEARL_H
+#define PEARLSYNC_BRIGHTPEARL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pearlsync/common.h"
+#include "pearlsync/http.h"
+#include "pearlsync/money.h"
+
+/* How the connector authenticates. */
+typedef enum ps_bp_auth {
+	/* private app: brightpearl-app-ref + brightpearl-account-token */
+	PS_BP_AUTH_PRIVATE = 0,
+	/* OAuth instance app: Authorization: Bearer + brightpearl-app-ref */
+	PS_BP_AUTH_OAUTH = 1
+} ps_bp_auth;
+
+/*
+ * The transport: ps_http_send by default.  Tests may substitute a function
+ * with the same contract to script replies and record requests.
+ */
+typedef int (*ps_bp_send_fn)(void *ctx, ps_http_response *out,
+			     const ps_http_request *req);
+
+typedef struct ps_bp_options {
+	const char *base_url;  /* "https://use1.brightpearlconnect.com" or the
+				  sandbox "http://127.0.0.1:PORT/brightpearl";
+				  no trailing "/public-api" */
+	const char *account;   /* account code, e.g. "acme" */
+	ps_bp_auth auth;
+	const char *app_ref;   /* brightpearl-app-ref */
+	const char *token;     /* account token or OAuth access token */
+	const char *dev_ref;   /* optional brightpearl-dev-ref (OAuth) */
+	int64_t instance_id;   /* installedIntegrationInstanceId, 0 if none */
+	int idset_max;         /* ids per multi-id GET (1..200) */
+	int page_size;         /* rows per search page (1..500) */
+	ps_bp_send_fn send;    /* NULL: ps_http_send */
+	void *send_ctx;        /* passed to send (NULL: the ps_http) */
+} ps_bp_options;
+
+#define PS_BP_OPTIONS_INIT                                                     \
+	{NULL, NULL, PS_BP_AUTH_PRIVATE, NULL, NULL, NULL, 0, 200, 500, NULL,  \
+	 NULL}
+
+typedef struct ps_bp ps_bp;
+
+/*
+ * ps_bp_new - a connector for one account over http (borrowed: it must
+ * outlive the ps_bp; may be NULL only when opts->send is set).  Strings in
+ * opts are copied; the token is registered with ps_log_add_secret so it
+ * never reaches a log line.  Returns 0, PS_ESETTING (base URL, account,
+ * app ref or token missing, the detail names it) or PS_ENOMEM; *out is
+ * NULL on failure.
+ */
+int ps_bp_new(ps_bp **out, ps_http *http, const ps_bp_options *opts);
+
+/* ps_bp_free - release bp; NULL is fine. */
+void ps_bp_free(ps_bp *bp);
+
+/* ps_bp_account - the account code (borrowed from bp). */
+const char *ps_bp_account(const ps_bp *bp);
+
+/*
+ * ps_bp_check_connection - one cheap authenticated call.  On success
+ * *out_name (owned) is the account's name when Brightpearl reports one,
+ * else its code.  PS_EAUTH when the credentials are refused; network codes
+ * when unreachable.
+ */
+int ps_bp_check_connection(char **out_name, ps_bp *bp);
+
+/* ---- shared shapes ------------------------------------------------------ */
+
+/* An id list owned by the caller after a search. */
+typedef struct ps_bp_ids {
+	int64_t *ids; /* owned */
+	size_t n;
+} ps_bp_ids;
+
+/* ps_bp_ids_dispose - free ids->ids and zero it; NULL is fine. */
+void ps_bp_ids_dispose(ps_bp_ids *ids);
+
+/* A postal address.  Empty fields are NULL. */
+typedef struct ps_bp_address {
+	const char *full_name;
+	const char *company;
+	const char *line1;       /* street */
+	const char *line2;       /* suburb */
+	const char *line3;       /* city */
+	const char *line4;       /* state */
+	const char *postal_code;
+	const char *country_iso; /* ISO 3166 alpha-2 or alpha-3 */
+	const char *telephone;
+	const char *mobile;
+	const char *email;
+} ps_bp_address;
+
+/* ---- orders ------------------------------------------------------------- */
+
+typedef struct ps_bp_order_row {
+	int64_t id;             /* out: row id */
+	int64_t product_id;     /* 0: a free-text row described by name */
+	const char *name;       /* product name or row description */
+	const char *sku;        /* out only */
+	int64_t quantity;       /* whole units */
+	ps_money net;           /* row net value (not per unit) */
+	ps_money tax;           /* row tax value */
+	const char *tax_code;   /* e.g. "T"; NULL: the product's default */
+	const char *nominal_code; /* NULL: the product's default */
+	const char *external_ref; /* in only: e.g. the platform line id */
+} ps_bp_order_row;
+
+typedef struct ps_bp_order {
+	int64_t id;             /* out */
+	int64_t customer_id;    /* in: required */
+	ps_bp_address customer; /* in: optional override; out: as stored */
+	ps_bp_address billing;
+	ps_bp_address delivery;
+	int64_t shipping_method_id;
+	const char *delivery_date; /* ISO-8601 or NULL */
+	const char *ref;           /* customer reference ("#1042") */
+	const char *external_ref;  /* the platform's order id (the guard) */
+	const char *placed_on;     /* ISO-8601 or NULL (now) */
+	int64_t status_id;
+	const char *status_name;   /* out only */
+	int64_t warehouse_id;
+	int64_t channel_id;
+	int64_t lead_source_id;
+	int64_t project_id;
+	int64_t price_list_id;
+	int64_t staff_owner_id;
+	const char *price_mode;    /* "INC" or "EXC", NULL: account default */
+	const char *currency;      /* ISO 4217, NULL: account default */
+	ps_bp_order_row *rows;
+	size_t nrows;
+	/* out only */
+	const char *order_type;     /* "SO", "SC", ... */
+	int64_t parent_id;          /* the SO of a sales credit, else 0 */
+	const char *payment_status; /* "PAID", "UNPAID", ... */
+	ps_money total_net;
+	ps_money total_tax;
+	ps_money total;
+} ps_bp_order;
+
+typedef struct ps_bp_order_list {
+	ps_bp_order *items; /* owned, sorted by id */
+	size_t n;
+	void *priv__;       /* the storage behind the strings */
+} ps_bp_order_list;
+
+/* ps_bp_order_list_dispose - free everything in l; NULL is fine. */
+void ps_bp_order_list_dispose(ps_bp_order_list *l);
+
+/*
+ * ps_bp_order_create - POST a sales order (customer, rows, delivery,
+ * references, channel, warehouse, project, lead source, price list,
+ * currency, status) as one atomic request; *out_id is the order id.
+ *
+ * Duplicate guard: when order->external_ref is set and the connector has
+ * an instance id, the pair (externalRef, installedIntegrationInstanceId)
+ * is unique in Brightpearl and a repeated POST changes nothing.  The
+ * request is therefore safe to retry and is sent as idempotent; if the
+ * reply to a repeat carries no id the connector looks the order up by
+ * externalRef.  Either way *out_id is the one order for that reference,
+ * and *out_existed (optional) is 1 when the connector knows it already
+ * existed.  Without a guard a POST whose fate is unknown returns the
+ * transport error and the caller must look up before retrying.
+ */
+int ps_bp_order_create(int64_t *out_id, int *out_existed, ps_bp *bp,
+		       const ps_bp_order *order);
+
+/*
+ * ps_bp_order_get - the orders with the given ids (any order, duplicates
+ * fine), fetched in id sets of at most options.idset_max.  Ids that do not
+ * exist are left out, so out->n may be smaller than n.  Rows are read from
+ * the id-keyed orderRows object and sorted by row id.
+ */
+int ps_bp_order_get(ps_bp_order_list *out, ps_bp *bp, const int64_t *ids,
+		    size_t n);
+
+/*
+ * ps_bp_order_find_external - the id of the order whose externalRef is
+ * external_ref (and whose instance id is the connector's, when set) into
+ * *out_id; PS_ENOTFOUND when there is none.  Used to recover after a crash
+ * between "in flight" and "synced".  When several match, the lowest id.
+ */
+int ps_bp_order_find_external(int64_t *out_id, ps_bp *bp,
+			      const char *external_ref);
+
+/*
+ * ps_bp_order_status_set - move an order to status_id, with note_text as
+ * the status-change note when non-NULL (Brightpearl writes its own note
+ * otherwise).  PS_EDATA when Brightpearl refuses the transition.
+ */
+int ps_bp_order_status_set(ps_bp *bp, int64_t order_id, int64_t status_id,
+			   const char *note_text);
+
+/* ---- order notes -------------------------------------------------------- */
+
+typedef struct ps_bp_note {
+	int64_t id;
+	int64_t contact_id;   /* who added it, 0 if unknown */
+	int64_t status_id;    /* the order status when added, 0 if unknown */
+	const char *text;
+	int is_public;
+	const char *added_on; /* ISO-8601 or NULL */
+} ps_bp_note;
+
+typedef struct ps_bp_note_list {
+	ps_bp_note *items; /* owned, sorted by id */
+	size_t n;
+	void *priv__;
+} ps_bp_note_list;
+
+/* ps_bp_note_list_dispose - free everything in l, zero it; NULL ok. */
+void ps_bp_note_list_dispose(ps_bp_note_list *l);
+
+/*
+ * ps_bp_note_add - add a note to an order; *out_id (optional) its id.
+ * Recovery key: a note on the order with the same text.
+ */
+int ps_bp_note_add(int64_t *out_id, ps_bp *bp, int64_t order_id,
+		   const char *text, int is_public);
+
+/* ps_bp_note_list_get - every note on an order (none: n 0). */
+int ps_bp_note_list_get(ps_bp_note_list *out, ps_bp *bp, int64_t order_id);
+
+/* ---- custom fields ------------------------------------------------------ */
+
+typedef enum ps_bp_field_type {
+	PS_BP_FIELD_TEXT = 0, /* TEXT, TEXTAREA, DATE: value.text */
+	PS_BP_FIELD_INTEGER,  /* value.number */
+	PS_BP_FIELD_YESNO,    /* value.number 0/1 */
+	PS_BP_FIELD_SELECT    /* value.number is the option id */
+} ps_bp_field_type;
+
+typedef struct ps_bp_field_value {
+	const char *code;    /* "PCF_GIFTMSG" */
+	ps_bp_field_type type;
+	const char *text;
+	int64_t number;
+} ps_bp_field_value;
+
+typedef struct ps_bp_field_meta {
+	int64_t id;
+	const char *code;
+	const char *name;
+	const char *type;    /* "TEXT", "SELECT", ... as Brightpearl names it */
+	int required;
+} ps_bp_field_meta;
+
+typedef struct ps_bp_field_meta_list {
+	ps_bp_field_meta *items; /* owned, sorted by id */
+	size_t n;
+	void *priv__;
+} ps_bp_field_meta_list;
+
+/* ps_bp_field_meta_list_dispose - free everything in l, zero it; NULL ok. */
+void ps_bp_field_meta_list_dispose(ps_bp_field_meta_list *l);
+
+/* ps_bp_custom_fields_list - the sales-order custom field definitions. */
+int ps_bp_custom_fields_list(ps_bp_field_meta_list *out, ps_bp *bp);
+
+/*
+ * ps_bp_order_fields_set - set n custom fields on an order in one PATCH.
+ * A field Brightpearl does not know fails PS_EDATA naming it.
+ */
+int ps_bp_order_fields_set(ps_bp *bp, int64_t order_id,
+			   const ps_bp_field_value *values, size_t n);
+
+/* ---- reference data ----------------------------------------------------- */
+
+typedef enum ps_bp_ref_kind {
+	PS_BP_REF_ORDER_STATUS = 0, /* code: orderTypeCode ("SO") */
+	PS_BP_REF_WAREHOUSE,        /* code: typeCode */
+	PS_BP_REF_CHANNEL,          /* extra: default warehouse id */
+	PS_BP_REF_LEAD_SOURCE,
+	PS_BP_REF_PROJECT,
+	PS_BP_REF_SHIPPING_METHOD,  /* code: the method's code */
+	PS_BP_REF_PRICE_LIST,       /* code: price list code; currency */
+	PS_BP_REF_PAYMENT_METHOD,   /* id 0 (Brightpearl has none): code */
+	PS_BP_REF_COUNT
+} ps_bp_ref_kind;
+
+typedef struct ps_bp_ref {
+	int64_t id;
+	const char *name;
+	const char *code;     /* see ps_bp_ref_kind; NULL when none */
+	const char *currency; /* price lists only */
+	int64_t extra;        /* see ps_bp_ref_kind */
+	int active;           /* 0 for disabled statuses, inactive methods */
+} ps_bp_ref;
+
+typedef struct ps_bp_ref_list {
+	ps_bp_ref *items; /* owned, sorted by id (payment methods by code) */
+	size_t n;
+	void *priv__;
+} ps_bp_ref_list;
+
+/* ps_bp_ref_list_dispose - free everything in l, zero it; NULL ok. */
+void ps_bp_ref_list_dispose(ps_bp_ref_list *l);
+
+/*
+ * ps_bp_ref_list_get - every item of one kind of reference data (order
+ * statuses, warehouses, channels, lead sources, projects, shipping
+ * methods, price lists, payment methods): what the setup screens offer.
+ */
+int ps_bp_ref_list_get(ps_bp_ref_list *out, ps_bp *bp, ps_bp_ref_kind kind);
+
+/* ps_bp_ref_kind_name - "order status", "warehouse", ... (static). */
+const char *ps_bp_ref_kind_name(ps_bp_ref_kind kind);
+
+/* ---- contacts ----------------------------------------------------------- */
+
+typedef struct ps_bp_contact {
+	int64_t id;
+	const char *first_name; /* Brightpearl keeps at most 32 characters */
+	const char *last_name;
+	const char *email;      /* primary email */
+	const char *telephone;
+	const char *mobile;
+	const char *company;
+	ps_bp_address address;  /* in: becomes the default, billing and
+				   delivery address; out: not filled */
+	int64_t price_list_id;  /* 0: account default */
+	int64_t lead_source_id;
+	int is_customer;        /* out */
+} ps_bp_contact;
+
+typedef struct ps_bp_contact_list {
+	ps_bp_contact *items; /* owned, sorted by id */
+	size_t n;
+	void *priv__;
+} ps_bp_contact_list;
+
+/* ps_bp_contact_list_dispose - free everything in l, zero it; NULL ok. */
+void ps_bp_contact_list_dispose(ps_bp_contact_list *l);
+
+/*
+ * ps_bp_contact_find_email - the ids of contacts whose primary email is
+ * email, compared case-insensitively (Brightpearl's search is looser, so
+ * rows are filtered here), ascending.  An empty result is 0 with n 0.
+ */
+int ps_bp_contact_find_email(ps_bp_ids *out, ps_bp *bp, const char *email);
+
+/* ps_bp_contact_get - the contacts with the given ids (chunked). */
+int ps_bp_contact_get(ps_bp_contact_list *out, ps_bp *bp,
+		      const int64_t *ids, size_t n);
+
+/*
+ * ps_bp_contact_create - create the postal address (when address.line1
+ * is set) and then the contact as a customer; *out_id the contact id.
+ * Recovery key: the email (without one, an unknown outcome is returned
+ * as the transport error).  The address is simply retried: a spare copy
+ * is harmless.
+ */
+int ps_bp_contact_create(int64_t *out_id, ps_bp *bp, const ps_bp_contact *c);
+
+/*
+ * ps_bp_contact_update - replace the names, email and phone numbers of
+ * contact id with the non-NULL fields of c (one PATCH), and when
+ * c->address.line1 is set, create that address and make it the
+ * contact's default, billing and delivery address.
+ */
+int ps_bp_contact_update(ps_bp *bp, int64_t id, const ps_bp_contact *c);
+
+/* ---- products and stock ------------------------------------------------- */
+
+typedef enum ps_bp_identity {
+	PS_BP_IDENTITY_SKU = 0,
+	PS_BP_IDENTITY_BARCODE,
+	PS_BP_IDENTITY_EAN,
+	PS_BP_IDENTITY_UPC,
+	PS_BP_IDENTITY_ISBN,
+	PS_BP_IDENTITY_MPN,
+	PS_BP_IDENTITY_COUNT
+} ps_bp_identity;
+
+/* ps_bp_identity_parse - "sku", "barcode", "ean", "upc", "isbn", "mpn". */
+int ps_bp_identity_parse(ps_bp_identity *out, const char *name);
+/* ps_bp_identity_name - the name ps_bp_identity_parse accepts (static). */
+const char *ps_bp_identity_name(ps_bp_identity id);
+
+typedef struct ps_bp_product {
+	int64_t id;
+	const char *sku;
+	const char *barcode;
+	const char *ean;
+	const char *upc;
+	const char *isbn;
+	const char *mpn;
+	const char *name;
+	const char *status;  /* "LIVE", ... or NULL */
+	int stock_tracked;
+} ps_bp_product;
+
+typedef struct ps_bp_product_list {
+	ps_bp_product *items; /* owned, sorted by id */
+	size_t n;
+	void *priv__;
+} ps_bp_product_list;
+
+/* ps_bp_product_list_dispose - free everything in l, zero it; NULL ok. */
+void ps_bp_product_list_dispose(ps_bp_product_list *l);
+
+/*
+ * ps_bp_product_find - products whose identity field equals value exactly
+ * (search rows that only partly match are dropped); every page is read.
+ */
+int ps_bp_product_find(ps_bp_product_list *out, ps_bp *bp,
+		       ps_bp_identity field, const char *value);
+
+/* ps_bp_product_get - the products with the given ids (chunked). */
+int ps_bp_product_get(ps_bp_product_list *out, ps_bp *bp,
+		      const int64_t *ids, size_t n);
+
+typedef struct ps_bp_stock {
+	int64_t product_id;
+	int64_t warehouse_id; /* 0: the total over all warehouses */
+	int64_t in_stock;
+	int64_t on_hand;      /* free to sell */
+	int64_t allocated;
+	int64_t in_transit;
+} ps_bp_stock;
+
+typedef struct ps_bp_stock_list {
+	ps_bp_stock *items; /* owned, by product then warehouse (total first) */
+	size_t n;
+} ps_bp_stock_list;
+
+/* ps_bp_stock_list_dispose - free everything in l, zero it; NULL ok. */
+void ps_bp_stock_list_dispose(ps_bp_stock_list *l);
+
+/*
+ * ps_bp_availability_get - stock per product and warehouse, plus one
+ * total row per product, in id sets of at most options.idset_max.
+ * Products that are not stock tracked are left out (as Brightpearl does).
+ */
+int ps_bp_availability_get(ps_bp_stock_list *out, ps_bp *bp,
+			   const int64_t *product_ids, size_t n);
+
+/* ---- payments, reservations --------------------------------------------- */
+
+typedef struct ps_bp_payment {
+	int64_t order_id;            /* sales order (sales credit: refund) */
+	const char *method_code;     /* payment-method code, required */
+	const char *type;            /* "RECEIPT", "AUTH", "CAPTURE",
+					"PAYMENT" (refund), "VOID" */
+	const char *currency;        /* ISO 4217, required */
+	ps_money amount;             /* paid, or authorised for AUTH/VOID */
+	const char *transaction_ref; /* unique with method_code, optional */
+	const char *transaction_code;
+	const char *payment_date;    /* ISO-8601, required */
+	const char *auth_expiry;     /* required for AUTH */
+	const char *journal_ref;
+} ps_bp_payment;
+
+/*
+ * ps_bp_payment_create - record a customer payment; *out_id (optional) the
+ * payment id.  Recovery key: transaction_ref with method_code (unique in
+ * Brightpearl; a repeat refused as a duplicate is resolved the same way).
+ * Without transaction_ref an unknown outcome is returned as the error.
+ */
+int ps_bp_payment_create(int64_t *out_id, ps_bp *bp, const ps_bp_payment *p);
+
+typedef struct ps_bp_reservation_line {
+	int64_t product_id;
+	int64_t row_id;   /* the sales-order row */
+	int64_t quantity;
+} ps_bp_reservation_line;
+
+/*
+ * ps_bp_reservation_create - reserve stock for an order's rows in one
+ * warehouse (Brightpearl keeps one reservation per order and reserves what
+ * it can).  PS_EDATA when nothing could be reserved, or when the order
+ * already has a reservation.  Recovery key: the order's reservation.
+ */
+int ps_bp_reservation_create(ps_bp *bp, int64_t order_id,
+			     int64_t warehouse_id,
+			     const ps_bp_reservation_line *lines, size_t n);
+
+/* ---- goods-out notes ---------------------------------------------------- */
+
+typedef struct ps_bp_gon_line {
+	int64_t row_id;
+	int64_t product_id;
+	int64_t quantity;
+} ps_bp_gon_line;
+
+typedef struct ps_bp_gon {
+	int64_t id;
+	int64_t order_id;
+	int64_t warehouse_id;
+	int64_t shipping_method_id;
+	const char *tracking_ref; /* shipping.reference or NULL */
+	const char *shipped_on;
+	int printed, picked, packed, shipped;
+	ps_bp_gon_line *lines;    /* owned by the list */
+	size_t nlines;
+} ps_bp_gon;
+
+typedef struct ps_bp_gon_list {
+	ps_bp_gon *items; /* owned, sorted by id */
+	size_t n;
+	void *priv__;
+} ps_bp_gon_list;
+
+/* ps_bp_gon_list_dispose - free everything in l, zero it; NULL ok. */
+void ps_bp_gon_list_dispose(ps_bp_gon_list *l);
+
+/* ps_bp_gon_get - goods-out notes by note id (any order; chunked). */
+int ps_bp_gon_get(ps_bp_gon_list *out, ps_bp *bp, const int64_t *gon_ids,
+		  size_t n);
+
+/* ps_bp_gon_for_order - every goods-out note of one order. */
+int ps_bp_gon_for_order(ps_bp_gon_list *out, ps_bp *bp, int64_t order_id);
+
+/* ---- sales credits ------------------------------------------------------ */
+
+/*
+ * ps_bp_credit_get - sales credits by id, as orders (order_type "SC",
+ * parent_id the original sales order, rows from the rows array).
+ */
+int ps_bp_credit_get(ps_bp_order_list *out, ps_bp *bp, const int64_t *ids,
+		     size_t n);
+
+/*
+ * ps_bp_credit_find - ids of the sales credits raised against sales order
+ * parent_id (every page of the order search), ascending.
+ */
+int ps_bp_credit_find(ps_bp_ids *out, ps_bp *bp, int64_t parent_id);
+
+/* ---- webhooks ----------------------------------------------------------- */
+
+typedef struct ps_bp_webhook {
+	int64_t id;                /* out */
+	const char *subscribe_to;  /* "order.modified.order-status", ... */
+	const char *http_method;   /* "POST" */
+	const char *uri_template;  /* callback URL, may hold ${...} */
+	const char *body_template; /* required for POST/PUT */
+	const char *content_type;  /* "application/json" */
+	int id_set_accepted;
+	int qos;                   /* 0 at most once, 1 at least once */
+} ps_bp_webhook;
+
+typedef struct ps_bp_webhook_list {
+	ps_bp_webhook *items; /* owned, sorted by id */
+	size_t n;
+	void *priv__;
+} ps_bp_webhook_list;
+
+/* ps_bp_webhook_list_dispose - free everything in l, zero it; NULL ok. */
+void ps_bp_webhook_list_dispose(ps_bp_webhook_list *l);
+
+/* ps_bp_webhook_list_get - every webhook registered for the account. */
+int ps_bp_webhook_list_get(ps_bp_webhook_list *out, ps_bp *bp);
+/* ps_bp_webhook_create - register w; *out_id (optional) its id.  An event
+ * Brightpearl does not offer fails PS_EDATA with its message.  Recovery
+ * key: a hook with the same event and URL template. */
+int ps_bp_webhook_create(int64_t *out_id, ps_bp *bp, const ps_bp_webhook *w);
+/* ps_bp_webhook_delete - PS_ENOTFOUND when id is unknown (a 404 after a
+ * retry is success: the lost first attempt deleted it). */
+int ps_bp_webhook_delete(ps_bp *bp, int64_t id);
+
+/* ---- batching writes (multi-message) ------------------------------------ */
+
+/*
+ * A batch collects writes and sends them through the multi-message API,
+ * at most PS_BP_BATCH_MAX per request (one request against the quota
+ * instead of ten).  Messages are processed in order and a failure does not
+ * stop the rest.  A flow uses it under backlog; the single-call functions
+ * above stay the default.
+ */
+#define PS_BP_BATCH_MAX 10
+
+typedef struct ps_bp_batch ps_bp_batch;
+
+typedef struct ps_bp_batch_result {
+	int error;           /* 0 or a PS_E* code for this message */
+	long status;         /* HTTP status of the message, 0 if unprocessed */
+	int64_t id;          /* the new object's id when the reply is one */
+	const char *message; /* Brightpearl's error text or NULL (borrowed) */
+} ps_bp_batch_result;
+
+/* ps_bp_batch_new - an empty batch for bp (which must outlive it). */
+int ps_bp_batch_new(ps_bp_batch **out, ps_bp *bp);
+/* ps_bp_batch_free - free b and its results; NULL is fine. */
+void ps_bp_batch_free(ps_bp_batch *b);
+
+/* Queue one write; the arguments mean what they do in the direct calls
+ * and are copied.  The index of the message (0-based) is its position. */
+int ps_bp_batch_order_create(ps_bp_batch *b, const ps_bp_order *order);
+int ps_bp_batch_status_set(ps_bp_batch *b, int64_t order_id,
+			   int64_t status_id, const char *note_text);
+int ps_bp_batch_note_add(ps_bp_batch *b, int64_t order_id, const char *text,
+			 int is_public);
+int ps_bp_batch_payment_create(ps_bp_batch *b, const ps_bp_payment *p);
+
+/* ps_bp_batch_count - messages queued. */
+size_t ps_bp_batch_count(const ps_bp_batch *b);
+
+/*
+ * ps_bp_batch_send - send every queued message in requests of at most
+ * PS_BP_BATCH_MAX.  Returns 0 when every request got a reply: each
+ * message's own outcome is then in its result (a message Brightpearl
+ * skipped has error PS_ESTOPPED, status 0).  Otherwise the transport error
+ * of the first request that failed; the results of its messages and of
+ * every later one carry that error with status 0 (earlier ones are
+ * final).  A batch is sent once.  Unlike the direct calls, a batch does
+ * not look up creates after a failure of unknown outcome: a flow that
+ * gets a transport error looks up (or uses the direct calls) before
+ * sending those messages again.  Status changes are safe to resend.
+ */
+int ps_bp_batch_send(ps_bp_batch *b);
+
+/* ps_bp_batch_result - the outcome of message i (borrowed), NULL past the
+ * end or before ps_bp_batch_send. */
+const ps_bp_batch_result *ps_bp_batch_result_get(const ps_bp_batch *b,
+						 size_t i);
+
+#endif
