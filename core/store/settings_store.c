@@ -210,7 +210,7 @@ done:
 static int
 current_value(char **out, ps_store *st, const char *key)
 {
-	const char *kind, *dir, *source;
+	const char *kind = NULL, *dir = NULL, *source = NULL;
 	char *buf;
 	int error;
 
@@ -230,7 +230,7 @@ current_value(char **out, ps_store *st, const char *key)
 static int
 raw_write(ps_store *st, const char *key, const char *value, int64_t now)
 {
-	const char *kind, *dir, *source;
+	const char *kind = NULL, *dir = NULL, *source = NULL;
 	sqlite3_stmt *s;
 	char *buf = NULL;
 	int error;

@@ -1702,7 +1702,7 @@ json_t *
 bc_refund_create(bc_state *st, bc_order *o, const json_t *body, char *msg,
 		 size_t msglen)
 {
-	json_t *items = json_object_get(body, "items"), *it, *line, *r;
+	json_t *items = json_object_get(body, "items"), *it, *line = NULL, *r;
 	json_t *out_items = NULL;
 	bc_money amount = 0, total_inc = 0, refunded = 0, computed = 0;
 	int64_t *qty = NULL;
