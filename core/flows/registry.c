@@ -26,7 +26,8 @@ ps_flow_find(const char *name)
 	size_t i;
 
 	for (i = 0; name != NULL && flows[i] != NULL; i++)
-		if (strcmp(flows[i]->name, name) == 0)
+		if (strcmp(flows[i]->name, name) == 0 ||
+		    (flows[i]->alias && strcmp(flows[i]->alias, name) == 0))
 			return flows[i];
 	return NULL;
 }

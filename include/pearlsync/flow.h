@@ -66,6 +66,8 @@ void ps_flow_result_dispose(ps_flow_result *r);
 typedef struct ps_flow_ops {
 	/* The log entries' flow column and the CLI's name: "order_import_bc". */
 	const char *name;
+	/* A short name for the command line ("orders"), or NULL. */
+	const char *alias;
 	/* One line for `pearlsync status` and the console. */
 	const char *description;
 	ps_platform source, target;
@@ -129,7 +131,7 @@ ps_flow_disposition ps_flow_classify(int code);
  */
 const ps_flow_ops *const *ps_flows_all(void);
 
-/* ps_flow_find - the flow called name, or NULL. */
+/* ps_flow_find - the flow whose name or alias is name, or NULL. */
 const ps_flow_ops *ps_flow_find(const char *name);
 
 #endif
