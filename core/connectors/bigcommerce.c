@@ -2606,6 +2606,7 @@ ps_bc_webhook_set_active(ps_bc_webhook *out, ps_bc *bc, int64_t id,
 	json_t *root = NULL;
 	int error;
 
+	memset(&tmp, 0, sizeof(tmp));
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
 	snprintf(path, sizeof(path), "/v3/hooks/%lld", (long long)id);

@@ -380,9 +380,18 @@ test_bc__order_bad_money_names_order_and_field(void **state)
 	assert_string_equal(ps_error_last(), "BigCommerce order 1044: field "
 			    "'total_inc_tax' missing");
 
+	/* a garbled 2xx body is asked for again, up to three sends */
 	fake_push(&e->fk, 0, 200, NULL, "[{\"id\":1,\"status_id\":");
+	fake_push(&e->fk, 0, 200, NULL, "<html>");
+	fake_push(&e->fk, 0, 200, NULL, "[{\"id\":1,");
 	assert_int_equal(ps_bc_orders_list(&l, e->bc, NULL), PS_EPARSE);
 	assert_non_null(strstr(ps_error_last(), "listing orders"));
+	assert_non_null(strstr(ps_error_last(), "line 1"));
+	assert_int_equal(e->fk.nsent, 6);
+	fake_push(&e->fk, 0, 200, NULL, "[{\"id\":1,\"status_id\":");
+	fake_push(&e->fk, 0, 204, NULL, "");
+	assert_int_equal(ps_bc_orders_list(&l, e->bc, NULL), 0);
+	assert_int_equal(l.count, 0);
 }
 
 static const char order_row_json[] =
