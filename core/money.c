@@ -18,9 +18,8 @@ ps_money_parse(ps_money *out, const char *text)
 	if (*p == '-' || *p == '+')
 		negative = *p++ == '-';
 	for (; *p >= '0' && *p <= '9'; p++, digits++) {
-		if (whole > (INT64_MAX / PS_MONEY_SCALE - 9) / 10)
-			return ps_error_set(PS_ETOOBIG,
-					    "amount '%.40s' is too large", text);
+		if (whole > (INT64_MAX / PS_MONEY_SCALE - (*p - '0')) / 10)
+			goto too_big;
 		whole = whole * 10 + (*p - '0');
 	}
 	if (*p == '.') {
@@ -42,8 +41,13 @@ ps_money_parse(ps_money *out, const char *text)
 				    text);
 	for (; places < 4; places++)
 		frac *= 10;
+	if (whole == INT64_MAX / PS_MONEY_SCALE &&
+	    frac > INT64_MAX % PS_MONEY_SCALE)
+		goto too_big;
 	*out = (whole * PS_MONEY_SCALE + frac) * (negative ? -1 : 1);
 	return 0;
+too_big:
+	return ps_error_set(PS_ETOOBIG, "amount '%.40s' is too large", text);
 }
 
 char *

@@ -285,9 +285,11 @@ on_body(char *data, size_t size, size_t n, void *ud)
 		size_t cap = x->body_cap ? x->body_cap : 1024;
 		char *grown;
 
-		while (cap < need)
+		while (cap < need && cap <= SIZE_MAX / 2)
 			cap *= 2;
-		if (cap > x->max_body + 1)
+		if (cap < need)
+			cap = need;
+		if (x->max_body < SIZE_MAX && cap > x->max_body + 1)
 			cap = x->max_body + 1;
 		grown = realloc(r->body, cap);
 		if (grown == NULL) {
@@ -447,6 +449,13 @@ setup(ps_http *h, const ps_http_request *req, struct curl_slist *hdrs, xfer *x)
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, PS_USER_AGENT);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	/*
+	 * libcurl silently re-sends a request (any method) when a reused
+	 * connection closes without a reply.  A write that must not be
+	 * repeated therefore gets a connection of its own.
+	 */
+	if (!req->idempotent)
+		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -851,12 +860,12 @@ ps_http_send(ps_http_response *out, ps_http *h, const ps_http_request *req)
 				goto done;
 			}
 			now = clk->now_ms(clk->ctx);
-			ps_http__limit_roll(lim, now);
-			/* waited the cap, not the whole window: move on */
-			if (lim->reset_at > now) {
+			if (now < lim->reset_at) {
+				/* waited the cap, not the whole window */
 				lim->remaining = -1;
 				lim->reset_at = -1;
 			}
+			ps_http__limit_roll(lim, now);
 		}
 		ps_http__limit_sent(lim);
 

@@ -87,7 +87,9 @@ typedef struct ps_http ps_http;
 
 /*
  * ps_http_new - a client with a copy of opts (NULL: defaults).  Strings in
- * opts are copied.  *out is NULL on failure.  Returns 0 or PS_ENOMEM.
+ * opts are copied; the clock, random source and cancel flag are borrowed
+ * and must outlive the client.  Call ps_lib_init() first.  *out is NULL on
+ * failure.  Returns 0 or PS_ENOMEM.
  */
 int ps_http_new(ps_http **out, const ps_http_options *opts);
 
@@ -113,7 +115,9 @@ typedef struct ps_http_request {
 	 * (GET, PUT, DELETE, searches).  A POST that may have reached the
 	 * server (the connection dropped after sending) is retried only if
 	 * this is set; otherwise the error is returned so the caller can
-	 * look the object up before trying again.
+	 * look the object up before trying again.  Such a request is sent
+	 * on a new connection (libcurl would otherwise re-send it by itself
+	 * when a kept-alive connection turns out to be closed).
 	 */
 	int idempotent;
 } ps_http_request;

@@ -233,8 +233,8 @@ deliver_main(void *arg)
 		d->last_status = status;
 		last = (size_t)d->attempts > d->nschedule;
 		if (d->pf->ops->on_delivery)
-			verdict = d->pf->ops->on_delivery(d->pf, d, status,
-							  last);
+			verdict =
+			    d->pf->ops->on_delivery(d->pf, d, status, last);
 		else
 			verdict = status >= 200 && status < 300 ? 1 : 0;
 		if (verdict == 1) {
@@ -293,7 +293,7 @@ sb_deliveries_json(sb_sandbox *sb, const char *platform)
 			      d->url, "event", d->event, "body", d->body,
 			      "attempts", d->attempts, "last_status",
 			      d->last_status, "state",
-			      d->done > 0	? "delivered"
+			      d->done > 0   ? "delivered"
 			      : d->done < 0 ? "failed"
 					    : "pending",
 			      "hook_id", (json_int_t)d->hook_id);

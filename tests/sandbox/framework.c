@@ -18,7 +18,7 @@
 #include <strings.h>
 #include <time.h>
 
-/* ---- PRNG ----------------------------------------------------------------- */
+/* ---- PRNG --------------------------------------------------------------- */
 
 void
 sb_rng_seed(sb_rng *r, uint64_t seed)
@@ -42,7 +42,7 @@ sb_rng_unit(sb_rng *r)
 	return (double)(sb_rng_next(r) >> 11) / 9007199254740992.0;
 }
 
-/* ---- time ----------------------------------------------------------------- */
+/* ---- time --------------------------------------------------------------- */
 
 int64_t
 sb_now_ms(void)
@@ -68,7 +68,7 @@ sb_iso_now(char *buf, size_t len, int utc_z)
 	return buf;
 }
 
-/* ---- requests ------------------------------------------------------------- */
+/* ---- requests ----------------------------------------------------------- */
 
 const char *
 sb_req_header(const sb_request *req, const char *name)
@@ -111,7 +111,7 @@ sb_req_json(const sb_request *req, const char **err)
 	return v;
 }
 
-/* ---- responses ------------------------------------------------------------ */
+/* ---- responses ---------------------------------------------------------- */
 
 static char *
 dup_str(const char *s)
@@ -129,8 +129,7 @@ dup_str(const char *s)
 }
 
 void
-sb_resp_text(sb_response *resp, int status, const char *ctype,
-	     const char *text)
+sb_resp_text(sb_response *resp, int status, const char *ctype, const char *text)
 {
 	resp->status = status;
 	free(resp->body);
@@ -215,7 +214,7 @@ sb_resp_dispose(sb_response *resp)
 	memset(resp, 0, sizeof(*resp));
 }
 
-/* ---- routing -------------------------------------------------------------- */
+/* ---- routing ------------------------------------------------------------ */
 
 /* One segment of s starting at *pos: sets seg and len, advances pos. */
 static int
@@ -244,8 +243,8 @@ route_try(const char *pattern, const char *path, sb_request *req)
 	const char *pseg, *sseg;
 
 	while (next_segment(pattern, &pp, &pseg, &plen)) {
-		int capture = plen >= 2 && pseg[0] == '{' &&
-			      pseg[plen - 1] == '}';
+		int capture =
+		    plen >= 2 && pseg[0] == '{' && pseg[plen - 1] == '}';
 		int rest = capture && plen > 5 &&
 			   memcmp(pseg + plen - 4, "...}", 4) == 0;
 
@@ -299,7 +298,7 @@ sb_route_match(const sb_route *table, size_t n, sb_request *req,
 	return NULL;
 }
 
-/* ---- windows -------------------------------------------------------------- */
+/* ---- windows ------------------------------------------------------------ */
 
 void
 sb_window_init(sb_window *w, enum sb_window_kind kind, int limit,
@@ -331,8 +330,7 @@ sb_window_clear(sb_window *w)
 }
 
 int
-sb_window_take(sb_window *w, int64_t now_ms, int *remaining,
-	       int64_t *reset_ms)
+sb_window_take(sb_window *w, int64_t now_ms, int *remaining, int64_t *reset_ms)
 {
 	if (w->limit <= 0) {
 		*remaining = 1000000;
@@ -390,16 +388,16 @@ sb_quota_scale(const sb_sandbox *sb, int real_limit)
 	return real_limit;
 }
 
-/* ---- faults --------------------------------------------------------------- */
+/* ---- faults ------------------------------------------------------------- */
 
 static const struct {
 	unsigned kind;
 	const char *name;
 } fault_names[] = {
-	{SB_FAULT_LATENCY, "latency"}, {SB_FAULT_429, "429"},
-	{SB_FAULT_503, "503"},	       {SB_FAULT_500, "500"},
-	{SB_FAULT_DROP, "drop"},       {SB_FAULT_TRUNCATE, "truncate"},
-	{SB_FAULT_INVALID, "invalid"}, {SB_FAULT_STALL, "stall"},
+    {SB_FAULT_LATENCY, "latency"}, {SB_FAULT_429, "429"},
+    {SB_FAULT_503, "503"},         {SB_FAULT_500, "500"},
+    {SB_FAULT_DROP, "drop"},       {SB_FAULT_TRUNCATE, "truncate"},
+    {SB_FAULT_INVALID, "invalid"}, {SB_FAULT_STALL, "stall"},
 };
 #define NFAULTS (sizeof(fault_names) / sizeof(fault_names[0]))
 
@@ -451,7 +449,7 @@ faults_clear(sb_faults *f)
 	f->stall_ms = 60000;
 }
 
-/* ---- platforms, lock ------------------------------------------------------ */
+/* ---- platforms, lock ---------------------------------------------------- */
 
 sb_platform *
 sb_platform_add(sb_sandbox *sb, const sb_platform_ops *ops, void *priv)
@@ -600,7 +598,7 @@ sb_reset_all(sb_sandbox *sb, int demo)
 	}
 }
 
-/* ---- deliveries (queue side; the sender is deliver.c) ---------------------- */
+/* ---- deliveries (queue side; the sender is deliver.c) ------------------- */
 
 static sb_delivery *
 delivery_copy(sb_sandbox *sb, sb_platform *pf, const char *method,
@@ -654,13 +652,12 @@ sb_deliver(sb_platform *pf, const char *method, const char *url,
 	if (pf->hook_dup_rate > 0 &&
 	    sb_rng_unit(&pf->hook_rng) < pf->hook_dup_rate)
 		delivery_copy(sb, pf, method, url, ctype, body, headers,
-			      nheaders, schedule_ms, nschedule, hook_id,
-			      event);
+			      nheaders, schedule_ms, nschedule, hook_id, event);
 	pthread_cond_broadcast(&sb->wake);
 	return d->id;
 }
 
-/* ---- JSON helpers ---------------------------------------------------------- */
+/* ---- JSON helpers ------------------------------------------------------- */
 
 int
 sb_parse_int(const char *s, int64_t *out)
@@ -698,7 +695,7 @@ sb_json_str(const json_t *v, const char *def)
 	return json_is_string(v) ? json_string_value(v) : def;
 }
 
-/* ---- the control API ------------------------------------------------------- */
+/* ---- the control API ---------------------------------------------------- */
 
 static void
 ctl_error(sb_response *resp, int status, const char *msg)
@@ -724,16 +721,15 @@ ctl_faults(sb_sandbox *sb, sb_request *req, sb_response *resp)
 			for (j = 0; j < NFAULTS; j++)
 				if (f->kinds & fault_names[j].kind)
 					json_array_append_new(
-						ks, json_string(
-							    fault_names[j].name));
+					    ks,
+					    json_string(fault_names[j].name));
 			json_object_set_new(
-				out, sb->platforms[i]->ops->name,
-				json_pack("{s:f,s:o,s:I,s:i,s:i,s:I}", "rate",
-					  f->rate, "kinds", ks, "seed",
-					  (json_int_t)f->seed, "latency_ms",
-					  f->latency_ms, "stall_ms",
-					  f->stall_ms, "injected",
-					  (json_int_t)f->injected));
+			    out, sb->platforms[i]->ops->name,
+			    json_pack("{s:f,s:o,s:I,s:i,s:i,s:I}", "rate",
+				      f->rate, "kinds", ks, "seed",
+				      (json_int_t)f->seed, "latency_ms",
+				      f->latency_ms, "stall_ms", f->stall_ms,
+				      "injected", (json_int_t)f->injected));
 		}
 		sb_resp_json(resp, 200, out, NULL);
 		return;
@@ -754,8 +750,7 @@ ctl_faults(sb_sandbox *sb, sb_request *req, sb_response *resp)
 		    strcmp(name, pf->ops->name) != 0)
 			continue;
 		kinds = json_object_get(in, "kinds");
-		json_array_foreach(kinds, idx, k)
-		{
+		json_array_foreach (kinds, idx, k) {
 			unsigned m = sb_fault_from_name(sb_json_str(k, ""));
 
 			if (!m) {
@@ -772,7 +767,7 @@ ctl_faults(sb_sandbox *sb, sb_request *req, sb_response *resp)
 		f->seed = (uint64_t)sb_json_int(json_object_get(in, "seed"), 1);
 		sb_rng_seed(&f->rng, f->seed);
 		f->latency_ms = (int)sb_json_int(
-			json_object_get(in, "latency_ms"), f->latency_ms);
+		    json_object_get(in, "latency_ms"), f->latency_ms);
 		f->stall_ms = (int)sb_json_int(json_object_get(in, "stall_ms"),
 					       f->stall_ms);
 	}
@@ -832,15 +827,14 @@ ctl_webhooks(sb_sandbox *sb, sb_request *req, sb_response *resp)
 		    strcmp(name, pf->ops->name) != 0)
 			continue;
 		pf->hook_drop_rate =
-			json_number_value(json_object_get(in, "drop_rate"));
-		pf->hook_dup_rate = json_number_value(
-			json_object_get(in, "duplicate_rate"));
+		    json_number_value(json_object_get(in, "drop_rate"));
+		pf->hook_dup_rate =
+		    json_number_value(json_object_get(in, "duplicate_rate"));
 		v = json_object_get(in, "time_scale");
 		if (json_is_number(v) && json_number_value(v) >= 1)
 			pf->hook_time_scale = json_number_value(v);
-		sb_rng_seed(&pf->hook_rng,
-			    (uint64_t)sb_json_int(json_object_get(in, "seed"),
-						  1));
+		sb_rng_seed(&pf->hook_rng, (uint64_t)sb_json_int(
+					       json_object_get(in, "seed"), 1));
 	}
 	json_decref(in);
 	sb_resp_json(resp, 200, json_object(), NULL);
@@ -912,8 +906,7 @@ control(sb_sandbox *sb, sb_request *req, sb_response *resp)
 
 		if (strncmp(p, pf->ops->name, n) == 0 &&
 		    (p[n] == '/' || p[n] == '\0') && pf->ops->control) {
-			pf->ops->control(pf, p[n] ? p + n + 1 : "", req,
-					 resp);
+			pf->ops->control(pf, p[n] ? p + n + 1 : "", req, resp);
 			return;
 		}
 	}
@@ -939,11 +932,11 @@ generic_fault_reply(sb_platform *pf, int status, sb_request *req,
 		pf->ops->fault_reply(pf, status, req, resp);
 		return;
 	}
-	sb_resp_json(resp, status,
-		     json_pack("{s:i,s:s}", "status", status, "title",
-			       status == 429 ? "Too Many Requests"
-					     : "Injected fault"),
-		     NULL);
+	sb_resp_json(
+	    resp, status,
+	    json_pack("{s:i,s:s}", "status", status, "title",
+		      status == 429 ? "Too Many Requests" : "Injected fault"),
+	    NULL);
 }
 
 void
@@ -965,7 +958,8 @@ sb_dispatch(sb_sandbox *sb, sb_request *req, sb_response *resp)
 		size_t n = strlen(sb->platforms[i]->ops->name);
 
 		if (req->url[0] == '/' &&
-		    strncmp(req->url + 1, sb->platforms[i]->ops->name, n) == 0 &&
+		    strncmp(req->url + 1, sb->platforms[i]->ops->name, n) ==
+			0 &&
 		    (req->url[n + 1] == '/' || req->url[n + 1] == '\0')) {
 			pf = sb->platforms[i];
 			req->path = req->url + n + 1;

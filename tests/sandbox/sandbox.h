@@ -39,7 +39,7 @@ typedef struct sb_platform sb_platform;
 /* Most headers (and query pairs) kept for one request. */
 #define SB_MAX_PAIRS 64
 
-/* ---- seeded PRNG (splitmix64) ------------------------------------------ */
+/* ---- seeded PRNG (splitmix64) ------------------------------------------- */
 
 typedef struct sb_rng {
 	uint64_t state;
@@ -50,14 +50,14 @@ uint64_t sb_rng_next(sb_rng *r);
 /* A double in [0, 1). */
 double sb_rng_unit(sb_rng *r);
 
-/* ---- time -------------------------------------------------------------- */
+/* ---- time --------------------------------------------------------------- */
 
 /* Monotonic clock in milliseconds (for windows and schedules). */
 int64_t sb_now_ms(void);
 /*
- * sb_iso_now - the current wall-clock time as ISO-8601 with milliseconds,
- * e.g. "2026-11-22T14:03:07.123+00:00" (offset_colon != 0) or
- * "...07.123Z" style when utc_z != 0.  Writes into buf (at least 40 bytes).
+ * sb_iso_now - the current wall-clock time (UTC) as ISO-8601 with
+ * milliseconds: "2026-11-22T14:03:07.123+00:00", or "...07.123Z" when
+ * utc_z != 0.  Writes into buf (at least 40 bytes) and returns it.
  */
 const char *sb_iso_now(char *buf, size_t len, int utc_z);
 
@@ -125,10 +125,9 @@ void sb_resp_header(sb_response *resp, int replace, const char *name,
 const char *sb_resp_get_header(const sb_response *resp, const char *name);
 void sb_resp_dispose(sb_response *resp);
 
-/* ---- routing -------------------------------------------------------------- */
+/* ---- routing ------------------------------------------------------------ */
 
-typedef int (*sb_route_fn)(sb_platform *pf, sb_request *req,
-			   sb_response *resp);
+typedef int (*sb_route_fn)(sb_platform *pf, sb_request *req, sb_response *resp);
 
 /*
  * A route: method ("GET", "*" for any) and a pattern of '/'-separated
@@ -149,11 +148,10 @@ typedef struct sb_route {
  * route, or NULL (then *path_matched says whether some route matched the
  * path with another method, for a 405).
  */
-const sb_route *sb_route_match(const sb_route *table, size_t n,
-			       sb_request *req, const char *path,
-			       int *path_matched);
+const sb_route *sb_route_match(const sb_route *table, size_t n, sb_request *req,
+			       const char *path, int *path_matched);
 
-/* ---- rate-limit windows ---------------------------------------------------- */
+/* ---- rate-limit windows ------------------------------------------------- */
 
 enum sb_window_kind {
 	SB_WINDOW_ROLLING, /* sliding: a request counts for window_ms */
@@ -162,7 +160,7 @@ enum sb_window_kind {
 
 typedef struct sb_window {
 	enum sb_window_kind kind;
-	int limit;	   /* requests per window; <= 0 means unlimited */
+	int limit;         /* requests per window; <= 0 means unlimited */
 	int64_t window_ms; /* window length */
 	int64_t *stamps;   /* rolling: ring of request times (owned) */
 	size_t cap, head, count;
@@ -192,51 +190,51 @@ int sb_window_take(sb_window *w, int64_t now_ms, int *remaining,
 enum sb_quota_mode { SB_QUOTA_REAL, SB_QUOTA_OFF, SB_QUOTA_SCALED };
 int sb_quota_scale(const sb_sandbox *sb, int real_limit);
 
-/* ---- fault injection ------------------------------------------------------- */
+/* ---- fault injection ---------------------------------------------------- */
 
 enum sb_fault_kind {
 	SB_FAULT_LATENCY = 1 << 0,  /* sleep latency_ms, then answer */
-	SB_FAULT_429 = 1 << 1,	    /* answer 429 (platform body) */
-	SB_FAULT_503 = 1 << 2,	    /* answer 503 outage */
-	SB_FAULT_500 = 1 << 3,	    /* answer 500 */
-	SB_FAULT_DROP = 1 << 4,	    /* close the connection, no reply */
+	SB_FAULT_429 = 1 << 1,      /* answer 429 (platform body) */
+	SB_FAULT_503 = 1 << 2,      /* answer 503 outage */
+	SB_FAULT_500 = 1 << 3,      /* answer 500 */
+	SB_FAULT_DROP = 1 << 4,     /* close the connection, no reply */
 	SB_FAULT_TRUNCATE = 1 << 5, /* half the body, then close */
 	SB_FAULT_INVALID = 1 << 6,  /* body replaced by malformed JSON */
-	SB_FAULT_STALL = 1 << 7	    /* wait stall_ms before answering */
+	SB_FAULT_STALL = 1 << 7     /* wait stall_ms before answering */
 };
 
 typedef struct sb_faults {
-	double rate;	    /* probability per request, 0..1 */
-	unsigned kinds;	    /* SB_FAULT_* mask; 0 = none */
-	int latency_ms;	    /* for LATENCY */
-	int stall_ms;	    /* for STALL */
-	uint64_t seed;	    /* the seed last set */
-	sb_rng rng;	    /* drawn under the sandbox lock */
-	uint64_t injected;  /* faults injected so far */
+	double rate;       /* probability per request, 0..1 */
+	unsigned kinds;    /* SB_FAULT_* mask; 0 = none */
+	int latency_ms;    /* for LATENCY */
+	int stall_ms;      /* for STALL */
+	uint64_t seed;     /* the seed last set */
+	sb_rng rng;        /* drawn under the sandbox lock */
+	uint64_t injected; /* faults injected so far */
 } sb_faults;
 
 /* "latency" -> SB_FAULT_LATENCY etc.; 0 if unknown. */
 unsigned sb_fault_from_name(const char *name);
 const char *sb_fault_name(unsigned kind);
 
-/* ---- outbound webhook deliveries -------------------------------------------- */
+/* ---- outbound webhook deliveries ---------------------------------------- */
 
 typedef struct sb_delivery {
-	uint64_t id;	  /* sandbox-wide delivery number */
-	char *url;	  /* http://host:port/path (owned); https unsupported */
-	char *method;	  /* "POST", "PUT", "GET", "DELETE" (owned) */
-	char *ctype;	  /* Content-Type or NULL (owned) */
-	char *body;	  /* owned or NULL */
+	uint64_t id;  /* sandbox-wide delivery number */
+	char *url;    /* http://host:port/path (owned); https unsupported */
+	char *method; /* "POST", "PUT", "GET", "DELETE" (owned) */
+	char *ctype;  /* Content-Type or NULL (owned) */
+	char *body;   /* owned or NULL */
 	sb_pair headers[16]; /* extra headers (owned) */
 	size_t nheaders;
-	int attempts;	    /* attempts made so far */
+	int attempts;       /* attempts made so far */
 	int64_t next_at_ms; /* monotonic time of the next attempt */
 	int last_status;    /* HTTP status of the last attempt; 0 = no reply */
-	int done;	    /* 1 delivered, -1 given up, 0 pending */
+	int done;           /* 1 delivered, -1 given up, 0 pending */
 	const int64_t *schedule_ms; /* delays before retry 1..n (borrowed) */
 	size_t nschedule;
 	uint64_t hook_id; /* the platform's hook id, for its bookkeeping */
-	char *event;	  /* event name, for read-back (owned) */
+	char *event;      /* event name, for read-back (owned) */
 	sb_platform *pf;
 	struct sb_delivery *next;
 } sb_delivery;
@@ -252,12 +250,11 @@ typedef struct sb_delivery {
  * on purpose.
  */
 uint64_t sb_deliver(sb_platform *pf, const char *method, const char *url,
-		    const char *ctype, const char *body,
-		    const sb_pair *headers, size_t nheaders,
-		    const int64_t *schedule_ms, size_t nschedule,
-		    uint64_t hook_id, const char *event);
+		    const char *ctype, const char *body, const sb_pair *headers,
+		    size_t nheaders, const int64_t *schedule_ms,
+		    size_t nschedule, uint64_t hook_id, const char *event);
 
-/* ---- platforms ------------------------------------------------------------- */
+/* ---- platforms ---------------------------------------------------------- */
 
 /*
  * What a platform implements.  Every callback runs with the lock held.
@@ -295,11 +292,11 @@ typedef struct sb_platform_ops {
 struct sb_platform {
 	const sb_platform_ops *ops;
 	sb_sandbox *sb;
-	void *priv;	   /* the platform's state (owned via ops->free) */
-	sb_faults faults;  /* fault injection for API requests */
+	void *priv;       /* the platform's state (owned via ops->free) */
+	sb_faults faults; /* fault injection for API requests */
 	/* webhook controls */
-	double hook_drop_rate; /* 0..1: deliveries silently lost */
-	double hook_dup_rate;  /* 0..1: deliveries sent twice */
+	double hook_drop_rate;  /* 0..1: deliveries silently lost */
+	double hook_dup_rate;   /* 0..1: deliveries sent twice */
 	double hook_time_scale; /* retry delays divided by this (>= 1) */
 	sb_rng hook_rng;
 	json_t *counters; /* {"GET order/{idset}": n, ...} (owned) */
@@ -323,15 +320,15 @@ sb_platform *sb_platform_find(sb_sandbox *sb, const char *name);
 void sb_bp_register(sb_sandbox *sb);
 void sb_bc_register(sb_sandbox *sb);
 
-/* ---- the sandbox ------------------------------------------------------------ */
+/* ---- the sandbox -------------------------------------------------------- */
 
 /* Options from the command line; strings are borrowed from argv. */
 typedef struct sb_options {
 	const char *listen_host; /* "127.0.0.1" */
-	int listen_port;	 /* 0 = any free port */
-	int seed_demo;		 /* --seed demo (1) or empty (0) */
+	int listen_port;         /* 0 = any free port */
+	int seed_demo;           /* --seed demo (1) or empty (0) */
 	enum sb_quota_mode quota_mode;
-	double quota_scale; /* for SB_QUOTA_SCALED */
+	double quota_scale;             /* for SB_QUOTA_SCALED */
 	const char *tls_cert, *tls_key; /* files, or NULL for plain HTTP */
 	const char *bp_account, *bp_app_ref, *bp_token;
 	int64_t bp_window_ms; /* rolling window, default 60000 */
@@ -340,9 +337,11 @@ typedef struct sb_options {
 } sb_options;
 
 #define SB_OPTIONS_INIT                                                        \
-	{ "127.0.0.1", 0, 1, SB_QUOTA_REAL, 1.0, NULL, NULL, "sandbox",         \
-	  "sandbox_pearlsync", "sandbox-token", 60000, "sandbox",               \
-	  "sandbox-token", 0 }
+	{                                                                      \
+		"127.0.0.1", 0, 1, SB_QUOTA_REAL, 1.0, NULL, NULL, "sandbox",  \
+		    "sandbox_pearlsync", "sandbox-token", 60000, "sandbox",    \
+		    "sandbox-token", 0                                         \
+	}
 
 #define SB_MAX_PLATFORMS 8
 
@@ -360,6 +359,7 @@ struct sb_sandbox {
 	int deliver_started;
 	int stopping; /* set under lock at shutdown */
 	struct MHD_Daemon *daemon;
+	char *tls_cert_pem, *tls_key_pem; /* owned; kept while serving */
 };
 
 /* Lock helpers (the one sandbox mutex). */
@@ -392,7 +392,7 @@ void sb_deliver_stop(sb_sandbox *sb);
 /* Deliveries as JSON for the control API; new reference. */
 json_t *sb_deliveries_json(sb_sandbox *sb, const char *platform);
 
-/* ---- small JSON helpers used by every platform ------------------------------ */
+/* ---- small JSON helpers used by every platform -------------------------- */
 
 /* The integer value of a JSON integer, real or numeric string; def if not. */
 int64_t sb_json_int(const json_t *v, int64_t def);

@@ -133,9 +133,8 @@ queue_reply(struct MHD_Connection *conn, sb_response *resp)
 			return MHD_NO;
 		t->body = resp->body;
 		t->send = resp->body_len / 2;
-		r = MHD_create_response_from_callback(resp->body_len, 4096,
-						      trunc_read, t,
-						      trunc_free);
+		r = MHD_create_response_from_callback(
+		    resp->body_len, 4096, trunc_read, t, trunc_free);
 		if (!r) {
 			free(t);
 			return MHD_NO;
@@ -143,17 +142,16 @@ queue_reply(struct MHD_Connection *conn, sb_response *resp)
 		resp->body = NULL; /* now owned by t */
 	} else {
 		r = MHD_create_response_from_buffer(
-			resp->body_len, resp->body ? resp->body : (char *)"",
-			MHD_RESPMEM_MUST_COPY);
+		    resp->body_len, resp->body ? resp->body : (char *)"",
+		    MHD_RESPMEM_MUST_COPY);
 		if (!r)
 			return MHD_NO;
 	}
 	for (i = 0; i < resp->nheaders; i++)
 		MHD_add_response_header(r, resp->headers[i].name,
 					resp->headers[i].value);
-	ret = MHD_queue_response(conn,
-				 (unsigned)(resp->status ? resp->status : 500),
-				 r);
+	ret = MHD_queue_response(
+	    conn, (unsigned)(resp->status ? resp->status : 500), r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -264,13 +262,11 @@ read_file(const char *path)
 	return buf;
 }
 
-static char *tls_cert_pem, *tls_key_pem;
-
 int
 sb_server_start(sb_sandbox *sb)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+	unsigned flags =
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
 	const union MHD_DaemonInfo *info;
 	struct sockaddr_in addr;
 	int tls = sb->opt.tls_cert != NULL;
@@ -289,29 +285,26 @@ sb_server_start(sb_sandbox *sb)
 					"has no TLS support\n");
 			return -1;
 		}
-		tls_cert_pem = read_file(sb->opt.tls_cert);
-		tls_key_pem = read_file(sb->opt.tls_key);
-		if (!tls_cert_pem || !tls_key_pem) {
+		sb->tls_cert_pem = read_file(sb->opt.tls_cert);
+		sb->tls_key_pem = read_file(sb->opt.tls_key);
+		if (!sb->tls_cert_pem || !sb->tls_key_pem) {
 			fprintf(stderr, "pearlsync-sandbox: cannot read TLS "
 					"certificate or key\n");
 			return -1;
 		}
 		flags |= MHD_USE_TLS;
 		sb->daemon = MHD_start_daemon(
-			flags, 0, NULL, NULL, on_request, sb,
-			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-			MHD_OPTION_NOTIFY_COMPLETED, on_completed, sb,
-			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-			MHD_OPTION_HTTPS_MEM_CERT, tls_cert_pem,
-			MHD_OPTION_HTTPS_MEM_KEY, tls_key_pem,
-			MHD_OPTION_END);
+		    flags, 0, NULL, NULL, on_request, sb, MHD_OPTION_SOCK_ADDR,
+		    (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED,
+		    on_completed, sb, MHD_OPTION_CONNECTION_TIMEOUT,
+		    (unsigned)120, MHD_OPTION_HTTPS_MEM_CERT, sb->tls_cert_pem,
+		    MHD_OPTION_HTTPS_MEM_KEY, sb->tls_key_pem, MHD_OPTION_END);
 	} else {
 		sb->daemon = MHD_start_daemon(
-			flags, 0, NULL, NULL, on_request, sb,
-			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-			MHD_OPTION_NOTIFY_COMPLETED, on_completed, sb,
-			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-			MHD_OPTION_END);
+		    flags, 0, NULL, NULL, on_request, sb, MHD_OPTION_SOCK_ADDR,
+		    (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED,
+		    on_completed, sb, MHD_OPTION_CONNECTION_TIMEOUT,
+		    (unsigned)120, MHD_OPTION_END);
 	}
 	if (!sb->daemon) {
 		fprintf(stderr, "pearlsync-sandbox: cannot listen on %s:%d\n",
@@ -331,7 +324,7 @@ sb_server_stop(sb_sandbox *sb)
 	if (sb->daemon)
 		MHD_stop_daemon(sb->daemon);
 	sb->daemon = NULL;
-	free(tls_cert_pem);
-	free(tls_key_pem);
-	tls_cert_pem = tls_key_pem = NULL;
+	free(sb->tls_cert_pem);
+	free(sb->tls_key_pem);
+	sb->tls_cert_pem = sb->tls_key_pem = NULL;
 }
