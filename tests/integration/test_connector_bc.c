@@ -6,8 +6,9 @@
  * retry budget, and creates must stay exactly once); a refused token; and
  * a check that the token never reaches a log line.
  *
- * Uses only the public API.  The sandbox is spawned once per run and reset
- * to its demo seed before each test through its control API.
+ * Uses only the public API.  The sandbox is spawned once per run
+ * (tests/support/sandbox_proc.h) and reset to its demo seed before each
+ * test through its control API.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,30 +16,23 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/http.h"
 #include "pearlsync/log.h"
+#include "sandbox_proc.h"
 
 #define STORE "sandbox"
 #define TOKEN "sandbox-token"
 
 struct sandbox {
-	pid_t pid;
+	sandbox_proc proc;
 	char bc_url[256];   /* ".../bigcommerce" */
 	char ctl_url[256];  /* ".../_sandbox" */
 };
@@ -56,83 +50,30 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Start the sandbox on an ephemeral port; read its URLs until "ready". */
+/* Start the sandbox (demo seed, no quota: the tests are about behaviour,
+ * not pacing) on an ephemeral port. */
 static int
 sandbox_start(struct sandbox *s)
 {
-	const char *bin = getenv("PS_BIN_DIR");
-	char path[1024], line[512], buf[4096];
-	int fds[2];
-	size_t have = 0;
-	int64_t deadline = mono_ms() + 20000;
+	static const char *const args[] = {"--seed", "demo", "--quota", "off",
+					   NULL};
+	const char *url;
 
-	snprintf(path, sizeof(path), "%s/pearlsync-sandbox",
-		 bin ? bin : "bin");
-	if (pipe(fds) != 0)
+	if (sandbox_proc_start(&s->proc, args, 20000) != 0)
 		return -1;
-	s->pid = fork();
-	if (s->pid < 0)
+	url = sandbox_proc_url(&s->proc, "bigcommerce");
+	if (url == NULL)
 		return -1;
-	if (s->pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		/* Never outlive the test, even when it aborts. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		dup2(fds[1], 1);
-		if (null >= 0)
-			dup2(null, 2); /* the server library's chatter */
-		close(fds[0]);
-		close(fds[1]);
-		execl(path, path, "--listen", "127.0.0.1:0", "--seed", "demo",
-		      "--quota", "off", (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	for (;;) {
-		struct pollfd pfd = {fds[0], POLLIN, 0};
-		int64_t left = deadline - mono_ms();
-		char *nl;
-		ssize_t n;
-
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
-			break;
-		n = read(fds[0], buf + have, sizeof(buf) - have - 1);
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-		buf[have] = '\0';
-		while ((nl = strchr(buf, '\n')) != NULL) {
-			size_t len = (size_t)(nl - buf);
-
-			snprintf(line, sizeof(line), "%.*s", (int)len, buf);
-			memmove(buf, nl + 1, have - len);
-			have -= len + 1;
-			if (strncmp(line, "bigcommerce ", 12) == 0)
-				snprintf(s->bc_url, sizeof(s->bc_url), "%s",
-					 line + 12);
-			else if (strncmp(line, "control ", 8) == 0)
-				snprintf(s->ctl_url, sizeof(s->ctl_url), "%s",
-					 line + 8);
-			else if (strcmp(line, "ready") == 0) {
-				close(fds[0]);
-				return s->bc_url[0] && s->ctl_url[0] ? 0 : -1;
-			}
-		}
-	}
-	close(fds[0]);
-	return -1;
+	snprintf(s->bc_url, sizeof(s->bc_url), "%s", url);
+	snprintf(s->ctl_url, sizeof(s->ctl_url), "%s", s->proc.control);
+	return 0;
 }
 
 static void
 sandbox_stop(struct sandbox *s)
 {
-	int status;
-
-	if (s->pid > 0) {
-		kill(s->pid, SIGTERM);
-		waitpid(s->pid, &status, 0);
-		s->pid = 0;
-	}
+	if (s->proc.pid > 0)
+		sandbox_proc_stop(&s->proc);
 }
 
 /* A control call; returns the parsed reply (new reference) or NULL. */
