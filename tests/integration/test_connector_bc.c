@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -33,8 +34,8 @@
 
 struct sandbox {
 	sandbox_proc proc;
-	char bc_url[256];   /* ".../bigcommerce" */
-	char ctl_url[256];  /* ".../_sandbox" */
+	char bc_url[256];  /* ".../bigcommerce" */
+	char ctl_url[256]; /* ".../_sandbox" */
 };
 
 static struct sandbox sbx;
@@ -171,7 +172,7 @@ reset(void **state)
 	return 0;
 }
 
-/* --- one pass over every operation --------------------------------------- */
+/* --- one pass over every operation ---------------------------------------- */
 
 static const char order_body[] =
 	"{\"billing_address\":{\"first_name\":\"Ann\",\"last_name\":\"Lee\","
@@ -215,9 +216,8 @@ check_orders(ps_bc *bc)
 	assert_int_equal(ps_bc_orders_list_modified_since(&l, bc, 0, 2), 0);
 	assert_int_equal(l.count, 0);
 	ps_bc_order_list_dispose(&l);
-	assert_int_equal(ps_bc_orders_list_modified_since(&l, bc,
-							  4102444800LL, -1),
-			 0);
+	assert_int_equal(
+		ps_bc_orders_list_modified_since(&l, bc, 4102444800LL, -1), 0);
 	assert_int_equal(l.count, 0);
 	ps_bc_order_list_dispose(&l);
 
@@ -265,12 +265,10 @@ check_order_updates(ps_bc *bc)
 	ps_bc_order o;
 
 	assert_int_equal(ps_bc_order_update_status(bc, 101, 9), 0);
-	assert_int_equal(ps_bc_order_update_notes(bc, 101, "Packed by Ann",
-						  NULL),
-			 0);
-	assert_int_equal(ps_bc_order_update_notes(bc, 101, NULL,
-						  "Leave at door"),
-			 0);
+	assert_int_equal(
+		ps_bc_order_update_notes(bc, 101, "Packed by Ann", NULL), 0);
+	assert_int_equal(
+		ps_bc_order_update_notes(bc, 101, NULL, "Leave at door"), 0);
 	assert_int_equal(ps_bc_order_get(&o, bc, 101), 0);
 	assert_int_equal(o.status_id, 9);
 	assert_string_equal(o.staff_notes, "Packed by Ann");
@@ -460,9 +458,8 @@ check_customers(ps_bc *bc)
 	assert_string_equal(c.email, "jane@example.com");
 	ps_bc_customer_dispose(&c);
 	ps_bc_customer_list_dispose(&l);
-	assert_int_equal(ps_bc_customers_find_email(&l, bc,
-						    "nobody+x@example.com"),
-			 0);
+	assert_int_equal(
+		ps_bc_customers_find_email(&l, bc, "nobody+x@example.com"), 0);
 	assert_int_equal(l.count, 0);
 	ps_bc_customer_list_dispose(&l);
 	assert_int_equal(ps_bc_customer_get(&c, bc, 987654), PS_ENOTFOUND);
@@ -534,11 +531,10 @@ check_webhooks(ps_bc *bc)
 	ps_bc_webhook_list_dispose(&l);
 
 	/* a second hook for another scope, then delete both */
-	assert_int_equal(ps_bc_webhook_create(&again, bc,
-					      "store/order/statusUpdated",
-					      "https://127.0.0.1/bc/hooks",
-					      NULL, 0),
-			 0);
+	assert_int_equal(
+		ps_bc_webhook_create(&again, bc, "store/order/statusUpdated",
+				     "https://127.0.0.1/bc/hooks", NULL, 0),
+		0);
 	assert_int_equal(ps_bc_webhook_delete(bc, w.id), 0);
 	assert_int_equal(ps_bc_webhook_delete(bc, again.id), 0);
 	assert_int_equal(ps_bc_webhooks_list(&l, bc), 0);
@@ -572,7 +568,7 @@ every_operation(ps_bc *bc)
 	check_webhooks(bc);
 }
 
-/* --- tests --------------------------------------------------------------- */
+/* --- tests ---------------------------------------------------------------- */
 
 static void
 test_connector_bc__every_operation(void **state)
