@@ -177,6 +177,10 @@ valid_time(int64_t y, int mo, int d, int h, int mi, int s)
 	static const int mdays[12] = {31, 29, 31, 30, 31, 30,
 				      31, 31, 30, 31, 30, 31};
 
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	if (mo == 2 && d == 29 && !leap)
+		return 0;
 	return y >= 1900 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 &&
 	       d <= mdays[mo - 1] && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 &&
 	       s >= 0 && s <= 60;
