@@ -1013,6 +1013,7 @@ static const struct bc_field product_fields[] = {
 	FLD(ps_bc_order_product, "order_address_id", order_address_id, BK_I64,
 	    0),
 	FLD(ps_bc_order_product, "sku", sku, BK_STR, 0),
+	FLD(ps_bc_order_product, "upc", upc, BK_STR, 0),
 	FLD(ps_bc_order_product, "name", name, BK_STR, 0),
 	FLD(ps_bc_order_product, "type", type, BK_STR, 0),
 	FLD(ps_bc_order_product, "quantity", quantity, BK_I64, 1),
@@ -2595,6 +2596,19 @@ ps_bc_webhook_create(ps_bc_webhook *out, ps_bc *bc, const char *scope,
 						    "BigCommerce: %s: the "
 						    "reply was empty",
 						    what);
+			goto done;
+		}
+		if (error == PS_EDATA) {
+			/* Refused: maybe because the hook already exists
+			 * (one per scope and destination): adopt it. */
+			char why[PS_ERROR_MAX];
+
+			ps_util__strlcpy(why, ps_error_last(), sizeof(why));
+			found = hook_find(out, bc, scope, destination);
+			if (found == 0)
+				error = 0;
+			else
+				ps_error_set(error, "%s", why);
 			goto done;
 		}
 		if (!ambiguous(error) || attempt >= BC_CREATE_ATTEMPTS)

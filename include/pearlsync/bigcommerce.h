@@ -115,6 +115,7 @@ typedef struct ps_bc_order_product {
 	int64_t variant_id;       /* 0 when absent */
 	int64_t order_address_id; /* the shipping address it ships to */
 	char *sku;                /* "" for a custom line without one */
+	char *upc;                /* barcode, "" when none */
 	char *name;
 	char *type; /* "physical", "digital", ... */
 	int64_t quantity;
@@ -532,7 +533,9 @@ void ps_bc_webhook_list_dispose(ps_bc_webhook_list *l);
  * (name/value pairs, may be 0) BigCommerce adds to each callback (how
  * pearlsync authenticates them).  A hook is unique per scope and
  * destination, so when the POST fails in a way that may have reached
- * BigCommerce the hooks are listed and the matching one adopted.
+ * BigCommerce, or is refused because such a hook exists, the hooks are
+ * listed and the matching one is returned as it is (check is_active and
+ * headers; ps_bc_webhook_set_active() re-activates it).
  */
 int ps_bc_webhook_create(ps_bc_webhook *out, ps_bc *bc, const char *scope,
 			 const char *destination,

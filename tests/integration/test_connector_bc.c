@@ -516,6 +516,14 @@ check_webhooks(ps_bc *bc)
 	assert_int_equal(w.nheaders, 1);
 	assert_string_equal(w.headers[0].value, "s3cr3t-hook");
 
+	/* registering it again (a restarted worker) finds the same hook */
+	assert_int_equal(ps_bc_webhook_create(&again, bc, "store/order/created",
+					      "https://127.0.0.1/bc/hooks", h,
+					      1),
+			 0);
+	assert_int_equal(again.id, w.id);
+	ps_bc_webhook_dispose(&again);
+
 	assert_int_equal(ps_bc_webhooks_list(&l, bc), 0);
 	assert_int_equal(l.count, 1);
 	assert_int_equal(l.items[0].id, w.id);

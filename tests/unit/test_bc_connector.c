@@ -915,10 +915,13 @@ test_bc__webhooks(void **state)
 	assert_int_equal(w.id, 18048287);
 	ps_bc_webhook_dispose(&w);
 
+	/* refused and no such hook to adopt: BigCommerce's reason */
 	fake_push(&e->fk, 0, 422, "error_v3_422.json", NULL);
+	fake_push(&e->fk, 0, 200, NULL, "{\"data\":[],\"meta\":{}}");
 	assert_int_equal(ps_bc_webhook_create(&w, bc, "store/order/created",
 					      "x", NULL, 0),
 			 PS_EDATA);
+	assert_non_null(strstr(ps_error_last(), "error.path.missing"));
 	assert_int_equal(ps_bc_webhook_create(&w, bc, "", "x", NULL, 0),
 			 PS_EINVAL);
 	ps_bc_free(bc);
