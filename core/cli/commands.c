@@ -29,8 +29,12 @@ cmd_help(const ps_cli_global *g, int argc, char **argv)
 	const ps_cli_command *c;
 
 	(void)g;
+	if (argc == 1) {
+		ps_cli_print_main_usage(stdout);
+		return PS_EXIT_OK;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: pearlsync help COMMAND\n");
+		fprintf(stderr, "usage: pearlsync help [COMMAND]\n");
 		return PS_EXIT_USAGE;
 	}
 	for (c = ps_cli_commands; c->name != NULL; c++) {
@@ -46,7 +50,9 @@ cmd_help(const ps_cli_global *g, int argc, char **argv)
 
 const ps_cli_command ps_cli_commands[] = {
 	{"help", cmd_help, "show a command's usage",
-	 "usage: pearlsync help COMMAND\n\nPrint COMMAND's options.\n"},
+	 "usage: pearlsync help [COMMAND]\n\n"
+	 "Print COMMAND's usage, options and examples; without COMMAND, the\n"
+	 "list of commands.  'pearlsync COMMAND --help' does the same.\n"},
 	{"version", cmd_version, "print the version",
 	 "usage: pearlsync version\n"},
 	PS_CLI_MORE_COMMANDS

@@ -1,12 +1,41 @@
 /*
- * commands.h - subcommands implemented in their own files.  Add a command
- * by declaring its run function here and listing it in PS_CLI_MORE_COMMANDS.
+ * commands.h - subcommands implemented in their own files.
+ *
+ * To add a command: write core/cli/cmd_<name>.c defining
+ *   int ps_cli_cmd_<name>(const ps_cli_global *g, int argc, char **argv);
+ *   const char ps_cli_usage_<name>[];   (the full `help <name>` text)
+ * declare both below with PS_CLI_DECLARE(<name>) and add one
+ * PS_CLI_ENTRY(<name>, "summary") line to PS_CLI_MORE_COMMANDS.  The order
+ * of PS_CLI_MORE_COMMANDS is the order of `pearlsync --help`.
  */
 #ifndef PEARLSYNC_COMMANDS_H
 #define PEARLSYNC_COMMANDS_H
 
 #include "cli.h"
 
-#define PS_CLI_MORE_COMMANDS
+#define PS_CLI_DECLARE(name)                                                   \
+	int ps_cli_cmd_##name(const ps_cli_global *g, int argc, char **argv);  \
+	extern const char ps_cli_usage_##name[]
+
+#define PS_CLI_ENTRY(name, summary)                                            \
+	{#name, ps_cli_cmd_##name, summary, ps_cli_usage_##name},
+
+PS_CLI_DECLARE(init);
+PS_CLI_DECLARE(status);
+PS_CLI_DECLARE(logs);
+PS_CLI_DECLARE(settings);
+PS_CLI_DECLARE(mappings);
+PS_CLI_DECLARE(check_connection);
+
+#define PS_CLI_MORE_COMMANDS                                                   \
+	PS_CLI_ENTRY(init, "create or upgrade the database")                  \
+	PS_CLI_ENTRY(status, "worker state and sync counts")                  \
+	PS_CLI_ENTRY(logs, "list sync log entries")                           \
+	PS_CLI_ENTRY(settings, "show, change, roll back, export, import "     \
+			       "settings")                                    \
+	PS_CLI_ENTRY(mappings, "show, change, import, export value mappings") \
+	{"check-connection", ps_cli_cmd_check_connection,                     \
+	 "test the stored credentials of bp or bc",                           \
+	 ps_cli_usage_check_connection},
 
 #endif

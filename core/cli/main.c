@@ -3,6 +3,9 @@
  *
  *   pearlsync [--config FILE] COMMAND [ARGS...]
  *
+ * --config may also follow the command name (until a "--"), and
+ * `pearlsync COMMAND --help` is the same as `pearlsync help COMMAND`.
+ *
  * Subcommands live in the table in commands.c; this file only parses the
  * global options and dispatches, so that `pearlsync help CMD` and the
  * usage errors behave the same for every command.
@@ -15,8 +18,8 @@
 #include "pearlsync/common.h"
 #include "pearlsync/version.h"
 
-static void
-print_main_usage(FILE *out)
+void
+ps_cli_print_main_usage(FILE *out)
 {
 	const ps_cli_command *c;
 
@@ -36,8 +39,8 @@ print_main_usage(FILE *out)
 		     "\nRun 'pearlsync help COMMAND' for a command's options.\n");
 }
 
-static const ps_cli_command *
-find_command(const char *name)
+const ps_cli_command *
+ps_cli_find(const char *name)
 {
 	const ps_cli_command *c;
 
@@ -45,6 +48,37 @@ find_command(const char *name)
 		if (strcmp(c->name, name) == 0)
 			return c;
 	return NULL;
+}
+
+/*
+ * Remove "--config FILE" / "--config=FILE" found at or after argv[from]
+ * (up to "--") and record it in g, so every subcommand accepts it.
+ * Returns -1 when --config is the last word.
+ */
+static int
+take_config_option(ps_cli_global *g, int *argc, char **argv, int from)
+{
+	int i = from, n = *argc, skip, j;
+
+	while (i < n && strcmp(argv[i], "--") != 0) {
+		if (strcmp(argv[i], "--config") == 0) {
+			if (i + 1 >= n)
+				return -1;
+			g->config_path = argv[i + 1];
+			skip = 2;
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			g->config_path = argv[i] + 9;
+			skip = 1;
+		} else {
+			i++;
+			continue;
+		}
+		for (j = i; j + skip <= n; j++)
+			argv[j] = argv[j + skip];
+		n -= skip;
+	}
+	*argc = n;
+	return 0;
 }
 
 void
@@ -69,7 +103,7 @@ main(int argc, char **argv)
 			i++;
 		} else if (strcmp(argv[i], "-h") == 0 ||
 			   strcmp(argv[i], "--help") == 0) {
-			print_main_usage(stdout);
+			ps_cli_print_main_usage(stdout);
 			return PS_EXIT_OK;
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("pearlsync %s\n", PS_VERSION);
@@ -77,18 +111,27 @@ main(int argc, char **argv)
 		} else {
 			fprintf(stderr, "pearlsync: unknown option '%s'\n\n",
 				argv[i]);
-			print_main_usage(stderr);
+			ps_cli_print_main_usage(stderr);
 			return PS_EXIT_USAGE;
 		}
 	}
 	if (i >= argc) {
-		print_main_usage(stderr);
+		ps_cli_print_main_usage(stderr);
 		return PS_EXIT_USAGE;
 	}
-	cmd = find_command(argv[i]);
+	cmd = ps_cli_find(argv[i]);
 	if (cmd == NULL) {
 		fprintf(stderr, "pearlsync: unknown command '%s'\n\n", argv[i]);
-		print_main_usage(stderr);
+		ps_cli_print_main_usage(stderr);
+		return PS_EXIT_USAGE;
+	}
+	if (i + 1 < argc && (strcmp(argv[i + 1], "-h") == 0 ||
+			     strcmp(argv[i + 1], "--help") == 0)) {
+		ps_cli_print_usage(stdout, cmd);
+		return PS_EXIT_OK;
+	}
+	if (take_config_option(&g, &argc, argv, i + 1) < 0) {
+		fprintf(stderr, "pearlsync: --config needs a FILE\n");
 		return PS_EXIT_USAGE;
 	}
 	if (ps_lib_init() < 0) {

@@ -22,8 +22,9 @@
 #define PS__BP_URL_MAX 8192
 #define PS__BP_SEARCH_MAX_ROWS 200000 /* a runaway search stops here */
 #define PS__BP_SNIPPET 200
+#define PS__BP_GARBLED_RETRIES 3 /* extra asks after an unreadable reply */
 
-/* ---- context -------------------------------------------------------------- */
+/* ---- context ------------------------------------------------------------ */
 
 static int
 dup_header(char **out, const char *name, const char *value)
@@ -195,7 +196,7 @@ ps_bp__path(char **out, const char *fmt, ...)
 	return 0;
 }
 
-/* ---- replies and errors --------------------------------------------------- */
+/* ---- replies and errors ------------------------------------------------- */
 
 json_t *
 ps_bp__response(const json_t *root)
@@ -303,10 +304,10 @@ endpoint_label(char *buf, size_t cap, const char *path)
 	buf[end - p] = '\0';
 }
 
-int
-ps_bp__request(json_t **out, long *out_status, ps_bp *bp, const char *method,
-	       const char *path, const json_t *body, int idempotent,
-	       const char *what)
+static int
+request_once(json_t **out, long *out_status, ps_bp *bp, const char *method,
+	     const char *path, const json_t *body, int idempotent,
+	     const char *what)
 {
 	ps_http_response res = PS_HTTP_RESPONSE_INIT;
 	ps_http_request req;
@@ -359,6 +360,7 @@ ps_bp__request(json_t **out, long *out_status, ps_bp *bp, const char *method,
 		error = ps_http_send(&res, bp->http, &req);
 	if (out_status != NULL)
 		*out_status = res.status;
+	bp->last_attempts += res.attempts > 0 ? res.attempts : 1;
 	if (error == PS_EAUTH) {
 		ps_conn_buf b = PS_CONN_BUF_INIT(PS_ERROR_MAX);
 
@@ -401,13 +403,37 @@ done:
 }
 
 int
+ps_bp__request(json_t **out, long *out_status, ps_bp *bp, const char *method,
+	       const char *path, const json_t *body, int idempotent,
+	       const char *what)
+{
+	int error, tries = 0;
+
+	bp->last_attempts = 0;
+	/*
+	 * A 2xx whose body is cut or garbled says nothing about the data;
+	 * when asking again is harmless, ask again (the HTTP client only
+	 * retries what it can see failed).
+	 */
+	for (;;) {
+		error = request_once(out, out_status, bp, method, path, body,
+				     idempotent, what);
+		if (error != PS_EPARSE || !idempotent ||
+		    ++tries > PS__BP_GARBLED_RETRIES)
+			return error;
+		ps_log_warn("brightpearl", "%s: %s; asking again", what,
+			    ps_error_last());
+	}
+}
+
+int
 ps_bp__send_msg(json_t **out, ps_bp *bp, const ps_bp__msg *m)
 {
 	return ps_bp__request(out, NULL, bp, m->method, m->path, m->body,
 			      m->idempotent, m->what);
 }
 
-/* ---- id sets -------------------------------------------------------------- */
+/* ---- id sets ------------------------------------------------------------ */
 
 static int
 merge_into(json_t *acc, json_t *part)
@@ -463,7 +489,8 @@ ps_bp__get_ids(json_t **out, ps_bp *bp, const char *head, const char *tail,
 			error = ps_error_set(PS_EDATA,
 					     "Brightpearl %s: reply is %s, "
 					     "expected a list",
-					     what, ps_conn__json_type_name(resp));
+					     what,
+					     ps_conn__json_type_name(resp));
 			goto done;
 		}
 		if (acc == NULL) {
@@ -490,7 +517,7 @@ done:
 	return error;
 }
 
-/* ---- search --------------------------------------------------------------- */
+/* ---- search ------------------------------------------------------------- */
 
 /* The rows of one page as objects keyed by column name, appended to acc. */
 static int
@@ -601,7 +628,7 @@ done:
 	return error;
 }
 
-/* ---- connection check ----------------------------------------------------- */
+/* ---- connection check --------------------------------------------------- */
 
 /* The first of a few likely name fields in the configuration reply. */
 static const char *
@@ -650,7 +677,7 @@ done:
 	return error;
 }
 
-/* ---- batches -------------------------------------------------------------- */
+/* ---- batches ------------------------------------------------------------ */
 
 struct ps_bp_batch {
 	ps_bp *bp;

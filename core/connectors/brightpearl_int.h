@@ -28,6 +28,7 @@ struct ps_bp {
 	int page_size;
 	ps_bp_send_fn send;
 	void *send_ctx;
+	int last_attempts;    /* requests sent by the last ps_bp__request */
 };
 
 /*
@@ -51,6 +52,8 @@ void ps_bp__msg_dispose(ps_bp__msg *m);
  * replies become errors: 404 PS_ENOTFOUND, other 4xx PS_EDATA, 5xx
  * PS_EREMOTE, with Brightpearl's codes and messages in the detail prefixed
  * by "Brightpearl <what>: ".  *out_status (optional) gets the HTTP status.
+ * bp->last_attempts counts the requests it sent (retries included), so a
+ * caller can tell "not found" from "already done by a lost first try".
  */
 int ps_bp__request(json_t **out, long *out_status, ps_bp *bp,
 		   const char *method, const char *path, const json_t *body,

@@ -19,7 +19,7 @@
 
 #define PS__BP_WHAT_MAX 96
 
-/* ---- small helpers -------------------------------------------------------- */
+/* ---- small helpers ------------------------------------------------------ */
 
 /* An array of n zeroed elements of size sz in *out, or PS_ENOMEM. */
 static int
@@ -32,6 +32,15 @@ alloc_items(void **out, size_t n, size_t sz)
 	if (*out == NULL)
 		return ps_error_set(PS_ENOMEM, NULL);
 	return 0;
+}
+
+/* qsort that accepts an empty (NULL) array. */
+static void
+sort_items(void *base, size_t n, size_t sz,
+	   int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, sz, cmp);
 }
 
 /* The elements of a reply that is either an array or an object keyed by
@@ -150,7 +159,90 @@ qty_string(json_t *o, const char *key, int64_t qty)
 	return set_new(o, key, json_string(buf));
 }
 
-/* ---- orders -------------------------------------------------------------- */
+
+/*
+ * Creating something is not idempotent, but after a failure whose fate is
+ * unknown (the connection dropped after the request went out, a garbled or
+ * 5xx reply) the object can often be looked for.  create_recoverable sends
+ * m; on such a failure it calls find (when given): found means the first
+ * attempt took effect and its id is returned; not found means it did not,
+ * so it is safe to send again.  The result is at most one object, and
+ * usually success where a plain retry would have risked a duplicate.
+ */
+#define PS__BP_CREATE_TRIES 4
+
+typedef int (*find_fn)(int64_t *out_id, ps_bp *bp, const void *ctx);
+
+static int
+fate_unknown(int error)
+{
+	return error == PS_ENET || error == PS_ETIMEOUT ||
+	       error == PS_EPARSE || error == PS_EREMOTE;
+}
+
+static int
+create_recoverable(int64_t *out_id, int *out_found, ps_bp *bp,
+		   const ps_bp__msg *m, int want_id, find_fn find,
+		   const void *ctx)
+{
+	char saved[PS_ERROR_MAX];
+	json_t *root = NULL;
+	int error = 0, saved_code, tries, found;
+
+	*out_id = 0;
+	if (out_found != NULL)
+		*out_found = 0;
+	for (tries = 0; tries < PS__BP_CREATE_TRIES; tries++) {
+		json_decref(root);
+		root = NULL;
+		error = ps_bp__send_msg(&root, bp, m);
+		if (error == 0) {
+			if (want_id)
+				error = ps_bp__reply_id(out_id, root, m->what);
+			/* an ack without the id still happened: look it up */
+			if (error == 0 || find == NULL)
+				break;
+		}
+		/*
+		 * A refusal (PS_EDATA) after an attempt that may have got
+		 * through (an earlier try here, or a retry inside the HTTP
+		 * client for a request marked idempotent) may be the server
+		 * refusing a duplicate, e.g. a payment's transaction
+		 * reference: look before believing it.
+		 */
+		if (find == NULL ||
+		    (error < 0 && !fate_unknown(error) &&
+		     !(error == PS_EDATA && (tries > 0 || m->idempotent))))
+			break;
+		saved_code = error;
+		ps_util__strlcpy(saved, ps_error_last(), sizeof(saved));
+		found = find(out_id, bp, ctx);
+		if (found == 0) {
+			ps_log_info("brightpearl",
+				    "%s: %s; it took effect, adopting id "
+				    "%" PRId64,
+				    m->what, saved, *out_id);
+			ps_error_clear();
+			if (out_found != NULL)
+				*out_found = 1;
+			error = 0;
+			break;
+		}
+		if (found != PS_ENOTFOUND) {
+			error = found;
+			break;
+		}
+		error = ps_error_set(saved_code, "%s", saved);
+		if (!fate_unknown(saved_code))
+			break;
+		ps_log_warn("brightpearl", "%s: %s; not created, sending "
+			    "again", m->what, saved);
+	}
+	json_decref(root);
+	return error;
+}
+
+/* ---- orders ------------------------------------------------------------- */
 
 int
 ps_bp__build_order_create(ps_bp__msg *m, ps_bp *bp, const ps_bp_order *o)
@@ -278,12 +370,17 @@ done:
 	return error;
 }
 
+static int
+find_order(int64_t *out_id, ps_bp *bp, const void *ctx)
+{
+	return ps_bp_order_find_external(out_id, bp, ctx);
+}
+
 int
 ps_bp_order_create(int64_t *out_id, int *out_existed, ps_bp *bp,
 		   const ps_bp_order *order)
 {
 	ps_bp__msg m;
-	json_t *root = NULL;
 	int error;
 
 	*out_id = 0;
@@ -291,27 +388,10 @@ ps_bp_order_create(int64_t *out_id, int *out_existed, ps_bp *bp,
 		*out_existed = 0;
 	if ((error = ps_bp__build_order_create(&m, bp, order)) < 0)
 		return error;
-	if ((error = ps_bp__send_msg(&root, bp, &m)) < 0)
-		goto done;
-	if (ps_bp__reply_id(out_id, root, m.what) == 0)
-		goto done;
-	if (!m.idempotent) {
-		error = ps_error_last_code();
-		goto done;
-	}
-	/* a duplicate answered without the id: find the original */
-	ps_error_clear();
-	error = ps_bp_order_find_external(out_id, bp, order->external_ref);
-	if (error == PS_ENOTFOUND)
-		error = ps_error_set(PS_EDATA,
-				     "Brightpearl accepted sales order '%s' "
-				     "without an id and it cannot be found "
-				     "by externalRef",
-				     order->external_ref);
-	else if (error == 0 && out_existed != NULL)
-		*out_existed = 1;
-done:
-	json_decref(root);
+	/* only a guarded order can be looked for with certainty */
+	error = create_recoverable(out_id, out_existed, bp, &m, 1,
+				   m.idempotent ? find_order : NULL,
+				   order->external_ref);
 	ps_bp__msg_dispose(&m);
 	return error;
 }
@@ -385,7 +465,7 @@ order_rows_read(ps_bp_order *o, const json_t *rows, const char *what)
 			return error;
 	}
 	o->nrows = i;
-	qsort(o->rows, o->nrows, sizeof(*o->rows), cmp_rows);
+	sort_items(o->rows, o->nrows, sizeof(*o->rows), cmp_rows);
 	return 0;
 }
 
@@ -408,7 +488,8 @@ order_read(ps_bp_order *o, const json_t *j)
 	    (error = ps_conn__json_str_opt(&o->external_ref, j, "externalRef",
 					   what)) < 0 ||
 	    (error = ps_conn__json_int(&o->status_id, j,
-				       "orderStatus.orderStatusId", what)) < 0 ||
+				       "orderStatus.orderStatusId", what)) <
+		    0 ||
 	    (error = ps_conn__json_str_opt(&o->status_name, j,
 					   "orderStatus.name", what)) < 0 ||
 	    (error = ps_conn__json_int_opt(&o->parent_id, j, "parentOrderId",
@@ -418,7 +499,8 @@ order_read(ps_bp_order *o, const json_t *j)
 	    (error = ps_conn__json_str_opt(&o->placed_on, j, "placedOn",
 					   what)) < 0 ||
 	    (error = ps_conn__json_str_opt(&o->delivery_date, j,
-					   "delivery.deliveryDate", what)) < 0 ||
+					   "delivery.deliveryDate", what)) <
+		    0 ||
 	    (error = ps_conn__json_int_opt(&o->shipping_method_id, j,
 					   "delivery.shippingMethodId", what,
 					   0)) < 0 ||
@@ -488,7 +570,7 @@ order_list_fill(ps_bp_order_list *l, json_t *all,
 		}
 		l->n++;
 	}
-	qsort(l->items, l->n, sizeof(*l->items), cmp_id_field);
+	sort_items(l->items, l->n, sizeof(*l->items), cmp_id_field);
 done:
 	json_decref(arr);
 	return error;
@@ -611,7 +693,7 @@ ps_bp_order_status_set(ps_bp *bp, int64_t order_id, int64_t status_id,
 	return error;
 }
 
-/* ---- notes ----------------------------------------------------------------- */
+/* ---- notes -------------------------------------------------------------- */
 
 int
 ps_bp__build_note_add(ps_bp__msg *m, int64_t order_id, const char *text,
@@ -639,12 +721,36 @@ ps_bp__build_note_add(ps_bp__msg *m, int64_t order_id, const char *text,
 	return 0;
 }
 
+typedef struct note_key {
+	int64_t order_id;
+	const char *text;
+} note_key;
+
+static int
+find_note(int64_t *out_id, ps_bp *bp, const void *ctx)
+{
+	const note_key *k = ctx;
+	ps_bp_note_list l;
+	size_t i;
+	int error;
+
+	*out_id = 0;
+	if ((error = ps_bp_note_list_get(&l, bp, k->order_id)) < 0)
+		return error;
+	for (i = 0; i < l.n; i++)
+		if (l.items[i].text != NULL &&
+		    strcmp(l.items[i].text, k->text) == 0)
+			*out_id = l.items[i].id; /* the newest wins */
+	ps_bp_note_list_dispose(&l);
+	return *out_id > 0 ? 0 : PS_ENOTFOUND;
+}
+
 int
 ps_bp_note_add(int64_t *out_id, ps_bp *bp, int64_t order_id,
 	       const char *text, int is_public)
 {
 	ps_bp__msg m;
-	json_t *root = NULL;
+	note_key k = {order_id, text};
 	int64_t id = 0;
 	int error;
 
@@ -653,11 +759,9 @@ ps_bp_note_add(int64_t *out_id, ps_bp *bp, int64_t order_id,
 	if ((error = ps_bp__build_note_add(&m, order_id, text, is_public)) <
 	    0)
 		return error;
-	if ((error = ps_bp__send_msg(&root, bp, &m)) == 0 &&
-	    (error = ps_bp__reply_id(&id, root, m.what)) == 0 &&
-	    out_id != NULL)
+	error = create_recoverable(&id, NULL, bp, &m, 1, find_note, &k);
+	if (error == 0 && out_id != NULL)
 		*out_id = id;
-	json_decref(root);
 	ps_bp__msg_dispose(&m);
 	return error;
 }
@@ -718,7 +822,7 @@ ps_bp_note_list_get(ps_bp_note_list *out, ps_bp *bp, int64_t order_id)
 			goto done;
 		out->n++;
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_id_field);
+	sort_items(out->items, out->n, sizeof(*out->items), cmp_id_field);
 done:
 	json_decref(arr);
 	json_decref(root);
@@ -728,7 +832,7 @@ done:
 	return error;
 }
 
-/* ---- custom fields ---------------------------------------------------------- */
+/* ---- custom fields ------------------------------------------------------ */
 
 void
 ps_bp_field_meta_list_dispose(ps_bp_field_meta_list *l)
@@ -780,7 +884,7 @@ ps_bp_custom_fields_list(ps_bp_field_meta_list *out, ps_bp *bp)
 			goto done;
 		out->n++;
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_id_field);
+	sort_items(out->items, out->n, sizeof(*out->items), cmp_id_field);
 done:
 	json_decref(arr);
 	json_decref(root);
@@ -850,7 +954,7 @@ done:
 	return error;
 }
 
-/* ---- reference data ---------------------------------------------------------- */
+/* ---- reference data ----------------------------------------------------- */
 
 static const struct {
 	const char *name;
@@ -906,7 +1010,8 @@ ref_read(ps_bp_ref *r, ps_bp_ref_kind kind, const json_t *j)
 	if (kind == PS_BP_REF_PAYMENT_METHOD) {
 		if ((error = ps_conn__json_int_opt(&r->id, j, "id", what, 0)) <
 			    0 ||
-		    (error = ps_conn__json_str(&r->code, j, "code", what)) < 0 ||
+		    (error = ps_conn__json_str(&r->code, j, "code", what)) <
+			    0 ||
 		    (error = ps_conn__json_bool_opt(&r->active, j, "isActive",
 						    what, 1)) < 0)
 			return error;
@@ -986,7 +1091,7 @@ ps_bp_ref_list_get(ps_bp_ref_list *out, ps_bp *bp, ps_bp_ref_kind kind)
 			goto done;
 		out->n++;
 	}
-	qsort(out->items, out->n, sizeof(*out->items),
+	sort_items(out->items, out->n, sizeof(*out->items),
 	      kind == PS_BP_REF_PAYMENT_METHOD ? cmp_ref_code : cmp_id_field);
 done:
 	json_decref(arr);
@@ -996,7 +1101,7 @@ done:
 	return error;
 }
 
-/* ---- contacts ------------------------------------------------------------------ */
+/* ---- contacts ----------------------------------------------------------- */
 
 void
 ps_bp_contact_list_dispose(ps_bp_contact_list *l)
@@ -1053,7 +1158,7 @@ ps_bp_contact_find_email(ps_bp_ids *out, ps_bp *bp, const char *email)
 			goto done;
 		out->n++;
 	}
-	qsort(out->ids, out->n, sizeof(*out->ids), cmp_i64p);
+	sort_items(out->ids, out->n, sizeof(*out->ids), cmp_i64p);
 done:
 	if (error < 0)
 		ps_bp_ids_dispose(out);
@@ -1127,7 +1232,7 @@ ps_bp_contact_get(ps_bp_contact_list *out, ps_bp *bp, const int64_t *ids,
 			goto done;
 		out->n++;
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_id_field);
+	sort_items(out->items, out->n, sizeof(*out->items), cmp_id_field);
 done:
 	json_decref(arr);
 	if (error < 0)
@@ -1159,8 +1264,9 @@ address_create(int64_t *out_id, ps_bp *bp, const ps_bp_address *a)
 	    (error = ps_conn__json_set_str(body, "countryIsoCode",
 					   a->country_iso, 0)) < 0)
 		goto done;
+	/* a second copy of an address is harmless: let it be retried */
 	if ((error = ps_bp__request(&root, NULL, bp, "POST",
-				    "/contact-service/postal-address", body, 0,
+				    "/contact-service/postal-address", body, 1,
 				    "postal address create")) < 0)
 		goto done;
 	error = ps_bp__reply_id(out_id, root, "postal address create");
@@ -1170,10 +1276,26 @@ done:
 	return error;
 }
 
+static int
+find_contact(int64_t *out_id, ps_bp *bp, const void *ctx)
+{
+	ps_bp_ids ids;
+	int error;
+
+	*out_id = 0;
+	if ((error = ps_bp_contact_find_email(&ids, bp, ctx)) < 0)
+		return error;
+	if (ids.n > 0)
+		*out_id = ids.ids[ids.n - 1]; /* the newest */
+	ps_bp_ids_dispose(&ids);
+	return *out_id > 0 ? 0 : PS_ENOTFOUND;
+}
+
 int
 ps_bp_contact_create(int64_t *out_id, ps_bp *bp, const ps_bp_contact *c)
 {
 	json_t *body = NULL, *root = NULL, *comm = NULL, *o;
+	ps_bp__msg m = {0};
 	int64_t addr_id = 0;
 	int error = 0;
 
@@ -1222,19 +1344,24 @@ ps_bp_contact_create(int64_t *out_id, ps_bp *bp, const ps_bp_contact *c)
 		if (set_new(body, "assignment", o) < 0)
 			goto nomem;
 	}
-	if ((error = ps_bp__request(&root, NULL, bp, "POST",
-				    "/contact-service/contact", body, 0,
-				    "contact create")) < 0)
+	m.method = "POST";
+	m.what = "contact create";
+	m.body = body;
+	if ((error = ps_bp__path(&m.path, "/contact-service/contact")) < 0)
 		goto done;
-	error = ps_bp__reply_id(out_id, root, "contact create");
+	error = create_recoverable(out_id, NULL, bp, &m, 1,
+				   c->email != NULL ? find_contact : NULL,
+				   c->email);
 	goto done;
 nomem:
 	error = ps_error_set(PS_ENOMEM, "out of memory building a Brightpearl "
 			     "contact (or a field is not UTF-8)");
 done:
+	if (m.body == NULL)
+		json_decref(body);
+	ps_bp__msg_dispose(&m);
 	json_decref(root);
 	json_decref(comm);
-	json_decref(body);
 	return error;
 }
 
@@ -1306,7 +1433,7 @@ done:
 	return error;
 }
 
-/* ---- products and stock ---------------------------------------------------- */
+/* ---- products and stock ------------------------------------------------- */
 
 static const struct {
 	const char *name;   /* our name */
@@ -1407,15 +1534,15 @@ ps_bp_product_find(ps_bp_product_list *out, ps_bp *bp, ps_bp_identity field,
 		goto done;
 	json_array_foreach(rows, i, row) {
 		/* the column may match loosely; only exact values count */
-		v = json_string_value(json_object_get(row,
-						      identities[field].column));
+		v = json_string_value(
+			json_object_get(row, identities[field].column));
 		if (v == NULL || strcmp(v, value) != 0)
 			continue;
 		if ((error = product_row_read(&out->items[out->n], row)) < 0)
 			goto done;
 		out->n++;
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_id_field);
+	sort_items(out->items, out->n, sizeof(*out->items), cmp_id_field);
 done:
 	json_decref(rows);
 	ps_conn__buf_dispose(&q);
@@ -1486,7 +1613,7 @@ ps_bp_product_get(ps_bp_product_list *out, ps_bp *bp, const int64_t *ids,
 			goto done;
 		out->n++;
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_id_field);
+	sort_items(out->items, out->n, sizeof(*out->items), cmp_id_field);
 done:
 	json_decref(arr);
 	if (error < 0)
@@ -1599,7 +1726,7 @@ ps_bp_availability_get(ps_bp_stock_list *out, ps_bp *bp,
 			out->n++;
 		}
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_stock);
+	sort_items(out->items, out->n, sizeof(*out->items), cmp_stock);
 done:
 	json_decref(all);
 	if (error < 0)
@@ -1607,7 +1734,7 @@ done:
 	return error;
 }
 
-/* ---- payments and reservations -------------------------------------------- */
+/* ---- payments and reservations ------------------------------------------ */
 
 int
 ps_bp__build_payment_create(ps_bp__msg *m, const ps_bp_payment *p)
@@ -1659,8 +1786,9 @@ ps_bp__build_payment_create(ps_bp__msg *m, const ps_bp_payment *p)
 
 /* The id of the payment on p->order_id with p's transaction reference. */
 static int
-payment_find(int64_t *out_id, ps_bp *bp, const ps_bp_payment *p)
+payment_find(int64_t *out_id, ps_bp *bp, const void *ctx)
 {
+	const ps_bp_payment *p = ctx;
 	char q[64];
 	json_t *rows = NULL, *row;
 	const char *ref, *code;
@@ -1669,9 +1797,9 @@ payment_find(int64_t *out_id, ps_bp *bp, const ps_bp_payment *p)
 
 	*out_id = 0;
 	snprintf(q, sizeof(q), "orderId=%" PRId64, p->order_id);
-	if ((error = ps_bp__search(&rows, bp,
-				   "/accounting-service/customer-payment-search",
-				   q, "customer payment search")) < 0)
+	if ((error = ps_bp__search(
+		     &rows, bp, "/accounting-service/customer-payment-search",
+		     q, "customer payment search")) < 0)
 		return error;
 	json_array_foreach(rows, i, row) {
 		ref = json_string_value(json_object_get(row, "transactionRef"));
@@ -1695,39 +1823,57 @@ int
 ps_bp_payment_create(int64_t *out_id, ps_bp *bp, const ps_bp_payment *p)
 {
 	ps_bp__msg m;
-	json_t *root = NULL;
 	int64_t id = 0;
-	int error, found;
+	int error;
 
 	if (out_id != NULL)
 		*out_id = 0;
 	if ((error = ps_bp__build_payment_create(&m, p)) < 0)
 		return error;
-	error = ps_bp__send_msg(&root, bp, &m);
-	if (error == 0)
-		error = ps_bp__reply_id(&id, root, m.what);
-	if (error < 0 && error != PS_EAUTH && p->transaction_ref != NULL) {
-		/*
-		 * The first attempt may have been recorded before the reply
-		 * was lost (then a retry is refused as a duplicate).  Keep the
-		 * original error unless the payment is there.
-		 */
-		char saved[PS_ERROR_MAX];
-		int saved_code = error;
-
-		ps_util__strlcpy(saved, ps_error_last(), sizeof(saved));
-		found = payment_find(&id, bp, p);
-		if (found == 0) {
-			ps_error_clear();
-			error = 0;
-		} else {
-			error = ps_error_set(saved_code, "%s", saved);
-		}
-	}
+	error = create_recoverable(&id, NULL, bp, &m, 1,
+				   p->transaction_ref != NULL ? payment_find
+							      : NULL,
+				   p);
 	if (error == 0 && out_id != NULL)
 		*out_id = id;
-	json_decref(root);
 	ps_bp__msg_dispose(&m);
+	return error;
+}
+
+typedef struct reservation_key {
+	int64_t order_id;
+	int64_t warehouse_id;
+} reservation_key;
+
+/* "Found" when the order has a reservation (Brightpearl keeps one). */
+static int
+find_reservation(int64_t *out_id, ps_bp *bp, const void *ctx)
+{
+	const reservation_key *k = ctx;
+	json_t *root = NULL, *resp;
+	char *path = NULL;
+	int error;
+
+	*out_id = 0;
+	if ((error = ps_bp__path(&path, "/warehouse-service/order/%" PRId64
+				 "/reservation", k->order_id)) < 0)
+		return error;
+	error = ps_bp__request(&root, NULL, bp, "GET", path, NULL, 1,
+			       "reservation get");
+	free(path);
+	if (error < 0) {
+		if (error == PS_ENOTFOUND)
+			ps_error_clear();
+		return error;
+	}
+	resp = ps_bp__response(root);
+	error = (json_is_array(resp) && json_array_size(resp) > 0) ||
+				(json_is_object(resp) &&
+				 json_object_size(resp) > 0)
+			? 0
+			: PS_ENOTFOUND;
+	json_decref(root);
+	*out_id = k->order_id;
 	return error;
 }
 
@@ -1741,7 +1887,8 @@ ps_bp_reservation_create(ps_bp *bp, int64_t order_id, int64_t warehouse_id,
 	int error = 0;
 
 	if (order_id <= 0 || warehouse_id <= 0 || n == 0)
-		return ps_error_set(PS_EINVAL, "Brightpearl reservation: order, "
+		return ps_error_set(PS_EINVAL,
+				    "Brightpearl reservation: order, "
 				    "warehouse and lines are required");
 	if ((body = json_pack("{s:[]}", "products")) == NULL)
 		return ps_error_set(PS_ENOMEM, NULL);
@@ -1753,7 +1900,8 @@ ps_bp_reservation_create(ps_bp *bp, int64_t order_id, int64_t warehouse_id,
 			    0 ||
 		    (error = qty_string(p, "salesOrderRowId",
 					lines[i].row_id)) < 0 ||
-		    (error = qty_string(p, "quantity", lines[i].quantity)) < 0) {
+		    (error = qty_string(p, "quantity", lines[i].quantity)) <
+			    0) {
 			error = error ? error : ps_error_set(PS_ENOMEM, NULL);
 			goto done;
 		}
@@ -1762,8 +1910,14 @@ ps_bp_reservation_create(ps_bp *bp, int64_t order_id, int64_t warehouse_id,
 				 "/reservation/warehouse/%" PRId64, order_id,
 				 warehouse_id)) < 0)
 		goto done;
-	error = ps_bp__request(&root, NULL, bp, "POST", path, body, 0,
-			       "reservation create");
+	{
+		ps_bp__msg m = {"POST", path, body, 0, "reservation create"};
+		reservation_key k = {order_id, warehouse_id};
+		int64_t unused;
+
+		error = create_recoverable(&unused, NULL, bp, &m, 0,
+					   find_reservation, &k);
+	}
 done:
 	json_decref(root);
 	json_decref(body);
@@ -1771,7 +1925,7 @@ done:
 	return error;
 }
 
-/* ---- goods-out notes ---------------------------------------------------------- */
+/* ---- goods-out notes ---------------------------------------------------- */
 
 void
 ps_bp_gon_list_dispose(ps_bp_gon_list *l)
@@ -1881,7 +2035,7 @@ gon_list_fill(ps_bp_gon_list *out, json_t *all)
 		}
 		out->n++;
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_id_field);
+	sort_items(out->items, out->n, sizeof(*out->items), cmp_id_field);
 	return 0;
 }
 
@@ -1938,7 +2092,7 @@ done:
 	return error;
 }
 
-/* ---- sales credits ------------------------------------------------------------- */
+/* ---- sales credits ------------------------------------------------------ */
 
 /* A sales credit in the sales-order GET shape (rows array). */
 static int
@@ -2010,7 +2164,7 @@ credit_read(ps_bp_order *o, const json_t *j)
 			return error;
 		o->nrows++;
 	}
-	qsort(o->rows, o->nrows, sizeof(*o->rows), cmp_rows);
+	sort_items(o->rows, o->nrows, sizeof(*o->rows), cmp_rows);
 	return 0;
 }
 
@@ -2068,7 +2222,7 @@ ps_bp_credit_find(ps_bp_ids *out, ps_bp *bp, int64_t parent_id)
 			goto done;
 		out->n++;
 	}
-	qsort(out->ids, out->n, sizeof(*out->ids), cmp_i64p);
+	sort_items(out->ids, out->n, sizeof(*out->ids), cmp_i64p);
 done:
 	json_decref(rows);
 	if (error < 0)
@@ -2076,7 +2230,7 @@ done:
 	return error;
 }
 
-/* ---- webhooks ------------------------------------------------------------------- */
+/* ---- webhooks ----------------------------------------------------------- */
 
 void
 ps_bp_webhook_list_dispose(ps_bp_webhook_list *l)
@@ -2137,7 +2291,7 @@ ps_bp_webhook_list_get(ps_bp_webhook_list *out, ps_bp *bp)
 		w->qos = (int)qos;
 		out->n++;
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_id_field);
+	sort_items(out->items, out->n, sizeof(*out->items), cmp_id_field);
 done:
 	json_decref(arr);
 	json_decref(root);
@@ -2146,10 +2300,32 @@ done:
 	return error;
 }
 
+/* A registered hook for the same event and URL. */
+static int
+find_webhook(int64_t *out_id, ps_bp *bp, const void *ctx)
+{
+	const ps_bp_webhook *w = ctx;
+	ps_bp_webhook_list l;
+	size_t i;
+	int error;
+
+	*out_id = 0;
+	if ((error = ps_bp_webhook_list_get(&l, bp)) < 0)
+		return error;
+	for (i = 0; i < l.n; i++)
+		if (strcmp(l.items[i].subscribe_to, w->subscribe_to) == 0 &&
+		    l.items[i].uri_template != NULL &&
+		    strcmp(l.items[i].uri_template, w->uri_template) == 0)
+			*out_id = l.items[i].id;
+	ps_bp_webhook_list_dispose(&l);
+	return *out_id > 0 ? 0 : PS_ENOTFOUND;
+}
+
 int
 ps_bp_webhook_create(int64_t *out_id, ps_bp *bp, const ps_bp_webhook *w)
 {
 	json_t *body = NULL, *root = NULL;
+	ps_bp__msg m = {0};
 	int64_t id = 0;
 	int error;
 
@@ -2171,14 +2347,18 @@ ps_bp_webhook_create(int64_t *out_id, ps_bp *bp, const ps_bp_webhook *w)
 	    (error = ps_conn__json_set_str(body, "contentType",
 					   w->content_type, 0)) < 0)
 		goto done;
-	if ((error = ps_bp__request(&root, NULL, bp, "POST",
-				    "/integration-service/webhook", body, 0,
-				    "webhook create")) < 0 ||
-	    (error = ps_bp__reply_id(&id, root, "webhook create")) < 0)
+	m.method = "POST";
+	m.body = body;
+	m.what = "webhook create";
+	if ((error = ps_bp__path(&m.path, "/integration-service/webhook")) <
+		    0 ||
+	    (error = create_recoverable(&id, NULL, bp, &m, 1, find_webhook,
+					w)) < 0)
 		goto done;
 	if (out_id != NULL)
 		*out_id = id;
 done:
+	free(m.path); /* m.body is body, released below */
 	json_decref(root);
 	json_decref(body);
 	return error;
@@ -2196,6 +2376,11 @@ ps_bp_webhook_delete(ps_bp *bp, int64_t id)
 		return error;
 	error = ps_bp__request(&root, NULL, bp, "DELETE", path, NULL, 1,
 			       "webhook delete");
+	if (error == PS_ENOTFOUND && bp->last_attempts > 1) {
+		/* an earlier attempt, whose reply was lost, deleted it */
+		ps_error_clear();
+		error = 0;
+	}
 	json_decref(root);
 	free(path);
 	return error;

@@ -147,9 +147,9 @@ ps_conn__buf_check(const ps_conn_buf *b, const char *what)
 	if (b->error == 0)
 		return 0;
 	if (b->error == PS_ETOOBIG)
-		return ps_error_set(PS_ETOOBIG, "%s is too long (over %zu bytes)",
-				    what, b->max ? b->max
-						 : PS__CONN_BUF_DEFAULT_MAX);
+		return ps_error_set(PS_ETOOBIG,
+				    "%s is too long (over %zu bytes)", what,
+				    b->max ? b->max : PS__CONN_BUF_DEFAULT_MAX);
 	return ps_error_set(b->error, "out of memory building %s", what);
 }
 
@@ -244,6 +244,16 @@ ps_conn__json_parse(json_t **out, const char *body, size_t len,
 		return ps_error_set(PS_EPARSE, "empty reply from %s where JSON "
 				    "was expected", what);
 	*out = json_loadb(body, len, JSON_DECODE_ANY, &err);
+	/*
+	 * Jansson reports a failed allocation either with its own code or,
+	 * when it fails before reading anything, with no diagnostic at all.
+	 * Either way the reply is not known to be bad (callers re-ask bad
+	 * replies), so say what happened.
+	 */
+	if (*out == NULL && (json_error_code(&err) == json_error_out_of_memory ||
+			     err.text[0] == '\0'))
+		return ps_error_set(PS_ENOMEM, "out of memory reading the "
+				    "reply from %s", what);
 	if (*out == NULL)
 		return ps_error_set(PS_EPARSE,
 				    "invalid JSON from %s (line %d, column "

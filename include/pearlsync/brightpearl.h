@@ -16,6 +16,13 @@
  * containing list and released by its _dispose function.  Money is
  * ps_money (ten-thousandths), never floating point.
  *
+ * Creates whose outcome is unknown (the connection dropped after the
+ * request went out, a cut or garbled reply, a 5xx after the retry budget)
+ * are resolved here: the connector looks for what it tried to create (by
+ * the key each function names) and returns it when found, or sends again
+ * when not, a few times.  So a create returns one object or an error,
+ * never a silent duplicate.
+ *
  * Errors: 0 on success or a negative PS_E* code with an operator-readable
  * detail in ps_error_last():
  *   PS_EAUTH       the credentials were refused (401/403);
@@ -149,7 +156,7 @@ typedef struct ps_bp_order {
 	int64_t shipping_method_id;
 	const char *delivery_date; /* ISO-8601 or NULL */
 	const char *ref;           /* customer reference ("#1042") */
-	const char *external_ref;  /* the platform's order id: duplicate guard */
+	const char *external_ref;  /* the platform's order id (the guard) */
 	const char *placed_on;     /* ISO-8601 or NULL (now) */
 	int64_t status_id;
 	const char *status_name;   /* out only */
@@ -225,7 +232,7 @@ int ps_bp_order_find_external(int64_t *out_id, ps_bp *bp,
 int ps_bp_order_status_set(ps_bp *bp, int64_t order_id, int64_t status_id,
 			   const char *note_text);
 
-/* ---- order notes ------------------------------------------------------- */
+/* ---- order notes -------------------------------------------------------- */
 
 typedef struct ps_bp_note {
 	int64_t id;
@@ -242,13 +249,17 @@ typedef struct ps_bp_note_list {
 	void *priv__;
 } ps_bp_note_list;
 
+/* ps_bp_note_list_dispose - free everything in l, zero it; NULL ok. */
 void ps_bp_note_list_dispose(ps_bp_note_list *l);
 
-/* ps_bp_note_add - add a note to an order; *out_id (optional) its id. */
+/*
+ * ps_bp_note_add - add a note to an order; *out_id (optional) its id.
+ * Recovery key: a note on the order with the same text.
+ */
 int ps_bp_note_add(int64_t *out_id, ps_bp *bp, int64_t order_id,
 		   const char *text, int is_public);
 
-/* ps_bp_note_list - every note on an order. */
+/* ps_bp_note_list_get - every note on an order (none: n 0). */
 int ps_bp_note_list_get(ps_bp_note_list *out, ps_bp *bp, int64_t order_id);
 
 /* ---- custom fields ------------------------------------------------------ */
@@ -281,6 +292,7 @@ typedef struct ps_bp_field_meta_list {
 	void *priv__;
 } ps_bp_field_meta_list;
 
+/* ps_bp_field_meta_list_dispose - free everything in l, zero it; NULL ok. */
 void ps_bp_field_meta_list_dispose(ps_bp_field_meta_list *l);
 
 /* ps_bp_custom_fields_list - the sales-order custom field definitions. */
@@ -293,7 +305,7 @@ int ps_bp_custom_fields_list(ps_bp_field_meta_list *out, ps_bp *bp);
 int ps_bp_order_fields_set(ps_bp *bp, int64_t order_id,
 			   const ps_bp_field_value *values, size_t n);
 
-/* ---- reference data ---------------------------------------------------- */
+/* ---- reference data ----------------------------------------------------- */
 
 typedef enum ps_bp_ref_kind {
 	PS_BP_REF_ORDER_STATUS = 0, /* code: orderTypeCode ("SO") */
@@ -322,6 +334,7 @@ typedef struct ps_bp_ref_list {
 	void *priv__;
 } ps_bp_ref_list;
 
+/* ps_bp_ref_list_dispose - free everything in l, zero it; NULL ok. */
 void ps_bp_ref_list_dispose(ps_bp_ref_list *l);
 
 /*
@@ -334,7 +347,7 @@ int ps_bp_ref_list_get(ps_bp_ref_list *out, ps_bp *bp, ps_bp_ref_kind kind);
 /* ps_bp_ref_kind_name - "order status", "warehouse", ... (static). */
 const char *ps_bp_ref_kind_name(ps_bp_ref_kind kind);
 
-/* ---- contacts ------------------------------------------------------------ */
+/* ---- contacts ----------------------------------------------------------- */
 
 typedef struct ps_bp_contact {
 	int64_t id;
@@ -357,6 +370,7 @@ typedef struct ps_bp_contact_list {
 	void *priv__;
 } ps_bp_contact_list;
 
+/* ps_bp_contact_list_dispose - free everything in l, zero it; NULL ok. */
 void ps_bp_contact_list_dispose(ps_bp_contact_list *l);
 
 /*
@@ -373,7 +387,9 @@ int ps_bp_contact_get(ps_bp_contact_list *out, ps_bp *bp,
 /*
  * ps_bp_contact_create - create the postal address (when address.line1
  * is set) and then the contact as a customer; *out_id the contact id.
- * Not idempotent: after a transport error search by email first.
+ * Recovery key: the email (without one, an unknown outcome is returned
+ * as the transport error).  The address is simply retried: a spare copy
+ * is harmless.
  */
 int ps_bp_contact_create(int64_t *out_id, ps_bp *bp, const ps_bp_contact *c);
 
@@ -385,7 +401,7 @@ int ps_bp_contact_create(int64_t *out_id, ps_bp *bp, const ps_bp_contact *c);
  */
 int ps_bp_contact_update(ps_bp *bp, int64_t id, const ps_bp_contact *c);
 
-/* ---- products and stock --------------------------------------------------- */
+/* ---- products and stock ------------------------------------------------- */
 
 typedef enum ps_bp_identity {
 	PS_BP_IDENTITY_SKU = 0,
@@ -399,6 +415,7 @@ typedef enum ps_bp_identity {
 
 /* ps_bp_identity_parse - "sku", "barcode", "ean", "upc", "isbn", "mpn". */
 int ps_bp_identity_parse(ps_bp_identity *out, const char *name);
+/* ps_bp_identity_name - the name ps_bp_identity_parse accepts (static). */
 const char *ps_bp_identity_name(ps_bp_identity id);
 
 typedef struct ps_bp_product {
@@ -420,6 +437,7 @@ typedef struct ps_bp_product_list {
 	void *priv__;
 } ps_bp_product_list;
 
+/* ps_bp_product_list_dispose - free everything in l, zero it; NULL ok. */
 void ps_bp_product_list_dispose(ps_bp_product_list *l);
 
 /*
@@ -447,6 +465,7 @@ typedef struct ps_bp_stock_list {
 	size_t n;
 } ps_bp_stock_list;
 
+/* ps_bp_stock_list_dispose - free everything in l, zero it; NULL ok. */
 void ps_bp_stock_list_dispose(ps_bp_stock_list *l);
 
 /*
@@ -457,7 +476,7 @@ void ps_bp_stock_list_dispose(ps_bp_stock_list *l);
 int ps_bp_availability_get(ps_bp_stock_list *out, ps_bp *bp,
 			   const int64_t *product_ids, size_t n);
 
-/* ---- payments, reservations ---------------------------------------------- */
+/* ---- payments, reservations --------------------------------------------- */
 
 typedef struct ps_bp_payment {
 	int64_t order_id;            /* sales order (sales credit: refund) */
@@ -475,9 +494,9 @@ typedef struct ps_bp_payment {
 
 /*
  * ps_bp_payment_create - record a customer payment; *out_id (optional) the
- * payment id.  When transaction_ref is set and the POST's fate is unknown,
- * the connector checks the order's payments for that reference before
- * reporting an error, so a payment is never recorded twice.
+ * payment id.  Recovery key: transaction_ref with method_code (unique in
+ * Brightpearl; a repeat refused as a duplicate is resolved the same way).
+ * Without transaction_ref an unknown outcome is returned as the error.
  */
 int ps_bp_payment_create(int64_t *out_id, ps_bp *bp, const ps_bp_payment *p);
 
@@ -490,13 +509,14 @@ typedef struct ps_bp_reservation_line {
 /*
  * ps_bp_reservation_create - reserve stock for an order's rows in one
  * warehouse (Brightpearl keeps one reservation per order and reserves what
- * it can).  PS_EDATA when nothing could be reserved.
+ * it can).  PS_EDATA when nothing could be reserved, or when the order
+ * already has a reservation.  Recovery key: the order's reservation.
  */
 int ps_bp_reservation_create(ps_bp *bp, int64_t order_id,
 			     int64_t warehouse_id,
 			     const ps_bp_reservation_line *lines, size_t n);
 
-/* ---- goods-out notes ------------------------------------------------------ */
+/* ---- goods-out notes ---------------------------------------------------- */
 
 typedef struct ps_bp_gon_line {
 	int64_t row_id;
@@ -522,6 +542,7 @@ typedef struct ps_bp_gon_list {
 	void *priv__;
 } ps_bp_gon_list;
 
+/* ps_bp_gon_list_dispose - free everything in l, zero it; NULL ok. */
 void ps_bp_gon_list_dispose(ps_bp_gon_list *l);
 
 /* ps_bp_gon_get - goods-out notes by note id (any order; chunked). */
@@ -531,7 +552,7 @@ int ps_bp_gon_get(ps_bp_gon_list *out, ps_bp *bp, const int64_t *gon_ids,
 /* ps_bp_gon_for_order - every goods-out note of one order. */
 int ps_bp_gon_for_order(ps_bp_gon_list *out, ps_bp *bp, int64_t order_id);
 
-/* ---- sales credits --------------------------------------------------------- */
+/* ---- sales credits ------------------------------------------------------ */
 
 /*
  * ps_bp_credit_get - sales credits by id, as orders (order_type "SC",
@@ -546,7 +567,7 @@ int ps_bp_credit_get(ps_bp_order_list *out, ps_bp *bp, const int64_t *ids,
  */
 int ps_bp_credit_find(ps_bp_ids *out, ps_bp *bp, int64_t parent_id);
 
-/* ---- webhooks ------------------------------------------------------------- */
+/* ---- webhooks ----------------------------------------------------------- */
 
 typedef struct ps_bp_webhook {
 	int64_t id;                /* out */
@@ -565,16 +586,20 @@ typedef struct ps_bp_webhook_list {
 	void *priv__;
 } ps_bp_webhook_list;
 
+/* ps_bp_webhook_list_dispose - free everything in l, zero it; NULL ok. */
 void ps_bp_webhook_list_dispose(ps_bp_webhook_list *l);
 
+/* ps_bp_webhook_list_get - every webhook registered for the account. */
 int ps_bp_webhook_list_get(ps_bp_webhook_list *out, ps_bp *bp);
 /* ps_bp_webhook_create - register w; *out_id (optional) its id.  An event
- * Brightpearl does not offer fails PS_EDATA with its message. */
+ * Brightpearl does not offer fails PS_EDATA with its message.  Recovery
+ * key: a hook with the same event and URL template. */
 int ps_bp_webhook_create(int64_t *out_id, ps_bp *bp, const ps_bp_webhook *w);
-/* ps_bp_webhook_delete - PS_ENOTFOUND when id is unknown. */
+/* ps_bp_webhook_delete - PS_ENOTFOUND when id is unknown (a 404 after a
+ * retry is success: the lost first attempt deleted it). */
 int ps_bp_webhook_delete(ps_bp *bp, int64_t id);
 
-/* ---- batching writes (multi-message) ------------------------------------- */
+/* ---- batching writes (multi-message) ------------------------------------ */
 
 /*
  * A batch collects writes and sends them through the multi-message API,
@@ -596,6 +621,7 @@ typedef struct ps_bp_batch_result {
 
 /* ps_bp_batch_new - an empty batch for bp (which must outlive it). */
 int ps_bp_batch_new(ps_bp_batch **out, ps_bp *bp);
+/* ps_bp_batch_free - free b and its results; NULL is fine. */
 void ps_bp_batch_free(ps_bp_batch *b);
 
 /* Queue one write; the arguments mean what they do in the direct calls
@@ -617,7 +643,10 @@ size_t ps_bp_batch_count(const ps_bp_batch *b);
  * skipped has error PS_ESTOPPED, status 0).  Otherwise the transport error
  * of the first request that failed; the results of its messages and of
  * every later one carry that error with status 0 (earlier ones are
- * final).  A batch is sent once.
+ * final).  A batch is sent once.  Unlike the direct calls, a batch does
+ * not look up creates after a failure of unknown outcome: a flow that
+ * gets a transport error looks up (or uses the direct calls) before
+ * sending those messages again.  Status changes are safe to resend.
  */
 int ps_bp_batch_send(ps_bp_batch *b);
 

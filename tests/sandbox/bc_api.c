@@ -58,7 +58,8 @@ static void
 v2_list(sb_response *resp, json_t *rows)
 {
 	if (json_array_size(rows) == 0) {
-		/* The live v2 API answers an empty page with 204 and no body. */
+		/* The live v2 API answers an empty page with 204 and no body.
+		 */
 		json_decref(rows);
 		sb_resp_empty(resp, 204);
 		return;
@@ -96,16 +97,17 @@ v2_not_found(sb_response *resp)
 	bc_v2_error(resp, 404, "The requested resource was not found.");
 }
 
-/* ---- v2: store and statuses ------------------------------------------------ */
+/* ---- v2: store and statuses ------------------------------------------------
+ */
 
 static int
 v2_time(sb_platform *pf, sb_request *req, sb_response *resp)
 {
 	(void)req;
-	sb_resp_json(resp, 200,
-		     json_pack("{s:I}", "time",
-			       (json_int_t)bc_now(state_of(pf))),
-		     NULL);
+	sb_resp_json(
+		resp, 200,
+		json_pack("{s:I}", "time", (json_int_t)bc_now(state_of(pf))),
+		NULL);
 	return 0;
 }
 
@@ -115,16 +117,20 @@ v2_store(sb_platform *pf, sb_request *req, sb_response *resp)
 	bc_state *st = state_of(pf);
 
 	(void)req;
-	sb_resp_json(resp, 200,
-		     json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-			       "id", st->store_hash, "domain",
-			       "sandbox.example.com", "secure_url",
-			       "https://sandbox.example.com", "name",
-			       "pearlsync sandbox store", "currency", "USD",
-			       "timezone", "UTC", "plan_name", "Standard",
-			       "admin_email", "merchant@example.com",
-			       "country_code", "US"),
-		     NULL);
+	sb_resp_json(
+		resp, 200,
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:i, "
+			  "s:i, s:b}, s:s, s:s, s:s, s:s, s:b, s:i, s:i}",
+			  "id", st->store_hash, "domain", "sandbox.example.com",
+			  "secure_url", "https://sandbox.example.com", "status",
+			  "live", "name", "pearlsync sandbox store",
+			  "admin_email", "merchant@example.com", "country_code",
+			  "US", "timezone", "name", "UTC", "raw_offset", 0,
+			  "dst_offset", 0, "dst_correction", 0, "language",
+			  "en", "currency", "USD", "weight_units", "LBS",
+			  "plan_name", "Standard", "is_price_entered_with_tax",
+			  0, "store_id", 1000001, "default_channel_id", 1),
+		NULL);
 	return 0;
 }
 
@@ -187,10 +193,9 @@ date_filter(const sb_request *req, const char *name, time_t *out)
 static int
 order_matches(const sb_request *req, const bc_order *o, const char **bad)
 {
-	static const char *const dates[] = {"min_date_created",
-					    "max_date_created",
-					    "min_date_modified",
-					    "max_date_modified"};
+	static const char *const dates[] = {
+		"min_date_created", "max_date_created", "min_date_modified",
+		"max_date_modified"};
 	static const char *const ints[] = {"min_id", "max_id", "customer_id",
 					   "status_id", "channel_id"};
 	time_t t;
@@ -208,8 +213,8 @@ order_matches(const sb_request *req, const bc_order *o, const char **bad)
 			*bad = dates[i];
 			return -1;
 		}
-		if (r == 1 && ((i % 2 == 0 && have < t) ||
-			       (i % 2 == 1 && have > t)))
+		if (r == 1 &&
+		    ((i % 2 == 0 && have < t) || (i % 2 == 1 && have > t)))
 			return 0;
 	}
 	for (i = 0; i < 5; i++) {
@@ -221,8 +226,8 @@ order_matches(const sb_request *req, const bc_order *o, const char **bad)
 			return -1;
 		}
 		if ((i == 0 && id < v) || (i == 1 && id > v) ||
-		    (i == 2 &&
-		     sb_json_int(json_object_get(ord, "customer_id"), 0) != v) ||
+		    (i == 2 && sb_json_int(json_object_get(ord, "customer_id"),
+					   0) != v) ||
 		    (i == 3 &&
 		     sb_json_int(json_object_get(ord, "status_id"), 0) != v) ||
 		    (i == 4 &&
@@ -258,25 +263,24 @@ order_matches(const sb_request *req, const bc_order *o, const char **bad)
 	}
 	s = sb_req_query(req, "email");
 	if (s && strcasecmp(sb_json_str(json_object_get(
-						json_object_get(ord,
-								"billing_address"),
+						json_object_get(
+							ord, "billing_address"),
 						"email"),
 					""),
 			    s) != 0)
 		return 0;
 	s = sb_req_query(req, "external_order_id");
-	if (s && strcmp(sb_json_str(json_object_get(ord, "external_order_id"),
-				    ""),
-			s) != 0)
+	if (s &&
+	    strcmp(sb_json_str(json_object_get(ord, "external_order_id"), ""),
+		   s) != 0)
 		return 0;
 	s = sb_req_query(req, "payment_method");
-	if (s && strcmp(sb_json_str(json_object_get(ord, "payment_method"),
-				    ""),
+	if (s && strcmp(sb_json_str(json_object_get(ord, "payment_method"), ""),
 			s) != 0)
 		return 0;
 	s = sb_req_query(req, "cart_id");
-	if (s && strcmp(sb_json_str(json_object_get(ord, "cart_id"), ""), s) !=
-			 0)
+	if (s &&
+	    strcmp(sb_json_str(json_object_get(ord, "cart_id"), ""), s) != 0)
 		return 0;
 	/* Archived orders only when asked for (UNCONFIRMED either way). */
 	s = sb_req_query(req, "is_deleted");
@@ -377,9 +381,8 @@ v2_orders_list(sb_platform *pf, sb_request *req, sb_response *resp)
 		return 0;
 	rows = json_array();
 	for (i = (long)((page - 1) * limit); i < n && i < page * limit; i++)
-		json_array_append_new(rows,
-				      bc_order_json(st,
-						    &st->orders[keys[i].idx]));
+		json_array_append_new(
+			rows, bc_order_json(st, &st->orders[keys[i].idx]));
 	free(keys);
 	v2_list(resp, rows);
 	return 0;
@@ -399,10 +402,10 @@ v2_orders_count(sb_platform *pf, sb_request *req, sb_response *resp)
 	if (n < 0)
 		return 0;
 	for (i = 0; i < n; i++) {
-		s = (int)sb_json_int(json_object_get(
-					     st->orders[keys[i].idx].order,
-					     "status_id"),
-				     0);
+		s = (int)sb_json_int(
+			json_object_get(st->orders[keys[i].idx].order,
+					"status_id"),
+			0);
 		if (s >= 0 && s < 16)
 			per[s]++;
 	}
@@ -512,8 +515,8 @@ v2_order_delete(sb_platform *pf, sb_request *req, sb_response *resp)
 
 /* A paged sub-resource list (products, addresses, shipments). */
 static void
-v2_sub_list(sb_request *req, sb_response *resp, const bc_state *st,
-	    json_t *all, int shipments)
+v2_sub_list(sb_request *req, sb_response *resp, const bc_state *st, json_t *all,
+	    int shipments)
 {
 	int64_t page, limit, i, n = (int64_t)json_array_size(all);
 	json_t *rows;
@@ -627,11 +630,11 @@ v2_shipments_count(sb_platform *pf, sb_request *req, sb_response *resp)
 	bc_order *o = order_or_404(st, req, resp, 0);
 
 	if (o)
-		sb_resp_json(resp, 200,
-			     json_pack("{s:I}", "count",
-				       (json_int_t)json_array_size(
-					       o->shipments)),
-			     NULL);
+		sb_resp_json(
+			resp, 200,
+			json_pack("{s:I}", "count",
+				  (json_int_t)json_array_size(o->shipments)),
+			NULL);
 	return 0;
 }
 
@@ -686,9 +689,9 @@ v2_shipment_one(sb_platform *pf, sb_request *req, sb_response *resp)
 	}
 	if (strcmp(req->method, "PUT") == 0) {
 		static const char *const fields[] = {
-			"tracking_number",   "tracking_link",
-			"shipping_method",   "shipping_provider",
-			"tracking_carrier",  "comments",
+			"tracking_number",        "tracking_link",
+			"shipping_method",        "shipping_provider",
+			"tracking_carrier",       "comments",
 			"merchant_shipping_cost", NULL};
 
 		if ((body = body_json(req, resp, 0)) == NULL)
@@ -703,9 +706,9 @@ v2_shipment_one(sb_platform *pf, sb_request *req, sb_response *resp)
 		}
 		for (i = 0; fields[i]; i++)
 			if (json_is_string(json_object_get(body, fields[i])))
-				json_object_set(sh, fields[i],
-						json_object_get(body,
-								fields[i]));
+				json_object_set(
+					sh, fields[i],
+					json_object_get(body, fields[i]));
 		json_decref(body);
 		bc_event(st, "store/shipment/updated",
 			 json_pack("{s:s, s:O, s:I}", "type", "shipment", "id",
@@ -716,7 +719,8 @@ v2_shipment_one(sb_platform *pf, sb_request *req, sb_response *resp)
 	return 0;
 }
 
-/* ---- v3: catalog ------------------------------------------------------------ */
+/* ---- v3: catalog ------------------------------------------------------------
+ */
 
 static int
 id_in(const sb_request *req, const char *name, int64_t id)
@@ -772,17 +776,17 @@ v3_products_list(sb_platform *pf, sb_request *req, sb_response *resp)
 		    bc_query_int(req, "id", id) != id ||
 		    !str_filter(req, "sku", "sku:in",
 				sb_json_str(json_object_get(p, "sku"), "")) ||
-		    (name && strcmp(name, sb_json_str(json_object_get(p,
-								      "name"),
-						      "")) != 0) ||
+		    (name &&
+		     strcmp(name, sb_json_str(json_object_get(p, "name"),
+					      "")) != 0) ||
 		    (tracking &&
 		     strcmp(tracking,
-			    sb_json_str(json_object_get(p,
-							"inventory_tracking"),
-					"")) != 0))
+			    sb_json_str(
+				    json_object_get(p, "inventory_tracking"),
+				    "")) != 0))
 			continue;
-		json_array_append_new(rows,
-				      bc_product_json(p, wants(req, "variants")));
+		json_array_append_new(
+			rows, bc_product_json(p, wants(req, "variants")));
 	}
 	v3_page(resp, rows, page, limit);
 	return 0;
@@ -826,8 +830,8 @@ product_or_404(bc_state *st, sb_request *req, sb_response *resp)
 	json_t *p = bc_product_find(st, param_id(req, 0));
 
 	if (p == NULL)
-		bc_v3_error(resp, 404,
-			    "The requested product was not found.", NULL);
+		bc_v3_error(resp, 404, "The requested product was not found.",
+			    NULL);
 	return p;
 }
 
@@ -837,8 +841,9 @@ static void
 apply_product_fields(bc_state *st, json_t *p, json_t *variant,
 		     const json_t *body)
 {
-	static const char *const nums[] = {"price", "cost_price", "weight",
-					   "sale_price", "retail_price", NULL};
+	static const char *const nums[] = {"price",        "cost_price",
+					   "weight",       "sale_price",
+					   "retail_price", NULL};
 	static const char *const strs[] = {"name", "description", "upc",
 					   "bin_picking_number", NULL};
 	json_t *target = variant ? variant : p, *v;
@@ -860,9 +865,15 @@ apply_product_fields(bc_state *st, json_t *p, json_t *variant,
 	if (json_is_integer(v)) {
 		json_t *var = variant;
 
-		if (var == NULL)
+		/* A product tracked by variant keeps its stock on the
+		 * variants; its own inventory_level is their sum. */
+		if (var == NULL &&
+		    strcmp(sb_json_str(json_object_get(p, "inventory_tracking"),
+				       ""),
+			   "variant") != 0)
 			var = json_array_get(json_object_get(p, "variants"), 0);
-		bc_inventory_set(st, p, var, json_integer_value(v));
+		if (var)
+			bc_inventory_set(st, p, var, json_integer_value(v));
 	}
 }
 
@@ -943,36 +954,35 @@ v3_variant_create(sb_platform *pf, sb_request *req, sb_response *resp)
 		json_decref(body);
 		if (sku == NULL)
 			v3_field_error(resp, 422,
-				       "JSON data is missing or invalid", "sku");
+				       "JSON data is missing or invalid",
+				       "sku");
 		else
 			bc_v3_error(resp, 409, "The SKU is already in use",
 				    NULL);
 		return 0;
 	}
-	v = json_pack("{s:I, s:I, s:s, s:I, s:f, s:f, s:i, s:i, s:b, s:s, "
-		      "s:s, s:O}",
-		      "id", (json_int_t)st->next_variant, "product_id",
-		      json_object_get(p, "id") ? (json_int_t)sb_json_int(
-							 json_object_get(p,
-									 "id"),
-							 0)
-					       : 0,
-		      "sku", sku, "sku_id",
-		      (json_int_t)st->next_variant + 100000, "price",
-		      json_is_number(json_object_get(body, "price"))
-			      ? json_number_value(json_object_get(body, "price"))
-			      : json_number_value(json_object_get(p, "price")),
-		      "calculated_price",
-		      json_number_value(json_object_get(p, "price")),
-		      "inventory_level",
-		      (int)sb_json_int(json_object_get(body, "inventory_level"),
-				       0),
-		      "inventory_warning_level", 0, "purchasing_disabled", 0,
-		      "upc", sb_json_str(json_object_get(body, "upc"), ""),
-		      "bin_picking_number", "", "option_values",
-		      json_is_array(json_object_get(body, "option_values"))
-			      ? json_object_get(body, "option_values")
-			      : json_array());
+	v = json_pack(
+		"{s:I, s:I, s:s, s:I, s:f, s:f, s:i, s:i, s:b, s:s, "
+		"s:s, s:O}",
+		"id", (json_int_t)st->next_variant, "product_id",
+		json_object_get(p, "id")
+			? (json_int_t)sb_json_int(json_object_get(p, "id"), 0)
+			: 0,
+		"sku", sku, "sku_id", (json_int_t)st->next_variant + 100000,
+		"price",
+		json_is_number(json_object_get(body, "price"))
+			? json_number_value(json_object_get(body, "price"))
+			: json_number_value(json_object_get(p, "price")),
+		"calculated_price",
+		json_number_value(json_object_get(p, "price")),
+		"inventory_level",
+		(int)sb_json_int(json_object_get(body, "inventory_level"), 0),
+		"inventory_warning_level", 0, "purchasing_disabled", 0, "upc",
+		sb_json_str(json_object_get(body, "upc"), ""),
+		"bin_picking_number", "", "option_values",
+		json_is_array(json_object_get(body, "option_values"))
+			? json_object_get(body, "option_values")
+			: json_array());
 	st->next_variant++;
 	json_array_append_new(json_object_get(p, "variants"), v);
 	json_decref(body);
@@ -1021,9 +1031,9 @@ v3_variants_batch(sb_platform *pf, sb_request *req, sb_response *resp)
 		return 0;
 	if (!json_is_array(body)) {
 		json_decref(body);
-		bc_v3_error(resp, 422, "JSON data is missing or invalid",
-			    json_pack("{s:s}", "body",
-				      "error.expected.jsarray"));
+		bc_v3_error(
+			resp, 422, "JSON data is missing or invalid",
+			json_pack("{s:s}", "body", "error.expected.jsarray"));
 		return 0;
 	}
 	if (json_array_size(body) > BC_VARIANT_BATCH_MAX) {
@@ -1043,9 +1053,9 @@ v3_variants_batch(sb_platform *pf, sb_request *req, sb_response *resp)
 		json_t *lvl = json_object_get(it, "inventory_level");
 
 		if (bc_variant_find(st, id, NULL) == NULL ||
-		    (lvl && (!json_is_integer(lvl) ||
-			     json_integer_value(lvl) < 0 ||
-			     json_integer_value(lvl) > 2147483647))) {
+		    (lvl &&
+		     (!json_is_integer(lvl) || json_integer_value(lvl) < 0 ||
+		      json_integer_value(lvl) > 2147483647))) {
 			char inst[32];
 
 			snprintf(inst, sizeof(inst), "%zu", i);
@@ -1077,8 +1087,8 @@ v3_variants_batch(sb_platform *pf, sb_request *req, sb_response *resp)
 	json_array_foreach(body, i, it)
 	{
 		p = NULL;
-		v = bc_variant_find(st, sb_json_int(json_object_get(it, "id"), 0),
-				    &p);
+		v = bc_variant_find(
+			st, sb_json_int(json_object_get(it, "id"), 0), &p);
 		apply_product_fields(st, p, v, it);
 		json_array_append_new(out, json_deep_copy(v));
 	}
@@ -1087,7 +1097,8 @@ v3_variants_batch(sb_platform *pf, sb_request *req, sb_response *resp)
 	return 0;
 }
 
-/* ---- v3: inventory ------------------------------------------------------------ */
+/* ---- v3: inventory
+ * ------------------------------------------------------------ */
 
 static void
 inv_error(sb_response *resp, const char *title, size_t index)
@@ -1125,7 +1136,8 @@ v3_inventory_adjust(sb_platform *pf, sb_request *req, sb_response *resp)
 	}
 	if (n > BC_INVENTORY_ITEMS_MAX) {
 		json_decref(body);
-		/* The spec lists only 200/422; over-limit status UNCONFIRMED. */
+		/* The spec lists only 200/422; over-limit status UNCONFIRMED.
+		 */
 		snprintf(title, sizeof(title),
 			 "The maximum number of items is %d",
 			 BC_INVENTORY_ITEMS_MAX);
@@ -1145,11 +1157,11 @@ v3_inventory_adjust(sb_platform *pf, sb_request *req, sb_response *resp)
 		const char *tracking;
 
 		if (sb_json_int(json_object_get(it, "location_id"), 0) != 1) {
-			snprintf(title, sizeof(title),
-				 "[Location with id %lld not found]",
-				 (long long)sb_json_int(
-					 json_object_get(it, "location_id"),
-					 0));
+			snprintf(
+				title, sizeof(title),
+				"[Location with id %lld not found]",
+				(long long)sb_json_int(
+					json_object_get(it, "location_id"), 0));
 			inv_error(resp, title, i);
 			goto done;
 		}
@@ -1177,9 +1189,9 @@ v3_inventory_adjust(sb_platform *pf, sb_request *req, sb_response *resp)
 			inv_error(resp, title, i);
 			goto done;
 		}
-		tracking = sb_json_str(json_object_get(prods[i],
-						       "inventory_tracking"),
-				       "none");
+		tracking = sb_json_str(
+			json_object_get(prods[i], "inventory_tracking"),
+			"none");
 		if (vid && strcmp(tracking, "product") == 0) {
 			snprintf(title, sizeof(title),
 				 "[Item with variant_id %lld is tracked by "
@@ -1198,9 +1210,9 @@ v3_inventory_adjust(sb_platform *pf, sb_request *req, sb_response *resp)
 		}
 		if (relative &&
 		    sb_json_int(json_object_get(vars[i], "inventory_level"),
-				0) + sb_json_int(json_object_get(it,
-								 "quantity"),
-						 0) <
+				0) +
+				    sb_json_int(json_object_get(it, "quantity"),
+						0) <
 			    0) {
 			inv_error(resp,
 				  "[The adjustment would make the stock "
@@ -1214,15 +1226,13 @@ v3_inventory_adjust(sb_platform *pf, sb_request *req, sb_response *resp)
 		int64_t q = sb_json_int(json_object_get(it, "quantity"), 0);
 
 		if (relative)
-			q += sb_json_int(json_object_get(vars[i],
-							 "inventory_level"),
-					 0);
+			q += sb_json_int(
+				json_object_get(vars[i], "inventory_level"), 0);
 		bc_inventory_set(st, prods[i], vars[i], q);
 	}
 	snprintf(tx, sizeof(tx), "00000000-0000-4000-8000-%012lld",
 		 (long long)st->next_inventory_tx++);
-	sb_resp_json(resp, 200, json_pack("{s:s}", "transaction_id", tx),
-		     NULL);
+	sb_resp_json(resp, 200, json_pack("{s:s}", "transaction_id", tx), NULL);
 done:
 	if (resp->status == 0)
 		bc_v3_error(resp, 500, "Internal error", NULL);
@@ -1237,17 +1247,16 @@ location_json(const json_t *v)
 {
 	int64_t lvl = sb_json_int(json_object_get(v, "inventory_level"), 0);
 
-	return json_pack("{s:i, s:s, s:s, s:I, s:I, s:b, s:{s:i, s:b, s:O, "
-			 "s:O}}",
-			 "location_id", 1, "location_code", "BC-LOCATION-1",
-			 "location_name", "Default location",
-			 "available_to_sell", (json_int_t)lvl,
-			 "total_inventory_onhand", (json_int_t)lvl,
-			 "location_enabled", 1, "settings", "safety_stock", 0,
-			 "is_in_stock", lvl > 0, "warning_level",
-			 json_object_get(v, "inventory_warning_level"),
-			 "bin_picking_number",
-			 json_object_get(v, "bin_picking_number"));
+	return json_pack(
+		"{s:i, s:s, s:s, s:I, s:I, s:b, s:{s:i, s:b, s:O, "
+		"s:O}}",
+		"location_id", 1, "location_code", "BC-LOCATION-1",
+		"location_name", "Default location", "available_to_sell",
+		(json_int_t)lvl, "total_inventory_onhand", (json_int_t)lvl,
+		"location_enabled", 1, "settings", "safety_stock", 0,
+		"is_in_stock", lvl > 0, "warning_level",
+		json_object_get(v, "inventory_warning_level"),
+		"bin_picking_number", json_object_get(v, "bin_picking_number"));
 }
 
 static int
@@ -1286,14 +1295,12 @@ v3_inventory_items(sb_platform *pf, sb_request *req, sb_response *resp)
 						    "")) ||
 			    (loc && !bc_list_has(loc, "1")))
 				continue;
-			identity = json_pack("{s:O, s:O, s:O, s:O}", "sku",
-					     json_object_get(v, "sku"),
-					     "variant_id",
-					     json_object_get(v, "id"),
-					     "product_id",
-					     json_object_get(p, "id"),
-					     "sku_id",
-					     json_object_get(v, "sku_id"));
+			identity = json_pack(
+				"{s:O, s:O, s:O, s:O}", "sku",
+				json_object_get(v, "sku"), "variant_id",
+				json_object_get(v, "id"), "product_id",
+				json_object_get(p, "id"), "sku_id",
+				json_object_get(v, "sku_id"));
 			if (location_path) {
 				json_t *l = location_json(v);
 
@@ -1331,7 +1338,8 @@ v3_locations(sb_platform *pf, sb_request *req, sb_response *resp)
 	return 0;
 }
 
-/* ---- v3: customers ------------------------------------------------------------ */
+/* ---- v3: customers
+ * ------------------------------------------------------------ */
 
 static int
 v3_customers_list(sb_platform *pf, sb_request *req, sb_response *resp)
@@ -1350,14 +1358,14 @@ v3_customers_list(sb_platform *pf, sb_request *req, sb_response *resp)
 	{
 		json_t *copy;
 
-		if (!id_in(req, "id:in", sb_json_int(json_object_get(c, "id"),
-						     0)))
+		if (!id_in(req, "id:in",
+			   sb_json_int(json_object_get(c, "id"), 0)))
 			continue;
 		if (emails) {
 			/* Email matching is case-insensitive. */
 			char lower[320];
-			const char *e = sb_json_str(json_object_get(c, "email"),
-						    "");
+			const char *e =
+				sb_json_str(json_object_get(c, "email"), "");
 			size_t k;
 			int hit = 0;
 			const char *p = emails;
@@ -1369,8 +1377,8 @@ v3_customers_list(sb_platform *pf, sb_request *req, sb_response *resp)
 			lower[k] = '\0';
 			while (p && *p && !hit) {
 				const char *end = strchr(p, ',');
-				size_t len = end ? (size_t)(end - p)
-						 : strlen(p);
+				size_t len =
+					end ? (size_t)(end - p) : strlen(p);
 
 				hit = len == strlen(lower) &&
 				      strncasecmp(p, lower, len) == 0;
@@ -1411,8 +1419,9 @@ v3_customers_create(sb_platform *pf, sb_request *req, sb_response *resp)
 		return 0;
 	if (!json_is_array(body) || json_array_size(body) == 0) {
 		json_decref(body);
-		bc_v3_error(resp, 422, "Create customers failed.",
-			    json_pack("{s:s}", "body", "error.expected.jsarray"));
+		bc_v3_error(
+			resp, 422, "Create customers failed.",
+			json_pack("{s:s}", "body", "error.expected.jsarray"));
 		return 0;
 	}
 	if (json_array_size(body) > BC_CUSTOMER_BATCH_MAX) {
@@ -1427,14 +1436,13 @@ v3_customers_create(sb_platform *pf, sb_request *req, sb_response *resp)
 	json_array_foreach(body, i, it)
 	{
 		const char *e = sb_json_str(json_object_get(it, "email"), NULL);
-		const char *miss = e == NULL ? "email"
-				   : !json_is_string(json_object_get(
-					     it, "first_name"))
-					   ? "first_name"
-				   : !json_is_string(json_object_get(it,
-								     "last_name"))
-					   ? "last_name"
-					   : NULL;
+		const char *miss =
+			e == NULL ? "email"
+			: !json_is_string(json_object_get(it, "first_name"))
+				? "first_name"
+			: !json_is_string(json_object_get(it, "last_name"))
+				? "last_name"
+				: NULL;
 		char key[48];
 		json_t *x;
 
@@ -1481,7 +1489,8 @@ v3_customers_create(sb_platform *pf, sb_request *req, sb_response *resp)
 	return 0;
 }
 
-/* ---- v3: orders (transactions, refunds) ----------------------------------- */
+/* ---- v3: orders (transactions, refunds) -----------------------------------
+ */
 
 static int
 v3_transactions(sb_platform *pf, sb_request *req, sb_response *resp)
@@ -1537,7 +1546,8 @@ v3_all_refunds(sb_platform *pf, sb_request *req, sb_response *resp)
 	return 0;
 }
 
-/* ---- v3: webhooks ---------------------------------------------------------- */
+/* ---- v3: webhooks ----------------------------------------------------------
+ */
 
 static int
 valid_destination(const char *d)
@@ -1564,9 +1574,9 @@ v3_hooks_list(sb_platform *pf, sb_request *req, sb_response *resp)
 		if (active && json_is_true(json_object_get(h, "is_active")) !=
 				      (strcmp(active, "true") == 0))
 			continue;
-		if (scope && strcmp(scope, sb_json_str(json_object_get(h,
-								       "scope"),
-						       "")) != 0)
+		if (scope &&
+		    strcmp(scope,
+			   sb_json_str(json_object_get(h, "scope"), "")) != 0)
 			continue;
 		if (dest &&
 		    strcmp(dest, sb_json_str(json_object_get(h, "destination"),
@@ -1602,11 +1612,9 @@ v3_hook_create(sb_platform *pf, sb_request *req, sb_response *resp)
 	    (headers && !json_is_null(headers) && !json_is_object(headers))) {
 		bc_v3_error(resp, 422, "JSON data is missing or invalid",
 			    json_pack("{s:s}",
-				      strncmp(scope, "store/", 6) != 0
-					      ? "scope"
-				      : !valid_destination(dest)
-					      ? "destination"
-					      : "headers",
+				      strncmp(scope, "store/", 6) != 0 ? "scope"
+				      : !valid_destination(dest) ? "destination"
+								 : "headers",
 				      "error.invalid"));
 		goto done;
 	}
@@ -1634,14 +1642,13 @@ v3_hook_create(sb_platform *pf, sb_request *req, sb_response *resp)
 			    json_pack("{s:s}", "scope", "error.limit"));
 		goto done;
 	}
-	h = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O, s:b, s:I, s:I}", "id",
-		      (json_int_t)st->next_hook++, "client_id", st->client_id,
-		      "store_hash", st->store_hash, "scope", scope,
-		      "destination", dest, "headers",
-		      headers ? headers : json_null(), "is_active",
-		      !json_is_false(json_object_get(body, "is_active")),
-		      "created_at", (json_int_t)now, "updated_at",
-		      (json_int_t)now);
+	h = json_pack(
+		"{s:I, s:s, s:s, s:s, s:s, s:O, s:b, s:I, s:I}", "id",
+		(json_int_t)st->next_hook++, "client_id", st->client_id,
+		"store_hash", st->store_hash, "scope", scope, "destination",
+		dest, "headers", headers ? headers : json_null(), "is_active",
+		!json_is_false(json_object_get(body, "is_active")),
+		"created_at", (json_int_t)now, "updated_at", (json_int_t)now);
 	json_array_append_new(st->hooks, h);
 	v3_data(resp, 200, json_deep_copy(h), NULL);
 done:
@@ -1659,8 +1666,8 @@ v3_hook_one(sb_platform *pf, sb_request *req, sb_response *resp)
 	size_t i;
 
 	if (h == NULL) {
-		snprintf(title, sizeof(title), "Webhook with id [%lld] not found",
-			 (long long)id);
+		snprintf(title, sizeof(title),
+			 "Webhook with id [%lld] not found", (long long)id);
 		bc_v3_error(resp, 404, title, NULL);
 		return 0;
 	}
@@ -1702,9 +1709,10 @@ v3_hook_one(sb_platform *pf, sb_request *req, sb_response *resp)
 			json_object_set(h, "headers", v), any = 1;
 		json_decref(body);
 		if (!any) {
-			bc_v3_error(resp, 422, "JSON data is missing or invalid",
-				    json_pack("{s:s}", "body",
-					      "at least one field is required"));
+			bc_v3_error(
+				resp, 422, "JSON data is missing or invalid",
+				json_pack("{s:s}", "body",
+					  "at least one field is required"));
 			return 0;
 		}
 		json_object_set_new(h, "updated_at",
@@ -1714,7 +1722,8 @@ v3_hook_one(sb_platform *pf, sb_request *req, sb_response *resp)
 	return 0;
 }
 
-/* ---- routing and the gate ---------------------------------------------------- */
+/* ---- routing and the gate
+ * ---------------------------------------------------- */
 
 static const sb_route v2_routes[] = {
 	{"GET", "/time", v2_time, "GET v2/time"},
@@ -1830,8 +1839,7 @@ too_many(sb_response *resp, int v3)
 }
 
 void
-bc_fault_reply(sb_platform *pf, int status, sb_request *req,
-	       sb_response *resp)
+bc_fault_reply(sb_platform *pf, int status, sb_request *req, sb_response *resp)
 {
 	int v3 = strstr(req->path, "/v3/") != NULL;
 
@@ -1868,8 +1876,8 @@ bc_handle(sb_platform *pf, sb_request *req, sb_response *resp)
 	hash = p + 8;
 	rest = strchr(hash, '/');
 	hash_len = rest ? (size_t)(rest - hash) : strlen(hash);
-	if (rest == NULL || (strncmp(rest, "/v2", 3) != 0 &&
-			     strncmp(rest, "/v3", 3) != 0) ||
+	if (rest == NULL ||
+	    (strncmp(rest, "/v2", 3) != 0 && strncmp(rest, "/v3", 3) != 0) ||
 	    (rest[3] != '/' && rest[3] != '\0')) {
 		bc_v3_error(resp, 404, "Not found", NULL);
 		return;
@@ -1898,14 +1906,15 @@ bc_handle(sb_platform *pf, sb_request *req, sb_response *resp)
 		if (v3)
 			sb_resp_json(
 				resp, 401,
-				json_pack("{s:i, s:s, s:s}", "status", 401,
-					  "title",
-					  "Unauthorized - the v3 Auth client ID "
-					  "or token in the request are not a "
-					  "valid combination for this store.",
-					  "type",
-					  "/api-docs/getting-started/"
-					  "api-status-codes"),
+				json_pack(
+					"{s:i, s:s, s:s}", "status", 401,
+					"title",
+					"Unauthorized - the v3 Auth client ID "
+					"or token in the request are not a "
+					"valid combination for this store.",
+					"type",
+					"/api-docs/getting-started/"
+					"api-status-codes"),
 				NULL);
 		else
 			bc_v2_error(resp, 401,
@@ -1927,6 +1936,29 @@ bc_handle(sb_platform *pf, sb_request *req, sb_response *resp)
 		quota_headers(resp, quota_limit(st), 0, reset_ms,
 			      st->quota.window_ms);
 		return;
+	}
+	/* A body must be JSON (415 otherwise, status-codes page). */
+	if (req->body_len > 0 && (strcmp(req->method, "POST") == 0 ||
+				  strcmp(req->method, "PUT") == 0)) {
+		const char *ct = sb_req_header(req, "Content-Type");
+
+		if (ct == NULL ||
+		    strncasecmp(ct, "application/json", 16) != 0) {
+			req->endpoint = "unsupported-media-type";
+			if (v3)
+				bc_v3_error(resp, 415,
+					    "The request's Content-Type is not "
+					    "supported; send application/json",
+					    NULL);
+			else
+				bc_v2_error(
+					resp, 415,
+					"The request's Content-Type is not "
+					"supported. Send application/json.");
+			quota_headers(resp, quota_limit(st), left, reset_ms,
+				      st->quota.window_ms);
+			return;
+		}
 	}
 	r = v3 ? sb_route_match(v3_routes,
 				sizeof(v3_routes) / sizeof(v3_routes[0]), req,
@@ -1954,4 +1986,17 @@ bc_handle(sb_platform *pf, sb_request *req, sb_response *resp)
 	}
 	quota_headers(resp, quota_limit(st), left, reset_ms,
 		      st->quota.window_ms);
+}
+
+json_t *
+bc_routes_json(void)
+{
+	json_t *out = json_array();
+	size_t i;
+
+	for (i = 0; i < sizeof(v2_routes) / sizeof(v2_routes[0]); i++)
+		json_array_append_new(out, json_string(v2_routes[i].counter));
+	for (i = 0; i < sizeof(v3_routes) / sizeof(v3_routes[0]); i++)
+		json_array_append_new(out, json_string(v3_routes[i].counter));
+	return out;
 }

@@ -26,8 +26,8 @@ static void
 apply_quota(bc_state *st)
 {
 	sb_sandbox *sb = st->pf->sb;
-	int64_t window = sb->opt.bc_window_ms > 0 ? sb->opt.bc_window_ms
-						  : BC_WINDOW_MS;
+	int64_t window =
+		sb->opt.bc_window_ms > 0 ? sb->opt.bc_window_ms : BC_WINDOW_MS;
 
 	sb_window_dispose(&st->quota);
 	sb_window_init(&st->quota, SB_WINDOW_FIXED,
@@ -64,18 +64,16 @@ inventory_state(bc_state *st)
 		{
 			json_array_append_new(
 				out,
-				json_pack("{s:O, s:O, s:O, s:O, s:O}", "sku",
-					  json_object_get(v, "sku"),
-					  "product_id",
-					  json_object_get(p, "id"),
-					  "variant_id",
-					  json_object_get(v, "id"),
-					  "inventory_tracking",
-					  json_object_get(p,
-							  "inventory_tracking"),
-					  "inventory_level",
-					  json_object_get(v,
-							  "inventory_level")));
+				json_pack(
+					"{s:O, s:O, s:O, s:O, s:O}", "sku",
+					json_object_get(v, "sku"), "product_id",
+					json_object_get(p, "id"), "variant_id",
+					json_object_get(v, "id"),
+					"inventory_tracking",
+					json_object_get(p,
+							"inventory_tracking"),
+					"inventory_level",
+					json_object_get(v, "inventory_level")));
 		}
 	}
 	return out;
@@ -89,8 +87,7 @@ bc_state_json(sb_platform *pf)
 	size_t i;
 
 	for (i = 0; i < st->norders; i++)
-		json_array_append_new(orders,
-				      order_state(st, &st->orders[i]));
+		json_array_append_new(orders, order_state(st, &st->orders[i]));
 	return json_pack("{s:s, s:o, s:o, s:O, s:O}", "store_hash",
 			 st->store_hash, "orders", orders, "inventory",
 			 inventory_state(st), "customers", st->customers,
@@ -110,8 +107,7 @@ segment_id(const char *s, const char **rest)
 }
 
 static void
-ctl_orders(bc_state *st, const char *rest, sb_request *req,
-	   sb_response *resp)
+ctl_orders(bc_state *st, const char *rest, sb_request *req, sb_response *resp)
 {
 	char msg[MSG_LEN];
 	json_t *body = NULL;
@@ -146,7 +142,8 @@ ctl_orders(bc_state *st, const char *rest, sb_request *req,
 	}
 	if (strcmp(rest, "/status") == 0 && strcmp(req->method, "POST") == 0) {
 		body = sb_req_json(req, NULL);
-		status = (int)sb_json_int(json_object_get(body, "status_id"), -1);
+		status = (int)sb_json_int(json_object_get(body, "status_id"),
+					  -1);
 		json_decref(body);
 		if (bc_status_name(status) == NULL) {
 			ctl_error(resp, 400, "status_id must be 0..14");
@@ -165,6 +162,18 @@ ctl_orders(bc_state *st, const char *rest, sb_request *req,
 		json_decref(body);
 		if (sh == NULL)
 			ctl_error(resp, status ? status : 500, msg);
+		else
+			sb_resp_json(resp, 201, order_state(st, o), NULL);
+		return;
+	}
+	if (strcmp(rest, "/refunds") == 0 && strcmp(req->method, "POST") == 0) {
+		json_t *rf;
+
+		body = sb_req_json(req, NULL);
+		rf = bc_refund_create(st, o, body, msg, sizeof(msg));
+		json_decref(body);
+		if (rf == NULL)
+			ctl_error(resp, 422, msg);
 		else
 			sb_resp_json(resp, 201, order_state(st, o), NULL);
 		return;
@@ -211,9 +220,8 @@ ctl_inventory(bc_state *st, sb_request *req, sb_response *resp)
 	}
 	json_array_foreach(body, i, it)
 	{
-		v = bc_variant_by_sku(st,
-				      sb_json_str(json_object_get(it, "sku"), ""),
-				      &p);
+		v = bc_variant_by_sku(
+			st, sb_json_str(json_object_get(it, "sku"), ""), &p);
 		bc_inventory_set(st, p, v,
 				 sb_json_int(json_object_get(it, "level"), 0));
 	}
@@ -241,6 +249,10 @@ bc_control(sb_platform *pf, const char *action, sb_request *req,
 	}
 	if (strcmp(action, "state") == 0) {
 		sb_resp_json(resp, 200, bc_state_json(pf), NULL);
+		return;
+	}
+	if (strcmp(action, "routes") == 0) {
+		sb_resp_json(resp, 200, bc_routes_json(), NULL);
 		return;
 	}
 	if (strcmp(action, "hooks") == 0) {
@@ -278,11 +290,15 @@ bc_control(sb_platform *pf, const char *action, sb_request *req,
 		x = json_object_get(body, "clock_offset_s");
 		if (json_is_integer(x))
 			st->clock_offset = (time_t)json_integer_value(x);
+		x = json_object_get(body, "client_secret");
+		if (json_is_string(x))
+			snprintf(st->client_secret, sizeof(st->client_secret),
+				 "%s", json_string_value(x));
 		x = json_object_get(body, "quota");
 		if (json_is_integer(x)) {
-			int64_t w = sb_json_int(json_object_get(body,
-								"window_ms"),
-						st->quota.window_ms);
+			int64_t w =
+				sb_json_int(json_object_get(body, "window_ms"),
+					    st->quota.window_ms);
 
 			sb_window_dispose(&st->quota);
 			sb_window_init(&st->quota, SB_WINDOW_FIXED,
@@ -302,87 +318,145 @@ bc_control(sb_platform *pf, const char *action, sb_request *req,
 	ctl_error(resp, 404, "unknown bigcommerce control call");
 }
 
-/* ---- demo seed ------------------------------------------------------------ */
+/* ---- demo seed ------------------------------------------------------------
+ */
 
 /*
- * The demo catalogue uses the same SKUs as the Brightpearl demo seed so
- * that a sync run matches products out of the box.
+ * The demo catalogue uses the SKUs, names and prices of the Brightpearl demo
+ * seed (bp_api.c) so that a sync run matches products out of the box: the
+ * tees and hoodies are products with variants (tracked by variant), the
+ * rest simple products tracked by product, the gift card untracked.  Stock
+ * equals Brightpearl's main warehouse.
  */
 static const struct {
-	const char *sku, *name;
-	const char *price;
-	int stock;
-} demo_products[] = {
-	{"TEE-RED-M", "Organic Tee Red M", "25.00", 40},
-	{"TEE-RED-L", "Organic Tee Red L", "25.00", 35},
-	{"TEE-BLU-M", "Organic Tee Blue M", "25.00", 20},
-	{"MUG-WHT", "Enamel Mug White", "12.50", 100},
-	{"CAP-BLK", "Canvas Cap Black", "18.00", 15},
-	{"SOCK-GRY", "Wool Socks Grey", "9.99", 60},
+	const char *parent; /* product name; variants share it */
+	const char *sku, *label;
+	double price;
+	int stock; /* -1: not tracked */
+} demo_catalog[] = {
+	{"Classic tee", "TEE-RED-S", "Red S", 19.00, 40},
+	{"Classic tee", "TEE-RED-M", "Red M", 19.00, 55},
+	{"Classic tee", "TEE-RED-L", "Red L", 19.00, 30},
+	{"Classic tee", "TEE-BLU-M", "Blue M", 19.00, 25},
+	{"Pullover hoodie", "HOOD-GRY-M", "Grey M", 49.50, 12},
+	{"Pullover hoodie", "HOOD-GRY-L", "Grey L", 49.50, 0},
+	{"Baseball cap black", "CAP-BLK", NULL, 15.00, 80},
+	{"Logo mug 350ml", "MUG-LOGO", NULL, 9.95, 120},
+	{"Canvas tote bag", "BAG-TOTE", NULL, 12.50, 60},
+	{"Crew socks 3-pack", "SOCK-3PK", NULL, 11.00, 90},
+	{"Steel bottle 750ml", "BTL-STEEL", NULL, 24.00, 18},
+	{"Gift card", "GIFT-CARD", NULL, 25.00, -1},
 };
+
+static void
+seed_catalog(bc_state *st)
+{
+	size_t n = sizeof(demo_catalog) / sizeof(demo_catalog[0]), i, j;
+	char msg[MSG_LEN];
+	int status;
+
+	for (i = 0; i < n; i = j) {
+		json_t *body, *variants = json_array();
+
+		for (j = i; j < n && strcmp(demo_catalog[j].parent,
+					    demo_catalog[i].parent) == 0;
+		     j++)
+			if (demo_catalog[j].label)
+				json_array_append_new(
+					variants,
+					json_pack("{s:s, s:f, s:i, s:[{s:s, "
+						  "s:s}]}",
+						  "sku", demo_catalog[j].sku,
+						  "price",
+						  demo_catalog[j].price,
+						  "inventory_level",
+						  demo_catalog[j].stock,
+						  "option_values",
+						  "option_display_name",
+						  "Colour / size", "label",
+						  demo_catalog[j].label));
+		body = json_pack(
+			"{s:s, s:s, s:f, s:f, s:s, s:i}", "name",
+			demo_catalog[i].parent, "type", "physical", "weight",
+			0.5, "price", demo_catalog[i].price,
+			"inventory_tracking",
+			json_array_size(variants)   ? "variant"
+			: demo_catalog[i].stock < 0 ? "none"
+						    : "product",
+			"inventory_level",
+			demo_catalog[i].stock < 0 ? 0 : demo_catalog[i].stock);
+		if (json_array_size(variants))
+			json_object_set_new(body, "variants", variants);
+		else {
+			json_decref(variants);
+			json_object_set_new(body, "sku",
+					    json_string(demo_catalog[i].sku));
+		}
+		(void)bc_product_create(st, body, &status, msg, sizeof(msg));
+		json_decref(body);
+	}
+}
 
 void
 bc_seed_demo(bc_state *st)
 {
 	char msg[MSG_LEN];
 	int status;
-	size_t i;
-	bc_order *o;
-	json_t *p, *body;
+	json_t *body;
 
-	for (i = 0; i < sizeof(demo_products) / sizeof(demo_products[0]);
-	     i++) {
-		p = json_pack("{s:s, s:s, s:s, s:f, s:s, s:s, s:i}", "name",
-			      demo_products[i].name, "type", "physical", "sku",
-			      demo_products[i].sku, "weight", 0.3, "price",
-			      demo_products[i].price, "inventory_tracking",
-			      "product", "inventory_level",
-			      demo_products[i].stock);
-		/* price as a number, as the catalog API takes it */
-		json_object_set_new(p, "price",
-				    json_real(strtod(demo_products[i].price,
-						     NULL)));
-		(void)bc_product_create(st, p, &status, msg, sizeof(msg));
-		json_decref(p);
-	}
-	body = json_pack("{s:s, s:s, s:s}", "email", "jane@example.com",
-			 "first_name", "Jane", "last_name", "Doe");
+	seed_catalog(st);
+	body = json_pack("{s:s, s:s, s:s}", "email", "ada@example.com",
+			 "first_name", "Ada", "last_name", "Lovelace");
 	bc_customer_create(st, body, msg, sizeof(msg));
 	json_decref(body);
 
-	/* A paid order from a registered customer, and a guest order. */
+	/* A paid order from a registered customer (tax exclusive). */
 	body = json_pack(
-		"{s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}, s:i, s:I, "
+		"{s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}, s:i, s:I, "
 		"s:[{s:s, s:i}, {s:s, s:i}], s:s, s:s, s:s, s:s, s:b, s:s, "
 		"s:{s:s, s:b}}",
-		"billing_address", "first_name", "Jane", "last_name", "Doe",
-		"street_1", "1 Main Street", "city", "Austin", "state", "Texas",
-		"zip", "78701", "country", "United States", "email",
-		"jane@example.com", "status_id", 11, "customer_id",
-		(json_int_t)1, "lines", "sku", "TEE-RED-M", "quantity", 2, "sku",
-		"MUG-WHT", "quantity", 1, "customer_message",
-		"Please gift wrap", "staff_notes", "", "currency", "USD",
-		"tax_rate", "0.0825", "prices_include_tax", 0, "shipping_cost",
-		"5.00", "payment", "gateway", "braintree", "captured", 1);
-	o = bc_order_create(st, body, 1, &status, msg, sizeof(msg));
+		"billing_address", "first_name", "Ada", "last_name", "Lovelace",
+		"street_1", "12 St James's Square", "city", "Austin", "state",
+		"Texas", "zip", "78701", "country", "United States",
+		"country_iso2", "US", "email", "ada@example.com", "status_id",
+		11, "customer_id", (json_int_t)1, "lines", "sku", "TEE-RED-M",
+		"quantity", 2, "sku", "MUG-LOGO", "quantity", 1,
+		"customer_message", "Please gift wrap", "staff_notes", "",
+		"currency", "USD", "tax_rate", "0.0825", "prices_include_tax",
+		0, "shipping_cost", "5.00", "payment", "gateway", "braintree",
+		"captured", 1);
+	bc_order_create(st, body, 1, &status, msg, sizeof(msg));
 	json_decref(body);
-	body = json_pack(
-		"{s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}, s:i, "
-		"s:[{s:s, s:i}], s:s, s:s, s:s, s:s, s:b, s:{s:s, s:b}}",
-		"billing_address", "first_name", "Sam", "last_name", "Guest",
-		"street_1", "2 High Street", "city", "London", "state", "",
-		"zip", "SW1A 1AA", "country", "United Kingdom", "email",
-		"sam@example.org", "status_id", 11, "lines", "sku", "CAP-BLK",
-		"quantity", 1, "currency", "GBP", "tax_rate", "0.2",
-		"shipping_cost", "4.00", "staff_notes", "Guest checkout",
-		"prices_include_tax", 1, "payment", "gateway", "stripe",
-		"captured", 0);
-	o = bc_order_create(st, body, 1, &status, msg, sizeof(msg));
-	(void)o;
+	/* A guest order, tax inclusive, payment only authorised, coupon. */
+	body = json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}, s:i, "
+			 "s:[{s:s, s:i}, {s:s, s:i}], s:s, s:s, s:s, s:s, s:b, "
+			 "s:{s:s, s:s}, s:{s:s, s:b}}",
+			 "billing_address", "first_name", "Sam", "last_name",
+			 "Guest", "street_1", "2 High Street", "city",
+			 "Portland", "state", "Oregon", "zip", "97201",
+			 "country", "United States", "email", "sam@example.org",
+			 "status_id", 11, "lines", "sku", "CAP-BLK", "quantity",
+			 1, "sku", "SOCK-3PK", "quantity", 2, "currency", "USD",
+			 "tax_rate", "0.1", "shipping_cost", "4.00",
+			 "staff_notes", "Guest checkout", "prices_include_tax",
+			 1, "coupon", "code", "WELCOME5", "amount", "5.00",
+			 "payment", "gateway", "stripe", "captured", 0);
+	bc_order_create(st, body, 1, &status, msg, sizeof(msg));
+	json_decref(body);
+	/* An abandoned checkout: Pending, no payment. */
+	body = json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s}, s:i, "
+			 "s:[{s:s, s:i}]}",
+			 "billing_address", "first_name", "Pat", "last_name",
+			 "Pending", "street_1", "3 Elm Road", "city", "Denver",
+			 "zip", "80202", "country", "United States", "email",
+			 "pat@example.net", "status_id", 1, "lines", "sku",
+			 "HOOD-GRY-M", "quantity", 1);
+	bc_order_create(st, body, 1, &status, msg, sizeof(msg));
 	json_decref(body);
 }
 
-/* ---- platform ops ------------------------------------------------------------ */
+/* ---- platform ops
+ * ------------------------------------------------------------ */
 
 static void
 bc_reset(sb_platform *pf, int demo)
@@ -404,7 +478,7 @@ bc_free(sb_platform *pf)
 }
 
 static const sb_platform_ops bc_ops = {
-	"bigcommerce", bc_handle,	  bc_control, bc_reset,
+	"bigcommerce",  bc_handle,      bc_control,    bc_reset,
 	bc_fault_reply, bc_on_delivery, bc_state_json, bc_free};
 
 void

@@ -40,8 +40,8 @@ typedef int64_t bc_money;
 typedef struct bc_order {
 	int64_t id;
 	time_t created, modified, shipped; /* epoch s; shipped 0 = not yet */
-	json_t *order;	      /* v2 order fields except dates (owned) */
-	json_t *lines;	      /* v2 order products (owned) */
+	json_t *order;        /* v2 order fields except dates (owned) */
+	json_t *lines;        /* v2 order products (owned) */
 	json_t *addresses;    /* v2 shipping addresses (owned) */
 	json_t *shipments;    /* v2 shipments, dates as epoch "_t" (owned) */
 	json_t *transactions; /* v3 transactions (owned) */
@@ -53,7 +53,9 @@ typedef struct bc_state {
 	char store_hash[64];
 	char token[256];
 	char client_id[64];
-	char store_id[16]; /* numeric string, as in webhook payloads */
+	char store_id[16];       /* numeric string, as in webhook payloads */
+	char client_secret[128]; /* signs callbacks (Standard Webhooks) */
+	int64_t next_event;      /* webhook-id sequence */
 	sb_window quota;
 	int order_post_status; /* 201 by default, 200 per the spec */
 	time_t clock_offset;   /* added to time(NULL), for tests */
@@ -62,7 +64,7 @@ typedef struct bc_state {
 	size_t norders, cap_orders;
 	json_t *products;  /* v3 products, each with "variants" (owned) */
 	json_t *customers; /* v3 customers (owned) */
-	json_t *hooks;	   /* v3 hooks (owned) */
+	json_t *hooks;     /* v3 hooks (owned) */
 	int64_t next_order, next_line, next_address, next_shipment;
 	int64_t next_product, next_variant, next_customer, next_hook;
 	int64_t next_transaction, next_refund, next_inventory_tx;
@@ -86,6 +88,11 @@ const char *bc_iso8601(char *buf, size_t len, time_t t);
 int bc_parse_date(const char *s, time_t *out);
 /* Lowercase hex SHA-1 of data; out >= 41 bytes. */
 void bc_sha1_hex(char *out, const void *data, size_t len);
+/* HMAC-SHA256 of msg under key. */
+void bc_hmac_sha256(unsigned char out[32], const void *key, size_t klen,
+		    const void *msg, size_t mlen);
+/* Standard base64 with padding; out >= 4 * ceil(len / 3) + 1 bytes. */
+void bc_base64(char *out, size_t outlen, const unsigned char *in, size_t len);
 /* Integer query parameter: def when absent, -1 when malformed. */
 int64_t bc_query_int(const sb_request *req, const char *name, int64_t def);
 
@@ -98,8 +105,8 @@ void bc_v3_error(sb_response *resp, int status, const char *title,
  * Paging: read page/limit (defaults 1/50; limit above 250 -> 413 reply,
  * return -1).  v3 pagination meta for total rows; new reference.
  */
-int bc_paging(const sb_request *req, sb_response *resp, int v3,
-	      int64_t *page, int64_t *limit);
+int bc_paging(const sb_request *req, sb_response *resp, int v3, int64_t *page,
+	      int64_t *limit);
 json_t *bc_pagination(int64_t total, int64_t count, int64_t page,
 		      int64_t limit);
 /* Does "a,b,c" contain item (exact match)? */
@@ -126,14 +133,25 @@ json_t *bc_shipment_json(const bc_state *st, const json_t *sh);
 bc_order *bc_order_create(bc_state *st, const json_t *body, int control,
 			  int *status, char *msg, size_t msglen);
 /* Apply a v2 PUT /orders/{id} body; 0 or an HTTP status with msg. */
-int bc_order_update(bc_state *st, bc_order *o, const json_t *body,
-		    char *msg, size_t msglen);
+int bc_order_update(bc_state *st, bc_order *o, const json_t *body, char *msg,
+		    size_t msglen);
 /* Set the status, firing statusUpdated + updated when it changes. */
 void bc_order_set_status(bc_state *st, bc_order *o, int status_id);
 /* Create a shipment from a v2 POST body; new shipment json (borrowed from
  * the order) or NULL with *status/msg. */
 json_t *bc_shipment_create(bc_state *st, bc_order *o, const json_t *body,
 			   int *status, char *msg, size_t msglen);
+
+/*
+ * bc_refund_create - refund lines of an order (control API): body
+ * {"items":[{"item_type":"PRODUCT","item_id","quantity"}], "amount"?,
+ * "reason"?}.  Updates quantity_refunded, refunded_amount, payment_status,
+ * adds a refund transaction, moves the order to Refunded (4) or Partially
+ * Refunded (14) and fires store/order/refund/created.  Returns the refund
+ * (borrowed) or NULL with msg.
+ */
+json_t *bc_refund_create(bc_state *st, bc_order *o, const json_t *body,
+			 char *msg, size_t msglen);
 
 const char *bc_status_name(int id);
 json_t *bc_status_json(int id);
@@ -163,6 +181,8 @@ int bc_on_delivery(sb_platform *pf, sb_delivery *d, int status,
 /* ---- bc_api.c ----------------------------------------------------------- */
 
 void bc_handle(sb_platform *pf, sb_request *req, sb_response *resp);
+/* Counter keys of every served route ("GET v2/orders", ...); new ref. */
+json_t *bc_routes_json(void);
 void bc_fault_reply(sb_platform *pf, int status, sb_request *req,
 		    sb_response *resp);
 

@@ -28,39 +28,52 @@ static const struct {
 	{"Incomplete", 0,
 	 "An incomplete order happens when a shopper reached the payment page, "
 	 "but did not complete the transaction."},
-	{"Pending", 1, "Customer started the checkout process, but did not "
-		       "complete it."},
-	{"Shipped", 8, "Order has been shipped, but receipt has not been "
-		       "confirmed; seller has used the Ship Items action."},
-	{"Partially Shipped", 6, "Only some items in the order have been "
-				 "shipped, due to some products being "
-				 "pre-order only or other reasons."},
+	{"Pending", 1,
+	 "Customer started the checkout process, but did not "
+	 "complete it."},
+	{"Shipped", 8,
+	 "Order has been shipped, but receipt has not been "
+	 "confirmed; seller has used the Ship Items action."},
+	{"Partially Shipped", 6,
+	 "Only some items in the order have been "
+	 "shipped, due to some products being "
+	 "pre-order only or other reasons."},
 	{"Refunded", 11, "Seller has used the Refund action."},
-	{"Cancelled", 9, "Seller has cancelled an order, due to a stock "
-			 "inconsistency or other reasons."},
-	{"Declined", 10, "Seller has marked the order as declined for lack "
-			 "of manual payment, or other reasons."},
-	{"Awaiting Payment", 2, "Customer has completed checkout process, "
-				"but payment has yet to be confirmed."},
-	{"Awaiting Pickup", 5, "Order has been pulled, and is awaiting "
-			       "customer pickup from a seller-specified "
-			       "location."},
-	{"Awaiting Shipment", 4, "Order has been pulled and packaged, and "
-				 "is awaiting collection from a shipping "
-				 "provider."},
-	{"Completed", 7, "Client has paid for their digital product and "
-			 "their file(s) are available for download."},
-	{"Awaiting Fulfillment", 3, "Customer has completed the checkout "
-				    "process and payment has been "
-				    "confirmed."},
-	{"Manual Verification Required", 13, "Order on hold while some "
-					     "aspect needs to be manually "
-					     "confirmed."},
-	{"Disputed", 12, "Customer has initiated a dispute resolution "
-			 "process for the PayPal transaction that paid for "
-			 "the order."},
-	{"Partially Refunded", 14, "Seller has partially refunded the "
-				   "order."},
+	{"Cancelled", 9,
+	 "Seller has cancelled an order, due to a stock "
+	 "inconsistency or other reasons."},
+	{"Declined", 10,
+	 "Seller has marked the order as declined for lack "
+	 "of manual payment, or other reasons."},
+	{"Awaiting Payment", 2,
+	 "Customer has completed checkout process, "
+	 "but payment has yet to be confirmed."},
+	{"Awaiting Pickup", 5,
+	 "Order has been pulled, and is awaiting "
+	 "customer pickup from a seller-specified "
+	 "location."},
+	{"Awaiting Shipment", 4,
+	 "Order has been pulled and packaged, and "
+	 "is awaiting collection from a shipping "
+	 "provider."},
+	{"Completed", 7,
+	 "Client has paid for their digital product and "
+	 "their file(s) are available for download."},
+	{"Awaiting Fulfillment", 3,
+	 "Customer has completed the checkout "
+	 "process and payment has been "
+	 "confirmed."},
+	{"Manual Verification Required", 13,
+	 "Order on hold while some "
+	 "aspect needs to be manually "
+	 "confirmed."},
+	{"Disputed", 12,
+	 "Customer has initiated a dispute resolution "
+	 "process for the PayPal transaction that paid for "
+	 "the order."},
+	{"Partially Refunded", 14,
+	 "Seller has partially refunded the "
+	 "order."},
 };
 
 const char *
@@ -97,6 +110,8 @@ bc_state_new(sb_platform *pf)
 	st->pf = pf;
 	snprintf(st->client_id, sizeof(st->client_id), "sandbox-client");
 	snprintf(st->store_id, sizeof(st->store_id), "1000001");
+	snprintf(st->client_secret, sizeof(st->client_secret),
+		 "sandbox-client-secret");
 	st->order_post_status = 201;
 	for (i = 0; i < BC_HOOK_RETRIES; i++)
 		st->hook_schedule_ms[i] = hook_schedule_s[i] * 1000;
@@ -175,6 +190,7 @@ void
 bc_event(bc_state *st, const char *scope, json_t *data)
 {
 	char hash[41], producer[96], *data_text = NULL, *body = NULL;
+	char wh_id[48], wh_ts[24], wh_sig[64];
 	size_t i;
 	json_t *hook, *payload = NULL;
 
@@ -190,6 +206,31 @@ bc_event(bc_state *st, const char *scope, json_t *data)
 	body = json_dumps(payload, JSON_COMPACT);
 	if (body == NULL)
 		goto done;
+	/*
+	 * Standard Webhooks signature: HMAC-SHA256 over "id.timestamp.body"
+	 * keyed with the client secret, sent as "v1,<base64>".  The same
+	 * headers go with every retry of this event.
+	 */
+	{
+		char *signed_text;
+		size_t slen;
+		unsigned char mac[32];
+
+		snprintf(wh_id, sizeof(wh_id), "msg_bc_%lld",
+			 (long long)++st->next_event);
+		snprintf(wh_ts, sizeof(wh_ts), "%lld", (long long)bc_now(st));
+		slen = strlen(wh_id) + strlen(wh_ts) + strlen(body) + 3;
+		signed_text = malloc(slen);
+		if (signed_text == NULL)
+			goto done;
+		snprintf(signed_text, slen, "%s.%s.%s", wh_id, wh_ts, body);
+		bc_hmac_sha256(mac, st->client_secret,
+			       strlen(st->client_secret), signed_text,
+			       strlen(signed_text));
+		free(signed_text);
+		memcpy(wh_sig, "v1,", 3);
+		bc_base64(wh_sig + 3, sizeof(wh_sig) - 3, mac, sizeof(mac));
+	}
 	json_array_foreach(st->hooks, i, hook)
 	{
 		sb_pair hdr[16];
@@ -198,10 +239,17 @@ bc_event(bc_state *st, const char *scope, json_t *data)
 		json_t *v, *headers = json_object_get(hook, "headers");
 
 		if (!json_is_true(json_object_get(hook, "is_active")) ||
-		    !scope_matches(sb_json_str(json_object_get(hook, "scope"),
-					       ""),
-				   scope))
+		    !scope_matches(
+			    sb_json_str(json_object_get(hook, "scope"), ""),
+			    scope))
 			continue;
+		hdr[0].name = (char *)"webhook-id";
+		hdr[0].value = wh_id;
+		hdr[1].name = (char *)"webhook-timestamp";
+		hdr[1].value = wh_ts;
+		hdr[2].name = (char *)"webhook-signature";
+		hdr[2].value = wh_sig;
+		nh = 3;
 		if (json_is_object(headers))
 			json_object_foreach(headers, k, v)
 			{
@@ -211,14 +259,13 @@ bc_event(bc_state *st, const char *scope, json_t *data)
 				hdr[nh].value = (char *)json_string_value(v);
 				nh++;
 			}
-		sb_deliver(st->pf, "POST",
-			   sb_json_str(json_object_get(hook, "destination"),
-				       ""),
-			   "application/json", body, hdr, nh,
-			   st->hook_schedule_ms, BC_HOOK_RETRIES,
-			   (uint64_t)sb_json_int(json_object_get(hook, "id"),
-						 0),
-			   scope);
+		sb_deliver(
+			st->pf, "POST",
+			sb_json_str(json_object_get(hook, "destination"), ""),
+			"application/json", body, hdr, nh, st->hook_schedule_ms,
+			BC_HOOK_RETRIES,
+			(uint64_t)sb_json_int(json_object_get(hook, "id"), 0),
+			scope);
 	}
 done:
 	free(body);
@@ -242,8 +289,7 @@ bc_hook_find(bc_state *st, int64_t id)
 }
 
 int
-bc_on_delivery(sb_platform *pf, sb_delivery *d, int status,
-	       int last_attempt)
+bc_on_delivery(sb_platform *pf, sb_delivery *d, int status, int last_attempt)
 {
 	bc_state *st = pf->priv;
 	json_t *hook;
@@ -262,7 +308,8 @@ bc_on_delivery(sb_platform *pf, sb_delivery *d, int status,
 	return -1;
 }
 
-/* ---- catalog --------------------------------------------------------------- */
+/* ---- catalog ---------------------------------------------------------------
+ */
 
 json_t *
 bc_product_find(bc_state *st, int64_t id)
@@ -324,9 +371,9 @@ set_iso_now(bc_state *st, json_t *obj, const char *key)
 {
 	char buf[40];
 
-	json_object_set_new(obj, key,
-			    json_string(bc_iso8601(buf, sizeof(buf),
-						   bc_now(st))));
+	json_object_set_new(
+		obj, key,
+		json_string(bc_iso8601(buf, sizeof(buf), bc_now(st))));
 }
 
 static double
@@ -336,12 +383,11 @@ num_or(const json_t *v, double def)
 }
 
 static json_t *
-variant_new(bc_state *st, int64_t product_id, const json_t *spec,
-	    double price)
+variant_new(bc_state *st, int64_t product_id, const json_t *spec, double price)
 {
 	json_t *v = json_pack(
-		"{s:I, s:I, s:s, s:I, s:f, s:f, s:n, s:n, s:f, s:n, s:n, s:n, "
-		"s:b, s:n, s:b, s:s, s:s, s:I, s:i, s:s, s:o}",
+		"{s:I, s:I, s:s, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, "
+		"s:b, s:f, s:b, s:s, s:s, s:I, s:i, s:s, s:o}",
 		"id", (json_int_t)st->next_variant, "product_id",
 		(json_int_t)product_id, "sku",
 		sb_json_str(json_object_get(spec, "sku"), ""), "sku_id",
@@ -349,20 +395,18 @@ variant_new(bc_state *st, int64_t product_id, const json_t *spec,
 		num_or(json_object_get(spec, "price"), price),
 		"calculated_price",
 		num_or(json_object_get(spec, "price"), price), "sale_price",
-		"retail_price", "weight",
-		num_or(json_object_get(spec, "weight"), 1.0), "width",
-		"height", "depth", "is_free_shipping", 0,
-		"fixed_cost_shipping_price", "purchasing_disabled", 0,
+		0.0, "retail_price", 0.0, "weight",
+		num_or(json_object_get(spec, "weight"), 1.0), "width", 0.0,
+		"height", 0.0, "depth", 0.0, "is_free_shipping", 0,
+		"fixed_cost_shipping_price", 0.0, "purchasing_disabled", 0,
 		"purchasing_disabled_message", "", "upc",
 		sb_json_str(json_object_get(spec, "upc"), ""),
 		"inventory_level",
-		(json_int_t)sb_json_int(json_object_get(spec,
-							"inventory_level"),
-					0),
+		(json_int_t)sb_json_int(
+			json_object_get(spec, "inventory_level"), 0),
 		"inventory_warning_level",
-		(int)sb_json_int(json_object_get(spec,
-						 "inventory_warning_level"),
-				 0),
+		(int)sb_json_int(
+			json_object_get(spec, "inventory_warning_level"), 0),
 		"bin_picking_number",
 		sb_json_str(json_object_get(spec, "bin_picking_number"), ""),
 		"option_values", json_array());
@@ -398,9 +442,8 @@ bc_product_create(bc_state *st, const json_t *body, int *status, char *msg,
 	const char *name = sb_json_str(json_object_get(body, "name"), NULL);
 	const char *type = sb_json_str(json_object_get(body, "type"), NULL);
 	const char *sku = sb_json_str(json_object_get(body, "sku"), "");
-	const char *tracking =
-		sb_json_str(json_object_get(body, "inventory_tracking"),
-			    "none");
+	const char *tracking = sb_json_str(
+		json_object_get(body, "inventory_tracking"), "none");
 	json_t *variants = json_object_get(body, "variants"), *p, *v, *q;
 	double price = num_or(json_object_get(body, "price"), 0);
 	int64_t id;
@@ -410,7 +453,9 @@ bc_product_create(bc_state *st, const json_t *body, int *status, char *msg,
 	if (!json_is_object(body) || name == NULL || type == NULL ||
 	    !json_is_number(json_object_get(body, "weight"))) {
 		snprintf(msg, msglen, "%s",
-			 name == NULL ? "name" : type == NULL ? "type" : "weight");
+			 name == NULL   ? "name"
+			 : type == NULL ? "type"
+					: "weight");
 		return NULL;
 	}
 	if (strcmp(type, "physical") != 0 && strcmp(type, "digital") != 0) {
@@ -449,26 +494,24 @@ bc_product_create(bc_state *st, const json_t *body, int *status, char *msg,
 		}
 	}
 	id = st->next_product++;
-	p = json_pack("{s:I, s:s, s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:f, "
-		      "s:f, s:f, s:i, s:I, s:i, s:s, s:b, s:b, s:s, s:o, "
-		      "s:i, s:i}",
-		      "id", (json_int_t)id, "name", name, "type", type, "sku",
-		      sku, "description",
-		      sb_json_str(json_object_get(body, "description"), ""),
-		      "weight", num_or(json_object_get(body, "weight"), 0),
-		      "width", 0.0, "depth", 0.0, "height", 0.0, "price",
-		      price, "cost_price",
-		      num_or(json_object_get(body, "cost_price"), 0),
-		      "calculated_price", price, "tax_class_id", 0,
-		      "inventory_level",
-		      (json_int_t)sb_json_int(
-			      json_object_get(body, "inventory_level"), 0),
-		      "inventory_warning_level", 0, "inventory_tracking",
-		      tracking, "is_visible",
-		      !json_is_false(json_object_get(body, "is_visible")),
-		      "is_free_shipping", 0, "availability", "available",
-		      "categories", json_array(), "brand_id", 0,
-		      "total_sold", 0);
+	p = json_pack(
+		"{s:I, s:s, s:s, s:s, s:s, s:f, s:f, s:f, s:f, s:f, "
+		"s:f, s:f, s:i, s:I, s:i, s:s, s:b, s:b, s:s, s:o, "
+		"s:i, s:i}",
+		"id", (json_int_t)id, "name", name, "type", type, "sku", sku,
+		"description",
+		sb_json_str(json_object_get(body, "description"), ""), "weight",
+		num_or(json_object_get(body, "weight"), 0), "width", 0.0,
+		"depth", 0.0, "height", 0.0, "price", price, "cost_price",
+		num_or(json_object_get(body, "cost_price"), 0),
+		"calculated_price", price, "tax_class_id", 0, "inventory_level",
+		(json_int_t)sb_json_int(
+			json_object_get(body, "inventory_level"), 0),
+		"inventory_warning_level", 0, "inventory_tracking", tracking,
+		"is_visible",
+		!json_is_false(json_object_get(body, "is_visible")),
+		"is_free_shipping", 0, "availability", "available",
+		"categories", json_array(), "brand_id", 0, "total_sold", 0);
 	set_iso_now(st, p, "date_created");
 	set_iso_now(st, p, "date_modified");
 	if (json_is_array(variants) && json_array_size(variants) > 0) {
@@ -487,9 +530,9 @@ bc_product_create(bc_state *st, const json_t *body, int *status, char *msg,
 			(json_int_t)sb_json_int(
 				json_object_get(body, "inventory_level"), 0));
 
-		json_object_set_new(p, "variants",
-				    json_pack("[o]", variant_new(st, id, spec,
-								 price)));
+		json_object_set_new(
+			p, "variants",
+			json_pack("[o]", variant_new(st, id, spec, price)));
 		json_decref(spec);
 	}
 	v = json_array_get(json_object_get(p, "variants"), 0);
@@ -513,12 +556,10 @@ bc_product_json(const json_t *p, int with_variants)
 }
 
 void
-bc_inventory_set(bc_state *st, json_t *product, json_t *variant,
-		 int64_t level)
+bc_inventory_set(bc_state *st, json_t *product, json_t *variant, int64_t level)
 {
-	const char *tracking =
-		sb_json_str(json_object_get(product, "inventory_tracking"),
-			    "none");
+	const char *tracking = sb_json_str(
+		json_object_get(product, "inventory_tracking"), "none");
 	int64_t pid = sb_json_int(json_object_get(product, "id"), 0);
 	int64_t vid = sb_json_int(json_object_get(variant, "id"), 0);
 
@@ -526,10 +567,9 @@ bc_inventory_set(bc_state *st, json_t *product, json_t *variant,
 	if (strcmp(tracking, "variant") == 0) {
 		product_sum_inventory(product);
 		bc_event(st, "store/sku/inventory/updated",
-			 json_pack("{s:s, s:I, s:{s:I, s:I, s:s, s:I}}",
-				   "type", "sku", "id", (json_int_t)vid,
-				   "inventory", "product_id",
-				   (json_int_t)pid, "variant_id",
+			 json_pack("{s:s, s:I, s:{s:I, s:I, s:s, s:I}}", "type",
+				   "sku", "id", (json_int_t)vid, "inventory",
+				   "product_id", (json_int_t)pid, "variant_id",
 				   (json_int_t)vid, "method", "absolute",
 				   "value", (json_int_t)level));
 	} else {
@@ -564,20 +604,20 @@ bc_customer_find(bc_state *st, int64_t id)
 }
 
 json_t *
-bc_customer_create(bc_state *st, const json_t *body, char *msg,
-		   size_t msglen)
+bc_customer_create(bc_state *st, const json_t *body, char *msg, size_t msglen)
 {
 	const char *email = sb_json_str(json_object_get(body, "email"), NULL);
 	const char *first =
 		sb_json_str(json_object_get(body, "first_name"), NULL);
-	const char *last = sb_json_str(json_object_get(body, "last_name"), NULL);
+	const char *last =
+		sb_json_str(json_object_get(body, "last_name"), NULL);
 	json_t *c, *addrs, *a, *in = json_object_get(body, "addresses");
 	int64_t id;
 	size_t i;
 
 	if (email == NULL || first == NULL || last == NULL) {
 		snprintf(msg, msglen, "%s",
-			 email == NULL	 ? "email"
+			 email == NULL   ? "email"
 			 : first == NULL ? "first_name"
 					 : "last_name");
 		return NULL;
@@ -613,25 +653,24 @@ bc_customer_create(bc_state *st, const json_t *body, char *msg,
 					    json_string(""));
 		json_array_append_new(addrs, copy);
 	}
-	c = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, "
-		      "s:I, s:i, s:{s:b}, s:o, s:[{s:f}], s:b, s:i, s:[i]}",
-		      "id", (json_int_t)id, "email", email, "first_name",
-		      first, "last_name", last, "company",
-		      sb_json_str(json_object_get(body, "company"), ""),
-		      "phone", sb_json_str(json_object_get(body, "phone"), ""),
-		      "notes", sb_json_str(json_object_get(body, "notes"), ""),
-		      "registration_ip_address", "", "tax_exempt_category",
-		      sb_json_str(json_object_get(body, "tax_exempt_category"),
-				  ""),
-		      "customer_group_id",
-		      (json_int_t)sb_json_int(
-			      json_object_get(body, "customer_group_id"), 0),
-		      "address_count", (json_int_t)json_array_size(addrs),
-		      "attribute_count", 0, "authentication",
-		      "force_password_reset", 0, "addresses", addrs,
-		      "store_credit_amounts", "amount", 0.0,
-		      "accepts_product_review_abandoned_cart_emails", 0,
-		      "origin_channel_id", 1, "channel_ids", 1);
+	c = json_pack(
+		"{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, "
+		"s:I, s:i, s:{s:b}, s:o, s:[{s:f}], s:b, s:i, s:[i]}",
+		"id", (json_int_t)id, "email", email, "first_name", first,
+		"last_name", last, "company",
+		sb_json_str(json_object_get(body, "company"), ""), "phone",
+		sb_json_str(json_object_get(body, "phone"), ""), "notes",
+		sb_json_str(json_object_get(body, "notes"), ""),
+		"registration_ip_address", "", "tax_exempt_category",
+		sb_json_str(json_object_get(body, "tax_exempt_category"), ""),
+		"customer_group_id",
+		(json_int_t)sb_json_int(
+			json_object_get(body, "customer_group_id"), 0),
+		"address_count", (json_int_t)json_array_size(addrs),
+		"attribute_count", 0, "authentication", "force_password_reset",
+		0, "addresses", addrs, "store_credit_amounts", "amount", 0.0,
+		"accepts_product_review_abandoned_cart_emails", 0,
+		"origin_channel_id", 1, "channel_ids", 1);
 	set_iso_now(st, c, "date_created");
 	set_iso_now(st, c, "date_modified");
 	json_array_append_new(st->customers, c);
@@ -663,16 +702,14 @@ set_money(json_t *obj, const char *key, bc_money m)
 			    json_string(bc_money_str(buf, sizeof(buf), m)));
 }
 
-
 static json_t *
 link(const bc_state *st, int64_t id, const char *what)
 {
 	char url[256], res[96];
 
 	snprintf(res, sizeof(res), "/orders/%lld/%s", (long long)id, what);
-	snprintf(url, sizeof(url),
-		 "https://api.bigcommerce.com/stores/%s/v2%s", st->store_hash,
-		 res);
+	snprintf(url, sizeof(url), "https://api.bigcommerce.com/stores/%s/v2%s",
+		 st->store_hash, res);
 	return json_pack("{s:s, s:s}", "url", url, "resource", res);
 }
 
@@ -682,17 +719,17 @@ bc_order_json(bc_state *st, const bc_order *o)
 	json_t *out = json_deep_copy(o->order);
 	char buf[40];
 
-	json_object_set_new(out, "date_created",
-			    json_string(bc_rfc2822(buf, sizeof(buf),
-						   o->created)));
-	json_object_set_new(out, "date_modified",
-			    json_string(bc_rfc2822(buf, sizeof(buf),
-						   o->modified)));
-	json_object_set_new(out, "date_shipped",
-			    json_string(o->shipped ? bc_rfc2822(buf,
-								sizeof(buf),
-								o->shipped)
-						   : ""));
+	json_object_set_new(
+		out, "date_created",
+		json_string(bc_rfc2822(buf, sizeof(buf), o->created)));
+	json_object_set_new(
+		out, "date_modified",
+		json_string(bc_rfc2822(buf, sizeof(buf), o->modified)));
+	json_object_set_new(
+		out, "date_shipped",
+		json_string(o->shipped
+				    ? bc_rfc2822(buf, sizeof(buf), o->shipped)
+				    : ""));
 	/* The spec's example spells this link without the underscore. */
 	json_object_set_new(out, "products", link(st, o->id, "products"));
 	json_object_set_new(out, "shipping_addresses",
@@ -708,11 +745,11 @@ bc_shipment_json(const bc_state *st, const json_t *sh)
 	char buf[40];
 
 	(void)st;
-	json_object_set_new(out, "date_created",
-			    json_string(bc_rfc2822(
-				    buf, sizeof(buf),
-				    (time_t)sb_json_int(
-					    json_object_get(sh, "_t"), 0))));
+	json_object_set_new(
+		out, "date_created",
+		json_string(bc_rfc2822(
+			buf, sizeof(buf),
+			(time_t)sb_json_int(json_object_get(sh, "_t"), 0))));
 	json_object_del(out, "_t");
 	return out;
 }
@@ -726,9 +763,9 @@ order_touch(bc_state *st, bc_order *o)
 static void
 fire_order(bc_state *st, const char *scope, int64_t id)
 {
-	bc_event(st, scope,
-		 json_pack("{s:s, s:I}", "type", "order", "id",
-			   (json_int_t)id));
+	bc_event(
+		st, scope,
+		json_pack("{s:s, s:I}", "type", "order", "id", (json_int_t)id));
 }
 
 void
@@ -759,8 +796,9 @@ typedef struct line_spec {
 } line_spec;
 
 static const char *const address_keys[] = {
-	"first_name", "last_name", "company", "street_1", "street_2", "city",
-	"state",      "zip",	   "country", "country_iso2", "phone", "email"};
+	"first_name", "last_name",    "company", "street_1",
+	"street_2",   "city",         "state",   "zip",
+	"country",    "country_iso2", "phone",   "email"};
 
 static json_t *
 address_copy(const json_t *in)
@@ -779,6 +817,13 @@ address_copy(const json_t *in)
 		json_object_set_new(out, "country_iso2", json_string("GB"));
 	json_object_set_new(out, "form_fields", json_array());
 	return out;
+}
+
+/* Round to whole cents, as the storefront's tax calculation does. */
+static bc_money
+cents(bc_money m)
+{
+	return (m >= 0 ? m + 50 : m - 50) / 100 * 100;
 }
 
 /* Tax rate in millionths from "0.2", 0.2 or 20 (percent when > 1). */
@@ -820,15 +865,15 @@ resolve_line(bc_state *st, const json_t *in, int control, int64_t rate,
 		have_price = bc_money_from_json(
 				     &price, json_object_get(in, "price")) == 0;
 		if (!have_price && v)
-			bc_money_from_json(&price,
-					   json_object_get(v, "price"));
+			bc_money_from_json(&price, json_object_get(v, "price"));
 		if (inclusive) {
 			ls->inc = price;
-			ls->ex = (price * 1000000 + (1000000 + rate) / 2) /
-				 (1000000 + rate);
+			ls->ex =
+				cents((price * 1000000 + (1000000 + rate) / 2) /
+				      (1000000 + rate));
 		} else {
 			ls->ex = price;
-			ls->inc = price + bc_money_mul(price, rate);
+			ls->inc = price + cents(bc_money_mul(price, rate));
 		}
 		ls->name = sb_json_str(json_object_get(in, "name"), NULL);
 	} else {
@@ -838,8 +883,8 @@ resolve_line(bc_state *st, const json_t *in, int control, int64_t rate,
 				 &ls->inc,
 				 json_object_get(in, "price_inc_tax")) == 0;
 		int he = bc_money_from_json(
-				 &ls->ex, json_object_get(in, "price_ex_tax")) ==
-			 0;
+				 &ls->ex,
+				 json_object_get(in, "price_ex_tax")) == 0;
 
 		if (pid) {
 			p = bc_product_find(st, pid);
@@ -912,8 +957,8 @@ line_json(bc_order *o, const line_spec *ls, int64_t id, int64_t address_id)
 		0, "quantity_refunded", 0, "is_refunded", 0, "return_id", 0,
 		"applied_discounts", json_array(), "product_options",
 		json_array(), "upc", "", "bin_picking_number", "", "brand", "",
-		"weight", "1.0000", "refund_amount", "0.0000", "wrapping_message",
-		"");
+		"weight", "1.0000", "refund_amount", "0.0000",
+		"wrapping_message", "");
 	bc_money tax = ls->inc - ls->ex;
 
 	if (ls->variant_id)
@@ -1029,10 +1074,10 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 	const json_t *lines_in =
 		json_object_get(body, control ? "lines" : "products");
 	const json_t *ship_in = json_object_get(body, "shipping_addresses");
-	int inclusive = json_is_true(json_object_get(body,
-						     "prices_include_tax"));
-	int64_t rate = control ? tax_rate(json_object_get(body, "tax_rate"))
-			       : 0;
+	int inclusive =
+		json_is_true(json_object_get(body, "prices_include_tax"));
+	int64_t rate =
+		control ? tax_rate(json_object_get(body, "tax_rate")) : 0;
 	int64_t status_id, customer_id = 0;
 	line_spec *specs = NULL;
 	size_t n, i;
@@ -1040,10 +1085,9 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 	bc_money discount = 0, coupon = 0, total_ex, total_inc;
 	bc_order *o = NULL;
 	json_t *a, *line, *cust = NULL;
-	const char *currency =
-		sb_json_str(json_object_get(body, control ? "currency"
-							  : "currency_code"),
-			    "USD");
+	const char *currency = sb_json_str(
+		json_object_get(body, control ? "currency" : "currency_code"),
+		"USD");
 	int64_t items = 0, address_id;
 	char oidres[48];
 
@@ -1068,9 +1112,10 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 			 "The required field 'products' was not supplied.");
 		return NULL;
 	}
-	status_id = json_object_get(body, "status_id")
-			    ? sb_json_int(json_object_get(body, "status_id"), -1)
-			    : 1;
+	status_id =
+		json_object_get(body, "status_id")
+			? sb_json_int(json_object_get(body, "status_id"), -1)
+			: 1;
 	if (bc_status_name((int)status_id) == NULL) {
 		snprintf(msg, msglen, "The field 'status_id' is invalid.");
 		return NULL;
@@ -1105,33 +1150,32 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 		bc_money_from_json(&sc, json_object_get(body, "shipping_cost"));
 		if (inclusive) {
 			ship_inc = sc;
-			ship_ex = (sc * 1000000 + (1000000 + rate) / 2) /
-				  (1000000 + rate);
+			ship_ex = cents((sc * 1000000 + (1000000 + rate) / 2) /
+					(1000000 + rate));
 		} else {
 			ship_ex = sc;
-			ship_inc = sc + bc_money_mul(sc, rate);
+			ship_inc = sc + cents(bc_money_mul(sc, rate));
 		}
-		bc_money_from_json(&coupon,
-				   json_object_get(json_object_get(body,
-								   "coupon"),
-						   "amount"));
+		bc_money_from_json(
+			&coupon,
+			json_object_get(json_object_get(body, "coupon"),
+					"amount"));
 		bc_money_from_json(&discount,
 				   json_object_get(body, "discount_amount"));
 	} else {
 		int he = bc_money_from_json(
 				 &ship_ex,
-				 json_object_get(body, "shipping_cost_ex_tax")) ==
-			 0;
-		int hi = bc_money_from_json(&ship_inc,
-					    json_object_get(
-						    body,
-						    "shipping_cost_inc_tax")) ==
-			 0;
+				 json_object_get(body,
+						 "shipping_cost_ex_tax")) == 0;
+		int hi = bc_money_from_json(
+				 &ship_inc,
+				 json_object_get(body,
+						 "shipping_cost_inc_tax")) == 0;
 
 		if (!he && !hi)
-			bc_money_from_json(&ship_ex,
-					   json_object_get(body,
-							   "base_shipping_cost"));
+			bc_money_from_json(
+				&ship_ex,
+				json_object_get(body, "base_shipping_cost"));
 		if (!hi)
 			ship_inc = ship_ex;
 		if (!he && hi)
@@ -1161,11 +1205,11 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 	/* Shipping addresses: as given, else the billing address. */
 	if (json_array_size(ship_in) == 0) {
 		a = address_copy(billing);
-		json_object_set_new(a, "shipping_method",
-				    json_string(sb_json_str(
-					    json_object_get(body,
-							    "shipping_method"),
-					    "Flat Rate")));
+		json_object_set_new(
+			a, "shipping_method",
+			json_string(sb_json_str(
+				json_object_get(body, "shipping_method"),
+				"Flat Rate")));
 		json_array_append_new(o->addresses, a);
 	} else {
 		json_array_foreach(ship_in, i, a)
@@ -1206,16 +1250,16 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 			 "shipping_quotes",
 			 (long long)o->id,
 			 (long long)sb_json_int(json_object_get(a, "id"), 0));
-		json_object_set_new(a, "shipping_quotes",
-				    json_pack("{s:s, s:s}", "url", "",
-					      "resource", oidres));
+		json_object_set_new(
+			a, "shipping_quotes",
+			json_pack("{s:s, s:s}", "url", "", "resource", oidres));
 	}
 	address_id = sb_json_int(
 		json_object_get(json_array_get(o->addresses, 0), "id"), 0);
 	for (i = 0; i < n; i++)
-		json_array_append_new(o->lines,
-				      line_json(o, &specs[i], st->next_line++,
-						address_id));
+		json_array_append_new(
+			o->lines,
+			line_json(o, &specs[i], st->next_line++, address_id));
 	/* The coupon is spread over the lines as an order-level discount. */
 	if (coupon > 0) {
 		const char *code = sb_json_str(
@@ -1226,20 +1270,19 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 
 		json_array_foreach(o->lines, i, line)
 		{
-			bc_money part = i + 1 == n ? left
-						   : coupon * specs[i].inc *
-							     specs[i].qty /
-							     (sub_inc ? sub_inc
-								      : 1);
+			bc_money part =
+				i + 1 == n
+					? left
+					: coupon * specs[i].inc * specs[i].qty /
+						  (sub_inc ? sub_inc : 1);
 			char amt[40];
 			json_t *d;
 
 			left -= part;
-			d = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id",
-				      "coupon", "amount",
-				      bc_money_str(amt, sizeof(amt), part),
-				      "name", code, "code", code, "target",
-				      "order");
+			d = json_pack(
+				"{s:s, s:s, s:s, s:s, s:s}", "id", "coupon",
+				"amount", bc_money_str(amt, sizeof(amt), part),
+				"name", code, "code", code, "target", "order");
 			json_array_append_new(
 				json_object_get(line, "applied_discounts"), d);
 			set_money(line, "discounted_total_inc_tax",
@@ -1249,11 +1292,11 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 	total_ex = sub_ex + ship_ex - discount - coupon;
 	total_inc = sub_inc + ship_inc - discount - coupon;
 	{
-		const char *pm = sb_json_str(
-			json_object_get(body, "payment_method"),
-			control && json_object_get(body, "payment")
-				? "Credit Card"
-				: "Manual");
+		const char *pm =
+			sb_json_str(json_object_get(body, "payment_method"),
+				    control && json_object_get(body, "payment")
+					    ? "Credit Card"
+					    : "Manual");
 		json_t *ord = json_pack(
 			"{s:I, s:I, s:i, s:s, s:s, s:s, s:s, s:s, s:i, "
 			"s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:i, s:s, s:I, "
@@ -1261,7 +1304,8 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 			"s:s, s:i, s:i, s:i, s:s, s:s, s:s}",
 			"id", (json_int_t)o->id, "customer_id",
 			(json_int_t)customer_id, "channel_id",
-			(int)sb_json_int(json_object_get(body, "channel_id"), 1),
+			(int)sb_json_int(json_object_get(body, "channel_id"),
+					 1),
 			"status", bc_status_name((int)status_id), "cart_id", "",
 			"order_source",
 			sb_json_str(json_object_get(body, "order_source"),
@@ -1286,9 +1330,8 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 				    ""),
 			"tax_provider_id", "BasicTaxProvider",
 			"currency_exchange_rate", "1.0000000000",
-			"default_currency_id", 1,
-			"shipping_cost_tax_class_id", 2,
-			"handling_cost_tax_class_id", 2,
+			"default_currency_id", 1, "shipping_cost_tax_class_id",
+			2, "handling_cost_tax_class_id", 2,
 			"store_default_currency_code", currency,
 			"store_default_to_transactional_exchange_rate",
 			"1.0000000000", "external_source",
@@ -1339,18 +1382,18 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 
 		if (specs[i].variant == NULL)
 			continue;
-		tr = sb_json_str(json_object_get(specs[i].product,
-						 "inventory_tracking"),
-				 "none");
+		tr = sb_json_str(
+			json_object_get(specs[i].product, "inventory_tracking"),
+			"none");
 		if (strcmp(tr, "none") == 0)
 			continue;
 		json_object_set_new(
 			specs[i].variant, "inventory_level",
-			json_integer(sb_json_int(json_object_get(
-							 specs[i].variant,
-							 "inventory_level"),
-						 0) -
-				     specs[i].qty));
+			json_integer(
+				sb_json_int(json_object_get(specs[i].variant,
+							    "inventory_level"),
+					    0) -
+				specs[i].qty));
 		if (strcmp(tr, "variant") == 0)
 			product_sum_inventory(specs[i].product);
 		else
@@ -1371,10 +1414,16 @@ int
 bc_order_update(bc_state *st, bc_order *o, const json_t *body, char *msg,
 		size_t msglen)
 {
-	static const char *const read_only[] = {
-		"id",	       "date_modified", "date_shipped",
-		"status",      "subtotal_tax",	"total_tax",
-		"items_shipped", "payment_status", "is_deleted_", NULL};
+	static const char *const read_only[] = {"id",
+						"date_modified",
+						"date_shipped",
+						"status",
+						"subtotal_tax",
+						"total_tax",
+						"items_shipped",
+						"payment_status",
+						"is_deleted_",
+						NULL};
 	const char *text_fields[] = {"staff_notes", "customer_message",
 				     "external_order_id", NULL};
 	json_t *v;
@@ -1410,8 +1459,7 @@ bc_order_update(bc_state *st, bc_order *o, const json_t *body, char *msg,
 			return 400;
 		}
 		if (json_string_length(v) > 65535) {
-			snprintf(msg, msglen,
-				 "The field '%s' is too long.",
+			snprintf(msg, msglen, "The field '%s' is too long.",
 				 text_fields[i]);
 			return 400;
 		}
@@ -1426,9 +1474,10 @@ bc_order_update(bc_state *st, bc_order *o, const json_t *body, char *msg,
 		json_object_foreach(v, k, x)
 		{
 			if (json_is_string(x))
-				json_object_set(json_object_get(o->order,
-								"billing_address"),
-						k, x);
+				json_object_set(
+					json_object_get(o->order,
+							"billing_address"),
+					k, x);
 		}
 		changed = 1;
 	}
@@ -1438,9 +1487,9 @@ bc_order_update(bc_state *st, bc_order *o, const json_t *body, char *msg,
 		changed = 1;
 	}
 	v = json_object_get(body, "status_id");
-	if (v && json_integer_value(v) !=
-			 sb_json_int(json_object_get(o->order, "status_id"),
-				     -1)) {
+	if (v &&
+	    json_integer_value(v) !=
+		    sb_json_int(json_object_get(o->order, "status_id"), -1)) {
 		/* statusUpdated + updated */
 		bc_order_set_status(st, o, (int)json_integer_value(v));
 		return 0;
@@ -1467,8 +1516,8 @@ find_by_id(json_t *array, int64_t id)
 }
 
 json_t *
-bc_shipment_create(bc_state *st, bc_order *o, const json_t *body,
-		   int *status, char *msg, size_t msglen)
+bc_shipment_create(bc_state *st, bc_order *o, const json_t *body, int *status,
+		   char *msg, size_t msglen)
 {
 	json_t *items = json_object_get(body, "items"), *it, *line, *addr;
 	json_t *sh, *out_items;
@@ -1499,9 +1548,8 @@ bc_shipment_create(bc_state *st, bc_order *o, const json_t *body,
 	 * may appear twice) against ordered minus already shipped. */
 	json_array_foreach(items, i, it)
 	{
-		int64_t opid = sb_json_int(json_object_get(it,
-							   "order_product_id"),
-					   0);
+		int64_t opid =
+			sb_json_int(json_object_get(it, "order_product_id"), 0);
 		int64_t q = sb_json_int(json_object_get(it, "quantity"), 0);
 		size_t k;
 
@@ -1519,15 +1567,16 @@ bc_shipment_create(bc_state *st, bc_order *o, const json_t *body,
 			goto fail;
 		}
 		if (q < 1) {
-			snprintf(msg, msglen, "The field 'quantity' is invalid.");
+			snprintf(msg, msglen,
+				 "The field 'quantity' is invalid.");
 			goto fail;
 		}
 		want[k] += q;
 		if (want[k] >
 		    sb_json_int(json_object_get(line, "quantity"), 0) -
-			    sb_json_int(json_object_get(line,
-							"quantity_shipped"),
-					0)) {
+			    sb_json_int(
+				    json_object_get(line, "quantity_shipped"),
+				    0)) {
 			snprintf(msg, msglen,
 				 "The quantity specified for order product "
 				 "%lld is greater than the quantity remaining "
@@ -1541,10 +1590,10 @@ bc_shipment_create(bc_state *st, bc_order *o, const json_t *body,
 	json_array_foreach(o->lines, i, line)
 	{
 		int64_t q = sb_json_int(json_object_get(line, "quantity"), 0);
-		int64_t qs = sb_json_int(json_object_get(line,
-							 "quantity_shipped"),
-					 0) +
-			     want[i];
+		int64_t qs =
+			sb_json_int(json_object_get(line, "quantity_shipped"),
+				    0) +
+			want[i];
 
 		if (want[i] > 0) {
 			json_object_set_new(line, "quantity_shipped",
@@ -1568,9 +1617,9 @@ bc_shipment_create(bc_state *st, bc_order *o, const json_t *body,
 
 		json_array_foreach(o->lines, i, line)
 		{
-			if (sb_json_int(json_object_get(line,
-							"order_address_id"),
-					0) == addr_id)
+			if (sb_json_int(
+				    json_object_get(line, "order_address_id"),
+				    0) == addr_id)
 				on_addr += sb_json_int(
 					json_object_get(line,
 							"quantity_shipped"),
@@ -1582,13 +1631,12 @@ bc_shipment_create(bc_state *st, bc_order *o, const json_t *body,
 	provider = sb_json_str(json_object_get(body, "shipping_provider"), "");
 	gen[0] = '\0';
 	if (json_string_length(json_object_get(body, "tracking_number")) > 0)
-		snprintf(gen, sizeof(gen),
-			 "https://track.aftership.com/%s/%s",
+		snprintf(gen, sizeof(gen), "https://track.aftership.com/%s/%s",
 			 *provider ? provider
-				   : sb_json_str(json_object_get(
-							 body,
-							 "tracking_carrier"),
-						 "unknown"),
+				   : sb_json_str(
+					     json_object_get(
+						     body, "tracking_carrier"),
+					     "unknown"),
 			 sb_json_str(json_object_get(body, "tracking_number"),
 				     ""));
 	sh = json_pack(
@@ -1648,4 +1696,149 @@ bc_shipment_create(bc_state *st, bc_order *o, const json_t *body,
 fail:
 	free(want);
 	return NULL;
+}
+
+json_t *
+bc_refund_create(bc_state *st, bc_order *o, const json_t *body, char *msg,
+		 size_t msglen)
+{
+	json_t *items = json_object_get(body, "items"), *it, *line = NULL, *r;
+	json_t *out_items = NULL;
+	bc_money amount = 0, total_inc = 0, refunded = 0, computed = 0;
+	int64_t *qty = NULL;
+	size_t i, k, nlines = json_array_size(o->lines);
+	char when[40], oid[24];
+	int all = 1;
+
+	if (json_array_size(items) == 0) {
+		snprintf(msg, msglen, "items are required");
+		return NULL;
+	}
+	qty = calloc(nlines + 1, sizeof(*qty));
+	if (qty == NULL)
+		return NULL;
+	json_array_foreach(items, i, it)
+	{
+		int64_t id = sb_json_int(json_object_get(it, "item_id"), 0);
+		int64_t q = sb_json_int(json_object_get(it, "quantity"), 0);
+		const char *type = sb_json_str(json_object_get(it, "item_type"),
+					       "PRODUCT");
+
+		if (strcmp(type, "PRODUCT") != 0)
+			continue;
+		json_array_foreach(o->lines, k, line)
+		{
+			if (sb_json_int(json_object_get(line, "id"), 0) == id)
+				break;
+		}
+		if (k == nlines || q < 1 ||
+		    qty[k] + q +
+				    sb_json_int(
+					    json_object_get(
+						    line, "quantity_refunded"),
+					    0) >
+			    sb_json_int(json_object_get(line, "quantity"), 0)) {
+			snprintf(msg, msglen,
+				 "item %lld cannot be refunded %lld times",
+				 (long long)id, (long long)q);
+			free(qty);
+			return NULL;
+		}
+		qty[k] += q;
+	}
+	json_array_foreach(o->lines, k, line)
+	{
+		bc_money unit = 0;
+
+		bc_money_from_json(&unit,
+				   json_object_get(line, "price_inc_tax"));
+		computed += unit * qty[k];
+	}
+	if (bc_money_from_json(&amount, json_object_get(body, "amount")) < 0)
+		amount = computed;
+	out_items = json_array();
+	json_array_foreach(o->lines, k, line)
+	{
+		int64_t done =
+			sb_json_int(json_object_get(line, "quantity_refunded"),
+				    0) +
+			qty[k];
+
+		if (qty[k] > 0) {
+			bc_money unit = 0;
+
+			bc_money_from_json(
+				&unit, json_object_get(line, "price_inc_tax"));
+			json_object_set_new(line, "quantity_refunded",
+					    json_integer(done));
+			json_object_set_new(
+				line, "is_refunded",
+				json_boolean(
+					done ==
+					sb_json_int(json_object_get(line,
+								    "quantity"),
+						    0)));
+			json_array_append_new(
+				out_items,
+				json_pack("{s:s, s:O, s:I, s:f, s:s}",
+					  "item_type", "PRODUCT", "item_id",
+					  json_object_get(line, "id"),
+					  "quantity", (json_int_t)qty[k],
+					  "requested_amount",
+					  (double)(unit * qty[k]) /
+						  BC_MONEY_SCALE,
+					  "reason", ""));
+		}
+		if (done < sb_json_int(json_object_get(line, "quantity"), 0))
+			all = 0;
+	}
+	free(qty);
+	bc_money_from_json(&total_inc,
+			   json_object_get(o->order, "total_inc_tax"));
+	bc_money_from_json(&refunded,
+			   json_object_get(o->order, "refunded_amount"));
+	refunded += amount;
+	set_money(o->order, "refunded_amount", refunded);
+	snprintf(oid, sizeof(oid), "%lld", (long long)o->id);
+	r = json_pack(
+		"{s:I, s:I, s:i, s:s, s:s, s:f, s:f, s:b, s:o, "
+		"s:[{s:I, s:s, s:f, s:b, s:b, s:s}]}",
+		"id", (json_int_t)st->next_refund, "order_id",
+		(json_int_t)o->id, "user_id", 0, "created",
+		bc_iso8601(when, sizeof(when), bc_now(st)), "reason",
+		sb_json_str(json_object_get(body, "reason"), ""),
+		"total_amount", (double)amount / BC_MONEY_SCALE, "total_tax",
+		0.0, "uses_merchant_override_values",
+		json_object_get(body, "amount") != NULL, "items", out_items,
+		"payments", "id", (json_int_t)st->next_refund, "provider_id",
+		sb_json_str(json_object_get(body, "provider_id"), "braintree"),
+		"amount", (double)amount / BC_MONEY_SCALE, "offline",
+		json_is_true(json_object_get(body, "offline")), "is_declined",
+		0, "declined_message", "");
+	st->next_refund++;
+	json_array_append_new(o->refunds, r);
+	json_array_append_new(
+		o->transactions,
+		json_pack(
+			"{s:I, s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:b, s:s, "
+			"s:b, s:s}",
+			"id", (json_int_t)st->next_transaction++, "order_id",
+			oid, "event", "refund", "method", "credit_card",
+			"amount", (double)amount / BC_MONEY_SCALE, "currency",
+			sb_json_str(json_object_get(o->order, "currency_code"),
+				    "USD"),
+			"gateway", "custom", "gateway_transaction_id", "",
+			"test", 1, "status", "ok", "fraud_review", 0,
+			"date_created", when));
+	json_object_set_new(o->order, "payment_status",
+			    json_string(all && refunded >= total_inc
+						? "refunded"
+						: "partially refunded"));
+	order_touch(st, o);
+	bc_event(st, "store/order/refund/created",
+		 json_pack("{s:s, s:I, s:{s:O}}", "type", "order", "id",
+			   (json_int_t)o->id, "refund", "refund_id",
+			   json_object_get(r, "id")));
+	bc_order_set_status(st, o, all && refunded >= total_inc ? 4 : 14);
+	return r;
 }

@@ -97,9 +97,8 @@ bc_money_mul(bc_money v, int64_t millionths)
 
 static const char *const wdays[] = {"Sun", "Mon", "Tue", "Wed",
 				    "Thu", "Fri", "Sat"};
-static const char *const months[] = {"Jan", "Feb", "Mar", "Apr",
-				     "May", "Jun", "Jul", "Aug",
-				     "Sep", "Oct", "Nov", "Dec"};
+static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 const char *
 bc_rfc2822(char *buf, size_t len, time_t t)
@@ -159,6 +158,7 @@ read_num(const char **p, int ndig, int *out)
 static int
 read_zone(const char *p, int *offset)
 {
+	const char *zone_start = p;
 	int sign, hh, mm;
 
 	while (*p == ' ')
@@ -167,9 +167,13 @@ read_zone(const char *p, int *offset)
 	if (*p == '\0' || strcmp(p, "Z") == 0 || strcmp(p, "GMT") == 0 ||
 	    strcmp(p, "UTC") == 0)
 		return 0;
-	if (*p != '+' && *p != '-')
+	/* An unencoded "+0000" in a query string arrives as " 0000". */
+	if (isdigit((unsigned char)*p) && p > zone_start && p[-1] == ' ')
+		sign = 1;
+	else if (*p != '+' && *p != '-')
 		return -1;
-	sign = *p++ == '-' ? -1 : 1;
+	else
+		sign = *p++ == '-' ? -1 : 1;
 	if (read_num(&p, 2, &hh) < 0)
 		return -1;
 	if (*p == ':')
@@ -252,8 +256,8 @@ bc_parse_date(const char *s, time_t *out)
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
 	    se > 60)
 		return -1;
-	*out = (time_t)(days_from_civil(y, mo, d) * 86400 + h * 3600 +
-			mi * 60 + se - off);
+	*out = (time_t)(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+			se - off);
 	return 0;
 }
 
@@ -332,15 +336,14 @@ bc_query_int(const sb_request *req, const char *name, int64_t def)
 void
 bc_v2_error(sb_response *resp, int status, const char *message)
 {
-	sb_resp_json(resp, status,
-		     json_pack("[{s:i, s:s}]", "status", status, "message",
-			       message),
-		     NULL);
+	sb_resp_json(
+		resp, status,
+		json_pack("[{s:i, s:s}]", "status", status, "message", message),
+		NULL);
 }
 
 void
-bc_v3_error(sb_response *resp, int status, const char *title,
-	    json_t *errors)
+bc_v3_error(sb_response *resp, int status, const char *title, json_t *errors)
 {
 	sb_resp_json(resp, status,
 		     json_pack("{s:i, s:s, s:s, s:o}", "status", status,
@@ -403,10 +406,10 @@ bc_pagination(int64_t total, int64_t count, int64_t page, int64_t limit)
 		json_object_set_new(links, "next", json_string(next));
 	}
 	return json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:o}}", "pagination",
-			 "total", (json_int_t)total, "count",
-			 (json_int_t)count, "per_page", (json_int_t)limit,
-			 "current_page", (json_int_t)page, "total_pages",
-			 (json_int_t)pages, "links", links);
+			 "total", (json_int_t)total, "count", (json_int_t)count,
+			 "per_page", (json_int_t)limit, "current_page",
+			 (json_int_t)page, "total_pages", (json_int_t)pages,
+			 "links", links);
 }
 
 int
@@ -424,4 +427,132 @@ bc_list_has(const char *list, const char *item)
 		p = end ? end + 1 : NULL;
 	}
 	return 0;
+}
+
+/* ---- SHA-256, HMAC and base64 for Standard Webhooks signatures --------- */
+
+static const uint32_t k256[64] = {
+	0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu,
+	0x59f111f1u, 0x923f82a4u, 0xab1c5ed5u, 0xd807aa98u, 0x12835b01u,
+	0x243185beu, 0x550c7dc3u, 0x72be5d74u, 0x80deb1feu, 0x9bdc06a7u,
+	0xc19bf174u, 0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu,
+	0x2de92c6fu, 0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau, 0x983e5152u,
+	0xa831c66du, 0xb00327c8u, 0xbf597fc7u, 0xc6e00bf3u, 0xd5a79147u,
+	0x06ca6351u, 0x14292967u, 0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu,
+	0x53380d13u, 0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u,
+	0xa2bfe8a1u, 0xa81a664bu, 0xc24b8b70u, 0xc76c51a3u, 0xd192e819u,
+	0xd6990624u, 0xf40e3585u, 0x106aa070u, 0x19a4c116u, 0x1e376c08u,
+	0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu,
+	0x682e6ff3u, 0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u,
+	0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void
+sha256_block(uint32_t h[8], const unsigned char *b)
+{
+	uint32_t w[64], s[8], t1, t2;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)b[i * 4] << 24 | (uint32_t)b[i * 4 + 1] << 16 |
+		       (uint32_t)b[i * 4 + 2] << 8 | (uint32_t)b[i * 4 + 3];
+	for (; i < 64; i++)
+		w[i] = w[i - 16] +
+		       (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^
+			(w[i - 15] >> 3)) +
+		       w[i - 7] +
+		       (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^
+			(w[i - 2] >> 10));
+	memcpy(s, h, sizeof(s));
+	for (i = 0; i < 64; i++) {
+		t1 = s[7] + (ROR(s[4], 6) ^ ROR(s[4], 11) ^ ROR(s[4], 25)) +
+		     ((s[4] & s[5]) ^ (~s[4] & s[6])) + k256[i] + w[i];
+		t2 = (ROR(s[0], 2) ^ ROR(s[0], 13) ^ ROR(s[0], 22)) +
+		     ((s[0] & s[1]) ^ (s[0] & s[2]) ^ (s[1] & s[2]));
+		memmove(s + 1, s, 7 * sizeof(uint32_t));
+		s[4] += t1;
+		s[0] = t1 + t2;
+	}
+	for (i = 0; i < 8; i++)
+		h[i] += s[i];
+}
+
+/* SHA-256 of the concatenation a || b (b may be NULL). */
+static void
+sha256_two(unsigned char out[32], const unsigned char *a, size_t alen,
+	   const unsigned char *b, size_t blen)
+{
+	uint32_t h[8] = {0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
+			 0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u};
+	unsigned char blk[64];
+	size_t fill = 0, i, total = alen + blen;
+	uint64_t bits = (uint64_t)total * 8;
+
+	for (i = 0; i < total; i++) {
+		blk[fill++] = i < alen ? a[i] : b[i - alen];
+		if (fill == 64) {
+			sha256_block(h, blk);
+			fill = 0;
+		}
+	}
+	blk[fill++] = 0x80;
+	if (fill > 56) {
+		memset(blk + fill, 0, 64 - fill);
+		sha256_block(h, blk);
+		fill = 0;
+	}
+	memset(blk + fill, 0, 56 - fill);
+	for (i = 0; i < 8; i++)
+		blk[63 - i] = (unsigned char)(bits >> (8 * i));
+	sha256_block(h, blk);
+	for (i = 0; i < 8; i++) {
+		out[i * 4] = (unsigned char)(h[i] >> 24);
+		out[i * 4 + 1] = (unsigned char)(h[i] >> 16);
+		out[i * 4 + 2] = (unsigned char)(h[i] >> 8);
+		out[i * 4 + 3] = (unsigned char)h[i];
+	}
+}
+
+void
+bc_hmac_sha256(unsigned char out[32], const void *key, size_t klen,
+	       const void *msg, size_t mlen)
+{
+	unsigned char k[64], ipad[64], opad[64], inner[32];
+	size_t i;
+
+	memset(k, 0, sizeof(k));
+	if (klen > 64)
+		sha256_two(k, key, klen, NULL, 0);
+	else
+		memcpy(k, key, klen);
+	for (i = 0; i < 64; i++) {
+		ipad[i] = k[i] ^ 0x36;
+		opad[i] = k[i] ^ 0x5c;
+	}
+	sha256_two(inner, ipad, 64, msg, mlen);
+	sha256_two(out, opad, 64, inner, 32);
+}
+
+void
+bc_base64(char *out, size_t outlen, const unsigned char *in, size_t len)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
+		"tuvwxyz0123456789+/";
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o + 5 <= outlen; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+
+		if (i + 1 < len)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= in[i + 2];
+		out[o++] = tab[(v >> 18) & 63];
+		out[o++] = tab[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < len ? tab[v & 63] : '=';
+	}
+	out[o] = '\0';
 }

@@ -314,8 +314,7 @@ sb_platform *sb_platform_find(sb_sandbox *sb, const char *name);
 
 /*
  * Registration functions, one per platform, called by main() in this
- * order.  bc_stub.c provides an empty sb_bc_register() until the
- * BigCommerce simulator replaces that file.
+ * order.
  */
 void sb_bp_register(sb_sandbox *sb);
 void sb_bc_register(sb_sandbox *sb);

@@ -1,0 +1,609 @@
+/*
+ * cmd_mappings.c - `pearlsync mappings`: the value mappings between
+ * platforms (statuses, shipping methods, warehouses, ...), one at a time or
+ * in bulk from a CSV file.
+ *
+ * The CSV import is all or nothing.  Every row is checked here first, so the
+ * operator gets every problem's row number as a spreadsheet shows it (the
+ * header is row 1); the rows are then written by the store in one
+ * transaction, which checks them again.
+ *
+ * The CSV dialect is RFC 4180: comma separated, fields with commas, quotes
+ * or line breaks in double quotes, "" for a quote inside; CRLF or LF line
+ * ends; a UTF-8 byte order mark (spreadsheets write one) is skipped.
+ */
+#include "commands.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pearlsync/config.h"
+#include "pearlsync/store.h"
+
+/* Largest CSV accepted: far beyond any real mapping table. */
+#define CSV_MAX_BYTES (16L * 1024 * 1024)
+#define CSV_FIELDS 4
+
+const char ps_cli_usage_mappings[] =
+	"usage: pearlsync mappings list [--kind KIND] [--direction DIR]\n"
+	"       pearlsync mappings set KIND DIRECTION SOURCE TARGET\n"
+	"       pearlsync mappings set-default KIND DIRECTION TARGET\n"
+	"       pearlsync mappings delete KIND DIRECTION SOURCE\n"
+	"       pearlsync mappings delete-default KIND DIRECTION\n"
+	"       pearlsync mappings import [--replace] FILE.csv   (FILE '-': "
+	"stdin)\n"
+	"       pearlsync mappings export [--kind KIND] [--direction DIR]\n"
+	"\n"
+	"A mapping turns a value on one platform into the value to use on\n"
+	"another.  KIND names what is mapped (order_status, shipping_method,\n"
+	"warehouse, payment_method, channel, ...: lower case, digits, _).\n"
+	"DIRECTION is two platform codes, from>to: bc>bp, bp>bc, dsco>bp,\n"
+	"bp>sh, ... (bp Brightpearl, bc BigCommerce, dsco DSCO, sh ShipHero).\n"
+	"The default of a KIND and DIRECTION is used for any SOURCE without a\n"
+	"row of its own.  Every change is recorded in the settings history\n"
+	"(see 'pearlsync settings history' and 'settings rollback').\n"
+	"\n"
+	"CSV files (import and export) have the header row\n"
+	"  kind,direction,source,target\n"
+	"and one mapping per row; an empty source is the default.  Import\n"
+	"checks every row first: if any row is bad, the error names its row\n"
+	"number (the header is row 1) and nothing is imported.  Rows replace\n"
+	"existing mappings with the same kind, direction and source; with\n"
+	"--replace, every existing mapping of a kind and direction that the\n"
+	"file contains is removed first.\n"
+	"\n"
+	"Exit status: 0 done, 1 failed (bad row, unknown mapping, database\n"
+	"error; nothing changed), 2 bad usage or config file.\n"
+	"\n"
+	"Examples:\n"
+	"  pearlsync mappings set order_status bc>bp 11 4\n"
+	"  pearlsync mappings set-default shipping_method bc>bp 7\n"
+	"  pearlsync mappings export --kind order_status > statuses.csv\n"
+	"  pearlsync mappings import statuses.csv\n";
+
+static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+usage(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return ps_cli_usage_error("mappings", "%s", msg);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Validation shared by set and import                                       */
+
+static int
+check_kind(const char *kind)
+{
+	if (kind[0] == '\0' ||
+	    strspn(kind, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+		    strlen(kind))
+		return ps_error_set(PS_EINVAL,
+				    "kind '%s' must be lower-case letters, "
+				    "digits and _ (e.g. order_status)",
+				    kind);
+	return 0;
+}
+
+static int
+check_direction(const char *dir)
+{
+	const char *gt = strchr(dir, '>');
+	char from[16];
+	ps_platform a, b;
+	size_t n;
+
+	if (gt != NULL) {
+		n = (size_t)(gt - dir);
+		if (n > 0 && n < sizeof(from)) {
+			memcpy(from, dir, n);
+			from[n] = '\0';
+			if (ps_platform_parse(&a, from) == 0 &&
+			    ps_platform_parse(&b, gt + 1) == 0 && a != b)
+				return 0;
+		}
+	}
+	ps_error_clear();
+	return ps_error_set(PS_EINVAL,
+			    "direction '%s' must be two different platform "
+			    "codes as from>to (bp, bc, dsco, sh), e.g. bc>bp",
+			    dir);
+}
+
+static int
+check_mapping(const char *kind, const char *dir, const char *target)
+{
+	int error;
+
+	if ((error = check_kind(kind)) < 0 ||
+	    (error = check_direction(dir)) < 0)
+		return error;
+	if (target != NULL && target[0] == '\0')
+		return ps_error_set(PS_EINVAL, "the target must not be empty");
+	return 0;
+}
+
+static int
+fail(void)
+{
+	ps_cli_error("%s", ps_error_last());
+	return PS_EXIT_FAIL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* list, export                                                              */
+
+static int
+print_row(const ps_mapping *m, void *payload)
+{
+	(void)payload;
+	printf("%-20s %-10s %-24s %s\n", m->kind, m->direction,
+	       (m->source && m->source[0]) ? m->source : "(default)",
+	       m->target);
+	return 0;
+}
+
+/* One CSV field, quoted when it needs to be. */
+static void
+csv_field(FILE *out, const char *s)
+{
+	const char *p;
+	size_t n = strlen(s);
+
+	if (strpbrk(s, ",\"\r\n") == NULL &&
+	    (n == 0 || (s[0] != ' ' && s[n - 1] != ' '))) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '"')
+			fputc('"', out);
+		fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+static int
+export_row(const ps_mapping *m, void *payload)
+{
+	FILE *out = payload;
+
+	csv_field(out, m->kind);
+	fputc(',', out);
+	csv_field(out, m->direction);
+	fputc(',', out);
+	csv_field(out, m->source ? m->source : "");
+	fputc(',', out);
+	csv_field(out, m->target);
+	fputc('\n', out);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* CSV import                                                                */
+
+struct csv_row {
+	char *field[CSV_FIELDS]; /* point into the parse buffer */
+	size_t nfields;          /* as found, may exceed CSV_FIELDS */
+	size_t row;              /* spreadsheet row number, header = 1 */
+};
+
+static int
+read_all(char **out, size_t *out_len, const char *file)
+{
+	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "rb");
+	char *buf = NULL, *grown;
+	size_t len = 0, cap = 0, n;
+	int error = 0;
+
+	*out = NULL;
+	if (f == NULL)
+		return ps_error_set(PS_EIO, "%s: %s", file, strerror(errno));
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 65536;
+			grown = realloc(buf, cap + 1);
+			if (grown == NULL) {
+				error = ps_error_set(PS_ENOMEM, NULL);
+				goto done;
+			}
+			buf = grown;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (len > (size_t)CSV_MAX_BYTES) {
+			error = ps_error_set(PS_ETOOBIG,
+					     "%s: larger than %ld bytes", file,
+					     CSV_MAX_BYTES);
+			goto done;
+		}
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		error = ps_error_set(PS_EIO, "%s: read error", file);
+		goto done;
+	}
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len) != NULL) {
+		error = ps_error_set(PS_EPARSE,
+				     "%s: not a text file (NUL byte)", file);
+		goto done;
+	}
+	*out = buf;
+	*out_len = len;
+	buf = NULL;
+done:
+	if (f != stdin)
+		fclose(f);
+	free(buf);
+	return error;
+}
+
+/*
+ * Split buf (modified in place) into rows.  Fields are unquoted in place:
+ * the unquoted text is never longer than the quoted.  Blank lines are
+ * skipped but still counted, so row numbers match the file's records.
+ */
+static int
+csv_parse(struct csv_row **out, size_t *out_n, char *buf, const char *file)
+{
+	struct csv_row *rows = NULL, *grown, *r;
+	size_t n = 0, cap = 0, rowno = 0;
+	char *p = buf, *w;
+	int error = 0;
+
+	*out = NULL;
+	*out_n = 0;
+	if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
+	    (unsigned char)p[2] == 0xBF)
+		p += 3;
+	while (*p != '\0') {
+		rowno++;
+		if (*p == '\n' || (*p == '\r' && p[1] == '\n')) {
+			p += *p == '\r' ? 2 : 1;
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			grown = realloc(rows, cap * sizeof(*rows));
+			if (grown == NULL) {
+				error = ps_error_set(PS_ENOMEM, NULL);
+				goto done;
+			}
+			rows = grown;
+		}
+		r = &rows[n++];
+		memset(r, 0, sizeof(*r));
+		r->row = rowno;
+		for (;;) {
+			/* one field */
+			w = p;
+			if (r->nfields < CSV_FIELDS)
+				r->field[r->nfields] = w;
+			r->nfields++;
+			if (*p == '"') {
+				p++;
+				for (;;) {
+					if (*p == '\0') {
+						error = ps_error_set(
+							PS_EPARSE,
+							"%s: row %zu: a quoted "
+							"field is not closed",
+							file, rowno);
+						goto done;
+					}
+					if (*p == '"' && p[1] == '"') {
+						*w++ = '"';
+						p += 2;
+					} else if (*p == '"') {
+						p++;
+						break;
+					} else {
+						*w++ = *p++;
+					}
+				}
+				if (*p != ',' && *p != '\n' && *p != '\0' &&
+				    !(*p == '\r' && p[1] == '\n')) {
+					error = ps_error_set(
+						PS_EPARSE,
+						"%s: row %zu: text after a "
+						"closing quote",
+						file, rowno);
+					goto done;
+				}
+			} else {
+				while (*p != ',' && *p != '\n' && *p != '\0' &&
+				       !(*p == '\r' && p[1] == '\n')) {
+					if (*p == '"') {
+						error = ps_error_set(
+							PS_EPARSE,
+							"%s: row %zu: a quote "
+							"inside an unquoted "
+							"field",
+							file, rowno);
+						goto done;
+					}
+					*w++ = *p++;
+				}
+			}
+			if (*p == ',') {
+				*w = '\0';
+				p++;
+				continue;
+			}
+			/* end of record */
+			if (*p == '\r')
+				p++;
+			if (*p == '\n')
+				p++;
+			*w = '\0';
+			break;
+		}
+	}
+	*out = rows;
+	*out_n = n;
+	rows = NULL;
+done:
+	free(rows);
+	return error;
+}
+
+static int
+check_header(const struct csv_row *h, const char *file)
+{
+	static const char *const names[CSV_FIELDS] = {"kind", "direction",
+						      "source", "target"};
+	size_t i;
+
+	if (h->nfields != CSV_FIELDS)
+		goto bad;
+	for (i = 0; i < CSV_FIELDS; i++)
+		if (strcmp(h->field[i], names[i]) != 0)
+			goto bad;
+	return 0;
+bad:
+	return ps_error_set(PS_EPARSE,
+			    "%s: row %zu: the header must be "
+			    "kind,direction,source,target",
+			    file, h->row);
+}
+
+static int
+cmd_import(ps_store *st, const char *file, unsigned flags)
+{
+	struct csv_row *rows = NULL;
+	ps_mapping *maps = NULL;
+	char *buf = NULL;
+	size_t len = 0, n = 0, i, j, nmaps = 0;
+	int64_t version = 0;
+	int error;
+	const char *name = strcmp(file, "-") == 0 ? "<stdin>" : file;
+
+	if ((error = read_all(&buf, &len, file)) < 0 ||
+	    (error = csv_parse(&rows, &n, buf, name)) < 0)
+		goto done;
+	if (n == 0) {
+		error = ps_error_set(PS_EPARSE,
+				     "%s: empty; expected the header row "
+				     "kind,direction,source,target",
+				     name);
+		goto done;
+	}
+	if ((error = check_header(&rows[0], name)) < 0)
+		goto done;
+	maps = calloc(n, sizeof(*maps));
+	if (maps == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	for (i = 1; i < n; i++) {
+		struct csv_row *r = &rows[i];
+		ps_mapping *m = &maps[nmaps];
+
+		if (r->nfields != CSV_FIELDS) {
+			error = ps_error_set(PS_EPARSE,
+					     "%s: row %zu: expected 4 fields "
+					     "(kind,direction,source,target), "
+					     "found %zu",
+					     name, r->row, r->nfields);
+			goto done;
+		}
+		if (check_mapping(r->field[0], r->field[1], r->field[3]) < 0) {
+			error = ps_cli_error_prefix(PS_EPARSE, "%s: row %zu",
+						    name, r->row);
+			goto done;
+		}
+		m->kind = r->field[0];
+		m->direction = r->field[1];
+		m->source = r->field[2];
+		m->target = r->field[3];
+		/* quadratic, but tables are hundreds of rows, not millions */
+		for (j = 0; j < nmaps; j++) {
+			if (strcmp(maps[j].kind, m->kind) == 0 &&
+			    strcmp(maps[j].direction, m->direction) == 0 &&
+			    strcmp(maps[j].source, m->source) == 0) {
+				error = ps_error_set(
+					PS_EPARSE,
+					"%s: row %zu: %s %s '%s' is already "
+					"mapped in row %zu",
+					name, r->row, m->kind, m->direction,
+					m->source[0] ? m->source : "(default)",
+					rows[j + 1].row);
+				goto done;
+			}
+		}
+		nmaps++;
+	}
+	if (nmaps > 0 && (error = ps_store_mapping_import(
+				  &version, st, maps, nmaps, flags,
+				  PS_CLI_ACTOR, ps_cli_now_ms())) < 0) {
+		error = ps_cli_error_prefix(error, "%s", name);
+		goto done;
+	}
+	printf("imported %zu mapping%s from %s", nmaps, nmaps == 1 ? "" : "s",
+	       name);
+	if (version == 0)
+		printf(" (nothing changed)\n");
+	else
+		printf(" (version %lld)\n", (long long)version);
+done:
+	if (error < 0)
+		ps_cli_error("%s; nothing was imported", ps_error_last());
+	free(maps);
+	free(rows);
+	free(buf);
+	return error < 0 ? PS_EXIT_FAIL : PS_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+
+struct filter_opts {
+	const char *kind;
+	const char *direction;
+	unsigned flags;
+	int optind; /* first non-option argument */
+};
+
+/* Options of list, export and import. */
+static int
+parse_opts(struct filter_opts *o, int argc, char **argv, int allow_filter,
+	   int allow_replace)
+{
+	static const struct option longopts[] = {
+		{"kind", required_argument, NULL, 'k'},
+		{"direction", required_argument, NULL, 'd'},
+		{"replace", no_argument, NULL, 'r'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if ((c == 'k' || c == 'd') && allow_filter) {
+			if (c == 'k')
+				o->kind = optarg;
+			else
+				o->direction = optarg;
+		} else if (c == 'r' && allow_replace) {
+			o->flags |= PS_STORE_MAPPING_REPLACE;
+		} else if (c == ':') {
+			return usage("%s needs a value", argv[optind - 1]);
+		} else {
+			return usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	o->optind = optind;
+	return PS_EXIT_OK;
+}
+
+int
+ps_cli_cmd_mappings(const ps_cli_global *g, int argc, char **argv)
+{
+	struct filter_opts o;
+	const char *sub;
+	ps_store *st = NULL;
+	int status, nargs = argc - 2;
+	int64_t version = 0;
+	long long now = ps_cli_now_ms();
+	ps_mapping m;
+
+	if (argc < 2)
+		return usage("%s", "mappings needs a subcommand");
+	sub = argv[1];
+	memset(&o, 0, sizeof(o));
+	/* the shape first: usage mistakes exit 2 before the database opens */
+	if (strcmp(sub, "list") == 0 || strcmp(sub, "export") == 0) {
+		if ((status = parse_opts(&o, argc - 1, argv + 1, 1, 0)) != 0)
+			return status;
+		if (o.optind < argc - 1)
+			return usage("unexpected argument '%s'",
+				     argv[1 + o.optind]);
+	} else if (strcmp(sub, "import") == 0) {
+		if ((status = parse_opts(&o, argc - 1, argv + 1, 0, 1)) != 0)
+			return status;
+		if (o.optind != argc - 2)
+			return usage("%s",
+				     "mappings import takes one FILE.csv");
+	} else if (strcmp(sub, "set") == 0) {
+		if (nargs != 4)
+			return usage("%s", "mappings set takes KIND DIRECTION "
+					   "SOURCE TARGET");
+	} else if (strcmp(sub, "set-default") == 0) {
+		if (nargs != 3)
+			return usage("%s", "mappings set-default takes KIND "
+					   "DIRECTION TARGET");
+	} else if (strcmp(sub, "delete") == 0) {
+		if (nargs != 3)
+			return usage("%s", "mappings delete takes KIND "
+					   "DIRECTION SOURCE");
+	} else if (strcmp(sub, "delete-default") == 0) {
+		if (nargs != 2)
+			return usage("%s", "mappings delete-default takes KIND "
+					   "DIRECTION");
+	} else {
+		return usage("unknown mappings subcommand '%s'", sub);
+	}
+
+	if ((status = ps_cli_open_store(&st, NULL, g)) != PS_EXIT_OK)
+		return status;
+	status = PS_EXIT_OK;
+	if (strcmp(sub, "list") == 0) {
+		printf("%-20s %-10s %-24s %s\n", "KIND", "DIRECTION", "SOURCE",
+		       "TARGET");
+		if (ps_store_mapping_foreach(st, o.kind, o.direction, print_row,
+					     NULL) != 0)
+			status = fail();
+	} else if (strcmp(sub, "export") == 0) {
+		printf("kind,direction,source,target\n");
+		if (ps_store_mapping_foreach(st, o.kind, o.direction,
+					     export_row, stdout) != 0)
+			status = fail();
+	} else if (strcmp(sub, "import") == 0) {
+		status = cmd_import(st, argv[1 + o.optind], o.flags);
+	} else if (strcmp(sub, "set") == 0 || strcmp(sub, "set-default") == 0) {
+		int dflt = strcmp(sub, "set-default") == 0;
+
+		m.kind = argv[2];
+		m.direction = argv[3];
+		m.source = dflt ? NULL : argv[4];
+		m.target = dflt ? argv[4] : argv[5];
+		if (check_mapping(m.kind, m.direction, m.target) < 0 ||
+		    ps_store_mapping_set(&version, st, &m, PS_CLI_ACTOR, now) <
+			    0) {
+			status = fail();
+		} else if (version == 0) {
+			printf("unchanged\n");
+		} else {
+			printf("%s %s %s -> %s (version %lld)\n", m.kind,
+			       m.direction, m.source ? m.source : "(default)",
+			       m.target, (long long)version);
+		}
+	} else {
+		int dflt = strcmp(sub, "delete-default") == 0;
+		const char *source = dflt ? NULL : argv[4];
+
+		if (check_mapping(argv[2], argv[3], NULL) < 0 ||
+		    ps_store_mapping_remove(&version, st, argv[2], argv[3],
+					    source, PS_CLI_ACTOR, now) < 0)
+			status = fail();
+		else
+			printf("deleted %s %s %s (version %lld)\n", argv[2],
+			       argv[3], source ? source : "(default)",
+			       (long long)version);
+	}
+	ps_store_close(st);
+	return status;
+}

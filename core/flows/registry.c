@@ -1,0 +1,63 @@
+/*
+ * registry.c - the list of flows and the classification of failures.
+ *
+ * Add a flow by defining its `const ps_flow_ops ps_flow_<name>` in its own
+ * file under core/flows/, declaring it below and listing it in `flows`.
+ */
+#include "internal.h"
+#include "pearlsync/flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const ps_flow_ops *const flows[] = {
+	NULL,
+};
+
+const ps_flow_ops *const *
+ps_flows_all(void)
+{
+	return flows;
+}
+
+const ps_flow_ops *
+ps_flow_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && flows[i] != NULL; i++)
+		if (strcmp(flows[i]->name, name) == 0 ||
+		    (flows[i]->alias && strcmp(flows[i]->alias, name) == 0))
+			return flows[i];
+	return NULL;
+}
+
+ps_flow_disposition
+ps_flow_classify(int code)
+{
+	switch (code) {
+	case PS_ENET:
+	case PS_ETIMEOUT:
+	case PS_ERATELIMIT:
+	case PS_EREMOTE:
+	case PS_EBUSY:
+	case PS_EPARSE:
+	case PS_ENOMEM:
+		return PS_FLOW_RETRY;
+	case PS_ESETTING:
+		return PS_FLOW_WAIT_SETTING;
+	default:
+		return PS_FLOW_WAIT_OPERATOR;
+	}
+}
+
+void
+ps_flow_result_dispose(ps_flow_result *r)
+{
+	if (r == NULL)
+		return;
+	free(r->target_id);
+	free(r->detail);
+	r->target_id = NULL;
+	r->detail = NULL;
+}

@@ -1,0 +1,549 @@
+/*
+ * settings.c - the catalogue of operator settings and its validation.
+ *
+ * The table below is the single list of keys an operator can set.  The
+ * store refuses any other key and any value its type rejects, so what the
+ * flows read is always well formed; whether it is *right* (does warehouse 7
+ * exist?) is checked by the setup steps against the platform.
+ */
+#include "pearlsync/settings.h"
+#include "internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const auth_modes[] = {"private_app", "oauth", NULL};
+static const char *const fulfilment_triggers[] = {"status", "goods_out", NULL};
+static const char *const match_fields[] = {"sku",  "barcode", "ean", "upc",
+					   "isbn", "mpn",     NULL};
+static const char *const dsco_shipment_triggers[] = {"status", "goods_out",
+						     NULL};
+
+/* clang-format off */
+#define S(key, type, def, desc) {key, type, def, NULL, 0, 0, 0, desc}
+#define REQ(key, type, def, desc) {key, type, def, NULL, 0, 0, 1, desc}
+#define E(key, choices, def, desc) \
+	{key, PS_SETTING_ENUM, def, choices, 0, 0, 0, desc}
+#define N(key, def, lo, hi, desc) \
+	{key, PS_SETTING_INT, def, NULL, lo, hi, 0, desc}
+/* clang-format on */
+
+static const ps_setting_def catalogue[] = {
+	/* Brightpearl connection */
+	S("brightpearl.base_url", PS_SETTING_URL, NULL,
+	  "Brightpearl API base URL (overrides the config file)"),
+	REQ("brightpearl.account", PS_SETTING_STRING, NULL,
+	    "Brightpearl account code"),
+	S("brightpearl.app_ref", PS_SETTING_STRING, NULL,
+	  "Brightpearl app reference (brightpearl-app-ref header)"),
+	REQ("brightpearl.token", PS_SETTING_SECRET, NULL,
+	    "Brightpearl account token or OAuth access token"),
+	S("brightpearl.refresh_token", PS_SETTING_SECRET, NULL,
+	  "Brightpearl OAuth refresh token"),
+	E("brightpearl.auth_mode", auth_modes, "private_app",
+	  "How to authenticate: private_app or oauth"),
+	S("brightpearl.installed_integration_instance_id", PS_SETTING_ID, NULL,
+	  "Installed integration instance id (channel attribution)"),
+	/* BigCommerce connection */
+	S("bigcommerce.enabled", PS_SETTING_BOOL, "true",
+	  "Sync with BigCommerce"),
+	REQ("bigcommerce.store_hash", PS_SETTING_STRING, NULL,
+	    "BigCommerce store hash (from the API path)"),
+	REQ("bigcommerce.token", PS_SETTING_SECRET, NULL,
+	    "BigCommerce API account access token"),
+	S("bigcommerce.base_url", PS_SETTING_URL, NULL,
+	  "BigCommerce API base URL (overrides the config file)"),
+	/* DSCO connection */
+	S("dsco.enabled", PS_SETTING_BOOL, "false", "Sync with DSCO"),
+	S("dsco.base_url", PS_SETTING_URL, NULL,
+	  "DSCO API base URL (overrides the config file)"),
+	S("dsco.token", PS_SETTING_SECRET, NULL, "DSCO API bearer token"),
+	S("dsco.order_status", PS_SETTING_STRING, NULL,
+	  "Brightpearl status given to orders created from DSCO"),
+	S("dsco.cancel_status", PS_SETTING_STRING, NULL,
+	  "Brightpearl status set when DSCO cancels an order"),
+	S("dsco.channel_id", PS_SETTING_ID, NULL,
+	  "Brightpearl channel for DSCO orders"),
+	E("dsco.shipment_trigger", dsco_shipment_triggers, "goods_out",
+	  "When shipments go to DSCO: status or goods_out"),
+	S("dsco.shipment_trigger_status", PS_SETTING_STRING, NULL,
+	  "Brightpearl status that sends the shipment (trigger status)"),
+	S("dsco.inventory_enabled", PS_SETTING_BOOL, "false",
+	  "Send Brightpearl stock levels to DSCO"),
+	/* ShipHero connection */
+	S("shiphero.enabled", PS_SETTING_BOOL, "false", "Sync with ShipHero"),
+	S("shiphero.base_url", PS_SETTING_URL, NULL,
+	  "ShipHero API base URL (overrides the config file)"),
+	S("shiphero.username", PS_SETTING_STRING, NULL,
+	  "ShipHero account user name"),
+	S("shiphero.password", PS_SETTING_SECRET, NULL,
+	  "ShipHero account password (exchanged for a token)"),
+	S("shiphero.refresh_token", PS_SETTING_SECRET, NULL,
+	  "ShipHero refresh token"),
+	S("shiphero.start_date", PS_SETTING_DATE, NULL,
+	  "Go-live: goods-out notes from this time go to ShipHero"),
+	/* Orders */
+	S("orders.enabled", PS_SETTING_BOOL, "false",
+	  "Import BigCommerce orders into Brightpearl"),
+	S("orders.import_statuses", PS_SETTING_ID_LIST, "11",
+	  "BigCommerce status ids whose orders are imported"),
+	S("orders.sync_statuses", PS_SETTING_TEXT_LIST, NULL,
+	  "Brightpearl order statuses synced back to BigCommerce"),
+	S("orders.import_guests", PS_SETTING_BOOL, "true",
+	  "Import orders placed by guest customers"),
+	S("orders.start_date", PS_SETTING_DATE, NULL,
+	  "Only orders created from this time are imported"),
+	S("orders.reference_prefix", PS_SETTING_STRING, NULL,
+	  "Prefix for the Brightpearl order reference (e.g. BC-)"),
+	/* Defaults for created Brightpearl orders */
+	S("defaults.channel_id", PS_SETTING_ID, NULL,
+	  "Brightpearl channel for imported orders"),
+	REQ("defaults.warehouse_id", PS_SETTING_ID, NULL,
+	    "Brightpearl warehouse that reserves stock for imported orders"),
+	S("defaults.project_id", PS_SETTING_ID, NULL,
+	  "Brightpearl project for imported orders"),
+	S("defaults.lead_source_id", PS_SETTING_ID, NULL,
+	  "Brightpearl lead source for imported orders"),
+	S("defaults.price_list_id", PS_SETTING_ID, NULL,
+	  "Brightpearl price list for imported orders"),
+	S("defaults.order_status_id", PS_SETTING_ID, NULL,
+	  "Brightpearl status for imported orders when none is mapped"),
+	S("defaults.nominal_code", PS_SETTING_STRING, NULL,
+	  "Brightpearl nominal code for order lines"),
+	S("defaults.shipping_nominal_code", PS_SETTING_STRING, NULL,
+	  "Brightpearl nominal code for the shipping line"),
+	/* Items and customers */
+	E("items.product_match_field", match_fields, "sku",
+	  "Field that identifies a product on both platforms"),
+	S("customers.auto_create", PS_SETTING_BOOL, "true",
+	  "Create a Brightpearl customer when the email is unknown"),
+	S("customers.update_existing", PS_SETTING_BOOL, "true",
+	  "Update a known customer's details from the order"),
+	/* Fulfilment */
+	S("fulfilment.enabled", PS_SETTING_BOOL, "false",
+	  "Send Brightpearl shipments to BigCommerce"),
+	E("fulfilment.trigger", fulfilment_triggers, "goods_out",
+	  "When shipments go to BigCommerce: status or goods_out"),
+	S("fulfilment.trigger_status", PS_SETTING_STRING, NULL,
+	  "Brightpearl status that sends the shipment (trigger status)"),
+	/* Notes */
+	S("notes.enabled", PS_SETTING_BOOL, "false",
+	  "Sync order notes both ways"),
+	S("notes.customer_message_field", PS_SETTING_STRING, NULL,
+	  "Brightpearl custom field receiving the customer's message"),
+	S("notes.staff_notes_field", PS_SETTING_STRING, NULL,
+	  "Brightpearl custom field receiving BigCommerce staff notes"),
+	S("notes.bp_note_to_bc_field", PS_SETTING_STRING, NULL,
+	  "BigCommerce field receiving Brightpearl order notes"),
+	/* Payments */
+	S("payments.enabled", PS_SETTING_BOOL, "false",
+	  "Record BigCommerce payments in Brightpearl"),
+	S("payments.captured_only", PS_SETTING_BOOL, "true",
+	  "Only payments with status captured"),
+	/* Inventory */
+	S("inventory.enabled", PS_SETTING_BOOL, "false",
+	  "Send Brightpearl stock levels to BigCommerce"),
+	S("inventory.warehouses", PS_SETTING_ID_LIST, NULL,
+	  "Brightpearl warehouses whose stock is summed"),
+	N("inventory.interval_minutes", "15", 1, 1440,
+	  "Minutes between full stock comparisons"),
+	/* Webhooks and worker */
+	S("webhooks.public_url", PS_SETTING_URL, NULL,
+	  "Public URL the platforms post webhooks to"),
+	S("webhooks.secret", PS_SETTING_SECRET, NULL,
+	  "Shared secret checked on incoming webhooks"),
+	N("sync.poll_interval_seconds", "60", 5, 86400,
+	  "Seconds between polls from the stored cursors"),
+	N("sync.max_attempts", "8", 1, 100,
+	  "Attempts before a transient failure waits for the operator"),
+	S("sync.paused_flows", PS_SETTING_TEXT_LIST, NULL,
+	  "Flows the operator has paused (names, comma-separated)"),
+};
+
+#undef S
+#undef REQ
+#undef E
+#undef N
+
+static const char *const type_names[] = {"string", "secret", "bool", "int",
+					 "enum",   "id",     "ids",  "url",
+					 "date",   "names"};
+
+const char *
+ps_setting_type_name(ps_setting_type t)
+{
+	return (unsigned)t < PS__ARRAY_LEN(type_names) ? type_names[t] : "?";
+}
+
+size_t
+ps_settings_count(void)
+{
+	return PS__ARRAY_LEN(catalogue);
+}
+
+const ps_setting_def *
+ps_settings_at(size_t i)
+{
+	return i < PS__ARRAY_LEN(catalogue) ? &catalogue[i] : NULL;
+}
+
+const ps_setting_def *
+ps_settings_find(const char *key)
+{
+	size_t i;
+
+	for (i = 0; key != NULL && i < PS__ARRAY_LEN(catalogue); i++)
+		if (strcmp(catalogue[i].key, key) == 0)
+			return &catalogue[i];
+	return NULL;
+}
+
+int
+ps_settings_is_secret(const char *key)
+{
+	const ps_setting_def *d = ps_settings_find(key);
+
+	return d != NULL && d->type == PS_SETTING_SECRET;
+}
+
+/* A positive decimal integer without sign, spaces or leading zeros. */
+static int
+is_id(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 18 || s[0] == '0')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+static int
+parse_int(int64_t *out, const char *s)
+{
+	char *end;
+	long long v;
+
+	if (s[0] == '\0' || isspace((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}
+
+static int
+digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ", fields in range. */
+static int
+is_date(const char *s)
+{
+	size_t n = strlen(s);
+	int mo, d, h, mi, se;
+
+	if (n != 10 && n != 20)
+		return 0;
+	if (!digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
+	    !digits(s + 8, 2))
+		return 0;
+	mo = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (mo < 1 || mo > 12 || d < 1 || d > 31)
+		return 0;
+	if (n == 10)
+		return 1;
+	if (s[10] != 'T' || !digits(s + 11, 2) || s[13] != ':' ||
+	    !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2) ||
+	    s[19] != 'Z')
+		return 0;
+	h = (s[11] - '0') * 10 + (s[12] - '0');
+	mi = (s[14] - '0') * 10 + (s[15] - '0');
+	se = (s[17] - '0') * 10 + (s[18] - '0');
+	return h < 24 && mi < 60 && se < 61;
+}
+
+static int
+has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* Comma-separated non-empty elements; ids when want_ids. */
+static int
+check_list(const char *key, const char *v, int want_ids)
+{
+	const char *p = v, *comma;
+	size_t n;
+
+	if (v[0] == '\0')
+		return 0; /* the empty list */
+	for (;;) {
+		comma = strchr(p, ',');
+		n = comma ? (size_t)(comma - p) : strlen(p);
+		if (n == 0)
+			return ps_error_set(PS_EINVAL,
+					    "setting '%s': empty element in "
+					    "list '%s'",
+					    key, v);
+		if (want_ids && !is_id(p, n))
+			return ps_error_set(PS_EINVAL,
+					    "setting '%s': '%.*s' is not an id "
+					    "(ids are positive whole numbers, "
+					    "separated by commas)",
+					    key, (int)n, p);
+		if (!want_ids && (isspace((unsigned char)p[0]) ||
+				  isspace((unsigned char)p[n - 1])))
+			return ps_error_set(PS_EINVAL,
+					    "setting '%s': element '%.*s' has "
+					    "surrounding spaces",
+					    key, (int)n, p);
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+int
+ps_settings_validate(const char *key, const char *value)
+{
+	const ps_setting_def *d;
+	int64_t n;
+	size_t i;
+
+	if (key == NULL || key[0] == '\0')
+		return ps_error_set(PS_EINVAL, "setting name is empty");
+	d = ps_settings_find(key);
+	if (d == NULL)
+		return ps_error_set(PS_EINVAL, "unknown setting '%s'", key);
+	if (value == NULL)
+		return 0;
+	if (has_control(value))
+		return ps_error_set(PS_EINVAL,
+				    "setting '%s': value contains control "
+				    "characters",
+				    key);
+	if (strlen(value) > 4096)
+		return ps_error_set(
+			PS_EINVAL, "setting '%s': value longer than 4096 bytes",
+			key);
+	switch (d->type) {
+	case PS_SETTING_STRING:
+	case PS_SETTING_SECRET:
+		if (value[0] == '\0')
+			return ps_error_set(PS_EINVAL,
+					    "setting '%s': empty value (unset "
+					    "it instead)",
+					    key);
+		return 0;
+	case PS_SETTING_BOOL:
+		if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0)
+			return 0;
+		return ps_error_set(PS_EINVAL,
+				    "setting '%s': '%s' is not true or false",
+				    key, value);
+	case PS_SETTING_INT:
+		if (parse_int(&n, value) != 0)
+			return ps_error_set(PS_EINVAL,
+					    "setting '%s': '%s' is not a whole "
+					    "number",
+					    key, value);
+		if (n < d->min || n > d->max)
+			return ps_error_set(PS_EINVAL,
+					    "setting '%s': %s is outside "
+					    "%lld..%lld",
+					    key, value, (long long)d->min,
+					    (long long)d->max);
+		return 0;
+	case PS_SETTING_ENUM:
+		for (i = 0; d->choices[i] != NULL; i++)
+			if (strcmp(d->choices[i], value) == 0)
+				return 0;
+		{
+			char allowed[256] = "";
+			size_t len = 0;
+			for (i = 0; d->choices[i] != NULL; i++) {
+				int w = snprintf(allowed + len,
+						 sizeof(allowed) - len, "%s%s",
+						 i ? ", " : "", d->choices[i]);
+				if (w < 0 || (size_t)w >= sizeof(allowed) - len)
+					break;
+				len += (size_t)w;
+			}
+			return ps_error_set(PS_EINVAL,
+					    "setting '%s': '%s' is not one of "
+					    "%s",
+					    key, value, allowed);
+		}
+	case PS_SETTING_ID:
+		if (is_id(value, strlen(value)))
+			return 0;
+		return ps_error_set(PS_EINVAL,
+				    "setting '%s': '%s' is not an id (a "
+				    "positive whole number)",
+				    key, value);
+	case PS_SETTING_ID_LIST:
+		return check_list(key, value, 1);
+	case PS_SETTING_TEXT_LIST:
+		return check_list(key, value, 0);
+	case PS_SETTING_URL:
+		if ((strncmp(value, "http://", 7) == 0 && value[7] != '\0') ||
+		    (strncmp(value, "https://", 8) == 0 && value[8] != '\0')) {
+			if (strchr(value, ' ') == NULL)
+				return 0;
+		}
+		return ps_error_set(PS_EINVAL,
+				    "setting '%s': '%s' is not an http:// or "
+				    "https:// URL",
+				    key, value);
+	case PS_SETTING_DATE:
+		if (is_date(value))
+			return 0;
+		return ps_error_set(PS_EINVAL,
+				    "setting '%s': '%s' is not a date "
+				    "(YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)",
+				    key, value);
+	}
+	return ps_error_set(PS_EINVAL, "setting '%s': unknown type", key);
+}
+
+char *
+ps_settings_display(char *buf, size_t cap, const char *key, const char *value)
+{
+	if (cap == 0)
+		return buf;
+	if (value == NULL)
+		buf[0] = '\0';
+	else if (ps_settings_is_secret(key))
+		ps_util__strlcpy(buf, "********", cap);
+	else
+		ps_util__strlcpy(buf, value, cap);
+	return buf;
+}
+
+int
+ps_settings_get(char **out, ps_store *st, const char *key)
+{
+	const ps_setting_def *d;
+	int error;
+
+	if (out == NULL)
+		return ps_error_set(PS_EINVAL, "ps_settings_get: out is NULL");
+	*out = NULL;
+	d = ps_settings_find(key);
+	if (d == NULL)
+		return ps_error_set(PS_EINVAL, "unknown setting '%s'",
+				    key ? key : "");
+	error = ps_store_setting_get(out, st, key);
+	if (error != PS_ENOTFOUND)
+		return error;
+	if (d->default_value == NULL)
+		return ps_error_set(PS_ESETTING,
+				    "setting '%s' is not set (%s); set it in "
+				    "the console or with 'pearlsync settings "
+				    "set %s VALUE'",
+				    key, d->description, key);
+	*out = ps_util__strdup(d->default_value);
+	if (*out == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	return 0;
+}
+
+int
+ps_settings_get_bool(int *out, ps_store *st, const char *key)
+{
+	char *v = NULL;
+	int error;
+
+	if ((error = ps_settings_get(&v, st, key)) < 0)
+		return error;
+	*out = strcmp(v, "true") == 0;
+	free(v);
+	return 0;
+}
+
+int
+ps_settings_get_int(int64_t *out, ps_store *st, const char *key)
+{
+	char *v = NULL;
+	int error;
+
+	if ((error = ps_settings_get(&v, st, key)) < 0)
+		return error;
+	if (parse_int(out, v) != 0)
+		error = ps_error_set(PS_ESETTING,
+				     "setting '%s': '%s' is not a number", key,
+				     v);
+	free(v);
+	return error;
+}
+
+int
+ps_settings_list_contains(const char *list, const char *item)
+{
+	const char *p = list, *comma;
+	size_t n, len;
+
+	if (list == NULL || item == NULL)
+		return 0;
+	len = strlen(item);
+	while (*p != '\0') {
+		comma = strchr(p, ',');
+		n = comma ? (size_t)(comma - p) : strlen(p);
+		if (n == len && strncmp(p, item, n) == 0)
+			return 1;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	return 0;
+}
+
+int
+ps_settings_missing_required(char *buf, size_t cap, ps_store *st)
+{
+	size_t i, len = 0;
+	int missing = 0, error;
+	char *v;
+
+	if (cap > 0)
+		buf[0] = '\0';
+	for (i = 0; i < PS__ARRAY_LEN(catalogue); i++) {
+		if (!catalogue[i].required || catalogue[i].default_value)
+			continue;
+		v = NULL;
+		error = ps_store_setting_get(&v, st, catalogue[i].key);
+		free(v);
+		if (error == 0)
+			continue;
+		if (error != PS_ENOTFOUND)
+			return error;
+		missing++;
+		if (cap > len) {
+			int w = snprintf(buf + len, cap - len, "%s%s",
+					 len ? "," : "", catalogue[i].key);
+			if (w > 0)
+				len += (size_t)w < cap - len ? (size_t)w
+							     : cap - len - 1;
+		}
+	}
+	return missing;
+}

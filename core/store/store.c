@@ -1,0 +1,636 @@
+/*
+ * store.c - opening the database, migrations, transactions and the small
+ * helpers every other file of core/store uses.
+ *
+ * The schema is a list of numbered migrations; PRAGMA user_version holds the
+ * number of the last one applied.  A migration is never edited once
+ * released: a change to the schema is a new entry at the end.  All pending
+ * migrations run in one transaction taken with BEGIN IMMEDIATE, so two
+ * processes opening an old file at once cannot both migrate it.
+ */
+#include "store/store_private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * Migration 1: settings, their history, mappings, cross-references, the
+ * sync log and cursors.
+ */
+static const char migration_1[] =
+	"CREATE TABLE settings ("
+	" key TEXT PRIMARY KEY,"
+	" value TEXT NOT NULL,"
+	" updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE settings_history ("
+	" id INTEGER PRIMARY KEY,"
+	" version INTEGER NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" key TEXT NOT NULL,"
+	" old_value TEXT,"
+	" new_value TEXT,"
+	" actor TEXT NOT NULL);"
+	"CREATE INDEX settings_history_key ON settings_history(key, id);"
+	"CREATE INDEX settings_history_version ON settings_history(version);"
+	"CREATE TABLE mappings ("
+	" kind TEXT NOT NULL,"
+	" direction TEXT NOT NULL,"
+	" source TEXT NOT NULL," /* '' is the default row */
+	" target TEXT NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" PRIMARY KEY (kind, direction, source)) WITHOUT ROWID;"
+	"CREATE TABLE xrefs ("
+	" id INTEGER PRIMARY KEY,"
+	" entity TEXT NOT NULL,"
+	" platform_a INTEGER NOT NULL,"
+	" id_a TEXT NOT NULL,"
+	" platform_b INTEGER NOT NULL,"
+	" id_b TEXT NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" CHECK (platform_a < platform_b),"
+	" UNIQUE (entity, platform_a, id_a, platform_b),"
+	" UNIQUE (entity, platform_b, id_b, platform_a));"
+	"CREATE TABLE log_entries ("
+	" id INTEGER PRIMARY KEY,"
+	" flow TEXT NOT NULL,"
+	" dedupe_key TEXT NOT NULL UNIQUE,"
+	" status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),"
+	" order_number TEXT,"
+	" total INTEGER,"
+	" currency TEXT,"
+	" shipping_method TEXT,"
+	" shipment_status TEXT,"
+	" inserted_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" synced_at INTEGER,"
+	" next_attempt_at INTEGER,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" reason TEXT,"
+	" error_code INTEGER NOT NULL DEFAULT 0,"
+	" source_platform INTEGER NOT NULL,"
+	" source_id TEXT,"
+	" target_platform INTEGER NOT NULL,"
+	" target_id TEXT,"
+	" detail TEXT);"
+	"CREATE INDEX log_status ON log_entries(status, id);"
+	"CREATE INDEX log_flow ON log_entries(flow, id);"
+	"CREATE INDEX log_flow_status ON log_entries(flow, status, id);"
+	"CREATE INDEX log_due ON log_entries(next_attempt_at, id)"
+	" WHERE next_attempt_at IS NOT NULL;"
+	"CREATE INDEX log_order_number ON log_entries(order_number);"
+	"CREATE INDEX log_source_id ON log_entries(source_id);"
+	"CREATE INDEX log_target_id ON log_entries(target_id);"
+	"CREATE INDEX log_counts ON log_entries(flow, status, updated_at);"
+	"CREATE TABLE cursors ("
+	" stream TEXT PRIMARY KEY,"
+	" value TEXT NOT NULL,"
+	" updated_at INTEGER NOT NULL) WITHOUT ROWID;";
+
+/*
+ * Migration 2: what passes between the processes (events, requests,
+ * heartbeat) and what the dashboard reads (HTTP counters, platform cache).
+ */
+static const char migration_2[] =
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY,"
+	" platform INTEGER NOT NULL,"
+	" topic TEXT NOT NULL,"
+	" payload TEXT NOT NULL,"
+	" received_at INTEGER NOT NULL,"
+	" claimed_at INTEGER,"
+	" processed_at INTEGER);"
+	"CREATE INDEX events_open ON events(id) WHERE processed_at IS NULL;"
+	"CREATE TABLE requests ("
+	" id INTEGER PRIMARY KEY,"
+	" kind INTEGER NOT NULL,"
+	" argument TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" claimed_at INTEGER,"
+	" done_at INTEGER,"
+	" result TEXT);"
+	"CREATE INDEX requests_open ON requests(id) WHERE done_at IS NULL;"
+	"CREATE TABLE heartbeat ("
+	" one INTEGER PRIMARY KEY CHECK (one = 1),"
+	" pid INTEGER NOT NULL,"
+	" started_at INTEGER NOT NULL,"
+	" beat_at INTEGER NOT NULL,"
+	" state TEXT NOT NULL);"
+	"CREATE TABLE http_counters ("
+	" bucket INTEGER NOT NULL,"
+	" platform INTEGER NOT NULL,"
+	" endpoint TEXT NOT NULL,"
+	" outcome TEXT NOT NULL,"
+	" count INTEGER NOT NULL,"
+	" PRIMARY KEY (bucket, platform, endpoint, outcome)) WITHOUT ROWID;"
+	"CREATE TABLE cache ("
+	" kind TEXT PRIMARY KEY,"
+	" json TEXT NOT NULL,"
+	" fetched_at INTEGER NOT NULL) WITHOUT ROWID;";
+
+/*
+ * Migration 3: substring search over the log (order number, reason, ids)
+ * through an FTS5 trigram index kept in step by triggers; existing rows are
+ * indexed by the rebuild.
+ */
+static const char migration_3[] =
+	"CREATE VIRTUAL TABLE log_search USING fts5("
+	" order_number, reason, source_id, target_id,"
+	" content='log_entries', content_rowid='id', tokenize='trigram');"
+	"CREATE TRIGGER log_search_ai AFTER INSERT ON log_entries BEGIN"
+	" INSERT INTO log_search(rowid, order_number, reason, source_id,"
+	"  target_id) VALUES (new.id, new.order_number, new.reason,"
+	"  new.source_id, new.target_id);"
+	" END;"
+	"CREATE TRIGGER log_search_ad AFTER DELETE ON log_entries BEGIN"
+	" INSERT INTO log_search(log_search, rowid, order_number, reason,"
+	"  source_id, target_id) VALUES ('delete', old.id, old.order_number,"
+	"  old.reason, old.source_id, old.target_id);"
+	" END;"
+	/* only when a searched column really changed: marking an entry
+	 * synced or claimed must not rewrite its index entry */
+	"CREATE TRIGGER log_search_au AFTER UPDATE OF order_number, reason,"
+	" source_id, target_id ON log_entries"
+	" WHEN old.order_number IS NOT new.order_number"
+	"  OR old.reason IS NOT new.reason"
+	"  OR old.source_id IS NOT new.source_id"
+	"  OR old.target_id IS NOT new.target_id BEGIN"
+	" INSERT INTO log_search(log_search, rowid, order_number, reason,"
+	"  source_id, target_id) VALUES ('delete', old.id, old.order_number,"
+	"  old.reason, old.source_id, old.target_id);"
+	" INSERT INTO log_search(rowid, order_number, reason, source_id,"
+	"  target_id) VALUES (new.id, new.order_number, new.reason,"
+	"  new.source_id, new.target_id);"
+	" END;"
+	"INSERT INTO log_search(log_search) VALUES ('rebuild');";
+
+static const char *const migrations[] = {migration_1, migration_2, migration_3};
+
+_Static_assert(PS__ARRAY_LEN(migrations) == PS_STORE_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+int
+ps_store__migration_count(void)
+{
+	return (int)PS__ARRAY_LEN(migrations);
+}
+
+int
+ps_store__error(ps_store *st, int rc, const char *what)
+{
+	const char *msg =
+		st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+	const char *path = st && st->path ? st->path : "";
+	int code;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return ps_error_set(
+			PS_EBUSY,
+			"%s: database %s is busy (another pearlsync "
+			"process is writing); try again",
+			what, path);
+	case SQLITE_NOMEM:
+		return ps_error_set(PS_ENOMEM, "%s: out of memory", what);
+	case SQLITE_CONSTRAINT:
+		code = PS_EEXISTS;
+		break;
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		code = PS_EIO;
+		break;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return ps_error_set(PS_ESTORE,
+				    "%s: %s is not a usable pearlsync database "
+				    "(%s)",
+				    what, path, msg);
+	default:
+		code = PS_ESTORE;
+		break;
+	}
+	return ps_error_set(code, "%s: %s (database %s)", what, msg, path);
+}
+
+int
+ps_store__exec(ps_store *st, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return ps_store__error(st, rc, what);
+	return 0;
+}
+
+int
+ps_store__exec_sql(ps_store *st, const char *sql)
+{
+	return ps_store__exec(st, sql, "test SQL");
+}
+
+int
+ps_store__prepare(sqlite3_stmt **out, ps_store *st, const char *sql)
+{
+	struct ps_store__stmt *slot;
+	sqlite3_stmt *stmt = NULL;
+	char *copy;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	/*
+	 * A statement still being stepped (a foreach whose callback calls back
+	 * into the store with the same query) is left alone and a second copy
+	 * is prepared, so re-entry never resets the outer walk.
+	 */
+	for (i = 0; i < st->nstmts; i++) {
+		if (strcmp(st->stmts[i].sql, sql) == 0 &&
+		    !sqlite3_stmt_busy(st->stmts[i].stmt)) {
+			sqlite3_reset(st->stmts[i].stmt);
+			sqlite3_clear_bindings(st->stmts[i].stmt);
+			*out = st->stmts[i].stmt;
+			return 0;
+		}
+	}
+	if (st->nstmts == st->capstmts) {
+		size_t cap = st->capstmts ? st->capstmts * 2 : 32;
+		slot = realloc(st->stmts, cap * sizeof(*slot));
+		if (slot == NULL)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		st->stmts = slot;
+		st->capstmts = cap;
+	}
+	rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				&stmt, NULL);
+	if (rc != SQLITE_OK)
+		return ps_store__error(st, rc, "preparing a query");
+	copy = ps_util__strdup(sql);
+	if (copy == NULL) {
+		sqlite3_finalize(stmt);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	st->stmts[st->nstmts].sql = copy;
+	st->stmts[st->nstmts].stmt = stmt;
+	st->nstmts++;
+	*out = stmt;
+	return 0;
+}
+
+int
+ps_store__bind_text(ps_store *st, sqlite3_stmt *s, int i, const char *v)
+{
+	int rc = v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT)
+		   : sqlite3_bind_null(s, i);
+
+	return rc == SQLITE_OK ? 0 : ps_store__error(st, rc, "binding a value");
+}
+
+int
+ps_store__bind_int64(ps_store *st, sqlite3_stmt *s, int i, int64_t v)
+{
+	int rc = sqlite3_bind_int64(s, i, v);
+
+	return rc == SQLITE_OK ? 0 : ps_store__error(st, rc, "binding a value");
+}
+
+int
+ps_store__bind_time(ps_store *st, sqlite3_stmt *s, int i, int64_t v)
+{
+	int rc = v ? sqlite3_bind_int64(s, i, v) : sqlite3_bind_null(s, i);
+
+	return rc == SQLITE_OK ? 0 : ps_store__error(st, rc, "binding a value");
+}
+
+int
+ps_store__step_done(ps_store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+	int error = 0;
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		error = ps_store__error(st, rc, what);
+	sqlite3_reset(s);
+	return error;
+}
+
+int
+ps_store__column_dup(char **out, sqlite3_stmt *s, int i)
+{
+	const unsigned char *text = sqlite3_column_text(s, i);
+
+	*out = NULL;
+	if (text == NULL) {
+		if (sqlite3_column_type(s, i) != SQLITE_NULL)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		return 0;
+	}
+	*out = ps_util__strdup((const char *)text);
+	if (*out == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	return 0;
+}
+
+int
+ps_store__check_name(const char *value, const char *what)
+{
+	if (value == NULL || value[0] == '\0')
+		return ps_error_set(PS_EINVAL, "%s must not be empty", what);
+	return 0;
+}
+
+/* The file's user_version into *out. */
+static int
+read_version(int *out, ps_store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, error = 0;
+
+	rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return ps_store__error(st, rc, "reading the schema version");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(s, 0);
+	else
+		error = ps_store__error(st, rc, "reading the schema version");
+	sqlite3_finalize(s);
+	return error;
+}
+
+/*
+ * Bring the schema up to target inside one immediate transaction.  The
+ * version is read again under the lock: another process may have migrated
+ * the file meanwhile.
+ */
+static int
+migrate(ps_store *st, int target)
+{
+	char sql[64];
+	int version = 0, v, error;
+
+	if ((error = ps_store_begin(st)) < 0)
+		return error;
+	if ((error = read_version(&version, st)) < 0)
+		goto done;
+	if (version > ps_store__migration_count()) {
+		error = ps_error_set(PS_EVERSION,
+				     "database %s has schema version %d, newer "
+				     "than this pearlsync understands (%d); "
+				     "upgrade pearlsync",
+				     st->path, version,
+				     ps_store__migration_count());
+		goto done;
+	}
+	for (v = version + 1; v <= target; v++) {
+		if ((error = ps_store__exec(st, migrations[v - 1],
+					    "applying a schema migration")) < 0)
+			goto done;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
+		if ((error = ps_store__exec(
+			     st, sql, "recording the schema version")) < 0)
+			goto done;
+	}
+	error = ps_store_commit(st);
+	return error;
+done:
+	ps_store_rollback(st);
+	return error;
+}
+
+/*
+ * Create the file (mode 0600) before SQLite does, so it never exists with
+ * the umask's wider mode, and tighten a file someone else created.
+ */
+static int
+prepare_file(const char *path, unsigned flags)
+{
+	struct stat sb;
+	int fd;
+
+	if (flags & (PS_STORE_OPEN_READONLY | PS_STORE_OPEN_NO_CREATE)) {
+		if (stat(path, &sb) != 0) {
+			if (errno == ENOENT)
+				return ps_error_set(
+					PS_ENOTFOUND,
+					"database %s does not exist", path);
+			return ps_error_set(PS_EIO, "database %s: %s", path,
+					    strerror(errno));
+		}
+		if (flags & PS_STORE_OPEN_READONLY)
+			return 0;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return ps_error_set(PS_EIO, "cannot open database %s: %s", path,
+				    strerror(errno));
+	if (fstat(fd, &sb) == 0 && (sb.st_mode & 0077) != 0 &&
+	    fchmod(fd, 0600) != 0) {
+		int e = errno;
+		close(fd);
+		return ps_error_set(PS_EIO,
+				    "cannot restrict %s to mode 0600: %s", path,
+				    strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+open_store(ps_store **out, const char *path, unsigned flags, int target)
+{
+	ps_store *st = NULL;
+	int version = 0, rc, error = 0;
+	int oflags;
+
+	if (out == NULL)
+		return ps_error_set(PS_EINVAL, "ps_store_open: out is NULL");
+	*out = NULL;
+	if (path == NULL || path[0] == '\0')
+		return ps_error_set(PS_EINVAL, "database path is empty");
+	if ((error = prepare_file(path, flags)) < 0)
+		return error;
+
+	st = calloc(1, sizeof(*st));
+	if (st == NULL || (st->path = ps_util__strdup(path)) == NULL) {
+		error = ps_error_set(PS_ENOMEM, "out of memory");
+		goto done;
+	}
+	st->readonly = (flags & PS_STORE_OPEN_READONLY) != 0;
+	oflags = st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	rc = sqlite3_open_v2(path, &st->db, oflags, NULL);
+	if (rc != SQLITE_OK) {
+		error = ps_store__error(st, rc, "opening the database");
+		goto done;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, PS_STORE_BUSY_TIMEOUT_MS);
+	/* 16 MiB of page cache: the log's indexes stay in memory while the
+	 * console pages and filters a large log */
+	if ((error = ps_store__exec(st,
+				    "PRAGMA foreign_keys = ON;"
+				    " PRAGMA cache_size = -16384",
+				    "configuring the database")) < 0)
+		goto done;
+	if (!st->readonly &&
+	    ((error = ps_store__exec(st, "PRAGMA journal_mode = WAL",
+				     "switching to WAL journal")) < 0 ||
+	     (error = ps_store__exec(st, "PRAGMA synchronous = NORMAL",
+				     "configuring the database")) < 0))
+		goto done;
+	if ((error = read_version(&version, st)) < 0)
+		goto done;
+	if (version > ps_store__migration_count()) {
+		error = ps_error_set(PS_EVERSION,
+				     "database %s has schema version %d, newer "
+				     "than this pearlsync understands (%d); "
+				     "upgrade pearlsync",
+				     path, version,
+				     ps_store__migration_count());
+		goto done;
+	}
+	if (!st->readonly && version < target &&
+	    (error = migrate(st, target)) < 0)
+		goto done;
+	*out = st;
+	st = NULL;
+done:
+	ps_store_close(st);
+	return error;
+}
+
+int
+ps_store_open(ps_store **out, const char *path, unsigned flags)
+{
+	return open_store(out, path, flags, ps_store__migration_count());
+}
+
+int
+ps_store__open_at_version(ps_store **out, const char *path, int version)
+{
+	if (version < 0 || version > ps_store__migration_count())
+		return ps_error_set(PS_EINVAL, "no schema version %d", version);
+	return open_store(out, path, 0, version);
+}
+
+int
+ps_store__set_busy_timeout(ps_store *st, int ms)
+{
+	return sqlite3_busy_timeout(st->db, ms) == SQLITE_OK ? 0 : PS_ESTORE;
+}
+
+void
+ps_store_close(ps_store *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nstmts; i++) {
+		sqlite3_finalize(st->stmts[i].stmt);
+		free(st->stmts[i].sql);
+	}
+	free(st->stmts);
+	if (st->db != NULL) {
+		if (st->depth > 0)
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(st->db);
+	}
+	free(st->path);
+	free(st);
+}
+
+int
+ps_store_schema_version(int *out, ps_store *st)
+{
+	if (out == NULL || st == NULL)
+		return ps_error_set(PS_EINVAL, "ps_store_schema_version: NULL");
+	return read_version(out, st);
+}
+
+/*
+ * Nesting: the outermost level is a real transaction, taken IMMEDIATE so
+ * the write lock is acquired (or PS_EBUSY reported) at begin rather than
+ * at the first write, where a deadlock between two readers upgrading could
+ * only be resolved by failing.  Inner levels are savepoints named by depth.
+ */
+int
+ps_store_begin(ps_store *st)
+{
+	char sql[32];
+	int error;
+
+	if (st == NULL)
+		return ps_error_set(PS_EINVAL, "ps_store_begin: store is NULL");
+	if (st->depth == 0) {
+		error = ps_store__exec(
+			st, st->readonly ? "BEGIN" : "BEGIN IMMEDIATE",
+			"starting a transaction");
+	} else {
+		snprintf(sql, sizeof(sql), "SAVEPOINT ps_%d", st->depth);
+		error = ps_store__exec(st, sql, "starting a savepoint");
+	}
+	if (error == 0)
+		st->depth++;
+	return error;
+}
+
+int
+ps_store_commit(ps_store *st)
+{
+	char sql[32];
+	int error;
+
+	if (st == NULL || st->depth == 0)
+		return ps_error_set(PS_EINVAL, "commit without a transaction");
+	if (st->depth == 1) {
+		error = ps_store__exec(st, "COMMIT", "committing");
+		if (error < 0)
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		st->depth = 0;
+		return error;
+	}
+	snprintf(sql, sizeof(sql), "RELEASE ps_%d", st->depth - 1);
+	error = ps_store__exec(st, sql, "releasing a savepoint");
+	st->depth--;
+	return error;
+}
+
+int
+ps_store_rollback(ps_store *st)
+{
+	char sql[64];
+	int error;
+
+	if (st == NULL || st->depth == 0)
+		return ps_error_set(PS_EINVAL,
+				    "rollback without a transaction");
+	if (st->depth == 1) {
+		/* SQLite may already have rolled back (e.g. after SQLITE_FULL)
+		 */
+		error = sqlite3_get_autocommit(st->db)
+				? 0
+				: ps_store__exec(st, "ROLLBACK",
+						 "rolling back");
+		st->depth = 0;
+		return error;
+	}
+	snprintf(sql, sizeof(sql), "ROLLBACK TO ps_%d; RELEASE ps_%d",
+		 st->depth - 1, st->depth - 1);
+	error = ps_store__exec(st, sql, "rolling back a savepoint");
+	st->depth--;
+	return error;
+}
+
+int
+ps_store_in_transaction(const ps_store *st)
+{
+	return st ? st->depth : 0;
+}

@@ -1,0 +1,821 @@
+/*
+ * sync_log.c - the sync log: one row per unit of work, a durable state
+ * machine (pending -> in_flight -> synced | failed | pending).
+ *
+ * Invariants kept here: next_attempt_at is non-NULL only for entries that
+ * are due at some time (PENDING or FAILED-but-transient), so the partial
+ * index log_due holds exactly the work the worker may claim; IN_FLIGHT is
+ * only ever set by claim_due, in its own committed transaction, so after a
+ * crash an IN_FLIGHT row means "the call may have happened".
+ */
+#include "store/store_private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LIST_LIMIT_MAX 1000
+
+static const char *const status_names[PS_ENTRY_STATUS_COUNT] = {
+	"pending", "in_flight", "synced", "failed"};
+
+const char *
+ps_entry_status_name(ps_entry_status s)
+{
+	return (unsigned)s < PS_ENTRY_STATUS_COUNT ? status_names[s] : "?";
+}
+
+int
+ps_entry_status_parse(ps_entry_status *out, const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < PS_ENTRY_STATUS_COUNT; i++) {
+		if (strcmp(name, status_names[i]) == 0) {
+			*out = (ps_entry_status)i;
+			return 0;
+		}
+	}
+	return ps_error_set(PS_EINVAL,
+			    "unknown status '%s' (pending, in_flight, synced, "
+			    "failed)",
+			    name ? name : "");
+}
+
+void
+ps_log_entry_init(ps_log_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->status = PS_ENTRY_PENDING;
+}
+
+void
+ps_log_entry_dispose(ps_log_entry *e)
+{
+	if (e == NULL)
+		return;
+	free(e->flow);
+	free(e->dedupe_key);
+	free(e->order_number);
+	free(e->currency);
+	free(e->shipping_method);
+	free(e->shipment_status);
+	free(e->reason);
+	free(e->source_id);
+	free(e->target_id);
+	free(e->detail);
+	ps_log_entry_init(e);
+}
+
+void
+ps_log_entries_free(ps_log_entry *entries, size_t n)
+{
+	size_t i;
+
+	if (entries == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		ps_log_entry_dispose(&entries[i]);
+	free(entries);
+}
+
+#define LOG_COLUMNS                                                            \
+	"id, flow, dedupe_key, status, order_number, total, currency,"         \
+	" shipping_method, shipment_status, inserted_at, updated_at,"          \
+	" synced_at, next_attempt_at, attempts, reason, error_code,"           \
+	" source_platform, source_id, target_platform, target_id, detail"
+
+static int64_t
+col_time(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL
+		       ? 0
+		       : sqlite3_column_int64(s, i);
+}
+
+/* Fill e (initialised here) from a row selected with LOG_COLUMNS. */
+static int
+read_entry(ps_log_entry *e, sqlite3_stmt *s)
+{
+	int error;
+
+	ps_log_entry_init(e);
+	e->id = sqlite3_column_int64(s, 0);
+	e->status = (ps_entry_status)sqlite3_column_int(s, 3);
+	e->has_total = sqlite3_column_type(s, 5) != SQLITE_NULL;
+	e->total = e->has_total ? sqlite3_column_int64(s, 5) : 0;
+	e->inserted_at = col_time(s, 9);
+	e->updated_at = col_time(s, 10);
+	e->synced_at = col_time(s, 11);
+	e->next_attempt_at = col_time(s, 12);
+	e->attempts = sqlite3_column_int(s, 13);
+	e->error_code = sqlite3_column_int(s, 15);
+	e->source_platform = (ps_platform)sqlite3_column_int(s, 16);
+	e->target_platform = (ps_platform)sqlite3_column_int(s, 18);
+	if ((error = ps_store__column_dup(&e->flow, s, 1)) < 0 ||
+	    (error = ps_store__column_dup(&e->dedupe_key, s, 2)) < 0 ||
+	    (error = ps_store__column_dup(&e->order_number, s, 4)) < 0 ||
+	    (error = ps_store__column_dup(&e->currency, s, 6)) < 0 ||
+	    (error = ps_store__column_dup(&e->shipping_method, s, 7)) < 0 ||
+	    (error = ps_store__column_dup(&e->shipment_status, s, 8)) < 0 ||
+	    (error = ps_store__column_dup(&e->reason, s, 14)) < 0 ||
+	    (error = ps_store__column_dup(&e->source_id, s, 17)) < 0 ||
+	    (error = ps_store__column_dup(&e->target_id, s, 19)) < 0 ||
+	    (error = ps_store__column_dup(&e->detail, s, 20)) < 0)
+		ps_log_entry_dispose(e);
+	return error;
+}
+
+/* A growing array of entries. */
+struct entry_vec {
+	ps_log_entry *v;
+	size_t n, cap;
+};
+
+static int
+vec_read(struct entry_vec *vec, sqlite3_stmt *s)
+{
+	ps_log_entry *grown;
+	int error;
+
+	if (vec->n == vec->cap) {
+		size_t cap = vec->cap ? vec->cap * 2 : 16;
+		grown = realloc(vec->v, cap * sizeof(*grown));
+		if (grown == NULL)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		vec->v = grown;
+		vec->cap = cap;
+	}
+	if ((error = read_entry(&vec->v[vec->n], s)) < 0)
+		return error;
+	vec->n++;
+	return 0;
+}
+
+static int
+check_store(ps_store *st, const char *fn)
+{
+	if (st == NULL)
+		return ps_error_set(PS_EINVAL, "%s: store is NULL", fn);
+	return 0;
+}
+
+int
+ps_store_log_add(int64_t *out_id, ps_store *st, const ps_log_entry *e,
+		 int64_t now)
+{
+	sqlite3_stmt *s;
+	int rc, error, inserted;
+	int64_t next;
+
+	if (out_id)
+		*out_id = 0;
+	if ((error = check_store(st, "ps_store_log_add")) < 0)
+		return error;
+	if (e == NULL)
+		return ps_error_set(PS_EINVAL, "log entry is NULL");
+	if ((error = ps_store__check_name(e->flow, "log entry flow")) < 0 ||
+	    (error = ps_store__check_name(e->dedupe_key,
+					  "log entry dedupe key")) < 0)
+		return error;
+	if (e->status != PS_ENTRY_PENDING && e->status != PS_ENTRY_FAILED)
+		return ps_error_set(
+			PS_EINVAL, "a new log entry must be pending or failed");
+	if ((unsigned)e->source_platform >= PS_PLATFORM_COUNT ||
+	    (unsigned)e->target_platform >= PS_PLATFORM_COUNT)
+		return ps_error_set(PS_EINVAL, "log entry platform is invalid");
+	next = e->next_attempt_at;
+	if (next == 0 && e->status == PS_ENTRY_PENDING)
+		next = now;
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "INSERT INTO log_entries(flow, dedupe_key, status,"
+		     " order_number,"
+		     " total, currency, shipping_method, shipment_status,"
+		     " inserted_at, updated_at, next_attempt_at, reason,"
+		     " error_code,"
+		     " source_platform, source_id, target_platform, target_id,"
+		     " detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+		     " ?9, ?10,"
+		     " ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+		     " ON CONFLICT(dedupe_key) DO NOTHING")) < 0)
+		return error;
+	if ((error = ps_store__bind_text(st, s, 1, e->flow)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 2, e->dedupe_key)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 3, e->status)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 4, e->order_number)) < 0 ||
+	    (e->has_total &&
+	     (error = ps_store__bind_int64(st, s, 5, e->total)) < 0) ||
+	    (error = ps_store__bind_text(st, s, 6, e->currency)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 7, e->shipping_method)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 8, e->shipment_status)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 9, now)) < 0 ||
+	    (error = ps_store__bind_time(st, s, 10, next)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 11, e->reason)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 12, e->error_code)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 13, e->source_platform)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 14, e->source_id)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 15, e->target_platform)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 16, e->target_id)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 17, e->detail)) < 0) {
+		sqlite3_reset(s);
+		return error;
+	}
+	if ((error = ps_store__step_done(st, s, "adding a log entry")) < 0)
+		return error;
+	inserted = sqlite3_changes(st->db) > 0;
+	if (inserted) {
+		if (out_id)
+			*out_id = sqlite3_last_insert_rowid(st->db);
+		return 0;
+	}
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT id FROM log_entries WHERE dedupe_key = ?")) < 0)
+		return error;
+	if ((error = ps_store__bind_text(st, s, 1, e->dedupe_key)) == 0) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			if (out_id)
+				*out_id = sqlite3_column_int64(s, 0);
+		} else {
+			error = ps_store__error(st, rc, "finding a log entry");
+		}
+	}
+	sqlite3_reset(s);
+	return error < 0 ? error : 1;
+}
+
+static int
+get_where(ps_log_entry *out, ps_store *st, const char *sql, int64_t id,
+	  const char *key)
+{
+	sqlite3_stmt *s;
+	int rc, error;
+
+	if (out == NULL)
+		return ps_error_set(PS_EINVAL, "log entry out is NULL");
+	ps_log_entry_init(out);
+	if ((error = check_store(st, "ps_store_log_get")) < 0)
+		return error;
+	if ((error = ps_store__prepare(&s, st, sql)) < 0)
+		return error;
+	error = key ? ps_store__bind_text(st, s, 1, key)
+		    : ps_store__bind_int64(st, s, 1, id);
+	if (error < 0)
+		goto done;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		error = read_entry(out, s);
+	else if (rc == SQLITE_DONE)
+		error = key ? ps_error_set(PS_ENOTFOUND,
+					   "no log entry with key '%s'", key)
+			    : ps_error_set(PS_ENOTFOUND, "no log entry %lld",
+					   (long long)id);
+	else
+		error = ps_store__error(st, rc, "reading a log entry");
+done:
+	sqlite3_reset(s);
+	return error;
+}
+
+int
+ps_store_log_get(ps_log_entry *out, ps_store *st, int64_t id)
+{
+	return get_where(out, st,
+			 "SELECT " LOG_COLUMNS " FROM log_entries WHERE id = ?",
+			 id, NULL);
+}
+
+int
+ps_store_log_get_by_key(ps_log_entry *out, ps_store *st, const char *dedupe_key)
+{
+	if (dedupe_key == NULL)
+		return ps_error_set(PS_EINVAL, "dedupe key is NULL");
+	return get_where(out, st,
+			 "SELECT " LOG_COLUMNS
+			 " FROM log_entries WHERE dedupe_key = ?",
+			 0, dedupe_key);
+}
+
+int
+ps_store_log_claim_due(ps_log_entry **out, size_t *out_n, ps_store *st,
+		       const char *flow, size_t max, int64_t now)
+{
+	struct entry_vec vec = {0};
+	int64_t *ids = NULL;
+	size_t nids = 0, i;
+	sqlite3_stmt *s = NULL;
+	int rc, error;
+
+	if (out == NULL || out_n == NULL)
+		return ps_error_set(PS_EINVAL, "claim: out is NULL");
+	*out = NULL;
+	*out_n = 0;
+	if ((error = check_store(st, "ps_store_log_claim_due")) < 0)
+		return error;
+	if (max == 0)
+		return 0;
+	if (max > LIST_LIMIT_MAX)
+		max = LIST_LIMIT_MAX;
+	if ((ids = malloc(max * sizeof(*ids))) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	if ((error = ps_store_begin(st)) < 0)
+		goto out;
+	if ((error = ps_store__prepare(&s, st, PS_STORE__CLAIM_SQL)) < 0)
+		goto done;
+	if ((error = ps_store__bind_int64(st, s, 1, now)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 2, flow)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 3, (int64_t)max)) < 0)
+		goto done;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		ids[nids++] = sqlite3_column_int64(s, 0);
+	if (rc != SQLITE_DONE) {
+		error = ps_store__error(st, rc, "finding due log entries");
+		goto done;
+	}
+	sqlite3_reset(s);
+	for (i = 0; i < nids; i++) {
+		if ((error = ps_store__prepare(
+			     &s, st,
+			     "UPDATE log_entries SET status = 1,"
+			     " attempts = attempts + 1, next_attempt_at = NULL,"
+			     " updated_at = ?2 WHERE id = ?1")) < 0)
+			goto done;
+		if ((error = ps_store__bind_int64(st, s, 1, ids[i])) < 0 ||
+		    (error = ps_store__bind_int64(st, s, 2, now)) < 0 ||
+		    (error = ps_store__step_done(st, s,
+						 "claiming a log entry")) < 0)
+			goto done;
+		if ((error = ps_store__prepare(
+			     &s, st,
+			     "SELECT " LOG_COLUMNS
+			     " FROM log_entries WHERE id = ?")) < 0 ||
+		    (error = ps_store__bind_int64(st, s, 1, ids[i])) < 0)
+			goto done;
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW) {
+			error = ps_store__error(st, rc, "reading a log entry");
+			goto done;
+		}
+		if ((error = vec_read(&vec, s)) < 0)
+			goto done;
+		sqlite3_reset(s);
+	}
+done:
+	if (s)
+		sqlite3_reset(s);
+	if (error < 0) {
+		ps_store_rollback(st);
+	} else {
+		error = ps_store_commit(st);
+	}
+out:
+	free(ids);
+	if (error < 0) {
+		ps_log_entries_free(vec.v, vec.n);
+		return error;
+	}
+	if (vec.n == 0) {
+		free(vec.v);
+		vec.v = NULL;
+	}
+	*out = vec.v;
+	*out_n = vec.n;
+	return 0;
+}
+
+/* Run an UPDATE bound by bind(); PS_ENOTFOUND if it touched no row. */
+static int
+update_one(ps_store *st, sqlite3_stmt *s, int64_t id, const char *what)
+{
+	int error = ps_store__step_done(st, s, what);
+
+	if (error < 0)
+		return error;
+	if (sqlite3_changes(st->db) == 0)
+		return ps_error_set(PS_ENOTFOUND, "no log entry %lld",
+				    (long long)id);
+	return 0;
+}
+
+int
+ps_store_log_mark_synced(ps_store *st, int64_t id, const char *target_id,
+			 const char *detail, int64_t now)
+{
+	sqlite3_stmt *s;
+	int error;
+
+	if ((error = check_store(st, "ps_store_log_mark_synced")) < 0)
+		return error;
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "UPDATE log_entries SET status = 2, synced_at = ?2,"
+		     " updated_at = ?2, next_attempt_at = NULL, reason = NULL,"
+		     " error_code = 0, target_id = COALESCE(?3, target_id),"
+		     " detail = COALESCE(?4, detail) WHERE id = ?1")) < 0)
+		return error;
+	if ((error = ps_store__bind_int64(st, s, 1, id)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 2, now)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 3, target_id)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 4, detail)) < 0) {
+		sqlite3_reset(s);
+		return error;
+	}
+	return update_one(st, s, id, "marking a log entry synced");
+}
+
+static int
+mark(ps_store *st, int64_t id, ps_entry_status status, const char *reason,
+     int error_code, int64_t next_attempt_at, int64_t now)
+{
+	sqlite3_stmt *s;
+	int error;
+
+	if ((error = check_store(st, "ps_store_log_mark")) < 0)
+		return error;
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "UPDATE log_entries SET status = ?2, reason = ?3,"
+		     " error_code = ?4, next_attempt_at = ?5, updated_at = ?6"
+		     " WHERE id = ?1")) < 0)
+		return error;
+	if ((error = ps_store__bind_int64(st, s, 1, id)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 2, status)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 3, reason)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 4, error_code)) < 0 ||
+	    (error = ps_store__bind_time(st, s, 5, next_attempt_at)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 6, now)) < 0) {
+		sqlite3_reset(s);
+		return error;
+	}
+	return update_one(st, s, id, "updating a log entry");
+}
+
+int
+ps_store_log_mark_failed(ps_store *st, int64_t id, const char *reason,
+			 int error_code, int64_t next_attempt_at, int64_t now)
+{
+	return mark(st, id, PS_ENTRY_FAILED, reason,
+		    error_code ? error_code : PS_ERROR, next_attempt_at, now);
+}
+
+int
+ps_store_log_mark_pending(ps_store *st, int64_t id, const char *reason,
+			  int64_t next_attempt_at, int64_t now)
+{
+	return mark(st, id, PS_ENTRY_PENDING, reason, 0, next_attempt_at, now);
+}
+
+int
+ps_store_log_set_fields(ps_store *st, int64_t id, const ps_log_entry *e,
+			int64_t now)
+{
+	sqlite3_stmt *s;
+	int error;
+
+	if ((error = check_store(st, "ps_store_log_set_fields")) < 0)
+		return error;
+	if (e == NULL)
+		return ps_error_set(PS_EINVAL, "log entry is NULL");
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "UPDATE log_entries SET"
+		     " order_number = COALESCE(?2, order_number),"
+		     " total = CASE WHEN ?3 THEN ?4 ELSE total END,"
+		     " currency = COALESCE(?5, currency),"
+		     " shipping_method = COALESCE(?6, shipping_method),"
+		     " shipment_status = COALESCE(?7, shipment_status),"
+		     " detail = COALESCE(?8, detail), updated_at = ?9"
+		     " WHERE id = ?1")) < 0)
+		return error;
+	if ((error = ps_store__bind_int64(st, s, 1, id)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 2, e->order_number)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 3, e->has_total != 0)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 4, e->total)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 5, e->currency)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 6, e->shipping_method)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 7, e->shipment_status)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 8, e->detail)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 9, now)) < 0) {
+		sqlite3_reset(s);
+		return error;
+	}
+	return update_one(st, s, id, "updating a log entry");
+}
+
+int
+ps_store_log_retry(ps_store *st, int64_t id, int64_t now)
+{
+	ps_log_entry e;
+	sqlite3_stmt *s;
+	int error;
+
+	if ((error = ps_store_begin(st)) < 0)
+		return error;
+	if ((error = ps_store_log_get(&e, st, id)) < 0)
+		goto done;
+	if (e.status == PS_ENTRY_SYNCED || e.status == PS_ENTRY_IN_FLIGHT) {
+		error = ps_error_set(PS_EINVAL,
+				     "log entry %lld is %s; only pending or "
+				     "failed entries can be retried",
+				     (long long)id,
+				     e.status == PS_ENTRY_SYNCED ? "synced"
+								 : "in flight");
+		goto done;
+	}
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "UPDATE log_entries SET status = 0, next_attempt_at = ?2,"
+		     " attempts = 0, updated_at = ?2 WHERE id = ?1")) < 0)
+		goto done;
+	if ((error = ps_store__bind_int64(st, s, 1, id)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 2, now)) < 0) {
+		sqlite3_reset(s);
+		goto done;
+	}
+	error = update_one(st, s, id, "retrying a log entry");
+done:
+	ps_log_entry_dispose(&e);
+	if (error < 0) {
+		ps_store_rollback(st);
+		return error;
+	}
+	return ps_store_commit(st);
+}
+
+int
+ps_store_log_retry_failed(size_t *out_count, ps_store *st, const char *flow,
+			  int64_t now)
+{
+	sqlite3_stmt *s;
+	int error;
+
+	if (out_count)
+		*out_count = 0;
+	if ((error = check_store(st, "ps_store_log_retry_failed")) < 0)
+		return error;
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "UPDATE log_entries SET status = 0, next_attempt_at = ?2,"
+		     " attempts = 0, updated_at = ?2"
+		     " WHERE status = 3 AND (?1 IS NULL OR flow = ?1)")) < 0)
+		return error;
+	if ((error = ps_store__bind_text(st, s, 1, flow)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 2, now)) < 0) {
+		sqlite3_reset(s);
+		return error;
+	}
+	if ((error = ps_store__step_done(st, s, "retrying failed entries")) < 0)
+		return error;
+	if (out_count)
+		*out_count = (size_t)sqlite3_changes(st->db);
+	return 0;
+}
+
+int
+ps_store_recover_interrupted(size_t *out_count, ps_store *st, int64_t now)
+{
+	static const char *const sql[] = {
+		"UPDATE events SET claimed_at = NULL"
+		" WHERE processed_at IS NULL AND claimed_at IS NOT NULL",
+		"UPDATE requests SET claimed_at = NULL"
+		" WHERE done_at IS NULL AND claimed_at IS NOT NULL",
+	};
+	sqlite3_stmt *s;
+	size_t i, count = 0;
+	int error;
+
+	if (out_count)
+		*out_count = 0;
+	if ((error = ps_store_begin(st)) < 0)
+		return error;
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "UPDATE log_entries SET status = 0, next_attempt_at = ?1,"
+		     " updated_at = ?1, reason = 'interrupted; checking"
+		     " whether the"
+		     " previous attempt completed' WHERE status = 1")) < 0)
+		goto done;
+	if ((error = ps_store__bind_int64(st, s, 1, now)) < 0) {
+		sqlite3_reset(s);
+		goto done;
+	}
+	if ((error = ps_store__step_done(st, s, "recovering log entries")) < 0)
+		goto done;
+	count = (size_t)sqlite3_changes(st->db);
+	for (i = 0; i < PS__ARRAY_LEN(sql) && error == 0; i++) {
+		if ((error = ps_store__prepare(&s, st, sql[i])) == 0)
+			error = ps_store__step_done(st, s, "releasing claims");
+	}
+done:
+	if (error < 0) {
+		ps_store_rollback(st);
+		return error;
+	}
+	if ((error = ps_store_commit(st)) < 0)
+		return error;
+	if (out_count)
+		*out_count = count;
+	return 0;
+}
+
+/*
+ * The listing query for q, built from fixed fragments so the statement
+ * cache holds at most one statement per combination of filters.  Text of
+ * three or more characters goes through the trigram index; shorter text
+ * can only be matched exactly, on the indexed columns.
+ */
+static int
+build_list_sql(char *buf, size_t cap, const ps_log_query *q, int *short_text)
+{
+	int has_text = q->text && q->text[0];
+	int n;
+
+	*short_text = has_text && strlen(q->text) < 3;
+	n = snprintf(buf, cap,
+		     "SELECT " LOG_COLUMNS " FROM log_entries WHERE id < ?1"
+		     "%s%s%s ORDER BY id DESC LIMIT ?5",
+		     q->status >= 0 ? " AND status = ?2" : "",
+		     q->flow ? " AND flow = ?3" : "",
+		     !has_text     ? ""
+		     : *short_text ? " AND (order_number = ?4 OR source_id = ?4"
+				     " OR target_id = ?4)"
+				   : " AND id IN (SELECT rowid FROM log_search"
+				     " WHERE log_search MATCH ?4)");
+	return n > 0 && (size_t)n < cap
+		       ? 0
+		       : ps_error_set(PS_ERROR, "query too long");
+}
+
+/* Bind q to s; *phrase receives the FTS phrase (caller frees). */
+static int
+bind_list(ps_store *st, sqlite3_stmt *s, const ps_log_query *q, int short_text,
+	  char **phrase)
+{
+	const char *p;
+	size_t n = 2, len = 0;
+	int error;
+
+	*phrase = NULL;
+	if ((error = ps_store__bind_int64(
+		     st, s, 1, q->before_id > 0 ? q->before_id : INT64_MAX)) <
+		    0 ||
+	    (q->status >= 0 &&
+	     (error = ps_store__bind_int64(st, s, 2, q->status)) < 0) ||
+	    (q->flow && (error = ps_store__bind_text(st, s, 3, q->flow)) < 0) ||
+	    (error = ps_store__bind_int64(st, s, 5, (int64_t)q->limit)) < 0)
+		return error;
+	if (q->text == NULL || q->text[0] == '\0')
+		return 0;
+	if (short_text)
+		return ps_store__bind_text(st, s, 4, q->text);
+	/* One FTS5 string phrase: "..." with inner quotes doubled. */
+	for (p = q->text; *p; p++)
+		n += *p == '"' ? 2 : 1;
+	if ((*phrase = malloc(n + 1)) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	(*phrase)[len++] = '"';
+	for (p = q->text; *p; p++) {
+		(*phrase)[len++] = *p;
+		if (*p == '"')
+			(*phrase)[len++] = '"';
+	}
+	(*phrase)[len++] = '"';
+	(*phrase)[len] = '\0';
+	return ps_store__bind_text(st, s, 4, *phrase);
+}
+
+static int
+check_query(const ps_log_query *q)
+{
+	if (q == NULL)
+		return ps_error_set(PS_EINVAL, "log query is NULL");
+	if (q->status < -1 || q->status >= PS_ENTRY_STATUS_COUNT)
+		return ps_error_set(PS_EINVAL, "log query status %d is invalid",
+				    q->status);
+	if (q->limit == 0 || q->limit > LIST_LIMIT_MAX)
+		return ps_error_set(PS_EINVAL, "log page size must be 1..%d",
+				    LIST_LIMIT_MAX);
+	return 0;
+}
+
+int
+ps_store_log_list(ps_log_entry **out, size_t *out_n, ps_store *st,
+		  const ps_log_query *q)
+{
+	struct entry_vec vec = {0};
+	char sql[1024], *phrase = NULL;
+	sqlite3_stmt *s = NULL;
+	int rc, error, short_text;
+
+	if (out == NULL || out_n == NULL)
+		return ps_error_set(PS_EINVAL, "log list: out is NULL");
+	*out = NULL;
+	*out_n = 0;
+	if ((error = check_store(st, "ps_store_log_list")) < 0 ||
+	    (error = check_query(q)) < 0)
+		return error;
+	if ((error = build_list_sql(sql, sizeof(sql), q, &short_text)) < 0 ||
+	    (error = ps_store__prepare(&s, st, sql)) < 0)
+		return error;
+	if ((error = bind_list(st, s, q, short_text, &phrase)) < 0)
+		goto done;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((error = vec_read(&vec, s)) < 0)
+			goto done;
+	if (rc != SQLITE_DONE)
+		error = ps_store__error(st, rc, "listing log entries");
+done:
+	sqlite3_reset(s);
+	free(phrase);
+	if (error < 0) {
+		ps_log_entries_free(vec.v, vec.n);
+		return error;
+	}
+	if (vec.n == 0) {
+		free(vec.v);
+		vec.v = NULL;
+	}
+	*out = vec.v;
+	*out_n = vec.n;
+	return 0;
+}
+
+int
+ps_store__explain_log_list(char **out, ps_store *st, const ps_log_query *q)
+{
+	char sql[1100], *phrase = NULL, *text = NULL, *grown;
+	size_t len = 0;
+	sqlite3_stmt *s = NULL;
+	int rc, error, short_text;
+
+	*out = NULL;
+	if ((error = check_query(q)) < 0)
+		return error;
+	memcpy(sql, "EXPLAIN QUERY PLAN ", 19);
+	if ((error = build_list_sql(sql + 19, sizeof(sql) - 19, q,
+				    &short_text)) < 0)
+		return error;
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return ps_store__error(st, rc, "explaining a query");
+	if ((error = bind_list(st, s, q, short_text, &phrase)) < 0)
+		goto done;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(s, 3);
+		size_t dl = d ? strlen(d) : 0;
+		grown = realloc(text, len + dl + 2);
+		if (grown == NULL) {
+			error = ps_error_set(PS_ENOMEM, "out of memory");
+			goto done;
+		}
+		text = grown;
+		memcpy(text + len, d ? d : "", dl);
+		len += dl;
+		text[len++] = '\n';
+		text[len] = '\0';
+	}
+	if (rc != SQLITE_DONE)
+		error = ps_store__error(st, rc, "explaining a query");
+done:
+	sqlite3_finalize(s);
+	free(phrase);
+	if (error < 0) {
+		free(text);
+		return error;
+	}
+	*out = text;
+	return 0;
+}
+
+int
+ps_store_log_counts(ps_store *st, int64_t since, ps_store_log_count_cb cb,
+		    void *payload)
+{
+	sqlite3_stmt *s;
+	int rc, error;
+
+	if (st == NULL || cb == NULL)
+		return ps_error_set(PS_EINVAL, "ps_store_log_counts: NULL");
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT flow, status, COUNT(*) FROM log_entries"
+		     " WHERE updated_at >= ? GROUP BY flow, status"
+		     " ORDER BY flow, status")) < 0)
+		return error;
+	if ((error = ps_store__bind_int64(st, s, 1, since)) < 0)
+		goto done;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		error = cb((const char *)sqlite3_column_text(s, 0),
+			   (ps_entry_status)sqlite3_column_int(s, 1),
+			   sqlite3_column_int64(s, 2), payload);
+		if (error != 0)
+			goto done;
+	}
+	if (rc != SQLITE_DONE)
+		error = ps_store__error(st, rc, "counting log entries");
+done:
+	sqlite3_reset(s);
+	return error;
+}

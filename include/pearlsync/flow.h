@@ -1,0 +1,137 @@
+/*
+ * flow.h - the contract between the worker and a sync flow.
+ *
+ * A flow is one direction of sync (BigCommerce orders into Brightpearl,
+ * Brightpearl shipments back to BigCommerce, ...).  It is a const table of
+ * operations, listed in the registry (ps_flows_all).  The worker owns the
+ * loop and the state machine; a flow only:
+ *
+ *   - turns inbound webhook events into sync log entries   (on_event)
+ *   - discovers work by polling from a stored cursor        (poll)
+ *   - performs one claimed entry                            (perform)
+ *
+ * and never decides about retries: perform returns 0 or a PS_E* code with
+ * an operator-readable ps_error_set() detail, and the worker classifies the
+ * code (ps_flow_classify) into "retry with backoff", "wait for the
+ * operator" or "pending: waiting for a setting".
+ *
+ * Exactly once: before perform is called the entry is IN_FLIGHT in a
+ * committed transaction (ps_store_log_claim_due).  A perform that creates
+ * an object must put the entry's source reference on it and, when
+ * entry->attempts > 1 or the entry's reason says it was interrupted, look
+ * the object up by that reference first and adopt it instead of creating a
+ * second one.
+ */
+#ifndef PEARLSYNC_FLOW_H
+#define PEARLSYNC_FLOW_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "pearlsync/common.h"
+#include "pearlsync/http.h"
+#include "pearlsync/store.h"
+
+typedef struct ps_bp ps_bp;
+typedef struct ps_bc ps_bc;
+
+/*
+ * What a flow may use while it runs.  Everything is borrowed from the
+ * worker (or a test) and outlives the call.
+ */
+typedef struct ps_flow_env {
+	ps_store *store;
+	ps_bp *bp;                /* NULL when Brightpearl is not configured */
+	ps_bc *bc;                /* NULL when BigCommerce is not configured */
+	int64_t now;              /* unix ms, set by the worker before a call */
+	const volatile sig_atomic_t *stop; /* non-zero: finish up quickly */
+	void *state;              /* the flow's own, from init (or NULL) */
+	/*
+	 * Non-zero when the flow should prefer throughput over latency
+	 * (many entries due): a flow may batch writes (Brightpearl
+	 * multi-message) when this is set.
+	 */
+	int backlog;
+} ps_flow_env;
+
+/* What perform reports on success. */
+typedef struct ps_flow_result {
+	char *target_id; /* owned (malloc): the object created or updated */
+	char *detail;    /* owned: what was sent, for the log detail */
+} ps_flow_result;
+
+#define PS_FLOW_RESULT_INIT {NULL, NULL}
+void ps_flow_result_dispose(ps_flow_result *r);
+
+typedef struct ps_flow_ops {
+	/* The log entries' flow column and the CLI's name: "order_import_bc". */
+	const char *name;
+	/* A short name for the command line ("orders"), or NULL. */
+	const char *alias;
+	/* One line for `pearlsync status` and the console. */
+	const char *description;
+	ps_platform source, target;
+	/* The setting that switches the flow on ("orders.enabled"), or NULL. */
+	const char *enabled_setting;
+
+	/*
+	 * init - build per-worker state (caches) into *out_state; NULL slot:
+	 * no state.  fini frees it (NULL is fine).
+	 */
+	int (*init)(void **out_state, ps_flow_env *env);
+	void (*fini)(void *state);
+
+	/*
+	 * on_event - an inbound webhook event (any platform; ignore those not
+	 * for this flow by returning 0).  Record log entries with
+	 * ps_store_log_add inside the caller's transaction; return 0 or a
+	 * PS_E* code (the event is then left unprocessed and offered again).
+	 * NULL slot: the flow takes no events.
+	 */
+	int (*on_event)(ps_flow_env *env, const ps_event *ev);
+
+	/*
+	 * poll - discover work since the flow's stored cursor, record log
+	 * entries and advance the cursor in one transaction (the flow opens
+	 * it).  Called every poll_interval_ms and on an operator's "run now".
+	 * NULL slot: no polling.
+	 */
+	int (*poll)(ps_flow_env *env);
+	int64_t poll_interval_ms; /* 0: use the setting sync.poll_interval_seconds */
+
+	/*
+	 * perform - carry out one claimed entry (status IN_FLIGHT).  On
+	 * success fill *res and return 0; the worker marks it SYNCED.  The
+	 * flow may update the entry's descriptive columns itself
+	 * (ps_store_log_set_fields).  On failure return a PS_E* code with an
+	 * operator-readable detail.
+	 */
+	int (*perform)(ps_flow_env *env, const ps_log_entry *entry,
+		       ps_flow_result *res);
+} ps_flow_ops;
+
+/* What the worker does with a failed entry. */
+typedef enum ps_flow_disposition {
+	PS_FLOW_RETRY = 0,        /* transient: retry with backoff */
+	PS_FLOW_WAIT_OPERATOR,    /* data or mapping: failed until retried */
+	PS_FLOW_WAIT_SETTING,     /* pending: "waiting for <setting>" */
+} ps_flow_disposition;
+
+/*
+ * ps_flow_classify - the disposition of an error code: PS_ENET,
+ * PS_ETIMEOUT, PS_ERATELIMIT, PS_EREMOTE, PS_EBUSY, PS_EPARSE (a garbled
+ * reply) retry; PS_ESETTING waits for a setting; everything else (PS_EDATA,
+ * PS_EMAPPING, PS_ENOTFOUND, PS_EAUTH, ...) waits for the operator.
+ */
+ps_flow_disposition ps_flow_classify(int code);
+
+/*
+ * ps_flows_all - the registry: every flow, NULL-terminated, in the order
+ * the worker runs them.  Static.
+ */
+const ps_flow_ops *const *ps_flows_all(void);
+
+/* ps_flow_find - the flow whose name or alias is name, or NULL. */
+const ps_flow_ops *ps_flow_find(const char *name);
+
+#endif

@@ -1,0 +1,612 @@
+/*
+ * store.h - the SQLite database every pearlsync process shares.
+ *
+ * The database is the only shared state and the only channel between the
+ * worker, the console and the CLI.  This module opens it, applies numbered
+ * migrations and is the only code that writes SQL.  It holds the operator's
+ * settings (with a version history that can be rolled back), mappings,
+ * cross-references, the sync log (a durable state machine), cursors, inbound
+ * webhook events, operator requests, the worker heartbeat, HTTP counters and
+ * a cache of values fetched from the platforms.
+ *
+ * Time: every function that records a time takes `int64_t now`, in unix
+ * MILLISECONDS, from the caller.  The store never reads the clock, so tests
+ * control time.  A stored time of 0 means "never / not set".
+ *
+ * Threads: a ps_store is one SQLite connection; use it from one thread at a
+ * time.  Two processes (or two ps_store in one process) may open the same
+ * file; writers wait up to the busy timeout and then fail with PS_EBUSY.
+ *
+ * Strings: `char **out` and structs filled by the store are owned by the
+ * caller (free / *_dispose / *_free); `const` pointers handed to callbacks
+ * are borrowed and valid only during the call.  Callbacks return 0 to go on;
+ * any other value stops the walk and is returned by the foreach function.
+ */
+#ifndef PEARLSYNC_STORE_H
+#define PEARLSYNC_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pearlsync/common.h"
+#include "pearlsync/money.h"
+
+typedef struct ps_store ps_store;
+
+/* The schema version this binary writes (PRAGMA user_version). */
+#define PS_STORE_SCHEMA_VERSION 3
+
+/* Writers wait this long for another connection's lock, then PS_EBUSY. */
+#define PS_STORE_BUSY_TIMEOUT_MS 5000
+
+/* ps_store_open flags */
+#define PS_STORE_OPEN_READONLY 0x1u  /* no writes, no create, no migration */
+#define PS_STORE_OPEN_NO_CREATE 0x2u /* PS_ENOTFOUND if the file is absent */
+
+/* ------------------------------------------------------------------------ */
+/* Opening, closing, transactions                                            */
+
+/*
+ * ps_store_open - open (creating with mode 0600 unless a flag forbids it)
+ * the database at path and bring its schema up to PS_STORE_SCHEMA_VERSION,
+ * all migrations in one transaction.  WAL journal, foreign keys on,
+ * synchronous=NORMAL, busy timeout PS_STORE_BUSY_TIMEOUT_MS.  An existing
+ * file created by another tool is chmod'ed to 0600.
+ *
+ * Read-only opens never migrate; they accept an older schema (callers may
+ * then see PS_ESTORE on missing tables) but not a newer one.
+ *
+ * *out is NULL on failure.  Returns 0, PS_EINVAL (NULL argument),
+ * PS_ENOTFOUND (file absent with NO_CREATE/READONLY), PS_EVERSION (the
+ * database was written by a newer pearlsync), PS_EBUSY, PS_EIO or PS_ESTORE.
+ */
+int ps_store_open(ps_store **out, const char *path, unsigned flags);
+
+/*
+ * ps_store_close - finalise every prepared statement and close.  An open
+ * transaction is rolled back.  Accepts NULL.
+ */
+void ps_store_close(ps_store *st);
+
+/* ps_store_schema_version - the file's PRAGMA user_version into *out. */
+int ps_store_schema_version(int *out, ps_store *st);
+
+/*
+ * ps_store_begin / ps_store_commit / ps_store_rollback - explicit
+ * transactions.  They nest: the outermost begin is BEGIN IMMEDIATE (takes
+ * the write lock at once, waiting up to the busy timeout, else PS_EBUSY);
+ * inner ones are savepoints.  An inner commit releases its savepoint (the
+ * work becomes durable only with the outermost commit); an inner rollback
+ * undoes only the inner work.  Every store function that writes several
+ * rows runs inside its own (nested) transaction, so it joins the caller's.
+ * commit/rollback without a begin return PS_EINVAL.  If a commit fails the
+ * level is rolled back and closed.
+ */
+int ps_store_begin(ps_store *st);
+int ps_store_commit(ps_store *st);
+int ps_store_rollback(ps_store *st);
+
+/* ps_store_in_transaction - current nesting depth (0 = none). */
+int ps_store_in_transaction(const ps_store *st);
+
+/* ------------------------------------------------------------------------ */
+/* Settings and their history                                                */
+
+/*
+ * Settings are (key, value) text pairs; the catalogue in settings.h says
+ * which keys exist, their types and defaults.  Every change appends rows to
+ * the history with a change-set version (1, 2, ...; all rows written by one
+ * call share one version) and an actor ("cli", "console", "import",
+ * "worker").  Mapping changes are recorded in the same history under keys
+ * "mapping:<kind>:<direction>:<source>" (empty source = the default), so a
+ * rollback covers them too.  Secrets are stored as-is (the file is 0600);
+ * displays mask them (ps_settings_is_secret()).
+ */
+
+/* One key/value pair given to ps_store_settings_set_many; value NULL unsets. */
+typedef struct ps_setting_kv {
+	const char *key;
+	const char *value;
+} ps_setting_kv;
+
+/* One history row, as handed (borrowed) to ps_store_setting_history_cb. */
+typedef struct ps_setting_change {
+	int64_t id;
+	int64_t version; /* change-set */
+	int64_t at;      /* ms */
+	const char *key;
+	const char *old_value; /* NULL: was unset */
+	const char *new_value; /* NULL: now unset */
+	const char *actor;
+} ps_setting_change;
+
+typedef int (*ps_store_setting_cb)(const char *key, const char *value,
+				   void *payload);
+typedef int (*ps_store_setting_history_cb)(const ps_setting_change *change,
+					   void *payload);
+
+/*
+ * ps_store_setting_get - the stored value of key into *out (caller frees).
+ * No catalogue default is applied (see ps_settings_get).  The value of a
+ * secret key is registered with ps_log_add_secret() so logs mask it (so is
+ * a secret written by the functions below).  Returns 0, PS_ENOTFOUND (not
+ * set), PS_EINVAL, PS_ENOMEM, PS_ESTORE.
+ */
+int ps_store_setting_get(char **out, ps_store *st, const char *key);
+
+/*
+ * ps_store_setting_set - set key to value (NULL unsets it), validated
+ * against the catalogue first (PS_EINVAL "unknown setting 'x'" or the
+ * reason the value is bad; nothing is written).  The history row is written
+ * in the same transaction.  Setting a key to its current value writes
+ * nothing and leaves *out_version (may be NULL) at 0; otherwise it receives
+ * the new change-set version.
+ */
+int ps_store_setting_set(int64_t *out_version, ps_store *st, const char *key,
+			 const char *value, const char *actor, int64_t now);
+
+/*
+ * ps_store_settings_set_many - set n pairs as one change-set, all or
+ * nothing: if any key or value is invalid nothing is written and the error
+ * names the offending key.  Unchanged pairs are skipped; *out_version is 0
+ * when nothing changed.
+ */
+int ps_store_settings_set_many(int64_t *out_version, ps_store *st,
+			       const ps_setting_kv *kv, size_t n,
+			       const char *actor, int64_t now);
+
+/* ps_store_setting_foreach - every stored setting, ordered by key. */
+int ps_store_setting_foreach(ps_store *st, ps_store_setting_cb cb,
+			     void *payload);
+
+/*
+ * ps_store_setting_history_foreach - history rows newest first; key NULL
+ * for all keys (settings and "mapping:..." rows), otherwise that key only.
+ */
+int ps_store_setting_history_foreach(ps_store *st, const char *key,
+				     ps_store_setting_history_cb cb,
+				     void *payload);
+
+/* ps_store_settings_version - the latest change-set version (0 if none). */
+int ps_store_settings_version(int64_t *out, ps_store *st);
+
+/*
+ * ps_store_settings_rollback - restore every setting and mapping to its
+ * value as of change-set version (0 = before the first change: everything
+ * unset), recording the restoration as a new change-set by actor.  Values
+ * are restored as they were, without re-validation.  *out_version gets the
+ * new version (0 if nothing differed).  PS_ENOTFOUND if version is beyond
+ * the latest.
+ */
+int ps_store_settings_rollback(int64_t *out_version, ps_store *st,
+			       int64_t version, const char *actor, int64_t now);
+
+/* ------------------------------------------------------------------------ */
+/* Mappings                                                                  */
+
+/*
+ * A mapping translates a value of one platform into another's, per kind
+ * ("order_status", "shipping_method", "warehouse", "payment_method",
+ * "product", "channel"; any [a-z0-9_]+ is accepted) and direction
+ * ("bc>bp", "bp>bc", "dsco>bp", "bp>sh", ...: two platform codes).  Unique
+ * per (kind, direction, source).  A NULL or empty source is the default row
+ * for (kind, direction).  Source and target are compared exactly.
+ */
+typedef struct ps_mapping {
+	const char *kind;
+	const char *direction;
+	const char *source; /* NULL or "" = the default */
+	const char *target;
+} ps_mapping;
+
+typedef int (*ps_store_mapping_cb)(const ps_mapping *mapping, void *payload);
+
+/* ps_store_mapping_get flags */
+/* no row for the source: use the (kind, direction) default */
+#define PS_STORE_MAPPING_FALLBACK 0x1u
+
+/*
+ * ps_store_mapping_get - the target for source into *out (caller frees).
+ * With PS_STORE_MAPPING_FALLBACK, an unmapped source yields the default.
+ * Returns PS_ENOTFOUND (detail names kind, direction and source) when
+ * neither exists, PS_EINVAL on a malformed kind or direction.
+ */
+int ps_store_mapping_get(char **out, ps_store *st, const char *kind,
+			 const char *direction, const char *source,
+			 unsigned flags);
+
+/*
+ * ps_store_mapping_set - insert or replace one mapping (target must be
+ * non-empty) and record it in the settings history.  No-op if unchanged.
+ * *out_version (may be NULL) as for ps_store_setting_set.
+ */
+int ps_store_mapping_set(int64_t *out_version, ps_store *st,
+			 const ps_mapping *mapping, const char *actor,
+			 int64_t now);
+
+/*
+ * ps_store_mapping_remove - delete one mapping (source NULL: the default),
+ * recorded in the history.  PS_ENOTFOUND if there was none.
+ */
+int ps_store_mapping_remove(int64_t *out_version, ps_store *st,
+			    const char *kind, const char *direction,
+			    const char *source, const char *actor, int64_t now);
+
+/*
+ * ps_store_mapping_foreach - mappings ordered by kind, direction, source
+ * (the default first); kind and/or direction NULL match all.
+ */
+int ps_store_mapping_foreach(ps_store *st, const char *kind,
+			     const char *direction, ps_store_mapping_cb cb,
+			     void *payload);
+
+/* ps_store_mapping_import flags */
+/* first drop every existing mapping of each (kind, direction) in rows */
+#define PS_STORE_MAPPING_REPLACE 0x1u
+
+/*
+ * ps_store_mapping_import - apply n mappings as one change-set in one
+ * transaction, all or nothing: one malformed row (the detail gives its
+ * 1-based index) or a duplicate source within rows leaves the database
+ * untouched.  *out_version as above.
+ */
+int ps_store_mapping_import(int64_t *out_version, ps_store *st,
+			    const ps_mapping *rows, size_t n, unsigned flags,
+			    const char *actor, int64_t now);
+
+/* ------------------------------------------------------------------------ */
+/* Cross-references                                                          */
+
+/*
+ * An xref links an entity's id on one platform to its id on another
+ * ("order", "product", "customer", "shipment", ...).  A link is symmetric
+ * and unique both ways: one id on A has at most one partner on B and vice
+ * versa; ps_store_xref_set replaces earlier links of either id.
+ */
+int ps_store_xref_set(ps_store *st, const char *entity, ps_platform a,
+		      const char *id_a, ps_platform b, const char *id_b,
+		      int64_t now);
+
+/*
+ * ps_store_xref_get - the id on platform `to` linked to (from, id) into
+ * *out (caller frees).  PS_ENOTFOUND if unlinked.
+ */
+int ps_store_xref_get(char **out, ps_store *st, const char *entity,
+		      ps_platform from, const char *id, ps_platform to);
+
+/* ------------------------------------------------------------------------ */
+/* The sync log                                                              */
+
+typedef enum ps_entry_status {
+	PS_ENTRY_PENDING = 0,   /* to do, or waiting (reason says for what) */
+	PS_ENTRY_IN_FLIGHT = 1, /* claimed; the call may be under way */
+	PS_ENTRY_SYNCED = 2,
+	PS_ENTRY_FAILED = 3,
+	PS_ENTRY_STATUS_COUNT
+} ps_entry_status;
+
+/* "pending", "in_flight", "synced", "failed"; "?" otherwise. Static. */
+const char *ps_entry_status_name(ps_entry_status s);
+/* Parse the names above.  0 or PS_EINVAL. */
+int ps_entry_status_parse(ps_entry_status *out, const char *name);
+
+/*
+ * One sync log row.  Strings are owned by the struct (NULL = absent); fill
+ * one for ps_store_log_add (only flow, dedupe_key and the platforms are
+ * required) or receive one from the store.  Use ps_log_entry_init /
+ * ps_log_entry_dispose for storage you own; arrays from the store are freed
+ * with ps_log_entries_free.
+ */
+typedef struct ps_log_entry {
+	int64_t id;
+	char *flow;       /* "order_import_bc", ... */
+	char *dedupe_key; /* unique: platform, entity, source id, change */
+	ps_entry_status status;
+	char *order_number; /* what the operator searches for */
+	ps_money total;     /* valid when has_total */
+	int has_total;
+	char *currency; /* ISO 4217 */
+	char *shipping_method;
+	char *shipment_status;
+	int64_t inserted_at;     /* ms */
+	int64_t updated_at;      /* ms */
+	int64_t synced_at;       /* ms, 0 = never */
+	int64_t next_attempt_at; /* ms, 0 = not scheduled (waits for operator)
+				  */
+	int attempts;            /* claims since insert or operator retry */
+	char *reason;            /* last failure / what it waits for */
+	int error_code;          /* PS_E* of the last failure, 0 */
+	ps_platform source_platform;
+	char *source_id;
+	ps_platform target_platform;
+	char *target_id; /* set when synced */
+	char *detail;    /* what was sent (redacted), free text */
+} ps_log_entry;
+
+/*
+ * ps_log_entry_init - zero e (status PENDING, no strings).
+ * ps_log_entry_dispose - free e's strings and re-initialise it; accepts
+ * NULL.  Only for entries whose strings the caller owns (from the store,
+ * or heap strings of its own) - not for one pointing at literals.
+ * ps_log_entries_free - dispose n entries and free the array; accepts NULL.
+ */
+void ps_log_entry_init(ps_log_entry *e);
+void ps_log_entry_dispose(ps_log_entry *e);
+void ps_log_entries_free(ps_log_entry *entries, size_t n);
+
+/*
+ * ps_store_log_add - insert entry unless its dedupe_key exists.  The
+ * entry's status (PENDING or FAILED) and reason are kept; next_attempt_at 0
+ * means `now` for a pending entry.  inserted_at/updated_at are `now`.
+ * *out_id (may be NULL) receives the new or the existing row's id.
+ * Returns 0 if inserted, 1 if the key already existed (nothing changed),
+ * negative PS_E* on error.
+ */
+int ps_store_log_add(int64_t *out_id, ps_store *st, const ps_log_entry *entry,
+		     int64_t now);
+
+/*
+ * ps_store_log_get - the row with id into *out (initialised by the call;
+ * caller disposes).  PS_ENOTFOUND if absent.  ps_store_log_get_by_key is the
+ * same by dedupe key.
+ */
+int ps_store_log_get(ps_log_entry *out, ps_store *st, int64_t id);
+int ps_store_log_get_by_key(ps_log_entry *out, ps_store *st,
+			    const char *dedupe_key);
+
+/*
+ * ps_store_log_claim_due - up to max entries that are due (PENDING or
+ * FAILED with a next_attempt_at <= now), oldest next attempt first, for
+ * flow (NULL: every flow).  They are marked IN_FLIGHT, attempts+1,
+ * next_attempt_at cleared, in a transaction committed before this returns
+ * (when called outside any transaction - do so, so a crash afterwards
+ * leaves them IN_FLIGHT).  *out is an array of *out_n entries (NULL/0 when
+ * none), freed with ps_log_entries_free.
+ */
+int ps_store_log_claim_due(ps_log_entry **out, size_t *out_n, ps_store *st,
+			   const char *flow, size_t max, int64_t now);
+
+/*
+ * ps_store_log_mark_synced - SYNCED, synced_at=now, target_id (may be NULL
+ * to keep), detail (NULL keeps), reason cleared.
+ */
+int ps_store_log_mark_synced(ps_store *st, int64_t id, const char *target_id,
+			     const char *detail, int64_t now);
+
+/*
+ * ps_store_log_mark_failed - FAILED with reason and error_code.  A
+ * transient failure passes next_attempt_at > 0: the entry becomes due again
+ * then.  0 means it waits for the operator (ps_store_log_retry).
+ */
+int ps_store_log_mark_failed(ps_store *st, int64_t id, const char *reason,
+			     int error_code, int64_t next_attempt_at,
+			     int64_t now);
+
+/*
+ * ps_store_log_mark_pending - back to PENDING with reason (e.g. "waiting
+ * for setting defaults.warehouse_id"); next_attempt_at as above.
+ */
+int ps_store_log_mark_pending(ps_store *st, int64_t id, const char *reason,
+			      int64_t next_attempt_at, int64_t now);
+
+/*
+ * ps_store_log_set_fields - update the descriptive columns of an entry
+ * (order number, total, currency, shipping method, shipment status,
+ * detail) from e; NULL strings and has_total=0 keep the stored value.
+ */
+int ps_store_log_set_fields(ps_store *st, int64_t id, const ps_log_entry *e,
+			    int64_t now);
+
+/*
+ * ps_store_log_retry - operator retry of one entry: a FAILED or PENDING
+ * entry becomes PENDING, due now, attempts reset to 0 (reason kept until
+ * the next result).  PS_ENOTFOUND; PS_EINVAL if it is SYNCED or IN_FLIGHT.
+ */
+int ps_store_log_retry(ps_store *st, int64_t id, int64_t now);
+
+/*
+ * ps_store_log_retry_failed - the same for every FAILED entry (of flow, or
+ * all flows if NULL).  *out_count (may be NULL) receives how many.
+ */
+int ps_store_log_retry_failed(size_t *out_count, ps_store *st, const char *flow,
+			      int64_t now);
+
+/*
+ * ps_store_recover_interrupted - at worker start: IN_FLIGHT entries become
+ * PENDING, due now, reason "interrupted; checking whether the previous
+ * attempt completed" (the flow looks the object up by its reference before
+ * creating); claimed but unprocessed events and requests are released.
+ * *out_count (may be NULL) receives the number of entries recovered.
+ */
+int ps_store_recover_interrupted(size_t *out_count, ps_store *st, int64_t now);
+
+/* A log listing query; start from PS_LOG_QUERY_INIT. */
+typedef struct ps_log_query {
+	int status;        /* a ps_entry_status, or -1 for any */
+	const char *flow;  /* NULL for any */
+	const char *text;  /* NULL/"" for any: case-insensitive substring
+			    * of order number, reason, source or target id
+			    * (3+ characters); 1-2 characters match order
+			    * number or ids exactly */
+	int64_t before_id; /* keyset paging: ids < before_id; 0 = newest */
+	size_t limit;      /* page size, 1..1000 */
+} ps_log_query;
+
+#define PS_LOG_QUERY_INIT                                                      \
+	{                                                                      \
+		-1, NULL, NULL, 0, 50                                          \
+	}
+
+/*
+ * ps_store_log_list - one page of entries matching q, newest (highest id)
+ * first.  Next page: before_id = last returned id.  *out as for claim.
+ */
+int ps_store_log_list(ps_log_entry **out, size_t *out_n, ps_store *st,
+		      const ps_log_query *q);
+
+typedef int (*ps_store_log_count_cb)(const char *flow, ps_entry_status status,
+				     int64_t count, void *payload);
+
+/*
+ * ps_store_log_counts - number of entries per (flow, status), ordered by
+ * flow then status; since > 0 counts only entries updated at or after
+ * since (ms), 0 counts all.  Empty groups are not reported.
+ */
+int ps_store_log_counts(ps_store *st, int64_t since, ps_store_log_count_cb cb,
+			void *payload);
+
+/* ------------------------------------------------------------------------ */
+/* Cursors                                                                   */
+
+/*
+ * ps_store_cursor_get - the value of stream (e.g. "bc.orders.modified")
+ * into *out (caller frees); *out_updated_at (may be NULL) its time.
+ * PS_ENOTFOUND if never set.
+ */
+int ps_store_cursor_get(char **out, int64_t *out_updated_at, ps_store *st,
+			const char *stream);
+
+/*
+ * ps_store_cursor_set - set stream's value.  Call it inside the
+ * transaction that records the entries the cursor covers, so both land
+ * together or not at all.
+ */
+int ps_store_cursor_set(ps_store *st, const char *stream, const char *value,
+			int64_t now);
+
+/* ------------------------------------------------------------------------ */
+/* Inbound events (webhooks)                                                 */
+
+typedef struct ps_event {
+	int64_t id;
+	ps_platform platform;
+	char *topic;          /* "store/order/created" */
+	char *payload;        /* body as received */
+	int64_t received_at;  /* ms */
+	int64_t claimed_at;   /* ms, 0 = not claimed */
+	int64_t processed_at; /* ms, 0 = not processed */
+} ps_event;
+
+/* init zeroes; dispose frees the strings (accepts NULL); events_free
+ * disposes n events and frees the array (accepts NULL). */
+void ps_event_init(ps_event *ev);
+void ps_event_dispose(ps_event *ev);
+void ps_events_free(ps_event *events, size_t n);
+
+/* ps_store_event_add - record a received webhook; *out_id may be NULL. */
+int ps_store_event_add(int64_t *out_id, ps_store *st, ps_platform platform,
+		       const char *topic, const char *payload, int64_t now);
+
+/*
+ * ps_store_event_claim - up to max unclaimed, unprocessed events, oldest
+ * first, marked claimed.  *out freed with ps_events_free.
+ */
+int ps_store_event_claim(ps_event **out, size_t *out_n, ps_store *st,
+			 size_t max, int64_t now);
+
+/* ps_store_event_mark_processed - done with it.  PS_ENOTFOUND. */
+int ps_store_event_mark_processed(ps_store *st, int64_t id, int64_t now);
+
+/* ------------------------------------------------------------------------ */
+/* Operator requests (console/CLI -> worker)                                 */
+
+typedef enum ps_request_kind {
+	PS_REQUEST_RETRY_ENTRY = 0,  /* argument: entry id */
+	PS_REQUEST_RETRY_FAILED = 1, /* argument: flow or NULL for all */
+	PS_REQUEST_RUN_FLOW = 2,     /* argument: flow */
+	PS_REQUEST_PAUSE_FLOW = 3,
+	PS_REQUEST_RESUME_FLOW = 4,
+	PS_REQUEST_KIND_COUNT
+} ps_request_kind;
+
+/* "retry_entry", "retry_failed", "run_flow", "pause_flow", "resume_flow". */
+const char *ps_request_kind_name(ps_request_kind k);
+int ps_request_kind_parse(ps_request_kind *out, const char *name);
+
+typedef struct ps_request {
+	int64_t id;
+	ps_request_kind kind;
+	char *argument;     /* may be NULL */
+	int64_t created_at; /* ms */
+	int64_t claimed_at; /* ms, 0 = not yet */
+	int64_t done_at;    /* ms, 0 = not yet */
+	char *result;       /* outcome text set by the worker, may be NULL */
+} ps_request;
+
+/* init zeroes; dispose frees the strings (accepts NULL); requests_free
+ * disposes n requests and frees the array (accepts NULL). */
+void ps_request_init(ps_request *r);
+void ps_request_dispose(ps_request *r);
+void ps_requests_free(ps_request *requests, size_t n);
+
+/*
+ * ps_store_request_add - queue a request for the worker (argument may be
+ * NULL); *out_id (may be NULL) receives its id, to poll with
+ * ps_store_request_get until done_at is set.  PS_EINVAL for a bad kind.
+ */
+int ps_store_request_add(int64_t *out_id, ps_store *st, ps_request_kind kind,
+			 const char *argument, int64_t now);
+
+/* ps_store_request_claim - up to max unclaimed requests, oldest first. */
+int ps_store_request_claim(ps_request **out, size_t *out_n, ps_store *st,
+			   size_t max, int64_t now);
+
+/* ps_store_request_complete - done, with an outcome text (may be NULL). */
+int ps_store_request_complete(ps_store *st, int64_t id, const char *result,
+			      int64_t now);
+
+/* ps_store_request_get - one request (caller disposes). PS_ENOTFOUND. */
+int ps_store_request_get(ps_request *out, ps_store *st, int64_t id);
+
+/* ------------------------------------------------------------------------ */
+/* Worker heartbeat                                                          */
+
+typedef struct ps_heartbeat {
+	int64_t pid;
+	int64_t started_at; /* ms */
+	int64_t beat_at;    /* ms */
+	char *state;        /* "running", "stopping", "paused: ..." */
+} ps_heartbeat;
+
+/* init zeroes; dispose frees state (accepts NULL). */
+void ps_heartbeat_init(ps_heartbeat *hb);
+void ps_heartbeat_dispose(ps_heartbeat *hb);
+
+/* ps_store_heartbeat_set - replace the single heartbeat row. */
+int ps_store_heartbeat_set(ps_store *st, const ps_heartbeat *hb);
+
+/* ps_store_heartbeat_get - the row (caller disposes); PS_ENOTFOUND. */
+int ps_store_heartbeat_get(ps_heartbeat *out, ps_store *st);
+
+/* ------------------------------------------------------------------------ */
+/* HTTP counters                                                             */
+
+typedef int (*ps_store_http_count_cb)(int64_t bucket, ps_platform platform,
+				      const char *endpoint, const char *outcome,
+				      int64_t count, void *payload);
+
+/*
+ * ps_store_http_count_add - add count to (bucket, platform, endpoint,
+ * outcome).  bucket is the caller's choice of period start in ms (e.g. the
+ * hour); outcome e.g. "2xx", "429", "5xx", "timeout".
+ */
+int ps_store_http_count_add(ps_store *st, int64_t bucket, ps_platform platform,
+			    const char *endpoint, const char *outcome,
+			    int64_t count);
+
+/* ps_store_http_count_foreach - rows with bucket >= since, ordered. */
+int ps_store_http_count_foreach(ps_store *st, int64_t since,
+				ps_store_http_count_cb cb, void *payload);
+
+/* ------------------------------------------------------------------------ */
+/* Cache of values fetched from the platforms                                */
+
+/* ps_store_cache_set - store JSON text under kind ("bp.warehouses"). */
+int ps_store_cache_set(ps_store *st, const char *kind, const char *json,
+		       int64_t now);
+
+/* ps_store_cache_get - the JSON into *out (caller frees); PS_ENOTFOUND. */
+int ps_store_cache_get(char **out, int64_t *out_fetched_at, ps_store *st,
+		       const char *kind);
+
+#endif

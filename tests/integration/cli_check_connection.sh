@@ -1,0 +1,82 @@
+#!/bin/sh
+# pearlsync check-connection bp|bc: one line and the exit status for each
+# outcome (connected, refused credentials, unreachable, not configured),
+# against the sandbox; the token never appears in anything printed.
+set -eu
+. "$PS_SOURCE_DIR/tests/integration/fixtures/cli/lib.sh"
+sandbox="$PS_BIN_DIR/pearlsync-sandbox"
+[ -x "$sandbox" ] || { echo "SKIP: pearlsync-sandbox not built"; exit 77; }
+
+"$sandbox" --listen 127.0.0.1:0 --seed demo --quota off \
+	>"$tmp/sandbox.out" 2>"$tmp/sandbox.err" &
+sb_pid=$!
+trap 'kill "$sb_pid" 2>/dev/null; wait "$sb_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+i=0
+until grep -q '^ready$' "$tmp/sandbox.out"; do
+	i=$((i + 1))
+	[ "$i" -le 100 ] || fail "sandbox did not start: $(cat "$tmp/sandbox.err")"
+	kill -0 "$sb_pid" 2>/dev/null || fail "sandbox exited"
+	sleep 0.1
+done
+bp_url=$(awk '$1 == "brightpearl" { print $2 }' "$tmp/sandbox.out")
+bc_url=$(awk '$1 == "bigcommerce" { print $2 }' "$tmp/sandbox.out")
+[ -n "$bp_url" ] || fail "sandbox printed no brightpearl URL"
+ok init
+
+step="usage"
+run check-connection
+expect_rc 2
+run check-connection dsco
+expect_rc 2
+
+step="not configured"
+run check-connection bp
+expect_rc 1
+expect_out "^not configured: .*brightpearl.account"
+
+step="connected"
+ok settings set brightpearl.base_url "$bp_url"
+ok settings set brightpearl.account sandbox
+ok settings set brightpearl.app_ref sandbox_pearlsync
+ok settings set brightpearl.token sandbox-token
+ok check-connection bp
+expect_out "^OK: Brightpearl account sandbox$"
+[ "$(wc -l <"$tmp/out")" -eq 1 ] || fail "more than one line"
+
+step="oauth"
+ok settings set brightpearl.auth_mode oauth
+ok check-connection bp
+expect_out "^OK: Brightpearl account sandbox$"
+
+step="refused credentials"
+ok settings set brightpearl.token wrong-token-5678
+run check-connection bp
+expect_rc 1
+expect_out "^authentication failed: .*Invalid instance token"
+grep -q "wrong-token-5678" "$tmp/all-output" && fail "token printed"
+
+step="unreachable"
+ok settings set brightpearl.base_url "http://127.0.0.1:9"
+run check-connection bp
+expect_rc 1
+expect_out "^unreachable: "
+
+step="bigcommerce"
+run check-connection bc
+expect_rc 1
+expect_out "^not configured: "
+ok settings set bigcommerce.store_hash sandbox
+ok settings set bigcommerce.token sandbox-token
+ok settings set bigcommerce.base_url "http://127.0.0.1:9"
+run check-connection bc
+expect_rc 1
+expect_out "^unreachable: "
+if [ -n "$bc_url" ]; then
+	ok settings set bigcommerce.base_url "$bc_url"
+	ok check-connection bc
+	expect_out "^OK: BigCommerce store "
+fi
+
+step="no token anywhere"
+grep -q "sandbox-token" "$tmp/all-output" && fail "token printed"
+exit 0

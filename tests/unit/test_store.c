@@ -1,0 +1,1299 @@
+/*
+ * test_store.c - the SQLite store: opening, migrations, transactions, two
+ * connections, the sync log state machine and listing at scale, and the
+ * smaller tables.  Every test works on real database files in a fresh
+ * temporary directory.
+ */
+/* clang-format off */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <dirent.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "pearlsync/store.h"
+#include "store/store_private.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	ps_store *st;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *tmp = getenv("TMPDIR");
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "%s/ps-store-XXXXXX",
+		 tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/pearlsync.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	struct dirent *d;
+	char p[512];
+	DIR *dir;
+
+	ps_store_close(f->st);
+	if ((dir = opendir(f->dir)) != NULL) {
+		while ((d = readdir(dir)) != NULL) {
+			if (d->d_name[0] == '.')
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", f->dir, d->d_name);
+			unlink(p);
+		}
+		closedir(dir);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static ps_store *
+open_ok(struct fixture *f)
+{
+	int rc = ps_store_open(&f->st, f->path, 0);
+
+	if (rc != 0)
+		fail_msg("open: %s", ps_error_last());
+	return f->st;
+}
+
+/* Add a pending log entry with the given key; returns its id. */
+static int64_t
+add_entry(ps_store *st, const char *flow, const char *key, int64_t now)
+{
+	ps_log_entry e;
+	int64_t id = 0;
+
+	ps_log_entry_init(&e);
+	e.flow = (char *)flow;
+	e.dedupe_key = (char *)key;
+	e.source_platform = PS_PLATFORM_BIGCOMMERCE;
+	e.target_platform = PS_PLATFORM_BRIGHTPEARL;
+	e.source_id = (char *)key;
+	assert_int_equal(ps_store_log_add(&id, st, &e, now), 0);
+	return id;
+}
+
+static int64_t
+count_rows(ps_store *st, const char *flow, int status)
+{
+	ps_log_query q = PS_LOG_QUERY_INIT;
+	ps_log_entry *v = NULL;
+	size_t n;
+	int64_t total = 0;
+
+	q.flow = flow;
+	q.status = status;
+	q.limit = 1000;
+	do {
+		assert_int_equal(ps_store_log_list(&v, &n, st, &q), 0);
+		total += (int64_t)n;
+		if (n > 0)
+			q.before_id = v[n - 1].id;
+		ps_log_entries_free(v, n);
+	} while (n == q.limit);
+	return total;
+}
+
+/* ---- opening ----------------------------------------------------------- */
+
+static void
+test_store__open_rejects_null_and_empty(void **state)
+{
+	struct fixture *f = *state;
+	ps_store *st = (ps_store *)1;
+
+	assert_int_equal(ps_store_open(NULL, f->path, 0), PS_EINVAL);
+	assert_int_equal(ps_store_open(&st, NULL, 0), PS_EINVAL);
+	assert_null(st);
+	assert_int_equal(ps_store_open(&st, "", 0), PS_EINVAL);
+	ps_store_close(NULL);
+	assert_int_equal(ps_store_begin(NULL), PS_EINVAL);
+	assert_int_equal(ps_store_in_transaction(NULL), 0);
+}
+
+static void
+test_store__open_missing_file_with_no_create(void **state)
+{
+	struct fixture *f = *state;
+	ps_store *st = NULL;
+	struct stat sb;
+
+	assert_int_equal(ps_store_open(&st, f->path, PS_STORE_OPEN_NO_CREATE),
+			 PS_ENOTFOUND);
+	assert_int_equal(ps_store_open(&st, f->path, PS_STORE_OPEN_READONLY),
+			 PS_ENOTFOUND);
+	assert_null(st);
+	assert_int_not_equal(stat(f->path, &sb), 0);
+}
+
+static void
+test_store__creates_file_mode_0600_at_current_schema(void **state)
+{
+	struct fixture *f = *state;
+	struct stat sb;
+	mode_t old = umask(0);
+	int v = -1;
+	char wal[160];
+
+	open_ok(f);
+	assert_int_equal(ps_store_cursor_set(f->st, "s", "v", 1), 0);
+	umask(old);
+	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	/* the journal holds the same data: same mode */
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(ps_store_schema_version(&v, f->st), 0);
+	assert_int_equal(v, PS_STORE_SCHEMA_VERSION);
+	assert_int_equal(ps_store__migration_count(), PS_STORE_SCHEMA_VERSION);
+}
+
+static void
+test_store__tightens_mode_of_existing_file(void **state)
+{
+	struct fixture *f = *state;
+	struct stat sb;
+	FILE *fp = fopen(f->path, "w");
+
+	assert_non_null(fp);
+	fclose(fp);
+	assert_int_equal(chmod(f->path, 0644), 0);
+	open_ok(f);
+	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+}
+
+static void
+test_store__refuses_newer_schema(void **state)
+{
+	struct fixture *f = *state;
+	ps_store *st = NULL;
+
+	open_ok(f);
+	assert_int_equal(ps_store__exec_sql(f->st, "PRAGMA user_version = 99"),
+			 0);
+	ps_store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(ps_store_open(&st, f->path, 0), PS_EVERSION);
+	assert_non_null(strstr(ps_error_last(), "newer"));
+	assert_int_equal(ps_store_open(&st, f->path, PS_STORE_OPEN_READONLY),
+			 PS_EVERSION);
+	assert_null(st);
+}
+
+static void
+test_store__refuses_a_file_that_is_not_a_database(void **state)
+{
+	struct fixture *f = *state;
+	ps_store *st = NULL;
+	FILE *fp = fopen(f->path, "w");
+
+	assert_non_null(fp);
+	fputs("this is not an SQLite database, just some text that is long "
+	      "enough to fill a header page ......................\n",
+	      fp);
+	fclose(fp);
+	assert_int_equal(ps_store_open(&st, f->path, 0), PS_ESTORE);
+	assert_null(st);
+}
+
+/* The schema as text: every object's type, name and SQL. */
+static char *
+schema_text(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	size_t len = 0;
+	char *text = calloc(1, 1);
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_prepare_v2(db,
+				   "SELECT type || ' ' || name || ' ' ||"
+				   " COALESCE(sql, '') FROM sqlite_master"
+				   " ORDER BY type, name",
+				   -1, &s, NULL),
+		SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *row = (const char *)sqlite3_column_text(s, 0);
+		size_t n = strlen(row);
+		text = realloc(text, len + n + 2);
+		assert_non_null(text);
+		memcpy(text + len, row, n);
+		len += n;
+		text[len++] = '\n';
+		text[len] = '\0';
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return text;
+}
+
+static void
+test_store__upgrades_from_every_earlier_version(void **state)
+{
+	struct fixture *f = *state;
+	char fresh_path[160], *fresh, *upgraded;
+	ps_log_query q = PS_LOG_QUERY_INIT;
+	ps_log_entry *v = NULL;
+	size_t n;
+	int k, version;
+	char *value = NULL;
+
+	snprintf(fresh_path, sizeof(fresh_path), "%s/fresh.db", f->dir);
+	assert_int_equal(ps_store_open(&f->st, fresh_path, 0), 0);
+	ps_store_close(f->st);
+	f->st = NULL;
+	fresh = schema_text(fresh_path);
+
+	for (k = 0; k < PS_STORE_SCHEMA_VERSION; k++) {
+		unlink(f->path);
+		assert_int_equal(ps_store__open_at_version(&f->st, f->path, k),
+				 0);
+		assert_int_equal(ps_store_schema_version(&version, f->st), 0);
+		assert_int_equal(version, k);
+		if (k >= 1) { /* data written at the old version survives */
+			add_entry(f->st, "order_import_bc", "bc:order:1001", 5);
+			assert_int_equal(ps_store_cursor_set(f->st, "bc.orders",
+							     "2026-01-01", 5),
+					 0);
+		}
+		ps_store_close(f->st);
+		f->st = NULL;
+
+		open_ok(f);
+		assert_int_equal(ps_store_schema_version(&version, f->st), 0);
+		assert_int_equal(version, PS_STORE_SCHEMA_VERSION);
+		upgraded = schema_text(f->path);
+		assert_string_equal(upgraded, fresh);
+		free(upgraded);
+		if (k >= 1) {
+			assert_int_equal(ps_store_cursor_get(&value, NULL,
+							     f->st,
+							     "bc.orders"),
+					 0);
+			assert_string_equal(value, "2026-01-01");
+			free(value);
+			/* rows from before the search index are searchable */
+			q.text = "order:1001";
+			assert_int_equal(ps_store_log_list(&v, &n, f->st, &q),
+					 0);
+			assert_int_equal(n, 1);
+			ps_log_entries_free(v, n);
+		}
+		ps_store_close(f->st);
+		f->st = NULL;
+	}
+	free(fresh);
+}
+
+static void
+test_store__readonly_open_reads_but_cannot_write(void **state)
+{
+	struct fixture *f = *state;
+	ps_store *ro = NULL;
+	ps_log_entry e;
+	int64_t id;
+
+	open_ok(f);
+	id = add_entry(f->st, "order_import_bc", "k1", 10);
+	assert_int_equal(ps_store_open(&ro, f->path, PS_STORE_OPEN_READONLY),
+			 0);
+	assert_int_equal(ps_store_log_get(&e, ro, id), 0);
+	assert_string_equal(e.dedupe_key, "k1");
+	ps_log_entry_dispose(&e);
+	assert_int_equal(ps_store_cursor_set(ro, "x", "y", 1), PS_EIO);
+	ps_store_close(ro);
+}
+
+/* ---- transactions ------------------------------------------------------ */
+
+static void
+test_store__rolled_back_transaction_leaves_nothing(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry e;
+	char *value = NULL;
+
+	open_ok(f);
+	assert_int_equal(ps_store_commit(f->st), PS_EINVAL);
+	assert_int_equal(ps_store_rollback(f->st), PS_EINVAL);
+	assert_int_equal(ps_store_begin(f->st), 0);
+	add_entry(f->st, "order_import_bc", "gone", 1);
+	assert_int_equal(ps_store_cursor_set(f->st, "bc.orders", "10", 1), 0);
+	assert_int_equal(ps_store_in_transaction(f->st), 1);
+	assert_int_equal(ps_store_rollback(f->st), 0);
+	assert_int_equal(ps_store_in_transaction(f->st), 0);
+	assert_int_equal(ps_store_log_get_by_key(&e, f->st, "gone"),
+			 PS_ENOTFOUND);
+	assert_int_equal(ps_store_cursor_get(&value, NULL, f->st, "bc.orders"),
+			 PS_ENOTFOUND);
+	assert_int_equal(count_rows(f->st, NULL, -1), 0);
+}
+
+static void
+test_store__nested_rollback_undoes_only_inner_work(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry e;
+
+	open_ok(f);
+	assert_int_equal(ps_store_begin(f->st), 0);
+	add_entry(f->st, "f", "outer", 1);
+	assert_int_equal(ps_store_begin(f->st), 0);
+	add_entry(f->st, "f", "inner", 1);
+	assert_int_equal(ps_store_in_transaction(f->st), 2);
+	assert_int_equal(ps_store_rollback(f->st), 0);
+	assert_int_equal(ps_store_begin(f->st), 0);
+	add_entry(f->st, "f", "inner2", 1);
+	assert_int_equal(ps_store_commit(f->st), 0);
+	assert_int_equal(ps_store_commit(f->st), 0);
+	assert_int_equal(ps_store_log_get_by_key(&e, f->st, "outer"), 0);
+	ps_log_entry_dispose(&e);
+	assert_int_equal(ps_store_log_get_by_key(&e, f->st, "inner2"), 0);
+	ps_log_entry_dispose(&e);
+	assert_int_equal(ps_store_log_get_by_key(&e, f->st, "inner"),
+			 PS_ENOTFOUND);
+}
+
+static void
+test_store__close_with_open_transaction_rolls_back(void **state)
+{
+	struct fixture *f = *state;
+
+	open_ok(f);
+	assert_int_equal(ps_store_begin(f->st), 0);
+	add_entry(f->st, "f", "never", 1);
+	ps_store_close(f->st);
+	open_ok(f);
+	assert_int_equal(count_rows(f->st, NULL, -1), 0);
+}
+
+/* ---- two connections --------------------------------------------------- */
+
+static void
+test_store__second_connection_reads_and_is_refused_writing(void **state)
+{
+	struct fixture *f = *state;
+	ps_store *other = NULL;
+	ps_log_entry e;
+	int64_t id;
+
+	open_ok(f);
+	id = add_entry(f->st, "f", "before", 1);
+	assert_int_equal(ps_store_open(&other, f->path, 0), 0);
+	assert_int_equal(ps_store__set_busy_timeout(other, 20), 0);
+
+	assert_int_equal(ps_store_begin(f->st), 0);
+	add_entry(f->st, "f", "uncommitted", 2);
+	/* the reader sees the committed state, not the open transaction */
+	assert_int_equal(ps_store_log_get(&e, other, id), 0);
+	ps_log_entry_dispose(&e);
+	assert_int_equal(ps_store_log_get_by_key(&e, other, "uncommitted"),
+			 PS_ENOTFOUND);
+	/* a writer is refused cleanly once the busy timeout expires */
+	assert_int_equal(ps_store_cursor_set(other, "s", "v", 3), PS_EBUSY);
+	assert_non_null(strstr(ps_error_last(), "busy"));
+	assert_int_equal(ps_store_begin(other), PS_EBUSY);
+	assert_int_equal(ps_store_in_transaction(other), 0);
+	assert_int_equal(ps_store_commit(f->st), 0);
+
+	/* after the commit both work again */
+	assert_int_equal(ps_store_cursor_set(other, "s", "v", 3), 0);
+	assert_int_equal(ps_store_log_get_by_key(&e, other, "uncommitted"), 0);
+	ps_log_entry_dispose(&e);
+	ps_store_close(other);
+}
+
+struct waiter {
+	ps_store *st;
+	volatile int started;
+	int result;
+};
+
+static void *
+wait_and_write(void *arg)
+{
+	struct waiter *w = arg;
+
+	__atomic_store_n(&w->started, 1, __ATOMIC_SEQ_CST);
+	w->result = ps_store_cursor_set(w->st, "waited", "yes", 4);
+	return NULL;
+}
+
+static void
+test_store__writer_waits_for_lock_within_busy_timeout(void **state)
+{
+	struct fixture *f = *state;
+	struct waiter w = {0};
+	pthread_t t;
+	char *value = NULL;
+	int spins = 0;
+
+	open_ok(f);
+	assert_int_equal(ps_store_open(&w.st, f->path, 0), 0);
+	assert_int_equal(ps_store_begin(f->st), 0);
+	assert_int_equal(ps_store_cursor_set(f->st, "held", "1", 1), 0);
+	assert_int_equal(pthread_create(&t, NULL, wait_and_write, &w), 0);
+	while (!__atomic_load_n(&w.started, __ATOMIC_SEQ_CST) &&
+	       spins++ < 1000000)
+		sched_yield();
+	assert_int_equal(ps_store_commit(f->st), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(w.result, 0); /* waited, then wrote */
+	assert_int_equal(ps_store_cursor_get(&value, NULL, f->st, "waited"), 0);
+	assert_string_equal(value, "yes");
+	free(value);
+	ps_store_close(w.st);
+}
+
+/* ---- sync log ---------------------------------------------------------- */
+
+static void
+test_store__log_add_rejects_bad_entries(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry e;
+	int64_t id = 7;
+
+	open_ok(f);
+	ps_log_entry_init(&e);
+	assert_int_equal(ps_store_log_add(&id, f->st, NULL, 1), PS_EINVAL);
+	assert_int_equal(id, 0);
+	assert_int_equal(ps_store_log_add(&id, NULL, &e, 1), PS_EINVAL);
+	assert_int_equal(ps_store_log_add(&id, f->st, &e, 1), PS_EINVAL);
+	e.flow = (char *)"f";
+	e.dedupe_key = (char *)"";
+	assert_int_equal(ps_store_log_add(&id, f->st, &e, 1), PS_EINVAL);
+	e.dedupe_key = (char *)"k";
+	e.status = PS_ENTRY_SYNCED;
+	assert_int_equal(ps_store_log_add(&id, f->st, &e, 1), PS_EINVAL);
+	e.status = PS_ENTRY_PENDING;
+	e.target_platform = PS_PLATFORM_COUNT;
+	assert_int_equal(ps_store_log_add(&id, f->st, &e, 1), PS_EINVAL);
+	assert_int_equal(count_rows(f->st, NULL, -1), 0);
+	assert_int_equal(ps_store_log_get(&e, f->st, 1), PS_ENOTFOUND);
+}
+
+static void
+test_store__log_dedupe_key_inserts_once(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry e, got;
+	int64_t id1 = 0, id2 = 0;
+
+	open_ok(f);
+	ps_log_entry_init(&e);
+	e.flow = (char *)"order_import_bc";
+	e.dedupe_key = (char *)"bc:order:100:created";
+	e.order_number = (char *)"100";
+	e.total = ps_money_from_cents(1999);
+	e.has_total = 1;
+	e.currency = (char *)"USD";
+	e.source_platform = PS_PLATFORM_BIGCOMMERCE;
+	e.source_id = (char *)"100";
+	e.target_platform = PS_PLATFORM_BRIGHTPEARL;
+	assert_int_equal(ps_store_log_add(&id1, f->st, &e, 1000), 0);
+	assert_true(id1 > 0);
+	e.order_number = (char *)"changed";
+	assert_int_equal(ps_store_log_add(&id2, f->st, &e, 2000), 1);
+	assert_int_equal(id2, id1);
+	assert_int_equal(count_rows(f->st, NULL, -1), 1);
+
+	assert_int_equal(ps_store_log_get(&got, f->st, id1), 0);
+	assert_string_equal(got.order_number, "100"); /* first one kept */
+	assert_int_equal(got.total, 199900);
+	assert_true(got.has_total);
+	assert_string_equal(got.currency, "USD");
+	assert_int_equal(got.status, PS_ENTRY_PENDING);
+	assert_int_equal(got.inserted_at, 1000);
+	assert_int_equal(got.next_attempt_at, 1000);
+	assert_int_equal(got.synced_at, 0);
+	assert_int_equal(got.source_platform, PS_PLATFORM_BIGCOMMERCE);
+	assert_null(got.target_id);
+	ps_log_entry_dispose(&got);
+	ps_log_entry_dispose(NULL);
+}
+
+static void
+test_store__log_claim_mark_retry_state_machine(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry *v = NULL, got;
+	int64_t a, b, c, d;
+	size_t n, count;
+
+	open_ok(f);
+	assert_int_equal(ps_store_log_claim_due(&v, &n, f->st, NULL, 10, 999),
+			 0);
+	assert_int_equal(n, 0);
+	assert_null(v);
+	a = add_entry(f->st, "order_import_bc", "a", 1000);
+	b = add_entry(f->st, "order_import_bc", "b", 1000);
+	c = add_entry(f->st, "order_import_bc", "c", 1000);
+	d = add_entry(f->st, "shipment_export_bc", "d", 1000);
+
+	/* not yet due */
+	assert_int_equal(ps_store_log_claim_due(&v, &n, f->st, NULL, 10, 999),
+			 0);
+	assert_int_equal(n, 0);
+	/* max 0 claims nothing */
+	assert_int_equal(ps_store_log_claim_due(&v, &n, f->st, NULL, 0, 1000),
+			 0);
+	assert_int_equal(n, 0);
+	/* the flow filter */
+	assert_int_equal(ps_store_log_claim_due(&v, &n, f->st,
+						"order_import_bc", 10, 1000),
+			 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0].id, a);
+	assert_int_equal(v[0].status, PS_ENTRY_IN_FLIGHT);
+	assert_int_equal(v[0].attempts, 1);
+	assert_int_equal(v[0].next_attempt_at, 0);
+	ps_log_entries_free(v, n);
+	/* claimed entries are not claimed twice */
+	assert_int_equal(ps_store_log_claim_due(&v, &n, f->st, NULL, 10, 5000),
+			 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, d);
+	ps_log_entries_free(v, n);
+
+	assert_int_equal(
+		ps_store_log_mark_synced(f->st, a, "BP-9", "sent", 1100), 0);
+	assert_int_equal(ps_store_log_mark_failed(f->st, b,
+						  "HTTP 503 from "
+						  "Brightpearl",
+						  PS_EREMOTE, 5000, 1100),
+			 0);
+	assert_int_equal(ps_store_log_mark_failed(f->st, c,
+						  "SKU 'TEE-RED-M' not found",
+						  PS_EDATA, 0, 1100),
+			 0);
+	assert_int_equal(ps_store_log_mark_pending(f->st, d,
+						   "waiting for setting "
+						   "defaults.warehouse_id",
+						   0, 1100),
+			 0);
+	assert_int_equal(ps_store_log_mark_synced(f->st, 9999, NULL, NULL, 1),
+			 PS_ENOTFOUND);
+
+	assert_int_equal(ps_store_log_get(&got, f->st, a), 0);
+	assert_int_equal(got.status, PS_ENTRY_SYNCED);
+	assert_int_equal(got.synced_at, 1100);
+	assert_string_equal(got.target_id, "BP-9");
+	assert_string_equal(got.detail, "sent");
+	ps_log_entry_dispose(&got);
+
+	/* the transient failure comes back when due; the others do not */
+	assert_int_equal(ps_store_log_claim_due(&v, &n, f->st, NULL, 10, 4999),
+			 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(ps_store_log_claim_due(&v, &n, f->st, NULL, 10, 5000),
+			 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, b);
+	assert_int_equal(v[0].attempts, 2);
+	assert_string_equal(v[0].reason, "HTTP 503 from Brightpearl");
+	ps_log_entries_free(v, n);
+
+	/* operator retry */
+	assert_int_equal(ps_store_log_retry(f->st, a, 6000), PS_EINVAL);
+	assert_int_equal(ps_store_log_retry(f->st, b, 6000), PS_EINVAL);
+	assert_int_equal(ps_store_log_retry(f->st, 4242, 6000), PS_ENOTFOUND);
+	assert_int_equal(ps_store_log_retry(f->st, c, 6000), 0);
+	assert_int_equal(ps_store_log_get(&got, f->st, c), 0);
+	assert_int_equal(got.status, PS_ENTRY_PENDING);
+	assert_int_equal(got.attempts, 0);
+	assert_int_equal(got.next_attempt_at, 6000);
+	ps_log_entry_dispose(&got);
+	assert_int_equal(ps_store_log_claim_due(&v, &n, f->st, NULL, 10, 6000),
+			 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, c);
+	ps_log_entries_free(v, n);
+
+	/* retry all failed, by flow */
+	assert_int_equal(ps_store_log_mark_failed(f->st, b, "x", 0, 0, 7000),
+			 0);
+	assert_int_equal(ps_store_log_mark_failed(f->st, c, "y", 0, 0, 7000),
+			 0);
+	assert_int_equal(ps_store_log_retry_failed(&count, f->st,
+						   "shipment_export_bc", 8000),
+			 0);
+	assert_int_equal(count, 0);
+	assert_int_equal(ps_store_log_retry_failed(&count, f->st, NULL, 8000),
+			 0);
+	assert_int_equal(count, 2);
+	assert_int_equal(count_rows(f->st, NULL, PS_ENTRY_FAILED), 0);
+
+	/* a crash leaves entries in flight: recovery makes them due again */
+	assert_int_equal(ps_store_log_claim_due(&v, &n, f->st, NULL, 10, 8000),
+			 0);
+	assert_int_equal(n, 2);
+	ps_log_entries_free(v, n);
+	assert_int_equal(ps_store_recover_interrupted(&count, f->st, 9000), 0);
+	assert_int_equal(count, 2);
+	assert_int_equal(ps_store_log_get(&got, f->st, b), 0);
+	assert_int_equal(got.status, PS_ENTRY_PENDING);
+	assert_non_null(strstr(got.reason, "interrupted"));
+	ps_log_entry_dispose(&got);
+}
+
+static void
+test_store__log_set_fields_keeps_what_is_not_given(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry e, got;
+	int64_t id;
+
+	open_ok(f);
+	id = add_entry(f->st, "f", "k", 1);
+	ps_log_entry_init(&e);
+	e.shipping_method = (char *)"UPS Ground";
+	e.total = 5;
+	e.has_total = 1;
+	assert_int_equal(ps_store_log_set_fields(f->st, id, &e, 2), 0);
+	e.shipping_method = NULL;
+	e.has_total = 0;
+	e.shipment_status = (char *)"shipped";
+	assert_int_equal(ps_store_log_set_fields(f->st, id, &e, 3), 0);
+	assert_int_equal(ps_store_log_get(&got, f->st, id), 0);
+	assert_string_equal(got.shipping_method, "UPS Ground");
+	assert_string_equal(got.shipment_status, "shipped");
+	assert_int_equal(got.total, 5);
+	assert_int_equal(got.updated_at, 3);
+	ps_log_entry_dispose(&got);
+}
+
+static void
+test_store__log_list_rejects_bad_queries(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_query q = PS_LOG_QUERY_INIT;
+	ps_log_entry *v = (ps_log_entry *)1;
+	size_t n = 9;
+
+	open_ok(f);
+	assert_int_equal(ps_store_log_list(&v, &n, f->st, NULL), PS_EINVAL);
+	assert_null(v);
+	assert_int_equal(n, 0);
+	q.limit = 0;
+	assert_int_equal(ps_store_log_list(&v, &n, f->st, &q), PS_EINVAL);
+	q.limit = 10;
+	q.status = 7;
+	assert_int_equal(ps_store_log_list(&v, &n, f->st, &q), PS_EINVAL);
+	q.status = -1;
+	q.text = "";
+	assert_int_equal(ps_store_log_list(&v, &n, f->st, &q), 0);
+	assert_int_equal(n, 0);
+	q.text = "\"quoted\" AND OR * (";
+	assert_int_equal(ps_store_log_list(&v, &n, f->st, &q), 0);
+	assert_int_equal(n, 0);
+}
+
+#define BIG 100000
+static const char *const big_flows[] = {"order_import_bc", "shipment_export_bc",
+					"inventory_export_bc"};
+
+static int
+big_status(int i)
+{
+	if (i % 10 == 0)
+		return PS_ENTRY_FAILED;
+	if (i % 5 == 1)
+		return PS_ENTRY_SYNCED;
+	return PS_ENTRY_PENDING;
+}
+
+static void
+big_reason(char *buf, size_t cap, int i)
+{
+	snprintf(buf, cap, "SKU 'TEE-%d' not found in Brightpearl", i);
+}
+
+struct counts {
+	int64_t n[3][PS_ENTRY_STATUS_COUNT];
+};
+
+static int
+collect_counts(const char *flow, ps_entry_status status, int64_t count,
+	       void *payload)
+{
+	struct counts *c = payload;
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(flow, big_flows[i]) == 0)
+			c->n[i][status] += count;
+	return 0;
+}
+
+static void
+assert_plan(ps_store *st, const ps_log_query *q, const char *want)
+{
+	char *plan = NULL;
+
+	assert_int_equal(ps_store__explain_log_list(&plan, st, q), 0);
+	if (strstr(plan, want) == NULL)
+		fail_msg("plan lacks '%s':\n%s", want, plan);
+	/* no full scan of the log table */
+	if (strstr(plan, "SCAN log_entries\n") != NULL)
+		fail_msg("plan scans the log:\n%s", plan);
+	free(plan);
+}
+
+static void
+test_store__log_100k_entries_page_filter_and_count(void **state)
+{
+	struct fixture *f = *state;
+	char key[32], order[32], source[16], reason[64];
+	ps_log_query q = PS_LOG_QUERY_INIT;
+	struct counts want = {{{0}}}, got = {{{0}}};
+	ps_log_entry e, *v = NULL;
+	int64_t id, prev;
+	size_t n, total;
+	int i, j, s, expect;
+
+	open_ok(f);
+	assert_int_equal(ps_store_begin(f->st), 0);
+	for (i = 0; i < BIG; i++) {
+		snprintf(key, sizeof(key), "bc:order:%d", i);
+		snprintf(order, sizeof(order), "BC-%06d", i);
+		snprintf(source, sizeof(source), "%d", i);
+		big_reason(reason, sizeof(reason), i);
+		ps_log_entry_init(&e);
+		e.flow = (char *)big_flows[i % 3];
+		e.dedupe_key = key;
+		e.order_number = order;
+		e.source_id = source;
+		e.source_platform = PS_PLATFORM_BIGCOMMERCE;
+		e.target_platform = PS_PLATFORM_BRIGHTPEARL;
+		if (big_status(i) == PS_ENTRY_FAILED) {
+			e.status = PS_ENTRY_FAILED;
+			e.reason = reason;
+		}
+		assert_int_equal(ps_store_log_add(&id, f->st, &e, i), 0);
+		if (big_status(i) == PS_ENTRY_SYNCED)
+			assert_int_equal(ps_store_log_mark_synced(
+						 f->st, id, NULL, NULL, i),
+					 0);
+		want.n[i % 3][big_status(i)]++;
+	}
+	assert_int_equal(ps_store_commit(f->st), 0);
+
+	/* all pages, newest first, no gaps, no repeats */
+	q.limit = 1000;
+	total = 0;
+	prev = INT64_MAX;
+	do {
+		assert_int_equal(ps_store_log_list(&v, &n, f->st, &q), 0);
+		for (j = 0; j < (int)n; j++) {
+			assert_true(v[j].id < prev);
+			assert_int_equal(v[j].id,
+					 prev == INT64_MAX ? BIG : prev - 1);
+			prev = v[j].id;
+		}
+		total += n;
+		if (n > 0)
+			q.before_id = v[n - 1].id;
+		ps_log_entries_free(v, n);
+	} while (n == q.limit);
+	assert_int_equal(total, BIG);
+
+	/* by status, by flow, by both: every row matches, and all of them */
+	for (s = 0; s < PS_ENTRY_STATUS_COUNT; s++) {
+		int64_t expect_s = 0;
+		for (j = 0; j < 3; j++)
+			expect_s += want.n[j][s];
+		assert_int_equal(count_rows(f->st, NULL, s), expect_s);
+	}
+	assert_int_equal(count_rows(f->st, big_flows[1], -1),
+			 want.n[1][0] + want.n[1][1] + want.n[1][2] +
+				 want.n[1][3]);
+	assert_int_equal(count_rows(f->st, big_flows[2], PS_ENTRY_FAILED),
+			 want.n[2][PS_ENTRY_FAILED]);
+	q = (ps_log_query)PS_LOG_QUERY_INIT;
+	q.flow = big_flows[0];
+	q.status = PS_ENTRY_SYNCED;
+	q.limit = 5;
+	assert_int_equal(ps_store_log_list(&v, &n, f->st, &q), 0);
+	assert_int_equal(n, 5);
+	for (j = 0; j < 5; j++) {
+		assert_string_equal(v[j].flow, big_flows[0]);
+		assert_int_equal(v[j].status, PS_ENTRY_SYNCED);
+	}
+	ps_log_entries_free(v, n);
+
+	/* text: an order number */
+	q = (ps_log_query)PS_LOG_QUERY_INIT;
+	q.text = "bc-012345"; /* case-insensitive */
+	assert_int_equal(ps_store_log_list(&v, &n, f->st, &q), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].order_number, "BC-012345");
+	ps_log_entries_free(v, n);
+
+	/* text: a substring of reasons, checked against a brute count */
+	expect = 0;
+	for (i = 0; i < BIG; i++) {
+		if (big_status(i) != PS_ENTRY_FAILED)
+			continue;
+		big_reason(reason, sizeof(reason), i);
+		if (strstr(reason, "TEE-77") != NULL)
+			expect++;
+	}
+	assert_true(expect > 1);
+	q.text = "TEE-77";
+	q.limit = 1000;
+	assert_int_equal(ps_store_log_list(&v, &n, f->st, &q), 0);
+	assert_int_equal((int)n, expect);
+	for (j = 0; j < (int)n; j++)
+		assert_non_null(strstr(v[j].reason, "TEE-77"));
+	ps_log_entries_free(v, n);
+
+	/* short text matches ids exactly */
+	q.text = "42";
+	assert_int_equal(ps_store_log_list(&v, &n, f->st, &q), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].source_id, "42");
+	ps_log_entries_free(v, n);
+
+	/* counts, all and since a time */
+	assert_int_equal(ps_store_log_counts(f->st, 0, collect_counts, &got),
+			 0);
+	assert_memory_equal(&got, &want, sizeof(want));
+	memset(&got, 0, sizeof(got));
+	memset(&want, 0, sizeof(want));
+	for (i = BIG - 1000; i < BIG; i++)
+		want.n[i % 3][big_status(i)]++;
+	assert_int_equal(
+		ps_store_log_counts(f->st, BIG - 1000, collect_counts, &got),
+		0);
+	assert_memory_equal(&got, &want, sizeof(want));
+
+	/* each filter is served by an index */
+	q = (ps_log_query)PS_LOG_QUERY_INIT;
+	assert_plan(f->st, &q, "INTEGER PRIMARY KEY");
+	q.status = PS_ENTRY_FAILED;
+	assert_plan(f->st, &q, "INDEX log_status");
+	q.flow = big_flows[0];
+	assert_plan(f->st, &q, "INDEX log_flow_status");
+	q.status = -1;
+	assert_plan(f->st, &q, "INDEX log_flow ");
+	q.flow = NULL;
+	q.text = "TEE-77";
+	assert_plan(f->st, &q, "VIRTUAL TABLE INDEX");
+	q.text = "42";
+	assert_plan(f->st, &q, "INDEX log_source_id");
+	q.before_id = 500;
+	q.status = PS_ENTRY_PENDING;
+	q.text = NULL;
+	assert_plan(f->st, &q, "INDEX log_status");
+}
+
+static void
+test_store__claim_due_uses_the_due_index(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int used = 0;
+
+	open_ok(f);
+	assert_int_equal(
+		sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(
+				 db, "EXPLAIN QUERY PLAN " PS_STORE__CLAIM_SQL,
+				 -1, &s, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(s, 3);
+		if (strstr(d, "log_due"))
+			used = 1;
+		assert_null(strstr(d, "TEMP B-TREE")); /* index gives order */
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	assert_true(used);
+}
+
+/* ---- cursors, xrefs, queues, heartbeat, counters, cache ----------------- */
+
+static void
+test_store__cursor_advances_with_its_entries_or_not_at_all(void **state)
+{
+	struct fixture *f = *state;
+	char *value = NULL;
+	int64_t at = 0;
+
+	open_ok(f);
+	assert_int_equal(ps_store_cursor_get(&value, &at, f->st, ""),
+			 PS_EINVAL);
+	assert_int_equal(ps_store_cursor_set(f->st, "bc.orders", NULL, 1),
+			 PS_EINVAL);
+	assert_int_equal(ps_store_cursor_set(f->st, "bc.orders", "100", 1), 0);
+	assert_int_equal(ps_store_begin(f->st), 0);
+	add_entry(f->st, "f", "o1", 2);
+	assert_int_equal(ps_store_cursor_set(f->st, "bc.orders", "200", 2), 0);
+	assert_int_equal(ps_store_rollback(f->st), 0);
+	assert_int_equal(ps_store_cursor_get(&value, &at, f->st, "bc.orders"),
+			 0);
+	assert_string_equal(value, "100");
+	assert_int_equal(at, 1);
+	free(value);
+	assert_int_equal(ps_store_begin(f->st), 0);
+	add_entry(f->st, "f", "o1", 3);
+	assert_int_equal(ps_store_cursor_set(f->st, "bc.orders", "200", 3), 0);
+	assert_int_equal(ps_store_commit(f->st), 0);
+	assert_int_equal(ps_store_cursor_get(&value, &at, f->st, "bc.orders"),
+			 0);
+	assert_string_equal(value, "200");
+	free(value);
+	assert_int_equal(count_rows(f->st, NULL, -1), 1);
+}
+
+static void
+test_store__xrefs_are_symmetric_and_unique(void **state)
+{
+	struct fixture *f = *state;
+	char *id = NULL;
+
+	open_ok(f);
+	assert_int_equal(ps_store_xref_get(&id, f->st, "order",
+					   PS_PLATFORM_BIGCOMMERCE, "100",
+					   PS_PLATFORM_BRIGHTPEARL),
+			 PS_ENOTFOUND);
+	assert_int_equal(ps_store_xref_set(f->st, "order",
+					   PS_PLATFORM_BIGCOMMERCE, "100",
+					   PS_PLATFORM_BIGCOMMERCE, "1", 1),
+			 PS_EINVAL);
+	assert_int_equal(ps_store_xref_set(f->st, "order",
+					   PS_PLATFORM_BIGCOMMERCE, "100",
+					   PS_PLATFORM_BRIGHTPEARL, "5001", 1),
+			 0);
+	assert_int_equal(ps_store_xref_get(&id, f->st, "order",
+					   PS_PLATFORM_BIGCOMMERCE, "100",
+					   PS_PLATFORM_BRIGHTPEARL),
+			 0);
+	assert_string_equal(id, "5001");
+	free(id);
+	assert_int_equal(ps_store_xref_get(&id, f->st, "order",
+					   PS_PLATFORM_BRIGHTPEARL, "5001",
+					   PS_PLATFORM_BIGCOMMERCE),
+			 0);
+	assert_string_equal(id, "100");
+	free(id);
+	/* relinking either side replaces the old link */
+	assert_int_equal(ps_store_xref_set(f->st, "order",
+					   PS_PLATFORM_BRIGHTPEARL, "5002",
+					   PS_PLATFORM_BIGCOMMERCE, "100", 2),
+			 0);
+	assert_int_equal(ps_store_xref_get(&id, f->st, "order",
+					   PS_PLATFORM_BRIGHTPEARL, "5001",
+					   PS_PLATFORM_BIGCOMMERCE),
+			 PS_ENOTFOUND);
+	assert_int_equal(ps_store_xref_get(&id, f->st, "order",
+					   PS_PLATFORM_BIGCOMMERCE, "100",
+					   PS_PLATFORM_BRIGHTPEARL),
+			 0);
+	assert_string_equal(id, "5002");
+	free(id);
+	/* other entities and platform pairs are separate */
+	assert_int_equal(ps_store_xref_get(&id, f->st, "product",
+					   PS_PLATFORM_BIGCOMMERCE, "100",
+					   PS_PLATFORM_BRIGHTPEARL),
+			 PS_ENOTFOUND);
+	assert_int_equal(ps_store_xref_get(&id, f->st, "order",
+					   PS_PLATFORM_BIGCOMMERCE, "100",
+					   PS_PLATFORM_SHIPHERO),
+			 PS_ENOTFOUND);
+}
+
+static void
+test_store__events_claim_once_and_mark_processed(void **state)
+{
+	struct fixture *f = *state;
+	ps_event *v = NULL;
+	int64_t id1, id2;
+	size_t n;
+
+	open_ok(f);
+	assert_int_equal(ps_store_event_add(&id1, f->st, PS_PLATFORM_COUNT, "t",
+					    "{}", 1),
+			 PS_EINVAL);
+	assert_int_equal(ps_store_event_add(&id1, f->st,
+					    PS_PLATFORM_BIGCOMMERCE,
+					    "store/order/created",
+					    "{\"data\":{\"id\":1}}", 10),
+			 0);
+	assert_int_equal(ps_store_event_add(&id2, f->st,
+					    PS_PLATFORM_BIGCOMMERCE,
+					    "store/order/updated", "{}", 11),
+			 0);
+	assert_int_equal(ps_store_event_claim(&v, &n, f->st, 1, 20), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, id1);
+	assert_string_equal(v[0].topic, "store/order/created");
+	assert_string_equal(v[0].payload, "{\"data\":{\"id\":1}}");
+	assert_int_equal(v[0].received_at, 10);
+	ps_events_free(v, n);
+	assert_int_equal(ps_store_event_claim(&v, &n, f->st, 10, 21), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, id2);
+	ps_events_free(v, n);
+	assert_int_equal(ps_store_event_claim(&v, &n, f->st, 10, 22), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(ps_store_event_mark_processed(f->st, id1, 30), 0);
+	assert_int_equal(ps_store_event_mark_processed(f->st, 999, 30),
+			 PS_ENOTFOUND);
+	/* after a restart the unprocessed one comes back */
+	assert_int_equal(ps_store_recover_interrupted(NULL, f->st, 40), 0);
+	assert_int_equal(ps_store_event_claim(&v, &n, f->st, 10, 41), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, id2);
+	ps_events_free(v, n);
+	ps_events_free(NULL, 0);
+}
+
+static void
+test_store__requests_flow_from_console_to_worker(void **state)
+{
+	struct fixture *f = *state;
+	ps_request *v = NULL, r;
+	ps_request_kind k;
+	int64_t id;
+	size_t n;
+
+	open_ok(f);
+	assert_string_equal(ps_request_kind_name(PS_REQUEST_PAUSE_FLOW),
+			    "pause_flow");
+	assert_int_equal(ps_request_kind_parse(&k, "retry_failed"), 0);
+	assert_int_equal(k, PS_REQUEST_RETRY_FAILED);
+	assert_int_equal(ps_request_kind_parse(&k, "reboot"), PS_EINVAL);
+	assert_int_equal(ps_store_request_add(&id, f->st, PS_REQUEST_KIND_COUNT,
+					      NULL, 1),
+			 PS_EINVAL);
+	assert_int_equal(ps_store_request_add(&id, f->st,
+					      PS_REQUEST_RETRY_ENTRY, "42", 5),
+			 0);
+	assert_int_equal(ps_store_request_claim(&v, &n, f->st, 10, 6), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].kind, PS_REQUEST_RETRY_ENTRY);
+	assert_string_equal(v[0].argument, "42");
+	assert_int_equal(v[0].claimed_at, 6);
+	ps_requests_free(v, n);
+	assert_int_equal(ps_store_request_claim(&v, &n, f->st, 10, 7), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(ps_store_request_get(&r, f->st, id), 0);
+	assert_int_equal(r.done_at, 0);
+	ps_request_dispose(&r);
+	assert_int_equal(ps_store_request_complete(f->st, id, "retried", 8), 0);
+	assert_int_equal(ps_store_request_get(&r, f->st, id), 0);
+	assert_int_equal(r.done_at, 8);
+	assert_string_equal(r.result, "retried");
+	ps_request_dispose(&r);
+	assert_int_equal(ps_store_request_get(&r, f->st, 77), PS_ENOTFOUND);
+	assert_int_equal(ps_store_request_complete(f->st, 77, NULL, 8),
+			 PS_ENOTFOUND);
+}
+
+static void
+test_store__heartbeat_is_one_row(void **state)
+{
+	struct fixture *f = *state;
+	ps_heartbeat hb, got;
+
+	open_ok(f);
+	assert_int_equal(ps_store_heartbeat_get(&got, f->st), PS_ENOTFOUND);
+	ps_heartbeat_init(&hb);
+	hb.pid = 123;
+	hb.started_at = 1000;
+	hb.beat_at = 1000;
+	hb.state = (char *)"running";
+	assert_int_equal(ps_store_heartbeat_set(f->st, &hb), 0);
+	hb.beat_at = 2000;
+	hb.state = (char *)"stopping";
+	assert_int_equal(ps_store_heartbeat_set(f->st, &hb), 0);
+	assert_int_equal(ps_store_heartbeat_get(&got, f->st), 0);
+	assert_int_equal(got.pid, 123);
+	assert_int_equal(got.started_at, 1000);
+	assert_int_equal(got.beat_at, 2000);
+	assert_string_equal(got.state, "stopping");
+	ps_heartbeat_dispose(&got);
+}
+
+struct http_sum {
+	int rows;
+	int64_t sum;
+};
+
+static int
+sum_http(int64_t bucket, ps_platform platform, const char *endpoint,
+	 const char *outcome, int64_t count, void *payload)
+{
+	struct http_sum *s = payload;
+
+	(void)bucket;
+	(void)platform;
+	(void)endpoint;
+	(void)outcome;
+	s->rows++;
+	s->sum += count;
+	return 0;
+}
+
+static int
+stop_at_first(int64_t bucket, ps_platform platform, const char *endpoint,
+	      const char *outcome, int64_t count, void *payload)
+{
+	(void)bucket;
+	(void)platform;
+	(void)endpoint;
+	(void)outcome;
+	(void)count;
+	(void)payload;
+	return 17;
+}
+
+static void
+test_store__http_counters_add_up(void **state)
+{
+	struct fixture *f = *state;
+	struct http_sum s = {0, 0};
+
+	open_ok(f);
+	assert_int_equal(
+		ps_store_http_count_add(f->st, 3600000, PS_PLATFORM_BRIGHTPEARL,
+					"GET /order-service/order", "2xx", 3),
+		0);
+	assert_int_equal(
+		ps_store_http_count_add(f->st, 3600000, PS_PLATFORM_BRIGHTPEARL,
+					"GET /order-service/order", "2xx", 4),
+		0);
+	assert_int_equal(ps_store_http_count_add(f->st, 0,
+						 PS_PLATFORM_BIGCOMMERCE,
+						 "GET /v2/orders", "429", 1),
+			 0);
+	assert_int_equal(ps_store_http_count_add(f->st, 0,
+						 PS_PLATFORM_BIGCOMMERCE, "",
+						 "429", 1),
+			 PS_EINVAL);
+	assert_int_equal(
+		ps_store_http_count_foreach(f->st, 3600000, sum_http, &s), 0);
+	assert_int_equal(s.rows, 1);
+	assert_int_equal(s.sum, 7);
+	s.rows = 0;
+	s.sum = 0;
+	assert_int_equal(ps_store_http_count_foreach(f->st, 0, sum_http, &s),
+			 0);
+	assert_int_equal(s.rows, 2);
+	assert_int_equal(s.sum, 8);
+	assert_int_equal(
+		ps_store_http_count_foreach(f->st, 0, stop_at_first, NULL), 17);
+}
+
+static void
+test_store__cache_keeps_latest_value(void **state)
+{
+	struct fixture *f = *state;
+	char *json = NULL;
+	int64_t at = 0;
+
+	open_ok(f);
+	assert_int_equal(ps_store_cache_get(&json, &at, f->st, "bp.warehouses"),
+			 PS_ENOTFOUND);
+	assert_int_equal(ps_store_cache_set(f->st, "bp.warehouses", "[1]", 5),
+			 0);
+	assert_int_equal(ps_store_cache_set(f->st, "bp.warehouses", "[1,2]", 6),
+			 0);
+	assert_int_equal(ps_store_cache_get(&json, &at, f->st, "bp.warehouses"),
+			 0);
+	assert_string_equal(json, "[1,2]");
+	assert_int_equal(at, 6);
+	free(json);
+}
+
+static void
+test_store__status_names_round_trip(void **state)
+{
+	ps_entry_status s;
+	int i;
+
+	(void)state;
+	for (i = 0; i < PS_ENTRY_STATUS_COUNT; i++) {
+		assert_int_equal(
+			ps_entry_status_parse(
+				&s, ps_entry_status_name((ps_entry_status)i)),
+			0);
+		assert_int_equal(s, i);
+	}
+	assert_string_equal(ps_entry_status_name(PS_ENTRY_STATUS_COUNT), "?");
+	assert_int_equal(ps_entry_status_parse(&s, NULL), PS_EINVAL);
+	assert_int_equal(ps_entry_status_parse(&s, "done"), PS_EINVAL);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_store__open_rejects_null_and_empty),
+		T(test_store__open_missing_file_with_no_create),
+		T(test_store__creates_file_mode_0600_at_current_schema),
+		T(test_store__tightens_mode_of_existing_file),
+		T(test_store__refuses_newer_schema),
+		T(test_store__refuses_a_file_that_is_not_a_database),
+		T(test_store__upgrades_from_every_earlier_version),
+		T(test_store__readonly_open_reads_but_cannot_write),
+		T(test_store__rolled_back_transaction_leaves_nothing),
+		T(test_store__nested_rollback_undoes_only_inner_work),
+		T(test_store__close_with_open_transaction_rolls_back),
+		T(test_store__second_connection_reads_and_is_refused_writing),
+		T(test_store__writer_waits_for_lock_within_busy_timeout),
+		T(test_store__log_add_rejects_bad_entries),
+		T(test_store__log_dedupe_key_inserts_once),
+		T(test_store__log_claim_mark_retry_state_machine),
+		T(test_store__log_set_fields_keeps_what_is_not_given),
+		T(test_store__log_list_rejects_bad_queries),
+		T(test_store__log_100k_entries_page_filter_and_count),
+		T(test_store__claim_due_uses_the_due_index),
+		T(test_store__cursor_advances_with_its_entries_or_not_at_all),
+		T(test_store__xrefs_are_symmetric_and_unique),
+		T(test_store__events_claim_once_and_mark_processed),
+		T(test_store__requests_flow_from_console_to_worker),
+		T(test_store__heartbeat_is_one_row),
+		T(test_store__http_counters_add_up),
+		T(test_store__cache_keeps_latest_value),
+		T(test_store__status_names_round_trip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
