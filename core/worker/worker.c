@@ -79,6 +79,7 @@ struct ps_worker {
 	int64_t started_at;
 	size_t failed;         /* entries failed or left waiting */
 	int backlog;
+	size_t full_batches;
 	char state[STATE_MAX];
 	volatile sig_atomic_t no_stop;
 };
@@ -504,8 +505,10 @@ perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
 					   w->o.claim_batch, now_ms(w))) < 0)
 		return error;
 	*out_n = n;
-	w->backlog = n >= w->o.claim_batch &&
-		     w->o.claim_batch >= w->o.backlog_threshold;
+	/* full batches in a row: many are due */
+	w->full_batches = n >= w->o.claim_batch ? w->full_batches + 1 : 0;
+	w->backlog = w->full_batches * w->o.claim_batch >=
+		     w->o.backlog_threshold;
 	for (i = 0; i < n; i++) {
 		if (stopping(w)) {
 			/* not started: put back so the next run takes it */
