@@ -90,9 +90,11 @@ ps_worker__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
 			ps_bc_webhook_dispose(&made);
 			changed++;
 		} else if (!found->is_active) {
-			if ((error = ps_bc_webhook_set_active(NULL, bc,
-							      found->id, 1)) <
-			    0)
+			/* out given (zeroed by the call) rather than NULL */
+			error = ps_bc_webhook_set_active(&made, bc, found->id,
+							 1);
+			ps_bc_webhook_dispose(&made);
+			if (error < 0)
 				goto done;
 			ps_log_info("worker", "BigCommerce hook %lld for %s "
 					      "re-activated",
