@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+extern const ps_flow_ops ps_flow_order_import_bc;
+
 static const ps_flow_ops *const flows[] = {
+	&ps_flow_order_import_bc,
 	NULL,
 };
 
