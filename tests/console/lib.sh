@@ -29,10 +29,10 @@ step=""
 
 fail() {
 	echo "FAIL: ${step:+$step: }$*" >&2
-	if tmux -L "$sock" has-session 2>/dev/null; then
-		echo "--- screen:" >&2
-		tmux -L "$sock" capture-pane -p -t console >&2 || true
-	fi
+	for s in $(tmux -L "$sock" list-sessions -F '#S' 2>/dev/null); do
+		echo "--- screen of $s:" >&2
+		tmux -L "$sock" capture-pane -p -t "$s" >&2 || true
+	done
 	for f in "$tmp"/err*; do
 		[ -s "$f" ] && { echo "--- $f:" >&2; cat "$f" >&2; }
 	done
@@ -96,4 +96,17 @@ keys() {
 	s=$1
 	shift
 	tmux -L "$sock" send-keys -t "$s" "$@"
+}
+
+# wait_match SESSION REGEX [SECONDS] - like wait_for, with an extended
+# regular expression.
+wait_match() {
+	deadline=$(($(date +%s) + ${3:-15}))
+	while :; do
+		if screen_of "$1" | grep -qE -- "$2"; then
+			return 0
+		fi
+		[ "$(date +%s)" -lt "$deadline" ] || fail "/$2/ never appeared"
+		sleep 0.1
+	done
 }
