@@ -195,7 +195,8 @@ load_rate_limits(ps_dashboard *d, ps_store *st)
 }
 
 static void
-alert(ps_dashboard *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+alert(ps_dashboard *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void
 alert(ps_dashboard *d, const char *fmt, ...)

@@ -16,7 +16,7 @@
 #define PS_DASH_ALERTS_MAX 8
 #define PS_DASH_HOURS 24
 /* Entries scanned for the hourly figures at most (newest first). */
-#define PS_DASH_SCAN_MAX 20000
+#define PS_DASH_SCAN_MAX 10000
 
 typedef struct ps_dash_flow {
 	char name[64];

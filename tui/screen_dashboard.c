@@ -9,19 +9,44 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "model_dashboard.h"
 
+/*
+ * On a database of millions of entries the counts cost a few hundred ms,
+ * so the refresh timer reloads only after REFRESH_FACTOR times the last
+ * load's cost (at least every tick otherwise): the console stays
+ * responsive and a small database still updates every tick.
+ */
+#define REFRESH_FACTOR 20
+
 struct dash {
 	ps_dashboard d;
+	double loaded_at; /* monotonic ms of the last load */
+	double cost;      /* ms the last load took */
 };
+
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 static int
 dash_reload(void *state, ps_tui *tui)
 {
 	struct dash *s = state;
+	double t0 = mono_ms();
+	int error;
 
-	return ps_dashboard_load(&s->d, ps_tui_store(tui), ps_tui_now(tui));
+	error = ps_dashboard_load(&s->d, ps_tui_store(tui), ps_tui_now(tui));
+	s->loaded_at = mono_ms();
+	s->cost = s->loaded_at - t0;
+	return error;
 }
 
 static int
@@ -186,7 +211,11 @@ dash_draw(void *state, ps_tui *tui)
 static int
 dash_handle(void *state, ps_tui *tui, ps_tui_request req)
 {
-	(void)state;
+	struct dash *s = state;
+
+	if (req == PS_TUI_REQ_TICK &&
+	    mono_ms() - s->loaded_at < s->cost * REFRESH_FACTOR)
+		return PS_TUI_HANDLED; /* not yet: see REFRESH_FACTOR */
 	if (req == PS_TUI_REQ_ENTER)
 		return ps_tui_push(tui, &ps_screen_log, NULL);
 	return PS_TUI_UNHANDLED;
