@@ -686,6 +686,15 @@ ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text,
 					     msg);
 			goto done;
 		}
+		for (j = 1; j < i; j++)
+			if (strcmp(rows[j].field[2], r->field[2]) == 0) {
+				error = ps_error_set(
+					PS_EINVAL,
+					"row %zu: source '%s' appears twice "
+					"(also row %zu)",
+					r->line, r->field[2], rows[j].line);
+				goto done;
+			}
 		maps[i - 1].kind = ed->kind->kind;
 		maps[i - 1].direction = ed->kind->direction;
 		maps[i - 1].source = r->field[2];
