@@ -26,6 +26,7 @@ PS_CLI_DECLARE(logs);
 PS_CLI_DECLARE(settings);
 PS_CLI_DECLARE(mappings);
 PS_CLI_DECLARE(check_connection);
+PS_CLI_DECLARE(console);
 
 #define PS_CLI_MORE_COMMANDS                                                   \
 	PS_CLI_ENTRY(init, "create or upgrade the database")                  \
@@ -34,6 +35,7 @@ PS_CLI_DECLARE(check_connection);
 	PS_CLI_ENTRY(settings, "show, change, roll back, export, import "     \
 			       "settings")                                    \
 	PS_CLI_ENTRY(mappings, "show, change, import, export value mappings") \
+	PS_CLI_ENTRY(console, "open the operator console")                   \
 	{"check-connection", ps_cli_cmd_check_connection,                     \
 	 "test the stored credentials of bp or bc",                           \
 	 ps_cli_usage_check_connection},
