@@ -675,8 +675,12 @@ check_fields(int *out_done, char *why, size_t cap, ps_store *st,
 				*out_done = 0;
 			else if (f->required && rows == 0) {
 				*out_done = 0;
-				snprintf(why, cap, "map the %s",
-					 k->title);
+				snprintf(why, cap,
+					 "no %s mapping yet (%s; Enter edits)",
+					 strcmp(k->kind, "order_status") == 0
+						 ? "order status"
+						 : k->kind,
+					 k->direction);
 			}
 			continue;
 		}
