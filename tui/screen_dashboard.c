@@ -1,56 +1,43 @@
 /*
- * screen_dashboard.c - the first screen: is the worker alive, how is the
- * sync going.
+ * screen_dashboard.c - the first screen: is the worker alive, how the sync
+ * is going per flow, API usage, orders per hour and what needs attention.
+ * The figures are gathered by model_dashboard.c on open and every refresh.
  */
 #include "tui.h"
 
+#include <langinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "model_dashboard.h"
 
 struct dash {
-	char worker[128];
+	ps_dashboard d;
 };
 
 static int
 dash_reload(void *state, ps_tui *tui)
 {
-	struct dash *d = state;
-	ps_heartbeat hb;
-	char age[32];
-	int error;
+	struct dash *s = state;
 
-	ps_heartbeat_init(&hb);
-	error = ps_store_heartbeat_get(&hb, ps_tui_store(tui));
-	if (error == PS_ENOTFOUND) {
-		snprintf(d->worker, sizeof(d->worker), "never started");
-		return 0;
-	}
-	if (error < 0)
-		return error;
-	snprintf(d->worker, sizeof(d->worker), "%s (heartbeat %s ago)",
-		 ps_tui_now(tui) - hb.beat_at > PS_TUI_HEARTBEAT_STALE_MS
-			 ? "stopped"
-			 : "running",
-		 ps_tui_format_age(age, sizeof(age),
-				   ps_tui_now(tui) - hb.beat_at));
-	ps_heartbeat_dispose(&hb);
-	return 0;
+	return ps_dashboard_load(&s->d, ps_tui_store(tui), ps_tui_now(tui));
 }
 
 static int
 dash_open(void **out, ps_tui *tui, const void *arg)
 {
-	struct dash *d;
+	struct dash *s;
 	int error;
 
 	(void)arg;
-	if ((d = calloc(1, sizeof(*d))) == NULL)
+	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return ps_error_set(PS_ENOMEM, "out of memory");
-	if ((error = dash_reload(d, tui)) < 0) {
-		free(d);
+	if ((error = dash_reload(s, tui)) < 0) {
+		free(s);
 		return error;
 	}
-	*out = d;
+	*out = s;
 	return 0;
 }
 
@@ -61,15 +48,165 @@ dash_close(void *state)
 }
 
 static void
+draw_worker(const ps_dashboard *d, ps_tui *tui, int row)
+{
+	char age[32], started[32];
+
+	ps_tui_text(tui, row, 1, 0, PS_TUI_HEADING, "Worker");
+	switch (d->worker) {
+	case PS_DASH_WORKER_NEVER:
+		ps_tui_text(tui, row, 14, 0, PS_TUI_BAD, "never started");
+		return;
+	case PS_DASH_WORKER_STOPPED:
+		ps_tui_textf(tui, row, 14, 0, PS_TUI_BAD,
+			     "stopped (last heartbeat %s ago, pid %lld)",
+			     ps_tui_format_age(age, sizeof(age),
+					       d->heartbeat_age_ms),
+			     (long long)d->worker_pid);
+		return;
+	default:
+		ps_tui_textf(tui, row, 14, 0, PS_TUI_GOOD,
+			     "%s, pid %lld, heartbeat %s ago, since %s",
+			     d->worker_state[0] ? d->worker_state : "running",
+			     (long long)d->worker_pid,
+			     ps_tui_format_age(age, sizeof(age),
+					       d->heartbeat_age_ms),
+			     ps_tui_format_time(started, sizeof(started),
+						d->worker_started_at));
+	}
+}
+
+static void
+counts_row(ps_tui *tui, int row, const char *name, const int64_t *today,
+	   const int64_t *total, ps_tui_attr attr)
+{
+	char a[24], b[24], c[24], x[24], y[24], z[24];
+
+	ps_tui_text(tui, row, 1, 22, attr, name);
+	ps_tui_textf(
+		tui, row, 24, 0, attr, "%8s %8s %8s   %9s %9s %9s",
+		ps_tui_format_count(a, sizeof(a),
+				    today[PS_ENTRY_PENDING] +
+					    today[PS_ENTRY_IN_FLIGHT]),
+		ps_tui_format_count(b, sizeof(b), today[PS_ENTRY_SYNCED]),
+		ps_tui_format_count(c, sizeof(c), today[PS_ENTRY_FAILED]),
+		ps_tui_format_count(x, sizeof(x),
+				    total[PS_ENTRY_PENDING] +
+					    total[PS_ENTRY_IN_FLIGHT]),
+		ps_tui_format_count(y, sizeof(y), total[PS_ENTRY_SYNCED]),
+		ps_tui_format_count(z, sizeof(z), total[PS_ENTRY_FAILED]));
+}
+
+static void
 dash_draw(void *state, ps_tui *tui)
 {
-	struct dash *d = state;
+	const ps_dashboard *d = &((struct dash *)state)->d;
+	int rows = ps_tui_body_rows(tui), row = 0, p, max_flows;
+	char t[32], spark[PS_DASH_HOURS * 4 + 1];
+	size_t i;
+	int64_t peak = 0;
 
-	ps_tui_text(tui, 1, 2, 0, PS_TUI_HEADING, "Worker");
-	ps_tui_text(tui, 1, 12, 0, PS_TUI_NORMAL, d->worker);
+	draw_worker(d, tui, row++);
+	ps_tui_text(tui, row, 1, 0, PS_TUI_HEADING, "Last sync");
+	if (d->last_synced_at > 0)
+		ps_tui_textf(tui, row, 14, 0, PS_TUI_NORMAL, "%s%s%s",
+			     ps_tui_format_time(t, sizeof(t),
+						d->last_synced_at),
+			     d->last_synced_order[0] ? ", order " : "",
+			     d->last_synced_order);
+	else
+		ps_tui_text(tui, row, 14, 0, PS_TUI_DIM, "never");
+	row += 2;
+
+	ps_tui_text(tui, row, 24, 0, PS_TUI_DIM,
+		    "---------- today ---------   ----------- total ----------");
+	row++;
+	ps_tui_text(tui, row, 1, 0, PS_TUI_HEADING,
+		    "FLOW                     PENDING   SYNCED   FAILED     "
+		    "PENDING    SYNCED    FAILED");
+	row++;
+	/* leave room for API, sparkline and at least two alert lines */
+	max_flows = rows - row - 9;
+	if (d->n_flows == 0)
+		ps_tui_text(tui, row++, 1, 0, PS_TUI_DIM,
+			    "(no sync log entries yet)");
+	for (i = 0; i < d->n_flows && (int)i < max_flows; i++)
+		counts_row(tui, row++, d->flows[i].name, d->flows[i].today,
+			   d->flows[i].total,
+			   d->flows[i].total[PS_ENTRY_FAILED] > 0
+				   ? PS_TUI_NORMAL
+				   : PS_TUI_NORMAL);
+	if (d->n_flows > 1)
+		counts_row(tui, row++, "all flows", d->total_today, d->total,
+			   PS_TUI_HEADING);
+	row++;
+
+	ps_tui_text(tui, row++, 1, 0, PS_TUI_HEADING,
+		    "API, last hour   REQUESTS  THROTTLED   ERRORS  "
+		    "BUDGET LEFT");
+	for (p = 0; p < PS_PLATFORM_COUNT; p++) {
+		const ps_dash_platform *pl = &d->platforms[p];
+		char a[24], b[24], c[24], r[32];
+
+		if (p > PS_PLATFORM_BIGCOMMERCE && pl->requests == 0 &&
+		    pl->remaining < 0)
+			continue;
+		if (pl->remaining >= 0)
+			ps_tui_format_count(r, sizeof(r), pl->remaining);
+		else
+			snprintf(r, sizeof(r), "unknown");
+		ps_tui_textf(tui, row++, 1, 0,
+			     pl->throttled > 0 ? PS_TUI_WARN : PS_TUI_NORMAL,
+			     "%-15s %9s %10s %8s  %s",
+			     ps_platform_name((ps_platform)p),
+			     ps_tui_format_count(a, sizeof(a), pl->requests),
+			     ps_tui_format_count(b, sizeof(b), pl->throttled),
+			     ps_tui_format_count(c, sizeof(c), pl->failed), r);
+	}
+	row++;
+
+	for (p = 0; p < PS_DASH_HOURS; p++)
+		if (d->hourly[p] > peak)
+			peak = d->hourly[p];
+	ps_tui_text(tui, row, 1, 0, PS_TUI_HEADING, "Orders/hour");
+	ps_dashboard_sparkline(spark, sizeof(spark), d,
+			       strcmp(nl_langinfo(CODESET), "UTF-8") != 0);
+	ps_tui_text(tui, row, 14, PS_DASH_HOURS, PS_TUI_GOOD, spark);
+	ps_tui_textf(tui, row, 14 + PS_DASH_HOURS + 1, 0, PS_TUI_DIM,
+		     "last 24 h; peak %lld%s, this hour %lld", (long long)peak,
+		     d->hourly_capped ? "+" : "",
+		     (long long)d->hourly[PS_DASH_HOURS - 1]);
+	row += 2;
+
+	ps_tui_text(tui, row++, 1, 0, PS_TUI_HEADING, "Alerts");
+	if (d->n_alerts == 0)
+		ps_tui_text(tui, row++, 3, 0, PS_TUI_GOOD, "none");
+	for (i = 0; i < d->n_alerts && row < rows; i++)
+		ps_tui_textf(tui, row++, 3, 0, PS_TUI_BAD, "! %s",
+			     d->alerts[i]);
+}
+
+static int
+dash_handle(void *state, ps_tui *tui, ps_tui_request req)
+{
+	(void)state;
+	if (req == PS_TUI_REQ_ENTER)
+		return ps_tui_push(tui, &ps_screen_log, NULL);
+	return PS_TUI_UNHANDLED;
+}
+
+static void
+dash_status(void *state, ps_tui *tui, char *buf, size_t cap)
+{
+	const ps_dashboard *d = &((struct dash *)state)->d;
+	char t[32];
+
+	(void)tui;
+	snprintf(buf, cap, "as of %s",
+		 ps_tui_format_time(t, sizeof(t), d->now));
 }
 
 const ps_screen_ops ps_screen_dashboard = {
-	"dashboard", "Dashboard", dash_open, dash_close, dash_reload,
-	dash_draw,   NULL,	  NULL,	     "",
+	"dashboard", "Dashboard", dash_open,   dash_close, dash_reload,
+	dash_draw,   dash_handle, dash_status, "Enter:log",
 };

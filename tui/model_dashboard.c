@@ -1,0 +1,334 @@
+/*
+ * model_dashboard.c - gathers the dashboard's figures (model_dashboard.h).
+ *
+ * Counts come from ps_store_log_counts (an index-only GROUP BY); the
+ * hourly orders from the newest entries, page by page, until an entry is
+ * older than a day or PS_DASH_SCAN_MAX were read, so a busy log costs a
+ * bounded amount per refresh.
+ */
+#include "model_dashboard.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pearlsync/settings.h"
+#include "tui.h"
+
+#define HOUR_MS 3600000LL
+
+struct count_ctx {
+	ps_dashboard *d;
+	int today;
+};
+
+static ps_dash_flow *
+flow_slot(ps_dashboard *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_flows; i++)
+		if (strcmp(d->flows[i].name, name) == 0)
+			return &d->flows[i];
+	if (d->n_flows == PS_DASH_FLOWS_MAX)
+		return NULL;
+	snprintf(d->flows[d->n_flows].name, sizeof(d->flows[0].name), "%s",
+		 name);
+	return &d->flows[d->n_flows++];
+}
+
+static int
+on_count(const char *flow, ps_entry_status status, int64_t count,
+	 void *payload)
+{
+	struct count_ctx *c = payload;
+	ps_dash_flow *f;
+
+	if (status < 0 || status >= PS_ENTRY_STATUS_COUNT)
+		return 0;
+	if (c->today)
+		c->d->total_today[status] += count;
+	else
+		c->d->total[status] += count;
+	if ((f = flow_slot(c->d, flow)) == NULL)
+		return 0; /* more flows than rows: totals still count */
+	if (c->today)
+		f->today[status] += count;
+	else
+		f->total[status] += count;
+	return 0;
+}
+
+static int
+on_http(int64_t bucket, ps_platform platform, const char *endpoint,
+	const char *outcome, int64_t count, void *payload)
+{
+	ps_dashboard *d = payload;
+	ps_dash_platform *p;
+
+	(void)bucket;
+	(void)endpoint;
+	if (platform < 0 || platform >= PS_PLATFORM_COUNT)
+		return 0;
+	p = &d->platforms[platform];
+	p->requests += count;
+	if (strcmp(outcome, "429") == 0 || strstr(outcome, "throttl") != NULL)
+		p->throttled += count;
+	else if (outcome[0] == '5' || strcmp(outcome, "timeout") == 0 ||
+		 strcmp(outcome, "network") == 0)
+		p->failed += count;
+	return 0;
+}
+
+static int
+load_worker(ps_dashboard *d, ps_store *st)
+{
+	ps_heartbeat hb;
+	int error;
+
+	ps_heartbeat_init(&hb);
+	error = ps_store_heartbeat_get(&hb, st);
+	if (error == PS_ENOTFOUND)
+		return 0;
+	if (error < 0)
+		return error;
+	d->worker_pid = hb.pid;
+	d->heartbeat_age_ms = d->now - hb.beat_at;
+	d->worker_started_at = hb.started_at;
+	d->worker = d->heartbeat_age_ms > PS_TUI_HEARTBEAT_STALE_MS
+			    ? PS_DASH_WORKER_STOPPED
+			    : PS_DASH_WORKER_RUNNING;
+	snprintf(d->worker_state, sizeof(d->worker_state), "%s",
+		 hb.state != NULL ? hb.state : "");
+	ps_heartbeat_dispose(&hb);
+	return 0;
+}
+
+static int
+load_last_synced(ps_dashboard *d, ps_store *st)
+{
+	ps_log_query q = PS_LOG_QUERY_INIT;
+	ps_log_entry *rows = NULL;
+	size_t n = 0;
+	int error;
+
+	q.status = PS_ENTRY_SYNCED;
+	q.limit = 1;
+	if ((error = ps_store_log_list(&rows, &n, st, &q)) < 0)
+		return error;
+	if (n > 0) {
+		d->last_synced_at = rows[0].synced_at;
+		snprintf(d->last_synced_order, sizeof(d->last_synced_order),
+			 "%s",
+			 rows[0].order_number ? rows[0].order_number : "");
+	}
+	ps_log_entries_free(rows, n);
+	return 0;
+}
+
+static int
+load_hourly(ps_dashboard *d, ps_store *st)
+{
+	int64_t hour_start = d->now - d->now % HOUR_MS;
+	int64_t from = hour_start - (PS_DASH_HOURS - 1) * HOUR_MS, k;
+	ps_log_query q = PS_LOG_QUERY_INIT;
+	ps_log_entry *rows = NULL;
+	size_t n = 0, i, seen = 0;
+	int error, older = 0;
+
+	q.limit = 1000;
+	while (!older && seen < PS_DASH_SCAN_MAX) {
+		if ((error = ps_store_log_list(&rows, &n, st, &q)) < 0)
+			return error;
+		for (i = 0; i < n; i++) {
+			const ps_log_entry *e = &rows[i];
+
+			/* ids grow with insertion: an old one ends the day */
+			if (e->inserted_at < from) {
+				older = 1;
+				break;
+			}
+			if (e->flow == NULL || strncmp(e->flow, "order", 5) != 0)
+				continue;
+			k = (e->inserted_at - from) / HOUR_MS;
+			if (k >= 0 && k < PS_DASH_HOURS)
+				d->hourly[k]++;
+		}
+		seen += n;
+		if (n > 0)
+			q.before_id = rows[n - 1].id;
+		ps_log_entries_free(rows, n);
+		if (n < q.limit)
+			break;
+	}
+	d->hourly_capped = !older && seen >= PS_DASH_SCAN_MAX;
+	return 0;
+}
+
+static void
+load_rate_limits(ps_dashboard *d, ps_store *st)
+{
+	char kind[32], *text = NULL;
+	json_t *doc, *v;
+	int64_t at;
+	int p;
+
+	for (p = 0; p < PS_PLATFORM_COUNT; p++) {
+		d->platforms[p].remaining = -1;
+		snprintf(kind, sizeof(kind), "%s.rate_limit",
+			 ps_platform_code((ps_platform)p));
+		if (ps_store_cache_get(&text, &at, st, kind) < 0)
+			continue;
+		doc = json_loads(text, 0, NULL);
+		v = json_object_get(doc, "remaining");
+		if (json_is_integer(v)) {
+			d->platforms[p].remaining = json_integer_value(v);
+			d->platforms[p].remaining_at = at;
+		}
+		json_decref(doc);
+		free(text);
+		text = NULL;
+	}
+	ps_error_clear();
+}
+
+static void
+alert(ps_dashboard *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+alert(ps_dashboard *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->n_alerts == PS_DASH_ALERTS_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->alerts[d->n_alerts++], sizeof(d->alerts[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* Webhook state, if the worker records it: cache "bc.webhooks". */
+static void
+webhook_alerts(ps_dashboard *d, ps_store *st)
+{
+	char *text = NULL;
+	json_t *doc, *hooks, *h;
+	size_t i, inactive = 0;
+	int64_t at;
+
+	if (ps_store_cache_get(&text, &at, st, "bc.webhooks") < 0) {
+		ps_error_clear();
+		return;
+	}
+	doc = json_loads(text, 0, NULL);
+	hooks = json_is_array(doc) ? doc : json_object_get(doc, "data");
+	json_array_foreach(hooks, i, h) {
+		if (json_is_false(json_object_get(h, "is_active")))
+			inactive++;
+	}
+	if (inactive > 0)
+		alert(d, "%zu BigCommerce webhook%s deactivated: orders arrive "
+			 "only by polling",
+		      inactive, inactive == 1 ? "" : "s");
+	json_decref(doc);
+	free(text);
+}
+
+int
+ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now)
+{
+	struct count_ctx c;
+	int error, p;
+
+	memset(d, 0, sizeof(*d));
+	d->now = now;
+	if ((error = load_worker(d, st)) < 0)
+		return error;
+	c.d = d;
+	c.today = 0;
+	if ((error = ps_store_log_counts(st, 0, on_count, &c)) < 0)
+		return error;
+	c.today = 1;
+	if ((error = ps_store_log_counts(st, ps_tui_day_start(now), on_count,
+					 &c)) < 0)
+		return error;
+	if ((error = load_last_synced(d, st)) < 0)
+		return error;
+	if ((error = ps_store_http_count_foreach(st, now - HOUR_MS, on_http,
+						 d)) < 0)
+		return error;
+	load_rate_limits(d, st);
+	if ((error = load_hourly(d, st)) < 0)
+		return error;
+	error = ps_settings_missing_required(d->missing, sizeof(d->missing),
+					     st);
+	if (error < 0)
+		return error;
+	d->n_missing = error;
+
+	if (d->worker == PS_DASH_WORKER_NEVER)
+		alert(d, "the worker has never run: start 'pearlsync worker'");
+	else if (d->worker == PS_DASH_WORKER_STOPPED)
+		alert(d, "the worker is stopped (no heartbeat for %lld s)",
+		      (long long)(d->heartbeat_age_ms / 1000));
+	if (d->n_missing > 0)
+		alert(d, "%d required setting%s missing: %s", d->n_missing,
+		      d->n_missing == 1 ? "" : "s", d->missing);
+	if (d->total[PS_ENTRY_FAILED] > 0)
+		alert(d, "%lld entr%s failed: open the sync log (4), filter "
+			 "failed (s)",
+		      (long long)d->total[PS_ENTRY_FAILED],
+		      d->total[PS_ENTRY_FAILED] == 1 ? "y" : "ies");
+	for (p = 0; p < PS_PLATFORM_COUNT; p++)
+		if (d->platforms[p].throttled > 0)
+			alert(d, "%s throttled %lld request%s in the last hour",
+			      ps_platform_name((ps_platform)p),
+			      (long long)d->platforms[p].throttled,
+			      d->platforms[p].throttled == 1 ? "" : "s");
+	webhook_alerts(d, st);
+	return 0;
+}
+
+char *
+ps_dashboard_sparkline(char *buf, size_t cap, const ps_dashboard *d,
+		       int ascii)
+{
+	static const char *const blocks[] = {" ", "▁", "▂", "▃", "▄",
+					     "▅", "▆", "▇", "█"};
+	static const char levels[] = " .:-=+*#%@";
+	int64_t max = 0;
+	size_t o = 0, len;
+	int i, lvl;
+	const char *s;
+	char one[2];
+
+	for (i = 0; i < PS_DASH_HOURS; i++)
+		if (d->hourly[i] > max)
+			max = d->hourly[i];
+	if (cap > 0)
+		buf[0] = '\0';
+	for (i = 0; i < PS_DASH_HOURS; i++) {
+		if (ascii) {
+			lvl = max == 0 ? 0
+				       : (int)((d->hourly[i] * 9 + max - 1) /
+					       max);
+			one[0] = levels[lvl];
+			one[1] = '\0';
+			s = one;
+		} else {
+			lvl = max == 0 ? 0
+				       : (int)((d->hourly[i] * 8 + max - 1) /
+					       max);
+			s = blocks[lvl];
+		}
+		len = strlen(s);
+		if (o + len + 1 > cap)
+			break;
+		memcpy(buf + o, s, len);
+		o += len;
+		buf[o] = '\0';
+	}
+	return buf;
+}

@@ -1,0 +1,86 @@
+/*
+ * model_dashboard.h - the figures on the dashboard, read from the store
+ * in one go: the worker's heartbeat, log counts per flow (today and in
+ * total), the last successful sync, API usage per platform, orders per
+ * hour over the last day, and alerts.  No curses: unit tested.
+ */
+#ifndef PEARLSYNC_MODEL_DASHBOARD_H
+#define PEARLSYNC_MODEL_DASHBOARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pearlsync/store.h"
+
+#define PS_DASH_FLOWS_MAX 16
+#define PS_DASH_ALERTS_MAX 8
+#define PS_DASH_HOURS 24
+/* Entries scanned for the hourly figures at most (newest first). */
+#define PS_DASH_SCAN_MAX 20000
+
+typedef struct ps_dash_flow {
+	char name[64];
+	int64_t today[PS_ENTRY_STATUS_COUNT]; /* updated since local midnight */
+	int64_t total[PS_ENTRY_STATUS_COUNT];
+} ps_dash_flow;
+
+typedef struct ps_dash_platform {
+	int64_t requests;    /* HTTP requests in the last hour */
+	int64_t throttled;   /* of which 429 / throttled */
+	int64_t failed;      /* of which 5xx, timeouts, network errors */
+	int64_t remaining;   /* limiter's requests left, -1 unknown */
+	int64_t remaining_at; /* ms when remaining was recorded, 0 unknown */
+} ps_dash_platform;
+
+typedef enum ps_dash_worker {
+	PS_DASH_WORKER_NEVER = 0, /* no heartbeat row */
+	PS_DASH_WORKER_RUNNING,
+	PS_DASH_WORKER_STOPPED /* heartbeat older than the stale limit */
+} ps_dash_worker;
+
+typedef struct ps_dashboard {
+	int64_t now;
+	ps_dash_worker worker;
+	int64_t worker_pid;
+	int64_t heartbeat_age_ms;
+	int64_t worker_started_at;
+	char worker_state[64]; /* as written by the worker: "running" */
+
+	ps_dash_flow flows[PS_DASH_FLOWS_MAX];
+	size_t n_flows;
+	int64_t total_today[PS_ENTRY_STATUS_COUNT];
+	int64_t total[PS_ENTRY_STATUS_COUNT];
+
+	int64_t last_synced_at; /* ms, 0 = never */
+	char last_synced_order[64];
+
+	ps_dash_platform platforms[PS_PLATFORM_COUNT];
+
+	/* orders inserted per hour; hourly[PS_DASH_HOURS - 1] = this hour */
+	int64_t hourly[PS_DASH_HOURS];
+	int hourly_capped; /* the scan stopped at PS_DASH_SCAN_MAX */
+
+	int n_missing; /* required settings without a value */
+	char missing[512];
+	char alerts[PS_DASH_ALERTS_MAX][160];
+	size_t n_alerts;
+} ps_dashboard;
+
+/*
+ * ps_dashboard_load - fill d from st as of now (unix ms).  An order is a
+ * log entry of a flow whose name starts with "order" (the import flows).
+ * Rate-limit state, when the worker publishes it, is read from the cache
+ * kinds "bp.rate_limit", "bc.rate_limit", ... ({"remaining": N}).
+ * Returns 0 or a store PS_E*.
+ */
+int ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now);
+
+/*
+ * ps_dashboard_sparkline - the hourly figures as UTF-8 block characters
+ * (one per hour, oldest first) into buf; ascii nonzero uses " .:-=+*#%@".
+ * Returns buf.
+ */
+char *ps_dashboard_sparkline(char *buf, size_t cap, const ps_dashboard *d,
+			     int ascii);
+
+#endif

@@ -1,0 +1,329 @@
+/*
+ * screen_log.c - the sync log browser: a filtered, paged list of log
+ * entries (model_log.h), Enter for an entry's detail, r/R to retry.
+ */
+#include "tui.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_log.h"
+#include "pearlsync/flow.h"
+#include "pearlsync/money.h"
+
+/* Rows above the entries: the filter line and the column headings. */
+#define TOP_ROWS 2
+
+struct logscr {
+	ps_log_browser b;
+	ps_tui *tui;
+	char **flows; /* picker choices, owned */
+	size_t n_flows;
+};
+
+static size_t
+page_rows(ps_tui *tui)
+{
+	int r = ps_tui_body_rows(tui) - TOP_ROWS;
+
+	return r > 1 ? (size_t)r : 1;
+}
+
+static int
+log_open(void **out, ps_tui *tui, const void *arg)
+{
+	struct logscr *s;
+	int error;
+
+	(void)arg;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	s->tui = tui;
+	ps_log_browser_init(&s->b, page_rows(tui));
+	if ((error = ps_log_browser_load(&s->b, ps_tui_store(tui))) < 0) {
+		ps_log_browser_dispose(&s->b);
+		free(s);
+		return error;
+	}
+	*out = s;
+	return 0;
+}
+
+static void
+free_flows(struct logscr *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_flows; i++)
+		free(s->flows[i]);
+	free(s->flows);
+	s->flows = NULL;
+	s->n_flows = 0;
+}
+
+static void
+log_close(void *state)
+{
+	struct logscr *s = state;
+
+	if (s == NULL)
+		return;
+	ps_log_browser_dispose(&s->b);
+	free_flows(s);
+	free(s);
+}
+
+static int
+log_reload(void *state, ps_tui *tui)
+{
+	struct logscr *s = state;
+
+	return ps_log_browser_load(&s->b, ps_tui_store(tui));
+}
+
+/* "11-22 14:32" for the columns; "-" for 0. */
+static char *
+short_time(char *buf, size_t cap, int64_t ms)
+{
+	char full[32];
+
+	ps_tui_format_time(full, sizeof(full), ms);
+	snprintf(buf, cap, "%s", ms > 0 && strlen(full) >= 16 ? full + 5 : "-");
+	return buf;
+}
+
+static ps_tui_attr
+status_attr(ps_entry_status st)
+{
+	switch (st) {
+	case PS_ENTRY_SYNCED:
+		return PS_TUI_GOOD;
+	case PS_ENTRY_FAILED:
+		return PS_TUI_BAD;
+	default:
+		return PS_TUI_WARN;
+	}
+}
+
+static void
+log_draw(void *state, ps_tui *tui)
+{
+	struct logscr *s = state;
+	const ps_log_entry *e;
+	char filter[256], money[PS_MONEY_STR_MAX], total[48], ins[32],
+		syn[32];
+	ps_tui_attr a;
+	size_t i;
+	int row;
+
+	ps_log_browser_describe(filter, sizeof(filter), &s->b);
+	ps_tui_text(tui, 0, 1, 0, PS_TUI_HEADING, "Filter:");
+	ps_tui_text(tui, 0, 9, 0, PS_TUI_NORMAL, filter);
+	ps_tui_text(tui, 1, 1, 0, PS_TUI_HEADING,
+		    "ORDER #    TOTAL         INSERTED    SYNCED      STATUS  "
+		    "SHIP METHOD SHIPMENT");
+	if (s->b.n == 0) {
+		ps_tui_text(tui, TOP_ROWS + 1, 2, 0, PS_TUI_DIM,
+			    "No entries match this filter.");
+		return;
+	}
+	for (i = 0; i < s->b.n; i++) {
+		e = &s->b.rows[i];
+		row = TOP_ROWS + (int)i;
+		a = i == s->b.sel ? PS_TUI_SELECTED : PS_TUI_NORMAL;
+		if (i == s->b.sel)
+			ps_tui_fill(tui, row, PS_TUI_SELECTED);
+		if (e->has_total)
+			snprintf(total, sizeof(total), "%s %s",
+				 ps_money_format(money, sizeof(money),
+						 e->total, 2),
+				 e->currency ? e->currency : "");
+		else
+			snprintf(total, sizeof(total), "-");
+		ps_tui_text(tui, row, 1, 10, a,
+			    e->order_number ? e->order_number
+					    : (e->source_id ? e->source_id
+							    : "-"));
+		ps_tui_textf(tui, row, 12, 13, a, "%13s", total);
+		ps_tui_text(tui, row, 26, 11, a,
+			    short_time(ins, sizeof(ins), e->inserted_at));
+		ps_tui_text(tui, row, 38, 11, a,
+			    short_time(syn, sizeof(syn), e->synced_at));
+		ps_tui_text(tui, row, 50, 7,
+			    i == s->b.sel ? a : status_attr(e->status),
+			    ps_entry_status_name(e->status));
+		ps_tui_text(tui, row, 58, 11, a,
+			    e->shipping_method ? e->shipping_method : "-");
+		ps_tui_text(tui, row, 70, 0, a,
+			    e->shipment_status ? e->shipment_status : "-");
+	}
+}
+
+static int
+search_done(ps_tui *tui, void *payload, const char *text)
+{
+	struct logscr *s = payload;
+
+	if (text == NULL)
+		return 0;
+	return ps_log_browser_set_text(&s->b, ps_tui_store(tui), text);
+}
+
+static int
+flow_chosen(ps_tui *tui, void *payload, long index, const char *item)
+{
+	struct logscr *s = payload;
+
+	if (index < 0)
+		return 0;
+	return ps_log_browser_set_flow(&s->b, ps_tui_store(tui),
+				       index == 0 ? NULL : item);
+}
+
+static int
+add_flow(struct logscr *s, const char *name)
+{
+	char **grown;
+	size_t i;
+
+	for (i = 0; i < s->n_flows; i++)
+		if (strcmp(s->flows[i], name) == 0)
+			return 0;
+	grown = realloc(s->flows, (s->n_flows + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	s->flows = grown;
+	if ((s->flows[s->n_flows] = strdup(name)) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	s->n_flows++;
+	return 0;
+}
+
+/* Flows to choose from: the registry's, then any seen on this page. */
+static int
+pick_flow(struct logscr *s, ps_tui *tui)
+{
+	const ps_flow_ops *const *f;
+	size_t i, initial = 0;
+	int error = 0;
+
+	free_flows(s);
+	error = add_flow(s, "(any flow)");
+	for (f = ps_flows_all(); error == 0 && *f != NULL; f++)
+		error = add_flow(s, (*f)->name);
+	for (i = 0; error == 0 && i < s->b.n; i++)
+		error = add_flow(s, s->b.rows[i].flow);
+	if (error < 0)
+		return error;
+	for (i = 1; s->b.flow != NULL && i < s->n_flows; i++)
+		if (strcmp(s->flows[i], s->b.flow) == 0)
+			initial = i;
+	return ps_tui_pick(tui, "Flow", (const char *const *)s->flows,
+			   s->n_flows, initial, flow_chosen, s);
+}
+
+static int
+retry_all_confirmed(ps_tui *tui, void *payload, int yes)
+{
+	struct logscr *s = payload;
+	size_t n;
+	int error;
+
+	if (!yes)
+		return 0;
+	error = ps_log_browser_retry_filtered(&n, &s->b, ps_tui_store(tui),
+					      ps_tui_now(tui));
+	if (error < 0)
+		return error;
+	ps_tui_message(tui, 0, "%zu failed %s queued for retry", n,
+		       n == 1 ? "entry" : "entries");
+	return 0;
+}
+
+static int
+log_handle(void *state, ps_tui *tui, ps_tui_request req)
+{
+	struct logscr *s = state;
+	ps_store *st = ps_tui_store(tui);
+	const ps_log_entry *e;
+	char filter[256], q[320];
+	int64_t id;
+	int error;
+
+	switch (req) {
+	case PS_TUI_REQ_DOWN:
+		return ps_log_browser_down(&s->b, st);
+	case PS_TUI_REQ_UP:
+		return ps_log_browser_up(&s->b, st);
+	case PS_TUI_REQ_PAGE_DOWN:
+		return ps_log_browser_page_down(&s->b, st);
+	case PS_TUI_REQ_PAGE_UP:
+		return ps_log_browser_page_up(&s->b, st);
+	case PS_TUI_REQ_HOME:
+		return ps_log_browser_first(&s->b, st);
+	case PS_TUI_REQ_END:
+		ps_log_browser_last_row(&s->b);
+		return PS_TUI_HANDLED;
+	case PS_TUI_REQ_RESIZE:
+		return ps_log_browser_set_page_size(&s->b, st, page_rows(tui));
+	case PS_TUI_REQ_ENTER:
+		if ((e = ps_log_browser_selected(&s->b)) == NULL)
+			return PS_TUI_HANDLED;
+		id = e->id;
+		return ps_tui_push(tui, &ps_screen_log_detail, &id);
+	case PS_TUI_REQ_SEARCH:
+		ps_tui_prompt(tui, "Search (order #, id, reason):", s->b.text,
+			      0, search_done, s);
+		return PS_TUI_HANDLED;
+	case PS_TUI_REQ_FILTER_STATUS:
+		return ps_log_browser_cycle_status(&s->b, st);
+	case PS_TUI_REQ_FILTER_FLOW:
+		return pick_flow(s, tui);
+	case PS_TUI_REQ_FILTER_CLEAR:
+		return ps_log_browser_clear(&s->b, st);
+	case PS_TUI_REQ_RETRY:
+		if ((e = ps_log_browser_selected(&s->b)) == NULL)
+			return PS_TUI_HANDLED;
+		id = e->id;
+		if ((error = ps_log_browser_retry_selected(&s->b, st,
+							   ps_tui_now(tui))) <
+		    0)
+			return error;
+		ps_tui_message(tui, 0, "entry %lld queued for retry",
+			       (long long)id);
+		return PS_TUI_HANDLED;
+	case PS_TUI_REQ_RETRY_ALL:
+		if (s->b.status != -1 && s->b.status != PS_ENTRY_FAILED) {
+			ps_tui_message(tui, 1, "the filter shows no failed "
+					       "entries");
+			return PS_TUI_HANDLED;
+		}
+		ps_log_browser_describe(filter, sizeof(filter), &s->b);
+		snprintf(q, sizeof(q),
+			 "Retry every failed entry in the filter (%s)?", filter);
+		ps_tui_confirm(tui, q, retry_all_confirmed, s);
+		return PS_TUI_HANDLED;
+	default:
+		return PS_TUI_UNHANDLED;
+	}
+}
+
+static void
+log_status(void *state, ps_tui *tui, char *buf, size_t cap)
+{
+	struct logscr *s = state;
+
+	(void)tui;
+	if (s->b.n == 0)
+		snprintf(buf, cap, "no entries");
+	else
+		snprintf(buf, cap, "page %zu, row %zu of %zu%s", s->b.page_no,
+			 s->b.sel + 1, s->b.n, s->b.more ? ", more: PgDn" : "");
+}
+
+const ps_screen_ops ps_screen_log = {
+	"log",	  "Sync log", log_open,   log_close,
+	log_reload, log_draw, log_handle, log_status,
+	"s f / c:filter r R:retry",
+};
