@@ -40,6 +40,8 @@ static const ps_setup_field connections[] = {
 	  NULL, 0, 1),
 	F(PS_SETUP_FIELD_TEST_BP, "Test Brightpearl connection", NULL, NULL,
 	  0, 0),
+	F(PS_SETUP_FIELD_TEXT, "BigCommerce API URL (blank: default)",
+	  "bigcommerce.base_url", NULL, 0, 0),
 	F(PS_SETUP_FIELD_TEXT, "BigCommerce store hash",
 	  "bigcommerce.store_hash", NULL, 0, 1),
 	F(PS_SETUP_FIELD_SECRET, "BigCommerce access token",

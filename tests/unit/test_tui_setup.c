@@ -576,7 +576,7 @@ test_tui_setup__test_connection_sandbox(void **state)
 			 1);
 	assert_int_equal(ps_setup_field_display(
 				 buf, sizeof(buf), f->st,
-				 ps_setup_field_at(PS_SETUP_CONNECTIONS, 7)),
+				 ps_setup_field_at(PS_SETUP_CONNECTIONS, 8)),
 			 0);
 	assert_true(strncmp(buf, "OK: BigCommerce", 15) == 0);
 	/* Other platforms are not tested here. */
