@@ -128,8 +128,7 @@ oom:
 
 /* Fill names and stale flags from the cached lists. */
 static int
-annotate(ps_mapedit_row *rows, size_t n, ps_store *st,
-	 const ps_mapedit_kind *k)
+annotate(ps_mapedit_row *rows, size_t n, ps_store *st, const ps_mapedit_kind *k)
 {
 	ps_setup_choices src = {0}, dst = {0};
 	const ps_setup_choice *ch;
@@ -198,7 +197,8 @@ ps_mapedit_open(ps_mapedit *ed, ps_store *st, const ps_mapedit_kind *kind)
 {
 	memset(ed, 0, sizeof(*ed));
 	if (st == NULL || kind == NULL)
-		return ps_error_set(PS_EINVAL, "ps_mapedit_open: NULL argument");
+		return ps_error_set(PS_EINVAL,
+				    "ps_mapedit_open: NULL argument");
 	ed->st = st;
 	ed->kind = kind;
 	return ps_mapedit_reload(ed);
@@ -296,8 +296,8 @@ check_row(ps_store *st, const ps_mapedit_kind *k, const char *source,
 	if (target == NULL || target[0] == '\0')
 		return ps_error_set(PS_EINVAL, "the %s must not be empty",
 				    k->target_label);
-	if ((error = check_value(st, k->source_list, k->source_label,
-				 source)) < 0)
+	if ((error = check_value(st, k->source_list, k->source_label, source)) <
+	    0)
 		return error;
 	return check_value(st, k->target_list, k->target_label, target);
 }
@@ -347,10 +347,9 @@ ps_mapedit_edit(ps_mapedit *ed, size_t i, const char *source,
 	rows[0].direction = ed->kind->direction;
 	rows[0].source = source;
 	rows[0].target = target;
-	if ((error = ps_store_mapping_remove(NULL, ed->st, ed->kind->kind,
-					     ed->kind->direction,
-					     old[0] ? old : NULL,
-					     PS_SETUP_ACTOR, now)) < 0 ||
+	if ((error = ps_store_mapping_remove(
+		     NULL, ed->st, ed->kind->kind, ed->kind->direction,
+		     old[0] ? old : NULL, PS_SETUP_ACTOR, now)) < 0 ||
 	    (error = ps_store_mapping_set(NULL, ed->st, &rows[0],
 					  PS_SETUP_ACTOR, now)) < 0) {
 		ps_store_rollback(ed->st);
@@ -556,8 +555,8 @@ csv_parse(struct csv_row **out, size_t *out_n, const char *text, size_t len)
 					if (text[i] == '"') {
 						if (i + 1 < len &&
 						    text[i + 1] == '"') {
-							error = buf_add(&f, "\"",
-									1);
+							error = buf_add(
+								&f, "\"", 1);
 							i += 2;
 						} else {
 							i++;
@@ -627,8 +626,8 @@ done:
 }
 
 int
-ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text,
-		  size_t len, unsigned flags, int64_t now)
+ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text, size_t len,
+		  unsigned flags, int64_t now)
 {
 	static const char *const names[CSV_FIELDS] = {"kind", "direction",
 						      "source", "target"};
@@ -642,9 +641,8 @@ ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text,
 	if ((error = csv_parse(&rows, &n, text, len)) < 0)
 		goto done;
 	if (n == 0 || rows[0].nfields != CSV_FIELDS) {
-		error = ps_error_set(PS_EINVAL,
-				     "row 1: the header must be "
-				     "kind,direction,source,target");
+		error = ps_error_set(PS_EINVAL, "row 1: the header must be "
+						"kind,direction,source,target");
 		goto done;
 	}
 	for (j = 0; j < CSV_FIELDS; j++)

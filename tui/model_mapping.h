@@ -44,11 +44,11 @@ const ps_mapedit_kind *ps_mapedit_kind_find(const char *kind,
 
 /* One row as the editor shows it.  Strings owned by the editor. */
 typedef struct ps_mapedit_row {
-	char *source;       /* "" for the default row */
+	char *source; /* "" for the default row */
 	char *target;
-	char *source_name;  /* name from the cached list, or NULL */
+	char *source_name; /* name from the cached list, or NULL */
 	char *target_name;
-	int stale;          /* a value is missing from its cached list */
+	int stale; /* a value is missing from its cached list */
 } ps_mapedit_row;
 
 typedef struct ps_mapedit {
@@ -127,7 +127,7 @@ int ps_mapedit_import_file(size_t *out_n, ps_mapedit *ed, const char *path,
  * exists (either may be NULL), and the first stale value's message into
  * why (cap bytes, "" when none).  Returns 0 or a negative PS_E*.
  */
-int ps_mapedit_check(size_t *out_rows, int *out_default, char *why,
-		     size_t cap, ps_store *st, const ps_mapedit_kind *kind);
+int ps_mapedit_check(size_t *out_rows, int *out_default, char *why, size_t cap,
+		     ps_store *st, const ps_mapedit_kind *kind);
 
 #endif

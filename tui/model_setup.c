@@ -36,18 +36,18 @@ static const ps_setup_field connections[] = {
 	  "brightpearl.account", NULL, 0, 1),
 	F(PS_SETUP_FIELD_TEXT, "Brightpearl app reference",
 	  "brightpearl.app_ref", NULL, 0, 1),
-	F(PS_SETUP_FIELD_SECRET, "Brightpearl token", "brightpearl.token",
-	  NULL, 0, 1),
-	F(PS_SETUP_FIELD_TEST_BP, "Test Brightpearl connection", NULL, NULL,
-	  0, 0),
+	F(PS_SETUP_FIELD_SECRET, "Brightpearl token", "brightpearl.token", NULL,
+	  0, 1),
+	F(PS_SETUP_FIELD_TEST_BP, "Test Brightpearl connection", NULL, NULL, 0,
+	  0),
 	F(PS_SETUP_FIELD_TEXT, "BigCommerce API URL (blank: default)",
 	  "bigcommerce.base_url", NULL, 0, 0),
 	F(PS_SETUP_FIELD_TEXT, "BigCommerce store hash",
 	  "bigcommerce.store_hash", NULL, 0, 1),
 	F(PS_SETUP_FIELD_SECRET, "BigCommerce access token",
 	  "bigcommerce.token", NULL, 0, 1),
-	F(PS_SETUP_FIELD_TEST_BC, "Test BigCommerce connection", NULL, NULL,
-	  0, 0),
+	F(PS_SETUP_FIELD_TEST_BC, "Test BigCommerce connection", NULL, NULL, 0,
+	  0),
 };
 
 static const ps_setup_field order_sync[] = {
@@ -94,9 +94,9 @@ static const ps_setup_field fulfilment[] = {
 	  "fulfilment.trigger", NULL, 0, 1),
 	F(PS_SETUP_FIELD_PICK, "Trigger status", "fulfilment.trigger_status",
 	  PS_SETUP_LIST_BP_STATUSES, 1, 0),
-	F(PS_SETUP_FIELD_MAPPING, "Shipping methods BigCommerce to Brightpearl",
+	F(PS_SETUP_FIELD_MAPPING, "Shipping methods, BC to Brightpearl",
 	  "shipping_method", "bc>bp", 0, 0),
-	F(PS_SETUP_FIELD_MAPPING, "Shipping methods Brightpearl to BigCommerce",
+	F(PS_SETUP_FIELD_MAPPING, "Shipping methods, Brightpearl to BC",
 	  "shipping_method", "bp>bc", 0, 0),
 };
 
@@ -122,8 +122,8 @@ static const ps_setup_field payments[] = {
 static const ps_setup_field inventory[] = {
 	F(PS_SETUP_FIELD_BOOL, "Send stock levels", "inventory.enabled", NULL,
 	  0, 0),
-	F(PS_SETUP_FIELD_PICK_MANY, "Warehouses summed",
-	  "inventory.warehouses", PS_SETUP_LIST_BP_WAREHOUSES, 0, 0),
+	F(PS_SETUP_FIELD_PICK_MANY, "Warehouses summed", "inventory.warehouses",
+	  PS_SETUP_LIST_BP_WAREHOUSES, 0, 0),
 	F(PS_SETUP_FIELD_TEXT, "Minutes between full comparisons",
 	  "inventory.interval_minutes", NULL, 0, 0),
 };
@@ -140,12 +140,13 @@ static const struct step_def {
 	 connections, ARRAY_LEN(connections)},
 	{"Order sync", "Which orders are imported and which statuses go back",
 	 order_sync, ARRAY_LEN(order_sync)},
-	{"Defaults", "Channel, warehouse, project and lead source of new orders",
-	 defaults, ARRAY_LEN(defaults)},
+	{"Defaults",
+	 "Channel, warehouse, project and lead source of new orders", defaults,
+	 ARRAY_LEN(defaults)},
 	{"Status mapping", "Order statuses mapped both ways, with defaults",
 	 status_mapping, ARRAY_LEN(status_mapping)},
-	{"Items and customers", "How products match; unknown customers",
-	 items, ARRAY_LEN(items)},
+	{"Items and customers", "How products match; unknown customers", items,
+	 ARRAY_LEN(items)},
 	{"Fulfilment", "When shipments go to BigCommerce; shipping methods",
 	 fulfilment, ARRAY_LEN(fulfilment)},
 	{"Notes", "Which fields receive the order notes", notes,
@@ -265,8 +266,7 @@ done:
 }
 
 const ps_setup_choice *
-ps_setup_choices_find(const ps_setup_choices *c, const char *value,
-		      int by_name)
+ps_setup_choices_find(const ps_setup_choices *c, const char *value, int by_name)
 {
 	size_t i;
 
@@ -414,7 +414,8 @@ datacentre_of(const char *url)
 	size_t i;
 
 	for (i = 0; url != NULL && ps_setup_datacentres[i] != NULL; i++) {
-		snprintf(want, sizeof(want), "https://%s.brightpearlconnect.com",
+		snprintf(want, sizeof(want),
+			 "https://%s.brightpearlconnect.com",
 			 ps_setup_datacentres[i]);
 		if (strcmp(url, want) == 0)
 			return ps_setup_datacentres[i];
@@ -696,8 +697,7 @@ check_fields(int *out_done, char *why, size_t cap, ps_store *st,
 		} else if (v != NULL && (f->type == PS_SETUP_FIELD_PICK ||
 					 f->type == PS_SETUP_FIELD_PICK_MANY)) {
 			if (check_in_list(st, f->list, v, f->by_name,
-					  f->type ==
-						  PS_SETUP_FIELD_PICK_MANY) <
+					  f->type == PS_SETUP_FIELD_PICK_MANY) <
 			    0) {
 				*out_done = 0;
 				snprintf(why, cap, "%s: %s", f->label,
@@ -712,8 +712,8 @@ check_fields(int *out_done, char *why, size_t cap, ps_store *st,
 }
 
 static int
-check_test(int *out_done, char *why, size_t cap, ps_store *st,
-	   const char *kind, const char *name)
+check_test(int *out_done, char *why, size_t cap, ps_store *st, const char *kind,
+	   const char *name)
 {
 	char msg[200];
 	int state, error;
@@ -759,14 +759,12 @@ ps_setup_step_check(int *out_done, char *why, size_t cap, ps_store *st,
 			return error;
 		if (v != NULL && strcmp(v, "status") == 0) {
 			free(v);
-			if ((error = setting_opt(&v, st,
-						 "fulfilment.trigger_status")) <
-			    0)
+			if ((error = setting_opt(
+				     &v, st, "fulfilment.trigger_status")) < 0)
 				return error;
 			if (v == NULL) {
 				*out_done = 0;
-				snprintf(why, cap,
-					 "choose the trigger status");
+				snprintf(why, cap, "choose the trigger status");
 			}
 		}
 		free(v);
@@ -962,8 +960,7 @@ fetch_bp_fields(ps_store *st, ps_bp *bp, int64_t now)
 		goto done;
 	for (i = 0; i < l.n && error == 0; i++)
 		if (l.items[i].code != NULL)
-			error = list_add(arr, l.items[i].code,
-					 l.items[i].name);
+			error = list_add(arr, l.items[i].code, l.items[i].name);
 	if (error == 0)
 		error = cache_put(st, PS_SETUP_LIST_BP_FIELDS, arr, now);
 done:
@@ -973,8 +970,7 @@ done:
 }
 
 int
-ps_setup_refresh_bp(char *msg, size_t cap, ps_store *st, ps_bp *bp,
-		    int64_t now)
+ps_setup_refresh_bp(char *msg, size_t cap, ps_store *st, ps_bp *bp, int64_t now)
 {
 	char first[PS_ERROR_MAX] = "";
 	size_t i, ok = 0, total = ARRAY_LEN(bp_lists) + 1;
@@ -993,8 +989,9 @@ ps_setup_refresh_bp(char *msg, size_t cap, ps_store *st, ps_bp *bp,
 	if (error == 0)
 		snprintf(msg, cap, "%zu lists fetched from Brightpearl", ok);
 	else
-		snprintf(msg, cap, "%zu of %zu lists fetched from Brightpearl: "
-				   "%s",
+		snprintf(msg, cap,
+			 "%zu of %zu lists fetched from Brightpearl: "
+			 "%s",
 			 ok, total, first);
 	ps_redact(msg, cap);
 	if (error != 0)
@@ -1003,8 +1000,7 @@ ps_setup_refresh_bp(char *msg, size_t cap, ps_store *st, ps_bp *bp,
 }
 
 int
-ps_setup_refresh_bc(char *msg, size_t cap, ps_store *st, ps_bc *bc,
-		    int64_t now)
+ps_setup_refresh_bc(char *msg, size_t cap, ps_store *st, ps_bc *bc, int64_t now)
 {
 	ps_bc_order_status_list l = {0};
 	json_t *arr = json_array();

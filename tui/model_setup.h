@@ -169,8 +169,8 @@ int ps_setup_field_get(char **out, ps_store *st, const ps_setup_field *f);
  * DATACENTRE takes "euw1", "use1", "usw1" or a full URL.  Nothing is
  * written on refusal.
  */
-int ps_setup_field_set(ps_store *st, const ps_setup_field *f,
-		       const char *value, int64_t now);
+int ps_setup_field_set(ps_store *st, const ps_setup_field *f, const char *value,
+		       int64_t now);
 
 /* The Brightpearl datacentres offered (NULL-terminated, static). */
 extern const char *const ps_setup_datacentres[];
@@ -216,7 +216,7 @@ int ps_setup_refresh_bc(char *msg, size_t cap, ps_store *st, ps_bc *bc,
  * ps_setup_refresh - both platforms with the stored settings (each that
  * can be connected); msg as above for both.  Returns the first failure.
  */
-int ps_setup_refresh(char *msg, size_t cap, ps_store *st,
-		     const ps_config *cfg, ps_http *http, int64_t now);
+int ps_setup_refresh(char *msg, size_t cap, ps_store *st, const ps_config *cfg,
+		     ps_http *http, int64_t now);
 
 #endif

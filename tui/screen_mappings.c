@@ -36,10 +36,9 @@ tables_reload(void *state, ps_tui *tui)
 	int error;
 
 	for (i = 0; i < ps_mapedit_kind_count() && i < 32; i++) {
-		if ((error = ps_mapedit_check(&t->rows[i], &t->has_default[i],
-					      why, sizeof(why),
-					      ps_tui_store(tui),
-					      ps_mapedit_kind_at(i))) < 0)
+		if ((error = ps_mapedit_check(
+			     &t->rows[i], &t->has_default[i], why, sizeof(why),
+			     ps_tui_store(tui), ps_mapedit_kind_at(i))) < 0)
 			return error;
 		t->stale[i] = why[0] != '\0';
 	}
@@ -123,9 +122,8 @@ tables_handle(void *state, ps_tui *tui, ps_tui_request req)
 }
 
 const ps_screen_ops ps_screen_mappings = {
-	"mappings",    "Mappings",   tables_open,   tables_close,
-	tables_reload, tables_draw,  tables_handle, NULL,
-	"Enter:open",
+	"mappings",  "Mappings",    tables_open, tables_close, tables_reload,
+	tables_draw, tables_handle, NULL,        "Enter:open",
 };
 
 /* ------------------------------------------------------------------------ */
@@ -134,9 +132,9 @@ const ps_screen_ops ps_screen_mappings = {
 struct editor {
 	ps_mapedit ed;
 	ps_tui_list list;
-	char source[256];  /* the row being added or edited */
+	char source[256]; /* the row being added or edited */
 	int adding;
-	char **ids;        /* what the open picker's items stand for */
+	char **ids; /* what the open picker's items stand for */
 	size_t nids;
 };
 
@@ -477,8 +475,8 @@ editor_handle(void *state, ps_tui *tui, ps_tui_request req)
 	case PS_TUI_REQ_EXPORT:
 		snprintf(q, sizeof(q), "%s-%.2s%.2s.csv", e->ed.kind->kind,
 			 e->ed.kind->direction, e->ed.kind->direction + 3);
-		ps_tui_prompt(tui, "Export rows to CSV file: ", q, 0,
-			      on_export, e);
+		ps_tui_prompt(tui, "Export rows to CSV file: ", q, 0, on_export,
+			      e);
 		return PS_TUI_HANDLED;
 	default:
 		return PS_TUI_UNHANDLED;
@@ -496,7 +494,7 @@ editor_status(void *state, ps_tui *tui, char *buf, size_t cap)
 }
 
 const ps_screen_ops ps_screen_mapedit = {
-	"mapedit",     "Mapping editor", editor_open,   editor_close,
-	editor_reload, editor_draw,	 editor_handle, editor_status,
-	"a:add d:delete i/o:CSV",
+	"mapedit",     "Mapping editor", editor_open,
+	editor_close,  editor_reload,    editor_draw,
+	editor_handle, editor_status,    "a:add d:delete i/o:CSV",
 };

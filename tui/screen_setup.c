@@ -71,9 +71,9 @@ fetch_lists(ps_tui *tui)
 /* The list of steps                                                         */
 
 static const ps_setup_step step_ids[PS_SETUP_STEP_COUNT] = {
-	PS_SETUP_CONNECTIONS, PS_SETUP_ORDER_SYNC, PS_SETUP_DEFAULTS,
-	PS_SETUP_STATUS_MAPPING, PS_SETUP_ITEMS, PS_SETUP_FULFILMENT,
-	PS_SETUP_NOTES, PS_SETUP_PAYMENTS, PS_SETUP_INVENTORY,
+	PS_SETUP_CONNECTIONS,    PS_SETUP_ORDER_SYNC, PS_SETUP_DEFAULTS,
+	PS_SETUP_STATUS_MAPPING, PS_SETUP_ITEMS,      PS_SETUP_FULFILMENT,
+	PS_SETUP_NOTES,          PS_SETUP_PAYMENTS,   PS_SETUP_INVENTORY,
 };
 
 struct steps {
@@ -92,10 +92,9 @@ steps_reload(void *state, ps_tui *tui)
 
 	s->ndone = 0;
 	for (i = 0; i < PS_SETUP_STEP_COUNT; i++) {
-		if ((error = ps_setup_step_check(&s->done[i], s->why[i],
-						 sizeof(s->why[i]),
-						 ps_tui_store(tui),
-						 step_ids[i])) < 0)
+		if ((error = ps_setup_step_check(
+			     &s->done[i], s->why[i], sizeof(s->why[i]),
+			     ps_tui_store(tui), step_ids[i])) < 0)
 			return error;
 		s->ndone += s->done[i];
 	}
@@ -200,9 +199,9 @@ steps_status(void *state, ps_tui *tui, char *buf, size_t cap)
 }
 
 const ps_screen_ops ps_screen_setup = {
-	"setup",      "Setup",	    steps_open,	  steps_close,
-	steps_reload, steps_draw,   steps_handle, steps_status,
-	"Enter:open u:fetch",
+	"setup",      "Setup",      steps_open,
+	steps_close,  steps_reload, steps_draw,
+	steps_handle, steps_status, "Enter:open u:fetch",
 };
 
 /* ------------------------------------------------------------------------ */
@@ -317,8 +316,11 @@ form_draw(void *state, ps_tui *tui)
 	}
 	row = 5 + (int)f->n;
 	ps_tui_text(tui, row, 2, 0, PS_TUI_DIM,
-		    "* required.  Enter: change  d: clear  t: test connection"
-		    "  u: fetch lists");
+		    f->step == PS_SETUP_CONNECTIONS
+			    ? "* required.  Enter: change  d: clear  t: test "
+			      "both connections"
+			    : "* required.  Enter: change  d: clear  u: fetch "
+			      "the drop-down lists");
 }
 
 static int
@@ -434,8 +436,8 @@ on_pick_many(ps_tui *tui, void *payload, long index, const char *item)
 	(void)item;
 	if (index < 0 || (size_t)index >= f->nids)
 		return 0;
-	if ((error = ps_setup_field_get(&cur, ps_tui_store(tui),
-					f->editing)) < 0)
+	if ((error = ps_setup_field_get(&cur, ps_tui_store(tui), f->editing)) <
+	    0)
 		return error;
 	toggle(next, sizeof(next), cur, f->ids[index]);
 	free(cur);
@@ -500,11 +502,10 @@ edit_pick(struct form *f, ps_tui *tui, const ps_setup_field *fl)
 			error = ps_error_set(PS_ENOMEM, "out of memory");
 			goto done;
 		}
-	error = ps_tui_pick(tui,
-			    many ? "Enter switches one value on or off"
-				 : fl->label,
-			    (const char *const *)labels, f->nids, initial,
-			    many ? on_pick_many : on_pick, f);
+	error = ps_tui_pick(
+		tui, many ? "Enter switches one value on or off" : fl->label,
+		(const char *const *)labels, f->nids, initial,
+		many ? on_pick_many : on_pick, f);
 done:
 	if (labels != NULL)
 		for (i = 0; i < c.n + 1; i++)
@@ -662,8 +663,8 @@ form_handle(void *state, ps_tui *tui, ps_tui_request req)
 	case PS_TUI_REQ_TEST:
 		if (f->step != PS_SETUP_CONNECTIONS)
 			return PS_TUI_UNHANDLED;
-		if ((error = test_connection(f, tui,
-					     PS_PLATFORM_BRIGHTPEARL)) < 0)
+		if ((error = test_connection(f, tui, PS_PLATFORM_BRIGHTPEARL)) <
+		    0)
 			return error;
 		return test_connection(f, tui, PS_PLATFORM_BIGCOMMERCE);
 	case PS_TUI_REQ_FETCH:
@@ -685,7 +686,7 @@ form_status(void *state, ps_tui *tui, char *buf, size_t cap)
 }
 
 const ps_screen_ops ps_screen_setup_step = {
-	"setup_step", "Setup step",  form_open,   form_close,
-	form_reload,  form_draw,     form_handle, form_status,
-	"Enter:change t:test u:fetch",
+	"setup_step", "Setup step", form_open,
+	form_close,   form_reload,  form_draw,
+	form_handle,  form_status,  "Enter:change t:test u:fetch",
 };

@@ -3,11 +3,13 @@
  * (tui/model_mapping.c) against a real SQLite store: rows, the default
  * row, checks against cached platform lists, the history, CSV in and out.
  */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <dirent.h>
 #include <stdio.h>
@@ -78,20 +80,20 @@ teardown(void **state)
 static void
 seed_lists(ps_store *st)
 {
-	assert_int_equal(ps_store_cache_set(
-				 st, PS_SETUP_LIST_BC_STATUSES,
-				 "[{\"id\":\"9\",\"name\":\"Awaiting "
-				 "Fulfillment\"},{\"id\":\"11\",\"name\":"
-				 "\"Awaiting Payment\"},{\"id\":\"5\","
-				 "\"name\":\"Cancelled\"}]",
-				 NOW),
-			 0);
-	assert_int_equal(ps_store_cache_set(
-				 st, PS_SETUP_LIST_BP_STATUSES,
-				 "[{\"id\":\"2\",\"name\":\"New web order\"},"
-				 "{\"id\":\"5\",\"name\":\"Cancelled\"}]",
-				 NOW),
-			 0);
+	assert_int_equal(
+		ps_store_cache_set(st, PS_SETUP_LIST_BC_STATUSES,
+				   "[{\"id\":\"9\",\"name\":\"Awaiting "
+				   "Fulfillment\"},{\"id\":\"11\",\"name\":"
+				   "\"Awaiting Payment\"},{\"id\":\"5\","
+				   "\"name\":\"Cancelled\"}]",
+				   NOW),
+		0);
+	assert_int_equal(
+		ps_store_cache_set(st, PS_SETUP_LIST_BP_STATUSES,
+				   "[{\"id\":\"2\",\"name\":\"New web order\"},"
+				   "{\"id\":\"5\",\"name\":\"Cancelled\"}]",
+				   NOW),
+		0);
 }
 
 static int64_t
@@ -118,11 +120,10 @@ test_tui_mapping__kinds(void **state)
 		assert_ptr_equal(ps_mapedit_kind_find(k->kind, k->direction),
 				 k);
 		for (j = 0; j < i; j++)
-			assert_false(
-				strcmp(ps_mapedit_kind_at(j)->kind, k->kind) ==
-					0 &&
-				strcmp(ps_mapedit_kind_at(j)->direction,
-				       k->direction) == 0);
+			assert_false(strcmp(ps_mapedit_kind_at(j)->kind,
+					    k->kind) == 0 &&
+				     strcmp(ps_mapedit_kind_at(j)->direction,
+					    k->direction) == 0);
 	}
 	assert_null(ps_mapedit_kind_at(ps_mapedit_kind_count()));
 	assert_non_null(ps_mapedit_kind_find("order_status", "bp>bc"));
@@ -193,9 +194,9 @@ test_tui_mapping__add_edit_remove_default(void **state)
 	assert_string_equal(f->ed.rows[1].target_name, "New web order");
 	assert_false(f->ed.rows[1].stale);
 	/* The history records the change as the console's. */
-	assert_int_equal(ps_store_setting_history_foreach(f->st, NULL,
-							  history_cb, &s),
-			 0);
+	assert_int_equal(
+		ps_store_setting_history_foreach(f->st, NULL, history_cb, &s),
+		0);
 	assert_int_equal(s.n, 2);
 	assert_string_equal(s.key, "mapping:order_status:bc>bp:");
 	assert_string_equal(s.actor, "console");
@@ -249,8 +250,7 @@ test_tui_mapping__values_must_exist(void **state)
 	assert_non_null(strstr(ps_error_last(), "Brightpearl status '99'"));
 	assert_int_equal(ps_mapedit_set(&f->ed, "12", "2", NOW), PS_EINVAL);
 	assert_non_null(strstr(ps_error_last(), "BigCommerce status '12'"));
-	assert_int_equal(ps_mapedit_edit(&f->ed, 0, "9", "99", NOW),
-			 PS_EINVAL);
+	assert_int_equal(ps_mapedit_edit(&f->ed, 0, "9", "99", NOW), PS_EINVAL);
 	assert_int_equal(version(f->st), v);
 	/* Fixing the stale row clears the flag. */
 	assert_int_equal(ps_mapedit_edit(&f->ed, 0, "9", "2", NOW), 0);
@@ -277,8 +277,7 @@ test_tui_mapping__free_text_side(void **state)
 							      "bc>bp")),
 			 0);
 	/* BigCommerce method names are free text; the target is checked. */
-	assert_int_equal(ps_mapedit_set(&ed, "Flat Rate, 2 days", "6", NOW),
-			 0);
+	assert_int_equal(ps_mapedit_set(&ed, "Flat Rate, 2 days", "6", NOW), 0);
 	assert_int_equal(ps_mapedit_set(&ed, "Free", "7", NOW), PS_EINVAL);
 	assert_int_equal(ed.n, 1);
 	assert_string_equal(ed.rows[0].source, "Flat Rate, 2 days");
@@ -303,15 +302,14 @@ test_tui_mapping__csv_roundtrip(void **state)
 			 0);
 	assert_int_equal(ps_mapedit_export(&csv, &len, &ed), 0);
 	assert_int_equal(strlen(csv), len);
-	assert_string_equal(csv,
-			    "kind,direction,source,target\n"
-			    "shipping_method,bc>bp,,6\n"
-			    "shipping_method,bc>bp,\"Say \"\"hi\"\", then "
-			    "ship\",7\n");
+	assert_string_equal(csv, "kind,direction,source,target\n"
+				 "shipping_method,bc>bp,,6\n"
+				 "shipping_method,bc>bp,\"Say \"\"hi\"\", then "
+				 "ship\",7\n");
 	/* Replace everything with the file: same rows come back. */
-	assert_int_equal(ps_mapedit_import(&n, &ed, csv, len,
-					   PS_MAPEDIT_REPLACE, NOW),
-			 0);
+	assert_int_equal(
+		ps_mapedit_import(&n, &ed, csv, len, PS_MAPEDIT_REPLACE, NOW),
+		0);
 	assert_int_equal(n, 2);
 	assert_int_equal(ps_mapedit_export(&again, &len2, &ed), 0);
 	assert_string_equal(again, csv);
@@ -336,9 +334,9 @@ test_tui_mapping__csv_dialect(void **state)
 	size_t n = 0;
 
 	seed_lists(f->st);
-	assert_int_equal(ps_mapedit_import(&n, &f->ed, text, sizeof(text) - 1,
-					   0, NOW),
-			 0);
+	assert_int_equal(
+		ps_mapedit_import(&n, &f->ed, text, sizeof(text) - 1, 0, NOW),
+		0);
 	assert_int_equal(n, 2);
 	assert_int_equal(f->ed.n, 2);
 	assert_true(f->ed.has_default);
@@ -418,10 +416,10 @@ test_tui_mapping__csv_files(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(f->ed.n, 3);
 	/* Replace drops them, but only in this table. */
-	assert_int_equal(ps_mapedit_open(&other, f->st,
-					 ps_mapedit_kind_find("product",
-							      "bc>bp")),
-			 0);
+	assert_int_equal(
+		ps_mapedit_open(&other, f->st,
+				ps_mapedit_kind_find("product", "bc>bp")),
+		0);
 	assert_int_equal(ps_mapedit_set(&other, "TEE", "TEE-BP", NOW), 0);
 	assert_int_equal(ps_mapedit_import_file(&n, &f->ed, path,
 						PS_MAPEDIT_REPLACE, NOW),

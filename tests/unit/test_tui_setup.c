@@ -3,11 +3,13 @@
  * against a real SQLite store, and its connection test and list refresh
  * against the sandbox.  No curses involved.
  */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <dirent.h>
 #include <stdio.h>
@@ -90,9 +92,8 @@ field(ps_setup_step step, const char *key)
 static void
 set(ps_store *st, const char *key, const char *value)
 {
-	assert_int_equal(ps_store_setting_set(NULL, st, key, value, "test",
-					      NOW),
-			 0);
+	assert_int_equal(
+		ps_store_setting_set(NULL, st, key, value, "test", NOW), 0);
 }
 
 static char *
@@ -124,10 +125,15 @@ check(ps_store *st, ps_setup_step step, char *why, size_t cap)
 static void
 test_tui_setup__steps_in_guide_order(void **state)
 {
-	static const char *const want[] = {
-		"Connections", "Order sync",          "Defaults",
-		"Status mapping", "Items and customers", "Fulfilment",
-		"Notes",       "Payments",            "Inventory"};
+	static const char *const want[] = {"Connections",
+					   "Order sync",
+					   "Defaults",
+					   "Status mapping",
+					   "Items and customers",
+					   "Fulfilment",
+					   "Notes",
+					   "Payments",
+					   "Inventory"};
 	size_t i, j;
 
 	(void)state;
@@ -174,10 +180,9 @@ test_tui_setup__empty_store_needs_attention(void **state)
 	assert_int_equal(check(f->st, PS_SETUP_ORDER_SYNC, why, sizeof(why)),
 			 1);
 	assert_int_equal(check(f->st, PS_SETUP_ITEMS, why, sizeof(why)), 1);
-	assert_int_equal(check(f->st, PS_SETUP_INVENTORY, why, sizeof(why)),
-			 1);
-	assert_int_equal(ps_setup_step_check(&(int){0}, why, sizeof(why),
-					     f->st, PS_SETUP_STEP_COUNT),
+	assert_int_equal(check(f->st, PS_SETUP_INVENTORY, why, sizeof(why)), 1);
+	assert_int_equal(ps_setup_step_check(&(int){0}, why, sizeof(why), f->st,
+					     PS_SETUP_STEP_COUNT),
 			 PS_EINVAL);
 }
 
@@ -185,8 +190,8 @@ static void
 test_tui_setup__no_default_warehouse_refused(void **state)
 {
 	struct fixture *f = *state;
-	const ps_setup_field *wh = field(PS_SETUP_DEFAULTS,
-					 "defaults.warehouse_id");
+	const ps_setup_field *wh =
+		field(PS_SETUP_DEFAULTS, "defaults.warehouse_id");
 	int64_t v0 = 0, v1 = 0;
 
 	assert_int_equal(ps_store_settings_version(&v0, f->st), 0);
@@ -223,8 +228,8 @@ static void
 test_tui_setup__pick_checked_against_cached_list(void **state)
 {
 	struct fixture *f = *state;
-	const ps_setup_field *wh = field(PS_SETUP_DEFAULTS,
-					 "defaults.warehouse_id");
+	const ps_setup_field *wh =
+		field(PS_SETUP_DEFAULTS, "defaults.warehouse_id");
 	struct actor_seen seen = {"defaults.warehouse_id", "", ""};
 	char buf[128], why[256];
 	char *v;
@@ -233,12 +238,12 @@ test_tui_setup__pick_checked_against_cached_list(void **state)
 	assert_int_equal(ps_setup_field_set(f->st, wh, "7", NOW), 0);
 	set(f->st, "defaults.channel_id", "1");
 	assert_int_equal(check(f->st, PS_SETUP_DEFAULTS, why, sizeof(why)), 1);
-	assert_int_equal(ps_store_cache_set(
-				 f->st, PS_SETUP_LIST_BP_WAREHOUSES,
-				 "[{\"id\":\"2\",\"name\":\"Main\"},"
-				 "{\"id\":\"3\",\"name\":\"Store\"}]",
-				 NOW),
-			 0);
+	assert_int_equal(
+		ps_store_cache_set(f->st, PS_SETUP_LIST_BP_WAREHOUSES,
+				   "[{\"id\":\"2\",\"name\":\"Main\"},"
+				   "{\"id\":\"3\",\"name\":\"Store\"}]",
+				   NOW),
+		0);
 	/* 7 is now stale: the step says so and the display flags it. */
 	assert_int_equal(check(f->st, PS_SETUP_DEFAULTS, why, sizeof(why)), 0);
 	assert_non_null(strstr(why, "Warehouse"));
@@ -257,10 +262,10 @@ test_tui_setup__pick_checked_against_cached_list(void **state)
 			 0);
 	assert_string_equal(buf, "3 Store");
 	/* The change is in the history with the console as actor. */
-	assert_int_equal(ps_store_setting_history_foreach(
-				 f->st, "defaults.warehouse_id", history_cb,
-				 &seen),
-			 1);
+	assert_int_equal(
+		ps_store_setting_history_foreach(f->st, "defaults.warehouse_id",
+						 history_cb, &seen),
+		1);
 	assert_string_equal(seen.actor, "console");
 	assert_string_equal(seen.value, "3");
 }
@@ -269,39 +274,38 @@ static void
 test_tui_setup__pick_many_and_by_name(void **state)
 {
 	struct fixture *f = *state;
-	const ps_setup_field *imp = field(PS_SETUP_ORDER_SYNC,
-					  "orders.import_statuses");
-	const ps_setup_field *back = field(PS_SETUP_ORDER_SYNC,
-					   "orders.sync_statuses");
+	const ps_setup_field *imp =
+		field(PS_SETUP_ORDER_SYNC, "orders.import_statuses");
+	const ps_setup_field *back =
+		field(PS_SETUP_ORDER_SYNC, "orders.sync_statuses");
 	char buf[256];
 	char *v;
 
-	assert_int_equal(ps_store_cache_set(
-				 f->st, PS_SETUP_LIST_BC_STATUSES,
-				 "[{\"id\":\"9\",\"name\":\"Awaiting "
-				 "Fulfillment\"},{\"id\":\"11\",\"name\":"
-				 "\"Awaiting Fulfillment 2\"}]",
-				 NOW),
-			 0);
-	assert_int_equal(ps_store_cache_set(
-				 f->st, PS_SETUP_LIST_BP_STATUSES,
-				 "[{\"id\":\"4\",\"name\":\"Invoiced\"},"
-				 "{\"id\":\"8\",\"name\":\"Shipped\"}]",
-				 NOW),
-			 0);
+	assert_int_equal(
+		ps_store_cache_set(f->st, PS_SETUP_LIST_BC_STATUSES,
+				   "[{\"id\":\"9\",\"name\":\"Awaiting "
+				   "Fulfillment\"},{\"id\":\"11\",\"name\":"
+				   "\"Awaiting Fulfillment 2\"}]",
+				   NOW),
+		0);
+	assert_int_equal(
+		ps_store_cache_set(f->st, PS_SETUP_LIST_BP_STATUSES,
+				   "[{\"id\":\"4\",\"name\":\"Invoiced\"},"
+				   "{\"id\":\"8\",\"name\":\"Shipped\"}]",
+				   NOW),
+		0);
 	assert_int_equal(ps_setup_field_set(f->st, imp, "9,11", NOW), 0);
 	assert_int_equal(ps_setup_field_set(f->st, imp, "9,12", NOW),
 			 PS_EINVAL);
 	assert_non_null(strstr(ps_error_last(), "'12'"));
 	assert_int_equal(ps_setup_field_display(buf, sizeof(buf), f->st, imp),
 			 0);
-	assert_string_equal(buf,
-			    "9 Awaiting Fulfillment, 11 Awaiting Fulfillment 2");
+	assert_string_equal(
+		buf, "9 Awaiting Fulfillment, 11 Awaiting Fulfillment 2");
 	/* Brightpearl statuses synced back are stored by name. */
 	assert_int_equal(ps_setup_field_set(f->st, back, "4", NOW), PS_EINVAL);
-	assert_int_equal(ps_setup_field_set(f->st, back, "Invoiced,Shipped",
-					    NOW),
-			 0);
+	assert_int_equal(
+		ps_setup_field_set(f->st, back, "Invoiced,Shipped", NOW), 0);
 	v = stored(f->st, "orders.sync_statuses");
 	assert_string_equal(v, "Invoiced,Shipped");
 	free(v);
@@ -314,8 +318,8 @@ static void
 test_tui_setup__secrets_masked(void **state)
 {
 	struct fixture *f = *state;
-	const ps_setup_field *tok = field(PS_SETUP_CONNECTIONS,
-					  "bigcommerce.token");
+	const ps_setup_field *tok =
+		field(PS_SETUP_CONNECTIONS, "bigcommerce.token");
 	char buf[128];
 	size_t i;
 
@@ -341,8 +345,8 @@ static void
 test_tui_setup__datacentre(void **state)
 {
 	struct fixture *f = *state;
-	const ps_setup_field *dc = field(PS_SETUP_CONNECTIONS,
-					 "brightpearl.base_url");
+	const ps_setup_field *dc =
+		field(PS_SETUP_CONNECTIONS, "brightpearl.base_url");
 	char *v = NULL;
 
 	assert_int_equal(ps_setup_field_set(f->st, dc, "euw1", NOW), 0);
@@ -364,10 +368,10 @@ test_tui_setup__datacentre(void **state)
 	assert_int_equal(ps_setup_field_set(f->st, dc, NULL, NOW), 0);
 	assert_null(stored(f->st, "brightpearl.base_url"));
 	/* Action and mapping fields hold no setting. */
-	assert_int_equal(ps_setup_field_get(&v, f->st,
-					    ps_setup_field_at(
-						    PS_SETUP_CONNECTIONS, 4)),
-			 PS_EINVAL);
+	assert_int_equal(
+		ps_setup_field_get(&v, f->st,
+				   ps_setup_field_at(PS_SETUP_CONNECTIONS, 4)),
+		PS_EINVAL);
 	assert_null(v);
 }
 
@@ -402,11 +406,9 @@ test_tui_setup__conditional_steps(void **state)
 	assert_int_equal(check(f->st, PS_SETUP_PAYMENTS, why, sizeof(why)), 1);
 	/* Inventory on needs warehouses. */
 	set(f->st, "inventory.enabled", "true");
-	assert_int_equal(check(f->st, PS_SETUP_INVENTORY, why, sizeof(why)),
-			 0);
+	assert_int_equal(check(f->st, PS_SETUP_INVENTORY, why, sizeof(why)), 0);
 	set(f->st, "inventory.warehouses", "2,3");
-	assert_int_equal(check(f->st, PS_SETUP_INVENTORY, why, sizeof(why)),
-			 1);
+	assert_int_equal(check(f->st, PS_SETUP_INVENTORY, why, sizeof(why)), 1);
 }
 
 static void
@@ -425,10 +427,10 @@ test_tui_setup__status_mapping_stale(void **state)
 			 0);
 	assert_string_equal(buf, "1 row");
 	/* Brightpearl status 2 disappears from the fetched list. */
-	assert_int_equal(ps_store_cache_set(f->st, PS_SETUP_LIST_BP_STATUSES,
-					    "[{\"id\":\"1\",\"name\":\"Draft\"}]",
-					    NOW),
-			 0);
+	assert_int_equal(
+		ps_store_cache_set(f->st, PS_SETUP_LIST_BP_STATUSES,
+				   "[{\"id\":\"1\",\"name\":\"Draft\"}]", NOW),
+		0);
 	assert_int_equal(
 		check(f->st, PS_SETUP_STATUS_MAPPING, why, sizeof(why)), 0);
 	assert_non_null(strstr(why, "no longer exists"));
@@ -528,8 +530,8 @@ static void
 test_tui_setup__test_connection_sandbox(void **state)
 {
 	struct fixture *f = *state;
-	const ps_setup_field *tok = field(PS_SETUP_CONNECTIONS,
-					  "brightpearl.token");
+	const ps_setup_field *tok =
+		field(PS_SETUP_CONNECTIONS, "brightpearl.token");
 	ps_config cfg;
 	ps_http *http;
 	char msg[512], why[256], buf[256];
@@ -541,9 +543,9 @@ test_tui_setup__test_connection_sandbox(void **state)
 			 0);
 	assert_string_equal(why, "test the Brightpearl connection");
 
-	assert_int_equal(ps_setup_test_connection(msg, sizeof(msg), f->st,
-						  &cfg, http,
-						  PS_PLATFORM_BRIGHTPEARL, NOW),
+	assert_int_equal(ps_setup_test_connection(msg, sizeof(msg), f->st, &cfg,
+						  http, PS_PLATFORM_BRIGHTPEARL,
+						  NOW),
 			 PS_EAUTH);
 	assert_non_null(strstr(msg, "authentication failed"));
 	assert_null(strstr(msg, "wrong-token"));
@@ -559,17 +561,17 @@ test_tui_setup__test_connection_sandbox(void **state)
 				 ps_setup_field_at(PS_SETUP_CONNECTIONS, 4)),
 			 0);
 	assert_string_equal(buf, "(not tested)");
-	assert_int_equal(ps_setup_test_connection(msg, sizeof(msg), f->st,
-						  &cfg, http,
-						  PS_PLATFORM_BRIGHTPEARL, NOW),
+	assert_int_equal(ps_setup_test_connection(msg, sizeof(msg), f->st, &cfg,
+						  http, PS_PLATFORM_BRIGHTPEARL,
+						  NOW),
 			 0);
 	assert_true(strncmp(msg, "OK: Brightpearl account ", 24) == 0);
 	assert_int_equal(check(f->st, PS_SETUP_CONNECTIONS, why, sizeof(why)),
 			 0);
 	assert_string_equal(why, "test the BigCommerce connection");
-	assert_int_equal(ps_setup_test_connection(msg, sizeof(msg), f->st,
-						  &cfg, http,
-						  PS_PLATFORM_BIGCOMMERCE, NOW),
+	assert_int_equal(ps_setup_test_connection(msg, sizeof(msg), f->st, &cfg,
+						  http, PS_PLATFORM_BIGCOMMERCE,
+						  NOW),
 			 0);
 	assert_true(strncmp(msg, "OK: BigCommerce store ", 22) == 0);
 	assert_int_equal(check(f->st, PS_SETUP_CONNECTIONS, why, sizeof(why)),
@@ -580,9 +582,8 @@ test_tui_setup__test_connection_sandbox(void **state)
 			 0);
 	assert_true(strncmp(buf, "OK: BigCommerce", 15) == 0);
 	/* Other platforms are not tested here. */
-	assert_int_equal(ps_setup_test_connection(msg, sizeof(msg), f->st,
-						  &cfg, http, PS_PLATFORM_DSCO,
-						  NOW),
+	assert_int_equal(ps_setup_test_connection(msg, sizeof(msg), f->st, &cfg,
+						  http, PS_PLATFORM_DSCO, NOW),
 			 PS_EINVAL);
 	ps_http_free(http);
 }
@@ -597,9 +598,9 @@ test_tui_setup__unconfigured_connection(void **state)
 
 	ps_config_init(&cfg);
 	http = quick_http(&cfg);
-	assert_int_equal(ps_setup_test_connection(msg, sizeof(msg), f->st,
-						  &cfg, http,
-						  PS_PLATFORM_BIGCOMMERCE, NOW),
+	assert_int_equal(ps_setup_test_connection(msg, sizeof(msg), f->st, &cfg,
+						  http, PS_PLATFORM_BIGCOMMERCE,
+						  NOW),
 			 PS_ESETTING);
 	assert_true(strncmp(msg, "not configured: ", 16) == 0);
 	ps_http_free(http);
@@ -609,8 +610,8 @@ static void
 test_tui_setup__refresh_lists_sandbox(void **state)
 {
 	struct fixture *f = *state;
-	const ps_setup_field *wh = field(PS_SETUP_DEFAULTS,
-					 "defaults.warehouse_id");
+	const ps_setup_field *wh =
+		field(PS_SETUP_DEFAULTS, "defaults.warehouse_id");
 	ps_setup_choices c;
 	ps_config cfg;
 	ps_http *http;
@@ -620,43 +621,39 @@ test_tui_setup__refresh_lists_sandbox(void **state)
 	ps_config_init(&cfg);
 	http = quick_http(&cfg);
 	configure_sandbox(f->st, "sandbox-token");
-	assert_int_equal(ps_setup_refresh(msg, sizeof(msg), f->st, &cfg, http,
-					  NOW + 5),
-			 0);
+	assert_int_equal(
+		ps_setup_refresh(msg, sizeof(msg), f->st, &cfg, http, NOW + 5),
+		0);
 	assert_non_null(strstr(msg, "8 lists fetched from Brightpearl"));
 	assert_non_null(strstr(msg, "1 list fetched from BigCommerce"));
 
 	/* The demo seed's warehouses 2 and 3, nothing else made up. */
-	assert_int_equal(ps_setup_choices_load(&c, f->st,
-					       PS_SETUP_LIST_BP_WAREHOUSES),
-			 0);
+	assert_int_equal(
+		ps_setup_choices_load(&c, f->st, PS_SETUP_LIST_BP_WAREHOUSES),
+		0);
 	assert_int_equal(c.fetched_at, NOW + 5);
 	assert_int_equal(c.n, 2);
 	assert_string_equal(c.items[0].id, "2");
 	assert_string_equal(c.items[1].id, "3");
 	ps_setup_choices_dispose(&c);
 	/* Sales order statuses only (no PO/SC ones). */
-	assert_int_equal(ps_setup_choices_load(&c, f->st,
-					       PS_SETUP_LIST_BP_STATUSES),
-			 0);
+	assert_int_equal(
+		ps_setup_choices_load(&c, f->st, PS_SETUP_LIST_BP_STATUSES), 0);
 	assert_int_equal(c.n, 8);
 	ps_setup_choices_dispose(&c);
-	assert_int_equal(ps_setup_choices_load(&c, f->st,
-					       PS_SETUP_LIST_BP_PAYMENT),
-			 0);
+	assert_int_equal(
+		ps_setup_choices_load(&c, f->st, PS_SETUP_LIST_BP_PAYMENT), 0);
 	assert_non_null(ps_setup_choices_find(&c, "PAYPAL", 0));
 	ps_setup_choices_dispose(&c);
-	assert_int_equal(ps_setup_choices_load(&c, f->st,
-					       PS_SETUP_LIST_BC_STATUSES),
-			 0);
+	assert_int_equal(
+		ps_setup_choices_load(&c, f->st, PS_SETUP_LIST_BC_STATUSES), 0);
 	assert_true(c.n >= 10);
 	assert_non_null(ps_setup_choices_find(&c, "11", 0));
 	for (i = 0; i < c.n; i++)
 		assert_true(c.items[i].name[0] != '\0');
 	ps_setup_choices_dispose(&c);
-	assert_int_equal(ps_setup_choices_load(&c, f->st,
-					       PS_SETUP_LIST_BP_SHIPPING),
-			 0);
+	assert_int_equal(
+		ps_setup_choices_load(&c, f->st, PS_SETUP_LIST_BP_SHIPPING), 0);
 	assert_non_null(ps_setup_choices_find(&c, "6", 0));
 	ps_setup_choices_dispose(&c);
 
@@ -682,15 +679,15 @@ test_tui_setup__refresh_failure_keeps_cache(void **state)
 					    "[{\"id\":\"5\",\"name\":\"Old\"}]",
 					    NOW),
 			 0);
-	assert_int_equal(ps_setup_refresh(msg, sizeof(msg), f->st, &cfg, http,
-					  NOW + 9),
-			 PS_EAUTH);
+	assert_int_equal(
+		ps_setup_refresh(msg, sizeof(msg), f->st, &cfg, http, NOW + 9),
+		PS_EAUTH);
 	assert_non_null(strstr(msg, "0 of 8 lists fetched from Brightpearl"));
 	/* BigCommerce still fetched. */
 	assert_non_null(strstr(msg, "1 list fetched from BigCommerce"));
-	assert_int_equal(ps_setup_choices_load(&c, f->st,
-					       PS_SETUP_LIST_BP_WAREHOUSES),
-			 0);
+	assert_int_equal(
+		ps_setup_choices_load(&c, f->st, PS_SETUP_LIST_BP_WAREHOUSES),
+		0);
 	assert_int_equal(c.n, 1);
 	assert_string_equal(c.items[0].id, "5");
 	assert_int_equal(c.fetched_at, NOW);

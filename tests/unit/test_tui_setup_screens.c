@@ -7,11 +7,13 @@
  * PS_UPDATE_GOLDEN=1 rewrites the golden files from the dumps instead of
  * comparing (review the diff before committing).
  */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <dirent.h>
 #include <stdio.h>
@@ -126,10 +128,9 @@ run(struct fixture *f, ps_tui_request first, const char *script)
 			assert_true(nnames < 16);
 			snprintf(names[nnames], sizeof(names[nnames]), "%.*s",
 				 (int)(len - 6 - (nl != NULL)), p + 6);
-			used += (size_t)snprintf(expanded + used,
-						 sizeof(expanded) - used,
-						 ":dump %s/%s\n", f->dir,
-						 names[nnames]);
+			used += (size_t)snprintf(
+				expanded + used, sizeof(expanded) - used,
+				":dump %s/%s\n", f->dir, names[nnames]);
 			nnames++;
 		} else {
 			used += (size_t)snprintf(expanded + used,
@@ -184,9 +185,8 @@ run(struct fixture *f, ps_tui_request first, const char *script)
 static void
 set(ps_store *st, const char *key, const char *value)
 {
-	assert_int_equal(ps_store_setting_set(NULL, st, key, value, "test",
-					      NOW),
-			 0);
+	assert_int_equal(
+		ps_store_setting_set(NULL, st, key, value, "test", NOW), 0);
 }
 
 static void
@@ -205,8 +205,9 @@ seed(ps_store *st)
 	set(st, "brightpearl.base_url", "https://use1.brightpearlconnect.com");
 	set(st, "bigcommerce.store_hash", "abc123");
 	set(st, "bigcommerce.token", "bc-secret-token");
-	cache(st, PS_SETUP_TEST_BP, "{\"ok\":true,\"message\":\"OK: "
-				    "Brightpearl account Acme Ltd\"}");
+	cache(st, PS_SETUP_TEST_BP,
+	      "{\"ok\":true,\"message\":\"OK: "
+	      "Brightpearl account Acme Ltd\"}");
 	cache(st, PS_SETUP_LIST_BP_WAREHOUSES,
 	      "[{\"id\":\"2\",\"name\":\"Main warehouse\"},"
 	      "{\"id\":\"3\",\"name\":\"Store room\"}]");
@@ -232,9 +233,9 @@ test_tui_setup_screens__every_step(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const names[] = {
-		"connections", "order_sync", "defaults",
-		"status_mapping", "items",  "fulfilment",
-		"notes",       "payments", "inventory"};
+		"connections",    "order_sync", "defaults",
+		"status_mapping", "items",      "fulfilment",
+		"notes",          "payments",   "inventory"};
 	char script[2048];
 	size_t i, used = 0;
 
@@ -261,9 +262,8 @@ test_tui_setup_screens__pick_warehouse(void **state)
 	    "jj<Enter>j<Enter>\n:dump setup_warehouse_picker.txt\n"
 	    "j<Enter>\n:dump setup_warehouse_chosen.txt\n"
 	    "d\n:dump setup_warehouse_refused.txt\n");
-	assert_int_equal(ps_store_setting_get(&v, f->st,
-					      "defaults.warehouse_id"),
-			 0);
+	assert_int_equal(
+		ps_store_setting_get(&v, f->st, "defaults.warehouse_id"), 0);
 	assert_string_equal(v, "3");
 	free(v);
 }
@@ -313,6 +313,44 @@ test_tui_setup_screens__mappings(void **state)
 	free(v);
 }
 
+/* i imports a CSV file into the open table; o exports it. */
+static void
+test_tui_setup_screens__mapping_csv_keys(void **state)
+{
+	struct fixture *f = *state;
+	char csv[192], script[1024], *v = NULL, *out;
+	FILE *fp;
+
+	seed(f->st);
+	snprintf(csv, sizeof(csv), "%s/in.csv", f->dir);
+	assert_non_null(fp = fopen(csv, "w"));
+	fputs("kind,direction,source,target\norder_status,bc>bp,9,8\n"
+	      "order_status,bc>bp,,2\n",
+	      fp);
+	fclose(fp);
+	/* Import, then export with the proposed name under the scratch
+	 * directory (Home puts the cursor before the name). */
+	snprintf(script, sizeof(script),
+		 "<Enter>i%s<Enter>j\n:dump mappings_imported.txt\n"
+		 "o<Home>%s/<Enter>\n",
+		 csv, f->dir);
+	run(f, PS_TUI_REQ_VIEW_MAPPINGS, script);
+	unlink(csv);
+	assert_int_equal(ps_store_mapping_get(&v, f->st, "order_status",
+					      "bc>bp", "9", 0),
+			 0);
+	assert_string_equal(v, "8");
+	free(v);
+	snprintf(csv, sizeof(csv), "%s/order_status-bcbp.csv", f->dir);
+	out = slurp(csv);
+	assert_non_null(out);
+	assert_string_equal(out, "kind,direction,source,target\n"
+				 "order_status,bc>bp,,2\n"
+				 "order_status,bc>bp,9,8\n");
+	free(out);
+	unlink(csv);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -324,6 +362,7 @@ main(void)
 		T(test_tui_setup_screens__pick_warehouse),
 		T(test_tui_setup_screens__secret_prompt),
 		T(test_tui_setup_screens__mappings),
+		T(test_tui_setup_screens__mapping_csv_keys),
 	};
 
 	ps_lib_init();
