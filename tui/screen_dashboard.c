@@ -82,9 +82,9 @@ counts_row(ps_tui *tui, int row, const char *name, const int64_t *today,
 {
 	char a[24], b[24], c[24], x[24], y[24], z[24];
 
-	ps_tui_text(tui, row, 1, 22, attr, name);
+	ps_tui_text(tui, row, 1, 18, attr, name);
 	ps_tui_textf(
-		tui, row, 24, 0, attr, "%8s %8s %8s   %9s %9s %9s",
+		tui, row, 20, 0, attr, "%7s %7s %7s   %8s %8s %8s",
 		ps_tui_format_count(a, sizeof(a),
 				    today[PS_ENTRY_PENDING] +
 					    today[PS_ENTRY_IN_FLIGHT]),
@@ -118,12 +118,12 @@ dash_draw(void *state, ps_tui *tui)
 		ps_tui_text(tui, row, 14, 0, PS_TUI_DIM, "never");
 	row += 2;
 
-	ps_tui_text(tui, row, 24, 0, PS_TUI_DIM,
-		    "---------- today ---------   ----------- total ----------");
+	ps_tui_text(tui, row, 20, 0, PS_TUI_DIM,
+		    "-------- today --------   ---------- total ---------");
 	row++;
 	ps_tui_text(tui, row, 1, 0, PS_TUI_HEADING,
-		    "FLOW                     PENDING   SYNCED   FAILED     "
-		    "PENDING    SYNCED    FAILED");
+		    "FLOW                PENDING  SYNCED  FAILED    PENDING   "
+		    "SYNCED   FAILED");
 	row++;
 	/* leave room for API, sparkline and at least two alert lines */
 	max_flows = rows - row - 9;
@@ -132,10 +132,7 @@ dash_draw(void *state, ps_tui *tui)
 			    "(no sync log entries yet)");
 	for (i = 0; i < d->n_flows && (int)i < max_flows; i++)
 		counts_row(tui, row++, d->flows[i].name, d->flows[i].today,
-			   d->flows[i].total,
-			   d->flows[i].total[PS_ENTRY_FAILED] > 0
-				   ? PS_TUI_NORMAL
-				   : PS_TUI_NORMAL);
+			   d->flows[i].total, PS_TUI_NORMAL);
 	if (d->n_flows > 1)
 		counts_row(tui, row++, "all flows", d->total_today, d->total,
 			   PS_TUI_HEADING);

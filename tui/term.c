@@ -247,6 +247,9 @@ ps_tui_fill(ps_tui *tui, int row, ps_tui_attr attr)
 		return;
 	attron(attr_of(tui, attr));
 	mvhline(row + 1, 0, ' ', tui->cols);
+	/* a marker, so the selection shows without colours or reverse */
+	if (attr == PS_TUI_SELECTED)
+		mvaddch(row + 1, 0, '>');
 	attroff(attr_of(tui, attr));
 }
 
@@ -261,7 +264,10 @@ draw_header(ps_tui *tui)
 	mvhline(0, 0, ' ', tui->cols);
 	x = put_text(tui, 0, 0, 0, A_REVERSE | A_BOLD, " pearlsync ");
 	for (i = 0, m = ps_tui_main_screens; m->ops != NULL; m++, i++) {
-		snprintf(tab, sizeof(tab), " %s %s ", m->key, m->title);
+		/* brackets mark the current tab without colours too */
+		snprintf(tab, sizeof(tab), i == tui->main_index ? "[%s %s]"
+							       : " %s %s ",
+			 m->key, m->title);
 		x += put_text(tui, 0, x, 0,
 			      i == tui->main_index ? A_BOLD : A_REVERSE, tab);
 	}
@@ -374,6 +380,7 @@ draw_picker(ps_tui *tui)
 		if (k == tui->modal.list.sel) {
 			attron(A_REVERSE);
 			mvhline(y0 + 1 + i, x0 + 1, ' ', width - 2);
+			mvaddch(y0 + 1 + i, x0 + 1, '>');
 			attroff(A_REVERSE);
 		}
 		put_text(tui, y0 + 1 + i, x0 + 2, width - 4,

@@ -1,0 +1,585 @@
+/*
+ * test_tui_models.c - the console's models without curses: the list and
+ * text-input widgets, UTF-8 widths, the sync log browser (keyset paging,
+ * filters, retry), the dashboard's aggregation and the settings history.
+ * Each test gets a fresh database in a temporary directory; time is fixed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../console/seed.h"
+#include "model_dashboard.h"
+#include "model_history.h"
+#include "model_log.h"
+#include "pearlsync/settings.h"
+#include "pearlsync/store.h"
+#include "tui.h"
+
+#define NOW PS_SEED_NOW
+#define MIN 60000LL
+
+struct fx {
+	char dir[64];
+	char db[128];
+	ps_store *st;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/ps-tui-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db, sizeof(f->db), "%s/t.db", f->dir);
+	assert_int_equal(ps_store_open(&f->st, f->db, 0), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	char path[160];
+
+	ps_store_close(f->st);
+	snprintf(path, sizeof(path), "%s/t.db", f->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/t.db-wal", f->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/t.db-shm", f->dir);
+	unlink(path);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* --- widgets ------------------------------------------------------------ */
+
+static void
+test_tui_models__list_moves_and_scrolls(void **state)
+{
+	ps_tui_list l = {0, 0, 0};
+
+	(void)state;
+	/* empty list: every move is handled and stays at 0 */
+	assert_true(ps_tui_list_move(&l, PS_TUI_REQ_DOWN, 5));
+	assert_true(ps_tui_list_move(&l, PS_TUI_REQ_END, 5));
+	assert_int_equal(l.sel, 0);
+	assert_false(ps_tui_list_move(&l, PS_TUI_REQ_ENTER, 5));
+	ps_tui_list_set_count(&l, 12);
+	ps_tui_list_move(&l, PS_TUI_REQ_END, 5);
+	assert_int_equal(l.sel, 11);
+	assert_int_equal(l.top, 7);
+	ps_tui_list_move(&l, PS_TUI_REQ_PAGE_UP, 5);
+	assert_int_equal(l.sel, 7);
+	ps_tui_list_move(&l, PS_TUI_REQ_HOME, 5);
+	assert_int_equal(l.sel, 0);
+	assert_int_equal(l.top, 0);
+	ps_tui_list_move(&l, PS_TUI_REQ_UP, 5);
+	assert_int_equal(l.sel, 0);
+	ps_tui_list_move(&l, PS_TUI_REQ_PAGE_DOWN, 5);
+	assert_int_equal(l.sel, 4);
+	/* shrinking keeps the selection in range */
+	ps_tui_list_set_count(&l, 3);
+	assert_int_equal(l.sel, 2);
+	ps_tui_list_set_count(&l, 0);
+	assert_int_equal(l.sel, 0);
+}
+
+static void
+test_tui_models__input_edits_utf8(void **state)
+{
+	ps_tui_input in;
+
+	(void)state;
+	ps_tui_input_set(&in, NULL);
+	assert_int_equal(in.len, 0);
+	ps_tui_input_backspace(&in); /* nothing to remove */
+	ps_tui_input_delete(&in);
+	assert_int_equal(ps_tui_input_insert(&in, 'a'), 0);
+	assert_int_equal(ps_tui_input_insert(&in, 0xe9), 0);  /* é */
+	assert_int_equal(ps_tui_input_insert(&in, 0x20ac), 0); /* € */
+	assert_string_equal(in.text, "a\xc3\xa9\xe2\x82\xac");
+	assert_int_equal(ps_tui_input_insert(&in, '\n'), -1);
+	assert_int_equal(ps_tui_input_insert(&in, 0xd800), -1);
+	ps_tui_input_edit(&in, PS_TUI_REQ_LEFT);
+	ps_tui_input_backspace(&in); /* removes é whole */
+	assert_string_equal(in.text, "a\xe2\x82\xac");
+	ps_tui_input_edit(&in, PS_TUI_REQ_HOME);
+	ps_tui_input_delete(&in);
+	assert_string_equal(in.text, "\xe2\x82\xac");
+	ps_tui_input_edit(&in, PS_TUI_REQ_END);
+	assert_int_equal(in.cursor, 3);
+	/* set never keeps half a character */
+	{
+		char big[PS_TUI_INPUT_MAX + 8];
+
+		memset(big, 'x', sizeof(big));
+		memcpy(big + PS_TUI_INPUT_MAX - 2, "\xe2\x82\xac", 3);
+		big[sizeof(big) - 1] = '\0';
+		ps_tui_input_set(&in, big);
+		assert_int_equal(in.len, PS_TUI_INPUT_MAX - 2);
+		assert_int_equal(ps_tui_input_insert(&in, 0x20ac), -1);
+	}
+}
+
+static void
+test_tui_models__utf8_widths(void **state)
+{
+	int cols;
+
+	(void)state;
+	assert_int_equal(ps_tui_utf8_fit("", 5, &cols), 0);
+	assert_int_equal(cols, 0);
+	assert_int_equal(ps_tui_utf8_fit("abcdef", 0, NULL), 0);
+	assert_int_equal(ps_tui_utf8_fit("abcdef", 4, &cols), 4);
+	/* "Café" is 5 bytes, 4 columns; cutting at 3 keeps "Caf" */
+	assert_int_equal(ps_tui_utf8_fit("Caf\xc3\xa9", 4, &cols), 5);
+	assert_int_equal(cols, 4);
+	assert_int_equal(ps_tui_utf8_fit("Caf\xc3\xa9", 3, NULL), 3);
+	/* a wide CJK character does not fit in one column */
+	assert_int_equal(ps_tui_utf8_fit("\xe6\x97\xa5", 1, &cols), 0);
+	assert_int_equal(ps_tui_utf8_width("\xe6\x97\xa5x"), 3);
+	/* a stray continuation byte counts as one column */
+	assert_int_equal(ps_tui_utf8_width("\x80z"), 2);
+}
+
+static void
+test_tui_models__formats(void **state)
+{
+	char b[32];
+
+	(void)state;
+	assert_string_equal(ps_tui_format_count(b, sizeof(b), 0), "0");
+	assert_string_equal(ps_tui_format_count(b, sizeof(b), 999), "999");
+	assert_string_equal(ps_tui_format_count(b, sizeof(b), 1000), "1,000");
+	assert_string_equal(ps_tui_format_count(b, sizeof(b), -1234567),
+			    "-1,234,567");
+	assert_string_equal(ps_tui_format_age(b, sizeof(b), 3000), "3s");
+	assert_string_equal(ps_tui_format_age(b, sizeof(b), 3723000), "1h 2m");
+	assert_string_equal(ps_tui_format_time(b, sizeof(b), 0), "-");
+	assert_string_equal(ps_tui_format_time(b, sizeof(b), NOW),
+			    "2026-11-22 12:00");
+	assert_true(ps_tui_day_start(NOW) == NOW - 12 * 3600000LL);
+}
+
+static void
+test_tui_models__requests_table_complete(void **state)
+{
+	const ps_tui_request_info *r;
+	size_t n, i;
+
+	(void)state;
+	r = ps_tui_requests(&n);
+	assert_true(n > 20);
+	for (i = 0; i < n; i++) {
+		assert_true(r[i].keys[0] != '\0');
+		assert_true(r[i].help[0] != '\0');
+		assert_ptr_equal(ps_tui_request_find(r[i].request), &r[i]);
+	}
+	assert_null(ps_tui_request_find(PS_TUI_REQ_TICK));
+}
+
+/* --- log browser -------------------------------------------------------- */
+
+static void
+test_tui_models__log_browser_empty(void **state)
+{
+	struct fx *f = *state;
+	ps_log_browser b;
+
+	ps_log_browser_init(&b, 0); /* clamped to 1 */
+	assert_int_equal(b.page_size, 1);
+	assert_int_equal(ps_log_browser_load(&b, f->st), 0);
+	assert_int_equal(b.n, 0);
+	assert_null(ps_log_browser_selected(&b));
+	assert_int_equal(ps_log_browser_down(&b, f->st), 0);
+	assert_int_equal(ps_log_browser_up(&b, f->st), 0);
+	assert_int_equal(ps_log_browser_page_down(&b, f->st), 0);
+	assert_int_equal(ps_log_browser_retry_selected(&b, f->st, NOW),
+			 PS_ENOTFOUND);
+	ps_log_browser_dispose(&b);
+	ps_log_browser_dispose(NULL);
+}
+
+static void
+test_tui_models__log_browser_pages_through_everything(void **state)
+{
+	struct fx *f = *state;
+	ps_log_browser b;
+	int64_t prev = INT64_MAX;
+	size_t seen = 0, pages = 1;
+
+	assert_int_equal(ps_seed_log(f->st, 95, NOW - 95 * MIN, MIN), 0);
+	ps_log_browser_init(&b, 10);
+	assert_int_equal(ps_log_browser_load(&b, f->st), 0);
+	assert_int_equal(b.n, 10);
+	assert_true(b.more);
+	/* walk with Down: every entry once, newest first, 10 pages */
+	for (;;) {
+		const ps_log_entry *e = ps_log_browser_selected(&b);
+
+		assert_non_null(e);
+		assert_true(e->id < prev);
+		prev = e->id;
+		seen++;
+		if (b.sel + 1 == b.n && !b.more)
+			break;
+		if (b.sel + 1 == b.n)
+			pages++;
+		assert_int_equal(ps_log_browser_down(&b, f->st), 0);
+	}
+	assert_int_equal(seen, 95);
+	assert_int_equal(pages, 10);
+	assert_int_equal(b.page_no, 10);
+	assert_int_equal(b.n, 5);
+	/* at the very end Down stays */
+	assert_int_equal(ps_log_browser_down(&b, f->st), 0);
+	assert_int_equal(b.sel, 4);
+	/* Up from the first row goes back a page, to its last row */
+	b.sel = 0;
+	assert_int_equal(ps_log_browser_up(&b, f->st), 0);
+	assert_int_equal(b.page_no, 9);
+	assert_int_equal(b.sel, 9);
+	assert_int_equal(b.rows[9].id, prev + 5);
+	/* PgUp back to the first page, then Home */
+	while (b.page_no > 1)
+		assert_int_equal(ps_log_browser_page_up(&b, f->st), 0);
+	assert_int_equal(b.rows[0].id, 95);
+	assert_int_equal(ps_log_browser_page_down(&b, f->st), 0);
+	assert_int_equal(ps_log_browser_first(&b, f->st), 0);
+	assert_int_equal(b.page_no, 1);
+	assert_int_equal(b.rows[0].id, 95);
+	ps_log_browser_dispose(&b);
+}
+
+static void
+test_tui_models__log_browser_filters(void **state)
+{
+	struct fx *f = *state;
+	ps_log_browser b;
+	char d[128];
+	size_t i;
+
+	assert_int_equal(ps_seed_log(f->st, 95, NOW - 95 * MIN, MIN), 0);
+	ps_log_browser_init(&b, 50);
+	assert_int_equal(ps_log_browser_load(&b, f->st), 0);
+	assert_string_equal(ps_log_browser_describe(d, sizeof(d), &b),
+			    "all entries");
+	/* status cycles any -> pending -> synced -> failed -> any */
+	assert_int_equal(ps_log_browser_cycle_status(&b, f->st), 0);
+	assert_int_equal(b.status, PS_ENTRY_PENDING);
+	assert_int_equal(b.n, 9); /* i % 10 == 7: 7, 17, ..., 87 */
+	assert_int_equal(ps_log_browser_cycle_status(&b, f->st), 0);
+	assert_int_equal(ps_log_browser_cycle_status(&b, f->st), 0);
+	assert_int_equal(b.status, PS_ENTRY_FAILED);
+	assert_int_equal(b.n, 10); /* i % 10 == 4: 4, 14, ..., 94 */
+	for (i = 0; i < b.n; i++)
+		assert_int_equal(b.rows[i].status, PS_ENTRY_FAILED);
+	assert_false(b.more);
+	/* flow: pending fulfilments are i % 4 == 3 and i % 10 == 7 */
+	assert_int_equal(ps_log_browser_set_status(&b, f->st,
+						   PS_ENTRY_PENDING),
+			 0);
+	assert_int_equal(ps_log_browser_set_flow(&b, f->st, "fulfilment_bp_bc"),
+			 0);
+	for (i = 0; i < b.n; i++)
+		assert_string_equal(b.rows[i].flow, "fulfilment_bp_bc");
+	assert_int_equal(b.n, 5); /* 87, 67, 47, 27, 7 */
+	assert_string_equal(b.rows[0].order_number, "1087");
+	assert_string_equal(ps_log_browser_describe(d, sizeof(d), &b),
+			    "pending, flow fulfilment_bp_bc");
+	/* text: the order number */
+	assert_int_equal(ps_log_browser_set_text(&b, f->st, "1047"), 0);
+	assert_int_equal(b.n, 1);
+	assert_string_equal(b.rows[0].order_number, "1047");
+	assert_int_equal(ps_log_browser_set_text(&b, f->st, "no such"), 0);
+	assert_int_equal(b.n, 0);
+	assert_int_equal(ps_log_browser_clear(&b, f->st), 0);
+	assert_int_equal(b.n, 50);
+	assert_int_equal(b.status, -1);
+	assert_null(b.flow);
+	assert_int_equal(ps_log_browser_set_status(&b, f->st, 9), PS_EINVAL);
+	ps_log_browser_dispose(&b);
+}
+
+static void
+test_tui_models__log_browser_retry(void **state)
+{
+	struct fx *f = *state;
+	ps_log_browser b;
+	ps_log_entry e;
+	size_t n;
+
+	assert_int_equal(ps_seed_log(f->st, 40, NOW - 40 * MIN, MIN), 0);
+	ps_log_browser_init(&b, 10);
+	assert_int_equal(ps_log_browser_set_status(&b, f->st, PS_ENTRY_FAILED),
+			 0);
+	assert_int_equal(b.n, 4); /* 4, 14, 24, 34 */
+	/* retrying one: it leaves the failed filter, the selection stays */
+	assert_int_equal(ps_log_browser_retry_selected(&b, f->st, NOW), 0);
+	assert_int_equal(b.n, 3);
+	assert_int_equal(ps_store_log_get(&e, f->st, 35), 0);
+	assert_int_equal(e.status, PS_ENTRY_PENDING);
+	assert_int_equal(e.attempts, 0);
+	assert_true(e.next_attempt_at <= NOW);
+	ps_log_entry_dispose(&e);
+	/* a synced entry cannot be retried */
+	assert_int_equal(ps_log_browser_set_status(&b, f->st, PS_ENTRY_SYNCED),
+			 0);
+	assert_int_equal(ps_log_browser_retry_selected(&b, f->st, NOW),
+			 PS_EINVAL);
+	/* R with a synced filter retries nothing */
+	assert_int_equal(ps_log_browser_retry_filtered(&n, &b, f->st, NOW), 0);
+	assert_int_equal(n, 0);
+	/* R with a text filter retries only the matching failed entries */
+	assert_int_equal(ps_log_browser_set_status(&b, f->st, -1), 0);
+	assert_int_equal(ps_log_browser_set_text(&b, f->st, "1014"), 0);
+	assert_int_equal(ps_log_browser_retry_filtered(&n, &b, f->st, NOW), 0);
+	assert_int_equal(n, 1);
+	/* R without text: every failed one left (i = 4 and 24) */
+	assert_int_equal(ps_log_browser_clear(&b, f->st), 0);
+	assert_int_equal(ps_log_browser_retry_filtered(&n, &b, f->st, NOW), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ps_log_browser_set_status(&b, f->st, PS_ENTRY_FAILED),
+			 0);
+	assert_int_equal(b.n, 0);
+	ps_log_browser_dispose(&b);
+}
+
+static void
+test_tui_models__log_browser_resize_keeps_selection(void **state)
+{
+	struct fx *f = *state;
+	ps_log_browser b;
+	int64_t id;
+
+	assert_int_equal(ps_seed_log(f->st, 30, NOW - 30 * MIN, MIN), 0);
+	ps_log_browser_init(&b, 10);
+	assert_int_equal(ps_log_browser_load(&b, f->st), 0);
+	b.sel = 6;
+	id = b.rows[6].id;
+	assert_int_equal(ps_log_browser_set_page_size(&b, f->st, 20), 0);
+	assert_int_equal(b.n, 20);
+	assert_int_equal(b.rows[b.sel].id, id);
+	assert_int_equal(ps_log_browser_set_page_size(&b, f->st, 3), 0);
+	assert_int_equal(b.n, 3);
+	assert_true(b.more);
+	ps_log_browser_dispose(&b);
+}
+
+/* --- dashboard ---------------------------------------------------------- */
+
+static void
+test_tui_models__dashboard_empty_database(void **state)
+{
+	struct fx *f = *state;
+	ps_dashboard d;
+	size_t i;
+	int found = 0;
+
+	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
+	assert_int_equal(d.worker, PS_DASH_WORKER_NEVER);
+	assert_int_equal(d.n_flows, 0);
+	assert_int_equal(d.last_synced_at, 0);
+	assert_true(d.n_missing > 0);
+	assert_int_equal(d.platforms[PS_PLATFORM_BRIGHTPEARL].remaining, -1);
+	for (i = 0; i < d.n_alerts; i++)
+		if (strstr(d.alerts[i], "never run") != NULL)
+			found |= 1;
+		else if (strstr(d.alerts[i], "required setting") != NULL)
+			found |= 2;
+	assert_int_equal(found, 3);
+}
+
+static void
+test_tui_models__dashboard_aggregates(void **state)
+{
+	struct fx *f = *state;
+	ps_dashboard d;
+	char spark[128];
+	int64_t sum = 0;
+	size_t i;
+	int k;
+
+	/* 60 entries, one every 20 minutes, the last 20 minutes ago */
+	assert_int_equal(ps_seed_log(f->st, 60, NOW - 60 * 20 * MIN, 20 * MIN),
+			 0);
+	assert_int_equal(ps_seed_rest(f->st, NOW), 0);
+	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
+	assert_int_equal(d.worker, PS_DASH_WORKER_RUNNING);
+	assert_int_equal(d.worker_pid, 4242);
+	assert_int_equal(d.heartbeat_age_ms, 3000);
+	assert_int_equal(d.n_flows, 2);
+	assert_string_equal(d.flows[0].name, "fulfilment_bp_bc");
+	assert_string_equal(d.flows[1].name, "order_import_bc");
+	assert_int_equal(d.total[PS_ENTRY_FAILED], 6);
+	assert_int_equal(d.total[PS_ENTRY_PENDING], 6);
+	assert_int_equal(d.total[PS_ENTRY_SYNCED], 48);
+	assert_int_equal(d.flows[0].total[PS_ENTRY_SYNCED] +
+				 d.flows[0].total[PS_ENTRY_FAILED] +
+				 d.flows[0].total[PS_ENTRY_PENDING],
+			 15);
+	/* today = updated since 00:00 UTC: entries from 00:00 on (i >= 24,
+	 * updated 20-30 s after insertion) */
+	assert_int_equal(d.total_today[PS_ENTRY_SYNCED] +
+				 d.total_today[PS_ENTRY_FAILED] +
+				 d.total_today[PS_ENTRY_PENDING],
+			 36);
+	/* last synced: the newest synced entry, i = 59 */
+	assert_string_equal(d.last_synced_order, "1059");
+	assert_true(d.last_synced_at == NOW - 20 * MIN + 30000);
+	assert_int_equal(d.platforms[PS_PLATFORM_BRIGHTPEARL].requests, 122);
+	assert_int_equal(d.platforms[PS_PLATFORM_BRIGHTPEARL].throttled, 2);
+	assert_int_equal(d.platforms[PS_PLATFORM_BRIGHTPEARL].remaining, 154);
+	assert_int_equal(d.platforms[PS_PLATFORM_BIGCOMMERCE].requests, 80);
+	assert_int_equal(d.platforms[PS_PLATFORM_BIGCOMMERCE].remaining, -1);
+	/* orders per hour: imports only, 3 entries an hour, 3/4 of them
+	 * imports; the current hour (12:00-13:00) has none */
+	for (k = 0; k < PS_DASH_HOURS; k++)
+		sum += d.hourly[k];
+	assert_int_equal(d.hourly[PS_DASH_HOURS - 1], 0);
+	assert_true(sum > 30 && sum <= 60 * 3 / 4);
+	assert_false(d.hourly_capped);
+	ps_dashboard_sparkline(spark, sizeof(spark), &d, 1);
+	assert_int_equal(strlen(spark), PS_DASH_HOURS);
+	assert_int_equal(spark[PS_DASH_HOURS - 1], ' ');
+	assert_non_null(strchr(spark, '@'));
+	for (i = 0; i < d.n_alerts; i++)
+		if (strstr(d.alerts[i], "6 entries failed") != NULL)
+			break;
+	assert_true(i < d.n_alerts);
+	/* an hour later without a heartbeat: stopped */
+	assert_int_equal(ps_dashboard_load(&d, f->st, NOW + 3600000), 0);
+	assert_int_equal(d.worker, PS_DASH_WORKER_STOPPED);
+}
+
+static void
+test_tui_models__dashboard_webhooks_deactivated(void **state)
+{
+	struct fx *f = *state;
+	ps_dashboard d;
+	size_t i;
+
+	assert_int_equal(
+		ps_store_cache_set(f->st, "bc.webhooks",
+				   "[{\"id\":1,\"is_active\":false},"
+				   "{\"id\":2,\"is_active\":true}]",
+				   NOW),
+		0);
+	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
+	for (i = 0; i < d.n_alerts; i++)
+		if (strstr(d.alerts[i], "1 BigCommerce webhook deactivated"))
+			break;
+	assert_true(i < d.n_alerts);
+}
+
+/* --- history ------------------------------------------------------------ */
+
+static void
+test_tui_models__history_masks_and_rolls_back(void **state)
+{
+	struct fx *f = *state;
+	ps_history h;
+	char *v = NULL;
+	int64_t nv;
+	size_t i;
+
+	ps_history_init(&h);
+	assert_int_equal(ps_history_load(&h, f->st), 0);
+	assert_int_equal(h.n, 0);
+	assert_int_equal(ps_seed_rest(f->st, NOW), 0);
+	assert_int_equal(ps_history_load(&h, f->st), 0);
+	assert_int_equal(h.latest, 3);
+	assert_int_equal(h.versions, 3);
+	assert_true(h.lines[0].heading);
+	assert_int_equal(h.lines[0].version, 3);
+	assert_non_null(strstr(h.lines[0].text, "by cli"));
+	for (i = 0; i < h.n; i++) {
+		/* no secret in any line */
+		assert_null(strstr(h.lines[i].text, "bp-secret"));
+		assert_true(i == 0 || h.lines[i].version <= h.lines[i - 1].version);
+	}
+	for (i = 0; i < h.n; i++)
+		if (strcmp(h.lines[i].text,
+			   "brightpearl.token: ******** -> ********") == 0)
+			break;
+	assert_true(i < h.n);
+	for (i = 0; i < h.n; i++)
+		if (strcmp(h.lines[i].text,
+			   "defaults.warehouse_id: (unset) -> 2") == 0)
+			break;
+	assert_true(i < h.n);
+	/* roll back to version 1: the second change-set is undone */
+	assert_int_equal(ps_history_rollback(&nv, &h, f->st, 1, NOW), 0);
+	assert_int_equal(nv, 4);
+	assert_int_equal(h.latest, 4);
+	assert_non_null(strstr(h.lines[0].text, "by console"));
+	assert_int_equal(ps_store_setting_get(&v, f->st, "brightpearl.token"),
+			 0);
+	assert_string_equal(v, "bp-secret-token-1");
+	free(v);
+	assert_int_equal(ps_store_setting_get(&v, f->st,
+					      "defaults.warehouse_id"),
+			 PS_ENOTFOUND);
+	/* rolling back to the version just written changes nothing */
+	assert_int_equal(ps_history_rollback(&nv, &h, f->st, 4, NOW), 0);
+	assert_int_equal(nv, 0);
+	assert_int_equal(ps_history_rollback(&nv, &h, f->st, 99, NOW),
+			 PS_ENOTFOUND);
+	ps_history_dispose(&h);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tui_models__list_moves_and_scrolls),
+		cmocka_unit_test(test_tui_models__input_edits_utf8),
+		cmocka_unit_test(test_tui_models__utf8_widths),
+		cmocka_unit_test(test_tui_models__formats),
+		cmocka_unit_test(test_tui_models__requests_table_complete),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__log_browser_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__log_browser_pages_through_everything,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__log_browser_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__log_browser_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__log_browser_resize_keeps_selection,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__dashboard_empty_database, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__dashboard_aggregates, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__dashboard_webhooks_deactivated, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__history_masks_and_rolls_back, setup,
+			teardown),
+	};
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	setlocale(LC_ALL, "C.UTF-8");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
