@@ -128,11 +128,11 @@ wait_for "Setup, step by step"
 keys j Enter
 wait_for "Step 3 of 9: Defaults"
 keys Enter # channel picker
-wait_for "^ *| 1 "
+wait_for "^ *|.1 "
 keys Enter
 wait_for "Channel \* *1 "
 keys j Enter # warehouse picker
-wait_for "^ *| 3 "
+wait_for "^ *|.3 "
 keys Enter
 wait_for "Warehouse \* *2 "
 keys d # clearing a required field is refused
