@@ -180,8 +180,9 @@ extern const char *const ps_setup_datacentres[];
 
 /*
  * ps_setup_connect_bp / ps_setup_connect_bc - a connector built from the
- * stored settings (base URL: the setting, else cfg's), over http
- * (borrowed).  *out NULL on failure: PS_ESETTING naming the missing
+ * stored settings by ps_connect_bp / ps_connect_bc (connect.h), so the
+ * console, the CLI and the worker agree (base URL: the setting, else
+ * cfg's), over http (borrowed).  *out NULL on failure: PS_ESETTING naming the missing
  * setting, PS_ENOMEM.
  */
 int ps_setup_connect_bp(ps_bp **out, ps_store *st, const ps_config *cfg,
