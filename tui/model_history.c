@@ -76,11 +76,11 @@ shown(char *buf, size_t cap, const char *key, const char *value)
 	else
 		ps_settings_display(buf, cap, key, value);
 	n = strlen(buf);
-	if (n == 0 || buf[0] == ' ' || buf[n - 1] == ' ') {
-		char q[300];
-
-		snprintf(q, sizeof(q), "\"%s\"", buf);
-		snprintf(buf, cap, "%s", q);
+	if ((n == 0 || buf[0] == ' ' || buf[n - 1] == ' ') && n + 3 <= cap) {
+		memmove(buf + 1, buf, n);
+		buf[0] = '"';
+		buf[n + 1] = '"';
+		buf[n + 2] = '\0';
 	}
 	return buf;
 }

@@ -1,0 +1,99 @@
+# lib.sh - shared by tests/console/*.sh (sourced, POSIX sh): run the real
+# pearlsync console inside a private tmux server and poll its screen.
+#
+# Every wait polls `tmux capture-pane` for a marker until a deadline; no
+# test sleeps a fixed time to synchronise.  Exit status 77 = skipped.
+
+: "${PS_BIN_DIR:?PS_BIN_DIR must name the directory holding pearlsync}"
+: "${PS_SOURCE_DIR:?PS_SOURCE_DIR must name the source tree}"
+ps="$PS_BIN_DIR/pearlsync"
+seeder="$PS_BIN_DIR/bench_console"
+command -v tmux >/dev/null 2>&1 || { echo "SKIP: no tmux"; exit 77; }
+[ -x "$ps" ] || { echo "FAIL: $ps is not built" >&2; exit 1; }
+[ -x "$seeder" ] || { echo "FAIL: $seeder is not built" >&2; exit 1; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pearlsync-console.XXXXXX")
+sock="ps-console-$$"
+cleanup() {
+	tmux -L "$sock" kill-server >/dev/null 2>&1 || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+db="$tmp/pearlsync.db"
+conf="$tmp/pearlsync.conf"
+printf 'database = "%s";\nlog_level = "warn";\n' "$db" >"$conf"
+PEARLSYNC_CONFIG=$conf
+export PEARLSYNC_CONFIG
+step=""
+
+fail() {
+	echo "FAIL: ${step:+$step: }$*" >&2
+	if tmux -L "$sock" has-session 2>/dev/null; then
+		echo "--- screen:" >&2
+		tmux -L "$sock" capture-pane -p -t console >&2 || true
+	fi
+	for f in "$tmp"/err*; do
+		[ -s "$f" ] && { echo "--- $f:" >&2; cat "$f" >&2; }
+	done
+	exit 1
+}
+
+# start_console NAME [ARGS...] - open the console in a detached 80x24 tmux
+# session NAME; its exit status goes to $tmp/rc.NAME, stderr to
+# $tmp/err.NAME.
+start_console() {
+	name=$1
+	shift
+	rm -f "$tmp/rc.$name"
+	tmux -L "$sock" -f /dev/null new-session -d -s "$name" -x 80 -y 24 \
+		"env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 \
+		'$ps' --config '$conf' console $* 2>'$tmp/err.$name'; \
+		echo \$? >'$tmp/rc.$name'; sleep 600"
+}
+
+screen_of() {
+	tmux -L "$sock" capture-pane -p -t "$1" 2>/dev/null
+}
+
+# wait_for SESSION TEXT [SECONDS] - poll the screen until TEXT (fixed
+# string) shows, or fail after the deadline (default 15 s).
+wait_for() {
+	deadline=$(($(date +%s) + ${3:-15}))
+	while :; do
+		if screen_of "$1" | grep -qF -- "$2"; then
+			return 0
+		fi
+		[ "$(date +%s)" -lt "$deadline" ] || fail "'$2' never appeared"
+		sleep 0.1
+	done
+}
+
+# wait_gone SESSION TEXT [SECONDS] - poll until TEXT is no longer shown.
+wait_gone() {
+	deadline=$(($(date +%s) + ${3:-15}))
+	while screen_of "$1" | grep -qF -- "$2"; do
+		[ "$(date +%s)" -lt "$deadline" ] || fail "'$2' stayed"
+		sleep 0.1
+	done
+}
+
+# wait_exit SESSION [SECONDS] - poll until the console has exited; its
+# status is then in $rc.
+wait_exit() {
+	deadline=$(($(date +%s) + ${2:-15}))
+	while [ ! -s "$tmp/rc.$1" ]; do
+		[ "$(date +%s)" -lt "$deadline" ] || fail "console did not exit"
+		sleep 0.1
+	done
+	rc=$(cat "$tmp/rc.$1")
+	if grep -q -e "Sanitizer" -e "runtime error:" "$tmp/err.$1"; then
+		fail "sanitizer report"
+	fi
+}
+
+keys() {
+	s=$1
+	shift
+	tmux -L "$sock" send-keys -t "$s" "$@"
+}
