@@ -255,6 +255,8 @@ extern const ps_screen_ops ps_screen_log;
 extern const ps_screen_ops ps_screen_log_detail; /* arg: const int64_t *id */
 extern const ps_screen_ops ps_screen_history;
 extern const ps_screen_ops ps_screen_help;
+extern const ps_screen_ops ps_screen_setup;    /* screen_setup.c */
+extern const ps_screen_ops ps_screen_mappings; /* screen_mappings.c */
 /* a main screen not built yet; arg: its title (const char *) */
 extern const ps_screen_ops ps_screen_placeholder;
 

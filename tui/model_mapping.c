@@ -1,0 +1,771 @@
+/*
+ * model_mapping.c - the mapping editors: rows of one (kind, direction),
+ * changed through the store, checked against the platform lists cached by
+ * the setup model, CSV in and out.
+ *
+ * The CSV reader here mirrors the dialect of `pearlsync mappings import`
+ * (RFC 4180, CRLF or LF, a UTF-8 byte order mark skipped) so a file
+ * exported by either is read by both.  The CLI's reader is private to the
+ * command; this one works on a buffer and reports rows as a spreadsheet
+ * numbers them.
+ */
+#include "model_mapping.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_setup.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define CSV_MAX_BYTES (16L * 1024 * 1024)
+#define CSV_FIELDS 4
+
+static const ps_mapedit_kind kinds[] = {
+	{"order_status", "bc>bp", "Order statuses, BigCommerce to Brightpearl",
+	 "BigCommerce status", "Brightpearl status", PS_SETUP_LIST_BC_STATUSES,
+	 PS_SETUP_LIST_BP_STATUSES},
+	{"order_status", "bp>bc", "Order statuses, Brightpearl to BigCommerce",
+	 "Brightpearl status", "BigCommerce status", PS_SETUP_LIST_BP_STATUSES,
+	 PS_SETUP_LIST_BC_STATUSES},
+	{"shipping_method", "bc>bp",
+	 "Shipping methods, BigCommerce to Brightpearl",
+	 "BigCommerce method name", "Brightpearl method", NULL,
+	 PS_SETUP_LIST_BP_SHIPPING},
+	{"shipping_method", "bp>bc",
+	 "Shipping methods, Brightpearl to BigCommerce", "Brightpearl method",
+	 "BigCommerce method name", PS_SETUP_LIST_BP_SHIPPING, NULL},
+	{"payment_method", "bc>bp",
+	 "Payment methods, BigCommerce to Brightpearl",
+	 "BigCommerce payment method", "Brightpearl method code", NULL,
+	 PS_SETUP_LIST_BP_PAYMENT},
+	{"warehouse", "bp>bc", "Warehouses, Brightpearl to BigCommerce",
+	 "Brightpearl warehouse", "BigCommerce location id",
+	 PS_SETUP_LIST_BP_WAREHOUSES, NULL},
+	{"channel", "bc>bp", "Channels, BigCommerce to Brightpearl",
+	 "BigCommerce channel id", "Brightpearl channel", NULL,
+	 PS_SETUP_LIST_BP_CHANNELS},
+	{"product", "bc>bp", "Products, BigCommerce to Brightpearl",
+	 "BigCommerce SKU", "Brightpearl SKU", NULL, NULL},
+};
+
+size_t
+ps_mapedit_kind_count(void)
+{
+	return ARRAY_LEN(kinds);
+}
+
+const ps_mapedit_kind *
+ps_mapedit_kind_at(size_t i)
+{
+	return i < ARRAY_LEN(kinds) ? &kinds[i] : NULL;
+}
+
+const ps_mapedit_kind *
+ps_mapedit_kind_find(const char *kind, const char *direction)
+{
+	size_t i;
+
+	for (i = 0; kind != NULL && direction != NULL && i < ARRAY_LEN(kinds);
+	     i++)
+		if (strcmp(kinds[i].kind, kind) == 0 &&
+		    strcmp(kinds[i].direction, direction) == 0)
+			return &kinds[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Loading                                                                   */
+
+static void
+rows_free(ps_mapedit_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].source);
+		free(rows[i].target);
+		free(rows[i].source_name);
+		free(rows[i].target_name);
+	}
+	free(rows);
+}
+
+struct load_ctx {
+	ps_mapedit_row *rows;
+	size_t n, cap;
+	int error;
+};
+
+static int
+load_row(const ps_mapping *m, void *payload)
+{
+	struct load_ctx *c = payload;
+	ps_mapedit_row *r;
+
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 16;
+		ps_mapedit_row *g = realloc(c->rows, ncap * sizeof(*g));
+
+		if (g == NULL)
+			goto oom;
+		c->rows = g;
+		c->cap = ncap;
+	}
+	r = &c->rows[c->n];
+	memset(r, 0, sizeof(*r));
+	c->n++;
+	r->source = strdup(m->source != NULL ? m->source : "");
+	r->target = strdup(m->target);
+	if (r->source == NULL || r->target == NULL)
+		goto oom;
+	return 0;
+oom:
+	c->error = ps_error_set(PS_ENOMEM, "out of memory");
+	return 1;
+}
+
+/* Fill names and stale flags from the cached lists. */
+static int
+annotate(ps_mapedit_row *rows, size_t n, ps_store *st, const ps_mapedit_kind *k)
+{
+	ps_setup_choices src = {0}, dst = {0};
+	const ps_setup_choice *ch;
+	size_t i;
+	int error = 0;
+
+	if (k->source_list != NULL &&
+	    (error = ps_setup_choices_load(&src, st, k->source_list)) < 0)
+		goto done;
+	if (k->target_list != NULL &&
+	    (error = ps_setup_choices_load(&dst, st, k->target_list)) < 0)
+		goto done;
+	for (i = 0; i < n; i++) {
+		ps_mapedit_row *r = &rows[i];
+
+		if (r->source[0] != '\0' && src.fetched_at != 0) {
+			ch = ps_setup_choices_find(&src, r->source, 0);
+			if (ch == NULL)
+				r->stale = 1;
+			else if ((r->source_name = strdup(ch->name)) == NULL)
+				goto oom;
+		}
+		if (dst.fetched_at != 0) {
+			ch = ps_setup_choices_find(&dst, r->target, 0);
+			if (ch == NULL)
+				r->stale = 1;
+			else if ((r->target_name = strdup(ch->name)) == NULL)
+				goto oom;
+		}
+	}
+	goto done;
+oom:
+	error = ps_error_set(PS_ENOMEM, "out of memory");
+done:
+	ps_setup_choices_dispose(&src);
+	ps_setup_choices_dispose(&dst);
+	return error;
+}
+
+static int
+load_rows(ps_mapedit_row **out, size_t *out_n, ps_store *st,
+	  const ps_mapedit_kind *k)
+{
+	struct load_ctx c = {NULL, 0, 0, 0};
+	int error;
+
+	*out = NULL;
+	*out_n = 0;
+	error = ps_store_mapping_foreach(st, k->kind, k->direction, load_row,
+					 &c);
+	if (c.error < 0)
+		error = c.error;
+	if (error == 0)
+		error = annotate(c.rows, c.n, st, k);
+	if (error < 0) {
+		rows_free(c.rows, c.n);
+		return error;
+	}
+	*out = c.rows;
+	*out_n = c.n;
+	return 0;
+}
+
+int
+ps_mapedit_open(ps_mapedit *ed, ps_store *st, const ps_mapedit_kind *kind)
+{
+	memset(ed, 0, sizeof(*ed));
+	if (st == NULL || kind == NULL)
+		return ps_error_set(PS_EINVAL,
+				    "ps_mapedit_open: NULL argument");
+	ed->st = st;
+	ed->kind = kind;
+	return ps_mapedit_reload(ed);
+}
+
+void
+ps_mapedit_close(ps_mapedit *ed)
+{
+	if (ed == NULL)
+		return;
+	rows_free(ed->rows, ed->n);
+	memset(ed, 0, sizeof(*ed));
+}
+
+int
+ps_mapedit_reload(ps_mapedit *ed)
+{
+	ps_mapedit_row *rows;
+	size_t n;
+	int error;
+
+	if ((error = load_rows(&rows, &n, ed->st, ed->kind)) < 0)
+		return error;
+	rows_free(ed->rows, ed->n);
+	ed->rows = rows;
+	ed->n = n;
+	ed->has_default = n > 0 && rows[0].source[0] == '\0';
+	return 0;
+}
+
+int
+ps_mapedit_check(size_t *out_rows, int *out_default, char *why, size_t cap,
+		 ps_store *st, const ps_mapedit_kind *kind)
+{
+	ps_mapedit_row *rows;
+	size_t n, i;
+	int error;
+
+	why[0] = '\0';
+	if (kind == NULL)
+		return ps_error_set(PS_EINVAL, "no such mapping editor");
+	if ((error = load_rows(&rows, &n, st, kind)) < 0)
+		return error;
+	if (out_rows != NULL)
+		*out_rows = n;
+	if (out_default != NULL)
+		*out_default = n > 0 && rows[0].source[0] == '\0';
+	for (i = 0; i < n; i++)
+		if (rows[i].stale) {
+			snprintf(why, cap,
+				 "%s: row '%s' -> '%s' names a value that no "
+				 "longer exists",
+				 kind->title,
+				 rows[i].source[0] ? rows[i].source
+						   : "(default)",
+				 rows[i].target);
+			break;
+		}
+	rows_free(rows, n);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Changing                                                                  */
+
+/* Refuse a value absent from a fetched list (a never-fetched list lets any
+ * value through: the operator may set up offline). */
+static int
+check_value(ps_store *st, const char *list, const char *label,
+	    const char *value)
+{
+	ps_setup_choices c;
+	int error, found;
+
+	if (list == NULL || value == NULL || value[0] == '\0')
+		return 0;
+	if ((error = ps_setup_choices_load(&c, st, list)) < 0)
+		return error;
+	found = c.fetched_at == 0 || ps_setup_choices_find(&c, value, 0);
+	ps_setup_choices_dispose(&c);
+	if (!found)
+		return ps_error_set(PS_EINVAL,
+				    "%s '%s' does not exist (choose one from "
+				    "the list, or refresh the lists with r)",
+				    label, value);
+	return 0;
+}
+
+static int
+check_row(ps_store *st, const ps_mapedit_kind *k, const char *source,
+	  const char *target)
+{
+	int error;
+
+	if (target == NULL || target[0] == '\0')
+		return ps_error_set(PS_EINVAL, "the %s must not be empty",
+				    k->target_label);
+	if ((error = check_value(st, k->source_list, k->source_label, source)) <
+	    0)
+		return error;
+	return check_value(st, k->target_list, k->target_label, target);
+}
+
+int
+ps_mapedit_set(ps_mapedit *ed, const char *source, const char *target,
+	       int64_t now)
+{
+	ps_mapping m;
+	int error;
+
+	if ((error = check_row(ed->st, ed->kind, source, target)) < 0)
+		return error;
+	m.kind = ed->kind->kind;
+	m.direction = ed->kind->direction;
+	m.source = source != NULL ? source : "";
+	m.target = target;
+	if ((error = ps_store_mapping_set(NULL, ed->st, &m, PS_SETUP_ACTOR,
+					  now)) < 0)
+		return error;
+	return ps_mapedit_reload(ed);
+}
+
+int
+ps_mapedit_edit(ps_mapedit *ed, size_t i, const char *source,
+		const char *target, int64_t now)
+{
+	ps_mapping rows[1];
+	char *old = NULL;
+	int error;
+
+	if (i >= ed->n)
+		return ps_error_set(PS_EINVAL, "no row %zu", i + 1);
+	if (source == NULL)
+		source = "";
+	if ((error = check_row(ed->st, ed->kind, source, target)) < 0)
+		return error;
+	if (strcmp(ed->rows[i].source, source) == 0)
+		return ps_mapedit_set(ed, source, target, now);
+	/* A new source: remove the old row and add the new one in one
+	 * transaction (the history shows both changes). */
+	if ((old = strdup(ed->rows[i].source)) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	if ((error = ps_store_begin(ed->st)) < 0)
+		goto done;
+	rows[0].kind = ed->kind->kind;
+	rows[0].direction = ed->kind->direction;
+	rows[0].source = source;
+	rows[0].target = target;
+	if ((error = ps_store_mapping_remove(
+		     NULL, ed->st, ed->kind->kind, ed->kind->direction,
+		     old[0] ? old : NULL, PS_SETUP_ACTOR, now)) < 0 ||
+	    (error = ps_store_mapping_set(NULL, ed->st, &rows[0],
+					  PS_SETUP_ACTOR, now)) < 0) {
+		ps_store_rollback(ed->st);
+		goto done;
+	}
+	if ((error = ps_store_commit(ed->st)) < 0)
+		goto done;
+	error = ps_mapedit_reload(ed);
+done:
+	free(old);
+	return error;
+}
+
+int
+ps_mapedit_remove(ps_mapedit *ed, size_t i, int64_t now)
+{
+	int error;
+
+	if (i >= ed->n)
+		return ps_error_set(PS_EINVAL, "no row %zu", i + 1);
+	if ((error = ps_store_mapping_remove(
+		     NULL, ed->st, ed->kind->kind, ed->kind->direction,
+		     ed->rows[i].source[0] ? ed->rows[i].source : NULL,
+		     PS_SETUP_ACTOR, now)) < 0)
+		return error;
+	return ps_mapedit_reload(ed);
+}
+
+/* ------------------------------------------------------------------------ */
+/* CSV out                                                                   */
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static int
+buf_add(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t ncap = b->cap ? b->cap : 256;
+		char *g;
+
+		while (ncap < b->len + n + 1)
+			ncap *= 2;
+		if ((g = realloc(b->p, ncap)) == NULL)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		b->p = g;
+		b->cap = ncap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+static int
+csv_field(struct buf *b, const char *s, int last)
+{
+	const char *q;
+	int error;
+
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		error = buf_add(b, s, strlen(s));
+	} else {
+		error = buf_add(b, "\"", 1);
+		while (error == 0 && (q = strchr(s, '"')) != NULL) {
+			if ((error = buf_add(b, s, (size_t)(q - s) + 1)) == 0)
+				error = buf_add(b, "\"", 1);
+			s = q + 1;
+		}
+		if (error == 0)
+			error = buf_add(b, s, strlen(s));
+		if (error == 0)
+			error = buf_add(b, "\"", 1);
+	}
+	if (error == 0)
+		error = buf_add(b, last ? "\n" : ",", 1);
+	return error;
+}
+
+int
+ps_mapedit_export(char **out, size_t *out_len, const ps_mapedit *ed)
+{
+	struct buf b = {NULL, 0, 0};
+	size_t i;
+	int error;
+
+	*out = NULL;
+	*out_len = 0;
+	error = buf_add(&b, "kind,direction,source,target\n", 29);
+	for (i = 0; i < ed->n && error == 0; i++)
+		if ((error = csv_field(&b, ed->kind->kind, 0)) < 0 ||
+		    (error = csv_field(&b, ed->kind->direction, 0)) < 0 ||
+		    (error = csv_field(&b, ed->rows[i].source, 0)) < 0)
+			break;
+		else
+			error = csv_field(&b, ed->rows[i].target, 1);
+	if (error < 0) {
+		free(b.p);
+		return error;
+	}
+	*out = b.p;
+	*out_len = b.len;
+	return 0;
+}
+
+int
+ps_mapedit_export_file(const ps_mapedit *ed, const char *path)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *f;
+	int error;
+
+	if ((error = ps_mapedit_export(&text, &len, ed)) < 0)
+		return error;
+	if ((f = fopen(path, "w")) == NULL) {
+		error = ps_error_set(PS_EIO, "cannot write %s: %s", path,
+				     strerror(errno));
+		goto done;
+	}
+	if (fwrite(text, 1, len, f) != len)
+		error = ps_error_set(PS_EIO, "cannot write %s: %s", path,
+				     strerror(errno));
+	if (fclose(f) != 0 && error == 0)
+		error = ps_error_set(PS_EIO, "cannot write %s: %s", path,
+				     strerror(errno));
+done:
+	free(text);
+	return error;
+}
+
+/* ------------------------------------------------------------------------ */
+/* CSV in                                                                    */
+
+struct csv_row {
+	char *field[CSV_FIELDS]; /* owned */
+	size_t nfields;          /* as found, may exceed CSV_FIELDS */
+	size_t line;             /* spreadsheet row number (header = 1) */
+};
+
+static void
+csv_rows_free(struct csv_row *rows, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < CSV_FIELDS; j++)
+			free(rows[i].field[j]);
+	free(rows);
+}
+
+/*
+ * Parse text into rows of up to CSV_FIELDS fields.  Quoted fields may hold
+ * commas, quotes ("") and line breaks.  Blank lines are skipped.
+ */
+static int
+csv_parse(struct csv_row **out, size_t *out_n, const char *text, size_t len)
+{
+	struct csv_row *rows = NULL, *r = NULL;
+	struct buf f = {NULL, 0, 0};
+	size_t n = 0, cap = 0, i = 0, row_no = 0;
+	int error = 0, quoted;
+
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	while (i < len) {
+		/* A new row (blank lines skipped). */
+		if (text[i] == '\n' || text[i] == '\r') {
+			i++;
+			continue;
+		}
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct csv_row *g = realloc(rows, ncap * sizeof(*g));
+
+			if (g == NULL)
+				goto oom;
+			rows = g;
+			cap = ncap;
+		}
+		r = &rows[n++];
+		memset(r, 0, sizeof(*r));
+		r->line = ++row_no;
+		for (;;) {
+			/* One field. */
+			f.len = 0;
+			if ((error = buf_add(&f, "", 0)) < 0)
+				goto done;
+			quoted = i < len && text[i] == '"';
+			if (quoted) {
+				i++;
+				for (;;) {
+					if (i >= len) {
+						error = ps_error_set(
+							PS_EINVAL,
+							"row %zu: unterminated "
+							"quoted field",
+							r->line);
+						goto done;
+					}
+					if (text[i] == '"') {
+						if (i + 1 < len &&
+						    text[i + 1] == '"') {
+							error = buf_add(
+								&f, "\"", 1);
+							i += 2;
+						} else {
+							i++;
+							break;
+						}
+					} else {
+						error = buf_add(&f, &text[i],
+								1);
+						i++;
+					}
+					if (error < 0)
+						goto done;
+				}
+				if (i < len && text[i] != ',' &&
+				    text[i] != '\n' && text[i] != '\r') {
+					error = ps_error_set(
+						PS_EINVAL,
+						"row %zu: text after a closing "
+						"quote",
+						r->line);
+					goto done;
+				}
+			} else {
+				size_t s = i;
+
+				while (i < len && text[i] != ',' &&
+				       text[i] != '\n' && text[i] != '\r')
+					i++;
+				if (memchr(text + s, '"', i - s) != NULL) {
+					error = ps_error_set(
+						PS_EINVAL,
+						"row %zu: a quote inside an "
+						"unquoted field",
+						r->line);
+					goto done;
+				}
+				if ((error = buf_add(&f, text + s, i - s)) < 0)
+					goto done;
+			}
+			if (r->nfields < CSV_FIELDS &&
+			    (r->field[r->nfields] = strdup(f.p)) == NULL)
+				goto oom;
+			r->nfields++;
+			if (i < len && text[i] == ',') {
+				i++;
+				continue;
+			}
+			if (i < len && text[i] == '\r')
+				i++;
+			if (i < len && text[i] == '\n')
+				i++;
+			break;
+		}
+	}
+	goto done;
+oom:
+	error = ps_error_set(PS_ENOMEM, "out of memory");
+done:
+	free(f.p);
+	if (error < 0) {
+		csv_rows_free(rows, n);
+		return error;
+	}
+	*out = rows;
+	*out_n = n;
+	return 0;
+}
+
+int
+ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text, size_t len,
+		  unsigned flags, int64_t now)
+{
+	static const char *const names[CSV_FIELDS] = {"kind", "direction",
+						      "source", "target"};
+	struct csv_row *rows = NULL;
+	ps_mapping *maps = NULL;
+	size_t n = 0, i, j;
+	int error;
+
+	if (out_n != NULL)
+		*out_n = 0;
+	if ((error = csv_parse(&rows, &n, text, len)) < 0)
+		goto done;
+	if (n == 0 || rows[0].nfields != CSV_FIELDS) {
+		error = ps_error_set(PS_EINVAL, "row 1: the header must be "
+						"kind,direction,source,target");
+		goto done;
+	}
+	for (j = 0; j < CSV_FIELDS; j++)
+		if (strcmp(rows[0].field[j], names[j]) != 0) {
+			error = ps_error_set(PS_EINVAL,
+					     "row 1: the header must be "
+					     "kind,direction,source,target");
+			goto done;
+		}
+	if (n > 1 && (maps = calloc(n - 1, sizeof(*maps))) == NULL) {
+		error = ps_error_set(PS_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (i = 1; i < n; i++) {
+		struct csv_row *r = &rows[i];
+
+		if (r->nfields != CSV_FIELDS) {
+			error = ps_error_set(PS_EINVAL,
+					     "row %zu: %zu fields, expected 4",
+					     r->line, r->nfields);
+			goto done;
+		}
+		if (strcmp(r->field[0], ed->kind->kind) != 0 ||
+		    strcmp(r->field[1], ed->kind->direction) != 0) {
+			error = ps_error_set(PS_EINVAL,
+					     "row %zu: %s %s does not belong "
+					     "in this table (%s %s)",
+					     r->line, r->field[0], r->field[1],
+					     ed->kind->kind,
+					     ed->kind->direction);
+			goto done;
+		}
+		if ((error = check_row(ed->st, ed->kind, r->field[2],
+				       r->field[3])) < 0) {
+			char msg[PS_ERROR_MAX];
+
+			snprintf(msg, sizeof(msg), "%s", ps_error_last());
+			error = ps_error_set(error, "row %zu: %s", r->line,
+					     msg);
+			goto done;
+		}
+		for (j = 1; j < i; j++)
+			if (strcmp(rows[j].field[2], r->field[2]) == 0) {
+				error = ps_error_set(
+					PS_EINVAL,
+					"row %zu: source '%s' appears twice "
+					"(also row %zu)",
+					r->line, r->field[2], rows[j].line);
+				goto done;
+			}
+		maps[i - 1].kind = ed->kind->kind;
+		maps[i - 1].direction = ed->kind->direction;
+		maps[i - 1].source = r->field[2];
+		maps[i - 1].target = r->field[3];
+	}
+	if (n > 1 || (flags & PS_MAPEDIT_REPLACE)) {
+		if ((error = ps_store_begin(ed->st)) < 0)
+			goto done;
+		/* REPLACE drops only this table's rows, even if the file
+		 * is empty (which the store's REPLACE would not see). */
+		for (i = 0; (flags & PS_MAPEDIT_REPLACE) && i < ed->n; i++)
+			if ((error = ps_store_mapping_remove(
+				     NULL, ed->st, ed->kind->kind,
+				     ed->kind->direction,
+				     ed->rows[i].source[0] ? ed->rows[i].source
+							   : NULL,
+				     PS_SETUP_ACTOR, now)) < 0)
+				break;
+		if (error == 0 && n > 1)
+			error = ps_store_mapping_import(NULL, ed->st, maps,
+							n - 1, 0,
+							PS_SETUP_ACTOR, now);
+		if (error < 0) {
+			char msg[PS_ERROR_MAX];
+
+			snprintf(msg, sizeof(msg), "%s", ps_error_last());
+			ps_store_rollback(ed->st);
+			error = ps_error_set(error, "%s", msg);
+			goto done;
+		}
+		if ((error = ps_store_commit(ed->st)) < 0)
+			goto done;
+	}
+	if (out_n != NULL)
+		*out_n = n - 1;
+	error = ps_mapedit_reload(ed);
+done:
+	free(maps);
+	csv_rows_free(rows, n);
+	return error;
+}
+
+int
+ps_mapedit_import_file(size_t *out_n, ps_mapedit *ed, const char *path,
+		       unsigned flags, int64_t now)
+{
+	struct buf b = {NULL, 0, 0};
+	char chunk[8192];
+	size_t got;
+	FILE *f;
+	int error = 0;
+
+	if (out_n != NULL)
+		*out_n = 0;
+	if ((f = fopen(path, "r")) == NULL)
+		return ps_error_set(PS_EIO, "cannot read %s: %s", path,
+				    strerror(errno));
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (b.len + got > (size_t)CSV_MAX_BYTES) {
+			error = ps_error_set(PS_EINVAL,
+					     "%s is larger than 16 MiB", path);
+			break;
+		}
+		if ((error = buf_add(&b, chunk, got)) < 0)
+			break;
+	}
+	if (error == 0 && ferror(f))
+		error = ps_error_set(PS_EIO, "cannot read %s: %s", path,
+				     strerror(errno));
+	fclose(f);
+	if (error == 0)
+		error = ps_mapedit_import(out_n, ed, b.p ? b.p : "", b.len,
+					  flags, now);
+	free(b.p);
+	return error;
+}

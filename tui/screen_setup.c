@@ -1,0 +1,692 @@
+/*
+ * screen_setup.c - the setup steps: the list of nine steps with their
+ * status (main screen 2), and one step's form (pushed with Enter).
+ *
+ * Everything shown comes from model_setup.c, loaded in open/reload and
+ * after each change; draw only paints the copies kept in the state.
+ * Edits use the bottom-bar prompt and picker; a refused value keeps the
+ * prompt or picker open with the model's message.
+ */
+#include "tui.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_mapping.h"
+#include "model_setup.h"
+#include "pearlsync/connect.h"
+#include "pearlsync/settings.h"
+
+#define VALUE_MAX 256
+#define FIELDS_MAX 16
+
+/* An http client for one console action: few retries, the operator waits. */
+static int
+action_http(ps_http **out, ps_tui *tui, ps_config *fallback)
+{
+	ps_http_options o = PS_HTTP_OPTIONS_INIT;
+	const ps_config *cfg = ps_tui_config(tui);
+
+	if (cfg == NULL) {
+		ps_config_init(fallback);
+		cfg = fallback;
+	}
+	o.max_attempts = 2;
+	o.backoff_base_ms = 200;
+	o.backoff_cap_ms = 1000;
+	o.max_wait_ms = 5000;
+	return ps_connect_http(out, cfg, &o);
+}
+
+static const ps_config *
+action_config(ps_tui *tui, ps_config *fallback)
+{
+	if (ps_tui_config(tui) != NULL)
+		return ps_tui_config(tui);
+	ps_config_init(fallback);
+	return fallback;
+}
+
+/* Fetch every drop-down list; the outcome goes to the message bar. */
+static int
+fetch_lists(ps_tui *tui)
+{
+	ps_config cfg;
+	ps_http *http = NULL;
+	char msg[PS_ERROR_MAX + 128];
+	int error;
+
+	if ((error = action_http(&http, tui, &cfg)) < 0)
+		return error;
+	error = ps_setup_refresh(msg, sizeof(msg), ps_tui_store(tui),
+				 action_config(tui, &cfg), http,
+				 ps_tui_now(tui));
+	ps_http_free(http);
+	ps_tui_message(tui, error != 0, "%s", msg);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The list of steps                                                         */
+
+static const ps_setup_step step_ids[PS_SETUP_STEP_COUNT] = {
+	PS_SETUP_CONNECTIONS,    PS_SETUP_ORDER_SYNC, PS_SETUP_DEFAULTS,
+	PS_SETUP_STATUS_MAPPING, PS_SETUP_ITEMS,      PS_SETUP_FULFILMENT,
+	PS_SETUP_NOTES,          PS_SETUP_PAYMENTS,   PS_SETUP_INVENTORY,
+};
+
+struct steps {
+	ps_tui_list list;
+	int done[PS_SETUP_STEP_COUNT];
+	char why[PS_SETUP_STEP_COUNT][160];
+	int ndone;
+};
+
+static int
+steps_reload(void *state, ps_tui *tui)
+{
+	struct steps *s = state;
+	size_t i;
+	int error;
+
+	s->ndone = 0;
+	for (i = 0; i < PS_SETUP_STEP_COUNT; i++) {
+		if ((error = ps_setup_step_check(
+			     &s->done[i], s->why[i], sizeof(s->why[i]),
+			     ps_tui_store(tui), step_ids[i])) < 0)
+			return error;
+		s->ndone += s->done[i];
+	}
+	return 0;
+}
+
+static int
+steps_open(void **out, ps_tui *tui, const void *arg)
+{
+	struct steps *s;
+	int error;
+
+	(void)arg;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	ps_tui_list_set_count(&s->list, PS_SETUP_STEP_COUNT);
+	if ((error = steps_reload(s, tui)) < 0) {
+		free(s);
+		return error;
+	}
+	*out = s;
+	return 0;
+}
+
+static void
+steps_close(void *state)
+{
+	free(state);
+}
+
+static void
+steps_draw(void *state, ps_tui *tui)
+{
+	struct steps *s = state;
+	ps_tui_attr a;
+	size_t i;
+	int row;
+
+	ps_tui_text(tui, 0, 1, 0, PS_TUI_HEADING,
+		    "Setup, step by step (Enter opens a step)");
+	for (i = 0; i < PS_SETUP_STEP_COUNT; i++) {
+		row = 2 + (int)i;
+		a = i == s->list.sel ? PS_TUI_SELECTED : PS_TUI_NORMAL;
+		if (i == s->list.sel)
+			ps_tui_fill(tui, row, PS_TUI_SELECTED);
+		ps_tui_textf(tui, row, 1, 3, a, "%zu.", i + 1);
+		ps_tui_text(tui, row, 5, 3,
+			    i == s->list.sel ? a
+			    : s->done[i]     ? PS_TUI_GOOD
+					     : PS_TUI_WARN,
+			    s->done[i] ? "[x]" : "[!]");
+		ps_tui_text(tui, row, 9, 21, a,
+			    ps_setup_step_title(step_ids[i]));
+		ps_tui_text(tui, row, 31, 0,
+			    i == s->list.sel ? a
+			    : s->done[i]     ? PS_TUI_DIM
+					     : PS_TUI_WARN,
+			    s->done[i] ? "done" : s->why[i]);
+	}
+	row = 3 + PS_SETUP_STEP_COUNT;
+	ps_tui_text(tui, row, 1, 0, PS_TUI_DIM,
+		    ps_setup_step_help(step_ids[s->list.sel]));
+	ps_tui_text(tui, row + 2, 1, 0, PS_TUI_DIM,
+		    "[x] done  [!] needs attention.  u fetches the drop-down "
+		    "values from the");
+	ps_tui_text(tui, row + 3, 1, 0, PS_TUI_DIM,
+		    "platforms (statuses, warehouses, channels, methods).");
+}
+
+extern const ps_screen_ops ps_screen_setup_step;
+
+static int
+steps_handle(void *state, ps_tui *tui, ps_tui_request req)
+{
+	struct steps *s = state;
+
+	if (ps_tui_list_move(&s->list, req, PS_SETUP_STEP_COUNT))
+		return PS_TUI_HANDLED;
+	switch (req) {
+	case PS_TUI_REQ_ENTER:
+	case PS_TUI_REQ_EDIT:
+		return ps_tui_push(tui, &ps_screen_setup_step,
+				   &step_ids[s->list.sel]);
+	case PS_TUI_REQ_FETCH: {
+		int error = fetch_lists(tui);
+
+		return error < 0 ? error : steps_reload(s, tui);
+	}
+	default:
+		return PS_TUI_UNHANDLED;
+	}
+}
+
+static void
+steps_status(void *state, ps_tui *tui, char *buf, size_t cap)
+{
+	struct steps *s = state;
+
+	(void)tui;
+	snprintf(buf, cap, "%d of %d steps done", s->ndone,
+		 PS_SETUP_STEP_COUNT);
+}
+
+const ps_screen_ops ps_screen_setup = {
+	"setup",      "Setup",      steps_open,
+	steps_close,  steps_reload, steps_draw,
+	steps_handle, steps_status, "Enter:open u:fetch",
+};
+
+/* ------------------------------------------------------------------------ */
+/* One step's form                                                           */
+
+struct form {
+	ps_setup_step step;
+	ps_tui_list list;
+	size_t n;
+	char value[FIELDS_MAX][VALUE_MAX];
+	int done;
+	char why[256];
+	/* The field being edited and the values its picker offers. */
+	const ps_setup_field *editing;
+	char **ids; /* owned; NULL entries mean "unset" */
+	size_t nids;
+};
+
+static void
+form_free_ids(struct form *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nids; i++)
+		free(f->ids[i]);
+	free(f->ids);
+	f->ids = NULL;
+	f->nids = 0;
+}
+
+static int
+form_reload(void *state, ps_tui *tui)
+{
+	struct form *f = state;
+	size_t i;
+	int error;
+
+	for (i = 0; i < f->n; i++)
+		if ((error = ps_setup_field_display(
+			     f->value[i], VALUE_MAX, ps_tui_store(tui),
+			     ps_setup_field_at(f->step, i))) < 0)
+			return error;
+	return ps_setup_step_check(&f->done, f->why, sizeof(f->why),
+				   ps_tui_store(tui), f->step);
+}
+
+static int
+form_open(void **out, ps_tui *tui, const void *arg)
+{
+	struct form *f;
+	int error;
+
+	if (arg == NULL)
+		return ps_error_set(PS_EINVAL, "no setup step given");
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	f->step = *(const ps_setup_step *)arg;
+	f->n = ps_setup_field_count(f->step);
+	if (f->n > FIELDS_MAX)
+		f->n = FIELDS_MAX;
+	ps_tui_list_set_count(&f->list, f->n);
+	if ((error = form_reload(f, tui)) < 0) {
+		free(f);
+		return error;
+	}
+	*out = f;
+	return 0;
+}
+
+static void
+form_close(void *state)
+{
+	struct form *f = state;
+
+	if (f == NULL)
+		return;
+	form_free_ids(f);
+	free(f);
+}
+
+static void
+form_draw(void *state, ps_tui *tui)
+{
+	struct form *f = state;
+	const ps_setup_field *fl;
+	ps_tui_attr a;
+	size_t i;
+	int row;
+
+	ps_tui_textf(tui, 0, 1, 0, PS_TUI_HEADING, "Step %d of %d: %s",
+		     (int)f->step + 1, PS_SETUP_STEP_COUNT,
+		     ps_setup_step_title(f->step));
+	ps_tui_text(tui, 1, 1, 0, PS_TUI_DIM, ps_setup_step_help(f->step));
+	if (f->done)
+		ps_tui_text(tui, 2, 1, 0, PS_TUI_GOOD, "Done");
+	else
+		ps_tui_textf(tui, 2, 1, 0, PS_TUI_WARN, "Needs attention: %s",
+			     f->why);
+	for (i = 0; i < f->n; i++) {
+		fl = ps_setup_field_at(f->step, i);
+		row = 4 + (int)i;
+		a = i == f->list.sel ? PS_TUI_SELECTED : PS_TUI_NORMAL;
+		if (i == f->list.sel)
+			ps_tui_fill(tui, row, PS_TUI_SELECTED);
+		ps_tui_textf(tui, row, 2, 38, a, "%s%s", fl->label,
+			     fl->required ? " *" : "");
+		if (fl->type == PS_SETUP_FIELD_MAPPING)
+			ps_tui_textf(tui, row, 42, 0, a, "%s  (Enter edits)",
+				     f->value[i]);
+		else
+			ps_tui_text(tui, row, 42, 0, a, f->value[i]);
+	}
+	row = 5 + (int)f->n;
+	ps_tui_text(tui, row, 2, 0, PS_TUI_DIM,
+		    f->step == PS_SETUP_CONNECTIONS
+			    ? "* required.  Enter: change  d: clear  t: test "
+			      "both connections"
+			    : "* required.  Enter: change  d: clear  u: fetch "
+			      "the drop-down lists");
+}
+
+static int
+form_changed(struct form *f, ps_tui *tui, const char *what)
+{
+	int error = form_reload(f, tui);
+
+	if (error == 0)
+		ps_tui_message(tui, 0, "%s", what);
+	return error;
+}
+
+static int
+set_value(struct form *f, ps_tui *tui, const char *value)
+{
+	int error = ps_setup_field_set(ps_tui_store(tui), f->editing, value,
+				       ps_tui_now(tui));
+
+	if (error < 0)
+		return error;
+	return form_changed(f, tui, "Saved.");
+}
+
+static int
+on_text(ps_tui *tui, void *payload, const char *text)
+{
+	if (text == NULL)
+		return 0;
+	return set_value(payload, tui, text);
+}
+
+static int
+on_pick(ps_tui *tui, void *payload, long index, const char *item)
+{
+	struct form *f = payload;
+
+	(void)item;
+	if (index < 0 || (size_t)index >= f->nids)
+		return 0;
+	return set_value(f, tui, f->ids[index]);
+}
+
+/* The datacentre picker's last entry asks for a URL. */
+static int
+on_datacentre(ps_tui *tui, void *payload, long index, const char *item)
+{
+	struct form *f = payload;
+
+	(void)item;
+	if (index < 0)
+		return 0;
+	if ((size_t)index >= f->nids || f->ids[index] == NULL) {
+		ps_tui_prompt(tui, "Brightpearl base URL: ", NULL, 0, on_text,
+			      f);
+		return 0;
+	}
+	return set_value(f, tui, f->ids[index]);
+}
+
+/* Build the picker's values: ids[i] for item i. */
+static int
+ids_add(struct form *f, const char *id)
+{
+	char **g = realloc(f->ids, (f->nids + 1) * sizeof(*g));
+
+	if (g == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	f->ids = g;
+	f->ids[f->nids] = NULL;
+	if (id != NULL && (f->ids[f->nids] = strdup(id)) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	f->nids++;
+	return 0;
+}
+
+/* The list of a PICK_MANY field with the element toggled. */
+static int
+toggle(char *out, size_t cap, const char *list, const char *item)
+{
+	const char *p = list != NULL ? list : "", *end;
+	size_t len, used = 0, ilen = strlen(item);
+	int found = 0;
+
+	out[0] = '\0';
+	while (*p != '\0') {
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len == ilen && strncmp(p, item, len) == 0)
+			found = 1;
+		else if (used + len + 2 < cap) {
+			if (used > 0)
+				out[used++] = ',';
+			memcpy(out + used, p, len);
+			used += len;
+			out[used] = '\0';
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (!found && used + ilen + 2 < cap)
+		snprintf(out + used, cap - used, "%s%s", used ? "," : "", item);
+	return found;
+}
+
+static int
+on_pick_many(ps_tui *tui, void *payload, long index, const char *item)
+{
+	struct form *f = payload;
+	char *cur = NULL, next[1024];
+	int error;
+
+	(void)item;
+	if (index < 0 || (size_t)index >= f->nids)
+		return 0;
+	if ((error = ps_setup_field_get(&cur, ps_tui_store(tui), f->editing)) <
+	    0)
+		return error;
+	toggle(next, sizeof(next), cur, f->ids[index]);
+	free(cur);
+	return set_value(f, tui, next);
+}
+
+static int
+edit_pick(struct form *f, ps_tui *tui, const ps_setup_field *fl)
+{
+	ps_setup_choices c;
+	char **labels = NULL, *cur = NULL, label[VALUE_MAX];
+	size_t i, initial = 0;
+	int error, many = fl->type == PS_SETUP_FIELD_PICK_MANY;
+
+	if ((error = ps_setup_choices_load(&c, ps_tui_store(tui), fl->list)) <
+	    0)
+		return error;
+	if (c.n == 0) {
+		ps_setup_choices_dispose(&c);
+		if ((error = ps_setup_field_get(&cur, ps_tui_store(tui), fl)) <
+		    0)
+			return error;
+		ps_tui_prompt(tui,
+			      many ? "Values, comma-separated (u fetches the "
+				     "list): "
+				   : "Value (u fetches the list): ",
+			      cur, 0, on_text, f);
+		free(cur);
+		return 0;
+	}
+	if ((error = ps_setup_field_get(&cur, ps_tui_store(tui), fl)) < 0)
+		goto done;
+	if ((labels = calloc(c.n + 1, sizeof(*labels))) == NULL) {
+		error = ps_error_set(PS_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (!many && !fl->required) {
+		if ((error = ids_add(f, NULL)) < 0)
+			goto done;
+		labels[0] = strdup("(none)");
+	}
+	for (i = 0; i < c.n; i++) {
+		const char *v = fl->by_name ? c.items[i].name : c.items[i].id;
+		int on = cur != NULL && ps_settings_list_contains(cur, v);
+
+		if ((error = ids_add(f, v)) < 0)
+			goto done;
+		if (fl->by_name)
+			snprintf(label, sizeof(label), "%s%s",
+				 many ? (on ? "[x] " : "[ ] ") : "",
+				 c.items[i].name);
+		else
+			snprintf(label, sizeof(label), "%s%-5s %s",
+				 many ? (on ? "[x] " : "[ ] ") : "",
+				 c.items[i].id, c.items[i].name);
+		if (!many && cur != NULL && strcmp(cur, v) == 0)
+			initial = f->nids - 1;
+		labels[f->nids - 1] = strdup(label);
+	}
+	for (i = 0; i < f->nids; i++)
+		if (labels[i] == NULL) {
+			error = ps_error_set(PS_ENOMEM, "out of memory");
+			goto done;
+		}
+	error = ps_tui_pick(
+		tui, many ? "Enter switches one value on or off" : fl->label,
+		(const char *const *)labels, f->nids, initial,
+		many ? on_pick_many : on_pick, f);
+done:
+	if (labels != NULL)
+		for (i = 0; i < c.n + 1; i++)
+			free(labels[i]);
+	free(labels);
+	free(cur);
+	ps_setup_choices_dispose(&c);
+	return error;
+}
+
+static int
+edit_enum(struct form *f, ps_tui *tui, const ps_setup_field *fl)
+{
+	const ps_setting_def *def = ps_settings_find(fl->key);
+	char *cur = NULL;
+	size_t i, n = 0, initial = 0;
+	int error;
+
+	if (def == NULL || def->choices == NULL)
+		return ps_error_set(PS_EINVAL, "%s has no choices", fl->key);
+	if ((error = ps_setup_field_get(&cur, ps_tui_store(tui), fl)) < 0)
+		return error;
+	for (i = 0; def->choices[i] != NULL; i++) {
+		if ((error = ids_add(f, def->choices[i])) < 0)
+			goto done;
+		if (cur != NULL && strcmp(cur, def->choices[i]) == 0)
+			initial = i;
+		n++;
+	}
+	error = ps_tui_pick(tui, fl->label, def->choices, n, initial, on_pick,
+			    f);
+done:
+	free(cur);
+	return error;
+}
+
+static int
+edit_datacentre(struct form *f, ps_tui *tui, const ps_setup_field *fl)
+{
+	static const char *const labels[] = {
+		"euw1  Europe", "use1  United States east",
+		"usw1  United States west", "Another URL (the sandbox)..."};
+	char *cur = NULL;
+	size_t i, initial = 0;
+	int error;
+
+	if ((error = ps_setup_field_get(&cur, ps_tui_store(tui), fl)) < 0)
+		return error;
+	for (i = 0; ps_setup_datacentres[i] != NULL; i++) {
+		if ((error = ids_add(f, ps_setup_datacentres[i])) < 0)
+			goto done;
+		if (cur != NULL && strcmp(cur, ps_setup_datacentres[i]) == 0)
+			initial = i;
+	}
+	if ((error = ids_add(f, NULL)) < 0)
+		goto done;
+	if (cur != NULL && initial == 0 && strcmp(cur, "euw1") != 0)
+		initial = f->nids - 1;
+	error = ps_tui_pick(tui, fl->label, labels, f->nids, initial,
+			    on_datacentre, f);
+done:
+	free(cur);
+	return error;
+}
+
+static int
+test_connection(struct form *f, ps_tui *tui, ps_platform p)
+{
+	ps_config cfg;
+	ps_http *http = NULL;
+	char msg[PS_ERROR_MAX + 128];
+	int error;
+
+	if ((error = action_http(&http, tui, &cfg)) < 0)
+		return error;
+	error = ps_setup_test_connection(msg, sizeof(msg), ps_tui_store(tui),
+					 action_config(tui, &cfg), http, p,
+					 ps_tui_now(tui));
+	ps_http_free(http);
+	if ((error = form_reload(f, tui)) < 0)
+		return error;
+	ps_tui_message(tui, strncmp(msg, "OK", 2) != 0, "%s", msg);
+	return 0;
+}
+
+extern const ps_screen_ops ps_screen_mapedit;
+
+static int
+form_edit(struct form *f, ps_tui *tui)
+{
+	const ps_setup_field *fl = ps_setup_field_at(f->step, f->list.sel);
+	char *cur = NULL;
+	int error, b;
+
+	if (fl == NULL)
+		return PS_TUI_HANDLED;
+	form_free_ids(f);
+	f->editing = fl;
+	switch (fl->type) {
+	case PS_SETUP_FIELD_TEST_BP:
+		return test_connection(f, tui, PS_PLATFORM_BRIGHTPEARL);
+	case PS_SETUP_FIELD_TEST_BC:
+		return test_connection(f, tui, PS_PLATFORM_BIGCOMMERCE);
+	case PS_SETUP_FIELD_MAPPING:
+		return ps_tui_push(tui, &ps_screen_mapedit,
+				   ps_mapedit_kind_find(fl->key, fl->list));
+	case PS_SETUP_FIELD_BOOL:
+		if ((error = ps_settings_get_bool(&b, ps_tui_store(tui),
+						  fl->key)) < 0)
+			return error;
+		return set_value(f, tui, b ? "false" : "true");
+	case PS_SETUP_FIELD_ENUM:
+		return edit_enum(f, tui, fl);
+	case PS_SETUP_FIELD_PICK:
+	case PS_SETUP_FIELD_PICK_MANY:
+		return edit_pick(f, tui, fl);
+	case PS_SETUP_FIELD_DATACENTRE:
+		return edit_datacentre(f, tui, fl);
+	case PS_SETUP_FIELD_SECRET:
+		ps_tui_prompt(tui, "New value (hidden): ", NULL, 1, on_text, f);
+		return 0;
+	default:
+		if ((error = ps_setup_field_get(&cur, ps_tui_store(tui), fl)) <
+		    0)
+			return error;
+		ps_tui_prompt(tui, "Value: ", cur, 0, on_text, f);
+		free(cur);
+		return 0;
+	}
+}
+
+static int
+form_handle(void *state, ps_tui *tui, ps_tui_request req)
+{
+	struct form *f = state;
+	const ps_setup_field *fl;
+	int error;
+
+	if (ps_tui_list_move(&f->list, req, (int)f->n))
+		return PS_TUI_HANDLED;
+	switch (req) {
+	case PS_TUI_REQ_ENTER:
+	case PS_TUI_REQ_EDIT:
+		error = form_edit(f, tui);
+		return error < 0 ? error : PS_TUI_HANDLED;
+	case PS_TUI_REQ_DELETE:
+		fl = ps_setup_field_at(f->step, f->list.sel);
+		if (fl == NULL || fl->type == PS_SETUP_FIELD_MAPPING ||
+		    fl->type == PS_SETUP_FIELD_TEST_BP ||
+		    fl->type == PS_SETUP_FIELD_TEST_BC)
+			return PS_TUI_HANDLED;
+		f->editing = fl;
+		error = set_value(f, tui, NULL);
+		return error < 0 ? error : PS_TUI_HANDLED;
+	case PS_TUI_REQ_TEST:
+		if (f->step != PS_SETUP_CONNECTIONS)
+			return PS_TUI_UNHANDLED;
+		if ((error = test_connection(f, tui, PS_PLATFORM_BRIGHTPEARL)) <
+		    0)
+			return error;
+		return test_connection(f, tui, PS_PLATFORM_BIGCOMMERCE);
+	case PS_TUI_REQ_FETCH:
+		if ((error = fetch_lists(tui)) < 0)
+			return error;
+		return form_reload(f, tui);
+	default:
+		return PS_TUI_UNHANDLED;
+	}
+}
+
+static void
+form_status(void *state, ps_tui *tui, char *buf, size_t cap)
+{
+	struct form *f = state;
+
+	(void)tui;
+	snprintf(buf, cap, "field %zu of %zu", f->list.sel + 1, f->n);
+}
+
+const ps_screen_ops ps_screen_setup_step = {
+	"setup_step", "Setup step", form_open,
+	form_close,   form_reload,  form_draw,
+	form_handle,  form_status,  "Enter:change t:test u:fetch",
+};
