@@ -37,6 +37,8 @@
 static volatile sig_atomic_t signalled;
 /* Nonzero while curses owns the terminal (for the atexit handler). */
 static volatile sig_atomic_t curses_active;
+/* The atexit handler is registered once per process. */
+static volatile sig_atomic_t atexit_done;
 
 typedef enum modal_kind {
 	MODAL_NONE = 0,
@@ -1045,7 +1047,10 @@ ps_tui_run(const ps_tui_options *opts)
 		goto done;
 	}
 	curses_active = 1;
-	atexit(restore_at_exit);
+	if (!atexit_done) {
+		atexit(restore_at_exit);
+		atexit_done = 1;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
