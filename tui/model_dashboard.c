@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pearlsync/flow.h"
 #include "pearlsync/settings.h"
 #include "tui.h"
 
@@ -240,6 +241,7 @@ webhook_alerts(ps_dashboard *d, ps_store *st)
 int
 ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now)
 {
+	const ps_flow_ops *const *f;
 	struct count_ctx c;
 	int error, p;
 
@@ -247,6 +249,9 @@ ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now)
 	d->now = now;
 	if ((error = load_worker(d, st)) < 0)
 		return error;
+	/* every registered flow has a row, even before its first entry */
+	for (f = ps_flows_all(); *f != NULL; f++)
+		flow_slot(d, (*f)->name);
 	c.d = d;
 	c.today = 0;
 	if ((error = ps_store_log_counts(st, 0, on_count, &c)) < 0)
