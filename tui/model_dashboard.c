@@ -75,10 +75,14 @@ on_http(int64_t bucket, ps_platform platform, const char *endpoint,
 		return 0;
 	p = &d->platforms[platform];
 	p->requests += count;
+	/* the worker writes ps_http_outcome_name(): "ok", "client-error",
+	 * "auth", "throttled", "server-error", "network" */
 	if (strcmp(outcome, "429") == 0 || strstr(outcome, "throttl") != NULL)
 		p->throttled += count;
-	else if (outcome[0] == '5' || strcmp(outcome, "timeout") == 0 ||
-		 strcmp(outcome, "network") == 0)
+	else if (outcome[0] == '5' || strstr(outcome, "server") != NULL ||
+		 strcmp(outcome, "network") == 0 ||
+		 strcmp(outcome, "timeout") == 0 ||
+		 strcmp(outcome, "auth") == 0)
 		p->failed += count;
 	return 0;
 }

@@ -486,6 +486,46 @@ test_tui_models__dashboard_aggregates(void **state)
 }
 
 static void
+test_tui_models__dashboard_http_outcomes(void **state)
+{
+	struct fx *f = *state;
+	int64_t hour = NOW - NOW % 3600000LL;
+	ps_dashboard d;
+
+	/* the names the worker writes (ps_http_outcome_name) */
+	assert_int_equal(ps_store_http_count_add(f->st, hour,
+						 PS_PLATFORM_BIGCOMMERCE, "/a",
+						 "ok", 10),
+			 0);
+	assert_int_equal(ps_store_http_count_add(f->st, hour,
+						 PS_PLATFORM_BIGCOMMERCE, "/a",
+						 "throttled", 3),
+			 0);
+	assert_int_equal(ps_store_http_count_add(f->st, hour,
+						 PS_PLATFORM_BIGCOMMERCE, "/a",
+						 "server-error", 2),
+			 0);
+	assert_int_equal(ps_store_http_count_add(f->st, hour,
+						 PS_PLATFORM_BIGCOMMERCE, "/b",
+						 "network", 1),
+			 0);
+	assert_int_equal(ps_store_http_count_add(f->st, hour,
+						 PS_PLATFORM_BIGCOMMERCE, "/b",
+						 "client-error", 4),
+			 0);
+	/* two hours ago: not in the last hour */
+	assert_int_equal(ps_store_http_count_add(f->st, hour - 7200000,
+						 PS_PLATFORM_BIGCOMMERCE, "/a",
+						 "ok", 100),
+			 0);
+	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
+	assert_int_equal(d.platforms[PS_PLATFORM_BIGCOMMERCE].requests, 20);
+	assert_int_equal(d.platforms[PS_PLATFORM_BIGCOMMERCE].throttled, 3);
+	assert_int_equal(d.platforms[PS_PLATFORM_BIGCOMMERCE].failed, 3);
+	assert_int_equal(d.platforms[PS_PLATFORM_BRIGHTPEARL].requests, 0);
+}
+
+static void
 test_tui_models__dashboard_webhooks_deactivated(void **state)
 {
 	struct fx *f = *state;
@@ -587,6 +627,9 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tui_models__dashboard_aggregates, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__dashboard_http_outcomes, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tui_models__dashboard_webhooks_deactivated, setup,
 			teardown),
