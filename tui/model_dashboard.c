@@ -10,8 +10,8 @@
 
 #include <jansson.h>
 #include <stdarg.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pearlsync/flow.h"
@@ -41,8 +41,7 @@ flow_slot(ps_dashboard *d, const char *name)
 }
 
 static int
-on_count(const char *flow, ps_entry_status status, int64_t count,
-	 void *payload)
+on_count(const char *flow, ps_entry_status status, int64_t count, void *payload)
 {
 	struct count_ctx *c = payload;
 	ps_dash_flow *f;
@@ -155,7 +154,8 @@ load_hourly(ps_dashboard *d, ps_store *st)
 				older = 1;
 				break;
 			}
-			if (e->flow == NULL || strncmp(e->flow, "order", 5) != 0)
+			if (e->flow == NULL ||
+			    strncmp(e->flow, "order", 5) != 0)
 				continue;
 			k = (e->inserted_at - from) / HOUR_MS;
 			if (k >= 0 && k < PS_DASH_HOURS)
@@ -199,8 +199,7 @@ load_rate_limits(ps_dashboard *d, ps_store *st)
 	ps_error_clear();
 }
 
-static void
-alert(ps_dashboard *d, const char *fmt, ...)
+static void alert(ps_dashboard *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static void
@@ -230,13 +229,15 @@ webhook_alerts(ps_dashboard *d, ps_store *st)
 	}
 	doc = json_loads(text, 0, NULL);
 	hooks = json_is_array(doc) ? doc : json_object_get(doc, "data");
-	json_array_foreach(hooks, i, h) {
+	json_array_foreach(hooks, i, h)
+	{
 		if (json_is_false(json_object_get(h, "is_active")))
 			inactive++;
 	}
 	if (inactive > 0)
-		alert(d, "%zu BigCommerce webhook%s deactivated: orders arrive "
-			 "only by polling",
+		alert(d,
+		      "%zu BigCommerce webhook%s deactivated: orders arrive "
+		      "only by polling",
 		      inactive, inactive == 1 ? "" : "s");
 	json_decref(doc);
 	free(text);
@@ -287,8 +288,9 @@ ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now)
 		alert(d, "%d required setting%s missing: %s", d->n_missing,
 		      d->n_missing == 1 ? "" : "s", d->missing);
 	if (d->total[PS_ENTRY_FAILED] > 0)
-		alert(d, "%lld entr%s failed: open the sync log (4), filter "
-			 "failed (s)",
+		alert(d,
+		      "%lld entr%s failed: open the sync log (4), filter "
+		      "failed (s)",
 		      (long long)d->total[PS_ENTRY_FAILED],
 		      d->total[PS_ENTRY_FAILED] == 1 ? "y" : "ies");
 	for (p = 0; p < PS_PLATFORM_COUNT; p++)
@@ -302,8 +304,7 @@ ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now)
 }
 
 char *
-ps_dashboard_sparkline(char *buf, size_t cap, const ps_dashboard *d,
-		       int ascii)
+ps_dashboard_sparkline(char *buf, size_t cap, const ps_dashboard *d, int ascii)
 {
 	static const char *const blocks[] = {" ", "▁", "▂", "▃", "▄",
 					     "▅", "▆", "▇", "█"};

@@ -27,10 +27,10 @@ typedef struct ps_dash_flow {
 } ps_dash_flow;
 
 typedef struct ps_dash_platform {
-	int64_t requests;    /* HTTP requests in the last hour */
-	int64_t throttled;   /* of which 429 / throttled */
-	int64_t failed;      /* of which 5xx, network, auth refused */
-	int64_t remaining;   /* limiter's requests left, -1 unknown */
+	int64_t requests;     /* HTTP requests in the last hour */
+	int64_t throttled;    /* of which 429 / throttled */
+	int64_t failed;       /* of which 5xx, network, auth refused */
+	int64_t remaining;    /* limiter's requests left, -1 unknown */
 	int64_t remaining_at; /* ms when remaining was recorded, 0 unknown */
 } ps_dash_platform;
 

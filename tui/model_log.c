@@ -19,9 +19,9 @@ ps_log_browser_init(ps_log_browser *b, size_t page_size)
 {
 	memset(b, 0, sizeof(*b));
 	b->status = -1;
-	b->page_size = page_size < 1 ? 1
-				     : page_size > PAGE_MAX ? PAGE_MAX
-							    : page_size;
+	b->page_size = page_size < 1          ? 1
+		       : page_size > PAGE_MAX ? PAGE_MAX
+					      : page_size;
 	b->page_no = 1;
 }
 
@@ -165,8 +165,7 @@ ps_log_browser_clear(ps_log_browser *b, ps_store *st)
 }
 
 int
-ps_log_browser_set_page_size(ps_log_browser *b, ps_store *st,
-			     size_t page_size)
+ps_log_browser_set_page_size(ps_log_browser *b, ps_store *st, size_t page_size)
 {
 	int64_t keep = b->n > 0 ? b->rows[b->sel].id : 0;
 
@@ -365,9 +364,9 @@ ps_log_browser_describe(char *buf, size_t cap, const ps_log_browser *b)
 
 	buf[0] = '\0';
 	if (b->status >= 0)
-		o += (size_t)snprintf(buf + o, cap - o, "%s",
-				      ps_entry_status_name(
-					      (ps_entry_status)b->status));
+		o += (size_t)snprintf(
+			buf + o, cap - o, "%s",
+			ps_entry_status_name((ps_entry_status)b->status));
 	if (b->flow != NULL && o < cap)
 		o += (size_t)snprintf(buf + o, cap - o, "%sflow %s",
 				      o ? ", " : "", b->flow);

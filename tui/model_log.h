@@ -22,19 +22,19 @@
 
 typedef struct ps_log_browser {
 	/* filter */
-	int status;  /* ps_entry_status or -1 for any */
-	char *flow;  /* owned; NULL for any */
+	int status;                         /* ps_entry_status or -1 for any */
+	char *flow;                         /* owned; NULL for any */
 	char text[PS_LOG_BROWSER_TEXT_MAX]; /* "" for any */
 	/* paging */
 	size_t page_size;    /* rows per page, 1..1000 */
 	int64_t page_before; /* before_id of the page shown; 0 = newest */
 	int64_t *back;       /* owned: before_ids of the earlier pages */
 	size_t n_back, cap_back;
-	size_t page_no;      /* 1-based, for the status line */
+	size_t page_no; /* 1-based, for the status line */
 	/* the page */
 	ps_log_entry *rows; /* owned, n of them, newest first */
 	size_t n;
-	int more; /* nonzero when an older page exists */
+	int more;   /* nonzero when an older page exists */
 	size_t sel; /* index into rows */
 } ps_log_browser;
 
@@ -93,8 +93,7 @@ const ps_log_entry *ps_log_browser_selected(const ps_log_browser *b);
  * selected; PS_EINVAL (detail for the operator) when it is synced or in
  * flight.
  */
-int ps_log_browser_retry_selected(ps_log_browser *b, ps_store *st,
-				  int64_t now);
+int ps_log_browser_retry_selected(ps_log_browser *b, ps_store *st, int64_t now);
 
 /*
  * ps_log_browser_retry_filtered - retry every FAILED entry the filter
@@ -102,14 +101,13 @@ int ps_log_browser_retry_selected(ps_log_browser *b, ps_store *st,
  * receives how many.  A status filter other than any/failed matches no
  * failed entry (0).  Then reload.
  */
-int ps_log_browser_retry_filtered(size_t *out, ps_log_browser *b,
-				  ps_store *st, int64_t now);
+int ps_log_browser_retry_filtered(size_t *out, ps_log_browser *b, ps_store *st,
+				  int64_t now);
 
 /*
  * ps_log_browser_describe - the filter in words into buf: "all entries",
  * "failed, flow order_import_bc, text \"1042\"".  Returns buf.
  */
-char *ps_log_browser_describe(char *buf, size_t cap,
-			      const ps_log_browser *b);
+char *ps_log_browser_describe(char *buf, size_t cap, const ps_log_browser *b);
 
 #endif

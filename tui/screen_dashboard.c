@@ -108,18 +108,17 @@ counts_row(ps_tui *tui, int row, const char *name, const int64_t *today,
 	char a[24], b[24], c[24], x[24], y[24], z[24];
 
 	ps_tui_text(tui, row, 1, 18, attr, name);
-	ps_tui_textf(
-		tui, row, 20, 0, attr, "%7s %7s %7s   %8s %8s %8s",
-		ps_tui_format_count(a, sizeof(a),
-				    today[PS_ENTRY_PENDING] +
-					    today[PS_ENTRY_IN_FLIGHT]),
-		ps_tui_format_count(b, sizeof(b), today[PS_ENTRY_SYNCED]),
-		ps_tui_format_count(c, sizeof(c), today[PS_ENTRY_FAILED]),
-		ps_tui_format_count(x, sizeof(x),
-				    total[PS_ENTRY_PENDING] +
-					    total[PS_ENTRY_IN_FLIGHT]),
-		ps_tui_format_count(y, sizeof(y), total[PS_ENTRY_SYNCED]),
-		ps_tui_format_count(z, sizeof(z), total[PS_ENTRY_FAILED]));
+	ps_tui_textf(tui, row, 20, 0, attr, "%7s %7s %7s   %8s %8s %8s",
+		     ps_tui_format_count(a, sizeof(a),
+					 today[PS_ENTRY_PENDING] +
+						 today[PS_ENTRY_IN_FLIGHT]),
+		     ps_tui_format_count(b, sizeof(b), today[PS_ENTRY_SYNCED]),
+		     ps_tui_format_count(c, sizeof(c), today[PS_ENTRY_FAILED]),
+		     ps_tui_format_count(x, sizeof(x),
+					 total[PS_ENTRY_PENDING] +
+						 total[PS_ENTRY_IN_FLIGHT]),
+		     ps_tui_format_count(y, sizeof(y), total[PS_ENTRY_SYNCED]),
+		     ps_tui_format_count(z, sizeof(z), total[PS_ENTRY_FAILED]));
 }
 
 static void
@@ -134,11 +133,11 @@ dash_draw(void *state, ps_tui *tui)
 	draw_worker(d, tui, row++);
 	ps_tui_text(tui, row, 1, 0, PS_TUI_HEADING, "Last sync");
 	if (d->last_synced_at > 0)
-		ps_tui_textf(tui, row, 14, 0, PS_TUI_NORMAL, "%s%s%s",
-			     ps_tui_format_time(t, sizeof(t),
-						d->last_synced_at),
-			     d->last_synced_order[0] ? ", order " : "",
-			     d->last_synced_order);
+		ps_tui_textf(
+			tui, row, 14, 0, PS_TUI_NORMAL, "%s%s%s",
+			ps_tui_format_time(t, sizeof(t), d->last_synced_at),
+			d->last_synced_order[0] ? ", order " : "",
+			d->last_synced_order);
 	else
 		ps_tui_text(tui, row, 14, 0, PS_TUI_DIM, "never");
 	row += 2;
@@ -233,6 +232,6 @@ dash_status(void *state, ps_tui *tui, char *buf, size_t cap)
 }
 
 const ps_screen_ops ps_screen_dashboard = {
-	"dashboard", "Dashboard", dash_open,   dash_close, dash_reload,
+	"dashboard", "Dashboard", dash_open,   dash_close,  dash_reload,
 	dash_draw,   dash_handle, dash_status, "Enter:log",
 };

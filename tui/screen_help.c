@@ -87,6 +87,6 @@ help_status(void *state, ps_tui *tui, char *buf, size_t cap)
 }
 
 const ps_screen_ops ps_screen_help = {
-	"help",	     "Keys",	  help_open,   help_close, NULL,
+	"help",    "Keys",      help_open,   help_close, NULL,
 	help_draw, help_handle, help_status, "",
 };

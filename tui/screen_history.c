@@ -81,8 +81,8 @@ hist_draw(void *state, ps_tui *tui)
 		if (k == s->list.sel)
 			ps_tui_fill(tui, i, PS_TUI_SELECTED);
 		ps_tui_text(tui, i, l->heading ? 1 : 4, 0,
-			    k == s->list.sel ? PS_TUI_SELECTED
-			    : l->heading     ? PS_TUI_HEADING
+			    k == s->list.sel     ? PS_TUI_SELECTED
+			    : l->heading         ? PS_TUI_HEADING
 			    : l->version == selv ? PS_TUI_NORMAL
 						 : PS_TUI_DIM,
 			    l->text);
@@ -106,12 +106,14 @@ rollback_confirmed(ps_tui *tui, void *payload, int yes)
 	s->list.sel = 0;
 	s->list.top = 0;
 	if (v == 0)
-		ps_tui_message(tui, 0, "nothing to roll back: the settings "
-				       "are as of version %lld",
+		ps_tui_message(tui, 0,
+			       "nothing to roll back: the settings "
+			       "are as of version %lld",
 			       (long long)s->target);
 	else
-		ps_tui_message(tui, 0, "rolled back to version %lld "
-				       "(recorded as version %lld)",
+		ps_tui_message(tui, 0,
+			       "rolled back to version %lld "
+			       "(recorded as version %lld)",
 			       (long long)s->target, (long long)v);
 	return 0;
 }
@@ -156,6 +158,6 @@ hist_status(void *state, ps_tui *tui, char *buf, size_t cap)
 }
 
 const ps_screen_ops ps_screen_history = {
-	"history",   "History",	  hist_open,   hist_close, hist_reload,
-	hist_draw,   hist_handle, hist_status, "b:roll back",
+	"history", "History",   hist_open,   hist_close,    hist_reload,
+	hist_draw, hist_handle, hist_status, "b:roll back",
 };

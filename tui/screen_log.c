@@ -111,8 +111,7 @@ log_draw(void *state, ps_tui *tui)
 {
 	struct logscr *s = state;
 	const ps_log_entry *e;
-	char filter[256], money[PS_MONEY_STR_MAX], total[48], ins[32],
-		syn[32];
+	char filter[256], money[PS_MONEY_STR_MAX], total[48], ins[32], syn[32];
 	ps_tui_attr a;
 	size_t i;
 	int row;
@@ -136,15 +135,15 @@ log_draw(void *state, ps_tui *tui)
 			ps_tui_fill(tui, row, PS_TUI_SELECTED);
 		if (e->has_total)
 			snprintf(total, sizeof(total), "%s %s",
-				 ps_money_format(money, sizeof(money),
-						 e->total, 2),
+				 ps_money_format(money, sizeof(money), e->total,
+						 2),
 				 e->currency ? e->currency : "");
 		else
 			snprintf(total, sizeof(total), "-");
 		ps_tui_text(tui, row, 1, 10, a,
-			    e->order_number ? e->order_number
-					    : (e->source_id ? e->source_id
-							    : "-"));
+			    e->order_number
+				    ? e->order_number
+				    : (e->source_id ? e->source_id : "-"));
 		ps_tui_textf(tui, row, 12, 13, a, "%13s", total);
 		ps_tui_text(tui, row, 26, 11, a,
 			    short_time(ins, sizeof(ins), e->inserted_at));
@@ -286,22 +285,23 @@ log_handle(void *state, ps_tui *tui, ps_tui_request req)
 		if ((e = ps_log_browser_selected(&s->b)) == NULL)
 			return PS_TUI_HANDLED;
 		id = e->id;
-		if ((error = ps_log_browser_retry_selected(&s->b, st,
-							   ps_tui_now(tui))) <
-		    0)
+		if ((error = ps_log_browser_retry_selected(
+			     &s->b, st, ps_tui_now(tui))) < 0)
 			return error;
 		ps_tui_message(tui, 0, "entry %lld queued for retry",
 			       (long long)id);
 		return PS_TUI_HANDLED;
 	case PS_TUI_REQ_RETRY_ALL:
 		if (s->b.status != -1 && s->b.status != PS_ENTRY_FAILED) {
-			ps_tui_message(tui, 1, "the filter shows no failed "
-					       "entries");
+			ps_tui_message(tui, 1,
+				       "the filter shows no failed "
+				       "entries");
 			return PS_TUI_HANDLED;
 		}
 		ps_log_browser_describe(filter, sizeof(filter), &s->b);
 		snprintf(q, sizeof(q),
-			 "Retry every failed entry in the filter (%s)?", filter);
+			 "Retry every failed entry in the filter (%s)?",
+			 filter);
 		ps_tui_confirm(tui, q, retry_all_confirmed, s);
 		return PS_TUI_HANDLED;
 	default:
@@ -323,7 +323,7 @@ log_status(void *state, ps_tui *tui, char *buf, size_t cap)
 }
 
 const ps_screen_ops ps_screen_log = {
-	"log",	  "Sync log", log_open,   log_close,
-	log_reload, log_draw, log_handle, log_status,
-	"s f / c:filter r R:retry",
+	"log",      "Sync log", log_open,
+	log_close,  log_reload, log_draw,
+	log_handle, log_status, "s f / c:filter r R:retry",
 };

@@ -91,8 +91,7 @@ add_wrapped(struct detail *d, const char *label, ps_tui_attr attr,
 			if (cut > n / 2)
 				n = cut;
 		}
-		if ((error = add_line(d, first ? label : NULL, attr, p, n)) <
-		    0)
+		if ((error = add_line(d, first ? label : NULL, attr, p, n)) < 0)
 			return error;
 		first = 0;
 		p += n;
@@ -105,9 +104,8 @@ add_wrapped(struct detail *d, const char *label, ps_tui_attr attr,
 	return 0;
 }
 
-static int
-addf(struct detail *d, const char *label, ps_tui_attr attr, const char *fmt,
-     ...) __attribute__((format(printf, 4, 5)));
+static int addf(struct detail *d, const char *label, ps_tui_attr attr,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static int
 addf(struct detail *d, const char *label, ps_tui_attr attr, const char *fmt,
@@ -134,9 +132,9 @@ build(struct detail *d, ps_tui *tui)
 	if (w < 10)
 		w = 10;
 	d->width = ps_tui_body_cols(tui);
-	sa = e->status == PS_ENTRY_SYNCED
-		     ? PS_TUI_GOOD
-		     : e->status == PS_ENTRY_FAILED ? PS_TUI_BAD : PS_TUI_WARN;
+	sa = e->status == PS_ENTRY_SYNCED   ? PS_TUI_GOOD
+	     : e->status == PS_ENTRY_FAILED ? PS_TUI_BAD
+					    : PS_TUI_WARN;
 #define TRY(x)                                                                 \
 	do {                                                                   \
 		if ((error = (x)) < 0)                                         \
@@ -182,8 +180,9 @@ build(struct detail *d, ps_tui *tui)
 		TRY(addf(d, "Error", PS_TUI_NORMAL, "%s (%s)",
 			 ps_error_name(e->error_code),
 			 ps_strerror(e->error_code)));
-	TRY(add_wrapped(d, "Reason", e->status == PS_ENTRY_FAILED ? PS_TUI_BAD
-								  : PS_TUI_NORMAL,
+	TRY(add_wrapped(d, "Reason",
+			e->status == PS_ENTRY_FAILED ? PS_TUI_BAD
+						     : PS_TUI_NORMAL,
 			e->reason, w));
 	TRY(add_wrapped(d, "Sent", PS_TUI_NORMAL, e->detail, w));
 	TRY(addf(d, "Key", PS_TUI_DIM, "%s",
@@ -309,7 +308,6 @@ detail_status(void *state, ps_tui *tui, char *buf, size_t cap)
 }
 
 const ps_screen_ops ps_screen_log_detail = {
-	"log_detail",  "Entry",	      detail_open,   detail_close,
-	detail_reload, detail_draw,   detail_handle, detail_status,
-	"r:retry",
+	"log_detail", "Entry",       detail_open,   detail_close, detail_reload,
+	detail_draw,  detail_handle, detail_status, "r:retry",
 };

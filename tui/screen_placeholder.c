@@ -15,15 +15,20 @@ placeholder_open(void **out, ps_tui *tui, const void *arg)
 static void
 placeholder_draw(void *state, ps_tui *tui)
 {
-	ps_tui_textf(tui, 1, 2, 0, PS_TUI_HEADING, "%s",
-		     (const char *)state);
+	ps_tui_textf(tui, 1, 2, 0, PS_TUI_HEADING, "%s", (const char *)state);
 	ps_tui_text(tui, 3, 2, 0, PS_TUI_NORMAL,
 		    "Not available in this build; use the pearlsync command "
 		    "line.");
 }
 
 const ps_screen_ops ps_screen_placeholder = {
-	"placeholder", "Not available", placeholder_open, NULL,
-	NULL,	       placeholder_draw, NULL,		   NULL,
+	"placeholder",
+	"Not available",
+	placeholder_open,
+	NULL,
+	NULL,
+	placeholder_draw,
+	NULL,
+	NULL,
 	"",
 };

@@ -202,8 +202,7 @@ put_text(ps_tui *tui, int y, int x, int width, attr_t attr, const char *text)
 	size_t i, n;
 	int cols;
 
-	if (y < 0 || y >= tui->rows || x < 0 || x >= tui->cols ||
-	    text == NULL)
+	if (y < 0 || y >= tui->rows || x < 0 || x >= tui->cols || text == NULL)
 		return 0;
 	if (width <= 0 || x + width > tui->cols)
 		width = tui->cols - x;
@@ -267,9 +266,9 @@ draw_header(ps_tui *tui)
 	x = put_text(tui, 0, 0, 0, A_REVERSE | A_BOLD, " pearlsync ");
 	for (i = 0, m = ps_tui_main_screens; m->ops != NULL; m++, i++) {
 		/* brackets mark the current tab without colours too */
-		snprintf(tab, sizeof(tab), i == tui->main_index ? "[%s %s]"
-							       : " %s %s ",
-			 m->key, m->title);
+		snprintf(tab, sizeof(tab),
+			 i == tui->main_index ? "[%s %s]" : " %s %s ", m->key,
+			 m->title);
 		x += put_text(tui, 0, x, 0,
 			      i == tui->main_index ? A_BOLD : A_REVERSE, tab);
 	}
@@ -321,8 +320,7 @@ draw_bottom(ps_tui *tui)
 	}
 	if (tui->message[0] != '\0') {
 		put_text(tui, y, 0, 0,
-			 tui->message_error ? attr_of(tui, PS_TUI_BAD)
-					    : A_BOLD,
+			 tui->message_error ? attr_of(tui, PS_TUI_BAD) : A_BOLD,
 			 tui->message);
 		return;
 	}
@@ -342,7 +340,8 @@ draw_bottom(ps_tui *tui)
 static void
 draw_picker(ps_tui *tui)
 {
-	int body = ps_tui_body_rows(tui), w = ps_tui_utf8_width(tui->modal.label);
+	int body = ps_tui_body_rows(tui),
+	    w = ps_tui_utf8_width(tui->modal.label);
 	int h, x0, y0, i, width;
 	size_t k;
 
@@ -561,8 +560,8 @@ modal_close(ps_tui *tui)
 }
 
 void
-ps_tui_prompt(ps_tui *tui, const char *label, const char *initial,
-	      int secret, ps_tui_prompt_cb cb, void *payload)
+ps_tui_prompt(ps_tui *tui, const char *label, const char *initial, int secret,
+	      ps_tui_prompt_cb cb, void *payload)
 {
 	modal_close(tui);
 	tui->modal.kind = MODAL_PROMPT;
@@ -585,8 +584,8 @@ ps_tui_confirm(ps_tui *tui, const char *question, ps_tui_confirm_cb cb,
 }
 
 int
-ps_tui_pick(ps_tui *tui, const char *title, const char *const *items,
-	    size_t n, size_t initial, ps_tui_pick_cb cb, void *payload)
+ps_tui_pick(ps_tui *tui, const char *title, const char *const *items, size_t n,
+	    size_t initial, ps_tui_pick_cb cb, void *payload)
 {
 	char **copy = NULL;
 	size_t i;
@@ -817,14 +816,14 @@ static const struct {
 	int code;
 	int is_char;
 } key_names[] = {
-	{"Up", KEY_UP, 0},	   {"Down", KEY_DOWN, 0},
-	{"Left", KEY_LEFT, 0},	   {"Right", KEY_RIGHT, 0},
-	{"PgUp", KEY_PPAGE, 0},	   {"PgDn", KEY_NPAGE, 0},
-	{"Home", KEY_HOME, 0},	   {"End", KEY_END, 0},
-	{"Enter", '\n', 1},	   {"Esc", 27, 1},
-	{"Tab", '\t', 1},	   {"BTab", KEY_BTAB, 0},
-	{"BS", KEY_BACKSPACE, 0},  {"Del", KEY_DC, 0},
-	{"F1", KEY_F(1), 0},	   {"F5", KEY_F(5), 0},
+	{"Up", KEY_UP, 0},        {"Down", KEY_DOWN, 0},
+	{"Left", KEY_LEFT, 0},    {"Right", KEY_RIGHT, 0},
+	{"PgUp", KEY_PPAGE, 0},   {"PgDn", KEY_NPAGE, 0},
+	{"Home", KEY_HOME, 0},    {"End", KEY_END, 0},
+	{"Enter", '\n', 1},       {"Esc", 27, 1},
+	{"Tab", '\t', 1},         {"BTab", KEY_BTAB, 0},
+	{"BS", KEY_BACKSPACE, 0}, {"Del", KEY_DC, 0},
+	{"F1", KEY_F(1), 0},      {"F5", KEY_F(5), 0},
 	{"lt", '<', 1},
 };
 
@@ -839,11 +838,12 @@ script_keys(ps_tui *tui, const char *line, int lineno)
 	key k;
 
 	while (*p != '\0' && !tui->quit) {
-		if (*p == '<' && (end = strchr(p, '>')) != NULL && end > p + 1) {
+		if (*p == '<' && (end = strchr(p, '>')) != NULL &&
+		    end > p + 1) {
 			len = (size_t)(end - p - 1);
 			k.code = -1;
-			for (i = 0; i < sizeof(key_names) / sizeof(key_names[0]);
-			     i++)
+			for (i = 0;
+			     i < sizeof(key_names) / sizeof(key_names[0]); i++)
 				if (strlen(key_names[i].name) == len &&
 				    strncmp(key_names[i].name, p + 1, len) ==
 					    0) {
@@ -971,8 +971,8 @@ setup_colors(ps_tui *tui)
 static void
 read_key_loop(ps_tui *tui)
 {
-	int tick_ms = tui->opts.tick_ms > 0 ? tui->opts.tick_ms
-					    : DEFAULT_TICK_MS;
+	int tick_ms =
+		tui->opts.tick_ms > 0 ? tui->opts.tick_ms : DEFAULT_TICK_MS;
 	int64_t last = ps_tui_now(tui), now;
 	wint_t wch;
 	int rc;
@@ -1041,8 +1041,9 @@ ps_tui_run(const ps_tui_options *opts)
 		tui->screen = newterm(NULL, stdout, stdin);
 	}
 	if (tui->screen == NULL) {
-		error = ps_error_set(PS_EIO, "cannot initialise the terminal "
-					     "(TERM=%s)",
+		error = ps_error_set(PS_EIO,
+				     "cannot initialise the terminal "
+				     "(TERM=%s)",
 				     getenv("TERM") ? getenv("TERM") : "");
 		goto done;
 	}

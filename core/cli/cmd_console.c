@@ -73,9 +73,9 @@ ps_cli_cmd_console(const ps_cli_global *g, int argc, char **argv)
 				if (strcmp(screens[i].name, optarg) == 0)
 					o.first = screens[i].request;
 			if (o.first == PS_TUI_REQ_NONE)
-				return ps_cli_usage_error(
-					"console", "unknown screen '%s'",
-					optarg);
+				return ps_cli_usage_error("console",
+							  "unknown screen '%s'",
+							  optarg);
 			break;
 		default:
 			return ps_cli_usage_error("console",

@@ -169,8 +169,8 @@ main(int argc, char **argv)
 	}
 	ps_store_close(st);
 
-	printf("%-44s %8s %8s %8s\n", "operation (ms, 5 runs)", "min",
-	       "median", "max");
+	printf("%-44s %8s %8s %8s\n", "operation (ms, 5 runs)", "min", "median",
+	       "max");
 	/* opening: a new connection (as the console does) + first page */
 	for (r = 0; r < RUNS; r++) {
 		t0 = now_ms();

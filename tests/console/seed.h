@@ -74,8 +74,8 @@ ps_seed_log(ps_store *st, size_t n, int64_t start, int64_t step_ms)
 	for (i = 0; i < n; i++) {
 		if (i % 10000 == 0 && (error = ps_store_begin(st)) < 0)
 			return error;
-		if ((error = ps_seed_entry(st, i, start + (int64_t)i * step_ms)) <
-		    0) {
+		if ((error = ps_seed_entry(st, i,
+					   start + (int64_t)i * step_ms)) < 0) {
 			ps_store_rollback(st);
 			return error;
 		}

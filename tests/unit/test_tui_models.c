@@ -112,7 +112,7 @@ test_tui_models__input_edits_utf8(void **state)
 	ps_tui_input_backspace(&in); /* nothing to remove */
 	ps_tui_input_delete(&in);
 	assert_int_equal(ps_tui_input_insert(&in, 'a'), 0);
-	assert_int_equal(ps_tui_input_insert(&in, 0xe9), 0);  /* é */
+	assert_int_equal(ps_tui_input_insert(&in, 0xe9), 0);   /* é */
 	assert_int_equal(ps_tui_input_insert(&in, 0x20ac), 0); /* € */
 	assert_string_equal(in.text, "a\xc3\xa9\xe2\x82\xac");
 	assert_int_equal(ps_tui_input_insert(&in, '\n'), -1);
@@ -293,8 +293,7 @@ test_tui_models__log_browser_filters(void **state)
 		assert_int_equal(b.rows[i].status, PS_ENTRY_FAILED);
 	assert_false(b.more);
 	/* flow: pending fulfilments are i % 4 == 3 and i % 10 == 7 */
-	assert_int_equal(ps_log_browser_set_status(&b, f->st,
-						   PS_ENTRY_PENDING),
+	assert_int_equal(ps_log_browser_set_status(&b, f->st, PS_ENTRY_PENDING),
 			 0);
 	assert_int_equal(ps_log_browser_set_flow(&b, f->st, "fulfilment_bp_bc"),
 			 0);
@@ -532,12 +531,11 @@ test_tui_models__dashboard_webhooks_deactivated(void **state)
 	ps_dashboard d;
 	size_t i;
 
-	assert_int_equal(
-		ps_store_cache_set(f->st, "bc.webhooks",
-				   "[{\"id\":1,\"is_active\":false},"
-				   "{\"id\":2,\"is_active\":true}]",
-				   NOW),
-		0);
+	assert_int_equal(ps_store_cache_set(f->st, "bc.webhooks",
+					    "[{\"id\":1,\"is_active\":false},"
+					    "{\"id\":2,\"is_active\":true}]",
+					    NOW),
+			 0);
 	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
 	for (i = 0; i < d.n_alerts; i++)
 		if (strstr(d.alerts[i], "1 BigCommerce webhook deactivated"))
@@ -569,7 +567,8 @@ test_tui_models__history_masks_and_rolls_back(void **state)
 	for (i = 0; i < h.n; i++) {
 		/* no secret in any line */
 		assert_null(strstr(h.lines[i].text, "bp-secret"));
-		assert_true(i == 0 || h.lines[i].version <= h.lines[i - 1].version);
+		assert_true(i == 0 ||
+			    h.lines[i].version <= h.lines[i - 1].version);
 	}
 	for (i = 0; i < h.n; i++)
 		if (strcmp(h.lines[i].text,
@@ -590,9 +589,9 @@ test_tui_models__history_masks_and_rolls_back(void **state)
 			 0);
 	assert_string_equal(v, "bp-secret-token-1");
 	free(v);
-	assert_int_equal(ps_store_setting_get(&v, f->st,
-					      "defaults.warehouse_id"),
-			 PS_ENOTFOUND);
+	assert_int_equal(
+		ps_store_setting_get(&v, f->st, "defaults.warehouse_id"),
+		PS_ENOTFOUND);
 	/* rolling back to the version just written changes nothing */
 	assert_int_equal(ps_history_rollback(&nv, &h, f->st, 4, NOW), 0);
 	assert_int_equal(nv, 0);
