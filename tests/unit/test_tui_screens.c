@@ -30,7 +30,8 @@
 struct screen_case {
 	const char *name;   /* golden file: tests/console/golden/NAME.txt */
 	const char *script; /* keys; a final :dump is appended */
-	int empty;          /* nonzero: an empty database */
+	int empty;          /* nonzero: an empty database; 2: seed plus one
+			     * entry with UTF-8 text */
 	int rows, cols;     /* 0: 24x80 */
 };
 
@@ -64,6 +65,9 @@ static const struct screen_case cases[] = {
 	{"history_rolled_back", "5jjjjjjby\n", 0, 0, 0},
 	{"tab_cycles", "<Tab><Tab><Tab><Tab>\n", 0, 0, 0},
 	{"back_from_detail", "4<Enter>q\n", 0, 0, 0},
+	{"log_utf8", "4\n", 2, 0, 0},
+	{"log_detail_utf8", "4<Enter>\n", 2, 0, 0},
+	{"log_search_utf8", "4/Größe<Enter>\n", 2, 0, 0},
 };
 
 static int64_t
@@ -71,6 +75,38 @@ fixed_clock(void *payload)
 {
 	(void)payload;
 	return PS_SEED_NOW;
+}
+
+/* Wide and accented characters in every text column of the log. */
+static void
+add_utf8_entry(ps_store *st)
+{
+	ps_log_entry e;
+	int64_t id;
+
+	ps_log_entry_init(&e);
+	e.flow = (char *)"order_import_bc";
+	e.dedupe_key = (char *)"utf8:1";
+	e.order_number = (char *)"Ω-7";
+	e.total = 1234500;
+	e.has_total = 1;
+	e.currency = (char *)"EUR";
+	e.shipping_method = (char *)"Livraison élégante";
+	e.shipment_status = (char *)"配送済み";
+	e.source_platform = PS_PLATFORM_BIGCOMMERCE;
+	e.target_platform = PS_PLATFORM_BRIGHTPEARL;
+	e.source_id = (char *)"777";
+	assert_int_equal(ps_store_log_add(&id, st, &e, PS_SEED_NOW - 60000),
+			 0);
+	assert_int_equal(
+		ps_store_log_mark_failed(st, id,
+					 "Größe 'XL' nicht gefunden: 日本語の"
+					 "商品名が長すぎるため切り詰められます"
+					 "。Ünïcödé everywhere, and a line "
+					 "long enough to wrap twice on an "
+					 "eighty column terminal.",
+					 PS_EDATA, 0, PS_SEED_NOW - 50000),
+		0);
 }
 
 static char *
@@ -121,6 +157,8 @@ run_case(const struct screen_case *c)
 				 0);
 		assert_int_equal(ps_seed_rest(st, PS_SEED_NOW), 0);
 	}
+	if (c->empty == 2)
+		add_utf8_entry(st);
 	f = fopen(script, "w");
 	assert_non_null(f);
 	fprintf(f, "# %s\n%s:dump %s\n", c->name, c->script, dump);
