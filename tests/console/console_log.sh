@@ -72,6 +72,22 @@ keys c1 Q
 wait_exit c1
 [ "$rc" = 0 ] || fail "exit status $rc"
 
+step="colours, and none with NO_COLOR"
+start_console c3
+wait_for c3 "entries failed"
+tmux -L "$sock" capture-pane -e -p -t c3 >"$tmp/colour"
+grep -q "$(printf '\033')\[[0-9;]*3[1-3]m" "$tmp/colour" ||
+	fail "no red, green or yellow on the dashboard"
+keys c3 Q
+wait_exit c3
+NO_COLOR=1 start_console c4
+wait_for c4 "entries failed"
+tmux -L "$sock" capture-pane -e -p -t c4 >"$tmp/colour"
+grep -q "$(printf '\033')\[[0-9;]*3[1-7]m" "$tmp/colour" &&
+	fail "colours despite NO_COLOR"
+keys c4 Q
+wait_exit c4
+
 step="SIGTERM restores the terminal and exits 0"
 start_console c2 --screen log
 wait_for c2 "[4 Sync log]"

@@ -48,6 +48,7 @@ start_console() {
 	rm -f "$tmp/rc.$name"
 	tmux -L "$sock" -f /dev/null new-session -d -s "$name" -x 80 -y 24 \
 		"env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 \
+		NO_COLOR='${NO_COLOR:-}' \
 		'$ps' --config '$conf' console $* 2>'$tmp/err.$name'; \
 		echo \$? >'$tmp/rc.$name'; sleep 600"
 }
