@@ -1839,8 +1839,10 @@ sku_make(ps_bc_sku *out, const struct bc_variant *v, const struct bc_product *p)
 	}
 	out->product_id = p->id;
 	out->variant_id = v->id;
-	out->is_base_variant = p->base_variant_id ? v->id == p->base_variant_id
-						  : !v->has_options;
+	/* A variant with options is never the base one; BigCommerce sets
+	 * base_variant_id only for products without options. */
+	out->is_base_variant = !v->has_options && (p->base_variant_id == 0 ||
+						   v->id == p->base_variant_id);
 	out->inventory_level = out->tracking == PS_BC_TRACKING_PRODUCT
 				       ? p->inventory_level
 				       : v->inventory_level;
