@@ -690,6 +690,49 @@ test_connector_bc__survives_30pct_faults(void **state)
 }
 
 static void
+test_connector_bc__paces_itself_under_a_quota(void **state)
+{
+	ps_http_options ho = PS_HTTP_OPTIONS_INIT;
+	ps_http *paced = NULL;
+	ps_bc_options o = PS_BC_OPTIONS_INIT;
+	ps_bc *bc = NULL;
+	json_t *req, *limited;
+	int64_t started = mono_ms();
+
+	(void)state;
+	/* 20 requests a second: the operations below need several windows,
+	 * so the limiter must wait on X-Rate-Limit-* instead of being
+	 * refused. */
+	ho.backoff_base_ms = 2;
+	ho.backoff_cap_ms = 20;
+	ho.max_wait_ms = 3000;
+	assert_int_equal(ps_http_new(&paced, &ho), 0);
+	o.base_url = sbx.bc_url;
+	o.store_hash = STORE;
+	o.access_token = TOKEN;
+	assert_int_equal(ps_bc_new(&bc, paced, &o), 0);
+	ctl_do("POST", "/bigcommerce/config",
+	       "{\"quota\":20,\"window_ms\":1000}");
+	ctl_do("POST", "/requests/reset", "{}");
+	check_orders(bc);
+	check_shipments(bc);
+	check_catalog_inventory(bc);
+	req = ctl("GET", "/requests", NULL);
+	assert_true(json_integer_value(json_object_get(
+			    json_object_get(req, "bigcommerce"), "total")) >
+		    40);
+	limited = json_object_get(
+		json_object_get(json_object_get(req, "bigcommerce"),
+				"endpoints"),
+		"rate-limited");
+	assert_int_equal(json_integer_value(limited), 0);
+	assert_true(mono_ms() - started >= 1000); /* it did wait */
+	json_decref(req);
+	ps_bc_free(bc);
+	ps_http_free(paced);
+}
+
+static void
 test_connector_bc__refused_token_is_auth_error(void **state)
 {
 	ps_bc *bc = bc_open("wrong-token-123", 0);
@@ -751,6 +794,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_connector_bc__every_operation),
 		T(test_connector_bc__survives_30pct_faults),
+		T(test_connector_bc__paces_itself_under_a_quota),
 		T(test_connector_bc__refused_token_is_auth_error),
 		T(test_connector_bc__token_never_logged),
 	};
