@@ -210,11 +210,8 @@ refresh_connectors(ps_worker *w)
 	w->bp = NULL;
 	w->bc = NULL;
 	w->conn_note[0] = '\0';
-	if (w->http == NULL &&
-	    (error = ps_connect_http(&w->http, &w->cfg, w->o.http)) < 0) {
-		ps_log_error(MOD, "HTTP client: %s", ps_error_last());
-		return;
-	}
+	if (w->http == NULL)
+		return; /* ps_worker_new made it, or failed */
 	if ((error = ps_connect_bp(&w->bp, w->st, &w->cfg, w->http)) < 0) {
 		ps_log_info(MOD, "Brightpearl not connected: %s",
 			    ps_error_last());
@@ -405,6 +402,17 @@ record_result(ps_worker *w, const ps_log_entry *e, int code,
 			    res->target_id ? res->target_id : "");
 		return ps_store_log_mark_synced(w->st, e->id, res->target_id,
 						res->detail, now);
+	}
+	if (code == PS_ESTOPPED) {
+		/* the stop flag cut a wait short: not the entry's fault */
+		ps_log_info(MOD, "entry %lld interrupted by the stop; due "
+				 "again at the next start",
+			    (long long)e->id);
+		return ps_store_log_mark_pending(
+			w->st, e->id,
+			"interrupted by a stop; checking whether the attempt "
+			"completed",
+			now, now);
 	}
 	w->failed++;
 	snprintf(reason, sizeof(reason), "%s", ps_error_last());
@@ -911,10 +919,17 @@ ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
 	w->bp = w->o.bp;
 	w->bc = w->o.bc;
 	w->own_conn = w->bp == NULL && w->bc == NULL && w->o.connect;
-	if (w->own_conn &&
-	    (error = ps_connect_http(&w->http, &w->cfg,
-				     options ? options->http : NULL)) < 0)
-		goto done;
+	if (w->own_conn) {
+		ps_http_options ho = PS_HTTP_OPTIONS_INIT;
+
+		if (options != NULL && options->http != NULL)
+			ho = *options->http;
+		/* a stop cuts backoff and limiter waits short (PS_ESTOPPED) */
+		if (ho.cancel == NULL)
+			ho.cancel = w->o.stop;
+		if ((error = ps_connect_http(&w->http, &w->cfg, &ho)) < 0)
+			goto done;
+	}
 	w->started_at = now_ms(w);
 	refresh_connectors(w);
 	if (w->o.listen) {

@@ -381,6 +381,24 @@ test_setting_and_data_errors(void **state)
 }
 
 static void
+test_stopped_wait_is_not_a_failure(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry e;
+	int64_t id;
+
+	id = add_entry(f, "k1");
+	script(PS_ESTOPPED, "stopped while waiting for the rate limit");
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	get_entry(f, id, &e);
+	assert_int_equal(e.status, PS_ENTRY_PENDING);
+	assert_int_equal(e.next_attempt_at, T0);
+	assert_non_null(strstr(e.reason, "interrupted"));
+	ps_log_entry_dispose(&e);
+}
+
+static void
 test_crash_recovery(void **state)
 {
 	struct fixture *f = *state;
@@ -658,6 +676,8 @@ main(void)
 			test_transient_backoff_then_operator, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_setting_and_data_errors,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_stopped_wait_is_not_a_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_recovery, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_operator_requests, setup,
