@@ -14,8 +14,8 @@
  * enabled setting is off, or a platform it needs is not configured.  The
  * reason is logged once when it changes and shown in the heartbeat state.
  */
-#include "internal.h"
 #include "pearlsync/worker.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -44,9 +44,9 @@ typedef struct flow_rt {
 	const ps_flow_ops *ops;
 	void *state;
 	int inited;
-	int64_t next_poll;     /* ms; 0 = at once */
-	int run_now;           /* an operator asked */
-	char skip[SKIP_MAX];   /* why it is skipped now; "" = runs */
+	int64_t next_poll;   /* ms; 0 = at once */
+	int run_now;         /* an operator asked */
+	char skip[SKIP_MAX]; /* why it is skipped now; "" = runs */
 } flow_rt;
 
 /* An event an on_event refused, offered again later. */
@@ -77,7 +77,7 @@ struct ps_worker {
 	size_t nheld;
 	/* bookkeeping */
 	int64_t started_at;
-	size_t failed;         /* entries failed or left waiting */
+	size_t failed; /* entries failed or left waiting */
 	int backlog;
 	size_t full_batches;
 	char state[STATE_MAX];
@@ -129,8 +129,7 @@ stopping(const ps_worker *w)
 /* Retry schedule                                                            */
 
 int64_t
-ps_worker_retry_delay(int64_t base_ms, int64_t cap_ms, int attempt,
-		      uint64_t r)
+ps_worker_retry_delay(int64_t base_ms, int64_t cap_ms, int attempt, uint64_t r)
 {
 	int64_t d = base_ms > 0 ? base_ms : 1;
 	int i;
@@ -295,8 +294,7 @@ flow_update_skip(ps_worker *w, flow_rt *f, const char *paused)
 			 ps_platform_name(ops->target));
 	if (strcmp(why, f->skip) != 0) {
 		if (why[0] != '\0')
-			ps_log_info(MOD, "flow %s skipped: %s", ops->name,
-				    why);
+			ps_log_info(MOD, "flow %s skipped: %s", ops->name, why);
 		else
 			ps_log_info(MOD, "flow %s runs", ops->name);
 		ps_util__strlcpy(f->skip, why, sizeof(f->skip));
@@ -395,8 +393,8 @@ record_result(ps_worker *w, const ps_log_entry *e, int code,
 	const ps_random *rnd = w->o.random;
 
 	if (code == 0) {
-		ps_log_info(MOD, "%s entry %lld (%s) synced%s%s",
-			    e->flow, (long long)e->id,
+		ps_log_info(MOD, "%s entry %lld (%s) synced%s%s", e->flow,
+			    (long long)e->id,
 			    e->order_number ? e->order_number : e->dedupe_key,
 			    res->target_id ? " as " : "",
 			    res->target_id ? res->target_id : "");
@@ -405,8 +403,9 @@ record_result(ps_worker *w, const ps_log_entry *e, int code,
 	}
 	if (code == PS_ESTOPPED) {
 		/* the stop flag cut a wait short: not the entry's fault */
-		ps_log_info(MOD, "entry %lld interrupted by the stop; due "
-				 "again at the next start",
+		ps_log_info(MOD,
+			    "entry %lld interrupted by the stop; due "
+			    "again at the next start",
 			    (long long)e->id);
 		return ps_store_log_mark_pending(
 			w->st, e->id,
@@ -450,13 +449,15 @@ record_result(ps_worker *w, const ps_log_entry *e, int code,
 		return ps_store_log_mark_pending(
 			w->st, e->id, why,
 			now + setting_int(w->st, "sync.poll_interval_seconds",
-					  60) * 1000,
+					  60) *
+					1000,
 			now);
 	}
 	case PS_FLOW_WAIT_OPERATOR:
 	default:
-		ps_log_warn(MOD, "entry %lld failed, waiting for the "
-				 "operator: %s",
+		ps_log_warn(MOD,
+			    "entry %lld failed, waiting for the "
+			    "operator: %s",
 			    (long long)e->id, reason);
 		return ps_store_log_mark_failed(w->st, e->id, reason, code, 0,
 						now);
@@ -510,13 +511,13 @@ perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
 	if (f->ops->perform == NULL)
 		return 0;
 	if ((error = ps_store_log_claim_due(&v, &n, w->st, f->ops->name,
-					   w->o.claim_batch, now_ms(w))) < 0)
+					    w->o.claim_batch, now_ms(w))) < 0)
 		return error;
 	*out_n = n;
 	/* full batches in a row: many are due */
 	w->full_batches = n >= w->o.claim_batch ? w->full_batches + 1 : 0;
-	w->backlog = w->full_batches * w->o.claim_batch >=
-		     w->o.backlog_threshold;
+	w->backlog =
+		w->full_batches * w->o.claim_batch >= w->o.backlog_threshold;
 	for (i = 0; i < n; i++) {
 		if (stopping(w)) {
 			/* not started: put back so the next run takes it */
@@ -558,12 +559,13 @@ dispatch_event(ps_worker *w, const ps_event *ev)
 		if ((error = f->ops->on_event(&env, ev)) < 0) {
 			ps_log_warn(MOD, "flow %s: event %lld (%s): %s",
 				    f->ops->name, (long long)ev->id,
-				    ev->topic ? ev->topic : "", ps_error_last());
+				    ev->topic ? ev->topic : "",
+				    ps_error_last());
 			goto fail;
 		}
 	}
-	if ((error = ps_store_event_mark_processed(w->st, ev->id,
-						   now_ms(w))) < 0)
+	if ((error = ps_store_event_mark_processed(w->st, ev->id, now_ms(w))) <
+	    0)
 		goto fail;
 	while (ps_store_in_transaction(w->st) > 1)
 		ps_store_commit(w->st);
@@ -677,13 +679,13 @@ handle_request(ps_worker *w, const ps_request *r, char *result, size_t cap)
 	long long id;
 	int error = 0;
 
-	if (r->kind == PS_REQUEST_RUN_FLOW || r->kind == PS_REQUEST_PAUSE_FLOW ||
+	if (r->kind == PS_REQUEST_RUN_FLOW ||
+	    r->kind == PS_REQUEST_PAUSE_FLOW ||
 	    r->kind == PS_REQUEST_RESUME_FLOW ||
 	    (r->kind == PS_REQUEST_RETRY_FAILED && arg != NULL &&
 	     arg[0] != '\0')) {
 		if ((f = flow_by_name(w, arg)) == NULL) {
-			snprintf(result, cap, "no flow '%s'",
-				 arg ? arg : "");
+			snprintf(result, cap, "no flow '%s'", arg ? arg : "");
 			return 0;
 		}
 	}
@@ -841,8 +843,7 @@ maybe_sync_hooks(ps_worker *w)
 	char *url = NULL, *secret = NULL;
 	size_t changed = 0;
 
-	if (!w->o.register_hooks || w->bc == NULL ||
-	    now_ms(w) < w->next_hooks)
+	if (!w->o.register_hooks || w->bc == NULL || now_ms(w) < w->next_hooks)
 		return;
 	w->next_hooks = now_ms(w) + w->o.hooks_interval_ms;
 	if ((url = setting_str(w->st, "webhooks.public_url")) == NULL)
@@ -855,8 +856,9 @@ maybe_sync_hooks(ps_worker *w)
 		ps_log_warn(MOD, "registering BigCommerce hooks: %s",
 			    ps_error_last());
 	} else if (changed > 0) {
-		ps_log_info(MOD, "BigCommerce hooks: %zu created or "
-				 "re-activated",
+		ps_log_info(MOD,
+			    "BigCommerce hooks: %zu created or "
+			    "re-activated",
 			    changed);
 	}
 	free(url);
@@ -906,7 +908,7 @@ ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
 		w->o.hooks_interval_ms = 300000;
 	w->o.http = NULL; /* borrowed only during this call */
 	flows = options != NULL && options->flows != NULL ? options->flows
-							   : ps_flows_all();
+							  : ps_flows_all();
 	while (flows[n] != NULL)
 		n++;
 	if (n > 0 && (w->flows = calloc(n, sizeof(*w->flows))) == NULL) {
@@ -993,8 +995,9 @@ ps_worker_start(ps_worker *w)
 	if ((error = ps_store_recover_interrupted(&n, w->st, now_ms(w))) < 0)
 		return error;
 	if (n > 0)
-		ps_log_info(MOD, "%zu interrupted entries will be checked and "
-				 "retried",
+		ps_log_info(MOD,
+			    "%zu interrupted entries will be checked and "
+			    "retried",
 			    n);
 	return write_heartbeat(w, "starting");
 }
@@ -1091,11 +1094,11 @@ ps_worker_run(ps_worker *w)
 			continue; /* more may be due: no idle wait */
 		for (slept = 0; slept < w->o.tick_ms && !stopping(w);
 		     slept += SLEEP_SLICE_MS)
-			w->o.clock->sleep_ms(
-				w->o.clock->ctx,
-				w->o.tick_ms - slept < SLEEP_SLICE_MS
-					? w->o.tick_ms - slept
-					: SLEEP_SLICE_MS);
+			w->o.clock->sleep_ms(w->o.clock->ctx,
+					     w->o.tick_ms - slept <
+							     SLEEP_SLICE_MS
+						     ? w->o.tick_ms - slept
+						     : SLEEP_SLICE_MS);
 	}
 	ps_log_info(MOD, "stopping");
 	flush_counts(w);

@@ -55,7 +55,8 @@ rand_seven(void *ctx)
 
 static const ps_random fake_random = {rand_seven, NULL};
 
-/* ---- the fake flow --------------------------------------------------------- */
+/* ---- the fake flow ---------------------------------------------------------
+ */
 
 #define MAX_SCRIPT 16
 
@@ -128,29 +129,43 @@ fake_on_event(ps_flow_env *env, const ps_event *ev)
 }
 
 static const ps_flow_ops fake_flow = {
-	"fake",          "fk",         "a fake flow",   PS_PLATFORM_DSCO,
-	PS_PLATFORM_SHIPHERO, NULL,    NULL,            NULL,
-	fake_on_event,   fake_poll,    600000,          fake_perform,
+	.name = "fake",
+	.alias = "fk",
+	.description = "a fake flow",
+	.source = PS_PLATFORM_DSCO,
+	.target = PS_PLATFORM_SHIPHERO,
+	.on_event = fake_on_event,
+	.poll = fake_poll,
+	.poll_interval_ms = 600000,
+	.perform = fake_perform,
 };
 
 /* needs BigCommerce, which the tests never connect */
 static const ps_flow_ops needs_bc_flow = {
-	"needs_bc",  NULL,      "needs BigCommerce", PS_PLATFORM_BIGCOMMERCE,
-	PS_PLATFORM_BRIGHTPEARL, NULL, NULL, NULL, NULL, fake_poll, 0,
-	fake_perform,
+	.name = "needs_bc",
+	.description = "needs BigCommerce",
+	.source = PS_PLATFORM_BIGCOMMERCE,
+	.target = PS_PLATFORM_BRIGHTPEARL,
+	.poll = fake_poll,
+	.perform = fake_perform,
 };
 
 static const ps_flow_ops switched_flow = {
-	"switched",  NULL,     "has a switch",   PS_PLATFORM_DSCO,
-	PS_PLATFORM_SHIPHERO, "dsco.enabled", NULL, NULL, NULL, fake_poll, 0,
-	fake_perform,
+	.name = "switched",
+	.description = "has a switch",
+	.source = PS_PLATFORM_DSCO,
+	.target = PS_PLATFORM_SHIPHERO,
+	.enabled_setting = "dsco.enabled",
+	.poll = fake_poll,
+	.perform = fake_perform,
 };
 
 static const ps_flow_ops *const one_flow[] = {&fake_flow, NULL};
 static const ps_flow_ops *const skipping_flows[] = {&needs_bc_flow,
 						    &switched_flow, NULL};
 
-/* ---- fixture ---------------------------------------------------------------- */
+/* ---- fixture ----------------------------------------------------------------
+ */
 
 struct fixture {
 	char dir[64];
@@ -249,7 +264,8 @@ script(int code, const char *detail)
 	fk.ncodes++;
 }
 
-/* ---- tests ------------------------------------------------------------------ */
+/* ---- tests ------------------------------------------------------------------
+ */
 
 static void
 test_retry_delay(void **state)
@@ -358,8 +374,8 @@ test_setting_and_data_errors(void **state)
 	get_entry(f, a, &e);
 	assert_int_equal(e.status, PS_ENTRY_PENDING);
 	assert_non_null(e.reason);
-	assert_true(strncmp(e.reason,
-			    "waiting for defaults.warehouse_id", 33) == 0);
+	assert_true(strncmp(e.reason, "waiting for defaults.warehouse_id",
+			    33) == 0);
 	/* looked at again after the poll interval (default 60 s) */
 	assert_int_equal(e.next_attempt_at, T0 + 60000);
 	ps_log_entry_dispose(&e);
@@ -367,7 +383,8 @@ test_setting_and_data_errors(void **state)
 	assert_int_equal(e.status, PS_ENTRY_FAILED);
 	assert_int_equal(e.error_code, PS_EDATA);
 	assert_int_equal(e.next_attempt_at, 0);
-	assert_string_equal(e.reason, "SKU 'TEE-RED-M' not found in Brightpearl");
+	assert_string_equal(e.reason,
+			    "SKU 'TEE-RED-M' not found in Brightpearl");
 	ps_log_entry_dispose(&e);
 	/* the setting is "fixed": the pending entry is done a minute later */
 	fake_now = T0 + 60000;
@@ -408,9 +425,8 @@ test_crash_recovery(void **state)
 
 	id = add_entry(f, "k1");
 	/* a previous worker claimed it and died before recording anything */
-	assert_int_equal(ps_store_log_claim_due(&v, &n, f->st, "fake", 10,
-						fake_now),
-			 0);
+	assert_int_equal(
+		ps_store_log_claim_due(&v, &n, f->st, "fake", 10, fake_now), 0);
 	assert_int_equal(n, 1);
 	ps_log_entries_free(v, n);
 	make_worker(f, one_flow);
@@ -437,8 +453,7 @@ complete_request(struct fixture *f, ps_request_kind kind, const char *arg,
 	ps_request r;
 	int64_t rid = 0;
 
-	assert_int_equal(ps_store_request_add(&rid, f->st, kind, arg,
-					      fake_now),
+	assert_int_equal(ps_store_request_add(&rid, f->st, kind, arg, fake_now),
 			 0);
 	assert_int_equal(ps_worker_tick(f->w), 0);
 	ps_request_init(&r);
@@ -482,9 +497,8 @@ test_operator_requests(void **state)
 
 	/* pause: recorded in the setting; nothing performed or polled */
 	complete_request(f, PS_REQUEST_PAUSE_FLOW, "fake", "paused");
-	assert_int_equal(ps_store_setting_get(&paused, f->st,
-					      "sync.paused_flows"),
-			 0);
+	assert_int_equal(
+		ps_store_setting_get(&paused, f->st, "sync.paused_flows"), 0);
 	assert_string_equal(paused, "fake");
 	free(paused);
 	id = add_entry(f, "k2");
@@ -498,9 +512,9 @@ test_operator_requests(void **state)
 
 	/* resume: the setting is cleared and the entry done */
 	complete_request(f, PS_REQUEST_RESUME_FLOW, "fake", "resumed");
-	assert_int_equal(ps_store_setting_get(&paused, f->st,
-					      "sync.paused_flows"),
-			 PS_ENOTFOUND);
+	assert_int_equal(
+		ps_store_setting_get(&paused, f->st, "sync.paused_flows"),
+		PS_ENOTFOUND);
 	assert_int_equal(fk.performs, 3);
 	get_entry(f, id, &e);
 	assert_int_equal(e.status, PS_ENTRY_SYNCED);
