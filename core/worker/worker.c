@@ -36,6 +36,8 @@
 /* Events taken per tick, and the wait before offering a failed one again. */
 #define EVENT_BATCH 64
 #define EVENT_RETRY_MS 5000
+/* A heartbeat between entries when the last is older than this. */
+#define BEAT_IN_BATCH_MS 5000
 /* Requests taken per tick. */
 #define REQUEST_BATCH 32
 
@@ -80,6 +82,7 @@ struct ps_worker {
 	size_t failed; /* entries failed or left waiting */
 	int backlog;
 	size_t full_batches;
+	int64_t last_beat;
 	char state[STATE_MAX];
 	volatile sig_atomic_t no_stop;
 };
@@ -495,6 +498,8 @@ perform_one(ps_worker *w, flow_rt *f, const ps_log_entry *e)
 	return error;
 }
 
+static int write_heartbeat(ps_worker *w, const char *state);
+
 /*
  * Claim and perform one batch of f's due entries.  *out_n: how many were
  * claimed.  Entries claimed but not performed because of a stop are put
@@ -530,6 +535,10 @@ perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
 		}
 		if ((error = perform_one(w, f, &v[i])) < 0)
 			break;
+		/* slow platforms: keep the heartbeat fresh within a batch */
+		if (now_ms(w) - w->last_beat >= BEAT_IN_BATCH_MS &&
+		    write_heartbeat(w, w->state) < 0)
+			ps_error_clear();
 	}
 	ps_log_entries_free(v, n);
 	return error;
@@ -773,6 +782,7 @@ write_heartbeat(ps_worker *w, const char *state)
 	hb.started_at = w->started_at;
 	hb.beat_at = now_ms(w);
 	hb.state = (char *)(uintptr_t)state;
+	w->last_beat = hb.beat_at;
 	return ps_store_heartbeat_set(w->st, &hb);
 }
 

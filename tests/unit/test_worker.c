@@ -66,6 +66,7 @@ static struct {
 	size_t ncodes, next;
 	int performs, polls, events, event_fail; /* event_fail: refuse N */
 	int last_attempts;
+	int64_t perform_ms; /* fake time each perform takes */
 	char last_reason[256];
 	volatile sig_atomic_t *stop_in_perform;
 } fk;
@@ -77,6 +78,7 @@ fake_perform(ps_flow_env *env, const ps_log_entry *e, ps_flow_result *res)
 
 	(void)env;
 	fk.performs++;
+	fake_now += fk.perform_ms;
 	fk.last_attempts = e->attempts;
 	snprintf(fk.last_reason, sizeof(fk.last_reason), "%s",
 		 e->reason ? e->reason : "");
@@ -416,6 +418,26 @@ test_stopped_wait_is_not_a_failure(void **state)
 }
 
 static void
+test_heartbeat_during_slow_batch(void **state)
+{
+	struct fixture *f = *state;
+	ps_heartbeat hb;
+
+	add_entry(f, "a");
+	add_entry(f, "b");
+	add_entry(f, "c");
+	fk.perform_ms = 3000;
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.performs, 3);
+	ps_heartbeat_init(&hb);
+	assert_int_equal(ps_store_heartbeat_get(&hb, f->st), 0);
+	/* written at the tick's start, then after the 2nd entry (6 s) */
+	assert_int_equal(hb.beat_at, T0 + 6000);
+	ps_heartbeat_dispose(&hb);
+}
+
+static void
 test_crash_recovery(void **state)
 {
 	struct fixture *f = *state;
@@ -692,6 +714,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_stopped_wait_is_not_a_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_heartbeat_during_slow_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_recovery, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_operator_requests, setup,
