@@ -164,6 +164,19 @@ find_hook(json_t *arr, const char *dest, const char *scope)
 	return NULL;
 }
 
+static int
+count_hooks_calls(int64_t bucket, ps_platform platform, const char *endpoint,
+		  const char *outcome, int64_t count, void *payload)
+{
+	int64_t *total = payload;
+
+	(void)bucket;
+	if (platform == PS_PLATFORM_BIGCOMMERCE &&
+	    strstr(endpoint, "hooks") != NULL && strcmp(outcome, "ok") == 0)
+		*total += count;
+	return 0;
+}
+
 static const char *const scopes[] = {"store/order/created",
 				     "store/order/updated",
 				     "store/order/statusUpdated"};
@@ -176,6 +189,7 @@ test_register_and_reactivate(void **state)
 	sandbox_reply r;
 	char url[300];
 	long long id;
+	int64_t calls = 0;
 	size_t i;
 
 	assert_int_equal(ps_worker_tick(f->w), 0);
@@ -190,6 +204,11 @@ test_register_and_reactivate(void **state)
 				    SECRET);
 	}
 	assert_int_equal(json_array_size(arr), 3);
+	/* the calls were counted and flushed to the store */
+	assert_int_equal(ps_store_http_count_foreach(f->st, 0,
+						     count_hooks_calls, &calls),
+			 0);
+	assert_true(calls >= 4); /* one list, three creates */
 	id = (long long)json_integer_value(json_object_get(
 		find_hook(arr, f->dest, "store/order/updated"), "id"));
 	json_decref(arr);
