@@ -724,7 +724,12 @@ handle_request(ps_worker *w, const ps_request *r, char *result, size_t cap)
 		break;
 	case PS_REQUEST_RUN_FLOW:
 		f->run_now = 1;
-		snprintf(result, cap, "flow %s will run now", f->ops->name);
+		if (f->skip[0] != '\0')
+			snprintf(result, cap, "flow %s is skipped: %s",
+				 f->ops->name, f->skip);
+		else
+			snprintf(result, cap, "flow %s will run now",
+				 f->ops->name);
 		break;
 	case PS_REQUEST_PAUSE_FLOW:
 	case PS_REQUEST_RESUME_FLOW:

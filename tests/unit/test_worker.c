@@ -519,6 +519,8 @@ test_operator_requests(void **state)
 
 	/* pause: recorded in the setting; nothing performed or polled */
 	complete_request(f, PS_REQUEST_PAUSE_FLOW, "fake", "paused");
+	complete_request(f, PS_REQUEST_RUN_FLOW, "fake",
+			 "skipped: paused by the operator");
 	assert_int_equal(
 		ps_store_setting_get(&paused, f->st, "sync.paused_flows"), 0);
 	assert_string_equal(paused, "fake");
