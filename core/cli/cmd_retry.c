@@ -64,7 +64,8 @@ ps_cli_cmd_retry(const ps_cli_global *g, int argc, char **argv)
 			return ps_cli_usage_error("retry", "%s needs a value",
 						  argv[optind - 1]);
 		default:
-			return ps_cli_usage_error("retry", "unknown option '%s'",
+			return ps_cli_usage_error("retry",
+						  "unknown option '%s'",
 						  argv[optind - 1]);
 		}
 	}
@@ -73,9 +74,9 @@ ps_cli_cmd_retry(const ps_cli_global *g, int argc, char **argv)
 						   "not both");
 	if (!failed && flow != NULL)
 		return ps_cli_usage_error("retry", "--flow goes with --failed");
-	if (!failed && (optind + 1 != argc ||
-			ps_cli_parse_long(&id, argv[optind], 1,
-					  0x7fffffffL) < 0))
+	if (!failed &&
+	    (optind + 1 != argc ||
+	     ps_cli_parse_long(&id, argv[optind], 1, 0x7fffffffL) < 0))
 		return ps_cli_usage_error("retry", "retry needs an entry ID "
 						   "or --failed");
 	if (flow != NULL && (fo = ps_flow_find(flow)) != NULL)

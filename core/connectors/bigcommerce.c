@@ -763,18 +763,21 @@ bc_walk(ps_bc *bc, struct vec *v, const char *path, const char *endpoint,
 				goto done;
 			}
 		}
-		if (json_array_size(rows) < (size_t)bc->page_limit)
-			goto done;
+		/*
+		 * v3 says how many pages there are: trust that over the row
+		 * count (a server may cap per_page below what was asked).
+		 * v2 says nothing: a short page is the last one.
+		 */
 		pag = json_object_get(json_object_get(root, "meta"),
 				      "pagination");
-		if (is_v3 && json_is_object(pag)) {
-			json_int_t total = json_integer_value(
-				json_object_get(pag, "total_pages"));
-
-			if (json_is_integer(
-				    json_object_get(pag, "total_pages")) &&
-			    page >= total)
+		if (is_v3 &&
+		    json_is_integer(json_object_get(pag, "total_pages"))) {
+			if (page >= json_integer_value(json_object_get(
+					    pag, "total_pages")) ||
+			    json_array_size(rows) == 0)
 				goto done;
+		} else if (json_array_size(rows) < (size_t)bc->page_limit) {
+			goto done;
 		}
 		if (page >= 100000) {
 			error = ps_error_set(PS_EREMOTE,
@@ -1839,8 +1842,10 @@ sku_make(ps_bc_sku *out, const struct bc_variant *v, const struct bc_product *p)
 	}
 	out->product_id = p->id;
 	out->variant_id = v->id;
-	out->is_base_variant = p->base_variant_id ? v->id == p->base_variant_id
-						  : !v->has_options;
+	/* A variant with options is never the base one; BigCommerce sets
+	 * base_variant_id only for products without options. */
+	out->is_base_variant = !v->has_options && (p->base_variant_id == 0 ||
+						   v->id == p->base_variant_id);
 	out->inventory_level = out->tracking == PS_BC_TRACKING_PRODUCT
 				       ? p->inventory_level
 				       : v->inventory_level;

@@ -81,11 +81,12 @@ ps_worker__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
 		}
 		if (found == NULL) {
 			memset(&made, 0, sizeof(made));
-			if ((error = ps_bc_webhook_create(&made, bc, scope, dest,
-							  &hdr, 1)) < 0)
+			if ((error = ps_bc_webhook_create(&made, bc, scope,
+							  dest, &hdr, 1)) < 0)
 				goto done;
-			ps_log_info("worker", "BigCommerce hook %lld for %s "
-					      "created",
+			ps_log_info("worker",
+				    "BigCommerce hook %lld for %s "
+				    "created",
 				    (long long)made.id, scope);
 			ps_bc_webhook_dispose(&made);
 			changed++;
@@ -96,8 +97,9 @@ ps_worker__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
 			ps_bc_webhook_dispose(&made);
 			if (error < 0)
 				goto done;
-			ps_log_info("worker", "BigCommerce hook %lld for %s "
-					      "re-activated",
+			ps_log_info("worker",
+				    "BigCommerce hook %lld for %s "
+				    "re-activated",
 				    (long long)found->id, scope);
 			changed++;
 		}

@@ -31,6 +31,12 @@
  *   PS_ENET, PS_ETIMEOUT, PS_EREMOTE, PS_ERATELIMIT, PS_ETLS, PS_ETOOBIG,
  *   PS_ESTOPPED   from ps_http_send() once its retry budget is spent.
  *
+ * Retries: ps_http retries transient failures.  On top of that, a request
+ * that is safe to repeat (GET, PUT, DELETE) is sent again, up to three
+ * times in all, when its 2xx body arrives garbled; creates (shipments,
+ * webhooks) are made exactly once by looking the object up after any
+ * failure that may have reached BigCommerce (see each function).
+ *
  * Threads: a ps_bc is used by one thread at a time, like its ps_http.
  */
 #ifndef PEARLSYNC_BIGCOMMERCE_H

@@ -163,12 +163,63 @@ group_teardown(void **state)
 	return 0;
 }
 
+/*
+ * The store every test starts from, made through the control API so the
+ * tests do not depend on the sandbox's demo seed: a variant-tracked tee in
+ * two sizes, a product-tracked mug, untracked socks, one customer, her
+ * paid order (100) and a guest's authorised order (101).
+ */
+static const char *const seed_calls[] = {
+	"/bigcommerce/products",
+	"{\"name\":\"Tee Shirt\",\"type\":\"physical\",\"weight\":0.3,"
+	"\"price\":25,\"sku\":\"TEE\",\"inventory_tracking\":\"variant\","
+	"\"variants\":[{\"sku\":\"TEE-RED-M\",\"inventory_level\":40,"
+	"\"option_values\":[{\"label\":\"M\",\"option_display_name\":"
+	"\"Size\"}]},{\"sku\":\"TEE-RED-L\",\"inventory_level\":35,"
+	"\"option_values\":[{\"label\":\"L\",\"option_display_name\":"
+	"\"Size\"}]}]}",
+	"/bigcommerce/products",
+	"{\"name\":\"Enamel Mug\",\"type\":\"physical\",\"weight\":0.5,"
+	"\"price\":12.5,\"sku\":\"MUG-WHT\",\"inventory_tracking\":"
+	"\"product\",\"inventory_level\":100}",
+	"/bigcommerce/products",
+	"{\"name\":\"Wool Socks\",\"type\":\"physical\",\"weight\":0.1,"
+	"\"price\":9.99,\"sku\":\"SOCK-GRY\",\"inventory_tracking\":"
+	"\"none\"}",
+	"/bigcommerce/customers",
+	"{\"email\":\"jane@example.com\",\"first_name\":\"Jane\","
+	"\"last_name\":\"Doe\"}",
+	"/bigcommerce/orders",
+	"{\"billing_address\":{\"first_name\":\"Jane\",\"last_name\":"
+	"\"Doe\",\"street_1\":\"1 Main Street\",\"city\":\"Austin\","
+	"\"state\":\"Texas\",\"zip\":\"78701\",\"country\":"
+	"\"United States\",\"email\":\"jane@example.com\"},\"status_id\":"
+	"11,\"customer_id\":1,\"lines\":[{\"sku\":\"TEE-RED-M\","
+	"\"quantity\":2},{\"sku\":\"MUG-WHT\",\"quantity\":1}],"
+	"\"customer_message\":\"Please gift wrap\",\"currency\":\"USD\","
+	"\"tax_rate\":\"0.0825\",\"prices_include_tax\":false,"
+	"\"shipping_cost\":\"5.00\",\"payment\":{\"gateway\":"
+	"\"braintree\",\"captured\":true}}",
+	"/bigcommerce/orders",
+	"{\"billing_address\":{\"first_name\":\"Sam\",\"last_name\":"
+	"\"Guest\",\"street_1\":\"2 High Street\",\"city\":\"Portland\","
+	"\"zip\":\"97201\",\"country\":\"United States\",\"email\":"
+	"\"sam@example.org\"},\"status_id\":11,\"lines\":[{\"sku\":"
+	"\"MUG-WHT\",\"quantity\":1}],\"currency\":\"USD\",\"tax_rate\":"
+	"\"0.2\",\"prices_include_tax\":true,\"shipping_cost\":\"4.00\","
+	"\"payment\":{\"gateway\":\"stripe\",\"captured\":false}}",
+};
+
 static int
 reset(void **state)
 {
+	size_t i;
+
 	(void)state;
 	ctl_do("POST", "/faults", "{\"platform\":\"*\",\"rate\":0}");
-	ctl_do("POST", "/reset", "{\"seed\":\"demo\"}");
+	ctl_do("POST", "/reset", "{\"seed\":\"empty\"}");
+	for (i = 0; i + 1 < sizeof(seed_calls) / sizeof(seed_calls[0]); i += 2)
+		ctl_do("POST", seed_calls[i], seed_calls[i + 1]);
 	return 0;
 }
 
@@ -375,73 +426,85 @@ sku_in(const ps_bc_sku_list *l, const char *sku)
 	return NULL;
 }
 
+/* Poll (BigCommerce applies adjustments asynchronously) until sku shows
+ * level, with a deadline. */
 static void
-check_catalog_inventory(ps_bc *bc)
+wait_level(ps_bc *bc, const char *sku, int64_t level)
 {
-	ps_bc_sku s, m;
-	ps_bc_sku_list l;
-	ps_bc_stock st[2];
-	size_t sent = 0;
-	int64_t deadline;
+	int64_t deadline = mono_ms() + 10000;
 
-	assert_int_equal(ps_bc_catalog_find_sku(&s, bc, "TEE-RED-M"), 0);
-	assert_true(s.product_id > 0);
-	assert_true(s.variant_id > 0);
-	assert_int_equal(s.tracking, PS_BC_TRACKING_PRODUCT);
-	assert_true(s.is_base_variant);
-	assert_string_equal(s.product_name, "Organic Tee Red M");
-	assert_int_equal(ps_bc_catalog_find_sku(&m, bc, "MUG-WHT"), 0);
-	assert_int_equal(m.tracking, PS_BC_TRACKING_PRODUCT);
-	ps_bc_sku_dispose(&m);
-	assert_int_equal(ps_bc_catalog_find_sku(&m, bc, "NO-SUCH-SKU"),
-			 PS_ENOTFOUND);
-	assert_non_null(strstr(ps_error_last(), "NO-SUCH-SKU"));
-
-	assert_int_equal(ps_bc_catalog_list_skus(&l, bc), 0);
-	assert_int_equal(l.count, 6);
-	assert_non_null(sku_in(&l, "SOCK-GRY"));
-	assert_int_equal(sku_in(&l, "TEE-RED-M")->inventory_level,
-			 s.inventory_level);
-	ps_bc_sku_list_dispose(&l);
-
-	memset(st, 0, sizeof(st));
-	st[0].tracking = s.tracking;
-	st[0].product_id = s.product_id;
-	st[0].variant_id = s.variant_id;
-	st[0].quantity = 7;
-	st[1].tracking = PS_BC_TRACKING_VARIANT; /* by variant id as well */
-	st[1].product_id = 0;
-	st[1].variant_id = 0;
-	st[1].quantity = 55;
-	{
-		ps_bc_sku mug;
-
-		assert_int_equal(ps_bc_catalog_find_sku(&mug, bc, "MUG-WHT"),
-				 0);
-		st[1].tracking = mug.tracking;
-		st[1].product_id = mug.product_id;
-		st[1].variant_id = mug.variant_id;
-		ps_bc_sku_dispose(&mug);
-	}
-	assert_int_equal(ps_bc_inventory_set(&sent, bc, st, 2, "test"), 0);
-	assert_int_equal(sent, 2);
-	/* Applied asynchronously by BigCommerce: poll with a deadline. */
-	deadline = mono_ms() + 10000;
 	for (;;) {
 		ps_bc_sku now;
 
-		assert_int_equal(ps_bc_catalog_find_sku(&now, bc, "TEE-RED-M"),
-				 0);
-		if (now.inventory_level == 7) {
+		assert_int_equal(ps_bc_catalog_find_sku(&now, bc, sku), 0);
+		if (now.inventory_level == level) {
 			ps_bc_sku_dispose(&now);
-			break;
+			return;
 		}
 		ps_bc_sku_dispose(&now);
-		assert_true(mono_ms() < deadline);
+		if (mono_ms() > deadline)
+			fail_msg("%s never reached level %lld", sku,
+				 (long long)level);
 		nanosleep(&(struct timespec){0, 20000000}, NULL);
 	}
-	ps_bc_sku_dispose(&s);
-	ps_bc_sku_dispose(&m);
+}
+
+static void
+check_catalog_inventory(ps_bc *bc)
+{
+	ps_bc_sku tee, mug, sock, none;
+	ps_bc_sku_list l;
+	ps_bc_stock st[3];
+	size_t sent = 0;
+
+	assert_int_equal(ps_bc_catalog_find_sku(&tee, bc, "TEE-RED-M"), 0);
+	assert_true(tee.product_id > 0);
+	assert_true(tee.variant_id > 0);
+	assert_int_equal(tee.tracking, PS_BC_TRACKING_VARIANT);
+	assert_false(tee.is_base_variant);
+	assert_string_equal(tee.product_name, "Tee Shirt");
+	assert_int_equal(ps_bc_catalog_find_sku(&mug, bc, "MUG-WHT"), 0);
+	assert_int_equal(mug.tracking, PS_BC_TRACKING_PRODUCT);
+	assert_true(mug.is_base_variant);
+	assert_int_equal(ps_bc_catalog_find_sku(&sock, bc, "SOCK-GRY"), 0);
+	assert_int_equal(sock.tracking, PS_BC_TRACKING_NONE);
+	assert_int_equal(ps_bc_catalog_find_sku(&none, bc, "NO-SUCH"),
+			 PS_ENOTFOUND);
+	assert_non_null(strstr(ps_error_last(), "NO-SUCH"));
+
+	assert_int_equal(ps_bc_catalog_list_skus(&l, bc), 0);
+	assert_int_equal(l.count, 4);
+	assert_non_null(sku_in(&l, "TEE-RED-L"));
+	assert_int_equal(sku_in(&l, "TEE-RED-M")->variant_id, tee.variant_id);
+	assert_int_equal(sku_in(&l, "TEE-RED-M")->inventory_level,
+			 tee.inventory_level);
+	assert_int_equal(sku_in(&l, "MUG-WHT")->inventory_level,
+			 mug.inventory_level);
+	ps_bc_sku_list_dispose(&l);
+
+	memset(st, 0, sizeof(st));
+	st[0].tracking = tee.tracking;
+	st[0].product_id = tee.product_id;
+	st[0].variant_id = tee.variant_id;
+	st[0].quantity = 7;
+	st[1].tracking = mug.tracking;
+	st[1].product_id = mug.product_id;
+	st[1].variant_id = mug.variant_id;
+	st[1].quantity = 55;
+	assert_int_equal(ps_bc_inventory_set(&sent, bc, st, 2, "test"), 0);
+	assert_int_equal(sent, 2);
+	wait_level(bc, "TEE-RED-M", 7);
+	wait_level(bc, "MUG-WHT", 55);
+
+	/* an untracked item is refused before anything is sent */
+	st[2].tracking = sock.tracking;
+	st[2].product_id = sock.product_id;
+	st[2].quantity = 3;
+	assert_int_equal(ps_bc_inventory_set(&sent, bc, st, 3, NULL),
+			 PS_EINVAL);
+	ps_bc_sku_dispose(&tee);
+	ps_bc_sku_dispose(&mug);
+	ps_bc_sku_dispose(&sock);
 }
 
 static void
@@ -627,6 +690,49 @@ test_connector_bc__survives_30pct_faults(void **state)
 }
 
 static void
+test_connector_bc__paces_itself_under_a_quota(void **state)
+{
+	ps_http_options ho = PS_HTTP_OPTIONS_INIT;
+	ps_http *paced = NULL;
+	ps_bc_options o = PS_BC_OPTIONS_INIT;
+	ps_bc *bc = NULL;
+	json_t *req, *limited;
+	int64_t started = mono_ms();
+
+	(void)state;
+	/* 20 requests a second: the operations below need several windows,
+	 * so the limiter must wait on X-Rate-Limit-* instead of being
+	 * refused. */
+	ho.backoff_base_ms = 2;
+	ho.backoff_cap_ms = 20;
+	ho.max_wait_ms = 3000;
+	assert_int_equal(ps_http_new(&paced, &ho), 0);
+	o.base_url = sbx.bc_url;
+	o.store_hash = STORE;
+	o.access_token = TOKEN;
+	assert_int_equal(ps_bc_new(&bc, paced, &o), 0);
+	ctl_do("POST", "/bigcommerce/config",
+	       "{\"quota\":20,\"window_ms\":1000}");
+	ctl_do("POST", "/requests/reset", "{}");
+	check_orders(bc);
+	check_shipments(bc);
+	check_catalog_inventory(bc);
+	req = ctl("GET", "/requests", NULL);
+	assert_true(json_integer_value(json_object_get(
+			    json_object_get(req, "bigcommerce"), "total")) >
+		    40);
+	limited = json_object_get(
+		json_object_get(json_object_get(req, "bigcommerce"),
+				"endpoints"),
+		"rate-limited");
+	assert_int_equal(json_integer_value(limited), 0);
+	assert_true(mono_ms() - started >= 1000); /* it did wait */
+	json_decref(req);
+	ps_bc_free(bc);
+	ps_http_free(paced);
+}
+
+static void
 test_connector_bc__refused_token_is_auth_error(void **state)
 {
 	ps_bc *bc = bc_open("wrong-token-123", 0);
@@ -688,6 +794,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_connector_bc__every_operation),
 		T(test_connector_bc__survives_30pct_faults),
+		T(test_connector_bc__paces_itself_under_a_quota),
 		T(test_connector_bc__refused_token_is_auth_error),
 		T(test_connector_bc__token_never_logged),
 	};

@@ -174,12 +174,10 @@ test_retry_failed_by_flow(void **state)
 	b = add(f, "order_import_bc", "b");
 	c = add(f, "shipment_export_bc", "c");
 	fail_entry(f, a);
-	assert_int_equal(ps_store_log_mark_failed(f->st, b, "x", PS_EDATA, 0,
-						  T0),
-			 0);
-	assert_int_equal(ps_store_log_mark_failed(f->st, c, "x", PS_EDATA, 0,
-						  T0),
-			 0);
+	assert_int_equal(
+		ps_store_log_mark_failed(f->st, b, "x", PS_EDATA, 0, T0), 0);
+	assert_int_equal(
+		ps_store_log_mark_failed(f->st, c, "x", PS_EDATA, 0, T0), 0);
 	assert_int_equal(run(f, "retry --failed --flow order_import_bc"), 0);
 	assert_non_null(strstr(f->out, "2 failed entries will be retried"));
 	assert_int_equal(status_of(f, a, NULL), PS_ENTRY_PENDING);

@@ -78,7 +78,8 @@ setup(void **state)
 		return -1;
 	set(f, "bigcommerce.store_hash", "sandbox");
 	set(f, "bigcommerce.token", "sandbox-token");
-	set(f, "bigcommerce.base_url", sandbox_proc_url(&f->sbx, "bigcommerce"));
+	set(f, "bigcommerce.base_url",
+	    sandbox_proc_url(&f->sbx, "bigcommerce"));
 	set(f, "webhooks.secret", SECRET);
 	o.flows = no_flows;
 	o.listen = 1;
@@ -133,7 +134,8 @@ hooks(struct fixture *f)
 	doc = json_loads(r.body, 0, NULL);
 	sandbox_reply_dispose(&r);
 	assert_non_null(doc);
-	if (json_is_object(doc) && json_is_array(json_object_get(doc, "data"))) {
+	if (json_is_object(doc) &&
+	    json_is_array(json_object_get(doc, "data"))) {
 		json_t *a = json_incref(json_object_get(doc, "data"));
 
 		json_decref(doc);
@@ -150,7 +152,8 @@ find_hook(json_t *arr, const char *dest, const char *scope)
 	size_t i;
 	json_t *h;
 
-	json_array_foreach(arr, i, h) {
+	json_array_foreach(arr, i, h)
+	{
 		const char *s = json_string_value(json_object_get(h, "scope"));
 		const char *d =
 			json_string_value(json_object_get(h, "destination"));
@@ -159,6 +162,19 @@ find_hook(json_t *arr, const char *dest, const char *scope)
 			return h;
 	}
 	return NULL;
+}
+
+static int
+count_hooks_calls(int64_t bucket, ps_platform platform, const char *endpoint,
+		  const char *outcome, int64_t count, void *payload)
+{
+	int64_t *total = payload;
+
+	(void)bucket;
+	if (platform == PS_PLATFORM_BIGCOMMERCE &&
+	    strstr(endpoint, "hooks") != NULL && strcmp(outcome, "ok") == 0)
+		*total += count;
+	return 0;
 }
 
 static const char *const scopes[] = {"store/order/created",
@@ -173,6 +189,7 @@ test_register_and_reactivate(void **state)
 	sandbox_reply r;
 	char url[300];
 	long long id;
+	int64_t calls = 0;
 	size_t i;
 
 	assert_int_equal(ps_worker_tick(f->w), 0);
@@ -181,13 +198,17 @@ test_register_and_reactivate(void **state)
 		h = find_hook(arr, f->dest, scopes[i]);
 		assert_non_null(h);
 		assert_true(json_is_true(json_object_get(h, "is_active")));
-		assert_string_equal(
-			json_string_value(json_object_get(
-				json_object_get(h, "headers"),
-				"X-Pearlsync-Secret")),
-			SECRET);
+		assert_string_equal(json_string_value(json_object_get(
+					    json_object_get(h, "headers"),
+					    "X-Pearlsync-Secret")),
+				    SECRET);
 	}
 	assert_int_equal(json_array_size(arr), 3);
+	/* the calls were counted and flushed to the store */
+	assert_int_equal(ps_store_http_count_foreach(f->st, 0,
+						     count_hooks_calls, &calls),
+			 0);
+	assert_true(calls >= 4); /* one list, three creates */
 	id = (long long)json_integer_value(json_object_get(
 		find_hook(arr, f->dest, "store/order/updated"), "id"));
 	json_decref(arr);
@@ -213,8 +234,8 @@ test_register_and_reactivate(void **state)
 	arr = hooks(f);
 	h = find_hook(arr, f->dest, "store/order/updated");
 	assert_true(json_is_true(json_object_get(h, "is_active")));
-	assert_int_equal((long long)json_integer_value(json_object_get(h, "id")),
-			 id);
+	assert_int_equal(
+		(long long)json_integer_value(json_object_get(h, "id")), id);
 	assert_int_equal(json_array_size(arr), 3);
 	json_decref(arr);
 }
@@ -256,9 +277,8 @@ test_delivery_reaches_listener(void **state)
 
 	deadline = wall_ms() + 15000;
 	while (!found && wall_ms() < deadline) {
-		assert_int_equal(ps_store_event_claim(&v, &n, f->st, 10,
-						      wall_ms()),
-				 0);
+		assert_int_equal(
+			ps_store_event_claim(&v, &n, f->st, 10, wall_ms()), 0);
 		for (i = 0; i < n; i++)
 			if (v[i].platform == PS_PLATFORM_BIGCOMMERCE &&
 			    strcmp(v[i].topic, "store/order/created") == 0 &&

@@ -788,6 +788,20 @@ test_bc__customers(void **state)
 	assert_string_equal(c.email, "janedoe@example.com");
 	ps_bc_customer_dispose(&c);
 
+	/* v3 pages are followed by total_pages even when the server gave
+	 * fewer rows than asked for */
+	fake_push(&e->fk, 0, 200, NULL,
+		  "{\"data\":[{\"id\":1,\"email\":\"a@x.io\"}],\"meta\":"
+		  "{\"pagination\":{\"per_page\":1,\"total_pages\":2}}}");
+	fake_push(&e->fk, 0, 200, NULL,
+		  "{\"data\":[{\"id\":2,\"email\":\"a@x.io\"}],\"meta\":"
+		  "{\"pagination\":{\"per_page\":1,\"total_pages\":2}}}");
+	assert_int_equal(ps_bc_customers_find_email(&l, e->bc, "a@x.io"), 0);
+	assert_int_equal(l.count, 2);
+	assert_int_equal(l.items[1].id, 2);
+	assert_non_null(strstr(e->fk.sent[3].url, "&page=2"));
+	ps_bc_customer_list_dispose(&l);
+
 	fake_push(&e->fk, 0, 200, "customers_empty.json", NULL);
 	assert_int_equal(ps_bc_customer_get(&c, e->bc, 12), PS_ENOTFOUND);
 	assert_string_equal(ps_error_last(),
@@ -913,6 +927,22 @@ test_bc__webhooks(void **state)
 					      NULL, 0),
 			 0);
 	assert_int_equal(w.id, 18048287);
+	ps_bc_webhook_dispose(&w);
+
+	/* refused because it exists (a restarted worker): adopt it */
+	fake_push(&e->fk, 0, 422, NULL,
+		  "{\"status\":422,\"title\":\"A webhook with this scope and "
+		  "destination already exists\"}");
+	fake_push(&e->fk, 0, 200, "hooks_page1.json", NULL);
+	fake_push(&e->fk, 0, 200, "hooks_page2.json", NULL);
+	assert_int_equal(ps_bc_webhook_create(&w, bc,
+					      "store/order/statusUpdated",
+					      "https://pearl.example.com/bc/"
+					      "hooks",
+					      NULL, 0),
+			 0);
+	assert_int_equal(w.id, 18048288);
+	assert_false(w.is_active); /* the caller re-activates it */
 	ps_bc_webhook_dispose(&w);
 
 	/* refused and no such hook to adopt: BigCommerce's reason */

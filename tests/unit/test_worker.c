@@ -55,7 +55,8 @@ rand_seven(void *ctx)
 
 static const ps_random fake_random = {rand_seven, NULL};
 
-/* ---- the fake flow --------------------------------------------------------- */
+/* ---- the fake flow ---------------------------------------------------------
+ */
 
 #define MAX_SCRIPT 16
 
@@ -65,6 +66,7 @@ static struct {
 	size_t ncodes, next;
 	int performs, polls, events, event_fail; /* event_fail: refuse N */
 	int last_attempts;
+	int64_t perform_ms; /* fake time each perform takes */
 	char last_reason[256];
 	volatile sig_atomic_t *stop_in_perform;
 } fk;
@@ -76,6 +78,7 @@ fake_perform(ps_flow_env *env, const ps_log_entry *e, ps_flow_result *res)
 
 	(void)env;
 	fk.performs++;
+	fake_now += fk.perform_ms;
 	fk.last_attempts = e->attempts;
 	snprintf(fk.last_reason, sizeof(fk.last_reason), "%s",
 		 e->reason ? e->reason : "");
@@ -128,29 +131,43 @@ fake_on_event(ps_flow_env *env, const ps_event *ev)
 }
 
 static const ps_flow_ops fake_flow = {
-	"fake",          "fk",         "a fake flow",   PS_PLATFORM_DSCO,
-	PS_PLATFORM_SHIPHERO, NULL,    NULL,            NULL,
-	fake_on_event,   fake_poll,    600000,          fake_perform,
+	.name = "fake",
+	.alias = "fk",
+	.description = "a fake flow",
+	.source = PS_PLATFORM_DSCO,
+	.target = PS_PLATFORM_SHIPHERO,
+	.on_event = fake_on_event,
+	.poll = fake_poll,
+	.poll_interval_ms = 600000,
+	.perform = fake_perform,
 };
 
 /* needs BigCommerce, which the tests never connect */
 static const ps_flow_ops needs_bc_flow = {
-	"needs_bc",  NULL,      "needs BigCommerce", PS_PLATFORM_BIGCOMMERCE,
-	PS_PLATFORM_BRIGHTPEARL, NULL, NULL, NULL, NULL, fake_poll, 0,
-	fake_perform,
+	.name = "needs_bc",
+	.description = "needs BigCommerce",
+	.source = PS_PLATFORM_BIGCOMMERCE,
+	.target = PS_PLATFORM_BRIGHTPEARL,
+	.poll = fake_poll,
+	.perform = fake_perform,
 };
 
 static const ps_flow_ops switched_flow = {
-	"switched",  NULL,     "has a switch",   PS_PLATFORM_DSCO,
-	PS_PLATFORM_SHIPHERO, "dsco.enabled", NULL, NULL, NULL, fake_poll, 0,
-	fake_perform,
+	.name = "switched",
+	.description = "has a switch",
+	.source = PS_PLATFORM_DSCO,
+	.target = PS_PLATFORM_SHIPHERO,
+	.enabled_setting = "dsco.enabled",
+	.poll = fake_poll,
+	.perform = fake_perform,
 };
 
 static const ps_flow_ops *const one_flow[] = {&fake_flow, NULL};
 static const ps_flow_ops *const skipping_flows[] = {&needs_bc_flow,
 						    &switched_flow, NULL};
 
-/* ---- fixture ---------------------------------------------------------------- */
+/* ---- fixture ----------------------------------------------------------------
+ */
 
 struct fixture {
 	char dir[64];
@@ -249,7 +266,8 @@ script(int code, const char *detail)
 	fk.ncodes++;
 }
 
-/* ---- tests ------------------------------------------------------------------ */
+/* ---- tests ------------------------------------------------------------------
+ */
 
 static void
 test_retry_delay(void **state)
@@ -358,8 +376,8 @@ test_setting_and_data_errors(void **state)
 	get_entry(f, a, &e);
 	assert_int_equal(e.status, PS_ENTRY_PENDING);
 	assert_non_null(e.reason);
-	assert_true(strncmp(e.reason,
-			    "waiting for defaults.warehouse_id", 33) == 0);
+	assert_true(strncmp(e.reason, "waiting for defaults.warehouse_id",
+			    33) == 0);
 	/* looked at again after the poll interval (default 60 s) */
 	assert_int_equal(e.next_attempt_at, T0 + 60000);
 	ps_log_entry_dispose(&e);
@@ -367,7 +385,8 @@ test_setting_and_data_errors(void **state)
 	assert_int_equal(e.status, PS_ENTRY_FAILED);
 	assert_int_equal(e.error_code, PS_EDATA);
 	assert_int_equal(e.next_attempt_at, 0);
-	assert_string_equal(e.reason, "SKU 'TEE-RED-M' not found in Brightpearl");
+	assert_string_equal(e.reason,
+			    "SKU 'TEE-RED-M' not found in Brightpearl");
 	ps_log_entry_dispose(&e);
 	/* the setting is "fixed": the pending entry is done a minute later */
 	fake_now = T0 + 60000;
@@ -381,6 +400,44 @@ test_setting_and_data_errors(void **state)
 }
 
 static void
+test_stopped_wait_is_not_a_failure(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry e;
+	int64_t id;
+
+	id = add_entry(f, "k1");
+	script(PS_ESTOPPED, "stopped while waiting for the rate limit");
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	get_entry(f, id, &e);
+	assert_int_equal(e.status, PS_ENTRY_PENDING);
+	assert_int_equal(e.next_attempt_at, T0);
+	assert_non_null(strstr(e.reason, "interrupted"));
+	ps_log_entry_dispose(&e);
+}
+
+static void
+test_heartbeat_during_slow_batch(void **state)
+{
+	struct fixture *f = *state;
+	ps_heartbeat hb;
+
+	add_entry(f, "a");
+	add_entry(f, "b");
+	add_entry(f, "c");
+	fk.perform_ms = 3000;
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.performs, 3);
+	ps_heartbeat_init(&hb);
+	assert_int_equal(ps_store_heartbeat_get(&hb, f->st), 0);
+	/* written at the tick's start, then after the 2nd entry (6 s) */
+	assert_int_equal(hb.beat_at, T0 + 6000);
+	ps_heartbeat_dispose(&hb);
+}
+
+static void
 test_crash_recovery(void **state)
 {
 	struct fixture *f = *state;
@@ -390,9 +447,8 @@ test_crash_recovery(void **state)
 
 	id = add_entry(f, "k1");
 	/* a previous worker claimed it and died before recording anything */
-	assert_int_equal(ps_store_log_claim_due(&v, &n, f->st, "fake", 10,
-						fake_now),
-			 0);
+	assert_int_equal(
+		ps_store_log_claim_due(&v, &n, f->st, "fake", 10, fake_now), 0);
 	assert_int_equal(n, 1);
 	ps_log_entries_free(v, n);
 	make_worker(f, one_flow);
@@ -419,8 +475,7 @@ complete_request(struct fixture *f, ps_request_kind kind, const char *arg,
 	ps_request r;
 	int64_t rid = 0;
 
-	assert_int_equal(ps_store_request_add(&rid, f->st, kind, arg,
-					      fake_now),
+	assert_int_equal(ps_store_request_add(&rid, f->st, kind, arg, fake_now),
 			 0);
 	assert_int_equal(ps_worker_tick(f->w), 0);
 	ps_request_init(&r);
@@ -464,9 +519,10 @@ test_operator_requests(void **state)
 
 	/* pause: recorded in the setting; nothing performed or polled */
 	complete_request(f, PS_REQUEST_PAUSE_FLOW, "fake", "paused");
-	assert_int_equal(ps_store_setting_get(&paused, f->st,
-					      "sync.paused_flows"),
-			 0);
+	complete_request(f, PS_REQUEST_RUN_FLOW, "fake",
+			 "skipped: paused by the operator");
+	assert_int_equal(
+		ps_store_setting_get(&paused, f->st, "sync.paused_flows"), 0);
 	assert_string_equal(paused, "fake");
 	free(paused);
 	id = add_entry(f, "k2");
@@ -480,9 +536,9 @@ test_operator_requests(void **state)
 
 	/* resume: the setting is cleared and the entry done */
 	complete_request(f, PS_REQUEST_RESUME_FLOW, "fake", "resumed");
-	assert_int_equal(ps_store_setting_get(&paused, f->st,
-					      "sync.paused_flows"),
-			 PS_ENOTFOUND);
+	assert_int_equal(
+		ps_store_setting_get(&paused, f->st, "sync.paused_flows"),
+		PS_ENOTFOUND);
 	assert_int_equal(fk.performs, 3);
 	get_entry(f, id, &e);
 	assert_int_equal(e.status, PS_ENTRY_SYNCED);
@@ -658,6 +714,10 @@ main(void)
 			test_transient_backoff_then_operator, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_setting_and_data_errors,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_stopped_wait_is_not_a_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_heartbeat_during_slow_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_recovery, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_operator_requests, setup,

@@ -269,8 +269,9 @@ test_brightpearl_path_secret(void **state)
 	ps_event ev;
 
 	set_secret(f);
-	assert_int_equal(post(f, "/webhooks/brightpearl/" SECRET
-				 "/order.modified.order-status",
+	assert_int_equal(post(f,
+			      "/webhooks/brightpearl/" SECRET
+			      "/order.modified.order-status",
 			      NULL, body),
 			 200);
 	assert_int_equal(post(f, "/webhooks/brightpearl/" SECRET, NULL, body),
@@ -278,9 +279,9 @@ test_brightpearl_path_secret(void **state)
 	assert_int_equal(post(f, "/webhooks/brightpearl/wrong/order.modified",
 			      NULL, body),
 			 401);
-	assert_int_equal(post(f, "/webhooks/brightpearl/" SECRET "/x", NULL,
-			      "not json"),
-			 400);
+	assert_int_equal(
+		post(f, "/webhooks/brightpearl/" SECRET "/x", NULL, "not json"),
+		400);
 	ps_event_init(&ev);
 	assert_int_equal(take_events(f, &ev), 2);
 	assert_int_equal(ev.platform, PS_PLATFORM_BRIGHTPEARL);
@@ -291,8 +292,8 @@ test_brightpearl_path_secret(void **state)
 
 /* Standard Webhooks headers for body, signed with key at time ts. */
 static void
-sign(char *sig_hdr, size_t cap, const char *key, const char *id,
-     const char *ts, const char *body)
+sign(char *sig_hdr, size_t cap, const char *key, const char *id, const char *ts,
+     const char *body)
 {
 	unsigned char mac[32];
 	const void *parts[5] = {id, ".", ts, ".", body};
