@@ -17,8 +17,8 @@
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
 #include "pearlsync/config.h"
+#include "pearlsync/connect.h"
 #include "pearlsync/http.h"
-#include "pearlsync/settings.h"
 #include "pearlsync/store.h"
 
 const char ps_cli_usage_check_connection[] =
@@ -39,20 +39,6 @@ const char ps_cli_usage_check_connection[] =
 	"\n"
 	"Example:\n"
 	"  pearlsync check-connection bp\n";
-
-/* A setting's value, or NULL when unset and without default. */
-static int
-setting_opt(char **out, ps_store *st, const char *key)
-{
-	int error = ps_settings_get(out, st, key);
-
-	if (error == PS_ESETTING) {
-		ps_error_clear();
-		*out = NULL;
-		return 0;
-	}
-	return error;
-}
 
 /* Print the one line for code (0 = success, name printed) and return the
  * exit status. */
@@ -95,80 +81,24 @@ report(int code, const char *what, const char *name)
 static int
 check_bp(char **out_name, ps_store *st, const ps_config *cfg, ps_http *http)
 {
-	ps_bp_options o = PS_BP_OPTIONS_INIT;
-	char *url = NULL, *account = NULL, *app_ref = NULL, *token = NULL;
-	char *mode = NULL;
-	int64_t instance = 0;
 	ps_bp *bp = NULL;
 	int error;
 
-	if ((error = setting_opt(&url, st, "brightpearl.base_url")) < 0 ||
-	    (error = ps_settings_get(&account, st, "brightpearl.account")) <
-		    0 ||
-	    (error = setting_opt(&app_ref, st, "brightpearl.app_ref")) < 0 ||
-	    (error = ps_settings_get(&token, st, "brightpearl.token")) < 0 ||
-	    (error = setting_opt(&mode, st, "brightpearl.auth_mode")) < 0)
-		goto done;
-	error = ps_settings_get_int(&instance, st,
-				    "brightpearl.installed_integration_"
-				    "instance_id");
-	if (error == PS_ESETTING) {
-		ps_error_clear();
-		error = 0;
-	} else if (error < 0) {
-		goto done;
-	}
-	o.base_url = url != NULL
-			     ? url
-			     : ps_config_base_url(cfg,
-						  PS_PLATFORM_BRIGHTPEARL);
-	o.account = account;
-	o.app_ref = app_ref;
-	o.token = token;
-	o.instance_id = instance;
-	o.auth = mode != NULL && strcmp(mode, "oauth") == 0
-			 ? PS_BP_AUTH_OAUTH
-			 : PS_BP_AUTH_PRIVATE;
-	if ((error = ps_bp_new(&bp, http, &o)) < 0)
-		goto done;
-	error = ps_bp_check_connection(out_name, bp);
-done:
+	if ((error = ps_connect_bp(&bp, st, cfg, http)) == 0)
+		error = ps_bp_check_connection(out_name, bp);
 	ps_bp_free(bp);
-	free(url);
-	free(account);
-	free(app_ref);
-	free(token);
-	free(mode);
 	return error;
 }
 
 static int
 check_bc(char **out_name, ps_store *st, const ps_config *cfg, ps_http *http)
 {
-	ps_bc_options o = PS_BC_OPTIONS_INIT;
-	char *url = NULL, *hash = NULL, *token = NULL;
 	ps_bc *bc = NULL;
 	int error;
 
-	if ((error = setting_opt(&url, st, "bigcommerce.base_url")) < 0 ||
-	    (error = ps_settings_get(&hash, st, "bigcommerce.store_hash")) <
-		    0 ||
-	    (error = ps_settings_get(&token, st, "bigcommerce.token")) < 0)
-		goto done;
-	o.base_url = url != NULL
-			     ? url
-			     : ps_config_base_url(cfg,
-						  PS_PLATFORM_BIGCOMMERCE);
-	o.store_hash = hash;
-	o.access_token = token;
-	if ((error = ps_bc_new(&bc, http, &o)) < 0)
-		goto done;
-	error = ps_bc_check_connection(out_name, bc);
-done:
+	if ((error = ps_connect_bc(&bc, st, cfg, http)) == 0)
+		error = ps_bc_check_connection(out_name, bc);
 	ps_bc_free(bc);
-	free(url);
-	free(hash);
-	free(token);
 	return error;
 }
 
@@ -190,14 +120,11 @@ ps_cli_cmd_check_connection(const ps_cli_global *g, int argc, char **argv)
 					  "check-connection needs bp or bc");
 	if ((status = ps_cli_open_store(&st, &cfg, g)) != PS_EXIT_OK)
 		return status;
-	ho.connect_timeout_ms = cfg.connect_timeout_ms;
-	ho.total_timeout_ms = cfg.total_timeout_ms;
-	ho.ca_file = cfg.ca_file[0] != '\0' ? cfg.ca_file : NULL;
 	ho.max_attempts = 2;
 	ho.backoff_base_ms = 200;
 	ho.backoff_cap_ms = 1000;
 	ho.max_wait_ms = 5000;
-	if ((error = ps_http_new(&http, &ho)) < 0) {
+	if ((error = ps_connect_http(&http, &cfg, &ho)) < 0) {
 		ps_cli_error("%s", ps_error_last());
 		ps_store_close(st);
 		return PS_EXIT_FAIL;

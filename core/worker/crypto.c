@@ -1,0 +1,216 @@
+/*
+ * crypto.c - SHA-256 (FIPS 180-4), HMAC-SHA256 (RFC 2104), base64 and a
+ * constant-time comparison: what checking a Standard Webhooks signature
+ * needs, without linking a crypto library into the core.
+ */
+#include "internal.h"
+#include "worker_int.h"
+
+#include <string.h>
+
+typedef struct sha256 {
+	uint32_t h[8];
+	unsigned char buf[64];
+	size_t used;
+	uint64_t total;
+} sha256;
+
+static const uint32_t K[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+	0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void
+sha256_block(sha256 *s, const unsigned char *p)
+{
+	uint32_t w[64], a, b, c, d, e, f, g, h, t1, t2;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
+	for (i = 16; i < 64; i++) {
+		uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^
+			      (w[i - 15] >> 3);
+		uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^
+			      (w[i - 2] >> 10);
+
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	a = s->h[0];
+	b = s->h[1];
+	c = s->h[2];
+	d = s->h[3];
+	e = s->h[4];
+	f = s->h[5];
+	g = s->h[6];
+	h = s->h[7];
+	for (i = 0; i < 64; i++) {
+		t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) +
+		     ((e & f) ^ (~e & g)) + K[i] + w[i];
+		t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) +
+		     ((a & b) ^ (a & c) ^ (b & c));
+		h = g;
+		g = f;
+		f = e;
+		e = d + t1;
+		d = c;
+		c = b;
+		b = a;
+		a = t1 + t2;
+	}
+	s->h[0] += a;
+	s->h[1] += b;
+	s->h[2] += c;
+	s->h[3] += d;
+	s->h[4] += e;
+	s->h[5] += f;
+	s->h[6] += g;
+	s->h[7] += h;
+}
+
+static void
+sha256_init(sha256 *s)
+{
+	static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372,
+				       0xa54ff53a, 0x510e527f, 0x9b05688c,
+				       0x1f83d9ab, 0x5be0cd19};
+
+	memcpy(s->h, iv, sizeof(iv));
+	s->used = 0;
+	s->total = 0;
+}
+
+static void
+sha256_update(sha256 *s, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	size_t take;
+
+	s->total += len;
+	while (len > 0) {
+		take = 64 - s->used < len ? 64 - s->used : len;
+		memcpy(s->buf + s->used, p, take);
+		s->used += take;
+		p += take;
+		len -= take;
+		if (s->used == 64) {
+			sha256_block(s, s->buf);
+			s->used = 0;
+		}
+	}
+}
+
+static void
+sha256_final(sha256 *s, unsigned char out[32])
+{
+	uint64_t bits = s->total * 8;
+	unsigned char pad = 0x80, zero = 0, len[8];
+	int i;
+
+	sha256_update(s, &pad, 1);
+	while (s->used != 56)
+		sha256_update(s, &zero, 1);
+	for (i = 0; i < 8; i++)
+		len[i] = (unsigned char)(bits >> (56 - 8 * i));
+	sha256_update(s, len, 8);
+	for (i = 0; i < 8; i++) {
+		out[4 * i] = (unsigned char)(s->h[i] >> 24);
+		out[4 * i + 1] = (unsigned char)(s->h[i] >> 16);
+		out[4 * i + 2] = (unsigned char)(s->h[i] >> 8);
+		out[4 * i + 3] = (unsigned char)s->h[i];
+	}
+}
+
+void
+ps_worker__sha256(unsigned char out[32], const void *data, size_t len)
+{
+	sha256 s;
+
+	sha256_init(&s);
+	sha256_update(&s, data, len);
+	sha256_final(&s, out);
+}
+
+void
+ps_worker__hmac_sha256(unsigned char out[32], const void *key,
+		       size_t key_len, const void *const *parts,
+		       const size_t *lens, size_t nparts)
+{
+	unsigned char k[64], pad[64], inner[32];
+	sha256 s;
+	size_t i;
+
+	memset(k, 0, sizeof(k));
+	if (key_len > 64)
+		ps_worker__sha256(k, key, key_len);
+	else if (key_len > 0)
+		memcpy(k, key, key_len);
+	for (i = 0; i < 64; i++)
+		pad[i] = k[i] ^ 0x36;
+	sha256_init(&s);
+	sha256_update(&s, pad, 64);
+	for (i = 0; i < nparts; i++)
+		sha256_update(&s, parts[i], lens[i]);
+	sha256_final(&s, inner);
+	for (i = 0; i < 64; i++)
+		pad[i] = k[i] ^ 0x5c;
+	sha256_init(&s);
+	sha256_update(&s, pad, 64);
+	sha256_update(&s, inner, 32);
+	sha256_final(&s, out);
+}
+
+int
+ps_worker__base64_encode(char *out, size_t cap, const unsigned char *in,
+			 size_t n)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t need = (n + 2) / 3 * 4 + 1, i, o = 0;
+	uint32_t v;
+
+	if (need > cap)
+		return -1;
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = tab[v >> 6 & 63];
+		out[o++] = tab[v & 63];
+	}
+	if (i < n) {
+		v = (uint32_t)in[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)in[i + 1] << 8;
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+int
+ps_worker__secure_equal(const char *a, size_t alen, const char *b,
+			size_t blen)
+{
+	unsigned char diff = (unsigned char)(alen != blen);
+	size_t i;
+
+	for (i = 0; i < blen; i++)
+		diff |= (unsigned char)(a[alen ? i % alen : 0] ^ b[i]);
+	return alen > 0 ? diff == 0 : blen == 0;
+}

@@ -1,0 +1,413 @@
+/*
+ * listener.c - the webhook listener: libmicrohttpd on one internal thread.
+ *
+ * Routes:
+ *   POST /webhooks/bigcommerce
+ *       BigCommerce order callbacks.  The header X-Pearlsync-Secret must
+ *       equal the setting webhooks.secret (the worker registers the hooks
+ *       with it); when Standard Webhooks headers are present and a client
+ *       secret is known, the signature must match too and the timestamp be
+ *       recent.  The body must be JSON with a known order scope and
+ *       data.id.  Stored as an event with the scope as topic.
+ *   POST|PUT /webhooks/brightpearl/<secret>/<topic...>
+ *       Brightpearl callbacks (Brightpearl signs nothing, so the secret is
+ *       in the path).  Stored as an event with <topic...> as topic (or the
+ *       body's fullEvent when the path has none).
+ *
+ * Answers: 200 (stored), 401 (secret or signature wrong or missing, or no
+ * secret configured), 400 (malformed body, unknown scope), 404, 405, 413
+ * (body over PS_WORKER__MAX_BODY), 503 (the store failed: the platform
+ * will deliver again).  Nothing is stored unless the answer is 200.  The
+ * thread only validates and inserts; it never calls a platform.
+ */
+#include "internal.h"
+#include "worker_int.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "pearlsync/settings.h"
+
+#define MOD "listener"
+#define BC_PATH "/webhooks/bigcommerce"
+#define BP_PREFIX "/webhooks/brightpearl/"
+
+struct ps_listener {
+	struct MHD_Daemon *daemon;
+	ps_store *st; /* used by the daemon's thread only */
+	ps_clock clock;
+	char *client_secret;
+	int port;
+};
+
+/* The body of one request as it arrives. */
+typedef struct conn_body {
+	char *data;
+	size_t len;
+	int too_big;
+} conn_body;
+
+static enum MHD_Result
+reply(struct MHD_Connection *conn, unsigned status, const char *text)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
+					    MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "text/plain");
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* The configured secret, or NULL (unset or unreadable). */
+static char *
+load_secret(ps_listener *l)
+{
+	char *v = NULL;
+
+	if (ps_settings_get(&v, l->st, "webhooks.secret") < 0) {
+		ps_error_clear();
+		return NULL;
+	}
+	if (v != NULL && v[0] == '\0') {
+		free(v);
+		v = NULL;
+	}
+	return v;
+}
+
+/*
+ * Standard Webhooks: 1 when no signature is sent or no client secret is
+ * known (the secret header is the check then), 1 when one v1 signature
+ * matches and the timestamp is within tolerance, 0 otherwise.
+ */
+static int
+signature_ok(ps_listener *l, struct MHD_Connection *conn, const char *body,
+	     size_t len)
+{
+	const char *id, *ts, *sig, *p;
+	unsigned char mac[32];
+	char want[64];
+	const void *parts[5];
+	size_t lens[5];
+	long long t, now_s;
+	char *end;
+	size_t n;
+
+	sig = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					  "webhook-signature");
+	if (sig == NULL || l->client_secret == NULL)
+		return 1;
+	id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "webhook-id");
+	ts = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					 "webhook-timestamp");
+	if (id == NULL || ts == NULL)
+		return 0;
+	t = strtoll(ts, &end, 10);
+	if (end == ts || *end != '\0')
+		return 0;
+	now_s = l->clock.now_ms(l->clock.ctx) / 1000;
+	if (t < now_s - PS_WORKER__SIGNATURE_TOLERANCE_S ||
+	    t > now_s + PS_WORKER__SIGNATURE_TOLERANCE_S)
+		return 0;
+	parts[0] = id;
+	lens[0] = strlen(id);
+	parts[1] = ".";
+	lens[1] = 1;
+	parts[2] = ts;
+	lens[2] = strlen(ts);
+	parts[3] = ".";
+	lens[3] = 1;
+	parts[4] = body;
+	lens[4] = len;
+	ps_worker__hmac_sha256(mac, l->client_secret, strlen(l->client_secret),
+			       parts, lens, 5);
+	if (ps_worker__base64_encode(want, sizeof(want), mac, sizeof(mac)) < 0)
+		return 0;
+	/* a space-separated list of "v1,<base64>" */
+	for (p = sig; *p != '\0';) {
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, " ");
+		if (n > 3 && strncmp(p, "v1,", 3) == 0 &&
+		    ps_worker__secure_equal(p + 3, n - 3, want, strlen(want)))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+static int
+known_scope(const char *scope)
+{
+	size_t i;
+
+	for (i = 0; ps_worker__bc_scopes[i] != NULL; i++)
+		if (strcmp(ps_worker__bc_scopes[i], scope) == 0)
+			return 1;
+	return 0;
+}
+
+static enum MHD_Result
+handle_bc(ps_listener *l, struct MHD_Connection *conn, const conn_body *b)
+{
+	const char *given;
+	char *secret = NULL;
+	json_t *doc = NULL, *scope, *data, *id;
+	json_error_t jerr;
+	unsigned status;
+	const char *text;
+	int ok;
+
+	secret = load_secret(l);
+	given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					    PS_WORKER__SECRET_HEADER);
+	ok = secret != NULL && given != NULL &&
+	     ps_worker__secure_equal(given, strlen(given), secret,
+				     strlen(secret));
+	free(secret);
+	if (!ok || !signature_ok(l, conn, b->data ? b->data : "", b->len)) {
+		ps_log_warn(MOD, "BigCommerce callback refused: secret or "
+				 "signature missing or wrong");
+		return reply(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized\n");
+	}
+	doc = json_loadb(b->data ? b->data : "", b->len, 0, &jerr);
+	scope = json_object_get(doc, "scope");
+	data = json_object_get(doc, "data");
+	id = json_object_get(data, "id");
+	if (!json_is_object(doc) || !json_is_string(scope) ||
+	    !json_is_object(data) ||
+	    !(json_is_integer(id) || json_is_string(id))) {
+		status = MHD_HTTP_BAD_REQUEST;
+		text = "malformed callback\n";
+		ps_log_warn(MOD, "BigCommerce callback refused: malformed body");
+	} else if (!known_scope(json_string_value(scope))) {
+		status = MHD_HTTP_BAD_REQUEST;
+		text = "unknown scope\n";
+		ps_log_warn(MOD, "BigCommerce callback refused: scope %s",
+			    json_string_value(scope));
+	} else if (ps_store_event_add(NULL, l->st, PS_PLATFORM_BIGCOMMERCE,
+				      json_string_value(scope), b->data,
+				      l->clock.now_ms(l->clock.ctx)) < 0) {
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		text = "try again\n";
+		ps_log_error(MOD, "storing a BigCommerce event: %s",
+			     ps_error_last());
+	} else {
+		status = MHD_HTTP_OK;
+		text = "";
+		ps_log_debug(MOD, "BigCommerce %s stored",
+			     json_string_value(scope));
+	}
+	json_decref(doc);
+	return reply(conn, status, text);
+}
+
+static enum MHD_Result
+handle_bp(ps_listener *l, struct MHD_Connection *conn, const char *rest,
+	  const conn_body *b)
+{
+	const char *slash = strchr(rest, '/');
+	size_t slen = slash ? (size_t)(slash - rest) : strlen(rest);
+	char *secret = load_secret(l);
+	char topic[256];
+	json_t *doc = NULL, *fe;
+	int ok;
+
+	ok = secret != NULL && ps_worker__secure_equal(rest, slen, secret,
+						       strlen(secret));
+	free(secret);
+	if (!ok) {
+		ps_log_warn(MOD, "Brightpearl callback refused: wrong secret "
+				 "in the path");
+		return reply(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized\n");
+	}
+	topic[0] = '\0';
+	if (slash != NULL && slash[1] != '\0')
+		snprintf(topic, sizeof(topic), "%s", slash + 1);
+	if (b->len > 0) {
+		doc = json_loadb(b->data, b->len, 0, NULL);
+		if (doc == NULL) {
+			ps_log_warn(MOD, "Brightpearl callback refused: body "
+					 "is not JSON");
+			return reply(conn, MHD_HTTP_BAD_REQUEST,
+				     "malformed callback\n");
+		}
+		fe = json_object_get(doc, "fullEvent");
+		if (topic[0] == '\0' && json_is_string(fe))
+			snprintf(topic, sizeof(topic), "%s",
+				 json_string_value(fe));
+		json_decref(doc);
+	}
+	if (topic[0] == '\0')
+		return reply(conn, MHD_HTTP_BAD_REQUEST, "no topic\n");
+	if (ps_store_event_add(NULL, l->st, PS_PLATFORM_BRIGHTPEARL, topic,
+			       b->data ? b->data : "",
+			       l->clock.now_ms(l->clock.ctx)) < 0) {
+		ps_log_error(MOD, "storing a Brightpearl event: %s",
+			     ps_error_last());
+		return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "try again\n");
+	}
+	return reply(conn, MHD_HTTP_OK, "");
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+	   const char *method, const char *version, const char *upload,
+	   size_t *upload_size, void **con_cls)
+{
+	ps_listener *l = cls;
+	conn_body *b = *con_cls;
+	int is_bc, is_bp;
+
+	(void)version;
+	is_bc = strcmp(url, BC_PATH) == 0;
+	is_bp = strncmp(url, BP_PREFIX, strlen(BP_PREFIX)) == 0;
+	if (b == NULL) {
+		/* first call: headers only */
+		if (!is_bc && !is_bp)
+			return reply(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+		if (strcmp(method, "POST") != 0 &&
+		    !(is_bp && strcmp(method, "PUT") == 0))
+			return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+				     "method not allowed\n");
+		if ((b = calloc(1, sizeof(*b))) == NULL)
+			return MHD_NO;
+		*con_cls = b;
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (!b->too_big && b->len + *upload_size > PS_WORKER__MAX_BODY) {
+			b->too_big = 1;
+			free(b->data);
+			b->data = NULL;
+			b->len = 0;
+		}
+		if (!b->too_big) {
+			char *nd = realloc(b->data, b->len + *upload_size + 1);
+
+			if (nd == NULL)
+				return MHD_NO;
+			memcpy(nd + b->len, upload, *upload_size);
+			b->data = nd;
+			b->len += *upload_size;
+			b->data[b->len] = '\0';
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (b->too_big)
+		return reply(conn, 413u, "too large\n");
+	if (is_bc)
+		return handle_bc(l, conn, b);
+	return handle_bp(l, conn, url + strlen(BP_PREFIX), b);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+	     enum MHD_RequestTerminationCode toe)
+{
+	conn_body *b = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (b != NULL) {
+		free(b->data);
+		free(b);
+		*con_cls = NULL;
+	}
+}
+
+int
+ps_worker__listener_start(ps_listener **out, const char *db_path,
+			  const char *address, int port, const ps_clock *clock,
+			  const char *bc_client_secret)
+{
+	struct sockaddr_in6 a6;
+	struct sockaddr_in a4;
+	struct sockaddr *sa;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *info;
+	ps_listener *l;
+	int error;
+
+	*out = NULL;
+	memset(&a4, 0, sizeof(a4));
+	memset(&a6, 0, sizeof(a6));
+	if (inet_pton(AF_INET, address, &a4.sin_addr) == 1) {
+		a4.sin_family = AF_INET;
+		a4.sin_port = htons((uint16_t)port);
+		sa = (struct sockaddr *)&a4;
+	} else if (inet_pton(AF_INET6, address, &a6.sin6_addr) == 1) {
+		a6.sin6_family = AF_INET6;
+		a6.sin6_port = htons((uint16_t)port);
+		sa = (struct sockaddr *)&a6;
+		flags |= MHD_USE_IPv6;
+	} else {
+		return ps_error_set(PS_EINVAL,
+				    "listener address '%s' is not an IP "
+				    "address",
+				    address);
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	l->clock = *clock;
+	if (bc_client_secret != NULL &&
+	    (l->client_secret = ps_util__strdup(bc_client_secret)) == NULL) {
+		error = ps_error_set(PS_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((error = ps_store_open(&l->st, db_path, 0)) < 0)
+		goto fail;
+	l->daemon = MHD_start_daemon(
+		flags, (uint16_t)port, NULL, NULL, on_request, l,
+		MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, (void *)NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+		MHD_OPTION_END);
+	if (l->daemon == NULL) {
+		error = ps_error_set(PS_EIO,
+				     "cannot listen on %s port %d (in use, or "
+				     "not an address of this machine)",
+				     address, port);
+		goto fail;
+	}
+	info = MHD_get_daemon_info(l->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	l->port = info != NULL ? (int)info->port : port;
+	*out = l;
+	return 0;
+fail:
+	ps_worker__listener_stop(l);
+	return error;
+}
+
+int
+ps_worker__listener_port(const ps_listener *l)
+{
+	return l != NULL ? l->port : 0;
+}
+
+void
+ps_worker__listener_stop(ps_listener *l)
+{
+	if (l == NULL)
+		return;
+	if (l->daemon != NULL)
+		MHD_stop_daemon(l->daemon);
+	ps_store_close(l->st);
+	free(l->client_secret);
+	free(l);
+}

@@ -1,0 +1,1142 @@
+/*
+ * worker.c - the worker loop: heartbeat, operator requests, webhook events,
+ * polls, due log entries and the retry policy.
+ *
+ * The worker is the only place that decides what happens to a failed
+ * entry.  A flow's perform returns a code; ps_flow_classify turns it into
+ * "retry later" (failed, next attempt scheduled with capped exponential
+ * backoff and jitter, until sync.max_attempts), "wait for the operator"
+ * (failed, nothing scheduled) or "waiting for a setting" (pending, looked
+ * at again every poll interval, so fixing the setting is enough).
+ *
+ * A flow is skipped (no poll, nothing performed; its events still reach
+ * on_event so nothing is lost) while it is paused (sync.paused_flows), its
+ * enabled setting is off, or a platform it needs is not configured.  The
+ * reason is logged once when it changes and shown in the heartbeat state.
+ */
+#include "internal.h"
+#include "pearlsync/worker.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pearlsync/connect.h"
+#include "pearlsync/settings.h"
+#include "worker_int.h"
+
+#define MOD "worker"
+#define SKIP_MAX 160
+#define STATE_MAX 512
+/* Longest single sleep between two looks at the stop flag. */
+#define SLEEP_SLICE_MS 200
+/* Events taken per tick, and the wait before offering a failed one again. */
+#define EVENT_BATCH 64
+#define EVENT_RETRY_MS 5000
+/* Requests taken per tick. */
+#define REQUEST_BATCH 32
+
+/* Per-flow run-time state. */
+typedef struct flow_rt {
+	const ps_flow_ops *ops;
+	void *state;
+	int inited;
+	int64_t next_poll;     /* ms; 0 = at once */
+	int run_now;           /* an operator asked */
+	char skip[SKIP_MAX];   /* why it is skipped now; "" = runs */
+} flow_rt;
+
+/* An event an on_event refused, offered again later. */
+typedef struct held_event {
+	ps_event ev;
+	int64_t retry_at;
+} held_event;
+
+struct ps_worker {
+	ps_store *st;
+	ps_config cfg;
+	ps_worker_options o;
+	flow_rt *flows;
+	size_t nflows;
+	/* connectors */
+	ps_http *http;
+	ps_bp *bp;
+	ps_bc *bc;
+	int own_conn;
+	int64_t conn_version; /* settings version they were built from */
+	int conn_built;
+	char conn_note[SKIP_MAX];
+	/* listener and hooks */
+	ps_listener *listener;
+	int64_t next_hooks;
+	/* events on_event refused */
+	held_event *held;
+	size_t nheld;
+	/* bookkeeping */
+	int64_t started_at;
+	size_t failed;         /* entries failed or left waiting */
+	int backlog;
+	char state[STATE_MAX];
+	volatile sig_atomic_t no_stop;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Clock                                                                     */
+
+static int64_t
+wall_now(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+wall_sleep(void *ctx, int64_t ms)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	if (ms <= 0)
+		return;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		break; /* a signal: let the caller look at the stop flag */
+}
+
+static const ps_clock wall_clock = {wall_now, wall_sleep, NULL};
+
+static int64_t
+now_ms(const ps_worker *w)
+{
+	return w->o.clock->now_ms(w->o.clock->ctx);
+}
+
+static int
+stopping(const ps_worker *w)
+{
+	return *w->o.stop != 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Retry schedule                                                            */
+
+int64_t
+ps_worker_retry_delay(int64_t base_ms, int64_t cap_ms, int attempt,
+		      uint64_t r)
+{
+	int64_t d = base_ms > 0 ? base_ms : 1;
+	int i;
+
+	for (i = 1; i < attempt && d < cap_ms; i++)
+		d *= 2;
+	if (d > cap_ms)
+		d = cap_ms;
+	return d / 2 + (int64_t)(r % (uint64_t)(d / 2 + 1));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Settings                                                                  */
+
+/* A bool setting; a store error or a bad value reads as dflt. */
+static int
+setting_bool(ps_store *st, const char *key, int dflt)
+{
+	int v;
+
+	if (ps_settings_get_bool(&v, st, key) < 0) {
+		ps_error_clear();
+		return dflt;
+	}
+	return v;
+}
+
+static int64_t
+setting_int(ps_store *st, const char *key, int64_t dflt)
+{
+	int64_t v;
+
+	if (ps_settings_get_int(&v, st, key) < 0) {
+		ps_error_clear();
+		return dflt;
+	}
+	return v;
+}
+
+/* A string setting or NULL (unset, or a store error). */
+static char *
+setting_str(ps_store *st, const char *key)
+{
+	char *v = NULL;
+
+	if (ps_settings_get(&v, st, key) < 0) {
+		ps_error_clear();
+		return NULL;
+	}
+	if (v != NULL && v[0] == '\0') {
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Connectors                                                                */
+
+/* (Re)build bp and bc when the settings changed since the last build. */
+static void
+refresh_connectors(ps_worker *w)
+{
+	int64_t version = 0;
+	int error;
+
+	if (!w->own_conn)
+		return;
+	if (ps_store_settings_version(&version, w->st) < 0) {
+		ps_error_clear();
+		return;
+	}
+	if (w->conn_built && version == w->conn_version)
+		return;
+	ps_bp_free(w->bp);
+	ps_bc_free(w->bc);
+	w->bp = NULL;
+	w->bc = NULL;
+	w->conn_note[0] = '\0';
+	if (w->http == NULL &&
+	    (error = ps_connect_http(&w->http, &w->cfg, w->o.http)) < 0) {
+		ps_log_error(MOD, "HTTP client: %s", ps_error_last());
+		return;
+	}
+	if ((error = ps_connect_bp(&w->bp, w->st, &w->cfg, w->http)) < 0) {
+		ps_log_info(MOD, "Brightpearl not connected: %s",
+			    ps_error_last());
+		w->bp = NULL;
+	}
+	if (!setting_bool(w->st, "bigcommerce.enabled", 1)) {
+		ps_log_info(MOD, "BigCommerce is switched off "
+				 "(bigcommerce.enabled)");
+	} else if ((error = ps_connect_bc(&w->bc, w->st, &w->cfg, w->http)) <
+		   0) {
+		ps_log_info(MOD, "BigCommerce not connected: %s",
+			    ps_error_last());
+		w->bc = NULL;
+	}
+	ps_error_clear();
+	w->conn_version = version;
+	w->conn_built = 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Flows                                                                     */
+
+static void
+env_init(ps_flow_env *env, ps_worker *w, flow_rt *f)
+{
+	memset(env, 0, sizeof(*env));
+	env->store = w->st;
+	env->bp = w->bp;
+	env->bc = w->bc;
+	env->now = now_ms(w);
+	env->stop = w->o.stop;
+	env->state = f != NULL ? f->state : NULL;
+	env->backlog = w->backlog;
+}
+
+/* Call init once the flow's platforms are there (init may need them). */
+static int
+flow_ensure_init(ps_worker *w, flow_rt *f)
+{
+	ps_flow_env env;
+	int error;
+
+	if (f->inited)
+		return 0;
+	if (f->ops->init != NULL) {
+		env_init(&env, w, f);
+		if ((error = f->ops->init(&f->state, &env)) < 0)
+			return error;
+	}
+	f->inited = 1;
+	return 0;
+}
+
+static int
+platform_ready(const ps_worker *w, ps_platform p)
+{
+	if (p == PS_PLATFORM_BRIGHTPEARL)
+		return w->bp != NULL;
+	if (p == PS_PLATFORM_BIGCOMMERCE)
+		return w->bc != NULL;
+	return 1; /* no connector of ours: the flow manages */
+}
+
+/* Work out f->skip for this tick; log when it changes. */
+static void
+flow_update_skip(ps_worker *w, flow_rt *f, const char *paused)
+{
+	char why[SKIP_MAX] = "";
+	const ps_flow_ops *ops = f->ops;
+
+	if (paused != NULL && ps_settings_list_contains(paused, ops->name))
+		snprintf(why, sizeof(why), "paused by the operator");
+	else if (ops->enabled_setting != NULL &&
+		 !setting_bool(w->st, ops->enabled_setting, 0))
+		snprintf(why, sizeof(why), "%s is off", ops->enabled_setting);
+	else if (!platform_ready(w, ops->source))
+		snprintf(why, sizeof(why), "%s is not configured",
+			 ps_platform_name(ops->source));
+	else if (!platform_ready(w, ops->target))
+		snprintf(why, sizeof(why), "%s is not configured",
+			 ps_platform_name(ops->target));
+	if (strcmp(why, f->skip) != 0) {
+		if (why[0] != '\0')
+			ps_log_info(MOD, "flow %s skipped: %s", ops->name,
+				    why);
+		else
+			ps_log_info(MOD, "flow %s runs", ops->name);
+		ps_util__strlcpy(f->skip, why, sizeof(f->skip));
+	}
+}
+
+static void
+update_skips(ps_worker *w)
+{
+	char *paused = setting_str(w->st, "sync.paused_flows");
+	size_t i;
+
+	for (i = 0; i < w->nflows; i++)
+		flow_update_skip(w, &w->flows[i], paused);
+	free(paused);
+}
+
+static flow_rt *
+flow_by_name(ps_worker *w, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < w->nflows; i++)
+		if (strcmp(w->flows[i].ops->name, name) == 0 ||
+		    (w->flows[i].ops->alias != NULL &&
+		     strcmp(w->flows[i].ops->alias, name) == 0))
+			return &w->flows[i];
+	return NULL;
+}
+
+static int64_t
+poll_interval(ps_worker *w, const flow_rt *f)
+{
+	if (f->ops->poll_interval_ms > 0)
+		return f->ops->poll_interval_ms;
+	return setting_int(w->st, "sync.poll_interval_seconds", 60) * 1000;
+}
+
+/* Poll f now.  Failures are logged; the next poll is scheduled anyway. */
+static int
+flow_poll(ps_worker *w, flow_rt *f)
+{
+	ps_flow_env env;
+	int error;
+
+	f->run_now = 0;
+	f->next_poll = now_ms(w) + poll_interval(w, f);
+	if (f->ops->poll == NULL)
+		return 0;
+	if ((error = flow_ensure_init(w, f)) < 0) {
+		ps_log_error(MOD, "flow %s: init: %s", f->ops->name,
+			     ps_error_last());
+		return error;
+	}
+	env_init(&env, w, f);
+	if ((error = f->ops->poll(&env)) < 0) {
+		if (ps_store_in_transaction(w->st))
+			ps_store_rollback(w->st);
+		ps_log_warn(MOD, "flow %s: poll failed: %s", f->ops->name,
+			    ps_error_last());
+		return error;
+	}
+	ps_log_debug(MOD, "flow %s polled", f->ops->name);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Entries                                                                   */
+
+/* "waiting for <key>: detail" when the detail names a setting. */
+static void
+setting_reason(char *buf, size_t cap, const char *detail)
+{
+	const char *p = strstr(detail, "setting '");
+	const char *q;
+
+	if (p != NULL) {
+		p += strlen("setting '");
+		q = strchr(p, '\'');
+		if (q != NULL && q > p) {
+			snprintf(buf, cap, "waiting for %.*s: %s", (int)(q - p),
+				 p, detail);
+			return;
+		}
+	}
+	snprintf(buf, cap, "waiting for a setting: %s", detail);
+}
+
+/* Record the outcome of one perform. */
+static int
+record_result(ps_worker *w, const ps_log_entry *e, int code,
+	      const ps_flow_result *res)
+{
+	char reason[PS_ERROR_MAX + 128];
+	int64_t now = now_ms(w), max, delay;
+	const ps_random *rnd = w->o.random;
+
+	if (code == 0) {
+		ps_log_info(MOD, "%s entry %lld (%s) synced%s%s",
+			    e->flow, (long long)e->id,
+			    e->order_number ? e->order_number : e->dedupe_key,
+			    res->target_id ? " as " : "",
+			    res->target_id ? res->target_id : "");
+		return ps_store_log_mark_synced(w->st, e->id, res->target_id,
+						res->detail, now);
+	}
+	w->failed++;
+	snprintf(reason, sizeof(reason), "%s", ps_error_last());
+	ps_redact(reason, sizeof(reason));
+	switch (ps_flow_classify(code)) {
+	case PS_FLOW_RETRY:
+		max = setting_int(w->st, "sync.max_attempts", 8);
+		if (e->attempts >= max) {
+			size_t len = strlen(reason);
+
+			snprintf(reason + len, sizeof(reason) - len,
+				 " (gave up after %d attempts; retry to try "
+				 "again)",
+				 e->attempts);
+			ps_log_warn(MOD, "entry %lld failed: %s",
+				    (long long)e->id, reason);
+			return ps_store_log_mark_failed(w->st, e->id, reason,
+							code, 0, now);
+		}
+		delay = ps_worker_retry_delay(w->o.backoff_base_ms,
+					      w->o.backoff_cap_ms, e->attempts,
+					      rnd->next(rnd->ctx));
+		ps_log_info(MOD,
+			    "entry %lld failed (attempt %d), retry in %llds: "
+			    "%s",
+			    (long long)e->id, e->attempts,
+			    (long long)(delay / 1000), reason);
+		return ps_store_log_mark_failed(w->st, e->id, reason, code,
+						now + delay, now);
+	case PS_FLOW_WAIT_SETTING: {
+		char why[PS_ERROR_MAX + 160];
+
+		setting_reason(why, sizeof(why), reason);
+		ps_log_warn(MOD, "entry %lld %s", (long long)e->id, why);
+		return ps_store_log_mark_pending(
+			w->st, e->id, why,
+			now + setting_int(w->st, "sync.poll_interval_seconds",
+					  60) * 1000,
+			now);
+	}
+	case PS_FLOW_WAIT_OPERATOR:
+	default:
+		ps_log_warn(MOD, "entry %lld failed, waiting for the "
+				 "operator: %s",
+			    (long long)e->id, reason);
+		return ps_store_log_mark_failed(w->st, e->id, reason, code, 0,
+						now);
+	}
+}
+
+static int
+perform_one(ps_worker *w, flow_rt *f, const ps_log_entry *e)
+{
+	ps_flow_result res = PS_FLOW_RESULT_INIT;
+	ps_flow_env env;
+	int code, error;
+
+	ps_error_clear();
+	if ((code = flow_ensure_init(w, f)) == 0) {
+		env_init(&env, w, f);
+		code = f->ops->perform(&env, e, &res);
+		if (code > 0)
+			code = 0;
+		if (code < 0 && ps_error_last_code() == 0)
+			ps_error_set(code, "%s", ps_strerror(code));
+	}
+	if (ps_store_in_transaction(w->st)) {
+		/* a flow must not leave a transaction open */
+		ps_log_error(MOD, "flow %s left a transaction open",
+			     f->ops->name);
+		while (ps_store_in_transaction(w->st))
+			ps_store_rollback(w->st);
+	}
+	error = record_result(w, e, code, &res);
+	ps_flow_result_dispose(&res);
+	if (error < 0)
+		ps_log_error(MOD, "recording entry %lld: %s", (long long)e->id,
+			     ps_error_last());
+	return error;
+}
+
+/*
+ * Claim and perform one batch of f's due entries.  *out_n: how many were
+ * claimed.  Entries claimed but not performed because of a stop are put
+ * back (pending, due now).
+ */
+static int
+perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
+{
+	ps_log_entry *v = NULL;
+	size_t n = 0, i;
+	int error;
+
+	*out_n = 0;
+	if (f->ops->perform == NULL)
+		return 0;
+	if ((error = ps_store_log_claim_due(&v, &n, w->st, f->ops->name,
+					   w->o.claim_batch, now_ms(w))) < 0)
+		return error;
+	*out_n = n;
+	w->backlog = n >= w->o.claim_batch &&
+		     w->o.claim_batch >= w->o.backlog_threshold;
+	for (i = 0; i < n; i++) {
+		if (stopping(w)) {
+			/* not started: put back so the next run takes it */
+			if ((error = ps_store_log_mark_pending(
+				     w->st, v[i].id,
+				     v[i].reason ? v[i].reason : NULL,
+				     now_ms(w), now_ms(w))) < 0)
+				break;
+			continue;
+		}
+		if ((error = perform_one(w, f, &v[i])) < 0)
+			break;
+	}
+	ps_log_entries_free(v, n);
+	return error;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Events                                                                    */
+
+/* Offer ev to every flow in one transaction.  0, or the refusing code. */
+static int
+dispatch_event(ps_worker *w, const ps_event *ev)
+{
+	ps_flow_env env;
+	size_t i;
+	int error;
+
+	if ((error = ps_store_begin(w->st)) < 0)
+		return error;
+	for (i = 0; i < w->nflows; i++) {
+		flow_rt *f = &w->flows[i];
+
+		if (f->ops->on_event == NULL)
+			continue;
+		if ((error = flow_ensure_init(w, f)) < 0)
+			goto fail;
+		env_init(&env, w, f);
+		if ((error = f->ops->on_event(&env, ev)) < 0) {
+			ps_log_warn(MOD, "flow %s: event %lld (%s): %s",
+				    f->ops->name, (long long)ev->id,
+				    ev->topic ? ev->topic : "", ps_error_last());
+			goto fail;
+		}
+	}
+	if ((error = ps_store_event_mark_processed(w->st, ev->id,
+						   now_ms(w))) < 0)
+		goto fail;
+	while (ps_store_in_transaction(w->st) > 1)
+		ps_store_commit(w->st);
+	return ps_store_commit(w->st);
+fail:
+	while (ps_store_in_transaction(w->st))
+		ps_store_rollback(w->st);
+	return error;
+}
+
+/* Keep ev (moved) to offer again later. */
+static int
+hold_event(ps_worker *w, ps_event *ev)
+{
+	held_event *nv = realloc(w->held, (w->nheld + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	w->held = nv;
+	nv[w->nheld].ev = *ev;
+	nv[w->nheld].retry_at = now_ms(w) + EVENT_RETRY_MS;
+	w->nheld++;
+	ps_event_init(ev);
+	return 0;
+}
+
+static int
+process_events(ps_worker *w, int all_held)
+{
+	ps_event *v = NULL;
+	size_t n = 0, i, keep = 0;
+	int error = 0, rc;
+
+	/* first the held ones whose time has come */
+	for (i = 0; i < w->nheld; i++) {
+		held_event *h = &w->held[i];
+
+		if (!all_held && h->retry_at > now_ms(w)) {
+			w->held[keep++] = *h;
+			continue;
+		}
+		rc = dispatch_event(w, &h->ev);
+		if (rc == PS_EBUSY || rc == PS_ESTORE ||
+		    (rc < 0 && rc != PS_ENOMEM)) {
+			h->retry_at = now_ms(w) + EVENT_RETRY_MS;
+			w->held[keep++] = *h;
+			continue;
+		}
+		ps_event_dispose(&h->ev);
+	}
+	w->nheld = keep;
+	while (!stopping(w)) {
+		if ((error = ps_store_event_claim(&v, &n, w->st, EVENT_BATCH,
+						  now_ms(w))) < 0)
+			return error;
+		for (i = 0; i < n; i++) {
+			if (dispatch_event(w, &v[i]) < 0 &&
+			    (error = hold_event(w, &v[i])) < 0)
+				break;
+		}
+		ps_events_free(v, n);
+		v = NULL;
+		if (error < 0 || n < EVENT_BATCH)
+			break;
+	}
+	return error;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Operator requests                                                         */
+
+/* Add (add != 0) or remove name in the paused list. */
+static int
+set_paused(ps_worker *w, const char *name, int add)
+{
+	char *list = setting_str(w->st, "sync.paused_flows");
+	char out[1024] = "";
+	const char *p = list, *comma;
+	size_t len = 0;
+	int error;
+
+	while (p != NULL && *p != '\0') {
+		comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (n > 0 && !(strlen(name) == n && strncmp(p, name, n) == 0))
+			len += (size_t)snprintf(out + len, sizeof(out) - len,
+						"%s%.*s", len ? "," : "",
+						(int)n, p);
+		if (len >= sizeof(out))
+			break;
+		p = comma ? comma + 1 : NULL;
+	}
+	if (add && len < sizeof(out))
+		snprintf(out + len, sizeof(out) - len, "%s%s", len ? "," : "",
+			 name);
+	free(list);
+	error = ps_store_setting_set(NULL, w->st, "sync.paused_flows",
+				     out[0] != '\0' ? out : NULL, "worker",
+				     now_ms(w));
+	return error;
+}
+
+static int
+handle_request(ps_worker *w, const ps_request *r, char *result, size_t cap)
+{
+	const char *arg = r->argument;
+	flow_rt *f = NULL;
+	size_t count = 0;
+	char *end = NULL;
+	long long id;
+	int error = 0;
+
+	if (r->kind == PS_REQUEST_RUN_FLOW || r->kind == PS_REQUEST_PAUSE_FLOW ||
+	    r->kind == PS_REQUEST_RESUME_FLOW ||
+	    (r->kind == PS_REQUEST_RETRY_FAILED && arg != NULL &&
+	     arg[0] != '\0')) {
+		if ((f = flow_by_name(w, arg)) == NULL) {
+			snprintf(result, cap, "no flow '%s'",
+				 arg ? arg : "");
+			return 0;
+		}
+	}
+	switch (r->kind) {
+	case PS_REQUEST_RETRY_ENTRY:
+		errno = 0;
+		id = arg != NULL ? strtoll(arg, &end, 10) : 0;
+		if (arg == NULL || end == arg || *end != '\0' || errno != 0) {
+			snprintf(result, cap, "bad entry id '%s'",
+				 arg ? arg : "");
+			return 0;
+		}
+		error = ps_store_log_retry(w->st, (int64_t)id, now_ms(w));
+		if (error == PS_ENOTFOUND || error == PS_EINVAL) {
+			snprintf(result, cap, "%s", ps_error_last());
+			return 0;
+		}
+		if (error == 0)
+			snprintf(result, cap, "entry %lld will be retried", id);
+		break;
+	case PS_REQUEST_RETRY_FAILED:
+		error = ps_store_log_retry_failed(
+			&count, w->st, f ? f->ops->name : NULL, now_ms(w));
+		if (error == 0)
+			snprintf(result, cap, "%zu entries will be retried",
+				 count);
+		break;
+	case PS_REQUEST_RUN_FLOW:
+		f->run_now = 1;
+		snprintf(result, cap, "flow %s will run now", f->ops->name);
+		break;
+	case PS_REQUEST_PAUSE_FLOW:
+	case PS_REQUEST_RESUME_FLOW:
+		error = set_paused(w, f->ops->name,
+				   r->kind == PS_REQUEST_PAUSE_FLOW);
+		if (error == 0)
+			snprintf(result, cap, "flow %s %s", f->ops->name,
+				 r->kind == PS_REQUEST_PAUSE_FLOW ? "paused"
+								  : "resumed");
+		break;
+	default:
+		snprintf(result, cap, "unknown request");
+		break;
+	}
+	return error;
+}
+
+static int
+process_requests(ps_worker *w)
+{
+	ps_request *v = NULL;
+	size_t n = 0, i;
+	char result[PS_ERROR_MAX];
+	int error;
+
+	if ((error = ps_store_request_claim(&v, &n, w->st, REQUEST_BATCH,
+					    now_ms(w))) < 0)
+		return error;
+	for (i = 0; i < n; i++) {
+		result[0] = '\0';
+		if ((error = handle_request(w, &v[i], result, sizeof(result))) <
+		    0)
+			snprintf(result, sizeof(result), "failed: %s",
+				 ps_error_last());
+		ps_log_info(MOD, "request %lld %s: %s", (long long)v[i].id,
+			    ps_request_kind_name(v[i].kind), result);
+		if ((error = ps_store_request_complete(w->st, v[i].id, result,
+						       now_ms(w))) < 0)
+			break;
+	}
+	ps_requests_free(v, n);
+	return error;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Heartbeat, counters, hooks                                                */
+
+static int
+write_heartbeat(ps_worker *w, const char *state)
+{
+	ps_heartbeat hb;
+
+	ps_heartbeat_init(&hb);
+	hb.pid = (int64_t)getpid();
+	hb.started_at = w->started_at;
+	hb.beat_at = now_ms(w);
+	hb.state = (char *)(uintptr_t)state;
+	return ps_store_heartbeat_set(w->st, &hb);
+}
+
+/* "running" plus the skipped flows. */
+static void
+compose_state(ps_worker *w)
+{
+	size_t i, len;
+
+	len = (size_t)snprintf(w->state, sizeof(w->state), "running");
+	for (i = 0; i < w->nflows && len < sizeof(w->state); i++) {
+		if (w->flows[i].skip[0] == '\0')
+			continue;
+		len += (size_t)snprintf(w->state + len, sizeof(w->state) - len,
+					"; %s: %s", w->flows[i].ops->name,
+					w->flows[i].skip);
+	}
+}
+
+typedef struct flush_ctx {
+	ps_store *st;
+	int64_t bucket;
+	int error;
+} flush_ctx;
+
+static void
+flush_one(void *ctx, ps_platform platform, const char *endpoint,
+	  ps_http_outcome outcome, int64_t count)
+{
+	flush_ctx *c = ctx;
+	int error;
+
+	if (c->error < 0)
+		return;
+	error = ps_store_http_count_add(c->st, c->bucket, platform, endpoint,
+					ps_http_outcome_name(outcome), count);
+	if (error < 0)
+		c->error = error;
+}
+
+static int
+flush_counts(ps_worker *w)
+{
+	flush_ctx c;
+	int error;
+
+	if (w->http == NULL)
+		return 0;
+	c.st = w->st;
+	c.bucket = now_ms(w) / 3600000 * 3600000;
+	c.error = 0;
+	if ((error = ps_store_begin(w->st)) < 0)
+		return error;
+	ps_http_counts_foreach(w->http, flush_one, &c);
+	if (c.error < 0) {
+		ps_store_rollback(w->st);
+		return c.error;
+	}
+	if ((error = ps_store_commit(w->st)) < 0)
+		return error;
+	ps_http_counts_reset(w->http);
+	return 0;
+}
+
+static void
+maybe_sync_hooks(ps_worker *w)
+{
+	char *url = NULL, *secret = NULL;
+	size_t changed = 0;
+
+	if (!w->o.register_hooks || w->bc == NULL ||
+	    now_ms(w) < w->next_hooks)
+		return;
+	w->next_hooks = now_ms(w) + w->o.hooks_interval_ms;
+	if ((url = setting_str(w->st, "webhooks.public_url")) == NULL)
+		return;
+	if ((secret = setting_str(w->st, "webhooks.secret")) == NULL) {
+		ps_log_warn(MOD, "webhooks.public_url is set but "
+				 "webhooks.secret is not: hooks not "
+				 "registered");
+	} else if (ps_worker__hooks_sync(&changed, w->bc, url, secret) < 0) {
+		ps_log_warn(MOD, "registering BigCommerce hooks: %s",
+			    ps_error_last());
+	} else if (changed > 0) {
+		ps_log_info(MOD, "BigCommerce hooks: %zu created or "
+				 "re-activated",
+			    changed);
+	}
+	free(url);
+	free(secret);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Life cycle                                                                */
+
+int
+ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
+	      const ps_worker_options *options)
+{
+	ps_worker_options dflt = PS_WORKER_OPTIONS_INIT;
+	const ps_flow_ops *const *flows;
+	ps_worker *w = NULL;
+	char *csecret = NULL;
+	size_t n = 0, i;
+	int error = 0;
+
+	if (out == NULL)
+		return ps_error_set(PS_EINVAL, "ps_worker_new: no out");
+	*out = NULL;
+	if (store == NULL || cfg == NULL)
+		return ps_error_set(PS_EINVAL, "ps_worker_new: no store or "
+					       "config");
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	w->st = store;
+	w->cfg = *cfg;
+	w->o = options != NULL ? *options : dflt;
+	if (w->o.clock == NULL)
+		w->o.clock = &wall_clock;
+	if (w->o.random == NULL)
+		w->o.random = ps_random_system();
+	if (w->o.stop == NULL)
+		w->o.stop = &w->no_stop;
+	if (w->o.tick_ms <= 0)
+		w->o.tick_ms = 1000;
+	if (w->o.claim_batch == 0)
+		w->o.claim_batch = 16;
+	if (w->o.backoff_base_ms <= 0)
+		w->o.backoff_base_ms = 30000;
+	if (w->o.backoff_cap_ms < w->o.backoff_base_ms)
+		w->o.backoff_cap_ms = w->o.backoff_base_ms;
+	if (w->o.hooks_interval_ms <= 0)
+		w->o.hooks_interval_ms = 300000;
+	w->o.http = NULL; /* borrowed only during this call */
+	flows = options != NULL && options->flows != NULL ? options->flows
+							   : ps_flows_all();
+	while (flows[n] != NULL)
+		n++;
+	if (n > 0 && (w->flows = calloc(n, sizeof(*w->flows))) == NULL) {
+		error = ps_error_set(PS_ENOMEM, "out of memory");
+		goto done;
+	}
+	w->nflows = n;
+	for (i = 0; i < n; i++)
+		w->flows[i].ops = flows[i];
+	w->bp = w->o.bp;
+	w->bc = w->o.bc;
+	w->own_conn = w->bp == NULL && w->bc == NULL && w->o.connect;
+	if (w->own_conn &&
+	    (error = ps_connect_http(&w->http, &w->cfg,
+				     options ? options->http : NULL)) < 0)
+		goto done;
+	w->started_at = now_ms(w);
+	refresh_connectors(w);
+	if (w->o.listen) {
+		csecret = setting_str(store, "bigcommerce.client_secret");
+		error = ps_worker__listener_start(
+			&w->listener, cfg->db_path, cfg->listen_address,
+			cfg->listen_port, w->o.clock, csecret);
+		free(csecret);
+		if (error < 0)
+			goto done;
+		ps_log_info(MOD, "listening for webhooks on %s:%d",
+			    cfg->listen_address,
+			    ps_worker__listener_port(w->listener));
+	}
+done:
+	if (error < 0) {
+		ps_worker_free(w);
+		return error;
+	}
+	*out = w;
+	return 0;
+}
+
+void
+ps_worker_free(ps_worker *w)
+{
+	size_t i;
+
+	if (w == NULL)
+		return;
+	ps_worker__listener_stop(w->listener);
+	for (i = 0; i < w->nflows; i++)
+		if (w->flows[i].inited && w->flows[i].ops->fini != NULL)
+			w->flows[i].ops->fini(w->flows[i].state);
+	free(w->flows);
+	for (i = 0; i < w->nheld; i++)
+		ps_event_dispose(&w->held[i].ev);
+	free(w->held);
+	if (w->own_conn) {
+		ps_bp_free(w->bp);
+		ps_bc_free(w->bc);
+	}
+	ps_http_free(w->http);
+	free(w);
+}
+
+int
+ps_worker_listen_port(const ps_worker *w)
+{
+	return w != NULL && w->listener != NULL
+		       ? ps_worker__listener_port(w->listener)
+		       : 0;
+}
+
+int
+ps_worker_start(ps_worker *w)
+{
+	size_t n = 0;
+	int error;
+
+	if ((error = ps_store_recover_interrupted(&n, w->st, now_ms(w))) < 0)
+		return error;
+	if (n > 0)
+		ps_log_info(MOD, "%zu interrupted entries will be checked and "
+				 "retried",
+			    n);
+	return write_heartbeat(w, "starting");
+}
+
+/* Steps 1-4 and 6 of a tick; entries are done by the caller. */
+static int
+tick_prelude(ps_worker *w, int poll_all)
+{
+	size_t i;
+	int error;
+
+	refresh_connectors(w);
+	update_skips(w);
+	compose_state(w);
+	if ((error = write_heartbeat(w, w->state)) < 0)
+		return error;
+	if ((error = process_requests(w)) < 0)
+		return error;
+	update_skips(w); /* a request may have paused or resumed a flow */
+	if ((error = process_events(w, 0)) < 0)
+		return error;
+	maybe_sync_hooks(w);
+	for (i = 0; i < w->nflows && !stopping(w); i++) {
+		flow_rt *f = &w->flows[i];
+
+		if (f->skip[0] != '\0') {
+			f->run_now = 0;
+			continue;
+		}
+		if (poll_all || f->run_now || now_ms(w) >= f->next_poll)
+			flow_poll(w, f);
+	}
+	return 0;
+}
+
+/* Perform due entries of every running flow: one batch, or all (drain). */
+static int
+tick_entries(ps_worker *w, int drain, size_t *out_claimed)
+{
+	size_t i, n, total = 0;
+	int error = 0;
+
+	for (i = 0; i < w->nflows && !stopping(w); i++) {
+		flow_rt *f = &w->flows[i];
+
+		if (f->skip[0] != '\0')
+			continue;
+		do {
+			if ((error = perform_batch(w, f, &n)) < 0)
+				goto done;
+			total += n;
+		} while (drain && n > 0 && !stopping(w));
+	}
+done:
+	if (out_claimed != NULL)
+		*out_claimed = total;
+	return error;
+}
+
+int
+ps_worker_tick(ps_worker *w)
+{
+	size_t claimed = 0;
+	int error;
+
+	if ((error = tick_prelude(w, 0)) < 0 ||
+	    (error = tick_entries(w, 0, &claimed)) < 0)
+		goto done;
+	error = flush_counts(w);
+done:
+	return error;
+}
+
+int
+ps_worker_run(ps_worker *w)
+{
+	int64_t slept;
+	size_t claimed;
+	int error;
+
+	if ((error = ps_worker_start(w)) < 0)
+		ps_log_error(MOD, "starting: %s", ps_error_last());
+	ps_log_info(MOD, "running (pid %ld)", (long)getpid());
+	while (!stopping(w)) {
+		claimed = 0;
+		if ((error = tick_prelude(w, 0)) < 0 ||
+		    (error = tick_entries(w, 0, &claimed)) < 0 ||
+		    (error = flush_counts(w)) < 0) {
+			ps_log_error(MOD, "tick: %s", ps_error_last());
+			while (ps_store_in_transaction(w->st))
+				ps_store_rollback(w->st);
+		}
+		if (claimed > 0)
+			continue; /* more may be due: no idle wait */
+		for (slept = 0; slept < w->o.tick_ms && !stopping(w);
+		     slept += SLEEP_SLICE_MS)
+			w->o.clock->sleep_ms(
+				w->o.clock->ctx,
+				w->o.tick_ms - slept < SLEEP_SLICE_MS
+					? w->o.tick_ms - slept
+					: SLEEP_SLICE_MS);
+	}
+	ps_log_info(MOD, "stopping");
+	flush_counts(w);
+	if ((error = write_heartbeat(w, "stopped")) < 0) {
+		ps_log_error(MOD, "heartbeat: %s", ps_error_last());
+		return error;
+	}
+	return 0;
+}
+
+int
+ps_worker_run_once(ps_worker *w, size_t *out_failed)
+{
+	int error;
+
+	w->failed = 0;
+	if ((error = ps_worker_start(w)) < 0 ||
+	    (error = tick_prelude(w, 1)) < 0 ||
+	    (error = tick_entries(w, 1, NULL)) < 0 ||
+	    (error = flush_counts(w)) < 0)
+		goto done;
+	error = write_heartbeat(w, "stopped");
+done:
+	if (out_failed != NULL)
+		*out_failed = w->failed;
+	return error;
+}
+
+int
+ps_worker_sync_flow(ps_worker *w, const char *flow, size_t *out_failed)
+{
+	flow_rt *f = flow_by_name(w, flow);
+	size_t n;
+	int error;
+
+	w->failed = 0;
+	if (out_failed != NULL)
+		*out_failed = 0;
+	if (f == NULL)
+		return ps_error_set(PS_ENOTFOUND, "no flow '%s'",
+				    flow ? flow : "");
+	refresh_connectors(w);
+	if (!platform_ready(w, f->ops->source) ||
+	    !platform_ready(w, f->ops->target))
+		return ps_error_set(PS_ESETTING,
+				    "flow %s needs %s and %s connected; see "
+				    "'pearlsync check-connection'",
+				    f->ops->name,
+				    ps_platform_name(f->ops->source),
+				    ps_platform_name(f->ops->target));
+	if ((error = flow_poll(w, f)) < 0)
+		goto done;
+	do {
+		if ((error = perform_batch(w, f, &n)) < 0)
+			goto done;
+	} while (n > 0 && !stopping(w));
+	error = flush_counts(w);
+done:
+	if (out_failed != NULL)
+		*out_failed = w->failed;
+	return error;
+}

@@ -1,0 +1,161 @@
+/*
+ * worker.h - the worker: the loop that runs the sync flows.
+ *
+ * One ps_worker owns, for one process: the flows' state, the HTTP client
+ * and connectors built from the stored settings (connect.h), the webhook
+ * listener thread, and the schedule.  Each tick it
+ *
+ *   1. writes the heartbeat row (pid, started, beat, state);
+ *   2. carries out operator requests (retry, pause, resume, run now);
+ *   3. hands new webhook events to every flow's on_event, one transaction
+ *      per event, and marks each processed;
+ *   4. polls each enabled flow whose interval has passed;
+ *   5. claims due log entries and performs them one at a time, recording
+ *      synced / failed with backoff / failed waiting for the operator /
+ *      pending waiting for a setting (ps_flow_classify);
+ *   6. flushes the HTTP counters into the store.
+ *
+ * Time: the worker reads the wall clock (unix ms) and sleeps only through
+ * options.clock, so tests run ticks against a fake clock without sleeping.
+ *
+ * Retry schedule of a transient failure after attempt n (n = the entry's
+ * attempts, 1 for the first): d = min(backoff_cap_ms,
+ * backoff_base_ms * 2^(n-1)); the next attempt is at now + d/2 + r mod
+ * (d/2 + 1), r from options.random.  After sync.max_attempts attempts the
+ * entry fails and waits for the operator.
+ *
+ * Threads: the worker runs on the caller's thread; the listener has its own
+ * thread and its own store connection and only inserts events.
+ */
+#ifndef PEARLSYNC_WORKER_H
+#define PEARLSYNC_WORKER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pearlsync/config.h"
+#include "pearlsync/flow.h"
+#include "pearlsync/http.h"
+#include "pearlsync/store.h"
+
+typedef struct ps_worker ps_worker;
+
+typedef struct ps_worker_options {
+	/*
+	 * Wall time: now_ms returns UNIX milliseconds (not monotonic), and
+	 * sleep_ms waits between ticks.  NULL: the real clock.
+	 */
+	const ps_clock *clock;
+	/* Jitter for the retry schedule.  NULL: ps_random_system(). */
+	const ps_random *random;
+	/* The flows to run, NULL-terminated.  NULL: ps_flows_all(). */
+	const ps_flow_ops *const *flows;
+	/* Time between ticks when idle (ms, > 0). */
+	int64_t tick_ms;
+	/* Non-zero: finish the entry in hand and return.  May be NULL. */
+	const volatile sig_atomic_t *stop;
+	/* Non-zero: run the webhook listener (config's address and port). */
+	int listen;
+	/* Non-zero: register and re-activate BigCommerce hooks when the
+	 * setting webhooks.public_url is set. */
+	int register_hooks;
+	/* Seconds between hook checks after the first (at start). */
+	int64_t hooks_interval_ms;
+	/* Retry schedule (see the top of this file). */
+	int64_t backoff_base_ms;
+	int64_t backoff_cap_ms;
+	/* Entries claimed per store round trip. */
+	size_t claim_batch;
+	/* Due entries at or above which flows are told to batch (backlog). */
+	size_t backlog_threshold;
+	/*
+	 * Connectors to use instead of building them from the settings
+	 * (tests).  Borrowed.  When both are NULL and connect is non-zero the
+	 * worker builds them with connect.h each time the connection
+	 * settings change.
+	 */
+	ps_bp *bp;
+	ps_bc *bc;
+	int connect;
+	/* The HTTP client's retry policy (NULL: defaults); see connect.h. */
+	const ps_http_options *http;
+} ps_worker_options;
+
+#define PS_WORKER_OPTIONS_INIT                                                 \
+	{NULL, NULL, NULL, 1000, NULL, 0, 0, 300000, 30000, 3600000, 16,      \
+	 50,   NULL, NULL, 1,    NULL}
+
+/*
+ * ps_worker_new - a worker over store (borrowed: it must outlive the
+ * worker; the worker uses it from the calling thread only) and a copy of
+ * cfg.  Calls every flow's init.  With options->listen the listener is
+ * started here (its own store connection on cfg->db_path), so a bind
+ * failure is reported at once (PS_EIO naming address and port).  *out is
+ * NULL on failure.  Returns 0, PS_EINVAL, PS_ENOMEM, PS_EIO or the error of
+ * a flow's init.
+ */
+int ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
+		  const ps_worker_options *options);
+
+/*
+ * ps_worker_free - stop the listener, call the flows' fini, free.  Writes
+ * nothing (ps_worker_run writes the "stopped" heartbeat).  NULL is fine.
+ */
+void ps_worker_free(ps_worker *w);
+
+/*
+ * ps_worker_listen_port - the port the listener is bound to (useful when
+ * the config asks for port 0: any free port), or 0 without a listener.
+ */
+int ps_worker_listen_port(const ps_worker *w);
+
+/*
+ * ps_worker_start - what happens once when a worker starts: in-flight
+ * entries left by a previous process become due again
+ * (ps_store_recover_interrupted), the heartbeat is written "starting".
+ * ps_worker_run and ps_worker_run_once call it; tests may call it alone.
+ */
+int ps_worker_start(ps_worker *w);
+
+/*
+ * ps_worker_tick - one tick (steps 1-6 above), performing at most one
+ * claim batch of due entries.  Returns 0 or the first store error (a
+ * flow's failure is recorded on its entry, not returned).
+ */
+int ps_worker_tick(ps_worker *w);
+
+/*
+ * ps_worker_run - ps_worker_start, then ticks until *options.stop is set,
+ * sleeping tick_ms between idle ticks; then writes the heartbeat state
+ * "stopped".  Store errors are logged and the loop goes on (the database
+ * may be busy for a moment).  Returns 0 once stopped.
+ */
+int ps_worker_run(ps_worker *w);
+
+/*
+ * ps_worker_run_once - ps_worker_start, then one full pass: requests,
+ * events, a poll of every enabled flow, and due entries until none is due
+ * (entries whose retry is scheduled later are left); then the heartbeat
+ * "stopped".  *out_failed (may be NULL) receives how many entries failed
+ * or were left pending during the pass.  Returns 0 or a store error.
+ */
+int ps_worker_run_once(ps_worker *w, size_t *out_failed);
+
+/*
+ * ps_worker_sync_flow - for `pearlsync sync-once FLOW`: poll that flow once
+ * (even when its enabled setting is off) and perform its due entries until
+ * none is due.  *out_failed as above.  PS_ENOTFOUND if no flow has that
+ * name or alias.
+ */
+int ps_worker_sync_flow(ps_worker *w, const char *flow, size_t *out_failed);
+
+/*
+ * ps_worker_retry_delay - the wait before the next attempt after attempt
+ * number `attempt` failed transiently (see the top of this file); r is the
+ * random value.  Exposed for tests and the documentation.
+ */
+int64_t ps_worker_retry_delay(int64_t base_ms, int64_t cap_ms, int attempt,
+			      uint64_t r);
+
+#endif
