@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+extern const ps_flow_ops ps_flow_order_import_bc;
+
 static const ps_flow_ops *const flows[] = {
+	&ps_flow_order_import_bc,
 	&ps_flow_status_export_bc,
 	&ps_flow_shipment_export_bc,
 	&ps_flow_inventory_export_bc,

@@ -1,0 +1,1440 @@
+/*
+ * order_import_bc.c - BigCommerce orders into Brightpearl sales orders,
+ * exactly once.
+ *
+ * Log entries (dedupe keys):
+ *   bc:order:<id>:import            the one import of an order
+ *   bc:order:<id>:status:<status>   a status change seen by webhook or poll
+ *   bc:order:<id>:notes:<hash>      a notes edit seen by the poll
+ *   bc:order:<id>:updated:<time>    a store/order/updated webhook
+ * Edits update the existing Brightpearl order (found by xref, else by
+ * externalRef) and never create one.
+ *
+ * Filtered orders: the poll knows each order's status and records nothing
+ * for an order whose status is not in orders.import_statuses (or a guest
+ * order when guests are off).  A store/order/created webhook carries no
+ * status, so it always records the import entry; when the order turns out
+ * to be filtered the entry is synced with no target and the detail
+ * "skipped: <why>".  A later status change into an imported status (by
+ * webhook or poll) re-opens that entry, so the order is still imported
+ * once, under the same key.
+ *
+ * Exactly once: the created order carries externalRef (the BigCommerce id
+ * with orders.reference_prefix) and installedIntegrationInstanceId; when
+ * the entry was interrupted or is on a later attempt, the order is looked
+ * up by externalRef first and adopted.  Payments are keyed by transaction
+ * reference, notes are not re-added when the order already has the text,
+ * and a reservation that already exists is kept.
+ */
+#include "internal.h"
+#include "flows/order_import_bc.h"
+
+#include <ctype.h>
+#include <strings.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "pearlsync/settings.h"
+
+#define CURSOR_STREAM "bc.orders.modified"
+#define POLL_OVERLAP_S 300
+#define CACHE_MAX 4096
+
+/* ---- flow state: caches ------------------------------------------------- */
+
+typedef struct contact_entry {
+	char *email; /* lower case */
+	int64_t id;
+	char *first, *last, *phone;
+} contact_entry;
+
+typedef struct product_entry {
+	char *key; /* match field value */
+	int64_t id;
+} product_entry;
+
+typedef struct oib_state {
+	contact_entry *contacts;
+	size_t ncontacts;
+	product_entry *products;
+	size_t nproducts;
+} oib_state;
+
+static void
+state_clear(oib_state *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ncontacts; i++) {
+		free(s->contacts[i].email);
+		free(s->contacts[i].first);
+		free(s->contacts[i].last);
+		free(s->contacts[i].phone);
+	}
+	for (i = 0; i < s->nproducts; i++)
+		free(s->products[i].key);
+	s->ncontacts = s->nproducts = 0;
+}
+
+static int
+oib_init(void **out_state, ps_flow_env *env)
+{
+	oib_state *s = calloc(1, sizeof(*s));
+
+	(void)env;
+	*out_state = NULL;
+	if (s == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	s->contacts = calloc(CACHE_MAX, sizeof(*s->contacts));
+	s->products = calloc(CACHE_MAX, sizeof(*s->products));
+	if (s->contacts == NULL || s->products == NULL) {
+		free(s->contacts);
+		free(s->products);
+		free(s);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	*out_state = s;
+	return 0;
+}
+
+static void
+oib_fini(void *state)
+{
+	oib_state *s = state;
+
+	if (s == NULL)
+		return;
+	state_clear(s);
+	free(s->contacts);
+	free(s->products);
+	free(s);
+}
+
+static char *
+lower_dup(const char *s)
+{
+	char *d = ps_util__strdup(s);
+	char *p;
+
+	for (p = d; p && *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return d;
+}
+
+static contact_entry *
+contact_find(oib_state *s, const char *email)
+{
+	size_t i;
+
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < s->ncontacts; i++)
+		if (strcasecmp(s->contacts[i].email, email) == 0)
+			return &s->contacts[i];
+	return NULL;
+}
+
+static void
+contact_put(oib_state *s, const char *email, int64_t id, const char *first,
+	    const char *last, const char *phone)
+{
+	contact_entry *c;
+
+	if (s == NULL)
+		return;
+	if ((c = contact_find(s, email)) == NULL) {
+		if (s->ncontacts == CACHE_MAX)
+			state_clear(s);
+		c = &s->contacts[s->ncontacts++];
+		memset(c, 0, sizeof(*c));
+		c->email = lower_dup(email);
+	}
+	free(c->first);
+	free(c->last);
+	free(c->phone);
+	c->id = id;
+	c->first = ps_util__strdup(first ? first : "");
+	c->last = ps_util__strdup(last ? last : "");
+	c->phone = ps_util__strdup(phone ? phone : "");
+	if (c->email == NULL || c->first == NULL || c->last == NULL ||
+	    c->phone == NULL) { /* out of memory: forget it */
+		state_clear(s);
+	}
+}
+
+static int64_t
+product_find(oib_state *s, const char *key)
+{
+	size_t i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < s->nproducts; i++)
+		if (strcmp(s->products[i].key, key) == 0)
+			return s->products[i].id;
+	return 0;
+}
+
+static void
+product_put(oib_state *s, const char *key, int64_t id)
+{
+	if (s == NULL)
+		return;
+	if (s->nproducts == CACHE_MAX)
+		state_clear(s);
+	s->products[s->nproducts].key = ps_util__strdup(key);
+	if (s->products[s->nproducts].key == NULL)
+		return;
+	s->products[s->nproducts++].id = id;
+}
+
+/* ---- settings ----------------------------------------------------------- */
+
+static int
+opt_str(char **out, ps_store *st, const char *key)
+{
+	int error = ps_settings_get(out, st, key);
+
+	if (error == PS_ESETTING) {
+		ps_error_clear();
+		*out = NULL;
+		return 0;
+	}
+	if (error == 0 && *out != NULL && (*out)[0] == '\0') {
+		free(*out);
+		*out = NULL;
+	}
+	return error;
+}
+
+static int
+opt_int(int64_t *out, ps_store *st, const char *key)
+{
+	int error = ps_settings_get_int(out, st, key);
+
+	if (error == PS_ESETTING) {
+		ps_error_clear();
+		*out = 0;
+		return 0;
+	}
+	return error;
+}
+
+static int
+opt_bool(int *out, ps_store *st, const char *key)
+{
+	return ps_settings_get_bool(out, st, key);
+}
+
+void
+ps_oib__settings_dispose(ps_oib_settings *s)
+{
+	if (s == NULL)
+		return;
+	free(s->import_statuses);
+	free(s->reference_prefix);
+	free(s->nominal_code);
+	free(s->shipping_nominal_code);
+	free(s->customer_message_field);
+	free(s->staff_notes_field);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+ps_oib__settings_load(ps_oib_settings *s, ps_store *st)
+{
+	char *match = NULL;
+	int error;
+
+	memset(s, 0, sizeof(*s));
+	if ((error = opt_str(&s->import_statuses, st,
+			     "orders.import_statuses")) < 0 ||
+	    (error = opt_bool(&s->import_guests, st,
+			      "orders.import_guests")) < 0 ||
+	    (error = opt_str(&s->reference_prefix, st,
+			     "orders.reference_prefix")) < 0 ||
+	    (error = opt_int(&s->channel_id, st, "defaults.channel_id")) < 0 ||
+	    (error = opt_int(&s->warehouse_id, st, "defaults.warehouse_id")) <
+		    0 ||
+	    (error = opt_int(&s->project_id, st, "defaults.project_id")) < 0 ||
+	    (error = opt_int(&s->lead_source_id, st,
+			     "defaults.lead_source_id")) < 0 ||
+	    (error = opt_int(&s->price_list_id, st,
+			     "defaults.price_list_id")) < 0 ||
+	    (error = opt_int(&s->default_status_id, st,
+			     "defaults.order_status_id")) < 0 ||
+	    (error = opt_str(&s->nominal_code, st, "defaults.nominal_code")) <
+		    0 ||
+	    (error = opt_str(&s->shipping_nominal_code, st,
+			     "defaults.shipping_nominal_code")) < 0 ||
+	    (error = opt_str(&match, st, "items.product_match_field")) < 0 ||
+	    (error = opt_bool(&s->auto_create, st, "customers.auto_create")) <
+		    0 ||
+	    (error = opt_bool(&s->update_existing, st,
+			      "customers.update_existing")) < 0 ||
+	    (error = opt_str(&s->customer_message_field, st,
+			     "notes.customer_message_field")) < 0 ||
+	    (error = opt_str(&s->staff_notes_field, st,
+			     "notes.staff_notes_field")) < 0 ||
+	    (error = opt_bool(&s->payments_enabled, st, "payments.enabled")) <
+		    0 ||
+	    (error = opt_bool(&s->captured_only, st,
+			      "payments.captured_only")) < 0 ||
+	    (error = opt_int(&s->instance_id, st,
+			     "brightpearl.installed_integration_instance_id")) <
+		    0)
+		goto done;
+	s->match_field = PS_BP_IDENTITY_SKU;
+	if (match != NULL &&
+	    ps_bp_identity_parse(&s->match_field, match) < 0) {
+		ps_error_clear();
+		s->match_field = PS_BP_IDENTITY_SKU;
+	}
+done:
+	free(match);
+	if (error < 0)
+		ps_oib__settings_dispose(s);
+	return error;
+}
+
+/* ---- resolving ---------------------------------------------------------- */
+
+/* Everything resolve owns; the ps_oib_resolved borrows from it. */
+typedef struct resolve_buf {
+	ps_oib_resolved r;
+	int64_t *product_ids;
+	char **product_how;
+	char **payment_codes;
+	char **payment_how;
+	size_t nproducts, npayments;
+	char customer_how[256];
+	char status_how[200];
+	char shipping_how[200];
+} resolve_buf;
+
+static void
+resolve_dispose(resolve_buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nproducts; i++)
+		free(b->product_how ? b->product_how[i] : NULL);
+	for (i = 0; i < b->npayments; i++) {
+		free(b->payment_codes ? b->payment_codes[i] : NULL);
+		free(b->payment_how ? b->payment_how[i] : NULL);
+	}
+	free(b->product_ids);
+	free(b->product_how);
+	free(b->payment_codes);
+	free(b->payment_how);
+	memset(b, 0, sizeof(*b));
+}
+
+/* mapping lookup: 0 with *out, or PS_ENOTFOUND (error cleared). */
+static int
+map_get(char **out, ps_store *st, const char *kind, const char *source,
+	unsigned flags)
+{
+	int error = ps_store_mapping_get(out, st, kind, "bc>bp", source, flags);
+
+	if (error == PS_ENOTFOUND)
+		ps_error_clear();
+	return error;
+}
+
+static int
+parse_id(int64_t *out, const char *text)
+{
+	char *end;
+	long long v;
+
+	if (text == NULL || *text == '\0')
+		return -1;
+	v = strtoll(text, &end, 10);
+	if (*end != '\0' || v <= 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+resolve_status(int64_t *out, char *how, size_t cap, ps_store *st,
+	       const ps_oib_settings *s, const ps_bc_order *o)
+{
+	char id[16], *t = NULL;
+	int error;
+
+	*out = 0;
+	snprintf(id, sizeof(id), "%d", o->status_id);
+	error = map_get(&t, st, "order_status", id, 0);
+	if (error == PS_ENOTFOUND && o->status[0] != '\0')
+		error = map_get(&t, st, "order_status", o->status, 0);
+	if (error == 0) {
+		if (parse_id(out, t) < 0)
+			error = ps_error_set(PS_EMAPPING,
+					     "order_status mapping for '%s' is "
+					     "'%s', not a Brightpearl status id",
+					     o->status, t);
+		else
+			snprintf(how, cap, "mapping order_status bc>bp %s", id);
+		free(t);
+		return error;
+	}
+	if (error != PS_ENOTFOUND)
+		return error;
+	if (s->default_status_id > 0) {
+		*out = s->default_status_id;
+		snprintf(how, cap, "defaults.order_status_id (status %s "
+				   "unmapped)", id);
+		return 0;
+	}
+	if (map_get(&t, st, "order_status", NULL, 0) == 0) {
+		if (parse_id(out, t) == 0)
+			snprintf(how, cap, "default order_status mapping "
+					   "(status %s unmapped)", id);
+		free(t);
+	}
+	return 0;
+}
+
+static void
+resolve_shipping(int64_t *out, char *how, size_t cap, ps_store *st,
+		 const ps_bc_order *o)
+{
+	const char *m = o->nshipping_addresses
+				? o->shipping_addresses[0].shipping_method
+				: "";
+	char *t = NULL;
+
+	*out = 0;
+	if (map_get(&t, st, "shipping_method", m[0] ? m : NULL,
+		    PS_STORE_MAPPING_FALLBACK) == 0) {
+		if (parse_id(out, t) == 0)
+			snprintf(how, cap, "mapping shipping_method bc>bp '%s'",
+				 m);
+		free(t);
+	} else {
+		snprintf(how, cap, "'%s' unmapped and no default: none", m);
+	}
+}
+
+static int
+resolve_products(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
+		 const ps_bc_order *o)
+{
+	oib_state *cache = env->state;
+	size_t i;
+	int error = 0;
+
+	b->nproducts = o->nproducts;
+	b->product_ids = calloc(o->nproducts + 1, sizeof(*b->product_ids));
+	b->product_how = calloc(o->nproducts + 1, sizeof(*b->product_how));
+	if (b->product_ids == NULL || b->product_how == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	for (i = 0; i < o->nproducts; i++) {
+		const char *sku = o->products[i].sku;
+		const char *how = "";
+		char *t = NULL;
+		int64_t id = 0;
+
+		if (sku[0] == '\0')
+			continue;
+		if (map_get(&t, env->store, "product", sku, 0) == 0) {
+			if (parse_id(&id, t) == 0)
+				how = "manual product mapping";
+			free(t);
+		}
+		if (id == 0 && (id = product_find(cache, sku)) != 0)
+			how = "cached product match";
+		if (id == 0) {
+			ps_bp_product_list pl = {0};
+
+			if ((error = ps_bp_product_find(&pl, env->bp,
+							s->match_field, sku)) <
+			    0)
+				return error;
+			if (pl.n > 0) {
+				id = pl.items[0].id;
+				product_put(cache, sku, id);
+				how = "product search by match field";
+			}
+			ps_bp_product_list_dispose(&pl);
+		}
+		b->product_ids[i] = id;
+		b->product_how[i] = ps_util__strdup(how);
+		if (b->product_how[i] == NULL)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	b->r.product_ids = b->product_ids;
+	b->r.product_how = (const char *const *)b->product_how;
+	return 0;
+}
+
+static int
+resolve_payments(resolve_buf *b, ps_store *st, const ps_bc_order *o,
+		 const ps_bc_transaction_list *txns)
+{
+	size_t i;
+
+	if (txns == NULL || txns->count == 0)
+		return 0;
+	b->npayments = txns->count;
+	b->payment_codes = calloc(txns->count, sizeof(char *));
+	b->payment_how = calloc(txns->count, sizeof(char *));
+	if (b->payment_codes == NULL || b->payment_how == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	for (i = 0; i < txns->count; i++) {
+		const char *tries[3];
+		char *t = NULL, how[160];
+		size_t k;
+
+		tries[0] = txns->items[i].gateway;
+		tries[1] = txns->items[i].method;
+		tries[2] = o->payment_method;
+		how[0] = '\0';
+		for (k = 0; k < 3 && t == NULL; k++)
+			if (tries[k][0] != '\0' &&
+			    map_get(&t, st, "payment_method", tries[k], 0) == 0)
+				snprintf(how, sizeof(how),
+					 "mapping payment_method bc>bp '%s'",
+					 tries[k]);
+		if (t == NULL &&
+		    map_get(&t, st, "payment_method", NULL, 0) == 0)
+			snprintf(how, sizeof(how),
+				 "default payment_method mapping ('%s' "
+				 "unmapped)",
+				 o->payment_method);
+		b->payment_codes[i] = t;
+		b->payment_how[i] = ps_util__strdup(how);
+	}
+	b->r.payment_codes = (const char *const *)b->payment_codes;
+	b->r.payment_how = (const char *const *)b->payment_how;
+	return 0;
+}
+
+static int
+differs(const char *cached, const char *now)
+{
+	return now != NULL && now[0] != '\0' &&
+	       strcmp(cached ? cached : "", now) != 0;
+}
+
+/*
+ * The customer by email.  write: create a missing one now (import);
+ * otherwise (preview) leave customer_id 0 for the plan to show the create.
+ */
+static int
+resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
+		 const ps_bc_order *o, int write)
+{
+	const ps_bc_address *ba = &o->billing_address;
+	oib_state *cache = env->state;
+	contact_entry *c;
+	ps_bp_ids ids = {0};
+	ps_bp_contact_list cl = {0};
+	int error = 0;
+
+	if (ba->email[0] == '\0')
+		return ps_error_set(PS_EDATA,
+				    "BigCommerce order %lld has no billing "
+				    "email: the Brightpearl customer is found "
+				    "by email",
+				    (long long)o->id);
+	if ((c = contact_find(cache, ba->email)) != NULL) {
+		b->r.customer_id = c->id;
+		snprintf(b->customer_how, sizeof(b->customer_how),
+			 "contact %lld (%s, cached)", (long long)c->id,
+			 ba->email);
+		b->r.update_customer =
+			s->update_existing &&
+			(differs(c->first, ba->first_name) ||
+			 differs(c->last, ba->last_name) ||
+			 differs(c->phone, ba->phone));
+		goto found;
+	}
+	if ((error = ps_bp_contact_find_email(&ids, env->bp, ba->email)) < 0)
+		goto done;
+	if (ids.n > 0) {
+		if ((error = ps_bp_contact_get(&cl, env->bp, ids.ids, 1)) < 0)
+			goto done;
+		b->r.customer_id = ids.ids[0];
+		snprintf(b->customer_how, sizeof(b->customer_how),
+			 "contact %lld found by email %s", (long long)ids.ids[0],
+			 ba->email);
+		if (cl.n > 0) {
+			const ps_bp_contact *bc = &cl.items[0];
+
+			b->r.update_customer =
+				s->update_existing &&
+				(differs(bc->first_name, ba->first_name) ||
+				 differs(bc->last_name, ba->last_name) ||
+				 differs(bc->telephone, ba->phone));
+			contact_put(cache, ba->email, bc->id, bc->first_name,
+				    bc->last_name, bc->telephone);
+		}
+		goto found;
+	}
+	if (!s->auto_create) {
+		error = ps_error_set(PS_EDATA,
+				     "no Brightpearl customer with email %s "
+				     "and customers.auto_create is off",
+				     ba->email);
+		goto done;
+	}
+	snprintf(b->customer_how, sizeof(b->customer_how),
+		 "no contact with email %s: created (customers.auto_create)",
+		 ba->email);
+	if (write) {
+		ps_bp_contact nc;
+
+		memset(&nc, 0, sizeof(nc));
+		nc.first_name = ba->first_name[0] ? ba->first_name : NULL;
+		nc.last_name = ba->last_name[0] ? ba->last_name : "Customer";
+		nc.email = ba->email;
+		nc.telephone = ba->phone[0] ? ba->phone : NULL;
+		nc.company = ba->company[0] ? ba->company : NULL;
+		nc.address.line1 = ba->street_1[0] ? ba->street_1 : NULL;
+		nc.address.line2 = ba->street_2[0] ? ba->street_2 : NULL;
+		nc.address.line3 = ba->city[0] ? ba->city : NULL;
+		nc.address.line4 = ba->state[0] ? ba->state : NULL;
+		nc.address.postal_code = ba->zip[0] ? ba->zip : NULL;
+		nc.address.country_iso =
+			ba->country_iso2[0] ? ba->country_iso2 : NULL;
+		nc.lead_source_id = s->lead_source_id;
+		nc.price_list_id = s->price_list_id;
+		if ((error = ps_bp_contact_create(&b->r.customer_id, env->bp,
+						  &nc)) < 0)
+			goto done;
+		contact_put(cache, ba->email, b->r.customer_id, ba->first_name,
+			    ba->last_name, ba->phone);
+		snprintf(b->customer_how, sizeof(b->customer_how),
+			 "contact %lld created for %s (customers.auto_create)",
+			 (long long)b->r.customer_id, ba->email);
+	}
+found:
+	if (b->r.update_customer)
+		strncat(b->customer_how, "; details changed: updated "
+					 "(customers.update_existing)",
+			sizeof(b->customer_how) - strlen(b->customer_how) - 1);
+done:
+	b->r.customer_how = b->customer_how;
+	ps_bp_ids_dispose(&ids);
+	ps_bp_contact_list_dispose(&cl);
+	return error;
+}
+
+/* Everything but the customer (which may write). */
+static int
+resolve_rest(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
+	     const ps_bc_order *o, const ps_bc_transaction_list *txns)
+{
+	int error;
+
+	if ((error = resolve_status(&b->r.status_id, b->status_how,
+				    sizeof(b->status_how), env->store, s, o)) <
+	    0)
+		return error;
+	b->r.status_how = b->status_how;
+	resolve_shipping(&b->r.shipping_method_id, b->shipping_how,
+			 sizeof(b->shipping_how), env->store, o);
+	b->r.shipping_how = b->shipping_how;
+	if ((error = resolve_products(b, env, s, o)) < 0)
+		return error;
+	if (s->payments_enabled &&
+	    (error = resolve_payments(b, env->store, o, txns)) < 0)
+		return error;
+	return 0;
+}
+
+/* ---- per-order state kept for edits ------------------------------------ */
+
+static uint32_t
+notes_hash(const ps_bc_order *o)
+{
+	uint32_t h = 2166136261u;
+	const char *parts[2];
+	size_t k;
+
+	parts[0] = o->customer_message;
+	parts[1] = o->staff_notes;
+	for (k = 0; k < 2; k++) {
+		const unsigned char *p = (const unsigned char *)parts[k];
+
+		for (; *p; p++)
+			h = (h ^ *p) * 16777619u;
+		h = (h ^ 0xff) * 16777619u;
+	}
+	return h;
+}
+
+static void
+order_stream(char *buf, size_t cap, int64_t id)
+{
+	snprintf(buf, cap, "bc.order.%lld.state", (long long)id);
+}
+
+static int
+state_save(ps_store *st, const ps_bc_order *o, int64_t now)
+{
+	char stream[64], v[64];
+
+	order_stream(stream, sizeof(stream), o->id);
+	snprintf(v, sizeof(v), "%d|%08" PRIx32, o->status_id, notes_hash(o));
+	return ps_store_cursor_set(st, stream, v, now);
+}
+
+/* 0 and the stored status and hash; PS_ENOTFOUND when none. */
+static int
+state_load(int *out_status, uint32_t *out_hash, ps_store *st, int64_t id)
+{
+	char stream[64], *v = NULL;
+	unsigned long h = 0;
+	int status = -1, error;
+
+	order_stream(stream, sizeof(stream), id);
+	if ((error = ps_store_cursor_get(&v, NULL, st, stream)) < 0) {
+		if (error == PS_ENOTFOUND)
+			ps_error_clear();
+		return error;
+	}
+	if (sscanf(v, "%d|%lx", &status, &h) != 2)
+		status = -1;
+	free(v);
+	*out_status = status;
+	*out_hash = (uint32_t)h;
+	return 0;
+}
+
+/* ---- entries ------------------------------------------------------------ */
+
+static int
+add_entry(ps_flow_env *env, int64_t order_id, const char *change)
+{
+	ps_log_entry e;
+	char key[128], sid[32];
+	int error;
+
+	snprintf(key, sizeof(key), "bc:order:%lld:%s", (long long)order_id,
+		 change);
+	snprintf(sid, sizeof(sid), "%lld", (long long)order_id);
+	ps_log_entry_init(&e);
+	e.flow = (char *)"order_import_bc";
+	e.dedupe_key = key;
+	e.order_number = sid;
+	e.source_platform = PS_PLATFORM_BIGCOMMERCE;
+	e.source_id = sid;
+	e.target_platform = PS_PLATFORM_BRIGHTPEARL;
+	error = ps_store_log_add(NULL, env->store, &e, env->now);
+	return error < 0 ? error : 0;
+}
+
+/*
+ * The import entry of an order that is (now) importable: added, or
+ * re-opened when an earlier webhook found the order filtered and skipped
+ * it.
+ */
+static int
+ensure_import(ps_flow_env *env, int64_t order_id)
+{
+	ps_log_entry e;
+	char key[128];
+	int error;
+
+	if ((error = add_entry(env, order_id, "import")) < 0)
+		return error;
+	snprintf(key, sizeof(key), "bc:order:%lld:import",
+		 (long long)order_id);
+	if ((error = ps_store_log_get_by_key(&e, env->store, key)) < 0)
+		return error;
+	if (e.status == PS_ENTRY_SYNCED && e.target_id == NULL)
+		error = ps_store_log_mark_pending(
+			env->store, e.id, "status changed: import again", 0,
+			env->now);
+	ps_log_entry_dispose(&e);
+	return error;
+}
+
+static int
+oib_on_event(ps_flow_env *env, const ps_event *ev)
+{
+	json_t *root = NULL, *data;
+	json_error_t jerr;
+	ps_oib_settings s;
+	int64_t id, created_at;
+	char change[64];
+	int error = 0, have_settings = 0;
+
+	if (ev->platform != PS_PLATFORM_BIGCOMMERCE || ev->topic == NULL ||
+	    strncmp(ev->topic, "store/order/", 12) != 0)
+		return 0;
+	if (strcmp(ev->topic, "store/order/created") != 0 &&
+	    strcmp(ev->topic, "store/order/updated") != 0 &&
+	    strcmp(ev->topic, "store/order/statusUpdated") != 0)
+		return 0;
+	root = json_loads(ev->payload ? ev->payload : "", 0, &jerr);
+	data = json_object_get(root, "data");
+	id = json_integer_value(json_object_get(data, "id"));
+	if (id <= 0) { /* nothing to act on: not ours to retry */
+		ps_log_warn("orders", "order webhook %lld without an order id: ignored",
+			    (long long)ev->id);
+		goto done;
+	}
+	created_at = json_integer_value(json_object_get(root, "created_at"));
+	if (strcmp(ev->topic, "store/order/created") == 0) {
+		error = add_entry(env, id, "import");
+	} else if (strcmp(ev->topic, "store/order/updated") == 0) {
+		snprintf(change, sizeof(change), "updated:%lld",
+			 (long long)created_at);
+		error = add_entry(env, id, change);
+	} else {
+		json_t *stj = json_object_get(data, "status");
+		int64_t ns = json_integer_value(
+			json_object_get(stj, "new_status_id"));
+		char sid[16];
+		char *xr = NULL;
+
+		snprintf(change, sizeof(change), "status:%lld",
+			 (long long)ns);
+		if ((error = ps_oib__settings_load(&s, env->store)) < 0)
+			goto done;
+		have_settings = 1;
+		snprintf(sid, sizeof(sid), "%lld", (long long)ns);
+		if (ps_settings_list_contains(s.import_statuses, sid)) {
+			char oid[24];
+
+			snprintf(oid, sizeof(oid), "%lld", (long long)id);
+			if (ps_store_xref_get(&xr, env->store, "order",
+					      PS_PLATFORM_BIGCOMMERCE, oid,
+					      PS_PLATFORM_BRIGHTPEARL) < 0) {
+				ps_error_clear();
+				if ((error = ensure_import(env, id)) < 0)
+					goto done;
+			}
+		}
+		free(xr);
+		error = add_entry(env, id, change);
+	}
+done:
+	if (have_settings)
+		ps_oib__settings_dispose(&s);
+	json_decref(root);
+	return error;
+}
+
+static int
+oib_poll(ps_flow_env *env)
+{
+	ps_bc_order_list l = {0};
+	ps_oib_settings s;
+	char *cur = NULL, buf[32], why[256];
+	int64_t since = 0, max_seen = 0;
+	size_t i;
+	int error, in_tx = 0;
+
+	if (env->bc == NULL)
+		return ps_error_set(PS_ESETTING,
+				    "waiting for setting bigcommerce.store_hash");
+	if ((error = ps_oib__settings_load(&s, env->store)) < 0)
+		return error;
+	error = ps_store_cursor_get(&cur, NULL, env->store, CURSOR_STREAM);
+	if (error == 0) {
+		since = strtoll(cur, NULL, 10);
+	} else if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		error = 0;
+	} else {
+		goto done;
+	}
+	max_seen = since;
+	since = since > POLL_OVERLAP_S ? since - POLL_OVERLAP_S : 0;
+	if ((error = ps_bc_orders_list_modified_since(&l, env->bc, since, -1)) <
+	    0)
+		goto done;
+	if ((error = ps_store_begin(env->store)) < 0)
+		goto done;
+	in_tx = 1;
+	for (i = 0; i < l.count; i++) {
+		const ps_bc_order *o = &l.items[i];
+		char oid[24], *xr = NULL;
+		int st_prev;
+		uint32_t h_prev;
+
+		if (o->date_modified > max_seen)
+			max_seen = o->date_modified;
+		snprintf(oid, sizeof(oid), "%lld", (long long)o->id);
+		if (ps_store_xref_get(&xr, env->store, "order",
+				      PS_PLATFORM_BIGCOMMERCE, oid,
+				      PS_PLATFORM_BRIGHTPEARL) == 0) {
+			free(xr);
+			if (state_load(&st_prev, &h_prev, env->store, o->id) <
+			    0)
+				continue;
+			if (st_prev != o->status_id) {
+				snprintf(buf, sizeof(buf), "status:%d",
+					 o->status_id);
+				if ((error = add_entry(env, o->id, buf)) < 0)
+					goto done;
+			}
+			if (h_prev != notes_hash(o)) {
+				snprintf(buf, sizeof(buf), "notes:%08" PRIx32,
+					 notes_hash(o));
+				if ((error = add_entry(env, o->id, buf)) < 0)
+					goto done;
+			}
+			continue;
+		}
+		ps_error_clear();
+		if (!ps_oib__importable(&s, o, why, sizeof(why)))
+			continue; /* filtered: no entry (see the top) */
+		if ((error = ensure_import(env, o->id)) < 0)
+			goto done;
+	}
+	snprintf(buf, sizeof(buf), "%lld", (long long)max_seen);
+	if ((error = ps_store_cursor_set(env->store, CURSOR_STREAM, buf,
+					 env->now)) < 0)
+		goto done;
+	error = ps_store_commit(env->store);
+	in_tx = 0;
+done:
+	if (in_tx)
+		ps_store_rollback(env->store);
+	free(cur);
+	ps_bc_order_list_dispose(&l);
+	ps_oib__settings_dispose(&s);
+	return error;
+}
+
+/* ---- perform ------------------------------------------------------------ */
+
+static int
+entry_order_id(int64_t *out, const ps_log_entry *e, const char **change)
+{
+	const char *k = e->dedupe_key;
+	char *end;
+	long long v;
+
+	if (k == NULL || strncmp(k, "bc:order:", 9) != 0)
+		return ps_error_set(PS_EDATA, "entry %lld: unknown key '%s'",
+				    (long long)e->id, k ? k : "");
+	v = strtoll(k + 9, &end, 10);
+	if (v <= 0 || *end != ':')
+		return ps_error_set(PS_EDATA, "entry %lld: unknown key '%s'",
+				    (long long)e->id, k);
+	*out = v;
+	*change = end + 1;
+	return 0;
+}
+
+static int
+set_entry_fields(ps_flow_env *env, const ps_log_entry *entry,
+		 const ps_bc_order *o, const char *shipping)
+{
+	ps_log_entry f;
+	char num[24];
+	int error;
+
+	ps_log_entry_init(&f);
+	snprintf(num, sizeof(num), "%lld", (long long)o->id);
+	f.order_number = num;
+	f.total = o->total_inc_tax;
+	f.has_total = 1;
+	f.currency = (char *)(o->default_currency_code[0]
+				      ? o->default_currency_code
+				      : o->currency_code);
+	f.shipping_method = (char *)(shipping && shipping[0] ? shipping : NULL);
+	error = ps_store_log_set_fields(env->store, entry->id, &f, env->now);
+	return error;
+}
+
+static int
+link_order(ps_flow_env *env, int64_t bc_id, int64_t bp_id)
+{
+	char a[24], b[24];
+
+	snprintf(a, sizeof(a), "%lld", (long long)bc_id);
+	snprintf(b, sizeof(b), "%lld", (long long)bp_id);
+	return ps_store_xref_set(env->store, "order", PS_PLATFORM_BIGCOMMERCE,
+				 a, PS_PLATFORM_BRIGHTPEARL, b, env->now);
+}
+
+/* The Brightpearl order of a BigCommerce order: xref, else externalRef
+ * (when lookup is set).  0 in *out when none. */
+static int
+find_bp_order(int64_t *out, ps_flow_env *env, const ps_oib_settings *s,
+	      int64_t bc_id, int lookup)
+{
+	char oid[24], ext[96], *xr = NULL;
+	int error;
+
+	*out = 0;
+	snprintf(oid, sizeof(oid), "%lld", (long long)bc_id);
+	error = ps_store_xref_get(&xr, env->store, "order",
+				  PS_PLATFORM_BIGCOMMERCE, oid,
+				  PS_PLATFORM_BRIGHTPEARL);
+	if (error == 0) {
+		parse_id(out, xr);
+		free(xr);
+		return 0;
+	}
+	if (error != PS_ENOTFOUND)
+		return error;
+	ps_error_clear();
+	if (!lookup)
+		return 0;
+	snprintf(ext, sizeof(ext), "%s%lld",
+		 s->reference_prefix ? s->reference_prefix : "",
+		 (long long)bc_id);
+	error = ps_bp_order_find_external(out, env->bp, ext);
+	if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		*out = 0;
+		return 0;
+	}
+	if (error == 0 && *out > 0)
+		error = link_order(env, bc_id, *out);
+	return error;
+}
+
+static int
+note_exists(const ps_bp_note_list *nl, const char *text)
+{
+	size_t i;
+
+	for (i = 0; nl && i < nl->n; i++)
+		if (nl->items[i].text && strcmp(nl->items[i].text, text) == 0)
+			return 1;
+	return 0;
+}
+
+/* Notes, custom fields, payments and the reservation of order bp_id. */
+static int
+execute_after(ps_flow_env *env, ps_oib_plan *p, int64_t bp_id, int adopted,
+	      const ps_oib_settings *s)
+{
+	ps_bp_note_list nl = {0};
+	size_t i;
+	int error = 0;
+
+	if (p->nfields &&
+	    (error = ps_bp_order_fields_set(env->bp, bp_id, p->fields,
+					    p->nfields)) < 0)
+		goto done;
+	if (p->nnotes && adopted &&
+	    (error = ps_bp_note_list_get(&nl, env->bp, bp_id)) < 0)
+		goto done;
+	if (env->backlog && !adopted && p->nnotes + p->npayments > 1) {
+		/* one multi-message instead of a request per write */
+		ps_bp_batch *bt = NULL;
+		int berr = 0;
+
+		if ((error = ps_bp_batch_new(&bt, env->bp)) < 0)
+			goto done;
+		for (i = 0; i < p->nnotes && berr == 0; i++)
+			berr = ps_bp_batch_note_add(bt, bp_id, p->notes[i],
+						    p->note_public[i]);
+		for (i = 0; i < p->npayments && berr == 0; i++) {
+			p->payments[i].p.order_id = bp_id;
+			berr = ps_bp_batch_payment_create(bt,
+							  &p->payments[i].p);
+		}
+		if (berr == 0 && (berr = ps_bp_batch_send(bt)) == 0) {
+			for (i = 0; i < ps_bp_batch_count(bt); i++) {
+				const ps_bp_batch_result *br =
+					ps_bp_batch_result_get(bt, i);
+
+				if (br != NULL && br->error < 0 &&
+				    berr == 0)
+					berr = br->error;
+			}
+		}
+		ps_bp_batch_free(bt);
+		if (berr == 0)
+			goto reserve;
+		/* fall back to the direct calls, which look up first */
+		ps_error_clear();
+		adopted = 1;
+		if ((error = ps_bp_note_list_get(&nl, env->bp, bp_id)) < 0)
+			goto done;
+	}
+	for (i = 0; i < p->nnotes; i++) {
+		if (adopted && note_exists(&nl, p->notes[i]))
+			continue;
+		if ((error = ps_bp_note_add(NULL, env->bp, bp_id, p->notes[i],
+					    p->note_public[i])) < 0)
+			goto done;
+	}
+	for (i = 0; i < p->npayments; i++) {
+		p->payments[i].p.order_id = bp_id;
+		if ((error = ps_bp_payment_create(NULL, env->bp,
+						  &p->payments[i].p)) < 0)
+			goto done;
+	}
+reserve:
+	if (p->nreserve) {
+		error = ps_bp_reservation_create(env->bp, bp_id,
+						 s->warehouse_id, p->reserve,
+						 p->nreserve);
+		if (error == PS_EDATA) {
+			/* nothing free to reserve, or reserved already */
+			ps_log_info("orders", "order %lld: reservation not made: %s",
+				    (long long)bp_id, ps_error_last());
+			ps_error_clear();
+			error = 0;
+		}
+	}
+done:
+	ps_bp_note_list_dispose(&nl);
+	return error;
+}
+
+static int
+do_import(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
+	  ps_flow_result *res)
+{
+	ps_bc_order o;
+	ps_bc_transaction_list txns = {0};
+	ps_oib_settings s;
+	resolve_buf rb;
+	ps_oib_plan plan;
+	char why[256], tid[24];
+	int64_t bp_id = 0;
+	int error, adopted = 0, lookup;
+
+	memset(&o, 0, sizeof(o));
+	memset(&rb, 0, sizeof(rb));
+	memset(&plan, 0, sizeof(plan));
+	if ((error = ps_oib__settings_load(&s, env->store)) < 0)
+		return error;
+	if ((error = ps_bc_order_get(&o, env->bc, bc_id)) < 0)
+		goto done;
+	if ((error = set_entry_fields(
+		     env, entry, &o,
+		     o.nshipping_addresses
+			     ? o.shipping_addresses[0].shipping_method
+			     : NULL)) < 0)
+		goto done;
+	if (!ps_oib__importable(&s, &o, why, sizeof(why))) {
+		size_t n = strlen(why) + 16;
+
+		res->detail = malloc(n);
+		if (res->detail)
+			snprintf(res->detail, n, "skipped: %s", why);
+		goto done;
+	}
+	lookup = entry->attempts > 1 ||
+		 (entry->reason && strstr(entry->reason, "interrupt"));
+	if ((error = find_bp_order(&bp_id, env, &s, bc_id, lookup)) < 0)
+		goto done;
+	adopted = bp_id > 0;
+	if (s.payments_enabled &&
+	    (error = ps_bc_transactions_list(&txns, env->bc, bc_id)) < 0)
+		goto done;
+	if ((error = resolve_rest(&rb, env, &s, &o, &txns)) < 0)
+		goto done;
+	if (!adopted) {
+		/* checks that need no write come first */
+		ps_oib_resolved probe = rb.r;
+
+		probe.customer_id = 1;
+		if ((error = ps_oib__plan_build(&plan, &o, &txns, &s,
+						&probe)) < 0)
+			goto done;
+		ps_oib__plan_dispose(&plan);
+		if ((error = resolve_customer(&rb, env, &s, &o, 1)) < 0)
+			goto done;
+	} else {
+		rb.r.customer_id = 1; /* unused: the order exists */
+		rb.r.customer_how = "order already in Brightpearl: adopted";
+	}
+	if ((error = ps_oib__plan_build(&plan, &o, &txns, &s, &rb.r)) < 0)
+		goto done;
+	if (!adopted) {
+		if (plan.update_contact &&
+		    (error = ps_bp_contact_update(env->bp, rb.r.customer_id,
+						  &plan.contact)) < 0)
+			goto done;
+		if (plan.update_contact)
+			contact_put(env->state, o.billing_address.email,
+				    rb.r.customer_id,
+				    o.billing_address.first_name,
+				    o.billing_address.last_name,
+				    o.billing_address.phone);
+		if ((error = ps_bp_order_create(&bp_id, &adopted, env->bp,
+						&plan.order)) < 0)
+			goto done;
+	}
+	if ((error = link_order(env, bc_id, bp_id)) < 0)
+		goto done;
+	if ((error = execute_after(env, &plan, bp_id, adopted, &s)) < 0)
+		goto done;
+	if ((error = state_save(env->store, &o, env->now)) < 0)
+		goto done;
+	snprintf(tid, sizeof(tid), "%lld", (long long)bp_id);
+	res->target_id = ps_util__strdup(tid);
+	if ((error = ps_oib__plan_summary(&res->detail, &plan)) < 0)
+		goto done;
+	if (adopted && res->detail) {
+		size_t n = strlen(res->detail) + 64;
+		char *d = malloc(n);
+
+		if (d) {
+			snprintf(d, n, "%s (adopted existing order)",
+				 res->detail);
+			free(res->detail);
+			res->detail = d;
+		}
+	}
+	if (res->target_id == NULL)
+		error = ps_error_set(PS_ENOMEM, "out of memory");
+done:
+	ps_oib__plan_dispose(&plan);
+	resolve_dispose(&rb);
+	ps_bc_transaction_list_dispose(&txns);
+	ps_bc_order_dispose(&o);
+	ps_oib__settings_dispose(&s);
+	return error;
+}
+
+/* A status change or notes edit: update the existing order. */
+static int
+do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
+	ps_flow_result *res)
+{
+	ps_bc_order o;
+	ps_oib_settings s;
+	ps_oib_plan plan;
+	resolve_buf rb;
+	char why[256], msg[512], tid[24], how[200];
+	int64_t bp_id = 0, status_id = 0;
+	int error, st_prev = -1;
+	uint32_t h_prev = 0;
+
+	memset(&o, 0, sizeof(o));
+	memset(&plan, 0, sizeof(plan));
+	memset(&rb, 0, sizeof(rb));
+	if ((error = ps_oib__settings_load(&s, env->store)) < 0)
+		return error;
+	if ((error = ps_bc_order_get(&o, env->bc, bc_id)) < 0)
+		goto done;
+	if ((error = find_bp_order(&bp_id, env, &s, bc_id, 0)) < 0)
+		goto done;
+	if (bp_id == 0) {
+		ps_log_entry imp;
+		char key[64];
+
+		snprintf(key, sizeof(key), "bc:order:%lld:import",
+			 (long long)bc_id);
+		if (ps_store_log_get_by_key(&imp, env->store, key) == 0) {
+			int waiting = imp.status != PS_ENTRY_SYNCED ||
+				      imp.target_id != NULL;
+
+			ps_log_entry_dispose(&imp);
+			if (waiting) {
+				error = ps_error_set(
+					PS_EBUSY,
+					"waiting for the import of "
+					"BigCommerce order %lld",
+					(long long)bc_id);
+				goto done;
+			}
+		}
+		ps_error_clear();
+		if (ps_oib__importable(&s, &o, why, sizeof(why))) {
+			if ((error = ensure_import(env, bc_id)) < 0)
+				goto done;
+			res->detail = ps_util__strdup(
+				"order not imported yet: import queued");
+		} else {
+			snprintf(msg, sizeof(msg),
+				 "skipped: order not imported (%s)", why);
+			res->detail = ps_util__strdup(msg);
+		}
+		goto done;
+	}
+	if (state_load(&st_prev, &h_prev, env->store, bc_id) < 0) {
+		st_prev = -1;
+		h_prev = 0;
+	}
+	msg[0] = '\0';
+	if (o.status_id != st_prev) {
+		if ((error = resolve_status(&status_id, how, sizeof(how),
+					    env->store, &s, &o)) < 0)
+			goto done;
+		if (status_id <= 0) {
+			error = ps_error_set(
+				PS_EMAPPING,
+				"BigCommerce status '%s' (%d) has no "
+				"Brightpearl status (mapping order_status "
+				"bc>bp) and defaults.order_status_id is not "
+				"set",
+				o.status, o.status_id);
+			goto done;
+		}
+		if ((error = ps_bp_order_status_set(env->bp, bp_id, status_id,
+						    NULL)) < 0)
+			goto done;
+		snprintf(msg, sizeof(msg), "status -> %lld (%s); ",
+			 (long long)status_id, how);
+	}
+	if (notes_hash(&o) != h_prev) {
+		ps_bp_note_list nl = {0};
+		size_t i;
+
+		/* the notes part of the plan, without any lookups */
+		rb.r.customer_id = 1;
+		rb.r.status_id = 1;
+		o.nproducts = 0;
+		if ((error = ps_bp_note_list_get(&nl, env->bp, bp_id)) < 0)
+			goto done;
+		{
+			ps_bc_transaction_list none = {0};
+			ps_oib_settings s2 = s;
+
+			s2.payments_enabled = 0;
+			if (s2.warehouse_id <= 0)
+				s2.warehouse_id = 1;
+			if (s2.channel_id <= 0)
+				s2.channel_id = 1;
+			error = ps_oib__plan_build(&plan, &o, &none, &s2,
+						   &rb.r);
+		}
+		if (error == 0 && plan.nfields)
+			error = ps_bp_order_fields_set(env->bp, bp_id,
+						       plan.fields,
+						       plan.nfields);
+		for (i = 0; error == 0 && i < plan.nnotes; i++)
+			if (!note_exists(&nl, plan.notes[i]))
+				error = ps_bp_note_add(NULL, env->bp, bp_id,
+						       plan.notes[i],
+						       plan.note_public[i]);
+		ps_bp_note_list_dispose(&nl);
+		if (error < 0)
+			goto done;
+		strncat(msg, "notes updated",
+			sizeof(msg) - strlen(msg) - 1);
+	}
+	if (msg[0] == '\0')
+		snprintf(msg, sizeof(msg), "no change to send");
+	if ((error = state_save(env->store, &o, env->now)) < 0)
+		goto done;
+	snprintf(tid, sizeof(tid), "%lld", (long long)bp_id);
+	res->target_id = ps_util__strdup(tid);
+	res->detail = ps_util__strdup(msg);
+done:
+	(void)entry;
+	ps_oib__plan_dispose(&plan);
+	resolve_dispose(&rb);
+	ps_bc_order_dispose(&o);
+	ps_oib__settings_dispose(&s);
+	return error;
+}
+
+static int
+oib_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
+{
+	const char *change = NULL;
+	int64_t bc_id = 0;
+	int error;
+
+	if ((error = entry_order_id(&bc_id, entry, &change)) < 0)
+		return error;
+	if (env->bc == NULL)
+		return ps_error_set(PS_ESETTING,
+				    "waiting for setting bigcommerce.store_hash");
+	if (env->bp == NULL)
+		return ps_error_set(PS_ESETTING,
+				    "waiting for setting brightpearl.account");
+	if (strcmp(change, "import") == 0)
+		return do_import(env, entry, bc_id, res);
+	return do_edit(env, entry, bc_id, res);
+}
+
+/* ---- preview ------------------------------------------------------------ */
+
+int
+ps_oib__preview(char **out, ps_flow_env *env, int64_t bc_order_id)
+{
+	ps_bc_order o;
+	ps_bc_transaction_list txns = {0};
+	ps_oib_settings s;
+	resolve_buf rb;
+	ps_oib_plan plan;
+	char why[256], *text = NULL;
+	int64_t bp_id = 0;
+	int error;
+
+	*out = NULL;
+	memset(&o, 0, sizeof(o));
+	memset(&rb, 0, sizeof(rb));
+	memset(&plan, 0, sizeof(plan));
+	if ((error = ps_oib__settings_load(&s, env->store)) < 0)
+		return error;
+	if ((error = ps_bc_order_get(&o, env->bc, bc_order_id)) < 0)
+		goto done;
+	if (!ps_oib__importable(&s, &o, why, sizeof(why))) {
+		size_t n = strlen(why) + 64;
+
+		text = malloc(n);
+		if (text)
+			snprintf(text, n,
+				 "Nothing would be sent: the order is not "
+				 "imported (%s).\n",
+				 why);
+		goto done;
+	}
+	if ((error = find_bp_order(&bp_id, env, &s, bc_order_id, 0)) < 0)
+		goto done;
+	if (s.payments_enabled &&
+	    (error = ps_bc_transactions_list(&txns, env->bc, bc_order_id)) < 0)
+		goto done;
+	if ((error = resolve_rest(&rb, env, &s, &o, &txns)) < 0 ||
+	    (error = resolve_customer(&rb, env, &s, &o, 0)) < 0 ||
+	    (error = ps_oib__plan_build(&plan, &o, &txns, &s, &rb.r)) < 0 ||
+	    (error = ps_oib__plan_render(&text, &plan)) < 0)
+		goto done;
+	if (bp_id > 0) {
+		size_t n = strlen(text) + 160;
+		char *t2 = malloc(n);
+
+		if (t2)
+			snprintf(t2, n,
+				 "Already imported as Brightpearl order %lld: "
+				 "an import would adopt it and create "
+				 "nothing.\n\n%s",
+				 (long long)bp_id, text);
+		free(text);
+		text = t2;
+	}
+done:
+	if (error == 0 && text == NULL)
+		error = ps_error_set(PS_ENOMEM, "out of memory");
+	if (error == 0)
+		*out = text;
+	else
+		free(text);
+	ps_oib__plan_dispose(&plan);
+	resolve_dispose(&rb);
+	ps_bc_transaction_list_dispose(&txns);
+	ps_bc_order_dispose(&o);
+	ps_oib__settings_dispose(&s);
+	return error;
+}
+
+const ps_flow_ops ps_flow_order_import_bc = {
+	"order_import_bc",
+	"orders",
+	"BigCommerce orders into Brightpearl sales orders",
+	PS_PLATFORM_BIGCOMMERCE,
+	PS_PLATFORM_BRIGHTPEARL,
+	"orders.enabled",
+	oib_init,
+	oib_fini,
+	oib_on_event,
+	oib_poll,
+	0,
+	oib_perform,
+};

@@ -1,0 +1,149 @@
+/*
+ * order_import_bc.h - the parts of the BigCommerce order import shared by
+ * the flow (order_import_bc.c), its plan (order_import_bc_plan.c), the
+ * `pearlsync preview order` command and the unit tests.
+ *
+ * The import is split in three steps so that the middle one is pure:
+ *
+ *   settings + resolve   read the operator's settings and mappings and look
+ *                        up the customer and products (store, caches,
+ *                        Brightpearl reads; never a write in preview mode)
+ *   plan                 BigCommerce order + settings + what was resolved
+ *                        -> the Brightpearl requests, with the reason for
+ *                        every choice (no I/O at all)
+ *   execute              send the plan (the flow only)
+ *
+ * Names here are ps_oib__*: private to the core and its command line.
+ */
+#ifndef PEARLSYNC_ORDER_IMPORT_BC_H
+#define PEARLSYNC_ORDER_IMPORT_BC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pearlsync/bigcommerce.h"
+#include "pearlsync/brightpearl.h"
+#include "pearlsync/flow.h"
+#include "pearlsync/money.h"
+#include "pearlsync/store.h"
+
+/* The settings the import reads, with their defaults applied. */
+typedef struct ps_oib_settings {
+	char *import_statuses;     /* id list, "11" by default */
+	int import_guests;
+	char *reference_prefix;    /* NULL: none */
+	int64_t channel_id;        /* 0: unset (required) */
+	int64_t warehouse_id;      /* 0: unset (required) */
+	int64_t project_id, lead_source_id, price_list_id;
+	int64_t default_status_id; /* 0: unset */
+	char *nominal_code, *shipping_nominal_code; /* NULL: product default */
+	ps_bp_identity match_field;
+	int auto_create, update_existing;
+	char *customer_message_field, *staff_notes_field; /* NULL: a note */
+	int payments_enabled, captured_only;
+	int64_t instance_id;       /* installedIntegrationInstanceId or 0 */
+} ps_oib_settings;
+
+/*
+ * ps_oib__settings_load - read every setting above from st.  Missing
+ * optional values become 0/NULL; a missing required one is left 0 and
+ * reported by the plan.  ps_oib__settings_dispose frees the strings.
+ */
+int ps_oib__settings_load(ps_oib_settings *out, ps_store *st);
+void ps_oib__settings_dispose(ps_oib_settings *s);
+
+/*
+ * ps_oib__importable - 1 if the order passes the filters (status in
+ * orders.import_statuses, guests allowed, not deleted), else 0 with the
+ * reason in why (cap bytes).
+ */
+int ps_oib__importable(const ps_oib_settings *s, const ps_bc_order *o,
+		       char *why, size_t cap);
+
+/* What the resolve step found, borrowed by the plan. */
+typedef struct ps_oib_resolved {
+	int64_t customer_id;      /* 0: the plan creates the contact */
+	int update_customer;      /* the plan updates the contact's details */
+	const char *customer_how; /* "contact 201 found by email ..." */
+	int64_t status_id;        /* 0: unmapped and no default */
+	const char *status_how;
+	int64_t shipping_method_id; /* 0: none mapped */
+	const char *shipping_how;
+	/* per order product (o->nproducts): 0 = unknown product */
+	const int64_t *product_ids;
+	const char *const *product_how;
+	/* per transaction (txns->count): NULL = no mapping and no default */
+	const char *const *payment_codes;
+	const char *const *payment_how;
+} ps_oib_resolved;
+
+/* One payment the plan records, with its own storage for strings. */
+typedef struct ps_oib_payment {
+	ps_bp_payment p;
+	char ref[48];   /* transaction_ref */
+	char date[32];  /* payment_date */
+	char expiry[32];
+	char amount[PS_MONEY_STR_MAX];
+} ps_oib_payment;
+
+/* The requests one import sends, and why. */
+typedef struct ps_oib_plan {
+	ps_bp_order order;       /* strings borrowed from the inputs and
+				    from this plan */
+	ps_bp_order_row *rows;   /* owned */
+	size_t nrows;
+	char (*row_refs)[24];    /* owned: external refs of product rows */
+	char external_ref[64];
+	char ref[64];
+	char placed_on[32];
+	char shipping_row_name[160];
+	char discount_row_name[160];
+	int create_contact, update_contact;
+	ps_bp_contact contact;   /* borrowed strings from the BC order */
+	ps_oib_payment *payments; /* owned */
+	size_t npayments;
+	ps_bp_field_value fields[2];
+	size_t nfields;
+	char *notes[2];          /* owned note texts */
+	int note_public[2];
+	size_t nnotes;
+	ps_bp_reservation_line *reserve; /* owned; row ids 0 until created */
+	size_t nreserve;
+	ps_money total, total_net, total_tax;
+	char currency[8];
+	char *why;               /* owned: one line per decision */
+	size_t why_len, why_cap;
+} ps_oib_plan;
+
+/*
+ * ps_oib__plan_build - the pure mapping: BigCommerce order o (with its
+ * products and shipping addresses), its transactions (may be NULL),
+ * settings s and what resolve found -> *out (initialised by the call;
+ * dispose with ps_oib__plan_dispose even on failure).  Fails with
+ * PS_ESETTING "waiting for setting defaults.warehouse_id" (or
+ * defaults.channel_id), PS_EMAPPING naming an unmapped status or payment
+ * method, PS_EDATA naming an unknown SKU.  The plan's rows add up to the
+ * BigCommerce total to the cent.
+ */
+int ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
+		       const ps_bc_transaction_list *txns,
+		       const ps_oib_settings *s, const ps_oib_resolved *r);
+void ps_oib__plan_dispose(ps_oib_plan *p);
+
+/*
+ * ps_oib__plan_render - the requests of p as text, one block per request
+ * (method, path, fields), then the reasons.  *out owned by the caller.
+ */
+int ps_oib__plan_render(char **out, const ps_oib_plan *p);
+
+/* ps_oib__plan_summary - one line for the log detail (owned). */
+int ps_oib__plan_summary(char **out, const ps_oib_plan *p);
+
+/*
+ * ps_oib__preview - fetch BigCommerce order id and print to *out (owned)
+ * what an import would send, resolving customer and products with reads
+ * only.  Writes nothing to either platform or to st.
+ */
+int ps_oib__preview(char **out, ps_flow_env *env, int64_t bc_order_id);
+
+#endif

@@ -1,0 +1,678 @@
+/*
+ * order_import_bc_plan.c - a BigCommerce order as Brightpearl requests: the
+ * pure part of the order import, shared by the flow and `pearlsync preview
+ * order`.
+ *
+ * Totals: every product row carries the line's own net and tax (before
+ * discounts), then shipping, handling and wrapping rows; finally one
+ * "Discounts" row takes whatever makes the net and the tax add up to the
+ * BigCommerce order's total_ex_tax and total_tax.  So coupons, order
+ * discounts and tax-inclusive prices all land on the same cent, and a
+ * rounding difference (rows are sent in cents) shows as its own row
+ * instead of a silent mismatch.
+ */
+#include "internal.h"
+#include "flows/order_import_bc.h"
+#include "pearlsync/settings.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Round a ps_money to whole cents, half away from zero. */
+static ps_money
+to_cents(ps_money m)
+{
+	ps_money unit = PS_MONEY_SCALE / 100, r = m % unit;
+
+	if (r == 0)
+		return m;
+	if (m > 0)
+		return m - r + (r * 2 >= unit ? unit : 0);
+	return m - r - (-r * 2 >= unit ? unit : 0);
+}
+
+static void
+iso_date(char *buf, size_t cap, int64_t secs)
+{
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (secs <= 0 || gmtime_r(&t, &tm) == NULL) {
+		buf[0] = '\0';
+		return;
+	}
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+}
+
+static int
+why_add(ps_oib_plan *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+why_add(ps_oib_plan *p, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		size_t room = p->why_cap - p->why_len;
+
+		va_start(ap, fmt);
+		n = room ? vsnprintf(p->why + p->why_len, room, fmt, ap) : -1;
+		va_end(ap);
+		if (n >= 0 && (size_t)n + 2 <= room) {
+			p->why_len += (size_t)n;
+			p->why[p->why_len++] = '\n';
+			p->why[p->why_len] = '\0';
+			return 0;
+		}
+		{
+			size_t cap = p->why_cap * 2 + (n > 0 ? (size_t)n : 0) +
+				     256;
+			char *nb = realloc(p->why, cap);
+
+			if (nb == NULL)
+				return ps_error_set(PS_ENOMEM,
+						    "out of memory");
+			p->why = nb;
+			p->why_cap = cap;
+			if (p->why_len == 0)
+				p->why[0] = '\0';
+		}
+	}
+}
+
+static const char *
+nz(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+int
+ps_oib__importable(const ps_oib_settings *s, const ps_bc_order *o, char *why,
+		   size_t cap)
+{
+	char id[16];
+
+	snprintf(id, sizeof(id), "%d", o->status_id);
+	if (o->is_deleted) {
+		snprintf(why, cap, "order %lld is archived", (long long)o->id);
+		return 0;
+	}
+	if (!ps_settings_list_contains(s->import_statuses, id)) {
+		snprintf(why, cap,
+			 "status '%s' (%d) is not in orders.import_statuses "
+			 "(%s)",
+			 o->status, o->status_id,
+			 s->import_statuses ? s->import_statuses : "");
+		return 0;
+	}
+	if (o->customer_id == 0 && !s->import_guests) {
+		snprintf(why, cap,
+			 "guest order and orders.import_guests is off");
+		return 0;
+	}
+	why[0] = '\0';
+	return 1;
+}
+
+void
+ps_oib__plan_dispose(ps_oib_plan *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	free(p->rows);
+	free(p->row_refs);
+	free(p->payments);
+	for (i = 0; i < p->nnotes; i++)
+		free(p->notes[i]);
+	free(p->reserve);
+	free(p->why);
+	memset(p, 0, sizeof(*p));
+}
+
+static int
+add_note(ps_oib_plan *p, const char *label, const char *text, int pub)
+{
+	size_t n = strlen(label) + strlen(text) + 3;
+	char *t = malloc(n);
+
+	if (t == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	snprintf(t, n, "%s: %s", label, text);
+	p->notes[p->nnotes] = t;
+	p->note_public[p->nnotes] = pub;
+	p->nnotes++;
+	return 0;
+}
+
+static int
+plan_notes(ps_oib_plan *p, const ps_bc_order *o, const ps_oib_settings *s)
+{
+	int error;
+
+	if (nz(o->customer_message)) {
+		if (nz(s->customer_message_field)) {
+			ps_bp_field_value *f = &p->fields[p->nfields++];
+
+			f->code = s->customer_message_field;
+			f->type = PS_BP_FIELD_TEXT;
+			f->text = o->customer_message;
+			why_add(p, "customer message -> custom field %s "
+				   "(notes.customer_message_field)",
+				f->code);
+		} else {
+			if ((error = add_note(p, "Customer message",
+					      o->customer_message, 1)) < 0)
+				return error;
+			why_add(p, "customer message -> public order note "
+				   "(notes.customer_message_field unset)");
+		}
+	}
+	if (nz(o->staff_notes)) {
+		if (nz(s->staff_notes_field)) {
+			ps_bp_field_value *f = &p->fields[p->nfields++];
+
+			f->code = s->staff_notes_field;
+			f->type = PS_BP_FIELD_TEXT;
+			f->text = o->staff_notes;
+			why_add(p, "staff notes -> custom field %s "
+				   "(notes.staff_notes_field)",
+				f->code);
+		} else {
+			if ((error = add_note(p, "Staff notes", o->staff_notes,
+					      0)) < 0)
+				return error;
+			why_add(p, "staff notes -> private order note "
+				   "(notes.staff_notes_field unset)");
+		}
+	}
+	return 0;
+}
+
+static int
+plan_payments(ps_oib_plan *p, const ps_bc_order *o,
+	      const ps_bc_transaction_list *txns, const ps_oib_settings *s,
+	      const ps_oib_resolved *r)
+{
+	size_t i;
+
+	if (!s->payments_enabled) {
+		why_add(p, "payments: not recorded (payments.enabled off)");
+		return 0;
+	}
+	if (txns == NULL || txns->count == 0) {
+		why_add(p, "payments: none on the BigCommerce order");
+		return 0;
+	}
+	p->payments = calloc(txns->count, sizeof(*p->payments));
+	if (p->payments == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	for (i = 0; i < txns->count; i++) {
+		const ps_bc_transaction *t = &txns->items[i];
+		ps_oib_payment *pay;
+
+		if (!t->ok || (!t->captured && !t->authorized)) {
+			why_add(p, "payment: transaction %lld (%s) skipped: "
+				   "neither captured nor authorised",
+				(long long)t->id, t->event_name);
+			continue;
+		}
+		if (!t->captured && s->captured_only) {
+			why_add(p, "payment: transaction %lld only authorised; "
+				   "skipped (payments.captured_only)",
+				(long long)t->id);
+			continue;
+		}
+		if (r->payment_codes == NULL || r->payment_codes[i] == NULL)
+			return ps_error_set(
+				PS_EMAPPING,
+				"payment method '%s' (gateway '%s') has no "
+				"Brightpearl payment method (mapping "
+				"payment_method bc>bp, no default)",
+				o->payment_method, t->gateway);
+		pay = &p->payments[p->npayments++];
+		snprintf(pay->ref, sizeof(pay->ref), "bc-txn-%lld",
+			 (long long)t->id);
+		iso_date(pay->date, sizeof(pay->date),
+			 t->date_created ? t->date_created : o->date_created);
+		pay->p.order_id = 0; /* filled once the order exists */
+		pay->p.method_code = r->payment_codes[i];
+		pay->p.type = t->captured ? "RECEIPT" : "AUTH";
+		pay->p.currency = nz(t->currency) ? t->currency : p->currency;
+		pay->p.amount = t->amount;
+		pay->p.transaction_ref = pay->ref;
+		pay->p.transaction_code = nz(t->gateway_transaction_id);
+		pay->p.payment_date = pay->date;
+		if (!t->captured) {
+			iso_date(pay->expiry, sizeof(pay->expiry),
+				 (t->date_created ? t->date_created
+						  : o->date_created) +
+					 7 * 86400);
+			pay->p.auth_expiry = pay->expiry;
+		}
+		why_add(p, "payment: transaction %lld %s %s as %s (%s)",
+			(long long)t->id,
+			ps_money_format(pay->amount, sizeof(pay->amount),
+					t->amount, 2),
+			t->captured ? "captured" : "authorised",
+			pay->p.method_code,
+			r->payment_how ? r->payment_how[i] : "");
+	}
+	return 0;
+}
+
+int
+ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
+		   const ps_bc_transaction_list *txns,
+		   const ps_oib_settings *s, const ps_oib_resolved *r)
+{
+	ps_oib_plan *p = out;
+	ps_money net = 0, tax = 0, want_net, want_tax, dn, dt;
+	size_t i, cap;
+	int error = 0;
+	char a[PS_MONEY_STR_MAX], b[PS_MONEY_STR_MAX];
+
+	memset(p, 0, sizeof(*p));
+	if ((error = why_add(p, "BigCommerce order %lld, status '%s' (%d)",
+			     (long long)o->id, o->status, o->status_id)) < 0)
+		goto done;
+	if (s->warehouse_id <= 0) {
+		error = ps_error_set(PS_ESETTING,
+				     "waiting for setting defaults.warehouse_id");
+		goto done;
+	}
+	if (s->channel_id <= 0) {
+		error = ps_error_set(PS_ESETTING,
+				     "waiting for setting defaults.channel_id");
+		goto done;
+	}
+	if (r->status_id <= 0) {
+		error = ps_error_set(
+			PS_EMAPPING,
+			"BigCommerce status '%s' (%d) has no Brightpearl "
+			"status (mapping order_status bc>bp) and "
+			"defaults.order_status_id is not set",
+			o->status, o->status_id);
+		goto done;
+	}
+	for (i = 0; i < o->nproducts; i++) {
+		const ps_bc_order_product *l = &o->products[i];
+
+		if (r->product_ids[i] == 0 && nz(l->sku)) {
+			error = ps_error_set(
+				PS_EDATA,
+				"SKU '%s' not found in Brightpearl (product "
+				"search by %s, no product mapping)",
+				l->sku, ps_bp_identity_name(s->match_field));
+			goto done;
+		}
+	}
+
+	snprintf(p->currency, sizeof(p->currency), "%s",
+		 nz(o->default_currency_code) ? o->default_currency_code
+					      : o->currency_code);
+	snprintf(p->external_ref, sizeof(p->external_ref), "%s%lld",
+		 s->reference_prefix ? s->reference_prefix : "",
+		 (long long)o->id);
+	snprintf(p->ref, sizeof(p->ref), "#%lld", (long long)o->id);
+	iso_date(p->placed_on, sizeof(p->placed_on), o->date_created);
+
+	/* customer */
+	p->order.customer_id = r->customer_id;
+	if (r->customer_id == 0 || r->update_customer) {
+		const ps_bc_address *ba = &o->billing_address;
+
+		p->create_contact = r->customer_id == 0;
+		p->update_contact = r->customer_id != 0;
+		p->contact.first_name = nz(ba->first_name);
+		p->contact.last_name = nz(ba->last_name);
+		p->contact.email = nz(ba->email);
+		p->contact.telephone = nz(ba->phone);
+		p->contact.company = nz(ba->company);
+		p->contact.address.full_name = NULL;
+		p->contact.address.line1 = nz(ba->street_1);
+		p->contact.address.line2 = nz(ba->street_2);
+		p->contact.address.line3 = nz(ba->city);
+		p->contact.address.line4 = nz(ba->state);
+		p->contact.address.postal_code = nz(ba->zip);
+		p->contact.address.country_iso = nz(ba->country_iso2);
+		p->contact.lead_source_id = s->lead_source_id;
+		p->contact.price_list_id = s->price_list_id;
+	}
+	why_add(p, "customer: %s", r->customer_how ? r->customer_how : "");
+
+	/* rows */
+	cap = o->nproducts + 4;
+	p->rows = calloc(cap, sizeof(*p->rows));
+	p->row_refs = calloc(cap, sizeof(*p->row_refs));
+	p->reserve = calloc(cap, sizeof(*p->reserve));
+	if (p->rows == NULL || p->row_refs == NULL || p->reserve == NULL) {
+		error = ps_error_set(PS_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < o->nproducts; i++) {
+		const ps_bc_order_product *l = &o->products[i];
+		ps_bp_order_row *row = &p->rows[p->nrows];
+
+		snprintf(p->row_refs[p->nrows], sizeof(p->row_refs[0]),
+			 "bc-line-%lld", (long long)l->id);
+		row->product_id = r->product_ids[i];
+		row->name = l->name;
+		row->quantity = l->quantity;
+		row->net = to_cents(l->total_ex_tax);
+		row->tax = to_cents(l->total_tax);
+		row->nominal_code = s->nominal_code;
+		row->external_ref = p->row_refs[p->nrows];
+		net += row->net;
+		tax += row->tax;
+		p->nrows++;
+		if (row->product_id > 0) {
+			p->reserve[p->nreserve].product_id = row->product_id;
+			p->reserve[p->nreserve].quantity = l->quantity;
+			p->nreserve++;
+			why_add(p, "line %lld: SKU '%s' x%lld -> product %lld "
+				   "(%s)",
+				(long long)l->id, l->sku,
+				(long long)l->quantity,
+				(long long)row->product_id,
+				r->product_how ? r->product_how[i] : "");
+		} else {
+			why_add(p, "line %lld: '%s' has no SKU: free-text row",
+				(long long)l->id, l->name);
+		}
+	}
+	{
+		const char *method =
+			o->nshipping_addresses
+				? o->shipping_addresses[0].shipping_method
+				: "";
+		ps_money sn = to_cents(o->shipping_cost_ex_tax);
+		ps_money st = to_cents(o->shipping_cost_inc_tax -
+				       o->shipping_cost_ex_tax);
+
+		if (sn != 0 || st != 0) {
+			ps_bp_order_row *row = &p->rows[p->nrows++];
+
+			snprintf(p->shipping_row_name,
+				 sizeof(p->shipping_row_name), "Shipping%s%s",
+				 nz(method) ? ": " : "", method);
+			row->name = p->shipping_row_name;
+			row->quantity = 1;
+			row->net = sn;
+			row->tax = st;
+			row->nominal_code = s->shipping_nominal_code;
+			net += sn;
+			tax += st;
+		}
+	}
+	if (o->handling_cost_inc_tax != 0 || o->handling_cost_ex_tax != 0) {
+		ps_bp_order_row *row = &p->rows[p->nrows++];
+
+		row->name = "Handling";
+		row->quantity = 1;
+		row->net = to_cents(o->handling_cost_ex_tax);
+		row->tax = to_cents(o->handling_cost_inc_tax -
+				    o->handling_cost_ex_tax);
+		net += row->net;
+		tax += row->tax;
+	}
+	if (o->wrapping_cost_inc_tax != 0 || o->wrapping_cost_ex_tax != 0) {
+		ps_bp_order_row *row = &p->rows[p->nrows++];
+
+		row->name = "Gift wrapping";
+		row->quantity = 1;
+		row->net = to_cents(o->wrapping_cost_ex_tax);
+		row->tax = to_cents(o->wrapping_cost_inc_tax -
+				    o->wrapping_cost_ex_tax);
+		net += row->net;
+		tax += row->tax;
+	}
+	want_net = to_cents(o->total_ex_tax);
+	want_tax = to_cents(o->total_inc_tax) - want_net;
+	dn = want_net - net;
+	dt = want_tax - tax;
+	if (dn != 0 || dt != 0) {
+		ps_bp_order_row *row = &p->rows[p->nrows++];
+		ps_money disc = o->discount_amount + o->coupon_discount;
+
+		if (disc != 0)
+			snprintf(p->discount_row_name,
+				 sizeof(p->discount_row_name),
+				 "Discounts (coupon %s, order %s)",
+				 ps_money_format(a, sizeof(a),
+						 o->coupon_discount, 2),
+				 ps_money_format(b, sizeof(b),
+						 o->discount_amount, 2));
+		else
+			snprintf(p->discount_row_name,
+				 sizeof(p->discount_row_name),
+				 "Rounding adjustment");
+		row->name = p->discount_row_name;
+		row->quantity = 1;
+		row->net = dn;
+		row->tax = dt;
+		row->nominal_code = s->nominal_code;
+		net += dn;
+		tax += dt;
+		why_add(p, "%s row: net %s tax %s so the total matches "
+			   "BigCommerce",
+			row->name, ps_money_format(a, sizeof(a), dn, 2),
+			ps_money_format(b, sizeof(b), dt, 2));
+	}
+	p->total_net = net;
+	p->total_tax = tax;
+	p->total = net + tax;
+	why_add(p, "total %s %s (net %s, tax %s) = BigCommerce total_inc_tax; "
+		   "prices %s tax",
+		ps_money_format(a, sizeof(a), p->total, 2), p->currency,
+		ps_money_format(b, sizeof(b), net, 2),
+		ps_money_format((char[PS_MONEY_STR_MAX]){0}, PS_MONEY_STR_MAX,
+				tax, 2),
+		o->is_tax_inclusive_pricing ? "include" : "exclude");
+
+	/* the order */
+	{
+		ps_bp_order *bo = &p->order;
+		const ps_bc_address *ba = &o->billing_address;
+
+		bo->ref = p->ref;
+		bo->external_ref = p->external_ref;
+		bo->placed_on = p->placed_on[0] ? p->placed_on : NULL;
+		bo->status_id = r->status_id;
+		bo->warehouse_id = s->warehouse_id;
+		bo->channel_id = s->channel_id;
+		bo->project_id = s->project_id;
+		bo->lead_source_id = s->lead_source_id;
+		bo->price_list_id = s->price_list_id;
+		bo->currency = p->currency;
+		bo->price_mode = o->is_tax_inclusive_pricing ? "INC" : "EXC";
+		bo->shipping_method_id = r->shipping_method_id;
+		bo->rows = p->rows;
+		bo->nrows = p->nrows;
+		bo->billing.full_name = NULL;
+		bo->billing.company = nz(ba->company);
+		bo->billing.line1 = nz(ba->street_1);
+		bo->billing.line2 = nz(ba->street_2);
+		bo->billing.line3 = nz(ba->city);
+		bo->billing.line4 = nz(ba->state);
+		bo->billing.postal_code = nz(ba->zip);
+		bo->billing.country_iso = nz(ba->country_iso2);
+		bo->billing.telephone = nz(ba->phone);
+		bo->billing.email = nz(ba->email);
+		if (o->nshipping_addresses) {
+			const ps_bc_address *sa =
+				&o->shipping_addresses[0].address;
+
+			bo->delivery.company = nz(sa->company);
+			bo->delivery.line1 = nz(sa->street_1);
+			bo->delivery.line2 = nz(sa->street_2);
+			bo->delivery.line3 = nz(sa->city);
+			bo->delivery.line4 = nz(sa->state);
+			bo->delivery.postal_code = nz(sa->zip);
+			bo->delivery.country_iso = nz(sa->country_iso2);
+			bo->delivery.telephone = nz(sa->phone);
+			bo->delivery.email = nz(sa->email);
+		} else {
+			bo->delivery = bo->billing;
+		}
+	}
+	why_add(p, "status: %lld (%s)", (long long)r->status_id,
+		r->status_how ? r->status_how : "");
+	why_add(p, "shipping method: %lld (%s)",
+		(long long)r->shipping_method_id,
+		r->shipping_how ? r->shipping_how : "");
+	why_add(p, "externalRef %s (orders.reference_prefix%s), channel %lld, "
+		   "warehouse %lld",
+		p->external_ref, s->reference_prefix ? "" : " unset",
+		(long long)s->channel_id, (long long)s->warehouse_id);
+
+	if ((error = plan_notes(p, o, s)) < 0 ||
+	    (error = plan_payments(p, o, txns, s, r)) < 0)
+		goto done;
+	if (p->nreserve)
+		why_add(p, "reservation: %zu product row(s) in warehouse %lld",
+			p->nreserve, (long long)s->warehouse_id);
+done:
+	return error;
+}
+
+/* ---- rendering ---------------------------------------------------------- */
+
+static void
+render_address(ps_oib_plan *p, const char *what, const ps_bp_address *a)
+{
+	why_add(p, "    %s: %s%s%s, %s, %s %s, %s", what,
+		a->company ? a->company : "", a->company ? ", " : "",
+		a->line1 ? a->line1 : "", a->line3 ? a->line3 : "",
+		a->line4 ? a->line4 : "", a->postal_code ? a->postal_code : "",
+		a->country_iso ? a->country_iso : "");
+}
+
+int
+ps_oib__plan_render(char **out, const ps_oib_plan *plan)
+{
+	ps_oib_plan t;  /* a scratch plan used only for its text buffer */
+	const ps_bp_order *o = &plan->order;
+	char a[PS_MONEY_STR_MAX], b[PS_MONEY_STR_MAX];
+	size_t i;
+	int n = 1;
+
+	*out = NULL;
+	memset(&t, 0, sizeof(t));
+	if (plan->create_contact || plan->update_contact) {
+		const ps_bp_contact *c = &plan->contact;
+
+		if (plan->create_contact)
+			why_add(&t, "%d. POST /contact-service/contact "
+				    "(after /contact-service/postal-address)",
+				n++);
+		else
+			why_add(&t, "%d. PATCH /contact-service/contact/%lld",
+				n++, (long long)o->customer_id);
+		why_add(&t, "    name: %s %s, email: %s, phone: %s",
+			c->first_name ? c->first_name : "",
+			c->last_name ? c->last_name : "",
+			c->email ? c->email : "",
+			c->telephone ? c->telephone : "");
+		render_address(&t, "address", &c->address);
+	}
+	why_add(&t, "%d. POST /order-service/sales-order", n++);
+	why_add(&t, "    customer: %s, externalRef: %s, ref: %s",
+		o->customer_id ? "" : "(the contact above)", o->external_ref,
+		o->ref);
+	if (o->customer_id)
+		why_add(&t, "    customer id: %lld", (long long)o->customer_id);
+	why_add(&t, "    status %lld, channel %lld, warehouse %lld, project "
+		    "%lld, lead source %lld, price list %lld",
+		(long long)o->status_id, (long long)o->channel_id,
+		(long long)o->warehouse_id, (long long)o->project_id,
+		(long long)o->lead_source_id, (long long)o->price_list_id);
+	why_add(&t, "    currency %s, price mode %s, placed on %s, shipping "
+		    "method %lld",
+		o->currency, o->price_mode, o->placed_on ? o->placed_on : "",
+		(long long)o->shipping_method_id);
+	render_address(&t, "billing", &o->billing);
+	render_address(&t, "delivery", &o->delivery);
+	for (i = 0; i < o->nrows; i++) {
+		const ps_bp_order_row *r = &o->rows[i];
+
+		why_add(&t, "    row: %s%lld x %s  net %s tax %s%s%s",
+			r->product_id ? "product " : "",
+			r->product_id ? (long long)r->product_id
+				      : (long long)r->quantity,
+			r->product_id ? "" : r->name,
+			ps_money_format(a, sizeof(a), r->net, 2),
+			ps_money_format(b, sizeof(b), r->tax, 2),
+			r->nominal_code ? "  nominal " : "",
+			r->nominal_code ? r->nominal_code : "");
+		if (r->product_id)
+			why_add(&t, "         quantity %lld, %s",
+				(long long)r->quantity, r->name);
+	}
+	why_add(&t, "    total %s %s",
+		ps_money_format(a, sizeof(a), plan->total, 2),
+		plan->currency);
+	if (plan->nfields) {
+		why_add(&t, "%d. PATCH /order-service/order/{id}/custom-field",
+			n++);
+		for (i = 0; i < plan->nfields; i++)
+			why_add(&t, "    %s = \"%s\"", plan->fields[i].code,
+				plan->fields[i].text);
+	}
+	for (i = 0; i < plan->nnotes; i++) {
+		why_add(&t, "%d. POST /order-service/order/{id}/note", n++);
+		why_add(&t, "    %s: \"%s\"",
+			plan->note_public[i] ? "public" : "private",
+			plan->notes[i]);
+	}
+	for (i = 0; i < plan->npayments; i++) {
+		const ps_bp_payment *pay = &plan->payments[i].p;
+
+		why_add(&t, "%d. POST /accounting-service/customer-payment",
+			n++);
+		why_add(&t, "    %s %s %s, method %s, transactionRef %s, "
+			    "date %s",
+			pay->type, ps_money_format(a, sizeof(a), pay->amount, 2),
+			pay->currency, pay->method_code, pay->transaction_ref,
+			pay->payment_date);
+	}
+	if (plan->nreserve) {
+		why_add(&t, "%d. POST /warehouse-service/order/{id}/reservation/"
+			    "warehouse/%lld",
+			n++, (long long)o->warehouse_id);
+		for (i = 0; i < plan->nreserve; i++)
+			why_add(&t, "    product %lld x%lld",
+				(long long)plan->reserve[i].product_id,
+				(long long)plan->reserve[i].quantity);
+	}
+	why_add(&t, "%s", "");
+	why_add(&t, "Why:");
+	why_add(&t, "%s", plan->why ? plan->why : "");
+	if (t.why == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	*out = t.why;
+	return 0;
+}
+
+int
+ps_oib__plan_summary(char **out, const ps_oib_plan *p)
+{
+	char a[PS_MONEY_STR_MAX];
+	char buf[512];
+
+	snprintf(buf, sizeof(buf),
+		 "sales order externalRef %s: %zu row(s), total %s %s, "
+		 "status %lld, %zu payment(s), %zu note(s), %zu field(s)%s",
+		 p->external_ref, p->nrows,
+		 ps_money_format(a, sizeof(a), p->total, 2), p->currency,
+		 (long long)p->order.status_id, p->npayments, p->nnotes,
+		 p->nfields, p->create_contact ? ", new customer" : "");
+	*out = ps_util__strdup(buf);
+	return *out ? 0 : ps_error_set(PS_ENOMEM, "out of memory");
+}
