@@ -58,8 +58,6 @@ static int
 inv_init(void **out_state, ps_flow_env *env)
 {
 	*out_state = NULL;
-	if (!ps_bcret__setting_on(env->store, "inventory.enabled"))
-		return 0;
 	return ps_bcret__webhooks_ensure(env, bp_events,
 					 PS__ARRAY_LEN(bp_events));
 }

@@ -149,6 +149,28 @@ start_worker(void)
 }
 
 /* Worker passes until check() holds or the deadline passes. */
+static void
+dump(void)
+{
+	ps_log_query q = PS_LOG_QUERY_INIT;
+	ps_log_entry *rows = NULL;
+	size_t n = 0, i;
+	json_t *d = ctl("GET", "/webhooks?platform=brightpearl", NULL);
+	char *txt = json_dumps(d, JSON_COMPACT);
+
+	fprintf(stderr, "deliveries: %.1500s\n", txt ? txt : "");
+	free(txt);
+	json_decref(d);
+	if (ps_store_log_list(&rows, &n, st, &q) == 0)
+		for (i = 0; i < n; i++)
+			fprintf(stderr, "entry %s %s %s %s\n",
+				rows[i].dedupe_key,
+				ps_entry_status_name(rows[i].status),
+				rows[i].reason ? rows[i].reason : "",
+				rows[i].detail ? rows[i].detail : "");
+	ps_log_entries_free(rows, n);
+}
+
 static int
 run_until(int (*check)(void *), void *arg)
 {
@@ -160,6 +182,8 @@ run_until(int (*check)(void *), void *arg)
 			return 1;
 		usleep(20000);
 	} while (now_ms() < end);
+	if (getenv("PS_TEST_DUMP"))
+		dump();
 	return 0;
 }
 
@@ -439,7 +463,7 @@ bc_level(const char *sku)
 	json_array_foreach (items, i, it)
 		if (strcmp(json_string_value(json_object_get(it, "sku")),
 			   sku) == 0)
-			level = json_integer_value(json_object_get(it, "level"));
+			level = json_integer_value(json_object_get(it, "inventory_level"));
 	json_decref(j);
 	return level;
 }
@@ -646,6 +670,8 @@ setup(void **state)
 	set("webhooks.public_url", url);
 	set("webhooks.secret", SECRET);
 	set("orders.enabled", "true");
+	set("fulfilment.enabled", "true");
+	set("inventory.warehouses", "2");
 	start_worker();
 	return 0;
 }
