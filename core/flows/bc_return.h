@@ -56,6 +56,17 @@ int ps_bcret__webhooks_ensure(ps_flow_env *env, const char *const *events,
 			      size_t n);
 
 /*
+ * ps_bcret__hooks_init / _poll / _fini - a flow's state that remembers
+ * whether its webhooks are registered: init tries at once, poll retries
+ * until it succeeds (the connectors may not exist yet at init).
+ */
+int ps_bcret__hooks_init(void **out_state, ps_flow_env *env,
+			 const char *const *events, size_t n);
+int ps_bcret__hooks_poll(ps_flow_env *env, const char *const *events,
+			 size_t n);
+void ps_bcret__hooks_fini(void *state);
+
+/*
  * ps_bcret__log_add - record one pending entry of flow with dedupe key
  * and source id (order_number may be NULL).  0 when added or already
  * there, else the store's error.

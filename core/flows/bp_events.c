@@ -236,6 +236,48 @@ done:
 	return error;
 }
 
+typedef struct hooks_state {
+	int registered;
+} hooks_state;
+
+int
+ps_bcret__hooks_init(void **out_state, ps_flow_env *env,
+		     const char *const *events, size_t n)
+{
+	hooks_state *hs = calloc(1, sizeof(*hs));
+
+	*out_state = NULL;
+	if (hs == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	*out_state = hs;
+	env->state = hs;
+	if (env->bp != NULL &&
+	    ps_bcret__webhooks_ensure(env, events, n) == 0)
+		hs->registered = 1;
+	ps_error_clear();
+	return 0;
+}
+
+int
+ps_bcret__hooks_poll(ps_flow_env *env, const char *const *events, size_t n)
+{
+	hooks_state *hs = env->state;
+	int error;
+
+	if (hs == NULL || hs->registered || env->bp == NULL)
+		return 0;
+	if ((error = ps_bcret__webhooks_ensure(env, events, n)) < 0)
+		return error;
+	hs->registered = 1;
+	return 0;
+}
+
+void
+ps_bcret__hooks_fini(void *state)
+{
+	free(state);
+}
+
 int
 ps_bcret__log_add(ps_flow_env *env, const char *flow, const char *key,
 		  ps_platform source, const char *source_id, ps_platform target,

@@ -57,9 +57,8 @@ typedef struct push_stats {
 static int
 inv_init(void **out_state, ps_flow_env *env)
 {
-	*out_state = NULL;
-	return ps_bcret__webhooks_ensure(env, bp_events,
-					 PS__ARRAY_LEN(bp_events));
+	return ps_bcret__hooks_init(out_state, env, bp_events,
+				    PS__ARRAY_LEN(bp_events));
 }
 
 static int
@@ -96,6 +95,9 @@ inv_poll(ps_flow_env *env)
 	int64_t minutes = 15, prev = 0;
 	int error = 0;
 
+	if ((error = ps_bcret__hooks_poll(env, bp_events,
+					  PS__ARRAY_LEN(bp_events))) < 0)
+		return error;
 	if (ps_settings_get_int(&minutes, env->store,
 				"inventory.interval_minutes") < 0)
 		ps_error_clear();
@@ -567,7 +569,7 @@ const ps_flow_ops ps_flow_inventory_export_bc = {
 	.target = PS_PLATFORM_BIGCOMMERCE,
 	.enabled_setting = "inventory.enabled",
 	.init = inv_init,
-	.fini = NULL,
+	.fini = ps_bcret__hooks_fini,
 	.on_event = inv_on_event,
 	.poll = inv_poll,
 	.poll_interval_ms = 60000,

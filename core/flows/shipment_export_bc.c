@@ -44,9 +44,8 @@ static const char *const bp_events[] = {"goods-out-note.modified.shipped",
 static int
 ship_init(void **out_state, ps_flow_env *env)
 {
-	*out_state = NULL;
-	return ps_bcret__webhooks_ensure(env, bp_events,
-					 PS__ARRAY_LEN(bp_events));
+	return ps_bcret__hooks_init(out_state, env, bp_events,
+				    PS__ARRAY_LEN(bp_events));
 }
 
 /* 1 when fulfilment.trigger is "status", 0 for "goods_out". */
@@ -63,6 +62,13 @@ trigger_is_status(ps_store *st)
 	is = strcmp(t, "status") == 0;
 	free(t);
 	return is;
+}
+
+/* poll: only makes sure the webhooks are registered. */
+static int
+ship_poll(ps_flow_env *env)
+{
+	return ps_bcret__hooks_poll(env, bp_events, PS__ARRAY_LEN(bp_events));
 }
 
 static int
@@ -530,9 +536,9 @@ const ps_flow_ops ps_flow_shipment_export_bc = {
 	.target = PS_PLATFORM_BIGCOMMERCE,
 	.enabled_setting = "fulfilment.enabled",
 	.init = ship_init,
-	.fini = NULL,
+	.fini = ps_bcret__hooks_fini,
 	.on_event = ship_on_event,
-	.poll = NULL,
+	.poll = ship_poll,
 	.poll_interval_ms = 0,
 	.perform = ship_perform,
 };

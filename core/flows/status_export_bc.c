@@ -30,9 +30,15 @@ static const char *const bp_events[] = {"order.modified.order-status"};
 static int
 status_init(void **out_state, ps_flow_env *env)
 {
-	*out_state = NULL;
-	return ps_bcret__webhooks_ensure(env, bp_events,
-					 PS__ARRAY_LEN(bp_events));
+	return ps_bcret__hooks_init(out_state, env, bp_events,
+				    PS__ARRAY_LEN(bp_events));
+}
+
+/* poll: only makes sure the webhooks are registered. */
+static int
+status_poll(ps_flow_env *env)
+{
+	return ps_bcret__hooks_poll(env, bp_events, PS__ARRAY_LEN(bp_events));
 }
 
 static int
@@ -197,9 +203,9 @@ const ps_flow_ops ps_flow_status_export_bc = {
 	.target = PS_PLATFORM_BIGCOMMERCE,
 	.enabled_setting = "orders.enabled",
 	.init = status_init,
-	.fini = NULL,
+	.fini = ps_bcret__hooks_fini,
 	.on_event = status_on_event,
-	.poll = NULL,
+	.poll = status_poll,
 	.poll_interval_ms = 0,
 	.perform = status_perform,
 };

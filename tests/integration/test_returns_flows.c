@@ -161,6 +161,14 @@ dump(void)
 	fprintf(stderr, "deliveries: %.1500s\n", txt ? txt : "");
 	free(txt);
 	json_decref(d);
+	d = ctl("GET", "/brightpearl/state", NULL);
+	txt = json_dumps(json_object_get(d, "webhooks"), JSON_COMPACT);
+	fprintf(stderr, "hooks: %.1500s\n", txt ? txt : "");
+	free(txt);
+	txt = json_dumps(json_object_get(d, "goodsOutNotes"), JSON_COMPACT);
+	fprintf(stderr, "gons: %.800s\n", txt ? txt : "");
+	free(txt);
+	json_decref(d);
 	if (ps_store_log_list(&rows, &n, st, &q) == 0)
 		for (i = 0; i < n; i++)
 			fprintf(stderr, "entry %s %s %s %s\n",
@@ -673,6 +681,9 @@ setup(void **state)
 	set("fulfilment.enabled", "true");
 	set("inventory.warehouses", "2");
 	start_worker();
+	/* the first pass registers the Brightpearl webhooks */
+	if (ps_worker_run_once(worker, NULL) < 0)
+		return -1;
 	return 0;
 }
 
