@@ -117,7 +117,7 @@ static int
 seed(long n)
 {
 	char buf[512];
-	json_t *prods;
+	json_t *prods, *req;
 	long i, j;
 
 	/* Brightpearl: products with stock in warehouse 2, 1000 a call */
@@ -135,8 +135,9 @@ seed(long n)
 				      "2", (int)(j % 50) + 5, "stockTracked",
 				      1));
 		}
-		body = json_dumps(json_pack("{s:o}", "products", prods),
-				  JSON_COMPACT);
+		req = json_pack("{s:o}", "products", prods);
+		body = json_dumps(req, JSON_COMPACT);
+		json_decref(req);
 		rc = ctl(NULL, "POST", "/brightpearl/seed", body);
 		free(body);
 		if (rc < 0)
