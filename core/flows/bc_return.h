@@ -114,6 +114,21 @@ int ps_bcret__bp_products_tracked(ps_bcret_bp_product **out, size_t *out_n,
 				  ps_bp *bp, const char *field);
 void ps_bcret__bp_products_free(ps_bcret_bp_product *p, size_t n);
 
+/* A shipped goods-out note found by search. */
+typedef struct ps_bcret_gon_ref {
+	int64_t id;
+	int64_t order_id;
+	char shipped_on[48]; /* as Brightpearl wrote it (ISO-8601) */
+} ps_bcret_gon_ref;
+
+/*
+ * ps_bcret__bp_gons_shipped_since - the goods-out notes shipped at or
+ * after since (ISO-8601), every page of the goods-out note search.  *out
+ * (n entries) is freed with free().
+ */
+int ps_bcret__bp_gons_shipped_since(ps_bcret_gon_ref **out, size_t *out_n,
+				    ps_bp *bp, const char *since);
+
 extern const ps_flow_ops ps_flow_status_export_bc;
 extern const ps_flow_ops ps_flow_shipment_export_bc;
 extern const ps_flow_ops ps_flow_inventory_export_bc;

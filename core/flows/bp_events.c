@@ -436,3 +436,54 @@ done:
 	json_decref(rows);
 	return error;
 }
+
+int
+ps_bcret__bp_gons_shipped_since(ps_bcret_gon_ref **out, size_t *out_n,
+				ps_bp *bp, const char *since)
+{
+	ps_conn_buf q = PS_CONN_BUF_INIT(1024);
+	ps_bcret_gon_ref *v = NULL;
+	json_t *rows = NULL, *row;
+	size_t i, n = 0;
+	int error = 0;
+
+	*out = NULL;
+	*out_n = 0;
+	ps_conn__buf_add(&q, "shipped=true&shippedOn=");
+	ps_conn__buf_add_urlenc(&q, since);
+	ps_conn__buf_add(&q, "%2F&columns=goodsOutNoteId,orderId,shippedOn");
+	if ((error = ps_conn__buf_check(&q, "goods-out note search")) < 0)
+		goto done;
+	if ((error = ps_bp__search(&rows, bp,
+				   "/warehouse-service/goods-note/"
+				   "goods-out-search",
+				   ps_conn__buf_str(&q),
+				   "goods-out note search")) < 0)
+		goto done;
+	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	json_array_foreach (rows, i, row) {
+		json_t *id = json_object_get(row, "goodsOutNoteId");
+		json_t *order = json_object_get(row, "orderId");
+		const char *on =
+		    json_string_value(json_object_get(row, "shippedOn"));
+
+		if (!json_is_integer(id) || !json_is_integer(order))
+			continue;
+		v[n].id = (int64_t)json_integer_value(id);
+		v[n].order_id = (int64_t)json_integer_value(order);
+		ps_util__strlcpy(v[n].shipped_on, on ? on : "",
+				 sizeof(v[n].shipped_on));
+		n++;
+	}
+	*out = v;
+	*out_n = n;
+	v = NULL;
+done:
+	free(v);
+	json_decref(rows);
+	ps_conn__buf_dispose(&q);
+	return error;
+}

@@ -35,8 +35,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define FLOW "shipment_export_bc"
+#define CURSOR "shipment_export_bc.shipped_on"
 
 static const char *const bp_events[] = {"goods-out-note.modified.shipped",
 					"order.modified.order-status"};
@@ -64,11 +66,67 @@ trigger_is_status(ps_store *st)
 	return is;
 }
 
-/* poll: only makes sure the webhooks are registered. */
+/*
+ * poll: makes sure the webhooks are registered and, with the goods_out
+ * trigger, is the safety net for lost webhooks: the notes shipped since
+ * the cursor (a day back the first time) that belong to BigCommerce
+ * orders get the same entries a webhook would have recorded.
+ */
 static int
 ship_poll(ps_flow_env *env)
 {
-	return ps_bcret__hooks_poll(env, bp_events, PS__ARRAY_LEN(bp_events));
+	ps_bcret_gon_ref *gons = NULL;
+	char *cursor = NULL, since[48], best[48], key[64], id[32];
+	size_t n = 0, i;
+	int64_t bc_id;
+	int error;
+
+	if ((error = ps_bcret__hooks_poll(env, bp_events,
+					  PS__ARRAY_LEN(bp_events))) < 0)
+		return error;
+	if (env->bp == NULL || trigger_is_status(env->store))
+		return 0;
+	if (ps_store_cursor_get(&cursor, NULL, env->store, CURSOR) == 0) {
+		ps_util__strlcpy(since, cursor, sizeof(since));
+	} else {
+		time_t t = (time_t)((env->now - 86400000) / 1000);
+		struct tm tm;
+
+		ps_error_clear();
+		gmtime_r(&t, &tm);
+		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	}
+	free(cursor);
+	if ((error = ps_bcret__bp_gons_shipped_since(&gons, &n, env->bp,
+						     since)) < 0)
+		return error;
+	ps_util__strlcpy(best, since, sizeof(best));
+	if ((error = ps_store_begin(env->store)) < 0)
+		goto done;
+	for (i = 0; i < n && error == 0; i++) {
+		if (strcmp(gons[i].shipped_on, best) > 0)
+			ps_util__strlcpy(best, gons[i].shipped_on,
+					 sizeof(best));
+		if (ps_bcret__bc_order_of(&bc_id, env->store,
+					  gons[i].order_id) < 0) {
+			ps_error_clear();
+			continue;
+		}
+		snprintf(id, sizeof(id), "%" PRId64, gons[i].id);
+		snprintf(key, sizeof(key), "bp:gon:%s:shipment", id);
+		error = ps_bcret__log_add(env, FLOW, key,
+					  PS_PLATFORM_BRIGHTPEARL, id,
+					  PS_PLATFORM_BIGCOMMERCE, NULL);
+	}
+	if (error == 0)
+		error = ps_store_cursor_set(env->store, CURSOR, best, env->now);
+	if (error < 0)
+		ps_store_rollback(env->store);
+	else
+		error = ps_store_commit(env->store);
+done:
+	free(gons);
+	return error;
 }
 
 static int
