@@ -460,6 +460,31 @@ test_status_trigger_and_status_export(void **state)
 	assert_int_equal(bc_status(q.bc_id), 10);
 }
 
+static void
+test_lost_webhook_poll(void **state)
+{
+	pair p;
+	want_ships w;
+
+	(void)state;
+	set("fulfilment.trigger", "goods_out");
+	p = make_order("HOOD-GRY-M", 2, "SOCK-3PK", 1);
+	/* every Brightpearl delivery is lost */
+	ctl_ok("POST", "/webhooks",
+	       "{\"platform\":\"brightpearl\",\"drop_rate\":1.0,"
+	       "\"seed\":3}");
+	ship(&p, "[{\"sku\":\"HOOD-GRY-M\",\"quantity\":2}]", "TRK-P");
+	w.bc_id = p.bc_id;
+	w.n = 1;
+	assert_true(run_until(has_shipments, &w));
+	assert_int_equal(bc_status(p.bc_id), 3);
+	ctl_ok("POST", "/webhooks",
+	       "{\"platform\":\"brightpearl\",\"drop_rate\":0}");
+	/* more passes: the poll finds the same note again, nothing new */
+	assert_int_equal(ps_worker_run_once(worker, NULL), 0);
+	assert_int_equal(bc_shipments(p.bc_id, NULL), 1);
+}
+
 static int64_t
 bc_level(const char *sku)
 {
@@ -707,6 +732,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_partial_shipments),
 	    cmocka_unit_test(test_status_trigger_and_status_export),
+	    cmocka_unit_test(test_lost_webhook_poll),
 	    cmocka_unit_test(test_inventory),
 	    cmocka_unit_test(test_notes),
 	};
