@@ -129,6 +129,28 @@ typedef struct ps_bcret_gon_ref {
 int ps_bcret__bp_gons_shipped_since(ps_bcret_gon_ref **out, size_t *out_n,
 				    ps_bp *bp, const char *since);
 
+/* An order found by the order search. */
+typedef struct ps_bcret_order_ref {
+	int64_t id;
+	int64_t status_id;
+	char updated_on[48]; /* ISO-8601 as Brightpearl wrote it */
+} ps_bcret_order_ref;
+
+/*
+ * ps_bcret__bp_orders_updated_since - the orders updated at or after
+ * since (ISO-8601), every page of the order search.  *out (n entries) is
+ * freed with free().
+ */
+int ps_bcret__bp_orders_updated_since(ps_bcret_order_ref **out,
+				      size_t *out_n, ps_bp *bp,
+				      const char *since);
+
+/*
+ * ps_bcret__since_default - "a day before now" as ISO-8601 UTC into buf,
+ * the start of a poll cursor that was never set.
+ */
+void ps_bcret__since_default(char *buf, size_t cap, int64_t now);
+
 extern const ps_flow_ops ps_flow_status_export_bc;
 extern const ps_flow_ops ps_flow_shipment_export_bc;
 extern const ps_flow_ops ps_flow_inventory_export_bc;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -486,4 +487,64 @@ done:
 	json_decref(rows);
 	ps_conn__buf_dispose(&q);
 	return error;
+}
+
+int
+ps_bcret__bp_orders_updated_since(ps_bcret_order_ref **out, size_t *out_n,
+				  ps_bp *bp, const char *since)
+{
+	ps_conn_buf q = PS_CONN_BUF_INIT(1024);
+	ps_bcret_order_ref *v = NULL;
+	json_t *rows = NULL, *row;
+	size_t i, n = 0;
+	int error = 0;
+
+	*out = NULL;
+	*out_n = 0;
+	ps_conn__buf_add(&q, "updatedOn=");
+	ps_conn__buf_add_urlenc(&q, since);
+	ps_conn__buf_add(&q, "%2F&columns=orderId,orderStatusId,updatedOn");
+	if ((error = ps_conn__buf_check(&q, "order search")) < 0)
+		goto done;
+	if ((error = ps_bp__search(&rows, bp, "/order-service/order-search",
+				   ps_conn__buf_str(&q), "order search")) < 0)
+		goto done;
+	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	json_array_foreach (rows, i, row) {
+		json_t *id = json_object_get(row, "orderId");
+		json_t *status = json_object_get(row, "orderStatusId");
+		const char *on =
+		    json_string_value(json_object_get(row, "updatedOn"));
+
+		if (!json_is_integer(id))
+			continue;
+		v[n].id = (int64_t)json_integer_value(id);
+		v[n].status_id = json_is_integer(status)
+				     ? (int64_t)json_integer_value(status)
+				     : 0;
+		ps_util__strlcpy(v[n].updated_on, on ? on : "",
+				 sizeof(v[n].updated_on));
+		n++;
+	}
+	*out = v;
+	*out_n = n;
+	v = NULL;
+done:
+	free(v);
+	json_decref(rows);
+	ps_conn__buf_dispose(&q);
+	return error;
+}
+
+void
+ps_bcret__since_default(char *buf, size_t cap, int64_t now)
+{
+	time_t t = (time_t)((now - 86400000) / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

@@ -35,7 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define FLOW "shipment_export_bc"
 #define CURSOR "shipment_export_bc.shipped_on"
@@ -89,12 +88,8 @@ ship_poll(ps_flow_env *env)
 	if (ps_store_cursor_get(&cursor, NULL, env->store, CURSOR) == 0) {
 		ps_util__strlcpy(since, cursor, sizeof(since));
 	} else {
-		time_t t = (time_t)((env->now - 86400000) / 1000);
-		struct tm tm;
-
 		ps_error_clear();
-		gmtime_r(&t, &tm);
-		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		ps_bcret__since_default(since, sizeof(since), env->now);
 	}
 	free(cursor);
 	if ((error = ps_bcret__bp_gons_shipped_since(&gons, &n, env->bp,

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #define FLOW "status_export_bc"
+#define CURSOR "status_export_bc.updated_on"
 
 static const char *const bp_events[] = {"order.modified.order-status"};
 
@@ -34,11 +35,64 @@ status_init(void **out_state, ps_flow_env *env)
 				    PS__ARRAY_LEN(bp_events));
 }
 
-/* poll: only makes sure the webhooks are registered. */
+/*
+ * poll: makes sure the webhooks are registered, and is the safety net for
+ * lost ones: the orders updated since the cursor (a day back the first
+ * time) that came from BigCommerce get an entry per status they are at
+ * (bp:order:<id>:status:s<status>), so an unchanged order adds nothing.
+ */
 static int
 status_poll(ps_flow_env *env)
 {
-	return ps_bcret__hooks_poll(env, bp_events, PS__ARRAY_LEN(bp_events));
+	ps_bcret_order_ref *orders = NULL;
+	char *cursor = NULL, since[48], best[48], key[96], id[32];
+	size_t n = 0, i;
+	int64_t bc_id;
+	int error;
+
+	if ((error = ps_bcret__hooks_poll(env, bp_events,
+					  PS__ARRAY_LEN(bp_events))) < 0)
+		return error;
+	if (env->bp == NULL)
+		return 0;
+	if (ps_store_cursor_get(&cursor, NULL, env->store, CURSOR) == 0) {
+		ps_util__strlcpy(since, cursor, sizeof(since));
+	} else {
+		ps_error_clear();
+		ps_bcret__since_default(since, sizeof(since), env->now);
+	}
+	free(cursor);
+	if ((error = ps_bcret__bp_orders_updated_since(&orders, &n, env->bp,
+						       since)) < 0)
+		return error;
+	ps_util__strlcpy(best, since, sizeof(best));
+	if ((error = ps_store_begin(env->store)) < 0)
+		goto done;
+	for (i = 0; i < n && error == 0; i++) {
+		if (strcmp(orders[i].updated_on, best) > 0)
+			ps_util__strlcpy(best, orders[i].updated_on,
+					 sizeof(best));
+		if (ps_bcret__bc_order_of(&bc_id, env->store, orders[i].id) <
+		    0) {
+			ps_error_clear();
+			continue;
+		}
+		snprintf(id, sizeof(id), "%" PRId64, orders[i].id);
+		snprintf(key, sizeof(key), "bp:order:%s:status:s%" PRId64, id,
+			 orders[i].status_id);
+		error = ps_bcret__log_add(env, FLOW, key,
+					  PS_PLATFORM_BRIGHTPEARL, id,
+					  PS_PLATFORM_BIGCOMMERCE, NULL);
+	}
+	if (error == 0)
+		error = ps_store_cursor_set(env->store, CURSOR, best, env->now);
+	if (error < 0)
+		ps_store_rollback(env->store);
+	else
+		error = ps_store_commit(env->store);
+done:
+	free(orders);
+	return error;
 }
 
 static int

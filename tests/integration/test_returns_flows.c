@@ -478,6 +478,51 @@ test_lost_webhook_poll(void **state)
 	w.n = 1;
 	assert_true(run_until(has_shipments, &w));
 	assert_int_equal(bc_status(p.bc_id), 3);
+	/* a status change whose webhook is lost: the poll carries it */
+	{
+		char body[128];
+		int64_t end = now_ms() + DEADLINE_MS;
+
+		set("orders.sync_statuses", "4");
+		map("order_status", "4", "10");
+		snprintf(body, sizeof(body),
+			 "{\"orderId\":%" PRId64 ",\"statusId\":4}",
+			 p.bp_id);
+		ctl_ok("POST", "/brightpearl/order-status", body);
+		while (bc_status(p.bc_id) != 10 && now_ms() < end) {
+			assert_int_equal(ps_worker_run_once(worker, NULL), 0);
+			usleep(20000);
+		}
+		assert_int_equal(bc_status(p.bc_id), 10);
+		/* it was the poll's entry, no webhook got through */
+		{
+			ps_log_entry e;
+			char key[96];
+
+			snprintf(key, sizeof(key),
+				 "bp:order:%" PRId64 ":status:s4", p.bp_id);
+			assert_int_equal(ps_store_log_get_by_key(&e, st, key),
+					 0);
+			assert_int_equal(e.status, PS_ENTRY_SYNCED);
+			ps_log_entry_dispose(&e);
+		}
+		{
+			ps_log_query q = PS_LOG_QUERY_INIT;
+			ps_log_entry *rows = NULL;
+			size_t n = 0, i;
+			char prefix[64];
+
+			snprintf(prefix, sizeof(prefix),
+				 "bp:order:%" PRId64 ":status:ev", p.bp_id);
+			q.limit = 1000;
+			assert_int_equal(ps_store_log_list(&rows, &n, st, &q),
+					 0);
+			for (i = 0; i < n; i++)
+				assert_null(strstr(rows[i].dedupe_key,
+						   prefix));
+			ps_log_entries_free(rows, n);
+		}
+	}
 	ctl_ok("POST", "/webhooks",
 	       "{\"platform\":\"brightpearl\",\"drop_rate\":0}");
 	/* more passes: the poll finds the same note again, nothing new */
