@@ -6,8 +6,8 @@
  * default applies) or required (PS_ESETTING from ps_settings_get, whose
  * detail names the key and says how to set it).
  */
-#include "internal.h"
 #include "pearlsync/connect.h"
+#include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -71,8 +71,7 @@ ps_connect_bp(ps_bp **out, ps_store *st, const ps_config *cfg, ps_http *http)
 	}
 	o.base_url = url != NULL
 			     ? url
-			     : ps_config_base_url(cfg,
-						  PS_PLATFORM_BRIGHTPEARL);
+			     : ps_config_base_url(cfg, PS_PLATFORM_BRIGHTPEARL);
 	o.account = account;
 	o.app_ref = app_ref;
 	o.token = token;
@@ -105,8 +104,7 @@ ps_connect_bc(ps_bc **out, ps_store *st, const ps_config *cfg, ps_http *http)
 		goto done;
 	o.base_url = url != NULL
 			     ? url
-			     : ps_config_base_url(cfg,
-						  PS_PLATFORM_BIGCOMMERCE);
+			     : ps_config_base_url(cfg, PS_PLATFORM_BIGCOMMERCE);
 	o.store_hash = hash;
 	o.access_token = token;
 	error = ps_bc_new(out, http, &o);

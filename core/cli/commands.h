@@ -26,6 +26,9 @@ PS_CLI_DECLARE(logs);
 PS_CLI_DECLARE(settings);
 PS_CLI_DECLARE(mappings);
 PS_CLI_DECLARE(check_connection);
+PS_CLI_DECLARE(worker);
+PS_CLI_DECLARE(retry);
+PS_CLI_DECLARE(sync_once);
 
 #define PS_CLI_MORE_COMMANDS                                                   \
 	PS_CLI_ENTRY(init, "create or upgrade the database")                  \
@@ -36,6 +39,10 @@ PS_CLI_DECLARE(check_connection);
 	PS_CLI_ENTRY(mappings, "show, change, import, export value mappings") \
 	{"check-connection", ps_cli_cmd_check_connection,                     \
 	 "test the stored credentials of bp or bc",                           \
-	 ps_cli_usage_check_connection},
+	 ps_cli_usage_check_connection},                                      \
+	PS_CLI_ENTRY(worker, "run the sync worker (and webhook listener)")    \
+	PS_CLI_ENTRY(retry, "retry a failed entry, or every failed entry")    \
+	{"sync-once", ps_cli_cmd_sync_once,                                   \
+	 "run one flow once and exit", ps_cli_usage_sync_once},
 
 #endif

@@ -16,10 +16,10 @@
  * money is a decimal string ("12.3400"), parsed exactly; v2 dates are RFC
  * 2822, v3 dates ISO 8601 or epoch seconds.
  */
-#include "internal.h"
+#include "pearlsync/bigcommerce.h"
 #include "connectors/bigcommerce_internal.h"
 #include "connectors/connector.h"
-#include "pearlsync/bigcommerce.h"
+#include "internal.h"
 #include "pearlsync/log.h"
 
 #include <errno.h>
@@ -41,18 +41,18 @@
 #define BC_QUERY_VALUE_MAX 512
 
 struct ps_bc {
-	ps_http *http;          /* borrowed */
-	ps_bc__send_fn send;    /* NULL: ps_http_send */
+	ps_http *http;       /* borrowed */
+	ps_bc__send_fn send; /* NULL: ps_http_send */
 	void *send_ctx;
-	char *root;             /* "{base}/stores/{hash}", owned */
-	char *hash;             /* owned */
-	char *auth_header;      /* "X-Auth-Token: ...", owned, secret */
+	char *root;        /* "{base}/stores/{hash}", owned */
+	char *hash;        /* owned */
+	char *auth_header; /* "X-Auth-Token: ...", owned, secret */
 	int page_limit;
 	int inventory_batch;
 	int64_t location_id;
 };
 
-/* --- small utilities -------------------------------------------------------- */
+/* --- small utilities ------------------------------------------------------ */
 
 /* A growable array of fixed-size, zero-initialised elements. */
 struct vec {
@@ -118,7 +118,7 @@ bc_wrap(int code, const char *fmt, ...)
 	return ps_error_set(code, "%s: %s", prefix, inner);
 }
 
-/* --- dates -------------------------------------------------------------------- */
+/* --- dates ---------------------------------------------------------------- */
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's method). */
 static int64_t
@@ -151,8 +151,8 @@ civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 }
 
 static const char *const month_names[12] = {"Jan", "Feb", "Mar", "Apr",
-					     "May", "Jun", "Jul", "Aug",
-					     "Sep", "Oct", "Nov", "Dec"};
+					    "May", "Jun", "Jul", "Aug",
+					    "Sep", "Oct", "Nov", "Dec"};
 static const char *const day_names[7] = {"Thu", "Fri", "Sat", "Sun",
 					 "Mon", "Tue", "Wed"};
 
@@ -177,9 +177,13 @@ valid_time(int64_t y, int mo, int d, int h, int mi, int s)
 	static const int mdays[12] = {31, 29, 31, 30, 31, 30,
 				      31, 31, 30, 31, 30, 31};
 
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	if (mo == 2 && d == 29 && !leap)
+		return 0;
 	return y >= 1900 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 &&
-	       d <= mdays[mo - 1] && h >= 0 && h <= 23 && mi >= 0 &&
-	       mi <= 59 && s >= 0 && s <= 60;
+	       d <= mdays[mo - 1] && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 &&
+	       s >= 0 && s <= 60;
 }
 
 int
@@ -243,8 +247,7 @@ ps_bc__date_parse_rfc2822(int64_t *out, const char *text)
 	       zone;
 	return 0;
 bad:
-	return ps_error_set(PS_EPARSE, "'%.60s' is not an RFC 2822 date",
-			    text);
+	return ps_error_set(PS_EPARSE, "'%.60s' is not an RFC 2822 date", text);
 }
 
 int
@@ -255,8 +258,8 @@ ps_bc__date_parse_iso8601(int64_t *out, const char *text)
 
 	if (text == NULL)
 		return ps_error_set(PS_EPARSE, "no date");
-	if ((y = digits(&p, 4)) < 0 || *p++ != '-' || (mo = digits(&p, 2)) < 0 ||
-	    *p++ != '-' || (d = digits(&p, 2)) < 0)
+	if ((y = digits(&p, 4)) < 0 || *p++ != '-' ||
+	    (mo = digits(&p, 2)) < 0 || *p++ != '-' || (d = digits(&p, 2)) < 0)
 		goto bad;
 	if (*p == 'T' || *p == 't' || *p == ' ') {
 		p++;
@@ -295,8 +298,7 @@ ps_bc__date_parse_iso8601(int64_t *out, const char *text)
 	       zone;
 	return 0;
 bad:
-	return ps_error_set(PS_EPARSE, "'%.60s' is not an ISO 8601 date",
-			    text);
+	return ps_error_set(PS_EPARSE, "'%.60s' is not an ISO 8601 date", text);
 }
 
 void
@@ -312,17 +314,17 @@ ps_bc__date_format_rfc2822(char *buf, size_t cap, int64_t t)
 		 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
 }
 
-/* --- field tables ------------------------------------------------------------- */
+/* --- field tables --------------------------------------------------------- */
 
 enum bc_kind {
-	BK_I64,      /* int64_t: JSON integer or a string of digits */
-	BK_INT,      /* int */
-	BK_STR,      /* char *, owned; "" when absent or null */
-	BK_MONEY,    /* ps_money from "12.3400", 12.34 or 12 */
-	BK_BOOL,     /* int 0/1 from true/false, 0/1, "true"/"false" */
-	BK_RFC2822,  /* int64_t Unix seconds; "" is 0 */
-	BK_ISO8601,  /* int64_t Unix seconds; "" is 0 */
-	BK_EPOCH     /* int64_t Unix seconds from an integer */
+	BK_I64,     /* int64_t: JSON integer or a string of digits */
+	BK_INT,     /* int */
+	BK_STR,     /* char *, owned; "" when absent or null */
+	BK_MONEY,   /* ps_money from "12.3400", 12.34 or 12 */
+	BK_BOOL,    /* int 0/1 from true/false, 0/1, "true"/"false" */
+	BK_RFC2822, /* int64_t Unix seconds; "" is 0 */
+	BK_ISO8601, /* int64_t Unix seconds; "" is 0 */
+	BK_EPOCH    /* int64_t Unix seconds from an integer */
 };
 
 struct bc_field {
@@ -333,7 +335,9 @@ struct bc_field {
 };
 
 #define FLD(type, json, member, kind, req)                                     \
-	{(json), (kind), (req), offsetof(type, member)}
+	{                                                                      \
+		(json), (kind), (req), offsetof(type, member)                  \
+	}
 
 static void
 fields_free(void *base, const struct bc_field *tab, size_t n)
@@ -365,7 +369,8 @@ date_value(int64_t *out, const json_t *obj, const char *name, int rfc,
 		return 0;
 	}
 	if (!json_is_string(v))
-		return ps_error_set(PS_EDATA, "%s: field '%s' is %s, expected "
+		return ps_error_set(PS_EDATA,
+				    "%s: field '%s' is %s, expected "
 				    "a date",
 				    what, name, ps_conn__json_type_name(v));
 	s = json_string_value(v);
@@ -396,16 +401,14 @@ parse_field(void *base, const struct bc_field *f, const json_t *obj,
 	switch ((enum bc_kind)f->kind) {
 	case BK_I64:
 	case BK_EPOCH:
-		return f->required
-			       ? ps_conn__json_int((int64_t *)dst, obj, f->name,
-						   what)
-			       : ps_conn__json_int_opt((int64_t *)dst, obj,
-						       f->name, what, 0);
+		return f->required ? ps_conn__json_int((int64_t *)dst, obj,
+						       f->name, what)
+				   : ps_conn__json_int_opt((int64_t *)dst, obj,
+							   f->name, what, 0);
 	case BK_INT:
-		error = f->required
-				? ps_conn__json_int(&x, obj, f->name, what)
-				: ps_conn__json_int_opt(&x, obj, f->name, what,
-							0);
+		error = f->required ? ps_conn__json_int(&x, obj, f->name, what)
+				    : ps_conn__json_int_opt(&x, obj, f->name,
+							    what, 0);
 		if (error < 0)
 			return error;
 		if (x < INT_MIN || x > INT_MAX)
@@ -417,11 +420,10 @@ parse_field(void *base, const struct bc_field *f, const json_t *obj,
 	case BK_STR:
 		free(*(char **)dst);
 		*(char **)dst = NULL;
-		return f->required
-			       ? ps_conn__json_dup((char **)dst, obj, f->name,
-						   what)
-			       : ps_conn__json_dup_opt((char **)dst, obj,
-						       f->name, what);
+		return f->required ? ps_conn__json_dup((char **)dst, obj,
+						       f->name, what)
+				   : ps_conn__json_dup_opt((char **)dst, obj,
+							   f->name, what);
 	case BK_MONEY:
 		return f->required
 			       ? ps_conn__json_money((ps_money *)dst, obj,
@@ -462,7 +464,8 @@ fields_parse(void *base, const struct bc_field *tab, size_t n,
 	int error = 0;
 
 	if (!json_is_object(obj)) {
-		error = ps_error_set(PS_EDATA, "%s: expected a JSON object, "
+		error = ps_error_set(PS_EDATA,
+				     "%s: expected a JSON object, "
 				     "got %s",
 				     what, ps_conn__json_type_name(obj));
 		goto done;
@@ -503,7 +506,7 @@ peek_id(const json_t *obj, const char *name)
 	return (long long)id;
 }
 
-/* --- requests ------------------------------------------------------------------- */
+/* --- requests ------------------------------------------------------------- */
 
 /*
  * The sentence BigCommerce put in an error body: v2 arrays of {message,
@@ -529,10 +532,10 @@ error_message(char *buf, size_t cap, const ps_http_response *r)
 	else if (json_is_object(root))
 		first = root;
 	if (json_is_object(first)) {
-		const char *msg = json_string_value(
-			json_object_get(first, "message"));
-		const char *title = json_string_value(
-			json_object_get(first, "title"));
+		const char *msg =
+			json_string_value(json_object_get(first, "message"));
+		const char *title =
+			json_string_value(json_object_get(first, "title"));
 		const json_t *errs = json_object_get(first, "errors");
 		const json_t *det = json_object_get(first, "details");
 		const char *key;
@@ -542,9 +545,8 @@ error_message(char *buf, size_t cap, const ps_http_response *r)
 		if (json_is_object(det) &&
 		    json_is_string(json_object_get(det, "invalid_reason"))) {
 			ps_conn__buf_add(&s, " (");
-			ps_conn__buf_add(&s, json_string_value(
-					   json_object_get(det,
-							   "invalid_reason")));
+			ps_conn__buf_add(&s, json_string_value(json_object_get(
+						     det, "invalid_reason")));
 			ps_conn__buf_add(&s, ")");
 		}
 		if (json_is_object(errs)) {
@@ -554,7 +556,8 @@ error_message(char *buf, size_t cap, const ps_http_response *r)
 				ps_conn__buf_add(&s, key);
 				if (json_is_string(val)) {
 					ps_conn__buf_add(&s, ": ");
-					ps_conn__buf_add(&s, json_string_value(val));
+					ps_conn__buf_add(
+						&s, json_string_value(val));
 				}
 			}
 		}
@@ -575,7 +578,7 @@ struct bc_req {
 	const char *endpoint; /* counter label */
 	json_t *body;         /* borrowed, NULL for none */
 	int idempotent;
-	const char *what;     /* "listing orders": for the operator */
+	const char *what; /* "listing orders": for the operator */
 };
 
 /*
@@ -602,8 +605,7 @@ bc_call(ps_bc *bc, ps_http_response *resp, const struct bc_req *rq)
 			goto done;
 		}
 	}
-	if ((error = ps_conn__buf_check(&url, "a BigCommerce request URL")) <
-	    0)
+	if ((error = ps_conn__buf_check(&url, "a BigCommerce request URL")) < 0)
 		goto done;
 	headers[nh++] = bc->auth_header;
 	headers[nh++] = "Accept: application/json";
@@ -640,8 +642,10 @@ bc_call(ps_bc *bc, ps_http_response *resp, const struct bc_req *rq)
 		goto done;
 	error_message(msg, sizeof(msg), resp);
 	if (resp->status == 404)
-		error = ps_error_set(PS_ENOTFOUND, "BigCommerce: %s: not found "
-				     "(%s)", rq->what, msg);
+		error = ps_error_set(PS_ENOTFOUND,
+				     "BigCommerce: %s: not found "
+				     "(%s)",
+				     rq->what, msg);
 	else if (resp->status >= 400 && resp->status < 500)
 		error = ps_error_set(PS_EDATA,
 				     "BigCommerce: %s: refused with HTTP %ld: "
@@ -721,8 +725,9 @@ bc_walk(ps_bc *bc, struct vec *v, const char *path, const char *endpoint,
 		size_t i;
 
 		ps_conn__buf_add(&p, path);
-		ps_conn__buf_addf(&p, "%slimit=%d&page=%d", strchr(path, '?') ? "&" : "?",
-			bc->page_limit, page);
+		ps_conn__buf_addf(&p, "%slimit=%d&page=%d",
+				  strchr(path, '?') ? "&" : "?", bc->page_limit,
+				  page);
 		if ((error = ps_conn__buf_check(&p, "a BigCommerce list URL")) <
 		    0) {
 			ps_conn__buf_dispose(&p);
@@ -766,8 +771,8 @@ bc_walk(ps_bc *bc, struct vec *v, const char *path, const char *endpoint,
 			json_int_t total = json_integer_value(
 				json_object_get(pag, "total_pages"));
 
-			if (json_is_integer(json_object_get(pag,
-							    "total_pages")) &&
+			if (json_is_integer(
+				    json_object_get(pag, "total_pages")) &&
 			    page >= total)
 				goto done;
 		}
@@ -786,7 +791,7 @@ done:
 	return error;
 }
 
-/* --- context ------------------------------------------------------------------ */
+/* --- context -------------------------------------------------------------- */
 
 int
 ps_bc_new(ps_bc **out, ps_http *http, const ps_bc_options *opts)
@@ -880,7 +885,7 @@ ps_bc__set_transport(ps_bc *bc, ps_bc__send_fn fn, void *ctx)
 	bc->send_ctx = ctx;
 }
 
-/* --- store ---------------------------------------------------------------------- */
+/* --- store ---------------------------------------------------------------- */
 
 static const struct bc_field store_fields[] = {
 	FLD(ps_bc_store_info, "id", id, BK_STR, 0),
@@ -899,8 +904,9 @@ ps_bc_store_info_dispose(ps_bc_store_info *s)
 int
 ps_bc_store_get(ps_bc_store_info *out, ps_bc *bc)
 {
-	struct bc_req rq = {"GET", "/v2/store", "v2/store", NULL, 1,
-			    "reading the store information"};
+	struct bc_req rq = {"GET",      "/v2/store",
+			    "v2/store", NULL,
+			    1,          "reading the store information"};
 	json_t *root = NULL;
 	int error;
 
@@ -929,7 +935,7 @@ ps_bc_check_connection(char **out_name, ps_bc *bc)
 	return 0;
 }
 
-/* --- orders ----------------------------------------------------------------------- */
+/* --- orders --------------------------------------------------------------- */
 
 static const struct bc_field address_fields[] = {
 	FLD(ps_bc_address, "first_name", first_name, BK_STR, 0),
@@ -958,17 +964,17 @@ static const struct bc_field order_fields[] = {
 	FLD(ps_bc_order, "subtotal_ex_tax", subtotal_ex_tax, BK_MONEY, 1),
 	FLD(ps_bc_order, "subtotal_inc_tax", subtotal_inc_tax, BK_MONEY, 1),
 	FLD(ps_bc_order, "subtotal_tax", subtotal_tax, BK_MONEY, 0),
-	FLD(ps_bc_order, "shipping_cost_ex_tax", shipping_cost_ex_tax,
-	    BK_MONEY, 0),
+	FLD(ps_bc_order, "shipping_cost_ex_tax", shipping_cost_ex_tax, BK_MONEY,
+	    0),
 	FLD(ps_bc_order, "shipping_cost_inc_tax", shipping_cost_inc_tax,
 	    BK_MONEY, 0),
 	FLD(ps_bc_order, "shipping_cost_tax", shipping_cost_tax, BK_MONEY, 0),
-	FLD(ps_bc_order, "handling_cost_ex_tax", handling_cost_ex_tax,
-	    BK_MONEY, 0),
+	FLD(ps_bc_order, "handling_cost_ex_tax", handling_cost_ex_tax, BK_MONEY,
+	    0),
 	FLD(ps_bc_order, "handling_cost_inc_tax", handling_cost_inc_tax,
 	    BK_MONEY, 0),
-	FLD(ps_bc_order, "wrapping_cost_ex_tax", wrapping_cost_ex_tax,
-	    BK_MONEY, 0),
+	FLD(ps_bc_order, "wrapping_cost_ex_tax", wrapping_cost_ex_tax, BK_MONEY,
+	    0),
 	FLD(ps_bc_order, "wrapping_cost_inc_tax", wrapping_cost_inc_tax,
 	    BK_MONEY, 0),
 	FLD(ps_bc_order, "total_ex_tax", total_ex_tax, BK_MONEY, 1),
@@ -987,12 +993,11 @@ static const struct bc_field order_fields[] = {
 	FLD(ps_bc_order, "items_total", items_total, BK_I64, 0),
 	FLD(ps_bc_order, "items_shipped", items_shipped, BK_I64, 0),
 	FLD(ps_bc_order, "currency_code", currency_code, BK_STR, 0),
-	FLD(ps_bc_order, "default_currency_code", default_currency_code,
-	    BK_STR, 0),
+	FLD(ps_bc_order, "default_currency_code", default_currency_code, BK_STR,
+	    0),
 	FLD(ps_bc_order, "payment_method", payment_method, BK_STR, 0),
 	FLD(ps_bc_order, "payment_status", payment_status, BK_STR, 0),
-	FLD(ps_bc_order, "payment_provider_id", payment_provider_id, BK_STR,
-	    0),
+	FLD(ps_bc_order, "payment_provider_id", payment_provider_id, BK_STR, 0),
 	FLD(ps_bc_order, "customer_message", customer_message, BK_STR, 0),
 	FLD(ps_bc_order, "staff_notes", staff_notes, BK_STR, 0),
 	FLD(ps_bc_order, "order_source", order_source, BK_STR, 0),
@@ -1008,13 +1013,14 @@ static const struct bc_field product_fields[] = {
 	FLD(ps_bc_order_product, "order_address_id", order_address_id, BK_I64,
 	    0),
 	FLD(ps_bc_order_product, "sku", sku, BK_STR, 0),
+	FLD(ps_bc_order_product, "upc", upc, BK_STR, 0),
 	FLD(ps_bc_order_product, "name", name, BK_STR, 0),
 	FLD(ps_bc_order_product, "type", type, BK_STR, 0),
 	FLD(ps_bc_order_product, "quantity", quantity, BK_I64, 1),
 	FLD(ps_bc_order_product, "quantity_shipped", quantity_shipped, BK_I64,
 	    0),
-	FLD(ps_bc_order_product, "quantity_refunded", quantity_refunded,
-	    BK_I64, 0),
+	FLD(ps_bc_order_product, "quantity_refunded", quantity_refunded, BK_I64,
+	    0),
 	FLD(ps_bc_order_product, "price_ex_tax", price_ex_tax, BK_MONEY, 1),
 	FLD(ps_bc_order_product, "price_inc_tax", price_inc_tax, BK_MONEY, 1),
 	FLD(ps_bc_order_product, "price_tax", price_tax, BK_MONEY, 0),
@@ -1119,7 +1125,8 @@ order_row(void *item, const json_t *row, void *ctx)
 	int error;
 
 	(void)ctx;
-	snprintf(what, sizeof(what), "BigCommerce order %lld", peek_id(row, "id"));
+	snprintf(what, sizeof(what), "BigCommerce order %lld",
+		 peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(o, order_fields, row, what)) < 0)
 		return error;
 	snprintf(what, sizeof(what), "BigCommerce order %lld billing address",
@@ -1146,8 +1153,8 @@ product_row(void *item, const json_t *row, void *ctx)
 		return error;
 	for (i = 0; json_is_array(disc) && i < json_array_size(disc); i++) {
 		ps_money amount = 0;
-		const json_t *a = json_object_get(json_array_get(disc, i),
-						  "amount");
+		const json_t *a =
+			json_object_get(json_array_get(disc, i), "amount");
 
 		if (a == NULL || json_is_null(a))
 			continue;
@@ -1169,7 +1176,8 @@ shipaddr_row(void *item, const json_t *row, void *ctx)
 	char what[96];
 	int error;
 
-	snprintf(what, sizeof(what), "BigCommerce order %lld shipping address %lld",
+	snprintf(what, sizeof(what),
+		 "BigCommerce order %lld shipping address %lld",
 		 *(const long long *)ctx, peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(s, shipaddr_fields, row, what)) < 0)
 		return error;
@@ -1179,8 +1187,7 @@ shipaddr_row(void *item, const json_t *row, void *ctx)
 }
 
 int
-ps_bc_orders_list(ps_bc_order_list *out, ps_bc *bc,
-		  const ps_bc_order_query *q)
+ps_bc_orders_list(ps_bc_order_list *out, ps_bc *bc, const ps_bc_order_query *q)
 {
 	static const ps_bc_order_query all = PS_BC_ORDER_QUERY_INIT;
 	struct vec v = {NULL, 0, 0, sizeof(ps_bc_order)};
@@ -1262,10 +1269,11 @@ ps_bc_order_get(ps_bc_order *out, ps_bc *bc, int64_t id)
 	if ((error = bc_walk(bc, &prods, path, "v2/orders/{id}/products", what,
 			     0, product_row, &lid, 0)) < 0)
 		goto done;
-	snprintf(path, sizeof(path), "/v2/orders/%lld/shipping_addresses",
+	snprintf(path, sizeof(path), "/v2/orders/%lld/shipping_addresses", lid);
+	snprintf(what, sizeof(what),
+		 "reading the shipping addresses of "
+		 "order %lld",
 		 lid);
-	snprintf(what, sizeof(what), "reading the shipping addresses of "
-		 "order %lld", lid);
 	if ((error = bc_walk(bc, &addrs, path,
 			     "v2/orders/{id}/shipping_addresses", what, 0,
 			     shipaddr_row, &lid, 0)) < 0)
@@ -1352,7 +1360,7 @@ ps_bc_order_update_notes(ps_bc *bc, int64_t id, const char *staff_notes,
 	return order_put(bc, id, body, what);
 }
 
-/* --- order statuses ----------------------------------------------------------------- */
+/* --- order statuses ------------------------------------------------------- */
 
 static const struct bc_field status_fields[] = {
 	FLD(ps_bc_order_status, "id", id, BK_INT, 1),
@@ -1374,7 +1382,8 @@ status_row(void *item, const json_t *row, void *ctx)
 	char what[80];
 
 	(void)ctx;
-	snprintf(what, sizeof(what), "BigCommerce order status %lld", peek_id(row, "id"));
+	snprintf(what, sizeof(what), "BigCommerce order status %lld",
+		 peek_id(row, "id"));
 	return FIELDS_PARSE(item, status_fields, row, what);
 }
 
@@ -1395,8 +1404,9 @@ ps_bc_order_status_list_dispose(ps_bc_order_status_list *l)
 int
 ps_bc_order_statuses_list(ps_bc_order_status_list *out, ps_bc *bc)
 {
-	struct bc_req rq = {"GET", "/v2/order_statuses", "v2/order_statuses",
-			    NULL, 1, "listing order statuses"};
+	struct bc_req rq = {
+		"GET", "/v2/order_statuses",    "v2/order_statuses", NULL,
+		1,     "listing order statuses"};
 	struct vec v = {NULL, 0, 0, sizeof(ps_bc_order_status)};
 	json_t *root = NULL;
 	size_t i;
@@ -1408,7 +1418,7 @@ ps_bc_order_statuses_list(ps_bc_order_status_list *out, ps_bc *bc)
 		goto done;
 	if (root != NULL && !json_is_array(root)) {
 		error = ps_error_set(PS_EPARSE, "BigCommerce: listing order "
-				     "statuses: expected a list");
+						"statuses: expected a list");
 		goto done;
 	}
 	for (i = 0; i < json_array_size(root); i++) {
@@ -1433,7 +1443,7 @@ done:
 	return error;
 }
 
-/* --- shipments ---------------------------------------------------------------------- */
+/* --- shipments ------------------------------------------------------------ */
 
 static const struct bc_field shipment_fields[] = {
 	FLD(ps_bc_shipment, "id", id, BK_I64, 1),
@@ -1495,7 +1505,8 @@ shipment_row(void *item, const json_t *row, void *ctx)
 	int error;
 
 	(void)ctx;
-	snprintf(what, sizeof(what), "BigCommerce shipment %lld", peek_id(row, "id"));
+	snprintf(what, sizeof(what), "BigCommerce shipment %lld",
+		 peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(s, shipment_fields, row, what)) < 0)
 		return error;
 	if (json_is_array(items) && json_array_size(items) > 0) {
@@ -1505,10 +1516,9 @@ shipment_row(void *item, const json_t *row, void *ctx)
 			goto done;
 		}
 		for (i = 0; i < json_array_size(items); i++) {
-			if ((error = FIELDS_PARSE(&s->items[i],
-						  shipment_item_fields,
-						  json_array_get(items, i),
-						  what)) < 0)
+			if ((error = FIELDS_PARSE(
+				     &s->items[i], shipment_item_fields,
+				     json_array_get(items, i), what)) < 0)
 				goto done;
 			s->nitems++;
 		}
@@ -1552,12 +1562,12 @@ shipment_body(const ps_bc_shipment_new *s)
 
 	for (i = 0; !bad && i < s->nitems; i++)
 		bad = json_array_append_new(
-			      items, json_pack("{s:I,s:I}", "order_product_id",
-					       (json_int_t)s->items[i]
-						       .order_product_id,
-					       "quantity",
-					       (json_int_t)s->items[i].quantity)) <
-		      0;
+			      items,
+			      json_pack(
+				      "{s:I,s:I}", "order_product_id",
+				      (json_int_t)s->items[i].order_product_id,
+				      "quantity",
+				      (json_int_t)s->items[i].quantity)) < 0;
 	if (s->comments)
 		ps_conn__buf_add(&comments, s->comments);
 	if (s->ref) {
@@ -1643,8 +1653,8 @@ ps_bc_shipment_create(ps_bc_shipment *out, ps_bc *bc, int64_t order_id,
 		      const ps_bc_shipment_new *s)
 {
 	char path[64], what[96];
-	struct bc_req rq = {"POST", path, "v2/orders/{id}/shipments", NULL, 0,
-			    what};
+	struct bc_req rq = {"POST", path, "v2/orders/{id}/shipments",
+			    NULL,   0,    what};
 	json_t *root = NULL;
 	size_t i;
 	int error = 0, attempt, found;
@@ -1704,7 +1714,7 @@ done:
 	return error;
 }
 
-/* --- catalog and inventory ------------------------------------------------------------- */
+/* --- catalog and inventory ------------------------------------------------ */
 
 const char *
 ps_bc_tracking_name(ps_bc_tracking t)
@@ -1772,7 +1782,8 @@ bc_product_row(void *item, const json_t *row, void *ctx)
 	char what[80];
 
 	(void)ctx;
-	snprintf(what, sizeof(what), "BigCommerce product %lld", peek_id(row, "id"));
+	snprintf(what, sizeof(what), "BigCommerce product %lld",
+		 peek_id(row, "id"));
 	return FIELDS_PARSE(item, bc_product_fields, row, what);
 }
 
@@ -1785,7 +1796,8 @@ bc_variant_row(void *item, const json_t *row, void *ctx)
 	int error;
 
 	(void)ctx;
-	snprintf(what, sizeof(what), "BigCommerce variant %lld", peek_id(row, "id"));
+	snprintf(what, sizeof(what), "BigCommerce variant %lld",
+		 peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(v, bc_variant_fields, row, what)) < 0)
 		return error;
 	v->has_options = json_is_array(opts) && json_array_size(opts) > 0;
@@ -1812,8 +1824,7 @@ tracking_parse(ps_bc_tracking *out, const struct bc_product *p)
 
 /* One ps_bc_sku from a variant and its product. */
 static int
-sku_make(ps_bc_sku *out, const struct bc_variant *v,
-	 const struct bc_product *p)
+sku_make(ps_bc_sku *out, const struct bc_variant *v, const struct bc_product *p)
 {
 	int error;
 
@@ -1829,7 +1840,7 @@ sku_make(ps_bc_sku *out, const struct bc_variant *v,
 	out->product_id = p->id;
 	out->variant_id = v->id;
 	out->is_base_variant = p->base_variant_id ? v->id == p->base_variant_id
-						   : !v->has_options;
+						  : !v->has_options;
 	out->inventory_level = out->tracking == PS_BC_TRACKING_PRODUCT
 				       ? p->inventory_level
 				       : v->inventory_level;
@@ -1867,7 +1878,7 @@ ps_bc_sku_list_dispose(ps_bc_sku_list *l)
 }
 
 #define PRODUCT_FIELDS                                                         \
-	"include_fields=name,sku,inventory_tracking,inventory_level,"         \
+	"include_fields=name,sku,inventory_tracking,inventory_level,"          \
 	"base_variant_id"
 
 int
@@ -1878,8 +1889,8 @@ ps_bc_catalog_find_sku(ps_bc_sku *out, ps_bc *bc, const char *sku)
 	struct bc_variant *match = NULL;
 	ps_conn_buf p = PS_CONN_BUF_INIT(0);
 	char what[BC_QUERY_VALUE_MAX + 64];
-	struct bc_req rq = {"GET", NULL, "v3/catalog/products/{id}", NULL, 1,
-			    what};
+	struct bc_req rq = {"GET", NULL, "v3/catalog/products/{id}",
+			    NULL,  1,    what};
 	json_t *root = NULL;
 	size_t i;
 	int error;
@@ -1887,7 +1898,8 @@ ps_bc_catalog_find_sku(ps_bc_sku *out, ps_bc *bc, const char *sku)
 	memset(out, 0, sizeof(*out));
 	memset(&prod, 0, sizeof(prod));
 	if (sku == NULL || *sku == '\0' || strlen(sku) > BC_QUERY_VALUE_MAX)
-		return ps_error_set(PS_EINVAL, "a SKU to look up in "
+		return ps_error_set(PS_EINVAL,
+				    "a SKU to look up in "
 				    "BigCommerce is empty or too long");
 	snprintf(what, sizeof(what), "looking up SKU '%s'", sku);
 	ps_conn__buf_add(&p, "/v3/catalog/variants?sku=");
@@ -1915,7 +1927,7 @@ ps_bc_catalog_find_sku(ps_bc_sku *out, ps_bc *bc, const char *sku)
 	}
 	ps_conn__buf_dispose(&p);
 	ps_conn__buf_addf(&p, "/v3/catalog/products/%lld?" PRODUCT_FIELDS,
-		(long long)match->product_id);
+			  (long long)match->product_id);
 	if ((error = ps_conn__buf_check(&p, "a product URL")) < 0)
 		goto done;
 	rq.path = p.data;
@@ -1951,8 +1963,7 @@ ps_bc_catalog_list_skus(ps_bc_sku_list *out, ps_bc *bc)
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	if ((error = bc_walk(bc, &prods,
-			     "/v3/catalog/products?" PRODUCT_FIELDS,
+	if ((error = bc_walk(bc, &prods, "/v3/catalog/products?" PRODUCT_FIELDS,
 			     "v3/catalog/products", "listing products", 1,
 			     bc_product_row, NULL, 0)) < 0)
 		goto done;
@@ -2019,7 +2030,8 @@ ps_bc_inventory_set(size_t *out_sent, ps_bc *bc, const ps_bc_stock *items,
 					    "BigCommerce stock item %zu "
 					    "(product %lld, variant %lld) has "
 					    "no tracked id to set",
-					    i + 1, (long long)items[i].product_id,
+					    i + 1,
+					    (long long)items[i].product_id,
 					    (long long)items[i].variant_id);
 		if (items[i].quantity < 0 || items[i].quantity > INT32_MAX)
 			return ps_error_set(PS_EINVAL,
@@ -2031,9 +2043,12 @@ ps_bc_inventory_set(size_t *out_sent, ps_bc *bc, const ps_bc_stock *items,
 	while (start < n) {
 		size_t end = start + (size_t)bc->inventory_batch;
 		char what[96];
-		struct bc_req rq = {"PUT", "/v3/inventory/adjustments/absolute",
-				    "v3/inventory/adjustments/absolute", NULL,
-				    1, what};
+		struct bc_req rq = {"PUT",
+				    "/v3/inventory/adjustments/absolute",
+				    "v3/inventory/adjustments/absolute",
+				    NULL,
+				    1,
+				    what};
 		json_t *arr = json_array(), *root = NULL;
 
 		if (end > n)
@@ -2077,7 +2092,7 @@ ps_bc_inventory_set(size_t *out_sent, ps_bc *bc, const ps_bc_stock *items,
 	return 0;
 }
 
-/* --- customers -------------------------------------------------------------------- */
+/* --- customers ------------------------------------------------------------ */
 
 static const struct bc_field customer_fields[] = {
 	FLD(ps_bc_customer, "id", id, BK_I64, 1),
@@ -2127,7 +2142,8 @@ customer_row(void *item, const json_t *row, void *ctx)
 	char what[80];
 
 	(void)ctx;
-	snprintf(what, sizeof(what), "BigCommerce customer %lld", peek_id(row, "id"));
+	snprintf(what, sizeof(what), "BigCommerce customer %lld",
+		 peek_id(row, "id"));
 	return FIELDS_PARSE(item, customer_fields, row, what);
 }
 
@@ -2159,13 +2175,14 @@ ps_bc_customer_get(ps_bc_customer *out, ps_bc *bc, int64_t id)
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(path, sizeof(path), "/v3/customers?id:in=%lld",
-		 (long long)id);
+	snprintf(path, sizeof(path), "/v3/customers?id:in=%lld", (long long)id);
 	snprintf(what, sizeof(what), "reading customer %lld", (long long)id);
 	if ((error = customers_query(&l, bc, path, what)) < 0)
 		return error;
-	error = ps_error_set(PS_ENOTFOUND, "BigCommerce customer %lld not "
-			     "found", (long long)id);
+	error = ps_error_set(PS_ENOTFOUND,
+			     "BigCommerce customer %lld not "
+			     "found",
+			     (long long)id);
 	for (i = 0; i < l.count; i++) {
 		if (l.items[i].id == id) {
 			*out = l.items[i];
@@ -2189,7 +2206,8 @@ ps_bc_customers_find_email(ps_bc_customer_list *out, ps_bc *bc,
 	memset(out, 0, sizeof(*out));
 	if (email == NULL || *email == '\0' ||
 	    strlen(email) > BC_QUERY_VALUE_MAX)
-		return ps_error_set(PS_EINVAL, "an email to look up in "
+		return ps_error_set(PS_EINVAL,
+				    "an email to look up in "
 				    "BigCommerce is empty or too long");
 	snprintf(what, sizeof(what), "searching customers by email '%s'",
 		 email);
@@ -2201,7 +2219,7 @@ ps_bc_customers_find_email(ps_bc_customer_list *out, ps_bc *bc,
 	return error;
 }
 
-/* --- transactions and refunds ------------------------------------------------------- */
+/* --- transactions and refunds --------------------------------------------- */
 
 static const struct bc_field txn_fields[] = {
 	FLD(ps_bc_transaction, "id", id, BK_I64, 1),
@@ -2211,8 +2229,8 @@ static const struct bc_field txn_fields[] = {
 	FLD(ps_bc_transaction, "amount", amount, BK_MONEY, 1),
 	FLD(ps_bc_transaction, "currency", currency, BK_STR, 0),
 	FLD(ps_bc_transaction, "gateway", gateway, BK_STR, 0),
-	FLD(ps_bc_transaction, "gateway_transaction_id",
-	    gateway_transaction_id, BK_STR, 0),
+	FLD(ps_bc_transaction, "gateway_transaction_id", gateway_transaction_id,
+	    BK_STR, 0),
 	FLD(ps_bc_transaction, "payment_method_id", payment_method_id, BK_STR,
 	    0),
 	FLD(ps_bc_transaction, "test", test, BK_BOOL, 0),
@@ -2364,10 +2382,9 @@ refund_row(void *item, const json_t *row, void *ctx)
 			goto done;
 		}
 		for (i = 0; i < json_array_size(items); i++) {
-			if ((error = FIELDS_PARSE(&r->items[i],
-						  refund_item_fields,
-						  json_array_get(items, i),
-						  what)) < 0)
+			if ((error = FIELDS_PARSE(
+				     &r->items[i], refund_item_fields,
+				     json_array_get(items, i), what)) < 0)
 				goto done;
 			r->nitems++;
 		}
@@ -2401,7 +2418,7 @@ ps_bc_refunds_list(ps_bc_refund_list *out, ps_bc *bc, int64_t order_id)
 	return 0;
 }
 
-/* --- webhooks ----------------------------------------------------------------------- */
+/* --- webhooks ------------------------------------------------------------- */
 
 static const struct bc_field hook_fields[] = {
 	FLD(ps_bc_webhook, "id", id, BK_I64, 1),
@@ -2459,12 +2476,13 @@ hook_row(void *item, const json_t *row, void *ctx)
 	int error;
 
 	(void)ctx;
-	snprintf(what, sizeof(what), "BigCommerce webhook %lld", peek_id(row, "id"));
+	snprintf(what, sizeof(what), "BigCommerce webhook %lld",
+		 peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(w, hook_fields, row, what)) < 0)
 		return error;
 	if (json_is_object(hdrs) && json_object_size(hdrs) > 0) {
-		w->headers = calloc(json_object_size(hdrs),
-				    sizeof(*w->headers));
+		w->headers =
+			calloc(json_object_size(hdrs), sizeof(*w->headers));
 		if (w->headers == NULL) {
 			error = ps_error_set(PS_ENOMEM, NULL);
 			goto done;
@@ -2549,7 +2567,7 @@ ps_bc_webhook_create(ps_bc_webhook *out, ps_bc *bc, const char *scope,
 	if (scope == NULL || *scope == '\0' || destination == NULL ||
 	    *destination == '\0')
 		return ps_error_set(PS_EINVAL, "a BigCommerce webhook needs a "
-				    "scope and a destination");
+					       "scope and a destination");
 	snprintf(what, sizeof(what), "registering webhook %.60s -> %.200s",
 		 scope, destination);
 	if ((hdrs = json_object()) == NULL)
@@ -2565,11 +2583,11 @@ ps_bc_webhook_create(ps_bc_webhook *out, ps_bc *bc, const char *scope,
 					    i + 1);
 		}
 	}
-	rq.body = json_pack("{s:s,s:s,s:b,s:o}", "scope", scope,
-			    "destination", destination, "is_active", 1,
-			    "headers", hdrs);
+	rq.body = json_pack("{s:s,s:s,s:b,s:o}", "scope", scope, "destination",
+			    destination, "is_active", 1, "headers", hdrs);
 	if (rq.body == NULL)
-		return ps_error_set(PS_EINVAL, "BigCommerce webhook scope or "
+		return ps_error_set(PS_EINVAL,
+				    "BigCommerce webhook scope or "
 				    "destination is not valid UTF-8");
 	for (attempt = 1;; attempt++) {
 		if ((error = bc_call_json(&root, bc, &rq)) == 0) {
@@ -2578,6 +2596,19 @@ ps_bc_webhook_create(ps_bc_webhook *out, ps_bc *bc, const char *scope,
 						    "BigCommerce: %s: the "
 						    "reply was empty",
 						    what);
+			goto done;
+		}
+		if (error == PS_EDATA) {
+			/* Refused: maybe because the hook already exists
+			 * (one per scope and destination): adopt it. */
+			char why[PS_ERROR_MAX];
+
+			ps_util__strlcpy(why, ps_error_last(), sizeof(why));
+			found = hook_find(out, bc, scope, destination);
+			if (found == 0)
+				error = 0;
+			else
+				ps_error_set(error, "%s", why);
 			goto done;
 		}
 		if (!ambiguous(error) || attempt >= BC_CREATE_ATTEMPTS)
@@ -2597,8 +2628,7 @@ done:
 }
 
 int
-ps_bc_webhook_set_active(ps_bc_webhook *out, ps_bc *bc, int64_t id,
-			 int active)
+ps_bc_webhook_set_active(ps_bc_webhook *out, ps_bc *bc, int64_t id, int active)
 {
 	char path[64], what[80];
 	struct bc_req rq = {"PUT", path, "v3/hooks/{id}", NULL, 1, what};
@@ -2606,6 +2636,7 @@ ps_bc_webhook_set_active(ps_bc_webhook *out, ps_bc *bc, int64_t id,
 	json_t *root = NULL;
 	int error;
 
+	memset(&tmp, 0, sizeof(tmp));
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
 	snprintf(path, sizeof(path), "/v3/hooks/%lld", (long long)id);
@@ -2617,10 +2648,12 @@ ps_bc_webhook_set_active(ps_bc_webhook *out, ps_bc *bc, int64_t id,
 		goto done;
 	if (out != NULL)
 		error = root ? hook_row(out, v3_data(root), NULL)
-			     : ps_error_set(PS_EPARSE, "BigCommerce: %s: the "
-					    "reply was empty", what);
-	else if (root != NULL && (error = hook_row(&tmp, v3_data(root), NULL)) ==
-				     0)
+			     : ps_error_set(PS_EPARSE,
+					    "BigCommerce: %s: the "
+					    "reply was empty",
+					    what);
+	else if (root != NULL &&
+		 (error = hook_row(&tmp, v3_data(root), NULL)) == 0)
 		ps_bc_webhook_dispose(&tmp);
 done:
 	json_decref(root);

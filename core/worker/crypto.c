@@ -144,9 +144,9 @@ ps_worker__sha256(unsigned char out[32], const void *data, size_t len)
 }
 
 void
-ps_worker__hmac_sha256(unsigned char out[32], const void *key,
-		       size_t key_len, const void *const *parts,
-		       const size_t *lens, size_t nparts)
+ps_worker__hmac_sha256(unsigned char out[32], const void *key, size_t key_len,
+		       const void *const *parts, const size_t *lens,
+		       size_t nparts)
 {
 	unsigned char k[64], pad[64], inner[32];
 	sha256 s;
@@ -184,7 +184,8 @@ ps_worker__base64_encode(char *out, size_t cap, const unsigned char *in,
 	if (need > cap)
 		return -1;
 	for (i = 0; i + 2 < n; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		    in[i + 2];
 		out[o++] = tab[v >> 18 & 63];
 		out[o++] = tab[v >> 12 & 63];
 		out[o++] = tab[v >> 6 & 63];
@@ -204,8 +205,7 @@ ps_worker__base64_encode(char *out, size_t cap, const unsigned char *in,
 }
 
 int
-ps_worker__secure_equal(const char *a, size_t alen, const char *b,
-			size_t blen)
+ps_worker__secure_equal(const char *a, size_t alen, const char *b, size_t blen)
 {
 	unsigned char diff = (unsigned char)(alen != blen);
 	size_t i;

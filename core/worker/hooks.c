@@ -81,21 +81,25 @@ ps_worker__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
 		}
 		if (found == NULL) {
 			memset(&made, 0, sizeof(made));
-			if ((error = ps_bc_webhook_create(&made, bc, scope, dest,
-							  &hdr, 1)) < 0)
+			if ((error = ps_bc_webhook_create(&made, bc, scope,
+							  dest, &hdr, 1)) < 0)
 				goto done;
-			ps_log_info("worker", "BigCommerce hook %lld for %s "
-					      "created",
+			ps_log_info("worker",
+				    "BigCommerce hook %lld for %s "
+				    "created",
 				    (long long)made.id, scope);
 			ps_bc_webhook_dispose(&made);
 			changed++;
 		} else if (!found->is_active) {
-			if ((error = ps_bc_webhook_set_active(NULL, bc,
-							      found->id, 1)) <
-			    0)
+			/* out given (zeroed by the call) rather than NULL */
+			error = ps_bc_webhook_set_active(&made, bc, found->id,
+							 1);
+			ps_bc_webhook_dispose(&made);
+			if (error < 0)
 				goto done;
-			ps_log_info("worker", "BigCommerce hook %lld for %s "
-					      "re-activated",
+			ps_log_info("worker",
+				    "BigCommerce hook %lld for %s "
+				    "re-activated",
 				    (long long)found->id, scope);
 			changed++;
 		}

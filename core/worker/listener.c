@@ -61,8 +61,8 @@ reply(struct MHD_Connection *conn, unsigned status, const char *text)
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	r = MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
-					    MHD_RESPMEM_PERSISTENT);
+	r = MHD_create_response_from_buffer(
+		strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", "text/plain");
@@ -192,7 +192,8 @@ handle_bc(ps_listener *l, struct MHD_Connection *conn, const conn_body *b)
 	    !(json_is_integer(id) || json_is_string(id))) {
 		status = MHD_HTTP_BAD_REQUEST;
 		text = "malformed callback\n";
-		ps_log_warn(MOD, "BigCommerce callback refused: malformed body");
+		ps_log_warn(MOD,
+			    "BigCommerce callback refused: malformed body");
 	} else if (!known_scope(json_string_value(scope))) {
 		status = MHD_HTTP_BAD_REQUEST;
 		text = "unknown scope\n";
@@ -226,8 +227,8 @@ handle_bp(ps_listener *l, struct MHD_Connection *conn, const char *rest,
 	json_t *doc = NULL, *fe;
 	int ok;
 
-	ok = secret != NULL && ps_worker__secure_equal(rest, slen, secret,
-						       strlen(secret));
+	ok = secret != NULL &&
+	     ps_worker__secure_equal(rest, slen, secret, strlen(secret));
 	free(secret);
 	if (!ok) {
 		ps_log_warn(MOD, "Brightpearl callback refused: wrong secret "
@@ -289,7 +290,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (!b->too_big && b->len + *upload_size > PS_WORKER__MAX_BODY) {
+		if (!b->too_big &&
+		    b->len + *upload_size > PS_WORKER__MAX_BODY) {
 			b->too_big = 1;
 			free(b->data);
 			b->data = NULL;

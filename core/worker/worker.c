@@ -14,8 +14,8 @@
  * enabled setting is off, or a platform it needs is not configured.  The
  * reason is logged once when it changes and shown in the heartbeat state.
  */
-#include "internal.h"
 #include "pearlsync/worker.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,6 +36,8 @@
 /* Events taken per tick, and the wait before offering a failed one again. */
 #define EVENT_BATCH 64
 #define EVENT_RETRY_MS 5000
+/* A heartbeat between entries when the last is older than this. */
+#define BEAT_IN_BATCH_MS 5000
 /* Requests taken per tick. */
 #define REQUEST_BATCH 32
 
@@ -44,9 +46,9 @@ typedef struct flow_rt {
 	const ps_flow_ops *ops;
 	void *state;
 	int inited;
-	int64_t next_poll;     /* ms; 0 = at once */
-	int run_now;           /* an operator asked */
-	char skip[SKIP_MAX];   /* why it is skipped now; "" = runs */
+	int64_t next_poll;   /* ms; 0 = at once */
+	int run_now;         /* an operator asked */
+	char skip[SKIP_MAX]; /* why it is skipped now; "" = runs */
 } flow_rt;
 
 /* An event an on_event refused, offered again later. */
@@ -77,8 +79,10 @@ struct ps_worker {
 	size_t nheld;
 	/* bookkeeping */
 	int64_t started_at;
-	size_t failed;         /* entries failed or left waiting */
+	size_t failed; /* entries failed or left waiting */
 	int backlog;
+	size_t full_batches;
+	int64_t last_beat;
 	char state[STATE_MAX];
 	volatile sig_atomic_t no_stop;
 };
@@ -128,8 +132,7 @@ stopping(const ps_worker *w)
 /* Retry schedule                                                            */
 
 int64_t
-ps_worker_retry_delay(int64_t base_ms, int64_t cap_ms, int attempt,
-		      uint64_t r)
+ps_worker_retry_delay(int64_t base_ms, int64_t cap_ms, int attempt, uint64_t r)
 {
 	int64_t d = base_ms > 0 ? base_ms : 1;
 	int i;
@@ -209,11 +212,8 @@ refresh_connectors(ps_worker *w)
 	w->bp = NULL;
 	w->bc = NULL;
 	w->conn_note[0] = '\0';
-	if (w->http == NULL &&
-	    (error = ps_connect_http(&w->http, &w->cfg, w->o.http)) < 0) {
-		ps_log_error(MOD, "HTTP client: %s", ps_error_last());
-		return;
-	}
+	if (w->http == NULL)
+		return; /* ps_worker_new made it, or failed */
 	if ((error = ps_connect_bp(&w->bp, w->st, &w->cfg, w->http)) < 0) {
 		ps_log_info(MOD, "Brightpearl not connected: %s",
 			    ps_error_last());
@@ -297,8 +297,7 @@ flow_update_skip(ps_worker *w, flow_rt *f, const char *paused)
 			 ps_platform_name(ops->target));
 	if (strcmp(why, f->skip) != 0) {
 		if (why[0] != '\0')
-			ps_log_info(MOD, "flow %s skipped: %s", ops->name,
-				    why);
+			ps_log_info(MOD, "flow %s skipped: %s", ops->name, why);
 		else
 			ps_log_info(MOD, "flow %s runs", ops->name);
 		ps_util__strlcpy(f->skip, why, sizeof(f->skip));
@@ -397,13 +396,25 @@ record_result(ps_worker *w, const ps_log_entry *e, int code,
 	const ps_random *rnd = w->o.random;
 
 	if (code == 0) {
-		ps_log_info(MOD, "%s entry %lld (%s) synced%s%s",
-			    e->flow, (long long)e->id,
+		ps_log_info(MOD, "%s entry %lld (%s) synced%s%s", e->flow,
+			    (long long)e->id,
 			    e->order_number ? e->order_number : e->dedupe_key,
 			    res->target_id ? " as " : "",
 			    res->target_id ? res->target_id : "");
 		return ps_store_log_mark_synced(w->st, e->id, res->target_id,
 						res->detail, now);
+	}
+	if (code == PS_ESTOPPED) {
+		/* the stop flag cut a wait short: not the entry's fault */
+		ps_log_info(MOD,
+			    "entry %lld interrupted by the stop; due "
+			    "again at the next start",
+			    (long long)e->id);
+		return ps_store_log_mark_pending(
+			w->st, e->id,
+			"interrupted by a stop; checking whether the attempt "
+			"completed",
+			now, now);
 	}
 	w->failed++;
 	snprintf(reason, sizeof(reason), "%s", ps_error_last());
@@ -441,13 +452,15 @@ record_result(ps_worker *w, const ps_log_entry *e, int code,
 		return ps_store_log_mark_pending(
 			w->st, e->id, why,
 			now + setting_int(w->st, "sync.poll_interval_seconds",
-					  60) * 1000,
+					  60) *
+					1000,
 			now);
 	}
 	case PS_FLOW_WAIT_OPERATOR:
 	default:
-		ps_log_warn(MOD, "entry %lld failed, waiting for the "
-				 "operator: %s",
+		ps_log_warn(MOD,
+			    "entry %lld failed, waiting for the "
+			    "operator: %s",
 			    (long long)e->id, reason);
 		return ps_store_log_mark_failed(w->st, e->id, reason, code, 0,
 						now);
@@ -485,6 +498,8 @@ perform_one(ps_worker *w, flow_rt *f, const ps_log_entry *e)
 	return error;
 }
 
+static int write_heartbeat(ps_worker *w, const char *state);
+
 /*
  * Claim and perform one batch of f's due entries.  *out_n: how many were
  * claimed.  Entries claimed but not performed because of a stop are put
@@ -501,11 +516,13 @@ perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
 	if (f->ops->perform == NULL)
 		return 0;
 	if ((error = ps_store_log_claim_due(&v, &n, w->st, f->ops->name,
-					   w->o.claim_batch, now_ms(w))) < 0)
+					    w->o.claim_batch, now_ms(w))) < 0)
 		return error;
 	*out_n = n;
-	w->backlog = n >= w->o.claim_batch &&
-		     w->o.claim_batch >= w->o.backlog_threshold;
+	/* full batches in a row: many are due */
+	w->full_batches = n >= w->o.claim_batch ? w->full_batches + 1 : 0;
+	w->backlog =
+		w->full_batches * w->o.claim_batch >= w->o.backlog_threshold;
 	for (i = 0; i < n; i++) {
 		if (stopping(w)) {
 			/* not started: put back so the next run takes it */
@@ -518,6 +535,10 @@ perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
 		}
 		if ((error = perform_one(w, f, &v[i])) < 0)
 			break;
+		/* slow platforms: keep the heartbeat fresh within a batch */
+		if (now_ms(w) - w->last_beat >= BEAT_IN_BATCH_MS &&
+		    write_heartbeat(w, w->state) < 0)
+			ps_error_clear();
 	}
 	ps_log_entries_free(v, n);
 	return error;
@@ -547,12 +568,13 @@ dispatch_event(ps_worker *w, const ps_event *ev)
 		if ((error = f->ops->on_event(&env, ev)) < 0) {
 			ps_log_warn(MOD, "flow %s: event %lld (%s): %s",
 				    f->ops->name, (long long)ev->id,
-				    ev->topic ? ev->topic : "", ps_error_last());
+				    ev->topic ? ev->topic : "",
+				    ps_error_last());
 			goto fail;
 		}
 	}
-	if ((error = ps_store_event_mark_processed(w->st, ev->id,
-						   now_ms(w))) < 0)
+	if ((error = ps_store_event_mark_processed(w->st, ev->id, now_ms(w))) <
+	    0)
 		goto fail;
 	while (ps_store_in_transaction(w->st) > 1)
 		ps_store_commit(w->st);
@@ -666,13 +688,13 @@ handle_request(ps_worker *w, const ps_request *r, char *result, size_t cap)
 	long long id;
 	int error = 0;
 
-	if (r->kind == PS_REQUEST_RUN_FLOW || r->kind == PS_REQUEST_PAUSE_FLOW ||
+	if (r->kind == PS_REQUEST_RUN_FLOW ||
+	    r->kind == PS_REQUEST_PAUSE_FLOW ||
 	    r->kind == PS_REQUEST_RESUME_FLOW ||
 	    (r->kind == PS_REQUEST_RETRY_FAILED && arg != NULL &&
 	     arg[0] != '\0')) {
 		if ((f = flow_by_name(w, arg)) == NULL) {
-			snprintf(result, cap, "no flow '%s'",
-				 arg ? arg : "");
+			snprintf(result, cap, "no flow '%s'", arg ? arg : "");
 			return 0;
 		}
 	}
@@ -702,7 +724,12 @@ handle_request(ps_worker *w, const ps_request *r, char *result, size_t cap)
 		break;
 	case PS_REQUEST_RUN_FLOW:
 		f->run_now = 1;
-		snprintf(result, cap, "flow %s will run now", f->ops->name);
+		if (f->skip[0] != '\0')
+			snprintf(result, cap, "flow %s is skipped: %s",
+				 f->ops->name, f->skip);
+		else
+			snprintf(result, cap, "flow %s will run now",
+				 f->ops->name);
 		break;
 	case PS_REQUEST_PAUSE_FLOW:
 	case PS_REQUEST_RESUME_FLOW:
@@ -760,6 +787,7 @@ write_heartbeat(ps_worker *w, const char *state)
 	hb.started_at = w->started_at;
 	hb.beat_at = now_ms(w);
 	hb.state = (char *)(uintptr_t)state;
+	w->last_beat = hb.beat_at;
 	return ps_store_heartbeat_set(w->st, &hb);
 }
 
@@ -830,8 +858,7 @@ maybe_sync_hooks(ps_worker *w)
 	char *url = NULL, *secret = NULL;
 	size_t changed = 0;
 
-	if (!w->o.register_hooks || w->bc == NULL ||
-	    now_ms(w) < w->next_hooks)
+	if (!w->o.register_hooks || w->bc == NULL || now_ms(w) < w->next_hooks)
 		return;
 	w->next_hooks = now_ms(w) + w->o.hooks_interval_ms;
 	if ((url = setting_str(w->st, "webhooks.public_url")) == NULL)
@@ -844,8 +871,9 @@ maybe_sync_hooks(ps_worker *w)
 		ps_log_warn(MOD, "registering BigCommerce hooks: %s",
 			    ps_error_last());
 	} else if (changed > 0) {
-		ps_log_info(MOD, "BigCommerce hooks: %zu created or "
-				 "re-activated",
+		ps_log_info(MOD,
+			    "BigCommerce hooks: %zu created or "
+			    "re-activated",
 			    changed);
 	}
 	free(url);
@@ -895,7 +923,7 @@ ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
 		w->o.hooks_interval_ms = 300000;
 	w->o.http = NULL; /* borrowed only during this call */
 	flows = options != NULL && options->flows != NULL ? options->flows
-							   : ps_flows_all();
+							  : ps_flows_all();
 	while (flows[n] != NULL)
 		n++;
 	if (n > 0 && (w->flows = calloc(n, sizeof(*w->flows))) == NULL) {
@@ -908,10 +936,17 @@ ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
 	w->bp = w->o.bp;
 	w->bc = w->o.bc;
 	w->own_conn = w->bp == NULL && w->bc == NULL && w->o.connect;
-	if (w->own_conn &&
-	    (error = ps_connect_http(&w->http, &w->cfg,
-				     options ? options->http : NULL)) < 0)
-		goto done;
+	if (w->own_conn) {
+		ps_http_options ho = PS_HTTP_OPTIONS_INIT;
+
+		if (options != NULL && options->http != NULL)
+			ho = *options->http;
+		/* a stop cuts backoff and limiter waits short (PS_ESTOPPED) */
+		if (ho.cancel == NULL)
+			ho.cancel = w->o.stop;
+		if ((error = ps_connect_http(&w->http, &w->cfg, &ho)) < 0)
+			goto done;
+	}
 	w->started_at = now_ms(w);
 	refresh_connectors(w);
 	if (w->o.listen) {
@@ -975,8 +1010,9 @@ ps_worker_start(ps_worker *w)
 	if ((error = ps_store_recover_interrupted(&n, w->st, now_ms(w))) < 0)
 		return error;
 	if (n > 0)
-		ps_log_info(MOD, "%zu interrupted entries will be checked and "
-				 "retried",
+		ps_log_info(MOD,
+			    "%zu interrupted entries will be checked and "
+			    "retried",
 			    n);
 	return write_heartbeat(w, "starting");
 }
@@ -1073,11 +1109,11 @@ ps_worker_run(ps_worker *w)
 			continue; /* more may be due: no idle wait */
 		for (slept = 0; slept < w->o.tick_ms && !stopping(w);
 		     slept += SLEEP_SLICE_MS)
-			w->o.clock->sleep_ms(
-				w->o.clock->ctx,
-				w->o.tick_ms - slept < SLEEP_SLICE_MS
-					? w->o.tick_ms - slept
-					: SLEEP_SLICE_MS);
+			w->o.clock->sleep_ms(w->o.clock->ctx,
+					     w->o.tick_ms - slept <
+							     SLEEP_SLICE_MS
+						     ? w->o.tick_ms - slept
+						     : SLEEP_SLICE_MS);
 	}
 	ps_log_info(MOD, "stopping");
 	flush_counts(w);

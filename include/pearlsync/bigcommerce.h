@@ -59,9 +59,11 @@ typedef struct ps_bc_options {
 	int64_t location_id;      /* inventory location written, 1 = default */
 } ps_bc_options;
 
+/* clang-format off */
 #define PS_BC_OPTIONS_INIT                                                     \
 	{"https://api.bigcommerce.com", NULL, NULL, PS_BC_PAGE_MAX,            \
 	 PS_BC_INVENTORY_BATCH_MAX, 1}
+/* clang-format on */
 
 typedef struct ps_bc ps_bc;
 
@@ -90,7 +92,7 @@ typedef struct ps_bc_store_info {
 	char *id;
 	char *name;
 	char *domain;
-	char *currency;         /* default currency code, "USD" */
+	char *currency; /* default currency code, "USD" */
 	char *admin_email;
 } ps_bc_store_info;
 
@@ -98,7 +100,7 @@ typedef struct ps_bc_store_info {
 int ps_bc_store_get(ps_bc_store_info *out, ps_bc *bc);
 void ps_bc_store_info_dispose(ps_bc_store_info *s);
 
-/* --- orders ----------------------------------------------------------------- */
+/* --- orders --------------------------------------------------------------- */
 
 typedef struct ps_bc_address {
 	char *first_name, *last_name, *company;
@@ -107,29 +109,30 @@ typedef struct ps_bc_address {
 } ps_bc_address;
 
 typedef struct ps_bc_order_product {
-	int64_t id;               /* order product id: shipments, refunds */
+	int64_t id; /* order product id: shipments, refunds */
 	int64_t order_id;
 	int64_t product_id;       /* 0 for a custom line */
 	int64_t variant_id;       /* 0 when absent */
 	int64_t order_address_id; /* the shipping address it ships to */
 	char *sku;                /* "" for a custom line without one */
+	char *upc;                /* barcode, "" when none */
 	char *name;
-	char *type;               /* "physical", "digital", ... */
+	char *type; /* "physical", "digital", ... */
 	int64_t quantity;
 	int64_t quantity_shipped;
 	int64_t quantity_refunded;
-	ps_money price_ex_tax;    /* per unit */
+	ps_money price_ex_tax; /* per unit */
 	ps_money price_inc_tax;
 	ps_money price_tax;
-	ps_money total_ex_tax;    /* per line, before discounts */
+	ps_money total_ex_tax; /* per line, before discounts */
 	ps_money total_inc_tax;
 	ps_money total_tax;
-	ps_money discount;        /* sum of applied_discounts[].amount */
+	ps_money discount;               /* sum of applied_discounts[].amount */
 	int64_t parent_order_product_id; /* 0 unless part of a bundle */
 } ps_bc_order_product;
 
 typedef struct ps_bc_shipping_address {
-	int64_t id;               /* the order_address_id for shipments */
+	int64_t id; /* the order_address_id for shipments */
 	ps_bc_address address;
 	char *shipping_method;
 	ps_money cost_ex_tax;
@@ -141,13 +144,13 @@ typedef struct ps_bc_shipping_address {
 
 typedef struct ps_bc_order {
 	int64_t id;
-	int64_t customer_id;      /* 0 = guest */
+	int64_t customer_id; /* 0 = guest */
 	int64_t channel_id;
 	int status_id;
-	char *status;             /* label as BigCommerce shows it */
-	int64_t date_created;     /* Unix seconds */
+	char *status;         /* label as BigCommerce shows it */
+	int64_t date_created; /* Unix seconds */
 	int64_t date_modified;
-	int64_t date_shipped;     /* 0 when not shipped */
+	int64_t date_shipped; /* 0 when not shipped */
 	ps_money subtotal_ex_tax, subtotal_inc_tax, subtotal_tax;
 	ps_money shipping_cost_ex_tax, shipping_cost_inc_tax, shipping_cost_tax;
 	ps_money handling_cost_ex_tax, handling_cost_inc_tax;
@@ -163,7 +166,7 @@ typedef struct ps_bc_order {
 	char *currency_code;         /* display currency */
 	char *default_currency_code; /* transactional currency: use this */
 	char *payment_method;
-	char *payment_status;        /* "captured", "authorized", "" ... */
+	char *payment_status; /* "captured", "authorized", "" ... */
 	char *payment_provider_id;
 	char *customer_message;
 	char *staff_notes;
@@ -194,7 +197,10 @@ typedef struct ps_bc_order_query {
 	size_t max_orders;         /* stop after this many; 0: all */
 } ps_bc_order_query;
 
-#define PS_BC_ORDER_QUERY_INIT {0, 0, -1, 0, 0}
+#define PS_BC_ORDER_QUERY_INIT                                                 \
+	{                                                                      \
+		0, 0, -1, 0, 0                                                 \
+	}
 
 /*
  * ps_bc_orders_list - GET /v2/orders with q's filters, sorted by
@@ -233,14 +239,14 @@ int ps_bc_order_update_status(ps_bc *bc, int64_t id, int status_id);
 int ps_bc_order_update_notes(ps_bc *bc, int64_t id, const char *staff_notes,
 			     const char *customer_message);
 
-/* --- order statuses --------------------------------------------------------- */
+/* --- order statuses ------------------------------------------------------- */
 
 typedef struct ps_bc_order_status {
 	int id;
 	char *name;
 	char *system_label;
-	char *custom_label;   /* what the merchant renamed it to */
-	int order;            /* display position */
+	char *custom_label; /* what the merchant renamed it to */
+	int order;          /* display position */
 } ps_bc_order_status;
 
 typedef struct ps_bc_order_status_list {
@@ -252,11 +258,11 @@ typedef struct ps_bc_order_status_list {
 int ps_bc_order_statuses_list(ps_bc_order_status_list *out, ps_bc *bc);
 void ps_bc_order_status_list_dispose(ps_bc_order_status_list *l);
 
-/* --- shipments -------------------------------------------------------------- */
+/* --- shipments ------------------------------------------------------------ */
 
 typedef struct ps_bc_shipment_item {
 	int64_t order_product_id;
-	int64_t product_id;       /* read-only; 0 in requests */
+	int64_t product_id; /* read-only; 0 in requests */
 	int64_t quantity;
 } ps_bc_shipment_item;
 
@@ -264,7 +270,7 @@ typedef struct ps_bc_shipment {
 	int64_t id;
 	int64_t order_id;
 	int64_t order_address_id;
-	int64_t date_created;     /* Unix seconds */
+	int64_t date_created; /* Unix seconds */
 	char *tracking_number;
 	char *tracking_carrier;
 	char *tracking_link;
@@ -285,13 +291,13 @@ void ps_bc_shipment_list_dispose(ps_bc_shipment_list *l);
 
 /* What to ship: strings may be NULL (not sent). */
 typedef struct ps_bc_shipment_new {
-	int64_t order_address_id;        /* required */
-	const ps_bc_shipment_item *items;/* required, quantity > 0 each */
+	int64_t order_address_id;         /* required */
+	const ps_bc_shipment_item *items; /* required, quantity > 0 each */
 	size_t nitems;
-	const char *tracking_number;     /* <= 50 chars */
-	const char *shipping_provider;   /* "", "ups", "fedex", "carrier_N" */
-	const char *tracking_carrier;    /* AfterShip slug */
-	const char *shipping_method;     /* free text */
+	const char *tracking_number;   /* <= 50 chars */
+	const char *shipping_provider; /* "", "ups", "fedex", "carrier_N" */
+	const char *tracking_carrier;  /* AfterShip slug */
+	const char *shipping_method;   /* free text */
 	const char *tracking_link;
 	const char *comments;
 	/*
@@ -315,15 +321,14 @@ int ps_bc_shipment_create(ps_bc_shipment *out, ps_bc *bc, int64_t order_id,
 			  const ps_bc_shipment_new *s);
 
 /* ps_bc_shipments_list - every shipment of the order (204 is empty). */
-int ps_bc_shipments_list(ps_bc_shipment_list *out, ps_bc *bc,
-			 int64_t order_id);
+int ps_bc_shipments_list(ps_bc_shipment_list *out, ps_bc *bc, int64_t order_id);
 
-/* --- catalog and inventory -------------------------------------------------- */
+/* --- catalog and inventory ------------------------------------------------ */
 
 typedef enum ps_bc_tracking {
-	PS_BC_TRACKING_NONE = 0,  /* stock not tracked: skip it */
-	PS_BC_TRACKING_PRODUCT,   /* write the product's level */
-	PS_BC_TRACKING_VARIANT    /* write each variant's level */
+	PS_BC_TRACKING_NONE = 0, /* stock not tracked: skip it */
+	PS_BC_TRACKING_PRODUCT,  /* write the product's level */
+	PS_BC_TRACKING_VARIANT   /* write each variant's level */
 } ps_bc_tracking;
 
 /* ps_bc_tracking_name - "none", "product", "variant" (static). */
@@ -334,10 +339,10 @@ typedef struct ps_bc_sku {
 	char *sku;
 	int64_t product_id;
 	int64_t variant_id;
-	int is_base_variant;      /* the product's own (option-less) variant */
+	int is_base_variant; /* the product's own (option-less) variant */
 	char *product_name;
-	ps_bc_tracking tracking;  /* the product's inventory_tracking */
-	int64_t inventory_level;  /* the level that tracking reads */
+	ps_bc_tracking tracking; /* the product's inventory_tracking */
+	int64_t inventory_level; /* the level that tracking reads */
 } ps_bc_sku;
 
 typedef struct ps_bc_sku_list {
@@ -364,10 +369,10 @@ int ps_bc_catalog_find_sku(ps_bc_sku *out, ps_bc *bc, const char *sku);
 int ps_bc_catalog_list_skus(ps_bc_sku_list *out, ps_bc *bc);
 
 typedef struct ps_bc_stock {
-	ps_bc_tracking tracking;  /* PRODUCT: product_id; VARIANT: variant_id */
+	ps_bc_tracking tracking; /* PRODUCT: product_id; VARIANT: variant_id */
 	int64_t product_id;
 	int64_t variant_id;
-	int64_t quantity;         /* absolute on-hand level, >= 0 */
+	int64_t quantity; /* absolute on-hand level, >= 0 */
 } ps_bc_stock;
 
 /*
@@ -384,7 +389,7 @@ typedef struct ps_bc_stock {
 int ps_bc_inventory_set(size_t *out_sent, ps_bc *bc, const ps_bc_stock *items,
 			size_t n, const char *reason);
 
-/* --- customers -------------------------------------------------------------- */
+/* --- customers ------------------------------------------------------------ */
 
 typedef struct ps_bc_customer {
 	int64_t id;
@@ -395,7 +400,7 @@ typedef struct ps_bc_customer {
 	char *phone;
 	char *notes;
 	int64_t customer_group_id;
-	int64_t date_created;     /* Unix seconds */
+	int64_t date_created; /* Unix seconds */
 	int64_t date_modified;
 } ps_bc_customer;
 
@@ -417,12 +422,12 @@ int ps_bc_customer_get(ps_bc_customer *out, ps_bc *bc, int64_t id);
 int ps_bc_customers_find_email(ps_bc_customer_list *out, ps_bc *bc,
 			       const char *email);
 
-/* --- transactions and refunds ----------------------------------------------- */
+/* --- transactions and refunds --------------------------------------------- */
 
 typedef enum ps_bc_txn_event {
 	PS_BC_TXN_OTHER = 0,
-	PS_BC_TXN_PURCHASE,       /* authorised and captured at once */
-	PS_BC_TXN_AUTHORIZATION,  /* authorised only */
+	PS_BC_TXN_PURCHASE,      /* authorised and captured at once */
+	PS_BC_TXN_AUTHORIZATION, /* authorised only */
 	PS_BC_TXN_CAPTURE,
 	PS_BC_TXN_REFUND,
 	PS_BC_TXN_VOID,
@@ -434,16 +439,16 @@ typedef struct ps_bc_transaction {
 	int64_t id;
 	int64_t order_id;
 	ps_bc_txn_event event;
-	char *event_name;         /* as sent: "purchase", "capture", ... */
-	char *method;             /* "credit_card", "store_credit", ... */
+	char *event_name; /* as sent: "purchase", "capture", ... */
+	char *method;     /* "credit_card", "store_credit", ... */
 	ps_money amount;
 	char *currency;
 	char *gateway;
 	char *gateway_transaction_id;
 	char *payment_method_id;
-	int ok;                   /* status "ok" (not "error") */
+	int ok; /* status "ok" (not "error") */
 	int test;
-	int64_t date_created;     /* Unix seconds */
+	int64_t date_created; /* Unix seconds */
 	/*
 	 * Derived: money taken (a successful purchase or capture), or only
 	 * reserved (a successful authorization).
@@ -464,16 +469,16 @@ int ps_bc_transactions_list(ps_bc_transaction_list *out, ps_bc *bc,
 			    int64_t order_id);
 
 typedef struct ps_bc_refund_item {
-	char *item_type;          /* "PRODUCT", "SHIPPING", "ORDER", "FEE" */
+	char *item_type; /* "PRODUCT", "SHIPPING", "ORDER", "FEE" */
 	int64_t item_id;
-	int64_t quantity;         /* 0 for amount-only items */
-	ps_money requested_amount;/* 0 when not sent */
+	int64_t quantity;          /* 0 for amount-only items */
+	ps_money requested_amount; /* 0 when not sent */
 } ps_bc_refund_item;
 
 typedef struct ps_bc_refund {
 	int64_t id;
 	int64_t order_id;
-	int64_t created;          /* Unix seconds */
+	int64_t created; /* Unix seconds */
 	char *reason;
 	ps_money total_amount;
 	ps_money total_tax;
@@ -491,11 +496,11 @@ void ps_bc_refund_list_dispose(ps_bc_refund_list *l);
 /* ps_bc_refunds_list - GET /v3/orders/{id}/payment_actions/refunds. */
 int ps_bc_refunds_list(ps_bc_refund_list *out, ps_bc *bc, int64_t order_id);
 
-/* --- webhooks --------------------------------------------------------------- */
+/* --- webhooks ------------------------------------------------------------- */
 
 typedef struct ps_bc_header {
-	char *name;               /* owned */
-	char *value;              /* owned */
+	char *name;  /* owned */
+	char *value; /* owned */
 } ps_bc_header;
 
 /* A custom header to register with a hook (borrowed strings). */
@@ -506,12 +511,12 @@ typedef struct ps_bc_header_spec {
 
 typedef struct ps_bc_webhook {
 	int64_t id;
-	char *scope;              /* "store/order/created" */
+	char *scope; /* "store/order/created" */
 	char *destination;
 	int is_active;
-	ps_bc_header *headers;    /* custom headers sent with each callback */
+	ps_bc_header *headers; /* custom headers sent with each callback */
 	size_t nheaders;
-	int64_t created_at;       /* Unix seconds */
+	int64_t created_at; /* Unix seconds */
 	int64_t updated_at;
 } ps_bc_webhook;
 
@@ -528,7 +533,9 @@ void ps_bc_webhook_list_dispose(ps_bc_webhook_list *l);
  * (name/value pairs, may be 0) BigCommerce adds to each callback (how
  * pearlsync authenticates them).  A hook is unique per scope and
  * destination, so when the POST fails in a way that may have reached
- * BigCommerce the hooks are listed and the matching one adopted.
+ * BigCommerce, or is refused because such a hook exists, the hooks are
+ * listed and the matching one is returned as it is (check is_active and
+ * headers; ps_bc_webhook_set_active() re-activates it).
  */
 int ps_bc_webhook_create(ps_bc_webhook *out, ps_bc *bc, const char *scope,
 			 const char *destination,

@@ -24,6 +24,11 @@
  * (d/2 + 1), r from options.random.  After sync.max_attempts attempts the
  * entry fails and waits for the operator.
  *
+ * Flows: a flow's init is called the first time the worker needs it (its
+ * first event, poll or entry), which for a flow that is switched on and
+ * connected is the first tick: the place for start-up work such as
+ * registering the flow's own webhooks.
+ *
  * Threads: the worker runs on the caller's thread; the listener has its own
  * thread and its own store connection and only inserts events.
  */
@@ -83,8 +88,10 @@ typedef struct ps_worker_options {
 } ps_worker_options;
 
 #define PS_WORKER_OPTIONS_INIT                                                 \
-	{NULL, NULL, NULL, 1000, NULL, 0, 0, 300000, 30000, 3600000, 16,      \
-	 50,   NULL, NULL, 1,    NULL}
+	{                                                                      \
+		NULL, NULL, NULL, 1000, NULL, 0, 0, 300000, 30000, 3600000,    \
+			16, 50, NULL, NULL, 1, NULL                            \
+	}
 
 /*
  * ps_worker_new - a worker over store (borrowed: it must outlive the

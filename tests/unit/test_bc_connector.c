@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -31,7 +32,7 @@ static FILE *log_sink;
 #define MAXQ 16
 
 struct reply {
-	int rc;           /* what "ps_http_send" returns */
+	int rc; /* what "ps_http_send" returns */
 	long status;
 	const char *file; /* fixture name, or NULL */
 	const char *body; /* inline body, or NULL */
@@ -209,7 +210,7 @@ assert_body(const char *body, const char *want)
 	json_decref(b);
 }
 
-/* --- tests ------------------------------------------------------------------------ */
+/* --- tests ---------------------------------------------------------------- */
 
 static void
 test_bc__new_refuses_missing_settings(void **state)
@@ -254,10 +255,10 @@ test_bc__check_connection_sends_token_and_reads_name(void **state)
 	free(name);
 	assert_string_equal(e->fk.sent[0].method, "GET");
 	assert_string_equal(e->fk.sent[0].url, ROOT "/v2/store");
-	assert_non_null(strstr(e->fk.sent[0].headers,
-			       "X-Auth-Token: " TOKEN "\n"));
-	assert_non_null(strstr(e->fk.sent[0].headers,
-			       "Accept: application/json\n"));
+	assert_non_null(
+		strstr(e->fk.sent[0].headers, "X-Auth-Token: " TOKEN "\n"));
+	assert_non_null(
+		strstr(e->fk.sent[0].headers, "Accept: application/json\n"));
 	assert_null(strstr(e->fk.sent[0].headers, "Content-Type"));
 	assert_true(e->fk.sent[0].idempotent);
 }
@@ -365,11 +366,13 @@ test_bc__order_bad_money_names_order_and_field(void **state)
 	assert_null(l.items);
 	assert_int_equal(l.count, 0);
 
-	fake_push(&e->fk, 0, 200, NULL,
-		  "[{\"id\":1043,\"status_id\":11,\"date_created\":\"Tue, 05 "
-		  "Mar 2019 21:40:11 +0000\",\"date_modified\":\"yesterday\"}]");
+	fake_push(
+		&e->fk, 0, 200, NULL,
+		"[{\"id\":1043,\"status_id\":11,\"date_created\":\"Tue, 05 "
+		"Mar 2019 21:40:11 +0000\",\"date_modified\":\"yesterday\"}]");
 	assert_int_equal(ps_bc_orders_list(&l, e->bc, NULL), PS_EDATA);
-	assert_string_equal(ps_error_last(), "BigCommerce order 1043: field "
+	assert_string_equal(ps_error_last(),
+			    "BigCommerce order 1043: field "
 			    "'date_modified' is \"yesterday\", not a date");
 
 	fake_push(&e->fk, 0, 200, NULL,
@@ -378,11 +381,20 @@ test_bc__order_bad_money_names_order_and_field(void **state)
 		  "\"subtotal_inc_tax\":\"1\",\"total_ex_tax\":\"1\"}]");
 	assert_int_equal(ps_bc_orders_list(&l, e->bc, NULL), PS_EDATA);
 	assert_string_equal(ps_error_last(), "BigCommerce order 1044: field "
-			    "'total_inc_tax' missing");
+					     "'total_inc_tax' missing");
 
+	/* a garbled 2xx body is asked for again, up to three sends */
 	fake_push(&e->fk, 0, 200, NULL, "[{\"id\":1,\"status_id\":");
+	fake_push(&e->fk, 0, 200, NULL, "<html>");
+	fake_push(&e->fk, 0, 200, NULL, "[{\"id\":1,");
 	assert_int_equal(ps_bc_orders_list(&l, e->bc, NULL), PS_EPARSE);
 	assert_non_null(strstr(ps_error_last(), "listing orders"));
+	assert_non_null(strstr(ps_error_last(), "line 1"));
+	assert_int_equal(e->fk.nsent, 6);
+	fake_push(&e->fk, 0, 200, NULL, "[{\"id\":1,\"status_id\":");
+	fake_push(&e->fk, 0, 204, NULL, "");
+	assert_int_equal(ps_bc_orders_list(&l, e->bc, NULL), 0);
+	assert_int_equal(l.count, 0);
 }
 
 static const char order_row_json[] =
@@ -409,9 +421,8 @@ test_bc__orders_list_walks_pages_until_short_or_204(void **state)
 	/* full page then a short one: two requests */
 	fake_push(&e->fk, 0, 200, NULL, p1);
 	fake_push(&e->fk, 0, 200, NULL, p2);
-	assert_int_equal(ps_bc_orders_list_modified_since(&l, bc, 1551822011,
-							  11),
-			 0);
+	assert_int_equal(
+		ps_bc_orders_list_modified_since(&l, bc, 1551822011, 11), 0);
 	assert_int_equal(l.count, 3);
 	assert_int_equal(l.items[2].id, 3);
 	assert_int_equal(l.items[2].date_modified, 1551841200);
@@ -430,8 +441,9 @@ test_bc__orders_list_walks_pages_until_short_or_204(void **state)
 	fake_push(&e->fk, 0, 204, NULL, "");
 	assert_int_equal(ps_bc_orders_list(&l, bc, NULL), 0);
 	assert_int_equal(l.count, 2);
-	assert_string_equal(e->fk.sent[2].url, ROOT "/v2/orders?sort="
-			    "date_modified:asc&limit=2&page=1");
+	assert_string_equal(e->fk.sent[2].url,
+			    ROOT "/v2/orders?sort="
+				 "date_modified:asc&limit=2&page=1");
 	ps_bc_order_list_dispose(&l);
 
 	/* no orders at all: one 204 */
@@ -464,9 +476,8 @@ test_bc__order_updates_send_only_changed_fields(void **state)
 	assert_true(e->fk.sent[0].idempotent);
 
 	fake_push(&e->fk, 0, 200, "order_218.json", NULL);
-	assert_int_equal(ps_bc_order_update_notes(e->bc, 218, "Packed by Ann",
-						  NULL),
-			 0);
+	assert_int_equal(
+		ps_bc_order_update_notes(e->bc, 218, "Packed by Ann", NULL), 0);
 	assert_body(e->fk.sent[1].body, "{\"staff_notes\":\"Packed by Ann\"}");
 
 	fake_push(&e->fk, 0, 200, "order_218.json", NULL);
@@ -483,8 +494,9 @@ test_bc__order_updates_send_only_changed_fields(void **state)
 
 	fake_push(&e->fk, 0, 400, "error_v2_400.json", NULL);
 	assert_int_equal(ps_bc_order_update_status(e->bc, 218, 2), PS_EDATA);
-	assert_non_null(strstr(ps_error_last(), "HTTP 400: The field "
-				"'item_total' cannot be written to"));
+	assert_non_null(strstr(ps_error_last(),
+			       "HTTP 400: The field "
+			       "'item_total' cannot be written to"));
 	assert_non_null(strstr(ps_error_last(), "(read-only)"));
 }
 
@@ -525,12 +537,13 @@ test_bc__shipment_create_body_and_reply(void **state)
 	assert_string_equal(e->fk.sent[0].method, "POST");
 	assert_string_equal(e->fk.sent[0].url, ROOT "/v2/orders/228/shipments");
 	assert_false(e->fk.sent[0].idempotent);
-	assert_body(e->fk.sent[0].body,
-		    "{\"order_address_id\":131,\"items\":[{\"order_product_id\":"
-		    "194,\"quantity\":1},{\"order_product_id\":195,\"quantity\""
-		    ":2}],\"tracking_number\":\"EJ958083578US\","
-		    "\"shipping_provider\":\"usps\",\"shipping_method\":"
-		    "\"First Class\"}");
+	assert_body(
+		e->fk.sent[0].body,
+		"{\"order_address_id\":131,\"items\":[{\"order_product_id\":"
+		"194,\"quantity\":1},{\"order_product_id\":195,\"quantity\""
+		":2}],\"tracking_number\":\"EJ958083578US\","
+		"\"shipping_provider\":\"usps\",\"shipping_method\":"
+		"\"First Class\"}");
 	assert_int_equal(out.id, 11);
 	assert_int_equal(out.order_id, 228);
 	assert_int_equal(out.order_address_id, 131);
@@ -566,7 +579,8 @@ test_bc__shipment_with_ref_is_exactly_once(void **state)
 	static const char existing[] =
 		"[{\"id\":12,\"order_id\":218,\"order_address_id\":42,"
 		"\"date_created\":\"Wed, 13 Mar 2019 16:35:37 +0000\","
-		"\"comments\":\"Box 1 [gon-77]\",\"items\":[{\"order_product_id\""
+		"\"comments\":\"Box 1 "
+		"[gon-77]\",\"items\":[{\"order_product_id\""
 		":65,\"product_id\":77,\"quantity\":1}]}]";
 
 	s.order_address_id = 42;
@@ -581,8 +595,8 @@ test_bc__shipment_with_ref_is_exactly_once(void **state)
 	assert_int_equal(ps_bc_shipment_create(&out, e->bc, 218, &s), 0);
 	assert_string_equal(e->fk.sent[0].method, "GET");
 	assert_string_equal(e->fk.sent[1].method, "POST");
-	assert_non_null(strstr(e->fk.sent[1].body,
-			       "\"comments\":\"Box 1 [gon-77]\""));
+	assert_non_null(
+		strstr(e->fk.sent[1].body, "\"comments\":\"Box 1 [gon-77]\""));
 	ps_bc_shipment_dispose(&out);
 
 	/* the POST dropped after sending, but it was made: adopt it */
@@ -621,7 +635,7 @@ test_bc__shipments_list_204_is_empty(void **state)
 	assert_int_equal(ps_bc_shipments_list(&l, e->bc, 5), 0);
 	assert_int_equal(l.count, 0);
 	assert_string_equal(e->fk.sent[0].url, ROOT "/v2/orders/5/shipments"
-			    "?limit=250&page=1");
+						    "?limit=250&page=1");
 	ps_bc_shipment_list_dispose(&l);
 }
 
@@ -634,10 +648,11 @@ test_bc__catalog_find_sku_reads_tracking(void **state)
 	fake_push(&e->fk, 0, 200, "variants_sku.json", NULL);
 	fake_push(&e->fk, 0, 200, "product_158.json", NULL);
 	assert_int_equal(ps_bc_catalog_find_sku(&s, e->bc, "SMGRE"), 0);
-	assert_string_equal(e->fk.sent[0].url, ROOT "/v3/catalog/variants"
-			    "?sku=SMGRE&limit=250&page=1");
-	assert_non_null(strstr(e->fk.sent[1].url,
-			       ROOT "/v3/catalog/products/158?include_fields="));
+	assert_string_equal(e->fk.sent[0].url,
+			    ROOT "/v3/catalog/variants"
+				 "?sku=SMGRE&limit=250&page=1");
+	assert_non_null(strstr(e->fk.sent[1].url, ROOT
+			       "/v3/catalog/products/158?include_fields="));
 	assert_non_null(strstr(e->fk.sent[1].url, "inventory_tracking"));
 	assert_string_equal(s.sku, "SMGRE");
 	assert_int_equal(s.product_id, 158);
@@ -652,9 +667,11 @@ test_bc__catalog_find_sku_reads_tracking(void **state)
 	fake_push(&e->fk, 0, 200, "customers_empty.json", NULL);
 	assert_int_equal(ps_bc_catalog_find_sku(&s, e->bc, "TEE RED/M"),
 			 PS_ENOTFOUND);
-	assert_string_equal(e->fk.sent[2].url, ROOT "/v3/catalog/variants"
-			    "?sku=TEE%20RED%2FM&limit=250&page=1");
-	assert_string_equal(ps_error_last(), "SKU 'TEE RED/M' not found in "
+	assert_string_equal(e->fk.sent[2].url,
+			    ROOT "/v3/catalog/variants"
+				 "?sku=TEE%20RED%2FM&limit=250&page=1");
+	assert_string_equal(ps_error_last(),
+			    "SKU 'TEE RED/M' not found in "
 			    "BigCommerce (variant search by SKU)");
 	assert_int_equal(ps_bc_catalog_find_sku(&s, e->bc, ""), PS_EINVAL);
 }
@@ -730,8 +747,7 @@ test_bc__inventory_set_batches_absolute_adjustments(void **state)
 	fake_push(&e->fk, 0, 422, NULL,
 		  "{\"status\":422,\"title\":\"[Item with variant_id 106 is "
 		  "tracked by product, please update stock by product id]\"}");
-	assert_int_equal(ps_bc_inventory_set(&sent, bc, st, 5, NULL),
-			 PS_EDATA);
+	assert_int_equal(ps_bc_inventory_set(&sent, bc, st, 5, NULL), PS_EDATA);
 	assert_int_equal(sent, 2);
 	assert_non_null(strstr(ps_error_last(), "items 3-4 of 5"));
 	assert_non_null(strstr(ps_error_last(), "tracked by product"));
@@ -754,9 +770,8 @@ test_bc__customers(void **state)
 	ps_bc_customer c;
 
 	fake_push(&e->fk, 0, 200, "customers_jane.json", NULL);
-	assert_int_equal(ps_bc_customers_find_email(&l, e->bc,
-						    "jane+1@example.com"),
-			 0);
+	assert_int_equal(
+		ps_bc_customers_find_email(&l, e->bc, "jane+1@example.com"), 0);
 	assert_string_equal(e->fk.sent[0].url,
 			    ROOT "/v3/customers?email:in=jane%2B1%40example.com"
 				 "&limit=250&page=1");
@@ -787,8 +802,9 @@ test_bc__transactions_captured_vs_authorised(void **state)
 
 	fake_push(&e->fk, 0, 200, "transactions_218.json", NULL);
 	assert_int_equal(ps_bc_transactions_list(&l, e->bc, 218), 0);
-	assert_string_equal(e->fk.sent[0].url, ROOT "/v3/orders/218/"
-			    "transactions?limit=250&page=1");
+	assert_string_equal(e->fk.sent[0].url,
+			    ROOT "/v3/orders/218/"
+				 "transactions?limit=250&page=1");
 	assert_int_equal(l.count, 4);
 	assert_int_equal(l.items[0].event, PS_BC_TXN_AUTHORIZATION);
 	assert_true(l.items[0].authorized);
@@ -821,8 +837,9 @@ test_bc__refunds(void **state)
 
 	fake_push(&e->fk, 0, 200, "refunds_218.json", NULL);
 	assert_int_equal(ps_bc_refunds_list(&l, e->bc, 218), 0);
-	assert_string_equal(e->fk.sent[0].url, ROOT "/v3/orders/218/"
-			    "payment_actions/refunds?limit=250&page=1");
+	assert_string_equal(e->fk.sent[0].url,
+			    ROOT "/v3/orders/218/"
+				 "payment_actions/refunds?limit=250&page=1");
 	assert_int_equal(l.count, 1);
 	assert_int_equal(l.items[0].id, 7);
 	assert_int_equal(l.items[0].total_amount, 125000);
@@ -898,10 +915,13 @@ test_bc__webhooks(void **state)
 	assert_int_equal(w.id, 18048287);
 	ps_bc_webhook_dispose(&w);
 
+	/* refused and no such hook to adopt: BigCommerce's reason */
 	fake_push(&e->fk, 0, 422, "error_v3_422.json", NULL);
+	fake_push(&e->fk, 0, 200, NULL, "{\"data\":[],\"meta\":{}}");
 	assert_int_equal(ps_bc_webhook_create(&w, bc, "store/order/created",
 					      "x", NULL, 0),
 			 PS_EDATA);
+	assert_non_null(strstr(ps_error_last(), "error.path.missing"));
 	assert_int_equal(ps_bc_webhook_create(&w, bc, "", "x", NULL, 0),
 			 PS_EINVAL);
 	ps_bc_free(bc);

@@ -1,0 +1,738 @@
+/*
+ * test_worker.c - the worker loop with fake flows and a fake clock: the
+ * state machine of entries (synced, retried on the exact backoff schedule,
+ * given up, waiting for a setting, waiting for the operator), recovery of
+ * an entry left in flight, operator requests, event dispatch and the stop
+ * flag.
+ */
+/* clang-format off */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pearlsync/flow.h"
+#include "pearlsync/settings.h"
+#include "pearlsync/store.h"
+#include "pearlsync/worker.h"
+
+#define T0 1790000000000LL
+
+/* ---- fake clock and randomness ------------------------------------------ */
+
+static int64_t fake_now;
+
+static int64_t
+clock_now(void *ctx)
+{
+	(void)ctx;
+	return fake_now;
+}
+
+static void
+clock_sleep(void *ctx, int64_t ms)
+{
+	(void)ctx;
+	fake_now += ms;
+}
+
+static const ps_clock fake_clock = {clock_now, clock_sleep, NULL};
+
+static uint64_t
+rand_seven(void *ctx)
+{
+	(void)ctx;
+	return 7;
+}
+
+static const ps_random fake_random = {rand_seven, NULL};
+
+/* ---- the fake flow ---------------------------------------------------------
+ */
+
+#define MAX_SCRIPT 16
+
+static struct {
+	int codes[MAX_SCRIPT]; /* perform results, in order; then 0 */
+	const char *details[MAX_SCRIPT];
+	size_t ncodes, next;
+	int performs, polls, events, event_fail; /* event_fail: refuse N */
+	int last_attempts;
+	int64_t perform_ms; /* fake time each perform takes */
+	char last_reason[256];
+	volatile sig_atomic_t *stop_in_perform;
+} fk;
+
+static int
+fake_perform(ps_flow_env *env, const ps_log_entry *e, ps_flow_result *res)
+{
+	int code = 0;
+
+	(void)env;
+	fk.performs++;
+	fake_now += fk.perform_ms;
+	fk.last_attempts = e->attempts;
+	snprintf(fk.last_reason, sizeof(fk.last_reason), "%s",
+		 e->reason ? e->reason : "");
+	if (fk.stop_in_perform != NULL)
+		*fk.stop_in_perform = 1;
+	if (fk.next < fk.ncodes) {
+		code = fk.codes[fk.next];
+		if (code < 0)
+			ps_error_set(code, "%s", fk.details[fk.next]);
+		fk.next++;
+	}
+	if (code == 0) {
+		res->target_id = strdup("SO-1");
+		res->detail = strdup("sent");
+	}
+	return code;
+}
+
+static int
+fake_poll(ps_flow_env *env)
+{
+	(void)env;
+	fk.polls++;
+	return 0;
+}
+
+static int
+fake_on_event(ps_flow_env *env, const ps_event *ev)
+{
+	ps_log_entry e;
+	char key[64];
+
+	fk.events++;
+	if (fk.event_fail > 0) {
+		fk.event_fail--;
+		/* write something first: it must be rolled back */
+		ps_log_entry_init(&e);
+		e.flow = (char *)"fake";
+		e.dedupe_key = (char *)"half-done";
+		ps_store_log_add(NULL, env->store, &e, env->now);
+		return ps_error_set(PS_EBUSY, "not now");
+	}
+	snprintf(key, sizeof(key), "event-%lld", (long long)ev->id);
+	ps_log_entry_init(&e);
+	e.flow = (char *)"fake";
+	e.dedupe_key = key;
+	e.source_platform = PS_PLATFORM_DSCO;
+	e.target_platform = PS_PLATFORM_SHIPHERO;
+	return ps_store_log_add(NULL, env->store, &e, env->now) < 0 ? -1 : 0;
+}
+
+static const ps_flow_ops fake_flow = {
+	.name = "fake",
+	.alias = "fk",
+	.description = "a fake flow",
+	.source = PS_PLATFORM_DSCO,
+	.target = PS_PLATFORM_SHIPHERO,
+	.on_event = fake_on_event,
+	.poll = fake_poll,
+	.poll_interval_ms = 600000,
+	.perform = fake_perform,
+};
+
+/* needs BigCommerce, which the tests never connect */
+static const ps_flow_ops needs_bc_flow = {
+	.name = "needs_bc",
+	.description = "needs BigCommerce",
+	.source = PS_PLATFORM_BIGCOMMERCE,
+	.target = PS_PLATFORM_BRIGHTPEARL,
+	.poll = fake_poll,
+	.perform = fake_perform,
+};
+
+static const ps_flow_ops switched_flow = {
+	.name = "switched",
+	.description = "has a switch",
+	.source = PS_PLATFORM_DSCO,
+	.target = PS_PLATFORM_SHIPHERO,
+	.enabled_setting = "dsco.enabled",
+	.poll = fake_poll,
+	.perform = fake_perform,
+};
+
+static const ps_flow_ops *const one_flow[] = {&fake_flow, NULL};
+static const ps_flow_ops *const skipping_flows[] = {&needs_bc_flow,
+						    &switched_flow, NULL};
+
+/* ---- fixture ----------------------------------------------------------------
+ */
+
+struct fixture {
+	char dir[64];
+	ps_config cfg;
+	ps_store *st;
+	ps_worker *w;
+	volatile sig_atomic_t stop;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/ps-worker-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	ps_config_init(&f->cfg);
+	snprintf(f->cfg.db_path, sizeof(f->cfg.db_path), "%s/p.db", f->dir);
+	if (ps_store_open(&f->st, f->cfg.db_path, 0) < 0)
+		return -1;
+	memset(&fk, 0, sizeof(fk));
+	fake_now = T0;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	struct dirent *d;
+	char p[512];
+	DIR *dir;
+
+	ps_worker_free(f->w);
+	ps_store_close(f->st);
+	if ((dir = opendir(f->dir)) != NULL) {
+		while ((d = readdir(dir)) != NULL) {
+			if (d->d_name[0] == '.')
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", f->dir, d->d_name);
+			unlink(p);
+		}
+		closedir(dir);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+make_worker(struct fixture *f, const ps_flow_ops *const *flows)
+{
+	ps_worker_options o = PS_WORKER_OPTIONS_INIT;
+
+	o.clock = &fake_clock;
+	o.random = &fake_random;
+	o.flows = flows;
+	o.stop = &f->stop;
+	o.connect = 0;
+	o.backoff_base_ms = 1000;
+	o.backoff_cap_ms = 8000;
+	o.claim_batch = 4;
+	assert_int_equal(ps_worker_new(&f->w, f->st, &f->cfg, &o), 0);
+}
+
+static int64_t
+add_entry(struct fixture *f, const char *key)
+{
+	ps_log_entry e;
+	int64_t id = 0;
+
+	ps_log_entry_init(&e);
+	e.flow = (char *)"fake";
+	e.dedupe_key = (char *)key;
+	e.source_platform = PS_PLATFORM_DSCO;
+	e.target_platform = PS_PLATFORM_SHIPHERO;
+	assert_int_equal(ps_store_log_add(&id, f->st, &e, fake_now), 0);
+	return id;
+}
+
+static void
+get_entry(struct fixture *f, int64_t id, ps_log_entry *out)
+{
+	assert_int_equal(ps_store_log_get(out, f->st, id), 0);
+}
+
+static void
+script(int code, const char *detail)
+{
+	fk.codes[fk.ncodes] = code;
+	fk.details[fk.ncodes] = detail;
+	fk.ncodes++;
+}
+
+/* ---- tests ------------------------------------------------------------------
+ */
+
+static void
+test_retry_delay(void **state)
+{
+	(void)state;
+	assert_int_equal(ps_worker_retry_delay(1000, 8000, 1, 0), 500);
+	assert_int_equal(ps_worker_retry_delay(1000, 8000, 1, 7), 507);
+	assert_int_equal(ps_worker_retry_delay(1000, 8000, 1, 501), 500);
+	assert_int_equal(ps_worker_retry_delay(1000, 8000, 2, 7), 1007);
+	assert_int_equal(ps_worker_retry_delay(1000, 8000, 4, 7), 4007);
+	assert_int_equal(ps_worker_retry_delay(1000, 8000, 9, 7), 4007);
+	assert_int_equal(ps_worker_retry_delay(1000, 8000, 60, 4000), 8000);
+}
+
+static void
+test_success_synced(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry e;
+	int64_t id;
+
+	id = add_entry(f, "k1");
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_start(f->w), 0);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.performs, 1);
+	assert_int_equal(fk.polls, 1);
+	get_entry(f, id, &e);
+	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	assert_string_equal(e.target_id, "SO-1");
+	assert_string_equal(e.detail, "sent");
+	assert_int_equal(e.synced_at, T0);
+	ps_log_entry_dispose(&e);
+	/* nothing due: a second tick performs nothing, polls not yet */
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.performs, 1);
+	assert_int_equal(fk.polls, 1);
+	fake_now += 600000;
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.polls, 2);
+}
+
+static void
+test_transient_backoff_then_operator(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry e;
+	int64_t id;
+
+	assert_int_equal(ps_store_setting_set(NULL, f->st, "sync.max_attempts",
+					      "3", "test", T0),
+			 0);
+	id = add_entry(f, "k1");
+	script(PS_ENET, "connection reset by Brightpearl");
+	script(PS_ERATELIMIT, "rate limited");
+	script(PS_EREMOTE, "503 from Brightpearl");
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	get_entry(f, id, &e);
+	assert_int_equal(e.status, PS_ENTRY_FAILED);
+	assert_int_equal(e.attempts, 1);
+	assert_int_equal(e.error_code, PS_ENET);
+	assert_int_equal(e.next_attempt_at, T0 + 507);
+	assert_string_equal(e.reason, "connection reset by Brightpearl");
+	ps_log_entry_dispose(&e);
+
+	/* not due a millisecond early */
+	fake_now = T0 + 506;
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.performs, 1);
+	fake_now = T0 + 507;
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.performs, 2);
+	get_entry(f, id, &e);
+	assert_int_equal(e.attempts, 2);
+	assert_int_equal(e.next_attempt_at, T0 + 507 + 1007);
+	ps_log_entry_dispose(&e);
+
+	fake_now = T0 + 507 + 1007;
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	get_entry(f, id, &e);
+	assert_int_equal(e.status, PS_ENTRY_FAILED);
+	assert_int_equal(e.attempts, 3);
+	assert_int_equal(e.next_attempt_at, 0);
+	assert_non_null(strstr(e.reason, "503 from Brightpearl"));
+	assert_non_null(strstr(e.reason, "gave up after 3 attempts"));
+	ps_log_entry_dispose(&e);
+	fake_now += 86400000;
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.performs, 3);
+}
+
+static void
+test_setting_and_data_errors(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry e;
+	int64_t a, b;
+
+	a = add_entry(f, "a");
+	b = add_entry(f, "b");
+	script(PS_ESETTING, "setting 'defaults.warehouse_id' is not set");
+	script(PS_EDATA, "SKU 'TEE-RED-M' not found in Brightpearl");
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	get_entry(f, a, &e);
+	assert_int_equal(e.status, PS_ENTRY_PENDING);
+	assert_non_null(e.reason);
+	assert_true(strncmp(e.reason, "waiting for defaults.warehouse_id",
+			    33) == 0);
+	/* looked at again after the poll interval (default 60 s) */
+	assert_int_equal(e.next_attempt_at, T0 + 60000);
+	ps_log_entry_dispose(&e);
+	get_entry(f, b, &e);
+	assert_int_equal(e.status, PS_ENTRY_FAILED);
+	assert_int_equal(e.error_code, PS_EDATA);
+	assert_int_equal(e.next_attempt_at, 0);
+	assert_string_equal(e.reason,
+			    "SKU 'TEE-RED-M' not found in Brightpearl");
+	ps_log_entry_dispose(&e);
+	/* the setting is "fixed": the pending entry is done a minute later */
+	fake_now = T0 + 60000;
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	get_entry(f, a, &e);
+	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	ps_log_entry_dispose(&e);
+	get_entry(f, b, &e);
+	assert_int_equal(e.status, PS_ENTRY_FAILED);
+	ps_log_entry_dispose(&e);
+}
+
+static void
+test_stopped_wait_is_not_a_failure(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry e;
+	int64_t id;
+
+	id = add_entry(f, "k1");
+	script(PS_ESTOPPED, "stopped while waiting for the rate limit");
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	get_entry(f, id, &e);
+	assert_int_equal(e.status, PS_ENTRY_PENDING);
+	assert_int_equal(e.next_attempt_at, T0);
+	assert_non_null(strstr(e.reason, "interrupted"));
+	ps_log_entry_dispose(&e);
+}
+
+static void
+test_heartbeat_during_slow_batch(void **state)
+{
+	struct fixture *f = *state;
+	ps_heartbeat hb;
+
+	add_entry(f, "a");
+	add_entry(f, "b");
+	add_entry(f, "c");
+	fk.perform_ms = 3000;
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.performs, 3);
+	ps_heartbeat_init(&hb);
+	assert_int_equal(ps_store_heartbeat_get(&hb, f->st), 0);
+	/* written at the tick's start, then after the 2nd entry (6 s) */
+	assert_int_equal(hb.beat_at, T0 + 6000);
+	ps_heartbeat_dispose(&hb);
+}
+
+static void
+test_crash_recovery(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry *v = NULL, e;
+	size_t n = 0;
+	int64_t id;
+
+	id = add_entry(f, "k1");
+	/* a previous worker claimed it and died before recording anything */
+	assert_int_equal(
+		ps_store_log_claim_due(&v, &n, f->st, "fake", 10, fake_now), 0);
+	assert_int_equal(n, 1);
+	ps_log_entries_free(v, n);
+	make_worker(f, one_flow);
+	/* without the start step the entry stays in flight */
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.performs, 0);
+	ps_worker_free(f->w);
+	f->w = NULL;
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_start(f->w), 0);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.performs, 1);
+	assert_int_equal(fk.last_attempts, 2);
+	assert_non_null(strstr(fk.last_reason, "interrupted"));
+	get_entry(f, id, &e);
+	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	ps_log_entry_dispose(&e);
+}
+
+static void
+complete_request(struct fixture *f, ps_request_kind kind, const char *arg,
+		 const char *want_in_result)
+{
+	ps_request r;
+	int64_t rid = 0;
+
+	assert_int_equal(ps_store_request_add(&rid, f->st, kind, arg, fake_now),
+			 0);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	ps_request_init(&r);
+	assert_int_equal(ps_store_request_get(&r, f->st, rid), 0);
+	assert_true(r.done_at > 0);
+	assert_non_null(r.result);
+	assert_non_null(strstr(r.result, want_in_result));
+	ps_request_dispose(&r);
+}
+
+static void
+test_operator_requests(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry e;
+	char *paused = NULL;
+	int64_t id;
+	char arg[32];
+
+	id = add_entry(f, "k1");
+	script(PS_EDATA, "bad data");
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.performs, 1);
+	assert_int_equal(fk.polls, 1);
+
+	/* retry_entry: due now, attempts from zero */
+	snprintf(arg, sizeof(arg), "%lld", (long long)id);
+	complete_request(f, PS_REQUEST_RETRY_ENTRY, arg, "will be retried");
+	assert_int_equal(fk.performs, 2);
+	get_entry(f, id, &e);
+	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	assert_int_equal(e.attempts, 1);
+	ps_log_entry_dispose(&e);
+	complete_request(f, PS_REQUEST_RETRY_ENTRY, "99999", "99999");
+
+	/* run_flow: a poll before the interval is up, by alias */
+	complete_request(f, PS_REQUEST_RUN_FLOW, "fk", "will run now");
+	assert_int_equal(fk.polls, 2);
+	complete_request(f, PS_REQUEST_RUN_FLOW, "nope", "no flow 'nope'");
+
+	/* pause: recorded in the setting; nothing performed or polled */
+	complete_request(f, PS_REQUEST_PAUSE_FLOW, "fake", "paused");
+	complete_request(f, PS_REQUEST_RUN_FLOW, "fake",
+			 "skipped: paused by the operator");
+	assert_int_equal(
+		ps_store_setting_get(&paused, f->st, "sync.paused_flows"), 0);
+	assert_string_equal(paused, "fake");
+	free(paused);
+	id = add_entry(f, "k2");
+	fake_now += 600000;
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.performs, 2);
+	assert_int_equal(fk.polls, 2);
+	get_entry(f, id, &e);
+	assert_int_equal(e.status, PS_ENTRY_PENDING);
+	ps_log_entry_dispose(&e);
+
+	/* resume: the setting is cleared and the entry done */
+	complete_request(f, PS_REQUEST_RESUME_FLOW, "fake", "resumed");
+	assert_int_equal(
+		ps_store_setting_get(&paused, f->st, "sync.paused_flows"),
+		PS_ENOTFOUND);
+	assert_int_equal(fk.performs, 3);
+	get_entry(f, id, &e);
+	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	ps_log_entry_dispose(&e);
+
+	/* retry_failed for the flow */
+	id = add_entry(f, "k3");
+	script(PS_EMAPPING, "no mapping");
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	get_entry(f, id, &e);
+	assert_int_equal(e.status, PS_ENTRY_FAILED);
+	ps_log_entry_dispose(&e);
+	complete_request(f, PS_REQUEST_RETRY_FAILED, "fake",
+			 "1 entries will be retried");
+	get_entry(f, id, &e);
+	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	ps_log_entry_dispose(&e);
+}
+
+static void
+test_events(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry e;
+	int64_t ev = 0;
+	char key[64];
+
+	assert_int_equal(ps_store_event_add(&ev, f->st, PS_PLATFORM_BIGCOMMERCE,
+					    "store/order/created",
+					    "{\"data\":{\"id\":1}}", fake_now),
+			 0);
+	fk.event_fail = 1;
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.events, 1);
+	/* refused: what on_event wrote was rolled back */
+	ps_log_entry_init(&e);
+	assert_int_equal(ps_store_log_get_by_key(&e, f->st, "half-done"),
+			 PS_ENOTFOUND);
+	/* offered again later, then its entry is recorded and performed */
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.events, 1);
+	fake_now += 5000;
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.events, 2);
+	snprintf(key, sizeof(key), "event-%lld", (long long)ev);
+	assert_int_equal(ps_store_log_get_by_key(&e, f->st, key), 0);
+	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	ps_log_entry_dispose(&e);
+	/* processed: a new worker does not see it again */
+	ps_worker_free(f->w);
+	f->w = NULL;
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_start(f->w), 0);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.events, 2);
+}
+
+static void
+test_refused_event_survives_restart(void **state)
+{
+	struct fixture *f = *state;
+	int64_t ev = 0;
+
+	assert_int_equal(ps_store_event_add(&ev, f->st, PS_PLATFORM_BIGCOMMERCE,
+					    "store/order/created", "{}",
+					    fake_now),
+			 0);
+	fk.event_fail = 1;
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.events, 1);
+	ps_worker_free(f->w);
+	f->w = NULL;
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_start(f->w), 0);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.events, 2);
+}
+
+static void
+test_stop_finishes_entry_in_hand(void **state)
+{
+	struct fixture *f = *state;
+	ps_heartbeat hb;
+	ps_log_entry e;
+	int64_t a, b, c;
+
+	a = add_entry(f, "a");
+	b = add_entry(f, "b");
+	c = add_entry(f, "c");
+	fk.stop_in_perform = &f->stop;
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_run(f->w), 0);
+	assert_int_equal(fk.performs, 1);
+	get_entry(f, a, &e);
+	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	ps_log_entry_dispose(&e);
+	get_entry(f, b, &e);
+	assert_int_equal(e.status, PS_ENTRY_PENDING);
+	ps_log_entry_dispose(&e);
+	get_entry(f, c, &e);
+	assert_int_equal(e.status, PS_ENTRY_PENDING);
+	ps_log_entry_dispose(&e);
+	ps_heartbeat_init(&hb);
+	assert_int_equal(ps_store_heartbeat_get(&hb, f->st), 0);
+	assert_string_equal(hb.state, "stopped");
+	assert_int_equal(hb.pid, (int64_t)getpid());
+	ps_heartbeat_dispose(&hb);
+}
+
+static void
+test_run_once_drains(void **state)
+{
+	struct fixture *f = *state;
+	size_t failed = 99;
+	int i;
+	char key[16];
+
+	for (i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		add_entry(f, key);
+	}
+	script(0, NULL);
+	script(PS_ETIMEOUT, "timed out");
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_run_once(f->w, &failed), 0);
+	/* batch of 4: all ten done in one pass; the timed-out one waits */
+	assert_int_equal(fk.performs, 10);
+	assert_int_equal(fk.polls, 1);
+	assert_int_equal(failed, 1);
+	assert_int_equal(ps_worker_sync_flow(f->w, "fk", &failed), 0);
+	assert_int_equal(failed, 0);
+	assert_int_equal(fk.polls, 2);
+	assert_int_equal(ps_worker_sync_flow(f->w, "nope", &failed),
+			 PS_ENOTFOUND);
+}
+
+static void
+test_skipped_flows(void **state)
+{
+	struct fixture *f = *state;
+	ps_heartbeat hb;
+
+	make_worker(f, skipping_flows);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.polls, 0);
+	ps_heartbeat_init(&hb);
+	assert_int_equal(ps_store_heartbeat_get(&hb, f->st), 0);
+	assert_non_null(strstr(hb.state, "needs_bc: bigcommerce is not "
+					 "configured"));
+	assert_non_null(strstr(hb.state, "switched: dsco.enabled is off"));
+	ps_heartbeat_dispose(&hb);
+	assert_int_equal(ps_store_setting_set(NULL, f->st, "dsco.enabled",
+					      "true", "test", fake_now),
+			 0);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.polls, 1);
+	assert_int_equal(ps_store_heartbeat_get(&hb, f->st), 0);
+	assert_null(strstr(hb.state, "switched"));
+	ps_heartbeat_dispose(&hb);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_retry_delay),
+		cmocka_unit_test_setup_teardown(test_success_synced, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_transient_backoff_then_operator, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_setting_and_data_errors,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_stopped_wait_is_not_a_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_heartbeat_during_slow_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_recovery, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_operator_requests, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_refused_event_survives_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_stop_finishes_entry_in_hand, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_once_drains, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_skipped_flows, setup,
+						teardown),
+	};
+
+	ps_lib_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
