@@ -29,6 +29,7 @@ PS_CLI_DECLARE(check_connection);
 PS_CLI_DECLARE(worker);
 PS_CLI_DECLARE(retry);
 PS_CLI_DECLARE(sync_once);
+PS_CLI_DECLARE(preview);
 
 #define PS_CLI_MORE_COMMANDS                                                   \
 	PS_CLI_ENTRY(init, "create or upgrade the database")                  \
@@ -43,6 +44,7 @@ PS_CLI_DECLARE(sync_once);
 	PS_CLI_ENTRY(worker, "run the sync worker (and webhook listener)")    \
 	PS_CLI_ENTRY(retry, "retry a failed entry, or every failed entry")    \
 	{"sync-once", ps_cli_cmd_sync_once,                                   \
-	 "run one flow once and exit", ps_cli_usage_sync_once},
+	 "run one flow once and exit", ps_cli_usage_sync_once},                \
+	PS_CLI_ENTRY(preview, "show what importing an order would send")
 
 #endif

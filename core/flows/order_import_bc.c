@@ -1153,10 +1153,16 @@ do_import(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 	if ((error = ps_oib__plan_build(&plan, &o, &txns, &s, &rb.r)) < 0)
 		goto done;
 	if (!adopted) {
-		if (plan.update_contact &&
-		    (error = ps_bp_contact_update(env->bp, rb.r.customer_id,
-						  &plan.contact)) < 0)
-			goto done;
+		if (plan.update_contact) {
+			/* names and phone only: the order carries its own
+			 * billing and delivery addresses */
+			ps_bp_contact cu = plan.contact;
+
+			memset(&cu.address, 0, sizeof(cu.address));
+			if ((error = ps_bp_contact_update(
+				     env->bp, rb.r.customer_id, &cu)) < 0)
+				goto done;
+		}
 		if (plan.update_contact)
 			contact_put(env->state, o.billing_address.email,
 				    rb.r.customer_id,
@@ -1285,9 +1291,11 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 		size_t i;
 
 		/* the notes part of the plan, without any lookups */
+		size_t keep = o.nproducts;
+
 		rb.r.customer_id = 1;
 		rb.r.status_id = 1;
-		o.nproducts = 0;
+		o.nproducts = 0; /* rows are not sent: no product lookups */
 		if ((error = ps_bp_note_list_get(&nl, env->bp, bp_id)) < 0)
 			goto done;
 		{
@@ -1302,6 +1310,7 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 			error = ps_oib__plan_build(&plan, &o, &none, &s2,
 						   &rb.r);
 		}
+		o.nproducts = keep;
 		if (error == 0 && plan.nfields)
 			error = ps_bp_order_fields_set(env->bp, bp_id,
 						       plan.fields,

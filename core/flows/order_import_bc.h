@@ -27,6 +27,9 @@
 #include "pearlsync/money.h"
 #include "pearlsync/store.h"
 
+/* The flow itself (listed in the registry). */
+extern const ps_flow_ops ps_flow_order_import_bc;
+
 /* The settings the import reads, with their defaults applied. */
 typedef struct ps_oib_settings {
 	char *import_statuses;     /* id list, "11" by default */

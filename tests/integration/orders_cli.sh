@@ -1,0 +1,88 @@
+#!/bin/sh
+# The order import through the command line against the sandbox:
+# `pearlsync preview order ID` prints the requests and the reasons and
+# changes nothing (no log entry, no Brightpearl order); a missing default
+# and a filtered order are explained; `pearlsync sync-once orders` then
+# imports the demo store's orders once, and again changes nothing.
+set -eu
+. "$PS_SOURCE_DIR/tests/integration/fixtures/cli/lib.sh"
+sandbox="$PS_BIN_DIR/pearlsync-sandbox"
+[ -x "$sandbox" ] || { echo "SKIP: pearlsync-sandbox not built"; exit 77; }
+command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 77; }
+
+"$sandbox" --listen 127.0.0.1:0 --seed demo --quota off \
+	>"$tmp/sandbox.out" 2>"$tmp/sandbox.err" &
+sb_pid=$!
+trap 'kill "$sb_pid" 2>/dev/null; wait "$sb_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+i=0
+until grep -q '^ready$' "$tmp/sandbox.out"; do
+	i=$((i + 1))
+	[ "$i" -le 100 ] || fail "sandbox did not start: $(cat "$tmp/sandbox.err")"
+	kill -0 "$sb_pid" 2>/dev/null || fail "sandbox exited"
+	sleep 0.1
+done
+bp_url=$(awk '$1 == "brightpearl" { print $2 }' "$tmp/sandbox.out")
+bc_url=$(awk '$1 == "bigcommerce" { print $2 }' "$tmp/sandbox.out")
+control=$(awk '$1 == "control" { print $2 }' "$tmp/sandbox.out")
+
+# bp_orders - how many sales orders the sandbox's Brightpearl holds
+bp_orders() {
+	curl -s "$control/brightpearl/state" |
+		grep -o '"externalRef": *"[0-9]*"' | sort -u | wc -l
+}
+
+ok init
+ok settings set brightpearl.base_url "$bp_url"
+ok settings set brightpearl.account sandbox
+ok settings set brightpearl.app_ref sandbox_pearlsync
+ok settings set brightpearl.token sandbox-token
+ok settings set brightpearl.installed_integration_instance_id 7
+ok settings set bigcommerce.base_url "$bc_url"
+ok settings set bigcommerce.store_hash sandbox
+ok settings set bigcommerce.token sandbox-token
+ok settings set orders.enabled true
+ok settings set defaults.channel_id 1
+ok settings set payments.enabled true
+ok mappings set order_status 'bc>bp' 11 2
+ok mappings set-default payment_method 'bc>bp' BIGCOMMERCE
+
+step="usage"
+run preview
+expect_rc 2
+run preview order x
+expect_rc 2
+
+step="missing default"
+run preview order 100
+expect_rc 1
+grep -q "waiting for setting defaults.warehouse_id" "$tmp/err" ||
+	fail "no 'waiting for setting' reason"
+
+step="preview"
+ok settings set defaults.warehouse_id 2
+ok preview order 100
+expect_out "^1\. POST /order-service/sales-order"
+expect_out "externalRef: 100"
+expect_out "customer id: 201"
+expect_out "POST /accounting-service/customer-payment"
+expect_out "mapping order_status bc>bp 11"
+expect_out "^Why:"
+ok preview order 101
+expect_out "Discounts"
+[ "$(bp_orders)" -eq 0 ] || fail "preview created an order"
+ok logs
+grep -q "order_import_bc" "$tmp/out" && fail "preview wrote a log entry"
+
+step="filtered"
+ok preview order 102
+expect_out "Nothing would be sent: .*orders.import_statuses"
+
+step="sync-once"
+ok sync-once orders
+[ "$(bp_orders)" -eq 2 ] || fail "want 2 Brightpearl orders, have $(bp_orders)"
+ok sync-once orders
+[ "$(bp_orders)" -eq 2 ] || fail "a second run created orders"
+ok preview order 100
+expect_out "^Already imported as Brightpearl order "
+grep -q "sandbox-token" "$tmp/all-output" && fail "token printed"
+exit 0

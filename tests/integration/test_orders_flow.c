@@ -1,0 +1,770 @@
+/*
+ * test_orders_flow.c - the BigCommerce order import end to end against
+ * pearlsync-sandbox, driving the flow's operations (on_event, poll,
+ * perform) the way the worker does: entries claimed in flight in a
+ * committed transaction, results recorded, failures classified.
+ *
+ * Orders are placed through the sandbox's BigCommerce control API and
+ * the outcome is read back from its Brightpearl state: exactly the
+ * expected sales orders (one per externalRef, totals to the cent),
+ * contacts, payments and notes, and the expected log entries.  Covered:
+ * the webhook path with duplicate deliveries, the poll path with every
+ * webhook lost, edits after import (status, notes), an import interrupted
+ * after the create (adopted, not repeated), and 30% of Brightpearl replies
+ * faulted.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "pearlsync/bigcommerce.h"
+#include "pearlsync/brightpearl.h"
+#include "pearlsync/flow.h"
+#include "pearlsync/http.h"
+#include "pearlsync/log.h"
+#include "pearlsync/store.h"
+#include "sandbox_proc.h"
+
+#define INSTANCE 7
+
+static sandbox_proc sb;
+
+typedef struct ctx {
+	char dir[64];
+	char db[128];
+	ps_store *st;
+	ps_http *http;
+	ps_bp *bp;
+	ps_bc *bc;
+	ps_flow_env env;
+	const ps_flow_ops *flow;
+	int64_t now;
+	int created_seq;
+} ctx;
+
+/* ---- sandbox helpers ---------------------------------------------------- */
+
+static json_t *
+sb_call(const char *method, const char *path, const char *body)
+{
+	sandbox_reply r;
+	char url[512];
+	long status;
+	json_t *j;
+
+	snprintf(url, sizeof(url), "%s%s", sb.base, path);
+	status = sandbox_http(&r, method, url, NULL, body, NULL);
+	if (status < 200 || status > 299)
+		fprintf(stderr, "%s %s -> %ld %s\n", method, path, status,
+			r.body ? r.body : "");
+	assert_true(status >= 200 && status <= 299);
+	j = json_loadb(r.body ? r.body : "null", r.body ? r.body_len : 4,
+		       JSON_DECODE_ANY, NULL);
+	sandbox_reply_dispose(&r);
+	return j;
+}
+
+static void
+sb_post(const char *path, const char *body)
+{
+	json_decref(sb_call("POST", path, body));
+}
+
+/* The Brightpearl state: {"orders":{...},"contacts":...}. */
+static json_t *
+bp_state(void)
+{
+	return sb_call("GET", "/_sandbox/brightpearl/state", NULL);
+}
+
+static ps_money
+money_of(json_t *v)
+{
+	ps_money m = 0;
+
+	if (json_is_string(v))
+		assert_int_equal(ps_money_parse(&m, json_string_value(v)), 0);
+	else if (json_is_number(v))
+		m = (ps_money)(json_number_value(v) * PS_MONEY_SCALE +
+			       (json_number_value(v) >= 0 ? 0.5 : -0.5));
+	return m;
+}
+
+/* Count Brightpearl orders per externalRef; fail on any duplicate.
+ * *out_total receives the row total of the order with ref want (if any). */
+static size_t
+bp_orders_check(json_t *state, const char *want, ps_money *out_total,
+		int64_t *out_status)
+{
+	json_t *orders = json_object_get(state, "orders"), *o, *seen;
+	const char *k;
+	size_t n = 0;
+
+	seen = json_object();
+	json_object_foreach (orders, k, o) {
+		const char *ext =
+			json_string_value(json_object_get(o, "externalRef"));
+		json_t *row;
+		size_t i;
+
+		if (ext == NULL)
+			continue;
+		if (json_object_get(seen, ext) != NULL)
+			fail_msg("two Brightpearl orders for externalRef %s",
+				 ext);
+		json_object_set_new(seen, ext, json_true());
+		n++;
+		if (want != NULL && strcmp(ext, want) == 0) {
+			ps_money t = 0;
+
+			json_array_foreach (json_object_get(o, "rows"), i, row)
+				t += money_of(json_object_get(row, "net")) +
+				     money_of(json_object_get(row, "tax"));
+			if (out_total)
+				*out_total = t;
+			if (out_status)
+				*out_status = json_integer_value(
+					json_object_get(o, "statusId"));
+		}
+	}
+	json_decref(seen);
+	return n;
+}
+
+/* ---- store and flow ----------------------------------------------------- */
+
+static void
+set(ctx *c, const char *key, const char *value)
+{
+	assert_int_equal(
+		ps_store_setting_set(NULL, c->st, key, value, "test", c->now),
+		0);
+}
+
+static void
+map(ctx *c, const char *kind, const char *source, const char *target)
+{
+	ps_mapping m = {kind, "bc>bp", source, target};
+
+	assert_int_equal(ps_store_mapping_set(NULL, c->st, &m, "test", c->now),
+			 0);
+}
+
+static int
+setup(void **state)
+{
+	ps_http_options ho = PS_HTTP_OPTIONS_INIT;
+	ps_bp_options bo = PS_BP_OPTIONS_INIT;
+	ps_bc_options co = PS_BC_OPTIONS_INIT;
+	ctx *c = calloc(1, sizeof(*c));
+
+	assert_non_null(c);
+	sb_post("/_sandbox/reset", "{\"seed\":\"demo\"}");
+	snprintf(c->dir, sizeof(c->dir), "/tmp/ps-orders-XXXXXX");
+	assert_non_null(mkdtemp(c->dir));
+	snprintf(c->db, sizeof(c->db), "%s/ps.db", c->dir);
+	assert_int_equal(ps_store_open(&c->st, c->db, 0), 0);
+	c->now = 1700000000000;
+	ho.max_attempts = 12;
+	ho.backoff_base_ms = 2;
+	ho.backoff_cap_ms = 20;
+	ho.max_wait_ms = 50;
+	ho.connect_timeout_ms = 2000;
+	ho.total_timeout_ms = 5000;
+	assert_int_equal(ps_http_new(&c->http, &ho), 0);
+	bo.base_url = sandbox_proc_url(&sb, "brightpearl");
+	bo.account = "sandbox";
+	bo.app_ref = "sandbox_pearlsync";
+	bo.token = "sandbox-token";
+	bo.instance_id = INSTANCE;
+	assert_int_equal(ps_bp_new(&c->bp, c->http, &bo), 0);
+	co.base_url = sandbox_proc_url(&sb, "bigcommerce");
+	co.store_hash = "sandbox";
+	co.access_token = "sandbox-token";
+	assert_int_equal(ps_bc_new(&c->bc, c->http, &co), 0);
+
+	set(c, "orders.enabled", "true");
+	set(c, "orders.import_statuses", "11,7,12");
+	set(c, "defaults.warehouse_id", "2");
+	set(c, "defaults.channel_id", "1");
+	set(c, "payments.enabled", "true");
+	set(c, "brightpearl.installed_integration_instance_id", "7");
+	map(c, "order_status", "11", "2");
+	map(c, "order_status", "7", "6");
+	map(c, "order_status", "10", "8");
+	map(c, "payment_method", NULL, "BIGCOMMERCE");
+	map(c, "shipping_method", NULL, "6");
+
+	c->flow = ps_flow_find("orders");
+	assert_non_null(c->flow);
+	c->env.store = c->st;
+	c->env.bp = c->bp;
+	c->env.bc = c->bc;
+	c->env.now = c->now;
+	assert_int_equal(c->flow->init(&c->env.state, &c->env), 0);
+	*state = c;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	ctx *c = *state;
+	char path[160];
+
+	sb_post("/_sandbox/faults", "{\"platform\":\"*\",\"rate\":0}");
+	c->flow->fini(c->env.state);
+	ps_bc_free(c->bc);
+	ps_bp_free(c->bp);
+	ps_http_free(c->http);
+	ps_store_close(c->st);
+	snprintf(path, sizeof(path), "%s-wal", c->db);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s-shm", c->db);
+	unlink(path);
+	unlink(c->db);
+	rmdir(c->dir);
+	free(c);
+	return 0;
+}
+
+/* The worker's part: claim due entries, perform, record the outcome. */
+static void
+run_due(ctx *c, int max_rounds)
+{
+	int round;
+
+	for (round = 0; round < max_rounds; round++) {
+		ps_log_entry *es = NULL;
+		size_t n = 0, i;
+
+		c->now += 1000;
+		c->env.now = c->now;
+		assert_int_equal(ps_store_log_claim_due(&es, &n, c->st,
+							c->flow->name, 50,
+							c->now),
+				 0);
+		if (n == 0)
+			return;
+		for (i = 0; i < n; i++) {
+			ps_flow_result res = PS_FLOW_RESULT_INIT;
+			int error = c->flow->perform(&c->env, &es[i], &res);
+
+			if (error == 0) {
+				assert_int_equal(ps_store_log_mark_synced(
+							 c->st, es[i].id,
+							 res.target_id,
+							 res.detail, c->now),
+						 0);
+			} else if (ps_flow_classify(error) == PS_FLOW_RETRY) {
+				assert_int_equal(ps_store_log_mark_failed(
+							 c->st, es[i].id,
+							 ps_error_last(), error,
+							 c->now + 1, c->now),
+						 0);
+			} else if (ps_flow_classify(error) ==
+				   PS_FLOW_WAIT_SETTING) {
+				assert_int_equal(ps_store_log_mark_pending(
+							 c->st, es[i].id,
+							 ps_error_last(), 0,
+							 c->now),
+						 0);
+			} else {
+				assert_int_equal(ps_store_log_mark_failed(
+							 c->st, es[i].id,
+							 ps_error_last(), error,
+							 0, c->now),
+						 0);
+			}
+			ps_flow_result_dispose(&res);
+		}
+		ps_log_entries_free(es, n);
+	}
+}
+
+static void
+deliver(ctx *c, const char *topic, int64_t id, const char *extra)
+{
+	ps_event ev;
+	char payload[512];
+
+	ps_event_init(&ev);
+	snprintf(payload, sizeof(payload),
+		 "{\"scope\":\"%s\",\"data\":{\"type\":\"order\",\"id\":%lld%s},"
+		 "\"created_at\":%d}",
+		 topic, (long long)id, extra ? extra : "", ++c->created_seq);
+	ev.platform = PS_PLATFORM_BIGCOMMERCE;
+	ev.topic = (char *)topic;
+	ev.payload = payload;
+	assert_int_equal(ps_store_begin(c->st), 0);
+	assert_int_equal(c->flow->on_event(&c->env, &ev), 0);
+	assert_int_equal(ps_store_commit(c->st), 0);
+}
+
+/* ---- placing orders ----------------------------------------------------- */
+
+typedef struct placed {
+	int64_t id;
+	ps_money total;
+	int expect_order;   /* a Brightpearl order must exist */
+	int expect_payment; /* a captured payment */
+	int notes;          /* notes expected on the order */
+	int expect_fail;    /* PS_E* the entry fails with, or 0 */
+	int filtered;
+} placed;
+
+/* Order i of a mixed batch; tag makes new customers' emails unique. */
+static placed
+place_mixed(int i, const char *tag)
+{
+	char body[2048], cust[256], lines[512], extra[512];
+	const char *email = "";
+	int kind = i % 10, status = 11;
+	placed p;
+	json_t *r;
+
+	memset(&p, 0, sizeof(p));
+	p.expect_order = 1;
+	cust[0] = extra[0] = '\0';
+	snprintf(lines, sizeof(lines),
+		 "[{\"sku\":\"TEE-RED-M\",\"quantity\":%d}]", 1 + i % 3);
+	switch (kind) {
+	case 0: /* guest, captured */
+		snprintf(extra, sizeof(extra),
+			 ",\"payment\":{\"gateway\":\"stripe\",\"captured\":"
+			 "true}");
+		p.expect_payment = 1;
+		break;
+	case 1: /* new customer, multi-line, coupon, authorised only */
+		snprintf(lines, sizeof(lines),
+			 "[{\"sku\":\"MUG-LOGO\",\"quantity\":2},{\"sku\":"
+			 "\"CAP-BLK\",\"quantity\":1},{\"sku\":\"SOCK-3PK\","
+			 "\"quantity\":3}]");
+		snprintf(extra, sizeof(extra),
+			 ",\"coupon\":{\"code\":\"TEN\",\"amount\":\"3.33\"},"
+			 "\"payment\":{\"gateway\":\"stripe\",\"captured\":"
+			 "false},\"tax_rate\":\"0.0825\"");
+		break;
+	case 2: /* returning customer (in Brightpearl already), notes */
+		email = "ada@example.com";
+		snprintf(extra, sizeof(extra),
+			 ",\"customer_message\":\"Ring twice %d\","
+			 "\"staff_notes\":\"Checked %d\"",
+			 i, i);
+		p.notes = 2;
+		break;
+	case 3: /* the same new customer every time */
+		email = "returning@example.com";
+		break;
+	case 4: /* tax inclusive, other currency, order discount */
+		snprintf(extra, sizeof(extra),
+			 ",\"prices_include_tax\":true,\"tax_rate\":\"0.2\","
+			 "\"currency\":\"GBP\",\"discount_amount\":\"1.50\"");
+		break;
+	case 5: /* awaiting payment: mapped to another status */
+		status = 7;
+		break;
+	case 6: /* multi-line with shipping and tax, captured */
+		snprintf(lines, sizeof(lines),
+			 "[{\"sku\":\"HOOD-GRY-M\",\"quantity\":1},{\"sku\":"
+			 "\"BAG-TOTE\",\"quantity\":2}]");
+		snprintf(extra, sizeof(extra),
+			 ",\"shipping_cost\":\"7.95\",\"tax_rate\":\"0.07\","
+			 "\"payment\":{\"gateway\":\"paypal\",\"captured\":"
+			 "true}");
+		p.expect_payment = 1;
+		break;
+	case 9:
+		if (i % 30 == 9) { /* unknown SKU */
+			snprintf(lines, sizeof(lines),
+				 "[{\"sku\":\"NOT-IN-BP-%d\",\"quantity\":1,"
+				 "\"price\":\"4.00\",\"name\":\"Odd\"}]",
+				 i);
+			p.expect_order = 0;
+			p.expect_fail = PS_EDATA;
+		} else if (i % 30 == 19) { /* imported status, unmapped */
+			status = 12;
+			p.expect_order = 0;
+			p.expect_fail = PS_EMAPPING;
+		} else { /* a status that is not imported */
+			status = 1;
+			p.expect_order = 0;
+			p.filtered = 1;
+		}
+		break;
+	default:
+		break;
+	}
+	if (kind == 1 || kind == 7 || kind == 8) {
+		static char buf[64];
+
+		snprintf(buf, sizeof(buf), "new-%s-%d@example.com", tag, i);
+		email = buf;
+	}
+	if (email[0] != '\0')
+		snprintf(cust, sizeof(cust),
+			 ",\"customer\":{\"email\":\"%s\",\"first_name\":"
+			 "\"Cu\",\"last_name\":\"St%d\"}",
+			 email, i);
+	snprintf(body, sizeof(body),
+		 "{\"billing_address\":{\"first_name\":\"Cu\",\"last_name\":"
+		 "\"St%d\",\"email\":\"%s\",\"street_1\":\"%d Main St\","
+		 "\"city\":\"Town\",\"zip\":\"12345\",\"country_iso2\":\"US\"},"
+		 "\"lines\":%s,\"status_id\":%d%s%s}",
+		 i, email[0] ? email : "guest@example.com", i, lines, status,
+		 cust, extra);
+	if (email[0] == '\0') { /* guests get their own address */
+		char g[64];
+
+		snprintf(g, sizeof(g), "guest-%s-%d@example.com", tag, i);
+		snprintf(body, sizeof(body),
+			 "{\"billing_address\":{\"first_name\":\"Gu\","
+			 "\"last_name\":\"Est\",\"email\":\"%s\",\"street_1\":"
+			 "\"%d Side St\",\"city\":\"Town\",\"zip\":\"12345\","
+			 "\"country_iso2\":\"US\"},\"lines\":%s,\"status_id\":"
+			 "%d%s}",
+			 g, i, lines, status, extra);
+	}
+	r = sb_call("POST", "/_sandbox/bigcommerce/orders", body);
+	p.id = json_integer_value(
+		json_object_get(json_object_get(r, "order"), "id"));
+	assert_int_equal(ps_money_parse(&p.total,
+					json_string_value(json_object_get(
+						json_object_get(r, "order"),
+						"total_inc_tax"))),
+			 0);
+	json_decref(r);
+	return p;
+}
+
+static size_t
+count_matching(json_t *obj, const char *field, int64_t value)
+{
+	json_t *v;
+	const char *k;
+	size_t n = 0;
+
+	json_object_foreach (obj, k, v)
+		if (json_integer_value(json_object_get(v, field)) == value)
+			n++;
+	return n;
+}
+
+/* Everything the batch promised, read back from Brightpearl and the log. */
+static void
+check_batch(ctx *c, const placed *ps, size_t n, size_t baseline)
+{
+	json_t *state = bp_state();
+	json_t *payments = json_object_get(state, "payments");
+	json_t *notes = json_object_get(state, "notes");
+	size_t i, want_orders = 0;
+
+	for (i = 0; i < n; i++) {
+		ps_log_entry e;
+		char key[64], ref[24];
+		ps_money total = -1;
+
+		snprintf(key, sizeof(key), "bc:order:%lld:import",
+			 (long long)ps[i].id);
+		snprintf(ref, sizeof(ref), "%lld", (long long)ps[i].id);
+		bp_orders_check(state, ref, &total, NULL);
+		if (ps[i].filtered) {
+			/* no entry from the poll, a skipped one by webhook */
+			if (ps_store_log_get_by_key(&e, c->st, key) == 0) {
+				assert_int_equal(e.status, PS_ENTRY_SYNCED);
+				assert_null(e.target_id);
+				assert_non_null(strstr(e.detail, "skipped"));
+				ps_log_entry_dispose(&e);
+			}
+			assert_int_equal(total, -1);
+			continue;
+		}
+		assert_int_equal(ps_store_log_get_by_key(&e, c->st, key), 0);
+		if (ps[i].expect_order) {
+			int64_t bp_id;
+
+			want_orders++;
+			if (e.status != PS_ENTRY_SYNCED || e.target_id == NULL)
+				fail_msg("order %lld: %s (%s) %s",
+					 (long long)ps[i].id,
+					 ps_entry_status_name(e.status),
+					 e.reason ? e.reason : "",
+					 e.detail ? e.detail : "");
+			bp_id = strtoll(e.target_id, NULL, 10);
+			assert_int_equal(total, ps[i].total);
+			assert_int_equal(e.total, ps[i].total);
+			assert_int_equal(count_matching(payments, "orderId",
+							bp_id),
+					 ps[i].expect_payment);
+			assert_int_equal(count_matching(notes, "orderId", bp_id),
+					 ps[i].notes);
+		} else {
+			assert_int_equal(e.status, PS_ENTRY_FAILED);
+			assert_int_equal(e.error_code, ps[i].expect_fail);
+			assert_int_equal(e.next_attempt_at, 0);
+			assert_int_equal(total, -1);
+			if (ps[i].expect_fail == PS_EDATA)
+				assert_non_null(strstr(e.reason, "NOT-IN-BP"));
+		}
+		ps_log_entry_dispose(&e);
+	}
+	assert_int_equal(bp_orders_check(state, NULL, NULL, NULL),
+			 want_orders + baseline);
+	json_decref(state);
+}
+
+static size_t
+contacts_with_email(const char *email)
+{
+	json_t *state = bp_state(), *v;
+	const char *k;
+	size_t n = 0;
+
+	json_object_foreach (json_object_get(state, "contacts"), k, v) {
+		const char *e = json_string_value(json_object_get(
+			json_object_get(json_object_get(json_object_get(
+						v, "communication"),
+					"emails"),
+				"PRI"),
+			"email"));
+
+		if (e && strcasecmp(e, email) == 0)
+			n++;
+	}
+	json_decref(state);
+	return n;
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void
+test_orders__webhook_path_hundred_mixed_orders(void **state)
+{
+	ctx *c = *state;
+	placed ps[100];
+	size_t i;
+
+	for (i = 0; i < 100; i++)
+		ps[i] = place_mixed((int)i, "w");
+	for (i = 0; i < 100; i++) {
+		deliver(c, "store/order/created", ps[i].id, NULL);
+		if (i % 7 == 0) /* duplicate deliveries */
+			deliver(c, "store/order/created", ps[i].id, NULL);
+	}
+	run_due(c, 20);
+	check_batch(c, ps, 100, 0);
+	assert_int_equal(contacts_with_email("ada@example.com"), 1);
+	assert_int_equal(contacts_with_email("returning@example.com"), 1);
+}
+
+static void
+test_orders__poll_path_every_webhook_lost_then_edits(void **state)
+{
+	ctx *c = *state;
+	placed ps[30];
+	ps_log_entry *es = NULL;
+	ps_log_query q = PS_LOG_QUERY_INIT;
+	size_t i, n = 0, before, base;
+	int64_t status = 0, id = 0;
+	ps_money total = 0;
+	json_t *st;
+	char ref[24], path[128];
+
+	/* the demo store's own orders (100, 101 imported; 102 pending) */
+	assert_int_equal(c->flow->poll(&c->env), 0);
+	run_due(c, 5);
+	st = bp_state();
+	base = bp_orders_check(st, NULL, NULL, NULL);
+	json_decref(st);
+	assert_int_equal(base, 2);
+	for (i = 0; i < 30; i++)
+		ps[i] = place_mixed((int)i, "p");
+	assert_int_equal(c->flow->poll(&c->env), 0);
+	run_due(c, 20);
+	check_batch(c, ps, 30, base);
+	/* a second poll finds nothing new */
+	q.limit = 1000;
+	assert_int_equal(ps_store_log_list(&es, &n, c->st, &q), 0);
+	ps_log_entries_free(es, n);
+	before = n;
+	assert_int_equal(c->flow->poll(&c->env), 0);
+	assert_int_equal(ps_store_log_list(&es, &n, c->st, &q), 0);
+	ps_log_entries_free(es, n);
+	assert_int_equal(n, before);
+	/* the filtered order had no entry at all */
+	assert_int_equal(before, 29 + base);
+
+	/* an edit: the merchant completes order ps[0] -> status 8 */
+	id = ps[0].id;
+	snprintf(path, sizeof(path), "/_sandbox/bigcommerce/orders/%lld/status",
+		 (long long)id);
+	sb_post(path, "{\"status_id\":10}");
+	assert_int_equal(ps_bc_order_update_notes(c->bc, id, "Packed by Jo",
+						  NULL),
+			 0);
+	assert_int_equal(c->flow->poll(&c->env), 0);
+	run_due(c, 5);
+	st = bp_state();
+	snprintf(ref, sizeof(ref), "%lld", (long long)id);
+	assert_int_equal(bp_orders_check(st, NULL, NULL, NULL), 27 + base);
+	bp_orders_check(st, ref, &total, &status);
+	assert_int_equal(status, 8);
+	json_decref(st);
+	{
+		ps_log_entry e;
+		char key[64];
+
+		snprintf(key, sizeof(key), "bc:order:%lld:status:10",
+			 (long long)id);
+		assert_int_equal(ps_store_log_get_by_key(&e, c->st, key), 0);
+		assert_int_equal(e.status, PS_ENTRY_SYNCED);
+		ps_log_entry_dispose(&e);
+	}
+	/* the filtered order moves into an imported status: imported now */
+	for (i = 0; i < 30; i++)
+		if (ps[i].filtered)
+			break;
+	assert_true(i < 30);
+	snprintf(path, sizeof(path), "/_sandbox/bigcommerce/orders/%lld/status",
+		 (long long)ps[i].id);
+	sb_post(path, "{\"status_id\":11}");
+	assert_int_equal(c->flow->poll(&c->env), 0);
+	run_due(c, 5);
+	st = bp_state();
+	assert_int_equal(bp_orders_check(st, NULL, NULL, NULL), 28 + base);
+	json_decref(st);
+}
+
+static void
+test_orders__webhook_edit_and_interrupted_import(void **state)
+{
+	ctx *c = *state;
+	placed p = place_mixed(2, "e"), g = place_mixed(0, "e");
+	ps_log_entry *es = NULL, e;
+	size_t n = 0;
+	ps_flow_result res = PS_FLOW_RESULT_INIT;
+	json_t *st;
+	int64_t status = 0;
+	char ref[24], path[128], key[64];
+
+	/* interrupted: the create went through, the result was lost */
+	deliver(c, "store/order/created", p.id, NULL);
+	c->now += 1000;
+	c->env.now = c->now;
+	assert_int_equal(ps_store_log_claim_due(&es, &n, c->st, c->flow->name,
+						10, c->now),
+			 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(c->flow->perform(&c->env, &es[0], &res), 0);
+	ps_flow_result_dispose(&res);
+	ps_log_entries_free(es, n);
+	/* the worker died here; it restarts with an empty cache and no xref
+	 * is trusted: drop the flow state and recover */
+	c->flow->fini(c->env.state);
+	assert_int_equal(c->flow->init(&c->env.state, &c->env), 0);
+	assert_int_equal(ps_store_recover_interrupted(&n, c->st, c->now), 0);
+	assert_int_equal(n, 1);
+	run_due(c, 5);
+	snprintf(key, sizeof(key), "bc:order:%lld:import", (long long)p.id);
+	assert_int_equal(ps_store_log_get_by_key(&e, c->st, key), 0);
+	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	assert_non_null(strstr(e.detail, "adopted"));
+	ps_log_entry_dispose(&e);
+	st = bp_state();
+	assert_int_equal(bp_orders_check(st, NULL, NULL, NULL), 1);
+	assert_int_equal(json_object_size(json_object_get(st, "notes")), 2);
+	json_decref(st);
+
+	/* a status change by webhook, delivered twice */
+	snprintf(path, sizeof(path), "/_sandbox/bigcommerce/orders/%lld/status",
+		 (long long)p.id);
+	sb_post(path, "{\"status_id\":10}");
+	deliver(c, "store/order/statusUpdated", p.id,
+		",\"status\":{\"previous_status_id\":11,\"new_status_id\":10}");
+	deliver(c, "store/order/statusUpdated", p.id,
+		",\"status\":{\"previous_status_id\":11,\"new_status_id\":10}");
+	deliver(c, "store/order/updated", p.id, NULL);
+	run_due(c, 5);
+	st = bp_state();
+	snprintf(ref, sizeof(ref), "%lld", (long long)p.id);
+	assert_int_equal(bp_orders_check(st, ref, NULL, &status), 1);
+	assert_int_equal(status, 8);
+	json_decref(st);
+
+	/* a guest order whose status webhook arrives before its import */
+	deliver(c, "store/order/statusUpdated", g.id,
+		",\"status\":{\"previous_status_id\":1,\"new_status_id\":11}");
+	run_due(c, 5);
+	st = bp_state();
+	assert_int_equal(bp_orders_check(st, NULL, NULL, NULL), 2);
+	json_decref(st);
+}
+
+static void
+test_orders__thirty_percent_faults(void **state)
+{
+	ctx *c = *state;
+	placed ps[30];
+	size_t i;
+
+	for (i = 0; i < 30; i++)
+		ps[i] = place_mixed((int)i, "f");
+	sb_post("/_sandbox/faults",
+		"{\"platform\":\"*\",\"rate\":0.3,\"seed\":99,\"kinds\":"
+		"[\"429\",\"503\",\"500\",\"drop\",\"truncate\"]}");
+	for (i = 0; i < 30; i++)
+		deliver(c, "store/order/created", ps[i].id, NULL);
+	run_due(c, 200);
+	sb_post("/_sandbox/faults", "{\"platform\":\"*\",\"rate\":0}");
+	check_batch(c, ps, 30, 0);
+}
+
+static int
+group_setup(void **state)
+{
+	static const char *const args[] = {"--seed", "demo", "--quota", "off",
+					   NULL};
+
+	(void)state;
+	ps_log_set_level(PS_LOG_ERROR);
+	return sandbox_proc_start(&sb, args, 15000);
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	if (sb.pid > 0)
+		sandbox_proc_stop(&sb);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			test_orders__webhook_path_hundred_mixed_orders, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__poll_path_every_webhook_lost_then_edits,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__webhook_edit_and_interrupted_import, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__thirty_percent_faults, setup, teardown),
+	};
+
+	ps_lib_init();
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,407 @@
+/*
+ * test_order_import_plan.c - the pure part of the BigCommerce order import:
+ * rows and totals to the cent (tax exclusive and inclusive, coupons,
+ * shipping, other currencies, rounding), the checks that stop an import
+ * (unknown SKU, unmapped status, missing settings, unmapped payment
+ * method), payments, notes and the filters.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "flows/order_import_bc.h"
+
+static char E[1];
+
+#define M(units, cents) ((ps_money)(units) * 10000 + (ps_money)(cents) * 100)
+
+typedef struct fixture {
+	ps_bc_order o;
+	ps_bc_order_product lines[4];
+	ps_bc_shipping_address ship;
+	ps_bc_transaction txn[2];
+	ps_bc_transaction_list txns;
+	ps_oib_settings s;
+	ps_oib_resolved r;
+	int64_t pids[4];
+	const char *codes[2];
+	char status[32], sku[4][16], name[4][32], email[32], method[32];
+	char currency[8], cmsg[64], staff[64], statuses[16], gateway[16];
+	char first[16];
+} fixture;
+
+static void
+blank_address(ps_bc_address *a)
+{
+	a->first_name = a->last_name = a->company = E;
+	a->street_1 = a->street_2 = a->city = a->state = a->zip = E;
+	a->country = a->country_iso2 = a->phone = a->email = E;
+}
+
+/* A tax-exclusive order of two lines at 20% tax plus 5.00 shipping. */
+static fixture *
+fixture_new(void)
+{
+	fixture *f = calloc(1, sizeof(*f));
+	ps_bc_order *o;
+	size_t i;
+
+	assert_non_null(f);
+	o = &f->o;
+	snprintf(f->status, sizeof(f->status), "%s", "Awaiting Fulfillment");
+	snprintf(f->currency, sizeof(f->currency), "%s", "USD");
+	snprintf(f->email, sizeof(f->email), "%s", "ada@example.com");
+	snprintf(f->first, sizeof(f->first), "%s", "Ada");
+	snprintf(f->method, sizeof(f->method), "%s", "Standard");
+	snprintf(f->statuses, sizeof(f->statuses), "%s", "11");
+	snprintf(f->gateway, sizeof(f->gateway), "%s", "stripe");
+	o->id = 120;
+	o->customer_id = 1;
+	o->status_id = 11;
+	o->status = f->status;
+	o->date_created = 1700000000;
+	o->currency_code = o->default_currency_code = f->currency;
+	o->payment_method = o->payment_status = o->payment_provider_id = E;
+	o->customer_message = o->staff_notes = E;
+	o->order_source = o->external_source = o->external_id = E;
+	blank_address(&o->billing_address);
+	o->billing_address.email = f->email;
+	o->billing_address.first_name = f->first;
+	for (i = 0; i < 2; i++) {
+		ps_bc_order_product *l = &f->lines[i];
+
+		snprintf(f->sku[i], sizeof(f->sku[i]), "SKU-%zu", i + 1);
+		snprintf(f->name[i], sizeof(f->name[i]), "Thing %zu", i + 1);
+		l->id = 1000 + (int64_t)i;
+		l->sku = f->sku[i];
+		l->name = f->name[i];
+		l->type = E;
+		l->quantity = (int64_t)i + 1;
+		l->price_ex_tax = M(10, 0);
+		l->total_ex_tax = M(10, 0) * l->quantity;
+		l->total_tax = M(2, 0) * l->quantity;
+		l->total_inc_tax = l->total_ex_tax + l->total_tax;
+		f->pids[i] = 1001 + (int64_t)i;
+	}
+	o->products = f->lines;
+	o->nproducts = 2;
+	blank_address(&f->ship.address);
+	f->ship.shipping_method = f->method;
+	o->shipping_addresses = &f->ship;
+	o->nshipping_addresses = 1;
+	o->shipping_cost_ex_tax = M(5, 0);
+	o->shipping_cost_inc_tax = M(6, 0);
+	o->total_ex_tax = M(35, 0);
+	o->total_inc_tax = M(42, 0);
+	o->total_tax = M(7, 0);
+
+	f->s.import_statuses = f->statuses;
+	f->s.import_guests = 1;
+	f->s.channel_id = 1;
+	f->s.warehouse_id = 2;
+	f->s.match_field = PS_BP_IDENTITY_SKU;
+	f->s.captured_only = 1;
+	f->r.customer_id = 201;
+	f->r.status_id = 2;
+	f->r.shipping_method_id = 6;
+	f->r.product_ids = f->pids;
+	for (i = 0; i < 2; i++) {
+		ps_bc_transaction *t = &f->txn[i];
+
+		t->id = 77 + (int64_t)i;
+		t->event_name = t->method = t->currency = E;
+		t->gateway = f->gateway;
+		t->gateway_transaction_id = t->payment_method_id = E;
+		t->ok = 1;
+		t->amount = M(42, 0);
+	}
+	f->txn[0].captured = 1;
+	f->txn[1].authorized = 1;
+	f->txns.items = f->txn;
+	f->txns.count = 1;
+	f->codes[0] = f->codes[1] = "BIGCOMMERCE";
+	f->r.payment_codes = f->codes;
+	return f;
+}
+
+static ps_money
+row_sum(const ps_oib_plan *p)
+{
+	ps_money t = 0;
+	size_t i;
+
+	for (i = 0; i < p->order.nrows; i++)
+		t += p->order.rows[i].net + p->order.rows[i].tax;
+	return t;
+}
+
+static void
+test_plan__tax_exclusive_lines_and_shipping(void **state)
+{
+	fixture *f = fixture_new();
+	ps_oib_plan p;
+
+	(void)state;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_int_equal(p.order.nrows, 3); /* two lines and shipping */
+	assert_int_equal(p.order.rows[0].product_id, 1001);
+	assert_int_equal(p.order.rows[1].quantity, 2);
+	assert_int_equal(p.order.rows[1].net, M(20, 0));
+	assert_int_equal(p.order.rows[2].net, M(5, 0));
+	assert_int_equal(p.order.rows[2].tax, M(1, 0));
+	assert_non_null(strstr(p.order.rows[2].name, "Standard"));
+	assert_int_equal(row_sum(&p), f->o.total_inc_tax);
+	assert_int_equal(p.total, M(42, 0));
+	assert_string_equal(p.order.external_ref, "120");
+	assert_string_equal(p.order.price_mode, "EXC");
+	assert_int_equal(p.order.customer_id, 201);
+	assert_int_equal(p.order.warehouse_id, 2);
+	assert_int_equal(p.order.shipping_method_id, 6);
+	assert_int_equal(p.nreserve, 2);
+	assert_int_equal(p.create_contact, 0);
+	ps_oib__plan_dispose(&p);
+	free(f);
+}
+
+static void
+test_plan__tax_inclusive_with_coupon_matches_to_the_cent(void **state)
+{
+	fixture *f = fixture_new();
+	ps_oib_plan p;
+	size_t i;
+
+	(void)state;
+	/* inclusive prices 12.00 each (10.00 + 2.00), coupon 3.60 inc tax */
+	f->o.is_tax_inclusive_pricing = 1;
+	f->o.coupon_discount = M(3, 60);
+	f->o.total_inc_tax = M(42, 0) - M(3, 60);
+	f->o.total_ex_tax = M(35, 0) - M(3, 0);
+	f->o.total_tax = f->o.total_inc_tax - f->o.total_ex_tax;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_int_equal(p.order.nrows, 4);
+	assert_non_null(strstr(p.order.rows[3].name, "coupon 3.60"));
+	assert_int_equal(p.order.rows[3].net, -M(3, 0));
+	assert_int_equal(p.order.rows[3].tax, -M(0, 60));
+	assert_int_equal(row_sum(&p), M(38, 40));
+	assert_int_equal(p.total_net, f->o.total_ex_tax);
+	assert_string_equal(p.order.price_mode, "INC");
+	for (i = 0; i < p.order.nrows; i++)
+		assert_int_equal(p.order.rows[i].net % 100, 0);
+	ps_oib__plan_dispose(&p);
+	free(f);
+}
+
+static void
+test_plan__other_currency_and_prefix(void **state)
+{
+	fixture *f = fixture_new();
+	ps_oib_plan p;
+	char *text = NULL;
+
+	(void)state;
+	snprintf(f->currency, sizeof(f->currency), "%s", "GBP");
+	f->s.reference_prefix = (char *)"BC-";
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_string_equal(p.order.currency, "GBP");
+	assert_string_equal(p.order.external_ref, "BC-120");
+	assert_int_equal(ps_oib__plan_render(&text, &p), 0);
+	assert_non_null(strstr(text, "POST /order-service/sales-order"));
+	assert_non_null(strstr(text, "externalRef: BC-120"));
+	assert_non_null(strstr(text, "currency GBP"));
+	assert_non_null(strstr(text, "Why:"));
+	free(text);
+	ps_oib__plan_dispose(&p);
+	free(f);
+}
+
+static void
+test_plan__rounding_to_the_cent(void **state)
+{
+	fixture *f = fixture_new();
+	ps_oib_plan p;
+
+	(void)state;
+	/* three at 3.3333: the line is 9.9999, BigCommerce's total 10.00 */
+	f->lines[0].quantity = 3;
+	f->lines[0].total_ex_tax = 99999;
+	f->lines[0].total_tax = 0;
+	f->o.nproducts = 1;
+	f->o.shipping_cost_ex_tax = f->o.shipping_cost_inc_tax = 0;
+	f->o.total_ex_tax = M(10, 1);
+	f->o.total_inc_tax = M(10, 1);
+	f->o.total_tax = 0;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_int_equal(p.order.rows[0].net, M(10, 0));
+	assert_int_equal(p.order.nrows, 2);
+	assert_string_equal(p.order.rows[1].name, "Rounding adjustment");
+	assert_int_equal(p.order.rows[1].net, M(0, 1));
+	assert_int_equal(row_sum(&p), M(10, 1));
+	ps_oib__plan_dispose(&p);
+	free(f);
+}
+
+static void
+test_plan__unknown_sku_names_it(void **state)
+{
+	fixture *f = fixture_new();
+	ps_oib_plan p;
+
+	(void)state;
+	f->pids[1] = 0;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 PS_EDATA);
+	assert_non_null(strstr(ps_error_last(), "SKU 'SKU-2'"));
+	ps_oib__plan_dispose(&p);
+	free(f);
+}
+
+static void
+test_plan__unmapped_status_and_missing_settings(void **state)
+{
+	fixture *f = fixture_new();
+	ps_oib_plan p;
+
+	(void)state;
+	f->r.status_id = 0;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 PS_EMAPPING);
+	assert_non_null(strstr(ps_error_last(), "Awaiting Fulfillment"));
+	ps_oib__plan_dispose(&p);
+	f->r.status_id = 2;
+	f->s.warehouse_id = 0;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 PS_ESETTING);
+	assert_string_equal(ps_error_last(),
+			    "waiting for setting defaults.warehouse_id");
+	ps_oib__plan_dispose(&p);
+	f->s.warehouse_id = 2;
+	f->s.channel_id = 0;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 PS_ESETTING);
+	assert_string_equal(ps_error_last(),
+			    "waiting for setting defaults.channel_id");
+	ps_oib__plan_dispose(&p);
+	free(f);
+}
+
+static void
+test_plan__payments_captured_and_authorised(void **state)
+{
+	fixture *f = fixture_new();
+	ps_oib_plan p;
+
+	(void)state;
+	f->txns.count = 2;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_int_equal(p.npayments, 0); /* payments.enabled is off */
+	ps_oib__plan_dispose(&p);
+	f->s.payments_enabled = 1;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_int_equal(p.npayments, 1); /* captured only */
+	assert_string_equal(p.payments[0].p.type, "RECEIPT");
+	assert_string_equal(p.payments[0].p.transaction_ref, "bc-txn-77");
+	assert_string_equal(p.payments[0].p.method_code, "BIGCOMMERCE");
+	assert_int_equal(p.payments[0].p.amount, M(42, 0));
+	ps_oib__plan_dispose(&p);
+	f->s.captured_only = 0;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_int_equal(p.npayments, 2);
+	assert_string_equal(p.payments[1].p.type, "AUTH");
+	assert_non_null(p.payments[1].p.auth_expiry);
+	ps_oib__plan_dispose(&p);
+	f->codes[0] = NULL;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 PS_EMAPPING);
+	assert_non_null(strstr(ps_error_last(), "stripe"));
+	ps_oib__plan_dispose(&p);
+	free(f);
+}
+
+static void
+test_plan__notes_into_fields_or_order_notes(void **state)
+{
+	fixture *f = fixture_new();
+	ps_oib_plan p;
+
+	(void)state;
+	snprintf(f->cmsg, sizeof(f->cmsg), "%s", "Leave at the door");
+	snprintf(f->staff, sizeof(f->staff), "%s", "VIP");
+	f->o.customer_message = f->cmsg;
+	f->o.staff_notes = f->staff;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_int_equal(p.nfields, 0);
+	assert_int_equal(p.nnotes, 2);
+	assert_string_equal(p.notes[0], "Customer message: Leave at the door");
+	assert_int_equal(p.note_public[0], 1);
+	assert_int_equal(p.note_public[1], 0);
+	ps_oib__plan_dispose(&p);
+	f->s.customer_message_field = (char *)"PCF_SOURCE";
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_int_equal(p.nfields, 1);
+	assert_string_equal(p.fields[0].code, "PCF_SOURCE");
+	assert_string_equal(p.fields[0].text, "Leave at the door");
+	assert_int_equal(p.nnotes, 1);
+	ps_oib__plan_dispose(&p);
+	free(f);
+}
+
+static void
+test_plan__filters_and_new_customer(void **state)
+{
+	fixture *f = fixture_new();
+	ps_oib_plan p;
+	char why[256];
+
+	(void)state;
+	assert_int_equal(ps_oib__importable(&f->s, &f->o, why, sizeof(why)), 1);
+	f->o.status_id = 1;
+	assert_int_equal(ps_oib__importable(&f->s, &f->o, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "orders.import_statuses"));
+	f->o.status_id = 11;
+	f->o.customer_id = 0;
+	assert_int_equal(ps_oib__importable(&f->s, &f->o, why, sizeof(why)), 1);
+	f->s.import_guests = 0;
+	assert_int_equal(ps_oib__importable(&f->s, &f->o, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "guest"));
+	f->r.customer_id = 0;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_int_equal(p.create_contact, 1);
+	assert_string_equal(p.contact.email, "ada@example.com");
+	ps_oib__plan_dispose(&p);
+	free(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plan__tax_exclusive_lines_and_shipping),
+		cmocka_unit_test(
+			test_plan__tax_inclusive_with_coupon_matches_to_the_cent),
+		cmocka_unit_test(test_plan__other_currency_and_prefix),
+		cmocka_unit_test(test_plan__rounding_to_the_cent),
+		cmocka_unit_test(test_plan__unknown_sku_names_it),
+		cmocka_unit_test(test_plan__unmapped_status_and_missing_settings),
+		cmocka_unit_test(test_plan__payments_captured_and_authorised),
+		cmocka_unit_test(test_plan__notes_into_fields_or_order_notes),
+		cmocka_unit_test(test_plan__filters_and_new_customer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
