@@ -123,8 +123,7 @@ notes_poll(ps_flow_env *env)
 			snprintf(key, sizeof(key), "bp:note:%s:order:%s:bc", id,
 				 order);
 			error = ps_bcret__log_add(env, FLOW, key,
-						  PS_PLATFORM_BRIGHTPEARL,
-						  key + 3,
+						  PS_PLATFORM_BRIGHTPEARL, id,
 						  PS_PLATFORM_BIGCOMMERCE,
 						  order);
 		}
