@@ -4,6 +4,7 @@
  * Add a flow by defining its `const ps_flow_ops ps_flow_<name>` in its own
  * file under core/flows/, declaring it below and listing it in `flows`.
  */
+#include "bc_return.h"
 #include "internal.h"
 #include "pearlsync/flow.h"
 
@@ -14,6 +15,10 @@ extern const ps_flow_ops ps_flow_order_import_bc;
 
 static const ps_flow_ops *const flows[] = {
 	&ps_flow_order_import_bc,
+	&ps_flow_status_export_bc,
+	&ps_flow_shipment_export_bc,
+	&ps_flow_inventory_export_bc,
+	&ps_flow_notes_bc,
 	NULL,
 };
 

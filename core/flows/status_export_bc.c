@@ -1,0 +1,265 @@
+/*
+ * status_export_bc.c - Brightpearl order status changes back to
+ * BigCommerce, for orders that came from BigCommerce.
+ *
+ * A Brightpearl "order.modified.order-status" webhook records one entry
+ * per order and event; performing it reads the order's current status
+ * (so a late or repeated event writes the latest status, never an old
+ * one), keeps only the statuses the operator selected in
+ * orders.sync_statuses, maps the status through the order_status bp>bc
+ * mapping (by name, then by id, then the default) and sets the
+ * BigCommerce status unless it already has it.  Setting a status is
+ * absolute, so performing an entry twice changes nothing.
+ */
+#include "bc_return.h"
+#include "internal.h"
+#include "pearlsync/bigcommerce.h"
+#include "pearlsync/brightpearl.h"
+#include "pearlsync/settings.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FLOW "status_export_bc"
+#define CURSOR "status_export_bc.updated_on"
+
+static const char *const bp_events[] = {"order.modified.order-status"};
+
+static int
+status_init(void **out_state, ps_flow_env *env)
+{
+	return ps_bcret__hooks_init(out_state, env, bp_events,
+				    PS__ARRAY_LEN(bp_events));
+}
+
+/*
+ * poll: makes sure the webhooks are registered, and is the safety net for
+ * lost ones: the orders updated since the cursor (a day back the first
+ * time) that came from BigCommerce get an entry per status they are at
+ * (bp:order:<id>:status:s<status>), so an unchanged order adds nothing.
+ */
+static int
+status_poll(ps_flow_env *env)
+{
+	ps_bcret_order_ref *orders = NULL;
+	char *cursor = NULL, since[48], best[48], key[96], id[32];
+	size_t n = 0, i;
+	int64_t bc_id;
+	int error;
+
+	if ((error = ps_bcret__hooks_poll(env, bp_events,
+					  PS__ARRAY_LEN(bp_events))) < 0)
+		return error;
+	if (env->bp == NULL)
+		return 0;
+	if (ps_store_cursor_get(&cursor, NULL, env->store, CURSOR) == 0) {
+		ps_util__strlcpy(since, cursor, sizeof(since));
+	} else {
+		ps_error_clear();
+		ps_bcret__since_default(since, sizeof(since), env->now);
+	}
+	free(cursor);
+	if ((error = ps_bcret__bp_orders_updated_since(&orders, &n, env->bp,
+						       since)) < 0)
+		return error;
+	ps_util__strlcpy(best, since, sizeof(best));
+	if ((error = ps_store_begin(env->store)) < 0)
+		goto done;
+	for (i = 0; i < n && error == 0; i++) {
+		if (strcmp(orders[i].updated_on, best) > 0)
+			ps_util__strlcpy(best, orders[i].updated_on,
+					 sizeof(best));
+		if (ps_bcret__bc_order_of(&bc_id, env->store, orders[i].id) <
+		    0) {
+			ps_error_clear();
+			continue;
+		}
+		snprintf(id, sizeof(id), "%" PRId64, orders[i].id);
+		snprintf(key, sizeof(key), "bp:order:%s:status:s%" PRId64, id,
+			 orders[i].status_id);
+		error = ps_bcret__log_add(env, FLOW, key,
+					  PS_PLATFORM_BRIGHTPEARL, id,
+					  PS_PLATFORM_BIGCOMMERCE, NULL);
+	}
+	if (error == 0)
+		error = ps_store_cursor_set(env->store, CURSOR, best, env->now);
+	if (error < 0)
+		ps_store_rollback(env->store);
+	else
+		error = ps_store_commit(env->store);
+done:
+	free(orders);
+	return error;
+}
+
+static int
+status_on_event(ps_flow_env *env, const ps_event *ev)
+{
+	ps_bcret_event e;
+	char key[128], id[32];
+	size_t i;
+	int error;
+
+	if (ev->platform != PS_PLATFORM_BRIGHTPEARL)
+		return 0;
+	if ((error = ps_bcret__event_parse(&e, ev)) < 0)
+		return error == PS_EINVAL ? 0 : error;
+	if (!ps_bcret__event_is(&e, "order.modified.order-status"))
+		return 0;
+	for (i = 0; i < e.nids; i++) {
+		snprintf(id, sizeof(id), "%" PRId64, e.ids[i]);
+		snprintf(key, sizeof(key), "bp:order:%s:status:ev%" PRId64,
+			 id, ev->id);
+		if ((error = ps_bcret__log_add(env, FLOW, key,
+					       PS_PLATFORM_BRIGHTPEARL, id,
+					       PS_PLATFORM_BIGCOMMERCE,
+					       NULL)) < 0)
+			return error;
+	}
+	return 0;
+}
+
+/* The BigCommerce status id for a Brightpearl status, or PS_EMAPPING. */
+static int
+map_status(int *out, ps_store *st, const ps_bp_order *o)
+{
+	char *target = NULL, num[32];
+	const char *end;
+	char *endp;
+	long v;
+	int error;
+
+	snprintf(num, sizeof(num), "%" PRId64, o->status_id);
+	error = o->status_name != NULL
+		    ? ps_store_mapping_get(&target, st, "order_status", "bp>bc",
+					   o->status_name, 0)
+		    : PS_ENOTFOUND;
+	if (error == PS_ENOTFOUND)
+		error = ps_store_mapping_get(&target, st, "order_status",
+					     "bp>bc", num,
+					     PS_STORE_MAPPING_FALLBACK);
+	if (error == PS_ENOTFOUND)
+		return ps_error_set(PS_EMAPPING,
+				    "Brightpearl status '%s' (%s) has no "
+				    "BigCommerce status in the order_status "
+				    "bp>bc mapping and there is no default",
+				    o->status_name ? o->status_name : "?", num);
+	if (error < 0)
+		return error;
+	errno = 0;
+	v = strtol(target, &endp, 10);
+	end = endp;
+	if (end == target || *end != '\0' || errno != 0 || v < 0 || v > 100) {
+		error = ps_error_set(PS_EMAPPING,
+				     "order_status bp>bc maps '%s' to '%s', "
+				     "not a BigCommerce status id",
+				     o->status_name ? o->status_name : num,
+				     target);
+		free(target);
+		return error;
+	}
+	free(target);
+	*out = (int)v;
+	return 0;
+}
+
+static int
+status_perform(ps_flow_env *env, const ps_log_entry *entry,
+	       ps_flow_result *res)
+{
+	ps_bp_order_list orders = {NULL, 0, NULL};
+	ps_bc_order bc;
+	char *selected = NULL, num[32], bcid[32];
+	int64_t bp_id = 0, bc_id = 0;
+	char *endp;
+	int error = 0, to = 0;
+
+	memset(&bc, 0, sizeof(bc));
+	if (env->bp == NULL || env->bc == NULL)
+		return ps_error_set(PS_ESETTING,
+				    "waiting for the Brightpearl and "
+				    "BigCommerce connections");
+	if (entry->source_id == NULL ||
+	    (bp_id = strtoll(entry->source_id, &endp, 10)) <= 0 ||
+	    *endp != '\0')
+		return ps_error_set(PS_EDATA, "entry has no Brightpearl order id");
+	error = ps_bcret__bc_order_of(&bc_id, env->store, bp_id);
+	if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		return ps_bcret__result(res, NULL,
+					"skipped: Brightpearl order %" PRId64
+					" did not come from BigCommerce",
+					bp_id);
+	}
+	if (error < 0)
+		return error;
+	snprintf(bcid, sizeof(bcid), "%" PRId64, bc_id);
+	if ((error = ps_bp_order_get(&orders, env->bp, &bp_id, 1)) < 0)
+		goto done;
+	if (orders.n == 0) {
+		error = ps_error_set(PS_ENOTFOUND,
+				     "Brightpearl order %" PRId64 " not found",
+				     bp_id);
+		goto done;
+	}
+	snprintf(num, sizeof(num), "%" PRId64, orders.items[0].status_id);
+	if (ps_store_setting_get(&selected, env->store,
+				 "orders.sync_statuses") < 0)
+		ps_error_clear();
+	if (!ps_settings_list_contains(selected,
+				       orders.items[0].status_name
+					   ? orders.items[0].status_name
+					   : "") &&
+	    !ps_settings_list_contains(selected, num)) {
+		error = ps_bcret__result(
+		    res, bcid,
+		    "skipped: Brightpearl status '%s' is not in "
+		    "orders.sync_statuses",
+		    orders.items[0].status_name ? orders.items[0].status_name
+						: num);
+		goto done;
+	}
+	if ((error = map_status(&to, env->store, &orders.items[0])) < 0)
+		goto done;
+	if ((error = ps_bc_order_get(&bc, env->bc, bc_id)) < 0)
+		goto done;
+	if (bc.status_id == to) {
+		error = ps_bcret__result(res, bcid,
+					 "BigCommerce order %" PRId64
+					 " already has status %d",
+					 bc_id, to);
+		goto done;
+	}
+	if ((error = ps_bc_order_update_status(env->bc, bc_id, to)) < 0)
+		goto done;
+	error = ps_bcret__result(res, bcid,
+				 "Brightpearl status '%s' -> BigCommerce "
+				 "status %d (was %d)",
+				 orders.items[0].status_name
+				     ? orders.items[0].status_name
+				     : num,
+				 to, bc.status_id);
+done:
+	ps_bc_order_dispose(&bc);
+	ps_bp_order_list_dispose(&orders);
+	free(selected);
+	return error;
+}
+
+const ps_flow_ops ps_flow_status_export_bc = {
+	.name = FLOW,
+	.alias = "statuses",
+	.description = "Brightpearl order statuses to BigCommerce orders",
+	.source = PS_PLATFORM_BRIGHTPEARL,
+	.target = PS_PLATFORM_BIGCOMMERCE,
+	.enabled_setting = "orders.enabled",
+	.init = status_init,
+	.fini = ps_bcret__hooks_fini,
+	.on_event = status_on_event,
+	.poll = status_poll,
+	.poll_interval_ms = 0,
+	.perform = status_perform,
+};

@@ -1,0 +1,206 @@
+#!/bin/sh
+# The order import benchmark (scripts/bench orders).  Four runs against
+# pearlsync-sandbox, each with a fresh database:
+#   1. engine: BENCH_N orders (300) imported by `pearlsync sync-once orders`
+#      with quotas off and no latency -> orders per second and Brightpearl
+#      requests per order (the sandbox's request counters);
+#   2. quota: the same orders with the real Brightpearl quota (200 requests
+#      per 60 s window) and the worker running for BENCH_QUOTA_S seconds
+#      (90) -> orders per minute = imported * 60 / elapsed, and the 503s
+#      the throttle sent;
+#   3. latency: BENCH_HOOK_N orders (40) placed one every 0.25 s with the
+#      worker's webhook listener registered at BigCommerce -> the time
+#      from placing the order to the Brightpearl order's createdOn, p50
+#      and p99 (polling is set to a day so only webhooks count);
+#   4. reliability, long form: tests/integration/orders_reliability.sh with
+#      ORDERS_N=BENCH_KILL_N (300).
+# Needs curl and python3 (for the figures).  Binaries: $PS_BIN_DIR or
+# build/bin.
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+PS_BIN_DIR=${PS_BIN_DIR:-$root/build/bin}
+PS_SOURCE_DIR=$root
+export PS_BIN_DIR PS_SOURCE_DIR
+n=${BENCH_N:-300}
+quota_s=${BENCH_QUOTA_S:-90}
+hook_n=${BENCH_HOOK_N:-40}
+kill_n=${BENCH_KILL_N:-300}
+ps="$PS_BIN_DIR/pearlsync"
+sandbox="$PS_BIN_DIR/pearlsync-sandbox"
+[ -x "$ps" ] && [ -x "$sandbox" ] || { echo "build first: scripts/build" >&2; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pearlsync-bench.XXXXXX")
+sb_pid=""
+w_pid=""
+cleanup() {
+	[ -n "$w_pid" ] && kill "$w_pid" 2>/dev/null
+	[ -n "$sb_pid" ] && kill "$sb_pid" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+port=$((20000 + $$ % 20000))
+db="$tmp/pearlsync.db"
+PEARLSYNC_CONFIG="$tmp/pearlsync.conf"
+export PEARLSYNC_CONFIG
+printf 'database = "%s";\nlog_level = "error";\nlistener = { address = "127.0.0.1"; port = %d; };\n' "$db" "$port" >"$PEARLSYNC_CONFIG"
+
+start_sandbox() {
+	[ -n "$sb_pid" ] && { kill "$sb_pid"; wait "$sb_pid" 2>/dev/null || true; }
+	"$sandbox" --listen 127.0.0.1:0 --seed demo --quota "$1" >"$tmp/sb.out" 2>"$tmp/sb.err" &
+	sb_pid=$!
+	i=0
+	until grep -q '^ready$' "$tmp/sb.out"; do
+		i=$((i + 1)); [ "$i" -le 100 ] || { echo "sandbox did not start" >&2; exit 1; }
+		sleep 0.1
+	done
+	bp_url=$(awk '$1 == "brightpearl" { print $2 }' "$tmp/sb.out")
+	bc_url=$(awk '$1 == "bigcommerce" { print $2 }' "$tmp/sb.out")
+	control=$(awk '$1 == "control" { print $2 }' "$tmp/sb.out")
+}
+
+q() { "$ps" "$@" >/dev/null; }
+
+configure() {
+	rm -f "$db" "$db-wal" "$db-shm"
+	q init
+	q settings set brightpearl.base_url "$bp_url"
+	q settings set brightpearl.account sandbox
+	q settings set brightpearl.app_ref sandbox_pearlsync
+	q settings set brightpearl.token sandbox-token
+	q settings set brightpearl.installed_integration_instance_id 7
+	q settings set bigcommerce.base_url "$bc_url"
+	q settings set bigcommerce.store_hash sandbox
+	q settings set bigcommerce.token sandbox-token
+	q settings set orders.enabled true
+	q settings set defaults.channel_id 1
+	q settings set defaults.warehouse_id 2
+	q settings set payments.enabled true
+	q mappings set order_status 'bc>bp' 11 2
+	q mappings set-default payment_method 'bc>bp' BIGCOMMERCE
+}
+
+# place K - K orders: a quarter guests, returning customers, new ones
+place() {
+	k=0
+	while [ "$k" -lt "$1" ]; do
+		case $((k % 4)) in
+		0) cust='' ;;
+		1|2) cust=',"customer":{"email":"r'$((k % 20))'@example.com","first_name":"R","last_name":"C"}' ;;
+		*) cust=',"customer":{"email":"n'$k'-'$$'@example.com","first_name":"N","last_name":"C"}' ;;
+		esac
+		curl -sf -X POST "$control/bigcommerce/orders" -d '{"billing_address":{"first_name":"A","last_name":"B","email":"g'$k'@example.com","street_1":"1 St","city":"C","zip":"12345","country_iso2":"US"},"lines":[{"sku":"TEE-RED-M","quantity":1},{"sku":"MUG-LOGO","quantity":2}],"status_id":11,"shipping_cost":"4.00","tax_rate":"0.08","payment":{"gateway":"stripe","captured":true}'"$cust"'}' >/dev/null
+		k=$((k + 1))
+	done
+}
+
+bp_count() {
+	curl -s "$control/brightpearl/state" | grep -o '"externalRef": *"[0-9]*"' | sort -u | wc -l
+}
+
+counter() { # counter KEY - a brightpearl request counter ("total", "throttled")
+	curl -s "$control/requests" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("brightpearl",{}).get(sys.argv[1],0))' "$1"
+}
+
+now_ms() { python3 -c 'import time; print(int(time.time()*1000))'; }
+
+echo "order import benchmark: engine $n orders, quota run ${quota_s}s, $hook_n webhook orders, reliability $kill_n orders" >&2
+
+# 1. engine
+start_sandbox off
+configure
+place "$n"
+curl -sf -X POST "$control/requests/reset" >/dev/null
+t0=$(now_ms)
+"$ps" sync-once orders >/dev/null 2>"$tmp/err" || true
+t1=$(now_ms)
+imported=$(bp_count)
+reqs=$(counter total)
+ops=$(python3 -c "print('%.1f' % ($imported * 1000.0 / max(1, $t1 - $t0)))")
+rpo=$(python3 -c "print('%.2f' % ($reqs / max(1, $imported)))")
+
+# 2. real quota
+start_sandbox real
+configure
+place "$n"
+curl -sf -X POST "$control/requests/reset" >/dev/null
+"$ps" worker --no-listen >/dev/null 2>"$tmp/w.err" &
+w_pid=$!
+t0=$(now_ms)
+sleep "$quota_s"
+kill -TERM "$w_pid"; wait "$w_pid" 2>/dev/null || true; w_pid=""
+t1=$(now_ms)
+q_imported=$(bp_count)
+q_imported=$((q_imported - 2)) # the demo store's own two orders
+[ "$q_imported" -ge 0 ] || q_imported=0
+opm=$(python3 -c "print('%.0f' % ($q_imported * 60000.0 / max(1, $t1 - $t0)))")
+q_rpo=$(python3 -c "print('%.2f' % ($(counter total) / max(1, $q_imported)))")
+throttled=$(counter throttled)
+
+# 3. webhook latency
+start_sandbox off
+configure
+q settings set webhooks.public_url "http://127.0.0.1:$port"
+q settings set webhooks.secret bench-secret-0001
+q settings set sync.poll_interval_seconds 86400
+"$ps" worker >/dev/null 2>"$tmp/w.err" &
+w_pid=$!
+i=0
+until [ "$(curl -s "$control/bigcommerce/hooks" | grep -o '"is_active": *true' | wc -l)" -ge 1 ]; do
+	i=$((i + 1)); [ "$i" -le 100 ] || { echo "hooks never registered" >&2; break; }
+	sleep 0.1
+done
+: >"$tmp/placed"
+k=0
+while [ "$k" -lt "$hook_n" ]; do
+	t=$(now_ms)
+	id=$(curl -sf -X POST "$control/bigcommerce/orders" -d '{"billing_address":{"first_name":"A","last_name":"B","email":"h'$k'@example.com","street_1":"1 St","city":"C","zip":"12345","country_iso2":"US"},"lines":[{"sku":"CAP-BLK","quantity":1}],"status_id":11}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["order"]["id"])')
+	echo "$id $t" >>"$tmp/placed"
+	sleep 0.25
+	k=$((k + 1))
+done
+i=0
+until [ "$(bp_count)" -ge $((hook_n)) ] || [ "$i" -ge 300 ]; do i=$((i + 1)); sleep 0.1; done
+kill -TERM "$w_pid"; wait "$w_pid" 2>/dev/null || true; w_pid=""
+curl -s "$control/brightpearl/state" >"$tmp/state.json"
+lat=$(python3 - "$tmp/placed" "$tmp/state.json" <<'PY'
+import json, sys, datetime
+placed = {}
+for line in open(sys.argv[1]):
+    i, t = line.split()
+    placed[i] = int(t)
+st = json.load(open(sys.argv[2]))
+lat = []
+for o in st.get("orders", {}).values():
+    ref = o.get("externalRef")
+    if ref in placed and o.get("createdOn"):
+        c = datetime.datetime.fromisoformat(o["createdOn"]).timestamp() * 1000
+        lat.append(c - placed[ref])
+lat.sort()
+if not lat:
+    print("n/a n/a 0")
+else:
+    p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
+    print("%.0f %.0f %d" % (p(0.5), p(0.99), len(lat)))
+PY
+)
+p50=$(echo "$lat" | cut -d' ' -f1)
+p99=$(echo "$lat" | cut -d' ' -f2)
+nlat=$(echo "$lat" | cut -d' ' -f3)
+kill "$sb_pid"; wait "$sb_pid" 2>/dev/null || true; sb_pid=""
+
+# 4. reliability, long form
+if ORDERS_N=$kill_n ORDERS_KILLS=${BENCH_KILLS:-25} sh "$root/tests/integration/orders_reliability.sh" >"$tmp/rel.out" 2>&1; then
+	rel="pass ($kill_n orders: $(grep -c 'no duplicate' "$tmp/rel.out") of 2 runs)"
+else
+	rel="FAIL: $(tail -3 "$tmp/rel.out" | tr '\n' ' ')"
+fi
+
+printf '\n%-52s %s\n' "measure" "value"
+printf '%-52s %s\n' "Brightpearl requests per order (quota off)" "$rpo"
+printf '%-52s %s\n' "Brightpearl requests per order (real quota run)" "$q_rpo"
+printf '%-52s %s\n' "orders per minute at the real quota (200/60 s)" "$opm  ($q_imported in $(( (t1 - t0) / 1000 )) s, extrapolated linearly)"
+printf '%-52s %s\n' "503s received in the quota run" "$throttled"
+printf '%-52s %s\n' "webhook-to-order latency p50 / p99 (ms)" "$p50 / $p99  ($nlat orders)"
+printf '%-52s %s\n' "orders per second, quotas off, no latency" "$ops  ($imported orders incl. 2 demo)"
+printf '%-52s %s\n' "SIGKILL + 30% faults reliability (long form)" "$rel"

@@ -1,0 +1,143 @@
+#!/bin/sh
+# Exactly once through the real worker: ORDERS_N orders (default 60) are
+# imported while `pearlsync worker` is killed with SIGKILL at seeded random
+# moments, first cleanly and then with 30% of the sandbox's Brightpearl
+# replies faulted while the kills go on (the faults stop before the final
+# catch-up run, whose HTTP retries would otherwise take minutes).  Afterwards every import entry is synced and Brightpearl
+# holds exactly one sales order per BigCommerce order: none missing, none
+# twice.  The Brightpearl duplicate guard (installedIntegrationInstanceId)
+# is left unset so the flow's own lookup by externalRef is what prevents
+# duplicates.  ORDERS_SEED changes the kill moments and fault sequence.
+set -eu
+. "$PS_SOURCE_DIR/tests/integration/fixtures/cli/lib.sh"
+sandbox="$PS_BIN_DIR/pearlsync-sandbox"
+[ -x "$sandbox" ] || { echo "SKIP: pearlsync-sandbox not built"; exit 77; }
+command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 77; }
+n=${ORDERS_N:-60}
+seed=${ORDERS_SEED:-20261122}
+kills=${ORDERS_KILLS:-12}
+worker_pid=""
+
+"$sandbox" --listen 127.0.0.1:0 --seed demo --quota off \
+	>"$tmp/sandbox.out" 2>"$tmp/sandbox.err" &
+sb_pid=$!
+trap '[ -n "$worker_pid" ] && kill -9 "$worker_pid" 2>/dev/null; kill "$sb_pid" 2>/dev/null; wait "$sb_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+i=0
+until grep -q '^ready$' "$tmp/sandbox.out"; do
+	i=$((i + 1))
+	[ "$i" -le 100 ] || fail "sandbox did not start: $(cat "$tmp/sandbox.err")"
+	kill -0 "$sb_pid" 2>/dev/null || fail "sandbox exited"
+	sleep 0.1
+done
+bp_url=$(awk '$1 == "brightpearl" { print $2 }' "$tmp/sandbox.out")
+bc_url=$(awk '$1 == "bigcommerce" { print $2 }' "$tmp/sandbox.out")
+control=$(awk '$1 == "control" { print $2 }' "$tmp/sandbox.out")
+
+sb() { curl -sf -X POST -d "$2" "$control/$1" >/dev/null || fail "control $1"; }
+
+configure() {
+	rm -f "$db" "$db-wal" "$db-shm"
+	ok init
+	ok settings set brightpearl.base_url "$bp_url"
+	ok settings set brightpearl.account sandbox
+	ok settings set brightpearl.app_ref sandbox_pearlsync
+	ok settings set brightpearl.token sandbox-token
+	ok settings set bigcommerce.base_url "$bc_url"
+	ok settings set bigcommerce.store_hash sandbox
+	ok settings set bigcommerce.token sandbox-token
+	ok settings set orders.enabled true
+	ok settings set defaults.channel_id 1
+	ok settings set defaults.warehouse_id 2
+	ok settings set payments.enabled true
+	ok settings set sync.poll_interval_seconds 5
+	ok mappings set order_status 'bc>bp' 11 2
+	ok mappings set-default payment_method 'bc>bp' BIGCOMMERCE
+}
+
+place_orders() {
+	skus="TEE-RED-M MUG-LOGO CAP-BLK SOCK-3PK BAG-TOTE HOOD-GRY-M"
+	k=0
+	while [ "$k" -lt "$n" ]; do
+		sku=$(echo $skus | cut -d' ' -f$((k % 6 + 1)))
+		case $((k % 3)) in
+		0) cust='' ;;
+		1) cust=',"customer":{"email":"rel'$((k % 7))'@example.com","first_name":"Re","last_name":"L"}' ;;
+		*) cust=',"customer":{"email":"new'$k'@example.com","first_name":"Ne","last_name":"W"}' ;;
+		esac
+		sb bigcommerce/orders '{"billing_address":{"first_name":"A","last_name":"B","email":"o'$k'@example.com","street_1":"1 St","city":"C","zip":"12345","country_iso2":"US"},"lines":[{"sku":"'$sku'","quantity":'$((k % 3 + 1))'}],"status_id":11,"shipping_cost":"4.00","payment":{"gateway":"stripe","captured":true}'"$cust"'}'
+		k=$((k + 1))
+	done
+}
+
+# refs ARG - externalRefs of Brightpearl sales orders; ARG "-u": distinct
+refs() {
+	curl -s "$control/brightpearl/state" >"$tmp/state.json"
+	if [ "$1" = "-u" ]; then
+		grep -o '"externalRef": *"[0-9]*"' "$tmp/state.json" | sort -u | wc -l
+	else
+		grep -o '"externalRef": *"[0-9]*"' "$tmp/state.json" | wc -l
+	fi
+}
+
+kill_loop() {
+	awk -v s="$seed$1" -v k="$kills" 'BEGIN { srand(s); for (i = 0; i < k; i++) printf "%.2f\n", 0.15 + rand() * 0.6 }' >"$tmp/delays"
+	while read -r d; do
+		"$PS_BIN_DIR/pearlsync" worker --no-listen >"$tmp/w.out" 2>"$tmp/w.err" </dev/null &
+		worker_pid=$!
+		sleep "$d"
+		kill -9 "$worker_pid" 2>/dev/null || true
+		wait "$worker_pid" 2>/dev/null || true
+		worker_pid=""
+	done <"$tmp/delays"
+}
+
+# converge - `worker --once` (which first re-checks entries a killed worker
+# left in flight) and `retry --failed` until every entry is synced
+converge() {
+	tries=0
+	while :; do
+		"$PS_BIN_DIR/pearlsync" worker --once >"$tmp/out" 2>"$tmp/err" || true
+		check_sanitizers
+		ok status --json
+		grep -q '"pending"\|"in_flight"\|"failed"' "$tmp/out" || break
+		tries=$((tries + 1))
+		[ "$tries" -le 10 ] || fail "entries never all synced: $(cat "$tmp/out")"
+		ok retry --failed
+	done
+}
+
+check() {
+	want=$((n + 2)) # the demo store's orders 100 and 101 too
+	total=$(refs all)
+	distinct=$(refs -u)
+	if [ "$distinct" -ne "$want" ]; then
+		"$ps" logs --limit 1000 >"$tmp/out" 2>&1 || true
+		grep -o '"externalRef": *"[0-9]*"' "$tmp/state.json" | sort -u >"$tmp/err"
+		cp "$tmp/out" /tmp/orders-rel-logs.txt 2>/dev/null || true
+		fail "$1: $distinct Brightpearl orders, want $want"
+	fi
+	[ "$total" -eq "$distinct" ] || fail "$1: $((total - distinct)) duplicate Brightpearl orders"
+	ok logs --status failed
+	grep -q order_import_bc "$tmp/out" && fail "$1: failed entries left"
+	ok status --json
+	grep -q '"pending"\|"in_flight"' "$tmp/out" && fail "$1: entries not synced: $(cat "$tmp/out")"
+	echo "$1: $distinct orders, no duplicate, every entry synced"
+}
+
+step="kills"
+configure
+place_orders
+kill_loop a
+converge
+check "$kills SIGKILLs"
+
+step="kills with faults"
+sb reset '{"seed":"demo"}'
+configure
+place_orders
+sb faults '{"platform":"brightpearl","rate":0.3,"seed":'"$seed"',"kinds":["429","503","500","drop","truncate"]}'
+kill_loop b
+sb faults '{"platform":"*","rate":0}'
+converge
+check "$kills SIGKILLs and 30% faults"
+exit 0
