@@ -85,14 +85,21 @@ vec_push(struct vec *v)
 
 typedef void (*dispose_fn)(void *item);
 
+/* Dispose count items of size bytes each, then free the array. */
 static void
-vec_dispose(struct vec *v, dispose_fn dispose)
+items_dispose(void *items, size_t count, size_t size, dispose_fn dispose)
 {
 	size_t i;
 
-	for (i = 0; dispose && i < v->count; i++)
-		dispose((char *)v->items + i * v->size);
-	free(v->items);
+	for (i = 0; dispose && i < count; i++)
+		dispose((char *)items + i * size);
+	free(items);
+}
+
+static void
+vec_dispose(struct vec *v, dispose_fn dispose)
+{
+	items_dispose(v->items, v->count, v->size, dispose);
 	v->items = NULL;
 	v->count = v->cap = 0;
 }
@@ -491,6 +498,41 @@ done:
 #define FIELDS_PARSE(base, tab, obj, what)                                     \
 	fields_parse((base), (tab), PS__ARRAY_LEN(tab), (obj), (what))
 #define FIELDS_FREE(base, tab) fields_free((base), (tab), PS__ARRAY_LEN(tab))
+
+/*
+ * A nested array of sub-objects (an order's shipment or refund lines):
+ * a new array of size-byte items, each filled from arr by tab, with *n set
+ * to its length.  NULL with *n 0 for an absent, null or empty arr (and
+ * *error 0), or on failure (*error < 0; nothing is left allocated).
+ */
+static void *
+subitems_parse(int *error, size_t *n, size_t size, const json_t *arr,
+	       const struct bc_field *tab, size_t ntab, const char *what)
+{
+	char *items;
+	size_t i;
+
+	*error = 0;
+	*n = 0;
+	if (json_array_size(arr) == 0)
+		return NULL;
+	if ((items = calloc(json_array_size(arr), size)) == NULL) {
+		*error = ps_error_set(PS_ENOMEM, NULL);
+		return NULL;
+	}
+	for (i = 0; i < json_array_size(arr); i++) {
+		if ((*error = fields_parse(items + i * size, tab, ntab,
+					   json_array_get(arr, i), what)) < 0) {
+			while (i-- > 0)
+				fields_free(items + i * size, tab, ntab);
+			free(items);
+			*n = 0;
+			return NULL;
+		}
+		(*n)++;
+	}
+	return items;
+}
 
 /* The id of obj for naming it in errors, or -1. */
 static long long
@@ -1109,14 +1151,9 @@ order_dispose_v(void *o)
 void
 ps_bc_order_list_dispose(ps_bc_order_list *l)
 {
-	struct vec v;
-
 	if (l == NULL)
 		return;
-	v.items = l->items;
-	v.count = l->count;
-	v.size = sizeof(ps_bc_order);
-	vec_dispose(&v, order_dispose_v);
+	items_dispose(l->items, l->count, sizeof(*l->items), order_dispose_v);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -1393,14 +1430,9 @@ status_row(void *item, const json_t *row, void *ctx)
 void
 ps_bc_order_status_list_dispose(ps_bc_order_status_list *l)
 {
-	struct vec v;
-
 	if (l == NULL)
 		return;
-	v.items = l->items;
-	v.count = l->count;
-	v.size = sizeof(*l->items);
-	vec_dispose(&v, status_dispose);
+	items_dispose(l->items, l->count, sizeof(*l->items), status_dispose);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -1487,14 +1519,9 @@ shipment_dispose_v(void *s)
 void
 ps_bc_shipment_list_dispose(ps_bc_shipment_list *l)
 {
-	struct vec v;
-
 	if (l == NULL)
 		return;
-	v.items = l->items;
-	v.count = l->count;
-	v.size = sizeof(*l->items);
-	vec_dispose(&v, shipment_dispose_v);
+	items_dispose(l->items, l->count, sizeof(*l->items), shipment_dispose_v);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -1504,7 +1531,6 @@ shipment_row(void *item, const json_t *row, void *ctx)
 	ps_bc_shipment *s = item;
 	const json_t *items = json_object_get(row, "items");
 	char what[80];
-	size_t i;
 	int error;
 
 	(void)ctx;
@@ -1512,21 +1538,9 @@ shipment_row(void *item, const json_t *row, void *ctx)
 		 peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(s, shipment_fields, row, what)) < 0)
 		return error;
-	if (json_is_array(items) && json_array_size(items) > 0) {
-		s->items = calloc(json_array_size(items), sizeof(*s->items));
-		if (s->items == NULL) {
-			error = ps_error_set(PS_ENOMEM, NULL);
-			goto done;
-		}
-		for (i = 0; i < json_array_size(items); i++) {
-			if ((error = FIELDS_PARSE(
-				     &s->items[i], shipment_item_fields,
-				     json_array_get(items, i), what)) < 0)
-				goto done;
-			s->nitems++;
-		}
-	}
-done:
+	s->items = subitems_parse(&error, &s->nitems, sizeof(*s->items),
+				items, shipment_item_fields,
+				PS__ARRAY_LEN(shipment_item_fields), what);
 	if (error < 0)
 		ps_bc_shipment_dispose(s);
 	return error;
@@ -1871,14 +1885,9 @@ sku_dispose_v(void *s)
 void
 ps_bc_sku_list_dispose(ps_bc_sku_list *l)
 {
-	struct vec v;
-
 	if (l == NULL)
 		return;
-	v.items = l->items;
-	v.count = l->count;
-	v.size = sizeof(*l->items);
-	vec_dispose(&v, sku_dispose_v);
+	items_dispose(l->items, l->count, sizeof(*l->items), sku_dispose_v);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -2130,14 +2139,9 @@ customer_dispose_v(void *c)
 void
 ps_bc_customer_list_dispose(ps_bc_customer_list *l)
 {
-	struct vec v;
-
 	if (l == NULL)
 		return;
-	v.items = l->items;
-	v.count = l->count;
-	v.size = sizeof(*l->items);
-	vec_dispose(&v, customer_dispose_v);
+	items_dispose(l->items, l->count, sizeof(*l->items), customer_dispose_v);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -2251,14 +2255,9 @@ txn_dispose(void *t)
 void
 ps_bc_transaction_list_dispose(ps_bc_transaction_list *l)
 {
-	struct vec v;
-
 	if (l == NULL)
 		return;
-	v.items = l->items;
-	v.count = l->count;
-	v.size = sizeof(*l->items);
-	vec_dispose(&v, txn_dispose);
+	items_dispose(l->items, l->count, sizeof(*l->items), txn_dispose);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -2356,14 +2355,9 @@ refund_dispose(void *p)
 void
 ps_bc_refund_list_dispose(ps_bc_refund_list *l)
 {
-	struct vec v;
-
 	if (l == NULL)
 		return;
-	v.items = l->items;
-	v.count = l->count;
-	v.size = sizeof(*l->items);
-	vec_dispose(&v, refund_dispose);
+	items_dispose(l->items, l->count, sizeof(*l->items), refund_dispose);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -2373,28 +2367,15 @@ refund_row(void *item, const json_t *row, void *ctx)
 	ps_bc_refund *r = item;
 	const json_t *items = json_object_get(row, "items");
 	char what[96];
-	size_t i;
 	int error;
 
 	snprintf(what, sizeof(what), "BigCommerce order %lld refund %lld",
 		 *(const long long *)ctx, peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(r, refund_fields, row, what)) < 0)
 		return error;
-	if (json_is_array(items) && json_array_size(items) > 0) {
-		r->items = calloc(json_array_size(items), sizeof(*r->items));
-		if (r->items == NULL) {
-			error = ps_error_set(PS_ENOMEM, NULL);
-			goto done;
-		}
-		for (i = 0; i < json_array_size(items); i++) {
-			if ((error = FIELDS_PARSE(
-				     &r->items[i], refund_item_fields,
-				     json_array_get(items, i), what)) < 0)
-				goto done;
-			r->nitems++;
-		}
-	}
-done:
+	r->items = subitems_parse(&error, &r->nitems, sizeof(*r->items),
+				items, refund_item_fields,
+				PS__ARRAY_LEN(refund_item_fields), what);
 	if (error < 0)
 		refund_dispose(r);
 	return error;
@@ -2459,14 +2440,9 @@ hook_dispose_v(void *w)
 void
 ps_bc_webhook_list_dispose(ps_bc_webhook_list *l)
 {
-	struct vec v;
-
 	if (l == NULL)
 		return;
-	v.items = l->items;
-	v.count = l->count;
-	v.size = sizeof(*l->items);
-	vec_dispose(&v, hook_dispose_v);
+	items_dispose(l->items, l->count, sizeof(*l->items), hook_dispose_v);
 	memset(l, 0, sizeof(*l));
 }
 

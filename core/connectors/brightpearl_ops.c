@@ -61,6 +61,31 @@ values_of(json_t *v)
 	return arr;
 }
 
+/*
+ * GET the list at path: *root the reply, *arr its values (values_of),
+ * *priv a reference to *root for the strings the items will borrow, and
+ * *items a zeroed array of as many size-byte items.  A 404 is an empty
+ * list (Brightpearl may report an empty collection as "not found"): 0,
+ * with *arr and *items left NULL.
+ */
+static int
+list_get(json_t **root, json_t **arr, void **priv, void **items, size_t size,
+	 ps_bp *bp, const char *path, const char *what)
+{
+	int error;
+
+	error = ps_bp__request(root, NULL, bp, "GET", path, NULL, 1, what);
+	if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		return 0;
+	}
+	if (error < 0)
+		return error;
+	*arr = values_of(ps_bp__response(*root));
+	*priv = json_incref(*root);
+	return alloc_items(items, json_array_size(*arr), size);
+}
+
 static int
 cmp_id_field(const void *a, const void *b)
 {
@@ -789,19 +814,9 @@ ps_bp_note_list_get(ps_bp_note_list *out, ps_bp *bp, int64_t order_id)
 	if ((error = ps_bp__path(&path, "/order-service/order/%" PRId64
 				 "/note", order_id)) < 0)
 		return error;
-	error = ps_bp__request(&root, NULL, bp, "GET", path, NULL, 1,
-			       "order note list");
-	if (error == PS_ENOTFOUND) {
-		ps_error_clear();
-		error = 0;
-		goto done;
-	}
-	if (error < 0)
-		goto done;
-	arr = values_of(ps_bp__response(root));
-	out->priv__ = json_incref(root);
-	if ((error = alloc_items((void **)&out->items, json_array_size(arr),
-				 sizeof(*out->items))) < 0)
+	if ((error = list_get(&root, &arr, &out->priv__, (void **)&out->items,
+			     sizeof(*out->items), bp, path,
+			     "order note list")) < 0)
 		goto done;
 	json_array_foreach(arr, i, item) {
 		ps_bp_note *nt = &out->items[out->n];
@@ -853,20 +868,10 @@ ps_bp_custom_fields_list(ps_bp_field_meta_list *out, ps_bp *bp)
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	error = ps_bp__request(&root, NULL, bp, "GET",
-			       "/order-service/sale/custom-field-meta-data",
-			       NULL, 1, "custom field list");
-	if (error == PS_ENOTFOUND) {
-		ps_error_clear();
-		error = 0;
-		goto done;
-	}
-	if (error < 0)
-		goto done;
-	arr = values_of(ps_bp__response(root));
-	out->priv__ = json_incref(root);
-	if ((error = alloc_items((void **)&out->items, json_array_size(arr),
-				 sizeof(*out->items))) < 0)
+	if ((error = list_get(&root, &arr, &out->priv__, (void **)&out->items,
+			     sizeof(*out->items), bp,
+			     "/order-service/sale/custom-field-meta-data",
+			     "custom field list")) < 0)
 		goto done;
 	json_array_foreach(arr, i, item) {
 		ps_bp_field_meta *f = &out->items[out->n];
@@ -1071,20 +1076,9 @@ ps_bp_ref_list_get(ps_bp_ref_list *out, ps_bp *bp, ps_bp_ref_kind kind)
 		return ps_error_set(PS_EINVAL, "unknown Brightpearl reference "
 				    "kind %d", (int)kind);
 	snprintf(what, sizeof(what), "%s list", ref_kinds[kind].name);
-	error = ps_bp__request(&root, NULL, bp, "GET", ref_kinds[kind].path,
-			       NULL, 1, what);
-	if (error == PS_ENOTFOUND) {
-		/* an empty collection may be reported as "not found" */
-		ps_error_clear();
-		error = 0;
-		goto done;
-	}
-	if (error < 0)
-		goto done;
-	arr = values_of(ps_bp__response(root));
-	out->priv__ = json_incref(root);
-	if ((error = alloc_items((void **)&out->items, json_array_size(arr),
-				 sizeof(*out->items))) < 0)
+	if ((error = list_get(&root, &arr, &out->priv__, (void **)&out->items,
+			     sizeof(*out->items), bp, ref_kinds[kind].path,
+			     what)) < 0)
 		goto done;
 	json_array_foreach(arr, i, item) {
 		if ((error = ref_read(&out->items[out->n], kind, item)) < 0)
@@ -2252,20 +2246,10 @@ ps_bp_webhook_list_get(ps_bp_webhook_list *out, ps_bp *bp)
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	error = ps_bp__request(&root, NULL, bp, "GET",
-			       "/integration-service/webhook", NULL, 1,
-			       "webhook list");
-	if (error == PS_ENOTFOUND) {
-		ps_error_clear();
-		error = 0;
-		goto done;
-	}
-	if (error < 0)
-		goto done;
-	arr = values_of(ps_bp__response(root));
-	out->priv__ = json_incref(root);
-	if ((error = alloc_items((void **)&out->items, json_array_size(arr),
-				 sizeof(*out->items))) < 0)
+	if ((error = list_get(&root, &arr, &out->priv__, (void **)&out->items,
+			     sizeof(*out->items), bp,
+			     "/integration-service/webhook", "webhook list")) <
+	    0)
 		goto done;
 	json_array_foreach(arr, i, item) {
 		ps_bp_webhook *w = &out->items[out->n];

@@ -3,8 +3,10 @@
  * the caller injects none.
  *
  * Tests pass their own ps_clock and ps_random; these are for production.
- * Neither keeps state: the clock reads CLOCK_MONOTONIC and the random
- * source reads the kernel's pool (jitter needs spread, not secrecy, so a
+ * None keeps state: the system clock reads CLOCK_MONOTONIC, the wall clock
+ * (for callers that stamp unix-ms times, like the worker) reads
+ * CLOCK_REALTIME, both sleep with nanosleep, and the random source reads
+ * the kernel's pool (jitter needs spread, not secrecy, so a
  * failed read falls back to mixing the time).
  */
 #include "http_int.h"
@@ -15,13 +17,26 @@
 #include <unistd.h>
 
 static int64_t
-system_now_ms(void *ctx)
+read_ms(clockid_t id)
 {
 	struct timespec ts;
 
-	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+system_now_ms(void *ctx)
+{
+	(void)ctx;
+	return read_ms(CLOCK_MONOTONIC);
+}
+
+static int64_t
+wall_now_ms(void *ctx)
+{
+	(void)ctx;
+	return read_ms(CLOCK_REALTIME);
 }
 
 /* May return early on a signal; callers re-check the clock. */
@@ -71,12 +86,19 @@ system_random(void *ctx)
 }
 
 static const ps_clock system_clock = {system_now_ms, system_sleep_ms, NULL};
+static const ps_clock wall_clock = {wall_now_ms, system_sleep_ms, NULL};
 static const ps_random system_rand = {system_random, NULL};
 
 const ps_clock *
 ps_clock_system(void)
 {
 	return &system_clock;
+}
+
+const ps_clock *
+ps_clock_wall(void)
+{
+	return &wall_clock;
 }
 
 const ps_random *

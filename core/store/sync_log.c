@@ -152,6 +152,27 @@ vec_read(struct entry_vec *vec, sqlite3_stmt *s)
 	return 0;
 }
 
+/*
+ * End a listing: on error (< 0) free what vec holds and return error;
+ * otherwise hand vec to *out / *out_n (NULL when it is empty) and return 0.
+ */
+static int
+vec_finish(ps_log_entry **out, size_t *out_n, struct entry_vec *vec,
+	   int error)
+{
+	if (error < 0) {
+		ps_log_entries_free(vec->v, vec->n);
+		return error;
+	}
+	if (vec->n == 0) {
+		free(vec->v);
+		vec->v = NULL;
+	}
+	*out = vec->v;
+	*out_n = vec->n;
+	return 0;
+}
+
 static int
 check_store(ps_store *st, const char *fn)
 {
@@ -372,17 +393,7 @@ done:
 	}
 out:
 	free(ids);
-	if (error < 0) {
-		ps_log_entries_free(vec.v, vec.n);
-		return error;
-	}
-	if (vec.n == 0) {
-		free(vec.v);
-		vec.v = NULL;
-	}
-	*out = vec.v;
-	*out_n = vec.n;
-	return 0;
+	return vec_finish(out, out_n, &vec, error);
 }
 
 /* Run an UPDATE bound by bind(); PS_ENOTFOUND if it touched no row. */
@@ -729,17 +740,7 @@ ps_store_log_list(ps_log_entry **out, size_t *out_n, ps_store *st,
 done:
 	sqlite3_reset(s);
 	free(phrase);
-	if (error < 0) {
-		ps_log_entries_free(vec.v, vec.n);
-		return error;
-	}
-	if (vec.n == 0) {
-		free(vec.v);
-		vec.v = NULL;
-	}
-	*out = vec.v;
-	*out_n = vec.n;
-	return 0;
+	return vec_finish(out, out_n, &vec, error);
 }
 
 int

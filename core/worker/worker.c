@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pearlsync/connect.h"
@@ -89,32 +88,6 @@ struct ps_worker {
 
 /* ------------------------------------------------------------------------ */
 /* Clock                                                                     */
-
-static int64_t
-wall_now(void *ctx)
-{
-	struct timespec ts;
-
-	(void)ctx;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-wall_sleep(void *ctx, int64_t ms)
-{
-	struct timespec ts;
-
-	(void)ctx;
-	if (ms <= 0)
-		return;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		break; /* a signal: let the caller look at the stop flag */
-}
-
-static const ps_clock wall_clock = {wall_now, wall_sleep, NULL};
 
 static int64_t
 now_ms(const ps_worker *w)
@@ -906,7 +879,7 @@ ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
 	w->cfg = *cfg;
 	w->o = options != NULL ? *options : dflt;
 	if (w->o.clock == NULL)
-		w->o.clock = &wall_clock;
+		w->o.clock = ps_clock_wall();
 	if (w->o.random == NULL)
 		w->o.random = ps_random_system();
 	if (w->o.stop == NULL)

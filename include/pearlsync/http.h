@@ -62,6 +62,13 @@ typedef struct ps_random {
 
 /* The real clock (CLOCK_MONOTONIC, nanosleep) and a random source. */
 const ps_clock *ps_clock_system(void);
+
+/*
+ * The real wall clock: now_ms is unix milliseconds (CLOCK_REALTIME, so it
+ * may step), sleep_ms is the same as ps_clock_system()'s.  For callers that
+ * stamp times kept across restarts; the http module itself never uses it.
+ */
+const ps_clock *ps_clock_wall(void);
 const ps_random *ps_random_system(void);
 
 typedef struct ps_http_options {
