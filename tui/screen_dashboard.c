@@ -107,8 +107,8 @@ counts_row(ps_tui *tui, int row, const char *name, const int64_t *today,
 {
 	char a[24], b[24], c[24], x[24], y[24], z[24];
 
-	ps_tui_text(tui, row, 1, 18, attr, name);
-	ps_tui_textf(tui, row, 20, 0, attr, "%7s %7s %7s   %8s %8s %8s",
+	ps_tui_text(tui, row, 1, 20, attr, name);
+	ps_tui_textf(tui, row, 22, 0, attr, "%7s %7s %7s   %8s %8s %8s",
 		     ps_tui_format_count(a, sizeof(a),
 					 today[PS_ENTRY_PENDING] +
 						 today[PS_ENTRY_IN_FLIGHT]),
@@ -142,11 +142,11 @@ dash_draw(void *state, ps_tui *tui)
 		ps_tui_text(tui, row, 14, 0, PS_TUI_DIM, "never");
 	row += 2;
 
-	ps_tui_text(tui, row, 20, 0, PS_TUI_DIM,
+	ps_tui_text(tui, row, 22, 0, PS_TUI_DIM,
 		    "-------- today --------   ---------- total ---------");
 	row++;
 	ps_tui_text(tui, row, 1, 0, PS_TUI_HEADING,
-		    "FLOW                PENDING  SYNCED  FAILED    PENDING   "
+		    "FLOW                  PENDING  SYNCED  FAILED    PENDING   "
 		    "SYNCED   FAILED");
 	row++;
 	/* leave room for API, sparkline and at least two alert lines */
