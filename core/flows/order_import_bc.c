@@ -224,6 +224,40 @@ opt_int(int64_t *out, ps_store *st, const char *key)
 	return error;
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (y, m 1-12, d). */
+static int64_t
+days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* orders.start_date ("YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ") as unix
+ * seconds; 0 when unset. */
+static int
+opt_date(int64_t *out, ps_store *st, const char *key)
+{
+	int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+	char *v = NULL;
+	int error = opt_str(&v, st, key);
+
+	*out = 0;
+	if (error < 0 || v == NULL)
+		return error;
+	if (sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) >=
+	    3)
+		*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+		       sec;
+	free(v);
+	return 0;
+}
+
 static int
 opt_bool(int *out, ps_store *st, const char *key)
 {
@@ -286,7 +320,8 @@ ps_oib__settings_load(ps_oib_settings *s, ps_store *st)
 			      "payments.captured_only")) < 0 ||
 	    (error = opt_int(&s->instance_id, st,
 			     "brightpearl.installed_integration_instance_id")) <
-		    0)
+		    0 ||
+	    (error = opt_date(&s->start_date, st, "orders.start_date")) < 0)
 		goto done;
 	s->match_field = PS_BP_IDENTITY_SKU;
 	if (match != NULL &&
@@ -844,8 +879,10 @@ oib_poll(ps_flow_env *env)
 	if (error == 0) {
 		since = strtoll(cur, NULL, 10);
 	} else if (error == PS_ENOTFOUND) {
+		/* first poll: from orders.start_date, else every order */
 		ps_error_clear();
 		error = 0;
+		since = s.start_date + POLL_OVERLAP_S;
 	} else {
 		goto done;
 	}

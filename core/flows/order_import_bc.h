@@ -45,6 +45,7 @@ typedef struct ps_oib_settings {
 	char *customer_message_field, *staff_notes_field; /* NULL: a note */
 	int payments_enabled, captured_only;
 	int64_t instance_id;       /* installedIntegrationInstanceId or 0 */
+	int64_t start_date;        /* unix seconds; 0: orders.start_date unset */
 } ps_oib_settings;
 
 /*
@@ -57,8 +58,8 @@ void ps_oib__settings_dispose(ps_oib_settings *s);
 
 /*
  * ps_oib__importable - 1 if the order passes the filters (status in
- * orders.import_statuses, guests allowed, not deleted), else 0 with the
- * reason in why (cap bytes).
+ * orders.import_statuses, guests allowed, not deleted, created at or after
+ * orders.start_date), else 0 with the reason in why (cap bytes).
  */
 int ps_oib__importable(const ps_oib_settings *s, const ps_bc_order *o,
 		       char *why, size_t cap);

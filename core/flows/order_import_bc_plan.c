@@ -110,6 +110,10 @@ ps_oib__importable(const ps_oib_settings *s, const ps_bc_order *o, char *why,
 			 s->import_statuses ? s->import_statuses : "");
 		return 0;
 	}
+	if (s->start_date > 0 && o->date_created < s->start_date) {
+		snprintf(why, cap, "created before orders.start_date");
+		return 0;
+	}
 	if (o->customer_id == 0 && !s->import_guests) {
 		snprintf(why, cap,
 			 "guest order and orders.import_guests is off");
