@@ -21,8 +21,8 @@
  *
  * Exactly once: the created order carries externalRef (the BigCommerce id
  * with orders.reference_prefix) and installedIntegrationInstanceId; when
- * the entry was interrupted or is on a later attempt, the order is looked
- * up by externalRef first and adopted.  Payments are keyed by transaction
+ * the entry was interrupted, failed before or is on a later attempt, the
+ * order is looked up by externalRef first and adopted.  Payments are keyed by transaction
  * reference, notes are not re-added when the order already has the text,
  * and a reservation that already exists is kept.
  */
@@ -1162,8 +1162,10 @@ do_import(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 			snprintf(res->detail, n, "skipped: %s", why);
 		goto done;
 	}
-	lookup = entry->attempts > 1 ||
-		 (entry->reason && strstr(entry->reason, "interrupt"));
+	/* any earlier attempt (interrupted, failed, or retried by the
+	 * operator: attempts restart at 0 but the reason stays) may have
+	 * created the order */
+	lookup = entry->attempts > 1 || (entry->reason && entry->reason[0]);
 	if ((error = find_bp_order(&bp_id, env, &s, bc_id, lookup)) < 0)
 		goto done;
 	adopted = bp_id > 0;
@@ -1272,10 +1274,20 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 		snprintf(key, sizeof(key), "bc:order:%lld:import",
 			 (long long)bc_id);
 		if (ps_store_log_get_by_key(&imp, env->store, key) == 0) {
-			int waiting = imp.status != PS_ENTRY_SYNCED ||
-				      imp.target_id != NULL;
+			int waiting = imp.status == PS_ENTRY_PENDING ||
+				      imp.status == PS_ENTRY_IN_FLIGHT;
+			int failed = imp.status == PS_ENTRY_FAILED;
 
 			ps_log_entry_dispose(&imp);
+			if (failed) {
+				/* the import's own retry will use the
+				 * order as it is then */
+				res->detail = ps_util__strdup(
+					"skipped: the import of this order "
+					"failed; retrying it imports the "
+					"current status and notes");
+				goto done;
+			}
 			if (waiting) {
 				error = ps_error_set(
 					PS_EBUSY,
