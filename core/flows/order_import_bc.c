@@ -651,10 +651,13 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 			 (long long)b->r.customer_id, ba->email);
 	}
 found:
-	if (b->r.update_customer)
-		strncat(b->customer_how, "; details changed: updated "
-					 "(customers.update_existing)",
-			sizeof(b->customer_how) - strlen(b->customer_how) - 1);
+	if (b->r.update_customer) {
+		size_t len = strlen(b->customer_how);
+
+		snprintf(b->customer_how + len, sizeof(b->customer_how) - len,
+			 "; details changed: updated "
+			 "(customers.update_existing)");
+	}
 done:
 	b->r.customer_how = b->customer_how;
 	ps_bp_ids_dispose(&ids);
@@ -1372,8 +1375,8 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 		ps_bp_note_list_dispose(&nl);
 		if (error < 0)
 			goto done;
-		strncat(msg, "notes updated",
-			sizeof(msg) - strlen(msg) - 1);
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+			 "notes updated");
 	}
 	if (msg[0] == '\0')
 		snprintf(msg, sizeof(msg), "no change to send");
