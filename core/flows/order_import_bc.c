@@ -21,20 +21,20 @@
  *
  * Exactly once: the created order carries externalRef (the BigCommerce id
  * with orders.reference_prefix) and installedIntegrationInstanceId; when
- * the entry was interrupted or is on a later attempt, the order is looked
- * up by externalRef first and adopted.  Payments are keyed by transaction
- * reference, notes are not re-added when the order already has the text,
- * and a reservation that already exists is kept.
+ * the entry was interrupted, failed before or is on a later attempt, the
+ * order is looked up by externalRef first and adopted.  Payments are keyed by
+ * transaction reference, notes are not re-added when the order already has the
+ * text, and a reservation that already exists is kept.
  */
-#include "internal.h"
 #include "flows/order_import_bc.h"
+#include "internal.h"
 
 #include <ctype.h>
-#include <strings.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -224,6 +224,40 @@ opt_int(int64_t *out, ps_store *st, const char *key)
 	return error;
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (y, m 1-12, d). */
+static int64_t
+days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* orders.start_date ("YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ") as unix
+ * seconds; 0 when unset. */
+static int
+opt_date(int64_t *out, ps_store *st, const char *key)
+{
+	int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+	char *v = NULL;
+	int error = opt_str(&v, st, key);
+
+	*out = 0;
+	if (error < 0 || v == NULL)
+		return error;
+	if (sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) >=
+	    3)
+		*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+		       sec;
+	free(v);
+	return 0;
+}
+
 static int
 opt_bool(int *out, ps_store *st, const char *key)
 {
@@ -253,8 +287,8 @@ ps_oib__settings_load(ps_oib_settings *s, ps_store *st)
 	memset(s, 0, sizeof(*s));
 	if ((error = opt_str(&s->import_statuses, st,
 			     "orders.import_statuses")) < 0 ||
-	    (error = opt_bool(&s->import_guests, st,
-			      "orders.import_guests")) < 0 ||
+	    (error = opt_bool(&s->import_guests, st, "orders.import_guests")) <
+		    0 ||
 	    (error = opt_str(&s->reference_prefix, st,
 			     "orders.reference_prefix")) < 0 ||
 	    (error = opt_int(&s->channel_id, st, "defaults.channel_id")) < 0 ||
@@ -263,8 +297,8 @@ ps_oib__settings_load(ps_oib_settings *s, ps_store *st)
 	    (error = opt_int(&s->project_id, st, "defaults.project_id")) < 0 ||
 	    (error = opt_int(&s->lead_source_id, st,
 			     "defaults.lead_source_id")) < 0 ||
-	    (error = opt_int(&s->price_list_id, st,
-			     "defaults.price_list_id")) < 0 ||
+	    (error = opt_int(&s->price_list_id, st, "defaults.price_list_id")) <
+		    0 ||
 	    (error = opt_int(&s->default_status_id, st,
 			     "defaults.order_status_id")) < 0 ||
 	    (error = opt_str(&s->nominal_code, st, "defaults.nominal_code")) <
@@ -286,11 +320,11 @@ ps_oib__settings_load(ps_oib_settings *s, ps_store *st)
 			      "payments.captured_only")) < 0 ||
 	    (error = opt_int(&s->instance_id, st,
 			     "brightpearl.installed_integration_instance_id")) <
-		    0)
+		    0 ||
+	    (error = opt_date(&s->start_date, st, "orders.start_date")) < 0)
 		goto done;
 	s->match_field = PS_BP_IDENTITY_SKU;
-	if (match != NULL &&
-	    ps_bp_identity_parse(&s->match_field, match) < 0) {
+	if (match != NULL && ps_bp_identity_parse(&s->match_field, match) < 0) {
 		ps_error_clear();
 		s->match_field = PS_BP_IDENTITY_SKU;
 	}
@@ -375,10 +409,11 @@ resolve_status(int64_t *out, char *how, size_t cap, ps_store *st,
 		error = map_get(&t, st, "order_status", o->status, 0);
 	if (error == 0) {
 		if (parse_id(out, t) < 0)
-			error = ps_error_set(PS_EMAPPING,
-					     "order_status mapping for '%s' is "
-					     "'%s', not a Brightpearl status id",
-					     o->status, t);
+			error = ps_error_set(
+				PS_EMAPPING,
+				"order_status mapping for '%s' is "
+				"'%s', not a Brightpearl status id",
+				o->status, t);
 		else
 			snprintf(how, cap, "mapping order_status bc>bp %s", id);
 		free(t);
@@ -388,14 +423,18 @@ resolve_status(int64_t *out, char *how, size_t cap, ps_store *st,
 		return error;
 	if (s->default_status_id > 0) {
 		*out = s->default_status_id;
-		snprintf(how, cap, "defaults.order_status_id (status %s "
-				   "unmapped)", id);
+		snprintf(how, cap,
+			 "defaults.order_status_id (status %s "
+			 "unmapped)",
+			 id);
 		return 0;
 	}
 	if (map_get(&t, st, "order_status", NULL, 0) == 0) {
 		if (parse_id(out, t) == 0)
-			snprintf(how, cap, "default order_status mapping "
-					   "(status %s unmapped)", id);
+			snprintf(how, cap,
+				 "default order_status mapping "
+				 "(status %s unmapped)",
+				 id);
 		free(t);
 	}
 	return 0;
@@ -453,9 +492,8 @@ resolve_products(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 		if (id == 0) {
 			ps_bp_product_list pl = {0};
 
-			if ((error = ps_bp_product_find(&pl, env->bp,
-							s->match_field, sku)) <
-			    0)
+			if ((error = ps_bp_product_find(
+				     &pl, env->bp, s->match_field, sku)) < 0)
 				return error;
 			if (pl.n > 0) {
 				id = pl.items[0].id;
@@ -549,11 +587,10 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 		snprintf(b->customer_how, sizeof(b->customer_how),
 			 "contact %lld (%s, cached)", (long long)c->id,
 			 ba->email);
-		b->r.update_customer =
-			s->update_existing &&
-			(differs(c->first, ba->first_name) ||
-			 differs(c->last, ba->last_name) ||
-			 differs(c->phone, ba->phone));
+		b->r.update_customer = s->update_existing &&
+				       (differs(c->first, ba->first_name) ||
+					differs(c->last, ba->last_name) ||
+					differs(c->phone, ba->phone));
 		goto found;
 	}
 	if ((error = ps_bp_contact_find_email(&ids, env->bp, ba->email)) < 0)
@@ -563,8 +600,8 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 			goto done;
 		b->r.customer_id = ids.ids[0];
 		snprintf(b->customer_how, sizeof(b->customer_how),
-			 "contact %lld found by email %s", (long long)ids.ids[0],
-			 ba->email);
+			 "contact %lld found by email %s",
+			 (long long)ids.ids[0], ba->email);
 		if (cl.n > 0) {
 			const ps_bp_contact *bc = &cl.items[0];
 
@@ -616,10 +653,13 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 			 (long long)b->r.customer_id, ba->email);
 	}
 found:
-	if (b->r.update_customer)
-		strncat(b->customer_how, "; details changed: updated "
-					 "(customers.update_existing)",
-			sizeof(b->customer_how) - strlen(b->customer_how) - 1);
+	if (b->r.update_customer) {
+		size_t len = strlen(b->customer_how);
+
+		snprintf(b->customer_how + len, sizeof(b->customer_how) - len,
+			 "; details changed: updated "
+			 "(customers.update_existing)");
+	}
 done:
 	b->r.customer_how = b->customer_how;
 	ps_bp_ids_dispose(&ids);
@@ -746,8 +786,7 @@ ensure_import(ps_flow_env *env, int64_t order_id)
 
 	if ((error = add_entry(env, order_id, "import")) < 0)
 		return error;
-	snprintf(key, sizeof(key), "bc:order:%lld:import",
-		 (long long)order_id);
+	snprintf(key, sizeof(key), "bc:order:%lld:import", (long long)order_id);
 	if ((error = ps_store_log_get_by_key(&e, env->store, key)) < 0)
 		return error;
 	if (e.status == PS_ENTRY_SYNCED && e.target_id == NULL)
@@ -779,7 +818,8 @@ oib_on_event(ps_flow_env *env, const ps_event *ev)
 	data = json_object_get(root, "data");
 	id = json_integer_value(json_object_get(data, "id"));
 	if (id <= 0) { /* nothing to act on: not ours to retry */
-		ps_log_warn("orders", "order webhook %lld without an order id: ignored",
+		ps_log_warn("orders",
+			    "order webhook %lld without an order id: ignored",
 			    (long long)ev->id);
 		goto done;
 	}
@@ -797,8 +837,7 @@ oib_on_event(ps_flow_env *env, const ps_event *ev)
 		char sid[16];
 		char *xr = NULL;
 
-		snprintf(change, sizeof(change), "status:%lld",
-			 (long long)ns);
+		snprintf(change, sizeof(change), "status:%lld", (long long)ns);
 		if ((error = ps_oib__settings_load(&s, env->store)) < 0)
 			goto done;
 		have_settings = 1;
@@ -836,16 +875,19 @@ oib_poll(ps_flow_env *env)
 	int error, in_tx = 0;
 
 	if (env->bc == NULL)
-		return ps_error_set(PS_ESETTING,
-				    "waiting for setting bigcommerce.store_hash");
+		return ps_error_set(
+			PS_ESETTING,
+			"waiting for setting bigcommerce.store_hash");
 	if ((error = ps_oib__settings_load(&s, env->store)) < 0)
 		return error;
 	error = ps_store_cursor_get(&cur, NULL, env->store, CURSOR_STREAM);
 	if (error == 0) {
 		since = strtoll(cur, NULL, 10);
 	} else if (error == PS_ENOTFOUND) {
+		/* first poll: from orders.start_date, else every order */
 		ps_error_clear();
 		error = 0;
+		since = s.start_date + POLL_OVERLAP_S;
 	} else {
 		goto done;
 	}
@@ -942,9 +984,9 @@ set_entry_fields(ps_flow_env *env, const ps_log_entry *entry,
 	f.order_number = num;
 	f.total = o->total_inc_tax;
 	f.has_total = 1;
-	f.currency = (char *)(o->default_currency_code[0]
-				      ? o->default_currency_code
-				      : o->currency_code);
+	f.currency =
+		(char *)(o->default_currency_code[0] ? o->default_currency_code
+						     : o->currency_code);
 	f.shipping_method = (char *)(shipping && shipping[0] ? shipping : NULL);
 	error = ps_store_log_set_fields(env->store, entry->id, &f, env->now);
 	return error;
@@ -1019,9 +1061,8 @@ execute_after(ps_flow_env *env, ps_oib_plan *p, int64_t bp_id, int adopted,
 	size_t i;
 	int error = 0;
 
-	if (p->nfields &&
-	    (error = ps_bp_order_fields_set(env->bp, bp_id, p->fields,
-					    p->nfields)) < 0)
+	if (p->nfields && (error = ps_bp_order_fields_set(
+				   env->bp, bp_id, p->fields, p->nfields)) < 0)
 		goto done;
 	if (p->nnotes && adopted &&
 	    (error = ps_bp_note_list_get(&nl, env->bp, bp_id)) < 0)
@@ -1046,8 +1087,7 @@ execute_after(ps_flow_env *env, ps_oib_plan *p, int64_t bp_id, int adopted,
 				const ps_bp_batch_result *br =
 					ps_bp_batch_result_get(bt, i);
 
-				if (br != NULL && br->error < 0 &&
-				    berr == 0)
+				if (br != NULL && br->error < 0 && berr == 0)
 					berr = br->error;
 			}
 		}
@@ -1080,7 +1120,8 @@ reserve:
 						 p->nreserve);
 		if (error == PS_EDATA) {
 			/* nothing free to reserve, or reserved already */
-			ps_log_info("orders", "order %lld: reservation not made: %s",
+			ps_log_info("orders",
+				    "order %lld: reservation not made: %s",
 				    (long long)bp_id, ps_error_last());
 			ps_error_clear();
 			error = 0;
@@ -1125,8 +1166,10 @@ do_import(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 			snprintf(res->detail, n, "skipped: %s", why);
 		goto done;
 	}
-	lookup = entry->attempts > 1 ||
-		 (entry->reason && strstr(entry->reason, "interrupt"));
+	/* any earlier attempt (interrupted, failed, or retried by the
+	 * operator: attempts restart at 0 but the reason stays) may have
+	 * created the order */
+	lookup = entry->attempts > 1 || (entry->reason && entry->reason[0]);
 	if ((error = find_bp_order(&bp_id, env, &s, bc_id, lookup)) < 0)
 		goto done;
 	adopted = bp_id > 0;
@@ -1140,8 +1183,8 @@ do_import(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 		ps_oib_resolved probe = rb.r;
 
 		probe.customer_id = 1;
-		if ((error = ps_oib__plan_build(&plan, &o, &txns, &s,
-						&probe)) < 0)
+		if ((error = ps_oib__plan_build(&plan, &o, &txns, &s, &probe)) <
+		    0)
 			goto done;
 		ps_oib__plan_dispose(&plan);
 		if ((error = resolve_customer(&rb, env, &s, &o, 1)) < 0)
@@ -1235,10 +1278,20 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 		snprintf(key, sizeof(key), "bc:order:%lld:import",
 			 (long long)bc_id);
 		if (ps_store_log_get_by_key(&imp, env->store, key) == 0) {
-			int waiting = imp.status != PS_ENTRY_SYNCED ||
-				      imp.target_id != NULL;
+			int waiting = imp.status == PS_ENTRY_PENDING ||
+				      imp.status == PS_ENTRY_IN_FLIGHT;
+			int failed = imp.status == PS_ENTRY_FAILED;
 
 			ps_log_entry_dispose(&imp);
+			if (failed) {
+				/* the import's own retry will use the
+				 * order as it is then */
+				res->detail = ps_util__strdup(
+					"skipped: the import of this order "
+					"failed; retrying it imports the "
+					"current status and notes");
+				goto done;
+			}
 			if (waiting) {
 				error = ps_error_set(
 					PS_EBUSY,
@@ -1312,9 +1365,8 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 		}
 		o.nproducts = keep;
 		if (error == 0 && plan.nfields)
-			error = ps_bp_order_fields_set(env->bp, bp_id,
-						       plan.fields,
-						       plan.nfields);
+			error = ps_bp_order_fields_set(
+				env->bp, bp_id, plan.fields, plan.nfields);
 		for (i = 0; error == 0 && i < plan.nnotes; i++)
 			if (!note_exists(&nl, plan.notes[i]))
 				error = ps_bp_note_add(NULL, env->bp, bp_id,
@@ -1323,8 +1375,8 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 		ps_bp_note_list_dispose(&nl);
 		if (error < 0)
 			goto done;
-		strncat(msg, "notes updated",
-			sizeof(msg) - strlen(msg) - 1);
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+			 "notes updated");
 	}
 	if (msg[0] == '\0')
 		snprintf(msg, sizeof(msg), "no change to send");
@@ -1352,8 +1404,9 @@ oib_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 	if ((error = entry_order_id(&bc_id, entry, &change)) < 0)
 		return error;
 	if (env->bc == NULL)
-		return ps_error_set(PS_ESETTING,
-				    "waiting for setting bigcommerce.store_hash");
+		return ps_error_set(
+			PS_ESETTING,
+			"waiting for setting bigcommerce.store_hash");
 	if (env->bp == NULL)
 		return ps_error_set(PS_ESETTING,
 				    "waiting for setting brightpearl.account");

@@ -32,19 +32,20 @@ extern const ps_flow_ops ps_flow_order_import_bc;
 
 /* The settings the import reads, with their defaults applied. */
 typedef struct ps_oib_settings {
-	char *import_statuses;     /* id list, "11" by default */
+	char *import_statuses; /* id list, "11" by default */
 	int import_guests;
-	char *reference_prefix;    /* NULL: none */
-	int64_t channel_id;        /* 0: unset (required) */
-	int64_t warehouse_id;      /* 0: unset (required) */
+	char *reference_prefix; /* NULL: none */
+	int64_t channel_id;     /* 0: unset (required) */
+	int64_t warehouse_id;   /* 0: unset (required) */
 	int64_t project_id, lead_source_id, price_list_id;
-	int64_t default_status_id; /* 0: unset */
+	int64_t default_status_id;                  /* 0: unset */
 	char *nominal_code, *shipping_nominal_code; /* NULL: product default */
 	ps_bp_identity match_field;
 	int auto_create, update_existing;
 	char *customer_message_field, *staff_notes_field; /* NULL: a note */
 	int payments_enabled, captured_only;
-	int64_t instance_id;       /* installedIntegrationInstanceId or 0 */
+	int64_t instance_id; /* installedIntegrationInstanceId or 0 */
+	int64_t start_date;  /* unix seconds; 0: orders.start_date unset */
 } ps_oib_settings;
 
 /*
@@ -57,8 +58,8 @@ void ps_oib__settings_dispose(ps_oib_settings *s);
 
 /*
  * ps_oib__importable - 1 if the order passes the filters (status in
- * orders.import_statuses, guests allowed, not deleted), else 0 with the
- * reason in why (cap bytes).
+ * orders.import_statuses, guests allowed, not deleted, created at or after
+ * orders.start_date), else 0 with the reason in why (cap bytes).
  */
 int ps_oib__importable(const ps_oib_settings *s, const ps_bc_order *o,
 		       char *why, size_t cap);
@@ -83,38 +84,38 @@ typedef struct ps_oib_resolved {
 /* One payment the plan records, with its own storage for strings. */
 typedef struct ps_oib_payment {
 	ps_bp_payment p;
-	char ref[48];   /* transaction_ref */
-	char date[32];  /* payment_date */
+	char ref[48];  /* transaction_ref */
+	char date[32]; /* payment_date */
 	char expiry[32];
 	char amount[PS_MONEY_STR_MAX];
 } ps_oib_payment;
 
 /* The requests one import sends, and why. */
 typedef struct ps_oib_plan {
-	ps_bp_order order;       /* strings borrowed from the inputs and
-				    from this plan */
-	ps_bp_order_row *rows;   /* owned */
+	ps_bp_order order;     /* strings borrowed from the inputs and
+				  from this plan */
+	ps_bp_order_row *rows; /* owned */
 	size_t nrows;
-	char (*row_refs)[24];    /* owned: external refs of product rows */
+	char (*row_refs)[24]; /* owned: external refs of product rows */
 	char external_ref[64];
 	char ref[64];
 	char placed_on[32];
 	char shipping_row_name[160];
 	char discount_row_name[160];
 	int create_contact, update_contact;
-	ps_bp_contact contact;   /* borrowed strings from the BC order */
+	ps_bp_contact contact;    /* borrowed strings from the BC order */
 	ps_oib_payment *payments; /* owned */
 	size_t npayments;
 	ps_bp_field_value fields[2];
 	size_t nfields;
-	char *notes[2];          /* owned note texts */
+	char *notes[2]; /* owned note texts */
 	int note_public[2];
 	size_t nnotes;
 	ps_bp_reservation_line *reserve; /* owned; row ids 0 until created */
 	size_t nreserve;
 	ps_money total, total_net, total_tax;
 	char currency[8];
-	char *why;               /* owned: one line per decision */
+	char *why; /* owned: one line per decision */
 	size_t why_len, why_cap;
 } ps_oib_plan;
 

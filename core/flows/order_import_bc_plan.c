@@ -11,8 +11,8 @@
  * rounding difference (rows are sent in cents) shows as its own row
  * instead of a silent mismatch.
  */
-#include "internal.h"
 #include "flows/order_import_bc.h"
+#include "internal.h"
 #include "pearlsync/settings.h"
 
 #include <stdarg.h>
@@ -47,8 +47,7 @@ iso_date(char *buf, size_t cap, int64_t secs)
 	strftime(buf, cap, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
 }
 
-static int
-why_add(ps_oib_plan *p, const char *fmt, ...)
+static int why_add(ps_oib_plan *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static int
@@ -70,13 +69,12 @@ why_add(ps_oib_plan *p, const char *fmt, ...)
 			return 0;
 		}
 		{
-			size_t cap = p->why_cap * 2 + (n > 0 ? (size_t)n : 0) +
-				     256;
+			size_t cap =
+				p->why_cap * 2 + (n > 0 ? (size_t)n : 0) + 256;
 			char *nb = realloc(p->why, cap);
 
 			if (nb == NULL)
-				return ps_error_set(PS_ENOMEM,
-						    "out of memory");
+				return ps_error_set(PS_ENOMEM, "out of memory");
 			p->why = nb;
 			p->why_cap = cap;
 			if (p->why_len == 0)
@@ -108,6 +106,10 @@ ps_oib__importable(const ps_oib_settings *s, const ps_bc_order *o, char *why,
 			 "(%s)",
 			 o->status, o->status_id,
 			 s->import_statuses ? s->import_statuses : "");
+		return 0;
+	}
+	if (s->start_date > 0 && o->date_created < s->start_date) {
+		snprintf(why, cap, "created before orders.start_date");
 		return 0;
 	}
 	if (o->customer_id == 0 && !s->import_guests) {
@@ -163,8 +165,9 @@ plan_notes(ps_oib_plan *p, const ps_bc_order *o, const ps_oib_settings *s)
 			f->code = s->customer_message_field;
 			f->type = PS_BP_FIELD_TEXT;
 			f->text = o->customer_message;
-			why_add(p, "customer message -> custom field %s "
-				   "(notes.customer_message_field)",
+			why_add(p,
+				"customer message -> custom field %s "
+				"(notes.customer_message_field)",
 				f->code);
 		} else {
 			if ((error = add_note(p, "Customer message",
@@ -181,8 +184,9 @@ plan_notes(ps_oib_plan *p, const ps_bc_order *o, const ps_oib_settings *s)
 			f->code = s->staff_notes_field;
 			f->type = PS_BP_FIELD_TEXT;
 			f->text = o->staff_notes;
-			why_add(p, "staff notes -> custom field %s "
-				   "(notes.staff_notes_field)",
+			why_add(p,
+				"staff notes -> custom field %s "
+				"(notes.staff_notes_field)",
 				f->code);
 		} else {
 			if ((error = add_note(p, "Staff notes", o->staff_notes,
@@ -218,14 +222,16 @@ plan_payments(ps_oib_plan *p, const ps_bc_order *o,
 		ps_oib_payment *pay;
 
 		if (!t->ok || (!t->captured && !t->authorized)) {
-			why_add(p, "payment: transaction %lld (%s) skipped: "
-				   "neither captured nor authorised",
+			why_add(p,
+				"payment: transaction %lld (%s) skipped: "
+				"neither captured nor authorised",
 				(long long)t->id, t->event_name);
 			continue;
 		}
 		if (!t->captured && s->captured_only) {
-			why_add(p, "payment: transaction %lld only authorised; "
-				   "skipped (payments.captured_only)",
+			why_add(p,
+				"payment: transaction %lld only authorised; "
+				"skipped (payments.captured_only)",
 				(long long)t->id);
 			continue;
 		}
@@ -269,8 +275,8 @@ plan_payments(ps_oib_plan *p, const ps_bc_order *o,
 
 int
 ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
-		   const ps_bc_transaction_list *txns,
-		   const ps_oib_settings *s, const ps_oib_resolved *r)
+		   const ps_bc_transaction_list *txns, const ps_oib_settings *s,
+		   const ps_oib_resolved *r)
 {
 	ps_oib_plan *p = out;
 	ps_money net = 0, tax = 0, want_net, want_tax, dn, dt;
@@ -283,8 +289,9 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 			     (long long)o->id, o->status, o->status_id)) < 0)
 		goto done;
 	if (s->warehouse_id <= 0) {
-		error = ps_error_set(PS_ESETTING,
-				     "waiting for setting defaults.warehouse_id");
+		error = ps_error_set(
+			PS_ESETTING,
+			"waiting for setting defaults.warehouse_id");
 		goto done;
 	}
 	if (s->channel_id <= 0) {
@@ -376,8 +383,9 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 			p->reserve[p->nreserve].product_id = row->product_id;
 			p->reserve[p->nreserve].quantity = l->quantity;
 			p->nreserve++;
-			why_add(p, "line %lld: SKU '%s' x%lld -> product %lld "
-				   "(%s)",
+			why_add(p,
+				"line %lld: SKU '%s' x%lld -> product %lld "
+				"(%s)",
 				(long long)l->id, l->sku,
 				(long long)l->quantity,
 				(long long)row->product_id,
@@ -460,16 +468,18 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 		row->nominal_code = s->nominal_code;
 		net += dn;
 		tax += dt;
-		why_add(p, "%s row: net %s tax %s so the total matches "
-			   "BigCommerce",
+		why_add(p,
+			"%s row: net %s tax %s so the total matches "
+			"BigCommerce",
 			row->name, ps_money_format(a, sizeof(a), dn, 2),
 			ps_money_format(b, sizeof(b), dt, 2));
 	}
 	p->total_net = net;
 	p->total_tax = tax;
 	p->total = net + tax;
-	why_add(p, "total %s %s (net %s, tax %s) = BigCommerce total_inc_tax; "
-		   "prices %s tax",
+	why_add(p,
+		"total %s %s (net %s, tax %s) = BigCommerce total_inc_tax; "
+		"prices %s tax",
 		ps_money_format(a, sizeof(a), p->total, 2), p->currency,
 		ps_money_format(b, sizeof(b), net, 2),
 		ps_money_format((char[PS_MONEY_STR_MAX]){0}, PS_MONEY_STR_MAX,
@@ -527,8 +537,9 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 	why_add(p, "shipping method: %lld (%s)",
 		(long long)r->shipping_method_id,
 		r->shipping_how ? r->shipping_how : "");
-	why_add(p, "externalRef %s (orders.reference_prefix%s), channel %lld, "
-		   "warehouse %lld",
+	why_add(p,
+		"externalRef %s (orders.reference_prefix%s), channel %lld, "
+		"warehouse %lld",
 		p->external_ref, s->reference_prefix ? "" : " unset",
 		(long long)s->channel_id, (long long)s->warehouse_id);
 
@@ -557,7 +568,7 @@ render_address(ps_oib_plan *p, const char *what, const ps_bp_address *a)
 int
 ps_oib__plan_render(char **out, const ps_oib_plan *plan)
 {
-	ps_oib_plan t;  /* a scratch plan used only for its text buffer */
+	ps_oib_plan t; /* a scratch plan used only for its text buffer */
 	const ps_bp_order *o = &plan->order;
 	char a[PS_MONEY_STR_MAX], b[PS_MONEY_STR_MAX];
 	size_t i;
@@ -569,8 +580,9 @@ ps_oib__plan_render(char **out, const ps_oib_plan *plan)
 		const ps_bp_contact *c = &plan->contact;
 
 		if (plan->create_contact)
-			why_add(&t, "%d. POST /contact-service/contact "
-				    "(after /contact-service/postal-address)",
+			why_add(&t,
+				"%d. POST /contact-service/contact "
+				"(after /contact-service/postal-address)",
 				n++);
 		else
 			why_add(&t, "%d. PATCH /contact-service/contact/%lld",
@@ -588,13 +600,15 @@ ps_oib__plan_render(char **out, const ps_oib_plan *plan)
 		o->ref);
 	if (o->customer_id)
 		why_add(&t, "    customer id: %lld", (long long)o->customer_id);
-	why_add(&t, "    status %lld, channel %lld, warehouse %lld, project "
-		    "%lld, lead source %lld, price list %lld",
+	why_add(&t,
+		"    status %lld, channel %lld, warehouse %lld, project "
+		"%lld, lead source %lld, price list %lld",
 		(long long)o->status_id, (long long)o->channel_id,
 		(long long)o->warehouse_id, (long long)o->project_id,
 		(long long)o->lead_source_id, (long long)o->price_list_id);
-	why_add(&t, "    currency %s, price mode %s, placed on %s, shipping "
-		    "method %lld",
+	why_add(&t,
+		"    currency %s, price mode %s, placed on %s, shipping "
+		"method %lld",
 		o->currency, o->price_mode, o->placed_on ? o->placed_on : "",
 		(long long)o->shipping_method_id);
 	render_address(&t, "billing", &o->billing);
@@ -616,8 +630,7 @@ ps_oib__plan_render(char **out, const ps_oib_plan *plan)
 				(long long)r->quantity, r->name);
 	}
 	why_add(&t, "    total %s %s",
-		ps_money_format(a, sizeof(a), plan->total, 2),
-		plan->currency);
+		ps_money_format(a, sizeof(a), plan->total, 2), plan->currency);
 	if (plan->nfields) {
 		why_add(&t, "%d. PATCH /order-service/order/{id}/custom-field",
 			n++);
@@ -636,15 +649,18 @@ ps_oib__plan_render(char **out, const ps_oib_plan *plan)
 
 		why_add(&t, "%d. POST /accounting-service/customer-payment",
 			n++);
-		why_add(&t, "    %s %s %s, method %s, transactionRef %s, "
-			    "date %s",
-			pay->type, ps_money_format(a, sizeof(a), pay->amount, 2),
+		why_add(&t,
+			"    %s %s %s, method %s, transactionRef %s, "
+			"date %s",
+			pay->type,
+			ps_money_format(a, sizeof(a), pay->amount, 2),
 			pay->currency, pay->method_code, pay->transaction_ref,
 			pay->payment_date);
 	}
 	if (plan->nreserve) {
-		why_add(&t, "%d. POST /warehouse-service/order/{id}/reservation/"
-			    "warehouse/%lld",
+		why_add(&t,
+			"%d. POST /warehouse-service/order/{id}/reservation/"
+			"warehouse/%lld",
 			n++, (long long)o->warehouse_id);
 		for (i = 0; i < plan->nreserve; i++)
 			why_add(&t, "    product %lld x%lld",

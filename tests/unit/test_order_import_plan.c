@@ -373,6 +373,10 @@ test_plan__filters_and_new_customer(void **state)
 	assert_int_equal(ps_oib__importable(&f->s, &f->o, why, sizeof(why)), 0);
 	assert_non_null(strstr(why, "orders.import_statuses"));
 	f->o.status_id = 11;
+	f->s.start_date = f->o.date_created + 1;
+	assert_int_equal(ps_oib__importable(&f->s, &f->o, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "orders.start_date"));
+	f->s.start_date = f->o.date_created;
 	f->o.customer_id = 0;
 	assert_int_equal(ps_oib__importable(&f->s, &f->o, why, sizeof(why)), 1);
 	f->s.import_guests = 0;

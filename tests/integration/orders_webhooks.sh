@@ -1,0 +1,85 @@
+#!/bin/sh
+# The webhook path through the real worker: with webhooks.public_url set
+# the worker registers its BigCommerce hooks; orders placed in the sandbox
+# reach Brightpearl through store/order/created callbacks alone (polling
+# is set to once a day), half of them delivered twice, each imported
+# once.  (Status changes by webhook are covered in-process by
+# test_orders_flow.)
+set -eu
+. "$PS_SOURCE_DIR/tests/integration/fixtures/cli/lib.sh"
+sandbox="$PS_BIN_DIR/pearlsync-sandbox"
+[ -x "$sandbox" ] || { echo "SKIP: pearlsync-sandbox not built"; exit 77; }
+command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 77; }
+worker_pid=""
+port=$((30000 + $$ % 20000))
+printf 'listener = { address = "127.0.0.1"; port = %d; };\n' "$port" >>"$conf"
+
+"$sandbox" --listen 127.0.0.1:0 --seed demo --quota off \
+	>"$tmp/sandbox.out" 2>"$tmp/sandbox.err" &
+sb_pid=$!
+trap '[ -n "$worker_pid" ] && kill "$worker_pid" 2>/dev/null; kill "$sb_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+i=0
+until grep -q '^ready$' "$tmp/sandbox.out"; do
+	i=$((i + 1))
+	[ "$i" -le 100 ] || fail "sandbox did not start: $(cat "$tmp/sandbox.err")"
+	sleep 0.1
+done
+bp_url=$(awk '$1 == "brightpearl" { print $2 }' "$tmp/sandbox.out")
+bc_url=$(awk '$1 == "bigcommerce" { print $2 }' "$tmp/sandbox.out")
+control=$(awk '$1 == "control" { print $2 }' "$tmp/sandbox.out")
+
+ok init
+ok settings set brightpearl.base_url "$bp_url"
+ok settings set brightpearl.account sandbox
+ok settings set brightpearl.app_ref sandbox_pearlsync
+ok settings set brightpearl.token sandbox-token
+ok settings set brightpearl.installed_integration_instance_id 7
+ok settings set bigcommerce.base_url "$bc_url"
+ok settings set bigcommerce.store_hash sandbox
+ok settings set bigcommerce.token sandbox-token
+ok settings set orders.enabled true
+ok settings set orders.start_date 2000-01-01
+ok settings set defaults.channel_id 1
+ok settings set defaults.warehouse_id 2
+ok settings set sync.poll_interval_seconds 86400
+ok settings set webhooks.public_url "http://127.0.0.1:$port"
+ok settings set webhooks.secret test-secret-4242
+ok mappings set order_status 'bc>bp' 11 2
+ok mappings set order_status 'bc>bp' 10 8
+
+bp_count() {
+	curl -s "$control/brightpearl/state" | grep -o '"externalRef": *"[0-9]*"' | sort -u | wc -l
+}
+# wait_for CMD WANT - poll until CMD prints WANT (20 s)
+wait_for() {
+	i=0
+	until [ "$($1)" = "$2" ]; do
+		i=$((i + 1))
+		[ "$i" -le 200 ] || fail "$1: $($1), want $2; worker: $(tail -5 "$tmp/w.err")"
+		sleep 0.1
+	done
+}
+hooks() { curl -s "$control/bigcommerce/hooks" | grep -o '"is_active": *true' | wc -l | tr -d ' '; }
+
+step="hooks"
+"$ps" worker >"$tmp/w.out" 2>"$tmp/w.err" </dev/null &
+worker_pid=$!
+wait_for hooks 3
+# the demo store's orders 100 and 101 came in by the first poll
+wait_for bp_count 2
+
+step="orders by webhook"
+curl -sf -X POST "$control/webhooks" -d '{"platform":"bigcommerce","duplicate_rate":0.5,"seed":3}' >/dev/null
+k=0
+while [ "$k" -lt 10 ]; do
+	curl -sf -X POST "$control/bigcommerce/orders" -d '{"billing_address":{"first_name":"W","last_name":"H","email":"w'$k'@example.com","street_1":"1 St","city":"C","zip":"12345","country_iso2":"US"},"lines":[{"sku":"CAP-BLK","quantity":1}],"status_id":11}' >/dev/null || fail "placing order $k"
+	k=$((k + 1))
+done
+wait_for bp_count 12
+
+kill -TERM "$worker_pid"
+wait "$worker_pid" || fail "worker exit status $?"
+worker_pid=""
+cp "$tmp/w.err" "$tmp/err"
+check_sanitizers
+exit 0
