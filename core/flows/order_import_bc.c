@@ -1052,7 +1052,9 @@ note_exists(const ps_bp_note_list *nl, const char *text)
 	return 0;
 }
 
-/* Notes, custom fields, payments and the reservation of order bp_id. */
+/* Notes, custom fields, payments and the reservation of order bp_id;
+ * np_done 1: notes and payments were sent in a batch, 2: the reservation
+ * too. */
 static int
 execute_after(ps_flow_env *env, ps_oib_plan *p, int64_t bp_id, int adopted,
 	      int np_done, const ps_oib_settings *s)
@@ -1116,7 +1118,7 @@ execute_after(ps_flow_env *env, ps_oib_plan *p, int64_t bp_id, int adopted,
 			goto done;
 	}
 reserve:
-	if (p->nreserve) {
+	if (p->nreserve && np_done < 2) {
 		error = ps_bp_reservation_create(env->bp, bp_id,
 						 s->warehouse_id, p->reserve,
 						 p->nreserve);
@@ -1146,7 +1148,8 @@ typedef struct import_job {
 	int64_t bp_id;   /* 0 until created or adopted */
 	int adopted;     /* the order existed before this attempt */
 	int skipped;     /* filtered out: synced with no target */
-	int np_done;     /* notes and payments sent in a batch already */
+	int np_done;     /* sent in a batch: 1 notes and payments, 2 and the
+			  * reservation (see execute_after) */
 } import_job;
 
 static void
@@ -1487,8 +1490,9 @@ batch_fail(ps_flow_result *res, int *code_out, int code)
 /*
  * Up to PS_FLOW_BATCH_MAX entries at once: each import is prepared as in
  * perform (contacts and products through the caches), the new orders are
- * created in one multi-message request, then the notes and payments of
- * all of them in one more; fields and reservations stay per order.  A
+ * created in one multi-message request, then the notes, payments and
+ * reservations of all of them in as few more as fit (ten messages a
+ * request); custom fields stay per order.  A
  * message that fails fails only its entry; one whose fate is unknown is
  * looked up by externalRef and otherwise created with the direct
  * (duplicate-guarded) call.  Edits go through perform one by one.
@@ -1619,9 +1623,13 @@ oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 			error = ps_bp_batch_payment_create(bt,
 							   &p->payments[k].p);
 		}
+		if (error == 0 && p->nreserve)
+			error = ps_bp_batch_reservation_create(
+				bt, jobs[i].bp_id, s.warehouse_id, p->reserve,
+				p->nreserve);
 		if (error < 0)
 			goto done;
-		jobs[i].np_done = 1;
+		jobs[i].np_done = 2;
 	}
 	if (ps_bp_batch_count(bt) > 0 && ps_bp_batch_send(bt) < 0)
 		ps_error_clear();
@@ -1641,6 +1649,24 @@ oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 				jobs[i].adopted = 1;
 				break;
 			}
+		}
+		if (jobs[i].np_done == 2 && jobs[i].plan.nreserve) {
+			const ps_bp_batch_result *br =
+				ps_bp_batch_result_get(bt, msg_of[i] + m);
+
+			/* refused (nothing free, or reserved already) is
+			 * final as in the direct call; an unknown outcome is
+			 * settled by the direct call, which looks first */
+			if (br == NULL ||
+			    (br->error < 0 &&
+			     !(br->status >= 400 && br->status < 500)))
+				jobs[i].np_done = 1;
+			else if (br->error < 0)
+				ps_log_info("orders",
+					    "order %lld: reservation not "
+					    "made: %s",
+					    (long long)jobs[i].bp_id,
+					    br->message ? br->message : "");
 		}
 	}
 	/* 4. fields, reservation and the result, per order */
