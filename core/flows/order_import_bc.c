@@ -25,6 +25,16 @@
  * order is looked up by externalRef first and adopted.  Payments are keyed by
  * transaction reference, notes are not re-added when the order already has the
  * text, and a reservation that already exists is kept.
+ *
+ * Batches (perform_batch, when the worker has several imports due): each
+ * import is prepared as in perform (order read, filters, contacts and
+ * products through the flow's caches), then the new orders go to
+ * Brightpearl in one multi-message request and their notes, payments and
+ * reservations in as few more as fit ten messages each.  Every entry is
+ * still IN_FLIGHT before the batch and gets its own outcome: a message
+ * Brightpearl refuses fails only its entry, and one whose fate is unknown
+ * is looked up by externalRef and adopted, or created with the direct
+ * (duplicate-guarded) call.
  */
 #include "flows/order_import_bc.h"
 #include "internal.h"
@@ -1145,11 +1155,11 @@ typedef struct import_job {
 	ps_bc_transaction_list txns;
 	resolve_buf rb;
 	ps_oib_plan plan;
-	int64_t bp_id;   /* 0 until created or adopted */
-	int adopted;     /* the order existed before this attempt */
-	int skipped;     /* filtered out: synced with no target */
-	int np_done;     /* sent in a batch: 1 notes and payments, 2 and the
-			  * reservation (see execute_after) */
+	int64_t bp_id; /* 0 until created or adopted */
+	int adopted;   /* the order existed before this attempt */
+	int skipped;   /* filtered out: synced with no target */
+	int np_done;   /* sent in a batch: 1 notes and payments, 2 and the
+			* reservation (see execute_after) */
 } import_job;
 
 static void
@@ -1219,7 +1229,7 @@ import_prepare(ps_flow_env *env, const ps_oib_settings *s, import_job *j,
 
 		probe.customer_id = 1;
 		if ((error = ps_oib__plan_build(&j->plan, o, &j->txns, s,
-					       &probe)) < 0)
+						&probe)) < 0)
 			return error;
 		ps_oib__plan_dispose(&j->plan);
 		if ((error = resolve_customer(&j->rb, env, s, o, 1)) < 0)
@@ -1228,8 +1238,8 @@ import_prepare(ps_flow_env *env, const ps_oib_settings *s, import_job *j,
 		j->rb.r.customer_id = 1; /* unused: the order exists */
 		j->rb.r.customer_how = "order already in Brightpearl: adopted";
 	}
-	if ((error = ps_oib__plan_build(&j->plan, o, &j->txns, s,
-				       &j->rb.r)) < 0)
+	if ((error = ps_oib__plan_build(&j->plan, o, &j->txns, s, &j->rb.r)) <
+	    0)
 		return error;
 	if (!j->adopted && j->plan.update_contact) {
 		/* names and phone only: the order carries its own billing
@@ -1610,8 +1620,7 @@ oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 
 		if (!active[i] || jobs[i].adopted)
 			continue;
-		if ((error = link_order(env, jobs[i].bc_id, jobs[i].bp_id)) <
-		    0)
+		if ((error = link_order(env, jobs[i].bc_id, jobs[i].bp_id)) < 0)
 			goto done;
 		msg_of[i] = ps_bp_batch_count(bt);
 		for (k = 0; k < p->nnotes && error == 0; k++)

@@ -569,8 +569,9 @@ perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
 		}
 		done = 0;
 		if (f->ops->perform_batch != NULL && n - i > 1) {
-			size_t k = n - i < PS_FLOW_BATCH_MAX ? n - i
-							     : PS_FLOW_BATCH_MAX;
+			size_t k = n - i < PS_FLOW_BATCH_MAX
+					   ? n - i
+					   : PS_FLOW_BATCH_MAX;
 
 			if ((error = perform_many(w, f, &v[i], k, &done)) < 0)
 				break;
