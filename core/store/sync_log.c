@@ -631,11 +631,23 @@ done:
 	return 0;
 }
 
+/* LOG_COLUMNS qualified with the alias e, for joins with log_search. */
+#define LOG_COLUMNS_E                                                          \
+	"e.id, e.flow, e.dedupe_key, e.status, e.order_number, e.total,"       \
+	" e.currency, e.shipping_method, e.shipment_status, e.inserted_at,"   \
+	" e.updated_at, e.synced_at, e.next_attempt_at, e.attempts,"          \
+	" e.reason, e.error_code, e.source_platform, e.source_id,"            \
+	" e.target_platform, e.target_id, e.detail"
+
 /*
  * The listing query for q, built from fixed fragments so the statement
  * cache holds at most one statement per combination of filters.  Text of
- * three or more characters goes through the trigram index; shorter text
- * can only be matched exactly, on the indexed columns.
+ * three or more characters goes through the trigram index, walked newest
+ * first from the keyset bound (FTS5 serves rowid ranges and rowid order
+ * itself), each match joined to its entry and tested against status and
+ * flow, so a page stops after its last row instead of collecting every
+ * match and sorting them.  Shorter text can only be matched exactly, on
+ * the indexed columns.
  */
 static int
 build_list_sql(char *buf, size_t cap, const ps_log_query *q, int *short_text)
@@ -644,16 +656,26 @@ build_list_sql(char *buf, size_t cap, const ps_log_query *q, int *short_text)
 	int n;
 
 	*short_text = has_text && strlen(q->text) < 3;
-	n = snprintf(buf, cap,
-		     "SELECT " LOG_COLUMNS " FROM log_entries WHERE id < ?1"
-		     "%s%s%s ORDER BY id DESC LIMIT ?5",
-		     q->status >= 0 ? " AND status = ?2" : "",
-		     q->flow ? " AND flow = ?3" : "",
-		     !has_text     ? ""
-		     : *short_text ? " AND (order_number = ?4 OR source_id = ?4"
-				     " OR target_id = ?4)"
-				   : " AND id IN (SELECT rowid FROM log_search"
-				     " WHERE log_search MATCH ?4)");
+	if (has_text && !*short_text)
+		n = snprintf(buf, cap,
+			     "SELECT " LOG_COLUMNS_E " FROM log_search"
+			     " CROSS JOIN log_entries AS e"
+			     " ON e.id = log_search.rowid"
+			     " WHERE log_search MATCH ?4"
+			     " AND log_search.rowid < ?1%s%s"
+			     " ORDER BY log_search.rowid DESC LIMIT ?5",
+			     q->status >= 0 ? " AND e.status = ?2" : "",
+			     q->flow ? " AND e.flow = ?3" : "");
+	else
+		n = snprintf(buf, cap,
+			     "SELECT " LOG_COLUMNS
+			     " FROM log_entries WHERE id < ?1"
+			     "%s%s%s ORDER BY id DESC LIMIT ?5",
+			     q->status >= 0 ? " AND status = ?2" : "",
+			     q->flow ? " AND flow = ?3" : "",
+			     *short_text ? " AND (order_number = ?4 OR"
+					   " source_id = ?4 OR target_id = ?4)"
+					 : "");
 	return n > 0 && (size_t)n < cap
 		       ? 0
 		       : ps_error_set(PS_ERROR, "query too long");
