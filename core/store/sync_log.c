@@ -732,11 +732,21 @@ bind_list(ps_store *st, sqlite3_stmt *s, const ps_log_query *q, int short_text,
  * Text (3+ characters) with a status or flow filter: two streams, both
  * newest first from the keyset bound, merged on id - the trigram index's
  * matches and the status/flow index's ids (covering, no table reads) - up
- * to q->limit common ids, whose rows are then read.  Work is bounded by
- * the page when matches are dense and by one pass over both lists when
- * they hardly meet, without probing the table per match or collecting
- * and sorting every match.
+ * to q->limit common ids, whose rows are then read.  A long run of ids on
+ * one side that the other lacks is skipped by re-running that side's
+ * query from the other's id.  Work is bounded by the page when matches
+ * are dense, by the shorter list when one is short, and by one pass over
+ * both when they interleave without meeting, never collecting and
+ * sorting every match or reading the table per match.
  */
+/*
+ * Steps over ids the other side lacks before seeking past the run instead:
+ * a b-tree seek costs about as much as a few dozen index steps, restarting
+ * the trigram query as much as thousands of its steps.
+ */
+#define SEEK_INDEX_AFTER 64
+#define SEEK_FTS_AFTER 4096
+
 static int
 list_text_filtered(struct entry_vec *vec, ps_store *st, const ps_log_query *q)
 {
@@ -745,7 +755,7 @@ list_text_filtered(struct entry_vec *vec, ps_store *st, const ps_log_query *q)
 	int64_t before = q->before_id > 0 ? q->before_id : INT64_MAX;
 	int64_t *ids = NULL, ia = 0, ib = 0;
 	size_t nids = 0, i;
-	int ra, rb, rc, error, n;
+	int ra, rb, rc, error, n, sa = 0, sb = 0;
 
 	n = snprintf(sql, sizeof(sql),
 		     "SELECT id FROM log_entries WHERE id < ?1%s%s"
@@ -778,10 +788,30 @@ list_text_filtered(struct entry_vec *vec, ps_store *st, const ps_log_query *q)
 			ids[nids++] = ia;
 			ra = sqlite3_step(a);
 			rb = sqlite3_step(b);
+			sa = sb = 0;
 		} else if (ia > ib) {
+			/* a long run on one side: seek past it instead */
+			sb = 0;
+			if (++sa < SEEK_FTS_AFTER) {
+				ra = sqlite3_step(a);
+				continue;
+			}
+			sqlite3_reset(a);
+			if ((error = ps_store__bind_int64(st, a, 2, ib + 1)) < 0)
+				goto done;
 			ra = sqlite3_step(a);
+			sa = 0;
 		} else {
+			sa = 0;
+			if (++sb < SEEK_INDEX_AFTER) {
+				rb = sqlite3_step(b);
+				continue;
+			}
+			sqlite3_reset(b);
+			if ((error = ps_store__bind_int64(st, b, 1, ia + 1)) < 0)
+				goto done;
 			rb = sqlite3_step(b);
+			sb = 0;
 		}
 	}
 	if ((ra != SQLITE_ROW && ra != SQLITE_DONE) ||

@@ -1139,6 +1139,62 @@ test_store__log_text_search_pages_equal_brute_force(void **state)
 	assert_int_equal(hits, 0);
 	assert_pages_match_brute(f->st, all, nall, q, 0);
 	ps_log_entries_free(all, nall);
+
+	/* long runs on either side (seeks past them): one failed entry
+	 * under 5,000 newer pending ones with the same reason */
+	assert_int_equal(ps_store_begin(f->st), 0);
+	for (i = 0; i < 5001; i++) {
+		char key[32];
+		ps_log_entry e;
+		int64_t id;
+
+		snprintf(key, sizeof(key), "bulk:%d", i);
+		ps_log_entry_init(&e);
+		e.flow = (char *)same_flows[0];
+		e.dedupe_key = key;
+		assert_int_equal(ps_store_log_add(&id, f->st, &e, i), 0);
+		if (i == 0)
+			assert_int_equal(ps_store_log_mark_failed(
+						 f->st, id, "BULK-ZZ stock", 0,
+						 0, i),
+					 0);
+		else
+			assert_int_equal(ps_store_log_mark_pending(
+						 f->st, id, "BULK-ZZ stock", 0,
+						 i),
+					 0);
+	}
+	assert_int_equal(ps_store_commit(f->st), 0);
+	all = calloc(SAME_N + 5001, sizeof(*all));
+	assert_non_null(all);
+	nall = 0;
+	all_q = (ps_log_query)PS_LOG_QUERY_INIT;
+	all_q.limit = 1000;
+	do {
+		assert_int_equal(ps_store_log_list(&v, &n, f->st, &all_q), 0);
+		if (n > 0)
+			memcpy(all + nall, v, n * sizeof(*v));
+		free(v);
+		nall += n;
+		if (n > 0)
+			all_q.before_id = all[nall - 1].id;
+	} while (n == all_q.limit);
+	assert_int_equal(nall, SAME_N + 5001);
+	q = (ps_log_query)PS_LOG_QUERY_INIT;
+	q.text = "bulk-zz";
+	q.status = PS_ENTRY_FAILED; /* the FTS side runs 5,000 ids alone */
+	assert_pages_match_brute(f->st, all, nall, q, 0);
+	q.text = "TEE-RED"; /* the filter side runs 5,000 ids alone */
+	q.status = PS_ENTRY_PENDING;
+	q.flow = same_flows[0];
+	assert_pages_match_brute(f->st, all, nall, q, 0);
+	q.limit = 3;
+	assert_pages_match_brute(f->st, all, nall, q, 0);
+	q.text = "stock";
+	q.status = PS_ENTRY_FAILED;
+	q.flow = NULL;
+	assert_pages_match_brute(f->st, all, nall, q, 0);
+	ps_log_entries_free(all, nall);
 }
 
 static void
