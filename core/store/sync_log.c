@@ -631,11 +631,23 @@ done:
 	return 0;
 }
 
+/* LOG_COLUMNS qualified with the alias e, for joins with log_search. */
+#define LOG_COLUMNS_E                                                          \
+	"e.id, e.flow, e.dedupe_key, e.status, e.order_number, e.total,"       \
+	" e.currency, e.shipping_method, e.shipment_status, e.inserted_at,"   \
+	" e.updated_at, e.synced_at, e.next_attempt_at, e.attempts,"          \
+	" e.reason, e.error_code, e.source_platform, e.source_id,"            \
+	" e.target_platform, e.target_id, e.detail"
+
 /*
  * The listing query for q, built from fixed fragments so the statement
  * cache holds at most one statement per combination of filters.  Text of
- * three or more characters goes through the trigram index; shorter text
- * can only be matched exactly, on the indexed columns.
+ * three or more characters goes through the trigram index, walked newest
+ * first from the keyset bound (FTS5 serves rowid ranges and rowid order
+ * itself), each match joined to its entry and tested against status and
+ * flow, so a page stops after its last row instead of collecting every
+ * match and sorting them.  Shorter text can only be matched exactly, on
+ * the indexed columns.
  */
 static int
 build_list_sql(char *buf, size_t cap, const ps_log_query *q, int *short_text)
@@ -644,19 +656,51 @@ build_list_sql(char *buf, size_t cap, const ps_log_query *q, int *short_text)
 	int n;
 
 	*short_text = has_text && strlen(q->text) < 3;
-	n = snprintf(buf, cap,
-		     "SELECT " LOG_COLUMNS " FROM log_entries WHERE id < ?1"
-		     "%s%s%s ORDER BY id DESC LIMIT ?5",
-		     q->status >= 0 ? " AND status = ?2" : "",
-		     q->flow ? " AND flow = ?3" : "",
-		     !has_text     ? ""
-		     : *short_text ? " AND (order_number = ?4 OR source_id = ?4"
-				     " OR target_id = ?4)"
-				   : " AND id IN (SELECT rowid FROM log_search"
-				     " WHERE log_search MATCH ?4)");
+	if (has_text && !*short_text)
+		n = snprintf(buf, cap,
+			     "SELECT " LOG_COLUMNS_E " FROM log_search"
+			     " CROSS JOIN log_entries AS e"
+			     " ON e.id = log_search.rowid"
+			     " WHERE log_search MATCH ?4"
+			     " AND log_search.rowid < ?1%s%s"
+			     " ORDER BY log_search.rowid DESC LIMIT ?5",
+			     q->status >= 0 ? " AND e.status = ?2" : "",
+			     q->flow ? " AND e.flow = ?3" : "");
+	else
+		n = snprintf(buf, cap,
+			     "SELECT " LOG_COLUMNS
+			     " FROM log_entries WHERE id < ?1"
+			     "%s%s%s ORDER BY id DESC LIMIT ?5",
+			     q->status >= 0 ? " AND status = ?2" : "",
+			     q->flow ? " AND flow = ?3" : "",
+			     *short_text ? " AND (order_number = ?4 OR"
+					   " source_id = ?4 OR target_id = ?4)"
+					 : "");
 	return n > 0 && (size_t)n < cap
 		       ? 0
 		       : ps_error_set(PS_ERROR, "query too long");
+}
+
+/* *phrase (caller frees): text as one FTS5 string, inner quotes doubled. */
+static int
+make_phrase(char **phrase, const char *text)
+{
+	const char *p;
+	size_t n = 2, len = 0;
+
+	for (p = text; *p; p++)
+		n += *p == '"' ? 2 : 1;
+	if ((*phrase = malloc(n + 1)) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	(*phrase)[len++] = '"';
+	for (p = text; *p; p++) {
+		(*phrase)[len++] = *p;
+		if (*p == '"')
+			(*phrase)[len++] = '"';
+	}
+	(*phrase)[len++] = '"';
+	(*phrase)[len] = '\0';
+	return 0;
 }
 
 /* Bind q to s; *phrase receives the FTS phrase (caller frees). */
@@ -664,8 +708,6 @@ static int
 bind_list(ps_store *st, sqlite3_stmt *s, const ps_log_query *q, int short_text,
 	  char **phrase)
 {
-	const char *p;
-	size_t n = 2, len = 0;
 	int error;
 
 	*phrase = NULL;
@@ -681,20 +723,133 @@ bind_list(ps_store *st, sqlite3_stmt *s, const ps_log_query *q, int short_text,
 		return 0;
 	if (short_text)
 		return ps_store__bind_text(st, s, 4, q->text);
-	/* One FTS5 string phrase: "..." with inner quotes doubled. */
-	for (p = q->text; *p; p++)
-		n += *p == '"' ? 2 : 1;
-	if ((*phrase = malloc(n + 1)) == NULL)
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	(*phrase)[len++] = '"';
-	for (p = q->text; *p; p++) {
-		(*phrase)[len++] = *p;
-		if (*p == '"')
-			(*phrase)[len++] = '"';
-	}
-	(*phrase)[len++] = '"';
-	(*phrase)[len] = '\0';
+	if ((error = make_phrase(phrase, q->text)) < 0)
+		return error;
 	return ps_store__bind_text(st, s, 4, *phrase);
+}
+
+/*
+ * Text (3+ characters) with a status or flow filter: two streams, both
+ * newest first from the keyset bound, merged on id - the trigram index's
+ * matches and the status/flow index's ids (covering, no table reads) - up
+ * to q->limit common ids, whose rows are then read.  A long run of ids on
+ * one side that the other lacks is skipped by re-running that side's
+ * query from the other's id.  Work is bounded by the page when matches
+ * are dense, by the shorter list when one is short, and by one pass over
+ * both when they interleave without meeting, never collecting and
+ * sorting every match or reading the table per match.
+ */
+/*
+ * Steps over ids the other side lacks before seeking past the run instead:
+ * a b-tree seek costs about as much as a few dozen index steps, restarting
+ * the trigram query as much as thousands of its steps.
+ */
+#define SEEK_INDEX_AFTER 64
+#define SEEK_FTS_AFTER 4096
+
+static int
+list_text_filtered(struct entry_vec *vec, ps_store *st, const ps_log_query *q)
+{
+	char sql[256], *phrase = NULL;
+	sqlite3_stmt *a = NULL, *b = NULL, *r = NULL;
+	int64_t before = q->before_id > 0 ? q->before_id : INT64_MAX;
+	int64_t *ids = NULL, ia = 0, ib = 0;
+	size_t nids = 0, i;
+	int ra, rb, rc, error, n, sa = 0, sb = 0;
+
+	n = snprintf(sql, sizeof(sql),
+		     "SELECT id FROM log_entries WHERE id < ?1%s%s"
+		     " ORDER BY id DESC",
+		     q->status >= 0 ? " AND status = ?2" : "",
+		     q->flow ? " AND flow = ?3" : "");
+	if (n <= 0 || (size_t)n >= sizeof(sql))
+		return ps_error_set(PS_ERROR, "query too long");
+	if ((ids = malloc(q->limit * sizeof(*ids))) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	if ((error = make_phrase(&phrase, q->text)) < 0 ||
+	    (error = ps_store__prepare(
+		     &a, st,
+		     "SELECT rowid FROM log_search WHERE log_search MATCH ?1"
+		     " AND rowid < ?2 ORDER BY rowid DESC")) < 0 ||
+	    (error = ps_store__bind_text(st, a, 1, phrase)) < 0 ||
+	    (error = ps_store__bind_int64(st, a, 2, before)) < 0 ||
+	    (error = ps_store__prepare(&b, st, sql)) < 0 ||
+	    (error = ps_store__bind_int64(st, b, 1, before)) < 0 ||
+	    (q->status >= 0 &&
+	     (error = ps_store__bind_int64(st, b, 2, q->status)) < 0) ||
+	    (q->flow && (error = ps_store__bind_text(st, b, 3, q->flow)) < 0))
+		goto done;
+	ra = sqlite3_step(a);
+	rb = sqlite3_step(b);
+	while (ra == SQLITE_ROW && rb == SQLITE_ROW && nids < q->limit) {
+		ia = sqlite3_column_int64(a, 0);
+		ib = sqlite3_column_int64(b, 0);
+		if (ia == ib) {
+			ids[nids++] = ia;
+			ra = sqlite3_step(a);
+			rb = sqlite3_step(b);
+			sa = sb = 0;
+		} else if (ia > ib) {
+			/* a long run on one side: seek past it instead */
+			sb = 0;
+			if (++sa < SEEK_FTS_AFTER) {
+				ra = sqlite3_step(a);
+				continue;
+			}
+			sqlite3_reset(a);
+			if ((error = ps_store__bind_int64(st, a, 2, ib + 1)) < 0)
+				goto done;
+			ra = sqlite3_step(a);
+			sa = 0;
+		} else {
+			sa = 0;
+			if (++sb < SEEK_INDEX_AFTER) {
+				rb = sqlite3_step(b);
+				continue;
+			}
+			sqlite3_reset(b);
+			if ((error = ps_store__bind_int64(st, b, 1, ia + 1)) < 0)
+				goto done;
+			rb = sqlite3_step(b);
+			sb = 0;
+		}
+	}
+	if ((ra != SQLITE_ROW && ra != SQLITE_DONE) ||
+	    (rb != SQLITE_ROW && rb != SQLITE_DONE)) {
+		error = ps_store__error(st, ra != SQLITE_ROW && ra != SQLITE_DONE
+						    ? ra
+						    : rb,
+					"searching log entries");
+		goto done;
+	}
+	/* read the rows while the streams still hold the read snapshot */
+	for (i = 0; i < nids; i++) {
+		if ((error = ps_store__prepare(
+			     &r, st,
+			     "SELECT " LOG_COLUMNS
+			     " FROM log_entries WHERE id = ?")) < 0 ||
+		    (error = ps_store__bind_int64(st, r, 1, ids[i])) < 0)
+			goto done;
+		rc = sqlite3_step(r);
+		if (rc == SQLITE_ROW)
+			error = vec_read(vec, r);
+		else
+			error = ps_store__error(st, rc, "reading a log entry");
+		sqlite3_reset(r);
+		r = NULL;
+		if (error < 0)
+			goto done;
+	}
+done:
+	if (r)
+		sqlite3_reset(r);
+	if (b)
+		sqlite3_reset(b);
+	if (a)
+		sqlite3_reset(a);
+	free(phrase);
+	free(ids);
+	return error;
 }
 
 static int
@@ -727,6 +882,10 @@ ps_store_log_list(ps_log_entry **out, size_t *out_n, ps_store *st,
 	if ((error = check_store(st, "ps_store_log_list")) < 0 ||
 	    (error = check_query(q)) < 0)
 		return error;
+	if (q->text && strlen(q->text) >= 3 && (q->status >= 0 || q->flow)) {
+		error = list_text_filtered(&vec, st, q);
+		return vec_finish(out, out_n, &vec, error);
+	}
 	if ((error = build_list_sql(sql, sizeof(sql), q, &short_text)) < 0 ||
 	    (error = ps_store__prepare(&s, st, sql)) < 0)
 		return error;

@@ -918,6 +918,285 @@ test_store__log_100k_entries_page_filter_and_count(void **state)
 	assert_plan(f->st, &q, "INDEX log_status");
 }
 
+/* ---- text search: pages equal a brute-force scan ------------------------ */
+
+#define SAME_N 3000
+static const char *const same_flows[] = {"order_import_bc", "fulfilment_bp_bc",
+					 "notes_bc"};
+
+/* Seed entry i of the sameness database: a mix of reasons, ids, statuses. */
+static void
+same_seed(ps_store *st, int i)
+{
+	static const char *const reasons[] = {
+		"SKU 'TEE-RED-M' not found in Brightpearl",
+		"waiting for setting defaults.warehouse_id",
+		"Customer \"ACME\" has no price list",
+		"tee-red-s out of stock"};
+	char key[32], order[32], source[16], target[16];
+	ps_log_entry e;
+	int64_t id;
+
+	snprintf(key, sizeof(key), "same:%d", i);
+	snprintf(order, sizeof(order), "%s%d", i % 7 == 0 ? "BC-" : "",
+		 1000 + i);
+	snprintf(source, sizeof(source), "%d", i % 97);
+	snprintf(target, sizeof(target), "T%d", i % 13);
+	ps_log_entry_init(&e);
+	e.flow = (char *)same_flows[i % 3];
+	e.dedupe_key = key;
+	e.order_number = i % 11 == 5 ? NULL : order;
+	e.source_id = source;
+	e.source_platform = PS_PLATFORM_BIGCOMMERCE;
+	e.target_platform = PS_PLATFORM_BRIGHTPEARL;
+	assert_int_equal(ps_store_log_add(&id, st, &e, i), 0);
+	switch (i % 5) {
+	case 0: /* failed; mostly the SKU reason, clustered in old entries */
+		assert_int_equal(ps_store_log_mark_failed(
+					 st, id,
+					 reasons[i < SAME_N / 2 ? 0 : i % 4],
+					 PS_EDATA, 0, i),
+				 0);
+		break;
+	case 1:
+		assert_int_equal(ps_store_log_mark_pending(st, id,
+							   reasons[i % 4], 0,
+							   i),
+				 0);
+		break;
+	case 2:
+	case 3:
+		assert_int_equal(
+			ps_store_log_mark_synced(st, id, target, NULL, i), 0);
+		break;
+	default: /* stays pending, no reason */
+		break;
+	}
+}
+
+static int
+contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle), i, j;
+
+	if (hay == NULL)
+		return 0;
+	for (i = 0; hay[i]; i++) {
+		for (j = 0; j < n && hay[i + j]; j++) {
+			char a = hay[i + j], b = needle[j];
+			if (a >= 'A' && a <= 'Z')
+				a = (char)(a - 'A' + 'a');
+			if (b >= 'A' && b <= 'Z')
+				b = (char)(b - 'A' + 'a');
+			if (a != b)
+				break;
+		}
+		if (j == n)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+equals(const char *a, const char *b)
+{
+	return a != NULL && strcmp(a, b) == 0;
+}
+
+/* Does e match q, decided in C from the documented rules? */
+static int
+brute_match(const ps_log_entry *e, const ps_log_query *q)
+{
+	const char *t = q->text;
+
+	if (q->status >= 0 && (int)e->status != q->status)
+		return 0;
+	if (q->flow && strcmp(e->flow, q->flow) != 0)
+		return 0;
+	if (t == NULL || t[0] == '\0')
+		return 1;
+	if (strlen(t) < 3)
+		return equals(e->order_number, t) || equals(e->source_id, t) ||
+		       equals(e->target_id, t);
+	return contains_ci(e->order_number, t) || contains_ci(e->reason, t) ||
+	       contains_ci(e->source_id, t) || contains_ci(e->target_id, t);
+}
+
+/*
+ * Page through q (starting below start) and compare every page with the
+ * page taken from all (every entry, newest first) by brute force.
+ */
+static void
+assert_pages_match_brute(ps_store *st, const ps_log_entry *all, size_t nall,
+			 ps_log_query q, int64_t start)
+{
+	ps_log_entry *v = NULL;
+	size_t n, k, pos = 0, want, pages = 0;
+
+	q.before_id = start;
+	while (pos < nall && start > 0 && all[pos].id >= start)
+		pos++;
+	for (;;) {
+		assert_int_equal(ps_store_log_list(&v, &n, st, &q), 0);
+		for (k = 0; k < n; k++) {
+			while (pos < nall && !brute_match(&all[pos], &q))
+				pos++;
+			if (pos == nall)
+				fail_msg("text '%s' status %d flow %s: extra row "
+					 "%lld",
+					 q.text ? q.text : "", q.status,
+					 q.flow ? q.flow : "-",
+					 (long long)v[k].id);
+			assert_int_equal(v[k].id, all[pos].id);
+			assert_int_equal(v[k].status, all[pos].status);
+			pos++;
+		}
+		pages++;
+		if (n < q.limit) {
+			want = pos;
+			while (want < nall && !brute_match(&all[want], &q))
+				want++;
+			if (want != nall)
+				fail_msg("text '%s' status %d flow %s: missed "
+					 "row %lld after %zu pages",
+					 q.text ? q.text : "", q.status,
+					 q.flow ? q.flow : "-",
+					 (long long)all[want].id, pages);
+			ps_log_entries_free(v, n);
+			return;
+		}
+		q.before_id = v[n - 1].id;
+		ps_log_entries_free(v, n);
+	}
+}
+
+static void
+test_store__log_text_search_pages_equal_brute_force(void **state)
+{
+	static const char *const texts[] = {
+		"TEE-RED", "tee-red-m", "red", "warehouse", "\"ACME\"",
+		"1042",    "BC-1",      "T7",  "42",        "7",
+		"zzz-no-such", "no"};
+	static const size_t limits[] = {1, 7, 50, 1000};
+	struct fixture *f = *state;
+	ps_log_query q = PS_LOG_QUERY_INIT, all_q = PS_LOG_QUERY_INIT;
+	ps_log_entry *all = NULL, *v = NULL;
+	size_t nall = 0, n, t, l;
+	int i, s, fl, hits = 0;
+
+	open_ok(f);
+	assert_int_equal(ps_store_begin(f->st), 0);
+	for (i = 0; i < SAME_N; i++)
+		same_seed(f->st, i);
+	assert_int_equal(ps_store_commit(f->st), 0);
+	/* everything, newest first, in one array */
+	all = calloc(SAME_N, sizeof(*all));
+	assert_non_null(all);
+	all_q.limit = 1000;
+	do {
+		assert_int_equal(ps_store_log_list(&v, &n, f->st, &all_q), 0);
+		assert_true(nall + n <= SAME_N);
+		if (n > 0)
+			memcpy(all + nall, v, n * sizeof(*v));
+		free(v); /* the strings now belong to all */
+		nall += n;
+		if (n > 0)
+			all_q.before_id = all[nall - 1].id;
+	} while (n == all_q.limit);
+	assert_int_equal(nall, SAME_N);
+
+	for (t = 0; t < PS__ARRAY_LEN(texts); t++) {
+		for (s = -1; s < PS_ENTRY_STATUS_COUNT; s++) {
+			for (fl = -1; fl < 3; fl++) {
+				q = (ps_log_query)PS_LOG_QUERY_INIT;
+				q.text = texts[t];
+				q.status = s;
+				q.flow = fl < 0 ? NULL : same_flows[fl];
+				for (l = 0; l < PS__ARRAY_LEN(limits); l++) {
+					q.limit = limits[l];
+					if (q.limit == 1 && s != -1 && fl != -1)
+						continue; /* keep it quick */
+					assert_pages_match_brute(
+						f->st, all, nall, q, 0);
+				}
+				/* from the middle of the log */
+				q.limit = 13;
+				assert_pages_match_brute(f->st, all, nall, q,
+							 SAME_N / 2 + 3);
+			}
+		}
+	}
+	/* the seed really exercises large, small and empty results */
+	q = (ps_log_query)PS_LOG_QUERY_INIT;
+	q.text = "TEE-RED";
+	for (i = 0; i < (int)nall; i++)
+		hits += brute_match(&all[i], &q);
+	assert_true(hits > SAME_N / 10);
+	q.status = PS_ENTRY_SYNCED; /* synced entries carry no reason */
+	q.flow = same_flows[1];
+	for (i = 0, hits = 0; i < (int)nall; i++)
+		hits += brute_match(&all[i], &q);
+	assert_int_equal(hits, 0);
+	assert_pages_match_brute(f->st, all, nall, q, 0);
+	ps_log_entries_free(all, nall);
+
+	/* long runs on either side (seeks past them): one failed entry
+	 * under 5,000 newer pending ones with the same reason */
+	assert_int_equal(ps_store_begin(f->st), 0);
+	for (i = 0; i < 5001; i++) {
+		char key[32];
+		ps_log_entry e;
+		int64_t id;
+
+		snprintf(key, sizeof(key), "bulk:%d", i);
+		ps_log_entry_init(&e);
+		e.flow = (char *)same_flows[0];
+		e.dedupe_key = key;
+		assert_int_equal(ps_store_log_add(&id, f->st, &e, i), 0);
+		if (i == 0)
+			assert_int_equal(ps_store_log_mark_failed(
+						 f->st, id, "BULK-ZZ stock", 0,
+						 0, i),
+					 0);
+		else
+			assert_int_equal(ps_store_log_mark_pending(
+						 f->st, id, "BULK-ZZ stock", 0,
+						 i),
+					 0);
+	}
+	assert_int_equal(ps_store_commit(f->st), 0);
+	all = calloc(SAME_N + 5001, sizeof(*all));
+	assert_non_null(all);
+	nall = 0;
+	all_q = (ps_log_query)PS_LOG_QUERY_INIT;
+	all_q.limit = 1000;
+	do {
+		assert_int_equal(ps_store_log_list(&v, &n, f->st, &all_q), 0);
+		if (n > 0)
+			memcpy(all + nall, v, n * sizeof(*v));
+		free(v);
+		nall += n;
+		if (n > 0)
+			all_q.before_id = all[nall - 1].id;
+	} while (n == all_q.limit);
+	assert_int_equal(nall, SAME_N + 5001);
+	q = (ps_log_query)PS_LOG_QUERY_INIT;
+	q.text = "bulk-zz";
+	q.status = PS_ENTRY_FAILED; /* the FTS side runs 5,000 ids alone */
+	assert_pages_match_brute(f->st, all, nall, q, 0);
+	q.text = "TEE-RED"; /* the filter side runs 5,000 ids alone */
+	q.status = PS_ENTRY_PENDING;
+	q.flow = same_flows[0];
+	assert_pages_match_brute(f->st, all, nall, q, 0);
+	q.limit = 3;
+	assert_pages_match_brute(f->st, all, nall, q, 0);
+	q.text = "stock";
+	q.status = PS_ENTRY_FAILED;
+	q.flow = NULL;
+	assert_pages_match_brute(f->st, all, nall, q, 0);
+	ps_log_entries_free(all, nall);
+}
+
 static void
 test_store__claim_due_uses_the_due_index(void **state)
 {
@@ -1285,6 +1564,7 @@ main(void)
 		T(test_store__log_set_fields_keeps_what_is_not_given),
 		T(test_store__log_list_rejects_bad_queries),
 		T(test_store__log_100k_entries_page_filter_and_count),
+		T(test_store__log_text_search_pages_equal_brute_force),
 		T(test_store__claim_due_uses_the_due_index),
 		T(test_store__cursor_advances_with_its_entries_or_not_at_all),
 		T(test_store__xrefs_are_symmetric_and_unique),
