@@ -209,6 +209,23 @@ refresh_connectors(ps_worker *w)
 /* ------------------------------------------------------------------------ */
 /* Flows                                                                     */
 
+/*
+ * A flow must not leave a store transaction open: the worker's connection
+ * would keep the write lock, every later write of the worker (heartbeat,
+ * claims) would sit uncommitted inside it and the listener could store no
+ * event.  Roll back what was left and say which flow did it.
+ */
+static void
+close_leaked_transaction(ps_worker *w, const char *who, const char *step)
+{
+	if (!ps_store_in_transaction(w->st))
+		return;
+	ps_log_error(MOD, "%s left a store transaction open (%s): rolled back",
+		     who, step);
+	while (ps_store_in_transaction(w->st))
+		ps_store_rollback(w->st);
+}
+
 static void
 env_init(ps_flow_env *env, ps_worker *w, flow_rt *f)
 {
@@ -233,7 +250,9 @@ flow_ensure_init(ps_worker *w, flow_rt *f)
 		return 0;
 	if (f->ops->init != NULL) {
 		env_init(&env, w, f);
-		if ((error = f->ops->init(&f->state, &env)) < 0)
+		error = f->ops->init(&f->state, &env);
+		close_leaked_transaction(w, f->ops->name, "init");
+		if (error < 0)
 			return error;
 	}
 	f->inited = 1;
@@ -326,9 +345,9 @@ flow_poll(ps_worker *w, flow_rt *f)
 		return error;
 	}
 	env_init(&env, w, f);
-	if ((error = f->ops->poll(&env)) < 0) {
-		if (ps_store_in_transaction(w->st))
-			ps_store_rollback(w->st);
+	error = f->ops->poll(&env);
+	close_leaked_transaction(w, f->ops->name, "poll");
+	if (error < 0) {
 		ps_log_warn(MOD, "flow %s: poll failed: %s", f->ops->name,
 			    ps_error_last());
 		return error;
@@ -520,7 +539,15 @@ perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
 /* ------------------------------------------------------------------------ */
 /* Events                                                                    */
 
-/* Offer ev to every flow in one transaction.  0, or the refusing code. */
+/*
+ * Offer ev to every flow in one transaction.  0, or the refusing code.
+ *
+ * The flows' init runs first, outside the transaction: an init may talk
+ * to a platform (registering webhooks, with the limiter's and the retry
+ * policy's waits), and the store's write lock must never be held across
+ * network calls, or the listener cannot store events and the worker's own
+ * heartbeat waits behind the call.
+ */
 static int
 dispatch_event(ps_worker *w, const ps_event *ev)
 {
@@ -528,6 +555,16 @@ dispatch_event(ps_worker *w, const ps_event *ev)
 	size_t i;
 	int error;
 
+	for (i = 0; i < w->nflows; i++) {
+		flow_rt *f = &w->flows[i];
+
+		if (f->ops->on_event != NULL &&
+		    (error = flow_ensure_init(w, f)) < 0) {
+			ps_log_warn(MOD, "flow %s: init: %s", f->ops->name,
+				    ps_error_last());
+			return error;
+		}
+	}
 	if ((error = ps_store_begin(w->st)) < 0)
 		return error;
 	for (i = 0; i < w->nflows; i++) {
@@ -535,8 +572,6 @@ dispatch_event(ps_worker *w, const ps_event *ev)
 
 		if (f->ops->on_event == NULL)
 			continue;
-		if ((error = flow_ensure_init(w, f)) < 0)
-			goto fail;
 		env_init(&env, w, f);
 		if ((error = f->ops->on_event(&env, ev)) < 0) {
 			ps_log_warn(MOD, "flow %s: event %lld (%s): %s",
@@ -1078,6 +1113,8 @@ ps_worker_run(ps_worker *w)
 			while (ps_store_in_transaction(w->st))
 				ps_store_rollback(w->st);
 		}
+		/* never carry a transaction (and its lock) into the sleep */
+		close_leaked_transaction(w, "the tick", "end of tick");
 		if (claimed > 0)
 			continue; /* more may be due: no idle wait */
 		for (slept = 0; slept < w->o.tick_ms && !stopping(w);

@@ -3,8 +3,8 @@
 # the worker registers its BigCommerce hooks; orders placed in the sandbox
 # reach Brightpearl through store/order/created callbacks alone (polling
 # is set to once a day), half of them delivered twice, each imported
-# once.  (Status changes by webhook are covered in-process by
-# test_orders_flow.)
+# once; a status changed by the merchant reaches Brightpearl by the
+# statusUpdated callback, and the worker keeps beating while it works.
 set -eu
 . "$PS_SOURCE_DIR/tests/integration/fixtures/cli/lib.sh"
 sandbox="$PS_BIN_DIR/pearlsync-sandbox"
@@ -71,11 +71,52 @@ wait_for bp_count 2
 step="orders by webhook"
 curl -sf -X POST "$control/webhooks" -d '{"platform":"bigcommerce","duplicate_rate":0.5,"seed":3}' >/dev/null
 k=0
+first=""
 while [ "$k" -lt 10 ]; do
-	curl -sf -X POST "$control/bigcommerce/orders" -d '{"billing_address":{"first_name":"W","last_name":"H","email":"w'$k'@example.com","street_1":"1 St","city":"C","zip":"12345","country_iso2":"US"},"lines":[{"sku":"CAP-BLK","quantity":1}],"status_id":11}' >/dev/null || fail "placing order $k"
+	curl -sf -X POST "$control/bigcommerce/orders" -d '{"billing_address":{"first_name":"W","last_name":"H","email":"w'$k'@example.com","street_1":"1 St","city":"C","zip":"12345","country_iso2":"US"},"lines":[{"sku":"CAP-BLK","quantity":1}],"status_id":11}' >"$tmp/placed" || fail "placing order $k"
+	[ -n "$first" ] || first=$(grep -o '"order": *{"id": *[0-9]*' "$tmp/placed" | grep -o '[0-9]*$')
 	k=$((k + 1))
 done
+[ -n "$first" ] || fail "no order id in $(head -c 200 "$tmp/placed")"
 wait_for bp_count 12
+
+step="status by webhook"
+# the merchant marks the first webhook order Completed (10 -> BP 8)
+curl -sf -X POST "$control/bigcommerce/orders/$first/status" -d '{"status_id":10}' >/dev/null || fail "changing the status of order $first"
+# bp_status - the statusId of the Brightpearl order with externalRef
+# $first (a key of the orders object in the sandbox state, depth 3)
+bp_status() {
+	curl -s "$control/brightpearl/state" | awk -v want="$first" '
+	BEGIN { RS = "\001" }
+	{
+		d = 0; n = length($0); key = ""; ref = ""; st = ""; out = "none"
+		for (i = 1; i <= n; i++) {
+			c = substr($0, i, 1)
+			if (c == "\"") {
+				j = i + 1
+				while (j <= n && substr($0, j, 1) != "\"") {
+					if (substr($0, j, 1) == "\\") j++
+					j++
+				}
+				tok = substr($0, i + 1, j - i - 1); i = j
+				if (d == 3 && key == "externalRef") ref = tok
+				key = tok
+			} else if (c == "{" || c == "[") {
+				d++
+				if (d == 3) { ref = ""; st = "" }
+			} else if (c == "}" || c == "]") {
+				if (d == 3 && ref == want) out = st
+				d--
+			} else if (d == 3 && key == "statusId" && c ~ /[0-9]/) {
+				st = st c
+			} else if (c == ",") {
+				key = ""
+			}
+		}
+		print out
+	}'
+}
+wait_for bp_status 8
 
 kill -TERM "$worker_pid"
 wait "$worker_pid" || fail "worker exit status $?"
