@@ -39,6 +39,8 @@
 #define BEAT_IN_BATCH_MS 5000
 /* Requests taken per tick. */
 #define REQUEST_BATCH 32
+/* A heartbeat older than this: no worker is running (as `status` says). */
+#define HEARTBEAT_STALE_MS 15000
 
 /* Per-flow run-time state. */
 typedef struct flow_rt {
@@ -82,6 +84,7 @@ struct ps_worker {
 	int backlog;
 	size_t full_batches;
 	int64_t last_beat;
+	int beats; /* the heartbeat is ours (written once: not sync-once) */
 	char state[STATE_MAX];
 	volatile sig_atomic_t no_stop;
 };
@@ -528,7 +531,7 @@ perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
 		if ((error = perform_one(w, f, &v[i])) < 0)
 			break;
 		/* slow platforms: keep the heartbeat fresh within a batch */
-		if (now_ms(w) - w->last_beat >= BEAT_IN_BATCH_MS &&
+		if (w->beats && now_ms(w) - w->last_beat >= BEAT_IN_BATCH_MS &&
 		    write_heartbeat(w, w->state) < 0)
 			ps_error_clear();
 	}
@@ -796,6 +799,7 @@ write_heartbeat(ps_worker *w, const char *state)
 	hb.beat_at = now_ms(w);
 	hb.state = (char *)(uintptr_t)state;
 	w->last_beat = hb.beat_at;
+	w->beats = 1;
 	return ps_store_heartbeat_set(w->st, &hb);
 }
 
@@ -1152,6 +1156,58 @@ done:
 	return error;
 }
 
+/*
+ * 1 when another process runs the worker now: its heartbeat is fresh and
+ * not "stopped".  A store error reads as running (the safe side).
+ */
+static int
+worker_running(ps_worker *w)
+{
+	ps_heartbeat hb;
+	int running, error;
+
+	ps_heartbeat_init(&hb);
+	error = ps_store_heartbeat_get(&hb, w->st);
+	if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		return 0;
+	}
+	if (error < 0) {
+		ps_error_clear();
+		return 1;
+	}
+	running = now_ms(w) - hb.beat_at <= HEARTBEAT_STALE_MS &&
+		  (hb.state == NULL || strcmp(hb.state, "stopped") != 0);
+	ps_heartbeat_dispose(&hb);
+	return running;
+}
+
+/*
+ * Entries (and event and request claims) a crashed run left in flight are
+ * due again, as at a worker's start, unless a worker is running now: those
+ * in flight are then its own, in hand.
+ */
+static int
+recover_if_no_worker(ps_worker *w)
+{
+	size_t n = 0;
+	int error;
+
+	if (worker_running(w)) {
+		ps_log_debug(MOD, "a worker is running: its in-flight entries "
+				  "are left to it");
+		return 0;
+	}
+	if ((error = ps_store_recover_interrupted(&n, w->st, now_ms(w))) < 0)
+		return error;
+	if (n > 0)
+		ps_log_info(MOD,
+			    "%zu interrupted entries will be checked and "
+			    "retried",
+			    n);
+	return 0;
+}
+
 int
 ps_worker_sync_flow(ps_worker *w, const char *flow, size_t *out_failed)
 {
@@ -1174,6 +1230,8 @@ ps_worker_sync_flow(ps_worker *w, const char *flow, size_t *out_failed)
 				    f->ops->name,
 				    ps_platform_name(f->ops->source),
 				    ps_platform_name(f->ops->target));
+	if ((error = recover_if_no_worker(w)) < 0)
+		goto done;
 	if ((error = flow_poll(w, f)) < 0)
 		goto done;
 	do {

@@ -677,6 +677,77 @@ test_leaked_poll_transaction_closed(void **state)
 	ps_store_close(other);
 }
 
+/*
+ * sync-once after a crash: the entry the dead run left in flight is
+ * performed; while a worker is running (fresh heartbeat) it is left to it.
+ */
+static void
+test_sync_flow_recovers_in_flight(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry *v = NULL, e;
+	ps_heartbeat hb;
+	size_t n = 0, failed = 9;
+	int64_t id;
+
+	id = add_entry(f, "k1");
+	assert_int_equal(
+		ps_store_log_claim_due(&v, &n, f->st, "fake", 10, fake_now), 0);
+	assert_int_equal(n, 1);
+	ps_log_entries_free(v, n);
+	/* a worker beats now: its in-flight entry is not taken */
+	ps_heartbeat_init(&hb);
+	hb.pid = 1;
+	hb.started_at = fake_now;
+	hb.beat_at = fake_now;
+	hb.state = (char *)"running";
+	assert_int_equal(ps_store_heartbeat_set(f->st, &hb), 0);
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_sync_flow(f->w, "fake", &failed), 0);
+	assert_int_equal(fk.performs, 0);
+	get_entry(f, id, &e);
+	assert_int_equal(e.status, PS_ENTRY_IN_FLIGHT);
+	ps_log_entry_dispose(&e);
+	/* the worker died: its heartbeat goes stale; sync-once recovers */
+	fake_now += 16000;
+	assert_int_equal(ps_worker_sync_flow(f->w, "fake", &failed), 0);
+	assert_int_equal(failed, 0);
+	assert_int_equal(fk.performs, 1);
+	assert_non_null(strstr(fk.last_reason, "interrupted"));
+	get_entry(f, id, &e);
+	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	ps_log_entry_dispose(&e);
+	/* sync-once writes no heartbeat of its own */
+	ps_heartbeat_init(&hb);
+	assert_int_equal(ps_store_heartbeat_get(&hb, f->st), 0);
+	assert_int_equal(hb.beat_at, fake_now - 16000);
+	ps_heartbeat_dispose(&hb);
+}
+
+/* A "stopped" heartbeat, however fresh, is no running worker. */
+static void
+test_sync_flow_recovers_after_clean_stop(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry *v = NULL;
+	ps_heartbeat hb;
+	size_t n = 0;
+
+	add_entry(f, "k1");
+	assert_int_equal(
+		ps_store_log_claim_due(&v, &n, f->st, "fake", 10, fake_now), 0);
+	ps_log_entries_free(v, n);
+	ps_heartbeat_init(&hb);
+	hb.pid = 1;
+	hb.started_at = fake_now;
+	hb.beat_at = fake_now;
+	hb.state = (char *)"stopped";
+	assert_int_equal(ps_store_heartbeat_set(f->st, &hb), 0);
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_sync_flow(f->w, "fake", NULL), 0);
+	assert_int_equal(fk.performs, 1);
+}
+
 static void
 test_events(void **state)
 {
@@ -844,6 +915,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_init_outside_event_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_sync_flow_recovers_in_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_sync_flow_recovers_after_clean_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_leaked_poll_transaction_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(
