@@ -39,6 +39,8 @@
 #define BEAT_IN_BATCH_MS 5000
 /* Requests taken per tick. */
 #define REQUEST_BATCH 32
+/* The API budget is recorded at least this often while known. */
+#define RATE_RECORD_MS 10000
 /* A heartbeat older than this: no worker is running (as `status` says). */
 #define HEARTBEAT_STALE_MS 15000
 
@@ -85,6 +87,8 @@ struct ps_worker {
 	size_t full_batches;
 	int64_t last_beat;
 	int beats; /* the heartbeat is ours (written once: not sync-once) */
+	long rate_left[2]; /* last recorded API budget: bp, bc */
+	int64_t rate_at[2];
 	char state[STATE_MAX];
 	volatile sig_atomic_t no_stop;
 };
@@ -840,6 +844,52 @@ flush_one(void *ctx, ps_platform platform, const char *endpoint,
 		c->error = error;
 }
 
+/*
+ * The API budget the limiter believes is left, for the console: cache
+ * "bp.rate_limit" and "bc.rate_limit" as {"remaining":N}, for the
+ * configured account and store.  Skipped while unknown (no request yet);
+ * rewritten when it changes and at least every RATE_RECORD_MS so its age
+ * tells how fresh it is.  A failure is logged, never returned.
+ */
+static void
+record_rate_limits(ps_worker *w)
+{
+	static const struct {
+		ps_platform platform;
+		const char *account_key, *kind;
+	} plat[] = {
+		{PS_PLATFORM_BRIGHTPEARL, "brightpearl.account", "bp.rate_limit"},
+		{PS_PLATFORM_BIGCOMMERCE, "bigcommerce.store_hash",
+		 "bc.rate_limit"},
+	};
+	char json[64], *account;
+	int64_t now = now_ms(w);
+	long left;
+	size_t i;
+
+	if (w->http == NULL)
+		return;
+	for (i = 0; i < PS__ARRAY_LEN(plat); i++) {
+		if ((account = setting_str(w->st, plat[i].account_key)) == NULL)
+			continue;
+		left = ps_http_limit_remaining(w->http, plat[i].platform,
+					       account);
+		free(account);
+		if (left < 0 || (left == w->rate_left[i] &&
+				 now - w->rate_at[i] < RATE_RECORD_MS))
+			continue;
+		snprintf(json, sizeof(json), "{\"remaining\":%ld}", left);
+		if (ps_store_cache_set(w->st, plat[i].kind, json, now) < 0) {
+			ps_log_warn(MOD, "recording %s: %s", plat[i].kind,
+				    ps_error_last());
+			ps_error_clear();
+			continue;
+		}
+		w->rate_left[i] = left;
+		w->rate_at[i] = now;
+	}
+}
+
 static int
 flush_counts(ps_worker *w)
 {
@@ -861,6 +911,7 @@ flush_counts(ps_worker *w)
 	if ((error = ps_store_commit(w->st)) < 0)
 		return error;
 	ps_http_counts_reset(w->http);
+	record_rate_limits(w);
 	return 0;
 }
 
@@ -879,7 +930,8 @@ maybe_sync_hooks(ps_worker *w)
 		ps_log_warn(MOD, "webhooks.public_url is set but "
 				 "webhooks.secret is not: hooks not "
 				 "registered");
-	} else if (ps_worker__hooks_sync(&changed, w->bc, url, secret) < 0) {
+	} else if (ps_worker__hooks_sync(&changed, w->bc, url, secret,
+					 w->st, now_ms(w)) < 0) {
 		ps_log_warn(MOD, "registering BigCommerce hooks: %s",
 			    ps_error_last());
 	} else if (changed > 0) {
@@ -934,6 +986,7 @@ ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
 	if (w->o.hooks_interval_ms <= 0)
 		w->o.hooks_interval_ms = 300000;
 	w->o.http = NULL; /* borrowed only during this call */
+	w->rate_left[0] = w->rate_left[1] = -1;
 	flows = options != NULL && options->flows != NULL ? options->flows
 							  : ps_flows_all();
 	while (flows[n] != NULL)
