@@ -12,7 +12,7 @@ sandbox="$PS_BIN_DIR/pearlsync-sandbox"
 command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 77; }
 worker_pid=""
 port=$((30000 + $$ % 20000))
-printf 'listener = { address = "127.0.0.1"; port = %d; };\n' "$port" >>"$conf"
+cp "$conf" "$tmp/conf.base"
 
 "$sandbox" --listen 127.0.0.1:0 --seed demo --quota off \
 	>"$tmp/sandbox.out" 2>"$tmp/sandbox.err" &
@@ -42,7 +42,6 @@ ok settings set orders.start_date 2000-01-01
 ok settings set defaults.channel_id 1
 ok settings set defaults.warehouse_id 2
 ok settings set sync.poll_interval_seconds 86400
-ok settings set webhooks.public_url "http://127.0.0.1:$port"
 ok settings set webhooks.secret test-secret-4242
 ok mappings set order_status 'bc>bp' 11 2
 ok mappings set order_status 'bc>bp' 10 8
@@ -62,8 +61,30 @@ wait_for() {
 hooks() { curl -s "$control/bigcommerce/hooks" | grep -o '"is_active": *true' | wc -l | tr -d ' '; }
 
 step="hooks"
-"$ps" worker >"$tmp/w.out" 2>"$tmp/w.err" </dev/null &
-worker_pid=$!
+# start_worker - on a port of its own: another one when the port is taken
+start_worker() {
+	tries=0
+	while :; do
+		cp "$tmp/conf.base" "$conf"
+		printf 'listener = { address = "127.0.0.1"; port = %d; };\n' "$port" >>"$conf"
+		ok settings set webhooks.public_url "http://127.0.0.1:$port"
+		"$ps" worker >"$tmp/w.out" 2>"$tmp/w.err" </dev/null &
+		worker_pid=$!
+		i=0
+		while [ "$i" -lt 20 ] && kill -0 "$worker_pid" 2>/dev/null; do
+			i=$((i + 1))
+			sleep 0.1
+		done
+		kill -0 "$worker_pid" 2>/dev/null && return 0
+		wait "$worker_pid" 2>/dev/null || :
+		worker_pid=""
+		grep -q "in use" "$tmp/w.err" || fail "worker: $(cat "$tmp/w.err")"
+		tries=$((tries + 1))
+		[ "$tries" -lt 5 ] || fail "no free port: $(cat "$tmp/w.err")"
+		port=$((30000 + (port - 30000 + 997) % 20000))
+	done
+}
+start_worker
 wait_for hooks 3
 # the demo store's orders 100 and 101 came in by the first poll
 wait_for bp_count 2
@@ -117,6 +138,9 @@ bp_status() {
 	}'
 }
 wait_for bp_status 8
+# the worker still beats (it ticks every second): no lock or wait holds it
+age=$("$ps" status --json | grep -o '"heartbeat_age_ms": *[0-9]*' | grep -o '[0-9]*$')
+[ -n "$age" ] && [ "$age" -lt 5000 ] || fail "worker heartbeat ${age:-missing} ms old; worker: $(tail -5 "$tmp/w.err")"
 
 kill -TERM "$worker_pid"
 wait "$worker_pid" || fail "worker exit status $?"
