@@ -51,11 +51,10 @@ note_hook(json_t *rec, int64_t id, const char *scope, const char *dest,
 {
 	if (rec == NULL)
 		return;
-	json_array_append_new(rec,
-			      json_pack("{s:I,s:s,s:s,s:b,s:b}", "id",
-					(json_int_t)id, "scope", scope,
-					"destination", dest, "is_active",
-					active, "reactivated", reactivated));
+	json_array_append_new(
+		rec, json_pack("{s:I,s:s,s:s,s:b,s:b}", "id", (json_int_t)id,
+			       "scope", scope, "destination", dest, "is_active",
+			       active, "reactivated", reactivated));
 }
 
 /* Store the record as cache "bc.webhooks"; a failure is only logged. */
@@ -67,7 +66,8 @@ record_hooks(ps_store *st, json_t *rec, int64_t now)
 	if (st == NULL || rec == NULL)
 		return;
 	text = json_dumps(rec, JSON_COMPACT);
-	if (text == NULL || ps_store_cache_set(st, "bc.webhooks", text, now) < 0)
+	if (text == NULL ||
+	    ps_store_cache_set(st, "bc.webhooks", text, now) < 0)
 		ps_log_warn("worker", "recording the BigCommerce hooks: %s",
 			    text ? ps_error_last() : "out of memory");
 	free(text);
@@ -127,8 +127,7 @@ ps_worker__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
 				    "BigCommerce hook %lld for %s "
 				    "created",
 				    (long long)made.id, scope);
-			note_hook(rec, made.id, scope, dest, made.is_active,
-				  0);
+			note_hook(rec, made.id, scope, dest, made.is_active, 0);
 			ps_bc_webhook_dispose(&made);
 			changed++;
 		} else if (!found->is_active) {

@@ -858,7 +858,8 @@ record_rate_limits(ps_worker *w)
 		ps_platform platform;
 		const char *account_key, *kind;
 	} plat[] = {
-		{PS_PLATFORM_BRIGHTPEARL, "brightpearl.account", "bp.rate_limit"},
+		{PS_PLATFORM_BRIGHTPEARL, "brightpearl.account",
+		 "bp.rate_limit"},
 		{PS_PLATFORM_BIGCOMMERCE, "bigcommerce.store_hash",
 		 "bc.rate_limit"},
 	};
@@ -930,8 +931,8 @@ maybe_sync_hooks(ps_worker *w)
 		ps_log_warn(MOD, "webhooks.public_url is set but "
 				 "webhooks.secret is not: hooks not "
 				 "registered");
-	} else if (ps_worker__hooks_sync(&changed, w->bc, url, secret,
-					 w->st, now_ms(w)) < 0) {
+	} else if (ps_worker__hooks_sync(&changed, w->bc, url, secret, w->st,
+					 now_ms(w)) < 0) {
 		ps_log_warn(MOD, "registering BigCommerce hooks: %s",
 			    ps_error_last());
 	} else if (changed > 0) {

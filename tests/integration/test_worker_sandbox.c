@@ -274,8 +274,7 @@ test_cache_rows_for_dashboard(void **state)
 	doc = cache_json(f, "bc.rate_limit");
 	assert_non_null(doc);
 	assert_true(json_is_integer(json_object_get(doc, "remaining")));
-	assert_true(json_integer_value(json_object_get(doc, "remaining")) >=
-		    0);
+	assert_true(json_integer_value(json_object_get(doc, "remaining")) >= 0);
 	json_decref(doc);
 	assert_null(cache_json(f, "bp.rate_limit")); /* not configured */
 	/* our three hooks, all active */

@@ -186,9 +186,9 @@ leaky_init(void **out_state, ps_flow_env *env)
 	lk.other_write = -1;
 	if (ps_store_open(&other, lk.db_path, 0) == 0) {
 		ps_store__set_busy_timeout(other, 0);
-		lk.other_write = ps_store_event_add(
-		    NULL, other, PS_PLATFORM_BRIGHTPEARL, "during-init", "{}",
-		    env->now);
+		lk.other_write =
+			ps_store_event_add(NULL, other, PS_PLATFORM_BRIGHTPEARL,
+					   "during-init", "{}", env->now);
 		ps_error_clear();
 	}
 	ps_store_close(other);
@@ -914,13 +914,14 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_init_outside_event_transaction, setup, teardown),
+			test_init_outside_event_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_sync_flow_recovers_in_flight, setup, teardown),
+			test_sync_flow_recovers_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_sync_flow_recovers_after_clean_stop, setup, teardown),
+			test_sync_flow_recovers_after_clean_stop, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_leaked_poll_transaction_closed, setup, teardown),
+			test_leaked_poll_transaction_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_refused_event_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(
