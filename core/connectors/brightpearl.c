@@ -799,6 +799,21 @@ ps_bp_batch_payment_create(ps_bp_batch *b, const ps_bp_payment *p)
 	return batch_push(b, &m);
 }
 
+int
+ps_bp_batch_reservation_create(ps_bp_batch *b, int64_t order_id,
+			       int64_t warehouse_id,
+			       const ps_bp_reservation_line *lines, size_t n)
+{
+	ps_bp__msg m;
+	int error;
+
+	if ((error = ps_bp__build_reservation_create(&m, order_id,
+						     warehouse_id, lines, n)) <
+	    0)
+		return error;
+	return batch_push(b, &m);
+}
+
 /* Fill result r from one processed message {label, statusCode, body}. */
 static void
 batch_result(ps_bp_batch_result *r, const json_t *pm, json_t *keep)

@@ -102,6 +102,10 @@ int ps_bp__build_status_set(ps_bp__msg *m, int64_t order_id,
 int ps_bp__build_note_add(ps_bp__msg *m, int64_t order_id, const char *text,
 			  int is_public);
 int ps_bp__build_payment_create(ps_bp__msg *m, const ps_bp_payment *p);
+int ps_bp__build_reservation_create(ps_bp__msg *m, int64_t order_id,
+				    int64_t warehouse_id,
+				    const ps_bp_reservation_line *lines,
+				    size_t n);
 
 /* ps_bp__path - *out = printf-formatted path (owned). */
 int ps_bp__path(char **out, const char *fmt, ...)

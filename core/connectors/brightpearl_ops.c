@@ -1871,22 +1871,24 @@ find_reservation(int64_t *out_id, ps_bp *bp, const void *ctx)
 	return error;
 }
 
+/* The reservation POST of order_id in warehouse_id as a message. */
 int
-ps_bp_reservation_create(ps_bp *bp, int64_t order_id, int64_t warehouse_id,
-			 const ps_bp_reservation_line *lines, size_t n)
+ps_bp__build_reservation_create(ps_bp__msg *m, int64_t order_id,
+				int64_t warehouse_id,
+				const ps_bp_reservation_line *lines, size_t n)
 {
-	json_t *body = NULL, *prods, *p, *root = NULL;
-	char *path = NULL;
+	json_t *prods, *p;
 	size_t i;
 	int error = 0;
 
+	memset(m, 0, sizeof(*m));
 	if (order_id <= 0 || warehouse_id <= 0 || n == 0)
 		return ps_error_set(PS_EINVAL,
 				    "Brightpearl reservation: order, "
 				    "warehouse and lines are required");
-	if ((body = json_pack("{s:[]}", "products")) == NULL)
+	if ((m->body = json_pack("{s:[]}", "products")) == NULL)
 		return ps_error_set(PS_ENOMEM, NULL);
-	prods = json_object_get(body, "products");
+	prods = json_object_get(m->body, "products");
 	for (i = 0; i < n; i++) {
 		if ((p = json_object()) == NULL ||
 		    json_array_append_new(prods, p) < 0 ||
@@ -1900,22 +1902,34 @@ ps_bp_reservation_create(ps_bp *bp, int64_t order_id, int64_t warehouse_id,
 			goto done;
 		}
 	}
-	if ((error = ps_bp__path(&path, "/warehouse-service/order/%" PRId64
+	if ((error = ps_bp__path(&m->path, "/warehouse-service/order/%" PRId64
 				 "/reservation/warehouse/%" PRId64, order_id,
 				 warehouse_id)) < 0)
 		goto done;
-	{
-		ps_bp__msg m = {"POST", path, body, 0, "reservation create"};
-		reservation_key k = {order_id, warehouse_id};
-		int64_t unused;
-
-		error = create_recoverable(&unused, NULL, bp, &m, 0,
-					   find_reservation, &k);
-	}
+	m->method = "POST";
+	m->what = "reservation create";
 done:
-	json_decref(root);
-	json_decref(body);
-	free(path);
+	if (error < 0)
+		ps_bp__msg_dispose(m);
+	return error;
+}
+
+int
+ps_bp_reservation_create(ps_bp *bp, int64_t order_id, int64_t warehouse_id,
+			 const ps_bp_reservation_line *lines, size_t n)
+{
+	ps_bp__msg m;
+	reservation_key k = {order_id, warehouse_id};
+	int64_t unused;
+	int error;
+
+	if ((error = ps_bp__build_reservation_create(&m, order_id,
+						     warehouse_id, lines, n)) <
+	    0)
+		return error;
+	error = create_recoverable(&unused, NULL, bp, &m, 0, find_reservation,
+				   &k);
+	ps_bp__msg_dispose(&m);
 	return error;
 }
 

@@ -25,6 +25,16 @@
  * order is looked up by externalRef first and adopted.  Payments are keyed by
  * transaction reference, notes are not re-added when the order already has the
  * text, and a reservation that already exists is kept.
+ *
+ * Batches (perform_batch, when the worker has several imports due): each
+ * import is prepared as in perform (order read, filters, contacts and
+ * products through the flow's caches), then the new orders go to
+ * Brightpearl in one multi-message request and their notes, payments and
+ * reservations in as few more as fit ten messages each.  Every entry is
+ * still IN_FLIGHT before the batch and gets its own outcome: a message
+ * Brightpearl refuses fails only its entry, and one whose fate is unknown
+ * is looked up by externalRef and adopted, or created with the direct
+ * (duplicate-guarded) call.
  */
 #include "flows/order_import_bc.h"
 #include "internal.h"
@@ -1052,10 +1062,12 @@ note_exists(const ps_bp_note_list *nl, const char *text)
 	return 0;
 }
 
-/* Notes, custom fields, payments and the reservation of order bp_id. */
+/* Notes, custom fields, payments and the reservation of order bp_id;
+ * np_done 1: notes and payments were sent in a batch, 2: the reservation
+ * too. */
 static int
 execute_after(ps_flow_env *env, ps_oib_plan *p, int64_t bp_id, int adopted,
-	      const ps_oib_settings *s)
+	      int np_done, const ps_oib_settings *s)
 {
 	ps_bp_note_list nl = {0};
 	size_t i;
@@ -1064,6 +1076,8 @@ execute_after(ps_flow_env *env, ps_oib_plan *p, int64_t bp_id, int adopted,
 	if (p->nfields && (error = ps_bp_order_fields_set(
 				   env->bp, bp_id, p->fields, p->nfields)) < 0)
 		goto done;
+	if (np_done)
+		goto reserve;
 	if (p->nnotes && adopted &&
 	    (error = ps_bp_note_list_get(&nl, env->bp, bp_id)) < 0)
 		goto done;
@@ -1114,7 +1128,7 @@ execute_after(ps_flow_env *env, ps_oib_plan *p, int64_t bp_id, int adopted,
 			goto done;
 	}
 reserve:
-	if (p->nreserve) {
+	if (p->nreserve && np_done < 2) {
 		error = ps_bp_reservation_create(env->bp, bp_id,
 						 s->warehouse_id, p->reserve,
 						 p->nreserve);
@@ -1132,101 +1146,139 @@ done:
 	return error;
 }
 
-static int
-do_import(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
-	  ps_flow_result *res)
-{
+/* One import in progress: everything from the BigCommerce order to the
+ * Brightpearl order, shared by the single and the batched paths. */
+typedef struct import_job {
+	const ps_log_entry *entry;
+	int64_t bc_id;
 	ps_bc_order o;
-	ps_bc_transaction_list txns = {0};
-	ps_oib_settings s;
+	ps_bc_transaction_list txns;
 	resolve_buf rb;
 	ps_oib_plan plan;
-	char why[256], tid[24];
-	int64_t bp_id = 0;
-	int error, adopted = 0, lookup;
+	int64_t bp_id; /* 0 until created or adopted */
+	int adopted;   /* the order existed before this attempt */
+	int skipped;   /* filtered out: synced with no target */
+	int np_done;   /* sent in a batch: 1 notes and payments, 2 and the
+			* reservation (see execute_after) */
+} import_job;
 
-	memset(&o, 0, sizeof(o));
-	memset(&rb, 0, sizeof(rb));
-	memset(&plan, 0, sizeof(plan));
-	if ((error = ps_oib__settings_load(&s, env->store)) < 0)
+static void
+job_init(import_job *j, const ps_log_entry *entry, int64_t bc_id)
+{
+	memset(j, 0, sizeof(*j));
+	j->entry = entry;
+	j->bc_id = bc_id;
+}
+
+static void
+job_dispose(import_job *j)
+{
+	ps_oib__plan_dispose(&j->plan);
+	resolve_dispose(&j->rb);
+	ps_bc_transaction_list_dispose(&j->txns);
+	ps_bc_order_dispose(&j->o);
+}
+
+/*
+ * Everything before the order create: read the order, filter, look up an
+ * earlier attempt's order, resolve and plan, create or update the
+ * customer.  Afterwards j->skipped (res->detail says why), j->bp_id > 0
+ * (adopted), or the order in j->plan.order is to be created.
+ */
+static int
+import_prepare(ps_flow_env *env, const ps_oib_settings *s, import_job *j,
+	       ps_flow_result *res)
+{
+	char why[256];
+	int error, lookup;
+	const ps_log_entry *entry = j->entry;
+	ps_bc_order *o = &j->o;
+
+	if ((error = ps_bc_order_get(o, env->bc, j->bc_id)) < 0)
 		return error;
-	if ((error = ps_bc_order_get(&o, env->bc, bc_id)) < 0)
-		goto done;
 	if ((error = set_entry_fields(
-		     env, entry, &o,
-		     o.nshipping_addresses
-			     ? o.shipping_addresses[0].shipping_method
+		     env, entry, o,
+		     o->nshipping_addresses
+			     ? o->shipping_addresses[0].shipping_method
 			     : NULL)) < 0)
-		goto done;
-	if (!ps_oib__importable(&s, &o, why, sizeof(why))) {
+		return error;
+	if (!ps_oib__importable(s, o, why, sizeof(why))) {
 		size_t n = strlen(why) + 16;
 
 		res->detail = malloc(n);
 		if (res->detail)
 			snprintf(res->detail, n, "skipped: %s", why);
-		goto done;
+		j->skipped = 1;
+		return 0;
 	}
 	/* any earlier attempt (interrupted, failed, or retried by the
 	 * operator: attempts restart at 0 but the reason stays) may have
 	 * created the order */
 	lookup = entry->attempts > 1 || (entry->reason && entry->reason[0]);
-	if ((error = find_bp_order(&bp_id, env, &s, bc_id, lookup)) < 0)
-		goto done;
-	adopted = bp_id > 0;
-	if (s.payments_enabled &&
-	    (error = ps_bc_transactions_list(&txns, env->bc, bc_id)) < 0)
-		goto done;
-	if ((error = resolve_rest(&rb, env, &s, &o, &txns)) < 0)
-		goto done;
-	if (!adopted) {
+	if ((error = find_bp_order(&j->bp_id, env, s, j->bc_id, lookup)) < 0)
+		return error;
+	j->adopted = j->bp_id > 0;
+	if (s->payments_enabled &&
+	    (error = ps_bc_transactions_list(&j->txns, env->bc, j->bc_id)) < 0)
+		return error;
+	if ((error = resolve_rest(&j->rb, env, s, o, &j->txns)) < 0)
+		return error;
+	if (!j->adopted) {
 		/* checks that need no write come first */
-		ps_oib_resolved probe = rb.r;
+		ps_oib_resolved probe = j->rb.r;
 
 		probe.customer_id = 1;
-		if ((error = ps_oib__plan_build(&plan, &o, &txns, &s, &probe)) <
-		    0)
-			goto done;
-		ps_oib__plan_dispose(&plan);
-		if ((error = resolve_customer(&rb, env, &s, &o, 1)) < 0)
-			goto done;
+		if ((error = ps_oib__plan_build(&j->plan, o, &j->txns, s,
+						&probe)) < 0)
+			return error;
+		ps_oib__plan_dispose(&j->plan);
+		if ((error = resolve_customer(&j->rb, env, s, o, 1)) < 0)
+			return error;
 	} else {
-		rb.r.customer_id = 1; /* unused: the order exists */
-		rb.r.customer_how = "order already in Brightpearl: adopted";
+		j->rb.r.customer_id = 1; /* unused: the order exists */
+		j->rb.r.customer_how = "order already in Brightpearl: adopted";
 	}
-	if ((error = ps_oib__plan_build(&plan, &o, &txns, &s, &rb.r)) < 0)
-		goto done;
-	if (!adopted) {
-		if (plan.update_contact) {
-			/* names and phone only: the order carries its own
-			 * billing and delivery addresses */
-			ps_bp_contact cu = plan.contact;
+	if ((error = ps_oib__plan_build(&j->plan, o, &j->txns, s, &j->rb.r)) <
+	    0)
+		return error;
+	if (!j->adopted && j->plan.update_contact) {
+		/* names and phone only: the order carries its own billing
+		 * and delivery addresses */
+		ps_bp_contact cu = j->plan.contact;
 
-			memset(&cu.address, 0, sizeof(cu.address));
-			if ((error = ps_bp_contact_update(
-				     env->bp, rb.r.customer_id, &cu)) < 0)
-				goto done;
-		}
-		if (plan.update_contact)
-			contact_put(env->state, o.billing_address.email,
-				    rb.r.customer_id,
-				    o.billing_address.first_name,
-				    o.billing_address.last_name,
-				    o.billing_address.phone);
-		if ((error = ps_bp_order_create(&bp_id, &adopted, env->bp,
-						&plan.order)) < 0)
-			goto done;
+		memset(&cu.address, 0, sizeof(cu.address));
+		if ((error = ps_bp_contact_update(env->bp, j->rb.r.customer_id,
+						  &cu)) < 0)
+			return error;
+		contact_put(env->state, o->billing_address.email,
+			    j->rb.r.customer_id, o->billing_address.first_name,
+			    o->billing_address.last_name,
+			    o->billing_address.phone);
 	}
-	if ((error = link_order(env, bc_id, bp_id)) < 0)
-		goto done;
-	if ((error = execute_after(env, &plan, bp_id, adopted, &s)) < 0)
-		goto done;
-	if ((error = state_save(env->store, &o, env->now)) < 0)
-		goto done;
-	snprintf(tid, sizeof(tid), "%lld", (long long)bp_id);
+	return 0;
+}
+
+/* Everything after the order exists: link, notes, payments, fields,
+ * reservation, the order's state and the entry's result. */
+static int
+import_complete(ps_flow_env *env, const ps_oib_settings *s, import_job *j,
+		ps_flow_result *res)
+{
+	char tid[24];
+	int error;
+
+	if ((error = link_order(env, j->bc_id, j->bp_id)) < 0)
+		return error;
+	if ((error = execute_after(env, &j->plan, j->bp_id, j->adopted,
+				   j->np_done, s)) < 0)
+		return error;
+	if ((error = state_save(env->store, &j->o, env->now)) < 0)
+		return error;
+	snprintf(tid, sizeof(tid), "%lld", (long long)j->bp_id);
 	res->target_id = ps_util__strdup(tid);
-	if ((error = ps_oib__plan_summary(&res->detail, &plan)) < 0)
-		goto done;
-	if (adopted && res->detail) {
+	if ((error = ps_oib__plan_summary(&res->detail, &j->plan)) < 0)
+		return error;
+	if (j->adopted && res->detail) {
 		size_t n = strlen(res->detail) + 64;
 		char *d = malloc(n);
 
@@ -1238,12 +1290,30 @@ do_import(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 		}
 	}
 	if (res->target_id == NULL)
-		error = ps_error_set(PS_ENOMEM, "out of memory");
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int
+do_import(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
+	  ps_flow_result *res)
+{
+	ps_oib_settings s;
+	import_job j;
+	int error;
+
+	job_init(&j, entry, bc_id);
+	if ((error = ps_oib__settings_load(&s, env->store)) < 0)
+		return error;
+	if ((error = import_prepare(env, &s, &j, res)) < 0 || j.skipped)
+		goto done;
+	if (!j.adopted &&
+	    (error = ps_bp_order_create(&j.bp_id, &j.adopted, env->bp,
+					&j.plan.order)) < 0)
+		goto done;
+	error = import_complete(env, &s, &j, res);
 done:
-	ps_oib__plan_dispose(&plan);
-	resolve_dispose(&rb);
-	ps_bc_transaction_list_dispose(&txns);
-	ps_bc_order_dispose(&o);
+	job_dispose(&j);
 	ps_oib__settings_dispose(&s);
 	return error;
 }
@@ -1415,6 +1485,226 @@ oib_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 	return do_edit(env, entry, bc_id, res);
 }
 
+/* ---- perform_batch ------------------------------------------------------ */
+
+/* Entry i failed with code: the reason is the current error detail. */
+static void
+batch_fail(ps_flow_result *res, int *code_out, int code)
+{
+	ps_flow_result_dispose(res);
+	res->detail = ps_util__strdup(ps_error_last());
+	*code_out = code;
+	ps_error_clear();
+}
+
+/*
+ * Up to PS_FLOW_BATCH_MAX entries at once: each import is prepared as in
+ * perform (contacts and products through the caches), the new orders are
+ * created in one multi-message request, then the notes, payments and
+ * reservations of all of them in as few more as fit (ten messages a
+ * request); custom fields stay per order.  A
+ * message that fails fails only its entry; one whose fate is unknown is
+ * looked up by externalRef and otherwise created with the direct
+ * (duplicate-guarded) call.  Edits go through perform one by one.
+ */
+static int
+oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
+		  ps_flow_result *results, int *codes)
+{
+	import_job jobs[PS_FLOW_BATCH_MAX];
+	size_t msg_of[PS_FLOW_BATCH_MAX];
+	int active[PS_FLOW_BATCH_MAX];
+	ps_oib_settings s;
+	ps_bp_batch *bt = NULL;
+	const char *change;
+	int64_t bc_id;
+	size_t i, k, nq;
+	int error;
+
+	if (n > PS_FLOW_BATCH_MAX || env->bc == NULL || env->bp == NULL)
+		return ps_error_set(PS_EINVAL, "batch not supported here");
+	if ((error = ps_oib__settings_load(&s, env->store)) < 0)
+		return error;
+	for (i = 0; i < n; i++) {
+		active[i] = 0;
+		job_init(&jobs[i], &entries[i], 0);
+	}
+	/* 1. prepare each import; edits and filtered orders finish here */
+	for (i = 0; i < n; i++) {
+		codes[i] = PS_ESTOPPED;
+		if (env->stop != NULL && *env->stop)
+			continue;
+		ps_error_clear();
+		if ((error = entry_order_id(&bc_id, &entries[i], &change)) <
+		    0) {
+			batch_fail(&results[i], &codes[i], error);
+			continue;
+		}
+		if (strcmp(change, "import") != 0) {
+			error = do_edit(env, &entries[i], bc_id, &results[i]);
+			if (error < 0)
+				batch_fail(&results[i], &codes[i], error);
+			else
+				codes[i] = 0;
+			continue;
+		}
+		jobs[i].bc_id = bc_id;
+		error = import_prepare(env, &s, &jobs[i], &results[i]);
+		if (error < 0)
+			batch_fail(&results[i], &codes[i], error);
+		else if (jobs[i].skipped)
+			codes[i] = 0;
+		else
+			active[i] = 1;
+	}
+	/* 2. the new orders in one multi-message */
+	if ((error = ps_bp_batch_new(&bt, env->bp)) < 0)
+		goto done;
+	for (i = 0, nq = 0; i < n; i++) {
+		msg_of[i] = SIZE_MAX;
+		if (!active[i] || jobs[i].adopted)
+			continue;
+		if ((error = ps_bp_batch_order_create(bt,
+						      &jobs[i].plan.order)) < 0)
+			goto done;
+		msg_of[i] = nq++;
+	}
+	if (nq > 0 && ps_bp_batch_send(bt) < 0)
+		ps_error_clear(); /* per message below */
+	for (i = 0; i < n; i++) {
+		const ps_bp_batch_result *br;
+
+		if (msg_of[i] == SIZE_MAX)
+			continue;
+		br = ps_bp_batch_result_get(bt, msg_of[i]);
+		if (br != NULL && br->error == 0 && br->id > 0) {
+			jobs[i].bp_id = br->id;
+			continue;
+		}
+		/* refused, skipped or unknown: an existing order is
+		 * adopted, else the guarded direct create decides */
+		ps_error_clear();
+		if ((error = find_bp_order(&jobs[i].bp_id, env, &s,
+					   jobs[i].bc_id, 1)) < 0) {
+			batch_fail(&results[i], &codes[i], error);
+			active[i] = 0;
+			continue;
+		}
+		if (jobs[i].bp_id > 0) {
+			jobs[i].adopted = 1;
+			continue;
+		}
+		if (br != NULL && br->status >= 400 && br->status < 500) {
+			error = ps_error_set(
+				br->error < 0 ? br->error : PS_EDATA,
+				"Brightpearl refused the order: %s",
+				br->message ? br->message : "no reason given");
+			batch_fail(&results[i], &codes[i], error);
+			active[i] = 0;
+			continue;
+		}
+		if ((error = ps_bp_order_create(&jobs[i].bp_id,
+						&jobs[i].adopted, env->bp,
+						&jobs[i].plan.order)) < 0) {
+			batch_fail(&results[i], &codes[i], error);
+			active[i] = 0;
+		}
+	}
+	ps_bp_batch_free(bt);
+	bt = NULL;
+	/* 3. notes and payments of the new orders in one multi-message */
+	if ((error = ps_bp_batch_new(&bt, env->bp)) < 0)
+		goto done;
+	for (i = 0; i < n; i++) {
+		ps_oib_plan *p = &jobs[i].plan;
+
+		if (!active[i] || jobs[i].adopted)
+			continue;
+		if ((error = link_order(env, jobs[i].bc_id, jobs[i].bp_id)) < 0)
+			goto done;
+		msg_of[i] = ps_bp_batch_count(bt);
+		for (k = 0; k < p->nnotes && error == 0; k++)
+			error = ps_bp_batch_note_add(bt, jobs[i].bp_id,
+						     p->notes[k],
+						     p->note_public[k]);
+		for (k = 0; k < p->npayments && error == 0; k++) {
+			p->payments[k].p.order_id = jobs[i].bp_id;
+			error = ps_bp_batch_payment_create(bt,
+							   &p->payments[k].p);
+		}
+		if (error == 0 && p->nreserve)
+			error = ps_bp_batch_reservation_create(
+				bt, jobs[i].bp_id, s.warehouse_id, p->reserve,
+				p->nreserve);
+		if (error < 0)
+			goto done;
+		jobs[i].np_done = 2;
+	}
+	if (ps_bp_batch_count(bt) > 0 && ps_bp_batch_send(bt) < 0)
+		ps_error_clear();
+	for (i = 0; i < n; i++) {
+		size_t m;
+
+		if (!jobs[i].np_done)
+			continue;
+		m = jobs[i].plan.nnotes + jobs[i].plan.npayments;
+		for (k = 0; k < m; k++) {
+			const ps_bp_batch_result *br =
+				ps_bp_batch_result_get(bt, msg_of[i] + k);
+
+			if (br == NULL || br->error < 0) {
+				/* the direct calls look up what exists */
+				jobs[i].np_done = 0;
+				jobs[i].adopted = 1;
+				break;
+			}
+		}
+		if (jobs[i].np_done == 2 && jobs[i].plan.nreserve) {
+			const ps_bp_batch_result *br =
+				ps_bp_batch_result_get(bt, msg_of[i] + m);
+
+			/* refused (nothing free, or reserved already) is
+			 * final as in the direct call; an unknown outcome is
+			 * settled by the direct call, which looks first */
+			if (br == NULL ||
+			    (br->error < 0 &&
+			     !(br->status >= 400 && br->status < 500)))
+				jobs[i].np_done = 1;
+			else if (br->error < 0)
+				ps_log_info("orders",
+					    "order %lld: reservation not "
+					    "made: %s",
+					    (long long)jobs[i].bp_id,
+					    br->message ? br->message : "");
+		}
+	}
+	/* 4. fields, reservation and the result, per order */
+	for (i = 0; i < n; i++) {
+		if (!active[i])
+			continue;
+		ps_error_clear();
+		error = import_complete(env, &s, &jobs[i], &results[i]);
+		if (error < 0)
+			batch_fail(&results[i], &codes[i], error);
+		else
+			codes[i] = 0;
+	}
+	error = 0;
+done:
+	if (error < 0) {
+		/* a local failure (memory): the unfinished entries fail */
+		for (i = 0; i < n; i++)
+			if (active[i] && codes[i] == PS_ESTOPPED)
+				batch_fail(&results[i], &codes[i], error);
+		error = 0;
+	}
+	ps_bp_batch_free(bt);
+	for (i = 0; i < n; i++)
+		job_dispose(&jobs[i]);
+	ps_oib__settings_dispose(&s);
+	return error;
+}
+
 /* ---- preview ------------------------------------------------------------ */
 
 int
@@ -1499,4 +1789,5 @@ const ps_flow_ops ps_flow_order_import_bc = {
 	oib_poll,
 	0,
 	oib_perform,
+	oib_perform_batch,
 };

@@ -497,6 +497,67 @@ perform_one(ps_worker *w, flow_rt *f, const ps_log_entry *e)
 	return error;
 }
 
+/*
+ * Perform k (> 1) entries through the flow's perform_batch and record each
+ * outcome.  *out_done: 0 when the flow declined (nothing was attempted),
+ * so the caller performs them one at a time.
+ */
+static int
+perform_many(ps_worker *w, flow_rt *f, const ps_log_entry *v, size_t k,
+	     int *out_done)
+{
+	ps_flow_result res[PS_FLOW_BATCH_MAX];
+	int codes[PS_FLOW_BATCH_MAX];
+	ps_flow_env env;
+	size_t i;
+	int code, error = 0, rerr;
+
+	*out_done = 0;
+	for (i = 0; i < k; i++) {
+		res[i].target_id = NULL;
+		res[i].detail = NULL;
+		codes[i] = PS_ESTOPPED;
+	}
+	ps_error_clear();
+	if ((code = flow_ensure_init(w, f)) == 0) {
+		env_init(&env, w, f);
+		code = f->ops->perform_batch(&env, v, k, res, codes);
+	}
+	if (ps_store_in_transaction(w->st)) {
+		ps_log_error(MOD, "flow %s left a transaction open",
+			     f->ops->name);
+		while (ps_store_in_transaction(w->st))
+			ps_store_rollback(w->st);
+	}
+	if (code < 0) {
+		/* nothing attempted: the caller goes one at a time */
+		for (i = 0; i < k; i++)
+			ps_flow_result_dispose(&res[i]);
+		ps_error_clear();
+		return 0;
+	}
+	*out_done = 1;
+	for (i = 0; i < k; i++) {
+		ps_error_clear();
+		if (codes[i] > 0)
+			codes[i] = 0;
+		if (codes[i] < 0) {
+			ps_error_set(codes[i], "%s",
+				     res[i].detail ? res[i].detail
+						   : ps_strerror(codes[i]));
+		}
+		rerr = record_result(w, &v[i], codes[i], &res[i]);
+		ps_flow_result_dispose(&res[i]);
+		if (rerr < 0) {
+			ps_log_error(MOD, "recording entry %lld: %s",
+				     (long long)v[i].id, ps_error_last());
+			if (error == 0)
+				error = rerr;
+		}
+	}
+	return error;
+}
+
 static int write_heartbeat(ps_worker *w, const char *state);
 
 /*
@@ -509,7 +570,7 @@ perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
 {
 	ps_log_entry *v = NULL;
 	size_t n = 0, i;
-	int error;
+	int error, done;
 
 	*out_n = 0;
 	if (f->ops->perform == NULL)
@@ -532,7 +593,18 @@ perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
 				break;
 			continue;
 		}
-		if ((error = perform_one(w, f, &v[i])) < 0)
+		done = 0;
+		if (f->ops->perform_batch != NULL && n - i > 1) {
+			size_t k = n - i < PS_FLOW_BATCH_MAX
+					   ? n - i
+					   : PS_FLOW_BATCH_MAX;
+
+			if ((error = perform_many(w, f, &v[i], k, &done)) < 0)
+				break;
+			if (done)
+				i += k - 1;
+		}
+		if (!done && (error = perform_one(w, f, &v[i])) < 0)
 			break;
 		/* slow platforms: keep the heartbeat fresh within a batch */
 		if (w->beats && now_ms(w) - w->last_beat >= BEAT_IN_BATCH_MS &&

@@ -632,6 +632,10 @@ int ps_bp_batch_status_set(ps_bp_batch *b, int64_t order_id,
 int ps_bp_batch_note_add(ps_bp_batch *b, int64_t order_id, const char *text,
 			 int is_public);
 int ps_bp_batch_payment_create(ps_bp_batch *b, const ps_bp_payment *p);
+int ps_bp_batch_reservation_create(ps_bp_batch *b, int64_t order_id,
+				   int64_t warehouse_id,
+				   const ps_bp_reservation_line *lines,
+				   size_t n);
 
 /* ps_bp_batch_count - messages queued. */
 size_t ps_bp_batch_count(const ps_bp_batch *b);

@@ -9,6 +9,7 @@
  *   - turns inbound webhook events into sync log entries   (on_event)
  *   - discovers work by polling from a stored cursor        (poll)
  *   - performs one claimed entry                            (perform)
+ *   - optionally performs several at once                   (perform_batch)
  *
  * and never decides about retries: perform returns 0 or a PS_E* code with
  * an operator-readable ps_error_set() detail, and the worker classifies the
@@ -108,7 +109,27 @@ typedef struct ps_flow_ops {
 	 */
 	int (*perform)(ps_flow_env *env, const ps_log_entry *entry,
 		       ps_flow_result *res);
+
+	/*
+	 * perform_batch - optional (NULL: not supported): carry out n
+	 * claimed entries of this flow at once (1 < n <= PS_FLOW_BATCH_MAX),
+	 * so that writes can share requests (Brightpearl multi-message).
+	 * The worker uses it when more than one entry of the flow is due.
+	 * Every entry gets its own outcome: codes[i] is 0 (results[i] then
+	 * as from perform) or a PS_E* code, in which case results[i].detail
+	 * holds the operator-readable reason (owned; the worker uses it as
+	 * the entry's reason).  The worker marks each entry individually,
+	 * so the state machine and the exactly-once rules of perform apply
+	 * to each entry unchanged.  The return value is 0, or a PS_E* code
+	 * when nothing was attempted (the worker then falls back to perform
+	 * one entry at a time).
+	 */
+	int (*perform_batch)(ps_flow_env *env, const ps_log_entry *entries,
+			     size_t n, ps_flow_result *results, int *codes);
 } ps_flow_ops;
+
+/* The most entries the worker hands to one perform_batch call. */
+#define PS_FLOW_BATCH_MAX 10
 
 /* What the worker does with a failed entry. */
 typedef enum ps_flow_disposition {

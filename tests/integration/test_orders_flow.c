@@ -291,6 +291,86 @@ run_due(ctx *c, int max_rounds)
 	}
 }
 
+/* Record one outcome the way the worker does (reason: the detail of a
+ * batched failure, else the last error). */
+static void
+record(ctx *c, const ps_log_entry *e, int error, const ps_flow_result *res)
+{
+	const char *why = error < 0 && res->detail ? res->detail
+						   : ps_error_last();
+
+	if (error == 0) {
+		assert_int_equal(ps_store_log_mark_synced(c->st, e->id,
+							  res->target_id,
+							  res->detail, c->now),
+				 0);
+	} else if (ps_flow_classify(error) == PS_FLOW_RETRY) {
+		assert_int_equal(ps_store_log_mark_failed(c->st, e->id, why,
+							  error, c->now + 1,
+							  c->now),
+				 0);
+	} else if (ps_flow_classify(error) == PS_FLOW_WAIT_SETTING) {
+		assert_int_equal(ps_store_log_mark_pending(c->st, e->id, why,
+							   0, c->now),
+				 0);
+	} else {
+		assert_int_equal(ps_store_log_mark_failed(c->st, e->id, why,
+							  error, 0, c->now),
+				 0);
+	}
+}
+
+/* The worker's batched part: due entries through perform_batch, ten at a
+ * time, each outcome recorded on its own. */
+static void
+run_due_batched(ctx *c, int max_rounds)
+{
+	int round;
+
+	assert_non_null(c->flow->perform_batch);
+	for (round = 0; round < max_rounds; round++) {
+		ps_log_entry *es = NULL;
+		size_t n = 0, i, k, j;
+
+		c->now += 1000;
+		c->env.now = c->now;
+		assert_int_equal(ps_store_log_claim_due(&es, &n, c->st,
+							c->flow->name, 50,
+							c->now),
+				 0);
+		if (n == 0)
+			return;
+		for (i = 0; i < n; i += k) {
+			ps_flow_result res[PS_FLOW_BATCH_MAX];
+			int codes[PS_FLOW_BATCH_MAX];
+
+			k = n - i < PS_FLOW_BATCH_MAX ? n - i
+						      : PS_FLOW_BATCH_MAX;
+			memset(res, 0, sizeof(res));
+			assert_int_equal(c->flow->perform_batch(&c->env, &es[i],
+								k, res, codes),
+					 0);
+			for (j = 0; j < k; j++) {
+				record(c, &es[i + j], codes[j], &res[j]);
+				ps_flow_result_dispose(&res[j]);
+			}
+		}
+		ps_log_entries_free(es, n);
+	}
+}
+
+/* The Brightpearl requests the sandbox has counted. */
+static long long
+bp_requests(void)
+{
+	json_t *r = sb_call("GET", "/_sandbox/requests", NULL);
+	long long n = json_integer_value(
+		json_object_get(json_object_get(r, "brightpearl"), "total"));
+
+	json_decref(r);
+	return n;
+}
+
 static void
 deliver(ctx *c, const char *topic, int64_t id, const char *extra)
 {
@@ -728,6 +808,138 @@ test_orders__thirty_percent_faults(void **state)
 	check_batch(c, ps, 30, 0);
 }
 
+/* Thirty mixed orders through perform_batch: the unknown SKU and the
+ * unmapped status fail alone, every other order is synced once, with
+ * fewer Brightpearl requests than one at a time would take. */
+static void
+test_orders__batched_mixed_orders(void **state)
+{
+	ctx *c = *state;
+	placed ps[30];
+	size_t i;
+	long long before, used;
+
+	for (i = 0; i < 30; i++)
+		ps[i] = place_mixed((int)i, "b");
+	for (i = 0; i < 30; i++) {
+		deliver(c, "store/order/created", ps[i].id, NULL);
+		if (i % 5 == 0) /* duplicate deliveries */
+			deliver(c, "store/order/created", ps[i].id, NULL);
+	}
+	c->env.backlog = 1;
+	before = bp_requests();
+	run_due_batched(c, 5);
+	used = bp_requests() - before;
+	check_batch(c, ps, 30, 0);
+	assert_int_equal(contacts_with_email("ada@example.com"), 1);
+	assert_int_equal(contacts_with_email("returning@example.com"), 1);
+	/* 27 orders created: one at a time that is at least 27 creates plus
+	 * a payment or reservation each */
+	/* the 27 creates, their notes, payments and reservations went in
+	 * multi-messages of ten: none one at a time */
+	{
+		json_t *r = sb_call("GET", "/_sandbox/requests", NULL);
+		json_t *ep = json_object_get(json_object_get(r, "brightpearl"),
+					     "endpoints");
+		json_int_t mm = json_integer_value(
+			json_object_get(ep, "POST /multi-message"));
+		const char *k;
+		json_t *v;
+
+		json_object_foreach (ep, k, v) {
+			if (strstr(k, "POST /order-service") ||
+			    strstr(k, "reservation") ||
+			    strstr(k, "customer-payment"))
+				fail_msg("%s sent directly %lld times", k,
+					 (long long)json_integer_value(v));
+		}
+		assert_true(mm >= 6 && mm <= 12);
+		json_decref(r);
+	}
+	if (used >= 27 * 4)
+		fail_msg("%lld Brightpearl requests for 27 orders", used);
+	{
+		/* and the reservations were made, one per order */
+		json_t *st = bp_state();
+
+		assert_int_equal(json_object_size(
+					 json_object_get(st, "reservations")),
+				 27);
+		json_decref(st);
+	}
+}
+
+/* A batch whose results were lost (the worker killed after the creates):
+ * recovery adopts every order by externalRef, nothing is duplicated. */
+static void
+test_orders__batched_interrupted_recovered(void **state)
+{
+	ctx *c = *state;
+	placed ps[12];
+	ps_log_entry *es = NULL;
+	ps_flow_result res[PS_FLOW_BATCH_MAX];
+	int codes[PS_FLOW_BATCH_MAX];
+	size_t i, n = 0;
+
+	for (i = 0; i < 12; i++)
+		ps[i] = place_mixed((int)(i == 9 ? 39 : i), "i");
+	for (i = 0; i < 12; i++)
+		deliver(c, "store/order/created", ps[i].id, NULL);
+	c->env.backlog = 1;
+	c->now += 1000;
+	c->env.now = c->now;
+	assert_int_equal(ps_store_log_claim_due(&es, &n, c->st, c->flow->name,
+						PS_FLOW_BATCH_MAX, c->now),
+			 0);
+	assert_int_equal(n, PS_FLOW_BATCH_MAX);
+	memset(res, 0, sizeof(res));
+	assert_int_equal(c->flow->perform_batch(&c->env, es, n, res, codes), 0);
+	for (i = 0; i < n; i++)
+		ps_flow_result_dispose(&res[i]);
+	ps_log_entries_free(es, n);
+	/* killed before recording: a fresh start with empty caches */
+	c->flow->fini(c->env.state);
+	assert_int_equal(c->flow->init(&c->env.state, &c->env), 0);
+	assert_int_equal(ps_store_recover_interrupted(&n, c->st, c->now), 0);
+	assert_int_equal(n, PS_FLOW_BATCH_MAX);
+	run_due_batched(c, 5);
+	check_batch(c, ps, 12, 0);
+	for (i = 0; i < PS_FLOW_BATCH_MAX; i++) {
+		ps_log_entry e;
+		char key[64];
+
+		if (!ps[i].expect_order)
+			continue;
+		snprintf(key, sizeof(key), "bc:order:%lld:import",
+			 (long long)ps[i].id);
+		assert_int_equal(ps_store_log_get_by_key(&e, c->st, key), 0);
+		assert_non_null(strstr(e.detail, "adopted"));
+		ps_log_entry_dispose(&e);
+	}
+	/* check_batch counted one payment and the notes once per order */
+}
+
+/* Batches under 30% faulted replies: still exactly once. */
+static void
+test_orders__batched_thirty_percent_faults(void **state)
+{
+	ctx *c = *state;
+	placed ps[30];
+	size_t i;
+
+	for (i = 0; i < 30; i++)
+		ps[i] = place_mixed((int)i, "bf");
+	sb_post("/_sandbox/faults",
+		"{\"platform\":\"*\",\"rate\":0.3,\"seed\":7,\"kinds\":"
+		"[\"429\",\"503\",\"500\",\"drop\",\"truncate\"]}");
+	for (i = 0; i < 30; i++)
+		deliver(c, "store/order/created", ps[i].id, NULL);
+	c->env.backlog = 1;
+	run_due_batched(c, 200);
+	sb_post("/_sandbox/faults", "{\"platform\":\"*\",\"rate\":0}");
+	check_batch(c, ps, 30, 0);
+}
+
 static int
 group_setup(void **state)
 {
@@ -763,6 +975,14 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_orders__thirty_percent_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__batched_mixed_orders, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__batched_interrupted_recovered, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__batched_thirty_percent_faults, setup,
+			teardown),
 	};
 
 	ps_lib_init();

@@ -163,6 +163,40 @@ static const ps_flow_ops switched_flow = {
 	.perform = fake_perform,
 };
 
+/* perform_batch: each entry through the script; batch_decline: refuse
+ * the whole call (the worker then performs one at a time) */
+static int batch_calls, batch_decline;
+static size_t batch_last_n;
+
+static int
+fake_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
+		   ps_flow_result *results, int *codes)
+{
+	size_t i;
+
+	batch_calls++;
+	batch_last_n = n;
+	if (batch_decline)
+		return ps_error_set(PS_EINVAL, "not now");
+	for (i = 0; i < n; i++) {
+		ps_error_clear();
+		codes[i] = fake_perform(env, &entries[i], &results[i]);
+		if (codes[i] < 0)
+			results[i].detail = strdup(ps_error_last());
+	}
+	ps_error_set(PS_EDATA, "a stale error the worker must not use");
+	return 0;
+}
+
+static const ps_flow_ops batch_flow = {
+	.name = "fake",
+	.description = "a fake flow that batches",
+	.source = PS_PLATFORM_DSCO,
+	.target = PS_PLATFORM_SHIPHERO,
+	.perform = fake_perform,
+	.perform_batch = fake_perform_batch,
+};
+
 static const ps_flow_ops *const one_flow[] = {&fake_flow, NULL};
 
 /*
@@ -224,6 +258,7 @@ static const ps_flow_ops leaky_flow = {
 
 static const ps_flow_ops *const leaky_flows[] = {&leaky_flow, NULL};
 
+static const ps_flow_ops *const batch_flows[] = {&batch_flow, NULL};
 static const ps_flow_ops *const skipping_flows[] = {&needs_bc_flow,
 						    &switched_flow, NULL};
 
@@ -867,6 +902,60 @@ test_run_once_drains(void **state)
 			 PS_ENOTFOUND);
 }
 
+/* Several due entries go through perform_batch, each marked on its own;
+ * a declined batch falls back to one at a time. */
+static void
+test_batch_each_entry_marked(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry e;
+	int64_t a, b, c, d;
+
+	batch_calls = batch_decline = 0;
+	a = add_entry(f, "b1");
+	b = add_entry(f, "b2");
+	c = add_entry(f, "b3");
+	script(0, NULL);
+	script(PS_EDATA, "unknown SKU X-1");
+	script(PS_ETIMEOUT, "timed out");
+	make_worker(f, batch_flows);
+	assert_int_equal(ps_worker_start(f->w), 0);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(batch_calls, 1);
+	assert_int_equal(batch_last_n, 3);
+	assert_int_equal(fk.performs, 3);
+	get_entry(f, a, &e);
+	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	assert_string_equal(e.target_id, "SO-1");
+	ps_log_entry_dispose(&e);
+	get_entry(f, b, &e);
+	assert_int_equal(e.status, PS_ENTRY_FAILED);
+	assert_int_equal(e.error_code, PS_EDATA);
+	assert_non_null(strstr(e.reason, "unknown SKU X-1"));
+	assert_int_equal(e.next_attempt_at, 0);
+	ps_log_entry_dispose(&e);
+	get_entry(f, c, &e);
+	assert_int_equal(e.status, PS_ENTRY_FAILED);
+	assert_int_equal(e.error_code, PS_ETIMEOUT);
+	assert_non_null(strstr(e.reason, "timed out"));
+	assert_true(e.next_attempt_at > fake_now);
+	ps_log_entry_dispose(&e);
+
+	/* declined: the due entries are performed one at a time */
+	batch_decline = 1;
+	d = add_entry(f, "b4");
+	fake_now += 60000;
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(batch_calls, 2);
+	assert_int_equal(fk.performs, 5);
+	get_entry(f, c, &e);
+	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	ps_log_entry_dispose(&e);
+	get_entry(f, d, &e);
+	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	ps_log_entry_dispose(&e);
+}
+
 static void
 test_skipped_flows(void **state)
 {
@@ -928,6 +1017,8 @@ main(void)
 			test_stop_finishes_entry_in_hand, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_once_drains, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_batch_each_entry_marked,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_skipped_flows, setup,
 						teardown),
 	};
