@@ -3,7 +3,9 @@
  * its due entries, in this process, then exit.
  *
  * For cron and tests.  It does not touch the worker's heartbeat nor the
- * entries a running worker holds in flight, so it is safe next to one.
+ * entries a running worker holds in flight, so it is safe next to one;
+ * with no worker running it first makes the entries a crashed run left
+ * in flight due again, as the worker does when it starts.
  */
 #include "commands.h"
 
@@ -22,7 +24,8 @@ const char ps_cli_usage_sync_once[] =
 	"when the flow is switched off or paused), then perform every due\n"
 	"entry, and exit.  FLOW is a flow's name or alias (see 'pearlsync\n"
 	"status').  Failures are recorded in the sync log as the worker\n"
-	"records them ('pearlsync logs --status failed').\n"
+	"records them ('pearlsync logs --status failed').  When no worker\n"
+	"is running, entries a crashed run left in flight are retried too.\n"
 	"\n"
 	"Exit status: 0 every entry synced, 1 an entry failed or is left\n"
 	"waiting (or a platform is not connected), 2 bad usage or no such\n"

@@ -6,6 +6,11 @@
  * a hook whose deliveries keep failing (and after long inactivity); the
  * worker turns such hooks back on.  A hook whose header no longer matches
  * the secret (the operator changed it) is deleted and created again.
+ *
+ * What the sync leaves is recorded in the store's cache as "bc.webhooks":
+ * a JSON array of {id, scope, destination, is_active, reactivated}, one
+ * per order scope whose hook exists, so the console can warn when a hook
+ * is (still) deactivated.
  */
 #include "internal.h"
 #include "worker_int.h"
@@ -14,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <jansson.h>
 
 const char *const ps_worker__bc_scopes[] = {
 	"store/order/created",
@@ -37,16 +44,46 @@ has_secret(const ps_bc_webhook *h, const char *secret)
 	return 0;
 }
 
+/* Append one hook's state to the record (a failed append is dropped). */
+static void
+note_hook(json_t *rec, int64_t id, const char *scope, const char *dest,
+	  int active, int reactivated)
+{
+	if (rec == NULL)
+		return;
+	json_array_append_new(
+		rec, json_pack("{s:I,s:s,s:s,s:b,s:b}", "id", (json_int_t)id,
+			       "scope", scope, "destination", dest, "is_active",
+			       active, "reactivated", reactivated));
+}
+
+/* Store the record as cache "bc.webhooks"; a failure is only logged. */
+static void
+record_hooks(ps_store *st, json_t *rec, int64_t now)
+{
+	char *text;
+
+	if (st == NULL || rec == NULL)
+		return;
+	text = json_dumps(rec, JSON_COMPACT);
+	if (text == NULL ||
+	    ps_store_cache_set(st, "bc.webhooks", text, now) < 0)
+		ps_log_warn("worker", "recording the BigCommerce hooks: %s",
+			    text ? ps_error_last() : "out of memory");
+	free(text);
+}
+
 int
 ps_worker__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
-		      const char *secret)
+		      const char *secret, ps_store *st, int64_t now)
 {
 	ps_bc_webhook_list list = {NULL, 0};
 	ps_bc_header_spec hdr = {PS_WORKER__SECRET_HEADER, secret};
 	ps_bc_webhook made;
+	json_t *rec = NULL;
 	char dest[1024];
 	size_t changed = 0, i, k, len;
-	int error;
+	int error, listed = 0;
 
 	if (out_changed != NULL)
 		*out_changed = 0;
@@ -59,6 +96,8 @@ ps_worker__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
 					       "long");
 	if ((error = ps_bc_webhooks_list(&list, bc)) < 0)
 		goto done;
+	listed = 1;
+	rec = json_array();
 	for (k = 0; ps_worker__bc_scopes[k] != NULL; k++) {
 		const char *scope = ps_worker__bc_scopes[k];
 		ps_bc_webhook *found = NULL;
@@ -88,6 +127,7 @@ ps_worker__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
 				    "BigCommerce hook %lld for %s "
 				    "created",
 				    (long long)made.id, scope);
+			note_hook(rec, made.id, scope, dest, made.is_active, 0);
 			ps_bc_webhook_dispose(&made);
 			changed++;
 		} else if (!found->is_active) {
@@ -95,6 +135,8 @@ ps_worker__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
 			error = ps_bc_webhook_set_active(&made, bc, found->id,
 							 1);
 			ps_bc_webhook_dispose(&made);
+			note_hook(rec, found->id, scope, dest, error == 0,
+				  error == 0);
 			if (error < 0)
 				goto done;
 			ps_log_info("worker",
@@ -102,10 +144,15 @@ ps_worker__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
 				    "re-activated",
 				    (long long)found->id, scope);
 			changed++;
+		} else {
+			note_hook(rec, found->id, scope, dest, 1, 0);
 		}
 	}
 	error = 0;
 done:
+	if (listed)
+		record_hooks(st, rec, now);
+	json_decref(rec);
 	ps_bc_webhook_list_dispose(&list);
 	if (out_changed != NULL)
 		*out_changed = changed;

@@ -39,6 +39,10 @@
 #define BEAT_IN_BATCH_MS 5000
 /* Requests taken per tick. */
 #define REQUEST_BATCH 32
+/* The API budget is recorded at least this often while known. */
+#define RATE_RECORD_MS 10000
+/* A heartbeat older than this: no worker is running (as `status` says). */
+#define HEARTBEAT_STALE_MS 15000
 
 /* Per-flow run-time state. */
 typedef struct flow_rt {
@@ -82,6 +86,9 @@ struct ps_worker {
 	int backlog;
 	size_t full_batches;
 	int64_t last_beat;
+	int beats; /* the heartbeat is ours (written once: not sync-once) */
+	long rate_left[2]; /* last recorded API budget: bp, bc */
+	int64_t rate_at[2];
 	char state[STATE_MAX];
 	volatile sig_atomic_t no_stop;
 };
@@ -209,6 +216,23 @@ refresh_connectors(ps_worker *w)
 /* ------------------------------------------------------------------------ */
 /* Flows                                                                     */
 
+/*
+ * A flow must not leave a store transaction open: the worker's connection
+ * would keep the write lock, every later write of the worker (heartbeat,
+ * claims) would sit uncommitted inside it and the listener could store no
+ * event.  Roll back what was left and say which flow did it.
+ */
+static void
+close_leaked_transaction(ps_worker *w, const char *who, const char *step)
+{
+	if (!ps_store_in_transaction(w->st))
+		return;
+	ps_log_error(MOD, "%s left a store transaction open (%s): rolled back",
+		     who, step);
+	while (ps_store_in_transaction(w->st))
+		ps_store_rollback(w->st);
+}
+
 static void
 env_init(ps_flow_env *env, ps_worker *w, flow_rt *f)
 {
@@ -233,7 +257,9 @@ flow_ensure_init(ps_worker *w, flow_rt *f)
 		return 0;
 	if (f->ops->init != NULL) {
 		env_init(&env, w, f);
-		if ((error = f->ops->init(&f->state, &env)) < 0)
+		error = f->ops->init(&f->state, &env);
+		close_leaked_transaction(w, f->ops->name, "init");
+		if (error < 0)
 			return error;
 	}
 	f->inited = 1;
@@ -326,9 +352,9 @@ flow_poll(ps_worker *w, flow_rt *f)
 		return error;
 	}
 	env_init(&env, w, f);
-	if ((error = f->ops->poll(&env)) < 0) {
-		if (ps_store_in_transaction(w->st))
-			ps_store_rollback(w->st);
+	error = f->ops->poll(&env);
+	close_leaked_transaction(w, f->ops->name, "poll");
+	if (error < 0) {
 		ps_log_warn(MOD, "flow %s: poll failed: %s", f->ops->name,
 			    ps_error_last());
 		return error;
@@ -581,7 +607,7 @@ perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
 		if (!done && (error = perform_one(w, f, &v[i])) < 0)
 			break;
 		/* slow platforms: keep the heartbeat fresh within a batch */
-		if (now_ms(w) - w->last_beat >= BEAT_IN_BATCH_MS &&
+		if (w->beats && now_ms(w) - w->last_beat >= BEAT_IN_BATCH_MS &&
 		    write_heartbeat(w, w->state) < 0)
 			ps_error_clear();
 	}
@@ -592,7 +618,15 @@ perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
 /* ------------------------------------------------------------------------ */
 /* Events                                                                    */
 
-/* Offer ev to every flow in one transaction.  0, or the refusing code. */
+/*
+ * Offer ev to every flow in one transaction.  0, or the refusing code.
+ *
+ * The flows' init runs first, outside the transaction: an init may talk
+ * to a platform (registering webhooks, with the limiter's and the retry
+ * policy's waits), and the store's write lock must never be held across
+ * network calls, or the listener cannot store events and the worker's own
+ * heartbeat waits behind the call.
+ */
 static int
 dispatch_event(ps_worker *w, const ps_event *ev)
 {
@@ -600,6 +634,16 @@ dispatch_event(ps_worker *w, const ps_event *ev)
 	size_t i;
 	int error;
 
+	for (i = 0; i < w->nflows; i++) {
+		flow_rt *f = &w->flows[i];
+
+		if (f->ops->on_event != NULL &&
+		    (error = flow_ensure_init(w, f)) < 0) {
+			ps_log_warn(MOD, "flow %s: init: %s", f->ops->name,
+				    ps_error_last());
+			return error;
+		}
+	}
 	if ((error = ps_store_begin(w->st)) < 0)
 		return error;
 	for (i = 0; i < w->nflows; i++) {
@@ -607,8 +651,6 @@ dispatch_event(ps_worker *w, const ps_event *ev)
 
 		if (f->ops->on_event == NULL)
 			continue;
-		if ((error = flow_ensure_init(w, f)) < 0)
-			goto fail;
 		env_init(&env, w, f);
 		if ((error = f->ops->on_event(&env, ev)) < 0) {
 			ps_log_warn(MOD, "flow %s: event %lld (%s): %s",
@@ -833,6 +875,7 @@ write_heartbeat(ps_worker *w, const char *state)
 	hb.beat_at = now_ms(w);
 	hb.state = (char *)(uintptr_t)state;
 	w->last_beat = hb.beat_at;
+	w->beats = 1;
 	return ps_store_heartbeat_set(w->st, &hb);
 }
 
@@ -873,6 +916,53 @@ flush_one(void *ctx, ps_platform platform, const char *endpoint,
 		c->error = error;
 }
 
+/*
+ * The API budget the limiter believes is left, for the console: cache
+ * "bp.rate_limit" and "bc.rate_limit" as {"remaining":N}, for the
+ * configured account and store.  Skipped while unknown (no request yet);
+ * rewritten when it changes and at least every RATE_RECORD_MS so its age
+ * tells how fresh it is.  A failure is logged, never returned.
+ */
+static void
+record_rate_limits(ps_worker *w)
+{
+	static const struct {
+		ps_platform platform;
+		const char *account_key, *kind;
+	} plat[] = {
+		{PS_PLATFORM_BRIGHTPEARL, "brightpearl.account",
+		 "bp.rate_limit"},
+		{PS_PLATFORM_BIGCOMMERCE, "bigcommerce.store_hash",
+		 "bc.rate_limit"},
+	};
+	char json[64], *account;
+	int64_t now = now_ms(w);
+	long left;
+	size_t i;
+
+	if (w->http == NULL)
+		return;
+	for (i = 0; i < PS__ARRAY_LEN(plat); i++) {
+		if ((account = setting_str(w->st, plat[i].account_key)) == NULL)
+			continue;
+		left = ps_http_limit_remaining(w->http, plat[i].platform,
+					       account);
+		free(account);
+		if (left < 0 || (left == w->rate_left[i] &&
+				 now - w->rate_at[i] < RATE_RECORD_MS))
+			continue;
+		snprintf(json, sizeof(json), "{\"remaining\":%ld}", left);
+		if (ps_store_cache_set(w->st, plat[i].kind, json, now) < 0) {
+			ps_log_warn(MOD, "recording %s: %s", plat[i].kind,
+				    ps_error_last());
+			ps_error_clear();
+			continue;
+		}
+		w->rate_left[i] = left;
+		w->rate_at[i] = now;
+	}
+}
+
 static int
 flush_counts(ps_worker *w)
 {
@@ -894,6 +984,7 @@ flush_counts(ps_worker *w)
 	if ((error = ps_store_commit(w->st)) < 0)
 		return error;
 	ps_http_counts_reset(w->http);
+	record_rate_limits(w);
 	return 0;
 }
 
@@ -912,7 +1003,8 @@ maybe_sync_hooks(ps_worker *w)
 		ps_log_warn(MOD, "webhooks.public_url is set but "
 				 "webhooks.secret is not: hooks not "
 				 "registered");
-	} else if (ps_worker__hooks_sync(&changed, w->bc, url, secret) < 0) {
+	} else if (ps_worker__hooks_sync(&changed, w->bc, url, secret, w->st,
+					 now_ms(w)) < 0) {
 		ps_log_warn(MOD, "registering BigCommerce hooks: %s",
 			    ps_error_last());
 	} else if (changed > 0) {
@@ -967,6 +1059,7 @@ ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
 	if (w->o.hooks_interval_ms <= 0)
 		w->o.hooks_interval_ms = 300000;
 	w->o.http = NULL; /* borrowed only during this call */
+	w->rate_left[0] = w->rate_left[1] = -1;
 	flows = options != NULL && options->flows != NULL ? options->flows
 							  : ps_flows_all();
 	while (flows[n] != NULL)
@@ -1150,6 +1243,8 @@ ps_worker_run(ps_worker *w)
 			while (ps_store_in_transaction(w->st))
 				ps_store_rollback(w->st);
 		}
+		/* never carry a transaction (and its lock) into the sleep */
+		close_leaked_transaction(w, "the tick", "end of tick");
 		if (claimed > 0)
 			continue; /* more may be due: no idle wait */
 		for (slept = 0; slept < w->o.tick_ms && !stopping(w);
@@ -1187,6 +1282,58 @@ done:
 	return error;
 }
 
+/*
+ * 1 when another process runs the worker now: its heartbeat is fresh and
+ * not "stopped".  A store error reads as running (the safe side).
+ */
+static int
+worker_running(ps_worker *w)
+{
+	ps_heartbeat hb;
+	int running, error;
+
+	ps_heartbeat_init(&hb);
+	error = ps_store_heartbeat_get(&hb, w->st);
+	if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		return 0;
+	}
+	if (error < 0) {
+		ps_error_clear();
+		return 1;
+	}
+	running = now_ms(w) - hb.beat_at <= HEARTBEAT_STALE_MS &&
+		  (hb.state == NULL || strcmp(hb.state, "stopped") != 0);
+	ps_heartbeat_dispose(&hb);
+	return running;
+}
+
+/*
+ * Entries (and event and request claims) a crashed run left in flight are
+ * due again, as at a worker's start, unless a worker is running now: those
+ * in flight are then its own, in hand.
+ */
+static int
+recover_if_no_worker(ps_worker *w)
+{
+	size_t n = 0;
+	int error;
+
+	if (worker_running(w)) {
+		ps_log_debug(MOD, "a worker is running: its in-flight entries "
+				  "are left to it");
+		return 0;
+	}
+	if ((error = ps_store_recover_interrupted(&n, w->st, now_ms(w))) < 0)
+		return error;
+	if (n > 0)
+		ps_log_info(MOD,
+			    "%zu interrupted entries will be checked and "
+			    "retried",
+			    n);
+	return 0;
+}
+
 int
 ps_worker_sync_flow(ps_worker *w, const char *flow, size_t *out_failed)
 {
@@ -1209,6 +1356,8 @@ ps_worker_sync_flow(ps_worker *w, const char *flow, size_t *out_failed)
 				    f->ops->name,
 				    ps_platform_name(f->ops->source),
 				    ps_platform_name(f->ops->target));
+	if ((error = recover_if_no_worker(w)) < 0)
+		goto done;
 	if ((error = flow_poll(w, f)) < 0)
 		goto done;
 	do {

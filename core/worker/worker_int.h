@@ -45,10 +45,12 @@ void ps_worker__listener_stop(ps_listener *l);
  * each order scope with destination public_url + "/webhooks/bigcommerce"
  * and the secret header: create missing ones, re-activate deactivated
  * ones.  *out_changed (may be NULL) receives how many were created or
- * re-activated.
+ * re-activated.  With st (may be NULL) the state left is recorded as cache
+ * "bc.webhooks" (see hooks.c), stamped now, even when a later step failed.
  */
 int ps_worker__hooks_sync(size_t *out_changed, ps_bc *bc,
-			  const char *public_url, const char *secret);
+			  const char *public_url, const char *secret,
+			  ps_store *st, int64_t now);
 
 /* The order scopes the listener accepts and the worker registers. */
 extern const char *const ps_worker__bc_scopes[];

@@ -152,7 +152,10 @@ int ps_worker_run_once(ps_worker *w, size_t *out_failed);
 /*
  * ps_worker_sync_flow - for `pearlsync sync-once FLOW`: poll that flow once
  * (even when its enabled setting is off) and perform its due entries until
- * none is due.  *out_failed as above.  PS_ENOTFOUND if no flow has that
+ * none is due.  First, unless a worker is running (its heartbeat younger
+ * than 15 s and not "stopped"), entries left in flight by a crashed run
+ * are made due again (ps_store_recover_interrupted); the heartbeat is not
+ * written.  *out_failed as above.  PS_ENOTFOUND if no flow has that
  * name or alias.
  */
 int ps_worker_sync_flow(ps_worker *w, const char *flow, size_t *out_failed);

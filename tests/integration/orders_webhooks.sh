@@ -3,8 +3,8 @@
 # the worker registers its BigCommerce hooks; orders placed in the sandbox
 # reach Brightpearl through store/order/created callbacks alone (polling
 # is set to once a day), half of them delivered twice, each imported
-# once.  (Status changes by webhook are covered in-process by
-# test_orders_flow.)
+# once; a status changed by the merchant reaches Brightpearl by the
+# statusUpdated callback, and the worker keeps beating while it works.
 set -eu
 . "$PS_SOURCE_DIR/tests/integration/fixtures/cli/lib.sh"
 sandbox="$PS_BIN_DIR/pearlsync-sandbox"
@@ -12,7 +12,7 @@ sandbox="$PS_BIN_DIR/pearlsync-sandbox"
 command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 77; }
 worker_pid=""
 port=$((30000 + $$ % 20000))
-printf 'listener = { address = "127.0.0.1"; port = %d; };\n' "$port" >>"$conf"
+cp "$conf" "$tmp/conf.base"
 
 "$sandbox" --listen 127.0.0.1:0 --seed demo --quota off \
 	>"$tmp/sandbox.out" 2>"$tmp/sandbox.err" &
@@ -42,7 +42,6 @@ ok settings set orders.start_date 2000-01-01
 ok settings set defaults.channel_id 1
 ok settings set defaults.warehouse_id 2
 ok settings set sync.poll_interval_seconds 86400
-ok settings set webhooks.public_url "http://127.0.0.1:$port"
 ok settings set webhooks.secret test-secret-4242
 ok mappings set order_status 'bc>bp' 11 2
 ok mappings set order_status 'bc>bp' 10 8
@@ -62,8 +61,30 @@ wait_for() {
 hooks() { curl -s "$control/bigcommerce/hooks" | grep -o '"is_active": *true' | wc -l | tr -d ' '; }
 
 step="hooks"
-"$ps" worker >"$tmp/w.out" 2>"$tmp/w.err" </dev/null &
-worker_pid=$!
+# start_worker - on a port of its own: another one when the port is taken
+start_worker() {
+	tries=0
+	while :; do
+		cp "$tmp/conf.base" "$conf"
+		printf 'listener = { address = "127.0.0.1"; port = %d; };\n' "$port" >>"$conf"
+		ok settings set webhooks.public_url "http://127.0.0.1:$port"
+		"$ps" worker >"$tmp/w.out" 2>"$tmp/w.err" </dev/null &
+		worker_pid=$!
+		i=0
+		while [ "$i" -lt 20 ] && kill -0 "$worker_pid" 2>/dev/null; do
+			i=$((i + 1))
+			sleep 0.1
+		done
+		kill -0 "$worker_pid" 2>/dev/null && return 0
+		wait "$worker_pid" 2>/dev/null || :
+		worker_pid=""
+		grep -q "in use" "$tmp/w.err" || fail "worker: $(cat "$tmp/w.err")"
+		tries=$((tries + 1))
+		[ "$tries" -lt 5 ] || fail "no free port: $(cat "$tmp/w.err")"
+		port=$((30000 + (port - 30000 + 997) % 20000))
+	done
+}
+start_worker
 wait_for hooks 3
 # the demo store's orders 100 and 101 came in by the first poll
 wait_for bp_count 2
@@ -71,11 +92,55 @@ wait_for bp_count 2
 step="orders by webhook"
 curl -sf -X POST "$control/webhooks" -d '{"platform":"bigcommerce","duplicate_rate":0.5,"seed":3}' >/dev/null
 k=0
+first=""
 while [ "$k" -lt 10 ]; do
-	curl -sf -X POST "$control/bigcommerce/orders" -d '{"billing_address":{"first_name":"W","last_name":"H","email":"w'$k'@example.com","street_1":"1 St","city":"C","zip":"12345","country_iso2":"US"},"lines":[{"sku":"CAP-BLK","quantity":1}],"status_id":11}' >/dev/null || fail "placing order $k"
+	curl -sf -X POST "$control/bigcommerce/orders" -d '{"billing_address":{"first_name":"W","last_name":"H","email":"w'$k'@example.com","street_1":"1 St","city":"C","zip":"12345","country_iso2":"US"},"lines":[{"sku":"CAP-BLK","quantity":1}],"status_id":11}' >"$tmp/placed" || fail "placing order $k"
+	[ -n "$first" ] || first=$(grep -o '"order": *{"id": *[0-9]*' "$tmp/placed" | grep -o '[0-9]*$')
 	k=$((k + 1))
 done
+[ -n "$first" ] || fail "no order id in $(head -c 200 "$tmp/placed")"
 wait_for bp_count 12
+
+step="status by webhook"
+# the merchant marks the first webhook order Completed (10 -> BP 8)
+curl -sf -X POST "$control/bigcommerce/orders/$first/status" -d '{"status_id":10}' >/dev/null || fail "changing the status of order $first"
+# bp_status - the statusId of the Brightpearl order with externalRef
+# $first (a key of the orders object in the sandbox state, depth 3)
+bp_status() {
+	curl -s "$control/brightpearl/state" | awk -v want="$first" '
+	BEGIN { RS = "\001" }
+	{
+		d = 0; n = length($0); key = ""; ref = ""; st = ""; out = "none"
+		for (i = 1; i <= n; i++) {
+			c = substr($0, i, 1)
+			if (c == "\"") {
+				j = i + 1
+				while (j <= n && substr($0, j, 1) != "\"") {
+					if (substr($0, j, 1) == "\\") j++
+					j++
+				}
+				tok = substr($0, i + 1, j - i - 1); i = j
+				if (d == 3 && key == "externalRef") ref = tok
+				key = tok
+			} else if (c == "{" || c == "[") {
+				d++
+				if (d == 3) { ref = ""; st = "" }
+			} else if (c == "}" || c == "]") {
+				if (d == 3 && ref == want) out = st
+				d--
+			} else if (d == 3 && key == "statusId" && c ~ /[0-9]/) {
+				st = st c
+			} else if (c == ",") {
+				key = ""
+			}
+		}
+		print out
+	}'
+}
+wait_for bp_status 8
+# the worker still beats (it ticks every second): no lock or wait holds it
+age=$("$ps" status --json | grep -o '"heartbeat_age_ms": *[0-9]*' | grep -o '[0-9]*$')
+[ -n "$age" ] && [ "$age" -lt 5000 ] || fail "worker heartbeat ${age:-missing} ms old; worker: $(tail -5 "$tmp/w.err")"
 
 kill -TERM "$worker_pid"
 wait "$worker_pid" || fail "worker exit status $?"

@@ -2,7 +2,10 @@
  * test_worker_sandbox.c - the worker against pearlsync-sandbox: it
  * registers the three BigCommerce order hooks with its secret header,
  * turns a deactivated hook back on, and the sandbox's delivery of a placed
- * order's webhook reaches the listener and is stored as an event.
+ * order's webhook reaches the listener and is stored as an event.  After
+ * a tick the store's cache holds what the console's dashboard reads: the
+ * hooks with is_active ("bc.webhooks") and the API budget left
+ * ("bc.rate_limit").
  */
 /* clang-format off */
 #include <setjmp.h>
@@ -240,6 +243,82 @@ test_register_and_reactivate(void **state)
 	json_decref(arr);
 }
 
+/* The cache row kind as JSON (new reference), or NULL when absent. */
+static json_t *
+cache_json(struct fixture *f, const char *kind)
+{
+	char *text = NULL;
+	json_t *doc;
+
+	if (ps_store_cache_get(&text, NULL, f->st, kind) < 0)
+		return NULL;
+	doc = json_loads(text, 0, NULL);
+	free(text);
+	return doc;
+}
+
+static void
+test_cache_rows_for_dashboard(void **state)
+{
+	struct fixture *f = *state;
+	json_t *doc, *h;
+	sandbox_reply r;
+	char url[300];
+	long long id = 0;
+	size_t i, reactivated = 0;
+
+	assert_null(cache_json(f, "bc.webhooks"));
+	assert_null(cache_json(f, "bc.rate_limit"));
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	/* the API budget left, as {"remaining":N} */
+	doc = cache_json(f, "bc.rate_limit");
+	assert_non_null(doc);
+	assert_true(json_is_integer(json_object_get(doc, "remaining")));
+	assert_true(json_integer_value(json_object_get(doc, "remaining")) >= 0);
+	json_decref(doc);
+	assert_null(cache_json(f, "bp.rate_limit")); /* not configured */
+	/* our three hooks, all active */
+	doc = cache_json(f, "bc.webhooks");
+	assert_non_null(doc);
+	assert_int_equal(json_array_size(doc), 3);
+	json_array_foreach(doc, i, h)
+	{
+		assert_true(json_is_true(json_object_get(h, "is_active")));
+		assert_string_equal(
+			json_string_value(json_object_get(h, "destination")),
+			f->dest);
+		if (strcmp(json_string_value(json_object_get(h, "scope")),
+			   "store/order/created") == 0)
+			id = (long long)json_integer_value(
+				json_object_get(h, "id"));
+	}
+	json_decref(doc);
+	assert_true(id > 0);
+	/* one switched off by BigCommerce: turned on, and recorded so */
+	snprintf(url, sizeof(url), "%s/stores/sandbox/v3/hooks/%lld",
+		 sandbox_proc_url(&f->sbx, "bigcommerce"), id);
+	assert_int_equal(sandbox_http(&r, "PUT", url, auth,
+				      "{\"is_active\":false}", NULL),
+			 200);
+	sandbox_reply_dispose(&r);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	doc = cache_json(f, "bc.webhooks");
+	assert_non_null(doc);
+	assert_int_equal(json_array_size(doc), 3);
+	json_array_foreach(doc, i, h)
+	{
+		assert_true(json_is_true(json_object_get(h, "is_active")));
+		if (json_is_true(json_object_get(h, "reactivated"))) {
+			reactivated++;
+			assert_int_equal((long long)json_integer_value(
+						 json_object_get(h, "id")),
+					 id);
+		}
+	}
+	assert_int_equal(reactivated, 1);
+	json_decref(doc);
+}
+
 static void
 test_delivery_reaches_listener(void **state)
 {
@@ -296,6 +375,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_register_and_reactivate,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_rows_for_dashboard,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delivery_reaches_listener,
 						setup, teardown),

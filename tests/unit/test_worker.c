@@ -23,6 +23,7 @@
 #include "pearlsync/settings.h"
 #include "pearlsync/store.h"
 #include "pearlsync/worker.h"
+#include "store/store_private.h"
 
 #define T0 1790000000000LL
 
@@ -197,6 +198,66 @@ static const ps_flow_ops batch_flow = {
 };
 
 static const ps_flow_ops *const one_flow[] = {&fake_flow, NULL};
+
+/*
+ * A flow whose init talks to a platform (here: a second connection that
+ * must be able to write, as the listener must while the worker waits on
+ * the network) and whose poll leaves a transaction open.
+ */
+static struct {
+	const char *db_path;
+	int inits, init_in_tx, other_write, poll_leaks;
+} lk;
+
+static int
+leaky_init(void **out_state, ps_flow_env *env)
+{
+	ps_store *other = NULL;
+
+	*out_state = NULL;
+	lk.inits++;
+	lk.init_in_tx = ps_store_in_transaction(env->store);
+	lk.other_write = -1;
+	if (ps_store_open(&other, lk.db_path, 0) == 0) {
+		ps_store__set_busy_timeout(other, 0);
+		lk.other_write =
+			ps_store_event_add(NULL, other, PS_PLATFORM_BRIGHTPEARL,
+					   "during-init", "{}", env->now);
+		ps_error_clear();
+	}
+	ps_store_close(other);
+	return 0;
+}
+
+static int
+leaky_poll(ps_flow_env *env)
+{
+	if (lk.poll_leaks)
+		return ps_store_begin(env->store); /* never committed */
+	return 0;
+}
+
+static int
+leaky_on_event(ps_flow_env *env, const ps_event *ev)
+{
+	(void)env;
+	(void)ev;
+	return 0;
+}
+
+static const ps_flow_ops leaky_flow = {
+	.name = "leaky",
+	.description = "init calls out; poll may leak a transaction",
+	.source = PS_PLATFORM_DSCO,
+	.target = PS_PLATFORM_SHIPHERO,
+	.init = leaky_init,
+	.on_event = leaky_on_event,
+	.poll = leaky_poll,
+	.poll_interval_ms = 1000,
+};
+
+static const ps_flow_ops *const leaky_flows[] = {&leaky_flow, NULL};
+
 static const ps_flow_ops *const batch_flows[] = {&batch_flow, NULL};
 static const ps_flow_ops *const skipping_flows[] = {&needs_bc_flow,
 						    &switched_flow, NULL};
@@ -593,6 +654,135 @@ test_operator_requests(void **state)
 	ps_log_entry_dispose(&e);
 }
 
+/*
+ * The first event runs the flows' init before the dispatch transaction:
+ * another connection (the listener) can write meanwhile.
+ */
+static void
+test_init_outside_event_transaction(void **state)
+{
+	struct fixture *f = *state;
+
+	memset(&lk, 0, sizeof(lk));
+	lk.db_path = f->cfg.db_path;
+	assert_int_equal(ps_store_event_add(NULL, f->st,
+					    PS_PLATFORM_BIGCOMMERCE,
+					    "store/order/created",
+					    "{\"data\":{\"id\":1}}", fake_now),
+			 0);
+	make_worker(f, leaky_flows);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(lk.inits, 1);
+	assert_int_equal(lk.init_in_tx, 0);
+	assert_int_equal(lk.other_write, 0);
+	assert_int_equal(ps_store_in_transaction(f->st), 0);
+}
+
+/*
+ * A poll that leaves a transaction open: rolled back at once, so the
+ * heartbeat of the next tick reaches other connections (the console, the
+ * status command) and the listener can still store events.
+ */
+static void
+test_leaked_poll_transaction_closed(void **state)
+{
+	struct fixture *f = *state;
+	ps_store *other = NULL;
+	ps_heartbeat hb;
+
+	memset(&lk, 0, sizeof(lk));
+	lk.db_path = f->cfg.db_path;
+	lk.poll_leaks = 1;
+	make_worker(f, leaky_flows);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(ps_store_in_transaction(f->st), 0);
+	fake_now += 2000;
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(ps_store_in_transaction(f->st), 0);
+	assert_int_equal(ps_store_open(&other, f->cfg.db_path, 0), 0);
+	ps_store__set_busy_timeout(other, 0);
+	ps_heartbeat_init(&hb);
+	assert_int_equal(ps_store_heartbeat_get(&hb, other), 0);
+	assert_int_equal(hb.beat_at, fake_now);
+	ps_heartbeat_dispose(&hb);
+	assert_int_equal(ps_store_event_add(NULL, other,
+					    PS_PLATFORM_BIGCOMMERCE, "t", "{}",
+					    fake_now),
+			 0);
+	ps_store_close(other);
+}
+
+/*
+ * sync-once after a crash: the entry the dead run left in flight is
+ * performed; while a worker is running (fresh heartbeat) it is left to it.
+ */
+static void
+test_sync_flow_recovers_in_flight(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry *v = NULL, e;
+	ps_heartbeat hb;
+	size_t n = 0, failed = 9;
+	int64_t id;
+
+	id = add_entry(f, "k1");
+	assert_int_equal(
+		ps_store_log_claim_due(&v, &n, f->st, "fake", 10, fake_now), 0);
+	assert_int_equal(n, 1);
+	ps_log_entries_free(v, n);
+	/* a worker beats now: its in-flight entry is not taken */
+	ps_heartbeat_init(&hb);
+	hb.pid = 1;
+	hb.started_at = fake_now;
+	hb.beat_at = fake_now;
+	hb.state = (char *)"running";
+	assert_int_equal(ps_store_heartbeat_set(f->st, &hb), 0);
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_sync_flow(f->w, "fake", &failed), 0);
+	assert_int_equal(fk.performs, 0);
+	get_entry(f, id, &e);
+	assert_int_equal(e.status, PS_ENTRY_IN_FLIGHT);
+	ps_log_entry_dispose(&e);
+	/* the worker died: its heartbeat goes stale; sync-once recovers */
+	fake_now += 16000;
+	assert_int_equal(ps_worker_sync_flow(f->w, "fake", &failed), 0);
+	assert_int_equal(failed, 0);
+	assert_int_equal(fk.performs, 1);
+	assert_non_null(strstr(fk.last_reason, "interrupted"));
+	get_entry(f, id, &e);
+	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	ps_log_entry_dispose(&e);
+	/* sync-once writes no heartbeat of its own */
+	ps_heartbeat_init(&hb);
+	assert_int_equal(ps_store_heartbeat_get(&hb, f->st), 0);
+	assert_int_equal(hb.beat_at, fake_now - 16000);
+	ps_heartbeat_dispose(&hb);
+}
+
+/* A "stopped" heartbeat, however fresh, is no running worker. */
+static void
+test_sync_flow_recovers_after_clean_stop(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry *v = NULL;
+	ps_heartbeat hb;
+	size_t n = 0;
+
+	add_entry(f, "k1");
+	assert_int_equal(
+		ps_store_log_claim_due(&v, &n, f->st, "fake", 10, fake_now), 0);
+	ps_log_entries_free(v, n);
+	ps_heartbeat_init(&hb);
+	hb.pid = 1;
+	hb.started_at = fake_now;
+	hb.beat_at = fake_now;
+	hb.state = (char *)"stopped";
+	assert_int_equal(ps_store_heartbeat_set(f->st, &hb), 0);
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_sync_flow(f->w, "fake", NULL), 0);
+	assert_int_equal(fk.performs, 1);
+}
+
 static void
 test_events(void **state)
 {
@@ -812,6 +1002,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_operator_requests, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_init_outside_event_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_sync_flow_recovers_in_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_sync_flow_recovers_after_clean_stop, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_leaked_poll_transaction_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_refused_event_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(
