@@ -912,14 +912,7 @@ ps_bc_free(ps_bc *bc)
 		return;
 	free(bc->root);
 	free(bc->hash);
-	if (bc->auth_header != NULL) {
-		/* Do not leave the token in freed heap memory. */
-		volatile char *p = bc->auth_header;
-
-		while (*p)
-			*p++ = '\0';
-		free(bc->auth_header);
-	}
+	ps_conn__free_secret(bc->auth_header);
 	free(bc);
 }
 

@@ -143,8 +143,8 @@ ps_bp_free(ps_bp *bp)
 	free(bp->prefix);
 	free(bp->app_ref);
 	free(bp->dev_ref);
-	free(bp->token);
-	free(bp->auth_header);
+	ps_conn__free_secret(bp->token);
+	ps_conn__free_secret(bp->auth_header);
 	free(bp->app_header);
 	free(bp->dev_header);
 	free(bp);

@@ -38,6 +38,12 @@ typedef struct ps_conn_buf {
 
 #define PS_CONN_BUF_INIT(max) {NULL, 0, 0, (max), 0}
 
+/*
+ * ps_conn__free_secret - overwrite s with zeros, then free it, so a token
+ * does not linger in freed heap memory.  NULL is fine.
+ */
+void ps_conn__free_secret(char *s);
+
 void ps_conn__buf_init(ps_conn_buf *b, size_t max);
 void ps_conn__buf_dispose(ps_conn_buf *b);
 /* Empty the text but keep the allocation and clear the error. */

@@ -592,3 +592,15 @@ ps_conn__json_set_int(json_t *obj, const char *key, int64_t v, int force)
 		return ps_error_set(PS_ENOMEM, NULL);
 	return 0;
 }
+
+void
+ps_conn__free_secret(char *s)
+{
+	volatile char *p = s;
+
+	if (s == NULL)
+		return;
+	while (*p != '\0')
+		*p++ = '\0';
+	free(s);
+}
