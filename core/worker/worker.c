@@ -91,6 +91,10 @@ struct ps_worker {
 	int64_t rate_at[2];
 	char state[STATE_MAX];
 	volatile sig_atomic_t no_stop;
+	/* the HTTP client's clock: base's time, sleeps that keep beating */
+	ps_clock http_clock;
+	const ps_clock *http_base;
+	int wait_tx_logged; /* "cannot beat inside a transaction" said once */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -879,6 +883,52 @@ write_heartbeat(ps_worker *w, const char *state)
 	return ps_store_heartbeat_set(w->st, &hb);
 }
 
+/*
+ * The HTTP client's clock.  Its waits (rate limiter, retry backoff, a
+ * platform's Retry-After) can last up to max_wait_ms, far longer than the
+ * heartbeat's 15 s of grace, and they happen inside a flow's init, poll or
+ * perform, where the tick's own heartbeat writes cannot run.  So each
+ * sleep (the client sleeps in slices of at most PS_HTTP_WAIT_SLICE_MS)
+ * refreshes the heartbeat when it is older than BEAT_IN_BATCH_MS.  The
+ * write is a short one of its own; inside a store transaction (a flow that
+ * holds one across a request) it would become part of that transaction
+ * and stay invisible, so it is skipped and that is logged once.
+ */
+static int64_t
+http_clock_now(void *ctx)
+{
+	const ps_worker *w = ctx;
+
+	return w->http_base->now_ms(w->http_base->ctx);
+}
+
+static void
+http_clock_sleep(void *ctx, int64_t ms)
+{
+	ps_worker *w = ctx;
+	char state[STATE_MAX + 64];
+
+	w->http_base->sleep_ms(w->http_base->ctx, ms);
+	if (!w->beats || now_ms(w) - w->last_beat < BEAT_IN_BATCH_MS)
+		return;
+	if (ps_store_in_transaction(w->st)) {
+		if (!w->wait_tx_logged)
+			ps_log_error(MOD, "a store transaction is open while "
+					  "waiting on a platform: the heartbeat "
+					  "cannot be refreshed");
+		w->wait_tx_logged = 1;
+		return;
+	}
+	snprintf(state, sizeof(state), "%s; waiting for a platform's rate "
+				       "limit or retry backoff",
+		 w->state[0] != '\0' ? w->state : "running");
+	if (write_heartbeat(w, state) < 0) {
+		ps_log_warn(MOD, "heartbeat while waiting: %s",
+			    ps_error_last());
+		ps_error_clear();
+	}
+}
+
 /* "running" plus the skipped flows. */
 static void
 compose_state(ps_worker *w)
@@ -1082,6 +1132,12 @@ ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
 		/* a stop cuts backoff and limiter waits short (PS_ESTOPPED) */
 		if (ho.cancel == NULL)
 			ho.cancel = w->o.stop;
+		/* its waits keep the heartbeat fresh (http_clock_sleep) */
+		w->http_base = ho.clock != NULL ? ho.clock : ps_clock_system();
+		w->http_clock.now_ms = http_clock_now;
+		w->http_clock.sleep_ms = http_clock_sleep;
+		w->http_clock.ctx = w;
+		ho.clock = &w->http_clock;
 		if ((error = ps_connect_http(&w->http, &w->cfg, &ho)) < 0)
 			goto done;
 	}

@@ -17,6 +17,11 @@
  *
  * Time: the worker reads the wall clock (unix ms) and sleeps only through
  * options.clock, so tests run ticks against a fake clock without sleeping.
+ * The HTTP client it builds (options.connect) gets a clock of its own that
+ * keeps options.http's time (NULL: the system clock) but refreshes the
+ * heartbeat at least every 5 s while the client waits (rate limiter, retry
+ * backoff), with the state "...; waiting for a platform's rate limit or
+ * retry backoff", unless a store transaction is open at that moment.
  *
  * Retry schedule of a transient failure after attempt n (n = the entry's
  * attempts, 1 for the first): d = min(backoff_cap_ms,

@@ -3,7 +3,7 @@
  * state machine of entries (synced, retried on the exact backoff schedule,
  * given up, waiting for a setting, waiting for the operator), recovery of
  * an entry left in flight, operator requests, event dispatch and the stop
- * flag.
+ * flag, and the heartbeat kept fresh while the HTTP client waits.
  */
 /* clang-format off */
 #include <setjmp.h>
@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mock_server.h"
+#include "pearlsync/brightpearl.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/settings.h"
 #include "pearlsync/store.h"
@@ -257,6 +259,55 @@ static const ps_flow_ops leaky_flow = {
 };
 
 static const ps_flow_ops *const leaky_flows[] = {&leaky_flow, NULL};
+
+/*
+ * A flow whose poll makes one Brightpearl call that the platform throttles
+ * for a minute, then reads the heartbeat through a second connection (as
+ * `pearlsync status` would) once the call returns.
+ */
+static struct {
+	const char *db_path;
+	int polls, call_rc, hb_rc;
+	int64_t beat_at;
+	char state[256];
+} wt;
+
+static int
+waiting_poll(ps_flow_env *env)
+{
+	ps_store *other = NULL;
+	ps_heartbeat hb;
+	char *name = NULL;
+
+	wt.polls++;
+	if (env->bp == NULL)
+		return 0;
+	wt.call_rc = ps_bp_check_connection(&name, env->bp);
+	free(name);
+	ps_heartbeat_init(&hb);
+	wt.hb_rc = -1;
+	if (ps_store_open(&other, wt.db_path, 0) == 0) {
+		wt.hb_rc = ps_store_heartbeat_get(&hb, other);
+		wt.beat_at = hb.beat_at;
+		snprintf(wt.state, sizeof(wt.state), "%s",
+			 hb.state != NULL ? hb.state : "");
+	}
+	ps_heartbeat_dispose(&hb);
+	ps_store_close(other);
+	ps_error_clear();
+	return 0;
+}
+
+static const ps_flow_ops waiting_flow = {
+	.name = "waiting",
+	.description = "its poll waits out a Brightpearl throttle",
+	.source = PS_PLATFORM_BRIGHTPEARL,
+	.target = PS_PLATFORM_DSCO,
+	.poll = waiting_poll,
+	.poll_interval_ms = 1000,
+};
+
+static const ps_flow_ops *const waiting_flows[] = {&waiting_flow, NULL};
 
 static const ps_flow_ops *const batch_flows[] = {&batch_flow, NULL};
 static const ps_flow_ops *const skipping_flows[] = {&needs_bc_flow,
@@ -982,6 +1033,66 @@ test_skipped_flows(void **state)
 	ps_heartbeat_dispose(&hb);
 }
 
+/*
+ * A flow's poll waits 60 s in the HTTP client (a 429 with Retry-After):
+ * the heartbeat other processes read must not be left at the tick's start,
+ * or `status` calls the worker stopped after 15 s although it is waiting.
+ */
+static void
+test_heartbeat_during_http_wait(void **state)
+{
+	struct fixture *f = *state;
+	ps_worker_options o = PS_WORKER_OPTIONS_INIT;
+	ps_http_options ho = PS_HTTP_OPTIONS_INIT;
+	mock_server *m = NULL;
+	int64_t start;
+
+	assert_int_equal(mock_server_start(&m, NULL), 0);
+	assert_int_equal(ps_store_setting_set(NULL, f->st,
+					      "brightpearl.account", "acme",
+					      "test", fake_now),
+			 0);
+	assert_int_equal(ps_store_setting_set(NULL, f->st,
+					      "brightpearl.app_ref", "acme_app",
+					      "test", fake_now),
+			 0);
+	assert_int_equal(ps_store_setting_set(NULL, f->st, "brightpearl.token",
+					      "tok", "test", fake_now),
+			 0);
+	assert_int_equal(ps_store_setting_set(NULL, f->st,
+					      "brightpearl.base_url",
+					      mock_server_url(m), "test",
+					      fake_now),
+			 0);
+	mock_server_reply(m, 429, "Retry-After: 60\n", "");
+	mock_server_reply(m, 200, "Content-Type: application/json\n",
+			  "{\"response\":[]}");
+	memset(&wt, 0, sizeof(wt));
+	wt.db_path = f->cfg.db_path;
+	ho.clock = &fake_clock;
+	ho.random = &fake_random;
+	o.clock = &fake_clock;
+	o.random = &fake_random;
+	o.flows = waiting_flows;
+	o.stop = &f->stop;
+	o.connect = 1;
+	o.http = &ho;
+	assert_int_equal(ps_worker_new(&f->w, f->st, &f->cfg, &o), 0);
+	assert_int_equal(ps_worker_start(f->w), 0);
+	start = fake_now;
+	assert_int_equal(ps_worker_tick(f->w), 0);
+
+	assert_int_equal(wt.polls, 1);
+	assert_int_equal(mock_server_request_count(m), 2); /* the wait ran */
+	assert_true(fake_now - start >= 60000);
+	assert_int_equal(wt.hb_rc, 0);
+	/* beaten during the wait: at most one beat interval behind */
+	assert_true(wt.beat_at > start);
+	assert_true(fake_now - wt.beat_at <= 5000);
+	assert_non_null(strstr(wt.state, "waiting"));
+	mock_server_stop(m);
+}
+
 int
 main(void)
 {
@@ -1021,6 +1132,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_skipped_flows, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_heartbeat_during_http_wait, setup, teardown),
 	};
 
 	ps_lib_init();
