@@ -103,7 +103,8 @@ ps_csv_parse(ps_csv **out, ps_csv_error *err, const char *text, size_t len,
 				snprintf(msg, sizeof(msg),
 					 "more than %zu fields", max_fields);
 				error = refuse(err, PS_ETOOBIG,
-					       PS_CSV_FAULT_TOO_BIG, rowno, msg);
+					       PS_CSV_FAULT_TOO_BIG, rowno,
+					       msg);
 				goto done;
 			}
 			if (nf == fcap) {
@@ -166,7 +167,8 @@ ps_csv_parse(ps_csv **out, ps_csv_error *err, const char *text, size_t len,
 					 "a field is longer than %zu bytes",
 					 max_field);
 				error = refuse(err, PS_ETOOBIG,
-					       PS_CSV_FAULT_TOO_BIG, rowno, msg);
+					       PS_CSV_FAULT_TOO_BIG, rowno,
+					       msg);
 				goto done;
 			}
 			if (*p == ',') {

@@ -20,6 +20,9 @@
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define CSV_FIELDS 4
 
+static const char *const csv_header[CSV_FIELDS] = {"kind", "direction",
+						   "source", "target"};
+
 static const ps_mapedit_kind kinds[] = {
 	{"order_status", "bc>bp", "Order statuses, BigCommerce to Brightpearl",
 	 "BigCommerce status", "Brightpearl status", PS_SETUP_LIST_BC_STATUSES,
@@ -407,8 +410,6 @@ buf_add(struct buf *b, const char *s, size_t n)
 int
 ps_mapedit_export(char **out, size_t *out_len, const ps_mapedit *ed)
 {
-	static const char *const header[CSV_FIELDS] = {"kind", "direction",
-						       "source", "target"};
 	const char *f[CSV_FIELDS];
 	char *text = NULL;
 	size_t len = 0, i;
@@ -419,7 +420,7 @@ ps_mapedit_export(char **out, size_t *out_len, const ps_mapedit *ed)
 	*out_len = 0;
 	if ((mem = open_memstream(&text, &len)) == NULL)
 		return ps_error_set(PS_ENOMEM, "out of memory");
-	error = ps_csv_write_row(mem, header, CSV_FIELDS);
+	error = ps_csv_write_row(mem, csv_header, CSV_FIELDS);
 	f[0] = ed->kind->kind;
 	f[1] = ed->kind->direction;
 	for (i = 0; i < ed->n && error == 0; i++) {
@@ -471,8 +472,6 @@ int
 ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text, size_t len,
 		  unsigned flags, int64_t now)
 {
-	static const char *const names[CSV_FIELDS] = {"kind", "direction",
-						      "source", "target"};
 	ps_csv *csv = NULL;
 	ps_csv_row *rows = NULL;
 	ps_csv_error why;
@@ -493,7 +492,7 @@ ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text, size_t len,
 					     "row %zu: unterminated quoted "
 					     "field",
 					     why.row);
-		else if (error == PS_EPARSE)
+		else if (error == PS_EPARSE || error == PS_ETOOBIG)
 			error = ps_error_set(PS_EINVAL, "%s", msg);
 		goto done;
 	}
@@ -505,7 +504,7 @@ ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text, size_t len,
 		goto done;
 	}
 	for (j = 0; j < CSV_FIELDS; j++)
-		if (strcmp(rows[0].field[j], names[j]) != 0) {
+		if (strcmp(rows[0].field[j], csv_header[j]) != 0) {
 			error = ps_error_set(PS_EINVAL,
 					     "row 1: the header must be "
 					     "kind,direction,source,target");
@@ -539,8 +538,7 @@ ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text, size_t len,
 			char msg[PS_ERROR_MAX];
 
 			snprintf(msg, sizeof(msg), "%s", ps_error_last());
-			error = ps_error_set(error, "row %zu: %s", r->row,
-					     msg);
+			error = ps_error_set(error, "row %zu: %s", r->row, msg);
 			goto done;
 		}
 		for (j = 1; j < i; j++)

@@ -31,7 +31,9 @@ typedef struct ps_csv_options {
 	size_t max_fields; /* fields in one record */
 } ps_csv_options;
 
+/* clang-format off */
 #define PS_CSV_OPTIONS_INIT {0, 0, 0}
+/* clang-format on */
 
 /* Why a text was refused (see ps_csv_error). */
 typedef enum ps_csv_fault {
@@ -76,8 +78,8 @@ typedef struct ps_csv {
  * text file (NUL byte)"; PS_ETOOBIG: over a cap; PS_ENOMEM).  Callers add
  * the file name in front.  Thread-safe (no shared state).
  */
-int ps_csv_parse(ps_csv **out, ps_csv_error *err, const char *text,
-		 size_t len, const ps_csv_options *opts);
+int ps_csv_parse(ps_csv **out, ps_csv_error *err, const char *text, size_t len,
+		 const ps_csv_options *opts);
 
 /* ps_csv_free - release a table from ps_csv_parse(); NULL is fine. */
 void ps_csv_free(ps_csv *csv);

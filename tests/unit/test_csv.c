@@ -45,8 +45,8 @@ assert_row(const ps_csv *csv, size_t i, size_t row, size_t nfields,
 static void
 test_csv__empty_texts_have_no_rows(void **state)
 {
-	static const char *const texts[] = {"", "\n", "\r\n\r\n", "\xEF\xBB\xBF",
-					    "\xEF\xBB\xBF\n\n"};
+	static const char *const texts[] = {"", "\n", "\r\n\r\n",
+					    "\xEF\xBB\xBF", "\xEF\xBB\xBF\n\n"};
 	ps_csv *csv = NULL;
 	size_t i;
 
@@ -250,8 +250,8 @@ static void
 test_csv__writer_quotes_and_reads_back(void **state)
 {
 	static const char *const row[] = {
-		"plain", "", NULL, "a,b", "Say \"hi\"", "two\nlines",
-		"cr\rhere", " lead", "trail ", "mid space"};
+		"plain",      "",         NULL,    "a,b",    "Say \"hi\"",
+		"two\nlines", "cr\rhere", " lead", "trail ", "mid space"};
 	size_t n = sizeof(row) / sizeof(row[0]), len = 0, i;
 	char *text = NULL;
 	ps_csv *csv;
