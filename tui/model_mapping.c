@@ -3,11 +3,9 @@
  * changed through the store, checked against the platform lists cached by
  * the setup model, CSV in and out.
  *
- * The CSV reader here mirrors the dialect of `pearlsync mappings import`
- * (RFC 4180, CRLF or LF, a UTF-8 byte order mark skipped) so a file
- * exported by either is read by both.  The CLI's reader is private to the
- * command; this one works on a buffer and reports rows as a spreadsheet
- * numbers them.
+ * The CSV reader and writer are the core's (pearlsync/csv.h), the same as
+ * `pearlsync mappings import` and `export` use, so a file exported by either
+ * is read by both; rows are numbered as a spreadsheet numbers them.
  */
 #include "model_mapping.h"
 
@@ -17,10 +15,13 @@
 #include <string.h>
 
 #include "model_setup.h"
+#include "pearlsync/csv.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define CSV_MAX_BYTES (16L * 1024 * 1024)
 #define CSV_FIELDS 4
+
+static const char *const csv_header[CSV_FIELDS] = {"kind", "direction",
+						   "source", "target"};
 
 static const ps_mapedit_kind kinds[] = {
 	{"order_status", "bc>bp", "Order statuses, BigCommerce to Brightpearl",
@@ -406,54 +407,35 @@ buf_add(struct buf *b, const char *s, size_t n)
 	return 0;
 }
 
-static int
-csv_field(struct buf *b, const char *s, int last)
-{
-	const char *q;
-	int error;
-
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		error = buf_add(b, s, strlen(s));
-	} else {
-		error = buf_add(b, "\"", 1);
-		while (error == 0 && (q = strchr(s, '"')) != NULL) {
-			if ((error = buf_add(b, s, (size_t)(q - s) + 1)) == 0)
-				error = buf_add(b, "\"", 1);
-			s = q + 1;
-		}
-		if (error == 0)
-			error = buf_add(b, s, strlen(s));
-		if (error == 0)
-			error = buf_add(b, "\"", 1);
-	}
-	if (error == 0)
-		error = buf_add(b, last ? "\n" : ",", 1);
-	return error;
-}
-
 int
 ps_mapedit_export(char **out, size_t *out_len, const ps_mapedit *ed)
 {
-	struct buf b = {NULL, 0, 0};
-	size_t i;
+	const char *f[CSV_FIELDS];
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *mem;
 	int error;
 
 	*out = NULL;
 	*out_len = 0;
-	error = buf_add(&b, "kind,direction,source,target\n", 29);
-	for (i = 0; i < ed->n && error == 0; i++)
-		if ((error = csv_field(&b, ed->kind->kind, 0)) < 0 ||
-		    (error = csv_field(&b, ed->kind->direction, 0)) < 0 ||
-		    (error = csv_field(&b, ed->rows[i].source, 0)) < 0)
-			break;
-		else
-			error = csv_field(&b, ed->rows[i].target, 1);
+	if ((mem = open_memstream(&text, &len)) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	error = ps_csv_write_row(mem, csv_header, CSV_FIELDS);
+	f[0] = ed->kind->kind;
+	f[1] = ed->kind->direction;
+	for (i = 0; i < ed->n && error == 0; i++) {
+		f[2] = ed->rows[i].source;
+		f[3] = ed->rows[i].target;
+		error = ps_csv_write_row(mem, f, CSV_FIELDS);
+	}
+	if (fclose(mem) != 0 && error == 0)
+		error = ps_error_set(PS_ENOMEM, "out of memory");
 	if (error < 0) {
-		free(b.p);
+		free(text);
 		return error;
 	}
-	*out = b.p;
-	*out_len = b.len;
+	*out = text;
+	*out_len = len;
 	return 0;
 }
 
@@ -486,167 +468,43 @@ done:
 /* ------------------------------------------------------------------------ */
 /* CSV in                                                                    */
 
-struct csv_row {
-	char *field[CSV_FIELDS]; /* owned */
-	size_t nfields;          /* as found, may exceed CSV_FIELDS */
-	size_t line;             /* spreadsheet row number (header = 1) */
-};
-
-static void
-csv_rows_free(struct csv_row *rows, size_t n)
-{
-	size_t i, j;
-
-	for (i = 0; i < n; i++)
-		for (j = 0; j < CSV_FIELDS; j++)
-			free(rows[i].field[j]);
-	free(rows);
-}
-
-/*
- * Parse text into rows of up to CSV_FIELDS fields.  Quoted fields may hold
- * commas, quotes ("") and line breaks.  Blank lines are skipped.
- */
-static int
-csv_parse(struct csv_row **out, size_t *out_n, const char *text, size_t len)
-{
-	struct csv_row *rows = NULL, *r = NULL;
-	struct buf f = {NULL, 0, 0};
-	size_t n = 0, cap = 0, i = 0, row_no = 0;
-	int error = 0, quoted;
-
-	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-		i = 3;
-	while (i < len) {
-		/* A new row (blank lines skipped). */
-		if (text[i] == '\n' || text[i] == '\r') {
-			i++;
-			continue;
-		}
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct csv_row *g = realloc(rows, ncap * sizeof(*g));
-
-			if (g == NULL)
-				goto oom;
-			rows = g;
-			cap = ncap;
-		}
-		r = &rows[n++];
-		memset(r, 0, sizeof(*r));
-		r->line = ++row_no;
-		for (;;) {
-			/* One field. */
-			f.len = 0;
-			if ((error = buf_add(&f, "", 0)) < 0)
-				goto done;
-			quoted = i < len && text[i] == '"';
-			if (quoted) {
-				i++;
-				for (;;) {
-					if (i >= len) {
-						error = ps_error_set(
-							PS_EINVAL,
-							"row %zu: unterminated "
-							"quoted field",
-							r->line);
-						goto done;
-					}
-					if (text[i] == '"') {
-						if (i + 1 < len &&
-						    text[i + 1] == '"') {
-							error = buf_add(
-								&f, "\"", 1);
-							i += 2;
-						} else {
-							i++;
-							break;
-						}
-					} else {
-						error = buf_add(&f, &text[i],
-								1);
-						i++;
-					}
-					if (error < 0)
-						goto done;
-				}
-				if (i < len && text[i] != ',' &&
-				    text[i] != '\n' && text[i] != '\r') {
-					error = ps_error_set(
-						PS_EINVAL,
-						"row %zu: text after a closing "
-						"quote",
-						r->line);
-					goto done;
-				}
-			} else {
-				size_t s = i;
-
-				while (i < len && text[i] != ',' &&
-				       text[i] != '\n' && text[i] != '\r')
-					i++;
-				if (memchr(text + s, '"', i - s) != NULL) {
-					error = ps_error_set(
-						PS_EINVAL,
-						"row %zu: a quote inside an "
-						"unquoted field",
-						r->line);
-					goto done;
-				}
-				if ((error = buf_add(&f, text + s, i - s)) < 0)
-					goto done;
-			}
-			if (r->nfields < CSV_FIELDS &&
-			    (r->field[r->nfields] = strdup(f.p)) == NULL)
-				goto oom;
-			r->nfields++;
-			if (i < len && text[i] == ',') {
-				i++;
-				continue;
-			}
-			if (i < len && text[i] == '\r')
-				i++;
-			if (i < len && text[i] == '\n')
-				i++;
-			break;
-		}
-	}
-	goto done;
-oom:
-	error = ps_error_set(PS_ENOMEM, "out of memory");
-done:
-	free(f.p);
-	if (error < 0) {
-		csv_rows_free(rows, n);
-		return error;
-	}
-	*out = rows;
-	*out_n = n;
-	return 0;
-}
-
 int
 ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text, size_t len,
 		  unsigned flags, int64_t now)
 {
-	static const char *const names[CSV_FIELDS] = {"kind", "direction",
-						      "source", "target"};
-	struct csv_row *rows = NULL;
+	ps_csv *csv = NULL;
+	ps_csv_row *rows = NULL;
+	ps_csv_error why;
 	ps_mapping *maps = NULL;
 	size_t n = 0, i, j;
 	int error;
 
 	if (out_n != NULL)
 		*out_n = 0;
-	if ((error = csv_parse(&rows, &n, text, len)) < 0)
+	if ((error = ps_csv_parse(&csv, &why, text, len, NULL)) < 0) {
+		char msg[PS_ERROR_MAX];
+
+		/* The editor refuses a bad file with PS_EINVAL, and words an
+		 * open quote its own way; the rest is the core's sentence. */
+		snprintf(msg, sizeof(msg), "%s", ps_error_last());
+		if (why.fault == PS_CSV_FAULT_OPEN_QUOTE)
+			error = ps_error_set(PS_EINVAL,
+					     "row %zu: unterminated quoted "
+					     "field",
+					     why.row);
+		else if (error == PS_EPARSE || error == PS_ETOOBIG)
+			error = ps_error_set(PS_EINVAL, "%s", msg);
 		goto done;
+	}
+	rows = csv->rows;
+	n = csv->n;
 	if (n == 0 || rows[0].nfields != CSV_FIELDS) {
 		error = ps_error_set(PS_EINVAL, "row 1: the header must be "
 						"kind,direction,source,target");
 		goto done;
 	}
 	for (j = 0; j < CSV_FIELDS; j++)
-		if (strcmp(rows[0].field[j], names[j]) != 0) {
+		if (strcmp(rows[0].field[j], csv_header[j]) != 0) {
 			error = ps_error_set(PS_EINVAL,
 					     "row 1: the header must be "
 					     "kind,direction,source,target");
@@ -657,12 +515,12 @@ ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text, size_t len,
 		goto done;
 	}
 	for (i = 1; i < n; i++) {
-		struct csv_row *r = &rows[i];
+		ps_csv_row *r = &rows[i];
 
 		if (r->nfields != CSV_FIELDS) {
 			error = ps_error_set(PS_EINVAL,
 					     "row %zu: %zu fields, expected 4",
-					     r->line, r->nfields);
+					     r->row, r->nfields);
 			goto done;
 		}
 		if (strcmp(r->field[0], ed->kind->kind) != 0 ||
@@ -670,7 +528,7 @@ ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text, size_t len,
 			error = ps_error_set(PS_EINVAL,
 					     "row %zu: %s %s does not belong "
 					     "in this table (%s %s)",
-					     r->line, r->field[0], r->field[1],
+					     r->row, r->field[0], r->field[1],
 					     ed->kind->kind,
 					     ed->kind->direction);
 			goto done;
@@ -680,8 +538,7 @@ ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text, size_t len,
 			char msg[PS_ERROR_MAX];
 
 			snprintf(msg, sizeof(msg), "%s", ps_error_last());
-			error = ps_error_set(error, "row %zu: %s", r->line,
-					     msg);
+			error = ps_error_set(error, "row %zu: %s", r->row, msg);
 			goto done;
 		}
 		for (j = 1; j < i; j++)
@@ -690,7 +547,7 @@ ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text, size_t len,
 					PS_EINVAL,
 					"row %zu: source '%s' appears twice "
 					"(also row %zu)",
-					r->line, r->field[2], rows[j].line);
+					r->row, r->field[2], rows[j].row);
 				goto done;
 			}
 		maps[i - 1].kind = ed->kind->kind;
@@ -731,7 +588,7 @@ ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text, size_t len,
 	error = ps_mapedit_reload(ed);
 done:
 	free(maps);
-	csv_rows_free(rows, n);
+	ps_csv_free(csv);
 	return error;
 }
 
@@ -751,7 +608,7 @@ ps_mapedit_import_file(size_t *out_n, ps_mapedit *ed, const char *path,
 		return ps_error_set(PS_EIO, "cannot read %s: %s", path,
 				    strerror(errno));
 	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (b.len + got > (size_t)CSV_MAX_BYTES) {
+		if (b.len + got > PS_CSV_MAX_BYTES) {
 			error = ps_error_set(PS_EINVAL,
 					     "%s is larger than 16 MiB", path);
 			break;

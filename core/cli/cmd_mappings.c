@@ -8,9 +8,8 @@
  * header is row 1); the rows are then written by the store in one
  * transaction, which checks them again.
  *
- * The CSV dialect is RFC 4180: comma separated, fields with commas, quotes
- * or line breaks in double quotes, "" for a quote inside; CRLF or LF line
- * ends; a UTF-8 byte order mark (spreadsheets write one) is skipped.
+ * The CSV dialect (RFC 4180, CRLF or LF, a byte order mark skipped) is the
+ * core's, in pearlsync/csv.h, shared with the console's mapping editors.
  */
 #include "commands.h"
 
@@ -21,10 +20,9 @@
 #include <string.h>
 
 #include "pearlsync/config.h"
+#include "pearlsync/csv.h"
 #include "pearlsync/store.h"
 
-/* Largest CSV accepted: far beyond any real mapping table. */
-#define CSV_MAX_BYTES (16L * 1024 * 1024)
 #define CSV_FIELDS 4
 
 const char ps_cli_usage_mappings[] =
@@ -152,51 +150,22 @@ print_row(const ps_mapping *m, void *payload)
 	return 0;
 }
 
-/* One CSV field, quoted when it needs to be. */
-static void
-csv_field(FILE *out, const char *s)
-{
-	const char *p;
-	size_t n = strlen(s);
-
-	if (strpbrk(s, ",\"\r\n") == NULL &&
-	    (n == 0 || (s[0] != ' ' && s[n - 1] != ' '))) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '"')
-			fputc('"', out);
-		fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
 static int
 export_row(const ps_mapping *m, void *payload)
 {
-	FILE *out = payload;
+	const char *f[CSV_FIELDS];
 
-	csv_field(out, m->kind);
-	fputc(',', out);
-	csv_field(out, m->direction);
-	fputc(',', out);
-	csv_field(out, m->source ? m->source : "");
-	fputc(',', out);
-	csv_field(out, m->target);
-	fputc('\n', out);
+	f[0] = m->kind;
+	f[1] = m->direction;
+	f[2] = m->source;
+	f[3] = m->target;
+	/* as before the shared writer: a failing stdout does not stop it */
+	(void)ps_csv_write_row(payload, f, CSV_FIELDS);
 	return 0;
 }
 
 /* ------------------------------------------------------------------------ */
 /* CSV import                                                                */
-
-struct csv_row {
-	char *field[CSV_FIELDS]; /* point into the parse buffer */
-	size_t nfields;          /* as found, may exceed CSV_FIELDS */
-	size_t row;              /* spreadsheet row number, header = 1 */
-};
 
 static int
 read_all(char **out, size_t *out_len, const char *file)
@@ -221,10 +190,10 @@ read_all(char **out, size_t *out_len, const char *file)
 		}
 		n = fread(buf + len, 1, cap - len, f);
 		len += n;
-		if (len > (size_t)CSV_MAX_BYTES) {
+		if (len > PS_CSV_MAX_BYTES) {
 			error = ps_error_set(PS_ETOOBIG,
-					     "%s: larger than %ld bytes", file,
-					     CSV_MAX_BYTES);
+					     "%s: larger than %zu bytes", file,
+					     PS_CSV_MAX_BYTES);
 			goto done;
 		}
 		if (n == 0)
@@ -235,11 +204,6 @@ read_all(char **out, size_t *out_len, const char *file)
 		goto done;
 	}
 	buf[len] = '\0';
-	if (memchr(buf, '\0', len) != NULL) {
-		error = ps_error_set(PS_EPARSE,
-				     "%s: not a text file (NUL byte)", file);
-		goto done;
-	}
 	*out = buf;
 	*out_len = len;
 	buf = NULL;
@@ -250,117 +214,8 @@ done:
 	return error;
 }
 
-/*
- * Split buf (modified in place) into rows.  Fields are unquoted in place:
- * the unquoted text is never longer than the quoted.  Blank lines are
- * skipped but still counted, so row numbers match the file's records.
- */
 static int
-csv_parse(struct csv_row **out, size_t *out_n, char *buf, const char *file)
-{
-	struct csv_row *rows = NULL, *grown, *r;
-	size_t n = 0, cap = 0, rowno = 0;
-	char *p = buf, *w;
-	int error = 0;
-
-	*out = NULL;
-	*out_n = 0;
-	if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
-	    (unsigned char)p[2] == 0xBF)
-		p += 3;
-	while (*p != '\0') {
-		rowno++;
-		if (*p == '\n' || (*p == '\r' && p[1] == '\n')) {
-			p += *p == '\r' ? 2 : 1;
-			continue;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			grown = realloc(rows, cap * sizeof(*rows));
-			if (grown == NULL) {
-				error = ps_error_set(PS_ENOMEM, NULL);
-				goto done;
-			}
-			rows = grown;
-		}
-		r = &rows[n++];
-		memset(r, 0, sizeof(*r));
-		r->row = rowno;
-		for (;;) {
-			/* one field */
-			w = p;
-			if (r->nfields < CSV_FIELDS)
-				r->field[r->nfields] = w;
-			r->nfields++;
-			if (*p == '"') {
-				p++;
-				for (;;) {
-					if (*p == '\0') {
-						error = ps_error_set(
-							PS_EPARSE,
-							"%s: row %zu: a quoted "
-							"field is not closed",
-							file, rowno);
-						goto done;
-					}
-					if (*p == '"' && p[1] == '"') {
-						*w++ = '"';
-						p += 2;
-					} else if (*p == '"') {
-						p++;
-						break;
-					} else {
-						*w++ = *p++;
-					}
-				}
-				if (*p != ',' && *p != '\n' && *p != '\0' &&
-				    !(*p == '\r' && p[1] == '\n')) {
-					error = ps_error_set(
-						PS_EPARSE,
-						"%s: row %zu: text after a "
-						"closing quote",
-						file, rowno);
-					goto done;
-				}
-			} else {
-				while (*p != ',' && *p != '\n' && *p != '\0' &&
-				       !(*p == '\r' && p[1] == '\n')) {
-					if (*p == '"') {
-						error = ps_error_set(
-							PS_EPARSE,
-							"%s: row %zu: a quote "
-							"inside an unquoted "
-							"field",
-							file, rowno);
-						goto done;
-					}
-					*w++ = *p++;
-				}
-			}
-			if (*p == ',') {
-				*w = '\0';
-				p++;
-				continue;
-			}
-			/* end of record */
-			if (*p == '\r')
-				p++;
-			if (*p == '\n')
-				p++;
-			*w = '\0';
-			break;
-		}
-	}
-	*out = rows;
-	*out_n = n;
-	rows = NULL;
-done:
-	free(rows);
-	return error;
-}
-
-static int
-check_header(const struct csv_row *h, const char *file)
+check_header(const ps_csv_row *h, const char *file)
 {
 	static const char *const names[CSV_FIELDS] = {"kind", "direction",
 						      "source", "target"};
@@ -382,7 +237,8 @@ bad:
 static int
 cmd_import(ps_store *st, const char *file, unsigned flags)
 {
-	struct csv_row *rows = NULL;
+	ps_csv *csv = NULL;
+	ps_csv_row *rows;
 	ps_mapping *maps = NULL;
 	char *buf = NULL;
 	size_t len = 0, n = 0, i, j, nmaps = 0;
@@ -390,9 +246,14 @@ cmd_import(ps_store *st, const char *file, unsigned flags)
 	int error;
 	const char *name = strcmp(file, "-") == 0 ? "<stdin>" : file;
 
-	if ((error = read_all(&buf, &len, file)) < 0 ||
-	    (error = csv_parse(&rows, &n, buf, name)) < 0)
+	if ((error = read_all(&buf, &len, file)) < 0)
 		goto done;
+	if ((error = ps_csv_parse(&csv, NULL, buf, len, NULL)) < 0) {
+		ps_cli_error_prefix(error, "%s", name);
+		goto done;
+	}
+	rows = csv->rows;
+	n = csv->n;
 	if (n == 0) {
 		error = ps_error_set(PS_EPARSE,
 				     "%s: empty; expected the header row "
@@ -408,7 +269,7 @@ cmd_import(ps_store *st, const char *file, unsigned flags)
 		goto done;
 	}
 	for (i = 1; i < n; i++) {
-		struct csv_row *r = &rows[i];
+		ps_csv_row *r = &rows[i];
 		ps_mapping *m = &maps[nmaps];
 
 		if (r->nfields != CSV_FIELDS) {
@@ -461,7 +322,7 @@ done:
 	if (error < 0)
 		ps_cli_error("%s; nothing was imported", ps_error_last());
 	free(maps);
-	free(rows);
+	ps_csv_free(csv);
 	free(buf);
 	return error < 0 ? PS_EXIT_FAIL : PS_EXIT_OK;
 }
