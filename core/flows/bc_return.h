@@ -146,10 +146,19 @@ int ps_bcret__bp_orders_updated_since(ps_bcret_order_ref **out,
 				      const char *since);
 
 /*
- * ps_bcret__since_default - "a day before now" as ISO-8601 UTC into buf,
- * the start of a poll cursor that was never set.
+ * ps_bcret__poll_since - the stored value of cursor into buf, or, when it
+ * was never set, "a day before env->now" as ISO-8601 UTC.
  */
-void ps_bcret__since_default(char *buf, size_t cap, int64_t now);
+void ps_bcret__poll_since(char *buf, size_t cap, ps_flow_env *env,
+			  const char *cursor);
+
+/*
+ * ps_bcret__poll_end - close the transaction a poll opened: when error is
+ * 0, advance cursor to value and commit; otherwise roll back.  Returns the
+ * first error.
+ */
+int ps_bcret__poll_end(ps_flow_env *env, const char *cursor,
+		       const char *value, int error);
 
 extern const ps_flow_ops ps_flow_status_export_bc;
 extern const ps_flow_ops ps_flow_shipment_export_bc;

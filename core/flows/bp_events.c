@@ -540,11 +540,34 @@ done:
 }
 
 void
-ps_bcret__since_default(char *buf, size_t cap, int64_t now)
+ps_bcret__poll_since(char *buf, size_t cap, ps_flow_env *env,
+		     const char *cursor)
 {
-	time_t t = (time_t)((now - 86400000) / 1000);
+	char *stored = NULL;
+	time_t t;
 	struct tm tm;
 
+	if (ps_store_cursor_get(&stored, NULL, env->store, cursor) == 0) {
+		ps_util__strlcpy(buf, stored, cap);
+		free(stored);
+		return;
+	}
+	ps_error_clear();
+	t = (time_t)((env->now - 86400000) / 1000);
 	gmtime_r(&t, &tm);
 	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+ps_bcret__poll_end(ps_flow_env *env, const char *cursor, const char *value,
+		   int error)
+{
+	if (error == 0)
+		error = ps_store_cursor_set(env->store, cursor, value,
+					    env->now);
+	if (error < 0) {
+		ps_store_rollback(env->store);
+		return error;
+	}
+	return ps_store_commit(env->store);
 }

@@ -75,7 +75,7 @@ static int
 ship_poll(ps_flow_env *env)
 {
 	ps_bcret_gon_ref *gons = NULL;
-	char *cursor = NULL, since[48], best[48], key[64], id[32];
+	char since[48], best[48], key[64], id[32];
 	size_t n = 0, i;
 	int64_t bc_id;
 	int error;
@@ -85,13 +85,7 @@ ship_poll(ps_flow_env *env)
 		return error;
 	if (env->bp == NULL || trigger_is_status(env->store))
 		return 0;
-	if (ps_store_cursor_get(&cursor, NULL, env->store, CURSOR) == 0) {
-		ps_util__strlcpy(since, cursor, sizeof(since));
-	} else {
-		ps_error_clear();
-		ps_bcret__since_default(since, sizeof(since), env->now);
-	}
-	free(cursor);
+	ps_bcret__poll_since(since, sizeof(since), env, CURSOR);
 	if ((error = ps_bcret__bp_gons_shipped_since(&gons, &n, env->bp,
 						     since)) < 0)
 		return error;
@@ -113,12 +107,7 @@ ship_poll(ps_flow_env *env)
 					  PS_PLATFORM_BRIGHTPEARL, id,
 					  PS_PLATFORM_BIGCOMMERCE, NULL);
 	}
-	if (error == 0)
-		error = ps_store_cursor_set(env->store, CURSOR, best, env->now);
-	if (error < 0)
-		ps_store_rollback(env->store);
-	else
-		error = ps_store_commit(env->store);
+	error = ps_bcret__poll_end(env, CURSOR, best, error);
 done:
 	free(gons);
 	return error;

@@ -45,7 +45,7 @@ static int
 status_poll(ps_flow_env *env)
 {
 	ps_bcret_order_ref *orders = NULL;
-	char *cursor = NULL, since[48], best[48], key[96], id[32];
+	char since[48], best[48], key[96], id[32];
 	size_t n = 0, i;
 	int64_t bc_id;
 	int error;
@@ -55,13 +55,7 @@ status_poll(ps_flow_env *env)
 		return error;
 	if (env->bp == NULL)
 		return 0;
-	if (ps_store_cursor_get(&cursor, NULL, env->store, CURSOR) == 0) {
-		ps_util__strlcpy(since, cursor, sizeof(since));
-	} else {
-		ps_error_clear();
-		ps_bcret__since_default(since, sizeof(since), env->now);
-	}
-	free(cursor);
+	ps_bcret__poll_since(since, sizeof(since), env, CURSOR);
 	if ((error = ps_bcret__bp_orders_updated_since(&orders, &n, env->bp,
 						       since)) < 0)
 		return error;
@@ -84,12 +78,7 @@ status_poll(ps_flow_env *env)
 					  PS_PLATFORM_BRIGHTPEARL, id,
 					  PS_PLATFORM_BIGCOMMERCE, NULL);
 	}
-	if (error == 0)
-		error = ps_store_cursor_set(env->store, CURSOR, best, env->now);
-	if (error < 0)
-		ps_store_rollback(env->store);
-	else
-		error = ps_store_commit(env->store);
+	error = ps_bcret__poll_end(env, CURSOR, best, error);
 done:
 	free(orders);
 	return error;
