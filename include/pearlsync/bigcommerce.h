@@ -232,6 +232,20 @@ int ps_bc_orders_list_modified_since(ps_bc_order_list *out, ps_bc *bc,
 int ps_bc_order_get(ps_bc_order *out, ps_bc *bc, int64_t id);
 
 /*
+ * ps_bc_orders_get_many - the orders ids[0..n-1] as ps_bc_order_get fills
+ * them, in as few requests as their spread allows: runs of close ids are
+ * read with GET /v2/orders?min_id=&max_id= and
+ * include=consignments.line_items (consignment_structure=object), so the
+ * lines and shipping addresses come inline.  out->count is n and
+ * out->items[i] answers ids[i]; an id the listing did not return (deleted,
+ * or an inline line list BigCommerce cut short and the direct read then
+ * failed) has items[i].id 0, for the caller to read with ps_bc_order_get.
+ * An error means nothing was returned.
+ */
+int ps_bc_orders_get_many(ps_bc_order_list *out, ps_bc *bc,
+			  const int64_t *ids, size_t n);
+
+/*
  * ps_bc_order_update_status - PUT /v2/orders/{id} {"status_id": n}.
  * Repeating it is harmless.  PS_ENOTFOUND for an unknown order.
  */

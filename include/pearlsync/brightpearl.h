@@ -401,6 +401,41 @@ int ps_bp_contact_create(int64_t *out_id, ps_bp *bp, const ps_bp_contact *c);
  */
 int ps_bp_contact_update(ps_bp *bp, int64_t id, const ps_bp_contact *c);
 
+/*
+ * The contact directory: every contact's id, primary email, names and
+ * phone, read through contact-search so that a flow can tell whether an
+ * email is a customer already without one search per email (the search
+ * takes a single primaryEmail and cannot be batched).  Rows are read by
+ * updatedOn, Brightpearl's own clock: the caller keeps the newest
+ * updatedOn it has seen and asks again from there (the bound is
+ * inclusive, so the boundary rows come twice; applying a row is
+ * idempotent).
+ */
+typedef struct ps_bp_contact_row {
+	int64_t id;
+	char *email;      /* primary email, lower case; NULL if none */
+	char *first_name; /* NULL if none */
+	char *last_name;
+	char *telephone;  /* the "pri" phone */
+	char *updated_on; /* Brightpearl's text, e.g. 2026-07-01T10:00:00.000Z */
+} ps_bp_contact_row;
+
+typedef struct ps_bp_contact_rows {
+	ps_bp_contact_row *items; /* owned, ascending by updatedOn, then id */
+	size_t n;
+	char *max_updated_on;     /* the newest updated_on, NULL when n is 0 */
+} ps_bp_contact_rows;
+
+/* ps_bp_contact_rows_dispose - free everything in r, zero it; NULL ok. */
+void ps_bp_contact_rows_dispose(ps_bp_contact_rows *r);
+
+/*
+ * ps_bp_contact_changes - the contacts updated at or after since (NULL or
+ * "": every contact), every page (500 rows each), sorted by updatedOn.
+ */
+int ps_bp_contact_changes(ps_bp_contact_rows *out, ps_bp *bp,
+			  const char *since);
+
 /* ---- products and stock ------------------------------------------------- */
 
 typedef enum ps_bp_identity {
@@ -636,6 +671,18 @@ int ps_bp_batch_reservation_create(ps_bp_batch *b, int64_t order_id,
 				   int64_t warehouse_id,
 				   const ps_bp_reservation_line *lines,
 				   size_t n);
+
+/*
+ * ps_bp_batch_address_create - queue a postal address POST (the result's
+ * id is the new address id).  ps_bp_batch_contact_create - queue the
+ * contact POST of ps_bp_contact_create with address_id (0: none) as its
+ * default, billing and delivery address; c->address is ignored (the
+ * result's id is the new contact id).  Neither is looked up after a
+ * failure of unknown outcome: a contact is found again by its email.
+ */
+int ps_bp_batch_address_create(ps_bp_batch *b, const ps_bp_address *a);
+int ps_bp_batch_contact_create(ps_bp_batch *b, const ps_bp_contact *c,
+			       int64_t address_id);
 
 /* ps_bp_batch_count - messages queued. */
 size_t ps_bp_batch_count(const ps_bp_batch *b);

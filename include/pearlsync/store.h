@@ -609,4 +609,44 @@ int ps_store_cache_set(ps_store *st, const char *kind, const char *json,
 int ps_store_cache_get(char **out, int64_t *out_fetched_at, ps_store *st,
 		       const char *kind);
 
+/* ------------------------------------------------------------------------ */
+/* Brightpearl contact directory (see ps_bp_contact_changes)                 */
+
+/*
+ * One Brightpearl contact as the directory knows it.  Emails are kept in
+ * lower case; when several contacts share an email the lowest id wins.
+ * Rows belong to an account (brightpearl.account): a directory read for
+ * one account is never used for another.
+ */
+typedef struct ps_store_contact {
+	int64_t id;
+	char *first_name; /* NULL when unknown */
+	char *last_name;
+	char *telephone;
+} ps_store_contact;
+
+/* ps_store_contact_dispose - free c's strings and zero it; NULL is fine. */
+void ps_store_contact_dispose(ps_store_contact *c);
+
+/*
+ * ps_store_contact_put - record (or refresh) the contact id with email
+ * (any case; stored lower case) in account's directory.  A row for the
+ * same email and a lower id is kept; a row for the same id under another
+ * email is moved.  Call it inside a transaction when recording many.
+ */
+int ps_store_contact_put(ps_store *st, const char *account, const char *email,
+			 int64_t id, const char *first_name,
+			 const char *last_name, const char *telephone);
+
+/* ps_store_contact_find - the contact with email (any case) in account's
+ * directory; PS_ENOTFOUND when there is none. */
+int ps_store_contact_find(ps_store_contact *out, ps_store *st,
+			  const char *account, const char *email);
+
+/* ps_store_contact_count - how many contacts account's directory holds. */
+int ps_store_contact_count(int64_t *out, ps_store *st, const char *account);
+
+/* ps_store_contact_clear - forget account's directory (NULL: every one). */
+int ps_store_contact_clear(ps_store *st, const char *account);
+
 #endif
