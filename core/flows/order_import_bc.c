@@ -285,6 +285,7 @@ ps_oib__settings_dispose(ps_oib_settings *s)
 	free(s->shipping_nominal_code);
 	free(s->customer_message_field);
 	free(s->staff_notes_field);
+	free(s->account);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -331,7 +332,8 @@ ps_oib__settings_load(ps_oib_settings *s, ps_store *st)
 	    (error = opt_int(&s->instance_id, st,
 			     "brightpearl.installed_integration_instance_id")) <
 		    0 ||
-	    (error = opt_date(&s->start_date, st, "orders.start_date")) < 0)
+	    (error = opt_date(&s->start_date, st, "orders.start_date")) < 0 ||
+	    (error = opt_str(&s->account, st, "brightpearl.account")) < 0)
 		goto done;
 	s->match_field = PS_BP_IDENTITY_SKU;
 	if (match != NULL && ps_bp_identity_parse(&s->match_field, match) < 0) {
@@ -571,6 +573,55 @@ differs(const char *cached, const char *now)
 	       strcmp(cached ? cached : "", now) != 0;
 }
 
+/* The contact an import creates for billing address ba. */
+static void
+new_contact(ps_bp_contact *nc, const ps_bc_address *ba,
+	    const ps_oib_settings *s)
+{
+	memset(nc, 0, sizeof(*nc));
+	nc->first_name = ba->first_name[0] ? ba->first_name : NULL;
+	nc->last_name = ba->last_name[0] ? ba->last_name : "Customer";
+	nc->email = ba->email;
+	nc->telephone = ba->phone[0] ? ba->phone : NULL;
+	nc->company = ba->company[0] ? ba->company : NULL;
+	nc->address.line1 = ba->street_1[0] ? ba->street_1 : NULL;
+	nc->address.line2 = ba->street_2[0] ? ba->street_2 : NULL;
+	nc->address.line3 = ba->city[0] ? ba->city : NULL;
+	nc->address.line4 = ba->state[0] ? ba->state : NULL;
+	nc->address.postal_code = ba->zip[0] ? ba->zip : NULL;
+	nc->address.country_iso = ba->country_iso2[0] ? ba->country_iso2 : NULL;
+	nc->lead_source_id = s->lead_source_id;
+	nc->price_list_id = s->price_list_id;
+}
+
+/* Record contact id for ba's email in the contact directory (when the
+ * account is known); a failure only costs a later search. */
+static void
+dir_put(ps_flow_env *env, const ps_oib_settings *s, const ps_bc_address *ba,
+	int64_t id)
+{
+	if (s->account == NULL || ba->email[0] == '\0')
+		return;
+	if (ps_store_contact_put(env->store, s->account, ba->email, id,
+				 ba->first_name, ba->last_name, ba->phone) < 0) {
+		ps_log_warn("orders", "contact directory: %s",
+			    ps_error_last());
+		ps_error_clear();
+	}
+}
+
+/* Say so in the customer's reason when its details will be updated. */
+static void
+how_changed(resolve_buf *b)
+{
+	size_t len = strlen(b->customer_how);
+
+	if (b->r.update_customer)
+		snprintf(b->customer_how + len, sizeof(b->customer_how) - len,
+			 "; details changed: updated "
+			 "(customers.update_existing)");
+}
+
 /*
  * The customer by email.  write: create a missing one now (import);
  * otherwise (preview) leave customer_id 0 for the plan to show the create.
@@ -638,38 +689,19 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 	if (write) {
 		ps_bp_contact nc;
 
-		memset(&nc, 0, sizeof(nc));
-		nc.first_name = ba->first_name[0] ? ba->first_name : NULL;
-		nc.last_name = ba->last_name[0] ? ba->last_name : "Customer";
-		nc.email = ba->email;
-		nc.telephone = ba->phone[0] ? ba->phone : NULL;
-		nc.company = ba->company[0] ? ba->company : NULL;
-		nc.address.line1 = ba->street_1[0] ? ba->street_1 : NULL;
-		nc.address.line2 = ba->street_2[0] ? ba->street_2 : NULL;
-		nc.address.line3 = ba->city[0] ? ba->city : NULL;
-		nc.address.line4 = ba->state[0] ? ba->state : NULL;
-		nc.address.postal_code = ba->zip[0] ? ba->zip : NULL;
-		nc.address.country_iso =
-			ba->country_iso2[0] ? ba->country_iso2 : NULL;
-		nc.lead_source_id = s->lead_source_id;
-		nc.price_list_id = s->price_list_id;
+		new_contact(&nc, ba, s);
 		if ((error = ps_bp_contact_create(&b->r.customer_id, env->bp,
 						  &nc)) < 0)
 			goto done;
 		contact_put(cache, ba->email, b->r.customer_id, ba->first_name,
 			    ba->last_name, ba->phone);
+		dir_put(env, s, ba, b->r.customer_id);
 		snprintf(b->customer_how, sizeof(b->customer_how),
 			 "contact %lld created for %s (customers.auto_create)",
 			 (long long)b->r.customer_id, ba->email);
 	}
 found:
-	if (b->r.update_customer) {
-		size_t len = strlen(b->customer_how);
-
-		snprintf(b->customer_how + len, sizeof(b->customer_how) - len,
-			 "; details changed: updated "
-			 "(customers.update_existing)");
-	}
+	how_changed(b);
 done:
 	b->r.customer_how = b->customer_how;
 	ps_bp_ids_dispose(&ids);
@@ -1152,12 +1184,15 @@ typedef struct import_job {
 	const ps_log_entry *entry;
 	int64_t bc_id;
 	ps_bc_order o;
+	int have_order; /* o was read already (batch) */
+	int fields_done; /* the entry's columns were set already (batch) */
 	ps_bc_transaction_list txns;
 	resolve_buf rb;
 	ps_oib_plan plan;
 	int64_t bp_id; /* 0 until created or adopted */
 	int adopted;   /* the order existed before this attempt */
 	int skipped;   /* filtered out: synced with no target */
+	int need_contact; /* batch: the customer is to be created */
 	int np_done;   /* sent in a batch: 1 notes and payments, 2 and the
 			* reservation (see execute_after) */
 } import_job;
@@ -1180,23 +1215,29 @@ job_dispose(import_job *j)
 }
 
 /*
- * Everything before the order create: read the order, filter, look up an
- * earlier attempt's order, resolve and plan, create or update the
- * customer.  Afterwards j->skipped (res->detail says why), j->bp_id > 0
- * (adopted), or the order in j->plan.order is to be created.
+ * The reads before the customer: the order (unless the batch read it),
+ * filters, an earlier attempt's order, transactions, status, shipping,
+ * products and payments, and a trial plan so that a mapping or product
+ * problem fails the entry before anything is written.  Afterwards
+ * j->skipped (res->detail says why), j->adopted (j->bp_id), or the
+ * customer is next.
  */
 static int
-import_prepare(ps_flow_env *env, const ps_oib_settings *s, import_job *j,
-	       ps_flow_result *res)
+prepare_read(ps_flow_env *env, const ps_oib_settings *s, import_job *j,
+	     ps_flow_result *res)
 {
 	char why[256];
 	int error, lookup;
 	const ps_log_entry *entry = j->entry;
 	ps_bc_order *o = &j->o;
 
-	if ((error = ps_bc_order_get(o, env->bc, j->bc_id)) < 0)
-		return error;
-	if ((error = set_entry_fields(
+	if (!j->have_order) {
+		if ((error = ps_bc_order_get(o, env->bc, j->bc_id)) < 0)
+			return error;
+		j->have_order = 1;
+	}
+	if (!j->fields_done &&
+	    (error = set_entry_fields(
 		     env, entry, o,
 		     o->nshipping_addresses
 			     ? o->shipping_addresses[0].shipping_method
@@ -1223,23 +1264,32 @@ import_prepare(ps_flow_env *env, const ps_oib_settings *s, import_job *j,
 		return error;
 	if ((error = resolve_rest(&j->rb, env, s, o, &j->txns)) < 0)
 		return error;
-	if (!j->adopted) {
+	if (j->adopted) {
+		j->rb.r.customer_id = 1; /* unused: the order exists */
+		j->rb.r.customer_how = "order already in Brightpearl: adopted";
+	} else {
 		/* checks that need no write come first */
 		ps_oib_resolved probe = j->rb.r;
 
 		probe.customer_id = 1;
-		if ((error = ps_oib__plan_build(&j->plan, o, &j->txns, s,
-						&probe)) < 0)
-			return error;
+		error = ps_oib__plan_build(&j->plan, o, &j->txns, s, &probe);
 		ps_oib__plan_dispose(&j->plan);
-		if ((error = resolve_customer(&j->rb, env, s, o, 1)) < 0)
+		if (error < 0)
 			return error;
-	} else {
-		j->rb.r.customer_id = 1; /* unused: the order exists */
-		j->rb.r.customer_how = "order already in Brightpearl: adopted";
 	}
-	if ((error = ps_oib__plan_build(&j->plan, o, &j->txns, s, &j->rb.r)) <
-	    0)
+	return 0;
+}
+
+/* The plan, once the customer is known, and the customer's new details
+ * when they changed. */
+static int
+prepare_plan(ps_flow_env *env, const ps_oib_settings *s, import_job *j)
+{
+	const ps_bc_address *ba = &j->o.billing_address;
+	int error;
+
+	if ((error = ps_oib__plan_build(&j->plan, &j->o, &j->txns, s,
+					&j->rb.r)) < 0)
 		return error;
 	if (!j->adopted && j->plan.update_contact) {
 		/* names and phone only: the order carries its own billing
@@ -1250,28 +1300,46 @@ import_prepare(ps_flow_env *env, const ps_oib_settings *s, import_job *j,
 		if ((error = ps_bp_contact_update(env->bp, j->rb.r.customer_id,
 						  &cu)) < 0)
 			return error;
-		contact_put(env->state, o->billing_address.email,
-			    j->rb.r.customer_id, o->billing_address.first_name,
-			    o->billing_address.last_name,
-			    o->billing_address.phone);
+		contact_put(env->state, ba->email, j->rb.r.customer_id,
+			    ba->first_name, ba->last_name, ba->phone);
+		dir_put(env, s, ba, j->rb.r.customer_id);
 	}
 	return 0;
 }
 
-/* Everything after the order exists: link, notes, payments, fields,
- * reservation, the order's state and the entry's result. */
+/* One import up to the order create: read, customer (found, or created
+ * now), plan. */
 static int
-import_complete(ps_flow_env *env, const ps_oib_settings *s, import_job *j,
-		ps_flow_result *res)
+import_prepare(ps_flow_env *env, const ps_oib_settings *s, import_job *j,
+	       ps_flow_result *res)
+{
+	int error;
+
+	if ((error = prepare_read(env, s, j, res)) < 0 || j->skipped)
+		return error;
+	if (!j->adopted &&
+	    (error = resolve_customer(&j->rb, env, s, &j->o, 1)) < 0)
+		return error;
+	return prepare_plan(env, s, j);
+}
+
+/* After the order exists, what talks to Brightpearl: notes, payments,
+ * custom fields and the reservation not sent in a batch. */
+static int
+complete_remote(ps_flow_env *env, const ps_oib_settings *s, import_job *j)
+{
+	return execute_after(env, &j->plan, j->bp_id, j->adopted, j->np_done,
+			     s);
+}
+
+/* Then the local part (the order is linked already): the order's state
+ * and the entry's result. */
+static int
+complete_local(ps_flow_env *env, import_job *j, ps_flow_result *res)
 {
 	char tid[24];
 	int error;
 
-	if ((error = link_order(env, j->bc_id, j->bp_id)) < 0)
-		return error;
-	if ((error = execute_after(env, &j->plan, j->bp_id, j->adopted,
-				   j->np_done, s)) < 0)
-		return error;
 	if ((error = state_save(env->store, &j->o, env->now)) < 0)
 		return error;
 	snprintf(tid, sizeof(tid), "%lld", (long long)j->bp_id);
@@ -1311,7 +1379,10 @@ do_import(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 	    (error = ps_bp_order_create(&j.bp_id, &j.adopted, env->bp,
 					&j.plan.order)) < 0)
 		goto done;
-	error = import_complete(env, &s, &j, res);
+	if ((error = link_order(env, j.bc_id, j.bp_id)) < 0 ||
+	    (error = complete_remote(env, &s, &j)) < 0)
+		goto done;
+	error = complete_local(env, &j, res);
 done:
 	job_dispose(&j);
 	ps_oib__settings_dispose(&s);
@@ -1497,40 +1568,602 @@ batch_fail(ps_flow_result *res, int *code_out, int code)
 	ps_error_clear();
 }
 
+/* The imports of one perform_batch call. */
+typedef struct batch {
+	ps_flow_env *env;
+	ps_oib_settings s;
+	import_job *jobs;
+	int *active; /* the import goes on */
+	ps_flow_result *results;
+	int *codes;
+	size_t n;
+} batch;
+
+/* Job i failed with code and reason msg (not the error buffer's own text
+ * when several jobs share it: copy it first). */
+static void
+job_fail_as(batch *b, size_t i, int code, const char *msg)
+{
+	ps_flow_result_dispose(&b->results[i]);
+	b->results[i].detail = ps_util__strdup(msg);
+	b->codes[i] = code;
+	b->active[i] = 0;
+}
+
+/* Job i failed with code; its reason is the current error detail. */
+static void
+job_fail(batch *b, size_t i, int code)
+{
+	job_fail_as(b, i, code, ps_error_last());
+	ps_error_clear();
+}
+
+/* Every job still going (or, with only_contact, still needing its
+ * customer) fails with code and the current error detail. */
+static void
+jobs_fail(batch *b, int code, int only_contact)
+{
+	char msg[PS_ERROR_MAX];
+	size_t i;
+
+	snprintf(msg, sizeof(msg), "%s", ps_error_last());
+	ps_error_clear();
+	for (i = 0; i < b->n; i++)
+		if (b->active[i] &&
+		    (!only_contact || b->jobs[i].need_contact))
+			job_fail_as(b, i, code, msg);
+}
+
 /*
- * Up to PS_FLOW_BATCH_MAX entries at once: each import is prepared as in
- * perform (contacts and products through the caches), the new orders are
- * created in one multi-message request, then the notes, payments and
- * reservations of all of them in as few more as fit (ten messages a
- * request); custom fields stay per order.  A
- * message that fails fails only its entry; one whose fate is unknown is
- * looked up by externalRef and otherwise created with the direct
- * (duplicate-guarded) call.  Edits go through perform one by one.
+ * Read the batch's orders in as few requests as their ids allow and set
+ * their entries' columns in one transaction.  Orders the listing missed
+ * (and every order when it fails) are read one by one by prepare_read.
+ */
+static void
+batch_read_orders(batch *b)
+{
+	ps_flow_env *env = b->env;
+	ps_bc_order_list l = {0};
+	int64_t *ids = calloc(b->n, sizeof(*ids));
+	size_t *who = calloc(b->n, sizeof(*who));
+	size_t i, m = 0;
+
+	if (ids == NULL || who == NULL)
+		goto done;
+	for (i = 0; i < b->n; i++)
+		if (b->active[i]) {
+			ids[m] = b->jobs[i].bc_id;
+			who[m++] = i;
+		}
+	if (m < 2)
+		goto done;
+	if (ps_bc_orders_get_many(&l, env->bc, ids, m) < 0) {
+		ps_log_info("orders", "reading %zu orders at once: %s; one "
+				      "at a time instead",
+			    m, ps_error_last());
+		ps_error_clear();
+		goto done;
+	}
+	for (i = 0; i < m && i < l.count; i++) {
+		import_job *j = &b->jobs[who[i]];
+
+		if (l.items[i].id != j->bc_id)
+			continue;
+		j->o = l.items[i];
+		memset(&l.items[i], 0, sizeof(l.items[i]));
+		j->have_order = 1;
+	}
+	if (ps_store_begin(env->store) < 0) {
+		ps_error_clear();
+		goto done;
+	}
+	for (i = 0; i < b->n; i++) {
+		import_job *j = &b->jobs[i];
+		const ps_bc_order *o = &j->o;
+
+		if (!j->have_order)
+			continue;
+		if (set_entry_fields(env, j->entry, o,
+				     o->nshipping_addresses
+					     ? o->shipping_addresses[0]
+						       .shipping_method
+					     : NULL) == 0)
+			j->fields_done = 1;
+		else
+			ps_error_clear();
+	}
+	if (ps_store_commit(env->store) < 0) {
+		ps_error_clear();
+		ps_store_rollback(env->store);
+		for (i = 0; i < b->n; i++)
+			b->jobs[i].fields_done = 0;
+	}
+done:
+	ps_bc_order_list_dispose(&l);
+	free(ids);
+	free(who);
+}
+
+/*
+ * Bring the contact directory of the account up to date: the contacts
+ * Brightpearl changed since the newest one seen (all of them the first
+ * time).  0, or an error: the batch then searches one email at a time.
+ */
+static int
+dir_refresh(batch *b)
+{
+	ps_flow_env *env = b->env;
+	ps_bp_contact_rows rows = {0};
+	char stream[200], *since = NULL;
+	size_t i;
+	int error;
+
+	snprintf(stream, sizeof(stream), "bp.contacts.%s", b->s.account);
+	error = ps_store_cursor_get(&since, NULL, env->store, stream);
+	if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		error = 0;
+	}
+	if (error < 0 ||
+	    (error = ps_bp_contact_changes(&rows, env->bp, since)) < 0)
+		goto done;
+	if (rows.n == 0)
+		goto done;
+	if ((error = ps_store_begin(env->store)) < 0)
+		goto done;
+	for (i = 0; i < rows.n && error == 0; i++) {
+		const ps_bp_contact_row *r = &rows.items[i];
+
+		if (r->email != NULL && r->email[0] != '\0')
+			error = ps_store_contact_put(
+				env->store, b->s.account, r->email, r->id,
+				r->first_name, r->last_name, r->telephone);
+	}
+	if (error == 0 && rows.max_updated_on != NULL)
+		error = ps_store_cursor_set(env->store, stream,
+					    rows.max_updated_on, env->now);
+	if (error == 0)
+		error = ps_store_commit(env->store);
+	if (error < 0)
+		ps_store_rollback(env->store);
+done:
+	free(since);
+	ps_bp_contact_rows_dispose(&rows);
+	return error;
+}
+
+/* The customer of job j from the contact directory; j->need_contact when
+ * there is none (and customers.auto_create allows one). */
+static int
+customer_from_dir(batch *b, import_job *j)
+{
+	const ps_bc_address *ba = &j->o.billing_address;
+	resolve_buf *rb = &j->rb;
+	ps_store_contact c = {0};
+	int error;
+
+	if (ba->email[0] == '\0')
+		return ps_error_set(PS_EDATA,
+				    "BigCommerce order %lld has no billing "
+				    "email: the Brightpearl customer is found "
+				    "by email",
+				    (long long)j->bc_id);
+	error = ps_store_contact_find(&c, b->env->store, b->s.account,
+				      ba->email);
+	if (error == 0) {
+		rb->r.customer_id = c.id;
+		snprintf(rb->customer_how, sizeof(rb->customer_how),
+			 "contact %lld found by email %s", (long long)c.id,
+			 ba->email);
+		rb->r.update_customer =
+			b->s.update_existing &&
+			(differs(c.first_name, ba->first_name) ||
+			 differs(c.last_name, ba->last_name) ||
+			 differs(c.telephone, ba->phone));
+		how_changed(rb);
+	} else if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		error = 0;
+		if (!b->s.auto_create)
+			error = ps_error_set(PS_EDATA,
+					     "no Brightpearl customer with "
+					     "email %s and "
+					     "customers.auto_create is off",
+					     ba->email);
+		j->need_contact = 1;
+	}
+	rb->r.customer_how = rb->customer_how;
+	ps_store_contact_dispose(&c);
+	return error;
+}
+
+/* The contact of owner i whose batched create failed: refused (4xx) is
+ * final; otherwise it may exist, so look before the direct create. */
+static int
+contact_settle(int64_t *out, batch *b, const ps_bp_contact *nc,
+	       const ps_bp_batch_result *r)
+{
+	ps_bp_ids ids = {0};
+	int error;
+
+	*out = 0;
+	if (r != NULL && r->status >= 400 && r->status < 500)
+		return ps_error_set(r->error < 0 ? r->error : PS_EDATA,
+				    "Brightpearl refused the customer %s: %s",
+				    nc->email,
+				    r->message ? r->message
+					       : "no reason given");
+	if (r != NULL) {
+		if ((error = ps_bp_contact_find_email(&ids, b->env->bp,
+						      nc->email)) < 0)
+			return error;
+		if (ids.n > 0)
+			*out = ids.ids[0];
+		ps_bp_ids_dispose(&ids);
+		if (*out > 0)
+			return 0;
+	}
+	return ps_bp_contact_create(out, b->env->bp, nc);
+}
+
+/*
+ * Create the new customers of the batch: their postal addresses in one
+ * multi-message, then the contacts in one more; orders sharing an email
+ * share the contact.  A create that fails falls back to the direct call
+ * (after a search when its outcome is unknown); a refused one fails the
+ * orders that needed it.
+ */
+static void
+batch_contacts(batch *b)
+{
+	ps_flow_env *env = b->env;
+	size_t n = b->n, i, k;
+	size_t *owner = calloc(n, sizeof(*owner));
+	size_t *amsg = calloc(n, sizeof(*amsg));
+	size_t *cmsg = calloc(n, sizeof(*cmsg));
+	ps_bp_contact *nc = calloc(n, sizeof(*nc));
+	int64_t *cid = calloc(n, sizeof(*cid));
+	ps_bp_batch *ba = NULL, *bc = NULL;
+	int error = 0;
+
+	if (owner == NULL || amsg == NULL || cmsg == NULL || nc == NULL ||
+	    cid == NULL) {
+		error = ps_error_set(PS_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		const char *e = b->jobs[i].o.billing_address.email;
+
+		owner[i] = SIZE_MAX;
+		amsg[i] = cmsg[i] = SIZE_MAX;
+		if (!b->active[i] || !b->jobs[i].need_contact)
+			continue;
+		owner[i] = i;
+		for (k = 0; k < i; k++)
+			if (owner[k] == k &&
+			    strcasecmp(b->jobs[k].o.billing_address.email,
+				       e) == 0) {
+				owner[i] = k;
+				break;
+			}
+	}
+	if ((error = ps_bp_batch_new(&ba, env->bp)) < 0 ||
+	    (error = ps_bp_batch_new(&bc, env->bp)) < 0)
+		goto done;
+	for (i = 0; i < n && error == 0; i++) {
+		if (owner[i] != i)
+			continue;
+		new_contact(&nc[i], &b->jobs[i].o.billing_address, &b->s);
+		if (nc[i].address.line1 == NULL)
+			continue;
+		amsg[i] = ps_bp_batch_count(ba);
+		error = ps_bp_batch_address_create(ba, &nc[i].address);
+	}
+	if (error < 0)
+		goto done;
+	if (ps_bp_batch_count(ba) > 0 && ps_bp_batch_send(ba) < 0)
+		ps_error_clear(); /* per message below */
+	for (i = 0; i < n && error == 0; i++) {
+		const ps_bp_batch_result *r;
+		int64_t aid = 0;
+
+		if (owner[i] != i)
+			continue;
+		if (amsg[i] != SIZE_MAX) {
+			r = ps_bp_batch_result_get(ba, amsg[i]);
+			if (r == NULL || r->error < 0 || r->id <= 0)
+				continue; /* the direct create below */
+			aid = r->id;
+		}
+		cmsg[i] = ps_bp_batch_count(bc);
+		error = ps_bp_batch_contact_create(bc, &nc[i], aid);
+	}
+	if (error < 0)
+		goto done;
+	if (ps_bp_batch_count(bc) > 0 && ps_bp_batch_send(bc) < 0)
+		ps_error_clear();
+	for (i = 0; i < n; i++) {
+		const ps_bp_batch_result *r = NULL;
+
+		if (owner[i] != i)
+			continue;
+		if (cmsg[i] != SIZE_MAX)
+			r = ps_bp_batch_result_get(bc, cmsg[i]);
+		if (r != NULL && r->error == 0 && r->id > 0) {
+			cid[i] = r->id;
+			continue;
+		}
+		ps_error_clear();
+		if ((error = contact_settle(&cid[i], b, &nc[i], r)) < 0) {
+			char msg[PS_ERROR_MAX];
+
+			snprintf(msg, sizeof(msg), "%s", ps_error_last());
+			ps_error_clear();
+			for (k = i; k < n; k++)
+				if (owner[k] == i)
+					job_fail_as(b, k, error, msg);
+			error = 0;
+		}
+	}
+	/* the new contacts into the caches, in one transaction */
+	if (ps_store_begin(env->store) < 0)
+		ps_error_clear();
+	for (i = 0; i < n; i++) {
+		import_job *j = &b->jobs[i];
+		const ps_bc_address *bad = &j->o.billing_address;
+		int64_t id;
+
+		if (owner[i] == SIZE_MAX || !b->active[i] ||
+		    (id = cid[owner[i]]) <= 0)
+			continue;
+		j->rb.r.customer_id = id;
+		j->need_contact = 0;
+		snprintf(j->rb.customer_how, sizeof(j->rb.customer_how),
+			 "contact %lld created for %s (customers.auto_create)",
+			 (long long)id, bad->email);
+		if (owner[i] == i) {
+			contact_put(env->state, bad->email, id,
+				    bad->first_name, bad->last_name,
+				    bad->phone);
+			dir_put(env, &b->s, bad, id);
+		}
+	}
+	if (ps_store_in_transaction(env->store) &&
+	    ps_store_commit(env->store) < 0) {
+		ps_log_warn("orders", "contact directory: %s",
+			    ps_error_last());
+		ps_error_clear();
+		ps_store_rollback(env->store);
+	}
+done:
+	if (error < 0) /* local failure (memory): retried later */
+		jobs_fail(b, error, 1);
+	ps_bp_batch_free(ba);
+	ps_bp_batch_free(bc);
+	free(owner);
+	free(amsg);
+	free(cmsg);
+	free(nc);
+	free(cid);
+}
+
+/*
+ * Create the new orders in multi-messages.  A message that fails: an
+ * existing order is adopted, a refused one fails its entry, any other
+ * goes through the guarded direct create.  Then every order is linked
+ * in one transaction.
+ */
+static void
+batch_orders(batch *b)
+{
+	ps_flow_env *env = b->env;
+	ps_bp_batch *bt = NULL;
+	size_t *msg = calloc(b->n, sizeof(*msg));
+	size_t i;
+	int error;
+
+	if (msg == NULL || (error = ps_bp_batch_new(&bt, env->bp)) < 0) {
+		error = ps_error_set(PS_ENOMEM, "out of memory");
+		goto fail_all;
+	}
+	for (i = 0; i < b->n; i++) {
+		msg[i] = SIZE_MAX;
+		if (!b->active[i] || b->jobs[i].adopted)
+			continue;
+		msg[i] = ps_bp_batch_count(bt);
+		if ((error = ps_bp_batch_order_create(
+			     bt, &b->jobs[i].plan.order)) < 0)
+			goto fail_all;
+	}
+	if (ps_bp_batch_count(bt) > 0 && ps_bp_batch_send(bt) < 0)
+		ps_error_clear(); /* per message below */
+	for (i = 0; i < b->n; i++) {
+		import_job *j = &b->jobs[i];
+		const ps_bp_batch_result *br;
+
+		if (msg[i] == SIZE_MAX)
+			continue;
+		br = ps_bp_batch_result_get(bt, msg[i]);
+		if (br != NULL && br->error == 0 && br->id > 0) {
+			j->bp_id = br->id;
+			continue;
+		}
+		/* refused, skipped or unknown: an existing order is
+		 * adopted, else the guarded direct create decides */
+		ps_error_clear();
+		if ((error = find_bp_order(&j->bp_id, env, &b->s, j->bc_id,
+					   1)) < 0) {
+			job_fail(b, i, error);
+			continue;
+		}
+		if (j->bp_id > 0) {
+			j->adopted = 1;
+			continue;
+		}
+		if (br != NULL && br->status >= 400 && br->status < 500) {
+			error = ps_error_set(
+				br->error < 0 ? br->error : PS_EDATA,
+				"Brightpearl refused the order: %s",
+				br->message ? br->message : "no reason given");
+			job_fail(b, i, error);
+			continue;
+		}
+		if ((error = ps_bp_order_create(&j->bp_id, &j->adopted,
+						env->bp, &j->plan.order)) < 0)
+			job_fail(b, i, error);
+	}
+	if (ps_store_begin(env->store) < 0) {
+		error = ps_error_last_code();
+		goto fail_all;
+	}
+	for (i = 0; i < b->n; i++)
+		if (b->active[i] &&
+		    (error = link_order(env, b->jobs[i].bc_id,
+					b->jobs[i].bp_id)) < 0)
+			break;
+	if (error < 0 || (error = ps_store_commit(env->store)) < 0) {
+		ps_store_rollback(env->store);
+		goto fail_all;
+	}
+	goto done;
+fail_all:
+	/* a local failure: the imports fail and are retried, each then
+	 * looking up its order first */
+	jobs_fail(b, error < 0 ? error : PS_ENOMEM, 0);
+done:
+	ps_bp_batch_free(bt);
+	free(msg);
+}
+
+/*
+ * The notes, payments and reservations of the new orders, ten messages a
+ * request.  An order whose note or payment message failed is completed
+ * by the direct calls (which look up what exists); a reservation refused
+ * is final as in the direct call, one with an unknown outcome is settled
+ * by the direct call.
+ */
+static void
+batch_after(batch *b)
+{
+	ps_flow_env *env = b->env;
+	ps_bp_batch *bt = NULL;
+	size_t *msg = calloc(b->n, sizeof(*msg));
+	size_t i, k, m;
+	int error = 0;
+
+	if (msg == NULL || ps_bp_batch_new(&bt, env->bp) < 0) {
+		ps_error_clear();
+		goto done; /* the direct calls do it all */
+	}
+	for (i = 0; i < b->n && error == 0; i++) {
+		import_job *j = &b->jobs[i];
+		ps_oib_plan *p = &j->plan;
+
+		if (!b->active[i] || j->adopted)
+			continue;
+		msg[i] = ps_bp_batch_count(bt);
+		for (k = 0; k < p->nnotes && error == 0; k++)
+			error = ps_bp_batch_note_add(bt, j->bp_id, p->notes[k],
+						     p->note_public[k]);
+		for (k = 0; k < p->npayments && error == 0; k++) {
+			p->payments[k].p.order_id = j->bp_id;
+			error = ps_bp_batch_payment_create(bt,
+							   &p->payments[k].p);
+		}
+		if (error == 0 && p->nreserve)
+			error = ps_bp_batch_reservation_create(
+				bt, j->bp_id, b->s.warehouse_id, p->reserve,
+				p->nreserve);
+		if (error == 0)
+			j->np_done = 2;
+	}
+	if (error < 0) {
+		/* nothing sent: the direct calls do it all */
+		ps_error_clear();
+		for (i = 0; i < b->n; i++)
+			b->jobs[i].np_done = 0;
+		goto done;
+	}
+	if (ps_bp_batch_count(bt) > 0 && ps_bp_batch_send(bt) < 0)
+		ps_error_clear();
+	for (i = 0; i < b->n; i++) {
+		import_job *j = &b->jobs[i];
+
+		if (!j->np_done)
+			continue;
+		m = j->plan.nnotes + j->plan.npayments;
+		for (k = 0; k < m; k++) {
+			const ps_bp_batch_result *br =
+				ps_bp_batch_result_get(bt, msg[i] + k);
+
+			if (br == NULL || br->error < 0) {
+				/* the direct calls look up what exists */
+				j->np_done = 0;
+				j->adopted = 1;
+				break;
+			}
+		}
+		if (j->np_done == 2 && j->plan.nreserve) {
+			const ps_bp_batch_result *br =
+				ps_bp_batch_result_get(bt, msg[i] + m);
+
+			if (br == NULL ||
+			    (br->error < 0 &&
+			     !(br->status >= 400 && br->status < 500)))
+				j->np_done = 1;
+			else if (br->error < 0)
+				ps_log_info("orders",
+					    "order %lld: reservation not "
+					    "made: %s",
+					    (long long)j->bp_id,
+					    br->message ? br->message : "");
+		}
+	}
+done:
+	ps_bp_batch_free(bt);
+	free(msg);
+}
+
+/*
+ * Up to PS_FLOW_BATCH_MAX entries at once, in stages that each share
+ * requests: the orders are read together, the customers come from the
+ * contact directory and the new ones are created in two multi-messages
+ * (addresses, contacts), the orders in one more per ten, then their
+ * notes, payments and reservations ten messages a request.  Local
+ * bookkeeping is one transaction per stage.  Every entry keeps its own
+ * outcome: a message that fails fails only its entry, and one whose fate
+ * is unknown is settled by a lookup and the direct (guarded) call.  Edits
+ * go through perform one by one.
  */
 static int
 oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 		  ps_flow_result *results, int *codes)
 {
-	import_job jobs[PS_FLOW_BATCH_MAX];
-	size_t msg_of[PS_FLOW_BATCH_MAX];
-	int active[PS_FLOW_BATCH_MAX];
-	ps_oib_settings s;
-	ps_bp_batch *bt = NULL;
+	batch b;
 	const char *change;
 	int64_t bc_id;
-	size_t i, k, nq;
-	int error;
+	size_t i;
+	int error, dir_ok;
 
 	if (n > PS_FLOW_BATCH_MAX || env->bc == NULL || env->bp == NULL)
 		return ps_error_set(PS_EINVAL, "batch not supported here");
-	if ((error = ps_oib__settings_load(&s, env->store)) < 0)
-		return error;
-	for (i = 0; i < n; i++) {
-		active[i] = 0;
-		job_init(&jobs[i], &entries[i], 0);
+	memset(&b, 0, sizeof(b));
+	b.env = env;
+	b.results = results;
+	b.codes = codes;
+	b.n = n;
+	b.jobs = calloc(n, sizeof(*b.jobs));
+	b.active = calloc(n, sizeof(*b.active));
+	if (b.jobs == NULL || b.active == NULL) {
+		free(b.jobs);
+		free(b.active);
+		return ps_error_set(PS_ENOMEM, "out of memory");
 	}
-	/* 1. prepare each import; edits and filtered orders finish here */
+	if ((error = ps_oib__settings_load(&b.s, env->store)) < 0)
+		goto out;
+	/* edits finish here; imports go on */
 	for (i = 0; i < n; i++) {
+		job_init(&b.jobs[i], &entries[i], 0);
 		codes[i] = PS_ESTOPPED;
 		if (env->stop != NULL && *env->stop)
 			continue;
@@ -1548,160 +2181,94 @@ oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 				codes[i] = 0;
 			continue;
 		}
-		jobs[i].bc_id = bc_id;
-		error = import_prepare(env, &s, &jobs[i], &results[i]);
-		if (error < 0)
-			batch_fail(&results[i], &codes[i], error);
-		else if (jobs[i].skipped)
+		b.jobs[i].bc_id = bc_id;
+		b.active[i] = 1;
+	}
+	/* 1. read the orders, then each import up to its customer */
+	batch_read_orders(&b);
+	dir_ok = -1;
+	for (i = 0; i < n; i++) {
+		import_job *j = &b.jobs[i];
+
+		if (!b.active[i])
+			continue;
+		ps_error_clear();
+		if ((error = prepare_read(env, &b.s, j, &results[i])) < 0) {
+			job_fail(&b, i, error);
+			continue;
+		}
+		if (j->skipped) {
 			codes[i] = 0;
-		else
-			active[i] = 1;
-	}
-	/* 2. the new orders in one multi-message */
-	if ((error = ps_bp_batch_new(&bt, env->bp)) < 0)
-		goto done;
-	for (i = 0, nq = 0; i < n; i++) {
-		msg_of[i] = SIZE_MAX;
-		if (!active[i] || jobs[i].adopted)
-			continue;
-		if ((error = ps_bp_batch_order_create(bt,
-						      &jobs[i].plan.order)) < 0)
-			goto done;
-		msg_of[i] = nq++;
-	}
-	if (nq > 0 && ps_bp_batch_send(bt) < 0)
-		ps_error_clear(); /* per message below */
-	for (i = 0; i < n; i++) {
-		const ps_bp_batch_result *br;
-
-		if (msg_of[i] == SIZE_MAX)
-			continue;
-		br = ps_bp_batch_result_get(bt, msg_of[i]);
-		if (br != NULL && br->error == 0 && br->id > 0) {
-			jobs[i].bp_id = br->id;
+			b.active[i] = 0;
 			continue;
 		}
-		/* refused, skipped or unknown: an existing order is
-		 * adopted, else the guarded direct create decides */
-		ps_error_clear();
-		if ((error = find_bp_order(&jobs[i].bp_id, env, &s,
-					   jobs[i].bc_id, 1)) < 0) {
-			batch_fail(&results[i], &codes[i], error);
-			active[i] = 0;
+		if (j->adopted)
 			continue;
-		}
-		if (jobs[i].bp_id > 0) {
-			jobs[i].adopted = 1;
-			continue;
-		}
-		if (br != NULL && br->status >= 400 && br->status < 500) {
-			error = ps_error_set(
-				br->error < 0 ? br->error : PS_EDATA,
-				"Brightpearl refused the order: %s",
-				br->message ? br->message : "no reason given");
-			batch_fail(&results[i], &codes[i], error);
-			active[i] = 0;
-			continue;
-		}
-		if ((error = ps_bp_order_create(&jobs[i].bp_id,
-						&jobs[i].adopted, env->bp,
-						&jobs[i].plan.order)) < 0) {
-			batch_fail(&results[i], &codes[i], error);
-			active[i] = 0;
-		}
-	}
-	ps_bp_batch_free(bt);
-	bt = NULL;
-	/* 3. notes and payments of the new orders in one multi-message */
-	if ((error = ps_bp_batch_new(&bt, env->bp)) < 0)
-		goto done;
-	for (i = 0; i < n; i++) {
-		ps_oib_plan *p = &jobs[i].plan;
-
-		if (!active[i] || jobs[i].adopted)
-			continue;
-		if ((error = link_order(env, jobs[i].bc_id, jobs[i].bp_id)) < 0)
-			goto done;
-		msg_of[i] = ps_bp_batch_count(bt);
-		for (k = 0; k < p->nnotes && error == 0; k++)
-			error = ps_bp_batch_note_add(bt, jobs[i].bp_id,
-						     p->notes[k],
-						     p->note_public[k]);
-		for (k = 0; k < p->npayments && error == 0; k++) {
-			p->payments[k].p.order_id = jobs[i].bp_id;
-			error = ps_bp_batch_payment_create(bt,
-							   &p->payments[k].p);
-		}
-		if (error == 0 && p->nreserve)
-			error = ps_bp_batch_reservation_create(
-				bt, jobs[i].bp_id, s.warehouse_id, p->reserve,
-				p->nreserve);
-		if (error < 0)
-			goto done;
-		jobs[i].np_done = 2;
-	}
-	if (ps_bp_batch_count(bt) > 0 && ps_bp_batch_send(bt) < 0)
-		ps_error_clear();
-	for (i = 0; i < n; i++) {
-		size_t m;
-
-		if (!jobs[i].np_done)
-			continue;
-		m = jobs[i].plan.nnotes + jobs[i].plan.npayments;
-		for (k = 0; k < m; k++) {
-			const ps_bp_batch_result *br =
-				ps_bp_batch_result_get(bt, msg_of[i] + k);
-
-			if (br == NULL || br->error < 0) {
-				/* the direct calls look up what exists */
-				jobs[i].np_done = 0;
-				jobs[i].adopted = 1;
-				break;
+		if (dir_ok < 0) {
+			/* once, for the first order needing a customer */
+			dir_ok = b.s.account != NULL && dir_refresh(&b) == 0;
+			if (!dir_ok && b.s.account != NULL) {
+				ps_log_info("orders",
+					    "contact directory not refreshed "
+					    "(%s): searching by email",
+					    ps_error_last());
+				ps_error_clear();
 			}
 		}
-		if (jobs[i].np_done == 2 && jobs[i].plan.nreserve) {
-			const ps_bp_batch_result *br =
-				ps_bp_batch_result_get(bt, msg_of[i] + m);
-
-			/* refused (nothing free, or reserved already) is
-			 * final as in the direct call; an unknown outcome is
-			 * settled by the direct call, which looks first */
-			if (br == NULL ||
-			    (br->error < 0 &&
-			     !(br->status >= 400 && br->status < 500)))
-				jobs[i].np_done = 1;
-			else if (br->error < 0)
-				ps_log_info("orders",
-					    "order %lld: reservation not "
-					    "made: %s",
-					    (long long)jobs[i].bp_id,
-					    br->message ? br->message : "");
-		}
+		error = dir_ok ? customer_from_dir(&b, j)
+			       : resolve_customer(&j->rb, env, &b.s, &j->o, 1);
+		if (error < 0)
+			job_fail(&b, i, error);
 	}
-	/* 4. fields, reservation and the result, per order */
+	/* 2. the new customers */
+	batch_contacts(&b);
+	/* 3. the plans */
 	for (i = 0; i < n; i++) {
-		if (!active[i])
+		if (!b.active[i])
 			continue;
 		ps_error_clear();
-		error = import_complete(env, &s, &jobs[i], &results[i]);
-		if (error < 0)
-			batch_fail(&results[i], &codes[i], error);
+		if ((error = prepare_plan(env, &b.s, &b.jobs[i])) < 0)
+			job_fail(&b, i, error);
+	}
+	/* 4. the orders, 5. what follows them */
+	batch_orders(&b);
+	batch_after(&b);
+	/* 6. what the direct calls still have to do, then the results in
+	 * one transaction */
+	for (i = 0; i < n; i++) {
+		if (!b.active[i])
+			continue;
+		ps_error_clear();
+		if ((error = complete_remote(env, &b.s, &b.jobs[i])) < 0)
+			job_fail(&b, i, error);
+	}
+	if (ps_store_begin(env->store) < 0)
+		ps_error_clear();
+	for (i = 0; i < n; i++) {
+		if (!b.active[i])
+			continue;
+		ps_error_clear();
+		if ((error = complete_local(env, &b.jobs[i], &results[i])) <
+		    0)
+			job_fail(&b, i, error);
 		else
 			codes[i] = 0;
 	}
-	error = 0;
-done:
-	if (error < 0) {
-		/* a local failure (memory): the unfinished entries fail */
-		for (i = 0; i < n; i++)
-			if (active[i] && codes[i] == PS_ESTOPPED)
-				batch_fail(&results[i], &codes[i], error);
-		error = 0;
+	if (ps_store_in_transaction(env->store) &&
+	    ps_store_commit(env->store) < 0) {
+		/* only the order state is lost: edits compare again */
+		ps_log_warn("orders", "recording batch state: %s",
+			    ps_error_last());
+		ps_error_clear();
+		ps_store_rollback(env->store);
 	}
-	ps_bp_batch_free(bt);
+	error = 0;
+out:
 	for (i = 0; i < n; i++)
-		job_dispose(&jobs[i]);
-	ps_oib__settings_dispose(&s);
+		job_dispose(&b.jobs[i]);
+	free(b.jobs);
+	free(b.active);
+	ps_oib__settings_dispose(&b.s);
 	return error;
 }
 

@@ -46,6 +46,8 @@ typedef struct ps_oib_settings {
 	int payments_enabled, captured_only;
 	int64_t instance_id; /* installedIntegrationInstanceId or 0 */
 	int64_t start_date;  /* unix seconds; 0: orders.start_date unset */
+	char *account;       /* brightpearl.account: keys the contact
+				directory; NULL when unset */
 } ps_oib_settings;
 
 /*

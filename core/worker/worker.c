@@ -541,6 +541,11 @@ perform_many(ps_worker *w, flow_rt *f, const ps_log_entry *v, size_t k,
 		return 0;
 	}
 	*out_done = 1;
+	/* every outcome in one transaction: a batch writes once */
+	if (ps_store_begin(w->st) < 0) {
+		ps_log_warn(MOD, "recording a batch: %s", ps_error_last());
+		ps_error_clear();
+	}
 	for (i = 0; i < k; i++) {
 		ps_error_clear();
 		if (codes[i] > 0)
@@ -558,6 +563,15 @@ perform_many(ps_worker *w, flow_rt *f, const ps_log_entry *v, size_t k,
 			if (error == 0)
 				error = rerr;
 		}
+	}
+	if (ps_store_in_transaction(w->st) &&
+	    (rerr = ps_store_commit(w->st)) < 0) {
+		/* the entries stay in flight: the next start treats them as
+		 * interrupted and looks their work up before redoing it */
+		ps_log_error(MOD, "recording a batch: %s", ps_error_last());
+		ps_store_rollback(w->st);
+		if (error == 0)
+			error = rerr;
 	}
 	return error;
 }
@@ -1101,7 +1115,7 @@ ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
 	if (w->o.tick_ms <= 0)
 		w->o.tick_ms = 1000;
 	if (w->o.claim_batch == 0)
-		w->o.claim_batch = 16;
+		w->o.claim_batch = PS_FLOW_BATCH_MAX;
 	if (w->o.backoff_base_ms <= 0)
 		w->o.backoff_base_ms = 30000;
 	if (w->o.backoff_cap_ms < w->o.backoff_base_ms)

@@ -129,7 +129,7 @@ typedef struct ps_flow_ops {
 } ps_flow_ops;
 
 /* The most entries the worker hands to one perform_batch call. */
-#define PS_FLOW_BATCH_MAX 10
+#define PS_FLOW_BATCH_MAX 50
 
 /* What the worker does with a failed entry. */
 typedef enum ps_flow_disposition {

@@ -75,7 +75,7 @@ typedef struct ps_worker_options {
 	/* Retry schedule (see the top of this file). */
 	int64_t backoff_base_ms;
 	int64_t backoff_cap_ms;
-	/* Entries claimed per store round trip. */
+	/* Entries claimed per store round trip (0: PS_FLOW_BATCH_MAX). */
 	size_t claim_batch;
 	/* Due entries at or above which flows are told to batch (backlog). */
 	size_t backlog_threshold;
