@@ -877,8 +877,8 @@ test_orders__batched_interrupted_recovered(void **state)
 	ctx *c = *state;
 	placed ps[12];
 	ps_log_entry *es = NULL;
-	ps_flow_result res[PS_FLOW_BATCH_MAX];
-	int codes[PS_FLOW_BATCH_MAX];
+	ps_flow_result res[10];
+	int codes[10];
 	size_t i, n = 0;
 
 	for (i = 0; i < 12; i++)
@@ -889,9 +889,9 @@ test_orders__batched_interrupted_recovered(void **state)
 	c->now += 1000;
 	c->env.now = c->now;
 	assert_int_equal(ps_store_log_claim_due(&es, &n, c->st, c->flow->name,
-						PS_FLOW_BATCH_MAX, c->now),
+						10, c->now),
 			 0);
-	assert_int_equal(n, PS_FLOW_BATCH_MAX);
+	assert_int_equal(n, 10);
 	memset(res, 0, sizeof(res));
 	assert_int_equal(c->flow->perform_batch(&c->env, es, n, res, codes), 0);
 	for (i = 0; i < n; i++)
@@ -901,10 +901,10 @@ test_orders__batched_interrupted_recovered(void **state)
 	c->flow->fini(c->env.state);
 	assert_int_equal(c->flow->init(&c->env.state, &c->env), 0);
 	assert_int_equal(ps_store_recover_interrupted(&n, c->st, c->now), 0);
-	assert_int_equal(n, PS_FLOW_BATCH_MAX);
+	assert_int_equal(n, 10);
 	run_due_batched(c, 5);
 	check_batch(c, ps, 12, 0);
-	for (i = 0; i < PS_FLOW_BATCH_MAX; i++) {
+	for (i = 0; i < 10; i++) {
 		ps_log_entry e;
 		char key[64];
 
