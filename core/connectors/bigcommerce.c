@@ -1274,19 +1274,237 @@ ps_bc_orders_list_modified_since(ps_bc_order_list *out, ps_bc *bc,
 	return ps_bc_orders_list(out, bc, &q);
 }
 
-int
-ps_bc_order_get(ps_bc_order *out, ps_bc *bc, int64_t id)
+/*
+ * The query that brings an order's lines and shipping addresses inline.
+ * BigCommerce answers it with {pickups, shipping, downloads, email:
+ * {gift_certificates}}, each consignment holding the full order product
+ * objects of /v2/orders/{id}/products, but at most BC_INLINE_LINES_MAX of
+ * them (then with an undocumented "__warning__").
+ */
+#define BC_ORDER_INCLUDE                                                       \
+	"include=consignments.line_items&consignment_structure=object"
+#define BC_INLINE_LINES_MAX 50
+
+/* What order_inline could not fill: read it separately. */
+#define BC_NEED_PRODUCTS 1
+#define BC_NEED_ADDRESSES 2
+
+static int
+product_id_cmp(const void *a, const void *b)
+{
+	const ps_bc_order_product *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/*
+ * Parse one consignment's line_items into prods.  Sets *cut when the list
+ * may be incomplete (a "__warning__", BC_INLINE_LINES_MAX items, or mere
+ * {url, resource} references instead of full lines).
+ */
+static int
+consignment_lines(struct vec *prods, const json_t *cons, long long *lid,
+		  int *cut)
+{
+	const json_t *items = json_object_get(cons, "line_items");
+	size_t i;
+	int error;
+
+	if (json_object_get(cons, "__warning__") != NULL)
+		*cut = 1;
+	if (items == NULL || json_is_null(items))
+		return 0;
+	if (!json_is_array(items) ||
+	    json_array_size(items) >= BC_INLINE_LINES_MAX) {
+		*cut = 1;
+		return 0;
+	}
+	for (i = 0; i < json_array_size(items); i++) {
+		const json_t *row = json_array_get(items, i);
+		void *slot;
+
+		if (json_object_get(row, "quantity") == NULL) {
+			*cut = 1; /* a reference, not the line */
+			return 0;
+		}
+		if ((slot = vec_push(prods)) == NULL)
+			return ps_error_set(PS_ENOMEM, NULL);
+		if ((error = product_row(slot, row, lid)) < 0) {
+			prods->count--;
+			return error;
+		}
+	}
+	return 0;
+}
+
+/* Every consignment of kind (an array, or absent) into prods. */
+static int
+consignment_kind_lines(struct vec *prods, const json_t *arr, long long *lid,
+		       int *cut)
+{
+	size_t i;
+	int error;
+
+	if (arr != NULL && !json_is_array(arr)) {
+		*cut = 1;
+		return 0;
+	}
+	for (i = 0; i < json_array_size(arr); i++)
+		if ((error = consignment_lines(prods, json_array_get(arr, i),
+					       lid, cut)) < 0)
+			return error;
+	return 0;
+}
+
+/*
+ * Fill o's products and shipping addresses from the row's consignments
+ * object (include=consignments.line_items&consignment_structure=object).
+ * *need gets BC_NEED_PRODUCTS when some consignment's lines were cut
+ * (products are then left empty) and both bits when the row has no
+ * consignments object at all (a server that ignores the include).
+ */
+static int
+order_inline(ps_bc_order *o, const json_t *row, int *need)
 {
 	struct vec prods = {NULL, 0, 0, sizeof(ps_bc_order_product)};
 	struct vec addrs = {NULL, 0, 0, sizeof(ps_bc_shipping_address)};
-	long long lid = (long long)id;
-	char path[96], what[64];
-	struct bc_req rq = {"GET", path, "v2/orders/{id}", NULL, 1, what};
-	json_t *root = NULL;
+	const json_t *cons = json_object_get(row, "consignments");
+	const json_t *ship;
+	long long lid = (long long)o->id;
+	size_t i;
+	int cut = 0, error = 0;
+
+	*need = 0;
+	if (!json_is_object(cons)) {
+		*need = BC_NEED_PRODUCTS | BC_NEED_ADDRESSES;
+		return 0;
+	}
+	ship = json_object_get(cons, "shipping");
+	if (ship != NULL && !json_is_array(ship)) {
+		*need = BC_NEED_PRODUCTS | BC_NEED_ADDRESSES;
+		return 0;
+	}
+	for (i = 0; i < json_array_size(ship); i++) {
+		const json_t *c = json_array_get(ship, i);
+		void *slot;
+
+		if ((slot = vec_push(&addrs)) == NULL) {
+			error = ps_error_set(PS_ENOMEM, NULL);
+			goto done;
+		}
+		if ((error = shipaddr_row(slot, c, &lid)) < 0) {
+			addrs.count--;
+			goto done;
+		}
+		if ((error = consignment_lines(&prods, c, &lid, &cut)) < 0)
+			goto done;
+	}
+	if ((error = consignment_kind_lines(&prods,
+					    json_object_get(cons, "pickups"),
+					    &lid, &cut)) < 0 ||
+	    (error = consignment_kind_lines(&prods,
+					    json_object_get(cons, "downloads"),
+					    &lid, &cut)) < 0 ||
+	    (error = consignment_kind_lines(
+		     &prods, ps_conn__json_at(cons, "email.gift_certificates"),
+		     &lid, &cut)) < 0)
+		goto done;
+	if (cut) {
+		*need = BC_NEED_PRODUCTS;
+	} else {
+		/* /products lists by line id; consignments group by address. */
+		if (prods.count > 1)
+			qsort(prods.items, prods.count, prods.size,
+			      product_id_cmp);
+		o->products = prods.items;
+		o->nproducts = prods.count;
+		memset(&prods, 0, sizeof(prods));
+	}
+	o->shipping_addresses = addrs.items;
+	o->nshipping_addresses = addrs.count;
+	memset(&addrs, 0, sizeof(addrs));
+done:
+	vec_dispose(&prods, product_dispose);
+	vec_dispose(&addrs, shipaddr_dispose);
+	return error;
+}
+
+/*
+ * Read what order_inline could not fill (need) with the separate paged
+ * lists /v2/orders/{id}/products and /shipping_addresses.
+ */
+static int
+order_read_parts(ps_bc *bc, ps_bc_order *o, int need)
+{
+	struct vec prods = {NULL, 0, 0, sizeof(ps_bc_order_product)};
+	struct vec addrs = {NULL, 0, 0, sizeof(ps_bc_shipping_address)};
+	long long lid = (long long)o->id;
+	char path[96], what[80];
+	int error = 0;
+
+	if (need & BC_NEED_PRODUCTS) {
+		snprintf(path, sizeof(path), "/v2/orders/%lld/products", lid);
+		snprintf(what, sizeof(what), "reading the lines of order %lld",
+			 lid);
+		if ((error = bc_walk(bc, &prods, path,
+				     "v2/orders/{id}/products", what, 0,
+				     product_row, &lid, 0)) < 0)
+			goto done;
+	}
+	if (need & BC_NEED_ADDRESSES) {
+		snprintf(path, sizeof(path),
+			 "/v2/orders/%lld/shipping_addresses", lid);
+		snprintf(what, sizeof(what),
+			 "reading the shipping addresses of order %lld", lid);
+		if ((error = bc_walk(bc, &addrs, path,
+				     "v2/orders/{id}/shipping_addresses", what,
+				     0, shipaddr_row, &lid, 0)) < 0)
+			goto done;
+	}
+	if (need & BC_NEED_PRODUCTS) {
+		items_dispose(o->products, o->nproducts, sizeof(*o->products),
+			      product_dispose);
+		o->products = prods.items;
+		o->nproducts = prods.count;
+		memset(&prods, 0, sizeof(prods));
+	}
+	if (need & BC_NEED_ADDRESSES) {
+		items_dispose(o->shipping_addresses, o->nshipping_addresses,
+			      sizeof(*o->shipping_addresses), shipaddr_dispose);
+		o->shipping_addresses = addrs.items;
+		o->nshipping_addresses = addrs.count;
+		memset(&addrs, 0, sizeof(addrs));
+	}
+done:
+	vec_dispose(&prods, product_dispose);
+	vec_dispose(&addrs, shipaddr_dispose);
+	return error;
+}
+
+/* order_row, then the inline lines and addresses (*need as order_inline). */
+static int
+order_full_row(ps_bc_order *o, const json_t *row, int *need)
+{
 	int error;
 
+	if ((error = order_row(o, row, NULL)) < 0)
+		return error;
+	if ((error = order_inline(o, row, need)) < 0)
+		ps_bc_order_dispose(o);
+	return error;
+}
+
+int
+ps_bc_order_get(ps_bc_order *out, ps_bc *bc, int64_t id)
+{
+	long long lid = (long long)id;
+	char path[160], what[64];
+	struct bc_req rq = {"GET", path, "v2/orders/{id}", NULL, 1, what};
+	json_t *root = NULL;
+	int error, need = 0;
+
 	memset(out, 0, sizeof(*out));
-	snprintf(path, sizeof(path), "/v2/orders/%lld", lid);
+	snprintf(path, sizeof(path), "/v2/orders/%lld?" BC_ORDER_INCLUDE, lid);
 	snprintf(what, sizeof(what), "reading order %lld", lid);
 	if ((error = bc_call_json(&root, bc, &rq)) < 0) {
 		if (error == PS_ENOTFOUND)
@@ -1295,34 +1513,172 @@ ps_bc_order_get(ps_bc_order *out, ps_bc *bc, int64_t id)
 					     lid);
 		goto done;
 	}
-	if ((error = order_row(out, root, NULL)) < 0)
+	if ((error = order_full_row(out, root, &need)) < 0)
 		goto done;
-	snprintf(path, sizeof(path), "/v2/orders/%lld/products", lid);
-	snprintf(what, sizeof(what), "reading the lines of order %lld", lid);
-	if ((error = bc_walk(bc, &prods, path, "v2/orders/{id}/products", what,
-			     0, product_row, &lid, 0)) < 0)
+	if (need && (error = order_read_parts(bc, out, need)) < 0)
 		goto done;
-	snprintf(path, sizeof(path), "/v2/orders/%lld/shipping_addresses", lid);
-	snprintf(what, sizeof(what),
-		 "reading the shipping addresses of "
-		 "order %lld",
-		 lid);
-	if ((error = bc_walk(bc, &addrs, path,
-			     "v2/orders/{id}/shipping_addresses", what, 0,
-			     shipaddr_row, &lid, 0)) < 0)
-		goto done;
-	out->products = prods.items;
-	out->nproducts = prods.count;
-	out->shipping_addresses = addrs.items;
-	out->nshipping_addresses = addrs.count;
-	memset(&prods, 0, sizeof(prods));
-	memset(&addrs, 0, sizeof(addrs));
 done:
-	vec_dispose(&prods, product_dispose);
-	vec_dispose(&addrs, shipaddr_dispose);
 	json_decref(root);
 	if (error < 0)
 		ps_bc_order_dispose(out);
+	return error;
+}
+
+/* The sorted, distinct ids a ps_bc_orders_get_many run asks for. */
+struct many_ctx {
+	const int64_t *ids; /* sorted, distinct */
+	size_t n;
+};
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+id_wanted(const struct many_ctx *c, int64_t id)
+{
+	return bsearch(&id, c->ids, c->n, sizeof(*c->ids), id_cmp) != NULL;
+}
+
+/* One order of a get_many listing and what its inline parts lacked. */
+struct many_row {
+	int64_t id; /* 0: a listed order nobody asked for */
+	ps_bc_order o;
+	int need;
+	int gone; /* o was handed out, or its line read failed */
+};
+
+static void
+many_row_dispose(void *r)
+{
+	ps_bc_order_dispose(&((struct many_row *)r)->o);
+}
+
+/* A listed row: parsed when it was asked for, else left zeroed (id 0). */
+static int
+many_row(void *item, const json_t *row, void *ctx)
+{
+	struct many_row *r = item;
+	int64_t id = (int64_t)peek_id(row, "id");
+
+	if (!id_wanted(ctx, id))
+		return 0;
+	r->id = id;
+	return order_full_row(&r->o, row, &r->need);
+}
+
+/*
+ * Read the orders with ids lo..hi (hi - lo < the page limit, so one page
+ * normally holds them) with their inline lines into rows.
+ */
+static int
+many_run(ps_bc *bc, struct vec *rows, struct many_ctx *c, int64_t lo,
+	 int64_t hi)
+{
+	char path[224], what[96];
+
+	snprintf(path, sizeof(path),
+		 "/v2/orders?min_id=%lld&max_id=%lld&" BC_ORDER_INCLUDE,
+		 (long long)lo, (long long)hi);
+	snprintf(what, sizeof(what), "reading orders %lld to %lld",
+		 (long long)lo, (long long)hi);
+	return bc_walk(bc, rows, path, "v2/orders", what, 0, many_row, c, 0);
+}
+
+static int
+many_row_cmp(const void *a, const void *b)
+{
+	const struct many_row *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+int
+ps_bc_orders_get_many(ps_bc_order_list *out, ps_bc *bc, const int64_t *ids,
+		      size_t n)
+{
+	struct vec rows = {NULL, 0, 0, sizeof(struct many_row)};
+	struct many_ctx c = {NULL, 0};
+	int64_t *sorted = NULL;
+	ps_bc_order *items = NULL;
+	size_t i, j;
+	int error = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (n == 0)
+		return 0;
+	if (ids == NULL)
+		return ps_error_set(PS_EINVAL, "no order ids");
+	sorted = malloc(n * sizeof(*sorted));
+	items = calloc(n, sizeof(*items));
+	if (sorted == NULL || items == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	memcpy(sorted, ids, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), id_cmp);
+	for (i = j = 0; i < n; i++) /* distinct, positive */
+		if (sorted[i] > 0 && (j == 0 || sorted[j - 1] != sorted[i]))
+			sorted[j++] = sorted[i];
+	c.ids = sorted;
+	c.n = j;
+
+	/* Runs whose span fits one page: lo..hi with hi - lo < limit. */
+	for (i = 0; i < c.n; i = j) {
+		for (j = i + 1;
+		     j < c.n && sorted[j] - sorted[i] < bc->page_limit; j++)
+			;
+		if ((error = many_run(bc, &rows, &c, sorted[i],
+				      sorted[j - 1])) < 0)
+			goto done;
+	}
+	if (rows.count > 1)
+		qsort(rows.items, rows.count, rows.size, many_row_cmp);
+
+	/* Cut line lists: read the lines directly; a failure leaves id 0. */
+	for (i = 0; i < rows.count; i++) {
+		struct many_row *r = (struct many_row *)rows.items + i;
+
+		if (r->id == 0 || r->need == 0)
+			continue;
+		if ((error = order_read_parts(bc, &r->o, r->need)) < 0) {
+			if (error == PS_ENOMEM)
+				goto done;
+			ps_log_warn("bigcommerce", "%s", ps_error_last());
+			ps_bc_order_dispose(&r->o);
+			r->gone = 1;
+			error = 0;
+		}
+		r->need = 0;
+	}
+
+	/* Hand each order to the first position that asked for it. */
+	for (i = 0; i < n; i++) {
+		struct many_row key, *r;
+
+		memset(&key, 0, sizeof(key));
+		key.id = ids[i];
+		r = ids[i] > 0 ? bsearch(&key, rows.items, rows.count,
+					 rows.size, many_row_cmp)
+			       : NULL;
+		if (r == NULL || r->gone)
+			continue;
+		items[i] = r->o;
+		memset(&r->o, 0, sizeof(r->o));
+		r->gone = 1;
+	}
+	out->items = items;
+	out->count = n;
+	items = NULL;
+done:
+	if (items != NULL)
+		items_dispose(items, n, sizeof(*items), order_dispose_v);
+	vec_dispose(&rows, many_row_dispose);
+	free(sorted);
 	return error;
 }
 
@@ -1514,7 +1870,8 @@ ps_bc_shipment_list_dispose(ps_bc_shipment_list *l)
 {
 	if (l == NULL)
 		return;
-	items_dispose(l->items, l->count, sizeof(*l->items), shipment_dispose_v);
+	items_dispose(l->items, l->count, sizeof(*l->items),
+		      shipment_dispose_v);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -1531,9 +1888,9 @@ shipment_row(void *item, const json_t *row, void *ctx)
 		 peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(s, shipment_fields, row, what)) < 0)
 		return error;
-	s->items = subitems_parse(&error, &s->nitems, sizeof(*s->items),
-				items, shipment_item_fields,
-				PS__ARRAY_LEN(shipment_item_fields), what);
+	s->items = subitems_parse(&error, &s->nitems, sizeof(*s->items), items,
+				  shipment_item_fields,
+				  PS__ARRAY_LEN(shipment_item_fields), what);
 	if (error < 0)
 		ps_bc_shipment_dispose(s);
 	return error;
@@ -2134,7 +2491,8 @@ ps_bc_customer_list_dispose(ps_bc_customer_list *l)
 {
 	if (l == NULL)
 		return;
-	items_dispose(l->items, l->count, sizeof(*l->items), customer_dispose_v);
+	items_dispose(l->items, l->count, sizeof(*l->items),
+		      customer_dispose_v);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -2366,9 +2724,9 @@ refund_row(void *item, const json_t *row, void *ctx)
 		 *(const long long *)ctx, peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(r, refund_fields, row, what)) < 0)
 		return error;
-	r->items = subitems_parse(&error, &r->nitems, sizeof(*r->items),
-				items, refund_item_fields,
-				PS__ARRAY_LEN(refund_item_fields), what);
+	r->items = subitems_parse(&error, &r->nitems, sizeof(*r->items), items,
+				  refund_item_fields,
+				  PS__ARRAY_LEN(refund_item_fields), what);
 	if (error < 0)
 		refund_dispose(r);
 	return error;

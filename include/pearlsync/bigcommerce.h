@@ -180,7 +180,8 @@ typedef struct ps_bc_order {
 	char *external_source;
 	char *external_id;
 	ps_bc_address billing_address;
-	/* Filled by ps_bc_order_get(); empty in list results. */
+	/* Filled by ps_bc_order_get() and ps_bc_orders_get_many(); empty in
+	 * ps_bc_orders_list() results. */
 	ps_bc_order_product *products;
 	size_t nproducts;
 	ps_bc_shipping_address *shipping_addresses;
@@ -226,8 +227,13 @@ int ps_bc_orders_list_modified_since(ps_bc_order_list *out, ps_bc *bc,
 				     int64_t since, int status_id);
 
 /*
- * ps_bc_order_get - the order with its products and shipping addresses
- * (every page of each).  PS_ENOTFOUND when there is no order id.
+ * ps_bc_order_get - the order with its products and shipping addresses.
+ * One GET /v2/orders/{id}?include=consignments.line_items
+ * (consignment_structure=object) brings them inline; the paged lists
+ * /products (and /shipping_addresses) are read only when a consignment's
+ * lines were cut at BigCommerce's 50 or the reply has no consignments.
+ * Products are in line id order, as /products lists them.  PS_ENOTFOUND
+ * when there is no order id.
  */
 int ps_bc_order_get(ps_bc_order *out, ps_bc *bc, int64_t id);
 
@@ -236,11 +242,14 @@ int ps_bc_order_get(ps_bc_order *out, ps_bc *bc, int64_t id);
  * them, in as few requests as their spread allows: runs of close ids are
  * read with GET /v2/orders?min_id=&max_id= and
  * include=consignments.line_items (consignment_structure=object), so the
- * lines and shipping addresses come inline.  out->count is n and
+ * lines and shipping addresses come inline; a run spans fewer ids than
+ * the page limit, so it is normally one request.  An order whose inline
+ * lines were cut is completed from its /products list.  out->count is n and
  * out->items[i] answers ids[i]; an id the listing did not return (deleted,
  * or an inline line list BigCommerce cut short and the direct read then
- * failed) has items[i].id 0, for the caller to read with ps_bc_order_get.
- * An error means nothing was returned.
+ * failed) has items[i].id 0, for the caller to read with ps_bc_order_get;
+ * so has every repeat of an id after its first position.  n 0 is an empty
+ * list.  An error means nothing was returned.
  */
 int ps_bc_orders_get_many(ps_bc_order_list *out, ps_bc *bc,
 			  const int64_t *ids, size_t n);

@@ -121,10 +121,11 @@ async function loadSpecs(dir) {
 }
 
 class Runner {
-	constructor(opt, specs, allow) {
+	constructor(opt, specs, allow, defects) {
 		this.opt = opt;
 		this.specs = specs;
 		this.allow = allow;
+		this.defects = defects;
 		this.ajv = makeAjv();
 		this.compiled = new Map();
 		this.passed = 0;
@@ -172,6 +173,21 @@ class Runner {
 		}
 		this.compiled.set(key, v);
 		return v;
+	}
+
+	/*
+	 * The schema errors left once the known spec defects (allowlist.json
+	 * "schema_defects": a keyword at an instance path) are set aside; the
+	 * scenario checks what such a defect hides by other means.
+	 */
+	realErrors(spec, template, method, status, errors) {
+		return errors.filter((e) => !this.defects.some((d) => {
+			const hit = d.spec === spec && d.path === template && d.method === method &&
+				d.status === status && d.keyword === e.keyword &&
+				new RegExp(d.instance_path).test(e.instancePath);
+			if (hit) this.usedAllow.add(d);
+			return hit;
+		}));
 	}
 
 	allowed(spec, template, method, status) {
@@ -243,8 +259,8 @@ class Runner {
 			this.record(false, label, `body is not JSON: ${res.text.slice(0, 200)}`);
 			return res;
 		}
-		if (!v.fn(res.json)) {
-			const errs = v.fn.errors.slice(0, 5).map((e) =>
+		if (!v.fn(res.json) && this.realErrors(spec, template, method, status, v.fn.errors).length) {
+			const errs = this.realErrors(spec, template, method, status, v.fn.errors).slice(0, 5).map((e) =>
 				`${e.instancePath || '/'} ${e.message}${e.params && e.params.additionalProperty ? ` (${e.params.additionalProperty})` : ''}`);
 			this.record(false, label, `schema (${SPEC_FILES[spec]} ${method} ${template} ${status}): ${errs.join('; ')}`);
 			return res;
@@ -252,6 +268,65 @@ class Runner {
 		this.record(true, label);
 		return res;
 	}
+}
+
+/*
+ * The spec's consignments are ambiguous for a validator: the order's
+ * `consignments` is oneOf(orderConsignments_Resource, orderConsignment_Get)
+ * and every line_items is oneOf(products_Resource[], orderProducts[]),
+ * where the *_Resource schemas accept any object.  A body that matches the
+ * real shape therefore fails oneOf, and a wrong one may pass.  So each
+ * consignment is checked here against its own component schema with
+ * line_items taken out, and each line item against exactly the branch the
+ * include asked for: orderProducts (consignments.line_items) or a
+ * products_Resource with string url and resource (consignments).
+ */
+function checkConsignments(r, label, order, full) {
+	const S = r.specs['orders.v2'].components.schemas;
+	const fn = (name, schema) => {
+		const key = `consignment ${name}`;
+		if (!r.compiled.has(key)) r.compiled.set(key, r.ajv.compile(toJsonSchema(schema)));
+		return r.compiled.get(key);
+	};
+	const ref = {
+		type: 'object', required: ['url', 'resource'], additionalProperties: false,
+		properties: { url: { type: 'string', pattern: '^https://' },
+			      resource: { type: 'string', pattern: '^/orders/\\d+/products/\\d+$' } },
+	};
+	const errs = [];
+	const c = order && order.consignments;
+	const one = (what, name, schema, value) => {
+		const f = fn(name, schema);
+		if (!f(value)) errs.push(`${what}: ${f.errors.slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`);
+	};
+	if (!c || typeof c !== 'object' || Array.isArray(c)) {
+		r.record(false, `${label} consignments`, 'no consignments object');
+		return;
+	}
+	for (const k of ['pickups', 'shipping', 'downloads'])
+		if (!Array.isArray(c[k])) errs.push(`${k} is not an array`);
+	if (!c.email || !Array.isArray(c.email.gift_certificates)) errs.push('email.gift_certificates is not an array');
+	const kinds = [['pickups', 'pickupConsignment_Get'], ['shipping', 'shippingConsignment_Get'],
+		['downloads', 'digitalConsignment_Get']];
+	const all = [];
+	for (const [k, name] of kinds)
+		for (const x of c[k] || []) all.push([`${k}[]`, name, S[name], x]);
+	for (const x of (c.email && c.email.gift_certificates) || [])
+		all.push(['gift_certificates[]', 'giftCertificateConsignment_Get', S.giftCertificateConsignment_Get, x]);
+	for (const [what, name, schema, x] of all) {
+		const rest = Object.assign({}, x);
+		delete rest.line_items;
+		delete rest.__warning__; /* undocumented, see the sandbox README */
+		one(`${what} ${x.id || ''}`, name, schema, rest);
+		if (!Array.isArray(x.line_items)) { errs.push(`${what} line_items is not an array`); continue; }
+		if (x.line_items.length > 50) errs.push(`${what} carries ${x.line_items.length} line items inline (at most 50)`);
+		for (const li of x.line_items)
+			one(`${what} line`, full ? 'orderProducts' : 'products_Resource', full ? S.orderProducts : ref, li);
+		if (x.__warning__ !== undefined &&
+		    (typeof x.__warning__ !== 'object' || typeof x.__warning__.message !== 'string'))
+			errs.push(`${what} __warning__ is not {message}`);
+	}
+	r.record(errs.length === 0, `${label} consignments`, errs.slice(0, 5).join('; '));
 }
 
 function rfc2822Minus(seconds) {
@@ -380,6 +455,34 @@ async function scenario(r) {
 	await v2('GET', '/orders/count', '/orders/count', undefined, 200);
 	await v2('GET', '/orders/{order_id}', `/orders/${oid}`, undefined, 200);
 	await v2('GET', '/orders/{order_id}', '/orders/99999999', undefined, 404);
+
+	/* consignments inline: refs, full lines, on one order and on a list */
+	const incl = '&consignment_structure=object';
+	for (const [inc, full] of [['consignments', false], ['consignments.line_items', true],
+				   ['consignments.line_items,fees', true]]) {
+		const one = await v2('GET', '/orders/{order_id}', `/orders/${oid}?include=${inc}${incl}`, undefined, 200);
+		checkConsignments(r, `GET /v2/orders/${oid}?include=${inc}`, one.json, full);
+		const many = await v2('GET', '/orders', `/orders?min_id=${oid}&max_id=${oid + 249}&limit=250&include=${inc}${incl}`,
+			undefined, 200);
+		const rows = Array.isArray(many.json) ? many.json : [];
+		r.record(rows.length > 0 && rows.every((o) => o.id >= oid && o.id <= oid + 249),
+			`GET /v2/orders?min_id&max_id rows in range`, `ids ${rows.map((o) => o.id).join(',')}`);
+		for (const o of rows) checkConsignments(r, `GET /v2/orders?include=${inc} order ${o.id}`, o, full);
+	}
+	/* more than 50 lines: the consignment is cut and says so */
+	const bulk = await v2('POST', '/orders', '/orders', {
+		billing_address: billing, status_id: 11,
+		products: Array.from({ length: 55 }, (_, i) => ({
+			name: `Bulk ${i}`, quantity: 1, price_inc_tax: 1, price_ex_tax: 1, sku: `BULK-${i}` })),
+	}, 201);
+	if (bulk.json) {
+		const b = await v2('GET', '/orders/{order_id}',
+			`/orders/${bulk.json.id}?include=consignments.line_items${incl}`, undefined, 200);
+		checkConsignments(r, `GET /v2/orders/${bulk.json.id}?include=consignments.line_items (55 lines)`, b.json, true);
+		const sh = b.json && b.json.consignments && b.json.consignments.shipping[0];
+		r.record(Boolean(sh && sh.line_items.length === 50 && sh.__warning__),
+			'55 lines: 50 inline and a __warning__', JSON.stringify(sh && sh.__warning__));
+	}
 	await v2('PUT', '/orders/{order_id}', `/orders/${oid}`, { staff_notes: 'updated by conformance' }, 200);
 	await v2('PUT', '/orders/{order_id}', `/orders/${oid}`, { status_id: 9 }, 200);
 	const lines = await v2('GET', '/orders/{order_id}/products', `/orders/${oid}/products`, undefined, 200);
@@ -458,13 +561,20 @@ async function main() {
 		process.exit(2);
 	}
 	const allowPath = path.join(__dirname, 'allowlist.json');
-	const allow = JSON.parse(fs.readFileSync(allowPath, 'utf8')).entries;
+	const allowDoc = JSON.parse(fs.readFileSync(allowPath, 'utf8'));
+	const allow = allowDoc.entries;
+	const defects = allowDoc.schema_defects || [];
+	for (const d of defects) {
+		if (!d.id || !d.reason || !d.spec || !d.method || !d.path || !d.status || !d.keyword ||
+		    typeof d.instance_path !== 'string')
+			throw new Error(`schema_defects entry ${JSON.stringify(d)} lacks id, reason, spec, method, path, status, keyword or instance_path`);
+	}
 	for (const a of allow) {
 		if (!a.id || !a.reason || !a.spec || !a.method || !a.path || !a.status)
 			throw new Error(`allowlist entry ${JSON.stringify(a)} lacks id, reason, spec, method, path or status`);
 	}
 	const specs = await loadSpecs(opt.specs);
-	const r = new Runner(opt, specs, allow);
+	const r = new Runner(opt, specs, allow, defects);
 
 	const reset = await r.http('POST', `${opt.base}/_sandbox/reset`, { seed: 'empty' });
 	if (reset.status !== 200) throw new Error(`reset failed: ${reset.status}`);
@@ -544,7 +654,7 @@ async function main() {
 	for (const route of (routes.json || [])) {
 		r.record(Boolean(seen[route]), `coverage ${route}`, 'served by the sandbox but never exercised');
 	}
-	for (const a of allow) {
+	for (const a of allow.concat(defects)) {
 		if (!r.usedAllow.has(a))
 			console.log(`note: allow-list entry '${a.id}' was not needed in this run`);
 	}

@@ -365,6 +365,209 @@ orders_select(bc_state *st, const sb_request *req, sb_response *resp,
 	return (long)n;
 }
 
+static json_t *
+by_id(json_t *array, int64_t id)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(array, i, x)
+	{
+		if (sb_json_int(json_object_get(x, "id"), 0) == id)
+			return x;
+	}
+	return NULL;
+}
+
+/* ---- include=consignments[.line_items]&consignment_structure=object ---- */
+
+/* Line items a consignment carries inline; past this BigCommerce cuts the
+ * list and adds "__warning__" (bigcommerce/docs issue 960). */
+#define BC_CONSIGNMENT_LINES_MAX 50
+
+/* One order product as GET /v2/orders/{id}/products[/{id}] shows it. */
+static json_t *
+order_line_json(const json_t *line)
+{
+	return json_deep_copy(line);
+}
+
+/* {url, resource} pointing at /orders/<tail>. */
+static json_t *
+resource_ref(const bc_state *st, const char *tail)
+{
+	char res[160], url[400];
+
+	snprintf(res, sizeof(res), "/orders/%s", tail);
+	snprintf(url, sizeof(url), "https://api.bigcommerce.com/stores/%s/v2%s",
+		 st->store_hash, res);
+	return json_pack("{s:s, s:s}", "url", url, "resource", res);
+}
+
+/* A money string of the stored address as the JSON number consignments
+ * carry. */
+static json_t *
+money_number(const json_t *v)
+{
+	bc_money m = 0;
+	char buf[48];
+
+	bc_money_from_json(&m, v);
+	return json_real(strtod(bc_money_str(buf, sizeof(buf), m), NULL));
+}
+
+/*
+ * The line_items of one consignment: the order's lines whose
+ * order_address_id is addr_id (addr_id -1: the lines no shipping address
+ * claims), full objects or {url, resource} refs, at most
+ * BC_CONSIGNMENT_LINES_MAX; a cut list adds "__warning__" to cons.
+ */
+static json_t *
+consignment_items(const bc_state *st, const bc_order *o, int64_t addr_id,
+		  int full, json_t *cons)
+{
+	json_t *items = json_array(), *l;
+	char tail[96];
+	size_t i, n = 0;
+
+	json_array_foreach(o->lines, i, l)
+	{
+		int64_t a =
+			sb_json_int(json_object_get(l, "order_address_id"), 0);
+		int64_t lid = sb_json_int(json_object_get(l, "id"), 0);
+
+		if (addr_id >= 0 ? a != addr_id
+				 : by_id(o->addresses, a) != NULL)
+			continue;
+		if (++n > BC_CONSIGNMENT_LINES_MAX)
+			continue;
+		snprintf(tail, sizeof(tail), "%lld/products/%lld",
+			 (long long)o->id, (long long)lid);
+		json_array_append_new(items, full ? order_line_json(l)
+						  : resource_ref(st, tail));
+	}
+	if (n > BC_CONSIGNMENT_LINES_MAX) {
+		char msg[MSG_LEN];
+
+		snprintf(msg, sizeof(msg),
+			 "Not all line items of this consignment are returned "
+			 "with this response, only %d are included. Please "
+			 "use the `/v2/orders/{order_id}/products` endpoint to "
+			 "fetch all line items.",
+			 BC_CONSIGNMENT_LINES_MAX);
+		json_object_set_new(cons, "__warning__",
+				    json_pack("{s:s}", "message", msg));
+	}
+	return items;
+}
+
+/* The orderConsignment_Get object of o. */
+static json_t *
+order_consignments(const bc_state *st, const bc_order *o, int full)
+{
+	static const char *const strs[] = {
+		"first_name",      "last_name",
+		"company",         "street_1",
+		"street_2",        "city",
+		"state",           "zip",
+		"country",         "country_iso2",
+		"phone",           "email",
+		"shipping_method", "shipping_zone_name"};
+	static const char *const ints[] = {
+		"items_total", "items_shipped", "cost_tax_class_id",
+		"handling_cost_tax_class_id", "shipping_zone_id"};
+	static const char *const money[] = {"base_cost",
+					    "cost_ex_tax",
+					    "cost_inc_tax",
+					    "cost_tax",
+					    "base_handling_cost",
+					    "handling_cost_ex_tax",
+					    "handling_cost_inc_tax",
+					    "handling_cost_tax"};
+	json_t *shipping = json_array(), *downloads = json_array(), *a, *ff;
+	json_t *rest;
+	char tail[96];
+	size_t i, k;
+
+	json_array_foreach(o->addresses, i, a)
+	{
+		json_t *c = json_object();
+		int64_t aid = sb_json_int(json_object_get(a, "id"), 0);
+
+		json_object_set_new(c, "id", json_integer(aid));
+		for (k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
+			json_object_set_new(
+				c, strs[k],
+				json_string(sb_json_str(
+					json_object_get(a, strs[k]), "")));
+		for (k = 0; k < sizeof(ints) / sizeof(ints[0]); k++)
+			json_object_set_new(
+				c, ints[k],
+				json_integer(sb_json_int(
+					json_object_get(a, ints[k]), 0)));
+		for (k = 0; k < sizeof(money) / sizeof(money[0]); k++)
+			json_object_set_new(
+				c, money[k],
+				money_number(json_object_get(a, money[k])));
+		ff = json_object_get(a, "form_fields");
+		json_object_set_new(c, "form_fields",
+				    json_is_array(ff) ? json_deep_copy(ff)
+						      : json_array());
+		snprintf(tail, sizeof(tail),
+			 "%lld/consignments/shipping/%lld/shipping_quotes",
+			 (long long)o->id, (long long)aid);
+		json_object_set_new(c, "shipping_quotes",
+				    resource_ref(st, tail));
+		json_object_set_new(c, "line_items",
+				    consignment_items(st, o, aid, full, c));
+		json_array_append_new(shipping, c);
+	}
+	/* Lines no address ships (digital goods) form the download one. */
+	a = json_object();
+	rest = consignment_items(st, o, -1, full, a);
+	if (json_array_size(rest) > 0) {
+		json_object_set_new(
+			a, "recipient_email",
+			json_string(sb_json_str(
+				json_object_get(
+					json_object_get(o->order,
+							"billing_address"),
+					"email"),
+				"")));
+		json_object_set_new(a, "line_items", rest);
+		json_array_append_new(downloads, a);
+	} else {
+		json_decref(rest);
+		json_decref(a);
+	}
+	return json_pack("{s:[], s:o, s:o, s:{s:[]}}", "pickups", "shipping",
+			 shipping, "downloads", downloads, "email",
+			 "gift_certificates");
+}
+
+/* An order as GET /v2/orders[/{id}] answers it, with what include asks. */
+static json_t *
+order_reply(bc_state *st, const sb_request *req, const bc_order *o)
+{
+	json_t *out = bc_order_json(st, o);
+	const char *inc = sb_req_query(req, "include");
+	const char *cs = sb_req_query(req, "consignment_structure");
+
+	if (inc == NULL)
+		return out;
+	if (cs && strcmp(cs, "object") == 0 &&
+	    (bc_list_has(inc, "consignments") ||
+	     bc_list_has(inc, "consignments.line_items")))
+		json_object_set_new(
+			out, "consignments",
+			order_consignments(
+				st, o,
+				bc_list_has(inc, "consignments.line_items")));
+	if (bc_list_has(inc, "fees"))
+		json_object_set_new(out, "fees", json_array());
+	return out;
+}
+
 static int
 v2_orders_list(sb_platform *pf, sb_request *req, sb_response *resp)
 {
@@ -382,7 +585,7 @@ v2_orders_list(sb_platform *pf, sb_request *req, sb_response *resp)
 	rows = json_array();
 	for (i = (long)((page - 1) * limit); i < n && i < page * limit; i++)
 		json_array_append_new(
-			rows, bc_order_json(st, &st->orders[keys[i].idx]));
+			rows, order_reply(st, req, &st->orders[keys[i].idx]));
 	free(keys);
 	v2_list(resp, rows);
 	return 0;
@@ -447,7 +650,7 @@ v2_order_get(sb_platform *pf, sb_request *req, sb_response *resp)
 	bc_order *o = order_or_404(st, req, resp, 0);
 
 	if (o)
-		sb_resp_json(resp, 200, bc_order_json(st, o), NULL);
+		sb_resp_json(resp, 200, order_reply(st, req, o), NULL);
 	return 0;
 }
 
@@ -513,10 +716,12 @@ v2_order_delete(sb_platform *pf, sb_request *req, sb_response *resp)
 	return 0;
 }
 
+enum sub_kind { SUB_LINES, SUB_ADDRESSES, SUB_SHIPMENTS };
+
 /* A paged sub-resource list (products, addresses, shipments). */
 static void
 v2_sub_list(sb_request *req, sb_response *resp, const bc_state *st, json_t *all,
-	    int shipments)
+	    enum sub_kind kind)
 {
 	int64_t page, limit, i, n = (int64_t)json_array_size(all);
 	json_t *rows;
@@ -527,24 +732,12 @@ v2_sub_list(sb_request *req, sb_response *resp, const bc_state *st, json_t *all,
 	for (i = (page - 1) * limit; i < n && i < page * limit; i++) {
 		json_t *x = json_array_get(all, (size_t)i);
 
-		json_array_append_new(rows, shipments ? bc_shipment_json(st, x)
-						      : json_deep_copy(x));
+		json_array_append_new(
+			rows, kind == SUB_SHIPMENTS ? bc_shipment_json(st, x)
+			      : kind == SUB_LINES   ? order_line_json(x)
+						    : json_deep_copy(x));
 	}
 	v2_list(resp, rows);
-}
-
-static json_t *
-by_id(json_t *array, int64_t id)
-{
-	size_t i;
-	json_t *x;
-
-	json_array_foreach(array, i, x)
-	{
-		if (sb_json_int(json_object_get(x, "id"), 0) == id)
-			return x;
-	}
-	return NULL;
 }
 
 static int
@@ -554,7 +747,7 @@ v2_order_products(sb_platform *pf, sb_request *req, sb_response *resp)
 	bc_order *o = order_or_404(st, req, resp, 0);
 
 	if (o)
-		v2_sub_list(req, resp, st, o->lines, 0);
+		v2_sub_list(req, resp, st, o->lines, SUB_LINES);
 	return 0;
 }
 
@@ -569,7 +762,7 @@ v2_order_product(sb_platform *pf, sb_request *req, sb_response *resp)
 		return 0;
 	l = by_id(o->lines, param_id(req, 1));
 	if (l)
-		sb_resp_json(resp, 200, json_deep_copy(l), NULL);
+		sb_resp_json(resp, 200, order_line_json(l), NULL);
 	else
 		v2_not_found(resp);
 	return 0;
@@ -582,7 +775,7 @@ v2_order_addresses(sb_platform *pf, sb_request *req, sb_response *resp)
 	bc_order *o = order_or_404(st, req, resp, 0);
 
 	if (o)
-		v2_sub_list(req, resp, st, o->addresses, 0);
+		v2_sub_list(req, resp, st, o->addresses, SUB_ADDRESSES);
 	return 0;
 }
 
@@ -619,7 +812,7 @@ v2_shipments(sb_platform *pf, sb_request *req, sb_response *resp)
 	bc_order *o = order_or_404(st, req, resp, 0);
 
 	if (o)
-		v2_sub_list(req, resp, st, o->shipments, 1);
+		v2_sub_list(req, resp, st, o->shipments, SUB_SHIPMENTS);
 	return 0;
 }
 

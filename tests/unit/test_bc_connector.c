@@ -75,6 +75,17 @@ load_fixture(const char *name)
 	return buf;
 }
 
+/* A fixture parsed (new reference). */
+static void
+fixture_root(json_t **out, const char *name)
+{
+	char *text = load_fixture(name);
+
+	*out = json_loads(text, 0, NULL);
+	assert_non_null(*out);
+	free(text);
+}
+
 static int
 fake_send(void *ctx, ps_http_response *out, const ps_http_request *req)
 {
@@ -192,6 +203,7 @@ teardown(void **state)
 }
 
 #define ROOT "http://127.0.0.1:9/bigcommerce/stores/abc123"
+#define INCLUDE "?include=consignments.line_items&consignment_structure=object"
 
 /* The body sent as JSON, compared member by member via jansson. */
 static void
@@ -287,8 +299,10 @@ test_bc__order_get_parses_money_dates_lines_addresses(void **state)
 	fake_push(&e->fk, 0, 200, "order_218.json", NULL);
 	fake_push(&e->fk, 0, 200, "order_218_products.json", NULL);
 	fake_push(&e->fk, 0, 200, "order_218_shipping_addresses.json", NULL);
+	/* a reply without consignments: the separate lists are read */
 	assert_int_equal(ps_bc_order_get(&o, e->bc, 218), 0);
-	assert_string_equal(e->fk.sent[0].url, ROOT "/v2/orders/218");
+	assert_int_equal(e->fk.nsent, 3);
+	assert_string_equal(e->fk.sent[0].url, ROOT "/v2/orders/218" INCLUDE);
 	assert_string_equal(e->fk.sent[1].url,
 			    ROOT "/v2/orders/218/products?limit=250&page=1");
 	assert_string_equal(
@@ -331,6 +345,185 @@ test_bc__order_get_parses_money_dates_lines_addresses(void **state)
 	assert_string_equal(o.shipping_addresses[0].address.city, "Austin");
 	ps_bc_order_dispose(&o);
 	ps_bc_order_dispose(&o); /* twice is harmless */
+}
+
+/* The order 218 fixtures' lines and address, however they were read. */
+static void
+assert_order_218_parts(const ps_bc_order *o)
+{
+	assert_int_equal(o->nproducts, 2);
+	assert_int_equal(o->products[0].id, 65);
+	assert_string_equal(o->products[0].sku, "S-ORAN");
+	assert_int_equal(o->products[0].quantity, 1);
+	assert_int_equal(o->products[0].price_inc_tax, 652300);
+	assert_int_equal(o->products[0].discount, 15900);
+	assert_int_equal(o->products[0].order_address_id, 51);
+	assert_int_equal(o->products[1].id, 66);
+	assert_string_equal(o->products[1].sku, "ABS");
+	assert_int_equal(o->nshipping_addresses, 1);
+	assert_int_equal(o->shipping_addresses[0].id, 42);
+	assert_string_equal(o->shipping_addresses[0].shipping_method,
+			    "Fixed Shipping");
+	assert_int_equal(o->shipping_addresses[0].cost_inc_tax, 43200);
+	assert_int_equal(o->shipping_addresses[0].items_total, 2);
+	assert_string_equal(o->shipping_addresses[0].address.city, "Austin");
+	assert_string_equal(o->shipping_addresses[0].address.phone,
+			    "1234567890");
+}
+
+static void
+test_bc__order_get_inline_consignments_one_request(void **state)
+{
+	struct env *e = *state;
+	ps_bc_order o;
+
+	/* line 65 ships, line 66 is in the download consignment */
+	fake_push(&e->fk, 0, 200, "order_218_consignments.json", NULL);
+	assert_int_equal(ps_bc_order_get(&o, e->bc, 218), 0);
+	assert_int_equal(e->fk.nsent, 1);
+	assert_string_equal(e->fk.sent[0].url, ROOT "/v2/orders/218" INCLUDE);
+	assert_int_equal(o.id, 218);
+	assert_int_equal(o.total_inc_tax, 698400);
+	assert_order_218_parts(&o);
+	ps_bc_order_dispose(&o);
+}
+
+static void
+test_bc__order_get_cut_lines_read_from_products(void **state)
+{
+	struct env *e = *state;
+	ps_bc_order o;
+	json_t *root, *items, *line;
+	char *fifty;
+	size_t i;
+
+	/* a "__warning__": the lines come from /products, not the address */
+	fake_push(&e->fk, 0, 200, "order_218_cut.json", NULL);
+	fake_push(&e->fk, 0, 200, "order_218_products.json", NULL);
+	assert_int_equal(ps_bc_order_get(&o, e->bc, 218), 0);
+	assert_int_equal(e->fk.nsent, 2);
+	assert_string_equal(e->fk.sent[1].url,
+			    ROOT "/v2/orders/218/products?limit=250&page=1");
+	assert_order_218_parts(&o);
+	ps_bc_order_dispose(&o);
+
+	/* exactly 50 inline lines and no warning: may be cut all the same */
+	fixture_root(&root, "order_218_consignments.json");
+	items = json_object_get(
+		json_array_get(
+			json_object_get(json_object_get(root, "consignments"),
+					"shipping"),
+			0),
+		"line_items");
+	line = json_array_get(items, 0);
+	for (i = 1; i < 50; i++)
+		json_array_append_new(items, json_deep_copy(line));
+	fifty = json_dumps(root, JSON_COMPACT);
+	fake_push(&e->fk, 0, 200, NULL, fifty);
+	fake_push(&e->fk, 0, 200, "order_218_products.json", NULL);
+	assert_int_equal(ps_bc_order_get(&o, e->bc, 218), 0);
+	assert_int_equal(e->fk.nsent, 4);
+	assert_non_null(strstr(e->fk.sent[3].url, "/v2/orders/218/products?"));
+	assert_order_218_parts(&o);
+	ps_bc_order_dispose(&o);
+
+	/* the line read fails: so does the order, with nothing left over */
+	fake_push(&e->fk, 0, 200, "order_218_cut.json", NULL);
+	fake_push(&e->fk, PS_ETIMEOUT, 0, NULL, NULL);
+	assert_int_equal(ps_bc_order_get(&o, e->bc, 218), PS_ETIMEOUT);
+	assert_null(o.products);
+	assert_null(o.shipping_addresses);
+	free(fifty);
+	json_decref(root);
+}
+
+static void
+test_bc__orders_get_many_runs_and_missing_ids(void **state)
+{
+	struct env *e = *state;
+	/* 218..230 fit one page (run 1: 218, 225 unasked, 230 cut);
+	 * 600 and 999 are 250 or more apart: a run each; 999 is gone */
+	static const int64_t ids[] = {600, 230, 218, 999, 218};
+	ps_bc_order_list l;
+
+	fake_push(&e->fk, 0, 200, "orders_many_run1.json", NULL);
+	fake_push(&e->fk, 0, 200, "orders_many_run2.json", NULL);
+	fake_push(&e->fk, 0, 204, NULL, "");
+	fake_push(&e->fk, 0, 200, "order_218_products.json", NULL);
+	assert_int_equal(ps_bc_orders_get_many(&l, e->bc, ids, 5), 0);
+	assert_int_equal(e->fk.nsent, 4);
+	assert_string_equal(e->fk.sent[0].url,
+			    ROOT "/v2/orders?min_id=218&max_id=230"
+				 "&include=consignments.line_items"
+				 "&consignment_structure=object"
+				 "&limit=250&page=1");
+	assert_string_equal(e->fk.sent[1].url,
+			    ROOT "/v2/orders?min_id=600&max_id=600"
+				 "&include=consignments.line_items"
+				 "&consignment_structure=object"
+				 "&limit=250&page=1");
+	assert_non_null(strstr(e->fk.sent[2].url, "?min_id=999&max_id=999&"));
+	assert_string_equal(e->fk.sent[3].url,
+			    ROOT "/v2/orders/230/products?limit=250&page=1");
+	assert_int_equal(l.count, 5);
+	assert_int_equal(l.items[0].id, 600);
+	assert_order_218_parts(&l.items[0]);
+	assert_int_equal(l.items[1].id, 230);
+	assert_order_218_parts(&l.items[1]);
+	assert_int_equal(l.items[2].id, 218);
+	assert_int_equal(l.items[2].total_inc_tax, 698400);
+	assert_order_218_parts(&l.items[2]);
+	assert_int_equal(l.items[3].id, 0); /* not returned */
+	assert_null(l.items[3].products);
+	assert_int_equal(l.items[4].id, 0); /* a repeat */
+	ps_bc_order_list_dispose(&l);
+
+	/* the cut order's line read fails: that order alone is left out */
+	fake_push(&e->fk, 0, 200, "orders_many_run1.json", NULL);
+	fake_push(&e->fk, 0, 500, NULL, "");
+	assert_int_equal(ps_bc_orders_get_many(&l, e->bc, ids + 1, 2), 0);
+	assert_int_equal(l.count, 2);
+	assert_int_equal(l.items[0].id, 0);
+	assert_int_equal(l.items[1].id, 218);
+	ps_bc_order_list_dispose(&l);
+
+	/* a failed run: nothing is returned and nothing leaks */
+	fake_push(&e->fk, 0, 200, "orders_many_run1.json", NULL);
+	fake_push(&e->fk, PS_ETIMEOUT, 0, NULL, NULL);
+	assert_int_equal(ps_bc_orders_get_many(&l, e->bc, ids, 3), PS_ETIMEOUT);
+	assert_int_equal(l.count, 0);
+	assert_null(l.items);
+
+	/* nothing asked: nothing sent */
+	assert_int_equal(ps_bc_orders_get_many(&l, e->bc, ids, 0), 0);
+	assert_int_equal(l.count, 0);
+	assert_int_equal(e->fk.nsent, 8);
+}
+
+static void
+test_bc__orders_get_many_pages_a_full_run(void **state)
+{
+	struct env *e = *state;
+	ps_bc *bc = make_bc(&e->fk, 2, 0);
+	static const int64_t ids[] = {219, 218};
+	ps_bc_order_list l;
+
+	/* limit 2: 218 and 219 share a run; three rows fill the page, so
+	 * page 2 is asked for; 219 was not among the rows */
+	fake_push(&e->fk, 0, 200, "orders_many_run1.json", NULL);
+	fake_push(&e->fk, 0, 204, NULL, "");
+	assert_int_equal(ps_bc_orders_get_many(&l, bc, ids, 2), 0);
+	assert_int_equal(e->fk.nsent, 2);
+	assert_non_null(
+		strstr(e->fk.sent[0].url, "?min_id=218&max_id=219&include="));
+	assert_non_null(strstr(e->fk.sent[0].url, "&limit=2&page=1"));
+	assert_non_null(strstr(e->fk.sent[1].url, "&limit=2&page=2"));
+	assert_int_equal(l.count, 2);
+	assert_int_equal(l.items[0].id, 0);
+	assert_int_equal(l.items[1].id, 218);
+	assert_order_218_parts(&l.items[1]);
+	ps_bc_order_list_dispose(&l);
+	ps_bc_free(bc);
 }
 
 static void
@@ -966,6 +1159,10 @@ main(void)
 		T(test_bc__check_connection_sends_token_and_reads_name),
 		T(test_bc__auth_failure_names_store_not_token),
 		T(test_bc__order_get_parses_money_dates_lines_addresses),
+		T(test_bc__order_get_inline_consignments_one_request),
+		T(test_bc__order_get_cut_lines_read_from_products),
+		T(test_bc__orders_get_many_runs_and_missing_ids),
+		T(test_bc__orders_get_many_pages_a_full_run),
 		T(test_bc__order_get_missing_is_notfound),
 		T(test_bc__order_bad_money_names_order_and_field),
 		T(test_bc__orders_list_walks_pages_until_short_or_204),
