@@ -168,7 +168,24 @@ static const char migration_3[] =
 	" END;"
 	"INSERT INTO log_search(log_search) VALUES ('rebuild');";
 
-static const char *const migrations[] = {migration_1, migration_2, migration_3};
+/*
+ * Migration 4: the Brightpearl contact directory, one row per contact of
+ * an account (emails lower case).  Several contacts may share an email;
+ * the lookup index gives the lowest id first.
+ */
+static const char migration_4[] =
+	"CREATE TABLE bp_contacts ("
+	" account TEXT NOT NULL,"
+	" id INTEGER NOT NULL,"
+	" email TEXT NOT NULL,"
+	" first_name TEXT,"
+	" last_name TEXT,"
+	" telephone TEXT,"
+	" PRIMARY KEY (account, id)) WITHOUT ROWID;"
+	"CREATE INDEX bp_contacts_email ON bp_contacts(account, email, id);";
+
+static const char *const migrations[] = {migration_1, migration_2, migration_3,
+					 migration_4};
 
 _Static_assert(PS__ARRAY_LEN(migrations) == PS_STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
