@@ -3,13 +3,13 @@
  * email belongs to, per account, so the order import can tell a known
  * customer from a new one without asking Brightpearl for each email.
  *
- * There is one row per contact id (primary key account, id), so a contact
- * that changes its email simply moves, and a contact sharing an email with
- * a lower id is kept rather than lost: when the lower one moves away, the
- * next one is found.  Lookups go through the (account, email, id) index
- * and take the first row, the lowest id.  Emails are lower-cased here
- * (ASCII letters only; other bytes are kept as they are), so callers may
- * pass any case.
+ * There is one row per contact id: the key is (account, email, id) and
+ * (account, id) is unique, so INSERT OR REPLACE moves a contact that
+ * changed its email, and a contact sharing an email with a lower id is
+ * kept rather than lost: when the lower one moves away, the next one is
+ * found.  A lookup is one primary-key search whose first row is the lowest
+ * id.  Emails are lower-cased here (ASCII letters only; other bytes are
+ * kept as they are), so callers may pass any case.
  */
 #include "store/store_private.h"
 
