@@ -63,8 +63,10 @@ ps_store_contact_put(ps_store *st, const char *account, const char *email,
 	if ((error = check_args(st, "ps_store_contact_put", account)) < 0)
 		return error;
 	if (id <= 0)
-		return ps_error_set(PS_EINVAL, "Brightpearl contact id %lld "
-				    "is not valid", (long long)id);
+		return ps_error_set(PS_EINVAL,
+				    "Brightpearl contact id %lld "
+				    "is not valid",
+				    (long long)id);
 	if (email == NULL || email[0] == '\0') {
 		/* no email: nothing to find the contact by any more */
 		if ((error = ps_store__prepare(
@@ -104,8 +106,8 @@ done:
 }
 
 int
-ps_store_contact_find(ps_store_contact *out, ps_store *st,
-		      const char *account, const char *email)
+ps_store_contact_find(ps_store_contact *out, ps_store *st, const char *account,
+		      const char *email)
 {
 	sqlite3_stmt *s = NULL;
 	char *lower = NULL;
@@ -132,9 +134,11 @@ ps_store_contact_find(ps_store_contact *out, ps_store *st,
 		goto reset;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
-		error = ps_error_set(PS_ENOTFOUND, "no Brightpearl contact "
+		error = ps_error_set(PS_ENOTFOUND,
+				     "no Brightpearl contact "
 				     "with email '%s' in the directory of "
-				     "'%s'", lower, account);
+				     "'%s'",
+				     lower, account);
 		goto reset;
 	}
 	if (rc != SQLITE_ROW) {
@@ -208,6 +212,7 @@ ps_store_contact_clear(ps_store *st, const char *account)
 			return error;
 		}
 	}
-	return ps_store__step_done(st, s, "clearing the Brightpearl contact "
+	return ps_store__step_done(st, s,
+				   "clearing the Brightpearl contact "
 				   "directory");
 }
