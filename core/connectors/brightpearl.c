@@ -12,6 +12,7 @@
  */
 #include "connectors/brightpearl_int.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -814,6 +815,32 @@ ps_bp_batch_reservation_create(ps_bp_batch *b, int64_t order_id,
 	return batch_push(b, &m);
 }
 
+int
+ps_bp_batch_address_create(ps_bp_batch *b, const ps_bp_address *a)
+{
+	ps_bp__msg m;
+	int error;
+
+	if ((error = ps_bp__build_address_create(&m, a)) < 0)
+		return error;
+	return batch_push(b, &m);
+}
+
+int
+ps_bp_batch_contact_create(ps_bp_batch *b, const ps_bp_contact *c,
+			   int64_t address_id)
+{
+	ps_bp__msg m;
+	int error;
+
+	if (c == NULL)
+		return ps_error_set(PS_EINVAL, "Brightpearl contact create: no "
+				    "contact");
+	if ((error = ps_bp__build_contact_create(&m, c, address_id)) < 0)
+		return error;
+	return batch_push(b, &m);
+}
+
 /* Fill result r from one processed message {label, statusCode, body}. */
 static void
 batch_result(ps_bp_batch_result *r, const json_t *pm, json_t *keep)
@@ -830,8 +857,19 @@ batch_result(ps_bp_batch_result *r, const json_t *pm, json_t *keep)
 	if (env != NULL)
 		json_array_append_new(keep, env);
 	resp = ps_bp__response(env);
-	if (json_is_integer(resp))
+	/* a new object's id: {"response": 123} (or "123") */
+	if (json_is_integer(resp)) {
 		r->id = (int64_t)json_integer_value(resp);
+	} else if (json_is_string(resp)) {
+		const char *t = json_string_value(resp);
+		char *end;
+		long long v;
+
+		errno = 0;
+		v = strtoll(t, &end, 10);
+		if (errno == 0 && end != t && *end == '\0' && v > 0)
+			r->id = (int64_t)v;
+	}
 	errs = json_is_object(env) ? json_object_get(env, "errors") : NULL;
 	e = json_array_get(errs, 0);
 	if (e != NULL)

@@ -106,6 +106,11 @@ int ps_bp__build_reservation_create(ps_bp__msg *m, int64_t order_id,
 				    int64_t warehouse_id,
 				    const ps_bp_reservation_line *lines,
 				    size_t n);
+/* the postal address POST (a->line1 required) and the contact POST with
+ * address_id (0: none) as default, billing and delivery address */
+int ps_bp__build_address_create(ps_bp__msg *m, const ps_bp_address *a);
+int ps_bp__build_contact_create(ps_bp__msg *m, const ps_bp_contact *c,
+				int64_t address_id);
 
 /* ps_bp__path - *out = printf-formatted path (owned). */
 int ps_bp__path(char **out, const char *fmt, ...)

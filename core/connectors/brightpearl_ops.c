@@ -1234,16 +1234,17 @@ done:
 	return error;
 }
 
-/* POST a postal address; *out_id its id. */
-static int
-address_create(int64_t *out_id, ps_bp *bp, const ps_bp_address *a)
+int
+ps_bp__build_address_create(ps_bp__msg *m, const ps_bp_address *a)
 {
-	json_t *body = NULL, *root = NULL;
+	json_t *body;
 	int error;
 
-	*out_id = 0;
-	body = json_object();
-	if (body == NULL)
+	memset(m, 0, sizeof(*m));
+	if (a == NULL || a->line1 == NULL)
+		return ps_error_set(PS_EINVAL, "Brightpearl postal address: "
+				    "addressLine1 is required");
+	if ((body = json_object()) == NULL)
 		return ps_error_set(PS_ENOMEM, NULL);
 	if ((error = ps_conn__json_set_str(body, "addressLine1", a->line1,
 					   1)) < 0 ||
@@ -1256,17 +1257,35 @@ address_create(int64_t *out_id, ps_bp *bp, const ps_bp_address *a)
 	    (error = ps_conn__json_set_str(body, "postalCode", a->postal_code,
 					   0)) < 0 ||
 	    (error = ps_conn__json_set_str(body, "countryIsoCode",
-					   a->country_iso, 0)) < 0)
-		goto done;
+					   a->country_iso, 0)) < 0 ||
+	    (error = ps_bp__path(&m->path,
+				 "/contact-service/postal-address")) < 0) {
+		json_decref(body);
+		return error;
+	}
+	m->method = "POST";
+	m->body = body;
 	/* a second copy of an address is harmless: let it be retried */
-	if ((error = ps_bp__request(&root, NULL, bp, "POST",
-				    "/contact-service/postal-address", body, 1,
-				    "postal address create")) < 0)
-		goto done;
-	error = ps_bp__reply_id(out_id, root, "postal address create");
-done:
+	m->idempotent = 1;
+	m->what = "postal address create";
+	return 0;
+}
+
+/* POST a postal address; *out_id its id. */
+static int
+address_create(int64_t *out_id, ps_bp *bp, const ps_bp_address *a)
+{
+	ps_bp__msg m;
+	json_t *root = NULL;
+	int error;
+
+	*out_id = 0;
+	if ((error = ps_bp__build_address_create(&m, a)) < 0)
+		return error;
+	if ((error = ps_bp__send_msg(&root, bp, &m)) == 0)
+		error = ps_bp__reply_id(out_id, root, m.what);
 	json_decref(root);
-	json_decref(body);
+	ps_bp__msg_dispose(&m);
 	return error;
 }
 
@@ -1286,17 +1305,13 @@ find_contact(int64_t *out_id, ps_bp *bp, const void *ctx)
 }
 
 int
-ps_bp_contact_create(int64_t *out_id, ps_bp *bp, const ps_bp_contact *c)
+ps_bp__build_contact_create(ps_bp__msg *m, const ps_bp_contact *c,
+			    int64_t address_id)
 {
-	json_t *body = NULL, *root = NULL, *comm = NULL, *o;
-	ps_bp__msg m = {0};
-	int64_t addr_id = 0;
+	json_t *body = NULL, *comm = NULL, *o;
 	int error = 0;
 
-	*out_id = 0;
-	if (c->address.line1 != NULL &&
-	    (error = address_create(&addr_id, bp, &c->address)) < 0)
-		return error;
+	memset(m, 0, sizeof(*m));
 	body = json_pack("{s:{s:b, s:b}}", "relationshipToAccount",
 			 "isSupplier", 0, "isStaff", 0);
 	comm = json_pack("{s:{}, s:{}}", "emails", "telephones");
@@ -1317,11 +1332,11 @@ ps_bp_contact_create(int64_t *out_id, ps_bp *bp, const ps_bp_contact *c)
 	    (error = ps_conn__json_set_str(json_object_get(comm, "telephones"),
 					   "MOB", c->mobile, 0)) < 0)
 		goto done;
-	if (addr_id > 0 &&
+	if (address_id > 0 &&
 	    set_new(body, "postAddressIds",
-		    json_pack("{s:I, s:I, s:I}", "DEF", (json_int_t)addr_id,
-			      "BIL", (json_int_t)addr_id, "DEL",
-			      (json_int_t)addr_id)) < 0)
+		    json_pack("{s:I, s:I, s:I}", "DEF", (json_int_t)address_id,
+			      "BIL", (json_int_t)address_id, "DEL",
+			      (json_int_t)address_id)) < 0)
 		goto nomem;
 	if (c->company != NULL &&
 	    set_new(body, "organisation",
@@ -1338,24 +1353,42 @@ ps_bp_contact_create(int64_t *out_id, ps_bp *bp, const ps_bp_contact *c)
 		if (set_new(body, "assignment", o) < 0)
 			goto nomem;
 	}
-	m.method = "POST";
-	m.what = "contact create";
-	m.body = body;
-	if ((error = ps_bp__path(&m.path, "/contact-service/contact")) < 0)
+	if ((error = ps_bp__path(&m->path, "/contact-service/contact")) < 0)
 		goto done;
-	error = create_recoverable(out_id, NULL, bp, &m, 1,
-				   c->email != NULL ? find_contact : NULL,
-				   c->email);
+	m->method = "POST";
+	m->what = "contact create";
+	m->idempotent = 0; /* a repeat would make a second contact */
+	m->body = body;
+	body = NULL;
 	goto done;
 nomem:
 	error = ps_error_set(PS_ENOMEM, "out of memory building a Brightpearl "
 			     "contact (or a field is not UTF-8)");
 done:
-	if (m.body == NULL)
-		json_decref(body);
-	ps_bp__msg_dispose(&m);
-	json_decref(root);
+	if (error < 0)
+		ps_bp__msg_dispose(m);
+	json_decref(body);
 	json_decref(comm);
+	return error;
+}
+
+int
+ps_bp_contact_create(int64_t *out_id, ps_bp *bp, const ps_bp_contact *c)
+{
+	ps_bp__msg m = {0};
+	int64_t addr_id = 0;
+	int error;
+
+	*out_id = 0;
+	if (c->address.line1 != NULL &&
+	    (error = address_create(&addr_id, bp, &c->address)) < 0)
+		return error;
+	if ((error = ps_bp__build_contact_create(&m, c, addr_id)) < 0)
+		return error;
+	error = create_recoverable(out_id, NULL, bp, &m, 1,
+				   c->email != NULL ? find_contact : NULL,
+				   c->email);
+	ps_bp__msg_dispose(&m);
 	return error;
 }
 
@@ -1424,6 +1457,222 @@ done:
 	json_decref(root);
 	json_decref(ops);
 	free(path);
+	return error;
+}
+
+/* ---- the contact directory ---------------------------------------------- */
+
+#define PS__BP_DIRECTORY_COLUMNS                                               \
+	"contactId,primaryEmail,firstName,lastName,pri,updatedOn"
+
+void
+ps_bp_contact_rows_dispose(ps_bp_contact_rows *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->n; i++) {
+		free(r->items[i].email);
+		free(r->items[i].first_name);
+		free(r->items[i].last_name);
+		free(r->items[i].telephone);
+		free(r->items[i].updated_on);
+	}
+	free(r->items);
+	free(r->max_updated_on);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * Brightpearl's timestamp text ("2026-07-01T10:00:00.000Z", "...+01:00")
+ * as milliseconds since the epoch; -1 when it is not one.  Used only to
+ * order rows, so the calendar arithmetic stays proleptic Gregorian.
+ */
+static int
+parse_stamp(int64_t *out, const char *s)
+{
+	int64_t y, mo, d, h, mi, sec, ms = 0, off = 0, days, era, yoe, doy;
+	int digits = 0, n = 0;
+	int iy, imo, id, ih, imi, isec, oh, om;
+
+	*out = -1;
+	if (s == NULL ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &iy, &imo, &id, &ih, &imi,
+		   &isec, &n) != 6 ||
+	    n != 19)
+		return -1;
+	y = iy;
+	mo = imo;
+	d = id;
+	h = ih;
+	mi = imi;
+	sec = isec;
+	s += n;
+	if (*s == '.') {
+		for (s++; *s >= '0' && *s <= '9'; s++) {
+			if (digits++ < 3)
+				ms = ms * 10 + (*s - '0');
+		}
+		for (; digits < 3; digits++)
+			ms *= 10;
+	}
+	if (*s == 'Z') {
+		s++;
+	} else if (*s == '+' || *s == '-') {
+		if (sscanf(s + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5)
+			return -1;
+		off = (int64_t)(oh * 60 + om) * (*s == '-' ? -1 : 1);
+		s += 6;
+	}
+	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31)
+		return -1;
+	/* days from 1970-01-01 (civil calendar, March-based years) */
+	y -= mo <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+	*out = ((days * 86400 + h * 3600 + mi * 60 + sec - off * 60) * 1000) +
+	       ms;
+	return 0;
+}
+
+/* A row while sorting: its parsed stamp beside it. */
+typedef struct dir_sort {
+	int64_t stamp; /* -1: missing or unreadable (sorts first) */
+	ps_bp_contact_row row;
+} dir_sort;
+
+static int
+cmp_dir_rows(const void *a, const void *b)
+{
+	const dir_sort *x = a, *y = b;
+	int r;
+
+	if (x->stamp != y->stamp)
+		return (x->stamp > y->stamp) - (x->stamp < y->stamp);
+	if (x->stamp < 0 && x->row.updated_on != NULL &&
+	    y->row.updated_on != NULL &&
+	    (r = strcmp(x->row.updated_on, y->row.updated_on)) != 0)
+		return r;
+	return (x->row.id > y->row.id) - (x->row.id < y->row.id);
+}
+
+/* *out = a copy of the text at key in row, NULL when absent or empty. */
+static int
+dir_text(char **out, const json_t *row, const char *key, const char *what)
+{
+	const char *s;
+	int error;
+
+	*out = NULL;
+	if ((error = ps_conn__json_str_opt(&s, row, key, what)) < 0)
+		return error;
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	if ((*out = ps_util__strdup(s)) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	return 0;
+}
+
+/* Lower-case the ASCII letters of s in place (bytes >= 0x80 are kept). */
+static void
+ascii_lower(char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+	}
+}
+
+static int
+dir_row_read(dir_sort *d, const json_t *row)
+{
+	char what[PS__BP_WHAT_MAX];
+	ps_bp_contact_row *r = &d->row;
+	int error;
+
+	if ((error = ps_conn__json_int(&r->id, row, "contactId",
+				       "Brightpearl contact directory")) < 0)
+		return error;
+	snprintf(what, sizeof(what), "Brightpearl contact %" PRId64, r->id);
+	if ((error = dir_text(&r->email, row, "primaryEmail", what)) < 0 ||
+	    (error = dir_text(&r->first_name, row, "firstName", what)) < 0 ||
+	    (error = dir_text(&r->last_name, row, "lastName", what)) < 0 ||
+	    (error = dir_text(&r->telephone, row, "pri", what)) < 0 ||
+	    (error = dir_text(&r->updated_on, row, "updatedOn", what)) < 0)
+		return error;
+	ascii_lower(r->email);
+	parse_stamp(&d->stamp, r->updated_on);
+	return 0;
+}
+
+int
+ps_bp_contact_changes(ps_bp_contact_rows *out, ps_bp *bp, const char *since)
+{
+	ps_conn_buf q = PS_CONN_BUF_INIT(2048);
+	json_t *rows = NULL, *row;
+	dir_sort *v = NULL;
+	size_t i, n = 0;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	ps_conn__buf_add(&q, "columns=" PS__BP_DIRECTORY_COLUMNS);
+	if (since != NULL && since[0] != '\0') {
+		/* a PERIOD with an open end: updatedOn at or after since */
+		ps_conn__buf_add(&q, "&updatedOn=");
+		ps_conn__buf_add_urlenc(&q, since);
+		ps_conn__buf_add(&q, "/");
+	}
+	ps_conn__buf_add(&q, "&sort=updatedOn.ASC");
+	if ((error = ps_conn__buf_check(&q, "Brightpearl contact directory")) <
+		    0 ||
+	    (error = ps_bp__search(&rows, bp, "/contact-service/contact-search",
+				   ps_conn__buf_str(&q),
+				   "contact directory read")) < 0)
+		goto done;
+	if ((error = alloc_items((void **)&v, json_array_size(rows),
+				 sizeof(*v))) < 0)
+		goto done;
+	json_array_foreach(rows, i, row) {
+		v[n].stamp = -1;
+		n++;
+		if ((error = dir_row_read(&v[n - 1], row)) < 0)
+			goto done;
+	}
+	sort_items(v, n, sizeof(*v), cmp_dir_rows);
+	if ((error = alloc_items((void **)&out->items, n,
+				 sizeof(*out->items))) < 0)
+		goto done;
+	for (i = 0; i < n; i++) {
+		out->items[i] = v[i].row;
+		memset(&v[i].row, 0, sizeof(v[i].row));
+	}
+	out->n = n;
+	/* the newest stamp: the last row that has one */
+	for (i = n; i > 0; i--) {
+		if (out->items[i - 1].updated_on == NULL)
+			continue;
+		out->max_updated_on = ps_util__strdup(
+			out->items[i - 1].updated_on);
+		if (out->max_updated_on == NULL)
+			error = ps_error_set(PS_ENOMEM, NULL);
+		break;
+	}
+done:
+	for (i = 0; i < n; i++) {
+		free(v[i].row.email);
+		free(v[i].row.first_name);
+		free(v[i].row.last_name);
+		free(v[i].row.telephone);
+		free(v[i].row.updated_on);
+	}
+	free(v);
+	if (error < 0)
+		ps_bp_contact_rows_dispose(out);
+	json_decref(rows);
+	ps_conn__buf_dispose(&q);
 	return error;
 }
 

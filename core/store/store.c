@@ -168,7 +168,25 @@ static const char migration_3[] =
 	" END;"
 	"INSERT INTO log_search(log_search) VALUES ('rebuild');";
 
-static const char *const migrations[] = {migration_1, migration_2, migration_3};
+/*
+ * Migration 4: the Brightpearl contact directory, one row per contact of
+ * an account (emails lower case).  The key leads with the email, so a
+ * lookup is one search that meets the lowest id first; the unique id index
+ * makes a contact seen under a new email replace its old row.
+ */
+static const char migration_4[] =
+	"CREATE TABLE bp_contacts ("
+	" account TEXT NOT NULL,"
+	" email TEXT NOT NULL,"
+	" id INTEGER NOT NULL,"
+	" first_name TEXT,"
+	" last_name TEXT,"
+	" telephone TEXT,"
+	" PRIMARY KEY (account, email, id)) WITHOUT ROWID;"
+	"CREATE UNIQUE INDEX bp_contacts_id ON bp_contacts(account, id);";
+
+static const char *const migrations[] = {migration_1, migration_2, migration_3,
+					 migration_4};
 
 _Static_assert(PS__ARRAY_LEN(migrations) == PS_STORE_SCHEMA_VERSION,
 	       "one migration per schema version");

@@ -34,7 +34,7 @@
 typedef struct ps_store ps_store;
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define PS_STORE_SCHEMA_VERSION 3
+#define PS_STORE_SCHEMA_VERSION 4
 
 /* Writers wait this long for another connection's lock, then PS_EBUSY. */
 #define PS_STORE_BUSY_TIMEOUT_MS 5000
@@ -632,7 +632,8 @@ void ps_store_contact_dispose(ps_store_contact *c);
  * ps_store_contact_put - record (or refresh) the contact id with email
  * (any case; stored lower case) in account's directory.  A row for the
  * same email and a lower id is kept; a row for the same id under another
- * email is moved.  Call it inside a transaction when recording many.
+ * email is moved.  email NULL or "": the contact has none any more and
+ * its row is removed.  Call it inside a transaction when recording many.
  */
 int ps_store_contact_put(ps_store *st, const char *account, const char *email,
 			 int64_t id, const char *first_name,

@@ -735,6 +735,166 @@ test_connector_bp__batch_of_creates(void **state)
 	ps_bp_note_list_dispose(&nl);
 }
 
+/* The row for contact id in r, or NULL. */
+static const ps_bp_contact_row *
+row_of(const ps_bp_contact_rows *r, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->items[i].id == id)
+			return &r->items[i];
+	return NULL;
+}
+
+/* The rows are in (updatedOn, id) order and max is the last stamp. */
+static void
+assert_directory_order(const ps_bp_contact_rows *r)
+{
+	size_t i;
+	int c;
+
+	for (i = 1; i < r->n; i++) {
+		/* the sandbox writes every stamp in one format */
+		c = strcmp(r->items[i - 1].updated_on, r->items[i].updated_on);
+		assert_true(c < 0 ||
+			    (c == 0 && r->items[i - 1].id < r->items[i].id));
+	}
+	if (r->n > 0)
+		assert_string_equal(r->max_updated_on,
+				    r->items[r->n - 1].updated_on);
+}
+
+/* Requests the sandbox counted on one endpoint since the last reset. */
+static int64_t
+requests_on(const char *endpoint, int64_t *out_total)
+{
+	char url[400];
+	json_t *j, *bp;
+	int64_t n;
+
+	snprintf(url, sizeof(url), "%s/_sandbox/requests", sb_root);
+	j = raw_get_json(url);
+	bp = json_object_get(j, "brightpearl");
+	n = (int64_t)json_integer_value(
+		json_object_get(json_object_get(bp, "endpoints"), endpoint));
+	*out_total = (int64_t)json_integer_value(json_object_get(bp, "total"));
+	json_decref(j);
+	return n;
+}
+
+static void
+test_connector_bp__contact_directory_and_batched_creates(void **state)
+{
+	ctx *c = *state;
+	ps_bp_contact k = {0}, upd = {0};
+	ps_bp_contact_rows all, since, fresh, paged;
+	ps_bp *small;
+	ps_bp_batch *b;
+	ps_bp_ids ids;
+	const ps_bp_contact_row *row;
+	int64_t id[3], batch_ids[12], total;
+	char email[3][64], bemail[12][64], url[400], *max;
+	size_t i;
+
+	/* three contacts, then the whole directory */
+	for (i = 0; i < 3; i++) {
+		snprintf(email[i], sizeof(email[i]), "Dir.%zu@Example.com", i);
+		k.first_name = "Dir";
+		k.last_name = "Contact";
+		k.email = email[i];
+		k.telephone = "0100";
+		assert_int_equal(ps_bp_contact_create(&id[i], c->bp, &k), 0);
+	}
+	assert_int_equal(ps_bp_contact_changes(&all, c->bp, NULL), 0);
+	assert_true(all.n >= 3);
+	assert_directory_order(&all);
+	assert_non_null(row_of(&all, 201)); /* the seeded ones too */
+	for (i = 0; i < 3; i++) {
+		row = row_of(&all, id[i]);
+		assert_non_null(row);
+		snprintf(email[i], sizeof(email[i]), "dir.%zu@example.com", i);
+		assert_string_equal(row->email, email[i]);
+		assert_string_equal(row->first_name, "Dir");
+		assert_string_equal(row->last_name, "Contact");
+		assert_string_equal(row->telephone, "0100");
+		assert_true(strcmp(row->updated_on, all.max_updated_on) <= 0);
+	}
+	max = strdup(all.max_updated_on);
+	assert_non_null(max);
+
+	/* read in pages of 5, the directory is the same */
+	small = new_bp(c->http, TOKEN, PS_BP_AUTH_PRIVATE, 200, 5);
+	assert_int_equal(ps_bp_contact_changes(&paged, small, ""), 0);
+	assert_true(all.n > 5);
+	assert_int_equal(paged.n, all.n);
+	for (i = 0; i < all.n; i++)
+		assert_int_equal(paged.items[i].id, all.items[i].id);
+	ps_bp_contact_rows_dispose(&paged);
+	ps_bp_free(small);
+
+	/* one changes; asking from the newest stamp returns it, and only
+	 * rows at or after that stamp */
+	upd.last_name = "Renamed";
+	assert_int_equal(ps_bp_contact_update(c->bp, id[1], &upd), 0);
+	assert_int_equal(ps_bp_contact_changes(&since, c->bp, max), 0);
+	assert_directory_order(&since);
+	row = row_of(&since, id[1]);
+	assert_non_null(row);
+	assert_string_equal(row->last_name, "Renamed");
+	for (i = 0; i < since.n; i++)
+		assert_true(strcmp(since.items[i].updated_on, max) >= 0);
+	assert_true(since.n < all.n);
+	assert_null(row_of(&since, 201));
+	ps_bp_contact_rows_dispose(&all);
+
+	/* twelve contacts in one batch: two multi-message requests */
+	snprintf(url, sizeof(url), "%s/_sandbox/requests/reset", sb_root);
+	assert_int_equal(raw("POST", url, "{}", 0), 200);
+	assert_int_equal(ps_bp_batch_new(&b, c->bp), 0);
+	for (i = 0; i < 12; i++) {
+		snprintf(bemail[i], sizeof(bemail[i]), "Batch.%zu@Example.com",
+			 i);
+		memset(&k, 0, sizeof(k));
+		k.first_name = "Batch";
+		k.last_name = "Customer";
+		k.email = bemail[i];
+		k.address.line1 = "ignored by the batch";
+		assert_int_equal(ps_bp_batch_contact_create(b, &k, 0), 0);
+	}
+	assert_int_equal(ps_bp_batch_send(b), 0);
+	assert_int_equal(requests_on("POST /multi-message", &total), 2);
+	assert_int_equal(total, 2);
+	for (i = 0; i < 12; i++) {
+		assert_int_equal(ps_bp_batch_result_get(b, i)->error, 0);
+		batch_ids[i] = ps_bp_batch_result_get(b, i)->id;
+		assert_true(batch_ids[i] > 0);
+	}
+	ps_bp_batch_free(b);
+
+	/* each is found by its email, searched and in the directory */
+	assert_int_equal(ps_bp_contact_changes(&fresh, c->bp,
+					       since.max_updated_on),
+			 0);
+	assert_directory_order(&fresh);
+	for (i = 0; i < 12; i++) {
+		assert_int_equal(ps_bp_contact_find_email(&ids, c->bp,
+							  bemail[i]),
+				 0);
+		assert_int_equal(ids.n, 1);
+		assert_int_equal(ids.ids[0], batch_ids[i]);
+		ps_bp_ids_dispose(&ids);
+		row = row_of(&fresh, batch_ids[i]);
+		assert_non_null(row);
+		snprintf(bemail[i], sizeof(bemail[i]), "batch.%zu@example.com",
+			 i);
+		assert_string_equal(row->email, bemail[i]);
+	}
+	ps_bp_contact_rows_dispose(&fresh);
+	ps_bp_contact_rows_dispose(&since);
+	free(max);
+}
+
 static void
 test_connector_bp__refused_credentials(void **state)
 {
@@ -797,6 +957,8 @@ main(void)
 		cmocka_unit_test(test_connector_bp__chunks_and_pages),
 		cmocka_unit_test(test_connector_bp__sales_credit_and_goods_out),
 		cmocka_unit_test(test_connector_bp__batch_of_creates),
+		cmocka_unit_test(
+			test_connector_bp__contact_directory_and_batched_creates),
 		cmocka_unit_test(
 			test_connector_bp__every_operation_under_faults),
 		cmocka_unit_test(test_connector_bp__refused_credentials),

@@ -724,6 +724,178 @@ test_sandbox_bp__contacts_create_flat_or_nested_and_patch(void **st)
 	json_decref(j);
 }
 
+/* Row 0 of a contact-search reply (borrowed from j). */
+static json_t *
+first_row(json_t *j)
+{
+	return json_array_get(
+	    json_object_get(json_object_get(j, "response"), "results"), 0);
+}
+
+/* The updatedOn of contact id, from the search (owned copy). */
+static char *
+contact_updated_on(json_int_t id)
+{
+	char path[160], *text;
+	json_t *j;
+
+	snprintf(path, sizeof(path),
+		 "/contact-service/contact-search?columns=updatedOn"
+		 "&contactId=%lld",
+		 (long long)id);
+	j = call_json(200, "GET", path, NULL);
+	text = strdup(json_string_value(json_array_get(first_row(j), 0)));
+	json_decref(j);
+	assert_non_null(text);
+	return text;
+}
+
+static void
+test_sandbox_bp__contact_search_phones_and_updated_on(void **st)
+{
+	json_int_t a, b, addr;
+	json_t *j, *res, *row, *done;
+	char path[512], body[512], *stamp, *later;
+	char *enc;
+	size_t i;
+	long long deadline;
+	const char *prev = "";
+	int seen = 0;
+
+	(void)st;
+	a = response_int(call_json(
+	    200, "POST", "/contact-service/contact",
+	    "{\"firstName\":\"Kathleen\",\"lastName\":\"Booth\","
+	    "\"communication\":{\"emails\":{\"PRI\":{\"email\":"
+	    "\"kb@example.com\"}},\"telephones\":{\"PRI\":\"0101\","
+	    "\"SEC\":\"0202\",\"MOB\":\"0707\"}}}"));
+	b = response_int(call_json(200, "POST", "/contact-service/contact",
+				   "{\"firstName\":\"Tommy\",\"emails\":{"
+				   "\"PRI\":\"tf@example.com\"},\"telephones\":"
+				   "{\"PRI\":\"0303\"}}"));
+
+	/* pri, sec and mob columns from the telephones, either form */
+	snprintf(path, sizeof(path),
+		 "/contact-service/contact-search?columns=contactId,pri,sec,"
+		 "mob,primaryEmail&contactId=%lld,%lld&sort=contactId.ASC",
+		 (long long)a, (long long)b);
+	j = call_json(200, "GET", path, NULL);
+	res = json_object_get(json_object_get(j, "response"), "results");
+	assert_int_equal(json_array_size(res), 2);
+	row = json_array_get(res, 0);
+	assert_string_equal(json_string_value(json_array_get(row, 1)), "0101");
+	assert_string_equal(json_string_value(json_array_get(row, 2)), "0202");
+	assert_string_equal(json_string_value(json_array_get(row, 3)), "0707");
+	row = json_array_get(res, 1);
+	assert_string_equal(json_string_value(json_array_get(row, 1)), "0303");
+	assert_true(json_is_null(json_array_get(row, 2)));
+	assert_true(json_is_null(json_array_get(row, 3)));
+	json_decref(j);
+
+	/* linking an address bumps updatedOn (poll: the clock is in ms) */
+	stamp = contact_updated_on(a);
+	addr = response_int(call_json(200, "POST",
+				      "/contact-service/postal-address",
+				      "{\"addressLine1\":\"1 Birkbeck\"}"));
+	snprintf(path, sizeof(path), "/contact-service/contact/%lld/"
+		 "postal-address", (long long)a);
+	snprintf(body, sizeof(body),
+		 "[{\"postalAddressId\":%lld,\"type\":\"DEL\"}]",
+		 (long long)addr);
+	deadline = now_ms() + 5000;
+	for (;;) {
+		j = call_json(200, "PUT", path, body);
+		json_decref(j);
+		later = contact_updated_on(a);
+		if (strcmp(later, stamp) > 0 || now_ms() > deadline)
+			break;
+		free(later);
+	}
+	assert_true(strcmp(later, stamp) > 0);
+	j = call_json(400, "PUT", path,
+		      "[{\"postalAddressId\":999999,\"type\":\"DEL\"}]");
+	json_decref(j);
+
+	/* an open PERIOD: updatedOn at or after the bound, ascending */
+	enc = curl_easy_escape(NULL, stamp, 0);
+	snprintf(path, sizeof(path),
+		 "/contact-service/contact-search?columns=contactId,updatedOn"
+		 "&updatedOn=%s/&sort=updatedOn.ASC",
+		 enc);
+	j = call_json(200, "GET", path, NULL);
+	res = json_object_get(json_object_get(j, "response"), "results");
+	assert_true(json_array_size(res) >= 2);
+	json_array_foreach (res, i, row) {
+		const char *u = json_string_value(json_array_get(row, 1));
+
+		assert_true(strcmp(u, stamp) >= 0);
+		assert_true(strcmp(u, prev) >= 0);
+		assert_true(json_integer_value(json_array_get(row, 0)) != 201);
+		prev = u;
+		seen += json_integer_value(json_array_get(row, 0)) == b;
+	}
+	assert_int_equal(seen, 1);
+	/* a was touched last: it is the last row */
+	assert_int_equal(json_integer_value(json_array_get(
+			     json_array_get(res, json_array_size(res) - 1), 0)),
+			 a);
+	json_decref(j);
+
+	/* paging over the same filter */
+	snprintf(path, sizeof(path),
+		 "/contact-service/contact-search?columns=contactId"
+		 "&updatedOn=%s/&sort=updatedOn.ASC&pageSize=1&firstResult=2",
+		 enc);
+	j = call_json(200, "GET", path, NULL);
+	assert_int_equal(json_array_size(json_object_get(
+			     json_object_get(j, "response"), "results")),
+			 1);
+	assert_int_equal(json_integer_value(json_object_get(
+			     json_object_get(json_object_get(j, "response"),
+					     "metaData"),
+			     "firstResult")),
+			 2);
+	json_decref(j);
+	curl_free(enc);
+	free(stamp);
+	free(later);
+
+	/* a multi-message creates addresses and contacts */
+	j = call_json(
+	    200, "POST", "/multi-message",
+	    "{\"processingMode\":\"SEQUENTIAL\",\"onFail\":\"CONTINUE\","
+	    "\"messages\":[{\"label\":\"A\",\"uri\":"
+	    "\"/contact-service/postal-address\",\"httpMethod\":\"POST\","
+	    "\"body\":{\"addressLine1\":\"2 Mill Lane\"}},"
+	    "{\"label\":\"C\",\"uri\":\"/contact-service/contact\","
+	    "\"httpMethod\":\"POST\",\"body\":{\"firstName\":\"Mary\","
+	    "\"communication\":{\"emails\":{\"PRI\":{\"email\":"
+	    "\"mk@example.com\"}}}}}]}");
+	done = json_object_get(json_object_get(j, "response"),
+			       "processedMessages");
+	assert_int_equal(json_array_size(done), 2);
+	for (i = 0; i < 2; i++) {
+		json_t *env = json_loads(
+		    json_string_value(json_object_get(json_object_get(json_array_get(done, i), "body"), "content")),
+		    JSON_DECODE_ANY, NULL);
+
+		assert_int_equal(json_integer_value(json_object_get(
+				     json_array_get(done, i), "statusCode")),
+				 200);
+		assert_true(json_integer_value(json_object_get(env, "response")) >
+			    0);
+		json_decref(env);
+	}
+	json_decref(j);
+	j = call_json(200, "GET",
+		      "/contact-service/contact-search?primaryEmail="
+		      "mk@example.com&columns=firstName",
+		      NULL);
+	assert_string_equal(json_string_value(json_array_get(first_row(j), 0)),
+			    "Mary");
+	json_decref(j);
+}
+
 /* ---- fulfilment --------------------------------------------------------- */
 
 static void
@@ -1391,6 +1563,8 @@ main(void)
 		test_sandbox_bp__search_paging_columns_sort_and_filters),
 	    cmocka_unit_test(
 		test_sandbox_bp__contacts_create_flat_or_nested_and_patch),
+	    cmocka_unit_test(
+		test_sandbox_bp__contact_search_phones_and_updated_on),
 	    cmocka_unit_test(test_sandbox_bp__goods_out_note_lifecycle),
 	    cmocka_unit_test(test_sandbox_bp__status_notes_custom_fields),
 	    cmocka_unit_test(test_sandbox_bp__payments_unique_and_paid_status),

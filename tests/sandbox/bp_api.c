@@ -755,6 +755,61 @@ r_address_get(sb_platform *pf, sb_request *req, sb_response *resp)
 	return 0;
 }
 
+/* Link addresses [{postalAddressId, type}] to a contact (section 8). */
+static int
+r_contact_address_put(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bp_state *bp = S(pf);
+	json_t *c, *in, *item, *ids;
+	int64_t id, aid;
+	size_t i;
+	char when[48];
+
+	if (id_param(&id, P(req, 0), resp))
+		return 0;
+	c = get_by_id(bp->contacts, id);
+	if (!c) {
+		bp_err(resp, 404, "CMNC-404", "No Contact Found");
+		return 0;
+	}
+	in = sb_req_json(req, NULL);
+	if (!json_is_array(in)) {
+		json_decref(in);
+		bp_err(resp, 400, "CMNC-010",
+		       "You must supply a JSON formatted body with your "
+		       "request");
+		return 0;
+	}
+	json_array_foreach (in, i, item) {
+		const char *type = sb_json_str(json_object_get(item, "type"), "");
+
+		aid = sb_json_int(json_object_get(item, "postalAddressId"), -1);
+		if (!get_by_id(bp->addresses, aid) ||
+		    (strcmp(type, "DEF") && strcmp(type, "BIL") &&
+		     strcmp(type, "DEL"))) {
+			json_decref(in);
+			bp_err(resp, 400, "CONC-009",
+			       "Invalid postal address or address type");
+			return 0;
+		}
+	}
+	ids = json_object_get(c, "postAddressIds");
+	if (!json_is_object(ids)) {
+		ids = json_object();
+		json_object_set_new(c, "postAddressIds", ids);
+	}
+	json_array_foreach (in, i, item)
+		json_object_set(ids, json_string_value(json_object_get(item,
+								       "type")),
+				json_object_get(item, "postalAddressId"));
+	json_decref(in);
+	json_object_set_new(c, "updatedOn",
+			    json_string(now_iso(when, sizeof(when))));
+	sb_resp_json(resp, 200, json_object(), BP_CTYPE);
+	bp_msgtype(resp, "put-contact-postal-address");
+	return 0;
+}
+
 static const bp_col contact_cols[] = {
     {"contactId", "IDSET", NULL},
     {"primaryEmail", "SEARCH_STRING", NULL},
@@ -768,7 +823,40 @@ static const bp_col contact_cols[] = {
     {"isCustomer", "BOOLEAN", NULL},
     {"createdOn", "PERIOD", NULL},
     {"updatedOn", "PERIOD", NULL},
+    {"lastContactedOn", "PERIOD", NULL},
+    {"lastOrderedOn", "PERIOD", NULL},
+    {"nominalCode", "INTEGER", NULL},
+    {"isPrimary", "BOOLEAN", NULL},
+    {"pri", "STRING", NULL},
+    {"sec", "STRING", NULL},
+    {"mob", "STRING", NULL},
+    {"exactCompanyName", "STRING", NULL},
+    {"title", "STRING", NULL},
 };
+
+/* A value of c at a dotted-free path a.b (or a), JSON null when absent. */
+static json_t *
+field_or_null(json_t *c, const char *a, const char *b)
+{
+	json_t *v = json_object_get(c, a);
+
+	if (v && b)
+		v = json_object_get(v, b);
+	return v ? v : json_null();
+}
+
+/* One telephone slot (PRI, SEC, MOB) of a contact, nested or flat. */
+static json_t *
+contact_phone(json_t *c, const char *slot)
+{
+	json_t *t = json_object_get(
+	    json_object_get(json_object_get(c, "communication"), "telephones"),
+	    slot);
+
+	if (!json_is_string(t))
+		t = json_object_get(json_object_get(c, "telephones"), slot);
+	return json_is_string(t) ? t : json_null();
+}
 
 static int
 r_contact_search(sb_platform *pf, sb_request *req, sb_response *resp)
@@ -778,31 +866,38 @@ r_contact_search(sb_platform *pf, sb_request *req, sb_response *resp)
 
 	json_object_foreach (S(pf)->contacts, k, c) {
 		json_t *rel = json_object_get(c, "relationshipToAccount");
+		json_t *org = field_or_null(c, "organisation", "name");
+		json_t *nominal =
+		    field_or_null(c, "financialDetails", "nominalCode");
 		const char *e1 = contact_email(c, "PRI"),
 			   *e2 = contact_email(c, "SEC"),
 			   *e3 = contact_email(c, "TER");
 		int sup = json_is_true(json_object_get(rel, "isSupplier"));
+		int64_t code = 0;
 
+		/* nominalCode is stored as text ("0") and searched as INTEGER */
+		if (json_is_string(nominal) &&
+		    sb_parse_int(json_string_value(nominal), &code) == 0)
+			nominal = json_integer(code);
+		else
+			nominal = json_incref(json_is_integer(nominal)
+						  ? nominal
+						  : json_null());
 		json_array_append_new(
 		    rows,
-		    json_pack(
-			"[O,s?,s?,s?,O,O,b,O,b,b,O,O]",
-			json_object_get(c, "contactId"), e1, e2, e3,
-			json_object_get(c, "firstName")
-			    ? json_object_get(c, "firstName")
-			    : json_null(),
-			json_object_get(c, "lastName")
-			    ? json_object_get(c, "lastName")
-			    : json_null(),
-			sup,
-			json_object_get(json_object_get(c, "organisation"),
-					"name")
-			    ? json_object_get(
-				  json_object_get(c, "organisation"), "name")
-			    : json_null(),
-			json_is_true(json_object_get(rel, "isStaff")), !sup,
-			json_object_get(c, "createdOn"),
-			json_object_get(c, "updatedOn")));
+		    json_pack("[O,s?,s?,s?,O,O,b,O,b,b,O,O,O,O,o,O,O,O,O,O,O]",
+			      json_object_get(c, "contactId"), e1, e2, e3,
+			      field_or_null(c, "firstName", NULL),
+			      field_or_null(c, "lastName", NULL), sup, org,
+			      json_is_true(json_object_get(rel, "isStaff")),
+			      !sup, field_or_null(c, "createdOn", NULL),
+			      field_or_null(c, "updatedOn", NULL),
+			      field_or_null(c, "lastContactedOn", NULL),
+			      field_or_null(c, "lastOrderedOn", NULL), nominal,
+			      field_or_null(c, "isPrimaryContact", NULL),
+			      contact_phone(c, "PRI"), contact_phone(c, "SEC"),
+			      contact_phone(c, "MOB"), org,
+			      field_or_null(c, "salutation", NULL)));
 	}
 	bp_search(req, resp, contact_cols,
 		  sizeof(contact_cols) / sizeof(contact_cols[0]), rows, NULL);
@@ -3093,6 +3188,8 @@ static const sb_route bp_routes[] = {
     R("GET", "/contact-service/contact", r_contact_get),
     R("GET", "/contact-service/contact/{idset}", r_contact_get),
     R("PATCH", "/contact-service/contact/{id}", r_contact_patch),
+    R("PUT", "/contact-service/contact/{id}/postal-address",
+      r_contact_address_put),
     R("GET", "/contact-service/contact-search", r_contact_search),
     R("GET", "/contact-service/lead-source", r_lead_sources),
     R("GET", "/contact-service/lead-source/{idset}", r_lead_sources),

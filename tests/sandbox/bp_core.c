@@ -405,23 +405,31 @@ static size_t sort_col;
 static int sort_desc;
 
 static int
+cmp_cells(json_t *a, json_t *b)
+{
+	if (json_is_null(a) || !a)
+		return (json_is_null(b) || !b) ? 0 : -1;
+	if (json_is_null(b) || !b)
+		return 1;
+	if (json_is_number(a) && json_is_number(b))
+		return json_number_value(a) < json_number_value(b)   ? -1
+		       : json_number_value(a) > json_number_value(b) ? 1
+								     : 0;
+	return strcmp(sb_json_str(a, ""), sb_json_str(b, ""));
+}
+
+/* By the sort column; ties by the first (id) column, ascending, so pages
+ * are stable whatever the direction. */
+static int
 cmp_rows(const void *pa, const void *pb)
 {
-	json_t *a = json_array_get(*(json_t *const *)pa, sort_col);
-	json_t *b = json_array_get(*(json_t *const *)pb, sort_col);
-	int r;
+	json_t *ra = *(json_t *const *)pa, *rb = *(json_t *const *)pb;
+	int r = cmp_cells(json_array_get(ra, sort_col),
+			  json_array_get(rb, sort_col));
 
-	if (json_is_null(a) || !a)
-		r = (json_is_null(b) || !b) ? 0 : -1;
-	else if (json_is_null(b) || !b)
-		r = 1;
-	else if (json_is_number(a) && json_is_number(b))
-		r = json_number_value(a) < json_number_value(b)   ? -1
-		    : json_number_value(a) > json_number_value(b) ? 1
-								  : 0;
-	else
-		r = strcmp(sb_json_str(a, ""), sb_json_str(b, ""));
-	return sort_desc ? -r : r;
+	if (r != 0)
+		return sort_desc ? -r : r;
+	return cmp_cells(json_array_get(ra, 0), json_array_get(rb, 0));
 }
 
 static int

@@ -798,6 +798,196 @@ test_bp__contact_create_posts_address_first(void **state)
 	json_decref(b);
 }
 
+#define DIR_QUERY                                                              \
+	"columns=contactId,primaryEmail,firstName,lastName,pri,updatedOn"
+
+static void
+test_bp__contact_changes_pages_sorts_and_lowers(void **state)
+{
+	fixture *f = *state;
+	ps_bp_contact_rows r;
+
+	push_fixture(&f->fk, 200, "contact_dir_p1.json");
+	push_fixture(&f->fk, 200, "contact_dir_p2.json");
+	assert_int_equal(ps_bp_contact_changes(&r, f->bp,
+					       "2026-07-01T10:00:00.000Z"),
+			 0);
+	assert_int_equal(f->fk.nreqs, 2);
+	assert_string_equal(f->fk.reqs[0].method, "GET");
+	assert_string_equal(f->fk.reqs[0].url,
+			    URL("/contact-service/contact-search?" DIR_QUERY
+				"&updatedOn=2026-07-01T10%3A00%3A00.000Z/"
+				"&sort=updatedOn.ASC&pageSize=2&firstResult=1"));
+	assert_string_equal(f->fk.reqs[1].url,
+			    URL("/contact-service/contact-search?" DIR_QUERY
+				"&updatedOn=2026-07-01T10%3A00%3A00.000Z/"
+				"&sort=updatedOn.ASC&pageSize=2&firstResult=3"));
+	assert_int_equal(r.n, 3);
+	/* a tie on updatedOn goes by id; 09:30-01:00 is 10:30Z, the newest */
+	assert_int_equal(r.items[0].id, 205);
+	assert_null(r.items[0].email);
+	assert_string_equal(r.items[0].first_name, "Alan");
+	assert_null(r.items[0].last_name);
+	assert_null(r.items[0].telephone);
+	assert_int_equal(r.items[1].id, 207);
+	assert_string_equal(r.items[1].email, "ada@example.com");
+	assert_string_equal(r.items[1].first_name, "Ada");
+	assert_string_equal(r.items[1].last_name, "Lovelace");
+	assert_string_equal(r.items[1].telephone, "0123 456");
+	assert_string_equal(r.items[1].updated_on,
+			    "2026-07-01T10:00:00.000Z");
+	assert_int_equal(r.items[2].id, 203);
+	assert_string_equal(r.items[2].email, "grace@example.com");
+	assert_null(r.items[2].telephone); /* "" is none */
+	assert_string_equal(r.max_updated_on,
+			    "2026-07-01T09:30:00.250-01:00");
+	ps_bp_contact_rows_dispose(&r);
+	assert_null(r.items);
+	assert_null(r.max_updated_on);
+	assert_int_equal(r.n, 0);
+	ps_bp_contact_rows_dispose(NULL);
+}
+
+static void
+test_bp__contact_changes_without_since_reads_all(void **state)
+{
+	fixture *f = *state;
+	ps_bp_contact_rows r;
+	const char *url = URL("/contact-service/contact-search?" DIR_QUERY
+			      "&sort=updatedOn.ASC&pageSize=2&firstResult=1");
+
+	push_fixture(&f->fk, 200, "search_empty.json");
+	push_fixture(&f->fk, 200, "search_empty.json");
+	assert_int_equal(ps_bp_contact_changes(&r, f->bp, NULL), 0);
+	assert_int_equal(r.n, 0);
+	assert_null(r.items);
+	assert_null(r.max_updated_on);
+	assert_int_equal(ps_bp_contact_changes(&r, f->bp, ""), 0);
+	assert_int_equal(f->fk.nreqs, 2);
+	assert_string_equal(f->fk.reqs[0].url, url);
+	assert_string_equal(f->fk.reqs[1].url, url);
+	ps_bp_contact_rows_dispose(&r);
+
+	/* a row without an id is refused, and nothing is handed back */
+	push(&f->fk, 0, 200,
+	     "{\"response\":{\"results\":[[null,\"x@example.com\"]],"
+	     "\"metaData\":{\"morePagesAvailable\":false,\"resultsAvailable\":1,"
+	     "\"resultsReturned\":1,\"firstResult\":1,\"lastResult\":1,"
+	     "\"columns\":[{\"name\":\"contactId\"},{\"name\":"
+	     "\"primaryEmail\"}]}}}");
+	assert_int_equal(ps_bp_contact_changes(&r, f->bp, NULL), PS_EDATA);
+	assert_int_equal(r.n, 0);
+	assert_null(r.items);
+}
+
+/* A contact with every field the create body carries. */
+static void
+full_contact(ps_bp_contact *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->first_name = "Ada";
+	c->last_name = "Lovelace";
+	c->email = "Ada@Example.com";
+	c->telephone = "0123";
+	c->mobile = "0777";
+	c->company = "Engines Ltd";
+	c->price_list_id = 3;
+	c->lead_source_id = 5;
+	c->address.line1 = "1 Analytical Way";
+	c->address.line2 = "Marylebone";
+	c->address.line3 = "London";
+	c->address.postal_code = "NW1";
+	c->address.country_iso = "GB";
+}
+
+/* Message i of the multi-message request number req. */
+static json_t *
+multi_msg(json_t *multi, size_t i)
+{
+	return json_array_get(json_object_get(multi, "messages"), i);
+}
+
+static void
+test_bp__batch_contact_bodies_equal_direct(void **state)
+{
+	fixture *f = *state;
+	ps_bp_contact c;
+	ps_bp_batch *b;
+	json_t *addr_direct, *contact_direct, *plain_direct, *multi, *m;
+	int64_t id;
+
+	/* the direct calls: with an address, then without one */
+	full_contact(&c);
+	push(&f->fk, 0, 200, "{\"response\":220}");
+	push(&f->fk, 0, 200, "{\"response\":500}");
+	assert_int_equal(ps_bp_contact_create(&id, f->bp, &c), 0);
+	assert_int_equal(id, 500);
+	c.address.line1 = NULL;
+	push(&f->fk, 0, 200, "{\"response\":501}");
+	assert_int_equal(ps_bp_contact_create(&id, f->bp, &c), 0);
+	assert_int_equal(f->fk.nreqs, 3);
+	addr_direct = req_json(&f->fk, 0);
+	contact_direct = req_json(&f->fk, 1);
+	plain_direct = req_json(&f->fk, 2);
+	assert_int_equal(json_integer_value(ps_conn__json_at(
+				 contact_direct, "postAddressIds.BIL")),
+			 220);
+	assert_null(json_object_get(plain_direct, "postAddressIds"));
+
+	/* the same three as one batch (the contact's address is ignored) */
+	full_contact(&c);
+	assert_int_equal(ps_bp_batch_new(&b, f->bp), 0);
+	assert_int_equal(ps_bp_batch_address_create(b, &c.address), 0);
+	assert_int_equal(ps_bp_batch_contact_create(b, &c, 220), 0);
+	assert_int_equal(ps_bp_batch_contact_create(b, &c, 0), 0);
+	assert_int_equal(ps_bp_batch_count(b), 3);
+	push(&f->fk, 0, 200,
+	     "{\"response\":{\"processedMessages\":["
+	     "{\"label\":\"m0\",\"statusCode\":200,\"body\":{\"content\":"
+	     "\"{\\\"response\\\":221}\"}},"
+	     "{\"label\":\"m1\",\"statusCode\":200,\"body\":{\"content\":"
+	     "\"{\\\"response\\\":\\\"601\\\"}\"}},"
+	     "{\"label\":\"m2\",\"statusCode\":400,\"body\":{\"content\":"
+	     "\"{\\\"errors\\\":[{\\\"code\\\":\\\"CONC-012\\\",\\\"message\\\":"
+	     "\\\"First and last names are limited to 32 characters\\\"}]}\"}}"
+	     "],\"unprocessedMessages\":[]}}");
+	assert_int_equal(ps_bp_batch_send(b), 0);
+	assert_int_equal(f->fk.nreqs, 4);
+	assert_string_equal(f->fk.reqs[3].url, URL("/multi-message"));
+	assert_false(f->fk.reqs[3].idempotent); /* a contact POST is not */
+	multi = req_json(&f->fk, 3);
+	m = multi_msg(multi, 0);
+	assert_string_equal(json_string_value(json_object_get(m, "uri")),
+			    "/contact-service/postal-address");
+	assert_string_equal(
+		json_string_value(json_object_get(m, "httpMethod")), "POST");
+	assert_true(json_equal(json_object_get(m, "body"), addr_direct));
+	m = multi_msg(multi, 1);
+	assert_string_equal(json_string_value(json_object_get(m, "uri")),
+			    "/contact-service/contact");
+	assert_true(json_equal(json_object_get(m, "body"), contact_direct));
+	assert_true(json_equal(json_object_get(multi_msg(multi, 2), "body"),
+			       plain_direct));
+
+	assert_int_equal(ps_bp_batch_result_get(b, 0)->error, 0);
+	assert_int_equal(ps_bp_batch_result_get(b, 0)->id, 221);
+	assert_int_equal(ps_bp_batch_result_get(b, 1)->id, 601);
+	assert_int_equal(ps_bp_batch_result_get(b, 2)->error, PS_EDATA);
+	assert_int_equal(ps_bp_batch_result_get(b, 2)->id, 0);
+	ps_bp_batch_free(b);
+	json_decref(multi);
+	json_decref(addr_direct);
+	json_decref(contact_direct);
+	json_decref(plain_direct);
+
+	/* an address needs its first line; nothing is queued */
+	assert_int_equal(ps_bp_batch_new(&b, f->bp), 0);
+	c.address.line1 = NULL;
+	assert_int_equal(ps_bp_batch_address_create(b, &c.address), PS_EINVAL);
+	assert_int_equal(ps_bp_batch_count(b), 0);
+	ps_bp_batch_free(b);
+}
+
 static void
 test_bp__contact_update_patches_and_relinks(void **state)
 {
@@ -1232,6 +1422,16 @@ chaos_batch(fixture *f)
 	return rc;
 }
 
+static int
+chaos_contact_changes(fixture *f)
+{
+	ps_bp_contact_rows r;
+	int rc = ps_bp_contact_changes(&r, f->bp, "2026-07-01T10:00:00Z");
+
+	ps_bp_contact_rows_dispose(&r);
+	return rc;
+}
+
 static void
 test_bp__parsing_survives_allocation_failures(void **state)
 {
@@ -1242,6 +1442,7 @@ test_bp__parsing_survives_allocation_failures(void **state)
 	chaos_loop(f, "goods_out_get.json", chaos_gon);
 	chaos_loop(f, "product_search_p1.json", chaos_search);
 	chaos_loop(f, "multi_message.json", chaos_batch);
+	chaos_loop(f, "contact_dir_p1.json", chaos_contact_changes);
 }
 
 int
@@ -1284,6 +1485,15 @@ main(void)
 			test_bp__contact_email_match_is_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_bp__contact_create_posts_address_first, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_bp__contact_changes_pages_sorts_and_lowers, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_bp__contact_changes_without_since_reads_all, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_bp__batch_contact_bodies_equal_direct, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_bp__contact_update_patches_and_relinks, setup,

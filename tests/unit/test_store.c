@@ -224,6 +224,33 @@ test_store__refuses_a_file_that_is_not_a_database(void **state)
 	assert_null(st);
 }
 
+/* The id the directory gives for email in account, 0 when none. */
+static int64_t
+contact_id(ps_store *st, const char *account, const char *email)
+{
+	ps_store_contact c;
+	int rc = ps_store_contact_find(&c, st, account, email);
+	int64_t id = c.id;
+
+	if (rc == PS_ENOTFOUND) {
+		assert_int_equal(c.id, 0);
+		assert_null(c.first_name);
+		return 0;
+	}
+	assert_int_equal(rc, 0);
+	ps_store_contact_dispose(&c);
+	return id;
+}
+
+static int64_t
+contact_count(ps_store *st, const char *account)
+{
+	int64_t n = -1;
+
+	assert_int_equal(ps_store_contact_count(&n, st, account), 0);
+	return n;
+}
+
 /* The schema as text: every object's type, name and SQL. */
 static char *
 schema_text(const char *path)
@@ -309,6 +336,13 @@ test_store__upgrades_from_every_earlier_version(void **state)
 			assert_int_equal(n, 1);
 			ps_log_entries_free(v, n);
 		}
+		/* the newest tables work on an upgraded file */
+		assert_int_equal(ps_store_contact_put(f->st, "acme",
+						      "Ada@Example.com", 201,
+						      "Ada", NULL, NULL),
+				 0);
+		assert_int_equal(contact_id(f->st, "acme", "ada@example.com"),
+				 201);
 		ps_store_close(f->st);
 		f->st = NULL;
 	}
@@ -1521,6 +1555,170 @@ test_store__cache_keeps_latest_value(void **state)
 }
 
 static void
+test_store__contact_directory_finds_lowest_id_and_moves(void **state)
+{
+	struct fixture *f = *state;
+	ps_store_contact c;
+
+	open_ok(f);
+	assert_int_equal(contact_id(f->st, "acme", "ada@example.com"), 0);
+	assert_int_equal(contact_count(f->st, "acme"), 0);
+
+	/* any case in, lower case kept; names and phone come back */
+	assert_int_equal(ps_store_contact_put(f->st, "acme", "Ada@Example.COM",
+					      20, "Ada", "Lovelace", "0123"),
+			 0);
+	assert_int_equal(ps_store_contact_find(&c, f->st, "acme",
+					       "ADA@example.com"),
+			 0);
+	assert_int_equal(c.id, 20);
+	assert_string_equal(c.first_name, "Ada");
+	assert_string_equal(c.last_name, "Lovelace");
+	assert_string_equal(c.telephone, "0123");
+	ps_store_contact_dispose(&c);
+	assert_null(c.first_name);
+	ps_store_contact_dispose(NULL);
+
+	/* a shared email: the lowest id wins whatever the order of puts */
+	assert_int_equal(ps_store_contact_put(f->st, "acme", "ada@example.com",
+					      30, "Ada", "Two", NULL),
+			 0);
+	assert_int_equal(contact_id(f->st, "acme", "ada@example.com"), 20);
+	assert_int_equal(ps_store_contact_put(f->st, "acme", "ada@example.com",
+					      10, NULL, NULL, NULL),
+			 0);
+	assert_int_equal(ps_store_contact_find(&c, f->st, "acme",
+					       "ada@example.com"),
+			 0);
+	assert_int_equal(c.id, 10);
+	assert_null(c.first_name); /* unknown names stay NULL */
+	assert_null(c.telephone);
+	ps_store_contact_dispose(&c);
+	assert_int_equal(contact_count(f->st, "acme"), 3);
+
+	/* a refresh of the same id replaces its names */
+	assert_int_equal(ps_store_contact_put(f->st, "acme", "ada@example.com",
+					      20, "Augusta", "King", "999"),
+			 0);
+	assert_int_equal(contact_count(f->st, "acme"), 3);
+
+	/* id 10 seen again under another email moves; 20 is next in line */
+	assert_int_equal(ps_store_contact_put(f->st, "acme", "ADA@new.example",
+					      10, "Ada", NULL, NULL),
+			 0);
+	assert_int_equal(contact_id(f->st, "acme", "ada@new.example"), 10);
+	assert_int_equal(ps_store_contact_find(&c, f->st, "acme",
+					       "ada@example.com"),
+			 0);
+	assert_int_equal(c.id, 20);
+	assert_string_equal(c.first_name, "Augusta");
+	assert_string_equal(c.telephone, "999");
+	ps_store_contact_dispose(&c);
+	assert_int_equal(contact_count(f->st, "acme"), 3);
+
+	/* a contact without an email any more cannot be found by it */
+	assert_int_equal(ps_store_contact_put(f->st, "acme", NULL, 20, NULL,
+					      NULL, NULL),
+			 0);
+	assert_int_equal(contact_id(f->st, "acme", "ada@example.com"), 30);
+	assert_int_equal(ps_store_contact_put(f->st, "acme", "", 30, NULL,
+					      NULL, NULL),
+			 0);
+	assert_int_equal(contact_id(f->st, "acme", "ada@example.com"), 0);
+	assert_string_equal(ps_error_last(),
+			    "no Brightpearl contact with email "
+			    "'ada@example.com' in the directory of 'acme'");
+	assert_int_equal(contact_count(f->st, "acme"), 1);
+
+	/* bad arguments */
+	assert_int_equal(ps_store_contact_put(f->st, "", "a@b.c", 1, NULL, NULL,
+					      NULL),
+			 PS_EINVAL);
+	assert_int_equal(ps_store_contact_put(f->st, "acme", "a@b.c", 0, NULL,
+					      NULL, NULL),
+			 PS_EINVAL);
+	assert_int_equal(ps_store_contact_put(NULL, "acme", "a@b.c", 1, NULL,
+					      NULL, NULL),
+			 PS_EINVAL);
+	assert_int_equal(ps_store_contact_find(&c, f->st, "acme", ""),
+			 PS_EINVAL);
+	assert_int_equal(ps_store_contact_find(&c, f->st, NULL, "a@b.c"),
+			 PS_EINVAL);
+	assert_int_equal(ps_store_contact_count(NULL, f->st, "acme"),
+			 PS_EINVAL);
+	assert_int_equal(ps_store_contact_clear(f->st, ""), PS_EINVAL);
+	assert_int_equal(contact_count(f->st, "acme"), 1);
+}
+
+static void
+test_store__contact_directories_are_per_account(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	char plan[512] = "";
+	int64_t i;
+	char email[64];
+
+	open_ok(f);
+	assert_int_equal(ps_store_begin(f->st), 0);
+	for (i = 1; i <= 50; i++) {
+		snprintf(email, sizeof(email), "c%lld@example.com",
+			 (long long)i);
+		assert_int_equal(ps_store_contact_put(f->st, "acme", email, i,
+						      NULL, NULL, NULL),
+				 0);
+		assert_int_equal(ps_store_contact_put(f->st, "other", email,
+						      1000 + i, NULL, NULL,
+						      NULL),
+				 0);
+	}
+	assert_int_equal(ps_store_commit(f->st), 0);
+	assert_int_equal(contact_id(f->st, "acme", "c7@example.com"), 7);
+	assert_int_equal(contact_id(f->st, "other", "C7@example.com"), 1007);
+	assert_int_equal(contact_id(f->st, "third", "c7@example.com"), 0);
+	assert_int_equal(contact_count(f->st, "acme"), 50);
+	assert_int_equal(contact_count(f->st, "other"), 50);
+
+	/* the same id in two accounts is two contacts */
+	assert_int_equal(ps_store_contact_put(f->st, "other", "x@example.com",
+					      7, NULL, NULL, NULL),
+			 0);
+	assert_int_equal(contact_id(f->st, "acme", "c7@example.com"), 7);
+	assert_int_equal(contact_id(f->st, "other", "x@example.com"), 7);
+
+	/* the lookup is an index search, not a scan */
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY,
+					 NULL),
+			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_prepare_v2(db,
+				   "EXPLAIN QUERY PLAN SELECT id, first_name,"
+				   " last_name, telephone FROM bp_contacts"
+				   " WHERE account = 'acme'"
+				   " AND email = 'c7@example.com'"
+				   " ORDER BY id LIMIT 1",
+				   -1, &s, NULL),
+		SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		strncat(plan, (const char *)sqlite3_column_text(s, 3),
+			sizeof(plan) - strlen(plan) - 2);
+		strncat(plan, "\n", sizeof(plan) - strlen(plan) - 1);
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	assert_non_null(strstr(plan, "(account=? AND email=?)"));
+	assert_null(strstr(plan, "TEMP B-TREE"));
+
+	/* clearing one account leaves the other; NULL clears every one */
+	assert_int_equal(ps_store_contact_clear(f->st, "acme"), 0);
+	assert_int_equal(contact_count(f->st, "acme"), 0);
+	assert_int_equal(contact_count(f->st, "other"), 51);
+	assert_int_equal(ps_store_contact_clear(f->st, NULL), 0);
+	assert_int_equal(contact_count(f->st, "other"), 0);
+}
+
+static void
 test_store__status_names_round_trip(void **state)
 {
 	ps_entry_status s;
@@ -1573,6 +1771,8 @@ main(void)
 		T(test_store__heartbeat_is_one_row),
 		T(test_store__http_counters_add_up),
 		T(test_store__cache_keeps_latest_value),
+		T(test_store__contact_directory_finds_lowest_id_and_moves),
+		T(test_store__contact_directories_are_per_account),
 		T(test_store__status_names_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
