@@ -1714,10 +1714,10 @@ dir_refresh(batch *b)
 	for (i = 0; i < rows.n && error == 0; i++) {
 		const ps_bp_contact_row *r = &rows.items[i];
 
-		if (r->email != NULL && r->email[0] != '\0')
-			error = ps_store_contact_put(
-				env->store, b->s.account, r->email, r->id,
-				r->first_name, r->last_name, r->telephone);
+		/* a contact without an email leaves the directory */
+		error = ps_store_contact_put(env->store, b->s.account,
+					     r->email, r->id, r->first_name,
+					     r->last_name, r->telephone);
 	}
 	if (error == 0 && rows.max_updated_on != NULL)
 		error = ps_store_cursor_set(env->store, stream,

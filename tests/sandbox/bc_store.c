@@ -716,7 +716,7 @@ link(const bc_state *st, int64_t id, const char *what)
 json_t *
 bc_order_json(bc_state *st, const bc_order *o)
 {
-	json_t *out = json_deep_copy(o->order);
+	json_t *out = json_copy(o->order); /* only top-level keys change */
 	char buf[40];
 
 	json_object_set_new(
