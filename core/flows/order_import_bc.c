@@ -1187,6 +1187,7 @@ typedef struct import_job {
 	int have_order; /* o was read already (batch) */
 	int fields_done; /* the entry's columns were set already (batch) */
 	ps_bc_transaction_list txns;
+	int have_txns;   /* txns were read already (batch) */
 	resolve_buf rb;
 	ps_oib_plan plan;
 	int64_t bp_id; /* 0 until created or adopted */
@@ -1259,7 +1260,7 @@ prepare_read(ps_flow_env *env, const ps_oib_settings *s, import_job *j,
 	if ((error = find_bp_order(&j->bp_id, env, s, j->bc_id, lookup)) < 0)
 		return error;
 	j->adopted = j->bp_id > 0;
-	if (s->payments_enabled &&
+	if (s->payments_enabled && !j->have_txns &&
 	    (error = ps_bc_transactions_list(&j->txns, env->bc, j->bc_id)) < 0)
 		return error;
 	if ((error = resolve_rest(&j->rb, env, s, o, &j->txns)) < 0)
@@ -1680,6 +1681,47 @@ batch_read_orders(batch *b)
 	}
 done:
 	ps_bc_order_list_dispose(&l);
+	free(ids);
+	free(who);
+}
+
+/*
+ * With payments on, the transactions of the orders read and importable,
+ * several reads at once.  When that fails prepare_read reads each order's
+ * own (and reports its error).
+ */
+static void
+batch_read_txns(batch *b)
+{
+	ps_bc_transaction_list *l = NULL;
+	int64_t *ids = NULL;
+	size_t *who = NULL, i, m = 0;
+	char why[256];
+
+	if (!b->s.payments_enabled ||
+	    (l = calloc(b->n, sizeof(*l))) == NULL ||
+	    (ids = calloc(b->n, sizeof(*ids))) == NULL ||
+	    (who = calloc(b->n, sizeof(*who))) == NULL)
+		goto done;
+	for (i = 0; i < b->n; i++)
+		if (b->active[i] && b->jobs[i].have_order &&
+		    ps_oib__importable(&b->s, &b->jobs[i].o, why,
+				       sizeof(why))) {
+			ids[m] = b->jobs[i].bc_id;
+			who[m++] = i;
+		}
+	if (m < 2)
+		goto done;
+	if (ps_bc_transactions_list_many(l, b->env->bc, ids, m) < 0) {
+		ps_error_clear();
+		goto done;
+	}
+	for (i = 0; i < m; i++) {
+		b->jobs[who[i]].txns = l[i];
+		b->jobs[who[i]].have_txns = 1;
+	}
+done:
+	free(l);
 	free(ids);
 	free(who);
 }
@@ -2186,6 +2228,7 @@ oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 	}
 	/* 1. read the orders, then each import up to its customer */
 	batch_read_orders(&b);
+	batch_read_txns(&b);
 	dir_ok = -1;
 	for (i = 0; i < n; i++) {
 		import_job *j = &b.jobs[i];

@@ -39,6 +39,9 @@ struct ps_http {
 	char *ca_file;        /* owned copy, or NULL */
 	CURL *curl;
 	char errbuf[CURL_ERROR_SIZE];
+	CURLM *multi;                        /* ps_http_send_many, lazily */
+	CURL *pool[PS_HTTP_PARALLEL_MAX];    /* its transfers */
+	char pool_err[PS_HTTP_PARALLEL_MAX][CURL_ERROR_SIZE];
 	ps_http__limits limits;
 	http_count *counts; /* owned */
 	size_t ncounts, capcounts;
@@ -99,6 +102,11 @@ ps_http_free(ps_http *h)
 		return;
 	if (h->curl != NULL)
 		curl_easy_cleanup(h->curl);
+	for (i = 0; i < PS_HTTP_PARALLEL_MAX; i++)
+		if (h->pool[i] != NULL)
+			curl_easy_cleanup(h->pool[i]);
+	if (h->multi != NULL)
+		curl_multi_cleanup(h->multi);
 	for (i = 0; i < h->ncounts; i++)
 		free(h->counts[i].endpoint);
 	free(h->counts);
@@ -427,11 +435,12 @@ map_curl(CURLcode cc, const xfer *x)
 	}
 }
 
-/* Set every option again: curl_easy_reset keeps only the connections. */
+/* Set every option of transfer c again (curl_easy_reset keeps only the
+ * connections); errbuf receives curl's message. */
 static void
-setup(ps_http *h, const ps_http_request *req, struct curl_slist *hdrs, xfer *x)
+setup(ps_http *h, CURL *c, char *errbuf, const ps_http_request *req,
+      struct curl_slist *hdrs, xfer *x)
 {
-	CURL *c = h->curl;
 	const char *m = req->method;
 
 	curl_easy_reset(c);
@@ -457,12 +466,12 @@ setup(ps_http *h, const ps_http_request *req, struct curl_slist *hdrs, xfer *x)
 	if (!req->idempotent)
 		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
-	h->errbuf[0] = '\0';
+	errbuf[0] = '\0';
 
 	if (strcmp(m, "GET") == 0 && req->body == NULL) {
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
@@ -481,21 +490,19 @@ setup(ps_http *h, const ps_http_request *req, struct curl_slist *hdrs, xfer *x)
 	}
 }
 
+/* How transfer c ended (cc) into *a and resp. */
 static void
-perform(attempt *a, ps_http *h, const ps_http_request *req,
-	struct curl_slist *hdrs, ps_http_response *resp)
+finish(attempt *a, CURL *c, CURLcode cc, const xfer *x,
+       ps_http_response *resp)
 {
-	xfer x = {resp, 0, h->opts.max_body, 0, 0};
 	long status = 0, reqsize = 0;
 	double total = 0;
 
-	response_reset(resp);
-	setup(h, req, hdrs, &x);
-	a->cc = curl_easy_perform(h->curl);
-	a->error = map_curl(a->cc, &x);
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(h->curl, CURLINFO_REQUEST_SIZE, &reqsize);
-	curl_easy_getinfo(h->curl, CURLINFO_TOTAL_TIME, &total);
+	a->cc = cc;
+	a->error = map_curl(cc, x);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &reqsize);
+	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME, &total);
 	a->sent = reqsize > 0;
 	a->elapsed_ms = (long)(total * 1000.0);
 	resp->status = status;
@@ -504,6 +511,17 @@ perform(attempt *a, ps_http *h, const ps_http_request *req,
 		if (resp->body == NULL && a->error == 0)
 			a->error = PS_ENOMEM;
 	}
+}
+
+static void
+perform(attempt *a, ps_http *h, const ps_http_request *req,
+	struct curl_slist *hdrs, ps_http_response *resp)
+{
+	xfer x = {resp, 0, h->opts.max_body, 0, 0};
+
+	response_reset(resp);
+	setup(h, h->curl, h->errbuf, req, hdrs, &x);
+	finish(a, h->curl, curl_easy_perform(h->curl), &x, resp);
 }
 
 /* --- classification and the retry loop --------------------------------- */
@@ -921,5 +939,168 @@ done:
 		if (out->body == NULL && error == 0)
 			error = ps_error_set(PS_ENOMEM, "out of memory");
 	}
+	return error;
+}
+
+/* --- several requests at once ------------------------------------------- */
+
+/* One transfer of ps_http_send_many under way. */
+typedef struct slot {
+	size_t i; /* the request's index */
+	struct curl_slist *hdrs;
+	xfer x;
+	int busy;
+} slot;
+
+/* Start request i in free slot k; 0, or a code for errors[i]. */
+static int
+start_one(ps_http *h, slot *sl, size_t k, const ps_http_request *req,
+	  ps_http_response *out, size_t i)
+{
+	const ps_clock *clk = h->opts.clock;
+	ps_http__limit *lim;
+	int64_t now = clk->now_ms(clk->ctx);
+
+	if (!req->idempotent || req->url == NULL || req->method == NULL)
+		return PS_EINVAL;
+	lim = ps_http__limit_find(&h->limits, req->platform, req->account, 1);
+	if (lim == NULL)
+		return PS_ENOMEM;
+	ps_http__limit_roll(lim, now);
+	if (ps_http__limit_wait_ms(lim, now, h->opts.limiter_reserve) > 0)
+		return PS_ERATELIMIT; /* ps_http_send waits for it */
+	if (h->pool[k] == NULL && (h->pool[k] = curl_easy_init()) == NULL)
+		return PS_ENOMEM;
+	if ((sl[k].hdrs = build_headers(req)) == NULL)
+		return PS_ENOMEM;
+	sl[k].i = i;
+	sl[k].x = (xfer){out, 0, h->opts.max_body, 0, 0};
+	response_reset(out);
+	setup(h, h->pool[k], h->pool_err[k], req, sl[k].hdrs, &sl[k].x);
+	if (curl_multi_add_handle(h->multi, h->pool[k]) != CURLM_OK) {
+		curl_slist_free_all(sl[k].hdrs);
+		sl[k].hdrs = NULL;
+		return PS_ENOMEM;
+	}
+	ps_http__limit_sent(lim);
+	sl[k].busy = 1;
+	return 0;
+}
+
+/* Transfer k ended with cc: record it as ps_http_send records an attempt. */
+static int
+end_one(ps_http *h, slot *sl, size_t k, CURLcode cc,
+	const ps_http_request *req, ps_http_response *out)
+{
+	const ps_clock *clk = h->opts.clock;
+	char logurl[PS__HTTP_LOG_URL];
+	attempt a = {0, 0, CURLE_OK, 0};
+	ps_http__limit *lim;
+	verdict v;
+
+	finish(&a, h->pool[k], cc, &sl[k].x, out);
+	curl_multi_remove_handle(h->multi, h->pool[k]);
+	curl_slist_free_all(sl[k].hdrs);
+	sl[k].hdrs = NULL;
+	sl[k].busy = 0;
+	out->attempts++;
+	lim = ps_http__limit_find(&h->limits, req->platform, req->account, 1);
+	if (lim != NULL)
+		ps_http__limit_observe(lim, out, clk->now_ms(clk->ctx));
+	v = classify(req, &a, out);
+	count_add(h, req->platform, req->endpoint ? req->endpoint : "-",
+		  v.outcome);
+	url_for_log(logurl, sizeof(logurl), req->url);
+	if (a.error != 0) {
+		ps_log_debug("http", "%s %s %s -> %s (%s) in %ld ms, in parallel",
+			     ps_platform_name(req->platform), req->method,
+			     logurl, ps_strerror(a.error),
+			     h->pool_err[k][0] ? h->pool_err[k]
+					       : curl_easy_strerror(cc),
+			     a.elapsed_ms);
+		response_reset(out);
+		out->body = calloc(1, 1);
+		return a.error;
+	}
+	ps_log_debug("http", "%s %s %s -> %ld in %ld ms, in parallel",
+		     ps_platform_name(req->platform), req->method, logurl,
+		     out->status, a.elapsed_ms);
+	return 0;
+}
+
+int
+ps_http_send_many(ps_http_response *outs, int *errors, ps_http *h,
+		  const ps_http_request *reqs, size_t n, size_t parallel)
+{
+	slot sl[PS_HTTP_PARALLEL_MAX];
+	size_t next = 0, active = 0, i, k;
+	int error = 0;
+
+	if (outs == NULL || errors == NULL || h == NULL ||
+	    (reqs == NULL && n > 0))
+		return ps_error_set(PS_EINVAL, "http: incomplete requests");
+	if (parallel < 1)
+		parallel = 1;
+	if (parallel > PS_HTTP_PARALLEL_MAX)
+		parallel = PS_HTTP_PARALLEL_MAX;
+	memset(sl, 0, sizeof(sl));
+	for (i = 0; i < n; i++) {
+		ps_http_response_dispose(&outs[i]);
+		errors[i] = PS_ESTOPPED;
+	}
+	if (h->multi == NULL && (h->multi = curl_multi_init()) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory (http)");
+	while (next < n || active > 0) {
+		CURLMsg *msg;
+		int still = 0, left = 0;
+
+		for (k = 0; k < parallel && next < n; k++) {
+			if (sl[k].busy)
+				continue;
+			i = next++;
+			if (h->opts.cancel != NULL && *h->opts.cancel)
+				continue; /* stays PS_ESTOPPED */
+			if ((errors[i] = start_one(h, sl, k, &reqs[i], &outs[i],
+						   i)) == 0) {
+				errors[i] = PS_ESTOPPED; /* until it ends */
+				active++;
+			}
+		}
+		if (active == 0)
+			continue;
+		if (curl_multi_perform(h->multi, &still) != CURLM_OK) {
+			error = ps_error_set(PS_ENOMEM, "http: curl multi failed");
+			break;
+		}
+		while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			for (k = 0; k < parallel; k++)
+				if (sl[k].busy && h->pool[k] == msg->easy_handle)
+					break;
+			if (k == parallel)
+				continue;
+			i = sl[k].i;
+			errors[i] = end_one(h, sl, k, msg->data.result, &reqs[i],
+					    &outs[i]);
+			active--;
+		}
+		if (still > 0 && active > 0 &&
+		    curl_multi_poll(h->multi, NULL, 0, PS_HTTP_WAIT_SLICE_MS,
+				    NULL) != CURLM_OK) {
+			error = ps_error_set(PS_ENOMEM, "http: curl multi failed");
+			break;
+		}
+	}
+	/* a failure of the multi handle itself: abandon what is under way */
+	for (k = 0; k < PS_HTTP_PARALLEL_MAX; k++)
+		if (sl[k].busy) {
+			curl_multi_remove_handle(h->multi, h->pool[k]);
+			curl_slist_free_all(sl[k].hdrs);
+			response_reset(&outs[sl[k].i]);
+		}
+	for (i = 0; i < n; i++)
+		if (outs[i].body == NULL && (outs[i].body = calloc(1, 1)) == NULL)
+			error = ps_error_set(PS_ENOMEM, "out of memory");
 	return error;
 }

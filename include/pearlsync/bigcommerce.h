@@ -497,6 +497,17 @@ void ps_bc_transaction_list_dispose(ps_bc_transaction_list *l);
 int ps_bc_transactions_list(ps_bc_transaction_list *out, ps_bc *bc,
 			    int64_t order_id);
 
+/*
+ * ps_bc_transactions_list_many - the transactions of orders ids[0..n-1]
+ * into outs[0..n-1], the first pages read several at a time
+ * (ps_http_send_many); a list with more pages, or a read that failed or
+ * was not sent, is read again the ordinary way with its retries.  An
+ * error is the first order's that still failed; every outs[i] is then
+ * empty.
+ */
+int ps_bc_transactions_list_many(ps_bc_transaction_list *outs, ps_bc *bc,
+				 const int64_t *ids, size_t n);
+
 typedef struct ps_bc_refund_item {
 	char *item_type; /* "PRODUCT", "SHIPPING", "ORDER", "FEE" */
 	int64_t item_id;

@@ -164,6 +164,26 @@ typedef struct ps_http_response {
  */
 int ps_http_send(ps_http_response *out, ps_http *h, const ps_http_request *req);
 
+/* The most transfers ps_http_send_many runs at once. */
+#define PS_HTTP_PARALLEL_MAX 8
+
+/*
+ * ps_http_send_many - the first attempt of each of the n requests, up to
+ * parallel (1..PS_HTTP_PARALLEL_MAX) at once over kept-alive connections,
+ * for reads whose round trips would otherwise add up (one per order).  It
+ * never waits and never retries: a request that is not idempotent, or
+ * that the rate limiter would make wait, is not sent.  Each request that
+ * is sent counts against the limiter, is counted and is logged as
+ * ps_http_send does.  errors[i] is 0 when outs[i] holds a complete
+ * response (any status: the caller classifies it); otherwise a PS_E*
+ * code (not sent, or the transfer failed) and the caller sends request i
+ * again with ps_http_send and its whole retry policy.  Every outs[i] is
+ * to be disposed.  Returns 0, or an error when the multi interface
+ * itself failed (the requests not answered then have errors[i] < 0).
+ */
+int ps_http_send_many(ps_http_response *outs, int *errors, ps_http *h,
+		      const ps_http_request *reqs, size_t n, size_t parallel);
+
 /* ps_http_response_dispose - free what *r owns and reset it. */
 void ps_http_response_dispose(ps_http_response *r);
 

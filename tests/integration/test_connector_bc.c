@@ -785,6 +785,64 @@ test_connector_bc__orders_read_inline(void **state)
 	ps_bc_free(bc);
 }
 
+/* The transactions of many orders: the same lists as one at a time, one
+ * request each (several at once), and under faults still the same. */
+static void
+test_connector_bc__transactions_read_together(void **state)
+{
+	ps_bc *bc = bc_open(TOKEN, 0);
+	ps_bc_transaction_list many[12], one;
+	int64_t ids[12];
+	size_t i, k, round;
+
+	(void)state;
+	for (i = 0; i < 10; i++)
+		ctl_do("POST", "/bigcommerce/orders", order_body);
+	for (i = 0; i < 12; i++)
+		ids[i] = 100 + (int64_t)i; /* 100, 101: the demo's own */
+	for (round = 0; round < 2; round++) {
+		if (round == 1)
+			ctl_do("POST", "/faults",
+			       "{\"platform\":\"bigcommerce\",\"rate\":0.3,"
+			       "\"seed\":7,\"kinds\":[\"429\",\"500\","
+			       "\"drop\",\"truncate\",\"invalid\"]}");
+		ctl_do("POST", "/requests/reset", "{}");
+		assert_int_equal(
+			ps_bc_transactions_list_many(many, bc, ids, 12), 0);
+		if (round == 0)
+			assert_int_equal(
+				bc_requests("GET v3/orders/{id}/transactions"),
+				12);
+		ctl_do("POST", "/faults", "{\"platform\":\"*\",\"rate\":0}");
+		for (i = 0; i < 12; i++) {
+			assert_int_equal(
+				ps_bc_transactions_list(&one, bc, ids[i]), 0);
+			assert_int_equal(many[i].count, one.count);
+			if (i >= 2)
+				assert_true(one.count >= 1);
+			for (k = 0; k < one.count; k++) {
+				assert_int_equal(many[i].items[k].id,
+						 one.items[k].id);
+				assert_int_equal(many[i].items[k].order_id,
+						 ids[i]);
+				assert_int_equal(many[i].items[k].amount,
+						 one.items[k].amount);
+				assert_int_equal(many[i].items[k].captured,
+						 one.items[k].captured);
+			}
+			ps_bc_transaction_list_dispose(&one);
+			ps_bc_transaction_list_dispose(&many[i]);
+		}
+	}
+	/* an order that does not exist fails the call, leaving nothing */
+	ids[5] = 99999;
+	assert_int_equal(ps_bc_transactions_list_many(many, bc, ids, 12),
+			 PS_ENOTFOUND);
+	for (i = 0; i < 12; i++)
+		assert_int_equal(many[i].count, 0);
+	ps_bc_free(bc);
+}
+
 /* --- tests ---------------------------------------------------------------- */
 
 static void
@@ -941,6 +999,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_connector_bc__every_operation),
 		T(test_connector_bc__orders_read_inline),
+		T(test_connector_bc__transactions_read_together),
 		T(test_connector_bc__survives_30pct_faults),
 		T(test_connector_bc__paces_itself_under_a_quota),
 		T(test_connector_bc__refused_token_is_auth_error),

@@ -1120,6 +1120,119 @@ test_http__tls_refuses_untrusted_and_trusts_the_ca(void **state)
 	rmdir(dir);
 }
 
+/* --- several at once ----------------------------------------------------- */
+
+/* n GETs of /many/<i> (the one at post is a POST) for send_many. */
+static void
+many_requests(fixture *f, ps_http_request *reqs, char (*urls)[128], size_t n,
+	      size_t post)
+{
+	size_t i;
+
+	memset(reqs, 0, n * sizeof(*reqs));
+	for (i = 0; i < n; i++) {
+		snprintf(urls[i], 128, "%s/many/%zu", mock_server_url(f->m), i);
+		reqs[i].platform = PS_PLATFORM_BIGCOMMERCE;
+		reqs[i].account = "acct";
+		reqs[i].method = i == post ? "POST" : "GET";
+		reqs[i].url = urls[i];
+		reqs[i].endpoint = "many";
+		reqs[i].idempotent = i != post;
+	}
+}
+
+/* Reads run together and each gets its own reply; a write is not sent. */
+static void
+test_http__send_many_reads_together(void **state)
+{
+	fixture *f = *state;
+	ps_http_request reqs[7];
+	ps_http_response out[7];
+	char urls[7][128];
+	int errors[7], got[7] = {0};
+	size_t i;
+	mock_reply r = {MOCK_REPLY, 200, NULL, "{\"ok\":1}", 0, 0, 0};
+
+	memset(out, 0, sizeof(out));
+	mock_server_set_default(f->m, &r);
+	many_requests(f, reqs, urls, 7, 3);
+	assert_int_equal(ps_http_send_many(out, errors, f->h, reqs, 7, 3), 0);
+	for (i = 0; i < 7; i++) {
+		if (i == 3) {
+			assert_int_equal(errors[i], PS_EINVAL);
+			assert_int_equal(out[i].attempts, 0);
+		} else {
+			assert_int_equal(errors[i], 0);
+			assert_int_equal(out[i].status, 200);
+			assert_string_equal(out[i].body, "{\"ok\":1}");
+			assert_int_equal(out[i].attempts, 1);
+		}
+		assert_non_null(out[i].body);
+		ps_http_response_dispose(&out[i]);
+	}
+	assert_int_equal(mock_server_request_count(f->m), 6);
+	for (i = 0; i < 6; i++) {
+		const mock_request *q = mock_server_request(f->m, i);
+		unsigned long k = strtoul(q->path + 6, NULL, 10);
+
+		assert_string_equal(q->method, "GET");
+		assert_true(k < 7 && k != 3 && !got[k]);
+		got[k] = 1;
+	}
+	/* the transfers are kept and reused by the next call */
+	assert_int_equal(ps_http_send_many(out, errors, f->h, reqs, 2, 8), 0);
+	assert_int_equal(errors[0], 0);
+	assert_int_equal(errors[1], 0);
+	for (i = 0; i < 2; i++)
+		ps_http_response_dispose(&out[i]);
+	assert_int_equal(mock_server_request_count(f->m), 8);
+}
+
+/* No retries and no waits: a dropped reply and a limiter that would wait
+ * are left to the caller. */
+static void
+test_http__send_many_leaves_failures_to_the_caller(void **state)
+{
+	fixture *f = *state;
+	ps_http_request reqs[4];
+	ps_http_response out[4];
+	char urls[4][128];
+	int errors[4], failed = 0;
+	size_t i;
+
+	memset(out, 0, sizeof(out));
+	mock_server_act(f->m, MOCK_DROP);
+	mock_server_reply(f->m, 200, NULL, "[]");
+	mock_server_reply(f->m, 200, NULL, "[]");
+	mock_server_reply(f->m, 200, NULL, "[]");
+	many_requests(f, reqs, urls, 4, SIZE_MAX);
+	assert_int_equal(ps_http_send_many(out, errors, f->h, reqs, 4, 2), 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(out[i].attempts, 1);
+		if (errors[i] != 0) {
+			assert_int_equal(errors[i], PS_ENET);
+			assert_int_equal(out[i].status, 0);
+			assert_string_equal(out[i].body, "");
+			failed++;
+		}
+		ps_http_response_dispose(&out[i]);
+	}
+	assert_int_equal(failed, 1);
+	assert_int_equal(mock_server_request_count(f->m), 4);
+	assert_int_equal(f->clk.nsleeps, 0);
+
+	/* 2 requests left is the reserve: nothing is sent, nothing waits */
+	mock_server_reply(f->m, 200, BC_LIMIT(2, 1500), "[]");
+	assert_int_equal(get(f, PS_PLATFORM_BIGCOMMERCE, "/v2/a"), 0);
+	assert_int_equal(ps_http_send_many(out, errors, f->h, reqs, 4, 4), 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(errors[i], PS_ERATELIMIT);
+		ps_http_response_dispose(&out[i]);
+	}
+	assert_int_equal(mock_server_request_count(f->m), 5);
+	assert_int_equal(f->clk.nsleeps, 0);
+}
+
 int
 main(void)
 {
@@ -1158,6 +1271,8 @@ main(void)
 		T(test_http__cancel_flag_stops_waits),
 		T(test_http__debug_log_never_shows_tokens),
 		T(test_http__tls_refuses_untrusted_and_trusts_the_ca),
+		T(test_http__send_many_reads_together),
+		T(test_http__send_many_leaves_failures_to_the_caller),
 	};
 #undef T
 	int rc;
