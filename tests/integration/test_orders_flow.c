@@ -11,7 +11,12 @@
  * the webhook path with duplicate deliveries, the poll path with every
  * webhook lost, edits after import (status, notes), an import interrupted
  * after the create (adopted, not repeated), and 30% of Brightpearl replies
- * faulted.
+ * faulted.  Batched (perform_batch): mixed orders, a lost batch
+ * recovered, faults without duplicate contacts, and the contact
+ * directory: fifty orders whose customers are found or created through
+ * multi-messages, a contact added in Brightpearl later, the directory
+ * kept across a restart and read incrementally, and one customer that
+ * Brightpearl refuses failing only its own orders.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -198,6 +203,7 @@ setup(void **state)
 	set(c, "defaults.channel_id", "1");
 	set(c, "payments.enabled", "true");
 	set(c, "brightpearl.installed_integration_instance_id", "7");
+	set(c, "brightpearl.account", "sandbox");
 	map(c, "order_status", "11", "2");
 	map(c, "order_status", "7", "6");
 	map(c, "order_status", "10", "8");
@@ -624,6 +630,206 @@ contacts_with_email(const char *email)
 	return n;
 }
 
+/* No two Brightpearl contacts share a primary email (any case). */
+static void
+assert_one_contact_per_email(void)
+{
+	json_t *state = bp_state(), *v, *seen = json_object();
+	const char *k;
+
+	json_object_foreach (json_object_get(state, "contacts"), k, v) {
+		const char *e = json_string_value(json_object_get(
+			json_object_get(json_object_get(json_object_get(
+						v, "communication"),
+					"emails"),
+				"PRI"),
+			"email"));
+		char low[256];
+		size_t i;
+
+		if (e == NULL || e[0] == '\0')
+			continue;
+		for (i = 0; e[i] != '\0' && i + 1 < sizeof(low); i++)
+			low[i] = (char)(e[i] >= 'A' && e[i] <= 'Z'
+						? e[i] - 'A' + 'a'
+						: e[i]);
+		low[i] = '\0';
+		if (json_object_get(seen, low) != NULL)
+			fail_msg("two Brightpearl contacts with email %s", e);
+		json_object_set_new(seen, low, json_true());
+	}
+	json_decref(seen);
+	json_decref(state);
+}
+
+/* The id of the one Brightpearl contact with email, 0 if none. */
+static int64_t
+contact_id_with_email(json_t *state, const char *email)
+{
+	json_t *v;
+	const char *k;
+	int64_t id = 0;
+
+	json_object_foreach (json_object_get(state, "contacts"), k, v) {
+		const char *e = json_string_value(json_object_get(
+			json_object_get(json_object_get(json_object_get(
+						v, "communication"),
+					"emails"),
+				"PRI"),
+			"email"));
+
+		if (e && strcasecmp(e, email) == 0) {
+			assert_int_equal(id, 0);
+			id = json_integer_value(
+				json_object_get(v, "contactId"));
+		}
+	}
+	return id;
+}
+
+/* The customer contact id of the Brightpearl order with externalRef ref
+ * (0 when there is no such order). */
+static int64_t
+order_customer_id(json_t *state, const char *ref)
+{
+	json_t *o;
+	const char *k;
+
+	json_object_foreach (json_object_get(state, "orders"), k, o) {
+		const char *ext =
+			json_string_value(json_object_get(o, "externalRef"));
+		json_t *id;
+
+		if (ext == NULL || strcmp(ext, ref) != 0)
+			continue;
+		id = json_object_get(json_object_get(o, "customer"), "id");
+		if (id == NULL)
+			id = json_object_get(o, "customerId");
+		if (json_is_string(id))
+			return strtoll(json_string_value(id), NULL, 10);
+		return json_integer_value(id);
+	}
+	return 0;
+}
+
+/* The sandbox's counter of Brightpearl contact searches. */
+#define SEARCH "GET /contact-service/contact-search"
+
+/* How often the sandbox saw Brightpearl endpoint key ("GET /a/b"). */
+static long long
+bp_endpoint_count(const char *key)
+{
+	json_t *r = sb_call("GET", "/_sandbox/requests", NULL);
+	long long n = json_integer_value(json_object_get(
+		json_object_get(json_object_get(r, "brightpearl"),
+				"endpoints"),
+		key));
+
+	json_decref(r);
+	return n;
+}
+
+/* Add Brightpearl contacts <prefix>-<i>@example.com for i in [from, to)
+ * out of band (as the merchant would); the id of the first. */
+static int64_t
+bp_seed_contacts(const char *prefix, int from, int to, const char *first)
+{
+	size_t cap = (size_t)(to - from) * 128 + 64, len;
+	char *body = malloc(cap);
+	json_t *r;
+	int64_t id;
+	int i;
+
+	assert_non_null(body);
+	len = (size_t)snprintf(body, cap, "{\"customers\":[");
+	for (i = from; i < to; i++) {
+		char email[96];
+
+		snprintf(email, sizeof(email), "%s-%d@example.com", prefix, i);
+		len += (size_t)snprintf(body + len, cap - len,
+					"%s{\"email\":\"%s\",\"firstName\":"
+					"\"%s\",\"lastName\":\"St%d\"}",
+					i == from ? "" : ",", email, first, i);
+		assert_true(len < cap);
+	}
+	snprintf(body + len, cap - len, "]}");
+	r = sb_call("POST", "/_sandbox/brightpearl/seed", body);
+	free(body);
+	id = json_integer_value(json_array_get(json_object_get(r, "customers"),
+					       0));
+	json_decref(r);
+	assert_true(id > 0);
+	return id;
+}
+
+/* A plain order (one TEE-RED-M) billed to email with the names given,
+ * placed by a registered customer unless guest. */
+static placed
+place_for(const char *email, int guest, const char *first, int n)
+{
+	char body[1024], cust[256];
+	placed p;
+	json_t *r;
+
+	memset(&p, 0, sizeof(p));
+	p.expect_order = 1;
+	cust[0] = '\0';
+	if (!guest)
+		snprintf(cust, sizeof(cust),
+			 ",\"customer\":{\"email\":\"%s\",\"first_name\":"
+			 "\"%s\",\"last_name\":\"St%d\"}",
+			 email, first, n);
+	snprintf(body, sizeof(body),
+		 "{\"billing_address\":{\"first_name\":\"%s\",\"last_name\":"
+		 "\"St%d\",\"email\":\"%s\",\"street_1\":\"%d Main St\","
+		 "\"city\":\"Town\",\"zip\":\"12345\",\"country_iso2\":\"US\"},"
+		 "\"lines\":[{\"sku\":\"TEE-RED-M\",\"quantity\":1}],"
+		 "\"status_id\":11%s}",
+		 first, n, email, n, cust);
+	r = sb_call("POST", "/_sandbox/bigcommerce/orders", body);
+	p.id = json_integer_value(
+		json_object_get(json_object_get(r, "order"), "id"));
+	assert_int_equal(ps_money_parse(&p.total,
+					json_string_value(json_object_get(
+						json_object_get(r, "order"),
+						"total_inc_tax"))),
+			 0);
+	json_decref(r);
+	return p;
+}
+
+/* Every order in ps (billed to emails[i]) went to the one Brightpearl
+ * contact with that email. */
+static void
+check_customers(const placed *ps, char (*emails)[64], size_t n)
+{
+	json_t *state = bp_state();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char ref[24];
+		int64_t want = contact_id_with_email(state, emails[i]);
+
+		snprintf(ref, sizeof(ref), "%lld", (long long)ps[i].id);
+		if (want <= 0 || order_customer_id(state, ref) != want)
+			fail_msg("order %s (%s): customer %lld, contact %lld",
+				 ref, emails[i],
+				 (long long)order_customer_id(state, ref),
+				 (long long)want);
+	}
+	json_decref(state);
+}
+
+/* Import entries for the orders in ps by webhook. */
+static void
+deliver_all(ctx *c, const placed *ps, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		deliver(c, "store/order/created", ps[i].id, NULL);
+}
+
 /* ---- tests -------------------------------------------------------------- */
 
 static void
@@ -835,8 +1041,8 @@ test_orders__batched_mixed_orders(void **state)
 	assert_int_equal(contacts_with_email("returning@example.com"), 1);
 	/* 27 orders created: one at a time that is at least 27 creates plus
 	 * a payment or reservation each */
-	/* the 27 creates, their notes, payments and reservations went in
-	 * multi-messages of ten: none one at a time */
+	/* the 27 creates, their notes, payments and reservations and the
+	 * new customers went in multi-messages of ten: none one at a time */
 	{
 		json_t *r = sb_call("GET", "/_sandbox/requests", NULL);
 		json_t *ep = json_object_get(json_object_get(r, "brightpearl"),
@@ -849,11 +1055,15 @@ test_orders__batched_mixed_orders(void **state)
 		json_object_foreach (ep, k, v) {
 			if (strstr(k, "POST /order-service") ||
 			    strstr(k, "reservation") ||
-			    strstr(k, "customer-payment"))
+			    strstr(k, "customer-payment") ||
+			    strstr(k, "POST /contact-service"))
 				fail_msg("%s sent directly %lld times", k,
 					 (long long)json_integer_value(v));
 		}
-		assert_true(mm >= 6 && mm <= 12);
+		/* orders 3, what follows them 3-4, the new customers'
+		 * addresses and contacts 3 each */
+		if (mm < 6 || mm > 16)
+			fail_msg("%lld multi-messages", (long long)mm);
 		json_decref(r);
 	}
 	if (used >= 27 * 4)
@@ -938,6 +1148,238 @@ test_orders__batched_thirty_percent_faults(void **state)
 	run_due_batched(c, 200);
 	sb_post("/_sandbox/faults", "{\"platform\":\"*\",\"rate\":0}");
 	check_batch(c, ps, 30, 0);
+	/* no retry made a second contact */
+	assert_one_contact_per_email();
+	assert_int_equal(contacts_with_email("ada@example.com"), 1);
+	assert_int_equal(contacts_with_email("returning@example.com"), 1);
+}
+
+/*
+ * Fifty imports in one batch: 15 guests with new emails, 10 returning
+ * customers with two or three orders each (five of them already
+ * Brightpearl contacts), three orders sharing one new email and seven new
+ * customers.  One contact per email, every new one created through
+ * multi-messages, the directory read with one search, at most 0.6
+ * Brightpearl requests an order, and every order on the contact with its
+ * billing email.
+ */
+static void
+test_orders__batched_fifty_customers_from_directory(void **state)
+{
+	ctx *c = *state;
+	placed ps[PS_FLOW_BATCH_MAX];
+	char emails[PS_FLOW_BATCH_MAX][64];
+	size_t n = 0, i;
+	long long used;
+	int k, round;
+
+	bp_seed_contacts("ret", 0, 5, "Re");
+	for (k = 0; k < 15; k++) {
+		snprintf(emails[n], sizeof(emails[n]), "guest-d-%d@example.com",
+			 k);
+		ps[n] = place_for(emails[n], 1, "Gu", 100 + k);
+		n++;
+	}
+	/* returning customers 0-4 have three orders, 5-9 two */
+	for (round = 0; round < 3; round++)
+		for (k = 0; k < 10; k++) {
+			if (round == 2 && k >= 5)
+				continue;
+			snprintf(emails[n], sizeof(emails[n]),
+				 "ret-%d@example.com", k);
+			ps[n] = place_for(emails[n], 0, "Re", k);
+			n++;
+		}
+	for (k = 0; k < 3; k++) {
+		snprintf(emails[n], sizeof(emails[n]), "trio@example.com");
+		ps[n] = place_for(emails[n], 0, "Tri", 300);
+		n++;
+	}
+	for (k = 0; k < 7; k++) {
+		snprintf(emails[n], sizeof(emails[n]), "new-d-%d@example.com",
+			 k);
+		ps[n] = place_for(emails[n], 0, "Nu", 400 + k);
+		n++;
+	}
+	assert_int_equal(n, 50);
+	deliver_all(c, ps, n);
+	c->env.backlog = 1;
+	sb_post("/_sandbox/requests/reset", "{}");
+	run_due_batched(c, 1); /* one claim of 50: one perform_batch */
+	used = bp_requests();
+	check_batch(c, ps, n, 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(contacts_with_email(emails[i]), 1);
+	assert_one_contact_per_email();
+	check_customers(ps, emails, n);
+	/* new contacts and their addresses only through multi-messages */
+	assert_int_equal(bp_endpoint_count("POST /contact-service/contact"), 0);
+	assert_int_equal(
+		bp_endpoint_count("POST /contact-service/postal-address"), 0);
+	if (bp_endpoint_count(SEARCH) > 2)
+		fail_msg("%lld contact searches for one batch",
+			 bp_endpoint_count(SEARCH));
+	if (used * 10 > (long long)n * 6)
+		fail_msg("%lld Brightpearl requests for %zu orders", used, n);
+}
+
+/*
+ * A contact added in Brightpearl after the directory was first read is
+ * found by the next batch's incremental refresh: the order goes to it and
+ * no second contact is made.
+ */
+static void
+test_orders__batched_directory_sees_new_contact(void **state)
+{
+	ctx *c = *state;
+	placed ps[3];
+	char emails[3][64] = {"first-a@example.com", "late-0@example.com",
+			      "first-b@example.com"};
+	char *since = NULL;
+	int64_t late;
+
+	ps[0] = place_for(emails[0], 0, "Fi", 1);
+	deliver_all(c, ps, 1);
+	c->env.backlog = 1;
+	run_due_batched(c, 2);
+	check_batch(c, ps, 1, 0);
+	assert_int_equal(ps_store_cursor_get(&since, NULL, c->st,
+					     "bp.contacts.sandbox"),
+			 0);
+	assert_non_null(since);
+	free(since);
+	/* the merchant adds a contact in Brightpearl */
+	late = bp_seed_contacts("late", 0, 1, "La");
+	ps[1] = place_for(emails[1], 0, "La", 0);
+	ps[2] = place_for(emails[2], 0, "Fi", 2);
+	deliver_all(c, &ps[1], 2);
+	run_due_batched(c, 2);
+	check_batch(c, ps, 3, 0);
+	assert_int_equal(contacts_with_email("late-0@example.com"), 1);
+	assert_one_contact_per_email();
+	check_customers(ps, emails, 3);
+	{
+		json_t *st = bp_state();
+		char ref[24];
+
+		snprintf(ref, sizeof(ref), "%lld", (long long)ps[1].id);
+		assert_int_equal(order_customer_id(st, ref), late);
+		json_decref(st);
+	}
+}
+
+/*
+ * The directory outlives the flow state: after fini/init (empty caches,
+ * same database) a returning email needs no new contact, and the refresh
+ * asks only for the contacts changed since the last one seen.  With over
+ * 500 contacts a full read takes two searches, the incremental one only
+ * one.
+ */
+static void
+test_orders__batched_directory_persists(void **state)
+{
+	ctx *c = *state;
+	placed ps[4];
+	char emails[4][64] = {"keep-a@example.com", "bulk-7@example.com",
+			      "keep-a@example.com", "bulk-8@example.com"};
+	size_t contacts;
+	json_t *st;
+
+	bp_seed_contacts("bulk", 0, 520, "Bu");
+	ps[0] = place_for(emails[0], 0, "Ke", 1);
+	ps[1] = place_for(emails[1], 0, "Bu", 7);
+	deliver_all(c, ps, 2);
+	c->env.backlog = 1;
+	sb_post("/_sandbox/requests/reset", "{}");
+	run_due_batched(c, 2);
+	check_batch(c, ps, 2, 0);
+	/* the first read: every contact, two pages */
+	assert_int_equal(bp_endpoint_count(SEARCH), 2);
+	st = bp_state();
+	contacts = json_object_size(json_object_get(st, "contacts"));
+	json_decref(st);
+
+	/* a restart: fresh caches, the same database */
+	c->flow->fini(c->env.state);
+	assert_int_equal(c->flow->init(&c->env.state, &c->env), 0);
+	ps[2] = place_for(emails[2], 0, "Ke", 1);
+	ps[3] = place_for(emails[3], 0, "Bu", 8);
+	deliver_all(c, &ps[2], 2);
+	sb_post("/_sandbox/requests/reset", "{}");
+	run_due_batched(c, 2);
+	check_batch(c, ps, 4, 0);
+	assert_int_equal(bp_endpoint_count(SEARCH), 1);
+	assert_int_equal(bp_endpoint_count("POST /multi-message"), 2);
+	st = bp_state();
+	assert_int_equal(json_object_size(json_object_get(st, "contacts")),
+			 contacts);
+	json_decref(st);
+	assert_int_equal(contacts_with_email("keep-a@example.com"), 1);
+	check_customers(ps, emails, 4);
+}
+
+/*
+ * Brightpearl refuses one new customer (names over 32 characters): the two
+ * orders billed to that email fail with a reason naming it, the rest of
+ * the batch is imported.
+ */
+static void
+test_orders__batched_contact_refused(void **state)
+{
+	ctx *c = *state;
+	static const char longname[] = "Bartholomew-Maximilian-Fitzgerald-Jr";
+	placed ps[6], okp[4];
+	char emails[6][64] = {"ok-1@example.com",  "refused@example.com",
+			      "ok-2@example.com",  "ada@example.com",
+			      "refused@example.com", "ok-3@example.com"};
+	char oke[4][64];
+	size_t i, nok = 0;
+	json_t *st;
+
+	assert_true(strlen(longname) > 32);
+	for (i = 0; i < 6; i++) {
+		int bad = strcmp(emails[i], "refused@example.com") == 0;
+
+		ps[i] = place_for(emails[i], i == 5, bad ? longname : "Ok",
+				  (int)i);
+		if (!bad) {
+			okp[nok] = ps[i];
+			snprintf(oke[nok], sizeof(oke[nok]), "%s", emails[i]);
+			nok++;
+		}
+	}
+	deliver_all(c, ps, 6);
+	c->env.backlog = 1;
+	run_due_batched(c, 2);
+	/* the others: imported, each on the contact with its email */
+	check_batch(c, okp, nok, 0);
+	check_customers(okp, oke, nok);
+	/* the two refused: failed for good, the email in the reason */
+	st = bp_state();
+	for (i = 0; i < 6; i++) {
+		ps_log_entry e;
+		char key[64], ref[24];
+		ps_money total = -1;
+
+		if (strcmp(emails[i], "refused@example.com") != 0)
+			continue;
+		snprintf(key, sizeof(key), "bc:order:%lld:import",
+			 (long long)ps[i].id);
+		snprintf(ref, sizeof(ref), "%lld", (long long)ps[i].id);
+		bp_orders_check(st, ref, &total, NULL);
+		assert_int_equal(total, -1);
+		assert_int_equal(ps_store_log_get_by_key(&e, c->st, key), 0);
+		assert_int_equal(e.status, PS_ENTRY_FAILED);
+		assert_int_equal(e.error_code, PS_EDATA);
+		assert_int_equal(e.next_attempt_at, 0);
+		if (e.reason == NULL ||
+		    strstr(e.reason, "refused@example.com") == NULL)
+			fail_msg("reason: %s", e.reason ? e.reason : "(none)");
+		ps_log_entry_dispose(&e);
+	}
+	json_decref(st);
+	assert_int_equal(contacts_with_email("refused@example.com"), 0);
+	assert_one_contact_per_email();
 }
 
 static int
@@ -983,6 +1425,17 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_orders__batched_thirty_percent_faults, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__batched_fifty_customers_from_directory,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__batched_directory_sees_new_contact, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__batched_directory_persists, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__batched_contact_refused, setup, teardown),
 	};
 
 	ps_lib_init();
