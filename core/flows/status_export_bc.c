@@ -36,25 +36,51 @@ status_init(void **out_state, ps_flow_env *env)
 }
 
 /*
+ * Which statuses are synced back (orders.sync_statuses): 0 none, 1 the
+ * list holds only status ids (the poll can filter on them), 2 names too
+ * (only perform, which reads the order, can tell).  *out owned.
+ */
+static int
+selected_statuses(char **out, ps_flow_env *env)
+{
+	const char *p;
+	int kind = 1;
+
+	*out = NULL;
+	if (ps_store_setting_get(out, env->store, "orders.sync_statuses") < 0)
+		ps_error_clear();
+	if (*out == NULL || (*out)[0] == '\0')
+		return 0;
+	for (p = *out; *p != '\0'; p++)
+		if (*p != ',' && (*p < '0' || *p > '9'))
+			kind = 2;
+	return kind;
+}
+
+/*
  * poll: makes sure the webhooks are registered, and is the safety net for
  * lost ones: the orders updated since the cursor (a day back the first
  * time) that came from BigCommerce get an entry per status they are at
  * (bp:order:<id>:status:s<status>), so an unchanged order adds nothing.
+ * With no status selected nothing is recorded, and with a list of ids
+ * only the orders at one of them: an order pearlsync itself just created
+ * costs no read to be skipped.
  */
 static int
 status_poll(ps_flow_env *env)
 {
 	ps_bcret_order_ref *orders = NULL;
-	char since[48], best[48], key[96], id[32];
+	char since[48], best[48], key[96], id[32], *selected = NULL;
 	size_t n = 0, i;
 	int64_t bc_id;
-	int error;
+	int error, kind;
 
 	if ((error = ps_bcret__hooks_poll(env, bp_events,
 					  PS__ARRAY_LEN(bp_events))) < 0)
 		return error;
 	if (env->bp == NULL)
 		return 0;
+	kind = selected_statuses(&selected, env);
 	ps_bcret__poll_since(since, sizeof(since), env, CURSOR);
 	if ((error = ps_bcret__bp_orders_updated_since(&orders, &n, env->bp,
 						       since)) < 0)
@@ -66,6 +92,10 @@ status_poll(ps_flow_env *env)
 		if (strcmp(orders[i].updated_on, best) > 0)
 			ps_util__strlcpy(best, orders[i].updated_on,
 					 sizeof(best));
+		snprintf(id, sizeof(id), "%" PRId64, orders[i].status_id);
+		if (kind == 0 ||
+		    (kind == 1 && !ps_settings_list_contains(selected, id)))
+			continue;
 		if (ps_bcret__bc_order_of(&bc_id, env->store, orders[i].id) <
 		    0) {
 			ps_error_clear();
@@ -81,6 +111,7 @@ status_poll(ps_flow_env *env)
 	error = ps_bcret__poll_end(env, CURSOR, best, error);
 done:
 	free(orders);
+	free(selected);
 	return error;
 }
 
@@ -88,9 +119,9 @@ static int
 status_on_event(ps_flow_env *env, const ps_event *ev)
 {
 	ps_bcret_event e;
-	char key[128], id[32];
+	char key[128], id[32], *selected = NULL;
 	size_t i;
-	int error;
+	int error, kind;
 
 	if (ev->platform != PS_PLATFORM_BRIGHTPEARL)
 		return 0;
@@ -98,6 +129,10 @@ status_on_event(ps_flow_env *env, const ps_event *ev)
 		return error == PS_EINVAL ? 0 : error;
 	if (!ps_bcret__event_is(&e, "order.modified.order-status"))
 		return 0;
+	kind = selected_statuses(&selected, env);
+	free(selected);
+	if (kind == 0)
+		return 0; /* no status is synced back */
 	for (i = 0; i < e.nids; i++) {
 		snprintf(id, sizeof(id), "%" PRId64, e.ids[i]);
 		snprintf(key, sizeof(key), "bp:order:%s:status:ev%" PRId64,
