@@ -1219,6 +1219,28 @@ shipaddr_row(void *item, const json_t *row, void *ctx)
 	return error;
 }
 
+/* The query parameters that bring an order's lines inline (see below). */
+#define BC_ORDER_INCLUDE                                                       \
+	"include=consignments.line_items&consignment_structure=object"
+
+static int order_full_row(ps_bc_order *o, const json_t *row, int *need);
+static int order_read_parts(ps_bc *bc, ps_bc_order *o, int need);
+
+/* order_row with the inline lines and addresses; ctx is the ps_bc, which
+ * reads what BigCommerce cut short. */
+static int
+order_row_lines(void *item, const json_t *row, void *ctx)
+{
+	ps_bc_order *o = item;
+	int error, need = 0;
+
+	if ((error = order_full_row(o, row, &need)) < 0)
+		return error;
+	if (need && (error = order_read_parts(ctx, o, need)) < 0)
+		ps_bc_order_dispose(o);
+	return error;
+}
+
 int
 ps_bc_orders_list(ps_bc_order_list *out, ps_bc *bc, const ps_bc_order_query *q)
 {
@@ -1248,10 +1270,13 @@ ps_bc_orders_list(ps_bc_order_list *out, ps_bc *bc, const ps_bc_order_query *q)
 		ps_conn__buf_addf(&p, "&status_id=%d", q->status_id);
 	if (q->min_id > 0)
 		ps_conn__buf_addf(&p, "&min_id=%lld", (long long)q->min_id);
+	if (q->with_lines)
+		ps_conn__buf_add(&p, "&" BC_ORDER_INCLUDE);
 	if ((error = ps_conn__buf_check(&p, "the order list URL")) < 0)
 		goto done;
 	error = bc_walk(bc, &v, p.data, "v2/orders", "listing orders", 0,
-			order_row, NULL, q->max_orders);
+			q->with_lines ? order_row_lines : order_row,
+			q->with_lines ? (void *)bc : NULL, q->max_orders);
 done:
 	ps_conn__buf_dispose(&p);
 	if (error < 0) {
@@ -1275,14 +1300,12 @@ ps_bc_orders_list_modified_since(ps_bc_order_list *out, ps_bc *bc,
 }
 
 /*
- * The query that brings an order's lines and shipping addresses inline.
- * BigCommerce answers it with {pickups, shipping, downloads, email:
- * {gift_certificates}}, each consignment holding the full order product
- * objects of /v2/orders/{id}/products, but at most BC_INLINE_LINES_MAX of
- * them (then with an undocumented "__warning__").
+ * BC_ORDER_INCLUDE (above) brings an order's lines and shipping addresses
+ * inline.  BigCommerce answers it with {pickups, shipping, downloads,
+ * email: {gift_certificates}}, each consignment holding the full order
+ * product objects of /v2/orders/{id}/products, but at most
+ * BC_INLINE_LINES_MAX of them (then with an undocumented "__warning__").
  */
-#define BC_ORDER_INCLUDE                                                       \
-	"include=consignments.line_items&consignment_structure=object"
 #define BC_INLINE_LINES_MAX 50
 
 /* What order_inline could not fill: read it separately. */

@@ -67,12 +67,65 @@ typedef struct product_entry {
 	int64_t id;
 } product_entry;
 
+/* A mapping looked up during one batch: mappings do not change within
+ * it, and an order needs several (status, shipping, payment, products). */
+typedef struct map_memo {
+	char *key;   /* kind, source and flags */
+	char *value; /* NULL: no such mapping */
+} map_memo;
+
+#define MEMO_MAX 256
+
 typedef struct oib_state {
 	contact_entry *contacts;
 	size_t ncontacts;
 	product_entry *products;
 	size_t nproducts;
+	map_memo memo[MEMO_MAX];
+	size_t nmemo;
+	int memo_on; /* inside perform_batch */
+	/* the orders the last poll read (with their lines) that wait for
+	 * their import: a batch soon after takes them instead of reading
+	 * them again (see SNAP_MAX_AGE_MS); taken ones have id 0 */
+	ps_bc_order *snap;
+	size_t nsnap;
+	int64_t snap_at;
 } oib_state;
+
+/* How long the poll's copy of an order stands in for a fresh read: a
+ * change after it arrives as its own entry (status, notes), as a change
+ * just after a fresh read would. */
+#define SNAP_MAX_AGE_MS 10000
+#define SNAP_MAX 5000
+
+static void
+snap_clear(oib_state *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nsnap; i++)
+		ps_bc_order_dispose(&s->snap[i]);
+	free(s->snap);
+	s->snap = NULL;
+	s->nsnap = 0;
+}
+
+static void
+memo_end(oib_state *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nmemo; i++) {
+		free(s->memo[i].key);
+		free(s->memo[i].value);
+	}
+	s->nmemo = 0;
+	s->memo_on = 0;
+}
 
 static void
 state_clear(oib_state *s)
@@ -119,6 +172,8 @@ oib_fini(void *state)
 	if (s == NULL)
 		return;
 	state_clear(s);
+	memo_end(s);
+	snap_clear(s);
 	free(s->contacts);
 	free(s->products);
 	free(s);
@@ -380,15 +435,48 @@ resolve_dispose(resolve_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* mapping lookup: 0 with *out, or PS_ENOTFOUND (error cleared). */
+/* mapping lookup: 0 with *out, or PS_ENOTFOUND (error cleared); within a
+ * batch each one is asked of the store once. */
 static int
-map_get(char **out, ps_store *st, const char *kind, const char *source,
+map_get(char **out, ps_flow_env *env, const char *kind, const char *source,
 	unsigned flags)
 {
-	int error = ps_store_mapping_get(out, st, kind, "bc>bp", source, flags);
+	oib_state *cs = env->state;
+	char key[320];
+	size_t i;
+	int error;
 
+	*out = NULL;
+	snprintf(key, sizeof(key), "%s|%u|%s", kind, flags,
+		 source ? source : "");
+	if (cs != NULL && cs->memo_on)
+		for (i = 0; i < cs->nmemo; i++)
+			if (strcmp(cs->memo[i].key, key) == 0) {
+				if (cs->memo[i].value == NULL)
+					return PS_ENOTFOUND;
+				*out = ps_util__strdup(cs->memo[i].value);
+				return *out ? 0
+					    : ps_error_set(PS_ENOMEM,
+							   "out of memory");
+			}
+	error = ps_store_mapping_get(out, env->store, kind, "bc>bp", source,
+				     flags);
 	if (error == PS_ENOTFOUND)
 		ps_error_clear();
+	if (cs != NULL && cs->memo_on && cs->nmemo < MEMO_MAX &&
+	    (error == 0 || error == PS_ENOTFOUND) &&
+	    strlen(key) < sizeof(key) - 1) {
+		map_memo *m = &cs->memo[cs->nmemo];
+
+		m->key = ps_util__strdup(key);
+		m->value = error == 0 ? ps_util__strdup(*out) : NULL;
+		if (m->key != NULL && (error != 0 || m->value != NULL))
+			cs->nmemo++;
+		else {
+			free(m->key);
+			free(m->value);
+		}
+	}
 	return error;
 }
 
@@ -408,7 +496,7 @@ parse_id(int64_t *out, const char *text)
 }
 
 static int
-resolve_status(int64_t *out, char *how, size_t cap, ps_store *st,
+resolve_status(int64_t *out, char *how, size_t cap, ps_flow_env *env,
 	       const ps_oib_settings *s, const ps_bc_order *o)
 {
 	char id[16], *t = NULL;
@@ -416,9 +504,9 @@ resolve_status(int64_t *out, char *how, size_t cap, ps_store *st,
 
 	*out = 0;
 	snprintf(id, sizeof(id), "%d", o->status_id);
-	error = map_get(&t, st, "order_status", id, 0);
+	error = map_get(&t, env, "order_status", id, 0);
 	if (error == PS_ENOTFOUND && o->status[0] != '\0')
-		error = map_get(&t, st, "order_status", o->status, 0);
+		error = map_get(&t, env, "order_status", o->status, 0);
 	if (error == 0) {
 		if (parse_id(out, t) < 0)
 			error = ps_error_set(
@@ -441,7 +529,7 @@ resolve_status(int64_t *out, char *how, size_t cap, ps_store *st,
 			 id);
 		return 0;
 	}
-	if (map_get(&t, st, "order_status", NULL, 0) == 0) {
+	if (map_get(&t, env, "order_status", NULL, 0) == 0) {
 		if (parse_id(out, t) == 0)
 			snprintf(how, cap,
 				 "default order_status mapping "
@@ -453,7 +541,7 @@ resolve_status(int64_t *out, char *how, size_t cap, ps_store *st,
 }
 
 static void
-resolve_shipping(int64_t *out, char *how, size_t cap, ps_store *st,
+resolve_shipping(int64_t *out, char *how, size_t cap, ps_flow_env *env,
 		 const ps_bc_order *o)
 {
 	const char *m = o->nshipping_addresses
@@ -462,7 +550,7 @@ resolve_shipping(int64_t *out, char *how, size_t cap, ps_store *st,
 	char *t = NULL;
 
 	*out = 0;
-	if (map_get(&t, st, "shipping_method", m[0] ? m : NULL,
+	if (map_get(&t, env, "shipping_method", m[0] ? m : NULL,
 		    PS_STORE_MAPPING_FALLBACK) == 0) {
 		if (parse_id(out, t) == 0)
 			snprintf(how, cap, "mapping shipping_method bc>bp '%s'",
@@ -494,7 +582,7 @@ resolve_products(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 
 		if (sku[0] == '\0')
 			continue;
-		if (map_get(&t, env->store, "product", sku, 0) == 0) {
+		if (map_get(&t, env, "product", sku, 0) == 0) {
 			if (parse_id(&id, t) == 0)
 				how = "manual product mapping";
 			free(t);
@@ -525,7 +613,7 @@ resolve_products(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 }
 
 static int
-resolve_payments(resolve_buf *b, ps_store *st, const ps_bc_order *o,
+resolve_payments(resolve_buf *b, ps_flow_env *env, const ps_bc_order *o,
 		 const ps_bc_transaction_list *txns)
 {
 	size_t i;
@@ -548,12 +636,12 @@ resolve_payments(resolve_buf *b, ps_store *st, const ps_bc_order *o,
 		how[0] = '\0';
 		for (k = 0; k < 3 && t == NULL; k++)
 			if (tries[k][0] != '\0' &&
-			    map_get(&t, st, "payment_method", tries[k], 0) == 0)
+			    map_get(&t, env, "payment_method", tries[k], 0) == 0)
 				snprintf(how, sizeof(how),
 					 "mapping payment_method bc>bp '%s'",
 					 tries[k]);
 		if (t == NULL &&
-		    map_get(&t, st, "payment_method", NULL, 0) == 0)
+		    map_get(&t, env, "payment_method", NULL, 0) == 0)
 			snprintf(how, sizeof(how),
 				 "default payment_method mapping ('%s' "
 				 "unmapped)",
@@ -717,17 +805,17 @@ resolve_rest(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 	int error;
 
 	if ((error = resolve_status(&b->r.status_id, b->status_how,
-				    sizeof(b->status_how), env->store, s, o)) <
+				    sizeof(b->status_how), env, s, o)) <
 	    0)
 		return error;
 	b->r.status_how = b->status_how;
 	resolve_shipping(&b->r.shipping_method_id, b->shipping_how,
-			 sizeof(b->shipping_how), env->store, o);
+			 sizeof(b->shipping_how), env, o);
 	b->r.shipping_how = b->shipping_how;
 	if ((error = resolve_products(b, env, s, o)) < 0)
 		return error;
 	if (s->payments_enabled &&
-	    (error = resolve_payments(b, env->store, o, txns)) < 0)
+	    (error = resolve_payments(b, env, o, txns)) < 0)
 		return error;
 	return 0;
 }
@@ -793,12 +881,12 @@ state_load(int *out_status, uint32_t *out_hash, ps_store *st, int64_t id)
 
 /* ---- entries ------------------------------------------------------------ */
 
+/* Record change of order_id: 0 added, 1 it was recorded already. */
 static int
 add_entry(ps_flow_env *env, int64_t order_id, const char *change)
 {
 	ps_log_entry e;
 	char key[128], sid[32];
-	int error;
 
 	snprintf(key, sizeof(key), "bc:order:%lld:%s", (long long)order_id,
 		 change);
@@ -810,8 +898,7 @@ add_entry(ps_flow_env *env, int64_t order_id, const char *change)
 	e.source_platform = PS_PLATFORM_BIGCOMMERCE;
 	e.source_id = sid;
 	e.target_platform = PS_PLATFORM_BRIGHTPEARL;
-	error = ps_store_log_add(NULL, env->store, &e, env->now);
-	return error < 0 ? error : 0;
+	return ps_store_log_add(NULL, env->store, &e, env->now);
 }
 
 /*
@@ -826,8 +913,8 @@ ensure_import(ps_flow_env *env, int64_t order_id)
 	char key[128];
 	int error;
 
-	if ((error = add_entry(env, order_id, "import")) < 0)
-		return error;
+	if ((error = add_entry(env, order_id, "import")) <= 0)
+		return error; /* new, or an error */
 	snprintf(key, sizeof(key), "bc:order:%lld:import", (long long)order_id);
 	if ((error = ps_store_log_get_by_key(&e, env->store, key)) < 0)
 		return error;
@@ -903,14 +990,61 @@ done:
 	if (have_settings)
 		ps_oib__settings_dispose(&s);
 	json_decref(root);
-	return error;
+	return error < 0 ? error : 0; /* 1: the entry existed */
+}
+
+/* Keep the listed orders marked in keep (moved out of l) for the imports
+ * about to run; the previous poll's copies go. */
+static void
+snap_keep(oib_state *cs, ps_bc_order_list *l, const char *keep, int64_t now)
+{
+	size_t i, k = 0;
+
+	if (cs == NULL)
+		return;
+	snap_clear(cs);
+	for (i = 0; i < l->count; i++)
+		k += keep[i] != 0;
+	if (k == 0 || k > SNAP_MAX ||
+	    (cs->snap = calloc(k, sizeof(*cs->snap))) == NULL)
+		return;
+	for (i = 0; i < l->count; i++) {
+		if (!keep[i])
+			continue;
+		cs->snap[cs->nsnap++] = l->items[i];
+		memset(&l->items[i], 0, sizeof(l->items[i]));
+	}
+	cs->snap_at = now;
+}
+
+/* The poll's copy of order id when it is recent enough (moved to *out). */
+static int
+snap_take(ps_bc_order *out, oib_state *cs, int64_t id, int64_t now)
+{
+	size_t i;
+
+	if (cs == NULL || cs->nsnap == 0)
+		return 0;
+	if (now - cs->snap_at > SNAP_MAX_AGE_MS) {
+		snap_clear(cs);
+		return 0;
+	}
+	for (i = 0; i < cs->nsnap; i++)
+		if (cs->snap[i].id == id) {
+			*out = cs->snap[i];
+			memset(&cs->snap[i], 0, sizeof(cs->snap[i]));
+			return 1;
+		}
+	return 0;
 }
 
 static int
 oib_poll(ps_flow_env *env)
 {
+	ps_bc_order_query q = PS_BC_ORDER_QUERY_INIT;
 	ps_bc_order_list l = {0};
 	ps_oib_settings s;
+	char *keep = NULL;
 	char *cur = NULL, buf[32], why[256];
 	int64_t since = 0, max_seen = 0;
 	size_t i;
@@ -935,9 +1069,14 @@ oib_poll(ps_flow_env *env)
 	}
 	max_seen = since;
 	since = since > POLL_OVERLAP_S ? since - POLL_OVERLAP_S : 0;
-	if ((error = ps_bc_orders_list_modified_since(&l, env->bc, since, -1)) <
-	    0)
+	q.min_date_modified = since;
+	q.with_lines = 1; /* the imports that follow use them */
+	if ((error = ps_bc_orders_list(&l, env->bc, &q)) < 0)
 		goto done;
+	if ((keep = calloc(l.count ? l.count : 1, sizeof(*keep))) == NULL) {
+		error = ps_error_set(PS_ENOMEM, "out of memory");
+		goto done;
+	}
 	if ((error = ps_store_begin(env->store)) < 0)
 		goto done;
 	in_tx = 1;
@@ -976,6 +1115,7 @@ oib_poll(ps_flow_env *env)
 			continue; /* filtered: no entry (see the top) */
 		if ((error = ensure_import(env, o->id)) < 0)
 			goto done;
+		keep[i] = 1;
 	}
 	snprintf(buf, sizeof(buf), "%lld", (long long)max_seen);
 	if ((error = ps_store_cursor_set(env->store, CURSOR_STREAM, buf,
@@ -983,10 +1123,13 @@ oib_poll(ps_flow_env *env)
 		goto done;
 	error = ps_store_commit(env->store);
 	in_tx = 0;
+	if (error == 0)
+		snap_keep(env->state, &l, keep, env->now);
 done:
 	if (in_tx)
 		ps_store_rollback(env->store);
 	free(cur);
+	free(keep);
 	ps_bc_order_list_dispose(&l);
 	ps_oib__settings_dispose(&s);
 	return error;
@@ -1462,8 +1605,8 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 	}
 	msg[0] = '\0';
 	if (o.status_id != st_prev) {
-		if ((error = resolve_status(&status_id, how, sizeof(how),
-					    env->store, &s, &o)) < 0)
+		if ((error = resolve_status(&status_id, how, sizeof(how), env,
+					    &s, &o)) < 0)
 			goto done;
 		if (status_id <= 0) {
 			error = ps_error_set(
@@ -1616,8 +1759,9 @@ jobs_fail(batch *b, int code, int only_contact)
 }
 
 /*
- * Read the batch's orders in as few requests as their ids allow and set
- * their entries' columns in one transaction.  Orders the listing missed
+ * Read the batch's orders (the poll's copies read moments ago, the rest in
+ * as few requests as their ids allow) and set their entries' columns in
+ * one transaction.  Orders the listing missed
  * (and every order when it fails) are read one by one by prepare_read.
  */
 static void
@@ -1631,21 +1775,26 @@ batch_read_orders(batch *b)
 
 	if (ids == NULL || who == NULL)
 		goto done;
-	for (i = 0; i < b->n; i++)
-		if (b->active[i]) {
-			ids[m] = b->jobs[i].bc_id;
-			who[m++] = i;
+	for (i = 0; i < b->n; i++) {
+		import_job *j = &b->jobs[i];
+
+		if (!b->active[i])
+			continue;
+		if (snap_take(&j->o, env->state, j->bc_id, env->now)) {
+			j->have_order = 1;
+			continue;
 		}
-	if (m < 2)
-		goto done;
-	if (ps_bc_orders_get_many(&l, env->bc, ids, m) < 0) {
+		ids[m] = j->bc_id;
+		who[m++] = i;
+	}
+	if (m >= 2 && ps_bc_orders_get_many(&l, env->bc, ids, m) < 0) {
 		ps_log_info("orders", "reading %zu orders at once: %s; one "
 				      "at a time instead",
 			    m, ps_error_last());
 		ps_error_clear();
-		goto done;
+		m = 0;
 	}
-	for (i = 0; i < m && i < l.count; i++) {
+	for (i = 0; m >= 2 && i < m && i < l.count; i++) {
 		import_job *j = &b->jobs[who[i]];
 
 		if (l.items[i].id != j->bc_id)
@@ -2203,6 +2352,8 @@ oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 	}
 	if ((error = ps_oib__settings_load(&b.s, env->store)) < 0)
 		goto out;
+	if (env->state != NULL)
+		((oib_state *)env->state)->memo_on = 1;
 	/* edits finish here; imports go on */
 	for (i = 0; i < n; i++) {
 		job_init(&b.jobs[i], &entries[i], 0);
@@ -2307,6 +2458,7 @@ oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 	}
 	error = 0;
 out:
+	memo_end(env->state);
 	for (i = 0; i < n; i++)
 		job_dispose(&b.jobs[i]);
 	free(b.jobs);

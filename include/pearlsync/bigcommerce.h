@@ -202,18 +202,22 @@ typedef struct ps_bc_order_query {
 	int status_id;             /* -1: any status */
 	int64_t min_id;            /* 0: no bound */
 	size_t max_orders;         /* stop after this many; 0: all */
+	int with_lines; /* non-zero: each order with its products and
+			   shipping addresses, as ps_bc_order_get fills them */
 } ps_bc_order_query;
 
 #define PS_BC_ORDER_QUERY_INIT                                                 \
 	{                                                                      \
-		0, 0, -1, 0, 0                                                 \
+		0, 0, -1, 0, 0, 0                                              \
 	}
 
 /*
  * ps_bc_orders_list - GET /v2/orders with q's filters, sorted by
  * date_modified ascending, every page (a 204 or a short page ends the
  * walk) up to q->max_orders.  Orders come without products and shipping
- * addresses.  q NULL: every order.
+ * addresses unless q->with_lines, which asks for them inline (an order
+ * whose lines BigCommerce cut short has them read separately).  q NULL:
+ * every order.
  */
 int ps_bc_orders_list(ps_bc_order_list *out, ps_bc *bc,
 		      const ps_bc_order_query *q);

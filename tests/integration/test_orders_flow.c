@@ -716,17 +716,24 @@ order_customer_id(json_t *state, const char *ref)
 #define SEARCH "GET /contact-service/contact-search"
 
 /* How often the sandbox saw Brightpearl endpoint key ("GET /a/b"). */
+/* The requests of one endpoint ("GET v2/orders") the sandbox counted for
+ * platform ("brightpearl", "bigcommerce"). */
 static long long
-bp_endpoint_count(const char *key)
+endpoint_count(const char *platform, const char *key)
 {
 	json_t *r = sb_call("GET", "/_sandbox/requests", NULL);
 	long long n = json_integer_value(json_object_get(
-		json_object_get(json_object_get(r, "brightpearl"),
-				"endpoints"),
+		json_object_get(json_object_get(r, platform), "endpoints"),
 		key));
 
 	json_decref(r);
 	return n;
+}
+
+static long long
+bp_endpoint_count(const char *key)
+{
+	return endpoint_count("brightpearl", key);
 }
 
 /* Add Brightpearl contacts <prefix>-<i>@example.com for i in [from, to)
@@ -1081,6 +1088,48 @@ test_orders__batched_mixed_orders(void **state)
 
 /* A batch whose results were lost (the worker killed after the creates):
  * recovery adopts every order by externalRef, nothing is duplicated. */
+/* Orders the poll has just read (with their lines) are not read again by
+ * the batch that imports them; once the copies are older than the limit
+ * the batch reads the orders itself. */
+static void
+test_orders__batched_after_poll_reads_once(void **state)
+{
+	ctx *c = *state;
+	placed ps[20];
+	size_t i;
+
+	/* the demo store's own orders first */
+	assert_int_equal(c->flow->poll(&c->env), 0);
+	run_due_batched(c, 5);
+	for (i = 0; i < 10; i++)
+		ps[i] = place_mixed((int)i, "s");
+	c->now += 1000;
+	c->env.now = c->now;
+	sb_post("/_sandbox/requests/reset", "{}");
+	assert_int_equal(c->flow->poll(&c->env), 0);
+	assert_true(endpoint_count("bigcommerce", "GET v2/orders") >= 1);
+	sb_post("/_sandbox/requests/reset", "{}");
+	run_due_batched(c, 5);
+	assert_int_equal(endpoint_count("bigcommerce", "GET v2/orders"), 0);
+	assert_int_equal(endpoint_count("bigcommerce", "GET v2/orders/{id}"),
+			 0);
+	check_batch(c, ps, 10, 2);
+
+	/* copies too old: read again, in one listing */
+	for (i = 10; i < 20; i++)
+		ps[i] = place_mixed((int)i, "s");
+	c->now += 1000;
+	c->env.now = c->now;
+	assert_int_equal(c->flow->poll(&c->env), 0);
+	c->now += 30000;
+	sb_post("/_sandbox/requests/reset", "{}");
+	run_due_batched(c, 5);
+	assert_true(endpoint_count("bigcommerce", "GET v2/orders") >= 1);
+	assert_int_equal(endpoint_count("bigcommerce", "GET v2/orders/{id}"),
+			 0);
+	check_batch(c, ps, 20, 2);
+}
+
 static void
 test_orders__batched_interrupted_recovered(void **state)
 {
@@ -1419,6 +1468,9 @@ main(void)
 			test_orders__thirty_percent_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_orders__batched_mixed_orders, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__batched_after_poll_reads_once, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_orders__batched_interrupted_recovered, setup,
 			teardown),
