@@ -191,6 +191,12 @@ test_on_event_entries(void **state)
 			    "\"order.modified.order-status\"}");
 	assert_int_equal(ship->on_event(&env, &ev), 0);
 	assert_true(has_key(st, "bp:order:101:ship-on-status:ev42"));
+	/* no status synced back: the status export records nothing */
+	assert_int_equal(status->on_event(&env, &ev), 0);
+	assert_false(has_key(st, "bp:order:101:status:ev42"));
+	assert_int_equal(ps_store_setting_set(NULL, st, "orders.sync_statuses",
+					      "4", "test", 1000),
+			 0);
 	assert_int_equal(status->on_event(&env, &ev), 0);
 	assert_true(has_key(st, "bp:order:101:status:ev42"));
 
