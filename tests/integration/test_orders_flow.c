@@ -408,6 +408,21 @@ typedef struct placed {
 	int filtered;
 } placed;
 
+/* Place the order body at the sandbox: its id and total into p. */
+static void
+place_body(placed *p, const char *body)
+{
+	json_t *r = sb_call("POST", "/_sandbox/bigcommerce/orders", body);
+	json_t *o = json_object_get(r, "order");
+
+	p->id = json_integer_value(json_object_get(o, "id"));
+	assert_int_equal(ps_money_parse(&p->total,
+					json_string_value(json_object_get(
+						o, "total_inc_tax"))),
+			 0);
+	json_decref(r);
+}
+
 /* Order i of a mixed batch; tag makes new customers' emails unique. */
 static placed
 place_mixed(int i, const char *tag)
@@ -416,7 +431,6 @@ place_mixed(int i, const char *tag)
 	const char *email = "";
 	int kind = i % 10, status = 11;
 	placed p;
-	json_t *r;
 
 	memset(&p, 0, sizeof(p));
 	p.expect_order = 1;
@@ -520,15 +534,7 @@ place_mixed(int i, const char *tag)
 			 "%d%s}",
 			 g, i, lines, status, extra);
 	}
-	r = sb_call("POST", "/_sandbox/bigcommerce/orders", body);
-	p.id = json_integer_value(
-		json_object_get(json_object_get(r, "order"), "id"));
-	assert_int_equal(ps_money_parse(&p.total,
-					json_string_value(json_object_get(
-						json_object_get(r, "order"),
-						"total_inc_tax"))),
-			 0);
-	json_decref(r);
+	place_body(&p, body);
 	return p;
 }
 
@@ -776,7 +782,6 @@ place_for(const char *email, int guest, const char *first, int n)
 {
 	char body[1024], cust[256];
 	placed p;
-	json_t *r;
 
 	memset(&p, 0, sizeof(p));
 	p.expect_order = 1;
@@ -793,15 +798,7 @@ place_for(const char *email, int guest, const char *first, int n)
 		 "\"lines\":[{\"sku\":\"TEE-RED-M\",\"quantity\":1}],"
 		 "\"status_id\":11%s}",
 		 first, n, email, n, cust);
-	r = sb_call("POST", "/_sandbox/bigcommerce/orders", body);
-	p.id = json_integer_value(
-		json_object_get(json_object_get(r, "order"), "id"));
-	assert_int_equal(ps_money_parse(&p.total,
-					json_string_value(json_object_get(
-						json_object_get(r, "order"),
-						"total_inc_tax"))),
-			 0);
-	json_decref(r);
+	place_body(&p, body);
 	return p;
 }
 
