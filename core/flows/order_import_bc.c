@@ -682,6 +682,20 @@ new_contact(ps_bp_contact *nc, const ps_bc_address *ba,
 	nc->price_list_id = s->price_list_id;
 }
 
+/* Create contact nc; a refusal names the customer, for the operator. */
+static int
+contact_create(int64_t *out, ps_bp *bp, const ps_bp_contact *nc)
+{
+	char msg[PS_ERROR_MAX];
+	int error = ps_bp_contact_create(out, bp, nc);
+
+	if (error == PS_EDATA) {
+		snprintf(msg, sizeof(msg), "%s", ps_error_last());
+		error = ps_error_set(error, "customer %s: %s", nc->email, msg);
+	}
+	return error;
+}
+
 /* Record contact id for ba's email in the contact directory (when the
  * account is known); a failure only costs a later search. */
 static void
@@ -778,8 +792,8 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 		ps_bp_contact nc;
 
 		new_contact(&nc, ba, s);
-		if ((error = ps_bp_contact_create(&b->r.customer_id, env->bp,
-						  &nc)) < 0)
+		if ((error = contact_create(&b->r.customer_id, env->bp,
+					    &nc)) < 0)
 			goto done;
 		contact_put(cache, ba->email, b->r.customer_id, ba->first_name,
 			    ba->last_name, ba->phone);
@@ -1994,7 +2008,7 @@ contact_settle(int64_t *out, batch *b, const ps_bp_contact *nc,
 		if (*out > 0)
 			return 0;
 	}
-	return ps_bp_contact_create(out, b->env->bp, nc);
+	return contact_create(out, b->env->bp, nc);
 }
 
 /*

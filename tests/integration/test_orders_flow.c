@@ -1426,6 +1426,23 @@ test_orders__batched_contact_refused(void **state)
 	json_decref(st);
 	assert_int_equal(contacts_with_email("refused@example.com"), 0);
 	assert_one_contact_per_email();
+	/* one at a time (no batch) the reason names the customer too */
+	ps[0] = place_for("refused-alone@example.com", 0, longname, 9);
+	deliver_all(c, ps, 1);
+	run_due(c, 2);
+	{
+		ps_log_entry e;
+		char key[64];
+
+		snprintf(key, sizeof(key), "bc:order:%lld:import",
+			 (long long)ps[0].id);
+		assert_int_equal(ps_store_log_get_by_key(&e, c->st, key), 0);
+		assert_int_equal(e.status, PS_ENTRY_FAILED);
+		if (e.reason == NULL ||
+		    strstr(e.reason, "refused-alone@example.com") == NULL)
+			fail_msg("reason: %s", e.reason ? e.reason : "(none)");
+		ps_log_entry_dispose(&e);
+	}
 }
 
 static int
