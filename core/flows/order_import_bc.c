@@ -1889,33 +1889,54 @@ done:
 	free(who);
 }
 
+/* How often the contact directory is read whole again: the incremental
+ * reads miss contacts deleted in Brightpearl (and, rarely, a row that
+ * moved between pages while it changed). */
+#define DIR_FULL_EVERY_MS (24LL * 3600 * 1000)
+
 /*
  * Bring the contact directory of the account up to date: the contacts
- * Brightpearl changed since the newest one seen (all of them the first
- * time).  0, or an error: the batch then searches one email at a time.
+ * Brightpearl changed since the newest one seen, or, the first time and
+ * then once every DIR_FULL_EVERY_MS, every contact (the directory is then
+ * replaced).  0, or an error: the batch then searches one email at a time.
  */
 static int
 dir_refresh(batch *b)
 {
 	ps_flow_env *env = b->env;
 	ps_bp_contact_rows rows = {0};
-	char stream[200], *since = NULL;
+	char stream[200], full_stream[220], *since = NULL, *last = NULL;
+	int64_t full_at = -1;
 	size_t i;
-	int error;
+	int error, full;
 
 	snprintf(stream, sizeof(stream), "bp.contacts.%s", b->s.account);
+	snprintf(full_stream, sizeof(full_stream), "%s.full", stream);
 	error = ps_store_cursor_get(&since, NULL, env->store, stream);
 	if (error == PS_ENOTFOUND) {
 		ps_error_clear();
 		error = 0;
 	}
-	if (error < 0 ||
-	    (error = ps_bp_contact_changes(&rows, env->bp, since)) < 0)
+	if (error == 0 &&
+	    (error = ps_store_cursor_get(&last, &full_at, env->store,
+					 full_stream)) == PS_ENOTFOUND) {
+		ps_error_clear();
+		error = 0;
+		full_at = -1;
+	}
+	if (error < 0)
 		goto done;
-	if (rows.n == 0)
+	full = since == NULL || full_at < 0 ||
+	       env->now - full_at >= DIR_FULL_EVERY_MS;
+	if ((error = ps_bp_contact_changes(&rows, env->bp,
+					   full ? NULL : since)) < 0)
+		goto done;
+	if (rows.n == 0 && !full)
 		goto done;
 	if ((error = ps_store_begin(env->store)) < 0)
 		goto done;
+	if (full)
+		error = ps_store_contact_clear(env->store, b->s.account);
 	for (i = 0; i < rows.n && error == 0; i++) {
 		const ps_bp_contact_row *r = &rows.items[i];
 
@@ -1927,12 +1948,16 @@ dir_refresh(batch *b)
 	if (error == 0 && rows.max_updated_on != NULL)
 		error = ps_store_cursor_set(env->store, stream,
 					    rows.max_updated_on, env->now);
+	if (error == 0 && full)
+		error = ps_store_cursor_set(env->store, full_stream, "whole",
+					    env->now);
 	if (error == 0)
 		error = ps_store_commit(env->store);
 	if (error < 0)
 		ps_store_rollback(env->store);
 done:
 	free(since);
+	free(last);
 	ps_bp_contact_rows_dispose(&rows);
 	return error;
 }

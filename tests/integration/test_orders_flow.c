@@ -1365,6 +1365,54 @@ test_orders__batched_directory_persists(void **state)
 }
 
 /*
+ * Once a day the directory is read whole and replaced: a row for a
+ * contact Brightpearl no longer has (deleted there, which the incremental
+ * reads by updatedOn never report) goes, and an order billed to that
+ * email gets a new contact instead of failing on a missing customer.
+ */
+static void
+test_orders__batched_directory_reread_daily(void **state)
+{
+	ctx *c = *state;
+	placed ps[2];
+	char emails[2][64] = {"first@example.com", "ghost@example.com"};
+	ps_store_contact k;
+
+	ps[0] = place_for(emails[0], 0, "Fi", 1);
+	deliver_all(c, ps, 1);
+	c->env.backlog = 1;
+	run_due_batched(c, 2);
+	check_batch(c, ps, 1, 0);
+	/* the directory says ghost@ is contact 999999, which Brightpearl
+	 * does not have */
+	assert_int_equal(ps_store_contact_put(c->st, "sandbox",
+					      "ghost@example.com", 999999,
+					      "Gh", "Ost", NULL),
+			 0);
+	/* within the day the incremental read keeps the stale row */
+	ps[1] = place_for(emails[1], 0, "Gh", 2);
+	memset(&k, 0, sizeof(k));
+	c->now += 3600 * 1000;
+	assert_int_equal(
+		ps_store_contact_find(&k, c->st, "sandbox", "ghost@example.com"),
+		0);
+	assert_int_equal(k.id, 999999);
+	ps_store_contact_dispose(&k);
+	/* a day later the whole read replaces it */
+	c->now += 24 * 3600 * 1000;
+	deliver_all(c, &ps[1], 1);
+	run_due_batched(c, 2);
+	check_batch(c, ps, 2, 0);
+	assert_int_equal(contacts_with_email("ghost@example.com"), 1);
+	check_customers(ps, emails, 2);
+	assert_int_equal(
+		ps_store_contact_find(&k, c->st, "sandbox", "ghost@example.com"),
+		0);
+	assert_int_not_equal(k.id, 999999);
+	ps_store_contact_dispose(&k);
+}
+
+/*
  * Brightpearl refuses one new customer (names over 32 characters): the two
  * orders billed to that email fail with a reason naming it, the rest of
  * the batch is imported.
@@ -1484,6 +1532,9 @@ main(void)
 			test_orders__batched_mixed_orders, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_orders__batched_after_poll_reads_once, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__batched_directory_reread_daily, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_orders__batched_interrupted_recovered, setup,
