@@ -1716,16 +1716,6 @@ oib_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 
 /* ---- perform_batch ------------------------------------------------------ */
 
-/* Entry i failed with code: the reason is the current error detail. */
-static void
-batch_fail(ps_flow_result *res, int *code_out, int code)
-{
-	ps_flow_result_dispose(res);
-	res->detail = ps_util__strdup(ps_error_last());
-	*code_out = code;
-	ps_error_clear();
-}
-
 /* The imports of one perform_batch call. */
 typedef struct batch {
 	ps_flow_env *env;
@@ -2402,13 +2392,13 @@ oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 		ps_error_clear();
 		if ((error = entry_order_id(&bc_id, &entries[i], &change)) <
 		    0) {
-			batch_fail(&results[i], &codes[i], error);
+			job_fail(&b, i, error);
 			continue;
 		}
 		if (strcmp(change, "import") != 0) {
 			error = do_edit(env, &entries[i], bc_id, &results[i]);
 			if (error < 0)
-				batch_fail(&results[i], &codes[i], error);
+				job_fail(&b, i, error);
 			else
 				codes[i] = 0;
 			continue;
