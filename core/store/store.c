@@ -185,8 +185,25 @@ static const char migration_4[] =
 	" PRIMARY KEY (account, email, id)) WITHOUT ROWID;"
 	"CREATE UNIQUE INDEX bp_contacts_id ON bp_contacts(account, id);";
 
+/*
+ * Migration 5: what pearlsync last wrote, per platform object and field
+ * (DESIGN.md "Ownership and echo").  The value is kept as a 64-bit hash
+ * (hex), so a 64 KiB staff-notes text costs a row of fixed size; a change
+ * seen later that hashes to pearlsync's own last write is its echo.
+ */
+static const char migration_5[] =
+	"CREATE TABLE written ("
+	" platform INTEGER NOT NULL,"
+	" object TEXT NOT NULL,"
+	" object_id TEXT NOT NULL,"
+	" field TEXT NOT NULL,"
+	" value_hash TEXT NOT NULL,"
+	" flow TEXT,"
+	" written_at INTEGER NOT NULL,"
+	" PRIMARY KEY (platform, object, object_id, field)) WITHOUT ROWID;";
+
 static const char *const migrations[] = {migration_1, migration_2, migration_3,
-					 migration_4};
+					 migration_4, migration_5};
 
 _Static_assert(PS__ARRAY_LEN(migrations) == PS_STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
@@ -426,39 +443,53 @@ done:
 /*
  * Create the file (mode 0600) before SQLite does, so it never exists with
  * the umask's wider mode, and tighten a file someone else created.
+ *
+ * Nothing here may open and close a descriptor of an existing database:
+ * closing any descriptor of a file drops every POSIX lock this process
+ * holds on it, including those of a live SQLite connection (the worker's,
+ * when its listener opens a second one), and another process would then
+ * checkpoint and delete the WAL that connection still uses.  So an
+ * existing file is only stat()ed and chmod()ed by path, and a descriptor
+ * is opened only with O_EXCL, on a file this call creates: a new inode
+ * on which no connection can hold a lock.
  */
 static int
 prepare_file(const char *path, unsigned flags)
 {
 	struct stat sb;
-	int fd;
+	int fd, tries;
 
-	if (flags & (PS_STORE_OPEN_READONLY | PS_STORE_OPEN_NO_CREATE)) {
-		if (stat(path, &sb) != 0) {
-			if (errno == ENOENT)
+	for (tries = 0; tries < 2; tries++) {
+		if (stat(path, &sb) == 0) {
+			if (flags & PS_STORE_OPEN_READONLY)
+				return 0;
+			if ((sb.st_mode & 0077) != 0 &&
+			    chmod(path, 0600) != 0)
 				return ps_error_set(
-					PS_ENOTFOUND,
-					"database %s does not exist", path);
+					PS_EIO,
+					"cannot restrict %s to mode 0600: %s",
+					path, strerror(errno));
+			return 0;
+		}
+		if (errno != ENOENT)
 			return ps_error_set(PS_EIO, "database %s: %s", path,
 					    strerror(errno));
-		}
-		if (flags & PS_STORE_OPEN_READONLY)
+		if (flags & (PS_STORE_OPEN_READONLY | PS_STORE_OPEN_NO_CREATE))
+			return ps_error_set(PS_ENOTFOUND,
+					    "database %s does not exist",
+					    path);
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			close(fd); /* a new inode: no lock of ours is on it */
 			return 0;
+		}
+		if (errno != EEXIST) /* EEXIST: created meanwhile, stat it */
+			return ps_error_set(PS_EIO,
+					    "cannot create database %s: %s",
+					    path, strerror(errno));
 	}
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return ps_error_set(PS_EIO, "cannot open database %s: %s", path,
-				    strerror(errno));
-	if (fstat(fd, &sb) == 0 && (sb.st_mode & 0077) != 0 &&
-	    fchmod(fd, 0600) != 0) {
-		int e = errno;
-		close(fd);
-		return ps_error_set(PS_EIO,
-				    "cannot restrict %s to mode 0600: %s", path,
-				    strerror(e));
-	}
-	close(fd);
-	return 0;
+	return ps_error_set(PS_EIO, "database %s: created and removed while "
+				    "opening it", path);
 }
 
 static int

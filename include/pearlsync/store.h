@@ -34,7 +34,7 @@
 typedef struct ps_store ps_store;
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define PS_STORE_SCHEMA_VERSION 4
+#define PS_STORE_SCHEMA_VERSION 5
 
 /* Writers wait this long for another connection's lock, then PS_EBUSY. */
 #define PS_STORE_BUSY_TIMEOUT_MS 5000
@@ -273,6 +273,46 @@ int ps_store_xref_set(ps_store *st, const char *entity, ps_platform a,
  */
 int ps_store_xref_get(char **out, ps_store *st, const char *entity,
 		      ps_platform from, const char *id, ps_platform to);
+
+/* ------------------------------------------------------------------------ */
+/* What pearlsync wrote (the echo guard)                                     */
+
+/*
+ * Every write pearlsync makes to a platform field it may later read back
+ * as input is remembered here, per (platform, object, object id, field):
+ * object is the kind ("order", "order_note", "stock"...), field the name
+ * ("status", "staff_notes", "text"...).  A later read whose value equals
+ * the last write is pearlsync's own echo, not a change by someone else.
+ *
+ * ps_store_written_set - remember that flow (may be NULL) wrote value
+ * (NULL is stored as "") at now, replacing the previous write.  Runs in the
+ * caller's transaction if one is open.  0 or a PS_E* code.
+ */
+int ps_store_written_set(ps_store *st, ps_platform platform,
+			 const char *object, const char *object_id,
+			 const char *field, const char *value,
+			 const char *flow, int64_t now);
+
+/*
+ * ps_store_written_is - 1 when value (NULL reads as "") equals
+ * pearlsync's last write of that field, 0 when it differs or nothing was
+ * written, or a negative PS_E* code.
+ */
+int ps_store_written_is(ps_store *st, ps_platform platform,
+			const char *object, const char *object_id,
+			const char *field, const char *value);
+
+/*
+ * ps_store_written_int_set / _is - the same for an integer value (a
+ * status id, a stock level).
+ */
+int ps_store_written_int_set(ps_store *st, ps_platform platform,
+			     const char *object, int64_t object_id,
+			     const char *field, int64_t value,
+			     const char *flow, int64_t now);
+int ps_store_written_int_is(ps_store *st, ps_platform platform,
+			    const char *object, int64_t object_id,
+			    const char *field, int64_t value);
 
 /* ------------------------------------------------------------------------ */
 /* The sync log                                                              */

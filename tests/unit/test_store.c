@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -1737,11 +1738,129 @@ test_store__status_names_round_trip(void **state)
 	assert_int_equal(ps_entry_status_parse(&s, "done"), PS_EINVAL);
 }
 
+static void
+test_store__written_remembers_the_last_write_per_field(void **state)
+{
+	struct fixture *f = *state;
+
+	open_ok(f);
+	/* never written: not ours */
+	assert_int_equal(ps_store_written_is(f->st, PS_PLATFORM_BIGCOMMERCE,
+					     "order", "7", "status", "2"),
+			 0);
+	assert_int_equal(ps_store_written_set(f->st, PS_PLATFORM_BIGCOMMERCE,
+					      "order", "7", "status", "2",
+					      "status_export_bc", 1),
+			 0);
+	assert_int_equal(ps_store_written_is(f->st, PS_PLATFORM_BIGCOMMERCE,
+					     "order", "7", "status", "2"),
+			 1);
+	/* another value, field, object or platform is not the write */
+	assert_int_equal(ps_store_written_is(f->st, PS_PLATFORM_BIGCOMMERCE,
+					     "order", "7", "status", "3"),
+			 0);
+	assert_int_equal(ps_store_written_is(f->st, PS_PLATFORM_BIGCOMMERCE,
+					     "order", "7", "staff_notes", "2"),
+			 0);
+	assert_int_equal(ps_store_written_is(f->st, PS_PLATFORM_BIGCOMMERCE,
+					     "order", "8", "status", "2"),
+			 0);
+	assert_int_equal(ps_store_written_is(f->st, PS_PLATFORM_BRIGHTPEARL,
+					     "order", "7", "status", "2"),
+			 0);
+	/* the last write replaces the one before */
+	assert_int_equal(ps_store_written_int_set(f->st,
+						  PS_PLATFORM_BIGCOMMERCE,
+						  "order", 7, "status", 10,
+						  NULL, 2),
+			 0);
+	assert_int_equal(ps_store_written_int_is(f->st,
+						 PS_PLATFORM_BIGCOMMERCE,
+						 "order", 7, "status", 10),
+			 1);
+	assert_int_equal(ps_store_written_int_is(f->st,
+						 PS_PLATFORM_BIGCOMMERCE,
+						 "order", 7, "status", 2),
+			 0);
+	/* NULL and "" are one value; bad arguments are refused */
+	assert_int_equal(ps_store_written_set(f->st, PS_PLATFORM_BIGCOMMERCE,
+					      "order", "7", "staff_notes",
+					      NULL, NULL, 3),
+			 0);
+	assert_int_equal(ps_store_written_is(f->st, PS_PLATFORM_BIGCOMMERCE,
+					     "order", "7", "staff_notes", ""),
+			 1);
+	assert_int_equal(ps_store_written_is(NULL, PS_PLATFORM_BIGCOMMERCE,
+					     "order", "7", "status", "2"),
+			 PS_EINVAL);
+	assert_int_equal(ps_store_written_set(f->st, PS_PLATFORM_COUNT,
+					      "order", "7", "status", "2",
+					      NULL, 1),
+			 PS_EINVAL);
+	assert_int_equal(ps_store_written_set(f->st, PS_PLATFORM_BIGCOMMERCE,
+					      "", "7", "status", "2", NULL, 1),
+			 PS_EINVAL);
+}
+
+/*
+ * Opening the database a second time in the same process (the worker's
+ * listener does) must leave the first connection's locks alone: with them
+ * gone, a third connection's close would checkpoint and delete the WAL the
+ * first one still uses.
+ */
+static void
+test_store__second_open_keeps_the_first_connections_wal(void **state)
+{
+	struct fixture *f = *state;
+	ps_store *second = NULL;
+	char wal[160], *v = NULL;
+	struct stat sb;
+	int wstatus = 0;
+	pid_t pid;
+
+	open_ok(f);
+	assert_int_equal(ps_store_cursor_set(f->st, "s", "1", 1), 0);
+	assert_int_equal(ps_store_open(&second, f->path, 0), 0);
+	ps_store_close(second);
+	/* another process's connection, as a CLI command would open it:
+	 * its close checkpoints and deletes the WAL when it can lock the
+	 * file exclusively, which our live connection must prevent */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* a fresh image: a forked SQLite would share our lock table */
+		execl("/proc/self/exe", "test_store", "--write-cursor",
+		      f->path, (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &wstatus, 0), pid);
+	assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(ps_store_cursor_get(&v, NULL, f->st, "s"), 0);
+	assert_string_equal(v, "2");
+	free(v);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
-int
-main(void)
+/* The other process of the WAL test: set cursor "s" to "2" and close. */
+static int
+write_cursor(const char *path)
 {
+	ps_store *st = NULL;
+	int ok = ps_store_open(&st, path, 0) == 0 &&
+		 ps_store_cursor_set(st, "s", "2", 2) == 0;
+
+	ps_store_close(st);
+	return ok ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "--write-cursor") == 0)
+		return write_cursor(argv[2]);
 	const struct CMUnitTest tests[] = {
 		T(test_store__open_rejects_null_and_empty),
 		T(test_store__open_missing_file_with_no_create),
@@ -1774,6 +1893,8 @@ main(void)
 		T(test_store__contact_directory_finds_lowest_id_and_moves),
 		T(test_store__contact_directories_are_per_account),
 		T(test_store__status_names_round_trip),
+		T(test_store__written_remembers_the_last_write_per_field),
+		T(test_store__second_open_keeps_the_first_connections_wal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
