@@ -1,27 +1,31 @@
 /*
- * notes_bc.c - order notes both ways between Brightpearl and BigCommerce,
- * for orders that came from BigCommerce (notes.enabled).
+ * notes_bc.c - Brightpearl order notes to BigCommerce, for orders that
+ * came from BigCommerce (notes.enabled).
  *
- * Brightpearl -> BigCommerce: Brightpearl raises no webhook for a new
- * note, so poll lists the notes of the BigCommerce orders imported in the
- * last three days (the newest NOTES_POLL_ORDERS of them) and records one
- * entry per new note (dedupe key bp:note:<id>:bc).  Performing it appends
- * "<text> [BP note <id>]" to the BigCommerce field notes.bp_note_to_bc_field
- * ("staff_notes", the default, or "customer_message") unless the field
- * already holds that marker or that text.
+ * Ownership: this flow owns one direction only, Brightpearl notes ->
+ * the BigCommerce field notes.bp_note_to_bc_field ("staff_notes", the
+ * default, or "customer_message").  BigCommerce staff notes and customer
+ * message -> Brightpearl notes belong to the order import
+ * (order_import_bc), at import and on every later edit; two flows
+ * writing the same direction gave every customer message twice.
  *
- * BigCommerce -> Brightpearl: a store/order/updated (or created) webhook
- * records an entry; performing it reads the order's staff notes and
- * customer message, drops the lines pearlsync wrote (those carrying a
- * "[BP note" marker), and adds what is left as a Brightpearl order note
- * "BigCommerce staff notes: ..." / "BigCommerce customer message: ...",
- * unless the order already has a note with exactly that text.
+ * Brightpearl raises no webhook for a new note, so poll lists the notes
+ * of the BigCommerce orders imported in the last three days (the newest
+ * NOTES_POLL_ORDERS of them) and records one entry per new note (dedupe
+ * key bp:note:<id>:order:<bp order>:bc).  Performing it appends
+ * "<text> [BP note <id>]" to the BigCommerce field unless the field holds
+ * that marker or that text already (so an entry is safe to perform twice).
  *
- * No echo: notes starting with "BigCommerce " are never sent back, and the
- * marker lines are never sent forward; the text checks make every entry
- * safe to perform twice.
+ * No echo (DESIGN.md "Ownership and echo"): the notes pearlsync itself
+ * added to Brightpearl (the import's "Staff notes: ..." and "Customer
+ * message: ...", a status change's note) are remembered in the store's
+ * written table and never recorded here; the field value this flow writes
+ * to BigCommerce is remembered too, so the import sees it as pearlsync's
+ * own write, not as a merchant's edit.  The note labels are a fallback for
+ * notes written before pearlsync remembered its writes.
  */
 #include "bc_return.h"
+#include "flows/echo.h"
 #include "internal.h"
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
@@ -36,36 +40,39 @@
 #define NOTES_POLL_ORDERS 25
 #define NOTES_POLL_WINDOW_MS (3 * 24 * 3600 * 1000LL)
 #define MARK "[BP note "
-#define FROM_BC "BigCommerce "
-
-/* ---- BigCommerce -> Brightpearl: events ----------------------------- */
-
-static int
-notes_on_event(ps_flow_env *env, const ps_event *ev)
-{
-	char key[128], id[32];
-	int64_t order;
-
-	if (ev->platform != PS_PLATFORM_BIGCOMMERCE || ev->topic == NULL ||
-	    (strcmp(ev->topic, "store/order/updated") != 0 &&
-	     strcmp(ev->topic, "store/order/created") != 0))
-		return 0;
-	if (ps_bcret__bc_event_order(&order, ev) < 0) {
-		ps_error_clear();
-		return 0; /* not an order body: nothing for this flow */
-	}
-	snprintf(id, sizeof(id), "%" PRId64, order);
-	snprintf(key, sizeof(key), "bc:order:%s:notes:ev%" PRId64, id, ev->id);
-	return ps_bcret__log_add(env, FLOW, key, PS_PLATFORM_BIGCOMMERCE, id,
-				 PS_PLATFORM_BRIGHTPEARL, id);
-}
 
 /* ---- Brightpearl -> BigCommerce: poll ------------------------------- */
 
 typedef struct poll_ctx {
-	int64_t orders[NOTES_POLL_ORDERS];
+	int64_t orders[NOTES_POLL_ORDERS];    /* Brightpearl ids */
+	int64_t bc_orders[NOTES_POLL_ORDERS]; /* their BigCommerce ids */
 	size_t n;
 } poll_ctx;
+
+/* The labels of the import's notes (order_import_bc_plan.c), and the
+ * prefix of the notes an older pearlsync copied from BigCommerce. */
+static const char *const import_labels[] = {
+	"Staff notes: ", "Customer message: ", "BigCommerce staff notes: ",
+	"BigCommerce customer message: "};
+
+/* 1 when note came from pearlsync (recorded write, else by label). */
+static int
+note_is_ours(ps_flow_env *env, int64_t bp_order, const ps_bp_note *note)
+{
+	size_t i;
+	int ours;
+
+	if (note->text == NULL)
+		return 1; /* nothing to copy */
+	ours = ps_echo__bp_note_is_ours(env, bp_order, note->text);
+	if (ours != 0)
+		return ours;
+	for (i = 0; i < PS__ARRAY_LEN(import_labels); i++)
+		if (strncmp(note->text, import_labels[i],
+			    strlen(import_labels[i])) == 0)
+			return 1;
+	return 0;
+}
 
 static int
 notes_poll(ps_flow_env *env)
@@ -75,7 +82,7 @@ notes_poll(ps_flow_env *env)
 	ps_bp_note_list notes = {NULL, 0, NULL};
 	poll_ctx pc;
 	size_t nrows = 0, i, j;
-	int error = 0;
+	int error = 0, ours;
 
 	if (env->bp == NULL)
 		return 0;
@@ -87,18 +94,23 @@ notes_poll(ps_flow_env *env)
 		return error;
 	for (i = 0; i < nrows && pc.n < NOTES_POLL_ORDERS; i++) {
 		char *end;
-		int64_t id;
+		int64_t id, bc;
 
-		if (rows[i].target_id == NULL ||
+		if (rows[i].target_id == NULL || rows[i].source_id == NULL ||
 		    env->now - rows[i].updated_at > NOTES_POLL_WINDOW_MS)
 			continue;
 		id = strtoll(rows[i].target_id, &end, 10);
 		if (id <= 0 || *end != '\0')
 			continue;
+		bc = strtoll(rows[i].source_id, &end, 10);
+		if (bc <= 0 || *end != '\0')
+			continue;
 		for (j = 0; j < pc.n && pc.orders[j] != id; j++)
 			;
-		if (j == pc.n)
+		if (j == pc.n) {
+			pc.bc_orders[pc.n] = bc;
 			pc.orders[pc.n++] = id;
+		}
 	}
 	ps_log_entries_free(rows, nrows);
 	for (i = 0; i < pc.n; i++) {
@@ -110,22 +122,23 @@ notes_poll(ps_flow_env *env)
 		if ((error = ps_store_begin(env->store)) < 0)
 			goto done;
 		for (j = 0; j < notes.n && error == 0; j++) {
-			char key[96], id[32], order[32];
+			char key[96], id[32], order[32], bc[32];
 
-			if (notes.items[j].text == NULL ||
-			    strncmp(notes.items[j].text, FROM_BC,
-				    strlen(FROM_BC)) == 0)
+			if ((ours = note_is_ours(env, pc.orders[i],
+						 &notes.items[j])) != 0) {
+				error = ours < 0 ? ours : 0;
 				continue;
+			}
 			snprintf(id, sizeof(id), "%" PRId64,
 				 notes.items[j].id);
 			snprintf(order, sizeof(order), "%" PRId64,
 				 pc.orders[i]);
+			snprintf(bc, sizeof(bc), "%" PRId64, pc.bc_orders[i]);
 			snprintf(key, sizeof(key), "bp:note:%s:order:%s:bc", id,
 				 order);
 			error = ps_bcret__log_add(env, FLOW, key,
 						  PS_PLATFORM_BRIGHTPEARL, id,
-						  PS_PLATFORM_BIGCOMMERCE,
-						  order);
+						  PS_PLATFORM_BIGCOMMERCE, bc);
 		}
 		if (error < 0)
 			ps_store_rollback(env->store);
@@ -204,6 +217,14 @@ perform_bp_note(ps_flow_env *env, int64_t note_id, int64_t bp_order,
 	}
 	snprintf(text, len, "%s%s%s %s", old, old[0] ? "\n" : "", note->text,
 		 marker);
+	/* remembered before the write: the order import must see the
+	 * field's new value as pearlsync's, even after a crash right after
+	 * BigCommerce took it */
+	if ((error = ps_store_written_set(
+		     env->store, PS_PLATFORM_BIGCOMMERCE, "order", bcid,
+		     to_staff ? "staff_notes" : "customer_message", text, FLOW,
+		     env->now)) < 0)
+		goto done;
 	if ((error = ps_bc_order_update_notes(env->bc, bc_id,
 					      to_staff ? text : NULL,
 					      to_staff ? NULL : text)) < 0)
@@ -216,123 +237,6 @@ perform_bp_note(ps_flow_env *env, int64_t note_id, int64_t bp_order,
 done:
 	free(text);
 	free(field);
-	ps_bc_order_dispose(&bc);
-	ps_bp_note_list_dispose(&notes);
-	return error;
-}
-
-/* ---- perform: BigCommerce fields -> Brightpearl note ---------------- */
-
-/* nonzero when the n bytes at p contain MARK */
-static int
-has_mark(const char *p, size_t n)
-{
-	size_t m = strlen(MARK), i;
-
-	for (i = 0; i + m <= n; i++)
-		if (memcmp(p + i, MARK, m) == 0)
-			return 1;
-	return 0;
-}
-
-/* text without the lines carrying a Brightpearl marker (owned). */
-static char *
-own_lines(const char *text)
-{
-	size_t n = strlen(text), len = 0;
-	char *out = malloc(n + 1);
-	const char *p = text, *eol;
-
-	if (out == NULL)
-		return NULL;
-	while (*p != '\0') {
-		eol = strchr(p, '\n');
-		if (eol == NULL)
-			eol = p + strlen(p);
-		if (!has_mark(p, (size_t)(eol - p))) {
-			if (len > 0)
-				out[len++] = '\n';
-			memcpy(out + len, p, (size_t)(eol - p));
-			len += (size_t)(eol - p);
-		}
-		p = *eol ? eol + 1 : eol;
-	}
-	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == ' ' ||
-			   out[len - 1] == '\r'))
-		len--;
-	out[len] = '\0';
-	return out;
-}
-
-static int
-perform_bc_order(ps_flow_env *env, int64_t bc_id, ps_flow_result *res)
-{
-	ps_bp_note_list notes = {NULL, 0, NULL};
-	ps_bc_order bc;
-	const char *what[2] = {"staff notes", "customer message"};
-	char *mine = NULL, *note = NULL, bpid[32], detail[256];
-	int64_t bp_id;
-	size_t i, j, len, added = 0;
-	int error, have;
-
-	memset(&bc, 0, sizeof(bc));
-	detail[0] = '\0';
-	error = ps_bcret__bp_order_of(&bp_id, env->store, bc_id);
-	if (error == PS_ENOTFOUND) {
-		ps_error_clear();
-		return ps_bcret__result(res, NULL,
-					"skipped: BigCommerce order %" PRId64
-					" is not in Brightpearl",
-					bc_id);
-	}
-	if (error < 0)
-		return error;
-	snprintf(bpid, sizeof(bpid), "%" PRId64, bp_id);
-	if ((error = ps_bc_order_get(&bc, env->bc, bc_id)) < 0)
-		goto done;
-	if ((error = ps_bp_note_list_get(&notes, env->bp, bp_id)) < 0)
-		goto done;
-	for (i = 0; i < 2; i++) {
-		free(mine);
-		free(note);
-		note = NULL;
-		if ((mine = own_lines(i == 0 ? bc.staff_notes
-					     : bc.customer_message)) == NULL) {
-			error = ps_error_set(PS_ENOMEM, NULL);
-			goto done;
-		}
-		if (mine[0] == '\0')
-			continue;
-		len = strlen(mine) + 64;
-		if ((note = malloc(len)) == NULL) {
-			error = ps_error_set(PS_ENOMEM, NULL);
-			goto done;
-		}
-		snprintf(note, len, FROM_BC "%s: %s", what[i], mine);
-		for (j = 0, have = 0; j < notes.n && !have; j++)
-			have = notes.items[j].text != NULL &&
-			       strcmp(notes.items[j].text, note) == 0;
-		if (have)
-			continue;
-		if ((error = ps_bp_note_add(NULL, env->bp, bp_id, note, 0)) <
-		    0)
-			goto done;
-		added++;
-		snprintf(detail + strlen(detail),
-			 sizeof(detail) - strlen(detail), "%s%s",
-			 detail[0] ? ", " : "", what[i]);
-	}
-	if (added)
-		error = ps_bcret__result(res, bpid,
-					 "BigCommerce %s -> Brightpearl order "
-					 "note",
-					 detail);
-	else
-		error = ps_bcret__result(res, bpid,
-					 "no new BigCommerce notes");
-done:
-	free(mine);
-	free(note);
 	ps_bc_order_dispose(&bc);
 	ps_bp_note_list_dispose(&notes);
 	return error;
@@ -353,7 +257,12 @@ notes_perform(ps_flow_env *env, const ps_log_entry *entry,
 	    a > 0 && b > 0)
 		return perform_bp_note(env, a, b, res);
 	if (sscanf(entry->dedupe_key, "bc:order:%lld:", &a) == 1 && a > 0)
-		return perform_bc_order(env, a, res);
+		/* recorded by an older pearlsync, when this flow also
+		 * copied BigCommerce notes into Brightpearl */
+		return ps_bcret__result(res, NULL,
+					"skipped: BigCommerce notes reach "
+					"Brightpearl through the order import "
+					"(order_import_bc)");
 	return ps_error_set(PS_EDATA, "notes entry '%s' not understood",
 			    entry->dedupe_key);
 }
@@ -361,14 +270,13 @@ notes_perform(ps_flow_env *env, const ps_log_entry *entry,
 const ps_flow_ops ps_flow_notes_bc = {
 	.name = FLOW,
 	.alias = "notes",
-	.description = "Order notes both ways between Brightpearl and "
-		       "BigCommerce",
+	.description = "Brightpearl order notes to BigCommerce",
 	.source = PS_PLATFORM_BRIGHTPEARL,
 	.target = PS_PLATFORM_BIGCOMMERCE,
 	.enabled_setting = "notes.enabled",
 	.init = NULL,
 	.fini = NULL,
-	.on_event = notes_on_event,
+	.on_event = NULL,
 	.poll = notes_poll,
 	.poll_interval_ms = 0,
 	.perform = notes_perform,

@@ -37,9 +37,11 @@
  * (duplicate-guarded) call.
  */
 #include "flows/order_import_bc.h"
+#include "flows/echo.h"
 #include "internal.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +52,7 @@
 
 #include "pearlsync/settings.h"
 
+#define FLOW "order_import_bc"
 #define CURSOR_STREAM "bc.orders.modified"
 #define POLL_OVERLAP_S 300
 #define CACHE_MAX 4096
@@ -1110,7 +1113,15 @@ oib_poll(ps_flow_env *env)
 			if (state_load(&st_prev, &h_prev, env->store, o->id) <
 			    0)
 				continue;
-			if (st_prev != o->status_id) {
+			/* a status pearlsync set (status export, shipment)
+			 * is not an edit */
+			if (st_prev != o->status_id &&
+			    (error = ps_store_written_int_seen(
+				     env->store, PS_PLATFORM_BIGCOMMERCE,
+				     "order", o->id, "status", o->status_id)) <
+				    0)
+				goto done;
+			if (st_prev != o->status_id && error == 0) {
 				snprintf(buf, sizeof(buf), "status:%d",
 					 o->status_id);
 				if ((error = add_entry(env, o->id, buf)) < 0)
@@ -1251,6 +1262,26 @@ note_exists(const ps_bp_note_list *nl, const char *text)
 	return 0;
 }
 
+/*
+ * Remember what the import wrote to Brightpearl order bp_id (its status and
+ * its notes), so the flows that carry Brightpearl back to BigCommerce do
+ * not take it for a merchant's change.
+ */
+static int
+remember_writes(ps_flow_env *env, const ps_oib_plan *p, int64_t bp_id)
+{
+	size_t i;
+	int error = 0;
+
+	if (p->order.status_id > 0)
+		error = ps_store_written_int_set(
+			env->store, PS_PLATFORM_BRIGHTPEARL, "order", bp_id,
+			"status", p->order.status_id, FLOW, env->now);
+	for (i = 0; error == 0 && i < p->nnotes; i++)
+		error = ps_echo__bp_note_mark(env, FLOW, bp_id, p->notes[i]);
+	return error;
+}
+
 /* Notes, custom fields, payments and the reservation of order bp_id;
  * np_done 1: notes and payments were sent in a batch, 2: the reservation
  * too. */
@@ -1262,6 +1293,8 @@ execute_after(ps_flow_env *env, ps_oib_plan *p, int64_t bp_id, int adopted,
 	size_t i;
 	int error = 0;
 
+	if ((error = remember_writes(env, p, bp_id)) < 0)
+		goto done;
 	if (p->nfields && (error = ps_bp_order_fields_set(
 				   env->bp, bp_id, p->fields, p->nfields)) < 0)
 		goto done;
@@ -1547,6 +1580,220 @@ done:
 	return error;
 }
 
+/* Append the printf-formatted text to msg (cap bytes). */
+static void
+msg_add(char *msg, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+msg_add(char *msg, size_t cap, const char *fmt, ...)
+{
+	size_t len = strlen(msg);
+	va_list ap;
+
+	if (len + 1 >= cap)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg + len, cap - len, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A BigCommerce status change of an imported order: unless the status is
+ * one pearlsync set itself (the status export, a shipment), move the
+ * Brightpearl order to the mapped status.  The change's note names its
+ * source and is remembered, like the status, as pearlsync's write.
+ */
+static int
+edit_status(ps_flow_env *env, const ps_oib_settings *s, const ps_bc_order *o,
+	    int64_t bp_id, char *msg, size_t cap)
+{
+	char how[200], note[160];
+	int64_t status_id = 0;
+	int error;
+
+	error = ps_store_written_int_seen(env->store, PS_PLATFORM_BIGCOMMERCE,
+					  "order", o->id, "status",
+					  o->status_id);
+	if (error < 0)
+		return error;
+	if (error == 1) {
+		msg_add(msg, cap, "status %d was set by pearlsync: not sent "
+				  "back; ",
+			o->status_id);
+		return 0;
+	}
+	if ((error = resolve_status(&status_id, how, sizeof(how), env, s,
+				    o)) < 0)
+		return error;
+	if (status_id <= 0)
+		return ps_error_set(PS_EMAPPING,
+				    "BigCommerce status '%s' (%d) has no "
+				    "Brightpearl status (mapping order_status "
+				    "bc>bp) and defaults.order_status_id is "
+				    "not set",
+				    o->status, o->status_id);
+	snprintf(note, sizeof(note),
+		 "Status from BigCommerce order %lld: %s",
+		 (long long)o->id, o->status[0] ? o->status : "?");
+	if ((error = ps_store_written_int_set(
+		     env->store, PS_PLATFORM_BRIGHTPEARL, "order", bp_id,
+		     "status", status_id, FLOW, env->now)) < 0 ||
+	    (error = ps_echo__bp_note_mark(env, FLOW, bp_id, note)) < 0 ||
+	    (error = ps_bp_order_status_set(env->bp, bp_id, status_id,
+					    note)) < 0)
+		return error;
+	msg_add(msg, cap, "status -> %lld (%s); ", (long long)status_id, how);
+	return 0;
+}
+
+/* 1 when the n bytes at p hold the marker notes_bc puts on its lines. */
+static int
+has_bp_mark(const char *p, size_t n)
+{
+	static const char mark[] = "[BP note ";
+	size_t m = sizeof(mark) - 1, i;
+
+	for (i = 0; i + m <= n; i++)
+		if (memcmp(p + i, mark, m) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * *field, in place, without the lines notes_bc copied from Brightpearl
+ * (the fallback for a field the merchant edited after pearlsync wrote to
+ * it: their lines go to Brightpearl, pearlsync's do not go back).
+ */
+static void
+drop_bp_lines(char *text)
+{
+	char *out = text, *p = text, *eol;
+	size_t n;
+
+	while (*p != '\0') {
+		eol = strchr(p, '\n');
+		n = eol ? (size_t)(eol - p) : strlen(p);
+		if (!has_bp_mark(p, n)) {
+			if (out != text)
+				*out++ = '\n';
+			memmove(out, p, n);
+			out += n;
+		}
+		p += n + (eol != NULL);
+	}
+	while (out > text && (out[-1] == '\n' || out[-1] == '\r' ||
+			      out[-1] == ' '))
+		out--;
+	*out = '\0';
+}
+
+/*
+ * Blank *field when its value is pearlsync's own last write (notes_bc
+ * wrote it), else drop the lines pearlsync wrote.  Returns 1 when blanked,
+ * 0, or a PS_E* code.
+ */
+static int
+own_field(ps_flow_env *env, int64_t bc_id, const char *name, char *field)
+{
+	char id[24];
+	int error;
+
+	if (field == NULL || field[0] == '\0')
+		return 0;
+	snprintf(id, sizeof(id), "%lld", (long long)bc_id);
+	error = ps_store_written_seen(env->store, PS_PLATFORM_BIGCOMMERCE,
+				      "order", id, name, field);
+	if (error < 0)
+		return error;
+	if (error == 1)
+		field[0] = '\0';
+	else
+		drop_bp_lines(field);
+	return error;
+}
+
+/*
+ * A notes edit of an imported order: the staff notes and customer message
+ * as the merchant left them (pearlsync's own writes taken out) become the
+ * notes or custom fields the import would have made, each added once.
+ */
+static int
+edit_notes(ps_flow_env *env, const ps_oib_settings *s, const ps_bc_order *o,
+	   int64_t bp_id, char *msg, size_t cap)
+{
+	ps_bp_note_list nl = {0};
+	ps_bc_transaction_list none = {0};
+	ps_oib_settings s2 = *s;
+	ps_oib_plan plan;
+	resolve_buf rb;
+	ps_bc_order c = *o; /* shallow: only the two texts are its own */
+	size_t i, added = 0;
+	int error, echo = 0;
+
+	memset(&plan, 0, sizeof(plan));
+	memset(&rb, 0, sizeof(rb));
+	c.staff_notes = ps_util__strdup(o->staff_notes ? o->staff_notes : "");
+	c.customer_message =
+		ps_util__strdup(o->customer_message ? o->customer_message : "");
+	if (c.staff_notes == NULL || c.customer_message == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	if ((error = own_field(env, o->id, "staff_notes", c.staff_notes)) <
+	    0)
+		goto done;
+	echo = error;
+	if ((error = own_field(env, o->id, "customer_message",
+			       c.customer_message)) < 0)
+		goto done;
+	echo += error;
+	/* the notes part of the plan, without any lookups: rows are not
+	 * sent, so no product is looked up */
+	rb.r.customer_id = 1;
+	rb.r.status_id = 1;
+	c.nproducts = 0;
+	s2.payments_enabled = 0;
+	if (s2.warehouse_id <= 0)
+		s2.warehouse_id = 1;
+	if (s2.channel_id <= 0)
+		s2.channel_id = 1;
+	if ((error = ps_oib__plan_build(&plan, &c, &none, &s2, &rb.r)) < 0)
+		goto done;
+	if (plan.nnotes &&
+	    (error = ps_bp_note_list_get(&nl, env->bp, bp_id)) < 0)
+		goto done;
+	if (plan.nfields &&
+	    (error = ps_bp_order_fields_set(env->bp, bp_id, plan.fields,
+					    plan.nfields)) < 0)
+		goto done;
+	for (i = 0; i < plan.nnotes; i++) {
+		if (note_exists(&nl, plan.notes[i]))
+			continue;
+		if ((error = ps_echo__bp_note_mark(env, FLOW, bp_id,
+						   plan.notes[i])) < 0 ||
+		    (error = ps_bp_note_add(NULL, env->bp, bp_id,
+					    plan.notes[i],
+					    plan.note_public[i])) < 0)
+			goto done;
+		added++;
+	}
+	if (added || plan.nfields)
+		msg_add(msg, cap, "notes updated (%zu new note%s)", added,
+			added == 1 ? "" : "s");
+	else if (echo)
+		msg_add(msg, cap, "notes: only pearlsync's own writes changed");
+	else
+		msg_add(msg, cap, "notes: already in Brightpearl");
+done:
+	free(c.staff_notes);
+	free(c.customer_message);
+	ps_bp_note_list_dispose(&nl);
+	ps_oib__plan_dispose(&plan);
+	resolve_dispose(&rb);
+	return error;
+}
+
 /* A status change or notes edit: update the existing order. */
 static int
 do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
@@ -1554,16 +1801,12 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 {
 	ps_bc_order o;
 	ps_oib_settings s;
-	ps_oib_plan plan;
-	resolve_buf rb;
-	char why[256], msg[512], tid[24], how[200];
-	int64_t bp_id = 0, status_id = 0;
+	char why[256], msg[512], tid[24];
+	int64_t bp_id = 0;
 	int error, st_prev = -1;
 	uint32_t h_prev = 0;
 
 	memset(&o, 0, sizeof(o));
-	memset(&plan, 0, sizeof(plan));
-	memset(&rb, 0, sizeof(rb));
 	if ((error = ps_oib__settings_load(&s, env->store)) < 0)
 		return error;
 	if ((error = ps_bc_order_get(&o, env->bc, bc_id)) < 0)
@@ -1618,65 +1861,12 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 		h_prev = 0;
 	}
 	msg[0] = '\0';
-	if (o.status_id != st_prev) {
-		if ((error = resolve_status(&status_id, how, sizeof(how), env,
-					    &s, &o)) < 0)
-			goto done;
-		if (status_id <= 0) {
-			error = ps_error_set(
-				PS_EMAPPING,
-				"BigCommerce status '%s' (%d) has no "
-				"Brightpearl status (mapping order_status "
-				"bc>bp) and defaults.order_status_id is not "
-				"set",
-				o.status, o.status_id);
-			goto done;
-		}
-		if ((error = ps_bp_order_status_set(env->bp, bp_id, status_id,
-						    NULL)) < 0)
-			goto done;
-		snprintf(msg, sizeof(msg), "status -> %lld (%s); ",
-			 (long long)status_id, how);
-	}
-	if (notes_hash(&o) != h_prev) {
-		ps_bp_note_list nl = {0};
-		size_t i;
-
-		/* the notes part of the plan, without any lookups */
-		size_t keep = o.nproducts;
-
-		rb.r.customer_id = 1;
-		rb.r.status_id = 1;
-		o.nproducts = 0; /* rows are not sent: no product lookups */
-		if ((error = ps_bp_note_list_get(&nl, env->bp, bp_id)) < 0)
-			goto done;
-		{
-			ps_bc_transaction_list none = {0};
-			ps_oib_settings s2 = s;
-
-			s2.payments_enabled = 0;
-			if (s2.warehouse_id <= 0)
-				s2.warehouse_id = 1;
-			if (s2.channel_id <= 0)
-				s2.channel_id = 1;
-			error = ps_oib__plan_build(&plan, &o, &none, &s2,
-						   &rb.r);
-		}
-		o.nproducts = keep;
-		if (error == 0 && plan.nfields)
-			error = ps_bp_order_fields_set(
-				env->bp, bp_id, plan.fields, plan.nfields);
-		for (i = 0; error == 0 && i < plan.nnotes; i++)
-			if (!note_exists(&nl, plan.notes[i]))
-				error = ps_bp_note_add(NULL, env->bp, bp_id,
-						       plan.notes[i],
-						       plan.note_public[i]);
-		ps_bp_note_list_dispose(&nl);
-		if (error < 0)
-			goto done;
-		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
-			 "notes updated");
-	}
+	if (o.status_id != st_prev &&
+	    (error = edit_status(env, &s, &o, bp_id, msg, sizeof(msg))) < 0)
+		goto done;
+	if (notes_hash(&o) != h_prev &&
+	    (error = edit_notes(env, &s, &o, bp_id, msg, sizeof(msg))) < 0)
+		goto done;
 	if (msg[0] == '\0')
 		snprintf(msg, sizeof(msg), "no change to send");
 	if ((error = state_save(env->store, &o, env->now)) < 0)
@@ -1686,8 +1876,6 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 	res->detail = ps_util__strdup(msg);
 done:
 	(void)entry;
-	ps_oib__plan_dispose(&plan);
-	resolve_dispose(&rb);
 	ps_bc_order_dispose(&o);
 	ps_oib__settings_dispose(&s);
 	return error;

@@ -10,6 +10,13 @@
  * mapping (by name, then by id, then the default) and sets the
  * BigCommerce status unless it already has it.  Setting a status is
  * absolute, so performing an entry twice changes nothing.
+ *
+ * No ping-pong (DESIGN.md "Ownership and echo"): this flow owns
+ * Brightpearl status -> BigCommerce status; the order import owns the
+ * other direction.  A Brightpearl status the import set itself (at
+ * import, or from a BigCommerce edit) is not sent back, and the status
+ * this flow sets in BigCommerce is remembered before it is sent, so the
+ * import takes it for pearlsync's own write and not for a merchant's edit.
  */
 #include "bc_return.h"
 #include "internal.h"
@@ -70,7 +77,8 @@ static int
 status_poll(ps_flow_env *env)
 {
 	ps_bcret_order_ref *orders = NULL;
-	char since[48], best[48], key[96], id[32], *selected = NULL;
+	char since[48], best[48], key[96], id[32], bcnum[32];
+	char *selected = NULL;
 	size_t n = 0, i;
 	int64_t bc_id;
 	int error, kind;
@@ -101,12 +109,21 @@ status_poll(ps_flow_env *env)
 			ps_error_clear();
 			continue;
 		}
+		error = ps_store_written_int_is(env->store,
+						PS_PLATFORM_BRIGHTPEARL,
+						"order", orders[i].id,
+						"status", orders[i].status_id);
+		if (error != 0) { /* pearlsync's own status, or a failure */
+			error = error < 0 ? error : 0;
+			continue;
+		}
 		snprintf(id, sizeof(id), "%" PRId64, orders[i].id);
+		snprintf(bcnum, sizeof(bcnum), "%" PRId64, bc_id);
 		snprintf(key, sizeof(key), "bp:order:%s:status:s%" PRId64, id,
 			 orders[i].status_id);
 		error = ps_bcret__log_add(env, FLOW, key,
 					  PS_PLATFORM_BRIGHTPEARL, id,
-					  PS_PLATFORM_BIGCOMMERCE, NULL);
+					  PS_PLATFORM_BIGCOMMERCE, bcnum);
 	}
 	error = ps_bcret__poll_end(env, CURSOR, best, error);
 done:
@@ -119,7 +136,7 @@ static int
 status_on_event(ps_flow_env *env, const ps_event *ev)
 {
 	ps_bcret_event e;
-	char key[128], id[32], *selected = NULL;
+	char key[128], id[32], bcnum[32], *selected = NULL;
 	size_t i;
 	int error, kind;
 
@@ -134,13 +151,19 @@ status_on_event(ps_flow_env *env, const ps_event *ev)
 	if (kind == 0)
 		return 0; /* no status is synced back */
 	for (i = 0; i < e.nids; i++) {
+		int64_t bc_id = 0;
+
+		if (ps_bcret__bc_order_of(&bc_id, env->store, e.ids[i]) < 0)
+			ps_error_clear(); /* perform says why it skips */
+		snprintf(bcnum, sizeof(bcnum), "%" PRId64, bc_id);
 		snprintf(id, sizeof(id), "%" PRId64, e.ids[i]);
 		snprintf(key, sizeof(key), "bp:order:%s:status:ev%" PRId64,
 			 id, ev->id);
 		if ((error = ps_bcret__log_add(env, FLOW, key,
 					       PS_PLATFORM_BRIGHTPEARL, id,
 					       PS_PLATFORM_BIGCOMMERCE,
-					       NULL)) < 0)
+					       bc_id > 0 ? bcnum
+							 : NULL)) < 0)
 			return error;
 	}
 	return 0;
@@ -190,6 +213,23 @@ map_status(int *out, ps_store *st, const ps_bp_order *o)
 	return 0;
 }
 
+/* The entry's order number (the BigCommerce order) and shipping method,
+ * for the log's columns. */
+static int
+describe_entry(ps_flow_env *env, const ps_log_entry *entry,
+	       const ps_bc_order *bc)
+{
+	ps_log_entry f;
+	char num[32];
+
+	ps_log_entry_init(&f);
+	snprintf(num, sizeof(num), "%" PRId64, bc->id);
+	f.order_number = num;
+	if (bc->nshipping_addresses > 0)
+		f.shipping_method = bc->shipping_addresses[0].shipping_method;
+	return ps_store_log_set_fields(env->store, entry->id, &f, env->now);
+}
+
 static int
 status_perform(ps_flow_env *env, const ps_log_entry *entry,
 	       ps_flow_result *res)
@@ -230,6 +270,20 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 		goto done;
 	}
 	snprintf(num, sizeof(num), "%" PRId64, orders.items[0].status_id);
+	error = ps_store_written_int_seen(env->store, PS_PLATFORM_BRIGHTPEARL,
+					  "order", bp_id, "status",
+					  orders.items[0].status_id);
+	if (error != 0) {
+		if (error > 0)
+			error = ps_bcret__result(
+			    res, bcid,
+			    "skipped: Brightpearl status '%s' was set by "
+			    "pearlsync (from BigCommerce), not sent back",
+			    orders.items[0].status_name
+				? orders.items[0].status_name
+				: num);
+		goto done;
+	}
 	if (ps_store_setting_get(&selected, env->store,
 				 "orders.sync_statuses") < 0)
 		ps_error_clear();
@@ -250,6 +304,8 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 		goto done;
 	if ((error = ps_bc_order_get(&bc, env->bc, bc_id)) < 0)
 		goto done;
+	if ((error = describe_entry(env, entry, &bc)) < 0)
+		goto done;
 	if (bc.status_id == to) {
 		error = ps_bcret__result(res, bcid,
 					 "BigCommerce order %" PRId64
@@ -257,7 +313,13 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 					 bc_id, to);
 		goto done;
 	}
-	if ((error = ps_bc_order_update_status(env->bc, bc_id, to)) < 0)
+	/* remembered first: a crash after BigCommerce took it must still
+	 * leave the import knowing the status is pearlsync's */
+	if ((error = ps_store_written_int_set(env->store,
+					      PS_PLATFORM_BIGCOMMERCE, "order",
+					      bc_id, "status", to, FLOW,
+					      env->now)) < 0 ||
+	    (error = ps_bc_order_update_status(env->bc, bc_id, to)) < 0)
 		goto done;
 	error = ps_bcret__result(res, bcid,
 				 "Brightpearl status '%s' -> BigCommerce "

@@ -117,6 +117,32 @@ ps_store_written_is(ps_store *st, ps_platform platform, const char *object,
 }
 
 int
+ps_store_written_seen(ps_store *st, ps_platform platform, const char *object,
+		      const char *object_id, const char *field,
+		      const char *value)
+{
+	sqlite3_stmt *s = NULL;
+	int error;
+
+	error = ps_store_written_is(st, platform, object, object_id, field,
+				    value);
+	if (error != 0)
+		return error; /* ours, or a failure */
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "DELETE FROM written WHERE platform = ?1 AND object = ?2"
+		     " AND object_id = ?3 AND field = ?4")) < 0)
+		return error;
+	if ((error = ps_store__bind_int64(st, s, 1, platform)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 2, object)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 3, object_id)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 4, field)) < 0 ||
+	    (error = ps_store__step_done(st, s, "forgetting a write")) < 0)
+		return error;
+	return 0;
+}
+
+int
 ps_store_written_int_set(ps_store *st, ps_platform platform,
 			 const char *object, int64_t object_id,
 			 const char *field, int64_t value, const char *flow,
@@ -140,4 +166,16 @@ ps_store_written_int_is(ps_store *st, ps_platform platform,
 	snprintf(id, sizeof(id), "%" PRId64, object_id);
 	snprintf(v, sizeof(v), "%" PRId64, value);
 	return ps_store_written_is(st, platform, object, id, field, v);
+}
+
+int
+ps_store_written_int_seen(ps_store *st, ps_platform platform,
+			  const char *object, int64_t object_id,
+			  const char *field, int64_t value)
+{
+	char id[24], v[24];
+
+	snprintf(id, sizeof(id), "%" PRId64, object_id);
+	snprintf(v, sizeof(v), "%" PRId64, value);
+	return ps_store_written_seen(st, platform, object, id, field, v);
 }

@@ -303,8 +303,19 @@ int ps_store_written_is(ps_store *st, ps_platform platform,
 			const char *field, const char *value);
 
 /*
- * ps_store_written_int_set / _is - the same for an integer value (a
- * status id, a stock level).
+ * ps_store_written_seen - what a reading flow calls with the value it
+ * sees: 1 when it is pearlsync's last write (an echo: not a change).
+ * Otherwise someone else has changed the field since, so the record is
+ * dropped (a later return to the old value is theirs, not an echo) and 0
+ * is returned.  A negative PS_E* code on failure.
+ */
+int ps_store_written_seen(ps_store *st, ps_platform platform,
+			  const char *object, const char *object_id,
+			  const char *field, const char *value);
+
+/*
+ * ps_store_written_int_set / _is / _seen - the same for an integer value
+ * (a status id, a stock level).
  */
 int ps_store_written_int_set(ps_store *st, ps_platform platform,
 			     const char *object, int64_t object_id,
@@ -313,6 +324,9 @@ int ps_store_written_int_set(ps_store *st, ps_platform platform,
 int ps_store_written_int_is(ps_store *st, ps_platform platform,
 			    const char *object, int64_t object_id,
 			    const char *field, int64_t value);
+int ps_store_written_int_seen(ps_store *st, ps_platform platform,
+			      const char *object, int64_t object_id,
+			      const char *field, int64_t value);
 
 /* ------------------------------------------------------------------------ */
 /* The sync log                                                              */

@@ -1782,6 +1782,24 @@ test_store__written_remembers_the_last_write_per_field(void **state)
 						 PS_PLATFORM_BIGCOMMERCE,
 						 "order", 7, "status", 2),
 			 0);
+	/* seen: our value is an echo and stays remembered; another value
+	 * makes the write history, so coming back to it is not an echo */
+	assert_int_equal(ps_store_written_int_seen(f->st,
+						   PS_PLATFORM_BIGCOMMERCE,
+						   "order", 7, "status", 10),
+			 1);
+	assert_int_equal(ps_store_written_int_seen(f->st,
+						   PS_PLATFORM_BIGCOMMERCE,
+						   "order", 7, "status", 10),
+			 1);
+	assert_int_equal(ps_store_written_int_seen(f->st,
+						   PS_PLATFORM_BIGCOMMERCE,
+						   "order", 7, "status", 5),
+			 0);
+	assert_int_equal(ps_store_written_int_seen(f->st,
+						   PS_PLATFORM_BIGCOMMERCE,
+						   "order", 7, "status", 10),
+			 0);
 	/* NULL and "" are one value; bad arguments are refused */
 	assert_int_equal(ps_store_written_set(f->st, PS_PLATFORM_BIGCOMMERCE,
 					      "order", "7", "staff_notes",
