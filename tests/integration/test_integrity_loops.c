@@ -1,0 +1,645 @@
+/*
+ * test_integrity_loops.c - no echo between the flows, end to end: the
+ * worker with every flow and its webhook listener on, against
+ * pearlsync-sandbox, set up as the README's setup steps suggest (statuses
+ * mapped both ways with defaults, statuses synced back, notes on,
+ * shipments on).  Each test makes a merchant's change on one side, then
+ * runs ten rounds (webhooks delivered, every flow polled) and reads both
+ * platforms from the sandbox: after the first rounds nothing may move any
+ * more (texts, note counts, statuses), and no log entry may fail.
+ *
+ * A round is a worker pass, a pause for the sandbox's webhook deliveries
+ * and a second pass, so a write that comes back as a webhook or in the
+ * next poll is seen within the round that made it.
+ */
+#define _DEFAULT_SOURCE
+/* clang-format off */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "pearlsync/bigcommerce.h"
+#include "pearlsync/brightpearl.h"
+#include "pearlsync/config.h"
+#include "pearlsync/log.h"
+#include "pearlsync/store.h"
+#include "pearlsync/worker.h"
+#include "sandbox_proc.h"
+
+#define SECRET "loop-secret-7a1e"
+#define ROUNDS 10
+#define DEADLINE_MS 20000
+
+static sandbox_proc sb;
+static char dir[64], db_path[128];
+static ps_http *http;
+static ps_bp *bp;
+static ps_bc *bc;
+static ps_store *st;
+static ps_worker *worker;
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static json_t *
+ctl(const char *method, const char *path, const char *body)
+{
+	sandbox_reply r;
+	char url[512];
+	json_t *j;
+
+	snprintf(url, sizeof(url), "%s%s", sb.control, path);
+	sandbox_http(&r, method, url, NULL, body, NULL);
+	if (r.status < 200 || r.status > 299)
+		fprintf(stderr, "control %s %s -> %ld %s\n", method, path,
+			r.status, r.body ? r.body : "");
+	assert_true(r.status >= 200 && r.status <= 299);
+	j = r.body_len ? json_loadb(r.body, r.body_len, 0, NULL)
+		       : json_object();
+	sandbox_reply_dispose(&r);
+	assert_non_null(j);
+	return j;
+}
+
+/* Set key; "" unsets it. */
+static void
+set(const char *key, const char *value)
+{
+	assert_int_equal(ps_store_setting_set(NULL, st, key,
+					      value[0] ? value : NULL, "test",
+					      now_ms()),
+			 0);
+}
+
+static void
+map(const char *dir_, const char *source, const char *target)
+{
+	ps_mapping m = {"order_status", dir_, source, target};
+
+	assert_int_equal(ps_store_mapping_set(NULL, st, &m, "test", now_ms()),
+			 0);
+}
+
+/* Entries of every flow that failed, printed for the reader. */
+static size_t
+failed_entries(void)
+{
+	ps_log_query q = PS_LOG_QUERY_INIT;
+	ps_log_entry *rows = NULL;
+	size_t n = 0, i;
+
+	q.status = PS_ENTRY_FAILED;
+	assert_int_equal(ps_store_log_list(&rows, &n, st, &q), 0);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "failed: %s %s: %s\n", rows[i].flow,
+			rows[i].dedupe_key,
+			rows[i].reason ? rows[i].reason : "");
+	ps_log_entries_free(rows, n);
+	return n;
+}
+
+static void
+round_(void)
+{
+	assert_int_equal(ps_worker_run_once(worker, NULL), 0);
+	usleep(150000); /* the sandbox delivers its webhooks meanwhile */
+	assert_int_equal(ps_worker_run_once(worker, NULL), 0);
+}
+
+/* Rounds until check() holds or the deadline passes. */
+static int
+rounds_until(int (*check)(int64_t), int64_t arg)
+{
+	int64_t end = now_ms() + DEADLINE_MS;
+
+	do {
+		round_();
+		if (check(arg))
+			return 1;
+	} while (now_ms() < end);
+	return 0;
+}
+
+/* ---- reading the platforms ---------------------------------------------- */
+
+static int64_t
+bp_order_of(int64_t bc_id)
+{
+	char id[24], *v = NULL;
+	int64_t bp_id;
+
+	snprintf(id, sizeof(id), "%" PRId64, bc_id);
+	if (ps_store_xref_get(&v, st, "order", PS_PLATFORM_BIGCOMMERCE, id,
+			      PS_PLATFORM_BRIGHTPEARL) < 0)
+		return 0;
+	bp_id = strtoll(v, NULL, 10);
+	free(v);
+	return bp_id;
+}
+
+static int
+imported(int64_t bc_id)
+{
+	return bp_order_of(bc_id) > 0;
+}
+
+static size_t
+count_sub(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	const char *p = hay;
+
+	while (hay && (p = strstr(p, needle)) != NULL) {
+		n++;
+		p += strlen(needle);
+	}
+	return n;
+}
+
+/* What the test compares between rounds: both sides of one order. */
+typedef struct picture {
+	int bc_status;
+	int64_t bp_status;
+	char *staff_notes, *customer_message;
+	char *bp_notes; /* every Brightpearl note, one per line */
+	size_t nnotes;
+	size_t shipments;
+} picture;
+
+static void
+picture_dispose(picture *p)
+{
+	free(p->staff_notes);
+	free(p->customer_message);
+	free(p->bp_notes);
+	memset(p, 0, sizeof(*p));
+}
+
+static void
+take_picture(picture *out, int64_t bc_id)
+{
+	ps_bc_order o;
+	ps_bp_order_list ol = {NULL, 0, NULL};
+	ps_bp_note_list nl = {NULL, 0, NULL};
+	ps_bc_shipment_list sl = {NULL, 0};
+	int64_t bp_id = bp_order_of(bc_id);
+	size_t i, len = 1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&o, 0, sizeof(o));
+	assert_true(bp_id > 0);
+	assert_int_equal(ps_bc_order_get(&o, bc, bc_id), 0);
+	out->bc_status = o.status_id;
+	out->staff_notes = strdup(o.staff_notes ? o.staff_notes : "");
+	out->customer_message =
+	    strdup(o.customer_message ? o.customer_message : "");
+	ps_bc_order_dispose(&o);
+	assert_int_equal(ps_bc_shipments_list(&sl, bc, bc_id), 0);
+	out->shipments = sl.count;
+	ps_bc_shipment_list_dispose(&sl);
+	assert_int_equal(ps_bp_order_get(&ol, bp, &bp_id, 1), 0);
+	assert_int_equal(ol.n, 1);
+	out->bp_status = ol.items[0].status_id;
+	ps_bp_order_list_dispose(&ol);
+	assert_int_equal(ps_bp_note_list_get(&nl, bp, bp_id), 0);
+	out->nnotes = nl.n;
+	for (i = 0; i < nl.n; i++)
+		len += strlen(nl.items[i].text ? nl.items[i].text : "") + 1;
+	out->bp_notes = calloc(1, len);
+	assert_non_null(out->bp_notes);
+	for (i = 0, len = 0; i < nl.n; i++) {
+		const char *t = nl.items[i].text ? nl.items[i].text : "";
+
+		memcpy(out->bp_notes + len, t, strlen(t));
+		len += strlen(t);
+		out->bp_notes[len++] = '\n';
+	}
+	ps_bp_note_list_dispose(&nl);
+}
+
+static void
+assert_same(const picture *a, const picture *b, int round)
+{
+	if (a->bc_status != b->bc_status || a->bp_status != b->bp_status ||
+	    a->nnotes != b->nnotes || a->shipments != b->shipments ||
+	    strcmp(a->staff_notes, b->staff_notes) != 0 ||
+	    strcmp(a->customer_message, b->customer_message) != 0 ||
+	    strcmp(a->bp_notes, b->bp_notes) != 0) {
+		fprintf(stderr,
+			"round %d moved: BC status %d -> %d, BP status %" PRId64
+			" -> %" PRId64 ", BP notes %zu -> %zu, shipments %zu "
+			"-> %zu\nstaff notes (%zu) '%s'\n -> (%zu) '%s'\n"
+			"customer message '%s' -> '%s'\nBP notes:\n%s-> \n%s",
+			round, a->bc_status, b->bc_status, a->bp_status,
+			b->bp_status, a->nnotes, b->nnotes, a->shipments,
+			b->shipments, strlen(a->staff_notes), a->staff_notes,
+			strlen(b->staff_notes), b->staff_notes,
+			a->customer_message, b->customer_message, a->bp_notes,
+			b->bp_notes);
+		fail();
+	}
+}
+
+/*
+ * ROUNDS rounds after a change: the first two may carry it over; from
+ * then on both sides must stay exactly as they are.  *out: the final
+ * picture.
+ */
+static void
+rounds_stay_put(picture *out, int64_t bc_id)
+{
+	picture before, now;
+	int r;
+
+	round_();
+	round_();
+	take_picture(&before, bc_id);
+	for (r = 3; r <= ROUNDS; r++) {
+		round_();
+		take_picture(&now, bc_id);
+		assert_same(&before, &now, r);
+		picture_dispose(&now);
+	}
+	*out = before;
+	assert_int_equal(failed_entries(), 0);
+}
+
+/* ---- orders ------------------------------------------------------------- */
+
+static int64_t
+place_order(const char *staff_notes, const char *message, int status_id)
+{
+	char body[1024];
+	json_t *r;
+	int64_t id;
+
+	snprintf(body, sizeof(body),
+		 "{\"customer\":{\"email\":\"ada@example.com\","
+		 "\"first_name\":\"Ada\",\"last_name\":\"L\"},"
+		 "\"billing_address\":{\"first_name\":\"Ada\",\"last_name\":"
+		 "\"L\",\"street_1\":\"1 Road\",\"city\":\"Town\",\"zip\":"
+		 "\"12345\",\"country\":\"United States\",\"country_iso2\":"
+		 "\"US\",\"email\":\"ada@example.com\"},"
+		 "\"lines\":[{\"sku\":\"TEE-BLU-M\",\"quantity\":1},"
+		 "{\"sku\":\"MUG-LOGO\",\"quantity\":2}],"
+		 "\"staff_notes\":\"%s\",\"customer_message\":\"%s\","
+		 "\"status_id\":%d}",
+		 staff_notes, message, status_id);
+	r = ctl("POST", "/bigcommerce/orders", body);
+	id = json_integer_value(
+	    json_object_get(json_object_get(r, "order"), "id"));
+	json_decref(r);
+	assert_true(id > 0);
+	assert_true(rounds_until(imported, id));
+	return id;
+}
+
+static int
+bc_status_is(int64_t arg)
+{
+	ps_bc_order o;
+	int ok;
+
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(ps_bc_order_get(&o, bc, arg / 100), 0);
+	ok = o.status_id == arg % 100;
+	ps_bc_order_dispose(&o);
+	return ok;
+}
+
+static int
+bp_status_is(int64_t arg)
+{
+	ps_bp_order_list ol = {NULL, 0, NULL};
+	int64_t id = bp_order_of(arg / 100);
+	int ok;
+
+	assert_int_equal(ps_bp_order_get(&ol, bp, &id, 1), 0);
+	ok = ol.n == 1 && ol.items[0].status_id == arg % 100;
+	ps_bp_order_list_dispose(&ol);
+	return ok;
+}
+
+/* ---- notes -------------------------------------------------------------- */
+
+typedef struct notes_case {
+	const char *to_bc;      /* notes.bp_note_to_bc_field */
+	const char *staff_cf;   /* notes.staff_notes_field */
+	const char *message_cf; /* notes.customer_message_field */
+} notes_case;
+
+static int64_t notes_order;
+static const char *notes_field;
+
+static int
+bp_note_reached_bc(int64_t tag)
+{
+	ps_bc_order o;
+	char want[64];
+	int ok;
+
+	memset(&o, 0, sizeof(o));
+	snprintf(want, sizeof(want), "Fragile, case %" PRId64, tag);
+	assert_int_equal(ps_bc_order_get(&o, bc, notes_order), 0);
+	ok = count_sub(strcmp(notes_field, "customer_message") == 0
+			   ? o.customer_message
+			   : o.staff_notes,
+		       want) > 0;
+	ps_bc_order_dispose(&o);
+	return ok;
+}
+
+static void
+one_notes_case(const notes_case *c, int k)
+{
+	char staff[64], message[64], note[64], extra[64], body[256];
+	char *edited;
+	picture p;
+	int64_t bp_id;
+	ps_bc_order o;
+	size_t n;
+
+	set("notes.bp_note_to_bc_field", c->to_bc);
+	set("notes.staff_notes_field", c->staff_cf);
+	set("notes.customer_message_field", c->message_cf);
+	snprintf(staff, sizeof(staff), "Leave at door, case %d", k);
+	snprintf(message, sizeof(message), "Gift for mum, case %d", k);
+	snprintf(note, sizeof(note), "Fragile, case %d", k);
+	snprintf(extra, sizeof(extra), "Call first, case %d", k);
+	notes_order = place_order(staff, message, 11);
+	notes_field = c->to_bc;
+	bp_id = bp_order_of(notes_order);
+
+	/* the merchant adds a Brightpearl note; it reaches BigCommerce */
+	snprintf(body, sizeof(body),
+		 "{\"orderId\":%" PRId64 ",\"text\":\"%s\"}", bp_id, note);
+	json_decref(ctl("POST", "/brightpearl/note", body));
+	assert_true(rounds_until(bp_note_reached_bc, k));
+
+	/* then edits the BigCommerce staff notes, keeping what is there */
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(ps_bc_order_get(&o, bc, notes_order), 0);
+	n = strlen(o.staff_notes) + strlen(extra) + 2;
+	edited = malloc(n);
+	assert_non_null(edited);
+	snprintf(edited, n, "%s\n%s", o.staff_notes, extra);
+	ps_bc_order_dispose(&o);
+	assert_int_equal(ps_bc_order_update_notes(bc, notes_order, edited,
+						  NULL),
+			 0);
+	free(edited);
+
+	rounds_stay_put(&p, notes_order);
+	/* each text once on each side it belongs to */
+	assert_int_equal(count_sub(strcmp(c->to_bc, "customer_message") == 0
+				       ? p.customer_message
+				       : p.staff_notes,
+				   note),
+			 1);
+	assert_int_equal(count_sub(p.bp_notes, note), 1);
+	assert_int_equal(count_sub(p.customer_message, message), 1);
+	assert_int_equal(count_sub(p.bp_notes, message),
+			 c->message_cf[0] ? 0 : 1);
+	/* the merchant's edit reached Brightpearl once, pearlsync's copy of
+	 * the Brightpearl note did not go back */
+	assert_int_equal(count_sub(p.bp_notes, extra), c->staff_cf[0] ? 0 : 1);
+	assert_int_equal(count_sub(p.bp_notes, "[BP note"), 0);
+	picture_dispose(&p);
+}
+
+static void
+test_notes_stay_put_in_every_field_combination(void **state)
+{
+	static const notes_case cases[] = {
+	    {"staff_notes", "", ""},
+	    {"customer_message", "", ""},
+	    {"staff_notes", "PCF_SOURCE", ""},
+	    {"customer_message", "", "PCF_SOURCE"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		one_notes_case(&cases[i], (int)i + 1);
+}
+
+/* ---- statuses ----------------------------------------------------------- */
+
+/* A Brightpearl cancel reaches BigCommerce and stays: the import does not
+ * take BigCommerce's new status for a merchant's edit. */
+static void
+test_brightpearl_cancel_stays_cancelled(void **state)
+{
+	char body[128];
+	picture p;
+	int64_t bc_id = place_order("", "", 11), bp_id = bp_order_of(bc_id);
+
+	(void)state;
+	snprintf(body, sizeof(body), "{\"orderId\":%" PRId64 ",\"statusId\":5}",
+		 bp_id);
+	json_decref(ctl("POST", "/brightpearl/order-status", body));
+	assert_true(rounds_until(bc_status_is, bc_id * 100 + 5));
+	rounds_stay_put(&p, bc_id);
+	assert_int_equal(p.bc_status, 5);
+	assert_int_equal(p.bp_status, 5);
+	picture_dispose(&p);
+}
+
+/* A BigCommerce status change reaches Brightpearl and stays: the status
+ * export does not send the mapped status back. */
+static void
+test_bigcommerce_status_edit_stays(void **state)
+{
+	char path[64];
+	picture p;
+	int64_t bc_id = place_order("", "", 11);
+
+	(void)state;
+	snprintf(path, sizeof(path), "/bigcommerce/orders/%" PRId64 "/status",
+		 bc_id);
+	json_decref(ctl("POST", path, "{\"status_id\":9}"));
+	assert_true(rounds_until(bp_status_is, bc_id * 100 + 7));
+	rounds_stay_put(&p, bc_id);
+	assert_int_equal(p.bc_status, 9);
+	assert_int_equal(p.bp_status, 7);
+	picture_dispose(&p);
+}
+
+static int
+has_shipment(int64_t bc_id)
+{
+	ps_bc_shipment_list sl = {NULL, 0};
+	size_t n;
+
+	assert_int_equal(ps_bc_shipments_list(&sl, bc, bc_id), 0);
+	n = sl.count;
+	ps_bc_shipment_list_dispose(&sl);
+	return n > 0;
+}
+
+/* A shipped goods-out note becomes a BigCommerce shipment; BigCommerce's
+ * move to Shipped does not set the Brightpearl order back. */
+static void
+test_shipment_does_not_set_brightpearl_back(void **state)
+{
+	char body[256];
+	picture p;
+	int64_t bc_id = place_order("", "", 11), bp_id = bp_order_of(bc_id);
+
+	(void)state;
+	/* the merchant moves the order on, then ships it */
+	snprintf(body, sizeof(body), "{\"orderId\":%" PRId64 ",\"statusId\":7}",
+		 bp_id);
+	json_decref(ctl("POST", "/brightpearl/order-status", body));
+	snprintf(body, sizeof(body),
+		 "{\"orderId\":%" PRId64 ",\"warehouseId\":2,\"tracking\":"
+		 "\"1Z999\",\"shippingMethodId\":7,\"ship\":true}",
+		 bp_id);
+	json_decref(ctl("POST", "/brightpearl/ship", body));
+	assert_true(rounds_until(has_shipment, bc_id));
+	rounds_stay_put(&p, bc_id);
+	assert_int_equal(p.shipments, 1);
+	assert_int_equal(p.bc_status, 2);
+	assert_int_equal(p.bp_status, 7);
+	picture_dispose(&p);
+}
+
+/* ---- fixture ------------------------------------------------------------ */
+
+static int
+setup(void **state)
+{
+	static const char *const args[] = {"--seed", "demo", "--quota", "off",
+					   NULL};
+	ps_http_options ho = PS_HTTP_OPTIONS_INIT;
+	ps_bp_options bo = PS_BP_OPTIONS_INIT;
+	ps_bc_options co = PS_BC_OPTIONS_INIT;
+	ps_worker_options o = PS_WORKER_OPTIONS_INIT;
+	ps_config cfg;
+	char url[128];
+
+	(void)state;
+	ps_lib_init();
+	ps_log_set_level(PS_LOG_ERROR);
+	if (sandbox_proc_start(&sb, args, 15000) < 0)
+		return -1;
+	snprintf(dir, sizeof(dir), "/tmp/ps-loops-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(db_path, sizeof(db_path), "%s/pearlsync.db", dir);
+	if (ps_store_open(&st, db_path, 0) < 0)
+		return -1;
+	ho.max_attempts = 4;
+	ho.backoff_base_ms = 2;
+	ho.backoff_cap_ms = 20;
+	if (ps_http_new(&http, &ho) < 0)
+		return -1;
+	bo.base_url = sandbox_proc_url(&sb, "brightpearl");
+	bo.account = "sandbox";
+	bo.app_ref = "sandbox_pearlsync";
+	bo.token = "sandbox-token";
+	bo.instance_id = 7;
+	co.base_url = sandbox_proc_url(&sb, "bigcommerce");
+	co.store_hash = "sandbox";
+	co.access_token = "sandbox-token";
+	if (ps_bp_new(&bp, http, &bo) < 0 || ps_bc_new(&bc, http, &co) < 0)
+		return -1;
+
+	/* as the setup steps leave it */
+	set("brightpearl.account", "sandbox");
+	set("bigcommerce.store_hash", "sandbox");
+	set("webhooks.secret", SECRET);
+	set("orders.enabled", "true");
+	set("orders.start_date", "2000-01-01");
+	set("defaults.channel_id", "1");
+	set("defaults.warehouse_id", "2");
+	set("defaults.order_status_id", "2");
+	set("orders.sync_statuses", "2,5,7,8");
+	set("notes.enabled", "true");
+	set("fulfilment.enabled", "true");
+	set("fulfilment.trigger", "goods_out");
+	map("bc>bp", "11", "2");
+	map("bc>bp", "9", "7");
+	map("bc>bp", "5", "5");
+	map("bc>bp", "", "2"); /* the default row */
+	map("bp>bc", "2", "11");
+	map("bp>bc", "5", "5");
+	map("bp>bc", "7", "9");
+	map("bp>bc", "8", "2");
+	map("bp>bc", "", "11");
+
+	ps_config_init(&cfg);
+	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", db_path);
+	snprintf(cfg.listen_address, sizeof(cfg.listen_address), "127.0.0.1");
+	cfg.listen_port = 0;
+	o.listen = 1;
+	o.register_hooks = 1;
+	o.bp = bp;
+	o.bc = bc;
+	o.connect = 0;
+	o.tick_ms = 10;
+	o.backoff_base_ms = 10;
+	o.backoff_cap_ms = 50;
+	if (ps_worker_new(&worker, st, &cfg, &o) < 0)
+		return -1;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d",
+		 ps_worker_listen_port(worker));
+	set("webhooks.public_url", url);
+	/* the first pass registers the webhooks and imports the demo
+	 * store's orders */
+	if (ps_worker_run_once(worker, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char p[256];
+
+	(void)state;
+	ps_worker_free(worker);
+	ps_bp_free(bp);
+	ps_bc_free(bc);
+	ps_http_free(http);
+	ps_store_close(st);
+	snprintf(p, sizeof(p), "%s-wal", db_path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", db_path);
+	unlink(p);
+	unlink(db_path);
+	rmdir(dir);
+	sandbox_proc_stop(&sb);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_notes_stay_put_in_every_field_combination),
+	    cmocka_unit_test(test_brightpearl_cancel_stays_cancelled),
+	    cmocka_unit_test(test_bigcommerce_status_edit_stays),
+	    cmocka_unit_test(test_shipment_does_not_set_brightpearl_back),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
