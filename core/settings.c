@@ -131,7 +131,7 @@ static const ps_setting_def catalogue[] = {
 	  "Brightpearl status that sends the shipment (trigger status)"),
 	/* Notes */
 	S("notes.enabled", PS_SETTING_BOOL, "false",
-	  "Sync order notes both ways"),
+	  "Copy new Brightpearl order notes to BigCommerce"),
 	S("notes.customer_message_field", PS_SETTING_STRING, NULL,
 	  "Brightpearl custom field receiving the customer's message"),
 	S("notes.staff_notes_field", PS_SETTING_STRING, NULL,

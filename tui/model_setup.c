@@ -101,7 +101,8 @@ static const ps_setup_field fulfilment[] = {
 };
 
 static const ps_setup_field notes[] = {
-	F(PS_SETUP_FIELD_BOOL, "Sync order notes", "notes.enabled", NULL, 0, 0),
+	F(PS_SETUP_FIELD_BOOL, "Copy Brightpearl notes to BigCommerce",
+	  "notes.enabled", NULL, 0, 0),
 	F(PS_SETUP_FIELD_PICK, "Customer message to Brightpearl field",
 	  "notes.customer_message_field", PS_SETUP_LIST_BP_FIELDS, 0, 0),
 	F(PS_SETUP_FIELD_PICK, "Staff notes to Brightpearl field",

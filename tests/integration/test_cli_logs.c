@@ -107,8 +107,10 @@ add_entry(ps_store *st, const char *flow, const char *key, const char *order,
 	e.reason = (char *)reason;
 	assert_true(ps_store_log_add(&id, st, &e, now_ms()) >= 0);
 	if (status == PS_ENTRY_SYNCED)
-		assert_int_equal(ps_store_log_mark_synced(st, id, "SO-1", NULL,
-							  now_ms()),
+		assert_int_equal(ps_store_log_mark_synced(
+					 st, id, "SO-1",
+					 "order SO-1 created: 2 rows, 1 payment",
+					 now_ms()),
 				 0);
 }
 
@@ -183,6 +185,11 @@ test_cli_logs__json_lists_newest_first_with_columns(void **state)
 	assert_string_equal(
 		json_string_value(json_object_get(e, "shipping_method")),
 		"Free Shipping");
+	/* what was sent, when it last changed, and no error */
+	assert_string_equal(json_string_value(json_object_get(e, "detail")),
+			    "order SO-1 created: 2 rows, 1 payment");
+	assert_true(json_is_integer(json_object_get(e, "updated_at_ms")));
+	assert_true(json_is_null(json_object_get(e, "error")));
 	json_decref(arr);
 }
 

@@ -116,6 +116,18 @@ failed_entries(void)
 	return n;
 }
 
+/* The entries of flow (newest first); *out freed by the caller. */
+static size_t
+flow_entries(ps_log_entry **out, const char *flow)
+{
+	ps_log_query q = PS_LOG_QUERY_INIT;
+	size_t n = 0;
+
+	q.flow = flow;
+	assert_int_equal(ps_store_log_list(out, &n, st, &q), 0);
+	return n;
+}
+
 static void
 round_(void)
 {
@@ -461,6 +473,54 @@ test_brightpearl_cancel_stays_cancelled(void **state)
 	assert_int_equal(p.bc_status, 5);
 	assert_int_equal(p.bp_status, 5);
 	picture_dispose(&p);
+	/* the status entry says which order and how it ships */
+	{
+		ps_log_entry *rows = NULL;
+		size_t n = flow_entries(&rows, "status_export_bc"), i, seen = 0;
+		char num[32];
+
+		snprintf(num, sizeof(num), "%" PRId64, bc_id);
+		for (i = 0; i < n; i++) {
+			if (rows[i].order_number == NULL ||
+			    strcmp(rows[i].order_number, num) != 0)
+				continue;
+			seen++;
+			assert_non_null(rows[i].shipping_method);
+			assert_true(rows[i].shipping_method[0] != '\0');
+		}
+		ps_log_entries_free(rows, n);
+		assert_true(seen >= 1);
+	}
+}
+
+/* With notes off, a Brightpearl note records nothing (no entry left
+ * pending for ever) and reaches nothing. */
+static void
+test_notes_off_records_nothing(void **state)
+{
+	char body[160];
+	ps_log_entry *rows = NULL;
+	picture p;
+	size_t before, after;
+	int64_t bc_id, bp_id;
+
+	(void)state;
+	set("notes.enabled", "false");
+	before = flow_entries(&rows, "notes_bc");
+	ps_log_entries_free(rows, before);
+	bc_id = place_order("", "", 11);
+	bp_id = bp_order_of(bc_id);
+	snprintf(body, sizeof(body),
+		 "{\"orderId\":%" PRId64 ",\"text\":\"Not for the store\"}",
+		 bp_id);
+	json_decref(ctl("POST", "/brightpearl/note", body));
+	rounds_stay_put(&p, bc_id);
+	assert_int_equal(count_sub(p.staff_notes, "Not for the store"), 0);
+	picture_dispose(&p);
+	after = flow_entries(&rows, "notes_bc");
+	ps_log_entries_free(rows, after);
+	assert_int_equal(after, before);
+	set("notes.enabled", "true");
 }
 
 /* A BigCommerce status change reaches Brightpearl and stays: the status
@@ -637,6 +697,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_notes_stay_put_in_every_field_combination),
 	    cmocka_unit_test(test_brightpearl_cancel_stays_cancelled),
+	    cmocka_unit_test(test_notes_off_records_nothing),
 	    cmocka_unit_test(test_bigcommerce_status_edit_stays),
 	    cmocka_unit_test(test_shipment_does_not_set_brightpearl_back),
 	};
