@@ -35,8 +35,7 @@ ps_echo__bp_note_mark(ps_flow_env *env, const char *flow, int64_t bp_order,
 }
 
 int
-ps_echo__bp_note_is_ours(ps_flow_env *env, int64_t bp_order,
-			 const char *text)
+ps_echo__bp_note_is_ours(ps_flow_env *env, int64_t bp_order, const char *text)
 {
 	char key[48];
 

@@ -25,8 +25,8 @@
  * ps_echo__bp_note_mark - remember that flow added (or is about to add)
  * a note with text to Brightpearl order bp_order.  0 or a PS_E* code.
  */
-int ps_echo__bp_note_mark(ps_flow_env *env, const char *flow,
-			  int64_t bp_order, const char *text);
+int ps_echo__bp_note_mark(ps_flow_env *env, const char *flow, int64_t bp_order,
+			  const char *text);
 
 /*
  * ps_echo__bp_note_is_ours - 1 when a note with text on bp_order is one

@@ -40,7 +40,7 @@ check_args(ps_store *st, ps_platform platform, const char *object,
 				    (int)platform);
 	if ((error = ps_store__check_name(object, "written object")) < 0 ||
 	    (error = ps_store__check_name(object_id, "written object id")) <
-		0 ||
+		    0 ||
 	    (error = ps_store__check_name(field, "written field")) < 0)
 		return error;
 	return 0;
@@ -82,8 +82,7 @@ ps_store_written_set(ps_store *st, ps_platform platform, const char *object,
 
 int
 ps_store_written_is(ps_store *st, ps_platform platform, const char *object,
-		    const char *object_id, const char *field,
-		    const char *value)
+		    const char *object_id, const char *field, const char *value)
 {
 	sqlite3_stmt *s = NULL;
 	char hash[17];
@@ -96,8 +95,7 @@ ps_store_written_is(ps_store *st, ps_platform platform, const char *object,
 	if ((error = ps_store__prepare(
 		     &s, st,
 		     "SELECT value_hash = ?5 FROM written WHERE platform = ?1"
-		     " AND object = ?2 AND object_id = ?3 AND field = ?4")) <
-	    0)
+		     " AND object = ?2 AND object_id = ?3 AND field = ?4")) < 0)
 		return error;
 	if ((error = ps_store__bind_int64(st, s, 1, platform)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 2, object)) < 0 ||
@@ -143,10 +141,9 @@ ps_store_written_seen(ps_store *st, ps_platform platform, const char *object,
 }
 
 int
-ps_store_written_int_set(ps_store *st, ps_platform platform,
-			 const char *object, int64_t object_id,
-			 const char *field, int64_t value, const char *flow,
-			 int64_t now)
+ps_store_written_int_set(ps_store *st, ps_platform platform, const char *object,
+			 int64_t object_id, const char *field, int64_t value,
+			 const char *flow, int64_t now)
 {
 	char id[24], v[24];
 
@@ -157,9 +154,8 @@ ps_store_written_int_set(ps_store *st, ps_platform platform,
 }
 
 int
-ps_store_written_int_is(ps_store *st, ps_platform platform,
-			const char *object, int64_t object_id,
-			const char *field, int64_t value)
+ps_store_written_int_is(ps_store *st, ps_platform platform, const char *object,
+			int64_t object_id, const char *field, int64_t value)
 {
 	char id[24], v[24];
 

@@ -222,7 +222,7 @@ take_picture(picture *out, int64_t bc_id)
 	out->bc_status = o.status_id;
 	out->staff_notes = strdup(o.staff_notes ? o.staff_notes : "");
 	out->customer_message =
-	    strdup(o.customer_message ? o.customer_message : "");
+		strdup(o.customer_message ? o.customer_message : "");
 	ps_bc_order_dispose(&o);
 	assert_int_equal(ps_bc_shipments_list(&sl, bc, bc_id), 0);
 	out->shipments = sl.count;
@@ -317,7 +317,7 @@ place_order(const char *staff_notes, const char *message, int status_id)
 		 staff_notes, message, status_id);
 	r = ctl("POST", "/bigcommerce/orders", body);
 	id = json_integer_value(
-	    json_object_get(json_object_get(r, "order"), "id"));
+		json_object_get(json_object_get(r, "order"), "id"));
 	json_decref(r);
 	assert_true(id > 0);
 	assert_true(rounds_until(imported, id));
@@ -372,8 +372,8 @@ bp_note_reached_bc(int64_t tag)
 	snprintf(want, sizeof(want), "Fragile, case %" PRId64, tag);
 	assert_int_equal(ps_bc_order_get(&o, bc, notes_order), 0);
 	ok = count_sub(strcmp(notes_field, "customer_message") == 0
-			   ? o.customer_message
-			   : o.staff_notes,
+			       ? o.customer_message
+			       : o.staff_notes,
 		       want) > 0;
 	ps_bc_order_dispose(&o);
 	return ok;
@@ -414,16 +414,15 @@ one_notes_case(const notes_case *c, int k)
 	assert_non_null(edited);
 	snprintf(edited, n, "%s\n%s", o.staff_notes, extra);
 	ps_bc_order_dispose(&o);
-	assert_int_equal(ps_bc_order_update_notes(bc, notes_order, edited,
-						  NULL),
-			 0);
+	assert_int_equal(
+		ps_bc_order_update_notes(bc, notes_order, edited, NULL), 0);
 	free(edited);
 
 	rounds_stay_put(&p, notes_order);
 	/* each text once on each side it belongs to */
 	assert_int_equal(count_sub(strcmp(c->to_bc, "customer_message") == 0
-				       ? p.customer_message
-				       : p.staff_notes,
+					   ? p.customer_message
+					   : p.staff_notes,
 				   note),
 			 1);
 	assert_int_equal(count_sub(p.bp_notes, note), 1);
@@ -441,10 +440,10 @@ static void
 test_notes_stay_put_in_every_field_combination(void **state)
 {
 	static const notes_case cases[] = {
-	    {"staff_notes", "", ""},
-	    {"customer_message", "", ""},
-	    {"staff_notes", "PCF_SOURCE", ""},
-	    {"customer_message", "", "PCF_SOURCE"},
+		{"staff_notes", "", ""},
+		{"customer_message", "", ""},
+		{"staff_notes", "PCF_SOURCE", ""},
+		{"customer_message", "", "PCF_SOURCE"},
 	};
 	size_t i;
 
@@ -695,11 +694,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_notes_stay_put_in_every_field_combination),
-	    cmocka_unit_test(test_brightpearl_cancel_stays_cancelled),
-	    cmocka_unit_test(test_notes_off_records_nothing),
-	    cmocka_unit_test(test_bigcommerce_status_edit_stays),
-	    cmocka_unit_test(test_shipment_does_not_set_brightpearl_back),
+		cmocka_unit_test(
+			test_notes_stay_put_in_every_field_combination),
+		cmocka_unit_test(test_brightpearl_cancel_stays_cancelled),
+		cmocka_unit_test(test_notes_off_records_nothing),
+		cmocka_unit_test(test_bigcommerce_status_edit_stays),
+		cmocka_unit_test(test_shipment_does_not_set_brightpearl_back),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
