@@ -1273,13 +1273,19 @@ remember_writes(ps_flow_env *env, const ps_oib_plan *p, int64_t bp_id)
 	size_t i;
 	int error = 0;
 
+	if ((error = ps_store_begin(env->store)) < 0) /* one commit */
+		return error;
 	if (p->order.status_id > 0)
 		error = ps_store_written_int_set(
 			env->store, PS_PLATFORM_BRIGHTPEARL, "order", bp_id,
 			"status", p->order.status_id, FLOW, env->now);
 	for (i = 0; error == 0 && i < p->nnotes; i++)
 		error = ps_echo__bp_note_mark(env, FLOW, bp_id, p->notes[i]);
-	return error;
+	if (error < 0) {
+		ps_store_rollback(env->store);
+		return error;
+	}
+	return ps_store_commit(env->store);
 }
 
 /* Notes, custom fields, payments and the reservation of order bp_id;
