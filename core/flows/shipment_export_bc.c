@@ -163,7 +163,7 @@ ship_poll(ps_flow_env *env)
 {
 	ps_bcret_gon_ref *gons = NULL;
 	ps_bcret_order_ref *orders = NULL;
-	char since[48], best[48], osince[48], obest[48], key[96];
+	char since[48], best[48], osince[48], obest[48] = "", key[96];
 	size_t n = 0, norders = 0, i;
 	int64_t trigger = 0;
 	int error, status_mode;
@@ -426,25 +426,34 @@ bc_counts(int64_t *out_total, int64_t *out_shipped, const ship_ctx *c)
 }
 
 /*
- * After a shipment pearlsync created: read the order again and record
- * the status BigCommerce moved it to as pearlsync's own write, for the
- * order import's echo guard.  BigCommerce documents that a shipment sets
- * Shipped (2); that a partial one sets Partially Shipped (3) is only
- * widely relied on (reference digest, BigCommerce section 9), hence the
- * read.  Should the read still show another status (a change BigCommerce
- * has not made yet), the one its rule gives from the quantities is
- * recorded instead.
+ * Record the status a shipment of pearlsync's moved the BigCommerce
+ * order to as pearlsync's own write, for the order import's echo guard.
+ *
+ * After a shipment it created (adopted 0) the order is read again:
+ * BigCommerce documents that a shipment sets Shipped (2), but that a
+ * partial one sets Partially Shipped (3) is only widely relied on
+ * (reference digest, BigCommerce section 9), so the status is read, not
+ * assumed.  Should the read still show another status (a change
+ * BigCommerce has not made yet), the one its rule gives from the
+ * quantities is recorded instead.
+ *
+ * An adopted shipment (a retry after a crash between the POST and this
+ * record, or a second entry for the same note) records the order's
+ * status as last read when it is 2 or 3, the statuses a shipment gives;
+ * any other status is someone else's later change and is left alone.
  */
 static int
-record_status(ship_ctx *c)
+record_status(ship_ctx *c, int adopted)
 {
 	int64_t total, shipped, status;
 	int error;
 
-	if ((error = load_bc(c, 1)) < 0)
+	if ((error = load_bc(c, !adopted)) < 0)
 		return error;
 	status = c->bc.status_id;
 	if (status != 2 && status != 3) {
+		if (adopted)
+			return 0;
 		bc_counts(&total, &shipped, c);
 		status = shipped >= total ? 2 : 3;
 	}
@@ -506,7 +515,7 @@ ship_one(int64_t *out_id, int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
 		*out_adopted = 1;
 		if ((error = keep_method(c, found->shipping_method)) < 0)
 			goto done;
-		error = load_bc(c, 0);
+		error = record_status(c, 1);
 		goto done;
 	}
 	if ((error = load_bc(c, 0)) < 0)
@@ -583,7 +592,7 @@ ship_one(int64_t *out_id, int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
 	*out_id = made.id;
 	if ((error = keep_method(c, s.shipping_method)) < 0)
 		goto done;
-	error = record_status(c); /* reads c->bc again: bc is stale */
+	error = record_status(c, 0); /* reads c->bc again: bc is stale */
 done:
 	free(method);
 	free(carrier);

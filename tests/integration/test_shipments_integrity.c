@@ -76,7 +76,8 @@ ctl(const char *method, const char *path, const char *body)
 		fprintf(stderr, "control %s %s -> %ld %s\n", method, path,
 			r.status, r.body ? r.body : "");
 	assert_true(r.status >= 200 && r.status <= 299);
-	j = r.body_len ? json_loadb(r.body, r.body_len, 0, NULL) : json_object();
+	j = r.body_len ? json_loadb(r.body, r.body_len, 0, NULL)
+		       : json_object();
 	sandbox_reply_dispose(&r);
 	assert_non_null(j);
 	return j;
@@ -549,7 +550,8 @@ reached_status(void *arg)
 {
 	const want_status *w = arg;
 
-	return bc_shipment_count(w->bc_id) > 0 && bc_status(w->bc_id) == w->status;
+	return bc_shipment_count(w->bc_id) > 0 &&
+	       bc_status(w->bc_id) == w->status;
 }
 
 /*
