@@ -609,6 +609,57 @@ test_shipments__goods_out_records_status_write(void **state)
 	assert_clean_log(0);
 }
 
+/*
+ * A shipment already in BigCommerce for a note (the worker died between
+ * the POST and recording it) is adopted: no second shipment, and the
+ * status it gave the order is recorded as pearlsync's.
+ */
+static void
+test_shipments__adopts_after_crash(void **state)
+{
+	json_t *pic;
+	char body[512], path[96];
+	int64_t g, opid;
+	order f;
+
+	(void)state;
+	set("fulfilment.trigger", "goods_out");
+	f = make_order("MUG-LOGO", 2, "SOCK-3PK", 1);
+	g = ship(&f, "[{\"sku\":\"MUG-LOGO\",\"quantity\":2}]", "TRK-F1");
+	/* what the lost attempt had posted, with its reference */
+	pic = bc_picture(f.bc_id);
+	opid = json_integer_value(json_object_get(
+	    json_array_get(json_object_get(pic, "products"), 0), "id"));
+	snprintf(body, sizeof(body),
+		 "{\"order_address_id\":%" JSON_INTEGER_FORMAT
+		 ",\"items\":[{\"order_product_id\":%" PRId64
+		 ",\"quantity\":2}],\"tracking_number\":\"TRK-F1\","
+		 "\"shipping_method\":\"" METHOD "\","
+		 "\"comments\":\"[gon-%" PRId64 "]\"}",
+		 json_integer_value(json_object_get(
+		     json_array_get(json_object_get(pic, "shipping_addresses"),
+				    0),
+		     "id")),
+		 opid, g);
+	json_decref(pic);
+	snprintf(path, sizeof(path),
+		 "/bigcommerce/orders/%" PRId64 "/shipments", f.bc_id);
+	ctl_ok("POST", path, body);
+	assert_int_equal(bc_status(f.bc_id), 3);
+	assert_int_equal(ps_store_written_int_is(st, PS_PLATFORM_BIGCOMMERCE,
+						 "order", f.bc_id, "status",
+						 3),
+			 0);
+	rounds(10);
+	assert_int_equal(bc_shipment_count(f.bc_id), 1);
+	assert_gon_entry(g, &f, "shipped 2/3 items");
+	assert_int_equal(ps_store_written_int_is(st, PS_PLATFORM_BIGCOMMERCE,
+						 "order", f.bc_id, "status",
+						 3),
+			 1);
+	assert_clean_log(0);
+}
+
 /* ---- fixture --------------------------------------------------------- */
 
 static int
@@ -734,6 +785,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_shipments__status_trigger_without_webhooks),
 	    cmocka_unit_test(test_shipments__goods_out_records_status_write),
+	    cmocka_unit_test(test_shipments__adopts_after_crash),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
