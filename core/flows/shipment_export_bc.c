@@ -478,7 +478,8 @@ keep_method(ship_ctx *c, const char *method)
  * Ship one note (gon) or, gon NULL, everything left on the order.
  * *out_id: the BigCommerce shipment; *out_adopted: 1 if it existed.  A
  * note whose order was shipped whole (no note existed when it reached
- * the trigger status) adopts that shipment: nothing is left to ship.
+ * the trigger status) adopts that shipment: nothing is left to ship.  A
+ * whole order with nothing left to ship is done: *out_id 0, adopted.
  */
 static int
 ship_one(int64_t *out_id, int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
@@ -556,6 +557,12 @@ ship_one(int64_t *out_id, int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
 			items[nitems].quantity = left;
 			nitems++;
 		}
+	}
+	if (nitems == 0 && gon == NULL) {
+		/* shipped in full already (in BigCommerce, by hand): the
+		 * whole-order shipment has nothing to do */
+		*out_adopted = 1;
+		goto done;
 	}
 	if (nitems == 0) {
 		error = ps_error_set(PS_EDATA,
@@ -764,12 +771,18 @@ perform_status(ship_ctx *c, int64_t order_id, ps_flow_result *res)
 		snprintf(ref, sizeof(ref), "bp-order-%" PRId64, order_id);
 		if ((error = ship_one(&ship_id, &adopted, c, NULL, ref)) < 0)
 			goto done;
-		snprintf(detail, sizeof(detail),
-			 "whole order -> shipment %" PRId64 "%s", ship_id,
-			 adopted ? " (already there)" : "");
+		if (ship_id == 0)
+			snprintf(detail, sizeof(detail),
+				 "whole order: nothing left to ship on "
+				 "BigCommerce order %" PRId64,
+				 c->bc_id);
+		else
+			snprintf(detail, sizeof(detail),
+				 "whole order -> shipment %" PRId64 "%s",
+				 ship_id, adopted ? " (already there)" : "");
 	}
 	snprintf(sid, sizeof(sid), "%" PRId64, ship_id);
-	error = ps_bcret__result(res, sid,
+	error = ps_bcret__result(res, ship_id ? sid : NULL,
 				 "Brightpearl order %" PRId64
 				 " at trigger status: %s",
 				 order_id, detail);

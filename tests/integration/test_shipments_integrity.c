@@ -610,6 +610,72 @@ test_shipments__goods_out_records_status_write(void **state)
 }
 
 /*
+ * Ship in BigCommerce (as the merchant in the control panel, or a lost
+ * attempt of pearlsync's) the first nlines lines of p in full.
+ */
+static void
+bc_ship_first(const order *p, size_t nlines, const char *tracking,
+	      const char *comments)
+{
+	json_t *pic = bc_picture(p->bc_id), *body, *items = json_array(), *pr;
+	char path[96], *txt;
+	size_t i;
+
+	json_array_foreach (json_object_get(pic, "products"), i, pr)
+		if (i < nlines)
+			json_array_append_new(
+			    items,
+			    json_pack("{s:O,s:O}", "order_product_id",
+				      json_object_get(pr, "id"), "quantity",
+				      json_object_get(pr, "quantity")));
+	body = json_pack(
+	    "{s:O,s:o,s:s,s:s,s:s}", "order_address_id",
+	    json_object_get(
+		json_array_get(json_object_get(pic, "shipping_addresses"), 0),
+		"id"),
+	    "items", items, "tracking_number", tracking, "shipping_method",
+	    METHOD, "comments", comments);
+	assert_non_null(body);
+	txt = json_dumps(body, JSON_COMPACT);
+	snprintf(path, sizeof(path),
+		 "/bigcommerce/orders/%" PRId64 "/shipments", p->bc_id);
+	ctl_ok("POST", path, txt);
+	free(txt);
+	json_decref(body);
+	json_decref(pic);
+}
+
+/*
+ * Status trigger: an order with no goods-out note that was already
+ * shipped in full in BigCommerce reaches the trigger status: nothing is
+ * shipped again and nothing fails.
+ */
+static void
+test_shipments__status_trigger_nothing_left(void **state)
+{
+	ps_log_entry e;
+	char key[96];
+	order h;
+
+	(void)state;
+	set("fulfilment.trigger", "status");
+	set("fulfilment.trigger_status", "8");
+	h = make_order("CAP-BLK", 1, "MUG-LOGO", 1);
+	bc_ship_first(&h, 2, "BY-HAND", "shipped by hand");
+	set_bp_status(&h, 8);
+	rounds(10);
+	assert_int_equal(bc_shipment_count(h.bc_id), 1);
+	snprintf(key, sizeof(key), "bp:order:%" PRId64 ":ship-on-status:s8",
+		 h.bp_id);
+	entry_by_key(&e, key);
+	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	assert_non_null(strstr(e.detail, "nothing left to ship"));
+	assert_string_equal(e.shipment_status, "shipped");
+	ps_log_entry_dispose(&e);
+	assert_clean_log(0);
+}
+
+/*
  * A shipment already in BigCommerce for a note (the worker died between
  * the POST and recording it) is adopted: no second shipment, and the
  * status it gave the order is recorded as pearlsync's.
@@ -617,9 +683,8 @@ test_shipments__goods_out_records_status_write(void **state)
 static void
 test_shipments__adopts_after_crash(void **state)
 {
-	json_t *pic;
-	char body[512], path[96];
-	int64_t g, opid;
+	char comments[64];
+	int64_t g;
 	order f;
 
 	(void)state;
@@ -627,24 +692,8 @@ test_shipments__adopts_after_crash(void **state)
 	f = make_order("MUG-LOGO", 2, "SOCK-3PK", 1);
 	g = ship(&f, "[{\"sku\":\"MUG-LOGO\",\"quantity\":2}]", "TRK-F1");
 	/* what the lost attempt had posted, with its reference */
-	pic = bc_picture(f.bc_id);
-	opid = json_integer_value(json_object_get(
-	    json_array_get(json_object_get(pic, "products"), 0), "id"));
-	snprintf(body, sizeof(body),
-		 "{\"order_address_id\":%" JSON_INTEGER_FORMAT
-		 ",\"items\":[{\"order_product_id\":%" PRId64
-		 ",\"quantity\":2}],\"tracking_number\":\"TRK-F1\","
-		 "\"shipping_method\":\"" METHOD "\","
-		 "\"comments\":\"[gon-%" PRId64 "]\"}",
-		 json_integer_value(json_object_get(
-		     json_array_get(json_object_get(pic, "shipping_addresses"),
-				    0),
-		     "id")),
-		 opid, g);
-	json_decref(pic);
-	snprintf(path, sizeof(path),
-		 "/bigcommerce/orders/%" PRId64 "/shipments", f.bc_id);
-	ctl_ok("POST", path, body);
+	snprintf(comments, sizeof(comments), "[gon-%" PRId64 "]", g);
+	bc_ship_first(&f, 1, "TRK-F1", comments);
 	assert_int_equal(bc_status(f.bc_id), 3);
 	assert_int_equal(ps_store_written_int_is(st, PS_PLATFORM_BIGCOMMERCE,
 						 "order", f.bc_id, "status",
@@ -786,6 +835,7 @@ main(void)
 	    cmocka_unit_test(test_shipments__status_trigger_without_webhooks),
 	    cmocka_unit_test(test_shipments__goods_out_records_status_write),
 	    cmocka_unit_test(test_shipments__adopts_after_crash),
+	    cmocka_unit_test(test_shipments__status_trigger_nothing_left),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
