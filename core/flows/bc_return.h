@@ -146,6 +146,15 @@ int ps_bcret__bp_orders_updated_since(ps_bcret_order_ref **out,
 				      const char *since);
 
 /*
+ * ps_bcret__bp_orders_at_status_since - the same, only the orders now at
+ * Brightpearl status status_id (> 0, else PS_EINVAL): the search filters,
+ * so the orders at other statuses cost nothing.
+ */
+int ps_bcret__bp_orders_at_status_since(ps_bcret_order_ref **out,
+					size_t *out_n, ps_bp *bp,
+					const char *since, int64_t status_id);
+
+/*
  * ps_bcret__poll_since - the stored value of cursor into buf, or, when it
  * was never set, "a day before env->now" as ISO-8601 UTC.
  */

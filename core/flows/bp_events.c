@@ -489,9 +489,14 @@ done:
 	return error;
 }
 
-int
-ps_bcret__bp_orders_updated_since(ps_bcret_order_ref **out, size_t *out_n,
-				  ps_bp *bp, const char *since)
+/*
+ * The order search for updatedOn >= since, and orderStatusId = status_id
+ * unless it is 0 (the filter is the search's own: order-search lists
+ * orderStatusId as an INTEGER filter).
+ */
+static int
+orders_search(ps_bcret_order_ref **out, size_t *out_n, ps_bp *bp,
+	      const char *since, int64_t status_id)
 {
 	ps_conn_buf q = PS_CONN_BUF_INIT(1024);
 	ps_bcret_order_ref *v = NULL;
@@ -504,6 +509,13 @@ ps_bcret__bp_orders_updated_since(ps_bcret_order_ref **out, size_t *out_n,
 	ps_conn__buf_add(&q, "updatedOn=");
 	ps_conn__buf_add_urlenc(&q, since);
 	ps_conn__buf_add(&q, "%2F&columns=orderId,orderStatusId,updatedOn");
+	if (status_id > 0) {
+		char num[48];
+
+		snprintf(num, sizeof(num), "&orderStatusId=%" PRId64,
+			 status_id);
+		ps_conn__buf_add(&q, num);
+	}
 	if ((error = ps_conn__buf_check(&q, "order search")) < 0)
 		goto done;
 	if ((error = ps_bp__search(&rows, bp, "/order-service/order-search",
@@ -537,6 +549,28 @@ done:
 	json_decref(rows);
 	ps_conn__buf_dispose(&q);
 	return error;
+}
+
+int
+ps_bcret__bp_orders_updated_since(ps_bcret_order_ref **out, size_t *out_n,
+				  ps_bp *bp, const char *since)
+{
+	return orders_search(out, out_n, bp, since, 0);
+}
+
+int
+ps_bcret__bp_orders_at_status_since(ps_bcret_order_ref **out, size_t *out_n,
+				    ps_bp *bp, const char *since,
+				    int64_t status_id)
+{
+	*out = NULL;
+	*out_n = 0;
+	if (status_id <= 0)
+		return ps_error_set(PS_EINVAL,
+				    "order search: status id %" PRId64
+				    " is not a Brightpearl status",
+				    status_id);
+	return orders_search(out, out_n, bp, since, status_id);
 }
 
 void

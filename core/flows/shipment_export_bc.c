@@ -9,6 +9,23 @@
  *              for the order; performing it checks that the order is at
  *              fulfilment.trigger_status and ships each of its notes (or,
  *              without notes, whatever is left on the BigCommerce order).
+ *              A note shipped after its order reached the status comes
+ *              through the note's own entry, which ships it only while
+ *              the order is at the trigger status.
+ *
+ * Webhooks are the fast path; the poll is the safety net for both
+ * triggers: the notes shipped since its cursor, and with the status
+ * trigger also the orders updated since a second cursor that are at the
+ * trigger status (the search filters on it, so other orders cost
+ * nothing), get the entries a webhook would have recorded, with keys that
+ * make a repeated poll add nothing (bp:order:<id>:ship-on-status:s<st>).
+ *
+ * Echo: creating a shipment makes BigCommerce move the order to Shipped
+ * (2) or Partially Shipped (3) by itself.  The order is read back after
+ * each shipment pearlsync creates and that status is recorded as
+ * pearlsync's own write (ps_store_written_int_set), so the order import
+ * does not take it for a merchant's edit.  The same read gives the
+ * entry's shipment status ("shipped 3/5 items", "shipped").
  *
  * Each note becomes exactly one BigCommerce shipment with the note's lines
  * and quantities (a line shipped in parts gives parts), so BigCommerce
@@ -38,6 +55,7 @@
 
 #define FLOW "shipment_export_bc"
 #define CURSOR "shipment_export_bc.shipped_on"
+#define CURSOR_STATUS "shipment_export_bc.status_updated_on"
 
 static const char *const bp_events[] = {"goods-out-note.modified.shipped",
 					"order.modified.order-status"};
@@ -66,83 +84,181 @@ trigger_is_status(ps_store *st)
 }
 
 /*
- * poll: makes sure the webhooks are registered and, with the goods_out
- * trigger, is the safety net for lost webhooks: the notes shipped since
- * the cursor (a day back the first time) that belong to BigCommerce
- * orders get the same entries a webhook would have recorded.
+ * The Brightpearl status id of fulfilment.trigger_status (an id, or a
+ * status name looked up in the order statuses) into *out; 0 when the
+ * setting is empty (the setup step asks for it).
+ */
+static int
+trigger_status_id(int64_t *out, ps_flow_env *env)
+{
+	ps_bp_ref_list refs;
+	char *t = NULL, *end;
+	size_t i;
+	int error = 0;
+
+	*out = 0;
+	memset(&refs, 0, sizeof(refs));
+	if (ps_settings_get(&t, env->store, "fulfilment.trigger_status") < 0 ||
+	    t == NULL || t[0] == '\0') {
+		ps_error_clear();
+		goto done;
+	}
+	*out = strtoll(t, &end, 10);
+	if (*end == '\0' && *out > 0)
+		goto done;
+	*out = 0;
+	if ((error = ps_bp_ref_list_get(&refs, env->bp,
+					PS_BP_REF_ORDER_STATUS)) < 0)
+		goto done;
+	for (i = 0; i < refs.n && *out == 0; i++)
+		if (refs.items[i].name != NULL &&
+		    strcmp(refs.items[i].name, t) == 0)
+			*out = refs.items[i].id;
+	if (*out == 0)
+		error = ps_error_set(PS_ESETTING,
+				     "fulfilment.trigger_status '%s' is not a "
+				     "Brightpearl order status",
+				     t);
+done:
+	ps_bp_ref_list_dispose(&refs);
+	free(t);
+	return error;
+}
+
+/* Record one entry for a Brightpearl order's BigCommerce twin, if any. */
+static int
+add_linked(ps_flow_env *env, const char *key, int64_t source_id,
+	   int64_t bp_order)
+{
+	char id[32], num[32];
+	int64_t bc_id;
+
+	if (ps_bcret__bc_order_of(&bc_id, env->store, bp_order) < 0) {
+		ps_error_clear();
+		return 0;
+	}
+	snprintf(id, sizeof(id), "%" PRId64, source_id);
+	snprintf(num, sizeof(num), "%" PRId64, bc_id);
+	return ps_bcret__log_add(env, FLOW, key, PS_PLATFORM_BRIGHTPEARL, id,
+				 PS_PLATFORM_BIGCOMMERCE, num);
+}
+
+static void
+keep_latest(char *best, size_t cap, const char *seen)
+{
+	if (strcmp(seen, best) > 0)
+		ps_util__strlcpy(best, seen, cap);
+}
+
+/*
+ * poll: makes sure the webhooks are registered, and is the safety net for
+ * lost ones: the notes shipped since the cursor (a day back the first
+ * time) that belong to BigCommerce orders get the entries a webhook would
+ * have recorded; with the status trigger, so do the BigCommerce orders
+ * updated since the second cursor that are now at the trigger status.
+ * Both cursors advance in the transaction that records the entries.
  */
 static int
 ship_poll(ps_flow_env *env)
 {
 	ps_bcret_gon_ref *gons = NULL;
-	char since[48], best[48], key[64], id[32];
-	size_t n = 0, i;
-	int64_t bc_id;
-	int error;
+	ps_bcret_order_ref *orders = NULL;
+	char since[48], best[48], osince[48], obest[48] = "", key[96];
+	size_t n = 0, norders = 0, i;
+	int64_t trigger = 0;
+	int error, status_mode;
 
 	if ((error = ps_bcret__hooks_poll(env, bp_events,
 					  PS__ARRAY_LEN(bp_events))) < 0)
 		return error;
-	if (env->bp == NULL || trigger_is_status(env->store))
+	if (env->bp == NULL)
 		return 0;
+	status_mode = trigger_is_status(env->store);
+	if (status_mode && (error = trigger_status_id(&trigger, env)) < 0)
+		return error;
 	ps_bcret__poll_since(since, sizeof(since), env, CURSOR);
 	if ((error = ps_bcret__bp_gons_shipped_since(&gons, &n, env->bp,
 						     since)) < 0)
-		return error;
+		goto done;
+	if (trigger > 0) {
+		ps_bcret__poll_since(osince, sizeof(osince), env,
+				     CURSOR_STATUS);
+		if ((error = ps_bcret__bp_orders_at_status_since(
+			 &orders, &norders, env->bp, osince, trigger)) < 0)
+			goto done;
+		ps_util__strlcpy(obest, osince, sizeof(obest));
+	}
 	ps_util__strlcpy(best, since, sizeof(best));
 	if ((error = ps_store_begin(env->store)) < 0)
 		goto done;
 	for (i = 0; i < n && error == 0; i++) {
-		if (strcmp(gons[i].shipped_on, best) > 0)
-			ps_util__strlcpy(best, gons[i].shipped_on,
-					 sizeof(best));
-		if (ps_bcret__bc_order_of(&bc_id, env->store,
-					  gons[i].order_id) < 0) {
-			ps_error_clear();
-			continue;
-		}
-		snprintf(id, sizeof(id), "%" PRId64, gons[i].id);
-		snprintf(key, sizeof(key), "bp:gon:%s:shipment", id);
-		error = ps_bcret__log_add(env, FLOW, key,
-					  PS_PLATFORM_BRIGHTPEARL, id,
-					  PS_PLATFORM_BIGCOMMERCE, NULL);
+		keep_latest(best, sizeof(best), gons[i].shipped_on);
+		snprintf(key, sizeof(key), "bp:gon:%" PRId64 ":shipment",
+			 gons[i].id);
+		error = add_linked(env, key, gons[i].id, gons[i].order_id);
 	}
+	for (i = 0; i < norders && error == 0; i++) {
+		keep_latest(obest, sizeof(obest), orders[i].updated_on);
+		snprintf(key, sizeof(key),
+			 "bp:order:%" PRId64 ":ship-on-status:s%" PRId64,
+			 orders[i].id, orders[i].status_id);
+		error = add_linked(env, key, orders[i].id, orders[i].id);
+	}
+	if (trigger > 0 && error == 0)
+		error = ps_store_cursor_set(env->store, CURSOR_STATUS, obest,
+					    env->now);
 	error = ps_bcret__poll_end(env, CURSOR, best, error);
 done:
+	free(orders);
 	free(gons);
 	return error;
 }
 
+/*
+ * on_event: a shipped note records its entry whatever the trigger (with
+ * the status trigger, performing it ships the note only while its order
+ * is at the trigger status); an order status change records one for the
+ * order, with the status trigger only.  The order number is known here
+ * only for an order; a note's entry gets it when performed.
+ */
 static int
 ship_on_event(ps_flow_env *env, const ps_event *ev)
 {
 	ps_bcret_event e;
-	char key[128], id[32];
-	int status_mode;
+	char key[128], id[32], num[32];
+	int64_t bc_id;
 	size_t i;
-	int error;
+	int error, order_status;
 
 	if (ev->platform != PS_PLATFORM_BRIGHTPEARL)
 		return 0;
 	if ((error = ps_bcret__event_parse(&e, ev)) < 0)
 		return error == PS_EINVAL ? 0 : error;
-	status_mode = trigger_is_status(env->store);
+	if (ps_bcret__event_is(&e, "goods-out-note.modified.shipped"))
+		order_status = 0;
+	else if (ps_bcret__event_is(&e, "order.modified.order-status") &&
+		 trigger_is_status(env->store))
+		order_status = 1;
+	else
+		return 0;
 	for (i = 0; i < e.nids; i++) {
 		snprintf(id, sizeof(id), "%" PRId64, e.ids[i]);
-		if (!status_mode &&
-		    ps_bcret__event_is(&e, "goods-out-note.modified.shipped"))
+		num[0] = '\0';
+		if (!order_status) {
 			snprintf(key, sizeof(key), "bp:gon:%s:shipment", id);
-		else if (status_mode &&
-			 ps_bcret__event_is(&e, "order.modified.order-status"))
+		} else {
 			snprintf(key, sizeof(key),
 				 "bp:order:%s:ship-on-status:ev%" PRId64, id,
 				 ev->id);
-		else
-			return 0;
+			if (ps_bcret__bc_order_of(&bc_id, env->store,
+						  e.ids[i]) == 0)
+				snprintf(num, sizeof(num), "%" PRId64, bc_id);
+			ps_error_clear();
+		}
 		if ((error = ps_bcret__log_add(env, FLOW, key,
 					       PS_PLATFORM_BRIGHTPEARL, id,
 					       PS_PLATFORM_BIGCOMMERCE,
-					       NULL)) < 0)
+					       num[0] ? num : NULL)) < 0)
 			return error;
 	}
 	return 0;
@@ -184,6 +300,13 @@ typedef struct ship_ctx {
 	const ps_bp_order *bp_order;
 	ps_bp_ref_list methods;
 	int have_methods;
+	/* The BigCommerce order as last read in this perform: before the
+	 * first shipment, then again after each one pearlsync creates (so
+	 * the next note of the same perform needs no read of its own). */
+	ps_bc_order bc;
+	int have_bc;
+	char *method_sent; /* owned: the shipping method of the last
+			      shipment made or adopted, for the log */
 } ship_ctx;
 
 static const char *
@@ -258,31 +381,113 @@ take_lines(ps_bc_shipment_item *items, size_t *nitems, int64_t *taken,
 	return 0;
 }
 
-static int
-find_ref(int64_t *out, const ps_bc_shipment_list *l, const char *ref)
+/* The shipment of l carrying "[ref]" in its comments, or NULL. */
+static const ps_bc_shipment *
+find_ref(const ps_bc_shipment_list *l, const char *ref)
 {
 	char want[64];
 	size_t i;
 
 	snprintf(want, sizeof(want), "[%s]", ref);
 	for (i = 0; i < l->count; i++)
-		if (strstr(l->items[i].comments, want) != NULL) {
-			*out = l->items[i].id;
-			return 1;
-		}
+		if (strstr(l->items[i].comments, want) != NULL)
+			return &l->items[i];
+	return NULL;
+}
+
+/* Read the BigCommerce order into c->bc unless this perform has it. */
+static int
+load_bc(ship_ctx *c, int fresh)
+{
+	int error;
+
+	if (c->have_bc && !fresh)
+		return 0;
+	ps_bc_order_dispose(&c->bc);
+	c->have_bc = 0;
+	if ((error = ps_bc_order_get(&c->bc, c->env->bc, c->bc_id)) < 0)
+		return error;
+	c->have_bc = 1;
+	return 0;
+}
+
+/* Units ordered and shipped on the BigCommerce order as last read. */
+static void
+bc_counts(int64_t *out_total, int64_t *out_shipped, const ship_ctx *c)
+{
+	size_t i;
+
+	*out_total = 0;
+	*out_shipped = 0;
+	for (i = 0; i < c->bc.nproducts; i++) {
+		*out_total += c->bc.products[i].quantity;
+		*out_shipped += c->bc.products[i].quantity_shipped;
+	}
+}
+
+/*
+ * Record the status a shipment of pearlsync's moved the BigCommerce
+ * order to as pearlsync's own write, for the order import's echo guard.
+ *
+ * After a shipment it created (adopted 0) the order is read again:
+ * BigCommerce documents that a shipment sets Shipped (2), but that a
+ * partial one sets Partially Shipped (3) is only widely relied on
+ * (reference digest, BigCommerce section 9), so the status is read, not
+ * assumed.  Should the read still show another status (a change
+ * BigCommerce has not made yet), the one its rule gives from the
+ * quantities is recorded instead.
+ *
+ * An adopted shipment (a retry after a crash between the POST and this
+ * record, or a second entry for the same note) records the order's
+ * status as last read when it is 2 or 3, the statuses a shipment gives;
+ * any other status is someone else's later change and is left alone.
+ */
+static int
+record_status(ship_ctx *c, int adopted)
+{
+	int64_t total, shipped, status;
+	int error;
+
+	if ((error = load_bc(c, !adopted)) < 0)
+		return error;
+	status = c->bc.status_id;
+	if (status != 2 && status != 3) {
+		if (adopted)
+			return 0;
+		bc_counts(&total, &shipped, c);
+		status = shipped >= total ? 2 : 3;
+	}
+	return ps_store_written_int_set(c->env->store, PS_PLATFORM_BIGCOMMERCE,
+					"order", c->bc_id, "status", status,
+					FLOW, c->env->now);
+}
+
+static int
+keep_method(ship_ctx *c, const char *method)
+{
+	free(c->method_sent);
+	c->method_sent = NULL;
+	if (method == NULL || method[0] == '\0')
+		return 0;
+	if ((c->method_sent = ps_util__strdup(method)) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
 	return 0;
 }
 
 /*
  * Ship one note (gon) or, gon NULL, everything left on the order.
- * *out_id: the BigCommerce shipment; *out_adopted: 1 if it existed.
+ * *out_id: the BigCommerce shipment; *out_adopted: 1 if it existed.  A
+ * note whose order was shipped whole (no note existed when it reached
+ * the trigger status) adopts that shipment: nothing is left to ship.  A
+ * whole order with nothing left to ship is done: *out_id 0, adopted.
  */
 static int
 ship_one(int64_t *out_id, int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
 	 const char *ref)
 {
 	ps_bc_shipment_list existing = {NULL, 0};
-	ps_bc_order bc;
+	const ps_bc_order *bc = &c->bc;
+	const ps_bc_shipment *found;
 	ps_bc_shipment made;
 	ps_bc_shipment_new s;
 	ps_bc_shipment_item *items = NULL;
@@ -292,21 +497,32 @@ ship_one(int64_t *out_id, int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
 	size_t i, nitems = 0;
 	int error = 0;
 
-	memset(&bc, 0, sizeof(bc));
 	memset(&made, 0, sizeof(made));
 	*out_id = 0;
 	*out_adopted = 0;
 	if ((error = ps_bc_shipments_list(&existing, c->env->bc, c->bc_id)) <
 	    0)
 		goto done;
-	if (find_ref(out_id, &existing, ref)) {
+	found = find_ref(&existing, ref);
+	if (found == NULL && gon != NULL) {
+		char whole[48];
+
+		snprintf(whole, sizeof(whole), "bp-order-%" PRId64,
+			 c->bp_order->id);
+		found = find_ref(&existing, whole);
+	}
+	if (found != NULL) {
+		*out_id = found->id;
 		*out_adopted = 1;
+		if ((error = keep_method(c, found->shipping_method)) < 0)
+			goto done;
+		error = record_status(c, 1);
 		goto done;
 	}
-	if ((error = ps_bc_order_get(&bc, c->env->bc, c->bc_id)) < 0)
+	if ((error = load_bc(c, 0)) < 0)
 		goto done;
-	items = calloc(bc.nproducts + 1, sizeof(*items));
-	taken = calloc(bc.nproducts + 1, sizeof(*taken));
+	items = calloc(bc->nproducts + 1, sizeof(*items));
+	taken = calloc(bc->nproducts + 1, sizeof(*taken));
 	if (items == NULL || taken == NULL) {
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
@@ -326,21 +542,27 @@ ship_one(int64_t *out_id, int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
 				    c->bp_order->id);
 				goto done;
 			}
-			if ((error = take_lines(items, &nitems, taken, &bc, sku,
+			if ((error = take_lines(items, &nitems, taken, bc, sku,
 						gon->lines[i].quantity)) < 0)
 				goto done;
 		}
 	} else {
-		for (i = 0; i < bc.nproducts; i++) {
-			int64_t left = bc.products[i].quantity -
-				       bc.products[i].quantity_shipped;
+		for (i = 0; i < bc->nproducts; i++) {
+			int64_t left = bc->products[i].quantity -
+				       bc->products[i].quantity_shipped;
 
 			if (left <= 0)
 				continue;
-			items[nitems].order_product_id = bc.products[i].id;
+			items[nitems].order_product_id = bc->products[i].id;
 			items[nitems].quantity = left;
 			nitems++;
 		}
+	}
+	if (nitems == 0 && gon == NULL) {
+		/* shipped in full already (in BigCommerce, by hand): the
+		 * whole-order shipment has nothing to do */
+		*out_adopted = 1;
+		goto done;
 	}
 	if (nitems == 0) {
 		error = ps_error_set(PS_EDATA,
@@ -350,11 +572,11 @@ ship_one(int64_t *out_id, int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
 		goto done;
 	}
 	memset(&s, 0, sizeof(s));
-	for (i = 0; i < bc.nproducts; i++)
-		if (bc.products[i].id == items[0].order_product_id)
-			s.order_address_id = bc.products[i].order_address_id;
-	if (s.order_address_id == 0 && bc.nshipping_addresses > 0)
-		s.order_address_id = bc.shipping_addresses[0].id;
+	for (i = 0; i < bc->nproducts; i++)
+		if (bc->products[i].id == items[0].order_product_id)
+			s.order_address_id = bc->products[i].order_address_id;
+	if (s.order_address_id == 0 && bc->nshipping_addresses > 0)
+		s.order_address_id = bc->shipping_addresses[0].id;
 	method_id = gon && gon->shipping_method_id
 			? gon->shipping_method_id
 			: c->bp_order->shipping_method_id;
@@ -375,13 +597,15 @@ ship_one(int64_t *out_id, int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
 	    0)
 		goto done;
 	*out_id = made.id;
+	if ((error = keep_method(c, s.shipping_method)) < 0)
+		goto done;
+	error = record_status(c, 0); /* reads c->bc again: bc is stale */
 done:
 	free(method);
 	free(carrier);
 	free(items);
 	free(taken);
 	ps_bc_shipment_dispose(&made);
-	ps_bc_order_dispose(&bc);
 	ps_bc_shipment_list_dispose(&existing);
 	return error;
 }
@@ -428,6 +652,35 @@ load_order(ps_bp_order_list *orders, ps_flow_env *env, int64_t id)
 	return error;
 }
 
+/*
+ * 0 when the order c->bp_order is at fulfilment.trigger_status (by id or
+ * name); 1, with a "skipped" result, when it is not.
+ */
+static int
+check_trigger(ship_ctx *c, ps_flow_result *res, const char *why)
+{
+	const ps_bp_order *o = c->bp_order;
+	char *trigger = NULL, num[32];
+	int error;
+
+	if ((error = ps_settings_get(&trigger, c->env->store,
+				     "fulfilment.trigger_status")) < 0)
+		return error;
+	snprintf(num, sizeof(num), "%" PRId64, o->status_id);
+	if (strcmp(trigger, num) == 0 ||
+	    (o->status_name != NULL && strcmp(trigger, o->status_name) == 0)) {
+		free(trigger);
+		return 0;
+	}
+	error = ps_bcret__result(
+	    res, NULL,
+	    "skipped: Brightpearl order %" PRId64 " is at '%s', not the "
+	    "trigger status '%s'%s",
+	    o->id, o->status_name ? o->status_name : num, trigger, why);
+	free(trigger);
+	return error < 0 ? error : 1;
+}
+
 static int
 perform_gon(ship_ctx *c, int64_t gon_id, ps_flow_result *res)
 {
@@ -458,6 +711,11 @@ perform_gon(ship_ctx *c, int64_t gon_id, ps_flow_result *res)
 	if ((error = load_order(&orders, c->env, gons.items[0].order_id)) < 0)
 		goto done;
 	c->bp_order = &orders.items[0];
+	if (trigger_is_status(c->env->store) &&
+	    (error = check_trigger(c, res,
+				   "; the order's own entry ships the note "
+				   "when it gets there")) != 0)
+		goto done;
 	snprintf(ref, sizeof(ref), "gon-%" PRId64, gon_id);
 	if ((error = ship_one(&ship_id, &adopted, c, &gons.items[0], ref)) <
 	    0)
@@ -482,7 +740,7 @@ perform_status(ship_ctx *c, int64_t order_id, ps_flow_result *res)
 {
 	ps_bp_order_list orders = {NULL, 0, NULL};
 	ps_bp_gon_list gons = {NULL, 0, NULL};
-	char *trigger = NULL, num[32], ref[48], sid[32], detail[512];
+	char ref[48], sid[32], detail[512];
 	size_t i, len = 0;
 	int64_t ship_id = 0;
 	int adopted, error;
@@ -490,26 +748,11 @@ perform_status(ship_ctx *c, int64_t order_id, ps_flow_result *res)
 	detail[0] = '\0';
 	if ((error = linked_order(c, order_id, res)) != 0)
 		goto done;
-	if ((error = ps_settings_get(&trigger, c->env->store,
-				     "fulfilment.trigger_status")) < 0)
-		goto done;
 	if ((error = load_order(&orders, c->env, order_id)) < 0)
 		goto done;
 	c->bp_order = &orders.items[0];
-	snprintf(num, sizeof(num), "%" PRId64, orders.items[0].status_id);
-	if (strcmp(trigger, num) != 0 &&
-	    (orders.items[0].status_name == NULL ||
-	     strcmp(trigger, orders.items[0].status_name) != 0)) {
-		error = ps_bcret__result(
-		    res, NULL,
-		    "skipped: Brightpearl order %" PRId64 " is at '%s', not "
-		    "the trigger status '%s'",
-		    order_id,
-		    orders.items[0].status_name ? orders.items[0].status_name
-						: num,
-		    trigger);
+	if ((error = check_trigger(c, res, "")) != 0)
 		goto done;
-	}
 	if ((error = ps_bp_gon_for_order(&gons, c->env->bp, order_id)) < 0)
 		goto done;
 	for (i = 0; i < gons.n; i++) {
@@ -528,21 +771,59 @@ perform_status(ship_ctx *c, int64_t order_id, ps_flow_result *res)
 		snprintf(ref, sizeof(ref), "bp-order-%" PRId64, order_id);
 		if ((error = ship_one(&ship_id, &adopted, c, NULL, ref)) < 0)
 			goto done;
-		snprintf(detail, sizeof(detail),
-			 "whole order -> shipment %" PRId64 "%s", ship_id,
-			 adopted ? " (already there)" : "");
+		if (ship_id == 0)
+			snprintf(detail, sizeof(detail),
+				 "whole order: nothing left to ship on "
+				 "BigCommerce order %" PRId64,
+				 c->bc_id);
+		else
+			snprintf(detail, sizeof(detail),
+				 "whole order -> shipment %" PRId64 "%s",
+				 ship_id, adopted ? " (already there)" : "");
 	}
 	snprintf(sid, sizeof(sid), "%" PRId64, ship_id);
-	error = ps_bcret__result(res, sid,
+	error = ps_bcret__result(res, ship_id ? sid : NULL,
 				 "Brightpearl order %" PRId64
 				 " at trigger status: %s",
 				 order_id, detail);
 done:
 	c->bp_order = NULL;
-	free(trigger);
 	ps_bp_gon_list_dispose(&gons);
 	ps_bp_order_list_dispose(&orders);
 	return error < 0 ? error : 0;
+}
+
+/*
+ * The entry's descriptive columns, from what the perform learnt: order
+ * number (the BigCommerce order id, as the order import writes it),
+ * shipping method sent, and the shipment status of the BigCommerce order
+ * as last read.
+ */
+static int
+set_fields(ship_ctx *c, const ps_log_entry *entry)
+{
+	ps_log_entry f;
+	char num[32], status[64];
+	int64_t total, shipped;
+
+	if (c->bc_id <= 0)
+		return 0;
+	ps_log_entry_init(&f);
+	snprintf(num, sizeof(num), "%" PRId64, c->bc_id);
+	f.order_number = num;
+	f.shipping_method = c->method_sent;
+	if (c->have_bc) {
+		bc_counts(&total, &shipped, c);
+		if (shipped >= total && total > 0)
+			snprintf(status, sizeof(status), "shipped");
+		else
+			snprintf(status, sizeof(status),
+				 "shipped %" PRId64 "/%" PRId64 " items",
+				 shipped, total);
+		f.shipment_status = status;
+	}
+	return ps_store_log_set_fields(c->env->store, entry->id, &f,
+				       c->env->now);
 }
 
 static int
@@ -551,7 +832,7 @@ ship_perform(ps_flow_env *env, const ps_log_entry *entry,
 {
 	ship_ctx c;
 	int64_t id;
-	int error;
+	int error, ferr;
 
 	if (env->bp == NULL || env->bc == NULL)
 		return ps_error_set(PS_ESETTING,
@@ -565,8 +846,14 @@ ship_perform(ps_flow_env *env, const ps_log_entry *entry,
 		error = perform_gon(&c, id, res);
 	else
 		error = perform_status(&c, id, res);
+	/* the columns are filled even when the perform failed half way; a
+	 * failure to fill them does not hide the perform's own error */
+	if ((ferr = set_fields(&c, entry)) < 0 && error == 0)
+		error = ferr;
 	if (c.have_methods)
 		ps_bp_ref_list_dispose(&c.methods);
+	ps_bc_order_dispose(&c.bc);
+	free(c.method_sent);
 	return error;
 }
 
