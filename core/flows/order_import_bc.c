@@ -1638,9 +1638,8 @@ prepare_plan(ps_flow_env *env, const ps_oib_settings *s, import_job *j)
 	if (!j->adopted && j->plan.update_contact) {
 		/* names and phone only: the order carries its own billing
 		 * and delivery addresses, and its email (the contact's is
-		 * left alone: see customer_link_get) */
+		 * left alone: see CUSTOMER_XREF) */
 		ps_bp_contact cu = j->plan.contact;
-
 		const char *em = j->rb.contact_email[0] ? j->rb.contact_email
 							: ba->email;
 
