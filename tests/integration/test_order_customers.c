@@ -334,35 +334,53 @@ test_changed_email_keeps_the_contact(void **state)
 	kim_contact = a;
 }
 
+/* A registered BigCommerce customer (its id). */
+static int64_t
+bc_customer(const char *email, const char *first)
+{
+	char body[256];
+	json_t *r;
+	int64_t id;
+
+	snprintf(body, sizeof(body),
+		 "{\"email\":\"%s\",\"first_name\":\"%s\","
+		 "\"last_name\":\"Test\"}",
+		 email, first);
+	r = sandbox_ctl(&sb, "POST", "/bigcommerce/customers", body);
+	id = json_integer_value(json_object_get(r, "id"));
+	json_decref(r);
+	assert_true(id > 0);
+	return id;
+}
+
 /* Several orders due at once go through the batch: Kim's by the link
- * (the contact directory, no contact read), a new registered customer's
- * two orders with two emails share one new contact, and a guest whose
+ * (the contact directory, no contact read); a new registered customer's
+ * two orders with two emails share one new contact; another's second
+ * order takes the contact its first found by email; and a guest whose
  * email a supplier has gets a customer contact of its own. */
 static void
 test_batch_uses_the_link(void **state)
 {
 	json_t *r, *ids;
-	int64_t id[5], contact[5], nadia, supplier, staff;
+	int64_t id[7], contact[7], nadia, omar, supplier, staff, omar_bp;
 	size_t i;
 
 	(void)state;
-	r = sandbox_ctl(&sb, "POST", "/bigcommerce/customers",
-			"{\"email\":\"nadia@example.com\",\"first_name\":"
-			"\"Nadia\",\"last_name\":\"Ray\"}");
-	nadia = json_integer_value(json_object_get(r, "id"));
-	json_decref(r);
-	assert_true(nadia > 0);
+	nadia = bc_customer("nadia@example.com", "Nadia");
+	omar = bc_customer("omar@example.com", "Omar");
 	r = sandbox_ctl(&sb, "POST", "/brightpearl/seed",
 			"{\"customers\":[{\"email\":\"bulk@example.com\","
 			"\"firstName\":\"Bulk\",\"lastName\":\"Supply\","
 			"\"isSupplier\":true},{\"email\":\"desk@example.com\","
 			"\"firstName\":\"Front\",\"lastName\":\"Desk\","
-			"\"isStaff\":true}]}");
+			"\"isStaff\":true},{\"email\":\"omar@example.com\","
+			"\"firstName\":\"Omar\",\"lastName\":\"Test\"}]}");
 	ids = json_object_get(r, "customers");
 	supplier = json_integer_value(json_array_get(ids, 0));
 	staff = json_integer_value(json_array_get(ids, 1));
+	omar_bp = json_integer_value(json_array_get(ids, 2));
 	json_decref(r);
-	assert_true(supplier > 0 && staff > 0);
+	assert_true(supplier > 0 && staff > 0 && omar_bp > 0);
 
 	sandbox_ctl_ok(&sb, "POST", "/requests/reset", NULL);
 	id[0] = place(kim, "kim.c@example.com");
@@ -370,9 +388,15 @@ test_batch_uses_the_link(void **state)
 	id[2] = place(nadia, "nadia.work@example.com");
 	id[3] = place(0, "bulk@example.com");
 	id[4] = place(kim, "kim.d@example.com");
-	orders_placed += 5;
+	id[5] = place(omar, "omar@example.com");
+	id[6] = place(omar, "omar.new@example.com");
+	orders_placed += 7;
 	wait_delivered(orders_placed);
-	run_until_imported(id, 5, contact);
+	run_until_imported(id, 7, contact);
+
+	assert_int_equal(contact[5], omar_bp);
+	assert_int_equal(contact[6], omar_bp);
+	assert_int_equal(contacts_with("omar.new@example.com"), 0);
 
 	assert_int_equal(contact[0], kim_contact);
 	assert_int_equal(contact[4], kim_contact);
@@ -385,7 +409,7 @@ test_batch_uses_the_link(void **state)
 	assert_true(contact[3] != supplier);
 	assert_true(is_customer_contact(contact[3]));
 	assert_int_equal(contacts_with("bulk@example.com"), 2);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 7; i++)
 		assert_true(contact[i] != staff);
 	/* the batch read the directory and no contact one by one */
 	assert_int_equal(bp_requests("GET /contact-service/contact/{idset}"),
@@ -454,7 +478,6 @@ setup(void **state)
 	ps_bc_options co = PS_BC_OPTIONS_INIT;
 	ps_mapping m = {"order_status", "bc>bp", "11", "2"};
 	char url[128];
-	json_t *r;
 
 	(void)state;
 	ps_lib_init();
@@ -482,14 +505,7 @@ setup(void **state)
 	co.access_token = "sandbox-token";
 	if (ps_bp_new(&bp, http, &bo) < 0 || ps_bc_new(&bc, http, &co) < 0)
 		return -1;
-	/* the demo store's own orders are not part of these tests */
-	r = sandbox_ctl(&sb, "POST", "/bigcommerce/customers",
-			"{\"email\":\"kim@example.com\",\"first_name\":"
-			"\"Kim\",\"last_name\":\"Lee\"}");
-	kim = json_integer_value(json_object_get(r, "id"));
-	json_decref(r);
-	if (kim <= 0)
-		return -1;
+	kim = bc_customer("kim@example.com", "Kim");
 	listen_port = sandbox_free_port();
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", listen_port);
 	set("webhooks.public_url", url);
