@@ -1134,8 +1134,8 @@ is_customer(int *out, const json_t *obj, const char *what)
 					    1)) < 0 ||
 	    (error = ps_conn__json_bool_opt(&supplier, obj, "isSupplier", what,
 					    0)) < 0 ||
-	    (error = ps_conn__json_bool_opt(&staff, obj, "isStaff", what,
-					    0)) < 0)
+	    (error = ps_conn__json_bool_opt(&staff, obj, "isStaff", what, 0)) <
+		    0)
 		return error;
 	*out = customer && !supplier && !staff;
 	return 0;

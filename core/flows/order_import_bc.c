@@ -708,7 +708,8 @@ dir_put_as(ps_flow_env *env, const ps_oib_settings *s, const char *email,
 	if (s->account == NULL || email[0] == '\0')
 		return;
 	if (ps_store_contact_put(env->store, s->account, email, id,
-				 ba->first_name, ba->last_name, ba->phone) < 0) {
+				 ba->first_name, ba->last_name,
+				 ba->phone) < 0) {
 		ps_log_warn("orders", "contact directory: %s",
 			    ps_error_last());
 		ps_error_clear();
@@ -809,7 +810,8 @@ email_note(resolve_buf *b, const char *contact_email, const char *order_email)
 	size_t len = strlen(b->customer_how);
 
 	if (contact_email == NULL || contact_email[0] == '\0' ||
-	    order_email[0] == '\0' || strcasecmp(contact_email, order_email) == 0)
+	    order_email[0] == '\0' ||
+	    strcasecmp(contact_email, order_email) == 0)
 		return;
 	snprintf(b->contact_email, sizeof(b->contact_email), "%s",
 		 contact_email);
@@ -1648,8 +1650,8 @@ prepare_plan(ps_flow_env *env, const ps_oib_settings *s, import_job *j)
 		if ((error = ps_bp_contact_update(env->bp, j->rb.r.customer_id,
 						  &cu)) < 0)
 			return error;
-		contact_put(env->state, em, j->rb.r.customer_id,
-			    ba->first_name, ba->last_name, ba->phone);
+		contact_put(env->state, em, j->rb.r.customer_id, ba->first_name,
+			    ba->last_name, ba->phone);
 		dir_put_as(env, s, em, ba, j->rb.r.customer_id);
 	}
 	return 0;
@@ -2125,8 +2127,8 @@ dir_refresh(batch *b)
 		 * customers an order may belong to */
 		error = ps_store_contact_put(env->store, b->s.account,
 					     r->is_customer ? r->email : NULL,
-					     r->id, r->first_name,
-					     r->last_name, r->telephone);
+					     r->id, r->first_name, r->last_name,
+					     r->telephone);
 	}
 	if (error == 0 && rows.max_updated_on != NULL)
 		error = ps_store_cursor_set(env->store, stream,
@@ -2476,8 +2478,7 @@ batch_link_customers(batch *b)
 		customer_link_set(env, j->o.customer_id, j->rb.r.customer_id);
 	}
 	if (open == 1 && ps_store_commit(env->store) < 0) {
-		ps_log_warn("orders", "linking customers: %s",
-			    ps_error_last());
+		ps_log_warn("orders", "linking customers: %s", ps_error_last());
 		ps_error_clear();
 		ps_store_rollback(env->store);
 	}
