@@ -2,11 +2,12 @@
  * sandbox_ctl.c - control-API calls and a free port for sandbox tests
  * (see sandbox_ctl.h).
  */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the four above first */
+#include <cmocka.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
