@@ -1,7 +1,9 @@
 /*
  * contacts.c - the Brightpearl contact directory: which contact id an
  * email belongs to, per account, so the order import can tell a known
- * customer from a new one without asking Brightpearl for each email.
+ * customer from a new one without asking Brightpearl for each email, and
+ * whether a contact it has linked to a BigCommerce customer still exists
+ * (the lookup by id).
  *
  * There is one row per contact id: the key is (account, email, id) and
  * (account, id) is unique, so INSERT OR REPLACE moves a contact that
