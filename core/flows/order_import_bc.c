@@ -780,17 +780,36 @@ customer_link_get(int64_t *out, ps_store *st, int64_t bc_customer)
 	return 0;
 }
 
-/* Link BigCommerce customer bc_customer (guests: nothing) to contact; a
- * failure costs only an email lookup at the customer's next order. */
+/*
+ * Link BigCommerce customer bc_customer (guests: nothing) to contact; a
+ * failure costs only an email lookup at the customer's next order.  A
+ * link is one to one (ps_store_xref_set), so a contact linked to another
+ * BigCommerce customer already (this one's email was that one's) keeps
+ * its link: taking it would send that customer's next order with a new
+ * email to a new contact.
+ */
 static void
 customer_link_set(ps_flow_env *env, int64_t bc_customer, int64_t contact)
 {
-	char a[24], b[24];
+	char a[24], b[24], *other = NULL;
 
 	if (bc_customer <= 0 || contact <= 0)
 		return;
 	snprintf(a, sizeof(a), "%lld", (long long)bc_customer);
 	snprintf(b, sizeof(b), "%lld", (long long)contact);
+	if (ps_store_xref_get(&other, env->store, CUSTOMER_XREF,
+			      PS_PLATFORM_BRIGHTPEARL, b,
+			      PS_PLATFORM_BIGCOMMERCE) == 0 &&
+	    strcmp(other, a) != 0) {
+		ps_log_info("orders",
+			    "contact %s stays linked to BigCommerce customer "
+			    "%s; customer %s is found by email",
+			    b, other, a);
+		free(other);
+		return;
+	}
+	free(other);
+	ps_error_clear();
 	if (ps_store_xref_set(env->store, CUSTOMER_XREF,
 			      PS_PLATFORM_BIGCOMMERCE, a,
 			      PS_PLATFORM_BRIGHTPEARL, b, env->now) < 0) {

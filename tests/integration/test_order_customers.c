@@ -126,8 +126,8 @@ order_contact(int64_t bc_id)
 	return id;
 }
 
-/* The contact's primary email (new reference to its contact object into
- * *out when out is not NULL). */
+/* Contact id's object in the sandbox state (borrowed from state), or
+ * NULL. */
 static json_t *
 contact_of(json_t *state, int64_t id)
 {
@@ -309,6 +309,25 @@ import_one(int64_t customer, const char *email)
 	return contact;
 }
 
+/* A registered BigCommerce customer (its id). */
+static int64_t
+bc_customer(const char *email, const char *first)
+{
+	char body[256];
+	json_t *r;
+	int64_t id;
+
+	snprintf(body, sizeof(body),
+		 "{\"email\":\"%s\",\"first_name\":\"%s\","
+		 "\"last_name\":\"Test\"}",
+		 email, first);
+	r = sandbox_ctl(&sb, "POST", "/bigcommerce/customers", body);
+	id = json_integer_value(json_object_get(r, "id"));
+	json_decref(r);
+	assert_true(id > 0);
+	return id;
+}
+
 /* ---- tests -------------------------------------------------------------- */
 
 /* Customer Kim orders with one email, then with another: one contact. */
@@ -332,25 +351,14 @@ test_changed_email_keeps_the_contact(void **state)
 	assert_string_equal(email_of(c), "kim.a@example.com");
 	json_decref(bp_state);
 	kim_contact = a;
-}
 
-/* A registered BigCommerce customer (its id). */
-static int64_t
-bc_customer(const char *email, const char *first)
-{
-	char body[256];
-	json_t *r;
-	int64_t id;
-
-	snprintf(body, sizeof(body),
-		 "{\"email\":\"%s\",\"first_name\":\"%s\","
-		 "\"last_name\":\"Test\"}",
-		 email, first);
-	r = sandbox_ctl(&sb, "POST", "/bigcommerce/customers", body);
-	id = json_integer_value(json_object_get(r, "id"));
-	json_decref(r);
-	assert_true(id > 0);
-	return id;
+	/* another registered customer ordering with Kim's first email gets
+	 * that contact by email, but Kim keeps the link */
+	assert_int_equal(import_one(bc_customer("lena@example.com", "Lena"),
+				    "kim.a@example.com"),
+			 a);
+	assert_int_equal(import_one(kim, "kim.z@example.com"), a);
+	assert_int_equal(contacts_with("kim.z@example.com"), 0);
 }
 
 /* Several orders due at once go through the batch: Kim's by the link
