@@ -1115,6 +1115,32 @@ cmp_i64p(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * *out = whether a contact-search row (or a contact's
+ * relationshipToAccount) is a customer.  Brightpearl's contact-search
+ * documentation: "A contact can be only one of customer, supplier or
+ * staff" (columns isCustomer, isSupplier, isStaff); a contact GET carries
+ * only isSupplier and isStaff (reference digest section 8, recorded
+ * customer/get).  So a row is a customer unless one of the flags it has
+ * says otherwise; a missing flag says nothing.
+ */
+static int
+is_customer(int *out, const json_t *obj, const char *what)
+{
+	int customer, supplier, staff, error;
+
+	*out = 0;
+	if ((error = ps_conn__json_bool_opt(&customer, obj, "isCustomer", what,
+					    1)) < 0 ||
+	    (error = ps_conn__json_bool_opt(&supplier, obj, "isSupplier", what,
+					    0)) < 0 ||
+	    (error = ps_conn__json_bool_opt(&staff, obj, "isStaff", what, 0)) <
+		    0)
+		return error;
+	*out = customer && !supplier && !staff;
+	return 0;
+}
+
 int
 ps_bp_contact_find_email(ps_bp_ids *out, ps_bp *bp, const char *email)
 {
@@ -1141,9 +1167,18 @@ ps_bp_contact_find_email(ps_bp_ids *out, ps_bp *bp, const char *email)
 				 sizeof(*out->ids))) < 0)
 		goto done;
 	json_array_foreach(rows, i, row) {
+		int customer;
+
 		if (ps_conn__json_str_opt(&e, row, "primaryEmail",
 					  "Brightpearl contact search") < 0 ||
 		    e == NULL || strcasecmp(e, email) != 0)
+			continue;
+		/* a supplier or staff member sharing the email is not the
+		 * customer */
+		if ((error = is_customer(&customer, row,
+					 "Brightpearl contact search")) < 0)
+			goto done;
+		if (!customer)
 			continue;
 		if ((error = ps_conn__json_int(&out->ids[out->n], row,
 					       "contactId",
@@ -1193,9 +1228,9 @@ contact_read(ps_bp_contact *c, const json_t *j)
 	    (error = ps_conn__json_int_opt(&c->lead_source_id, j,
 					   "assignment.current.leadSourceId",
 					   what, 0)) < 0 ||
-	    (error = ps_conn__json_bool_opt(&c->is_customer, j,
-					    "relationshipToAccount.isCustomer",
-					    what, 1)) < 0)
+	    (error = is_customer(&c->is_customer,
+				 ps_conn__json_at(j, "relationshipToAccount"),
+				 what)) < 0)
 		return error;
 	return 0;
 }
@@ -1463,7 +1498,8 @@ done:
 /* ---- the contact directory ---------------------------------------------- */
 
 #define PS__BP_DIRECTORY_COLUMNS                                               \
-	"contactId,primaryEmail,firstName,lastName,pri,updatedOn"
+	"contactId,primaryEmail,firstName,lastName,pri,updatedOn,"             \
+	"isCustomer,isSupplier,isStaff"
 
 void
 ps_bp_contact_rows_dispose(ps_bp_contact_rows *r)
@@ -1601,7 +1637,8 @@ dir_row_read(dir_sort *d, const json_t *row)
 	    (error = dir_text(&r->first_name, row, "firstName", what)) < 0 ||
 	    (error = dir_text(&r->last_name, row, "lastName", what)) < 0 ||
 	    (error = dir_text(&r->telephone, row, "pri", what)) < 0 ||
-	    (error = dir_text(&r->updated_on, row, "updatedOn", what)) < 0)
+	    (error = dir_text(&r->updated_on, row, "updatedOn", what)) < 0 ||
+	    (error = is_customer(&r->is_customer, row, what)) < 0)
 		return error;
 	ascii_lower(r->email);
 	parse_stamp(&d->stamp, r->updated_on);

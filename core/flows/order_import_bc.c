@@ -415,7 +415,9 @@ typedef struct resolve_buf {
 	char **payment_codes;
 	char **payment_how;
 	size_t nproducts, npayments;
-	char customer_how[256];
+	char customer_how[512];
+	char contact_email[256]; /* the linked contact's own email when it
+				    differs from the order's, else "" */
 	char status_how[200];
 	char shipping_how[200];
 } resolve_buf;
@@ -699,20 +701,211 @@ contact_create(int64_t *out, ps_bp *bp, const ps_bp_contact *nc)
 	return error;
 }
 
-/* Record contact id for ba's email in the contact directory (when the
- * account is known); a failure only costs a later search. */
+/* Record contact id under email with ba's names and phone in the contact
+ * directory (when the account is known); a failure only costs a later
+ * search. */
 static void
-dir_put(ps_flow_env *env, const ps_oib_settings *s, const ps_bc_address *ba,
-	int64_t id)
+dir_put_as(ps_flow_env *env, const ps_oib_settings *s, const char *email,
+	   const ps_bc_address *ba, int64_t id)
 {
-	if (s->account == NULL || ba->email[0] == '\0')
+	if (s->account == NULL || email[0] == '\0')
 		return;
-	if (ps_store_contact_put(env->store, s->account, ba->email, id,
-				 ba->first_name, ba->last_name, ba->phone) < 0) {
+	if (ps_store_contact_put(env->store, s->account, email, id,
+				 ba->first_name, ba->last_name,
+				 ba->phone) < 0) {
 		ps_log_warn("orders", "contact directory: %s",
 			    ps_error_last());
 		ps_error_clear();
 	}
+}
+
+/* Record contact id for ba's email (see dir_put_as). */
+static void
+dir_put(ps_flow_env *env, const ps_oib_settings *s, const ps_bc_address *ba,
+	int64_t id)
+{
+	dir_put_as(env, s, ba->email, ba, id);
+}
+
+/*
+ * The customer cross-reference.  A registered BigCommerce customer
+ * (customer_id > 0) keeps the Brightpearl contact first found or created
+ * for them (xref entity "customer") and is found by it before the email:
+ * the billing email is typed at checkout and may change from one order to
+ * the next while the customer account stays the same, and a search by the
+ * new email would create a second contact.  Guests (customer_id 0) have
+ * nothing else to go by and are found by email.  A link to a contact
+ * Brightpearl no longer has (a read finds nothing, the directory dropped
+ * it) or that is no longer a customer is passed over: the email decides
+ * and the link is made again to what it finds.
+ *
+ * The new email is not written to the linked contact.  The order keeps it
+ * (the sales order's billing party carries the order's email), so nothing
+ * is lost; the contact's own email may have been set by the merchant in
+ * Brightpearl, which no flow overwrites; a customer may check out with a
+ * work and a home address in turn, which would flip the contact's email
+ * at every order; and another contact may hold the new email already.
+ * The entry's detail names both emails instead (email_note).
+ */
+#define CUSTOMER_XREF "customer"
+
+/* *out = the contact linked to BigCommerce customer bc_customer, 0 when
+ * none (or a guest). */
+static int
+customer_link_get(int64_t *out, ps_store *st, int64_t bc_customer)
+{
+	char key[24], *v = NULL, *end = NULL;
+	long long id;
+	int error;
+
+	*out = 0;
+	if (bc_customer <= 0)
+		return 0;
+	snprintf(key, sizeof(key), "%lld", (long long)bc_customer);
+	error = ps_store_xref_get(&v, st, CUSTOMER_XREF,
+				  PS_PLATFORM_BIGCOMMERCE, key,
+				  PS_PLATFORM_BRIGHTPEARL);
+	if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		return 0;
+	}
+	if (error < 0)
+		return error;
+	id = strtoll(v, &end, 10);
+	if (end == v || *end != '\0' || id <= 0)
+		ps_log_warn("orders",
+			    "BigCommerce customer %lld is linked to '%s', "
+			    "not a Brightpearl contact id: found by email",
+			    (long long)bc_customer, v);
+	else
+		*out = id;
+	free(v);
+	return 0;
+}
+
+/*
+ * Link BigCommerce customer bc_customer (guests: nothing) to contact; a
+ * failure costs only an email lookup at the customer's next order.  A
+ * link is one to one (ps_store_xref_set), so a contact linked to another
+ * BigCommerce customer already (this one's email was that one's) keeps
+ * its link: taking it would send that customer's next order with a new
+ * email to a new contact.
+ */
+static void
+customer_link_set(ps_flow_env *env, int64_t bc_customer, int64_t contact)
+{
+	char a[24], b[24], *other = NULL;
+
+	if (bc_customer <= 0 || contact <= 0)
+		return;
+	snprintf(a, sizeof(a), "%lld", (long long)bc_customer);
+	snprintf(b, sizeof(b), "%lld", (long long)contact);
+	if (ps_store_xref_get(&other, env->store, CUSTOMER_XREF,
+			      PS_PLATFORM_BRIGHTPEARL, b,
+			      PS_PLATFORM_BIGCOMMERCE) == 0 &&
+	    strcmp(other, a) != 0) {
+		ps_log_info("orders",
+			    "contact %s stays linked to BigCommerce customer "
+			    "%s; customer %s is found by email",
+			    b, other, a);
+		free(other);
+		return;
+	}
+	free(other);
+	ps_error_clear();
+	if (ps_store_xref_set(env->store, CUSTOMER_XREF,
+			      PS_PLATFORM_BIGCOMMERCE, a,
+			      PS_PLATFORM_BRIGHTPEARL, b, env->now) < 0) {
+		ps_log_warn("orders",
+			    "linking BigCommerce customer %s to contact %s: "
+			    "%s",
+			    a, b, ps_error_last());
+		ps_error_clear();
+	}
+}
+
+/* Append to the customer's reason that the order's email differs from
+ * the linked contact's (see the decision above). */
+static void
+email_note(resolve_buf *b, const char *contact_email, const char *order_email)
+{
+	size_t len = strlen(b->customer_how);
+
+	if (contact_email == NULL || contact_email[0] == '\0' ||
+	    order_email[0] == '\0' ||
+	    strcasecmp(contact_email, order_email) == 0)
+		return;
+	snprintf(b->contact_email, sizeof(b->contact_email), "%s",
+		 contact_email);
+	snprintf(b->customer_how + len, sizeof(b->customer_how) - len,
+		 "; order email %s differs from the contact's %s: the order "
+		 "carries it, the contact is left as it is",
+		 order_email, contact_email);
+}
+
+/* Append that the link to contact gone was passed over and made again. */
+static void
+relink_note(resolve_buf *b, int64_t bc_customer, int64_t gone)
+{
+	size_t len = strlen(b->customer_how);
+
+	if (gone <= 0 || gone == b->r.customer_id)
+		return;
+	snprintf(b->customer_how + len, sizeof(b->customer_how) - len,
+		 "; BigCommerce customer %lld was linked to contact %lld, "
+		 "which is gone or not a customer: linked again",
+		 (long long)bc_customer, (long long)gone);
+}
+
+/*
+ * The customer of a registered BigCommerce customer through the link
+ * (*out_linked: the linked contact, 0 if none): one contact read, which
+ * also tells whether it still exists and is a customer (the flow's cache
+ * would not: a contact deleted since would fail the order for as long as
+ * the worker runs).  That is one request where the email costs two (search
+ * and read); batches use the directory and cost none.  b->r.customer_id
+ * stays 0 when the email has to decide.
+ */
+static int
+customer_by_link(int64_t *out_linked, resolve_buf *b, ps_flow_env *env,
+		 const ps_oib_settings *s, const ps_bc_order *o)
+{
+	const ps_bc_address *ba = &o->billing_address;
+	ps_bp_contact_list cl = {0};
+	int64_t id;
+	int error;
+
+	*out_linked = 0;
+	if ((error = customer_link_get(&id, env->store, o->customer_id)) < 0 ||
+	    id == 0)
+		return error;
+	*out_linked = id;
+	if ((error = ps_bp_contact_get(&cl, env->bp, &id, 1)) < 0)
+		return error;
+	if (cl.n == 0 || cl.items[0].id != id || !cl.items[0].is_customer) {
+		ps_log_info("orders",
+			    "contact %lld linked to BigCommerce customer %lld "
+			    "is gone or not a customer: finding it by email",
+			    (long long)id, (long long)o->customer_id);
+	} else {
+		const ps_bp_contact *bc = &cl.items[0];
+
+		b->r.customer_id = id;
+		snprintf(b->customer_how, sizeof(b->customer_how),
+			 "contact %lld (BigCommerce customer %lld)",
+			 (long long)id, (long long)o->customer_id);
+		b->r.update_customer =
+			s->update_existing &&
+			(differs(bc->first_name, ba->first_name) ||
+			 differs(bc->last_name, ba->last_name) ||
+			 differs(bc->telephone, ba->phone));
+		email_note(b, bc->email, ba->email);
+		if (bc->email != NULL && bc->email[0] != '\0')
+			contact_put(env->state, bc->email, id, bc->first_name,
+				    bc->last_name, bc->telephone);
+	}
+	ps_bp_contact_list_dispose(&cl);
+	return 0;
 }
 
 /* Say so in the customer's reason when its details will be updated. */
@@ -728,8 +921,9 @@ how_changed(resolve_buf *b)
 }
 
 /*
- * The customer by email.  write: create a missing one now (import);
- * otherwise (preview) leave customer_id 0 for the plan to show the create.
+ * The customer: a registered one by the link (customer_by_link), else by
+ * email.  write: create a missing one now and link it (import); otherwise
+ * (preview) leave customer_id 0 for the plan to show the create.
  */
 static int
 resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
@@ -740,14 +934,21 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 	contact_entry *c;
 	ps_bp_ids ids = {0};
 	ps_bp_contact_list cl = {0};
+	int64_t linked = 0;
 	int error = 0;
 
-	if (ba->email[0] == '\0')
-		return ps_error_set(PS_EDATA,
-				    "BigCommerce order %lld has no billing "
-				    "email: the Brightpearl customer is found "
-				    "by email",
-				    (long long)o->id);
+	if ((error = customer_by_link(&linked, b, env, s, o)) < 0)
+		goto done;
+	if (b->r.customer_id > 0)
+		goto found;
+	if (ba->email[0] == '\0') {
+		error = ps_error_set(PS_EDATA,
+				     "BigCommerce order %lld has no billing "
+				     "email: the Brightpearl customer is "
+				     "found by email",
+				     (long long)o->id);
+		goto done;
+	}
 	if ((c = contact_find(cache, ba->email)) != NULL) {
 		b->r.customer_id = c->id;
 		snprintf(b->customer_how, sizeof(b->customer_how),
@@ -806,6 +1007,9 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 			 (long long)b->r.customer_id, ba->email);
 	}
 found:
+	relink_note(b, o->customer_id, linked);
+	if (write && b->r.customer_id != linked)
+		customer_link_set(env, o->customer_id, b->r.customer_id);
 	how_changed(b);
 done:
 	b->r.customer_how = b->customer_how;
@@ -1390,6 +1594,9 @@ typedef struct import_job {
 	int adopted;   /* the order existed before this attempt */
 	int skipped;   /* filtered out: synced with no target */
 	int need_contact; /* batch: the customer is to be created */
+	int64_t linked;   /* batch: the contact the BigCommerce customer was
+			   * linked to (0: none) */
+	int link_customer; /* batch: link the customer to rb.r.customer_id */
 	int np_done;   /* sent in a batch: 1 notes and payments, 2 and the
 			* reservation (see execute_after) */
 } import_job;
@@ -1490,16 +1697,20 @@ prepare_plan(ps_flow_env *env, const ps_oib_settings *s, import_job *j)
 		return error;
 	if (!j->adopted && j->plan.update_contact) {
 		/* names and phone only: the order carries its own billing
-		 * and delivery addresses */
+		 * and delivery addresses, and its email (the contact's is
+		 * left alone: see CUSTOMER_XREF) */
 		ps_bp_contact cu = j->plan.contact;
+		const char *em = j->rb.contact_email[0] ? j->rb.contact_email
+							: ba->email;
 
 		memset(&cu.address, 0, sizeof(cu.address));
+		cu.email = NULL;
 		if ((error = ps_bp_contact_update(env->bp, j->rb.r.customer_id,
 						  &cu)) < 0)
 			return error;
-		contact_put(env->state, ba->email, j->rb.r.customer_id,
-			    ba->first_name, ba->last_name, ba->phone);
-		dir_put(env, s, ba, j->rb.r.customer_id);
+		contact_put(env->state, em, j->rb.r.customer_id, ba->first_name,
+			    ba->last_name, ba->phone);
+		dir_put_as(env, s, em, ba, j->rb.r.customer_id);
 	}
 	return 0;
 }
@@ -2124,10 +2335,13 @@ dir_refresh(batch *b)
 	for (i = 0; i < rows.n && error == 0; i++) {
 		const ps_bp_contact_row *r = &rows.items[i];
 
-		/* a contact without an email leaves the directory */
+		/* a contact without an email leaves the directory, and so
+		 * does a supplier or staff member: the directory holds the
+		 * customers an order may belong to */
 		error = ps_store_contact_put(env->store, b->s.account,
-					     r->email, r->id, r->first_name,
-					     r->last_name, r->telephone);
+					     r->is_customer ? r->email : NULL,
+					     r->id, r->first_name, r->last_name,
+					     r->telephone);
 	}
 	if (error == 0 && rows.max_updated_on != NULL)
 		error = ps_store_cursor_set(env->store, stream,
@@ -2146,8 +2360,90 @@ done:
 	return error;
 }
 
-/* The customer of job j from the contact directory; j->need_contact when
- * there is none (and customers.auto_create allows one). */
+/*
+ * The customer of job j through its link (see customer_link_get), looked
+ * up in the directory, which costs no request: a contact the directory
+ * does not hold (deleted, not a customer) leaves the email to decide.
+ * 1 when found.
+ */
+static int
+customer_from_link(batch *b, import_job *j)
+{
+	const ps_bc_address *ba = &j->o.billing_address;
+	resolve_buf *rb = &j->rb;
+	ps_store_contact c = {0};
+	int error;
+
+	if ((error = customer_link_get(&j->linked, b->env->store,
+				       j->o.customer_id)) < 0 ||
+	    j->linked == 0)
+		return error;
+	error = ps_store_contact_get(&c, b->env->store, b->s.account,
+				     j->linked);
+	if (error == PS_ENOTFOUND) {
+		ps_log_info("orders",
+			    "contact %lld linked to BigCommerce customer %lld "
+			    "is not in the contact directory (deleted, or "
+			    "not a customer): finding it by email",
+			    (long long)j->linked, (long long)j->o.customer_id);
+		ps_error_clear();
+		return 0;
+	}
+	if (error < 0)
+		return error;
+	rb->r.customer_id = c.id;
+	snprintf(rb->customer_how, sizeof(rb->customer_how),
+		 "contact %lld (BigCommerce customer %lld)", (long long)c.id,
+		 (long long)j->o.customer_id);
+	rb->r.update_customer = b->s.update_existing &&
+				(differs(c.first_name, ba->first_name) ||
+				 differs(c.last_name, ba->last_name) ||
+				 differs(c.telephone, ba->phone));
+	email_note(rb, c.email, ba->email);
+	how_changed(rb);
+	rb->r.customer_how = rb->customer_how;
+	ps_store_contact_dispose(&c);
+	return 1;
+}
+
+/*
+ * A registered customer with an earlier order in the batch takes that
+ * order's customer (or, when it is still to be created, shares the
+ * create): the first order decides, as the link would at the next batch.
+ * 1 when settled.
+ */
+static int
+customer_from_batch(batch *b, import_job *j)
+{
+	size_t i, me = (size_t)(j - b->jobs);
+
+	if (j->o.customer_id <= 0)
+		return 0;
+	for (i = 0; i < me; i++) {
+		const import_job *k = &b->jobs[i];
+
+		if (!b->active[i] || k->adopted ||
+		    k->o.customer_id != j->o.customer_id ||
+		    (k->rb.r.customer_id <= 0 && !k->need_contact))
+			continue;
+		j->link_customer = 1;
+		j->need_contact = k->need_contact;
+		j->rb.r.customer_id = k->rb.r.customer_id;
+		snprintf(j->rb.customer_how, sizeof(j->rb.customer_how),
+			 "contact %lld (BigCommerce customer %lld, as for "
+			 "order %lld)",
+			 (long long)k->rb.r.customer_id,
+			 (long long)j->o.customer_id, (long long)k->bc_id);
+		j->rb.r.update_customer = 0; /* the first order's update */
+		j->rb.r.customer_how = j->rb.customer_how;
+		return 1;
+	}
+	return 0;
+}
+
+/* The customer of job j: by its link, else from the contact directory by
+ * email; j->need_contact when there is none (and customers.auto_create
+ * allows one). */
 static int
 customer_from_dir(batch *b, import_job *j)
 {
@@ -2156,12 +2452,17 @@ customer_from_dir(batch *b, import_job *j)
 	ps_store_contact c = {0};
 	int error;
 
+	if ((error = customer_from_link(b, j)) != 0)
+		return error < 0 ? error : 0;
+	if (customer_from_batch(b, j))
+		return 0;
 	if (ba->email[0] == '\0')
 		return ps_error_set(PS_EDATA,
 				    "BigCommerce order %lld has no billing "
 				    "email: the Brightpearl customer is found "
 				    "by email",
 				    (long long)j->bc_id);
+	j->link_customer = j->o.customer_id > 0;
 	error = ps_store_contact_find(&c, b->env->store, b->s.account,
 				      ba->email);
 	if (error == 0) {
@@ -2174,6 +2475,7 @@ customer_from_dir(batch *b, import_job *j)
 			(differs(c.first_name, ba->first_name) ||
 			 differs(c.last_name, ba->last_name) ||
 			 differs(c.telephone, ba->phone));
+		relink_note(rb, j->o.customer_id, j->linked);
 		how_changed(rb);
 	} else if (error == PS_ENOTFOUND) {
 		ps_error_clear();
@@ -2247,16 +2549,19 @@ batch_contacts(batch *b)
 	}
 	for (i = 0; i < n; i++) {
 		const char *e = b->jobs[i].o.billing_address.email;
+		int64_t cust = b->jobs[i].o.customer_id;
 
 		owner[i] = SIZE_MAX;
 		amsg[i] = cmsg[i] = SIZE_MAX;
 		if (!b->active[i] || !b->jobs[i].need_contact)
 			continue;
 		owner[i] = i;
+		/* one contact per email, and per registered customer */
 		for (k = 0; k < i; k++)
 			if (owner[k] == k &&
-			    strcasecmp(b->jobs[k].o.billing_address.email,
-				       e) == 0) {
+			    (strcasecmp(b->jobs[k].o.billing_address.email,
+					e) == 0 ||
+			     (cust > 0 && b->jobs[k].o.customer_id == cust))) {
 				owner[i] = k;
 				break;
 			}
@@ -2334,7 +2639,11 @@ batch_contacts(batch *b)
 		j->need_contact = 0;
 		snprintf(j->rb.customer_how, sizeof(j->rb.customer_how),
 			 "contact %lld created for %s (customers.auto_create)",
-			 (long long)id, bad->email);
+			 (long long)id,
+			 b->jobs[owner[i]].o.billing_address.email);
+		email_note(&j->rb, b->jobs[owner[i]].o.billing_address.email,
+			   bad->email);
+		relink_note(&j->rb, j->o.customer_id, j->linked);
 		if (owner[i] == i) {
 			contact_put(env->state, bad->email, id,
 				    bad->first_name, bad->last_name,
@@ -2359,6 +2668,33 @@ done:
 	free(cmsg);
 	free(nc);
 	free(cid);
+}
+
+/* Link the registered customers found by email or created to their
+ * contacts, in one transaction. */
+static void
+batch_link_customers(batch *b)
+{
+	ps_flow_env *env = b->env;
+	size_t i;
+	int open = -1; /* not yet; 0: without a transaction; 1: open */
+
+	for (i = 0; i < b->n; i++) {
+		import_job *j = &b->jobs[i];
+
+		if (!b->active[i] || !j->link_customer ||
+		    j->rb.r.customer_id <= 0 ||
+		    j->rb.r.customer_id == j->linked)
+			continue;
+		if (open < 0 && (open = ps_store_begin(env->store) == 0) == 0)
+			ps_error_clear();
+		customer_link_set(env, j->o.customer_id, j->rb.r.customer_id);
+	}
+	if (open == 1 && ps_store_commit(env->store) < 0) {
+		ps_log_warn("orders", "linking customers: %s", ps_error_last());
+		ps_error_clear();
+		ps_store_rollback(env->store);
+	}
 }
 
 /*
@@ -2637,8 +2973,9 @@ oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 		if (error < 0)
 			job_fail(&b, i, error);
 	}
-	/* 2. the new customers */
+	/* 2. the new customers, and the links of the registered ones */
 	batch_contacts(&b);
+	batch_link_customers(&b);
 	/* 3. the plans */
 	for (i = 0; i < n; i++) {
 		if (!b.active[i])

@@ -339,7 +339,9 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 		p->update_contact = r->customer_id != 0;
 		p->contact.first_name = nz(ba->first_name);
 		p->contact.last_name = nz(ba->last_name);
-		p->contact.email = nz(ba->email);
+		/* an update leaves the contact's email alone: the order
+		 * carries its own (see CUSTOMER_XREF in order_import_bc.c) */
+		p->contact.email = p->create_contact ? nz(ba->email) : NULL;
 		p->contact.telephone = nz(ba->phone);
 		p->contact.company = nz(ba->company);
 		p->contact.address.full_name = NULL;
@@ -590,7 +592,7 @@ ps_oib__plan_render(char **out, const ps_oib_plan *plan)
 		why_add(&t, "    name: %s %s, email: %s, phone: %s",
 			c->first_name ? c->first_name : "",
 			c->last_name ? c->last_name : "",
-			c->email ? c->email : "",
+			c->email ? c->email : "(unchanged)",
 			c->telephone ? c->telephone : "");
 		render_address(&t, "address", &c->address);
 	}

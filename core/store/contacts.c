@@ -1,7 +1,9 @@
 /*
  * contacts.c - the Brightpearl contact directory: which contact id an
  * email belongs to, per account, so the order import can tell a known
- * customer from a new one without asking Brightpearl for each email.
+ * customer from a new one without asking Brightpearl for each email, and
+ * whether a contact it has linked to a BigCommerce customer still exists
+ * (the lookup by id).
  *
  * There is one row per contact id: the key is (account, email, id) and
  * (account, id) is unique, so INSERT OR REPLACE moves a contact that
@@ -45,6 +47,7 @@ ps_store_contact_dispose(ps_store_contact *c)
 {
 	if (c == NULL)
 		return;
+	free(c->email);
 	free(c->first_name);
 	free(c->last_name);
 	free(c->telephone);
@@ -105,6 +108,24 @@ done:
 	return error;
 }
 
+/* *out = the row s stepped to (rc): id, email, names, phone. */
+static int
+contact_row(ps_store_contact *out, ps_store *st, sqlite3_stmt *s, int rc)
+{
+	int error;
+
+	if (rc != SQLITE_ROW)
+		return ps_store__error(st, rc,
+				       "looking up a Brightpearl contact");
+	out->id = sqlite3_column_int64(s, 0);
+	if ((error = ps_store__column_dup(&out->email, s, 1)) < 0 ||
+	    (error = ps_store__column_dup(&out->first_name, s, 2)) < 0 ||
+	    (error = ps_store__column_dup(&out->last_name, s, 3)) < 0 ||
+	    (error = ps_store__column_dup(&out->telephone, s, 4)) < 0)
+		ps_store_contact_dispose(out);
+	return error;
+}
+
 int
 ps_store_contact_find(ps_store_contact *out, ps_store *st, const char *account,
 		      const char *email)
@@ -125,7 +146,7 @@ ps_store_contact_find(ps_store_contact *out, ps_store *st, const char *account,
 		return error;
 	if ((error = ps_store__prepare(
 		     &s, st,
-		     "SELECT id, first_name, last_name, telephone"
+		     "SELECT id, email, first_name, last_name, telephone"
 		     " FROM bp_contacts WHERE account = ? AND email = ?"
 		     " ORDER BY id LIMIT 1")) < 0)
 		goto done;
@@ -141,20 +162,45 @@ ps_store_contact_find(ps_store_contact *out, ps_store *st, const char *account,
 				     lower, account);
 		goto reset;
 	}
-	if (rc != SQLITE_ROW) {
-		error = ps_store__error(st, rc,
-					"looking up a Brightpearl contact");
-		goto reset;
-	}
-	out->id = sqlite3_column_int64(s, 0);
-	if ((error = ps_store__column_dup(&out->first_name, s, 1)) < 0 ||
-	    (error = ps_store__column_dup(&out->last_name, s, 2)) < 0 ||
-	    (error = ps_store__column_dup(&out->telephone, s, 3)) < 0)
-		ps_store_contact_dispose(out);
+	error = contact_row(out, st, s, rc);
 reset:
 	sqlite3_reset(s);
 done:
 	free(lower);
+	return error;
+}
+
+int
+ps_store_contact_get(ps_store_contact *out, ps_store *st, const char *account,
+		     int64_t id)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, error;
+
+	if (out == NULL)
+		return ps_error_set(PS_EINVAL,
+				    "ps_store_contact_get: out is NULL");
+	memset(out, 0, sizeof(*out));
+	if ((error = check_args(st, "ps_store_contact_get", account)) < 0)
+		return error;
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT id, email, first_name, last_name, telephone"
+		     " FROM bp_contacts WHERE account = ? AND id = ?")) < 0)
+		return error;
+	if ((error = ps_store__bind_text(st, s, 1, account)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 2, id)) < 0)
+		goto reset;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		error = ps_error_set(PS_ENOTFOUND,
+				     "no Brightpearl contact %lld in the "
+				     "directory of '%s'",
+				     (long long)id, account);
+	else
+		error = contact_row(out, st, s, rc);
+reset:
+	sqlite3_reset(s);
 	return error;
 }
 

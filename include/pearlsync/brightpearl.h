@@ -361,7 +361,7 @@ typedef struct ps_bp_contact {
 				   delivery address; out: not filled */
 	int64_t price_list_id;  /* 0: account default */
 	int64_t lead_source_id;
-	int is_customer;        /* out */
+	int is_customer;        /* out: neither supplier nor staff */
 } ps_bp_contact;
 
 typedef struct ps_bp_contact_list {
@@ -374,9 +374,11 @@ typedef struct ps_bp_contact_list {
 void ps_bp_contact_list_dispose(ps_bp_contact_list *l);
 
 /*
- * ps_bp_contact_find_email - the ids of contacts whose primary email is
- * email, compared case-insensitively (Brightpearl's search is looser, so
- * rows are filtered here), ascending.  An empty result is 0 with n 0.
+ * ps_bp_contact_find_email - the ids of the customer contacts whose
+ * primary email is email, compared case-insensitively (Brightpearl's
+ * search is looser, so rows are filtered here), ascending.  Suppliers and
+ * staff sharing the email are left out: they are never an order's
+ * customer.  An empty result is 0 with n 0.
  */
 int ps_bp_contact_find_email(ps_bp_ids *out, ps_bp *bp, const char *email);
 
@@ -418,6 +420,7 @@ typedef struct ps_bp_contact_row {
 	char *last_name;
 	char *telephone;  /* the "pri" phone */
 	char *updated_on; /* Brightpearl's text, e.g. 2026-07-01T10:00:00.000Z */
+	int is_customer;  /* 0: a supplier or staff member */
 } ps_bp_contact_row;
 
 typedef struct ps_bp_contact_rows {

@@ -674,6 +674,7 @@ int ps_store_cache_get(char **out, int64_t *out_fetched_at, ps_store *st,
  */
 typedef struct ps_store_contact {
 	int64_t id;
+	char *email;      /* lower case */
 	char *first_name; /* NULL when unknown */
 	char *last_name;
 	char *telephone;
@@ -697,6 +698,14 @@ int ps_store_contact_put(ps_store *st, const char *account, const char *email,
  * directory; PS_ENOTFOUND when there is none. */
 int ps_store_contact_find(ps_store_contact *out, ps_store *st,
 			  const char *account, const char *email);
+
+/*
+ * ps_store_contact_get - the contact with id in account's directory, with
+ * its email; PS_ENOTFOUND when the directory does not hold it (deleted in
+ * Brightpearl, no email any more, or not a customer).
+ */
+int ps_store_contact_get(ps_store_contact *out, ps_store *st,
+			 const char *account, int64_t id);
 
 /* ps_store_contact_count - how many contacts account's directory holds. */
 int ps_store_contact_count(int64_t *out, ps_store *st, const char *account);

@@ -1502,6 +1502,83 @@ test_sandbox_bp__webhook_simulate_and_duplicates(void **st)
 	listener_stop(&l);
 }
 
+/* One contact is one of customer, supplier or staff (Contact Search
+ * docs); a contact the merchant deletes is gone from GET and search. */
+static void
+test_sandbox_bp__contact_relationship_and_delete(void **st)
+{
+	json_t *j, *ids, *res;
+	json_int_t id[3];
+	char path[256], body[64];
+	size_t i;
+	sandbox_reply r;
+	static const int want[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+
+	(void)st;
+	j = ctl_json("POST", "/brightpearl/seed",
+		     "{\"customers\":[{\"email\":\"rel@example.com\"},"
+		     "{\"email\":\"rel@example.com\",\"isSupplier\":true},"
+		     "{\"email\":\"rel@example.com\",\"isStaff\":true}]}");
+	ids = json_object_get(j, "customers");
+	for (i = 0; i < 3; i++)
+		id[i] = json_integer_value(json_array_get(ids, i));
+	json_decref(j);
+	snprintf(path, sizeof(path),
+		 "/contact-service/contact-search?columns=contactId,"
+		 "isCustomer,isSupplier,isStaff&contactId=%lld-%lld"
+		 "&sort=contactId.ASC",
+		 (long long)id[0], (long long)id[2]);
+	j = call_json(200, "GET", path, NULL);
+	res = json_object_get(json_object_get(j, "response"), "results");
+	assert_int_equal(json_array_size(res), 3);
+	for (i = 0; i < 3; i++) {
+		json_t *row = json_array_get(res, i);
+
+		assert_int_equal(json_integer_value(json_array_get(row, 0)),
+				 id[i]);
+		assert_int_equal(json_is_true(json_array_get(row, 1)),
+				 want[i][0]);
+		assert_int_equal(json_is_true(json_array_get(row, 2)),
+				 want[i][1]);
+		assert_int_equal(json_is_true(json_array_get(row, 3)),
+				 want[i][2]);
+	}
+	json_decref(j);
+	/* the filter: customers only */
+	j = call_json(200, "GET",
+		      "/contact-service/contact-search?columns=contactId"
+		      "&primaryEmail=rel@example.com&isCustomer=true",
+		      NULL);
+	res = json_object_get(json_object_get(j, "response"), "results");
+	assert_int_equal(json_array_size(res), 1);
+	assert_int_equal(json_integer_value(json_array_get(
+				 json_array_get(res, 0), 0)),
+			 id[0]);
+	json_decref(j);
+
+	snprintf(body, sizeof(body), "{\"contactId\":%lld}",
+		 (long long)id[1]);
+	assert_int_equal(ctl(&r, "POST", "/brightpearl/contact-delete", body),
+			 200);
+	sandbox_reply_dispose(&r);
+	assert_int_equal(ctl(&r, "POST", "/brightpearl/contact-delete", body),
+			 404);
+	sandbox_reply_dispose(&r);
+	snprintf(path, sizeof(path), "/contact-service/contact/%lld",
+		 (long long)id[1]);
+	j = call_json(404, "GET", path, NULL);
+	json_decref(j);
+	snprintf(path, sizeof(path),
+		 "/contact-service/contact-search?columns=contactId"
+		 "&contactId=%lld",
+		 (long long)id[1]);
+	j = call_json(200, "GET", path, NULL);
+	assert_int_equal(json_array_size(json_object_get(
+				 json_object_get(j, "response"), "results")),
+			 0);
+	json_decref(j);
+}
+
 static void
 test_sandbox_bp__control_seed_and_ship(void **st)
 {
@@ -1574,6 +1651,7 @@ main(void)
 	    cmocka_unit_test(test_sandbox_bp__reservations_credits_and_state),
 	    cmocka_unit_test(test_sandbox_bp__webhook_simulate_and_duplicates),
 	    cmocka_unit_test(test_sandbox_bp__control_seed_and_ship),
+	    cmocka_unit_test(test_sandbox_bp__contact_relationship_and_delete),
 	};
 	int rc;
 

@@ -873,6 +873,7 @@ r_contact_search(sb_platform *pf, sb_request *req, sb_response *resp)
 			   *e2 = contact_email(c, "SEC"),
 			   *e3 = contact_email(c, "TER");
 		int sup = json_is_true(json_object_get(rel, "isSupplier"));
+		int staff = json_is_true(json_object_get(rel, "isStaff"));
 		int64_t code = 0;
 
 		/* nominalCode is stored as text ("0") and searched as INTEGER */
@@ -889,8 +890,12 @@ r_contact_search(sb_platform *pf, sb_request *req, sb_response *resp)
 			      json_object_get(c, "contactId"), e1, e2, e3,
 			      field_or_null(c, "firstName", NULL),
 			      field_or_null(c, "lastName", NULL), sup, org,
-			      json_is_true(json_object_get(rel, "isStaff")),
-			      !sup, field_or_null(c, "createdOn", NULL),
+			      staff,
+			      /* "A contact can be only one of customer,
+			       * supplier or staff" (api-docs.brightpearl.com
+			       * contact/contact/search.html, isCustomer) */
+			      !sup && !staff,
+			      field_or_null(c, "createdOn", NULL),
 			      field_or_null(c, "updatedOn", NULL),
 			      field_or_null(c, "lastContactedOn", NULL),
 			      field_or_null(c, "lastOrderedOn", NULL), nominal,

@@ -1213,17 +1213,21 @@ ctl_seed(bp_state *bp, json_t *in, sb_response *resp)
 		json_array_append_new(ids, json_integer(pid));
 	}
 	json_object_set_new(out, "products", ids);
-	/* customers: {email, firstName, lastName, company?} */
+	/* customers: {email, firstName, lastName, isSupplier?, isStaff?}:
+	 * a supplier or staff member is seeded here too (section 8's
+	 * relationshipToAccount) */
 	ids = json_array();
 	json_array_foreach (json_object_get(in, "customers"), i, v) {
 		json_t *body = json_pack(
-		    "{s:s,s:s,s:{s:{s:{s:s}}},s:{s:b}}", "firstName",
+		    "{s:s,s:s,s:{s:{s:{s:s}}},s:{s:b,s:b}}", "firstName",
 		    sb_json_str(json_object_get(v, "firstName"), "Test"),
 		    "lastName",
 		    sb_json_str(json_object_get(v, "lastName"), "Customer"),
 		    "communication", "emails", "PRI", "email",
 		    sb_json_str(json_object_get(v, "email"), ""),
-		    "relationshipToAccount", "isSupplier", 0);
+		    "relationshipToAccount", "isSupplier",
+		    json_is_true(json_object_get(v, "isSupplier")), "isStaff",
+		    json_is_true(json_object_get(v, "isStaff")));
 
 		json_array_append_new(
 		    ids, json_integer(bp_contact_create(bp, body)));
@@ -1372,6 +1376,18 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 			    NULL);
 	} else if (strcmp(a, "ship") == 0) {
 		ctl_ship(bp, in, resp);
+	} else if (strcmp(a, "contact-delete") == 0) {
+		/* the merchant deletes a contact in the Brightpearl screens
+		 * (the API has no DELETE for contacts, section 8) */
+		char key[32];
+
+		snprintf(key, sizeof(key), "%lld",
+			 (long long)sb_json_int(json_object_get(in, "contactId"),
+						-1));
+		if (json_object_del(bp->contacts, key) != 0)
+			ctl_err(resp, 404, "no such contact");
+		else
+			sb_resp_json(resp, 200, json_object(), NULL);
 	} else if (strcmp(a, "stock") == 0) {
 		int64_t pid = sb_json_int(json_object_get(in, "productId"), 0);
 

@@ -765,6 +765,45 @@ test_bp__contact_email_match_is_exact(void **state)
 	ps_bp_ids_dispose(&ids);
 }
 
+/* Suppliers and staff sharing the email are not customers. */
+static void
+test_bp__contact_email_match_skips_suppliers_and_staff(void **state)
+{
+	fixture *f = *state;
+	ps_bp_ids ids;
+	ps_bp_contact_list cl;
+	int64_t two[2] = {6, 8};
+
+	push(&f->fk, 0, 200,
+	     "{\"response\":{\"results\":[[8,\"ada@example.com\",false,false,"
+	     "true],[6,\"ada@example.com\",false,true,false],"
+	     "[4,\"ada@example.com\",true,false,false]],"
+	     "\"metaData\":{\"morePagesAvailable\":false,\"resultsAvailable\":3,"
+	     "\"resultsReturned\":3,\"firstResult\":1,\"lastResult\":3,"
+	     "\"columns\":[{\"name\":\"contactId\"},{\"name\":"
+	     "\"primaryEmail\"},{\"name\":\"isCustomer\"},{\"name\":"
+	     "\"isSupplier\"},{\"name\":\"isStaff\"}]}}}");
+	assert_int_equal(ps_bp_contact_find_email(&ids, f->bp,
+						  "ada@example.com"),
+			 0);
+	assert_int_equal(ids.n, 1);
+	assert_int_equal(ids.ids[0], 4);
+	ps_bp_ids_dispose(&ids);
+
+	/* a contact GET: relationshipToAccount carries only the supplier and
+	 * staff flags */
+	push(&f->fk, 0, 200,
+	     "{\"response\":[{\"contactId\":6,\"relationshipToAccount\":"
+	     "{\"isSupplier\":true,\"isStaff\":false}},{\"contactId\":8,"
+	     "\"relationshipToAccount\":{\"isSupplier\":false,\"isStaff\":"
+	     "false}}]}");
+	assert_int_equal(ps_bp_contact_get(&cl, f->bp, two, 2), 0);
+	assert_int_equal(cl.n, 2);
+	assert_int_equal(cl.items[0].is_customer, 0);
+	assert_int_equal(cl.items[1].is_customer, 1);
+	ps_bp_contact_list_dispose(&cl);
+}
+
 static void
 test_bp__contact_create_posts_address_first(void **state)
 {
@@ -799,7 +838,8 @@ test_bp__contact_create_posts_address_first(void **state)
 }
 
 #define DIR_QUERY                                                              \
-	"columns=contactId,primaryEmail,firstName,lastName,pri,updatedOn"
+	"columns=contactId,primaryEmail,firstName,lastName,pri,updatedOn,"      \
+	"isCustomer,isSupplier,isStaff"
 
 static void
 test_bp__contact_changes_pages_sorts_and_lowers(void **state)
@@ -839,6 +879,10 @@ test_bp__contact_changes_pages_sorts_and_lowers(void **state)
 	assert_int_equal(r.items[2].id, 203);
 	assert_string_equal(r.items[2].email, "grace@example.com");
 	assert_null(r.items[2].telephone); /* "" is none */
+	/* without the flags a row is a customer; 203 is a supplier */
+	assert_int_equal(r.items[0].is_customer, 1);
+	assert_int_equal(r.items[1].is_customer, 1);
+	assert_int_equal(r.items[2].is_customer, 0);
 	assert_string_equal(r.max_updated_on,
 			    "2026-07-01T09:30:00.250-01:00");
 	ps_bp_contact_rows_dispose(&r);
@@ -1483,6 +1527,9 @@ main(void)
 			test_bp__empty_search_and_not_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_bp__contact_email_match_is_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_bp__contact_email_match_skips_suppliers_and_staff,
+			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_bp__contact_create_posts_address_first, setup,
 			teardown),

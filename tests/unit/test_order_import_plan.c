@@ -388,6 +388,15 @@ test_plan__filters_and_new_customer(void **state)
 	assert_int_equal(p.create_contact, 1);
 	assert_string_equal(p.contact.email, "ada@example.com");
 	ps_oib__plan_dispose(&p);
+	/* an update sends names and phone, never the email */
+	f->r.customer_id = 201;
+	f->r.update_customer = 1;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_int_equal(p.update_contact, 1);
+	assert_null(p.contact.email);
+	assert_string_equal(p.contact.first_name, "Ada");
+	ps_oib__plan_dispose(&p);
 	free(f);
 }
 

@@ -1652,6 +1652,51 @@ test_store__contact_directory_finds_lowest_id_and_moves(void **state)
 }
 
 static void
+test_store__contact_get_by_id(void **state)
+{
+	struct fixture *f = *state;
+	ps_store_contact c;
+
+	open_ok(f);
+	assert_int_equal(ps_store_contact_get(&c, f->st, "acme", 20),
+			 PS_ENOTFOUND);
+	assert_int_equal(c.id, 0);
+	assert_null(c.email);
+	assert_string_equal(ps_error_last(), "no Brightpearl contact 20 in the "
+					     "directory of 'acme'");
+	assert_int_equal(ps_store_contact_put(f->st, "acme", "Kim@Example.com",
+					      20, "Kim", NULL, "555"),
+			 0);
+	assert_int_equal(ps_store_contact_get(&c, f->st, "acme", 20), 0);
+	assert_int_equal(c.id, 20);
+	assert_string_equal(c.email, "kim@example.com");
+	assert_string_equal(c.first_name, "Kim");
+	assert_null(c.last_name);
+	assert_string_equal(c.telephone, "555");
+	ps_store_contact_dispose(&c);
+	assert_null(c.email);
+	/* the email lookup fills it too */
+	assert_int_equal(ps_store_contact_find(&c, f->st, "acme",
+					       "KIM@example.com"),
+			 0);
+	assert_string_equal(c.email, "kim@example.com");
+	ps_store_contact_dispose(&c);
+	/* another account's directory, and a contact that left it */
+	assert_int_equal(ps_store_contact_get(&c, f->st, "other", 20),
+			 PS_ENOTFOUND);
+	assert_int_equal(ps_store_contact_put(f->st, "acme", NULL, 20, NULL,
+					      NULL, NULL),
+			 0);
+	assert_int_equal(ps_store_contact_get(&c, f->st, "acme", 20),
+			 PS_ENOTFOUND);
+	assert_int_equal(ps_store_contact_get(NULL, f->st, "acme", 20),
+			 PS_EINVAL);
+	assert_int_equal(ps_store_contact_get(&c, NULL, "acme", 20),
+			 PS_EINVAL);
+	assert_int_equal(ps_store_contact_get(&c, f->st, "", 20), PS_EINVAL);
+}
+
+static void
 test_store__contact_directories_are_per_account(void **state)
 {
 	struct fixture *f = *state;
@@ -1909,6 +1954,7 @@ main(int argc, char **argv)
 		T(test_store__http_counters_add_up),
 		T(test_store__cache_keeps_latest_value),
 		T(test_store__contact_directory_finds_lowest_id_and_moves),
+		T(test_store__contact_get_by_id),
 		T(test_store__contact_directories_are_per_account),
 		T(test_store__status_names_round_trip),
 		T(test_store__written_remembers_the_last_write_per_field),
