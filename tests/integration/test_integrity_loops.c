@@ -581,6 +581,38 @@ test_shipment_does_not_set_brightpearl_back(void **state)
 	picture_dispose(&p);
 }
 
+/* The status trigger: the order reaching Brightpearl's Shipped status
+ * gets its shipment, and neither BigCommerce's Shipped nor the status
+ * export's write sets the Brightpearl order back. */
+static void
+test_status_trigger_shipment_stays(void **state)
+{
+	char body[256];
+	picture p;
+	int64_t bc_id, bp_id;
+
+	(void)state;
+	set("fulfilment.trigger", "status");
+	set("fulfilment.trigger_status", "8");
+	bc_id = place_order("", "", 11);
+	bp_id = bp_order_of(bc_id);
+	snprintf(body, sizeof(body),
+		 "{\"orderId\":%" PRId64 ",\"warehouseId\":2,\"tracking\":"
+		 "\"1Z777\",\"shippingMethodId\":7,\"ship\":true}",
+		 bp_id);
+	json_decref(ctl("POST", "/brightpearl/ship", body));
+	snprintf(body, sizeof(body),
+		 "{\"orderId\":%" PRId64 ",\"statusId\":8}", bp_id);
+	json_decref(ctl("POST", "/brightpearl/order-status", body));
+	assert_true(rounds_until(has_shipment, bc_id));
+	rounds_stay_put(&p, bc_id);
+	assert_int_equal(p.shipments, 1);
+	assert_int_equal(p.bc_status, 2);
+	assert_int_equal(p.bp_status, 8);
+	picture_dispose(&p);
+	set("fulfilment.trigger", "goods_out");
+}
+
 /* ---- fixture ------------------------------------------------------------ */
 
 static int
@@ -700,6 +732,7 @@ main(void)
 		cmocka_unit_test(test_notes_off_records_nothing),
 		cmocka_unit_test(test_bigcommerce_status_edit_stays),
 		cmocka_unit_test(test_shipment_does_not_set_brightpearl_back),
+		cmocka_unit_test(test_status_trigger_shipment_stays),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
