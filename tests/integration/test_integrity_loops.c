@@ -36,6 +36,7 @@
 #include "pearlsync/log.h"
 #include "pearlsync/store.h"
 #include "pearlsync/worker.h"
+#include "sandbox_ctl.h"
 #include "sandbox_proc.h"
 
 #define SECRET "loop-secret-7a1e"
@@ -62,21 +63,7 @@ now_ms(void)
 static json_t *
 ctl(const char *method, const char *path, const char *body)
 {
-	sandbox_reply r;
-	char url[512];
-	json_t *j;
-
-	snprintf(url, sizeof(url), "%s%s", sb.control, path);
-	sandbox_http(&r, method, url, NULL, body, NULL);
-	if (r.status < 200 || r.status > 299)
-		fprintf(stderr, "control %s %s -> %ld %s\n", method, path,
-			r.status, r.body ? r.body : "");
-	assert_true(r.status >= 200 && r.status <= 299);
-	j = r.body_len ? json_loadb(r.body, r.body_len, 0, NULL)
-		       : json_object();
-	sandbox_reply_dispose(&r);
-	assert_non_null(j);
-	return j;
+	return sandbox_ctl(&sb, method, path, body);
 }
 
 /* Set key; "" unsets it. */

@@ -17,13 +17,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +33,7 @@
 #include "pearlsync/log.h"
 #include "pearlsync/store.h"
 #include "pearlsync/worker.h"
+#include "sandbox_ctl.h"
 #include "sandbox_proc.h"
 
 #define SECRET "s3cr3t-path-token"
@@ -63,43 +61,13 @@ now_ms(void)
 static json_t *
 ctl(const char *method, const char *path, const char *body)
 {
-	sandbox_reply r;
-	char url[512];
-	json_t *j;
-
-	snprintf(url, sizeof(url), "%s%s", sb.control, path);
-	sandbox_http(&r, method, url, NULL, body, NULL);
-	if (r.status < 200 || r.status > 299)
-		fprintf(stderr, "control %s %s -> %ld %s\n", method, path,
-			r.status, r.body ? r.body : "");
-	assert_true(r.status >= 200 && r.status <= 299);
-	j = r.body_len ? json_loadb(r.body, r.body_len, 0, NULL) : json_object();
-	sandbox_reply_dispose(&r);
-	assert_non_null(j);
-	return j;
+	return sandbox_ctl(&sb, method, path, body);
 }
 
 static void
 ctl_ok(const char *method, const char *path, const char *body)
 {
-	json_decref(ctl(method, path, body));
-}
-
-static int
-free_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
+	sandbox_ctl_ok(&sb, method, path, body);
 }
 
 static void
@@ -802,7 +770,7 @@ setup(void **state)
 	co.access_token = "sandbox-token";
 	if (ps_bp_new(&bp, http, &bo) < 0 || ps_bc_new(&bc, http, &co) < 0)
 		return -1;
-	listen_port = free_port();
+	listen_port = sandbox_free_port();
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", listen_port);
 	set("webhooks.public_url", url);
 	set("webhooks.secret", SECRET);
