@@ -425,22 +425,28 @@ done:
 static int
 stats_result(ps_flow_result *res, const push_stats *ps, size_t total)
 {
-	char more[32] = "";
+	char more[32] = "", untracked[160] = "", missing[160] = "";
 
 	if (ps->sent > SKUS_NAMED)
 		snprintf(more, sizeof(more), " and %zu more",
 			 ps->sent - SKUS_NAMED);
+	if (ps->untracked)
+		snprintf(untracked, sizeof(untracked),
+			 "; %zu skipped, BigCommerce does not track their "
+			 "inventory (%s%s)",
+			 ps->untracked, ps->first_untracked,
+			 ps->untracked > 1 ? ", ..." : "");
+	if (ps->missing)
+		snprintf(missing, sizeof(missing),
+			 "; %zu not in BigCommerce (%s%s)", ps->missing,
+			 ps->first_missing, ps->missing > 1 ? ", ..." : "");
 	return ps_bcret__result(
 	    res, ps->targets[0] ? ps->targets : NULL,
 	    "%zu products: %zu BigCommerce levels read, %zu differed, %zu "
-	    "corrected%s%s%s%s; %zu unchanged, %zu skipped (BigCommerce "
-	    "does not track inventory%s%s%s), %zu not in BigCommerce%s%s%s",
+	    "corrected%s%s%s%s, %zu unchanged%s%s",
 	    total, ps->read, ps->differed, ps->sent, ps->sent ? " (" : "",
-	    ps->changed, more, ps->sent ? ")" : "", ps->unchanged,
-	    ps->untracked, ps->untracked ? ": e.g. " : "", ps->first_untracked,
-	    ps->untracked > 1 ? ", ..." : "", ps->missing,
-	    ps->missing ? ": e.g. " : "", ps->first_missing,
-	    ps->missing > 1 ? ", ..." : "");
+	    ps->changed, more, ps->sent ? ")" : "", ps->unchanged, untracked,
+	    missing);
 }
 
 /* ---- one product ---------------------------------------------------- */
