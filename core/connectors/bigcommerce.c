@@ -2409,10 +2409,8 @@ struct bc_stock_item {
 
 static const struct bc_field bc_stock_item_fields[] = {
 	FLD(struct bc_stock_item, "identity.sku", sku, BK_STR, 0),
-	FLD(struct bc_stock_item, "identity.variant_id", variant_id, BK_I64,
-	    1),
-	FLD(struct bc_stock_item, "identity.product_id", product_id, BK_I64,
-	    1),
+	FLD(struct bc_stock_item, "identity.variant_id", variant_id, BK_I64, 1),
+	FLD(struct bc_stock_item, "identity.product_id", product_id, BK_I64, 1),
 	FLD(struct bc_stock_item, "total_inventory_onhand", onhand, BK_I64, 1),
 };
 
@@ -2428,7 +2426,8 @@ bc_stock_item_row(void *item, const json_t *row, void *ctx)
 	char what[96];
 
 	(void)ctx;
-	snprintf(what, sizeof(what), "BigCommerce inventory item (variant %lld)",
+	snprintf(what, sizeof(what),
+		 "BigCommerce inventory item (variant %lld)",
 		 peek_id(json_object_get(row, "identity"), "variant_id"));
 	return FIELDS_PARSE(item, bc_stock_item_fields, row, what);
 }
@@ -2485,8 +2484,8 @@ ps_bc_inventory_list(ps_bc_sku_list *out, ps_bc *bc)
 	snprintf(what, sizeof(what), "reading the stock at location %lld",
 		 (long long)bc->location_id);
 	if ((error = bc_walk_limit(bc, &items, path,
-				   "v3/inventory/locations/{id}/items", what,
-				   1, bc_stock_item_row, NULL, 0,
+				   "v3/inventory/locations/{id}/items", what, 1,
+				   bc_stock_item_row, NULL, 0,
 				   PS_BC_INVENTORY_PAGE_MAX)) < 0)
 		goto done;
 	qsort(prods.items, prods.count, prods.size, product_cmp);

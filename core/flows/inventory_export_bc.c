@@ -68,20 +68,20 @@ static const char *const bp_events[] = {"product.modified.on-hand-modified"};
 
 /* One product's level, Brightpearl's against BigCommerce's. */
 typedef struct level {
-	const char *match;      /* borrowed: the SKU */
-	int64_t qty;            /* Brightpearl's level */
-	ps_bc_stock stock;      /* ids and tracking, when known */
-	int known;              /* BigCommerce has the SKU */
-	int64_t bc_level;       /* BigCommerce's level, when known */
+	const char *match; /* borrowed: the SKU */
+	int64_t qty;       /* Brightpearl's level */
+	ps_bc_stock stock; /* ids and tracking, when known */
+	int known;         /* BigCommerce has the SKU */
+	int64_t bc_level;  /* BigCommerce's level, when known */
 } level;
 
 typedef struct push_stats {
-	size_t read;            /* BigCommerce levels read (reconcile) */
+	size_t read; /* BigCommerce levels read (reconcile) */
 	size_t differed, sent, unchanged, untracked, missing;
 	char first_untracked[96];
 	char first_missing[96];
-	char changed[768];      /* "SKU 1->40, ..." for the detail */
-	char targets[256];      /* "SKU,SKU" for the target id */
+	char changed[768]; /* "SKU 1->40, ..." for the detail */
+	char targets[256]; /* "SKU,SKU" for the target id */
 } push_stats;
 
 static int
@@ -125,7 +125,7 @@ interval_ms(ps_store *st)
 	int64_t minutes = 15;
 
 	if (ps_settings_get_int(&minutes, st, "inventory.interval_minutes") <
-		0 ||
+		    0 ||
 	    minutes < 1) {
 		ps_error_clear();
 		minutes = 15;
@@ -179,21 +179,18 @@ bc_cache_get(level *l, ps_store *st, int64_t not_before)
 	char kind[256], *v = NULL;
 	long long t, p, var, lv;
 	int64_t at = 0;
-	int error;
+	int error, n;
 
 	snprintf(kind, sizeof(kind), "inventory.bc.%s", l->match);
 	if ((error = ps_store_cache_get(&v, &at, st, kind)) < 0) {
 		ps_error_clear();
 		return error;
 	}
-	error = sscanf(v, "%lld:%lld:%lld:%lld", &t, &p, &var, &lv) == 4 &&
-			at >= not_before && t >= PS_BC_TRACKING_NONE &&
-			t <= PS_BC_TRACKING_VARIANT
-		    ? 0
-		    : PS_ENOTFOUND;
+	n = sscanf(v, "%lld:%lld:%lld:%lld", &t, &p, &var, &lv);
 	free(v);
-	if (error < 0)
-		return error;
+	if (n != 4 || at < not_before || t < PS_BC_TRACKING_NONE ||
+	    t > PS_BC_TRACKING_VARIANT)
+		return PS_ENOTFOUND;
 	l->stock.tracking = (ps_bc_tracking)t;
 	l->stock.product_id = p;
 	l->stock.variant_id = var;
@@ -359,10 +356,10 @@ record_sent(ps_flow_env *env, level *lv, const size_t *idx, size_t n,
 				     env->now);
 		if (error == 0)
 			error = ps_store_written_int_set(
-			    env->store, PS_PLATFORM_BIGCOMMERCE,
-			    var ? "variant" : "product",
-			    var ? l->stock.variant_id : l->stock.product_id,
-			    "inventory_level", l->qty, FLOW, env->now);
+				env->store, PS_PLATFORM_BIGCOMMERCE,
+				var ? "variant" : "product",
+				var ? l->stock.variant_id : l->stock.product_id,
+				"inventory_level", l->qty, FLOW, env->now);
 		ps->sent = i + 1;
 		note_sent(ps, l);
 	}
@@ -441,12 +438,12 @@ stats_result(ps_flow_result *res, const push_stats *ps, size_t total)
 			 "; %zu not in BigCommerce (%s%s)", ps->missing,
 			 ps->first_missing, ps->missing > 1 ? ", ..." : "");
 	return ps_bcret__result(
-	    res, ps->targets[0] ? ps->targets : NULL,
-	    "%zu products: %zu BigCommerce levels read, %zu differed, %zu "
-	    "corrected%s%s%s%s, %zu unchanged%s%s",
-	    total, ps->read, ps->differed, ps->sent, ps->sent ? " (" : "",
-	    ps->changed, more, ps->sent ? ")" : "", ps->unchanged, untracked,
-	    missing);
+		res, ps->targets[0] ? ps->targets : NULL,
+		"%zu products: %zu BigCommerce levels read, %zu differed, %zu "
+		"corrected%s%s%s%s, %zu unchanged%s%s",
+		total, ps->read, ps->differed, ps->sent, ps->sent ? " (" : "",
+		ps->changed, more, ps->sent ? ")" : "", ps->unchanged,
+		untracked, missing);
 }
 
 /* ---- one product ---------------------------------------------------- */
@@ -473,19 +470,32 @@ match_of(char **out, ps_flow_env *env, int64_t pid, const char *field)
 	if ((error = ps_bp_product_get(&pl, env->bp, &pid, 1)) < 0)
 		goto done;
 	if (pl.n == 0) {
-		error = ps_error_set(PS_ENOTFOUND,
-				     "Brightpearl product %" PRId64 " not found",
-				     pid);
+		error = ps_error_set(
+			PS_ENOTFOUND,
+			"Brightpearl product %" PRId64 " not found", pid);
 		goto done;
 	}
 	switch (ident) {
-	case PS_BP_IDENTITY_SKU: v = pl.items[0].sku; break;
-	case PS_BP_IDENTITY_BARCODE: v = pl.items[0].barcode; break;
-	case PS_BP_IDENTITY_EAN: v = pl.items[0].ean; break;
-	case PS_BP_IDENTITY_UPC: v = pl.items[0].upc; break;
-	case PS_BP_IDENTITY_ISBN: v = pl.items[0].isbn; break;
-	case PS_BP_IDENTITY_MPN: v = pl.items[0].mpn; break;
-	default: break;
+	case PS_BP_IDENTITY_SKU:
+		v = pl.items[0].sku;
+		break;
+	case PS_BP_IDENTITY_BARCODE:
+		v = pl.items[0].barcode;
+		break;
+	case PS_BP_IDENTITY_EAN:
+		v = pl.items[0].ean;
+		break;
+	case PS_BP_IDENTITY_UPC:
+		v = pl.items[0].upc;
+		break;
+	case PS_BP_IDENTITY_ISBN:
+		v = pl.items[0].isbn;
+		break;
+	case PS_BP_IDENTITY_MPN:
+		v = pl.items[0].mpn;
+		break;
+	default:
+		break;
 	}
 	if (v == NULL || v[0] == '\0') {
 		snprintf(num, sizeof(num), "%" PRId64, pid);
@@ -557,7 +567,8 @@ perform_one(ps_flow_env *env, int64_t pid, ps_flow_result *res)
 					 "BigCommerce",
 					 match);
 done:
-	if (error < 0 && match != NULL && strstr(ps_error_last(), match) == NULL)
+	if (error < 0 && match != NULL &&
+	    strstr(ps_error_last(), match) == NULL)
 		error = wrap_error(error, "SKU %s", match);
 	ps_bp_stock_list_dispose(&stock);
 	free(match);
@@ -684,7 +695,8 @@ inv_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 		return perform_all(env, res);
 	pid = entry->source_id ? strtoll(entry->source_id, &end, 10) : 0;
 	if (pid <= 0 || *end != '\0')
-		return ps_error_set(PS_EDATA, "entry has no Brightpearl product");
+		return ps_error_set(PS_EDATA,
+				    "entry has no Brightpearl product");
 	return perform_one(env, pid, res);
 }
 

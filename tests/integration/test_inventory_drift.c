@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the four above first */
 #include <cmocka.h>
 
 #include <inttypes.h>
@@ -57,16 +58,17 @@ bp_levels(void)
 	const char *id;
 	json_t *p;
 
-	json_object_foreach (products, id, p) {
+	json_object_foreach(products, id, p)
+	{
 		const char *sku = json_string_value(
-		    json_object_get(json_object_get(p, "identity"), "sku"));
-		json_t *w = json_object_get(json_object_get(stock, id),
-					    WAREHOUSE);
+			json_object_get(json_object_get(p, "identity"), "sku"));
+		json_t *w =
+			json_object_get(json_object_get(stock, id), WAREHOUSE);
 		json_int_t lvl;
 
-		if (sku == NULL || !json_is_true(json_object_get(
-				       json_object_get(p, "stock"),
-				       "stockTracked")))
+		if (sku == NULL ||
+		    !json_is_true(json_object_get(json_object_get(p, "stock"),
+						  "stockTracked")))
 			continue;
 		lvl = json_integer_value(json_object_get(w, "inStock")) -
 		      json_integer_value(json_object_get(w, "allocated"));
@@ -87,21 +89,23 @@ differences(int report)
 	json_t *inv = ctl("GET", "/bigcommerce/inventory", NULL), *it;
 	size_t i, n = 0;
 
-	json_array_foreach (inv, i, it) {
+	json_array_foreach(inv, i, it)
+	{
 		const char *sku = json_string_value(json_object_get(it, "sku"));
 		json_t *w = sku ? json_object_get(want, sku) : NULL;
 		json_int_t have = json_integer_value(
-		    json_object_get(it, "inventory_level"));
+			json_object_get(it, "inventory_level"));
 
 		if (w == NULL ||
-		    strcmp(json_string_value(json_object_get(
-			       it, "inventory_tracking")),
+		    strcmp(json_string_value(
+				   json_object_get(it, "inventory_tracking")),
 			   "none") == 0 ||
 		    json_integer_value(w) == have)
 			continue;
 		if (report)
-			fprintf(stderr, "  %s: BigCommerce %lld, Brightpearl "
-					"%lld\n",
+			fprintf(stderr,
+				"  %s: BigCommerce %lld, Brightpearl "
+				"%lld\n",
 				sku, (long long)have,
 				(long long)json_integer_value(w));
 		n++;
@@ -125,11 +129,13 @@ bc_level(const char *sku)
 	int64_t level = -1;
 	size_t i;
 
-	json_array_foreach (inv, i, it)
+	json_array_foreach(inv, i, it)
+	{
 		if (strcmp(json_string_value(json_object_get(it, "sku")),
 			   sku) == 0)
 			level = json_integer_value(
-			    json_object_get(it, "inventory_level"));
+				json_object_get(it, "inventory_level"));
+	}
 	json_decref(inv);
 	return level;
 }
@@ -171,11 +177,11 @@ last_reconcile(ps_log_entry *out)
 	assert_int_equal(ps_store_log_list(&rows, &n, fx.st, &q), 0);
 	for (i = 0; i < n; i++)
 		if (strncmp(rows[i].dedupe_key, "inventory:reconcile:", 20) ==
-			0 &&
+			    0 &&
 		    (!found || rows[i].id > out->id)) {
 			ps_log_entry_dispose(out);
 			assert_int_equal(
-			    ps_store_log_get(out, fx.st, rows[i].id), 0);
+				ps_store_log_get(out, fx.st, rows[i].id), 0);
 			found = 1;
 		}
 	ps_log_entries_free(rows, n);
@@ -202,9 +208,9 @@ bc_requests(const char *endpoint)
 static void
 test_inventory_drift__reconcile_sets_bigcommerce_back(void **state)
 {
-	static const char *const drifted[] = {"TEE-RED-S", "TEE-BLU-M",
-					       "HOOD-GRY-L", "CAP-BLK",
-					       "MUG-LOGO", "BTL-STEEL"};
+	static const char *const drifted[] = {"TEE-RED-S",  "TEE-BLU-M",
+					      "HOOD-GRY-L", "CAP-BLK",
+					      "MUG-LOGO",   "BTL-STEEL"};
 	ps_log_entry e;
 	size_t i;
 	int64_t total;
@@ -251,7 +257,7 @@ test_inventory_drift__reconcile_sets_bigcommerce_back(void **state)
 	assert_null(e.order_number);
 	assert_non_null(e.detail);
 	assert_non_null(
-	    strstr(e.detail, "11 products: 11 BigCommerce levels read"));
+		strstr(e.detail, "11 products: 11 BigCommerce levels read"));
 	assert_non_null(strstr(e.detail, "6 differed, 6 corrected"));
 	assert_non_null(strstr(e.detail, "TEE-RED-S 1->40"));
 	assert_non_null(strstr(e.detail, "MUG-LOGO 500->120"));
@@ -321,9 +327,9 @@ test_inventory_drift__large_catalogue_in_batched_requests(void **state)
 	(void)state;
 	for (i = 0; i < N; i++) {
 		snprintf(sku, sizeof(sku), "BULK-%04zu", i);
-		json_array_append_new(
-		    bp, json_pack("{s:s,s:s,s:{s:i}}", "sku", sku, "name", sku,
-				  "stock", WAREHOUSE, (int)(i % 97)));
+		json_array_append_new(bp, json_pack("{s:s,s:s,s:{s:i}}", "sku",
+						    sku, "name", sku, "stock",
+						    WAREHOUSE, (int)(i % 97)));
 		body = json_pack("{s:s,s:s,s:i,s:s,s:s,s:i}", "name", sku,
 				 "type", "physical", "weight", 1, "sku", sku,
 				 "inventory_tracking",
@@ -412,11 +418,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(
-		test_inventory_drift__reconcile_sets_bigcommerce_back),
-	    cmocka_unit_test(test_inventory_drift__webhook_entry_names_the_sku),
-	    cmocka_unit_test(
-		test_inventory_drift__large_catalogue_in_batched_requests),
+		cmocka_unit_test(
+			test_inventory_drift__reconcile_sets_bigcommerce_back),
+		cmocka_unit_test(
+			test_inventory_drift__webhook_entry_names_the_sku),
+		cmocka_unit_test(
+			test_inventory_drift__large_catalogue_in_batched_requests),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -193,9 +193,9 @@ flow_fixture_requests(flow_fixture *fx, const char *platform,
 	if (j == NULL)
 		return -1;
 	p = json_object_get(j, platform);
-	v = endpoint ? json_object_get(json_object_get(p, "endpoints"),
-				       endpoint)
-		     : json_object_get(p, "total");
+	v = endpoint
+		    ? json_object_get(json_object_get(p, "endpoints"), endpoint)
+		    : json_object_get(p, "total");
 	if (json_is_integer(v))
 		n = json_integer_value(v);
 	else if (p != NULL)

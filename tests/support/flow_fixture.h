@@ -27,13 +27,13 @@
 
 typedef struct flow_fixture {
 	sandbox_proc sb;
-	char db_path[256];  /* scratch database, removed by close */
-	int listen_port;    /* the worker's listener */
+	char db_path[256]; /* scratch database, removed by close */
+	int listen_port;   /* the worker's listener */
 	ps_http *http;
 	ps_bp *bp;
 	ps_bc *bc;
 	ps_store *st;
-	ps_worker *worker;  /* NULL until flow_fixture_start_worker */
+	ps_worker *worker;           /* NULL until flow_fixture_start_worker */
 	const ps_flow_ops *flows[9]; /* the worker's, NULL-ended */
 } flow_fixture;
 
@@ -65,8 +65,8 @@ int flow_fixture_set(flow_fixture *fx, const char *key, const char *value);
  * JSON or NULL).  The parsed reply (new reference; {} when empty), or
  * NULL on a non-2xx status or an unparsable body.
  */
-json_t *flow_fixture_ctl(flow_fixture *fx, const char *method,
-			 const char *path, const char *body);
+json_t *flow_fixture_ctl(flow_fixture *fx, const char *method, const char *path,
+			 const char *body);
 
 /*
  * flow_fixture_requests - requests the sandbox served for platform
@@ -81,8 +81,8 @@ int64_t flow_fixture_requests(flow_fixture *fx, const char *platform,
  * flow_fixture_run_until - worker passes until check(arg) is non-zero
  * (1) or deadline_ms pass (0); -1 when a pass fails.
  */
-int flow_fixture_run_until(flow_fixture *fx, int (*check)(void *arg),
-			   void *arg, int64_t deadline_ms);
+int flow_fixture_run_until(flow_fixture *fx, int (*check)(void *arg), void *arg,
+			   int64_t deadline_ms);
 
 /* flow_fixture_now_ms - wall clock, unix ms. */
 int64_t flow_fixture_now_ms(void);
