@@ -309,6 +309,74 @@ test_inventory_drift__webhook_entry_names_the_sku(void **state)
 	ps_log_entries_free(rows, n);
 }
 
+/* Synced inventory entries whose SKU is arg. */
+static size_t
+synced_for(const char *sku)
+{
+	ps_log_query q = PS_LOG_QUERY_INIT;
+	ps_log_entry *rows = NULL;
+	size_t n = 0, i, k = 0;
+
+	q.flow = "inventory_export_bc";
+	q.text = sku;
+	q.status = PS_ENTRY_SYNCED;
+	assert_int_equal(ps_store_log_list(&rows, &n, fx.st, &q), 0);
+	for (i = 0; i < n; i++)
+		k += strncmp(rows[i].dedupe_key, "bp:stock:", 9) == 0;
+	ps_log_entries_free(rows, n);
+	return k;
+}
+
+static size_t want_synced;
+
+static int
+cap_synced(void *arg)
+{
+	(void)arg;
+	return synced_for("CAP-BLK") >= want_synced;
+}
+
+/*
+ * A stock webhook compares with the level last seen in BigCommerce, but
+ * not for ever: once that is older than one reconcile interval it is read
+ * again.  Here BigCommerce's CAP-BLK drifts after the last reconcile and a
+ * Brightpearl change elsewhere (warehouse 3) leaves its level as it was.
+ */
+static void
+test_inventory_drift__webhook_rereads_a_stale_level(void **state)
+{
+	char *cached = NULL;
+
+	(void)state;
+	json_decref(ctl("POST", "/bigcommerce/inventory",
+			"{\"sku\":\"CAP-BLK\",\"level\":2}"));
+	want_synced = synced_for("CAP-BLK") + 1;
+	json_decref(ctl("POST", "/brightpearl/stock",
+			"{\"sku\":\"CAP-BLK\",\"warehouseId\":3,"
+			"\"inStock\":9}"));
+	assert_int_equal(
+		flow_fixture_run_until(&fx, cap_synced, NULL, DEADLINE_MS), 1);
+	/* the level seen minutes ago is trusted: nothing sent */
+	assert_int_equal(bc_level("CAP-BLK"), 2);
+
+	/* an interval (15 minutes) later it is not */
+	assert_int_equal(ps_store_cache_get(&cached, NULL, fx.st,
+					    "inventory.bc.CAP-BLK"),
+			 0);
+	assert_int_equal(ps_store_cache_set(fx.st, "inventory.bc.CAP-BLK",
+					    cached,
+					    flow_fixture_now_ms() - 16 * 60000),
+			 0);
+	free(cached);
+	want_synced++;
+	json_decref(ctl("POST", "/brightpearl/stock",
+			"{\"sku\":\"CAP-BLK\",\"warehouseId\":3,"
+			"\"inStock\":10}"));
+	assert_int_equal(
+		flow_fixture_run_until(&fx, cap_synced, NULL, DEADLINE_MS), 1);
+	assert_int_equal(bc_level("CAP-BLK"), 80);
+}
+
 /*
  * A catalogue of 1,212 SKUs with 400 drifted: the reconcile reads the
  * catalog 250 products a page and the stock 1000 items a page, and sends
@@ -422,6 +490,8 @@ main(void)
 			test_inventory_drift__reconcile_sets_bigcommerce_back),
 		cmocka_unit_test(
 			test_inventory_drift__webhook_entry_names_the_sku),
+		cmocka_unit_test(
+			test_inventory_drift__webhook_rereads_a_stale_level),
 		cmocka_unit_test(
 			test_inventory_drift__large_catalogue_in_batched_requests),
 	};
