@@ -422,7 +422,7 @@ done:
 static int
 stats_result(ps_flow_result *res, const push_stats *ps, size_t total)
 {
-	char more[32] = "", untracked[160] = "", missing[160] = "";
+	char more[32] = "", untracked[192] = "", missing[160] = "";
 
 	if (ps->sent > SKUS_NAMED)
 		snprintf(more, sizeof(more), " and %zu more",
