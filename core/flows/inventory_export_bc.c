@@ -322,13 +322,13 @@ append_bounded(char *buf, size_t cap, const char *sep, const char *item)
 		buf[len] = '\0';
 }
 
-/* Name a corrected SKU in the detail and the target id (bounded). */
+/* Name the i-th corrected SKU in the detail and the target id (bounded). */
 static void
-note_sent(push_stats *ps, const level *l)
+note_sent(push_stats *ps, const level *l, size_t i)
 {
 	char item[160];
 
-	if (ps->sent > SKUS_NAMED)
+	if (i >= SKUS_NAMED)
 		return;
 	snprintf(item, sizeof(item), "%s %" PRId64 "->%" PRId64, l->match,
 		 l->bc_level, l->qty);
@@ -336,7 +336,10 @@ note_sent(push_stats *ps, const level *l)
 	append_bounded(ps->targets, sizeof(ps->targets), ",", l->match);
 }
 
-/* Remember the first n sent levels: cache and pearlsync's own write. */
+/*
+ * The first n levels of idx were sent: count and name them, and remember
+ * each in the cache and as pearlsync's own write.
+ */
 static int
 record_sent(ps_flow_env *env, level *lv, const size_t *idx, size_t n,
 	    push_stats *ps)
@@ -344,6 +347,9 @@ record_sent(ps_flow_env *env, level *lv, const size_t *idx, size_t n,
 	size_t i;
 	int error;
 
+	ps->sent = n;
+	for (i = 0; i < n; i++)
+		note_sent(ps, &lv[idx[i]], i);
 	if (n == 0)
 		return 0;
 	if ((error = ps_store_begin(env->store)) < 0)
@@ -360,8 +366,6 @@ record_sent(ps_flow_env *env, level *lv, const size_t *idx, size_t n,
 				var ? "variant" : "product",
 				var ? l->stock.variant_id : l->stock.product_id,
 				"inventory_level", l->qty, FLOW, env->now);
-		ps->sent = i + 1;
-		note_sent(ps, l);
 	}
 	if (error < 0) {
 		ps_store_rollback(env->store);
