@@ -30,7 +30,9 @@
  * costs three requests.  A cached row older than one interval is not
  * trusted: the SKU is read again (two requests).  The cheap comparison is
  * therefore wrong for at most one interval, the time the reconcile takes
- * to correct it anyway.  Every level sent is also recorded as pearlsync's
+ * to correct it anyway.  A send BigCommerce refuses for cached ids (the
+ * merchant changed the SKU's tracking since) reads the SKU again and is
+ * tried once more.  Every level sent is also recorded as pearlsync's
  * own write (ps_store_written_int_set: object "product" or "variant" as
  * BigCommerce tracks it, field "inventory_level").
  *
@@ -72,6 +74,7 @@ typedef struct level {
 	int64_t qty;       /* Brightpearl's level */
 	ps_bc_stock stock; /* ids and tracking, when known */
 	int known;         /* BigCommerce has the SKU */
+	int cached;        /* known from the cache, not read just now */
 	int64_t bc_level;  /* BigCommerce's level, when known */
 } level;
 
@@ -196,6 +199,7 @@ bc_cache_get(level *l, ps_store *st, int64_t not_before)
 	l->stock.variant_id = var;
 	l->bc_level = lv;
 	l->known = 1;
+	l->cached = 1;
 	return 0;
 }
 
@@ -223,18 +227,20 @@ level_from_sku(level *l, const ps_bc_sku *s)
 }
 
 /*
- * What BigCommerce has for one SKU: the cache when fresh, else a lookup
- * (which reads the catalog's level: the default location's).  l->known
- * stays 0 when BigCommerce has no such SKU.
+ * What BigCommerce has for one SKU: the cache when fresh (and trusted),
+ * else a lookup (which reads the catalog's level: the default
+ * location's).  l->known stays 0 when BigCommerce has no such SKU.
  */
 static int
-bc_level_of(level *l, ps_flow_env *env)
+bc_level_of(level *l, ps_flow_env *env, int trust_cache)
 {
 	ps_bc_sku s;
 	int error;
 
-	if (bc_cache_get(l, env->store, env->now - interval_ms(env->store)) ==
-	    0)
+	l->known = l->cached = 0;
+	if (trust_cache &&
+	    bc_cache_get(l, env->store, env->now - interval_ms(env->store)) ==
+		    0)
 		return 0;
 	error = ps_bc_catalog_find_sku(&s, env->bc, l->match);
 	if (error == PS_ENOTFOUND) {
@@ -547,8 +553,19 @@ perform_one(ps_flow_env *env, int64_t pid, ps_flow_result *res)
 		goto done;
 	}
 	l.qty = sum_for(&stock, &pos, pid, wh);
-	if ((error = bc_level_of(&l, env)) < 0 ||
-	    (error = push_levels(env, &l, 1, &ps)) < 0)
+	if ((error = bc_level_of(&l, env, 1)) < 0)
+		goto done;
+	error = push_levels(env, &l, 1, &ps);
+	if (error == PS_EDATA && l.cached) {
+		/* refused: the merchant may have changed the SKU's tracking
+		 * or ids since they were cached; read them and try again */
+		ps_error_clear();
+		memset(&ps, 0, sizeof(ps));
+		if ((error = bc_level_of(&l, env, 0)) < 0)
+			goto done;
+		error = push_levels(env, &l, 1, &ps);
+	}
+	if (error < 0)
 		goto done;
 	if (ps.sent)
 		error = ps_bcret__result(res, match,

@@ -377,6 +377,74 @@ test_inventory_drift__webhook_rereads_a_stale_level(void **state)
 	assert_int_equal(bc_level("CAP-BLK"), 80);
 }
 
+/* The merchant switches product_id's inventory tracking in BigCommerce. */
+static void
+bc_set_tracking(int64_t product_id, const char *tracking)
+{
+	static const char *const hdr[] = {"X-Auth-Token: sandbox-token",
+					  "Content-Type: application/json",
+					  NULL};
+	sandbox_reply r;
+	char url[256], body[64];
+
+	snprintf(url, sizeof(url), "%s/stores/sandbox/v3/catalog/products/%lld",
+		 sandbox_proc_url(&fx.sb, "bigcommerce"),
+		 (long long)product_id);
+	snprintf(body, sizeof(body), "{\"inventory_tracking\":\"%s\"}",
+		 tracking);
+	sandbox_http(&r, "PUT", url, hdr, body, NULL);
+	assert_int_equal(r.status, 200);
+	sandbox_reply_dispose(&r);
+}
+
+static const char *
+bc_tracking(const char *sku)
+{
+	static char out[16];
+	json_t *inv = ctl("GET", "/bigcommerce/inventory", NULL), *it;
+	size_t i;
+
+	out[0] = '\0';
+	json_array_foreach(inv, i, it)
+	{
+		if (strcmp(json_string_value(json_object_get(it, "sku")),
+			   sku) == 0)
+			snprintf(out, sizeof(out), "%s",
+				 json_string_value(json_object_get(
+					 it, "inventory_tracking")));
+	}
+	json_decref(inv);
+	return out;
+}
+
+static int
+mug_is_70(void *arg)
+{
+	(void)arg;
+	return bc_level("MUG-LOGO") == 70;
+}
+
+/*
+ * The merchant switches MUG-LOGO (product 113) from product to variant
+ * tracking after the reconcile cached its ids: BigCommerce refuses the
+ * level by product id, and the flow reads the SKU again and sends it by
+ * variant id instead of failing.
+ */
+static void
+test_inventory_drift__changed_tracking_is_read_again(void **state)
+{
+	(void)state;
+	assert_string_equal(bc_tracking("MUG-LOGO"), "product");
+	bc_set_tracking(113, "variant");
+	assert_string_equal(bc_tracking("MUG-LOGO"), "variant");
+	json_decref(ctl("POST", "/brightpearl/stock",
+			"{\"sku\":\"MUG-LOGO\",\"warehouseId\":2,"
+			"\"inStock\":70}"));
+	assert_int_equal(
+		flow_fixture_run_until(&fx, mug_is_70, NULL, DEADLINE_MS), 1);
+	bc_set_tracking(113, "product");
+}
+
 /*
  * A catalogue of 1,212 SKUs with 400 drifted: the reconcile reads the
  * catalog 250 products a page and the stock 1000 items a page, and sends
@@ -492,6 +560,8 @@ main(void)
 			test_inventory_drift__webhook_entry_names_the_sku),
 		cmocka_unit_test(
 			test_inventory_drift__webhook_rereads_a_stale_level),
+		cmocka_unit_test(
+			test_inventory_drift__changed_tracking_is_read_again),
 		cmocka_unit_test(
 			test_inventory_drift__large_catalogue_in_batched_requests),
 	};
