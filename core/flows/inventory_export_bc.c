@@ -4,24 +4,49 @@
  * The level of a product is the sum of the available ("on hand": in stock
  * less allocated) quantities in the warehouses of inventory.warehouses.
  * Products are matched on items.product_match_field: the Brightpearl
- * identity field against the BigCommerce variant SKU.
+ * identity field against the BigCommerce variant SKU.  Brightpearl is the
+ * master: BigCommerce is made to show its level.
  *
  * Two kinds of entry:
  *   bp:stock:<product>:ev<event>  a "product.modified.on-hand-modified"
  *                                 webhook: that product's level;
  *   inventory:reconcile:<ms>      recorded by poll every
- *                                 inventory.interval_minutes: every
+ *                                 inventory.interval_minutes, or at once on
+ *                                 an operator's "run now": every
  *                                 stock-tracked product at once.
  *
- * Only levels that differ from the last level pushed (or, before the
- * first push, from BigCommerce's own level) are sent, in requests of as
- * many items as BigCommerce takes (2000).  Products BigCommerce does not
- * track are skipped and counted in the entry's detail.  The store's cache
- * table remembers, per match value, the last level pushed
- * ("inventory.pushed.<value>") and the BigCommerce SKU's ids and tracking
- * ("inventory.bc.<value>"), and per Brightpearl product its match value
- * ("inventory.bp.<id>"), so one stock change costs three requests.
- * Absolute levels make every send safe to repeat.
+ * The reconcile compares each product with the level BigCommerce really
+ * has at the location pearlsync writes (ps_bc_inventory_list: about P/250
+ * + V/1000 reads for P products of V variants), never with what pearlsync
+ * last sent, so a level changed in BigCommerce behind pearlsync's back (an
+ * edit in the control panel, another app, an order Brightpearl never saw)
+ * is set back by the next reconcile.  Every difference is sent, up to 2000
+ * levels per request.  Absolute levels make every send safe to repeat.
+ *
+ * A webhook entry compares with the level last seen in BigCommerce: read
+ * by the last reconcile or set by pearlsync since, kept with the SKU's ids
+ * and tracking in the cache ("inventory.bc.<match value>"; per Brightpearl
+ * product its match value is "inventory.bp.<id>"), so one stock change
+ * costs three requests.  A cached row older than one interval is not
+ * trusted: the SKU is read again (two requests).  The cheap comparison is
+ * therefore wrong for at most one interval, the time the reconcile takes
+ * to correct it anyway.  A send BigCommerce refuses for cached ids (the
+ * merchant changed the SKU's tracking since) reads the SKU again and is
+ * tried once more.  Every level sent is also recorded as pearlsync's
+ * own write (ps_store_written_int_set: object "product" or "variant" as
+ * BigCommerce tracks it, field "inventory_level").
+ *
+ * The log: an inventory entry concerns no order, so order number, total,
+ * shipping method and shipment status stay empty (a SKU under ORDER #
+ * would be misread as an order).  What an operator searches for is the
+ * SKU, so the SKU goes where the search looks: the target id of a
+ * one-product entry is its SKU, the target id of a reconcile lists the
+ * SKUs it corrected (the first few, then "+N"), and a failure's reason
+ * names the SKU; `logs --search TEE-RED-M` then finds every entry that
+ * touched it.  The source id is the Brightpearl product id ("all" for a
+ * reconcile).  The detail says how many levels were read, differed and
+ * were corrected, names the corrected SKUs with BigCommerce's old level
+ * and the new one (bounded), and counts what was skipped and why.
  */
 #include "bc_return.h"
 #include "internal.h"
@@ -30,28 +55,36 @@
 #include "pearlsync/settings.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define FLOW "inventory_export_bc"
 #define CURSOR "inventory_export_bc.reconcile"
+/* Corrected SKUs named in a reconcile's detail and target id. */
+#define SKUS_NAMED 10
 
 static const char *const bp_events[] = {"product.modified.on-hand-modified"};
 
-/* One level to push. */
+/* One product's level, Brightpearl's against BigCommerce's. */
 typedef struct level {
-	const char *match;      /* borrowed */
-	int64_t qty;
-	ps_bc_stock stock;      /* filled when BigCommerce has the SKU */
-	int known;              /* BigCommerce has the SKU */
-	int64_t bc_level;       /* BigCommerce's level when known, else -1 */
+	const char *match; /* borrowed: the SKU */
+	int64_t qty;       /* Brightpearl's level */
+	ps_bc_stock stock; /* ids and tracking, when known */
+	int known;         /* BigCommerce has the SKU */
+	int cached;        /* known from the cache, not read just now */
+	int64_t bc_level;  /* BigCommerce's level, when known */
 } level;
 
 typedef struct push_stats {
-	size_t sent, unchanged, untracked, missing;
+	size_t read; /* BigCommerce levels read (reconcile) */
+	size_t differed, sent, unchanged, untracked, missing;
 	char first_untracked[96];
 	char first_missing[96];
+	char changed[768]; /* "SKU 1->40, ..." for the detail */
+	char targets[256]; /* "SKU,SKU" for the target id */
 } push_stats;
 
 static int
@@ -88,25 +121,38 @@ inv_on_event(ps_flow_env *env, const ps_event *ev)
 	return 0;
 }
 
+/* One inventory interval in ms (inventory.interval_minutes). */
+static int64_t
+interval_ms(ps_store *st)
+{
+	int64_t minutes = 15;
+
+	if (ps_settings_get_int(&minutes, st, "inventory.interval_minutes") <
+		    0 ||
+	    minutes < 1) {
+		ps_error_clear();
+		minutes = 15;
+	}
+	return minutes * 60000;
+}
+
 static int
 inv_poll(ps_flow_env *env)
 {
 	char *last = NULL, key[64], now[32];
-	int64_t minutes = 15, prev = 0;
+	int64_t prev = 0;
 	int error = 0;
 
 	if ((error = ps_bcret__hooks_poll(env, bp_events,
 					  PS__ARRAY_LEN(bp_events))) < 0)
 		return error;
-	if (ps_settings_get_int(&minutes, env->store,
-				"inventory.interval_minutes") < 0)
-		ps_error_clear();
 	if (ps_store_cursor_get(&last, NULL, env->store, CURSOR) == 0)
 		prev = strtoll(last, NULL, 10);
 	else
 		ps_error_clear();
 	free(last);
-	if (prev > 0 && env->now - prev < minutes * 60000)
+	if (!env->run_now && prev > 0 &&
+	    env->now - prev < interval_ms(env->store))
 		return 0;
 	snprintf(now, sizeof(now), "%" PRId64, env->now);
 	snprintf(key, sizeof(key), "inventory:reconcile:%s", now);
@@ -123,69 +169,90 @@ inv_poll(ps_flow_env *env)
 	return ps_store_commit(env->store);
 }
 
-/* ---- cache helpers -------------------------------------------------- */
+/* ---- what BigCommerce has ------------------------------------------- */
 
+/*
+ * The cached ids, tracking and level of l->match into l, unless the row
+ * was stored before not_before (then it is not trusted).  PS_ENOTFOUND
+ * when absent, stale or unreadable.
+ */
 static int
-cache_get_i64(int64_t *out, ps_store *st, const char *prefix,
-	      const char *name)
-{
-	char kind[256], *v = NULL;
-	int error;
-
-	snprintf(kind, sizeof(kind), "%s%s", prefix, name);
-	if ((error = ps_store_cache_get(&v, NULL, st, kind)) < 0) {
-		ps_error_clear();
-		return error;
-	}
-	*out = strtoll(v, NULL, 10);
-	free(v);
-	return 0;
-}
-
-static int
-cache_set_text(ps_store *st, const char *prefix, const char *name,
-	       const char *value, int64_t now)
-{
-	char kind[256];
-
-	snprintf(kind, sizeof(kind), "%s%s", prefix, name);
-	return ps_store_cache_set(st, kind, value, now);
-}
-
-static int
-bc_cache_get(level *l, ps_store *st)
+bc_cache_get(level *l, ps_store *st, int64_t not_before)
 {
 	char kind[256], *v = NULL;
 	long long t, p, var, lv;
-	int error;
+	int64_t at = 0;
+	int error, n;
 
 	snprintf(kind, sizeof(kind), "inventory.bc.%s", l->match);
-	if ((error = ps_store_cache_get(&v, NULL, st, kind)) < 0) {
+	if ((error = ps_store_cache_get(&v, &at, st, kind)) < 0) {
 		ps_error_clear();
 		return error;
 	}
-	if (sscanf(v, "%lld:%lld:%lld:%lld", &t, &p, &var, &lv) != 4) {
-		free(v);
-		return PS_ENOTFOUND;
-	}
+	n = sscanf(v, "%lld:%lld:%lld:%lld", &t, &p, &var, &lv);
 	free(v);
+	if (n != 4 || at < not_before || t < PS_BC_TRACKING_NONE ||
+	    t > PS_BC_TRACKING_VARIANT)
+		return PS_ENOTFOUND;
 	l->stock.tracking = (ps_bc_tracking)t;
 	l->stock.product_id = p;
 	l->stock.variant_id = var;
 	l->bc_level = lv;
 	l->known = 1;
+	l->cached = 1;
 	return 0;
 }
 
+/* Remember a SKU's ids, tracking and the level BigCommerce now has. */
 static int
-bc_cache_set(ps_store *st, const char *match, const ps_bc_sku *s, int64_t now)
+bc_cache_set(ps_store *st, const char *match, const ps_bc_stock *s,
+	     int64_t bc_level, int64_t now)
 {
-	char v[128];
+	char kind[256], v[128];
 
+	snprintf(kind, sizeof(kind), "inventory.bc.%s", match);
 	snprintf(v, sizeof(v), "%d:%" PRId64 ":%" PRId64 ":%" PRId64,
-		 (int)s->tracking, s->product_id, s->variant_id,
-		 s->inventory_level);
-	return cache_set_text(st, "inventory.bc.", match, v, now);
+		 (int)s->tracking, s->product_id, s->variant_id, bc_level);
+	return ps_store_cache_set(st, kind, v, now);
+}
+
+static void
+level_from_sku(level *l, const ps_bc_sku *s)
+{
+	l->stock.tracking = s->tracking;
+	l->stock.product_id = s->product_id;
+	l->stock.variant_id = s->variant_id;
+	l->bc_level = s->inventory_level;
+	l->known = 1;
+}
+
+/*
+ * What BigCommerce has for one SKU: the cache when fresh (and trusted),
+ * else a lookup (which reads the catalog's level: the default
+ * location's).  l->known stays 0 when BigCommerce has no such SKU.
+ */
+static int
+bc_level_of(level *l, ps_flow_env *env, int trust_cache)
+{
+	ps_bc_sku s;
+	int error;
+
+	l->known = l->cached = 0;
+	if (trust_cache &&
+	    bc_cache_get(l, env->store, env->now - interval_ms(env->store)) ==
+		    0)
+		return 0;
+	error = ps_bc_catalog_find_sku(&s, env->bc, l->match);
+	if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		return 0;
+	}
+	if (error < 0)
+		return error;
+	level_from_sku(l, &s);
+	ps_bc_sku_dispose(&s);
+	return bc_cache_set(env->store, l->match, &l->stock, l->bc_level,
+			    env->now);
 }
 
 static int
@@ -227,19 +294,103 @@ sum_for(const ps_bp_stock_list *stock, size_t *pos, int64_t product,
 	return sum;
 }
 
+/* ---- sending ------------------------------------------------------- */
+
 /*
- * Send the levels that changed; remember what was sent.  Levels whose
- * BigCommerce SKU is not known yet are looked up one by one.
+ * Re-set the last error with a prefix, keeping its code (the inner detail
+ * is copied first: it lives in the same thread-local buffer).
+ */
+static int wrap_error(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+wrap_error(int code, const char *fmt, ...)
+{
+	char inner[PS_ERROR_MAX], prefix[1024];
+	va_list ap;
+
+	ps_util__strlcpy(inner, ps_error_last(), sizeof(inner));
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	return ps_error_set(code, "%s: %s", prefix, inner);
+}
+
+/* Append sep and item to buf (cap bytes) unless they would not fit. */
+static void
+append_bounded(char *buf, size_t cap, const char *sep, const char *item)
+{
+	size_t len = strlen(buf);
+	int n;
+
+	n = snprintf(buf + len, cap - len, "%s%s", len ? sep : "", item);
+	if (n < 0 || (size_t)n >= cap - len)
+		buf[len] = '\0';
+}
+
+/* Name the i-th corrected SKU in the detail and the target id (bounded). */
+static void
+note_sent(push_stats *ps, const level *l, size_t i)
+{
+	char item[160];
+
+	if (i >= SKUS_NAMED)
+		return;
+	snprintf(item, sizeof(item), "%s %" PRId64 "->%" PRId64, l->match,
+		 l->bc_level, l->qty);
+	append_bounded(ps->changed, sizeof(ps->changed), ", ", item);
+	append_bounded(ps->targets, sizeof(ps->targets), ",", l->match);
+}
+
+/*
+ * The first n levels of idx were sent: count and name them, and remember
+ * each in the cache and as pearlsync's own write.
+ */
+static int
+record_sent(ps_flow_env *env, level *lv, const size_t *idx, size_t n,
+	    push_stats *ps)
+{
+	size_t i;
+	int error;
+
+	ps->sent = n;
+	for (i = 0; i < n; i++)
+		note_sent(ps, &lv[idx[i]], i);
+	if (n == 0)
+		return 0;
+	if ((error = ps_store_begin(env->store)) < 0)
+		return error;
+	for (i = 0; i < n && error == 0; i++) {
+		level *l = &lv[idx[i]];
+		int var = l->stock.tracking == PS_BC_TRACKING_VARIANT;
+
+		error = bc_cache_set(env->store, l->match, &l->stock, l->qty,
+				     env->now);
+		if (error == 0)
+			error = ps_store_written_int_set(
+				env->store, PS_PLATFORM_BIGCOMMERCE,
+				var ? "variant" : "product",
+				var ? l->stock.variant_id : l->stock.product_id,
+				"inventory_level", l->qty, FLOW, env->now);
+	}
+	if (error < 0) {
+		ps_store_rollback(env->store);
+		return error;
+	}
+	return ps_store_commit(env->store);
+}
+
+/*
+ * Send every known, tracked level that differs from BigCommerce's; count
+ * the rest.  What was sent is recorded even when a later request fails.
  */
 static int
 push_levels(ps_flow_env *env, level *lv, size_t n, push_stats *ps)
 {
 	ps_bc_stock *send = NULL;
-	size_t *idx = NULL, i, k = 0;
-	char num[32];
-	int error = 0;
+	size_t *idx = NULL, i, k = 0, sent = 0;
+	int error = 0, rec;
 
-	memset(ps, 0, sizeof(*ps));
 	send = calloc(n + 1, sizeof(*send));
 	idx = calloc(n + 1, sizeof(*idx));
 	if (send == NULL || idx == NULL) {
@@ -248,68 +399,30 @@ push_levels(ps_flow_env *env, level *lv, size_t n, push_stats *ps)
 	}
 	for (i = 0; i < n; i++) {
 		level *l = &lv[i];
-		int64_t pushed;
 
-		if (!l->known && bc_cache_get(l, env->store) < 0) {
-			ps_bc_sku s;
-
-			memset(&s, 0, sizeof(s));
-			error = ps_bc_catalog_find_sku(&s, env->bc, l->match);
-			if (error == PS_ENOTFOUND) {
-				ps_error_clear();
-				error = 0;
-				if (ps->missing++ == 0)
-					ps_util__strlcpy(
-					    ps->first_missing, l->match,
-					    sizeof(ps->first_missing));
-				continue;
-			}
-			if (error < 0)
-				goto done;
-			l->stock.tracking = s.tracking;
-			l->stock.product_id = s.product_id;
-			l->stock.variant_id = s.variant_id;
-			l->bc_level = s.inventory_level;
-			l->known = 1;
-			error = bc_cache_set(env->store, l->match, &s,
-					     env->now);
-			ps_bc_sku_dispose(&s);
-			if (error < 0)
-				goto done;
-		}
-		if (l->stock.tracking == PS_BC_TRACKING_NONE) {
+		if (!l->known) {
+			if (ps->missing++ == 0)
+				ps_util__strlcpy(ps->first_missing, l->match,
+						 sizeof(ps->first_missing));
+		} else if (l->stock.tracking == PS_BC_TRACKING_NONE) {
 			if (ps->untracked++ == 0)
 				ps_util__strlcpy(ps->first_untracked, l->match,
 						 sizeof(ps->first_untracked));
-			continue;
-		}
-		if (cache_get_i64(&pushed, env->store, "inventory.pushed.",
-				  l->match) < 0)
-			pushed = l->bc_level;
-		if (pushed == l->qty) {
+		} else if (l->bc_level == l->qty) {
 			ps->unchanged++;
-			continue;
+		} else {
+			send[k] = l->stock;
+			send[k].quantity = l->qty;
+			idx[k++] = i;
 		}
-		send[k] = l->stock;
-		send[k].quantity = l->qty;
-		idx[k++] = i;
 	}
-	if (k > 0 &&
-	    (error = ps_bc_inventory_set(&ps->sent, env->bc, send, k,
-					 "Brightpearl stock level")) < 0)
-		goto done;
-	/* remember what was pushed (and the unchanged ones' level) */
-	if ((error = ps_store_begin(env->store)) < 0)
-		goto done;
-	for (i = 0; i < k && error == 0; i++) {
-		snprintf(num, sizeof(num), "%" PRId64, lv[idx[i]].qty);
-		error = cache_set_text(env->store, "inventory.pushed.",
-				       lv[idx[i]].match, num, env->now);
-	}
-	if (error < 0)
-		ps_store_rollback(env->store);
-	else
-		error = ps_store_commit(env->store);
+	ps->differed = k;
+	if (k > 0)
+		error = ps_bc_inventory_set(&sent, env->bc, send, k,
+					    "Brightpearl stock level");
+	rec = record_sent(env, lv, idx, sent, ps);
+	if (error == 0)
+		error = rec;
 done:
 	free(send);
 	free(idx);
@@ -319,16 +432,28 @@ done:
 static int
 stats_result(ps_flow_result *res, const push_stats *ps, size_t total)
 {
+	char more[32] = "", untracked[192] = "", missing[160] = "";
+
+	if (ps->sent > SKUS_NAMED)
+		snprintf(more, sizeof(more), " and %zu more",
+			 ps->sent - SKUS_NAMED);
+	if (ps->untracked)
+		snprintf(untracked, sizeof(untracked),
+			 "; %zu skipped, BigCommerce does not track their "
+			 "inventory (%s%s)",
+			 ps->untracked, ps->first_untracked,
+			 ps->untracked > 1 ? ", ..." : "");
+	if (ps->missing)
+		snprintf(missing, sizeof(missing),
+			 "; %zu not in BigCommerce (%s%s)", ps->missing,
+			 ps->first_missing, ps->missing > 1 ? ", ..." : "");
 	return ps_bcret__result(
-	    res, NULL,
-	    "%zu products: %zu levels sent, %zu unchanged, %zu skipped "
-	    "(BigCommerce does not track inventory%s%s%s), %zu not in "
-	    "BigCommerce%s%s%s",
-	    total, ps->sent, ps->unchanged, ps->untracked,
-	    ps->untracked ? ": e.g. " : "", ps->first_untracked,
-	    ps->untracked > 1 ? ", ..." : "", ps->missing,
-	    ps->missing ? ": e.g. " : "", ps->first_missing,
-	    ps->missing > 1 ? ", ..." : "");
+		res, ps->targets[0] ? ps->targets : NULL,
+		"%zu products: %zu BigCommerce levels read, %zu differed, %zu "
+		"corrected%s%s%s%s, %zu unchanged%s%s",
+		total, ps->read, ps->differed, ps->sent, ps->sent ? " (" : "",
+		ps->changed, more, ps->sent ? ")" : "", ps->unchanged,
+		untracked, missing);
 }
 
 /* ---- one product ---------------------------------------------------- */
@@ -355,19 +480,32 @@ match_of(char **out, ps_flow_env *env, int64_t pid, const char *field)
 	if ((error = ps_bp_product_get(&pl, env->bp, &pid, 1)) < 0)
 		goto done;
 	if (pl.n == 0) {
-		error = ps_error_set(PS_ENOTFOUND,
-				     "Brightpearl product %" PRId64 " not found",
-				     pid);
+		error = ps_error_set(
+			PS_ENOTFOUND,
+			"Brightpearl product %" PRId64 " not found", pid);
 		goto done;
 	}
 	switch (ident) {
-	case PS_BP_IDENTITY_SKU: v = pl.items[0].sku; break;
-	case PS_BP_IDENTITY_BARCODE: v = pl.items[0].barcode; break;
-	case PS_BP_IDENTITY_EAN: v = pl.items[0].ean; break;
-	case PS_BP_IDENTITY_UPC: v = pl.items[0].upc; break;
-	case PS_BP_IDENTITY_ISBN: v = pl.items[0].isbn; break;
-	case PS_BP_IDENTITY_MPN: v = pl.items[0].mpn; break;
-	default: break;
+	case PS_BP_IDENTITY_SKU:
+		v = pl.items[0].sku;
+		break;
+	case PS_BP_IDENTITY_BARCODE:
+		v = pl.items[0].barcode;
+		break;
+	case PS_BP_IDENTITY_EAN:
+		v = pl.items[0].ean;
+		break;
+	case PS_BP_IDENTITY_UPC:
+		v = pl.items[0].upc;
+		break;
+	case PS_BP_IDENTITY_ISBN:
+		v = pl.items[0].isbn;
+		break;
+	case PS_BP_IDENTITY_MPN:
+		v = pl.items[0].mpn;
+		break;
+	default:
+		break;
 	}
 	if (v == NULL || v[0] == '\0') {
 		snprintf(num, sizeof(num), "%" PRId64, pid);
@@ -396,6 +534,8 @@ perform_one(ps_flow_env *env, int64_t pid, ps_flow_result *res)
 	size_t pos = 0;
 	int error;
 
+	memset(&ps, 0, sizeof(ps));
+	memset(&l, 0, sizeof(l));
 	if ((error = settings_warehouses(&wh, env->store)) < 0 ||
 	    (error = ps_settings_get(&field, env->store,
 				     "items.product_match_field")) < 0)
@@ -404,26 +544,53 @@ perform_one(ps_flow_env *env, int64_t pid, ps_flow_result *res)
 		goto done;
 	if ((error = ps_bp_availability_get(&stock, env->bp, &pid, 1)) < 0)
 		goto done;
-	memset(&l, 0, sizeof(l));
 	l.match = match;
-	l.bc_level = -1;
 	if (stock.n == 0) {
-		error = ps_bcret__result(res, NULL,
+		error = ps_bcret__result(res, match,
 					 "skipped: Brightpearl product %s is "
 					 "not stock tracked",
 					 match);
 		goto done;
 	}
 	l.qty = sum_for(&stock, &pos, pid, wh);
-	if ((error = push_levels(env, &l, 1, &ps)) < 0)
+	if ((error = bc_level_of(&l, env, 1)) < 0)
+		goto done;
+	error = push_levels(env, &l, 1, &ps);
+	if (error == PS_EDATA && l.cached) {
+		/* refused: the merchant may have changed the SKU's tracking
+		 * or ids since they were cached; read them and try again */
+		ps_error_clear();
+		memset(&ps, 0, sizeof(ps));
+		if ((error = bc_level_of(&l, env, 0)) < 0)
+			goto done;
+		error = push_levels(env, &l, 1, &ps);
+	}
+	if (error < 0)
 		goto done;
 	if (ps.sent)
-		error = ps_bcret__result(res, match, "%s: level %" PRId64
-						     " sent to BigCommerce",
+		error = ps_bcret__result(res, match,
+					 "%s: level %" PRId64 " sent to "
+					 "BigCommerce (it had %" PRId64 ")",
+					 match, l.qty, l.bc_level);
+	else if (ps.unchanged)
+		error = ps_bcret__result(res, match,
+					 "%s: BigCommerce already has level "
+					 "%" PRId64,
 					 match, l.qty);
+	else if (ps.untracked)
+		error = ps_bcret__result(res, match,
+					 "skipped: BigCommerce does not track "
+					 "the inventory of %s",
+					 match);
 	else
-		error = stats_result(res, &ps, 1);
+		error = ps_bcret__result(res, match,
+					 "skipped: SKU %s is not in "
+					 "BigCommerce",
+					 match);
 done:
+	if (error < 0 && match != NULL &&
+	    strstr(ps_error_last(), match) == NULL)
+		error = wrap_error(error, "SKU %s", match);
 	ps_bp_stock_list_dispose(&stock);
 	free(match);
 	free(field);
@@ -448,6 +615,37 @@ cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Match BigCommerce's SKUs to the products; refresh the cache. */
+static int
+match_skus(ps_flow_env *env, level *lv, size_t n, ps_bc_sku_list *skus,
+	   push_stats *ps)
+{
+	size_t i;
+	int error;
+
+	qsort(skus->items, skus->count, sizeof(*skus->items), cmp_sku);
+	if ((error = ps_store_begin(env->store)) < 0)
+		return error;
+	for (i = 0; i < n && error == 0; i++) {
+		ps_bc_sku key, *hit;
+
+		key.sku = (char *)(uintptr_t)lv[i].match;
+		hit = bsearch(&key, skus->items, skus->count,
+			      sizeof(*skus->items), cmp_sku);
+		if (hit == NULL)
+			continue;
+		level_from_sku(&lv[i], hit);
+		ps->read++;
+		error = bc_cache_set(env->store, lv[i].match, &lv[i].stock,
+				     lv[i].bc_level, env->now);
+	}
+	if (error < 0) {
+		ps_store_rollback(env->store);
+		return error;
+	}
+	return ps_store_commit(env->store);
+}
+
 static int
 perform_all(ps_flow_env *env, ps_flow_result *res)
 {
@@ -461,6 +659,7 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 	push_stats ps;
 	int error;
 
+	memset(&ps, 0, sizeof(ps));
 	if ((error = settings_warehouses(&wh, env->store)) < 0 ||
 	    (error = ps_settings_get(&field, env->store,
 				     "items.product_match_field")) < 0)
@@ -479,59 +678,19 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 		ids[i] = prods[i].id;
 	if ((error = ps_bp_availability_get(&stock, env->bp, ids, n)) < 0)
 		goto done;
-	if ((error = ps_bc_catalog_list_skus(&skus, env->bc)) < 0)
-		goto done;
-	qsort(skus.items, skus.count, sizeof(*skus.items), cmp_sku);
-	if ((error = ps_store_begin(env->store)) < 0)
-		goto done;
-	for (i = 0; i < skus.count && error == 0; i++)
-		error = bc_cache_set(env->store, skus.items[i].sku,
-				     &skus.items[i], env->now);
-	if (error < 0) {
-		ps_store_rollback(env->store);
-		goto done;
-	}
-	if ((error = ps_store_commit(env->store)) < 0)
-		goto done;
 	for (i = 0; i < n; i++) {
-		ps_bc_sku key, *hit;
-
 		lv[i].match = prods[i].match;
 		lv[i].qty = sum_for(&stock, &pos, prods[i].id, wh);
-		lv[i].bc_level = -1;
-		key.sku = prods[i].match;
-		hit = bsearch(&key, skus.items, skus.count,
-			      sizeof(*skus.items), cmp_sku);
-		if (hit != NULL) {
-			lv[i].known = 1;
-			lv[i].stock.tracking = hit->tracking;
-			lv[i].stock.product_id = hit->product_id;
-			lv[i].stock.variant_id = hit->variant_id;
-			lv[i].bc_level = hit->inventory_level;
-		}
 	}
-	/* SKUs missing from the catalogue listing are not looked up again */
-	for (i = 0; i < n; i++)
-		if (!lv[i].known) {
-			lv[i].known = 1;
-			lv[i].stock.tracking = PS_BC_TRACKING_NONE;
-			lv[i].match = prods[i].match;
-			lv[i].bc_level = -2;
-		}
-	if ((error = push_levels(env, lv, n, &ps)) < 0)
+	if ((error = ps_bc_inventory_list(&skus, env->bc)) < 0 ||
+	    (error = match_skus(env, lv, n, &skus, &ps)) < 0)
 		goto done;
-	/* push_levels counted the missing ones as untracked: split them */
-	for (i = 0; i < n; i++)
-		if (lv[i].bc_level == -2) {
-			ps.untracked--;
-			if (ps.missing++ == 0)
-				ps_util__strlcpy(ps.first_missing,
-						 lv[i].match,
-						 sizeof(ps.first_missing));
-		}
-	if (ps.untracked == 0)
-		ps.first_untracked[0] = '\0';
-	error = stats_result(res, &ps, n);
+	error = push_levels(env, lv, n, &ps);
+	if (error < 0 && ps.sent > 0) /* say what did change */
+		error = wrap_error(error, "%zu levels corrected (%s) before",
+				   ps.sent, ps.changed);
+	if (error == 0)
+		error = stats_result(res, &ps, n);
 done:
 	ps_bp_stock_list_dispose(&stock);
 	ps_bc_sku_list_dispose(&skus);
@@ -557,7 +716,8 @@ inv_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 		return perform_all(env, res);
 	pid = entry->source_id ? strtoll(entry->source_id, &end, 10) : 0;
 	if (pid <= 0 || *end != '\0')
-		return ps_error_set(PS_EDATA, "entry has no Brightpearl product");
+		return ps_error_set(PS_EDATA,
+				    "entry has no Brightpearl product");
 	return perform_one(env, pid, res);
 }
 

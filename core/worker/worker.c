@@ -344,7 +344,7 @@ static int
 flow_poll(ps_worker *w, flow_rt *f)
 {
 	ps_flow_env env;
-	int error;
+	int error, asked = f->run_now;
 
 	f->run_now = 0;
 	f->next_poll = now_ms(w) + poll_interval(w, f);
@@ -356,6 +356,7 @@ flow_poll(ps_worker *w, flow_rt *f)
 		return error;
 	}
 	env_init(&env, w, f);
+	env.run_now = asked;
 	error = f->ops->poll(&env);
 	close_leaked_transaction(w, f->ops->name, "poll");
 	if (error < 0) {

@@ -51,6 +51,8 @@
 
 /* Most rows BigCommerce returns per page, v2 and v3. */
 #define PS_BC_PAGE_MAX 250
+/* Most items a page of /v3/inventory/.../items holds. */
+#define PS_BC_INVENTORY_PAGE_MAX 1000
 /* Most items /v3/inventory/adjustments/absolute takes in one request. */
 #define PS_BC_INVENTORY_BATCH_MAX 2000
 
@@ -400,6 +402,17 @@ int ps_bc_catalog_find_sku(ps_bc_sku *out, ps_bc *bc, const char *sku);
  * Variants without a SKU are left out.
  */
 int ps_bc_catalog_list_skus(ps_bc_sku_list *out, ps_bc *bc);
+
+/*
+ * ps_bc_inventory_list - every SKU with its product's tracking and its
+ * on-hand level at the configured location (options.location_id), the
+ * level ps_bc_inventory_set writes: GET /v3/catalog/products (250 a page,
+ * for the tracking) and GET /v3/inventory/locations/{id}/items (1000 a
+ * page), so P products with V variants cost P/250 + V/1000 requests.
+ * Items without a SKU are left out.  PS_ENOTFOUND when BigCommerce has
+ * no such location.
+ */
+int ps_bc_inventory_list(ps_bc_sku_list *out, ps_bc *bc);
 
 typedef struct ps_bc_stock {
 	ps_bc_tracking tracking; /* PRODUCT: product_id; VARIANT: variant_id */

@@ -53,6 +53,11 @@ typedef struct ps_flow_env {
 	 * multi-message) when this is set.
 	 */
 	int backlog;
+	/*
+	 * Non-zero during a poll an operator asked for ("run now"): a flow
+	 * that polls on a longer interval of its own runs anyway.
+	 */
+	int run_now;
 } ps_flow_env;
 
 /* What perform reports on success. */

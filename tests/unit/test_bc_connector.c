@@ -904,6 +904,78 @@ test_bc__catalog_list_skus_joins_products(void **state)
 }
 
 static void
+test_bc__inventory_list_reads_the_location(void **state)
+{
+	struct env *e = *state;
+	ps_bc_sku_list l;
+
+	/* products for the tracking, then the location's items in pages of
+	 * 1000: the second page is the last by total_pages */
+	fake_push(&e->fk, 0, 200, NULL,
+		  "{\"data\":[{\"id\":2,\"name\":\"Mug\","
+		  "\"inventory_tracking\":\"product\",\"base_variant_id\":20},"
+		  "{\"id\":1,\"name\":\"Tee\",\"inventory_tracking\":"
+		  "\"variant\"},{\"id\":3,\"name\":\"Gift\","
+		  "\"inventory_tracking\":\"none\"}],\"meta\":{\"pagination\":"
+		  "{\"total\":3,\"total_pages\":1}}}");
+	fake_push(&e->fk, 0, 200, NULL,
+		  "{\"data\":[{\"identity\":{\"sku\":\"TEE-M\","
+		  "\"variant_id\":11,\"product_id\":1},"
+		  "\"available_to_sell\":3,\"total_inventory_onhand\":4},"
+		  "{\"identity\":{\"sku\":\"\",\"variant_id\":30,"
+		  "\"product_id\":3},\"total_inventory_onhand\":0}],"
+		  "\"meta\":{\"pagination\":{\"total\":4,\"total_pages\":2}}}");
+	fake_push(&e->fk, 0, 200, NULL,
+		  "{\"data\":[{\"identity\":{\"sku\":\"MUG\",\"variant_id\":"
+		  "20,\"product_id\":2},\"total_inventory_onhand\":9},"
+		  "{\"identity\":{\"sku\":\"NEW\",\"variant_id\":40,"
+		  "\"product_id\":99},\"total_inventory_onhand\":1}],"
+		  "\"meta\":{\"pagination\":{\"total\":4,\"total_pages\":2}}}");
+	assert_int_equal(ps_bc_inventory_list(&l, e->bc), 0);
+	assert_int_equal(e->fk.nsent, 3);
+	assert_non_null(strstr(e->fk.sent[0].url,
+			       ROOT "/v3/catalog/products?include_fields="));
+	assert_string_equal(e->fk.sent[1].url,
+			    ROOT "/v3/inventory/locations/1/items"
+				 "?limit=1000&page=1");
+	assert_string_equal(e->fk.sent[2].url,
+			    ROOT "/v3/inventory/locations/1/items"
+				 "?limit=1000&page=2");
+	/* no SKU, and a product created between the walks: left out */
+	assert_int_equal(l.count, 2);
+	assert_string_equal(l.items[0].sku, "TEE-M");
+	assert_int_equal(l.items[0].tracking, PS_BC_TRACKING_VARIANT);
+	assert_int_equal(l.items[0].variant_id, 11);
+	assert_int_equal(l.items[0].inventory_level, 4); /* on hand */
+	assert_string_equal(l.items[1].sku, "MUG");
+	assert_int_equal(l.items[1].tracking, PS_BC_TRACKING_PRODUCT);
+	assert_true(l.items[1].is_base_variant);
+	assert_int_equal(l.items[1].inventory_level, 9);
+	ps_bc_sku_list_dispose(&l);
+
+	/* a level that is not a number names the item and the field */
+	fake_push(&e->fk, 0, 200, NULL,
+		  "{\"data\":[],\"meta\":{\"pagination\":{\"total\":0,"
+		  "\"total_pages\":1}}}");
+	fake_push(&e->fk, 0, 200, NULL,
+		  "{\"data\":[{\"identity\":{\"sku\":\"X\",\"variant_id\":"
+		  "7,\"product_id\":1},\"total_inventory_onhand\":\"many\"}]}");
+	assert_int_equal(ps_bc_inventory_list(&l, e->bc), PS_EDATA);
+	assert_non_null(strstr(ps_error_last(), "variant 7"));
+	assert_non_null(strstr(ps_error_last(), "total_inventory_onhand"));
+	assert_int_equal(l.count, 0);
+
+	/* an unknown location is the operator's to fix */
+	fake_push(&e->fk, 0, 200, NULL,
+		  "{\"data\":[],\"meta\":{\"pagination\":{\"total\":0,"
+		  "\"total_pages\":1}}}");
+	fake_push(&e->fk, 0, 404, NULL,
+		  "{\"status\":404,\"title\":\"Location not found\"}");
+	assert_int_equal(ps_bc_inventory_list(&l, e->bc), PS_ENOTFOUND);
+	assert_non_null(strstr(ps_error_last(), "stock at location 1"));
+}
+
+static void
 test_bc__inventory_set_batches_absolute_adjustments(void **state)
 {
 	struct env *e = *state;
@@ -1173,6 +1245,7 @@ main(void)
 		T(test_bc__shipments_list_204_is_empty),
 		T(test_bc__catalog_find_sku_reads_tracking),
 		T(test_bc__catalog_list_skus_joins_products),
+		T(test_bc__inventory_list_reads_the_location),
 		T(test_bc__inventory_set_batches_absolute_adjustments),
 		T(test_bc__customers),
 		T(test_bc__transactions_captured_vs_authorised),
