@@ -231,7 +231,7 @@ static int
 raw_write(ps_store *st, const char *key, const char *value, int64_t now)
 {
 	const char *kind = NULL, *dir = NULL, *source = NULL;
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	char *buf = NULL;
 	int error;
 
@@ -283,7 +283,8 @@ raw_write(ps_store *st, const char *key, const char *value, int64_t now)
 		goto done;
 	error = ps_store__step_done(st, s, "writing a mapping");
 done:
-	sqlite3_reset(s);
+	if (s != NULL)
+		sqlite3_reset(s);
 	free(buf);
 	return error;
 }

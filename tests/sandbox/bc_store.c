@@ -1521,7 +1521,7 @@ bc_shipment_create(bc_state *st, bc_order *o, const json_t *body, int *status,
 {
 	json_t *items = json_object_get(body, "items"), *it, *line, *addr;
 	json_t *sh, *out_items;
-	int64_t addr_id, *want = NULL, total = 0, shipped = 0;
+	int64_t addr_id, *want = NULL, shipped = 0;
 	size_t i, n;
 	int all = 1;
 	const char *provider;
@@ -1606,7 +1606,6 @@ bc_shipment_create(bc_state *st, bc_order *o, const json_t *body, int *status,
 					  json_object_get(line, "product_id"),
 					  "quantity", (json_int_t)want[i]));
 		}
-		total += q;
 		shipped += qs;
 		if (qs < q)
 			all = 0;

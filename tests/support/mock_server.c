@@ -300,7 +300,7 @@ send_reply(mock_server *m, struct MHD_Connection *conn, owned_reply *o)
 		return MHD_NO;
 	case MOCK_STALL:
 		stall(m, o->r.stall_ms > 0 ? o->r.stall_ms : 10000);
-		/* fall through */
+		__attribute__((fallthrough)); /* then reply */
 	case MOCK_REPLY:
 		resp = MHD_create_response_from_buffer(
 			o->r.body_len, o->body ? o->body : (char *)"",
