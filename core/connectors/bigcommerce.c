@@ -26,6 +26,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2221,23 +2222,36 @@ tracking_parse(ps_bc_tracking *out, const struct bc_product *p)
 	return 0;
 }
 
-/* One ps_bc_sku from a variant and its product. */
+/* The fields of out that come from product p, with sku and variant_id. */
 static int
-sku_make(ps_bc_sku *out, const struct bc_variant *v, const struct bc_product *p)
+sku_fill(ps_bc_sku *out, const char *sku, int64_t variant_id,
+	 const struct bc_product *p)
 {
 	int error;
 
 	memset(out, 0, sizeof(*out));
 	if ((error = tracking_parse(&out->tracking, p)) < 0)
 		return error;
-	out->sku = ps_util__strdup(v->sku);
+	out->sku = ps_util__strdup(sku);
 	out->product_name = ps_util__strdup(p->name);
 	if (out->sku == NULL || out->product_name == NULL) {
 		ps_bc_sku_dispose(out);
 		return ps_error_set(PS_ENOMEM, NULL);
 	}
 	out->product_id = p->id;
-	out->variant_id = v->id;
+	out->variant_id = variant_id;
+	return 0;
+}
+
+/* One ps_bc_sku from a variant and its product. */
+static int
+sku_make(ps_bc_sku *out, const void *row, const struct bc_product *p)
+{
+	const struct bc_variant *v = row;
+	int error;
+
+	if ((error = sku_fill(out, v->sku, v->id, p)) < 0)
+		return error;
 	/* A variant with options is never the base one; BigCommerce sets
 	 * base_variant_id only for products without options. */
 	out->is_base_variant = !v->has_options && (p->base_variant_id == 0 ||
@@ -2349,13 +2363,58 @@ product_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * The SKUs of rows (variants or stock items: a struct with a char *sku at
+ * sku_off and an int64_t product id at product_off) joined to their
+ * products, each made by make, into *out.  Rows without a SKU and rows
+ * whose product appeared between the two walks are left out.  prods is
+ * sorted here.
+ */
+static int
+join_products(ps_bc_sku_list *out, struct vec *prods, const struct vec *rows,
+	      size_t sku_off, size_t product_off,
+	      int (*make)(ps_bc_sku *, const void *, const struct bc_product *))
+{
+	struct vec skus = {NULL, 0, 0, sizeof(ps_bc_sku)};
+	size_t i;
+	int error = 0;
+
+	qsort(prods->items, prods->count, prods->size, product_cmp);
+	for (i = 0; i < rows->count; i++) {
+		const char *row = (const char *)rows->items + i * rows->size;
+		const char *sku = *(char *const *)(const void *)(row + sku_off);
+		struct bc_product key, *p;
+		ps_bc_sku *slot;
+
+		memcpy(&key.id, row + product_off, sizeof(key.id));
+		if (sku == NULL || *sku == '\0')
+			continue;
+		p = bsearch(&key, prods->items, prods->count, prods->size,
+			    product_cmp);
+		if (p == NULL) /* created between the two walks */
+			continue;
+		if ((slot = vec_push(&skus)) == NULL) {
+			error = ps_error_set(PS_ENOMEM, NULL);
+			goto done;
+		}
+		if ((error = make(slot, row, p)) < 0) {
+			skus.count--;
+			goto done;
+		}
+	}
+	out->items = skus.items;
+	out->count = skus.count;
+	memset(&skus, 0, sizeof(skus));
+done:
+	vec_dispose(&skus, sku_dispose_v);
+	return error;
+}
+
 int
 ps_bc_catalog_list_skus(ps_bc_sku_list *out, ps_bc *bc)
 {
 	struct vec prods = {NULL, 0, 0, sizeof(struct bc_product)};
 	struct vec vars = {NULL, 0, 0, sizeof(struct bc_variant)};
-	struct vec skus = {NULL, 0, 0, sizeof(ps_bc_sku)};
-	size_t i;
 	int error;
 
 	memset(out, 0, sizeof(*out));
@@ -2367,33 +2426,10 @@ ps_bc_catalog_list_skus(ps_bc_sku_list *out, ps_bc *bc)
 			     "v3/catalog/variants", "listing variants", 1,
 			     bc_variant_row, NULL, 0)) < 0)
 		goto done;
-	qsort(prods.items, prods.count, prods.size, product_cmp);
-	for (i = 0; i < vars.count; i++) {
-		struct bc_variant *v = &((struct bc_variant *)vars.items)[i];
-		struct bc_product key, *p;
-		ps_bc_sku *slot;
-
-		if (*v->sku == '\0')
-			continue;
-		key.id = v->product_id;
-		p = bsearch(&key, prods.items, prods.count, prods.size,
-			    product_cmp);
-		if (p == NULL) /* created between the two walks */
-			continue;
-		if ((slot = vec_push(&skus)) == NULL) {
-			error = ps_error_set(PS_ENOMEM, NULL);
-			goto done;
-		}
-		if ((error = sku_make(slot, v, p)) < 0) {
-			skus.count--;
-			goto done;
-		}
-	}
-	out->items = skus.items;
-	out->count = skus.count;
-	memset(&skus, 0, sizeof(skus));
+	error = join_products(
+		out, &prods, &vars, offsetof(struct bc_variant, sku),
+		offsetof(struct bc_variant, product_id), sku_make);
 done:
-	vec_dispose(&skus, sku_dispose_v);
 	vec_dispose(&vars, bc_variant_dispose);
 	vec_dispose(&prods, bc_product_dispose);
 	return error;
@@ -2434,22 +2470,13 @@ bc_stock_item_row(void *item, const json_t *row, void *ctx)
 
 /* One ps_bc_sku from a location's item and its product. */
 static int
-sku_from_item(ps_bc_sku *out, const struct bc_stock_item *it,
-	      const struct bc_product *p)
+sku_from_item(ps_bc_sku *out, const void *row, const struct bc_product *p)
 {
+	const struct bc_stock_item *it = row;
 	int error;
 
-	memset(out, 0, sizeof(*out));
-	if ((error = tracking_parse(&out->tracking, p)) < 0)
+	if ((error = sku_fill(out, it->sku, it->variant_id, p)) < 0)
 		return error;
-	out->sku = ps_util__strdup(it->sku);
-	out->product_name = ps_util__strdup(p->name);
-	if (out->sku == NULL || out->product_name == NULL) {
-		ps_bc_sku_dispose(out);
-		return ps_error_set(PS_ENOMEM, NULL);
-	}
-	out->product_id = p->id;
-	out->variant_id = it->variant_id;
 	out->is_base_variant = p->base_variant_id == it->variant_id;
 	out->inventory_level = it->onhand;
 	return 0;
@@ -2469,9 +2496,7 @@ ps_bc_inventory_list(ps_bc_sku_list *out, ps_bc *bc)
 {
 	struct vec prods = {NULL, 0, 0, sizeof(struct bc_product)};
 	struct vec items = {NULL, 0, 0, sizeof(struct bc_stock_item)};
-	struct vec skus = {NULL, 0, 0, sizeof(ps_bc_sku)};
 	char path[96], what[96];
-	size_t i;
 	int error;
 
 	memset(out, 0, sizeof(*out));
@@ -2488,34 +2513,10 @@ ps_bc_inventory_list(ps_bc_sku_list *out, ps_bc *bc)
 				   bc_stock_item_row, NULL, 0,
 				   PS_BC_INVENTORY_PAGE_MAX)) < 0)
 		goto done;
-	qsort(prods.items, prods.count, prods.size, product_cmp);
-	for (i = 0; i < items.count; i++) {
-		struct bc_stock_item *it =
-			&((struct bc_stock_item *)items.items)[i];
-		struct bc_product key, *p;
-		ps_bc_sku *slot;
-
-		if (*it->sku == '\0')
-			continue;
-		key.id = it->product_id;
-		p = bsearch(&key, prods.items, prods.count, prods.size,
-			    product_cmp);
-		if (p == NULL) /* created between the two walks */
-			continue;
-		if ((slot = vec_push(&skus)) == NULL) {
-			error = ps_error_set(PS_ENOMEM, NULL);
-			goto done;
-		}
-		if ((error = sku_from_item(slot, it, p)) < 0) {
-			skus.count--;
-			goto done;
-		}
-	}
-	out->items = skus.items;
-	out->count = skus.count;
-	memset(&skus, 0, sizeof(skus));
+	error = join_products(
+		out, &prods, &items, offsetof(struct bc_stock_item, sku),
+		offsetof(struct bc_stock_item, product_id), sku_from_item);
 done:
-	vec_dispose(&skus, sku_dispose_v);
 	vec_dispose(&items, bc_stock_item_dispose);
 	vec_dispose(&prods, bc_product_dispose);
 	return error;
