@@ -568,6 +568,45 @@ test_shipment_does_not_set_brightpearl_back(void **state)
 	picture_dispose(&p);
 }
 
+/*
+ * Shipped orders with no default BigCommerce -> Brightpearl status (no
+ * default row, no defaults.order_status_id): BigCommerce's Shipped is
+ * pearlsync's own doing, so no entry fails for want of a mapping.
+ */
+static void
+test_shipped_orders_need_no_default_status(void **state)
+{
+	char body[256];
+	picture p;
+	int64_t bc_id[3], bp_id;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(ps_store_mapping_remove(NULL, st, "order_status",
+						 "bc>bp", NULL, "test",
+						 now_ms()),
+			 0);
+	set("defaults.order_status_id", "");
+	for (i = 0; i < 3; i++) {
+		bc_id[i] = place_order("", "", 11);
+		bp_id = bp_order_of(bc_id[i]);
+		snprintf(body, sizeof(body),
+			 "{\"orderId\":%" PRId64 ",\"warehouseId\":2,"
+			 "\"tracking\":\"1Z%zu\",\"shippingMethodId\":7,"
+			 "\"ship\":true}",
+			 bp_id, i);
+		json_decref(ctl("POST", "/brightpearl/ship", body));
+	}
+	for (i = 0; i < 3; i++)
+		assert_true(rounds_until(has_shipment, bc_id[i]));
+	rounds_stay_put(&p, bc_id[2]); /* also: no entry failed */
+	assert_int_equal(p.bc_status, 2);
+	assert_int_equal(p.bp_status, 2);
+	picture_dispose(&p);
+	map("bc>bp", "", "2");
+	set("defaults.order_status_id", "2");
+}
+
 /* The status trigger: the order reaching Brightpearl's Shipped status
  * gets its shipment, and neither BigCommerce's Shipped nor the status
  * export's write sets the Brightpearl order back. */
@@ -720,6 +759,7 @@ main(void)
 		cmocka_unit_test(test_bigcommerce_status_edit_stays),
 		cmocka_unit_test(test_shipment_does_not_set_brightpearl_back),
 		cmocka_unit_test(test_status_trigger_shipment_stays),
+		cmocka_unit_test(test_shipped_orders_need_no_default_status),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
