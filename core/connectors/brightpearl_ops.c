@@ -2790,10 +2790,24 @@ so_put_body(json_t **out, const ps_bp_sales_order *so,
 	return 0;
 }
 
-int
-ps_bp_sales_order_addresses_set(ps_bp *bp, ps_bp_sales_order *so,
-				const ps_bp_address *billing,
-				const ps_bp_address *delivery)
+/* *copy: a (NULL: none) in storage of its own, *j (new reference). */
+static int
+address_copy(ps_bp_address **copy, ps_bp_address *buf, json_t **j,
+	     const ps_bp_address *a)
+{
+	*copy = NULL;
+	*j = NULL;
+	if (a == NULL)
+		return 0;
+	if ((*j = address_json_all(a)) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	*copy = buf;
+	return address_read(buf, *j, "address");
+}
+
+static int
+addresses_set(ps_bp *bp, ps_bp_sales_order *so, const ps_bp_address *billing,
+	      const ps_bp_address *delivery)
 {
 	json_t *body = NULL, *root = NULL;
 	char path[96];
@@ -2844,4 +2858,22 @@ ps_bp_sales_order_addresses_set(ps_bp *bp, ps_bp_sales_order *so,
 		if ((error = ps_bp_sales_order_get(so, bp, id)) < 0)
 			return error;
 	}
+}
+
+int
+ps_bp_sales_order_addresses_set(ps_bp *bp, ps_bp_sales_order *so,
+				const ps_bp_address *billing,
+				const ps_bp_address *delivery)
+{
+	ps_bp_address bbuf, dbuf, *b = NULL, *d = NULL;
+	json_t *bj = NULL, *dj = NULL;
+	int error;
+
+	/* the caller's addresses may borrow from *so, which a 412 replaces */
+	if ((error = address_copy(&b, &bbuf, &bj, billing)) == 0 &&
+	    (error = address_copy(&d, &dbuf, &dj, delivery)) == 0)
+		error = addresses_set(bp, so, b, d);
+	json_decref(bj);
+	json_decref(dj);
+	return error;
 }

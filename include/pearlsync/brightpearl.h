@@ -268,7 +268,8 @@ int ps_bp_sales_order_get(ps_bp_sales_order *out, ps_bp *bp, int64_t id);
  * (PS_EDATA), and one that already has the addresses needs no PUT.  On
  * success *so is the order as it was before the write that landed (its
  * version is stale).  Empty fields of an address are sent as absent: the
- * PUT replaces, so Brightpearl removes them.
+ * PUT replaces, so Brightpearl removes them.  The addresses may borrow
+ * from *so (they are copied first).
  */
 #define PS_BP_PUT_TRIES 3
 int ps_bp_sales_order_addresses_set(ps_bp *bp, ps_bp_sales_order *so,
