@@ -2004,7 +2004,7 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 	order_state prev;
 	char why[256], msg[512], tid[24];
 	int64_t bp_id = 0;
-	int error, st_prev = -1, refused = 0;
+	int error, st_prev = -1, refused = 0, checked;
 	uint32_t h_prev = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -2072,15 +2072,16 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 	    (error = edit_notes(env, &s, &o, bp_id, msg, sizeof(msg))) < 0)
 		goto done;
 	/* no address hash yet: today's addresses are the baseline */
-	if (prev.has_addr &&
-	    (addr_hash(&o) != prev.addr || prev.refused == entry->id) &&
-	    (error = edit_addresses(env, &o, bp_id, &refused, msg,
-				    sizeof(msg))) < 0 &&
+	checked = prev.has_addr &&
+		  (addr_hash(&o) != prev.addr || prev.refused == entry->id);
+	if (checked && (error = edit_addresses(env, &o, bp_id, &refused, msg,
+					       sizeof(msg))) < 0 &&
 	    !refused)
 		goto done;
-	if (refused) {
-		/* handled: later edits of the order are not held up by it;
-		 * this entry fails with the reason and re-checks on retry */
+	{
+		/* a refused change counts as handled: later edits of the
+		 * order are not held up by it; the entry that met it fails
+		 * with the reason and alone checks again when retried */
 		order_state now;
 		int e2;
 
@@ -2088,15 +2089,14 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 		now.notes = notes_hash(&o);
 		now.has_addr = 1;
 		now.addr = addr_hash(&o);
-		now.refused = entry->id;
+		now.refused = refused ? entry->id : checked ? 0 : prev.refused;
 		if ((e2 = state_write(env->store, bc_id, &now, env->now)) < 0)
 			error = e2; /* not remembered: try it all again */
-		goto done;
+		if (error < 0)
+			goto done;
 	}
 	if (msg[0] == '\0')
 		snprintf(msg, sizeof(msg), "no change to send");
-	if ((error = state_save(env->store, &o, env->now)) < 0)
-		goto done;
 	snprintf(tid, sizeof(tid), "%lld", (long long)bp_id);
 	res->target_id = ps_util__strdup(tid);
 	res->detail = ps_util__strdup(msg);

@@ -326,6 +326,26 @@ entry_of(int64_t bc_id, const char *kind, ps_entry_status status,
 	return found;
 }
 
+/* The id of order bc_id's failed entry, 0 when none. */
+static int64_t
+failed_entry_id(int64_t bc_id)
+{
+	ps_log_query q = PS_LOG_QUERY_INIT;
+	ps_log_entry *rows = NULL;
+	char prefix[64];
+	size_t n = 0, i;
+	int64_t id = 0;
+
+	snprintf(prefix, sizeof(prefix), "bc:order:%" PRId64 ":", bc_id);
+	q.status = PS_ENTRY_FAILED;
+	assert_int_equal(ps_store_log_list(&rows, &n, st, &q), 0);
+	for (i = 0; i < n; i++)
+		if (strncmp(rows[i].dedupe_key, prefix, strlen(prefix)) == 0)
+			id = rows[i].id;
+	ps_log_entries_free(rows, n);
+	return id;
+}
+
 static size_t
 failed_entries(void)
 {
@@ -468,61 +488,6 @@ test_address_edit_by_poll_updates_brightpearl(void **state)
 	assert_int_equal(failed_entries(), 0);
 }
 
-/* Shipped (lock "ship") or invoiced ("invoice") before the edit. */
-static void
-edit_after(const char *lock, const char *state_word)
-{
-	int64_t id, bp_id;
-	char body[256], *reason = NULL, *before_zip;
-
-	id = place_order("3 Old Road");
-	bp_id = bp_order_of(id);
-	snprintf(body, sizeof(body), "{\"orderId\":%" PRId64 "}", bp_id);
-	json_decref(ctl("POST",
-			strcmp(lock, "ship") == 0 ? "/brightpearl/ship"
-						  : "/brightpearl/invoice",
-			body));
-	round_();
-	before_zip = bp_field(bp_id, "delivery", "postalCode");
-	edit_addresses(id, "8 Too Late Road", "99999", NULL);
-	assert_true(until(address_entry_failed, id, 0));
-	assert_true(entry_of(id, "", PS_ENTRY_FAILED, &reason));
-	fprintf(stderr, "reason: %s\n", reason);
-	assert_non_null(strstr(reason, "delivery address (name, street, "
-				       "postcode)"));
-	assert_non_null(strstr(reason, state_word));
-	assert_non_null(strstr(reason, "by hand"));
-	free(reason);
-	/* Brightpearl keeps its address */
-	assert_true(bp_field_is(bp_id, "delivery", "addressLine1",
-				"3 Old Road"));
-	assert_true(bp_field_is(bp_id, "delivery", "postalCode", before_zip));
-	free(before_zip);
-
-	/* a later status edit of the same order is not held up */
-	snprintf(body, sizeof(body), "/bigcommerce/orders/%" PRId64 "/status",
-		 id);
-	json_decref(ctl("POST", body, "{\"status_id\":9}"));
-	assert_true(until(bp_status_is, bp_id * 100 + 7, 0));
-	assert_true(entry_of(id, "status:9", PS_ENTRY_SYNCED, NULL));
-	assert_true(bp_field_is(bp_id, "delivery", "addressLine1",
-				"3 Old Road"));
-}
-
-static void
-test_address_edit_after_shipping_fails_naming_fields(void **state)
-{
-	(void)state;
-	edit_after("ship", "shipped");
-}
-
-static void
-test_address_edit_after_invoicing_fails_naming_fields(void **state)
-{
-	(void)state;
-	edit_after("invoice", "invoiced");
-}
-
 /* ---- the sales-order PUT itself ----------------------------------------- */
 
 /* PUT /sales-order/{id} with body and If-Match if_match (NULL: none). */
@@ -565,6 +530,102 @@ so_get(int64_t bp_id)
 	json_decref(r);
 	assert_non_null(o);
 	return o;
+}
+
+/* Shipped (lock "ship") or invoiced ("invoice") before the edit. */
+static void
+edit_after(const char *lock, const char *state_word)
+{
+	int64_t id, bp_id;
+	char body[256], *reason = NULL, *before_zip;
+
+	id = place_order("3 Old Road");
+	bp_id = bp_order_of(id);
+	snprintf(body, sizeof(body), "{\"orderId\":%" PRId64 "}", bp_id);
+	json_decref(ctl("POST",
+			strcmp(lock, "ship") == 0 ? "/brightpearl/ship"
+						  : "/brightpearl/invoice",
+			body));
+	round_();
+	before_zip = bp_field(bp_id, "delivery", "postalCode");
+	edit_addresses(id, "8 Too Late Road", "99999", NULL);
+	assert_true(until(address_entry_failed, id, 0));
+	assert_true(entry_of(id, "", PS_ENTRY_FAILED, &reason));
+	fprintf(stderr, "reason: %s\n", reason);
+	assert_non_null(strstr(reason, "delivery address (name, street, "
+				       "postcode)"));
+	assert_non_null(strstr(reason, state_word));
+	assert_non_null(strstr(reason, "by hand"));
+	free(reason);
+	/* Brightpearl keeps its address */
+	assert_true(bp_field_is(bp_id, "delivery", "addressLine1",
+				"3 Old Road"));
+	assert_true(bp_field_is(bp_id, "delivery", "postalCode", before_zip));
+	free(before_zip);
+
+	/* retried as it is: refused again, still naming the fields */
+	{
+		int64_t eid = failed_entry_id(id);
+
+		assert_true(eid > 0);
+		assert_int_equal(ps_store_log_retry(st, eid, now_ms()), 0);
+		round_();
+		assert_int_equal(failed_entry_id(id), eid);
+		assert_true(entry_of(id, "", PS_ENTRY_FAILED, &reason));
+		assert_non_null(strstr(reason, "delivery address (name, "
+					       "street, postcode)"));
+		free(reason);
+		reason = NULL;
+		assert_true(bp_field_is(bp_id, "delivery", "addressLine1",
+					"3 Old Road"));
+	}
+
+	/* a later status edit of the same order is not held up */
+	snprintf(body, sizeof(body), "/bigcommerce/orders/%" PRId64 "/status",
+		 id);
+	json_decref(ctl("POST", body, "{\"status_id\":9}"));
+	assert_true(until(bp_status_is, bp_id * 100 + 7, 0));
+	assert_true(entry_of(id, "status:9", PS_ENTRY_SYNCED, NULL));
+	assert_true(bp_field_is(bp_id, "delivery", "addressLine1",
+				"3 Old Road"));
+
+	/* the operator corrects Brightpearl by hand and retries: done */
+	{
+		int64_t eid = failed_entry_id(id);
+		json_t *so = so_get(bp_id), *a;
+		char v[32], *b;
+
+		a = json_object_get(json_object_get(so, "delivery"), "address");
+		json_object_set_new(a, "addressFullName",
+				    json_string("Grace H"));
+		json_object_set_new(a, "addressLine1",
+				    json_string("8 Too Late Road"));
+		json_object_set_new(a, "postalCode", json_string("99999"));
+		snprintf(v, sizeof(v), "%" PRId64,
+			 (int64_t)json_integer_value(
+			     json_object_get(so, "version")));
+		b = json_dumps(so, JSON_COMPACT);
+		assert_int_equal(so_put(bp_id, v, b), 200);
+		free(b);
+		json_decref(so);
+		assert_int_equal(ps_store_log_retry(st, eid, now_ms()), 0);
+		round_();
+		assert_int_equal(failed_entry_id(id), 0);
+	}
+}
+
+static void
+test_address_edit_after_shipping_fails_naming_fields(void **state)
+{
+	(void)state;
+	edit_after("ship", "shipped");
+}
+
+static void
+test_address_edit_after_invoicing_fails_naming_fields(void **state)
+{
+	(void)state;
+	edit_after("invoice", "invoiced");
 }
 
 static void
