@@ -435,8 +435,8 @@ ps_bp__request(json_t **out, long *out_status, ps_bp *bp, const char *method,
 	       const char *path, const json_t *body, int idempotent,
 	       const char *what)
 {
-	return request_with(out, out_status, bp, method, path, body,
-			    idempotent, what, NULL);
+	return request_with(out, out_status, bp, method, path, body, idempotent,
+			    what, NULL);
 }
 
 int

@@ -2645,15 +2645,23 @@ ps_bp_webhook_delete(ps_bp *bp, int64_t id)
 
 /* Fields of a sales-order GET that a PUT does not take (sales-order GET
  * page: read-only fields; row fields likewise). */
-static const char *const so_read_only[] = {
-	"id",		    "createdOn",	"createdBy",
-	"updatedOn",	    "total",		"isCanceled",
-	"orderPaymentStatus", "allocationStatusCode", "stockStatusCode",
-	"shippingStatusCode", "version",	"invoice",
-	"orderWeighting",   "costPriceListId",	NULL};
-static const char *const so_row_read_only[] = {"sku", "bundleChild",
-					       "bundleParent", "parentRowId",
-					       NULL};
+static const char *const so_read_only[] = {"id",
+					   "createdOn",
+					   "createdBy",
+					   "updatedOn",
+					   "total",
+					   "isCanceled",
+					   "orderPaymentStatus",
+					   "allocationStatusCode",
+					   "stockStatusCode",
+					   "shippingStatusCode",
+					   "version",
+					   "invoice",
+					   "orderWeighting",
+					   "costPriceListId",
+					   NULL};
+static const char *const so_row_read_only[] = {
+	"sku", "bundleChild", "bundleParent", "parentRowId", NULL};
 
 void
 ps_bp_sales_order_dispose(ps_bp_sales_order *so)
@@ -2674,8 +2682,7 @@ sales_order_read(ps_bp_sales_order *so, json_t *j, int64_t id)
 	snprintf(what, sizeof(what), "Brightpearl sales order %" PRId64, id);
 	so->priv__ = json_incref(j);
 	so->id = id;
-	if ((error = ps_conn__json_int(&so->version, j, "version", what)) <
-		    0 ||
+	if ((error = ps_conn__json_int(&so->version, j, "version", what)) < 0 ||
 	    (error = ps_conn__json_str_opt(&so->shipping_status, j,
 					   "shippingStatusCode", what)) < 0 ||
 	    (error = ps_conn__json_str_opt(&ref, j, "invoice.invoiceReference",
@@ -2702,12 +2709,12 @@ ps_bp_sales_order_get(ps_bp_sales_order *out, ps_bp *bp, int64_t id)
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(path, sizeof(path), "/order-service/sales-order/%" PRId64,
-		 id);
+	snprintf(path, sizeof(path), "/order-service/sales-order/%" PRId64, id);
 	if ((error = ps_bp__request(&root, NULL, bp, "GET", path, NULL, 1,
 				    "sales order get")) < 0)
 		goto done;
-	json_array_foreach(ps_bp__response(root), i, item) {
+	json_array_foreach(ps_bp__response(root), i, item)
+	{
 		if (json_integer_value(json_object_get(item, "id")) == id)
 			j = item;
 	}
@@ -2775,12 +2782,13 @@ so_put_body(json_t **out, const ps_bp_sales_order *so,
 		return ps_error_set(PS_ENOMEM, NULL);
 	for (k = 0; so_read_only[k]; k++)
 		json_object_del(body, so_read_only[k]);
-	json_array_foreach(json_object_get(body, "rows"), i, row) {
+	json_array_foreach(json_object_get(body, "rows"), i, row)
+	{
 		for (k = 0; so_row_read_only[k]; k++)
 			json_object_del(row, so_row_read_only[k]);
 	}
-	if ((billing && (error = so_address_put(body, "billing", billing)) <
-				0) ||
+	if ((billing &&
+	     (error = so_address_put(body, "billing", billing)) < 0) ||
 	    (delivery &&
 	     (error = so_address_put(body, "delivery", delivery)) < 0)) {
 		json_decref(body);
@@ -2815,8 +2823,7 @@ addresses_set(ps_bp *bp, ps_bp_sales_order *so, const ps_bp_address *billing,
 	int64_t id = so->id;
 	int tries, error = 0;
 
-	snprintf(path, sizeof(path), "/order-service/sales-order/%" PRId64,
-		 id);
+	snprintf(path, sizeof(path), "/order-service/sales-order/%" PRId64, id);
 	for (tries = 1;; tries++) {
 		if (so->invoiced || strcmp(so->shipping_status, "SPS") == 0 ||
 		    strcmp(so->shipping_status, "ASS") == 0)
@@ -2833,8 +2840,8 @@ addresses_set(ps_bp *bp, ps_bp_sales_order *so, const ps_bp_address *billing,
 			return 0;
 		if ((error = so_put_body(&body, so, billing, delivery)) < 0)
 			return error;
-		error = ps_bp__request_if_match(&root, &status, bp, "PUT",
-						path, body, so->version,
+		error = ps_bp__request_if_match(&root, &status, bp, "PUT", path,
+						body, so->version,
 						"sales order update");
 		json_decref(body);
 		json_decref(root);

@@ -880,8 +880,8 @@ addr_hash(const ps_bc_order *o)
 	for (k = 0; k < 2; k++) {
 		const char *fields[] = {
 			both[k]->full_name,   both[k]->company,
-			both[k]->line1,	      both[k]->line2,
-			both[k]->line3,	      both[k]->line4,
+			both[k]->line1,       both[k]->line2,
+			both[k]->line3,       both[k]->line4,
 			both[k]->postal_code, both[k]->country_iso,
 			both[k]->telephone,   both[k]->email};
 
@@ -905,13 +905,13 @@ addr_hash(const ps_bc_order *o)
  * the order takes its addresses as the baseline, not as a change).
  */
 typedef struct order_state {
-	int status;       /* -1: unknown */
-	uint32_t notes;   /* notes_hash */
-	int has_addr;     /* addr is known */
-	uint32_t addr;    /* addr_hash */
-	int64_t refused;  /* the entry whose address change was refused:
-			     it alone checks the addresses again when
-			     retried; 0 none */
+	int status;      /* -1: unknown */
+	uint32_t notes;  /* notes_hash */
+	int has_addr;    /* addr is known */
+	uint32_t addr;   /* addr_hash */
+	int64_t refused; /* the entry whose address change was refused:
+			    it alone checks the addresses again when
+			    retried; 0 none */
 } order_state;
 
 static void
@@ -2074,8 +2074,9 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 	/* no address hash yet: today's addresses are the baseline */
 	checked = prev.has_addr &&
 		  (addr_hash(&o) != prev.addr || prev.refused == entry->id);
-	if (checked && (error = edit_addresses(env, &o, bp_id, &refused, msg,
-					       sizeof(msg))) < 0 &&
+	if (checked &&
+	    (error = edit_addresses(env, &o, bp_id, &refused, msg,
+				    sizeof(msg))) < 0 &&
 	    !refused)
 		goto done;
 	{

@@ -95,14 +95,12 @@ full_name(char *buf, size_t cap, const ps_bc_address *a)
 {
 	const char *f = nz(a->first_name), *l = nz(a->last_name);
 
-	snprintf(buf, cap, "%s%s%s", f ? f : "", f && l ? " " : "",
-		 l ? l : "");
+	snprintf(buf, cap, "%s%s%s", f ? f : "", f && l ? " " : "", l ? l : "");
 	return nz(buf);
 }
 
 static void
-address_map(ps_bp_address *out, char *name, size_t cap,
-	    const ps_bc_address *a)
+address_map(ps_bp_address *out, char *name, size_t cap, const ps_bc_address *a)
 {
 	memset(out, 0, sizeof(*out));
 	out->full_name = full_name(name, cap, a);
@@ -124,8 +122,8 @@ ps_oib__addresses(ps_oib_addresses *out, const ps_bc_order *o)
 					  ? &o->shipping_addresses[0].address
 					  : &o->billing_address;
 
-	address_map(&out->billing, out->billing_name,
-		    sizeof(out->billing_name), &o->billing_address);
+	address_map(&out->billing, out->billing_name, sizeof(out->billing_name),
+		    &o->billing_address);
 	address_map(&out->delivery, out->delivery_name,
 		    sizeof(out->delivery_name), sa);
 }

@@ -239,12 +239,12 @@ int ps_bp_order_status_set(ps_bp *bp, int64_t order_id, int64_t status_id,
  */
 typedef struct ps_bp_sales_order {
 	int64_t id;
-	int64_t version;            /* for If-Match */
-	int invoiced;               /* an invoice reference is set */
+	int64_t version;             /* for If-Match */
+	int invoiced;                /* an invoice reference is set */
 	const char *shipping_status; /* "NST", "SNS", "SPS", "ASS"; "" */
-	ps_bp_address billing;      /* billing.address */
-	ps_bp_address delivery;     /* delivery.address */
-	void *priv__;               /* the order as read */
+	ps_bp_address billing;       /* billing.address */
+	ps_bp_address delivery;      /* delivery.address */
+	void *priv__;                /* the order as read */
 } ps_bp_sales_order;
 
 /* ps_bp_sales_order_dispose - free so's storage and zero it; NULL fine. */

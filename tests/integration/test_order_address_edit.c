@@ -123,9 +123,9 @@ bc_put(const char *path, const char *body)
 static void
 set(const char *key, const char *value)
 {
-	assert_int_equal(ps_store_setting_set(NULL, st, key, value, "test",
-					      now_ms()),
-			 0);
+	assert_int_equal(
+		ps_store_setting_set(NULL, st, key, value, "test", now_ms()),
+		0);
 }
 
 static void
@@ -195,9 +195,9 @@ bp_order(int64_t bp_id)
 	json_t *all = ctl("GET", "/brightpearl/orders", NULL), *o, *out = NULL;
 	size_t i;
 
-	json_array_foreach (all, i, o)
-		if (json_integer_value(json_object_get(o, "id")) == bp_id)
-			out = json_incref(o);
+	json_array_foreach(
+		all, i, o) if (json_integer_value(json_object_get(o, "id")) ==
+			       bp_id) out = json_incref(o);
 	json_decref(all);
 	assert_non_null(out);
 	return out;
@@ -210,7 +210,7 @@ bp_field(int64_t bp_id, const char *party, const char *field)
 {
 	json_t *o = bp_order(bp_id);
 	const char *v = json_string_value(json_object_get(
-	    json_object_get(json_object_get(o, "parties"), party), field));
+		json_object_get(json_object_get(o, "parties"), party), field));
 	char *out = strdup(v ? v : "");
 
 	json_decref(o);
@@ -247,7 +247,7 @@ place_order(const char *street)
 		 street);
 	r = ctl("POST", "/bigcommerce/orders", body);
 	id = json_integer_value(
-	    json_object_get(json_object_get(r, "order"), "id"));
+		json_object_get(json_object_get(r, "order"), "id"));
 	json_decref(r);
 	assert_true(id > 0);
 	assert_true(until(imported, id, 0));
@@ -265,8 +265,8 @@ bc_address_id(int64_t id)
 	snprintf(p, sizeof(p), "/bigcommerce/orders/%" PRId64, id);
 	r = ctl("GET", p, NULL);
 	aid = json_integer_value(json_object_get(
-	    json_array_get(json_object_get(r, "shipping_addresses"), 0),
-	    "id"));
+		json_array_get(json_object_get(r, "shipping_addresses"), 0),
+		"id"));
 	json_decref(r);
 	assert_true(aid > 0);
 	return aid;
@@ -279,8 +279,9 @@ edit_addresses(int64_t id, const char *ship_street, const char *ship_zip,
 {
 	char p[128], body[512];
 
-	snprintf(p, sizeof(p), "/orders/%" PRId64 "/shipping_addresses/%" PRId64,
-		 id, bc_address_id(id));
+	snprintf(p, sizeof(p),
+		 "/orders/%" PRId64 "/shipping_addresses/%" PRId64, id,
+		 bc_address_id(id));
 	snprintf(body, sizeof(body),
 		 "{\"first_name\":\"Grace\",\"last_name\":\"H\","
 		 "\"street_1\":\"%s\",\"zip\":\"%s\"}",
@@ -298,8 +299,7 @@ edit_addresses(int64_t id, const char *ship_street, const char *ship_zip,
  * "address:"), with the given status; 1 when there is one.  Its detail
  * or reason is copied to *text (may be NULL). */
 static int
-entry_of(int64_t bc_id, const char *kind, ps_entry_status status,
-	 char **text)
+entry_of(int64_t bc_id, const char *kind, ps_entry_status status, char **text)
 {
 	ps_log_query q = PS_LOG_QUERY_INIT;
 	ps_log_entry *rows = NULL;
@@ -316,8 +316,7 @@ entry_of(int64_t bc_id, const char *kind, ps_entry_status status,
 		if (strncmp(rows[i].dedupe_key, prefix, strlen(prefix)) != 0 ||
 		    rows[i].status != status)
 			continue;
-		t = status == PS_ENTRY_FAILED ? rows[i].reason
-					      : rows[i].detail;
+		t = status == PS_ENTRY_FAILED ? rows[i].reason : rows[i].detail;
 		if (text)
 			*text = strdup(t ? t : "");
 		found = 1;
@@ -395,7 +394,7 @@ bp_status_is(int64_t arg)
 {
 	json_t *o = bp_order(arg / 100);
 	int ok = json_integer_value(json_object_get(
-		     json_object_get(o, "orderStatus"), "orderStatusId")) ==
+			 json_object_get(o, "orderStatus"), "orderStatusId")) ==
 		 arg % 100;
 
 	json_decref(o);
@@ -414,30 +413,32 @@ test_address_edit_by_webhook_updates_brightpearl(void **state)
 	bp_id = bp_order_of(id);
 	/* the import itself sends the names */
 	assert_true(bp_field_is(bp_id, "billing", "addressFullName", "Ada L"));
-	assert_true(bp_field_is(bp_id, "delivery", "addressLine1",
-				"1 Old Road"));
+	assert_true(
+		bp_field_is(bp_id, "delivery", "addressLine1", "1 Old Road"));
 
 	edit_addresses(id, "9 New Street", "54321", "Newtown");
 	want_street = "9 New Street";
 	assert_true(until(delivery_street_is, bp_id, 1)); /* ticks only */
 	assert_true(bp_field_is(bp_id, "delivery", "postalCode", "54321"));
 	assert_true(
-	    bp_field_is(bp_id, "delivery", "addressFullName", "Grace H"));
+		bp_field_is(bp_id, "delivery", "addressFullName", "Grace H"));
 	assert_true(bp_field_is(bp_id, "billing", "addressLine3", "Newtown"));
-	assert_true(bp_field_is(bp_id, "billing", "addressLine1",
-				"1 Old Road"));
+	assert_true(
+		bp_field_is(bp_id, "billing", "addressLine1", "1 Old Road"));
 	/* the rest of the order is as it was */
 	{
-		json_t *o = bp_order(bp_id), *r = json_object_get(o, "orderRows");
+		json_t *o = bp_order(bp_id),
+		       *r = json_object_get(o, "orderRows");
 		const char *k;
 		json_t *row;
 		size_t lines = 0;
 
-		json_object_foreach (r, k, row)
-			lines += json_integer_value(json_object_get(
-				     row, "productId")) > 0;
+		json_object_foreach(r, k, row) lines +=
+			json_integer_value(json_object_get(row, "productId")) >
+			0;
 		assert_int_equal(lines, 2);
-		assert_true(json_integer_value(json_object_get(
+		assert_true(
+			json_integer_value(json_object_get(
 				json_object_get(json_object_get(o, "parties"),
 						"customer"),
 				"contactId")) > 0);
@@ -455,8 +456,8 @@ test_address_edit_by_webhook_updates_brightpearl(void **state)
 			    strstr(rows[i].detail,
 				   "delivery address (name, street, "
 				   "postcode) updated")) {
-				assert_non_null(
-				    strstr(rows[i].dedupe_key, ":updated:"));
+				assert_non_null(strstr(rows[i].dedupe_key,
+						       ":updated:"));
 				assert_int_equal(rows[i].status,
 						 PS_ENTRY_SYNCED);
 				named++;
@@ -517,8 +518,8 @@ static json_t *
 so_get(int64_t bp_id)
 {
 	static const char *const h[] = {
-	    "brightpearl-app-ref: sandbox_pearlsync",
-	    "brightpearl-account-token: sandbox-token", NULL};
+		"brightpearl-app-ref: sandbox_pearlsync",
+		"brightpearl-account-token: sandbox-token", NULL};
 	char path[128];
 	json_t *r = NULL, *o;
 
@@ -558,8 +559,8 @@ edit_after(const char *lock, const char *state_word)
 	assert_non_null(strstr(reason, "by hand"));
 	free(reason);
 	/* Brightpearl keeps its address */
-	assert_true(bp_field_is(bp_id, "delivery", "addressLine1",
-				"3 Old Road"));
+	assert_true(
+		bp_field_is(bp_id, "delivery", "addressLine1", "3 Old Road"));
 	assert_true(bp_field_is(bp_id, "delivery", "postalCode", before_zip));
 	free(before_zip);
 
@@ -586,8 +587,8 @@ edit_after(const char *lock, const char *state_word)
 	json_decref(ctl("POST", body, "{\"status_id\":9}"));
 	assert_true(until(bp_status_is, bp_id * 100 + 7, 0));
 	assert_true(entry_of(id, "status:9", PS_ENTRY_SYNCED, NULL));
-	assert_true(bp_field_is(bp_id, "delivery", "addressLine1",
-				"3 Old Road"));
+	assert_true(
+		bp_field_is(bp_id, "delivery", "addressLine1", "3 Old Road"));
 
 	/* the operator corrects Brightpearl by hand and retries: done */
 	{
@@ -603,7 +604,7 @@ edit_after(const char *lock, const char *state_word)
 		json_object_set_new(a, "postalCode", json_string("99999"));
 		snprintf(v, sizeof(v), "%" PRId64,
 			 (int64_t)json_integer_value(
-			     json_object_get(so, "version")));
+				 json_object_get(so, "version")));
 		b = json_dumps(so, JSON_COMPACT);
 		assert_int_equal(so_put(bp_id, v, b), 200);
 		free(b);
@@ -641,20 +642,20 @@ test_sandbox_sales_order_put_refuses_what_the_docs_refuse(void **state)
 	o = so_get(bp_id);
 	version = json_integer_value(json_object_get(o, "version"));
 	assert_true(version > 0); /* the GET hands out the version */
-	json_object_set_new(json_object_get(json_object_get(o, "delivery"),
-					    "address"),
-			    "addressLine1", json_string("5 Put Street"));
+	json_object_set_new(
+		json_object_get(json_object_get(o, "delivery"), "address"),
+		"addressLine1", json_string("5 Put Street"));
 	body = json_dumps(o, JSON_COMPACT);
 	snprintf(v, sizeof(v), "%" PRId64, version);
 	snprintf(old, sizeof(old), "%" PRId64, version - 1);
 	assert_int_equal(so_put(bp_id, NULL, body), 412);
 	assert_int_equal(so_put(bp_id, old, body), 412);
 	assert_int_equal(so_put(bp_id, "x", body), 412);
-	assert_true(bp_field_is(bp_id, "delivery", "addressLine1",
-				"4 Old Road"));
+	assert_true(
+		bp_field_is(bp_id, "delivery", "addressLine1", "4 Old Road"));
 	assert_int_equal(so_put(bp_id, v, body), 200);
-	assert_true(bp_field_is(bp_id, "delivery", "addressLine1",
-				"5 Put Street"));
+	assert_true(
+		bp_field_is(bp_id, "delivery", "addressLine1", "5 Put Street"));
 	/* the same version again is stale now */
 	assert_int_equal(so_put(bp_id, v, body), 412);
 	free(body);
@@ -685,9 +686,9 @@ test_sandbox_sales_order_put_refuses_what_the_docs_refuse(void **state)
 	json_decref(o);
 	/* the whole order back, changed only in its address: accepted */
 	o = so_get(bp_id);
-	json_object_set_new(json_object_get(json_object_get(o, "delivery"),
-					    "address"),
-			    "addressLine1", json_string("6 Invoiced Way"));
+	json_object_set_new(
+		json_object_get(json_object_get(o, "delivery"), "address"),
+		"addressLine1", json_string("6 Invoiced Way"));
 	body = json_dumps(o, JSON_COMPACT);
 	assert_int_equal(so_put(bp_id, v, body), 200);
 	free(body);
@@ -714,33 +715,32 @@ test_connector_reads_again_after_412(void **state)
 	assert_string_equal(so.shipping_status, "SNS");
 	assert_string_equal(so.delivery.line1, "10 Race Road");
 	/* the merchant changes the order meanwhile */
-	snprintf(body, sizeof(body),
-		 "{\"orderId\":%" PRId64 ",\"statusId\":3}", bp_id);
+	snprintf(body, sizeof(body), "{\"orderId\":%" PRId64 ",\"statusId\":3}",
+		 bp_id);
 	json_decref(ctl("POST", "/brightpearl/order-status", body));
 	json_decref(ctl("POST", "/requests/reset", "{}"));
 	d = so.delivery;
 	d.line1 = "11 Race Road";
-	assert_int_equal(ps_bp_sales_order_addresses_set(bp, &so, NULL, &d),
-			 0);
+	assert_int_equal(ps_bp_sales_order_addresses_set(bp, &so, NULL, &d), 0);
 	assert_true(so.version > v0); /* it read the order again */
 	req = ctl("GET", "/requests", NULL);
 	{
 		json_t *ep = json_object_get(
-		    json_object_get(req, "brightpearl"), "endpoints");
+			json_object_get(req, "brightpearl"), "endpoints");
 
 		assert_int_equal(
-		    json_integer_value(json_object_get(
-			ep, "PUT /order-service/sales-order/{id}")),
-		    2);
+			json_integer_value(json_object_get(
+				ep, "PUT /order-service/sales-order/{id}")),
+			2);
 		assert_int_equal(
-		    json_integer_value(json_object_get(
-			ep, "GET /order-service/sales-order/{idset}")),
-		    1);
+			json_integer_value(json_object_get(
+				ep, "GET /order-service/sales-order/{idset}")),
+			1);
 	}
 	json_decref(req);
 	ps_bp_sales_order_dispose(&so);
-	assert_true(bp_field_is(bp_id, "delivery", "addressLine1",
-				"11 Race Road"));
+	assert_true(
+		bp_field_is(bp_id, "delivery", "addressLine1", "11 Race Road"));
 	assert_true(bp_status_is(bp_id * 100 + 3)); /* not undone */
 }
 
@@ -851,15 +851,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_address_edit_by_webhook_updates_brightpearl),
-	    cmocka_unit_test(test_address_edit_by_poll_updates_brightpearl),
-	    cmocka_unit_test(
-		test_address_edit_after_shipping_fails_naming_fields),
-	    cmocka_unit_test(
-		test_address_edit_after_invoicing_fails_naming_fields),
-	    cmocka_unit_test(
-		test_sandbox_sales_order_put_refuses_what_the_docs_refuse),
-	    cmocka_unit_test(test_connector_reads_again_after_412),
+		cmocka_unit_test(
+			test_address_edit_by_webhook_updates_brightpearl),
+		cmocka_unit_test(test_address_edit_by_poll_updates_brightpearl),
+		cmocka_unit_test(
+			test_address_edit_after_shipping_fails_naming_fields),
+		cmocka_unit_test(
+			test_address_edit_after_invoicing_fails_naming_fields),
+		cmocka_unit_test(
+			test_sandbox_sales_order_put_refuses_what_the_docs_refuse),
+		cmocka_unit_test(test_connector_reads_again_after_412),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

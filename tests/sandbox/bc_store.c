@@ -1508,9 +1508,10 @@ bc_order_address_update(bc_state *st, bc_order *o, json_t *a,
 	/* shippingAddress_Base plus shipping_method (orders.v2.oas2.yml);
 	 * form_fields are accepted and not stored */
 	static const char *const writable[] = {
-		"first_name", "last_name",    "company", "street_1",
-		"street_2",   "city",	      "state",	 "zip",
-		"country",    "country_iso2", "phone",	 "email",
+		"first_name",      "last_name", "company",
+		"street_1",        "street_2",  "city",
+		"state",           "zip",       "country",
+		"country_iso2",    "phone",     "email",
 		"shipping_method", NULL};
 	const char *k;
 	json_t *v;

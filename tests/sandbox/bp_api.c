@@ -1518,8 +1518,7 @@ row_build(bp_state *bp, json_t *r, size_t i, sb_response *resp)
 	    !valid_number(json_object_get(r, "net")) ||
 	    !valid_number(json_object_get(r, "tax"))) {
 		bp_err(resp, 400, "ORDC-020",
-		       "Row %zu: quantity, net and tax must be numbers",
-		       i + 1);
+		       "Row %zu: quantity, net and tax must be numbers", i + 1);
 		return NULL;
 	}
 	if (pid) {
@@ -1543,10 +1542,11 @@ row_build(bp_state *bp, json_t *r, size_t i, sb_response *resp)
 				jget(json_object_get(p, "identity"), "sku"));
 		if (!json_object_get(row, "name"))
 			json_object_set(
-			    row, "name",
-			    jget(json_array_get(
-				     json_object_get(p, "salesChannels"), 0),
-				 "productName"));
+				row, "name",
+				jget(json_array_get(json_object_get(
+							    p, "salesChannels"),
+						    0),
+				     "productName"));
 	}
 	snprintf(q, sizeof(q), "%.4f",
 		 bp_num(json_object_get(r, "quantity"), 1));
@@ -1983,13 +1983,23 @@ r_order_status_put(sb_platform *pf, sb_request *req, sb_response *resp)
  * their product and quantity; statusId must stay as it is (statuses move
  * through PUT /order/{id}/status, section 7.4).
  */
-static const char *const so_read_only[] = {
-    "id",	  "orderTypeCode",	  "createdOn",
-    "createdBy",  "updatedOn",		  "total",
-    "isCanceled", "orderPaymentStatus",	  "allocationStatusCode",
-    "stockStatusCode", "shippingStatusCode", "version",
-    "invoice",	  "customerId",		  "orderWeighting",
-    "costPriceListId", NULL};
+static const char *const so_read_only[] = {"id",
+					   "orderTypeCode",
+					   "createdOn",
+					   "createdBy",
+					   "updatedOn",
+					   "total",
+					   "isCanceled",
+					   "orderPaymentStatus",
+					   "allocationStatusCode",
+					   "stockStatusCode",
+					   "shippingStatusCode",
+					   "version",
+					   "invoice",
+					   "customerId",
+					   "orderWeighting",
+					   "costPriceListId",
+					   NULL};
 
 static int
 so_if_match(json_t *o, sb_request *req, sb_response *resp)
@@ -2023,9 +2033,9 @@ so_row(json_t *o, int64_t id)
 	json_t *r;
 	size_t i;
 
-	json_array_foreach (json_object_get(o, "rows"), i, r)
-		if (sb_json_int(json_object_get(r, "id"), -1) == id)
-			return r;
+	json_array_foreach(json_object_get(o, "rows"), i,
+			   r) if (sb_json_int(json_object_get(r, "id"), -1) ==
+				  id) return r;
 	return NULL;
 }
 
@@ -2038,10 +2048,11 @@ so_rows(bp_state *bp, json_t *o, json_t *in, sb_response *resp)
 	int frozen = json_object_get(o, "_invoice") != NULL, seen = 0;
 	size_t i;
 
-	json_array_foreach (json_object_get(o, "rows"), i, r)
-		if (sb_json_int(json_object_get(r, "_onGon"), 0) > 0)
-			frozen = 1;
-	json_array_foreach (in, i, r) {
+	json_array_foreach(json_object_get(o, "rows"), i,
+			   r) if (sb_json_int(json_object_get(r, "_onGon"), 0) >
+				  0) frozen = 1;
+	json_array_foreach(in, i, r)
+	{
 		json_t *row = row_build(bp, r, i, resp), *idv;
 		const char *k;
 		json_t *x;
@@ -2054,38 +2065,36 @@ so_rows(bp_state *bp, json_t *o, json_t *in, sb_response *resp)
 			json_decref(row);
 			bp_err(resp, 400, "ORDC-051",
 			       "Row %lld is not on order %lld",
-			       (long long)sb_json_int(idv, -1),
-			       (long long)oid);
+			       (long long)sb_json_int(idv, -1), (long long)oid);
 			goto fail;
 		}
 		if (old && sb_json_int(json_object_get(old, "_onGon"), 0) &&
 		    (sb_json_int(json_object_get(old, "productId"), 0) !=
-			 sb_json_int(json_object_get(row, "productId"), 0) ||
+			     sb_json_int(json_object_get(row, "productId"),
+					 0) ||
 		     bp_num(json_object_get(old, "quantity"), 0) !=
-			 bp_num(json_object_get(row, "quantity"), 0))) {
+			     bp_num(json_object_get(row, "quantity"), 0))) {
 			json_decref(row);
 			bp_err(resp, 400, "ORDC-052",
 			       "Row %lld of order %lld is on a goods-out "
 			       "note: its product and quantity cannot change",
-			       (long long)sb_json_int(idv, -1),
-			       (long long)oid);
+			       (long long)sb_json_int(idv, -1), (long long)oid);
 			goto fail;
 		}
 		if (old) {
 			seen++;
-			json_object_foreach (old, k, x)
-				if (k[0] == '_')
-					json_object_set(row, k, x);
+			json_object_foreach(old, k, x) if (k[0] == '_')
+				json_object_set(row, k, x);
 			json_object_set(row, "id", json_object_get(old, "id"));
 		} else {
 			json_object_set_new(
-			    row, "id",
-			    json_integer(bp_next_id(bp, BP_SEQ_ROW)));
+				row, "id",
+				json_integer(bp_next_id(bp, BP_SEQ_ROW)));
 		}
 		json_array_append_new(rows, row);
 	}
 	if (frozen && (json_array_size(rows) !=
-			   json_array_size(json_object_get(o, "rows")) ||
+			       json_array_size(json_object_get(o, "rows")) ||
 		       (size_t)seen != json_array_size(rows))) {
 		bp_err(resp, 400, "ORDC-051",
 		       "Order %lld is %s: the request must contain its %zu "
@@ -2152,9 +2161,7 @@ r_sales_order_put(sb_platform *pf, sb_request *req, sb_response *resp)
 	json_object_set(n, "createdOn", json_object_get(o, "createdOn"));
 	json_object_set(n, "version", json_object_get(o, "version"));
 	json_object_set(n, "customFields", json_object_get(o, "customFields"));
-	json_object_foreach (o, k, x)
-		if (k[0] == '_')
-			json_object_set(n, k, x);
+	json_object_foreach(o, k, x) if (k[0] == '_') json_object_set(n, k, x);
 	/* not sent: the POST defaults (section 7.1) */
 	if (!json_object_get(n, "warehouseId"))
 		json_object_set_new(n, "warehouseId", json_integer(2));

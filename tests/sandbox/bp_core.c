@@ -1350,16 +1350,15 @@ ctl_invoice(bp_state *bp, json_t *in, sb_response *resp)
 	if (!json_object_get(order, "_invoice")) {
 		sb_iso_now(when, sizeof(when), 0);
 		snprintf(ref, sizeof(ref), "SI-%lld", (long long)id);
-		json_object_set_new(order, "_invoice",
-				    json_pack("{s:s,s:s,s:s}",
-					      "invoiceReference", ref,
-					      "taxDate", when, "dueDate", when));
+		json_object_set_new(
+			order, "_invoice",
+			json_pack("{s:s,s:s,s:s}", "invoiceReference", ref,
+				  "taxDate", when, "dueDate", when));
 		bp_order_touch(order);
 		bp_fire(bp, "order.modified", id);
 	}
-	sb_resp_json(resp, 200, json_deep_copy(json_object_get(order,
-							       "_invoice")),
-		     NULL);
+	sb_resp_json(resp, 200,
+		     json_deep_copy(json_object_get(order, "_invoice")), NULL);
 }
 
 static void
