@@ -305,15 +305,16 @@ endpoint_label(char *buf, size_t cap, const char *path)
 	buf[end - p] = '\0';
 }
 
+/* extra: one more request header ("If-Match: 7"), or NULL. */
 static int
 request_once(json_t **out, long *out_status, ps_bp *bp, const char *method,
 	     const char *path, const json_t *body, int idempotent,
-	     const char *what)
+	     const char *what, const char *extra)
 {
 	ps_http_response res = PS_HTTP_RESPONSE_INIT;
 	ps_http_request req;
 	ps_conn_buf url = PS_CONN_BUF_INIT(PS__BP_URL_MAX);
-	const char *headers[7];
+	const char *headers[8];
 	char endpoint[96];
 	char *text = NULL;
 	size_t nh = 0;
@@ -340,6 +341,8 @@ request_once(json_t **out, long *out_status, ps_bp *bp, const char *method,
 	headers[nh++] = "Accept: application/json";
 	if (text != NULL)
 		headers[nh++] = "Content-Type: application/json";
+	if (extra != NULL)
+		headers[nh++] = extra;
 	headers[nh] = NULL;
 	endpoint_label(endpoint, sizeof(endpoint), path);
 
@@ -403,10 +406,10 @@ done:
 	return error;
 }
 
-int
-ps_bp__request(json_t **out, long *out_status, ps_bp *bp, const char *method,
-	       const char *path, const json_t *body, int idempotent,
-	       const char *what)
+static int
+request_with(json_t **out, long *out_status, ps_bp *bp, const char *method,
+	     const char *path, const json_t *body, int idempotent,
+	     const char *what, const char *extra)
 {
 	int error, tries = 0;
 
@@ -418,13 +421,34 @@ ps_bp__request(json_t **out, long *out_status, ps_bp *bp, const char *method,
 	 */
 	for (;;) {
 		error = request_once(out, out_status, bp, method, path, body,
-				     idempotent, what);
+				     idempotent, what, extra);
 		if (error != PS_EPARSE || !idempotent ||
 		    ++tries > PS__BP_GARBLED_RETRIES)
 			return error;
 		ps_log_warn("brightpearl", "%s: %s; asking again", what,
 			    ps_error_last());
 	}
+}
+
+int
+ps_bp__request(json_t **out, long *out_status, ps_bp *bp, const char *method,
+	       const char *path, const json_t *body, int idempotent,
+	       const char *what)
+{
+	return request_with(out, out_status, bp, method, path, body, idempotent,
+			    what, NULL);
+}
+
+int
+ps_bp__request_if_match(json_t **out, long *out_status, ps_bp *bp,
+			const char *method, const char *path,
+			const json_t *body, int64_t version, const char *what)
+{
+	char hdr[48];
+
+	snprintf(hdr, sizeof(hdr), "If-Match: %" PRId64, version);
+	return request_with(out, out_status, bp, method, path, body, 1, what,
+			    hdr);
 }
 
 int

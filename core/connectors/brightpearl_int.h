@@ -59,6 +59,18 @@ int ps_bp__request(json_t **out, long *out_status, ps_bp *bp,
 		   const char *method, const char *path, const json_t *body,
 		   int idempotent, const char *what);
 
+/*
+ * ps_bp__request_if_match - ps_bp__request with "If-Match: <version>"
+ * (optimistic concurrency: Brightpearl answers 412, PS_EDATA with
+ * *out_status 412, when the object changed since that version).  Sent as
+ * idempotent: a repeat of a write that landed meets a new version and
+ * gets 412, never a second write.
+ */
+int ps_bp__request_if_match(json_t **out, long *out_status, ps_bp *bp,
+			    const char *method, const char *path,
+			    const json_t *body, int64_t version,
+			    const char *what);
+
 /* ps_bp__send_msg - ps_bp__request for a prepared message. */
 int ps_bp__send_msg(json_t **out, ps_bp *bp, const ps_bp__msg *m);
 

@@ -95,15 +95,14 @@ cmp_id_field(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Build a JSON address object from a, NULL when a is empty. */
+/* Build a JSON address object from a with every field a has (an empty
+ * object when none), NULL when out of memory. */
 static json_t *
-address_json(const ps_bp_address *a)
+address_json_all(const ps_bp_address *a)
 {
 	json_t *o;
 	int error = 0;
 
-	if (a->line1 == NULL && a->full_name == NULL && a->postal_code == NULL)
-		return NULL;
 	if ((o = json_object()) == NULL)
 		return NULL;
 	if ((error = ps_conn__json_set_str(o, "addressFullName", a->full_name,
@@ -131,6 +130,15 @@ address_json(const ps_bp_address *a)
 		return NULL;
 	}
 	return o;
+}
+
+/* Build a JSON address object from a, NULL when a is empty. */
+static json_t *
+address_json(const ps_bp_address *a)
+{
+	if (a->line1 == NULL && a->full_name == NULL && a->postal_code == NULL)
+		return NULL;
+	return address_json_all(a);
 }
 
 /* Read an address object (borrowed strings). */
@@ -2667,5 +2675,249 @@ ps_bp_webhook_delete(ps_bp *bp, int64_t id)
 	}
 	json_decref(root);
 	free(path);
+	return error;
+}
+
+/* ---- sales orders: address changes -------------------------------------- */
+
+/* Fields of a sales-order GET that a PUT does not take (sales-order GET
+ * page: read-only fields; row fields likewise). */
+static const char *const so_read_only[] = {"id",
+					   "createdOn",
+					   "createdBy",
+					   "updatedOn",
+					   "total",
+					   "isCanceled",
+					   "orderPaymentStatus",
+					   "allocationStatusCode",
+					   "stockStatusCode",
+					   "shippingStatusCode",
+					   "version",
+					   "invoice",
+					   "orderWeighting",
+					   "costPriceListId",
+					   NULL};
+static const char *const so_row_read_only[] = {
+	"sku", "bundleChild", "bundleParent", "parentRowId", NULL};
+
+void
+ps_bp_sales_order_dispose(ps_bp_sales_order *so)
+{
+	if (so == NULL)
+		return;
+	json_decref((json_t *)so->priv__);
+	memset(so, 0, sizeof(*so));
+}
+
+static int
+sales_order_read(ps_bp_sales_order *so, json_t *j, int64_t id)
+{
+	char what[PS__BP_WHAT_MAX];
+	const char *ref = NULL;
+	int error;
+
+	snprintf(what, sizeof(what), "Brightpearl sales order %" PRId64, id);
+	so->priv__ = json_incref(j);
+	so->id = id;
+	if ((error = ps_conn__json_int(&so->version, j, "version", what)) < 0 ||
+	    (error = ps_conn__json_str_opt(&so->shipping_status, j,
+					   "shippingStatusCode", what)) < 0 ||
+	    (error = ps_conn__json_str_opt(&ref, j, "invoice.invoiceReference",
+					   what)) < 0 ||
+	    (error = address_read(&so->billing,
+				  ps_conn__json_at(j, "billing.address"),
+				  what)) < 0 ||
+	    (error = address_read(&so->delivery,
+				  ps_conn__json_at(j, "delivery.address"),
+				  what)) < 0)
+		return error;
+	if (so->shipping_status == NULL)
+		so->shipping_status = "";
+	so->invoiced = ref != NULL && ref[0] != '\0';
+	return 0;
+}
+
+int
+ps_bp_sales_order_get(ps_bp_sales_order *out, ps_bp *bp, int64_t id)
+{
+	json_t *root = NULL, *j = NULL, *item;
+	char path[96];
+	size_t i;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(path, sizeof(path), "/order-service/sales-order/%" PRId64, id);
+	if ((error = ps_bp__request(&root, NULL, bp, "GET", path, NULL, 1,
+				    "sales order get")) < 0)
+		goto done;
+	json_array_foreach(ps_bp__response(root), i, item)
+	{
+		if (json_integer_value(json_object_get(item, "id")) == id)
+			j = item;
+	}
+	if (j == NULL) {
+		error = ps_error_set(PS_ENOTFOUND,
+				     "Brightpearl sales order %" PRId64
+				     " not found (sales order get)",
+				     id);
+		goto done;
+	}
+	error = sales_order_read(out, j, id);
+done:
+	json_decref(root);
+	if (error < 0)
+		ps_bp_sales_order_dispose(out);
+	return error;
+}
+
+static int
+str_same(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+int
+ps_bp_address_equal(const ps_bp_address *a, const ps_bp_address *b)
+{
+	return str_same(a->full_name, b->full_name) &&
+	       str_same(a->company, b->company) &&
+	       str_same(a->line1, b->line1) && str_same(a->line2, b->line2) &&
+	       str_same(a->line3, b->line3) && str_same(a->line4, b->line4) &&
+	       str_same(a->postal_code, b->postal_code) &&
+	       str_same(a->country_iso, b->country_iso) &&
+	       str_same(a->telephone, b->telephone) &&
+	       str_same(a->mobile, b->mobile) && str_same(a->email, b->email);
+}
+
+/* Set parent.address in body to a (an empty object when a is empty). */
+static int
+so_address_put(json_t *body, const char *parent, const ps_bp_address *a)
+{
+	json_t *p = json_object_get(body, parent), *addr;
+
+	if (!json_is_object(p)) {
+		if ((p = json_object()) == NULL ||
+		    json_object_set_new(body, parent, p) < 0)
+			return ps_error_set(PS_ENOMEM, NULL);
+	}
+	addr = address_json_all(a);
+	return set_new(p, "address", addr);
+}
+
+/* The PUT body: the order as read without its read-only fields, with the
+ * new addresses.  New reference in *out. */
+static int
+so_put_body(json_t **out, const ps_bp_sales_order *so,
+	    const ps_bp_address *billing, const ps_bp_address *delivery)
+{
+	json_t *body = json_deep_copy((json_t *)so->priv__), *row;
+	size_t i, k;
+	int error = 0;
+
+	*out = NULL;
+	if (body == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	for (k = 0; so_read_only[k]; k++)
+		json_object_del(body, so_read_only[k]);
+	json_array_foreach(json_object_get(body, "rows"), i, row)
+	{
+		for (k = 0; so_row_read_only[k]; k++)
+			json_object_del(row, so_row_read_only[k]);
+	}
+	if ((billing &&
+	     (error = so_address_put(body, "billing", billing)) < 0) ||
+	    (delivery &&
+	     (error = so_address_put(body, "delivery", delivery)) < 0)) {
+		json_decref(body);
+		return error;
+	}
+	*out = body;
+	return 0;
+}
+
+/* *copy: a (NULL: none) in storage of its own, *j (new reference). */
+static int
+address_copy(ps_bp_address **copy, ps_bp_address *buf, json_t **j,
+	     const ps_bp_address *a)
+{
+	*copy = NULL;
+	*j = NULL;
+	if (a == NULL)
+		return 0;
+	if ((*j = address_json_all(a)) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	*copy = buf;
+	return address_read(buf, *j, "address");
+}
+
+static int
+addresses_set(ps_bp *bp, ps_bp_sales_order *so, const ps_bp_address *billing,
+	      const ps_bp_address *delivery)
+{
+	json_t *body = NULL, *root = NULL;
+	char path[96];
+	long status = 0;
+	int64_t id = so->id;
+	int tries, error = 0;
+
+	snprintf(path, sizeof(path), "/order-service/sales-order/%" PRId64, id);
+	for (tries = 1;; tries++) {
+		if (so->invoiced || strcmp(so->shipping_status, "SPS") == 0 ||
+		    strcmp(so->shipping_status, "ASS") == 0)
+			return ps_error_set(
+				PS_EDATA,
+				"Brightpearl sales order %" PRId64
+				" is %s: its addresses were not changed",
+				so->id,
+				so->invoiced ? "invoiced" : "(part) shipped");
+		if ((billing == NULL ||
+		     ps_bp_address_equal(billing, &so->billing)) &&
+		    (delivery == NULL ||
+		     ps_bp_address_equal(delivery, &so->delivery)))
+			return 0;
+		if ((error = so_put_body(&body, so, billing, delivery)) < 0)
+			return error;
+		error = ps_bp__request_if_match(&root, &status, bp, "PUT", path,
+						body, so->version,
+						"sales order update");
+		json_decref(body);
+		json_decref(root);
+		body = root = NULL;
+		if (error == 0 || status != 412)
+			return error;
+		if (tries >= PS_BP_PUT_TRIES)
+			return ps_error_set(
+				PS_EREMOTE,
+				"Brightpearl sales order %" PRId64
+				" changed under each of %d address updates "
+				"(HTTP 412): will try again later",
+				so->id, tries);
+		/* someone changed the order since it was read: read again */
+		ps_log_info("brightpearl",
+			    "sales order %" PRId64 " changed since version "
+			    "%" PRId64 " (412): reading it again",
+			    so->id, so->version);
+		ps_error_clear();
+		ps_bp_sales_order_dispose(so);
+		if ((error = ps_bp_sales_order_get(so, bp, id)) < 0)
+			return error;
+	}
+}
+
+int
+ps_bp_sales_order_addresses_set(ps_bp *bp, ps_bp_sales_order *so,
+				const ps_bp_address *billing,
+				const ps_bp_address *delivery)
+{
+	ps_bp_address bbuf, dbuf, *b = NULL, *d = NULL;
+	json_t *bj = NULL, *dj = NULL;
+	int error;
+
+	/* the caller's addresses may borrow from *so, which a 412 replaces */
+	if ((error = address_copy(&b, &bbuf, &bj, billing)) == 0 &&
+	    (error = address_copy(&d, &dbuf, &dj, delivery)) == 0)
+		error = addresses_set(bp, so, b, d);
+	json_decref(bj);
+	json_decref(dj);
 	return error;
 }

@@ -6,9 +6,15 @@
  *   bc:order:<id>:import            the one import of an order
  *   bc:order:<id>:status:<status>   a status change seen by webhook or poll
  *   bc:order:<id>:notes:<hash>      a notes edit seen by the poll
+ *   bc:order:<id>:address:<hash>    a billing or shipping address edit
+ *                                   seen by the poll
  *   bc:order:<id>:updated:<time>    a store/order/updated webhook
  * Edits update the existing Brightpearl order (found by xref, else by
- * externalRef) and never create one.
+ * externalRef) and never create one.  Addresses: the billing address and
+ * the first shipping address replace the Brightpearl order's billing and
+ * delivery addresses (sales-order PUT) while nothing of it is invoiced or
+ * shipped; after that the entry fails naming the changed fields, and the
+ * change counts as handled so later edits of the order go through.
  *
  * Filtered orders: the poll knows each order's status and records nothing
  * for an order whose status is not in orders.import_statuses (or a guest
@@ -1062,6 +1068,56 @@ notes_hash(const ps_bc_order *o)
 	return h;
 }
 
+/* FNV-1a of the mapped Brightpearl billing and delivery addresses: what
+ * an address edit would change. */
+static uint32_t
+addr_hash(const ps_bc_order *o)
+{
+	ps_oib_addresses a;
+	const ps_bp_address *both[2];
+	uint32_t h = 2166136261u;
+	size_t k, f;
+
+	ps_oib__addresses(&a, o);
+	both[0] = &a.billing;
+	both[1] = &a.delivery;
+	for (k = 0; k < 2; k++) {
+		const char *fields[] = {
+			both[k]->full_name,   both[k]->company,
+			both[k]->line1,       both[k]->line2,
+			both[k]->line3,       both[k]->line4,
+			both[k]->postal_code, both[k]->country_iso,
+			both[k]->telephone,   both[k]->email};
+
+		for (f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+			const unsigned char *p =
+				(const unsigned char *)(fields[f] ? fields[f]
+								  : "");
+
+			for (; *p; p++)
+				h = (h ^ *p) * 16777619u;
+			h = (h ^ 0xff) * 16777619u;
+		}
+	}
+	return h;
+}
+
+/*
+ * What pearlsync last handled of an order, kept as "status|notes|addr|
+ * refused" (databases from before addresses were kept hold
+ * "status|notes": their address hash is missing, and the next look at
+ * the order takes its addresses as the baseline, not as a change).
+ */
+typedef struct order_state {
+	int status;      /* -1: unknown */
+	uint32_t notes;  /* notes_hash */
+	int has_addr;    /* addr is known */
+	uint32_t addr;   /* addr_hash */
+	int64_t refused; /* the entry whose address change was refused:
+			    it alone checks the addresses again when
+			    retried; 0 none */
+} order_state;
+
 static void
 order_stream(char *buf, size_t cap, int64_t id)
 {
@@ -1069,34 +1125,56 @@ order_stream(char *buf, size_t cap, int64_t id)
 }
 
 static int
-state_save(ps_store *st, const ps_bc_order *o, int64_t now)
+state_write(ps_store *st, int64_t id, const order_state *os, int64_t now)
 {
-	char stream[64], v[64];
+	char stream[64], v[96];
 
-	order_stream(stream, sizeof(stream), o->id);
-	snprintf(v, sizeof(v), "%d|%08" PRIx32, o->status_id, notes_hash(o));
+	order_stream(stream, sizeof(stream), id);
+	snprintf(v, sizeof(v), "%d|%08" PRIx32 "|%08" PRIx32 "|%lld",
+		 os->status, os->notes, os->addr, (long long)os->refused);
 	return ps_store_cursor_set(st, stream, v, now);
 }
 
-/* 0 and the stored status and hash; PS_ENOTFOUND when none. */
+/* The state of order o as it is now, nothing refused. */
 static int
-state_load(int *out_status, uint32_t *out_hash, ps_store *st, int64_t id)
+state_save(ps_store *st, const ps_bc_order *o, int64_t now)
+{
+	order_state os;
+
+	os.status = o->status_id;
+	os.notes = notes_hash(o);
+	os.has_addr = 1;
+	os.addr = addr_hash(o);
+	os.refused = 0;
+	return state_write(st, o->id, &os, now);
+}
+
+/* 0 and the stored state; PS_ENOTFOUND when none. */
+static int
+state_load(order_state *out, ps_store *st, int64_t id)
 {
 	char stream[64], *v = NULL;
-	unsigned long h = 0;
-	int status = -1, error;
+	unsigned long h = 0, a = 0;
+	long long r = 0;
+	int status = -1, n, error;
 
+	memset(out, 0, sizeof(*out));
+	out->status = -1;
 	order_stream(stream, sizeof(stream), id);
 	if ((error = ps_store_cursor_get(&v, NULL, st, stream)) < 0) {
 		if (error == PS_ENOTFOUND)
 			ps_error_clear();
 		return error;
 	}
-	if (sscanf(v, "%d|%lx", &status, &h) != 2)
-		status = -1;
+	n = sscanf(v, "%d|%lx|%lx|%lld", &status, &h, &a, &r);
 	free(v);
-	*out_status = status;
-	*out_hash = (uint32_t)h;
+	if (n < 2)
+		return 0; /* unreadable: everything unknown */
+	out->status = status;
+	out->notes = (uint32_t)h;
+	out->has_addr = n >= 3;
+	out->addr = (uint32_t)a;
+	out->refused = n >= 4 ? (int64_t)r : 0;
 	return 0;
 }
 
@@ -1259,6 +1337,30 @@ snap_take(ps_bc_order *out, oib_state *cs, int64_t id, int64_t now)
 	return 0;
 }
 
+/*
+ * The poll's part of address edits of imported order o (state prev): an
+ * entry "address:<hash>" when the mapped addresses changed; the baseline
+ * written when the state has none yet.
+ */
+static int
+poll_addresses(ps_flow_env *env, const ps_bc_order *o, order_state *prev)
+{
+	char buf[32];
+	uint32_t now = addr_hash(o);
+	int error;
+
+	if (!prev->has_addr) {
+		prev->has_addr = 1;
+		prev->addr = now;
+		return state_write(env->store, o->id, prev, env->now);
+	}
+	if (prev->addr == now)
+		return 0;
+	snprintf(buf, sizeof(buf), "address:%08" PRIx32, now);
+	error = add_entry(env, o->id, buf);
+	return error < 0 ? error : 0;
+}
+
 static int
 oib_poll(ps_flow_env *env)
 {
@@ -1304,6 +1406,7 @@ oib_poll(ps_flow_env *env)
 	for (i = 0; i < l.count; i++) {
 		const ps_bc_order *o = &l.items[i];
 		char oid[24], *xr = NULL;
+		order_state prev;
 		int st_prev;
 		uint32_t h_prev;
 
@@ -1314,9 +1417,12 @@ oib_poll(ps_flow_env *env)
 				      PS_PLATFORM_BIGCOMMERCE, oid,
 				      PS_PLATFORM_BRIGHTPEARL) == 0) {
 			free(xr);
-			if (state_load(&st_prev, &h_prev, env->store, o->id) <
-			    0)
+			if (state_load(&prev, env->store, o->id) < 0)
 				continue;
+			st_prev = prev.status;
+			h_prev = prev.notes;
+			if ((error = poll_addresses(env, o, &prev)) < 0)
+				goto done;
 			/* a status pearlsync set (status export, shipment)
 			 * is not an edit */
 			if (st_prev != o->status_id &&
@@ -2011,6 +2117,100 @@ done:
 	return error;
 }
 
+/* The fields of a that differ from b, as the operator knows them, into
+ * buf ("street, postcode"); "" when none. */
+static void
+address_diff(char *buf, size_t cap, const ps_bp_address *a,
+	     const ps_bp_address *b)
+{
+	const struct {
+		const char *name;
+		const char *x, *y;
+	} f[] = {
+		{"name", a->full_name, b->full_name},
+		{"company", a->company, b->company},
+		{"street", a->line1, b->line1},
+		{"street 2", a->line2, b->line2},
+		{"city", a->line3, b->line3},
+		{"state", a->line4, b->line4},
+		{"postcode", a->postal_code, b->postal_code},
+		{"country", a->country_iso, b->country_iso},
+		{"phone", a->telephone, b->telephone},
+		{"email", a->email, b->email},
+	};
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (strcmp(f[i].x ? f[i].x : "", f[i].y ? f[i].y : "") != 0)
+			msg_add(buf, cap, "%s%s", buf[0] ? ", " : "",
+				f[i].name);
+}
+
+/*
+ * An address edit of imported order o: the mapped billing and delivery
+ * addresses (ps_oib__addresses) replace those of Brightpearl order bp_id
+ * where they differ, with one GET and one PUT (If-Match; a 412 is read
+ * again).  Fields pearlsync does not map (mobile) keep Brightpearl's
+ * value.  When the order is invoiced or (part) shipped nothing is sent:
+ * PS_EDATA names the changed fields and *refused is set (0 otherwise).
+ */
+static int
+edit_addresses(ps_flow_env *env, const ps_bc_order *o, int64_t bp_id,
+	       int *refused, char *msg, size_t cap)
+{
+	ps_oib_addresses want;
+	ps_bp_sales_order so;
+	char bd[160], dd[160], id[24], hash[16], what[400];
+	int error;
+
+	*refused = 0;
+	ps_oib__addresses(&want, o);
+	if ((error = ps_bp_sales_order_get(&so, env->bp, bp_id)) < 0)
+		return error;
+	want.billing.mobile = so.billing.mobile;
+	want.delivery.mobile = so.delivery.mobile;
+	address_diff(bd, sizeof(bd), &want.billing, &so.billing);
+	address_diff(dd, sizeof(dd), &want.delivery, &so.delivery);
+	if (bd[0] == '\0' && dd[0] == '\0') {
+		msg_add(msg, cap, "addresses: already in Brightpearl; ");
+		goto done;
+	}
+	what[0] = '\0';
+	if (bd[0])
+		msg_add(what, sizeof(what), "billing address (%s)", bd);
+	if (dd[0])
+		msg_add(what, sizeof(what), "%sdelivery address (%s)",
+			bd[0] ? " and " : "", dd);
+	if (so.invoiced || strcmp(so.shipping_status, "SPS") == 0 ||
+	    strcmp(so.shipping_status, "ASS") == 0) {
+		*refused = 1;
+		error = ps_error_set(
+			PS_EDATA,
+			"%sBigCommerce order %lld: %s changed, but Brightpearl "
+			"order %lld is already %s, so pearlsync did not "
+			"change it; correct the address in Brightpearl (and "
+			"with the carrier) by hand, then retry this entry",
+			msg, (long long)o->id, what, (long long)bp_id,
+			so.invoiced ? "invoiced" : "(part) shipped");
+		goto done;
+	}
+	if ((error = ps_bp_sales_order_addresses_set(
+		     env->bp, &so, bd[0] ? &want.billing : NULL,
+		     dd[0] ? &want.delivery : NULL)) < 0)
+		goto done;
+	snprintf(id, sizeof(id), "%lld", (long long)bp_id);
+	snprintf(hash, sizeof(hash), "%08" PRIx32, addr_hash(o));
+	if ((error = ps_store_written_set(env->store, PS_PLATFORM_BRIGHTPEARL,
+					  "order", id, "addresses", hash, FLOW,
+					  env->now)) < 0)
+		goto done;
+	msg_add(msg, cap, "%s updated; ", what);
+done:
+	ps_bp_sales_order_dispose(&so);
+	return error;
+}
+
 /* A status change or notes edit: update the existing order. */
 static int
 do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
@@ -2018,9 +2218,10 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 {
 	ps_bc_order o;
 	ps_oib_settings s;
+	order_state prev;
 	char why[256], msg[512], tid[24];
 	int64_t bp_id = 0;
-	int error, st_prev = -1;
+	int error, st_prev = -1, refused = 0, checked;
 	uint32_t h_prev = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -2073,10 +2274,13 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 		}
 		goto done;
 	}
-	if (state_load(&st_prev, &h_prev, env->store, bc_id) < 0) {
-		st_prev = -1;
-		h_prev = 0;
+	if (state_load(&prev, env->store, bc_id) < 0) {
+		ps_error_clear();
+		memset(&prev, 0, sizeof(prev));
+		prev.status = -1;
 	}
+	st_prev = prev.status;
+	h_prev = prev.notes;
 	msg[0] = '\0';
 	if (o.status_id != st_prev &&
 	    (error = edit_status(env, &s, &o, bp_id, msg, sizeof(msg))) < 0)
@@ -2084,15 +2288,37 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 	if (notes_hash(&o) != h_prev &&
 	    (error = edit_notes(env, &s, &o, bp_id, msg, sizeof(msg))) < 0)
 		goto done;
+	/* no address hash yet: today's addresses are the baseline */
+	checked = prev.has_addr &&
+		  (addr_hash(&o) != prev.addr || prev.refused == entry->id);
+	if (checked &&
+	    (error = edit_addresses(env, &o, bp_id, &refused, msg,
+				    sizeof(msg))) < 0 &&
+	    !refused)
+		goto done;
+	{
+		/* a refused change counts as handled: later edits of the
+		 * order are not held up by it; the entry that met it fails
+		 * with the reason and alone checks again when retried */
+		order_state now;
+		int e2;
+
+		now.status = o.status_id;
+		now.notes = notes_hash(&o);
+		now.has_addr = 1;
+		now.addr = addr_hash(&o);
+		now.refused = refused ? entry->id : checked ? 0 : prev.refused;
+		if ((e2 = state_write(env->store, bc_id, &now, env->now)) < 0)
+			error = e2; /* not remembered: try it all again */
+		if (error < 0)
+			goto done;
+	}
 	if (msg[0] == '\0')
 		snprintf(msg, sizeof(msg), "no change to send");
-	if ((error = state_save(env->store, &o, env->now)) < 0)
-		goto done;
 	snprintf(tid, sizeof(tid), "%lld", (long long)bp_id);
 	res->target_id = ps_util__strdup(tid);
 	res->detail = ps_util__strdup(msg);
 done:
-	(void)entry;
 	ps_bc_order_dispose(&o);
 	ps_oib__settings_dispose(&s);
 	return error;

@@ -93,9 +93,29 @@ typedef struct ps_oib_payment {
 } ps_oib_payment;
 
 /* The requests one import sends, and why. */
+/*
+ * The Brightpearl billing and delivery addresses of a BigCommerce order,
+ * field for field: name (first and last), company, street 1 and 2, city,
+ * state, zip, country (ISO alpha-2), phone and email.  Billing from the
+ * billing address; delivery from the first shipping address (the billing
+ * address when there is none).  Empty fields are NULL.  Strings borrow
+ * from the order and from the name buffers here, so the struct is not
+ * copied.
+ */
+typedef struct ps_oib_addresses {
+	ps_bp_address billing;
+	ps_bp_address delivery;
+	char billing_name[160];
+	char delivery_name[160];
+} ps_oib_addresses;
+
+/* ps_oib__addresses - fill *out from order o (see ps_oib_addresses). */
+void ps_oib__addresses(ps_oib_addresses *out, const ps_bc_order *o);
+
 typedef struct ps_oib_plan {
 	ps_bp_order order;     /* strings borrowed from the inputs and
 				  from this plan */
+	ps_oib_addresses addresses; /* order.billing and delivery */
 	ps_bp_order_row *rows; /* owned */
 	size_t nrows;
 	char (*row_refs)[24]; /* owned: external refs of product rows */

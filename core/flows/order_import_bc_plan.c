@@ -89,6 +89,45 @@ nz(const char *s)
 	return s != NULL && s[0] != '\0' ? s : NULL;
 }
 
+/* "first last" of a into buf (cap bytes); NULL when both are empty. */
+static const char *
+full_name(char *buf, size_t cap, const ps_bc_address *a)
+{
+	const char *f = nz(a->first_name), *l = nz(a->last_name);
+
+	snprintf(buf, cap, "%s%s%s", f ? f : "", f && l ? " " : "", l ? l : "");
+	return nz(buf);
+}
+
+static void
+address_map(ps_bp_address *out, char *name, size_t cap, const ps_bc_address *a)
+{
+	memset(out, 0, sizeof(*out));
+	out->full_name = full_name(name, cap, a);
+	out->company = nz(a->company);
+	out->line1 = nz(a->street_1);
+	out->line2 = nz(a->street_2);
+	out->line3 = nz(a->city);
+	out->line4 = nz(a->state);
+	out->postal_code = nz(a->zip);
+	out->country_iso = nz(a->country_iso2);
+	out->telephone = nz(a->phone);
+	out->email = nz(a->email);
+}
+
+void
+ps_oib__addresses(ps_oib_addresses *out, const ps_bc_order *o)
+{
+	const ps_bc_address *sa = o->nshipping_addresses
+					  ? &o->shipping_addresses[0].address
+					  : &o->billing_address;
+
+	address_map(&out->billing, out->billing_name, sizeof(out->billing_name),
+		    &o->billing_address);
+	address_map(&out->delivery, out->delivery_name,
+		    sizeof(out->delivery_name), sa);
+}
+
 int
 ps_oib__importable(const ps_oib_settings *s, const ps_bc_order *o, char *why,
 		   size_t cap)
@@ -491,7 +530,6 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 	/* the order */
 	{
 		ps_bp_order *bo = &p->order;
-		const ps_bc_address *ba = &o->billing_address;
 
 		bo->ref = p->ref;
 		bo->external_ref = p->external_ref;
@@ -507,32 +545,9 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 		bo->shipping_method_id = r->shipping_method_id;
 		bo->rows = p->rows;
 		bo->nrows = p->nrows;
-		bo->billing.full_name = NULL;
-		bo->billing.company = nz(ba->company);
-		bo->billing.line1 = nz(ba->street_1);
-		bo->billing.line2 = nz(ba->street_2);
-		bo->billing.line3 = nz(ba->city);
-		bo->billing.line4 = nz(ba->state);
-		bo->billing.postal_code = nz(ba->zip);
-		bo->billing.country_iso = nz(ba->country_iso2);
-		bo->billing.telephone = nz(ba->phone);
-		bo->billing.email = nz(ba->email);
-		if (o->nshipping_addresses) {
-			const ps_bc_address *sa =
-				&o->shipping_addresses[0].address;
-
-			bo->delivery.company = nz(sa->company);
-			bo->delivery.line1 = nz(sa->street_1);
-			bo->delivery.line2 = nz(sa->street_2);
-			bo->delivery.line3 = nz(sa->city);
-			bo->delivery.line4 = nz(sa->state);
-			bo->delivery.postal_code = nz(sa->zip);
-			bo->delivery.country_iso = nz(sa->country_iso2);
-			bo->delivery.telephone = nz(sa->phone);
-			bo->delivery.email = nz(sa->email);
-		} else {
-			bo->delivery = bo->billing;
-		}
+		ps_oib__addresses(&p->addresses, o);
+		bo->billing = p->addresses.billing;
+		bo->delivery = p->addresses.delivery;
 	}
 	why_add(p, "status: %lld (%s)", (long long)r->status_id,
 		r->status_how ? r->status_how : "");

@@ -232,6 +232,56 @@ int ps_bp_order_find_external(int64_t *out_id, ps_bp *bp,
 int ps_bp_order_status_set(ps_bp *bp, int64_t order_id, int64_t status_id,
 			   const char *note_text);
 
+/*
+ * A sales order as GET /order-service/sales-order/{id} returns it, kept
+ * whole so that a replacement-style PUT can send it back changed only
+ * where the caller says.  Strings borrow from priv__.
+ */
+typedef struct ps_bp_sales_order {
+	int64_t id;
+	int64_t version;             /* for If-Match */
+	int invoiced;                /* an invoice reference is set */
+	const char *shipping_status; /* "NST", "SNS", "SPS", "ASS"; "" */
+	ps_bp_address billing;       /* billing.address */
+	ps_bp_address delivery;      /* delivery.address */
+	void *priv__;                /* the order as read */
+} ps_bp_sales_order;
+
+/* ps_bp_sales_order_dispose - free so's storage and zero it; NULL fine. */
+void ps_bp_sales_order_dispose(ps_bp_sales_order *so);
+
+/*
+ * ps_bp_sales_order_get - GET /order-service/sales-order/{id} into *out
+ * (dispose it).  PS_ENOTFOUND when there is no such sales order;
+ * PS_EPARSE when the reply has no numeric version.
+ */
+int ps_bp_sales_order_get(ps_bp_sales_order *out, ps_bp *bp, int64_t id);
+
+/*
+ * ps_bp_sales_order_addresses_set - replace the billing and/or delivery
+ * address (NULL: leave it) of sales order *so, read by
+ * ps_bp_sales_order_get: PUT /order-service/sales-order/{id} with the
+ * order as read (read-only fields left out) and If-Match: so->version.
+ * On 412 (the order changed meanwhile) the order is read again into *so
+ * and the PUT repeated, at most PS_BP_PUT_TRIES times in all; a re-read
+ * order that is now invoiced or (part) shipped is not written
+ * (PS_EDATA), and one that already has the addresses needs no PUT.  On
+ * success *so is the order as it was before the write that landed (its
+ * version is stale).  Empty fields of an address are sent as absent: the
+ * PUT replaces, so Brightpearl removes them.  The addresses may borrow
+ * from *so (they are copied first).
+ */
+#define PS_BP_PUT_TRIES 3
+int ps_bp_sales_order_addresses_set(ps_bp *bp, ps_bp_sales_order *so,
+				    const ps_bp_address *billing,
+				    const ps_bp_address *delivery);
+
+/*
+ * ps_bp_address_equal - 1 when a and b hold the same text in every field
+ * (NULL and "" alike), else 0.
+ */
+int ps_bp_address_equal(const ps_bp_address *a, const ps_bp_address *b);
+
 /* ---- order notes -------------------------------------------------------- */
 
 typedef struct ps_bp_note {

@@ -492,6 +492,9 @@ async function scenario(r) {
 		`/orders/${oid}/shipping_addresses`, undefined, 200);
 	await v2('GET', '/orders/{order_id}/shipping_addresses/{id}',
 		`/orders/${oid}/shipping_addresses/${addrs.json[0].id}`, undefined, 200);
+	await v2('PUT', '/orders/{order_id}/shipping_addresses/{id}',
+		`/orders/${oid}/shipping_addresses/${addrs.json[0].id}`,
+		{ street_1: '2 Conformance Road', zip: '54321' }, 200);
 	await v2('GET', '/orders/{order_id}/coupons', `/orders/${oid}/coupons`, undefined, 204);
 	await v2('GET', '/orders/{order_id}/messages', `/orders/${oid}/messages`, undefined, 204);
 

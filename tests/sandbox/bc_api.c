@@ -798,6 +798,32 @@ v2_order_address(sb_platform *pf, sb_request *req, sb_response *resp)
 }
 
 static int
+v2_order_address_update(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	bc_order *o = order_or_404(st, req, resp, 0);
+	json_t *a, *body;
+	char msg[MSG_LEN];
+	int status;
+
+	if (o == NULL)
+		return 0;
+	if ((a = by_id(o->addresses, param_id(req, 1))) == NULL) {
+		v2_not_found(resp);
+		return 0;
+	}
+	if ((body = body_json(req, resp, 0)) == NULL)
+		return 0;
+	status = bc_order_address_update(st, o, a, body, msg, sizeof(msg));
+	json_decref(body);
+	if (status)
+		bc_v2_error(resp, status, msg);
+	else
+		sb_resp_json(resp, 200, json_deep_copy(a), NULL);
+	return 0;
+}
+
+static int
 v2_order_empty(sb_platform *pf, sb_request *req, sb_response *resp)
 {
 	/* Coupons, messages: this simulator stores none. */
@@ -1939,6 +1965,9 @@ static const sb_route v2_routes[] = {
 	 "GET v2/orders/{id}/shipping_addresses"},
 	{"GET", "/orders/{id}/shipping_addresses/{aid}", v2_order_address,
 	 "GET v2/orders/{id}/shipping_addresses/{aid}"},
+	{"PUT", "/orders/{id}/shipping_addresses/{aid}",
+	 v2_order_address_update,
+	 "PUT v2/orders/{id}/shipping_addresses/{aid}"},
 	{"GET", "/orders/{id}/coupons", v2_order_empty,
 	 "GET v2/orders/{id}/coupons"},
 	{"GET", "/orders/{id}/messages", v2_order_empty,

@@ -135,6 +135,15 @@ bc_order *bc_order_create(bc_state *st, const json_t *body, int control,
 /* Apply a v2 PUT /orders/{id} body; 0 or an HTTP status with msg. */
 int bc_order_update(bc_state *st, bc_order *o, const json_t *body, char *msg,
 		    size_t msglen);
+/*
+ * bc_order_address_update - PUT /v2/orders/{id}/shipping_addresses/{aid}
+ * (orders.v2 updateOrderShippingAddress): the shippingAddress_Put fields
+ * of address a (one of o's) from body; anything else 400 "cannot be
+ * written to".  Fires store/order/updated.  0, or the HTTP status with
+ * msg.
+ */
+int bc_order_address_update(bc_state *st, bc_order *o, json_t *a,
+			    const json_t *body, char *msg, size_t msglen);
 /* Set the status, firing statusUpdated + updated when it changes. */
 void bc_order_set_status(bc_state *st, bc_order *o, int status_id);
 /* Create a shipment from a v2 POST body; new shipment json (borrowed from

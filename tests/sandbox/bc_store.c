@@ -1501,6 +1501,53 @@ bc_order_update(bc_state *st, bc_order *o, const json_t *body, char *msg,
 	return 0;
 }
 
+int
+bc_order_address_update(bc_state *st, bc_order *o, json_t *a,
+			const json_t *body, char *msg, size_t msglen)
+{
+	/* shippingAddress_Base plus shipping_method (orders.v2.oas2.yml);
+	 * form_fields are accepted and not stored */
+	static const char *const writable[] = {
+		"first_name",      "last_name", "company",
+		"street_1",        "street_2",  "city",
+		"state",           "zip",       "country",
+		"country_iso2",    "phone",     "email",
+		"shipping_method", NULL};
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (!json_is_object(body)) {
+		snprintf(msg, msglen, "The request body is not a JSON object.");
+		return 400;
+	}
+	json_object_foreach((json_t *)body, k, v)
+	{
+		for (i = 0; writable[i] && strcmp(writable[i], k) != 0; i++)
+			;
+		if (writable[i] == NULL && strcmp(k, "form_fields") != 0) {
+			snprintf(msg, msglen,
+				 "The field '%s' cannot be written to. Please "
+				 "remove it from your request before trying "
+				 "again.",
+				 k);
+			return 400;
+		}
+		if (writable[i] != NULL && !json_is_string(v)) {
+			snprintf(msg, msglen, "The field '%s' is invalid.", k);
+			return 400;
+		}
+	}
+	json_object_foreach((json_t *)body, k, v)
+	{
+		if (json_is_string(v))
+			json_object_set(a, k, v);
+	}
+	order_touch(st, o);
+	fire_order(st, "store/order/updated", o->id);
+	return 0;
+}
+
 static json_t *
 find_by_id(json_t *array, int64_t id)
 {

@@ -118,6 +118,8 @@ void bp_api_handle(bp_state *bp, sb_request *req, sb_response *resp,
 void bp_seed_demo(bp_state *bp);
 void bp_seed_reference(bp_state *bp);
 /* Merchant actions shared by the API and the control calls. */
+/* A change of order o: updatedOn is now and version goes up by one. */
+void bp_order_touch(json_t *o);
 int bp_order_set_status(bp_state *bp, json_t *order, int64_t status_id,
 			const char *note_text, sb_response *resp);
 int64_t bp_note_add(bp_state *bp, int64_t order_id, const char *text,

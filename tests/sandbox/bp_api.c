@@ -1414,6 +1414,13 @@ bp_render_order(bp_state *bp, json_t *o)
 			     "shippingMethodId"))
 		json_object_set_new(json_object_get(out, "delivery"),
 				    "shippingMethodId", json_integer(0));
+	/* invoiced (control call "invoice"): recorded shape, section 7.3 */
+	if (json_object_get(o, "_invoice")) {
+		json_object_set_new(json_object_get(out, "state"), "tax",
+				    json_string("INVOICED"));
+		json_array_append(json_object_get(out, "invoices"),
+				  json_object_get(o, "_invoice"));
+	}
 	/* externalRef on /order/ GETs is UNCONFIRMED; served (README). */
 	if (json_object_get(o, "externalRef"))
 		json_object_set(out, "externalRef",
@@ -1469,7 +1476,11 @@ render_sales_order(bp_state *bp, json_t *o)
 	}
 	json_object_set_new(out, "rows", rows);
 	json_object_del(out, "customFields");
-	json_object_del(out, "version");
+	/* "version" stays: the PUT wants it back in If-Match and its page
+	 * names the latest GET as the place to take it from (README,
+	 * choices); the /order/ GET has it as recorded (section 7.3). */
+	if (json_object_get(o, "_invoice"))
+		json_object_set(out, "invoice", json_object_get(o, "_invoice"));
 	fulfilment(o, &ship, &stock, &alloc);
 	json_object_set_new(out, "createdBy", json_integer(4));
 	json_object_set_new(out, "total",
@@ -1493,6 +1504,63 @@ valid_number(json_t *v)
 {
 	return !v || json_is_number(v) ||
 	       (json_is_string(v) && bp_num(v, NAN) == bp_num(v, NAN));
+}
+
+/*
+ * One sales-order row as stored, from request row r (number i, 0-based):
+ * validated as the POST validates it (section 7.1), without its id.
+ * NULL after an error reply.
+ */
+static json_t *
+row_build(bp_state *bp, json_t *r, size_t i, sb_response *resp)
+{
+	json_t *row, *p = NULL;
+	json_t *pid = json_object_get(r, "productId");
+	char q[32];
+
+	if (!json_is_object(r) ||
+	    !valid_number(json_object_get(r, "quantity")) ||
+	    !valid_number(json_object_get(r, "net")) ||
+	    !valid_number(json_object_get(r, "tax"))) {
+		bp_err(resp, 400, "ORDC-020",
+		       "Row %zu: quantity, net and tax must be numbers", i + 1);
+		return NULL;
+	}
+	if (pid) {
+		p = get_by_id(bp->products, sb_json_int(pid, -1));
+		if (!p) {
+			bp_err(resp, 400, "ORDC-021",
+			       "Product %lld does not exist",
+			       (long long)sb_json_int(pid, -1));
+			return NULL;
+		}
+	} else if (!json_is_string(json_object_get(r, "name"))) {
+		bp_err(resp, 400, "ORDC-022",
+		       "Row %zu needs a productId or a name", i + 1);
+		return NULL;
+	}
+	row = json_deep_copy(r);
+	if (p) {
+		json_object_set_new(row, "productId",
+				    json_integer(sb_json_int(pid, 0)));
+		json_object_set(row, "sku",
+				jget(json_object_get(p, "identity"), "sku"));
+		if (!json_object_get(row, "name"))
+			json_object_set(
+				row, "name",
+				jget(json_array_get(json_object_get(
+							    p, "salesChannels"),
+						    0),
+				     "productName"));
+	}
+	snprintf(q, sizeof(q), "%.4f",
+		 bp_num(json_object_get(r, "quantity"), 1));
+	json_object_set_new(row, "quantity", json_string(q));
+	json_object_set_new(row, "net",
+			    bp_money(bp_num(json_object_get(r, "net"), 0)));
+	json_object_set_new(row, "tax",
+			    bp_money(bp_num(json_object_get(r, "tax"), 0)));
+	return row;
 }
 
 /* Shared by sales-order and sales-credit POST (sections 7.1, 7.8). */
@@ -1547,62 +1615,14 @@ order_create(bp_state *bp, sb_request *req, sb_response *resp, const char *type)
 	}
 	rows = json_array();
 	json_array_foreach (json_object_get(in, "rows"), i, r) {
-		json_t *row = json_deep_copy(r), *p = NULL;
-		json_t *pid = json_object_get(r, "productId");
+		json_t *row = row_build(bp, r, i, resp);
 
-		if (!valid_number(json_object_get(r, "quantity")) ||
-		    !valid_number(json_object_get(r, "net")) ||
-		    !valid_number(json_object_get(r, "tax"))) {
-			json_decref(row);
+		if (!row) {
 			json_decref(rows);
-			bp_err(resp, 400, "ORDC-020",
-			       "Row %zu: quantity, net and tax must be "
-			       "numbers",
-			       i + 1);
-			goto done;
-		}
-		if (pid) {
-			p = get_by_id(bp->products, sb_json_int(pid, -1));
-			if (!p) {
-				json_decref(row);
-				json_decref(rows);
-				bp_err(resp, 400, "ORDC-021",
-				       "Product %lld does not exist",
-				       (long long)sb_json_int(pid, -1));
-				goto done;
-			}
-			json_object_set_new(row, "productId",
-					    json_integer(sb_json_int(pid, 0)));
-			json_object_set(
-			    row, "sku",
-			    jget(json_object_get(p, "identity"), "sku"));
-			if (!json_object_get(row, "name"))
-				json_object_set(
-				    row, "name",
-				    jget(json_array_get(json_object_get(
-							    p, "salesChannels"),
-							0),
-					 "productName"));
-		} else if (!json_is_string(json_object_get(r, "name"))) {
-			json_decref(row);
-			json_decref(rows);
-			bp_err(resp, 400, "ORDC-022",
-			       "Row %zu needs a productId or a name", i + 1);
 			goto done;
 		}
 		json_object_set_new(row, "id",
 				    json_integer(bp_next_id(bp, BP_SEQ_ROW)));
-		{
-			char q[32];
-
-			snprintf(q, sizeof(q), "%.4f",
-				 bp_num(json_object_get(r, "quantity"), 1));
-			json_object_set_new(row, "quantity", json_string(q));
-		}
-		json_object_set_new(
-		    row, "net", bp_money(bp_num(json_object_get(r, "net"), 0)));
-		json_object_set_new(
-		    row, "tax", bp_money(bp_num(json_object_get(r, "tax"), 0)));
 		json_array_append_new(rows, row);
 	}
 	id = bp_next_id(bp, BP_SEQ_ORDER);
@@ -1872,8 +1892,8 @@ bp_note_add(bp_state *bp, int64_t order_id, const char *text, int is_public)
 	return id;
 }
 
-static void
-order_touch(json_t *o)
+void
+bp_order_touch(json_t *o)
 {
 	char when[48];
 
@@ -1908,7 +1928,7 @@ bp_order_set_status(bp_state *bp, json_t *order, int64_t status_id,
 		note_text = text;
 	}
 	json_object_set_new(order, "statusId", json_integer(status_id));
-	order_touch(order);
+	bp_order_touch(order);
 	bp_note_add(bp, oid, note_text, 0);
 	bp_fire(bp, "order.modified.order-status", oid);
 	bp_fire(bp, "order.modified", oid);
@@ -1950,6 +1970,223 @@ r_order_status_put(sb_platform *pf, sb_request *req, sb_response *resp)
 		bp_ok(resp, NULL);
 		bp_msgtype(resp, "put-order-status");
 	}
+	json_decref(in);
+	return 0;
+}
+
+/*
+ * Sales-order PUT (api-docs.brightpearl.com/order/sales-order/put.html):
+ * replacement-style, so every writable field of the POST shape that is
+ * not sent is removed or takes the POST default, and read-only fields are
+ * ignored.  Refused, as the page says:
+ *   - If-Match other than the order's current version: 412;
+ *   - an invoiced order whose request does not carry the same number of
+ *     rows and the id of every existing row: 400.
+ * Strict where the page is silent (README, choices): no If-Match is 412
+ * as well; a row id that is not on the order is 400; once any row is on a
+ * goods-out note the rows follow the invoiced rule and those rows keep
+ * their product and quantity; statusId must stay as it is (statuses move
+ * through PUT /order/{id}/status, section 7.4).
+ */
+static const char *const so_read_only[] = {"id",
+					   "orderTypeCode",
+					   "createdOn",
+					   "createdBy",
+					   "updatedOn",
+					   "total",
+					   "isCanceled",
+					   "orderPaymentStatus",
+					   "allocationStatusCode",
+					   "stockStatusCode",
+					   "shippingStatusCode",
+					   "version",
+					   "invoice",
+					   "customerId",
+					   "orderWeighting",
+					   "costPriceListId",
+					   NULL};
+
+static int
+so_if_match(json_t *o, sb_request *req, sb_response *resp)
+{
+	const char *im = sb_req_header(req, "If-Match");
+	int64_t have = sb_json_int(json_object_get(o, "version"), 0);
+	char *end = NULL;
+	long long want;
+
+	if (!im || !*im) {
+		bp_err(resp, 412, "ORDC-050",
+		       "An If-Match header with the order version is "
+		       "required");
+		return -1;
+	}
+	want = strtoll(im, &end, 10);
+	if (end == im || *end != '\0' || want != have) {
+		bp_err(resp, 412, "ORDC-050",
+		       "Order %lld has changed: its version is %lld, not %s",
+		       (long long)sb_json_int(json_object_get(o, "id"), 0),
+		       (long long)have, im);
+		return -1;
+	}
+	return 0;
+}
+
+/* The existing row of o with id, or NULL. */
+static json_t *
+so_row(json_t *o, int64_t id)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(o, "rows"), i,
+			   r) if (sb_json_int(json_object_get(r, "id"), -1) ==
+				  id) return r;
+	return NULL;
+}
+
+/* The new rows of o from request rows in; NULL after an error reply. */
+static json_t *
+so_rows(bp_state *bp, json_t *o, json_t *in, sb_response *resp)
+{
+	int64_t oid = sb_json_int(json_object_get(o, "id"), 0);
+	json_t *rows = json_array(), *r, *old;
+	int frozen = json_object_get(o, "_invoice") != NULL, seen = 0;
+	size_t i;
+
+	json_array_foreach(json_object_get(o, "rows"), i,
+			   r) if (sb_json_int(json_object_get(r, "_onGon"), 0) >
+				  0) frozen = 1;
+	json_array_foreach(in, i, r)
+	{
+		json_t *row = row_build(bp, r, i, resp), *idv;
+		const char *k;
+		json_t *x;
+
+		if (!row)
+			goto fail;
+		idv = json_object_get(r, "id");
+		old = idv ? so_row(o, sb_json_int(idv, -1)) : NULL;
+		if (idv && !old) {
+			json_decref(row);
+			bp_err(resp, 400, "ORDC-051",
+			       "Row %lld is not on order %lld",
+			       (long long)sb_json_int(idv, -1), (long long)oid);
+			goto fail;
+		}
+		if (old && sb_json_int(json_object_get(old, "_onGon"), 0) &&
+		    (sb_json_int(json_object_get(old, "productId"), 0) !=
+			     sb_json_int(json_object_get(row, "productId"),
+					 0) ||
+		     bp_num(json_object_get(old, "quantity"), 0) !=
+			     bp_num(json_object_get(row, "quantity"), 0))) {
+			json_decref(row);
+			bp_err(resp, 400, "ORDC-052",
+			       "Row %lld of order %lld is on a goods-out "
+			       "note: its product and quantity cannot change",
+			       (long long)sb_json_int(idv, -1), (long long)oid);
+			goto fail;
+		}
+		if (old) {
+			seen++;
+			json_object_foreach(old, k, x) if (k[0] == '_')
+				json_object_set(row, k, x);
+			json_object_set(row, "id", json_object_get(old, "id"));
+		} else {
+			json_object_set_new(
+				row, "id",
+				json_integer(bp_next_id(bp, BP_SEQ_ROW)));
+		}
+		json_array_append_new(rows, row);
+	}
+	if (frozen && (json_array_size(rows) !=
+			       json_array_size(json_object_get(o, "rows")) ||
+		       (size_t)seen != json_array_size(rows))) {
+		bp_err(resp, 400, "ORDC-051",
+		       "Order %lld is %s: the request must contain its %zu "
+		       "rows, each with its id",
+		       (long long)oid,
+		       json_object_get(o, "_invoice") ? "invoiced"
+						      : "on a goods-out note",
+		       json_array_size(json_object_get(o, "rows")));
+		goto fail;
+	}
+	return rows;
+fail:
+	json_decref(rows);
+	return NULL;
+}
+
+static int
+r_sales_order_put(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bp_state *bp = S(pf);
+	json_t *o = order_param(bp, req, resp), *in = NULL, *n = NULL;
+	json_t *rows, *cust_id, *x;
+	const char *k;
+	size_t i;
+	char key[32];
+
+	if (!o)
+		return 0;
+	if (strcmp(sb_json_str(json_object_get(o, "orderTypeCode"), ""),
+		   "SO") != 0) {
+		bp_err(resp, 404, "CMNC-404", "Cannot find sales order %lld",
+		       (long long)sb_json_int(json_object_get(o, "id"), 0));
+		return 0;
+	}
+	if (so_if_match(o, req, resp) || !(in = body_object(req, resp)))
+		return 0;
+	cust_id = json_object_get(json_object_get(in, "customer"), "id");
+	if (!cust_id) {
+		bp_err(resp, 400, "ORDC-012", "You must supply a customer id");
+		goto done;
+	}
+	if (!get_by_id(bp->contacts, sb_json_int(cust_id, -1))) {
+		bp_err(resp, 400, "ORDC-013", "Customer %lld does not exist",
+		       (long long)sb_json_int(cust_id, -1));
+		goto done;
+	}
+	if (sb_json_int(json_object_get(in, "statusId"), -1) !=
+	    sb_json_int(json_object_get(o, "statusId"), -1)) {
+		bp_err(resp, 400, "ORDC-053",
+		       "statusId must be the order's status (%lld); change "
+		       "the status with PUT /order/{id}/status",
+		       (long long)sb_json_int(json_object_get(o, "statusId"),
+					      -1));
+		goto done;
+	}
+	if (!(rows = so_rows(bp, o, json_object_get(in, "rows"), resp)))
+		goto done;
+	n = json_deep_copy(in);
+	for (i = 0; so_read_only[i]; i++)
+		json_object_del(n, so_read_only[i]);
+	json_object_set_new(n, "rows", rows);
+	json_object_set(n, "id", json_object_get(o, "id"));
+	json_object_set_new(n, "orderTypeCode", json_string("SO"));
+	json_object_set(n, "createdOn", json_object_get(o, "createdOn"));
+	json_object_set(n, "version", json_object_get(o, "version"));
+	json_object_set(n, "customFields", json_object_get(o, "customFields"));
+	json_object_foreach(o, k, x) if (k[0] == '_') json_object_set(n, k, x);
+	/* not sent: the POST defaults (section 7.1) */
+	if (!json_object_get(n, "warehouseId"))
+		json_object_set_new(n, "warehouseId", json_integer(2));
+	if (!json_object_get(n, "priceListId"))
+		json_object_set_new(n, "priceListId", json_integer(1));
+	if (!json_object_get(n, "priceModeCode"))
+		json_object_set_new(n, "priceModeCode", json_string("EXC"));
+	if (!json_object_get(n, "currency"))
+		json_object_set_new(n, "currency",
+				    json_pack("{s:s}", "code", "USD"));
+	if (!json_object_get(n, "placedOn"))
+		json_object_set(n, "placedOn", json_object_get(o, "createdOn"));
+	bp_order_touch(n);
+	ID_KEY(key, sb_json_int(json_object_get(o, "id"), 0));
+	json_object_set(bp->orders, key, n); /* o is released here */
+	bp_ok(resp, json_incref(json_object_get(n, "id")));
+	bp_msgtype(resp, "put-sales-order");
+	bp_fire(bp, "order.modified", sb_json_int(json_object_get(n, "id"), 0));
+done:
+	json_decref(n);
 	json_decref(in);
 	return 0;
 }
@@ -2063,7 +2300,7 @@ r_custom_patch(sb_platform *pf, sb_request *req, sb_response *resp)
 	copy = json_deep_copy(json_object_get(o, "customFields"));
 	if (apply_patch(copy, ops, 1, resp) == 0) {
 		json_object_set(o, "customFields", copy);
-		order_touch(o);
+		bp_order_touch(o);
 		bp_ok(resp, json_deep_copy(copy));
 		bp_msgtype(resp, "patch-custom-fields");
 	}
@@ -2423,7 +2660,7 @@ bp_gon_create(bp_state *bp, json_t *order, json_t *body, sb_response *resp,
 		json_array_append_new(ids, json_integer(gid));
 		bp_fire(bp, "goods-out-note.created", gid);
 	}
-	order_touch(order);
+	bp_order_touch(order);
 	bp_fire(bp, "order.modified", oid);
 	*ids_out = ids;
 	return 0;
@@ -2517,7 +2754,7 @@ bp_gon_ship(bp_state *bp, json_t *gon, sb_response *resp)
 	}
 	bp_fire(bp, "goods-out-note.modified.shipped", gon_id(bp, gon));
 	if (order) {
-		order_touch(order);
+		bp_order_touch(order);
 		fulfilment(order, &ship, &stock, &alloc);
 		if (strcmp(ship, "ASS") == 0)
 			bp_fire(bp, "order.modified.fully-shipped",
@@ -3164,6 +3401,7 @@ static const sb_route bp_routes[] = {
     /* order-service (section 7) */
     R("POST", "/order-service/sales-order", r_sales_order_post),
     R("GET", "/order-service/sales-order/{idset}", r_sales_order_get),
+    R("PUT", "/order-service/sales-order/{id}", r_sales_order_put),
     R("OPTIONS", "/order-service/sales-order/{idset}", r_sales_order_options),
     R("GET", "/order-service/order/{idset}", r_order_get),
     R("OPTIONS", "/order-service/order/{idset}", r_order_options),

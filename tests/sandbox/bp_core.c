@@ -1334,6 +1334,37 @@ ctl_ship(bp_state *bp, json_t *in, sb_response *resp)
 	json_decref(body);
 }
 
+/*
+ * The merchant invoices an order: it gets an invoice reference and tax
+ * date (the /order/ GET's "invoices", section 7.3) and from then on the
+ * PUT keeps its rows (sales-order PUT page).
+ */
+static void
+ctl_invoice(bp_state *bp, json_t *in, sb_response *resp)
+{
+	json_t *order = order_of(bp, in);
+	char ref[32], when[48];
+	int64_t id;
+
+	if (!order) {
+		ctl_err(resp, 404, "no such order");
+		return;
+	}
+	id = sb_json_int(json_object_get(order, "id"), 0);
+	if (!json_object_get(order, "_invoice")) {
+		sb_iso_now(when, sizeof(when), 0);
+		snprintf(ref, sizeof(ref), "SI-%lld", (long long)id);
+		json_object_set_new(
+			order, "_invoice",
+			json_pack("{s:s,s:s,s:s}", "invoiceReference", ref,
+				  "taxDate", when, "dueDate", when));
+		bp_order_touch(order);
+		bp_fire(bp, "order.modified", id);
+	}
+	sb_resp_json(resp, 200,
+		     json_deep_copy(json_object_get(order, "_invoice")), NULL);
+}
+
 static void
 bp_control(sb_platform *pf, const char *action, sb_request *req,
 	   sb_response *resp)
@@ -1388,6 +1419,8 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 			ctl_err(resp, 404, "no such contact");
 		else
 			sb_resp_json(resp, 200, json_object(), NULL);
+	} else if (strcmp(a, "invoice") == 0) {
+		ctl_invoice(bp, in, resp);
 	} else if (strcmp(a, "stock") == 0) {
 		int64_t pid = sb_json_int(json_object_get(in, "productId"), 0);
 
