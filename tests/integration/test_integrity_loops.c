@@ -224,27 +224,17 @@ rounds_stay_put(picture *out, int64_t bc_id)
 static int64_t
 place_order(const char *staff_notes, const char *message, int status_id)
 {
-	char body[1024];
-	json_t *r;
+	char fields[512];
 	int64_t id;
 
-	snprintf(body, sizeof(body),
-		 "{\"customer\":{\"email\":\"ada@example.com\","
-		 "\"first_name\":\"Ada\",\"last_name\":\"L\"},"
-		 "\"billing_address\":{\"first_name\":\"Ada\",\"last_name\":"
-		 "\"L\",\"street_1\":\"1 Road\",\"city\":\"Town\",\"zip\":"
-		 "\"12345\",\"country\":\"United States\",\"country_iso2\":"
-		 "\"US\",\"email\":\"ada@example.com\"},"
-		 "\"lines\":[{\"sku\":\"TEE-BLU-M\",\"quantity\":1},"
-		 "{\"sku\":\"MUG-LOGO\",\"quantity\":2}],"
+	snprintf(fields, sizeof(fields),
 		 "\"staff_notes\":\"%s\",\"customer_message\":\"%s\","
-		 "\"status_id\":%d}",
+		 "\"status_id\":%d",
 		 staff_notes, message, status_id);
-	r = fx_ctl(&fx, "POST", "/bigcommerce/orders", body);
-	id = json_integer_value(
-		json_object_get(json_object_get(r, "order"), "id"));
-	json_decref(r);
-	assert_true(id > 0);
+	id = fx_bc_order_place(&fx,
+			       "[{\"sku\":\"TEE-BLU-M\",\"quantity\":1},"
+			       "{\"sku\":\"MUG-LOGO\",\"quantity\":2}]",
+			       fields);
 	assert_true(rounds_until(imported, id));
 	return id;
 }
@@ -481,18 +471,13 @@ has_shipment(int64_t bc_id)
 static void
 test_shipment_does_not_set_brightpearl_back(void **state)
 {
-	char body[256];
 	picture p;
 	int64_t bc_id = place_order("", "", 11), bp_id = bp_order_of(bc_id);
 
 	(void)state;
 	/* the merchant moves the order on, then ships it */
 	fx_bp_status_set(&fx, bp_id, 7);
-	snprintf(body, sizeof(body),
-		 "{\"orderId\":%" PRId64 ",\"warehouseId\":2,\"tracking\":"
-		 "\"1Z999\",\"shippingMethodId\":7,\"ship\":true}",
-		 bp_id);
-	fx_ctl_ok(&fx, "POST", "/brightpearl/ship", body);
+	fx_ship(&fx, bp_id, NULL, "1Z999");
 	assert_true(rounds_until(has_shipment, bc_id));
 	rounds_stay_put(&p, bc_id);
 	assert_int_equal(p.shipments, 1);
@@ -507,7 +492,6 @@ test_shipment_does_not_set_brightpearl_back(void **state)
 static void
 test_status_trigger_shipment_stays(void **state)
 {
-	char body[256];
 	picture p;
 	int64_t bc_id, bp_id;
 
@@ -516,11 +500,7 @@ test_status_trigger_shipment_stays(void **state)
 	fx_set(&fx, "fulfilment.trigger_status", "8");
 	bc_id = place_order("", "", 11);
 	bp_id = bp_order_of(bc_id);
-	snprintf(body, sizeof(body),
-		 "{\"orderId\":%" PRId64 ",\"warehouseId\":2,\"tracking\":"
-		 "\"1Z777\",\"shippingMethodId\":7,\"ship\":true}",
-		 bp_id);
-	fx_ctl_ok(&fx, "POST", "/brightpearl/ship", body);
+	fx_ship(&fx, bp_id, NULL, "1Z777");
 	fx_bp_status_set(&fx, bp_id, 8);
 	assert_true(rounds_until(has_shipment, bc_id));
 	rounds_stay_put(&p, bc_id);
@@ -536,7 +516,7 @@ test_status_trigger_shipment_stays(void **state)
 static int
 setup(void **state)
 {
-	(void)state;
+	*state = &fx;
 	if (flow_fixture_open(&fx, NULL) < 0)
 		return -1;
 	ps_log_set_level(PS_LOG_ERROR);
@@ -572,14 +552,6 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	flow_fixture_close(&fx);
-	return 0;
-}
-
 int
 main(void)
 {
@@ -593,5 +565,5 @@ main(void)
 		cmocka_unit_test(test_status_trigger_shipment_stays),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, flow_fixture_teardown);
 }

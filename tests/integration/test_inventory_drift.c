@@ -507,20 +507,12 @@ setup(void **state)
 {
 	static const char *const flows[] = {"inventory", NULL};
 
-	(void)state;
+	*state = &fx;
 	if (flow_fixture_open(&fx, NULL) < 0 ||
 	    flow_fixture_set(&fx, "inventory.warehouses", WAREHOUSE) < 0 ||
 	    flow_fixture_set(&fx, "inventory.enabled", "true") < 0 ||
 	    flow_fixture_start_worker(&fx, flows) < 0)
 		return -1;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	flow_fixture_close(&fx);
 	return 0;
 }
 
@@ -540,5 +532,5 @@ main(void)
 			test_inventory_drift__large_catalogue_in_batched_requests),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, flow_fixture_teardown);
 }

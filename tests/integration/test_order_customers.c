@@ -389,7 +389,7 @@ setup(void **state)
 {
 	static const char *const flows[] = {"orders", NULL};
 
-	(void)state;
+	*state = &fx;
 	if (flow_fixture_open(&fx, NULL) < 0)
 		return -1;
 	kim = bc_customer("kim@example.com", "Kim");
@@ -409,14 +409,6 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	flow_fixture_close(&fx);
-	return 0;
-}
-
 int
 main(void)
 {
@@ -428,5 +420,5 @@ main(void)
 		cmocka_unit_test(test_deleted_contact_is_relinked),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, flow_fixture_teardown);
 }

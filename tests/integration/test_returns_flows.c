@@ -115,18 +115,20 @@ test_partial_shipments(void **state)
 	p = fx_order_make(&fx, "TEE-RED-M", 3, "MUG-LOGO", 2);
 	w.bc_id = p.bc_id;
 
-	fx_ship(&fx, &p, "[{\"sku\":\"TEE-RED-M\",\"quantity\":1}]", "TRK-1");
+	fx_ship(&fx, p.bp_id, "[{\"sku\":\"TEE-RED-M\",\"quantity\":1}]",
+		"TRK-1");
 	w.n = 1;
 	assert_true(run_until(has_shipments, &w));
 	status[0] = fx_bc_status(&fx, p.bc_id);
-	fx_ship(&fx, &p,
+	fx_ship(&fx, p.bp_id,
 		"[{\"sku\":\"TEE-RED-M\",\"quantity\":2},"
 		"{\"sku\":\"MUG-LOGO\",\"quantity\":1}]",
 		"TRK-2");
 	w.n = 2;
 	assert_true(run_until(has_shipments, &w));
 	status[1] = fx_bc_status(&fx, p.bc_id);
-	fx_ship(&fx, &p, "[{\"sku\":\"MUG-LOGO\",\"quantity\":1}]", "TRK-3");
+	fx_ship(&fx, p.bp_id, "[{\"sku\":\"MUG-LOGO\",\"quantity\":1}]",
+		"TRK-3");
 	w.n = 3;
 	assert_true(run_until(has_shipments, &w));
 	status[2] = fx_bc_status(&fx, p.bc_id);
@@ -276,7 +278,8 @@ test_lost_webhook_poll(void **state)
 	fx_ctl_ok(&fx, "POST", "/webhooks",
 		  "{\"platform\":\"brightpearl\",\"drop_rate\":1.0,"
 		  "\"seed\":3}");
-	fx_ship(&fx, &p, "[{\"sku\":\"HOOD-GRY-M\",\"quantity\":2}]", "TRK-P");
+	fx_ship(&fx, p.bp_id, "[{\"sku\":\"HOOD-GRY-M\",\"quantity\":2}]",
+		"TRK-P");
 	w.bc_id = p.bc_id;
 	w.n = 1;
 	assert_true(run_until(has_shipments, &w));
@@ -466,7 +469,7 @@ setup(void **state)
 	static const char *const flows[] = {"statuses", "shipments",
 					    "inventory", "notes", NULL};
 
-	(void)state;
+	*state = &fx;
 	if (flow_fixture_open(&fx, NULL) < 0 ||
 	    flow_fixture_set(&fx, "orders.enabled", "true") < 0 ||
 	    flow_fixture_set(&fx, "fulfilment.enabled", "true") < 0 ||
@@ -476,14 +479,6 @@ setup(void **state)
 	/* the first pass registers the Brightpearl webhooks */
 	if (ps_worker_run_once(fx.worker, NULL) < 0)
 		return -1;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	flow_fixture_close(&fx);
 	return 0;
 }
 
@@ -499,5 +494,5 @@ main(void)
 	    cmocka_unit_test(test_notes),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, flow_fixture_teardown);
 }

@@ -42,7 +42,7 @@ static flow_fixture fx;
 static int64_t
 ship(const fx_order *p, const char *rows_json, const char *tracking)
 {
-	int64_t id = fx_ship(&fx, p, rows_json, tracking);
+	int64_t id = fx_ship(&fx, p->bp_id, rows_json, tracking);
 
 	assert_true(id > 0);
 	return id;
@@ -495,7 +495,7 @@ setup(void **state)
 {
 	static const char *const flows[] = {"shipments", NULL};
 
-	(void)state;
+	*state = &fx;
 	if (flow_fixture_open(&fx, NULL) < 0 ||
 	    flow_fixture_set(&fx, "fulfilment.enabled", "true") < 0 ||
 	    flow_fixture_map(&fx, "shipping_method", "bp>bc", "7", METHOD) <
@@ -504,14 +504,6 @@ setup(void **state)
 		return -1;
 	/* the first pass registers the Brightpearl webhooks */
 	return ps_worker_run_once(fx.worker, NULL) < 0 ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	flow_fixture_close(&fx);
-	return 0;
 }
 
 int
@@ -524,5 +516,5 @@ main(void)
 	    cmocka_unit_test(test_shipments__status_trigger_nothing_left),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, flow_fixture_teardown);
 }

@@ -196,6 +196,13 @@ flow_fixture_restart_worker(flow_fixture *fx)
 	return worker_new(fx);
 }
 
+int
+flow_fixture_teardown(void **state)
+{
+	flow_fixture_close(*state);
+	return 0;
+}
+
 void
 flow_fixture_close(flow_fixture *fx)
 {
@@ -389,31 +396,47 @@ fx_bp_product(flow_fixture *fx, const char *sku)
 	return id;
 }
 
+int64_t
+fx_bc_order_place(flow_fixture *fx, const char *lines_json,
+		  const char *fields_json)
+{
+	char body[1024];
+	json_t *r;
+	int64_t id;
+	int n;
+
+	n = snprintf(body, sizeof(body),
+		     "{\"customer\":{\"email\":\"ada@example.com\","
+		     "\"first_name\":\"Ada\",\"last_name\":\"L\"},"
+		     "\"billing_address\":{\"first_name\":\"Ada\","
+		     "\"last_name\":\"L\",\"street_1\":\"1 Road\",\"city\":"
+		     "\"Town\",\"zip\":\"12345\",\"country\":"
+		     "\"United States\",\"country_iso2\":\"US\",\"email\":"
+		     "\"ada@example.com\"},\"lines\":%s,%s}",
+		     lines_json, fields_json);
+	assert_true(n > 0 && (size_t)n < sizeof(body));
+	r = fx_ctl(fx, "POST", "/bigcommerce/orders", body);
+	id = json_integer_value(
+		json_object_get(json_object_get(r, "order"), "id"));
+	json_decref(r);
+	assert_true(id > 0);
+	return id;
+}
+
 fx_order
 fx_order_make(flow_fixture *fx, const char *sku1, int q1, const char *sku2,
 	      int q2)
 {
 	ps_bp_order_row rows[2];
 	ps_bp_order o;
-	char body[768], ext[32], b[32];
-	json_t *r;
+	char lines[256], ext[32], b[32];
 	fx_order p;
 
-	snprintf(body, sizeof(body),
-		 "{\"customer\":{\"email\":\"ada@example.com\","
-		 "\"first_name\":\"Ada\",\"last_name\":\"L\"},"
-		 "\"billing_address\":{\"first_name\":\"Ada\",\"last_name\":"
-		 "\"L\",\"street_1\":\"1 Road\",\"city\":\"Town\",\"zip\":"
-		 "\"12345\",\"country\":\"United States\",\"country_iso2\":"
-		 "\"US\",\"email\":\"ada@example.com\"},"
-		 "\"lines\":[{\"sku\":\"%s\",\"quantity\":%d},"
-		 "{\"sku\":\"%s\",\"quantity\":%d}],\"status_id\":11}",
+	snprintf(lines, sizeof(lines),
+		 "[{\"sku\":\"%s\",\"quantity\":%d},"
+		 "{\"sku\":\"%s\",\"quantity\":%d}]",
 		 sku1, q1, sku2, q2);
-	r = fx_ctl(fx, "POST", "/bigcommerce/orders", body);
-	p.bc_id = json_integer_value(
-		json_object_get(json_object_get(r, "order"), "id"));
-	json_decref(r);
-	assert_true(p.bc_id > 0);
+	p.bc_id = fx_bc_order_place(fx, lines, "\"status_id\":11");
 	memset(rows, 0, sizeof(rows));
 	memset(&o, 0, sizeof(o));
 	rows[0].product_id = fx_bp_product(fx, sku1);
@@ -441,17 +464,20 @@ fx_order_make(flow_fixture *fx, const char *sku1, int q1, const char *sku2,
 }
 
 int64_t
-fx_ship(flow_fixture *fx, const fx_order *o, const char *rows_json,
+fx_ship(flow_fixture *fx, int64_t bp_id, const char *rows_json,
 	const char *tracking)
 {
-	char body[512];
+	char body[1024], rows[480] = "";
 	json_t *r;
 	int64_t id;
 
+	if (rows_json != NULL)
+		assert_true((size_t)snprintf(rows, sizeof(rows), ",\"rows\":%s",
+					     rows_json) < sizeof(rows));
 	snprintf(body, sizeof(body),
 		 "{\"orderId\":%" PRId64 ",\"warehouseId\":2,\"tracking\":"
-		 "\"%s\",\"shippingMethodId\":7,\"rows\":%s,\"ship\":true}",
-		 o->bp_id, tracking, rows_json);
+		 "\"%s\",\"shippingMethodId\":7%s,\"ship\":true}",
+		 bp_id, tracking, rows);
 	r = fx_ctl(fx, "POST", "/brightpearl/ship", body);
 	id = json_integer_value(
 		json_array_get(json_object_get(r, "goodsOutNoteIds"), 0));

@@ -79,6 +79,10 @@ int flow_fixture_restart_worker(flow_fixture *fx);
  * that failed to open. */
 void flow_fixture_close(flow_fixture *fx);
 
+/* flow_fixture_teardown - a cmocka group teardown: flow_fixture_close of
+ * the fixture *state points to (the group's setup sets it).  0. */
+int flow_fixture_teardown(void **state);
+
 /* flow_fixture_set - set a setting as the operator would; value NULL or
  * "" unsets it.  0 or -1. */
 int flow_fixture_set(flow_fixture *fx, const char *key, const char *value);
@@ -166,20 +170,30 @@ typedef struct fx_order {
 int64_t fx_bp_product(flow_fixture *fx, const char *sku);
 
 /*
- * fx_order_make - a BigCommerce order of two lines (Ada's, status 11)
- * placed through the control API, and its Brightpearl twin made as the
- * import would (externalRef, customer 201, status 2, warehouse 2, method
- * 6) with the order xref between them.
+ * fx_bc_order_place - a shopper's BigCommerce order (Ada's customer and
+ * billing address) placed through the control API: lines_json is the
+ * "lines" array ([{"sku":..,"quantity":..}]), fields_json more members
+ * of the order ("\"status_id\":11").  Its id.
+ */
+int64_t fx_bc_order_place(flow_fixture *fx, const char *lines_json,
+			  const char *fields_json);
+
+/*
+ * fx_order_make - a BigCommerce order of two lines (fx_bc_order_place,
+ * status 11) and its Brightpearl twin made as the import would
+ * (externalRef, customer 201, status 2, warehouse 2, method 6) with the
+ * order xref between them.
  */
 fx_order fx_order_make(flow_fixture *fx, const char *sku1, int q1,
 		       const char *sku2, int q2);
 
 /*
- * fx_ship - the merchant ships rows_json ([{"sku":..,"quantity":..}]) of
- * o in Brightpearl: a goods-out note in warehouse 2 with tracking and
- * method 7.  The first note's id (0 when the reply names none).
+ * fx_ship - the merchant ships rows_json ([{"sku":..,"quantity":..}];
+ * NULL: everything left) of Brightpearl order bp_id: a goods-out note in
+ * warehouse 2 with tracking and method 7.  The first note's id (0 when
+ * the reply names none).
  */
-int64_t fx_ship(flow_fixture *fx, const fx_order *o, const char *rows_json,
+int64_t fx_ship(flow_fixture *fx, int64_t bp_id, const char *rows_json,
 		const char *tracking);
 
 /* fx_bp_status_set - the merchant sets Brightpearl order bp_id's status. */
