@@ -25,65 +25,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
-#include "pearlsync/bigcommerce.h"
-#include "pearlsync/brightpearl.h"
-#include "pearlsync/config.h"
+#include "flow_fixture.h"
 #include "pearlsync/log.h"
-#include "pearlsync/store.h"
-#include "pearlsync/worker.h"
-#include "sandbox_ctl.h"
-#include "sandbox_proc.h"
 
-#define SECRET "loop-secret-7a1e"
 #define ROUNDS 10
 #define DEADLINE_MS 20000
 
-static sandbox_proc sb;
-static char dir[64], db_path[128];
-static ps_http *http;
-static ps_bp *bp;
-static ps_bc *bc;
-static ps_store *st;
-static ps_worker *worker;
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static json_t *
-ctl(const char *method, const char *path, const char *body)
-{
-	return sandbox_ctl(&sb, method, path, body);
-}
-
-/* Set key; "" unsets it. */
-static void
-set(const char *key, const char *value)
-{
-	assert_int_equal(ps_store_setting_set(NULL, st, key,
-					      value[0] ? value : NULL, "test",
-					      now_ms()),
-			 0);
-}
-
-static void
-map(const char *dir_, const char *source, const char *target)
-{
-	ps_mapping m = {"order_status", dir_, source, target};
-
-	assert_int_equal(ps_store_mapping_set(NULL, st, &m, "test", now_ms()),
-			 0);
-}
+static flow_fixture fx;
 
 /* Entries of every flow that failed, printed for the reader. */
 static size_t
@@ -94,7 +45,7 @@ failed_entries(void)
 	size_t n = 0, i;
 
 	q.status = PS_ENTRY_FAILED;
-	assert_int_equal(ps_store_log_list(&rows, &n, st, &q), 0);
+	assert_int_equal(ps_store_log_list(&rows, &n, fx.st, &q), 0);
 	for (i = 0; i < n; i++)
 		fprintf(stderr, "failed: %s %s: %s\n", rows[i].flow,
 			rows[i].dedupe_key,
@@ -111,29 +62,29 @@ flow_entries(ps_log_entry **out, const char *flow)
 	size_t n = 0;
 
 	q.flow = flow;
-	assert_int_equal(ps_store_log_list(out, &n, st, &q), 0);
+	assert_int_equal(ps_store_log_list(out, &n, fx.st, &q), 0);
 	return n;
 }
 
 static void
 round_(void)
 {
-	assert_int_equal(ps_worker_run_once(worker, NULL), 0);
-	usleep(150000); /* the sandbox delivers its webhooks meanwhile */
-	assert_int_equal(ps_worker_run_once(worker, NULL), 0);
+	/* the sandbox delivers its webhooks during the pause */
+	fx_passes(&fx, 1, 150);
+	fx_passes(&fx, 1, 0);
 }
 
 /* Rounds until check() holds or the deadline passes. */
 static int
 rounds_until(int (*check)(int64_t), int64_t arg)
 {
-	int64_t end = now_ms() + DEADLINE_MS;
+	int64_t end = flow_fixture_now_ms() + DEADLINE_MS;
 
 	do {
 		round_();
 		if (check(arg))
 			return 1;
-	} while (now_ms() < end);
+	} while (flow_fixture_now_ms() < end);
 	return 0;
 }
 
@@ -146,7 +97,7 @@ bp_order_of(int64_t bc_id)
 	int64_t bp_id;
 
 	snprintf(id, sizeof(id), "%" PRId64, bc_id);
-	if (ps_store_xref_get(&v, st, "order", PS_PLATFORM_BIGCOMMERCE, id,
+	if (ps_store_xref_get(&v, fx.st, "order", PS_PLATFORM_BIGCOMMERCE, id,
 			      PS_PLATFORM_BRIGHTPEARL) < 0)
 		return 0;
 	bp_id = strtoll(v, NULL, 10);
@@ -158,19 +109,6 @@ static int
 imported(int64_t bc_id)
 {
 	return bp_order_of(bc_id) > 0;
-}
-
-static size_t
-count_sub(const char *hay, const char *needle)
-{
-	size_t n = 0;
-	const char *p = hay;
-
-	while (hay && (p = strstr(p, needle)) != NULL) {
-		n++;
-		p += strlen(needle);
-	}
-	return n;
 }
 
 /* What the test compares between rounds: both sides of one order. */
@@ -205,20 +143,20 @@ take_picture(picture *out, int64_t bc_id)
 	memset(out, 0, sizeof(*out));
 	memset(&o, 0, sizeof(o));
 	assert_true(bp_id > 0);
-	assert_int_equal(ps_bc_order_get(&o, bc, bc_id), 0);
+	assert_int_equal(ps_bc_order_get(&o, fx.bc, bc_id), 0);
 	out->bc_status = o.status_id;
 	out->staff_notes = strdup(o.staff_notes ? o.staff_notes : "");
 	out->customer_message =
 		strdup(o.customer_message ? o.customer_message : "");
 	ps_bc_order_dispose(&o);
-	assert_int_equal(ps_bc_shipments_list(&sl, bc, bc_id), 0);
+	assert_int_equal(ps_bc_shipments_list(&sl, fx.bc, bc_id), 0);
 	out->shipments = sl.count;
 	ps_bc_shipment_list_dispose(&sl);
-	assert_int_equal(ps_bp_order_get(&ol, bp, &bp_id, 1), 0);
+	assert_int_equal(ps_bp_order_get(&ol, fx.bp, &bp_id, 1), 0);
 	assert_int_equal(ol.n, 1);
 	out->bp_status = ol.items[0].status_id;
 	ps_bp_order_list_dispose(&ol);
-	assert_int_equal(ps_bp_note_list_get(&nl, bp, bp_id), 0);
+	assert_int_equal(ps_bp_note_list_get(&nl, fx.bp, bp_id), 0);
 	out->nnotes = nl.n;
 	for (i = 0; i < nl.n; i++)
 		len += strlen(nl.items[i].text ? nl.items[i].text : "") + 1;
@@ -286,27 +224,17 @@ rounds_stay_put(picture *out, int64_t bc_id)
 static int64_t
 place_order(const char *staff_notes, const char *message, int status_id)
 {
-	char body[1024];
-	json_t *r;
+	char fields[512];
 	int64_t id;
 
-	snprintf(body, sizeof(body),
-		 "{\"customer\":{\"email\":\"ada@example.com\","
-		 "\"first_name\":\"Ada\",\"last_name\":\"L\"},"
-		 "\"billing_address\":{\"first_name\":\"Ada\",\"last_name\":"
-		 "\"L\",\"street_1\":\"1 Road\",\"city\":\"Town\",\"zip\":"
-		 "\"12345\",\"country\":\"United States\",\"country_iso2\":"
-		 "\"US\",\"email\":\"ada@example.com\"},"
-		 "\"lines\":[{\"sku\":\"TEE-BLU-M\",\"quantity\":1},"
-		 "{\"sku\":\"MUG-LOGO\",\"quantity\":2}],"
+	snprintf(fields, sizeof(fields),
 		 "\"staff_notes\":\"%s\",\"customer_message\":\"%s\","
-		 "\"status_id\":%d}",
+		 "\"status_id\":%d",
 		 staff_notes, message, status_id);
-	r = ctl("POST", "/bigcommerce/orders", body);
-	id = json_integer_value(
-		json_object_get(json_object_get(r, "order"), "id"));
-	json_decref(r);
-	assert_true(id > 0);
+	id = fx_bc_order_place(&fx,
+			       "[{\"sku\":\"TEE-BLU-M\",\"quantity\":1},"
+			       "{\"sku\":\"MUG-LOGO\",\"quantity\":2}]",
+			       fields);
 	assert_true(rounds_until(imported, id));
 	return id;
 }
@@ -318,7 +246,7 @@ bc_status_is(int64_t arg)
 	int ok;
 
 	memset(&o, 0, sizeof(o));
-	assert_int_equal(ps_bc_order_get(&o, bc, arg / 100), 0);
+	assert_int_equal(ps_bc_order_get(&o, fx.bc, arg / 100), 0);
 	ok = o.status_id == arg % 100;
 	ps_bc_order_dispose(&o);
 	return ok;
@@ -331,7 +259,7 @@ bp_status_is(int64_t arg)
 	int64_t id = bp_order_of(arg / 100);
 	int ok;
 
-	assert_int_equal(ps_bp_order_get(&ol, bp, &id, 1), 0);
+	assert_int_equal(ps_bp_order_get(&ol, fx.bp, &id, 1), 0);
 	ok = ol.n == 1 && ol.items[0].status_id == arg % 100;
 	ps_bp_order_list_dispose(&ol);
 	return ok;
@@ -357,11 +285,11 @@ bp_note_reached_bc(int64_t tag)
 
 	memset(&o, 0, sizeof(o));
 	snprintf(want, sizeof(want), "Fragile, case %" PRId64, tag);
-	assert_int_equal(ps_bc_order_get(&o, bc, notes_order), 0);
-	ok = count_sub(strcmp(notes_field, "customer_message") == 0
-			       ? o.customer_message
-			       : o.staff_notes,
-		       want) > 0;
+	assert_int_equal(ps_bc_order_get(&o, fx.bc, notes_order), 0);
+	ok = fx_count(strcmp(notes_field, "customer_message") == 0
+			      ? o.customer_message
+			      : o.staff_notes,
+		      want) > 0;
 	ps_bc_order_dispose(&o);
 	return ok;
 }
@@ -376,9 +304,9 @@ one_notes_case(const notes_case *c, int k)
 	ps_bc_order o;
 	size_t n;
 
-	set("notes.bp_note_to_bc_field", c->to_bc);
-	set("notes.staff_notes_field", c->staff_cf);
-	set("notes.customer_message_field", c->message_cf);
+	fx_set(&fx, "notes.bp_note_to_bc_field", c->to_bc);
+	fx_set(&fx, "notes.staff_notes_field", c->staff_cf);
+	fx_set(&fx, "notes.customer_message_field", c->message_cf);
 	snprintf(staff, sizeof(staff), "Leave at door, case %d", k);
 	snprintf(message, sizeof(message), "Gift for mum, case %d", k);
 	snprintf(note, sizeof(note), "Fragile, case %d", k);
@@ -390,36 +318,36 @@ one_notes_case(const notes_case *c, int k)
 	/* the merchant adds a Brightpearl note; it reaches BigCommerce */
 	snprintf(body, sizeof(body),
 		 "{\"orderId\":%" PRId64 ",\"text\":\"%s\"}", bp_id, note);
-	json_decref(ctl("POST", "/brightpearl/note", body));
+	fx_ctl_ok(&fx, "POST", "/brightpearl/note", body);
 	assert_true(rounds_until(bp_note_reached_bc, k));
 
 	/* then edits the BigCommerce staff notes, keeping what is there */
 	memset(&o, 0, sizeof(o));
-	assert_int_equal(ps_bc_order_get(&o, bc, notes_order), 0);
+	assert_int_equal(ps_bc_order_get(&o, fx.bc, notes_order), 0);
 	n = strlen(o.staff_notes) + strlen(extra) + 2;
 	edited = malloc(n);
 	assert_non_null(edited);
 	snprintf(edited, n, "%s\n%s", o.staff_notes, extra);
 	ps_bc_order_dispose(&o);
 	assert_int_equal(
-		ps_bc_order_update_notes(bc, notes_order, edited, NULL), 0);
+		ps_bc_order_update_notes(fx.bc, notes_order, edited, NULL), 0);
 	free(edited);
 
 	rounds_stay_put(&p, notes_order);
 	/* each text once on each side it belongs to */
-	assert_int_equal(count_sub(strcmp(c->to_bc, "customer_message") == 0
-					   ? p.customer_message
-					   : p.staff_notes,
-				   note),
+	assert_int_equal(fx_count(strcmp(c->to_bc, "customer_message") == 0
+					  ? p.customer_message
+					  : p.staff_notes,
+				  note),
 			 1);
-	assert_int_equal(count_sub(p.bp_notes, note), 1);
-	assert_int_equal(count_sub(p.customer_message, message), 1);
-	assert_int_equal(count_sub(p.bp_notes, message),
+	assert_int_equal(fx_count(p.bp_notes, note), 1);
+	assert_int_equal(fx_count(p.customer_message, message), 1);
+	assert_int_equal(fx_count(p.bp_notes, message),
 			 c->message_cf[0] ? 0 : 1);
 	/* the merchant's edit reached Brightpearl once, pearlsync's copy of
 	 * the Brightpearl note did not go back */
-	assert_int_equal(count_sub(p.bp_notes, extra), c->staff_cf[0] ? 0 : 1);
-	assert_int_equal(count_sub(p.bp_notes, "[BP note"), 0);
+	assert_int_equal(fx_count(p.bp_notes, extra), c->staff_cf[0] ? 0 : 1);
+	assert_int_equal(fx_count(p.bp_notes, "[BP note"), 0);
 	picture_dispose(&p);
 }
 
@@ -446,14 +374,11 @@ test_notes_stay_put_in_every_field_combination(void **state)
 static void
 test_brightpearl_cancel_stays_cancelled(void **state)
 {
-	char body[128];
 	picture p;
 	int64_t bc_id = place_order("", "", 11), bp_id = bp_order_of(bc_id);
 
 	(void)state;
-	snprintf(body, sizeof(body), "{\"orderId\":%" PRId64 ",\"statusId\":5}",
-		 bp_id);
-	json_decref(ctl("POST", "/brightpearl/order-status", body));
+	fx_bp_status_set(&fx, bp_id, 5);
 	assert_true(rounds_until(bc_status_is, bc_id * 100 + 5));
 	rounds_stay_put(&p, bc_id);
 	assert_int_equal(p.bc_status, 5);
@@ -491,7 +416,7 @@ test_notes_off_records_nothing(void **state)
 	int64_t bc_id, bp_id;
 
 	(void)state;
-	set("notes.enabled", "false");
+	fx_set(&fx, "notes.enabled", "false");
 	before = flow_entries(&rows, "notes_bc");
 	ps_log_entries_free(rows, before);
 	bc_id = place_order("", "", 11);
@@ -499,14 +424,14 @@ test_notes_off_records_nothing(void **state)
 	snprintf(body, sizeof(body),
 		 "{\"orderId\":%" PRId64 ",\"text\":\"Not for the store\"}",
 		 bp_id);
-	json_decref(ctl("POST", "/brightpearl/note", body));
+	fx_ctl_ok(&fx, "POST", "/brightpearl/note", body);
 	rounds_stay_put(&p, bc_id);
-	assert_int_equal(count_sub(p.staff_notes, "Not for the store"), 0);
+	assert_int_equal(fx_count(p.staff_notes, "Not for the store"), 0);
 	picture_dispose(&p);
 	after = flow_entries(&rows, "notes_bc");
 	ps_log_entries_free(rows, after);
 	assert_int_equal(after, before);
-	set("notes.enabled", "true");
+	fx_set(&fx, "notes.enabled", "true");
 }
 
 /* A BigCommerce status change reaches Brightpearl and stays: the status
@@ -521,7 +446,7 @@ test_bigcommerce_status_edit_stays(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "/bigcommerce/orders/%" PRId64 "/status",
 		 bc_id);
-	json_decref(ctl("POST", path, "{\"status_id\":9}"));
+	fx_ctl_ok(&fx, "POST", path, "{\"status_id\":9}");
 	assert_true(rounds_until(bp_status_is, bc_id * 100 + 7));
 	rounds_stay_put(&p, bc_id);
 	assert_int_equal(p.bc_status, 9);
@@ -535,7 +460,7 @@ has_shipment(int64_t bc_id)
 	ps_bc_shipment_list sl = {NULL, 0};
 	size_t n;
 
-	assert_int_equal(ps_bc_shipments_list(&sl, bc, bc_id), 0);
+	assert_int_equal(ps_bc_shipments_list(&sl, fx.bc, bc_id), 0);
 	n = sl.count;
 	ps_bc_shipment_list_dispose(&sl);
 	return n > 0;
@@ -546,20 +471,13 @@ has_shipment(int64_t bc_id)
 static void
 test_shipment_does_not_set_brightpearl_back(void **state)
 {
-	char body[256];
 	picture p;
 	int64_t bc_id = place_order("", "", 11), bp_id = bp_order_of(bc_id);
 
 	(void)state;
 	/* the merchant moves the order on, then ships it */
-	snprintf(body, sizeof(body), "{\"orderId\":%" PRId64 ",\"statusId\":7}",
-		 bp_id);
-	json_decref(ctl("POST", "/brightpearl/order-status", body));
-	snprintf(body, sizeof(body),
-		 "{\"orderId\":%" PRId64 ",\"warehouseId\":2,\"tracking\":"
-		 "\"1Z999\",\"shippingMethodId\":7,\"ship\":true}",
-		 bp_id);
-	json_decref(ctl("POST", "/brightpearl/ship", body));
+	fx_bp_status_set(&fx, bp_id, 7);
+	fx_ship(&fx, bp_id, NULL, "1Z999");
 	assert_true(rounds_until(has_shipment, bc_id));
 	rounds_stay_put(&p, bc_id);
 	assert_int_equal(p.shipments, 1);
@@ -613,30 +531,23 @@ test_shipped_orders_need_no_default_status(void **state)
 static void
 test_status_trigger_shipment_stays(void **state)
 {
-	char body[256];
 	picture p;
 	int64_t bc_id, bp_id;
 
 	(void)state;
-	set("fulfilment.trigger", "status");
-	set("fulfilment.trigger_status", "8");
+	fx_set(&fx, "fulfilment.trigger", "status");
+	fx_set(&fx, "fulfilment.trigger_status", "8");
 	bc_id = place_order("", "", 11);
 	bp_id = bp_order_of(bc_id);
-	snprintf(body, sizeof(body),
-		 "{\"orderId\":%" PRId64 ",\"warehouseId\":2,\"tracking\":"
-		 "\"1Z777\",\"shippingMethodId\":7,\"ship\":true}",
-		 bp_id);
-	json_decref(ctl("POST", "/brightpearl/ship", body));
-	snprintf(body, sizeof(body),
-		 "{\"orderId\":%" PRId64 ",\"statusId\":8}", bp_id);
-	json_decref(ctl("POST", "/brightpearl/order-status", body));
+	fx_ship(&fx, bp_id, NULL, "1Z777");
+	fx_bp_status_set(&fx, bp_id, 8);
 	assert_true(rounds_until(has_shipment, bc_id));
 	rounds_stay_put(&p, bc_id);
 	assert_int_equal(p.shipments, 1);
 	assert_int_equal(p.bc_status, 2);
 	assert_int_equal(p.bp_status, 8);
 	picture_dispose(&p);
-	set("fulfilment.trigger", "goods_out");
+	fx_set(&fx, "fulfilment.trigger", "goods_out");
 }
 
 /* ---- fixture ------------------------------------------------------------ */
@@ -644,107 +555,39 @@ test_status_trigger_shipment_stays(void **state)
 static int
 setup(void **state)
 {
-	static const char *const args[] = {"--seed", "demo", "--quota", "off",
-					   NULL};
-	ps_http_options ho = PS_HTTP_OPTIONS_INIT;
-	ps_bp_options bo = PS_BP_OPTIONS_INIT;
-	ps_bc_options co = PS_BC_OPTIONS_INIT;
-	ps_worker_options o = PS_WORKER_OPTIONS_INIT;
-	ps_config cfg;
-	char url[128];
-
-	(void)state;
-	ps_lib_init();
+	*state = &fx;
+	if (flow_fixture_open(&fx, NULL) < 0)
+		return -1;
 	ps_log_set_level(PS_LOG_ERROR);
-	if (sandbox_proc_start(&sb, args, 15000) < 0)
-		return -1;
-	snprintf(dir, sizeof(dir), "/tmp/ps-loops-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	snprintf(db_path, sizeof(db_path), "%s/pearlsync.db", dir);
-	if (ps_store_open(&st, db_path, 0) < 0)
-		return -1;
-	ho.max_attempts = 4;
-	ho.backoff_base_ms = 2;
-	ho.backoff_cap_ms = 20;
-	if (ps_http_new(&http, &ho) < 0)
-		return -1;
-	bo.base_url = sandbox_proc_url(&sb, "brightpearl");
-	bo.account = "sandbox";
-	bo.app_ref = "sandbox_pearlsync";
-	bo.token = "sandbox-token";
-	bo.instance_id = 7;
-	co.base_url = sandbox_proc_url(&sb, "bigcommerce");
-	co.store_hash = "sandbox";
-	co.access_token = "sandbox-token";
-	if (ps_bp_new(&bp, http, &bo) < 0 || ps_bc_new(&bc, http, &co) < 0)
-		return -1;
 
 	/* as the setup steps leave it */
-	set("brightpearl.account", "sandbox");
-	set("bigcommerce.store_hash", "sandbox");
-	set("webhooks.secret", SECRET);
-	set("orders.enabled", "true");
-	set("orders.start_date", "2000-01-01");
-	set("defaults.channel_id", "1");
-	set("defaults.warehouse_id", "2");
-	set("defaults.order_status_id", "2");
-	set("orders.sync_statuses", "2,5,7,8");
-	set("notes.enabled", "true");
-	set("fulfilment.enabled", "true");
-	set("fulfilment.trigger", "goods_out");
-	map("bc>bp", "11", "2");
-	map("bc>bp", "9", "7");
-	map("bc>bp", "5", "5");
-	map("bc>bp", "", "2"); /* the default row */
-	map("bp>bc", "2", "11");
-	map("bp>bc", "5", "5");
-	map("bp>bc", "7", "9");
-	map("bp>bc", "8", "2");
-	map("bp>bc", "", "11");
+	fx_set(&fx, "brightpearl.account", "sandbox");
+	fx_set(&fx, "bigcommerce.store_hash", "sandbox");
+	fx_set(&fx, "orders.enabled", "true");
+	fx_set(&fx, "orders.start_date", "2000-01-01");
+	fx_set(&fx, "defaults.channel_id", "1");
+	fx_set(&fx, "defaults.warehouse_id", "2");
+	fx_set(&fx, "defaults.order_status_id", "2");
+	fx_set(&fx, "orders.sync_statuses", "2,5,7,8");
+	fx_set(&fx, "notes.enabled", "true");
+	fx_set(&fx, "fulfilment.enabled", "true");
+	fx_set(&fx, "fulfilment.trigger", "goods_out");
+	fx_map(&fx, "order_status", "bc>bp", "11", "2");
+	fx_map(&fx, "order_status", "bc>bp", "9", "7");
+	fx_map(&fx, "order_status", "bc>bp", "5", "5");
+	fx_map(&fx, "order_status", "bc>bp", "", "2"); /* the default row */
+	fx_map(&fx, "order_status", "bp>bc", "2", "11");
+	fx_map(&fx, "order_status", "bp>bc", "5", "5");
+	fx_map(&fx, "order_status", "bp>bc", "7", "9");
+	fx_map(&fx, "order_status", "bp>bc", "8", "2");
+	fx_map(&fx, "order_status", "bp>bc", "", "11");
 
-	ps_config_init(&cfg);
-	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", db_path);
-	snprintf(cfg.listen_address, sizeof(cfg.listen_address), "127.0.0.1");
-	cfg.listen_port = 0;
-	o.listen = 1;
-	o.register_hooks = 1;
-	o.bp = bp;
-	o.bc = bc;
-	o.connect = 0;
-	o.tick_ms = 10;
-	o.backoff_base_ms = 10;
-	o.backoff_cap_ms = 50;
-	if (ps_worker_new(&worker, st, &cfg, &o) < 0)
+	if (flow_fixture_start_worker(&fx, NULL) < 0)
 		return -1;
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d",
-		 ps_worker_listen_port(worker));
-	set("webhooks.public_url", url);
 	/* the first pass registers the webhooks and imports the demo
 	 * store's orders */
-	if (ps_worker_run_once(worker, NULL) < 0)
+	if (ps_worker_run_once(fx.worker, NULL) < 0)
 		return -1;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char p[256];
-
-	(void)state;
-	ps_worker_free(worker);
-	ps_bp_free(bp);
-	ps_bc_free(bc);
-	ps_http_free(http);
-	ps_store_close(st);
-	snprintf(p, sizeof(p), "%s-wal", db_path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", db_path);
-	unlink(p);
-	unlink(db_path);
-	rmdir(dir);
-	sandbox_proc_stop(&sb);
 	return 0;
 }
 
@@ -762,5 +605,5 @@ main(void)
 		cmocka_unit_test(test_shipped_orders_need_no_default_status),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, flow_fixture_teardown);
 }

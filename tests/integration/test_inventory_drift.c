@@ -36,15 +36,6 @@ static flow_fixture fx;
 
 /* ---- the sandbox's state ---------------------------------------------- */
 
-static json_t *
-ctl(const char *method, const char *path, const char *body)
-{
-	json_t *j = flow_fixture_ctl(&fx, method, path, body);
-
-	assert_non_null(j);
-	return j;
-}
-
 /*
  * Brightpearl's level of every stock-tracked SKU (new object sku -> level):
  * in stock less allocated in WAREHOUSE, never below 0.
@@ -52,7 +43,7 @@ ctl(const char *method, const char *path, const char *body)
 static json_t *
 bp_levels(void)
 {
-	json_t *state = ctl("GET", "/brightpearl/state", NULL);
+	json_t *state = fx_ctl(&fx, "GET", "/brightpearl/state", NULL);
 	json_t *products = json_object_get(state, "products");
 	json_t *stock = json_object_get(state, "stock"), *out = json_object();
 	const char *id;
@@ -86,7 +77,7 @@ static size_t
 differences(int report)
 {
 	json_t *want = bp_levels();
-	json_t *inv = ctl("GET", "/bigcommerce/inventory", NULL), *it;
+	json_t *inv = fx_ctl(&fx, "GET", "/bigcommerce/inventory", NULL), *it;
 	size_t i, n = 0;
 
 	json_array_foreach(inv, i, it)
@@ -120,24 +111,6 @@ in_step(void *arg)
 {
 	(void)arg;
 	return differences(0) == 0;
-}
-
-static int64_t
-bc_level(const char *sku)
-{
-	json_t *inv = ctl("GET", "/bigcommerce/inventory", NULL), *it;
-	int64_t level = -1;
-	size_t i;
-
-	json_array_foreach(inv, i, it)
-	{
-		if (strcmp(json_string_value(json_object_get(it, "sku")),
-			   sku) == 0)
-			level = json_integer_value(
-				json_object_get(it, "inventory_level"));
-	}
-	json_decref(inv);
-	return level;
 }
 
 /* ---- pearlsync -------------------------------------------------------- */
@@ -188,15 +161,6 @@ last_reconcile(ps_log_entry *out)
 	assert_true(found);
 }
 
-static int64_t
-bc_requests(const char *endpoint)
-{
-	int64_t n = flow_fixture_requests(&fx, "bigcommerce", endpoint);
-
-	assert_true(n >= 0);
-	return n;
-}
-
 /* ---- tests ------------------------------------------------------------ */
 
 /*
@@ -221,34 +185,41 @@ test_inventory_drift__reconcile_sets_bigcommerce_back(void **state)
 	settle();
 
 	/* behind pearlsync's back */
-	json_decref(ctl("POST", "/bigcommerce/inventory",
-			"{\"items\":[{\"sku\":\"TEE-RED-S\",\"level\":1},"
-			"{\"sku\":\"TEE-BLU-M\",\"level\":0},"
-			"{\"sku\":\"HOOD-GRY-L\",\"level\":7},"
-			"{\"sku\":\"CAP-BLK\",\"level\":3},"
-			"{\"sku\":\"MUG-LOGO\",\"level\":500},"
-			"{\"sku\":\"BTL-STEEL\",\"level\":1}]}"));
+	fx_ctl_ok(&fx, "POST", "/bigcommerce/inventory",
+		  "{\"items\":[{\"sku\":\"TEE-RED-S\",\"level\":1},"
+		  "{\"sku\":\"TEE-BLU-M\",\"level\":0},"
+		  "{\"sku\":\"HOOD-GRY-L\",\"level\":7},"
+		  "{\"sku\":\"CAP-BLK\",\"level\":3},"
+		  "{\"sku\":\"MUG-LOGO\",\"level\":500},"
+		  "{\"sku\":\"BTL-STEEL\",\"level\":1}]}");
 	assert_int_equal(differences(0), 6);
-	assert_int_equal(bc_level("TEE-RED-S"), 1);
+	assert_int_equal(fx_bc_level(&fx, "TEE-RED-S"), 1);
 
-	json_decref(ctl("POST", "/requests/reset", "{}"));
+	fx_ctl_ok(&fx, "POST", "/requests/reset", "{}");
 	run_now();
 	settle();
 
-	total = bc_requests(NULL);
+	total = fx_requests(&fx, "bigcommerce", NULL);
 	fprintf(stderr,
 		"reconcile of 11 products, 6 drifted: BigCommerce requests "
 		"%" PRId64 " (catalog products %" PRId64 ", inventory items "
 		"%" PRId64 ", absolute adjustments %" PRId64 ")\n",
-		total, bc_requests("GET v3/catalog/products"),
-		bc_requests("GET v3/inventory/locations/{id}/items"),
-		bc_requests("PUT v3/inventory/adjustments/absolute"));
-	assert_int_equal(bc_requests("GET v3/catalog/products"), 1);
-	assert_int_equal(bc_requests("GET v3/inventory/locations/{id}/items"),
+		total,
+		fx_requests(&fx, "bigcommerce", "GET v3/catalog/products"),
+		fx_requests(&fx, "bigcommerce",
+			    "GET v3/inventory/locations/{id}/items"),
+		fx_requests(&fx, "bigcommerce",
+			    "PUT v3/inventory/adjustments/absolute"));
+	assert_int_equal(
+		fx_requests(&fx, "bigcommerce", "GET v3/catalog/products"), 1);
+	assert_int_equal(fx_requests(&fx, "bigcommerce",
+				     "GET v3/inventory/locations/{id}/items"),
 			 1);
-	assert_int_equal(bc_requests("PUT v3/inventory/adjustments/absolute"),
+	assert_int_equal(fx_requests(&fx, "bigcommerce",
+				     "PUT v3/inventory/adjustments/absolute"),
 			 1);
-	assert_int_equal(bc_requests("GET v3/catalog/variants"), 0);
+	assert_int_equal(
+		fx_requests(&fx, "bigcommerce", "GET v3/catalog/variants"), 0);
 	assert_int_equal(total, 3);
 
 	/* the entry says what it read and corrected, and names the SKUs */
@@ -268,7 +239,7 @@ test_inventory_drift__reconcile_sets_bigcommerce_back(void **state)
 	ps_log_entry_dispose(&e);
 
 	/* nothing differs: the next reconcile reads, and sends nothing */
-	json_decref(ctl("POST", "/requests/reset", "{}"));
+	fx_ctl_ok(&fx, "POST", "/requests/reset", "{}");
 	run_now();
 	assert_int_equal(ps_worker_run_once(fx.worker, NULL), 0);
 	last_reconcile(&e);
@@ -276,7 +247,8 @@ test_inventory_drift__reconcile_sets_bigcommerce_back(void **state)
 	assert_non_null(strstr(e.detail, "0 differed, 0 corrected"));
 	assert_null(e.target_id);
 	ps_log_entry_dispose(&e);
-	assert_int_equal(bc_requests("PUT v3/inventory/adjustments/absolute"),
+	assert_int_equal(fx_requests(&fx, "bigcommerce",
+				     "PUT v3/inventory/adjustments/absolute"),
 			 0);
 }
 
@@ -294,11 +266,11 @@ test_inventory_drift__webhook_entry_names_the_sku(void **state)
 	size_t n = 0;
 
 	(void)state;
-	json_decref(ctl("POST", "/brightpearl/stock",
-			"{\"sku\":\"SOCK-3PK\",\"warehouseId\":2,"
-			"\"inStock\":64}"));
+	fx_ctl_ok(&fx, "POST", "/brightpearl/stock",
+		  "{\"sku\":\"SOCK-3PK\",\"warehouseId\":2,"
+		  "\"inStock\":64}");
 	settle();
-	assert_int_equal(bc_level("SOCK-3PK"), 64);
+	assert_int_equal(fx_bc_level(&fx, "SOCK-3PK"), 64);
 	q.text = "SOCK-3PK";
 	q.flow = "inventory_export_bc";
 	assert_int_equal(ps_store_log_list(&rows, &n, fx.st, &q), 0);
@@ -348,16 +320,16 @@ test_inventory_drift__webhook_rereads_a_stale_level(void **state)
 	char *cached = NULL;
 
 	(void)state;
-	json_decref(ctl("POST", "/bigcommerce/inventory",
-			"{\"sku\":\"CAP-BLK\",\"level\":2}"));
+	fx_ctl_ok(&fx, "POST", "/bigcommerce/inventory",
+		  "{\"sku\":\"CAP-BLK\",\"level\":2}");
 	want_synced = synced_for("CAP-BLK") + 1;
-	json_decref(ctl("POST", "/brightpearl/stock",
-			"{\"sku\":\"CAP-BLK\",\"warehouseId\":3,"
-			"\"inStock\":9}"));
+	fx_ctl_ok(&fx, "POST", "/brightpearl/stock",
+		  "{\"sku\":\"CAP-BLK\",\"warehouseId\":3,"
+		  "\"inStock\":9}");
 	assert_int_equal(
 		flow_fixture_run_until(&fx, cap_synced, NULL, DEADLINE_MS), 1);
 	/* the level seen minutes ago is trusted: nothing sent */
-	assert_int_equal(bc_level("CAP-BLK"), 2);
+	assert_int_equal(fx_bc_level(&fx, "CAP-BLK"), 2);
 
 	/* an interval (15 minutes) later it is not */
 	assert_int_equal(ps_store_cache_get(&cached, NULL, fx.st,
@@ -369,12 +341,12 @@ test_inventory_drift__webhook_rereads_a_stale_level(void **state)
 			 0);
 	free(cached);
 	want_synced++;
-	json_decref(ctl("POST", "/brightpearl/stock",
-			"{\"sku\":\"CAP-BLK\",\"warehouseId\":3,"
-			"\"inStock\":10}"));
+	fx_ctl_ok(&fx, "POST", "/brightpearl/stock",
+		  "{\"sku\":\"CAP-BLK\",\"warehouseId\":3,"
+		  "\"inStock\":10}");
 	assert_int_equal(
 		flow_fixture_run_until(&fx, cap_synced, NULL, DEADLINE_MS), 1);
-	assert_int_equal(bc_level("CAP-BLK"), 80);
+	assert_int_equal(fx_bc_level(&fx, "CAP-BLK"), 80);
 }
 
 /* The merchant switches product_id's inventory tracking in BigCommerce. */
@@ -401,7 +373,7 @@ static const char *
 bc_tracking(const char *sku)
 {
 	static char out[16];
-	json_t *inv = ctl("GET", "/bigcommerce/inventory", NULL), *it;
+	json_t *inv = fx_ctl(&fx, "GET", "/bigcommerce/inventory", NULL), *it;
 	size_t i;
 
 	out[0] = '\0';
@@ -421,7 +393,7 @@ static int
 mug_is_70(void *arg)
 {
 	(void)arg;
-	return bc_level("MUG-LOGO") == 70;
+	return fx_bc_level(&fx, "MUG-LOGO") == 70;
 }
 
 /*
@@ -437,9 +409,9 @@ test_inventory_drift__changed_tracking_is_read_again(void **state)
 	assert_string_equal(bc_tracking("MUG-LOGO"), "product");
 	bc_set_tracking(113, "variant");
 	assert_string_equal(bc_tracking("MUG-LOGO"), "variant");
-	json_decref(ctl("POST", "/brightpearl/stock",
-			"{\"sku\":\"MUG-LOGO\",\"warehouseId\":2,"
-			"\"inStock\":70}"));
+	fx_ctl_ok(&fx, "POST", "/brightpearl/stock",
+		  "{\"sku\":\"MUG-LOGO\",\"warehouseId\":2,"
+		  "\"inStock\":70}");
 	assert_int_equal(
 		flow_fixture_run_until(&fx, mug_is_70, NULL, DEADLINE_MS), 1);
 	bc_set_tracking(113, "product");
@@ -472,13 +444,13 @@ test_inventory_drift__large_catalogue_in_batched_requests(void **state)
 				 i % 2 ? "product" : "variant",
 				 "inventory_level", (int)(i % 97));
 		txt = json_dumps(body, JSON_COMPACT);
-		json_decref(ctl("POST", "/bigcommerce/products", txt));
+		fx_ctl_ok(&fx, "POST", "/bigcommerce/products", txt);
 		free(txt);
 		json_decref(body);
 	}
 	body = json_pack("{s:o}", "products", bp);
 	txt = json_dumps(body, JSON_COMPACT);
-	json_decref(ctl("POST", "/brightpearl/seed", txt));
+	fx_ctl_ok(&fx, "POST", "/brightpearl/seed", txt);
 	free(txt);
 	json_decref(body);
 	run_now();
@@ -491,18 +463,20 @@ test_inventory_drift__large_catalogue_in_batched_requests(void **state)
 	}
 	body = json_pack("{s:o}", "items", items);
 	txt = json_dumps(body, JSON_COMPACT);
-	json_decref(ctl("POST", "/bigcommerce/inventory", txt));
+	fx_ctl_ok(&fx, "POST", "/bigcommerce/inventory", txt);
 	free(txt);
 	json_decref(body);
 	assert_int_equal(differences(0), DRIFT);
 
-	json_decref(ctl("POST", "/requests/reset", "{}"));
+	fx_ctl_ok(&fx, "POST", "/requests/reset", "{}");
 	run_now();
 	settle();
-	reads_p = bc_requests("GET v3/catalog/products");
-	reads_i = bc_requests("GET v3/inventory/locations/{id}/items");
-	puts = bc_requests("PUT v3/inventory/adjustments/absolute");
-	total = bc_requests(NULL);
+	reads_p = fx_requests(&fx, "bigcommerce", "GET v3/catalog/products");
+	reads_i = fx_requests(&fx, "bigcommerce",
+			      "GET v3/inventory/locations/{id}/items");
+	puts = fx_requests(&fx, "bigcommerce",
+			   "PUT v3/inventory/adjustments/absolute");
+	total = fx_requests(&fx, "bigcommerce", NULL);
 	fprintf(stderr,
 		"reconcile of %d products, %d drifted: BigCommerce requests "
 		"%" PRId64 " (catalog products %" PRId64 ", inventory items "
@@ -533,20 +507,12 @@ setup(void **state)
 {
 	static const char *const flows[] = {"inventory", NULL};
 
-	(void)state;
+	*state = &fx;
 	if (flow_fixture_open(&fx, NULL) < 0 ||
 	    flow_fixture_set(&fx, "inventory.warehouses", WAREHOUSE) < 0 ||
 	    flow_fixture_set(&fx, "inventory.enabled", "true") < 0 ||
 	    flow_fixture_start_worker(&fx, flows) < 0)
 		return -1;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	flow_fixture_close(&fx);
 	return 0;
 }
 
@@ -566,5 +532,5 @@ main(void)
 			test_inventory_drift__large_catalogue_in_batched_requests),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, flow_fixture_teardown);
 }

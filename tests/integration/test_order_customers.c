@@ -25,77 +25,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
-#include "pearlsync/bigcommerce.h"
-#include "pearlsync/brightpearl.h"
-#include "pearlsync/config.h"
-#include "pearlsync/flow.h"
+#include "flow_fixture.h"
 #include "pearlsync/log.h"
-#include "pearlsync/store.h"
 #include "pearlsync/worker.h"
-#include "sandbox_ctl.h"
-#include "sandbox_proc.h"
 
-#define SECRET "cust-path-token"
 #define DEADLINE_MS 20000
 
-static sandbox_proc sb;
-static char db_dir[64], db_path[128];
-static int listen_port;
-static ps_http *http;
-static ps_bp *bp;
-static ps_bc *bc;
-static ps_store *st;
-static ps_worker *worker;
+static flow_fixture fx;
 static int64_t kim; /* the registered BigCommerce customer */
 static int64_t kim_contact; /* Kim's Brightpearl contact */
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-set(const char *key, const char *value)
-{
-	assert_int_equal(
-		ps_store_setting_set(NULL, st, key, value, "test", now_ms()),
-		0);
-}
-
-static void
-start_worker(void)
-{
-	static const ps_flow_ops *flows[2];
-	ps_worker_options o = PS_WORKER_OPTIONS_INIT;
-	ps_config cfg;
-
-	flows[0] = ps_flow_find("orders");
-	flows[1] = NULL;
-	assert_non_null(flows[0]);
-	ps_config_init(&cfg);
-	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", db_path);
-	snprintf(cfg.listen_address, sizeof(cfg.listen_address), "127.0.0.1");
-	cfg.listen_port = listen_port;
-	o.flows = flows;
-	o.listen = 1;
-	o.register_hooks = 1;
-	o.bp = bp;
-	o.bc = bc;
-	o.connect = 0;
-	o.tick_ms = 10;
-	o.backoff_base_ms = 10;
-	o.backoff_cap_ms = 50;
-	assert_int_equal(ps_worker_new(&worker, st, &cfg, &o), 0);
-}
 
 /* ---- the sandbox's picture ---------------------------------------------- */
 
@@ -104,7 +46,7 @@ start_worker(void)
 static int64_t
 order_contact(int64_t bc_id)
 {
-	json_t *state = sandbox_ctl(&sb, "GET", "/brightpearl/state", NULL);
+	json_t *state = fx_ctl(&fx, "GET", "/brightpearl/state", NULL);
 	json_t *o;
 	const char *k, *ext;
 	char want[32];
@@ -152,7 +94,7 @@ email_of(const json_t *c)
 static size_t
 contacts_with(const char *email)
 {
-	json_t *state = sandbox_ctl(&sb, "GET", "/brightpearl/state", NULL);
+	json_t *state = fx_ctl(&fx, "GET", "/brightpearl/state", NULL);
 	json_t *c;
 	const char *k, *e;
 	size_t n = 0;
@@ -170,7 +112,7 @@ contacts_with(const char *email)
 static int
 is_customer_contact(int64_t id)
 {
-	json_t *state = sandbox_ctl(&sb, "GET", "/brightpearl/state", NULL);
+	json_t *state = fx_ctl(&fx, "GET", "/brightpearl/state", NULL);
 	json_t *c = contact_of(state, id);
 	json_t *rel = json_object_get(c, "relationshipToAccount");
 	int yes = c != NULL &&
@@ -179,20 +121,6 @@ is_customer_contact(int64_t id)
 
 	json_decref(state);
 	return yes;
-}
-
-/* The Brightpearl requests counted under endpoint since the last reset. */
-static int64_t
-bp_requests(const char *endpoint)
-{
-	json_t *r = sandbox_ctl(&sb, "GET", "/requests", NULL);
-	int64_t n = json_integer_value(json_object_get(
-		json_object_get(json_object_get(r, "brightpearl"),
-				"endpoints"),
-		endpoint));
-
-	json_decref(r);
-	return n;
 }
 
 /* ---- placing orders and waiting ----------------------------------------- */
@@ -215,7 +143,7 @@ place(int64_t customer, const char *email)
 		 "\"country_iso2\":\"US\"},\"lines\":[{\"sku\":\"CAP-BLK\","
 		 "\"quantity\":1}],\"status_id\":11}",
 		 cust, email);
-	r = sandbox_ctl(&sb, "POST", "/bigcommerce/orders", body);
+	r = fx_ctl(&fx, "POST", "/bigcommerce/orders", body);
 	id = json_integer_value(
 		json_object_get(json_object_get(r, "order"), "id"));
 	json_decref(r);
@@ -228,12 +156,12 @@ place(int64_t customer, const char *email)
 static void
 wait_delivered(size_t n)
 {
-	int64_t end = now_ms() + DEADLINE_MS;
+	int64_t end = flow_fixture_now_ms() + DEADLINE_MS;
 	size_t got;
 
 	do {
-		json_t *d = sandbox_ctl(&sb, "GET",
-					"/webhooks?platform=bigcommerce", NULL);
+		json_t *d = fx_ctl(&fx, "GET", "/webhooks?platform=bigcommerce",
+				   NULL);
 		json_t *list = json_is_array(d)
 				       ? d
 				       : json_object_get(d, "deliveries");
@@ -255,47 +183,30 @@ wait_delivered(size_t n)
 		if (got >= n)
 			return;
 		usleep(20000);
-	} while (now_ms() < end);
+	} while (flow_fixture_now_ms() < end);
 	fail_msg("%zu order webhooks delivered, want %zu", got, n);
 }
 
 static size_t orders_placed; /* store/order/created webhooks expected */
-
-static void
-dump(void)
-{
-	ps_log_query q = PS_LOG_QUERY_INIT;
-	ps_log_entry *rows = NULL;
-	size_t n = 0, i;
-
-	if (ps_store_log_list(&rows, &n, st, &q) == 0)
-		for (i = 0; i < n; i++)
-			fprintf(stderr, "entry %s %s %s %s\n",
-				rows[i].dedupe_key,
-				ps_entry_status_name(rows[i].status),
-				rows[i].reason ? rows[i].reason : "",
-				rows[i].detail ? rows[i].detail : "");
-	ps_log_entries_free(rows, n);
-}
 
 /* Worker passes until every order in ids[n] is in Brightpearl; their
  * contacts into contact[n]. */
 static void
 run_until_imported(const int64_t *ids, size_t n, int64_t *contact)
 {
-	int64_t end = now_ms() + DEADLINE_MS;
+	int64_t end = flow_fixture_now_ms() + DEADLINE_MS;
 	size_t i, have;
 
 	do {
-		assert_int_equal(ps_worker_run_once(worker, NULL), 0);
+		fx_passes(&fx, 1, 0);
 		for (i = 0, have = 0; i < n; i++)
 			if ((contact[i] = order_contact(ids[i])) > 0)
 				have++;
 		if (have == n)
 			return;
 		usleep(20000);
-	} while (now_ms() < end);
-	dump();
+	} while (flow_fixture_now_ms() < end);
+	flow_fixture_log_dump(&fx);
 	fail_msg("only %zu of %zu orders imported", have, n);
 }
 
@@ -321,7 +232,7 @@ bc_customer(const char *email, const char *first)
 		 "{\"email\":\"%s\",\"first_name\":\"%s\","
 		 "\"last_name\":\"Test\"}",
 		 email, first);
-	r = sandbox_ctl(&sb, "POST", "/bigcommerce/customers", body);
+	r = fx_ctl(&fx, "POST", "/bigcommerce/customers", body);
 	id = json_integer_value(json_object_get(r, "id"));
 	json_decref(r);
 	assert_true(id > 0);
@@ -345,7 +256,7 @@ test_changed_email_keeps_the_contact(void **state)
 	assert_int_equal(contacts_with("kim.a@example.com"), 1);
 	assert_int_equal(contacts_with("kim.b@example.com"), 0);
 	/* the contact keeps its email: the order carries the new one */
-	bp_state = sandbox_ctl(&sb, "GET", "/brightpearl/state", NULL);
+	bp_state = fx_ctl(&fx, "GET", "/brightpearl/state", NULL);
 	c = contact_of(bp_state, a);
 	assert_non_null(c);
 	assert_string_equal(email_of(c), "kim.a@example.com");
@@ -376,13 +287,13 @@ test_batch_uses_the_link(void **state)
 	(void)state;
 	nadia = bc_customer("nadia@example.com", "Nadia");
 	omar = bc_customer("omar@example.com", "Omar");
-	r = sandbox_ctl(&sb, "POST", "/brightpearl/seed",
-			"{\"customers\":[{\"email\":\"bulk@example.com\","
-			"\"firstName\":\"Bulk\",\"lastName\":\"Supply\","
-			"\"isSupplier\":true},{\"email\":\"desk@example.com\","
-			"\"firstName\":\"Front\",\"lastName\":\"Desk\","
-			"\"isStaff\":true},{\"email\":\"omar@example.com\","
-			"\"firstName\":\"Omar\",\"lastName\":\"Test\"}]}");
+	r = fx_ctl(&fx, "POST", "/brightpearl/seed",
+		   "{\"customers\":[{\"email\":\"bulk@example.com\","
+		   "\"firstName\":\"Bulk\",\"lastName\":\"Supply\","
+		   "\"isSupplier\":true},{\"email\":\"desk@example.com\","
+		   "\"firstName\":\"Front\",\"lastName\":\"Desk\","
+		   "\"isStaff\":true},{\"email\":\"omar@example.com\","
+		   "\"firstName\":\"Omar\",\"lastName\":\"Test\"}]}");
 	ids = json_object_get(r, "customers");
 	supplier = json_integer_value(json_array_get(ids, 0));
 	staff = json_integer_value(json_array_get(ids, 1));
@@ -390,7 +301,7 @@ test_batch_uses_the_link(void **state)
 	json_decref(r);
 	assert_true(supplier > 0 && staff > 0 && omar_bp > 0);
 
-	sandbox_ctl_ok(&sb, "POST", "/requests/reset", NULL);
+	fx_ctl_ok(&fx, "POST", "/requests/reset", NULL);
 	id[0] = place(kim, "kim.c@example.com");
 	id[1] = place(nadia, "nadia.home@example.com");
 	id[2] = place(nadia, "nadia.work@example.com");
@@ -420,9 +331,11 @@ test_batch_uses_the_link(void **state)
 	for (i = 0; i < 7; i++)
 		assert_true(contact[i] != staff);
 	/* the batch read the directory and no contact one by one */
-	assert_int_equal(bp_requests("GET /contact-service/contact/{idset}"),
+	assert_int_equal(fx_requests(&fx, "brightpearl",
+				     "GET /contact-service/contact/{idset}"),
 			 0);
-	assert_int_equal(bp_requests("GET /contact-service/contact-search"),
+	assert_int_equal(fx_requests(&fx, "brightpearl",
+				     "GET /contact-service/contact-search"),
 			 1);
 }
 
@@ -444,12 +357,7 @@ static void
 test_link_survives_a_restart(void **state)
 {
 	(void)state;
-	ps_worker_free(worker);
-	worker = NULL;
-	ps_store_close(st);
-	st = NULL;
-	assert_int_equal(ps_store_open(&st, db_path, 0), 0);
-	start_worker();
+	assert_int_equal(flow_fixture_restart_worker(&fx), 0);
 	assert_int_equal(import_one(kim, "kim.e@example.com"), kim_contact);
 	assert_int_equal(contacts_with("kim.e@example.com"), 0);
 }
@@ -465,7 +373,7 @@ test_deleted_contact_is_relinked(void **state)
 	(void)state;
 	snprintf(body, sizeof(body), "{\"contactId\":%" PRId64 "}",
 		 kim_contact);
-	sandbox_ctl_ok(&sb, "POST", "/brightpearl/contact-delete", body);
+	fx_ctl_ok(&fx, "POST", "/brightpearl/contact-delete", body);
 	c1 = import_one(kim, "kim.f@example.com");
 	assert_true(c1 > 0 && c1 != kim_contact);
 	assert_int_equal(contacts_with("kim.f@example.com"), 1);
@@ -479,79 +387,25 @@ test_deleted_contact_is_relinked(void **state)
 static int
 setup(void **state)
 {
-	static const char *const args[] = {"--seed", "demo", "--quota", "off",
-					   NULL};
-	ps_http_options ho = PS_HTTP_OPTIONS_INIT;
-	ps_bp_options bo = PS_BP_OPTIONS_INIT;
-	ps_bc_options co = PS_BC_OPTIONS_INIT;
-	ps_mapping m = {"order_status", "bc>bp", "11", "2"};
-	char url[128];
+	static const char *const flows[] = {"orders", NULL};
 
-	(void)state;
-	ps_lib_init();
-	ps_log_set_level(PS_LOG_WARN);
-	if (sandbox_proc_start(&sb, args, 15000) < 0)
-		return -1;
-	snprintf(db_dir, sizeof(db_dir), "/tmp/ps-cust-XXXXXX");
-	if (mkdtemp(db_dir) == NULL)
-		return -1;
-	snprintf(db_path, sizeof(db_path), "%s/ps.db", db_dir);
-	if (ps_store_open(&st, db_path, 0) < 0)
-		return -1;
-	ho.max_attempts = 4;
-	ho.backoff_base_ms = 2;
-	ho.backoff_cap_ms = 20;
-	if (ps_http_new(&http, &ho) < 0)
-		return -1;
-	bo.base_url = sandbox_proc_url(&sb, "brightpearl");
-	bo.account = "sandbox";
-	bo.app_ref = "sandbox_pearlsync";
-	bo.token = "sandbox-token";
-	bo.instance_id = 7;
-	co.base_url = sandbox_proc_url(&sb, "bigcommerce");
-	co.store_hash = "sandbox";
-	co.access_token = "sandbox-token";
-	if (ps_bp_new(&bp, http, &bo) < 0 || ps_bc_new(&bc, http, &co) < 0)
+	*state = &fx;
+	if (flow_fixture_open(&fx, NULL) < 0)
 		return -1;
 	kim = bc_customer("kim@example.com", "Kim");
-	listen_port = sandbox_free_port();
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", listen_port);
-	set("webhooks.public_url", url);
-	set("webhooks.secret", SECRET);
-	set("brightpearl.account", "sandbox");
-	set("brightpearl.installed_integration_instance_id", "7");
-	set("orders.enabled", "true");
-	set("orders.import_statuses", "11");
-	set("defaults.channel_id", "1");
-	set("defaults.warehouse_id", "2");
-	set("sync.poll_interval_seconds", "86400");
-	if (ps_store_mapping_set(NULL, st, &m, "test", now_ms()) < 0)
+	fx_set(&fx, "brightpearl.account", "sandbox");
+	fx_set(&fx, "brightpearl.installed_integration_instance_id", "7");
+	fx_set(&fx, "orders.enabled", "true");
+	fx_set(&fx, "orders.import_statuses", "11");
+	fx_set(&fx, "defaults.channel_id", "1");
+	fx_set(&fx, "defaults.warehouse_id", "2");
+	fx_set(&fx, "sync.poll_interval_seconds", "86400");
+	if (flow_fixture_map(&fx, "order_status", "bc>bp", "11", "2") < 0 ||
+	    flow_fixture_start_worker(&fx, flows) < 0)
 		return -1;
-	start_worker();
 	/* the first pass registers the hooks and imports the demo orders */
-	if (ps_worker_run_once(worker, NULL) < 0)
+	if (ps_worker_run_once(fx.worker, NULL) < 0)
 		return -1;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char path[160];
-
-	(void)state;
-	ps_worker_free(worker);
-	ps_bp_free(bp);
-	ps_bc_free(bc);
-	ps_http_free(http);
-	ps_store_close(st);
-	snprintf(path, sizeof(path), "%s-wal", db_path);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s-shm", db_path);
-	unlink(path);
-	unlink(db_path);
-	rmdir(db_dir);
-	sandbox_proc_stop(&sb);
 	return 0;
 }
 
@@ -566,5 +420,5 @@ main(void)
 		cmocka_unit_test(test_deleted_contact_is_relinked),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, flow_fixture_teardown);
 }

@@ -1,11 +1,20 @@
 /*
  * flow_fixture.c - the sandbox, scratch database, connectors and worker
- * shared by the end-to-end flow tests (see flow_fixture.h).
+ * shared by the end-to-end flow tests, and the asserting helpers their
+ * bodies call (see flow_fixture.h).
  */
 #define _DEFAULT_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+/* cmocka needs the four above first */
+#include <cmocka.h>
+
 #include "flow_fixture.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +27,6 @@
 #include "pearlsync/flow.h"
 #include "pearlsync/log.h"
 
-#define FIXTURE_SECRET "fixture-path-secret"
-/* Room in flow_fixture.flows, less the terminating NULL. */
-#define FIXTURE_MAX_FLOWS 8
-
 int64_t
 flow_fixture_now_ms(void)
 {
@@ -31,9 +36,8 @@ flow_fixture_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A loopback port free at the time of asking (0 on failure). */
-static int
-free_port(void)
+int
+flow_fixture_free_port(void)
 {
 	struct sockaddr_in a;
 	socklen_t len = sizeof(a);
@@ -54,9 +58,26 @@ free_port(void)
 int
 flow_fixture_set(flow_fixture *fx, const char *key, const char *value)
 {
+	if (value != NULL && value[0] == '\0')
+		value = NULL;
 	if (ps_store_setting_set(NULL, fx->st, key, value, "test",
 				 flow_fixture_now_ms()) < 0) {
 		fprintf(stderr, "setting %s: %s\n", key, ps_error_last());
+		return -1;
+	}
+	return 0;
+}
+
+int
+flow_fixture_map(flow_fixture *fx, const char *kind, const char *direction,
+		 const char *source, const char *target)
+{
+	ps_mapping m = {kind, direction, source, target};
+
+	if (ps_store_mapping_set(NULL, fx->st, &m, "test",
+				 flow_fixture_now_ms()) < 0) {
+		fprintf(stderr, "mapping %s %s %s: %s\n", kind, direction,
+			source, ps_error_last());
 		return -1;
 	}
 	return 0;
@@ -71,7 +92,6 @@ flow_fixture_open(flow_fixture *fx, const char *const *sandbox_args)
 	ps_bp_options bo = PS_BP_OPTIONS_INIT;
 	ps_bc_options co = PS_BC_OPTIONS_INIT;
 	char url[128];
-	int fd;
 
 	memset(fx, 0, sizeof(*fx));
 	ps_lib_init();
@@ -79,11 +99,12 @@ flow_fixture_open(flow_fixture *fx, const char *const *sandbox_args)
 	if (sandbox_proc_start(&fx->sb, sandbox_args ? sandbox_args : dflt,
 			       15000) < 0)
 		return -1;
-	snprintf(fx->db_path, sizeof(fx->db_path), "/tmp/ps-flow-XXXXXX");
-	if ((fd = mkstemp(fx->db_path)) < 0)
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/ps-flow-XXXXXX");
+	if (mkdtemp(fx->dir) == NULL) {
+		fx->dir[0] = '\0';
 		goto fail;
-	close(fd);
-	unlink(fx->db_path);
+	}
+	snprintf(fx->db_path, sizeof(fx->db_path), "%s/pearlsync.db", fx->dir);
 	ho.max_attempts = 4;
 	ho.backoff_base_ms = 2;
 	ho.backoff_cap_ms = 20;
@@ -102,11 +123,11 @@ flow_fixture_open(flow_fixture *fx, const char *const *sandbox_args)
 		fprintf(stderr, "fixture: %s\n", ps_error_last());
 		goto fail;
 	}
-	if ((fx->listen_port = free_port()) == 0)
+	if ((fx->listen_port = flow_fixture_free_port()) == 0)
 		goto fail;
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", fx->listen_port);
 	if (flow_fixture_set(fx, "webhooks.public_url", url) < 0 ||
-	    flow_fixture_set(fx, "webhooks.secret", FIXTURE_SECRET) < 0)
+	    flow_fixture_set(fx, "webhooks.secret", FLOW_FIXTURE_SECRET) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -114,25 +135,18 @@ fail:
 	return -1;
 }
 
-int
-flow_fixture_start_worker(flow_fixture *fx, const char *const *flows)
+/* A worker over fx->flows (empty: every flow). */
+static int
+worker_new(flow_fixture *fx)
 {
-	const ps_flow_ops **ops = fx->flows;
 	ps_worker_options o = PS_WORKER_OPTIONS_INIT;
 	ps_config cfg;
-	size_t i;
 
-	for (i = 0; flows[i] != NULL && i < FIXTURE_MAX_FLOWS; i++)
-		if ((ops[i] = ps_flow_find(flows[i])) == NULL) {
-			fprintf(stderr, "fixture: no flow '%s'\n", flows[i]);
-			return -1;
-		}
-	ops[i] = NULL;
 	ps_config_init(&cfg);
 	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", fx->db_path);
 	snprintf(cfg.listen_address, sizeof(cfg.listen_address), "127.0.0.1");
 	cfg.listen_port = fx->listen_port;
-	o.flows = ops;
+	o.flows = fx->flows[0] != NULL ? fx->flows : NULL;
 	o.listen = 1;
 	o.register_hooks = 1;
 	o.bp = fx->bp;
@@ -148,6 +162,47 @@ flow_fixture_start_worker(flow_fixture *fx, const char *const *flows)
 	return 0;
 }
 
+int
+flow_fixture_start_worker(flow_fixture *fx, const char *const *flows)
+{
+	size_t i;
+
+	for (i = 0; flows != NULL && flows[i] != NULL; i++) {
+		if (i == FLOW_FIXTURE_MAX_FLOWS) {
+			fprintf(stderr, "fixture: more than %d flows\n",
+				FLOW_FIXTURE_MAX_FLOWS);
+			return -1;
+		}
+		if ((fx->flows[i] = ps_flow_find(flows[i])) == NULL) {
+			fprintf(stderr, "fixture: no flow '%s'\n", flows[i]);
+			return -1;
+		}
+	}
+	fx->flows[i] = NULL;
+	return worker_new(fx);
+}
+
+int
+flow_fixture_restart_worker(flow_fixture *fx)
+{
+	ps_worker_free(fx->worker);
+	fx->worker = NULL;
+	ps_store_close(fx->st);
+	fx->st = NULL;
+	if (ps_store_open(&fx->st, fx->db_path, 0) < 0) {
+		fprintf(stderr, "fixture: reopen: %s\n", ps_error_last());
+		return -1;
+	}
+	return worker_new(fx);
+}
+
+int
+flow_fixture_teardown(void **state)
+{
+	flow_fixture_close(*state);
+	return 0;
+}
+
 void
 flow_fixture_close(flow_fixture *fx)
 {
@@ -156,8 +211,18 @@ flow_fixture_close(flow_fixture *fx)
 	ps_bc_free(fx->bc);
 	ps_http_free(fx->http);
 	ps_store_close(fx->st);
-	if (fx->db_path[0] != '\0')
-		unlink(fx->db_path);
+	if (fx->dir[0] != '\0') {
+		static const char *const tails[] = {"", "-wal", "-shm",
+						    "-journal"};
+		char p[160];
+		size_t i;
+
+		for (i = 0; i < sizeof(tails) / sizeof(*tails); i++) {
+			snprintf(p, sizeof(p), "%s%s", fx->db_path, tails[i]);
+			unlink(p);
+		}
+		rmdir(fx->dir);
+	}
 	if (fx->sb.pid > 0)
 		sandbox_proc_stop(&fx->sb);
 	memset(fx, 0, sizeof(*fx));
@@ -220,4 +285,272 @@ flow_fixture_run_until(flow_fixture *fx, int (*check)(void *arg), void *arg,
 		usleep(20000);
 	} while (flow_fixture_now_ms() < end);
 	return 0;
+}
+
+void
+flow_fixture_log_dump(flow_fixture *fx)
+{
+	ps_log_query q = PS_LOG_QUERY_INIT;
+	ps_log_entry *rows = NULL;
+	size_t n = 0, i;
+
+	if (ps_store_log_list(&rows, &n, fx->st, &q) == 0)
+		for (i = 0; i < n; i++)
+			fprintf(stderr, "entry %s %s %s %s\n",
+				rows[i].dedupe_key,
+				ps_entry_status_name(rows[i].status),
+				rows[i].reason ? rows[i].reason : "",
+				rows[i].detail ? rows[i].detail : "");
+	ps_log_entries_free(rows, n);
+}
+
+/* ---- for cmocka test bodies ------------------------------------------- */
+
+json_t *
+fx_ctl(flow_fixture *fx, const char *method, const char *path, const char *body)
+{
+	json_t *j = flow_fixture_ctl(fx, method, path, body);
+
+	assert_non_null(j);
+	return j;
+}
+
+void
+fx_ctl_ok(flow_fixture *fx, const char *method, const char *path,
+	  const char *body)
+{
+	json_decref(fx_ctl(fx, method, path, body));
+}
+
+void
+fx_set(flow_fixture *fx, const char *key, const char *value)
+{
+	assert_int_equal(flow_fixture_set(fx, key, value), 0);
+}
+
+void
+fx_map(flow_fixture *fx, const char *kind, const char *direction,
+       const char *source, const char *target)
+{
+	assert_int_equal(flow_fixture_map(fx, kind, direction, source, target),
+			 0);
+}
+
+void
+fx_passes(flow_fixture *fx, int n, int pause_ms)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		assert_int_equal(ps_worker_run_once(fx->worker, NULL), 0);
+		if (pause_ms > 0)
+			usleep((useconds_t)pause_ms * 1000);
+	}
+}
+
+int
+fx_run_until(flow_fixture *fx, int (*check)(void *arg), void *arg,
+	     int64_t deadline_ms)
+{
+	int rc = flow_fixture_run_until(fx, check, arg, deadline_ms);
+
+	assert_true(rc >= 0);
+	return rc;
+}
+
+int64_t
+fx_requests(flow_fixture *fx, const char *platform, const char *endpoint)
+{
+	int64_t n = flow_fixture_requests(fx, platform, endpoint);
+
+	assert_true(n >= 0);
+	return n;
+}
+
+size_t
+fx_count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	const char *p = hay;
+
+	while (hay && (p = strstr(p, needle)) != NULL) {
+		n++;
+		p += strlen(needle);
+	}
+	return n;
+}
+
+/* ---- orders made as the order import would ---------------------------- */
+
+int64_t
+fx_bp_product(flow_fixture *fx, const char *sku)
+{
+	ps_bp_product_list pl = {NULL, 0, NULL};
+	int64_t id;
+
+	assert_int_equal(
+		ps_bp_product_find(&pl, fx->bp, PS_BP_IDENTITY_SKU, sku), 0);
+	assert_int_equal(pl.n, 1);
+	id = pl.items[0].id;
+	ps_bp_product_list_dispose(&pl);
+	return id;
+}
+
+int64_t
+fx_bc_order_place(flow_fixture *fx, const char *lines_json,
+		  const char *fields_json)
+{
+	char body[1024];
+	json_t *r;
+	int64_t id;
+	int n;
+
+	n = snprintf(body, sizeof(body),
+		     "{\"customer\":{\"email\":\"ada@example.com\","
+		     "\"first_name\":\"Ada\",\"last_name\":\"L\"},"
+		     "\"billing_address\":{\"first_name\":\"Ada\","
+		     "\"last_name\":\"L\",\"street_1\":\"1 Road\",\"city\":"
+		     "\"Town\",\"zip\":\"12345\",\"country\":"
+		     "\"United States\",\"country_iso2\":\"US\",\"email\":"
+		     "\"ada@example.com\"},\"lines\":%s,%s}",
+		     lines_json, fields_json);
+	assert_true(n > 0 && (size_t)n < sizeof(body));
+	r = fx_ctl(fx, "POST", "/bigcommerce/orders", body);
+	id = json_integer_value(
+		json_object_get(json_object_get(r, "order"), "id"));
+	json_decref(r);
+	assert_true(id > 0);
+	return id;
+}
+
+fx_order
+fx_order_make(flow_fixture *fx, const char *sku1, int q1, const char *sku2,
+	      int q2)
+{
+	ps_bp_order_row rows[2];
+	ps_bp_order o;
+	char lines[256], ext[32], b[32];
+	fx_order p;
+
+	snprintf(lines, sizeof(lines),
+		 "[{\"sku\":\"%s\",\"quantity\":%d},"
+		 "{\"sku\":\"%s\",\"quantity\":%d}]",
+		 sku1, q1, sku2, q2);
+	p.bc_id = fx_bc_order_place(fx, lines, "\"status_id\":11");
+	memset(rows, 0, sizeof(rows));
+	memset(&o, 0, sizeof(o));
+	rows[0].product_id = fx_bp_product(fx, sku1);
+	rows[0].name = sku1;
+	rows[0].quantity = q1;
+	rows[1].product_id = fx_bp_product(fx, sku2);
+	rows[1].name = sku2;
+	rows[1].quantity = q2;
+	snprintf(ext, sizeof(ext), "%" PRId64, p.bc_id);
+	o.customer_id = 201;
+	o.external_ref = ext;
+	o.status_id = 2;
+	o.warehouse_id = 2;
+	o.shipping_method_id = 6;
+	o.rows = rows;
+	o.nrows = 2;
+	assert_int_equal(ps_bp_order_create(&p.bp_id, NULL, fx->bp, &o), 0);
+	snprintf(b, sizeof(b), "%" PRId64, p.bp_id);
+	assert_int_equal(ps_store_xref_set(fx->st, "order",
+					   PS_PLATFORM_BIGCOMMERCE, ext,
+					   PS_PLATFORM_BRIGHTPEARL, b,
+					   flow_fixture_now_ms()),
+			 0);
+	return p;
+}
+
+int64_t
+fx_ship(flow_fixture *fx, int64_t bp_id, const char *rows_json,
+	const char *tracking)
+{
+	char body[1024], rows[480] = "";
+	json_t *r;
+	int64_t id;
+
+	if (rows_json != NULL)
+		assert_true((size_t)snprintf(rows, sizeof(rows), ",\"rows\":%s",
+					     rows_json) < sizeof(rows));
+	snprintf(body, sizeof(body),
+		 "{\"orderId\":%" PRId64 ",\"warehouseId\":2,\"tracking\":"
+		 "\"%s\",\"shippingMethodId\":7%s,\"ship\":true}",
+		 bp_id, tracking, rows);
+	r = fx_ctl(fx, "POST", "/brightpearl/ship", body);
+	id = json_integer_value(
+		json_array_get(json_object_get(r, "goodsOutNoteIds"), 0));
+	json_decref(r);
+	return id;
+}
+
+void
+fx_bp_status_set(flow_fixture *fx, int64_t bp_id, int status_id)
+{
+	char body[128];
+
+	snprintf(body, sizeof(body),
+		 "{\"orderId\":%" PRId64 ",\"statusId\":%d}", bp_id, status_id);
+	fx_ctl_ok(fx, "POST", "/brightpearl/order-status", body);
+}
+
+/* ---- the BigCommerce side, from the sandbox's own state --------------- */
+
+json_t *
+fx_bc_order(flow_fixture *fx, int64_t bc_id)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/bigcommerce/orders/%" PRId64, bc_id);
+	return fx_ctl(fx, "GET", path, NULL);
+}
+
+int
+fx_bc_status(flow_fixture *fx, int64_t bc_id)
+{
+	json_t *j = fx_bc_order(fx, bc_id);
+	int s = (int)json_integer_value(
+		json_object_get(json_object_get(j, "order"), "status_id"));
+
+	json_decref(j);
+	return s;
+}
+
+json_t *
+fx_bc_shipments(flow_fixture *fx, int64_t bc_id)
+{
+	json_t *j = fx_bc_order(fx, bc_id);
+	json_t *s = json_incref(json_object_get(j, "shipments"));
+
+	json_decref(j);
+	return s;
+}
+
+size_t
+fx_bc_shipment_count(flow_fixture *fx, int64_t bc_id)
+{
+	json_t *s = fx_bc_shipments(fx, bc_id);
+	size_t n = json_array_size(s);
+
+	json_decref(s);
+	return n;
+}
+
+int64_t
+fx_bc_level(flow_fixture *fx, const char *sku)
+{
+	json_t *j = fx_ctl(fx, "GET", "/bigcommerce/inventory", NULL);
+	json_t *items = json_is_array(j) ? j : json_object_get(j, "items");
+	json_t *it;
+	int64_t level = -1;
+	size_t i;
+
+	json_array_foreach(
+		items, i,
+		it) if (strcmp(json_string_value(json_object_get(it, "sku")),
+			       sku) == 0) level =
+		json_integer_value(json_object_get(it, "inventory_level"));
+	json_decref(j);
+	return level;
 }
