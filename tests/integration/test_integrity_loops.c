@@ -494,26 +494,19 @@ test_shipment_does_not_set_brightpearl_back(void **state)
 static void
 test_shipped_orders_need_no_default_status(void **state)
 {
-	char body[256];
 	picture p;
-	int64_t bc_id[3], bp_id;
+	int64_t bc_id[3];
 	size_t i;
 
 	(void)state;
-	assert_int_equal(ps_store_mapping_remove(NULL, st, "order_status",
+	assert_int_equal(ps_store_mapping_remove(NULL, fx.st, "order_status",
 						 "bc>bp", NULL, "test",
-						 now_ms()),
+						 flow_fixture_now_ms()),
 			 0);
-	set("defaults.order_status_id", "");
+	fx_set(&fx, "defaults.order_status_id", "");
 	for (i = 0; i < 3; i++) {
 		bc_id[i] = place_order("", "", 11);
-		bp_id = bp_order_of(bc_id[i]);
-		snprintf(body, sizeof(body),
-			 "{\"orderId\":%" PRId64 ",\"warehouseId\":2,"
-			 "\"tracking\":\"1Z%zu\",\"shippingMethodId\":7,"
-			 "\"ship\":true}",
-			 bp_id, i);
-		json_decref(ctl("POST", "/brightpearl/ship", body));
+		fx_ship(&fx, bp_order_of(bc_id[i]), NULL, "1Z555");
 	}
 	for (i = 0; i < 3; i++)
 		assert_true(rounds_until(has_shipment, bc_id[i]));
@@ -521,8 +514,8 @@ test_shipped_orders_need_no_default_status(void **state)
 	assert_int_equal(p.bc_status, 2);
 	assert_int_equal(p.bp_status, 2);
 	picture_dispose(&p);
-	map("bc>bp", "", "2");
-	set("defaults.order_status_id", "2");
+	fx_map(&fx, "order_status", "bc>bp", "", "2");
+	fx_set(&fx, "defaults.order_status_id", "2");
 }
 
 /* The status trigger: the order reaching Brightpearl's Shipped status
