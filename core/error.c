@@ -6,6 +6,7 @@
  */
 #include "internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,4 +175,18 @@ ps_platform_parse(ps_platform *out, const char *name)
 	return ps_error_set(PS_EINVAL,
 			    "unknown platform '%s' (bp, bc, dsco, sh)",
 			    name ? name : "");
+}
+
+int
+ps_util__error_wrap(int code, const char *fmt, ...)
+{
+	/* the detail lives in the buffer about to be written: copy it */
+	char inner[PS_ERROR_MAX], prefix[512];
+	va_list ap;
+
+	ps_util__strlcpy(inner, ps_error_last(), sizeof(inner));
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	return ps_error_set(code, "%s: %s", prefix, inner);
 }

@@ -21,4 +21,13 @@ char *ps_util__strdup(const char *s);
  */
 size_t ps_util__strlcpy(char *dst, const char *src, size_t cap);
 
+/*
+ * ps_util__error_wrap - set the last error to "<prefix>: <the last error's
+ * detail>", prefix printf-formatted, and return code (the caller keeps the
+ * inner code or picks another).  For callers that add what they were doing
+ * to a failure from below.
+ */
+int ps_util__error_wrap(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 #endif

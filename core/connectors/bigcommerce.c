@@ -105,27 +105,6 @@ vec_dispose(struct vec *v, dispose_fn dispose)
 	v->count = v->cap = 0;
 }
 
-/*
- * Re-set the last error with a prefix, keeping its code: the inner detail
- * (from ps_http or a parser) is copied first because it lives in the same
- * thread-local buffer.
- */
-static int bc_wrap(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int
-bc_wrap(int code, const char *fmt, ...)
-{
-	char inner[PS_ERROR_MAX], prefix[512];
-	va_list ap;
-
-	ps_util__strlcpy(inner, ps_error_last(), sizeof(inner));
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
-	return ps_error_set(code, "%s: %s", prefix, inner);
-}
-
 /* --- dates ---------------------------------------------------------------- */
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's method). */
@@ -678,7 +657,7 @@ bc_call(ps_bc *bc, ps_http_response *resp, const struct bc_req *rq)
 		goto done;
 	}
 	if (error < 0) {
-		error = bc_wrap(error, "BigCommerce: %s", rq->what);
+		error = ps_util__error_wrap(error, "BigCommerce: %s", rq->what);
 		goto done;
 	}
 	if (resp->status >= 200 && resp->status < 300)
@@ -727,7 +706,7 @@ bc_call_json(json_t **out, ps_bc *bc, const struct bc_req *rq)
 					      PS_PLATFORM_BIGCOMMERCE);
 		if (error == 0)
 			break;
-		error = bc_wrap(error, "BigCommerce: %s", rq->what);
+		error = ps_util__error_wrap(error, "BigCommerce: %s", rq->what);
 		if (!rq->idempotent || attempt >= BC_PARSE_ATTEMPTS)
 			break;
 		ps_log_warn("bigcommerce", "%s; asking again", ps_error_last());

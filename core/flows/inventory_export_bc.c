@@ -296,26 +296,6 @@ sum_for(const ps_bp_stock_list *stock, size_t *pos, int64_t product,
 
 /* ---- sending ------------------------------------------------------- */
 
-/*
- * Re-set the last error with a prefix, keeping its code (the inner detail
- * is copied first: it lives in the same thread-local buffer).
- */
-static int wrap_error(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int
-wrap_error(int code, const char *fmt, ...)
-{
-	char inner[PS_ERROR_MAX], prefix[1024];
-	va_list ap;
-
-	ps_util__strlcpy(inner, ps_error_last(), sizeof(inner));
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
-	return ps_error_set(code, "%s: %s", prefix, inner);
-}
-
 /* Append sep and item to buf (cap bytes) unless they would not fit. */
 static void
 append_bounded(char *buf, size_t cap, const char *sep, const char *item)
@@ -590,7 +570,7 @@ perform_one(ps_flow_env *env, int64_t pid, ps_flow_result *res)
 done:
 	if (error < 0 && match != NULL &&
 	    strstr(ps_error_last(), match) == NULL)
-		error = wrap_error(error, "SKU %s", match);
+		error = ps_util__error_wrap(error, "SKU %s", match);
 	ps_bp_stock_list_dispose(&stock);
 	free(match);
 	free(field);
@@ -687,8 +667,9 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 		goto done;
 	error = push_levels(env, lv, n, &ps);
 	if (error < 0 && ps.sent > 0) /* say what did change */
-		error = wrap_error(error, "%zu levels corrected (%s) before",
-				   ps.sent, ps.changed);
+		error = ps_util__error_wrap(error,
+					    "%zu levels corrected (%s) before",
+					    ps.sent, ps.changed);
 	if (error == 0)
 		error = stats_result(res, &ps, n);
 done:
