@@ -503,27 +503,15 @@ setup(void **state)
 		return -1;
 	ps_log_set_level(PS_LOG_ERROR);
 
-	/* as the setup steps leave it */
-	fx_set(&fx, "brightpearl.account", "sandbox");
-	fx_set(&fx, "bigcommerce.store_hash", "sandbox");
-	fx_set(&fx, "orders.enabled", "true");
-	fx_set(&fx, "orders.start_date", "2000-01-01");
-	fx_set(&fx, "defaults.channel_id", "1");
-	fx_set(&fx, "defaults.warehouse_id", "2");
-	fx_set(&fx, "defaults.order_status_id", "2");
-	fx_set(&fx, "orders.sync_statuses", "2,5,7,8");
+	/* as the setup steps leave it, with notes on and the statuses
+	 * the tests move mapped too */
+	if (flow_fixture_setup_steps(&fx) < 0)
+		return -1;
 	fx_set(&fx, "notes.enabled", "true");
-	fx_set(&fx, "fulfilment.enabled", "true");
-	fx_set(&fx, "fulfilment.trigger", "goods_out");
-	fx_map(&fx, "order_status", "bc>bp", "11", "2");
-	fx_map(&fx, "order_status", "bc>bp", "9", "7");
 	fx_map(&fx, "order_status", "bc>bp", "5", "5");
-	fx_map(&fx, "order_status", "bc>bp", "", "2"); /* the default row */
-	fx_map(&fx, "order_status", "bp>bc", "2", "11");
 	fx_map(&fx, "order_status", "bp>bc", "5", "5");
 	fx_map(&fx, "order_status", "bp>bc", "7", "9");
 	fx_map(&fx, "order_status", "bp>bc", "8", "2");
-	fx_map(&fx, "order_status", "bp>bc", "", "11");
 
 	if (flow_fixture_start_worker(&fx, NULL) < 0)
 		return -1;

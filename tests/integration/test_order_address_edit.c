@@ -589,25 +589,10 @@ setup(void **state)
 		return -1;
 	ps_log_set_level(PS_LOG_ERROR);
 
-	fx_set(&fx, "brightpearl.account", "sandbox");
-	fx_set(&fx, "bigcommerce.store_hash", "sandbox");
-	fx_set(&fx, "orders.enabled", "true");
-	fx_set(&fx, "orders.start_date", "2000-01-01");
-	fx_set(&fx, "defaults.channel_id", "1");
-	fx_set(&fx, "defaults.warehouse_id", "2");
-	fx_set(&fx, "defaults.order_status_id", "2");
-	fx_set(&fx, "orders.sync_statuses", "2,5,7,8");
-	fx_set(&fx, "fulfilment.enabled", "true");
-	fx_set(&fx, "fulfilment.trigger", "goods_out");
 	/* only a webhook or a forced pass (run_once) reads BigCommerce */
-	fx_set(&fx, "sync.poll_interval_seconds", "3600");
-	fx_map(&fx, "order_status", "bc>bp", "11", "2");
-	fx_map(&fx, "order_status", "bc>bp", "9", "7");
-	fx_map(&fx, "order_status", "bc>bp", "", "2");
-	fx_map(&fx, "order_status", "bp>bc", "2", "11");
-	fx_map(&fx, "order_status", "bp>bc", "", "11");
-
-	if (flow_fixture_start_worker(&fx, NULL) < 0)
+	if (flow_fixture_setup_steps(&fx) < 0 ||
+	    flow_fixture_set(&fx, "sync.poll_interval_seconds", "3600") < 0 ||
+	    flow_fixture_start_worker(&fx, NULL) < 0)
 		return -1;
 	if (ps_worker_run_once(fx.worker, NULL) < 0)
 		return -1;

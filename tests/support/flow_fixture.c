@@ -84,6 +84,38 @@ flow_fixture_map(flow_fixture *fx, const char *kind, const char *direction,
 }
 
 int
+flow_fixture_setup_steps(flow_fixture *fx)
+{
+	static const char *const settings[][2] = {
+		{"brightpearl.account", "sandbox"},
+		{"bigcommerce.store_hash", "sandbox"},
+		{"orders.enabled", "true"},
+		{"orders.start_date", "2000-01-01"},
+		{"defaults.channel_id", "1"},
+		{"defaults.warehouse_id", "2"},
+		{"defaults.order_status_id", "2"},
+		{"orders.sync_statuses", "2,5,7,8"},
+		{"fulfilment.enabled", "true"},
+		{"fulfilment.trigger", "goods_out"},
+	};
+	/* direction, source ("" is the default row), target */
+	static const char *const statuses[][3] = {
+		{"bc>bp", "11", "2"}, {"bc>bp", "9", "7"}, {"bc>bp", "", "2"},
+		{"bp>bc", "2", "11"}, {"bp>bc", "", "11"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(settings) / sizeof(*settings); i++)
+		if (flow_fixture_set(fx, settings[i][0], settings[i][1]) < 0)
+			return -1;
+	for (i = 0; i < sizeof(statuses) / sizeof(*statuses); i++)
+		if (flow_fixture_map(fx, "order_status", statuses[i][0],
+				     statuses[i][1], statuses[i][2]) < 0)
+			return -1;
+	return 0;
+}
+
+int
 flow_fixture_open(flow_fixture *fx, const char *const *sandbox_args)
 {
 	static const char *const dflt[] = {"--seed", "demo", "--quota", "off",

@@ -93,6 +93,16 @@ int flow_fixture_map(flow_fixture *fx, const char *kind, const char *direction,
 		     const char *source, const char *target);
 
 /*
+ * flow_fixture_setup_steps - the order settings the setup steps leave:
+ * orders on from 2000-01-01, channel 1, warehouse 2, default Brightpearl
+ * status 2, statuses 2,5,7,8 synced back, shipments on by goods-out
+ * note; order statuses mapped both ways with defaults (bc>bp 11->2,
+ * 9->7, default 2; bp>bc 2->11, default 11).  Before the worker starts.
+ * 0 or -1.
+ */
+int flow_fixture_setup_steps(flow_fixture *fx);
+
+/*
  * flow_fixture_ctl - one control API call (path after "/_sandbox", body
  * JSON or NULL).  The parsed reply (new reference; {} when empty), or
  * NULL on a non-2xx status or an unparsable body.
