@@ -420,14 +420,15 @@ fx_round(flow_fixture *fx)
 	fx_passes(fx, 1, 0);
 }
 
-int
-fx_rounds_until(flow_fixture *fx, int (*check)(int64_t arg), int64_t arg,
-		int64_t deadline_ms)
+/* step until check(arg) holds (1) or deadline_ms pass (0). */
+static int
+steps_until(flow_fixture *fx, void (*step)(flow_fixture *fx),
+	    int (*check)(int64_t arg), int64_t arg, int64_t deadline_ms)
 {
 	int64_t end = flow_fixture_now_ms() + deadline_ms;
 
 	do {
-		fx_round(fx);
+		step(fx);
 		if (check(arg))
 			return 1;
 	} while (flow_fixture_now_ms() < end);
@@ -435,18 +436,26 @@ fx_rounds_until(flow_fixture *fx, int (*check)(int64_t arg), int64_t arg,
 }
 
 int
+fx_rounds_until(flow_fixture *fx, int (*check)(int64_t arg), int64_t arg,
+		int64_t deadline_ms)
+{
+	return steps_until(fx, fx_round, check, arg, deadline_ms);
+}
+
+/* A worker tick (the webhook events the listener stored, the polls that
+ * are due, due entries), then 20 ms. */
+static void
+tick(flow_fixture *fx)
+{
+	assert_int_equal(ps_worker_tick(fx->worker), 0);
+	usleep(20000);
+}
+
+int
 fx_ticks_until(flow_fixture *fx, int (*check)(int64_t arg), int64_t arg,
 	       int64_t deadline_ms)
 {
-	int64_t end = flow_fixture_now_ms() + deadline_ms;
-
-	do {
-		assert_int_equal(ps_worker_tick(fx->worker), 0);
-		usleep(20000);
-		if (check(arg))
-			return 1;
-	} while (flow_fixture_now_ms() < end);
-	return 0;
+	return steps_until(fx, tick, check, arg, deadline_ms);
 }
 
 size_t
