@@ -4,22 +4,9 @@
 # against the sandbox; the token never appears in anything printed.
 set -eu
 . "$PS_SOURCE_DIR/tests/integration/fixtures/cli/lib.sh"
-sandbox="$PS_BIN_DIR/pearlsync-sandbox"
-[ -x "$sandbox" ] || { echo "SKIP: pearlsync-sandbox not built"; exit 77; }
+. "$PS_SOURCE_DIR/tests/integration/fixtures/cli/sandbox.sh"
 
-"$sandbox" --listen 127.0.0.1:0 --seed demo --quota off \
-	>"$tmp/sandbox.out" 2>"$tmp/sandbox.err" &
-sb_pid=$!
-trap 'kill "$sb_pid" 2>/dev/null; wait "$sb_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-i=0
-until grep -q '^ready$' "$tmp/sandbox.out"; do
-	i=$((i + 1))
-	[ "$i" -le 100 ] || fail "sandbox did not start: $(cat "$tmp/sandbox.err")"
-	kill -0 "$sb_pid" 2>/dev/null || fail "sandbox exited"
-	sleep 0.1
-done
-bp_url=$(awk '$1 == "brightpearl" { print $2 }' "$tmp/sandbox.out")
-bc_url=$(awk '$1 == "bigcommerce" { print $2 }' "$tmp/sandbox.out")
+start_sandbox
 [ -n "$bp_url" ] || fail "sandbox printed no brightpearl URL"
 ok init
 

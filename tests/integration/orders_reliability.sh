@@ -10,41 +10,16 @@
 # duplicates.  ORDERS_SEED changes the kill moments and fault sequence.
 set -eu
 . "$PS_SOURCE_DIR/tests/integration/fixtures/cli/lib.sh"
-sandbox="$PS_BIN_DIR/pearlsync-sandbox"
-[ -x "$sandbox" ] || { echo "SKIP: pearlsync-sandbox not built"; exit 77; }
-command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 77; }
+. "$PS_SOURCE_DIR/tests/integration/fixtures/cli/sandbox.sh"
 n=${ORDERS_N:-60}
 seed=${ORDERS_SEED:-20261122}
 kills=${ORDERS_KILLS:-12}
-worker_pid=""
 
-"$sandbox" --listen 127.0.0.1:0 --seed demo --quota off \
-	>"$tmp/sandbox.out" 2>"$tmp/sandbox.err" &
-sb_pid=$!
-trap '[ -n "$worker_pid" ] && kill -9 "$worker_pid" 2>/dev/null; kill "$sb_pid" 2>/dev/null; wait "$sb_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-i=0
-until grep -q '^ready$' "$tmp/sandbox.out"; do
-	i=$((i + 1))
-	[ "$i" -le 100 ] || fail "sandbox did not start: $(cat "$tmp/sandbox.err")"
-	kill -0 "$sb_pid" 2>/dev/null || fail "sandbox exited"
-	sleep 0.1
-done
-bp_url=$(awk '$1 == "brightpearl" { print $2 }' "$tmp/sandbox.out")
-bc_url=$(awk '$1 == "bigcommerce" { print $2 }' "$tmp/sandbox.out")
-control=$(awk '$1 == "control" { print $2 }' "$tmp/sandbox.out")
-
-sb() { curl -sf -X POST -d "$2" "$control/$1" >/dev/null || fail "control $1"; }
+start_sandbox
 
 configure() {
 	rm -f "$db" "$db-wal" "$db-shm"
-	ok init
-	ok settings set brightpearl.base_url "$bp_url"
-	ok settings set brightpearl.account sandbox
-	ok settings set brightpearl.app_ref sandbox_pearlsync
-	ok settings set brightpearl.token sandbox-token
-	ok settings set bigcommerce.base_url "$bc_url"
-	ok settings set bigcommerce.store_hash sandbox
-	ok settings set bigcommerce.token sandbox-token
+	connect_platforms # the duplicate guard stays unset (see above)
 	ok settings set orders.enabled true
 	ok settings set defaults.channel_id 1
 	ok settings set defaults.warehouse_id 2
@@ -64,7 +39,7 @@ place_orders() {
 		1) cust=',"customer":{"email":"rel'$((k % 7))'@example.com","first_name":"Re","last_name":"L"}' ;;
 		*) cust=',"customer":{"email":"new'$k'@example.com","first_name":"Ne","last_name":"W"}' ;;
 		esac
-		sb bigcommerce/orders '{"billing_address":{"first_name":"A","last_name":"B","email":"o'$k'@example.com","street_1":"1 St","city":"C","zip":"12345","country_iso2":"US"},"lines":[{"sku":"'$sku'","quantity":'$((k % 3 + 1))'}],"status_id":11,"shipping_cost":"4.00","payment":{"gateway":"stripe","captured":true}'"$cust"'}'
+		sb_post bigcommerce/orders '{"billing_address":{"first_name":"A","last_name":"B","email":"o'$k'@example.com","street_1":"1 St","city":"C","zip":"12345","country_iso2":"US"},"lines":[{"sku":"'$sku'","quantity":'$((k % 3 + 1))'}],"status_id":11,"shipping_cost":"4.00","payment":{"gateway":"stripe","captured":true}'"$cust"'}'
 		k=$((k + 1))
 	done
 }
@@ -82,12 +57,9 @@ refs() {
 kill_loop() {
 	awk -v s="$seed$1" -v k="$kills" 'BEGIN { srand(s); for (i = 0; i < k; i++) printf "%.2f\n", 0.15 + rand() * 0.6 }' >"$tmp/delays"
 	while read -r d; do
-		"$PS_BIN_DIR/pearlsync" worker --no-listen >"$tmp/w.out" 2>"$tmp/w.err" </dev/null &
-		worker_pid=$!
+		spawn_worker --no-listen
 		sleep "$d"
-		kill -9 "$worker_pid" 2>/dev/null || true
-		wait "$worker_pid" 2>/dev/null || true
-		worker_pid=""
+		stop_worker KILL
 	done <"$tmp/delays"
 }
 
@@ -113,7 +85,6 @@ check() {
 	if [ "$distinct" -ne "$want" ]; then
 		"$ps" logs --limit 1000 >"$tmp/out" 2>&1 || true
 		grep -o '"externalRef": *"[0-9]*"' "$tmp/state.json" | sort -u >"$tmp/err"
-		cp "$tmp/out" /tmp/orders-rel-logs.txt 2>/dev/null || true
 		fail "$1: $distinct Brightpearl orders, want $want"
 	fi
 	[ "$total" -eq "$distinct" ] || fail "$1: $((total - distinct)) duplicate Brightpearl orders"
@@ -132,12 +103,12 @@ converge
 check "$kills SIGKILLs"
 
 step="kills with faults"
-sb reset '{"seed":"demo"}'
+sb_post reset '{"seed":"demo"}'
 configure
 place_orders
-sb faults '{"platform":"brightpearl","rate":0.3,"seed":'"$seed"',"kinds":["429","503","500","drop","truncate"]}'
+sb_post faults '{"platform":"brightpearl","rate":0.3,"seed":'"$seed"',"kinds":["429","503","500","drop","truncate"]}'
 kill_loop b
-sb faults '{"platform":"*","rate":0}'
+sb_post faults '{"platform":"*","rate":0}'
 converge
 check "$kills SIGKILLs and 30% faults"
 exit 0

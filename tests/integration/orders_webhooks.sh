@@ -7,48 +7,14 @@
 # statusUpdated callback, and the worker keeps beating while it works.
 set -eu
 . "$PS_SOURCE_DIR/tests/integration/fixtures/cli/lib.sh"
-sandbox="$PS_BIN_DIR/pearlsync-sandbox"
-[ -x "$sandbox" ] || { echo "SKIP: pearlsync-sandbox not built"; exit 77; }
-command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 77; }
-worker_pid=""
-port=$((30000 + $$ % 20000))
-cp "$conf" "$tmp/conf.base"
+. "$PS_SOURCE_DIR/tests/integration/fixtures/cli/sandbox.sh"
 
-"$sandbox" --listen 127.0.0.1:0 --seed demo --quota off \
-	>"$tmp/sandbox.out" 2>"$tmp/sandbox.err" &
-sb_pid=$!
-trap '[ -n "$worker_pid" ] && kill "$worker_pid" 2>/dev/null; kill "$sb_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-i=0
-until grep -q '^ready$' "$tmp/sandbox.out"; do
-	i=$((i + 1))
-	[ "$i" -le 100 ] || fail "sandbox did not start: $(cat "$tmp/sandbox.err")"
-	sleep 0.1
-done
-bp_url=$(awk '$1 == "brightpearl" { print $2 }' "$tmp/sandbox.out")
-bc_url=$(awk '$1 == "bigcommerce" { print $2 }' "$tmp/sandbox.out")
-control=$(awk '$1 == "control" { print $2 }' "$tmp/sandbox.out")
-
-ok init
-ok settings set brightpearl.base_url "$bp_url"
-ok settings set brightpearl.account sandbox
-ok settings set brightpearl.app_ref sandbox_pearlsync
-ok settings set brightpearl.token sandbox-token
-ok settings set brightpearl.installed_integration_instance_id 7
-ok settings set bigcommerce.base_url "$bc_url"
-ok settings set bigcommerce.store_hash sandbox
-ok settings set bigcommerce.token sandbox-token
-ok settings set orders.enabled true
-ok settings set orders.start_date 2000-01-01
-ok settings set defaults.channel_id 1
-ok settings set defaults.warehouse_id 2
+start_sandbox
+connect_sandbox
 ok settings set sync.poll_interval_seconds 86400
-ok settings set webhooks.secret test-secret-4242
-ok mappings set order_status 'bc>bp' 11 2
 ok mappings set order_status 'bc>bp' 10 8
 
-bp_count() {
-	curl -s "$control/brightpearl/state" | grep -o '"externalRef": *"[0-9]*"' | sort -u | wc -l
-}
+bp_count() { bp_refs | wc -l; }
 # wait_for CMD WANT - poll until CMD prints WANT (20 s)
 wait_for() {
 	i=0
@@ -61,29 +27,6 @@ wait_for() {
 hooks() { curl -s "$control/bigcommerce/hooks" | grep -o '"is_active": *true' | wc -l | tr -d ' '; }
 
 step="hooks"
-# start_worker - on a port of its own: another one when the port is taken
-start_worker() {
-	tries=0
-	while :; do
-		cp "$tmp/conf.base" "$conf"
-		printf 'listener = { address = "127.0.0.1"; port = %d; };\n' "$port" >>"$conf"
-		ok settings set webhooks.public_url "http://127.0.0.1:$port"
-		"$ps" worker >"$tmp/w.out" 2>"$tmp/w.err" </dev/null &
-		worker_pid=$!
-		i=0
-		while [ "$i" -lt 20 ] && kill -0 "$worker_pid" 2>/dev/null; do
-			i=$((i + 1))
-			sleep 0.1
-		done
-		kill -0 "$worker_pid" 2>/dev/null && return 0
-		wait "$worker_pid" 2>/dev/null || :
-		worker_pid=""
-		grep -q "in use" "$tmp/w.err" || fail "worker: $(cat "$tmp/w.err")"
-		tries=$((tries + 1))
-		[ "$tries" -lt 5 ] || fail "no free port: $(cat "$tmp/w.err")"
-		port=$((30000 + (port - 30000 + 997) % 20000))
-	done
-}
 start_worker
 wait_for hooks 3
 # the demo store's orders 100 and 101 came in by the first poll
@@ -142,9 +85,8 @@ wait_for bp_status 8
 age=$("$ps" status --json | grep -o '"heartbeat_age_ms": *[0-9]*' | grep -o '[0-9]*$')
 [ -n "$age" ] && [ "$age" -lt 5000 ] || fail "worker heartbeat ${age:-missing} ms old; worker: $(tail -5 "$tmp/w.err")"
 
-kill -TERM "$worker_pid"
-wait "$worker_pid" || fail "worker exit status $?"
-worker_pid=""
+stop_worker
+[ "$worker_rc" -eq 0 ] || fail "worker exit status $worker_rc"
 cp "$tmp/w.err" "$tmp/err"
 check_sanitizers
 exit 0

@@ -36,24 +36,6 @@
 
 static flow_fixture fx;
 
-/* Entries of every flow that failed, printed for the reader. */
-static size_t
-failed_entries(void)
-{
-	ps_log_query q = PS_LOG_QUERY_INIT;
-	ps_log_entry *rows = NULL;
-	size_t n = 0, i;
-
-	q.status = PS_ENTRY_FAILED;
-	assert_int_equal(ps_store_log_list(&rows, &n, fx.st, &q), 0);
-	for (i = 0; i < n; i++)
-		fprintf(stderr, "failed: %s %s: %s\n", rows[i].flow,
-			rows[i].dedupe_key,
-			rows[i].reason ? rows[i].reason : "");
-	ps_log_entries_free(rows, n);
-	return n;
-}
-
 /* The entries of flow (newest first); *out freed by the caller. */
 static size_t
 flow_entries(ps_log_entry **out, const char *flow)
@@ -66,49 +48,12 @@ flow_entries(ps_log_entry **out, const char *flow)
 	return n;
 }
 
-static void
-round_(void)
-{
-	/* the sandbox delivers its webhooks during the pause */
-	fx_passes(&fx, 1, 150);
-	fx_passes(&fx, 1, 0);
-}
-
-/* Rounds until check() holds or the deadline passes. */
-static int
-rounds_until(int (*check)(int64_t), int64_t arg)
-{
-	int64_t end = flow_fixture_now_ms() + DEADLINE_MS;
-
-	do {
-		round_();
-		if (check(arg))
-			return 1;
-	} while (flow_fixture_now_ms() < end);
-	return 0;
-}
-
 /* ---- reading the platforms ---------------------------------------------- */
-
-static int64_t
-bp_order_of(int64_t bc_id)
-{
-	char id[24], *v = NULL;
-	int64_t bp_id;
-
-	snprintf(id, sizeof(id), "%" PRId64, bc_id);
-	if (ps_store_xref_get(&v, fx.st, "order", PS_PLATFORM_BIGCOMMERCE, id,
-			      PS_PLATFORM_BRIGHTPEARL) < 0)
-		return 0;
-	bp_id = strtoll(v, NULL, 10);
-	free(v);
-	return bp_id;
-}
 
 static int
 imported(int64_t bc_id)
 {
-	return bp_order_of(bc_id) > 0;
+	return fx_bp_order_of(&fx, bc_id) > 0;
 }
 
 /* What the test compares between rounds: both sides of one order. */
@@ -137,7 +82,7 @@ take_picture(picture *out, int64_t bc_id)
 	ps_bp_order_list ol = {NULL, 0, NULL};
 	ps_bp_note_list nl = {NULL, 0, NULL};
 	ps_bc_shipment_list sl = {NULL, 0};
-	int64_t bp_id = bp_order_of(bc_id);
+	int64_t bp_id = fx_bp_order_of(&fx, bc_id);
 	size_t i, len = 1;
 
 	memset(out, 0, sizeof(*out));
@@ -206,17 +151,17 @@ rounds_stay_put(picture *out, int64_t bc_id)
 	picture before, now;
 	int r;
 
-	round_();
-	round_();
+	fx_round(&fx);
+	fx_round(&fx);
 	take_picture(&before, bc_id);
 	for (r = 3; r <= ROUNDS; r++) {
-		round_();
+		fx_round(&fx);
 		take_picture(&now, bc_id);
 		assert_same(&before, &now, r);
 		picture_dispose(&now);
 	}
 	*out = before;
-	assert_int_equal(failed_entries(), 0);
+	assert_int_equal(fx_failed_entries(&fx), 0);
 }
 
 /* ---- orders ------------------------------------------------------------- */
@@ -235,7 +180,7 @@ place_order(const char *staff_notes, const char *message, int status_id)
 			       "[{\"sku\":\"TEE-BLU-M\",\"quantity\":1},"
 			       "{\"sku\":\"MUG-LOGO\",\"quantity\":2}]",
 			       fields);
-	assert_true(rounds_until(imported, id));
+	assert_true(fx_rounds_until(&fx, imported, id, DEADLINE_MS));
 	return id;
 }
 
@@ -256,7 +201,7 @@ static int
 bp_status_is(int64_t arg)
 {
 	ps_bp_order_list ol = {NULL, 0, NULL};
-	int64_t id = bp_order_of(arg / 100);
+	int64_t id = fx_bp_order_of(&fx, arg / 100);
 	int ok;
 
 	assert_int_equal(ps_bp_order_get(&ol, fx.bp, &id, 1), 0);
@@ -313,13 +258,13 @@ one_notes_case(const notes_case *c, int k)
 	snprintf(extra, sizeof(extra), "Call first, case %d", k);
 	notes_order = place_order(staff, message, 11);
 	notes_field = c->to_bc;
-	bp_id = bp_order_of(notes_order);
+	bp_id = fx_bp_order_of(&fx, notes_order);
 
 	/* the merchant adds a Brightpearl note; it reaches BigCommerce */
 	snprintf(body, sizeof(body),
 		 "{\"orderId\":%" PRId64 ",\"text\":\"%s\"}", bp_id, note);
 	fx_ctl_ok(&fx, "POST", "/brightpearl/note", body);
-	assert_true(rounds_until(bp_note_reached_bc, k));
+	assert_true(fx_rounds_until(&fx, bp_note_reached_bc, k, DEADLINE_MS));
 
 	/* then edits the BigCommerce staff notes, keeping what is there */
 	memset(&o, 0, sizeof(o));
@@ -375,11 +320,13 @@ static void
 test_brightpearl_cancel_stays_cancelled(void **state)
 {
 	picture p;
-	int64_t bc_id = place_order("", "", 11), bp_id = bp_order_of(bc_id);
+	int64_t bc_id = place_order("", "", 11),
+		bp_id = fx_bp_order_of(&fx, bc_id);
 
 	(void)state;
 	fx_bp_status_set(&fx, bp_id, 5);
-	assert_true(rounds_until(bc_status_is, bc_id * 100 + 5));
+	assert_true(fx_rounds_until(&fx, bc_status_is, bc_id * 100 + 5,
+				    DEADLINE_MS));
 	rounds_stay_put(&p, bc_id);
 	assert_int_equal(p.bc_status, 5);
 	assert_int_equal(p.bp_status, 5);
@@ -420,7 +367,7 @@ test_notes_off_records_nothing(void **state)
 	before = flow_entries(&rows, "notes_bc");
 	ps_log_entries_free(rows, before);
 	bc_id = place_order("", "", 11);
-	bp_id = bp_order_of(bc_id);
+	bp_id = fx_bp_order_of(&fx, bc_id);
 	snprintf(body, sizeof(body),
 		 "{\"orderId\":%" PRId64 ",\"text\":\"Not for the store\"}",
 		 bp_id);
@@ -447,7 +394,8 @@ test_bigcommerce_status_edit_stays(void **state)
 	snprintf(path, sizeof(path), "/bigcommerce/orders/%" PRId64 "/status",
 		 bc_id);
 	fx_ctl_ok(&fx, "POST", path, "{\"status_id\":9}");
-	assert_true(rounds_until(bp_status_is, bc_id * 100 + 7));
+	assert_true(fx_rounds_until(&fx, bp_status_is, bc_id * 100 + 7,
+				    DEADLINE_MS));
 	rounds_stay_put(&p, bc_id);
 	assert_int_equal(p.bc_status, 9);
 	assert_int_equal(p.bp_status, 7);
@@ -472,13 +420,14 @@ static void
 test_shipment_does_not_set_brightpearl_back(void **state)
 {
 	picture p;
-	int64_t bc_id = place_order("", "", 11), bp_id = bp_order_of(bc_id);
+	int64_t bc_id = place_order("", "", 11),
+		bp_id = fx_bp_order_of(&fx, bc_id);
 
 	(void)state;
 	/* the merchant moves the order on, then ships it */
 	fx_bp_status_set(&fx, bp_id, 7);
 	fx_ship(&fx, bp_id, NULL, "1Z999");
-	assert_true(rounds_until(has_shipment, bc_id));
+	assert_true(fx_rounds_until(&fx, has_shipment, bc_id, DEADLINE_MS));
 	rounds_stay_put(&p, bc_id);
 	assert_int_equal(p.shipments, 1);
 	assert_int_equal(p.bc_status, 2);
@@ -506,10 +455,11 @@ test_shipped_orders_need_no_default_status(void **state)
 	fx_set(&fx, "defaults.order_status_id", "");
 	for (i = 0; i < 3; i++) {
 		bc_id[i] = place_order("", "", 11);
-		fx_ship(&fx, bp_order_of(bc_id[i]), NULL, "1Z555");
+		fx_ship(&fx, fx_bp_order_of(&fx, bc_id[i]), NULL, "1Z555");
 	}
 	for (i = 0; i < 3; i++)
-		assert_true(rounds_until(has_shipment, bc_id[i]));
+		assert_true(fx_rounds_until(&fx, has_shipment, bc_id[i],
+					    DEADLINE_MS));
 	rounds_stay_put(&p, bc_id[2]); /* also: no entry failed */
 	assert_int_equal(p.bc_status, 2);
 	assert_int_equal(p.bp_status, 2);
@@ -531,10 +481,10 @@ test_status_trigger_shipment_stays(void **state)
 	fx_set(&fx, "fulfilment.trigger", "status");
 	fx_set(&fx, "fulfilment.trigger_status", "8");
 	bc_id = place_order("", "", 11);
-	bp_id = bp_order_of(bc_id);
+	bp_id = fx_bp_order_of(&fx, bc_id);
 	fx_ship(&fx, bp_id, NULL, "1Z777");
 	fx_bp_status_set(&fx, bp_id, 8);
-	assert_true(rounds_until(has_shipment, bc_id));
+	assert_true(fx_rounds_until(&fx, has_shipment, bc_id, DEADLINE_MS));
 	rounds_stay_put(&p, bc_id);
 	assert_int_equal(p.shipments, 1);
 	assert_int_equal(p.bc_status, 2);
@@ -553,27 +503,15 @@ setup(void **state)
 		return -1;
 	ps_log_set_level(PS_LOG_ERROR);
 
-	/* as the setup steps leave it */
-	fx_set(&fx, "brightpearl.account", "sandbox");
-	fx_set(&fx, "bigcommerce.store_hash", "sandbox");
-	fx_set(&fx, "orders.enabled", "true");
-	fx_set(&fx, "orders.start_date", "2000-01-01");
-	fx_set(&fx, "defaults.channel_id", "1");
-	fx_set(&fx, "defaults.warehouse_id", "2");
-	fx_set(&fx, "defaults.order_status_id", "2");
-	fx_set(&fx, "orders.sync_statuses", "2,5,7,8");
+	/* as the setup steps leave it, with notes on and the statuses
+	 * the tests move mapped too */
+	if (flow_fixture_setup_steps(&fx) < 0)
+		return -1;
 	fx_set(&fx, "notes.enabled", "true");
-	fx_set(&fx, "fulfilment.enabled", "true");
-	fx_set(&fx, "fulfilment.trigger", "goods_out");
-	fx_map(&fx, "order_status", "bc>bp", "11", "2");
-	fx_map(&fx, "order_status", "bc>bp", "9", "7");
 	fx_map(&fx, "order_status", "bc>bp", "5", "5");
-	fx_map(&fx, "order_status", "bc>bp", "", "2"); /* the default row */
-	fx_map(&fx, "order_status", "bp>bc", "2", "11");
 	fx_map(&fx, "order_status", "bp>bc", "5", "5");
 	fx_map(&fx, "order_status", "bp>bc", "7", "9");
 	fx_map(&fx, "order_status", "bp>bc", "8", "2");
-	fx_map(&fx, "order_status", "bp>bc", "", "11");
 
 	if (flow_fixture_start_worker(&fx, NULL) < 0)
 		return -1;

@@ -356,17 +356,14 @@ bc_set_tracking(int64_t product_id, const char *tracking)
 	static const char *const hdr[] = {"X-Auth-Token: sandbox-token",
 					  "Content-Type: application/json",
 					  NULL};
-	sandbox_reply r;
-	char url[256], body[64];
+	char path[128], body[64];
 
-	snprintf(url, sizeof(url), "%s/stores/sandbox/v3/catalog/products/%lld",
-		 sandbox_proc_url(&fx.sb, "bigcommerce"),
+	snprintf(path, sizeof(path), "/stores/sandbox/v3/catalog/products/%lld",
 		 (long long)product_id);
 	snprintf(body, sizeof(body), "{\"inventory_tracking\":\"%s\"}",
 		 tracking);
-	sandbox_http(&r, "PUT", url, hdr, body, NULL);
-	assert_int_equal(r.status, 200);
-	sandbox_reply_dispose(&r);
+	assert_int_equal(
+		fx_api(NULL, &fx, "bigcommerce", "PUT", path, hdr, body), 200);
 }
 
 static const char *

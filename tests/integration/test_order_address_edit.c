@@ -30,78 +30,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
-#include "pearlsync/bigcommerce.h"
-#include "pearlsync/brightpearl.h"
-#include "pearlsync/config.h"
+#include "flow_fixture.h"
 #include "pearlsync/log.h"
-#include "pearlsync/store.h"
-#include "pearlsync/worker.h"
-#include "sandbox_proc.h"
 
-#define SECRET "addr-secret-51c0"
 #define DEADLINE_MS 20000
 
-static sandbox_proc sb;
-static char dir[64], db_path[128];
-static ps_http *http;
-static ps_bp *bp;
-static ps_bc *bc;
-static ps_store *st;
-static ps_worker *worker;
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static json_t *
-ctl(const char *method, const char *path, const char *body)
-{
-	sandbox_reply r;
-	char url[512];
-	json_t *j;
-
-	snprintf(url, sizeof(url), "%s%s", sb.control, path);
-	sandbox_http(&r, method, url, NULL, body, NULL);
-	if (r.status < 200 || r.status > 299)
-		fprintf(stderr, "control %s %s -> %ld %s\n", method, path,
-			r.status, r.body ? r.body : "");
-	assert_true(r.status >= 200 && r.status <= 299);
-	j = r.body_len ? json_loadb(r.body, r.body_len, 0, NULL)
-		       : json_object();
-	sandbox_reply_dispose(&r);
-	assert_non_null(j);
-	return j;
-}
-
-/* A request to a platform API of the sandbox: the HTTP status, the body
- * in *out (new reference, may be NULL). */
-static long
-api(json_t **out, const char *platform, const char *method, const char *path,
-    const char *const *headers, const char *body)
-{
-	sandbox_reply r;
-	char url[512];
-	long status;
-
-	snprintf(url, sizeof(url), "%s%s", sandbox_proc_url(&sb, platform),
-		 path);
-	status = sandbox_http(&r, method, url, headers, body, NULL);
-	if (out)
-		*out = r.body_len ? json_loadb(r.body, r.body_len, 0, NULL)
-				  : NULL;
-	sandbox_reply_dispose(&r);
-	return status;
-}
+static flow_fixture fx;
 
 /* The merchant edits BigCommerce order id through the v2 API. */
 static void
@@ -114,93 +51,16 @@ bc_put(const char *path, const char *body)
 	long status;
 
 	snprintf(p, sizeof(p), "/stores/sandbox/v2%s", path);
-	status = api(NULL, "bigcommerce", "PUT", p, h, body);
+	status = fx_api(NULL, &fx, "bigcommerce", "PUT", p, h, body);
 	if (status != 200)
 		fprintf(stderr, "PUT %s -> %ld\n", p, status);
 	assert_int_equal(status, 200);
 }
 
-static void
-set(const char *key, const char *value)
-{
-	assert_int_equal(
-		ps_store_setting_set(NULL, st, key, value, "test", now_ms()),
-		0);
-}
-
-static void
-map(const char *dir_, const char *source, const char *target)
-{
-	ps_mapping m = {"order_status", dir_, source, target};
-
-	assert_int_equal(ps_store_mapping_set(NULL, st, &m, "test", now_ms()),
-			 0);
-}
-
-/* A pass with every poll, a pause for the sandbox's deliveries, another. */
-static void
-round_(void)
-{
-	assert_int_equal(ps_worker_run_once(worker, NULL), 0);
-	usleep(150000);
-	assert_int_equal(ps_worker_run_once(worker, NULL), 0);
-}
-
-/* Rounds (or, with ticks, worker ticks only: no poll is due) until
- * check(arg) holds or the deadline passes. */
-static int
-until(int (*check)(int64_t), int64_t arg, int ticks)
-{
-	int64_t end = now_ms() + DEADLINE_MS;
-
-	do {
-		if (ticks) {
-			assert_int_equal(ps_worker_tick(worker), 0);
-			usleep(20000);
-		} else {
-			round_();
-		}
-		if (check(arg))
-			return 1;
-	} while (now_ms() < end);
-	return 0;
-}
-
-static int64_t
-bp_order_of(int64_t bc_id)
-{
-	char id[24], *v = NULL;
-	int64_t bp_id;
-
-	snprintf(id, sizeof(id), "%" PRId64, bc_id);
-	if (ps_store_xref_get(&v, st, "order", PS_PLATFORM_BIGCOMMERCE, id,
-			      PS_PLATFORM_BRIGHTPEARL) < 0)
-		return 0;
-	bp_id = strtoll(v, NULL, 10);
-	free(v);
-	return bp_id;
-}
-
 static int
 imported(int64_t bc_id)
 {
-	return bp_order_of(bc_id) > 0;
-}
-
-/* Brightpearl order bp_id as the sandbox holds it (/order/ shape; new
- * reference). */
-static json_t *
-bp_order(int64_t bp_id)
-{
-	json_t *all = ctl("GET", "/brightpearl/orders", NULL), *o, *out = NULL;
-	size_t i;
-
-	json_array_foreach(
-		all, i, o) if (json_integer_value(json_object_get(o, "id")) ==
-			       bp_id) out = json_incref(o);
-	json_decref(all);
-	assert_non_null(out);
-	return out;
+	return fx_bp_order_of(&fx, bc_id) > 0;
 }
 
 /* parties.<party>.<field> of Brightpearl order bp_id, copied; "" when
@@ -208,7 +68,7 @@ bp_order(int64_t bp_id)
 static char *
 bp_field(int64_t bp_id, const char *party, const char *field)
 {
-	json_t *o = bp_order(bp_id);
+	json_t *o = fx_bp_order(&fx, bp_id);
 	const char *v = json_string_value(json_object_get(
 		json_object_get(json_object_get(o, "parties"), party), field));
 	char *out = strdup(v ? v : "");
@@ -231,26 +91,13 @@ bp_field_is(int64_t bp_id, const char *party, const char *field,
 static int64_t
 place_order(const char *street)
 {
-	char body[1024];
-	json_t *r;
 	int64_t id;
 
-	snprintf(body, sizeof(body),
-		 "{\"customer\":{\"email\":\"ada@example.com\","
-		 "\"first_name\":\"Ada\",\"last_name\":\"L\"},"
-		 "\"billing_address\":{\"first_name\":\"Ada\",\"last_name\":"
-		 "\"L\",\"street_1\":\"%s\",\"city\":\"Town\",\"zip\":"
-		 "\"12345\",\"country\":\"United States\",\"country_iso2\":"
-		 "\"US\",\"email\":\"ada@example.com\"},"
-		 "\"lines\":[{\"sku\":\"TEE-BLU-M\",\"quantity\":1},"
-		 "{\"sku\":\"MUG-LOGO\",\"quantity\":2}],\"status_id\":11}",
-		 street);
-	r = ctl("POST", "/bigcommerce/orders", body);
-	id = json_integer_value(
-		json_object_get(json_object_get(r, "order"), "id"));
-	json_decref(r);
-	assert_true(id > 0);
-	assert_true(until(imported, id, 0));
+	id = fx_bc_order_place_at(&fx, street,
+				  "[{\"sku\":\"TEE-BLU-M\",\"quantity\":1},"
+				  "{\"sku\":\"MUG-LOGO\",\"quantity\":2}]",
+				  "\"status_id\":11");
+	assert_true(fx_rounds_until(&fx, imported, id, DEADLINE_MS));
 	return id;
 }
 
@@ -258,12 +105,9 @@ place_order(const char *street)
 static int64_t
 bc_address_id(int64_t id)
 {
-	char p[64];
-	json_t *r;
+	json_t *r = fx_bc_order(&fx, id);
 	int64_t aid;
 
-	snprintf(p, sizeof(p), "/bigcommerce/orders/%" PRId64, id);
-	r = ctl("GET", p, NULL);
 	aid = json_integer_value(json_object_get(
 		json_array_get(json_object_get(r, "shipping_addresses"), 0),
 		"id"));
@@ -309,7 +153,7 @@ entry_of(int64_t bc_id, const char *kind, ps_entry_status status, char **text)
 
 	snprintf(prefix, sizeof(prefix), "bc:order:%" PRId64 ":%s", bc_id,
 		 kind);
-	assert_int_equal(ps_store_log_list(&rows, &n, st, &q), 0);
+	assert_int_equal(ps_store_log_list(&rows, &n, fx.st, &q), 0);
 	for (i = 0; i < n && !found; i++) {
 		const char *t;
 
@@ -337,7 +181,7 @@ failed_entry_id(int64_t bc_id)
 
 	snprintf(prefix, sizeof(prefix), "bc:order:%" PRId64 ":", bc_id);
 	q.status = PS_ENTRY_FAILED;
-	assert_int_equal(ps_store_log_list(&rows, &n, st, &q), 0);
+	assert_int_equal(ps_store_log_list(&rows, &n, fx.st, &q), 0);
 	for (i = 0; i < n; i++)
 		if (strncmp(rows[i].dedupe_key, prefix, strlen(prefix)) == 0)
 			id = rows[i].id;
@@ -345,32 +189,13 @@ failed_entry_id(int64_t bc_id)
 	return id;
 }
 
-static size_t
-failed_entries(void)
-{
-	ps_log_query q = PS_LOG_QUERY_INIT;
-	ps_log_entry *rows = NULL;
-	size_t n = 0, i;
-
-	q.status = PS_ENTRY_FAILED;
-	assert_int_equal(ps_store_log_list(&rows, &n, st, &q), 0);
-	for (i = 0; i < n; i++)
-		fprintf(stderr, "failed: %s %s: %s\n", rows[i].flow,
-			rows[i].dedupe_key,
-			rows[i].reason ? rows[i].reason : "");
-	ps_log_entries_free(rows, n);
-	return n;
-}
-
 /* Drop every BigCommerce webhook delivery (on) or none. */
 static void
-ctl_ok_drop(int on)
+drop_bc_deliveries(int on)
 {
-	json_decref(ctl("POST", "/webhooks",
-			on ? "{\"platform\":\"bigcommerce\","
-			     "\"drop_rate\":1.0}"
-			   : "{\"platform\":\"bigcommerce\","
-			     "\"drop_rate\":0}"));
+	fx_ctl_ok(&fx, "POST", "/webhooks",
+		  on ? "{\"platform\":\"bigcommerce\",\"drop_rate\":1.0}"
+		     : "{\"platform\":\"bigcommerce\",\"drop_rate\":0}");
 }
 
 /* ---- checks ------------------------------------------------------------- */
@@ -392,7 +217,7 @@ address_entry_failed(int64_t bc_id)
 static int
 bp_status_is(int64_t arg)
 {
-	json_t *o = bp_order(arg / 100);
+	json_t *o = fx_bp_order(&fx, arg / 100);
 	int ok = json_integer_value(json_object_get(
 			 json_object_get(o, "orderStatus"), "orderStatusId")) ==
 		 arg % 100;
@@ -410,7 +235,7 @@ test_address_edit_by_webhook_updates_brightpearl(void **state)
 
 	(void)state;
 	id = place_order("1 Old Road");
-	bp_id = bp_order_of(id);
+	bp_id = fx_bp_order_of(&fx, id);
 	/* the import itself sends the names */
 	assert_true(bp_field_is(bp_id, "billing", "addressFullName", "Ada L"));
 	assert_true(
@@ -418,7 +243,8 @@ test_address_edit_by_webhook_updates_brightpearl(void **state)
 
 	edit_addresses(id, "9 New Street", "54321", "Newtown");
 	want_street = "9 New Street";
-	assert_true(until(delivery_street_is, bp_id, 1)); /* ticks only */
+	assert_true(fx_ticks_until(&fx, delivery_street_is, bp_id,
+				   DEADLINE_MS)); /* ticks only */
 	assert_true(bp_field_is(bp_id, "delivery", "postalCode", "54321"));
 	assert_true(
 		bp_field_is(bp_id, "delivery", "addressFullName", "Grace H"));
@@ -427,7 +253,7 @@ test_address_edit_by_webhook_updates_brightpearl(void **state)
 		bp_field_is(bp_id, "billing", "addressLine1", "1 Old Road"));
 	/* the rest of the order is as it was */
 	{
-		json_t *o = bp_order(bp_id),
+		json_t *o = fx_bp_order(&fx, bp_id),
 		       *r = json_object_get(o, "orderRows");
 		const char *k;
 		json_t *row;
@@ -450,7 +276,7 @@ test_address_edit_by_webhook_updates_brightpearl(void **state)
 		ps_log_entry *rows = NULL;
 		size_t n = 0, i, named = 0;
 
-		assert_int_equal(ps_store_log_list(&rows, &n, st, &q), 0);
+		assert_int_equal(ps_store_log_list(&rows, &n, fx.st, &q), 0);
 		for (i = 0; i < n; i++)
 			if (rows[i].detail &&
 			    strstr(rows[i].detail,
@@ -465,7 +291,7 @@ test_address_edit_by_webhook_updates_brightpearl(void **state)
 		ps_log_entries_free(rows, n);
 		assert_int_equal(named, 1);
 	}
-	assert_int_equal(failed_entries(), 0);
+	assert_int_equal(fx_failed_entries(&fx), 0);
 }
 
 static void
@@ -476,17 +302,18 @@ test_address_edit_by_poll_updates_brightpearl(void **state)
 
 	(void)state;
 	id = place_order("2 Old Road");
-	bp_id = bp_order_of(id);
-	ctl_ok_drop(1);
+	bp_id = fx_bp_order_of(&fx, id);
+	drop_bc_deliveries(1);
 	edit_addresses(id, "7 Poll Lane", "11111", NULL);
 	want_street = "7 Poll Lane";
-	assert_true(until(delivery_street_is, bp_id, 0));
-	ctl_ok_drop(0);
+	assert_true(
+		fx_rounds_until(&fx, delivery_street_is, bp_id, DEADLINE_MS));
+	drop_bc_deliveries(0);
 	assert_true(bp_field_is(bp_id, "delivery", "postalCode", "11111"));
 	assert_true(entry_of(id, "address:", PS_ENTRY_SYNCED, &detail));
 	assert_non_null(strstr(detail, "delivery address ("));
 	free(detail);
-	assert_int_equal(failed_entries(), 0);
+	assert_int_equal(fx_failed_entries(&fx), 0);
 }
 
 /* ---- the sales-order PUT itself ----------------------------------------- */
@@ -510,7 +337,7 @@ so_put(int64_t bp_id, const char *if_match, const char *body)
 	snprintf(path, sizeof(path),
 		 "/public-api/sandbox/order-service/sales-order/%" PRId64,
 		 bp_id);
-	return api(NULL, "brightpearl", "PUT", path, h, body);
+	return fx_api(NULL, &fx, "brightpearl", "PUT", path, h, body);
 }
 
 /* The sales-order GET of bp_id: its one order (new reference). */
@@ -526,7 +353,8 @@ so_get(int64_t bp_id)
 	snprintf(path, sizeof(path),
 		 "/public-api/sandbox/order-service/sales-order/%" PRId64,
 		 bp_id);
-	assert_int_equal(api(&r, "brightpearl", "GET", path, h, NULL), 200);
+	assert_int_equal(fx_api(&r, &fx, "brightpearl", "GET", path, h, NULL),
+			 200);
 	o = json_incref(json_array_get(json_object_get(r, "response"), 0));
 	json_decref(r);
 	assert_non_null(o);
@@ -541,16 +369,17 @@ edit_after(const char *lock, const char *state_word)
 	char body[256], *reason = NULL, *before_zip;
 
 	id = place_order("3 Old Road");
-	bp_id = bp_order_of(id);
+	bp_id = fx_bp_order_of(&fx, id);
 	snprintf(body, sizeof(body), "{\"orderId\":%" PRId64 "}", bp_id);
-	json_decref(ctl("POST",
-			strcmp(lock, "ship") == 0 ? "/brightpearl/ship"
-						  : "/brightpearl/invoice",
-			body));
-	round_();
+	fx_ctl_ok(&fx, "POST",
+		  strcmp(lock, "ship") == 0 ? "/brightpearl/ship"
+					    : "/brightpearl/invoice",
+		  body);
+	fx_round(&fx);
 	before_zip = bp_field(bp_id, "delivery", "postalCode");
 	edit_addresses(id, "8 Too Late Road", "99999", NULL);
-	assert_true(until(address_entry_failed, id, 0));
+	assert_true(
+		fx_rounds_until(&fx, address_entry_failed, id, DEADLINE_MS));
 	assert_true(entry_of(id, "", PS_ENTRY_FAILED, &reason));
 	fprintf(stderr, "reason: %s\n", reason);
 	assert_non_null(strstr(reason, "delivery address (name, street, "
@@ -569,8 +398,10 @@ edit_after(const char *lock, const char *state_word)
 		int64_t eid = failed_entry_id(id);
 
 		assert_true(eid > 0);
-		assert_int_equal(ps_store_log_retry(st, eid, now_ms()), 0);
-		round_();
+		assert_int_equal(
+			ps_store_log_retry(fx.st, eid, flow_fixture_now_ms()),
+			0);
+		fx_round(&fx);
 		assert_int_equal(failed_entry_id(id), eid);
 		assert_true(entry_of(id, "", PS_ENTRY_FAILED, &reason));
 		assert_non_null(strstr(reason, "delivery address (name, "
@@ -584,8 +415,9 @@ edit_after(const char *lock, const char *state_word)
 	/* a later status edit of the same order is not held up */
 	snprintf(body, sizeof(body), "/bigcommerce/orders/%" PRId64 "/status",
 		 id);
-	json_decref(ctl("POST", body, "{\"status_id\":9}"));
-	assert_true(until(bp_status_is, bp_id * 100 + 7, 0));
+	fx_ctl_ok(&fx, "POST", body, "{\"status_id\":9}");
+	assert_true(fx_rounds_until(&fx, bp_status_is, bp_id * 100 + 7,
+				    DEADLINE_MS));
 	assert_true(entry_of(id, "status:9", PS_ENTRY_SYNCED, NULL));
 	assert_true(
 		bp_field_is(bp_id, "delivery", "addressLine1", "3 Old Road"));
@@ -609,8 +441,10 @@ edit_after(const char *lock, const char *state_word)
 		assert_int_equal(so_put(bp_id, v, b), 200);
 		free(b);
 		json_decref(so);
-		assert_int_equal(ps_store_log_retry(st, eid, now_ms()), 0);
-		round_();
+		assert_int_equal(
+			ps_store_log_retry(fx.st, eid, flow_fixture_now_ms()),
+			0);
+		fx_round(&fx);
 		assert_int_equal(failed_entry_id(id), 0);
 	}
 }
@@ -638,7 +472,7 @@ test_sandbox_sales_order_put_refuses_what_the_docs_refuse(void **state)
 
 	(void)state;
 	id = place_order("4 Old Road");
-	bp_id = bp_order_of(id);
+	bp_id = fx_bp_order_of(&fx, id);
 	o = so_get(bp_id);
 	version = json_integer_value(json_object_get(o, "version"));
 	assert_true(version > 0); /* the GET hands out the version */
@@ -666,7 +500,7 @@ test_sandbox_sales_order_put_refuses_what_the_docs_refuse(void **state)
 		char b[64];
 
 		snprintf(b, sizeof(b), "{\"orderId\":%" PRId64 "}", bp_id);
-		json_decref(ctl("POST", "/brightpearl/invoice", b));
+		fx_ctl_ok(&fx, "POST", "/brightpearl/invoice", b);
 	}
 	o = so_get(bp_id);
 	assert_non_null(json_object_get(json_object_get(o, "invoice"),
@@ -708,8 +542,8 @@ test_connector_reads_again_after_412(void **state)
 
 	(void)state;
 	id = place_order("10 Race Road");
-	bp_id = bp_order_of(id);
-	assert_int_equal(ps_bp_sales_order_get(&so, bp, bp_id), 0);
+	bp_id = fx_bp_order_of(&fx, id);
+	assert_int_equal(ps_bp_sales_order_get(&so, fx.bp, bp_id), 0);
 	v0 = so.version;
 	assert_false(so.invoiced);
 	assert_string_equal(so.shipping_status, "SNS");
@@ -717,13 +551,14 @@ test_connector_reads_again_after_412(void **state)
 	/* the merchant changes the order meanwhile */
 	snprintf(body, sizeof(body), "{\"orderId\":%" PRId64 ",\"statusId\":3}",
 		 bp_id);
-	json_decref(ctl("POST", "/brightpearl/order-status", body));
-	json_decref(ctl("POST", "/requests/reset", "{}"));
+	fx_ctl_ok(&fx, "POST", "/brightpearl/order-status", body);
+	fx_ctl_ok(&fx, "POST", "/requests/reset", "{}");
 	d = so.delivery;
 	d.line1 = "11 Race Road";
-	assert_int_equal(ps_bp_sales_order_addresses_set(bp, &so, NULL, &d), 0);
+	assert_int_equal(ps_bp_sales_order_addresses_set(fx.bp, &so, NULL, &d),
+			 0);
 	assert_true(so.version > v0); /* it read the order again */
-	req = ctl("GET", "/requests", NULL);
+	req = fx_ctl(&fx, "GET", "/requests", NULL);
 	{
 		json_t *ep = json_object_get(
 			json_object_get(req, "brightpearl"), "endpoints");
@@ -749,101 +584,18 @@ test_connector_reads_again_after_412(void **state)
 static int
 setup(void **state)
 {
-	static const char *const args[] = {"--seed", "demo", "--quota", "off",
-					   NULL};
-	ps_http_options ho = PS_HTTP_OPTIONS_INIT;
-	ps_bp_options bo = PS_BP_OPTIONS_INIT;
-	ps_bc_options co = PS_BC_OPTIONS_INIT;
-	ps_worker_options o = PS_WORKER_OPTIONS_INIT;
-	ps_config cfg;
-	char url[128];
-
-	(void)state;
-	ps_lib_init();
+	*state = &fx;
+	if (flow_fixture_open(&fx, NULL) < 0)
+		return -1;
 	ps_log_set_level(PS_LOG_ERROR);
-	if (sandbox_proc_start(&sb, args, 15000) < 0)
-		return -1;
-	snprintf(dir, sizeof(dir), "/tmp/ps-addr-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	snprintf(db_path, sizeof(db_path), "%s/pearlsync.db", dir);
-	if (ps_store_open(&st, db_path, 0) < 0)
-		return -1;
-	ho.max_attempts = 4;
-	ho.backoff_base_ms = 2;
-	ho.backoff_cap_ms = 20;
-	if (ps_http_new(&http, &ho) < 0)
-		return -1;
-	bo.base_url = sandbox_proc_url(&sb, "brightpearl");
-	bo.account = "sandbox";
-	bo.app_ref = "sandbox_pearlsync";
-	bo.token = "sandbox-token";
-	bo.instance_id = 7;
-	co.base_url = sandbox_proc_url(&sb, "bigcommerce");
-	co.store_hash = "sandbox";
-	co.access_token = "sandbox-token";
-	if (ps_bp_new(&bp, http, &bo) < 0 || ps_bc_new(&bc, http, &co) < 0)
-		return -1;
 
-	set("brightpearl.account", "sandbox");
-	set("bigcommerce.store_hash", "sandbox");
-	set("webhooks.secret", SECRET);
-	set("orders.enabled", "true");
-	set("orders.start_date", "2000-01-01");
-	set("defaults.channel_id", "1");
-	set("defaults.warehouse_id", "2");
-	set("defaults.order_status_id", "2");
-	set("orders.sync_statuses", "2,5,7,8");
-	set("fulfilment.enabled", "true");
-	set("fulfilment.trigger", "goods_out");
 	/* only a webhook or a forced pass (run_once) reads BigCommerce */
-	set("sync.poll_interval_seconds", "3600");
-	map("bc>bp", "11", "2");
-	map("bc>bp", "9", "7");
-	map("bc>bp", "", "2");
-	map("bp>bc", "2", "11");
-	map("bp>bc", "", "11");
-
-	ps_config_init(&cfg);
-	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", db_path);
-	snprintf(cfg.listen_address, sizeof(cfg.listen_address), "127.0.0.1");
-	cfg.listen_port = 0;
-	o.listen = 1;
-	o.register_hooks = 1;
-	o.bp = bp;
-	o.bc = bc;
-	o.connect = 0;
-	o.tick_ms = 10;
-	o.backoff_base_ms = 10;
-	o.backoff_cap_ms = 50;
-	if (ps_worker_new(&worker, st, &cfg, &o) < 0)
+	if (flow_fixture_setup_steps(&fx) < 0 ||
+	    flow_fixture_set(&fx, "sync.poll_interval_seconds", "3600") < 0 ||
+	    flow_fixture_start_worker(&fx, NULL) < 0)
 		return -1;
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d",
-		 ps_worker_listen_port(worker));
-	set("webhooks.public_url", url);
-	if (ps_worker_run_once(worker, NULL) < 0)
+	if (ps_worker_run_once(fx.worker, NULL) < 0)
 		return -1;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char p[256];
-
-	(void)state;
-	ps_worker_free(worker);
-	ps_bp_free(bp);
-	ps_bc_free(bc);
-	ps_http_free(http);
-	ps_store_close(st);
-	snprintf(p, sizeof(p), "%s-wal", db_path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", db_path);
-	unlink(p);
-	unlink(db_path);
-	rmdir(dir);
-	sandbox_proc_stop(&sb);
 	return 0;
 }
 
@@ -863,5 +615,5 @@ main(void)
 		cmocka_unit_test(test_connector_reads_again_after_412),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, flow_fixture_teardown);
 }

@@ -84,6 +84,38 @@ flow_fixture_map(flow_fixture *fx, const char *kind, const char *direction,
 }
 
 int
+flow_fixture_setup_steps(flow_fixture *fx)
+{
+	static const char *const settings[][2] = {
+		{"brightpearl.account", "sandbox"},
+		{"bigcommerce.store_hash", "sandbox"},
+		{"orders.enabled", "true"},
+		{"orders.start_date", "2000-01-01"},
+		{"defaults.channel_id", "1"},
+		{"defaults.warehouse_id", "2"},
+		{"defaults.order_status_id", "2"},
+		{"orders.sync_statuses", "2,5,7,8"},
+		{"fulfilment.enabled", "true"},
+		{"fulfilment.trigger", "goods_out"},
+	};
+	/* direction, source ("" is the default row), target */
+	static const char *const statuses[][3] = {
+		{"bc>bp", "11", "2"}, {"bc>bp", "9", "7"}, {"bc>bp", "", "2"},
+		{"bp>bc", "2", "11"}, {"bp>bc", "", "11"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(settings) / sizeof(*settings); i++)
+		if (flow_fixture_set(fx, settings[i][0], settings[i][1]) < 0)
+			return -1;
+	for (i = 0; i < sizeof(statuses) / sizeof(*statuses); i++)
+		if (flow_fixture_map(fx, "order_status", statuses[i][0],
+				     statuses[i][1], statuses[i][2]) < 0)
+			return -1;
+	return 0;
+}
+
+int
 flow_fixture_open(flow_fixture *fx, const char *const *sandbox_args)
 {
 	static const char *const dflt[] = {"--seed", "demo", "--quota", "off",
@@ -380,6 +412,88 @@ fx_count(const char *hay, const char *needle)
 	return n;
 }
 
+void
+fx_round(flow_fixture *fx)
+{
+	/* the sandbox delivers its webhooks during the pause */
+	fx_passes(fx, 1, 150);
+	fx_passes(fx, 1, 0);
+}
+
+/* step until check(arg) holds (1) or deadline_ms pass (0). */
+static int
+steps_until(flow_fixture *fx, void (*step)(flow_fixture *fx),
+	    int (*check)(int64_t arg), int64_t arg, int64_t deadline_ms)
+{
+	int64_t end = flow_fixture_now_ms() + deadline_ms;
+
+	do {
+		step(fx);
+		if (check(arg))
+			return 1;
+	} while (flow_fixture_now_ms() < end);
+	return 0;
+}
+
+int
+fx_rounds_until(flow_fixture *fx, int (*check)(int64_t arg), int64_t arg,
+		int64_t deadline_ms)
+{
+	return steps_until(fx, fx_round, check, arg, deadline_ms);
+}
+
+/* A worker tick (the webhook events the listener stored, the polls that
+ * are due, due entries), then 20 ms. */
+static void
+tick(flow_fixture *fx)
+{
+	assert_int_equal(ps_worker_tick(fx->worker), 0);
+	usleep(20000);
+}
+
+int
+fx_ticks_until(flow_fixture *fx, int (*check)(int64_t arg), int64_t arg,
+	       int64_t deadline_ms)
+{
+	return steps_until(fx, tick, check, arg, deadline_ms);
+}
+
+size_t
+fx_failed_entries(flow_fixture *fx)
+{
+	ps_log_query q = PS_LOG_QUERY_INIT;
+	ps_log_entry *rows = NULL;
+	size_t n = 0, i;
+
+	q.status = PS_ENTRY_FAILED;
+	assert_int_equal(ps_store_log_list(&rows, &n, fx->st, &q), 0);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "failed: %s %s: %s\n", rows[i].flow,
+			rows[i].dedupe_key,
+			rows[i].reason ? rows[i].reason : "");
+	ps_log_entries_free(rows, n);
+	return n;
+}
+
+long
+fx_api(json_t **out, flow_fixture *fx, const char *platform, const char *method,
+       const char *path, const char *const *headers, const char *body)
+{
+	sandbox_reply r;
+	char url[512];
+	long status;
+
+	assert_true((size_t)snprintf(url, sizeof(url), "%s%s",
+				     sandbox_proc_url(&fx->sb, platform),
+				     path) < sizeof(url));
+	status = sandbox_http(&r, method, url, headers, body, NULL);
+	if (out)
+		*out = r.body_len ? json_loadb(r.body, r.body_len, 0, NULL)
+				  : NULL;
+	sandbox_reply_dispose(&r);
+	return status;
+}
+
 /* ---- orders made as the order import would ---------------------------- */
 
 int64_t
@@ -397,8 +511,47 @@ fx_bp_product(flow_fixture *fx, const char *sku)
 }
 
 int64_t
+fx_bp_order_of(flow_fixture *fx, int64_t bc_id)
+{
+	char id[24], *v = NULL;
+	int64_t bp_id;
+
+	snprintf(id, sizeof(id), "%" PRId64, bc_id);
+	if (ps_store_xref_get(&v, fx->st, "order", PS_PLATFORM_BIGCOMMERCE, id,
+			      PS_PLATFORM_BRIGHTPEARL) < 0)
+		return 0;
+	bp_id = strtoll(v, NULL, 10);
+	free(v);
+	return bp_id;
+}
+
+json_t *
+fx_bp_order(flow_fixture *fx, int64_t bp_id)
+{
+	json_t *all = fx_ctl(fx, "GET", "/brightpearl/orders", NULL), *o;
+	json_t *out = NULL;
+	size_t i;
+
+	json_array_foreach(all, i, o)
+	{
+		if (json_integer_value(json_object_get(o, "id")) == bp_id)
+			out = json_incref(o);
+	}
+	json_decref(all);
+	assert_non_null(out);
+	return out;
+}
+
+int64_t
 fx_bc_order_place(flow_fixture *fx, const char *lines_json,
 		  const char *fields_json)
+{
+	return fx_bc_order_place_at(fx, "1 Road", lines_json, fields_json);
+}
+
+int64_t
+fx_bc_order_place_at(flow_fixture *fx, const char *street,
+		     const char *lines_json, const char *fields_json)
 {
 	char body[1024];
 	json_t *r;
@@ -409,11 +562,11 @@ fx_bc_order_place(flow_fixture *fx, const char *lines_json,
 		     "{\"customer\":{\"email\":\"ada@example.com\","
 		     "\"first_name\":\"Ada\",\"last_name\":\"L\"},"
 		     "\"billing_address\":{\"first_name\":\"Ada\","
-		     "\"last_name\":\"L\",\"street_1\":\"1 Road\",\"city\":"
+		     "\"last_name\":\"L\",\"street_1\":\"%s\",\"city\":"
 		     "\"Town\",\"zip\":\"12345\",\"country\":"
 		     "\"United States\",\"country_iso2\":\"US\",\"email\":"
 		     "\"ada@example.com\"},\"lines\":%s,%s}",
-		     lines_json, fields_json);
+		     street, lines_json, fields_json);
 	assert_true(n > 0 && (size_t)n < sizeof(body));
 	r = fx_ctl(fx, "POST", "/bigcommerce/orders", body);
 	id = json_integer_value(

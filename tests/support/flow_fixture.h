@@ -93,6 +93,16 @@ int flow_fixture_map(flow_fixture *fx, const char *kind, const char *direction,
 		     const char *source, const char *target);
 
 /*
+ * flow_fixture_setup_steps - the order settings the setup steps leave:
+ * orders on from 2000-01-01, channel 1, warehouse 2, default Brightpearl
+ * status 2, statuses 2,5,7,8 synced back, shipments on by goods-out
+ * note; order statuses mapped both ways with defaults (bc>bp 11->2,
+ * 9->7, default 2; bp>bc 2->11, default 11).  Before the worker starts.
+ * 0 or -1.
+ */
+int flow_fixture_setup_steps(flow_fixture *fx);
+
+/*
  * flow_fixture_ctl - one control API call (path after "/_sandbox", body
  * JSON or NULL).  The parsed reply (new reference; {} when empty), or
  * NULL on a non-2xx status or an unparsable body.
@@ -159,6 +169,46 @@ int64_t fx_requests(flow_fixture *fx, const char *platform,
 /* fx_count - occurrences of needle in hay (NULL: 0), not overlapping. */
 size_t fx_count(const char *hay, const char *needle);
 
+/*
+ * fx_round - a round: a worker pass (every poll), a pause of 150 ms for
+ * the sandbox's webhook deliveries, a second pass; so a write that comes
+ * back as a webhook or in the next poll is seen within the round that
+ * made it.  The passes must succeed.
+ */
+void fx_round(flow_fixture *fx);
+
+/*
+ * fx_rounds_until - fx_round until check(arg) holds (1) or deadline_ms
+ * pass (0).  The checks read one order: arg is its id, or what the test
+ * packs into it (id * 100 + status).
+ */
+int fx_rounds_until(flow_fixture *fx, int (*check)(int64_t arg), int64_t arg,
+		    int64_t deadline_ms);
+
+/*
+ * fx_ticks_until - as fx_rounds_until with worker ticks only (20 ms
+ * apart): no poll runs unless it is due, so with a long poll interval
+ * only a webhook delivered to the listener can move the order.
+ */
+int fx_ticks_until(flow_fixture *fx, int (*check)(int64_t arg), int64_t arg,
+		   int64_t deadline_ms);
+
+/* fx_failed_entries - how many log entries of any flow failed; each is
+ * printed to stderr (flow, key, reason) for the reader. */
+size_t fx_failed_entries(flow_fixture *fx);
+
+/*
+ * fx_api - one request to the platform API ("brightpearl",
+ * "bigcommerce") the sandbox serves, as a client other than pearlsync
+ * would send it: path after the platform's base URL, headers
+ * NULL-terminated (may be NULL), body or NULL.  The HTTP status; the
+ * parsed reply in *out (new reference; NULL when empty or unparsable)
+ * when out is not NULL.
+ */
+long fx_api(json_t **out, flow_fixture *fx, const char *platform,
+	    const char *method, const char *path, const char *const *headers,
+	    const char *body);
+
 /* ---- orders made as the order import would ------------------------------ */
 
 /* A BigCommerce order and its imported Brightpearl twin. */
@@ -169,6 +219,15 @@ typedef struct fx_order {
 /* fx_bp_product - the Brightpearl product id of sku (exactly one). */
 int64_t fx_bp_product(flow_fixture *fx, const char *sku);
 
+/* fx_bp_order_of - the Brightpearl order the order cross-reference links
+ * BigCommerce order bc_id to; 0 while there is none (not imported). */
+int64_t fx_bp_order_of(flow_fixture *fx, int64_t bc_id);
+
+/* fx_bp_order - Brightpearl order bp_id as the sandbox holds it
+ * (/_sandbox/brightpearl/orders, the /order/ shape; new reference).  The
+ * order must exist. */
+json_t *fx_bp_order(flow_fixture *fx, int64_t bp_id);
+
 /*
  * fx_bc_order_place - a shopper's BigCommerce order (Ada's customer and
  * billing address) placed through the control API: lines_json is the
@@ -177,6 +236,11 @@ int64_t fx_bp_product(flow_fixture *fx, const char *sku);
  */
 int64_t fx_bc_order_place(flow_fixture *fx, const char *lines_json,
 			  const char *fields_json);
+
+/* fx_bc_order_place_at - fx_bc_order_place with street as the billing
+ * address's street_1 (fx_bc_order_place: "1 Road"). */
+int64_t fx_bc_order_place_at(flow_fixture *fx, const char *street,
+			     const char *lines_json, const char *fields_json);
 
 /*
  * fx_order_make - a BigCommerce order of two lines (fx_bc_order_place,
