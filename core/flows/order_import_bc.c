@@ -2131,10 +2131,16 @@ edit_notes(ps_flow_env *env, const ps_oib_settings *s, const ps_bc_order *o,
 		goto done;
 	echo += error;
 	/* the notes part of the plan, without any lookups: rows are not
-	 * sent, so no product is looked up */
+	 * sent, so no product is looked up, and no amount is left for the
+	 * plan to reconcile with the totals */
 	rb.r.customer_id = 1;
 	rb.r.status_id = 1;
 	c.nproducts = 0;
+	c.total_ex_tax = c.total_inc_tax = 0;
+	c.shipping_cost_ex_tax = c.shipping_cost_inc_tax = 0;
+	c.handling_cost_ex_tax = c.handling_cost_inc_tax = 0;
+	c.wrapping_cost_ex_tax = c.wrapping_cost_inc_tax = 0;
+	c.discount_amount = c.coupon_discount = 0;
 	s2.payments_enabled = 0;
 	if (s2.warehouse_id <= 0)
 		s2.warehouse_id = 1;
