@@ -381,8 +381,8 @@ plan_payments(ps_oib_plan *p, const ps_bc_order *o,
  */
 static int
 plan_cost_row(ps_oib_plan *p, ps_money *net, ps_money *tax,
-	      const ps_bc_order *o, const char *name, ps_money ex,
-	      ps_money inc, const char *field)
+	      const ps_bc_order *o, const char *name, ps_money ex, ps_money inc,
+	      const char *field)
 {
 	ps_bp_order_row *row;
 	char f[48];
@@ -463,10 +463,9 @@ plan_adjustment(ps_oib_plan *p, ps_money *net, ps_money *tax,
 			"refused rather than forced with an adjustment row",
 			(long long)o->id,
 			net_ok ? "total_inc_tax" : "total_ex_tax",
-			ps_money_format(a, sizeof(a),
-					net_ok ? o->total_inc_tax
-					       : o->total_ex_tax,
-					2),
+			ps_money_format(
+				a, sizeof(a),
+				net_ok ? o->total_inc_tax : o->total_ex_tax, 2),
 			ps_money_format(b, sizeof(b), net_ok ? dt : dn, 2),
 			ps_money_format(c, sizeof(c), disc, 2),
 			ps_money_format((char[PS_MONEY_STR_MAX]){0},
@@ -662,14 +661,12 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 				goto done;
 		}
 	}
-	if ((error = plan_cost_row(p, &net, &tax, o, "Handling",
-				   o->handling_cost_ex_tax,
-				   o->handling_cost_inc_tax, "handling_cost")) <
-		    0 ||
-	    (error = plan_cost_row(p, &net, &tax, o, "Gift wrapping",
-				   o->wrapping_cost_ex_tax,
-				   o->wrapping_cost_inc_tax, "wrapping_cost")) <
-		    0 ||
+	if ((error = plan_cost_row(
+		     p, &net, &tax, o, "Handling", o->handling_cost_ex_tax,
+		     o->handling_cost_inc_tax, "handling_cost")) < 0 ||
+	    (error = plan_cost_row(
+		     p, &net, &tax, o, "Gift wrapping", o->wrapping_cost_ex_tax,
+		     o->wrapping_cost_inc_tax, "wrapping_cost")) < 0 ||
 	    (error = plan_adjustment(p, &net, &tax, o, s)) < 0)
 		goto done;
 	p->total_net = net;

@@ -28,6 +28,7 @@
 
 #include "flow_fixture.h"
 #include "pearlsync/log.h"
+#include "pearlsync/money.h"
 #include "pearlsync/worker.h"
 
 static flow_fixture fx;
@@ -211,6 +212,60 @@ test_poll_goes_past_malformed_orders(void **state)
 	import_failed(nan, "'total_inc_tax'");
 }
 
+/* The order's member (an amount) plus delta, as BigCommerce writes it. */
+static void
+amount_plus(char *buf, size_t cap, int64_t bc_id, const char *member,
+	    ps_money delta)
+{
+	json_t *o = fx_bc_order(&fx, bc_id);
+	const char *v = json_string_value(
+		json_object_get(json_object_get(o, "order"), member));
+	ps_money m = 0;
+
+	assert_non_null(v);
+	assert_int_equal(ps_money_parse(&m, v), 0);
+	ps_money_format(buf, cap, m + delta, 4);
+	json_decref(o);
+}
+
+/*
+ * Totals 62.00 above what the rows add up to, and a line of quantity 0:
+ * both imports fail naming the field, nothing of either reaches
+ * Brightpearl, and a good order in the same pass is imported.
+ */
+static void
+test_bad_totals_refused_through_the_worker(void **state)
+{
+	int64_t off, zero, good;
+	char ex[PS_MONEY_STR_MAX], inc[PS_MONEY_STR_MAX], body[256];
+
+	(void)state;
+	off = place();
+	amount_plus(ex, sizeof(ex), off, "total_ex_tax",
+		    ps_money_from_cents(6200));
+	amount_plus(inc, sizeof(inc), off, "total_inc_tax",
+		    ps_money_from_cents(6200));
+	snprintf(body, sizeof(body),
+		 "{\"order\":{\"total_ex_tax\":\"%s\",\"total_inc_tax\":"
+		 "\"%s\"}}",
+		 ex, inc);
+	corrupt(off, body);
+	zero = place();
+	snprintf(body, sizeof(body),
+		 "{\"lines\":[{\"id\":%" PRId64 ",\"quantity\":0}]}",
+		 bc_line(zero));
+	corrupt(zero, body);
+	good = place();
+
+	assert_int_equal(ps_worker_run_once(fx.worker, NULL), 0);
+	if (bp_orders_for(good) != 1)
+		flow_fixture_log_dump(&fx);
+	assert_int_equal(bp_orders_for(good), 1);
+	import_failed(off, "'total_ex_tax'");
+	import_failed(off, "off by 62.00");
+	import_failed(zero, "'quantity' is 0");
+}
+
 static int
 setup(void **state)
 {
@@ -249,6 +304,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_poll_goes_past_malformed_orders),
+		cmocka_unit_test(test_bad_totals_refused_through_the_worker),
 	};
 
 	return cmocka_run_group_tests(tests, setup, flow_fixture_teardown);

@@ -521,7 +521,8 @@ main(void)
 		cmocka_unit_test(test_plan__quantity_below_one_refused),
 		cmocka_unit_test(test_plan__amounts_that_overflow_refused),
 		cmocka_unit_test(test_plan__unknown_sku_names_it),
-		cmocka_unit_test(test_plan__unmapped_status_and_missing_settings),
+		cmocka_unit_test(
+			test_plan__unmapped_status_and_missing_settings),
 		cmocka_unit_test(test_plan__payments_captured_and_authorised),
 		cmocka_unit_test(test_plan__notes_into_fields_or_order_notes),
 		cmocka_unit_test(test_plan__filters_and_new_customer),
