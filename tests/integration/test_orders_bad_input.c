@@ -266,6 +266,37 @@ test_bad_totals_refused_through_the_worker(void **state)
 	import_failed(zero, "'quantity' is 0");
 }
 
+/*
+ * A read of the order that answers about order 424242: the import does
+ * not take it (the entry is not synced, and names the field), nothing is
+ * filed in Brightpearl under either id, and the entry still names the
+ * order asked for.
+ */
+static void
+test_reply_about_another_order_refused(void **state)
+{
+	int64_t asked;
+	ps_log_entry e;
+	char why[1024], key[64];
+	ps_entry_status st;
+
+	(void)state;
+	asked = place();
+	corrupt(asked, "{\"read\":{\"id\":424242}}");
+	assert_int_equal(ps_worker_run_once(fx.worker, NULL), 0);
+	st = entry(asked, "import", why, sizeof(why));
+	assert_int_not_equal(st, PS_ENTRY_SYNCED);
+	if (strstr(why, "about order 424242 (field 'id')") == NULL)
+		fail_msg("reason \"%s\"", why);
+	assert_int_equal(bp_orders_for(asked), 0);
+	assert_int_equal(bp_orders_for(424242), 0);
+	snprintf(key, sizeof(key), "bc:order:%" PRId64 ":import", asked);
+	assert_int_equal(ps_store_log_get_by_key(&e, fx.st, key), 0);
+	assert_non_null(e.order_number);
+	assert_int_equal(strtoll(e.order_number, NULL, 10), asked);
+	ps_log_entry_dispose(&e);
+}
+
 static int
 setup(void **state)
 {
@@ -305,6 +336,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_poll_goes_past_malformed_orders),
 		cmocka_unit_test(test_bad_totals_refused_through_the_worker),
+		cmocka_unit_test(test_reply_about_another_order_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, flow_fixture_teardown);

@@ -124,25 +124,29 @@ line_by_id(const bc_order *o, int64_t id)
 /*
  * Damage order o's stored data as a bad day would (tests of hostile
  * input; the API itself refuses such values): body {"order": {member:
- * value, ...}, "lines": [{"id": line id, member: value, ...}]}.  Order
- * members are served as given over the computed ones (dates and id
- * included: "id" makes GET /v2/orders/{id} answer about another order);
- * line members replace the stored ones.  Nothing else changes (no
- * webhook, date_modified kept).  A missing line is 404 and changes
- * nothing.
+ * value, ...}, "read": {member: value, ...}, "lines": [{"id": line id,
+ * member: value, ...}]}.  "order" members are served as given over the
+ * computed ones wherever the order is served (dates and id included);
+ * "read" members only in GET /v2/orders/{id} ("id" there makes a read
+ * answer about another order, as a mixed-up cache would); line members
+ * replace the stored ones.  Nothing else changes (no webhook,
+ * date_modified kept).  A missing line is 404 and changes nothing.
  */
 static void
 ctl_corrupt(bc_state *st, bc_order *o, sb_request *req, sb_response *resp)
 {
-	json_t *body = sb_req_json(req, NULL), *ord, *lines, *l, *line;
+	json_t *body = sb_req_json(req, NULL), *ord, *rd, *lines, *l, *line;
 	size_t i;
 
 	ord = json_object_get(body, "order");
+	rd = json_object_get(body, "read");
 	lines = json_object_get(body, "lines");
 	if ((ord != NULL && !json_is_object(ord)) ||
+	    (rd != NULL && !json_is_object(rd)) ||
 	    (lines != NULL && !json_is_array(lines))) {
 		json_decref(body);
-		ctl_error(resp, 400, "order must be an object, lines an array");
+		ctl_error(resp, 400,
+			  "order and read must be objects, lines an array");
 		return;
 	}
 	json_array_foreach(lines, i, l)
@@ -163,6 +167,11 @@ ctl_corrupt(bc_state *st, bc_order *o, sb_request *req, sb_response *resp)
 		if (o->raw == NULL)
 			o->raw = json_object();
 		json_object_update(o->raw, ord);
+	}
+	if (rd != NULL) {
+		if (o->raw_read == NULL)
+			o->raw_read = json_object();
+		json_object_update(o->raw_read, rd);
 	}
 	json_decref(body);
 	sb_resp_json(resp, 200, order_state(st, o), NULL);

@@ -49,6 +49,7 @@ typedef struct bc_order {
 	json_t *raw; /* members served as they are, over the order's own
 			(control call "corrupt", for bad-input tests);
 			NULL: none (owned) */
+	json_t *raw_read; /* the same, in GET /v2/orders/{id} only */
 } bc_order;
 
 typedef struct bc_state {

@@ -132,6 +132,7 @@ order_dispose(bc_order *o)
 	json_decref(o->transactions);
 	json_decref(o->refunds);
 	json_decref(o->raw);
+	json_decref(o->raw_read);
 }
 
 void
