@@ -696,6 +696,23 @@ test_bc__orders_list_skip_bad_goes_on(void **state)
 	assert_int_equal(ps_bc_orders_list(&l, bc, NULL), PS_EDATA);
 	assert_int_equal(l.count, 0);
 	assert_int_equal(l.nbad, 0);
+
+	/* get_many: the bad order alone is left for a direct read (id 0) */
+	{
+		static const int64_t ids[] = {1, 2, 3};
+		int k;
+
+		fake_push(&e->fk, 0, 200, NULL, p1);
+		fake_push(&e->fk, 0, 204, NULL, ""); /* a full page: more? */
+		for (k = 0; k < 4; k++) /* each good order's two lists */
+			fake_push(&e->fk, 0, 204, NULL, "");
+		assert_int_equal(ps_bc_orders_get_many(&l, bc, ids, 3), 0);
+		assert_int_equal(l.count, 3);
+		assert_int_equal(l.items[0].id, 1);
+		assert_int_equal(l.items[1].id, 0);
+		assert_int_equal(l.items[2].id, 3);
+		ps_bc_order_list_dispose(&l);
+	}
 	ps_bc_free(bc);
 }
 
