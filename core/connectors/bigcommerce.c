@@ -734,7 +734,7 @@ typedef int (*row_fn)(void *item, const json_t *row, void *ctx);
  * and limit are appended.  v2 pages are bare arrays and end with 204 or a
  * short page; v3 pages are {data, meta.pagination} and end at total_pages
  * or a short page.  Each row is parsed by fn into a new slot of v; a row
- * fn answers 1 for takes no slot.
+ * for which fn answers 1 takes no slot and the walk goes on.
  */
 static int
 bc_walk_limit(ps_bc *bc, struct vec *v, const char *path, const char *endpoint,
