@@ -1361,6 +1361,58 @@ poll_addresses(ps_flow_env *env, const ps_bc_order *o, order_state *prev)
 	return error < 0 ? error : 0;
 }
 
+/* FNV-1a of text, naming one way an order is unreadable in an entry key. */
+static uint32_t
+text_hash(const char *text)
+{
+	uint32_t h = 2166136261u;
+
+	for (; text && *text; text++)
+		h = (h ^ (unsigned char)*text) * 16777619u;
+	return h;
+}
+
+/*
+ * An order of the poll window whose data did not parse (bad): its own
+ * entry, which fails with the reason when performed (the read there
+ * meets the same data) and imports the order once it reads well.  An
+ * order not imported yet gets its import entry; an imported one an
+ * "unreadable:<hash>" edit entry, one per distinct reason.  An order
+ * whose very id is unusable can have no entry: it is logged as an error.
+ * The poll goes on either way.
+ */
+static int
+poll_bad(ps_flow_env *env, const ps_bc_order_problem *bad)
+{
+	char oid[24], change[32], *xr = NULL;
+	int error;
+
+	if (bad->id <= 0) {
+		ps_log_error("orders",
+			     "an order in the poll window cannot be "
+			     "identified, so it gets no log entry: %s",
+			     bad->reason);
+		return 0;
+	}
+	snprintf(oid, sizeof(oid), "%lld", (long long)bad->id);
+	error = ps_store_xref_get(&xr, env->store, "order",
+				  PS_PLATFORM_BIGCOMMERCE, oid,
+				  PS_PLATFORM_BRIGHTPEARL);
+	free(xr);
+	if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		error = ensure_import(env, bad->id);
+	} else if (error == 0) {
+		snprintf(change, sizeof(change), "unreadable:%08" PRIx32,
+			 text_hash(bad->reason));
+		error = add_entry(env, bad->id, change);
+	}
+	if (error == 0) /* new: said once, not at every poll */
+		ps_log_warn("orders", "%s: recorded on the order's own entry",
+			    bad->reason);
+	return error < 0 ? error : 0;
+}
+
 static int
 oib_poll(ps_flow_env *env)
 {
@@ -1394,6 +1446,7 @@ oib_poll(ps_flow_env *env)
 	since = since > POLL_OVERLAP_S ? since - POLL_OVERLAP_S : 0;
 	q.min_date_modified = since;
 	q.with_lines = 1; /* the imports that follow use them */
+	q.skip_bad = 1;   /* one bad order must not stop the rest */
 	if ((error = ps_bc_orders_list(&l, env->bc, &q)) < 0)
 		goto done;
 	if ((keep = calloc(l.count ? l.count : 1, sizeof(*keep))) == NULL) {
@@ -1452,6 +1505,12 @@ oib_poll(ps_flow_env *env)
 			goto done;
 		keep[i] = 1;
 	}
+	/* a bad order's date does not move the cursor: it may be as wrong
+	 * as the rest of it, and the overlap lists the order again anyway
+	 * (its entry is deduped) */
+	for (i = 0; i < l.nbad; i++)
+		if ((error = poll_bad(env, &l.bad[i])) < 0)
+			goto done;
 	snprintf(buf, sizeof(buf), "%lld", (long long)max_seen);
 	if ((error = ps_store_cursor_set(env->store, CURSOR_STREAM, buf,
 					 env->now)) < 0)
@@ -2072,10 +2131,16 @@ edit_notes(ps_flow_env *env, const ps_oib_settings *s, const ps_bc_order *o,
 		goto done;
 	echo += error;
 	/* the notes part of the plan, without any lookups: rows are not
-	 * sent, so no product is looked up */
+	 * sent, so no product is looked up, and no amount is left for the
+	 * plan to reconcile with the totals */
 	rb.r.customer_id = 1;
 	rb.r.status_id = 1;
 	c.nproducts = 0;
+	c.total_ex_tax = c.total_inc_tax = 0;
+	c.shipping_cost_ex_tax = c.shipping_cost_inc_tax = 0;
+	c.handling_cost_ex_tax = c.handling_cost_inc_tax = 0;
+	c.wrapping_cost_ex_tax = c.wrapping_cost_inc_tax = 0;
+	c.discount_amount = c.coupon_discount = 0;
 	s2.payments_enabled = 0;
 	if (s2.warehouse_id <= 0)
 		s2.warehouse_id = 1;

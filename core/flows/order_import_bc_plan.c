@@ -9,7 +9,13 @@
  * BigCommerce order's total_ex_tax and total_tax.  So coupons, order
  * discounts and tax-inclusive prices all land on the same cent, and a
  * rounding difference (rows are sent in cents) shows as its own row
- * instead of a silent mismatch.
+ * instead of a silent mismatch.  That row only carries what discounts
+ * and rounding explain (see ROUNDING_PER_ROW); totals that disagree with
+ * their parts by more are refused, naming the field, not forced.
+ *
+ * Every amount comes from BigCommerce and may be anything ps_money holds,
+ * so all arithmetic on amounts is checked (a wrapped sum would be a
+ * plausible-looking row): an order whose amounts do not fit is refused.
  */
 #include "flows/order_import_bc.h"
 #include "internal.h"
@@ -21,17 +27,71 @@
 #include <string.h>
 #include <time.h>
 
-/* Round a ps_money to whole cents, half away from zero. */
-static ps_money
-to_cents(ps_money m)
+/*
+ * The most the adjustment row may carry beyond the discounts, per row of
+ * the order (product, shipping, handling, wrapping) plus one: one cent.
+ * Each row's net and tax are sent rounded to the cent (half a cent off
+ * at most, each) and BigCommerce rounds its own totals once more, so
+ * honest rounding stays within a cent a row.  A larger difference is a
+ * data error in the order (the +62.00 and -56.32 "rounding" rows seen),
+ * which an operator must look at rather than find booked.
+ */
+#define ROUNDING_PER_ROW ps_money_from_cents(1)
+
+/* The order's amounts do not fit a ps_money once added up. */
+static int
+too_big(const ps_bc_order *o, const char *field)
+{
+	return ps_error_set(PS_EDATA,
+			    "BigCommerce order %lld: field '%s' is out of "
+			    "range: the order's amounts do not add up within "
+			    "limits",
+			    (long long)o->id, field);
+}
+
+/* *out = a + b, or PS_EDATA naming field when it overflows. */
+static int
+add_ck(ps_money *out, ps_money a, ps_money b, const ps_bc_order *o,
+       const char *field)
+{
+	return __builtin_add_overflow(a, b, out) ? too_big(o, field) : 0;
+}
+
+/* *out = a - b, or PS_EDATA naming field when it overflows. */
+static int
+sub_ck(ps_money *out, ps_money a, ps_money b, const ps_bc_order *o,
+       const char *field)
+{
+	return __builtin_sub_overflow(a, b, out) ? too_big(o, field) : 0;
+}
+
+/* *out = m rounded to whole cents, half away from zero (checked). */
+static int
+to_cents(ps_money *out, ps_money m, const ps_bc_order *o, const char *field)
 {
 	ps_money unit = PS_MONEY_SCALE / 100, r = m % unit;
 
-	if (r == 0)
-		return m;
+	if (r == 0) {
+		*out = m;
+		return 0;
+	}
+	/* m - r moves toward zero: it cannot overflow; the step can */
 	if (m > 0)
-		return m - r + (r * 2 >= unit ? unit : 0);
-	return m - r - (-r * 2 >= unit ? unit : 0);
+		return add_ck(out, m - r, r * 2 >= unit ? unit : 0, o, field);
+	return sub_ck(out, m - r, -r * 2 >= unit ? unit : 0, o, field);
+}
+
+/* *out = to_cents(a - b) (checked), for a tax part (inc - ex). */
+static int
+diff_cents(ps_money *out, ps_money a, ps_money b, const ps_bc_order *o,
+	   const char *field)
+{
+	ps_money d;
+	int error;
+
+	if ((error = sub_ck(&d, a, b, o, field)) < 0)
+		return error;
+	return to_cents(out, d, o, field);
 }
 
 static void
@@ -295,10 +355,12 @@ plan_payments(ps_oib_plan *p, const ps_bc_order *o,
 		pay->p.transaction_code = nz(t->gateway_transaction_id);
 		pay->p.payment_date = pay->date;
 		if (!t->captured) {
-			iso_date(pay->expiry, sizeof(pay->expiry),
-				 (t->date_created ? t->date_created
-						  : o->date_created) +
-					 7 * 86400);
+			int64_t at = t->date_created ? t->date_created
+						     : o->date_created;
+
+			/* an impossible date has no expiry a week later */
+			if (!__builtin_add_overflow(at, 7 * 86400, &at))
+				iso_date(pay->expiry, sizeof(pay->expiry), at);
 			pay->p.auth_expiry = pay->expiry;
 		}
 		why_add(p, "payment: transaction %lld %s %s as %s (%s)",
@@ -312,13 +374,131 @@ plan_payments(ps_oib_plan *p, const ps_bc_order *o,
 	return 0;
 }
 
+/*
+ * A handling or gift-wrapping row (name) from its ex and inc tax costs,
+ * when either is non-zero, added to *net and *tax.  field is the cost's
+ * name without _ex_tax/_inc_tax, for the operator.
+ */
+static int
+plan_cost_row(ps_oib_plan *p, ps_money *net, ps_money *tax,
+	      const ps_bc_order *o, const char *name, ps_money ex, ps_money inc,
+	      const char *field)
+{
+	ps_bp_order_row *row;
+	char f[48];
+	int error;
+
+	if (ex == 0 && inc == 0)
+		return 0;
+	row = &p->rows[p->nrows++];
+	row->name = name;
+	row->quantity = 1;
+	snprintf(f, sizeof(f), "%s_ex_tax", field);
+	if ((error = to_cents(&row->net, ex, o, f)) < 0 ||
+	    (error = add_ck(net, *net, row->net, o, f)) < 0)
+		return error;
+	snprintf(f, sizeof(f), "%s_inc_tax", field);
+	if ((error = diff_cents(&row->tax, inc, ex, o, f)) < 0 ||
+	    (error = add_ck(tax, *tax, row->tax, o, f)) < 0)
+		return error;
+	return 0;
+}
+
+/*
+ * Whether an adjustment d (net or tax) is what discounts disc and
+ * rounding (limit) explain: never more than the rounding upwards (a
+ * discount only takes away), never more than both downwards.
+ */
+static int
+explained(ps_money d, ps_money disc, ps_money limit)
+{
+	ps_money floor;
+
+	if (d > limit)
+		return 0;
+	if (__builtin_add_overflow(disc, limit, &floor))
+		return 1; /* a discount that large explains anything */
+	return d >= -floor;
+}
+
+/*
+ * The "Discounts" or "Rounding adjustment" row that makes the rows add
+ * up to the BigCommerce totals, when they do not already; refused with
+ * PS_EDATA naming the total when the difference is more than the
+ * order's discounts and ROUNDING_PER_ROW per row explain.
+ */
+static int
+plan_adjustment(ps_oib_plan *p, ps_money *net, ps_money *tax,
+		const ps_bc_order *o, const ps_oib_settings *s)
+{
+	char a[PS_MONEY_STR_MAX], b[PS_MONEY_STR_MAX], c[PS_MONEY_STR_MAX];
+	ps_money want_net, want_inc, want_tax, dn, dt, disc, limit;
+	ps_bp_order_row *row;
+	int error, net_ok;
+
+	if ((error = to_cents(&want_net, o->total_ex_tax, o, "total_ex_tax")) <
+		    0 ||
+	    (error = to_cents(&want_inc, o->total_inc_tax, o,
+			      "total_inc_tax")) < 0 ||
+	    (error = sub_ck(&want_tax, want_inc, want_net, o,
+			    "total_inc_tax")) < 0 ||
+	    (error = sub_ck(&dn, want_net, *net, o, "total_ex_tax")) < 0 ||
+	    (error = sub_ck(&dt, want_tax, *tax, o, "total_inc_tax")) < 0 ||
+	    (error = add_ck(&disc, o->discount_amount, o->coupon_discount, o,
+			    "coupon_discount")) < 0)
+		return error;
+	if (dn == 0 && dt == 0)
+		return 0;
+	/* p->nrows < o->nproducts + 4 (calloc'd above): no overflow */
+	limit = ROUNDING_PER_ROW * (ps_money)(p->nrows + 1);
+	if (disc < 0)
+		disc = 0; /* a negative discount explains nothing */
+	net_ok = explained(dn, disc, limit);
+	if (!net_ok || !explained(dt, disc, limit))
+		return ps_error_set(
+			PS_EDATA,
+			"BigCommerce order %lld: field '%s' (%s) does not "
+			"match the order's rows: off by %s, more than its "
+			"discounts (%s) and rounding (at most %s) explain; "
+			"refused rather than forced with an adjustment row",
+			(long long)o->id,
+			net_ok ? "total_inc_tax" : "total_ex_tax",
+			ps_money_format(
+				a, sizeof(a),
+				net_ok ? o->total_inc_tax : o->total_ex_tax, 2),
+			ps_money_format(b, sizeof(b), net_ok ? dt : dn, 2),
+			ps_money_format(c, sizeof(c), disc, 2),
+			ps_money_format((char[PS_MONEY_STR_MAX]){0},
+					PS_MONEY_STR_MAX, limit, 2));
+	row = &p->rows[p->nrows++];
+	if (disc != 0)
+		snprintf(p->discount_row_name, sizeof(p->discount_row_name),
+			 "Discounts (coupon %s, order %s)",
+			 ps_money_format(a, sizeof(a), o->coupon_discount, 2),
+			 ps_money_format(b, sizeof(b), o->discount_amount, 2));
+	else
+		snprintf(p->discount_row_name, sizeof(p->discount_row_name),
+			 "Rounding adjustment");
+	row->name = p->discount_row_name;
+	row->quantity = 1;
+	row->net = dn;
+	row->tax = dt;
+	row->nominal_code = s->nominal_code;
+	*net = want_net; /* += dn, which is exact */
+	*tax = want_tax;
+	why_add(p, "%s row: net %s tax %s so the total matches BigCommerce",
+		row->name, ps_money_format(a, sizeof(a), dn, 2),
+		ps_money_format(b, sizeof(b), dt, 2));
+	return 0;
+}
+
 int
 ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 		   const ps_bc_transaction_list *txns, const ps_oib_settings *s,
 		   const ps_oib_resolved *r)
 {
 	ps_oib_plan *p = out;
-	ps_money net = 0, tax = 0, want_net, want_tax, dn, dt;
+	ps_money net = 0, tax = 0;
 	size_t i, cap;
 	int error = 0;
 	char a[PS_MONEY_STR_MAX], b[PS_MONEY_STR_MAX];
@@ -350,6 +530,16 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 	for (i = 0; i < o->nproducts; i++) {
 		const ps_bc_order_product *l = &o->products[i];
 
+		if (l->quantity <= 0) {
+			error = ps_error_set(
+				PS_EDATA,
+				"BigCommerce order %lld line %lld ('%s'): "
+				"field 'quantity' is %lld; a line needs at "
+				"least 1",
+				(long long)o->id, (long long)l->id,
+				l->name ? l->name : "", (long long)l->quantity);
+			goto done;
+		}
 		if (r->product_ids[i] == 0 && nz(l->sku)) {
 			error = ps_error_set(
 				PS_EDATA,
@@ -413,12 +603,16 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 		row->product_id = r->product_ids[i];
 		row->name = l->name;
 		row->quantity = l->quantity;
-		row->net = to_cents(l->total_ex_tax);
-		row->tax = to_cents(l->total_tax);
+		if ((error = to_cents(&row->net, l->total_ex_tax, o,
+				      "total_ex_tax")) < 0 ||
+		    (error = to_cents(&row->tax, l->total_tax, o,
+				      "total_tax")) < 0 ||
+		    (error = add_ck(&net, net, row->net, o, "total_ex_tax")) <
+			    0 ||
+		    (error = add_ck(&tax, tax, row->tax, o, "total_tax")) < 0)
+			goto done;
 		row->nominal_code = s->nominal_code;
 		row->external_ref = p->row_refs[p->nrows];
-		net += row->net;
-		tax += row->tax;
 		p->nrows++;
 		if (row->product_id > 0) {
 			p->reserve[p->nreserve].product_id = row->product_id;
@@ -441,10 +635,14 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 			o->nshipping_addresses
 				? o->shipping_addresses[0].shipping_method
 				: "";
-		ps_money sn = to_cents(o->shipping_cost_ex_tax);
-		ps_money st = to_cents(o->shipping_cost_inc_tax -
-				       o->shipping_cost_ex_tax);
+		ps_money sn, st;
 
+		if ((error = to_cents(&sn, o->shipping_cost_ex_tax, o,
+				      "shipping_cost_ex_tax")) < 0 ||
+		    (error = diff_cents(&st, o->shipping_cost_inc_tax,
+					o->shipping_cost_ex_tax, o,
+					"shipping_cost_inc_tax")) < 0)
+			goto done;
 		if (sn != 0 || st != 0) {
 			ps_bp_order_row *row = &p->rows[p->nrows++];
 
@@ -456,68 +654,25 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 			row->net = sn;
 			row->tax = st;
 			row->nominal_code = s->shipping_nominal_code;
-			net += sn;
-			tax += st;
+			if ((error = add_ck(&net, net, sn, o,
+					    "shipping_cost_ex_tax")) < 0 ||
+			    (error = add_ck(&tax, tax, st, o,
+					    "shipping_cost_inc_tax")) < 0)
+				goto done;
 		}
 	}
-	if (o->handling_cost_inc_tax != 0 || o->handling_cost_ex_tax != 0) {
-		ps_bp_order_row *row = &p->rows[p->nrows++];
-
-		row->name = "Handling";
-		row->quantity = 1;
-		row->net = to_cents(o->handling_cost_ex_tax);
-		row->tax = to_cents(o->handling_cost_inc_tax -
-				    o->handling_cost_ex_tax);
-		net += row->net;
-		tax += row->tax;
-	}
-	if (o->wrapping_cost_inc_tax != 0 || o->wrapping_cost_ex_tax != 0) {
-		ps_bp_order_row *row = &p->rows[p->nrows++];
-
-		row->name = "Gift wrapping";
-		row->quantity = 1;
-		row->net = to_cents(o->wrapping_cost_ex_tax);
-		row->tax = to_cents(o->wrapping_cost_inc_tax -
-				    o->wrapping_cost_ex_tax);
-		net += row->net;
-		tax += row->tax;
-	}
-	want_net = to_cents(o->total_ex_tax);
-	want_tax = to_cents(o->total_inc_tax) - want_net;
-	dn = want_net - net;
-	dt = want_tax - tax;
-	if (dn != 0 || dt != 0) {
-		ps_bp_order_row *row = &p->rows[p->nrows++];
-		ps_money disc = o->discount_amount + o->coupon_discount;
-
-		if (disc != 0)
-			snprintf(p->discount_row_name,
-				 sizeof(p->discount_row_name),
-				 "Discounts (coupon %s, order %s)",
-				 ps_money_format(a, sizeof(a),
-						 o->coupon_discount, 2),
-				 ps_money_format(b, sizeof(b),
-						 o->discount_amount, 2));
-		else
-			snprintf(p->discount_row_name,
-				 sizeof(p->discount_row_name),
-				 "Rounding adjustment");
-		row->name = p->discount_row_name;
-		row->quantity = 1;
-		row->net = dn;
-		row->tax = dt;
-		row->nominal_code = s->nominal_code;
-		net += dn;
-		tax += dt;
-		why_add(p,
-			"%s row: net %s tax %s so the total matches "
-			"BigCommerce",
-			row->name, ps_money_format(a, sizeof(a), dn, 2),
-			ps_money_format(b, sizeof(b), dt, 2));
-	}
+	if ((error = plan_cost_row(
+		     p, &net, &tax, o, "Handling", o->handling_cost_ex_tax,
+		     o->handling_cost_inc_tax, "handling_cost")) < 0 ||
+	    (error = plan_cost_row(
+		     p, &net, &tax, o, "Gift wrapping", o->wrapping_cost_ex_tax,
+		     o->wrapping_cost_inc_tax, "wrapping_cost")) < 0 ||
+	    (error = plan_adjustment(p, &net, &tax, o, s)) < 0)
+		goto done;
 	p->total_net = net;
 	p->total_tax = tax;
-	p->total = net + tax;
+	if ((error = add_ck(&p->total, net, tax, o, "total_inc_tax")) < 0)
+		goto done;
 	why_add(p,
 		"total %s %s (net %s, tax %s) = BigCommerce total_inc_tax; "
 		"prices %s tax",

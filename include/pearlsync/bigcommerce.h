@@ -190,9 +190,20 @@ typedef struct ps_bc_order {
 	size_t nshipping_addresses;
 } ps_bc_order;
 
+/*
+ * An order of a listing that could not be read (ps_bc_order_query
+ * skip_bad): what is known of it, for its own log entry.
+ */
+typedef struct ps_bc_order_problem {
+	int64_t id;   /* 0: the reply's id itself is unusable */
+	char *reason; /* owned: names the order and the field */
+} ps_bc_order_problem;
+
 typedef struct ps_bc_order_list {
 	ps_bc_order *items;
 	size_t count;
+	ps_bc_order_problem *bad; /* owned; only with skip_bad */
+	size_t nbad;
 } ps_bc_order_list;
 
 void ps_bc_order_dispose(ps_bc_order *o);
@@ -206,11 +217,14 @@ typedef struct ps_bc_order_query {
 	size_t max_orders;         /* stop after this many; 0: all */
 	int with_lines; /* non-zero: each order with its products and
 			   shipping addresses, as ps_bc_order_get fills them */
+	int skip_bad;   /* non-zero: an order whose data does not parse
+			   (PS_EDATA) goes to out->bad instead of failing
+			   the whole list */
 } ps_bc_order_query;
 
 #define PS_BC_ORDER_QUERY_INIT                                                 \
 	{                                                                      \
-		0, 0, -1, 0, 0, 0                                              \
+		0, 0, -1, 0, 0, 0, 0                                           \
 	}
 
 /*
@@ -219,7 +233,11 @@ typedef struct ps_bc_order_query {
  * walk) up to q->max_orders.  Orders come without products and shipping
  * addresses unless q->with_lines, which asks for them inline (an order
  * whose lines BigCommerce cut short has them read separately).  q NULL:
- * every order.
+ * every order.  One order that does not parse fails the whole list with
+ * PS_EDATA naming it and the field, unless q->skip_bad: then it is left
+ * out of items and described in out->bad (its id when that could be
+ * read, and why), and the walk goes on; transport errors still fail the
+ * whole list.
  */
 int ps_bc_orders_list(ps_bc_order_list *out, ps_bc *bc,
 		      const ps_bc_order_query *q);
@@ -239,7 +257,9 @@ int ps_bc_orders_list_modified_since(ps_bc_order_list *out, ps_bc *bc,
  * /products (and /shipping_addresses) are read only when a consignment's
  * lines were cut at BigCommerce's 50 or the reply has no consignments.
  * Products are in line id order, as /products lists them.  PS_ENOTFOUND
- * when there is no order id.
+ * when there is no order id; PS_EREMOTE when the reply is about another
+ * order (its id, or a line's order_id, is not id): nothing of it is
+ * returned.
  */
 int ps_bc_order_get(ps_bc_order *out, ps_bc *bc, int64_t id);
 
@@ -253,7 +273,8 @@ int ps_bc_order_get(ps_bc_order *out, ps_bc *bc, int64_t id);
  * lines were cut is completed from its /products list.  out->count is n and
  * out->items[i] answers ids[i]; an id the listing did not return (deleted,
  * or an inline line list BigCommerce cut short and the direct read then
- * failed) has items[i].id 0, for the caller to read with ps_bc_order_get;
+ * failed, or whose data did not parse) has items[i].id 0, for the caller
+ * to read with ps_bc_order_get (which reports why);
  * so has every repeat of an id after its first position.  n 0 is an empty
  * list.  An error means nothing was returned.
  */

@@ -649,9 +649,14 @@ v2_order_get(sb_platform *pf, sb_request *req, sb_response *resp)
 {
 	bc_state *st = state_of(pf);
 	bc_order *o = order_or_404(st, req, resp, 0);
+	json_t *reply;
 
-	if (o)
-		sb_resp_json(resp, 200, order_reply(st, req, o), NULL);
+	if (o == NULL)
+		return 0;
+	reply = order_reply(st, req, o);
+	if (o->raw_read != NULL) /* control call "corrupt" */
+		json_object_update(reply, o->raw_read);
+	sb_resp_json(resp, 200, reply, NULL);
 	return 0;
 }
 

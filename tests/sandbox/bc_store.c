@@ -131,6 +131,8 @@ order_dispose(bc_order *o)
 	json_decref(o->shipments);
 	json_decref(o->transactions);
 	json_decref(o->refunds);
+	json_decref(o->raw);
+	json_decref(o->raw_read);
 }
 
 void
@@ -735,6 +737,8 @@ bc_order_json(bc_state *st, const bc_order *o)
 	json_object_set_new(out, "shipping_addresses",
 			    link(st, o->id, "shippingaddresses"));
 	json_object_set_new(out, "coupons", link(st, o->id, "coupons"));
+	if (o->raw != NULL)
+		json_object_update(out, o->raw);
 	return out;
 }
 

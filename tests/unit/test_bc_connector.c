@@ -654,6 +654,87 @@ test_bc__orders_list_walks_pages_until_short_or_204(void **state)
 	ps_bc_free(bc);
 }
 
+/*
+ * skip_bad: one malformed order (a total "NaN", then one without a usable
+ * id) is set aside with the reason, and the good ones on both pages come
+ * back; without skip_bad the same page fails whole.
+ */
+static void
+test_bc__orders_list_skip_bad_goes_on(void **state)
+{
+	struct env *e = *state;
+	ps_bc_order_query q = PS_BC_ORDER_QUERY_INIT;
+	ps_bc_order_list l;
+	char p1[1400], p2[1024], a[400], bad[400], c[400];
+	ps_bc *bc = make_bc(&e->fk, 3, 0);
+
+	snprintf(a, sizeof(a), order_row_json, 1, 1);
+	snprintf(bad, sizeof(bad), order_row_json, 2, 2);
+	snprintf(c, sizeof(c), order_row_json, 3, 3);
+	memcpy(strstr(bad, "\"12.0000\""), "\"NaN\"    ", 9);
+	snprintf(p1, sizeof(p1), "[%s,%s,%s]", a, bad, c);
+	snprintf(p2, sizeof(p2), "[{\"id\":\"x\"}]");
+	fake_push(&e->fk, 0, 200, NULL, p1);
+	fake_push(&e->fk, 0, 200, NULL, p2);
+	q.skip_bad = 1;
+	assert_int_equal(ps_bc_orders_list(&l, bc, &q), 0);
+	assert_int_equal(l.count, 2);
+	assert_int_equal(l.items[0].id, 1);
+	assert_int_equal(l.items[1].id, 3);
+	assert_int_equal(l.nbad, 2);
+	assert_int_equal(l.bad[0].id, 2);
+	assert_string_equal(l.bad[0].reason,
+			    "BigCommerce order 2: field 'total_inc_tax' is "
+			    "\"NaN\", not an amount");
+	assert_int_equal(l.bad[1].id, 0);
+	assert_non_null(strstr(l.bad[1].reason, "'id'"));
+	ps_bc_order_list_dispose(&l);
+	assert_null(l.bad);
+
+	/* the default stays all or nothing */
+	fake_push(&e->fk, 0, 200, NULL, p1);
+	assert_int_equal(ps_bc_orders_list(&l, bc, NULL), PS_EDATA);
+	assert_int_equal(l.count, 0);
+	assert_int_equal(l.nbad, 0);
+
+	/* get_many: the bad order alone is left for a direct read (id 0) */
+	{
+		static const int64_t ids[] = {1, 2, 3};
+		int k;
+
+		fake_push(&e->fk, 0, 200, NULL, p1);
+		fake_push(&e->fk, 0, 204, NULL, ""); /* a full page: more? */
+		for (k = 0; k < 4; k++) /* each good order's two lists */
+			fake_push(&e->fk, 0, 204, NULL, "");
+		assert_int_equal(ps_bc_orders_get_many(&l, bc, ids, 3), 0);
+		assert_int_equal(l.count, 3);
+		assert_int_equal(l.items[0].id, 1);
+		assert_int_equal(l.items[1].id, 0);
+		assert_int_equal(l.items[2].id, 3);
+		ps_bc_order_list_dispose(&l);
+	}
+	ps_bc_free(bc);
+}
+
+/* A read of order 5050 that answers about order 424242 is refused. */
+static void
+test_bc__order_get_refuses_another_order(void **state)
+{
+	struct env *e = *state;
+	ps_bc_order o;
+	char row[400];
+
+	snprintf(row, sizeof(row), order_row_json, 424242, 1);
+	fake_push(&e->fk, 0, 200, NULL, row);
+	assert_int_equal(ps_bc_order_get(&o, e->bc, 5050), PS_EREMOTE);
+	assert_string_equal(ps_error_last(),
+			    "BigCommerce: reading order 5050: the reply is "
+			    "about order 424242 (field 'id'); nothing of it "
+			    "was used");
+	assert_int_equal(o.id, 0);
+	assert_int_equal(e->fk.nsent, 1); /* nothing read by the wrong id */
+}
+
 static void
 test_bc__order_updates_send_only_changed_fields(void **state)
 {
@@ -1238,6 +1319,8 @@ main(void)
 		T(test_bc__order_get_missing_is_notfound),
 		T(test_bc__order_bad_money_names_order_and_field),
 		T(test_bc__orders_list_walks_pages_until_short_or_204),
+		T(test_bc__orders_list_skip_bad_goes_on),
+		T(test_bc__order_get_refuses_another_order),
 		T(test_bc__order_updates_send_only_changed_fields),
 		T(test_bc__order_statuses),
 		T(test_bc__shipment_create_body_and_reply),

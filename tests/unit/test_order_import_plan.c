@@ -250,6 +250,113 @@ test_plan__rounding_to_the_cent(void **state)
 	free(f);
 }
 
+/* Build f's plan expecting PS_EDATA whose reason holds want. */
+static void
+refused(fixture *f, const char *want)
+{
+	ps_oib_plan p;
+
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 PS_EDATA);
+	if (strstr(ps_error_last(), want) == NULL)
+		fail_msg("reason \"%s\" lacks \"%s\"", ps_error_last(), want);
+	ps_oib__plan_dispose(&p);
+}
+
+/*
+ * Totals that disagree with their rows by more than rounding (a cent a
+ * row, plus one: 0.04 for two lines and shipping) and the discounts are
+ * refused naming the field, not forced with an adjustment row.
+ */
+static void
+test_plan__inconsistent_totals_refused_not_forced(void **state)
+{
+	fixture *f = fixture_new();
+	ps_oib_plan p;
+
+	(void)state;
+	/* within rounding: an adjustment row of 0.04 tax */
+	f->o.total_inc_tax = M(42, 4);
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_int_equal(p.order.nrows, 4);
+	assert_string_equal(p.order.rows[3].name, "Rounding adjustment");
+	assert_int_equal(p.order.rows[3].tax, M(0, 4));
+	assert_int_equal(row_sum(&p), M(42, 4));
+	ps_oib__plan_dispose(&p);
+
+	/* a cent more is not rounding */
+	f->o.total_inc_tax = M(42, 5);
+	refused(f, "BigCommerce order 120: field 'total_inc_tax' (42.05)");
+	/* +62.00 on both totals: the net is off */
+	f->o.total_ex_tax = M(97, 0);
+	f->o.total_inc_tax = M(104, 0);
+	refused(f, "field 'total_ex_tax' (97.00) does not match the order's "
+		   "rows: off by 62.00");
+	/* -56.32 with no discount to explain it */
+	f->o.total_ex_tax = M(35, 0);
+	f->o.total_inc_tax = M(42, 0) - M(56, 32);
+	refused(f, "field 'total_inc_tax' (-14.32)");
+	/* nor with a coupon of 3.60 */
+	f->o.coupon_discount = M(3, 60);
+	refused(f, "discounts (3.60)");
+	/* a coupon explains a lower total, not a higher one */
+	f->o.total_ex_tax = M(35, 0) + M(3, 0);
+	f->o.total_inc_tax = M(42, 0) + M(3, 60);
+	refused(f, "'total_ex_tax'");
+	free(f);
+}
+
+/* A line of quantity 0 or -1 is refused, not made a row. */
+static void
+test_plan__quantity_below_one_refused(void **state)
+{
+	fixture *f = fixture_new();
+
+	(void)state;
+	f->lines[1].quantity = 0;
+	refused(f, "BigCommerce order 120 line 1001 ('Thing 2'): field "
+		   "'quantity' is 0; a line needs at least 1");
+	f->lines[1].quantity = -1;
+	refused(f, "field 'quantity' is -1");
+	free(f);
+}
+
+/*
+ * Amounts at the ends of ps_money's range (corrupt data) fail the order
+ * naming the field instead of wrapping around (which UBSan aborts on, and
+ * which once made a 44,674,407,371,003.11 adjustment row).
+ */
+static void
+test_plan__amounts_that_overflow_refused(void **state)
+{
+	fixture *f = fixture_new();
+
+	(void)state;
+	f->lines[0].total_ex_tax = INT64_MAX - 7;
+	f->lines[1].total_ex_tax = INT64_MAX - 7;
+	refused(f, "field 'total_ex_tax' is out of range");
+	f->lines[0].total_ex_tax = f->lines[1].total_ex_tax = M(10, 0);
+	f->lines[0].total_tax = INT64_MIN + 8;
+	f->lines[1].total_tax = -M(1, 0);
+	refused(f, "field 'total_tax' is out of range");
+	f->lines[0].total_tax = f->lines[1].total_tax = M(2, 0);
+	f->o.shipping_cost_ex_tax = INT64_MIN + 8;
+	f->o.shipping_cost_inc_tax = M(6, 0);
+	refused(f, "field 'shipping_cost_inc_tax' is out of range");
+	f->o.shipping_cost_ex_tax = M(5, 0);
+	f->o.handling_cost_ex_tax = -M(1, 0);
+	f->o.handling_cost_inc_tax = INT64_MAX - 7;
+	refused(f, "field 'handling_cost_inc_tax' is out of range");
+	f->o.handling_cost_ex_tax = f->o.handling_cost_inc_tax = 0;
+	f->o.total_ex_tax = INT64_MIN + 8;
+	refused(f, "field 'total_inc_tax' is out of range");
+	f->o.total_ex_tax = M(35, 0);
+	f->o.coupon_discount = f->o.discount_amount = INT64_MAX / 2 + 1;
+	refused(f, "field 'coupon_discount' is out of range");
+	free(f);
+}
+
 static void
 test_plan__unknown_sku_names_it(void **state)
 {
@@ -409,8 +516,13 @@ main(void)
 			test_plan__tax_inclusive_with_coupon_matches_to_the_cent),
 		cmocka_unit_test(test_plan__other_currency_and_prefix),
 		cmocka_unit_test(test_plan__rounding_to_the_cent),
+		cmocka_unit_test(
+			test_plan__inconsistent_totals_refused_not_forced),
+		cmocka_unit_test(test_plan__quantity_below_one_refused),
+		cmocka_unit_test(test_plan__amounts_that_overflow_refused),
 		cmocka_unit_test(test_plan__unknown_sku_names_it),
-		cmocka_unit_test(test_plan__unmapped_status_and_missing_settings),
+		cmocka_unit_test(
+			test_plan__unmapped_status_and_missing_settings),
 		cmocka_unit_test(test_plan__payments_captured_and_authorised),
 		cmocka_unit_test(test_plan__notes_into_fields_or_order_notes),
 		cmocka_unit_test(test_plan__filters_and_new_customer),
