@@ -50,6 +50,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,12 +66,19 @@
 #define BC_PATH "/webhooks/bigcommerce"
 #define BP_PREFIX "/webhooks/brightpearl/"
 
+/* A line of libmicrohttpd's said again within this many ms is counted. */
+#define LOG_REPEAT_MS 60000
+
 struct ps_listener {
 	struct MHD_Daemon *daemon;
 	ps_store *st; /* used by the daemon's thread only */
 	ps_clock clock;
 	char *client_secret;
 	int port;
+	/* libmicrohttpd's last line and how often it came again unwritten */
+	char log_last[256];
+	int64_t log_last_ms; /* ps_clock_system() ms */
+	unsigned long log_repeats;
 };
 
 /* The body of one request as it arrives. */
@@ -94,6 +102,43 @@ reply(struct MHD_Connection *conn, unsigned status, const char *text)
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+/*
+ * libmicrohttpd's own messages, into the log.  A flood makes it write one
+ * line per refused connection; a line said again within LOG_REPEAT_MS is
+ * counted instead, and the count written with the next line that differs
+ * or when the listener stops.  Called on the daemon's thread (and on the
+ * caller's while the daemon starts or stops, when that thread is not
+ * running), so the fields need no lock.
+ */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	ps_listener *l = cls;
+	int64_t now = ps_clock_system()->now_ms(NULL);
+	char line[sizeof(l->log_last)];
+	size_t n;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (strcmp(line, l->log_last) == 0 &&
+	    now - l->log_last_ms < LOG_REPEAT_MS) {
+		l->log_repeats++;
+		return;
+	}
+	if (l->log_repeats > 0)
+		ps_log_warn(MOD, "%s (%lu more times)", l->log_last,
+			    l->log_repeats);
+	ps_log_warn(MOD, "%s", line);
+	ps_util__strlcpy(l->log_last, line, sizeof(l->log_last));
+	l->log_last_ms = now;
+	l->log_repeats = 0;
 }
 
 /* The configured secret, or NULL (unset or unreadable). */
@@ -483,10 +528,10 @@ ps_worker__listener_start(ps_listener **out, const char *db_path,
 		goto fail;
 	l->daemon = MHD_start_daemon(
 		flags, (uint16_t)port, NULL, NULL, on_request, l,
-		MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, (void *)NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-		PS_WORKER__LISTEN_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
-		PS_WORKER__LISTEN_MAX_CONNECTIONS,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, l, MHD_OPTION_SOCK_ADDR,
+		sa, MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)NULL,
+		MHD_OPTION_CONNECTION_TIMEOUT, PS_WORKER__LISTEN_IDLE_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_LIMIT, PS_WORKER__LISTEN_MAX_CONNECTIONS,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, PS_WORKER__LISTEN_PER_IP,
 		MHD_OPTION_END);
 	if (l->daemon == NULL) {
@@ -518,6 +563,9 @@ ps_worker__listener_stop(ps_listener *l)
 		return;
 	if (l->daemon != NULL)
 		MHD_stop_daemon(l->daemon);
+	if (l->log_repeats > 0)
+		ps_log_warn(MOD, "%s (%lu more times)", l->log_last,
+			    l->log_repeats);
 	ps_store_close(l->st);
 	free(l->client_secret);
 	free(l);
