@@ -1,8 +1,8 @@
 /*
  * test_listener_flood.c - the webhook listener under a flood of idle and
  * slow connections, end to end: the worker with its listener, the sandbox
- * delivering BigCommerce's order callbacks as the platform does (the
- * hook's secret header, Standard Webhooks signature, retries), and a client
+ * delivering BigCommerce's order callbacks as the platform does (with the
+ * hook's secret header the listener checks, and retries), and a client
  * with no credentials holding as many connections as it can.
  *
  * What is checked is read from outside pearlsync: the sandbox's record of
@@ -234,6 +234,41 @@ test_delivery_through_flood_from_the_same_address(void **state)
 	assert_int_equal(fx_run_until(&fx, imported, &id, 20000), 1);
 }
 
+/*
+ * A body trickled a byte at a time never lets the connection go idle; it
+ * is dropped at the body deadline (10 s after its headers) instead of
+ * being held for as long as the client cares to trickle.
+ */
+static void
+test_trickled_body_dropped_at_its_deadline(void **state)
+{
+	static const char head[] = "POST /webhooks/bigcommerce HTTP/1.1\r\n"
+				   "Host: 127.0.0.1\r\n"
+				   "Content-Type: application/json\r\n"
+				   "Content-Length: 100000\r\n\r\n{";
+	int64_t t0 = flow_fixture_now_ms(), took;
+	char buf[256];
+	long got = -1;
+	int fd;
+
+	(void)state;
+	fd = raw_conn_open("127.0.0.3", fx.listen_port);
+	assert_true(fd >= 0);
+	assert_int_equal(raw_conn_send(fd, head, sizeof(head) - 1), 0);
+	while (flow_fixture_now_ms() - t0 < 16000) {
+		if (raw_conn_send(fd, " ", 1) < 0)
+			break; /* closed under us */
+		if ((got = raw_conn_wait(fd, buf, sizeof(buf), 500)) >= 0)
+			break;
+	}
+	took = flow_fixture_now_ms() - t0;
+	close(fd);
+	if (got < 0 && took >= 16000)
+		fail_msg("a trickled body was still being read after 16 s");
+	print_message("trickled body dropped after %" PRId64 " ms\n", took);
+	assert_true(took >= 9000);
+}
+
 /* ---- fixture ------------------------------------------------------------ */
 
 static int
@@ -268,6 +303,7 @@ main(void)
 			test_delivery_through_flood_from_another_address),
 		cmocka_unit_test(
 			test_delivery_through_flood_from_the_same_address),
+		cmocka_unit_test(test_trickled_body_dropped_at_its_deadline),
 	};
 
 	return cmocka_run_group_tests(tests, setup, flow_fixture_teardown);
