@@ -283,6 +283,11 @@ handle_bc(ps_listener *l, struct MHD_Connection *conn, const conn_body *b)
 		text = "malformed callback\n";
 		ps_log_warn(MOD,
 			    "BigCommerce callback refused: malformed body");
+	} else if (!known_scope(json_string_value(scope))) {
+		status = MHD_HTTP_BAD_REQUEST;
+		text = "unknown scope\n";
+		ps_log_warn(MOD, "BigCommerce callback refused: scope %s",
+			    json_string_value(scope));
 	} else if ((why = bad_order_id(id)) != NULL) {
 		status = MHD_HTTP_BAD_REQUEST;
 		text = "data.id is not an order id\n";
@@ -290,11 +295,6 @@ handle_bc(ps_listener *l, struct MHD_Connection *conn, const conn_body *b)
 			    "BigCommerce callback refused: data.id is %s "
 			    "(scope %s)",
 			    why, json_string_value(scope));
-	} else if (!known_scope(json_string_value(scope))) {
-		status = MHD_HTTP_BAD_REQUEST;
-		text = "unknown scope\n";
-		ps_log_warn(MOD, "BigCommerce callback refused: scope %s",
-			    json_string_value(scope));
 	} else if (ps_store_event_add(NULL, l->st, PS_PLATFORM_BIGCOMMERCE,
 				      json_string_value(scope), b->data,
 				      l->clock.now_ms(l->clock.ctx)) < 0) {
@@ -398,8 +398,7 @@ on_headers(struct MHD_Connection *conn, const char *method, int is_bc,
 	/* answered before the body is read; the connection then closes */
 	if (announced_too_big(conn)) {
 		ps_log_warn(MOD,
-			    "webhook refused: body announced over %zu "
-			    "bytes",
+			    "webhook refused: body announced over %zu bytes",
 			    PS_WORKER__MAX_BODY);
 		return reply(conn, MHD_HTTP_CONTENT_TOO_LARGE, "too large\n");
 	}
@@ -423,8 +422,7 @@ on_body(conn_body *b, const char *upload, size_t *upload_size)
 	if (ps_clock_system()->now_ms(NULL) - b->started_ms >
 	    PS_WORKER__LISTEN_BODY_DEADLINE_MS) {
 		ps_log_warn(MOD,
-			    "webhook dropped: body still arriving after "
-			    "%d ms",
+			    "webhook dropped: body still arriving after %d ms",
 			    PS_WORKER__LISTEN_BODY_DEADLINE_MS);
 		return MHD_NO;
 	}
