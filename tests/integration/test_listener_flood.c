@@ -160,7 +160,7 @@ place_order(void)
 /* ---- tests -------------------------------------------------------------- */
 
 /*
- * A flood from another address: the signed delivery is answered at once,
+ * A flood from another address: the platform's delivery is answered at once,
  * stored and imported; the slow connections (the ffffffffffffffff chunk)
  * are closed within the idle timeout, not held for 30 s.
  */
