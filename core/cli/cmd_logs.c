@@ -4,6 +4,9 @@
  * One page from the store (at most 1000 rows, the store's page limit), as
  * a table for people or a JSON array for scripts.  An empty result is an
  * empty table or "[]", never an error: "nothing failed" is an answer.
+ * A flow is named as retry and sync-once take it (name or alias, through
+ * the flow registry); a name no flow has is a usage error, not an empty
+ * answer.
  */
 #include "commands.h"
 
@@ -13,6 +16,7 @@
 #include <string.h>
 
 #include "pearlsync/config.h"
+#include "pearlsync/flow.h"
 #include "pearlsync/money.h"
 #include "pearlsync/store.h"
 
@@ -28,7 +32,8 @@ const char ps_cli_usage_logs[] =
 	"Options:\n"
 	"  --status STATUS  only entries in STATUS: pending, in_flight,\n"
 	"                   synced or failed\n"
-	"  --flow FLOW      only entries of FLOW (e.g. order_import_bc)\n"
+	"  --flow FLOW      only entries of FLOW, by name or alias\n"
+	"                   (order_import_bc or orders)\n"
 	"  --search TEXT    entries whose order number, reason, source or\n"
 	"                   target id contains TEXT (1-2 characters: equal to\n"
 	"                   the order number or an id)\n"
@@ -44,6 +49,28 @@ const char ps_cli_usage_logs[] =
 	"Examples:\n"
 	"  pearlsync logs --status failed\n"
 	"  pearlsync logs --search 1042 --json\n";
+
+/* Every flow as "name (alias)", comma-separated, into buf. */
+static const char *
+flow_names(char *buf, size_t cap)
+{
+	const ps_flow_ops *const *all = ps_flows_all();
+	size_t i, len = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; all[i] != NULL && len < cap; i++) {
+		n = snprintf(buf + len, cap - len, "%s%s%s%s%s",
+			     i > 0 ? ", " : "", all[i]->name,
+			     all[i]->alias ? " (" : "",
+			     all[i]->alias ? all[i]->alias : "",
+			     all[i]->alias ? ")" : "");
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	return buf;
+}
 
 static char *
 format_total(char *buf, size_t cap, const ps_log_entry *e)
@@ -207,6 +234,8 @@ ps_cli_cmd_logs(const ps_cli_global *g, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	ps_log_query q = PS_LOG_QUERY_INIT;
+	const ps_flow_ops *fo;
+	char names[512];
 	ps_log_entry *entries = NULL;
 	size_t n = 0;
 	ps_store *st = NULL;
@@ -229,7 +258,13 @@ ps_cli_cmd_logs(const ps_cli_global *g, int argc, char **argv)
 			q.status = (int)es;
 			break;
 		case 'f':
-			q.flow = optarg;
+			/* entries carry the flow's name, never its alias */
+			if ((fo = ps_flow_find(optarg)) == NULL)
+				return ps_cli_usage_error(
+					"logs", "unknown flow '%s'; flows: %s",
+					optarg,
+					flow_names(names, sizeof(names)));
+			q.flow = fo->name;
 			break;
 		case 'q':
 			q.text = optarg;

@@ -6,12 +6,17 @@
  * The signal handlers only set a flag; the worker finishes the entry in
  * hand, writes its "stopped" heartbeat and returns, and the command exits
  * 0.  Logs go to stderr at the config file's level.
+ *
+ * Before anything is read, core dumps are switched off: the worker holds
+ * the platforms' tokens in memory.
  */
 #include "commands.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "pearlsync/config.h"
 #include "pearlsync/log.h"
@@ -58,6 +63,28 @@ on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
+}
+
+/*
+ * A core dump would write the tokens the worker holds to disk, where a
+ * crash handler (systemd-coredump, apport) keeps them for whoever may read
+ * crashes; both handlers honour a core size limit of 0.  The hard limit
+ * goes to 0 too, so nothing later in the process can raise it again.
+ *
+ * PR_SET_DUMPABLE stays as it is: it would also hide /proc/PID/fd and
+ * ptrace from the worker's own user, who can read the tokens in the
+ * database anyway, and whose tools (lsof, gdb) need them.
+ */
+static void
+disable_core_dumps(void)
+{
+	struct rlimit none = {0, 0};
+
+	if (setrlimit(RLIMIT_CORE, &none) < 0)
+		ps_log_warn("worker",
+			    "cannot switch core dumps off (%s): a crash could "
+			    "write the platforms' tokens to disk",
+			    strerror(errno));
 }
 
 static void
@@ -108,6 +135,7 @@ ps_cli_cmd_worker(const ps_cli_global *g, int argc, char **argv)
 	if (optind < argc)
 		return ps_cli_usage_error("worker", "unexpected argument '%s'",
 					  argv[optind]);
+	disable_core_dumps();
 	stop_flag = 0;
 	install_signals();
 	if ((status = ps_cli_open_store(&st, &cfg, g)) != PS_EXIT_OK)

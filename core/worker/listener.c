@@ -8,23 +8,49 @@
  *       with it); when Standard Webhooks headers are present and a client
  *       secret is known, the signature must match too and the timestamp be
  *       recent.  The body must be JSON with a known order scope and
- *       data.id.  Stored as an event with the scope as topic.
+ *       data.id, the order id: a positive integer.  Stored as an event
+ *       with the scope as topic.
  *   POST|PUT /webhooks/brightpearl/<secret>/<topic...>
  *       Brightpearl callbacks (Brightpearl signs nothing, so the secret is
  *       in the path).  Stored as an event with <topic...> as topic (or the
  *       body's fullEvent when the path has none).
  *
  * Answers: 200 (stored), 401 (secret or signature wrong or missing, or no
- * secret configured), 400 (malformed body, unknown scope), 404, 405, 413
- * (body over PS_WORKER__MAX_BODY), 503 (the store failed: the platform
- * will deliver again).  Nothing is stored unless the answer is 200.  The
- * thread only validates and inserts; it never calls a platform.
+ * secret configured), 400 (malformed body, unknown scope, data.id not an
+ * order id), 404, 405, 413 (body announced over PS_WORKER__MAX_BODY), 503
+ * (the store failed: the platform will deliver again).  Nothing is stored
+ * unless the answer is 200.  The thread only validates and inserts; it
+ * never calls a platform.
+ *
+ * What a client without credentials can hold (PS_WORKER__LISTEN_* in
+ * worker_int.h): PS_WORKER__LISTEN_PER_IP connections from one address
+ * (more are closed as they arrive) and PS_WORKER__LISTEN_MAX_CONNECTIONS
+ * in all.  A connection silent for PS_WORKER__LISTEN_IDLE_TIMEOUT_S
+ * seconds, before or during its headers or body, is closed.  A body
+ * announced (Content-Length) over PS_WORKER__MAX_BODY is answered 413
+ * before any of it is read; a chunked one is cut off (the connection
+ * closed) as soon as it passes the cap; a body still arriving
+ * PS_WORKER__LISTEN_BODY_DEADLINE_MS after its headers is dropped.
+ *
+ * Loopback: the per-address limit counts 127.0.0.1 like any address.  The
+ * listener binds loopback by default so that a reverse proxy or tunnel on
+ * the same machine fronts it; every delivery then comes from the proxy's
+ * address, and exempting loopback would exempt the whole internet behind
+ * it.  A delivery holds a connection for milliseconds, so the limit is far
+ * above what honest senders use at once.  A flood through the proxy's
+ * address refuses deliveries while it lasts (each idle connection goes
+ * after the idle timeout); the platforms retry refused deliveries and the
+ * poll catches what they give up on.  Per-client limits for traffic
+ * behind a proxy belong to the proxy, which also buffers slow bodies
+ * before it connects here.
  */
 #include "internal.h"
 #include "worker_int.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,19 +66,26 @@
 #define BC_PATH "/webhooks/bigcommerce"
 #define BP_PREFIX "/webhooks/brightpearl/"
 
+/* A line of libmicrohttpd's said again within this many ms is counted. */
+#define LOG_REPEAT_MS 60000
+
 struct ps_listener {
 	struct MHD_Daemon *daemon;
 	ps_store *st; /* used by the daemon's thread only */
 	ps_clock clock;
 	char *client_secret;
 	int port;
+	/* libmicrohttpd's last line and how often it came again unwritten */
+	char log_last[256];
+	int64_t log_last_ms; /* ps_clock_system() ms */
+	unsigned long log_repeats;
 };
 
 /* The body of one request as it arrives. */
 typedef struct conn_body {
 	char *data;
 	size_t len;
-	int too_big;
+	int64_t started_ms; /* headers complete, ps_clock_system() ms */
 } conn_body;
 
 static enum MHD_Result
@@ -69,6 +102,43 @@ reply(struct MHD_Connection *conn, unsigned status, const char *text)
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+/*
+ * libmicrohttpd's own messages, into the log.  A flood makes it write one
+ * line per refused connection; a line said again within LOG_REPEAT_MS is
+ * counted instead, and the count written with the next line that differs
+ * or when the listener stops.  Called on the daemon's thread (and on the
+ * caller's while the daemon starts or stops, when that thread is not
+ * running), so the fields need no lock.
+ */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	ps_listener *l = cls;
+	int64_t now = ps_clock_system()->now_ms(NULL);
+	char line[sizeof(l->log_last)];
+	size_t n;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (strcmp(line, l->log_last) == 0 &&
+	    now - l->log_last_ms < LOG_REPEAT_MS) {
+		l->log_repeats++;
+		return;
+	}
+	if (l->log_repeats > 0)
+		ps_log_warn(MOD, "%s (%lu more times)", l->log_last,
+			    l->log_repeats);
+	ps_log_warn(MOD, "%s", line);
+	ps_util__strlcpy(l->log_last, line, sizeof(l->log_last));
+	l->log_last_ms = now;
+	l->log_repeats = 0;
 }
 
 /* The configured secret, or NULL (unset or unreadable). */
@@ -160,6 +230,26 @@ known_scope(const char *scope)
 	return 0;
 }
 
+/*
+ * Why data.id cannot name an order, or NULL when it can (a positive JSON
+ * integer).  The order import acts on nothing else, so a callback without
+ * one is refused rather than stored and dropped: the platform then sees
+ * the failure and retries (or deactivates a hook that keeps sending them).
+ */
+static const char *
+bad_order_id(const json_t *id)
+{
+	if (id == NULL)
+		return "missing";
+	if (json_is_string(id))
+		return "a string, not an integer";
+	if (!json_is_integer(id))
+		return "not an integer";
+	if (json_integer_value(id) <= 0)
+		return "not a positive order id";
+	return NULL;
+}
+
 static enum MHD_Result
 handle_bc(ps_listener *l, struct MHD_Connection *conn, const conn_body *b)
 {
@@ -168,7 +258,7 @@ handle_bc(ps_listener *l, struct MHD_Connection *conn, const conn_body *b)
 	json_t *doc = NULL, *scope, *data, *id;
 	json_error_t jerr;
 	unsigned status;
-	const char *text;
+	const char *text, *why;
 	int ok;
 
 	secret = load_secret(l);
@@ -188,8 +278,7 @@ handle_bc(ps_listener *l, struct MHD_Connection *conn, const conn_body *b)
 	data = json_object_get(doc, "data");
 	id = json_object_get(data, "id");
 	if (!json_is_object(doc) || !json_is_string(scope) ||
-	    !json_is_object(data) ||
-	    !(json_is_integer(id) || json_is_string(id))) {
+	    !json_is_object(data)) {
 		status = MHD_HTTP_BAD_REQUEST;
 		text = "malformed callback\n";
 		ps_log_warn(MOD,
@@ -199,6 +288,13 @@ handle_bc(ps_listener *l, struct MHD_Connection *conn, const conn_body *b)
 		text = "unknown scope\n";
 		ps_log_warn(MOD, "BigCommerce callback refused: scope %s",
 			    json_string_value(scope));
+	} else if ((why = bad_order_id(id)) != NULL) {
+		status = MHD_HTTP_BAD_REQUEST;
+		text = "data.id is not an order id\n";
+		ps_log_warn(MOD,
+			    "BigCommerce callback refused: data.id is %s "
+			    "(scope %s)",
+			    why, json_string_value(scope));
 	} else if (ps_store_event_add(NULL, l->st, PS_PLATFORM_BIGCOMMERCE,
 				      json_string_value(scope), b->data,
 				      l->clock.now_ms(l->clock.ctx)) < 0) {
@@ -264,6 +360,91 @@ handle_bp(ps_listener *l, struct MHD_Connection *conn, const char *rest,
 	return reply(conn, MHD_HTTP_OK, "");
 }
 
+/*
+ * 1 when the request announces a body over PS_WORKER__MAX_BODY.  A
+ * Content-Length that does not parse is left to libmicrohttpd, which
+ * refuses it.
+ */
+static int
+announced_too_big(struct MHD_Connection *conn)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     "Content-Length");
+	unsigned long long n;
+	char *end;
+
+	if (cl == NULL)
+		return 0;
+	errno = 0;
+	n = strtoull(cl, &end, 10);
+	if (end == cl || *end != '\0')
+		return 0;
+	return errno == ERANGE || n > PS_WORKER__MAX_BODY;
+}
+
+/* The first call for a request: its headers are in, no body yet. */
+static enum MHD_Result
+on_headers(struct MHD_Connection *conn, const char *method, int is_bc,
+	   int is_bp, void **con_cls)
+{
+	conn_body *b;
+
+	if (!is_bc && !is_bp)
+		return reply(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+	if (strcmp(method, "POST") != 0 &&
+	    !(is_bp && strcmp(method, "PUT") == 0))
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+			     "method not allowed\n");
+	/* answered before the body is read; the connection then closes */
+	if (announced_too_big(conn)) {
+		ps_log_warn(MOD,
+			    "webhook refused: body announced over %zu bytes",
+			    PS_WORKER__MAX_BODY);
+		return reply(conn, MHD_HTTP_CONTENT_TOO_LARGE, "too large\n");
+	}
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return MHD_NO;
+	b->started_ms = ps_clock_system()->now_ms(NULL);
+	*con_cls = b;
+	return MHD_YES;
+}
+
+/*
+ * A piece of the body.  MHD_NO closes the connection without an answer:
+ * for a client too slow to be worth one.
+ */
+static enum MHD_Result
+on_body(conn_body *b, const char *upload, size_t *upload_size)
+{
+	char *nd;
+
+	/* MHD's timeout and our clock both run on real time */
+	if (ps_clock_system()->now_ms(NULL) - b->started_ms >
+	    PS_WORKER__LISTEN_BODY_DEADLINE_MS) {
+		ps_log_warn(MOD,
+			    "webhook dropped: body still arriving after %d ms",
+			    PS_WORKER__LISTEN_BODY_DEADLINE_MS);
+		return MHD_NO;
+	}
+	/*
+	 * A chunked body, counted as it arrives.  libmicrohttpd 0.9 takes no
+	 * answer while a body is being read, so the connection is closed.
+	 */
+	if (*upload_size > PS_WORKER__MAX_BODY - b->len) {
+		ps_log_warn(MOD, "webhook dropped: body over %zu bytes",
+			    PS_WORKER__MAX_BODY);
+		return MHD_NO;
+	}
+	if ((nd = realloc(b->data, b->len + *upload_size + 1)) == NULL)
+		return MHD_NO;
+	memcpy(nd + b->len, upload, *upload_size);
+	b->data = nd;
+	b->len += *upload_size;
+	b->data[b->len] = '\0';
+	*upload_size = 0;
+	return MHD_YES;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	   const char *method, const char *version, const char *upload,
@@ -276,42 +457,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	(void)version;
 	is_bc = strcmp(url, BC_PATH) == 0;
 	is_bp = strncmp(url, BP_PREFIX, strlen(BP_PREFIX)) == 0;
-	if (b == NULL) {
-		/* first call: headers only */
-		if (!is_bc && !is_bp)
-			return reply(conn, MHD_HTTP_NOT_FOUND, "not found\n");
-		if (strcmp(method, "POST") != 0 &&
-		    !(is_bp && strcmp(method, "PUT") == 0))
-			return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-				     "method not allowed\n");
-		if ((b = calloc(1, sizeof(*b))) == NULL)
-			return MHD_NO;
-		*con_cls = b;
-		return MHD_YES;
-	}
-	if (*upload_size > 0) {
-		if (!b->too_big &&
-		    b->len + *upload_size > PS_WORKER__MAX_BODY) {
-			b->too_big = 1;
-			free(b->data);
-			b->data = NULL;
-			b->len = 0;
-		}
-		if (!b->too_big) {
-			char *nd = realloc(b->data, b->len + *upload_size + 1);
-
-			if (nd == NULL)
-				return MHD_NO;
-			memcpy(nd + b->len, upload, *upload_size);
-			b->data = nd;
-			b->len += *upload_size;
-			b->data[b->len] = '\0';
-		}
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (b->too_big)
-		return reply(conn, 413u, "too large\n");
+	if (b == NULL)
+		return on_headers(conn, method, is_bc, is_bp, con_cls);
+	if (*upload_size > 0)
+		return on_body(b, upload, upload_size);
 	if (is_bc)
 		return handle_bc(l, conn, b);
 	return handle_bp(l, conn, url + strlen(BP_PREFIX), b);
@@ -341,7 +490,8 @@ ps_worker__listener_start(ps_listener **out, const char *db_path,
 	struct sockaddr_in6 a6;
 	struct sockaddr_in a4;
 	struct sockaddr *sa;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/* AUTO: epoll or poll, so no descriptor number limits the count */
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;
 	ps_listener *l;
 	int error;
@@ -376,9 +526,11 @@ ps_worker__listener_start(ps_listener **out, const char *db_path,
 		goto fail;
 	l->daemon = MHD_start_daemon(
 		flags, (uint16_t)port, NULL, NULL, on_request, l,
-		MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, (void *)NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, l, MHD_OPTION_SOCK_ADDR,
+		sa, MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)NULL,
+		MHD_OPTION_CONNECTION_TIMEOUT, PS_WORKER__LISTEN_IDLE_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_LIMIT, PS_WORKER__LISTEN_MAX_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, PS_WORKER__LISTEN_PER_IP,
 		MHD_OPTION_END);
 	if (l->daemon == NULL) {
 		error = ps_error_set(PS_EIO,
@@ -409,6 +561,9 @@ ps_worker__listener_stop(ps_listener *l)
 		return;
 	if (l->daemon != NULL)
 		MHD_stop_daemon(l->daemon);
+	if (l->log_repeats > 0)
+		ps_log_warn(MOD, "%s (%lu more times)", l->log_last,
+			    l->log_repeats);
 	ps_store_close(l->st);
 	free(l->client_secret);
 	free(l);

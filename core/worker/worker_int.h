@@ -14,6 +14,18 @@
 /* Largest webhook body the listener accepts. */
 #define PS_WORKER__MAX_BODY ((size_t)256 * 1024)
 
+/*
+ * What one client may hold of the listener (see listener.c): connections
+ * open at once from one address and in all, seconds a connection may stay
+ * silent (headers or body), and milliseconds the whole body may take once
+ * the headers are in.  A platform's delivery is one small request that
+ * completes in milliseconds; these bound what an idle or slow client costs.
+ */
+#define PS_WORKER__LISTEN_PER_IP 32u
+#define PS_WORKER__LISTEN_MAX_CONNECTIONS 256u
+#define PS_WORKER__LISTEN_IDLE_TIMEOUT_S 5u
+#define PS_WORKER__LISTEN_BODY_DEADLINE_MS 10000
+
 /* The header pearlsync asks BigCommerce to send with every callback. */
 #define PS_WORKER__SECRET_HEADER "X-Pearlsync-Secret"
 

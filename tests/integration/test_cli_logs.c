@@ -222,6 +222,35 @@ test_cli_logs__filters(void **state)
 	json_decref(arr);
 }
 
+/* --flow takes a flow's alias as retry and sync-once do; a name no flow
+ * has is a usage error that lists the flows, not an empty answer. */
+static void
+test_cli_logs__flow_alias_and_unknown(void **state)
+{
+	json_t *arr;
+	char *out;
+
+	arr = run_json(*state, "logs --json --flow orders");
+	assert_int_equal(json_array_size(arr), 3);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(arr, 0), "flow")),
+			    "order_import_bc");
+	json_decref(arr);
+	arr = run_json(*state, "logs --json --flow shipments");
+	assert_int_equal(json_array_size(arr), 1);
+	json_decref(arr);
+	assert_int_equal(run_cli(&out, *state, "logs --flow nosuch 2>&1"), 2);
+	if (strstr(out, "unknown flow 'nosuch'; flows: order_import_bc "
+			"(orders), ") == NULL)
+		fail_msg("no 'unknown flow' message: %s", out);
+	assert_null(strstr(out, "(no entries)"));
+	free(out);
+	assert_int_equal(run_cli(&out, *state, "logs --json --flow x 2>&1"), 2);
+	assert_non_null(strstr(out, "unknown flow 'x'"));
+	assert_int_not_equal(out[0], '[');
+	free(out);
+}
+
 static void
 test_cli_logs__table(void **state)
 {
@@ -299,6 +328,8 @@ main(void)
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_logs__filters, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_cli_logs__flow_alias_and_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_logs__table, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(

@@ -1,8 +1,9 @@
 /*
  * test_worker_listener.c - the webhook listener over real loopback HTTP:
  * the secret header, Standard Webhooks signatures, malformed and oversized
- * bodies, the Brightpearl path secret, and that nothing is stored unless
- * the answer is 200.  Also the SHA-256 / HMAC primitives against published
+ * bodies (refused before they are read), order callbacks without an order
+ * id, the Brightpearl path secret, and that nothing is stored unless the
+ * answer is 200.  Also the SHA-256 / HMAC primitives against published
  * test vectors.
  */
 /* clang-format off */
@@ -21,6 +22,7 @@
 
 #include "pearlsync/store.h"
 #include "pearlsync/worker.h"
+#include "raw_conn.h"
 #include "sandbox_proc.h"
 #include "worker/worker_int.h"
 
@@ -246,6 +248,106 @@ test_bc_refused(void **state)
 	assert_int_equal(take_events(f, NULL), 1);
 }
 
+/* data.id must be a positive integer: anything else is refused, so the
+ * platform sees the failure instead of a 200 for a callback then dropped */
+static void
+test_bc_order_id_refused(void **state)
+{
+	struct fixture *f = *state;
+	const char *const good[] = {"X-Pearlsync-Secret: " SECRET, NULL};
+	static const char *const ids[] = {"\"250\"", "0",    "-3",
+					  "2.5",     "null", "{}"};
+	char body[256];
+	size_t i;
+
+	set_secret(f);
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		snprintf(body, sizeof(body),
+			 "{\"scope\":\"store/order/created\",\"data\":"
+			 "{\"type\":\"order\",\"id\":%s}}",
+			 ids[i]);
+		if (post(f, "/webhooks/bigcommerce", good, body) != 400)
+			fail_msg("data.id %s was not refused with 400", ids[i]);
+	}
+	assert_int_equal(take_events(f, NULL), 0);
+	assert_int_equal(post(f, "/webhooks/bigcommerce", good, order_body),
+			 200);
+	assert_int_equal(take_events(f, NULL), 1);
+}
+
+/* Raw request headers for /webhooks/bigcommerce with the secret, then
+ * extra header lines (each ending "\r\n"). */
+static int
+raw_post(struct fixture *f, const char *extra)
+{
+	char head[512];
+	int fd, n;
+
+	fd = raw_conn_open("127.0.0.1", ps_worker_listen_port(f->w));
+	assert_true(fd >= 0);
+	n = snprintf(head, sizeof(head),
+		     "POST /webhooks/bigcommerce HTTP/1.1\r\n"
+		     "Host: 127.0.0.1\r\n"
+		     "X-Pearlsync-Secret: " SECRET "\r\n"
+		     "Content-Type: application/json\r\n%s\r\n",
+		     extra);
+	assert_int_equal(raw_conn_send(fd, head, (size_t)n), 0);
+	return fd;
+}
+
+/* A body announced over the cap is answered at once, before any of it is
+ * sent (the old listener waited for it until its 30 s timeout). */
+static void
+test_body_cap_announced(void **state)
+{
+	struct fixture *f = *state;
+	char buf[512];
+	int fd;
+
+	set_secret(f);
+	fd = raw_post(f, "Content-Length: 1000000000\r\n");
+	assert_true(raw_conn_wait(fd, buf, sizeof(buf), 2000) > 0);
+	assert_int_equal(raw_conn_status(buf), 413);
+	close(fd);
+	fd = raw_post(f, "Content-Length: 99999999999999999999999\r\n");
+	assert_true(raw_conn_wait(fd, buf, sizeof(buf), 2000) >= 0);
+	assert_int_not_equal(raw_conn_status(buf), 200);
+	close(fd);
+	assert_int_equal(take_events(f, NULL), 0);
+}
+
+/* A chunked body is counted as it arrives: a chunk announced as
+ * ffffffffffffffff bytes is cut at the cap, not read to its end. */
+static void
+test_body_cap_chunked(void **state)
+{
+	struct fixture *f = *state;
+	size_t n = PS_WORKER__MAX_BODY + 64 * 1024;
+	char buf[512], *junk;
+	long got;
+	int fd;
+
+	set_secret(f);
+	fd = raw_post(f, "Transfer-Encoding: chunked\r\n");
+	assert_int_equal(raw_conn_send(fd, "ffffffffffffffff\r\n", 18), 0);
+	junk = malloc(n);
+	assert_non_null(junk);
+	memset(junk, ' ', n);
+	(void)raw_conn_send(fd, junk, n); /* cut short when it closes */
+	free(junk);
+	/* closed at the cap, not left waiting for the rest */
+	got = raw_conn_wait(fd, buf, sizeof(buf), 2000);
+	assert_true(got >= 0);
+	assert_int_not_equal(raw_conn_status(buf), 200);
+	close(fd);
+	assert_int_equal(take_events(f, NULL), 0);
+	assert_int_equal(
+		post(f, "/webhooks/bigcommerce",
+		     (const char *const[]){"X-Pearlsync-Secret: " SECRET, NULL},
+		     order_body),
+		200);
+}
+
 static void
 test_bc_get_refused(void **state)
 {
@@ -363,6 +465,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bc_valid_stored, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bc_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bc_order_id_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_body_cap_announced, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_body_cap_chunked, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bc_get_refused, setup,
 						teardown),
