@@ -77,6 +77,8 @@ ps_http_new(ps_http **out, const ps_http_options *opts)
 		h->opts.clock = ps_clock_system();
 	if (h->opts.random == NULL)
 		h->opts.random = ps_random_system();
+	if (h->opts.wall == NULL)
+		h->opts.wall = ps_clock_wall();
 	if (h->opts.ca_file != NULL) {
 		h->ca_file = ps_util__strdup(h->opts.ca_file);
 		if (h->ca_file == NULL)
@@ -534,9 +536,16 @@ typedef struct verdict {
 	int64_t hint_ms; /* the platform's requested wait, -1: none */
 } verdict;
 
+static int64_t
+wall_now(const ps_http *h)
+{
+	return h->opts.wall->now_ms(h->opts.wall->ctx);
+}
+
+/* wall_now: unix ms, for a Retry-After given as a date */
 static verdict
 classify(const ps_http_request *req, const attempt *a,
-	 const ps_http_response *r)
+	 const ps_http_response *r, int64_t wall_now)
 {
 	const ps_http__platform_ops *ops = ps_http__platform(req->platform);
 	verdict v = {0, 0, 0, PS_HTTP_OUT_OK, -1};
@@ -561,10 +570,9 @@ classify(const ps_http_request *req, const attempt *a,
 		v.outcome = PS_HTTP_OUT_THROTTLED;
 		v.retry = 1;
 		v.throttled = 1;
+		v.hint_ms = ps_http__retry_after_ms(r, wall_now);
 		if (ops->throttle_hint_ms)
-			v.hint_ms = ops->throttle_hint_ms(r);
-		if (v.hint_ms < 0)
-			v.hint_ms = ps_http__retry_after_ms(r);
+			v.hint_ms = ops->throttle_hint_ms(r, v.hint_ms);
 		return v;
 	}
 	if (s >= 400 && s <= 499) {
@@ -575,7 +583,7 @@ classify(const ps_http_request *req, const attempt *a,
 		v.error = PS_EREMOTE;
 		v.outcome = PS_HTTP_OUT_SERVER;
 		v.retry = s == 500 || s == 502 || s == 503 || s == 504;
-		v.hint_ms = ps_http__retry_after_ms(r);
+		v.hint_ms = ps_http__retry_after_ms(r, wall_now);
 		return v;
 	}
 	v.error = PS_EHTTP;
@@ -890,7 +898,7 @@ ps_http_send(ps_http_response *out, ps_http *h, const ps_http_request *req)
 		perform(&a, h, req, hdrs, out);
 		out->attempts++;
 		ps_http__limit_observe(lim, out, clk->now_ms(clk->ctx));
-		v = classify(req, &a, out);
+		v = classify(req, &a, out, wall_now(h));
 		count_add(h, req->platform, ep, v.outcome);
 		if (a.error != 0) {
 			ps_log_debug("http",
@@ -1007,7 +1015,7 @@ end_one(ps_http *h, slot *sl, size_t k, CURLcode cc,
 	lim = ps_http__limit_find(&h->limits, req->platform, req->account, 1);
 	if (lim != NULL)
 		ps_http__limit_observe(lim, out, clk->now_ms(clk->ctx));
-	v = classify(req, &a, out);
+	v = classify(req, &a, out, wall_now(h));
 	count_add(h, req->platform, req->endpoint ? req->endpoint : "-",
 		  v.outcome);
 	url_for_log(logurl, sizeof(logurl), req->url);

@@ -37,10 +37,13 @@ typedef struct ps_http__platform_ops {
 	int (*is_throttle)(const ps_http_response *r);
 	/*
 	 * throttle_hint_ms - the wait in ms the platform asks for before the
-	 * throttled response r is retried, or -1 when it gave none.  The
-	 * generic Retry-After is consulted when this returns -1.
+	 * throttled response r is retried, or -1 when it gave none.
+	 * retry_after_ms is r's generic Retry-After as ms (-1: none); the
+	 * platform decides whether its own headers come before it.  A NULL
+	 * slot means retry_after_ms.
 	 */
-	int64_t (*throttle_hint_ms)(const ps_http_response *r);
+	int64_t (*throttle_hint_ms)(const ps_http_response *r,
+				    int64_t retry_after_ms);
 } ps_http__platform_ops;
 
 /* The rules for p (a table with NULL slots for an unknown value). */
@@ -52,8 +55,14 @@ const ps_http__platform_ops *ps_http__platform(ps_platform p);
  */
 int64_t ps_http__header_number(const ps_http_response *r, const char *name);
 
-/* ps_http__retry_after_ms - a Retry-After in seconds as ms, or -1. */
-int64_t ps_http__retry_after_ms(const ps_http_response *r);
+/*
+ * ps_http__retry_after_ms - r's Retry-After as a wait in ms, or -1 when
+ * absent or unreadable.  Delay-seconds are taken as they are; an
+ * HTTP-date is counted from r's Date header when it has a readable one
+ * (the server's own clock, so skew does not matter), else from wall_now
+ * (unix ms).  A date in the past is a wait of 0.
+ */
+int64_t ps_http__retry_after_ms(const ps_http_response *r, int64_t wall_now);
 
 /* Limiter state of one (platform, account). */
 typedef struct ps_http__limit {

@@ -84,11 +84,17 @@ typedef struct ps_http_options {
 	const ps_clock *clock;    /* NULL: ps_clock_system() */
 	const ps_random *random;  /* NULL: ps_random_system() */
 	const volatile sig_atomic_t *cancel; /* optional stop flag */
+	/*
+	 * Wall time (unix ms), read only to turn a Retry-After HTTP-date
+	 * into a wait when the reply has no Date header.  NULL:
+	 * ps_clock_wall().
+	 */
+	const ps_clock *wall;
 } ps_http_options;
 
 #define PS_HTTP_OPTIONS_INIT                                                   \
 	{10000, 60000, (size_t)32 << 20, NULL, 6, 500, 30000, 120000, 2,       \
-	 NULL,  NULL,  NULL}
+	 NULL,  NULL,  NULL, NULL}
 
 typedef struct ps_http ps_http;
 
@@ -157,10 +163,14 @@ typedef struct ps_http_response {
  * options.limiter_reserve requests are left.  After a retryable failure
  * (network error, timeout, 429, 500/502/503/504, Brightpearl's 503
  * throttle) the wait before attempt n+1 is the platform's hint when it gave
- * one (Retry-After seconds; BigCommerce X-Rate-Limit-Time-Reset-Ms or
- * X-Retry-After on 429; Brightpearl brightpearl-next-throttle-period on its
- * throttle), capped by max_wait_ms; otherwise a uniformly random value in
- * [0, min(backoff_cap_ms, backoff_base_ms * 2^(n-1))] (full jitter).
+ * one, capped by max_wait_ms: on a 5xx, Retry-After (seconds or an
+ * HTTP-date, counted from the reply's Date header when it has one); on a
+ * throttle, BigCommerce's X-Rate-Limit-Time-Reset-Ms, then X-Retry-After,
+ * then Retry-After; Brightpearl's Retry-After (its 429 burst form), then
+ * brightpearl-next-throttle-period (ms to the end of the whole minute's
+ * window, so only when no Retry-After came); otherwise a uniformly random
+ * value in [0, min(backoff_cap_ms, backoff_base_ms * 2^(n-1))] (full
+ * jitter).
  */
 int ps_http_send(ps_http_response *out, ps_http *h, const ps_http_request *req);
 

@@ -31,10 +31,14 @@
  */
 static const uint64_t fixed_random[] = {12345};
 
+/* The fake wall clock's time: Thu, 03 Dec 2026 12:00:00 GMT. */
+#define WALL_START_MS INT64_C(1796299200000)
+
 typedef struct fixture {
 	mock_server *m;
 	mock_clock clk;
 	mock_random rnd;
+	mock_clock wall; /* unix ms; stands still */
 	ps_http_options o;
 	ps_http *h;
 	ps_http_response r;
@@ -51,6 +55,8 @@ setup(void **state)
 	assert_int_equal(mock_server_start(&f->m, NULL), 0);
 	mock_clock_init(&f->clk, f->m, 1000000);
 	mock_random_init(&f->rnd, fixed_random, 1);
+	/* Thu, 03 Dec 2026 12:00:00 GMT */
+	mock_clock_init(&f->wall, NULL, WALL_START_MS);
 	f->o = defaults;
 	f->o.connect_timeout_ms = 2000;
 	f->o.total_timeout_ms = 5000;
@@ -63,6 +69,7 @@ setup(void **state)
 	f->o.clock = &f->clk.clock;
 	f->o.random = &f->rnd.random;
 	f->o.cancel = &f->cancel;
+	f->o.wall = &f->wall.clock;
 	assert_int_equal(ps_http_new(&f->h, &f->o), 0);
 	*state = f;
 	return 0;
@@ -469,6 +476,69 @@ test_http__brightpearl_plain_503_is_an_outage(void **state)
 		ps_error_last(),
 		"brightpearl GET order-service/order: HTTP 503 after "
 		"4 attempts: {\"errors\":[{\"code\":\"CMNU-003\"}]}");
+}
+
+static void
+test_http__brightpearl_429_honours_retry_after(void **state)
+{
+	fixture *f = *state;
+
+	/*
+	 * The burst limit: Retry-After 1 s, while the period header (on
+	 * every reply) still counts 58 s to the end of the minute's window.
+	 */
+	mock_server_reply(f->m, 429,
+			  "Retry-After: 1\n"
+			  "brightpearl-requests-remaining: 120\n"
+			  "brightpearl-next-throttle-period: 58000\n",
+			  "{\"response\":\"Too many requests\"}");
+	mock_server_reply(f->m, 200,
+			  "brightpearl-requests-remaining: 119\n"
+			  "brightpearl-next-throttle-period: 57000\n",
+			  "{\"response\":[]}");
+	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL,
+			     "/public-api/acct/order-service/order/1"),
+			 0);
+	assert_int_equal(mock_server_request_count(f->m), 2);
+	assert_int_equal(f->clk.waits[1], 1000);
+	assert_int_equal(f->r.waited_ms, 1000);
+}
+
+static void
+test_http__retry_after_as_an_http_date(void **state)
+{
+	fixture *f = *state;
+
+	/* counted from the reply's Date: 7 s, whatever our clock says */
+	mock_server_reply(f->m, 503,
+			  "Date: Mon, 01 Jun 2026 08:00:00 GMT\n"
+			  "Retry-After: Mon, 01 Jun 2026 08:00:07 GMT\n",
+			  "down");
+	/* no readable Date: counted from the wall clock (12:00:00) */
+	mock_server_reply(f->m, 429,
+			  "Date: yesterday\n"
+			  "Retry-After: Thu, 03 Dec 2026 12:00:04 GMT\n",
+			  "");
+	/* a date already past: at once */
+	mock_server_reply(f->m, 429,
+			  "Date: Thu, 03 Dec 2026 12:00:00 GMT\n"
+			  "Retry-After: Thu, 03 Dec 2026 11:59:00 GMT\n",
+			  "");
+	mock_server_reply(f->m, 200, NULL, "{}");
+	assert_int_equal(get(f, PS_PLATFORM_DSCO, "/api/orders"), 0);
+	assert_int_equal(mock_server_request_count(f->m), 4);
+	assert_int_equal(f->clk.waits[1], 7000);
+	assert_int_equal(f->clk.waits[2], 4000);
+	assert_int_equal(f->clk.waits[3], 0);
+
+	/* unreadable: the backoff, as without a hint (ceiling 100 -> 23) */
+	mock_server_clear(f->m);
+	mock_clock_init(&f->clk, f->m, 1000000);
+	mock_server_reply(f->m, 503, "Retry-After: soon\n", "down");
+	mock_server_reply(f->m, 200, NULL, "{}");
+	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/order-service/x"),
+			 0);
+	assert_int_equal(f->clk.waits[1], 23);
 }
 
 static void
@@ -1251,6 +1321,8 @@ main(void)
 		T(test_http__brightpearl_503_throttle_waits_next_period),
 		T(test_http__brightpearl_throttle_past_budget_is_ratelimit),
 		T(test_http__brightpearl_plain_503_is_an_outage),
+		T(test_http__brightpearl_429_honours_retry_after),
+		T(test_http__retry_after_as_an_http_date),
 		T(test_http__retries_500_up_to_the_limit),
 		T(test_http__backoff_ceiling_doubles_up_to_the_cap),
 		T(test_http__other_5xx_and_redirects_are_not_retried),
