@@ -220,6 +220,7 @@ ps_http__limit_find(ps_http__limits *l, ps_platform p, const char *account,
 	s->quota = -1;
 	s->window_ms = -1;
 	s->reset_at = -1;
+	memset(&s->breaker, 0, sizeof(s->breaker));
 	l->n++;
 	return s;
 }
