@@ -109,6 +109,5 @@ ps_http__breaker_refuse(const ps_http__breaker *b, ps_platform p,
 			    "try in %lld s (%s %s not sent)",
 			    display_name(p), since, b->failures,
 			    b->failures == 1 ? "" : "s", last,
-			    (long long)((wait + 999) / 1000), method,
-			    endpoint);
+			    (long long)((wait + 999) / 1000), method, endpoint);
 }

@@ -478,7 +478,8 @@ record_result(ps_worker *w, const flow_rt *f, const ps_log_entry *e, int code,
 		 * platform answers (breaker_claim).
 		 */
 		if ((down = breaker_wait(w, f, &open)) > 0) {
-			ps_log_info(MOD, "entry %lld waits for the platform: %s",
+			ps_log_info(MOD,
+				    "entry %lld waits for the platform: %s",
 				    (long long)e->id, reason);
 			return ps_store_log_mark_failed(w->st, e->id, reason,
 							code, now + down, now);

@@ -110,8 +110,10 @@ typedef struct ps_http_options {
 } ps_http_options;
 
 #define PS_HTTP_OPTIONS_INIT                                                   \
-	{10000, 60000, (size_t)32 << 20, NULL, 6, 500, 30000, 120000, 2,       \
-	 NULL,  NULL,  NULL, NULL, 5, 5000, 60000}
+	{                                                                      \
+		10000, 60000, (size_t)32 << 20, NULL, 6, 500, 30000, 120000,   \
+			2, NULL, NULL, NULL, NULL, 5, 5000, 60000              \
+	}
 
 typedef struct ps_http ps_http;
 

@@ -105,8 +105,8 @@ typedef struct ps_worker_options {
 
 #define PS_WORKER_OPTIONS_INIT                                                 \
 	{                                                                      \
-		NULL, NULL, NULL, 1000, NULL, 0, 0, 300000, 30000, 3600000,    \
-			0, 50, NULL, NULL, 1, NULL, NULL                      \
+		NULL, NULL, NULL, 1000, NULL, 0, 0, 300000, 30000, 3600000, 0, \
+			50, NULL, NULL, 1, NULL, NULL                          \
 	}
 
 /*

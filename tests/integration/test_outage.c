@@ -63,7 +63,8 @@ bp_orders(size_t *out_distinct)
 	const char *k, *ref;
 	size_t n = 0;
 
-	json_object_foreach (json_object_get(state, "orders"), k, o) {
+	json_object_foreach(json_object_get(state, "orders"), k, o)
+	{
 		ref = json_string_value(json_object_get(o, "externalRef"));
 		if (ref == NULL || *ref == '\0')
 			continue;
@@ -117,7 +118,8 @@ test_outage__orders_wait_out_a_brightpearl_outage(void **state)
 		  "\"kinds\":[\"503\"],\"seed\":18}");
 	before = hooks_delivered();
 	for (i = 0; i < ORDERS; i++)
-		fx_bc_order_place(&fx, "[{\"sku\":\"TEE-RED-M\",\"quantity\":1}]",
+		fx_bc_order_place(&fx,
+				  "[{\"sku\":\"TEE-RED-M\",\"quantity\":1}]",
 				  "\"status_id\":11");
 	for (i = 0; i < 500 && hooks_delivered() < before + ORDERS; i++)
 		usleep(20 * 1000);

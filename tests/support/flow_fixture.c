@@ -152,7 +152,8 @@ int
 flow_fixture_reconnect(flow_fixture *fx, const ps_http_options *ho)
 {
 	if (fx->worker != NULL) {
-		fprintf(stderr, "fixture: reconnect before the worker starts\n");
+		fprintf(stderr, "fixture: reconnect after the worker "
+				"started\n");
 		return -1;
 	}
 	ps_bp_free(fx->bp);

@@ -1338,9 +1338,9 @@ test_http__breaker_opens_after_failures_in_a_row(void **state)
 	mock_server_reply(f->m, 200, NULL, "never sent");
 	assert_int_equal(bp_get(f), PS_EREMOTE);
 	assert_int_equal(f->r.attempts, 4);
-	assert_int_equal(ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL,
-						 &open),
-			 0);
+	assert_int_equal(
+		ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL, &open),
+		0);
 	assert_int_equal(open, 0);
 	slept = f->clk.now;
 	assert_int_equal(bp_get(f), PS_EREMOTE);
@@ -1352,9 +1352,9 @@ test_http__breaker_opens_after_failures_in_a_row(void **state)
 			    "Brightpearl unreachable since 12:00:00 (5 "
 			    "failures, last HTTP 503); next try in 5 s (GET "
 			    "order-service/order not sent)");
-	assert_int_equal(ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL,
-						 &open),
-			 5000);
+	assert_int_equal(
+		ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL, &open),
+		5000);
 	assert_int_equal(open, 1);
 
 	/* while open: nothing sent, nothing waited, the same detail */
@@ -1366,9 +1366,9 @@ test_http__breaker_opens_after_failures_in_a_row(void **state)
 	assert_int_equal(f->clk.now, slept + 2000);
 	assert_non_null(strstr(ps_error_last(), "next try in 3 s"));
 	/* other platforms and accounts are not affected */
-	assert_int_equal(ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BIGCOMMERCE,
-						 &open),
-			 0);
+	assert_int_equal(
+		ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BIGCOMMERCE, &open),
+		0);
 	assert_int_equal(open, 0);
 	mock_server_clear(f->m);
 	mock_server_reply(f->m, 200, NULL, "[]");
@@ -1393,9 +1393,9 @@ test_http__breaker_probe_closes_or_reopens_longer(void **state)
 	outage(f, 2);
 	assert_int_equal(bp_get(f), PS_EREMOTE);
 	assert_int_equal(bp_get(f), PS_EREMOTE);
-	assert_int_equal(ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL,
-						 NULL),
-			 5000);
+	assert_int_equal(
+		ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL, NULL),
+		5000);
 	/* each failed probe doubles the cool-down, up to the cap */
 	for (i = 0; i < PS__TEST_LEN(cooldowns); i++) {
 		f->clk.now += ps_http_breaker_wait_ms(
@@ -1414,15 +1414,15 @@ test_http__breaker_probe_closes_or_reopens_longer(void **state)
 	mock_server_reply(f->m, 200, NULL, "[]");
 	assert_int_equal(bp_get(f), 0);
 	assert_int_equal(bp_get(f), 0);
-	assert_int_equal(ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL,
-						 NULL),
-			 0);
+	assert_int_equal(
+		ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL, NULL),
+		0);
 	/* and the count starts again: one failure does not reopen it */
 	outage(f, 1);
 	assert_int_equal(bp_get(f), PS_EREMOTE);
-	assert_int_equal(ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL,
-						 NULL),
-			 0);
+	assert_int_equal(
+		ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL, NULL),
+		0);
 }
 
 static void
@@ -1453,9 +1453,9 @@ test_http__breaker_ignores_answers_4xx_and_throttles(void **state)
 	assert_int_equal(bp_get(f), PS_EREMOTE);
 	assert_int_equal(bp_get(f), 0);
 	assert_int_equal(mock_server_request_count(f->m), 8);
-	assert_int_equal(ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL,
-						 NULL),
-			 0);
+	assert_int_equal(
+		ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL, NULL),
+		0);
 }
 
 static void
