@@ -8,6 +8,8 @@
  * one place (map_curl); an HTTP status is data, classified by classify().
  * Waiting is the only thing that takes time outside libcurl, and it goes
  * through the injected clock in slices so that the cancel flag is seen.
+ * Every attempt's outcome feeds the account's circuit breaker (breaker.c),
+ * which is asked before every attempt.
  */
 #include "http_int.h"
 
@@ -77,6 +79,8 @@ ps_http_new(ps_http **out, const ps_http_options *opts)
 		h->opts.clock = ps_clock_system();
 	if (h->opts.random == NULL)
 		h->opts.random = ps_random_system();
+	if (h->opts.wall == NULL)
+		h->opts.wall = ps_clock_wall();
 	if (h->opts.ca_file != NULL) {
 		h->ca_file = ps_util__strdup(h->opts.ca_file);
 		if (h->ca_file == NULL)
@@ -255,6 +259,32 @@ ps_http_counts_reset(ps_http *h)
 	for (i = 0; i < h->ncounts; i++)
 		free(h->counts[i].endpoint);
 	h->ncounts = 0;
+}
+
+int64_t
+ps_http_breaker_wait_ms(const ps_http *h, ps_platform platform, int *out_open)
+{
+	int64_t now, wait = 0, w;
+	size_t i;
+	int open = 0;
+
+	if (out_open != NULL)
+		*out_open = 0;
+	if (h == NULL)
+		return 0;
+	now = h->opts.clock->now_ms(h->opts.clock->ctx);
+	for (i = 0; i < h->limits.n; i++) {
+		const ps_http__breaker *b = &h->limits.v[i].breaker;
+
+		if (h->limits.v[i].platform != platform || b->opened == 0)
+			continue;
+		open = 1;
+		if ((w = ps_http__breaker_wait_ms(b, now)) > wait)
+			wait = w;
+	}
+	if (out_open != NULL)
+		*out_open = open;
+	return wait;
 }
 
 long
@@ -534,9 +564,16 @@ typedef struct verdict {
 	int64_t hint_ms; /* the platform's requested wait, -1: none */
 } verdict;
 
+static int64_t
+wall_now(const ps_http *h)
+{
+	return h->opts.wall->now_ms(h->opts.wall->ctx);
+}
+
+/* wall_now: unix ms, for a Retry-After given as a date */
 static verdict
 classify(const ps_http_request *req, const attempt *a,
-	 const ps_http_response *r)
+	 const ps_http_response *r, int64_t wall_now)
 {
 	const ps_http__platform_ops *ops = ps_http__platform(req->platform);
 	verdict v = {0, 0, 0, PS_HTTP_OUT_OK, -1};
@@ -561,10 +598,9 @@ classify(const ps_http_request *req, const attempt *a,
 		v.outcome = PS_HTTP_OUT_THROTTLED;
 		v.retry = 1;
 		v.throttled = 1;
+		v.hint_ms = ps_http__retry_after_ms(r, wall_now);
 		if (ops->throttle_hint_ms)
-			v.hint_ms = ops->throttle_hint_ms(r);
-		if (v.hint_ms < 0)
-			v.hint_ms = ps_http__retry_after_ms(r);
+			v.hint_ms = ops->throttle_hint_ms(r, v.hint_ms);
 		return v;
 	}
 	if (s >= 400 && s <= 499) {
@@ -575,12 +611,37 @@ classify(const ps_http_request *req, const attempt *a,
 		v.error = PS_EREMOTE;
 		v.outcome = PS_HTTP_OUT_SERVER;
 		v.retry = s == 500 || s == 502 || s == 503 || s == 504;
-		v.hint_ms = ps_http__retry_after_ms(r);
+		v.hint_ms = ps_http__retry_after_ms(r, wall_now);
 		return v;
 	}
 	v.error = PS_EHTTP;
 	v.outcome = PS_HTTP_OUT_CLIENT;
 	return v;
+}
+
+/*
+ * Tell lim's breaker what one attempt said: a failure when nothing came
+ * back (refused, reset, timeout) or a 5xx that is not a throttle; an
+ * answer otherwise.  Failures of our own (out of memory, the size cap, a
+ * bad URL, TLS) say nothing about the platform being up.
+ */
+static void
+breaker_record(ps_http *h, ps_http__limit *lim, const attempt *a,
+	       const verdict *v, const ps_http_response *r)
+{
+	const ps_clock *clk = h->opts.clock;
+	int64_t now = clk->now_ms(clk->ctx);
+
+	if (a->error == PS_ENET || a->error == PS_ETIMEOUT)
+		ps_http__breaker_record(&lim->breaker, &h->opts, 1, PS_ENET, 0,
+					now, wall_now(h), -1);
+	else if (a->error == 0 && v->outcome == PS_HTTP_OUT_SERVER)
+		ps_http__breaker_record(&lim->breaker, &h->opts, 1, PS_EREMOTE,
+					r->status, now, wall_now(h),
+					v->hint_ms);
+	else if (a->error == 0)
+		ps_http__breaker_record(&lim->breaker, &h->opts, 0, 0, 0, now,
+					0, -1);
 }
 
 /* Full jitter: uniform in [0, min(cap, base * 2^n)]. */
@@ -858,6 +919,13 @@ ps_http_send(ps_http_response *out, ps_http *h, const ps_http_request *req)
 		const ps_clock *clk = h->opts.clock;
 		int64_t now = clk->now_ms(clk->ctx), wait;
 
+		/* open: not sent, and no wait (also when opened just now) */
+		if (ps_http__breaker_wait_ms(&lim->breaker, now) > 0) {
+			error = ps_http__breaker_refuse(&lim->breaker,
+							req->platform,
+							req->method, ep, now);
+			goto done;
+		}
 		ps_http__limit_roll(lim, now);
 		wait = ps_http__limit_wait_ms(lim, now,
 					      h->opts.limiter_reserve);
@@ -890,8 +958,9 @@ ps_http_send(ps_http_response *out, ps_http *h, const ps_http_request *req)
 		perform(&a, h, req, hdrs, out);
 		out->attempts++;
 		ps_http__limit_observe(lim, out, clk->now_ms(clk->ctx));
-		v = classify(req, &a, out);
+		v = classify(req, &a, out, wall_now(h));
 		count_add(h, req->platform, ep, v.outcome);
+		breaker_record(h, lim, &a, &v, out);
 		if (a.error != 0) {
 			ps_log_debug("http",
 				     "%s %s %s -> %s (%s) in %ld ms, "
@@ -913,6 +982,14 @@ ps_http_send(ps_http_response *out, ps_http *h, const ps_http_request *req)
 		}
 		if (!v.retry || n + 1 >= h->opts.max_attempts)
 			break;
+		/* this failure opened the breaker: no backoff, say so now */
+		if (ps_http__breaker_wait_ms(&lim->breaker,
+					     clk->now_ms(clk->ctx)) > 0) {
+			error = ps_http__breaker_refuse(
+				&lim->breaker, req->platform, req->method, ep,
+				clk->now_ms(clk->ctx));
+			goto done;
+		}
 		if (v.hint_ms >= 0)
 			wait = v.hint_ms < h->opts.max_wait_ms
 				       ? v.hint_ms
@@ -966,6 +1043,9 @@ start_one(ps_http *h, slot *sl, size_t k, const ps_http_request *req,
 	lim = ps_http__limit_find(&h->limits, req->platform, req->account, 1);
 	if (lim == NULL)
 		return PS_ENOMEM;
+	/* open: ps_http_send refuses it with the operator's detail */
+	if (ps_http__breaker_wait_ms(&lim->breaker, now) > 0)
+		return lim->breaker.error != 0 ? lim->breaker.error : PS_ENET;
 	ps_http__limit_roll(lim, now);
 	if (ps_http__limit_wait_ms(lim, now, h->opts.limiter_reserve) > 0)
 		return PS_ERATELIMIT; /* ps_http_send waits for it */
@@ -1007,9 +1087,11 @@ end_one(ps_http *h, slot *sl, size_t k, CURLcode cc,
 	lim = ps_http__limit_find(&h->limits, req->platform, req->account, 1);
 	if (lim != NULL)
 		ps_http__limit_observe(lim, out, clk->now_ms(clk->ctx));
-	v = classify(req, &a, out);
+	v = classify(req, &a, out, wall_now(h));
 	count_add(h, req->platform, req->endpoint ? req->endpoint : "-",
 		  v.outcome);
+	if (lim != NULL)
+		breaker_record(h, lim, &a, &v, out);
 	url_for_log(logurl, sizeof(logurl), req->url);
 	if (a.error != 0) {
 		ps_log_debug("http", "%s %s %s -> %s (%s) in %ld ms, in parallel",

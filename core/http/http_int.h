@@ -3,7 +3,8 @@
  *
  * http.c runs requests and the retry loop; limit.c holds the per-platform
  * rules (which headers carry rate-limit state, what a throttle looks like,
- * which hint says how long to wait) and the per-account limiter state.
+ * which hint says how long to wait) and the per-account limiter state;
+ * breaker.c the per-account circuit breaker kept beside it.
  */
 #ifndef PEARLSYNC_HTTP_INT_H
 #define PEARLSYNC_HTTP_INT_H
@@ -37,10 +38,13 @@ typedef struct ps_http__platform_ops {
 	int (*is_throttle)(const ps_http_response *r);
 	/*
 	 * throttle_hint_ms - the wait in ms the platform asks for before the
-	 * throttled response r is retried, or -1 when it gave none.  The
-	 * generic Retry-After is consulted when this returns -1.
+	 * throttled response r is retried, or -1 when it gave none.
+	 * retry_after_ms is r's generic Retry-After as ms (-1: none); the
+	 * platform decides whether its own headers come before it.  A NULL
+	 * slot means retry_after_ms.
 	 */
-	int64_t (*throttle_hint_ms)(const ps_http_response *r);
+	int64_t (*throttle_hint_ms)(const ps_http_response *r,
+				    int64_t retry_after_ms);
 } ps_http__platform_ops;
 
 /* The rules for p (a table with NULL slots for an unknown value). */
@@ -52,8 +56,53 @@ const ps_http__platform_ops *ps_http__platform(ps_platform p);
  */
 int64_t ps_http__header_number(const ps_http_response *r, const char *name);
 
-/* ps_http__retry_after_ms - a Retry-After in seconds as ms, or -1. */
-int64_t ps_http__retry_after_ms(const ps_http_response *r);
+/*
+ * ps_http__retry_after_ms - r's Retry-After as a wait in ms, or -1 when
+ * absent or unreadable.  Delay-seconds are taken as they are; an
+ * HTTP-date is counted from r's Date header when it has a readable one
+ * (the server's own clock, so skew does not matter), else from wall_now
+ * (unix ms).  A date in the past is a wait of 0.
+ */
+int64_t ps_http__retry_after_ms(const ps_http_response *r, int64_t wall_now);
+
+/*
+ * The circuit breaker of one (platform, account), kept in breaker.c.
+ * Closed while opened is 0.
+ */
+typedef struct ps_http__breaker {
+	int failures;       /* in a row, since the platform last answered */
+	int opened;         /* times opened since then; 0: closed */
+	int error;          /* PS_ENET or PS_EREMOTE: what the last one was */
+	long status;        /* the last failure's HTTP status; 0: none */
+	int64_t since_wall; /* unix ms of the first failure in the row */
+	int64_t retry_at;   /* clock ms: the probe may go (while opened) */
+	int64_t cooldown;   /* ms, the last cool-down */
+} ps_http__breaker;
+
+/*
+ * ps_http__breaker_wait_ms - ms from now until b lets a request through
+ * (0: closed, or its probe may go).
+ */
+int64_t ps_http__breaker_wait_ms(const ps_http__breaker *b, int64_t now);
+
+/*
+ * ps_http__breaker_record - what one attempt said about the platform.
+ * failed: no response (error PS_ENET) or a non-throttle 5xx (PS_EREMOTE,
+ * status); otherwise the platform answered and b closes.  now is clock
+ * ms, wall unix ms, hint_ms the reply's Retry-After (-1: none).  The
+ * thresholds are o's breaker_* options.
+ */
+void ps_http__breaker_record(ps_http__breaker *b, const ps_http_options *o,
+			     int failed, int error, long status, int64_t now,
+			     int64_t wall, int64_t hint_ms);
+
+/*
+ * ps_http__breaker_refuse - set the operator's detail for a request not
+ * sent because b is open at now, and return b's error code.
+ */
+int ps_http__breaker_refuse(const ps_http__breaker *b, ps_platform p,
+			    const char *method, const char *endpoint,
+			    int64_t now);
 
 /* Limiter state of one (platform, account). */
 typedef struct ps_http__limit {
@@ -63,6 +112,7 @@ typedef struct ps_http__limit {
 	long quota;        /* -1: unknown */
 	int64_t window_ms; /* -1: unknown */
 	int64_t reset_at;  /* absolute, clock ms; -1: unknown */
+	ps_http__breaker breaker;
 } ps_http__limit;
 
 /* The limiter table of one client. */

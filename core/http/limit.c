@@ -10,11 +10,13 @@
  */
 #include "http_int.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 int64_t
 ps_http__header_number(const ps_http_response *r, const char *name)
@@ -34,15 +36,34 @@ ps_http__header_number(const ps_http_response *r, const char *name)
 	return *end == '\0' ? (int64_t)n : -1;
 }
 
-int64_t
-ps_http__retry_after_ms(const ps_http_response *r)
+/* An HTTP-date (any of the three forms RFC 9110 allows) as unix s, or -1. */
+static int64_t
+http_date(const char *v)
 {
-	/* the HTTP-date form is not used by these platforms: no hint */
-	int64_t s = ps_http__header_number(r, "Retry-After");
+	time_t t;
 
-	if (s < 0 || s > INT64_MAX / 1000)
+	if (v == NULL || *v == '\0')
 		return -1;
-	return s * 1000;
+	t = curl_getdate(v, NULL);
+	return t < 0 ? -1 : (int64_t)t;
+}
+
+int64_t
+ps_http__retry_after_ms(const ps_http_response *r, int64_t wall_now)
+{
+	const char *v = ps_http_response_header(r, "Retry-After");
+	int64_t s = ps_http__header_number(r, "Retry-After"), at, ref;
+
+	if (s >= 0)
+		return s > INT64_MAX / 1000 ? -1 : s * 1000;
+	if ((at = http_date(v)) < 0)
+		return -1;
+	ref = http_date(ps_http_response_header(r, "Date"));
+	if (ref < 0)
+		ref = wall_now / 1000;
+	if (at <= ref)
+		return 0;
+	return at - ref > INT64_MAX / 1000 ? -1 : (at - ref) * 1000;
 }
 
 /* --- Brightpearl ------------------------------------------------------- */
@@ -85,9 +106,16 @@ bp_is_throttle(const ps_http_response *r)
 	return 0;
 }
 
+/*
+ * A 429 (the burst limit) says how long in Retry-After; the period header
+ * is on every reply and counts to the end of the whole minute's window, so
+ * it is the wait only for the 503 throttle, which carries no Retry-After.
+ */
 static int64_t
-bp_throttle_hint_ms(const ps_http_response *r)
+bp_throttle_hint_ms(const ps_http_response *r, int64_t retry_after_ms)
 {
+	if (retry_after_ms >= 0)
+		return retry_after_ms;
 	return ps_http__header_number(r, "brightpearl-next-throttle-period");
 }
 
@@ -109,9 +137,12 @@ bc_limit_read(ps_http__limit_hint *out, const ps_http_response *r)
 	return rem >= 0;
 }
 
-/* On 429: Reset-Ms first, then X-Retry-After (seconds). */
+/*
+ * On 429: Reset-Ms first (to the millisecond), then X-Retry-After
+ * (seconds), then a generic Retry-After.
+ */
 static int64_t
-bc_throttle_hint_ms(const ps_http_response *r)
+bc_throttle_hint_ms(const ps_http_response *r, int64_t retry_after_ms)
 {
 	int64_t ms = ps_http__header_number(r, "X-Rate-Limit-Time-Reset-Ms");
 	int64_t s;
@@ -121,7 +152,7 @@ bc_throttle_hint_ms(const ps_http_response *r)
 	s = ps_http__header_number(r, "X-Retry-After");
 	if (s >= 0 && s <= INT64_MAX / 1000)
 		return s * 1000;
-	return -1;
+	return retry_after_ms;
 }
 
 static const ps_http__platform_ops platform_ops[PS_PLATFORM_COUNT] = {
@@ -189,6 +220,7 @@ ps_http__limit_find(ps_http__limits *l, ps_platform p, const char *account,
 	s->quota = -1;
 	s->window_ms = -1;
 	s->reset_at = -1;
+	memset(&s->breaker, 0, sizeof(s->breaker));
 	l->n++;
 	return s;
 }

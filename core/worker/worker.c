@@ -51,6 +51,7 @@ typedef struct flow_rt {
 	int inited;
 	int64_t next_poll;   /* ms; 0 = at once */
 	int run_now;         /* an operator asked */
+	int held;            /* entries held for a circuit breaker (logged) */
 	char skip[SKIP_MAX]; /* why it is skipped now; "" = runs */
 } flow_rt;
 
@@ -126,6 +127,50 @@ ps_worker_retry_delay(int64_t base_ms, int64_t cap_ms, int attempt, uint64_t r)
 	if (d > cap_ms)
 		d = cap_ms;
 	return d / 2 + (int64_t)(r % (uint64_t)(d / 2 + 1));
+}
+
+/*
+ * The circuit breakers of the HTTP client the connectors use (the worker's
+ * own, or the one the caller passed with its connectors): the ms until a
+ * platform f needs is sent requests again (0: now), and in *out_open
+ * whether one of them is open (cooling down, or its probe due).
+ */
+static int64_t
+breaker_wait(const ps_worker *w, const flow_rt *f, int *out_open)
+{
+	const ps_http *h = w->http != NULL ? w->http : w->o.http_client;
+	int64_t a, b;
+	int oa = 0, ob = 0;
+
+	a = ps_http_breaker_wait_ms(h, f->ops->source, &oa);
+	b = ps_http_breaker_wait_ms(h, f->ops->target, &ob);
+	*out_open = oa || ob;
+	return a > b ? a : b;
+}
+
+/*
+ * How many of f's due entries to claim now.  While a platform f needs is
+ * down and cooling down, none: they stay due and untouched (a claim counts
+ * an attempt, and an outage must not use up sync.max_attempts); when its
+ * probe is due, one, whose outcome decides for the rest; else a batch.
+ */
+static size_t
+breaker_claim(ps_worker *w, flow_rt *f)
+{
+	int open;
+	int64_t wait = breaker_wait(w, f, &open);
+
+	if (wait > 0 && !f->held)
+		ps_log_info(MOD,
+			    "flow %s: entries held, a platform it needs is "
+			    "unreachable (next try in %lld s)",
+			    f->ops->name, (long long)((wait + 999) / 1000));
+	else if (!open && f->held)
+		ps_log_info(MOD, "flow %s: entries go again", f->ops->name);
+	f->held = open;
+	if (wait > 0)
+		return 0;
+	return open ? 1 : w->o.claim_batch;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -390,14 +435,15 @@ setting_reason(char *buf, size_t cap, const char *detail)
 	snprintf(buf, cap, "waiting for a setting: %s", detail);
 }
 
-/* Record the outcome of one perform. */
+/* Record the outcome of one perform of f's entry e. */
 static int
-record_result(ps_worker *w, const ps_log_entry *e, int code,
+record_result(ps_worker *w, const flow_rt *f, const ps_log_entry *e, int code,
 	      const ps_flow_result *res)
 {
 	char reason[PS_ERROR_MAX + 128];
-	int64_t now = now_ms(w), max, delay;
+	int64_t now = now_ms(w), max, delay, down;
 	const ps_random *rnd = w->o.random;
+	int open;
 
 	if (code == 0) {
 		ps_log_info(MOD, "%s entry %lld (%s) synced%s%s", e->flow,
@@ -425,6 +471,19 @@ record_result(ps_worker *w, const ps_log_entry *e, int code,
 	ps_redact(reason, sizeof(reason));
 	switch (ps_flow_classify(code)) {
 	case PS_FLOW_RETRY:
+		/*
+		 * A platform f needs is down (its breaker is open): not this
+		 * entry's fault, so no step of its backoff and no giving up;
+		 * it is due when the probe may go, and goes once the
+		 * platform answers (breaker_claim).
+		 */
+		if ((down = breaker_wait(w, f, &open)) > 0) {
+			ps_log_info(MOD,
+				    "entry %lld waits for the platform: %s",
+				    (long long)e->id, reason);
+			return ps_store_log_mark_failed(w->st, e->id, reason,
+							code, now + down, now);
+		}
 		max = setting_int(w->st, "sync.max_attempts", 8);
 		if (e->attempts >= max) {
 			size_t len = strlen(reason);
@@ -494,7 +553,7 @@ perform_one(ps_worker *w, flow_rt *f, const ps_log_entry *e)
 		while (ps_store_in_transaction(w->st))
 			ps_store_rollback(w->st);
 	}
-	error = record_result(w, e, code, &res);
+	error = record_result(w, f, e, code, &res);
 	ps_flow_result_dispose(&res);
 	if (error < 0)
 		ps_log_error(MOD, "recording entry %lld: %s", (long long)e->id,
@@ -556,7 +615,7 @@ perform_many(ps_worker *w, flow_rt *f, const ps_log_entry *v, size_t k,
 				     res[i].detail ? res[i].detail
 						   : ps_strerror(codes[i]));
 		}
-		rerr = record_result(w, &v[i], codes[i], &res[i]);
+		rerr = record_result(w, f, &v[i], codes[i], &res[i]);
 		ps_flow_result_dispose(&res[i]);
 		if (rerr < 0) {
 			ps_log_error(MOD, "recording entry %lld: %s",
@@ -580,7 +639,8 @@ perform_many(ps_worker *w, flow_rt *f, const ps_log_entry *v, size_t k,
 static int write_heartbeat(ps_worker *w, const char *state);
 
 /*
- * Claim and perform one batch of f's due entries.  *out_n: how many were
+ * Claim and perform one batch of f's due entries (fewer, or none, while a
+ * platform it needs is down: breaker_claim).  *out_n: how many were
  * claimed.  Entries claimed but not performed because of a stop are put
  * back (pending, due now).
  */
@@ -588,14 +648,16 @@ static int
 perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
 {
 	ps_log_entry *v = NULL;
-	size_t n = 0, i;
+	size_t n = 0, i, claim;
 	int error, done;
 
 	*out_n = 0;
 	if (f->ops->perform == NULL)
 		return 0;
-	if ((error = ps_store_log_claim_due(&v, &n, w->st, f->ops->name,
-					    w->o.claim_batch, now_ms(w))) < 0)
+	if ((claim = breaker_claim(w, f)) == 0)
+		return 0;
+	if ((error = ps_store_log_claim_due(&v, &n, w->st, f->ops->name, claim,
+					    now_ms(w))) < 0)
 		return error;
 	*out_n = n;
 	/* full batches in a row: many are due */

@@ -25,6 +25,11 @@
  *   PS_ESTOPPED    *options.cancel became non-zero while waiting;
  *   PS_EINVAL      a malformed request (NULL fields, bad URL);
  *   PS_ENOMEM      out of memory.
+ * While the breaker of (platform, account) is open (see the options) no
+ * request is sent: PS_ENET or PS_EREMOTE (what the failures were) at once,
+ * the detail saying "Brightpearl unreachable since 14:02:11 (5 failures,
+ * last HTTP 503); next try in 20 s (GET order-service/order not sent)".
+ *
  * On a non-zero return *out still holds the last attempt's response (status
  * 0 and an empty body when that attempt got no complete response), so the
  * caller can log it; always ps_http_response_dispose it.
@@ -84,11 +89,31 @@ typedef struct ps_http_options {
 	const ps_clock *clock;    /* NULL: ps_clock_system() */
 	const ps_random *random;  /* NULL: ps_random_system() */
 	const volatile sig_atomic_t *cancel; /* optional stop flag */
+	/*
+	 * Wall time (unix ms), read only to turn a Retry-After HTTP-date
+	 * into a wait when the reply has no Date header.  NULL:
+	 * ps_clock_wall().
+	 */
+	const ps_clock *wall;
+	/*
+	 * The circuit breaker of each (platform, account): after
+	 * breaker_threshold failures in a row that say the platform is down
+	 * (no response, or a 5xx that is not a throttle) requests to it fail
+	 * at once for breaker_cooldown_ms; then one request goes through as
+	 * a probe.  Any answer closes the breaker; a failed probe opens it
+	 * again for twice the last cool-down (or the reply's Retry-After
+	 * when longer), at most breaker_cooldown_cap_ms.  0: no breaker.
+	 */
+	int breaker_threshold;
+	int64_t breaker_cooldown_ms;
+	int64_t breaker_cooldown_cap_ms;
 } ps_http_options;
 
 #define PS_HTTP_OPTIONS_INIT                                                   \
-	{10000, 60000, (size_t)32 << 20, NULL, 6, 500, 30000, 120000, 2,       \
-	 NULL,  NULL,  NULL}
+	{                                                                      \
+		10000, 60000, (size_t)32 << 20, NULL, 6, 500, 30000, 120000,   \
+			2, NULL, NULL, NULL, NULL, 5, 5000, 60000              \
+	}
 
 typedef struct ps_http ps_http;
 
@@ -157,10 +182,14 @@ typedef struct ps_http_response {
  * options.limiter_reserve requests are left.  After a retryable failure
  * (network error, timeout, 429, 500/502/503/504, Brightpearl's 503
  * throttle) the wait before attempt n+1 is the platform's hint when it gave
- * one (Retry-After seconds; BigCommerce X-Rate-Limit-Time-Reset-Ms or
- * X-Retry-After on 429; Brightpearl brightpearl-next-throttle-period on its
- * throttle), capped by max_wait_ms; otherwise a uniformly random value in
- * [0, min(backoff_cap_ms, backoff_base_ms * 2^(n-1))] (full jitter).
+ * one, capped by max_wait_ms: on a 5xx, Retry-After (seconds or an
+ * HTTP-date, counted from the reply's Date header when it has one); on a
+ * throttle, BigCommerce's X-Rate-Limit-Time-Reset-Ms, then X-Retry-After,
+ * then Retry-After; Brightpearl's Retry-After (its 429 burst form), then
+ * brightpearl-next-throttle-period (ms to the end of the whole minute's
+ * window, so only when no Retry-After came); otherwise a uniformly random
+ * value in [0, min(backoff_cap_ms, backoff_base_ms * 2^(n-1))] (full
+ * jitter).
  */
 int ps_http_send(ps_http_response *out, ps_http *h, const ps_http_request *req);
 
@@ -226,6 +255,17 @@ typedef void (*ps_http_count_fn)(void *ctx, ps_platform platform,
 				 int64_t count);
 void ps_http_counts_foreach(const ps_http *h, ps_http_count_fn fn, void *ctx);
 void ps_http_counts_reset(ps_http *h);
+
+/*
+ * ps_http_breaker_wait_ms - for schedulers: the ms until a request to
+ * platform (any account) is sent again, the longest over its accounts: 0
+ * when none of its breakers is open or a probe may go now.  *out_open
+ * (may be NULL) is set non-zero while a breaker of platform is open,
+ * including when its probe is due (send one request, not a batch).  h
+ * NULL: 0 and closed.
+ */
+int64_t ps_http_breaker_wait_ms(const ps_http *h, ps_platform platform,
+				int *out_open);
 
 /*
  * ps_http_limit_remaining - the requests the limiter believes are left in

@@ -27,7 +27,12 @@
  * attempts, 1 for the first): d = min(backoff_cap_ms,
  * backoff_base_ms * 2^(n-1)); the next attempt is at now + d/2 + r mod
  * (d/2 + 1), r from options.random.  After sync.max_attempts attempts the
- * entry fails and waits for the operator.
+ * entry fails and waits for the operator.  While a platform a flow needs
+ * is down (the HTTP client's circuit breaker for it is open) the flow's
+ * due entries are not claimed; a transient failure then is due again when
+ * the breaker lets a probe through, without a backoff step and without
+ * giving up; at that time one entry is claimed as the probe, and the rest
+ * follow once the platform answers.
  *
  * Flows: a flow's init is called the first time the worker needs it (its
  * first event, poll or entry), which for a flow that is switched on and
@@ -90,12 +95,18 @@ typedef struct ps_worker_options {
 	int connect;
 	/* The HTTP client's retry policy (NULL: defaults); see connect.h. */
 	const ps_http_options *http;
+	/*
+	 * With bp and bc: the client they send through (borrowed), whose
+	 * circuit breakers hold a flow's entries while a platform it needs
+	 * is down.  NULL: entries are not held.
+	 */
+	const ps_http *http_client;
 } ps_worker_options;
 
 #define PS_WORKER_OPTIONS_INIT                                                 \
 	{                                                                      \
-		NULL, NULL, NULL, 1000, NULL, 0, 0, 300000, 30000, 3600000,    \
-			0, 50, NULL, NULL, 1, NULL                            \
+		NULL, NULL, NULL, 1000, NULL, 0, 0, 300000, 30000, 3600000, 0, \
+			50, NULL, NULL, 1, NULL, NULL                          \
 	}
 
 /*

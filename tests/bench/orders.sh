@@ -18,14 +18,21 @@
 #      worker's webhook listener registered at BigCommerce -> the time
 #      from placing the order to the Brightpearl order's createdOn, p50
 #      and p99 (polling is set to a day so only webhooks count);
-#   4. reliability, long form: tests/integration/orders_reliability.sh with
-#      ORDERS_N=BENCH_KILL_N (300).
+#   4. reliability: (a) faults: BENCH_N orders (1000), quotas off, imported
+#      by the running worker once cleanly and once with 30% of
+#      Brightpearl's replies faulted (429 with Retry-After 1, 503, 500,
+#      dropped connections, truncated bodies; seed BENCH_FAULT_SEED) ->
+#      the time until every order is in, each run at most BENCH_FAULT_S
+#      seconds (900), and the faulted run's time as a ratio to the clean
+#      run's; (b) the long form of
+#      tests/integration/orders_reliability.sh with ORDERS_N=BENCH_KILL_N
+#      (300).
 # The orders: a quarter are guest orders (a new billing email each), half
 # come from 20 returning customers and a quarter from new customers; each
 # has two lines, shipping, tax and a captured payment.  So about half of
 # the orders need a new Brightpearl customer.
-# BENCH_PARTS picks runs ("engine quota quota-standard latency
-# reliability", the default).
+# BENCH_PARTS picks runs ("engine quota quota-standard latency faults
+# reliability", the default; "faults" is 4a, "reliability" 4b).
 # Needs curl and python3 (for the figures).  Binaries: $PS_BIN_DIR or
 # build/bin.
 set -eu
@@ -36,7 +43,9 @@ export PS_BIN_DIR PS_SOURCE_DIR
 n=${BENCH_N:-1000}
 quota_n=${BENCH_QUOTA_N:-1200}
 quota_s=${BENCH_QUOTA_S:-240}
-parts=${BENCH_PARTS:-engine quota quota-standard latency reliability}
+parts=${BENCH_PARTS:-engine quota quota-standard latency faults reliability}
+fault_s=${BENCH_FAULT_S:-900}
+fault_seed=${BENCH_FAULT_SEED:-20261203}
 hook_n=${BENCH_HOOK_N:-40}
 kill_n=${BENCH_KILL_N:-300}
 ps="$PS_BIN_DIR/pearlsync"
@@ -140,6 +149,7 @@ now_ms() { date +%s%3N; }
 echo "order import benchmark: engine $n orders, quota run $quota_n orders (at most ${quota_s}s), $hook_n webhook orders, reliability $kill_n orders" >&2
 has() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 rpo=- ops=- q_rpo=- opm=- opm_all=- throttled=- p50=- p99=- nlat=0 rel=- imported=0 q_note= std=-
+f_clean=- f_fault=- f_ratio=-
 
 # 1. engine
 if has engine; then
@@ -274,7 +284,40 @@ kill "$sb_pid"; wait "$sb_pid" 2>/dev/null || true; sb_pid=""
 
 fi
 
-# 4. reliability, long form
+# 4a. faults: the running worker imports n orders; FAULTS (JSON for the
+# control API, or "") is set before it starts.  Prints "MS COUNT": the ms
+# from its start until every order was in (sampled every 0.2 s), or until
+# fault_s passed, and the orders in by then.
+import_run() {
+	start_sandbox off
+	configure
+	place "$n"
+	[ -z "$1" ] || curl -sf -X POST "$control/faults" -d "$1" >/dev/null
+	want=$((n + 2)) # the demo store's own two orders
+	"$ps" worker --no-listen >/dev/null 2>"$tmp/w.err" &
+	w_pid=$!
+	t0=$(now_ms)
+	while :; do
+		sleep 0.2
+		t=$(now_ms)
+		c=$(bp_count)
+		[ "$c" -ge "$want" ] && break
+		[ $((t - t0)) -ge $((fault_s * 1000)) ] && break
+	done
+	kill -TERM "$w_pid"; wait "$w_pid" 2>/dev/null || true; w_pid=""
+	echo "$((t - t0)) $((c - 2))"
+}
+if has faults; then
+	set -- $(import_run "")
+	f_clean="$(python3 -c "print('%.1f' % ($1 / 1000.0))") s ($2 orders)"
+	clean_ms=$1
+	set -- $(import_run '{"platform":"brightpearl","rate":0.3,"seed":'"$fault_seed"',"kinds":["429","503","500","drop","truncate"]}')
+	f_fault="$(python3 -c "print('%.1f' % ($1 / 1000.0))") s ($2 orders)"
+	f_ratio=$(python3 -c "print('%.2f' % ($1 / max(1.0, $clean_ms)))")
+	[ "$2" -ge "$n" ] || f_ratio="$f_ratio (not all in)"
+fi
+
+# 4b. reliability, long form
 if ! has reliability; then
 	:
 elif ORDERS_N=$kill_n ORDERS_KILLS=${BENCH_KILLS:-25} sh "$root/tests/integration/orders_reliability.sh" >"$tmp/rel.out" 2>&1; then
@@ -292,4 +335,7 @@ printf '%-56s %s\n' "503s received in the quota run" "$throttled"
 printf '%-56s %s\n' "the same, BigCommerce Standard plan: second min / run" "$std"
 printf '%-56s %s\n' "webhook-to-order latency p50 / p99 (ms)" "$p50 / $p99  ($nlat orders)"
 printf '%-56s %s\n' "orders per second, quotas off, no latency" "$ops  ($imported orders incl. 2 demo)"
+printf '%-56s %s\n' "import of $n orders by the worker, clean" "$f_clean"
+printf '%-56s %s\n' "the same, 30% Brightpearl faults" "$f_fault"
+printf '%-56s %s\n' "30% faults / clean, time to import (ratio)" "$f_ratio"
 printf '%-56s %s\n' "SIGKILL + 30% faults reliability (long form)" "$rel"

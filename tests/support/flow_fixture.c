@@ -83,6 +83,30 @@ flow_fixture_map(flow_fixture *fx, const char *kind, const char *direction,
 	return 0;
 }
 
+/* Connectors to the sandbox over a new client with ho. */
+static int
+connect_to_sandbox(flow_fixture *fx, const ps_http_options *ho)
+{
+	ps_bp_options bo = PS_BP_OPTIONS_INIT;
+	ps_bc_options co = PS_BC_OPTIONS_INIT;
+
+	bo.base_url = sandbox_proc_url(&fx->sb, "brightpearl");
+	bo.account = "sandbox";
+	bo.app_ref = "sandbox_pearlsync";
+	bo.token = "sandbox-token";
+	bo.instance_id = 7;
+	co.base_url = sandbox_proc_url(&fx->sb, "bigcommerce");
+	co.store_hash = "sandbox";
+	co.access_token = "sandbox-token";
+	if (ps_http_new(&fx->http, ho) < 0 ||
+	    ps_bp_new(&fx->bp, fx->http, &bo) < 0 ||
+	    ps_bc_new(&fx->bc, fx->http, &co) < 0) {
+		fprintf(stderr, "fixture: %s\n", ps_error_last());
+		return -1;
+	}
+	return 0;
+}
+
 int
 flow_fixture_setup_steps(flow_fixture *fx)
 {
@@ -121,8 +145,6 @@ flow_fixture_open(flow_fixture *fx, const char *const *sandbox_args)
 	static const char *const dflt[] = {"--seed", "demo", "--quota", "off",
 					   NULL};
 	ps_http_options ho = PS_HTTP_OPTIONS_INIT;
-	ps_bp_options bo = PS_BP_OPTIONS_INIT;
-	ps_bc_options co = PS_BC_OPTIONS_INIT;
 	char url[128];
 
 	memset(fx, 0, sizeof(*fx));
@@ -140,21 +162,12 @@ flow_fixture_open(flow_fixture *fx, const char *const *sandbox_args)
 	ho.max_attempts = 4;
 	ho.backoff_base_ms = 2;
 	ho.backoff_cap_ms = 20;
-	bo.base_url = sandbox_proc_url(&fx->sb, "brightpearl");
-	bo.account = "sandbox";
-	bo.app_ref = "sandbox_pearlsync";
-	bo.token = "sandbox-token";
-	bo.instance_id = 7;
-	co.base_url = sandbox_proc_url(&fx->sb, "bigcommerce");
-	co.store_hash = "sandbox";
-	co.access_token = "sandbox-token";
-	if (ps_store_open(&fx->st, fx->db_path, 0) < 0 ||
-	    ps_http_new(&fx->http, &ho) < 0 ||
-	    ps_bp_new(&fx->bp, fx->http, &bo) < 0 ||
-	    ps_bc_new(&fx->bc, fx->http, &co) < 0) {
+	if (ps_store_open(&fx->st, fx->db_path, 0) < 0) {
 		fprintf(stderr, "fixture: %s\n", ps_error_last());
 		goto fail;
 	}
+	if (connect_to_sandbox(fx, &ho) < 0)
+		goto fail;
 	if ((fx->listen_port = flow_fixture_free_port()) == 0)
 		goto fail;
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", fx->listen_port);
@@ -165,6 +178,23 @@ flow_fixture_open(flow_fixture *fx, const char *const *sandbox_args)
 fail:
 	flow_fixture_close(fx);
 	return -1;
+}
+
+int
+flow_fixture_reconnect(flow_fixture *fx, const ps_http_options *ho)
+{
+	if (fx->worker != NULL) {
+		fprintf(stderr, "fixture: reconnect after the worker "
+				"started\n");
+		return -1;
+	}
+	ps_bp_free(fx->bp);
+	ps_bc_free(fx->bc);
+	ps_http_free(fx->http);
+	fx->bp = NULL;
+	fx->bc = NULL;
+	fx->http = NULL;
+	return connect_to_sandbox(fx, ho);
 }
 
 /* A worker over fx->flows (empty: every flow). */
@@ -183,6 +213,7 @@ worker_new(flow_fixture *fx)
 	o.register_hooks = 1;
 	o.bp = fx->bp;
 	o.bc = fx->bc;
+	o.http_client = fx->http;
 	o.connect = 0;
 	o.tick_ms = 10;
 	o.backoff_base_ms = 10;

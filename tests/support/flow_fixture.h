@@ -60,6 +60,13 @@ typedef struct flow_fixture {
 int flow_fixture_open(flow_fixture *fx, const char *const *sandbox_args);
 
 /*
+ * flow_fixture_reconnect - new connectors over a new HTTP client with ho
+ * (the fixture's own has a test's short backoffs; NULL: the production
+ * defaults), before the worker starts.  0 or -1.
+ */
+int flow_fixture_reconnect(flow_fixture *fx, const ps_http_options *ho);
+
+/*
  * flow_fixture_start_worker - a worker over the flows named (names or
  * aliases, NULL-terminated, at most FLOW_FIXTURE_MAX_FLOWS; NULL: every
  * flow) with the listener on, hook registration on, the fixture's

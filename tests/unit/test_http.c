@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mock_server.h"
@@ -31,10 +32,16 @@
  */
 static const uint64_t fixed_random[] = {12345};
 
+#define PS__TEST_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The fake wall clock's time: Thu, 03 Dec 2026 12:00:00 GMT. */
+#define WALL_START_MS INT64_C(1796299200000)
+
 typedef struct fixture {
 	mock_server *m;
 	mock_clock clk;
 	mock_random rnd;
+	mock_clock wall; /* unix ms; stands still */
 	ps_http_options o;
 	ps_http *h;
 	ps_http_response r;
@@ -51,6 +58,8 @@ setup(void **state)
 	assert_int_equal(mock_server_start(&f->m, NULL), 0);
 	mock_clock_init(&f->clk, f->m, 1000000);
 	mock_random_init(&f->rnd, fixed_random, 1);
+	/* Thu, 03 Dec 2026 12:00:00 GMT */
+	mock_clock_init(&f->wall, NULL, WALL_START_MS);
 	f->o = defaults;
 	f->o.connect_timeout_ms = 2000;
 	f->o.total_timeout_ms = 5000;
@@ -63,6 +72,7 @@ setup(void **state)
 	f->o.clock = &f->clk.clock;
 	f->o.random = &f->rnd.random;
 	f->o.cancel = &f->cancel;
+	f->o.wall = &f->wall.clock;
 	assert_int_equal(ps_http_new(&f->h, &f->o), 0);
 	*state = f;
 	return 0;
@@ -472,6 +482,69 @@ test_http__brightpearl_plain_503_is_an_outage(void **state)
 }
 
 static void
+test_http__brightpearl_429_honours_retry_after(void **state)
+{
+	fixture *f = *state;
+
+	/*
+	 * The burst limit: Retry-After 1 s, while the period header (on
+	 * every reply) still counts 58 s to the end of the minute's window.
+	 */
+	mock_server_reply(f->m, 429,
+			  "Retry-After: 1\n"
+			  "brightpearl-requests-remaining: 120\n"
+			  "brightpearl-next-throttle-period: 58000\n",
+			  "{\"response\":\"Too many requests\"}");
+	mock_server_reply(f->m, 200,
+			  "brightpearl-requests-remaining: 119\n"
+			  "brightpearl-next-throttle-period: 57000\n",
+			  "{\"response\":[]}");
+	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL,
+			     "/public-api/acct/order-service/order/1"),
+			 0);
+	assert_int_equal(mock_server_request_count(f->m), 2);
+	assert_int_equal(f->clk.waits[1], 1000);
+	assert_int_equal(f->r.waited_ms, 1000);
+}
+
+static void
+test_http__retry_after_as_an_http_date(void **state)
+{
+	fixture *f = *state;
+
+	/* counted from the reply's Date: 7 s, whatever our clock says */
+	mock_server_reply(f->m, 503,
+			  "Date: Mon, 01 Jun 2026 08:00:00 GMT\n"
+			  "Retry-After: Mon, 01 Jun 2026 08:00:07 GMT\n",
+			  "down");
+	/* no readable Date: counted from the wall clock (12:00:00) */
+	mock_server_reply(f->m, 429,
+			  "Date: yesterday\n"
+			  "Retry-After: Thu, 03 Dec 2026 12:00:04 GMT\n",
+			  "");
+	/* a date already past: at once */
+	mock_server_reply(f->m, 429,
+			  "Date: Thu, 03 Dec 2026 12:00:00 GMT\n"
+			  "Retry-After: Thu, 03 Dec 2026 11:59:00 GMT\n",
+			  "");
+	mock_server_reply(f->m, 200, NULL, "{}");
+	assert_int_equal(get(f, PS_PLATFORM_DSCO, "/api/orders"), 0);
+	assert_int_equal(mock_server_request_count(f->m), 4);
+	assert_int_equal(f->clk.waits[1], 7000);
+	assert_int_equal(f->clk.waits[2], 4000);
+	assert_int_equal(f->clk.waits[3], 0);
+
+	/* unreadable: the backoff, as without a hint (ceiling 100 -> 23) */
+	mock_server_clear(f->m);
+	mock_clock_init(&f->clk, f->m, 1000000);
+	mock_server_reply(f->m, 503, "Retry-After: soon\n", "down");
+	mock_server_reply(f->m, 200, NULL, "{}");
+	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/order-service/x"),
+			 0);
+	assert_int_equal(f->clk.waits[1], 23);
+}
+
+static void
 test_http__retries_500_up_to_the_limit(void **state)
 {
 	fixture *f = *state;
@@ -508,6 +581,7 @@ test_http__backoff_ceiling_doubles_up_to_the_cap(void **state)
 
 	mock_random_init(&f->rnd, ceilings, 6);
 	f->o.max_attempts = 7;
+	f->o.breaker_threshold = 0; /* seven failures in a row */
 	reopen(f);
 	for (i = 0; i < 7; i++)
 		mock_server_reply(f->m, 502, NULL, "");
@@ -1233,6 +1307,233 @@ test_http__send_many_leaves_failures_to_the_caller(void **state)
 	assert_int_equal(f->clk.nsleeps, 0);
 }
 
+/* --- the circuit breaker ------------------------------------------------- */
+
+#define BP_OUTAGE "<html><body><h1>503 Service Unavailable</h1></body></html>"
+
+/* n plain 503s (an outage, not a throttle) in the script. */
+static void
+outage(fixture *f, int n)
+{
+	while (n-- > 0)
+		mock_server_reply(f->m, 503, "Content-Type: text/html\n",
+				  BP_OUTAGE);
+}
+
+static int
+bp_get(fixture *f)
+{
+	return get(f, PS_PLATFORM_BRIGHTPEARL, "/order-service/order");
+}
+
+static void
+test_http__breaker_opens_after_failures_in_a_row(void **state)
+{
+	fixture *f = *state;
+	int open = -1;
+	int64_t slept;
+
+	/* 4 attempts of the first request, the 5th failure opens it */
+	outage(f, 5);
+	mock_server_reply(f->m, 200, NULL, "never sent");
+	assert_int_equal(bp_get(f), PS_EREMOTE);
+	assert_int_equal(f->r.attempts, 4);
+	assert_int_equal(
+		ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL, &open),
+		0);
+	assert_int_equal(open, 0);
+	slept = f->clk.now;
+	assert_int_equal(bp_get(f), PS_EREMOTE);
+	/* the failure that opened it is not followed by a backoff */
+	assert_int_equal(f->r.attempts, 1);
+	assert_int_equal(f->clk.now, slept);
+	assert_int_equal(f->r.status, 503);
+	assert_string_equal(ps_error_last(),
+			    "Brightpearl unreachable since 12:00:00 (5 "
+			    "failures, last HTTP 503); next try in 5 s (GET "
+			    "order-service/order not sent)");
+	assert_int_equal(
+		ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL, &open),
+		5000);
+	assert_int_equal(open, 1);
+
+	/* while open: nothing sent, nothing waited, the same detail */
+	f->clk.now += 2000;
+	assert_int_equal(bp_get(f), PS_EREMOTE);
+	assert_int_equal(f->r.attempts, 0);
+	assert_int_equal(f->r.status, 0);
+	assert_int_equal(mock_server_request_count(f->m), 5);
+	assert_int_equal(f->clk.now, slept + 2000);
+	assert_non_null(strstr(ps_error_last(), "next try in 3 s"));
+	/* other platforms and accounts are not affected */
+	assert_int_equal(
+		ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BIGCOMMERCE, &open),
+		0);
+	assert_int_equal(open, 0);
+	mock_server_clear(f->m);
+	mock_server_reply(f->m, 200, NULL, "[]");
+	assert_int_equal(send_to(f, PS_PLATFORM_BRIGHTPEARL, "other", "GET",
+				 "/order-service/order", NULL, NULL, 1),
+			 0);
+	assert_int_equal(mock_server_request_count(f->m), 1);
+}
+
+static void
+test_http__breaker_probe_closes_or_reopens_longer(void **state)
+{
+	fixture *f = *state;
+	static const int64_t cooldowns[] = {10000, 20000, 40000, 60000, 60000};
+	size_t i;
+
+	f->o.max_attempts = 1;
+	f->o.breaker_threshold = 2;
+	f->o.breaker_cooldown_ms = 5000;
+	f->o.breaker_cooldown_cap_ms = 60000;
+	reopen(f);
+	outage(f, 2);
+	assert_int_equal(bp_get(f), PS_EREMOTE);
+	assert_int_equal(bp_get(f), PS_EREMOTE);
+	assert_int_equal(
+		ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL, NULL),
+		5000);
+	/* each failed probe doubles the cool-down, up to the cap */
+	for (i = 0; i < PS__TEST_LEN(cooldowns); i++) {
+		f->clk.now += ps_http_breaker_wait_ms(
+			f->h, PS_PLATFORM_BRIGHTPEARL, NULL);
+		outage(f, 1);
+		assert_int_equal(bp_get(f), PS_EREMOTE);
+		assert_int_equal(f->r.attempts, 1);
+		assert_int_equal(ps_http_breaker_wait_ms(
+					 f->h, PS_PLATFORM_BRIGHTPEARL, NULL),
+				 cooldowns[i]);
+	}
+	assert_int_equal(mock_server_request_count(f->m), 2 + 5);
+	/* a probe that gets an answer closes it */
+	f->clk.now += 60000;
+	mock_server_reply(f->m, 200, NULL, "[]");
+	mock_server_reply(f->m, 200, NULL, "[]");
+	assert_int_equal(bp_get(f), 0);
+	assert_int_equal(bp_get(f), 0);
+	assert_int_equal(
+		ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL, NULL),
+		0);
+	/* and the count starts again: one failure does not reopen it */
+	outage(f, 1);
+	assert_int_equal(bp_get(f), PS_EREMOTE);
+	assert_int_equal(
+		ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL, NULL),
+		0);
+}
+
+static void
+test_http__breaker_ignores_answers_4xx_and_throttles(void **state)
+{
+	fixture *f = *state;
+
+	f->o.max_attempts = 1;
+	f->o.breaker_threshold = 2;
+	reopen(f);
+	/* 503, then an answer (404, a 429, a throttle 503) between each */
+	outage(f, 1);
+	mock_server_reply(f->m, 404, NULL, "{}");
+	outage(f, 1);
+	mock_server_reply(f->m, 429, "Retry-After: 1\n", "");
+	outage(f, 1);
+	mock_server_reply(f->m, 503, NULL,
+			  "{\"response\":\"You have sent too many requests. "
+			  "Please wait\"}");
+	outage(f, 1);
+	mock_server_reply(f->m, 200, NULL, "[]");
+	assert_int_equal(bp_get(f), PS_EREMOTE);
+	assert_int_equal(bp_get(f), 0);
+	assert_int_equal(bp_get(f), PS_EREMOTE);
+	assert_int_equal(bp_get(f), PS_ERATELIMIT);
+	assert_int_equal(bp_get(f), PS_EREMOTE);
+	assert_int_equal(bp_get(f), PS_ERATELIMIT);
+	assert_int_equal(bp_get(f), PS_EREMOTE);
+	assert_int_equal(bp_get(f), 0);
+	assert_int_equal(mock_server_request_count(f->m), 8);
+	assert_int_equal(
+		ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL, NULL),
+		0);
+}
+
+static void
+test_http__breaker_on_transport_failures_and_retry_after(void **state)
+{
+	fixture *f = *state;
+	ps_http_request req;
+	int port;
+
+	f->o.max_attempts = 4;
+	f->o.breaker_threshold = 3;
+	reopen(f);
+	/* a refused connection: nobody listens on the stopped server's port */
+	port = mock_server_port(f->m);
+	mock_server_stop(f->m);
+	f->m = NULL;
+	f->clk.server = NULL;
+	memset(&req, 0, sizeof(req));
+	{
+		char url[64];
+
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/v3/x", port);
+		req.platform = PS_PLATFORM_BIGCOMMERCE;
+		req.account = "store";
+		req.method = "GET";
+		req.url = url;
+		req.endpoint = "v3/x";
+		req.idempotent = 1;
+		assert_int_equal(ps_http_send(&f->r, f->h, &req), PS_ENET);
+		assert_int_equal(f->r.attempts, 3);
+		assert_string_equal(ps_error_last(),
+				    "BigCommerce unreachable since 12:00:00 (3 "
+				    "failures); next try in 5 s (GET v3/x not "
+				    "sent)");
+		ps_http_response_dispose(&f->r);
+		assert_int_equal(ps_http_send(&f->r, f->h, &req), PS_ENET);
+		assert_int_equal(f->r.attempts, 0);
+	}
+	assert_int_equal(mock_server_start(&f->m, NULL), 0);
+	f->clk.server = f->m;
+
+	/* a longer Retry-After on the 503 that opens it sets the cool-down */
+	f->o.max_attempts = 1;
+	f->o.breaker_threshold = 1;
+	reopen(f);
+	mock_server_reply(f->m, 503, "Retry-After: 30\n", "maintenance");
+	assert_int_equal(get(f, PS_PLATFORM_DSCO, "/api/orders"), PS_EREMOTE);
+	assert_int_equal(ps_http_breaker_wait_ms(f->h, PS_PLATFORM_DSCO, NULL),
+			 30000);
+}
+
+static void
+test_http__breaker_holds_send_many(void **state)
+{
+	fixture *f = *state;
+	ps_http_request reqs[3];
+	ps_http_response out[3];
+	char urls[3][128];
+	int errors[3];
+	size_t i;
+
+	f->o.max_attempts = 1;
+	f->o.breaker_threshold = 1;
+	reopen(f);
+	memset(out, 0, sizeof(out));
+	mock_server_reply(f->m, 502, NULL, "bad gateway");
+	assert_int_equal(get(f, PS_PLATFORM_BIGCOMMERCE, "/v2/orders"),
+			 PS_EREMOTE);
+	many_requests(f, reqs, urls, 3, SIZE_MAX);
+	assert_int_equal(ps_http_send_many(out, errors, f->h, reqs, 3, 3), 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(errors[i], PS_EREMOTE);
+		assert_int_equal(out[i].attempts, 0);
+		ps_http_response_dispose(&out[i]);
+	}
+	assert_int_equal(mock_server_request_count(f->m), 1);
+}
+
 int
 main(void)
 {
@@ -1251,6 +1552,8 @@ main(void)
 		T(test_http__brightpearl_503_throttle_waits_next_period),
 		T(test_http__brightpearl_throttle_past_budget_is_ratelimit),
 		T(test_http__brightpearl_plain_503_is_an_outage),
+		T(test_http__brightpearl_429_honours_retry_after),
+		T(test_http__retry_after_as_an_http_date),
 		T(test_http__retries_500_up_to_the_limit),
 		T(test_http__backoff_ceiling_doubles_up_to_the_cap),
 		T(test_http__other_5xx_and_redirects_are_not_retried),
@@ -1273,10 +1576,18 @@ main(void)
 		T(test_http__tls_refuses_untrusted_and_trusts_the_ca),
 		T(test_http__send_many_reads_together),
 		T(test_http__send_many_leaves_failures_to_the_caller),
+		T(test_http__breaker_opens_after_failures_in_a_row),
+		T(test_http__breaker_probe_closes_or_reopens_longer),
+		T(test_http__breaker_ignores_answers_4xx_and_throttles),
+		T(test_http__breaker_on_transport_failures_and_retry_after),
+		T(test_http__breaker_holds_send_many),
 	};
 #undef T
 	int rc;
 
+	/* the breaker's "since HH:MM:SS" is local time */
+	setenv("TZ", "UTC", 1);
+	tzset();
 	ps_lib_init();
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	ps_lib_shutdown();
