@@ -152,16 +152,28 @@ ps_log_clear_secrets(void)
 	pthread_mutex_unlock(&secrets_lock);
 }
 
-/* Replace buf[start, end) with the mask; returns the index after the mask. */
+/*
+ * Replace buf[start, end) with the mask; returns the index after the mask,
+ * never past the terminating NUL.  buf holds a string of at most cap - 1
+ * bytes and start <= end <= strlen(buf).  The mask is four bytes and the
+ * value it replaces may be shorter, so the string can grow: what no longer
+ * fits is cut from the end, first the text after the value, then the mask
+ * itself (a value that starts in the last bytes of the buffer becomes a
+ * shorter run of '*', never a partial secret).  Every size is computed
+ * from the room left, so none can go below zero.
+ */
 static size_t
 mask_span(char *buf, size_t cap, size_t start, size_t end)
 {
 	size_t len = strlen(buf);
+	size_t room = cap - 1 - start; /* bytes that fit after start */
 	size_t mlen = sizeof(PS__MASK) - 1;
 	size_t tail = len - end;
 
-	if (start + mlen + tail >= cap)
-		tail = cap - 1 - start - mlen;
+	if (mlen > room)
+		mlen = room;
+	if (tail > room - mlen)
+		tail = room - mlen;
 	memmove(buf + start + mlen, buf + end, tail);
 	memcpy(buf + start, PS__MASK, mlen);
 	buf[start + mlen + tail] = '\0';
