@@ -183,8 +183,10 @@ ps_bc__date_parse_rfc2822(int64_t *out, const char *text)
 		return ps_error_set(PS_EPARSE, "no date");
 	while (*p == ' ')
 		p++;
-	/* Optional "Tue, " */
-	if (p[0] >= 'A' && p[0] <= 'Z' && p[3] == ',') {
+	/* Optional "Tue, ": look at p[3] only when p[1] and p[2] are not
+	 * the end of a shorter string */
+	if (p[0] >= 'A' && p[0] <= 'Z' && p[1] != '\0' && p[2] != '\0' &&
+	    p[3] == ',') {
 		p += 4;
 		while (*p == ' ')
 			p++;
