@@ -1555,7 +1555,8 @@ id_cmp(const void *a, const void *b)
 static int
 id_wanted(const struct many_ctx *c, int64_t id)
 {
-	return bsearch(&id, c->ids, c->n, sizeof(*c->ids), id_cmp) != NULL;
+	return c->n > 0 &&
+	       bsearch(&id, c->ids, c->n, sizeof(*c->ids), id_cmp) != NULL;
 }
 
 /* One order of a get_many listing and what its inline parts lacked. */
@@ -1676,9 +1677,10 @@ ps_bc_orders_get_many(ps_bc_order_list *out, ps_bc *bc, const int64_t *ids,
 
 		memset(&key, 0, sizeof(key));
 		key.id = ids[i];
-		r = ids[i] > 0 ? bsearch(&key, rows.items, rows.count,
-					 rows.size, many_row_cmp)
-			       : NULL;
+		r = NULL;
+		if (ids[i] > 0 && rows.count > 0)
+			r = bsearch(&key, rows.items, rows.count, rows.size,
+				    many_row_cmp);
 		if (r == NULL || r->gone)
 			continue;
 		items[i] = r->o;
@@ -2360,8 +2362,11 @@ join_products(ps_bc_sku_list *out, struct vec *prods, const struct vec *rows,
 	size_t i;
 	int error = 0;
 
-	qsort(prods->items, prods->count, prods->size, product_cmp);
-	for (i = 0; i < rows->count; i++) {
+	/* an empty page leaves items NULL, which qsort and bsearch must not
+	 * see even with a count of 0 (their arguments are declared nonnull) */
+	if (prods->count > 1)
+		qsort(prods->items, prods->count, prods->size, product_cmp);
+	for (i = 0; i < rows->count && prods->count > 0; i++) {
 		const char *row = (const char *)rows->items + i * rows->size;
 		const char *sku = *(char *const *)(const void *)(row + sku_off);
 		struct bc_product key, *p;
