@@ -371,10 +371,11 @@ ps_conn__json_int_value(int64_t *out, const json_t *v, const char *path,
 		 * exact as a double; -2^63 is the lowest int64_t.
 		 */
 		if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
-			return ps_error_set(PS_EDATA,
-					    "%s: field '%s' is %g, out of range "
-					    "for an integer",
-					    what, path, d);
+			return ps_error_set(
+				PS_EDATA,
+				"%s: field '%s' is %g, out of range "
+				"for an integer",
+				what, path, d);
 		if (d == (double)(int64_t)d) {
 			*out = (int64_t)d;
 			return 0;

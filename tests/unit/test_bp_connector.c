@@ -1188,7 +1188,8 @@ test_bp__json_numbers_out_of_range(void **state)
 	(void)state;
 	assert_non_null(j);
 	assert_int_equal(ps_conn__json_int(&v, j, "big", "X"), PS_EDATA);
-	assert_non_null(strstr(ps_error_last(), "'big' is 4.9e+66, out of range"));
+	assert_non_null(
+		strstr(ps_error_last(), "'big' is 4.9e+66, out of range"));
 	assert_int_equal(ps_conn__json_int(&v, j, "neg", "X"), PS_EDATA);
 	assert_int_equal(ps_conn__json_int(&v, j, "edge", "X"), PS_EDATA);
 	assert_int_equal(ps_conn__json_int(&v, j, "low", "X"), 0);

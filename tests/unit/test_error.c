@@ -216,6 +216,35 @@ test_error__redact_remote_value_at_the_end_of_the_detail(void **state)
 }
 
 static void
+test_error__escape_shows_control_characters(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_string_equal(ps_log_escape(out, sizeof(out), NULL), "");
+	assert_string_equal(ps_log_escape(out, sizeof(out), "\x1b]0;t\x07"),
+			    "\\x1b]0;t\\x07");
+	assert_string_equal(ps_log_escape(out, sizeof(out), "a\tb\r\nc\x7f"),
+			    "a\tb\\x0d\\x0ac\\x7f");
+	/* UTF-8 text stays; C1 controls in UTF-8 and stray bytes do not */
+	assert_string_equal(
+		ps_log_escape(out, sizeof(out), "caf\xc3\xa9 \xe2\x82\xac"),
+		"caf\xc3\xa9 \xe2\x82\xac");
+	assert_string_equal(ps_log_escape(out, sizeof(out),
+					  "\xc2\x9b"
+					  "2J"),
+			    "\\u009b2J");
+	assert_string_equal(
+		ps_log_escape(out, sizeof(out), "\x9b\xc3(\xed\xa0\x80"),
+		"\\x9b\\xc3(\\xed\\xa0\\x80");
+	/* cut before an escape or a character that does not fit */
+	assert_string_equal(ps_log_escape(out, 6, "ab\x1b"), "ab");
+	assert_string_equal(ps_log_escape(out, 7, "ab\x1b"), "ab\\x1b");
+	assert_string_equal(ps_log_escape(out, 4, "ab\xc3\xa9"), "ab");
+	assert_string_equal(ps_log_escape(out, 1, "abc"), "");
+}
+
+static void
 test_error__log_lines_are_redacted_and_leveled(void **state)
 {
 	char *text = NULL;
@@ -253,7 +282,9 @@ main(void)
 		cmocka_unit_test(test_error__redact_near_the_end_of_the_buffer),
 		cmocka_unit_test(
 			test_error__redact_remote_value_at_the_end_of_the_detail),
-		cmocka_unit_test(test_error__log_lines_are_redacted_and_leveled),
+		cmocka_unit_test(test_error__escape_shows_control_characters),
+		cmocka_unit_test(
+			test_error__log_lines_are_redacted_and_leveled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
