@@ -6,6 +6,8 @@
 set -eu
 harness=$1 corpus=$2 work=$3 seconds=$4
 mkdir -p "$work/new" "$work/artifacts"
+LSAN_OPTIONS="suppressions=$(dirname "$0")/lsan.supp:print_suppressions=0"
+export LSAN_OPTIONS
 [ -d "$corpus" ] || { echo "no corpus at $corpus" >&2; exit 1; }
 set +e
 "$harness" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
