@@ -23,8 +23,8 @@
 typedef struct fuzz_script {
 	const uint8_t *data;
 	size_t size;
-	size_t at;       /* offset of the next piece */
-	int requests;    /* served so far */
+	size_t at;    /* offset of the next piece */
+	int requests; /* served so far */
 } fuzz_script;
 
 /* fuzz_quiet - send log lines to /dev/null (once). */
