@@ -1,11 +1,16 @@
 /*
- * log.c - the stderr log and the redactor.
+ * log.c - the stderr log, the redactor and the terminal escaper.
  *
  * Redaction works on text, not on structure, because secrets reach text by
  * many roads: a curl header dump, a JSON body echoed in an error, a settings
  * export.  Two passes: literal secrets the process knows (registered when a
  * token is loaded from the store), then the values of anything that looks
  * like a credential field.  Both replace the value with "****".
+ *
+ * Log lines then pass through ps_log_escape, which the `logs` table uses
+ * too: platform text (a SKU, a shipping method, a webhook's scope) must
+ * never reach a terminal as raw control bytes (ESC ] 0 ; ... BEL retitles
+ * a tmux pane), so those are printed as "\x1b".
  */
 #include "internal.h"
 
@@ -77,6 +82,7 @@ void
 ps_log_v(ps_log_level level, const char *module, const char *fmt, va_list ap)
 {
 	char line[PS__LOG_LINE_MAX];
+	char shown[PS__LOG_LINE_MAX];
 	char stamp[32];
 	struct timespec ts;
 	struct tm tm;
@@ -86,6 +92,9 @@ ps_log_v(ps_log_level level, const char *module, const char *fmt, va_list ap)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	ps_redact(line, sizeof(line));
+	/* messages quote platform data: no raw control byte reaches the
+	 * terminal or journal, and a record stays on one line */
+	ps_log_escape(shown, sizeof(shown), line);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -93,7 +102,7 @@ ps_log_v(ps_log_level level, const char *module, const char *fmt, va_list ap)
 	pthread_mutex_lock(&log_lock);
 	out = log_stream ? log_stream : stderr;
 	fprintf(out, "%s %-5s %s: %s\n", stamp, ps_log_level_name(level),
-		module ? module : "-", line);
+		module ? module : "-", shown);
 	fflush(out);
 	pthread_mutex_unlock(&log_lock);
 }
@@ -152,16 +161,28 @@ ps_log_clear_secrets(void)
 	pthread_mutex_unlock(&secrets_lock);
 }
 
-/* Replace buf[start, end) with the mask; returns the index after the mask. */
+/*
+ * Replace buf[start, end) with the mask; returns the index after the mask,
+ * never past the terminating NUL.  buf holds a string of at most cap - 1
+ * bytes and start <= end <= strlen(buf).  The mask is four bytes and the
+ * value it replaces may be shorter, so the string can grow: what no longer
+ * fits is cut from the end, first the text after the value, then the mask
+ * itself (a value that starts in the last bytes of the buffer becomes a
+ * shorter run of '*', never a partial secret).  Every size is computed
+ * from the room left, so none can go below zero.
+ */
 static size_t
 mask_span(char *buf, size_t cap, size_t start, size_t end)
 {
 	size_t len = strlen(buf);
+	size_t room = cap - 1 - start; /* bytes that fit after start */
 	size_t mlen = sizeof(PS__MASK) - 1;
 	size_t tail = len - end;
 
-	if (start + mlen + tail >= cap)
-		tail = cap - 1 - start - mlen;
+	if (mlen > room)
+		mlen = room;
+	if (tail > room - mlen)
+		tail = room - mlen;
 	memmove(buf + start + mlen, buf + end, tail);
 	memcpy(buf + start, PS__MASK, mlen);
 	buf[start + mlen + tail] = '\0';
@@ -288,6 +309,82 @@ redact_fields(char *buf, size_t cap)
 		}
 		i = mask_span(buf, cap, vstart, vend);
 	}
+}
+
+/*
+ * Length of the valid UTF-8 sequence at s (2..4), or 0 when s does not
+ * start one (overlong forms, surrogates and values past U+10FFFF are not
+ * valid; RFC 3629).  s[0] >= 0x80.
+ */
+static size_t
+utf8_seq_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned long cp;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80) /* also stops at the NUL */
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+char *
+ps_log_escape(char *out, size_t cap, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)(src ? src : "");
+	size_t o = 0;
+
+	if (cap == 0)
+		return out;
+	while (*s != '\0') {
+		char esc[8];
+		const char *piece = esc;
+		size_t n;
+
+		if ((*s < 0x20 && *s != '\t') || *s == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\x%02x", *s);
+			n = 4;
+			s++;
+		} else if (*s < 0x80) {
+			piece = (const char *)s;
+			n = 1;
+			s++;
+		} else if ((n = utf8_seq_len(s)) == 0) {
+			snprintf(esc, sizeof(esc), "\\x%02x", *s);
+			n = 4;
+			s++;
+		} else if (n == 2 && s[0] == 0xc2 && s[1] <= 0x9f) {
+			snprintf(esc, sizeof(esc), "\\u%04x", s[1]);
+			n = 6;
+			s += 2;
+		} else {
+			piece = (const char *)s;
+			s += n;
+		}
+		if (o + n > cap - 1)
+			break;
+		memcpy(out + o, piece, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return out;
 }
 
 void

@@ -75,7 +75,7 @@ flow_names(char *buf, size_t cap)
 static char *
 format_total(char *buf, size_t cap, const ps_log_entry *e)
 {
-	char num[PS_MONEY_STR_MAX];
+	char num[PS_MONEY_STR_MAX], cur[32];
 
 	if (!e->has_total) {
 		snprintf(buf, cap, "-");
@@ -85,7 +85,7 @@ format_total(char *buf, size_t cap, const ps_log_entry *e)
 	ps_money_format(num, sizeof(num), e->total,
 			e->total % (PS_MONEY_SCALE / 100) == 0 ? 2 : 4);
 	snprintf(buf, cap, "%s%s%s", num, e->currency ? " " : "",
-		 e->currency ? e->currency : "");
+		 ps_log_escape(cur, sizeof(cur), e->currency));
 	return buf;
 }
 
@@ -162,7 +162,10 @@ print_json(const ps_log_entry *entries, size_t n)
 			return ps_error_set(PS_ENOMEM, NULL);
 		}
 	}
-	text = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	/* ASCII only: a C1 control (U+009B is CSI) or DEL in platform text
+	 * stays an escape even when the JSON is read on a terminal */
+	text = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+				       JSON_ENSURE_ASCII);
 	json_decref(arr);
 	if (text == NULL)
 		return ps_error_set(PS_ENOMEM, NULL);
@@ -196,7 +199,8 @@ static void
 print_table(const ps_log_entry *entries, size_t n)
 {
 	char t1[32], t2[32], tot[64], c1[32], c2[32], c3[32];
-	char reason[1024];
+	char e1[64], e2[64], e3[64];
+	char reason[1024], shown[1024];
 	size_t i;
 
 	printf("%-7s %-12s %14s %-19s %-19s %-9s %-16s %-12s %s\n", "ID",
@@ -208,15 +212,20 @@ print_table(const ps_log_entry *entries, size_t n)
 		snprintf(reason, sizeof(reason), "%s",
 			 e->reason ? e->reason : "");
 		ps_redact(reason, sizeof(reason));
+		/* platform text (a SKU in a reason, a shipping method) may
+		 * carry ESC or BEL: print them visibly, never raw */
+		ps_log_escape(shown, sizeof(shown), reason);
+		ps_log_escape(e1, sizeof(e1), e->order_number);
+		ps_log_escape(e2, sizeof(e2), e->shipping_method);
+		ps_log_escape(e3, sizeof(e3), e->shipment_status);
 
 		printf("%-7lld %-12s %14s %-19s %-19s %-9s %-16s %-12s %s\n",
-		       (long long)e->id, cell(c1, 12, e->order_number),
+		       (long long)e->id, cell(c1, 12, e1),
 		       format_total(tot, sizeof(tot), e),
 		       ps_cli_format_time(t1, sizeof(t1), e->inserted_at),
 		       ps_cli_format_time(t2, sizeof(t2), e->synced_at),
-		       ps_entry_status_name(e->status),
-		       cell(c2, 16, e->shipping_method),
-		       cell(c3, 12, e->shipment_status), reason);
+		       ps_entry_status_name(e->status), cell(c2, 16, e2),
+		       cell(c3, 12, e3), shown);
 	}
 	if (n == 0)
 		printf("(no entries)\n");

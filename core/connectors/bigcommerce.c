@@ -183,8 +183,10 @@ ps_bc__date_parse_rfc2822(int64_t *out, const char *text)
 		return ps_error_set(PS_EPARSE, "no date");
 	while (*p == ' ')
 		p++;
-	/* Optional "Tue, " */
-	if (p[0] >= 'A' && p[0] <= 'Z' && p[3] == ',') {
+	/* Optional "Tue, ": look at p[3] only when p[1] and p[2] are not
+	 * the end of a shorter string */
+	if (p[0] >= 'A' && p[0] <= 'Z' && p[1] != '\0' && p[2] != '\0' &&
+	    p[3] == ',') {
 		p += 4;
 		while (*p == ' ')
 			p++;
@@ -1624,7 +1626,8 @@ id_cmp(const void *a, const void *b)
 static int
 id_wanted(const struct many_ctx *c, int64_t id)
 {
-	return bsearch(&id, c->ids, c->n, sizeof(*c->ids), id_cmp) != NULL;
+	return c->n > 0 &&
+	       bsearch(&id, c->ids, c->n, sizeof(*c->ids), id_cmp) != NULL;
 }
 
 /* One order of a get_many listing and what its inline parts lacked. */
@@ -1756,9 +1759,10 @@ ps_bc_orders_get_many(ps_bc_order_list *out, ps_bc *bc, const int64_t *ids,
 
 		memset(&key, 0, sizeof(key));
 		key.id = ids[i];
-		r = ids[i] > 0 ? bsearch(&key, rows.items, rows.count,
-					 rows.size, many_row_cmp)
-			       : NULL;
+		r = NULL;
+		if (ids[i] > 0 && rows.count > 0)
+			r = bsearch(&key, rows.items, rows.count, rows.size,
+				    many_row_cmp);
 		if (r == NULL || r->gone)
 			continue;
 		items[i] = r->o;
@@ -2440,8 +2444,11 @@ join_products(ps_bc_sku_list *out, struct vec *prods, const struct vec *rows,
 	size_t i;
 	int error = 0;
 
-	qsort(prods->items, prods->count, prods->size, product_cmp);
-	for (i = 0; i < rows->count; i++) {
+	/* an empty page leaves items NULL, which qsort and bsearch must not
+	 * see even with a count of 0 (their arguments are declared nonnull) */
+	if (prods->count > 1)
+		qsort(prods->items, prods->count, prods->size, product_cmp);
+	for (i = 0; i < rows->count && prods->count > 0; i++) {
 		const char *row = (const char *)rows->items + i * rows->size;
 		const char *sku = *(char *const *)(const void *)(row + sku_off);
 		struct bc_product key, *p;

@@ -365,6 +365,17 @@ ps_conn__json_int_value(int64_t *out, const json_t *v, const char *path,
 	if (json_is_real(v)) {
 		double d = json_real_value(v);
 
+		/*
+		 * Converting a double outside int64_t's range is undefined
+		 * ("productId": 4.9E66): check the range first.  2^63 is
+		 * exact as a double; -2^63 is the lowest int64_t.
+		 */
+		if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+			return ps_error_set(
+				PS_EDATA,
+				"%s: field '%s' is %g, out of range "
+				"for an integer",
+				what, path, d);
 		if (d == (double)(int64_t)d) {
 			*out = (int64_t)d;
 			return 0;
@@ -517,11 +528,20 @@ money_value(ps_money *out, const json_t *v, const char *path,
 		return 0;
 	}
 	if (json_is_real(v)) {
+		double d = json_real_value(v);
+
 		/*
 		 * A JSON number with a fraction: the nearest four-place
 		 * decimal is what the platform meant (it never sends more).
+		 * Out of range first, so "%.4f" is never cut short.
 		 */
-		snprintf(num, sizeof(num), "%.4f", json_real_value(v));
+		if (!(d > -(double)(INT64_MAX / PS_MONEY_SCALE) &&
+		      d < (double)(INT64_MAX / PS_MONEY_SCALE)))
+			return ps_error_set(PS_EDATA,
+					    "%s: field '%s' amount out of "
+					    "range",
+					    what, path);
+		snprintf(num, sizeof(num), "%.4f", d);
 		if (ps_money_parse(out, num) == 0)
 			return 0;
 		return ps_error_set(PS_EDATA, "%s: field '%s' amount out of "

@@ -75,4 +75,18 @@ void ps_log_clear_secrets(void);
  */
 void ps_redact(char *buf, size_t cap);
 
+/*
+ * ps_log_escape - src made safe for a terminal, into out (capacity cap
+ * bytes, NUL-terminated when cap > 0): every control character a terminal
+ * would act on is written visibly instead -- C0 bytes (ESC, BEL, CR, LF,
+ * NUL...; tab is kept) and DEL as "\x1b", C1 controls encoded in UTF-8
+ * (U+0080..U+009F) as "\u009b", and bytes that are not valid UTF-8 (a
+ * lone 0x9b is CSI to an 8-bit terminal) as "\x9b".  Valid UTF-8 text
+ * is copied as is.  A result that does not fit is cut before the escape
+ * or character that would not fit, never inside one.  src NULL is "".
+ * Returns out.  For human-readable output (the `logs` table, stderr log
+ * lines); --json output escapes through its encoder instead.
+ */
+char *ps_log_escape(char *out, size_t cap, const char *src);
+
 #endif

@@ -1056,6 +1056,44 @@ test_bc__inventory_list_reads_the_location(void **state)
 	assert_non_null(strstr(ps_error_last(), "stock at location 1"));
 }
 
+/* Empty pages: nothing to sort or search (qsort and bsearch must not see
+ * the NULL array of an empty list, which UBSan reports). */
+static void
+test_bc__empty_pages_sort_and_search_nothing(void **state)
+{
+	struct env *e = *state;
+	static const int64_t ids[] = {218};
+	ps_bc_sku_list l;
+	ps_bc_order_list ol;
+
+	fake_push(&e->fk, 0, 200, NULL,
+		  "{\"data\":[],\"meta\":{\"pagination\":{\"total\":0,"
+		  "\"total_pages\":1}}}");
+	fake_push(&e->fk, 0, 200, NULL,
+		  "{\"data\":[{\"id\":40,\"product_id\":99,\"sku\":\"NEW\"}],"
+		  "\"meta\":{\"pagination\":{\"total\":1,\"total_pages\":1}}}");
+	assert_int_equal(ps_bc_catalog_list_skus(&l, e->bc), 0);
+	assert_int_equal(l.count, 0);
+	ps_bc_sku_list_dispose(&l);
+
+	fake_push(&e->fk, 0, 200, NULL,
+		  "{\"data\":[],\"meta\":{\"pagination\":{\"total\":0,"
+		  "\"total_pages\":1}}}");
+	fake_push(&e->fk, 0, 200, NULL,
+		  "{\"data\":[],\"meta\":{\"pagination\":{\"total\":0,"
+		  "\"total_pages\":1}}}");
+	assert_int_equal(ps_bc_inventory_list(&l, e->bc), 0);
+	assert_int_equal(l.count, 0);
+	ps_bc_sku_list_dispose(&l);
+
+	/* none of the orders asked for exists */
+	fake_push(&e->fk, 0, 204, NULL, "");
+	assert_int_equal(ps_bc_orders_get_many(&ol, e->bc, ids, 1), 0);
+	assert_int_equal(ol.count, 1);
+	assert_int_equal(ol.items[0].id, 0);
+	ps_bc_order_list_dispose(&ol);
+}
+
 static void
 test_bc__inventory_set_batches_absolute_adjustments(void **state)
 {
@@ -1329,6 +1367,7 @@ main(void)
 		T(test_bc__catalog_find_sku_reads_tracking),
 		T(test_bc__catalog_list_skus_joins_products),
 		T(test_bc__inventory_list_reads_the_location),
+		T(test_bc__empty_pages_sort_and_search_nothing),
 		T(test_bc__inventory_set_batches_absolute_adjustments),
 		T(test_bc__customers),
 		T(test_bc__transactions_captured_vs_authorised),

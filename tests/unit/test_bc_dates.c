@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "connectors/bigcommerce_internal.h"
@@ -124,6 +125,56 @@ test_bc_dates__format_round_trips(void **state)
 	}
 }
 
+/*
+ * Short and cut inputs, each copied into a heap block of exactly its size
+ * so that reading one byte past its end is an ASan report: the parsers
+ * must stop at the NUL whatever the first bytes promised ("X\x9f" looked
+ * like the start of "Tue, ").
+ */
+static void
+test_bc_dates__short_inputs_stay_in_bounds(void **state)
+{
+	static const char *const inputs[] = {
+		"",
+		"X",
+		"X\x9f",
+		"Tu",
+		"Tue",
+		"Tue,",
+		"T\x9f,",
+		"0",
+		"05",
+		"05 ",
+		"05 M",
+		"05 Mar",
+		"05 Mar 2",
+		"2",
+		"2019",
+		"2019-",
+		"2019-03-0",
+		"2019-03-05T",
+		"2019-03-05T21:4",
+		"2019-03-05T21:40:11.",
+		"2019-03-05T21:40:11+0",
+		"05 Mar 2019 21:40:11 +00",
+		"05 Mar 2019 21:40:11 G",
+	};
+	size_t i;
+	int64_t t;
+
+	(void)state;
+	for (i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		size_t n = strlen(inputs[i]) + 1;
+		char *copy = malloc(n);
+
+		assert_non_null(copy);
+		memcpy(copy, inputs[i], n);
+		assert_true(ps_bc__date_parse_rfc2822(&t, copy) < 0);
+		assert_true(ps_bc__date_parse_iso8601(&t, copy) < 0);
+		free(copy);
+	}
+}
+
 int
 main(void)
 {
@@ -131,6 +182,7 @@ main(void)
 		cmocka_unit_test(test_bc_dates__rfc2822),
 		cmocka_unit_test(test_bc_dates__iso8601),
 		cmocka_unit_test(test_bc_dates__format_round_trips),
+		cmocka_unit_test(test_bc_dates__short_inputs_stay_in_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

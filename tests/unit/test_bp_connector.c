@@ -1153,6 +1153,57 @@ test_bp__goods_out_notes_keyed(void **state)
 	ps_bp_gon_list_dispose(&l);
 }
 
+/* A number past int64_t's range in a reply ("productId": 4.9E66) is
+ * refused with the field named; converting it was undefined behaviour. */
+static void
+test_bp__goods_out_huge_number_is_refused(void **state)
+{
+	fixture *f = *state;
+	ps_bp_gon_list l;
+
+	push(&f->fk, 0, 200,
+	     "{\"response\":{\"5\":{\"orderId\":7,\"warehouseId\":2,"
+	     "\"status\":{\"shipped\":false},\"shipping\":{},"
+	     "\"orderRows\":{\"9\":[{\"productId\":4.9E66,"
+	     "\"quantity\":1}]}}}}");
+	assert_true(ps_bp_gon_for_order(&l, f->bp, 7) < 0);
+	assert_non_null(strstr(ps_error_last(), "productId"));
+	assert_non_null(strstr(ps_error_last(), "out of range"));
+	assert_int_equal(l.n, 0);
+	ps_bp_gon_list_dispose(&l);
+}
+
+static void
+test_bp__json_numbers_out_of_range(void **state)
+{
+	json_t *j = json_loads("{\"big\":4.9E66,\"neg\":-4.9E66,"
+			       "\"edge\":9223372036854775808.0,"
+			       "\"low\":-9223372036854775808.0,"
+			       "\"ok\":17.0,\"money\":1e300,"
+			       "\"nmoney\":-1e300,\"cents\":1e14}",
+			       0, NULL);
+	int64_t v = 0;
+	ps_money m = 0;
+
+	(void)state;
+	assert_non_null(j);
+	assert_int_equal(ps_conn__json_int(&v, j, "big", "X"), PS_EDATA);
+	assert_non_null(
+		strstr(ps_error_last(), "'big' is 4.9e+66, out of range"));
+	assert_int_equal(ps_conn__json_int(&v, j, "neg", "X"), PS_EDATA);
+	assert_int_equal(ps_conn__json_int(&v, j, "edge", "X"), PS_EDATA);
+	assert_int_equal(ps_conn__json_int(&v, j, "low", "X"), 0);
+	assert_true(v == INT64_MIN);
+	assert_int_equal(ps_conn__json_int(&v, j, "ok", "X"), 0);
+	assert_int_equal(v, 17);
+	assert_int_equal(ps_conn__json_money(&m, j, "money", "X"), PS_EDATA);
+	assert_non_null(strstr(ps_error_last(), "'money' amount out of range"));
+	assert_int_equal(ps_conn__json_money(&m, j, "nmoney", "X"), PS_EDATA);
+	assert_int_equal(ps_conn__json_money(&m, j, "cents", "X"), 0);
+	assert_true(m == (ps_money)100000000000000 * 10000);
+	json_decref(j);
+}
+
 static void
 test_bp__delete_after_lost_reply_is_done(void **state)
 {
@@ -1496,6 +1547,7 @@ main(void)
 		cmocka_unit_test(test_bp__idset_ranges_and_dedup),
 		cmocka_unit_test(test_bp__buf_cap_and_urlenc),
 		cmocka_unit_test(test_bp__json_getters_explain_failures),
+		cmocka_unit_test(test_bp__json_numbers_out_of_range),
 		cmocka_unit_test(test_bp__new_requires_settings),
 		cmocka_unit_test(test_bp__private_and_oauth_headers),
 		cmocka_unit_test(test_bp__identity_names),
@@ -1555,6 +1607,9 @@ main(void)
 			test_bp__availability_per_warehouse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bp__goods_out_notes_keyed,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_bp__goods_out_huge_number_is_refused, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_bp__payment_lost_reply_is_recovered, setup,
 			teardown),
