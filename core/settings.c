@@ -54,6 +54,8 @@ static const ps_setting_def catalogue[] = {
 	    "BigCommerce store hash (from the API path)"),
 	REQ("bigcommerce.token", PS_SETTING_SECRET, NULL,
 	    "BigCommerce API account access token"),
+	S("bigcommerce.client_secret", PS_SETTING_SECRET, NULL,
+	  "App client secret: webhook signatures are checked with it"),
 	S("bigcommerce.base_url", PS_SETTING_URL, NULL,
 	  "BigCommerce API base URL (overrides the config file)"),
 	/* DSCO connection */

@@ -84,6 +84,9 @@ setup(void **state)
 	set(f, "bigcommerce.base_url",
 	    sandbox_proc_url(&f->sbx, "bigcommerce"));
 	set(f, "webhooks.secret", SECRET);
+	/* the sandbox signs its deliveries with this app secret (Standard
+	 * Webhooks): the listener checks every signature it is given */
+	set(f, "bigcommerce.client_secret", "sandbox-client-secret");
 	o.flows = no_flows;
 	o.listen = 1;
 	o.register_hooks = 1;
@@ -370,6 +373,34 @@ test_delivery_reaches_listener(void **state)
 	assert_true(found);
 }
 
+/*
+ * With the app's client secret set, a delivery carrying the right secret
+ * header but a signature that does not match its body is refused; the
+ * sandbox's own signed deliveries get through (test above).
+ */
+static void
+test_forged_signature_refused(void **state)
+{
+	struct fixture *f = *state;
+	char ts[32], hdr_ts[64];
+	const char *headers[] = {"X-Pearlsync-Secret: " SECRET,
+				 "webhook-id: msg_forged_1", hdr_ts,
+				 "webhook-signature: v1,"
+				 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+				 NULL};
+	const char *body = "{\"scope\":\"store/order/created\","
+			   "\"store_id\":\"1000001\",\"data\":{\"type\":"
+			   "\"order\",\"id\":4242},\"created_at\":1}";
+	sandbox_reply r;
+	long status;
+
+	snprintf(ts, sizeof(ts), "%lld", (long long)(wall_ms() / 1000));
+	snprintf(hdr_ts, sizeof(hdr_ts), "webhook-timestamp: %s", ts);
+	status = sandbox_http(&r, "POST", f->dest, headers, body, NULL);
+	sandbox_reply_dispose(&r);
+	assert_int_equal(status, 401);
+}
+
 int
 main(void)
 {
@@ -377,6 +408,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_register_and_reactivate,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_rows_for_dashboard,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_signature_refused,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delivery_reaches_listener,
 						setup, teardown),
