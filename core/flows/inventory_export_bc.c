@@ -603,6 +603,8 @@ match_skus(ps_flow_env *env, level *lv, size_t n, ps_bc_sku_list *skus,
 	size_t i;
 	int error;
 
+	if (skus->count == 0) /* an empty store: items is NULL */
+		return 0;
 	qsort(skus->items, skus->count, sizeof(*skus->items), cmp_sku);
 	if ((error = ps_store_begin(env->store)) < 0)
 		return error;
@@ -647,7 +649,8 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 	if ((error = ps_bcret__bp_products_tracked(&prods, &n, env->bp,
 						   field)) < 0)
 		goto done;
-	qsort(prods, n, sizeof(*prods), cmp_pid);
+	if (n > 0) /* none tracked: prods may be NULL */
+		qsort(prods, n, sizeof(*prods), cmp_pid);
 	ids = calloc(n + 1, sizeof(*ids));
 	lv = calloc(n + 1, sizeof(*lv));
 	if (ids == NULL || lv == NULL) {
