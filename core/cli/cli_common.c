@@ -22,14 +22,16 @@
 void
 ps_cli_error(const char *fmt, ...)
 {
-	char msg[PS_ERROR_MAX + 256];
+	char msg[PS_ERROR_MAX + 256], shown[4 * (PS_ERROR_MAX + 256)];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	ps_redact(msg, sizeof(msg));
-	fprintf(stderr, "pearlsync: %s\n", msg);
+	/* errors quote platform data: no raw control byte on the terminal */
+	fprintf(stderr, "pearlsync: %s\n",
+		ps_log_escape(shown, sizeof(shown), msg));
 }
 
 int

@@ -60,4 +60,11 @@ expect_err "total_inc_tax"
 [ -z "$(raw_controls "$tmp/err")" ] || fail "raw control bytes on stderr"
 grep -q '1\\x1b\]0;pwned\\x07\\u009b2J\\x7f' "$tmp/err" ||
 	fail "the value is not shown escaped"
+
+step="command errors"
+# a command's error quotes the same value: escaped as well
+run preview order "$id"
+[ "$rc" -ne 0 ] || fail "preview of a broken order succeeded"
+expect_err "total_inc_tax"
+[ -z "$(raw_controls "$tmp/err")" ] || fail "raw control bytes in the error"
 echo "ok"
