@@ -300,26 +300,14 @@ test_reply_about_another_order_refused(void **state)
 static int
 setup(void **state)
 {
-	static const char *const flows[] = {"orders", NULL};
 	json_t *drop;
 	int ok;
 
 	*state = &fx;
 	if (flow_fixture_open(&fx, NULL) < 0)
 		return -1;
-	fx_set(&fx, "brightpearl.account", "sandbox");
-	fx_set(&fx, "brightpearl.installed_integration_instance_id", "7");
-	fx_set(&fx, "orders.enabled", "true");
-	fx_set(&fx, "orders.import_statuses", "11");
 	fx_set(&fx, "orders.import_guests", "true");
-	fx_set(&fx, "defaults.channel_id", "1");
-	fx_set(&fx, "defaults.warehouse_id", "2");
-	fx_set(&fx, "sync.poll_interval_seconds", "86400");
-	if (flow_fixture_map(&fx, "order_status", "bc>bp", "11", "2") < 0 ||
-	    flow_fixture_start_worker(&fx, flows) < 0)
-		return -1;
-	/* the first pass registers the hooks and imports the demo orders */
-	if (ps_worker_run_once(fx.worker, NULL) < 0)
+	if (flow_fixture_start_import(&fx) < 0)
 		return -1;
 	/* from now on every order webhook is lost: the poll finds them */
 	drop = flow_fixture_ctl(&fx, "POST", "/webhooks",

@@ -108,6 +108,31 @@ connect_to_sandbox(flow_fixture *fx, const ps_http_options *ho)
 }
 
 int
+flow_fixture_start_import(flow_fixture *fx)
+{
+	static const char *const flows[] = {"orders", NULL};
+	static const char *const settings[][2] = {
+		{"brightpearl.account", "sandbox"},
+		{"brightpearl.installed_integration_instance_id", "7"},
+		{"orders.enabled", "true"},
+		{"orders.import_statuses", "11"},
+		{"defaults.channel_id", "1"},
+		{"defaults.warehouse_id", "2"},
+		{"sync.poll_interval_seconds", "86400"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(settings) / sizeof(*settings); i++)
+		if (flow_fixture_set(fx, settings[i][0], settings[i][1]) < 0)
+			return -1;
+	if (flow_fixture_map(fx, "order_status", "bc>bp", "11", "2") < 0 ||
+	    flow_fixture_start_worker(fx, flows) < 0)
+		return -1;
+	/* the first pass registers the hooks and imports the demo orders */
+	return ps_worker_run_once(fx->worker, NULL) < 0 ? -1 : 0;
+}
+
+int
 flow_fixture_setup_steps(flow_fixture *fx)
 {
 	static const char *const settings[][2] = {

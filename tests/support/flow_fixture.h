@@ -110,6 +110,16 @@ int flow_fixture_map(flow_fixture *fx, const char *kind, const char *direction,
 int flow_fixture_setup_steps(flow_fixture *fx);
 
 /*
+ * flow_fixture_start_import - the order import alone, as most order tests
+ * run it: orders on (BigCommerce status 11 imported and mapped to
+ * Brightpearl 2, channel 1, warehouse 2, the duplicate guard's instance 7),
+ * polls a day apart so webhooks carry the orders, the worker started with
+ * only the import, and its first pass (hooks registered, the demo store's
+ * orders imported).  0 or -1.
+ */
+int flow_fixture_start_import(flow_fixture *fx);
+
+/*
  * flow_fixture_ctl - one control API call (path after "/_sandbox", body
  * JSON or NULL).  The parsed reply (new reference; {} when empty), or
  * NULL on a non-2xx status or an unparsable body.
