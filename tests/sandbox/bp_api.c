@@ -1563,6 +1563,22 @@ row_build(bp_state *bp, json_t *r, size_t i, sb_response *resp)
 	return row;
 }
 
+/* The sales-order POST's defaults for fields not sent (section 7.1); the
+ * PUT, being replacement-style, applies them again. */
+static void
+order_defaults(json_t *o)
+{
+	if (!json_object_get(o, "warehouseId"))
+		json_object_set_new(o, "warehouseId", json_integer(2));
+	if (!json_object_get(o, "priceListId"))
+		json_object_set_new(o, "priceListId", json_integer(1));
+	if (!json_object_get(o, "priceModeCode"))
+		json_object_set_new(o, "priceModeCode", json_string("EXC"));
+	if (!json_object_get(o, "currency"))
+		json_object_set_new(o, "currency",
+				    json_pack("{s:s}", "code", "USD"));
+}
+
 /* Shared by sales-order and sales-credit POST (sections 7.1, 7.8). */
 static void
 order_create(bp_state *bp, sb_request *req, sb_response *resp, const char *type)
@@ -1638,15 +1654,7 @@ order_create(bp_state *bp, sb_request *req, sb_response *resp, const char *type)
 	if (!json_object_get(o, "statusId"))
 		json_object_set_new(o, "statusId",
 				    json_integer(strcmp(type, "SC") ? 2 : 10));
-	if (!json_object_get(o, "warehouseId"))
-		json_object_set_new(o, "warehouseId", json_integer(2));
-	if (!json_object_get(o, "priceListId"))
-		json_object_set_new(o, "priceListId", json_integer(1));
-	if (!json_object_get(o, "priceModeCode"))
-		json_object_set_new(o, "priceModeCode", json_string("EXC"));
-	if (!json_object_get(o, "currency"))
-		json_object_set_new(o, "currency",
-				    json_pack("{s:s}", "code", "USD"));
+	order_defaults(o);
 	now_iso(when, sizeof(when));
 	if (!json_object_get(o, "placedOn"))
 		json_object_set_new(o, "placedOn", json_string(when));
@@ -2168,15 +2176,7 @@ r_sales_order_put(sb_platform *pf, sb_request *req, sb_response *resp)
 	json_object_set(n, "customFields", json_object_get(o, "customFields"));
 	json_object_foreach(o, k, x) if (k[0] == '_') json_object_set(n, k, x);
 	/* not sent: the POST defaults (section 7.1) */
-	if (!json_object_get(n, "warehouseId"))
-		json_object_set_new(n, "warehouseId", json_integer(2));
-	if (!json_object_get(n, "priceListId"))
-		json_object_set_new(n, "priceListId", json_integer(1));
-	if (!json_object_get(n, "priceModeCode"))
-		json_object_set_new(n, "priceModeCode", json_string("EXC"));
-	if (!json_object_get(n, "currency"))
-		json_object_set_new(n, "currency",
-				    json_pack("{s:s}", "code", "USD"));
+	order_defaults(n);
 	if (!json_object_get(n, "placedOn"))
 		json_object_set(n, "placedOn", json_object_get(o, "createdOn"));
 	bp_order_touch(n);
