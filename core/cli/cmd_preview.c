@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../flows/order_import_bc.h"
+#include "flows/bigcommerce/order_import_int.h"
 #include "pearlsync/config.h"
 #include "pearlsync/connect.h"
 #include "pearlsync/store.h"

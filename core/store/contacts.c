@@ -13,7 +13,7 @@
  * id.  Emails are lower-cased here (ASCII letters only; other bytes are
  * kept as they are), so callers may pass any case.
  */
-#include "store/store_private.h"
+#include "store/store_int.h"
 
 #include <stdlib.h>
 #include <string.h>

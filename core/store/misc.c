@@ -8,7 +8,7 @@
  * worker start (ps_store_recover_interrupted), so a crash between claim and
  * completion delays an item but never loses it.
  */
-#include "store/store_private.h"
+#include "store/store_int.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -9,7 +9,7 @@
  * exactly like settings.
  */
 #include "pearlsync/settings.h"
-#include "store/store_private.h"
+#include "store/store_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
  * migrations run in one transaction taken with BEGIN IMMEDIATE, so two
  * processes opening an old file at once cannot both migrate it.
  */
-#include "store/store_private.h"
+#include "store/store_int.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,7 +8,7 @@
  * only ever set by claim_due, in its own committed transaction, so after a
  * crash an IN_FLIGHT row means "the call may have happened".
  */
-#include "store/store_private.h"
+#include "store/store_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
  * the field holds; a collision would make one foreign edit look like our
  * own, at odds of about 1 in 2^64 per comparison.
  */
-#include "store/store_private.h"
+#include "store/store_int.h"
 
 #include <inttypes.h>
 #include <stdio.h>

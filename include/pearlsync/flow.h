@@ -131,6 +131,18 @@ typedef struct ps_flow_ops {
 	 */
 	int (*perform_batch)(ps_flow_env *env, const ps_log_entry *entries,
 			     size_t n, ps_flow_result *results, int *codes);
+
+	/*
+	 * preview - optional (NULL: the flow has none): describe in *out
+	 * (owned, free()) what performing an entry for source object
+	 * source_id would send, and why, writing nothing anywhere: reads
+	 * only.  The caller has run init; env->state is set.  Returns 0 or
+	 * the PS_E* code the entry would fail with (detail set).  `pearlsync
+	 * preview` calls it.
+	 */
+	int (*preview)(char **out, ps_flow_env *env, const char *source_id);
+	/* The noun `pearlsync preview` takes for it ("order"), or NULL. */
+	const char *preview_noun;
 } ps_flow_ops;
 
 /* The most entries the worker hands to one perform_batch call. */

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connectors/bigcommerce_internal.h"
-#include "flows/order_import_bc.h"
+#include "platforms/bigcommerce/bigcommerce_int.h"
+#include "flows/bigcommerce/order_import_int.h"
 #include "fuzz.h"
 #include "pearlsync/bigcommerce.h"
 

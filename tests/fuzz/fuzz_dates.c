@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 
-#include "connectors/bigcommerce_internal.h"
+#include "platforms/bigcommerce/bigcommerce_int.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -21,7 +21,7 @@
 
 #include <jansson.h>
 
-#include "connectors/bigcommerce_internal.h"
+#include "platforms/bigcommerce/bigcommerce_int.h"
 #include "internal.h"
 #include "pearlsync/bigcommerce.h"
 

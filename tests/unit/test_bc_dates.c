@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connectors/bigcommerce_internal.h"
+#include "platforms/bigcommerce/bigcommerce_int.h"
 #include "internal.h"
 
 struct row {

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connectors/connector.h"
+#include "platforms/connector.h"
 #include "pearlsync/brightpearl.h"
 #include "pearlsync/log.h"
 

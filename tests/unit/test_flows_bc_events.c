@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "flows/bc_return.h"
+#include "flows/bigcommerce/bp_events_int.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/store.h"
 
@@ -38,19 +38,19 @@ test_parse_full_event_and_idset(void **state)
 	ps_event ev = bp_event(
 	    "ignored", "{\"accountCode\":\"acme\",\"id\":\"7,9-11\","
 		       "\"fullEvent\":\"goods-out-note.modified.shipped\"}");
-	ps_bcret_event e;
+	ps_bpev_event e;
 
 	(void)state;
-	assert_int_equal(ps_bcret__event_parse(&e, &ev), 0);
+	assert_int_equal(ps_bpev__event_parse(&e, &ev), 0);
 	assert_string_equal(e.full_event, "goods-out-note.modified.shipped");
 	assert_int_equal(e.nids, 4);
 	assert_int_equal(e.ids[0], 7);
 	assert_int_equal(e.ids[1], 9);
 	assert_int_equal(e.ids[3], 11);
-	assert_true(ps_bcret__event_is(&e, "goods-out-note.modified.shipped"));
-	assert_true(ps_bcret__event_is(&e, "goods-out-note"));
-	assert_false(ps_bcret__event_is(&e, "goods-out-note.modified.ship"));
-	assert_false(ps_bcret__event_is(&e, "order.modified"));
+	assert_true(ps_bpev__event_is(&e, "goods-out-note.modified.shipped"));
+	assert_true(ps_bpev__event_is(&e, "goods-out-note"));
+	assert_false(ps_bpev__event_is(&e, "goods-out-note.modified.ship"));
+	assert_false(ps_bpev__event_is(&e, "order.modified"));
 }
 
 static void
@@ -58,10 +58,10 @@ test_parse_topic_fallback_and_numbers(void **state)
 {
 	ps_event ev = bp_event("product.modified.on-hand-modified",
 			       "{\"id\":1007}");
-	ps_bcret_event e;
+	ps_bpev_event e;
 
 	(void)state;
-	assert_int_equal(ps_bcret__event_parse(&e, &ev), 0);
+	assert_int_equal(ps_bpev__event_parse(&e, &ev), 0);
 	assert_string_equal(e.full_event, "product.modified.on-hand-modified");
 	assert_int_equal(e.nids, 1);
 	assert_int_equal(e.ids[0], 1007);
@@ -76,18 +76,18 @@ test_parse_rejects(void **state)
 	    "{\"fullEvent\":\"order.modified\",\"id\":\"9-3\"}",
 	    "{\"fullEvent\":\"order.modified\",\"id\":\"1,,2\"}",
 	    "{\"fullEvent\":\"order.modified\",\"id\":\"-4\"}"};
-	ps_bcret_event e;
+	ps_bpev_event e;
 	ps_event ev;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ev = bp_event(NULL, bad[i]);
-		assert_int_equal(ps_bcret__event_parse(&e, &ev), PS_EPARSE);
+		assert_int_equal(ps_bpev__event_parse(&e, &ev), PS_EPARSE);
 	}
 	ev = bp_event("order.modified", "{\"id\":\"1\"}");
 	ev.platform = PS_PLATFORM_BIGCOMMERCE;
-	assert_int_equal(ps_bcret__event_parse(&e, &ev), PS_EINVAL);
+	assert_int_equal(ps_bpev__event_parse(&e, &ev), PS_EINVAL);
 }
 
 static void
@@ -95,11 +95,11 @@ test_idset_is_capped(void **state)
 {
 	ps_event ev = bp_event("product.modified.on-hand-modified",
 			       "{\"id\":\"1-100000\"}");
-	ps_bcret_event e;
+	ps_bpev_event e;
 
 	(void)state;
-	assert_int_equal(ps_bcret__event_parse(&e, &ev), 0);
-	assert_int_equal(e.nids, PS_BCRET_EVENT_MAX_IDS);
+	assert_int_equal(ps_bpev__event_parse(&e, &ev), 0);
+	assert_int_equal(e.nids, PS_BPEV_EVENT_MAX_IDS);
 }
 
 static void
@@ -115,13 +115,13 @@ test_bc_order_event(void **state)
 	ev.payload = (char *)(uintptr_t) "{\"scope\":\"store/order/updated\","
 					 "\"data\":{\"type\":\"order\","
 					 "\"id\":250}}";
-	assert_int_equal(ps_bcret__bc_event_order(&id, &ev), 0);
+	assert_int_equal(ps_bpev__bc_event_order(&id, &ev), 0);
 	assert_int_equal(id, 250);
 	ev.topic = (char *)(uintptr_t) "store/product/updated";
-	assert_int_equal(ps_bcret__bc_event_order(&id, &ev), PS_EINVAL);
+	assert_int_equal(ps_bpev__bc_event_order(&id, &ev), PS_EINVAL);
 	ev.topic = (char *)(uintptr_t) "store/order/created";
 	ev.payload = (char *)(uintptr_t) "{\"data\":{}}";
-	assert_int_equal(ps_bcret__bc_event_order(&id, &ev), PS_EPARSE);
+	assert_int_equal(ps_bpev__bc_event_order(&id, &ev), PS_EPARSE);
 }
 
 /* ---- which flow records what ---------------------------------------- */

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "flows/order_import_bc.h"
+#include "flows/bigcommerce/order_import_int.h"
 
 static char E[1];
 

@@ -19,7 +19,7 @@
 #include "pearlsync/log.h"
 #include "pearlsync/settings.h"
 #include "pearlsync/store.h"
-#include "store/store_private.h"
+#include "store/store_int.h"
 
 struct fixture {
 	char dir[64];

@@ -25,7 +25,7 @@
 #include <sqlite3.h>
 
 #include "pearlsync/store.h"
-#include "store/store_private.h"
+#include "store/store_int.h"
 
 struct fixture {
 	char dir[64];

@@ -25,7 +25,7 @@
 #include "pearlsync/settings.h"
 #include "pearlsync/store.h"
 #include "pearlsync/worker.h"
-#include "store/store_private.h"
+#include "store/store_int.h"
 
 #define T0 1790000000000LL
 

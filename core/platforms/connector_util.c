@@ -6,7 +6,7 @@
  * sentence the operator can act on, naming the object and the field,
  * instead of a crash or a silently zero value.
  */
-#include "connectors/connector.h"
+#include "platforms/connector.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -9,8 +9,8 @@
  * This is the edge where webhook JSON becomes plain values; the flows
  * themselves never see JSON.
  */
-#include "bc_return.h"
-#include "connectors/brightpearl_int.h"
+#include "flows/bigcommerce/bp_events_int.h"
+#include "platforms/brightpearl/brightpearl_int.h"
 #include "internal.h"
 #include "pearlsync/brightpearl.h"
 #include "pearlsync/settings.h"
@@ -49,7 +49,7 @@ parse_i64(int64_t *out, const char *s, const char **end)
 
 /* "1,2,5-9" into out->ids (capped). */
 static int
-parse_idset(ps_bcret_event *out, const char *s)
+parse_idset(ps_bpev_event *out, const char *s)
 {
 	int64_t a, b;
 	const char *p = s;
@@ -62,7 +62,7 @@ parse_idset(ps_bcret_event *out, const char *s)
 			return PS_EPARSE;
 		if (b < a)
 			return PS_EPARSE;
-		for (; a <= b && out->nids < PS_BCRET_EVENT_MAX_IDS; a++)
+		for (; a <= b && out->nids < PS_BPEV_EVENT_MAX_IDS; a++)
 			out->ids[out->nids++] = a;
 		if (*p == ',')
 			p++;
@@ -73,7 +73,7 @@ parse_idset(ps_bcret_event *out, const char *s)
 }
 
 int
-ps_bcret__event_parse(ps_bcret_event *out, const ps_event *ev)
+ps_bpev__event_parse(ps_bpev_event *out, const ps_event *ev)
 {
 	json_t *root = NULL, *id;
 	json_error_t jerr;
@@ -126,7 +126,7 @@ done:
 }
 
 int
-ps_bcret__event_is(const ps_bcret_event *e, const char *name)
+ps_bpev__event_is(const ps_bpev_event *e, const char *name)
 {
 	size_t n = strlen(name);
 
@@ -135,7 +135,7 @@ ps_bcret__event_is(const ps_bcret_event *e, const char *name)
 }
 
 int
-ps_bcret__bc_event_order(int64_t *out, const ps_event *ev)
+ps_bpev__bc_event_order(int64_t *out, const ps_event *ev)
 {
 	json_t *root = NULL, *data, *id;
 	json_error_t jerr;
@@ -177,7 +177,7 @@ ps_bcret__bc_event_order(int64_t *out, const ps_event *ev)
 }
 
 int
-ps_bcret__webhooks_ensure(ps_flow_env *env, const char *const *events,
+ps_bpev__webhooks_ensure(ps_flow_env *env, const char *const *events,
 			  size_t n)
 {
 	ps_bp_webhook_list hooks = {NULL, 0, NULL};
@@ -242,7 +242,7 @@ typedef struct hooks_state {
 } hooks_state;
 
 int
-ps_bcret__hooks_init(void **out_state, ps_flow_env *env,
+ps_bpev__hooks_init(void **out_state, ps_flow_env *env,
 		     const char *const *events, size_t n)
 {
 	hooks_state *hs = calloc(1, sizeof(*hs));
@@ -253,34 +253,34 @@ ps_bcret__hooks_init(void **out_state, ps_flow_env *env,
 	*out_state = hs;
 	env->state = hs;
 	if (env->bp != NULL &&
-	    ps_bcret__webhooks_ensure(env, events, n) == 0)
+	    ps_bpev__webhooks_ensure(env, events, n) == 0)
 		hs->registered = 1;
 	ps_error_clear();
 	return 0;
 }
 
 int
-ps_bcret__hooks_poll(ps_flow_env *env, const char *const *events, size_t n)
+ps_bpev__hooks_poll(ps_flow_env *env, const char *const *events, size_t n)
 {
 	hooks_state *hs = env->state;
 	int error;
 
 	if (hs == NULL || hs->registered || env->bp == NULL)
 		return 0;
-	if ((error = ps_bcret__webhooks_ensure(env, events, n)) < 0)
+	if ((error = ps_bpev__webhooks_ensure(env, events, n)) < 0)
 		return error;
 	hs->registered = 1;
 	return 0;
 }
 
 void
-ps_bcret__hooks_fini(void *state)
+ps_bpev__hooks_fini(void *state)
 {
 	free(state);
 }
 
 int
-ps_bcret__log_add(ps_flow_env *env, const char *flow, const char *key,
+ps_bpev__log_add(ps_flow_env *env, const char *flow, const char *key,
 		  ps_platform source, const char *source_id, ps_platform target,
 		  const char *order_number)
 {
@@ -320,21 +320,21 @@ xref_lookup(int64_t *out, ps_store *st, ps_platform from, int64_t id,
 }
 
 int
-ps_bcret__bc_order_of(int64_t *out, ps_store *st, int64_t bp_order_id)
+ps_bpev__bc_order_of(int64_t *out, ps_store *st, int64_t bp_order_id)
 {
 	return xref_lookup(out, st, PS_PLATFORM_BRIGHTPEARL, bp_order_id,
 			   PS_PLATFORM_BIGCOMMERCE);
 }
 
 int
-ps_bcret__bp_order_of(int64_t *out, ps_store *st, int64_t bc_order_id)
+ps_bpev__bp_order_of(int64_t *out, ps_store *st, int64_t bc_order_id)
 {
 	return xref_lookup(out, st, PS_PLATFORM_BIGCOMMERCE, bc_order_id,
 			   PS_PLATFORM_BRIGHTPEARL);
 }
 
 int
-ps_bcret__setting_on(ps_store *st, const char *key)
+ps_bpev__setting_on(ps_store *st, const char *key)
 {
 	int on = 0;
 
@@ -346,7 +346,7 @@ ps_bcret__setting_on(ps_store *st, const char *key)
 }
 
 int
-ps_bcret__result(ps_flow_result *res, const char *target_id,
+ps_bpev__result(ps_flow_result *res, const char *target_id,
 		 const char *fmt, ...)
 {
 	char buf[1024];
@@ -380,7 +380,7 @@ match_column(const char *field)
 }
 
 void
-ps_bcret__bp_products_free(ps_bcret_bp_product *p, size_t n)
+ps_bpev__bp_products_free(ps_bpev_bp_product *p, size_t n)
 {
 	size_t i;
 
@@ -390,11 +390,11 @@ ps_bcret__bp_products_free(ps_bcret_bp_product *p, size_t n)
 }
 
 int
-ps_bcret__bp_products_tracked(ps_bcret_bp_product **out, size_t *out_n,
+ps_bpev__bp_products_tracked(ps_bpev_bp_product **out, size_t *out_n,
 			      ps_bp *bp, const char *field)
 {
 	const char *col = match_column(field);
-	ps_bcret_bp_product *v = NULL;
+	ps_bpev_bp_product *v = NULL;
 	json_t *rows = NULL, *row;
 	char query[128];
 	size_t i, n = 0;
@@ -433,17 +433,17 @@ ps_bcret__bp_products_tracked(ps_bcret_bp_product **out, size_t *out_n,
 	*out_n = n;
 	v = NULL;
 done:
-	ps_bcret__bp_products_free(v, n);
+	ps_bpev__bp_products_free(v, n);
 	json_decref(rows);
 	return error;
 }
 
 int
-ps_bcret__bp_gons_shipped_since(ps_bcret_gon_ref **out, size_t *out_n,
+ps_bpev__bp_gons_shipped_since(ps_bpev_gon_ref **out, size_t *out_n,
 				ps_bp *bp, const char *since)
 {
 	ps_conn_buf q = PS_CONN_BUF_INIT(1024);
-	ps_bcret_gon_ref *v = NULL;
+	ps_bpev_gon_ref *v = NULL;
 	json_t *rows = NULL, *row;
 	size_t i, n = 0;
 	int error = 0;
@@ -495,11 +495,11 @@ done:
  * orderStatusId as an INTEGER filter).
  */
 static int
-orders_search(ps_bcret_order_ref **out, size_t *out_n, ps_bp *bp,
+orders_search(ps_bpev_order_ref **out, size_t *out_n, ps_bp *bp,
 	      const char *since, int64_t status_id)
 {
 	ps_conn_buf q = PS_CONN_BUF_INIT(1024);
-	ps_bcret_order_ref *v = NULL;
+	ps_bpev_order_ref *v = NULL;
 	json_t *rows = NULL, *row;
 	size_t i, n = 0;
 	int error = 0;
@@ -552,14 +552,14 @@ done:
 }
 
 int
-ps_bcret__bp_orders_updated_since(ps_bcret_order_ref **out, size_t *out_n,
+ps_bpev__bp_orders_updated_since(ps_bpev_order_ref **out, size_t *out_n,
 				  ps_bp *bp, const char *since)
 {
 	return orders_search(out, out_n, bp, since, 0);
 }
 
 int
-ps_bcret__bp_orders_at_status_since(ps_bcret_order_ref **out, size_t *out_n,
+ps_bpev__bp_orders_at_status_since(ps_bpev_order_ref **out, size_t *out_n,
 				    ps_bp *bp, const char *since,
 				    int64_t status_id)
 {
@@ -574,7 +574,7 @@ ps_bcret__bp_orders_at_status_since(ps_bcret_order_ref **out, size_t *out_n,
 }
 
 void
-ps_bcret__poll_since(char *buf, size_t cap, ps_flow_env *env,
+ps_bpev__poll_since(char *buf, size_t cap, ps_flow_env *env,
 		     const char *cursor)
 {
 	char *stored = NULL;
@@ -593,7 +593,7 @@ ps_bcret__poll_since(char *buf, size_t cap, ps_flow_env *env,
 }
 
 int
-ps_bcret__poll_end(ps_flow_env *env, const char *cursor, const char *value,
+ps_bpev__poll_end(ps_flow_env *env, const char *cursor, const char *value,
 		   int error)
 {
 	if (error == 0)

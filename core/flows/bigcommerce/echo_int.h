@@ -1,5 +1,5 @@
 /*
- * echo.h - the echo guard as the flows use it (DESIGN.md "Ownership and
+ * echo_int.h - the echo guard as the flows use it (DESIGN.md "Ownership and
  * echo").
  *
  * Scalar fields (an order's status, a BigCommerce notes field) go straight

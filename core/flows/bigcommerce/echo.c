@@ -1,8 +1,8 @@
 /*
  * echo.c - Brightpearl notes pearlsync wrote, remembered per order and
- * text hash in the store's written table (see echo.h).
+ * text hash in the store's written table (see echo_int.h).
  */
-#include "flows/echo.h"
+#include "flows/bigcommerce/echo_int.h"
 #include "internal.h"
 
 #include <inttypes.h>

@@ -10,7 +10,7 @@
  * value for the operation or one readable sentence here, so the operations
  * never look at HTTP statuses.
  */
-#include "connectors/brightpearl_int.h"
+#include "platforms/brightpearl/brightpearl_int.h"
 
 #include <errno.h>
 #include <inttypes.h>

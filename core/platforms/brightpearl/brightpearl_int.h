@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "connectors/connector.h"
+#include "platforms/connector.h"
 #include "pearlsync/brightpearl.h"
 
 /* The ps_bp context.  Strings owned. */

@@ -17,7 +17,7 @@
  * so all arithmetic on amounts is checked (a wrapped sum would be a
  * plausible-looking row): an order whose amounts do not fit is refused.
  */
-#include "flows/order_import_bc.h"
+#include "flows/bigcommerce/order_import_int.h"
 #include "internal.h"
 #include "pearlsync/settings.h"
 

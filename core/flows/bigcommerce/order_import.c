@@ -42,14 +42,15 @@
  * is looked up by externalRef and adopted, or created with the direct
  * (duplicate-guarded) call.
  */
-#include "flows/order_import_bc.h"
-#include "flows/echo.h"
+#include "flows/bigcommerce/order_import_int.h"
+#include "flows/bigcommerce/echo_int.h"
 #include "internal.h"
 
 #include <ctype.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -3389,18 +3390,38 @@ done:
 	return error;
 }
 
+/* preview slot: the source id is the BigCommerce order id. */
+static int
+oib_preview(char **out, ps_flow_env *env, const char *source_id)
+{
+	char *end = NULL;
+	long long id;
+
+	*out = NULL;
+	errno = 0;
+	id = source_id != NULL ? strtoll(source_id, &end, 10) : 0;
+	if (source_id == NULL || end == source_id || *end != '\0' ||
+	    errno != 0 || id <= 0 || id > 0x7fffffff)
+		return ps_error_set(PS_EINVAL, "'%s' is not a BigCommerce "
+					       "order id",
+				    source_id);
+	return ps_oib__preview(out, env, (int64_t)id);
+}
+
 const ps_flow_ops ps_flow_order_import_bc = {
-	"order_import_bc",
-	"orders",
-	"BigCommerce orders into Brightpearl sales orders",
-	PS_PLATFORM_BIGCOMMERCE,
-	PS_PLATFORM_BRIGHTPEARL,
-	"orders.enabled",
-	oib_init,
-	oib_fini,
-	oib_on_event,
-	oib_poll,
-	0,
-	oib_perform,
-	oib_perform_batch,
+	.name = "order_import_bc",
+	.alias = "orders",
+	.description = "BigCommerce orders into Brightpearl sales orders",
+	.source = PS_PLATFORM_BIGCOMMERCE,
+	.target = PS_PLATFORM_BRIGHTPEARL,
+	.enabled_setting = "orders.enabled",
+	.init = oib_init,
+	.fini = oib_fini,
+	.on_event = oib_on_event,
+	.poll = oib_poll,
+	.poll_interval_ms = 0,
+	.perform = oib_perform,
+	.perform_batch = oib_perform_batch,
+	.preview = oib_preview,
+	.preview_noun = "order",
 };

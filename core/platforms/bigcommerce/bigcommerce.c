@@ -17,8 +17,8 @@
  * 2822, v3 dates ISO 8601 or epoch seconds.
  */
 #include "pearlsync/bigcommerce.h"
-#include "connectors/bigcommerce_internal.h"
-#include "connectors/connector.h"
+#include "platforms/bigcommerce/bigcommerce_int.h"
+#include "platforms/connector.h"
 #include "internal.h"
 #include "pearlsync/log.h"
 

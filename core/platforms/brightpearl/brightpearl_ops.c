@@ -9,7 +9,7 @@
  * (orderRows, availability, goods-out notes) are walked here and turned
  * into arrays sorted by id, so callers see a stable order.
  */
-#include "connectors/brightpearl_int.h"
+#include "platforms/brightpearl/brightpearl_int.h"
 
 #include <inttypes.h>
 #include <stdio.h>

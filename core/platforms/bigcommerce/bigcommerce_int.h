@@ -1,5 +1,5 @@
 /*
- * bigcommerce_internal.h - what the BigCommerce connector's unit tests reach
+ * bigcommerce_int.h - what the BigCommerce connector's unit tests reach
  * that callers do not: the date codecs and a transport seam that replaces
  * ps_http_send() so requests are asserted and replies scripted in process.
  */

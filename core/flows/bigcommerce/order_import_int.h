@@ -1,5 +1,5 @@
 /*
- * order_import_bc.h - the parts of the BigCommerce order import shared by
+ * order_import_int.h - the parts of the BigCommerce order import shared by
  * the flow (order_import_bc.c), its plan (order_import_bc_plan.c), the
  * `pearlsync preview order` command and the unit tests.
  *

@@ -1,5 +1,5 @@
 /*
- * store_private.h - what the files of core/store/ share, and the hooks the
+ * store_int.h - what the files of core/store/ share, and the hooks the
  * unit tests use.  Nothing outside core/store and tests/unit includes it.
  */
 #ifndef PEARLSYNC_STORE_PRIVATE_H
