@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flows/bigcommerce/order_import_int.h"
+#include "pearlsync/flow.h"
 #include "pearlsync/config.h"
 #include "pearlsync/connect.h"
 #include "pearlsync/store.h"
@@ -51,7 +51,16 @@ ps_cli_cmd_preview(const ps_cli_global *g, int argc, char **argv)
 	long id;
 	int status, error;
 
-	if (argc != 3 || strcmp(argv[1], "order") != 0 ||
+	const ps_flow_ops *const *flows = ps_flows_all();
+	const ps_flow_ops *flow = NULL;
+	size_t i;
+
+	for (i = 0; argc == 3 && flows[i] != NULL; i++)
+		if (flows[i]->preview != NULL &&
+		    flows[i]->preview_noun != NULL &&
+		    strcmp(flows[i]->preview_noun, argv[1]) == 0)
+			flow = flows[i];
+	if (argc != 3 || flow == NULL ||
 	    ps_cli_parse_long(&id, argv[2], 1, 0x7fffffffL) < 0)
 		return ps_cli_usage_error("preview",
 					  "preview needs: order BC_ORDER_ID");
@@ -70,10 +79,10 @@ ps_cli_cmd_preview(const ps_cli_global *g, int argc, char **argv)
 	env.bp = bp;
 	env.bc = bc;
 	env.now = ps_cli_now_ms();
-	if ((error = ps_flow_order_import_bc.init(&state, &env)) < 0)
+	if ((error = flow->init != NULL ? flow->init(&state, &env) : 0) < 0)
 		goto done;
 	env.state = state;
-	if ((error = ps_oib__preview(&text, &env, (int64_t)id)) < 0)
+	if ((error = flow->preview(&text, &env, argv[2])) < 0)
 		goto done;
 	fputs(text, stdout);
 done:
@@ -83,7 +92,8 @@ done:
 		status = PS_EXIT_FAIL;
 	}
 	free(text);
-	ps_flow_order_import_bc.fini(state);
+	if (flow->fini != NULL)
+		flow->fini(state);
 	ps_bc_free(bc);
 	ps_bp_free(bp);
 	ps_http_free(http);
