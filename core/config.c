@@ -11,6 +11,7 @@
  * are mapped here, once, to PS_ECONFIG with "FILE:LINE: message".
  */
 #include "pearlsync/config.h"
+#include "pearlsync/platform.h"
 #include "internal.h"
 
 #include <arpa/inet.h>
@@ -49,31 +50,13 @@ static const struct config_key config_keys[] = {
 	 0},
 	{"http", "timeout_ms", KEY_TIMEOUT, FIELD(total_timeout_ms), 0},
 	{"http", "ca_file", KEY_PATH, FIELD(ca_file), 0},
-	{"base_urls", "brightpearl", KEY_URL, 0, PS_PLATFORM_BRIGHTPEARL},
-	{"base_urls", "bigcommerce", KEY_URL, 0, PS_PLATFORM_BIGCOMMERCE},
-	{"base_urls", "dsco", KEY_URL, 0, PS_PLATFORM_DSCO},
-	{"base_urls", "shiphero", KEY_URL, 0, PS_PLATFORM_SHIPHERO},
 };
+
+/* base_urls.<name>: one key per registered platform (platform.h). */
+#define URL_GROUP "base_urls"
 
 /* The longest timeout accepted: a day, well past any sane HTTP call. */
 #define MAX_TIMEOUT_MS (24L * 3600L * 1000L)
-
-static const char *
-default_url(ps_platform p)
-{
-	switch (p) {
-	case PS_PLATFORM_BRIGHTPEARL:
-		return PS_CONFIG_DEFAULT_URL_BRIGHTPEARL;
-	case PS_PLATFORM_BIGCOMMERCE:
-		return PS_CONFIG_DEFAULT_URL_BIGCOMMERCE;
-	case PS_PLATFORM_DSCO:
-		return PS_CONFIG_DEFAULT_URL_DSCO;
-	case PS_PLATFORM_SHIPHERO:
-		return PS_CONFIG_DEFAULT_URL_SHIPHERO;
-	default:
-		return "";
-	}
-}
 
 /*
  * The default database for a user who is not root: the XDG data directory,
@@ -104,7 +87,7 @@ ps_config_default_db_path(char *buf, size_t cap, int for_root)
 void
 ps_config_init(ps_config *cfg)
 {
-	int p;
+	const ps_platform_ops *const *p;
 
 	memset(cfg, 0, sizeof(*cfg));
 	ps_config_default_db_path(cfg->db_path, sizeof(cfg->db_path),
@@ -115,9 +98,11 @@ ps_config_init(ps_config *cfg)
 	cfg->listen_port = PS_CONFIG_DEFAULT_LISTEN_PORT;
 	cfg->connect_timeout_ms = PS_CONFIG_DEFAULT_CONNECT_TIMEOUT_MS;
 	cfg->total_timeout_ms = PS_CONFIG_DEFAULT_TOTAL_TIMEOUT_MS;
-	for (p = 0; p < PS_PLATFORM_COUNT; p++)
-		ps_util__strlcpy(cfg->base_url[p], default_url((ps_platform)p),
-				 sizeof(cfg->base_url[p]));
+	for (p = ps_platforms_all(); *p != NULL; p++)
+		if ((*p)->default_base_url != NULL)
+			ps_util__strlcpy(cfg->base_url[(*p)->id],
+					 (*p)->default_base_url,
+					 sizeof(cfg->base_url[0]));
 }
 
 /* Record "FILE:LINE: message" for setting s. */
@@ -164,10 +149,22 @@ type_name(int type)
 }
 
 static const struct config_key *
-find_key(const char *group, const char *name)
+find_key(const char *group, const char *name, struct config_key *url)
 {
+	const ps_platform_ops *ops;
 	size_t i;
 
+	if (group != NULL && strcmp(group, URL_GROUP) == 0) {
+		if ((ops = ps_platform_ops_named(name)) == NULL ||
+		    strcmp(ops->name, name) != 0)
+			return NULL;
+		url->group = URL_GROUP;
+		url->name = ops->name;
+		url->kind = KEY_URL;
+		url->offset = 0;
+		url->platform = ops->id;
+		return url;
+	}
 	for (i = 0; i < PS__ARRAY_LEN(config_keys); i++) {
 		const struct config_key *k = &config_keys[i];
 
@@ -186,6 +183,8 @@ is_group_name(const char *name)
 {
 	size_t i;
 
+	if (strcmp(name, URL_GROUP) == 0)
+		return 1;
 	for (i = 0; i < PS__ARRAY_LEN(config_keys); i++)
 		if (config_keys[i].group != NULL &&
 		    strcmp(config_keys[i].group, name) == 0)
@@ -310,6 +309,7 @@ walk(ps_config *cfg, const config_setting_t *parent, const char *group,
 			config_setting_get_elem(parent, (unsigned)i);
 		const char *name = config_setting_name(s);
 		const struct config_key *k;
+		struct config_key url;
 		char key[128];
 
 		if (name == NULL)
@@ -324,7 +324,7 @@ walk(ps_config *cfg, const config_setting_t *parent, const char *group,
 				return error;
 			continue;
 		}
-		k = find_key(group, name);
+		k = find_key(group, name, &url);
 		if (k == NULL)
 			return setting_error(s, path, "unknown key '%s'", key);
 		if ((error = apply_key(cfg, k, s, path, key)) < 0)
@@ -396,7 +396,7 @@ ps_config_load(ps_config *cfg, const char *explicit_path)
 const char *
 ps_config_base_url(const ps_config *cfg, ps_platform p)
 {
-	if ((int)p < 0 || p >= PS_PLATFORM_COUNT)
+	if ((int)p < 0 || p >= PS_PLATFORM_MAX || ps_platform_ops_of(p) == NULL)
 		return NULL;
 	return cfg->base_url[p];
 }

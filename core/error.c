@@ -143,40 +143,6 @@ ps_util__strlcpy(char *dst, const char *src, size_t cap)
 	return n;
 }
 
-static const char *const platform_names[PS_PLATFORM_COUNT] = {
-	"brightpearl", "bigcommerce", "dsco", "shiphero"};
-static const char *const platform_codes[PS_PLATFORM_COUNT] = {"bp", "bc",
-							      "dsco", "sh"};
-
-const char *
-ps_platform_name(ps_platform p)
-{
-	return (unsigned)p < PS_PLATFORM_COUNT ? platform_names[p] : "?";
-}
-
-const char *
-ps_platform_code(ps_platform p)
-{
-	return (unsigned)p < PS_PLATFORM_COUNT ? platform_codes[p] : "?";
-}
-
-int
-ps_platform_parse(ps_platform *out, const char *name)
-{
-	int i;
-
-	for (i = 0; name != NULL && i < PS_PLATFORM_COUNT; i++) {
-		if (strcmp(name, platform_names[i]) == 0 ||
-		    strcmp(name, platform_codes[i]) == 0) {
-			*out = (ps_platform)i;
-			return 0;
-		}
-	}
-	return ps_error_set(PS_EINVAL,
-			    "unknown platform '%s' (bp, bc, dsco, sh)",
-			    name ? name : "");
-}
-
 int
 ps_util__error_wrap(int code, const char *fmt, ...)
 {

@@ -30,4 +30,25 @@ size_t ps_util__strlcpy(char *dst, const char *src, size_t cap);
 int ps_util__error_wrap(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* ---- crypto.c: what checking a webhook signature needs ---- */
+
+/* SHA-256 and HMAC-SHA256 (out: 32 bytes). */
+void ps_crypto__sha256(unsigned char out[32], const void *data, size_t len);
+void ps_crypto__hmac_sha256(unsigned char out[32], const void *key,
+			    size_t key_len, const void *const *parts,
+			    const size_t *lens, size_t nparts);
+
+/*
+ * ps_crypto__base64_encode - standard base64 with padding of n bytes into
+ * out (cap bytes, NUL-terminated).  Returns the length or -1 if it does
+ * not fit.
+ */
+int ps_crypto__base64_encode(char *out, size_t cap, const unsigned char *in,
+			     size_t n);
+
+/* ps_crypto__secure_equal - 1 if a and b are equal, constant time in the
+ * length of b. */
+int ps_crypto__secure_equal(const char *a, size_t alen, const char *b,
+			    size_t blen);
+
 #endif

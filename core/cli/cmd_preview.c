@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "pearlsync/flow.h"
+#include "pearlsync/platform.h"
 #include "pearlsync/config.h"
 #include "pearlsync/connect.h"
 #include "pearlsync/store.h"
@@ -44,8 +45,7 @@ ps_cli_cmd_preview(const ps_cli_global *g, int argc, char **argv)
 	ps_config cfg;
 	ps_store *st = NULL;
 	ps_http *http = NULL;
-	ps_bp *bp = NULL;
-	ps_bc *bc = NULL;
+	ps_platform_conns conns;
 	void *state = NULL;
 	char *text = NULL;
 	long id;
@@ -71,13 +71,20 @@ ps_cli_cmd_preview(const ps_cli_global *g, int argc, char **argv)
 	ho.backoff_cap_ms = 2000;
 	ho.max_wait_ms = 10000;
 	memset(&env, 0, sizeof(env));
+	memset(&conns, 0, sizeof(conns));
 	if ((error = ps_connect_http(&http, &cfg, &ho)) < 0 ||
-	    (error = ps_connect_bp(&bp, st, &cfg, http)) < 0 ||
-	    (error = ps_connect_bc(&bc, st, &cfg, http)) < 0)
+	    (error = ps_platforms_connect(&conns, st, &cfg, http, NULL)) < 0)
 		goto done;
+	if (conns.conn[flow->source] == NULL ||
+	    conns.conn[flow->target] == NULL) {
+		error = ps_error_set(PS_ESETTING, "%s",
+				     conns.note[flow->source][0] != '\0'
+					     ? conns.note[flow->source]
+					     : conns.note[flow->target]);
+		goto done;
+	}
 	env.store = st;
-	env.bp = bp;
-	env.bc = bc;
+	memcpy(env.conn, conns.conn, sizeof(env.conn));
 	env.now = ps_cli_now_ms();
 	if ((error = flow->init != NULL ? flow->init(&state, &env) : 0) < 0)
 		goto done;
@@ -94,8 +101,7 @@ done:
 	free(text);
 	if (flow->fini != NULL)
 		flow->fini(state);
-	ps_bc_free(bc);
-	ps_bp_free(bp);
+	ps_platforms_disconnect(&conns);
 	ps_http_free(http);
 	ps_store_close(st);
 	return status;

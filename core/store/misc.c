@@ -10,6 +10,7 @@
  */
 #include "store/store_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +27,7 @@ null_store(ps_store *st, const char *fn)
 static int
 check_platform(ps_platform p)
 {
-	if ((unsigned)p >= PS_PLATFORM_COUNT)
+	if ((unsigned)p >= PS_PLATFORM_MAX)
 		return ps_error_set(PS_EINVAL, "platform %d is invalid",
 				    (int)p);
 	return 0;
@@ -237,6 +238,8 @@ ps_event_dispose(ps_event *ev)
 	if (ev == NULL)
 		return;
 	free(ev->topic);
+	free(ev->object);
+	free(ev->ids);
 	free(ev->payload);
 	ps_event_init(ev);
 }
@@ -253,11 +256,67 @@ ps_events_free(ps_event *events, size_t n)
 	free(events);
 }
 
+/* ids[0..n) as "1,2,3" into *out (owned). */
+static int
+ids_text(char **out, const int64_t *ids, size_t n)
+{
+	size_t i, len = 0, cap = n * 21 + 1;
+	char *t;
+
+	*out = NULL;
+	if (n > 100000)
+		return ps_error_set(PS_EINVAL, "event: %zu ids", n);
+	if ((t = malloc(cap)) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	t[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (ids[i] <= 0) {
+			free(t);
+			return ps_error_set(PS_EINVAL, "event id %lld is not "
+						       "positive",
+					    (long long)ids[i]);
+		}
+		len += (size_t)snprintf(t + len, cap - len, "%s%lld",
+					i > 0 ? "," : "", (long long)ids[i]);
+	}
+	*out = t;
+	return 0;
+}
+
+/* "1,2,3" back into ev->ids; an unreadable list is left empty. */
+static int
+ids_parse(ps_event *ev, const char *text)
+{
+	const char *p = text;
+	size_t n = 1, i = 0;
+	char *end;
+
+	if (text == NULL || *text == '\0')
+		return 0;
+	for (; *p != '\0'; p++)
+		n += *p == ',';
+	if ((ev->ids = calloc(n, sizeof(*ev->ids))) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	for (p = text; i < n; i++) {
+		long long v = strtoll(p, &end, 10);
+
+		if (end == p || v <= 0 || (*end != ',' && *end != '\0'))
+			break;
+		ev->ids[i] = (int64_t)v;
+		p = *end == ',' ? end + 1 : end;
+	}
+	ev->nids = i;
+	return 0;
+}
+
 int
-ps_store_event_add(int64_t *out_id, ps_store *st, ps_platform platform,
-		   const char *topic, const char *payload, int64_t now)
+ps_store_event_add_typed(int64_t *out_id, ps_store *st, ps_platform platform,
+			 const char *topic, const char *object,
+			 const int64_t *ids, size_t nids, const char *payload,
+			 int64_t now)
 {
 	sqlite3_stmt *s;
+	char *idlist = NULL;
 	int error;
 
 	if (out_id)
@@ -268,23 +327,40 @@ ps_store_event_add(int64_t *out_id, ps_store *st, ps_platform platform,
 		return error;
 	if (payload == NULL)
 		return ps_error_set(PS_EINVAL, "event payload is NULL");
+	if (nids > 0 && ids == NULL)
+		return ps_error_set(PS_EINVAL, "event ids are NULL");
+	if ((error = ids_text(&idlist, ids, nids)) < 0)
+		return error;
 	if ((error = ps_store__prepare(
 		     &s, st,
-		     "INSERT INTO events(platform, topic, payload, received_at)"
-		     " VALUES (?, ?, ?, ?)")) < 0)
-		return error;
+		     "INSERT INTO events(platform, topic, object, ids, payload,"
+		     " received_at) VALUES (?, ?, ?, ?, ?, ?)")) < 0)
+		goto done;
 	if ((error = ps_store__bind_int64(st, s, 1, platform)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 2, topic)) < 0 ||
-	    (error = ps_store__bind_text(st, s, 3, payload)) < 0 ||
-	    (error = ps_store__bind_int64(st, s, 4, now)) < 0) {
+	    (error = ps_store__bind_text(st, s, 3,
+					 object != NULL ? object : "")) < 0 ||
+	    (error = ps_store__bind_text(st, s, 4, idlist)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 5, payload)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 6, now)) < 0) {
 		sqlite3_reset(s);
-		return error;
+		goto done;
 	}
 	if ((error = ps_store__step_done(st, s, "recording an event")) < 0)
-		return error;
+		goto done;
 	if (out_id)
 		*out_id = sqlite3_last_insert_rowid(st->db);
-	return 0;
+done:
+	free(idlist);
+	return error;
+}
+
+int
+ps_store_event_add(int64_t *out_id, ps_store *st, ps_platform platform,
+		   const char *topic, const char *payload, int64_t now)
+{
+	return ps_store_event_add_typed(out_id, st, platform, topic, NULL,
+					NULL, 0, payload, now);
 }
 
 int
@@ -312,8 +388,8 @@ ps_store_event_claim(ps_event **out, size_t *out_n, ps_store *st, size_t max,
 		goto out;
 	if ((error = ps_store__prepare(
 		     &s, st,
-		     "SELECT id, platform, topic, payload, received_at FROM"
-		     " events"
+		     "SELECT id, platform, topic, payload, received_at, object,"
+		     " ids FROM events"
 		     " WHERE processed_at IS NULL AND claimed_at IS NULL"
 		     " ORDER BY id LIMIT ?")) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 1, (int64_t)max)) < 0)
@@ -325,7 +401,13 @@ ps_store_event_claim(ps_event **out, size_t *out_n, ps_store *st, size_t max,
 		v[n].claimed_at = now;
 		n++;
 		if ((error = ps_store__column_dup(&v[n - 1].topic, s, 2)) < 0 ||
-		    (error = ps_store__column_dup(&v[n - 1].payload, s, 3)) < 0)
+		    (error = ps_store__column_dup(&v[n - 1].payload, s, 3)) <
+			    0 ||
+		    (error = ps_store__column_dup(&v[n - 1].object, s, 5)) <
+			    0 ||
+		    (error = ids_parse(&v[n - 1],
+				       (const char *)sqlite3_column_text(s, 6))) <
+			    0)
 			goto done;
 	}
 	if (rc != SQLITE_DONE) {

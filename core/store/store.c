@@ -202,8 +202,18 @@ static const char migration_5[] =
 	" written_at INTEGER NOT NULL,"
 	" PRIMARY KEY (platform, object, object_id, field)) WITHOUT ROWID;";
 
+/*
+ * 6: events are typed.  The platform's plug-in decodes a delivery once
+ * (platform.h, webhook_accept): what changed (object) and the ids, as a
+ * comma-separated list of decimal ids.  Rows from before keep '' and are
+ * read from their payload.
+ */
+static const char migration_6[] =
+	"ALTER TABLE events ADD COLUMN object TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE events ADD COLUMN ids TEXT NOT NULL DEFAULT '';";
+
 static const char *const migrations[] = {migration_1, migration_2, migration_3,
-					 migration_4, migration_5};
+					 migration_4, migration_5, migration_6};
 
 _Static_assert(PS__ARRAY_LEN(migrations) == PS_STORE_SCHEMA_VERSION,
 	       "one migration per schema version");

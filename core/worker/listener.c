@@ -1,24 +1,16 @@
 /*
  * listener.c - the webhook listener: libmicrohttpd on one internal thread.
  *
- * Routes:
- *   POST /webhooks/bigcommerce
- *       BigCommerce order callbacks.  The header X-Pearlsync-Secret must
- *       equal the setting webhooks.secret (the worker registers the hooks
- *       with it); when Standard Webhooks headers are present and a client
- *       secret is known, the signature must match too and the timestamp be
- *       recent.  The body must be JSON with a known order scope and
- *       data.id, the order id: a positive integer.  Stored as an event
- *       with the scope as topic.
- *   POST|PUT /webhooks/brightpearl/<secret>/<topic...>
- *       Brightpearl callbacks (Brightpearl signs nothing, so the secret is
- *       in the path).  Stored as an event with <topic...> as topic (or the
- *       body's fullEvent when the path has none).
+ * Routes: /webhooks/<platform>[/...] for every registered platform with a
+ * webhook_accept slot (platform.h).  The listener owns the transport:
+ * methods (POST, PUT), size and time limits, and storing; the platform's
+ * plug-in verifies the delivery (secrets, signatures) and decodes it into
+ * a typed event, which is stored with the body as received.
  *
- * Answers: 200 (stored), 401 (secret or signature wrong or missing, or no
- * secret configured), 400 (malformed body, unknown scope, data.id not an
- * order id), 404, 405, 413 (body announced over PS_WORKER__MAX_BODY), 503
- * (the store failed: the platform will deliver again).  Nothing is stored
+ * Answers: 200 (stored), 401 (the plug-in refused the credentials), 400
+ * (malformed body, unknown topic, no object id), 404 (no such platform or
+ * route), 405, 413 (body announced over PS_WORKER__MAX_BODY), 503 (the
+ * store failed: the platform will deliver again).  Nothing is stored
  * unless the answer is 200.  The thread only validates and inserts; it
  * never calls a platform.
  *
@@ -60,11 +52,10 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
-#include "pearlsync/settings.h"
+#include "pearlsync/platform.h"
 
 #define MOD "listener"
-#define BC_PATH "/webhooks/bigcommerce"
-#define BP_PREFIX "/webhooks/brightpearl/"
+#define PREFIX "/webhooks/"
 
 /* A line of libmicrohttpd's said again within this many ms is counted. */
 #define LOG_REPEAT_MS 60000
@@ -73,7 +64,6 @@ struct ps_listener {
 	struct MHD_Daemon *daemon;
 	ps_store *st; /* used by the daemon's thread only */
 	ps_clock clock;
-	char *client_secret;
 	int port;
 	/* libmicrohttpd's last line and how often it came again unwritten */
 	char log_last[256];
@@ -141,223 +131,87 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	l->log_repeats = 0;
 }
 
-/* The configured secret, or NULL (unset or unreadable). */
-static char *
-load_secret(ps_listener *l)
+/* A request header for the plug-in (ps_webhook_request.header). */
+static const char *
+header_of(void *ctx, const char *name)
 {
-	char *v = NULL;
-
-	if (ps_settings_get(&v, l->st, "webhooks.secret") < 0) {
-		ps_error_clear();
-		return NULL;
-	}
-	if (v != NULL && v[0] == '\0') {
-		free(v);
-		v = NULL;
-	}
-	return v;
+	return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
 }
 
 /*
- * Standard Webhooks: 1 when no signature is sent or no client secret is
- * known (the secret header is the check then), 1 when one v1 signature
- * matches and the timestamp is within tolerance, 0 otherwise.
+ * The platform a URL routes to and the rest of its path after
+ * /webhooks/<name>, or NULL: no platform takes webhooks there.
  */
-static int
-signature_ok(ps_listener *l, struct MHD_Connection *conn, const char *body,
-	     size_t len)
+static const ps_platform_ops *
+route(const char *url, const char **out_rest)
 {
-	const char *id, *ts, *sig, *p;
-	unsigned char mac[32];
-	char want[64];
-	const void *parts[5];
-	size_t lens[5];
-	long long t, now_s;
-	char *end;
+	const ps_platform_ops *const *p;
 	size_t n;
 
-	sig = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-					  "webhook-signature");
-	if (sig == NULL || l->client_secret == NULL)
-		return 1;
-	id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "webhook-id");
-	ts = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-					 "webhook-timestamp");
-	if (id == NULL || ts == NULL)
-		return 0;
-	t = strtoll(ts, &end, 10);
-	if (end == ts || *end != '\0')
-		return 0;
-	now_s = l->clock.now_ms(l->clock.ctx) / 1000;
-	if (t < now_s - PS_WORKER__SIGNATURE_TOLERANCE_S ||
-	    t > now_s + PS_WORKER__SIGNATURE_TOLERANCE_S)
-		return 0;
-	parts[0] = id;
-	lens[0] = strlen(id);
-	parts[1] = ".";
-	lens[1] = 1;
-	parts[2] = ts;
-	lens[2] = strlen(ts);
-	parts[3] = ".";
-	lens[3] = 1;
-	parts[4] = body;
-	lens[4] = len;
-	ps_worker__hmac_sha256(mac, l->client_secret, strlen(l->client_secret),
-			       parts, lens, 5);
-	if (ps_worker__base64_encode(want, sizeof(want), mac, sizeof(mac)) < 0)
-		return 0;
-	/* a space-separated list of "v1,<base64>" */
-	for (p = sig; *p != '\0';) {
-		while (*p == ' ')
-			p++;
-		n = strcspn(p, " ");
-		if (n > 3 && strncmp(p, "v1,", 3) == 0 &&
-		    ps_worker__secure_equal(p + 3, n - 3, want, strlen(want)))
-			return 1;
-		p += n;
+	if (strncmp(url, PREFIX, strlen(PREFIX)) != 0)
+		return NULL;
+	url += strlen(PREFIX);
+	for (p = ps_platforms_all(); *p != NULL; p++) {
+		if ((*p)->webhook_accept == NULL)
+			continue;
+		n = strlen((*p)->name);
+		if (strncmp(url, (*p)->name, n) == 0 &&
+		    (url[n] == '\0' || url[n] == '/')) {
+			*out_rest = url + n;
+			return *p;
+		}
 	}
-	return 0;
-}
-
-static int
-known_scope(const char *scope)
-{
-	size_t i;
-
-	for (i = 0; ps_worker__bc_scopes[i] != NULL; i++)
-		if (strcmp(ps_worker__bc_scopes[i], scope) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * Why data.id cannot name an order, or NULL when it can (a positive JSON
- * integer).  The order import acts on nothing else, so a callback without
- * one is refused rather than stored and dropped: the platform then sees
- * the failure and retries (or deactivates a hook that keeps sending them).
- */
-static const char *
-bad_order_id(const json_t *id)
-{
-	if (id == NULL)
-		return "missing";
-	if (json_is_string(id))
-		return "a string, not an integer";
-	if (!json_is_integer(id))
-		return "not an integer";
-	if (json_integer_value(id) <= 0)
-		return "not a positive order id";
 	return NULL;
 }
 
 static enum MHD_Result
-handle_bc(ps_listener *l, struct MHD_Connection *conn, const conn_body *b)
+handle(ps_listener *l, struct MHD_Connection *conn,
+       const ps_platform_ops *ops, const char *method, const char *rest,
+       const conn_body *b)
 {
-	const char *given;
-	char *secret = NULL;
-	json_t *doc = NULL, *scope, *data, *id;
-	json_error_t jerr;
-	unsigned status;
-	const char *text, *why;
-	int ok;
+	ps_webhook_request req;
+	ps_webhook_event *ev;
+	enum MHD_Result ret;
+	int error;
 
-	secret = load_secret(l);
-	given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-					    PS_WORKER__SECRET_HEADER);
-	ok = secret != NULL && given != NULL &&
-	     ps_worker__secure_equal(given, strlen(given), secret,
-				     strlen(secret));
-	free(secret);
-	if (!ok || !signature_ok(l, conn, b->data ? b->data : "", b->len)) {
-		ps_log_warn(MOD, "BigCommerce callback refused: secret or "
-				 "signature missing or wrong");
-		return reply(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized\n");
-	}
-	doc = json_loadb(b->data ? b->data : "", b->len, 0, &jerr);
-	scope = json_object_get(doc, "scope");
-	data = json_object_get(doc, "data");
-	id = json_object_get(data, "id");
-	if (!json_is_object(doc) || !json_is_string(scope) ||
-	    !json_is_object(data)) {
-		status = MHD_HTTP_BAD_REQUEST;
-		text = "malformed callback\n";
-		ps_log_warn(MOD,
-			    "BigCommerce callback refused: malformed body");
-	} else if (!known_scope(json_string_value(scope))) {
-		status = MHD_HTTP_BAD_REQUEST;
-		text = "unknown scope\n";
-		ps_log_warn(MOD, "BigCommerce callback refused: scope %s",
-			    json_string_value(scope));
-	} else if ((why = bad_order_id(id)) != NULL) {
-		status = MHD_HTTP_BAD_REQUEST;
-		text = "data.id is not an order id\n";
-		ps_log_warn(MOD,
-			    "BigCommerce callback refused: data.id is %s "
-			    "(scope %s)",
-			    why, json_string_value(scope));
-	} else if (ps_store_event_add(NULL, l->st, PS_PLATFORM_BIGCOMMERCE,
-				      json_string_value(scope), b->data,
-				      l->clock.now_ms(l->clock.ctx)) < 0) {
-		status = MHD_HTTP_SERVICE_UNAVAILABLE;
-		text = "try again\n";
-		ps_log_error(MOD, "storing a BigCommerce event: %s",
+	if ((ev = malloc(sizeof(*ev))) == NULL)
+		return MHD_NO;
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.path = rest;
+	req.body = b->data != NULL ? b->data : "";
+	req.body_len = b->len;
+	req.header = header_of;
+	req.header_ctx = conn;
+	req.now = l->clock.now_ms(l->clock.ctx);
+	req.store = l->st;
+	error = ops->webhook_accept(ev, &req);
+	if (error < 0) {
+		unsigned status = error == PS_EAUTH	 ? MHD_HTTP_UNAUTHORIZED
+				  : error == PS_ENOTFOUND ? MHD_HTTP_NOT_FOUND
+							  : MHD_HTTP_BAD_REQUEST;
+
+		ps_log_warn(MOD, "%s callback refused: %s", ops->title,
+			    ps_error_last());
+		ps_error_clear();
+		ret = reply(conn, status,
+			    status == MHD_HTTP_UNAUTHORIZED ? "unauthorized\n"
+			    : status == MHD_HTTP_NOT_FOUND  ? "not found\n"
+							    : "malformed "
+							      "callback\n");
+	} else if (ps_store_event_add_typed(NULL, l->st, ops->id, ev->topic,
+					    ev->object, ev->ids, ev->nids,
+					    req.body, req.now) < 0) {
+		ps_log_error(MOD, "storing a %s event: %s", ops->title,
 			     ps_error_last());
+		ps_error_clear();
+		ret = reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "try again\n");
 	} else {
-		status = MHD_HTTP_OK;
-		text = "";
-		ps_log_debug(MOD, "BigCommerce %s stored",
-			     json_string_value(scope));
+		ps_log_debug(MOD, "%s %s stored", ops->title, ev->topic);
+		ret = reply(conn, MHD_HTTP_OK, "");
 	}
-	json_decref(doc);
-	return reply(conn, status, text);
-}
-
-static enum MHD_Result
-handle_bp(ps_listener *l, struct MHD_Connection *conn, const char *rest,
-	  const conn_body *b)
-{
-	const char *slash = strchr(rest, '/');
-	size_t slen = slash ? (size_t)(slash - rest) : strlen(rest);
-	char *secret = load_secret(l);
-	char topic[256];
-	json_t *doc = NULL, *fe;
-	int ok;
-
-	ok = secret != NULL &&
-	     ps_worker__secure_equal(rest, slen, secret, strlen(secret));
-	free(secret);
-	if (!ok) {
-		ps_log_warn(MOD, "Brightpearl callback refused: wrong secret "
-				 "in the path");
-		return reply(conn, MHD_HTTP_UNAUTHORIZED, "unauthorized\n");
-	}
-	topic[0] = '\0';
-	if (slash != NULL && slash[1] != '\0')
-		snprintf(topic, sizeof(topic), "%s", slash + 1);
-	if (b->len > 0) {
-		doc = json_loadb(b->data, b->len, 0, NULL);
-		if (doc == NULL) {
-			ps_log_warn(MOD, "Brightpearl callback refused: body "
-					 "is not JSON");
-			return reply(conn, MHD_HTTP_BAD_REQUEST,
-				     "malformed callback\n");
-		}
-		fe = json_object_get(doc, "fullEvent");
-		if (topic[0] == '\0' && json_is_string(fe))
-			snprintf(topic, sizeof(topic), "%s",
-				 json_string_value(fe));
-		json_decref(doc);
-	}
-	if (topic[0] == '\0')
-		return reply(conn, MHD_HTTP_BAD_REQUEST, "no topic\n");
-	if (ps_store_event_add(NULL, l->st, PS_PLATFORM_BRIGHTPEARL, topic,
-			       b->data ? b->data : "",
-			       l->clock.now_ms(l->clock.ctx)) < 0) {
-		ps_log_error(MOD, "storing a Brightpearl event: %s",
-			     ps_error_last());
-		return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "try again\n");
-	}
-	return reply(conn, MHD_HTTP_OK, "");
+	free(ev);
+	return ret;
 }
 
 /*
@@ -384,15 +238,14 @@ announced_too_big(struct MHD_Connection *conn)
 
 /* The first call for a request: its headers are in, no body yet. */
 static enum MHD_Result
-on_headers(struct MHD_Connection *conn, const char *method, int is_bc,
-	   int is_bp, void **con_cls)
+on_headers(struct MHD_Connection *conn, const char *method,
+	   const ps_platform_ops *ops, void **con_cls)
 {
 	conn_body *b;
 
-	if (!is_bc && !is_bp)
+	if (ops == NULL)
 		return reply(conn, MHD_HTTP_NOT_FOUND, "not found\n");
-	if (strcmp(method, "POST") != 0 &&
-	    !(is_bp && strcmp(method, "PUT") == 0))
+	if (strcmp(method, "POST") != 0 && strcmp(method, "PUT") != 0)
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 			     "method not allowed\n");
 	/* answered before the body is read; the connection then closes */
@@ -452,18 +305,16 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	ps_listener *l = cls;
 	conn_body *b = *con_cls;
-	int is_bc, is_bp;
+	const ps_platform_ops *ops;
+	const char *rest = "";
 
 	(void)version;
-	is_bc = strcmp(url, BC_PATH) == 0;
-	is_bp = strncmp(url, BP_PREFIX, strlen(BP_PREFIX)) == 0;
+	ops = route(url, &rest);
 	if (b == NULL)
-		return on_headers(conn, method, is_bc, is_bp, con_cls);
+		return on_headers(conn, method, ops, con_cls);
 	if (*upload_size > 0)
 		return on_body(b, upload, upload_size);
-	if (is_bc)
-		return handle_bc(l, conn, b);
-	return handle_bp(l, conn, url + strlen(BP_PREFIX), b);
+	return handle(l, conn, ops, method, rest, b);
 }
 
 static void
@@ -484,8 +335,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 int
 ps_worker__listener_start(ps_listener **out, const char *db_path,
-			  const char *address, int port, const ps_clock *clock,
-			  const char *bc_client_secret)
+			  const char *address, int port, const ps_clock *clock)
 {
 	struct sockaddr_in6 a6;
 	struct sockaddr_in a4;
@@ -517,11 +367,6 @@ ps_worker__listener_start(ps_listener **out, const char *db_path,
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	l->clock = *clock;
-	if (bc_client_secret != NULL &&
-	    (l->client_secret = ps_util__strdup(bc_client_secret)) == NULL) {
-		error = ps_error_set(PS_ENOMEM, "out of memory");
-		goto fail;
-	}
 	if ((error = ps_store_open(&l->st, db_path, 0)) < 0)
 		goto fail;
 	l->daemon = MHD_start_daemon(
@@ -565,6 +410,5 @@ ps_worker__listener_stop(ps_listener *l)
 		ps_log_warn(MOD, "%s (%lu more times)", l->log_last,
 			    l->log_repeats);
 	ps_store_close(l->st);
-	free(l->client_secret);
 	free(l);
 }

@@ -69,8 +69,7 @@ struct ps_worker {
 	size_t nflows;
 	/* connectors */
 	ps_http *http;
-	ps_bp *bp;
-	ps_bc *bc;
+	ps_platform_conns conns;
 	int own_conn;
 	int64_t conn_version; /* settings version they were built from */
 	int conn_built;
@@ -88,8 +87,8 @@ struct ps_worker {
 	size_t full_batches;
 	int64_t last_beat;
 	int beats; /* the heartbeat is ours (written once: not sync-once) */
-	long rate_left[2]; /* last recorded API budget: bp, bc */
-	int64_t rate_at[2];
+	long rate_left[PS_PLATFORM_MAX]; /* last recorded API budget */
+	int64_t rate_at[PS_PLATFORM_MAX];
 	char state[STATE_MAX];
 	volatile sig_atomic_t no_stop;
 	/* the HTTP client's clock: base's time, sleeps that keep beating */
@@ -236,27 +235,14 @@ refresh_connectors(ps_worker *w)
 	}
 	if (w->conn_built && version == w->conn_version)
 		return;
-	ps_bp_free(w->bp);
-	ps_bc_free(w->bc);
-	w->bp = NULL;
-	w->bc = NULL;
+	ps_platforms_disconnect(&w->conns);
 	w->conn_note[0] = '\0';
 	if (w->http == NULL)
 		return; /* ps_worker_new made it, or failed */
-	if ((error = ps_connect_bp(&w->bp, w->st, &w->cfg, w->http)) < 0) {
-		ps_log_info(MOD, "Brightpearl not connected: %s",
-			    ps_error_last());
-		w->bp = NULL;
-	}
-	if (!setting_bool(w->st, "bigcommerce.enabled", 1)) {
-		ps_log_info(MOD, "BigCommerce is switched off "
-				 "(bigcommerce.enabled)");
-	} else if ((error = ps_connect_bc(&w->bc, w->st, &w->cfg, w->http)) <
-		   0) {
-		ps_log_info(MOD, "BigCommerce not connected: %s",
-			    ps_error_last());
-		w->bc = NULL;
-	}
+	if ((error = ps_platforms_connect(&w->conns, w->st, &w->cfg, w->http,
+					  MOD)) < 0)
+		ps_log_error(MOD, "connecting the platforms: %s",
+			     ps_error_last());
 	ps_error_clear();
 	w->conn_version = version;
 	w->conn_built = 1;
@@ -287,8 +273,7 @@ env_init(ps_flow_env *env, ps_worker *w, flow_rt *f)
 {
 	memset(env, 0, sizeof(*env));
 	env->store = w->st;
-	env->bp = w->bp;
-	env->bc = w->bc;
+	memcpy(env->conn, w->conns.conn, sizeof(env->conn));
 	env->now = now_ms(w);
 	env->stop = w->o.stop;
 	env->state = f != NULL ? f->state : NULL;
@@ -318,11 +303,11 @@ flow_ensure_init(ps_worker *w, flow_rt *f)
 static int
 platform_ready(const ps_worker *w, ps_platform p)
 {
-	if (p == PS_PLATFORM_BRIGHTPEARL)
-		return w->bp != NULL;
-	if (p == PS_PLATFORM_BIGCOMMERCE)
-		return w->bc != NULL;
-	return 1; /* no connector of ours: the flow manages */
+	const ps_platform_ops *ops = ps_platform_ops_of(p);
+
+	if (ops == NULL || ops->connect == NULL)
+		return 1; /* no connector of ours: the flow manages */
+	return (unsigned)p < PS_PLATFORM_MAX && w->conns.conn[p] != NULL;
 }
 
 /* Work out f->skip for this tick; log when it changes. */
@@ -1053,40 +1038,36 @@ flush_one(void *ctx, ps_platform platform, const char *endpoint,
 static void
 record_rate_limits(ps_worker *w)
 {
-	static const struct {
-		ps_platform platform;
-		const char *account_key, *kind;
-	} plat[] = {
-		{PS_PLATFORM_BRIGHTPEARL, "brightpearl.account",
-		 "bp.rate_limit"},
-		{PS_PLATFORM_BIGCOMMERCE, "bigcommerce.store_hash",
-		 "bc.rate_limit"},
-	};
-	char json[64], *account;
+	const ps_platform_ops *const *p;
+	char json[64], kind[48], *account;
 	int64_t now = now_ms(w);
 	long left;
-	size_t i;
 
 	if (w->http == NULL)
 		return;
-	for (i = 0; i < PS__ARRAY_LEN(plat); i++) {
-		if ((account = setting_str(w->st, plat[i].account_key)) == NULL)
+	for (p = ps_platforms_all(); *p != NULL; p++) {
+		const ps_platform_ops *ops = *p;
+		ps_platform id = ops->id;
+
+		if (ops->account_setting == NULL ||
+		    (account = setting_str(w->st, ops->account_setting)) ==
+			    NULL)
 			continue;
-		left = ps_http_limit_remaining(w->http, plat[i].platform,
-					       account);
+		left = ps_http_limit_remaining(w->http, id, account);
 		free(account);
-		if (left < 0 || (left == w->rate_left[i] &&
-				 now - w->rate_at[i] < RATE_RECORD_MS))
+		if (left < 0 || (left == w->rate_left[id] &&
+				 now - w->rate_at[id] < RATE_RECORD_MS))
 			continue;
+		snprintf(kind, sizeof(kind), "%s.rate_limit", ops->code);
 		snprintf(json, sizeof(json), "{\"remaining\":%ld}", left);
-		if (ps_store_cache_set(w->st, plat[i].kind, json, now) < 0) {
-			ps_log_warn(MOD, "recording %s: %s", plat[i].kind,
+		if (ps_store_cache_set(w->st, kind, json, now) < 0) {
+			ps_log_warn(MOD, "recording %s: %s", kind,
 				    ps_error_last());
 			ps_error_clear();
 			continue;
 		}
-		w->rate_left[i] = left;
-		w->rate_at[i] = now;
+		w->rate_left[id] = left;
+		w->rate_at[id] = now;
 	}
 }
 
@@ -1118,30 +1099,34 @@ flush_counts(ps_worker *w)
 static void
 maybe_sync_hooks(ps_worker *w)
 {
-	char *url = NULL, *secret = NULL;
-	size_t changed = 0;
+	const ps_platform_ops *const *p;
+	char *url = NULL;
+	size_t changed;
 
-	if (!w->o.register_hooks || w->bc == NULL || now_ms(w) < w->next_hooks)
+	if (!w->o.register_hooks || now_ms(w) < w->next_hooks)
 		return;
 	w->next_hooks = now_ms(w) + w->o.hooks_interval_ms;
 	if ((url = setting_str(w->st, "webhooks.public_url")) == NULL)
 		return;
-	if ((secret = setting_str(w->st, "webhooks.secret")) == NULL) {
-		ps_log_warn(MOD, "webhooks.public_url is set but "
-				 "webhooks.secret is not: hooks not "
-				 "registered");
-	} else if (ps_worker__hooks_sync(&changed, w->bc, url, secret, w->st,
-					 now_ms(w)) < 0) {
-		ps_log_warn(MOD, "registering BigCommerce hooks: %s",
-			    ps_error_last());
-	} else if (changed > 0) {
-		ps_log_info(MOD,
-			    "BigCommerce hooks: %zu created or "
-			    "re-activated",
-			    changed);
+	for (p = ps_platforms_all(); *p != NULL; p++) {
+		const ps_platform_ops *ops = *p;
+		void *conn = w->conns.conn[ops->id];
+
+		if (ops->hooks_sync == NULL || conn == NULL)
+			continue;
+		changed = 0;
+		if (ops->hooks_sync(&changed, conn, w->st, url, now_ms(w)) <
+		    0) {
+			ps_log_warn(MOD, "registering %s hooks: %s",
+				    ops->title, ps_error_last());
+			ps_error_clear();
+		} else if (changed > 0) {
+			ps_log_info(MOD,
+				    "%s hooks: %zu created or re-activated",
+				    ops->title, changed);
+		}
 	}
 	free(url);
-	free(secret);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1154,7 +1139,6 @@ ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
 	ps_worker_options dflt = PS_WORKER_OPTIONS_INIT;
 	const ps_flow_ops *const *flows;
 	ps_worker *w = NULL;
-	char *csecret = NULL;
 	size_t n = 0, i;
 	int error = 0;
 
@@ -1186,7 +1170,8 @@ ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
 	if (w->o.hooks_interval_ms <= 0)
 		w->o.hooks_interval_ms = 300000;
 	w->o.http = NULL; /* borrowed only during this call */
-	w->rate_left[0] = w->rate_left[1] = -1;
+	for (i = 0; i < PS_PLATFORM_MAX; i++)
+		w->rate_left[i] = -1;
 	flows = options != NULL && options->flows != NULL ? options->flows
 							  : ps_flows_all();
 	while (flows[n] != NULL)
@@ -1198,9 +1183,11 @@ ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
 	w->nflows = n;
 	for (i = 0; i < n; i++)
 		w->flows[i].ops = flows[i];
-	w->bp = w->o.bp;
-	w->bc = w->o.bc;
-	w->own_conn = w->bp == NULL && w->bc == NULL && w->o.connect;
+	memcpy(w->conns.conn, w->o.conn, sizeof(w->conns.conn));
+	w->own_conn = w->o.connect;
+	for (i = 0; i < PS_PLATFORM_MAX; i++)
+		if (w->o.conn[i] != NULL)
+			w->own_conn = 0;
 	if (w->own_conn) {
 		ps_http_options ho = PS_HTTP_OPTIONS_INIT;
 
@@ -1221,11 +1208,9 @@ ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
 	w->started_at = now_ms(w);
 	refresh_connectors(w);
 	if (w->o.listen) {
-		csecret = setting_str(store, "bigcommerce.client_secret");
 		error = ps_worker__listener_start(
 			&w->listener, cfg->db_path, cfg->listen_address,
-			cfg->listen_port, w->o.clock, csecret);
-		free(csecret);
+			cfg->listen_port, w->o.clock);
 		if (error < 0)
 			goto done;
 		ps_log_info(MOD, "listening for webhooks on %s:%d",
@@ -1256,10 +1241,8 @@ ps_worker_free(ps_worker *w)
 	for (i = 0; i < w->nheld; i++)
 		ps_event_dispose(&w->held[i].ev);
 	free(w->held);
-	if (w->own_conn) {
-		ps_bp_free(w->bp);
-		ps_bc_free(w->bc);
-	}
+	if (w->own_conn)
+		ps_platforms_disconnect(&w->conns);
 	ps_http_free(w->http);
 	free(w);
 }

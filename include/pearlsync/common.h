@@ -88,28 +88,35 @@ int ps_error_last_code(void);
 void ps_error_clear(void);
 
 /*
- * The platforms pearlsync talks to.  Values are stored in the database:
- * append only.
+ * The platforms pearlsync talks to, by the id their plug-in has
+ * (pearlsync/platform.h).  Values are stored in the database: append
+ * only.  A plug-in that is not built in (a test's) takes an id below
+ * PS_PLATFORM_MAX that no built-in one uses.
  */
 typedef enum ps_platform {
 	PS_PLATFORM_BRIGHTPEARL = 0,
 	PS_PLATFORM_BIGCOMMERCE = 1,
 	PS_PLATFORM_DSCO = 2,
 	PS_PLATFORM_SHIPHERO = 3,
-	PS_PLATFORM_COUNT
+	PS_PLATFORM_COUNT /* the built-in ids */
 } ps_platform;
 
+/* Every platform id is below this. */
+#define PS_PLATFORM_MAX 16
+
 /*
- * ps_platform_name - "brightpearl", "bigcommerce", "dsco", "shiphero";
- * ps_platform_code - the short form used on the command line: "bp", "bc",
- * "dsco", "sh".  Static strings; "?" for an unknown value.
+ * ps_platform_name - the registered plug-in's name ("brightpearl",
+ * "bigcommerce", ...); ps_platform_code - its short form on the command
+ * line ("bp", "bc", ...); ps_platform_title - what operators read
+ * ("Brightpearl").  Static strings; "?" for an id no plug-in has.
  */
 const char *ps_platform_name(ps_platform p);
 const char *ps_platform_code(ps_platform p);
+const char *ps_platform_title(ps_platform p);
 
 /*
- * ps_platform_parse - accept either form (case-sensitive) into *out.
- * Returns 0 or PS_EINVAL.
+ * ps_platform_parse - a registered plug-in's name or code (case-sensitive)
+ * into *out.  Returns 0 or PS_EINVAL.
  */
 int ps_platform_parse(ps_platform *out, const char *name);
 

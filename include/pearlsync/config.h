@@ -57,7 +57,7 @@ typedef struct ps_config {
 	long connect_timeout_ms;                    /* per HTTP attempt, > 0 */
 	long total_timeout_ms;                      /* per HTTP attempt, > 0 */
 	char ca_file[PS_CONFIG_PATH_MAX];           /* "" = the system bundle */
-	char base_url[PS_PLATFORM_COUNT][PS_CONFIG_URL_MAX]; /* no trailing / */
+	char base_url[PS_PLATFORM_MAX][PS_CONFIG_URL_MAX]; /* no trailing / */
 	char source[PS_CONFIG_PATH_MAX]; /* file read, "" = defaults */
 } ps_config;
 

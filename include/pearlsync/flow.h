@@ -33,17 +33,18 @@
 #include "pearlsync/http.h"
 #include "pearlsync/store.h"
 
-typedef struct ps_bp ps_bp;
-typedef struct ps_bc ps_bc;
-
 /*
  * What a flow may use while it runs.  Everything is borrowed from the
  * worker (or a test) and outlives the call.
  */
 typedef struct ps_flow_env {
 	ps_store *store;
-	ps_bp *bp;                /* NULL when Brightpearl is not configured */
-	ps_bc *bc;                /* NULL when BigCommerce is not configured */
+	/*
+	 * The connectors by platform id (platform.h): NULL when that
+	 * platform is not configured.  A flow casts the ones it serves to
+	 * their types (ps_bp *, ps_bc *...).
+	 */
+	void *conn[PS_PLATFORM_MAX];
 	int64_t now;              /* unix ms, set by the worker before a call */
 	const volatile sig_atomic_t *stop; /* non-zero: finish up quickly */
 	void *state;              /* the flow's own, from init (or NULL) */

@@ -53,6 +53,12 @@
 #define PS_HTTP_WAIT_SLICE_MS 250
 
 /* Injected time.  now_ms is monotonic milliseconds; sleep_ms blocks. */
+/*
+ * How one platform meters its API (the limiter's dialect): defined below,
+ * supplied by each platform plug-in (platform.h).
+ */
+typedef struct ps_http_dialect ps_http_dialect;
+
 typedef struct ps_clock {
 	int64_t (*now_ms)(void *ctx);
 	void (*sleep_ms)(void *ctx, int64_t ms);

@@ -34,7 +34,7 @@
 typedef struct ps_store ps_store;
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define PS_STORE_SCHEMA_VERSION 5
+#define PS_STORE_SCHEMA_VERSION 6
 
 /* Writers wait this long for another connection's lock, then PS_EBUSY. */
 #define PS_STORE_BUSY_TIMEOUT_MS 5000
@@ -535,6 +535,9 @@ typedef struct ps_event {
 	int64_t id;
 	ps_platform platform;
 	char *topic;          /* "store/order/created" */
+	char *object;         /* what changed: "order"; "" if not decoded */
+	int64_t *ids;         /* the objects' ids (owned), nids of them */
+	size_t nids;
 	char *payload;        /* body as received */
 	int64_t received_at;  /* ms */
 	int64_t claimed_at;   /* ms, 0 = not claimed */
@@ -547,7 +550,17 @@ void ps_event_init(ps_event *ev);
 void ps_event_dispose(ps_event *ev);
 void ps_events_free(ps_event *events, size_t n);
 
-/* ps_store_event_add - record a received webhook; *out_id may be NULL. */
+/*
+ * ps_store_event_add_typed - record a received webhook as its platform's
+ * plug-in decoded it: topic, object ("order"), ids[0..nids) (each > 0),
+ * and the body as received.  *out_id may be NULL.
+ */
+int ps_store_event_add_typed(int64_t *out_id, ps_store *st,
+			     ps_platform platform, const char *topic,
+			     const char *object, const int64_t *ids,
+			     size_t nids, const char *payload, int64_t now);
+
+/* ps_store_event_add - the same without object or ids (not decoded). */
 int ps_store_event_add(int64_t *out_id, ps_store *st, ps_platform platform,
 		       const char *topic, const char *payload, int64_t now);
 

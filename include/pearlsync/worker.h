@@ -52,6 +52,7 @@
 #include "pearlsync/config.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/http.h"
+#include "pearlsync/platform.h"
 #include "pearlsync/store.h"
 
 typedef struct ps_worker ps_worker;
@@ -72,8 +73,8 @@ typedef struct ps_worker_options {
 	const volatile sig_atomic_t *stop;
 	/* Non-zero: run the webhook listener (config's address and port). */
 	int listen;
-	/* Non-zero: register and re-activate BigCommerce hooks when the
-	 * setting webhooks.public_url is set. */
+	/* Non-zero: register and re-activate the platforms' hooks
+	 * (platform.h, hooks_sync) when webhooks.public_url is set. */
 	int register_hooks;
 	/* Seconds between hook checks after the first (at start). */
 	int64_t hooks_interval_ms;
@@ -86,17 +87,16 @@ typedef struct ps_worker_options {
 	size_t backlog_threshold;
 	/*
 	 * Connectors to use instead of building them from the settings
-	 * (tests).  Borrowed.  When both are NULL and connect is non-zero the
-	 * worker builds them with connect.h each time the connection
-	 * settings change.
+	 * (tests), by platform id (platform.h).  Borrowed.  When all are
+	 * NULL and connect is non-zero the worker connects every registered
+	 * platform (ps_platforms_connect) each time the settings change.
 	 */
-	ps_bp *bp;
-	ps_bc *bc;
+	void *conn[PS_PLATFORM_MAX];
 	int connect;
 	/* The HTTP client's retry policy (NULL: defaults); see connect.h. */
 	const ps_http_options *http;
 	/*
-	 * With bp and bc: the client they send through (borrowed), whose
+	 * With conn: the client they send through (borrowed), whose
 	 * circuit breakers hold a flow's entries while a platform it needs
 	 * is down.  NULL: entries are not held.
 	 */
@@ -105,8 +105,9 @@ typedef struct ps_worker_options {
 
 #define PS_WORKER_OPTIONS_INIT                                                 \
 	{                                                                      \
-		NULL, NULL, NULL, 1000, NULL, 0, 0, 300000, 30000, 3600000, 0, \
-			50, NULL, NULL, 1, NULL, NULL                          \
+		.tick_ms = 1000, .hooks_interval_ms = 300000,                  \
+		.backoff_base_ms = 30000, .backoff_cap_ms = 3600000,           \
+		.backlog_threshold = 50, .connect = 1,                         \
 	}
 
 /*

@@ -222,8 +222,8 @@ main(int argc, char **argv)
 	cfg.listen_port = port;
 	o.flows = flows;
 	o.listen = 1;
-	o.bp = bp;
-	o.bc = bc;
+	o.conn[PS_PLATFORM_BRIGHTPEARL] = bp;
+	o.conn[PS_PLATFORM_BIGCOMMERCE] = bc;
 	o.connect = 0;
 	o.tick_ms = 5;
 	if (ps_worker_new(&w, st, &cfg, &o) < 0)

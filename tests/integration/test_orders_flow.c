@@ -213,8 +213,8 @@ setup(void **state)
 	c->flow = ps_flow_find("orders");
 	assert_non_null(c->flow);
 	c->env.store = c->st;
-	c->env.bp = c->bp;
-	c->env.bc = c->bc;
+	c->env.conn[PS_PLATFORM_BRIGHTPEARL] = c->bp;
+	c->env.conn[PS_PLATFORM_BIGCOMMERCE] = c->bc;
 	c->env.now = c->now;
 	assert_int_equal(c->flow->init(&c->env.state, &c->env), 0);
 	*state = c;

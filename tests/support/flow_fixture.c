@@ -236,8 +236,8 @@ worker_new(flow_fixture *fx)
 	o.flows = fx->flows[0] != NULL ? fx->flows : NULL;
 	o.listen = 1;
 	o.register_hooks = 1;
-	o.bp = fx->bp;
-	o.bc = fx->bc;
+	o.conn[PS_PLATFORM_BRIGHTPEARL] = fx->bp;
+	o.conn[PS_PLATFORM_BIGCOMMERCE] = fx->bc;
 	o.http_client = fx->http;
 	o.connect = 0;
 	o.tick_ms = 10;

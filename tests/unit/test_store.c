@@ -1360,7 +1360,7 @@ test_store__events_claim_once_and_mark_processed(void **state)
 	size_t n;
 
 	open_ok(f);
-	assert_int_equal(ps_store_event_add(&id1, f->st, PS_PLATFORM_COUNT, "t",
+	assert_int_equal(ps_store_event_add(&id1, f->st, PS_PLATFORM_MAX, "t",
 					    "{}", 1),
 			 PS_EINVAL);
 	assert_int_equal(ps_store_event_add(&id1, f->st,

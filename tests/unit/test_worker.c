@@ -280,9 +280,9 @@ waiting_poll(ps_flow_env *env)
 	char *name = NULL;
 
 	wt.polls++;
-	if (env->bp == NULL)
+	if (env->conn[PS_PLATFORM_BRIGHTPEARL] == NULL)
 		return 0;
-	wt.call_rc = ps_bp_check_connection(&name, env->bp);
+	wt.call_rc = ps_bp_check_connection(&name, env->conn[PS_PLATFORM_BRIGHTPEARL]);
 	free(name);
 	ps_heartbeat_init(&hb);
 	wt.hb_rc = -1;

@@ -24,6 +24,7 @@
 #include "pearlsync/worker.h"
 #include "raw_conn.h"
 #include "sandbox_proc.h"
+#include "internal.h"
 #include "worker/worker_int.h"
 
 #define T0 1790000000000LL
@@ -163,25 +164,25 @@ test_vectors(void **state)
 	size_t i;
 
 	(void)state;
-	ps_worker__sha256(out, "abc", 3);
+	ps_crypto__sha256(out, "abc", 3);
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", out[i]);
 	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
 				 "b00361a396177a9cb410ff61f20015ad");
 	/* RFC 4231 test case 2, data given in two parts */
-	ps_worker__hmac_sha256(out, "Jefe", 4, parts, lens, 2);
+	ps_crypto__hmac_sha256(out, "Jefe", 4, parts, lens, 2);
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", out[i]);
 	assert_string_equal(hex, hmac2);
-	assert_int_equal(ps_worker__base64_encode(b64, sizeof(b64),
+	assert_int_equal(ps_crypto__base64_encode(b64, sizeof(b64),
 						  (const unsigned char *)"ab",
 						  2),
 			 4);
 	assert_string_equal(b64, "YWI=");
-	assert_int_equal(ps_worker__secure_equal("abc", 3, "abc", 3), 1);
-	assert_int_equal(ps_worker__secure_equal("abd", 3, "abc", 3), 0);
-	assert_int_equal(ps_worker__secure_equal("ab", 2, "abc", 3), 0);
-	assert_int_equal(ps_worker__secure_equal("", 0, "abc", 3), 0);
+	assert_int_equal(ps_crypto__secure_equal("abc", 3, "abc", 3), 1);
+	assert_int_equal(ps_crypto__secure_equal("abd", 3, "abc", 3), 0);
+	assert_int_equal(ps_crypto__secure_equal("ab", 2, "abc", 3), 0);
+	assert_int_equal(ps_crypto__secure_equal("", 0, "abc", 3), 0);
 }
 
 static void
@@ -402,8 +403,8 @@ sign(char *sig_hdr, size_t cap, const char *key, const char *id, const char *ts,
 	size_t lens[5] = {strlen(id), 1, strlen(ts), 1, strlen(body)};
 	char b64[64];
 
-	ps_worker__hmac_sha256(mac, key, strlen(key), parts, lens, 5);
-	assert_true(ps_worker__base64_encode(b64, sizeof(b64), mac, 32) > 0);
+	ps_crypto__hmac_sha256(mac, key, strlen(key), parts, lens, 5);
+	assert_true(ps_crypto__base64_encode(b64, sizeof(b64), mac, 32) > 0);
 	snprintf(sig_hdr, cap, "webhook-signature: v1,bm90IHRoaXMgb25l v1,%s",
 		 b64);
 }
@@ -416,9 +417,12 @@ test_signature(void **state)
 	const char *hdrs[5];
 
 	set_secret(f);
+	assert_int_equal(ps_store_setting_set(NULL, f->st,
+					      "bigcommerce.client_secret",
+					      "client-secret-x", "test", T0),
+			 0);
 	assert_int_equal(ps_worker__listener_start(&f->l, f->cfg.db_path,
-						   "127.0.0.1", 0, &fake_clock,
-						   "client-secret-x"),
+						   "127.0.0.1", 0, &fake_clock),
 			 0);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d",
 		 ps_worker__listener_port(f->l));

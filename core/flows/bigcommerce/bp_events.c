@@ -185,7 +185,7 @@ ps_bpev__webhooks_ensure(ps_flow_env *env, const char *const *events,
 	size_t i, j, len;
 	int error = 0, found;
 
-	if (env->bp == NULL)
+	if (PS_PAIR_BP(env) == NULL)
 		return 0;
 	if (ps_settings_get(&base, env->store, "webhooks.public_url") < 0 ||
 	    ps_settings_get(&secret, env->store, "webhooks.secret") < 0 ||
@@ -196,7 +196,7 @@ ps_bpev__webhooks_ensure(ps_flow_env *env, const char *const *events,
 	len = strlen(base);
 	while (len > 0 && base[len - 1] == '/')
 		base[--len] = '\0';
-	if ((error = ps_bp_webhook_list_get(&hooks, env->bp)) < 0)
+	if ((error = ps_bp_webhook_list_get(&hooks, PS_PAIR_BP(env))) < 0)
 		goto done;
 	for (i = 0; i < n; i++) {
 		ps_bp_webhook w;
@@ -225,7 +225,7 @@ ps_bpev__webhooks_ensure(ps_flow_env *env, const char *const *events,
 		w.content_type = "application/json";
 		w.id_set_accepted = 1;
 		w.qos = 1;
-		if ((error = ps_bp_webhook_create(NULL, env->bp, &w)) < 0)
+		if ((error = ps_bp_webhook_create(NULL, PS_PAIR_BP(env), &w)) < 0)
 			goto done;
 		ps_log_info("flows", "registered Brightpearl webhook %s",
 			    events[i]);
@@ -252,7 +252,7 @@ ps_bpev__hooks_init(void **out_state, ps_flow_env *env,
 		return ps_error_set(PS_ENOMEM, NULL);
 	*out_state = hs;
 	env->state = hs;
-	if (env->bp != NULL &&
+	if (PS_PAIR_BP(env) != NULL &&
 	    ps_bpev__webhooks_ensure(env, events, n) == 0)
 		hs->registered = 1;
 	ps_error_clear();
@@ -265,7 +265,7 @@ ps_bpev__hooks_poll(ps_flow_env *env, const char *const *events, size_t n)
 	hooks_state *hs = env->state;
 	int error;
 
-	if (hs == NULL || hs->registered || env->bp == NULL)
+	if (hs == NULL || hs->registered || PS_PAIR_BP(env) == NULL)
 		return 0;
 	if ((error = ps_bpev__webhooks_ensure(env, events, n)) < 0)
 		return error;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "flows/bigcommerce/pair_int.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/store.h"
 

@@ -242,7 +242,7 @@ bc_level_of(level *l, ps_flow_env *env, int trust_cache)
 	    bc_cache_get(l, env->store, env->now - interval_ms(env->store)) ==
 		    0)
 		return 0;
-	error = ps_bc_catalog_find_sku(&s, env->bc, l->match);
+	error = ps_bc_catalog_find_sku(&s, PS_PAIR_BC(env), l->match);
 	if (error == PS_ENOTFOUND) {
 		ps_error_clear();
 		return 0;
@@ -398,7 +398,7 @@ push_levels(ps_flow_env *env, level *lv, size_t n, push_stats *ps)
 	}
 	ps->differed = k;
 	if (k > 0)
-		error = ps_bc_inventory_set(&sent, env->bc, send, k,
+		error = ps_bc_inventory_set(&sent, PS_PAIR_BC(env), send, k,
 					    "Brightpearl stock level");
 	rec = record_sent(env, lv, idx, sent, ps);
 	if (error == 0)
@@ -457,7 +457,7 @@ match_of(char **out, ps_flow_env *env, int64_t pid, const char *field)
 				    "items.product_match_field '%s' is not "
 				    "supported",
 				    field);
-	if ((error = ps_bp_product_get(&pl, env->bp, &pid, 1)) < 0)
+	if ((error = ps_bp_product_get(&pl, PS_PAIR_BP(env), &pid, 1)) < 0)
 		goto done;
 	if (pl.n == 0) {
 		error = ps_error_set(
@@ -522,7 +522,7 @@ perform_one(ps_flow_env *env, int64_t pid, ps_flow_result *res)
 		goto done;
 	if ((error = match_of(&match, env, pid, field)) < 0)
 		goto done;
-	if ((error = ps_bp_availability_get(&stock, env->bp, &pid, 1)) < 0)
+	if ((error = ps_bp_availability_get(&stock, PS_PAIR_BP(env), &pid, 1)) < 0)
 		goto done;
 	l.match = match;
 	if (stock.n == 0) {
@@ -646,7 +646,7 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 	    (error = ps_settings_get(&field, env->store,
 				     "items.product_match_field")) < 0)
 		goto done;
-	if ((error = ps_bpev__bp_products_tracked(&prods, &n, env->bp,
+	if ((error = ps_bpev__bp_products_tracked(&prods, &n, PS_PAIR_BP(env),
 						   field)) < 0)
 		goto done;
 	if (n > 0) /* none tracked: prods may be NULL */
@@ -659,13 +659,13 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 	}
 	for (i = 0; i < n; i++)
 		ids[i] = prods[i].id;
-	if ((error = ps_bp_availability_get(&stock, env->bp, ids, n)) < 0)
+	if ((error = ps_bp_availability_get(&stock, PS_PAIR_BP(env), ids, n)) < 0)
 		goto done;
 	for (i = 0; i < n; i++) {
 		lv[i].match = prods[i].match;
 		lv[i].qty = sum_for(&stock, &pos, prods[i].id, wh);
 	}
-	if ((error = ps_bc_inventory_list(&skus, env->bc)) < 0 ||
+	if ((error = ps_bc_inventory_list(&skus, PS_PAIR_BC(env))) < 0 ||
 	    (error = match_skus(env, lv, n, &skus, &ps)) < 0)
 		goto done;
 	error = push_levels(env, lv, n, &ps);
@@ -692,7 +692,7 @@ inv_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 	char *end;
 	int64_t pid;
 
-	if (env->bp == NULL || env->bc == NULL)
+	if (PS_PAIR_BP(env) == NULL || PS_PAIR_BC(env) == NULL)
 		return ps_error_set(PS_ESETTING,
 				    "waiting for the Brightpearl and "
 				    "BigCommerce connections");

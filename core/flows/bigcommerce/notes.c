@@ -84,7 +84,7 @@ notes_poll(ps_flow_env *env)
 	size_t nrows = 0, i, j;
 	int error = 0, ours;
 
-	if (env->bp == NULL)
+	if (PS_PAIR_BP(env) == NULL)
 		return 0;
 	memset(&pc, 0, sizeof(pc));
 	q.flow = "order_import_bc";
@@ -116,7 +116,7 @@ notes_poll(ps_flow_env *env)
 	for (i = 0; i < pc.n; i++) {
 		if (env->stop && *env->stop)
 			break;
-		if ((error = ps_bp_note_list_get(&notes, env->bp,
+		if ((error = ps_bp_note_list_get(&notes, PS_PAIR_BP(env),
 						 pc.orders[i])) < 0)
 			return error;
 		if ((error = ps_store_begin(env->store)) < 0)
@@ -185,7 +185,7 @@ perform_bp_note(ps_flow_env *env, int64_t note_id, int64_t bp_order,
 		ps_error_clear();
 	to_staff = field == NULL || field[0] == '\0' ||
 		   strcmp(field, "customer_message") != 0;
-	if ((error = ps_bp_note_list_get(&notes, env->bp, bp_order)) < 0)
+	if ((error = ps_bp_note_list_get(&notes, PS_PAIR_BP(env), bp_order)) < 0)
 		goto done;
 	for (i = 0; i < notes.n; i++)
 		if (notes.items[i].id == note_id)
@@ -197,7 +197,7 @@ perform_bp_note(ps_flow_env *env, int64_t note_id, int64_t bp_order,
 				     note_id, bp_order);
 		goto done;
 	}
-	if ((error = ps_bc_order_get(&bc, env->bc, bc_id)) < 0)
+	if ((error = ps_bc_order_get(&bc, PS_PAIR_BC(env), bc_id)) < 0)
 		goto done;
 	old = to_staff ? bc.staff_notes : bc.customer_message;
 	snprintf(marker, sizeof(marker), MARK "%" PRId64 "]", note_id);
@@ -225,7 +225,7 @@ perform_bp_note(ps_flow_env *env, int64_t note_id, int64_t bp_order,
 		     to_staff ? "staff_notes" : "customer_message", text, FLOW,
 		     env->now)) < 0)
 		goto done;
-	if ((error = ps_bc_order_update_notes(env->bc, bc_id,
+	if ((error = ps_bc_order_update_notes(PS_PAIR_BC(env), bc_id,
 					      to_staff ? text : NULL,
 					      to_staff ? NULL : text)) < 0)
 		goto done;
@@ -248,7 +248,7 @@ notes_perform(ps_flow_env *env, const ps_log_entry *entry,
 {
 	long long a = 0, b = 0;
 
-	if (env->bp == NULL || env->bc == NULL)
+	if (PS_PAIR_BP(env) == NULL || PS_PAIR_BC(env) == NULL)
 		return ps_error_set(PS_ESETTING,
 				    "waiting for the Brightpearl and "
 				    "BigCommerce connections");

@@ -605,7 +605,7 @@ resolve_products(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 			ps_bp_product_list pl = {0};
 
 			if ((error = ps_bp_product_find(
-				     &pl, env->bp, s->match_field, sku)) < 0)
+				     &pl, PS_PAIR_BP(env), s->match_field, sku)) < 0)
 				return error;
 			if (pl.n > 0) {
 				id = pl.items[0].id;
@@ -887,7 +887,7 @@ customer_by_link(int64_t *out_linked, resolve_buf *b, ps_flow_env *env,
 	    id == 0)
 		return error;
 	*out_linked = id;
-	if ((error = ps_bp_contact_get(&cl, env->bp, &id, 1)) < 0)
+	if ((error = ps_bp_contact_get(&cl, PS_PAIR_BP(env), &id, 1)) < 0)
 		return error;
 	if (cl.n == 0 || cl.items[0].id != id || !cl.items[0].is_customer) {
 		ps_log_info("orders",
@@ -967,10 +967,10 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 					differs(c->phone, ba->phone));
 		goto found;
 	}
-	if ((error = ps_bp_contact_find_email(&ids, env->bp, ba->email)) < 0)
+	if ((error = ps_bp_contact_find_email(&ids, PS_PAIR_BP(env), ba->email)) < 0)
 		goto done;
 	if (ids.n > 0) {
-		if ((error = ps_bp_contact_get(&cl, env->bp, ids.ids, 1)) < 0)
+		if ((error = ps_bp_contact_get(&cl, PS_PAIR_BP(env), ids.ids, 1)) < 0)
 			goto done;
 		b->r.customer_id = ids.ids[0];
 		snprintf(b->customer_how, sizeof(b->customer_how),
@@ -1003,7 +1003,7 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 		ps_bp_contact nc;
 
 		new_contact(&nc, ba, s);
-		if ((error = contact_create(&b->r.customer_id, env->bp,
+		if ((error = contact_create(&b->r.customer_id, PS_PAIR_BP(env),
 					    &nc)) < 0)
 			goto done;
 		contact_put(cache, ba->email, b->r.customer_id, ba->first_name,
@@ -1426,7 +1426,7 @@ oib_poll(ps_flow_env *env)
 	size_t i;
 	int error, in_tx = 0;
 
-	if (env->bc == NULL)
+	if (PS_PAIR_BC(env) == NULL)
 		return ps_error_set(
 			PS_ESETTING,
 			"waiting for setting bigcommerce.store_hash");
@@ -1448,7 +1448,7 @@ oib_poll(ps_flow_env *env)
 	q.min_date_modified = since;
 	q.with_lines = 1; /* the imports that follow use them */
 	q.skip_bad = 1;   /* one bad order must not stop the rest */
-	if ((error = ps_bc_orders_list(&l, env->bc, &q)) < 0)
+	if ((error = ps_bc_orders_list(&l, PS_PAIR_BC(env), &q)) < 0)
 		goto done;
 	if ((keep = calloc(l.count ? l.count : 1, sizeof(*keep))) == NULL) {
 		error = ps_error_set(PS_ENOMEM, "out of memory");
@@ -1610,7 +1610,7 @@ find_bp_order(int64_t *out, ps_flow_env *env, const ps_oib_settings *s,
 	snprintf(ext, sizeof(ext), "%s%lld",
 		 s->reference_prefix ? s->reference_prefix : "",
 		 (long long)bc_id);
-	error = ps_bp_order_find_external(out, env->bp, ext);
+	error = ps_bp_order_find_external(out, PS_PAIR_BP(env), ext);
 	if (error == PS_ENOTFOUND) {
 		ps_error_clear();
 		*out = 0;
@@ -1672,19 +1672,19 @@ execute_after(ps_flow_env *env, ps_oib_plan *p, int64_t bp_id, int adopted,
 	if ((error = remember_writes(env, p, bp_id)) < 0)
 		goto done;
 	if (p->nfields && (error = ps_bp_order_fields_set(
-				   env->bp, bp_id, p->fields, p->nfields)) < 0)
+				   PS_PAIR_BP(env), bp_id, p->fields, p->nfields)) < 0)
 		goto done;
 	if (np_done)
 		goto reserve;
 	if (p->nnotes && adopted &&
-	    (error = ps_bp_note_list_get(&nl, env->bp, bp_id)) < 0)
+	    (error = ps_bp_note_list_get(&nl, PS_PAIR_BP(env), bp_id)) < 0)
 		goto done;
 	if (env->backlog && !adopted && p->nnotes + p->npayments > 1) {
 		/* one multi-message instead of a request per write */
 		ps_bp_batch *bt = NULL;
 		int berr = 0;
 
-		if ((error = ps_bp_batch_new(&bt, env->bp)) < 0)
+		if ((error = ps_bp_batch_new(&bt, PS_PAIR_BP(env))) < 0)
 			goto done;
 		for (i = 0; i < p->nnotes && berr == 0; i++)
 			berr = ps_bp_batch_note_add(bt, bp_id, p->notes[i],
@@ -1709,25 +1709,25 @@ execute_after(ps_flow_env *env, ps_oib_plan *p, int64_t bp_id, int adopted,
 		/* fall back to the direct calls, which look up first */
 		ps_error_clear();
 		adopted = 1;
-		if ((error = ps_bp_note_list_get(&nl, env->bp, bp_id)) < 0)
+		if ((error = ps_bp_note_list_get(&nl, PS_PAIR_BP(env), bp_id)) < 0)
 			goto done;
 	}
 	for (i = 0; i < p->nnotes; i++) {
 		if (adopted && note_exists(&nl, p->notes[i]))
 			continue;
-		if ((error = ps_bp_note_add(NULL, env->bp, bp_id, p->notes[i],
+		if ((error = ps_bp_note_add(NULL, PS_PAIR_BP(env), bp_id, p->notes[i],
 					    p->note_public[i])) < 0)
 			goto done;
 	}
 	for (i = 0; i < p->npayments; i++) {
 		p->payments[i].p.order_id = bp_id;
-		if ((error = ps_bp_payment_create(NULL, env->bp,
+		if ((error = ps_bp_payment_create(NULL, PS_PAIR_BP(env),
 						  &p->payments[i].p)) < 0)
 			goto done;
 	}
 reserve:
 	if (p->nreserve && np_done < 2) {
-		error = ps_bp_reservation_create(env->bp, bp_id,
+		error = ps_bp_reservation_create(PS_PAIR_BP(env), bp_id,
 						 s->warehouse_id, p->reserve,
 						 p->nreserve);
 		if (error == PS_EDATA) {
@@ -1802,7 +1802,7 @@ prepare_read(ps_flow_env *env, const ps_oib_settings *s, import_job *j,
 	ps_bc_order *o = &j->o;
 
 	if (!j->have_order) {
-		if ((error = ps_bc_order_get(o, env->bc, j->bc_id)) < 0)
+		if ((error = ps_bc_order_get(o, PS_PAIR_BC(env), j->bc_id)) < 0)
 			return error;
 		j->have_order = 1;
 	}
@@ -1830,7 +1830,7 @@ prepare_read(ps_flow_env *env, const ps_oib_settings *s, import_job *j,
 		return error;
 	j->adopted = j->bp_id > 0;
 	if (s->payments_enabled && !j->have_txns &&
-	    (error = ps_bc_transactions_list(&j->txns, env->bc, j->bc_id)) < 0)
+	    (error = ps_bc_transactions_list(&j->txns, PS_PAIR_BC(env), j->bc_id)) < 0)
 		return error;
 	if ((error = resolve_rest(&j->rb, env, s, o, &j->txns)) < 0)
 		return error;
@@ -1871,7 +1871,7 @@ prepare_plan(ps_flow_env *env, const ps_oib_settings *s, import_job *j)
 
 		memset(&cu.address, 0, sizeof(cu.address));
 		cu.email = NULL;
-		if ((error = ps_bp_contact_update(env->bp, j->rb.r.customer_id,
+		if ((error = ps_bp_contact_update(PS_PAIR_BP(env), j->rb.r.customer_id,
 						  &cu)) < 0)
 			return error;
 		contact_put(env->state, em, j->rb.r.customer_id, ba->first_name,
@@ -1950,7 +1950,7 @@ do_import(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 	if ((error = import_prepare(env, &s, &j, res)) < 0 || j.skipped)
 		goto done;
 	if (!j.adopted &&
-	    (error = ps_bp_order_create(&j.bp_id, &j.adopted, env->bp,
+	    (error = ps_bp_order_create(&j.bp_id, &j.adopted, PS_PAIR_BP(env),
 					&j.plan.order)) < 0)
 		goto done;
 	if ((error = link_order(env, j.bc_id, j.bp_id)) < 0 ||
@@ -2023,7 +2023,7 @@ edit_status(ps_flow_env *env, const ps_oib_settings *s, const ps_bc_order *o,
 		     env->store, PS_PLATFORM_BRIGHTPEARL, "order", bp_id,
 		     "status", status_id, FLOW, env->now)) < 0 ||
 	    (error = ps_echo__bp_note_mark(env, FLOW, bp_id, note)) < 0 ||
-	    (error = ps_bp_order_status_set(env->bp, bp_id, status_id,
+	    (error = ps_bp_order_status_set(PS_PAIR_BP(env), bp_id, status_id,
 					    note)) < 0)
 		return error;
 	msg_add(msg, cap, "status -> %lld (%s); ", (long long)status_id, how);
@@ -2150,10 +2150,10 @@ edit_notes(ps_flow_env *env, const ps_oib_settings *s, const ps_bc_order *o,
 	if ((error = ps_oib__plan_build(&plan, &c, &none, &s2, &rb.r)) < 0)
 		goto done;
 	if (plan.nnotes &&
-	    (error = ps_bp_note_list_get(&nl, env->bp, bp_id)) < 0)
+	    (error = ps_bp_note_list_get(&nl, PS_PAIR_BP(env), bp_id)) < 0)
 		goto done;
 	if (plan.nfields &&
-	    (error = ps_bp_order_fields_set(env->bp, bp_id, plan.fields,
+	    (error = ps_bp_order_fields_set(PS_PAIR_BP(env), bp_id, plan.fields,
 					    plan.nfields)) < 0)
 		goto done;
 	for (i = 0; i < plan.nnotes; i++) {
@@ -2161,7 +2161,7 @@ edit_notes(ps_flow_env *env, const ps_oib_settings *s, const ps_bc_order *o,
 			continue;
 		if ((error = ps_echo__bp_note_mark(env, FLOW, bp_id,
 						   plan.notes[i])) < 0 ||
-		    (error = ps_bp_note_add(NULL, env->bp, bp_id,
+		    (error = ps_bp_note_add(NULL, PS_PAIR_BP(env), bp_id,
 					    plan.notes[i],
 					    plan.note_public[i])) < 0)
 			goto done;
@@ -2232,7 +2232,7 @@ edit_addresses(ps_flow_env *env, const ps_bc_order *o, int64_t bp_id,
 
 	*refused = 0;
 	ps_oib__addresses(&want, o);
-	if ((error = ps_bp_sales_order_get(&so, env->bp, bp_id)) < 0)
+	if ((error = ps_bp_sales_order_get(&so, PS_PAIR_BP(env), bp_id)) < 0)
 		return error;
 	want.billing.mobile = so.billing.mobile;
 	want.delivery.mobile = so.delivery.mobile;
@@ -2262,7 +2262,7 @@ edit_addresses(ps_flow_env *env, const ps_bc_order *o, int64_t bp_id,
 		goto done;
 	}
 	if ((error = ps_bp_sales_order_addresses_set(
-		     env->bp, &so, bd[0] ? &want.billing : NULL,
+		     PS_PAIR_BP(env), &so, bd[0] ? &want.billing : NULL,
 		     dd[0] ? &want.delivery : NULL)) < 0)
 		goto done;
 	snprintf(id, sizeof(id), "%lld", (long long)bp_id);
@@ -2293,7 +2293,7 @@ do_edit(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
 	memset(&o, 0, sizeof(o));
 	if ((error = ps_oib__settings_load(&s, env->store)) < 0)
 		return error;
-	if ((error = ps_bc_order_get(&o, env->bc, bc_id)) < 0)
+	if ((error = ps_bc_order_get(&o, PS_PAIR_BC(env), bc_id)) < 0)
 		goto done;
 	if ((error = find_bp_order(&bp_id, env, &s, bc_id, 0)) < 0)
 		goto done;
@@ -2399,11 +2399,11 @@ oib_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 
 	if ((error = entry_order_id(&bc_id, entry, &change)) < 0)
 		return error;
-	if (env->bc == NULL)
+	if (PS_PAIR_BC(env) == NULL)
 		return ps_error_set(
 			PS_ESETTING,
 			"waiting for setting bigcommerce.store_hash");
-	if (env->bp == NULL)
+	if (PS_PAIR_BP(env) == NULL)
 		return ps_error_set(PS_ESETTING,
 				    "waiting for setting brightpearl.account");
 	if (strcmp(change, "import") == 0)
@@ -2488,7 +2488,7 @@ batch_read_orders(batch *b)
 		ids[m] = j->bc_id;
 		who[m++] = i;
 	}
-	if (m >= 2 && ps_bc_orders_get_many(&l, env->bc, ids, m) < 0) {
+	if (m >= 2 && ps_bc_orders_get_many(&l, PS_PAIR_BC(env), ids, m) < 0) {
 		ps_log_info("orders", "reading %zu orders at once: %s; one "
 				      "at a time instead",
 			    m, ps_error_last());
@@ -2562,7 +2562,7 @@ batch_read_txns(batch *b)
 		}
 	if (m < 2)
 		goto done;
-	if (ps_bc_transactions_list_many(l, b->env->bc, ids, m) < 0) {
+	if (ps_bc_transactions_list_many(l, PS_PAIR_BC(b->env), ids, m) < 0) {
 		ps_error_clear();
 		goto done;
 	}
@@ -2615,7 +2615,7 @@ dir_refresh(batch *b)
 		goto done;
 	full = since == NULL || full_at < 0 ||
 	       env->now - full_at >= DIR_FULL_EVERY_MS;
-	if ((error = ps_bp_contact_changes(&rows, env->bp,
+	if ((error = ps_bp_contact_changes(&rows, PS_PAIR_BP(env),
 					   full ? NULL : since)) < 0)
 		goto done;
 	if (rows.n == 0 && !full)
@@ -2802,7 +2802,7 @@ contact_settle(int64_t *out, batch *b, const ps_bp_contact *nc,
 				    r->message ? r->message
 					       : "no reason given");
 	if (r != NULL) {
-		if ((error = ps_bp_contact_find_email(&ids, b->env->bp,
+		if ((error = ps_bp_contact_find_email(&ids, PS_PAIR_BP(b->env),
 						      nc->email)) < 0)
 			return error;
 		if (ids.n > 0)
@@ -2811,7 +2811,7 @@ contact_settle(int64_t *out, batch *b, const ps_bp_contact *nc,
 		if (*out > 0)
 			return 0;
 	}
-	return contact_create(out, b->env->bp, nc);
+	return contact_create(out, PS_PAIR_BP(b->env), nc);
 }
 
 /*
@@ -2858,8 +2858,8 @@ batch_contacts(batch *b)
 				break;
 			}
 	}
-	if ((error = ps_bp_batch_new(&ba, env->bp)) < 0 ||
-	    (error = ps_bp_batch_new(&bc, env->bp)) < 0)
+	if ((error = ps_bp_batch_new(&ba, PS_PAIR_BP(env))) < 0 ||
+	    (error = ps_bp_batch_new(&bc, PS_PAIR_BP(env))) < 0)
 		goto done;
 	for (i = 0; i < n && error == 0; i++) {
 		if (owner[i] != i)
@@ -3004,7 +3004,7 @@ batch_orders(batch *b)
 	size_t i;
 	int error;
 
-	if (msg == NULL || (error = ps_bp_batch_new(&bt, env->bp)) < 0) {
+	if (msg == NULL || (error = ps_bp_batch_new(&bt, PS_PAIR_BP(env))) < 0) {
 		error = ps_error_set(PS_ENOMEM, "out of memory");
 		goto fail_all;
 	}
@@ -3051,7 +3051,7 @@ batch_orders(batch *b)
 			continue;
 		}
 		if ((error = ps_bp_order_create(&j->bp_id, &j->adopted,
-						env->bp, &j->plan.order)) < 0)
+						PS_PAIR_BP(env), &j->plan.order)) < 0)
 			job_fail(b, i, error);
 	}
 	if (ps_store_begin(env->store) < 0) {
@@ -3093,7 +3093,7 @@ batch_after(batch *b)
 	size_t i, k, m;
 	int error = 0;
 
-	if (msg == NULL || ps_bp_batch_new(&bt, env->bp) < 0) {
+	if (msg == NULL || ps_bp_batch_new(&bt, PS_PAIR_BP(env)) < 0) {
 		ps_error_clear();
 		goto done; /* the direct calls do it all */
 	}
@@ -3187,7 +3187,7 @@ oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 	size_t i;
 	int error, dir_ok;
 
-	if (n > PS_FLOW_BATCH_MAX || env->bc == NULL || env->bp == NULL)
+	if (n > PS_FLOW_BATCH_MAX || PS_PAIR_BC(env) == NULL || PS_PAIR_BP(env) == NULL)
 		return ps_error_set(PS_EINVAL, "batch not supported here");
 	memset(&b, 0, sizeof(b));
 	b.env = env;
@@ -3339,7 +3339,7 @@ ps_oib__preview(char **out, ps_flow_env *env, int64_t bc_order_id)
 	memset(&plan, 0, sizeof(plan));
 	if ((error = ps_oib__settings_load(&s, env->store)) < 0)
 		return error;
-	if ((error = ps_bc_order_get(&o, env->bc, bc_order_id)) < 0)
+	if ((error = ps_bc_order_get(&o, PS_PAIR_BC(env), bc_order_id)) < 0)
 		goto done;
 	if (!ps_oib__importable(&s, &o, why, sizeof(why))) {
 		size_t n = strlen(why) + 64;
@@ -3355,7 +3355,7 @@ ps_oib__preview(char **out, ps_flow_env *env, int64_t bc_order_id)
 	if ((error = find_bp_order(&bp_id, env, &s, bc_order_id, 0)) < 0)
 		goto done;
 	if (s.payments_enabled &&
-	    (error = ps_bc_transactions_list(&txns, env->bc, bc_order_id)) < 0)
+	    (error = ps_bc_transactions_list(&txns, PS_PAIR_BC(env), bc_order_id)) < 0)
 		goto done;
 	if ((error = resolve_rest(&rb, env, &s, &o, &txns)) < 0 ||
 	    (error = resolve_customer(&rb, env, &s, &o, 0)) < 0 ||

@@ -23,6 +23,7 @@
 
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
+#include "flows/bigcommerce/pair_int.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/money.h"
 #include "pearlsync/store.h"

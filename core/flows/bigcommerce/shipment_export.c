@@ -107,7 +107,7 @@ trigger_status_id(int64_t *out, ps_flow_env *env)
 	if (*end == '\0' && *out > 0)
 		goto done;
 	*out = 0;
-	if ((error = ps_bp_ref_list_get(&refs, env->bp,
+	if ((error = ps_bp_ref_list_get(&refs, PS_PAIR_BP(env),
 					PS_BP_REF_ORDER_STATUS)) < 0)
 		goto done;
 	for (i = 0; i < refs.n && *out == 0; i++)
@@ -171,20 +171,20 @@ ship_poll(ps_flow_env *env)
 	if ((error = ps_bpev__hooks_poll(env, bp_events,
 					  PS__ARRAY_LEN(bp_events))) < 0)
 		return error;
-	if (env->bp == NULL)
+	if (PS_PAIR_BP(env) == NULL)
 		return 0;
 	status_mode = trigger_is_status(env->store);
 	if (status_mode && (error = trigger_status_id(&trigger, env)) < 0)
 		return error;
 	ps_bpev__poll_since(since, sizeof(since), env, CURSOR);
-	if ((error = ps_bpev__bp_gons_shipped_since(&gons, &n, env->bp,
+	if ((error = ps_bpev__bp_gons_shipped_since(&gons, &n, PS_PAIR_BP(env),
 						     since)) < 0)
 		goto done;
 	if (trigger > 0) {
 		ps_bpev__poll_since(osince, sizeof(osince), env,
 				     CURSOR_STATUS);
 		if ((error = ps_bpev__bp_orders_at_status_since(
-			 &orders, &norders, env->bp, osince, trigger)) < 0)
+			 &orders, &norders, PS_PAIR_BP(env), osince, trigger)) < 0)
 			goto done;
 		ps_util__strlcpy(obest, osince, sizeof(obest));
 	}
@@ -317,7 +317,7 @@ method_name(ship_ctx *c, int64_t id)
 	if (id <= 0)
 		return NULL;
 	if (!c->have_methods) {
-		if (ps_bp_ref_list_get(&c->methods, c->env->bp,
+		if (ps_bp_ref_list_get(&c->methods, PS_PAIR_BP(c->env),
 				       PS_BP_REF_SHIPPING_METHOD) < 0) {
 			ps_error_clear();
 			return NULL;
@@ -405,7 +405,7 @@ load_bc(ship_ctx *c, int fresh)
 		return 0;
 	ps_bc_order_dispose(&c->bc);
 	c->have_bc = 0;
-	if ((error = ps_bc_order_get(&c->bc, c->env->bc, c->bc_id)) < 0)
+	if ((error = ps_bc_order_get(&c->bc, PS_PAIR_BC(c->env), c->bc_id)) < 0)
 		return error;
 	c->have_bc = 1;
 	return 0;
@@ -500,7 +500,7 @@ ship_one(int64_t *out_id, int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
 	memset(&made, 0, sizeof(made));
 	*out_id = 0;
 	*out_adopted = 0;
-	if ((error = ps_bc_shipments_list(&existing, c->env->bc, c->bc_id)) <
+	if ((error = ps_bc_shipments_list(&existing, PS_PAIR_BC(c->env), c->bc_id)) <
 	    0)
 		goto done;
 	found = find_ref(&existing, ref);
@@ -593,7 +593,7 @@ ship_one(int64_t *out_id, int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
 	s.shipping_method = method ? method : bp_method;
 	s.tracking_carrier = carrier;
 	s.ref = ref;
-	if ((error = ps_bc_shipment_create(&made, c->env->bc, c->bc_id, &s)) <
+	if ((error = ps_bc_shipment_create(&made, PS_PAIR_BC(c->env), c->bc_id, &s)) <
 	    0)
 		goto done;
 	*out_id = made.id;
@@ -643,7 +643,7 @@ linked_order(ship_ctx *c, int64_t bp_order, ps_flow_result *res)
 static int
 load_order(ps_bp_order_list *orders, ps_flow_env *env, int64_t id)
 {
-	int error = ps_bp_order_get(orders, env->bp, &id, 1);
+	int error = ps_bp_order_get(orders, PS_PAIR_BP(env), &id, 1);
 
 	if (error == 0 && orders->n == 0)
 		error = ps_error_set(PS_ENOTFOUND,
@@ -690,7 +690,7 @@ perform_gon(ship_ctx *c, int64_t gon_id, ps_flow_result *res)
 	int64_t ship_id;
 	int adopted, error;
 
-	if ((error = ps_bp_gon_get(&gons, c->env->bp, &gon_id, 1)) < 0)
+	if ((error = ps_bp_gon_get(&gons, PS_PAIR_BP(c->env), &gon_id, 1)) < 0)
 		goto done;
 	if (gons.n == 0) {
 		error = ps_error_set(PS_ENOTFOUND,
@@ -753,7 +753,7 @@ perform_status(ship_ctx *c, int64_t order_id, ps_flow_result *res)
 	c->bp_order = &orders.items[0];
 	if ((error = check_trigger(c, res, "")) != 0)
 		goto done;
-	if ((error = ps_bp_gon_for_order(&gons, c->env->bp, order_id)) < 0)
+	if ((error = ps_bp_gon_for_order(&gons, PS_PAIR_BP(c->env), order_id)) < 0)
 		goto done;
 	for (i = 0; i < gons.n; i++) {
 		snprintf(ref, sizeof(ref), "gon-%" PRId64, gons.items[i].id);
@@ -834,7 +834,7 @@ ship_perform(ps_flow_env *env, const ps_log_entry *entry,
 	int64_t id;
 	int error, ferr;
 
-	if (env->bp == NULL || env->bc == NULL)
+	if (PS_PAIR_BP(env) == NULL || PS_PAIR_BC(env) == NULL)
 		return ps_error_set(PS_ESETTING,
 				    "waiting for the Brightpearl and "
 				    "BigCommerce connections");

@@ -86,11 +86,11 @@ status_poll(ps_flow_env *env)
 	if ((error = ps_bpev__hooks_poll(env, bp_events,
 					  PS__ARRAY_LEN(bp_events))) < 0)
 		return error;
-	if (env->bp == NULL)
+	if (PS_PAIR_BP(env) == NULL)
 		return 0;
 	kind = selected_statuses(&selected, env);
 	ps_bpev__poll_since(since, sizeof(since), env, CURSOR);
-	if ((error = ps_bpev__bp_orders_updated_since(&orders, &n, env->bp,
+	if ((error = ps_bpev__bp_orders_updated_since(&orders, &n, PS_PAIR_BP(env),
 						       since)) < 0)
 		return error;
 	ps_util__strlcpy(best, since, sizeof(best));
@@ -242,7 +242,7 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 	int error = 0, to = 0;
 
 	memset(&bc, 0, sizeof(bc));
-	if (env->bp == NULL || env->bc == NULL)
+	if (PS_PAIR_BP(env) == NULL || PS_PAIR_BC(env) == NULL)
 		return ps_error_set(PS_ESETTING,
 				    "waiting for the Brightpearl and "
 				    "BigCommerce connections");
@@ -261,7 +261,7 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 	if (error < 0)
 		return error;
 	snprintf(bcid, sizeof(bcid), "%" PRId64, bc_id);
-	if ((error = ps_bp_order_get(&orders, env->bp, &bp_id, 1)) < 0)
+	if ((error = ps_bp_order_get(&orders, PS_PAIR_BP(env), &bp_id, 1)) < 0)
 		goto done;
 	if (orders.n == 0) {
 		error = ps_error_set(PS_ENOTFOUND,
@@ -302,7 +302,7 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 	}
 	if ((error = map_status(&to, env->store, &orders.items[0])) < 0)
 		goto done;
-	if ((error = ps_bc_order_get(&bc, env->bc, bc_id)) < 0)
+	if ((error = ps_bc_order_get(&bc, PS_PAIR_BC(env), bc_id)) < 0)
 		goto done;
 	if ((error = describe_entry(env, entry, &bc)) < 0)
 		goto done;
@@ -319,7 +319,7 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 					      PS_PLATFORM_BIGCOMMERCE, "order",
 					      bc_id, "status", to, FLOW,
 					      env->now)) < 0 ||
-	    (error = ps_bc_order_update_status(env->bc, bc_id, to)) < 0)
+	    (error = ps_bc_order_update_status(PS_PAIR_BC(env), bc_id, to)) < 0)
 		goto done;
 	error = ps_bpev__result(res, bcid,
 				 "Brightpearl status '%s' -> BigCommerce "

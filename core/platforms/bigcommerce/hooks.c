@@ -12,8 +12,8 @@
  * per order scope whose hook exists, so the console can warn when a hook
  * is (still) deactivated.
  */
+#include "platforms/bigcommerce/webhooks_int.h"
 #include "internal.h"
-#include "worker_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +22,7 @@
 
 #include <jansson.h>
 
-const char *const ps_worker__bc_scopes[] = {
+const char *const ps_bc__hook_scopes[] = {
 	"store/order/created",
 	"store/order/updated",
 	"store/order/statusUpdated",
@@ -36,7 +36,7 @@ has_secret(const ps_bc_webhook *h, const char *secret)
 
 	for (i = 0; i < h->nheaders; i++)
 		if (h->headers[i].name != NULL &&
-		    strcasecmp(h->headers[i].name, PS_WORKER__SECRET_HEADER) ==
+		    strcasecmp(h->headers[i].name, PS_BC__SECRET_HEADER) ==
 			    0 &&
 		    h->headers[i].value != NULL &&
 		    strcmp(h->headers[i].value, secret) == 0)
@@ -68,17 +68,17 @@ record_hooks(ps_store *st, json_t *rec, int64_t now)
 	text = json_dumps(rec, JSON_COMPACT);
 	if (text == NULL ||
 	    ps_store_cache_set(st, "bc.webhooks", text, now) < 0)
-		ps_log_warn("worker", "recording the BigCommerce hooks: %s",
+		ps_log_warn("bigcommerce", "recording the BigCommerce hooks: %s",
 			    text ? ps_error_last() : "out of memory");
 	free(text);
 }
 
 int
-ps_worker__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
+ps_bc__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
 		      const char *secret, ps_store *st, int64_t now)
 {
 	ps_bc_webhook_list list = {NULL, 0};
-	ps_bc_header_spec hdr = {PS_WORKER__SECRET_HEADER, secret};
+	ps_bc_header_spec hdr = {PS_BC__SECRET_HEADER, secret};
 	ps_bc_webhook made;
 	json_t *rec = NULL;
 	char dest[1024];
@@ -98,8 +98,8 @@ ps_worker__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
 		goto done;
 	listed = 1;
 	rec = json_array();
-	for (k = 0; ps_worker__bc_scopes[k] != NULL; k++) {
-		const char *scope = ps_worker__bc_scopes[k];
+	for (k = 0; ps_bc__hook_scopes[k] != NULL; k++) {
+		const char *scope = ps_bc__hook_scopes[k];
 		ps_bc_webhook *found = NULL;
 
 		for (i = 0; i < list.count; i++) {

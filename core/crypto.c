@@ -4,8 +4,8 @@
  * needs, without linking a crypto library into the core.
  */
 #include "internal.h"
-#include "worker_int.h"
 
+#include <stdint.h>
 #include <string.h>
 
 typedef struct sha256 {
@@ -134,7 +134,7 @@ sha256_final(sha256 *s, unsigned char out[32])
 }
 
 void
-ps_worker__sha256(unsigned char out[32], const void *data, size_t len)
+ps_crypto__sha256(unsigned char out[32], const void *data, size_t len)
 {
 	sha256 s;
 
@@ -144,7 +144,7 @@ ps_worker__sha256(unsigned char out[32], const void *data, size_t len)
 }
 
 void
-ps_worker__hmac_sha256(unsigned char out[32], const void *key, size_t key_len,
+ps_crypto__hmac_sha256(unsigned char out[32], const void *key, size_t key_len,
 		       const void *const *parts, const size_t *lens,
 		       size_t nparts)
 {
@@ -154,7 +154,7 @@ ps_worker__hmac_sha256(unsigned char out[32], const void *key, size_t key_len,
 
 	memset(k, 0, sizeof(k));
 	if (key_len > 64)
-		ps_worker__sha256(k, key, key_len);
+		ps_crypto__sha256(k, key, key_len);
 	else if (key_len > 0)
 		memcpy(k, key, key_len);
 	for (i = 0; i < 64; i++)
@@ -173,7 +173,7 @@ ps_worker__hmac_sha256(unsigned char out[32], const void *key, size_t key_len,
 }
 
 int
-ps_worker__base64_encode(char *out, size_t cap, const unsigned char *in,
+ps_crypto__base64_encode(char *out, size_t cap, const unsigned char *in,
 			 size_t n)
 {
 	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -205,7 +205,7 @@ ps_worker__base64_encode(char *out, size_t cap, const unsigned char *in,
 }
 
 int
-ps_worker__secure_equal(const char *a, size_t alen, const char *b, size_t blen)
+ps_crypto__secure_equal(const char *a, size_t alen, const char *b, size_t blen)
 {
 	unsigned char diff = (unsigned char)(alen != blen);
 	size_t i;

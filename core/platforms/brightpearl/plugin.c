@@ -1,0 +1,202 @@
+/*
+ * plugin.c - Brightpearl as a platform plug-in (platform.h): its
+ * connection settings, connect and check, and its webhooks.
+ *
+ * Webhooks: POST or PUT /webhooks/brightpearl/<secret>[/<topic...>].
+ * Brightpearl signs nothing, so the secret (the setting webhooks.secret)
+ * is in the path the hook was registered with.  The body is Brightpearl's
+ * event: {"fullEvent": "goods-out-note.modified.shipped", "id": "12-14,20",
+ * ...}; the event name comes from fullEvent, else from the path, and the
+ * ids from "id", a number or an id set.  A delivery without a name or an
+ * id is refused (400): there would be nothing to act on.
+ */
+#include "internal.h"
+#include "platforms/connector.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "pearlsync/brightpearl.h"
+#include "pearlsync/connect.h"
+#include "pearlsync/platform.h"
+#include "pearlsync/settings.h"
+
+static int
+bp_connect(void **out, ps_store *st, const ps_config *cfg, ps_http *http)
+{
+	ps_bp *bp = NULL;
+	int error = ps_connect_bp(&bp, st, cfg, http);
+
+	*out = bp;
+	return error;
+}
+
+static void
+bp_free(void *conn)
+{
+	ps_bp_free(conn);
+}
+
+static int
+bp_check(char **out_name, void *conn)
+{
+	return ps_bp_check_connection(out_name, conn);
+}
+
+/* A decimal id > 0 at p into *out, *end after it.  -1 if none. */
+static int
+parse_id(int64_t *out, const char *p, const char **end)
+{
+	int64_t v = 0;
+	const char *q = p;
+
+	while (*q >= '0' && *q <= '9') {
+		if (v > (INT64_MAX - (*q - '0')) / 10)
+			return -1;
+		v = v * 10 + (*q - '0');
+		q++;
+	}
+	if (q == p || v <= 0)
+		return -1;
+	*out = v;
+	*end = q;
+	return 0;
+}
+
+/* Brightpearl's id set ("1-3,7,9") into out->ids.  -1 if malformed. */
+static int
+parse_idset(ps_webhook_event *out, const char *s)
+{
+	int64_t a, b;
+	const char *p = s;
+
+	while (*p != '\0') {
+		if (parse_id(&a, p, &p) < 0)
+			return -1;
+		b = a;
+		if (*p == '-' && parse_id(&b, p + 1, &p) < 0)
+			return -1;
+		if (b < a)
+			return -1;
+		for (; a <= b && out->nids < PS_WEBHOOK_MAX_IDS; a++)
+			out->ids[out->nids++] = a;
+		if (*p == ',')
+			p++;
+		else if (*p != '\0')
+			return -1;
+	}
+	return out->nids > 0 ? 0 : -1;
+}
+
+/* "goods-out-note.modified.shipped" -> object "goods-out-note". */
+static void
+object_of(char *out, size_t cap, const char *full_event)
+{
+	size_t n = strcspn(full_event, ".");
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, full_event, n);
+	out[n] = '\0';
+}
+
+static int
+bp_webhook_accept(ps_webhook_event *out, const ps_webhook_request *req)
+{
+	const char *rest = req->path, *slash;
+	char *secret = NULL, num[32];
+	json_t *doc = NULL, *fe, *id;
+	size_t slen;
+	int ok, error = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (rest[0] != '/' || rest[1] == '\0')
+		return ps_error_set(PS_ENOTFOUND, "no such route");
+	rest++;
+	if (strcmp(req->method, "POST") != 0 && strcmp(req->method, "PUT") != 0)
+		return ps_error_set(PS_EINVAL, "method %s not allowed",
+				    req->method);
+	slash = strchr(rest, '/');
+	slen = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
+	if (ps_settings_get(&secret, req->store, "webhooks.secret") < 0)
+		ps_error_clear();
+	ok = secret != NULL && secret[0] != '\0' &&
+	     ps_crypto__secure_equal(rest, slen, secret, strlen(secret));
+	ps_conn__free_secret(secret);
+	if (!ok)
+		return ps_error_set(PS_EAUTH, "wrong secret in the path");
+	if (slash != NULL && slash[1] != '\0')
+		ps_util__strlcpy(out->topic, slash + 1, sizeof(out->topic));
+	doc = json_loadb(req->body != NULL ? req->body : "", req->body_len, 0,
+			 NULL);
+	if (!json_is_object(doc)) {
+		error = ps_error_set(PS_EINVAL, "body is not a JSON object");
+		goto done;
+	}
+	fe = json_object_get(doc, "fullEvent");
+	if (json_is_string(fe) && json_string_length(fe) > 0) {
+		if (json_string_length(fe) >= sizeof(out->topic)) {
+			error = ps_error_set(PS_EINVAL, "event name too long");
+			goto done;
+		}
+		ps_util__strlcpy(out->topic, json_string_value(fe),
+				 sizeof(out->topic));
+	}
+	if (out->topic[0] == '\0') {
+		error = ps_error_set(PS_EINVAL, "no event name");
+		goto done;
+	}
+	object_of(out->object, sizeof(out->object), out->topic);
+	id = json_object_get(doc, "id");
+	if (json_is_integer(id)) {
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(id));
+		ok = parse_idset(out, num) == 0;
+	} else {
+		ok = json_is_string(id) &&
+		     parse_idset(out, json_string_value(id)) == 0;
+	}
+	if (!ok)
+		error = ps_error_set(PS_EINVAL, "%s: no resource id",
+				     out->topic);
+done:
+	json_decref(doc);
+	return error;
+}
+
+static const ps_platform_field fields[] = {
+	{PS_PLATFORM_FIELD_URL, "brightpearl.base_url",
+	 "Brightpearl datacentre or URL", 0,
+	 "https://%s.brightpearlconnect.com"},
+	{PS_PLATFORM_FIELD_TEXT, "brightpearl.account",
+	 "Brightpearl account code", 1, NULL},
+	{PS_PLATFORM_FIELD_TEXT, "brightpearl.app_ref",
+	 "Brightpearl app reference", 1, NULL},
+	{PS_PLATFORM_FIELD_SECRET, "brightpearl.token", "Brightpearl token", 1,
+	 NULL},
+};
+
+const ps_platform_ops ps_platform_brightpearl = {
+	.id = PS_PLATFORM_BRIGHTPEARL,
+	.name = "brightpearl",
+	.code = "bp",
+	.title = "Brightpearl",
+	.default_base_url = PS_CONFIG_DEFAULT_URL_BRIGHTPEARL,
+	.enabled_setting = NULL,
+	.account_setting = "brightpearl.account",
+	.fields = fields,
+	.nfields = PS__ARRAY_LEN(fields),
+	.setup_help = "the Brightpearl account, its app reference and token",
+	.connect = bp_connect,
+	.free = bp_free,
+	.check = bp_check,
+	.webhook_accept = bp_webhook_accept,
+	.hooks_sync = NULL, /* the flows register the events they act on */
+	.rate = NULL,
+	.lists = NULL,
+	.nlists = 0,
+	.lists_fetch = NULL,
+};
