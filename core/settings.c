@@ -8,6 +8,7 @@
  */
 #include "pearlsync/settings.h"
 #include "internal.h"
+#include "pearlsync/platform.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -15,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const auth_modes[] = {"private_app", "oauth", NULL};
 static const char *const fulfilment_triggers[] = {"status", "goods_out", NULL};
 static const char *const match_fields[] = {"sku",  "barcode", "ean", "upc",
 					   "isbn", "mpn",     NULL};
@@ -32,32 +32,6 @@ static const char *const dsco_shipment_triggers[] = {"status", "goods_out",
 /* clang-format on */
 
 static const ps_setting_def catalogue[] = {
-	/* Brightpearl connection */
-	S("brightpearl.base_url", PS_SETTING_URL, NULL,
-	  "Brightpearl API base URL (overrides the config file)"),
-	REQ("brightpearl.account", PS_SETTING_STRING, NULL,
-	    "Brightpearl account code"),
-	S("brightpearl.app_ref", PS_SETTING_STRING, NULL,
-	  "Brightpearl app reference (brightpearl-app-ref header)"),
-	REQ("brightpearl.token", PS_SETTING_SECRET, NULL,
-	    "Brightpearl account token or OAuth access token"),
-	S("brightpearl.refresh_token", PS_SETTING_SECRET, NULL,
-	  "Brightpearl OAuth refresh token"),
-	E("brightpearl.auth_mode", auth_modes, "private_app",
-	  "How to authenticate: private_app or oauth"),
-	S("brightpearl.installed_integration_instance_id", PS_SETTING_ID, NULL,
-	  "Installed integration instance id (channel attribution)"),
-	/* BigCommerce connection */
-	S("bigcommerce.enabled", PS_SETTING_BOOL, "true",
-	  "Sync with BigCommerce"),
-	REQ("bigcommerce.store_hash", PS_SETTING_STRING, NULL,
-	    "BigCommerce store hash (from the API path)"),
-	REQ("bigcommerce.token", PS_SETTING_SECRET, NULL,
-	    "BigCommerce API account access token"),
-	S("bigcommerce.client_secret", PS_SETTING_SECRET, NULL,
-	  "App client secret: webhook signatures are checked with it"),
-	S("bigcommerce.base_url", PS_SETTING_URL, NULL,
-	  "BigCommerce API base URL (overrides the config file)"),
 	/* DSCO connection */
 	S("dsco.enabled", PS_SETTING_BOOL, "false", "Sync with DSCO"),
 	S("dsco.base_url", PS_SETTING_URL, NULL,
@@ -180,26 +154,43 @@ ps_setting_type_name(ps_setting_type t)
 	return (unsigned)t < PS__ARRAY_LEN(type_names) ? type_names[t] : "?";
 }
 
+/*
+ * The catalogue is each registered platform's own settings (platform.h),
+ * in registry order, then the table above.
+ */
 size_t
 ps_settings_count(void)
 {
-	return PS__ARRAY_LEN(catalogue);
+	const ps_platform_ops *const *p;
+	size_t n = PS__ARRAY_LEN(catalogue);
+
+	for (p = ps_platforms_all(); *p != NULL; p++)
+		n += (*p)->nsettings;
+	return n;
 }
 
 const ps_setting_def *
 ps_settings_at(size_t i)
 {
+	const ps_platform_ops *const *p;
+
+	for (p = ps_platforms_all(); *p != NULL; p++) {
+		if (i < (*p)->nsettings)
+			return &(*p)->settings[i];
+		i -= (*p)->nsettings;
+	}
 	return i < PS__ARRAY_LEN(catalogue) ? &catalogue[i] : NULL;
 }
 
 const ps_setting_def *
 ps_settings_find(const char *key)
 {
+	const ps_setting_def *d;
 	size_t i;
 
-	for (i = 0; key != NULL && i < PS__ARRAY_LEN(catalogue); i++)
-		if (strcmp(catalogue[i].key, key) == 0)
-			return &catalogue[i];
+	for (i = 0; key != NULL && (d = ps_settings_at(i)) != NULL; i++)
+		if (strcmp(d->key, key) == 0)
+			return d;
 	return NULL;
 }
 
@@ -522,17 +513,18 @@ ps_settings_list_contains(const char *list, const char *item)
 int
 ps_settings_missing_required(char *buf, size_t cap, ps_store *st)
 {
+	const ps_setting_def *d;
 	size_t i, len = 0;
 	int missing = 0, error;
 	char *v;
 
 	if (cap > 0)
 		buf[0] = '\0';
-	for (i = 0; i < PS__ARRAY_LEN(catalogue); i++) {
-		if (!catalogue[i].required || catalogue[i].default_value)
+	for (i = 0; (d = ps_settings_at(i)) != NULL; i++) {
+		if (!d->required || d->default_value)
 			continue;
 		v = NULL;
-		error = ps_store_setting_get(&v, st, catalogue[i].key);
+		error = ps_store_setting_get(&v, st, d->key);
 		free(v);
 		if (error == 0)
 			continue;
@@ -541,7 +533,7 @@ ps_settings_missing_required(char *buf, size_t cap, ps_store *st)
 		missing++;
 		if (cap > len) {
 			int w = snprintf(buf + len, cap - len, "%s%s",
-					 len ? "," : "", catalogue[i].key);
+					 len ? "," : "", d->key);
 			if (w > 0)
 				len += (size_t)w < cap - len ? (size_t)w
 							     : cap - len - 1;

@@ -30,6 +30,7 @@
 #include "pearlsync/common.h"
 #include "pearlsync/config.h"
 #include "pearlsync/http.h"
+#include "pearlsync/settings.h"
 #include "pearlsync/store.h"
 
 /* ---- settings and setup ------------------------------------------------- */
@@ -121,6 +122,13 @@ typedef struct ps_platform_ops {
 	 * ("brightpearl.account"); NULL: one budget per platform.
 	 */
 	const char *account_setting;
+
+	/*
+	 * Its own settings, all under "<name>.": they join the catalogue
+	 * (settings.h), first, in registry order.
+	 */
+	const ps_setting_def *settings;
+	size_t nsettings;
 
 	/* The connection step of setup: its fields, in order. */
 	const ps_platform_field *fields;

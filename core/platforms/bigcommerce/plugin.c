@@ -218,6 +218,22 @@ bc_hooks_sync(size_t *out_changed, void *conn, ps_store *st,
 	return error;
 }
 
+static const ps_setting_def settings[] = {
+	{.key = "bigcommerce.enabled", .type = PS_SETTING_BOOL,
+	 .default_value = "true", .description = "Sync with BigCommerce"},
+	{.key = "bigcommerce.store_hash", .type = PS_SETTING_STRING,
+	 .required = 1,
+	 .description = "BigCommerce store hash (from the API path)"},
+	{.key = "bigcommerce.token", .type = PS_SETTING_SECRET, .required = 1,
+	 .description = "BigCommerce API account access token"},
+	{.key = "bigcommerce.client_secret", .type = PS_SETTING_SECRET,
+	 .description = "App client secret: webhook signatures are checked "
+			"with it"},
+	{.key = "bigcommerce.base_url", .type = PS_SETTING_URL,
+	 .description = "BigCommerce API base URL (overrides the config "
+			"file)"},
+};
+
 static const ps_platform_field fields[] = {
 	{PS_PLATFORM_FIELD_URL, "bigcommerce.base_url",
 	 "BigCommerce API URL (blank: default)", 0, NULL},
@@ -235,6 +251,8 @@ const ps_platform_ops ps_platform_bigcommerce = {
 	.default_base_url = PS_CONFIG_DEFAULT_URL_BIGCOMMERCE,
 	.enabled_setting = "bigcommerce.enabled",
 	.account_setting = "bigcommerce.store_hash",
+	.settings = settings,
+	.nsettings = PS__ARRAY_LEN(settings),
 	.fields = fields,
 	.nfields = PS__ARRAY_LEN(fields),
 	.setup_help = "the store's API account: store hash and access token",

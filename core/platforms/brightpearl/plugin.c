@@ -167,6 +167,29 @@ done:
 	return error;
 }
 
+static const char *const auth_modes[] = {"private_app", "oauth", NULL};
+
+static const ps_setting_def settings[] = {
+	{.key = "brightpearl.base_url", .type = PS_SETTING_URL,
+	 .description = "Brightpearl API base URL (overrides the config file)"},
+	{.key = "brightpearl.account", .type = PS_SETTING_STRING, .required = 1,
+	 .description = "Brightpearl account code"},
+	{.key = "brightpearl.app_ref", .type = PS_SETTING_STRING,
+	 .description = "Brightpearl app reference (brightpearl-app-ref "
+			"header)"},
+	{.key = "brightpearl.token", .type = PS_SETTING_SECRET, .required = 1,
+	 .description = "Brightpearl account token or OAuth access token"},
+	{.key = "brightpearl.refresh_token", .type = PS_SETTING_SECRET,
+	 .description = "Brightpearl OAuth refresh token"},
+	{.key = "brightpearl.auth_mode", .type = PS_SETTING_ENUM,
+	 .default_value = "private_app", .choices = auth_modes,
+	 .description = "How to authenticate: private_app or oauth"},
+	{.key = "brightpearl.installed_integration_instance_id",
+	 .type = PS_SETTING_ID,
+	 .description = "Installed integration instance id (channel "
+			"attribution)"},
+};
+
 static const ps_platform_field fields[] = {
 	{PS_PLATFORM_FIELD_URL, "brightpearl.base_url",
 	 "Brightpearl datacentre or URL", 0,
@@ -187,6 +210,8 @@ const ps_platform_ops ps_platform_brightpearl = {
 	.default_base_url = PS_CONFIG_DEFAULT_URL_BRIGHTPEARL,
 	.enabled_setting = NULL,
 	.account_setting = "brightpearl.account",
+	.settings = settings,
+	.nsettings = PS__ARRAY_LEN(settings),
 	.fields = fields,
 	.nfields = PS__ARRAY_LEN(fields),
 	.setup_help = "the Brightpearl account, its app reference and token",
