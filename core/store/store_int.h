@@ -59,6 +59,16 @@ int ps_store__column_dup(char **out, sqlite3_stmt *s, int i);
 /* ps_store__check_name - non-empty text, else PS_EINVAL naming `what`. */
 int ps_store__check_name(const char *value, const char *what);
 
+/* ps_store__null_store - PS_EINVAL naming fn when st is NULL, else 0. */
+int ps_store__null_store(ps_store *st, const char *fn);
+
+/* ps_store__check_platform - PS_EINVAL unless p is a known platform. */
+int ps_store__check_platform(ps_platform p);
+
+/* ps_store__step_row - step a SELECT expected to yield one row;
+ * PS_ENOTFOUND for none. */
+int ps_store__step_row(ps_store *st, sqlite3_stmt *s, const char *what);
+
 /*
  * The due-entry query of ps_store_log_claim_due (?1 now, ?2 flow or NULL,
  * ?3 limit).  next_attempt_at is non-NULL only on PENDING or FAILED rows;

@@ -202,8 +202,8 @@ ps_store_log_add(int64_t *out_id, ps_store *st, const ps_log_entry *e,
 	if (e->status != PS_ENTRY_PENDING && e->status != PS_ENTRY_FAILED)
 		return ps_error_set(
 			PS_EINVAL, "a new log entry must be pending or failed");
-	if ((unsigned)e->source_platform >= PS_PLATFORM_COUNT ||
-	    (unsigned)e->target_platform >= PS_PLATFORM_COUNT)
+	if ((unsigned)e->source_platform >= PS_PLATFORM_MAX ||
+	    (unsigned)e->target_platform >= PS_PLATFORM_MAX)
 		return ps_error_set(PS_EINVAL, "log entry platform is invalid");
 	next = e->next_attempt_at;
 	if (next == 0 && e->status == PS_ENTRY_PENDING)

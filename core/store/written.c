@@ -35,7 +35,7 @@ check_args(ps_store *st, ps_platform platform, const char *object,
 
 	if (st == NULL)
 		return ps_error_set(PS_EINVAL, "%s: store is NULL", fn);
-	if ((unsigned)platform >= PS_PLATFORM_COUNT)
+	if ((unsigned)platform >= PS_PLATFORM_MAX)
 		return ps_error_set(PS_EINVAL, "platform %d is invalid",
 				    (int)platform);
 	if ((error = ps_store__check_name(object, "written object")) < 0 ||

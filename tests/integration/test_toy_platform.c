@@ -10,6 +10,7 @@
  * read from the toy store is written to the toy store's mirror.  Nothing
  * outside this file and the registries knows ToyShop exists.
  */
+#define _DEFAULT_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -248,7 +249,9 @@ static char dir[] = "/tmp/ps-toy-XXXXXX";
 static void
 set(ps_store *st, const char *key, const char *value)
 {
-	assert_int_equal(ps_settings_set(st, key, value, "test"), 0);
+	assert_int_equal(ps_store_setting_set(NULL, st, key, value, "test",
+					      1000),
+			 0);
 }
 
 static void
@@ -262,6 +265,7 @@ test_toy_platform_plugs_in(void **state)
 	ps_store *st = NULL;
 	ps_config cfg;
 	ps_log_entry *entries = NULL;
+	ps_log_query lq = PS_LOG_QUERY_INIT;
 	sandbox_reply r;
 	char url[128];
 	const char *good[] = {"X-Toy-Token: " TOKEN, NULL};
@@ -287,7 +291,7 @@ test_toy_platform_plugs_in(void **state)
 	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s/pearlsync.db", dir);
 	snprintf(cfg.listen_address, sizeof(cfg.listen_address), "127.0.0.1");
 	cfg.listen_port = 0;
-	assert_int_equal(ps_store_open(&st, cfg.db_path, PS_STORE_CREATE), 0);
+	assert_int_equal(ps_store_open(&st, cfg.db_path, 0), 0);
 	assert_int_equal(mock_server_start(&m, NULL), 0);
 	set(st, "toyshop.url", mock_server_url(m));
 	set(st, "toyshop.token", TOKEN);
@@ -340,7 +344,7 @@ test_toy_platform_plugs_in(void **state)
 			    "Bearer " TOKEN);
 
 	/* and the entry says so */
-	assert_int_equal(ps_store_log_list(&entries, &n, st, NULL, 0, 10), 0);
+	assert_int_equal(ps_store_log_list(&entries, &n, st, &lq), 0);
 	found = 0;
 	for (i = 0; i < n; i++)
 		if (strcmp(entries[i].flow, "toy_mirror") == 0) {

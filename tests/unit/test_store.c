@@ -532,7 +532,7 @@ test_store__log_add_rejects_bad_entries(void **state)
 	e.status = PS_ENTRY_SYNCED;
 	assert_int_equal(ps_store_log_add(&id, f->st, &e, 1), PS_EINVAL);
 	e.status = PS_ENTRY_PENDING;
-	e.target_platform = PS_PLATFORM_COUNT;
+	e.target_platform = PS_PLATFORM_MAX;
 	assert_int_equal(ps_store_log_add(&id, f->st, &e, 1), PS_EINVAL);
 	assert_int_equal(count_rows(f->st, NULL, -1), 0);
 	assert_int_equal(ps_store_log_get(&e, f->st, 1), PS_ENOTFOUND);
@@ -1856,7 +1856,7 @@ test_store__written_remembers_the_last_write_per_field(void **state)
 	assert_int_equal(ps_store_written_is(NULL, PS_PLATFORM_BIGCOMMERCE,
 					     "order", "7", "status", "2"),
 			 PS_EINVAL);
-	assert_int_equal(ps_store_written_set(f->st, PS_PLATFORM_COUNT,
+	assert_int_equal(ps_store_written_set(f->st, PS_PLATFORM_MAX,
 					      "order", "7", "status", "2",
 					      NULL, 1),
 			 PS_EINVAL);

@@ -1,6 +1,10 @@
 /*
- * brightpearl_int.h - what brightpearl.c (transport, envelope, id sets,
- * search, batches) and brightpearl_ops.c (the typed operations) share.
+ * brightpearl_int.h - what the files of the Brightpearl connector share:
+ * client.c (transport, envelope, id sets, search, batches and the helpers
+ * of every operation) and the typed operations built on it.  Calls go one
+ * way: client.c calls no operation file; orders.c calls contacts.c;
+ * payments.c calls orders.c and contacts.c; no other file calls another
+ * operation file.
  */
 #ifndef PEARLSYNC_BRIGHTPEARL_INT_H
 #define PEARLSYNC_BRIGHTPEARL_INT_H
@@ -123,6 +127,89 @@ int ps_bp__build_reservation_create(ps_bp__msg *m, int64_t order_id,
 int ps_bp__build_address_create(ps_bp__msg *m, const ps_bp_address *a);
 int ps_bp__build_contact_create(ps_bp__msg *m, const ps_bp_contact *c,
 				int64_t address_id);
+
+/* The batch behind ps_bp_batch (client.c); the typed adders live with
+ * their operations and queue through ps_bp__batch_push. */
+struct ps_bp_batch {
+	ps_bp *bp;
+	ps_bp__msg *msgs;
+	ps_bp_batch_result *results; /* after send */
+	size_t n, cap;
+	json_t *keep; /* replies, which the result messages point into */
+	int sent;
+};
+
+/* ps_bp__batch_push - queue *m in b, taking ownership of it (even on
+ * failure).  PS_EINVAL once b was sent. */
+int ps_bp__batch_push(ps_bp_batch *b, ps_bp__msg *m);
+
+/* Room for an operation's "what" text naming one object. */
+#define PS__BP_WHAT_MAX 96
+
+/* ---- helpers the operations share (client.c) ---------------------------- */
+
+/* ps_bp__alloc_items - an array of n zeroed elements of size sz in *out
+ * (NULL for n == 0), or PS_ENOMEM. */
+int ps_bp__alloc_items(void **out, size_t n, size_t sz);
+
+/* ps_bp__sort_items - qsort that accepts an empty (NULL) array. */
+void ps_bp__sort_items(void *base, size_t n, size_t sz,
+		       int (*cmp)(const void *, const void *));
+
+/* ps_bp__values_of - the elements of a reply that is either an array or an
+ * object keyed by id, as an array (new reference). */
+json_t *ps_bp__values_of(json_t *v);
+
+/*
+ * ps_bp__list_get - GET the list at path: *root the reply, *arr its values
+ * (ps_bp__values_of), *priv a reference to *root for the strings the items
+ * will borrow, and *items a zeroed array of as many size-byte items.  A 404
+ * is an empty list: 0, with *arr and *items left NULL.
+ */
+int ps_bp__list_get(json_t **root, json_t **arr, void **priv, void **items,
+		    size_t size, ps_bp *bp, const char *path,
+		    const char *what);
+
+/* ps_bp__cmp_id_field - qsort order of list items by their leading
+ * int64_t id. */
+int ps_bp__cmp_id_field(const void *a, const void *b);
+
+/* ps_bp__set_new - json_object_set_new of v (NULL: out of memory) under
+ * key; PS_ENOMEM on failure. */
+int ps_bp__set_new(json_t *o, const char *key, json_t *v);
+
+/* ps_bp__qty_string - set key to qty as a decimal string. */
+int ps_bp__qty_string(json_t *o, const char *key, int64_t qty);
+
+/* ps_bp__find_fn - look for the object a create may have made; 0 with
+ * *out_id when found, PS_ENOTFOUND when not, another PS_E* on failure. */
+typedef int (*ps_bp__find_fn)(int64_t *out_id, ps_bp *bp, const void *ctx);
+
+/*
+ * ps_bp__create_recoverable - send the create m; after a failure whose fate
+ * is unknown, call find (when given) and adopt what it finds (*out_found 1)
+ * or send again.  want_id: read the new id from the reply into *out_id.
+ */
+int ps_bp__create_recoverable(int64_t *out_id, int *out_found, ps_bp *bp,
+			      const ps_bp__msg *m, int want_id,
+			      ps_bp__find_fn find, const void *ctx);
+
+/* ---- what one operation file lends another ------------------------------ */
+
+/* contacts.c: the address codec (ps_bp__address_json NULL for an empty
+ * address or out of memory, ps_bp__address_json_all an object with every
+ * field a has, ps_bp__address_read borrowing o's strings) and the qsort
+ * order of int64_t values. */
+json_t *ps_bp__address_json(const ps_bp_address *a);
+json_t *ps_bp__address_json_all(const ps_bp_address *a);
+int ps_bp__address_read(ps_bp_address *a, const json_t *o, const char *what);
+int ps_bp__cmp_i64p(const void *a, const void *b);
+
+/* orders.c: the qsort order of order rows, and filling an order list from
+ * the merged reply all (sales credits read the same shape). */
+int ps_bp__cmp_rows(const void *a, const void *b);
+int ps_bp__order_list_fill(ps_bp_order_list *l, json_t *all,
+			   int (*fn)(ps_bp_order *, const json_t *));
 
 /* ps_bp__path - *out = printf-formatted path (owned). */
 int ps_bp__path(char **out, const char *fmt, ...)

@@ -1,14 +1,25 @@
 /*
- * brightpearl.c - the Brightpearl connector's wire layer: the context, the
+ * client.c - the Brightpearl connector's wire layer: the context, the
  * authenticated request, the envelope and its errors, id-set chunking,
- * search paging, the connection check and multi-message batches.  The
- * typed operations built on it are in brightpearl_ops.c.
+ * search paging, the connection check, the helpers every typed operation
+ * shares (list reads, create-then-look-up) and multi-message batches.  The
+ * typed operations are in the other files of this directory (orders.c,
+ * contacts.c, products.c, refs.c, payments.c, goods_out.c, webhooks.c);
+ * they call down into this file and it calls none of them.
  *
  * Brightpearl answers {"response": X} on success and {"errors": [{code,
  * message}]} on failure, except that auth failures and the throttle carry
  * a bare string in "response".  Every reply is turned into either a JSON
  * value for the operation or one readable sentence here, so the operations
  * never look at HTTP statuses.
+ *
+ * The operations build each request from a C struct and read the reply
+ * into C structs with the type-checked getters of connector.h.  Lists keep
+ * the parsed replies alive (priv__) and point their strings into them, so
+ * reading a thousand orders costs no string copies; the list's _dispose
+ * releases both.  Brightpearl's string-keyed maps (orderRows, availability,
+ * goods-out notes) are turned into arrays sorted by id, so callers see a
+ * stable order.
  */
 #include "platforms/brightpearl/brightpearl_int.h"
 
@@ -702,16 +713,181 @@ done:
 	return error;
 }
 
-/* ---- batches ------------------------------------------------------------ */
+/* ---- small helpers ------------------------------------------------------ */
 
-struct ps_bp_batch {
-	ps_bp *bp;
-	ps_bp__msg *msgs;
-	ps_bp_batch_result *results; /* after send */
-	size_t n, cap;
-	json_t *keep; /* replies, which the result messages point into */
-	int sent;
-};
+/* An array of n zeroed elements of size sz in *out, or PS_ENOMEM. */
+int
+ps_bp__alloc_items(void **out, size_t n, size_t sz)
+{
+	*out = NULL;
+	if (n == 0)
+		return 0;
+	*out = calloc(n, sz);
+	if (*out == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	return 0;
+}
+
+/* qsort that accepts an empty (NULL) array. */
+void
+ps_bp__sort_items(void *base, size_t n, size_t sz,
+		  int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, sz, cmp);
+}
+
+/* The elements of a reply that is either an array or an object keyed by
+ * id, as an array (new reference). */
+json_t *
+ps_bp__values_of(json_t *v)
+{
+	json_t *arr, *item;
+	const char *key;
+
+	if (json_is_array(v))
+		return json_incref(v);
+	arr = json_array();
+	if (arr == NULL || !json_is_object(v))
+		return arr;
+	json_object_foreach(v, key, item)
+		json_array_append(arr, item);
+	return arr;
+}
+
+/*
+ * GET the list at path: *root the reply, *arr its values (ps_bp__values_of),
+ * *priv a reference to *root for the strings the items will borrow, and
+ * *items a zeroed array of as many size-byte items.  A 404 is an empty
+ * list (Brightpearl may report an empty collection as "not found"): 0,
+ * with *arr and *items left NULL.
+ */
+int
+ps_bp__list_get(json_t **root, json_t **arr, void **priv, void **items,
+		size_t size, ps_bp *bp, const char *path, const char *what)
+{
+	int error;
+
+	error = ps_bp__request(root, NULL, bp, "GET", path, NULL, 1, what);
+	if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		return 0;
+	}
+	if (error < 0)
+		return error;
+	*arr = ps_bp__values_of(ps_bp__response(*root));
+	*priv = json_incref(*root);
+	return ps_bp__alloc_items(items, json_array_size(*arr), size);
+}
+
+int
+ps_bp__cmp_id_field(const void *a, const void *b)
+{
+	/* every list item starts with int64_t id */
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int
+ps_bp__set_new(json_t *o, const char *key, json_t *v)
+{
+	if (v == NULL || json_object_set_new(o, key, v) < 0)
+		return ps_error_set(PS_ENOMEM, NULL);
+	return 0;
+}
+
+int
+ps_bp__qty_string(json_t *o, const char *key, int64_t qty)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRId64, qty);
+	return ps_bp__set_new(o, key, json_string(buf));
+}
+
+/*
+ * Creating something is not idempotent, but after a failure whose fate is
+ * unknown (the connection dropped after the request went out, a garbled or
+ * 5xx reply) the object can often be looked for.
+ * ps_bp__create_recoverable sends m; on such a failure it calls find (when
+ * given): found means the first attempt took effect and its id is returned;
+ * not found means it did not, so it is safe to send again.  The result is
+ * at most one object, and usually success where a plain retry would have
+ * risked a duplicate.
+ */
+#define PS__BP_CREATE_TRIES 4
+
+static int
+fate_unknown(int error)
+{
+	return error == PS_ENET || error == PS_ETIMEOUT ||
+	       error == PS_EPARSE || error == PS_EREMOTE;
+}
+
+int
+ps_bp__create_recoverable(int64_t *out_id, int *out_found, ps_bp *bp,
+			  const ps_bp__msg *m, int want_id, ps_bp__find_fn find,
+			  const void *ctx)
+{
+	char saved[PS_ERROR_MAX];
+	json_t *root = NULL;
+	int error = 0, saved_code, tries, found;
+
+	*out_id = 0;
+	if (out_found != NULL)
+		*out_found = 0;
+	for (tries = 0; tries < PS__BP_CREATE_TRIES; tries++) {
+		json_decref(root);
+		root = NULL;
+		error = ps_bp__send_msg(&root, bp, m);
+		if (error == 0) {
+			if (want_id)
+				error = ps_bp__reply_id(out_id, root, m->what);
+			/* an ack without the id still happened: look it up */
+			if (error == 0 || find == NULL)
+				break;
+		}
+		/*
+		 * A refusal (PS_EDATA) after an attempt that may have got
+		 * through (an earlier try here, or a retry inside the HTTP
+		 * client for a request marked idempotent) may be the server
+		 * refusing a duplicate, e.g. a payment's transaction
+		 * reference: look before believing it.
+		 */
+		if (find == NULL ||
+		    (error < 0 && !fate_unknown(error) &&
+		     !(error == PS_EDATA && (tries > 0 || m->idempotent))))
+			break;
+		saved_code = error;
+		ps_util__strlcpy(saved, ps_error_last(), sizeof(saved));
+		found = find(out_id, bp, ctx);
+		if (found == 0) {
+			ps_log_info("brightpearl",
+				    "%s: %s; it took effect, adopting id "
+				    "%" PRId64,
+				    m->what, saved, *out_id);
+			ps_error_clear();
+			if (out_found != NULL)
+				*out_found = 1;
+			error = 0;
+			break;
+		}
+		if (found != PS_ENOTFOUND) {
+			error = found;
+			break;
+		}
+		error = ps_error_set(saved_code, "%s", saved);
+		if (!fate_unknown(saved_code))
+			break;
+		ps_log_warn("brightpearl", "%s: %s; not created, sending "
+			    "again", m->what, saved);
+	}
+	json_decref(root);
+	return error;
+}
+
+/* ---- batches ------------------------------------------------------------ */
 
 int
 ps_bp_batch_new(ps_bp_batch **out, ps_bp *bp)
@@ -750,9 +926,8 @@ ps_bp_batch_count(const ps_bp_batch *b)
 	return b->n;
 }
 
-/* Take ownership of *m (even on failure). */
-static int
-batch_push(ps_bp_batch *b, ps_bp__msg *m)
+int
+ps_bp__batch_push(ps_bp_batch *b, ps_bp__msg *m)
 {
 	ps_bp__msg *p;
 	size_t ncap;
@@ -775,94 +950,6 @@ batch_push(ps_bp_batch *b, ps_bp__msg *m)
 	b->msgs[b->n++] = *m;
 	memset(m, 0, sizeof(*m));
 	return 0;
-}
-
-int
-ps_bp_batch_order_create(ps_bp_batch *b, const ps_bp_order *order)
-{
-	ps_bp__msg m = {0};
-	int error;
-
-	if ((error = ps_bp__build_order_create(&m, b->bp, order)) < 0)
-		return error;
-	return batch_push(b, &m);
-}
-
-int
-ps_bp_batch_status_set(ps_bp_batch *b, int64_t order_id, int64_t status_id,
-		       const char *note_text)
-{
-	ps_bp__msg m = {0};
-	int error;
-
-	if ((error = ps_bp__build_status_set(&m, order_id, status_id,
-					     note_text)) < 0)
-		return error;
-	return batch_push(b, &m);
-}
-
-int
-ps_bp_batch_note_add(ps_bp_batch *b, int64_t order_id, const char *text,
-		     int is_public)
-{
-	ps_bp__msg m = {0};
-	int error;
-
-	if ((error = ps_bp__build_note_add(&m, order_id, text, is_public)) < 0)
-		return error;
-	return batch_push(b, &m);
-}
-
-int
-ps_bp_batch_payment_create(ps_bp_batch *b, const ps_bp_payment *p)
-{
-	ps_bp__msg m = {0};
-	int error;
-
-	if ((error = ps_bp__build_payment_create(&m, p)) < 0)
-		return error;
-	return batch_push(b, &m);
-}
-
-int
-ps_bp_batch_reservation_create(ps_bp_batch *b, int64_t order_id,
-			       int64_t warehouse_id,
-			       const ps_bp_reservation_line *lines, size_t n)
-{
-	ps_bp__msg m;
-	int error;
-
-	if ((error = ps_bp__build_reservation_create(&m, order_id,
-						     warehouse_id, lines, n)) <
-	    0)
-		return error;
-	return batch_push(b, &m);
-}
-
-int
-ps_bp_batch_address_create(ps_bp_batch *b, const ps_bp_address *a)
-{
-	ps_bp__msg m;
-	int error;
-
-	if ((error = ps_bp__build_address_create(&m, a)) < 0)
-		return error;
-	return batch_push(b, &m);
-}
-
-int
-ps_bp_batch_contact_create(ps_bp_batch *b, const ps_bp_contact *c,
-			   int64_t address_id)
-{
-	ps_bp__msg m;
-	int error;
-
-	if (c == NULL)
-		return ps_error_set(PS_EINVAL, "Brightpearl contact create: no "
-				    "contact");
-	if ((error = ps_bp__build_contact_create(&m, c, address_id)) < 0)
-		return error;
-	return batch_push(b, &m);
 }
 
 /* Fill result r from one processed message {label, statusCode, body}. */
