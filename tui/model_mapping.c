@@ -17,62 +17,48 @@
 #include "model_setup.h"
 #include "pearlsync/csv.h"
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define CSV_FIELDS 4
 
 static const char *const csv_header[CSV_FIELDS] = {"kind", "direction",
 						   "source", "target"};
 
-static const ps_mapedit_kind kinds[] = {
-	{"order_status", "bc>bp", "Order statuses, BigCommerce to Brightpearl",
-	 "BigCommerce status", "Brightpearl status", PS_SETUP_LIST_BC_STATUSES,
-	 PS_SETUP_LIST_BP_STATUSES},
-	{"order_status", "bp>bc", "Order statuses, Brightpearl to BigCommerce",
-	 "Brightpearl status", "BigCommerce status", PS_SETUP_LIST_BP_STATUSES,
-	 PS_SETUP_LIST_BC_STATUSES},
-	{"shipping_method", "bc>bp",
-	 "Shipping methods, BigCommerce to Brightpearl",
-	 "BigCommerce method name", "Brightpearl method", NULL,
-	 PS_SETUP_LIST_BP_SHIPPING},
-	{"shipping_method", "bp>bc",
-	 "Shipping methods, Brightpearl to BigCommerce", "Brightpearl method",
-	 "BigCommerce method name", PS_SETUP_LIST_BP_SHIPPING, NULL},
-	{"payment_method", "bc>bp",
-	 "Payment methods, BigCommerce to Brightpearl",
-	 "BigCommerce payment method", "Brightpearl method code", NULL,
-	 PS_SETUP_LIST_BP_PAYMENT},
-	{"warehouse", "bp>bc", "Warehouses, Brightpearl to BigCommerce",
-	 "Brightpearl warehouse", "BigCommerce location id",
-	 PS_SETUP_LIST_BP_WAREHOUSES, NULL},
-	{"channel", "bc>bp", "Channels, BigCommerce to Brightpearl",
-	 "BigCommerce channel id", "Brightpearl channel", NULL,
-	 PS_SETUP_LIST_BP_CHANNELS},
-	{"product", "bc>bp", "Products, BigCommerce to Brightpearl",
-	 "BigCommerce SKU", "Brightpearl SKU", NULL, NULL},
-};
-
+/* Every flow group's mapping tables, in registry order. */
 size_t
 ps_mapedit_kind_count(void)
 {
-	return ARRAY_LEN(kinds);
+	const ps_flow_group *const *g = ps_flow_groups_all();
+	size_t n = 0;
+
+	for (; *g != NULL; g++)
+		n += (*g)->nmappings;
+	return n;
 }
 
 const ps_mapedit_kind *
 ps_mapedit_kind_at(size_t i)
 {
-	return i < ARRAY_LEN(kinds) ? &kinds[i] : NULL;
+	const ps_flow_group *const *g = ps_flow_groups_all();
+
+	for (; *g != NULL; g++) {
+		if (i < (*g)->nmappings)
+			return &(*g)->mappings[i];
+		i -= (*g)->nmappings;
+	}
+	return NULL;
 }
 
 const ps_mapedit_kind *
 ps_mapedit_kind_find(const char *kind, const char *direction)
 {
+	const ps_mapedit_kind *k;
 	size_t i;
 
-	for (i = 0; kind != NULL && direction != NULL && i < ARRAY_LEN(kinds);
+	for (i = 0; kind != NULL && direction != NULL &&
+		    (k = ps_mapedit_kind_at(i)) != NULL;
 	     i++)
-		if (strcmp(kinds[i].kind, kind) == 0 &&
-		    strcmp(kinds[i].direction, direction) == 0)
-			return &kinds[i];
+		if (strcmp(k->kind, kind) == 0 &&
+		    strcmp(k->direction, direction) == 0)
+			return k;
 	return NULL;
 }
 

@@ -21,18 +21,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pearlsync/setup.h"
 #include "pearlsync/store.h"
 
-/* What a (kind, direction) maps between.  Static. */
-typedef struct ps_mapedit_kind {
-	const char *kind;         /* "order_status" */
-	const char *direction;    /* "bc>bp" */
-	const char *title;        /* "Order statuses, BigCommerce to ..." */
-	const char *source_label; /* column heading: "BigCommerce status" */
-	const char *target_label;
-	const char *source_list; /* cache kind of valid sources, NULL: any */
-	const char *target_list; /* cache kind of valid targets, NULL: any */
-} ps_mapedit_kind;
+/* What a (kind, direction) maps between: a flow group's table
+ * (pearlsync/setup.h).  Static. */
+typedef ps_setup_mapping_kind ps_mapedit_kind;
 
 /* ps_mapedit_kind_count / _at - every editor in menu order (static). */
 size_t ps_mapedit_kind_count(void);

@@ -16,172 +16,149 @@
 #include <jansson.h>
 
 #include "model_mapping.h"
-#include "pearlsync/connect.h"
 #include "pearlsync/log.h"
 #include "pearlsync/settings.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-const char *const ps_setup_datacentres[] = {"euw1", "use1", "usw1", NULL};
+/* The most connection fields, over every platform. */
+#define CONN_FIELDS_MAX 64
 
-/* clang-format off */
-#define F(type, label, key, list, by_name, req) \
-	{type, label, key, list, by_name, req}
-/* clang-format on */
-
-static const ps_setup_field connections[] = {
-	F(PS_SETUP_FIELD_DATACENTRE, "Brightpearl datacentre or URL",
-	  "brightpearl.base_url", NULL, 0, 0),
-	F(PS_SETUP_FIELD_TEXT, "Brightpearl account code",
-	  "brightpearl.account", NULL, 0, 1),
-	F(PS_SETUP_FIELD_TEXT, "Brightpearl app reference",
-	  "brightpearl.app_ref", NULL, 0, 1),
-	F(PS_SETUP_FIELD_SECRET, "Brightpearl token", "brightpearl.token", NULL,
-	  0, 1),
-	F(PS_SETUP_FIELD_TEST_BP, "Test Brightpearl connection", NULL, NULL, 0,
-	  0),
-	F(PS_SETUP_FIELD_TEXT, "BigCommerce API URL (blank: default)",
-	  "bigcommerce.base_url", NULL, 0, 0),
-	F(PS_SETUP_FIELD_TEXT, "BigCommerce store hash",
-	  "bigcommerce.store_hash", NULL, 0, 1),
-	F(PS_SETUP_FIELD_SECRET, "BigCommerce access token",
-	  "bigcommerce.token", NULL, 0, 1),
-	F(PS_SETUP_FIELD_TEST_BC, "Test BigCommerce connection", NULL, NULL, 0,
-	  0),
-};
-
-static const ps_setup_field order_sync[] = {
-	F(PS_SETUP_FIELD_BOOL, "Import orders", "orders.enabled", NULL, 0, 0),
-	F(PS_SETUP_FIELD_PICK_MANY, "BigCommerce statuses to import",
-	  "orders.import_statuses", PS_SETUP_LIST_BC_STATUSES, 0, 1),
-	F(PS_SETUP_FIELD_PICK_MANY, "Brightpearl statuses synced back",
-	  "orders.sync_statuses", PS_SETUP_LIST_BP_STATUSES, 1, 0),
-	F(PS_SETUP_FIELD_BOOL, "Import guest orders", "orders.import_guests",
-	  NULL, 0, 0),
-};
-
-static const ps_setup_field defaults[] = {
-	F(PS_SETUP_FIELD_PICK, "Channel", "defaults.channel_id",
-	  PS_SETUP_LIST_BP_CHANNELS, 0, 1),
-	F(PS_SETUP_FIELD_PICK, "Warehouse", "defaults.warehouse_id",
-	  PS_SETUP_LIST_BP_WAREHOUSES, 0, 1),
-	F(PS_SETUP_FIELD_PICK, "Project", "defaults.project_id",
-	  PS_SETUP_LIST_BP_PROJECTS, 0, 0),
-	F(PS_SETUP_FIELD_PICK, "Lead source", "defaults.lead_source_id",
-	  PS_SETUP_LIST_BP_LEAD_SOURCES, 0, 0),
-};
-
-static const ps_setup_field status_mapping[] = {
-	F(PS_SETUP_FIELD_MAPPING, "BigCommerce to Brightpearl statuses",
-	  "order_status", "bc>bp", 0, 1),
-	F(PS_SETUP_FIELD_MAPPING, "Brightpearl to BigCommerce statuses",
-	  "order_status", "bp>bc", 0, 0),
-};
-
-static const ps_setup_field items[] = {
-	F(PS_SETUP_FIELD_ENUM, "Product match field",
-	  "items.product_match_field", NULL, 0, 1),
-	F(PS_SETUP_FIELD_BOOL, "Create unknown customers",
-	  "customers.auto_create", NULL, 0, 0),
-	F(PS_SETUP_FIELD_BOOL, "Update known customers",
-	  "customers.update_existing", NULL, 0, 0),
-};
-
-static const ps_setup_field fulfilment[] = {
-	F(PS_SETUP_FIELD_BOOL, "Send shipments to BigCommerce",
-	  "fulfilment.enabled", NULL, 0, 0),
-	F(PS_SETUP_FIELD_ENUM, "Trigger (status or goods_out)",
-	  "fulfilment.trigger", NULL, 0, 1),
-	F(PS_SETUP_FIELD_PICK, "Trigger status", "fulfilment.trigger_status",
-	  PS_SETUP_LIST_BP_STATUSES, 1, 0),
-	F(PS_SETUP_FIELD_MAPPING, "Shipping methods, BC to Brightpearl",
-	  "shipping_method", "bc>bp", 0, 0),
-	F(PS_SETUP_FIELD_MAPPING, "Shipping methods, Brightpearl to BC",
-	  "shipping_method", "bp>bc", 0, 0),
-};
-
-static const ps_setup_field notes[] = {
-	F(PS_SETUP_FIELD_BOOL, "Copy Brightpearl notes to BigCommerce",
-	  "notes.enabled", NULL, 0, 0),
-	F(PS_SETUP_FIELD_PICK, "Customer message to Brightpearl field",
-	  "notes.customer_message_field", PS_SETUP_LIST_BP_FIELDS, 0, 0),
-	F(PS_SETUP_FIELD_PICK, "Staff notes to Brightpearl field",
-	  "notes.staff_notes_field", PS_SETUP_LIST_BP_FIELDS, 0, 0),
-	F(PS_SETUP_FIELD_TEXT, "Brightpearl notes to BigCommerce field",
-	  "notes.bp_note_to_bc_field", NULL, 0, 0),
-};
-
-static const ps_setup_field payments[] = {
-	F(PS_SETUP_FIELD_BOOL, "Record payments", "payments.enabled", NULL, 0,
-	  0),
-	F(PS_SETUP_FIELD_BOOL, "Captured payments only",
-	  "payments.captured_only", NULL, 0, 0),
-	F(PS_SETUP_FIELD_MAPPING, "Payment methods", "payment_method", "bc>bp",
-	  0, 0),
-};
-
-static const ps_setup_field inventory[] = {
-	F(PS_SETUP_FIELD_BOOL, "Send stock levels", "inventory.enabled", NULL,
-	  0, 0),
-	F(PS_SETUP_FIELD_PICK_MANY, "Warehouses summed", "inventory.warehouses",
-	  PS_SETUP_LIST_BP_WAREHOUSES, 0, 0),
-	F(PS_SETUP_FIELD_TEXT, "Minutes between full comparisons",
-	  "inventory.interval_minutes", NULL, 0, 0),
-};
-
-#undef F
-
-static const struct step_def {
-	const char *title;
-	const char *help;
-	const ps_setup_field *fields;
+/*
+ * The Connections step, derived from the platform registry on first use:
+ * a static copy of static const data (the registry is complete before the
+ * console starts, platform.h), so that a field is a stable pointer.
+ */
+static struct {
+	int built;
+	ps_setup_field fields[CONN_FIELDS_MAX];
 	size_t n;
-} steps[PS_SETUP_STEP_COUNT] = {
-	{"Connections", "Brightpearl and BigCommerce API credentials",
-	 connections, ARRAY_LEN(connections)},
-	{"Order sync", "Which orders are imported and which statuses go back",
-	 order_sync, ARRAY_LEN(order_sync)},
-	{"Defaults",
-	 "Channel, warehouse, project and lead source of new orders", defaults,
-	 ARRAY_LEN(defaults)},
-	{"Status mapping", "Order statuses mapped both ways, with defaults",
-	 status_mapping, ARRAY_LEN(status_mapping)},
-	{"Items and customers", "How products match; unknown customers", items,
-	 ARRAY_LEN(items)},
-	{"Fulfilment", "When shipments go to BigCommerce; shipping methods",
-	 fulfilment, ARRAY_LEN(fulfilment)},
-	{"Notes", "Which fields receive the order notes", notes,
-	 ARRAY_LEN(notes)},
-	{"Payments", "Payments recorded in Brightpearl; method mapping",
-	 payments, ARRAY_LEN(payments)},
-	{"Inventory", "Stock levels sent to BigCommerce", inventory,
-	 ARRAY_LEN(inventory)},
-};
+	char labels[PS_PLATFORM_MAX][64]; /* "Test <title> connection" */
+	char help[200]; /* "<title>, <title> and <title> API credentials" */
+} conn;
+
+static void
+conn_build(void)
+{
+	const ps_platform_ops *const *all = ps_platforms_all();
+	const ps_platform_ops *ops;
+	const char *titles[PS_PLATFORM_MAX];
+	ps_setup_field *f;
+	size_t i, j, nt = 0, used = 0;
+
+	if (conn.built)
+		return;
+	conn.built = 1;
+	for (i = 0; (ops = all[i]) != NULL; i++) {
+		if (ops->connect == NULL ||
+		    conn.n + ops->nfields + 1 > CONN_FIELDS_MAX)
+			continue;
+		if (nt < PS_PLATFORM_MAX)
+			titles[nt++] = ops->title;
+		for (j = 0; j < ops->nfields; j++) {
+			const ps_platform_field *pf = &ops->fields[j];
+
+			f = &conn.fields[conn.n++];
+			f->type = pf->kind == PS_PLATFORM_FIELD_SECRET
+					  ? PS_SETUP_FIELD_SECRET
+				  : pf->kind == PS_PLATFORM_FIELD_URL
+					  ? PS_SETUP_FIELD_URL
+					  : PS_SETUP_FIELD_TEXT;
+			f->label = pf->label;
+			f->key = pf->key;
+			f->required = pf->required;
+			f->word_url = pf->word_url;
+			f->platform = ops->id;
+		}
+		snprintf(conn.labels[ops->id], sizeof(conn.labels[0]),
+			 "Test %s connection", ops->title);
+		f = &conn.fields[conn.n++];
+		f->type = PS_SETUP_FIELD_TEST;
+		f->label = conn.labels[ops->id];
+		f->platform = ops->id;
+	}
+	for (i = 0; i < nt && used < sizeof(conn.help); i++) {
+		snprintf(conn.help + used, sizeof(conn.help) - used, "%s%s",
+			 i == 0 ? "" : i + 1 == nt ? " and " : ", ", titles[i]);
+		used = strlen(conn.help);
+	}
+	if (used < sizeof(conn.help))
+		snprintf(conn.help + used, sizeof(conn.help) - used,
+			 "%sAPI credentials", used ? " " : "");
+}
+
+/* Step s of the walk-through as a definition; NULL past the end. */
+static const ps_setup_step_def *
+step_def(ps_setup_step s, ps_setup_step_def *conn_step)
+{
+	const ps_flow_group *const *g = ps_flow_groups_all();
+	size_t i = s;
+
+	if (s == PS_SETUP_CONNECTIONS) {
+		conn_build();
+		conn_step->title = "Connections";
+		conn_step->help = conn.help;
+		conn_step->fields = conn.fields;
+		conn_step->nfields = conn.n;
+		conn_step->check = NULL;
+		return conn_step;
+	}
+	i--;
+	for (; *g != NULL; g++) {
+		if (i < (*g)->nsteps)
+			return &(*g)->steps[i];
+		i -= (*g)->nsteps;
+	}
+	return NULL;
+}
+
+size_t
+ps_setup_step_count(void)
+{
+	const ps_flow_group *const *g = ps_flow_groups_all();
+	size_t n = 1;
+
+	for (; *g != NULL; g++)
+		n += (*g)->nsteps;
+	return n < PS_SETUP_STEP_MAX ? n : PS_SETUP_STEP_MAX;
+}
 
 const char *
 ps_setup_step_title(ps_setup_step step)
 {
-	return (unsigned)step < PS_SETUP_STEP_COUNT ? steps[step].title : NULL;
+	ps_setup_step_def c;
+	const ps_setup_step_def *d = step_def(step, &c);
+
+	return d != NULL ? d->title : NULL;
 }
 
 const char *
 ps_setup_step_help(ps_setup_step step)
 {
-	return (unsigned)step < PS_SETUP_STEP_COUNT ? steps[step].help : NULL;
+	ps_setup_step_def c;
+	const ps_setup_step_def *d = step_def(step, &c);
+
+	return d != NULL ? d->help : NULL;
 }
 
 size_t
 ps_setup_field_count(ps_setup_step step)
 {
-	return (unsigned)step < PS_SETUP_STEP_COUNT ? steps[step].n : 0;
+	ps_setup_step_def c;
+	const ps_setup_step_def *d = step_def(step, &c);
+
+	return d != NULL ? d->nfields : 0;
 }
 
 const ps_setup_field *
 ps_setup_field_at(ps_setup_step step, size_t i)
 {
-	if ((unsigned)step >= PS_SETUP_STEP_COUNT || i >= steps[step].n)
+	ps_setup_step_def c;
+	const ps_setup_step_def *d = step_def(step, &c);
+
+	if (d == NULL || i >= d->nfields)
 		return NULL;
-	return &steps[step].fields[i];
+	return &d->fields[i];
 }
 
 /* ------------------------------------------------------------------------ */
@@ -280,54 +257,18 @@ ps_setup_choices_find(const ps_setup_choices *c, const char *value, int by_name)
 	return NULL;
 }
 
-/* Cache a list given as parallel arrays of (id, name) in JSON. */
-static int
-cache_put(ps_store *st, const char *kind, json_t *arr, int64_t now)
-{
-	char *text = json_dumps(arr, JSON_COMPACT);
-	int error;
-
-	if (text == NULL)
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	error = ps_store_cache_set(st, kind, text, now);
-	free(text);
-	return error;
-}
-
-static int
-list_add(json_t *arr, const char *id, const char *name)
-{
-	json_t *o = json_object();
-
-	if (o == NULL || json_array_append_new(arr, o) < 0 ||
-	    json_object_set_new(o, "id", json_string(id)) < 0 ||
-	    json_object_set_new(o, "name", json_string(name ? name : id)) < 0)
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	return 0;
-}
-
-/* Human name of a cache kind for messages. */
+/* What the operator calls an item of a cache kind, from the plug-ins'
+ * lists: "warehouse"; "value" when no plug-in fills it. */
 static const char *
 list_noun(const char *kind)
 {
-	static const struct {
-		const char *kind, *noun;
-	} nouns[] = {
-		{PS_SETUP_LIST_BC_STATUSES, "BigCommerce status"},
-		{PS_SETUP_LIST_BP_STATUSES, "Brightpearl status"},
-		{PS_SETUP_LIST_BP_WAREHOUSES, "warehouse"},
-		{PS_SETUP_LIST_BP_CHANNELS, "channel"},
-		{PS_SETUP_LIST_BP_LEAD_SOURCES, "lead source"},
-		{PS_SETUP_LIST_BP_PROJECTS, "project"},
-		{PS_SETUP_LIST_BP_SHIPPING, "shipping method"},
-		{PS_SETUP_LIST_BP_PAYMENT, "payment method"},
-		{PS_SETUP_LIST_BP_FIELDS, "custom field"},
-	};
-	size_t i;
+	const ps_platform_ops *const *all = ps_platforms_all();
+	size_t i, j;
 
-	for (i = 0; i < ARRAY_LEN(nouns); i++)
-		if (strcmp(nouns[i].kind, kind) == 0)
-			return nouns[i].noun;
+	for (i = 0; all[i] != NULL; i++)
+		for (j = 0; j < all[i]->nlists; j++)
+			if (strcmp(all[i]->lists[j].kind, kind) == 0)
+				return all[i]->lists[j].label;
 	return "value";
 }
 
@@ -399,36 +340,58 @@ is_setting_field(const ps_setup_field *f)
 {
 	switch (f->type) {
 	case PS_SETUP_FIELD_MAPPING:
-	case PS_SETUP_FIELD_TEST_BP:
-	case PS_SETUP_FIELD_TEST_BC:
+	case PS_SETUP_FIELD_TEST:
 		return 0;
 	default:
 		return f->key != NULL;
 	}
 }
 
-/* The datacentre code of url, or NULL. */
-static const char *
-datacentre_of(const char *url)
+/*
+ * The word w of url when url is pattern with w for its %s, into word
+ * (cap bytes); 0 when it is not.
+ */
+static int
+word_of(char *word, size_t cap, const char *url, const char *pattern)
 {
-	char want[96];
+	const char *pct = pattern != NULL ? strstr(pattern, "%s") : NULL;
+	size_t pre, post, len, n;
+
+	if (url == NULL || pct == NULL)
+		return 0;
+	pre = (size_t)(pct - pattern);
+	post = strlen(pct + 2);
+	len = strlen(url);
+	if (len <= pre + post || strncmp(url, pattern, pre) != 0 ||
+	    strcmp(url + len - post, pct + 2) != 0)
+		return 0;
+	n = len - pre - post;
+	if (n >= cap || strcspn(url + pre, "./:?#@") < n)
+		return 0;
+	memcpy(word, url + pre, n);
+	word[n] = '\0';
+	return 1;
+}
+
+/* A bare word ("euw1"): letters, digits, '-' and '_' only. */
+static int
+is_word(const char *v)
+{
 	size_t i;
 
-	for (i = 0; url != NULL && ps_setup_datacentres[i] != NULL; i++) {
-		snprintf(want, sizeof(want),
-			 "https://%s.brightpearlconnect.com",
-			 ps_setup_datacentres[i]);
-		if (strcmp(url, want) == 0)
-			return ps_setup_datacentres[i];
-	}
-	return NULL;
+	for (i = 0; v[i] != '\0'; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') ||
+		      (v[i] >= 'A' && v[i] <= 'Z') ||
+		      (v[i] >= '0' && v[i] <= '9') || v[i] == '-' ||
+		      v[i] == '_'))
+			return 0;
+	return i > 0;
 }
 
 int
 ps_setup_field_get(char **out, ps_store *st, const ps_setup_field *f)
 {
-	const char *dc;
-	char *v = NULL, *copy;
+	char word[64], *v = NULL, *copy;
 	int error;
 
 	*out = NULL;
@@ -436,9 +399,9 @@ ps_setup_field_get(char **out, ps_store *st, const ps_setup_field *f)
 		return ps_error_set(PS_EINVAL, "this field has no setting");
 	if ((error = setting_opt(&v, st, f->key)) < 0)
 		return error;
-	if (f->type == PS_SETUP_FIELD_DATACENTRE &&
-	    (dc = datacentre_of(v)) != NULL) {
-		copy = strdup(dc);
+	if (f->type == PS_SETUP_FIELD_URL &&
+	    word_of(word, sizeof(word), v, f->word_url)) {
+		copy = strdup(word);
 		free(v);
 		if (copy == NULL)
 			return ps_error_set(PS_ENOMEM, "out of memory");
@@ -502,13 +465,40 @@ test_recall(int *out_state, char *buf, size_t cap, ps_store *st,
 	return 0;
 }
 
+/*
+ * The cache kind of the connection test a field belongs to into kind:
+ * a test action's, or the platform whose setting prefix the key has.  0
+ * when none.
+ */
+static int
+test_kind(char *kind, size_t cap, const ps_setup_field *f)
+{
+	const ps_platform_ops *const *all = ps_platforms_all();
+	const ps_platform_ops *ops = NULL;
+	size_t i, n;
+
+	if (f->type == PS_SETUP_FIELD_TEST) {
+		ops = ps_platform_ops_of(f->platform);
+	} else {
+		for (i = 0; f->key != NULL && all[i] != NULL; i++) {
+			n = strlen(all[i]->name);
+			if (strncmp(f->key, all[i]->name, n) == 0 &&
+			    f->key[n] == '.')
+				ops = all[i];
+		}
+	}
+	if (ops == NULL)
+		return 0;
+	snprintf(kind, cap, "%s%s", PS_SETUP_TEST_PREFIX, ops->name);
+	return 1;
+}
+
 int
 ps_setup_field_set(ps_store *st, const ps_setup_field *f, const char *value,
 		   int64_t now)
 {
-	char url[160];
+	char url[160], kind[64 + sizeof(PS_SETUP_TEST_PREFIX)];
 	const char *v = value;
-	size_t i;
 	int error;
 
 	if (f == NULL || !is_setting_field(f))
@@ -518,15 +508,19 @@ ps_setup_field_set(ps_store *st, const ps_setup_field *f, const char *value,
 	if (v == NULL && f->required)
 		return ps_error_set(PS_EINVAL, "%s is required; choose one",
 				    f->label);
-	if (f->type == PS_SETUP_FIELD_DATACENTRE && v != NULL) {
-		for (i = 0; ps_setup_datacentres[i] != NULL; i++)
-			if (strcmp(v, ps_setup_datacentres[i]) == 0)
-				break;
-		if (ps_setup_datacentres[i] != NULL) {
-			snprintf(url, sizeof(url),
-				 "https://%s.brightpearlconnect.com", v);
-			v = url;
-		}
+	if (f->type == PS_SETUP_FIELD_URL && f->word_url != NULL && v != NULL &&
+	    is_word(v)) {
+		if (strlen(v) > 32)
+			return ps_error_set(PS_EINVAL, "%s: '%.32s...' is too "
+					    "long for a name", f->label, v);
+		const char *pct = strstr(f->word_url, "%s");
+
+		if (pct == NULL)
+			return ps_error_set(PS_EINVAL, "%s takes a URL",
+					    f->label);
+		snprintf(url, sizeof(url), "%.*s%s%s",
+			 (int)(pct - f->word_url), f->word_url, v, pct + 2);
+		v = url;
 	}
 	if ((f->type == PS_SETUP_FIELD_PICK ||
 	     f->type == PS_SETUP_FIELD_PICK_MANY) &&
@@ -537,10 +531,8 @@ ps_setup_field_set(ps_store *st, const ps_setup_field *f, const char *value,
 					  now)) < 0)
 		return error;
 	/* New credentials make the last connection test meaningless. */
-	if (strncmp(f->key, "brightpearl.", 12) == 0)
-		error = test_remember(st, PS_SETUP_TEST_BP, 0, NULL, now);
-	else if (strncmp(f->key, "bigcommerce.", 12) == 0)
-		error = test_remember(st, PS_SETUP_TEST_BC, 0, NULL, now);
+	if (test_kind(kind, sizeof(kind), f))
+		error = test_remember(st, kind, 0, NULL, now);
 	return error;
 }
 
@@ -592,18 +584,16 @@ ps_setup_field_display(char *buf, size_t cap, ps_store *st,
 		       const ps_setup_field *f)
 {
 	const ps_mapedit_kind *k;
-	char *v = NULL, tmp[256];
+	char *v = NULL, tmp[256], kind[64 + sizeof(PS_SETUP_TEST_PREFIX)];
 	size_t rows = 0;
 	int state, has_default = 0, error = 0;
 
 	buf[0] = '\0';
 	switch (f->type) {
-	case PS_SETUP_FIELD_TEST_BP:
-	case PS_SETUP_FIELD_TEST_BC:
-		error = test_recall(&state, tmp, sizeof(tmp), st,
-				    f->type == PS_SETUP_FIELD_TEST_BP
-					    ? PS_SETUP_TEST_BP
-					    : PS_SETUP_TEST_BC);
+	case PS_SETUP_FIELD_TEST:
+		if (!test_kind(kind, sizeof(kind), f))
+			return ps_error_set(PS_EINVAL, "no such platform");
+		error = test_recall(&state, tmp, sizeof(tmp), st, kind);
 		if (error == 0)
 			snprintf(buf, cap, "%s",
 				 state < 0 ? "(not tested)" : tmp);
@@ -642,32 +632,20 @@ ps_setup_field_display(char *buf, size_t cap, ps_store *st,
 /* ------------------------------------------------------------------------ */
 /* Step status                                                               */
 
-static int
-setting_bool(ps_store *st, const char *key)
-{
-	int b = 0;
-
-	if (ps_settings_get_bool(&b, st, key) < 0) {
-		ps_error_clear();
-		return 0;
-	}
-	return b;
-}
-
 /* Generic checks: required fields set, picks still in their lists,
- * mapping tables without stale values. */
+ * mapping tables without stale values, connections tested. */
 static int
 check_fields(int *out_done, char *why, size_t cap, ps_store *st,
-	     ps_setup_step step)
+	     const ps_setup_step_def *d)
 {
 	const ps_setup_field *f;
 	const ps_mapedit_kind *k;
-	char *v = NULL;
-	size_t i, rows;
+	char *v = NULL, kind[32];
+	size_t i, j, rows;
 	int error = 0;
 
-	for (i = 0; i < steps[step].n && *out_done; i++) {
-		f = &steps[step].fields[i];
+	for (i = 0; i < d->nfields && *out_done; i++) {
+		f = &d->fields[i];
 		if (f->type == PS_SETUP_FIELD_MAPPING) {
 			k = ps_mapedit_kind_find(f->key, f->list);
 			if (k == NULL)
@@ -675,16 +653,17 @@ check_fields(int *out_done, char *why, size_t cap, ps_store *st,
 			if ((error = ps_mapedit_check(&rows, NULL, why, cap, st,
 						      k)) < 0)
 				return error;
-			if (why[0] != '\0')
+			if (why[0] != '\0') {
 				*out_done = 0;
-			else if (f->required && rows == 0) {
+			} else if (f->required && rows == 0) {
 				*out_done = 0;
+				snprintf(kind, sizeof(kind), "%s", k->kind);
+				for (j = 0; kind[j] != '\0'; j++)
+					if (kind[j] == '_')
+						kind[j] = ' ';
 				snprintf(why, cap,
 					 "no %s mapping yet (%s; Enter edits)",
-					 strcmp(k->kind, "order_status") == 0
-						 ? "order status"
-						 : k->kind,
-					 k->direction);
+					 kind, k->direction);
 			}
 			continue;
 		}
@@ -712,21 +691,31 @@ check_fields(int *out_done, char *why, size_t cap, ps_store *st,
 	return 0;
 }
 
+/* Every test action of the step: tested, and successfully. */
 static int
-check_test(int *out_done, char *why, size_t cap, ps_store *st, const char *kind,
-	   const char *name)
+check_tests(int *out_done, char *why, size_t cap, ps_store *st,
+	    const ps_setup_step_def *d)
 {
-	char msg[200];
+	char msg[200], kind[64 + sizeof(PS_SETUP_TEST_PREFIX)];
+	const char *title;
+	size_t i;
 	int state, error;
 
-	if ((error = test_recall(&state, msg, sizeof(msg), st, kind)) < 0)
-		return error;
-	if (state < 0) {
-		*out_done = 0;
-		snprintf(why, cap, "test the %s connection", name);
-	} else if (state == 0) {
-		*out_done = 0;
-		snprintf(why, cap, "%s: %s", name, msg);
+	for (i = 0; i < d->nfields && *out_done; i++) {
+		if (d->fields[i].type != PS_SETUP_FIELD_TEST ||
+		    !test_kind(kind, sizeof(kind), &d->fields[i]))
+			continue;
+		if ((error = test_recall(&state, msg, sizeof(msg), st, kind)) <
+		    0)
+			return error;
+		title = ps_platform_title(d->fields[i].platform);
+		if (state < 0) {
+			*out_done = 0;
+			snprintf(why, cap, "test the %s connection", title);
+		} else if (state == 0) {
+			*out_done = 0;
+			snprintf(why, cap, "%s: %s", title, msg);
+		}
 	}
 	return 0;
 }
@@ -735,114 +724,37 @@ int
 ps_setup_step_check(int *out_done, char *why, size_t cap, ps_store *st,
 		    ps_setup_step step)
 {
-	char *v = NULL;
+	ps_setup_step_def c;
+	const ps_setup_step_def *d = step_def(step, &c);
 	int error;
 
 	*out_done = 1;
 	why[0] = '\0';
-	if ((unsigned)step >= PS_SETUP_STEP_COUNT)
+	if (d == NULL)
 		return ps_error_set(PS_EINVAL, "no such setup step");
-	if ((error = check_fields(out_done, why, cap, st, step)) < 0 ||
+	if ((error = check_fields(out_done, why, cap, st, d)) < 0 ||
 	    !*out_done)
 		return error;
-	switch (step) {
-	case PS_SETUP_CONNECTIONS:
-		if ((error = check_test(out_done, why, cap, st,
-					PS_SETUP_TEST_BP, "Brightpearl")) < 0 ||
-		    !*out_done)
-			return error;
-		return check_test(out_done, why, cap, st, PS_SETUP_TEST_BC,
-				  "BigCommerce");
-	case PS_SETUP_FULFILMENT:
-		if (!setting_bool(st, "fulfilment.enabled"))
-			return 0;
-		if ((error = setting_opt(&v, st, "fulfilment.trigger")) < 0)
-			return error;
-		if (v != NULL && strcmp(v, "status") == 0) {
-			free(v);
-			if ((error = setting_opt(
-				     &v, st, "fulfilment.trigger_status")) < 0)
-				return error;
-			if (v == NULL) {
-				*out_done = 0;
-				snprintf(why, cap, "choose the trigger status");
-			}
-		}
-		free(v);
-		return 0;
-	case PS_SETUP_NOTES:
-		if (!setting_bool(st, "notes.enabled"))
-			return 0;
-		if ((error = setting_opt(&v, st,
-					 "notes.customer_message_field")) < 0)
-			return error;
-		if (v == NULL &&
-		    (error = setting_opt(&v, st, "notes.staff_notes_field")) <
-			    0)
-			return error;
-		if (v == NULL) {
-			*out_done = 0;
-			snprintf(why, cap,
-				 "choose the Brightpearl field for notes");
-		}
-		free(v);
-		return 0;
-	case PS_SETUP_PAYMENTS:
-		if (setting_bool(st, "payments.enabled")) {
-			size_t rows = 0;
-			const ps_mapedit_kind *k =
-				ps_mapedit_kind_find("payment_method", "bc>bp");
-
-			if ((error = ps_mapedit_check(&rows, NULL, why, cap, st,
-						      k)) < 0)
-				return error;
-			if (rows == 0) {
-				*out_done = 0;
-				snprintf(why, cap, "map the payment methods");
-			}
-		}
-		return 0;
-	case PS_SETUP_INVENTORY:
-		if (!setting_bool(st, "inventory.enabled"))
-			return 0;
-		if ((error = setting_opt(&v, st, "inventory.warehouses")) < 0)
-			return error;
-		if (v == NULL) {
-			*out_done = 0;
-			snprintf(why, cap, "choose the warehouses summed");
-		}
-		free(v);
-		return 0;
-	default:
-		return 0;
-	}
+	if ((error = check_tests(out_done, why, cap, st, d)) < 0 || !*out_done)
+		return error;
+	return d->check != NULL ? d->check(out_done, why, cap, st) : 0;
 }
 
 /* ------------------------------------------------------------------------ */
-/* Connectors                                                                */
-
-int
-ps_setup_connect_bp(ps_bp **out, ps_store *st, const ps_config *cfg,
-		    ps_http *http)
-{
-	return ps_connect_bp(out, st, cfg, http);
-}
-
-int
-ps_setup_connect_bc(ps_bc **out, ps_store *st, const ps_config *cfg,
-		    ps_http *http)
-{
-	return ps_connect_bc(out, st, cfg, http);
-}
+/* Talking to the platforms                                                  */
 
 /* The one-line outcome of a check, as `pearlsync check-connection`. */
 static void
-outcome(char *msg, size_t cap, int code, const char *what, const char *name)
+outcome(char *msg, size_t cap, int code, const ps_platform_ops *ops,
+	const char *name)
 {
 	const char *how;
 
 	if (code == 0) {
-		snprintf(msg, cap, "OK: %s %s", what, name ? name : "");
+		snprintf(msg, cap, "OK: %s%s%s %s", ops->title,
+			 ops->check_noun ? " " : "",
+			 ops->check_noun ? ops->check_noun : "",
+			 name ? name : "");
 		return;
 	}
 	switch (code) {
@@ -866,174 +778,53 @@ ps_setup_test_connection(char *msg, size_t cap, ps_store *st,
 			 const ps_config *cfg, ps_http *http,
 			 ps_platform platform, int64_t now)
 {
-	ps_bp *bp = NULL;
-	ps_bc *bc = NULL;
+	const ps_platform_ops *ops = ps_platform_ops_of(platform);
+	char kind[64 + sizeof(PS_SETUP_TEST_PREFIX)];
+	void *c = NULL;
 	char *name = NULL;
-	const char *kind, *what;
 	int error, rerr;
 
-	if (platform == PS_PLATFORM_BRIGHTPEARL) {
-		kind = PS_SETUP_TEST_BP;
-		what = "Brightpearl account";
-		if ((error = ps_setup_connect_bp(&bp, st, cfg, http)) == 0)
-			error = ps_bp_check_connection(&name, bp);
-	} else if (platform == PS_PLATFORM_BIGCOMMERCE) {
-		kind = PS_SETUP_TEST_BC;
-		what = "BigCommerce store";
-		if ((error = ps_setup_connect_bc(&bc, st, cfg, http)) == 0)
-			error = ps_bc_check_connection(&name, bc);
-	} else {
-		snprintf(msg, cap, "only Brightpearl and BigCommerce");
+	if (ops == NULL || ops->connect == NULL || ops->check == NULL) {
+		snprintf(msg, cap, "%s has no connection to test",
+			 ps_platform_title(platform));
 		return ps_error_set(PS_EINVAL, "%s", msg);
 	}
-	outcome(msg, cap, error, what, name);
+	snprintf(kind, sizeof(kind), "%s%s", PS_SETUP_TEST_PREFIX, ops->name);
+	if ((error = ops->connect(&c, st, cfg, http)) == 0)
+		error = ops->check(&name, c);
+	outcome(msg, cap, error, ops, name);
 	rerr = test_remember(st, kind, error == 0, msg, now);
 	if (error == 0)
 		error = rerr;
 	free(name);
-	ps_bp_free(bp);
-	ps_bc_free(bc);
+	if (c != NULL)
+		ops->free(c);
 	return error;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Fetching the lists                                                        */
-
-static const struct {
-	ps_bp_ref_kind ref;
-	const char *cache;
-} bp_lists[] = {
-	{PS_BP_REF_ORDER_STATUS, PS_SETUP_LIST_BP_STATUSES},
-	{PS_BP_REF_WAREHOUSE, PS_SETUP_LIST_BP_WAREHOUSES},
-	{PS_BP_REF_CHANNEL, PS_SETUP_LIST_BP_CHANNELS},
-	{PS_BP_REF_LEAD_SOURCE, PS_SETUP_LIST_BP_LEAD_SOURCES},
-	{PS_BP_REF_PROJECT, PS_SETUP_LIST_BP_PROJECTS},
-	{PS_BP_REF_SHIPPING_METHOD, PS_SETUP_LIST_BP_SHIPPING},
-	{PS_BP_REF_PAYMENT_METHOD, PS_SETUP_LIST_BP_PAYMENT},
-};
-
+/* One platform's lists into msg (cap bytes). */
 static int
-fetch_bp_ref(ps_store *st, ps_bp *bp, size_t which, int64_t now)
+refresh_one(char *msg, size_t cap, ps_store *st, const ps_config *cfg,
+	    ps_http *http, const ps_platform_ops *ops, int64_t now)
 {
-	ps_bp_ref_list l = {0};
-	json_t *arr = json_array();
-	char id[32];
-	size_t i;
+	void *c = NULL;
+	size_t got = 0;
 	int error;
 
-	if (arr == NULL)
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	if ((error = ps_bp_ref_list_get(&l, bp, bp_lists[which].ref)) < 0)
-		goto done;
-	for (i = 0; i < l.n && error == 0; i++) {
-		const ps_bp_ref *r = &l.items[i];
-
-		/* Sales order statuses only: the others never apply. */
-		if (bp_lists[which].ref == PS_BP_REF_ORDER_STATUS &&
-		    r->code != NULL && strcmp(r->code, "SO") != 0)
-			continue;
-		if (bp_lists[which].ref == PS_BP_REF_PAYMENT_METHOD)
-			error = list_add(arr, r->code ? r->code : "", r->name);
-		else {
-			snprintf(id, sizeof(id), "%lld", (long long)r->id);
-			error = list_add(arr, id, r->name);
-		}
+	if ((error = ops->connect(&c, st, cfg, http)) < 0) {
+		outcome(msg, cap, error, ops, NULL);
+		return error;
 	}
+	error = ops->lists_fetch(&got, c, st, now);
 	if (error == 0)
-		error = cache_put(st, bp_lists[which].cache, arr, now);
-done:
-	ps_bp_ref_list_dispose(&l);
-	json_decref(arr);
-	return error;
-}
-
-static int
-fetch_bp_fields(ps_store *st, ps_bp *bp, int64_t now)
-{
-	ps_bp_field_meta_list l = {0};
-	json_t *arr = json_array();
-	size_t i;
-	int error;
-
-	if (arr == NULL)
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	if ((error = ps_bp_custom_fields_list(&l, bp)) < 0)
-		goto done;
-	for (i = 0; i < l.n && error == 0; i++)
-		if (l.items[i].code != NULL)
-			error = list_add(arr, l.items[i].code, l.items[i].name);
-	if (error == 0)
-		error = cache_put(st, PS_SETUP_LIST_BP_FIELDS, arr, now);
-done:
-	ps_bp_field_meta_list_dispose(&l);
-	json_decref(arr);
-	return error;
-}
-
-int
-ps_setup_refresh_bp(char *msg, size_t cap, ps_store *st, ps_bp *bp, int64_t now)
-{
-	char first[PS_ERROR_MAX] = "";
-	size_t i, ok = 0, total = ARRAY_LEN(bp_lists) + 1;
-	int error = 0, e;
-
-	for (i = 0; i <= ARRAY_LEN(bp_lists); i++) {
-		e = i < ARRAY_LEN(bp_lists) ? fetch_bp_ref(st, bp, i, now)
-					    : fetch_bp_fields(st, bp, now);
-		if (e == 0) {
-			ok++;
-		} else if (error == 0) {
-			error = e;
-			snprintf(first, sizeof(first), "%s", ps_error_last());
-		}
-	}
-	if (error == 0)
-		snprintf(msg, cap, "%zu lists fetched from Brightpearl", ok);
+		snprintf(msg, cap, "%zu list%s fetched from %s", got,
+			 got == 1 ? "" : "s", ops->title);
 	else
-		snprintf(msg, cap,
-			 "%zu of %zu lists fetched from Brightpearl: "
-			 "%s",
-			 ok, total, first);
-	ps_redact(msg, cap);
-	if (error != 0)
-		ps_error_set(error, "%s", msg);
-	return error;
-}
-
-int
-ps_setup_refresh_bc(char *msg, size_t cap, ps_store *st, ps_bc *bc, int64_t now)
-{
-	ps_bc_order_status_list l = {0};
-	json_t *arr = json_array();
-	char id[32];
-	size_t i;
-	int error;
-
-	if (arr == NULL)
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	if ((error = ps_bc_order_statuses_list(&l, bc)) < 0)
-		goto done;
-	for (i = 0; i < l.count && error == 0; i++) {
-		const ps_bc_order_status *s = &l.items[i];
-		const char *name = s->custom_label && s->custom_label[0]
-					   ? s->custom_label
-					   : s->name;
-
-		snprintf(id, sizeof(id), "%d", s->id);
-		error = list_add(arr, id, name);
-	}
-	if (error == 0)
-		error = cache_put(st, PS_SETUP_LIST_BC_STATUSES, arr, now);
-done:
-	if (error == 0)
-		snprintf(msg, cap, "1 list fetched from BigCommerce");
-	else {
-		snprintf(msg, cap, "BigCommerce statuses not fetched: %s",
+		snprintf(msg, cap, "%zu of %zu list%s fetched from %s: %s", got,
+			 ops->nlists, ops->nlists == 1 ? "" : "s", ops->title,
 			 ps_error_last());
-		ps_redact(msg, cap);
-	}
-	ps_bc_order_status_list_dispose(&l);
-	json_decref(arr);
+	ps_redact(msg, cap);
+	ops->free(c);
 	return error;
 }
 
@@ -1041,24 +832,25 @@ int
 ps_setup_refresh(char *msg, size_t cap, ps_store *st, const ps_config *cfg,
 		 ps_http *http, int64_t now)
 {
-	char a[PS_ERROR_MAX + 64] = "", b[PS_ERROR_MAX + 64] = "";
-	ps_bp *bp = NULL;
-	ps_bc *bc = NULL;
-	int error, e2;
+	const ps_platform_ops *const *all = ps_platforms_all();
+	char one[PS_ERROR_MAX + 64];
+	size_t i, used = 0;
+	int error = 0, e;
 
-	if ((error = ps_setup_connect_bp(&bp, st, cfg, http)) == 0)
-		error = ps_setup_refresh_bp(a, sizeof(a), st, bp, now);
-	else
-		outcome(a, sizeof(a), error, "", NULL);
-	if ((e2 = ps_setup_connect_bc(&bc, st, cfg, http)) == 0)
-		e2 = ps_setup_refresh_bc(b, sizeof(b), st, bc, now);
-	else
-		outcome(b, sizeof(b), e2, "", NULL);
-	snprintf(msg, cap, "%s; %s", a, b);
-	ps_bp_free(bp);
-	ps_bc_free(bc);
-	if (error == 0)
-		error = e2;
+	msg[0] = '\0';
+	for (i = 0; all[i] != NULL; i++) {
+		if (all[i]->connect == NULL || all[i]->lists_fetch == NULL ||
+		    all[i]->nlists == 0)
+			continue;
+		e = refresh_one(one, sizeof(one), st, cfg, http, all[i], now);
+		if (e != 0 && error == 0)
+			error = e;
+		if (used < cap) {
+			snprintf(msg + used, cap - used, "%s%s",
+				 used ? "; " : "", one);
+			used = strlen(msg);
+		}
+	}
 	if (error != 0)
 		ps_error_set(error, "%s", msg);
 	return error;

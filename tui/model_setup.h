@@ -1,9 +1,9 @@
 /*
  * model_setup.h - the setup steps of the operator console, without curses.
  *
- * The nine steps follow the order the peer integration guides walk a
- * merchant through: connections, order sync, defaults, status mapping,
- * items and customers, fulfilment, notes, payments, inventory.  Each step
+ * The steps come from the registries: a Connections step from the
+ * platforms' connection fields, then the steps of each flow group (the
+ * order the peer integration guides walk a merchant through).  Each step
  * is a static list of fields (a setting, a pick from values fetched from
  * the platforms, a mapping table, an action) and a status computed from
  * the store: done, or needs attention with the reason.
@@ -26,67 +26,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pearlsync/bigcommerce.h"
-#include "pearlsync/brightpearl.h"
 #include "pearlsync/config.h"
 #include "pearlsync/http.h"
+#include "pearlsync/platform.h"
+#include "pearlsync/setup.h"
 #include "pearlsync/store.h"
 
 /* The actor recorded in the settings history for console changes. */
 #define PS_SETUP_ACTOR "console"
 
 /*
- * Cache kinds (ps_store_cache_set/get).  Each holds a JSON array of
- * {"id": "text", "name": "text"} objects; "id" is what settings and
- * mappings store (Brightpearl payment methods: the code).
+ * A step is its place in the walk-through: Connections first (every
+ * registered platform that connects: its fields, then a test action),
+ * then every flow group's steps in registry order (pearlsync/setup.h).
  */
-#define PS_SETUP_LIST_BC_STATUSES "bc.order_statuses"
-#define PS_SETUP_LIST_BP_STATUSES "bp.order_statuses"
-#define PS_SETUP_LIST_BP_WAREHOUSES "bp.warehouses"
-#define PS_SETUP_LIST_BP_CHANNELS "bp.channels"
-#define PS_SETUP_LIST_BP_LEAD_SOURCES "bp.lead_sources"
-#define PS_SETUP_LIST_BP_PROJECTS "bp.projects"
-#define PS_SETUP_LIST_BP_SHIPPING "bp.shipping_methods"
-#define PS_SETUP_LIST_BP_PAYMENT "bp.payment_methods"
-#define PS_SETUP_LIST_BP_FIELDS "bp.order_custom_fields"
-/* Results of the last connection tests: {"ok":bool,"message":"..."}. */
-#define PS_SETUP_TEST_BP "setup.test.brightpearl"
-#define PS_SETUP_TEST_BC "setup.test.bigcommerce"
+typedef size_t ps_setup_step;
+#define PS_SETUP_CONNECTIONS ((ps_setup_step)0)
 
-typedef enum ps_setup_step {
-	PS_SETUP_CONNECTIONS = 0,
-	PS_SETUP_ORDER_SYNC,
-	PS_SETUP_DEFAULTS,
-	PS_SETUP_STATUS_MAPPING,
-	PS_SETUP_ITEMS,
-	PS_SETUP_FULFILMENT,
-	PS_SETUP_NOTES,
-	PS_SETUP_PAYMENTS,
-	PS_SETUP_INVENTORY,
-	PS_SETUP_STEP_COUNT
-} ps_setup_step;
+/* The most steps the console shows (arrays sized by it). */
+#define PS_SETUP_STEP_MAX 32
 
-typedef enum ps_setup_field_type {
-	PS_SETUP_FIELD_TEXT = 0,   /* free text (or id/url) setting */
-	PS_SETUP_FIELD_SECRET,     /* free text, never shown */
-	PS_SETUP_FIELD_BOOL,       /* "true"/"false" setting */
-	PS_SETUP_FIELD_ENUM,       /* one of the catalogue's choices */
-	PS_SETUP_FIELD_PICK,       /* one id from a cached list */
-	PS_SETUP_FIELD_PICK_MANY,  /* comma-separated ids from a cached list */
-	PS_SETUP_FIELD_DATACENTRE, /* sets brightpearl.base_url */
-	PS_SETUP_FIELD_MAPPING,    /* a mapping table (mapping editor) */
-	PS_SETUP_FIELD_TEST_BP,    /* action: test the Brightpearl connection */
-	PS_SETUP_FIELD_TEST_BC     /* action: test the BigCommerce connection */
-} ps_setup_field_type;
-
-typedef struct ps_setup_field {
-	ps_setup_field_type type;
-	const char *label; /* "Default warehouse" (static) */
-	const char *key;   /* setting key; MAPPING: mapping kind; else NULL */
-	const char *list;  /* PICK*: cache kind; MAPPING: direction */
-	int by_name;       /* PICK*: the setting stores the item's name */
-	int required;      /* an empty value is refused */
-} ps_setup_field;
+/* ps_setup_step_count - how many steps there are (<= PS_SETUP_STEP_MAX). */
+size_t ps_setup_step_count(void);
 
 /* ps_setup_step_title - "Connections", ... (static); NULL past the end. */
 const char *ps_setup_step_title(ps_setup_step step);
@@ -155,8 +116,8 @@ int ps_setup_field_display(char *buf, size_t cap, ps_store *st,
  * ps_setup_field_get - the raw stored value of a setting field into *out
  * (caller frees; the catalogue default applies; NULL when unset).  For a
  * secret it is the secret: only for filling a connector, never to show.
- * DATACENTRE yields the datacentre code when the base URL is one, else the
- * URL.  PS_EINVAL for a field without a setting.
+ * A URL field with a word_url yields the word when the URL is the
+ * pattern's, else the URL.  PS_EINVAL for a field without a setting.
  */
 int ps_setup_field_get(char **out, ps_store *st, const ps_setup_field *f);
 
@@ -165,57 +126,34 @@ int ps_setup_field_get(char **out, ps_store *st, const ps_setup_field *f);
  * actor "console".  Refused with PS_EINVAL and an operator message when:
  * the field is required and value is empty ("a default warehouse is
  * required"); a PICK value is not in the cached list ("warehouse 9 is not
- * in the Brightpearl list (refresh with r)"); the catalogue rejects it.
- * DATACENTRE takes "euw1", "use1", "usw1" or a full URL.  Nothing is
- * written on refusal.
+ * in the list fetched from the platform"); the catalogue rejects it.
+ * A URL field with a word_url takes a bare word ("euw1": the pattern's
+ * URL) or a full URL.  Nothing is written on refusal.
  */
 int ps_setup_field_set(ps_store *st, const ps_setup_field *f, const char *value,
 		       int64_t now);
-
-/* The Brightpearl datacentres offered (NULL-terminated, static). */
-extern const char *const ps_setup_datacentres[];
 
 /* ------------------------------------------------------------------------ */
 /* Talking to the platforms                                                  */
 
 /*
- * ps_setup_connect_bp / ps_setup_connect_bc - a connector built from the
- * stored settings by ps_connect_bp / ps_connect_bc (connect.h), so the
- * console, the CLI and the worker agree (base URL: the setting, else
- * cfg's), over http (borrowed).  *out NULL on failure: PS_ESETTING naming the missing
- * setting, PS_ENOMEM.
- */
-int ps_setup_connect_bp(ps_bp **out, ps_store *st, const ps_config *cfg,
-			ps_http *http);
-int ps_setup_connect_bc(ps_bc **out, ps_store *st, const ps_config *cfg,
-			ps_http *http);
-
-/*
- * ps_setup_test_connection - one cheap authenticated call to platform
- * (Brightpearl or BigCommerce) with the stored settings; the one-line
- * outcome ("OK: Brightpearl account Sandbox", "authentication failed:
- * ...", "not configured: ...") goes into msg (cap bytes, secrets
+ * ps_setup_test_connection - one cheap authenticated call (the plug-in's
+ * check, through its connect) to platform with the stored settings; the
+ * one-line outcome ("OK: <title> account Sandbox", "authentication
+ * failed: ...", "not configured: ...") goes into msg (cap bytes, secrets
  * redacted) and is remembered in the cache for the step status.  Returns
- * 0 when connected, else the PS_E* of the failure.
+ * 0 when connected, else the PS_E* of the failure; PS_EINVAL for a
+ * platform that cannot connect.
  */
 int ps_setup_test_connection(char *msg, size_t cap, ps_store *st,
 			     const ps_config *cfg, ps_http *http,
 			     ps_platform platform, int64_t now);
 
 /*
- * ps_setup_refresh_bp / ps_setup_refresh_bc - fetch every reference list
- * of that platform and replace the cached copies.  A list that fails
- * keeps its old copy; the first failure is returned and msg (cap bytes)
- * says what was fetched ("9 lists fetched from Brightpearl").
- */
-int ps_setup_refresh_bp(char *msg, size_t cap, ps_store *st, ps_bp *bp,
-			int64_t now);
-int ps_setup_refresh_bc(char *msg, size_t cap, ps_store *st, ps_bc *bc,
-			int64_t now);
-
-/*
- * ps_setup_refresh - both platforms with the stored settings (each that
- * can be connected); msg as above for both.  Returns the first failure.
+ * ps_setup_refresh - every registered platform that connects and has
+ * lists fetches them (lists_fetch), replacing the cached copies; a list
+ * that fails keeps its old copy.  msg (cap bytes) says what each did,
+ * "8 lists fetched from <title>; ...".  Returns the first failure.
  */
 int ps_setup_refresh(char *msg, size_t cap, ps_store *st, const ps_config *cfg,
 		     ps_http *http, int64_t now);

@@ -70,16 +70,12 @@ fetch_lists(ps_tui *tui)
 /* ------------------------------------------------------------------------ */
 /* The list of steps                                                         */
 
-static const ps_setup_step step_ids[PS_SETUP_STEP_COUNT] = {
-	PS_SETUP_CONNECTIONS,    PS_SETUP_ORDER_SYNC, PS_SETUP_DEFAULTS,
-	PS_SETUP_STATUS_MAPPING, PS_SETUP_ITEMS,      PS_SETUP_FULFILMENT,
-	PS_SETUP_NOTES,          PS_SETUP_PAYMENTS,   PS_SETUP_INVENTORY,
-};
-
 struct steps {
 	ps_tui_list list;
-	int done[PS_SETUP_STEP_COUNT];
-	char why[PS_SETUP_STEP_COUNT][160];
+	size_t n; /* ps_setup_step_count() */
+	ps_setup_step ids[PS_SETUP_STEP_MAX]; /* what a step's form opens */
+	int done[PS_SETUP_STEP_MAX];
+	char why[PS_SETUP_STEP_MAX][160];
 	int ndone;
 };
 
@@ -91,10 +87,11 @@ steps_reload(void *state, ps_tui *tui)
 	int error;
 
 	s->ndone = 0;
-	for (i = 0; i < PS_SETUP_STEP_COUNT; i++) {
+	for (i = 0; i < s->n; i++) {
+		s->ids[i] = i;
 		if ((error = ps_setup_step_check(
 			     &s->done[i], s->why[i], sizeof(s->why[i]),
-			     ps_tui_store(tui), step_ids[i])) < 0)
+			     ps_tui_store(tui), s->ids[i])) < 0)
 			return error;
 		s->ndone += s->done[i];
 	}
@@ -110,7 +107,8 @@ steps_open(void **out, ps_tui *tui, const void *arg)
 	(void)arg;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return ps_error_set(PS_ENOMEM, "out of memory");
-	ps_tui_list_set_count(&s->list, PS_SETUP_STEP_COUNT);
+	s->n = ps_setup_step_count();
+	ps_tui_list_set_count(&s->list, s->n);
 	if ((error = steps_reload(s, tui)) < 0) {
 		free(s);
 		return error;
@@ -135,7 +133,7 @@ steps_draw(void *state, ps_tui *tui)
 
 	ps_tui_text(tui, 0, 1, 0, PS_TUI_HEADING,
 		    "Setup, step by step (Enter opens a step)");
-	for (i = 0; i < PS_SETUP_STEP_COUNT; i++) {
+	for (i = 0; i < s->n; i++) {
 		row = 2 + (int)i;
 		a = i == s->list.sel ? PS_TUI_SELECTED : PS_TUI_NORMAL;
 		if (i == s->list.sel)
@@ -147,16 +145,16 @@ steps_draw(void *state, ps_tui *tui)
 					     : PS_TUI_WARN,
 			    s->done[i] ? "[x]" : "[!]");
 		ps_tui_text(tui, row, 9, 21, a,
-			    ps_setup_step_title(step_ids[i]));
+			    ps_setup_step_title(s->ids[i]));
 		ps_tui_text(tui, row, 31, 0,
 			    i == s->list.sel ? a
 			    : s->done[i]     ? PS_TUI_DIM
 					     : PS_TUI_WARN,
 			    s->done[i] ? "done" : s->why[i]);
 	}
-	row = 3 + PS_SETUP_STEP_COUNT;
+	row = 3 + (int)s->n;
 	ps_tui_text(tui, row, 1, 0, PS_TUI_DIM,
-		    ps_setup_step_help(step_ids[s->list.sel]));
+		    ps_setup_step_help(s->ids[s->list.sel]));
 	ps_tui_text(tui, row + 2, 1, 0, PS_TUI_DIM,
 		    "[x] done  [!] needs attention.  u fetches the drop-down "
 		    "values from the");
@@ -171,13 +169,13 @@ steps_handle(void *state, ps_tui *tui, ps_tui_request req)
 {
 	struct steps *s = state;
 
-	if (ps_tui_list_move(&s->list, req, PS_SETUP_STEP_COUNT))
+	if (ps_tui_list_move(&s->list, req, (int)s->n))
 		return PS_TUI_HANDLED;
 	switch (req) {
 	case PS_TUI_REQ_ENTER:
 	case PS_TUI_REQ_EDIT:
 		return ps_tui_push(tui, &ps_screen_setup_step,
-				   &step_ids[s->list.sel]);
+				   &s->ids[s->list.sel]);
 	case PS_TUI_REQ_FETCH: {
 		int error = fetch_lists(tui);
 
@@ -194,8 +192,7 @@ steps_status(void *state, ps_tui *tui, char *buf, size_t cap)
 	struct steps *s = state;
 
 	(void)tui;
-	snprintf(buf, cap, "%d of %d steps done", s->ndone,
-		 PS_SETUP_STEP_COUNT);
+	snprintf(buf, cap, "%d of %zu steps done", s->ndone, s->n);
 }
 
 const ps_screen_ops ps_screen_setup = {
@@ -282,6 +279,20 @@ form_close(void *state)
 	free(f);
 }
 
+/* How many test actions the form has. */
+static size_t
+form_tests(const struct form *f)
+{
+	const ps_setup_field *fl;
+	size_t i, n = 0;
+
+	for (i = 0; i < f->n; i++)
+		if ((fl = ps_setup_field_at(f->step, i)) != NULL &&
+		    fl->type == PS_SETUP_FIELD_TEST)
+			n++;
+	return n;
+}
+
 static void
 form_draw(void *state, ps_tui *tui)
 {
@@ -291,8 +302,8 @@ form_draw(void *state, ps_tui *tui)
 	size_t i;
 	int row;
 
-	ps_tui_textf(tui, 0, 1, 0, PS_TUI_HEADING, "Step %d of %d: %s",
-		     (int)f->step + 1, PS_SETUP_STEP_COUNT,
+	ps_tui_textf(tui, 0, 1, 0, PS_TUI_HEADING, "Step %zu of %zu: %s",
+		     f->step + 1, ps_setup_step_count(),
 		     ps_setup_step_title(f->step));
 	ps_tui_text(tui, 1, 1, 0, PS_TUI_DIM, ps_setup_step_help(f->step));
 	if (f->done)
@@ -315,12 +326,15 @@ form_draw(void *state, ps_tui *tui)
 			ps_tui_text(tui, row, 42, 0, a, f->value[i]);
 	}
 	row = 5 + (int)f->n;
-	ps_tui_text(tui, row, 2, 0, PS_TUI_DIM,
-		    f->step == PS_SETUP_CONNECTIONS
-			    ? "* required.  Enter: change  d: clear  t: test "
-			      "both connections"
-			    : "* required.  Enter: change  d: clear  u: fetch "
-			      "the drop-down lists");
+	if (f->step == PS_SETUP_CONNECTIONS)
+		ps_tui_textf(tui, row, 2, 0, PS_TUI_DIM,
+			     "* required.  Enter: change  d: clear  t: test "
+			     "%s connections",
+			     form_tests(f) == 2 ? "both" : "the");
+	else
+		ps_tui_text(tui, row, 2, 0, PS_TUI_DIM,
+			    "* required.  Enter: change  d: clear  u: fetch "
+			    "the drop-down lists");
 }
 
 static int
@@ -363,24 +377,25 @@ on_pick(ps_tui *tui, void *payload, long index, const char *item)
 	return set_value(f, tui, f->ids[index]);
 }
 
-/* The datacentre picker's last entry asks for a URL. */
+/* The word picker's last entry asks for a URL. */
 static int
-on_datacentre(ps_tui *tui, void *payload, long index, const char *item)
+on_url_word(ps_tui *tui, void *payload, long index, const char *item)
 {
 	struct form *f = payload;
+	char prompt[96];
 
 	(void)item;
 	if (index < 0)
 		return 0;
 	if ((size_t)index >= f->nids || f->ids[index] == NULL) {
-		ps_tui_prompt(tui, "Brightpearl base URL: ", NULL, 0, on_text,
-			      f);
+		snprintf(prompt, sizeof(prompt), "%s base URL: ",
+			 ps_platform_title(f->editing->platform));
+		ps_tui_prompt(tui, prompt, NULL, 0, on_text, f);
 		return 0;
 	}
 	return set_value(f, tui, f->ids[index]);
 }
 
-/* Build the picker's values: ids[i] for item i. */
 static int
 ids_add(struct form *f, const char *id)
 {
@@ -542,30 +557,47 @@ done:
 	return error;
 }
 
-static int
-edit_datacentre(struct form *f, ps_tui *tui, const ps_setup_field *fl)
+/* The plug-in's word for a URL field ("euw1  Europe": "euw1") into
+ * word (cap bytes). */
+static void
+word_at(char *word, size_t cap, const char *entry)
 {
-	static const char *const labels[] = {
-		"euw1  Europe", "use1  United States east",
-		"usw1  United States west", "Another URL (the sandbox)..."};
-	char *cur = NULL;
-	size_t i, initial = 0;
+	size_t n = strcspn(entry, " ");
+
+	snprintf(word, cap, "%.*s", (int)n, entry);
+}
+
+static int
+edit_url_word(struct form *f, ps_tui *tui, const ps_setup_field *fl)
+{
+	const ps_platform_ops *ops = ps_platform_ops_of(fl->platform);
+	const char *const *words = NULL;
+	const char *labels[33];
+	char *cur = NULL, word[64];
+	size_t i, j, initial = 0;
 	int error;
 
+	for (j = 0; ops != NULL && j < ops->nfields; j++)
+		if (ops->fields[j].key == fl->key)
+			words = ops->fields[j].words;
 	if ((error = ps_setup_field_get(&cur, ps_tui_store(tui), fl)) < 0)
 		return error;
-	for (i = 0; ps_setup_datacentres[i] != NULL; i++) {
-		if ((error = ids_add(f, ps_setup_datacentres[i])) < 0)
+	for (i = 0; words != NULL && words[i] != NULL && i < 32; i++) {
+		word_at(word, sizeof(word), words[i]);
+		if ((error = ids_add(f, word)) < 0)
 			goto done;
-		if (cur != NULL && strcmp(cur, ps_setup_datacentres[i]) == 0)
+		labels[i] = words[i];
+		if (cur != NULL && strcmp(cur, word) == 0)
 			initial = i;
 	}
 	if ((error = ids_add(f, NULL)) < 0)
 		goto done;
-	if (cur != NULL && initial == 0 && strcmp(cur, "euw1") != 0)
+	labels[i] = "Another URL (the sandbox)...";
+	if (cur != NULL && initial == 0 &&
+	    (f->nids < 2 || strcmp(cur, f->ids[0]) != 0))
 		initial = f->nids - 1;
 	error = ps_tui_pick(tui, fl->label, labels, f->nids, initial,
-			    on_datacentre, f);
+			    on_url_word, f);
 done:
 	free(cur);
 	return error;
@@ -605,10 +637,8 @@ form_edit(struct form *f, ps_tui *tui)
 	form_free_ids(f);
 	f->editing = fl;
 	switch (fl->type) {
-	case PS_SETUP_FIELD_TEST_BP:
-		return test_connection(f, tui, PS_PLATFORM_BRIGHTPEARL);
-	case PS_SETUP_FIELD_TEST_BC:
-		return test_connection(f, tui, PS_PLATFORM_BIGCOMMERCE);
+	case PS_SETUP_FIELD_TEST:
+		return test_connection(f, tui, fl->platform);
 	case PS_SETUP_FIELD_MAPPING:
 		return ps_tui_push(tui, &ps_screen_mapedit,
 				   ps_mapedit_kind_find(fl->key, fl->list));
@@ -622,8 +652,15 @@ form_edit(struct form *f, ps_tui *tui)
 	case PS_SETUP_FIELD_PICK:
 	case PS_SETUP_FIELD_PICK_MANY:
 		return edit_pick(f, tui, fl);
-	case PS_SETUP_FIELD_DATACENTRE:
-		return edit_datacentre(f, tui, fl);
+	case PS_SETUP_FIELD_URL:
+		if (fl->word_url != NULL)
+			return edit_url_word(f, tui, fl);
+		if ((error = ps_setup_field_get(&cur, ps_tui_store(tui), fl)) <
+		    0)
+			return error;
+		ps_tui_prompt(tui, "Value: ", cur, 0, on_text, f);
+		free(cur);
+		return 0;
 	case PS_SETUP_FIELD_SECRET:
 		ps_tui_prompt(tui, "New value (hidden): ", NULL, 1, on_text, f);
 		return 0;
@@ -654,19 +691,24 @@ form_handle(void *state, ps_tui *tui, ps_tui_request req)
 	case PS_TUI_REQ_DELETE:
 		fl = ps_setup_field_at(f->step, f->list.sel);
 		if (fl == NULL || fl->type == PS_SETUP_FIELD_MAPPING ||
-		    fl->type == PS_SETUP_FIELD_TEST_BP ||
-		    fl->type == PS_SETUP_FIELD_TEST_BC)
+		    fl->type == PS_SETUP_FIELD_TEST)
 			return PS_TUI_HANDLED;
 		f->editing = fl;
 		error = set_value(f, tui, NULL);
 		return error < 0 ? error : PS_TUI_HANDLED;
-	case PS_TUI_REQ_TEST:
-		if (f->step != PS_SETUP_CONNECTIONS)
+	case PS_TUI_REQ_TEST: {
+		size_t i;
+
+		if (form_tests(f) == 0)
 			return PS_TUI_UNHANDLED;
-		if ((error = test_connection(f, tui, PS_PLATFORM_BRIGHTPEARL)) <
-		    0)
-			return error;
-		return test_connection(f, tui, PS_PLATFORM_BIGCOMMERCE);
+		for (i = 0; i < f->n; i++) {
+			fl = ps_setup_field_at(f->step, i);
+			if (fl->type == PS_SETUP_FIELD_TEST &&
+			    (error = test_connection(f, tui, fl->platform)) < 0)
+				return error;
+		}
+		return PS_TUI_HANDLED;
+	}
 	case PS_TUI_REQ_FETCH:
 		if ((error = fetch_lists(tui)) < 0)
 			return error;

@@ -1,11 +1,10 @@
 /*
- * cmd_check.c - `pearlsync check-connection bp|bc`: one cheap authenticated
- * call to a platform with the stored credentials, and one line saying
- * whether it worked.
+ * cmd_check.c - `pearlsync check-connection PLATFORM|all`: one cheap
+ * authenticated call to a platform (or to every registered one that
+ * connects) with the stored credentials, and one line each saying whether
+ * it worked.
  *
- * The credentials come from the database (settings brightpearl.* and
- * bigcommerce.*), the base URL from the setting when set, else from the
- * config file.  The connectors' own check functions do the call, so the
+ * The plug-ins' connect and check slots (platform.h) do the work, so the
  * console's setup step and this command agree.  Few retries: the operator
  * is waiting for an answer.
  */
@@ -14,28 +13,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pearlsync/bigcommerce.h"
-#include "pearlsync/brightpearl.h"
 #include "pearlsync/config.h"
 #include "pearlsync/connect.h"
 #include "pearlsync/http.h"
+#include "pearlsync/platform.h"
 #include "pearlsync/store.h"
 
 const char ps_cli_usage_check_connection[] =
-	"usage: pearlsync check-connection bp|bc\n"
+	"usage: pearlsync check-connection PLATFORM|all\n"
 	"\n"
-	"Make one cheap authenticated request to Brightpearl (bp) or\n"
-	"BigCommerce (bc) with the credentials stored by `pearlsync settings`\n"
-	"and print one line:\n"
-	"  OK: Brightpearl account NAME   (or OK: BigCommerce store NAME)\n"
+	"Make one cheap authenticated request to PLATFORM (its name or code,\n"
+	"as `pearlsync status` lists them), or with `all` to every platform\n"
+	"that has a connection, with the credentials stored by\n"
+	"`pearlsync settings`, and print one line each:\n"
+	"  OK: TITLE account-or-store NAME\n"
 	"  authentication failed: REASON\n"
 	"  unreachable: REASON\n"
 	"  not configured: REASON         (a required setting is missing)\n"
 	"\n"
-	"The base URL is the setting brightpearl.base_url or\n"
-	"bigcommerce.base_url when set, else the config file's.\n"
+	"The base URL is the setting NAME.base_url when set, else the config\n"
+	"file's.\n"
 	"\n"
-	"Exit status: 0 connected, 1 not, 2 bad usage or config file.\n"
+	"Exit status: 0 connected, 1 not (any of them), 2 bad usage or config\n"
+	"file.\n"
 	"\n"
 	"Example:\n"
 	"  pearlsync check-connection bp\n";
@@ -43,12 +43,15 @@ const char ps_cli_usage_check_connection[] =
 /* Print the one line for code (0 = success, name printed) and return the
  * exit status. */
 static int
-report(int code, const char *what, const char *name)
+report(int code, const ps_platform_ops *ops, const char *name)
 {
 	char msg[PS_ERROR_MAX + 64];
 
 	if (code == 0) {
-		printf("OK: %s %s\n", what, name);
+		printf("OK: %s%s%s %s\n", ops->title,
+		       ops->check_noun ? " " : "",
+		       ops->check_noun ? ops->check_noun : "",
+		       name ? name : "");
 		return PS_EXIT_OK;
 	}
 	switch (code) {
@@ -78,46 +81,49 @@ report(int code, const char *what, const char *name)
 	return PS_EXIT_FAIL;
 }
 
+/* Connect and check one platform; prints its line. */
 static int
-check_bp(char **out_name, ps_store *st, const ps_config *cfg, ps_http *http)
+check_one(const ps_platform_ops *ops, ps_store *st, const ps_config *cfg,
+	  ps_http *http)
 {
-	ps_bp *bp = NULL;
-	int error;
+	void *conn = NULL;
+	char *name = NULL;
+	int error, status;
 
-	if ((error = ps_connect_bp(&bp, st, cfg, http)) == 0)
-		error = ps_bp_check_connection(out_name, bp);
-	ps_bp_free(bp);
-	return error;
+	if ((error = ops->connect(&conn, st, cfg, http)) == 0)
+		error = ops->check(&name, conn);
+	status = report(error, ops, name);
+	free(name);
+	if (conn != NULL)
+		ops->free(conn);
+	return status;
 }
 
 static int
-check_bc(char **out_name, ps_store *st, const ps_config *cfg, ps_http *http)
+can_check(const ps_platform_ops *ops)
 {
-	ps_bc *bc = NULL;
-	int error;
-
-	if ((error = ps_connect_bc(&bc, st, cfg, http)) == 0)
-		error = ps_bc_check_connection(out_name, bc);
-	ps_bc_free(bc);
-	return error;
+	return ops != NULL && ops->connect != NULL && ops->check != NULL;
 }
 
 int
 ps_cli_cmd_check_connection(const ps_cli_global *g, int argc, char **argv)
 {
+	const ps_platform_ops *const *all = ps_platforms_all();
+	const ps_platform_ops *one = NULL;
 	ps_http_options ho = PS_HTTP_OPTIONS_INIT;
-	ps_platform platform;
 	ps_config cfg;
 	ps_store *st = NULL;
 	ps_http *http = NULL;
-	char *name = NULL;
+	size_t i;
 	int status, error;
 
-	if (argc != 2 || ps_platform_parse(&platform, argv[1]) < 0 ||
-	    (platform != PS_PLATFORM_BRIGHTPEARL &&
-	     platform != PS_PLATFORM_BIGCOMMERCE))
+	if (argc == 2 && strcmp(argv[1], "all") != 0 &&
+	    !can_check(one = ps_platform_ops_named(argv[1])))
+		argc = 0;
+	if (argc != 2)
 		return ps_cli_usage_error("check-connection",
-					  "check-connection needs bp or bc");
+					  "check-connection needs a platform "
+					  "that connects, or all");
 	if ((status = ps_cli_open_store(&st, &cfg, g)) != PS_EXIT_OK)
 		return status;
 	ho.max_attempts = 2;
@@ -129,16 +135,14 @@ ps_cli_cmd_check_connection(const ps_cli_global *g, int argc, char **argv)
 		ps_store_close(st);
 		return PS_EXIT_FAIL;
 	}
-	if (platform == PS_PLATFORM_BRIGHTPEARL)
-		error = check_bp(&name, st, &cfg, http);
-	else
-		error = check_bc(&name, st, &cfg, http);
-	status = report(error,
-			platform == PS_PLATFORM_BRIGHTPEARL
-				? "Brightpearl account"
-				: "BigCommerce store",
-			name);
-	free(name);
+	if (one != NULL) {
+		status = check_one(one, st, &cfg, http);
+	} else {
+		for (i = 0; all[i] != NULL; i++)
+			if (can_check(all[i]) &&
+			    check_one(all[i], st, &cfg, http) != PS_EXIT_OK)
+				status = PS_EXIT_FAIL;
+	}
 	ps_http_free(http);
 	ps_store_close(st);
 	return status;

@@ -3,10 +3,14 @@
  *
  * Add a flow by defining its `const ps_flow_ops ps_flow_<name>` in its own
  * file under core/flows/, declaring it below and listing it in `flows`.
+ * A group of flows that serves one pair of platforms lists its setup
+ * steps and mapping tables (pearlsync/setup.h) in `groups`.
  */
 #include "flows/bigcommerce/bp_events_int.h"
+#include "flows/bigcommerce/setup_int.h"
 #include "internal.h"
 #include "pearlsync/flow.h"
+#include "pearlsync/setup.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +25,33 @@ static const ps_flow_ops *const flows[] = {
 	&ps_flow_notes_bc,
 	NULL,
 };
+
+static const ps_flow_group *const groups[] = {
+	&ps_flow_group_bigcommerce,
+	NULL,
+};
+
+const ps_flow_group *const *
+ps_flow_groups_all(void)
+{
+	return groups;
+}
+
+static int
+count_row(const ps_mapping *m, void *payload)
+{
+	(void)m;
+	(*(size_t *)payload)++;
+	return 0;
+}
+
+int
+ps_setup_mapping_rows(size_t *out, ps_store *st, const char *kind,
+		      const char *direction)
+{
+	*out = 0;
+	return ps_store_mapping_foreach(st, kind, direction, count_row, out);
+}
 
 const ps_flow_ops *const *
 ps_flows_all(void)

@@ -54,6 +54,11 @@ typedef struct ps_platform_field {
 	 * "https://%s.brightpearlconnect.com").
 	 */
 	const char *word_url;
+	/*
+	 * With word_url, or NULL: the words a picker offers, NULL-terminated,
+	 * each "word  what it means" ("euw1  Europe").
+	 */
+	const char *const *words;
 } ps_platform_field;
 
 /*
@@ -110,6 +115,11 @@ typedef struct ps_platform_ops {
 	const char *code;
 	/* "BigCommerce": what operators read. */
 	const char *title;
+	/*
+	 * What check names, for "OK: <title> <noun> <name>": "account",
+	 * "store".  NULL: nothing between title and name.
+	 */
+	const char *check_noun;
 	/* The URL used when neither the config file nor a setting names one. */
 	const char *default_base_url;
 	/*

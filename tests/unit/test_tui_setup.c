@@ -76,6 +76,20 @@ teardown(void **state)
 }
 
 /* The field of step whose setting (or mapping kind) is key. */
+/* The built-in walk-through: Connections, then the BigCommerce flow
+ * group's steps. */
+enum {
+	PS_SETUP_ORDER_SYNC = 1,
+	PS_SETUP_DEFAULTS,
+	PS_SETUP_STATUS_MAPPING,
+	PS_SETUP_ITEMS,
+	PS_SETUP_FULFILMENT,
+	PS_SETUP_NOTES,
+	PS_SETUP_PAYMENTS,
+	PS_SETUP_INVENTORY,
+	PS_SETUP_STEP_COUNT
+};
+
 static const ps_setup_field *
 field(ps_setup_step step, const char *key)
 {
@@ -137,7 +151,7 @@ test_tui_setup__steps_in_guide_order(void **state)
 	size_t i, j;
 
 	(void)state;
-	assert_int_equal(PS_SETUP_STEP_COUNT, 9);
+	assert_int_equal(ps_setup_step_count(), PS_SETUP_STEP_COUNT);
 	for (i = 0; i < PS_SETUP_STEP_COUNT; i++) {
 		assert_string_equal(ps_setup_step_title((ps_setup_step)i),
 				    want[i]);
@@ -363,7 +377,12 @@ test_tui_setup__datacentre(void **state)
 	assert_int_equal(ps_setup_field_get(&v, f->st, dc), 0);
 	assert_string_equal(v, "http://127.0.0.1:9/brightpearl");
 	free(v);
-	assert_int_equal(ps_setup_field_set(f->st, dc, "mars1", NOW),
+	/* Any bare word is a datacentre; anything else must be a URL. */
+	assert_int_equal(ps_setup_field_set(f->st, dc, "mars1", NOW), 0);
+	v = stored(f->st, "brightpearl.base_url");
+	assert_string_equal(v, "https://mars1.brightpearlconnect.com");
+	free(v);
+	assert_int_equal(ps_setup_field_set(f->st, dc, "not a url", NOW),
 			 PS_EINVAL);
 	assert_int_equal(ps_setup_field_set(f->st, dc, NULL, NOW), 0);
 	assert_null(stored(f->st, "brightpearl.base_url"));

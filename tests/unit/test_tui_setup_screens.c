@@ -205,7 +205,7 @@ seed(ps_store *st)
 	set(st, "brightpearl.base_url", "https://use1.brightpearlconnect.com");
 	set(st, "bigcommerce.store_hash", "abc123");
 	set(st, "bigcommerce.token", "bc-secret-token");
-	cache(st, PS_SETUP_TEST_BP,
+	cache(st, PS_SETUP_TEST_PREFIX "brightpearl",
 	      "{\"ok\":true,\"message\":\"OK: "
 	      "Brightpearl account Acme Ltd\"}");
 	cache(st, PS_SETUP_LIST_BP_WAREHOUSES,

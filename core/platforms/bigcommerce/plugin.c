@@ -16,6 +16,7 @@
 #include "platforms/bigcommerce/webhooks_int.h"
 #include "internal.h"
 #include "platforms/connector.h"
+#include "platforms/bigcommerce/lists_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,11 +237,11 @@ static const ps_setting_def settings[] = {
 
 static const ps_platform_field fields[] = {
 	{PS_PLATFORM_FIELD_URL, "bigcommerce.base_url",
-	 "BigCommerce API URL (blank: default)", 0, NULL},
+	 "BigCommerce API URL (blank: default)", 0, NULL, NULL},
 	{PS_PLATFORM_FIELD_TEXT, "bigcommerce.store_hash",
-	 "BigCommerce store hash", 1, NULL},
+	 "BigCommerce store hash", 1, NULL, NULL},
 	{PS_PLATFORM_FIELD_SECRET, "bigcommerce.token",
-	 "BigCommerce access token", 1, NULL},
+	 "BigCommerce access token", 1, NULL, NULL},
 };
 
 const ps_platform_ops ps_platform_bigcommerce = {
@@ -248,6 +249,7 @@ const ps_platform_ops ps_platform_bigcommerce = {
 	.name = "bigcommerce",
 	.code = "bc",
 	.title = "BigCommerce",
+	.check_noun = "store",
 	.default_base_url = PS_CONFIG_DEFAULT_URL_BIGCOMMERCE,
 	.enabled_setting = "bigcommerce.enabled",
 	.account_setting = "bigcommerce.store_hash",
@@ -262,7 +264,7 @@ const ps_platform_ops ps_platform_bigcommerce = {
 	.webhook_accept = bc_webhook_accept,
 	.hooks_sync = bc_hooks_sync,
 	.rate = NULL,
-	.lists = NULL,
-	.nlists = 0,
-	.lists_fetch = NULL,
+	.lists = ps_bc__lists,
+	.nlists = PS_BC__NLISTS,
+	.lists_fetch = ps_bc__lists_fetch,
 };

@@ -12,6 +12,7 @@
  */
 #include "internal.h"
 #include "platforms/connector.h"
+#include "platforms/brightpearl/lists_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,16 +191,20 @@ static const ps_setting_def settings[] = {
 			"attribution)"},
 };
 
+static const char *const datacentres[] = {
+	"euw1  Europe", "use1  United States east", "usw1  United States west",
+	NULL};
+
 static const ps_platform_field fields[] = {
 	{PS_PLATFORM_FIELD_URL, "brightpearl.base_url",
 	 "Brightpearl datacentre or URL", 0,
-	 "https://%s.brightpearlconnect.com"},
+	 "https://%s.brightpearlconnect.com", datacentres},
 	{PS_PLATFORM_FIELD_TEXT, "brightpearl.account",
-	 "Brightpearl account code", 1, NULL},
+	 "Brightpearl account code", 1, NULL, NULL},
 	{PS_PLATFORM_FIELD_TEXT, "brightpearl.app_ref",
-	 "Brightpearl app reference", 1, NULL},
+	 "Brightpearl app reference", 1, NULL, NULL},
 	{PS_PLATFORM_FIELD_SECRET, "brightpearl.token", "Brightpearl token", 1,
-	 NULL},
+	 NULL, NULL},
 };
 
 const ps_platform_ops ps_platform_brightpearl = {
@@ -207,6 +212,7 @@ const ps_platform_ops ps_platform_brightpearl = {
 	.name = "brightpearl",
 	.code = "bp",
 	.title = "Brightpearl",
+	.check_noun = "account",
 	.default_base_url = PS_CONFIG_DEFAULT_URL_BRIGHTPEARL,
 	.enabled_setting = NULL,
 	.account_setting = "brightpearl.account",
@@ -221,7 +227,7 @@ const ps_platform_ops ps_platform_brightpearl = {
 	.webhook_accept = bp_webhook_accept,
 	.hooks_sync = NULL, /* the flows register the events they act on */
 	.rate = NULL,
-	.lists = NULL,
-	.nlists = 0,
-	.lists_fetch = NULL,
+	.lists = ps_bp__lists,
+	.nlists = PS_BP__NLISTS,
+	.lists_fetch = ps_bp__lists_fetch,
 };

@@ -1,5 +1,6 @@
 /*
- * test_toy_platform.c - a platform that exists only in this file plugs in.
+ * test_console_toy_platform.c - a platform that exists only in this file
+ * plugs in.
  *
  * "ToyShop" is a plug-in (platform.h) served by this test's mock server
  * and one flow of its own, defined here and nowhere else.  It registers
@@ -10,7 +11,9 @@
  * read from the toy store is written to the toy store's mirror.  Nothing
  * outside this file and the registries knows ToyShop exists.
  */
+#ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE
+#endif
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,7 +27,9 @@
 #include <jansson.h>
 
 #include "mock_server.h"
+#include "model_setup.h"
 #include "pearlsync/config.h"
+#include "pearlsync/connect.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/platform.h"
 #include "pearlsync/settings.h"
@@ -161,8 +166,10 @@ static const ps_setting_def toy_settings[] = {
 };
 
 static const ps_platform_field toy_fields[] = {
-	{PS_PLATFORM_FIELD_URL, "toyshop.url", "ToyShop API URL", 1, NULL},
-	{PS_PLATFORM_FIELD_SECRET, "toyshop.token", "ToyShop token", 1, NULL},
+	{.kind = PS_PLATFORM_FIELD_URL, .key = "toyshop.url",
+	 .label = "ToyShop API URL", .required = 1},
+	{.kind = PS_PLATFORM_FIELD_SECRET, .key = "toyshop.token",
+	 .label = "ToyShop token", .required = 1},
 };
 
 static const ps_platform_ops toy_platform = {
@@ -297,6 +304,43 @@ test_toy_platform_plugs_in(void **state)
 	set(st, "toyshop.token", TOKEN);
 	set(st, "webhooks.secret", "unused-by-the-toy");
 
+	/* the console's Connections step shows its fields and its test */
+	{
+		const ps_setup_field *f;
+		ps_http *http = NULL;
+		char msg[256];
+		int has_url = 0, has_token = 0, has_test = 0;
+
+		for (i = 0; (f = ps_setup_field_at(PS_SETUP_CONNECTIONS, i)) !=
+			    NULL;
+		     i++) {
+			has_url += f->key != NULL &&
+				   strcmp(f->key, "toyshop.url") == 0;
+			has_token += f->key != NULL &&
+				     strcmp(f->key, "toyshop.token") == 0 &&
+				     f->type == PS_SETUP_FIELD_SECRET;
+			has_test += f->type == PS_SETUP_FIELD_TEST &&
+				    f->platform == TOY_ID &&
+				    strstr(f->label, "ToyShop") != NULL;
+		}
+		assert_int_equal(has_url, 1);
+		assert_int_equal(has_token, 1);
+		assert_int_equal(has_test, 1);
+		/* and its test reaches the toy store */
+		mock_server_reply(m, 200, "Content-Type: application/json\n",
+				  "{}");
+		assert_int_equal(ps_connect_http(&http, &cfg, NULL), 0);
+		assert_int_equal(ps_setup_test_connection(msg, sizeof(msg), st,
+							  &cfg, http, TOY_ID,
+							  2000),
+				 0);
+		assert_non_null(strstr(msg, "the toy store"));
+		assert_null(strstr(msg, TOKEN));
+		ps_http_free(http);
+		assert_int_equal(mock_server_request_count(m), 1);
+		assert_string_equal(mock_server_request(m, 0)->path, "/ping");
+	}
+
 	o.flows = toy_flows;
 	o.listen = 1;
 	o.connect = 1;
@@ -325,17 +369,17 @@ test_toy_platform_plugs_in(void **state)
 				      NULL),
 			 200);
 	sandbox_reply_dispose(&r);
-	for (tick = 0; tick < 50 && mock_server_request_count(m) < 2; tick++) {
+	for (tick = 0; tick < 50 && mock_server_request_count(m) < 3; tick++) {
 		assert_int_equal(ps_worker_tick(w), 0);
 		usleep(20000);
 	}
 
 	/* the toy store saw the read, then the write of what was read */
-	assert_int_equal(mock_server_request_count(m), 2);
-	q = mock_server_request(m, 0);
+	assert_int_equal(mock_server_request_count(m), 3);
+	q = mock_server_request(m, 1);
 	assert_string_equal(q->method, "GET");
 	assert_string_equal(q->path, "/items/7");
-	q = mock_server_request(m, 1);
+	q = mock_server_request(m, 2);
 	assert_string_equal(q->method, "PUT");
 	assert_string_equal(q->path, "/mirror/7");
 	assert_string_equal(q->body,
