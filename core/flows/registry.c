@@ -4,7 +4,7 @@
  * Add a flow by defining its `const ps_flow_ops ps_flow_<name>` in its own
  * file under core/flows/, declaring it below and listing it in `flows`.
  */
-#include "flows/bigcommerce/bp_events_int.h"
+#include "flows/bigcommerce/pair_int.h"
 #include "internal.h"
 #include "pearlsync/flow.h"
 

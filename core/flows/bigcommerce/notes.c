@@ -24,7 +24,7 @@
  * own write, not as a merchant's edit.  The note labels are a fallback for
  * notes written before pearlsync remembered its writes.
  */
-#include "flows/bigcommerce/bp_events_int.h"
+#include "flows/bigcommerce/pair_int.h"
 #include "flows/bigcommerce/echo_int.h"
 #include "internal.h"
 #include "pearlsync/bigcommerce.h"
@@ -136,7 +136,7 @@ notes_poll(ps_flow_env *env)
 			snprintf(bc, sizeof(bc), "%" PRId64, pc.bc_orders[i]);
 			snprintf(key, sizeof(key), "bp:note:%s:order:%s:bc", id,
 				 order);
-			error = ps_bpev__log_add(env, FLOW, key,
+			error = ps_pair__log_add(env, FLOW, key,
 						  PS_PLATFORM_BRIGHTPEARL, id,
 						  PS_PLATFORM_BIGCOMMERCE, bc);
 		}
@@ -169,10 +169,10 @@ perform_bp_note(ps_flow_env *env, int64_t note_id, int64_t bp_order,
 	int error, to_staff;
 
 	memset(&bc, 0, sizeof(bc));
-	error = ps_bpev__bc_order_of(&bc_id, env->store, bp_order);
+	error = ps_pair__bc_order_of(&bc_id, env->store, bp_order);
 	if (error == PS_ENOTFOUND) {
 		ps_error_clear();
-		return ps_bpev__result(res, NULL,
+		return ps_pair__result(res, NULL,
 					"skipped: Brightpearl order %" PRId64
 					" did not come from BigCommerce",
 					bp_order);
@@ -202,7 +202,7 @@ perform_bp_note(ps_flow_env *env, int64_t note_id, int64_t bp_order,
 	old = to_staff ? bc.staff_notes : bc.customer_message;
 	snprintf(marker, sizeof(marker), MARK "%" PRId64 "]", note_id);
 	if (strstr(old, marker) != NULL || strstr(old, note->text) != NULL) {
-		error = ps_bpev__result(res, bcid,
+		error = ps_pair__result(res, bcid,
 					 "note %" PRId64 " already in "
 					 "BigCommerce %s",
 					 note_id,
@@ -229,7 +229,7 @@ perform_bp_note(ps_flow_env *env, int64_t note_id, int64_t bp_order,
 					      to_staff ? text : NULL,
 					      to_staff ? NULL : text)) < 0)
 		goto done;
-	error = ps_bpev__result(res, bcid,
+	error = ps_pair__result(res, bcid,
 				 "Brightpearl note %" PRId64
 				 " -> BigCommerce %s",
 				 note_id,
@@ -259,7 +259,7 @@ notes_perform(ps_flow_env *env, const ps_log_entry *entry,
 	if (sscanf(entry->dedupe_key, "bc:order:%lld:", &a) == 1 && a > 0)
 		/* recorded by an older pearlsync, when this flow also
 		 * copied BigCommerce notes into Brightpearl */
-		return ps_bpev__result(res, NULL,
+		return ps_pair__result(res, NULL,
 					"skipped: BigCommerce notes reach "
 					"Brightpearl through the order import "
 					"(order_import_bc)");
