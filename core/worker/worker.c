@@ -761,8 +761,7 @@ decode_event(ps_worker *w, ps_event *ev)
 				     (int)ev->platform);
 	else
 		error = ops->webhook_decode(
-			&d, ev->topic,
-			ev->payload != NULL ? ev->payload : "",
+			&d, ev->topic, ev->payload != NULL ? ev->payload : "",
 			ev->payload != NULL ? strlen(ev->payload) : 0);
 	if (error < 0) {
 		ps_log_warn(MOD, "event %lld (%s): not decoded, dropped: %s",

@@ -742,8 +742,8 @@ typedef struct ps_bp_order_ref {
  * ps_bp_orders_updated_since - the orders updated at or after since
  * (ISO-8601), every page.  *out (n entries) is freed with free().
  */
-int ps_bp_orders_updated_since(ps_bp_order_ref **out, size_t *out_n,
-			       ps_bp *bp, const char *since);
+int ps_bp_orders_updated_since(ps_bp_order_ref **out, size_t *out_n, ps_bp *bp,
+			       const char *since);
 
 /*
  * ps_bp_orders_at_status_since - the same, only the orders now at status

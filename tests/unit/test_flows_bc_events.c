@@ -59,10 +59,10 @@ test_decode_full_event_and_idset(void **state)
 {
 	(void)state;
 	assert_int_equal(
-	    decode(PS_PLATFORM_BRIGHTPEARL, "ignored",
-		   "{\"accountCode\":\"acme\",\"id\":\"7,9-11\","
-		   "\"fullEvent\":\"goods-out-note.modified.shipped\"}"),
-	    0);
+		decode(PS_PLATFORM_BRIGHTPEARL, "ignored",
+		       "{\"accountCode\":\"acme\",\"id\":\"7,9-11\","
+		       "\"fullEvent\":\"goods-out-note.modified.shipped\"}"),
+		0);
 	assert_string_equal(dec.topic, "goods-out-note.modified.shipped");
 	assert_string_equal(dec.object, "goods-out-note");
 	assert_int_equal(dec.nids, 4);
@@ -89,12 +89,14 @@ static void
 test_decode_rejects(void **state)
 {
 	static const char *const bad[] = {
-	    "not json", "[1,2]", "{\"fullEvent\":\"order.modified\"}",
-	    "{\"fullEvent\":\"order.modified\",\"id\":\"x\"}",
-	    "{\"fullEvent\":\"order.modified\",\"id\":\"9-3\"}",
-	    "{\"fullEvent\":\"order.modified\",\"id\":\"1,,2\"}",
-	    "{\"fullEvent\":\"order.modified\",\"id\":\"-4\"}",
-	    "{\"id\":\"4\"}"};
+		"not json",
+		"[1,2]",
+		"{\"fullEvent\":\"order.modified\"}",
+		"{\"fullEvent\":\"order.modified\",\"id\":\"x\"}",
+		"{\"fullEvent\":\"order.modified\",\"id\":\"9-3\"}",
+		"{\"fullEvent\":\"order.modified\",\"id\":\"1,,2\"}",
+		"{\"fullEvent\":\"order.modified\",\"id\":\"-4\"}",
+		"{\"id\":\"4\"}"};
 	size_t i;
 
 	(void)state;
@@ -132,8 +134,8 @@ test_bc_order_event(void **state)
 	assert_int_equal(dec.ids[0], 250);
 	/* an event stored before events were typed: the topic it was stored
 	 * under stands in for a body without a scope */
-	assert_int_equal(decode(PS_PLATFORM_BIGCOMMERCE,
-				"store/order/created", "{\"data\":{\"id\":7}}"),
+	assert_int_equal(decode(PS_PLATFORM_BIGCOMMERCE, "store/order/created",
+				"{\"data\":{\"id\":7}}"),
 			 0);
 	assert_string_equal(dec.topic, "store/order/created");
 	assert_int_equal(dec.ids[0], 7);
@@ -199,7 +201,7 @@ test_on_event_entries(void **state)
 	env.now = 1000;
 
 	ev = bp_event("{\"id\":\"501\",\"fullEvent\":"
-			    "\"goods-out-note.modified.shipped\"}");
+		      "\"goods-out-note.modified.shipped\"}");
 	assert_int_equal(ship->on_event(&env, &ev), 0);
 	assert_int_equal(ship->on_event(&env, &ev), 0); /* repeated */
 	assert_true(has_key(st, "bp:gon:501:shipment"));
@@ -212,11 +214,11 @@ test_on_event_entries(void **state)
 					      "status", "test", 1000),
 			 0);
 	ev = bp_event("{\"id\":\"502\",\"fullEvent\":"
-			    "\"goods-out-note.modified.shipped\"}");
+		      "\"goods-out-note.modified.shipped\"}");
 	assert_int_equal(ship->on_event(&env, &ev), 0);
 	assert_true(has_key(st, "bp:gon:502:shipment"));
 	ev = bp_event("{\"id\":\"101\",\"fullEvent\":"
-			    "\"order.modified.order-status\"}");
+		      "\"order.modified.order-status\"}");
 	assert_int_equal(ship->on_event(&env, &ev), 0);
 	assert_true(has_key(st, "bp:order:101:ship-on-status:ev42"));
 	/* no status synced back: the status export records nothing */
@@ -229,7 +231,7 @@ test_on_event_entries(void **state)
 	assert_true(has_key(st, "bp:order:101:status:ev42"));
 
 	ev = bp_event("{\"id\":\"1007\",\"fullEvent\":"
-			    "\"product.modified.on-hand-modified\"}");
+		      "\"product.modified.on-hand-modified\"}");
 	assert_int_equal(inv->on_event(&env, &ev), 0);
 	assert_true(has_key(st, "bp:stock:1007:ev42"));
 
@@ -308,13 +310,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_decode_full_event_and_idset),
-	    cmocka_unit_test(test_decode_topic_fallback_and_numbers),
-	    cmocka_unit_test(test_decode_rejects),
-	    cmocka_unit_test(test_idset_is_capped),
-	    cmocka_unit_test(test_bc_order_event),
-	    cmocka_unit_test(test_on_event_entries),
-	    cmocka_unit_test(test_order_import_on_event),
+		cmocka_unit_test(test_decode_full_event_and_idset),
+		cmocka_unit_test(test_decode_topic_fallback_and_numbers),
+		cmocka_unit_test(test_decode_rejects),
+		cmocka_unit_test(test_idset_is_capped),
+		cmocka_unit_test(test_bc_order_event),
+		cmocka_unit_test(test_on_event_entries),
+		cmocka_unit_test(test_order_import_on_event),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

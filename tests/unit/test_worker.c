@@ -897,12 +897,12 @@ test_events_decoded(void **state)
 
 	/* the body's event name wins over the stored topic */
 	assert_int_equal(
-	    ps_store_event_add(NULL, f->st, PS_PLATFORM_BRIGHTPEARL,
-			       "order.modified",
-			       "{\"fullEvent\":\"goods-out-note.modified."
-			       "shipped\",\"id\":\"3-4\"}",
-			       fake_now),
-	    0);
+		ps_store_event_add(NULL, f->st, PS_PLATFORM_BRIGHTPEARL,
+				   "order.modified",
+				   "{\"fullEvent\":\"goods-out-note.modified."
+				   "shipped\",\"id\":\"3-4\"}",
+				   fake_now),
+		0);
 	make_worker(f, one_flow);
 	assert_int_equal(ps_worker_tick(f->w), 0);
 	assert_int_equal(fk.events, 1);
@@ -912,12 +912,11 @@ test_events_decoded(void **state)
 	assert_int_equal(fk.last_ids[1], 4);
 
 	/* typed: a body that would not decode is not read */
-	assert_int_equal(ps_store_event_add_typed(NULL, f->st,
-						  PS_PLATFORM_BIGCOMMERCE,
-						  "store/order/updated",
-						  "order", ids, 2, "garbage",
-						  fake_now),
-			 0);
+	assert_int_equal(
+		ps_store_event_add_typed(NULL, f->st, PS_PLATFORM_BIGCOMMERCE,
+					 "store/order/updated", "order", ids, 2,
+					 "garbage", fake_now),
+		0);
 	fake_now += 1000;
 	assert_int_equal(ps_worker_tick(f->w), 0);
 	assert_int_equal(fk.events, 2);
@@ -927,11 +926,10 @@ test_events_decoded(void **state)
 	assert_int_equal(fk.last_ids[1], 8);
 
 	/* untyped and undecodable: dropped, never offered again */
-	assert_int_equal(ps_store_event_add(NULL, f->st,
-					    PS_PLATFORM_BIGCOMMERCE,
-					    "store/order/created", "{}",
-					    fake_now),
-			 0);
+	assert_int_equal(
+		ps_store_event_add(NULL, f->st, PS_PLATFORM_BIGCOMMERCE,
+				   "store/order/created", "{}", fake_now),
+		0);
 	fake_now += 1000;
 	assert_int_equal(ps_worker_tick(f->w), 0);
 	fake_now += 60000;
@@ -1206,8 +1204,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_skipped_flows, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(
-			test_heartbeat_during_http_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_heartbeat_during_http_wait,
+						setup, teardown),
 	};
 
 	ps_lib_init();

@@ -91,7 +91,7 @@ static int
 inv_init(void **out_state, ps_flow_env *env)
 {
 	return ps_pair__hooks_init(out_state, env, bp_events,
-				    PS__ARRAY_LEN(bp_events));
+				   PS__ARRAY_LEN(bp_events));
 }
 
 static int
@@ -108,10 +108,9 @@ inv_on_event(ps_flow_env *env, const ps_event *ev)
 		snprintf(id, sizeof(id), "%" PRId64, ev->ids[i]);
 		snprintf(key, sizeof(key), "bp:stock:%s:ev%" PRId64, id,
 			 ev->id);
-		if ((error = ps_pair__log_add(env, FLOW, key,
-					       PS_PLATFORM_BRIGHTPEARL, id,
-					       PS_PLATFORM_BIGCOMMERCE,
-					       NULL)) < 0)
+		if ((error = ps_pair__log_add(
+			     env, FLOW, key, PS_PLATFORM_BRIGHTPEARL, id,
+			     PS_PLATFORM_BIGCOMMERCE, NULL)) < 0)
 			return error;
 	}
 	return 0;
@@ -140,7 +139,7 @@ inv_poll(ps_flow_env *env)
 	int error = 0;
 
 	if ((error = ps_pair__hooks_poll(env, bp_events,
-					  PS__ARRAY_LEN(bp_events))) < 0)
+					 PS__ARRAY_LEN(bp_events))) < 0)
 		return error;
 	if (ps_store_cursor_get(&last, NULL, env->store, CURSOR) == 0)
 		prev = strtoll(last, NULL, 10);
@@ -155,10 +154,10 @@ inv_poll(ps_flow_env *env)
 	if ((error = ps_store_begin(env->store)) < 0)
 		return error;
 	if ((error = ps_pair__log_add(env, FLOW, key, PS_PLATFORM_BRIGHTPEARL,
-				       "all", PS_PLATFORM_BIGCOMMERCE, NULL)) <
-		0 ||
+				      "all", PS_PLATFORM_BIGCOMMERCE, NULL)) <
+		    0 ||
 	    (error = ps_store_cursor_set(env->store, CURSOR, now, env->now)) <
-		0) {
+		    0) {
 		ps_store_rollback(env->store);
 		return error;
 	}
@@ -523,9 +522,9 @@ perform_one(ps_flow_env *env, int64_t pid, ps_flow_result *res)
 	l.match = match;
 	if (stock.n == 0) {
 		error = ps_pair__result(res, match,
-					 "skipped: Brightpearl product %s is "
-					 "not stock tracked",
-					 match);
+					"skipped: Brightpearl product %s is "
+					"not stock tracked",
+					match);
 		goto done;
 	}
 	l.qty = sum_for(&stock, &pos, pid, wh);
@@ -545,24 +544,24 @@ perform_one(ps_flow_env *env, int64_t pid, ps_flow_result *res)
 		goto done;
 	if (ps.sent)
 		error = ps_pair__result(res, match,
-					 "%s: level %" PRId64 " sent to "
-					 "BigCommerce (it had %" PRId64 ")",
-					 match, l.qty, l.bc_level);
+					"%s: level %" PRId64 " sent to "
+					"BigCommerce (it had %" PRId64 ")",
+					match, l.qty, l.bc_level);
 	else if (ps.unchanged)
 		error = ps_pair__result(res, match,
-					 "%s: BigCommerce already has level "
-					 "%" PRId64,
-					 match, l.qty);
+					"%s: BigCommerce already has level "
+					"%" PRId64,
+					match, l.qty);
 	else if (ps.untracked)
 		error = ps_pair__result(res, match,
-					 "skipped: BigCommerce does not track "
-					 "the inventory of %s",
-					 match);
+					"skipped: BigCommerce does not track "
+					"the inventory of %s",
+					match);
 	else
 		error = ps_pair__result(res, match,
-					 "skipped: SKU %s is not in "
-					 "BigCommerce",
-					 match);
+					"skipped: SKU %s is not in "
+					"BigCommerce",
+					match);
 done:
 	if (error < 0 && match != NULL &&
 	    strstr(ps_error_last(), match) == NULL)
@@ -643,7 +642,7 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 				     "items.product_match_field")) < 0)
 		goto done;
 	if ((error = ps_bp_products_tracked(&prods, &n, PS_PAIR_BP(env),
-						   field)) < 0)
+					    field)) < 0)
 		goto done;
 	if (n > 0) /* none tracked: prods may be NULL */
 		qsort(prods, n, sizeof(*prods), cmp_pid);
@@ -701,6 +700,14 @@ inv_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 	return perform_one(env, pid, res);
 }
 
+/* What the flow writes (README.md, "Who writes what"). */
+static const ps_flow_owns inv_owns[] = {
+	{PS_PLATFORM_BIGCOMMERCE, "product", "inventory_level",
+	 PS_PLATFORM_BRIGHTPEARL},
+	{PS_PLATFORM_BIGCOMMERCE, "variant", "inventory_level",
+	 PS_PLATFORM_BRIGHTPEARL},
+};
+
 const ps_flow_ops ps_flow_inventory_export_bc = {
 	.name = FLOW,
 	.alias = "inventory",
@@ -708,6 +715,8 @@ const ps_flow_ops ps_flow_inventory_export_bc = {
 	.source = PS_PLATFORM_BRIGHTPEARL,
 	.target = PS_PLATFORM_BIGCOMMERCE,
 	.enabled_setting = "inventory.enabled",
+	.owns = inv_owns,
+	.nowns = PS__ARRAY_LEN(inv_owns),
 	.init = inv_init,
 	.fini = ps_pair__hooks_fini,
 	.on_event = inv_on_event,

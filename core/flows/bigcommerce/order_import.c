@@ -61,6 +61,24 @@
 #include "pearlsync/settings.h"
 
 #define FLOW "order_import_bc"
+
+/* What the flow writes (README.md, "Who writes what"). */
+static const ps_flow_owns oib_owns[] = {
+	{PS_PLATFORM_BRIGHTPEARL, "order", "lines", PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "order", "customer", PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "order", "payments", PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "order", "reservation",
+	 PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "order", "custom-fields",
+	 PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "contact", "*", PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "contact", "names", PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "order", "status", PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "order", "addresses",
+	 PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "order", "notes", PS_PLATFORM_BIGCOMMERCE},
+};
+
 #define CURSOR_STREAM "bc.orders.modified"
 #define POLL_OVERLAP_S 300
 #define CACHE_MAX 4096
@@ -3385,6 +3403,8 @@ const ps_flow_ops ps_flow_order_import_bc = {
 	.source = PS_PLATFORM_BIGCOMMERCE,
 	.target = PS_PLATFORM_BRIGHTPEARL,
 	.enabled_setting = "orders.enabled",
+	.owns = oib_owns,
+	.nowns = PS__ARRAY_LEN(oib_owns),
 	.init = oib_init,
 	.fini = oib_fini,
 	.on_event = oib_on_event,

@@ -79,7 +79,7 @@ typedef struct hooks_state {
 
 int
 ps_pair__hooks_init(void **out_state, ps_flow_env *env,
-		     const char *const *events, size_t n)
+		    const char *const *events, size_t n)
 {
 	hooks_state *hs = calloc(1, sizeof(*hs));
 
@@ -88,8 +88,7 @@ ps_pair__hooks_init(void **out_state, ps_flow_env *env,
 		return ps_error_set(PS_ENOMEM, NULL);
 	*out_state = hs;
 	env->state = hs;
-	if (PS_PAIR_BP(env) != NULL &&
-	    webhooks_ensure(env, events, n) == 0)
+	if (PS_PAIR_BP(env) != NULL && webhooks_ensure(env, events, n) == 0)
 		hs->registered = 1;
 	ps_error_clear();
 	return 0;
@@ -117,8 +116,8 @@ ps_pair__hooks_fini(void *state)
 
 int
 ps_pair__log_add(ps_flow_env *env, const char *flow, const char *key,
-		  ps_platform source, const char *source_id, ps_platform target,
-		  const char *order_number)
+		 ps_platform source, const char *source_id, ps_platform target,
+		 const char *order_number)
 {
 	ps_log_entry e;
 	int rc;
@@ -148,8 +147,9 @@ xref_lookup(int64_t *out, ps_store *st, ps_platform from, int64_t id,
 	if ((error = ps_store_xref_get(&s, st, "order", from, num, to)) < 0)
 		return error;
 	if (parse_i64(out, s, &end) < 0 || *end != '\0')
-		error = ps_error_set(PS_EDATA, "order cross-reference '%s' is "
-					       "not a number",
+		error = ps_error_set(PS_EDATA,
+				     "order cross-reference '%s' is "
+				     "not a number",
 				     s);
 	free(s);
 	return error;
@@ -182,8 +182,8 @@ ps_pair__setting_on(ps_store *st, const char *key)
 }
 
 int
-ps_pair__result(ps_flow_result *res, const char *target_id,
-		 const char *fmt, ...)
+ps_pair__result(ps_flow_result *res, const char *target_id, const char *fmt,
+		...)
 {
 	char buf[1024];
 	va_list ap;
@@ -201,8 +201,7 @@ ps_pair__result(ps_flow_result *res, const char *target_id,
 }
 
 void
-ps_pair__poll_since(char *buf, size_t cap, ps_flow_env *env,
-		     const char *cursor)
+ps_pair__poll_since(char *buf, size_t cap, ps_flow_env *env, const char *cursor)
 {
 	char *stored = NULL;
 	time_t t;
@@ -221,7 +220,7 @@ ps_pair__poll_since(char *buf, size_t cap, ps_flow_env *env,
 
 int
 ps_pair__poll_end(ps_flow_env *env, const char *cursor, const char *value,
-		   int error)
+		  int error)
 {
 	if (error == 0)
 		error = ps_store_cursor_set(env->store, cursor, value,

@@ -42,8 +42,7 @@ int ps_pair__event_is(const ps_event *ev, ps_platform platform,
  */
 int ps_pair__hooks_init(void **out_state, ps_flow_env *env,
 			const char *const *events, size_t n);
-int ps_pair__hooks_poll(ps_flow_env *env, const char *const *events,
-			size_t n);
+int ps_pair__hooks_poll(ps_flow_env *env, const char *const *events, size_t n);
 void ps_pair__hooks_fini(void *state);
 
 /*
@@ -75,8 +74,8 @@ int ps_pair__setting_on(ps_store *st, const char *key);
  * ps_pair__result - fill res with target id and a printf-formatted
  * detail.  Returns 0 or PS_ENOMEM.
  */
-int ps_pair__result(ps_flow_result *res, const char *target_id,
-		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int ps_pair__result(ps_flow_result *res, const char *target_id, const char *fmt,
+		    ...) __attribute__((format(printf, 3, 4)));
 
 /*
  * ps_pair__poll_since - the stored value of cursor into buf, or, when it
@@ -90,8 +89,8 @@ void ps_pair__poll_since(char *buf, size_t cap, ps_flow_env *env,
  * 0, advance cursor to value and commit; otherwise roll back.  Returns the
  * first error.
  */
-int ps_pair__poll_end(ps_flow_env *env, const char *cursor,
-		      const char *value, int error);
+int ps_pair__poll_end(ps_flow_env *env, const char *cursor, const char *value,
+		      int error);
 
 extern const ps_flow_ops ps_flow_status_export_bc;
 extern const ps_flow_ops ps_flow_shipment_export_bc;

@@ -64,7 +64,7 @@ static int
 ship_init(void **out_state, ps_flow_env *env)
 {
 	return ps_pair__hooks_init(out_state, env, bp_events,
-				    PS__ARRAY_LEN(bp_events));
+				   PS__ARRAY_LEN(bp_events));
 }
 
 /* 1 when fulfilment.trigger is "status", 0 for "goods_out". */
@@ -140,7 +140,7 @@ add_linked(ps_flow_env *env, const char *key, int64_t source_id,
 	snprintf(id, sizeof(id), "%" PRId64, source_id);
 	snprintf(num, sizeof(num), "%" PRId64, bc_id);
 	return ps_pair__log_add(env, FLOW, key, PS_PLATFORM_BRIGHTPEARL, id,
-				 PS_PLATFORM_BIGCOMMERCE, num);
+				PS_PLATFORM_BIGCOMMERCE, num);
 }
 
 static void
@@ -169,7 +169,7 @@ ship_poll(ps_flow_env *env)
 	int error, status_mode;
 
 	if ((error = ps_pair__hooks_poll(env, bp_events,
-					  PS__ARRAY_LEN(bp_events))) < 0)
+					 PS__ARRAY_LEN(bp_events))) < 0)
 		return error;
 	if (PS_PAIR_BP(env) == NULL)
 		return 0;
@@ -178,13 +178,13 @@ ship_poll(ps_flow_env *env)
 		return error;
 	ps_pair__poll_since(since, sizeof(since), env, CURSOR);
 	if ((error = ps_bp_gons_shipped_since(&gons, &n, PS_PAIR_BP(env),
-						     since)) < 0)
+					      since)) < 0)
 		goto done;
 	if (trigger > 0) {
-		ps_pair__poll_since(osince, sizeof(osince), env,
-				     CURSOR_STATUS);
-		if ((error = ps_bp_orders_at_status_since(
-			 &orders, &norders, PS_PAIR_BP(env), osince, trigger)) < 0)
+		ps_pair__poll_since(osince, sizeof(osince), env, CURSOR_STATUS);
+		if ((error = ps_bp_orders_at_status_since(&orders, &norders,
+							  PS_PAIR_BP(env),
+							  osince, trigger)) < 0)
 			goto done;
 		ps_util__strlcpy(obest, osince, sizeof(obest));
 	}
@@ -248,14 +248,13 @@ ship_on_event(ps_flow_env *env, const ps_event *ev)
 				 "bp:order:%s:ship-on-status:ev%" PRId64, id,
 				 ev->id);
 			if (ps_pair__bc_order_of(&bc_id, env->store,
-						  ev->ids[i]) == 0)
+						 ev->ids[i]) == 0)
 				snprintf(num, sizeof(num), "%" PRId64, bc_id);
 			ps_error_clear();
 		}
-		if ((error = ps_pair__log_add(env, FLOW, key,
-					       PS_PLATFORM_BRIGHTPEARL, id,
-					       PS_PLATFORM_BIGCOMMERCE,
-					       num[0] ? num : NULL)) < 0)
+		if ((error = ps_pair__log_add(
+			     env, FLOW, key, PS_PLATFORM_BRIGHTPEARL, id,
+			     PS_PLATFORM_BIGCOMMERCE, num[0] ? num : NULL)) < 0)
 			return error;
 	}
 	return 0;
@@ -629,9 +628,9 @@ linked_order(ship_ctx *c, int64_t bp_order, ps_flow_result *res)
 	if (error == PS_ENOTFOUND) {
 		ps_error_clear();
 		error = ps_pair__result(res, NULL,
-					 "skipped: Brightpearl order %" PRId64
-					 " did not come from BigCommerce",
-					 bp_order);
+					"skipped: Brightpearl order %" PRId64
+					" did not come from BigCommerce",
+					bp_order);
 		return error < 0 ? error : 1;
 	}
 	return error;
@@ -670,10 +669,10 @@ check_trigger(ship_ctx *c, ps_flow_result *res, const char *why)
 		return 0;
 	}
 	error = ps_pair__result(
-	    res, NULL,
-	    "skipped: Brightpearl order %" PRId64 " is at '%s', not the "
-	    "trigger status '%s'%s",
-	    o->id, o->status_name ? o->status_name : num, trigger, why);
+		res, NULL,
+		"skipped: Brightpearl order %" PRId64 " is at '%s', not the "
+		"trigger status '%s'%s",
+		o->id, o->status_name ? o->status_name : num, trigger, why);
 	free(trigger);
 	return error < 0 ? error : 1;
 }
@@ -698,9 +697,9 @@ perform_gon(ship_ctx *c, int64_t gon_id, ps_flow_result *res)
 	}
 	if (!gons.items[0].shipped) {
 		error = ps_pair__result(res, NULL,
-					 "skipped: goods-out note %" PRId64
-					 " is not shipped",
-					 gon_id);
+					"skipped: goods-out note %" PRId64
+					" is not shipped",
+					gon_id);
 		goto done;
 	}
 	if ((error = linked_order(c, gons.items[0].order_id, res)) != 0)
@@ -719,12 +718,12 @@ perform_gon(ship_ctx *c, int64_t gon_id, ps_flow_result *res)
 		goto done;
 	snprintf(sid, sizeof(sid), "%" PRId64, ship_id);
 	error = ps_pair__result(
-	    res, sid,
-	    "goods-out note %" PRId64 " -> BigCommerce order %" PRId64
-	    " shipment %" PRId64 "%s%s%s",
-	    gon_id, c->bc_id, ship_id, adopted ? " (already there)" : "",
-	    gons.items[0].tracking_ref ? ", tracking " : "",
-	    gons.items[0].tracking_ref ? gons.items[0].tracking_ref : "");
+		res, sid,
+		"goods-out note %" PRId64 " -> BigCommerce order %" PRId64
+		" shipment %" PRId64 "%s%s%s",
+		gon_id, c->bc_id, ship_id, adopted ? " (already there)" : "",
+		gons.items[0].tracking_ref ? ", tracking " : "",
+		gons.items[0].tracking_ref ? gons.items[0].tracking_ref : "");
 done:
 	c->bp_order = NULL;
 	ps_bp_order_list_dispose(&orders);
@@ -780,9 +779,9 @@ perform_status(ship_ctx *c, int64_t order_id, ps_flow_result *res)
 	}
 	snprintf(sid, sizeof(sid), "%" PRId64, ship_id);
 	error = ps_pair__result(res, ship_id ? sid : NULL,
-				 "Brightpearl order %" PRId64
-				 " at trigger status: %s",
-				 order_id, detail);
+				"Brightpearl order %" PRId64
+				" at trigger status: %s",
+				order_id, detail);
 done:
 	c->bp_order = NULL;
 	ps_bp_gon_list_dispose(&gons);
@@ -854,6 +853,11 @@ ship_perform(ps_flow_env *env, const ps_log_entry *entry,
 	return error;
 }
 
+/* What the flow writes (README.md, "Who writes what"). */
+static const ps_flow_owns ship_owns[] = {
+	{PS_PLATFORM_BIGCOMMERCE, "shipment", "*", PS_PLATFORM_BRIGHTPEARL},
+};
+
 const ps_flow_ops ps_flow_shipment_export_bc = {
 	.name = FLOW,
 	.alias = "shipments",
@@ -861,6 +865,8 @@ const ps_flow_ops ps_flow_shipment_export_bc = {
 	.source = PS_PLATFORM_BRIGHTPEARL,
 	.target = PS_PLATFORM_BIGCOMMERCE,
 	.enabled_setting = "fulfilment.enabled",
+	.owns = ship_owns,
+	.nowns = PS__ARRAY_LEN(ship_owns),
 	.init = ship_init,
 	.fini = ps_pair__hooks_fini,
 	.on_event = ship_on_event,

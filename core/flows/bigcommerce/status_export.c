@@ -39,7 +39,7 @@ static int
 status_init(void **out_state, ps_flow_env *env)
 {
 	return ps_pair__hooks_init(out_state, env, bp_events,
-				    PS__ARRAY_LEN(bp_events));
+				   PS__ARRAY_LEN(bp_events));
 }
 
 /*
@@ -84,14 +84,14 @@ status_poll(ps_flow_env *env)
 	int error, kind;
 
 	if ((error = ps_pair__hooks_poll(env, bp_events,
-					  PS__ARRAY_LEN(bp_events))) < 0)
+					 PS__ARRAY_LEN(bp_events))) < 0)
 		return error;
 	if (PS_PAIR_BP(env) == NULL)
 		return 0;
 	kind = selected_statuses(&selected, env);
 	ps_pair__poll_since(since, sizeof(since), env, CURSOR);
 	if ((error = ps_bp_orders_updated_since(&orders, &n, PS_PAIR_BP(env),
-						       since)) < 0)
+						since)) < 0)
 		return error;
 	ps_util__strlcpy(best, since, sizeof(best));
 	if ((error = ps_store_begin(env->store)) < 0)
@@ -122,8 +122,8 @@ status_poll(ps_flow_env *env)
 		snprintf(key, sizeof(key), "bp:order:%s:status:s%" PRId64, id,
 			 orders[i].status_id);
 		error = ps_pair__log_add(env, FLOW, key,
-					  PS_PLATFORM_BRIGHTPEARL, id,
-					  PS_PLATFORM_BIGCOMMERCE, bcnum);
+					 PS_PLATFORM_BRIGHTPEARL, id,
+					 PS_PLATFORM_BIGCOMMERCE, bcnum);
 	}
 	error = ps_pair__poll_end(env, CURSOR, best, error);
 done:
@@ -156,10 +156,9 @@ status_on_event(ps_flow_env *env, const ps_event *ev)
 		snprintf(key, sizeof(key), "bp:order:%s:status:ev%" PRId64,
 			 id, ev->id);
 		if ((error = ps_pair__log_add(env, FLOW, key,
-					       PS_PLATFORM_BRIGHTPEARL, id,
-					       PS_PLATFORM_BIGCOMMERCE,
-					       bc_id > 0 ? bcnum
-							 : NULL)) < 0)
+					      PS_PLATFORM_BRIGHTPEARL, id,
+					      PS_PLATFORM_BIGCOMMERCE,
+					      bc_id > 0 ? bcnum : NULL)) < 0)
 			return error;
 	}
 	return 0;
@@ -250,9 +249,9 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 	if (error == PS_ENOTFOUND) {
 		ps_error_clear();
 		return ps_pair__result(res, NULL,
-					"skipped: Brightpearl order %" PRId64
-					" did not come from BigCommerce",
-					bp_id);
+				       "skipped: Brightpearl order %" PRId64
+				       " did not come from BigCommerce",
+				       bp_id);
 	}
 	if (error < 0)
 		return error;
@@ -272,12 +271,12 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 	if (error != 0) {
 		if (error > 0)
 			error = ps_pair__result(
-			    res, bcid,
-			    "skipped: Brightpearl status '%s' was set by "
-			    "pearlsync (from BigCommerce), not sent back",
-			    orders.items[0].status_name
-				? orders.items[0].status_name
-				: num);
+				res, bcid,
+				"skipped: Brightpearl status '%s' was set by "
+				"pearlsync (from BigCommerce), not sent back",
+				orders.items[0].status_name
+					? orders.items[0].status_name
+					: num);
 		goto done;
 	}
 	if (ps_store_setting_get(&selected, env->store,
@@ -289,11 +288,12 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 					   : "") &&
 	    !ps_settings_list_contains(selected, num)) {
 		error = ps_pair__result(
-		    res, bcid,
-		    "skipped: Brightpearl status '%s' is not in "
-		    "orders.sync_statuses",
-		    orders.items[0].status_name ? orders.items[0].status_name
-						: num);
+			res, bcid,
+			"skipped: Brightpearl status '%s' is not in "
+			"orders.sync_statuses",
+			orders.items[0].status_name
+				? orders.items[0].status_name
+				: num);
 		goto done;
 	}
 	if ((error = map_status(&to, env->store, &orders.items[0])) < 0)
@@ -304,9 +304,9 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 		goto done;
 	if (bc.status_id == to) {
 		error = ps_pair__result(res, bcid,
-					 "BigCommerce order %" PRId64
-					 " already has status %d",
-					 bc_id, to);
+					"BigCommerce order %" PRId64
+					" already has status %d",
+					bc_id, to);
 		goto done;
 	}
 	/* remembered first: a crash after BigCommerce took it must still
@@ -317,19 +317,23 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 					      env->now)) < 0 ||
 	    (error = ps_bc_order_update_status(PS_PAIR_BC(env), bc_id, to)) < 0)
 		goto done;
-	error = ps_pair__result(res, bcid,
-				 "Brightpearl status '%s' -> BigCommerce "
-				 "status %d (was %d)",
-				 orders.items[0].status_name
-				     ? orders.items[0].status_name
-				     : num,
-				 to, bc.status_id);
+	error = ps_pair__result(
+		res, bcid,
+		"Brightpearl status '%s' -> BigCommerce "
+		"status %d (was %d)",
+		orders.items[0].status_name ? orders.items[0].status_name : num,
+		to, bc.status_id);
 done:
 	ps_bc_order_dispose(&bc);
 	ps_bp_order_list_dispose(&orders);
 	free(selected);
 	return error;
 }
+
+/* What the flow writes (README.md, "Who writes what"). */
+static const ps_flow_owns status_owns[] = {
+	{PS_PLATFORM_BIGCOMMERCE, "order", "status", PS_PLATFORM_BRIGHTPEARL},
+};
 
 const ps_flow_ops ps_flow_status_export_bc = {
 	.name = FLOW,
@@ -338,6 +342,8 @@ const ps_flow_ops ps_flow_status_export_bc = {
 	.source = PS_PLATFORM_BRIGHTPEARL,
 	.target = PS_PLATFORM_BIGCOMMERCE,
 	.enabled_setting = "orders.enabled",
+	.owns = status_owns,
+	.nowns = PS__ARRAY_LEN(status_owns),
 	.init = status_init,
 	.fini = ps_pair__hooks_fini,
 	.on_event = status_on_event,

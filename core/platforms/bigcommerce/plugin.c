@@ -177,8 +177,8 @@ bc_webhook_decode(ps_webhook_event *out, const char *topic, const char *body,
 	} else if (!known_scope(name)) {
 		error = ps_error_set(PS_EINVAL, "unknown scope %s", name);
 	} else if ((why = bad_order_id(id)) != NULL) {
-		error = ps_error_set(PS_EINVAL, "data.id is %s (scope %s)",
-				     why, name);
+		error = ps_error_set(PS_EINVAL, "data.id is %s (scope %s)", why,
+				     name);
 	} else {
 		ps_util__strlcpy(out->topic, name, sizeof(out->topic));
 		ps_util__strlcpy(out->object, "order", sizeof(out->object));

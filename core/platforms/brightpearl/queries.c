@@ -4,8 +4,8 @@
  * body: the product, goods-out note and order searches (every page, into
  * plain structs), and registering the webhooks the flows act on.
  */
-#include "platforms/brightpearl/brightpearl_int.h"
 #include "internal.h"
+#include "platforms/brightpearl/brightpearl_int.h"
 #include "platforms/connector.h"
 
 #include <inttypes.h>
@@ -106,8 +106,8 @@ ps_bp_product_refs_free(ps_bp_product_ref *p, size_t n)
 }
 
 int
-ps_bp_products_tracked(ps_bp_product_ref **out, size_t *out_n,
-			      ps_bp *bp, const char *field)
+ps_bp_products_tracked(ps_bp_product_ref **out, size_t *out_n, ps_bp *bp,
+		       const char *field)
 {
 	const char *col = ps_bp__match_column(field);
 	ps_bp_product_ref *v = NULL;
@@ -123,8 +123,8 @@ ps_bp_products_tracked(ps_bp_product_ref **out, size_t *out_n,
 				    "items.product_match_field '%s' is not "
 				    "a product identity field",
 				    field);
-	snprintf(query, sizeof(query),
-		 "stockTracked=true&columns=productId,%s", col);
+	snprintf(query, sizeof(query), "stockTracked=true&columns=productId,%s",
+		 col);
 	if ((error = ps_bp__search(&rows, bp, "/product-service/product-search",
 				   query, "product search")) < 0)
 		goto done;
@@ -132,7 +132,8 @@ ps_bp_products_tracked(ps_bp_product_ref **out, size_t *out_n,
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
 	}
-	json_array_foreach (rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		json_t *id = json_object_get(row, "productId");
 		const char *m = json_string_value(json_object_get(row, col));
 
@@ -155,8 +156,8 @@ done:
 }
 
 int
-ps_bp_gons_shipped_since(ps_bp_gon_ref **out, size_t *out_n,
-				ps_bp *bp, const char *since)
+ps_bp_gons_shipped_since(ps_bp_gon_ref **out, size_t *out_n, ps_bp *bp,
+			 const char *since)
 {
 	ps_conn_buf q = PS_CONN_BUF_INIT(1024);
 	ps_bp_gon_ref *v = NULL;
@@ -181,11 +182,12 @@ ps_bp_gons_shipped_since(ps_bp_gon_ref **out, size_t *out_n,
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
 	}
-	json_array_foreach (rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		json_t *id = json_object_get(row, "goodsOutNoteId");
 		json_t *order = json_object_get(row, "orderId");
 		const char *on =
-		    json_string_value(json_object_get(row, "shippedOn"));
+			json_string_value(json_object_get(row, "shippedOn"));
 
 		if (!json_is_integer(id) || !json_is_integer(order))
 			continue;
@@ -212,7 +214,7 @@ done:
  */
 static int
 ps_bp__orders_search(ps_bp_order_ref **out, size_t *out_n, ps_bp *bp,
-	      const char *since, int64_t status_id)
+		     const char *since, int64_t status_id)
 {
 	ps_conn_buf q = PS_CONN_BUF_INIT(1024);
 	ps_bp_order_ref *v = NULL;
@@ -241,18 +243,19 @@ ps_bp__orders_search(ps_bp_order_ref **out, size_t *out_n, ps_bp *bp,
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
 	}
-	json_array_foreach (rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		json_t *id = json_object_get(row, "orderId");
 		json_t *status = json_object_get(row, "orderStatusId");
 		const char *on =
-		    json_string_value(json_object_get(row, "updatedOn"));
+			json_string_value(json_object_get(row, "updatedOn"));
 
 		if (!json_is_integer(id))
 			continue;
 		v[n].id = (int64_t)json_integer_value(id);
 		v[n].status_id = json_is_integer(status)
-				     ? (int64_t)json_integer_value(status)
-				     : 0;
+					 ? (int64_t)json_integer_value(status)
+					 : 0;
 		ps_util__strlcpy(v[n].updated_on, on ? on : "",
 				 sizeof(v[n].updated_on));
 		n++;
@@ -268,16 +271,15 @@ done:
 }
 
 int
-ps_bp_orders_updated_since(ps_bp_order_ref **out, size_t *out_n,
-				  ps_bp *bp, const char *since)
+ps_bp_orders_updated_since(ps_bp_order_ref **out, size_t *out_n, ps_bp *bp,
+			   const char *since)
 {
 	return ps_bp__orders_search(out, out_n, bp, since, 0);
 }
 
 int
-ps_bp_orders_at_status_since(ps_bp_order_ref **out, size_t *out_n,
-				    ps_bp *bp, const char *since,
-				    int64_t status_id)
+ps_bp_orders_at_status_since(ps_bp_order_ref **out, size_t *out_n, ps_bp *bp,
+			     const char *since, int64_t status_id)
 {
 	*out = NULL;
 	*out_n = 0;
@@ -288,4 +290,3 @@ ps_bp_orders_at_status_since(ps_bp_order_ref **out, size_t *out_n,
 				    status_id);
 	return ps_bp__orders_search(out, out_n, bp, since, status_id);
 }
-
