@@ -6,8 +6,8 @@
  * A group of flows that serves one pair of platforms lists its setup
  * steps and mapping tables (pearlsync/setup.h) in `groups`.
  */
-#include "flows/bigcommerce/bp_events_int.h"
 #include "flows/bigcommerce/setup_int.h"
+#include "flows/bigcommerce/pair_int.h"
 #include "internal.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/setup.h"

@@ -738,6 +738,58 @@ fail:
 	return error;
 }
 
+/*
+ * An event stored without its decoded form (object ""; before events were
+ * typed, or by ps_store_event_add) through its platform's webhook_decode,
+ * so that the flows see topic, object and ids alone.  0: ev is typed; 1:
+ * it names nothing to act on (logged and marked processed); < 0: a store
+ * or memory error (offer it again later).
+ */
+static int
+decode_event(ps_worker *w, ps_event *ev)
+{
+	const ps_platform_ops *ops = ps_platform_ops_of(ev->platform);
+	ps_webhook_event d;
+	char *topic, *object;
+	int64_t *ids = NULL;
+	int error;
+
+	if (ev->object != NULL && ev->object[0] != '\0')
+		return 0;
+	if (ops == NULL || ops->webhook_decode == NULL)
+		error = ps_error_set(PS_EINVAL, "no decoder for platform %d",
+				     (int)ev->platform);
+	else
+		error = ops->webhook_decode(
+			&d, ev->topic, ev->payload != NULL ? ev->payload : "",
+			ev->payload != NULL ? strlen(ev->payload) : 0);
+	if (error < 0) {
+		ps_log_warn(MOD, "event %lld (%s): not decoded, dropped: %s",
+			    (long long)ev->id, ev->topic ? ev->topic : "",
+			    ps_error_last());
+		error = ps_store_event_mark_processed(w->st, ev->id, now_ms(w));
+		return error < 0 ? error : 1;
+	}
+	topic = ps_util__strdup(d.topic);
+	object = ps_util__strdup(d.object);
+	if (d.nids > 0 && (ids = malloc(d.nids * sizeof(*ids))) != NULL)
+		memcpy(ids, d.ids, d.nids * sizeof(*ids));
+	if (topic == NULL || object == NULL || (d.nids > 0 && ids == NULL)) {
+		free(topic);
+		free(object);
+		free(ids);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	free(ev->topic);
+	free(ev->object);
+	free(ev->ids);
+	ev->topic = topic;
+	ev->object = object;
+	ev->ids = ids;
+	ev->nids = d.nids;
+	return 0;
+}
+
 /* Keep ev (moved) to offer again later. */
 static int
 hold_event(ps_worker *w, ps_event *ev)
@@ -769,7 +821,8 @@ process_events(ps_worker *w, int all_held)
 			w->held[keep++] = *h;
 			continue;
 		}
-		rc = dispatch_event(w, &h->ev);
+		if ((rc = decode_event(w, &h->ev)) == 0)
+			rc = dispatch_event(w, &h->ev);
 		if (rc == PS_EBUSY || rc == PS_ESTORE ||
 		    (rc < 0 && rc != PS_ENOMEM)) {
 			h->retry_at = now_ms(w) + EVENT_RETRY_MS;
@@ -784,7 +837,9 @@ process_events(ps_worker *w, int all_held)
 						  now_ms(w))) < 0)
 			return error;
 		for (i = 0; i < n; i++) {
-			if (dispatch_event(w, &v[i]) < 0 &&
+			if ((rc = decode_event(w, &v[i])) == 1)
+				continue;
+			if ((rc < 0 || dispatch_event(w, &v[i]) < 0) &&
 			    (error = hold_event(w, &v[i])) < 0)
 				break;
 		}

@@ -687,6 +687,73 @@ int ps_bp_webhook_create(int64_t *out_id, ps_bp *bp, const ps_bp_webhook *w);
  * retry is success: the lost first attempt deleted it). */
 int ps_bp_webhook_delete(ps_bp *bp, int64_t id);
 
+/*
+ * ps_bp_webhooks_ensure - make sure a webhook is registered for each of
+ * the n events, calling back <public_url>/webhooks/brightpearl/<secret>/
+ * <event> (public_url without its trailing slashes) with Brightpearl's
+ * event body (event name, resource ids as an id set): the ones missing are
+ * created.  *out_created (optional): how many.  PS_ESETTING when the
+ * callback URL would be too long.
+ */
+int ps_bp_webhooks_ensure(size_t *out_created, ps_bp *bp,
+			  const char *public_url, const char *secret,
+			  const char *const *events, size_t n);
+
+/* ---- searches for polls (queries.c) -------------------------------------- */
+
+/* One stock-tracked product and the value of its identity field. */
+typedef struct ps_bp_product_ref {
+	int64_t id;
+	char *match; /* owned */
+} ps_bp_product_ref;
+
+/*
+ * ps_bp_products_tracked - every stock-tracked product with a non-empty
+ * identity field (field: "sku", "barcode", "ean", "upc", "isbn" or "mpn",
+ * else PS_ESETTING), every page of the product search.  *out (n entries)
+ * is freed with ps_bp_product_refs_free.
+ */
+int ps_bp_products_tracked(ps_bp_product_ref **out, size_t *out_n, ps_bp *bp,
+			   const char *field);
+void ps_bp_product_refs_free(ps_bp_product_ref *p, size_t n);
+
+/* A shipped goods-out note. */
+typedef struct ps_bp_gon_ref {
+	int64_t id;
+	int64_t order_id;
+	char shipped_on[48]; /* ISO-8601, as Brightpearl wrote it */
+} ps_bp_gon_ref;
+
+/*
+ * ps_bp_gons_shipped_since - the goods-out notes shipped at or after
+ * since (ISO-8601), every page.  *out (n entries) is freed with free().
+ */
+int ps_bp_gons_shipped_since(ps_bp_gon_ref **out, size_t *out_n, ps_bp *bp,
+			     const char *since);
+
+/* An order and its status. */
+typedef struct ps_bp_order_ref {
+	int64_t id;
+	int64_t status_id;
+	char updated_on[48]; /* ISO-8601, as Brightpearl wrote it */
+} ps_bp_order_ref;
+
+/*
+ * ps_bp_orders_updated_since - the orders updated at or after since
+ * (ISO-8601), every page.  *out (n entries) is freed with free().
+ */
+int ps_bp_orders_updated_since(ps_bp_order_ref **out, size_t *out_n, ps_bp *bp,
+			       const char *since);
+
+/*
+ * ps_bp_orders_at_status_since - the same, only the orders now at status
+ * status_id (> 0, else PS_EINVAL); Brightpearl filters, so the others cost
+ * nothing.
+ */
+int ps_bp_orders_at_status_since(ps_bp_order_ref **out, size_t *out_n,
+				 ps_bp *bp, const char *since,
+				 int64_t status_id);
+
 /* ---- batching writes (multi-message) ------------------------------------ */
 
 /*

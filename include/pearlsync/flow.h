@@ -61,6 +61,23 @@ typedef struct ps_flow_env {
 	int run_now;
 } ps_flow_env;
 
+/*
+ * One thing a flow owns: it alone writes field of object on platform with
+ * a value taken from platform `from` (the direction: from -> platform).
+ * No two flows own the same field of the same object in the same
+ * direction (README.md, "Who writes what", lists the same rows).
+ */
+typedef struct ps_flow_owns {
+	ps_platform platform; /* where the flow writes */
+	const char *object;   /* "order", "contact", "shipment", ... */
+	/*
+	 * "status", "lines", ...; "*": the object as a whole (the flow
+	 * creates it), overlapping every field of it.
+	 */
+	const char *field;
+	ps_platform from; /* where the value comes from */
+} ps_flow_owns;
+
 /* What perform reports on success. */
 typedef struct ps_flow_result {
 	char *target_id; /* owned (malloc): the object created or updated */
@@ -80,6 +97,9 @@ typedef struct ps_flow_ops {
 	ps_platform source, target;
 	/* The setting that switches the flow on ("orders.enabled"), or NULL. */
 	const char *enabled_setting;
+	/* What the flow writes (nowns rows; NULL and 0: nothing). */
+	const ps_flow_owns *owns;
+	size_t nowns;
 
 	/*
 	 * init - build per-worker state (caches) into *out_state; NULL slot:

@@ -162,13 +162,26 @@ typedef struct ps_platform_ops {
 
 	/*
 	 * webhook_accept - verify and decode one delivery (listener thread;
-	 * must not call the platform).  0: *out is filled and the delivery
-	 * is stored.  Refusals: PS_EAUTH (answered 401: secret or signature
-	 * wrong or missing), PS_EINVAL (400: malformed body, unknown topic),
-	 * PS_ENOTFOUND (404: no such route).  NULL slot: no webhooks.
+	 * must not call the platform): the route, method and secret or
+	 * signature first, then webhook_decode of the body.  0: *out is
+	 * filled and the delivery is stored.  Refusals: PS_EAUTH (answered
+	 * 401: secret or signature wrong or missing), PS_EINVAL (400:
+	 * malformed body, unknown topic), PS_ENOTFOUND (404: no such route).
+	 * NULL slot: no webhooks.
 	 */
 	int (*webhook_accept)(ps_webhook_event *out,
 			      const ps_webhook_request *req);
+	/*
+	 * webhook_decode - the decoding half of webhook_accept, alone: a
+	 * delivery's body (len bytes, not NUL-terminated) and the topic it
+	 * was stored under ("" or NULL when none) into *out, calling nothing
+	 * and checking no secret.  The worker uses it for an event stored
+	 * without its decoded form (before events were typed).  PS_EINVAL
+	 * (detail says why) when the body names nothing to act on.  NULL
+	 * exactly when webhook_accept is.
+	 */
+	int (*webhook_decode)(ps_webhook_event *out, const char *topic,
+			      const char *body, size_t len);
 	/*
 	 * hooks_sync - make the platform's registered webhooks point at
 	 * public_url (the listener's address as the internet sees it, no

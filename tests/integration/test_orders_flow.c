@@ -36,6 +36,7 @@
 #include "pearlsync/flow.h"
 #include "pearlsync/http.h"
 #include "pearlsync/log.h"
+#include "pearlsync/platform.h"
 #include "pearlsync/store.h"
 #include "sandbox_proc.h"
 
@@ -380,6 +381,8 @@ bp_requests(void)
 static void
 deliver(ctx *c, const char *topic, int64_t id, const char *extra)
 {
+	const ps_platform_ops *bc = ps_platform_ops_of(PS_PLATFORM_BIGCOMMERCE);
+	ps_webhook_event d;
 	ps_event ev;
 	char payload[512];
 
@@ -388,8 +391,16 @@ deliver(ctx *c, const char *topic, int64_t id, const char *extra)
 		 "{\"scope\":\"%s\",\"data\":{\"type\":\"order\",\"id\":%lld%s},"
 		 "\"created_at\":%d}",
 		 topic, (long long)id, extra ? extra : "", ++c->created_seq);
+	/* as the listener stores it: decoded by the plug-in */
+	assert_non_null(bc);
+	assert_int_equal(bc->webhook_decode(&d, NULL, payload, strlen(payload)),
+			 0);
+	ev.id = c->created_seq;
 	ev.platform = PS_PLATFORM_BIGCOMMERCE;
-	ev.topic = (char *)topic;
+	ev.topic = d.topic;
+	ev.object = d.object;
+	ev.ids = d.ids;
+	ev.nids = d.nids;
 	ev.payload = payload;
 	assert_int_equal(ps_store_begin(c->st), 0);
 	assert_int_equal(c->flow->on_event(&c->env, &ev), 0);

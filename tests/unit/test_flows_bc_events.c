@@ -1,8 +1,9 @@
 /*
- * test_flows_bc_events.c - reading stored webhook events for the flows
- * that return Brightpearl's changes to BigCommerce: the event name from
- * the body or the topic, id sets, bad bodies, BigCommerce order ids, and
- * which flows record entries for which events (with their dedupe keys).
+ * test_flows_bc_events.c - webhook events for the BigCommerce <-> Brightpearl
+ * flows: the plug-ins' webhook_decode (the event name from the body or the
+ * topic, id sets, bad bodies, BigCommerce order ids), and which flows record
+ * entries for which decoded events (with their dedupe keys), reading the
+ * decoded form and never the body.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,113 +16,141 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "flows/bigcommerce/bp_events_int.h"
+#include "flows/bigcommerce/pair_int.h"
 #include "pearlsync/flow.h"
+#include "pearlsync/platform.h"
 #include "pearlsync/store.h"
 
+static ps_webhook_event dec; /* the last decode (too big for the stack) */
+
+static int
+decode(ps_platform p, const char *topic, const char *body)
+{
+	const ps_platform_ops *ops = ps_platform_ops_of(p);
+
+	assert_non_null(ops);
+	assert_non_null(ops->webhook_decode);
+	return ops->webhook_decode(&dec, topic, body, strlen(body));
+}
+
+/*
+ * A Brightpearl event as the worker hands it to the flows: decoded, with
+ * a payload the flows must not read.
+ */
 static ps_event
-bp_event(const char *topic, const char *payload)
+bp_event(const char *body)
 {
 	ps_event ev;
 
+	assert_int_equal(decode(PS_PLATFORM_BRIGHTPEARL, NULL, body), 0);
 	ps_event_init(&ev);
 	ev.id = 42;
 	ev.platform = PS_PLATFORM_BRIGHTPEARL;
-	ev.topic = (char *)(uintptr_t)topic;
-	ev.payload = (char *)(uintptr_t)payload;
+	ev.topic = dec.topic;
+	ev.object = dec.object;
+	ev.ids = dec.ids;
+	ev.nids = dec.nids;
+	ev.payload = (char *)(uintptr_t) "not json: never read";
 	return ev;
 }
 
 static void
-test_parse_full_event_and_idset(void **state)
+test_decode_full_event_and_idset(void **state)
 {
-	ps_event ev = bp_event(
-	    "ignored", "{\"accountCode\":\"acme\",\"id\":\"7,9-11\","
-		       "\"fullEvent\":\"goods-out-note.modified.shipped\"}");
-	ps_bpev_event e;
-
 	(void)state;
-	assert_int_equal(ps_bpev__event_parse(&e, &ev), 0);
-	assert_string_equal(e.full_event, "goods-out-note.modified.shipped");
-	assert_int_equal(e.nids, 4);
-	assert_int_equal(e.ids[0], 7);
-	assert_int_equal(e.ids[1], 9);
-	assert_int_equal(e.ids[3], 11);
-	assert_true(ps_bpev__event_is(&e, "goods-out-note.modified.shipped"));
-	assert_true(ps_bpev__event_is(&e, "goods-out-note"));
-	assert_false(ps_bpev__event_is(&e, "goods-out-note.modified.ship"));
-	assert_false(ps_bpev__event_is(&e, "order.modified"));
+	assert_int_equal(
+		decode(PS_PLATFORM_BRIGHTPEARL, "ignored",
+		       "{\"accountCode\":\"acme\",\"id\":\"7,9-11\","
+		       "\"fullEvent\":\"goods-out-note.modified.shipped\"}"),
+		0);
+	assert_string_equal(dec.topic, "goods-out-note.modified.shipped");
+	assert_string_equal(dec.object, "goods-out-note");
+	assert_int_equal(dec.nids, 4);
+	assert_int_equal(dec.ids[0], 7);
+	assert_int_equal(dec.ids[1], 9);
+	assert_int_equal(dec.ids[3], 11);
 }
 
 static void
-test_parse_topic_fallback_and_numbers(void **state)
+test_decode_topic_fallback_and_numbers(void **state)
 {
-	ps_event ev = bp_event("product.modified.on-hand-modified",
-			       "{\"id\":1007}");
-	ps_bpev_event e;
-
 	(void)state;
-	assert_int_equal(ps_bpev__event_parse(&e, &ev), 0);
-	assert_string_equal(e.full_event, "product.modified.on-hand-modified");
-	assert_int_equal(e.nids, 1);
-	assert_int_equal(e.ids[0], 1007);
+	assert_int_equal(decode(PS_PLATFORM_BRIGHTPEARL,
+				"product.modified.on-hand-modified",
+				"{\"id\":1007}"),
+			 0);
+	assert_string_equal(dec.topic, "product.modified.on-hand-modified");
+	assert_string_equal(dec.object, "product");
+	assert_int_equal(dec.nids, 1);
+	assert_int_equal(dec.ids[0], 1007);
 }
 
 static void
-test_parse_rejects(void **state)
+test_decode_rejects(void **state)
 {
 	static const char *const bad[] = {
-	    "not json", "[1,2]", "{\"fullEvent\":\"order.modified\"}",
-	    "{\"fullEvent\":\"order.modified\",\"id\":\"x\"}",
-	    "{\"fullEvent\":\"order.modified\",\"id\":\"9-3\"}",
-	    "{\"fullEvent\":\"order.modified\",\"id\":\"1,,2\"}",
-	    "{\"fullEvent\":\"order.modified\",\"id\":\"-4\"}"};
-	ps_bpev_event e;
-	ps_event ev;
+		"not json",
+		"[1,2]",
+		"{\"fullEvent\":\"order.modified\"}",
+		"{\"fullEvent\":\"order.modified\",\"id\":\"x\"}",
+		"{\"fullEvent\":\"order.modified\",\"id\":\"9-3\"}",
+		"{\"fullEvent\":\"order.modified\",\"id\":\"1,,2\"}",
+		"{\"fullEvent\":\"order.modified\",\"id\":\"-4\"}",
+		"{\"id\":\"4\"}"};
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ev = bp_event(NULL, bad[i]);
-		assert_int_equal(ps_bpev__event_parse(&e, &ev), PS_EPARSE);
+		assert_int_equal(decode(PS_PLATFORM_BRIGHTPEARL, NULL, bad[i]),
+				 PS_EINVAL);
+		assert_int_equal(dec.nids, 0);
+		assert_string_equal(dec.object, "");
 	}
-	ev = bp_event("order.modified", "{\"id\":\"1\"}");
-	ev.platform = PS_PLATFORM_BIGCOMMERCE;
-	assert_int_equal(ps_bpev__event_parse(&e, &ev), PS_EINVAL);
 }
 
 static void
 test_idset_is_capped(void **state)
 {
-	ps_event ev = bp_event("product.modified.on-hand-modified",
-			       "{\"id\":\"1-100000\"}");
-	ps_bpev_event e;
-
 	(void)state;
-	assert_int_equal(ps_bpev__event_parse(&e, &ev), 0);
-	assert_int_equal(e.nids, PS_BPEV_EVENT_MAX_IDS);
+	assert_int_equal(decode(PS_PLATFORM_BRIGHTPEARL,
+				"product.modified.on-hand-modified",
+				"{\"id\":\"1-100000\"}"),
+			 0);
+	assert_int_equal(dec.nids, PS_WEBHOOK_MAX_IDS);
+	assert_int_equal(dec.ids[PS_WEBHOOK_MAX_IDS - 1], PS_WEBHOOK_MAX_IDS);
 }
 
 static void
 test_bc_order_event(void **state)
 {
-	ps_event ev;
-	int64_t id;
-
 	(void)state;
-	ps_event_init(&ev);
-	ev.platform = PS_PLATFORM_BIGCOMMERCE;
-	ev.topic = (char *)(uintptr_t) "store/order/updated";
-	ev.payload = (char *)(uintptr_t) "{\"scope\":\"store/order/updated\","
-					 "\"data\":{\"type\":\"order\","
-					 "\"id\":250}}";
-	assert_int_equal(ps_bpev__bc_event_order(&id, &ev), 0);
-	assert_int_equal(id, 250);
-	ev.topic = (char *)(uintptr_t) "store/product/updated";
-	assert_int_equal(ps_bpev__bc_event_order(&id, &ev), PS_EINVAL);
-	ev.topic = (char *)(uintptr_t) "store/order/created";
-	ev.payload = (char *)(uintptr_t) "{\"data\":{}}";
-	assert_int_equal(ps_bpev__bc_event_order(&id, &ev), PS_EPARSE);
+	assert_int_equal(decode(PS_PLATFORM_BIGCOMMERCE, NULL,
+				"{\"scope\":\"store/order/updated\","
+				"\"data\":{\"type\":\"order\",\"id\":250}}"),
+			 0);
+	assert_string_equal(dec.topic, "store/order/updated");
+	assert_string_equal(dec.object, "order");
+	assert_int_equal(dec.nids, 1);
+	assert_int_equal(dec.ids[0], 250);
+	/* an event stored before events were typed: the topic it was stored
+	 * under stands in for a body without a scope */
+	assert_int_equal(decode(PS_PLATFORM_BIGCOMMERCE, "store/order/created",
+				"{\"data\":{\"id\":7}}"),
+			 0);
+	assert_string_equal(dec.topic, "store/order/created");
+	assert_int_equal(dec.ids[0], 7);
+	assert_int_equal(decode(PS_PLATFORM_BIGCOMMERCE, NULL,
+				"{\"scope\":\"store/product/updated\","
+				"\"data\":{\"id\":250}}"),
+			 PS_EINVAL);
+	assert_int_equal(decode(PS_PLATFORM_BIGCOMMERCE, NULL,
+				"{\"scope\":\"store/order/created\","
+				"\"data\":{}}"),
+			 PS_EINVAL);
+	assert_int_equal(decode(PS_PLATFORM_BIGCOMMERCE, NULL,
+				"{\"scope\":\"store/order/created\","
+				"\"data\":{\"id\":\"12\"}}"),
+			 PS_EINVAL);
 }
 
 /* ---- which flow records what ---------------------------------------- */
@@ -171,8 +200,8 @@ test_on_event_entries(void **state)
 	env.store = st;
 	env.now = 1000;
 
-	ev = bp_event(NULL, "{\"id\":\"501\",\"fullEvent\":"
-			    "\"goods-out-note.modified.shipped\"}");
+	ev = bp_event("{\"id\":\"501\",\"fullEvent\":"
+		      "\"goods-out-note.modified.shipped\"}");
 	assert_int_equal(ship->on_event(&env, &ev), 0);
 	assert_int_equal(ship->on_event(&env, &ev), 0); /* repeated */
 	assert_true(has_key(st, "bp:gon:501:shipment"));
@@ -184,12 +213,12 @@ test_on_event_entries(void **state)
 	assert_int_equal(ps_store_setting_set(NULL, st, "fulfilment.trigger",
 					      "status", "test", 1000),
 			 0);
-	ev = bp_event(NULL, "{\"id\":\"502\",\"fullEvent\":"
-			    "\"goods-out-note.modified.shipped\"}");
+	ev = bp_event("{\"id\":\"502\",\"fullEvent\":"
+		      "\"goods-out-note.modified.shipped\"}");
 	assert_int_equal(ship->on_event(&env, &ev), 0);
 	assert_true(has_key(st, "bp:gon:502:shipment"));
-	ev = bp_event(NULL, "{\"id\":\"101\",\"fullEvent\":"
-			    "\"order.modified.order-status\"}");
+	ev = bp_event("{\"id\":\"101\",\"fullEvent\":"
+		      "\"order.modified.order-status\"}");
 	assert_int_equal(ship->on_event(&env, &ev), 0);
 	assert_true(has_key(st, "bp:order:101:ship-on-status:ev42"));
 	/* no status synced back: the status export records nothing */
@@ -201,10 +230,21 @@ test_on_event_entries(void **state)
 	assert_int_equal(status->on_event(&env, &ev), 0);
 	assert_true(has_key(st, "bp:order:101:status:ev42"));
 
-	ev = bp_event(NULL, "{\"id\":\"1007\",\"fullEvent\":"
-			    "\"product.modified.on-hand-modified\"}");
+	ev = bp_event("{\"id\":\"1007\",\"fullEvent\":"
+		      "\"product.modified.on-hand-modified\"}");
 	assert_int_equal(inv->on_event(&env, &ev), 0);
 	assert_true(has_key(st, "bp:stock:1007:ev42"));
+
+	/* not decoded (object ""): the flows do not read the body, so they
+	 * record nothing (the worker decodes such events first) */
+	ps_event_init(&ev);
+	ev.id = 43;
+	ev.platform = PS_PLATFORM_BRIGHTPEARL;
+	ev.topic = (char *)(uintptr_t) "product.modified.on-hand-modified";
+	ev.object = (char *)(uintptr_t) "";
+	ev.payload = (char *)(uintptr_t) "{\"id\":\"1008\"}";
+	assert_int_equal(inv->on_event(&env, &ev), 0);
+	assert_false(has_key(st, "bp:stock:1008:ev43"));
 
 	/* inventory poll: one reconcile per interval */
 	assert_int_equal(inv->poll(&env), 0);
@@ -220,16 +260,63 @@ test_on_event_entries(void **state)
 	unlink(path);
 }
 
+/* The order import reads the decoded order id and topic, not the body. */
+static void
+test_order_import_on_event(void **state)
+{
+	const ps_flow_ops *orders = ps_flow_find("order_import_bc");
+	static const int64_t ids[] = {77};
+	char path[64];
+	ps_store *st = open_store(path, sizeof(path));
+	ps_flow_env env;
+	ps_event ev;
+
+	(void)state;
+	assert_non_null(orders);
+	memset(&env, 0, sizeof(env));
+	env.store = st;
+	env.now = 1000;
+	ps_event_init(&ev);
+	ev.id = 9;
+	ev.platform = PS_PLATFORM_BIGCOMMERCE;
+	ev.object = (char *)(uintptr_t) "order";
+	ev.ids = (int64_t *)(uintptr_t)ids;
+	ev.nids = 1;
+	ev.payload = (char *)(uintptr_t) "garbage";
+	ev.topic = (char *)(uintptr_t) "store/order/created";
+	assert_int_equal(orders->on_event(&env, &ev), 0);
+	assert_true(has_key(st, "bc:order:77:import"));
+	ev.topic = (char *)(uintptr_t) "store/order/statusUpdated";
+	assert_int_equal(orders->on_event(&env, &ev), 0);
+	assert_true(has_key(st, "bc:order:77:status:ev9"));
+	ev.topic = (char *)(uintptr_t) "store/order/updated";
+	assert_int_equal(orders->on_event(&env, &ev), 0);
+	assert_true(has_key(st, "bc:order:77:updated:ev9"));
+	/* another platform's event, or an order event not decoded */
+	ev.id = 10;
+	ev.platform = PS_PLATFORM_BRIGHTPEARL;
+	assert_int_equal(orders->on_event(&env, &ev), 0);
+	assert_false(has_key(st, "bc:order:77:updated:ev10"));
+	ev.platform = PS_PLATFORM_BIGCOMMERCE;
+	ev.object = (char *)(uintptr_t) "";
+	assert_int_equal(orders->on_event(&env, &ev), 0);
+	assert_false(has_key(st, "bc:order:77:updated:ev10"));
+
+	ps_store_close(st);
+	unlink(path);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_full_event_and_idset),
-	    cmocka_unit_test(test_parse_topic_fallback_and_numbers),
-	    cmocka_unit_test(test_parse_rejects),
-	    cmocka_unit_test(test_idset_is_capped),
-	    cmocka_unit_test(test_bc_order_event),
-	    cmocka_unit_test(test_on_event_entries),
+		cmocka_unit_test(test_decode_full_event_and_idset),
+		cmocka_unit_test(test_decode_topic_fallback_and_numbers),
+		cmocka_unit_test(test_decode_rejects),
+		cmocka_unit_test(test_idset_is_capped),
+		cmocka_unit_test(test_bc_order_event),
+		cmocka_unit_test(test_on_event_entries),
+		cmocka_unit_test(test_order_import_on_event),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,6 +69,9 @@ static struct {
 	size_t ncodes, next;
 	int performs, polls, events, event_fail; /* event_fail: refuse N */
 	int last_attempts;
+	char last_object[32]; /* the last event on_event saw, decoded */
+	int64_t last_ids[2];
+	size_t last_nids;
 	int64_t perform_ms; /* fake time each perform takes */
 	char last_reason[256];
 	volatile sig_atomic_t *stop_in_perform;
@@ -115,6 +118,13 @@ fake_on_event(ps_flow_env *env, const ps_event *ev)
 	char key[64];
 
 	fk.events++;
+	snprintf(fk.last_object, sizeof(fk.last_object), "%s",
+		 ev->object ? ev->object : "(null)");
+	fk.last_nids = ev->nids;
+	memset(fk.last_ids, 0, sizeof(fk.last_ids));
+	if (ev->nids > 0)
+		memcpy(fk.last_ids, ev->ids,
+		       (ev->nids < 2 ? ev->nids : 2) * sizeof(*ev->ids));
 	if (fk.event_fail > 0) {
 		fk.event_fail--;
 		/* write something first: it must be rolled back */
@@ -873,6 +883,66 @@ test_events(void **state)
 	assert_int_equal(fk.events, 2);
 }
 
+/*
+ * The flows see events decoded: one stored untyped (object "", as before
+ * events were typed) is decoded by its platform's plug-in first; a typed
+ * one is handed over as stored, its body unread; one that does not decode
+ * is dropped (marked processed) without reaching the flows.
+ */
+static void
+test_events_decoded(void **state)
+{
+	struct fixture *f = *state;
+	static const int64_t ids[] = {6, 8};
+
+	/* the body's event name wins over the stored topic */
+	assert_int_equal(
+		ps_store_event_add(NULL, f->st, PS_PLATFORM_BRIGHTPEARL,
+				   "order.modified",
+				   "{\"fullEvent\":\"goods-out-note.modified."
+				   "shipped\",\"id\":\"3-4\"}",
+				   fake_now),
+		0);
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.events, 1);
+	assert_string_equal(fk.last_object, "goods-out-note");
+	assert_int_equal(fk.last_nids, 2);
+	assert_int_equal(fk.last_ids[0], 3);
+	assert_int_equal(fk.last_ids[1], 4);
+
+	/* typed: a body that would not decode is not read */
+	assert_int_equal(
+		ps_store_event_add_typed(NULL, f->st, PS_PLATFORM_BIGCOMMERCE,
+					 "store/order/updated", "order", ids, 2,
+					 "garbage", fake_now),
+		0);
+	fake_now += 1000;
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.events, 2);
+	assert_string_equal(fk.last_object, "order");
+	assert_int_equal(fk.last_nids, 2);
+	assert_int_equal(fk.last_ids[0], 6);
+	assert_int_equal(fk.last_ids[1], 8);
+
+	/* untyped and undecodable: dropped, never offered again */
+	assert_int_equal(
+		ps_store_event_add(NULL, f->st, PS_PLATFORM_BIGCOMMERCE,
+				   "store/order/created", "{}", fake_now),
+		0);
+	fake_now += 1000;
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	fake_now += 60000;
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.events, 2);
+	ps_worker_free(f->w);
+	f->w = NULL;
+	make_worker(f, one_flow);
+	assert_int_equal(ps_worker_start(f->w), 0);
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(fk.events, 2);
+}
+
 static void
 test_refused_event_survives_restart(void **state)
 {
@@ -880,8 +950,8 @@ test_refused_event_survives_restart(void **state)
 	int64_t ev = 0;
 
 	assert_int_equal(ps_store_event_add(&ev, f->st, PS_PLATFORM_BIGCOMMERCE,
-					    "store/order/created", "{}",
-					    fake_now),
+					    "store/order/created",
+					    "{\"data\":{\"id\":1}}", fake_now),
 			 0);
 	fk.event_fail = 1;
 	make_worker(f, one_flow);
@@ -1113,6 +1183,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_operator_requests, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_decoded, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_init_outside_event_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(
@@ -1132,8 +1204,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_skipped_flows, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(
-			test_heartbeat_during_http_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_heartbeat_during_http_wait,
+						setup, teardown),
 	};
 
 	ps_lib_init();

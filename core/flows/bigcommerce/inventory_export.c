@@ -48,7 +48,7 @@
  * were corrected, names the corrected SKUs with BigCommerce's old level
  * and the new one (bounded), and counts what was skipped and why.
  */
-#include "flows/bigcommerce/bp_events_int.h"
+#include "flows/bigcommerce/pair_int.h"
 #include "internal.h"
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
@@ -90,32 +90,27 @@ typedef struct push_stats {
 static int
 inv_init(void **out_state, ps_flow_env *env)
 {
-	return ps_bpev__hooks_init(out_state, env, bp_events,
-				    PS__ARRAY_LEN(bp_events));
+	return ps_pair__hooks_init(out_state, env, bp_events,
+				   PS__ARRAY_LEN(bp_events));
 }
 
 static int
 inv_on_event(ps_flow_env *env, const ps_event *ev)
 {
-	ps_bpev_event e;
 	char key[128], id[32];
 	size_t i;
 	int error;
 
-	if (ev->platform != PS_PLATFORM_BRIGHTPEARL)
+	if (!ps_pair__event_is(ev, PS_PLATFORM_BRIGHTPEARL,
+			       "product.modified.on-hand-modified"))
 		return 0;
-	if ((error = ps_bpev__event_parse(&e, ev)) < 0)
-		return error == PS_EINVAL ? 0 : error;
-	if (!ps_bpev__event_is(&e, "product.modified.on-hand-modified"))
-		return 0;
-	for (i = 0; i < e.nids; i++) {
-		snprintf(id, sizeof(id), "%" PRId64, e.ids[i]);
+	for (i = 0; i < ev->nids; i++) {
+		snprintf(id, sizeof(id), "%" PRId64, ev->ids[i]);
 		snprintf(key, sizeof(key), "bp:stock:%s:ev%" PRId64, id,
 			 ev->id);
-		if ((error = ps_bpev__log_add(env, FLOW, key,
-					       PS_PLATFORM_BRIGHTPEARL, id,
-					       PS_PLATFORM_BIGCOMMERCE,
-					       NULL)) < 0)
+		if ((error = ps_pair__log_add(
+			     env, FLOW, key, PS_PLATFORM_BRIGHTPEARL, id,
+			     PS_PLATFORM_BIGCOMMERCE, NULL)) < 0)
 			return error;
 	}
 	return 0;
@@ -143,8 +138,8 @@ inv_poll(ps_flow_env *env)
 	int64_t prev = 0;
 	int error = 0;
 
-	if ((error = ps_bpev__hooks_poll(env, bp_events,
-					  PS__ARRAY_LEN(bp_events))) < 0)
+	if ((error = ps_pair__hooks_poll(env, bp_events,
+					 PS__ARRAY_LEN(bp_events))) < 0)
 		return error;
 	if (ps_store_cursor_get(&last, NULL, env->store, CURSOR) == 0)
 		prev = strtoll(last, NULL, 10);
@@ -158,11 +153,11 @@ inv_poll(ps_flow_env *env)
 	snprintf(key, sizeof(key), "inventory:reconcile:%s", now);
 	if ((error = ps_store_begin(env->store)) < 0)
 		return error;
-	if ((error = ps_bpev__log_add(env, FLOW, key, PS_PLATFORM_BRIGHTPEARL,
-				       "all", PS_PLATFORM_BIGCOMMERCE, NULL)) <
-		0 ||
+	if ((error = ps_pair__log_add(env, FLOW, key, PS_PLATFORM_BRIGHTPEARL,
+				      "all", PS_PLATFORM_BIGCOMMERCE, NULL)) <
+		    0 ||
 	    (error = ps_store_cursor_set(env->store, CURSOR, now, env->now)) <
-		0) {
+		    0) {
 		ps_store_rollback(env->store);
 		return error;
 	}
@@ -427,7 +422,7 @@ stats_result(ps_flow_result *res, const push_stats *ps, size_t total)
 		snprintf(missing, sizeof(missing),
 			 "; %zu not in BigCommerce (%s%s)", ps->missing,
 			 ps->first_missing, ps->missing > 1 ? ", ..." : "");
-	return ps_bpev__result(
+	return ps_pair__result(
 		res, ps->targets[0] ? ps->targets : NULL,
 		"%zu products: %zu BigCommerce levels read, %zu differed, %zu "
 		"corrected%s%s%s%s, %zu unchanged%s%s",
@@ -526,10 +521,10 @@ perform_one(ps_flow_env *env, int64_t pid, ps_flow_result *res)
 		goto done;
 	l.match = match;
 	if (stock.n == 0) {
-		error = ps_bpev__result(res, match,
-					 "skipped: Brightpearl product %s is "
-					 "not stock tracked",
-					 match);
+		error = ps_pair__result(res, match,
+					"skipped: Brightpearl product %s is "
+					"not stock tracked",
+					match);
 		goto done;
 	}
 	l.qty = sum_for(&stock, &pos, pid, wh);
@@ -548,25 +543,25 @@ perform_one(ps_flow_env *env, int64_t pid, ps_flow_result *res)
 	if (error < 0)
 		goto done;
 	if (ps.sent)
-		error = ps_bpev__result(res, match,
-					 "%s: level %" PRId64 " sent to "
-					 "BigCommerce (it had %" PRId64 ")",
-					 match, l.qty, l.bc_level);
+		error = ps_pair__result(res, match,
+					"%s: level %" PRId64 " sent to "
+					"BigCommerce (it had %" PRId64 ")",
+					match, l.qty, l.bc_level);
 	else if (ps.unchanged)
-		error = ps_bpev__result(res, match,
-					 "%s: BigCommerce already has level "
-					 "%" PRId64,
-					 match, l.qty);
+		error = ps_pair__result(res, match,
+					"%s: BigCommerce already has level "
+					"%" PRId64,
+					match, l.qty);
 	else if (ps.untracked)
-		error = ps_bpev__result(res, match,
-					 "skipped: BigCommerce does not track "
-					 "the inventory of %s",
-					 match);
+		error = ps_pair__result(res, match,
+					"skipped: BigCommerce does not track "
+					"the inventory of %s",
+					match);
 	else
-		error = ps_bpev__result(res, match,
-					 "skipped: SKU %s is not in "
-					 "BigCommerce",
-					 match);
+		error = ps_pair__result(res, match,
+					"skipped: SKU %s is not in "
+					"BigCommerce",
+					match);
 done:
 	if (error < 0 && match != NULL &&
 	    strstr(ps_error_last(), match) == NULL)
@@ -589,8 +584,8 @@ cmp_sku(const void *a, const void *b)
 static int
 cmp_pid(const void *a, const void *b)
 {
-	int64_t x = ((const ps_bpev_bp_product *)a)->id;
-	int64_t y = ((const ps_bpev_bp_product *)b)->id;
+	int64_t x = ((const ps_bp_product_ref *)a)->id;
+	int64_t y = ((const ps_bp_product_ref *)b)->id;
 
 	return (x > y) - (x < y);
 }
@@ -631,7 +626,7 @@ match_skus(ps_flow_env *env, level *lv, size_t n, ps_bc_sku_list *skus,
 static int
 perform_all(ps_flow_env *env, ps_flow_result *res)
 {
-	ps_bpev_bp_product *prods = NULL;
+	ps_bp_product_ref *prods = NULL;
 	ps_bc_sku_list skus = {NULL, 0};
 	ps_bp_stock_list stock = {NULL, 0};
 	char *field = NULL, *wh = NULL;
@@ -646,8 +641,8 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 	    (error = ps_settings_get(&field, env->store,
 				     "items.product_match_field")) < 0)
 		goto done;
-	if ((error = ps_bpev__bp_products_tracked(&prods, &n, PS_PAIR_BP(env),
-						   field)) < 0)
+	if ((error = ps_bp_products_tracked(&prods, &n, PS_PAIR_BP(env),
+					    field)) < 0)
 		goto done;
 	if (n > 0) /* none tracked: prods may be NULL */
 		qsort(prods, n, sizeof(*prods), cmp_pid);
@@ -678,7 +673,7 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 done:
 	ps_bp_stock_list_dispose(&stock);
 	ps_bc_sku_list_dispose(&skus);
-	ps_bpev__bp_products_free(prods, n);
+	ps_bp_product_refs_free(prods, n);
 	free(ids);
 	free(lv);
 	free(field);
@@ -705,6 +700,14 @@ inv_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 	return perform_one(env, pid, res);
 }
 
+/* What the flow writes (README.md, "Who writes what"). */
+static const ps_flow_owns inv_owns[] = {
+	{PS_PLATFORM_BIGCOMMERCE, "product", "inventory_level",
+	 PS_PLATFORM_BRIGHTPEARL},
+	{PS_PLATFORM_BIGCOMMERCE, "variant", "inventory_level",
+	 PS_PLATFORM_BRIGHTPEARL},
+};
+
 const ps_flow_ops ps_flow_inventory_export_bc = {
 	.name = FLOW,
 	.alias = "inventory",
@@ -712,8 +715,10 @@ const ps_flow_ops ps_flow_inventory_export_bc = {
 	.source = PS_PLATFORM_BRIGHTPEARL,
 	.target = PS_PLATFORM_BIGCOMMERCE,
 	.enabled_setting = "inventory.enabled",
+	.owns = inv_owns,
+	.nowns = PS__ARRAY_LEN(inv_owns),
 	.init = inv_init,
-	.fini = ps_bpev__hooks_fini,
+	.fini = ps_pair__hooks_fini,
 	.on_event = inv_on_event,
 	.poll = inv_poll,
 	.poll_interval_ms = 60000,

@@ -24,8 +24,8 @@
  * own write, not as a merchant's edit.  The note labels are a fallback for
  * notes written before pearlsync remembered its writes.
  */
-#include "flows/bigcommerce/bp_events_int.h"
 #include "flows/bigcommerce/echo_int.h"
+#include "flows/bigcommerce/pair_int.h"
 #include "internal.h"
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
@@ -136,9 +136,9 @@ notes_poll(ps_flow_env *env)
 			snprintf(bc, sizeof(bc), "%" PRId64, pc.bc_orders[i]);
 			snprintf(key, sizeof(key), "bp:note:%s:order:%s:bc", id,
 				 order);
-			error = ps_bpev__log_add(env, FLOW, key,
-						  PS_PLATFORM_BRIGHTPEARL, id,
-						  PS_PLATFORM_BIGCOMMERCE, bc);
+			error = ps_pair__log_add(env, FLOW, key,
+						 PS_PLATFORM_BRIGHTPEARL, id,
+						 PS_PLATFORM_BIGCOMMERCE, bc);
 		}
 		if (error < 0)
 			ps_store_rollback(env->store);
@@ -169,13 +169,13 @@ perform_bp_note(ps_flow_env *env, int64_t note_id, int64_t bp_order,
 	int error, to_staff;
 
 	memset(&bc, 0, sizeof(bc));
-	error = ps_bpev__bc_order_of(&bc_id, env->store, bp_order);
+	error = ps_pair__bc_order_of(&bc_id, env->store, bp_order);
 	if (error == PS_ENOTFOUND) {
 		ps_error_clear();
-		return ps_bpev__result(res, NULL,
-					"skipped: Brightpearl order %" PRId64
-					" did not come from BigCommerce",
-					bp_order);
+		return ps_pair__result(res, NULL,
+				       "skipped: Brightpearl order %" PRId64
+				       " did not come from BigCommerce",
+				       bp_order);
 	}
 	if (error < 0)
 		return error;
@@ -202,12 +202,11 @@ perform_bp_note(ps_flow_env *env, int64_t note_id, int64_t bp_order,
 	old = to_staff ? bc.staff_notes : bc.customer_message;
 	snprintf(marker, sizeof(marker), MARK "%" PRId64 "]", note_id);
 	if (strstr(old, marker) != NULL || strstr(old, note->text) != NULL) {
-		error = ps_bpev__result(res, bcid,
-					 "note %" PRId64 " already in "
-					 "BigCommerce %s",
-					 note_id,
-					 to_staff ? "staff notes"
-						  : "customer message");
+		error = ps_pair__result(
+			res, bcid,
+			"note %" PRId64 " already in "
+			"BigCommerce %s",
+			note_id, to_staff ? "staff notes" : "customer message");
 		goto done;
 	}
 	len = strlen(old) + strlen(note->text) + strlen(marker) + 4;
@@ -229,11 +228,9 @@ perform_bp_note(ps_flow_env *env, int64_t note_id, int64_t bp_order,
 					      to_staff ? text : NULL,
 					      to_staff ? NULL : text)) < 0)
 		goto done;
-	error = ps_bpev__result(res, bcid,
-				 "Brightpearl note %" PRId64
-				 " -> BigCommerce %s",
-				 note_id,
-				 to_staff ? "staff notes" : "customer message");
+	error = ps_pair__result(
+		res, bcid, "Brightpearl note %" PRId64 " -> BigCommerce %s",
+		note_id, to_staff ? "staff notes" : "customer message");
 done:
 	free(text);
 	free(field);
@@ -259,13 +256,21 @@ notes_perform(ps_flow_env *env, const ps_log_entry *entry,
 	if (sscanf(entry->dedupe_key, "bc:order:%lld:", &a) == 1 && a > 0)
 		/* recorded by an older pearlsync, when this flow also
 		 * copied BigCommerce notes into Brightpearl */
-		return ps_bpev__result(res, NULL,
-					"skipped: BigCommerce notes reach "
-					"Brightpearl through the order import "
-					"(order_import_bc)");
+		return ps_pair__result(res, NULL,
+				       "skipped: BigCommerce notes reach "
+				       "Brightpearl through the order import "
+				       "(order_import_bc)");
 	return ps_error_set(PS_EDATA, "notes entry '%s' not understood",
 			    entry->dedupe_key);
 }
+
+/* What the flow writes (README.md, "Who writes what"). */
+static const ps_flow_owns notes_owns[] = {
+	{PS_PLATFORM_BIGCOMMERCE, "order", "staff_notes",
+	 PS_PLATFORM_BRIGHTPEARL},
+	{PS_PLATFORM_BIGCOMMERCE, "order", "customer_message",
+	 PS_PLATFORM_BRIGHTPEARL},
+};
 
 const ps_flow_ops ps_flow_notes_bc = {
 	.name = FLOW,
@@ -274,6 +279,8 @@ const ps_flow_ops ps_flow_notes_bc = {
 	.source = PS_PLATFORM_BRIGHTPEARL,
 	.target = PS_PLATFORM_BIGCOMMERCE,
 	.enabled_setting = "notes.enabled",
+	.owns = notes_owns,
+	.nowns = PS__ARRAY_LEN(notes_owns),
 	.init = NULL,
 	.fini = NULL,
 	.on_event = NULL,

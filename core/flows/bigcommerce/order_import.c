@@ -4,11 +4,14 @@
  *
  * Log entries (dedupe keys):
  *   bc:order:<id>:import            the one import of an order
- *   bc:order:<id>:status:<status>   a status change seen by webhook or poll
+ *   bc:order:<id>:status:<status>   a status change seen by the poll
+ *   bc:order:<id>:status:ev<event>  a store/order/statusUpdated webhook
  *   bc:order:<id>:notes:<hash>      a notes edit seen by the poll
  *   bc:order:<id>:address:<hash>    a billing or shipping address edit
  *                                   seen by the poll
- *   bc:order:<id>:updated:<time>    a store/order/updated webhook
+ *   bc:order:<id>:updated:ev<event> a store/order/updated webhook
+ * A webhook says which order changed, not how (the flow reads decoded
+ * events: topic and ids): its entry reads the order when performed.
  * Edits update the existing Brightpearl order (found by xref, else by
  * externalRef) and never create one.  Addresses: the billing address and
  * the first shipping address replace the Brightpearl order's billing and
@@ -55,11 +58,27 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
-
 #include "pearlsync/settings.h"
 
 #define FLOW "order_import_bc"
+
+/* What the flow writes (README.md, "Who writes what"). */
+static const ps_flow_owns oib_owns[] = {
+	{PS_PLATFORM_BRIGHTPEARL, "order", "lines", PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "order", "customer", PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "order", "payments", PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "order", "reservation",
+	 PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "order", "custom-fields",
+	 PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "contact", "*", PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "contact", "names", PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "order", "status", PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "order", "addresses",
+	 PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "order", "notes", PS_PLATFORM_BIGCOMMERCE},
+};
+
 #define CURSOR_STREAM "bc.orders.modified"
 #define POLL_OVERLAP_S 300
 #define CACHE_MAX 4096
@@ -1226,70 +1245,39 @@ ensure_import(ps_flow_env *env, int64_t order_id)
 	return error;
 }
 
+/*
+ * A BigCommerce order event, as the plug-in decoded it (topic, object
+ * "order", the order id): created records the import; updated and
+ * statusUpdated record an edit keyed by the event, whose perform reads the
+ * order as it is then (and queues its import when it is not imported yet
+ * and now passes the filters).
+ */
 static int
 oib_on_event(ps_flow_env *env, const ps_event *ev)
 {
-	json_t *root = NULL, *data;
-	json_error_t jerr;
-	ps_oib_settings s;
-	int64_t id, created_at;
 	char change[64];
-	int error = 0, have_settings = 0;
+	size_t i;
+	int error = 0;
 
-	if (ev->platform != PS_PLATFORM_BIGCOMMERCE || ev->topic == NULL ||
-	    strncmp(ev->topic, "store/order/", 12) != 0)
+	if (ev->platform != PS_PLATFORM_BIGCOMMERCE || ev->object == NULL ||
+	    strcmp(ev->object, "order") != 0 || ev->topic == NULL)
 		return 0;
-	if (strcmp(ev->topic, "store/order/created") != 0 &&
-	    strcmp(ev->topic, "store/order/updated") != 0 &&
-	    strcmp(ev->topic, "store/order/statusUpdated") != 0)
+	if (strcmp(ev->topic, "store/order/created") == 0)
+		snprintf(change, sizeof(change), "import");
+	else if (strcmp(ev->topic, "store/order/updated") == 0)
+		snprintf(change, sizeof(change), "updated:ev%lld",
+			 (long long)ev->id);
+	else if (strcmp(ev->topic, "store/order/statusUpdated") == 0)
+		snprintf(change, sizeof(change), "status:ev%lld",
+			 (long long)ev->id);
+	else
 		return 0;
-	root = json_loads(ev->payload ? ev->payload : "", 0, &jerr);
-	data = json_object_get(root, "data");
-	id = json_integer_value(json_object_get(data, "id"));
-	if (id <= 0) { /* nothing to act on: not ours to retry */
+	if (ev->nids == 0) /* nothing to act on: not ours to retry */
 		ps_log_warn("orders",
 			    "order webhook %lld without an order id: ignored",
 			    (long long)ev->id);
-		goto done;
-	}
-	created_at = json_integer_value(json_object_get(root, "created_at"));
-	if (strcmp(ev->topic, "store/order/created") == 0) {
-		error = add_entry(env, id, "import");
-	} else if (strcmp(ev->topic, "store/order/updated") == 0) {
-		snprintf(change, sizeof(change), "updated:%lld",
-			 (long long)created_at);
-		error = add_entry(env, id, change);
-	} else {
-		json_t *stj = json_object_get(data, "status");
-		int64_t ns = json_integer_value(
-			json_object_get(stj, "new_status_id"));
-		char sid[16];
-		char *xr = NULL;
-
-		snprintf(change, sizeof(change), "status:%lld", (long long)ns);
-		if ((error = ps_oib__settings_load(&s, env->store)) < 0)
-			goto done;
-		have_settings = 1;
-		snprintf(sid, sizeof(sid), "%lld", (long long)ns);
-		if (ps_settings_list_contains(s.import_statuses, sid)) {
-			char oid[24];
-
-			snprintf(oid, sizeof(oid), "%lld", (long long)id);
-			if (ps_store_xref_get(&xr, env->store, "order",
-					      PS_PLATFORM_BIGCOMMERCE, oid,
-					      PS_PLATFORM_BRIGHTPEARL) < 0) {
-				ps_error_clear();
-				if ((error = ensure_import(env, id)) < 0)
-					goto done;
-			}
-		}
-		free(xr);
-		error = add_entry(env, id, change);
-	}
-done:
-	if (have_settings)
-		ps_oib__settings_dispose(&s);
-	json_decref(root);
+	for (i = 0; i < ev->nids && error >= 0; i++)
+		error = add_entry(env, ev->ids[i], change);
 	return error < 0 ? error : 0; /* 1: the entry existed */
 }
 
@@ -3415,6 +3403,8 @@ const ps_flow_ops ps_flow_order_import_bc = {
 	.source = PS_PLATFORM_BIGCOMMERCE,
 	.target = PS_PLATFORM_BRIGHTPEARL,
 	.enabled_setting = "orders.enabled",
+	.owns = oib_owns,
+	.nowns = PS__ARRAY_LEN(oib_owns),
 	.init = oib_init,
 	.fini = oib_fini,
 	.on_event = oib_on_event,

@@ -1,16 +1,100 @@
 /*
  * pair_int.h - what every flow of the BigCommerce <-> Brightpearl pair
- * shares: its two connectors, typed, out of the flow environment.
+ * shares: its two connectors, typed, out of the flow environment, and the
+ * helpers in pair.c (typed webhook events, Brightpearl webhook
+ * registration, log entries, the order cross-reference, results, poll
+ * cursors).
+ *
+ * Names are ps_pair__<name>; nothing here is used outside core/flows/.
  */
 #ifndef PEARLSYNC_FLOWS_BC_PAIR_INT_H
 #define PEARLSYNC_FLOWS_BC_PAIR_INT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
 #include "pearlsync/flow.h"
+#include "pearlsync/store.h"
 
 /* The Brightpearl and BigCommerce connectors (NULL: not configured). */
 #define PS_PAIR_BP(env) ((ps_bp *)(env)->conn[PS_PLATFORM_BRIGHTPEARL])
 #define PS_PAIR_BC(env) ((ps_bc *)(env)->conn[PS_PLATFORM_BIGCOMMERCE])
+
+/*
+ * ps_pair__event_is - nonzero when ev is a decoded event of platform
+ * whose topic is name or one of its specialisations ("order.modified"
+ * matches "order.modified.order-status").  An event not decoded (object
+ * "") matches nothing: the worker decodes events before the flows see
+ * them.
+ */
+int ps_pair__event_is(const ps_event *ev, ps_platform platform,
+		      const char *name);
+
+/*
+ * ps_pair__hooks_init / _poll / _fini - a flow's state that remembers
+ * whether the Brightpearl webhooks for its n events are registered
+ * (calling back <webhooks.public_url>/webhooks/brightpearl/
+ * <webhooks.secret>/<event>; nothing is done without both settings):
+ * init tries at once, poll retries until it succeeds (the connectors may
+ * not exist yet at init).
+ */
+int ps_pair__hooks_init(void **out_state, ps_flow_env *env,
+			const char *const *events, size_t n);
+int ps_pair__hooks_poll(ps_flow_env *env, const char *const *events, size_t n);
+void ps_pair__hooks_fini(void *state);
+
+/*
+ * ps_pair__log_add - record one pending entry of flow with dedupe key
+ * and source id (order_number may be NULL).  0 when added or already
+ * there, else the store's error.
+ */
+int ps_pair__log_add(ps_flow_env *env, const char *flow, const char *key,
+		     ps_platform source, const char *source_id,
+		     ps_platform target, const char *order_number);
+
+/*
+ * ps_pair__bc_order_of - the BigCommerce order id of Brightpearl order
+ * bp_order_id from the order xref into *out.  PS_ENOTFOUND when the order
+ * did not come from BigCommerce.
+ */
+int ps_pair__bc_order_of(int64_t *out, ps_store *st, int64_t bp_order_id);
+
+/* ps_pair__bp_order_of - the reverse: PS_ENOTFOUND when unlinked. */
+int ps_pair__bp_order_of(int64_t *out, ps_store *st, int64_t bc_order_id);
+
+/*
+ * ps_pair__setting_on - the bool setting key (a flow's switch); 0 when
+ * off or unreadable.
+ */
+int ps_pair__setting_on(ps_store *st, const char *key);
+
+/*
+ * ps_pair__result - fill res with target id and a printf-formatted
+ * detail.  Returns 0 or PS_ENOMEM.
+ */
+int ps_pair__result(ps_flow_result *res, const char *target_id, const char *fmt,
+		    ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * ps_pair__poll_since - the stored value of cursor into buf, or, when it
+ * was never set, "a day before env->now" as ISO-8601 UTC.
+ */
+void ps_pair__poll_since(char *buf, size_t cap, ps_flow_env *env,
+			 const char *cursor);
+
+/*
+ * ps_pair__poll_end - close the transaction a poll opened: when error is
+ * 0, advance cursor to value and commit; otherwise roll back.  Returns the
+ * first error.
+ */
+int ps_pair__poll_end(ps_flow_env *env, const char *cursor, const char *value,
+		      int error);
+
+extern const ps_flow_ops ps_flow_status_export_bc;
+extern const ps_flow_ops ps_flow_shipment_export_bc;
+extern const ps_flow_ops ps_flow_inventory_export_bc;
+extern const ps_flow_ops ps_flow_notes_bc;
 
 #endif

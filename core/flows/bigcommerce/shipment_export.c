@@ -42,7 +42,7 @@
  * through.  Carrier: the optional shipping_carrier bp>bc mapping of the
  * same method (an AfterShip slug such as "ups").
  */
-#include "flows/bigcommerce/bp_events_int.h"
+#include "flows/bigcommerce/pair_int.h"
 #include "internal.h"
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
@@ -63,8 +63,8 @@ static const char *const bp_events[] = {"goods-out-note.modified.shipped",
 static int
 ship_init(void **out_state, ps_flow_env *env)
 {
-	return ps_bpev__hooks_init(out_state, env, bp_events,
-				    PS__ARRAY_LEN(bp_events));
+	return ps_pair__hooks_init(out_state, env, bp_events,
+				   PS__ARRAY_LEN(bp_events));
 }
 
 /* 1 when fulfilment.trigger is "status", 0 for "goods_out". */
@@ -133,14 +133,14 @@ add_linked(ps_flow_env *env, const char *key, int64_t source_id,
 	char id[32], num[32];
 	int64_t bc_id;
 
-	if (ps_bpev__bc_order_of(&bc_id, env->store, bp_order) < 0) {
+	if (ps_pair__bc_order_of(&bc_id, env->store, bp_order) < 0) {
 		ps_error_clear();
 		return 0;
 	}
 	snprintf(id, sizeof(id), "%" PRId64, source_id);
 	snprintf(num, sizeof(num), "%" PRId64, bc_id);
-	return ps_bpev__log_add(env, FLOW, key, PS_PLATFORM_BRIGHTPEARL, id,
-				 PS_PLATFORM_BIGCOMMERCE, num);
+	return ps_pair__log_add(env, FLOW, key, PS_PLATFORM_BRIGHTPEARL, id,
+				PS_PLATFORM_BIGCOMMERCE, num);
 }
 
 static void
@@ -161,30 +161,30 @@ keep_latest(char *best, size_t cap, const char *seen)
 static int
 ship_poll(ps_flow_env *env)
 {
-	ps_bpev_gon_ref *gons = NULL;
-	ps_bpev_order_ref *orders = NULL;
+	ps_bp_gon_ref *gons = NULL;
+	ps_bp_order_ref *orders = NULL;
 	char since[48], best[48], osince[48], obest[48] = "", key[96];
 	size_t n = 0, norders = 0, i;
 	int64_t trigger = 0;
 	int error, status_mode;
 
-	if ((error = ps_bpev__hooks_poll(env, bp_events,
-					  PS__ARRAY_LEN(bp_events))) < 0)
+	if ((error = ps_pair__hooks_poll(env, bp_events,
+					 PS__ARRAY_LEN(bp_events))) < 0)
 		return error;
 	if (PS_PAIR_BP(env) == NULL)
 		return 0;
 	status_mode = trigger_is_status(env->store);
 	if (status_mode && (error = trigger_status_id(&trigger, env)) < 0)
 		return error;
-	ps_bpev__poll_since(since, sizeof(since), env, CURSOR);
-	if ((error = ps_bpev__bp_gons_shipped_since(&gons, &n, PS_PAIR_BP(env),
-						     since)) < 0)
+	ps_pair__poll_since(since, sizeof(since), env, CURSOR);
+	if ((error = ps_bp_gons_shipped_since(&gons, &n, PS_PAIR_BP(env),
+					      since)) < 0)
 		goto done;
 	if (trigger > 0) {
-		ps_bpev__poll_since(osince, sizeof(osince), env,
-				     CURSOR_STATUS);
-		if ((error = ps_bpev__bp_orders_at_status_since(
-			 &orders, &norders, PS_PAIR_BP(env), osince, trigger)) < 0)
+		ps_pair__poll_since(osince, sizeof(osince), env, CURSOR_STATUS);
+		if ((error = ps_bp_orders_at_status_since(&orders, &norders,
+							  PS_PAIR_BP(env),
+							  osince, trigger)) < 0)
 			goto done;
 		ps_util__strlcpy(obest, osince, sizeof(obest));
 	}
@@ -207,7 +207,7 @@ ship_poll(ps_flow_env *env)
 	if (trigger > 0 && error == 0)
 		error = ps_store_cursor_set(env->store, CURSOR_STATUS, obest,
 					    env->now);
-	error = ps_bpev__poll_end(env, CURSOR, best, error);
+	error = ps_pair__poll_end(env, CURSOR, best, error);
 done:
 	free(orders);
 	free(gons);
@@ -224,25 +224,22 @@ done:
 static int
 ship_on_event(ps_flow_env *env, const ps_event *ev)
 {
-	ps_bpev_event e;
 	char key[128], id[32], num[32];
 	int64_t bc_id;
 	size_t i;
 	int error, order_status;
 
-	if (ev->platform != PS_PLATFORM_BRIGHTPEARL)
-		return 0;
-	if ((error = ps_bpev__event_parse(&e, ev)) < 0)
-		return error == PS_EINVAL ? 0 : error;
-	if (ps_bpev__event_is(&e, "goods-out-note.modified.shipped"))
+	if (ps_pair__event_is(ev, PS_PLATFORM_BRIGHTPEARL,
+			      "goods-out-note.modified.shipped"))
 		order_status = 0;
-	else if (ps_bpev__event_is(&e, "order.modified.order-status") &&
+	else if (ps_pair__event_is(ev, PS_PLATFORM_BRIGHTPEARL,
+				   "order.modified.order-status") &&
 		 trigger_is_status(env->store))
 		order_status = 1;
 	else
 		return 0;
-	for (i = 0; i < e.nids; i++) {
-		snprintf(id, sizeof(id), "%" PRId64, e.ids[i]);
+	for (i = 0; i < ev->nids; i++) {
+		snprintf(id, sizeof(id), "%" PRId64, ev->ids[i]);
 		num[0] = '\0';
 		if (!order_status) {
 			snprintf(key, sizeof(key), "bp:gon:%s:shipment", id);
@@ -250,15 +247,14 @@ ship_on_event(ps_flow_env *env, const ps_event *ev)
 			snprintf(key, sizeof(key),
 				 "bp:order:%s:ship-on-status:ev%" PRId64, id,
 				 ev->id);
-			if (ps_bpev__bc_order_of(&bc_id, env->store,
-						  e.ids[i]) == 0)
+			if (ps_pair__bc_order_of(&bc_id, env->store,
+						 ev->ids[i]) == 0)
 				snprintf(num, sizeof(num), "%" PRId64, bc_id);
 			ps_error_clear();
 		}
-		if ((error = ps_bpev__log_add(env, FLOW, key,
-					       PS_PLATFORM_BRIGHTPEARL, id,
-					       PS_PLATFORM_BIGCOMMERCE,
-					       num[0] ? num : NULL)) < 0)
+		if ((error = ps_pair__log_add(
+			     env, FLOW, key, PS_PLATFORM_BRIGHTPEARL, id,
+			     PS_PLATFORM_BIGCOMMERCE, num[0] ? num : NULL)) < 0)
 			return error;
 	}
 	return 0;
@@ -627,14 +623,14 @@ parse_id(int64_t *out, const char *s)
 static int
 linked_order(ship_ctx *c, int64_t bp_order, ps_flow_result *res)
 {
-	int error = ps_bpev__bc_order_of(&c->bc_id, c->env->store, bp_order);
+	int error = ps_pair__bc_order_of(&c->bc_id, c->env->store, bp_order);
 
 	if (error == PS_ENOTFOUND) {
 		ps_error_clear();
-		error = ps_bpev__result(res, NULL,
-					 "skipped: Brightpearl order %" PRId64
-					 " did not come from BigCommerce",
-					 bp_order);
+		error = ps_pair__result(res, NULL,
+					"skipped: Brightpearl order %" PRId64
+					" did not come from BigCommerce",
+					bp_order);
 		return error < 0 ? error : 1;
 	}
 	return error;
@@ -672,11 +668,11 @@ check_trigger(ship_ctx *c, ps_flow_result *res, const char *why)
 		free(trigger);
 		return 0;
 	}
-	error = ps_bpev__result(
-	    res, NULL,
-	    "skipped: Brightpearl order %" PRId64 " is at '%s', not the "
-	    "trigger status '%s'%s",
-	    o->id, o->status_name ? o->status_name : num, trigger, why);
+	error = ps_pair__result(
+		res, NULL,
+		"skipped: Brightpearl order %" PRId64 " is at '%s', not the "
+		"trigger status '%s'%s",
+		o->id, o->status_name ? o->status_name : num, trigger, why);
 	free(trigger);
 	return error < 0 ? error : 1;
 }
@@ -700,10 +696,10 @@ perform_gon(ship_ctx *c, int64_t gon_id, ps_flow_result *res)
 		goto done;
 	}
 	if (!gons.items[0].shipped) {
-		error = ps_bpev__result(res, NULL,
-					 "skipped: goods-out note %" PRId64
-					 " is not shipped",
-					 gon_id);
+		error = ps_pair__result(res, NULL,
+					"skipped: goods-out note %" PRId64
+					" is not shipped",
+					gon_id);
 		goto done;
 	}
 	if ((error = linked_order(c, gons.items[0].order_id, res)) != 0)
@@ -721,13 +717,13 @@ perform_gon(ship_ctx *c, int64_t gon_id, ps_flow_result *res)
 	    0)
 		goto done;
 	snprintf(sid, sizeof(sid), "%" PRId64, ship_id);
-	error = ps_bpev__result(
-	    res, sid,
-	    "goods-out note %" PRId64 " -> BigCommerce order %" PRId64
-	    " shipment %" PRId64 "%s%s%s",
-	    gon_id, c->bc_id, ship_id, adopted ? " (already there)" : "",
-	    gons.items[0].tracking_ref ? ", tracking " : "",
-	    gons.items[0].tracking_ref ? gons.items[0].tracking_ref : "");
+	error = ps_pair__result(
+		res, sid,
+		"goods-out note %" PRId64 " -> BigCommerce order %" PRId64
+		" shipment %" PRId64 "%s%s%s",
+		gon_id, c->bc_id, ship_id, adopted ? " (already there)" : "",
+		gons.items[0].tracking_ref ? ", tracking " : "",
+		gons.items[0].tracking_ref ? gons.items[0].tracking_ref : "");
 done:
 	c->bp_order = NULL;
 	ps_bp_order_list_dispose(&orders);
@@ -782,10 +778,10 @@ perform_status(ship_ctx *c, int64_t order_id, ps_flow_result *res)
 				 ship_id, adopted ? " (already there)" : "");
 	}
 	snprintf(sid, sizeof(sid), "%" PRId64, ship_id);
-	error = ps_bpev__result(res, ship_id ? sid : NULL,
-				 "Brightpearl order %" PRId64
-				 " at trigger status: %s",
-				 order_id, detail);
+	error = ps_pair__result(res, ship_id ? sid : NULL,
+				"Brightpearl order %" PRId64
+				" at trigger status: %s",
+				order_id, detail);
 done:
 	c->bp_order = NULL;
 	ps_bp_gon_list_dispose(&gons);
@@ -857,6 +853,11 @@ ship_perform(ps_flow_env *env, const ps_log_entry *entry,
 	return error;
 }
 
+/* What the flow writes (README.md, "Who writes what"). */
+static const ps_flow_owns ship_owns[] = {
+	{PS_PLATFORM_BIGCOMMERCE, "shipment", "*", PS_PLATFORM_BRIGHTPEARL},
+};
+
 const ps_flow_ops ps_flow_shipment_export_bc = {
 	.name = FLOW,
 	.alias = "shipments",
@@ -864,8 +865,10 @@ const ps_flow_ops ps_flow_shipment_export_bc = {
 	.source = PS_PLATFORM_BRIGHTPEARL,
 	.target = PS_PLATFORM_BIGCOMMERCE,
 	.enabled_setting = "fulfilment.enabled",
+	.owns = ship_owns,
+	.nowns = PS__ARRAY_LEN(ship_owns),
 	.init = ship_init,
-	.fini = ps_bpev__hooks_fini,
+	.fini = ps_pair__hooks_fini,
 	.on_event = ship_on_event,
 	.poll = ship_poll,
 	.poll_interval_ms = 0,

@@ -18,7 +18,7 @@
  * this flow sets in BigCommerce is remembered before it is sent, so the
  * import takes it for pearlsync's own write and not for a merchant's edit.
  */
-#include "flows/bigcommerce/bp_events_int.h"
+#include "flows/bigcommerce/pair_int.h"
 #include "internal.h"
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
@@ -38,8 +38,8 @@ static const char *const bp_events[] = {"order.modified.order-status"};
 static int
 status_init(void **out_state, ps_flow_env *env)
 {
-	return ps_bpev__hooks_init(out_state, env, bp_events,
-				    PS__ARRAY_LEN(bp_events));
+	return ps_pair__hooks_init(out_state, env, bp_events,
+				   PS__ARRAY_LEN(bp_events));
 }
 
 /*
@@ -76,22 +76,22 @@ selected_statuses(char **out, ps_flow_env *env)
 static int
 status_poll(ps_flow_env *env)
 {
-	ps_bpev_order_ref *orders = NULL;
+	ps_bp_order_ref *orders = NULL;
 	char since[48], best[48], key[96], id[32], bcnum[32];
 	char *selected = NULL;
 	size_t n = 0, i;
 	int64_t bc_id;
 	int error, kind;
 
-	if ((error = ps_bpev__hooks_poll(env, bp_events,
-					  PS__ARRAY_LEN(bp_events))) < 0)
+	if ((error = ps_pair__hooks_poll(env, bp_events,
+					 PS__ARRAY_LEN(bp_events))) < 0)
 		return error;
 	if (PS_PAIR_BP(env) == NULL)
 		return 0;
 	kind = selected_statuses(&selected, env);
-	ps_bpev__poll_since(since, sizeof(since), env, CURSOR);
-	if ((error = ps_bpev__bp_orders_updated_since(&orders, &n, PS_PAIR_BP(env),
-						       since)) < 0)
+	ps_pair__poll_since(since, sizeof(since), env, CURSOR);
+	if ((error = ps_bp_orders_updated_since(&orders, &n, PS_PAIR_BP(env),
+						since)) < 0)
 		return error;
 	ps_util__strlcpy(best, since, sizeof(best));
 	if ((error = ps_store_begin(env->store)) < 0)
@@ -104,7 +104,7 @@ status_poll(ps_flow_env *env)
 		if (kind == 0 ||
 		    (kind == 1 && !ps_settings_list_contains(selected, id)))
 			continue;
-		if (ps_bpev__bc_order_of(&bc_id, env->store, orders[i].id) <
+		if (ps_pair__bc_order_of(&bc_id, env->store, orders[i].id) <
 		    0) {
 			ps_error_clear();
 			continue;
@@ -121,11 +121,11 @@ status_poll(ps_flow_env *env)
 		snprintf(bcnum, sizeof(bcnum), "%" PRId64, bc_id);
 		snprintf(key, sizeof(key), "bp:order:%s:status:s%" PRId64, id,
 			 orders[i].status_id);
-		error = ps_bpev__log_add(env, FLOW, key,
-					  PS_PLATFORM_BRIGHTPEARL, id,
-					  PS_PLATFORM_BIGCOMMERCE, bcnum);
+		error = ps_pair__log_add(env, FLOW, key,
+					 PS_PLATFORM_BRIGHTPEARL, id,
+					 PS_PLATFORM_BIGCOMMERCE, bcnum);
 	}
-	error = ps_bpev__poll_end(env, CURSOR, best, error);
+	error = ps_pair__poll_end(env, CURSOR, best, error);
 done:
 	free(orders);
 	free(selected);
@@ -135,35 +135,30 @@ done:
 static int
 status_on_event(ps_flow_env *env, const ps_event *ev)
 {
-	ps_bpev_event e;
 	char key[128], id[32], bcnum[32], *selected = NULL;
 	size_t i;
 	int error, kind;
 
-	if (ev->platform != PS_PLATFORM_BRIGHTPEARL)
-		return 0;
-	if ((error = ps_bpev__event_parse(&e, ev)) < 0)
-		return error == PS_EINVAL ? 0 : error;
-	if (!ps_bpev__event_is(&e, "order.modified.order-status"))
+	if (!ps_pair__event_is(ev, PS_PLATFORM_BRIGHTPEARL,
+			       "order.modified.order-status"))
 		return 0;
 	kind = selected_statuses(&selected, env);
 	free(selected);
 	if (kind == 0)
 		return 0; /* no status is synced back */
-	for (i = 0; i < e.nids; i++) {
+	for (i = 0; i < ev->nids; i++) {
 		int64_t bc_id = 0;
 
-		if (ps_bpev__bc_order_of(&bc_id, env->store, e.ids[i]) < 0)
+		if (ps_pair__bc_order_of(&bc_id, env->store, ev->ids[i]) < 0)
 			ps_error_clear(); /* perform says why it skips */
 		snprintf(bcnum, sizeof(bcnum), "%" PRId64, bc_id);
-		snprintf(id, sizeof(id), "%" PRId64, e.ids[i]);
+		snprintf(id, sizeof(id), "%" PRId64, ev->ids[i]);
 		snprintf(key, sizeof(key), "bp:order:%s:status:ev%" PRId64,
 			 id, ev->id);
-		if ((error = ps_bpev__log_add(env, FLOW, key,
-					       PS_PLATFORM_BRIGHTPEARL, id,
-					       PS_PLATFORM_BIGCOMMERCE,
-					       bc_id > 0 ? bcnum
-							 : NULL)) < 0)
+		if ((error = ps_pair__log_add(env, FLOW, key,
+					      PS_PLATFORM_BRIGHTPEARL, id,
+					      PS_PLATFORM_BIGCOMMERCE,
+					      bc_id > 0 ? bcnum : NULL)) < 0)
 			return error;
 	}
 	return 0;
@@ -250,13 +245,13 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 	    (bp_id = strtoll(entry->source_id, &endp, 10)) <= 0 ||
 	    *endp != '\0')
 		return ps_error_set(PS_EDATA, "entry has no Brightpearl order id");
-	error = ps_bpev__bc_order_of(&bc_id, env->store, bp_id);
+	error = ps_pair__bc_order_of(&bc_id, env->store, bp_id);
 	if (error == PS_ENOTFOUND) {
 		ps_error_clear();
-		return ps_bpev__result(res, NULL,
-					"skipped: Brightpearl order %" PRId64
-					" did not come from BigCommerce",
-					bp_id);
+		return ps_pair__result(res, NULL,
+				       "skipped: Brightpearl order %" PRId64
+				       " did not come from BigCommerce",
+				       bp_id);
 	}
 	if (error < 0)
 		return error;
@@ -275,13 +270,13 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 					  orders.items[0].status_id);
 	if (error != 0) {
 		if (error > 0)
-			error = ps_bpev__result(
-			    res, bcid,
-			    "skipped: Brightpearl status '%s' was set by "
-			    "pearlsync (from BigCommerce), not sent back",
-			    orders.items[0].status_name
-				? orders.items[0].status_name
-				: num);
+			error = ps_pair__result(
+				res, bcid,
+				"skipped: Brightpearl status '%s' was set by "
+				"pearlsync (from BigCommerce), not sent back",
+				orders.items[0].status_name
+					? orders.items[0].status_name
+					: num);
 		goto done;
 	}
 	if (ps_store_setting_get(&selected, env->store,
@@ -292,12 +287,13 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 					   ? orders.items[0].status_name
 					   : "") &&
 	    !ps_settings_list_contains(selected, num)) {
-		error = ps_bpev__result(
-		    res, bcid,
-		    "skipped: Brightpearl status '%s' is not in "
-		    "orders.sync_statuses",
-		    orders.items[0].status_name ? orders.items[0].status_name
-						: num);
+		error = ps_pair__result(
+			res, bcid,
+			"skipped: Brightpearl status '%s' is not in "
+			"orders.sync_statuses",
+			orders.items[0].status_name
+				? orders.items[0].status_name
+				: num);
 		goto done;
 	}
 	if ((error = map_status(&to, env->store, &orders.items[0])) < 0)
@@ -307,10 +303,10 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 	if ((error = describe_entry(env, entry, &bc)) < 0)
 		goto done;
 	if (bc.status_id == to) {
-		error = ps_bpev__result(res, bcid,
-					 "BigCommerce order %" PRId64
-					 " already has status %d",
-					 bc_id, to);
+		error = ps_pair__result(res, bcid,
+					"BigCommerce order %" PRId64
+					" already has status %d",
+					bc_id, to);
 		goto done;
 	}
 	/* remembered first: a crash after BigCommerce took it must still
@@ -321,19 +317,23 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 					      env->now)) < 0 ||
 	    (error = ps_bc_order_update_status(PS_PAIR_BC(env), bc_id, to)) < 0)
 		goto done;
-	error = ps_bpev__result(res, bcid,
-				 "Brightpearl status '%s' -> BigCommerce "
-				 "status %d (was %d)",
-				 orders.items[0].status_name
-				     ? orders.items[0].status_name
-				     : num,
-				 to, bc.status_id);
+	error = ps_pair__result(
+		res, bcid,
+		"Brightpearl status '%s' -> BigCommerce "
+		"status %d (was %d)",
+		orders.items[0].status_name ? orders.items[0].status_name : num,
+		to, bc.status_id);
 done:
 	ps_bc_order_dispose(&bc);
 	ps_bp_order_list_dispose(&orders);
 	free(selected);
 	return error;
 }
+
+/* What the flow writes (README.md, "Who writes what"). */
+static const ps_flow_owns status_owns[] = {
+	{PS_PLATFORM_BIGCOMMERCE, "order", "status", PS_PLATFORM_BRIGHTPEARL},
+};
 
 const ps_flow_ops ps_flow_status_export_bc = {
 	.name = FLOW,
@@ -342,8 +342,10 @@ const ps_flow_ops ps_flow_status_export_bc = {
 	.source = PS_PLATFORM_BRIGHTPEARL,
 	.target = PS_PLATFORM_BIGCOMMERCE,
 	.enabled_setting = "orders.enabled",
+	.owns = status_owns,
+	.nowns = PS__ARRAY_LEN(status_owns),
 	.init = status_init,
-	.fini = ps_bpev__hooks_fini,
+	.fini = ps_pair__hooks_fini,
 	.on_event = status_on_event,
 	.poll = status_poll,
 	.poll_interval_ms = 0,

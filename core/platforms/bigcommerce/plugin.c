@@ -152,13 +152,50 @@ bad_order_id(const json_t *id)
 	return NULL;
 }
 
+/*
+ * A BigCommerce callback body: {"scope": "store/order/...", "data":
+ * {"id": <order id>}}.  The scope names the topic (topic, the one it was
+ * stored under, stands in for a body without one).
+ */
+static int
+bc_webhook_decode(ps_webhook_event *out, const char *topic, const char *body,
+		  size_t len)
+{
+	const char *why, *name;
+	json_t *doc = NULL, *scope, *data, *id;
+	int error = 0;
+
+	memset(out, 0, sizeof(*out));
+	doc = json_loadb(body != NULL ? body : "", body != NULL ? len : 0, 0,
+			 NULL);
+	scope = json_object_get(doc, "scope");
+	data = json_object_get(doc, "data");
+	id = json_object_get(data, "id");
+	name = json_is_string(scope) ? json_string_value(scope) : topic;
+	if (!json_is_object(doc) || name == NULL || name[0] == '\0' ||
+	    !json_is_object(data)) {
+		error = ps_error_set(PS_EINVAL, "malformed body");
+	} else if (!known_scope(name)) {
+		error = ps_error_set(PS_EINVAL, "unknown scope %s", name);
+	} else if ((why = bad_order_id(id)) != NULL) {
+		error = ps_error_set(PS_EINVAL, "data.id is %s (scope %s)", why,
+				     name);
+	} else {
+		ps_util__strlcpy(out->topic, name, sizeof(out->topic));
+		ps_util__strlcpy(out->object, "order", sizeof(out->object));
+		out->ids[0] = (int64_t)json_integer_value(id);
+		out->nids = 1;
+	}
+	json_decref(doc);
+	return error;
+}
+
 static int
 bc_webhook_accept(ps_webhook_event *out, const ps_webhook_request *req)
 {
-	const char *given, *why;
+	const char *given;
 	char *secret;
-	json_t *doc = NULL, *scope, *data, *id;
-	int ok, error = 0;
+	int ok;
 
 	memset(out, 0, sizeof(*out));
 	if (req->path[0] != '\0')
@@ -175,29 +212,7 @@ bc_webhook_accept(ps_webhook_event *out, const ps_webhook_request *req)
 	if (!ok || !signature_ok(req))
 		return ps_error_set(PS_EAUTH,
 				    "secret or signature missing or wrong");
-	doc = json_loadb(req->body != NULL ? req->body : "", req->body_len, 0,
-			 NULL);
-	scope = json_object_get(doc, "scope");
-	data = json_object_get(doc, "data");
-	id = json_object_get(data, "id");
-	if (!json_is_object(doc) || !json_is_string(scope) ||
-	    !json_is_object(data)) {
-		error = ps_error_set(PS_EINVAL, "malformed body");
-	} else if (!known_scope(json_string_value(scope))) {
-		error = ps_error_set(PS_EINVAL, "unknown scope %s",
-				     json_string_value(scope));
-	} else if ((why = bad_order_id(id)) != NULL) {
-		error = ps_error_set(PS_EINVAL, "data.id is %s (scope %s)",
-				     why, json_string_value(scope));
-	} else {
-		ps_util__strlcpy(out->topic, json_string_value(scope),
-				 sizeof(out->topic));
-		ps_util__strlcpy(out->object, "order", sizeof(out->object));
-		out->ids[0] = (int64_t)json_integer_value(id);
-		out->nids = 1;
-	}
-	json_decref(doc);
-	return error;
+	return bc_webhook_decode(out, NULL, req->body, req->body_len);
 }
 
 static int
@@ -262,6 +277,7 @@ const ps_platform_ops ps_platform_bigcommerce = {
 	.free = bc_free,
 	.check = bc_check,
 	.webhook_accept = bc_webhook_accept,
+	.webhook_decode = bc_webhook_decode,
 	.hooks_sync = bc_hooks_sync,
 	.rate = NULL,
 	.lists = ps_bc__lists,

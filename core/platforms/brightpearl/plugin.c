@@ -104,34 +104,22 @@ object_of(char *out, size_t cap, const char *full_event)
 	out[n] = '\0';
 }
 
+/*
+ * A Brightpearl event body: the name from fullEvent, else topic (the
+ * path's tail the hook was registered with), the ids from "id".
+ */
 static int
-bp_webhook_accept(ps_webhook_event *out, const ps_webhook_request *req)
+bp_webhook_decode(ps_webhook_event *out, const char *topic, const char *body,
+		  size_t len)
 {
-	const char *rest = req->path, *slash;
-	char *secret = NULL, num[32];
+	char num[32];
 	json_t *doc = NULL, *fe, *id;
-	size_t slen;
 	int ok, error = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (rest[0] != '/' || rest[1] == '\0')
-		return ps_error_set(PS_ENOTFOUND, "no such route");
-	rest++;
-	if (strcmp(req->method, "POST") != 0 && strcmp(req->method, "PUT") != 0)
-		return ps_error_set(PS_EINVAL, "method %s not allowed",
-				    req->method);
-	slash = strchr(rest, '/');
-	slen = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
-	if (ps_settings_get(&secret, req->store, "webhooks.secret") < 0)
-		ps_error_clear();
-	ok = secret != NULL && secret[0] != '\0' &&
-	     ps_crypto__secure_equal(rest, slen, secret, strlen(secret));
-	ps_conn__free_secret(secret);
-	if (!ok)
-		return ps_error_set(PS_EAUTH, "wrong secret in the path");
-	if (slash != NULL && slash[1] != '\0')
-		ps_util__strlcpy(out->topic, slash + 1, sizeof(out->topic));
-	doc = json_loadb(req->body != NULL ? req->body : "", req->body_len, 0,
+	if (topic != NULL && strlen(topic) < sizeof(out->topic))
+		ps_util__strlcpy(out->topic, topic, sizeof(out->topic));
+	doc = json_loadb(body != NULL ? body : "", body != NULL ? len : 0, 0,
 			 NULL);
 	if (!json_is_object(doc)) {
 		error = ps_error_set(PS_EINVAL, "body is not a JSON object");
@@ -165,6 +153,8 @@ bp_webhook_accept(ps_webhook_event *out, const ps_webhook_request *req)
 				     out->topic);
 done:
 	json_decref(doc);
+	if (error < 0)
+		memset(out, 0, sizeof(*out));
 	return error;
 }
 
@@ -194,6 +184,33 @@ static const ps_setting_def settings[] = {
 static const char *const datacentres[] = {
 	"euw1  Europe", "use1  United States east", "usw1  United States west",
 	NULL};
+static int
+bp_webhook_accept(ps_webhook_event *out, const ps_webhook_request *req)
+{
+	const char *rest = req->path, *slash;
+	char *secret = NULL;
+	size_t slen;
+	int ok;
+
+	memset(out, 0, sizeof(*out));
+	if (rest[0] != '/' || rest[1] == '\0')
+		return ps_error_set(PS_ENOTFOUND, "no such route");
+	rest++;
+	if (strcmp(req->method, "POST") != 0 && strcmp(req->method, "PUT") != 0)
+		return ps_error_set(PS_EINVAL, "method %s not allowed",
+				    req->method);
+	slash = strchr(rest, '/');
+	slen = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
+	if (ps_settings_get(&secret, req->store, "webhooks.secret") < 0)
+		ps_error_clear();
+	ok = secret != NULL && secret[0] != '\0' &&
+	     ps_crypto__secure_equal(rest, slen, secret, strlen(secret));
+	ps_conn__free_secret(secret);
+	if (!ok)
+		return ps_error_set(PS_EAUTH, "wrong secret in the path");
+	return bp_webhook_decode(out, slash != NULL ? slash + 1 : NULL,
+				 req->body, req->body_len);
+}
 
 static const ps_platform_field fields[] = {
 	{PS_PLATFORM_FIELD_URL, "brightpearl.base_url",
@@ -225,6 +242,7 @@ const ps_platform_ops ps_platform_brightpearl = {
 	.free = bp_free,
 	.check = bp_check,
 	.webhook_accept = bp_webhook_accept,
+	.webhook_decode = bp_webhook_decode,
 	.hooks_sync = NULL, /* the flows register the events they act on */
 	.rate = NULL,
 	.lists = ps_bp__lists,

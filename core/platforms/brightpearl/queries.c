@@ -1,0 +1,292 @@
+/*
+ * queries.c - typed Brightpearl calls the flows' polls and set-up need,
+ * so that no flow knows a Brightpearl path, search column or webhook
+ * body: the product, goods-out note and order searches (every page, into
+ * plain structs), and registering the webhooks the flows act on.
+ */
+#include "internal.h"
+#include "platforms/brightpearl/brightpearl_int.h"
+#include "platforms/connector.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "pearlsync/brightpearl.h"
+
+/* The callback body pearlsync registers (Brightpearl's common template). */
+static const char body_template[] =
+	"{\"accountCode\":\"${account-code}\","
+	"\"resourceType\":\"${resource-type}\",\"id\":\"${resource-id}\","
+	"\"lifecycleEvent\":\"${lifecycle-event}\","
+	"\"fullEvent\":\"${full-event}\",\"raisedOn\":\"${raised-on}\"}";
+
+int
+ps_bp_webhooks_ensure(size_t *out_created, ps_bp *bp, const char *public_url,
+		      const char *secret, const char *const *events, size_t n)
+{
+	ps_bp_webhook_list hooks = {NULL, 0, NULL};
+	char url[1024];
+	size_t i, j, len = strlen(public_url), created = 0;
+	int error = 0, found;
+
+	if (out_created != NULL)
+		*out_created = 0;
+	while (len > 0 && public_url[len - 1] == '/')
+		len--;
+	if ((error = ps_bp_webhook_list_get(&hooks, bp)) < 0)
+		goto done;
+	for (i = 0; i < n; i++) {
+		ps_bp_webhook w;
+
+		if ((size_t)snprintf(url, sizeof(url),
+				     "%.*s/webhooks/brightpearl/%s/%s",
+				     (int)len, public_url, secret,
+				     events[i]) >= sizeof(url)) {
+			error = ps_error_set(PS_ESETTING,
+					     "webhooks.public_url is too long");
+			goto done;
+		}
+		found = 0;
+		for (j = 0; j < hooks.n && !found; j++)
+			found = hooks.items[j].subscribe_to != NULL &&
+				hooks.items[j].uri_template != NULL &&
+				strcmp(hooks.items[j].subscribe_to,
+				       events[i]) == 0 &&
+				strcmp(hooks.items[j].uri_template, url) == 0;
+		if (found)
+			continue;
+		memset(&w, 0, sizeof(w));
+		w.subscribe_to = events[i];
+		w.http_method = "POST";
+		w.uri_template = url;
+		w.body_template = body_template;
+		w.content_type = "application/json";
+		w.id_set_accepted = 1;
+		w.qos = 1;
+		if ((error = ps_bp_webhook_create(NULL, bp, &w)) < 0)
+			goto done;
+		created++;
+		ps_log_info("brightpearl", "registered Brightpearl webhook %s",
+			    events[i]);
+	}
+done:
+	if (out_created != NULL)
+		*out_created = created;
+	ps_bp_webhook_list_dispose(&hooks);
+	return error;
+}
+
+/* Search column of each items.product_match_field value. */
+static const char *
+ps_bp__match_column(const char *field)
+{
+	static const char *const map[][2] = {
+		{"sku", "SKU"}, {"barcode", "barcode"}, {"ean", "EAN"},
+		{"upc", "UPC"}, {"isbn", "ISBN"},       {"mpn", "MPN"}};
+	size_t i;
+
+	for (i = 0; i < PS__ARRAY_LEN(map); i++)
+		if (strcmp(map[i][0], field) == 0)
+			return map[i][1];
+	return NULL;
+}
+
+void
+ps_bp_product_refs_free(ps_bp_product_ref *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; p != NULL && i < n; i++)
+		free(p[i].match);
+	free(p);
+}
+
+int
+ps_bp_products_tracked(ps_bp_product_ref **out, size_t *out_n, ps_bp *bp,
+		       const char *field)
+{
+	const char *col = ps_bp__match_column(field);
+	ps_bp_product_ref *v = NULL;
+	json_t *rows = NULL, *row;
+	char query[128];
+	size_t i, n = 0;
+	int error = 0;
+
+	*out = NULL;
+	*out_n = 0;
+	if (col == NULL)
+		return ps_error_set(PS_ESETTING,
+				    "items.product_match_field '%s' is not "
+				    "a product identity field",
+				    field);
+	snprintf(query, sizeof(query), "stockTracked=true&columns=productId,%s",
+		 col);
+	if ((error = ps_bp__search(&rows, bp, "/product-service/product-search",
+				   query, "product search")) < 0)
+		goto done;
+	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	json_array_foreach(rows, i, row)
+	{
+		json_t *id = json_object_get(row, "productId");
+		const char *m = json_string_value(json_object_get(row, col));
+
+		if (!json_is_integer(id) || m == NULL || m[0] == '\0')
+			continue;
+		v[n].id = (int64_t)json_integer_value(id);
+		if ((v[n].match = ps_util__strdup(m)) == NULL) {
+			error = ps_error_set(PS_ENOMEM, NULL);
+			goto done;
+		}
+		n++;
+	}
+	*out = v;
+	*out_n = n;
+	v = NULL;
+done:
+	ps_bp_product_refs_free(v, n);
+	json_decref(rows);
+	return error;
+}
+
+int
+ps_bp_gons_shipped_since(ps_bp_gon_ref **out, size_t *out_n, ps_bp *bp,
+			 const char *since)
+{
+	ps_conn_buf q = PS_CONN_BUF_INIT(1024);
+	ps_bp_gon_ref *v = NULL;
+	json_t *rows = NULL, *row;
+	size_t i, n = 0;
+	int error = 0;
+
+	*out = NULL;
+	*out_n = 0;
+	ps_conn__buf_add(&q, "shipped=true&shippedOn=");
+	ps_conn__buf_add_urlenc(&q, since);
+	ps_conn__buf_add(&q, "%2F&columns=goodsOutNoteId,orderId,shippedOn");
+	if ((error = ps_conn__buf_check(&q, "goods-out note search")) < 0)
+		goto done;
+	if ((error = ps_bp__search(&rows, bp,
+				   "/warehouse-service/goods-note/"
+				   "goods-out-search",
+				   ps_conn__buf_str(&q),
+				   "goods-out note search")) < 0)
+		goto done;
+	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	json_array_foreach(rows, i, row)
+	{
+		json_t *id = json_object_get(row, "goodsOutNoteId");
+		json_t *order = json_object_get(row, "orderId");
+		const char *on =
+			json_string_value(json_object_get(row, "shippedOn"));
+
+		if (!json_is_integer(id) || !json_is_integer(order))
+			continue;
+		v[n].id = (int64_t)json_integer_value(id);
+		v[n].order_id = (int64_t)json_integer_value(order);
+		ps_util__strlcpy(v[n].shipped_on, on ? on : "",
+				 sizeof(v[n].shipped_on));
+		n++;
+	}
+	*out = v;
+	*out_n = n;
+	v = NULL;
+done:
+	free(v);
+	json_decref(rows);
+	ps_conn__buf_dispose(&q);
+	return error;
+}
+
+/*
+ * The order search for updatedOn >= since, and orderStatusId = status_id
+ * unless it is 0 (the filter is the search's own: order-search lists
+ * orderStatusId as an INTEGER filter).
+ */
+static int
+ps_bp__orders_search(ps_bp_order_ref **out, size_t *out_n, ps_bp *bp,
+		     const char *since, int64_t status_id)
+{
+	ps_conn_buf q = PS_CONN_BUF_INIT(1024);
+	ps_bp_order_ref *v = NULL;
+	json_t *rows = NULL, *row;
+	size_t i, n = 0;
+	int error = 0;
+
+	*out = NULL;
+	*out_n = 0;
+	ps_conn__buf_add(&q, "updatedOn=");
+	ps_conn__buf_add_urlenc(&q, since);
+	ps_conn__buf_add(&q, "%2F&columns=orderId,orderStatusId,updatedOn");
+	if (status_id > 0) {
+		char num[48];
+
+		snprintf(num, sizeof(num), "&orderStatusId=%" PRId64,
+			 status_id);
+		ps_conn__buf_add(&q, num);
+	}
+	if ((error = ps_conn__buf_check(&q, "order search")) < 0)
+		goto done;
+	if ((error = ps_bp__search(&rows, bp, "/order-service/order-search",
+				   ps_conn__buf_str(&q), "order search")) < 0)
+		goto done;
+	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	json_array_foreach(rows, i, row)
+	{
+		json_t *id = json_object_get(row, "orderId");
+		json_t *status = json_object_get(row, "orderStatusId");
+		const char *on =
+			json_string_value(json_object_get(row, "updatedOn"));
+
+		if (!json_is_integer(id))
+			continue;
+		v[n].id = (int64_t)json_integer_value(id);
+		v[n].status_id = json_is_integer(status)
+					 ? (int64_t)json_integer_value(status)
+					 : 0;
+		ps_util__strlcpy(v[n].updated_on, on ? on : "",
+				 sizeof(v[n].updated_on));
+		n++;
+	}
+	*out = v;
+	*out_n = n;
+	v = NULL;
+done:
+	free(v);
+	json_decref(rows);
+	ps_conn__buf_dispose(&q);
+	return error;
+}
+
+int
+ps_bp_orders_updated_since(ps_bp_order_ref **out, size_t *out_n, ps_bp *bp,
+			   const char *since)
+{
+	return ps_bp__orders_search(out, out_n, bp, since, 0);
+}
+
+int
+ps_bp_orders_at_status_since(ps_bp_order_ref **out, size_t *out_n, ps_bp *bp,
+			     const char *since, int64_t status_id)
+{
+	*out = NULL;
+	*out_n = 0;
+	if (status_id <= 0)
+		return ps_error_set(PS_EINVAL,
+				    "order search: status id %" PRId64
+				    " is not a Brightpearl status",
+				    status_id);
+	return ps_bp__orders_search(out, out_n, bp, since, status_id);
+}
