@@ -13,6 +13,7 @@
  * without one is refused rather than stored and dropped: BigCommerce then
  * sees the failure and retries).
  */
+#include "platforms/bigcommerce/rate_int.h"
 #include "platforms/bigcommerce/webhooks_int.h"
 #include "internal.h"
 #include "platforms/connector.h"
@@ -243,7 +244,7 @@ const ps_platform_ops ps_platform_bigcommerce = {
 	.check = bc_check,
 	.webhook_accept = bc_webhook_accept,
 	.hooks_sync = bc_hooks_sync,
-	.rate = NULL,
+	.rate = &ps_bc__rate_dialect,
 	.lists = NULL,
 	.nlists = 0,
 	.lists_fetch = NULL,

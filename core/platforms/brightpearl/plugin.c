@@ -11,6 +11,7 @@
  * id is refused (400): there would be nothing to act on.
  */
 #include "internal.h"
+#include "platforms/brightpearl/rate_int.h"
 #include "platforms/connector.h"
 
 #include <stdio.h>
@@ -195,7 +196,7 @@ const ps_platform_ops ps_platform_brightpearl = {
 	.check = bp_check,
 	.webhook_accept = bp_webhook_accept,
 	.hooks_sync = NULL, /* the flows register the events they act on */
-	.rate = NULL,
+	.rate = &ps_bp__rate_dialect,
 	.lists = NULL,
 	.nlists = 0,
 	.lists_fetch = NULL,
