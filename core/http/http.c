@@ -605,13 +605,7 @@ classify(const ps_http_request *req, const attempt *a,
 			v.retry = req->idempotent || !a->sent;
 		return v;
 	}
-	if (s >= 200 && s <= 299)
-		return v;
-	if (s == 401 || s == 403) {
-		v.error = PS_EAUTH;
-		v.outcome = PS_HTTP_OUT_AUTH;
-		return v;
-	}
+	/* a dialect may say a 2xx is a refusal (an error in the body) */
 	if (s == 429 || (d->is_throttle != NULL && d->is_throttle(r))) {
 		v.error = PS_ERATELIMIT;
 		v.outcome = PS_HTTP_OUT_THROTTLED;
@@ -620,6 +614,13 @@ classify(const ps_http_request *req, const attempt *a,
 		v.hint_ms = ps_http__retry_after_ms(r, wall_now);
 		if (d->throttle_hint_ms != NULL)
 			v.hint_ms = d->throttle_hint_ms(r, v.hint_ms);
+		return v;
+	}
+	if (s >= 200 && s <= 299)
+		return v;
+	if (s == 401 || s == 403) {
+		v.error = PS_EAUTH;
+		v.outcome = PS_HTTP_OUT_AUTH;
 		return v;
 	}
 	if (s >= 400 && s <= 499) {

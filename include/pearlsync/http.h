@@ -218,8 +218,9 @@ struct ps_http_dialect {
 	int (*read)(ps_http_budget_hint *out, const ps_http_response *r);
 	/*
 	 * is_throttle - non-zero when r, whose status is not 429, is still
-	 * the platform refusing for the rate (429 always is).  NULL: only
-	 * 429.
+	 * the platform refusing for the rate (429 always is): a 503 with a
+	 * telling body, or a 200 whose body is an out-of-credits error.
+	 * Such a reply is retried like a 429.  NULL: only 429.
 	 */
 	int (*is_throttle)(const ps_http_response *r);
 	/*
