@@ -25,8 +25,9 @@ ps_store_budget_set(ps_store *st, ps_platform platform, const char *account,
 		return ps_error_set(PS_EINVAL, "platform %d is invalid",
 				    (int)platform);
 	if (remaining < 0)
-		return ps_error_set(PS_EINVAL, "budget of %s: remaining %ld "
-					       "is negative",
+		return ps_error_set(PS_EINVAL,
+				    "budget of %s: remaining %ld "
+				    "is negative",
 				    ps_platform_name(platform), remaining);
 	if ((error = ps_store__check_name(unit, "budget unit")) < 0)
 		return error;

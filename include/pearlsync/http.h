@@ -13,7 +13,7 @@
  *                  other than 401/403/429 (a data error is data: the
  *                  connector reads the status and body);
  *   PS_EAUTH       401 or 403, at once, never retried;
- *   PS_ERATELIMIT  429 / Brightpearl's 503 throttle still after the budget;
+ *   PS_ERATELIMIT  429 or the dialect's throttle still after the budget;
  *   PS_EREMOTE     500/502/503/504 still after the budget; any other 5xx
  *                  at once (not retried);
  *   PS_EHTTP       a 1xx/3xx final status (redirects are never followed);
@@ -326,7 +326,7 @@ typedef enum ps_http_outcome {
 	PS_HTTP_OUT_OK = 0,      /* 2xx */
 	PS_HTTP_OUT_CLIENT,      /* other 4xx */
 	PS_HTTP_OUT_AUTH,        /* 401/403 */
-	PS_HTTP_OUT_THROTTLED,   /* 429, Brightpearl 503 throttle */
+	PS_HTTP_OUT_THROTTLED,   /* 429, or the dialect's throttle */
 	PS_HTTP_OUT_SERVER,      /* 5xx */
 	PS_HTTP_OUT_NETWORK,     /* no response: refused, reset, timeout */
 	PS_HTTP_OUT_COUNT

@@ -32,7 +32,8 @@
 #define P_CREDITS ((ps_platform)10)
 #define P_SILENT ((ps_platform)11)
 
-/* --- the test dialects ----------------------------------------------------- */
+/* --- the test dialects -----------------------------------------------------
+ */
 
 /* A request's cost is the number its endpoint ends with ("q/50": 50). */
 static long
@@ -84,10 +85,9 @@ credits_read(ps_http_budget_hint *out, const ps_http_response *r)
 	json_t *doc = json_loadb(r->body, r->body_len, 0, NULL), *q;
 	int ok = 0;
 
-	q = json_object_get(
-		json_object_get(json_object_get(doc, "extensions"),
-				"throttling"),
-		"user_quota");
+	q = json_object_get(json_object_get(json_object_get(doc, "extensions"),
+					    "throttling"),
+			    "user_quota");
 	if (json_is_object(q)) {
 		out->remaining = json_long(q, "credits_remaining");
 		out->quota = json_long(q, "max_available");
@@ -157,7 +157,8 @@ static const ps_platform_ops silent_ops = {
 	"\"user_quota\":{\"credits_remaining\":" #left                         \
 	",\"max_available\":" #max ",\"increment_rate\":" #rate "}}}}"
 
-/* --- fixture ------------------------------------------------------------------ */
+/* --- fixture
+ * ------------------------------------------------------------------ */
 
 typedef struct fixture {
 	mock_server *m;
@@ -235,7 +236,8 @@ left(fixture *f, ps_platform p)
 	return ps_http_limit_remaining(f->h, p, "acct");
 }
 
-/* --- tests -------------------------------------------------------------------- */
+/* --- tests
+ * -------------------------------------------------------------------- */
 
 static void
 test_rate__costs_drain_the_bucket_faster(void **state)
