@@ -70,7 +70,7 @@ on_http(int64_t bucket, ps_platform platform, const char *endpoint,
 
 	(void)bucket;
 	(void)endpoint;
-	if (platform < 0 || platform >= PS_PLATFORM_COUNT)
+	if ((unsigned)platform >= PS_PLATFORM_MAX)
 		return 0;
 	p = &d->platforms[platform];
 	p->requests += count;
@@ -172,31 +172,64 @@ load_hourly(ps_dashboard *d, ps_store *st)
 	return 0;
 }
 
-static void
-load_rate_limits(ps_dashboard *d, ps_store *st)
+/* The newest recorded budget of each platform. */
+static int
+load_budgets(ps_dashboard *d, ps_store *st)
 {
-	char kind[32], *text = NULL;
-	json_t *doc, *v;
-	int64_t at;
-	int p;
+	ps_store_budget *v = NULL;
+	size_t n = 0, i;
+	int error;
 
-	for (p = 0; p < PS_PLATFORM_COUNT; p++) {
-		d->platforms[p].remaining = -1;
-		snprintf(kind, sizeof(kind), "%s.rate_limit",
-			 ps_platform_code((ps_platform)p));
-		if (ps_store_cache_get(&text, &at, st, kind) < 0)
-			continue;
-		doc = json_loads(text, 0, NULL);
-		v = json_object_get(doc, "remaining");
-		if (json_is_integer(v)) {
-			d->platforms[p].remaining = json_integer_value(v);
-			d->platforms[p].remaining_at = at;
-		}
-		json_decref(doc);
-		free(text);
-		text = NULL;
+	for (i = 0; i < PS_PLATFORM_MAX; i++) {
+		d->platforms[i].remaining = -1;
+		d->platforms[i].quota = -1;
 	}
-	ps_error_clear();
+	if ((error = ps_store_budget_list(&v, &n, st)) < 0)
+		return error;
+	for (i = 0; i < n; i++) {
+		ps_dash_platform *p;
+
+		if ((unsigned)v[i].platform >= PS_PLATFORM_MAX)
+			continue;
+		p = &d->platforms[v[i].platform];
+		if (p->remaining >= 0 && p->remaining_at >= v[i].updated_at)
+			continue;
+		p->remaining = v[i].remaining;
+		p->quota = v[i].quota;
+		p->remaining_at = v[i].updated_at;
+		snprintf(p->unit, sizeof(p->unit), "%s",
+			 v[i].unit ? v[i].unit : "");
+	}
+	ps_store_budgets_free(v, n);
+	return 0;
+}
+
+char *
+ps_dashboard_budget(char *buf, size_t cap, const ps_dashboard *d,
+		    ps_platform platform)
+{
+	const ps_dash_platform *p;
+	char left[32], quota[40] = "", age[32];
+
+	if (cap == 0)
+		return buf;
+	if ((unsigned)platform >= PS_PLATFORM_MAX ||
+	    d->platforms[platform].remaining < 0) {
+		snprintf(buf, cap, "unknown");
+		return buf;
+	}
+	p = &d->platforms[platform];
+	ps_tui_format_count(left, sizeof(left), p->remaining);
+	if (p->quota >= 0) {
+		quota[0] = '/';
+		ps_tui_format_count(quota + 1, sizeof(quota) - 1, p->quota);
+	}
+	ps_tui_format_age(age, sizeof(age),
+			  d->now > p->remaining_at ? d->now - p->remaining_at
+						   : 0);
+	snprintf(buf, cap, "%s%s %s, %s ago", left, quota,
+		 p->unit[0] ? p->unit : "requests", age);
+	return buf;
 }
 
 static void alert(ps_dashboard *d, const char *fmt, ...)
@@ -270,7 +303,8 @@ ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now)
 	if ((error = ps_store_http_count_foreach(st, now - HOUR_MS, on_http,
 						 d)) < 0)
 		return error;
-	load_rate_limits(d, st);
+	if ((error = load_budgets(d, st)) < 0)
+		return error;
 	if ((error = load_hourly(d, st)) < 0)
 		return error;
 	error = ps_settings_missing_required(d->missing, sizeof(d->missing),
@@ -293,7 +327,7 @@ ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now)
 		      "failed (s)",
 		      (long long)d->total[PS_ENTRY_FAILED],
 		      d->total[PS_ENTRY_FAILED] == 1 ? "y" : "ies");
-	for (p = 0; p < PS_PLATFORM_COUNT; p++)
+	for (p = 0; p < PS_PLATFORM_MAX; p++)
 		if (d->platforms[p].throttled > 0)
 			alert(d, "%s throttled %lld request%s in the last hour",
 			      ps_platform_name((ps_platform)p),

@@ -30,7 +30,10 @@ typedef struct ps_dash_platform {
 	int64_t requests;     /* HTTP requests in the last hour */
 	int64_t throttled;    /* of which 429 / throttled */
 	int64_t failed;       /* of which 5xx, network, auth refused */
-	int64_t remaining;    /* limiter's requests left, -1 unknown */
+	/* the API budget as the worker last recorded it (ps_store_budget) */
+	int64_t remaining;    /* units left, -1 unknown */
+	int64_t quota;        /* units in a full budget, -1 unknown */
+	char unit[16];        /* "requests", "credits"; "" unknown */
 	int64_t remaining_at; /* ms when remaining was recorded, 0 unknown */
 } ps_dash_platform;
 
@@ -56,7 +59,7 @@ typedef struct ps_dashboard {
 	int64_t last_synced_at; /* ms, 0 = never */
 	char last_synced_order[64];
 
-	ps_dash_platform platforms[PS_PLATFORM_COUNT];
+	ps_dash_platform platforms[PS_PLATFORM_MAX]; /* by platform id */
 
 	/* orders inserted per hour; hourly[PS_DASH_HOURS - 1] = this hour */
 	int64_t hourly[PS_DASH_HOURS];
@@ -71,11 +74,19 @@ typedef struct ps_dashboard {
 /*
  * ps_dashboard_load - fill d from st as of now (unix ms).  An order is a
  * log entry of a flow whose name starts with "order" (the import flows).
- * Rate-limit state, when the worker publishes it, is read from the cache
- * kinds "bp.rate_limit", "bc.rate_limit", ... ({"remaining": N}).
- * Returns 0 or a store PS_E*.
+ * The API budget of each platform, when the worker records it, is read
+ * from the store's budgets (ps_store_budget_list; the newest account's
+ * when a platform has several).  Returns 0 or a store PS_E*.
  */
 int ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now);
+
+/*
+ * ps_dashboard_budget - platform's budget as the dashboard shows it, into
+ * buf: "170/200 requests, 12s ago" ("170 requests, ..." without a quota),
+ * or "unknown".  Returns buf.
+ */
+char *ps_dashboard_budget(char *buf, size_t cap, const ps_dashboard *d,
+			  ps_platform platform);
 
 /*
  * ps_dashboard_sparkline - the hourly figures as UTF-8 block characters

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "model_dashboard.h"
+#include "pearlsync/platform.h"
 
 /*
  * On a database of millions of entries the counts cost a few hundred ms,
@@ -125,6 +126,7 @@ static void
 dash_draw(void *state, ps_tui *tui)
 {
 	const ps_dashboard *d = &((struct dash *)state)->d;
+	const ps_platform_ops *const *ops;
 	int rows = ps_tui_body_rows(tui), row = 0, p, max_flows;
 	char t[32], spark[PS_DASH_HOURS * 4 + 1];
 	size_t i;
@@ -165,21 +167,18 @@ dash_draw(void *state, ps_tui *tui)
 	ps_tui_text(tui, row++, 1, 0, PS_TUI_HEADING,
 		    "API, last hour   REQUESTS  THROTTLED   ERRORS  "
 		    "BUDGET LEFT");
-	for (p = 0; p < PS_PLATFORM_COUNT; p++) {
-		const ps_dash_platform *pl = &d->platforms[p];
-		char a[24], b[24], c[24], r[32];
+	for (ops = ps_platforms_all(); *ops != NULL; ops++) {
+		const ps_dash_platform *pl = &d->platforms[(*ops)->id];
+		char a[24], b[24], c[24], r[96];
 
-		if (p > PS_PLATFORM_BIGCOMMERCE && pl->requests == 0 &&
+		/* one that meters nothing and was not used: nothing to say */
+		if ((*ops)->rate == NULL && pl->requests == 0 &&
 		    pl->remaining < 0)
 			continue;
-		if (pl->remaining >= 0)
-			ps_tui_format_count(r, sizeof(r), pl->remaining);
-		else
-			snprintf(r, sizeof(r), "unknown");
+		ps_dashboard_budget(r, sizeof(r), d, (*ops)->id);
 		ps_tui_textf(tui, row++, 1, 0,
 			     pl->throttled > 0 ? PS_TUI_WARN : PS_TUI_NORMAL,
-			     "%-15s %9s %10s %8s  %s",
-			     ps_platform_name((ps_platform)p),
+			     "%-15s %9s %10s %8s  %s", (*ops)->title,
 			     ps_tui_format_count(a, sizeof(a), pl->requests),
 			     ps_tui_format_count(b, sizeof(b), pl->throttled),
 			     ps_tui_format_count(c, sizeof(c), pl->failed), r);

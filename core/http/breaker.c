@@ -73,24 +73,6 @@ ps_http__breaker_record(ps_http__breaker *b, const ps_http_options *o,
 	}
 }
 
-/* A platform's name as an operator writes it. */
-static const char *
-display_name(ps_platform p)
-{
-	switch (p) {
-	case PS_PLATFORM_BRIGHTPEARL:
-		return "Brightpearl";
-	case PS_PLATFORM_BIGCOMMERCE:
-		return "BigCommerce";
-	case PS_PLATFORM_DSCO:
-		return "DSCO";
-	case PS_PLATFORM_SHIPHERO:
-		return "ShipHero";
-	default:
-		return ps_platform_name(p);
-	}
-}
-
 int
 ps_http__breaker_refuse(const ps_http__breaker *b, ps_platform p,
 			const char *method, const char *endpoint, int64_t now)
@@ -107,7 +89,7 @@ ps_http__breaker_refuse(const ps_http__breaker *b, ps_platform p,
 	return ps_error_set(b->error != 0 ? b->error : PS_ENET,
 			    "%s unreachable since %s (%d failure%s%s); next "
 			    "try in %lld s (%s %s not sent)",
-			    display_name(p), since, b->failures,
+			    ps_platform_title(p), since, b->failures,
 			    b->failures == 1 ? "" : "s", last,
 			    (long long)((wait + 999) / 1000), method, endpoint);
 }

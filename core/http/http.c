@@ -287,22 +287,41 @@ ps_http_breaker_wait_ms(const ps_http *h, ps_platform platform, int *out_open)
 	return wait;
 }
 
+int
+ps_http_limit_budget(ps_http_budget *out, const ps_http *h,
+		     ps_platform platform, const char *account)
+{
+	ps_http__limit *s, copy;
+	int64_t now;
+
+	out->remaining = -1;
+	out->quota = -1;
+	out->unit = ps_http__dialect(platform)->unit;
+	if (out->unit == NULL)
+		out->unit = "requests";
+	if (h == NULL)
+		return 0;
+	now = h->opts.clock->now_ms(h->opts.clock->ctx);
+	/* find without creating: the table is not changed */
+	s = ps_http__limit_find((ps_http__limits *)&h->limits, platform,
+				account, 0, now);
+	if (s == NULL)
+		return 0;
+	copy = *s;
+	ps_http__limit_roll(&copy, now);
+	out->remaining = copy.remaining;
+	out->quota = copy.quota;
+	return out->remaining >= 0;
+}
+
 long
 ps_http_limit_remaining(const ps_http *h, ps_platform platform,
 			const char *account)
 {
-	ps_http__limit *s, copy;
+	ps_http_budget b;
 
-	if (h == NULL)
-		return -1;
-	/* find without creating: the table is not changed */
-	s = ps_http__limit_find((ps_http__limits *)&h->limits, platform,
-				account, 0);
-	if (s == NULL)
-		return -1;
-	copy = *s;
-	ps_http__limit_roll(&copy, h->opts.clock->now_ms(h->opts.clock->ctx));
-	return copy.remaining;
+	ps_http_limit_budget(&b, h, platform, account);
+	return b.remaining;
 }
 
 /* --- libcurl callbacks ------------------------------------------------ */
@@ -575,7 +594,7 @@ static verdict
 classify(const ps_http_request *req, const attempt *a,
 	 const ps_http_response *r, int64_t wall_now)
 {
-	const ps_http__platform_ops *ops = ps_http__platform(req->platform);
+	const ps_http_dialect *d = ps_http__dialect(req->platform);
 	verdict v = {0, 0, 0, PS_HTTP_OUT_OK, -1};
 	long s = r->status;
 
@@ -586,21 +605,22 @@ classify(const ps_http_request *req, const attempt *a,
 			v.retry = req->idempotent || !a->sent;
 		return v;
 	}
-	if (s >= 200 && s <= 299)
-		return v;
-	if (s == 401 || s == 403) {
-		v.error = PS_EAUTH;
-		v.outcome = PS_HTTP_OUT_AUTH;
-		return v;
-	}
-	if (s == 429 || (ops->is_throttle && ops->is_throttle(r))) {
+	/* a dialect may say a 2xx is a refusal (an error in the body) */
+	if (s == 429 || (d->is_throttle != NULL && d->is_throttle(r))) {
 		v.error = PS_ERATELIMIT;
 		v.outcome = PS_HTTP_OUT_THROTTLED;
 		v.retry = 1;
 		v.throttled = 1;
 		v.hint_ms = ps_http__retry_after_ms(r, wall_now);
-		if (ops->throttle_hint_ms)
-			v.hint_ms = ops->throttle_hint_ms(r, v.hint_ms);
+		if (d->throttle_hint_ms != NULL)
+			v.hint_ms = d->throttle_hint_ms(r, v.hint_ms);
+		return v;
+	}
+	if (s >= 200 && s <= 299)
+		return v;
+	if (s == 401 || s == 403) {
+		v.error = PS_EAUTH;
+		v.outcome = PS_HTTP_OUT_AUTH;
 		return v;
 	}
 	if (s >= 400 && s <= 499) {
@@ -900,6 +920,7 @@ ps_http_send(ps_http_response *out, ps_http *h, const ps_http_request *req)
 	verdict v = {0, 0, 0, PS_HTTP_OUT_OK, -1};
 	attempt a = {0, 0, CURLE_OK, 0};
 	int error = 0, n;
+	long cost;
 
 	if (out == NULL || h == NULL || req == NULL || req->url == NULL ||
 	    req->method == NULL)
@@ -909,7 +930,9 @@ ps_http_send(ps_http_response *out, ps_http *h, const ps_http_request *req)
 	ep = req->endpoint ? req->endpoint : "-";
 	url_for_log(logurl, sizeof(logurl), req->url);
 	hdrs = build_headers(req);
-	lim = ps_http__limit_find(&h->limits, req->platform, req->account, 1);
+	lim = ps_http__limit_find(&h->limits, req->platform, req->account, 1,
+				  h->opts.clock->now_ms(h->opts.clock->ctx));
+	cost = ps_http__cost(req);
 	if (hdrs == NULL || lim == NULL) {
 		error = ps_error_set(PS_ENOMEM, "out of memory (http request)");
 		goto done;
@@ -927,16 +950,18 @@ ps_http_send(ps_http_response *out, ps_http *h, const ps_http_request *req)
 			goto done;
 		}
 		ps_http__limit_roll(lim, now);
-		wait = ps_http__limit_wait_ms(lim, now,
-					      h->opts.limiter_reserve);
+		wait = ps_http__limit_wait_ms(lim, now, h->opts.limiter_reserve,
+					      cost);
 		if (wait > 0) {
 			if (wait > h->opts.max_wait_ms)
 				wait = h->opts.max_wait_ms;
 			ps_log_debug("http",
-				     "%s account '%s': %ld requests left, "
-				     "waiting %lld ms for the window to reset",
+				     "%s account '%s': %ld %s left, %ld "
+				     "needed, waiting %lld ms for more",
 				     plat, lim->account, lim->remaining,
-				     (long long)wait);
+				     lim->dialect->unit ? lim->dialect->unit
+							: "requests",
+				     cost, (long long)wait);
 			if ((error = wait_ms(h, out, wait)) < 0) {
 				error = ps_error_set(
 					error,
@@ -945,15 +970,10 @@ ps_http_send(ps_http_response *out, ps_http *h, const ps_http_request *req)
 					plat, req->method, ep);
 				goto done;
 			}
-			now = clk->now_ms(clk->ctx);
-			if (now < lim->reset_at) {
-				/* waited the cap, not the whole window */
-				lim->remaining = -1;
-				lim->reset_at = -1;
-			}
-			ps_http__limit_roll(lim, now);
+			ps_http__limit_waited(lim, clk->now_ms(clk->ctx),
+					      h->opts.limiter_reserve, cost);
 		}
-		ps_http__limit_sent(lim);
+		ps_http__limit_sent(lim, cost, clk->now_ms(clk->ctx));
 
 		perform(&a, h, req, hdrs, out);
 		out->attempts++;
@@ -1037,17 +1057,20 @@ start_one(ps_http *h, slot *sl, size_t k, const ps_http_request *req,
 	const ps_clock *clk = h->opts.clock;
 	ps_http__limit *lim;
 	int64_t now = clk->now_ms(clk->ctx);
+	long cost;
 
 	if (!req->idempotent || req->url == NULL || req->method == NULL)
 		return PS_EINVAL;
-	lim = ps_http__limit_find(&h->limits, req->platform, req->account, 1);
+	cost = ps_http__cost(req);
+	lim = ps_http__limit_find(&h->limits, req->platform, req->account, 1,
+				  now);
 	if (lim == NULL)
 		return PS_ENOMEM;
 	/* open: ps_http_send refuses it with the operator's detail */
 	if (ps_http__breaker_wait_ms(&lim->breaker, now) > 0)
 		return lim->breaker.error != 0 ? lim->breaker.error : PS_ENET;
 	ps_http__limit_roll(lim, now);
-	if (ps_http__limit_wait_ms(lim, now, h->opts.limiter_reserve) > 0)
+	if (ps_http__limit_wait_ms(lim, now, h->opts.limiter_reserve, cost) > 0)
 		return PS_ERATELIMIT; /* ps_http_send waits for it */
 	if (h->pool[k] == NULL && (h->pool[k] = curl_easy_init()) == NULL)
 		return PS_ENOMEM;
@@ -1062,7 +1085,7 @@ start_one(ps_http *h, slot *sl, size_t k, const ps_http_request *req,
 		sl[k].hdrs = NULL;
 		return PS_ENOMEM;
 	}
-	ps_http__limit_sent(lim);
+	ps_http__limit_sent(lim, cost, now);
 	sl[k].busy = 1;
 	return 0;
 }
@@ -1084,7 +1107,8 @@ end_one(ps_http *h, slot *sl, size_t k, CURLcode cc,
 	sl[k].hdrs = NULL;
 	sl[k].busy = 0;
 	out->attempts++;
-	lim = ps_http__limit_find(&h->limits, req->platform, req->account, 1);
+	lim = ps_http__limit_find(&h->limits, req->platform, req->account, 1,
+				  clk->now_ms(clk->ctx));
 	if (lim != NULL)
 		ps_http__limit_observe(lim, out, clk->now_ms(clk->ctx));
 	v = classify(req, &a, out, wall_now(h));

@@ -1,10 +1,11 @@
 /*
  * http_int.h - declarations shared by the files of the http module only.
  *
- * http.c runs requests and the retry loop; limit.c holds the per-platform
- * rules (which headers carry rate-limit state, what a throttle looks like,
- * which hint says how long to wait) and the per-account limiter state;
- * breaker.c the per-account circuit breaker kept beside it.
+ * http.c runs requests and the retry loop; limit.c the per-account
+ * limiter, a token bucket fed by each platform's dialect (http.h: the
+ * plug-in says which reply fields carry the budget, what a throttle looks
+ * like, how long it asks to wait, what a request costs); breaker.c the
+ * per-account circuit breaker kept beside it.
  */
 #ifndef PEARLSYNC_HTTP_INT_H
 #define PEARLSYNC_HTTP_INT_H
@@ -12,49 +13,14 @@
 #include "internal.h"
 #include "pearlsync/http.h"
 
-/* What one response said about its rate-limit window; -1: not said. */
-typedef struct ps_http__limit_hint {
-	long remaining;    /* requests left in the current window */
-	int64_t reset_ms;  /* ms from now until the window resets */
-	int64_t window_ms; /* length of a window */
-	long quota;        /* requests per window */
-} ps_http__limit_hint;
-
 /*
- * The rules of one platform.  Any slot may be NULL (the platform has no
- * such rule).  Slots never allocate and never fail.
+ * ps_http__dialect - the dialect of platform p (its plug-in's rate slot),
+ * or a table with NULL slots when p has none.  Never NULL.
  */
-typedef struct ps_http__platform_ops {
-	/*
-	 * limit_read - fill *out from r's headers.  Returns non-zero when r
-	 * carried at least the remaining count; *out fields the platform did
-	 * not send are -1.
-	 */
-	int (*limit_read)(ps_http__limit_hint *out, const ps_http_response *r);
-	/*
-	 * is_throttle - non-zero when r, whose status is not 429, is still
-	 * the platform saying "too many requests" (429 always is).
-	 */
-	int (*is_throttle)(const ps_http_response *r);
-	/*
-	 * throttle_hint_ms - the wait in ms the platform asks for before the
-	 * throttled response r is retried, or -1 when it gave none.
-	 * retry_after_ms is r's generic Retry-After as ms (-1: none); the
-	 * platform decides whether its own headers come before it.  A NULL
-	 * slot means retry_after_ms.
-	 */
-	int64_t (*throttle_hint_ms)(const ps_http_response *r,
-				    int64_t retry_after_ms);
-} ps_http__platform_ops;
+const ps_http_dialect *ps_http__dialect(ps_platform p);
 
-/* The rules for p (a table with NULL slots for an unknown value). */
-const ps_http__platform_ops *ps_http__platform(ps_platform p);
-
-/*
- * ps_http__header_number - the value of header name in r as a
- * non-negative integer, or -1 when absent or not a number.
- */
-int64_t ps_http__header_number(const ps_http_response *r, const char *name);
+/* ps_http__cost - the units req will use by its platform's dialect. */
+long ps_http__cost(const ps_http_request *req);
 
 /*
  * ps_http__retry_after_ms - r's Retry-After as a wait in ms, or -1 when
@@ -104,14 +70,20 @@ int ps_http__breaker_refuse(const ps_http__breaker *b, ps_platform p,
 			    const char *method, const char *endpoint,
 			    int64_t now);
 
-/* Limiter state of one (platform, account). */
+/*
+ * Limiter state of one (platform, account): a bucket of units that fills
+ * up at reset_at (a window) or continuously at refill_per_s.
+ */
 typedef struct ps_http__limit {
 	ps_platform platform;
-	char *account;     /* owned; "" when the request gave none */
-	long remaining;    /* -1: unknown */
-	long quota;        /* -1: unknown */
-	int64_t window_ms; /* -1: unknown */
-	int64_t reset_at;  /* absolute, clock ms; -1: unknown */
+	char *account;       /* owned; "" when the request gave none */
+	const ps_http_dialect *dialect; /* never NULL */
+	long remaining;      /* -1: unknown */
+	long quota;          /* -1: unknown */
+	int64_t window_ms;   /* -1: unknown */
+	int64_t reset_at;    /* absolute, clock ms; -1: unknown */
+	long refill_per_s;   /* -1 or 0: no continuous refill */
+	int64_t refill_at;   /* clock ms remaining was last refilled to */
 	ps_http__breaker breaker;
 } ps_http__limit;
 
@@ -124,30 +96,44 @@ typedef struct ps_http__limits {
 void ps_http__limits_dispose(ps_http__limits *l);
 
 /*
- * ps_http__limit_find - the state for (p, account), created (unknown) when
- * create is set.  NULL when absent or out of memory.  Borrowed from l.
+ * ps_http__limit_find - the state for (p, account), created when create
+ * is set (at now: unknown, or the dialect's defaults).  NULL when absent
+ * or out of memory.  Borrowed from l.
  */
 ps_http__limit *ps_http__limit_find(ps_http__limits *l, ps_platform p,
-				    const char *account, int create);
+				    const char *account, int create,
+				    int64_t now);
 
 /*
  * ps_http__limit_roll - bring s up to date at now: once the reset time
- * has passed the window is fresh (remaining = quota, or unknown).
+ * has passed the window is fresh (remaining = quota, or unknown); a
+ * refilling bucket gains what the time since its last refill gave.
  */
 void ps_http__limit_roll(ps_http__limit *s, int64_t now);
 
 /*
- * ps_http__limit_wait_ms - how long to wait at now before sending so as
- * not to be throttled: the time to the reset when at most reserve requests
- * are left, else 0.
+ * ps_http__limit_wait_ms - how long to wait at now (after a roll) before
+ * sending a request of cost units, so that reserve units stay in the
+ * bucket: the time to the window's reset, or until enough units have
+ * refilled (the sooner); 0 when it can pay, when the budget is unknown,
+ * or when the platform said neither when nor how fast it refills.  A
+ * cost larger than the whole quota waits until the bucket is full.
  */
 int64_t ps_http__limit_wait_ms(const ps_http__limit *s, int64_t now,
-			       int reserve);
+			       int reserve, long cost);
 
-/* ps_http__limit_sent - one request is about to use the window. */
-void ps_http__limit_sent(ps_http__limit *s);
+/*
+ * ps_http__limit_waited - after waiting for s up to now: roll, and when
+ * the bucket still cannot pay cost (the wait was capped), forget the count
+ * so the request goes rather than wait again.
+ */
+void ps_http__limit_waited(ps_http__limit *s, int64_t now, int reserve,
+			   long cost);
 
-/* ps_http__limit_observe - take what r says about the window at now. */
+/* ps_http__limit_sent - a request of cost units is about to go at now. */
+void ps_http__limit_sent(ps_http__limit *s, long cost, int64_t now);
+
+/* ps_http__limit_observe - take what r says about the budget at now. */
 void ps_http__limit_observe(ps_http__limit *s, const ps_http_response *r,
 			    int64_t now);
 

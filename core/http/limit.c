@@ -1,12 +1,15 @@
 /*
- * limit.c - per-platform throttling rules and the per-account limiter.
+ * limit.c - the per-account limiter: a token bucket with a cost per
+ * request, fed by each platform's dialect.
  *
- * Each platform tells the client how much of its quota is left, in its own
- * headers.  The limiter keeps, per (platform, account), the last count it
- * was told, counts down one per request it sends, and makes the next
- * request wait for the window's reset when only the reserve is left, so the
- * platform never has to refuse us.  Platforms that send nothing (DSCO and
- * ShipHero for now) are only subject to the retry policy's Retry-After.
+ * Each platform says, in its own headers or body, how much of its budget
+ * is left (http.h: struct ps_http_dialect).  The limiter keeps, per
+ * (platform, account), the last count it was told, takes each request's
+ * cost when it is sent, refills at the window's reset or continuously as
+ * the platform says, and makes the next request wait while the bucket
+ * cannot pay its cost and keep the reserve, so the platform never has to
+ * refuse us.  A platform without a dialect is only subject to the retry
+ * policy's Retry-After.
  */
 #include "http_int.h"
 
@@ -15,13 +18,14 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
+#include "pearlsync/platform.h"
+
 int64_t
-ps_http__header_number(const ps_http_response *r, const char *name)
+ps_http_response_header_number(const ps_http_response *r, const char *name)
 {
-	const char *v = ps_http_response_header(r, name);
+	const char *v = r != NULL ? ps_http_response_header(r, name) : NULL;
 	char *end;
 	long long n;
 
@@ -52,7 +56,7 @@ int64_t
 ps_http__retry_after_ms(const ps_http_response *r, int64_t wall_now)
 {
 	const char *v = ps_http_response_header(r, "Retry-After");
-	int64_t s = ps_http__header_number(r, "Retry-After"), at, ref;
+	int64_t s = ps_http_response_header_number(r, "Retry-After"), at, ref;
 
 	if (s >= 0)
 		return s > INT64_MAX / 1000 ? -1 : s * 1000;
@@ -66,110 +70,27 @@ ps_http__retry_after_ms(const ps_http_response *r, int64_t wall_now)
 	return at - ref > INT64_MAX / 1000 ? -1 : (at - ref) * 1000;
 }
 
-/* --- Brightpearl ------------------------------------------------------- */
+/* --- dialects ----------------------------------------------------------- */
 
-/*
- * Every reply carries brightpearl-requests-remaining and
- * brightpearl-next-throttle-period (ms until the minute's quota resets).
- */
-static int
-bp_limit_read(ps_http__limit_hint *out, const ps_http_response *r)
-{
-	int64_t rem =
-		ps_http__header_number(r, "brightpearl-requests-remaining");
-
-	out->remaining = rem > LONG_MAX ? LONG_MAX : (long)rem;
-	out->reset_ms =
-		ps_http__header_number(r, "brightpearl-next-throttle-period");
-	out->window_ms = -1;
-	out->quota = -1;
-	return rem >= 0;
-}
-
-/*
- * Over the cap Brightpearl answers 503 with the string body "You have sent
- * too many requests. Please wait before sending another request"; any
- * other 503 is an outage.
- */
-static int
-bp_is_throttle(const ps_http_response *r)
-{
-	static const char needle[] = "too many requests";
-	size_t n = sizeof(needle) - 1, i;
-
-	if (r->status != 503 || r->body == NULL)
-		return 0;
-	for (i = 0; i + n <= r->body_len; i++) {
-		if (strncasecmp(r->body + i, needle, n) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * A 429 (the burst limit) says how long in Retry-After; the period header
- * is on every reply and counts to the end of the whole minute's window, so
- * it is the wait only for the 503 throttle, which carries no Retry-After.
- */
-static int64_t
-bp_throttle_hint_ms(const ps_http_response *r, int64_t retry_after_ms)
-{
-	if (retry_after_ms >= 0)
-		return retry_after_ms;
-	return ps_http__header_number(r, "brightpearl-next-throttle-period");
-}
-
-/* --- BigCommerce ------------------------------------------------------- */
-
-/* The four X-Rate-Limit-* headers, on every reply including 429. */
-static int
-bc_limit_read(ps_http__limit_hint *out, const ps_http_response *r)
-{
-	int64_t rem = ps_http__header_number(r, "X-Rate-Limit-Requests-Left");
-	int64_t quota =
-		ps_http__header_number(r, "X-Rate-Limit-Requests-Quota");
-
-	out->remaining = rem > LONG_MAX ? LONG_MAX : (long)rem;
-	out->reset_ms = ps_http__header_number(r, "X-Rate-Limit-Time-Reset-Ms");
-	out->window_ms =
-		ps_http__header_number(r, "X-Rate-Limit-Time-Window-Ms");
-	out->quota = quota > LONG_MAX ? LONG_MAX : (long)quota;
-	return rem >= 0;
-}
-
-/*
- * On 429: Reset-Ms first (to the millisecond), then X-Retry-After
- * (seconds), then a generic Retry-After.
- */
-static int64_t
-bc_throttle_hint_ms(const ps_http_response *r, int64_t retry_after_ms)
-{
-	int64_t ms = ps_http__header_number(r, "X-Rate-Limit-Time-Reset-Ms");
-	int64_t s;
-
-	if (ms >= 0)
-		return ms;
-	s = ps_http__header_number(r, "X-Retry-After");
-	if (s >= 0 && s <= INT64_MAX / 1000)
-		return s * 1000;
-	return retry_after_ms;
-}
-
-static const ps_http__platform_ops platform_ops[PS_PLATFORM_COUNT] = {
-	[PS_PLATFORM_BRIGHTPEARL] = {bp_limit_read, bp_is_throttle,
-				     bp_throttle_hint_ms},
-	[PS_PLATFORM_BIGCOMMERCE] = {bc_limit_read, NULL, bc_throttle_hint_ms},
-	/* DSCO and ShipHero: generic Retry-After only, for now */
-	[PS_PLATFORM_DSCO] = {NULL, NULL, NULL},
-	[PS_PLATFORM_SHIPHERO] = {NULL, NULL, NULL},
+static const ps_http_dialect no_dialect = {
+	"requests", NULL, NULL, NULL, NULL, -1, -1, -1,
 };
 
-static const ps_http__platform_ops no_ops = {NULL, NULL, NULL};
-
-const ps_http__platform_ops *
-ps_http__platform(ps_platform p)
+const ps_http_dialect *
+ps_http__dialect(ps_platform p)
 {
-	return (unsigned)p < PS_PLATFORM_COUNT ? &platform_ops[p] : &no_ops;
+	const ps_platform_ops *ops = ps_platform_ops_of(p);
+
+	return ops != NULL && ops->rate != NULL ? ops->rate : &no_dialect;
+}
+
+long
+ps_http__cost(const ps_http_request *req)
+{
+	const ps_http_dialect *d = ps_http__dialect(req->platform);
+	long c = d->cost != NULL ? d->cost(req) : 1;
+
+	return c < 0 ? 0 : c;
 }
 
 /* --- the limiter -------------------------------------------------------- */
@@ -189,8 +110,9 @@ ps_http__limits_dispose(ps_http__limits *l)
 
 ps_http__limit *
 ps_http__limit_find(ps_http__limits *l, ps_platform p, const char *account,
-		    int create)
+		    int create, int64_t now)
 {
+	const ps_http_dialect *d;
 	ps_http__limit *s;
 	size_t i;
 
@@ -212,15 +134,21 @@ ps_http__limit_find(ps_http__limits *l, ps_platform p, const char *account,
 		l->cap = cap;
 	}
 	s = &l->v[l->n];
+	memset(s, 0, sizeof(*s));
 	s->account = ps_util__strdup(account);
 	if (s->account == NULL)
 		return NULL;
+	d = ps_http__dialect(p);
 	s->platform = p;
-	s->remaining = -1;
-	s->quota = -1;
-	s->window_ms = -1;
+	s->dialect = d;
+	/* what is assumed until a reply says: the dialect's defaults */
+	s->quota = d->default_quota >= 0 ? d->default_quota : -1;
+	s->remaining = s->quota;
+	s->window_ms = d->default_window_ms > 0 ? d->default_window_ms : -1;
+	s->refill_per_s =
+		d->default_refill_per_s > 0 ? d->default_refill_per_s : -1;
 	s->reset_at = -1;
-	memset(&s->breaker, 0, sizeof(s->breaker));
+	s->refill_at = now;
 	l->n++;
 	return s;
 }
@@ -228,10 +156,32 @@ ps_http__limit_find(ps_http__limits *l, ps_platform p, const char *account,
 void
 ps_http__limit_roll(ps_http__limit *s, int64_t now)
 {
+	if (s->refill_per_s > 0 && s->remaining >= 0 && now > s->refill_at) {
+		int64_t dt = now - s->refill_at, gained;
+
+		/* whole units only; the rest of the time is kept for later */
+		if (dt > INT64_MAX / s->refill_per_s)
+			dt = INT64_MAX / s->refill_per_s;
+		gained = dt * s->refill_per_s / 1000;
+		if (gained > 0) {
+			s->refill_at += (gained * 1000 + s->refill_per_s - 1) /
+					s->refill_per_s;
+			if (gained > LONG_MAX - s->remaining)
+				gained = LONG_MAX - s->remaining;
+			s->remaining += (long)gained;
+		}
+		if (s->quota >= 0 && s->remaining >= s->quota) {
+			s->remaining = s->quota;
+			s->refill_at = now;
+		}
+	} else if (s->remaining < 0 || s->refill_per_s <= 0) {
+		s->refill_at = now;
+	}
 	if (s->reset_at < 0 || now < s->reset_at)
 		return;
 	/* a fresh window: full quota if we know it */
 	s->remaining = s->quota;
+	s->refill_at = now;
 	if (s->window_ms > 0) {
 		int64_t behind = (now - s->reset_at) / s->window_ms + 1;
 		s->reset_at += behind * s->window_ms;
@@ -241,35 +191,77 @@ ps_http__limit_roll(ps_http__limit *s, int64_t now)
 }
 
 int64_t
-ps_http__limit_wait_ms(const ps_http__limit *s, int64_t now, int reserve)
+ps_http__limit_wait_ms(const ps_http__limit *s, int64_t now, int reserve,
+		       long cost)
 {
-	if (s->remaining < 0 || s->remaining > reserve || s->reset_at < 0 ||
-	    now >= s->reset_at)
+	int64_t need, wait = -1;
+
+	if (s->remaining < 0)
 		return 0;
-	return s->reset_at - now;
+	need = (int64_t)reserve + cost - s->remaining;
+	if (s->quota >= 0 && s->remaining >= s->quota)
+		return 0; /* full: waiting would not add a unit */
+	if (need <= 0)
+		return 0;
+	if (s->quota >= 0 && need > s->quota - s->remaining)
+		need = s->quota - s->remaining; /* wait until full, at most */
+	if (s->refill_per_s > 0) {
+		int64_t r = s->refill_per_s, part = now - s->refill_at;
+
+		if (need > INT64_MAX / 1000 - r)
+			need = INT64_MAX / 1000 - r;
+		if (part < 0 || part > 1000)
+			part = 0;
+		wait = (need * 1000 - part * r + r - 1) / r;
+		if (wait < 1)
+			wait = 1;
+	}
+	if (s->reset_at >= 0 && now < s->reset_at &&
+	    (wait < 0 || s->reset_at - now < wait))
+		wait = s->reset_at - now;
+	/* short, but the platform said neither when nor how fast: go */
+	return wait < 0 ? 0 : wait;
 }
 
 void
-ps_http__limit_sent(ps_http__limit *s)
+ps_http__limit_waited(ps_http__limit *s, int64_t now, int reserve, long cost)
 {
-	if (s->remaining > 0)
-		s->remaining--;
+	ps_http__limit_roll(s, now);
+	if (ps_http__limit_wait_ms(s, now, reserve, cost) != 0) {
+		/* waited the cap, not the whole way: the count is stale */
+		s->remaining = -1;
+		s->reset_at = -1;
+	}
+}
+
+void
+ps_http__limit_sent(ps_http__limit *s, long cost, int64_t now)
+{
+	if (s->remaining >= 0)
+		s->remaining = s->remaining > cost ? s->remaining - cost : 0;
+	/* a window of known length the platform has not timed: from now */
+	if (s->reset_at < 0 && s->window_ms > 0 && s->remaining >= 0 &&
+	    s->dialect->default_window_ms > 0)
+		s->reset_at = now + s->window_ms;
 }
 
 void
 ps_http__limit_observe(ps_http__limit *s, const ps_http_response *r,
 		       int64_t now)
 {
-	const ps_http__platform_ops *ops = ps_http__platform(s->platform);
-	ps_http__limit_hint h;
+	const ps_http_dialect *d = s->dialect;
+	ps_http_budget_hint h = {-1, -1, -1, -1, -1};
 
-	if (ops->limit_read == NULL || r->status == 0 ||
-	    !ops->limit_read(&h, r))
+	if (d->read == NULL || r->status == 0 || !d->read(&h, r) ||
+	    h.remaining < 0)
 		return;
 	s->remaining = h.remaining;
+	s->refill_at = now;
 	s->reset_at = h.reset_ms >= 0 ? now + h.reset_ms : -1;
 	if (h.window_ms > 0)
 		s->window_ms = h.window_ms;
 	if (h.quota >= 0)
 		s->quota = h.quota;
+	if (h.refill_per_s >= 0)
+		s->refill_per_s = h.refill_per_s;
 }

@@ -212,8 +212,26 @@ static const char migration_6[] =
 	"ALTER TABLE events ADD COLUMN object TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE events ADD COLUMN ids TEXT NOT NULL DEFAULT '';";
 
-static const char *const migrations[] = {migration_1, migration_2, migration_3,
-					 migration_4, migration_5, migration_6};
+/*
+ * 7: the API budget the limiter believes each (platform, account) has
+ * left, in the platform's unit ("requests", "credits"), recorded by the
+ * worker for the console (budgets.c).  Replaces the "<code>.rate_limit"
+ * cache rows, which are dropped.
+ */
+static const char migration_7[] =
+	"CREATE TABLE budgets ("
+	" platform INTEGER NOT NULL,"
+	" account TEXT NOT NULL,"
+	" remaining INTEGER NOT NULL,"
+	" quota INTEGER,"
+	" unit TEXT NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" PRIMARY KEY (platform, account)) WITHOUT ROWID;"
+	"DELETE FROM cache WHERE kind LIKE '%.rate!_limit' ESCAPE '!';";
+
+static const char *const migrations[] = {
+	migration_1, migration_2, migration_3, migration_4,
+	migration_5, migration_6, migration_7};
 
 _Static_assert(PS__ARRAY_LEN(migrations) == PS_STORE_SCHEMA_VERSION,
 	       "one migration per schema version");

@@ -1084,19 +1084,20 @@ flush_one(void *ctx, ps_platform platform, const char *endpoint,
 }
 
 /*
- * The API budget the limiter believes is left, for the console: cache
- * "bp.rate_limit" and "bc.rate_limit" as {"remaining":N}, for the
- * configured account and store.  Skipped while unknown (no request yet);
- * rewritten when it changes and at least every RATE_RECORD_MS so its age
- * tells how fresh it is.  A failure is logged, never returned.
+ * The API budget the limiter believes is left, for the console: a row of
+ * the budgets table (ps_store_budget_set) per configured account.  Skipped
+ * while unknown (no request yet); rewritten when it changes and at least
+ * every RATE_RECORD_MS so its age tells how fresh it is.  A failure is
+ * logged, never returned.
  */
 static void
 record_rate_limits(ps_worker *w)
 {
 	const ps_platform_ops *const *p;
-	char json[64], kind[48], *account;
 	int64_t now = now_ms(w);
-	long left;
+	ps_http_budget b;
+	char *account;
+	int error;
 
 	if (w->http == NULL)
 		return;
@@ -1108,21 +1109,24 @@ record_rate_limits(ps_worker *w)
 		    (account = setting_str(w->st, ops->account_setting)) ==
 			    NULL)
 			continue;
-		left = ps_http_limit_remaining(w->http, id, account);
+		error = 0;
+		if (ps_http_limit_budget(&b, w->http, id, account) &&
+		    (b.remaining != w->rate_left[id] ||
+		     now - w->rate_at[id] >= RATE_RECORD_MS))
+			error = ps_store_budget_set(w->st, id, account,
+						    b.remaining, b.quota,
+						    b.unit, now);
+		else
+			b.remaining = -1; /* nothing recorded */
 		free(account);
-		if (left < 0 || (left == w->rate_left[id] &&
-				 now - w->rate_at[id] < RATE_RECORD_MS))
-			continue;
-		snprintf(kind, sizeof(kind), "%s.rate_limit", ops->code);
-		snprintf(json, sizeof(json), "{\"remaining\":%ld}", left);
-		if (ps_store_cache_set(w->st, kind, json, now) < 0) {
-			ps_log_warn(MOD, "recording %s: %s", kind,
-				    ps_error_last());
+		if (error < 0) {
+			ps_log_warn(MOD, "recording the %s API budget: %s",
+				    ops->title, ps_error_last());
 			ps_error_clear();
-			continue;
+		} else if (b.remaining >= 0) {
+			w->rate_left[id] = b.remaining;
+			w->rate_at[id] = now;
 		}
-		w->rate_left[id] = left;
-		w->rate_at[id] = now;
 	}
 }
 

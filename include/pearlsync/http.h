@@ -1,7 +1,7 @@
 /*
  * http.h - the one HTTP client: libcurl with timeouts, keep-alive, TLS
- * verification, a response size cap, a per-account rate limiter fed by each
- * platform's own headers, and a retry policy.
+ * verification, a response size cap, a per-account rate limiter fed by what
+ * each platform's replies say about its budget, and a retry policy.
  *
  * A ps_http is used by one thread at a time.  Connectors build a
  * ps_http_request (URL, headers, body), call ps_http_send() and read the
@@ -13,7 +13,7 @@
  *                  other than 401/403/429 (a data error is data: the
  *                  connector reads the status and body);
  *   PS_EAUTH       401 or 403, at once, never retried;
- *   PS_ERATELIMIT  429 / Brightpearl's 503 throttle still after the budget;
+ *   PS_ERATELIMIT  429 or the dialect's throttle still after the budget;
  *   PS_EREMOTE     500/502/503/504 still after the budget; any other 5xx
  *                  at once (not retried);
  *   PS_EHTTP       a 1xx/3xx final status (redirects are never followed);
@@ -52,13 +52,13 @@
 /* Longest single sleep between two looks at the cancel flag. */
 #define PS_HTTP_WAIT_SLICE_MS 250
 
-/* Injected time.  now_ms is monotonic milliseconds; sleep_ms blocks. */
 /*
  * How one platform meters its API (the limiter's dialect): defined below,
  * supplied by each platform plug-in (platform.h).
  */
 typedef struct ps_http_dialect ps_http_dialect;
 
+/* Injected time.  now_ms is monotonic milliseconds; sleep_ms blocks. */
 typedef struct ps_clock {
 	int64_t (*now_ms)(void *ctx);
 	void (*sleep_ms)(void *ctx, int64_t ms);
@@ -91,7 +91,7 @@ typedef struct ps_http_options {
 	int64_t backoff_base_ms;  /* first backoff ceiling */
 	int64_t backoff_cap_ms;   /* ceiling never exceeds this */
 	int64_t max_wait_ms;      /* a single wait (hint or limiter) cap */
-	int limiter_reserve;      /* requests kept back per window */
+	int limiter_reserve;      /* budget units kept back */
 	const ps_clock *clock;    /* NULL: ps_clock_system() */
 	const ps_random *random;  /* NULL: ps_random_system() */
 	const volatile sig_atomic_t *cancel; /* optional stop flag */
@@ -178,24 +178,101 @@ typedef struct ps_http_response {
 #define PS_HTTP_RESPONSE_INIT {0, NULL, 0, NULL, 0, 0, 0}
 
 /*
+ * What one reply said about the budget of its (platform, account), in the
+ * platform's unit (requests, credits); -1: not said.
+ */
+typedef struct ps_http_budget_hint {
+	long remaining;       /* units left now */
+	long quota;           /* units in a full budget */
+	int64_t reset_ms;     /* ms from now until a fixed window resets */
+	int64_t window_ms;    /* the length of such a window */
+	long refill_per_s;    /* units given back per second (a bucket) */
+} ps_http_budget_hint;
+
+/*
+ * struct ps_http_dialect - how one platform meters its API, for the
+ * limiter of each (platform, account).  One const table per platform,
+ * supplied by its plug-in (platform.h: ps_platform_ops.rate).  Every
+ * function slot may be NULL; none allocates, fails or keeps a pointer
+ * into the response.
+ *
+ * The budget is a token bucket of `unit`s.  A request pays its cost when
+ * it is sent; it waits first when the bucket cannot pay the cost and keep
+ * options.limiter_reserve units back.  The bucket fills up again either
+ * all at once when a window resets (reset_ms: remaining becomes the
+ * quota, or unknown when the quota is not known), or continuously at
+ * refill_per_s (up to the quota when known).  While remaining is unknown
+ * nothing waits.
+ */
+struct ps_http_dialect {
+	/* What the budget counts, plural: "requests", "credits". */
+	const char *unit;
+	/*
+	 * read - fill *out from reply r: its headers, or its body (r->body,
+	 * r->body_len bytes, NUL-terminated) for a platform that reports the
+	 * budget there.  Fields not said are -1.  Returns non-zero when r
+	 * said at least the remaining count; 0 leaves the budget as it is.
+	 * Called for every reply, throttles included.  NULL: no reply feeds
+	 * the budget.
+	 */
+	int (*read)(ps_http_budget_hint *out, const ps_http_response *r);
+	/*
+	 * is_throttle - non-zero when r, whose status is not 429, is still
+	 * the platform refusing for the rate (429 always is): a 503 with a
+	 * telling body, or a 200 whose body is an out-of-credits error.
+	 * Such a reply is retried like a 429.  NULL: only 429.
+	 */
+	int (*is_throttle)(const ps_http_response *r);
+	/*
+	 * throttle_hint_ms - how long the platform asks to wait before the
+	 * throttled reply r is retried, in ms, or -1 when it did not say.
+	 * retry_after_ms is r's generic Retry-After as ms (-1: none); the
+	 * dialect decides whether its own fields come first.  NULL:
+	 * retry_after_ms.
+	 */
+	int64_t (*throttle_hint_ms)(const ps_http_response *r,
+				    int64_t retry_after_ms);
+	/*
+	 * cost - the units req will use, known before it is sent (>= 0).
+	 * NULL: 1.
+	 */
+	long (*cost)(const ps_http_request *req);
+	/*
+	 * What is assumed before any reply said otherwise (-1: nothing):
+	 * a fresh budget starts full at default_quota, refills at
+	 * default_refill_per_s, and a window of default_window_ms starts
+	 * with the first request.  A reply's hint replaces them.
+	 */
+	long default_quota;
+	long default_refill_per_s;
+	int64_t default_window_ms;
+};
+
+/* What the limiter knows of one (platform, account)'s budget. */
+typedef struct ps_http_budget {
+	long remaining;   /* units left now, -1: unknown */
+	long quota;       /* -1: unknown */
+	const char *unit; /* static: "requests" unless the dialect says */
+} ps_http_budget;
+
+/*
  * ps_http_send - perform req with rate limiting and retries; see the top
  * of this file for the return codes.  *out must be PS_HTTP_RESPONSE_INIT
  * or disposed.  The detail (ps_error_last) names the platform, endpoint
  * and cause, never a credential.
  *
  * Before each attempt the limiter for (req->platform, req->account) waits
- * until the window resets if the platform said at most
- * options.limiter_reserve requests are left.  After a retryable failure
- * (network error, timeout, 429, 500/502/503/504, Brightpearl's 503
- * throttle) the wait before attempt n+1 is the platform's hint when it gave
- * one, capped by max_wait_ms: on a 5xx, Retry-After (seconds or an
+ * until the budget can pay the request's cost and still keep
+ * options.limiter_reserve units (see struct ps_http_dialect): until the
+ * window resets, or until enough units have refilled.  After a retryable
+ * failure (network error, timeout, 429, 500/502/503/504, the dialect's
+ * throttle) the wait before attempt n+1 is the platform's hint when it
+ * gave one, capped by max_wait_ms: on a 5xx, Retry-After (seconds or an
  * HTTP-date, counted from the reply's Date header when it has one); on a
- * throttle, BigCommerce's X-Rate-Limit-Time-Reset-Ms, then X-Retry-After,
- * then Retry-After; Brightpearl's Retry-After (its 429 burst form), then
- * brightpearl-next-throttle-period (ms to the end of the whole minute's
- * window, so only when no Retry-After came); otherwise a uniformly random
- * value in [0, min(backoff_cap_ms, backoff_base_ms * 2^(n-1))] (full
- * jitter).
+ * throttle, the dialect's throttle_hint_ms (its own headers or body,
+ * before or after Retry-After as the platform means them); otherwise a
+ * uniformly random value in [0, min(backoff_cap_ms, backoff_base_ms *
+ * 2^(n-1))] (full jitter).
  */
 int ps_http_send(ps_http_response *out, ps_http *h, const ps_http_request *req);
 
@@ -230,6 +307,13 @@ const char *ps_http_response_header(const ps_http_response *r,
 				    const char *name);
 
 /*
+ * ps_http_response_header_number - the value of the header name in r as a
+ * non-negative integer, or -1 when absent or not one.  For dialects.
+ */
+int64_t ps_http_response_header_number(const ps_http_response *r,
+				       const char *name);
+
+/*
  * ps_http_response_json - parse r's body as JSON into *out (new reference).
  * Returns 0 or PS_EPARSE with the detail naming line and column:
  * "invalid JSON from bigcommerce (line 1, column 17): ...".
@@ -242,7 +326,7 @@ typedef enum ps_http_outcome {
 	PS_HTTP_OUT_OK = 0,      /* 2xx */
 	PS_HTTP_OUT_CLIENT,      /* other 4xx */
 	PS_HTTP_OUT_AUTH,        /* 401/403 */
-	PS_HTTP_OUT_THROTTLED,   /* 429, Brightpearl 503 throttle */
+	PS_HTTP_OUT_THROTTLED,   /* 429, or the dialect's throttle */
 	PS_HTTP_OUT_SERVER,      /* 5xx */
 	PS_HTTP_OUT_NETWORK,     /* no response: refused, reset, timeout */
 	PS_HTTP_OUT_COUNT
@@ -274,10 +358,18 @@ int64_t ps_http_breaker_wait_ms(const ps_http *h, ps_platform platform,
 				int *out_open);
 
 /*
- * ps_http_limit_remaining - the requests the limiter believes are left in
- * the current window for (platform, account), or -1 when unknown.
+ * ps_http_limit_remaining - the units (requests, credits) the limiter
+ * believes are left now for (platform, account), or -1 when unknown.
  */
 long ps_http_limit_remaining(const ps_http *h, ps_platform platform,
 			     const char *account);
+
+/*
+ * ps_http_limit_budget - what the limiter knows of (platform, account)'s
+ * budget now, into *out.  Returns non-zero when the remaining count is
+ * known; 0 (and *out unknown, unit still set) otherwise.
+ */
+int ps_http_limit_budget(ps_http_budget *out, const ps_http *h,
+			 ps_platform platform, const char *account);
 
 #endif

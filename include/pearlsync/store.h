@@ -34,7 +34,7 @@
 typedef struct ps_store ps_store;
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define PS_STORE_SCHEMA_VERSION 6
+#define PS_STORE_SCHEMA_VERSION 7
 
 /* Writers wait this long for another connection's lock, then PS_EBUSY. */
 #define PS_STORE_BUSY_TIMEOUT_MS 5000
@@ -675,6 +675,37 @@ int ps_store_cache_set(ps_store *st, const char *kind, const char *json,
 /* ps_store_cache_get - the JSON into *out (caller frees); PS_ENOTFOUND. */
 int ps_store_cache_get(char **out, int64_t *out_fetched_at, ps_store *st,
 		       const char *kind);
+
+/* ------------------------------------------------------------------------ */
+/* API budgets (what the HTTP limiter believes is left, for the console)     */
+
+/* One (platform, account)'s budget as last recorded. */
+typedef struct ps_store_budget {
+	ps_platform platform;
+	char *account;      /* "" when the platform has one budget */
+	long remaining;     /* units left, >= 0 */
+	long quota;         /* units in a full budget; -1: unknown */
+	char *unit;         /* "requests", "credits" */
+	int64_t updated_at; /* ms, the caller's clock */
+} ps_store_budget;
+
+/*
+ * ps_store_budget_set - record (platform, account)'s budget at now,
+ * replacing the last one.  account NULL means "".  remaining >= 0; quota
+ * -1 when unknown; unit non-empty.
+ */
+int ps_store_budget_set(ps_store *st, ps_platform platform,
+			const char *account, long remaining, long quota,
+			const char *unit, int64_t now);
+
+/*
+ * ps_store_budget_list - every recorded budget, by platform then account,
+ * into *out (*out_n of them; free with ps_store_budgets_free).
+ */
+int ps_store_budget_list(ps_store_budget **out, size_t *out_n, ps_store *st);
+
+/* ps_store_budgets_free - free v's n budgets and v; NULL is fine. */
+void ps_store_budgets_free(ps_store_budget *v, size_t n);
 
 /* ------------------------------------------------------------------------ */
 /* Brightpearl contact directory (see ps_bp_contact_changes)                 */

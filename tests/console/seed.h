@@ -113,8 +113,8 @@ ps_seed_rest(ps_store *st, int64_t now)
 					     "/order", "429", 2)) < 0 ||
 	    (error = ps_store_http_count_add(st, hour, PS_PLATFORM_BIGCOMMERCE,
 					     "/v2/orders", "2xx", 80)) < 0 ||
-	    (error = ps_store_cache_set(st, "bp.rate_limit",
-					"{\"remaining\": 154}", now - 5000)) <
+	    (error = ps_store_budget_set(st, PS_PLATFORM_BRIGHTPEARL, "acme",
+					 154, 200, "requests", now - 5000)) <
 		    0 ||
 	    (error = ps_store_settings_set_many(NULL, st, first, 3, "cli",
 						now - 86400000LL)) < 0 ||

@@ -4,8 +4,8 @@
  * turns a deactivated hook back on, and the sandbox's delivery of a placed
  * order's webhook reaches the listener and is stored as an event.  After
  * a tick the store's cache holds what the console's dashboard reads: the
- * hooks with is_active ("bc.webhooks") and the API budget left
- * ("bc.rate_limit").
+ * hooks with is_active ("bc.webhooks") and the API budget left (the
+ * budgets table).
  */
 /* clang-format off */
 #include <setjmp.h>
@@ -264,6 +264,8 @@ static void
 test_cache_rows_for_dashboard(void **state)
 {
 	struct fixture *f = *state;
+	ps_store_budget *budgets = NULL;
+	size_t nbudgets = 0;
 	json_t *doc, *h;
 	sandbox_reply r;
 	char url[300];
@@ -271,15 +273,19 @@ test_cache_rows_for_dashboard(void **state)
 	size_t i, reactivated = 0;
 
 	assert_null(cache_json(f, "bc.webhooks"));
-	assert_null(cache_json(f, "bc.rate_limit"));
+	assert_int_equal(ps_store_budget_list(&budgets, &nbudgets, f->st), 0);
+	assert_int_equal(nbudgets, 0);
 	assert_int_equal(ps_worker_tick(f->w), 0);
-	/* the API budget left, as {"remaining":N} */
-	doc = cache_json(f, "bc.rate_limit");
-	assert_non_null(doc);
-	assert_true(json_is_integer(json_object_get(doc, "remaining")));
-	assert_true(json_integer_value(json_object_get(doc, "remaining")) >= 0);
-	json_decref(doc);
-	assert_null(cache_json(f, "bp.rate_limit")); /* not configured */
+	/* the API budget left, of the store only (Brightpearl: not set up) */
+	assert_int_equal(ps_store_budget_list(&budgets, &nbudgets, f->st), 0);
+	assert_int_equal(nbudgets, 1);
+	assert_int_equal(budgets[0].platform, PS_PLATFORM_BIGCOMMERCE);
+	assert_string_equal(budgets[0].account, "sandbox");
+	assert_string_equal(budgets[0].unit, "requests");
+	assert_true(budgets[0].remaining >= 0);
+	assert_true(budgets[0].quota > 0);
+	assert_true(budgets[0].remaining <= budgets[0].quota);
+	ps_store_budgets_free(budgets, nbudgets);
 	/* our three hooks, all active */
 	doc = cache_json(f, "bc.webhooks");
 	assert_non_null(doc);

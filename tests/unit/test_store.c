@@ -1919,6 +1919,57 @@ write_cursor(const char *path)
 	return ok ? 0 : 1;
 }
 
+/* Budgets: typed rows; version 7 drops the old JSON rows of the cache. */
+static void
+test_store__budgets_replace_the_rate_limit_cache(void **state)
+{
+	struct fixture *f = *state;
+	ps_store_budget *v = NULL;
+	size_t n = 0;
+	char *json = NULL;
+
+	assert_int_equal(ps_store__open_at_version(&f->st, f->path, 6), 0);
+	assert_int_equal(ps_store_cache_set(f->st, "bp.rate_limit",
+					    "{\"remaining\":3}", 5),
+			 0);
+	assert_int_equal(ps_store_cache_set(f->st, "bp.warehouses", "[]", 5),
+			 0);
+	ps_store_close(f->st);
+	f->st = NULL;
+	open_ok(f);
+	assert_int_equal(ps_store_cache_get(&json, NULL, f->st,
+					    "bp.rate_limit"),
+			 PS_ENOTFOUND);
+	assert_int_equal(ps_store_cache_get(&json, NULL, f->st,
+					    "bp.warehouses"),
+			 0);
+	free(json);
+	assert_int_equal(ps_store_budget_set(f->st, PS_PLATFORM_BIGCOMMERCE,
+					     "store", 140, 150, "requests", 10),
+			 0);
+	assert_int_equal(ps_store_budget_set(f->st, PS_PLATFORM_BRIGHTPEARL,
+					     "acme", 12, -1, "requests", 20),
+			 0);
+	assert_int_equal(ps_store_budget_set(f->st, PS_PLATFORM_BIGCOMMERCE,
+					     "store", 139, 150, "requests", 30),
+			 0);
+	assert_int_equal(ps_store_budget_list(&v, &n, f->st), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].platform, PS_PLATFORM_BRIGHTPEARL);
+	assert_string_equal(v[0].account, "acme");
+	assert_int_equal(v[0].remaining, 12);
+	assert_int_equal(v[0].quota, -1);
+	assert_int_equal(v[1].platform, PS_PLATFORM_BIGCOMMERCE);
+	assert_int_equal(v[1].remaining, 139);
+	assert_int_equal(v[1].quota, 150);
+	assert_string_equal(v[1].unit, "requests");
+	assert_int_equal(v[1].updated_at, 30);
+	ps_store_budgets_free(v, n);
+	assert_int_equal(ps_store_budget_set(f->st, (ps_platform)PS_PLATFORM_MAX,
+					     "x", 1, 1, "requests", 1),
+			 PS_EINVAL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1959,6 +2010,7 @@ main(int argc, char **argv)
 		T(test_store__status_names_round_trip),
 		T(test_store__written_remembers_the_last_write_per_field),
 		T(test_store__second_open_keeps_the_first_connections_wal),
+		T(test_store__budgets_replace_the_rate_limit_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,7 @@
 #include "model_history.h"
 #include "model_log.h"
 #include "pearlsync/flow.h"
+#include "pearlsync/platform.h"
 #include "pearlsync/settings.h"
 #include "pearlsync/store.h"
 #include "tui.h"
@@ -462,6 +463,7 @@ test_tui_models__dashboard_aggregates(void **state)
 	assert_int_equal(d.platforms[PS_PLATFORM_BRIGHTPEARL].requests, 122);
 	assert_int_equal(d.platforms[PS_PLATFORM_BRIGHTPEARL].throttled, 2);
 	assert_int_equal(d.platforms[PS_PLATFORM_BRIGHTPEARL].remaining, 154);
+	assert_int_equal(d.platforms[PS_PLATFORM_BRIGHTPEARL].quota, 200);
 	assert_int_equal(d.platforms[PS_PLATFORM_BIGCOMMERCE].requests, 80);
 	assert_int_equal(d.platforms[PS_PLATFORM_BIGCOMMERCE].remaining, -1);
 	/* orders per hour: imports only, 3 entries an hour, 3/4 of them
@@ -482,6 +484,61 @@ test_tui_models__dashboard_aggregates(void **state)
 	/* an hour later without a heartbeat: stopped */
 	assert_int_equal(ps_dashboard_load(&d, f->st, NOW + 3600000), 0);
 	assert_int_equal(d.worker, PS_DASH_WORKER_STOPPED);
+}
+
+static void
+test_tui_models__dashboard_budgets(void **state)
+{
+	struct fx *f = *state;
+	const ps_platform_ops *const *ops;
+	ps_dashboard d;
+	char buf[96];
+	int shown = 0;
+
+	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
+	assert_string_equal(
+		ps_dashboard_budget(buf, sizeof(buf), &d, PS_PLATFORM_DSCO),
+		"unknown");
+	/* two accounts of one platform: the newest figure is shown */
+	assert_int_equal(ps_store_budget_set(f->st, PS_PLATFORM_BRIGHTPEARL,
+					     "old", 5, 200, "requests",
+					     NOW - 60000),
+			 0);
+	assert_int_equal(ps_store_budget_set(f->st, PS_PLATFORM_BRIGHTPEARL,
+					     "acme", 170, 200, "requests",
+					     NOW - 12000),
+			 0);
+	/* a credit bucket without a known size */
+	assert_int_equal(ps_store_budget_set(f->st, PS_PLATFORM_SHIPHERO, NULL,
+					     1999, -1, "credits", NOW - 2000),
+			 0);
+	/* set again: replaced, not added */
+	assert_int_equal(ps_store_budget_set(f->st, PS_PLATFORM_SHIPHERO, "",
+					     1500, -1, "credits", NOW - 1000),
+			 0);
+	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
+	assert_string_equal(ps_dashboard_budget(buf, sizeof(buf), &d,
+						PS_PLATFORM_BRIGHTPEARL),
+			    "170/200 requests, 12s ago");
+	assert_string_equal(
+		ps_dashboard_budget(buf, sizeof(buf), &d, PS_PLATFORM_SHIPHERO),
+		"1,500 credits, 1s ago");
+	assert_string_equal(ps_dashboard_budget(buf, sizeof(buf), &d,
+						PS_PLATFORM_BIGCOMMERCE),
+			    "unknown");
+	/* every registered platform has a line, by its title */
+	for (ops = ps_platforms_all(); *ops != NULL; ops++) {
+		ps_dashboard_budget(buf, sizeof(buf), &d, (*ops)->id);
+		if (d.platforms[(*ops)->id].remaining >= 0)
+			shown++;
+	}
+	assert_int_equal(shown, 2);
+	assert_int_equal(ps_store_budget_set(f->st, PS_PLATFORM_SHIPHERO, "",
+					     -1, -1, "credits", NOW),
+			 PS_EINVAL);
+	assert_int_equal(ps_store_budget_set(f->st, PS_PLATFORM_SHIPHERO, "",
+					     1, -1, "", NOW),
+			 PS_EINVAL);
 }
 
 static void
@@ -626,6 +683,8 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tui_models__dashboard_aggregates, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__dashboard_budgets, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tui_models__dashboard_http_outcomes, setup,
 			teardown),

@@ -13,6 +13,7 @@
  * without one is refused rather than stored and dropped: BigCommerce then
  * sees the failure and retries).
  */
+#include "platforms/bigcommerce/rate_int.h"
 #include "platforms/bigcommerce/webhooks_int.h"
 #include "internal.h"
 #include "platforms/connector.h"
@@ -279,7 +280,7 @@ const ps_platform_ops ps_platform_bigcommerce = {
 	.webhook_accept = bc_webhook_accept,
 	.webhook_decode = bc_webhook_decode,
 	.hooks_sync = bc_hooks_sync,
-	.rate = NULL,
+	.rate = &ps_bc__rate_dialect,
 	.lists = ps_bc__lists,
 	.nlists = PS_BC__NLISTS,
 	.lists_fetch = ps_bc__lists_fetch,

@@ -11,6 +11,7 @@
  * id is refused (400): there would be nothing to act on.
  */
 #include "internal.h"
+#include "platforms/brightpearl/rate_int.h"
 #include "platforms/connector.h"
 #include "platforms/brightpearl/lists_int.h"
 
@@ -244,7 +245,7 @@ const ps_platform_ops ps_platform_brightpearl = {
 	.webhook_accept = bp_webhook_accept,
 	.webhook_decode = bp_webhook_decode,
 	.hooks_sync = NULL, /* the flows register the events they act on */
-	.rate = NULL,
+	.rate = &ps_bp__rate_dialect,
 	.lists = ps_bp__lists,
 	.nlists = PS_BP__NLISTS,
 	.lists_fetch = ps_bp__lists_fetch,

@@ -1,0 +1,12 @@
+/*
+ * rate_int.h - how Brightpearl meters its API: the limiter's dialect,
+ * for the plug-in table (plugin.c) only.
+ */
+#ifndef PEARLSYNC_BP_RATE_INT_H
+#define PEARLSYNC_BP_RATE_INT_H
+
+#include "pearlsync/http.h"
+
+extern const ps_http_dialect ps_bp__rate_dialect;
+
+#endif
