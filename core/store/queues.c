@@ -60,6 +60,7 @@ ps_event_dispose(ps_event *ev)
 	free(ev->topic);
 	free(ev->object);
 	free(ev->ids);
+	free(ev->value);
 	free(ev->payload);
 	ps_event_init(ev);
 }
@@ -131,10 +132,13 @@ ids_parse(ps_event *ev, const char *text)
 
 int
 ps_store_event_add_typed(int64_t *out_id, ps_store *st, ps_platform platform,
-			 const char *topic, const char *object,
-			 const int64_t *ids, size_t nids, const char *payload,
+			 const ps_event_change *c, const char *payload,
 			 int64_t now)
 {
+	const char *topic = c != NULL ? c->topic : NULL;
+	const char *object = c != NULL ? c->object : NULL;
+	const int64_t *ids = c != NULL ? c->ids : NULL;
+	size_t nids = c != NULL ? c->nids : 0;
 	sqlite3_stmt *s;
 	char *idlist = NULL;
 	int error;
@@ -154,7 +158,8 @@ ps_store_event_add_typed(int64_t *out_id, ps_store *st, ps_platform platform,
 	if ((error = ps_store__prepare(
 		     &s, st,
 		     "INSERT INTO events(platform, topic, object, ids, payload,"
-		     " received_at) VALUES (?, ?, ?, ?, ?, ?)")) < 0)
+		     " received_at, changed_at, value)"
+		     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) < 0)
 		goto done;
 	if ((error = ps_store__bind_int64(st, s, 1, platform)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 2, topic)) < 0 ||
@@ -162,7 +167,11 @@ ps_store_event_add_typed(int64_t *out_id, ps_store *st, ps_platform platform,
 					 object != NULL ? object : "")) < 0 ||
 	    (error = ps_store__bind_text(st, s, 4, idlist)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 5, payload)) < 0 ||
-	    (error = ps_store__bind_int64(st, s, 6, now)) < 0) {
+	    (error = ps_store__bind_int64(st, s, 6, now)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 7, c->changed_at)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 8,
+					 c->value != NULL ? c->value : "")) <
+		    0) {
 		sqlite3_reset(s);
 		goto done;
 	}
@@ -179,8 +188,10 @@ int
 ps_store_event_add(int64_t *out_id, ps_store *st, ps_platform platform,
 		   const char *topic, const char *payload, int64_t now)
 {
-	return ps_store_event_add_typed(out_id, st, platform, topic, NULL,
-					NULL, 0, payload, now);
+	ps_event_change c = {topic, NULL, NULL, 0, 0, NULL};
+
+	return ps_store_event_add_typed(out_id, st, platform, &c, payload,
+					now);
 }
 
 int
@@ -209,7 +220,7 @@ ps_store_event_claim(ps_event **out, size_t *out_n, ps_store *st, size_t max,
 	if ((error = ps_store__prepare(
 		     &s, st,
 		     "SELECT id, platform, topic, payload, received_at, object,"
-		     " ids FROM events"
+		     " ids, changed_at, value FROM events"
 		     " WHERE processed_at IS NULL AND claimed_at IS NULL"
 		     " ORDER BY id LIMIT ?")) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 1, (int64_t)max)) < 0)
@@ -218,12 +229,15 @@ ps_store_event_claim(ps_event **out, size_t *out_n, ps_store *st, size_t max,
 		v[n].id = sqlite3_column_int64(s, 0);
 		v[n].platform = (ps_platform)sqlite3_column_int(s, 1);
 		v[n].received_at = sqlite3_column_int64(s, 4);
+		v[n].changed_at = sqlite3_column_int64(s, 7);
 		v[n].claimed_at = now;
 		n++;
 		if ((error = ps_store__column_dup(&v[n - 1].topic, s, 2)) < 0 ||
 		    (error = ps_store__column_dup(&v[n - 1].payload, s, 3)) <
 			    0 ||
 		    (error = ps_store__column_dup(&v[n - 1].object, s, 5)) <
+			    0 ||
+		    (error = ps_store__column_dup(&v[n - 1].value, s, 8)) <
 			    0 ||
 		    (error = ids_parse(&v[n - 1],
 				       (const char *)sqlite3_column_text(s, 6))) <

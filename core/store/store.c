@@ -229,9 +229,29 @@ static const char migration_7[] =
 	" PRIMARY KEY (platform, account)) WITHOUT ROWID;"
 	"DELETE FROM cache WHERE kind LIKE '%.rate!_limit' ESCAPE '!';";
 
+/*
+ * 8: what a decoded event says besides its ids (when the platform says
+ * the change happened, and the new value it announces), and the webhook
+ * registrations each plug-in's hooks_sync found (hooks.c), which replace
+ * the "bc.webhooks" cache row.
+ */
+static const char migration_8[] =
+	"ALTER TABLE events ADD COLUMN changed_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE events ADD COLUMN value TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE hooks ("
+	" platform INTEGER NOT NULL,"
+	" topic TEXT NOT NULL,"
+	" hook_id TEXT NOT NULL,"
+	" destination TEXT NOT NULL,"
+	" active INTEGER NOT NULL,"
+	" reactivated INTEGER NOT NULL,"
+	" checked_at INTEGER NOT NULL,"
+	" PRIMARY KEY (platform, topic, hook_id)) WITHOUT ROWID;"
+	"DELETE FROM cache WHERE kind = 'bc.webhooks';";
+
 static const char *const migrations[] = {
 	migration_1, migration_2, migration_3, migration_4,
-	migration_5, migration_6, migration_7};
+	migration_5, migration_6, migration_7, migration_8};
 
 _Static_assert(PS__ARRAY_LEN(migrations) == PS_STORE_SCHEMA_VERSION,
 	       "one migration per schema version");

@@ -199,8 +199,11 @@ handle(ps_listener *l, struct MHD_Connection *conn,
 			    : status == MHD_HTTP_NOT_FOUND  ? "not found\n"
 							    : "malformed "
 							      "callback\n");
-	} else if (ps_store_event_add_typed(NULL, l->st, ops->id, ev->topic,
-					    ev->object, ev->ids, ev->nids,
+	} else if (ps_store_event_add_typed(NULL, l->st, ops->id,
+					    &(ps_event_change){
+						    ev->topic, ev->object,
+						    ev->ids, ev->nids,
+						    ev->changed_at, ev->value},
 					    req.body, req.now) < 0) {
 		ps_log_error(MOD, "storing a %s event: %s", ops->title,
 			     ps_error_last());

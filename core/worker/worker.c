@@ -750,7 +750,7 @@ decode_event(ps_worker *w, ps_event *ev)
 {
 	const ps_platform_ops *ops = ps_platform_ops_of(ev->platform);
 	ps_webhook_event d;
-	char *topic, *object;
+	char *topic, *object, *value;
 	int64_t *ids = NULL;
 	int error;
 
@@ -772,18 +772,24 @@ decode_event(ps_worker *w, ps_event *ev)
 	}
 	topic = ps_util__strdup(d.topic);
 	object = ps_util__strdup(d.object);
+	value = ps_util__strdup(d.value);
 	if (d.nids > 0 && (ids = malloc(d.nids * sizeof(*ids))) != NULL)
 		memcpy(ids, d.ids, d.nids * sizeof(*ids));
-	if (topic == NULL || object == NULL || (d.nids > 0 && ids == NULL)) {
+	if (topic == NULL || object == NULL || value == NULL ||
+	    (d.nids > 0 && ids == NULL)) {
 		free(topic);
 		free(object);
+		free(value);
 		free(ids);
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	}
 	free(ev->topic);
 	free(ev->object);
 	free(ev->ids);
+	free(ev->value);
 	ev->topic = topic;
+	ev->value = value;
+	ev->changed_at = d.changed_at;
 	ev->object = object;
 	ev->ids = ids;
 	ev->nids = d.nids;

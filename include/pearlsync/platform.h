@@ -102,6 +102,17 @@ typedef struct ps_webhook_event {
 	char object[32]; /* what changed: "order", "goods-out-note", ... */
 	int64_t ids[PS_WEBHOOK_MAX_IDS]; /* the objects' ids, each > 0 */
 	size_t nids;
+	/*
+	 * When the platform says the change happened (unix s), 0 when it
+	 * does not: a second delivery of one change carries the same value,
+	 * so a flow can key its work by it.
+	 */
+	int64_t changed_at;
+	/*
+	 * The new value the platform announces with the change (a new
+	 * status id), "" when it sends none.
+	 */
+	char value[64];
 } ps_webhook_event;
 
 /* ---- the ops table ------------------------------------------------------- */

@@ -34,7 +34,7 @@
 typedef struct ps_store ps_store;
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define PS_STORE_SCHEMA_VERSION 7
+#define PS_STORE_SCHEMA_VERSION 8
 
 /* Writers wait this long for another connection's lock, then PS_EBUSY. */
 #define PS_STORE_BUSY_TIMEOUT_MS 5000
@@ -538,6 +538,8 @@ typedef struct ps_event {
 	char *object;         /* what changed: "order"; "" if not decoded */
 	int64_t *ids;         /* the objects' ids (owned), nids of them */
 	size_t nids;
+	int64_t changed_at;   /* unix s the platform says it changed, or 0 */
+	char *value;          /* the new value it announced, or "" */
 	char *payload;        /* body as received */
 	int64_t received_at;  /* ms */
 	int64_t claimed_at;   /* ms, 0 = not claimed */
@@ -550,15 +552,24 @@ void ps_event_init(ps_event *ev);
 void ps_event_dispose(ps_event *ev);
 void ps_events_free(ps_event *events, size_t n);
 
+/* What a decoded webhook says changed (platform.h, ps_webhook_event). */
+typedef struct ps_event_change {
+	const char *topic;    /* "store/order/updated" */
+	const char *object;   /* "order" */
+	const int64_t *ids;   /* nids ids, each > 0 */
+	size_t nids;
+	int64_t changed_at;   /* unix s, or 0 */
+	const char *value;    /* or NULL */
+} ps_event_change;
+
 /*
  * ps_store_event_add_typed - record a received webhook as its platform's
- * plug-in decoded it: topic, object ("order"), ids[0..nids) (each > 0),
- * and the body as received.  *out_id may be NULL.
+ * plug-in decoded it, with the body as received.  *out_id may be NULL.
  */
 int ps_store_event_add_typed(int64_t *out_id, ps_store *st,
-			     ps_platform platform, const char *topic,
-			     const char *object, const int64_t *ids,
-			     size_t nids, const char *payload, int64_t now);
+			     ps_platform platform, const ps_event_change *c,
+			     const char *payload, int64_t now);
+
 
 /* ps_store_event_add - the same without object or ids (not decoded). */
 int ps_store_event_add(int64_t *out_id, ps_store *st, ps_platform platform,
@@ -573,6 +584,36 @@ int ps_store_event_claim(ps_event **out, size_t *out_n, ps_store *st,
 
 /* ps_store_event_mark_processed - done with it.  PS_ENOTFOUND. */
 int ps_store_event_mark_processed(ps_store *st, int64_t id, int64_t now);
+
+/* ------------------------------------------------------------------------ */
+/* Webhook registrations                                                     */
+
+/* One webhook registration as a platform's plug-in last found it. */
+typedef struct ps_hook_state {
+	ps_platform platform;
+	char *topic;       /* "store/order/created" */
+	char *hook_id;     /* the platform's id for it */
+	char *destination; /* where it delivers */
+	int active;        /* 0: the platform switched it off */
+	int reactivated;   /* the last check turned it back on */
+	int64_t checked_at; /* ms */
+} ps_hook_state;
+
+/* ps_hook_states_free - dispose n states and free the array; NULL ok. */
+void ps_hook_states_free(ps_hook_state *v, size_t n);
+
+/*
+ * ps_store_hooks_replace - platform's registrations are now v[0..n)
+ * (those recorded before are dropped), in one transaction.
+ */
+int ps_store_hooks_replace(ps_store *st, ps_platform platform,
+			   const ps_hook_state *v, size_t n);
+
+/*
+ * ps_store_hooks_list - every platform's recorded registrations, by
+ * platform and topic.  *out freed with ps_hook_states_free.
+ */
+int ps_store_hooks_list(ps_hook_state **out, size_t *out_n, ps_store *st);
 
 /* ------------------------------------------------------------------------ */
 /* Operator requests (console/CLI -> worker)                                 */

@@ -132,6 +132,18 @@ test_bc_order_event(void **state)
 	assert_string_equal(dec.object, "order");
 	assert_int_equal(dec.nids, 1);
 	assert_int_equal(dec.ids[0], 250);
+	assert_int_equal(dec.changed_at, 0);
+	assert_string_equal(dec.value, "");
+	/* what BigCommerce says with the change: its time, the new status */
+	assert_int_equal(decode(PS_PLATFORM_BIGCOMMERCE, NULL,
+				"{\"scope\":\"store/order/statusUpdated\","
+				"\"created_at\":1764700000,\"data\":{"
+				"\"type\":\"order\",\"id\":251,\"status\":{"
+				"\"previous_status_id\":11,"
+				"\"new_status_id\":2}}}"),
+			 0);
+	assert_int_equal(dec.changed_at, 1764700000);
+	assert_string_equal(dec.value, "2");
 	/* an event stored before events were typed: the topic it was stored
 	 * under stands in for a body without a scope */
 	assert_int_equal(decode(PS_PLATFORM_BIGCOMMERCE, "store/order/created",
@@ -292,6 +304,22 @@ test_order_import_on_event(void **state)
 	ev.topic = (char *)(uintptr_t) "store/order/updated";
 	assert_int_equal(orders->on_event(&env, &ev), 0);
 	assert_true(has_key(st, "bc:order:77:updated:ev9"));
+	/* with what BigCommerce said: keyed by the change, so a second
+	 * delivery (another event) records nothing new, and the status
+	 * change has the key the poll gives it */
+	ev.id = 11;
+	ev.changed_at = 1764700000;
+	assert_int_equal(orders->on_event(&env, &ev), 0);
+	assert_true(has_key(st, "bc:order:77:updated:1764700000"));
+	assert_false(has_key(st, "bc:order:77:updated:ev11"));
+	ev.topic = (char *)(uintptr_t) "store/order/statusUpdated";
+	ev.value = (char *)(uintptr_t) "2";
+	assert_int_equal(orders->on_event(&env, &ev), 0);
+	assert_true(has_key(st, "bc:order:77:status:2"));
+	assert_false(has_key(st, "bc:order:77:status:ev11"));
+	ev.value = NULL;
+	ev.changed_at = 0;
+	ev.topic = (char *)(uintptr_t) "store/order/updated";
 	/* another platform's event, or an order event not decoded */
 	ev.id = 10;
 	ev.platform = PS_PLATFORM_BRIGHTPEARL;

@@ -914,7 +914,9 @@ test_events_decoded(void **state)
 	/* typed: a body that would not decode is not read */
 	assert_int_equal(
 		ps_store_event_add_typed(NULL, f->st, PS_PLATFORM_BIGCOMMERCE,
-					 "store/order/updated", "order", ids, 2,
+					 &(ps_event_change){
+						 "store/order/updated", "order",
+						 ids, 2, 0, NULL},
 					 "garbage", fake_now),
 		0);
 	fake_now += 1000;

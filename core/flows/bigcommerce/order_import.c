@@ -4,12 +4,15 @@
  *
  * Log entries (dedupe keys):
  *   bc:order:<id>:import            the one import of an order
- *   bc:order:<id>:status:<status>   a status change seen by the poll
- *   bc:order:<id>:status:ev<event>  a store/order/statusUpdated webhook
+ *   bc:order:<id>:status:<status>   a status change seen by webhook or poll
+ *   bc:order:<id>:status:ev<event>  a statusUpdated webhook without the
+ *                                   new status
  *   bc:order:<id>:notes:<hash>      a notes edit seen by the poll
  *   bc:order:<id>:address:<hash>    a billing or shipping address edit
  *                                   seen by the poll
- *   bc:order:<id>:updated:ev<event> a store/order/updated webhook
+ *   bc:order:<id>:updated:<time>    a store/order/updated webhook (the
+ *                                   time BigCommerce gives the change)
+ *   bc:order:<id>:updated:ev<event> one without a time
  * A webhook says which order changed, not how (the flow reads decoded
  * events: topic and ids): its entry reads the order when performed.
  * Edits update the existing Brightpearl order (found by xref, else by
@@ -1246,16 +1249,48 @@ ensure_import(ps_flow_env *env, int64_t order_id)
 }
 
 /*
+ * A status webhook announced the order's new status: when the order is
+ * not imported yet and the status is one to import, queue (or re-open)
+ * its import now rather than when the status entry runs.
+ */
+static int
+status_reopens_import(ps_flow_env *env, int64_t id, const char *status)
+{
+	ps_oib_settings s;
+	char oid[24], *xr = NULL;
+	int error;
+
+	if ((error = ps_oib__settings_load(&s, env->store)) < 0)
+		return error;
+	if (ps_settings_list_contains(s.import_statuses, status)) {
+		snprintf(oid, sizeof(oid), "%lld", (long long)id);
+		if (ps_store_xref_get(&xr, env->store, "order",
+				      PS_PLATFORM_BIGCOMMERCE, oid,
+				      PS_PLATFORM_BRIGHTPEARL) < 0) {
+			ps_error_clear();
+			error = ensure_import(env, id);
+		}
+		free(xr);
+	}
+	ps_oib__settings_dispose(&s);
+	return error;
+}
+
+/*
  * A BigCommerce order event, as the plug-in decoded it (topic, object
- * "order", the order id): created records the import; updated and
- * statusUpdated record an edit keyed by the event, whose perform reads the
- * order as it is then (and queues its import when it is not imported yet
- * and now passes the filters).
+ * "order", the order id, and what BigCommerce said with it): created
+ * records the import; updated records an edit keyed by the time
+ * BigCommerce gives the change (so a second delivery of it records
+ * nothing); statusUpdated records the status change keyed by the new
+ * status, the key the poll uses for the same change.  Without those
+ * (an event that does not carry them) the key is the event.  An edit's
+ * perform reads the order as it is then.
  */
 static int
 oib_on_event(ps_flow_env *env, const ps_event *ev)
 {
-	char change[64];
+	const char *value = ev->value != NULL ? ev->value : "";
+	char change[96];
 	size_t i;
 	int error = 0;
 
@@ -1264,9 +1299,16 @@ oib_on_event(ps_flow_env *env, const ps_event *ev)
 		return 0;
 	if (strcmp(ev->topic, "store/order/created") == 0)
 		snprintf(change, sizeof(change), "import");
+	else if (strcmp(ev->topic, "store/order/updated") == 0 &&
+		 ev->changed_at > 0)
+		snprintf(change, sizeof(change), "updated:%lld",
+			 (long long)ev->changed_at);
 	else if (strcmp(ev->topic, "store/order/updated") == 0)
 		snprintf(change, sizeof(change), "updated:ev%lld",
 			 (long long)ev->id);
+	else if (strcmp(ev->topic, "store/order/statusUpdated") == 0 &&
+		 value[0] != '\0')
+		snprintf(change, sizeof(change), "status:%s", value);
 	else if (strcmp(ev->topic, "store/order/statusUpdated") == 0)
 		snprintf(change, sizeof(change), "status:ev%lld",
 			 (long long)ev->id);
@@ -1276,8 +1318,12 @@ oib_on_event(ps_flow_env *env, const ps_event *ev)
 		ps_log_warn("orders",
 			    "order webhook %lld without an order id: ignored",
 			    (long long)ev->id);
-	for (i = 0; i < ev->nids && error >= 0; i++)
+	for (i = 0; i < ev->nids && error >= 0; i++) {
+		if (strncmp(change, "status:", 7) == 0 && value[0] != '\0' &&
+		    (error = status_reopens_import(env, ev->ids[i], value)) < 0)
+			break;
 		error = add_entry(env, ev->ids[i], change);
+	}
 	return error < 0 ? error : 0; /* 1: the entry existed */
 }
 

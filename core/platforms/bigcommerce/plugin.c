@@ -183,9 +183,20 @@ bc_webhook_decode(ps_webhook_event *out, const char *topic, const char *body,
 				     name);
 	} else {
 		ps_util__strlcpy(out->topic, name, sizeof(out->topic));
+		json_t *ns = json_object_get(json_object_get(data, "status"),
+					     "new_status_id");
+		json_t *at = json_object_get(doc, "created_at");
+
 		ps_util__strlcpy(out->object, "order", sizeof(out->object));
 		out->ids[0] = (int64_t)json_integer_value(id);
 		out->nids = 1;
+		if (json_is_integer(at) && json_integer_value(at) > 0)
+			out->changed_at = (int64_t)json_integer_value(at);
+		if (strcmp(name, "store/order/statusUpdated") == 0 &&
+		    json_is_integer(ns) && json_integer_value(ns) >= 0)
+			snprintf(out->value, sizeof(out->value),
+				 "%" JSON_INTEGER_FORMAT,
+				 json_integer_value(ns));
 	}
 	json_decref(doc);
 	return error;
