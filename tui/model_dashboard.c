@@ -247,33 +247,30 @@ alert(ps_dashboard *d, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Webhook state, if the worker records it: cache "bc.webhooks". */
+/* Webhook registrations a platform switched off, per platform. */
 static void
 webhook_alerts(ps_dashboard *d, ps_store *st)
 {
-	char *text = NULL;
-	json_t *doc, *hooks, *h;
-	size_t i, inactive = 0;
-	int64_t at;
+	ps_hook_state *hooks = NULL;
+	size_t n = 0, i, k, inactive;
 
-	if (ps_store_cache_get(&text, &at, st, "bc.webhooks") < 0) {
+	if (ps_store_hooks_list(&hooks, &n, st) < 0) {
 		ps_error_clear();
 		return;
 	}
-	doc = json_loads(text, 0, NULL);
-	hooks = json_is_array(doc) ? doc : json_object_get(doc, "data");
-	json_array_foreach(hooks, i, h)
-	{
-		if (json_is_false(json_object_get(h, "is_active")))
-			inactive++;
+	for (i = 0; i < n; i = k) {
+		inactive = 0;
+		for (k = i; k < n && hooks[k].platform == hooks[i].platform;
+		     k++)
+			inactive += !hooks[k].active;
+		if (inactive > 0)
+			alert(d,
+			      "%zu %s webhook%s deactivated: changes arrive "
+			      "only by polling",
+			      inactive, ps_platform_title(hooks[i].platform),
+			      inactive == 1 ? "" : "s");
 	}
-	if (inactive > 0)
-		alert(d,
-		      "%zu BigCommerce webhook%s deactivated: orders arrive "
-		      "only by polling",
-		      inactive, inactive == 1 ? "" : "s");
-	json_decref(doc);
-	free(text);
+	ps_hook_states_free(hooks, n);
 }
 
 int

@@ -4,7 +4,7 @@
  * turns a deactivated hook back on, and the sandbox's delivery of a placed
  * order's webhook reaches the listener and is stored as an event.  After
  * a tick the store's cache holds what the console's dashboard reads: the
- * hooks with is_active ("bc.webhooks") and the API budget left (the
+ * hooks with is_active (ps_store_hooks_list) and the API budget left (the
  * budgets table).
  */
 /* clang-format off */
@@ -247,32 +247,21 @@ test_register_and_reactivate(void **state)
 }
 
 /* The cache row kind as JSON (new reference), or NULL when absent. */
-static json_t *
-cache_json(struct fixture *f, const char *kind)
-{
-	char *text = NULL;
-	json_t *doc;
-
-	if (ps_store_cache_get(&text, NULL, f->st, kind) < 0)
-		return NULL;
-	doc = json_loads(text, 0, NULL);
-	free(text);
-	return doc;
-}
-
 static void
 test_cache_rows_for_dashboard(void **state)
 {
 	struct fixture *f = *state;
 	ps_store_budget *budgets = NULL;
 	size_t nbudgets = 0;
-	json_t *doc, *h;
+	ps_hook_state *hooks = NULL;
+	size_t nhooks = 0;
 	sandbox_reply r;
 	char url[300];
 	long long id = 0;
 	size_t i, reactivated = 0;
 
-	assert_null(cache_json(f, "bc.webhooks"));
+	assert_int_equal(ps_store_hooks_list(&hooks, &nhooks, f->st), 0);
+	assert_int_equal(nhooks, 0);
 	assert_int_equal(ps_store_budget_list(&budgets, &nbudgets, f->st), 0);
 	assert_int_equal(nbudgets, 0);
 	assert_int_equal(ps_worker_tick(f->w), 0);
@@ -287,21 +276,17 @@ test_cache_rows_for_dashboard(void **state)
 	assert_true(budgets[0].remaining <= budgets[0].quota);
 	ps_store_budgets_free(budgets, nbudgets);
 	/* our three hooks, all active */
-	doc = cache_json(f, "bc.webhooks");
-	assert_non_null(doc);
-	assert_int_equal(json_array_size(doc), 3);
-	json_array_foreach(doc, i, h)
-	{
-		assert_true(json_is_true(json_object_get(h, "is_active")));
-		assert_string_equal(
-			json_string_value(json_object_get(h, "destination")),
-			f->dest);
-		if (strcmp(json_string_value(json_object_get(h, "scope")),
-			   "store/order/created") == 0)
-			id = (long long)json_integer_value(
-				json_object_get(h, "id"));
+	assert_int_equal(ps_store_hooks_list(&hooks, &nhooks, f->st), 0);
+	assert_int_equal(nhooks, 3);
+	for (i = 0; i < nhooks; i++) {
+		assert_int_equal(hooks[i].platform, PS_PLATFORM_BIGCOMMERCE);
+		assert_true(hooks[i].active);
+		assert_false(hooks[i].reactivated);
+		assert_string_equal(hooks[i].destination, f->dest);
+		if (strcmp(hooks[i].topic, "store/order/created") == 0)
+			id = atoll(hooks[i].hook_id);
 	}
-	json_decref(doc);
+	ps_hook_states_free(hooks, nhooks);
 	assert_true(id > 0);
 	/* one switched off by BigCommerce: turned on, and recorded so */
 	snprintf(url, sizeof(url), "%s/stores/sandbox/v3/hooks/%lld",
@@ -311,21 +296,17 @@ test_cache_rows_for_dashboard(void **state)
 			 200);
 	sandbox_reply_dispose(&r);
 	assert_int_equal(ps_worker_tick(f->w), 0);
-	doc = cache_json(f, "bc.webhooks");
-	assert_non_null(doc);
-	assert_int_equal(json_array_size(doc), 3);
-	json_array_foreach(doc, i, h)
-	{
-		assert_true(json_is_true(json_object_get(h, "is_active")));
-		if (json_is_true(json_object_get(h, "reactivated"))) {
+	assert_int_equal(ps_store_hooks_list(&hooks, &nhooks, f->st), 0);
+	assert_int_equal(nhooks, 3);
+	for (i = 0; i < nhooks; i++) {
+		assert_true(hooks[i].active);
+		if (hooks[i].reactivated) {
 			reactivated++;
-			assert_int_equal((long long)json_integer_value(
-						 json_object_get(h, "id")),
-					 id);
+			assert_int_equal(atoll(hooks[i].hook_id), id);
 		}
 	}
 	assert_int_equal(reactivated, 1);
-	json_decref(doc);
+	ps_hook_states_free(hooks, nhooks);
 }
 
 static void

@@ -588,10 +588,17 @@ test_tui_models__dashboard_webhooks_deactivated(void **state)
 	ps_dashboard d;
 	size_t i;
 
-	assert_int_equal(ps_store_cache_set(f->st, "bc.webhooks",
-					    "[{\"id\":1,\"is_active\":false},"
-					    "{\"id\":2,\"is_active\":true}]",
-					    NOW),
+	ps_hook_state hooks[2] = {
+		{PS_PLATFORM_BIGCOMMERCE, (char *)"store/order/created",
+		 (char *)"1", (char *)"https://x/webhooks/bigcommerce", 0, 0,
+		 NOW},
+		{PS_PLATFORM_BIGCOMMERCE, (char *)"store/order/updated",
+		 (char *)"2", (char *)"https://x/webhooks/bigcommerce", 1, 0,
+		 NOW},
+	};
+
+	assert_int_equal(ps_store_hooks_replace(f->st, PS_PLATFORM_BIGCOMMERCE,
+						hooks, 2),
 			 0);
 	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
 	for (i = 0; i < d.n_alerts; i++)

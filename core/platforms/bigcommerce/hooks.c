@@ -7,10 +7,9 @@
  * worker turns such hooks back on.  A hook whose header no longer matches
  * the secret (the operator changed it) is deleted and created again.
  *
- * What the sync leaves is recorded in the store's cache as "bc.webhooks":
- * a JSON array of {id, scope, destination, is_active, reactivated}, one
- * per order scope whose hook exists, so the console can warn when a hook
- * is (still) deactivated.
+ * What the sync leaves is recorded in the store (ps_store_hooks_replace):
+ * one row per order scope whose hook exists, so the console can warn when
+ * a hook is (still) deactivated.
  */
 #include "platforms/bigcommerce/webhooks_int.h"
 #include "internal.h"
@@ -20,7 +19,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
 
 const char *const ps_bc__hook_scopes[] = {
 	"store/order/created",
@@ -44,33 +42,45 @@ has_secret(const ps_bc_webhook *h, const char *secret)
 	return 0;
 }
 
-/* Append one hook's state to the record (a failed append is dropped). */
+/* The hooks found, as they will be recorded. */
+typedef struct found_hooks {
+	ps_hook_state v[8];
+	char ids[8][24];
+	size_t n;
+} found_hooks;
+
 static void
-note_hook(json_t *rec, int64_t id, const char *scope, const char *dest,
-	  int active, int reactivated)
+note_hook(found_hooks *rec, int64_t id, const char *scope, const char *dest,
+	  int active, int reactivated, int64_t now)
 {
-	if (rec == NULL)
+	ps_hook_state *h;
+
+	if (rec->n == PS__ARRAY_LEN(rec->v))
 		return;
-	json_array_append_new(
-		rec, json_pack("{s:I,s:s,s:s,s:b,s:b}", "id", (json_int_t)id,
-			       "scope", scope, "destination", dest, "is_active",
-			       active, "reactivated", reactivated));
+	h = &rec->v[rec->n];
+	snprintf(rec->ids[rec->n], sizeof(rec->ids[0]), "%lld", (long long)id);
+	h->platform = PS_PLATFORM_BIGCOMMERCE;
+	h->topic = (char *)(uintptr_t)scope;
+	h->hook_id = rec->ids[rec->n];
+	h->destination = (char *)(uintptr_t)dest;
+	h->active = active;
+	h->reactivated = reactivated;
+	h->checked_at = now;
+	rec->n++;
 }
 
-/* Store the record as cache "bc.webhooks"; a failure is only logged. */
+/* Record what was found; a failure is only logged. */
 static void
-record_hooks(ps_store *st, json_t *rec, int64_t now)
+record_hooks(ps_store *st, const found_hooks *rec)
 {
-	char *text;
-
-	if (st == NULL || rec == NULL)
+	if (st == NULL)
 		return;
-	text = json_dumps(rec, JSON_COMPACT);
-	if (text == NULL ||
-	    ps_store_cache_set(st, "bc.webhooks", text, now) < 0)
-		ps_log_warn("bigcommerce", "recording the BigCommerce hooks: %s",
-			    text ? ps_error_last() : "out of memory");
-	free(text);
+	if (ps_store_hooks_replace(st, PS_PLATFORM_BIGCOMMERCE, rec->v,
+				   rec->n) < 0) {
+		ps_log_warn("bigcommerce", "recording the hooks: %s",
+			    ps_error_last());
+		ps_error_clear();
+	}
 }
 
 int
@@ -80,13 +90,14 @@ ps_bc__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
 	ps_bc_webhook_list list = {NULL, 0};
 	ps_bc_header_spec hdr = {PS_BC__SECRET_HEADER, secret};
 	ps_bc_webhook made;
-	json_t *rec = NULL;
+	found_hooks rec;
 	char dest[1024];
 	size_t changed = 0, i, k, len;
 	int error, listed = 0;
 
 	if (out_changed != NULL)
 		*out_changed = 0;
+	memset(&rec, 0, sizeof(rec));
 	len = strlen(public_url);
 	while (len > 0 && public_url[len - 1] == '/')
 		len--;
@@ -97,7 +108,6 @@ ps_bc__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
 	if ((error = ps_bc_webhooks_list(&list, bc)) < 0)
 		goto done;
 	listed = 1;
-	rec = json_array();
 	for (k = 0; ps_bc__hook_scopes[k] != NULL; k++) {
 		const char *scope = ps_bc__hook_scopes[k];
 		ps_bc_webhook *found = NULL;
@@ -127,7 +137,8 @@ ps_bc__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
 				    "BigCommerce hook %lld for %s "
 				    "created",
 				    (long long)made.id, scope);
-			note_hook(rec, made.id, scope, dest, made.is_active, 0);
+			note_hook(&rec, made.id, scope, dest, made.is_active, 0,
+				  now);
 			ps_bc_webhook_dispose(&made);
 			changed++;
 		} else if (!found->is_active) {
@@ -135,8 +146,8 @@ ps_bc__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
 			error = ps_bc_webhook_set_active(&made, bc, found->id,
 							 1);
 			ps_bc_webhook_dispose(&made);
-			note_hook(rec, found->id, scope, dest, error == 0,
-				  error == 0);
+			note_hook(&rec, found->id, scope, dest, error == 0,
+				  error == 0, now);
 			if (error < 0)
 				goto done;
 			ps_log_info("worker",
@@ -145,14 +156,13 @@ ps_bc__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
 				    (long long)found->id, scope);
 			changed++;
 		} else {
-			note_hook(rec, found->id, scope, dest, 1, 0);
+			note_hook(&rec, found->id, scope, dest, 1, 0, now);
 		}
 	}
 	error = 0;
 done:
 	if (listed)
-		record_hooks(st, rec, now);
-	json_decref(rec);
+		record_hooks(st, &rec);
 	ps_bc_webhook_list_dispose(&list);
 	if (out_changed != NULL)
 		*out_changed = changed;
