@@ -32,6 +32,14 @@ typedef struct ps_cli_command {
 extern const ps_cli_command ps_cli_commands[];
 
 /* Print the usage of cmd to out. */
+/*
+ * In a usage text, a line holding only this (after its indent) is
+ * replaced by the registered platforms, one a line (ps_cli_print_usage).
+ */
+#define PS_CLI_PLATFORMS "@PLATFORMS@"
+/* The same for the flows that preview: "NOUN ID  what it prints". */
+#define PS_CLI_PREVIEWS "@PREVIEWS@"
+
 void ps_cli_print_usage(FILE *out, const ps_cli_command *cmd);
 
 /* Print the overall usage (every command's summary) to out. */

@@ -12,6 +12,7 @@
  * core's, in pearlsync/csv.h, shared with the console's mapping editors.
  */
 #include "commands.h"
+#include "pearlsync/platform.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -38,8 +39,8 @@ const char ps_cli_usage_mappings[] =
 	"A mapping turns a value on one platform into the value to use on\n"
 	"another.  KIND names what is mapped (order_status, shipping_method,\n"
 	"warehouse, payment_method, channel, ...: lower case, digits, _).\n"
-	"DIRECTION is two platform codes, from>to: bc>bp, bp>bc, dsco>bp,\n"
-	"bp>sh, ... (bp Brightpearl, bc BigCommerce, dsco DSCO, sh ShipHero).\n"
+	"DIRECTION is two platform codes, from>to (\"bc>bp\"), of:\n"
+	"  " PS_CLI_PLATFORMS "\n"
 	"The default of a KIND and DIRECTION is used for any SOURCE without a\n"
 	"row of its own.  Every change is recorded in the settings history\n"
 	"(see 'pearlsync settings history' and 'settings rollback').\n"
@@ -95,10 +96,11 @@ check_kind(const char *kind)
 static int
 check_direction(const char *dir)
 {
+	const ps_platform_ops *const *p;
 	const char *gt = strchr(dir, '>');
-	char from[16];
+	char from[16], codes[128];
 	ps_platform a, b;
-	size_t n;
+	size_t n, len = 0;
 
 	if (gt != NULL) {
 		n = (size_t)(gt - dir);
@@ -111,10 +113,17 @@ check_direction(const char *dir)
 		}
 	}
 	ps_error_clear();
+	codes[0] = '\0';
+	for (p = ps_platforms_all(); *p != NULL; p++)
+		len += (size_t)snprintf(codes + len,
+					len < sizeof(codes) ? sizeof(codes) - len
+							    : 0,
+					"%s%s", len > 0 ? ", " : "",
+					(*p)->code);
 	return ps_error_set(PS_EINVAL,
 			    "direction '%s' must be two different platform "
-			    "codes as from>to (bp, bc, dsco, sh), e.g. bc>bp",
-			    dir);
+			    "codes as from>to (%s)",
+			    dir, codes);
 }
 
 static int

@@ -20,18 +20,17 @@
 #include "pearlsync/store.h"
 
 const char ps_cli_usage_preview[] =
-	"usage: pearlsync preview order BC_ORDER_ID\n"
+	"usage: pearlsync preview NOUN ID\n"
 	"\n"
-	"Fetch BigCommerce order BC_ORDER_ID and print the Brightpearl\n"
-	"requests its import would send (contact, sales order with every\n"
-	"row, custom fields, notes, payments, reservation), then why: which\n"
-	"mapping, default or setting decided each value.  Customers and\n"
-	"products are looked up in Brightpearl, but nothing is written to\n"
-	"Brightpearl, BigCommerce or the database.  A failure the import\n"
+	"Print what a flow would send for one object, and why: which\n"
+	"mapping, default or setting decided each value.  The object is read\n"
+	"from its platform and the target is only looked up: nothing is\n"
+	"written to either platform or to the database.  A failure the entry\n"
 	"would hit (unknown SKU, unmapped status, missing default) is printed\n"
-	"as the reason the entry would fail with.\n"
+	"as the reason it would fail with.  NOUN and ID:\n"
+	"  " PS_CLI_PREVIEWS "\n"
 	"\n"
-	"Exit status: 0 the import would go through, 1 it would fail (or a\n"
+	"Exit status: 0 the entry would go through, 1 it would fail (or a\n"
 	"platform cannot be reached), 2 bad usage or config file.\n"
 	"\n"
 	"Example:\n"
@@ -63,7 +62,7 @@ ps_cli_cmd_preview(const ps_cli_global *g, int argc, char **argv)
 	if (argc != 3 || flow == NULL ||
 	    ps_cli_parse_long(&id, argv[2], 1, 0x7fffffffL) < 0)
 		return ps_cli_usage_error("preview",
-					  "preview needs: order BC_ORDER_ID");
+					  "preview needs: NOUN ID");
 	if ((status = ps_cli_open_store(&st, &cfg, g)) != PS_EXIT_OK)
 		return status;
 	ho.max_attempts = 3;

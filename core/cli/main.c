@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "pearlsync/common.h"
+#include "pearlsync/flow.h"
+#include "pearlsync/platform.h"
 #include "pearlsync/version.h"
 
 void
@@ -23,10 +25,15 @@ ps_cli_print_main_usage(FILE *out)
 {
 	const ps_cli_command *c;
 
+	const ps_platform_ops *const *p;
+
 	fprintf(out, "usage: pearlsync [--config FILE] COMMAND [ARGS...]\n"
 		     "\n"
-		     "Keeps Brightpearl in step with BigCommerce, DSCO and "
-		     "ShipHero.\n\nCommands:\n");
+		     "Keeps these platforms in step:\n");
+	for (p = ps_platforms_all(); *p != NULL; p++)
+		fprintf(out, "%s %s", p == ps_platforms_all() ? " " : ",",
+			(*p)->title);
+	fprintf(out, ".\n\nCommands:\n");
 	for (c = ps_cli_commands; c->name != NULL; c++)
 		fprintf(out, "  %-16s %s\n", c->name, c->summary);
 	fprintf(out, "\nGlobal options:\n"
@@ -81,10 +88,84 @@ take_config_option(ps_cli_global *g, int *argc, char **argv, int from)
 	return 0;
 }
 
+/* The first placeholder (PS_CLI_PLATFORMS, PS_CLI_PREVIEWS) in u. */
+static const char *
+next_placeholder(const char *u)
+{
+	const char *a = strstr(u, PS_CLI_PLATFORMS);
+	const char *b = strstr(u, PS_CLI_PREVIEWS);
+
+	return a == NULL ? b : b == NULL ? a : a < b ? a : b;
+}
+
+/* "noun ID  help", the help wrapped at 72 columns under itself. */
+static void
+print_wrapped(FILE *out, int indent, const char *noun, const char *help)
+{
+	const char *w = help != NULL ? help : "", *end;
+	int col, start;
+
+	col = fprintf(out, "%*s%s ID  ", indent, "", noun);
+	start = col;
+	while (*w != '\0') {
+		while (*w == ' ')
+			w++;
+		end = w + strcspn(w, " ");
+		if (end == w)
+			break;
+		if (col > start && col + (int)(end - w) + 1 > 72) {
+			fprintf(out, "\n%*s", start, "");
+			col = start;
+		} else if (col > start) {
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(w, 1, (size_t)(end - w), out);
+		col += (int)(end - w);
+		w = end;
+	}
+	fputc('\n', out);
+}
+
 void
 ps_cli_print_usage(FILE *out, const ps_cli_command *cmd)
 {
-	fprintf(out, "%s", cmd->usage);
+	const ps_platform_ops *const *p;
+	const ps_flow_ops *const *f;
+	const char *u = cmd->usage, *at, *line;
+	int indent;
+
+	/*
+	 * A line holding only PS_CLI_PLATFORMS (after its indent) stands for
+	 * the registered platforms, one a line at that indent: code, title
+	 * and the route of its webhooks.
+	 */
+	while ((at = next_placeholder(u)) != NULL) {
+		int previews = strncmp(at, PS_CLI_PREVIEWS,
+				       strlen(PS_CLI_PREVIEWS)) == 0;
+
+		for (line = at; line > u && line[-1] != '\n'; line--)
+			;
+		indent = (int)(at - line);
+		fwrite(u, 1, (size_t)(line - u), out);
+		for (p = ps_platforms_all(); !previews && *p != NULL; p++) {
+			fprintf(out, "%*s%-5s %s", indent, "", (*p)->code,
+				(*p)->title);
+			if ((*p)->webhook_accept != NULL)
+				fprintf(out, " (webhooks: /webhooks/%s)",
+					(*p)->name);
+			fputc('\n', out);
+		}
+		for (f = ps_flows_all(); previews && *f != NULL; f++)
+			if ((*f)->preview != NULL &&
+			    (*f)->preview_noun != NULL)
+				print_wrapped(out, indent, (*f)->preview_noun,
+					      (*f)->preview_help);
+		u = at + strlen(previews ? PS_CLI_PREVIEWS : PS_CLI_PLATFORMS);
+		if (*u == '\n')
+			u++;
+	}
+	fputs(u, out);
 }
 
 int

@@ -164,6 +164,9 @@ typedef struct ps_flow_ops {
 	int (*preview)(char **out, ps_flow_env *env, const char *source_id);
 	/* The noun `pearlsync preview` takes for it ("order"), or NULL. */
 	const char *preview_noun;
+	/* One sentence for `pearlsync preview --help`: what ID is, what
+	 * the preview prints. */
+	const char *preview_help;
 } ps_flow_ops;
 
 /* The most entries the worker hands to one perform_batch call. */

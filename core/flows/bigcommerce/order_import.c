@@ -3460,4 +3460,9 @@ const ps_flow_ops ps_flow_order_import_bc = {
 	.perform_batch = oib_perform_batch,
 	.preview = oib_preview,
 	.preview_noun = "order",
+	.preview_help = "ID is a BigCommerce order id.  Prints the "
+			"Brightpearl requests its import would send "
+			"(contact, sales order with every row, custom "
+			"fields, notes, payments, reservation); customers "
+			"and products are looked up in Brightpearl.",
 };
