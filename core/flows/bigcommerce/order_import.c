@@ -1539,6 +1539,10 @@ entry_order_id(int64_t *out, const ps_log_entry *e, const char **change)
 	char *end;
 	long long v;
 
+	/* outputs are set on every path: ps_error_set()'s result is negative,
+	 * but the optimiser cannot see that */
+	*out = 0;
+	*change = "";
 	if (k == NULL || strncmp(k, "bc:order:", 9) != 0)
 		return ps_error_set(PS_EDATA, "entry %lld: unknown key '%s'",
 				    (long long)e->id, k ? k : "");
