@@ -434,7 +434,4 @@ int64_t ps_tui_day_start(int64_t ms);
 /* The actor recorded in the settings history for console changes. */
 #define PS_TUI_ACTOR "console"
 
-/* The worker is considered stopped when its heartbeat is older than this. */
-#define PS_TUI_HEARTBEAT_STALE_MS 15000
-
 #endif
