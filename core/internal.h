@@ -10,6 +10,8 @@
 #include "pearlsync/common.h"
 #include "pearlsync/log.h"
 
+#include <stdint.h>
+
 #define PS__ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ps_util__strdup - strdup that maps failure to NULL (callers: PS_ENOMEM). */
@@ -29,5 +31,12 @@ size_t ps_util__strlcpy(char *dst, const char *src, size_t cap);
  */
 int ps_util__error_wrap(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * ps_util__days_from_civil - days since 1970-01-01 of the proleptic
+ * Gregorian date y-m-d (m 1-12, d 1-31; not range-checked), negative
+ * before 1970.  In core/date.c.
+ */
+int64_t ps_util__days_from_civil(int64_t y, int m, int d);
 
 #endif
