@@ -41,7 +41,7 @@ static const struct screen_case cases[] = {
 	{"dashboard_enter_log", "<Enter>\n", 0, 0, 0},
 	{"help", "?\n", 0, 0, 0},
 	{"help_scrolled", "<F1>G\n", 0, 0, 0},
-	{"setup_placeholder", "2\n", 0, 0, 0},
+	{"setup_tab", "2\n", 0, 0, 0},
 	{"log", "4\n", 0, 0, 0},
 	{"log_empty", "4\n", 1, 0, 0},
 	{"log_page2", "4<PgDn>\n", 0, 0, 0},
