@@ -27,11 +27,11 @@
 	"FLOW is a flow's name or alias (see 'pearlsync status').\n"           \
 	"\n"                                                                   \
 	"Options:\n"                                                           \
-	"  --timeout SECONDS  wait at most this long for the worker's\n"      \
-	"                     answer (default 10; 0: queue and return)\n"     \
+	"  --timeout SECONDS  wait at most this long for the worker's\n"       \
+	"                     answer (default 10; 0: queue and return)\n"      \
 	"\n"                                                                   \
-	"Exit status: 0 the worker did it, 1 no worker answered in time\n"    \
-	"(the request stays queued for it) or it failed, 2 bad usage or\n"    \
+	"Exit status: 0 the worker did it, 1 no worker answered in time\n"     \
+	"(the request stays queued for it) or it failed, 2 bad usage or\n"     \
 	"no such flow.\n"
 
 const char ps_cli_usage_pause[] =
@@ -40,8 +40,7 @@ const char ps_cli_usage_pause[] =
 	"Ask the running worker to pause FLOW: it stops polling and\n"
 	"performing that flow's entries (webhooks are still recorded) until\n"
 	"'pearlsync resume FLOW'.  The pause is kept in the setting\n"
-	"sync.paused_flows, so it survives a restart.\n" REQUEST_USAGE_TAIL
-	"\n"
+	"sync.paused_flows, so it survives a restart.\n" REQUEST_USAGE_TAIL "\n"
 	"Example:\n"
 	"  pearlsync pause orders\n";
 
@@ -50,8 +49,7 @@ const char ps_cli_usage_resume[] =
 	"\n"
 	"Ask the running worker to resume FLOW, paused by 'pearlsync pause'\n"
 	"or the console; what came in meanwhile is synced on its next\n"
-	"run.\n" REQUEST_USAGE_TAIL
-	"\n"
+	"run.\n" REQUEST_USAGE_TAIL "\n"
 	"Example:\n"
 	"  pearlsync resume orders\n";
 
@@ -61,8 +59,7 @@ const char ps_cli_usage_run[] =
 	"Ask the running worker to run FLOW now instead of at its next poll\n"
 	"interval (a paused or switched-off flow stays skipped; the answer\n"
 	"says so).  'pearlsync sync-once FLOW' runs a flow without a\n"
-	"worker.\n" REQUEST_USAGE_TAIL
-	"\n"
+	"worker.\n" REQUEST_USAGE_TAIL "\n"
 	"Example:\n"
 	"  pearlsync run orders\n";
 
@@ -170,8 +167,9 @@ request_cmd(const ps_cli_global *g, const char *cmd, ps_request_kind kind,
 		case 't':
 			if (ps_cli_parse_long(&timeout_s, optarg, 0, 3600) < 0)
 				return ps_cli_usage_error(
-					cmd, "--timeout needs 0 to 3600 "
-					     "seconds, not '%s'",
+					cmd,
+					"--timeout needs 0 to 3600 "
+					"seconds, not '%s'",
 					optarg);
 			break;
 		case ':':

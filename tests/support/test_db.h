@@ -39,8 +39,7 @@ int test_db_open(test_db *db, const char *tag);
  * test_db_file - "<dir>/<name>" into buf (cap bytes), for the other files
  * a test keeps next to its database.  Returns buf.
  */
-char *test_db_file(char *buf, size_t cap, const test_db *db,
-		   const char *name);
+char *test_db_file(char *buf, size_t cap, const test_db *db, const char *name);
 
 /*
  * test_db_close - close db->st if open, delete every file in the scratch
