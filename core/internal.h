@@ -10,6 +10,8 @@
 #include "pearlsync/common.h"
 #include "pearlsync/log.h"
 
+#include <stdint.h>
+
 #define PS__ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ps_util__strdup - strdup that maps failure to NULL (callers: PS_ENOMEM). */
@@ -50,5 +52,12 @@ int ps_crypto__base64_encode(char *out, size_t cap, const unsigned char *in,
  * length of b. */
 int ps_crypto__secure_equal(const char *a, size_t alen, const char *b,
 			    size_t blen);
+
+/*
+ * ps_util__days_from_civil - days since 1970-01-01 of the proleptic
+ * Gregorian date y-m-d (m 1-12, d 1-31; not range-checked), negative
+ * before 1970.  In core/date.c.
+ */
+int64_t ps_util__days_from_civil(int64_t y, int m, int d);
 
 #endif

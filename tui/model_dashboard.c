@@ -101,7 +101,7 @@ load_worker(ps_dashboard *d, ps_store *st)
 	d->worker_pid = hb.pid;
 	d->heartbeat_age_ms = d->now - hb.beat_at;
 	d->worker_started_at = hb.started_at;
-	d->worker = d->heartbeat_age_ms > PS_TUI_HEARTBEAT_STALE_MS
+	d->worker = d->heartbeat_age_ms > PS_HEARTBEAT_STALE_MS
 			    ? PS_DASH_WORKER_STOPPED
 			    : PS_DASH_WORKER_RUNNING;
 	snprintf(d->worker_state, sizeof(d->worker_state), "%s",

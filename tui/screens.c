@@ -1,6 +1,6 @@
 /*
  * screens.c - the main screens, in the order of the header tabs, Tab and
- * the number keys.  A main screen not built yet shows the placeholder.
+ * the number keys.
  */
 #include "tui.h"
 

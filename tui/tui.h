@@ -257,8 +257,6 @@ extern const ps_screen_ops ps_screen_history;
 extern const ps_screen_ops ps_screen_help;
 extern const ps_screen_ops ps_screen_setup;    /* screen_setup.c */
 extern const ps_screen_ops ps_screen_mappings; /* screen_mappings.c */
-/* a main screen not built yet; arg: its title (const char *) */
-extern const ps_screen_ops ps_screen_placeholder;
 
 /* The main screens, in tab order, ending with {PS_TUI_REQ_NONE, NULL}. */
 typedef struct ps_tui_main_screen {
@@ -433,8 +431,5 @@ int64_t ps_tui_day_start(int64_t ms);
 
 /* The actor recorded in the settings history for console changes. */
 #define PS_TUI_ACTOR "console"
-
-/* The worker is considered stopped when its heartbeat is older than this. */
-#define PS_TUI_HEARTBEAT_STALE_MS 15000
 
 #endif

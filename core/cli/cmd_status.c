@@ -3,8 +3,8 @@
  * entries are in each state, per flow.
  *
  * The worker rewrites its heartbeat row every second or so; a heartbeat
- * older than HEARTBEAT_STALE_MS means the worker is gone (killed, crashed or
- * stopped), whatever state it last wrote.
+ * older than PS_HEARTBEAT_STALE_MS (pearlsync/store.h) means the worker is
+ * gone (killed, crashed or stopped), whatever state it last wrote.
  */
 #include "commands.h"
 
@@ -16,8 +16,6 @@
 #include "pearlsync/config.h"
 #include "pearlsync/settings.h"
 #include "pearlsync/store.h"
-
-#define HEARTBEAT_STALE_MS 15000
 
 const char ps_cli_usage_status[] =
 	"usage: pearlsync status [--json]\n"
@@ -75,7 +73,7 @@ worker_json(json_t *obj, ps_store *st, long long now)
 	}
 	if (error < 0)
 		return error;
-	if (now - hb.beat_at > HEARTBEAT_STALE_MS)
+	if (now - hb.beat_at > PS_HEARTBEAT_STALE_MS)
 		state = "stopped";
 	else if (hb.state != NULL && hb.state[0] != '\0')
 		state = hb.state;

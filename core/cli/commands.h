@@ -31,6 +31,9 @@ PS_CLI_DECLARE(worker);
 PS_CLI_DECLARE(retry);
 PS_CLI_DECLARE(sync_once);
 PS_CLI_DECLARE(preview);
+PS_CLI_DECLARE(pause);
+PS_CLI_DECLARE(resume);
+PS_CLI_DECLARE(run);
 
 #define PS_CLI_MORE_COMMANDS                                                   \
 	PS_CLI_ENTRY(init, "create or upgrade the database")                  \
@@ -45,6 +48,9 @@ PS_CLI_DECLARE(preview);
 	 ps_cli_usage_check_connection},                                      \
 	PS_CLI_ENTRY(worker, "run the sync worker (and webhook listener)")    \
 	PS_CLI_ENTRY(retry, "retry a failed entry, or every failed entry")    \
+	PS_CLI_ENTRY(pause, "ask the worker to pause a flow")                 \
+	PS_CLI_ENTRY(resume, "ask the worker to resume a paused flow")        \
+	PS_CLI_ENTRY(run, "ask the worker to run a flow now")                 \
 	{"sync-once", ps_cli_cmd_sync_once,                                   \
 	 "run one flow once and exit", ps_cli_usage_sync_once},                \
 	PS_CLI_ENTRY(preview, "show what importing an order would send")

@@ -156,7 +156,7 @@ is_mapping_key(const char *key)
 static int
 setting_read(char **out, ps_store *st, const char *key)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int rc, error;
 
 	*out = NULL;
@@ -181,7 +181,7 @@ static int
 mapping_read(char **out, ps_store *st, const char *kind, const char *dir,
 	     const char *source)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int rc, error;
 
 	*out = NULL;
@@ -292,7 +292,7 @@ done:
 static int
 next_version(int64_t *out, ps_store *st)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int rc, error;
 
 	if ((error = ps_store__prepare(&s, st,
@@ -316,7 +316,7 @@ static int
 apply_change(ps_store *st, struct changeset *cs, const char *key,
 	     const char *value)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	char *old = NULL;
 	int error;
 
@@ -432,7 +432,7 @@ ps_store_setting_set(int64_t *out_version, ps_store *st, const char *key,
 int
 ps_store_setting_foreach(ps_store *st, ps_store_setting_cb cb, void *payload)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int rc, error;
 
 	if (st == NULL || cb == NULL)
@@ -460,7 +460,7 @@ ps_store_setting_history_foreach(ps_store *st, const char *key,
 				 ps_store_setting_history_cb cb, void *payload)
 {
 	ps_setting_change c;
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int rc, error;
 
 	if (st == NULL || cb == NULL)
@@ -685,7 +685,7 @@ ps_store_mapping_foreach(ps_store *st, const char *kind, const char *direction,
 			 ps_store_mapping_cb cb, void *payload)
 {
 	ps_mapping m;
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = NULL;
 	int rc, error;
 
 	if (st == NULL || cb == NULL)

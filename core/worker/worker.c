@@ -41,8 +41,6 @@
 #define REQUEST_BATCH 32
 /* The API budget is recorded at least this often while known. */
 #define RATE_RECORD_MS 10000
-/* A heartbeat older than this: no worker is running (as `status` says). */
-#define HEARTBEAT_STALE_MS 15000
 
 /* Per-flow run-time state. */
 typedef struct flow_rt {
@@ -1483,7 +1481,7 @@ worker_running(ps_worker *w)
 		ps_error_clear();
 		return 1;
 	}
-	running = now_ms(w) - hb.beat_at <= HEARTBEAT_STALE_MS &&
+	running = now_ms(w) - hb.beat_at <= PS_HEARTBEAT_STALE_MS &&
 		  (hb.state == NULL || strcmp(hb.state, "stopped") != 0);
 	ps_heartbeat_dispose(&hb);
 	return running;

@@ -676,6 +676,14 @@ typedef struct ps_heartbeat {
 	char *state;        /* "running", "stopping", "paused: ..." */
 } ps_heartbeat;
 
+/*
+ * The worker rewrites its heartbeat every second or so; one older than this
+ * means no worker is running (killed, crashed or stopped), whatever state
+ * it last wrote.  `pearlsync status`, the console and the worker's own
+ * "is another worker running?" check all use this one limit.
+ */
+#define PS_HEARTBEAT_STALE_MS 15000
+
 /* init zeroes; dispose frees state (accepts NULL). */
 void ps_heartbeat_init(ps_heartbeat *hb);
 void ps_heartbeat_dispose(ps_heartbeat *hb);

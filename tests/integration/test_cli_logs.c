@@ -20,11 +20,11 @@
 #include <unistd.h>
 
 #include "pearlsync/store.h"
+#include "test_db.h"
 
 struct fixture {
-	char dir[256];
-	char db[320];
-	char conf[320];
+	test_db db; /* no store kept open: the CLI opens it */
+	char conf[160];
 };
 
 static long long
@@ -122,17 +122,14 @@ setup(void **state)
 	FILE *c;
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "%s/ps-cli-logs-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/p.db", f->dir);
-	snprintf(f->conf, sizeof(f->conf), "%s/p.conf", f->dir);
+	assert_int_equal(test_db_mkdir(&f->db, "cli-logs"), 0);
+	test_db_file(f->conf, sizeof(f->conf), &f->db, "p.conf");
 	c = fopen(f->conf, "w");
 	assert_non_null(c);
-	fprintf(c, "database = \"%s\";\n", f->db);
+	fprintf(c, "database = \"%s\";\n", f->db.path);
 	fclose(c);
 
-	assert_int_equal(ps_store_open(&st, f->db, 0), 0);
+	assert_int_equal(ps_store_open(&st, f->db.path, 0), 0);
 	add_entry(st, "order_import_bc", "bc:order:1001", "1001", 1999,
 		  PS_ENTRY_SYNCED, NULL);
 	add_entry(st, "order_import_bc", "bc:order:1002", "1002", 5000,
@@ -150,16 +147,8 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char path[400];
 
-	snprintf(path, sizeof(path), "%s/p.db", f->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/p.db-wal", f->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/p.db-shm", f->dir);
-	unlink(path);
-	unlink(f->conf);
-	rmdir(f->dir);
+	test_db_close(&f->db);
 	free(f);
 	return 0;
 }
@@ -293,7 +282,7 @@ test_cli_status__counts_and_worker(void **state)
 	json_decref(doc);
 
 	/* a fresh heartbeat: running; an old one: stopped */
-	assert_int_equal(ps_store_open(&st, f->db, 0), 0);
+	assert_int_equal(ps_store_open(&st, f->db.path, 0), 0);
 	ps_heartbeat_init(&hb);
 	hb.pid = 4242;
 	hb.started_at = now_ms() - 60000;

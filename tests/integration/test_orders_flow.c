@@ -39,15 +39,15 @@
 #include "pearlsync/platform.h"
 #include "pearlsync/store.h"
 #include "sandbox_proc.h"
+#include "test_db.h"
 
 #define INSTANCE 7
 
 static sandbox_proc sb;
 
 typedef struct ctx {
-	char dir[64];
-	char db[128];
-	ps_store *st;
+	test_db db;
+	ps_store *st; /* db.st */
 	ps_http *http;
 	ps_bp *bp;
 	ps_bc *bc;
@@ -175,10 +175,8 @@ setup(void **state)
 
 	assert_non_null(c);
 	sb_post("/_sandbox/reset", "{\"seed\":\"demo\"}");
-	snprintf(c->dir, sizeof(c->dir), "/tmp/ps-orders-XXXXXX");
-	assert_non_null(mkdtemp(c->dir));
-	snprintf(c->db, sizeof(c->db), "%s/ps.db", c->dir);
-	assert_int_equal(ps_store_open(&c->st, c->db, 0), 0);
+	assert_int_equal(test_db_open(&c->db, "orders"), 0);
+	c->st = c->db.st;
 	c->now = 1700000000000;
 	ho.max_attempts = 12;
 	ho.backoff_base_ms = 2;
@@ -226,20 +224,13 @@ static int
 teardown(void **state)
 {
 	ctx *c = *state;
-	char path[160];
 
 	sb_post("/_sandbox/faults", "{\"platform\":\"*\",\"rate\":0}");
 	c->flow->fini(c->env.state);
 	ps_bc_free(c->bc);
 	ps_bp_free(c->bp);
 	ps_http_free(c->http);
-	ps_store_close(c->st);
-	snprintf(path, sizeof(path), "%s-wal", c->db);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s-shm", c->db);
-	unlink(path);
-	unlink(c->db);
-	rmdir(c->dir);
+	test_db_close(&c->db);
 	free(c);
 	return 0;
 }

@@ -12,7 +12,6 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,14 +19,14 @@
 #include <unistd.h>
 
 #include "pearlsync/store.h"
+#include "test_db.h"
 
 #define T0 1700000000000LL
 
 struct fixture {
-	char dir[64];
-	char db[128];
-	char conf[128];
-	ps_store *st;
+	test_db db;
+	char conf[160];
+	ps_store *st; /* db.st */
 	char out[4096];
 };
 
@@ -39,17 +38,15 @@ setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ps-wcli-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (test_db_open(&f->db, "wcli") < 0)
 		return -1;
-	snprintf(f->db, sizeof(f->db), "%s/p.db", f->dir);
-	snprintf(f->conf, sizeof(f->conf), "%s/p.conf", f->dir);
+	f->st = f->db.st;
+	test_db_file(f->conf, sizeof(f->conf), &f->db, "p.conf");
 	if ((fp = fopen(f->conf, "w")) == NULL)
 		return -1;
-	fprintf(fp, "database = \"%s\";\nlog_level = \"warn\";\n", f->db);
+	fprintf(fp, "database = \"%s\";\nlog_level = \"warn\";\n",
+		f->db.path);
 	fclose(fp);
-	if (ps_store_open(&f->st, f->db, 0) < 0)
-		return -1;
 	*state = f;
 	return 0;
 }
@@ -58,21 +55,8 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	struct dirent *d;
-	char p[512];
-	DIR *dir;
 
-	ps_store_close(f->st);
-	if ((dir = opendir(f->dir)) != NULL) {
-		while ((d = readdir(dir)) != NULL) {
-			if (d->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", f->dir, d->d_name);
-			unlink(p);
-		}
-		closedir(dir);
-	}
-	rmdir(f->dir);
+	test_db_close(&f->db);
 	free(f);
 	return 0;
 }

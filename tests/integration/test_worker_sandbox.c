@@ -15,7 +15,6 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include "pearlsync/store.h"
 #include "pearlsync/worker.h"
 #include "sandbox_proc.h"
+#include "test_db.h"
 
 #define SECRET "hook-secret-9f2c"
 
@@ -36,9 +36,9 @@ static const char *const auth[] = {"X-Auth-Token: sandbox-token", NULL};
 
 struct fixture {
 	sandbox_proc sbx;
-	char dir[64];
+	test_db db;
 	ps_config cfg;
-	ps_store *st;
+	ps_store *st; /* db.st */
 	ps_worker *w;
 	char dest[256];
 };
@@ -71,14 +71,12 @@ setup(void **state)
 		return -1;
 	if (sandbox_proc_start(&f->sbx, NULL, 20000) != 0)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ps-wsbx-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (test_db_open(&f->db, "wsbx") < 0)
 		return -1;
+	f->st = f->db.st;
 	ps_config_init(&f->cfg);
-	snprintf(f->cfg.db_path, sizeof(f->cfg.db_path), "%s/p.db", f->dir);
+	snprintf(f->cfg.db_path, sizeof(f->cfg.db_path), "%s", f->db.path);
 	f->cfg.listen_port = 0;
-	if (ps_store_open(&f->st, f->cfg.db_path, 0) < 0)
-		return -1;
 	set(f, "bigcommerce.store_hash", "sandbox");
 	set(f, "bigcommerce.token", "sandbox-token");
 	set(f, "bigcommerce.base_url",
@@ -106,23 +104,10 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	struct dirent *d;
-	char p[512];
-	DIR *dir;
 
 	ps_worker_free(f->w);
-	ps_store_close(f->st);
 	sandbox_proc_stop(&f->sbx);
-	if ((dir = opendir(f->dir)) != NULL) {
-		while ((d = readdir(dir)) != NULL) {
-			if (d->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", f->dir, d->d_name);
-			unlink(p);
-		}
-		closedir(dir);
-	}
-	rmdir(f->dir);
+	test_db_close(&f->db);
 	free(f);
 	return 0;
 }

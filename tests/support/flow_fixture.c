@@ -178,16 +178,12 @@ flow_fixture_open(flow_fixture *fx, const char *const *sandbox_args)
 	if (sandbox_proc_start(&fx->sb, sandbox_args ? sandbox_args : dflt,
 			       15000) < 0)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/ps-flow-XXXXXX");
-	if (mkdtemp(fx->dir) == NULL) {
-		fx->dir[0] = '\0';
+	if (test_db_mkdir(&fx->db, "flow") < 0)
 		goto fail;
-	}
-	snprintf(fx->db_path, sizeof(fx->db_path), "%s/pearlsync.db", fx->dir);
 	ho.max_attempts = 4;
 	ho.backoff_base_ms = 2;
 	ho.backoff_cap_ms = 20;
-	if (ps_store_open(&fx->st, fx->db_path, 0) < 0) {
+	if (ps_store_open(&fx->st, fx->db.path, 0) < 0) {
 		fprintf(stderr, "fixture: %s\n", ps_error_last());
 		goto fail;
 	}
@@ -230,7 +226,7 @@ worker_new(flow_fixture *fx)
 	ps_config cfg;
 
 	ps_config_init(&cfg);
-	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", fx->db_path);
+	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", fx->db.path);
 	snprintf(cfg.listen_address, sizeof(cfg.listen_address), "127.0.0.1");
 	cfg.listen_port = fx->listen_port;
 	o.flows = fx->flows[0] != NULL ? fx->flows : NULL;
@@ -277,7 +273,7 @@ flow_fixture_restart_worker(flow_fixture *fx)
 	fx->worker = NULL;
 	ps_store_close(fx->st);
 	fx->st = NULL;
-	if (ps_store_open(&fx->st, fx->db_path, 0) < 0) {
+	if (ps_store_open(&fx->st, fx->db.path, 0) < 0) {
 		fprintf(stderr, "fixture: reopen: %s\n", ps_error_last());
 		return -1;
 	}
@@ -299,18 +295,7 @@ flow_fixture_close(flow_fixture *fx)
 	ps_bc_free(fx->bc);
 	ps_http_free(fx->http);
 	ps_store_close(fx->st);
-	if (fx->dir[0] != '\0') {
-		static const char *const tails[] = {"", "-wal", "-shm",
-						    "-journal"};
-		char p[160];
-		size_t i;
-
-		for (i = 0; i < sizeof(tails) / sizeof(*tails); i++) {
-			snprintf(p, sizeof(p), "%s%s", fx->db_path, tails[i]);
-			unlink(p);
-		}
-		rmdir(fx->dir);
-	}
+	test_db_close(&fx->db);
 	if (fx->sb.pid > 0)
 		sandbox_proc_stop(&fx->sb);
 	memset(fx, 0, sizeof(*fx));

@@ -29,6 +29,7 @@
 #include "pearlsync/store.h"
 #include "pearlsync/worker.h"
 #include "sandbox_proc.h"
+#include "test_db.h"
 
 /* The webhooks.secret the fixture sets: the path token of the listener's
  * webhook URLs (http://127.0.0.1:PORT/webhooks/brightpearl/SECRET/...). */
@@ -39,8 +40,8 @@
 
 typedef struct flow_fixture {
 	sandbox_proc sb;
-	char dir[64];      /* scratch directory, removed by close */
-	char db_path[128]; /* dir + "/pearlsync.db" */
+	test_db db;        /* scratch directory and path (st below), removed
+			    * by close */
 	int listen_port;   /* the worker's listener */
 	ps_http *http;
 	ps_bp *bp;

@@ -10,7 +10,6 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,28 +19,23 @@
 #include "pearlsync/settings.h"
 #include "pearlsync/store.h"
 #include "store/store_int.h"
+#include "test_db.h"
 
 struct fixture {
-	char dir[64];
-	char path[128];
-	ps_store *st;
+	test_db db;
+	ps_store *st; /* db.st */
 };
 
 static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/ps-settings-XXXXXX",
-		 tmp && strlen(tmp) < 40 ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL)
+	if (test_db_open(&f->db, "settings") < 0)
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/pearlsync.db", f->dir);
-	if (ps_store_open(&f->st, f->path, 0) != 0)
-		return -1;
+	f->st = f->db.st;
 	*state = f;
 	return 0;
 }
@@ -50,21 +44,8 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	struct dirent *d;
-	char p[512];
-	DIR *dir;
 
-	ps_store_close(f->st);
-	if ((dir = opendir(f->dir)) != NULL) {
-		while ((d = readdir(dir)) != NULL) {
-			if (d->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", f->dir, d->d_name);
-			unlink(p);
-		}
-		closedir(dir);
-	}
-	rmdir(f->dir);
+	test_db_close(&f->db);
 	free(f);
 	return 0;
 }

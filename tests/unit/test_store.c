@@ -12,7 +12,6 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include <dirent.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -26,26 +25,22 @@
 
 #include "pearlsync/store.h"
 #include "store/store_int.h"
+#include "test_db.h"
 
 struct fixture {
-	char dir[64];
-	char path[128];
-	ps_store *st;
+	test_db db;
+	ps_store *st; /* owned by the test; db has none */
 };
 
 static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/ps-store-XXXXXX",
-		 tmp && strlen(tmp) < 40 ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL)
+	if (test_db_mkdir(&f->db, "store") < 0)
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/pearlsync.db", f->dir);
 	*state = f;
 	return 0;
 }
@@ -54,21 +49,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	struct dirent *d;
-	char p[512];
-	DIR *dir;
 
 	ps_store_close(f->st);
-	if ((dir = opendir(f->dir)) != NULL) {
-		while ((d = readdir(dir)) != NULL) {
-			if (d->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", f->dir, d->d_name);
-			unlink(p);
-		}
-		closedir(dir);
-	}
-	rmdir(f->dir);
+	test_db_close(&f->db);
 	free(f);
 	return 0;
 }
@@ -76,7 +59,7 @@ teardown(void **state)
 static ps_store *
 open_ok(struct fixture *f)
 {
-	int rc = ps_store_open(&f->st, f->path, 0);
+	int rc = ps_store_open(&f->st, f->db.path, 0);
 
 	if (rc != 0)
 		fail_msg("open: %s", ps_error_last());
@@ -129,7 +112,7 @@ test_store__open_rejects_null_and_empty(void **state)
 	struct fixture *f = *state;
 	ps_store *st = (ps_store *)1;
 
-	assert_int_equal(ps_store_open(NULL, f->path, 0), PS_EINVAL);
+	assert_int_equal(ps_store_open(NULL, f->db.path, 0), PS_EINVAL);
 	assert_int_equal(ps_store_open(&st, NULL, 0), PS_EINVAL);
 	assert_null(st);
 	assert_int_equal(ps_store_open(&st, "", 0), PS_EINVAL);
@@ -145,12 +128,13 @@ test_store__open_missing_file_with_no_create(void **state)
 	ps_store *st = NULL;
 	struct stat sb;
 
-	assert_int_equal(ps_store_open(&st, f->path, PS_STORE_OPEN_NO_CREATE),
-			 PS_ENOTFOUND);
-	assert_int_equal(ps_store_open(&st, f->path, PS_STORE_OPEN_READONLY),
+	assert_int_equal(
+		ps_store_open(&st, f->db.path, PS_STORE_OPEN_NO_CREATE),
+		PS_ENOTFOUND);
+	assert_int_equal(ps_store_open(&st, f->db.path, PS_STORE_OPEN_READONLY),
 			 PS_ENOTFOUND);
 	assert_null(st);
-	assert_int_not_equal(stat(f->path, &sb), 0);
+	assert_int_not_equal(stat(f->db.path, &sb), 0);
 }
 
 static void
@@ -165,10 +149,10 @@ test_store__creates_file_mode_0600_at_current_schema(void **state)
 	open_ok(f);
 	assert_int_equal(ps_store_cursor_set(f->st, "s", "v", 1), 0);
 	umask(old);
-	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(stat(f->db.path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	/* the journal holds the same data: same mode */
-	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	snprintf(wal, sizeof(wal), "%s-wal", f->db.path);
 	assert_int_equal(stat(wal, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	assert_int_equal(ps_store_schema_version(&v, f->st), 0);
@@ -181,13 +165,13 @@ test_store__tightens_mode_of_existing_file(void **state)
 {
 	struct fixture *f = *state;
 	struct stat sb;
-	FILE *fp = fopen(f->path, "w");
+	FILE *fp = fopen(f->db.path, "w");
 
 	assert_non_null(fp);
 	fclose(fp);
-	assert_int_equal(chmod(f->path, 0644), 0);
+	assert_int_equal(chmod(f->db.path, 0644), 0);
 	open_ok(f);
-	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(stat(f->db.path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 }
 
@@ -202,9 +186,9 @@ test_store__refuses_newer_schema(void **state)
 			 0);
 	ps_store_close(f->st);
 	f->st = NULL;
-	assert_int_equal(ps_store_open(&st, f->path, 0), PS_EVERSION);
+	assert_int_equal(ps_store_open(&st, f->db.path, 0), PS_EVERSION);
 	assert_non_null(strstr(ps_error_last(), "newer"));
-	assert_int_equal(ps_store_open(&st, f->path, PS_STORE_OPEN_READONLY),
+	assert_int_equal(ps_store_open(&st, f->db.path, PS_STORE_OPEN_READONLY),
 			 PS_EVERSION);
 	assert_null(st);
 }
@@ -214,14 +198,14 @@ test_store__refuses_a_file_that_is_not_a_database(void **state)
 {
 	struct fixture *f = *state;
 	ps_store *st = NULL;
-	FILE *fp = fopen(f->path, "w");
+	FILE *fp = fopen(f->db.path, "w");
 
 	assert_non_null(fp);
 	fputs("this is not an SQLite database, just some text that is long "
 	      "enough to fill a header page ......................\n",
 	      fp);
 	fclose(fp);
-	assert_int_equal(ps_store_open(&st, f->path, 0), PS_ESTORE);
+	assert_int_equal(ps_store_open(&st, f->db.path, 0), PS_ESTORE);
 	assert_null(st);
 }
 
@@ -296,16 +280,16 @@ test_store__upgrades_from_every_earlier_version(void **state)
 	int k, version;
 	char *value = NULL;
 
-	snprintf(fresh_path, sizeof(fresh_path), "%s/fresh.db", f->dir);
+	snprintf(fresh_path, sizeof(fresh_path), "%s/fresh.db", f->db.dir);
 	assert_int_equal(ps_store_open(&f->st, fresh_path, 0), 0);
 	ps_store_close(f->st);
 	f->st = NULL;
 	fresh = schema_text(fresh_path);
 
 	for (k = 0; k < PS_STORE_SCHEMA_VERSION; k++) {
-		unlink(f->path);
-		assert_int_equal(ps_store__open_at_version(&f->st, f->path, k),
-				 0);
+		unlink(f->db.path);
+		assert_int_equal(
+			ps_store__open_at_version(&f->st, f->db.path, k), 0);
 		assert_int_equal(ps_store_schema_version(&version, f->st), 0);
 		assert_int_equal(version, k);
 		if (k >= 1) { /* data written at the old version survives */
@@ -320,7 +304,7 @@ test_store__upgrades_from_every_earlier_version(void **state)
 		open_ok(f);
 		assert_int_equal(ps_store_schema_version(&version, f->st), 0);
 		assert_int_equal(version, PS_STORE_SCHEMA_VERSION);
-		upgraded = schema_text(f->path);
+		upgraded = schema_text(f->db.path);
 		assert_string_equal(upgraded, fresh);
 		free(upgraded);
 		if (k >= 1) {
@@ -360,7 +344,7 @@ test_store__readonly_open_reads_but_cannot_write(void **state)
 
 	open_ok(f);
 	id = add_entry(f->st, "order_import_bc", "k1", 10);
-	assert_int_equal(ps_store_open(&ro, f->path, PS_STORE_OPEN_READONLY),
+	assert_int_equal(ps_store_open(&ro, f->db.path, PS_STORE_OPEN_READONLY),
 			 0);
 	assert_int_equal(ps_store_log_get(&e, ro, id), 0);
 	assert_string_equal(e.dedupe_key, "k1");
@@ -444,7 +428,7 @@ test_store__second_connection_reads_and_is_refused_writing(void **state)
 
 	open_ok(f);
 	id = add_entry(f->st, "f", "before", 1);
-	assert_int_equal(ps_store_open(&other, f->path, 0), 0);
+	assert_int_equal(ps_store_open(&other, f->db.path, 0), 0);
 	assert_int_equal(ps_store__set_busy_timeout(other, 20), 0);
 
 	assert_int_equal(ps_store_begin(f->st), 0);
@@ -494,7 +478,7 @@ test_store__writer_waits_for_lock_within_busy_timeout(void **state)
 	int spins = 0;
 
 	open_ok(f);
-	assert_int_equal(ps_store_open(&w.st, f->path, 0), 0);
+	assert_int_equal(ps_store_open(&w.st, f->db.path, 0), 0);
 	assert_int_equal(ps_store_begin(f->st), 0);
 	assert_int_equal(ps_store_cursor_set(f->st, "held", "1", 1), 0);
 	assert_int_equal(pthread_create(&t, NULL, wait_and_write, &w), 0);
@@ -1242,7 +1226,7 @@ test_store__claim_due_uses_the_due_index(void **state)
 
 	open_ok(f);
 	assert_int_equal(
-		sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL),
+		sqlite3_open_v2(f->db.path, &db, SQLITE_OPEN_READONLY, NULL),
 		SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(
 				 db, "EXPLAIN QUERY PLAN " PS_STORE__CLAIM_SQL,
@@ -1734,7 +1718,7 @@ test_store__contact_directories_are_per_account(void **state)
 	assert_int_equal(contact_id(f->st, "other", "x@example.com"), 7);
 
 	/* the lookup is an index search, not a scan */
-	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY,
+	assert_int_equal(sqlite3_open_v2(f->db.path, &db, SQLITE_OPEN_READONLY,
 					 NULL),
 			 SQLITE_OK);
 	assert_int_equal(
@@ -1883,7 +1867,7 @@ test_store__second_open_keeps_the_first_connections_wal(void **state)
 
 	open_ok(f);
 	assert_int_equal(ps_store_cursor_set(f->st, "s", "1", 1), 0);
-	assert_int_equal(ps_store_open(&second, f->path, 0), 0);
+	assert_int_equal(ps_store_open(&second, f->db.path, 0), 0);
 	ps_store_close(second);
 	/* another process's connection, as a CLI command would open it:
 	 * its close checkpoints and deletes the WAL when it can lock the
@@ -1893,12 +1877,12 @@ test_store__second_open_keeps_the_first_connections_wal(void **state)
 	if (pid == 0) {
 		/* a fresh image: a forked SQLite would share our lock table */
 		execl("/proc/self/exe", "test_store", "--write-cursor",
-		      f->path, (char *)NULL);
+		      f->db.path, (char *)NULL);
 		_exit(127);
 	}
 	assert_int_equal(waitpid(pid, &wstatus, 0), pid);
 	assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
-	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	snprintf(wal, sizeof(wal), "%s-wal", f->db.path);
 	assert_int_equal(stat(wal, &sb), 0);
 	assert_int_equal(ps_store_cursor_get(&v, NULL, f->st, "s"), 0);
 	assert_string_equal(v, "2");
@@ -1928,7 +1912,7 @@ test_store__budgets_replace_the_rate_limit_cache(void **state)
 	size_t n = 0;
 	char *json = NULL;
 
-	assert_int_equal(ps_store__open_at_version(&f->st, f->path, 6), 0);
+	assert_int_equal(ps_store__open_at_version(&f->st, f->db.path, 6), 0);
 	assert_int_equal(ps_store_cache_set(f->st, "bp.rate_limit",
 					    "{\"remaining\":3}", 5),
 			 0);

@@ -11,7 +11,6 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +20,13 @@
 #include "model_setup.h"
 #include "pearlsync/common.h"
 #include "pearlsync/store.h"
+#include "test_db.h"
 
 #define NOW 1700000000000LL
 
 struct fixture {
-	char dir[64];
-	char path[128];
-	ps_store *st;
+	test_db db;
+	ps_store *st; /* db.st */
 	ps_mapedit ed;
 };
 
@@ -35,17 +34,12 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/ps-tuimap-XXXXXX",
-		 tmp && strlen(tmp) < 40 ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL)
+	if (test_db_open(&f->db, "tuimap") < 0)
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/pearlsync.db", f->dir);
-	if (ps_store_open(&f->st, f->path, 0) != 0)
-		return -1;
+	f->st = f->db.st;
 	if (ps_mapedit_open(&f->ed, f->st,
 			    ps_mapedit_kind_find("order_status", "bc>bp")) != 0)
 		return -1;
@@ -57,22 +51,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	struct dirent *d;
-	char p[512];
-	DIR *dir;
 
 	ps_mapedit_close(&f->ed);
-	ps_store_close(f->st);
-	if ((dir = opendir(f->dir)) != NULL) {
-		while ((d = readdir(dir)) != NULL) {
-			if (d->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", f->dir, d->d_name);
-			unlink(p);
-		}
-		closedir(dir);
-	}
-	rmdir(f->dir);
+	test_db_close(&f->db);
 	free(f);
 	return 0;
 }
@@ -407,7 +388,7 @@ test_tui_mapping__csv_files(void **state)
 	seed_lists(f->st);
 	assert_int_equal(ps_mapedit_set(&f->ed, "9", "2", NOW), 0);
 	assert_int_equal(ps_mapedit_set(&f->ed, "", "5", NOW), 0);
-	snprintf(path, sizeof(path), "%s/statuses.csv", f->dir);
+	snprintf(path, sizeof(path), "%s/statuses.csv", f->db.dir);
 	assert_int_equal(ps_mapedit_export_file(&f->ed, path), 0);
 	/* Merge (no replace) keeps rows not in the file. */
 	assert_int_equal(ps_mapedit_remove(&f->ed, 1, NOW), 0);
@@ -430,7 +411,7 @@ test_tui_mapping__csv_files(void **state)
 	ps_mapedit_close(&other);
 	unlink(path);
 
-	snprintf(missing, sizeof(missing), "%s/nope/x.csv", f->dir);
+	snprintf(missing, sizeof(missing), "%s/nope/x.csv", f->db.dir);
 	assert_int_equal(ps_mapedit_import_file(&n, &f->ed, missing, 0, NOW),
 			 PS_EIO);
 	assert_non_null(strstr(ps_error_last(), "cannot read"));

@@ -27,14 +27,14 @@
 #include "pearlsync/settings.h"
 #include "pearlsync/store.h"
 #include "tui.h"
+#include "test_db.h"
 
 #define NOW PS_SEED_NOW
 #define MIN 60000LL
 
 struct fx {
-	char dir[64];
-	char db[128];
-	ps_store *st;
+	test_db db;
+	ps_store *st; /* db.st */
 };
 
 static int
@@ -43,10 +43,8 @@ setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ps-tui-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/t.db", f->dir);
-	assert_int_equal(ps_store_open(&f->st, f->db, 0), 0);
+	assert_int_equal(test_db_open(&f->db, "tui"), 0);
+	f->st = f->db.st;
 	*state = f;
 	return 0;
 }
@@ -55,16 +53,8 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char path[160];
 
-	ps_store_close(f->st);
-	snprintf(path, sizeof(path), "%s/t.db", f->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/t.db-wal", f->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/t.db-shm", f->dir);
-	unlink(path);
-	rmdir(f->dir);
+	test_db_close(&f->db);
 	free(f);
 	return 0;
 }

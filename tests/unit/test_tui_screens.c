@@ -26,6 +26,7 @@
 #include "../console/seed.h"
 #include "pearlsync/store.h"
 #include "tui.h"
+#include "test_db.h"
 
 struct screen_case {
 	const char *name;   /* golden file: tests/console/golden/NAME.txt */
@@ -41,7 +42,7 @@ static const struct screen_case cases[] = {
 	{"dashboard_enter_log", "<Enter>\n", 0, 0, 0},
 	{"help", "?\n", 0, 0, 0},
 	{"help_scrolled", "<F1>G\n", 0, 0, 0},
-	{"setup_placeholder", "2\n", 0, 0, 0},
+	{"setup_tab", "2\n", 0, 0, 0},
 	{"log", "4\n", 0, 0, 0},
 	{"log_empty", "4\n", 1, 0, 0},
 	{"log_page2", "4<PgDn>\n", 0, 0, 0},
@@ -134,22 +135,21 @@ run_case(const struct screen_case *c)
 {
 	const char *src = getenv("PS_SOURCE_DIR");
 	const char *update = getenv("PS_UPDATE_GOLDEN");
-	char dir[64], db[128], script[128], dump[128], golden[1024];
+	char script[160], dump[160], golden[1024];
 	ps_tui_options o = PS_TUI_OPTIONS_INIT;
 	ps_store *st = NULL;
 	char *want, *got;
+	test_db db;
 	FILE *f;
 	int error;
 
-	snprintf(dir, sizeof(dir), "/tmp/ps-tui-screens-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(db, sizeof(db), "%s/t.db", dir);
-	snprintf(script, sizeof(script), "%s/keys", dir);
-	snprintf(dump, sizeof(dump), "%s/screen.txt", dir);
+	assert_int_equal(test_db_open(&db, "tui-screens"), 0);
+	st = db.st;
+	test_db_file(script, sizeof(script), &db, "keys");
+	test_db_file(dump, sizeof(dump), &db, "screen.txt");
 	snprintf(golden, sizeof(golden), "%s/tests/console/golden/%s.txt",
 		 src != NULL ? src : ".", c->name);
 
-	assert_int_equal(ps_store_open(&st, db, 0), 0);
 	if (!c->empty) {
 		assert_int_equal(ps_seed_log(st, 60,
 					     PS_SEED_NOW - 60 * 20 * 60000LL,
@@ -173,7 +173,6 @@ run_case(const struct screen_case *c)
 	error = ps_tui_run(&o);
 	if (error < 0)
 		fail_msg("%s: %s", c->name, ps_error_last());
-	ps_store_close(st);
 
 	got = slurp(dump);
 	assert_non_null(got);
@@ -194,14 +193,7 @@ run_case(const struct screen_case *c)
 	}
 	free(want);
 	free(got);
-	unlink(dump);
-	unlink(script);
-	unlink(db);
-	snprintf(golden, sizeof(golden), "%s-wal", db);
-	unlink(golden);
-	snprintf(golden, sizeof(golden), "%s-shm", db);
-	unlink(golden);
-	rmdir(dir);
+	test_db_close(&db);
 }
 
 static void
@@ -214,17 +206,14 @@ static void
 test_tui_screens__bad_script_is_an_error(void **state)
 {
 	ps_tui_options o = PS_TUI_OPTIONS_INIT;
-	ps_store *st = NULL;
-	char dir[64], db[128], script[160];
+	char script[160];
+	test_db db;
 	FILE *f;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/ps-tui-screens-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(db, sizeof(db), "%s/t.db", dir);
-	snprintf(script, sizeof(script), "%s/keys", dir);
-	assert_int_equal(ps_store_open(&st, db, 0), 0);
-	o.store = st;
+	assert_int_equal(test_db_open(&db, "tui-screens"), 0);
+	test_db_file(script, sizeof(script), &db, "keys");
+	o.store = db.st;
 	o.clock = fixed_clock;
 	assert_int_equal(ps_tui_run(&o) == 0, 0); /* no script, no tty */
 	assert_int_equal(ps_tui_run(NULL), PS_EINVAL);
@@ -241,14 +230,7 @@ test_tui_screens__bad_script_is_an_error(void **state)
 	fputs(":frobnicate\n", f);
 	fclose(f);
 	assert_int_equal(ps_tui_run(&o), PS_EINVAL);
-	ps_store_close(st);
-	unlink(script);
-	unlink(db);
-	snprintf(script, sizeof(script), "%s-wal", db);
-	unlink(script);
-	snprintf(script, sizeof(script), "%s-shm", db);
-	unlink(script);
-	rmdir(dir);
+	test_db_close(&db);
 }
 
 int

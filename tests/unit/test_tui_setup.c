@@ -11,7 +11,6 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,30 +23,25 @@
 #include "pearlsync/settings.h"
 #include "pearlsync/store.h"
 #include "sandbox_proc.h"
+#include "test_db.h"
 
 #define NOW 1700000000000LL
 
 struct fixture {
-	char dir[64];
-	char path[128];
-	ps_store *st;
+	test_db db;
+	ps_store *st; /* db.st */
 };
 
 static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/ps-tuisetup-XXXXXX",
-		 tmp && strlen(tmp) < 40 ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL)
+	if (test_db_open(&f->db, "tuisetup") < 0)
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/pearlsync.db", f->dir);
-	if (ps_store_open(&f->st, f->path, 0) != 0)
-		return -1;
+	f->st = f->db.st;
 	*state = f;
 	return 0;
 }
@@ -56,21 +50,8 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	struct dirent *d;
-	char p[512];
-	DIR *dir;
 
-	ps_store_close(f->st);
-	if ((dir = opendir(f->dir)) != NULL) {
-		while ((d = readdir(dir)) != NULL) {
-			if (d->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", f->dir, d->d_name);
-			unlink(p);
-		}
-		closedir(dir);
-	}
-	rmdir(f->dir);
+	test_db_close(&f->db);
 	free(f);
 	return 0;
 }

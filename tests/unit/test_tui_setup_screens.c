@@ -15,7 +15,6 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +24,13 @@
 #include "pearlsync/common.h"
 #include "pearlsync/store.h"
 #include "tui.h"
+#include "test_db.h"
 
 #define NOW 1700000000000LL
 
 struct fixture {
-	char dir[64];
-	char path[128];
-	ps_store *st;
+	test_db db;
+	ps_store *st; /* db.st */
 };
 
 static int64_t
@@ -45,17 +44,12 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/ps-tuiscr-XXXXXX",
-		 tmp && strlen(tmp) < 40 ? tmp : "/tmp");
-	if (mkdtemp(f->dir) == NULL)
+	if (test_db_open(&f->db, "tuiscr") < 0)
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/pearlsync.db", f->dir);
-	if (ps_store_open(&f->st, f->path, 0) != 0)
-		return -1;
+	f->st = f->db.st;
 	*state = f;
 	return 0;
 }
@@ -64,21 +58,8 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	struct dirent *d;
-	char p[512];
-	DIR *dir;
 
-	ps_store_close(f->st);
-	if ((dir = opendir(f->dir)) != NULL) {
-		while ((d = readdir(dir)) != NULL) {
-			if (d->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", f->dir, d->d_name);
-			unlink(p);
-		}
-		closedir(dir);
-	}
-	rmdir(f->dir);
+	test_db_close(&f->db);
 	free(f);
 	return 0;
 }
@@ -130,7 +111,7 @@ run(struct fixture *f, ps_tui_request first, const char *script)
 				 (int)(len - 6 - (nl != NULL)), p + 6);
 			used += (size_t)snprintf(
 				expanded + used, sizeof(expanded) - used,
-				":dump %s/%s\n", f->dir, names[nnames]);
+				":dump %s/%s\n", f->db.dir, names[nnames]);
 			nnames++;
 		} else {
 			used += (size_t)snprintf(expanded + used,
@@ -140,7 +121,7 @@ run(struct fixture *f, ps_tui_request first, const char *script)
 		assert_true(used < sizeof(expanded));
 		p += len;
 	}
-	snprintf(spath, sizeof(spath), "%s/keys.script", f->dir);
+	snprintf(spath, sizeof(spath), "%s/keys.script", f->db.dir);
 	assert_non_null(fp = fopen(spath, "w"));
 	fputs(expanded, fp);
 	fclose(fp);
@@ -156,7 +137,7 @@ run(struct fixture *f, ps_tui_request first, const char *script)
 		fail_msg("ps_tui_run: %s", ps_error_last());
 
 	for (i = 0; i < nnames; i++) {
-		snprintf(dpath, sizeof(dpath), "%s/%s", f->dir, names[i]);
+		snprintf(dpath, sizeof(dpath), "%s/%s", f->db.dir, names[i]);
 		snprintf(gpath, sizeof(gpath), "%s/tests/console/golden/%s",
 			 src, names[i]);
 		got = slurp(dpath);
@@ -322,7 +303,7 @@ test_tui_setup_screens__mapping_csv_keys(void **state)
 	FILE *fp;
 
 	seed(f->st);
-	snprintf(csv, sizeof(csv), "%s/in.csv", f->dir);
+	snprintf(csv, sizeof(csv), "%s/in.csv", f->db.dir);
 	assert_non_null(fp = fopen(csv, "w"));
 	fputs("kind,direction,source,target\norder_status,bc>bp,9,8\n"
 	      "order_status,bc>bp,,2\n",
@@ -333,7 +314,7 @@ test_tui_setup_screens__mapping_csv_keys(void **state)
 	snprintf(script, sizeof(script),
 		 "<Enter>i%s<Enter>j\n:dump mappings_imported.txt\n"
 		 "o<Home>%s/<Enter>\n",
-		 csv, f->dir);
+		 csv, f->db.dir);
 	run(f, PS_TUI_REQ_VIEW_MAPPINGS, script);
 	unlink(csv);
 	assert_int_equal(ps_store_mapping_get(&v, f->st, "order_status",
@@ -341,7 +322,7 @@ test_tui_setup_screens__mapping_csv_keys(void **state)
 			 0);
 	assert_string_equal(v, "8");
 	free(v);
-	snprintf(csv, sizeof(csv), "%s/order_status-bcbp.csv", f->dir);
+	snprintf(csv, sizeof(csv), "%s/order_status-bcbp.csv", f->db.dir);
 	out = slurp(csv);
 	assert_non_null(out);
 	assert_string_equal(out, "kind,direction,source,target\n"

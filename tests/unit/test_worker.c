@@ -13,7 +13,6 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include "pearlsync/store.h"
 #include "pearlsync/worker.h"
 #include "store/store_int.h"
+#include "test_db.h"
 
 #define T0 1790000000000LL
 
@@ -327,9 +327,9 @@ static const ps_flow_ops *const skipping_flows[] = {&needs_bc_flow,
  */
 
 struct fixture {
-	char dir[64];
+	test_db db;
 	ps_config cfg;
-	ps_store *st;
+	ps_store *st; /* db.st */
 	ps_worker *w;
 	volatile sig_atomic_t stop;
 };
@@ -341,13 +341,11 @@ setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ps-worker-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (test_db_open(&f->db, "worker") < 0)
 		return -1;
+	f->st = f->db.st;
 	ps_config_init(&f->cfg);
-	snprintf(f->cfg.db_path, sizeof(f->cfg.db_path), "%s/p.db", f->dir);
-	if (ps_store_open(&f->st, f->cfg.db_path, 0) < 0)
-		return -1;
+	snprintf(f->cfg.db_path, sizeof(f->cfg.db_path), "%s", f->db.path);
 	memset(&fk, 0, sizeof(fk));
 	fake_now = T0;
 	*state = f;
@@ -358,22 +356,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	struct dirent *d;
-	char p[512];
-	DIR *dir;
 
 	ps_worker_free(f->w);
-	ps_store_close(f->st);
-	if ((dir = opendir(f->dir)) != NULL) {
-		while ((d = readdir(dir)) != NULL) {
-			if (d->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", f->dir, d->d_name);
-			unlink(p);
-		}
-		closedir(dir);
-	}
-	rmdir(f->dir);
+	test_db_close(&f->db);
 	free(f);
 	return 0;
 }

@@ -14,7 +14,6 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include "sandbox_proc.h"
 #include "internal.h"
 #include "worker/worker_int.h"
+#include "test_db.h"
 
 #define T0 1790000000000LL
 #define SECRET "s3cret-value-42"
@@ -48,9 +48,9 @@ static const ps_clock fake_clock = {clock_now, clock_sleep, NULL};
 static const ps_flow_ops *const no_flows[] = {NULL};
 
 struct fixture {
-	char dir[64];
+	test_db db;
 	ps_config cfg;
-	ps_store *st;
+	ps_store *st; /* db.st */
 	ps_worker *w;
 	ps_listener *l;
 	char url[128];
@@ -64,14 +64,12 @@ setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ps-listen-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (test_db_open(&f->db, "listen") < 0)
 		return -1;
+	f->st = f->db.st;
 	ps_config_init(&f->cfg);
-	snprintf(f->cfg.db_path, sizeof(f->cfg.db_path), "%s/p.db", f->dir);
+	snprintf(f->cfg.db_path, sizeof(f->cfg.db_path), "%s", f->db.path);
 	f->cfg.listen_port = 0;
-	if (ps_store_open(&f->st, f->cfg.db_path, 0) < 0)
-		return -1;
 	o.clock = &fake_clock;
 	o.flows = no_flows;
 	o.listen = 1;
@@ -88,23 +86,10 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	struct dirent *d;
-	char p[512];
-	DIR *dir;
 
 	ps_worker__listener_stop(f->l);
 	ps_worker_free(f->w);
-	ps_store_close(f->st);
-	if ((dir = opendir(f->dir)) != NULL) {
-		while ((d = readdir(dir)) != NULL) {
-			if (d->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", f->dir, d->d_name);
-			unlink(p);
-		}
-		closedir(dir);
-	}
-	rmdir(f->dir);
+	test_db_close(&f->db);
 	free(f);
 	return 0;
 }

@@ -321,20 +321,6 @@ opt_int(int64_t *out, ps_store *st, const char *key)
 	return error;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (y, m 1-12, d). */
-static int64_t
-days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* orders.start_date ("YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ") as unix
  * seconds; 0 when unset. */
 static int
@@ -349,7 +335,7 @@ opt_date(int64_t *out, ps_store *st, const char *key)
 		return error;
 	if (sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) >=
 	    3)
-		*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+		*out = ps_util__days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
 		       sec;
 	free(v);
 	return 0;
@@ -1573,6 +1559,10 @@ entry_order_id(int64_t *out, const ps_log_entry *e, const char **change)
 	char *end;
 	long long v;
 
+	/* outputs are set on every path: ps_error_set()'s result is negative,
+	 * but the optimiser cannot see that */
+	*out = 0;
+	*change = "";
 	if (k == NULL || strncmp(k, "bc:order:", 9) != 0)
 		return ps_error_set(PS_EDATA, "entry %lld: unknown key '%s'",
 				    (long long)e->id, k ? k : "");

@@ -22,20 +22,6 @@
 
 /* --- dates ---------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's method). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static void
 civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
@@ -147,7 +133,7 @@ ps_bc__date_parse_rfc2822(int64_t *out, const char *text)
 		p++;
 	if (*p != '\0' || !valid_time(y, mo, d, h, mi, s))
 		goto bad;
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
+	*out = ps_util__days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
 	       zone;
 	return 0;
 bad:
@@ -198,7 +184,7 @@ ps_bc__date_parse_iso8601(int64_t *out, const char *text)
 	}
 	if (*p != '\0' || !valid_time(y, mo, d, h, mi, s))
 		goto bad;
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
+	*out = ps_util__days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
 	       zone;
 	return 0;
 bad:

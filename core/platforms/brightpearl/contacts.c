@@ -531,7 +531,7 @@ ps_bp_contact_rows_dispose(ps_bp_contact_rows *r)
 static int
 parse_stamp(int64_t *out, const char *s)
 {
-	int64_t y, mo, d, h, mi, sec, ms = 0, off = 0, days, era, yoe, doy;
+	int64_t y, mo, d, h, mi, sec, ms = 0, off = 0, days;
 	int digits = 0, n = 0;
 	int iy, imo, id, ih, imi, isec, oh, om;
 
@@ -566,12 +566,7 @@ parse_stamp(int64_t *out, const char *s)
 	}
 	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31)
 		return -1;
-	/* days from 1970-01-01 (civil calendar, March-based years) */
-	y -= mo <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+	days = ps_util__days_from_civil(y, (int)mo, (int)d);
 	*out = ((days * 86400 + h * 3600 + mi * 60 + sec - off * 60) * 1000) +
 	       ms;
 	return 0;
