@@ -51,9 +51,12 @@ dash_reload(void *state, ps_tui *tui)
 	double t0 = mono_ms();
 	int error;
 
-	error = ps_dashboard_load(&s->d, ps_tui_store(tui), ps_tui_now(tui));
+	/* the answer first: a flow the worker has just paused then shows
+	 * paused in the figures read after it */
+	error = ps_dashboard_request_poll(&s->req, ps_tui_store(tui));
 	if (error == 0)
-		error = ps_dashboard_request_poll(&s->req, ps_tui_store(tui));
+		error = ps_dashboard_load(&s->d, ps_tui_store(tui),
+					  ps_tui_now(tui));
 	ps_tui_list_set_count(&s->list, s->d.n_flows);
 	s->loaded_at = mono_ms();
 	s->cost = s->loaded_at - t0;
@@ -264,6 +267,29 @@ send_request(struct dash *s, ps_tui *tui, ps_request_kind kind)
 	return PS_TUI_HANDLED;
 }
 
+/*
+ * Whether the selected flow is paused, or will be once the worker answers
+ * a pause or resume sent for it: p then toggles what the operator asked
+ * for, not the figures of the last refresh.
+ */
+static int
+will_be_paused(const struct dash *s)
+{
+	const ps_dash_flow *f;
+
+	if (s->list.sel >= s->d.n_flows)
+		return 0;
+	f = &s->d.flows[s->list.sel];
+	if (s->req.state == PS_DASH_REQ_WAITING &&
+	    strcmp(s->req.flow, f->name) == 0) {
+		if (s->req.kind == PS_REQUEST_PAUSE_FLOW)
+			return 1;
+		if (s->req.kind == PS_REQUEST_RESUME_FLOW)
+			return 0;
+	}
+	return f->paused;
+}
+
 static int
 dash_handle(void *state, ps_tui *tui, ps_tui_request req)
 {
@@ -278,12 +304,9 @@ dash_handle(void *state, ps_tui *tui, ps_tui_request req)
 	case PS_TUI_REQ_ENTER:
 		return ps_tui_push(tui, &ps_screen_log, NULL);
 	case PS_TUI_REQ_PAUSE:
-		if (s->list.sel >= s->d.n_flows)
-			return send_request(s, tui, PS_REQUEST_PAUSE_FLOW);
 		return send_request(s, tui,
-				    s->d.flows[s->list.sel].paused
-					    ? PS_REQUEST_RESUME_FLOW
-					    : PS_REQUEST_PAUSE_FLOW);
+				    will_be_paused(s) ? PS_REQUEST_RESUME_FLOW
+						      : PS_REQUEST_PAUSE_FLOW);
 	case PS_TUI_REQ_RUN_NOW:
 		return send_request(s, tui, PS_REQUEST_RUN_FLOW);
 	case PS_TUI_REQ_RETRY_ALL:

@@ -47,6 +47,7 @@ static const struct screen_case cases[] = {
 	{"dashboard_retry_failed", "R\n", 0, 0, 0},
 	{"dashboard_paused", "", 3, 0, 0},
 	{"dashboard_resume", "p\n", 3, 0, 0},
+	{"dashboard_pause_twice", "pp\n", 0, 0, 0},
 	{"dashboard_no_worker_pause", "p\n", 1, 0, 0},
 	{"help", "?\n", 0, 0, 0},
 	{"help_scrolled", "<F1>G\n", 0, 0, 0},
