@@ -121,8 +121,8 @@ typedef struct ps_dash_request {
  * track it in r (state WAITING).  Returns 0 or a store PS_E* (r is then
  * unchanged).
  */
-int ps_dashboard_request(ps_dash_request *r, ps_store *st,
-			 ps_request_kind kind, const char *flow, int64_t now);
+int ps_dashboard_request(ps_dash_request *r, ps_store *st, ps_request_kind kind,
+			 const char *flow, int64_t now);
 
 /*
  * ps_dashboard_request_poll - read r's answer from st: DONE, or FAILED
@@ -139,8 +139,7 @@ int ps_dashboard_request_poll(ps_dash_request *r, ps_store *st);
  * "order_import_bc: paused", "pause order_import_bc failed: ...", and ""
  * for NONE.  Returns buf.
  */
-char *ps_dashboard_request_text(char *buf, size_t cap,
-				const ps_dash_request *r,
+char *ps_dashboard_request_text(char *buf, size_t cap, const ps_dash_request *r,
 				const ps_dashboard *d);
 
 #endif

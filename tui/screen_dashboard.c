@@ -173,9 +173,8 @@ dash_draw(void *state, ps_tui *tui)
 		ps_tui_text(tui, row++, 1, 0, PS_TUI_DIM,
 			    "(no sync log entries yet)");
 	ps_tui_list_show(&s->list, max_flows);
-	for (i = s->list.top; i < d->n_flows && (int)(i - s->list.top) <
-							max_flows;
-	     i++) {
+	for (i = s->list.top;
+	     i < d->n_flows && (int)(i - s->list.top) < max_flows; i++) {
 		int sel = i == s->list.sel;
 		ps_tui_attr attr = sel ? PS_TUI_SELECTED : PS_TUI_NORMAL;
 
@@ -261,8 +260,7 @@ send_request(struct dash *s, ps_tui *tui, ps_request_kind kind)
 					  f->name, ps_tui_now(tui))) < 0)
 		return error;
 	/* the worker may answer at once (it polls often): look now */
-	if ((error = ps_dashboard_request_poll(&s->req, ps_tui_store(tui))) <
-	    0)
+	if ((error = ps_dashboard_request_poll(&s->req, ps_tui_store(tui))) < 0)
 		return error;
 	return PS_TUI_HANDLED;
 }

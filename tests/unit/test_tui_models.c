@@ -648,9 +648,8 @@ test_tui_models__dashboard_requests(void **state)
 	char buf[128];
 
 	memset(&r, 0, sizeof(r));
-	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r,
-						      NULL),
-			    "");
+	assert_string_equal(
+		ps_dashboard_request_text(buf, sizeof(buf), &r, NULL), "");
 	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
 
 	/* queued, no worker yet: waiting, and the text says so */
@@ -660,12 +659,10 @@ test_tui_models__dashboard_requests(void **state)
 	assert_int_equal(r.state, PS_DASH_REQ_WAITING);
 	assert_int_equal(ps_dashboard_request_poll(&r, f->st), 0);
 	assert_int_equal(r.state, PS_DASH_REQ_WAITING);
-	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r,
-						      &d),
+	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r, &d),
 			    "pause order_import_bc: waiting, no worker");
 	d.worker = PS_DASH_WORKER_RUNNING;
-	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r,
-						      &d),
+	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r, &d),
 			    "pause order_import_bc: waiting for worker");
 
 	/* answered */
@@ -673,8 +670,7 @@ test_tui_models__dashboard_requests(void **state)
 	       "flow order_import_bc paused");
 	assert_int_equal(ps_dashboard_request_poll(&r, f->st), 0);
 	assert_int_equal(r.state, PS_DASH_REQ_DONE);
-	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r,
-						      &d),
+	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r, &d),
 			    "order_import_bc: paused");
 
 	/* a run while paused: done, the worker's reason shown */
@@ -685,8 +681,7 @@ test_tui_models__dashboard_requests(void **state)
 	       "flow order_import_bc is skipped: paused by the operator");
 	assert_int_equal(ps_dashboard_request_poll(&r, f->st), 0);
 	assert_int_equal(r.state, PS_DASH_REQ_DONE);
-	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r,
-						      &d),
+	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r, &d),
 			    "order_import_bc: skipped: paused by the operator");
 
 	/* failures the worker reports */
@@ -697,17 +692,15 @@ test_tui_models__dashboard_requests(void **state)
 	answer(f, PS_REQUEST_RETRY_FAILED, "nope", "no flow 'nope'");
 	assert_int_equal(ps_dashboard_request_poll(&r, f->st), 0);
 	assert_int_equal(r.state, PS_DASH_REQ_FAILED);
-	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r,
-						      &d),
+	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r, &d),
 			    "retry nope failed: no flow 'nope'");
-	assert_int_equal(ps_dashboard_request(&r, f->st,
-					      PS_REQUEST_RESUME_FLOW, "x", NOW),
+	assert_int_equal(ps_dashboard_request(&r, f->st, PS_REQUEST_RESUME_FLOW,
+					      "x", NOW),
 			 0);
 	answer(f, PS_REQUEST_RESUME_FLOW, "x", "failed: database is locked");
 	assert_int_equal(ps_dashboard_request_poll(&r, f->st), 0);
 	assert_int_equal(r.state, PS_DASH_REQ_FAILED);
-	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r,
-						      &d),
+	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r, &d),
 			    "resume x failed: database is locked");
 
 	/* an answered request is not read again; a vanished one fails */
@@ -720,8 +713,8 @@ test_tui_models__dashboard_requests(void **state)
 	assert_non_null(strstr(r.result, "gone"));
 
 	/* a bad kind is refused and r keeps its last request */
-	assert_true(ps_dashboard_request(&r, f->st, PS_REQUEST_KIND_COUNT,
-					 "x", NOW) < 0);
+	assert_true(ps_dashboard_request(&r, f->st, PS_REQUEST_KIND_COUNT, "x",
+					 NOW) < 0);
 	assert_int_equal(r.id, 9999);
 }
 
