@@ -273,6 +273,28 @@ webhook_alerts(ps_dashboard *d, ps_store *st)
 	ps_hook_states_free(hooks, n);
 }
 
+/* Which flows the operator paused: setting sync.paused_flows. */
+static int
+load_paused(ps_dashboard *d, ps_store *st)
+{
+	char *list = NULL;
+	size_t i;
+	int error;
+
+	error = ps_store_setting_get(&list, st, "sync.paused_flows");
+	if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		return 0;
+	}
+	if (error < 0)
+		return error;
+	for (i = 0; i < d->n_flows; i++)
+		d->flows[i].paused =
+			ps_settings_list_contains(list, d->flows[i].name);
+	free(list);
+	return 0;
+}
+
 int
 ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now)
 {
@@ -294,6 +316,8 @@ ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now)
 	c.today = 1;
 	if ((error = ps_store_log_counts(st, ps_tui_day_start(now), on_count,
 					 &c)) < 0)
+		return error;
+	if ((error = load_paused(d, st)) < 0)
 		return error;
 	if ((error = load_last_synced(d, st)) < 0)
 		return error;
@@ -371,6 +395,112 @@ ps_dashboard_sparkline(char *buf, size_t cap, const ps_dashboard *d, int ascii)
 		memcpy(buf + o, s, len);
 		o += len;
 		buf[o] = '\0';
+	}
+	return buf;
+}
+
+int
+ps_dashboard_request(ps_dash_request *r, ps_store *st, ps_request_kind kind,
+		     const char *flow, int64_t now)
+{
+	int64_t id;
+	int error;
+
+	if ((error = ps_store_request_add(&id, st, kind, flow, now)) < 0)
+		return error;
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	r->kind = kind;
+	snprintf(r->flow, sizeof(r->flow), "%s", flow ? flow : "");
+	r->state = PS_DASH_REQ_WAITING;
+	return 0;
+}
+
+int
+ps_dashboard_request_poll(ps_dash_request *r, ps_store *st)
+{
+	ps_request q;
+	const char *res;
+	int error;
+
+	if (r->state != PS_DASH_REQ_WAITING)
+		return 0;
+	ps_request_init(&q);
+	error = ps_store_request_get(&q, st, r->id);
+	if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		r->state = PS_DASH_REQ_FAILED;
+		snprintf(r->result, sizeof(r->result), "request %lld is gone",
+			 (long long)r->id);
+		return 0;
+	}
+	if (error < 0)
+		return error;
+	if (q.done_at > 0) {
+		res = q.result ? q.result : "";
+		snprintf(r->result, sizeof(r->result), "%s", res);
+		/* the worker's wording (worker.c handle_request) */
+		r->state = strncmp(res, "failed", 6) == 0 ||
+					   strncmp(res, "no flow", 7) == 0 ||
+					   strncmp(res, "bad entry", 9) == 0
+				   ? PS_DASH_REQ_FAILED
+				   : PS_DASH_REQ_DONE;
+	}
+	ps_request_dispose(&q);
+	return 0;
+}
+
+static const char *
+request_verb(ps_request_kind kind)
+{
+	switch (kind) {
+	case PS_REQUEST_PAUSE_FLOW:
+		return "pause";
+	case PS_REQUEST_RESUME_FLOW:
+		return "resume";
+	case PS_REQUEST_RUN_FLOW:
+		return "run";
+	case PS_REQUEST_RETRY_FAILED:
+		return "retry";
+	default:
+		return ps_request_kind_name(kind);
+	}
+}
+
+char *
+ps_dashboard_request_text(char *buf, size_t cap, const ps_dash_request *r,
+			  const ps_dashboard *d)
+{
+	const char *res = r->result;
+	size_t n = strlen(r->flow);
+
+	if (cap == 0)
+		return buf;
+	switch (r->state) {
+	case PS_DASH_REQ_WAITING:
+		/* short: the key bar shares the line */
+		snprintf(buf, cap, "%s %s: waiting%s", request_verb(r->kind),
+			 r->flow,
+			 d != NULL && d->worker != PS_DASH_WORKER_RUNNING
+				 ? ", no worker"
+				 : " for worker");
+		break;
+	case PS_DASH_REQ_DONE:
+		/* "flow NAME paused" -> "NAME: paused" */
+		if (strncmp(res, "flow ", 5) == 0 &&
+		    strncmp(res + 5, r->flow, n) == 0 && res[5 + n] == ' ')
+			res += 6 + n;
+		if (strncmp(res, "is ", 3) == 0)
+			res += 3;
+		snprintf(buf, cap, "%s: %s", r->flow, res);
+		break;
+	case PS_DASH_REQ_FAILED:
+		snprintf(buf, cap, "%s %s failed: %s", request_verb(r->kind),
+			 r->flow,
+			 strncmp(res, "failed: ", 8) == 0 ? res + 8 : res);
+		break;
+	default:
+		buf[0] = '\0';
 	}
 	return buf;
 }

@@ -24,6 +24,7 @@ typedef struct ps_dash_flow {
 	char name[64];
 	int64_t today[PS_ENTRY_STATUS_COUNT]; /* updated since local midnight */
 	int64_t total[PS_ENTRY_STATUS_COUNT];
+	int paused; /* named in sync.paused_flows (the worker skips it) */
 } ps_dash_flow;
 
 typedef struct ps_dash_platform {
@@ -95,5 +96,50 @@ char *ps_dashboard_budget(char *buf, size_t cap, const ps_dashboard *d,
  */
 char *ps_dashboard_sparkline(char *buf, size_t cap, const ps_dashboard *d,
 			     int ascii);
+
+/*
+ * An operator request sent from the dashboard (store.h: the worker
+ * answers it on its next pass) and what became of it.
+ */
+typedef enum ps_dash_req_state {
+	PS_DASH_REQ_NONE = 0, /* nothing sent */
+	PS_DASH_REQ_WAITING,  /* queued, the worker has not answered */
+	PS_DASH_REQ_DONE,     /* answered */
+	PS_DASH_REQ_FAILED    /* answered with a failure, or gone */
+} ps_dash_req_state;
+
+typedef struct ps_dash_request {
+	int64_t id;
+	ps_request_kind kind;
+	char flow[64];
+	ps_dash_req_state state;
+	char result[160]; /* the worker's outcome text */
+} ps_dash_request;
+
+/*
+ * ps_dashboard_request - queue kind for flow (ps_store_request_add) and
+ * track it in r (state WAITING).  Returns 0 or a store PS_E* (r is then
+ * unchanged).
+ */
+int ps_dashboard_request(ps_dash_request *r, ps_store *st, ps_request_kind kind,
+			 const char *flow, int64_t now);
+
+/*
+ * ps_dashboard_request_poll - read r's answer from st: DONE, or FAILED
+ * when the worker's outcome reports a failure ("failed: ...", "no flow
+ * ...") or the request is gone.  Nothing to do unless WAITING.  Returns
+ * 0 or a store PS_E*.
+ */
+int ps_dashboard_request_poll(ps_dash_request *r, ps_store *st);
+
+/*
+ * ps_dashboard_request_text - r for the status line into buf:
+ * "pause order_import_bc: waiting for worker" ("waiting, no worker"
+ * when d has no running worker), when answered the worker's outcome
+ * "order_import_bc: paused", "pause order_import_bc failed: ...", and ""
+ * for NONE.  Returns buf.
+ */
+char *ps_dashboard_request_text(char *buf, size_t cap, const ps_dash_request *r,
+				const ps_dashboard *d);
 
 #endif

@@ -2,6 +2,11 @@
  * screen_dashboard.c - the first screen: is the worker alive, how the sync
  * is going per flow, API usage, orders per hour and what needs attention.
  * The figures are gathered by model_dashboard.c on open and every refresh.
+ *
+ * A flow row is selected (Up/Down, j/k); p pauses or resumes it, n runs
+ * it now and R retries its failed entries.  Those are operator requests
+ * the worker answers on its next pass: the status line follows the last
+ * one (waiting, done, failed) on every refresh.
  */
 #include "tui.h"
 
@@ -24,6 +29,8 @@
 
 struct dash {
 	ps_dashboard d;
+	ps_tui_list list;    /* the selected flow row */
+	ps_dash_request req; /* the last request sent from here */
 	double loaded_at; /* monotonic ms of the last load */
 	double cost;      /* ms the last load took */
 };
@@ -44,7 +51,13 @@ dash_reload(void *state, ps_tui *tui)
 	double t0 = mono_ms();
 	int error;
 
-	error = ps_dashboard_load(&s->d, ps_tui_store(tui), ps_tui_now(tui));
+	/* the answer first: a flow the worker has just paused then shows
+	 * paused in the figures read after it */
+	error = ps_dashboard_request_poll(&s->req, ps_tui_store(tui));
+	if (error == 0)
+		error = ps_dashboard_load(&s->d, ps_tui_store(tui),
+					  ps_tui_now(tui));
+	ps_tui_list_set_count(&s->list, s->d.n_flows);
 	s->loaded_at = mono_ms();
 	s->cost = s->loaded_at - t0;
 	return error;
@@ -109,7 +122,7 @@ counts_row(ps_tui *tui, int row, const char *name, const int64_t *today,
 	char a[24], b[24], c[24], x[24], y[24], z[24];
 
 	ps_tui_text(tui, row, 1, 20, attr, name);
-	ps_tui_textf(tui, row, 22, 0, attr, "%7s %7s %7s   %8s %8s %8s",
+	ps_tui_textf(tui, row, 22, 0, attr, "%7s %7s %7s %8s %8s %8s",
 		     ps_tui_format_count(a, sizeof(a),
 					 today[PS_ENTRY_PENDING] +
 						 today[PS_ENTRY_IN_FLIGHT]),
@@ -125,7 +138,8 @@ counts_row(ps_tui *tui, int row, const char *name, const int64_t *today,
 static void
 dash_draw(void *state, ps_tui *tui)
 {
-	const ps_dashboard *d = &((struct dash *)state)->d;
+	struct dash *s = state;
+	const ps_dashboard *d = &s->d;
 	const ps_platform_ops *const *ops;
 	int rows = ps_tui_body_rows(tui), row = 0, p, max_flows;
 	char t[32], spark[PS_DASH_HOURS * 4 + 1];
@@ -145,20 +159,37 @@ dash_draw(void *state, ps_tui *tui)
 	row += 2;
 
 	ps_tui_text(tui, row, 22, 0, PS_TUI_DIM,
-		    "-------- today --------   ---------- total ---------");
+		    "-------- today -------- ---------- total ---------");
 	row++;
 	ps_tui_text(tui, row, 1, 0, PS_TUI_HEADING,
-		    "FLOW                  PENDING  SYNCED  FAILED    PENDING   "
-		    "SYNCED   FAILED");
+		    "FLOW                  PENDING  SYNCED  FAILED  PENDING   "
+		    "SYNCED   FAILED STATE");
 	row++;
 	/* leave room for API, sparkline and at least two alert lines */
 	max_flows = rows - row - 9;
+	if (max_flows < 1)
+		max_flows = 1;
 	if (d->n_flows == 0)
 		ps_tui_text(tui, row++, 1, 0, PS_TUI_DIM,
 			    "(no sync log entries yet)");
-	for (i = 0; i < d->n_flows && (int)i < max_flows; i++)
-		counts_row(tui, row++, d->flows[i].name, d->flows[i].today,
-			   d->flows[i].total, PS_TUI_NORMAL);
+	ps_tui_list_show(&s->list, max_flows);
+	for (i = s->list.top;
+	     i < d->n_flows && (int)(i - s->list.top) < max_flows; i++) {
+		int sel = i == s->list.sel;
+		ps_tui_attr attr = sel ? PS_TUI_SELECTED : PS_TUI_NORMAL;
+
+		if (sel) {
+			ps_tui_fill(tui, row, PS_TUI_SELECTED);
+			ps_tui_text(tui, row, 0, 1, PS_TUI_SELECTED, ">");
+		}
+		counts_row(tui, row, d->flows[i].name, d->flows[i].today,
+			   d->flows[i].total, attr);
+		if (d->flows[i].paused)
+			ps_tui_text(tui, row, 74, 0,
+				    sel ? PS_TUI_SELECTED : PS_TUI_WARN,
+				    "paused");
+		row++;
+	}
 	if (d->n_flows > 1)
 		counts_row(tui, row++, "all flows", d->total_today, d->total,
 			   PS_TUI_HEADING);
@@ -206,6 +237,57 @@ dash_draw(void *state, ps_tui *tui)
 			     d->alerts[i]);
 }
 
+/* Rows of flows dash_draw shows (the same sum, from the body height). */
+static int
+flow_rows(ps_tui *tui)
+{
+	int n = ps_tui_body_rows(tui) - 5 - 9;
+
+	return n > 1 ? n : 1;
+}
+
+/* Send kind for the selected flow; the status line follows it. */
+static int
+send_request(struct dash *s, ps_tui *tui, ps_request_kind kind)
+{
+	const ps_dash_flow *f;
+	int error;
+
+	if (s->list.sel >= s->d.n_flows)
+		return ps_error_set(PS_ENOTFOUND, "no flow selected");
+	f = &s->d.flows[s->list.sel];
+	if ((error = ps_dashboard_request(&s->req, ps_tui_store(tui), kind,
+					  f->name, ps_tui_now(tui))) < 0)
+		return error;
+	/* the worker may answer at once (it polls often): look now */
+	if ((error = ps_dashboard_request_poll(&s->req, ps_tui_store(tui))) < 0)
+		return error;
+	return PS_TUI_HANDLED;
+}
+
+/*
+ * Whether the selected flow is paused, or will be once the worker answers
+ * a pause or resume sent for it: p then toggles what the operator asked
+ * for, not the figures of the last refresh.
+ */
+static int
+will_be_paused(const struct dash *s)
+{
+	const ps_dash_flow *f;
+
+	if (s->list.sel >= s->d.n_flows)
+		return 0;
+	f = &s->d.flows[s->list.sel];
+	if (s->req.state == PS_DASH_REQ_WAITING &&
+	    strcmp(s->req.flow, f->name) == 0) {
+		if (s->req.kind == PS_REQUEST_PAUSE_FLOW)
+			return 1;
+		if (s->req.kind == PS_REQUEST_RESUME_FLOW)
+			return 0;
+	}
+	return f->paused;
+}
+
 static int
 dash_handle(void *state, ps_tui *tui, ps_tui_request req)
 {
@@ -214,23 +296,39 @@ dash_handle(void *state, ps_tui *tui, ps_tui_request req)
 	if (req == PS_TUI_REQ_TICK &&
 	    mono_ms() - s->loaded_at < s->cost * REFRESH_FACTOR)
 		return PS_TUI_HANDLED; /* not yet: see REFRESH_FACTOR */
-	if (req == PS_TUI_REQ_ENTER)
+	if (ps_tui_list_move(&s->list, req, flow_rows(tui)))
+		return PS_TUI_HANDLED;
+	switch (req) {
+	case PS_TUI_REQ_ENTER:
 		return ps_tui_push(tui, &ps_screen_log, NULL);
-	return PS_TUI_UNHANDLED;
+	case PS_TUI_REQ_PAUSE:
+		return send_request(s, tui,
+				    will_be_paused(s) ? PS_REQUEST_RESUME_FLOW
+						      : PS_REQUEST_PAUSE_FLOW);
+	case PS_TUI_REQ_RUN_NOW:
+		return send_request(s, tui, PS_REQUEST_RUN_FLOW);
+	case PS_TUI_REQ_RETRY_ALL:
+		return send_request(s, tui, PS_REQUEST_RETRY_FAILED);
+	default:
+		return PS_TUI_UNHANDLED;
+	}
 }
 
 static void
 dash_status(void *state, ps_tui *tui, char *buf, size_t cap)
 {
-	const ps_dashboard *d = &((struct dash *)state)->d;
+	const struct dash *s = state;
 	char t[32];
 
 	(void)tui;
-	snprintf(buf, cap, "as of %s",
-		 ps_tui_format_time(t, sizeof(t), d->now));
+	if (s->req.state != PS_DASH_REQ_NONE)
+		ps_dashboard_request_text(buf, cap, &s->req, &s->d);
+	else
+		snprintf(buf, cap, "as of %s",
+			 ps_tui_format_time(t, sizeof(t), s->d.now));
 }
 
 const ps_screen_ops ps_screen_dashboard = {
 	"dashboard", "Dashboard", dash_open,   dash_close,  dash_reload,
-	dash_draw,   dash_handle, dash_status, "Enter:log",
+	dash_draw,   dash_handle, dash_status, "p:pause n:run R:retry",
 };

@@ -106,7 +106,10 @@
 	X(FILTER_FLOW, "f", "filter by flow", 'f', 0)                         \
 	X(FILTER_CLEAR, "c", "clear every filter", 'c', 0)                    \
 	X(RETRY, "r", "retry the selected entry", 'r', 0)                     \
-	X(RETRY_ALL, "R", "retry every failed entry in the filter", 'R', 0)   \
+	X(RETRY_ALL, "R", "retry the failed entries in the filter or of "     \
+	  "the selected flow", 'R', 0)                                        \
+	X(PAUSE, "p", "pause or resume the selected flow", 'p', 0)            \
+	X(RUN_NOW, "n", "run the selected flow now", 'n', 0)                  \
 	X(ROLLBACK, "b", "roll back to the selected version", 'b', 0)         \
 	X(EDIT, "e", "edit the selected value", 'e', 0)                       \
 	X(ADD, "a", "add a row", 'a', 0)                                      \

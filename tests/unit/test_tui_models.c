@@ -597,6 +597,124 @@ test_tui_models__dashboard_webhooks_deactivated(void **state)
 	assert_true(i < d.n_alerts);
 }
 
+static void
+test_tui_models__dashboard_paused_flows(void **state)
+{
+	struct fx *f = *state;
+	ps_dashboard d;
+	size_t i, n = 0;
+
+	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
+	for (i = 0; i < d.n_flows; i++)
+		assert_false(d.flows[i].paused);
+	assert_true(d.n_flows >= 2);
+	assert_int_equal(ps_store_setting_set(NULL, f->st, "sync.paused_flows",
+					      d.flows[1].name, "test", NOW),
+			 0);
+	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
+	for (i = 0; i < d.n_flows; i++)
+		if (d.flows[i].paused)
+			n++;
+	assert_int_equal(n, 1);
+	assert_true(d.flows[1].paused);
+}
+
+/* Answer the oldest unclaimed request as the worker would. */
+static void
+answer(struct fx *f, ps_request_kind want_kind, const char *want_arg,
+       const char *result)
+{
+	ps_request *v = NULL;
+	size_t n = 0;
+
+	assert_int_equal(ps_store_request_claim(&v, &n, f->st, 1, NOW), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].kind, want_kind);
+	assert_string_equal(v[0].argument, want_arg);
+	assert_int_equal(ps_store_request_complete(f->st, v[0].id, result, NOW),
+			 0);
+	ps_requests_free(v, n);
+}
+
+static void
+test_tui_models__dashboard_requests(void **state)
+{
+	struct fx *f = *state;
+	ps_dash_request r;
+	ps_dashboard d;
+	char buf[128];
+
+	memset(&r, 0, sizeof(r));
+	assert_string_equal(
+		ps_dashboard_request_text(buf, sizeof(buf), &r, NULL), "");
+	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
+
+	/* queued, no worker yet: waiting, and the text says so */
+	assert_int_equal(ps_dashboard_request(&r, f->st, PS_REQUEST_PAUSE_FLOW,
+					      "order_import_bc", NOW),
+			 0);
+	assert_int_equal(r.state, PS_DASH_REQ_WAITING);
+	assert_int_equal(ps_dashboard_request_poll(&r, f->st), 0);
+	assert_int_equal(r.state, PS_DASH_REQ_WAITING);
+	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r, &d),
+			    "pause order_import_bc: waiting, no worker");
+	d.worker = PS_DASH_WORKER_RUNNING;
+	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r, &d),
+			    "pause order_import_bc: waiting for worker");
+
+	/* answered */
+	answer(f, PS_REQUEST_PAUSE_FLOW, "order_import_bc",
+	       "flow order_import_bc paused");
+	assert_int_equal(ps_dashboard_request_poll(&r, f->st), 0);
+	assert_int_equal(r.state, PS_DASH_REQ_DONE);
+	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r, &d),
+			    "order_import_bc: paused");
+
+	/* a run while paused: done, the worker's reason shown */
+	assert_int_equal(ps_dashboard_request(&r, f->st, PS_REQUEST_RUN_FLOW,
+					      "order_import_bc", NOW),
+			 0);
+	answer(f, PS_REQUEST_RUN_FLOW, "order_import_bc",
+	       "flow order_import_bc is skipped: paused by the operator");
+	assert_int_equal(ps_dashboard_request_poll(&r, f->st), 0);
+	assert_int_equal(r.state, PS_DASH_REQ_DONE);
+	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r, &d),
+			    "order_import_bc: skipped: paused by the operator");
+
+	/* failures the worker reports */
+	assert_int_equal(ps_dashboard_request(&r, f->st,
+					      PS_REQUEST_RETRY_FAILED, "nope",
+					      NOW),
+			 0);
+	answer(f, PS_REQUEST_RETRY_FAILED, "nope", "no flow 'nope'");
+	assert_int_equal(ps_dashboard_request_poll(&r, f->st), 0);
+	assert_int_equal(r.state, PS_DASH_REQ_FAILED);
+	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r, &d),
+			    "retry nope failed: no flow 'nope'");
+	assert_int_equal(ps_dashboard_request(&r, f->st, PS_REQUEST_RESUME_FLOW,
+					      "x", NOW),
+			 0);
+	answer(f, PS_REQUEST_RESUME_FLOW, "x", "failed: database is locked");
+	assert_int_equal(ps_dashboard_request_poll(&r, f->st), 0);
+	assert_int_equal(r.state, PS_DASH_REQ_FAILED);
+	assert_string_equal(ps_dashboard_request_text(buf, sizeof(buf), &r, &d),
+			    "resume x failed: database is locked");
+
+	/* an answered request is not read again; a vanished one fails */
+	r.id = 9999;
+	assert_int_equal(ps_dashboard_request_poll(&r, f->st), 0);
+	assert_int_equal(r.state, PS_DASH_REQ_FAILED);
+	r.state = PS_DASH_REQ_WAITING;
+	assert_int_equal(ps_dashboard_request_poll(&r, f->st), 0);
+	assert_int_equal(r.state, PS_DASH_REQ_FAILED);
+	assert_non_null(strstr(r.result, "gone"));
+
+	/* a bad kind is refused and r keeps its last request */
+	assert_true(ps_dashboard_request(&r, f->st, PS_REQUEST_KIND_COUNT, "x",
+					 NOW) < 0);
+	assert_int_equal(r.id, 9999);
+}
+
 /* --- history ------------------------------------------------------------ */
 
 static void
@@ -688,6 +806,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_tui_models__dashboard_webhooks_deactivated, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__dashboard_paused_flows, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__dashboard_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tui_models__history_masks_and_rolls_back, setup,
 			teardown),

@@ -32,7 +32,8 @@ struct screen_case {
 	const char *name;   /* golden file: tests/console/golden/NAME.txt */
 	const char *script; /* keys; a final :dump is appended */
 	int empty;          /* nonzero: an empty database; 2: seed plus one
-			     * entry with UTF-8 text */
+			     * entry with UTF-8 text; 3: seed, the first
+			     * flow paused */
 	int rows, cols;     /* 0: 24x80 */
 };
 
@@ -40,6 +41,15 @@ static const struct screen_case cases[] = {
 	{"dashboard", "", 0, 0, 0},
 	{"dashboard_empty", "", 1, 0, 0},
 	{"dashboard_enter_log", "<Enter>\n", 0, 0, 0},
+	{"dashboard_select", "jj\n", 0, 0, 0},
+	{"dashboard_select_clamped", "jjjjjjjjjjk\n", 0, 0, 0},
+	{"dashboard_pause", "jp\n", 0, 0, 0},
+	{"dashboard_run_now", "jjn\n", 0, 0, 0},
+	{"dashboard_retry_failed", "R\n", 0, 0, 0},
+	{"dashboard_paused", "", 3, 0, 0},
+	{"dashboard_resume", "p\n", 3, 0, 0},
+	{"dashboard_pause_twice", "pp\n", 0, 0, 0},
+	{"dashboard_no_worker_pause", "p\n", 1, 0, 0},
 	{"help", "?\n", 0, 0, 0},
 	{"help_scrolled", "<F1>G\n", 0, 0, 0},
 	{"setup_tab", "2\n", 0, 0, 0},
@@ -150,7 +160,7 @@ run_case(const struct screen_case *c)
 	snprintf(golden, sizeof(golden), "%s/tests/console/golden/%s.txt",
 		 src != NULL ? src : ".", c->name);
 
-	if (!c->empty) {
+	if (!c->empty || c->empty == 3) {
 		assert_int_equal(ps_seed_log(st, 60,
 					     PS_SEED_NOW - 60 * 20 * 60000LL,
 					     20 * 60000LL),
@@ -159,6 +169,12 @@ run_case(const struct screen_case *c)
 	}
 	if (c->empty == 2)
 		add_utf8_entry(st);
+	if (c->empty == 3)
+		assert_int_equal(ps_store_setting_set(NULL, st,
+						      "sync.paused_flows",
+						      "order_import_bc", "test",
+						      PS_SEED_NOW),
+				 0);
 	f = fopen(script, "w");
 	assert_non_null(f);
 	fprintf(f, "# %s\n%s:dump %s\n", c->name, c->script, dump);
