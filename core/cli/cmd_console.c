@@ -16,7 +16,7 @@
 
 #include "pearlsync/config.h"
 #include "pearlsync/store.h"
-#include "tui.h"
+#include "pearlsync/console.h"
 
 const char ps_cli_usage_console[] =
 	"usage: pearlsync console [--screen NAME]\n"
@@ -33,21 +33,10 @@ const char ps_cli_usage_console[] =
 	"Environment:\n"
 	"  NO_COLOR        when set and not empty: no colours\n"
 	"  PS_TUI_SCRIPT   read keys from this file instead of the keyboard\n"
-	"                  (for tests: see tui/tui.h for the syntax)\n"
+	"                  (for tests)\n"
 	"\n"
 	"Exit status: 0 when the operator quit, 1 the database or the\n"
 	"terminal could not be used, 2 bad usage or config file.\n";
-
-static const struct {
-	const char *name;
-	ps_tui_request request;
-} screens[] = {
-	{"dashboard", PS_TUI_REQ_VIEW_DASHBOARD},
-	{"setup", PS_TUI_REQ_VIEW_SETUP},
-	{"mappings", PS_TUI_REQ_VIEW_MAPPINGS},
-	{"log", PS_TUI_REQ_VIEW_LOG},
-	{"history", PS_TUI_REQ_VIEW_HISTORY},
-};
 
 int
 ps_cli_cmd_console(const ps_cli_global *g, int argc, char **argv)
@@ -56,23 +45,19 @@ ps_cli_cmd_console(const ps_cli_global *g, int argc, char **argv)
 		{"screen", required_argument, NULL, 's'},
 		{NULL, 0, NULL, 0},
 	};
-	ps_tui_options o = PS_TUI_OPTIONS_INIT;
+	ps_console_options o = {NULL, NULL, NULL, NULL};
 	ps_store *st = NULL;
 	ps_config cfg;
 	const char *script;
 	int c, status, error;
-	size_t i;
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			for (i = 0; i < sizeof(screens) / sizeof(screens[0]);
-			     i++)
-				if (strcmp(screens[i].name, optarg) == 0)
-					o.first = screens[i].request;
-			if (o.first == PS_TUI_REQ_NONE)
+			o.first_screen = optarg;
+			if (!ps_console_screen_known(optarg))
 				return ps_cli_usage_error("console",
 							  "unknown screen '%s'",
 							  optarg);
@@ -93,7 +78,7 @@ ps_cli_cmd_console(const ps_cli_global *g, int argc, char **argv)
 	o.store = st;
 	o.config = &cfg;
 	o.script = script != NULL && script[0] != '\0' ? script : NULL;
-	error = ps_tui_run(&o);
+	error = ps_console_run(&o);
 	ps_store_close(st);
 	if (error < 0) {
 		ps_cli_error("console: %s", ps_error_last());
