@@ -29,7 +29,7 @@ typedef enum ps_setting_type {
 } ps_setting_type;
 
 typedef struct ps_setting_def {
-	const char *key; /* "defaults.warehouse_id" */
+	const char *key; /* "bigcommerce.defaults.warehouse_id" */
 	ps_setting_type type;
 	const char *default_value;  /* NULL: none */
 	const char *const *choices; /* ENUM: NULL-terminated; else NULL */
@@ -54,6 +54,13 @@ const ps_setting_def *ps_settings_find(const char *key);
  * "unknown setting 'x'" or "setting 'k': <reason>".
  */
 int ps_settings_validate(const char *key, const char *value);
+
+/*
+ * ps_settings_renamed - the key that replaced key (static), or NULL when
+ * key was never renamed.  For the command line, which still accepts the
+ * old keys of operators' scripts.
+ */
+const char *ps_settings_renamed(const char *key);
 
 /* ps_settings_is_secret - nonzero if key's value must be masked. */
 int ps_settings_is_secret(const char *key);
