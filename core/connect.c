@@ -62,8 +62,7 @@ ps_connect_bp(ps_bp **out, ps_store *st, const ps_config *cfg, ps_http *http)
 	    (error = setting_opt(&mode, st, PS_SET_BP_AUTH_MODE)) < 0)
 		goto done;
 	error = ps_settings_get_int(&instance, st,
-				    "brightpearl.installed_integration_"
-				    "instance_id");
+				    PS_SET_BP_INSTALLED_INTEGRATION_INSTANCE_ID);
 	if (error == PS_ESETTING) {
 		ps_error_clear();
 		error = 0;

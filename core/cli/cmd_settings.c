@@ -77,7 +77,7 @@ const char ps_cli_usage_settings[] =
 	"config file.\n"
 	"\n"
 	"Examples:\n"
-	"  pearlsync settings set bigcommerce.defaults.warehouse_id 2\n"
+	"  pearlsync settings set sync.poll_interval_seconds 30\n"
 	"  printf '%s\\n' \"$TOKEN\" |\n"
 	"      pearlsync settings set bigcommerce.token -\n"
 	"  pearlsync settings history\n"
