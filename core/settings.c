@@ -22,8 +22,10 @@
 
 /* The general settings; the platforms' and flow groups' come first. */
 static const ps_setting_def catalogue[] = {
+/* clang-format off */
 #include "setting_rows.h"
 #include "settings.def"
+/* clang-format on */
 };
 
 static const char *const type_names[] = {"string", "secret", "bool", "int",

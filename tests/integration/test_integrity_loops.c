@@ -457,8 +457,8 @@ test_shipment_does_not_set_brightpearl_back(void **state)
 
 /*
  * Shipped orders with no default BigCommerce -> Brightpearl status (no
- * default row, no bigcommerce.defaults.order_status_id): BigCommerce's Shipped is
- * pearlsync's own doing, so no entry fails for want of a mapping.
+ * default row, no bigcommerce.defaults.order_status_id): BigCommerce's Shipped
+ * is pearlsync's own doing, so no entry fails for want of a mapping.
  */
 static void
 test_shipped_orders_need_no_default_status(void **state)

@@ -9,8 +9,8 @@
  * through the sandbox's control API, asks for a reconcile as the operator
  * does ("run now"), and reads the outcome and the request counts from the
  * sandbox's own state.  The expected level of a SKU is Brightpearl's
- * in stock less allocated in warehouse 2, the one bigcommerce.inventory.warehouses
- * names.
+ * in stock less allocated in warehouse 2, the one
+ * bigcommerce.inventory.warehouses names.
  */
 #include <setjmp.h>
 #include <stdarg.h>

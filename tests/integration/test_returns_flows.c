@@ -199,9 +199,9 @@ set_status_and_settle(const fx_order *p, int status_id)
 	fx_passes(&fx, 20, 20);
 }
 
-/* A status nobody syncs back costs nothing: with bigcommerce.orders.sync_statuses
- * unset no entry is recorded (poll or webhook), and with a list of ids
- * only the orders at one of them. */
+/* A status nobody syncs back costs nothing: with
+ * bigcommerce.orders.sync_statuses unset no entry is recorded (poll or
+ * webhook), and with a list of ids only the orders at one of them. */
 static void
 test_status_export_only_selected(void **state)
 {

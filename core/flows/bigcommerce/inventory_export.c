@@ -2,17 +2,18 @@
  * inventory_export_bc.c - Brightpearl stock levels to BigCommerce.
  *
  * The level of a product is the sum of the available ("on hand": in stock
- * less allocated) quantities in the warehouses of bigcommerce.inventory.warehouses.
- * Products are matched on bigcommerce.items.product_match_field: the Brightpearl
- * identity field against the BigCommerce variant SKU.  Brightpearl is the
- * master: BigCommerce is made to show its level.
+ * less allocated) quantities in the warehouses of
+ * bigcommerce.inventory.warehouses. Products are matched on
+ * bigcommerce.items.product_match_field: the Brightpearl identity field against
+ * the BigCommerce variant SKU.  Brightpearl is the master: BigCommerce is made
+ * to show its level.
  *
  * Two kinds of entry:
  *   bp:stock:<product>:ev<event>  a "product.modified.on-hand-modified"
  *                                 webhook: that product's level;
  *   inventory:reconcile:<ms>      recorded by poll every
- *                                 bigcommerce.inventory.interval_minutes, or at once on
- *                                 an operator's "run now": every
+ *                                 bigcommerce.inventory.interval_minutes, or at
+ *                                 once on an operator's "run now": every
  *                                 stock-tracked product at once.
  *
  * The reconcile compares each product with the level BigCommerce really

@@ -3,11 +3,11 @@
  * came from BigCommerce (bigcommerce.notes.enabled).
  *
  * Ownership: this flow owns one direction only, Brightpearl notes ->
- * the BigCommerce field bigcommerce.notes.bp_note_to_bc_field ("staff_notes", the
- * default, or "customer_message").  BigCommerce staff notes and customer
- * message -> Brightpearl notes belong to the order import
- * (order_import_bc), at import and on every later edit; two flows
- * writing the same direction gave every customer message twice.
+ * the BigCommerce field bigcommerce.notes.bp_note_to_bc_field ("staff_notes",
+ * the default, or "customer_message").  BigCommerce staff notes and customer
+ * message -> Brightpearl notes belong to the order import (order_import_bc), at
+ * import and on every later edit; two flows writing the same direction gave
+ * every customer message twice.
  *
  * Brightpearl raises no webhook for a new note, so poll lists the notes
  * of the BigCommerce orders imported in the last three days (the newest

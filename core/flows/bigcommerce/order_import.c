@@ -20,17 +20,16 @@
  * change counts as handled so later edits of the order go through.
  *
  * Filtered orders: the poll knows each order's status and records nothing
- * for an order whose status is not in bigcommerce.orders.import_statuses (or a guest
- * order when guests are off).  A store/order/created webhook carries no
- * status, so it always records the import entry; when the order turns out
- * to be filtered the entry is synced with no target and the detail
- * "skipped: <why>".  A later status change into an imported status (by
- * webhook or poll) re-opens that entry, so the order is still imported
- * once, under the same key.
+ * for an order whose status is not in bigcommerce.orders.import_statuses (or a
+ * guest order when guests are off).  A store/order/created webhook carries no
+ * status, so it always records the import entry; when the order turns out to be
+ * filtered the entry is synced with no target and the detail "skipped: <why>".
+ * A later status change into an imported status (by webhook or poll) re-opens
+ * that entry, so the order is still imported once, under the same key.
  *
  * Exactly once: the created order carries externalRef (the BigCommerce id
- * with bigcommerce.orders.reference_prefix) and installedIntegrationInstanceId; when
- * the entry was interrupted, failed before or is on a later attempt, the
+ * with bigcommerce.orders.reference_prefix) and installedIntegrationInstanceId;
+ * when the entry was interrupted, failed before or is on a later attempt, the
  * order is looked up by externalRef first and adopted.  Payments are keyed by
  * transaction reference, notes are not re-added when the order already has the
  * text, and a reservation that already exists is kept.
@@ -333,8 +332,8 @@ days_from_civil(int64_t y, int64_t m, int64_t d)
 	return era * 146097 + doe - 719468;
 }
 
-/* bigcommerce.orders.start_date ("YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ") as unix
- * seconds; 0 when unset. */
+/* bigcommerce.orders.start_date ("YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ") as
+ * unix seconds; 0 when unset. */
 static int
 opt_date(int64_t *out, ps_store *st, const char *key)
 {
@@ -1425,7 +1424,8 @@ oib_poll(ps_flow_env *env)
 	if (error == 0) {
 		since = strtoll(cur, NULL, 10);
 	} else if (error == PS_ENOTFOUND) {
-		/* first poll: from bigcommerce.orders.start_date, else every order */
+		/* first poll: from bigcommerce.orders.start_date, else every
+		 * order */
 		ps_error_clear();
 		error = 0;
 		since = s.start_date + POLL_OVERLAP_S;
@@ -2723,8 +2723,8 @@ customer_from_batch(batch *b, import_job *j)
 }
 
 /* The customer of job j: by its link, else from the contact directory by
- * email; j->need_contact when there is none (and bigcommerce.customers.auto_create
- * allows one). */
+ * email; j->need_contact when there is none (and
+ * bigcommerce.customers.auto_create allows one). */
 static int
 customer_from_dir(batch *b, import_job *j)
 {

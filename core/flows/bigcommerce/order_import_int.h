@@ -61,8 +61,9 @@ void ps_oib__settings_dispose(ps_oib_settings *s);
 
 /*
  * ps_oib__importable - 1 if the order passes the filters (status in
- * bigcommerce.orders.import_statuses, guests allowed, not deleted, created at or after
- * bigcommerce.orders.start_date), else 0 with the reason in why (cap bytes).
+ * bigcommerce.orders.import_statuses, guests allowed, not deleted, created at
+ * or after bigcommerce.orders.start_date), else 0 with the reason in why (cap
+ * bytes).
  */
 int ps_oib__importable(const ps_oib_settings *s, const ps_bc_order *o,
 		       char *why, size_t cap);
@@ -148,9 +149,9 @@ typedef struct ps_oib_plan {
  * settings s and what resolve found -> *out (initialised by the call;
  * dispose with ps_oib__plan_dispose even on failure).  Fails with
  * PS_ESETTING "waiting for setting bigcommerce.defaults.warehouse_id" (or
- * bigcommerce.defaults.channel_id), PS_EMAPPING naming an unmapped status or payment
- * method, PS_EDATA naming an unknown SKU.  The plan's rows add up to the
- * BigCommerce total to the cent.
+ * bigcommerce.defaults.channel_id), PS_EMAPPING naming an unmapped status or
+ * payment method, PS_EDATA naming an unknown SKU.  The plan's rows add up to
+ * the BigCommerce total to the cent.
  */
 int ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 		       const ps_bc_transaction_list *txns,

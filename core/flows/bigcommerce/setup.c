@@ -260,8 +260,10 @@ static const char *const match_fields[] = {"sku",  "barcode", "ean", "upc",
 					   "isbn", "mpn",     NULL};
 
 static const ps_setting_def settings[] = {
+/* clang-format off */
 #include "setting_rows.h"
 #include "flows/bigcommerce/settings.def"
+/* clang-format on */
 };
 
 const ps_flow_group ps_flow_group_bigcommerce = {

@@ -7,11 +7,11 @@
  *              entry per note (dedupe key bp:gon:<id>:shipment);
  *   status     an "order.modified.order-status" webhook records an entry
  *              for the order; performing it checks that the order is at
- *              bigcommerce.fulfilment.trigger_status and ships each of its notes (or,
- *              without notes, whatever is left on the BigCommerce order).
- *              A note shipped after its order reached the status comes
- *              through the note's own entry, which ships it only while
- *              the order is at the trigger status.
+ *              bigcommerce.fulfilment.trigger_status and ships each of its
+ *              notes (or, without notes, whatever is left on the BigCommerce
+ *              order). A note shipped after its order reached the status comes
+ *              through the note's own entry, which ships it only while the
+ *              order is at the trigger status.
  *
  * Webhooks are the fast path; the poll is the safety net for both
  * triggers: the notes shipped since its cursor, and with the status
@@ -85,9 +85,9 @@ trigger_is_status(ps_store *st)
 }
 
 /*
- * The Brightpearl status id of bigcommerce.fulfilment.trigger_status (an id, or a
- * status name looked up in the order statuses) into *out; 0 when the
- * setting is empty (the setup step asks for it).
+ * The Brightpearl status id of bigcommerce.fulfilment.trigger_status (an id, or
+ * a status name looked up in the order statuses) into *out; 0 when the setting
+ * is empty (the setup step asks for it).
  */
 static int
 trigger_status_id(int64_t *out, ps_flow_env *env)
@@ -650,8 +650,8 @@ load_order(ps_bp_order_list *orders, ps_flow_env *env, int64_t id)
 }
 
 /*
- * 0 when the order c->bp_order is at bigcommerce.fulfilment.trigger_status (by id or
- * name); 1, with a "skipped" result, when it is not.
+ * 0 when the order c->bp_order is at bigcommerce.fulfilment.trigger_status (by
+ * id or name); 1, with a "skipped" result, when it is not.
  */
 static int
 check_trigger(ship_ctx *c, ps_flow_result *res, const char *why)

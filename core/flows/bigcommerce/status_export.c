@@ -6,10 +6,10 @@
  * per order and event; performing it reads the order's current status
  * (so a late or repeated event writes the latest status, never an old
  * one), keeps only the statuses the operator selected in
- * bigcommerce.orders.sync_statuses, maps the status through the order_status bp>bc
- * mapping (by name, then by id, then the default) and sets the
- * BigCommerce status unless it already has it.  Setting a status is
- * absolute, so performing an entry twice changes nothing.
+ * bigcommerce.orders.sync_statuses, maps the status through the order_status
+ * bp>bc mapping (by name, then by id, then the default) and sets the
+ * BigCommerce status unless it already has it.  Setting a status is absolute,
+ * so performing an entry twice changes nothing.
  *
  * No ping-pong (DESIGN.md "Ownership and echo"): this flow owns
  * Brightpearl status -> BigCommerce status; the order import owns the
@@ -44,8 +44,8 @@ status_init(void **out_state, ps_flow_env *env)
 }
 
 /*
- * Which statuses are synced back (bigcommerce.orders.sync_statuses): 0 none, 1 the
- * list holds only status ids (the poll can filter on them), 2 names too
+ * Which statuses are synced back (bigcommerce.orders.sync_statuses): 0 none, 1
+ * the list holds only status ids (the poll can filter on them), 2 names too
  * (only perform, which reads the order, can tell).  *out owned.
  */
 static int

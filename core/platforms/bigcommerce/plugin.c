@@ -237,8 +237,10 @@ bc_hooks_sync(size_t *out_changed, void *conn, ps_store *st,
 }
 
 static const ps_setting_def settings[] = {
+/* clang-format off */
 #include "setting_rows.h"
 #include "platforms/bigcommerce/settings.def"
+/* clang-format on */
 };
 
 static const ps_platform_field fields[] = {

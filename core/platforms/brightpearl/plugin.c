@@ -163,8 +163,10 @@ done:
 static const char *const auth_modes[] = {"private_app", "oauth", NULL};
 
 static const ps_setting_def settings[] = {
+/* clang-format off */
 #include "setting_rows.h"
 #include "platforms/brightpearl/settings.def"
+/* clang-format on */
 };
 
 static const char *const datacentres[] = {

@@ -11,8 +11,10 @@
 static const char *const shipment_triggers[] = {"status", "goods_out", NULL};
 
 static const ps_setting_def settings[] = {
+/* clang-format off */
 #include "setting_rows.h"
 #include "platforms/dsco/settings.def"
+/* clang-format on */
 };
 
 const ps_platform_ops ps_platform_dsco = {
