@@ -44,12 +44,14 @@
 	PS__SETTING_KEY(name, key)
 /* clang-format on */
 
+/* clang-format off */
 #include "platforms/brightpearl/settings.def"
 #include "platforms/bigcommerce/settings.def"
 #include "platforms/dsco/settings.def"
 #include "platforms/shiphero/settings.def"
 #include "flows/bigcommerce/settings.def"
 #include "settings.def"
+/* clang-format on */
 
 #undef PS_SETTING_ROW
 #undef PS_SETTING_ROW_REQ

@@ -25,7 +25,7 @@ static const ps_setting_def catalogue[] = {
 /* clang-format off */
 #include "setting_rows.h"
 #include "settings.def"
-/* clang-format on */
+	/* clang-format on */
 };
 
 static const char *const type_names[] = {"string", "secret", "bool", "int",
@@ -111,7 +111,8 @@ static const struct {
 	{"defaults.price_list_id", PS_SET_BC_DEFAULTS_PRICE_LIST_ID},
 	{"defaults.order_status_id", PS_SET_BC_DEFAULTS_ORDER_STATUS_ID},
 	{"defaults.nominal_code", PS_SET_BC_DEFAULTS_NOMINAL_CODE},
-	{"defaults.shipping_nominal_code", PS_SET_BC_DEFAULTS_SHIPPING_NOMINAL_CODE},
+	{"defaults.shipping_nominal_code",
+	 PS_SET_BC_DEFAULTS_SHIPPING_NOMINAL_CODE},
 	{"items.product_match_field", PS_SET_BC_ITEMS_PRODUCT_MATCH_FIELD},
 	{"customers.auto_create", PS_SET_BC_CUSTOMERS_AUTO_CREATE},
 	{"customers.update_existing", PS_SET_BC_CUSTOMERS_UPDATE_EXISTING},
@@ -119,7 +120,8 @@ static const struct {
 	{"fulfilment.trigger", PS_SET_BC_FULFILMENT_TRIGGER},
 	{"fulfilment.trigger_status", PS_SET_BC_FULFILMENT_TRIGGER_STATUS},
 	{"notes.enabled", PS_SET_BC_NOTES_ENABLED},
-	{"notes.customer_message_field", PS_SET_BC_NOTES_CUSTOMER_MESSAGE_FIELD},
+	{"notes.customer_message_field",
+	 PS_SET_BC_NOTES_CUSTOMER_MESSAGE_FIELD},
 	{"notes.staff_notes_field", PS_SET_BC_NOTES_STAFF_NOTES_FIELD},
 	{"notes.bp_note_to_bc_field", PS_SET_BC_NOTES_BP_NOTE_TO_BC_FIELD},
 	{"payments.enabled", PS_SET_BC_PAYMENTS_ENABLED},

@@ -237,20 +237,20 @@ static const char migration_7[] =
  * back the values under the new keys.  The list is fixed: it is the
  * catalogue's at version 7.
  */
-#define PS_STORE__RENAMED_V8 \
-	"('orders.enabled','orders.import_statuses','orders.sync_statuses'," \
-	" 'orders.import_guests','orders.start_date'," \
-	" 'orders.reference_prefix','defaults.channel_id'," \
-	" 'defaults.warehouse_id','defaults.project_id'," \
-	" 'defaults.lead_source_id','defaults.price_list_id'," \
-	" 'defaults.order_status_id','defaults.nominal_code'," \
-	" 'defaults.shipping_nominal_code','items.product_match_field'," \
-	" 'customers.auto_create','customers.update_existing'," \
-	" 'fulfilment.enabled','fulfilment.trigger'," \
-	" 'fulfilment.trigger_status','notes.enabled'," \
-	" 'notes.customer_message_field','notes.staff_notes_field'," \
-	" 'notes.bp_note_to_bc_field','payments.enabled'," \
-	" 'payments.captured_only','inventory.enabled'," \
+#define PS_STORE__RENAMED_V8                                                   \
+	"('orders.enabled','orders.import_statuses','orders.sync_statuses',"   \
+	" 'orders.import_guests','orders.start_date',"                         \
+	" 'orders.reference_prefix','defaults.channel_id',"                    \
+	" 'defaults.warehouse_id','defaults.project_id',"                      \
+	" 'defaults.lead_source_id','defaults.price_list_id',"                 \
+	" 'defaults.order_status_id','defaults.nominal_code',"                 \
+	" 'defaults.shipping_nominal_code','items.product_match_field',"       \
+	" 'customers.auto_create','customers.update_existing',"                \
+	" 'fulfilment.enabled','fulfilment.trigger',"                          \
+	" 'fulfilment.trigger_status','notes.enabled',"                        \
+	" 'notes.customer_message_field','notes.staff_notes_field',"           \
+	" 'notes.bp_note_to_bc_field','payments.enabled',"                     \
+	" 'payments.captured_only','inventory.enabled',"                       \
 	" 'inventory.warehouses','inventory.interval_minutes')"
 static const char migration_8[] =
 	"UPDATE settings SET key = 'bigcommerce.' || key"
@@ -259,9 +259,11 @@ static const char migration_8[] =
 	" WHERE key IN " PS_STORE__RENAMED_V8 ";";
 #undef PS_STORE__RENAMED_V8
 
+/* clang-format off */
 static const char *const migrations[] = {
 	migration_1, migration_2, migration_3, migration_4,
 	migration_5, migration_6, migration_7, migration_8};
+/* clang-format on */
 
 _Static_assert(PS__ARRAY_LEN(migrations) == PS_STORE_SCHEMA_VERSION,
 	       "one migration per schema version");

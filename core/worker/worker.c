@@ -500,7 +500,8 @@ record_result(ps_worker *w, const flow_rt *f, const ps_log_entry *e, int code,
 		ps_log_warn(MOD, "entry %lld %s", (long long)e->id, why);
 		return ps_store_log_mark_pending(
 			w->st, e->id, why,
-			now + setting_int(w->st, PS_SET_SYNC_POLL_INTERVAL_SECONDS,
+			now + setting_int(w->st,
+					  PS_SET_SYNC_POLL_INTERVAL_SECONDS,
 					  60) *
 					1000,
 			now);

@@ -55,8 +55,9 @@ ps_seed_entry(ps_store *st, size_t i, int64_t at)
 						PS_EDATA, 0, at + 20000);
 	if (i % 10 == 7)
 		return ps_store_log_mark_pending(
-			st, id, "waiting for setting bigcommerce.defaults.warehouse_id", 0,
-			at + 20000);
+			st, id,
+			"waiting for setting bigcommerce.defaults.warehouse_id",
+			0, at + 20000);
 	snprintf(target, sizeof(target), "%zu", 5000 + i);
 	snprintf(detail, sizeof(detail),
 		 "POST /public-api/order: order %s, 2 rows, total %zu.99",

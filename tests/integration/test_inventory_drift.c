@@ -506,8 +506,10 @@ setup(void **state)
 
 	*state = &fx;
 	if (flow_fixture_open(&fx, NULL) < 0 ||
-	    flow_fixture_set(&fx, "bigcommerce.inventory.warehouses", WAREHOUSE) < 0 ||
-	    flow_fixture_set(&fx, "bigcommerce.inventory.enabled", "true") < 0 ||
+	    flow_fixture_set(&fx, "bigcommerce.inventory.warehouses",
+			     WAREHOUSE) < 0 ||
+	    flow_fixture_set(&fx, "bigcommerce.inventory.enabled", "true") <
+		    0 ||
 	    flow_fixture_start_worker(&fx, flows) < 0)
 		return -1;
 	return 0;

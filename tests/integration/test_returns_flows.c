@@ -472,8 +472,10 @@ setup(void **state)
 	*state = &fx;
 	if (flow_fixture_open(&fx, NULL) < 0 ||
 	    flow_fixture_set(&fx, "bigcommerce.orders.enabled", "true") < 0 ||
-	    flow_fixture_set(&fx, "bigcommerce.fulfilment.enabled", "true") < 0 ||
-	    flow_fixture_set(&fx, "bigcommerce.inventory.warehouses", "2") < 0 ||
+	    flow_fixture_set(&fx, "bigcommerce.fulfilment.enabled", "true") <
+		    0 ||
+	    flow_fixture_set(&fx, "bigcommerce.inventory.warehouses", "2") <
+		    0 ||
 	    flow_fixture_start_worker(&fx, flows) < 0)
 		return -1;
 	/* the first pass registers the Brightpearl webhooks */

@@ -497,7 +497,8 @@ setup(void **state)
 
 	*state = &fx;
 	if (flow_fixture_open(&fx, NULL) < 0 ||
-	    flow_fixture_set(&fx, "bigcommerce.fulfilment.enabled", "true") < 0 ||
+	    flow_fixture_set(&fx, "bigcommerce.fulfilment.enabled", "true") <
+		    0 ||
 	    flow_fixture_map(&fx, "shipping_method", "bp>bc", "7", METHOD) <
 		    0 ||
 	    flow_fixture_start_worker(&fx, flows) < 0)

@@ -7,10 +7,11 @@
  * compile.  What the compiler cannot see is a string literal handed to
  * the settings calls: this test reads every .c and .h under core/ and
  * tui/ and fails, naming file and line, on any string literal shaped
- * like a key ("a.b") given as an argument to ps_settings_get*, ps_settings_validate, ps_settings_find,
- * ps_settings_is_secret, ps_store_setting_* or a file's own setting_*
- * helper, whether the catalogue knows the key (use its name) or not (a
- * typo, or a key read before it was catalogued).  Comments do not count.
+ * like a key ("a.b") given as an argument to ps_settings_get*,
+ * ps_settings_validate, ps_settings_find, ps_settings_is_secret,
+ * ps_store_setting_* or a file's own setting_* helper, whether the catalogue
+ * knows the key (use its name) or not (a typo, or a key read before it was
+ * catalogued).  Comments do not count.
  *
  * It also checks the names against the catalogue: each row's constant
  * holds its key, keys are unique, every catalogue entry comes from a row,
@@ -20,6 +21,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <ctype.h>
 #include <dirent.h>
@@ -34,11 +36,12 @@
 /* Callees whose string-literal arguments are keys: exact names, then
  * prefixes ("setting_" is the files' own helpers, setting_opt and kin). */
 static const char *const callees[] = {
-	"ps_settings_get",	 "ps_settings_get_bool", "ps_settings_get_int",
-	"ps_settings_validate",	 "ps_settings_find",	 "ps_settings_is_secret",
-	"ps_settings_display",	 NULL};
-static const char *const callee_prefixes[] = {"ps_store_setting_",
-					      "setting_", NULL};
+	"ps_settings_get",     "ps_settings_get_bool",
+	"ps_settings_get_int", "ps_settings_validate",
+	"ps_settings_find",    "ps_settings_is_secret",
+	"ps_settings_display", NULL};
+static const char *const callee_prefixes[] = {"ps_store_setting_", "setting_",
+					      NULL};
 
 static int
 is_ident(int c)
@@ -52,7 +55,8 @@ is_callee(const char *name, size_t n)
 	size_t i, k;
 
 	for (i = 0; callees[i] != NULL; i++)
-		if (strlen(callees[i]) == n && strncmp(callees[i], name, n) == 0)
+		if (strlen(callees[i]) == n &&
+		    strncmp(callees[i], name, n) == 0)
 			return 1;
 	for (i = 0; callee_prefixes[i] != NULL; i++) {
 		k = strlen(callee_prefixes[i]);
@@ -192,12 +196,14 @@ scan_text(const char *text, const char *shown)
 				p = read_literal(lit, sizeof(lit), p);
 				if (depth != 1 || !key_shaped(lit))
 					continue;
-				fprintf(stderr, "%s:%zu: %.*s is given \"%s\": %s\n",
+				fprintf(stderr,
+					"%s:%zu: %.*s is given \"%s\": %s\n",
 					shown, line_of(text, at), (int)n, name,
 					lit,
 					ps_settings_find(lit)
 						? "use its PS_SET_ name"
-						: "not in the settings catalogue");
+						: "not in the settings "
+						  "catalogue");
 				found++;
 				continue;
 			}
@@ -320,8 +326,8 @@ test_no_literal_keys_in_core_or_console(void **state)
 
 struct row {
 	const char *name_value; /* what the PS_SET_ constant holds */
-	const char *key;	/* the key written in the row */
-	const char *group;	/* the .def it came from */
+	const char *key;        /* the key written in the row */
+	const char *group;      /* the .def it came from */
 };
 
 /* clang-format off */

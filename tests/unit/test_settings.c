@@ -166,7 +166,8 @@ test_settings__catalogue_is_well_formed(void **state)
 		for (j = 0; j < i; j++)
 			assert_string_not_equal(ps_settings_at(j)->key, d->key);
 	}
-	assert_true(ps_settings_find("bigcommerce.defaults.warehouse_id")->required);
+	assert_true(ps_settings_find("bigcommerce.defaults.warehouse_id")
+			    ->required);
 	assert_int_equal(ps_settings_find("brightpearl.token")->type,
 			 PS_SETTING_SECRET);
 	assert_string_equal(ps_setting_type_name(PS_SETTING_ID_LIST), "ids");
@@ -270,7 +271,8 @@ test_settings__validate_by_type(void **state)
 		{"bigcommerce.inventory.interval_minutes", "15", 1},
 		{"bigcommerce.inventory.interval_minutes", "0", 0},
 		{"bigcommerce.inventory.interval_minutes", "1441", 0},
-		{"bigcommerce.inventory.interval_minutes", "99999999999999999999", 0},
+		{"bigcommerce.inventory.interval_minutes",
+		 "99999999999999999999", 0},
 		{"brightpearl.token", "tok", 1},
 		{"brightpearl.token", "", 0},
 		{"brightpearl.account", "line\nbreak", 0},
@@ -290,7 +292,8 @@ test_settings__validate_by_type(void **state)
 			assert_non_null(strstr(ps_error_last(), cases[i].key));
 		}
 	}
-	assert_int_equal(ps_settings_validate("bigcommerce.orders.enabled", NULL), 0);
+	assert_int_equal(
+		ps_settings_validate("bigcommerce.orders.enabled", NULL), 0);
 	assert_int_equal(ps_settings_validate(NULL, "x"), PS_EINVAL);
 	assert_int_equal(ps_settings_validate("", "x"), PS_EINVAL);
 	assert_int_equal(ps_settings_validate("orders.colour", "red"),
@@ -318,10 +321,11 @@ test_settings__display_masks_secrets(void **state)
 						"bigcommerce.store_hash",
 						"abc"),
 			    "abc");
-	assert_string_equal(ps_settings_display(buf, sizeof(buf),
-						"bigcommerce.orders.sync_statuses",
-						"Completed,Shipped"),
-			    "Complet");
+	assert_string_equal(
+		ps_settings_display(buf, sizeof(buf),
+				    "bigcommerce.orders.sync_statuses",
+				    "Completed,Shipped"),
+		"Complet");
 }
 
 static void
@@ -347,42 +351,56 @@ test_settings__get_set_and_defaults(void **state)
 	int64_t version = -1, n = 0;
 	int b = -1;
 
-	assert_int_equal(ps_store_setting_get(NULL, f->st, "bigcommerce.orders.enabled"),
-			 PS_EINVAL);
+	assert_int_equal(
+		ps_store_setting_get(NULL, f->st, "bigcommerce.orders.enabled"),
+		PS_EINVAL);
 	assert_int_equal(ps_store_setting_get(&v, f->st, NULL), PS_EINVAL);
-	assert_int_equal(ps_store_setting_get(&v, f->st, "bigcommerce.orders.enabled"),
-			 PS_ENOTFOUND);
+	assert_int_equal(
+		ps_store_setting_get(&v, f->st, "bigcommerce.orders.enabled"),
+		PS_ENOTFOUND);
 	assert_null(v);
 	/* the default applies until set */
-	assert_int_equal(ps_settings_get_bool(&b, f->st, "bigcommerce.orders.enabled"), 0);
+	assert_int_equal(
+		ps_settings_get_bool(&b, f->st, "bigcommerce.orders.enabled"),
+		0);
 	assert_int_equal(b, 0);
-	assert_int_equal(ps_settings_get(&v, f->st, "bigcommerce.defaults.warehouse_id"),
-			 PS_ESETTING);
-	assert_non_null(strstr(ps_error_last(), "bigcommerce.defaults.warehouse_id"));
+	assert_int_equal(
+		ps_settings_get(&v, f->st, "bigcommerce.defaults.warehouse_id"),
+		PS_ESETTING);
+	assert_non_null(
+		strstr(ps_error_last(), "bigcommerce.defaults.warehouse_id"));
 	assert_int_equal(ps_settings_get(&v, f->st, "bogus.key"), PS_EINVAL);
 
-	assert_int_equal(ps_store_setting_set(&version, f->st, "bigcommerce.orders.enabled",
+	assert_int_equal(ps_store_setting_set(&version, f->st,
+					      "bigcommerce.orders.enabled",
 					      "true", "cli", 100),
 			 0);
 	assert_int_equal(version, 1);
-	assert_int_equal(ps_settings_get_bool(&b, f->st, "bigcommerce.orders.enabled"), 0);
+	assert_int_equal(
+		ps_settings_get_bool(&b, f->st, "bigcommerce.orders.enabled"),
+		0);
 	assert_int_equal(b, 1);
-	assert_int_equal(ps_store_setting_set(&version, f->st,
-					      "bigcommerce.defaults.warehouse_id", "7",
-					      "console", 101),
-			 0);
+	assert_int_equal(
+		ps_store_setting_set(&version, f->st,
+				     "bigcommerce.defaults.warehouse_id", "7",
+				     "console", 101),
+		0);
 	assert_int_equal(version, 2);
 	assert_int_equal(
-		ps_settings_get_int(&n, f->st, "bigcommerce.defaults.warehouse_id"), 0);
+		ps_settings_get_int(&n, f->st,
+				    "bigcommerce.defaults.warehouse_id"),
+		0);
 	assert_int_equal(n, 7);
 	assert_int_equal(settings_rows(f->st), 2);
 
 	/* unset */
-	assert_int_equal(ps_store_setting_set(&version, f->st, "bigcommerce.orders.enabled",
+	assert_int_equal(ps_store_setting_set(&version, f->st,
+					      "bigcommerce.orders.enabled",
 					      NULL, "cli", 102),
 			 0);
 	assert_int_equal(version, 3);
-	assert_string_equal(value_of(f->st, "bigcommerce.orders.enabled"), "(unset)");
+	assert_string_equal(value_of(f->st, "bigcommerce.orders.enabled"),
+			    "(unset)");
 	assert_int_equal(ps_store_settings_version(&n, f->st), 0);
 	assert_int_equal(n, 3);
 }
@@ -403,7 +421,8 @@ test_settings__noop_set_writes_nothing(void **state)
 					      "console", 2),
 			 0);
 	assert_int_equal(version, 0);
-	assert_int_equal(ps_store_setting_set(&version, f->st, "bigcommerce.orders.enabled",
+	assert_int_equal(ps_store_setting_set(&version, f->st,
+					      "bigcommerce.orders.enabled",
 					      NULL, "cli", 3),
 			 0);
 	assert_int_equal(version, 0);
@@ -422,20 +441,24 @@ test_settings__rejected_values_write_nothing(void **state)
 					      "red", "cli", 1),
 			 PS_EINVAL);
 	assert_string_equal(ps_error_last(), "unknown setting 'orders.colour'");
-	assert_int_equal(ps_store_setting_set(&version, f->st, "bigcommerce.orders.enabled",
+	assert_int_equal(ps_store_setting_set(&version, f->st,
+					      "bigcommerce.orders.enabled",
 					      "maybe", "cli", 1),
 			 PS_EINVAL);
-	assert_int_equal(ps_store_setting_set(&version, f->st, "bigcommerce.orders.enabled",
+	assert_int_equal(ps_store_setting_set(&version, f->st,
+					      "bigcommerce.orders.enabled",
 					      "true", "", 1),
 			 PS_EINVAL);
-	assert_int_equal(ps_store_setting_set(&version, f->st, "bigcommerce.orders.enabled",
+	assert_int_equal(ps_store_setting_set(&version, f->st,
+					      "bigcommerce.orders.enabled",
 					      "true", NULL, 1),
 			 PS_EINVAL);
 	/* a batch with one bad pair writes none of it */
 	assert_int_equal(
 		ps_store_settings_set_many(&version, f->st, kv, 2, "import", 1),
 		PS_EINVAL);
-	assert_non_null(strstr(ps_error_last(), "bigcommerce.defaults.warehouse_id"));
+	assert_non_null(
+		strstr(ps_error_last(), "bigcommerce.defaults.warehouse_id"));
 	assert_int_equal(version, 0);
 	assert_int_equal(settings_rows(f->st), 0);
 	assert_int_equal(history_rows(f->st, NULL), 0);
@@ -541,22 +564,26 @@ test_settings__rollback_restores_and_is_recorded(void **state)
 	int64_t v1 = 0, v2 = 0, v3 = 0, rb = 0, latest = 0;
 	ps_mapping m = {"order_status", "bc>bp", "Shipped", "4"};
 
-	assert_int_equal(ps_store_setting_set(&v1, f->st, "bigcommerce.orders.enabled",
+	assert_int_equal(ps_store_setting_set(&v1, f->st,
+					      "bigcommerce.orders.enabled",
 					      "true", "cli", 1),
 			 0);
-	assert_int_equal(ps_store_setting_set(&v2, f->st,
-					      "bigcommerce.defaults.warehouse_id", "2",
-					      "cli", 2),
-			 0);
+	assert_int_equal(
+		ps_store_setting_set(&v2, f->st,
+				     "bigcommerce.defaults.warehouse_id", "2",
+				     "cli", 2),
+		0);
 	assert_int_equal(ps_store_mapping_set(&v3, f->st, &m, "console", 3), 0);
 	assert_int_equal(v3, 3);
-	assert_int_equal(ps_store_setting_set(NULL, f->st, "bigcommerce.orders.enabled",
+	assert_int_equal(ps_store_setting_set(NULL, f->st,
+					      "bigcommerce.orders.enabled",
 					      "false", "cli", 4),
 			 0);
-	assert_int_equal(ps_store_setting_set(NULL, f->st,
-					      "bigcommerce.defaults.warehouse_id", "9",
-					      "cli", 5),
-			 0);
+	assert_int_equal(
+		ps_store_setting_set(NULL, f->st,
+				     "bigcommerce.defaults.warehouse_id", "9",
+				     "cli", 5),
+		0);
 
 	assert_int_equal(ps_store_settings_rollback(&rb, f->st, 99, "cli", 6),
 			 PS_ENOTFOUND);
@@ -566,8 +593,10 @@ test_settings__rollback_restores_and_is_recorded(void **state)
 	assert_int_equal(ps_store_settings_rollback(&rb, f->st, v2, "cli", 6),
 			 0);
 	assert_int_equal(rb, 6);
-	assert_string_equal(value_of(f->st, "bigcommerce.orders.enabled"), "true");
-	assert_string_equal(value_of(f->st, "bigcommerce.defaults.warehouse_id"), "2");
+	assert_string_equal(value_of(f->st, "bigcommerce.orders.enabled"),
+			    "true");
+	assert_string_equal(
+		value_of(f->st, "bigcommerce.defaults.warehouse_id"), "2");
 	assert_string_equal(
 		mapping_of(f->st, "order_status", "bc>bp", "Shipped", 0),
 		"(none)");
@@ -579,8 +608,10 @@ test_settings__rollback_restores_and_is_recorded(void **state)
 	/* the rollback itself can be rolled back */
 	assert_int_equal(ps_store_settings_rollback(&rb, f->st, 5, "cli", 8),
 			 0);
-	assert_string_equal(value_of(f->st, "bigcommerce.orders.enabled"), "false");
-	assert_string_equal(value_of(f->st, "bigcommerce.defaults.warehouse_id"), "9");
+	assert_string_equal(value_of(f->st, "bigcommerce.orders.enabled"),
+			    "false");
+	assert_string_equal(
+		value_of(f->st, "bigcommerce.defaults.warehouse_id"), "9");
 	assert_string_equal(
 		mapping_of(f->st, "order_status", "bc>bp", "Shipped", 0), "4");
 	/* to 0: everything unset */
@@ -638,10 +669,11 @@ test_settings__missing_required(void **state)
 	n = ps_settings_missing_required(buf, sizeof(buf), f->st);
 	assert_true(n >= 4);
 	assert_non_null(strstr(buf, "bigcommerce.defaults.warehouse_id"));
-	assert_int_equal(ps_store_setting_set(NULL, f->st,
-					      "bigcommerce.defaults.warehouse_id", "2",
-					      "cli", 1),
-			 0);
+	assert_int_equal(
+		ps_store_setting_set(NULL, f->st,
+				     "bigcommerce.defaults.warehouse_id", "2",
+				     "cli", 1),
+		0);
 	assert_int_equal(ps_settings_missing_required(buf, sizeof(buf), f->st),
 			 n - 1);
 	assert_null(strstr(buf, "bigcommerce.defaults.warehouse_id"));

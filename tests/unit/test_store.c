@@ -632,11 +632,12 @@ test_store__log_claim_mark_retry_state_machine(void **state)
 						  "SKU 'TEE-RED-M' not found",
 						  PS_EDATA, 0, 1100),
 			 0);
-	assert_int_equal(ps_store_log_mark_pending(f->st, d,
-						   "waiting for setting "
-						   "bigcommerce.defaults.warehouse_id",
-						   0, 1100),
-			 0);
+	assert_int_equal(
+		ps_store_log_mark_pending(f->st, d,
+					  "waiting for setting "
+					  "bigcommerce.defaults.warehouse_id",
+					  0, 1100),
+		0);
 	assert_int_equal(ps_store_log_mark_synced(f->st, 9999, NULL, NULL, 1),
 			 PS_ENOTFOUND);
 
@@ -2040,9 +2041,9 @@ test_store__v8_renames_the_bigcommerce_pair_settings(void **state)
 	sqlite3_close(db);
 
 	open_ok(f);
-	assert_int_equal(ps_store_setting_get(&v, f->st,
-					      "bigcommerce.orders.enabled"),
-			 0);
+	assert_int_equal(
+		ps_store_setting_get(&v, f->st, "bigcommerce.orders.enabled"),
+		0);
 	assert_string_equal(v, "false");
 	free(v);
 	assert_int_equal(ps_store_setting_get(&v, f->st,
@@ -2066,12 +2067,11 @@ test_store__v8_renames_the_bigcommerce_pair_settings(void **state)
 	free(v);
 	v = NULL;
 	assert_int_equal(count_key(f->path, "settings", "orders.enabled"), 0);
-	assert_int_equal(count_key(f->path, "settings_history",
-				   "orders.enabled"),
-			 0);
-	assert_int_equal(count_key(f->path, "settings_history",
-				   "defaults.warehouse_id"),
-			 0);
+	assert_int_equal(
+		count_key(f->path, "settings_history", "orders.enabled"), 0);
+	assert_int_equal(
+		count_key(f->path, "settings_history", "defaults.warehouse_id"),
+		0);
 
 	assert_int_equal(ps_store_setting_history_foreach(
 				 f->st, "bigcommerce.orders.enabled",
@@ -2081,19 +2081,18 @@ test_store__v8_renames_the_bigcommerce_pair_settings(void **state)
 			    "2 console bigcommerce.orders.enabled->false\n"
 			    "1 cli bigcommerce.orders.enabled->true\n");
 	hist[0] = '\0';
-	assert_int_equal(ps_store_setting_history_foreach(
-				 f->st, "sync.max_attempts", collect_change,
-				 hist),
+	assert_int_equal(ps_store_setting_history_foreach(f->st,
+							  "sync.max_attempts",
+							  collect_change, hist),
 			 0);
 	assert_string_equal(hist, "1 cli sync.max_attempts->5\n");
 
-	assert_int_equal(ps_store_settings_rollback(&version, f->st, 1, "cli",
-						    30),
-			 0);
+	assert_int_equal(
+		ps_store_settings_rollback(&version, f->st, 1, "cli", 30), 0);
 	assert_int_equal(version, 3);
-	assert_int_equal(ps_store_setting_get(&v, f->st,
-					      "bigcommerce.orders.enabled"),
-			 0);
+	assert_int_equal(
+		ps_store_setting_get(&v, f->st, "bigcommerce.orders.enabled"),
+		0);
 	assert_string_equal(v, "true");
 	free(v);
 }

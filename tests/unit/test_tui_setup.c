@@ -276,10 +276,10 @@ test_tui_setup__pick_checked_against_cached_list(void **state)
 			 0);
 	assert_string_equal(buf, "3 Store");
 	/* The change is in the history with the console as actor. */
-	assert_int_equal(
-		ps_store_setting_history_foreach(f->st, "bigcommerce.defaults.warehouse_id",
-						 history_cb, &seen),
-		1);
+	assert_int_equal(ps_store_setting_history_foreach(
+				 f->st, "bigcommerce.defaults.warehouse_id",
+				 history_cb, &seen),
+			 1);
 	assert_string_equal(seen.actor, "console");
 	assert_string_equal(seen.value, "3");
 }
@@ -288,8 +288,8 @@ static void
 test_tui_setup__pick_many_and_by_name(void **state)
 {
 	struct fixture *f = *state;
-	const ps_setup_field *imp =
-		field(PS_SETUP_ORDER_SYNC, "bigcommerce.orders.import_statuses");
+	const ps_setup_field *imp = field(PS_SETUP_ORDER_SYNC,
+					  "bigcommerce.orders.import_statuses");
 	const ps_setup_field *back =
 		field(PS_SETUP_ORDER_SYNC, "bigcommerce.orders.sync_statuses");
 	char buf[256];

@@ -124,8 +124,8 @@ interval_ms(ps_store *st)
 {
 	int64_t minutes = 15;
 
-	if (ps_settings_get_int(&minutes, st, PS_SET_BC_INVENTORY_INTERVAL_MINUTES) <
-		    0 ||
+	if (ps_settings_get_int(&minutes, st,
+				PS_SET_BC_INVENTORY_INTERVAL_MINUTES) < 0 ||
 	    minutes < 1) {
 		ps_error_clear();
 		minutes = 15;
@@ -263,8 +263,9 @@ settings_warehouses(char **out, ps_store *st)
 		error = PS_ESETTING;
 	}
 	if (error < 0)
-		return ps_error_set(PS_ESETTING,
-				    "waiting for setting bigcommerce.inventory.warehouses");
+		return ps_error_set(
+			PS_ESETTING,
+			"waiting for setting bigcommerce.inventory.warehouses");
 	return 0;
 }
 
@@ -450,10 +451,11 @@ match_of(char **out, ps_flow_env *env, int64_t pid, const char *field)
 		return 0;
 	ps_error_clear();
 	if ((error = ps_bp_identity_parse(&ident, field)) < 0)
-		return ps_error_set(PS_ESETTING,
-				    "bigcommerce.items.product_match_field '%s' is not "
-				    "supported",
-				    field);
+		return ps_error_set(
+			PS_ESETTING,
+			"bigcommerce.items.product_match_field '%s' is not "
+			"supported",
+			field);
 	if ((error = ps_bp_product_get(&pl, PS_PAIR_BP(env), &pid, 1)) < 0)
 		goto done;
 	if (pl.n == 0) {

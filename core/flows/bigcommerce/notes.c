@@ -181,8 +181,8 @@ perform_bp_note(ps_flow_env *env, int64_t note_id, int64_t bp_order,
 	if (error < 0)
 		return error;
 	snprintf(bcid, sizeof(bcid), "%" PRId64, bc_id);
-	if (ps_settings_get(&field, env->store, PS_SET_BC_NOTES_BP_NOTE_TO_BC_FIELD) <
-	    0)
+	if (ps_settings_get(&field, env->store,
+			    PS_SET_BC_NOTES_BP_NOTE_TO_BC_FIELD) < 0)
 		ps_error_clear();
 	to_staff = field == NULL || field[0] == '\0' ||
 		   strcmp(field, "customer_message") != 0;

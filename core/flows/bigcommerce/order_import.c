@@ -382,41 +382,45 @@ ps_oib__settings_load(ps_oib_settings *s, ps_store *st)
 	memset(s, 0, sizeof(*s));
 	if ((error = opt_str(&s->import_statuses, st,
 			     PS_SET_BC_ORDERS_IMPORT_STATUSES)) < 0 ||
-	    (error = opt_bool(&s->import_guests, st, PS_SET_BC_ORDERS_IMPORT_GUESTS)) <
-		    0 ||
+	    (error = opt_bool(&s->import_guests, st,
+			      PS_SET_BC_ORDERS_IMPORT_GUESTS)) < 0 ||
 	    (error = opt_str(&s->reference_prefix, st,
 			     PS_SET_BC_ORDERS_REFERENCE_PREFIX)) < 0 ||
-	    (error = opt_int(&s->channel_id, st, PS_SET_BC_DEFAULTS_CHANNEL_ID)) < 0 ||
-	    (error = opt_int(&s->warehouse_id, st, PS_SET_BC_DEFAULTS_WAREHOUSE_ID)) <
-		    0 ||
-	    (error = opt_int(&s->project_id, st, PS_SET_BC_DEFAULTS_PROJECT_ID)) < 0 ||
+	    (error = opt_int(&s->channel_id, st,
+			     PS_SET_BC_DEFAULTS_CHANNEL_ID)) < 0 ||
+	    (error = opt_int(&s->warehouse_id, st,
+			     PS_SET_BC_DEFAULTS_WAREHOUSE_ID)) < 0 ||
+	    (error = opt_int(&s->project_id, st,
+			     PS_SET_BC_DEFAULTS_PROJECT_ID)) < 0 ||
 	    (error = opt_int(&s->lead_source_id, st,
 			     PS_SET_BC_DEFAULTS_LEAD_SOURCE_ID)) < 0 ||
-	    (error = opt_int(&s->price_list_id, st, PS_SET_BC_DEFAULTS_PRICE_LIST_ID)) <
-		    0 ||
+	    (error = opt_int(&s->price_list_id, st,
+			     PS_SET_BC_DEFAULTS_PRICE_LIST_ID)) < 0 ||
 	    (error = opt_int(&s->default_status_id, st,
 			     PS_SET_BC_DEFAULTS_ORDER_STATUS_ID)) < 0 ||
-	    (error = opt_str(&s->nominal_code, st, PS_SET_BC_DEFAULTS_NOMINAL_CODE)) <
-		    0 ||
+	    (error = opt_str(&s->nominal_code, st,
+			     PS_SET_BC_DEFAULTS_NOMINAL_CODE)) < 0 ||
 	    (error = opt_str(&s->shipping_nominal_code, st,
 			     PS_SET_BC_DEFAULTS_SHIPPING_NOMINAL_CODE)) < 0 ||
-	    (error = opt_str(&match, st, PS_SET_BC_ITEMS_PRODUCT_MATCH_FIELD)) < 0 ||
-	    (error = opt_bool(&s->auto_create, st, PS_SET_BC_CUSTOMERS_AUTO_CREATE)) <
+	    (error = opt_str(&match, st, PS_SET_BC_ITEMS_PRODUCT_MATCH_FIELD)) <
 		    0 ||
+	    (error = opt_bool(&s->auto_create, st,
+			      PS_SET_BC_CUSTOMERS_AUTO_CREATE)) < 0 ||
 	    (error = opt_bool(&s->update_existing, st,
 			      PS_SET_BC_CUSTOMERS_UPDATE_EXISTING)) < 0 ||
 	    (error = opt_str(&s->customer_message_field, st,
 			     PS_SET_BC_NOTES_CUSTOMER_MESSAGE_FIELD)) < 0 ||
 	    (error = opt_str(&s->staff_notes_field, st,
 			     PS_SET_BC_NOTES_STAFF_NOTES_FIELD)) < 0 ||
-	    (error = opt_bool(&s->payments_enabled, st, PS_SET_BC_PAYMENTS_ENABLED)) <
-		    0 ||
+	    (error = opt_bool(&s->payments_enabled, st,
+			      PS_SET_BC_PAYMENTS_ENABLED)) < 0 ||
 	    (error = opt_bool(&s->captured_only, st,
 			      PS_SET_BC_PAYMENTS_CAPTURED_ONLY)) < 0 ||
 	    (error = opt_int(&s->instance_id, st,
 			     PS_SET_BP_INSTALLED_INTEGRATION_INSTANCE_ID)) <
 		    0 ||
-	    (error = opt_date(&s->start_date, st, PS_SET_BC_ORDERS_START_DATE)) < 0 ||
+	    (error = opt_date(&s->start_date, st,
+			      PS_SET_BC_ORDERS_START_DATE)) < 0 ||
 	    (error = opt_str(&s->account, st, PS_SET_BP_ACCOUNT)) < 0)
 		goto done;
 	s->match_field = PS_BP_IDENTITY_SKU;
@@ -1009,14 +1013,16 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 		goto found;
 	}
 	if (!s->auto_create) {
-		error = ps_error_set(PS_EDATA,
-				     "no Brightpearl customer with email %s "
-				     "and bigcommerce.customers.auto_create is off",
-				     ba->email);
+		error = ps_error_set(
+			PS_EDATA,
+			"no Brightpearl customer with email %s "
+			"and bigcommerce.customers.auto_create is off",
+			ba->email);
 		goto done;
 	}
 	snprintf(b->customer_how, sizeof(b->customer_how),
-		 "no contact with email %s: created (bigcommerce.customers.auto_create)",
+		 "no contact with email %s: created "
+		 "(bigcommerce.customers.auto_create)",
 		 ba->email);
 	if (write) {
 		ps_bp_contact nc;
@@ -1029,7 +1035,8 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 			    ba->last_name, ba->phone);
 		dir_put(env, s, ba, b->r.customer_id);
 		snprintf(b->customer_how, sizeof(b->customer_how),
-			 "contact %lld created for %s (bigcommerce.customers.auto_create)",
+			 "contact %lld created for %s "
+			 "(bigcommerce.customers.auto_create)",
 			 (long long)b->r.customer_id, ba->email);
 	}
 found:
@@ -1999,12 +2006,13 @@ edit_status(ps_flow_env *env, const ps_oib_settings *s, const ps_bc_order *o,
 				    o)) < 0)
 		return error;
 	if (status_id <= 0)
-		return ps_error_set(PS_EMAPPING,
-				    "BigCommerce status '%s' (%d) has no "
-				    "Brightpearl status (mapping order_status "
-				    "bc>bp) and bigcommerce.defaults.order_status_id is "
-				    "not set",
-				    o->status, o->status_id);
+		return ps_error_set(
+			PS_EMAPPING,
+			"BigCommerce status '%s' (%d) has no "
+			"Brightpearl status (mapping order_status "
+			"bc>bp) and bigcommerce.defaults.order_status_id is "
+			"not set",
+			o->status, o->status_id);
 	snprintf(note, sizeof(note),
 		 "Status from BigCommerce order %lld: %s",
 		 (long long)o->id, o->status[0] ? o->status : "?");
@@ -2762,11 +2770,12 @@ customer_from_dir(batch *b, import_job *j)
 		ps_error_clear();
 		error = 0;
 		if (!b->s.auto_create)
-			error = ps_error_set(PS_EDATA,
-					     "no Brightpearl customer with "
-					     "email %s and "
-					     "bigcommerce.customers.auto_create is off",
-					     ba->email);
+			error = ps_error_set(
+				PS_EDATA,
+				"no Brightpearl customer with "
+				"email %s and "
+				"bigcommerce.customers.auto_create is off",
+				ba->email);
 		j->need_contact = 1;
 	}
 	rb->r.customer_how = rb->customer_how;
@@ -2919,7 +2928,8 @@ batch_contacts(batch *b)
 		j->rb.r.customer_id = id;
 		j->need_contact = 0;
 		snprintf(j->rb.customer_how, sizeof(j->rb.customer_how),
-			 "contact %lld created for %s (bigcommerce.customers.auto_create)",
+			 "contact %lld created for %s "
+			 "(bigcommerce.customers.auto_create)",
 			 (long long)id,
 			 b->jobs[owner[i]].o.billing_address.email);
 		email_note(&j->rb, b->jobs[owner[i]].o.billing_address.email,

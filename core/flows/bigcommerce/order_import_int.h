@@ -46,7 +46,7 @@ typedef struct ps_oib_settings {
 	char *customer_message_field, *staff_notes_field; /* NULL: a note */
 	int payments_enabled, captured_only;
 	int64_t instance_id; /* installedIntegrationInstanceId or 0 */
-	int64_t start_date;  /* unix seconds; 0: bigcommerce.orders.start_date unset */
+	int64_t start_date;  /* unix seconds (bigcommerce.orders.start_date) */
 	char *account;       /* brightpearl.account: keys the contact
 				directory; NULL when unset */
 } ps_oib_settings;

@@ -60,7 +60,8 @@ webhooks_ensure(ps_flow_env *env, const char *const *events, size_t n)
 
 	if (PS_PAIR_BP(env) == NULL)
 		return 0;
-	if (ps_settings_get(&base, env->store, PS_SET_WEBHOOKS_PUBLIC_URL) < 0 ||
+	if (ps_settings_get(&base, env->store, PS_SET_WEBHOOKS_PUBLIC_URL) <
+		    0 ||
 	    ps_settings_get(&secret, env->store, PS_SET_WEBHOOKS_SECRET) < 0 ||
 	    base[0] == '\0' || secret[0] == '\0') {
 		ps_error_clear();

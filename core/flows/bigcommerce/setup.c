@@ -22,13 +22,14 @@
 /* clang-format on */
 
 static const ps_setup_field order_sync[] = {
-	F(PS_SETUP_FIELD_BOOL, "Import orders", PS_SET_BC_ORDERS_ENABLED, NULL, 0, 0),
+	F(PS_SETUP_FIELD_BOOL, "Import orders", PS_SET_BC_ORDERS_ENABLED, NULL,
+	  0, 0),
 	F(PS_SETUP_FIELD_PICK_MANY, "BigCommerce statuses to import",
 	  PS_SET_BC_ORDERS_IMPORT_STATUSES, PS_SETUP_LIST_BC_STATUSES, 0, 1),
 	F(PS_SETUP_FIELD_PICK_MANY, "Brightpearl statuses synced back",
 	  PS_SET_BC_ORDERS_SYNC_STATUSES, PS_SETUP_LIST_BP_STATUSES, 1, 0),
-	F(PS_SETUP_FIELD_BOOL, "Import guest orders", PS_SET_BC_ORDERS_IMPORT_GUESTS,
-	  NULL, 0, 0),
+	F(PS_SETUP_FIELD_BOOL, "Import guest orders",
+	  PS_SET_BC_ORDERS_IMPORT_GUESTS, NULL, 0, 0),
 };
 
 static const ps_setup_field defaults[] = {
@@ -63,8 +64,8 @@ static const ps_setup_field fulfilment[] = {
 	  PS_SET_BC_FULFILMENT_ENABLED, NULL, 0, 0),
 	F(PS_SETUP_FIELD_ENUM, "Trigger (status or goods_out)",
 	  PS_SET_BC_FULFILMENT_TRIGGER, NULL, 0, 1),
-	F(PS_SETUP_FIELD_PICK, "Trigger status", PS_SET_BC_FULFILMENT_TRIGGER_STATUS,
-	  PS_SETUP_LIST_BP_STATUSES, 1, 0),
+	F(PS_SETUP_FIELD_PICK, "Trigger status",
+	  PS_SET_BC_FULFILMENT_TRIGGER_STATUS, PS_SETUP_LIST_BP_STATUSES, 1, 0),
 	F(PS_SETUP_FIELD_MAPPING, "Shipping methods, BC to Brightpearl",
 	  "shipping_method", "bc>bp", 0, 0),
 	F(PS_SETUP_FIELD_MAPPING, "Shipping methods, Brightpearl to BC",
@@ -75,7 +76,8 @@ static const ps_setup_field notes[] = {
 	F(PS_SETUP_FIELD_BOOL, "Copy Brightpearl notes to BigCommerce",
 	  PS_SET_BC_NOTES_ENABLED, NULL, 0, 0),
 	F(PS_SETUP_FIELD_PICK, "Customer message to Brightpearl field",
-	  PS_SET_BC_NOTES_CUSTOMER_MESSAGE_FIELD, PS_SETUP_LIST_BP_FIELDS, 0, 0),
+	  PS_SET_BC_NOTES_CUSTOMER_MESSAGE_FIELD, PS_SETUP_LIST_BP_FIELDS, 0,
+	  0),
 	F(PS_SETUP_FIELD_PICK, "Staff notes to Brightpearl field",
 	  PS_SET_BC_NOTES_STAFF_NOTES_FIELD, PS_SETUP_LIST_BP_FIELDS, 0, 0),
 	F(PS_SETUP_FIELD_TEXT, "Brightpearl notes to BigCommerce field",
@@ -83,8 +85,8 @@ static const ps_setup_field notes[] = {
 };
 
 static const ps_setup_field payments[] = {
-	F(PS_SETUP_FIELD_BOOL, "Record payments", PS_SET_BC_PAYMENTS_ENABLED, NULL, 0,
-	  0),
+	F(PS_SETUP_FIELD_BOOL, "Record payments", PS_SET_BC_PAYMENTS_ENABLED,
+	  NULL, 0, 0),
 	F(PS_SETUP_FIELD_BOOL, "Captured payments only",
 	  PS_SET_BC_PAYMENTS_CAPTURED_ONLY, NULL, 0, 0),
 	F(PS_SETUP_FIELD_MAPPING, "Payment methods", "payment_method", "bc>bp",
@@ -92,10 +94,10 @@ static const ps_setup_field payments[] = {
 };
 
 static const ps_setup_field inventory[] = {
-	F(PS_SETUP_FIELD_BOOL, "Send stock levels", PS_SET_BC_INVENTORY_ENABLED, NULL,
-	  0, 0),
-	F(PS_SETUP_FIELD_PICK_MANY, "Warehouses summed", PS_SET_BC_INVENTORY_WAREHOUSES,
-	  PS_SETUP_LIST_BP_WAREHOUSES, 0, 0),
+	F(PS_SETUP_FIELD_BOOL, "Send stock levels", PS_SET_BC_INVENTORY_ENABLED,
+	  NULL, 0, 0),
+	F(PS_SETUP_FIELD_PICK_MANY, "Warehouses summed",
+	  PS_SET_BC_INVENTORY_WAREHOUSES, PS_SETUP_LIST_BP_WAREHOUSES, 0, 0),
 	F(PS_SETUP_FIELD_TEXT, "Minutes between full comparisons",
 	  PS_SET_BC_INVENTORY_INTERVAL_MINUTES, NULL, 0, 0),
 };
@@ -154,7 +156,8 @@ need_one_of(int *out_done, char *why, size_t cap, ps_store *st,
 static int
 check_fulfilment(int *out_done, char *why, size_t cap, ps_store *st)
 {
-	static const char *const keys[] = {PS_SET_BC_FULFILMENT_TRIGGER_STATUS, NULL};
+	static const char *const keys[] = {PS_SET_BC_FULFILMENT_TRIGGER_STATUS,
+					   NULL};
 	char *v = NULL;
 	int error, by_status;
 
@@ -166,18 +169,19 @@ check_fulfilment(int *out_done, char *why, size_t cap, ps_store *st)
 	free(v);
 	if (!by_status)
 		return 0;
-	return need_one_of(out_done, why, cap, st, PS_SET_BC_FULFILMENT_ENABLED, keys,
-			   "choose the trigger status");
+	return need_one_of(out_done, why, cap, st, PS_SET_BC_FULFILMENT_ENABLED,
+			   keys, "choose the trigger status");
 }
 
 static int
 check_notes(int *out_done, char *why, size_t cap, ps_store *st)
 {
-	static const char *const keys[] = {PS_SET_BC_NOTES_CUSTOMER_MESSAGE_FIELD,
-					   PS_SET_BC_NOTES_STAFF_NOTES_FIELD, NULL};
+	static const char *const keys[] = {
+		PS_SET_BC_NOTES_CUSTOMER_MESSAGE_FIELD,
+		PS_SET_BC_NOTES_STAFF_NOTES_FIELD, NULL};
 
-	return need_one_of(out_done, why, cap, st, PS_SET_BC_NOTES_ENABLED, keys,
-			   "choose the Brightpearl field for notes");
+	return need_one_of(out_done, why, cap, st, PS_SET_BC_NOTES_ENABLED,
+			   keys, "choose the Brightpearl field for notes");
 }
 
 static int
@@ -201,10 +205,11 @@ check_payments(int *out_done, char *why, size_t cap, ps_store *st)
 static int
 check_inventory(int *out_done, char *why, size_t cap, ps_store *st)
 {
-	static const char *const keys[] = {PS_SET_BC_INVENTORY_WAREHOUSES, NULL};
+	static const char *const keys[] = {PS_SET_BC_INVENTORY_WAREHOUSES,
+					   NULL};
 
-	return need_one_of(out_done, why, cap, st, PS_SET_BC_INVENTORY_ENABLED, keys,
-			   "choose the warehouses summed");
+	return need_one_of(out_done, why, cap, st, PS_SET_BC_INVENTORY_ENABLED,
+			   keys, "choose the warehouses summed");
 }
 
 static const ps_setup_step_def steps[] = {
@@ -263,7 +268,7 @@ static const ps_setting_def settings[] = {
 /* clang-format off */
 #include "setting_rows.h"
 #include "flows/bigcommerce/settings.def"
-/* clang-format on */
+	/* clang-format on */
 };
 
 const ps_flow_group ps_flow_group_bigcommerce = {

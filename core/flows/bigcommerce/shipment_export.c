@@ -99,7 +99,8 @@ trigger_status_id(int64_t *out, ps_flow_env *env)
 
 	*out = 0;
 	memset(&refs, 0, sizeof(refs));
-	if (ps_settings_get(&t, env->store, PS_SET_BC_FULFILMENT_TRIGGER_STATUS) < 0 ||
+	if (ps_settings_get(&t, env->store,
+			    PS_SET_BC_FULFILMENT_TRIGGER_STATUS) < 0 ||
 	    t == NULL || t[0] == '\0') {
 		ps_error_clear();
 		goto done;
@@ -116,10 +117,11 @@ trigger_status_id(int64_t *out, ps_flow_env *env)
 		    strcmp(refs.items[i].name, t) == 0)
 			*out = refs.items[i].id;
 	if (*out == 0)
-		error = ps_error_set(PS_ESETTING,
-				     "bigcommerce.fulfilment.trigger_status '%s' is not a "
-				     "Brightpearl order status",
-				     t);
+		error = ps_error_set(
+			PS_ESETTING,
+			"bigcommerce.fulfilment.trigger_status '%s' is not a "
+			"Brightpearl order status",
+			t);
 done:
 	ps_bp_ref_list_dispose(&refs);
 	free(t);

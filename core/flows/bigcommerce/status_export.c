@@ -55,7 +55,8 @@ selected_statuses(char **out, ps_flow_env *env)
 	int kind = 1;
 
 	*out = NULL;
-	if (ps_store_setting_get(out, env->store, PS_SET_BC_ORDERS_SYNC_STATUSES) < 0)
+	if (ps_store_setting_get(out, env->store,
+				 PS_SET_BC_ORDERS_SYNC_STATUSES) < 0)
 		ps_error_clear();
 	if (*out == NULL || (*out)[0] == '\0')
 		return 0;

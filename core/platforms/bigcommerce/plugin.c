@@ -88,8 +88,8 @@ signature_ok(const ps_webhook_request *req)
 	sig = req->header(req->header_ctx, "webhook-signature");
 	if (sig == NULL)
 		return 1;
-	if ((csecret = setting_or_null(req->store,
-				       PS_SET_BC_CLIENT_SECRET)) == NULL)
+	if ((csecret = setting_or_null(req->store, PS_SET_BC_CLIENT_SECRET)) ==
+	    NULL)
 		return 1;
 	id = req->header(req->header_ctx, "webhook-id");
 	ts = req->header(req->header_ctx, "webhook-timestamp");
@@ -240,16 +240,16 @@ static const ps_setting_def settings[] = {
 /* clang-format off */
 #include "setting_rows.h"
 #include "platforms/bigcommerce/settings.def"
-/* clang-format on */
+	/* clang-format on */
 };
 
 static const ps_platform_field fields[] = {
 	{PS_PLATFORM_FIELD_URL, PS_SET_BC_BASE_URL,
 	 "BigCommerce API URL (blank: default)", 0, NULL, NULL},
-	{PS_PLATFORM_FIELD_TEXT, PS_SET_BC_STORE_HASH,
-	 "BigCommerce store hash", 1, NULL, NULL},
-	{PS_PLATFORM_FIELD_SECRET, PS_SET_BC_TOKEN,
-	 "BigCommerce access token", 1, NULL, NULL},
+	{PS_PLATFORM_FIELD_TEXT, PS_SET_BC_STORE_HASH, "BigCommerce store hash",
+	 1, NULL, NULL},
+	{PS_PLATFORM_FIELD_SECRET, PS_SET_BC_TOKEN, "BigCommerce access token",
+	 1, NULL, NULL},
 };
 
 const ps_platform_ops ps_platform_bigcommerce = {

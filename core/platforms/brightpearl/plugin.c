@@ -166,7 +166,7 @@ static const ps_setting_def settings[] = {
 /* clang-format off */
 #include "setting_rows.h"
 #include "platforms/brightpearl/settings.def"
-/* clang-format on */
+	/* clang-format on */
 };
 
 static const char *const datacentres[] = {
@@ -204,10 +204,10 @@ static const ps_platform_field fields[] = {
 	{PS_PLATFORM_FIELD_URL, PS_SET_BP_BASE_URL,
 	 "Brightpearl datacentre or URL", 0,
 	 "https://%s.brightpearlconnect.com", datacentres},
-	{PS_PLATFORM_FIELD_TEXT, PS_SET_BP_ACCOUNT,
-	 "Brightpearl account code", 1, NULL, NULL},
-	{PS_PLATFORM_FIELD_TEXT, PS_SET_BP_APP_REF,
-	 "Brightpearl app reference", 1, NULL, NULL},
+	{PS_PLATFORM_FIELD_TEXT, PS_SET_BP_ACCOUNT, "Brightpearl account code",
+	 1, NULL, NULL},
+	{PS_PLATFORM_FIELD_TEXT, PS_SET_BP_APP_REF, "Brightpearl app reference",
+	 1, NULL, NULL},
 	{PS_PLATFORM_FIELD_SECRET, PS_SET_BP_TOKEN, "Brightpearl token", 1,
 	 NULL, NULL},
 };

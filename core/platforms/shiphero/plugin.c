@@ -12,7 +12,7 @@ static const ps_setting_def settings[] = {
 /* clang-format off */
 #include "setting_rows.h"
 #include "platforms/shiphero/settings.def"
-/* clang-format on */
+	/* clang-format on */
 };
 
 const ps_platform_ops ps_platform_shiphero = {
