@@ -8,6 +8,7 @@
  */
 #include "pearlsync/connect.h"
 #include "internal.h"
+#include "setting_keys.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -53,16 +54,14 @@ ps_connect_bp(ps_bp **out, ps_store *st, const ps_config *cfg, ps_http *http)
 	int error;
 
 	*out = NULL;
-	if ((error = setting_opt(&url, st, "brightpearl.base_url")) < 0 ||
-	    (error = ps_settings_get(&account, st, "brightpearl.account")) <
-		    0 ||
-	    (error = setting_opt(&app_ref, st, "brightpearl.app_ref")) < 0 ||
-	    (error = ps_settings_get(&token, st, "brightpearl.token")) < 0 ||
-	    (error = setting_opt(&mode, st, "brightpearl.auth_mode")) < 0)
+	if ((error = setting_opt(&url, st, PS_SET_BP_BASE_URL)) < 0 ||
+	    (error = ps_settings_get(&account, st, PS_SET_BP_ACCOUNT)) < 0 ||
+	    (error = setting_opt(&app_ref, st, PS_SET_BP_APP_REF)) < 0 ||
+	    (error = ps_settings_get(&token, st, PS_SET_BP_TOKEN)) < 0 ||
+	    (error = setting_opt(&mode, st, PS_SET_BP_AUTH_MODE)) < 0)
 		goto done;
-	error = ps_settings_get_int(&instance, st,
-				    "brightpearl.installed_integration_"
-				    "instance_id");
+	error = ps_settings_get_int(
+		&instance, st, PS_SET_BP_INSTALLED_INTEGRATION_INSTANCE_ID);
 	if (error == PS_ESETTING) {
 		ps_error_clear();
 		error = 0;
@@ -97,10 +96,9 @@ ps_connect_bc(ps_bc **out, ps_store *st, const ps_config *cfg, ps_http *http)
 	int error;
 
 	*out = NULL;
-	if ((error = setting_opt(&url, st, "bigcommerce.base_url")) < 0 ||
-	    (error = ps_settings_get(&hash, st, "bigcommerce.store_hash")) <
-		    0 ||
-	    (error = ps_settings_get(&token, st, "bigcommerce.token")) < 0)
+	if ((error = setting_opt(&url, st, PS_SET_BC_BASE_URL)) < 0 ||
+	    (error = ps_settings_get(&hash, st, PS_SET_BC_STORE_HASH)) < 0 ||
+	    (error = ps_settings_get(&token, st, PS_SET_BC_TOKEN)) < 0)
 		goto done;
 	o.base_url = url != NULL
 			     ? url

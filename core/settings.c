@@ -1,14 +1,18 @@
 /*
  * settings.c - the catalogue of operator settings and its validation.
  *
- * The table below is the single list of keys an operator can set.  The
+ * The catalogue is the single list of keys an operator can set, written
+ * as rows of settings.def files (setting_keys.h): the general ones here,
+ * the rest in the platform plug-ins and flow groups that own them.  The
  * store refuses any other key and any value its type rejects, so what the
  * flows read is always well formed; whether it is *right* (does warehouse 7
  * exist?) is checked by the setup steps against the platform.
  */
 #include "pearlsync/settings.h"
 #include "internal.h"
+#include "setting_keys.h"
 #include "pearlsync/platform.h"
+#include "pearlsync/setup.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -16,133 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const fulfilment_triggers[] = {"status", "goods_out", NULL};
-static const char *const match_fields[] = {"sku",  "barcode", "ean", "upc",
-					   "isbn", "mpn",     NULL};
-static const char *const dsco_shipment_triggers[] = {"status", "goods_out",
-						     NULL};
-
-/* clang-format off */
-#define S(key, type, def, desc) {key, type, def, NULL, 0, 0, 0, desc}
-#define REQ(key, type, def, desc) {key, type, def, NULL, 0, 0, 1, desc}
-#define E(key, choices, def, desc) \
-	{key, PS_SETTING_ENUM, def, choices, 0, 0, 0, desc}
-#define N(key, def, lo, hi, desc) \
-	{key, PS_SETTING_INT, def, NULL, lo, hi, 0, desc}
-/* clang-format on */
-
+/* The general settings; the platforms' and flow groups' come first. */
 static const ps_setting_def catalogue[] = {
-	/* DSCO connection */
-	S("dsco.enabled", PS_SETTING_BOOL, "false", "Sync with DSCO"),
-	S("dsco.base_url", PS_SETTING_URL, NULL,
-	  "DSCO API base URL (overrides the config file)"),
-	S("dsco.token", PS_SETTING_SECRET, NULL, "DSCO API bearer token"),
-	S("dsco.order_status", PS_SETTING_STRING, NULL,
-	  "Brightpearl status given to orders created from DSCO"),
-	S("dsco.cancel_status", PS_SETTING_STRING, NULL,
-	  "Brightpearl status set when DSCO cancels an order"),
-	S("dsco.channel_id", PS_SETTING_ID, NULL,
-	  "Brightpearl channel for DSCO orders"),
-	E("dsco.shipment_trigger", dsco_shipment_triggers, "goods_out",
-	  "When shipments go to DSCO: status or goods_out"),
-	S("dsco.shipment_trigger_status", PS_SETTING_STRING, NULL,
-	  "Brightpearl status that sends the shipment (trigger status)"),
-	S("dsco.inventory_enabled", PS_SETTING_BOOL, "false",
-	  "Send Brightpearl stock levels to DSCO"),
-	/* ShipHero connection */
-	S("shiphero.enabled", PS_SETTING_BOOL, "false", "Sync with ShipHero"),
-	S("shiphero.base_url", PS_SETTING_URL, NULL,
-	  "ShipHero API base URL (overrides the config file)"),
-	S("shiphero.username", PS_SETTING_STRING, NULL,
-	  "ShipHero account user name"),
-	S("shiphero.password", PS_SETTING_SECRET, NULL,
-	  "ShipHero account password (exchanged for a token)"),
-	S("shiphero.refresh_token", PS_SETTING_SECRET, NULL,
-	  "ShipHero refresh token"),
-	S("shiphero.start_date", PS_SETTING_DATE, NULL,
-	  "Go-live: goods-out notes from this time go to ShipHero"),
-	/* Orders */
-	S("orders.enabled", PS_SETTING_BOOL, "false",
-	  "Import BigCommerce orders into Brightpearl"),
-	S("orders.import_statuses", PS_SETTING_ID_LIST, "11",
-	  "BigCommerce status ids whose orders are imported"),
-	S("orders.sync_statuses", PS_SETTING_TEXT_LIST, NULL,
-	  "Brightpearl order statuses synced back to BigCommerce"),
-	S("orders.import_guests", PS_SETTING_BOOL, "true",
-	  "Import orders placed by guest customers"),
-	S("orders.start_date", PS_SETTING_DATE, NULL,
-	  "Only orders created from this time are imported"),
-	S("orders.reference_prefix", PS_SETTING_STRING, NULL,
-	  "Prefix for the Brightpearl order reference (e.g. BC-)"),
-	/* Defaults for created Brightpearl orders */
-	S("defaults.channel_id", PS_SETTING_ID, NULL,
-	  "Brightpearl channel for imported orders"),
-	REQ("defaults.warehouse_id", PS_SETTING_ID, NULL,
-	    "Brightpearl warehouse that reserves stock for imported orders"),
-	S("defaults.project_id", PS_SETTING_ID, NULL,
-	  "Brightpearl project for imported orders"),
-	S("defaults.lead_source_id", PS_SETTING_ID, NULL,
-	  "Brightpearl lead source for imported orders"),
-	S("defaults.price_list_id", PS_SETTING_ID, NULL,
-	  "Brightpearl price list for imported orders"),
-	S("defaults.order_status_id", PS_SETTING_ID, NULL,
-	  "Brightpearl status for imported orders when none is mapped"),
-	S("defaults.nominal_code", PS_SETTING_STRING, NULL,
-	  "Brightpearl nominal code for order lines"),
-	S("defaults.shipping_nominal_code", PS_SETTING_STRING, NULL,
-	  "Brightpearl nominal code for the shipping line"),
-	/* Items and customers */
-	E("items.product_match_field", match_fields, "sku",
-	  "Field that identifies a product on both platforms"),
-	S("customers.auto_create", PS_SETTING_BOOL, "true",
-	  "Create a Brightpearl customer when the email is unknown"),
-	S("customers.update_existing", PS_SETTING_BOOL, "true",
-	  "Update a known customer's details from the order"),
-	/* Fulfilment */
-	S("fulfilment.enabled", PS_SETTING_BOOL, "false",
-	  "Send Brightpearl shipments to BigCommerce"),
-	E("fulfilment.trigger", fulfilment_triggers, "goods_out",
-	  "When shipments go to BigCommerce: status or goods_out"),
-	S("fulfilment.trigger_status", PS_SETTING_STRING, NULL,
-	  "Brightpearl status that sends the shipment (trigger status)"),
-	/* Notes */
-	S("notes.enabled", PS_SETTING_BOOL, "false",
-	  "Copy new Brightpearl order notes to BigCommerce"),
-	S("notes.customer_message_field", PS_SETTING_STRING, NULL,
-	  "Brightpearl custom field receiving the customer's message"),
-	S("notes.staff_notes_field", PS_SETTING_STRING, NULL,
-	  "Brightpearl custom field receiving BigCommerce staff notes"),
-	S("notes.bp_note_to_bc_field", PS_SETTING_STRING, NULL,
-	  "BigCommerce field receiving Brightpearl order notes"),
-	/* Payments */
-	S("payments.enabled", PS_SETTING_BOOL, "false",
-	  "Record BigCommerce payments in Brightpearl"),
-	S("payments.captured_only", PS_SETTING_BOOL, "true",
-	  "Only payments with status captured"),
-	/* Inventory */
-	S("inventory.enabled", PS_SETTING_BOOL, "false",
-	  "Send Brightpearl stock levels to BigCommerce"),
-	S("inventory.warehouses", PS_SETTING_ID_LIST, NULL,
-	  "Brightpearl warehouses whose stock is summed"),
-	N("inventory.interval_minutes", "15", 1, 1440,
-	  "Minutes between full stock comparisons"),
-	/* Webhooks and worker */
-	S("webhooks.public_url", PS_SETTING_URL, NULL,
-	  "Public URL the platforms post webhooks to"),
-	S("webhooks.secret", PS_SETTING_SECRET, NULL,
-	  "Shared secret checked on incoming webhooks"),
-	N("sync.poll_interval_seconds", "60", 5, 86400,
-	  "Seconds between polls from the stored cursors"),
-	N("sync.max_attempts", "8", 1, 100,
-	  "Attempts before a transient failure waits for the operator"),
-	S("sync.paused_flows", PS_SETTING_TEXT_LIST, NULL,
-	  "Flows the operator has paused (names, comma-separated)"),
+/* clang-format off */
+#include "setting_rows.h"
+#include "settings.def"
+	/* clang-format on */
 };
-
-#undef S
-#undef REQ
-#undef E
-#undef N
 
 static const char *const type_names[] = {"string", "secret", "bool", "int",
 					 "enum",   "id",     "ids",  "url",
@@ -156,16 +40,20 @@ ps_setting_type_name(ps_setting_type t)
 
 /*
  * The catalogue is each registered platform's own settings (platform.h),
- * in registry order, then the table above.
+ * in registry order, then each flow group's (setup.h), then the table
+ * above.
  */
 size_t
 ps_settings_count(void)
 {
 	const ps_platform_ops *const *p;
+	const ps_flow_group *const *g;
 	size_t n = PS__ARRAY_LEN(catalogue);
 
 	for (p = ps_platforms_all(); *p != NULL; p++)
 		n += (*p)->nsettings;
+	for (g = ps_flow_groups_all(); *g != NULL; g++)
+		n += (*g)->nsettings;
 	return n;
 }
 
@@ -173,11 +61,17 @@ const ps_setting_def *
 ps_settings_at(size_t i)
 {
 	const ps_platform_ops *const *p;
+	const ps_flow_group *const *g;
 
 	for (p = ps_platforms_all(); *p != NULL; p++) {
 		if (i < (*p)->nsettings)
 			return &(*p)->settings[i];
 		i -= (*p)->nsettings;
+	}
+	for (g = ps_flow_groups_all(); *g != NULL; g++) {
+		if (i < (*g)->nsettings)
+			return &(*g)->settings[i];
+		i -= (*g)->nsettings;
 	}
 	return i < PS__ARRAY_LEN(catalogue) ? &catalogue[i] : NULL;
 }
@@ -191,6 +85,60 @@ ps_settings_find(const char *key)
 	for (i = 0; key != NULL && (d = ps_settings_at(i)) != NULL; i++)
 		if (strcmp(d->key, key) == 0)
 			return d;
+	return NULL;
+}
+
+/*
+ * Keys that were renamed, old to new.  Schema version 8 moved the
+ * BigCommerce pair's settings under "bigcommerce." (store.c, migration 8,
+ * carries stored values and history over); the command line still takes
+ * the old keys.  Never remove a row: operators' scripts use them.
+ */
+static const struct {
+	const char *old_key;
+	const char *new_key;
+} renamed[] = {
+	{"orders.enabled", PS_SET_BC_ORDERS_ENABLED},
+	{"orders.import_statuses", PS_SET_BC_ORDERS_IMPORT_STATUSES},
+	{"orders.sync_statuses", PS_SET_BC_ORDERS_SYNC_STATUSES},
+	{"orders.import_guests", PS_SET_BC_ORDERS_IMPORT_GUESTS},
+	{"orders.start_date", PS_SET_BC_ORDERS_START_DATE},
+	{"orders.reference_prefix", PS_SET_BC_ORDERS_REFERENCE_PREFIX},
+	{"defaults.channel_id", PS_SET_BC_DEFAULTS_CHANNEL_ID},
+	{"defaults.warehouse_id", PS_SET_BC_DEFAULTS_WAREHOUSE_ID},
+	{"defaults.project_id", PS_SET_BC_DEFAULTS_PROJECT_ID},
+	{"defaults.lead_source_id", PS_SET_BC_DEFAULTS_LEAD_SOURCE_ID},
+	{"defaults.price_list_id", PS_SET_BC_DEFAULTS_PRICE_LIST_ID},
+	{"defaults.order_status_id", PS_SET_BC_DEFAULTS_ORDER_STATUS_ID},
+	{"defaults.nominal_code", PS_SET_BC_DEFAULTS_NOMINAL_CODE},
+	{"defaults.shipping_nominal_code",
+	 PS_SET_BC_DEFAULTS_SHIPPING_NOMINAL_CODE},
+	{"items.product_match_field", PS_SET_BC_ITEMS_PRODUCT_MATCH_FIELD},
+	{"customers.auto_create", PS_SET_BC_CUSTOMERS_AUTO_CREATE},
+	{"customers.update_existing", PS_SET_BC_CUSTOMERS_UPDATE_EXISTING},
+	{"fulfilment.enabled", PS_SET_BC_FULFILMENT_ENABLED},
+	{"fulfilment.trigger", PS_SET_BC_FULFILMENT_TRIGGER},
+	{"fulfilment.trigger_status", PS_SET_BC_FULFILMENT_TRIGGER_STATUS},
+	{"notes.enabled", PS_SET_BC_NOTES_ENABLED},
+	{"notes.customer_message_field",
+	 PS_SET_BC_NOTES_CUSTOMER_MESSAGE_FIELD},
+	{"notes.staff_notes_field", PS_SET_BC_NOTES_STAFF_NOTES_FIELD},
+	{"notes.bp_note_to_bc_field", PS_SET_BC_NOTES_BP_NOTE_TO_BC_FIELD},
+	{"payments.enabled", PS_SET_BC_PAYMENTS_ENABLED},
+	{"payments.captured_only", PS_SET_BC_PAYMENTS_CAPTURED_ONLY},
+	{"inventory.enabled", PS_SET_BC_INVENTORY_ENABLED},
+	{"inventory.warehouses", PS_SET_BC_INVENTORY_WAREHOUSES},
+	{"inventory.interval_minutes", PS_SET_BC_INVENTORY_INTERVAL_MINUTES},
+};
+
+const char *
+ps_settings_renamed(const char *key)
+{
+	size_t i;
+
+	for (i = 0; key != NULL && i < PS__ARRAY_LEN(renamed); i++)
+		if (strcmp(renamed[i].old_key, key) == 0)
+			return renamed[i].new_key;
 	return NULL;
 }
 
@@ -540,4 +488,17 @@ ps_settings_missing_required(char *buf, size_t cap, ps_store *st)
 		}
 	}
 	return missing;
+}
+
+int
+ps_settings_paused_flows(char **out, ps_store *st)
+{
+	int error = ps_store_setting_get(out, st, PS_SET_SYNC_PAUSED_FLOWS);
+
+	if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		*out = NULL;
+		return 0;
+	}
+	return error;
 }

@@ -281,12 +281,7 @@ load_paused(ps_dashboard *d, ps_store *st)
 	size_t i;
 	int error;
 
-	error = ps_store_setting_get(&list, st, "sync.paused_flows");
-	if (error == PS_ENOTFOUND) {
-		ps_error_clear();
-		return 0;
-	}
-	if (error < 0)
+	if ((error = ps_settings_paused_flows(&list, st)) < 0)
 		return error;
 	for (i = 0; i < d->n_flows; i++)
 		d->flows[i].paused =

@@ -77,7 +77,7 @@ const char ps_cli_usage_settings[] =
 	"config file.\n"
 	"\n"
 	"Examples:\n"
-	"  pearlsync settings set defaults.warehouse_id 2\n"
+	"  pearlsync settings set sync.poll_interval_seconds 30\n"
 	"  printf '%s\\n' \"$SECRET\" |\n"
 	"      pearlsync settings set webhooks.secret -\n"
 	"  pearlsync settings history\n"
@@ -107,6 +107,22 @@ fail(const char *what)
 	ps_cli_error("%s%s%s", what ? what : "", what ? ": " : "",
 		     ps_error_last());
 	return PS_EXIT_FAIL;
+}
+
+/*
+ * The key to use for what the operator typed: a renamed key's new name,
+ * with a note on stderr so scripts can be updated; else key unchanged.
+ */
+static const char *
+current_key(const char *key)
+{
+	const char *now = ps_settings_renamed(key);
+
+	if (now == NULL)
+		return key;
+	fprintf(stderr, "pearlsync: note: setting '%s' is now '%s'\n", key,
+		now);
+	return now;
 }
 
 /* Masked or plain display of value for key; "(unset)" for NULL. */
@@ -555,7 +571,7 @@ setting_text(const char **out, char **owned, const ps_setting_def *def,
 static int
 check_settings(struct import_doc *d, const json_t *obj, const char *file)
 {
-	const char *key;
+	const char *typed;
 	json_t *v;
 	int error;
 
@@ -567,7 +583,8 @@ check_settings(struct import_doc *d, const json_t *obj, const char *file)
 	d->owned = calloc(json_object_size(obj) + 1, sizeof(*d->owned));
 	if (d->kv == NULL || d->owned == NULL)
 		return ps_error_set(PS_ENOMEM, NULL);
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, typed, v) {
+		const char *key = current_key(typed);
 		const ps_setting_def *def = ps_settings_find(key);
 		const char *text = NULL;
 		char *owned;
@@ -829,13 +846,13 @@ ps_cli_cmd_settings(const ps_cli_global *g, int argc, char **argv)
 	if (strcmp(sub, "list") == 0)
 		status = cmd_list(st);
 	else if (strcmp(sub, "get") == 0)
-		status = cmd_get(st, argv[2]);
+		status = cmd_get(st, current_key(argv[2]));
 	else if (strcmp(sub, "set") == 0)
-		status = cmd_set(st, argv[2], argv[3]);
+		status = cmd_set(st, current_key(argv[2]), argv[3]);
 	else if (strcmp(sub, "unset") == 0)
-		status = cmd_set(st, argv[2], NULL);
+		status = cmd_set(st, current_key(argv[2]), NULL);
 	else if (strcmp(sub, "history") == 0)
-		status = cmd_history(st, nargs ? argv[2] : NULL);
+		status = cmd_history(st, nargs ? current_key(argv[2]) : NULL);
 	else if (strcmp(sub, "rollback") == 0)
 		status = cmd_rollback(st, argv[2]);
 	else if (strcmp(sub, "export") == 0)

@@ -249,9 +249,42 @@ static const char migration_8[] =
 	" PRIMARY KEY (platform, topic, hook_id)) WITHOUT ROWID;"
 	"DELETE FROM cache WHERE kind = 'bc.webhooks';";
 
+/*
+ * 9: the BigCommerce <-> Brightpearl flows' settings move under
+ * "bigcommerce." ("orders.enabled" becomes "bigcommerce.orders.enabled"),
+ * as DSCO's are under "dsco.".  Stored values and their history keep
+ * their change-set versions, so a rollback across this migration puts
+ * back the values under the new keys.  The list is fixed: it is the
+ * catalogue's at version 8.
+ */
+#define PS_STORE__RENAMED_V9                                                   \
+	"('orders.enabled','orders.import_statuses','orders.sync_statuses',"   \
+	" 'orders.import_guests','orders.start_date',"                         \
+	" 'orders.reference_prefix','defaults.channel_id',"                    \
+	" 'defaults.warehouse_id','defaults.project_id',"                      \
+	" 'defaults.lead_source_id','defaults.price_list_id',"                 \
+	" 'defaults.order_status_id','defaults.nominal_code',"                 \
+	" 'defaults.shipping_nominal_code','items.product_match_field',"       \
+	" 'customers.auto_create','customers.update_existing',"                \
+	" 'fulfilment.enabled','fulfilment.trigger',"                          \
+	" 'fulfilment.trigger_status','notes.enabled',"                        \
+	" 'notes.customer_message_field','notes.staff_notes_field',"           \
+	" 'notes.bp_note_to_bc_field','payments.enabled',"                     \
+	" 'payments.captured_only','inventory.enabled',"                       \
+	" 'inventory.warehouses','inventory.interval_minutes')"
+static const char migration_9[] =
+	"UPDATE settings SET key = 'bigcommerce.' || key"
+	" WHERE key IN " PS_STORE__RENAMED_V9 ";"
+	"UPDATE settings_history SET key = 'bigcommerce.' || key"
+	" WHERE key IN " PS_STORE__RENAMED_V9 ";";
+#undef PS_STORE__RENAMED_V9
+
+/* clang-format off */
 static const char *const migrations[] = {
 	migration_1, migration_2, migration_3, migration_4,
-	migration_5, migration_6, migration_7, migration_8};
+	migration_5, migration_6, migration_7, migration_8,
+	migration_9};
+/* clang-format on */
 
 _Static_assert(PS__ARRAY_LEN(migrations) == PS_STORE_SCHEMA_VERSION,
 	       "one migration per schema version");

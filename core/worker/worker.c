@@ -16,6 +16,7 @@
  */
 #include "pearlsync/worker.h"
 #include "internal.h"
+#include "setting_keys.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -338,7 +339,7 @@ flow_update_skip(ps_worker *w, flow_rt *f, const char *paused)
 static void
 update_skips(ps_worker *w)
 {
-	char *paused = setting_str(w->st, "sync.paused_flows");
+	char *paused = setting_str(w->st, PS_SET_SYNC_PAUSED_FLOWS);
 	size_t i;
 
 	for (i = 0; i < w->nflows; i++)
@@ -364,7 +365,7 @@ poll_interval(ps_worker *w, const flow_rt *f)
 {
 	if (f->ops->poll_interval_ms > 0)
 		return f->ops->poll_interval_ms;
-	return setting_int(w->st, "sync.poll_interval_seconds", 60) * 1000;
+	return setting_int(w->st, PS_SET_SYNC_POLL_INTERVAL_SECONDS, 60) * 1000;
 }
 
 /* Poll f now.  Failures are logged; the next poll is scheduled anyway. */
@@ -467,7 +468,7 @@ record_result(ps_worker *w, const flow_rt *f, const ps_log_entry *e, int code,
 			return ps_store_log_mark_failed(w->st, e->id, reason,
 							code, now + down, now);
 		}
-		max = setting_int(w->st, "sync.max_attempts", 8);
+		max = setting_int(w->st, PS_SET_SYNC_MAX_ATTEMPTS, 8);
 		if (e->attempts >= max) {
 			size_t len = strlen(reason);
 
@@ -497,7 +498,8 @@ record_result(ps_worker *w, const flow_rt *f, const ps_log_entry *e, int code,
 		ps_log_warn(MOD, "entry %lld %s", (long long)e->id, why);
 		return ps_store_log_mark_pending(
 			w->st, e->id, why,
-			now + setting_int(w->st, "sync.poll_interval_seconds",
+			now + setting_int(w->st,
+					  PS_SET_SYNC_POLL_INTERVAL_SECONDS,
 					  60) *
 					1000,
 			now);
@@ -862,7 +864,7 @@ process_events(ps_worker *w, int all_held)
 static int
 set_paused(ps_worker *w, const char *name, int add)
 {
-	char *list = setting_str(w->st, "sync.paused_flows");
+	char *list = setting_str(w->st, PS_SET_SYNC_PAUSED_FLOWS);
 	char out[1024] = "";
 	const char *p = list, *comma;
 	size_t len = 0;
@@ -884,7 +886,7 @@ set_paused(ps_worker *w, const char *name, int add)
 		snprintf(out + len, sizeof(out) - len, "%s%s", len ? "," : "",
 			 name);
 	free(list);
-	error = ps_store_setting_set(NULL, w->st, "sync.paused_flows",
+	error = ps_store_setting_set(NULL, w->st, PS_SET_SYNC_PAUSED_FLOWS,
 				     out[0] != '\0' ? out : NULL, "worker",
 				     now_ms(w));
 	return error;
@@ -1169,7 +1171,7 @@ maybe_sync_hooks(ps_worker *w)
 	if (!w->o.register_hooks || now_ms(w) < w->next_hooks)
 		return;
 	w->next_hooks = now_ms(w) + w->o.hooks_interval_ms;
-	if ((url = setting_str(w->st, "webhooks.public_url")) == NULL)
+	if ((url = setting_str(w->st, PS_SET_WEBHOOKS_PUBLIC_URL)) == NULL)
 		return;
 	for (p = ps_platforms_all(); *p != NULL; p++) {
 		const ps_platform_ops *ops = *p;

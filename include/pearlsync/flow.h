@@ -95,7 +95,8 @@ typedef struct ps_flow_ops {
 	/* One line for `pearlsync status` and the console. */
 	const char *description;
 	ps_platform source, target;
-	/* The setting that switches the flow on ("orders.enabled"), or NULL. */
+	/* The setting that switches the flow on
+	 * ("bigcommerce.orders.enabled"), or NULL. */
 	const char *enabled_setting;
 	/* What the flow writes (nowns rows; NULL and 0: nothing). */
 	const ps_flow_owns *owns;

@@ -29,7 +29,7 @@ typedef enum ps_setting_type {
 } ps_setting_type;
 
 typedef struct ps_setting_def {
-	const char *key; /* "defaults.warehouse_id" */
+	const char *key; /* "bigcommerce.defaults.warehouse_id" */
 	ps_setting_type type;
 	const char *default_value;  /* NULL: none */
 	const char *const *choices; /* ENUM: NULL-terminated; else NULL */
@@ -55,6 +55,13 @@ const ps_setting_def *ps_settings_find(const char *key);
  */
 int ps_settings_validate(const char *key, const char *value);
 
+/*
+ * ps_settings_renamed - the key that replaced key (static), or NULL when
+ * key was never renamed.  For the command line, which still accepts the
+ * old keys of operators' scripts.
+ */
+const char *ps_settings_renamed(const char *key);
+
 /* ps_settings_is_secret - nonzero if key's value must be masked. */
 int ps_settings_is_secret(const char *key);
 
@@ -78,6 +85,13 @@ int ps_settings_get_bool(int *out, ps_store *st, const char *key);
 
 /* ps_settings_get_int - an INT or ID setting into *out. */
 int ps_settings_get_int(int64_t *out, ps_store *st, const char *key);
+
+/*
+ * ps_settings_paused_flows - the flows the operator paused (the setting
+ * sync.paused_flows, comma-separated names) into *out (owned; NULL when
+ * none are paused).  Returns 0 or a store error.
+ */
+int ps_settings_paused_flows(char **out, ps_store *st);
 
 /*
  * ps_settings_list_contains - for an ID_LIST or TEXT_LIST value (NULL =

@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "pearlsync/common.h"
+#include "pearlsync/settings.h"
 #include "pearlsync/store.h"
 
 /*
@@ -111,6 +112,12 @@ typedef struct ps_flow_group {
 	size_t nsteps;
 	const ps_setup_mapping_kind *mappings; /* the editor's menu order */
 	size_t nmappings;
+	/*
+	 * The group's own settings, under "<name>.": they join the
+	 * catalogue (settings.h) after the platforms', in group order.
+	 */
+	const ps_setting_def *settings;
+	size_t nsettings;
 } ps_flow_group;
 
 /*

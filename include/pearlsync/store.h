@@ -34,7 +34,7 @@
 typedef struct ps_store ps_store;
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define PS_STORE_SCHEMA_VERSION 8
+#define PS_STORE_SCHEMA_VERSION 9
 
 /* Writers wait this long for another connection's lock, then PS_EBUSY. */
 #define PS_STORE_BUSY_TIMEOUT_MS 5000
@@ -438,7 +438,7 @@ int ps_store_log_mark_failed(ps_store *st, int64_t id, const char *reason,
 
 /*
  * ps_store_log_mark_pending - back to PENDING with reason (e.g. "waiting
- * for setting defaults.warehouse_id"); next_attempt_at as above.
+ * for setting bigcommerce.defaults.warehouse_id"); next_attempt_at as above.
  */
 int ps_store_log_mark_pending(ps_store *st, int64_t id, const char *reason,
 			      int64_t next_attempt_at, int64_t now);

@@ -206,10 +206,10 @@ main(int argc, char **argv)
 		goto done;
 	port = free_port();
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	ps_store_setting_set(NULL, st, "inventory.enabled", "true", "bench",
-			     now_ms());
-	ps_store_setting_set(NULL, st, "inventory.warehouses", "2", "bench",
-			     now_ms());
+	ps_store_setting_set(NULL, st, "bigcommerce.inventory.enabled", "true",
+			     "bench", now_ms());
+	ps_store_setting_set(NULL, st, "bigcommerce.inventory.warehouses", "2",
+			     "bench", now_ms());
 	ps_store_setting_set(NULL, st, "webhooks.public_url", url, "bench",
 			     now_ms());
 	ps_store_setting_set(NULL, st, "webhooks.secret", SECRET, "bench",

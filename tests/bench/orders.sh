@@ -95,10 +95,10 @@ configure() {
 	q settings set bigcommerce.base_url "$bc_url"
 	q settings set bigcommerce.store_hash sandbox
 	q settings set bigcommerce.token sandbox-token
-	q settings set orders.enabled true
-	q settings set defaults.channel_id 1
-	q settings set defaults.warehouse_id 2
-	q settings set payments.enabled true
+	q settings set bigcommerce.orders.enabled true
+	q settings set bigcommerce.defaults.channel_id 1
+	q settings set bigcommerce.defaults.warehouse_id 2
+	q settings set bigcommerce.payments.enabled true
 	q mappings set order_status 'bc>bp' 11 2
 	q mappings set-default payment_method 'bc>bp' BIGCOMMERCE
 }

@@ -48,10 +48,10 @@ brightpearl.installed_integration_instance_id 7
 bigcommerce.base_url $bc_url
 bigcommerce.store_hash sandbox
 bigcommerce.token sandbox-token
-orders.enabled true
-defaults.channel_id 1
-defaults.warehouse_id 2
-payments.enabled true
+bigcommerce.orders.enabled true
+bigcommerce.defaults.channel_id 1
+bigcommerce.defaults.warehouse_id 2
+bigcommerce.payments.enabled true
 sync.poll_interval_seconds 5
 SETTINGS
 "$ps" mappings set-default payment_method 'bc>bp' BIGCOMMERCE >/dev/null

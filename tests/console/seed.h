@@ -55,8 +55,9 @@ ps_seed_entry(ps_store *st, size_t i, int64_t at)
 						PS_EDATA, 0, at + 20000);
 	if (i % 10 == 7)
 		return ps_store_log_mark_pending(
-			st, id, "waiting for setting defaults.warehouse_id", 0,
-			at + 20000);
+			st, id,
+			"waiting for setting bigcommerce.defaults.warehouse_id",
+			0, at + 20000);
 	snprintf(target, sizeof(target), "%zu", 5000 + i);
 	snprintf(detail, sizeof(detail),
 		 "POST /public-api/order: order %s, 2 rows, total %zu.99",
@@ -98,8 +99,8 @@ ps_seed_rest(ps_store *st, int64_t now)
 		{"bigcommerce.store_hash", "abc123"},
 	};
 	ps_setting_kv second[] = {
-		{"defaults.warehouse_id", "2"},
-		{"orders.import_statuses", "11,12"},
+		{"bigcommerce.defaults.warehouse_id", "2"},
+		{"bigcommerce.orders.import_statuses", "11,12"},
 		{"brightpearl.token", "bp-secret-token-2"},
 	};
 	ps_mapping m = {"order_status", "bc>bp", "11", "4"};

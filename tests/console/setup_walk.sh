@@ -173,9 +173,9 @@ no_secret
 # The database, seen by the CLI.
 ok settings get brightpearl.account
 expect_out "^sandbox$"
-ok settings get defaults.warehouse_id
+ok settings get bigcommerce.defaults.warehouse_id
 expect_out "^2$"
-ok settings get defaults.channel_id
+ok settings get bigcommerce.defaults.channel_id
 expect_out "^1$"
 ok mappings export
 expect_out "^order_status,bc>bp,,"

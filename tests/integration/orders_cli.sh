@@ -13,12 +13,12 @@ start_sandbox
 # bp_orders - how many sales orders the sandbox's Brightpearl holds
 bp_orders() { bp_refs | wc -l; }
 
-# no defaults.warehouse_id yet: "missing default" below wants it unset
+# no bigcommerce.defaults.warehouse_id yet: "missing default" below wants it unset
 connect_platforms
 ok settings set brightpearl.installed_integration_instance_id 7
-ok settings set orders.enabled true
-ok settings set defaults.channel_id 1
-ok settings set payments.enabled true
+ok settings set bigcommerce.orders.enabled true
+ok settings set bigcommerce.defaults.channel_id 1
+ok settings set bigcommerce.payments.enabled true
 ok mappings set order_status 'bc>bp' 11 2
 ok mappings set-default payment_method 'bc>bp' BIGCOMMERCE
 
@@ -31,11 +31,11 @@ expect_rc 2
 step="missing default"
 run preview order 100
 expect_rc 1
-grep -q "waiting for setting defaults.warehouse_id" "$tmp/err" ||
+grep -q "waiting for setting bigcommerce.defaults.warehouse_id" "$tmp/err" ||
 	fail "no 'waiting for setting' reason"
 
 step="preview"
-ok settings set defaults.warehouse_id 2
+ok settings set bigcommerce.defaults.warehouse_id 2
 ok preview order 100
 expect_out "^1\. POST /order-service/sales-order"
 expect_out "externalRef: 100"
@@ -51,7 +51,7 @@ grep -q "order_import_bc" "$tmp/out" && fail "preview wrote a log entry"
 
 step="filtered"
 ok preview order 102
-expect_out "Nothing would be sent: .*orders.import_statuses"
+expect_out "Nothing would be sent: .*bigcommerce.orders.import_statuses"
 
 step="sync-once"
 ok sync-once orders

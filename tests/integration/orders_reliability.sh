@@ -20,10 +20,10 @@ start_sandbox
 configure() {
 	rm -f "$db" "$db-wal" "$db-shm"
 	connect_platforms # the duplicate guard stays unset (see above)
-	ok settings set orders.enabled true
-	ok settings set defaults.channel_id 1
-	ok settings set defaults.warehouse_id 2
-	ok settings set payments.enabled true
+	ok settings set bigcommerce.orders.enabled true
+	ok settings set bigcommerce.defaults.channel_id 1
+	ok settings set bigcommerce.defaults.warehouse_id 2
+	ok settings set bigcommerce.payments.enabled true
 	ok settings set sync.poll_interval_seconds 5
 	ok mappings set order_status 'bc>bp' 11 2
 	ok mappings set-default payment_method 'bc>bp' BIGCOMMERCE

@@ -233,9 +233,9 @@ bp_status_is(int64_t arg)
 /* ---- notes -------------------------------------------------------------- */
 
 typedef struct notes_case {
-	const char *to_bc;      /* notes.bp_note_to_bc_field */
-	const char *staff_cf;   /* notes.staff_notes_field */
-	const char *message_cf; /* notes.customer_message_field */
+	const char *to_bc;      /* bigcommerce.notes.bp_note_to_bc_field */
+	const char *staff_cf;   /* bigcommerce.notes.staff_notes_field */
+	const char *message_cf; /* bigcommerce.notes.customer_message_field */
 } notes_case;
 
 static int64_t notes_order;
@@ -269,9 +269,9 @@ one_notes_case(const notes_case *c, int k)
 	ps_bc_order o;
 	size_t n;
 
-	fx_set(&fx, "notes.bp_note_to_bc_field", c->to_bc);
-	fx_set(&fx, "notes.staff_notes_field", c->staff_cf);
-	fx_set(&fx, "notes.customer_message_field", c->message_cf);
+	fx_set(&fx, "bigcommerce.notes.bp_note_to_bc_field", c->to_bc);
+	fx_set(&fx, "bigcommerce.notes.staff_notes_field", c->staff_cf);
+	fx_set(&fx, "bigcommerce.notes.customer_message_field", c->message_cf);
 	snprintf(staff, sizeof(staff), "Leave at door, case %d", k);
 	snprintf(message, sizeof(message), "Gift for mum, case %d", k);
 	snprintf(note, sizeof(note), "Fragile, case %d", k);
@@ -383,7 +383,7 @@ test_notes_off_records_nothing(void **state)
 	int64_t bc_id, bp_id;
 
 	(void)state;
-	fx_set(&fx, "notes.enabled", "false");
+	fx_set(&fx, "bigcommerce.notes.enabled", "false");
 	before = flow_entries(&rows, "notes_bc");
 	ps_log_entries_free(rows, before);
 	bc_id = place_order("", "", 11);
@@ -398,7 +398,7 @@ test_notes_off_records_nothing(void **state)
 	after = flow_entries(&rows, "notes_bc");
 	ps_log_entries_free(rows, after);
 	assert_int_equal(after, before);
-	fx_set(&fx, "notes.enabled", "true");
+	fx_set(&fx, "bigcommerce.notes.enabled", "true");
 }
 
 /* A BigCommerce status change reaches Brightpearl and stays: the status
@@ -457,8 +457,8 @@ test_shipment_does_not_set_brightpearl_back(void **state)
 
 /*
  * Shipped orders with no default BigCommerce -> Brightpearl status (no
- * default row, no defaults.order_status_id): BigCommerce's Shipped is
- * pearlsync's own doing, so no entry fails for want of a mapping.
+ * default row, no bigcommerce.defaults.order_status_id): BigCommerce's Shipped
+ * is pearlsync's own doing, so no entry fails for want of a mapping.
  */
 static void
 test_shipped_orders_need_no_default_status(void **state)
@@ -472,7 +472,7 @@ test_shipped_orders_need_no_default_status(void **state)
 						 "bc>bp", NULL, "test",
 						 flow_fixture_now_ms()),
 			 0);
-	fx_set(&fx, "defaults.order_status_id", "");
+	fx_set(&fx, "bigcommerce.defaults.order_status_id", "");
 	for (i = 0; i < 3; i++) {
 		bc_id[i] = place_order("", "", 11);
 		fx_ship(&fx, fx_bp_order_of(&fx, bc_id[i]), NULL, "1Z555");
@@ -485,7 +485,7 @@ test_shipped_orders_need_no_default_status(void **state)
 	assert_int_equal(p.bp_status, 2);
 	picture_dispose(&p);
 	fx_map(&fx, "order_status", "bc>bp", "", "2");
-	fx_set(&fx, "defaults.order_status_id", "2");
+	fx_set(&fx, "bigcommerce.defaults.order_status_id", "2");
 }
 
 /* The status trigger: the order reaching Brightpearl's Shipped status
@@ -498,8 +498,8 @@ test_status_trigger_shipment_stays(void **state)
 	int64_t bc_id, bp_id;
 
 	(void)state;
-	fx_set(&fx, "fulfilment.trigger", "status");
-	fx_set(&fx, "fulfilment.trigger_status", "8");
+	fx_set(&fx, "bigcommerce.fulfilment.trigger", "status");
+	fx_set(&fx, "bigcommerce.fulfilment.trigger_status", "8");
 	bc_id = place_order("", "", 11);
 	bp_id = fx_bp_order_of(&fx, bc_id);
 	fx_ship(&fx, bp_id, NULL, "1Z777");
@@ -510,7 +510,7 @@ test_status_trigger_shipment_stays(void **state)
 	assert_int_equal(p.bc_status, 2);
 	assert_int_equal(p.bp_status, 8);
 	picture_dispose(&p);
-	fx_set(&fx, "fulfilment.trigger", "goods_out");
+	fx_set(&fx, "bigcommerce.fulfilment.trigger", "goods_out");
 }
 
 /* ---- fixture ------------------------------------------------------------ */
@@ -527,7 +527,7 @@ setup(void **state)
 	 * the tests move mapped too */
 	if (flow_fixture_setup_steps(&fx) < 0)
 		return -1;
-	fx_set(&fx, "notes.enabled", "true");
+	fx_set(&fx, "bigcommerce.notes.enabled", "true");
 	fx_map(&fx, "order_status", "bc>bp", "5", "5");
 	fx_map(&fx, "order_status", "bp>bc", "5", "5");
 	fx_map(&fx, "order_status", "bp>bc", "7", "9");

@@ -9,8 +9,8 @@
  * through the sandbox's control API, asks for a reconcile as the operator
  * does ("run now"), and reads the outcome and the request counts from the
  * sandbox's own state.  The expected level of a SKU is Brightpearl's
- * in stock less allocated in warehouse 2, the one inventory.warehouses
- * names.
+ * in stock less allocated in warehouse 2, the one
+ * bigcommerce.inventory.warehouses names.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -506,8 +506,10 @@ setup(void **state)
 
 	*state = &fx;
 	if (flow_fixture_open(&fx, NULL) < 0 ||
-	    flow_fixture_set(&fx, "inventory.warehouses", WAREHOUSE) < 0 ||
-	    flow_fixture_set(&fx, "inventory.enabled", "true") < 0 ||
+	    flow_fixture_set(&fx, "bigcommerce.inventory.warehouses",
+			     WAREHOUSE) < 0 ||
+	    flow_fixture_set(&fx, "bigcommerce.inventory.enabled", "true") <
+		    0 ||
 	    flow_fixture_start_worker(&fx, flows) < 0)
 		return -1;
 	return 0;

@@ -306,7 +306,7 @@ setup(void **state)
 	*state = &fx;
 	if (flow_fixture_open(&fx, NULL) < 0)
 		return -1;
-	fx_set(&fx, "orders.import_guests", "true");
+	fx_set(&fx, "bigcommerce.orders.import_guests", "true");
 	if (flow_fixture_start_import(&fx) < 0)
 		return -1;
 	/* from now on every order webhook is lost: the poll finds them */

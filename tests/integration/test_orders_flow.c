@@ -196,11 +196,11 @@ setup(void **state)
 	co.access_token = "sandbox-token";
 	assert_int_equal(ps_bc_new(&c->bc, c->http, &co), 0);
 
-	set(c, "orders.enabled", "true");
-	set(c, "orders.import_statuses", "11,7,12");
-	set(c, "defaults.warehouse_id", "2");
-	set(c, "defaults.channel_id", "1");
-	set(c, "payments.enabled", "true");
+	set(c, "bigcommerce.orders.enabled", "true");
+	set(c, "bigcommerce.orders.import_statuses", "11,7,12");
+	set(c, "bigcommerce.defaults.warehouse_id", "2");
+	set(c, "bigcommerce.defaults.channel_id", "1");
+	set(c, "bigcommerce.payments.enabled", "true");
 	set(c, "brightpearl.installed_integration_instance_id", "7");
 	set(c, "brightpearl.account", "sandbox");
 	map(c, "order_status", "11", "2");

@@ -109,8 +109,8 @@ test_partial_shipments(void **state)
 	char url[256];
 
 	(void)state;
-	fx_set(&fx, "fulfilment.enabled", "true");
-	fx_set(&fx, "fulfilment.trigger", "goods_out");
+	fx_set(&fx, "bigcommerce.fulfilment.enabled", "true");
+	fx_set(&fx, "bigcommerce.fulfilment.trigger", "goods_out");
 	fx_map(&fx, "shipping_method", "bp>bc", "7", "Express (mapped)");
 	p = fx_order_make(&fx, "TEE-RED-M", 3, "MUG-LOGO", 2);
 	w.bc_id = p.bc_id;
@@ -199,9 +199,9 @@ set_status_and_settle(const fx_order *p, int status_id)
 	fx_passes(&fx, 20, 20);
 }
 
-/* A status nobody syncs back costs nothing: with orders.sync_statuses
- * unset no entry is recorded (poll or webhook), and with a list of ids
- * only the orders at one of them. */
+/* A status nobody syncs back costs nothing: with
+ * bigcommerce.orders.sync_statuses unset no entry is recorded (poll or
+ * webhook), and with a list of ids only the orders at one of them. */
 static void
 test_status_export_only_selected(void **state)
 {
@@ -216,7 +216,7 @@ test_status_export_only_selected(void **state)
 	ps_log_entries_free(rows, n);
 	assert_int_equal(n, 0);
 	/* ids listed: the poll and the webhook filter on them */
-	fx_set(&fx, "orders.sync_statuses", "4");
+	fx_set(&fx, "bigcommerce.orders.sync_statuses", "4");
 	set_status_and_settle(&p, 5);
 	/* webhook entries do not carry the status: performing them reads it
 	 * and skips; the poll records none for status 5 */
@@ -238,8 +238,8 @@ test_status_trigger_and_status_export(void **state)
 
 	(void)state;
 	/* trigger (a): the order reaching the trigger status ships it */
-	fx_set(&fx, "fulfilment.trigger", "status");
-	fx_set(&fx, "fulfilment.trigger_status", "7");
+	fx_set(&fx, "bigcommerce.fulfilment.trigger", "status");
+	fx_set(&fx, "bigcommerce.fulfilment.trigger_status", "7");
 	p = fx_order_make(&fx, "CAP-BLK", 2, "BAG-TOTE", 1);
 	fx_bp_status_set(&fx, p.bp_id, 7);
 	w.bc_id = p.bc_id;
@@ -247,10 +247,10 @@ test_status_trigger_and_status_export(void **state)
 	assert_true(run_until(has_shipments, &w));
 	assert_int_equal(fx_bc_status(&fx, p.bc_id), 2);
 	assert_int_equal(fx_bc_shipment_count(&fx, p.bc_id), 1);
-	fx_set(&fx, "fulfilment.trigger", "goods_out");
+	fx_set(&fx, "bigcommerce.fulfilment.trigger", "goods_out");
 
 	/* status export: selected status mapped; unselected left alone */
-	fx_set(&fx, "orders.sync_statuses", "4");
+	fx_set(&fx, "bigcommerce.orders.sync_statuses", "4");
 	fx_map(&fx, "order_status", "bp>bc", "4", "10");
 	q = fx_order_make(&fx, "SOCK-3PK", 1, "BTL-STEEL", 1);
 	fx_bp_status_set(&fx, q.bp_id, 6);
@@ -272,7 +272,7 @@ test_lost_webhook_poll(void **state)
 	want_ships w;
 
 	(void)state;
-	fx_set(&fx, "fulfilment.trigger", "goods_out");
+	fx_set(&fx, "bigcommerce.fulfilment.trigger", "goods_out");
 	p = fx_order_make(&fx, "HOOD-GRY-M", 2, "SOCK-3PK", 1);
 	/* every Brightpearl delivery is lost */
 	fx_ctl_ok(&fx, "POST", "/webhooks",
@@ -288,7 +288,7 @@ test_lost_webhook_poll(void **state)
 	{
 		int64_t end = flow_fixture_now_ms() + DEADLINE_MS;
 
-		fx_set(&fx, "orders.sync_statuses", "4");
+		fx_set(&fx, "bigcommerce.orders.sync_statuses", "4");
 		fx_map(&fx, "order_status", "bp>bc", "4", "10");
 		fx_bp_status_set(&fx, p.bp_id, 4);
 		while (fx_bc_status(&fx, p.bc_id) != 10 &&
@@ -358,8 +358,8 @@ test_inventory(void **state)
 	int64_t puts;
 
 	(void)state;
-	fx_set(&fx, "inventory.warehouses", "2");
-	fx_set(&fx, "inventory.enabled", "true");
+	fx_set(&fx, "bigcommerce.inventory.warehouses", "2");
+	fx_set(&fx, "bigcommerce.inventory.enabled", "true");
 	/* the first pass runs the full reconcile */
 	fx_passes(&fx, 1, 0);
 
@@ -411,8 +411,8 @@ test_notes(void **state)
 	size_t i, n = 0;
 
 	(void)state;
-	fx_set(&fx, "notes.enabled", "true");
-	fx_set(&fx, "notes.bp_note_to_bc_field", "staff_notes");
+	fx_set(&fx, "bigcommerce.notes.enabled", "true");
+	fx_set(&fx, "bigcommerce.notes.bp_note_to_bc_field", "staff_notes");
 	w.p = fx_order_make(&fx, "TEE-BLU-M", 1, "MUG-LOGO", 1);
 	/* the import's synced entry, which the notes poll follows */
 	ps_log_entry_init(&e);
@@ -471,9 +471,11 @@ setup(void **state)
 
 	*state = &fx;
 	if (flow_fixture_open(&fx, NULL) < 0 ||
-	    flow_fixture_set(&fx, "orders.enabled", "true") < 0 ||
-	    flow_fixture_set(&fx, "fulfilment.enabled", "true") < 0 ||
-	    flow_fixture_set(&fx, "inventory.warehouses", "2") < 0 ||
+	    flow_fixture_set(&fx, "bigcommerce.orders.enabled", "true") < 0 ||
+	    flow_fixture_set(&fx, "bigcommerce.fulfilment.enabled", "true") <
+		    0 ||
+	    flow_fixture_set(&fx, "bigcommerce.inventory.warehouses", "2") <
+		    0 ||
 	    flow_fixture_start_worker(&fx, flows) < 0)
 		return -1;
 	/* the first pass registers the Brightpearl webhooks */

@@ -214,8 +214,8 @@ test_shipments__status_trigger_without_webhooks(void **state)
 	fx_ctl_ok(
 		&fx, "POST", "/webhooks",
 		"{\"platform\":\"brightpearl\",\"drop_rate\":1.0,\"seed\":5}");
-	fx_set(&fx, "fulfilment.trigger", "status");
-	fx_set(&fx, "fulfilment.trigger_status", "Shipped");
+	fx_set(&fx, "bigcommerce.fulfilment.trigger", "status");
+	fx_set(&fx, "bigcommerce.fulfilment.trigger_status", "Shipped");
 
 	a = fx_order_make(&fx, "TEE-RED-M", 3, "MUG-LOGO", 2);
 	b = fx_order_make(&fx, "HOOD-GRY-M", 2, "SOCK-3PK", 1);
@@ -350,7 +350,7 @@ test_shipments__goods_out_records_status_write(void **state)
 	fx_order e;
 
 	(void)state;
-	fx_set(&fx, "fulfilment.trigger", "goods_out");
+	fx_set(&fx, "bigcommerce.fulfilment.trigger", "goods_out");
 	e = fx_order_make(&fx, "TEE-RED-M", 2, "CAP-BLK", 1);
 	w.bc_id = e.bc_id;
 
@@ -439,8 +439,8 @@ test_shipments__status_trigger_nothing_left(void **state)
 	fx_order h;
 
 	(void)state;
-	fx_set(&fx, "fulfilment.trigger", "status");
-	fx_set(&fx, "fulfilment.trigger_status", "8");
+	fx_set(&fx, "bigcommerce.fulfilment.trigger", "status");
+	fx_set(&fx, "bigcommerce.fulfilment.trigger_status", "8");
 	h = fx_order_make(&fx, "CAP-BLK", 1, "MUG-LOGO", 1);
 	bc_ship_first(&h, 2, "BY-HAND", "shipped by hand");
 	fx_bp_status_set(&fx, h.bp_id, 8);
@@ -469,7 +469,7 @@ test_shipments__adopts_after_crash(void **state)
 	fx_order f;
 
 	(void)state;
-	fx_set(&fx, "fulfilment.trigger", "goods_out");
+	fx_set(&fx, "bigcommerce.fulfilment.trigger", "goods_out");
 	f = fx_order_make(&fx, "MUG-LOGO", 2, "SOCK-3PK", 1);
 	g = ship(&f, "[{\"sku\":\"MUG-LOGO\",\"quantity\":2}]", "TRK-F1");
 	/* what the lost attempt had posted, with its reference */
@@ -497,7 +497,8 @@ setup(void **state)
 
 	*state = &fx;
 	if (flow_fixture_open(&fx, NULL) < 0 ||
-	    flow_fixture_set(&fx, "fulfilment.enabled", "true") < 0 ||
+	    flow_fixture_set(&fx, "bigcommerce.fulfilment.enabled", "true") <
+		    0 ||
 	    flow_fixture_map(&fx, "shipping_method", "bp>bc", "7", METHOD) <
 		    0 ||
 	    flow_fixture_start_worker(&fx, flows) < 0)

@@ -114,10 +114,10 @@ flow_fixture_start_import(flow_fixture *fx)
 	static const char *const settings[][2] = {
 		{"brightpearl.account", "sandbox"},
 		{"brightpearl.installed_integration_instance_id", "7"},
-		{"orders.enabled", "true"},
-		{"orders.import_statuses", "11"},
-		{"defaults.channel_id", "1"},
-		{"defaults.warehouse_id", "2"},
+		{"bigcommerce.orders.enabled", "true"},
+		{"bigcommerce.orders.import_statuses", "11"},
+		{"bigcommerce.defaults.channel_id", "1"},
+		{"bigcommerce.defaults.warehouse_id", "2"},
 		{"sync.poll_interval_seconds", "86400"},
 	};
 	size_t i;
@@ -138,14 +138,14 @@ flow_fixture_setup_steps(flow_fixture *fx)
 	static const char *const settings[][2] = {
 		{"brightpearl.account", "sandbox"},
 		{"bigcommerce.store_hash", "sandbox"},
-		{"orders.enabled", "true"},
-		{"orders.start_date", "2000-01-01"},
-		{"defaults.channel_id", "1"},
-		{"defaults.warehouse_id", "2"},
-		{"defaults.order_status_id", "2"},
-		{"orders.sync_statuses", "2,5,7,8"},
-		{"fulfilment.enabled", "true"},
-		{"fulfilment.trigger", "goods_out"},
+		{"bigcommerce.orders.enabled", "true"},
+		{"bigcommerce.orders.start_date", "2000-01-01"},
+		{"bigcommerce.defaults.channel_id", "1"},
+		{"bigcommerce.defaults.warehouse_id", "2"},
+		{"bigcommerce.defaults.order_status_id", "2"},
+		{"bigcommerce.orders.sync_statuses", "2,5,7,8"},
+		{"bigcommerce.fulfilment.enabled", "true"},
+		{"bigcommerce.fulfilment.trigger", "goods_out"},
 	};
 	/* direction, source ("" is the default row), target */
 	static const char *const statuses[][3] = {

@@ -222,7 +222,8 @@ test_on_event_entries(void **state)
 
 	/* status trigger: a shipped note still records its entry (performed,
 	 * it ships only while the order is at the trigger status) */
-	assert_int_equal(ps_store_setting_set(NULL, st, "fulfilment.trigger",
+	assert_int_equal(ps_store_setting_set(NULL, st,
+					      "bigcommerce.fulfilment.trigger",
 					      "status", "test", 1000),
 			 0);
 	ev = bp_event("{\"id\":\"502\",\"fullEvent\":"
@@ -236,8 +237,9 @@ test_on_event_entries(void **state)
 	/* no status synced back: the status export records nothing */
 	assert_int_equal(status->on_event(&env, &ev), 0);
 	assert_false(has_key(st, "bp:order:101:status:ev42"));
-	assert_int_equal(ps_store_setting_set(NULL, st, "orders.sync_statuses",
-					      "4", "test", 1000),
+	assert_int_equal(ps_store_setting_set(
+				 NULL, st, "bigcommerce.orders.sync_statuses",
+				 "4", "test", 1000),
 			 0);
 	assert_int_equal(status->on_event(&env, &ev), 0);
 	assert_true(has_key(st, "bp:order:101:status:ev42"));

@@ -388,15 +388,17 @@ test_plan__unmapped_status_and_missing_settings(void **state)
 	f->s.warehouse_id = 0;
 	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
 			 PS_ESETTING);
-	assert_string_equal(ps_error_last(),
-			    "waiting for setting defaults.warehouse_id");
+	assert_string_equal(
+		ps_error_last(),
+		"waiting for setting bigcommerce.defaults.warehouse_id");
 	ps_oib__plan_dispose(&p);
 	f->s.warehouse_id = 2;
 	f->s.channel_id = 0;
 	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
 			 PS_ESETTING);
-	assert_string_equal(ps_error_last(),
-			    "waiting for setting defaults.channel_id");
+	assert_string_equal(
+		ps_error_last(),
+		"waiting for setting bigcommerce.defaults.channel_id");
 	ps_oib__plan_dispose(&p);
 	free(f);
 }
@@ -411,7 +413,8 @@ test_plan__payments_captured_and_authorised(void **state)
 	f->txns.count = 2;
 	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
 			 0);
-	assert_int_equal(p.npayments, 0); /* payments.enabled is off */
+	assert_int_equal(p.npayments,
+			 0); /* bigcommerce.payments.enabled is off */
 	ps_oib__plan_dispose(&p);
 	f->s.payments_enabled = 1;
 	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
@@ -478,11 +481,11 @@ test_plan__filters_and_new_customer(void **state)
 	assert_int_equal(ps_oib__importable(&f->s, &f->o, why, sizeof(why)), 1);
 	f->o.status_id = 1;
 	assert_int_equal(ps_oib__importable(&f->s, &f->o, why, sizeof(why)), 0);
-	assert_non_null(strstr(why, "orders.import_statuses"));
+	assert_non_null(strstr(why, "bigcommerce.orders.import_statuses"));
 	f->o.status_id = 11;
 	f->s.start_date = f->o.date_created + 1;
 	assert_int_equal(ps_oib__importable(&f->s, &f->o, why, sizeof(why)), 0);
-	assert_non_null(strstr(why, "orders.start_date"));
+	assert_non_null(strstr(why, "bigcommerce.orders.start_date"));
 	f->s.start_date = f->o.date_created;
 	f->o.customer_id = 0;
 	assert_int_equal(ps_oib__importable(&f->s, &f->o, why, sizeof(why)), 1);

@@ -147,7 +147,8 @@ test_settings__catalogue_is_well_formed(void **state)
 		for (j = 0; j < i; j++)
 			assert_string_not_equal(ps_settings_at(j)->key, d->key);
 	}
-	assert_true(ps_settings_find("defaults.warehouse_id")->required);
+	assert_true(ps_settings_find("bigcommerce.defaults.warehouse_id")
+			    ->required);
 	assert_int_equal(ps_settings_find("brightpearl.token")->type,
 			 PS_SETTING_SECRET);
 	assert_string_equal(ps_setting_type_name(PS_SETTING_ID_LIST), "ids");
@@ -168,27 +169,27 @@ test_settings__every_brief_key_exists(void **state)
 		"bigcommerce.store_hash",
 		"bigcommerce.token",
 		"bigcommerce.base_url",
-		"orders.enabled",
-		"orders.import_statuses",
-		"orders.sync_statuses",
-		"orders.import_guests",
-		"orders.start_date",
-		"defaults.channel_id",
-		"defaults.warehouse_id",
-		"defaults.project_id",
-		"defaults.lead_source_id",
-		"defaults.price_list_id",
-		"items.product_match_field",
-		"customers.auto_create",
-		"fulfilment.trigger",
-		"fulfilment.trigger_status",
-		"notes.customer_message_field",
-		"notes.staff_notes_field",
-		"notes.bp_note_to_bc_field",
-		"payments.enabled",
-		"payments.captured_only",
-		"inventory.enabled",
-		"inventory.warehouses",
+		"bigcommerce.orders.enabled",
+		"bigcommerce.orders.import_statuses",
+		"bigcommerce.orders.sync_statuses",
+		"bigcommerce.orders.import_guests",
+		"bigcommerce.orders.start_date",
+		"bigcommerce.defaults.channel_id",
+		"bigcommerce.defaults.warehouse_id",
+		"bigcommerce.defaults.project_id",
+		"bigcommerce.defaults.lead_source_id",
+		"bigcommerce.defaults.price_list_id",
+		"bigcommerce.items.product_match_field",
+		"bigcommerce.customers.auto_create",
+		"bigcommerce.fulfilment.trigger",
+		"bigcommerce.fulfilment.trigger_status",
+		"bigcommerce.notes.customer_message_field",
+		"bigcommerce.notes.staff_notes_field",
+		"bigcommerce.notes.bp_note_to_bc_field",
+		"bigcommerce.payments.enabled",
+		"bigcommerce.payments.captured_only",
+		"bigcommerce.inventory.enabled",
+		"bigcommerce.inventory.warehouses",
 		"webhooks.public_url",
 		"webhooks.secret"};
 	size_t i;
@@ -213,45 +214,46 @@ static void
 test_settings__validate_by_type(void **state)
 {
 	static const struct vcase cases[] = {
-		{"orders.enabled", "true", 1},
-		{"orders.enabled", "false", 1},
-		{"orders.enabled", "yes", 0},
-		{"orders.enabled", "", 0},
-		{"defaults.warehouse_id", "2", 1},
-		{"defaults.warehouse_id", "0", 0},
-		{"defaults.warehouse_id", "-3", 0},
-		{"defaults.warehouse_id", "02", 0},
-		{"defaults.warehouse_id", "2x", 0},
-		{"defaults.warehouse_id", " 2", 0},
-		{"orders.import_statuses", "11", 1},
-		{"orders.import_statuses", "1,2,11", 1},
-		{"orders.import_statuses", "", 1},
-		{"orders.import_statuses", "1,,2", 0},
-		{"orders.import_statuses", "1, 2", 0},
-		{"orders.import_statuses", "1,", 0},
-		{"orders.sync_statuses", "Completed,Shipped", 1},
-		{"orders.sync_statuses", "Completed, Shipped", 0},
+		{"bigcommerce.orders.enabled", "true", 1},
+		{"bigcommerce.orders.enabled", "false", 1},
+		{"bigcommerce.orders.enabled", "yes", 0},
+		{"bigcommerce.orders.enabled", "", 0},
+		{"bigcommerce.defaults.warehouse_id", "2", 1},
+		{"bigcommerce.defaults.warehouse_id", "0", 0},
+		{"bigcommerce.defaults.warehouse_id", "-3", 0},
+		{"bigcommerce.defaults.warehouse_id", "02", 0},
+		{"bigcommerce.defaults.warehouse_id", "2x", 0},
+		{"bigcommerce.defaults.warehouse_id", " 2", 0},
+		{"bigcommerce.orders.import_statuses", "11", 1},
+		{"bigcommerce.orders.import_statuses", "1,2,11", 1},
+		{"bigcommerce.orders.import_statuses", "", 1},
+		{"bigcommerce.orders.import_statuses", "1,,2", 0},
+		{"bigcommerce.orders.import_statuses", "1, 2", 0},
+		{"bigcommerce.orders.import_statuses", "1,", 0},
+		{"bigcommerce.orders.sync_statuses", "Completed,Shipped", 1},
+		{"bigcommerce.orders.sync_statuses", "Completed, Shipped", 0},
 		{"brightpearl.auth_mode", "oauth", 1},
 		{"brightpearl.auth_mode", "private_app", 1},
 		{"brightpearl.auth_mode", "OAUTH", 0},
-		{"items.product_match_field", "mpn", 1},
-		{"items.product_match_field", "title", 0},
-		{"fulfilment.trigger", "goods_out", 1},
-		{"fulfilment.trigger", "shipped", 0},
+		{"bigcommerce.items.product_match_field", "mpn", 1},
+		{"bigcommerce.items.product_match_field", "title", 0},
+		{"bigcommerce.fulfilment.trigger", "goods_out", 1},
+		{"bigcommerce.fulfilment.trigger", "shipped", 0},
 		{"webhooks.public_url", "https://example.com/hooks", 1},
 		{"webhooks.public_url", "http://127.0.0.1:8080", 1},
 		{"webhooks.public_url", "ftp://example.com", 0},
 		{"webhooks.public_url", "https://", 0},
 		{"webhooks.public_url", "https://a b", 0},
-		{"orders.start_date", "2026-01-31", 1},
-		{"orders.start_date", "2026-01-31T23:59:59Z", 1},
-		{"orders.start_date", "2026-13-01", 0},
-		{"orders.start_date", "2026-1-1", 0},
-		{"orders.start_date", "2026-01-31T24:00:00Z", 0},
-		{"inventory.interval_minutes", "15", 1},
-		{"inventory.interval_minutes", "0", 0},
-		{"inventory.interval_minutes", "1441", 0},
-		{"inventory.interval_minutes", "99999999999999999999", 0},
+		{"bigcommerce.orders.start_date", "2026-01-31", 1},
+		{"bigcommerce.orders.start_date", "2026-01-31T23:59:59Z", 1},
+		{"bigcommerce.orders.start_date", "2026-13-01", 0},
+		{"bigcommerce.orders.start_date", "2026-1-1", 0},
+		{"bigcommerce.orders.start_date", "2026-01-31T24:00:00Z", 0},
+		{"bigcommerce.inventory.interval_minutes", "15", 1},
+		{"bigcommerce.inventory.interval_minutes", "0", 0},
+		{"bigcommerce.inventory.interval_minutes", "1441", 0},
+		{"bigcommerce.inventory.interval_minutes",
+		 "99999999999999999999", 0},
 		{"brightpearl.token", "tok", 1},
 		{"brightpearl.token", "", 0},
 		{"brightpearl.account", "line\nbreak", 0},
@@ -271,7 +273,8 @@ test_settings__validate_by_type(void **state)
 			assert_non_null(strstr(ps_error_last(), cases[i].key));
 		}
 	}
-	assert_int_equal(ps_settings_validate("orders.enabled", NULL), 0);
+	assert_int_equal(
+		ps_settings_validate("bigcommerce.orders.enabled", NULL), 0);
 	assert_int_equal(ps_settings_validate(NULL, "x"), PS_EINVAL);
 	assert_int_equal(ps_settings_validate("", "x"), PS_EINVAL);
 	assert_int_equal(ps_settings_validate("orders.colour", "red"),
@@ -299,10 +302,11 @@ test_settings__display_masks_secrets(void **state)
 						"bigcommerce.store_hash",
 						"abc"),
 			    "abc");
-	assert_string_equal(ps_settings_display(buf, sizeof(buf),
-						"orders.sync_statuses",
-						"Completed,Shipped"),
-			    "Complet");
+	assert_string_equal(
+		ps_settings_display(buf, sizeof(buf),
+				    "bigcommerce.orders.sync_statuses",
+				    "Completed,Shipped"),
+		"Complet");
 }
 
 static void
@@ -328,42 +332,56 @@ test_settings__get_set_and_defaults(void **state)
 	int64_t version = -1, n = 0;
 	int b = -1;
 
-	assert_int_equal(ps_store_setting_get(NULL, f->st, "orders.enabled"),
-			 PS_EINVAL);
+	assert_int_equal(
+		ps_store_setting_get(NULL, f->st, "bigcommerce.orders.enabled"),
+		PS_EINVAL);
 	assert_int_equal(ps_store_setting_get(&v, f->st, NULL), PS_EINVAL);
-	assert_int_equal(ps_store_setting_get(&v, f->st, "orders.enabled"),
-			 PS_ENOTFOUND);
+	assert_int_equal(
+		ps_store_setting_get(&v, f->st, "bigcommerce.orders.enabled"),
+		PS_ENOTFOUND);
 	assert_null(v);
 	/* the default applies until set */
-	assert_int_equal(ps_settings_get_bool(&b, f->st, "orders.enabled"), 0);
+	assert_int_equal(
+		ps_settings_get_bool(&b, f->st, "bigcommerce.orders.enabled"),
+		0);
 	assert_int_equal(b, 0);
-	assert_int_equal(ps_settings_get(&v, f->st, "defaults.warehouse_id"),
-			 PS_ESETTING);
-	assert_non_null(strstr(ps_error_last(), "defaults.warehouse_id"));
+	assert_int_equal(
+		ps_settings_get(&v, f->st, "bigcommerce.defaults.warehouse_id"),
+		PS_ESETTING);
+	assert_non_null(
+		strstr(ps_error_last(), "bigcommerce.defaults.warehouse_id"));
 	assert_int_equal(ps_settings_get(&v, f->st, "bogus.key"), PS_EINVAL);
 
-	assert_int_equal(ps_store_setting_set(&version, f->st, "orders.enabled",
+	assert_int_equal(ps_store_setting_set(&version, f->st,
+					      "bigcommerce.orders.enabled",
 					      "true", "cli", 100),
 			 0);
 	assert_int_equal(version, 1);
-	assert_int_equal(ps_settings_get_bool(&b, f->st, "orders.enabled"), 0);
+	assert_int_equal(
+		ps_settings_get_bool(&b, f->st, "bigcommerce.orders.enabled"),
+		0);
 	assert_int_equal(b, 1);
-	assert_int_equal(ps_store_setting_set(&version, f->st,
-					      "defaults.warehouse_id", "7",
-					      "console", 101),
-			 0);
+	assert_int_equal(
+		ps_store_setting_set(&version, f->st,
+				     "bigcommerce.defaults.warehouse_id", "7",
+				     "console", 101),
+		0);
 	assert_int_equal(version, 2);
 	assert_int_equal(
-		ps_settings_get_int(&n, f->st, "defaults.warehouse_id"), 0);
+		ps_settings_get_int(&n, f->st,
+				    "bigcommerce.defaults.warehouse_id"),
+		0);
 	assert_int_equal(n, 7);
 	assert_int_equal(settings_rows(f->st), 2);
 
 	/* unset */
-	assert_int_equal(ps_store_setting_set(&version, f->st, "orders.enabled",
+	assert_int_equal(ps_store_setting_set(&version, f->st,
+					      "bigcommerce.orders.enabled",
 					      NULL, "cli", 102),
 			 0);
 	assert_int_equal(version, 3);
-	assert_string_equal(value_of(f->st, "orders.enabled"), "(unset)");
+	assert_string_equal(value_of(f->st, "bigcommerce.orders.enabled"),
+			    "(unset)");
 	assert_int_equal(ps_store_settings_version(&n, f->st), 0);
 	assert_int_equal(n, 3);
 }
@@ -384,7 +402,8 @@ test_settings__noop_set_writes_nothing(void **state)
 					      "console", 2),
 			 0);
 	assert_int_equal(version, 0);
-	assert_int_equal(ps_store_setting_set(&version, f->st, "orders.enabled",
+	assert_int_equal(ps_store_setting_set(&version, f->st,
+					      "bigcommerce.orders.enabled",
 					      NULL, "cli", 3),
 			 0);
 	assert_int_equal(version, 0);
@@ -395,28 +414,32 @@ static void
 test_settings__rejected_values_write_nothing(void **state)
 {
 	struct fixture *f = *state;
-	ps_setting_kv kv[] = {{"orders.enabled", "true"},
-			      {"defaults.warehouse_id", "seven"}};
+	ps_setting_kv kv[] = {{"bigcommerce.orders.enabled", "true"},
+			      {"bigcommerce.defaults.warehouse_id", "seven"}};
 	int64_t version = -1;
 
 	assert_int_equal(ps_store_setting_set(&version, f->st, "orders.colour",
 					      "red", "cli", 1),
 			 PS_EINVAL);
 	assert_string_equal(ps_error_last(), "unknown setting 'orders.colour'");
-	assert_int_equal(ps_store_setting_set(&version, f->st, "orders.enabled",
+	assert_int_equal(ps_store_setting_set(&version, f->st,
+					      "bigcommerce.orders.enabled",
 					      "maybe", "cli", 1),
 			 PS_EINVAL);
-	assert_int_equal(ps_store_setting_set(&version, f->st, "orders.enabled",
+	assert_int_equal(ps_store_setting_set(&version, f->st,
+					      "bigcommerce.orders.enabled",
 					      "true", "", 1),
 			 PS_EINVAL);
-	assert_int_equal(ps_store_setting_set(&version, f->st, "orders.enabled",
+	assert_int_equal(ps_store_setting_set(&version, f->st,
+					      "bigcommerce.orders.enabled",
 					      "true", NULL, 1),
 			 PS_EINVAL);
 	/* a batch with one bad pair writes none of it */
 	assert_int_equal(
 		ps_store_settings_set_many(&version, f->st, kv, 2, "import", 1),
 		PS_EINVAL);
-	assert_non_null(strstr(ps_error_last(), "defaults.warehouse_id"));
+	assert_non_null(
+		strstr(ps_error_last(), "bigcommerce.defaults.warehouse_id"));
 	assert_int_equal(version, 0);
 	assert_int_equal(settings_rows(f->st), 0);
 	assert_int_equal(history_rows(f->st, NULL), 0);
@@ -466,8 +489,8 @@ static void
 test_settings__history_records_each_change(void **state)
 {
 	struct fixture *f = *state;
-	ps_setting_kv kv[] = {{"defaults.channel_id", "3"},
-			      {"defaults.project_id", "4"},
+	ps_setting_kv kv[] = {{"bigcommerce.defaults.channel_id", "3"},
+			      {"bigcommerce.defaults.project_id", "4"},
 			      {"bigcommerce.store_hash", "h1"}};
 	struct seen s;
 	int64_t version = 0;
@@ -522,22 +545,26 @@ test_settings__rollback_restores_and_is_recorded(void **state)
 	int64_t v1 = 0, v2 = 0, v3 = 0, rb = 0, latest = 0;
 	ps_mapping m = {"order_status", "bc>bp", "Shipped", "4"};
 
-	assert_int_equal(ps_store_setting_set(&v1, f->st, "orders.enabled",
+	assert_int_equal(ps_store_setting_set(&v1, f->st,
+					      "bigcommerce.orders.enabled",
 					      "true", "cli", 1),
 			 0);
-	assert_int_equal(ps_store_setting_set(&v2, f->st,
-					      "defaults.warehouse_id", "2",
-					      "cli", 2),
-			 0);
+	assert_int_equal(
+		ps_store_setting_set(&v2, f->st,
+				     "bigcommerce.defaults.warehouse_id", "2",
+				     "cli", 2),
+		0);
 	assert_int_equal(ps_store_mapping_set(&v3, f->st, &m, "console", 3), 0);
 	assert_int_equal(v3, 3);
-	assert_int_equal(ps_store_setting_set(NULL, f->st, "orders.enabled",
+	assert_int_equal(ps_store_setting_set(NULL, f->st,
+					      "bigcommerce.orders.enabled",
 					      "false", "cli", 4),
 			 0);
-	assert_int_equal(ps_store_setting_set(NULL, f->st,
-					      "defaults.warehouse_id", "9",
-					      "cli", 5),
-			 0);
+	assert_int_equal(
+		ps_store_setting_set(NULL, f->st,
+				     "bigcommerce.defaults.warehouse_id", "9",
+				     "cli", 5),
+		0);
 
 	assert_int_equal(ps_store_settings_rollback(&rb, f->st, 99, "cli", 6),
 			 PS_ENOTFOUND);
@@ -547,8 +574,10 @@ test_settings__rollback_restores_and_is_recorded(void **state)
 	assert_int_equal(ps_store_settings_rollback(&rb, f->st, v2, "cli", 6),
 			 0);
 	assert_int_equal(rb, 6);
-	assert_string_equal(value_of(f->st, "orders.enabled"), "true");
-	assert_string_equal(value_of(f->st, "defaults.warehouse_id"), "2");
+	assert_string_equal(value_of(f->st, "bigcommerce.orders.enabled"),
+			    "true");
+	assert_string_equal(
+		value_of(f->st, "bigcommerce.defaults.warehouse_id"), "2");
 	assert_string_equal(
 		mapping_of(f->st, "order_status", "bc>bp", "Shipped", 0),
 		"(none)");
@@ -560,8 +589,10 @@ test_settings__rollback_restores_and_is_recorded(void **state)
 	/* the rollback itself can be rolled back */
 	assert_int_equal(ps_store_settings_rollback(&rb, f->st, 5, "cli", 8),
 			 0);
-	assert_string_equal(value_of(f->st, "orders.enabled"), "false");
-	assert_string_equal(value_of(f->st, "defaults.warehouse_id"), "9");
+	assert_string_equal(value_of(f->st, "bigcommerce.orders.enabled"),
+			    "false");
+	assert_string_equal(
+		value_of(f->st, "bigcommerce.defaults.warehouse_id"), "9");
 	assert_string_equal(
 		mapping_of(f->st, "order_status", "bc>bp", "Shipped", 0), "4");
 	/* to 0: everything unset */
@@ -618,14 +649,15 @@ test_settings__missing_required(void **state)
 
 	n = ps_settings_missing_required(buf, sizeof(buf), f->st);
 	assert_true(n >= 4);
-	assert_non_null(strstr(buf, "defaults.warehouse_id"));
-	assert_int_equal(ps_store_setting_set(NULL, f->st,
-					      "defaults.warehouse_id", "2",
-					      "cli", 1),
-			 0);
+	assert_non_null(strstr(buf, "bigcommerce.defaults.warehouse_id"));
+	assert_int_equal(
+		ps_store_setting_set(NULL, f->st,
+				     "bigcommerce.defaults.warehouse_id", "2",
+				     "cli", 1),
+		0);
 	assert_int_equal(ps_settings_missing_required(buf, sizeof(buf), f->st),
 			 n - 1);
-	assert_null(strstr(buf, "defaults.warehouse_id"));
+	assert_null(strstr(buf, "bigcommerce.defaults.warehouse_id"));
 }
 
 /* ---- mappings ---------------------------------------------------------- */

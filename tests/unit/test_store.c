@@ -616,11 +616,12 @@ test_store__log_claim_mark_retry_state_machine(void **state)
 						  "SKU 'TEE-RED-M' not found",
 						  PS_EDATA, 0, 1100),
 			 0);
-	assert_int_equal(ps_store_log_mark_pending(f->st, d,
-						   "waiting for setting "
-						   "defaults.warehouse_id",
-						   0, 1100),
-			 0);
+	assert_int_equal(
+		ps_store_log_mark_pending(f->st, d,
+					  "waiting for setting "
+					  "bigcommerce.defaults.warehouse_id",
+					  0, 1100),
+		0);
 	assert_int_equal(ps_store_log_mark_synced(f->st, 9999, NULL, NULL, 1),
 			 PS_ENOTFOUND);
 
@@ -949,7 +950,7 @@ same_seed(ps_store *st, int i)
 {
 	static const char *const reasons[] = {
 		"SKU 'TEE-RED-M' not found in Brightpearl",
-		"waiting for setting defaults.warehouse_id",
+		"waiting for setting bigcommerce.defaults.warehouse_id",
 		"Customer \"ACME\" has no price list",
 		"tee-red-s out of stock"};
 	char key[32], order[32], source[16], target[16];
@@ -1954,6 +1955,132 @@ test_store__budgets_replace_the_rate_limit_cache(void **state)
 			 PS_EINVAL);
 }
 
+/* Collects a key's history rows as "version actor old->new" lines. */
+static int
+collect_change(const ps_setting_change *ch, void *payload)
+{
+	char *buf = payload;
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, 512 - len, "%lld %s %s->%s\n",
+		 (long long)ch->version, ch->actor, ch->key,
+		 ch->new_value ? ch->new_value : "(unset)");
+	return 0;
+}
+
+static int
+count_key(const char *path, const char *table, const char *key)
+{
+	char sql[256];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int n = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE key = ?",
+		 table);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/*
+ * Version 8 moves the BigCommerce pair's settings under "bigcommerce.":
+ * values and history rows (versions, actors, times kept); general and
+ * DSCO keys stay as they are; a rollback across it restores under the new
+ * key.
+ */
+static void
+test_store__v8_renames_the_bigcommerce_pair_settings(void **state)
+{
+	static const char seed[] =
+		"INSERT INTO settings VALUES"
+		" ('orders.enabled', 'false', 20),"
+		" ('defaults.warehouse_id', '2', 10),"
+		" ('inventory.interval_minutes', '30', 10),"
+		" ('sync.max_attempts', '5', 10),"
+		" ('dsco.enabled', 'true', 10);"
+		"INSERT INTO settings_history(version, at, key, old_value,"
+		" new_value, actor) VALUES"
+		" (1, 10, 'orders.enabled', NULL, 'true', 'cli'),"
+		" (1, 10, 'defaults.warehouse_id', NULL, '2', 'cli'),"
+		" (1, 10, 'inventory.interval_minutes', NULL, '30', 'cli'),"
+		" (1, 10, 'sync.max_attempts', NULL, '5', 'cli'),"
+		" (1, 10, 'dsco.enabled', NULL, 'true', 'cli'),"
+		" (2, 20, 'orders.enabled', 'true', 'false', 'console');";
+	struct fixture *f = *state;
+	char hist[512] = "", *v = NULL;
+	int64_t version = 0;
+	sqlite3 *db = NULL;
+
+	assert_int_equal(ps_store__open_at_version(&f->st, f->db.path, 8), 0);
+	ps_store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(sqlite3_open(f->db.path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, seed, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	open_ok(f);
+	assert_int_equal(
+		ps_store_setting_get(&v, f->st, "bigcommerce.orders.enabled"),
+		0);
+	assert_string_equal(v, "false");
+	free(v);
+	assert_int_equal(ps_store_setting_get(&v, f->st,
+					      "bigcommerce.defaults."
+					      "warehouse_id"),
+			 0);
+	assert_string_equal(v, "2");
+	free(v);
+	assert_int_equal(ps_store_setting_get(&v, f->st,
+					      "bigcommerce.inventory."
+					      "interval_minutes"),
+			 0);
+	assert_string_equal(v, "30");
+	free(v);
+	assert_int_equal(ps_store_setting_get(&v, f->st, "sync.max_attempts"),
+			 0);
+	assert_string_equal(v, "5");
+	free(v);
+	assert_int_equal(ps_store_setting_get(&v, f->st, "dsco.enabled"), 0);
+	assert_string_equal(v, "true");
+	free(v);
+	v = NULL;
+	assert_int_equal(count_key(f->db.path, "settings", "orders.enabled"), 0);
+	assert_int_equal(
+		count_key(f->db.path, "settings_history", "orders.enabled"), 0);
+	assert_int_equal(
+		count_key(f->db.path, "settings_history", "defaults.warehouse_id"),
+		0);
+
+	assert_int_equal(ps_store_setting_history_foreach(
+				 f->st, "bigcommerce.orders.enabled",
+				 collect_change, hist),
+			 0);
+	assert_string_equal(hist,
+			    "2 console bigcommerce.orders.enabled->false\n"
+			    "1 cli bigcommerce.orders.enabled->true\n");
+	hist[0] = '\0';
+	assert_int_equal(ps_store_setting_history_foreach(f->st,
+							  "sync.max_attempts",
+							  collect_change, hist),
+			 0);
+	assert_string_equal(hist, "1 cli sync.max_attempts->5\n");
+
+	assert_int_equal(
+		ps_store_settings_rollback(&version, f->st, 1, "cli", 30), 0);
+	assert_int_equal(version, 3);
+	assert_int_equal(
+		ps_store_setting_get(&v, f->st, "bigcommerce.orders.enabled"),
+		0);
+	assert_string_equal(v, "true");
+	free(v);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1967,6 +2094,7 @@ main(int argc, char **argv)
 		T(test_store__refuses_newer_schema),
 		T(test_store__refuses_a_file_that_is_not_a_database),
 		T(test_store__upgrades_from_every_earlier_version),
+		T(test_store__v8_renames_the_bigcommerce_pair_settings),
 		T(test_store__readonly_open_reads_but_cannot_write),
 		T(test_store__rolled_back_transaction_leaves_nothing),
 		T(test_store__nested_rollback_undoes_only_inner_work),

@@ -749,7 +749,8 @@ test_tui_models__history_masks_and_rolls_back(void **state)
 	assert_true(i < h.n);
 	for (i = 0; i < h.n; i++)
 		if (strcmp(h.lines[i].text,
-			   "defaults.warehouse_id: (unset) -> 2") == 0)
+			   "bigcommerce.defaults.warehouse_id: (unset) -> 2") ==
+		    0)
 			break;
 	assert_true(i < h.n);
 	/* roll back to version 1: the second change-set is undone */
@@ -762,7 +763,8 @@ test_tui_models__history_masks_and_rolls_back(void **state)
 	assert_string_equal(v, "bp-secret-token-1");
 	free(v);
 	assert_int_equal(
-		ps_store_setting_get(&v, f->st, "defaults.warehouse_id"),
+		ps_store_setting_get(&v, f->st,
+				     "bigcommerce.defaults.warehouse_id"),
 		PS_ENOTFOUND);
 	/* rolling back to the version just written changes nothing */
 	assert_int_equal(ps_history_rollback(&nv, &h, f->st, 4, NOW), 0);

@@ -186,7 +186,7 @@ test_tui_setup__no_default_warehouse_refused(void **state)
 {
 	struct fixture *f = *state;
 	const ps_setup_field *wh =
-		field(PS_SETUP_DEFAULTS, "defaults.warehouse_id");
+		field(PS_SETUP_DEFAULTS, "bigcommerce.defaults.warehouse_id");
 	int64_t v0 = 0, v1 = 0;
 
 	assert_int_equal(ps_store_settings_version(&v0, f->st), 0);
@@ -197,7 +197,7 @@ test_tui_setup__no_default_warehouse_refused(void **state)
 	assert_int_equal(ps_setup_field_set(f->st, wh, "abc", NOW), PS_EINVAL);
 	assert_int_equal(ps_store_settings_version(&v1, f->st), 0);
 	assert_int_equal(v0, v1);
-	assert_null(stored(f->st, "defaults.warehouse_id"));
+	assert_null(stored(f->st, "bigcommerce.defaults.warehouse_id"));
 }
 
 struct actor_seen {
@@ -224,14 +224,14 @@ test_tui_setup__pick_checked_against_cached_list(void **state)
 {
 	struct fixture *f = *state;
 	const ps_setup_field *wh =
-		field(PS_SETUP_DEFAULTS, "defaults.warehouse_id");
-	struct actor_seen seen = {"defaults.warehouse_id", "", ""};
+		field(PS_SETUP_DEFAULTS, "bigcommerce.defaults.warehouse_id");
+	struct actor_seen seen = {"bigcommerce.defaults.warehouse_id", "", ""};
 	char buf[128], why[256];
 	char *v;
 
 	/* Never fetched: any well-formed id is taken (offline setup). */
 	assert_int_equal(ps_setup_field_set(f->st, wh, "7", NOW), 0);
-	set(f->st, "defaults.channel_id", "1");
+	set(f->st, "bigcommerce.defaults.channel_id", "1");
 	assert_int_equal(check(f->st, PS_SETUP_DEFAULTS, why, sizeof(why)), 1);
 	assert_int_equal(
 		ps_store_cache_set(f->st, PS_SETUP_LIST_BP_WAREHOUSES,
@@ -249,7 +249,7 @@ test_tui_setup__pick_checked_against_cached_list(void **state)
 	/* A value not in the list is refused, nothing written. */
 	assert_int_equal(ps_setup_field_set(f->st, wh, "9", NOW), PS_EINVAL);
 	assert_non_null(strstr(ps_error_last(), "warehouse '9'"));
-	v = stored(f->st, "defaults.warehouse_id");
+	v = stored(f->st, "bigcommerce.defaults.warehouse_id");
 	assert_string_equal(v, "7");
 	free(v);
 	assert_int_equal(ps_setup_field_set(f->st, wh, "3", NOW + 1), 0);
@@ -257,10 +257,10 @@ test_tui_setup__pick_checked_against_cached_list(void **state)
 			 0);
 	assert_string_equal(buf, "3 Store");
 	/* The change is in the history with the console as actor. */
-	assert_int_equal(
-		ps_store_setting_history_foreach(f->st, "defaults.warehouse_id",
-						 history_cb, &seen),
-		1);
+	assert_int_equal(ps_store_setting_history_foreach(
+				 f->st, "bigcommerce.defaults.warehouse_id",
+				 history_cb, &seen),
+			 1);
 	assert_string_equal(seen.actor, "console");
 	assert_string_equal(seen.value, "3");
 }
@@ -269,10 +269,10 @@ static void
 test_tui_setup__pick_many_and_by_name(void **state)
 {
 	struct fixture *f = *state;
-	const ps_setup_field *imp =
-		field(PS_SETUP_ORDER_SYNC, "orders.import_statuses");
+	const ps_setup_field *imp = field(PS_SETUP_ORDER_SYNC,
+					  "bigcommerce.orders.import_statuses");
 	const ps_setup_field *back =
-		field(PS_SETUP_ORDER_SYNC, "orders.sync_statuses");
+		field(PS_SETUP_ORDER_SYNC, "bigcommerce.orders.sync_statuses");
 	char buf[256];
 	char *v;
 
@@ -301,12 +301,12 @@ test_tui_setup__pick_many_and_by_name(void **state)
 	assert_int_equal(ps_setup_field_set(f->st, back, "4", NOW), PS_EINVAL);
 	assert_int_equal(
 		ps_setup_field_set(f->st, back, "Invoiced,Shipped", NOW), 0);
-	v = stored(f->st, "orders.sync_statuses");
+	v = stored(f->st, "bigcommerce.orders.sync_statuses");
 	assert_string_equal(v, "Invoiced,Shipped");
 	free(v);
 	/* Not required: it may be cleared. */
 	assert_int_equal(ps_setup_field_set(f->st, back, "", NOW), 0);
-	assert_null(stored(f->st, "orders.sync_statuses"));
+	assert_null(stored(f->st, "bigcommerce.orders.sync_statuses"));
 }
 
 static void
@@ -383,31 +383,31 @@ test_tui_setup__conditional_steps(void **state)
 	ps_mapping m = {"payment_method", "bc>bp", "", "BIGCOMMERCE"};
 
 	/* Fulfilment on a status trigger needs the status. */
-	set(f->st, "fulfilment.enabled", "true");
+	set(f->st, "bigcommerce.fulfilment.enabled", "true");
 	assert_int_equal(check(f->st, PS_SETUP_FULFILMENT, why, sizeof(why)),
 			 1);
-	set(f->st, "fulfilment.trigger", "status");
+	set(f->st, "bigcommerce.fulfilment.trigger", "status");
 	assert_int_equal(check(f->st, PS_SETUP_FULFILMENT, why, sizeof(why)),
 			 0);
 	assert_string_equal(why, "choose the trigger status");
-	set(f->st, "fulfilment.trigger_status", "Shipped");
+	set(f->st, "bigcommerce.fulfilment.trigger_status", "Shipped");
 	assert_int_equal(check(f->st, PS_SETUP_FULFILMENT, why, sizeof(why)),
 			 1);
 	/* Notes on need a field. */
-	set(f->st, "notes.enabled", "true");
+	set(f->st, "bigcommerce.notes.enabled", "true");
 	assert_int_equal(check(f->st, PS_SETUP_NOTES, why, sizeof(why)), 0);
-	set(f->st, "notes.staff_notes_field", "PCF_STAFF");
+	set(f->st, "bigcommerce.notes.staff_notes_field", "PCF_STAFF");
 	assert_int_equal(check(f->st, PS_SETUP_NOTES, why, sizeof(why)), 1);
 	/* Payments on need a method mapping. */
-	set(f->st, "payments.enabled", "true");
+	set(f->st, "bigcommerce.payments.enabled", "true");
 	assert_int_equal(check(f->st, PS_SETUP_PAYMENTS, why, sizeof(why)), 0);
 	assert_string_equal(why, "map the payment methods");
 	assert_int_equal(ps_store_mapping_set(NULL, f->st, &m, "test", NOW), 0);
 	assert_int_equal(check(f->st, PS_SETUP_PAYMENTS, why, sizeof(why)), 1);
 	/* Inventory on needs warehouses. */
-	set(f->st, "inventory.enabled", "true");
+	set(f->st, "bigcommerce.inventory.enabled", "true");
 	assert_int_equal(check(f->st, PS_SETUP_INVENTORY, why, sizeof(why)), 0);
-	set(f->st, "inventory.warehouses", "2,3");
+	set(f->st, "bigcommerce.inventory.warehouses", "2,3");
 	assert_int_equal(check(f->st, PS_SETUP_INVENTORY, why, sizeof(why)), 1);
 }
 
@@ -611,7 +611,7 @@ test_tui_setup__refresh_lists_sandbox(void **state)
 {
 	struct fixture *f = *state;
 	const ps_setup_field *wh =
-		field(PS_SETUP_DEFAULTS, "defaults.warehouse_id");
+		field(PS_SETUP_DEFAULTS, "bigcommerce.defaults.warehouse_id");
 	ps_setup_choices c;
 	ps_config cfg;
 	ps_http *http;

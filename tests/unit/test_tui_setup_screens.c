@@ -244,7 +244,9 @@ test_tui_setup_screens__pick_warehouse(void **state)
 	    "j<Enter>\n:dump setup_warehouse_chosen.txt\n"
 	    "d\n:dump setup_warehouse_refused.txt\n");
 	assert_int_equal(
-		ps_store_setting_get(&v, f->st, "defaults.warehouse_id"), 0);
+		ps_store_setting_get(&v, f->st,
+				     "bigcommerce.defaults.warehouse_id"),
+		0);
 	assert_string_equal(v, "3");
 	free(v);
 }

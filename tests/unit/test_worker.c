@@ -511,14 +511,16 @@ test_setting_and_data_errors(void **state)
 
 	a = add_entry(f, "a");
 	b = add_entry(f, "b");
-	script(PS_ESETTING, "setting 'defaults.warehouse_id' is not set");
+	script(PS_ESETTING,
+	       "setting 'bigcommerce.defaults.warehouse_id' is not set");
 	script(PS_EDATA, "SKU 'TEE-RED-M' not found in Brightpearl");
 	make_worker(f, one_flow);
 	assert_int_equal(ps_worker_tick(f->w), 0);
 	get_entry(f, a, &e);
 	assert_int_equal(e.status, PS_ENTRY_PENDING);
 	assert_non_null(e.reason);
-	assert_true(strncmp(e.reason, "waiting for defaults.warehouse_id",
+	assert_true(strncmp(e.reason,
+			    "waiting for bigcommerce.defaults.warehouse_id",
 			    33) == 0);
 	/* looked at again after the poll interval (default 60 s) */
 	assert_int_equal(e.next_attempt_at, T0 + 60000);

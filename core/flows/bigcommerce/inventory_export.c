@@ -2,17 +2,18 @@
  * inventory_export_bc.c - Brightpearl stock levels to BigCommerce.
  *
  * The level of a product is the sum of the available ("on hand": in stock
- * less allocated) quantities in the warehouses of inventory.warehouses.
- * Products are matched on items.product_match_field: the Brightpearl
- * identity field against the BigCommerce variant SKU.  Brightpearl is the
- * master: BigCommerce is made to show its level.
+ * less allocated) quantities in the warehouses of
+ * bigcommerce.inventory.warehouses. Products are matched on
+ * bigcommerce.items.product_match_field: the Brightpearl identity field against
+ * the BigCommerce variant SKU.  Brightpearl is the master: BigCommerce is made
+ * to show its level.
  *
  * Two kinds of entry:
  *   bp:stock:<product>:ev<event>  a "product.modified.on-hand-modified"
  *                                 webhook: that product's level;
  *   inventory:reconcile:<ms>      recorded by poll every
- *                                 inventory.interval_minutes, or at once on
- *                                 an operator's "run now": every
+ *                                 bigcommerce.inventory.interval_minutes, or at
+ *                                 once on an operator's "run now": every
  *                                 stock-tracked product at once.
  *
  * The reconcile compares each product with the level BigCommerce really
@@ -50,6 +51,7 @@
  */
 #include "flows/bigcommerce/pair_int.h"
 #include "internal.h"
+#include "setting_keys.h"
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
 #include "pearlsync/settings.h"
@@ -116,14 +118,14 @@ inv_on_event(ps_flow_env *env, const ps_event *ev)
 	return 0;
 }
 
-/* One inventory interval in ms (inventory.interval_minutes). */
+/* One inventory interval in ms (bigcommerce.inventory.interval_minutes). */
 static int64_t
 interval_ms(ps_store *st)
 {
 	int64_t minutes = 15;
 
-	if (ps_settings_get_int(&minutes, st, "inventory.interval_minutes") <
-		    0 ||
+	if (ps_settings_get_int(&minutes, st,
+				PS_SET_BC_INVENTORY_INTERVAL_MINUTES) < 0 ||
 	    minutes < 1) {
 		ps_error_clear();
 		minutes = 15;
@@ -253,7 +255,7 @@ bc_level_of(level *l, ps_flow_env *env, int trust_cache)
 static int
 settings_warehouses(char **out, ps_store *st)
 {
-	int error = ps_settings_get(out, st, "inventory.warehouses");
+	int error = ps_settings_get(out, st, PS_SET_BC_INVENTORY_WAREHOUSES);
 
 	if (error == 0 && (*out)[0] == '\0') {
 		free(*out);
@@ -261,8 +263,9 @@ settings_warehouses(char **out, ps_store *st)
 		error = PS_ESETTING;
 	}
 	if (error < 0)
-		return ps_error_set(PS_ESETTING,
-				    "waiting for setting inventory.warehouses");
+		return ps_error_set(
+			PS_ESETTING,
+			"waiting for setting bigcommerce.inventory.warehouses");
 	return 0;
 }
 
@@ -448,10 +451,11 @@ match_of(char **out, ps_flow_env *env, int64_t pid, const char *field)
 		return 0;
 	ps_error_clear();
 	if ((error = ps_bp_identity_parse(&ident, field)) < 0)
-		return ps_error_set(PS_ESETTING,
-				    "items.product_match_field '%s' is not "
-				    "supported",
-				    field);
+		return ps_error_set(
+			PS_ESETTING,
+			"bigcommerce.items.product_match_field '%s' is not "
+			"supported",
+			field);
 	if ((error = ps_bp_product_get(&pl, PS_PAIR_BP(env), &pid, 1)) < 0)
 		goto done;
 	if (pl.n == 0) {
@@ -513,7 +517,7 @@ perform_one(ps_flow_env *env, int64_t pid, ps_flow_result *res)
 	memset(&l, 0, sizeof(l));
 	if ((error = settings_warehouses(&wh, env->store)) < 0 ||
 	    (error = ps_settings_get(&field, env->store,
-				     "items.product_match_field")) < 0)
+				     PS_SET_BC_ITEMS_PRODUCT_MATCH_FIELD)) < 0)
 		goto done;
 	if ((error = match_of(&match, env, pid, field)) < 0)
 		goto done;
@@ -639,7 +643,7 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 	memset(&ps, 0, sizeof(ps));
 	if ((error = settings_warehouses(&wh, env->store)) < 0 ||
 	    (error = ps_settings_get(&field, env->store,
-				     "items.product_match_field")) < 0)
+				     PS_SET_BC_ITEMS_PRODUCT_MATCH_FIELD)) < 0)
 		goto done;
 	if ((error = ps_bp_products_tracked(&prods, &n, PS_PAIR_BP(env),
 					    field)) < 0)
@@ -714,7 +718,7 @@ const ps_flow_ops ps_flow_inventory_export_bc = {
 	.description = "Brightpearl stock levels to BigCommerce",
 	.source = PS_PLATFORM_BRIGHTPEARL,
 	.target = PS_PLATFORM_BIGCOMMERCE,
-	.enabled_setting = "inventory.enabled",
+	.enabled_setting = PS_SET_BC_INVENTORY_ENABLED,
 	.owns = inv_owns,
 	.nowns = PS__ARRAY_LEN(inv_owns),
 	.init = inv_init,

@@ -1,13 +1,13 @@
 /*
  * notes_bc.c - Brightpearl order notes to BigCommerce, for orders that
- * came from BigCommerce (notes.enabled).
+ * came from BigCommerce (bigcommerce.notes.enabled).
  *
  * Ownership: this flow owns one direction only, Brightpearl notes ->
- * the BigCommerce field notes.bp_note_to_bc_field ("staff_notes", the
- * default, or "customer_message").  BigCommerce staff notes and customer
- * message -> Brightpearl notes belong to the order import
- * (order_import_bc), at import and on every later edit; two flows
- * writing the same direction gave every customer message twice.
+ * the BigCommerce field bigcommerce.notes.bp_note_to_bc_field ("staff_notes",
+ * the default, or "customer_message").  BigCommerce staff notes and customer
+ * message -> Brightpearl notes belong to the order import (order_import_bc), at
+ * import and on every later edit; two flows writing the same direction gave
+ * every customer message twice.
  *
  * Brightpearl raises no webhook for a new note, so poll lists the notes
  * of the BigCommerce orders imported in the last three days (the newest
@@ -27,6 +27,7 @@
 #include "flows/bigcommerce/echo_int.h"
 #include "flows/bigcommerce/pair_int.h"
 #include "internal.h"
+#include "setting_keys.h"
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
 #include "pearlsync/settings.h"
@@ -180,8 +181,8 @@ perform_bp_note(ps_flow_env *env, int64_t note_id, int64_t bp_order,
 	if (error < 0)
 		return error;
 	snprintf(bcid, sizeof(bcid), "%" PRId64, bc_id);
-	if (ps_settings_get(&field, env->store, "notes.bp_note_to_bc_field") <
-	    0)
+	if (ps_settings_get(&field, env->store,
+			    PS_SET_BC_NOTES_BP_NOTE_TO_BC_FIELD) < 0)
 		ps_error_clear();
 	to_staff = field == NULL || field[0] == '\0' ||
 		   strcmp(field, "customer_message") != 0;
@@ -278,7 +279,7 @@ const ps_flow_ops ps_flow_notes_bc = {
 	.description = "Brightpearl order notes to BigCommerce",
 	.source = PS_PLATFORM_BRIGHTPEARL,
 	.target = PS_PLATFORM_BIGCOMMERCE,
-	.enabled_setting = "notes.enabled",
+	.enabled_setting = PS_SET_BC_NOTES_ENABLED,
 	.owns = notes_owns,
 	.nowns = PS__ARRAY_LEN(notes_owns),
 	.init = NULL,

@@ -23,17 +23,16 @@
  * change counts as handled so later edits of the order go through.
  *
  * Filtered orders: the poll knows each order's status and records nothing
- * for an order whose status is not in orders.import_statuses (or a guest
- * order when guests are off).  A store/order/created webhook carries no
- * status, so it always records the import entry; when the order turns out
- * to be filtered the entry is synced with no target and the detail
- * "skipped: <why>".  A later status change into an imported status (by
- * webhook or poll) re-opens that entry, so the order is still imported
- * once, under the same key.
+ * for an order whose status is not in bigcommerce.orders.import_statuses (or a
+ * guest order when guests are off).  A store/order/created webhook carries no
+ * status, so it always records the import entry; when the order turns out to be
+ * filtered the entry is synced with no target and the detail "skipped: <why>".
+ * A later status change into an imported status (by webhook or poll) re-opens
+ * that entry, so the order is still imported once, under the same key.
  *
  * Exactly once: the created order carries externalRef (the BigCommerce id
- * with orders.reference_prefix) and installedIntegrationInstanceId; when
- * the entry was interrupted, failed before or is on a later attempt, the
+ * with bigcommerce.orders.reference_prefix) and installedIntegrationInstanceId;
+ * when the entry was interrupted, failed before or is on a later attempt, the
  * order is looked up by externalRef first and adopted.  Payments are keyed by
  * transaction reference, notes are not re-added when the order already has the
  * text, and a reservation that already exists is kept.
@@ -51,6 +50,7 @@
 #include "flows/bigcommerce/order_import_int.h"
 #include "flows/bigcommerce/echo_int.h"
 #include "internal.h"
+#include "setting_keys.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -321,8 +321,8 @@ opt_int(int64_t *out, ps_store *st, const char *key)
 	return error;
 }
 
-/* orders.start_date ("YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ") as unix
- * seconds; 0 when unset. */
+/* bigcommerce.orders.start_date ("YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ") as
+ * unix seconds; 0 when unset. */
 static int
 opt_date(int64_t *out, ps_store *st, const char *key)
 {
@@ -370,43 +370,47 @@ ps_oib__settings_load(ps_oib_settings *s, ps_store *st)
 
 	memset(s, 0, sizeof(*s));
 	if ((error = opt_str(&s->import_statuses, st,
-			     "orders.import_statuses")) < 0 ||
-	    (error = opt_bool(&s->import_guests, st, "orders.import_guests")) <
-		    0 ||
+			     PS_SET_BC_ORDERS_IMPORT_STATUSES)) < 0 ||
+	    (error = opt_bool(&s->import_guests, st,
+			      PS_SET_BC_ORDERS_IMPORT_GUESTS)) < 0 ||
 	    (error = opt_str(&s->reference_prefix, st,
-			     "orders.reference_prefix")) < 0 ||
-	    (error = opt_int(&s->channel_id, st, "defaults.channel_id")) < 0 ||
-	    (error = opt_int(&s->warehouse_id, st, "defaults.warehouse_id")) <
-		    0 ||
-	    (error = opt_int(&s->project_id, st, "defaults.project_id")) < 0 ||
+			     PS_SET_BC_ORDERS_REFERENCE_PREFIX)) < 0 ||
+	    (error = opt_int(&s->channel_id, st,
+			     PS_SET_BC_DEFAULTS_CHANNEL_ID)) < 0 ||
+	    (error = opt_int(&s->warehouse_id, st,
+			     PS_SET_BC_DEFAULTS_WAREHOUSE_ID)) < 0 ||
+	    (error = opt_int(&s->project_id, st,
+			     PS_SET_BC_DEFAULTS_PROJECT_ID)) < 0 ||
 	    (error = opt_int(&s->lead_source_id, st,
-			     "defaults.lead_source_id")) < 0 ||
-	    (error = opt_int(&s->price_list_id, st, "defaults.price_list_id")) <
-		    0 ||
+			     PS_SET_BC_DEFAULTS_LEAD_SOURCE_ID)) < 0 ||
+	    (error = opt_int(&s->price_list_id, st,
+			     PS_SET_BC_DEFAULTS_PRICE_LIST_ID)) < 0 ||
 	    (error = opt_int(&s->default_status_id, st,
-			     "defaults.order_status_id")) < 0 ||
-	    (error = opt_str(&s->nominal_code, st, "defaults.nominal_code")) <
-		    0 ||
+			     PS_SET_BC_DEFAULTS_ORDER_STATUS_ID)) < 0 ||
+	    (error = opt_str(&s->nominal_code, st,
+			     PS_SET_BC_DEFAULTS_NOMINAL_CODE)) < 0 ||
 	    (error = opt_str(&s->shipping_nominal_code, st,
-			     "defaults.shipping_nominal_code")) < 0 ||
-	    (error = opt_str(&match, st, "items.product_match_field")) < 0 ||
-	    (error = opt_bool(&s->auto_create, st, "customers.auto_create")) <
+			     PS_SET_BC_DEFAULTS_SHIPPING_NOMINAL_CODE)) < 0 ||
+	    (error = opt_str(&match, st, PS_SET_BC_ITEMS_PRODUCT_MATCH_FIELD)) <
 		    0 ||
+	    (error = opt_bool(&s->auto_create, st,
+			      PS_SET_BC_CUSTOMERS_AUTO_CREATE)) < 0 ||
 	    (error = opt_bool(&s->update_existing, st,
-			      "customers.update_existing")) < 0 ||
+			      PS_SET_BC_CUSTOMERS_UPDATE_EXISTING)) < 0 ||
 	    (error = opt_str(&s->customer_message_field, st,
-			     "notes.customer_message_field")) < 0 ||
+			     PS_SET_BC_NOTES_CUSTOMER_MESSAGE_FIELD)) < 0 ||
 	    (error = opt_str(&s->staff_notes_field, st,
-			     "notes.staff_notes_field")) < 0 ||
-	    (error = opt_bool(&s->payments_enabled, st, "payments.enabled")) <
-		    0 ||
+			     PS_SET_BC_NOTES_STAFF_NOTES_FIELD)) < 0 ||
+	    (error = opt_bool(&s->payments_enabled, st,
+			      PS_SET_BC_PAYMENTS_ENABLED)) < 0 ||
 	    (error = opt_bool(&s->captured_only, st,
-			      "payments.captured_only")) < 0 ||
+			      PS_SET_BC_PAYMENTS_CAPTURED_ONLY)) < 0 ||
 	    (error = opt_int(&s->instance_id, st,
-			     "brightpearl.installed_integration_instance_id")) <
+			     PS_SET_BP_INSTALLED_INTEGRATION_INSTANCE_ID)) <
 		    0 ||
-	    (error = opt_date(&s->start_date, st, "orders.start_date")) < 0 ||
-	    (error = opt_str(&s->account, st, "brightpearl.account")) < 0)
+	    (error = opt_date(&s->start_date, st,
+			      PS_SET_BC_ORDERS_START_DATE)) < 0 ||
+	    (error = opt_str(&s->account, st, PS_SET_BP_ACCOUNT)) < 0)
 		goto done;
 	s->match_field = PS_BP_IDENTITY_SKU;
 	if (match != NULL && ps_bp_identity_parse(&s->match_field, match) < 0) {
@@ -544,7 +548,7 @@ resolve_status(int64_t *out, char *how, size_t cap, ps_flow_env *env,
 	if (s->default_status_id > 0) {
 		*out = s->default_status_id;
 		snprintf(how, cap,
-			 "defaults.order_status_id (status %s "
+			 "bigcommerce.defaults.order_status_id (status %s "
 			 "unmapped)",
 			 id);
 		return 0;
@@ -932,7 +936,7 @@ how_changed(resolve_buf *b)
 	if (b->r.update_customer)
 		snprintf(b->customer_how + len, sizeof(b->customer_how) - len,
 			 "; details changed: updated "
-			 "(customers.update_existing)");
+			 "(bigcommerce.customers.update_existing)");
 }
 
 /*
@@ -998,14 +1002,16 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 		goto found;
 	}
 	if (!s->auto_create) {
-		error = ps_error_set(PS_EDATA,
-				     "no Brightpearl customer with email %s "
-				     "and customers.auto_create is off",
-				     ba->email);
+		error = ps_error_set(
+			PS_EDATA,
+			"no Brightpearl customer with email %s "
+			"and bigcommerce.customers.auto_create is off",
+			ba->email);
 		goto done;
 	}
 	snprintf(b->customer_how, sizeof(b->customer_how),
-		 "no contact with email %s: created (customers.auto_create)",
+		 "no contact with email %s: created "
+		 "(bigcommerce.customers.auto_create)",
 		 ba->email);
 	if (write) {
 		ps_bp_contact nc;
@@ -1018,7 +1024,8 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 			    ba->last_name, ba->phone);
 		dir_put(env, s, ba, b->r.customer_id);
 		snprintf(b->customer_how, sizeof(b->customer_how),
-			 "contact %lld created for %s (customers.auto_create)",
+			 "contact %lld created for %s "
+			 "(bigcommerce.customers.auto_create)",
 			 (long long)b->r.customer_id, ba->email);
 	}
 found:
@@ -1456,7 +1463,8 @@ oib_poll(ps_flow_env *env)
 	if (error == 0) {
 		since = strtoll(cur, NULL, 10);
 	} else if (error == PS_ENOTFOUND) {
-		/* first poll: from orders.start_date, else every order */
+		/* first poll: from bigcommerce.orders.start_date, else every
+		 * order */
 		ps_error_clear();
 		error = 0;
 		since = s.start_date + POLL_OVERLAP_S;
@@ -2034,12 +2042,13 @@ edit_status(ps_flow_env *env, const ps_oib_settings *s, const ps_bc_order *o,
 				    o)) < 0)
 		return error;
 	if (status_id <= 0)
-		return ps_error_set(PS_EMAPPING,
-				    "BigCommerce status '%s' (%d) has no "
-				    "Brightpearl status (mapping order_status "
-				    "bc>bp) and defaults.order_status_id is "
-				    "not set",
-				    o->status, o->status_id);
+		return ps_error_set(
+			PS_EMAPPING,
+			"BigCommerce status '%s' (%d) has no "
+			"Brightpearl status (mapping order_status "
+			"bc>bp) and bigcommerce.defaults.order_status_id is "
+			"not set",
+			o->status, o->status_id);
 	snprintf(note, sizeof(note),
 		 "Status from BigCommerce order %lld: %s",
 		 (long long)o->id, o->status[0] ? o->status : "?");
@@ -2758,8 +2767,8 @@ customer_from_batch(batch *b, import_job *j)
 }
 
 /* The customer of job j: by its link, else from the contact directory by
- * email; j->need_contact when there is none (and customers.auto_create
- * allows one). */
+ * email; j->need_contact when there is none (and
+ * bigcommerce.customers.auto_create allows one). */
 static int
 customer_from_dir(batch *b, import_job *j)
 {
@@ -2797,11 +2806,12 @@ customer_from_dir(batch *b, import_job *j)
 		ps_error_clear();
 		error = 0;
 		if (!b->s.auto_create)
-			error = ps_error_set(PS_EDATA,
-					     "no Brightpearl customer with "
-					     "email %s and "
-					     "customers.auto_create is off",
-					     ba->email);
+			error = ps_error_set(
+				PS_EDATA,
+				"no Brightpearl customer with "
+				"email %s and "
+				"bigcommerce.customers.auto_create is off",
+				ba->email);
 		j->need_contact = 1;
 	}
 	rb->r.customer_how = rb->customer_how;
@@ -2954,7 +2964,8 @@ batch_contacts(batch *b)
 		j->rb.r.customer_id = id;
 		j->need_contact = 0;
 		snprintf(j->rb.customer_how, sizeof(j->rb.customer_how),
-			 "contact %lld created for %s (customers.auto_create)",
+			 "contact %lld created for %s "
+			 "(bigcommerce.customers.auto_create)",
 			 (long long)id,
 			 b->jobs[owner[i]].o.billing_address.email);
 		email_note(&j->rb, b->jobs[owner[i]].o.billing_address.email,
@@ -3438,7 +3449,7 @@ const ps_flow_ops ps_flow_order_import_bc = {
 	.description = "BigCommerce orders into Brightpearl sales orders",
 	.source = PS_PLATFORM_BIGCOMMERCE,
 	.target = PS_PLATFORM_BRIGHTPEARL,
-	.enabled_setting = "orders.enabled",
+	.enabled_setting = PS_SET_BC_ORDERS_ENABLED,
 	.owns = oib_owns,
 	.nowns = PS__ARRAY_LEN(oib_owns),
 	.init = oib_init,

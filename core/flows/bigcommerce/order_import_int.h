@@ -46,7 +46,7 @@ typedef struct ps_oib_settings {
 	char *customer_message_field, *staff_notes_field; /* NULL: a note */
 	int payments_enabled, captured_only;
 	int64_t instance_id; /* installedIntegrationInstanceId or 0 */
-	int64_t start_date;  /* unix seconds; 0: orders.start_date unset */
+	int64_t start_date;  /* unix seconds (bigcommerce.orders.start_date) */
 	char *account;       /* brightpearl.account: keys the contact
 				directory; NULL when unset */
 } ps_oib_settings;
@@ -61,8 +61,9 @@ void ps_oib__settings_dispose(ps_oib_settings *s);
 
 /*
  * ps_oib__importable - 1 if the order passes the filters (status in
- * orders.import_statuses, guests allowed, not deleted, created at or after
- * orders.start_date), else 0 with the reason in why (cap bytes).
+ * bigcommerce.orders.import_statuses, guests allowed, not deleted, created at
+ * or after bigcommerce.orders.start_date), else 0 with the reason in why (cap
+ * bytes).
  */
 int ps_oib__importable(const ps_oib_settings *s, const ps_bc_order *o,
 		       char *why, size_t cap);
@@ -147,10 +148,10 @@ typedef struct ps_oib_plan {
  * products and shipping addresses), its transactions (may be NULL),
  * settings s and what resolve found -> *out (initialised by the call;
  * dispose with ps_oib__plan_dispose even on failure).  Fails with
- * PS_ESETTING "waiting for setting defaults.warehouse_id" (or
- * defaults.channel_id), PS_EMAPPING naming an unmapped status or payment
- * method, PS_EDATA naming an unknown SKU.  The plan's rows add up to the
- * BigCommerce total to the cent.
+ * PS_ESETTING "waiting for setting bigcommerce.defaults.warehouse_id" (or
+ * bigcommerce.defaults.channel_id), PS_EMAPPING naming an unmapped status or
+ * payment method, PS_EDATA naming an unknown SKU.  The plan's rows add up to
+ * the BigCommerce total to the cent.
  */
 int ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 		       const ps_bc_transaction_list *txns,

@@ -201,19 +201,22 @@ ps_oib__importable(const ps_oib_settings *s, const ps_bc_order *o, char *why,
 	}
 	if (!ps_settings_list_contains(s->import_statuses, id)) {
 		snprintf(why, cap,
-			 "status '%s' (%d) is not in orders.import_statuses "
+			 "status '%s' (%d) is not in "
+			 "bigcommerce.orders.import_statuses "
 			 "(%s)",
 			 o->status, o->status_id,
 			 s->import_statuses ? s->import_statuses : "");
 		return 0;
 	}
 	if (s->start_date > 0 && o->date_created < s->start_date) {
-		snprintf(why, cap, "created before orders.start_date");
+		snprintf(why, cap,
+			 "created before bigcommerce.orders.start_date");
 		return 0;
 	}
 	if (o->customer_id == 0 && !s->import_guests) {
 		snprintf(why, cap,
-			 "guest order and orders.import_guests is off");
+			 "guest order and bigcommerce.orders.import_guests is "
+			 "off");
 		return 0;
 	}
 	why[0] = '\0';
@@ -266,14 +269,15 @@ plan_notes(ps_oib_plan *p, const ps_bc_order *o, const ps_oib_settings *s)
 			f->text = o->customer_message;
 			why_add(p,
 				"customer message -> custom field %s "
-				"(notes.customer_message_field)",
+				"(bigcommerce.notes.customer_message_field)",
 				f->code);
 		} else {
 			if ((error = add_note(p, "Customer message",
 					      o->customer_message, 1)) < 0)
 				return error;
 			why_add(p, "customer message -> public order note "
-				   "(notes.customer_message_field unset)");
+				   "(bigcommerce.notes.customer_message_field "
+				   "unset)");
 		}
 	}
 	if (nz(o->staff_notes)) {
@@ -285,14 +289,15 @@ plan_notes(ps_oib_plan *p, const ps_bc_order *o, const ps_oib_settings *s)
 			f->text = o->staff_notes;
 			why_add(p,
 				"staff notes -> custom field %s "
-				"(notes.staff_notes_field)",
+				"(bigcommerce.notes.staff_notes_field)",
 				f->code);
 		} else {
 			if ((error = add_note(p, "Staff notes", o->staff_notes,
 					      0)) < 0)
 				return error;
-			why_add(p, "staff notes -> private order note "
-				   "(notes.staff_notes_field unset)");
+			why_add(p,
+				"staff notes -> private order note "
+				"(bigcommerce.notes.staff_notes_field unset)");
 		}
 	}
 	return 0;
@@ -306,7 +311,8 @@ plan_payments(ps_oib_plan *p, const ps_bc_order *o,
 	size_t i;
 
 	if (!s->payments_enabled) {
-		why_add(p, "payments: not recorded (payments.enabled off)");
+		why_add(p, "payments: not recorded "
+			   "(bigcommerce.payments.enabled off)");
 		return 0;
 	}
 	if (txns == NULL || txns->count == 0) {
@@ -330,7 +336,7 @@ plan_payments(ps_oib_plan *p, const ps_bc_order *o,
 		if (!t->captured && s->captured_only) {
 			why_add(p,
 				"payment: transaction %lld only authorised; "
-				"skipped (payments.captured_only)",
+				"skipped (bigcommerce.payments.captured_only)",
 				(long long)t->id);
 			continue;
 		}
@@ -508,14 +514,15 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 			     (long long)o->id, o->status, o->status_id)) < 0)
 		goto done;
 	if (s->warehouse_id <= 0) {
-		error = ps_error_set(
-			PS_ESETTING,
-			"waiting for setting defaults.warehouse_id");
+		error = ps_error_set(PS_ESETTING,
+				     "waiting for setting "
+				     "bigcommerce.defaults.warehouse_id");
 		goto done;
 	}
 	if (s->channel_id <= 0) {
-		error = ps_error_set(PS_ESETTING,
-				     "waiting for setting defaults.channel_id");
+		error = ps_error_set(
+			PS_ESETTING,
+			"waiting for setting bigcommerce.defaults.channel_id");
 		goto done;
 	}
 	if (r->status_id <= 0) {
@@ -523,7 +530,7 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 			PS_EMAPPING,
 			"BigCommerce status '%s' (%d) has no Brightpearl "
 			"status (mapping order_status bc>bp) and "
-			"defaults.order_status_id is not set",
+			"bigcommerce.defaults.order_status_id is not set",
 			o->status, o->status_id);
 		goto done;
 	}
@@ -710,7 +717,8 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 		(long long)r->shipping_method_id,
 		r->shipping_how ? r->shipping_how : "");
 	why_add(p,
-		"externalRef %s (orders.reference_prefix%s), channel %lld, "
+		"externalRef %s (bigcommerce.orders.reference_prefix%s), "
+		"channel %lld, "
 		"warehouse %lld",
 		p->external_ref, s->reference_prefix ? "" : " unset",
 		(long long)s->channel_id, (long long)s->warehouse_id);

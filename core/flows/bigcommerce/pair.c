@@ -10,6 +10,7 @@
  */
 #include "flows/bigcommerce/pair_int.h"
 #include "internal.h"
+#include "setting_keys.h"
 #include "pearlsync/settings.h"
 
 #include <errno.h>
@@ -59,8 +60,9 @@ webhooks_ensure(ps_flow_env *env, const char *const *events, size_t n)
 
 	if (PS_PAIR_BP(env) == NULL)
 		return 0;
-	if (ps_settings_get(&base, env->store, "webhooks.public_url") < 0 ||
-	    ps_settings_get(&secret, env->store, "webhooks.secret") < 0 ||
+	if (ps_settings_get(&base, env->store, PS_SET_WEBHOOKS_PUBLIC_URL) <
+		    0 ||
+	    ps_settings_get(&secret, env->store, PS_SET_WEBHOOKS_SECRET) < 0 ||
 	    base[0] == '\0' || secret[0] == '\0') {
 		ps_error_clear();
 		goto done;

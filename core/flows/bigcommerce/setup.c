@@ -6,6 +6,7 @@
  * a merchant through them.
  */
 #include "internal.h"
+#include "setting_keys.h"
 #include "flows/bigcommerce/setup_int.h"
 
 #include <stdio.h>
@@ -21,23 +22,24 @@
 /* clang-format on */
 
 static const ps_setup_field order_sync[] = {
-	F(PS_SETUP_FIELD_BOOL, "Import orders", "orders.enabled", NULL, 0, 0),
+	F(PS_SETUP_FIELD_BOOL, "Import orders", PS_SET_BC_ORDERS_ENABLED, NULL,
+	  0, 0),
 	F(PS_SETUP_FIELD_PICK_MANY, "BigCommerce statuses to import",
-	  "orders.import_statuses", PS_SETUP_LIST_BC_STATUSES, 0, 1),
+	  PS_SET_BC_ORDERS_IMPORT_STATUSES, PS_SETUP_LIST_BC_STATUSES, 0, 1),
 	F(PS_SETUP_FIELD_PICK_MANY, "Brightpearl statuses synced back",
-	  "orders.sync_statuses", PS_SETUP_LIST_BP_STATUSES, 1, 0),
-	F(PS_SETUP_FIELD_BOOL, "Import guest orders", "orders.import_guests",
-	  NULL, 0, 0),
+	  PS_SET_BC_ORDERS_SYNC_STATUSES, PS_SETUP_LIST_BP_STATUSES, 1, 0),
+	F(PS_SETUP_FIELD_BOOL, "Import guest orders",
+	  PS_SET_BC_ORDERS_IMPORT_GUESTS, NULL, 0, 0),
 };
 
 static const ps_setup_field defaults[] = {
-	F(PS_SETUP_FIELD_PICK, "Channel", "defaults.channel_id",
+	F(PS_SETUP_FIELD_PICK, "Channel", PS_SET_BC_DEFAULTS_CHANNEL_ID,
 	  PS_SETUP_LIST_BP_CHANNELS, 0, 1),
-	F(PS_SETUP_FIELD_PICK, "Warehouse", "defaults.warehouse_id",
+	F(PS_SETUP_FIELD_PICK, "Warehouse", PS_SET_BC_DEFAULTS_WAREHOUSE_ID,
 	  PS_SETUP_LIST_BP_WAREHOUSES, 0, 1),
-	F(PS_SETUP_FIELD_PICK, "Project", "defaults.project_id",
+	F(PS_SETUP_FIELD_PICK, "Project", PS_SET_BC_DEFAULTS_PROJECT_ID,
 	  PS_SETUP_LIST_BP_PROJECTS, 0, 0),
-	F(PS_SETUP_FIELD_PICK, "Lead source", "defaults.lead_source_id",
+	F(PS_SETUP_FIELD_PICK, "Lead source", PS_SET_BC_DEFAULTS_LEAD_SOURCE_ID,
 	  PS_SETUP_LIST_BP_LEAD_SOURCES, 0, 0),
 };
 
@@ -50,20 +52,20 @@ static const ps_setup_field status_mapping[] = {
 
 static const ps_setup_field items[] = {
 	F(PS_SETUP_FIELD_ENUM, "Product match field",
-	  "items.product_match_field", NULL, 0, 1),
+	  PS_SET_BC_ITEMS_PRODUCT_MATCH_FIELD, NULL, 0, 1),
 	F(PS_SETUP_FIELD_BOOL, "Create unknown customers",
-	  "customers.auto_create", NULL, 0, 0),
+	  PS_SET_BC_CUSTOMERS_AUTO_CREATE, NULL, 0, 0),
 	F(PS_SETUP_FIELD_BOOL, "Update known customers",
-	  "customers.update_existing", NULL, 0, 0),
+	  PS_SET_BC_CUSTOMERS_UPDATE_EXISTING, NULL, 0, 0),
 };
 
 static const ps_setup_field fulfilment[] = {
 	F(PS_SETUP_FIELD_BOOL, "Send shipments to BigCommerce",
-	  "fulfilment.enabled", NULL, 0, 0),
+	  PS_SET_BC_FULFILMENT_ENABLED, NULL, 0, 0),
 	F(PS_SETUP_FIELD_ENUM, "Trigger (status or goods_out)",
-	  "fulfilment.trigger", NULL, 0, 1),
-	F(PS_SETUP_FIELD_PICK, "Trigger status", "fulfilment.trigger_status",
-	  PS_SETUP_LIST_BP_STATUSES, 1, 0),
+	  PS_SET_BC_FULFILMENT_TRIGGER, NULL, 0, 1),
+	F(PS_SETUP_FIELD_PICK, "Trigger status",
+	  PS_SET_BC_FULFILMENT_TRIGGER_STATUS, PS_SETUP_LIST_BP_STATUSES, 1, 0),
 	F(PS_SETUP_FIELD_MAPPING, "Shipping methods, BC to Brightpearl",
 	  "shipping_method", "bc>bp", 0, 0),
 	F(PS_SETUP_FIELD_MAPPING, "Shipping methods, Brightpearl to BC",
@@ -72,31 +74,32 @@ static const ps_setup_field fulfilment[] = {
 
 static const ps_setup_field notes[] = {
 	F(PS_SETUP_FIELD_BOOL, "Copy Brightpearl notes to BigCommerce",
-	  "notes.enabled", NULL, 0, 0),
+	  PS_SET_BC_NOTES_ENABLED, NULL, 0, 0),
 	F(PS_SETUP_FIELD_PICK, "Customer message to Brightpearl field",
-	  "notes.customer_message_field", PS_SETUP_LIST_BP_FIELDS, 0, 0),
+	  PS_SET_BC_NOTES_CUSTOMER_MESSAGE_FIELD, PS_SETUP_LIST_BP_FIELDS, 0,
+	  0),
 	F(PS_SETUP_FIELD_PICK, "Staff notes to Brightpearl field",
-	  "notes.staff_notes_field", PS_SETUP_LIST_BP_FIELDS, 0, 0),
+	  PS_SET_BC_NOTES_STAFF_NOTES_FIELD, PS_SETUP_LIST_BP_FIELDS, 0, 0),
 	F(PS_SETUP_FIELD_TEXT, "Brightpearl notes to BigCommerce field",
-	  "notes.bp_note_to_bc_field", NULL, 0, 0),
+	  PS_SET_BC_NOTES_BP_NOTE_TO_BC_FIELD, NULL, 0, 0),
 };
 
 static const ps_setup_field payments[] = {
-	F(PS_SETUP_FIELD_BOOL, "Record payments", "payments.enabled", NULL, 0,
-	  0),
+	F(PS_SETUP_FIELD_BOOL, "Record payments", PS_SET_BC_PAYMENTS_ENABLED,
+	  NULL, 0, 0),
 	F(PS_SETUP_FIELD_BOOL, "Captured payments only",
-	  "payments.captured_only", NULL, 0, 0),
+	  PS_SET_BC_PAYMENTS_CAPTURED_ONLY, NULL, 0, 0),
 	F(PS_SETUP_FIELD_MAPPING, "Payment methods", "payment_method", "bc>bp",
 	  0, 0),
 };
 
 static const ps_setup_field inventory[] = {
-	F(PS_SETUP_FIELD_BOOL, "Send stock levels", "inventory.enabled", NULL,
-	  0, 0),
-	F(PS_SETUP_FIELD_PICK_MANY, "Warehouses summed", "inventory.warehouses",
-	  PS_SETUP_LIST_BP_WAREHOUSES, 0, 0),
+	F(PS_SETUP_FIELD_BOOL, "Send stock levels", PS_SET_BC_INVENTORY_ENABLED,
+	  NULL, 0, 0),
+	F(PS_SETUP_FIELD_PICK_MANY, "Warehouses summed",
+	  PS_SET_BC_INVENTORY_WAREHOUSES, PS_SETUP_LIST_BP_WAREHOUSES, 0, 0),
 	F(PS_SETUP_FIELD_TEXT, "Minutes between full comparisons",
-	  "inventory.interval_minutes", NULL, 0, 0),
+	  PS_SET_BC_INVENTORY_INTERVAL_MINUTES, NULL, 0, 0),
 };
 
 #undef F
@@ -153,30 +156,32 @@ need_one_of(int *out_done, char *why, size_t cap, ps_store *st,
 static int
 check_fulfilment(int *out_done, char *why, size_t cap, ps_store *st)
 {
-	static const char *const keys[] = {"fulfilment.trigger_status", NULL};
+	static const char *const keys[] = {PS_SET_BC_FULFILMENT_TRIGGER_STATUS,
+					   NULL};
 	char *v = NULL;
 	int error, by_status;
 
-	if (!setting_bool(st, "fulfilment.enabled"))
+	if (!setting_bool(st, PS_SET_BC_FULFILMENT_ENABLED))
 		return 0;
-	if ((error = setting_opt(&v, st, "fulfilment.trigger")) < 0)
+	if ((error = setting_opt(&v, st, PS_SET_BC_FULFILMENT_TRIGGER)) < 0)
 		return error;
 	by_status = v != NULL && strcmp(v, "status") == 0;
 	free(v);
 	if (!by_status)
 		return 0;
-	return need_one_of(out_done, why, cap, st, "fulfilment.enabled", keys,
-			   "choose the trigger status");
+	return need_one_of(out_done, why, cap, st, PS_SET_BC_FULFILMENT_ENABLED,
+			   keys, "choose the trigger status");
 }
 
 static int
 check_notes(int *out_done, char *why, size_t cap, ps_store *st)
 {
-	static const char *const keys[] = {"notes.customer_message_field",
-					   "notes.staff_notes_field", NULL};
+	static const char *const keys[] = {
+		PS_SET_BC_NOTES_CUSTOMER_MESSAGE_FIELD,
+		PS_SET_BC_NOTES_STAFF_NOTES_FIELD, NULL};
 
-	return need_one_of(out_done, why, cap, st, "notes.enabled", keys,
-			   "choose the Brightpearl field for notes");
+	return need_one_of(out_done, why, cap, st, PS_SET_BC_NOTES_ENABLED,
+			   keys, "choose the Brightpearl field for notes");
 }
 
 static int
@@ -185,7 +190,7 @@ check_payments(int *out_done, char *why, size_t cap, ps_store *st)
 	size_t rows = 0;
 	int error;
 
-	if (!setting_bool(st, "payments.enabled"))
+	if (!setting_bool(st, PS_SET_BC_PAYMENTS_ENABLED))
 		return 0;
 	if ((error = ps_setup_mapping_rows(&rows, st, "payment_method",
 					   "bc>bp")) < 0)
@@ -200,10 +205,11 @@ check_payments(int *out_done, char *why, size_t cap, ps_store *st)
 static int
 check_inventory(int *out_done, char *why, size_t cap, ps_store *st)
 {
-	static const char *const keys[] = {"inventory.warehouses", NULL};
+	static const char *const keys[] = {PS_SET_BC_INVENTORY_WAREHOUSES,
+					   NULL};
 
-	return need_one_of(out_done, why, cap, st, "inventory.enabled", keys,
-			   "choose the warehouses summed");
+	return need_one_of(out_done, why, cap, st, PS_SET_BC_INVENTORY_ENABLED,
+			   keys, "choose the warehouses summed");
 }
 
 static const ps_setup_step_def steps[] = {
@@ -254,6 +260,17 @@ static const ps_setup_mapping_kind mappings[] = {
 	 "BigCommerce SKU", "Brightpearl SKU", NULL, NULL},
 };
 
+static const char *const fulfilment_triggers[] = {"status", "goods_out", NULL};
+static const char *const match_fields[] = {"sku",  "barcode", "ean", "upc",
+					   "isbn", "mpn",     NULL};
+
+static const ps_setting_def settings[] = {
+/* clang-format off */
+#include "setting_rows.h"
+#include "flows/bigcommerce/settings.def"
+	/* clang-format on */
+};
+
 const ps_flow_group ps_flow_group_bigcommerce = {
 	.name = "bigcommerce",
 	.title = "BigCommerce orders",
@@ -261,4 +278,6 @@ const ps_flow_group ps_flow_group_bigcommerce = {
 	.nsteps = PS__ARRAY_LEN(steps),
 	.mappings = mappings,
 	.nmappings = PS__ARRAY_LEN(mappings),
+	.settings = settings,
+	.nsettings = PS__ARRAY_LEN(settings),
 };

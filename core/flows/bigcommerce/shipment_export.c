@@ -2,16 +2,16 @@
  * shipment_export_bc.c - Brightpearl goods-out notes to BigCommerce
  * shipments, for orders that came from BigCommerce.
  *
- * Two triggers (fulfilment.trigger):
+ * Two triggers (bigcommerce.fulfilment.trigger):
  *   goods_out  each "goods-out-note.modified.shipped" webhook records one
  *              entry per note (dedupe key bp:gon:<id>:shipment);
  *   status     an "order.modified.order-status" webhook records an entry
  *              for the order; performing it checks that the order is at
- *              fulfilment.trigger_status and ships each of its notes (or,
- *              without notes, whatever is left on the BigCommerce order).
- *              A note shipped after its order reached the status comes
- *              through the note's own entry, which ships it only while
- *              the order is at the trigger status.
+ *              bigcommerce.fulfilment.trigger_status and ships each of its
+ *              notes (or, without notes, whatever is left on the BigCommerce
+ *              order). A note shipped after its order reached the status comes
+ *              through the note's own entry, which ships it only while the
+ *              order is at the trigger status.
  *
  * Webhooks are the fast path; the poll is the safety net for both
  * triggers: the notes shipped since its cursor, and with the status
@@ -44,6 +44,7 @@
  */
 #include "flows/bigcommerce/pair_int.h"
 #include "internal.h"
+#include "setting_keys.h"
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
 #include "pearlsync/settings.h"
@@ -67,14 +68,14 @@ ship_init(void **out_state, ps_flow_env *env)
 				   PS__ARRAY_LEN(bp_events));
 }
 
-/* 1 when fulfilment.trigger is "status", 0 for "goods_out". */
+/* 1 when bigcommerce.fulfilment.trigger is "status", 0 for "goods_out". */
 static int
 trigger_is_status(ps_store *st)
 {
 	char *t = NULL;
 	int is;
 
-	if (ps_settings_get(&t, st, "fulfilment.trigger") < 0) {
+	if (ps_settings_get(&t, st, PS_SET_BC_FULFILMENT_TRIGGER) < 0) {
 		ps_error_clear();
 		return 0;
 	}
@@ -84,9 +85,9 @@ trigger_is_status(ps_store *st)
 }
 
 /*
- * The Brightpearl status id of fulfilment.trigger_status (an id, or a
- * status name looked up in the order statuses) into *out; 0 when the
- * setting is empty (the setup step asks for it).
+ * The Brightpearl status id of bigcommerce.fulfilment.trigger_status (an id, or
+ * a status name looked up in the order statuses) into *out; 0 when the setting
+ * is empty (the setup step asks for it).
  */
 static int
 trigger_status_id(int64_t *out, ps_flow_env *env)
@@ -98,7 +99,8 @@ trigger_status_id(int64_t *out, ps_flow_env *env)
 
 	*out = 0;
 	memset(&refs, 0, sizeof(refs));
-	if (ps_settings_get(&t, env->store, "fulfilment.trigger_status") < 0 ||
+	if (ps_settings_get(&t, env->store,
+			    PS_SET_BC_FULFILMENT_TRIGGER_STATUS) < 0 ||
 	    t == NULL || t[0] == '\0') {
 		ps_error_clear();
 		goto done;
@@ -115,10 +117,11 @@ trigger_status_id(int64_t *out, ps_flow_env *env)
 		    strcmp(refs.items[i].name, t) == 0)
 			*out = refs.items[i].id;
 	if (*out == 0)
-		error = ps_error_set(PS_ESETTING,
-				     "fulfilment.trigger_status '%s' is not a "
-				     "Brightpearl order status",
-				     t);
+		error = ps_error_set(
+			PS_ESETTING,
+			"bigcommerce.fulfilment.trigger_status '%s' is not a "
+			"Brightpearl order status",
+			t);
 done:
 	ps_bp_ref_list_dispose(&refs);
 	free(t);
@@ -649,8 +652,8 @@ load_order(ps_bp_order_list *orders, ps_flow_env *env, int64_t id)
 }
 
 /*
- * 0 when the order c->bp_order is at fulfilment.trigger_status (by id or
- * name); 1, with a "skipped" result, when it is not.
+ * 0 when the order c->bp_order is at bigcommerce.fulfilment.trigger_status (by
+ * id or name); 1, with a "skipped" result, when it is not.
  */
 static int
 check_trigger(ship_ctx *c, ps_flow_result *res, const char *why)
@@ -660,7 +663,7 @@ check_trigger(ship_ctx *c, ps_flow_result *res, const char *why)
 	int error;
 
 	if ((error = ps_settings_get(&trigger, c->env->store,
-				     "fulfilment.trigger_status")) < 0)
+				     PS_SET_BC_FULFILMENT_TRIGGER_STATUS)) < 0)
 		return error;
 	snprintf(num, sizeof(num), "%" PRId64, o->status_id);
 	if (strcmp(trigger, num) == 0 ||
@@ -864,7 +867,7 @@ const ps_flow_ops ps_flow_shipment_export_bc = {
 	.description = "Brightpearl goods-out notes to BigCommerce shipments",
 	.source = PS_PLATFORM_BRIGHTPEARL,
 	.target = PS_PLATFORM_BIGCOMMERCE,
-	.enabled_setting = "fulfilment.enabled",
+	.enabled_setting = PS_SET_BC_FULFILMENT_ENABLED,
 	.owns = ship_owns,
 	.nowns = PS__ARRAY_LEN(ship_owns),
 	.init = ship_init,

@@ -6,10 +6,10 @@
  * per order and event; performing it reads the order's current status
  * (so a late or repeated event writes the latest status, never an old
  * one), keeps only the statuses the operator selected in
- * orders.sync_statuses, maps the status through the order_status bp>bc
- * mapping (by name, then by id, then the default) and sets the
- * BigCommerce status unless it already has it.  Setting a status is
- * absolute, so performing an entry twice changes nothing.
+ * bigcommerce.orders.sync_statuses, maps the status through the order_status
+ * bp>bc mapping (by name, then by id, then the default) and sets the
+ * BigCommerce status unless it already has it.  Setting a status is absolute,
+ * so performing an entry twice changes nothing.
  *
  * No ping-pong (DESIGN.md "Ownership and echo"): this flow owns
  * Brightpearl status -> BigCommerce status; the order import owns the
@@ -20,6 +20,7 @@
  */
 #include "flows/bigcommerce/pair_int.h"
 #include "internal.h"
+#include "setting_keys.h"
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
 #include "pearlsync/settings.h"
@@ -43,8 +44,8 @@ status_init(void **out_state, ps_flow_env *env)
 }
 
 /*
- * Which statuses are synced back (orders.sync_statuses): 0 none, 1 the
- * list holds only status ids (the poll can filter on them), 2 names too
+ * Which statuses are synced back (bigcommerce.orders.sync_statuses): 0 none, 1
+ * the list holds only status ids (the poll can filter on them), 2 names too
  * (only perform, which reads the order, can tell).  *out owned.
  */
 static int
@@ -54,7 +55,8 @@ selected_statuses(char **out, ps_flow_env *env)
 	int kind = 1;
 
 	*out = NULL;
-	if (ps_store_setting_get(out, env->store, "orders.sync_statuses") < 0)
+	if (ps_store_setting_get(out, env->store,
+				 PS_SET_BC_ORDERS_SYNC_STATUSES) < 0)
 		ps_error_clear();
 	if (*out == NULL || (*out)[0] == '\0')
 		return 0;
@@ -280,7 +282,7 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 		goto done;
 	}
 	if (ps_store_setting_get(&selected, env->store,
-				 "orders.sync_statuses") < 0)
+				 PS_SET_BC_ORDERS_SYNC_STATUSES) < 0)
 		ps_error_clear();
 	if (!ps_settings_list_contains(selected,
 				       orders.items[0].status_name
@@ -290,7 +292,7 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 		error = ps_pair__result(
 			res, bcid,
 			"skipped: Brightpearl status '%s' is not in "
-			"orders.sync_statuses",
+			"bigcommerce.orders.sync_statuses",
 			orders.items[0].status_name
 				? orders.items[0].status_name
 				: num);
@@ -341,7 +343,7 @@ const ps_flow_ops ps_flow_status_export_bc = {
 	.description = "Brightpearl order statuses to BigCommerce orders",
 	.source = PS_PLATFORM_BRIGHTPEARL,
 	.target = PS_PLATFORM_BIGCOMMERCE,
-	.enabled_setting = "orders.enabled",
+	.enabled_setting = PS_SET_BC_ORDERS_ENABLED,
 	.owns = status_owns,
 	.nowns = PS__ARRAY_LEN(status_owns),
 	.init = status_init,

@@ -16,6 +16,7 @@
 #include "platforms/bigcommerce/rate_int.h"
 #include "platforms/bigcommerce/webhooks_int.h"
 #include "internal.h"
+#include "setting_keys.h"
 #include "platforms/connector.h"
 #include "platforms/bigcommerce/lists_int.h"
 
@@ -87,8 +88,8 @@ signature_ok(const ps_webhook_request *req)
 	sig = req->header(req->header_ctx, "webhook-signature");
 	if (sig == NULL)
 		return 1;
-	if ((csecret = setting_or_null(req->store,
-				       "bigcommerce.client_secret")) == NULL)
+	if ((csecret = setting_or_null(req->store, PS_SET_BC_CLIENT_SECRET)) ==
+	    NULL)
 		return 1;
 	id = req->header(req->header_ctx, "webhook-id");
 	ts = req->header(req->header_ctx, "webhook-timestamp");
@@ -215,7 +216,7 @@ bc_webhook_accept(ps_webhook_event *out, const ps_webhook_request *req)
 	if (strcmp(req->method, "POST") != 0)
 		return ps_error_set(PS_EINVAL, "method %s not allowed",
 				    req->method);
-	secret = setting_or_null(req->store, "webhooks.secret");
+	secret = setting_or_null(req->store, PS_SET_WEBHOOKS_SECRET);
 	given = req->header(req->header_ctx, PS_BC__SECRET_HEADER);
 	ok = secret != NULL && given != NULL &&
 	     ps_crypto__secure_equal(given, strlen(given), secret,
@@ -231,7 +232,7 @@ static int
 bc_hooks_sync(size_t *out_changed, void *conn, ps_store *st,
 	      const char *public_url, int64_t now)
 {
-	char *secret = setting_or_null(st, "webhooks.secret");
+	char *secret = setting_or_null(st, PS_SET_WEBHOOKS_SECRET);
 	int error;
 
 	*out_changed = 0;
@@ -247,28 +248,19 @@ bc_hooks_sync(size_t *out_changed, void *conn, ps_store *st,
 }
 
 static const ps_setting_def settings[] = {
-	{.key = "bigcommerce.enabled", .type = PS_SETTING_BOOL,
-	 .default_value = "true", .description = "Sync with BigCommerce"},
-	{.key = "bigcommerce.store_hash", .type = PS_SETTING_STRING,
-	 .required = 1,
-	 .description = "BigCommerce store hash (from the API path)"},
-	{.key = "bigcommerce.token", .type = PS_SETTING_SECRET, .required = 1,
-	 .description = "BigCommerce API account access token"},
-	{.key = "bigcommerce.client_secret", .type = PS_SETTING_SECRET,
-	 .description = "App client secret: webhook signatures are checked "
-			"with it"},
-	{.key = "bigcommerce.base_url", .type = PS_SETTING_URL,
-	 .description = "BigCommerce API base URL (overrides the config "
-			"file)"},
+/* clang-format off */
+#include "setting_rows.h"
+#include "platforms/bigcommerce/settings.def"
+	/* clang-format on */
 };
 
 static const ps_platform_field fields[] = {
-	{PS_PLATFORM_FIELD_URL, "bigcommerce.base_url",
+	{PS_PLATFORM_FIELD_URL, PS_SET_BC_BASE_URL,
 	 "BigCommerce API URL (blank: default)", 0, NULL, NULL},
-	{PS_PLATFORM_FIELD_TEXT, "bigcommerce.store_hash",
-	 "BigCommerce store hash", 1, NULL, NULL},
-	{PS_PLATFORM_FIELD_SECRET, "bigcommerce.token",
-	 "BigCommerce access token", 1, NULL, NULL},
+	{PS_PLATFORM_FIELD_TEXT, PS_SET_BC_STORE_HASH, "BigCommerce store hash",
+	 1, NULL, NULL},
+	{PS_PLATFORM_FIELD_SECRET, PS_SET_BC_TOKEN, "BigCommerce access token",
+	 1, NULL, NULL},
 };
 
 const ps_platform_ops ps_platform_bigcommerce = {
@@ -278,8 +270,8 @@ const ps_platform_ops ps_platform_bigcommerce = {
 	.title = "BigCommerce",
 	.check_noun = "store",
 	.default_base_url = PS_CONFIG_DEFAULT_URL_BIGCOMMERCE,
-	.enabled_setting = "bigcommerce.enabled",
-	.account_setting = "bigcommerce.store_hash",
+	.enabled_setting = PS_SET_BC_ENABLED,
+	.account_setting = PS_SET_BC_STORE_HASH,
 	.settings = settings,
 	.nsettings = PS__ARRAY_LEN(settings),
 	.fields = fields,

@@ -11,6 +11,7 @@
  * id is refused (400): there would be nothing to act on.
  */
 #include "internal.h"
+#include "setting_keys.h"
 #include "platforms/brightpearl/rate_int.h"
 #include "platforms/connector.h"
 #include "platforms/brightpearl/lists_int.h"
@@ -162,24 +163,10 @@ done:
 static const char *const auth_modes[] = {"private_app", "oauth", NULL};
 
 static const ps_setting_def settings[] = {
-	{.key = "brightpearl.base_url", .type = PS_SETTING_URL,
-	 .description = "Brightpearl API base URL (overrides the config file)"},
-	{.key = "brightpearl.account", .type = PS_SETTING_STRING, .required = 1,
-	 .description = "Brightpearl account code"},
-	{.key = "brightpearl.app_ref", .type = PS_SETTING_STRING,
-	 .description = "Brightpearl app reference (brightpearl-app-ref "
-			"header)"},
-	{.key = "brightpearl.token", .type = PS_SETTING_SECRET, .required = 1,
-	 .description = "Brightpearl account token or OAuth access token"},
-	{.key = "brightpearl.refresh_token", .type = PS_SETTING_SECRET,
-	 .description = "Brightpearl OAuth refresh token"},
-	{.key = "brightpearl.auth_mode", .type = PS_SETTING_ENUM,
-	 .default_value = "private_app", .choices = auth_modes,
-	 .description = "How to authenticate: private_app or oauth"},
-	{.key = "brightpearl.installed_integration_instance_id",
-	 .type = PS_SETTING_ID,
-	 .description = "Installed integration instance id (channel "
-			"attribution)"},
+/* clang-format off */
+#include "setting_rows.h"
+#include "platforms/brightpearl/settings.def"
+	/* clang-format on */
 };
 
 static const char *const datacentres[] = {
@@ -202,7 +189,7 @@ bp_webhook_accept(ps_webhook_event *out, const ps_webhook_request *req)
 				    req->method);
 	slash = strchr(rest, '/');
 	slen = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
-	if (ps_settings_get(&secret, req->store, "webhooks.secret") < 0)
+	if (ps_settings_get(&secret, req->store, PS_SET_WEBHOOKS_SECRET) < 0)
 		ps_error_clear();
 	ok = secret != NULL && secret[0] != '\0' &&
 	     ps_crypto__secure_equal(rest, slen, secret, strlen(secret));
@@ -214,14 +201,14 @@ bp_webhook_accept(ps_webhook_event *out, const ps_webhook_request *req)
 }
 
 static const ps_platform_field fields[] = {
-	{PS_PLATFORM_FIELD_URL, "brightpearl.base_url",
+	{PS_PLATFORM_FIELD_URL, PS_SET_BP_BASE_URL,
 	 "Brightpearl datacentre or URL", 0,
 	 "https://%s.brightpearlconnect.com", datacentres},
-	{PS_PLATFORM_FIELD_TEXT, "brightpearl.account",
-	 "Brightpearl account code", 1, NULL, NULL},
-	{PS_PLATFORM_FIELD_TEXT, "brightpearl.app_ref",
-	 "Brightpearl app reference", 1, NULL, NULL},
-	{PS_PLATFORM_FIELD_SECRET, "brightpearl.token", "Brightpearl token", 1,
+	{PS_PLATFORM_FIELD_TEXT, PS_SET_BP_ACCOUNT, "Brightpearl account code",
+	 1, NULL, NULL},
+	{PS_PLATFORM_FIELD_TEXT, PS_SET_BP_APP_REF, "Brightpearl app reference",
+	 1, NULL, NULL},
+	{PS_PLATFORM_FIELD_SECRET, PS_SET_BP_TOKEN, "Brightpearl token", 1,
 	 NULL, NULL},
 };
 
@@ -233,7 +220,7 @@ const ps_platform_ops ps_platform_brightpearl = {
 	.check_noun = "account",
 	.default_base_url = PS_CONFIG_DEFAULT_URL_BRIGHTPEARL,
 	.enabled_setting = NULL,
-	.account_setting = "brightpearl.account",
+	.account_setting = PS_SET_BP_ACCOUNT,
 	.settings = settings,
 	.nsettings = PS__ARRAY_LEN(settings),
 	.fields = fields,

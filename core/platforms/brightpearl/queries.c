@@ -80,7 +80,7 @@ done:
 	return error;
 }
 
-/* Search column of each items.product_match_field value. */
+/* Search column of each bigcommerce.items.product_match_field value. */
 static const char *
 ps_bp__match_column(const char *field)
 {
@@ -119,10 +119,11 @@ ps_bp_products_tracked(ps_bp_product_ref **out, size_t *out_n, ps_bp *bp,
 	*out = NULL;
 	*out_n = 0;
 	if (col == NULL)
-		return ps_error_set(PS_ESETTING,
-				    "items.product_match_field '%s' is not "
-				    "a product identity field",
-				    field);
+		return ps_error_set(
+			PS_ESETTING,
+			"bigcommerce.items.product_match_field '%s' is not "
+			"a product identity field",
+			field);
 	snprintf(query, sizeof(query), "stockTracked=true&columns=productId,%s",
 		 col);
 	if ((error = ps_bp__search(&rows, bp, "/product-service/product-search",
