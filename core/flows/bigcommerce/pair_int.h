@@ -46,13 +46,42 @@ int ps_pair__hooks_poll(ps_flow_env *env, const char *const *events, size_t n);
 void ps_pair__hooks_fini(void *state);
 
 /*
- * ps_pair__log_add - record one pending entry of flow with dedupe key
- * and source id (order_number may be NULL).  0 when added or already
- * there, else the store's error.
+ * The kinds of the pair's log entries (ps_log_entry.kind): what the unit
+ * of work is, named "<object>.<work>"; the subject is that object's id on
+ * the source platform.  Store migration 9 back-fills them from the dedupe
+ * keys of entries recorded before, so a new kind or key shape here is
+ * listed there too when old rows need it.
+ */
+#define PS_PAIR_KIND_ORDER_IMPORT "order.import"   /* BigCommerce order */
+#define PS_PAIR_KIND_ORDER_EDIT "order.edit"       /* webhook edit, unreadable */
+#define PS_PAIR_KIND_ORDER_STATUS "order.status"   /* a status change */
+#define PS_PAIR_KIND_ORDER_NOTES "order.notes"     /* BigCommerce notes edit */
+#define PS_PAIR_KIND_ORDER_ADDRESS "order.address" /* BigCommerce address */
+#define PS_PAIR_KIND_NOTE_COPY "note.copy" /* Brightpearl note, its order */
+#define PS_PAIR_KIND_GON_SHIP "goods-out-note.ship" /* a shipped note */
+#define PS_PAIR_KIND_ORDER_SHIP "order.ship" /* at the trigger status */
+#define PS_PAIR_KIND_PRODUCT_STOCK "product.stock" /* on-hand changed */
+#define PS_PAIR_KIND_INVENTORY_RECONCILE "inventory.reconcile" /* no subject */
+
+/*
+ * ps_pair__log_add - record one pending entry of flow with dedupe key,
+ * kind, subject and subject order (NULL: none), and source id
+ * (order_number may be NULL).  0 when added or already there, else the
+ * store's error.
  */
 int ps_pair__log_add(ps_flow_env *env, const char *flow, const char *key,
-		     ps_platform source, const char *source_id,
-		     ps_platform target, const char *order_number);
+		     const char *kind, const char *subject,
+		     const char *subject_order, ps_platform source,
+		     const char *source_id, ps_platform target,
+		     const char *order_number);
+
+/*
+ * ps_pair__entry_subject - the entry's subject as a positive id into
+ * *out; PS_EDATA naming the entry when it has none.
+ * ps_pair__entry_subject_order - the same for its subject order.
+ */
+int ps_pair__entry_subject(int64_t *out, const ps_log_entry *e);
+int ps_pair__entry_subject_order(int64_t *out, const ps_log_entry *e);
 
 /*
  * ps_pair__bc_order_of - the BigCommerce order id of Brightpearl order
