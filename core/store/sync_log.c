@@ -121,6 +121,32 @@ ps_log_entry_subject(char *buf, size_t cap, const ps_log_entry *e)
 	return buf;
 }
 
+char *
+ps_log_entry_describe(char *buf, size_t cap, const ps_log_entry *e)
+{
+	char subject[160], object[64];
+	const char *work;
+
+	if (cap == 0)
+		return buf;
+	buf[0] = '\0';
+	if (e == NULL || e->kind == NULL || e->kind[0] == '\0')
+		return buf;
+	work = strchr(e->kind, '.');
+	work = work != NULL && work[1] != '\0' ? work + 1 : e->kind;
+	ps_log_entry_subject(subject, sizeof(subject), e);
+	if (subject[0] == '\0') {
+		kind_object(object, sizeof(object), e->kind);
+		if (work != e->kind && object[0] != '\0')
+			snprintf(buf, cap, "%s %s", work, object);
+		else
+			snprintf(buf, cap, "%s", work);
+	} else {
+		snprintf(buf, cap, "%s %s", work, subject);
+	}
+	return buf;
+}
+
 #define LOG_COLUMNS                                                            \
 	"id, flow, dedupe_key, status, order_number, total, currency,"         \
 	" shipping_method, shipment_status, inserted_at, updated_at,"          \

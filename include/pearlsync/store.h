@@ -413,6 +413,14 @@ int ps_log_entry_is(const ps_log_entry *e, const char *kind);
 char *ps_log_entry_subject(char *buf, size_t cap, const ps_log_entry *e);
 
 /*
+ * ps_log_entry_describe - what the entry does, for people, into buf
+ * (always terminated): the kind's work then its subject, "import order
+ * 1001", "copy note 45 of order 123"; "reconcile inventory" without a
+ * subject; "" without a kind.  Returns buf.
+ */
+char *ps_log_entry_describe(char *buf, size_t cap, const ps_log_entry *e);
+
+/*
  * ps_store_log_add - insert entry unless its dedupe_key exists.  The
  * entry's status (PENDING or FAILED) and reason are kept; next_attempt_at 0
  * means `now` for a pending entry.  inserted_at/updated_at are `now`.

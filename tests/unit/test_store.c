@@ -1987,6 +1987,10 @@ test_store__log_kind_and_subject_round_trip(void **state)
 	assert_false(ps_log_entry_is(&e, "note"));
 	assert_string_equal(ps_log_entry_subject(buf, sizeof(buf), &e),
 			    "note 45 of order 123");
+	assert_string_equal(ps_log_entry_describe(buf, sizeof(buf), &e),
+			    "copy note 45 of order 123");
+	/* cut to the buffer, always terminated */
+	assert_string_equal(ps_log_entry_describe(buf, 8, &e), "copy no");
 	ps_log_entry_dispose(&e);
 	/* an entry recorded without them reads "" (never NULL) */
 	assert_int_equal(ps_store_log_get(&e, f->st, plain), 0);
@@ -1995,8 +1999,19 @@ test_store__log_kind_and_subject_round_trip(void **state)
 	assert_string_equal(e.subject, "");
 	assert_string_equal(e.subject_order, "");
 	assert_string_equal(ps_log_entry_subject(buf, sizeof(buf), &e), "");
+	assert_string_equal(ps_log_entry_describe(buf, sizeof(buf), &e), "");
 	assert_false(ps_log_entry_is(&e, "note.copy"));
 	ps_log_entry_dispose(&e);
+	/* a kind without a subject names its object */
+	ps_log_entry_init(&e);
+	e.kind = (char *)"inventory.reconcile";
+	e.subject = (char *)"";
+	assert_string_equal(ps_log_entry_describe(buf, sizeof(buf), &e),
+			    "reconcile inventory");
+	e.kind = (char *)"order.import";
+	e.subject = (char *)"1001";
+	assert_string_equal(ps_log_entry_describe(buf, sizeof(buf), &e),
+			    "import order 1001");
 
 	/* set_fields fills a missing order, "" keeps it */
 	ps_log_entry_init(&e);
