@@ -162,11 +162,11 @@ log_draw(void *state, ps_tui *tui)
 		ps_tui_text(tui, row, 70, wide ? 11 : 0, a,
 			    e->shipment_status ? e->shipment_status : "-");
 		if (wide)
-			ps_tui_text(tui, row, 82, 0, a,
-				    ps_log_entry_describe(what, sizeof(what),
-							  e)[0]
-					    ? what
-					    : "-");
+			ps_tui_text(
+				tui, row, 82, 0, a,
+				ps_log_entry_describe(what, sizeof(what), e)[0]
+					? what
+					: "-");
 	}
 }
 

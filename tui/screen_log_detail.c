@@ -145,9 +145,8 @@ build(struct detail *d, ps_tui *tui)
 	TRY(addf(d, "Kind", PS_TUI_NORMAL, "%s",
 		 e->kind && e->kind[0] ? e->kind : "-"));
 	TRY(addf(d, "Subject", PS_TUI_NORMAL, "%s",
-		 ps_log_entry_subject(subject, sizeof(subject), e)[0]
-			 ? subject
-			 : "-"));
+		 ps_log_entry_subject(subject, sizeof(subject), e)[0] ? subject
+								      : "-"));
 	TRY(addf(d, "Status", sa, "%s", ps_entry_status_name(e->status)));
 	TRY(addf(d, "Order #", PS_TUI_NORMAL, "%s",
 		 e->order_number ? e->order_number : "-"));

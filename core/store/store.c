@@ -329,9 +329,9 @@ static const char migration_9[] =
 	"UPDATE log_entries SET kind = 'inventory.reconcile'"
 	" WHERE dedupe_key GLOB 'inventory:reconcile:*';";
 
-static const char *const migrations[] = {
-	migration_1, migration_2, migration_3, migration_4, migration_5,
-	migration_6, migration_7, migration_8, migration_9};
+static const char *const migrations[] = {migration_1, migration_2, migration_3,
+					 migration_4, migration_5, migration_6,
+					 migration_7, migration_8, migration_9};
 
 _Static_assert(PS__ARRAY_LEN(migrations) == PS_STORE_SCHEMA_VERSION,
 	       "one migration per schema version");

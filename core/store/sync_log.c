@@ -151,7 +151,7 @@ ps_log_entry_describe(char *buf, size_t cap, const ps_log_entry *e)
 	"id, flow, dedupe_key, status, order_number, total, currency,"         \
 	" shipping_method, shipment_status, inserted_at, updated_at,"          \
 	" synced_at, next_attempt_at, attempts, reason, error_code,"           \
-	" source_platform, source_id, target_platform, target_id, detail,"    \
+	" source_platform, source_id, target_platform, target_id, detail,"     \
 	" kind, subject, subject_order"
 
 static int64_t
@@ -168,8 +168,7 @@ column_text(char **out, sqlite3_stmt *s, int i)
 {
 	int error = ps_store__column_dup(out, s, i);
 
-	if (error == 0 && *out == NULL &&
-	    (*out = ps_util__strdup("")) == NULL)
+	if (error == 0 && *out == NULL && (*out = ps_util__strdup("")) == NULL)
 		error = ps_error_set(PS_ENOMEM, "out of memory");
 	return error;
 }
@@ -728,10 +727,10 @@ done:
 /* LOG_COLUMNS qualified with the alias e, for joins with log_search. */
 #define LOG_COLUMNS_E                                                          \
 	"e.id, e.flow, e.dedupe_key, e.status, e.order_number, e.total,"       \
-	" e.currency, e.shipping_method, e.shipment_status, e.inserted_at,"   \
-	" e.updated_at, e.synced_at, e.next_attempt_at, e.attempts,"          \
-	" e.reason, e.error_code, e.source_platform, e.source_id,"            \
-	" e.target_platform, e.target_id, e.detail, e.kind, e.subject,"       \
+	" e.currency, e.shipping_method, e.shipment_status, e.inserted_at,"    \
+	" e.updated_at, e.synced_at, e.next_attempt_at, e.attempts,"           \
+	" e.reason, e.error_code, e.source_platform, e.source_id,"             \
+	" e.target_platform, e.target_id, e.detail, e.kind, e.subject,"        \
 	" e.subject_order"
 
 /*

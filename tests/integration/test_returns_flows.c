@@ -480,9 +480,9 @@ test_notes(void **state)
 		assert_string_equal(rows[i].subject, rows[i].source_id);
 		snprintf(body, sizeof(body), "note %s of order %s",
 			 rows[i].subject, bpid);
-		assert_string_equal(ps_log_entry_subject(label, sizeof(label),
-							 &rows[i]),
-				    body);
+		assert_string_equal(
+			ps_log_entry_subject(label, sizeof(label), &rows[i]),
+			body);
 		ps_log_entries_free(rows, n);
 	}
 }

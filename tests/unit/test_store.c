@@ -344,8 +344,8 @@ test_store__upgrades_from_every_earlier_version(void **state)
 		assert_int_equal(ps_store_schema_version(&version, f->st), 0);
 		assert_int_equal(version, k);
 		if (k >= 1) { /* data written at the old version survives */
-			add_old_entry(f->st, "order_import_bc",
-				      "bc:order:1001", 5);
+			add_old_entry(f->st, "order_import_bc", "bc:order:1001",
+				      5);
 			assert_int_equal(ps_store_cursor_set(f->st, "bc.orders",
 							     "2026-01-01", 5),
 					 0);
@@ -2045,9 +2045,8 @@ test_store__log_kind_and_subject_round_trip(void **state)
 	ps_log_entries_free(v, n);
 
 	/* claim carries them to the flow */
-	assert_int_equal(ps_store_log_claim_due(&v, &n, f->st, "notes_bc", 10,
-						20),
-			 0);
+	assert_int_equal(
+		ps_store_log_claim_due(&v, &n, f->st, "notes_bc", 10, 20), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].kind, "note.copy");
 	assert_string_equal(v[0].subject, "45");
@@ -2115,9 +2114,8 @@ test_store__log_kind_back_filled_from_old_keys(void **state)
 	f->st = NULL;
 	open_ok(f);
 	for (i = 0; i < PS__ARRAY_LEN(rows); i++) {
-		assert_int_equal(ps_store_log_get_by_key(&e, f->st,
-							 rows[i].key),
-				 0);
+		assert_int_equal(
+			ps_store_log_get_by_key(&e, f->st, rows[i].key), 0);
 		if (strcmp(e.kind, rows[i].kind) != 0 ||
 		    strcmp(e.subject, rows[i].subject) != 0 ||
 		    strcmp(e.subject_order, rows[i].order) != 0)
@@ -2128,9 +2126,8 @@ test_store__log_kind_back_filled_from_old_keys(void **state)
 		assert_string_equal(e.dedupe_key, rows[i].key);
 		ps_log_entry_dispose(&e);
 	}
-	assert_int_equal(add_entry_rc(f->st, "notes_bc",
-				      "bp:note:45:order:123:bc"),
-			 1);
+	assert_int_equal(
+		add_entry_rc(f->st, "notes_bc", "bp:note:45:order:123:bc"), 1);
 }
 
 /* Budgets: typed rows; version 7 drops the old JSON rows of the cache. */

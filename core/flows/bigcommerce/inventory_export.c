@@ -111,9 +111,9 @@ inv_on_event(ps_flow_env *env, const ps_event *ev)
 		snprintf(key, sizeof(key), "bp:stock:%s:ev%" PRId64, id,
 			 ev->id);
 		if ((error = ps_pair__log_add(
-			     env, FLOW, key, PS_PAIR_KIND_PRODUCT_STOCK, id, NULL,
-			     PS_PLATFORM_BRIGHTPEARL, id, PS_PLATFORM_BIGCOMMERCE,
-			     NULL)) < 0)
+			     env, FLOW, key, PS_PAIR_KIND_PRODUCT_STOCK, id,
+			     NULL, PS_PLATFORM_BRIGHTPEARL, id,
+			     PS_PLATFORM_BIGCOMMERCE, NULL)) < 0)
 			return error;
 	}
 	return 0;

@@ -137,11 +137,10 @@ notes_poll(ps_flow_env *env)
 			snprintf(bc, sizeof(bc), "%" PRId64, pc.bc_orders[i]);
 			snprintf(key, sizeof(key), "bp:note:%s:order:%s:bc", id,
 				 order);
-			error = ps_pair__log_add(env, FLOW, key,
-						 PS_PAIR_KIND_NOTE_COPY, id,
-						 order,
-						 PS_PLATFORM_BRIGHTPEARL, id,
-						 PS_PLATFORM_BIGCOMMERCE, bc);
+			error = ps_pair__log_add(
+				env, FLOW, key, PS_PAIR_KIND_NOTE_COPY, id,
+				order, PS_PLATFORM_BRIGHTPEARL, id,
+				PS_PLATFORM_BIGCOMMERCE, bc);
 		}
 		if (error < 0)
 			ps_store_rollback(env->store);
@@ -267,7 +266,8 @@ notes_perform(ps_flow_env *env, const ps_log_entry *entry,
 				       "skipped: BigCommerce notes reach "
 				       "Brightpearl through the order import "
 				       "(order_import_bc)");
-	return ps_error_set(PS_EDATA, "notes entry %lld of kind '%s' not "
+	return ps_error_set(PS_EDATA,
+			    "notes entry %lld of kind '%s' not "
 			    "understood",
 			    (long long)entry->id,
 			    entry->kind ? entry->kind : "");

@@ -1317,7 +1317,7 @@ oib_on_event(ps_flow_env *env, const ps_event *ev)
 		kind = PS_PAIR_KIND_ORDER_IMPORT;
 		snprintf(change, sizeof(change), "import");
 	} else if (strcmp(ev->topic, "store/order/updated") == 0 &&
-		 ev->changed_at > 0)
+		   ev->changed_at > 0)
 		snprintf(change, sizeof(change), "updated:%lld",
 			 (long long)ev->changed_at);
 	else if (strcmp(ev->topic, "store/order/updated") == 0)
@@ -1552,10 +1552,9 @@ oib_poll(ps_flow_env *env)
 			if (h_prev != notes_hash(o)) {
 				snprintf(buf, sizeof(buf), "notes:%08" PRIx32,
 					 notes_hash(o));
-				if ((error = add_entry(
-					     env, o->id,
-					     PS_PAIR_KIND_ORDER_NOTES, buf)) <
-				    0)
+				if ((error = add_entry(env, o->id,
+						       PS_PAIR_KIND_ORDER_NOTES,
+						       buf)) < 0)
 					goto done;
 			}
 			continue;
@@ -3277,8 +3276,8 @@ oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 		if (env->stop != NULL && *env->stop)
 			continue;
 		ps_error_clear();
-		if ((error = entry_order_id(&bc_id, &entries[i],
-					    &is_import)) < 0) {
+		if ((error = entry_order_id(&bc_id, &entries[i], &is_import)) <
+		    0) {
 			job_fail(&b, i, error);
 			continue;
 		}

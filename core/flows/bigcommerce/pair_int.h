@@ -52,16 +52,25 @@ void ps_pair__hooks_fini(void *state);
  * keys of entries recorded before, so a new kind or key shape here is
  * listed there too when old rows need it.
  */
-#define PS_PAIR_KIND_ORDER_IMPORT "order.import"   /* BigCommerce order */
-#define PS_PAIR_KIND_ORDER_EDIT "order.edit"       /* webhook edit, unreadable */
-#define PS_PAIR_KIND_ORDER_STATUS "order.status"   /* a status change */
-#define PS_PAIR_KIND_ORDER_NOTES "order.notes"     /* BigCommerce notes edit */
-#define PS_PAIR_KIND_ORDER_ADDRESS "order.address" /* BigCommerce address */
-#define PS_PAIR_KIND_NOTE_COPY "note.copy" /* Brightpearl note, its order */
-#define PS_PAIR_KIND_GON_SHIP "goods-out-note.ship" /* a shipped note */
-#define PS_PAIR_KIND_ORDER_SHIP "order.ship" /* at the trigger status */
-#define PS_PAIR_KIND_PRODUCT_STOCK "product.stock" /* on-hand changed */
-#define PS_PAIR_KIND_INVENTORY_RECONCILE "inventory.reconcile" /* no subject */
+/* order_import_bc, subject the BigCommerce order: its import, a webhook
+ * edit (or an order the poll could not read), a status change, a notes
+ * edit, an address edit */
+#define PS_PAIR_KIND_ORDER_IMPORT "order.import"
+#define PS_PAIR_KIND_ORDER_EDIT "order.edit"
+#define PS_PAIR_KIND_ORDER_STATUS "order.status"
+#define PS_PAIR_KIND_ORDER_NOTES "order.notes"
+#define PS_PAIR_KIND_ORDER_ADDRESS "order.address"
+/* notes_bc: a Brightpearl note, subject order its Brightpearl order */
+#define PS_PAIR_KIND_NOTE_COPY "note.copy"
+/* shipment_export_bc: a shipped goods-out note; a Brightpearl order at
+ * the trigger status (status_export_bc's status changes are
+ * order.status, subject the Brightpearl order) */
+#define PS_PAIR_KIND_GON_SHIP "goods-out-note.ship"
+#define PS_PAIR_KIND_ORDER_SHIP "order.ship"
+/* inventory_export_bc: a product's on-hand change; a reconcile of every
+ * product (no subject) */
+#define PS_PAIR_KIND_PRODUCT_STOCK "product.stock"
+#define PS_PAIR_KIND_INVENTORY_RECONCILE "inventory.reconcile"
 
 /*
  * ps_pair__log_add - record one pending entry of flow with dedupe key,

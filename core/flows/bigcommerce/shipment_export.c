@@ -7,8 +7,9 @@
  *              entry per note (kind goods-out-note.ship, dedupe key
  *              bp:gon:<id>:shipment);
  *   status     an "order.modified.order-status" webhook records an entry
- *              for the order (kind order.ship); performing it checks that the order is at
- *              fulfilment.trigger_status and ships each of its notes (or,
+ *              for the order (kind order.ship); performing it checks
+ *              that the order is at fulfilment.trigger_status and ships
+ *              each of its notes (or,
  *              without notes, whatever is left on the BigCommerce order).
  *              A note shipped after its order reached the status comes
  *              through the note's own entry, which ships it only while
@@ -145,10 +146,9 @@ add_linked(ps_flow_env *env, const char *key, const char *kind,
 	snprintf(id, sizeof(id), "%" PRId64, source_id);
 	snprintf(num, sizeof(num), "%" PRId64, bc_id);
 	snprintf(order, sizeof(order), "%" PRId64, bp_order);
-	return ps_pair__log_add(env, FLOW, key, kind, id,
-				source_id != bp_order ? order : NULL,
-				PS_PLATFORM_BRIGHTPEARL, id,
-				PS_PLATFORM_BIGCOMMERCE, num);
+	return ps_pair__log_add(
+		env, FLOW, key, kind, id, source_id != bp_order ? order : NULL,
+		PS_PLATFORM_BRIGHTPEARL, id, PS_PLATFORM_BIGCOMMERCE, num);
 }
 
 static void
