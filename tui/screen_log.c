@@ -14,6 +14,8 @@
 
 /* Rows above the entries: the filter line and the column headings. */
 #define TOP_ROWS 2
+/* From this width on, a last column says what each entry is. */
+#define WHAT_MIN_COLS 100
 
 struct logscr {
 	ps_log_browser b;
@@ -112,9 +114,10 @@ log_draw(void *state, ps_tui *tui)
 	struct logscr *s = state;
 	const ps_log_entry *e;
 	char filter[256], money[PS_MONEY_STR_MAX], total[48], ins[32], syn[32];
+	char what[192];
 	ps_tui_attr a;
 	size_t i;
-	int row;
+	int row, wide = ps_tui_body_cols(tui) >= WHAT_MIN_COLS;
 
 	ps_log_browser_describe(filter, sizeof(filter), &s->b);
 	ps_tui_text(tui, 0, 1, 0, PS_TUI_HEADING, "Filter:");
@@ -122,6 +125,8 @@ log_draw(void *state, ps_tui *tui)
 	ps_tui_text(tui, 1, 1, 0, PS_TUI_HEADING,
 		    "ORDER #    TOTAL         INSERTED    SYNCED      STATUS  "
 		    "SHIP METHOD SHIPMENT");
+	if (wide)
+		ps_tui_text(tui, 1, 82, 0, PS_TUI_HEADING, "WHAT");
 	if (s->b.n == 0) {
 		ps_tui_text(tui, TOP_ROWS + 1, 2, 0, PS_TUI_DIM,
 			    "No entries match this filter.");
@@ -154,8 +159,14 @@ log_draw(void *state, ps_tui *tui)
 			    ps_entry_status_name(e->status));
 		ps_tui_text(tui, row, 58, 11, a,
 			    e->shipping_method ? e->shipping_method : "-");
-		ps_tui_text(tui, row, 70, 0, a,
+		ps_tui_text(tui, row, 70, wide ? 11 : 0, a,
 			    e->shipment_status ? e->shipment_status : "-");
+		if (wide)
+			ps_tui_text(
+				tui, row, 82, 0, a,
+				ps_log_entry_describe(what, sizeof(what), e)[0]
+					? what
+					: "-");
 	}
 }
 

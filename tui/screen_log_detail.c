@@ -124,7 +124,7 @@ static int
 build(struct detail *d, ps_tui *tui)
 {
 	const ps_log_entry *e = &d->e;
-	char t1[32], t2[32], money[PS_MONEY_STR_MAX];
+	char t1[32], t2[32], money[PS_MONEY_STR_MAX], subject[192];
 	int w = ps_tui_body_cols(tui) - 18, error = 0;
 	ps_tui_attr sa;
 
@@ -142,6 +142,11 @@ build(struct detail *d, ps_tui *tui)
 	} while (0)
 	TRY(addf(d, "Entry", PS_TUI_NORMAL, "%lld", (long long)e->id));
 	TRY(addf(d, "Flow", PS_TUI_NORMAL, "%s", e->flow ? e->flow : "-"));
+	TRY(addf(d, "Kind", PS_TUI_NORMAL, "%s",
+		 e->kind && e->kind[0] ? e->kind : "-"));
+	TRY(addf(d, "Subject", PS_TUI_NORMAL, "%s",
+		 ps_log_entry_subject(subject, sizeof(subject), e)[0] ? subject
+								      : "-"));
 	TRY(addf(d, "Status", sa, "%s", ps_entry_status_name(e->status)));
 	TRY(addf(d, "Order #", PS_TUI_NORMAL, "%s",
 		 e->order_number ? e->order_number : "-"));

@@ -23,7 +23,7 @@
 #define LOGS_MAX_LIMIT 1000
 
 const char ps_cli_usage_logs[] =
-	"usage: pearlsync logs [--status STATUS] [--flow FLOW]\n"
+	"usage: pearlsync logs [--status STATUS] [--flow FLOW] [--kind KIND]\n"
 	"                      [--search TEXT] [--limit N] [--json]\n"
 	"\n"
 	"List sync log entries, newest first: what was synced, what waits and\n"
@@ -34,6 +34,9 @@ const char ps_cli_usage_logs[] =
 	"                   synced or failed\n"
 	"  --flow FLOW      only entries of FLOW, by name or alias\n"
 	"                   (order_import_bc or orders)\n"
+	"  --kind KIND      only entries of KIND, what the unit of work is:\n"
+	"                   order.import, order.status, note.copy,\n"
+	"                   goods-out-note.ship, inventory.reconcile, ...\n"
 	"  --search TEXT    entries whose order number, reason, source or\n"
 	"                   target id contains TEXT (1-2 characters: equal to\n"
 	"                   the order number or an id)\n"
@@ -41,14 +44,18 @@ const char ps_cli_usage_logs[] =
 	"  --json           a JSON array of entry objects; [] when none\n"
 	"\n"
 	"Columns: ID, ORDER #, TOTAL, INSERTED, SYNCED, STATUS, SHIPPING\n"
-	"(method), SHIPMENT (status), REASON.  Times are local.\n"
+	"(method), SHIPMENT (status), WHAT: REASON (the entry's work and\n"
+	"subject, as \"import order 1042\", then why it failed or waits).\n"
+	"Times are local.  The JSON objects carry kind, subject and\n"
+	"subject_order (the order a note belongs to) as fields.\n"
 	"\n"
 	"Exit status: 0 listed (even if empty), 1 the database could not be\n"
 	"read, 2 bad usage or config file.\n"
 	"\n"
 	"Examples:\n"
 	"  pearlsync logs --status failed\n"
-	"  pearlsync logs --search 1042 --json\n";
+	"  pearlsync logs --search 1042 --json\n"
+	"  pearlsync logs --kind order.import --status pending\n";
 
 /* Every flow as "name (alias)", comma-separated, into buf. */
 static const char *
@@ -93,6 +100,13 @@ static json_t *
 str_or_null(const char *s)
 {
 	return s != NULL ? json_string(s) : json_null();
+}
+
+/* NULL for "" (a typed column with nothing in it), else s. */
+static const char *
+empty_null(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
 }
 
 static json_t *
@@ -144,6 +158,10 @@ entry_json(const ps_log_entry *e)
 			    json_string(ps_platform_name(e->target_platform)));
 	json_object_set_new(o, "target_id", str_or_null(e->target_id));
 	json_object_set_new(o, "dedupe_key", str_or_null(e->dedupe_key));
+	json_object_set_new(o, "kind", str_or_null(empty_null(e->kind)));
+	json_object_set_new(o, "subject", str_or_null(empty_null(e->subject)));
+	json_object_set_new(o, "subject_order",
+			    str_or_null(empty_null(e->subject_order)));
 	return o;
 }
 
@@ -200,16 +218,19 @@ print_table(const ps_log_entry *entries, size_t n)
 {
 	char t1[32], t2[32], tot[64], c1[32], c2[32], c3[32];
 	char e1[64], e2[64], e3[64];
-	char reason[1024], shown[1024];
+	char reason[1024], shown[1024], what[192];
 	size_t i;
 
 	printf("%-7s %-12s %14s %-19s %-19s %-9s %-16s %-12s %s\n", "ID",
 	       "ORDER #", "TOTAL", "INSERTED", "SYNCED", "STATUS", "SHIPPING",
-	       "SHIPMENT", "REASON");
+	       "SHIPMENT", "WHAT: REASON");
 	for (i = 0; i < n; i++) {
 		const ps_log_entry *e = &entries[i];
 
-		snprintf(reason, sizeof(reason), "%s",
+		/* the last column, free width: the work, then why */
+		ps_log_entry_describe(what, sizeof(what), e);
+		snprintf(reason, sizeof(reason), "%s%s%s", what,
+			 what[0] && e->reason && e->reason[0] ? ": " : "",
 			 e->reason ? e->reason : "");
 		ps_redact(reason, sizeof(reason));
 		/* platform text (a SKU in a reason, a shipping method) may
@@ -237,6 +258,7 @@ ps_cli_cmd_logs(const ps_cli_global *g, int argc, char **argv)
 	static const struct option longopts[] = {
 		{"status", required_argument, NULL, 's'},
 		{"flow", required_argument, NULL, 'f'},
+		{"kind", required_argument, NULL, 'k'},
 		{"search", required_argument, NULL, 'q'},
 		{"limit", required_argument, NULL, 'n'},
 		{"json", no_argument, NULL, 'j'},
@@ -274,6 +296,9 @@ ps_cli_cmd_logs(const ps_cli_global *g, int argc, char **argv)
 					optarg,
 					flow_names(names, sizeof(names)));
 			q.flow = fo->name;
+			break;
+		case 'k':
+			q.kind = optarg;
 			break;
 		case 'q':
 			q.text = optarg;

@@ -279,11 +279,91 @@ static const char migration_9[] =
 	" WHERE key IN " PS_STORE__RENAMED_V9 ";";
 #undef PS_STORE__RENAMED_V9
 
+/*
+ * 10: a log entry's kind and subject in their own columns (store.h,
+ * ps_log_entry), set by the flow that records the entry; the dedupe key
+ * stays the uniqueness key, its format unchanged.  Rows from before are
+ * back-filled from the key shapes the flows have written:
+ *
+ *   bc:order:<id>:import                  order.import         <id>
+ *   bc:order:<id>:status:<...>            order.status         <id>
+ *   bc:order:<id>:notes:<...>             order.notes          <id>
+ *   bc:order:<id>:address:<...>           order.address        <id>
+ *   bc:order:<id>:<other>                 order.edit           <id>
+ *     (updated:<time>, updated:ev<event>, unreadable:<hash>; a notes_bc
+ *     entry of this shape, from when that flow also copied BigCommerce
+ *     notes, is order.notes)
+ *   bp:note:<id>:order:<order>:bc         note.copy            <id>, order
+ *   bp:gon:<id>:shipment                  goods-out-note.ship  <id>
+ *   bp:order:<id>:ship-on-status:<...>    order.ship           <id>
+ *   bp:order:<id>:status:<...>            order.status         <id>
+ *   bp:stock:<id>:ev<event>               product.stock        <id>
+ *   inventory:reconcile:<ms>              inventory.reconcile  ''
+ *
+ * Other keys keep ''.  Each shape is split in two steps: the part after
+ * the prefix goes to subject, then the next UPDATE (whose expressions
+ * all read the row as it was) cuts it at its first ':'.
+ */
+static const char migration_10[] =
+	"ALTER TABLE log_entries ADD COLUMN kind TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE log_entries ADD COLUMN subject TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE log_entries ADD COLUMN subject_order TEXT NOT NULL"
+	" DEFAULT '';"
+	"CREATE INDEX log_kind ON log_entries(kind, id);"
+	/* bc:order:<id>:<change> */
+	"UPDATE log_entries SET subject = substr(dedupe_key, 10)"
+	" WHERE dedupe_key GLOB 'bc:order:[0-9]*:?*';"
+	"UPDATE log_entries SET"
+	" subject = substr(subject, 1, instr(subject, ':') - 1),"
+	" kind = CASE"
+	"  WHEN flow = 'notes_bc' THEN 'order.notes'"
+	"  WHEN substr(subject, instr(subject, ':') + 1) = 'import'"
+	"   THEN 'order.import'"
+	"  WHEN substr(subject, instr(subject, ':') + 1) GLOB 'status:*'"
+	"   THEN 'order.status'"
+	"  WHEN substr(subject, instr(subject, ':') + 1) GLOB 'notes:*'"
+	"   THEN 'order.notes'"
+	"  WHEN substr(subject, instr(subject, ':') + 1) GLOB 'address:*'"
+	"   THEN 'order.address'"
+	"  ELSE 'order.edit' END"
+	" WHERE dedupe_key GLOB 'bc:order:[0-9]*:?*';"
+	/* bp:note:<id>:order:<order>:bc */
+	"UPDATE log_entries SET subject = substr(dedupe_key, 9)"
+	" WHERE dedupe_key GLOB 'bp:note:[0-9]*:order:[0-9]*:*';"
+	"UPDATE log_entries SET kind = 'note.copy',"
+	" subject = substr(subject, 1, instr(subject, ':') - 1),"
+	" subject_order = substr(subject, instr(subject, ':order:') + 7,"
+	"  instr(substr(subject, instr(subject, ':order:') + 7), ':') - 1)"
+	" WHERE dedupe_key GLOB 'bp:note:[0-9]*:order:[0-9]*:*';"
+	/* bp:gon:<id>:shipment */
+	"UPDATE log_entries SET kind = 'goods-out-note.ship',"
+	" subject = substr(dedupe_key, 8, instr(substr(dedupe_key, 8), ':')"
+	"  - 1)"
+	" WHERE dedupe_key GLOB 'bp:gon:[0-9]*:shipment';"
+	/* bp:order:<id>:ship-on-status:<...>, bp:order:<id>:status:<...> */
+	"UPDATE log_entries SET subject = substr(dedupe_key, 10)"
+	" WHERE dedupe_key GLOB 'bp:order:[0-9]*:ship-on-status:*'"
+	"  OR dedupe_key GLOB 'bp:order:[0-9]*:status:*';"
+	"UPDATE log_entries SET"
+	" subject = substr(subject, 1, instr(subject, ':') - 1),"
+	" kind = CASE WHEN dedupe_key GLOB 'bp:order:*:ship-on-status:*'"
+	"  THEN 'order.ship' ELSE 'order.status' END"
+	" WHERE dedupe_key GLOB 'bp:order:[0-9]*:ship-on-status:*'"
+	"  OR dedupe_key GLOB 'bp:order:[0-9]*:status:*';"
+	/* bp:stock:<id>:ev<event> */
+	"UPDATE log_entries SET kind = 'product.stock',"
+	" subject = substr(dedupe_key, 10, instr(substr(dedupe_key, 10), ':')"
+	"  - 1)"
+	" WHERE dedupe_key GLOB 'bp:stock:[0-9]*:*';"
+	/* inventory:reconcile:<ms> */
+	"UPDATE log_entries SET kind = 'inventory.reconcile'"
+	" WHERE dedupe_key GLOB 'inventory:reconcile:*';";
+
 /* clang-format off */
 static const char *const migrations[] = {
 	migration_1, migration_2, migration_3, migration_4,
 	migration_5, migration_6, migration_7, migration_8,
-	migration_9};
+	migration_9, migration_10};
 /* clang-format on */
 
 _Static_assert(PS__ARRAY_LEN(migrations) == PS_STORE_SCHEMA_VERSION,

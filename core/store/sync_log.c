@@ -64,6 +64,9 @@ ps_log_entry_dispose(ps_log_entry *e)
 	free(e->source_id);
 	free(e->target_id);
 	free(e->detail);
+	free(e->kind);
+	free(e->subject);
+	free(e->subject_order);
 	ps_log_entry_init(e);
 }
 
@@ -79,11 +82,77 @@ ps_log_entries_free(ps_log_entry *entries, size_t n)
 	free(entries);
 }
 
+int
+ps_log_entry_is(const ps_log_entry *e, const char *kind)
+{
+	return e != NULL && e->kind != NULL && kind != NULL &&
+	       strcmp(e->kind, kind) == 0;
+}
+
+/* The object named by kind (its part before the first '.') into buf. */
+static void
+kind_object(char *buf, size_t cap, const char *kind)
+{
+	size_t n = kind ? strcspn(kind, ".") : 0;
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(buf, kind ? kind : "", n);
+	buf[n] = '\0';
+}
+
+char *
+ps_log_entry_subject(char *buf, size_t cap, const ps_log_entry *e)
+{
+	char object[64];
+
+	if (cap == 0)
+		return buf;
+	buf[0] = '\0';
+	if (e == NULL || e->subject == NULL || e->subject[0] == '\0')
+		return buf;
+	kind_object(object, sizeof(object), e->kind);
+	if (e->subject_order != NULL && e->subject_order[0] != '\0')
+		snprintf(buf, cap, "%s%s%s of order %s", object,
+			 object[0] ? " " : "", e->subject, e->subject_order);
+	else
+		snprintf(buf, cap, "%s%s%s", object, object[0] ? " " : "",
+			 e->subject);
+	return buf;
+}
+
+char *
+ps_log_entry_describe(char *buf, size_t cap, const ps_log_entry *e)
+{
+	char subject[160], object[64];
+	const char *work;
+
+	if (cap == 0)
+		return buf;
+	buf[0] = '\0';
+	if (e == NULL || e->kind == NULL || e->kind[0] == '\0')
+		return buf;
+	work = strchr(e->kind, '.');
+	work = work != NULL && work[1] != '\0' ? work + 1 : e->kind;
+	ps_log_entry_subject(subject, sizeof(subject), e);
+	if (subject[0] == '\0') {
+		kind_object(object, sizeof(object), e->kind);
+		if (work != e->kind && object[0] != '\0')
+			snprintf(buf, cap, "%s %s", work, object);
+		else
+			snprintf(buf, cap, "%s", work);
+	} else {
+		snprintf(buf, cap, "%s %s", work, subject);
+	}
+	return buf;
+}
+
 #define LOG_COLUMNS                                                            \
 	"id, flow, dedupe_key, status, order_number, total, currency,"         \
 	" shipping_method, shipment_status, inserted_at, updated_at,"          \
 	" synced_at, next_attempt_at, attempts, reason, error_code,"           \
-	" source_platform, source_id, target_platform, target_id, detail"
+	" source_platform, source_id, target_platform, target_id, detail,"     \
+	" kind, subject, subject_order"
 
 static int64_t
 col_time(sqlite3_stmt *s, int i)
@@ -91,6 +160,17 @@ col_time(sqlite3_stmt *s, int i)
 	return sqlite3_column_type(s, i) == SQLITE_NULL
 		       ? 0
 		       : sqlite3_column_int64(s, i);
+}
+
+/* A NOT NULL text column into *out, never NULL on success. */
+static int
+column_text(char **out, sqlite3_stmt *s, int i)
+{
+	int error = ps_store__column_dup(out, s, i);
+
+	if (error == 0 && *out == NULL && (*out = ps_util__strdup("")) == NULL)
+		error = ps_error_set(PS_ENOMEM, "out of memory");
+	return error;
 }
 
 /* Fill e (initialised here) from a row selected with LOG_COLUMNS. */
@@ -121,7 +201,10 @@ read_entry(ps_log_entry *e, sqlite3_stmt *s)
 	    (error = ps_store__column_dup(&e->reason, s, 14)) < 0 ||
 	    (error = ps_store__column_dup(&e->source_id, s, 17)) < 0 ||
 	    (error = ps_store__column_dup(&e->target_id, s, 19)) < 0 ||
-	    (error = ps_store__column_dup(&e->detail, s, 20)) < 0)
+	    (error = ps_store__column_dup(&e->detail, s, 20)) < 0 ||
+	    (error = column_text(&e->kind, s, 21)) < 0 ||
+	    (error = column_text(&e->subject, s, 22)) < 0 ||
+	    (error = column_text(&e->subject_order, s, 23)) < 0)
 		ps_log_entry_dispose(e);
 	return error;
 }
@@ -216,9 +299,9 @@ ps_store_log_add(int64_t *out_id, ps_store *st, const ps_log_entry *e,
 		     " inserted_at, updated_at, next_attempt_at, reason,"
 		     " error_code,"
 		     " source_platform, source_id, target_platform, target_id,"
-		     " detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-		     " ?9, ?10,"
-		     " ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+		     " detail, kind, subject, subject_order)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10,"
+		     " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
 		     " ON CONFLICT(dedupe_key) DO NOTHING")) < 0)
 		return error;
 	if ((error = ps_store__bind_text(st, s, 1, e->flow)) < 0 ||
@@ -238,7 +321,14 @@ ps_store_log_add(int64_t *out_id, ps_store *st, const ps_log_entry *e,
 	    (error = ps_store__bind_text(st, s, 14, e->source_id)) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 15, e->target_platform)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 16, e->target_id)) < 0 ||
-	    (error = ps_store__bind_text(st, s, 17, e->detail)) < 0) {
+	    (error = ps_store__bind_text(st, s, 17, e->detail)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 18, e->kind ? e->kind : "")) <
+		    0 ||
+	    (error = ps_store__bind_text(st, s, 19,
+					 e->subject ? e->subject : "")) < 0 ||
+	    (error = ps_store__bind_text(
+		     st, s, 20, e->subject_order ? e->subject_order : "")) <
+		    0) {
 		sqlite3_reset(s);
 		return error;
 	}
@@ -497,7 +587,9 @@ ps_store_log_set_fields(ps_store *st, int64_t id, const ps_log_entry *e,
 		     " currency = COALESCE(?5, currency),"
 		     " shipping_method = COALESCE(?6, shipping_method),"
 		     " shipment_status = COALESCE(?7, shipment_status),"
-		     " detail = COALESCE(?8, detail), updated_at = ?9"
+		     " detail = COALESCE(?8, detail), updated_at = ?9,"
+		     " subject_order = COALESCE(NULLIF(?10, ''),"
+		     " subject_order)"
 		     " WHERE id = ?1")) < 0)
 		return error;
 	if ((error = ps_store__bind_int64(st, s, 1, id)) < 0 ||
@@ -508,7 +600,8 @@ ps_store_log_set_fields(ps_store *st, int64_t id, const ps_log_entry *e,
 	    (error = ps_store__bind_text(st, s, 6, e->shipping_method)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 7, e->shipment_status)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 8, e->detail)) < 0 ||
-	    (error = ps_store__bind_int64(st, s, 9, now)) < 0) {
+	    (error = ps_store__bind_int64(st, s, 9, now)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 10, e->subject_order)) < 0) {
 		sqlite3_reset(s);
 		return error;
 	}
@@ -634,10 +727,11 @@ done:
 /* LOG_COLUMNS qualified with the alias e, for joins with log_search. */
 #define LOG_COLUMNS_E                                                          \
 	"e.id, e.flow, e.dedupe_key, e.status, e.order_number, e.total,"       \
-	" e.currency, e.shipping_method, e.shipment_status, e.inserted_at,"   \
-	" e.updated_at, e.synced_at, e.next_attempt_at, e.attempts,"          \
-	" e.reason, e.error_code, e.source_platform, e.source_id,"            \
-	" e.target_platform, e.target_id, e.detail"
+	" e.currency, e.shipping_method, e.shipment_status, e.inserted_at,"    \
+	" e.updated_at, e.synced_at, e.next_attempt_at, e.attempts,"           \
+	" e.reason, e.error_code, e.source_platform, e.source_id,"             \
+	" e.target_platform, e.target_id, e.detail, e.kind, e.subject,"        \
+	" e.subject_order"
 
 /*
  * The listing query for q, built from fixed fragments so the statement
@@ -663,16 +757,18 @@ build_list_sql(char *buf, size_t cap, const ps_log_query *q, int *short_text)
 			     " ON e.id = log_search.rowid"
 			     " WHERE log_search MATCH ?4"
 			     " AND log_search.rowid < ?1%s%s"
-			     " ORDER BY log_search.rowid DESC LIMIT ?5",
+			     "%s ORDER BY log_search.rowid DESC LIMIT ?5",
 			     q->status >= 0 ? " AND e.status = ?2" : "",
-			     q->flow ? " AND e.flow = ?3" : "");
+			     q->flow ? " AND e.flow = ?3" : "",
+			     q->kind ? " AND e.kind = ?6" : "");
 	else
 		n = snprintf(buf, cap,
 			     "SELECT " LOG_COLUMNS
 			     " FROM log_entries WHERE id < ?1"
-			     "%s%s%s ORDER BY id DESC LIMIT ?5",
+			     "%s%s%s%s ORDER BY id DESC LIMIT ?5",
 			     q->status >= 0 ? " AND status = ?2" : "",
 			     q->flow ? " AND flow = ?3" : "",
+			     q->kind ? " AND kind = ?6" : "",
 			     *short_text ? " AND (order_number = ?4 OR"
 					   " source_id = ?4 OR target_id = ?4)"
 					 : "");
@@ -717,6 +813,7 @@ bind_list(ps_store *st, sqlite3_stmt *s, const ps_log_query *q, int short_text,
 	    (q->status >= 0 &&
 	     (error = ps_store__bind_int64(st, s, 2, q->status)) < 0) ||
 	    (q->flow && (error = ps_store__bind_text(st, s, 3, q->flow)) < 0) ||
+	    (q->kind && (error = ps_store__bind_text(st, s, 6, q->kind)) < 0) ||
 	    (error = ps_store__bind_int64(st, s, 5, (int64_t)q->limit)) < 0)
 		return error;
 	if (q->text == NULL || q->text[0] == '\0')
@@ -758,10 +855,11 @@ list_text_filtered(struct entry_vec *vec, ps_store *st, const ps_log_query *q)
 	int ra, rb, rc, error, n, sa = 0, sb = 0;
 
 	n = snprintf(sql, sizeof(sql),
-		     "SELECT id FROM log_entries WHERE id < ?1%s%s"
+		     "SELECT id FROM log_entries WHERE id < ?1%s%s%s"
 		     " ORDER BY id DESC",
 		     q->status >= 0 ? " AND status = ?2" : "",
-		     q->flow ? " AND flow = ?3" : "");
+		     q->flow ? " AND flow = ?3" : "",
+		     q->kind ? " AND kind = ?4" : "");
 	if (n <= 0 || (size_t)n >= sizeof(sql))
 		return ps_error_set(PS_ERROR, "query too long");
 	if ((ids = malloc(q->limit * sizeof(*ids))) == NULL)
@@ -777,7 +875,8 @@ list_text_filtered(struct entry_vec *vec, ps_store *st, const ps_log_query *q)
 	    (error = ps_store__bind_int64(st, b, 1, before)) < 0 ||
 	    (q->status >= 0 &&
 	     (error = ps_store__bind_int64(st, b, 2, q->status)) < 0) ||
-	    (q->flow && (error = ps_store__bind_text(st, b, 3, q->flow)) < 0))
+	    (q->flow && (error = ps_store__bind_text(st, b, 3, q->flow)) < 0) ||
+	    (q->kind && (error = ps_store__bind_text(st, b, 4, q->kind)) < 0))
 		goto done;
 	ra = sqlite3_step(a);
 	rb = sqlite3_step(b);
@@ -882,7 +981,8 @@ ps_store_log_list(ps_log_entry **out, size_t *out_n, ps_store *st,
 	if ((error = check_store(st, "ps_store_log_list")) < 0 ||
 	    (error = check_query(q)) < 0)
 		return error;
-	if (q->text && strlen(q->text) >= 3 && (q->status >= 0 || q->flow)) {
+	if (q->text && strlen(q->text) >= 3 &&
+	    (q->status >= 0 || q->flow || q->kind)) {
 		error = list_text_filtered(&vec, st, q);
 		return vec_finish(out, out_n, &vec, error);
 	}

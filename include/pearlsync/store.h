@@ -34,7 +34,7 @@
 typedef struct ps_store ps_store;
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define PS_STORE_SCHEMA_VERSION 9
+#define PS_STORE_SCHEMA_VERSION 10
 
 /* Writers wait this long for another connection's lock, then PS_EBUSY. */
 #define PS_STORE_BUSY_TIMEOUT_MS 5000
@@ -375,6 +375,19 @@ typedef struct ps_log_entry {
 	ps_platform target_platform;
 	char *target_id; /* set when synced */
 	char *detail;    /* what was sent (redacted), free text */
+	/*
+	 * What the unit of work is and which object it is about, set by the
+	 * flow that records the entry (the dedupe key is only its uniqueness
+	 * key).  kind is "<object>.<work>", e.g. "order.import",
+	 * "note.copy", "goods-out-note.ship"; subject is that object's id
+	 * on the source platform ("" when the work has no single object);
+	 * subject_order is the source platform's order the object belongs
+	 * to when it is not an order itself ("" when unknown or none).  NULL
+	 * is stored as ""; entries from the store never hold NULL here.
+	 */
+	char *kind;
+	char *subject;
+	char *subject_order;
 } ps_log_entry;
 
 /*
@@ -387,6 +400,25 @@ typedef struct ps_log_entry {
 void ps_log_entry_init(ps_log_entry *e);
 void ps_log_entry_dispose(ps_log_entry *e);
 void ps_log_entries_free(ps_log_entry *entries, size_t n);
+
+/* ps_log_entry_is - nonzero when e's kind is kind. */
+int ps_log_entry_is(const ps_log_entry *e, const char *kind);
+
+/*
+ * ps_log_entry_subject - e's subject for people, into buf (always
+ * terminated): "order 123", "note 45 of order 123", "" when the entry
+ * has no subject.  The object's name is the kind's part before the dot.
+ * Returns buf.
+ */
+char *ps_log_entry_subject(char *buf, size_t cap, const ps_log_entry *e);
+
+/*
+ * ps_log_entry_describe - what the entry does, for people, into buf
+ * (always terminated): the kind's work then its subject, "import order
+ * 1001", "copy note 45 of order 123"; "reconcile inventory" without a
+ * subject; "" without a kind.  Returns buf.
+ */
+char *ps_log_entry_describe(char *buf, size_t cap, const ps_log_entry *e);
 
 /*
  * ps_store_log_add - insert entry unless its dedupe_key exists.  The
@@ -446,7 +478,9 @@ int ps_store_log_mark_pending(ps_store *st, int64_t id, const char *reason,
 /*
  * ps_store_log_set_fields - update the descriptive columns of an entry
  * (order number, total, currency, shipping method, shipment status,
- * detail) from e; NULL strings and has_total=0 keep the stored value.
+ * detail, subject_order) from e; NULL strings (and "" for subject_order)
+ * and has_total=0 keep the stored value.  Kind and subject are set once,
+ * when the entry is added.
  */
 int ps_store_log_set_fields(ps_store *st, int64_t id, const ps_log_entry *e,
 			    int64_t now);
@@ -484,11 +518,12 @@ typedef struct ps_log_query {
 			    * number or ids exactly */
 	int64_t before_id; /* keyset paging: ids < before_id; 0 = newest */
 	size_t limit;      /* page size, 1..1000 */
+	const char *kind;  /* NULL for any, else exactly this kind */
 } ps_log_query;
 
 #define PS_LOG_QUERY_INIT                                                      \
 	{                                                                      \
-		-1, NULL, NULL, 0, 50                                          \
+		-1, NULL, NULL, 0, 50, NULL                                    \
 	}
 
 /*

@@ -6,7 +6,9 @@
  * Entry i (0-based) is inserted at start + i * step_ms.  Every fourth is a
  * fulfilment (Brightpearl -> BigCommerce), the rest order imports; i % 10
  * == 4 is failed (an unknown SKU), i % 10 == 7 pending (waiting for a
- * setting), the rest synced 30 s after insertion.
+ * setting), the rest synced 30 s after insertion.  An import's subject
+ * is its order (the source id); a fulfilment's a goods-out note (the
+ * source id) of order 7000 + i.
  */
 #ifndef PS_TESTS_CONSOLE_SEED_H
 #define PS_TESTS_CONSOLE_SEED_H
@@ -27,6 +29,7 @@ ps_seed_entry(ps_store *st, size_t i, int64_t at)
 	static const char *const methods[] = {"Ground", "Express",
 					      "Free Shipping"};
 	char key[64], number[32], source[32], target[32], detail[160];
+	char order[32];
 	ps_log_entry e;
 	int64_t id;
 	int error, fulfil = i % 4 == 3;
@@ -48,6 +51,10 @@ ps_seed_entry(ps_store *st, size_t i, int64_t at)
 	e.target_platform =
 		fulfil ? PS_PLATFORM_BIGCOMMERCE : PS_PLATFORM_BRIGHTPEARL;
 	e.source_id = source;
+	snprintf(order, sizeof(order), "%zu", 7000 + i);
+	e.kind = (char *)(fulfil ? "goods-out-note.ship" : "order.import");
+	e.subject = source;
+	e.subject_order = fulfil ? order : NULL;
 	if ((error = ps_store_log_add(&id, st, &e, at)) < 0)
 		return error;
 	if (i % 10 == 4)

@@ -84,16 +84,24 @@ run_json(const struct fixture *f, const char *args)
 	return doc;
 }
 
+/* kind "<kind> <subject> [<subject order>]", or NULL for none */
 static void
 add_entry(ps_store *st, const char *flow, const char *key, const char *order,
-	  long long cents, ps_entry_status status, const char *reason)
+	  long long cents, ps_entry_status status, const char *reason,
+	  const char *kind)
 {
 	ps_log_entry e;
+	char k[64] = "", s[32] = "", so[32] = "";
 	int64_t id = 0;
 
+	if (kind != NULL)
+		assert_true(sscanf(kind, "%63s %31s %31s", k, s, so) >= 2);
 	ps_log_entry_init(&e);
 	e.flow = (char *)flow;
 	e.dedupe_key = (char *)key;
+	e.kind = k;
+	e.subject = s;
+	e.subject_order = so;
 	e.order_number = (char *)order;
 	e.total = ps_money_from_cents(cents);
 	e.has_total = 1;
@@ -131,13 +139,15 @@ setup(void **state)
 
 	assert_int_equal(ps_store_open(&st, f->db.path, 0), 0);
 	add_entry(st, "order_import_bc", "bc:order:1001", "1001", 1999,
-		  PS_ENTRY_SYNCED, NULL);
+		  PS_ENTRY_SYNCED, NULL, "order.import 1001");
 	add_entry(st, "order_import_bc", "bc:order:1002", "1002", 5000,
-		  PS_ENTRY_FAILED, "SKU 'TEE-RED-M' not found in Brightpearl");
+		  PS_ENTRY_FAILED, "SKU 'TEE-RED-M' not found in Brightpearl",
+		  "order.import 1002");
 	add_entry(st, "order_import_bc", "bc:order:1003", "1003", 1,
-		  PS_ENTRY_PENDING, NULL);
+		  PS_ENTRY_PENDING, NULL, NULL);
 	add_entry(st, "shipment_export_bc", "bp:goods-out:77", "1001", 1999,
-		  PS_ENTRY_FAILED, "carrier 'UPS Ground' is not mapped");
+		  PS_ENTRY_FAILED, "carrier 'UPS Ground' is not mapped",
+		  "goods-out-note.ship 77 5001");
 	ps_store_close(st);
 	*state = f;
 	return 0;
@@ -179,7 +189,53 @@ test_cli_logs__json_lists_newest_first_with_columns(void **state)
 			    "order SO-1 created: 2 rows, 1 payment");
 	assert_true(json_is_integer(json_object_get(e, "updated_at_ms")));
 	assert_true(json_is_null(json_object_get(e, "error")));
+	/* what the entry is, typed */
+	assert_string_equal(json_string_value(json_object_get(e, "kind")),
+			    "order.import");
+	assert_string_equal(json_string_value(json_object_get(e, "subject")),
+			    "1001");
+	assert_true(json_is_null(json_object_get(e, "subject_order")));
+	e = json_array_get(arr, 0);
+	assert_string_equal(json_string_value(json_object_get(e, "kind")),
+			    "goods-out-note.ship");
+	assert_string_equal(json_string_value(json_object_get(e, "subject")),
+			    "77");
+	assert_string_equal(
+		json_string_value(json_object_get(e, "subject_order")), "5001");
+	/* an entry recorded without a kind has none */
+	e = json_array_get(arr, 1);
+	assert_true(json_is_null(json_object_get(e, "kind")));
+	assert_true(json_is_null(json_object_get(e, "subject")));
 	json_decref(arr);
+}
+
+/* --kind lists only entries of that kind, with the other filters too. */
+static void
+test_cli_logs__kind_filter(void **state)
+{
+	json_t *arr;
+	char *out;
+
+	arr = run_json(*state, "logs --json --kind order.import");
+	assert_int_equal(json_array_size(arr), 2);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(arr, 0), "order_number")),
+			    "1002");
+	json_decref(arr);
+	arr = run_json(*state, "logs --json --kind order.import --status "
+			       "synced");
+	assert_int_equal(json_array_size(arr), 1);
+	json_decref(arr);
+	arr = run_json(*state, "logs --json --kind goods-out-note.ship "
+			       "--search 1001");
+	assert_int_equal(json_array_size(arr), 1);
+	json_decref(arr);
+	arr = run_json(*state, "logs --json --kind order.status");
+	assert_int_equal(json_array_size(arr), 0);
+	json_decref(arr);
+	assert_int_equal(run_cli(&out, *state, "logs --kind 2>&1"), 2);
+	assert_non_null(strstr(out, "--kind needs a value"));
+	free(out);
 }
 
 static void
@@ -251,6 +307,11 @@ test_cli_logs__table(void **state)
 	assert_non_null(strstr(out, "50.00 USD"));
 	assert_non_null(strstr(out, "carrier 'UPS Ground' is not mapped"));
 	assert_null(strstr(out, "1003"));
+	/* the last column says what each entry is, then why */
+	assert_non_null(strstr(out, "WHAT: REASON"));
+	assert_non_null(strstr(out, "import order 1002: SKU 'TEE-RED-M'"));
+	assert_non_null(strstr(out, "ship goods-out-note 77 of order 5001: "
+				    "carrier"));
 	free(out);
 }
 
@@ -319,6 +380,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_cli_logs__flow_alias_and_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cli_logs__kind_filter,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_logs__table, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(

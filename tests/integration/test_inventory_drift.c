@@ -293,8 +293,17 @@ synced_for(const char *sku)
 	q.text = sku;
 	q.status = PS_ENTRY_SYNCED;
 	assert_int_equal(ps_store_log_list(&rows, &n, fx.st, &q), 0);
-	for (i = 0; i < n; i++)
-		k += strncmp(rows[i].dedupe_key, "bp:stock:", 9) == 0;
+	for (i = 0; i < n; i++) {
+		int stock = strncmp(rows[i].dedupe_key, "bp:stock:", 9) == 0;
+
+		/* the kind says the same as the key */
+		assert_int_equal(stock,
+				 strcmp(rows[i].kind, "product.stock") == 0);
+		if (!stock)
+			assert_string_equal(rows[i].kind,
+					    "inventory.reconcile");
+		k += stock;
+	}
 	ps_log_entries_free(rows, n);
 	return k;
 }

@@ -583,6 +583,8 @@ check_batch(ctx *c, const placed *ps, size_t n, size_t baseline)
 			continue;
 		}
 		assert_int_equal(ps_store_log_get_by_key(&e, c->st, key), 0);
+		assert_string_equal(e.kind, "order.import");
+		assert_string_equal(e.subject, ref);
 		if (ps[i].expect_order) {
 			int64_t bp_id;
 

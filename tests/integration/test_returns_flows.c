@@ -305,6 +305,9 @@ test_lost_webhook_poll(void **state)
 			assert_int_equal(
 				ps_store_log_get_by_key(&e, fx.st, key), 0);
 			assert_int_equal(e.status, PS_ENTRY_SYNCED);
+			assert_string_equal(e.kind, "order.status");
+			snprintf(key, sizeof(key), "%" PRId64, p.bp_id);
+			assert_string_equal(e.subject, key);
 			ps_log_entry_dispose(&e);
 		}
 		{
@@ -459,6 +462,29 @@ test_notes(void **state)
 			      "Customer called about delivery");
 	assert_int_equal(n, 1);
 	ps_bp_note_list_dispose(&nl);
+	/* the note's entry names the note and its Brightpearl order */
+	{
+		ps_log_query q = PS_LOG_QUERY_INIT;
+		ps_log_entry *rows = NULL;
+		char label[96];
+
+		q.flow = "notes_bc";
+		q.kind = "note.copy";
+		q.limit = 1000;
+		assert_int_equal(ps_store_log_list(&rows, &n, fx.st, &q), 0);
+		for (i = 0; i < n; i++)
+			if (strcmp(rows[i].subject_order, bpid) == 0)
+				break;
+		assert_true(i < n);
+		assert_int_equal(rows[i].status, PS_ENTRY_SYNCED);
+		assert_string_equal(rows[i].subject, rows[i].source_id);
+		snprintf(body, sizeof(body), "note %s of order %s",
+			 rows[i].subject, bpid);
+		assert_string_equal(
+			ps_log_entry_subject(label, sizeof(label), &rows[i]),
+			body);
+		ps_log_entries_free(rows, n);
+	}
 }
 
 /* ---- fixture ---------------------------------------------------------- */

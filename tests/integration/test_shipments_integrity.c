@@ -128,12 +128,19 @@ static void
 assert_gon_entry(int64_t gon, const fx_order *p, const char *shipment_status)
 {
 	ps_log_entry e;
-	char key[64], num[32];
+	char key[64], num[32], id[32], order[32];
 
 	snprintf(key, sizeof(key), "bp:gon:%" PRId64 ":shipment", gon);
 	snprintf(num, sizeof(num), "%" PRId64, p->bc_id);
+	snprintf(id, sizeof(id), "%" PRId64, gon);
+	snprintf(order, sizeof(order), "%" PRId64, p->bp_id);
 	entry_by_key(&e, key);
 	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	/* typed: the note, and its order (known at the latest once
+	 * performed) */
+	assert_string_equal(e.kind, "goods-out-note.ship");
+	assert_string_equal(e.subject, id);
+	assert_string_equal(e.subject_order, order);
 	assert_non_null(e.order_number);
 	assert_string_equal(e.order_number, num);
 	assert_non_null(e.shipping_method);
@@ -151,13 +158,17 @@ static void
 assert_order_entry(const fx_order *p, const char *shipment_status)
 {
 	ps_log_entry e;
-	char key[96], num[32];
+	char key[96], num[32], id[32];
 
 	snprintf(key, sizeof(key), "bp:order:%" PRId64 ":ship-on-status:s8",
 		 p->bp_id);
 	snprintf(num, sizeof(num), "%" PRId64, p->bc_id);
+	snprintf(id, sizeof(id), "%" PRId64, p->bp_id);
 	entry_by_key(&e, key);
 	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	assert_string_equal(e.kind, "order.ship");
+	assert_string_equal(e.subject, id);
+	assert_string_equal(e.subject_order, "");
 	assert_non_null(e.order_number);
 	assert_string_equal(e.order_number, num);
 	assert_non_null(e.shipping_method);

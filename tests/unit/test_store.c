@@ -83,6 +83,41 @@ add_entry(ps_store *st, const char *flow, const char *key, int64_t now)
 	return id;
 }
 
+/*
+ * A row as an older pearlsync wrote it: only the columns of the first
+ * schema, so it works at every version (ps_store_log_add needs the
+ * current one).
+ */
+static void
+add_old_entry(ps_store *st, const char *flow, const char *key, int64_t now)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO log_entries(flow, dedupe_key, status,"
+		 " order_number, inserted_at, updated_at, next_attempt_at,"
+		 " source_platform, source_id, target_platform)"
+		 " VALUES ('%s', '%s', 0, NULL, %lld, %lld, %lld, %d, '%s',"
+		 " %d)",
+		 flow, key, (long long)now, (long long)now, (long long)now,
+		 PS_PLATFORM_BIGCOMMERCE, key, PS_PLATFORM_BRIGHTPEARL);
+	assert_int_equal(ps_store__exec_sql(st, sql), 0);
+}
+
+/* ps_store_log_add's result for a bare entry with key. */
+static int
+add_entry_rc(ps_store *st, const char *flow, const char *key)
+{
+	ps_log_entry e;
+
+	ps_log_entry_init(&e);
+	e.flow = (char *)flow;
+	e.dedupe_key = (char *)key;
+	e.source_platform = PS_PLATFORM_BRIGHTPEARL;
+	e.target_platform = PS_PLATFORM_BIGCOMMERCE;
+	return ps_store_log_add(NULL, st, &e, 50);
+}
+
 static int64_t
 count_rows(ps_store *st, const char *flow, int status)
 {
@@ -293,7 +328,8 @@ test_store__upgrades_from_every_earlier_version(void **state)
 		assert_int_equal(ps_store_schema_version(&version, f->st), 0);
 		assert_int_equal(version, k);
 		if (k >= 1) { /* data written at the old version survives */
-			add_entry(f->st, "order_import_bc", "bc:order:1001", 5);
+			add_old_entry(f->st, "order_import_bc", "bc:order:1001",
+				      5);
 			assert_int_equal(ps_store_cursor_set(f->st, "bc.orders",
 							     "2026-01-01", 5),
 					 0);
@@ -1904,6 +1940,181 @@ write_cursor(const char *path)
 	return ok ? 0 : 1;
 }
 
+/* Kind and subject: stored, read back by get, list and claim, filtered. */
+static void
+test_store__log_kind_and_subject_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_query q = PS_LOG_QUERY_INIT;
+	ps_log_entry e, *v = NULL;
+	char buf[64];
+	size_t n = 0;
+	int64_t id = 0, plain;
+
+	open_ok(f);
+	ps_log_entry_init(&e);
+	e.flow = (char *)"notes_bc";
+	e.dedupe_key = (char *)"bp:note:45:order:123:bc";
+	e.kind = (char *)"note.copy";
+	e.subject = (char *)"45";
+	e.subject_order = (char *)"123";
+	e.source_platform = PS_PLATFORM_BRIGHTPEARL;
+	e.target_platform = PS_PLATFORM_BIGCOMMERCE;
+	e.source_id = (char *)"45";
+	assert_int_equal(ps_store_log_add(&id, f->st, &e, 10), 0);
+	plain = add_entry(f->st, "order_import_bc", "no-kind", 11);
+
+	assert_int_equal(ps_store_log_get(&e, f->st, id), 0);
+	assert_string_equal(e.kind, "note.copy");
+	assert_string_equal(e.subject, "45");
+	assert_string_equal(e.subject_order, "123");
+	assert_true(ps_log_entry_is(&e, "note.copy"));
+	assert_false(ps_log_entry_is(&e, "note"));
+	assert_string_equal(ps_log_entry_subject(buf, sizeof(buf), &e),
+			    "note 45 of order 123");
+	assert_string_equal(ps_log_entry_describe(buf, sizeof(buf), &e),
+			    "copy note 45 of order 123");
+	/* cut to the buffer, always terminated */
+	assert_string_equal(ps_log_entry_describe(buf, 8, &e), "copy no");
+	ps_log_entry_dispose(&e);
+	/* an entry recorded without them reads "" (never NULL) */
+	assert_int_equal(ps_store_log_get(&e, f->st, plain), 0);
+	assert_non_null(e.kind);
+	assert_string_equal(e.kind, "");
+	assert_string_equal(e.subject, "");
+	assert_string_equal(e.subject_order, "");
+	assert_string_equal(ps_log_entry_subject(buf, sizeof(buf), &e), "");
+	assert_string_equal(ps_log_entry_describe(buf, sizeof(buf), &e), "");
+	assert_false(ps_log_entry_is(&e, "note.copy"));
+	ps_log_entry_dispose(&e);
+	/* a kind without a subject names its object */
+	ps_log_entry_init(&e);
+	e.kind = (char *)"inventory.reconcile";
+	e.subject = (char *)"";
+	assert_string_equal(ps_log_entry_describe(buf, sizeof(buf), &e),
+			    "reconcile inventory");
+	e.kind = (char *)"order.import";
+	e.subject = (char *)"1001";
+	assert_string_equal(ps_log_entry_describe(buf, sizeof(buf), &e),
+			    "import order 1001");
+
+	/* set_fields fills a missing order, "" keeps it */
+	ps_log_entry_init(&e);
+	e.subject_order = (char *)"";
+	assert_int_equal(ps_store_log_set_fields(f->st, id, &e, 12), 0);
+	e.subject_order = (char *)"777";
+	assert_int_equal(ps_store_log_set_fields(f->st, plain, &e, 12), 0);
+	assert_int_equal(ps_store_log_get(&e, f->st, id), 0);
+	assert_string_equal(e.subject_order, "123");
+	ps_log_entry_dispose(&e);
+	assert_int_equal(ps_store_log_get(&e, f->st, plain), 0);
+	assert_string_equal(e.subject_order, "777");
+	assert_string_equal(e.kind, "");
+	ps_log_entry_dispose(&e);
+
+	/* the listing filters on kind, alone and with text and flow */
+	q.kind = "note.copy";
+	assert_int_equal(ps_store_log_list(&v, &n, f->st, &q), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, id);
+	assert_string_equal(v[0].subject, "45");
+	ps_log_entries_free(v, n);
+	q.text = "no-kind";
+	assert_int_equal(ps_store_log_list(&v, &n, f->st, &q), 0);
+	assert_int_equal(n, 0);
+	q.kind = "";
+	q.flow = "order_import_bc";
+	assert_int_equal(ps_store_log_list(&v, &n, f->st, &q), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, plain);
+	ps_log_entries_free(v, n);
+
+	/* claim carries them to the flow */
+	assert_int_equal(
+		ps_store_log_claim_due(&v, &n, f->st, "notes_bc", 10, 20), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].kind, "note.copy");
+	assert_string_equal(v[0].subject, "45");
+	assert_string_equal(v[0].subject_order, "123");
+	ps_log_entries_free(v, n);
+}
+
+/*
+ * Version 9 back-fills kind and subject of the rows written before it
+ * from their dedupe keys; keys of no known shape keep "".
+ */
+static void
+test_store__log_kind_back_filled_from_old_keys(void **state)
+{
+	static const struct {
+		const char *flow, *key, *kind, *subject, *order;
+	} rows[] = {
+		{"order_import_bc", "bc:order:1001:import", "order.import",
+		 "1001", ""},
+		{"order_import_bc", "bc:order:1002:status:11", "order.status",
+		 "1002", ""},
+		{"order_import_bc", "bc:order:1002:status:ev7", "order.status",
+		 "1002", ""},
+		{"order_import_bc", "bc:order:1003:notes:0a1b2c3d",
+		 "order.notes", "1003", ""},
+		{"order_import_bc", "bc:order:1004:address:0a1b2c3d",
+		 "order.address", "1004", ""},
+		{"order_import_bc", "bc:order:1005:updated:1767225600",
+		 "order.edit", "1005", ""},
+		{"order_import_bc", "bc:order:1006:updated:ev9", "order.edit",
+		 "1006", ""},
+		{"order_import_bc", "bc:order:1007:unreadable:00ff00ff",
+		 "order.edit", "1007", ""},
+		{"notes_bc", "bp:note:45:order:123:bc", "note.copy", "45",
+		 "123"},
+		{"notes_bc", "bc:order:1008:notes:1", "order.notes", "1008",
+		 ""},
+		{"shipment_export_bc", "bp:gon:9:shipment",
+		 "goods-out-note.ship", "9", ""},
+		{"shipment_export_bc", "bp:order:124:ship-on-status:s8",
+		 "order.ship", "124", ""},
+		{"shipment_export_bc", "bp:order:125:ship-on-status:ev3",
+		 "order.ship", "125", ""},
+		{"status_export_bc", "bp:order:126:status:s4", "order.status",
+		 "126", ""},
+		{"status_export_bc", "bp:order:127:status:ev5", "order.status",
+		 "127", ""},
+		{"inventory_export_bc", "bp:stock:1010:ev12", "product.stock",
+		 "1010", ""},
+		{"inventory_export_bc", "inventory:reconcile:1767225600000",
+		 "inventory.reconcile", "", ""},
+		/* shapes no flow writes stay unclassified */
+		{"order_import_bc", "bc:order:1009", "", "", ""},
+		{"shipment_export_bc", "bp:goods-out:77", "", "", ""},
+		{"order_import_bc", "bc:order:x:import", "", "", ""},
+	};
+	struct fixture *f = *state;
+	ps_log_entry e;
+	size_t i;
+
+	assert_int_equal(ps_store__open_at_version(&f->st, f->db.path, 9), 0);
+	for (i = 0; i < PS__ARRAY_LEN(rows); i++)
+		add_old_entry(f->st, rows[i].flow, rows[i].key, 5);
+	ps_store_close(f->st);
+	f->st = NULL;
+	open_ok(f);
+	for (i = 0; i < PS__ARRAY_LEN(rows); i++) {
+		assert_int_equal(
+			ps_store_log_get_by_key(&e, f->st, rows[i].key), 0);
+		if (strcmp(e.kind, rows[i].kind) != 0 ||
+		    strcmp(e.subject, rows[i].subject) != 0 ||
+		    strcmp(e.subject_order, rows[i].order) != 0)
+			fail_msg("%s: kind '%s' subject '%s' order '%s'",
+				 rows[i].key, e.kind, e.subject,
+				 e.subject_order);
+		/* the key itself is untouched: it still dedupes */
+		assert_string_equal(e.dedupe_key, rows[i].key);
+		ps_log_entry_dispose(&e);
+	}
+	assert_int_equal(
+		add_entry_rc(f->st, "notes_bc", "bp:note:45:order:123:bc"), 1);
+}
+
 /* Budgets: typed rows; version 7 drops the old JSON rows of the cache. */
 static void
 test_store__budgets_replace_the_rate_limit_cache(void **state)
@@ -2095,6 +2306,8 @@ main(int argc, char **argv)
 		T(test_store__refuses_a_file_that_is_not_a_database),
 		T(test_store__upgrades_from_every_earlier_version),
 		T(test_store__v8_renames_the_bigcommerce_pair_settings),
+		T(test_store__log_kind_and_subject_round_trip),
+		T(test_store__log_kind_back_filled_from_old_keys),
 		T(test_store__readonly_open_reads_but_cannot_write),
 		T(test_store__rolled_back_transaction_leaves_nothing),
 		T(test_store__nested_rollback_undoes_only_inner_work),

@@ -8,9 +8,11 @@
  * the BigCommerce variant SKU.  Brightpearl is the master: BigCommerce is made
  * to show its level.
  *
- * Two kinds of entry:
+ * Two kinds of entry (kind, then dedupe key):
+ *   product.stock, subject the product,
  *   bp:stock:<product>:ev<event>  a "product.modified.on-hand-modified"
  *                                 webhook: that product's level;
+ *   inventory.reconcile, no subject,
  *   inventory:reconcile:<ms>      recorded by poll every
  *                                 bigcommerce.inventory.interval_minutes, or at
  *                                 once on an operator's "run now": every
@@ -111,7 +113,8 @@ inv_on_event(ps_flow_env *env, const ps_event *ev)
 		snprintf(key, sizeof(key), "bp:stock:%s:ev%" PRId64, id,
 			 ev->id);
 		if ((error = ps_pair__log_add(
-			     env, FLOW, key, PS_PLATFORM_BRIGHTPEARL, id,
+			     env, FLOW, key, PS_PAIR_KIND_PRODUCT_STOCK, id,
+			     NULL, PS_PLATFORM_BRIGHTPEARL, id,
 			     PS_PLATFORM_BIGCOMMERCE, NULL)) < 0)
 			return error;
 	}
@@ -155,9 +158,10 @@ inv_poll(ps_flow_env *env)
 	snprintf(key, sizeof(key), "inventory:reconcile:%s", now);
 	if ((error = ps_store_begin(env->store)) < 0)
 		return error;
-	if ((error = ps_pair__log_add(env, FLOW, key, PS_PLATFORM_BRIGHTPEARL,
-				      "all", PS_PLATFORM_BIGCOMMERCE, NULL)) <
-		    0 ||
+	if ((error = ps_pair__log_add(env, FLOW, key,
+				      PS_PAIR_KIND_INVENTORY_RECONCILE, NULL,
+				      NULL, PS_PLATFORM_BRIGHTPEARL, "all",
+				      PS_PLATFORM_BIGCOMMERCE, NULL)) < 0 ||
 	    (error = ps_store_cursor_set(env->store, CURSOR, now, env->now)) <
 		    0) {
 		ps_store_rollback(env->store);
@@ -688,19 +692,23 @@ done:
 static int
 inv_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 {
-	char *end;
 	int64_t pid;
+	int error;
 
 	if (PS_PAIR_BP(env) == NULL || PS_PAIR_BC(env) == NULL)
 		return ps_error_set(PS_ESETTING,
 				    "waiting for the Brightpearl and "
 				    "BigCommerce connections");
-	if (strncmp(entry->dedupe_key, "inventory:reconcile:", 20) == 0)
+	if (ps_log_entry_is(entry, PS_PAIR_KIND_INVENTORY_RECONCILE))
 		return perform_all(env, res);
-	pid = entry->source_id ? strtoll(entry->source_id, &end, 10) : 0;
-	if (pid <= 0 || *end != '\0')
+	if (!ps_log_entry_is(entry, PS_PAIR_KIND_PRODUCT_STOCK))
 		return ps_error_set(PS_EDATA,
-				    "entry has no Brightpearl product");
+				    "inventory entry %lld of kind '%s' not "
+				    "understood",
+				    (long long)entry->id,
+				    entry->kind ? entry->kind : "");
+	if ((error = ps_pair__entry_subject(&pid, entry)) < 0)
+		return error;
 	return perform_one(env, pid, res);
 }
 

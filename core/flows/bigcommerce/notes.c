@@ -11,8 +11,9 @@
  *
  * Brightpearl raises no webhook for a new note, so poll lists the notes
  * of the BigCommerce orders imported in the last three days (the newest
- * NOTES_POLL_ORDERS of them) and records one entry per new note (dedupe
- * key bp:note:<id>:order:<bp order>:bc).  Performing it appends
+ * NOTES_POLL_ORDERS of them) and records one entry per new note (kind
+ * note.copy, subject the note, subject order its Brightpearl order;
+ * dedupe key bp:note:<id>:order:<bp order>:bc).  Performing it appends
  * "<text> [BP note <id>]" to the BigCommerce field unless the field holds
  * that marker or that text already (so an entry is safe to perform twice).
  *
@@ -137,9 +138,10 @@ notes_poll(ps_flow_env *env)
 			snprintf(bc, sizeof(bc), "%" PRId64, pc.bc_orders[i]);
 			snprintf(key, sizeof(key), "bp:note:%s:order:%s:bc", id,
 				 order);
-			error = ps_pair__log_add(env, FLOW, key,
-						 PS_PLATFORM_BRIGHTPEARL, id,
-						 PS_PLATFORM_BIGCOMMERCE, bc);
+			error = ps_pair__log_add(
+				env, FLOW, key, PS_PAIR_KIND_NOTE_COPY, id,
+				order, PS_PLATFORM_BRIGHTPEARL, id,
+				PS_PLATFORM_BIGCOMMERCE, bc);
 		}
 		if (error < 0)
 			ps_store_rollback(env->store);
@@ -244,25 +246,32 @@ static int
 notes_perform(ps_flow_env *env, const ps_log_entry *entry,
 	      ps_flow_result *res)
 {
-	long long a = 0, b = 0;
+	int64_t note = 0, bp_order = 0;
+	int error;
 
 	if (PS_PAIR_BP(env) == NULL || PS_PAIR_BC(env) == NULL)
 		return ps_error_set(PS_ESETTING,
 				    "waiting for the Brightpearl and "
 				    "BigCommerce connections");
-	if (sscanf(entry->dedupe_key, "bp:note:%lld:order:%lld:", &a, &b) ==
-		2 &&
-	    a > 0 && b > 0)
-		return perform_bp_note(env, a, b, res);
-	if (sscanf(entry->dedupe_key, "bc:order:%lld:", &a) == 1 && a > 0)
+	if (ps_log_entry_is(entry, PS_PAIR_KIND_NOTE_COPY)) {
+		if ((error = ps_pair__entry_subject(&note, entry)) < 0 ||
+		    (error = ps_pair__entry_subject_order(&bp_order, entry)) <
+			    0)
+			return error;
+		return perform_bp_note(env, note, bp_order, res);
+	}
+	if (ps_log_entry_is(entry, PS_PAIR_KIND_ORDER_NOTES))
 		/* recorded by an older pearlsync, when this flow also
 		 * copied BigCommerce notes into Brightpearl */
 		return ps_pair__result(res, NULL,
 				       "skipped: BigCommerce notes reach "
 				       "Brightpearl through the order import "
 				       "(order_import_bc)");
-	return ps_error_set(PS_EDATA, "notes entry '%s' not understood",
-			    entry->dedupe_key);
+	return ps_error_set(PS_EDATA,
+			    "notes entry %lld of kind '%s' not "
+			    "understood",
+			    (long long)entry->id,
+			    entry->kind ? entry->kind : "");
 }
 
 /* What the flow writes (README.md, "Who writes what"). */

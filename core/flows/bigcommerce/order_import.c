@@ -2,17 +2,25 @@
  * order_import_bc.c - BigCommerce orders into Brightpearl sales orders,
  * exactly once.
  *
- * Log entries (dedupe keys):
- *   bc:order:<id>:import            the one import of an order
- *   bc:order:<id>:status:<status>   a status change seen by webhook or poll
- *   bc:order:<id>:status:ev<event>  a statusUpdated webhook without the
- *                                   new status
- *   bc:order:<id>:notes:<hash>      a notes edit seen by the poll
- *   bc:order:<id>:address:<hash>    a billing or shipping address edit
- *                                   seen by the poll
- *   bc:order:<id>:updated:<time>    a store/order/updated webhook (the
- *                                   time BigCommerce gives the change)
- *   bc:order:<id>:updated:ev<event> one without a time
+ * Log entries (kind, subject the BigCommerce order; dedupe key):
+ *   order.import   bc:order:<id>:import            the one import of an
+ *                                                  order
+ *   order.status   bc:order:<id>:status:<status>   a status change seen by
+ *                                                  webhook or poll
+ *   order.status   bc:order:<id>:status:ev<event>  a statusUpdated webhook
+ *                                                  without the new status
+ *   order.notes    bc:order:<id>:notes:<hash>      a notes edit seen by the
+ *                                                  poll
+ *   order.address  bc:order:<id>:address:<hash>    a billing or shipping
+ *                                                  address edit seen by
+ *                                                  the poll
+ *   order.edit     bc:order:<id>:updated:<time>    a store/order/updated
+ *                                                  webhook (the time
+ *                                                  BigCommerce gives the
+ *                                                  change)
+ *   order.edit     bc:order:<id>:updated:ev<event> one without a time
+ *   order.edit     bc:order:<id>:unreadable:<hash> an order the poll could
+ *                                                  not read
  * A webhook says which order changed, not how (the flow reads decoded
  * events: topic and ids): its entry reads the order when performed.
  * Edits update the existing Brightpearl order (found by xref, else by
@@ -1196,9 +1204,13 @@ state_load(order_state *out, ps_store *st, int64_t id)
 
 /* ---- entries ------------------------------------------------------------ */
 
-/* Record change of order_id: 0 added, 1 it was recorded already. */
+/*
+ * Record change (the dedupe key's tail) of order_id, an entry of kind: 0
+ * added, 1 it was recorded already.
+ */
 static int
-add_entry(ps_flow_env *env, int64_t order_id, const char *change)
+add_entry(ps_flow_env *env, int64_t order_id, const char *kind,
+	  const char *change)
 {
 	ps_log_entry e;
 	char key[128], sid[32];
@@ -1209,6 +1221,8 @@ add_entry(ps_flow_env *env, int64_t order_id, const char *change)
 	ps_log_entry_init(&e);
 	e.flow = (char *)"order_import_bc";
 	e.dedupe_key = key;
+	e.kind = (char *)kind;
+	e.subject = sid;
 	e.order_number = sid;
 	e.source_platform = PS_PLATFORM_BIGCOMMERCE;
 	e.source_id = sid;
@@ -1228,7 +1242,8 @@ ensure_import(ps_flow_env *env, int64_t order_id)
 	char key[128];
 	int error;
 
-	if ((error = add_entry(env, order_id, "import")) <= 0)
+	if ((error = add_entry(env, order_id, PS_PAIR_KIND_ORDER_IMPORT,
+			       "import")) <= 0)
 		return error; /* new, or an error */
 	snprintf(key, sizeof(key), "bc:order:%lld:import", (long long)order_id);
 	if ((error = ps_store_log_get_by_key(&e, env->store, key)) < 0)
@@ -1283,6 +1298,7 @@ static int
 oib_on_event(ps_flow_env *env, const ps_event *ev)
 {
 	const char *value = ev->value != NULL ? ev->value : "";
+	const char *kind = PS_PAIR_KIND_ORDER_EDIT;
 	char change[96];
 	size_t i;
 	int error = 0;
@@ -1290,32 +1306,36 @@ oib_on_event(ps_flow_env *env, const ps_event *ev)
 	if (ev->platform != PS_PLATFORM_BIGCOMMERCE || ev->object == NULL ||
 	    strcmp(ev->object, "order") != 0 || ev->topic == NULL)
 		return 0;
-	if (strcmp(ev->topic, "store/order/created") == 0)
+	if (strcmp(ev->topic, "store/order/created") == 0) {
+		kind = PS_PAIR_KIND_ORDER_IMPORT;
 		snprintf(change, sizeof(change), "import");
-	else if (strcmp(ev->topic, "store/order/updated") == 0 &&
-		 ev->changed_at > 0)
+	} else if (strcmp(ev->topic, "store/order/updated") == 0 &&
+		   ev->changed_at > 0)
 		snprintf(change, sizeof(change), "updated:%lld",
 			 (long long)ev->changed_at);
 	else if (strcmp(ev->topic, "store/order/updated") == 0)
 		snprintf(change, sizeof(change), "updated:ev%lld",
 			 (long long)ev->id);
 	else if (strcmp(ev->topic, "store/order/statusUpdated") == 0 &&
-		 value[0] != '\0')
+		 value[0] != '\0') {
+		kind = PS_PAIR_KIND_ORDER_STATUS;
 		snprintf(change, sizeof(change), "status:%s", value);
-	else if (strcmp(ev->topic, "store/order/statusUpdated") == 0)
+	} else if (strcmp(ev->topic, "store/order/statusUpdated") == 0) {
+		kind = PS_PAIR_KIND_ORDER_STATUS;
 		snprintf(change, sizeof(change), "status:ev%lld",
 			 (long long)ev->id);
-	else
+	} else
 		return 0;
 	if (ev->nids == 0) /* nothing to act on: not ours to retry */
 		ps_log_warn("orders",
 			    "order webhook %lld without an order id: ignored",
 			    (long long)ev->id);
 	for (i = 0; i < ev->nids && error >= 0; i++) {
-		if (strncmp(change, "status:", 7) == 0 && value[0] != '\0' &&
+		if (strcmp(kind, PS_PAIR_KIND_ORDER_STATUS) == 0 &&
+		    value[0] != '\0' &&
 		    (error = status_reopens_import(env, ev->ids[i], value)) < 0)
 			break;
-		error = add_entry(env, ev->ids[i], change);
+		error = add_entry(env, ev->ids[i], kind, change);
 	}
 	return error < 0 ? error : 0; /* 1: the entry existed */
 }
@@ -1385,7 +1405,7 @@ poll_addresses(ps_flow_env *env, const ps_bc_order *o, order_state *prev)
 	if (prev->addr == now)
 		return 0;
 	snprintf(buf, sizeof(buf), "address:%08" PRIx32, now);
-	error = add_entry(env, o->id, buf);
+	error = add_entry(env, o->id, PS_PAIR_KIND_ORDER_ADDRESS, buf);
 	return error < 0 ? error : 0;
 }
 
@@ -1433,7 +1453,8 @@ poll_bad(ps_flow_env *env, const ps_bc_order_problem *bad)
 	} else if (error == 0) {
 		snprintf(change, sizeof(change), "unreadable:%08" PRIx32,
 			 text_hash(bad->reason));
-		error = add_entry(env, bad->id, change);
+		error = add_entry(env, bad->id, PS_PAIR_KIND_ORDER_EDIT,
+				  change);
 	}
 	if (error == 0) /* new: said once, not at every poll */
 		ps_log_warn("orders", "%s: recorded on the order's own entry",
@@ -1516,13 +1537,18 @@ oib_poll(ps_flow_env *env)
 			if (st_prev != o->status_id && error == 0) {
 				snprintf(buf, sizeof(buf), "status:%d",
 					 o->status_id);
-				if ((error = add_entry(env, o->id, buf)) < 0)
+				if ((error = add_entry(
+					     env, o->id,
+					     PS_PAIR_KIND_ORDER_STATUS, buf)) <
+				    0)
 					goto done;
 			}
 			if (h_prev != notes_hash(o)) {
 				snprintf(buf, sizeof(buf), "notes:%08" PRIx32,
 					 notes_hash(o));
-				if ((error = add_entry(env, o->id, buf)) < 0)
+				if ((error = add_entry(env, o->id,
+						       PS_PAIR_KIND_ORDER_NOTES,
+						       buf)) < 0)
 					goto done;
 			}
 			continue;
@@ -1560,27 +1586,29 @@ done:
 
 /* ---- perform ------------------------------------------------------------ */
 
+/*
+ * The BigCommerce order of an entry (its subject) into *out, and whether
+ * it is the order's import (else an edit of an imported order).
+ */
 static int
-entry_order_id(int64_t *out, const ps_log_entry *e, const char **change)
+entry_order_id(int64_t *out, const ps_log_entry *e, int *is_import)
 {
-	const char *k = e->dedupe_key;
-	char *end;
-	long long v;
+	static const char *const edits[] = {
+		PS_PAIR_KIND_ORDER_EDIT, PS_PAIR_KIND_ORDER_STATUS,
+		PS_PAIR_KIND_ORDER_NOTES, PS_PAIR_KIND_ORDER_ADDRESS};
+	size_t i;
 
-	/* outputs are set on every path: ps_error_set()'s result is negative,
-	 * but the optimiser cannot see that */
 	*out = 0;
-	*change = "";
-	if (k == NULL || strncmp(k, "bc:order:", 9) != 0)
-		return ps_error_set(PS_EDATA, "entry %lld: unknown key '%s'",
-				    (long long)e->id, k ? k : "");
-	v = strtoll(k + 9, &end, 10);
-	if (v <= 0 || *end != ':')
-		return ps_error_set(PS_EDATA, "entry %lld: unknown key '%s'",
-				    (long long)e->id, k);
-	*out = v;
-	*change = end + 1;
-	return 0;
+	*is_import = ps_log_entry_is(e, PS_PAIR_KIND_ORDER_IMPORT);
+	for (i = 0; !*is_import && i < PS__ARRAY_LEN(edits); i++)
+		if (ps_log_entry_is(e, edits[i]))
+			break;
+	if (!*is_import && i == PS__ARRAY_LEN(edits))
+		return ps_error_set(PS_EDATA,
+				    "entry %lld: unknown kind '%s' for an "
+				    "order import",
+				    (long long)e->id, e->kind ? e->kind : "");
+	return ps_pair__entry_subject(out, e);
 }
 
 static int
@@ -2426,11 +2454,10 @@ done:
 static int
 oib_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 {
-	const char *change = NULL;
 	int64_t bc_id = 0;
-	int error;
+	int error, is_import = 0;
 
-	if ((error = entry_order_id(&bc_id, entry, &change)) < 0)
+	if ((error = entry_order_id(&bc_id, entry, &is_import)) < 0)
 		return error;
 	if (PS_PAIR_BC(env) == NULL)
 		return ps_error_set(
@@ -2439,7 +2466,7 @@ oib_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 	if (PS_PAIR_BP(env) == NULL)
 		return ps_error_set(PS_ESETTING,
 				    "waiting for setting brightpearl.account");
-	if (strcmp(change, "import") == 0)
+	if (is_import)
 		return do_import(env, entry, bc_id, res);
 	return do_edit(env, entry, bc_id, res);
 }
@@ -3217,10 +3244,9 @@ oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 		  ps_flow_result *results, int *codes)
 {
 	batch b;
-	const char *change;
 	int64_t bc_id;
 	size_t i;
-	int error, dir_ok;
+	int error, dir_ok, is_import = 0;
 
 	if (n > PS_FLOW_BATCH_MAX || PS_PAIR_BC(env) == NULL || PS_PAIR_BP(env) == NULL)
 		return ps_error_set(PS_EINVAL, "batch not supported here");
@@ -3247,12 +3273,12 @@ oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 		if (env->stop != NULL && *env->stop)
 			continue;
 		ps_error_clear();
-		if ((error = entry_order_id(&bc_id, &entries[i], &change)) <
+		if ((error = entry_order_id(&bc_id, &entries[i], &is_import)) <
 		    0) {
 			job_fail(&b, i, error);
 			continue;
 		}
-		if (strcmp(change, "import") != 0) {
+		if (!is_import) {
 			error = do_edit(env, &entries[i], bc_id, &results[i]);
 			if (error < 0)
 				job_fail(&b, i, error);

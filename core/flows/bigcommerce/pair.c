@@ -118,7 +118,9 @@ ps_pair__hooks_fini(void *state)
 
 int
 ps_pair__log_add(ps_flow_env *env, const char *flow, const char *key,
-		 ps_platform source, const char *source_id, ps_platform target,
+		 const char *kind, const char *subject,
+		 const char *subject_order, ps_platform source,
+		 const char *source_id, ps_platform target,
 		 const char *order_number)
 {
 	ps_log_entry e;
@@ -128,12 +130,44 @@ ps_pair__log_add(ps_flow_env *env, const char *flow, const char *key,
 	/* borrowed strings: e is never disposed */
 	e.flow = (char *)(uintptr_t)flow;
 	e.dedupe_key = (char *)(uintptr_t)key;
+	e.kind = (char *)(uintptr_t)kind;
+	e.subject = (char *)(uintptr_t)subject;
+	e.subject_order = (char *)(uintptr_t)subject_order;
 	e.source_platform = source;
 	e.source_id = (char *)(uintptr_t)source_id;
 	e.target_platform = target;
 	e.order_number = (char *)(uintptr_t)order_number;
 	rc = ps_store_log_add(NULL, env->store, &e, env->now);
 	return rc < 0 ? rc : 0;
+}
+
+static int
+entry_id(int64_t *out, const ps_log_entry *e, const char *value,
+	 const char *what)
+{
+	const char *end;
+
+	*out = 0;
+	if (value == NULL || parse_i64(out, value, &end) < 0 || *end != '\0') {
+		*out = 0;
+		return ps_error_set(PS_EDATA, "log entry %lld (%s) has no %s",
+				    (long long)e->id,
+				    e->kind && e->kind[0] ? e->kind : "no kind",
+				    what);
+	}
+	return 0;
+}
+
+int
+ps_pair__entry_subject(int64_t *out, const ps_log_entry *e)
+{
+	return entry_id(out, e, e->subject, "subject id");
+}
+
+int
+ps_pair__entry_subject_order(int64_t *out, const ps_log_entry *e)
+{
+	return entry_id(out, e, e->subject_order, "subject order id");
 }
 
 static int

@@ -46,13 +46,51 @@ int ps_pair__hooks_poll(ps_flow_env *env, const char *const *events, size_t n);
 void ps_pair__hooks_fini(void *state);
 
 /*
- * ps_pair__log_add - record one pending entry of flow with dedupe key
- * and source id (order_number may be NULL).  0 when added or already
- * there, else the store's error.
+ * The kinds of the pair's log entries (ps_log_entry.kind): what the unit
+ * of work is, named "<object>.<work>"; the subject is that object's id on
+ * the source platform.  Store migration 10 back-fills them from the dedupe
+ * keys of entries recorded before, so a new kind or key shape here is
+ * listed there too when old rows need it.
+ */
+/* order_import_bc, subject the BigCommerce order: its import, a webhook
+ * edit (or an order the poll could not read), a status change, a notes
+ * edit, an address edit */
+#define PS_PAIR_KIND_ORDER_IMPORT "order.import"
+#define PS_PAIR_KIND_ORDER_EDIT "order.edit"
+#define PS_PAIR_KIND_ORDER_STATUS "order.status"
+#define PS_PAIR_KIND_ORDER_NOTES "order.notes"
+#define PS_PAIR_KIND_ORDER_ADDRESS "order.address"
+/* notes_bc: a Brightpearl note, subject order its Brightpearl order */
+#define PS_PAIR_KIND_NOTE_COPY "note.copy"
+/* shipment_export_bc: a shipped goods-out note; a Brightpearl order at
+ * the trigger status (status_export_bc's status changes are
+ * order.status, subject the Brightpearl order) */
+#define PS_PAIR_KIND_GON_SHIP "goods-out-note.ship"
+#define PS_PAIR_KIND_ORDER_SHIP "order.ship"
+/* inventory_export_bc: a product's on-hand change; a reconcile of every
+ * product (no subject) */
+#define PS_PAIR_KIND_PRODUCT_STOCK "product.stock"
+#define PS_PAIR_KIND_INVENTORY_RECONCILE "inventory.reconcile"
+
+/*
+ * ps_pair__log_add - record one pending entry of flow with dedupe key,
+ * kind, subject and subject order (NULL: none), and source id
+ * (order_number may be NULL).  0 when added or already there, else the
+ * store's error.
  */
 int ps_pair__log_add(ps_flow_env *env, const char *flow, const char *key,
-		     ps_platform source, const char *source_id,
-		     ps_platform target, const char *order_number);
+		     const char *kind, const char *subject,
+		     const char *subject_order, ps_platform source,
+		     const char *source_id, ps_platform target,
+		     const char *order_number);
+
+/*
+ * ps_pair__entry_subject - the entry's subject as a positive id into
+ * *out; PS_EDATA naming the entry when it has none.
+ * ps_pair__entry_subject_order - the same for its subject order.
+ */
+int ps_pair__entry_subject(int64_t *out, const ps_log_entry *e);
+int ps_pair__entry_subject_order(int64_t *out, const ps_log_entry *e);
 
 /*
  * ps_pair__bc_order_of - the BigCommerce order id of Brightpearl order

@@ -4,14 +4,15 @@
  *
  * Two triggers (bigcommerce.fulfilment.trigger):
  *   goods_out  each "goods-out-note.modified.shipped" webhook records one
- *              entry per note (dedupe key bp:gon:<id>:shipment);
+ *              entry per note (kind goods-out-note.ship, dedupe key
+ *              bp:gon:<id>:shipment);
  *   status     an "order.modified.order-status" webhook records an entry
- *              for the order; performing it checks that the order is at
- *              bigcommerce.fulfilment.trigger_status and ships each of its
- *              notes (or, without notes, whatever is left on the BigCommerce
- *              order). A note shipped after its order reached the status comes
- *              through the note's own entry, which ships it only while the
- *              order is at the trigger status.
+ *              for the order (kind order.ship); performing it checks that
+ *              the order is at bigcommerce.fulfilment.trigger_status and
+ *              ships each of its notes (or, without notes, whatever is left
+ *              on the BigCommerce order).  A note shipped after its order
+ *              reached the status comes through the note's own entry, which
+ *              ships it only while the order is at the trigger status.
  *
  * Webhooks are the fast path; the poll is the safety net for both
  * triggers: the notes shipped since its cursor, and with the status
@@ -128,12 +129,16 @@ done:
 	return error;
 }
 
-/* Record one entry for a Brightpearl order's BigCommerce twin, if any. */
+/*
+ * Record one entry of kind for a Brightpearl order's BigCommerce twin, if
+ * any; its subject is source_id (a goods-out note of bp_order, or the
+ * order itself).
+ */
 static int
-add_linked(ps_flow_env *env, const char *key, int64_t source_id,
-	   int64_t bp_order)
+add_linked(ps_flow_env *env, const char *key, const char *kind,
+	   int64_t source_id, int64_t bp_order)
 {
-	char id[32], num[32];
+	char id[32], num[32], order[32];
 	int64_t bc_id;
 
 	if (ps_pair__bc_order_of(&bc_id, env->store, bp_order) < 0) {
@@ -142,8 +147,10 @@ add_linked(ps_flow_env *env, const char *key, int64_t source_id,
 	}
 	snprintf(id, sizeof(id), "%" PRId64, source_id);
 	snprintf(num, sizeof(num), "%" PRId64, bc_id);
-	return ps_pair__log_add(env, FLOW, key, PS_PLATFORM_BRIGHTPEARL, id,
-				PS_PLATFORM_BIGCOMMERCE, num);
+	snprintf(order, sizeof(order), "%" PRId64, bp_order);
+	return ps_pair__log_add(
+		env, FLOW, key, kind, id, source_id != bp_order ? order : NULL,
+		PS_PLATFORM_BRIGHTPEARL, id, PS_PLATFORM_BIGCOMMERCE, num);
 }
 
 static void
@@ -198,14 +205,16 @@ ship_poll(ps_flow_env *env)
 		keep_latest(best, sizeof(best), gons[i].shipped_on);
 		snprintf(key, sizeof(key), "bp:gon:%" PRId64 ":shipment",
 			 gons[i].id);
-		error = add_linked(env, key, gons[i].id, gons[i].order_id);
+		error = add_linked(env, key, PS_PAIR_KIND_GON_SHIP, gons[i].id,
+				   gons[i].order_id);
 	}
 	for (i = 0; i < norders && error == 0; i++) {
 		keep_latest(obest, sizeof(obest), orders[i].updated_on);
 		snprintf(key, sizeof(key),
 			 "bp:order:%" PRId64 ":ship-on-status:s%" PRId64,
 			 orders[i].id, orders[i].status_id);
-		error = add_linked(env, key, orders[i].id, orders[i].id);
+		error = add_linked(env, key, PS_PAIR_KIND_ORDER_SHIP,
+				   orders[i].id, orders[i].id);
 	}
 	if (trigger > 0 && error == 0)
 		error = ps_store_cursor_set(env->store, CURSOR_STATUS, obest,
@@ -256,7 +265,10 @@ ship_on_event(ps_flow_env *env, const ps_event *ev)
 			ps_error_clear();
 		}
 		if ((error = ps_pair__log_add(
-			     env, FLOW, key, PS_PLATFORM_BRIGHTPEARL, id,
+			     env, FLOW, key,
+			     order_status ? PS_PAIR_KIND_ORDER_SHIP
+					  : PS_PAIR_KIND_GON_SHIP,
+			     id, NULL, PS_PLATFORM_BRIGHTPEARL, id,
 			     PS_PLATFORM_BIGCOMMERCE, num[0] ? num : NULL)) < 0)
 			return error;
 	}
@@ -296,6 +308,7 @@ map_method(char **out, ps_store *st, const char *kind, const char *name,
 typedef struct ship_ctx {
 	ps_flow_env *env;
 	int64_t bc_id;
+	int64_t bp_order_id; /* the Brightpearl order, once known */
 	const ps_bp_order *bp_order;
 	ps_bp_ref_list methods;
 	int have_methods;
@@ -611,22 +624,13 @@ done:
 
 /* ---- perform -------------------------------------------------------- */
 
-static int
-parse_id(int64_t *out, const char *s)
-{
-	char *end;
-
-	*out = s ? strtoll(s, &end, 10) : 0;
-	if (s == NULL || *out <= 0 || *end != '\0')
-		return ps_error_set(PS_EDATA, "entry has no Brightpearl id");
-	return 0;
-}
-
 /* The BC order of bp order id; 1 (with a result) when not BC-sourced. */
 static int
 linked_order(ship_ctx *c, int64_t bp_order, ps_flow_result *res)
 {
 	int error = ps_pair__bc_order_of(&c->bc_id, c->env->store, bp_order);
+
+	c->bp_order_id = bp_order;
 
 	if (error == PS_ENOTFOUND) {
 		ps_error_clear();
@@ -802,7 +806,7 @@ static int
 set_fields(ship_ctx *c, const ps_log_entry *entry)
 {
 	ps_log_entry f;
-	char num[32], status[64];
+	char num[32], status[64], order[32];
 	int64_t total, shipped;
 
 	if (c->bc_id <= 0)
@@ -810,6 +814,12 @@ set_fields(ship_ctx *c, const ps_log_entry *entry)
 	ps_log_entry_init(&f);
 	snprintf(num, sizeof(num), "%" PRId64, c->bc_id);
 	f.order_number = num;
+	/* a note's webhook entry learns its order here */
+	if (ps_log_entry_is(entry, PS_PAIR_KIND_GON_SHIP) &&
+	    c->bp_order_id > 0) {
+		snprintf(order, sizeof(order), "%" PRId64, c->bp_order_id);
+		f.subject_order = order;
+	}
 	f.shipping_method = c->method_sent;
 	if (c->have_bc) {
 		bc_counts(&total, &shipped, c);
@@ -837,14 +847,20 @@ ship_perform(ps_flow_env *env, const ps_log_entry *entry,
 		return ps_error_set(PS_ESETTING,
 				    "waiting for the Brightpearl and "
 				    "BigCommerce connections");
-	if ((error = parse_id(&id, entry->source_id)) < 0)
+	if ((error = ps_pair__entry_subject(&id, entry)) < 0)
 		return error;
 	memset(&c, 0, sizeof(c));
 	c.env = env;
-	if (strncmp(entry->dedupe_key, "bp:gon:", 7) == 0)
+	if (ps_log_entry_is(entry, PS_PAIR_KIND_GON_SHIP))
 		error = perform_gon(&c, id, res);
-	else
+	else if (ps_log_entry_is(entry, PS_PAIR_KIND_ORDER_SHIP))
 		error = perform_status(&c, id, res);
+	else
+		return ps_error_set(PS_EDATA,
+				    "shipment entry %lld of kind '%s' not "
+				    "understood",
+				    (long long)entry->id,
+				    entry->kind ? entry->kind : "");
 	/* the columns are filled even when the perform failed half way; a
 	 * failure to fill them does not hide the perform's own error */
 	if ((ferr = set_fields(&c, entry)) < 0 && error == 0)

@@ -124,6 +124,7 @@ status_poll(ps_flow_env *env)
 		snprintf(key, sizeof(key), "bp:order:%s:status:s%" PRId64, id,
 			 orders[i].status_id);
 		error = ps_pair__log_add(env, FLOW, key,
+					 PS_PAIR_KIND_ORDER_STATUS, id, NULL,
 					 PS_PLATFORM_BRIGHTPEARL, id,
 					 PS_PLATFORM_BIGCOMMERCE, bcnum);
 	}
@@ -158,7 +159,8 @@ status_on_event(ps_flow_env *env, const ps_event *ev)
 		snprintf(key, sizeof(key), "bp:order:%s:status:ev%" PRId64,
 			 id, ev->id);
 		if ((error = ps_pair__log_add(env, FLOW, key,
-					      PS_PLATFORM_BRIGHTPEARL, id,
+					      PS_PAIR_KIND_ORDER_STATUS, id,
+					      NULL, PS_PLATFORM_BRIGHTPEARL, id,
 					      PS_PLATFORM_BIGCOMMERCE,
 					      bc_id > 0 ? bcnum : NULL)) < 0)
 			return error;
@@ -235,7 +237,6 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 	ps_bc_order bc;
 	char *selected = NULL, num[32], bcid[32];
 	int64_t bp_id = 0, bc_id = 0;
-	char *endp;
 	int error = 0, to = 0;
 
 	memset(&bc, 0, sizeof(bc));
@@ -243,10 +244,8 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 		return ps_error_set(PS_ESETTING,
 				    "waiting for the Brightpearl and "
 				    "BigCommerce connections");
-	if (entry->source_id == NULL ||
-	    (bp_id = strtoll(entry->source_id, &endp, 10)) <= 0 ||
-	    *endp != '\0')
-		return ps_error_set(PS_EDATA, "entry has no Brightpearl order id");
+	if ((error = ps_pair__entry_subject(&bp_id, entry)) < 0)
+		return error;
 	error = ps_pair__bc_order_of(&bc_id, env->store, bp_id);
 	if (error == PS_ENOTFOUND) {
 		ps_error_clear();
