@@ -424,15 +424,18 @@ static int
 record_result(ps_worker *w, const flow_rt *f, const ps_log_entry *e, int code,
 	      const ps_flow_result *res)
 {
-	char reason[PS_ERROR_MAX + 128];
+	char reason[PS_ERROR_MAX + 128], what[128];
 	int64_t now = now_ms(w), max, delay, down;
 	const ps_random *rnd = w->o.random;
 	int open;
 
 	if (code == 0) {
+		ps_log_entry_describe(what, sizeof(what), e);
 		ps_log_info(MOD, "%s entry %lld (%s) synced%s%s", e->flow,
 			    (long long)e->id,
-			    e->order_number ? e->order_number : e->dedupe_key,
+			    what[0] != '\0'	      ? what
+			    : e->order_number != NULL ? e->order_number
+						      : e->dedupe_key,
 			    res->target_id ? " as " : "",
 			    res->target_id ? res->target_id : "");
 		return ps_store_log_mark_synced(w->st, e->id, res->target_id,

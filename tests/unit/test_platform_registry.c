@@ -35,7 +35,7 @@ static const char *const headers[] = {
 
 #define MAX_NEEDLES 64
 
-static char needles[MAX_NEEDLES][64];
+static char needles[MAX_NEEDLES][128];
 static int needle_word[MAX_NEEDLES]; /* match as a whole word only */
 static size_t nneedles;
 
