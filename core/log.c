@@ -209,8 +209,8 @@ redact_literals(char *buf, size_t cap)
 
 /* Words whose presence in a field name marks its value as a credential. */
 static const char *const credential_words[] = {
-	"token", "password", "passwd", "secret", "authorization", "api_key",
-	"apikey", "bearer",
+	"token",         "password", "passwd", "secret",
+	"authorization", "api_key",  "apikey", "bearer",
 };
 
 static int
@@ -258,8 +258,7 @@ redact_fields(char *buf, size_t cap)
 			i++;
 			continue;
 		}
-		bearer = strncasecmp(buf + i, "bearer", 6) == 0 &&
-			 p == i + 6;
+		bearer = strncasecmp(buf + i, "bearer", 6) == 0 && p == i + 6;
 		if (bearer) {
 			sep = ' ';
 			while (buf[p] == ' ')
@@ -297,13 +296,13 @@ redact_fields(char *buf, size_t cap)
 				      (sep != ':' &&
 				       (c == '&' || c == ' ' || c == ',' ||
 					c == ';' || c == '"')) ||
-				      (sep == ':' && (c == ',' || c == '}' ||
-						      c == '"'))))
+				      (sep == ':' &&
+				       (c == ',' || c == '}' || c == '"'))))
 				break;
 			vend++;
 		}
-		if (vend == vstart || strncmp(buf + vstart, PS__MASK,
-					     vend - vstart) == 0) {
+		if (vend == vstart ||
+		    strncmp(buf + vstart, PS__MASK, vend - vstart) == 0) {
 			i = vend > i ? vend : i + 1;
 			continue;
 		}

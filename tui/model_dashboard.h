@@ -28,9 +28,9 @@ typedef struct ps_dash_flow {
 } ps_dash_flow;
 
 typedef struct ps_dash_platform {
-	int64_t requests;     /* HTTP requests in the last hour */
-	int64_t throttled;    /* of which 429 / throttled */
-	int64_t failed;       /* of which 5xx, network, auth refused */
+	int64_t requests;  /* HTTP requests in the last hour */
+	int64_t throttled; /* of which 429 / throttled */
+	int64_t failed;    /* of which 5xx, network, auth refused */
 	/* the API budget as the worker last recorded it (ps_store_budget) */
 	int64_t remaining;    /* units left, -1 unknown */
 	int64_t quota;        /* units in a full budget, -1 unknown */

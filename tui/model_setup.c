@@ -79,7 +79,10 @@ conn_build(void)
 	}
 	for (i = 0; i < nt && used < sizeof(conn.help); i++) {
 		snprintf(conn.help + used, sizeof(conn.help) - used, "%s%s",
-			 i == 0 ? "" : i + 1 == nt ? " and " : ", ", titles[i]);
+			 i == 0        ? ""
+			 : i + 1 == nt ? " and "
+				       : ", ",
+			 titles[i]);
 		used = strlen(conn.help);
 	}
 	if (used < sizeof(conn.help))
@@ -213,8 +216,7 @@ ps_setup_choices_load(ps_setup_choices *out, ps_store *st, const char *kind)
 		error = ps_error_set(PS_ENOMEM, "out of memory");
 		goto done;
 	}
-	json_array_foreach(root, i, item)
-	{
+	json_array_foreach (root, i, item) {
 		const char *id = json_string_value(json_object_get(item, "id"));
 		const char *name =
 			json_string_value(json_object_get(item, "name"));
@@ -511,15 +513,17 @@ ps_setup_field_set(ps_store *st, const ps_setup_field *f, const char *value,
 	if (f->type == PS_SETUP_FIELD_URL && f->word_url != NULL && v != NULL &&
 	    is_word(v)) {
 		if (strlen(v) > 32)
-			return ps_error_set(PS_EINVAL, "%s: '%.32s...' is too "
-					    "long for a name", f->label, v);
+			return ps_error_set(PS_EINVAL,
+					    "%s: '%.32s...' is too "
+					    "long for a name",
+					    f->label, v);
 		const char *pct = strstr(f->word_url, "%s");
 
 		if (pct == NULL)
 			return ps_error_set(PS_EINVAL, "%s takes a URL",
 					    f->label);
-		snprintf(url, sizeof(url), "%.*s%s%s",
-			 (int)(pct - f->word_url), f->word_url, v, pct + 2);
+		snprintf(url, sizeof(url), "%.*s%s%s", (int)(pct - f->word_url),
+			 f->word_url, v, pct + 2);
 		v = url;
 	}
 	if ((f->type == PS_SETUP_FIELD_PICK ||
@@ -732,8 +736,7 @@ ps_setup_step_check(int *out_done, char *why, size_t cap, ps_store *st,
 	why[0] = '\0';
 	if (d == NULL)
 		return ps_error_set(PS_EINVAL, "no such setup step");
-	if ((error = check_fields(out_done, why, cap, st, d)) < 0 ||
-	    !*out_done)
+	if ((error = check_fields(out_done, why, cap, st, d)) < 0 || !*out_done)
 		return error;
 	if ((error = check_tests(out_done, why, cap, st, d)) < 0 || !*out_done)
 		return error;

@@ -31,8 +31,8 @@ struct dash {
 	ps_dashboard d;
 	ps_tui_list list;    /* the selected flow row */
 	ps_dash_request req; /* the last request sent from here */
-	double loaded_at; /* monotonic ms of the last load */
-	double cost;      /* ms the last load took */
+	double loaded_at;    /* monotonic ms of the last load */
+	double cost;         /* ms the last load took */
 };
 
 static double
@@ -329,6 +329,7 @@ dash_status(void *state, ps_tui *tui, char *buf, size_t cap)
 }
 
 const ps_screen_ops ps_screen_dashboard = {
-	"dashboard", "Dashboard", dash_open,   dash_close,  dash_reload,
-	dash_draw,   dash_handle, dash_status, "p:pause n:run R:retry",
+	"dashboard", "Dashboard", dash_open,
+	dash_close,  dash_reload, dash_draw,
+	dash_handle, dash_status, "p:pause n:run R:retry",
 };

@@ -72,7 +72,7 @@ fetch_lists(ps_tui *tui)
 
 struct steps {
 	ps_tui_list list;
-	size_t n; /* ps_setup_step_count() */
+	size_t n;                             /* ps_setup_step_count() */
 	ps_setup_step ids[PS_SETUP_STEP_MAX]; /* what a step's form opens */
 	int done[PS_SETUP_STEP_MAX];
 	char why[PS_SETUP_STEP_MAX][160];
@@ -144,8 +144,7 @@ steps_draw(void *state, ps_tui *tui)
 			    : s->done[i]     ? PS_TUI_GOOD
 					     : PS_TUI_WARN,
 			    s->done[i] ? "[x]" : "[!]");
-		ps_tui_text(tui, row, 9, 21, a,
-			    ps_setup_step_title(s->ids[i]));
+		ps_tui_text(tui, row, 9, 21, a, ps_setup_step_title(s->ids[i]));
 		ps_tui_text(tui, row, 31, 0,
 			    i == s->list.sel ? a
 			    : s->done[i]     ? PS_TUI_DIM

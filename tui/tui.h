@@ -79,46 +79,49 @@
  * the help screen.
  */
 #define PS_TUI_REQUESTS(X)                                                     \
-	X(HELP, "? F1", "list every key (this screen)", '?', KEY_F(1))        \
-	X(BACK, "q Esc", "close this screen; on a main screen: quit", 'q',    \
-	  27)                                                                  \
-	X(QUIT, "Q", "quit the console", 'Q', 0)                              \
-	X(VIEW_DASHBOARD, "1", "dashboard", '1', 0)                           \
-	X(VIEW_SETUP, "2", "setup steps", '2', 0)                             \
-	X(VIEW_MAPPINGS, "3", "mapping editors", '3', 0)                      \
-	X(VIEW_LOG, "4", "sync log", '4', 0)                                  \
-	X(VIEW_HISTORY, "5", "settings history", '5', 0)                      \
-	X(NEXT_VIEW, "Tab", "next main screen", '\t', 0)                      \
-	X(PREV_VIEW, "S-Tab", "previous main screen", KEY_BTAB, 0)            \
-	X(UP, "Up k", "move up", KEY_UP, 'k')                                 \
-	X(DOWN, "Down j", "move down", KEY_DOWN, 'j')                         \
-	X(LEFT, "Left h", "move left / previous choice", KEY_LEFT, 'h')       \
-	X(RIGHT, "Right l", "move right / next choice", KEY_RIGHT, 'l')       \
-	X(PAGE_UP, "PgUp ^B", "page up", KEY_PPAGE, PS_TUI_CTRL('b'))         \
-	X(PAGE_DOWN, "PgDn ^F", "page down", KEY_NPAGE, PS_TUI_CTRL('f'))     \
-	X(HOME, "Home g", "first row", KEY_HOME, 'g')                         \
-	X(END, "End G", "last row", KEY_END, 'G')                             \
-	X(ENTER, "Enter", "open, choose or edit the selected row", '\n',      \
+	X(HELP, "? F1", "list every key (this screen)", '?', KEY_F(1))         \
+	X(BACK, "q Esc", "close this screen; on a main screen: quit", 'q', 27) \
+	X(QUIT, "Q", "quit the console", 'Q', 0)                               \
+	X(VIEW_DASHBOARD, "1", "dashboard", '1', 0)                            \
+	X(VIEW_SETUP, "2", "setup steps", '2', 0)                              \
+	X(VIEW_MAPPINGS, "3", "mapping editors", '3', 0)                       \
+	X(VIEW_LOG, "4", "sync log", '4', 0)                                   \
+	X(VIEW_HISTORY, "5", "settings history", '5', 0)                       \
+	X(NEXT_VIEW, "Tab", "next main screen", '\t', 0)                       \
+	X(PREV_VIEW, "S-Tab", "previous main screen", KEY_BTAB, 0)             \
+	X(UP, "Up k", "move up", KEY_UP, 'k')                                  \
+	X(DOWN, "Down j", "move down", KEY_DOWN, 'j')                          \
+	X(LEFT, "Left h", "move left / previous choice", KEY_LEFT, 'h')        \
+	X(RIGHT, "Right l", "move right / next choice", KEY_RIGHT, 'l')        \
+	X(PAGE_UP, "PgUp ^B", "page up", KEY_PPAGE, PS_TUI_CTRL('b'))          \
+	X(PAGE_DOWN, "PgDn ^F", "page down", KEY_NPAGE, PS_TUI_CTRL('f'))      \
+	X(HOME, "Home g", "first row", KEY_HOME, 'g')                          \
+	X(END, "End G", "last row", KEY_END, 'G')                              \
+	X(ENTER, "Enter", "open, choose or edit the selected row", '\n',       \
 	  KEY_ENTER)                                                           \
-	X(SEARCH, "/", "search: filter by text", '/', 0)                      \
-	X(FILTER_STATUS, "s", "filter by status (cycles all, pending, "       \
-	  "synced, failed)", 's', 0)                                           \
-	X(FILTER_FLOW, "f", "filter by flow", 'f', 0)                         \
-	X(FILTER_CLEAR, "c", "clear every filter", 'c', 0)                    \
-	X(RETRY, "r", "retry the selected entry", 'r', 0)                     \
-	X(RETRY_ALL, "R", "retry the failed entries in the filter or of "     \
-	  "the selected flow", 'R', 0)                                        \
-	X(PAUSE, "p", "pause or resume the selected flow", 'p', 0)            \
-	X(RUN_NOW, "n", "run the selected flow now", 'n', 0)                  \
-	X(ROLLBACK, "b", "roll back to the selected version", 'b', 0)         \
-	X(EDIT, "e", "edit the selected value", 'e', 0)                       \
-	X(ADD, "a", "add a row", 'a', 0)                                      \
-	X(DELETE, "d Del", "delete the selected row", 'd', KEY_DC)            \
-	X(TEST, "t", "test the connection", 't', 0)                           \
-	X(FETCH, "u", "update drop-down values from the platforms", 'u', 0)   \
-	X(IMPORT, "i", "import rows from a CSV file", 'i', 0)                 \
-	X(EXPORT, "o", "export rows to a CSV file", 'o', 0)                   \
-	X(RELOAD, "^L F5", "reload from the database and redraw",             \
+	X(SEARCH, "/", "search: filter by text", '/', 0)                       \
+	X(FILTER_STATUS, "s",                                                  \
+	  "filter by status (cycles all, pending, "                            \
+	  "synced, failed)",                                                   \
+	  's', 0)                                                              \
+	X(FILTER_FLOW, "f", "filter by flow", 'f', 0)                          \
+	X(FILTER_CLEAR, "c", "clear every filter", 'c', 0)                     \
+	X(RETRY, "r", "retry the selected entry", 'r', 0)                      \
+	X(RETRY_ALL, "R",                                                      \
+	  "retry the failed entries in the filter or of "                      \
+	  "the selected flow",                                                 \
+	  'R', 0)                                                              \
+	X(PAUSE, "p", "pause or resume the selected flow", 'p', 0)             \
+	X(RUN_NOW, "n", "run the selected flow now", 'n', 0)                   \
+	X(ROLLBACK, "b", "roll back to the selected version", 'b', 0)          \
+	X(EDIT, "e", "edit the selected value", 'e', 0)                        \
+	X(ADD, "a", "add a row", 'a', 0)                                       \
+	X(DELETE, "d Del", "delete the selected row", 'd', KEY_DC)             \
+	X(TEST, "t", "test the connection", 't', 0)                            \
+	X(FETCH, "u", "update drop-down values from the platforms", 'u', 0)    \
+	X(IMPORT, "i", "import rows from a CSV file", 'i', 0)                  \
+	X(EXPORT, "o", "export rows to a CSV file", 'o', 0)                    \
+	X(RELOAD, "^L F5", "reload from the database and redraw",              \
 	  PS_TUI_CTRL('l'), KEY_F(5))
 
 typedef enum ps_tui_request {
@@ -130,7 +133,7 @@ typedef enum ps_tui_request {
 #define PS_TUI__REQ_ENUM(id, keys, help, k1, k2) PS_TUI_REQ_##id,
 	PS_TUI_REQUESTS(PS_TUI__REQ_ENUM)
 #undef PS_TUI__REQ_ENUM
-	PS_TUI_REQ_COUNT
+		PS_TUI_REQ_COUNT
 } ps_tui_request;
 
 /* One line of the requests table, for the help screen. */
@@ -156,16 +159,16 @@ typedef struct ps_tui ps_tui;
 typedef int64_t (*ps_tui_clock_fn)(void *payload);
 
 typedef struct ps_tui_options {
-	ps_store *store;          /* borrowed, read-write; required */
-	const ps_config *config;  /* borrowed; NULL: built-in defaults */
-	const char *script;       /* key script path; NULL: the keyboard */
-	ps_tui_clock_fn clock;    /* NULL: the wall clock */
-	void *clock_payload;      /* handed to clock */
-	int rows, cols;           /* script mode terminal size; 0: 24x80 */
-	int no_color;             /* nonzero: no colours (NO_COLOR is also
-				   * honoured) */
-	int tick_ms;              /* interactive reload period; 0: 2000 */
-	ps_tui_request first;     /* first main screen; NONE: dashboard */
+	ps_store *store;         /* borrowed, read-write; required */
+	const ps_config *config; /* borrowed; NULL: built-in defaults */
+	const char *script;      /* key script path; NULL: the keyboard */
+	ps_tui_clock_fn clock;   /* NULL: the wall clock */
+	void *clock_payload;     /* handed to clock */
+	int rows, cols;          /* script mode terminal size; 0: 24x80 */
+	int no_color;            /* nonzero: no colours (NO_COLOR is also
+				  * honoured) */
+	int tick_ms;             /* interactive reload period; 0: 2000 */
+	ps_tui_request first;    /* first main screen; NONE: dashboard */
 } ps_tui_options;
 
 #define PS_TUI_OPTIONS_INIT                                                    \
@@ -263,9 +266,9 @@ extern const ps_screen_ops ps_screen_mappings; /* screen_mappings.c */
 
 /* The main screens, in tab order, ending with {PS_TUI_REQ_NONE, NULL}. */
 typedef struct ps_tui_main_screen {
-	ps_tui_request request; /* PS_TUI_REQ_VIEW_* */
-	const char *key;        /* "1", as shown in the header */
-	const char *title;      /* "Sync log", as shown in the header */
+	ps_tui_request request;   /* PS_TUI_REQ_VIEW_* */
+	const char *key;          /* "1", as shown in the header */
+	const char *title;        /* "Sync log", as shown in the header */
 	const ps_screen_ops *ops; /* opened with arg = title */
 } ps_tui_main_screen;
 

@@ -140,10 +140,10 @@ entry_json(const ps_log_entry *e)
 	json_object_set_new(o, "shipment_status",
 			    str_or_null(e->shipment_status));
 	json_object_set_new(o, "reason", str_or_null(e->reason));
-	json_object_set_new(o, "error", e->error_code < 0
-						? json_string(ps_error_name(
-							  e->error_code))
-						: json_null());
+	json_object_set_new(o, "error",
+			    e->error_code < 0
+				    ? json_string(ps_error_name(e->error_code))
+				    : json_null());
 	json_object_set_new(o, "detail", str_or_null(e->detail));
 	json_object_set_new(o, "updated_at_ms", json_integer(e->updated_at));
 	json_object_set_new(o, "attempts", json_integer(e->attempts));

@@ -115,11 +115,10 @@ check_direction(const char *dir)
 	ps_error_clear();
 	codes[0] = '\0';
 	for (p = ps_platforms_all(); *p != NULL; p++)
-		len += (size_t)snprintf(codes + len,
-					len < sizeof(codes) ? sizeof(codes) - len
-							    : 0,
-					"%s%s", len > 0 ? ", " : "",
-					(*p)->code);
+		len += (size_t)snprintf(
+			codes + len,
+			len < sizeof(codes) ? sizeof(codes) - len : 0, "%s%s",
+			len > 0 ? ", " : "", (*p)->code);
 	return ps_error_set(PS_EINVAL,
 			    "direction '%s' must be two different platform "
 			    "codes as from>to (%s)",

@@ -61,8 +61,7 @@ ps_cli_cmd_preview(const ps_cli_global *g, int argc, char **argv)
 			flow = flows[i];
 	if (argc != 3 || flow == NULL ||
 	    ps_cli_parse_long(&id, argv[2], 1, 0x7fffffffL) < 0)
-		return ps_cli_usage_error("preview",
-					  "preview needs: NOUN ID");
+		return ps_cli_usage_error("preview", "preview needs: NOUN ID");
 	if ((status = ps_cli_open_store(&st, &cfg, g)) != PS_EXIT_OK)
 		return status;
 	ho.max_attempts = 3;

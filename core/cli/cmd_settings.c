@@ -583,7 +583,7 @@ check_settings(struct import_doc *d, const json_t *obj, const char *file)
 	d->owned = calloc(json_object_size(obj) + 1, sizeof(*d->owned));
 	if (d->kv == NULL || d->owned == NULL)
 		return ps_error_set(PS_ENOMEM, NULL);
-	json_object_foreach((json_t *)obj, typed, v) {
+	json_object_foreach ((json_t *)obj, typed, v) {
 		const char *key = current_key(typed);
 		const ps_setting_def *def = ps_settings_find(key);
 		const char *text = NULL;
@@ -658,7 +658,7 @@ check_mappings(struct import_doc *d, const json_t *arr, const char *file)
 	d->maps = calloc(json_array_size(arr) + 1, sizeof(*d->maps));
 	if (d->maps == NULL)
 		return ps_error_set(PS_ENOMEM, NULL);
-	json_array_foreach(arr, i, m) {
+	json_array_foreach (arr, i, m) {
 		ps_mapping *row = &d->maps[d->nmaps];
 		const char *key;
 		json_t *v;
@@ -668,7 +668,7 @@ check_mappings(struct import_doc *d, const json_t *arr, const char *file)
 					    "%s: mappings[%zu]: must be an "
 					    "object, not %s",
 					    file, i, json_type_name(m));
-		json_object_foreach(m, key, v) {
+		json_object_foreach (m, key, v) {
 			for (f = 0; f < 4 && strcmp(key, fields[f]) != 0; f++)
 				;
 			if (f == 4)
@@ -711,7 +711,7 @@ check_document(struct import_doc *d, const json_t *doc, const char *file)
 				    "%s: the document must be a JSON object, "
 				    "not %s",
 				    file, json_type_name(doc));
-	json_object_foreach((json_t *)doc, key, val) {
+	json_object_foreach ((json_t *)doc, key, val) {
 		for (i = 0; i < sizeof(known) / sizeof(known[0]) &&
 			    strcmp(key, known[i]) != 0;
 		     i++)

@@ -121,7 +121,7 @@ print_text(const json_t *doc)
 		       json_object_get(doc, "settings_version")));
 	if (json_array_size(missing) > 0) {
 		printf("; missing required:");
-		json_array_foreach(missing, i, v)
+		json_array_foreach (missing, i, v)
 			printf("%s %s", i ? "," : "", json_string_value(v));
 	}
 	printf("\n\n");
@@ -131,7 +131,7 @@ print_text(const json_t *doc)
 	}
 	printf("%-28s %9s %9s %9s %9s\n", "FLOW", "PENDING", "IN_FLIGHT",
 	       "SYNCED", "FAILED");
-	json_object_foreach((json_t *)counts, flow, f) {
+	json_object_foreach ((json_t *)counts, flow, f) {
 		printf("%-28s", flow);
 		for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
 			printf(" %9lld", (long long)json_integer_value(

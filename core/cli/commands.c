@@ -55,6 +55,5 @@ const ps_cli_command ps_cli_commands[] = {
 	 "list of commands.  'pearlsync COMMAND --help' does the same.\n"},
 	{"version", cmd_version, "print the version",
 	 "usage: pearlsync version\n"},
-	PS_CLI_MORE_COMMANDS
-	{NULL, NULL, NULL, NULL},
+	PS_CLI_MORE_COMMANDS{NULL, NULL, NULL, NULL},
 };

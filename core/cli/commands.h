@@ -35,6 +35,7 @@ PS_CLI_DECLARE(pause);
 PS_CLI_DECLARE(resume);
 PS_CLI_DECLARE(run);
 
+/* clang-format off */
 #define PS_CLI_MORE_COMMANDS                                                   \
 	PS_CLI_ENTRY(init, "create or upgrade the database")                  \
 	PS_CLI_ENTRY(status, "worker state and sync counts")                  \
@@ -44,7 +45,7 @@ PS_CLI_DECLARE(run);
 	PS_CLI_ENTRY(mappings, "show, change, import, export value mappings") \
 	PS_CLI_ENTRY(console, "open the operator console")                   \
 	{"check-connection", ps_cli_cmd_check_connection,                     \
-	 "test the stored credentials of bp or bc",                           \
+	 "test the stored credentials of each platform",                     \
 	 ps_cli_usage_check_connection},                                      \
 	PS_CLI_ENTRY(worker, "run the sync worker (and webhook listener)")    \
 	PS_CLI_ENTRY(retry, "retry a failed entry, or every failed entry")    \
@@ -54,5 +55,6 @@ PS_CLI_DECLARE(run);
 	{"sync-once", ps_cli_cmd_sync_once,                                   \
 	 "run one flow once and exit", ps_cli_usage_sync_once},                \
 	PS_CLI_ENTRY(preview, "show what importing an order would send")
+/* clang-format on */
 
 #endif

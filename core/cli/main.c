@@ -36,14 +36,15 @@ ps_cli_print_main_usage(FILE *out)
 	fprintf(out, ".\n\nCommands:\n");
 	for (c = ps_cli_commands; c->name != NULL; c++)
 		fprintf(out, "  %-16s %s\n", c->name, c->summary);
-	fprintf(out, "\nGlobal options:\n"
-		     "  --config FILE    machine settings (default: "
-		     "$PEARLSYNC_CONFIG, then\n"
-		     "                   /etc/pearlsync/pearlsync.conf, then "
-		     "built-in defaults)\n"
-		     "  -h, --help       this text\n"
-		     "  --version        print the version\n"
-		     "\nRun 'pearlsync help COMMAND' for a command's options.\n");
+	fprintf(out,
+		"\nGlobal options:\n"
+		"  --config FILE    machine settings (default: "
+		"$PEARLSYNC_CONFIG, then\n"
+		"                   /etc/pearlsync/pearlsync.conf, then "
+		"built-in defaults)\n"
+		"  -h, --help       this text\n"
+		"  --version        print the version\n"
+		"\nRun 'pearlsync help COMMAND' for a command's options.\n");
 }
 
 const ps_cli_command *
@@ -157,8 +158,7 @@ ps_cli_print_usage(FILE *out, const ps_cli_command *cmd)
 			fputc('\n', out);
 		}
 		for (f = ps_flows_all(); previews && *f != NULL; f++)
-			if ((*f)->preview != NULL &&
-			    (*f)->preview_noun != NULL)
+			if ((*f)->preview != NULL && (*f)->preview_noun != NULL)
 				print_wrapped(out, indent, (*f)->preview_noun,
 					      (*f)->preview_help);
 		u = at + strlen(previews ? PS_CLI_PREVIEWS : PS_CLI_PLATFORMS);

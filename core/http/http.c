@@ -41,8 +41,8 @@ struct ps_http {
 	char *ca_file;        /* owned copy, or NULL */
 	CURL *curl;
 	char errbuf[CURL_ERROR_SIZE];
-	CURLM *multi;                        /* ps_http_send_many, lazily */
-	CURL *pool[PS_HTTP_PARALLEL_MAX];    /* its transfers */
+	CURLM *multi;                     /* ps_http_send_many, lazily */
+	CURL *pool[PS_HTTP_PARALLEL_MAX]; /* its transfers */
 	char pool_err[PS_HTTP_PARALLEL_MAX][CURL_ERROR_SIZE];
 	ps_http__limits limits;
 	http_count *counts; /* owned */
@@ -541,8 +541,7 @@ setup(ps_http *h, CURL *c, char *errbuf, const ps_http_request *req,
 
 /* How transfer c ended (cc) into *a and resp. */
 static void
-finish(attempt *a, CURL *c, CURLcode cc, const xfer *x,
-       ps_http_response *resp)
+finish(attempt *a, CURL *c, CURLcode cc, const xfer *x, ps_http_response *resp)
 {
 	long status = 0, reqsize = 0;
 	double total = 0;
@@ -1092,8 +1091,8 @@ start_one(ps_http *h, slot *sl, size_t k, const ps_http_request *req,
 
 /* Transfer k ended with cc: record it as ps_http_send records an attempt. */
 static int
-end_one(ps_http *h, slot *sl, size_t k, CURLcode cc,
-	const ps_http_request *req, ps_http_response *out)
+end_one(ps_http *h, slot *sl, size_t k, CURLcode cc, const ps_http_request *req,
+	ps_http_response *out)
 {
 	const ps_clock *clk = h->opts.clock;
 	char logurl[PS__HTTP_LOG_URL];
@@ -1118,7 +1117,8 @@ end_one(ps_http *h, slot *sl, size_t k, CURLcode cc,
 		breaker_record(h, lim, &a, &v, out);
 	url_for_log(logurl, sizeof(logurl), req->url);
 	if (a.error != 0) {
-		ps_log_debug("http", "%s %s %s -> %s (%s) in %ld ms, in parallel",
+		ps_log_debug("http",
+			     "%s %s %s -> %s (%s) in %ld ms, in parallel",
 			     ps_platform_name(req->platform), req->method,
 			     logurl, ps_strerror(a.error),
 			     h->pool_err[k][0] ? h->pool_err[k]
@@ -1175,26 +1175,29 @@ ps_http_send_many(ps_http_response *outs, int *errors, ps_http *h,
 		if (active == 0)
 			continue;
 		if (curl_multi_perform(h->multi, &still) != CURLM_OK) {
-			error = ps_error_set(PS_ENOMEM, "http: curl multi failed");
+			error = ps_error_set(PS_ENOMEM,
+					     "http: curl multi failed");
 			break;
 		}
 		while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			for (k = 0; k < parallel; k++)
-				if (sl[k].busy && h->pool[k] == msg->easy_handle)
+				if (sl[k].busy &&
+				    h->pool[k] == msg->easy_handle)
 					break;
 			if (k == parallel)
 				continue;
 			i = sl[k].i;
-			errors[i] = end_one(h, sl, k, msg->data.result, &reqs[i],
-					    &outs[i]);
+			errors[i] = end_one(h, sl, k, msg->data.result,
+					    &reqs[i], &outs[i]);
 			active--;
 		}
 		if (still > 0 && active > 0 &&
 		    curl_multi_poll(h->multi, NULL, 0, PS_HTTP_WAIT_SLICE_MS,
 				    NULL) != CURLM_OK) {
-			error = ps_error_set(PS_ENOMEM, "http: curl multi failed");
+			error = ps_error_set(PS_ENOMEM,
+					     "http: curl multi failed");
 			break;
 		}
 	}
@@ -1206,7 +1209,8 @@ ps_http_send_many(ps_http_response *outs, int *errors, ps_http *h,
 			response_reset(&outs[sl[k].i]);
 		}
 	for (i = 0; i < n; i++)
-		if (outs[i].body == NULL && (outs[i].body = calloc(1, 1)) == NULL)
+		if (outs[i].body == NULL &&
+		    (outs[i].body = calloc(1, 1)) == NULL)
 			error = ps_error_set(PS_ENOMEM, "out of memory");
 	return error;
 }

@@ -76,14 +76,14 @@ int ps_http__breaker_refuse(const ps_http__breaker *b, ps_platform p,
  */
 typedef struct ps_http__limit {
 	ps_platform platform;
-	char *account;       /* owned; "" when the request gave none */
+	char *account; /* owned; "" when the request gave none */
 	const ps_http_dialect *dialect; /* never NULL */
-	long remaining;      /* -1: unknown */
-	long quota;          /* -1: unknown */
-	int64_t window_ms;   /* -1: unknown */
-	int64_t reset_at;    /* absolute, clock ms; -1: unknown */
-	long refill_per_s;   /* -1 or 0: no continuous refill */
-	int64_t refill_at;   /* clock ms remaining was last refilled to */
+	long remaining;                 /* -1: unknown */
+	long quota;                     /* -1: unknown */
+	int64_t window_ms;              /* -1: unknown */
+	int64_t reset_at;               /* absolute, clock ms; -1: unknown */
+	long refill_per_s;              /* -1 or 0: no continuous refill */
+	int64_t refill_at; /* clock ms remaining was last refilled to */
 	ps_http__breaker breaker;
 } ps_http__limit;
 

@@ -29,14 +29,17 @@
  * Initialise with PS_CONN_BUF_INIT(max) or ps_conn__buf_init().
  */
 typedef struct ps_conn_buf {
-	char *data;  /* owned; NULL until the first append */
-	size_t len;  /* bytes used, excluding the NUL */
-	size_t cap;  /* bytes allocated */
-	size_t max;  /* cap on len; 0 means 1 MiB */
-	int error;   /* 0 or the first failure's code */
+	char *data; /* owned; NULL until the first append */
+	size_t len; /* bytes used, excluding the NUL */
+	size_t cap; /* bytes allocated */
+	size_t max; /* cap on len; 0 means 1 MiB */
+	int error;  /* 0 or the first failure's code */
 } ps_conn_buf;
 
-#define PS_CONN_BUF_INIT(max) {NULL, 0, 0, (max), 0}
+#define PS_CONN_BUF_INIT(max)                                                  \
+	{                                                                      \
+		NULL, 0, 0, (max), 0                                           \
+	}
 
 /*
  * ps_conn__free_secret - overwrite s with zeros, then free it, so a token
@@ -121,16 +124,16 @@ int ps_conn__json_bool_opt(int *out, const json_t *obj, const char *path,
 			   const char *what, int dflt);
 int ps_conn__json_str(const char **out, const json_t *obj, const char *path,
 		      const char *what);
-int ps_conn__json_str_opt(const char **out, const json_t *obj,
-			  const char *path, const char *what);
+int ps_conn__json_str_opt(const char **out, const json_t *obj, const char *path,
+			  const char *what);
 int ps_conn__json_dup(char **out, const json_t *obj, const char *path,
 		      const char *what);
 int ps_conn__json_dup_opt(char **out, const json_t *obj, const char *path,
 			  const char *what);
 int ps_conn__json_money(ps_money *out, const json_t *obj, const char *path,
 			const char *what);
-int ps_conn__json_money_opt(ps_money *out, const json_t *obj,
-			    const char *path, const char *what, ps_money dflt);
+int ps_conn__json_money_opt(ps_money *out, const json_t *obj, const char *path,
+			    const char *what, ps_money dflt);
 
 /* ps_conn__json_int_value - the int rules above on a bare value. */
 int ps_conn__json_int_value(int64_t *out, const json_t *v, const char *path,

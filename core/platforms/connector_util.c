@@ -241,8 +241,10 @@ ps_conn__json_parse(json_t **out, const char *body, size_t len,
 
 	*out = NULL;
 	if (body == NULL || len == 0)
-		return ps_error_set(PS_EPARSE, "empty reply from %s where JSON "
-				    "was expected", what);
+		return ps_error_set(PS_EPARSE,
+				    "empty reply from %s where JSON "
+				    "was expected",
+				    what);
 	*out = json_loadb(body, len, JSON_DECODE_ANY, &err);
 	/*
 	 * Jansson reports a failed allocation either with its own code or,
@@ -250,10 +252,13 @@ ps_conn__json_parse(json_t **out, const char *body, size_t len,
 	 * Either way the reply is not known to be bad (callers re-ask bad
 	 * replies), so say what happened.
 	 */
-	if (*out == NULL && (json_error_code(&err) == json_error_out_of_memory ||
-			     err.text[0] == '\0'))
-		return ps_error_set(PS_ENOMEM, "out of memory reading the "
-				    "reply from %s", what);
+	if (*out == NULL &&
+	    (json_error_code(&err) == json_error_out_of_memory ||
+	     err.text[0] == '\0'))
+		return ps_error_set(PS_ENOMEM,
+				    "out of memory reading the "
+				    "reply from %s",
+				    what);
 	if (*out == NULL)
 		return ps_error_set(PS_EPARSE,
 				    "invalid JSON from %s (line %d, column "
@@ -324,8 +329,8 @@ static int
 wrong_type(const json_t *v, const char *path, const char *what,
 	   const char *expected)
 {
-	return ps_error_set(PS_EDATA, "%s: field '%s' is %s, expected %s",
-			    what, path, ps_conn__json_type_name(v), expected);
+	return ps_error_set(PS_EDATA, "%s: field '%s' is %s, expected %s", what,
+			    path, ps_conn__json_type_name(v), expected);
 }
 
 /* Parse "123", "-4", "1.0000" (zero fraction) as an integer. */
@@ -509,8 +514,7 @@ ps_conn__json_dup_opt(char **out, const json_t *obj, const char *path,
 }
 
 static int
-money_value(ps_money *out, const json_t *v, const char *path,
-	    const char *what)
+money_value(ps_money *out, const json_t *v, const char *path, const char *what)
 {
 	char num[64];
 	int error;
@@ -544,8 +548,10 @@ money_value(ps_money *out, const json_t *v, const char *path,
 		snprintf(num, sizeof(num), "%.4f", d);
 		if (ps_money_parse(out, num) == 0)
 			return 0;
-		return ps_error_set(PS_EDATA, "%s: field '%s' amount out of "
-				    "range", what, path);
+		return ps_error_set(PS_EDATA,
+				    "%s: field '%s' amount out of "
+				    "range",
+				    what, path);
 	}
 	if (!json_is_string(v))
 		return wrong_type(v, path, what, "an amount");
@@ -598,8 +604,10 @@ ps_conn__json_set_str(json_t *obj, const char *key, const char *s,
 	if (s == NULL || (s[0] == '\0' && !keep_empty))
 		return 0;
 	if (json_object_set_new(obj, key, json_string(s)) < 0)
-		return ps_error_set(PS_ENOMEM, "cannot set '%s' (out of memory "
-				    "or not UTF-8)", key);
+		return ps_error_set(PS_ENOMEM,
+				    "cannot set '%s' (out of memory "
+				    "or not UTF-8)",
+				    key);
 	return 0;
 }
 

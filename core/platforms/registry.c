@@ -102,8 +102,9 @@ ps_platform_register(const ps_platform_ops *ops)
 						      "by '%s'",
 						      ops->name, all[i]->name);
 	if (nall >= PS_PLATFORM_MAX)
-		return ps_error_set(PS_EINVAL, "platform plug-in '%s': no "
-					       "room in the registry",
+		return ps_error_set(PS_EINVAL,
+				    "platform plug-in '%s': no "
+				    "room in the registry",
 				    ops->name);
 	all[nall++] = ops;
 	return 0;
@@ -172,8 +173,8 @@ switched_on(const ps_platform_ops *ops, ps_store *st)
 }
 
 int
-ps_platforms_connect(ps_platform_conns *out, ps_store *st,
-		     const ps_config *cfg, ps_http *http, const char *log_mod)
+ps_platforms_connect(ps_platform_conns *out, ps_store *st, const ps_config *cfg,
+		     ps_http *http, const char *log_mod)
 {
 	const ps_platform_ops *const *p;
 

@@ -45,14 +45,14 @@ ps_store_hooks_replace(ps_store *st, ps_platform platform,
 	for (i = 0; i < n; i++)
 		if (v[i].topic == NULL || v[i].hook_id == NULL ||
 		    v[i].destination == NULL)
-			return ps_error_set(PS_EINVAL, "hook %zu: topic, id or "
-						       "destination missing",
+			return ps_error_set(PS_EINVAL,
+					    "hook %zu: topic, id or "
+					    "destination missing",
 					    i);
 	if ((error = ps_store_begin(st)) < 0)
 		return error;
-	if ((error = ps_store__prepare(&s, st,
-				       "DELETE FROM hooks WHERE platform = ?")) <
-		    0 ||
+	if ((error = ps_store__prepare(
+		     &s, st, "DELETE FROM hooks WHERE platform = ?")) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 1, platform)) < 0 ||
 	    (error = ps_store__step_done(st, s, "dropping hooks")) < 0)
 		goto done;
@@ -66,14 +66,14 @@ ps_store_hooks_replace(ps_store *st, ps_platform platform,
 		if ((error = ps_store__bind_int64(st, s, 1, platform)) < 0 ||
 		    (error = ps_store__bind_text(st, s, 2, v[i].topic)) < 0 ||
 		    (error = ps_store__bind_text(st, s, 3, v[i].hook_id)) < 0 ||
-		    (error = ps_store__bind_text(st, s, 4,
-						 v[i].destination)) < 0 ||
-		    (error = ps_store__bind_int64(st, s, 5,
-						  v[i].active != 0)) < 0 ||
+		    (error = ps_store__bind_text(st, s, 4, v[i].destination)) <
+			    0 ||
+		    (error = ps_store__bind_int64(st, s, 5, v[i].active != 0)) <
+			    0 ||
 		    (error = ps_store__bind_int64(st, s, 6,
 						  v[i].reactivated != 0)) < 0 ||
-		    (error = ps_store__bind_int64(st, s, 7,
-						  v[i].checked_at)) < 0) {
+		    (error = ps_store__bind_int64(st, s, 7, v[i].checked_at)) <
+			    0) {
 			sqlite3_reset(s);
 			goto done;
 		}

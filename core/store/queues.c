@@ -93,8 +93,9 @@ ids_text(char **out, const int64_t *ids, size_t n)
 	for (i = 0; i < n; i++) {
 		if (ids[i] <= 0) {
 			free(t);
-			return ps_error_set(PS_EINVAL, "event id %lld is not "
-						       "positive",
+			return ps_error_set(PS_EINVAL,
+					    "event id %lld is not "
+					    "positive",
 					    (long long)ids[i]);
 		}
 		len += (size_t)snprintf(t + len, cap - len, "%s%lld",
@@ -169,9 +170,8 @@ ps_store_event_add_typed(int64_t *out_id, ps_store *st, ps_platform platform,
 	    (error = ps_store__bind_text(st, s, 5, payload)) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 6, now)) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 7, c->changed_at)) < 0 ||
-	    (error = ps_store__bind_text(st, s, 8,
-					 c->value != NULL ? c->value : "")) <
-		    0) {
+	    (error = ps_store__bind_text(
+		     st, s, 8, c->value != NULL ? c->value : "")) < 0) {
 		sqlite3_reset(s);
 		goto done;
 	}
@@ -190,8 +190,7 @@ ps_store_event_add(int64_t *out_id, ps_store *st, ps_platform platform,
 {
 	ps_event_change c = {topic, NULL, NULL, 0, 0, NULL};
 
-	return ps_store_event_add_typed(out_id, st, platform, &c, payload,
-					now);
+	return ps_store_event_add_typed(out_id, st, platform, &c, payload, now);
 }
 
 int
@@ -237,11 +236,10 @@ ps_store_event_claim(ps_event **out, size_t *out_n, ps_store *st, size_t max,
 			    0 ||
 		    (error = ps_store__column_dup(&v[n - 1].object, s, 5)) <
 			    0 ||
-		    (error = ps_store__column_dup(&v[n - 1].value, s, 8)) <
-			    0 ||
-		    (error = ids_parse(&v[n - 1],
-				       (const char *)sqlite3_column_text(s, 6))) <
-			    0)
+		    (error = ps_store__column_dup(&v[n - 1].value, s, 8)) < 0 ||
+		    (error = ids_parse(
+			     &v[n - 1],
+			     (const char *)sqlite3_column_text(s, 6))) < 0)
 			goto done;
 	}
 	if (rc != SQLITE_DONE) {
@@ -282,7 +280,8 @@ ps_store_event_mark_processed(ps_store *st, int64_t id, int64_t now)
 	sqlite3_stmt *s;
 	int error;
 
-	if ((error = ps_store__null_store(st, "ps_store_event_mark_processed")) < 0)
+	if ((error = ps_store__null_store(st,
+					  "ps_store_event_mark_processed")) < 0)
 		return error;
 	if ((error = ps_store__prepare(
 		     &s, st,

@@ -624,8 +624,7 @@ prepare_file(const char *path, unsigned flags)
 		if (stat(path, &sb) == 0) {
 			if (flags & PS_STORE_OPEN_READONLY)
 				return 0;
-			if ((sb.st_mode & 0077) != 0 &&
-			    chmod(path, 0600) != 0)
+			if ((sb.st_mode & 0077) != 0 && chmod(path, 0600) != 0)
 				return ps_error_set(
 					PS_EIO,
 					"cannot restrict %s to mode 0600: %s",
@@ -637,8 +636,7 @@ prepare_file(const char *path, unsigned flags)
 					    strerror(errno));
 		if (flags & (PS_STORE_OPEN_READONLY | PS_STORE_OPEN_NO_CREATE))
 			return ps_error_set(PS_ENOTFOUND,
-					    "database %s does not exist",
-					    path);
+					    "database %s does not exist", path);
 		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd >= 0) {
 			close(fd); /* a new inode: no lock of ours is on it */
@@ -649,8 +647,10 @@ prepare_file(const char *path, unsigned flags)
 					    "cannot create database %s: %s",
 					    path, strerror(errno));
 	}
-	return ps_error_set(PS_EIO, "database %s: created and removed while "
-				    "opening it", path);
+	return ps_error_set(PS_EIO,
+			    "database %s: created and removed while "
+			    "opening it",
+			    path);
 }
 
 static int

@@ -33,8 +33,8 @@ int ps_store__error(ps_store *st, int rc, const char *what);
 
 /*
  * ps_store__prepare - the cached statement for sql (prepared on first use),
- * reset and with bindings cleared; a copy if the cached one is mid-walk.  Callers sqlite3_reset() it when done so
- * no read snapshot is held.
+ * reset and with bindings cleared; a copy if the cached one is mid-walk.
+ * Callers sqlite3_reset() it when done so no read snapshot is held.
  */
 int ps_store__prepare(sqlite3_stmt **out, ps_store *st, const char *sql);
 

@@ -240,8 +240,7 @@ vec_read(struct entry_vec *vec, sqlite3_stmt *s)
  * otherwise hand vec to *out / *out_n (NULL when it is empty) and return 0.
  */
 static int
-vec_finish(ps_log_entry **out, size_t *out_n, struct entry_vec *vec,
-	   int error)
+vec_finish(ps_log_entry **out, size_t *out_n, struct entry_vec *vec, int error)
 {
 	if (error < 0) {
 		ps_log_entries_free(vec->v, vec->n);
@@ -896,7 +895,8 @@ list_text_filtered(struct entry_vec *vec, ps_store *st, const ps_log_query *q)
 				continue;
 			}
 			sqlite3_reset(a);
-			if ((error = ps_store__bind_int64(st, a, 2, ib + 1)) < 0)
+			if ((error = ps_store__bind_int64(st, a, 2, ib + 1)) <
+			    0)
 				goto done;
 			ra = sqlite3_step(a);
 			sa = 0;
@@ -907,7 +907,8 @@ list_text_filtered(struct entry_vec *vec, ps_store *st, const ps_log_query *q)
 				continue;
 			}
 			sqlite3_reset(b);
-			if ((error = ps_store__bind_int64(st, b, 1, ia + 1)) < 0)
+			if ((error = ps_store__bind_int64(st, b, 1, ia + 1)) <
+			    0)
 				goto done;
 			rb = sqlite3_step(b);
 			sb = 0;
@@ -915,10 +916,9 @@ list_text_filtered(struct entry_vec *vec, ps_store *st, const ps_log_query *q)
 	}
 	if ((ra != SQLITE_ROW && ra != SQLITE_DONE) ||
 	    (rb != SQLITE_ROW && rb != SQLITE_DONE)) {
-		error = ps_store__error(st, ra != SQLITE_ROW && ra != SQLITE_DONE
-						    ? ra
-						    : rb,
-					"searching log entries");
+		error = ps_store__error(
+			st, ra != SQLITE_ROW && ra != SQLITE_DONE ? ra : rb,
+			"searching log entries");
 		goto done;
 	}
 	/* read the rows while the streams still hold the read snapshot */

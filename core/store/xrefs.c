@@ -21,7 +21,8 @@ ps_store_xref_set(ps_store *st, const char *entity, ps_platform a,
 	    (error = ps_store__check_name(entity, "xref entity")) < 0 ||
 	    (error = ps_store__check_name(id_a, "xref id")) < 0 ||
 	    (error = ps_store__check_name(id_b, "xref id")) < 0 ||
-	    (error = ps_store__check_platform(a)) < 0 || (error = ps_store__check_platform(b)) < 0)
+	    (error = ps_store__check_platform(a)) < 0 ||
+	    (error = ps_store__check_platform(b)) < 0)
 		return error;
 	if (a == b)
 		return ps_error_set(PS_EINVAL,

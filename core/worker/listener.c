@@ -165,9 +165,8 @@ route(const char *url, const char **out_rest)
 }
 
 static enum MHD_Result
-handle(ps_listener *l, struct MHD_Connection *conn,
-       const ps_platform_ops *ops, const char *method, const char *rest,
-       const conn_body *b)
+handle(ps_listener *l, struct MHD_Connection *conn, const ps_platform_ops *ops,
+       const char *method, const char *rest, const conn_body *b)
 {
 	ps_webhook_request req;
 	ps_webhook_event *ev;
@@ -187,9 +186,10 @@ handle(ps_listener *l, struct MHD_Connection *conn,
 	req.store = l->st;
 	error = ops->webhook_accept(ev, &req);
 	if (error < 0) {
-		unsigned status = error == PS_EAUTH	 ? MHD_HTTP_UNAUTHORIZED
-				  : error == PS_ENOTFOUND ? MHD_HTTP_NOT_FOUND
-							  : MHD_HTTP_BAD_REQUEST;
+		unsigned status = error == PS_EAUTH ? MHD_HTTP_UNAUTHORIZED
+				  : error == PS_ENOTFOUND
+					  ? MHD_HTTP_NOT_FOUND
+					  : MHD_HTTP_BAD_REQUEST;
 
 		ps_log_warn(MOD, "%s callback refused: %s", ops->title,
 			    ps_error_last());
@@ -199,12 +199,12 @@ handle(ps_listener *l, struct MHD_Connection *conn,
 			    : status == MHD_HTTP_NOT_FOUND  ? "not found\n"
 							    : "malformed "
 							      "callback\n");
-	} else if (ps_store_event_add_typed(NULL, l->st, ops->id,
-					    &(ps_event_change){
-						    ev->topic, ev->object,
-						    ev->ids, ev->nids,
-						    ev->changed_at, ev->value},
-					    req.body, req.now) < 0) {
+	} else if (ps_store_event_add_typed(
+			   NULL, l->st, ops->id,
+			   &(ps_event_change){ev->topic, ev->object, ev->ids,
+					      ev->nids, ev->changed_at,
+					      ev->value},
+			   req.body, req.now) < 0) {
 		ps_log_error(MOD, "storing a %s event: %s", ops->title,
 			     ps_error_last());
 		ps_error_clear();

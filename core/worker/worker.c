@@ -433,7 +433,7 @@ record_result(ps_worker *w, const flow_rt *f, const ps_log_entry *e, int code,
 		ps_log_entry_describe(what, sizeof(what), e);
 		ps_log_info(MOD, "%s entry %lld (%s) synced%s%s", e->flow,
 			    (long long)e->id,
-			    what[0] != '\0'	      ? what
+			    what[0] != '\0'           ? what
 			    : e->order_number != NULL ? e->order_number
 						      : e->dedupe_key,
 			    res->target_id ? " as " : "",
@@ -1039,14 +1039,16 @@ http_clock_sleep(void *ctx, int64_t ms)
 		return;
 	if (ps_store_in_transaction(w->st)) {
 		if (!w->wait_tx_logged)
-			ps_log_error(MOD, "a store transaction is open while "
-					  "waiting on a platform: the heartbeat "
-					  "cannot be refreshed");
+			ps_log_error(MOD,
+				     "a store transaction is open while "
+				     "waiting on a platform: the heartbeat "
+				     "cannot be refreshed");
 		w->wait_tx_logged = 1;
 		return;
 	}
-	snprintf(state, sizeof(state), "%s; waiting for a platform's rate "
-				       "limit or retry backoff",
+	snprintf(state, sizeof(state),
+		 "%s; waiting for a platform's rate "
+		 "limit or retry backoff",
 		 w->state[0] != '\0' ? w->state : "running");
 	if (write_heartbeat(w, state) < 0) {
 		ps_log_warn(MOD, "heartbeat while waiting: %s",
@@ -1185,8 +1187,8 @@ maybe_sync_hooks(ps_worker *w)
 		changed = 0;
 		if (ops->hooks_sync(&changed, conn, w->st, url, now_ms(w)) <
 		    0) {
-			ps_log_warn(MOD, "registering %s hooks: %s",
-				    ops->title, ps_error_last());
+			ps_log_warn(MOD, "registering %s hooks: %s", ops->title,
+				    ps_error_last());
 			ps_error_clear();
 		} else if (changed > 0) {
 			ps_log_info(MOD,
@@ -1276,9 +1278,9 @@ ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
 	w->started_at = now_ms(w);
 	refresh_connectors(w);
 	if (w->o.listen) {
-		error = ps_worker__listener_start(
-			&w->listener, cfg->db_path, cfg->listen_address,
-			cfg->listen_port, w->o.clock);
+		error = ps_worker__listener_start(&w->listener, cfg->db_path,
+						  cfg->listen_address,
+						  cfg->listen_port, w->o.clock);
 		if (error < 0)
 			goto done;
 		ps_log_info(MOD, "listening for webhooks on %s:%d",

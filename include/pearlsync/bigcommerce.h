@@ -215,11 +215,11 @@ typedef struct ps_bc_order_query {
 	int status_id;             /* -1: any status */
 	int64_t min_id;            /* 0: no bound */
 	size_t max_orders;         /* stop after this many; 0: all */
-	int with_lines; /* non-zero: each order with its products and
-			   shipping addresses, as ps_bc_order_get fills them */
-	int skip_bad;   /* non-zero: an order whose data does not parse
-			   (PS_EDATA) goes to out->bad instead of failing
-			   the whole list */
+	int with_lines;            /* non-zero: each order with its products and
+				      shipping addresses, as ps_bc_order_get fills them */
+	int skip_bad; /* non-zero: an order whose data does not parse
+			 (PS_EDATA) goes to out->bad instead of failing
+			 the whole list */
 } ps_bc_order_query;
 
 #define PS_BC_ORDER_QUERY_INIT                                                 \
@@ -278,8 +278,8 @@ int ps_bc_order_get(ps_bc_order *out, ps_bc *bc, int64_t id);
  * so has every repeat of an id after its first position.  n 0 is an empty
  * list.  An error means nothing was returned.
  */
-int ps_bc_orders_get_many(ps_bc_order_list *out, ps_bc *bc,
-			  const int64_t *ids, size_t n);
+int ps_bc_orders_get_many(ps_bc_order_list *out, ps_bc *bc, const int64_t *ids,
+			  size_t n);
 
 /*
  * ps_bc_order_update_status - PUT /v2/orders/{id} {"status_id": n}.

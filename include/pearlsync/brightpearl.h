@@ -61,24 +61,26 @@ typedef int (*ps_bp_send_fn)(void *ctx, ps_http_response *out,
 			     const ps_http_request *req);
 
 typedef struct ps_bp_options {
-	const char *base_url;  /* "https://use1.brightpearlconnect.com" or the
-				  sandbox "http://127.0.0.1:PORT/brightpearl";
-				  no trailing "/public-api" */
-	const char *account;   /* account code, e.g. "acme" */
+	const char *base_url; /* "https://use1.brightpearlconnect.com" or the
+				 sandbox "http://127.0.0.1:PORT/brightpearl";
+				 no trailing "/public-api" */
+	const char *account;  /* account code, e.g. "acme" */
 	ps_bp_auth auth;
-	const char *app_ref;   /* brightpearl-app-ref */
-	const char *token;     /* account token or OAuth access token */
-	const char *dev_ref;   /* optional brightpearl-dev-ref (OAuth) */
-	int64_t instance_id;   /* installedIntegrationInstanceId, 0 if none */
-	int idset_max;         /* ids per multi-id GET (1..200) */
-	int page_size;         /* rows per search page (1..500) */
-	ps_bp_send_fn send;    /* NULL: ps_http_send */
-	void *send_ctx;        /* passed to send (NULL: the ps_http) */
+	const char *app_ref; /* brightpearl-app-ref */
+	const char *token;   /* account token or OAuth access token */
+	const char *dev_ref; /* optional brightpearl-dev-ref (OAuth) */
+	int64_t instance_id; /* installedIntegrationInstanceId, 0 if none */
+	int idset_max;       /* ids per multi-id GET (1..200) */
+	int page_size;       /* rows per search page (1..500) */
+	ps_bp_send_fn send;  /* NULL: ps_http_send */
+	void *send_ctx;      /* passed to send (NULL: the ps_http) */
 } ps_bp_options;
 
 #define PS_BP_OPTIONS_INIT                                                     \
-	{NULL, NULL, PS_BP_AUTH_PRIVATE, NULL, NULL, NULL, 0, 200, 500, NULL,  \
-	 NULL}
+	{                                                                      \
+		NULL, NULL, PS_BP_AUTH_PRIVATE, NULL, NULL, NULL, 0, 200, 500, \
+			NULL, NULL                                             \
+	}
 
 typedef struct ps_bp ps_bp;
 
@@ -121,10 +123,10 @@ void ps_bp_ids_dispose(ps_bp_ids *ids);
 typedef struct ps_bp_address {
 	const char *full_name;
 	const char *company;
-	const char *line1;       /* street */
-	const char *line2;       /* suburb */
-	const char *line3;       /* city */
-	const char *line4;       /* state */
+	const char *line1; /* street */
+	const char *line2; /* suburb */
+	const char *line3; /* city */
+	const char *line4; /* state */
 	const char *postal_code;
 	const char *country_iso; /* ISO 3166 alpha-2 or alpha-3 */
 	const char *telephone;
@@ -135,14 +137,14 @@ typedef struct ps_bp_address {
 /* ---- orders ------------------------------------------------------------- */
 
 typedef struct ps_bp_order_row {
-	int64_t id;             /* out: row id */
-	int64_t product_id;     /* 0: a free-text row described by name */
-	const char *name;       /* product name or row description */
-	const char *sku;        /* out only */
-	int64_t quantity;       /* whole units */
-	ps_money net;           /* row net value (not per unit) */
-	ps_money tax;           /* row tax value */
-	const char *tax_code;   /* e.g. "T"; NULL: the product's default */
+	int64_t id;               /* out: row id */
+	int64_t product_id;       /* 0: a free-text row described by name */
+	const char *name;         /* product name or row description */
+	const char *sku;          /* out only */
+	int64_t quantity;         /* whole units */
+	ps_money net;             /* row net value (not per unit) */
+	ps_money tax;             /* row tax value */
+	const char *tax_code;     /* e.g. "T"; NULL: the product's default */
 	const char *nominal_code; /* NULL: the product's default */
 	const char *external_ref; /* in only: e.g. the platform line id */
 } ps_bp_order_row;
@@ -159,15 +161,15 @@ typedef struct ps_bp_order {
 	const char *external_ref;  /* the platform's order id (the guard) */
 	const char *placed_on;     /* ISO-8601 or NULL (now) */
 	int64_t status_id;
-	const char *status_name;   /* out only */
+	const char *status_name; /* out only */
 	int64_t warehouse_id;
 	int64_t channel_id;
 	int64_t lead_source_id;
 	int64_t project_id;
 	int64_t price_list_id;
 	int64_t staff_owner_id;
-	const char *price_mode;    /* "INC" or "EXC", NULL: account default */
-	const char *currency;      /* ISO 4217, NULL: account default */
+	const char *price_mode; /* "INC" or "EXC", NULL: account default */
+	const char *currency;   /* ISO 4217, NULL: account default */
 	ps_bp_order_row *rows;
 	size_t nrows;
 	/* out only */
@@ -182,7 +184,7 @@ typedef struct ps_bp_order {
 typedef struct ps_bp_order_list {
 	ps_bp_order *items; /* owned, sorted by id */
 	size_t n;
-	void *priv__;       /* the storage behind the strings */
+	void *priv__; /* the storage behind the strings */
 } ps_bp_order_list;
 
 /* ps_bp_order_list_dispose - free everything in l; NULL is fine. */
@@ -286,8 +288,8 @@ int ps_bp_address_equal(const ps_bp_address *a, const ps_bp_address *b);
 
 typedef struct ps_bp_note {
 	int64_t id;
-	int64_t contact_id;   /* who added it, 0 if unknown */
-	int64_t status_id;    /* the order status when added, 0 if unknown */
+	int64_t contact_id; /* who added it, 0 if unknown */
+	int64_t status_id;  /* the order status when added, 0 if unknown */
 	const char *text;
 	int is_public;
 	const char *added_on; /* ISO-8601 or NULL */
@@ -322,7 +324,7 @@ typedef enum ps_bp_field_type {
 } ps_bp_field_type;
 
 typedef struct ps_bp_field_value {
-	const char *code;    /* "PCF_GIFTMSG" */
+	const char *code; /* "PCF_GIFTMSG" */
 	ps_bp_field_type type;
 	const char *text;
 	int64_t number;
@@ -332,7 +334,7 @@ typedef struct ps_bp_field_meta {
 	int64_t id;
 	const char *code;
 	const char *name;
-	const char *type;    /* "TEXT", "SELECT", ... as Brightpearl names it */
+	const char *type; /* "TEXT", "SELECT", ... as Brightpearl names it */
 	int required;
 } ps_bp_field_meta;
 
@@ -363,9 +365,9 @@ typedef enum ps_bp_ref_kind {
 	PS_BP_REF_CHANNEL,          /* extra: default warehouse id */
 	PS_BP_REF_LEAD_SOURCE,
 	PS_BP_REF_PROJECT,
-	PS_BP_REF_SHIPPING_METHOD,  /* code: the method's code */
-	PS_BP_REF_PRICE_LIST,       /* code: price list code; currency */
-	PS_BP_REF_PAYMENT_METHOD,   /* id 0 (Brightpearl has none): code */
+	PS_BP_REF_SHIPPING_METHOD, /* code: the method's code */
+	PS_BP_REF_PRICE_LIST,      /* code: price list code; currency */
+	PS_BP_REF_PAYMENT_METHOD,  /* id 0 (Brightpearl has none): code */
 	PS_BP_REF_COUNT
 } ps_bp_ref_kind;
 
@@ -403,15 +405,15 @@ typedef struct ps_bp_contact {
 	int64_t id;
 	const char *first_name; /* Brightpearl keeps at most 32 characters */
 	const char *last_name;
-	const char *email;      /* primary email */
+	const char *email; /* primary email */
 	const char *telephone;
 	const char *mobile;
 	const char *company;
-	ps_bp_address address;  /* in: becomes the default, billing and
-				   delivery address; out: not filled */
-	int64_t price_list_id;  /* 0: account default */
+	ps_bp_address address; /* in: becomes the default, billing and
+				  delivery address; out: not filled */
+	int64_t price_list_id; /* 0: account default */
 	int64_t lead_source_id;
-	int is_customer;        /* out: neither supplier nor staff */
+	int is_customer; /* out: neither supplier nor staff */
 } ps_bp_contact;
 
 typedef struct ps_bp_contact_list {
@@ -433,8 +435,8 @@ void ps_bp_contact_list_dispose(ps_bp_contact_list *l);
 int ps_bp_contact_find_email(ps_bp_ids *out, ps_bp *bp, const char *email);
 
 /* ps_bp_contact_get - the contacts with the given ids (chunked). */
-int ps_bp_contact_get(ps_bp_contact_list *out, ps_bp *bp,
-		      const int64_t *ids, size_t n);
+int ps_bp_contact_get(ps_bp_contact_list *out, ps_bp *bp, const int64_t *ids,
+		      size_t n);
 
 /*
  * ps_bp_contact_create - create the postal address (when address.line1
@@ -469,14 +471,15 @@ typedef struct ps_bp_contact_row {
 	char *first_name; /* NULL if none */
 	char *last_name;
 	char *telephone;  /* the "pri" phone */
-	char *updated_on; /* Brightpearl's text, e.g. 2026-07-01T10:00:00.000Z */
+	char *updated_on; /* Brightpearl's text, e.g. 2026-07-01T10:00:00.000Z
+			   */
 	int is_customer;  /* 0: a supplier or staff member */
 } ps_bp_contact_row;
 
 typedef struct ps_bp_contact_rows {
 	ps_bp_contact_row *items; /* owned, ascending by updatedOn, then id */
 	size_t n;
-	char *max_updated_on;     /* the newest updated_on, NULL when n is 0 */
+	char *max_updated_on; /* the newest updated_on, NULL when n is 0 */
 } ps_bp_contact_rows;
 
 /* ps_bp_contact_rows_dispose - free everything in r, zero it; NULL ok. */
@@ -515,7 +518,7 @@ typedef struct ps_bp_product {
 	const char *isbn;
 	const char *mpn;
 	const char *name;
-	const char *status;  /* "LIVE", ... or NULL */
+	const char *status; /* "LIVE", ... or NULL */
 	int stock_tracked;
 } ps_bp_product;
 
@@ -532,18 +535,18 @@ void ps_bp_product_list_dispose(ps_bp_product_list *l);
  * ps_bp_product_find - products whose identity field equals value exactly
  * (search rows that only partly match are dropped); every page is read.
  */
-int ps_bp_product_find(ps_bp_product_list *out, ps_bp *bp,
-		       ps_bp_identity field, const char *value);
+int ps_bp_product_find(ps_bp_product_list *out, ps_bp *bp, ps_bp_identity field,
+		       const char *value);
 
 /* ps_bp_product_get - the products with the given ids (chunked). */
-int ps_bp_product_get(ps_bp_product_list *out, ps_bp *bp,
-		      const int64_t *ids, size_t n);
+int ps_bp_product_get(ps_bp_product_list *out, ps_bp *bp, const int64_t *ids,
+		      size_t n);
 
 typedef struct ps_bp_stock {
 	int64_t product_id;
 	int64_t warehouse_id; /* 0: the total over all warehouses */
 	int64_t in_stock;
-	int64_t on_hand;      /* free to sell */
+	int64_t on_hand; /* free to sell */
 	int64_t allocated;
 	int64_t in_transit;
 } ps_bp_stock;
@@ -575,8 +578,8 @@ typedef struct ps_bp_payment {
 	ps_money amount;             /* paid, or authorised for AUTH/VOID */
 	const char *transaction_ref; /* unique with method_code, optional */
 	const char *transaction_code;
-	const char *payment_date;    /* ISO-8601, required */
-	const char *auth_expiry;     /* required for AUTH */
+	const char *payment_date; /* ISO-8601, required */
+	const char *auth_expiry;  /* required for AUTH */
 	const char *journal_ref;
 } ps_bp_payment;
 
@@ -590,7 +593,7 @@ int ps_bp_payment_create(int64_t *out_id, ps_bp *bp, const ps_bp_payment *p);
 
 typedef struct ps_bp_reservation_line {
 	int64_t product_id;
-	int64_t row_id;   /* the sales-order row */
+	int64_t row_id; /* the sales-order row */
 	int64_t quantity;
 } ps_bp_reservation_line;
 
@@ -600,8 +603,7 @@ typedef struct ps_bp_reservation_line {
  * it can).  PS_EDATA when nothing could be reserved, or when the order
  * already has a reservation.  Recovery key: the order's reservation.
  */
-int ps_bp_reservation_create(ps_bp *bp, int64_t order_id,
-			     int64_t warehouse_id,
+int ps_bp_reservation_create(ps_bp *bp, int64_t order_id, int64_t warehouse_id,
 			     const ps_bp_reservation_line *lines, size_t n);
 
 /* ---- goods-out notes ---------------------------------------------------- */
@@ -620,7 +622,7 @@ typedef struct ps_bp_gon {
 	const char *tracking_ref; /* shipping.reference or NULL */
 	const char *shipped_on;
 	int printed, picked, packed, shipped;
-	ps_bp_gon_line *lines;    /* owned by the list */
+	ps_bp_gon_line *lines; /* owned by the list */
 	size_t nlines;
 } ps_bp_gon;
 
@@ -665,7 +667,7 @@ typedef struct ps_bp_webhook {
 	const char *body_template; /* required for POST/PUT */
 	const char *content_type;  /* "application/json" */
 	int id_set_accepted;
-	int qos;                   /* 0 at most once, 1 at least once */
+	int qos; /* 0 at most once, 1 at least once */
 } ps_bp_webhook;
 
 typedef struct ps_bp_webhook_list {
@@ -782,8 +784,8 @@ void ps_bp_batch_free(ps_bp_batch *b);
 /* Queue one write; the arguments mean what they do in the direct calls
  * and are copied.  The index of the message (0-based) is its position. */
 int ps_bp_batch_order_create(ps_bp_batch *b, const ps_bp_order *order);
-int ps_bp_batch_status_set(ps_bp_batch *b, int64_t order_id,
-			   int64_t status_id, const char *note_text);
+int ps_bp_batch_status_set(ps_bp_batch *b, int64_t order_id, int64_t status_id,
+			   const char *note_text);
 int ps_bp_batch_note_add(ps_bp_batch *b, int64_t order_id, const char *text,
 			 int is_public);
 int ps_bp_batch_payment_create(ps_bp_batch *b, const ps_bp_payment *p);

@@ -45,9 +45,9 @@ typedef struct ps_flow_env {
 	 * their types (ps_bp *, ps_bc *...).
 	 */
 	void *conn[PS_PLATFORM_MAX];
-	int64_t now;              /* unix ms, set by the worker before a call */
+	int64_t now; /* unix ms, set by the worker before a call */
 	const volatile sig_atomic_t *stop; /* non-zero: finish up quickly */
-	void *state;              /* the flow's own, from init (or NULL) */
+	void *state; /* the flow's own, from init (or NULL) */
 	/*
 	 * Non-zero when the flow should prefer throughput over latency
 	 * (many entries due): a flow may batch writes (Brightpearl
@@ -84,11 +84,15 @@ typedef struct ps_flow_result {
 	char *detail;    /* owned: what was sent, for the log detail */
 } ps_flow_result;
 
-#define PS_FLOW_RESULT_INIT {NULL, NULL}
+#define PS_FLOW_RESULT_INIT                                                    \
+	{                                                                      \
+		NULL, NULL                                                     \
+	}
 void ps_flow_result_dispose(ps_flow_result *r);
 
 typedef struct ps_flow_ops {
-	/* The log entries' flow column and the CLI's name: "order_import_bc". */
+	/* The log entries' flow column and the CLI's name: "order_import_bc".
+	 */
 	const char *name;
 	/* A short name for the command line ("orders"), or NULL. */
 	const char *alias;
@@ -125,7 +129,8 @@ typedef struct ps_flow_ops {
 	 * NULL slot: no polling.
 	 */
 	int (*poll)(ps_flow_env *env);
-	int64_t poll_interval_ms; /* 0: use the setting sync.poll_interval_seconds */
+	int64_t poll_interval_ms; /* 0: use the setting
+				     sync.poll_interval_seconds */
 
 	/*
 	 * perform - carry out one claimed entry (status IN_FLIGHT).  On
@@ -175,9 +180,9 @@ typedef struct ps_flow_ops {
 
 /* What the worker does with a failed entry. */
 typedef enum ps_flow_disposition {
-	PS_FLOW_RETRY = 0,        /* transient: retry with backoff */
-	PS_FLOW_WAIT_OPERATOR,    /* data or mapping: failed until retried */
-	PS_FLOW_WAIT_SETTING,     /* pending: "waiting for <setting>" */
+	PS_FLOW_RETRY = 0,     /* transient: retry with backoff */
+	PS_FLOW_WAIT_OPERATOR, /* data or mapping: failed until retried */
+	PS_FLOW_WAIT_SETTING,  /* pending: "waiting for <setting>" */
 } ps_flow_disposition;
 
 /*

@@ -83,17 +83,17 @@ const ps_clock *ps_clock_wall(void);
 const ps_random *ps_random_system(void);
 
 typedef struct ps_http_options {
-	long connect_timeout_ms;  /* per attempt */
-	long total_timeout_ms;    /* per attempt, whole transfer */
-	size_t max_body;          /* bytes; larger responses fail PS_ETOOBIG */
-	const char *ca_file;      /* NULL: the system bundle */
-	int max_attempts;         /* attempts per request, >= 1 */
-	int64_t backoff_base_ms;  /* first backoff ceiling */
-	int64_t backoff_cap_ms;   /* ceiling never exceeds this */
-	int64_t max_wait_ms;      /* a single wait (hint or limiter) cap */
-	int limiter_reserve;      /* budget units kept back */
-	const ps_clock *clock;    /* NULL: ps_clock_system() */
-	const ps_random *random;  /* NULL: ps_random_system() */
+	long connect_timeout_ms; /* per attempt */
+	long total_timeout_ms;   /* per attempt, whole transfer */
+	size_t max_body;         /* bytes; larger responses fail PS_ETOOBIG */
+	const char *ca_file;     /* NULL: the system bundle */
+	int max_attempts;        /* attempts per request, >= 1 */
+	int64_t backoff_base_ms; /* first backoff ceiling */
+	int64_t backoff_cap_ms;  /* ceiling never exceeds this */
+	int64_t max_wait_ms;     /* a single wait (hint or limiter) cap */
+	int limiter_reserve;     /* budget units kept back */
+	const ps_clock *clock;   /* NULL: ps_clock_system() */
+	const ps_random *random; /* NULL: ps_random_system() */
 	const volatile sig_atomic_t *cancel; /* optional stop flag */
 	/*
 	 * Wall time (unix ms), read only to turn a Retry-After HTTP-date
@@ -135,18 +135,18 @@ int ps_http_new(ps_http **out, const ps_http_options *opts);
 void ps_http_free(ps_http *h);
 
 typedef struct ps_http_request {
-	ps_platform platform;   /* picks the rate-limit and throttle rules */
-	const char *account;    /* limiter key: account code or store hash */
-	const char *method;     /* "GET", "POST", "PUT", "PATCH", "DELETE" */
-	const char *url;        /* absolute, query included */
-	const char *endpoint;   /* counter label, e.g. "order-service/order" */
+	ps_platform platform; /* picks the rate-limit and throttle rules */
+	const char *account;  /* limiter key: account code or store hash */
+	const char *method;   /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+	const char *url;      /* absolute, query included */
+	const char *endpoint; /* counter label, e.g. "order-service/order" */
 	/*
 	 * "Name: value" strings, NULL-ended, or NULL.  When a body is sent
 	 * without a Content-Type, "application/json" is added; without an
 	 * Accept, "application/json" is added.  Values are never logged.
 	 */
 	const char *const *headers;
-	const char *body;       /* request body or NULL */
+	const char *body; /* request body or NULL */
 	size_t body_len;
 	/*
 	 * Non-zero when repeating the request cannot create a second object
@@ -166,27 +166,30 @@ typedef struct ps_http_header {
 } ps_http_header;
 
 typedef struct ps_http_response {
-	long status;             /* 0 when no response was received */
-	char *body;              /* owned, NUL-terminated (may be "") */
+	long status; /* 0 when no response was received */
+	char *body;  /* owned, NUL-terminated (may be "") */
 	size_t body_len;
 	ps_http_header *headers; /* owned */
 	size_t nheaders;
-	int attempts;            /* requests actually sent */
-	int64_t waited_ms;       /* time spent in backoff and limiter waits */
+	int attempts;      /* requests actually sent */
+	int64_t waited_ms; /* time spent in backoff and limiter waits */
 } ps_http_response;
 
-#define PS_HTTP_RESPONSE_INIT {0, NULL, 0, NULL, 0, 0, 0}
+#define PS_HTTP_RESPONSE_INIT                                                  \
+	{                                                                      \
+		0, NULL, 0, NULL, 0, 0, 0                                      \
+	}
 
 /*
  * What one reply said about the budget of its (platform, account), in the
  * platform's unit (requests, credits); -1: not said.
  */
 typedef struct ps_http_budget_hint {
-	long remaining;       /* units left now */
-	long quota;           /* units in a full budget */
-	int64_t reset_ms;     /* ms from now until a fixed window resets */
-	int64_t window_ms;    /* the length of such a window */
-	long refill_per_s;    /* units given back per second (a bucket) */
+	long remaining;    /* units left now */
+	long quota;        /* units in a full budget */
+	int64_t reset_ms;  /* ms from now until a fixed window resets */
+	int64_t window_ms; /* the length of such a window */
+	long refill_per_s; /* units given back per second (a bucket) */
 } ps_http_budget_hint;
 
 /*
@@ -323,12 +326,12 @@ int ps_http_response_json(json_t **out, const ps_http_response *r,
 
 /* Outcome classes counted per platform and endpoint. */
 typedef enum ps_http_outcome {
-	PS_HTTP_OUT_OK = 0,      /* 2xx */
-	PS_HTTP_OUT_CLIENT,      /* other 4xx */
-	PS_HTTP_OUT_AUTH,        /* 401/403 */
-	PS_HTTP_OUT_THROTTLED,   /* 429, or the dialect's throttle */
-	PS_HTTP_OUT_SERVER,      /* 5xx */
-	PS_HTTP_OUT_NETWORK,     /* no response: refused, reset, timeout */
+	PS_HTTP_OUT_OK = 0,    /* 2xx */
+	PS_HTTP_OUT_CLIENT,    /* other 4xx */
+	PS_HTTP_OUT_AUTH,      /* 401/403 */
+	PS_HTTP_OUT_THROTTLED, /* 429, or the dialect's throttle */
+	PS_HTTP_OUT_SERVER,    /* 5xx */
+	PS_HTTP_OUT_NETWORK,   /* no response: refused, reset, timeout */
 	PS_HTTP_OUT_COUNT
 } ps_http_outcome;
 

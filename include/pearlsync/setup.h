@@ -106,8 +106,8 @@ typedef struct ps_setup_step_def {
 
 /* The flows that serve one pair of platforms, as the console shows them. */
 typedef struct ps_flow_group {
-	const char *name;  /* "bigcommerce" */
-	const char *title; /* "BigCommerce orders" */
+	const char *name;               /* "bigcommerce" */
+	const char *title;              /* "BigCommerce orders" */
 	const ps_setup_step_def *steps; /* after Connections, in order */
 	size_t nsteps;
 	const ps_setup_mapping_kind *mappings; /* the editor's menu order */

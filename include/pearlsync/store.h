@@ -288,19 +288,18 @@ int ps_store_xref_get(char **out, ps_store *st, const char *entity,
  * (NULL is stored as "") at now, replacing the previous write.  Runs in the
  * caller's transaction if one is open.  0 or a PS_E* code.
  */
-int ps_store_written_set(ps_store *st, ps_platform platform,
-			 const char *object, const char *object_id,
-			 const char *field, const char *value,
-			 const char *flow, int64_t now);
+int ps_store_written_set(ps_store *st, ps_platform platform, const char *object,
+			 const char *object_id, const char *field,
+			 const char *value, const char *flow, int64_t now);
 
 /*
  * ps_store_written_is - 1 when value (NULL reads as "") equals
  * pearlsync's last write of that field, 0 when it differs or nothing was
  * written, or a negative PS_E* code.
  */
-int ps_store_written_is(ps_store *st, ps_platform platform,
-			const char *object, const char *object_id,
-			const char *field, const char *value);
+int ps_store_written_is(ps_store *st, ps_platform platform, const char *object,
+			const char *object_id, const char *field,
+			const char *value);
 
 /*
  * ps_store_written_seen - what a reading flow calls with the value it
@@ -319,8 +318,8 @@ int ps_store_written_seen(ps_store *st, ps_platform platform,
  */
 int ps_store_written_int_set(ps_store *st, ps_platform platform,
 			     const char *object, int64_t object_id,
-			     const char *field, int64_t value,
-			     const char *flow, int64_t now);
+			     const char *field, int64_t value, const char *flow,
+			     int64_t now);
 int ps_store_written_int_is(ps_store *st, ps_platform platform,
 			    const char *object, int64_t object_id,
 			    const char *field, int64_t value);
@@ -569,9 +568,9 @@ int ps_store_cursor_set(ps_store *st, const char *stream, const char *value,
 typedef struct ps_event {
 	int64_t id;
 	ps_platform platform;
-	char *topic;          /* "store/order/created" */
-	char *object;         /* what changed: "order"; "" if not decoded */
-	int64_t *ids;         /* the objects' ids (owned), nids of them */
+	char *topic;  /* "store/order/created" */
+	char *object; /* what changed: "order"; "" if not decoded */
+	int64_t *ids; /* the objects' ids (owned), nids of them */
 	size_t nids;
 	int64_t changed_at;   /* unix s the platform says it changed, or 0 */
 	char *value;          /* the new value it announced, or "" */
@@ -589,12 +588,12 @@ void ps_events_free(ps_event *events, size_t n);
 
 /* What a decoded webhook says changed (platform.h, ps_webhook_event). */
 typedef struct ps_event_change {
-	const char *topic;    /* "store/order/updated" */
-	const char *object;   /* "order" */
-	const int64_t *ids;   /* nids ids, each > 0 */
+	const char *topic;  /* "store/order/updated" */
+	const char *object; /* "order" */
+	const int64_t *ids; /* nids ids, each > 0 */
 	size_t nids;
-	int64_t changed_at;   /* unix s, or 0 */
-	const char *value;    /* or NULL */
+	int64_t changed_at; /* unix s, or 0 */
+	const char *value;  /* or NULL */
 } ps_event_change;
 
 /*
@@ -604,7 +603,6 @@ typedef struct ps_event_change {
 int ps_store_event_add_typed(int64_t *out_id, ps_store *st,
 			     ps_platform platform, const ps_event_change *c,
 			     const char *payload, int64_t now);
-
 
 /* ps_store_event_add - the same without object or ids (not decoded). */
 int ps_store_event_add(int64_t *out_id, ps_store *st, ps_platform platform,
@@ -626,11 +624,11 @@ int ps_store_event_mark_processed(ps_store *st, int64_t id, int64_t now);
 /* One webhook registration as a platform's plug-in last found it. */
 typedef struct ps_hook_state {
 	ps_platform platform;
-	char *topic;       /* "store/order/created" */
-	char *hook_id;     /* the platform's id for it */
-	char *destination; /* where it delivers */
-	int active;        /* 0: the platform switched it off */
-	int reactivated;   /* the last check turned it back on */
+	char *topic;        /* "store/order/created" */
+	char *hook_id;      /* the platform's id for it */
+	char *destination;  /* where it delivers */
+	int active;         /* 0: the platform switched it off */
+	int reactivated;    /* the last check turned it back on */
 	int64_t checked_at; /* ms */
 } ps_hook_state;
 
@@ -778,9 +776,9 @@ typedef struct ps_store_budget {
  * replacing the last one.  account NULL means "".  remaining >= 0; quota
  * -1 when unknown; unit non-empty.
  */
-int ps_store_budget_set(ps_store *st, ps_platform platform,
-			const char *account, long remaining, long quota,
-			const char *unit, int64_t now);
+int ps_store_budget_set(ps_store *st, ps_platform platform, const char *account,
+			long remaining, long quota, const char *unit,
+			int64_t now);
 
 /*
  * ps_store_budget_list - every recorded budget, by platform then account,

@@ -86,11 +86,12 @@ count(const char *platform, const char *endpoint)
 		return -1;
 	if (endpoint)
 		n = json_integer_value(json_object_get(
-		    json_object_get(json_object_get(j, platform), "endpoints"),
-		    endpoint));
+			json_object_get(json_object_get(j, platform),
+					"endpoints"),
+			endpoint));
 	else
 		n = json_integer_value(
-		    json_object_get(json_object_get(j, platform), "total"));
+			json_object_get(json_object_get(j, platform), "total"));
 	json_decref(j);
 	return n;
 }
@@ -129,11 +130,11 @@ seed(long n)
 		for (j = i; j < n && j < i + 1000; j++) {
 			snprintf(buf, sizeof(buf), "BENCH-%06ld", j);
 			json_array_append_new(
-			    prods,
-			    json_pack("{s:s,s:s,s:s,s:{s:i},s:b}", "sku", buf,
-				      "name", buf, "price", "9.99", "stock",
-				      "2", (int)(j % 50) + 5, "stockTracked",
-				      1));
+				prods,
+				json_pack("{s:s,s:s,s:s,s:{s:i},s:b}", "sku",
+					  buf, "name", buf, "price", "9.99",
+					  "stock", "2", (int)(j % 50) + 5,
+					  "stockTracked", 1));
 		}
 		req = json_pack("{s:o}", "products", prods);
 		body = json_dumps(req, JSON_COMPACT);
@@ -267,8 +268,8 @@ main(int argc, char **argv)
 	       bp1 - bp0);
 	printf("%-44s %10" PRId64 "\n", "full reconcile: BigCommerce requests",
 	       bc1 - bc0);
-	printf("%-44s %10.1f   (target <= 120)\n",
-	       "full reconcile: seconds", t1 - t0);
+	printf("%-44s %10.1f   (target <= 120)\n", "full reconcile: seconds",
+	       t1 - t0);
 	if (lat >= 0)
 		printf("%-44s %10.2f   (target <= 5)\n",
 		       "one stock change to BigCommerce: seconds", lat);

@@ -115,11 +115,12 @@ add_entry(ps_store *st, const char *flow, const char *key, const char *order,
 	e.reason = (char *)reason;
 	assert_true(ps_store_log_add(&id, st, &e, now_ms()) >= 0);
 	if (status == PS_ENTRY_SYNCED)
-		assert_int_equal(ps_store_log_mark_synced(
-					 st, id, "SO-1",
-					 "order SO-1 created: 2 rows, 1 payment",
-					 now_ms()),
-				 0);
+		assert_int_equal(
+			ps_store_log_mark_synced(
+				st, id, "SO-1",
+				"order SO-1 created: 2 rows, 1 payment",
+				now_ms()),
+			0);
 }
 
 static int

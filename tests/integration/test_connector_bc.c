@@ -879,8 +879,7 @@ test_connector_bc__survives_30pct_faults(void **state)
 	/* exactly once: two shipments on order 100, no hooks left */
 	state_j = ctl("GET", "/bigcommerce/state", NULL);
 	orders = json_object_get(state_j, "orders");
-	json_array_foreach(orders, i, ord)
-	{
+	json_array_foreach (orders, i, ord) {
 		const json_t *o = json_object_get(ord, "order");
 
 		if (json_integer_value(json_object_get(o, "id")) == 100)

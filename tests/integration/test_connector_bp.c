@@ -32,9 +32,9 @@
 /* ---- the sandbox process ------------------------------------------ */
 
 static sandbox_proc sb;
-static char sb_root[256];    /* http://127.0.0.1:PORT */
-static char bp_base[300];    /* .../brightpearl */
-static FILE *log_capture;    /* everything ps_log wrote */
+static char sb_root[256]; /* http://127.0.0.1:PORT */
+static char bp_base[300]; /* .../brightpearl */
+static FILE *log_capture; /* everything ps_log wrote */
 
 static int
 sandbox_start(void)
@@ -84,8 +84,7 @@ raw_get_json(const char *url)
 	sandbox_reply r;
 	json_t *j;
 
-	assert_int_equal(sandbox_http(&r, "GET", url, auth_headers, NULL,
-				      NULL),
+	assert_int_equal(sandbox_http(&r, "GET", url, auth_headers, NULL, NULL),
 			 200);
 	j = json_loadb(r.body, r.body_len, 0, NULL);
 	assert_non_null(j);
@@ -111,7 +110,7 @@ set_faults(double rate)
 /* ---- fixtures ----------------------------------------------------------- */
 
 typedef struct ctx {
-	ps_http *http;   /* for the connector */
+	ps_http *http; /* for the connector */
 	ps_bp *bp;
 } ctx;
 
@@ -231,21 +230,20 @@ every_operation(ctx *c, const char *tag)
 	assert_true(ref_find(bp, PS_BP_REF_CHANNEL, "BigCommerce store") > 0);
 	assert_true(ref_find(bp, PS_BP_REF_LEAD_SOURCE, "Web") > 0);
 	assert_true(ref_find(bp, PS_BP_REF_PROJECT, "Online sales") > 0);
-	assert_int_equal(ref_find(bp, PS_BP_REF_SHIPPING_METHOD,
-				  "Standard shipping"),
-			 6);
+	assert_int_equal(
+		ref_find(bp, PS_BP_REF_SHIPPING_METHOD, "Standard shipping"),
+		6);
 	assert_true(ref_find(bp, PS_BP_REF_PRICE_LIST, "Retail USD") > 0);
-	assert_int_equal(ps_bp_ref_list_get(&rl, bp,
-					    PS_BP_REF_PAYMENT_METHOD),
+	assert_int_equal(ps_bp_ref_list_get(&rl, bp, PS_BP_REF_PAYMENT_METHOD),
 			 0);
 	assert_true(rl.n >= 1);
 	assert_string_equal(rl.items[0].code, "BIGCOMMERCE");
 	ps_bp_ref_list_dispose(&rl);
 
 	/* products and stock */
-	assert_int_equal(ps_bp_product_find(&pl, bp, PS_BP_IDENTITY_SKU,
-					    "TEE-RED-M"),
-			 0);
+	assert_int_equal(
+		ps_bp_product_find(&pl, bp, PS_BP_IDENTITY_SKU, "TEE-RED-M"),
+		0);
 	assert_int_equal(pl.n, 1);
 	product_id = pl.items[0].id;
 	assert_string_equal(pl.items[0].sku, "TEE-RED-M");
@@ -339,14 +337,12 @@ every_operation(ctx *c, const char *tag)
 		o.delivery.country_iso = "USA";
 		o.rows = rows;
 		o.nrows = 2;
-		assert_int_equal(ps_bp_order_create(&order_id, &existed, bp,
-						    &o),
-				 0);
+		assert_int_equal(
+			ps_bp_order_create(&order_id, &existed, bp, &o), 0);
 		assert_true(order_id > 0);
 		/* the duplicate guard: same externalRef, same order */
-		assert_int_equal(ps_bp_order_create(&again_id, &existed, bp,
-						    &o),
-				 0);
+		assert_int_equal(
+			ps_bp_order_create(&again_id, &existed, bp, &o), 0);
 		assert_int_equal(again_id, order_id);
 	}
 	assert_int_equal(ps_bp_order_find_external(&found_id, bp, ext), 0);
@@ -365,9 +361,9 @@ every_operation(ctx *c, const char *tag)
 	assert_int_equal(ol.items[0].total, ps_money_from_cents(4699));
 	ps_bp_order_list_dispose(&ol);
 
-	assert_int_equal(ps_bp_order_status_set(bp, order_id, 3,
-						"moved by the test"),
-			 0);
+	assert_int_equal(
+		ps_bp_order_status_set(bp, order_id, 3, "moved by the test"),
+		0);
 	assert_int_equal(ps_bp_order_get(&ol, bp, &order_id, 1), 0);
 	assert_int_equal(ol.items[0].status_id, 3);
 	ps_bp_order_list_dispose(&ol);
@@ -408,9 +404,8 @@ every_operation(ctx *c, const char *tag)
 				      : one.items[0].rows[1].id;
 		line.quantity = 2;
 		ps_bp_order_list_dispose(&one);
-		assert_int_equal(ps_bp_reservation_create(bp, order_id, 2,
-							  &line, 1),
-				 0);
+		assert_int_equal(
+			ps_bp_reservation_create(bp, order_id, 2, &line, 1), 0);
 	}
 	snprintf(tref, sizeof(tref), "txn-%s", tag);
 	{
@@ -474,9 +469,9 @@ every_operation(ctx *c, const char *tag)
 
 		assert_int_equal(ps_bp_batch_new(&b, bp), 0);
 		for (i = 0; i < 12; i++)
-			assert_int_equal(ps_bp_batch_status_set(
-						 b, order_id, i % 2 ? 3 : 2,
-						 NULL),
+			assert_int_equal(ps_bp_batch_status_set(b, order_id,
+								i % 2 ? 3 : 2,
+								NULL),
 					 0);
 		assert_int_equal(ps_bp_batch_send(b), 0);
 		for (i = 0; i < 12; i++)
@@ -530,8 +525,8 @@ test_connector_bp__every_operation_under_faults(void **state)
 	/* the faults were real: many replies were spoiled */
 	snprintf(url, sizeof(url), "%s/_sandbox/faults", sb_root);
 	j = raw_get_json(url);
-	injected = json_integer_value(json_object_get(
-		json_object_get(j, "brightpearl"), "injected"));
+	injected = json_integer_value(
+		json_object_get(json_object_get(j, "brightpearl"), "injected"));
 	json_decref(j);
 	set_faults(0.0);
 	assert_true(injected >= 30);
@@ -548,9 +543,8 @@ test_connector_bp__every_operation_under_faults(void **state)
 			 tags[k]);
 		assert_int_equal(count_search(url), 1);
 		snprintf(url, sizeof(url), "bc-%s-1", tags[k]);
-		assert_int_equal(ps_bp_order_find_external(&order_id, c->bp,
-							   url),
-				 0);
+		assert_int_equal(
+			ps_bp_order_find_external(&order_id, c->bp, url), 0);
 		assert_int_equal(ps_bp_note_list_get(&nl, c->bp, order_id), 0);
 		snprintf(text, sizeof(text), "Customer message %s", tags[k]);
 		for (i = 0, msgs = 0; i < nl.n; i++)
@@ -584,9 +578,9 @@ test_connector_bp__chunks_and_pages(void **state)
 	assert_int_equal(ps_bp_contact_create(&a, small, &nc), 0);
 	nc.last_name = "Two";
 	assert_int_equal(ps_bp_contact_create(&b, c->bp, &nc), 0);
-	assert_int_equal(ps_bp_contact_find_email(&found, small,
-						  "TWINS@example.com"),
-			 0);
+	assert_int_equal(
+		ps_bp_contact_find_email(&found, small, "TWINS@example.com"),
+		0);
 	assert_int_equal(found.n, 2);
 	assert_int_equal(found.ids[0], a < b ? a : b);
 	assert_int_equal(found.ids[1], a < b ? b : a);
@@ -711,14 +705,12 @@ test_connector_bp__batch_of_creates(void **state)
 
 	r = ps_bp_batch_result_get(b, 0);
 	assert_int_equal(r->error, 0);
-	assert_int_equal(ps_bp_order_find_external(&found, c->bp,
-						   "bc-batch-1"),
+	assert_int_equal(ps_bp_order_find_external(&found, c->bp, "bc-batch-1"),
 			 0);
 	assert_int_equal(r->id, found);
 	r = ps_bp_batch_result_get(b, 1);
 	assert_int_equal(r->error, 0);
-	assert_int_equal(ps_bp_order_find_external(&found, c->bp,
-						   "bc-batch-2"),
+	assert_int_equal(ps_bp_order_find_external(&found, c->bp, "bc-batch-2"),
 			 0);
 	assert_int_equal(r->id, found);
 	assert_int_equal(ps_bp_batch_result_get(b, 2)->error, 0);
@@ -873,14 +865,12 @@ test_connector_bp__contact_directory_and_batched_creates(void **state)
 	ps_bp_batch_free(b);
 
 	/* each is found by its email, searched and in the directory */
-	assert_int_equal(ps_bp_contact_changes(&fresh, c->bp,
-					       since.max_updated_on),
-			 0);
+	assert_int_equal(
+		ps_bp_contact_changes(&fresh, c->bp, since.max_updated_on), 0);
 	assert_directory_order(&fresh);
 	for (i = 0; i < 12; i++) {
-		assert_int_equal(ps_bp_contact_find_email(&ids, c->bp,
-							  bemail[i]),
-				 0);
+		assert_int_equal(
+			ps_bp_contact_find_email(&ids, c->bp, bemail[i]), 0);
 		assert_int_equal(ids.n, 1);
 		assert_int_equal(ids.ids[0], batch_ids[i]);
 		ps_bp_ids_dispose(&ids);

@@ -40,7 +40,8 @@
 #define TOY_ID ((ps_platform)9)
 #define TOKEN "toy-token-3141"
 
-/* ---- the plug-in ---------------------------------------------------------- */
+/* ---- the plug-in ----------------------------------------------------------
+ */
 
 typedef struct toy_conn {
 	ps_http *http;
@@ -159,17 +160,25 @@ toy_accept(ps_webhook_event *out, const ps_webhook_request *req)
 }
 
 static const ps_setting_def toy_settings[] = {
-	{.key = "toyshop.url", .type = PS_SETTING_URL, .required = 1,
+	{.key = "toyshop.url",
+	 .type = PS_SETTING_URL,
+	 .required = 1,
 	 .description = "ToyShop API URL"},
-	{.key = "toyshop.token", .type = PS_SETTING_SECRET, .required = 1,
+	{.key = "toyshop.token",
+	 .type = PS_SETTING_SECRET,
+	 .required = 1,
 	 .description = "ToyShop token"},
 };
 
 static const ps_platform_field toy_fields[] = {
-	{.kind = PS_PLATFORM_FIELD_URL, .key = "toyshop.url",
-	 .label = "ToyShop API URL", .required = 1},
-	{.kind = PS_PLATFORM_FIELD_SECRET, .key = "toyshop.token",
-	 .label = "ToyShop token", .required = 1},
+	{.kind = PS_PLATFORM_FIELD_URL,
+	 .key = "toyshop.url",
+	 .label = "ToyShop API URL",
+	 .required = 1},
+	{.kind = PS_PLATFORM_FIELD_SECRET,
+	 .key = "toyshop.token",
+	 .label = "ToyShop token",
+	 .required = 1},
 };
 
 static const ps_platform_ops toy_platform = {
@@ -189,7 +198,8 @@ static const ps_platform_ops toy_platform = {
 	.webhook_accept = toy_accept,
 };
 
-/* ---- its flow ------------------------------------------------------------- */
+/* ---- its flow -------------------------------------------------------------
+ */
 
 static int
 toy_on_event(ps_flow_env *env, const ps_event *ev)
@@ -249,16 +259,16 @@ static const ps_flow_ops toy_flow = {
 
 static const ps_flow_ops *const toy_flows[] = {&toy_flow, NULL};
 
-/* ---- the test ------------------------------------------------------------- */
+/* ---- the test -------------------------------------------------------------
+ */
 
 static char dir[] = "/tmp/ps-toy-XXXXXX";
 
 static void
 set(ps_store *st, const char *key, const char *value)
 {
-	assert_int_equal(ps_store_setting_set(NULL, st, key, value, "test",
-					      1000),
-			 0);
+	assert_int_equal(
+		ps_store_setting_set(NULL, st, key, value, "test", 1000), 0);
 }
 
 static void
@@ -311,8 +321,8 @@ test_toy_platform_plugs_in(void **state)
 		char msg[256];
 		int has_url = 0, has_token = 0, has_test = 0;
 
-		for (i = 0; (f = ps_setup_field_at(PS_SETUP_CONNECTIONS, i)) !=
-			    NULL;
+		for (i = 0;
+		     (f = ps_setup_field_at(PS_SETUP_CONNECTIONS, i)) != NULL;
 		     i++) {
 			has_url += f->key != NULL &&
 				   strcmp(f->key, "toyshop.url") == 0;
@@ -351,23 +361,21 @@ test_toy_platform_plugs_in(void **state)
 	/* a delivery with the wrong token is refused and stores nothing */
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/webhooks/toyshop",
 		 ps_worker_listen_port(w));
-	assert_int_equal(sandbox_http(&r, "POST", url, bad, "{\"item\":7}",
-				      NULL),
-			 401);
+	assert_int_equal(
+		sandbox_http(&r, "POST", url, bad, "{\"item\":7}", NULL), 401);
 	sandbox_reply_dispose(&r);
 	/* a malformed one: 400 */
-	assert_int_equal(sandbox_http(&r, "POST", url, good, "{\"thing\":7}",
-				      NULL),
-			 400);
+	assert_int_equal(
+		sandbox_http(&r, "POST", url, good, "{\"thing\":7}", NULL),
+		400);
 	sandbox_reply_dispose(&r);
 
 	/* the toy store: the item, then the mirror's answer */
 	mock_server_reply(m, 200, "Content-Type: application/json\n",
 			  "{\"name\":\"Wooden duck\",\"price\":\"4.50\"}");
 	mock_server_reply(m, 200, "Content-Type: application/json\n", "{}");
-	assert_int_equal(sandbox_http(&r, "POST", url, good, "{\"item\":7}",
-				      NULL),
-			 200);
+	assert_int_equal(
+		sandbox_http(&r, "POST", url, good, "{\"item\":7}", NULL), 200);
 	sandbox_reply_dispose(&r);
 	for (tick = 0; tick < 50 && mock_server_request_count(m) < 3; tick++) {
 		assert_int_equal(ps_worker_tick(w), 0);

@@ -49,8 +49,7 @@ bp_levels(void)
 	const char *id;
 	json_t *p;
 
-	json_object_foreach(products, id, p)
-	{
+	json_object_foreach (products, id, p) {
 		const char *sku = json_string_value(
 			json_object_get(json_object_get(p, "identity"), "sku"));
 		json_t *w =
@@ -80,8 +79,7 @@ differences(int report)
 	json_t *inv = fx_ctl(&fx, "GET", "/bigcommerce/inventory", NULL), *it;
 	size_t i, n = 0;
 
-	json_array_foreach(inv, i, it)
-	{
+	json_array_foreach (inv, i, it) {
 		const char *sku = json_string_value(json_object_get(it, "sku"));
 		json_t *w = sku ? json_object_get(want, sku) : NULL;
 		json_int_t have = json_integer_value(
@@ -383,8 +381,7 @@ bc_tracking(const char *sku)
 	size_t i;
 
 	out[0] = '\0';
-	json_array_foreach(inv, i, it)
-	{
+	json_array_foreach (inv, i, it) {
 		if (strcmp(json_string_value(json_object_get(it, "sku")),
 			   sku) == 0)
 			snprintf(out, sizeof(out), "%s",

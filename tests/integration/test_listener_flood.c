@@ -104,8 +104,7 @@ wait_delivered(int64_t bc_id, int64_t deadline_ms)
 		size_t i;
 		int attempts = 0;
 
-		json_array_foreach(d, i, x)
-		{
+		json_array_foreach (d, i, x) {
 			const char *ev =
 				json_string_value(json_object_get(x, "event"));
 			const char *st =
@@ -140,8 +139,7 @@ imported(void *arg)
 	int yes = 0;
 
 	snprintf(want, sizeof(want), "%" PRId64, *(int64_t *)arg);
-	json_object_foreach(json_object_get(state, "orders"), k, o)
-	{
+	json_object_foreach (json_object_get(state, "orders"), k, o) {
 		ext = json_string_value(json_object_get(o, "externalRef"));
 		if (ext != NULL && strcmp(ext, want) == 0)
 			yes = 1;

@@ -259,9 +259,9 @@ test_address_edit_by_webhook_updates_brightpearl(void **state)
 		json_t *row;
 		size_t lines = 0;
 
-		json_object_foreach(r, k, row) lines +=
-			json_integer_value(json_object_get(row, "productId")) >
-			0;
+		json_object_foreach (r, k, row)
+			lines += json_integer_value(
+					 json_object_get(row, "productId")) > 0;
 		assert_int_equal(lines, 2);
 		assert_true(
 			json_integer_value(json_object_get(

@@ -36,7 +36,7 @@
 #define DEADLINE_MS 20000
 
 static flow_fixture fx;
-static int64_t kim; /* the registered BigCommerce customer */
+static int64_t kim;         /* the registered BigCommerce customer */
 static int64_t kim_contact; /* Kim's Brightpearl contact */
 
 /* ---- the sandbox's picture ---------------------------------------------- */
@@ -162,9 +162,8 @@ wait_delivered(size_t n)
 	do {
 		json_t *d = fx_ctl(&fx, "GET", "/webhooks?platform=bigcommerce",
 				   NULL);
-		json_t *list = json_is_array(d)
-				       ? d
-				       : json_object_get(d, "deliveries");
+		json_t *list =
+			json_is_array(d) ? d : json_object_get(d, "deliveries");
 		json_t *x;
 		size_t i;
 
@@ -175,7 +174,8 @@ wait_delivered(size_t n)
 			const char *state =
 				json_string_value(json_object_get(x, "state"));
 
-			if (ev && state && strcmp(ev, "store/order/created") == 0 &&
+			if (ev && state &&
+			    strcmp(ev, "store/order/created") == 0 &&
 			    strcmp(state, "delivered") == 0)
 				got++;
 		}

@@ -46,8 +46,7 @@ bp_orders_for(int64_t bc_id)
 	size_t n = 0;
 
 	snprintf(want, sizeof(want), "%" PRId64, bc_id);
-	json_object_foreach(json_object_get(state, "orders"), k, o)
-	{
+	json_object_foreach (json_object_get(state, "orders"), k, o) {
 		ext = json_string_value(json_object_get(o, "externalRef"));
 		if (ext != NULL && strcmp(ext, want) == 0)
 			n++;

@@ -294,8 +294,8 @@ run_due(ctx *c, int max_rounds)
 static void
 record(ctx *c, const ps_log_entry *e, int error, const ps_flow_result *res)
 {
-	const char *why = error < 0 && res->detail ? res->detail
-						   : ps_error_last();
+	const char *why =
+		error < 0 && res->detail ? res->detail : ps_error_last();
 
 	if (error == 0) {
 		assert_int_equal(ps_store_log_mark_synced(c->st, e->id,
@@ -308,9 +308,9 @@ record(ctx *c, const ps_log_entry *e, int error, const ps_flow_result *res)
 							  c->now),
 				 0);
 	} else if (ps_flow_classify(error) == PS_FLOW_WAIT_SETTING) {
-		assert_int_equal(ps_store_log_mark_pending(c->st, e->id, why,
-							   0, c->now),
-				 0);
+		assert_int_equal(
+			ps_store_log_mark_pending(c->st, e->id, why, 0, c->now),
+			0);
 	} else {
 		assert_int_equal(ps_store_log_mark_failed(c->st, e->id, why,
 							  error, 0, c->now),
@@ -378,10 +378,11 @@ deliver(ctx *c, const char *topic, int64_t id, const char *extra)
 	char payload[512];
 
 	ps_event_init(&ev);
-	snprintf(payload, sizeof(payload),
-		 "{\"scope\":\"%s\",\"data\":{\"type\":\"order\",\"id\":%lld%s},"
-		 "\"created_at\":%d}",
-		 topic, (long long)id, extra ? extra : "", ++c->created_seq);
+	snprintf(
+		payload, sizeof(payload),
+		"{\"scope\":\"%s\",\"data\":{\"type\":\"order\",\"id\":%lld%s},"
+		"\"created_at\":%d}",
+		topic, (long long)id, extra ? extra : "", ++c->created_seq);
 	/* as the listener stores it: decoded by the plug-in */
 	assert_non_null(bc);
 	assert_int_equal(bc->webhook_decode(&d, NULL, payload, strlen(payload)),
@@ -418,10 +419,10 @@ place_body(placed *p, const char *body)
 	json_t *o = json_object_get(r, "order");
 
 	p->id = json_integer_value(json_object_get(o, "id"));
-	assert_int_equal(ps_money_parse(&p->total,
-					json_string_value(json_object_get(
-						o, "total_inc_tax"))),
-			 0);
+	assert_int_equal(
+		ps_money_parse(&p->total, json_string_value(json_object_get(
+						  o, "total_inc_tax"))),
+		0);
 	json_decref(r);
 }
 
@@ -598,11 +599,12 @@ check_batch(ctx *c, const placed *ps, size_t n, size_t baseline)
 			bp_id = strtoll(e.target_id, NULL, 10);
 			assert_int_equal(total, ps[i].total);
 			assert_int_equal(e.total, ps[i].total);
-			assert_int_equal(count_matching(payments, "orderId",
-							bp_id),
-					 ps[i].expect_payment);
-			assert_int_equal(count_matching(notes, "orderId", bp_id),
-					 ps[i].notes);
+			assert_int_equal(
+				count_matching(payments, "orderId", bp_id),
+				ps[i].expect_payment);
+			assert_int_equal(
+				count_matching(notes, "orderId", bp_id),
+				ps[i].notes);
 		} else {
 			assert_int_equal(e.status, PS_ENTRY_FAILED);
 			assert_int_equal(e.error_code, ps[i].expect_fail);
@@ -627,8 +629,9 @@ contacts_with_email(const char *email)
 
 	json_object_foreach (json_object_get(state, "contacts"), k, v) {
 		const char *e = json_string_value(json_object_get(
-			json_object_get(json_object_get(json_object_get(
-						v, "communication"),
+			json_object_get(
+				json_object_get(
+					json_object_get(v, "communication"),
 					"emails"),
 				"PRI"),
 			"email"));
@@ -649,8 +652,9 @@ assert_one_contact_per_email(void)
 
 	json_object_foreach (json_object_get(state, "contacts"), k, v) {
 		const char *e = json_string_value(json_object_get(
-			json_object_get(json_object_get(json_object_get(
-						v, "communication"),
+			json_object_get(
+				json_object_get(
+					json_object_get(v, "communication"),
 					"emails"),
 				"PRI"),
 			"email"));
@@ -682,8 +686,9 @@ contact_id_with_email(json_t *state, const char *email)
 
 	json_object_foreach (json_object_get(state, "contacts"), k, v) {
 		const char *e = json_string_value(json_object_get(
-			json_object_get(json_object_get(json_object_get(
-						v, "communication"),
+			json_object_get(
+				json_object_get(
+					json_object_get(v, "communication"),
 					"emails"),
 				"PRI"),
 			"email"));
@@ -772,8 +777,8 @@ bp_seed_contacts(const char *prefix, int from, int to, const char *first)
 	snprintf(body + len, cap - len, "]}");
 	r = sb_call("POST", "/_sandbox/brightpearl/seed", body);
 	free(body);
-	id = json_integer_value(json_array_get(json_object_get(r, "customers"),
-					       0));
+	id = json_integer_value(
+		json_array_get(json_object_get(r, "customers"), 0));
 	json_decref(r);
 	assert_true(id > 0);
 	return id;
@@ -902,9 +907,8 @@ test_orders__poll_path_every_webhook_lost_then_edits(void **state)
 	snprintf(path, sizeof(path), "/_sandbox/bigcommerce/orders/%lld/status",
 		 (long long)id);
 	sb_post(path, "{\"status_id\":10}");
-	assert_int_equal(ps_bc_order_update_notes(c->bc, id, "Packed by Jo",
-						  NULL),
-			 0);
+	assert_int_equal(
+		ps_bc_order_update_notes(c->bc, id, "Packed by Jo", NULL), 0);
 	assert_int_equal(c->flow->poll(&c->env), 0);
 	run_due(c, 5);
 	st = bp_state();
@@ -1080,9 +1084,9 @@ test_orders__batched_mixed_orders(void **state)
 		/* and the reservations were made, one per order */
 		json_t *st = bp_state();
 
-		assert_int_equal(json_object_size(
-					 json_object_get(st, "reservations")),
-				 27);
+		assert_int_equal(
+			json_object_size(json_object_get(st, "reservations")),
+			27);
 		json_decref(st);
 	}
 }
@@ -1293,9 +1297,9 @@ test_orders__batched_directory_sees_new_contact(void **state)
 	c->env.backlog = 1;
 	run_due_batched(c, 2);
 	check_batch(c, ps, 1, 0);
-	assert_int_equal(ps_store_cursor_get(&since, NULL, c->st,
-					     "bp.contacts.sandbox"),
-			 0);
+	assert_int_equal(
+		ps_store_cursor_get(&since, NULL, c->st, "bp.contacts.sandbox"),
+		0);
 	assert_non_null(since);
 	free(since);
 	/* the merchant adds a contact in Brightpearl */
@@ -1390,16 +1394,16 @@ test_orders__batched_directory_reread_daily(void **state)
 	/* the directory says ghost@ is contact 999999, which Brightpearl
 	 * does not have */
 	assert_int_equal(ps_store_contact_put(c->st, "sandbox",
-					      "ghost@example.com", 999999,
-					      "Gh", "Ost", NULL),
+					      "ghost@example.com", 999999, "Gh",
+					      "Ost", NULL),
 			 0);
 	/* within the day the incremental read keeps the stale row */
 	ps[1] = place_for(emails[1], 0, "Gh", 2);
 	memset(&k, 0, sizeof(k));
 	c->now += 3600 * 1000;
-	assert_int_equal(
-		ps_store_contact_find(&k, c->st, "sandbox", "ghost@example.com"),
-		0);
+	assert_int_equal(ps_store_contact_find(&k, c->st, "sandbox",
+					       "ghost@example.com"),
+			 0);
 	assert_int_equal(k.id, 999999);
 	ps_store_contact_dispose(&k);
 	/* a day later the whole read replaces it */
@@ -1409,9 +1413,9 @@ test_orders__batched_directory_reread_daily(void **state)
 	check_batch(c, ps, 2, 0);
 	assert_int_equal(contacts_with_email("ghost@example.com"), 1);
 	check_customers(ps, emails, 2);
-	assert_int_equal(
-		ps_store_contact_find(&k, c->st, "sandbox", "ghost@example.com"),
-		0);
+	assert_int_equal(ps_store_contact_find(&k, c->st, "sandbox",
+					       "ghost@example.com"),
+			 0);
 	assert_int_not_equal(k.id, 999999);
 	ps_store_contact_dispose(&k);
 }
@@ -1427,8 +1431,8 @@ test_orders__batched_contact_refused(void **state)
 	ctx *c = *state;
 	static const char longname[] = "Bartholomew-Maximilian-Fitzgerald-Jr";
 	placed ps[6], okp[4];
-	char emails[6][64] = {"ok-1@example.com",  "refused@example.com",
-			      "ok-2@example.com",  "ada@example.com",
+	char emails[6][64] = {"ok-1@example.com",    "refused@example.com",
+			      "ok-2@example.com",    "ada@example.com",
 			      "refused@example.com", "ok-3@example.com"};
 	char oke[4][64];
 	size_t i, nok = 0;

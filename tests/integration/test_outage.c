@@ -63,8 +63,7 @@ bp_orders(size_t *out_distinct)
 	const char *k, *ref;
 	size_t n = 0;
 
-	json_object_foreach(json_object_get(state, "orders"), k, o)
-	{
+	json_object_foreach (json_object_get(state, "orders"), k, o) {
 		ref = json_string_value(json_object_get(o, "externalRef"));
 		if (ref == NULL || *ref == '\0')
 			continue;

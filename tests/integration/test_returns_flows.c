@@ -141,12 +141,14 @@ test_partial_shipments(void **state)
 	assert_int_equal(shipped_qty(ships, 0), 1);
 	assert_int_equal(shipped_qty(ships, 1), 3);
 	assert_int_equal(shipped_qty(ships, 2), 1);
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(ships, 0), "tracking_number")),
-			    "TRK-1");
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(ships, 2), "shipping_method")),
-			    "Express (mapped)");
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(ships, 0),
+						  "tracking_number")),
+		"TRK-1");
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(ships, 2),
+						  "shipping_method")),
+		"Express (mapped)");
 	json_decref(ships);
 
 	/* the same webhook delivered again: no second shipment */
@@ -156,11 +158,10 @@ test_partial_shipments(void **state)
 		 "/goods-out-note.modified.shipped",
 		 fx.listen_port);
 	json_array_foreach (json_object_get(deliveries, "deliveries")
-				? json_object_get(deliveries, "deliveries")
-				: deliveries,
+				    ? json_object_get(deliveries, "deliveries")
+				    : deliveries,
 			    i, d) {
-		const char *ev =
-		    json_string_value(json_object_get(d, "event"));
+		const char *ev = json_string_value(json_object_get(d, "event"));
 		sandbox_reply r;
 
 		if (ev == NULL ||
@@ -322,8 +323,7 @@ test_lost_webhook_poll(void **state)
 			assert_int_equal(
 				ps_store_log_list(&rows, &n, fx.st, &q), 0);
 			for (i = 0; i < n; i++)
-				assert_null(strstr(rows[i].dedupe_key,
-						   prefix));
+				assert_null(strstr(rows[i].dedupe_key, prefix));
 			ps_log_entries_free(rows, n);
 		}
 	}
@@ -514,12 +514,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_status_export_only_selected),
-	    cmocka_unit_test(test_partial_shipments),
-	    cmocka_unit_test(test_status_trigger_and_status_export),
-	    cmocka_unit_test(test_lost_webhook_poll),
-	    cmocka_unit_test(test_inventory),
-	    cmocka_unit_test(test_notes),
+		cmocka_unit_test(test_status_export_only_selected),
+		cmocka_unit_test(test_partial_shipments),
+		cmocka_unit_test(test_status_trigger_and_status_export),
+		cmocka_unit_test(test_lost_webhook_poll),
+		cmocka_unit_test(test_inventory),
+		cmocka_unit_test(test_notes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, flow_fixture_teardown);

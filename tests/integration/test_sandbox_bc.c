@@ -809,8 +809,7 @@ test_bc__inventory_adjustments(void **state)
 	sandbox_reply_dispose(&r);
 
 	inv = control_json("GET", "/bigcommerce/inventory", NULL, 200);
-	json_array_foreach(inv, i, j)
-	{
+	json_array_foreach (inv, i, j) {
 		if (strcmp(jstr(j, "sku"), "MUG-1") == 0)
 			assert_int_equal(jint(j, "inventory_level"), 7), seen++;
 		if (strcmp(jstr(j, "sku"), "TEE-S") == 0)
@@ -1272,8 +1271,7 @@ test_bc__control_places_orders(void **state)
 
 	/* stock taken by the orders; set it back through control */
 	inv = control_json("GET", "/bigcommerce/inventory", NULL, 200);
-	json_array_foreach(inv, i, x)
-	{
+	json_array_foreach (inv, i, x) {
 		if (strcmp(jstr(x, "sku"), "MUG-1") == 0)
 			assert_int_equal(jint(x, "inventory_level"), 48);
 		if (strcmp(jstr(x, "sku"), "TEE-M") == 0)

@@ -31,8 +31,8 @@ typedef enum MHD_Result mhd_result;
 #endif
 
 static const char *const bp_auth[] = {
-    "brightpearl-app-ref: sandbox_pearlsync",
-    "brightpearl-account-token: sandbox-token", NULL};
+	"brightpearl-app-ref: sandbox_pearlsync",
+	"brightpearl-account-token: sandbox-token", NULL};
 
 static sandbox_proc sp;
 
@@ -149,7 +149,7 @@ create_order(const char *ext, int iiid, int product, int qty)
 		 "\"net\":\"%d.00\",\"tax\":\"0.00\",\"taxCode\":\"T\"}]}",
 		 ext, iiid, product, qty, qty * 19);
 	return response_int(
-	    call_json(200, "POST", "/order-service/sales-order", body));
+		call_json(200, "POST", "/order-service/sales-order", body));
 }
 
 /* inStock of a product in a warehouse, from product-availability. */
@@ -192,51 +192,53 @@ test_sandbox_bp__401_bodies_are_strings_with_throttle_headers(void **st)
 
 	(void)st;
 	assert_int_equal(
-	    call_h(&r, none, "GET", "/warehouse-service/warehouse", NULL), 401);
+		call_h(&r, none, "GET", "/warehouse-service/warehouse", NULL),
+		401);
 	assert_string_equal(r.body, "{\"response\":\"Not authenticated. You "
 				    "must provide a valid authentication "
 				    "token.\"}");
 	assert_non_null(sandbox_reply_header(
-	    &r, "brightpearl-requests-remaining", h, sizeof(h)));
+		&r, "brightpearl-requests-remaining", h, sizeof(h)));
 	assert_non_null(sandbox_reply_header(
-	    &r, "brightpearl-next-throttle-period", h, sizeof(h)));
+		&r, "brightpearl-next-throttle-period", h, sizeof(h)));
 	assert_null(sandbox_reply_header(&r, "WWW-Authenticate", h, sizeof(h)));
 	assert_string_equal(
-	    sandbox_reply_header(&r, "Message-Type", h, sizeof(h)),
-	    "api-proxy");
+		sandbox_reply_header(&r, "Message-Type", h, sizeof(h)),
+		"api-proxy");
 	sandbox_reply_dispose(&r);
 
 	assert_int_equal(
-	    call_h(&r, wrong, "GET", "/warehouse-service/warehouse", NULL),
-	    401);
+		call_h(&r, wrong, "GET", "/warehouse-service/warehouse", NULL),
+		401);
 	assert_string_equal(r.body,
 			    "{\"response\":\"Invalid instance token: nope\"}");
 	sandbox_reply_dispose(&r);
 
-	assert_int_equal(
-	    call_h(&r, bearer_bad, "GET", "/warehouse-service/warehouse", NULL),
-	    401);
+	assert_int_equal(call_h(&r, bearer_bad, "GET",
+				"/warehouse-service/warehouse", NULL),
+			 401);
 	assert_string_equal(r.body,
 			    "{\"response\":\"Invalid instance token: zzz\"}");
 	sandbox_reply_dispose(&r);
 
-	assert_int_equal(
-	    call_h(&r, bearer_ok, "GET", "/warehouse-service/warehouse", NULL),
-	    200);
+	assert_int_equal(call_h(&r, bearer_ok, "GET",
+				"/warehouse-service/warehouse", NULL),
+			 200);
 	assert_non_null(sandbox_reply_header(
-	    &r, "Brightpearl-Installed-Integration-Instance-Id", h, sizeof(h)));
+		&r, "Brightpearl-Installed-Integration-Instance-Id", h,
+		sizeof(h)));
 	sandbox_reply_dispose(&r);
 
 	j = ctl_json("POST", "/brightpearl/auth", "{\"expired\":true}");
 	json_decref(j);
-	assert_int_equal(
-	    call_h(&r, bearer_ok, "GET", "/warehouse-service/warehouse", NULL),
-	    401);
+	assert_int_equal(call_h(&r, bearer_ok, "GET",
+				"/warehouse-service/warehouse", NULL),
+			 401);
 	assert_string_equal(r.body,
 			    "{\"response\":\"Authorization token expired\"}");
 	sandbox_reply_dispose(&r);
 	json_decref(
-	    ctl_json("POST", "/brightpearl/auth", "{\"expired\":false}"));
+		ctl_json("POST", "/brightpearl/auth", "{\"expired\":false}"));
 
 	/* wrong account in the path */
 	{
@@ -247,7 +249,7 @@ test_sandbox_bp__401_bodies_are_strings_with_throttle_headers(void **st)
 			 "warehouse",
 			 sandbox_proc_url(&sp, "brightpearl"));
 		assert_int_equal(
-		    sandbox_http(&r, "GET", url, bp_auth, NULL, NULL), 404);
+			sandbox_http(&r, "GET", url, bp_auth, NULL, NULL), 404);
 		sandbox_reply_dispose(&r);
 	}
 }
@@ -260,23 +262,26 @@ test_sandbox_bp__errors_use_the_errors_array(void **st)
 	(void)st;
 	j = call_json(404, "GET", "/contact-service/contact/99999", NULL);
 	assert_string_equal(
-	    json_string_value(json_object_get(
-		json_array_get(json_object_get(j, "errors"), 0), "code")),
-	    "CMNC-404");
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(j, "errors"), 0),
+			"code")),
+		"CMNC-404");
 	assert_null(json_object_get(j, "response"));
 	json_decref(j);
 	j = call_json(400, "POST", "/product-service/product",
 		      "{\"salesChannels\":[]}");
 	assert_string_equal(
-	    json_string_value(json_object_get(
-		json_array_get(json_object_get(j, "errors"), 0), "message")),
-	    "You must supply a brand ID.");
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(j, "errors"), 0),
+			"message")),
+		"You must supply a brand ID.");
 	json_decref(j);
 	j = call_json(400, "POST", "/contact-service/contact", "not json");
 	assert_string_equal(
-	    json_string_value(json_object_get(
-		json_array_get(json_object_get(j, "errors"), 0), "code")),
-	    "CMNC-010");
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(j, "errors"), 0),
+			"code")),
+		"CMNC-010");
 	json_decref(j);
 }
 
@@ -284,7 +289,7 @@ static long
 oauth(sandbox_reply *r, const char *form)
 {
 	const char *const h[] = {
-	    "Content-Type: application/x-www-form-urlencoded", NULL};
+		"Content-Type: application/x-www-form-urlencoded", NULL};
 	char url[512];
 
 	snprintf(url, sizeof(url), "%s/oauth/token",
@@ -310,13 +315,13 @@ test_sandbox_bp__oauth_token_grants_and_errors(void **st)
 	sandbox_reply_dispose(&r);
 	assert_string_equal(json_string_value(json_object_get(j, "token_type")),
 			    "Bearer");
-	assert_string_equal(
-	    json_string_value(json_object_get(j, "installation_instance_id")),
-	    "1");
+	assert_string_equal(json_string_value(json_object_get(
+				    j, "installation_instance_id")),
+			    "1");
 	assert_int_equal(json_integer_value(json_object_get(j, "expires_in")),
 			 604800);
-	assert_null(
-	    strstr(json_string_value(json_object_get(j, "api_domain")), "://"));
+	assert_null(strstr(json_string_value(json_object_get(j, "api_domain")),
+			   "://"));
 	json_decref(j);
 	assert_int_equal(oauth(&r, "grant_type=authorization_code&code=x&"
 				   "client_id=someone-else"),
@@ -330,10 +335,10 @@ test_sandbox_bp__oauth_token_grants_and_errors(void **st)
 	sandbox_reply_dispose(&r);
 	/* refreshing cures an expired token */
 	json_decref(
-	    ctl_json("POST", "/brightpearl/auth", "{\"expired\":true}"));
+		ctl_json("POST", "/brightpearl/auth", "{\"expired\":true}"));
 	assert_int_equal(
-	    call_h(&r, bearer, "GET", "/warehouse-service/warehouse", NULL),
-	    401);
+		call_h(&r, bearer, "GET", "/warehouse-service/warehouse", NULL),
+		401);
 	sandbox_reply_dispose(&r);
 	assert_int_equal(oauth(&r, "grant_type=refresh_token&refresh_token="
 				   "sandbox-refresh&client_id="
@@ -342,8 +347,8 @@ test_sandbox_bp__oauth_token_grants_and_errors(void **st)
 	assert_null(strstr(r.body, "installation_instance_id"));
 	sandbox_reply_dispose(&r);
 	assert_int_equal(
-	    call_h(&r, bearer, "GET", "/warehouse-service/warehouse", NULL),
-	    200);
+		call_h(&r, bearer, "GET", "/warehouse-service/warehouse", NULL),
+		200);
 	sandbox_reply_dispose(&r);
 }
 
@@ -362,7 +367,8 @@ test_sandbox_bp__rolling_window_throttles_with_503_string(void **st)
 			     "{\"limit\":5,\"window_ms\":1500}"));
 	for (i = 0; i < 5; i++) {
 		assert_int_equal(
-		    call(&r, "GET", "/warehouse-service/warehouse", NULL), 200);
+			call(&r, "GET", "/warehouse-service/warehouse", NULL),
+			200);
 		sandbox_reply_dispose(&r);
 	}
 	assert_int_equal(call(&r, "GET", "/warehouse-service/warehouse", NULL),
@@ -371,11 +377,11 @@ test_sandbox_bp__rolling_window_throttles_with_503_string(void **st)
 			    "{\"response\":\"You have sent too many requests. "
 			    "Please wait before sending another request\"}");
 	assert_string_equal(
-	    sandbox_reply_header(&r, "brightpearl-requests-remaining", h,
-				 sizeof(h)),
-	    "0");
+		sandbox_reply_header(&r, "brightpearl-requests-remaining", h,
+				     sizeof(h)),
+		"0");
 	assert_non_null(sandbox_reply_header(
-	    &r, "brightpearl-next-throttle-period", h, sizeof(h)));
+		&r, "brightpearl-next-throttle-period", h, sizeof(h)));
 	assert_true(strtol(h, NULL, 10) > 0 && strtol(h, NULL, 10) <= 1500);
 	sandbox_reply_dispose(&r);
 	/* the window rolls: poll until a request is allowed again */
@@ -403,14 +409,16 @@ test_sandbox_bp__remaining_counts_down_from_199(void **st)
 	json_decref(ctl_json("POST", "/brightpearl/quota",
 			     "{\"limit\":200,\"window_ms\":60000}"));
 	call(&r, "GET", "/warehouse-service/warehouse", NULL);
-	first = strtol(sandbox_reply_header(
-			   &r, "brightpearl-requests-remaining", h, sizeof(h)),
+	first = strtol(sandbox_reply_header(&r,
+					    "brightpearl-requests-remaining", h,
+					    sizeof(h)),
 		       NULL, 10);
 	sandbox_reply_dispose(&r);
 	call(&r, "GET", "/no-such-service/thing", NULL);
 	assert_int_equal(r.status, 404);
-	second = strtol(sandbox_reply_header(
-			    &r, "brightpearl-requests-remaining", h, sizeof(h)),
+	second = strtol(sandbox_reply_header(&r,
+					     "brightpearl-requests-remaining",
+					     h, sizeof(h)),
 			NULL, 10);
 	sandbox_reply_dispose(&r);
 	assert_int_equal(first, 199);
@@ -441,7 +449,7 @@ test_sandbox_bp__duplicate_guard_returns_existing_id(void **st)
 
 		json_array_foreach (j, i, o) {
 			const char *ext = json_string_value(
-			    json_object_get(o, "externalRef"));
+				json_object_get(o, "externalRef"));
 
 			n += ext && strcmp(ext, "BC-100") == 0;
 		}
@@ -453,7 +461,7 @@ test_sandbox_bp__duplicate_guard_returns_existing_id(void **st)
 		      "&installedIntegrationInstanceId=3",
 		      NULL);
 	assert_int_equal(json_array_size(json_object_get(
-			     json_object_get(j, "response"), "results")),
+				 json_object_get(j, "response"), "results")),
 			 1);
 	json_decref(j);
 }
@@ -478,15 +486,15 @@ test_sandbox_bp__order_get_shapes(void **st)
 	assert_true(json_is_object(rows)); /* keyed by row id */
 	json_object_foreach (rows, k, row) {
 		assert_string_equal(
-		    json_string_value(json_object_get(
-			json_object_get(row, "quantity"), "magnitude")),
-		    "2.0000");
+			json_string_value(json_object_get(
+				json_object_get(row, "quantity"), "magnitude")),
+			"2.0000");
 		assert_string_equal(
-		    json_string_value(json_object_get(row, "productSku")),
-		    "TEE-RED-M");
+			json_string_value(json_object_get(row, "productSku")),
+			"TEE-RED-M");
 	}
 	assert_string_equal(json_string_value(json_object_get(
-				json_object_get(o, "totalValue"), "total")),
+				    json_object_get(o, "totalValue"), "total")),
 			    "38.0000");
 	json_decref(j);
 	snprintf(path, sizeof(path), "/order-service/sales-order/%lld",
@@ -495,7 +503,7 @@ test_sandbox_bp__order_get_shapes(void **st)
 	o = json_array_get(json_object_get(j, "response"), 0);
 	assert_true(json_is_array(json_object_get(o, "rows")));
 	assert_string_equal(
-	    json_string_value(json_object_get(o, "externalRef")), "BC-200");
+		json_string_value(json_object_get(o, "externalRef")), "BC-200");
 	json_decref(j);
 	/* a missing order is 200 with an empty array */
 	j = call_json(200, "GET", "/order-service/order/999999", NULL);
@@ -526,7 +534,7 @@ test_sandbox_bp__id_sets_cap_and_options(void **st)
 			 (long long)first, (long long)first + 204);
 		j = call_json(200, "GET", path, NULL);
 		assert_int_equal(
-		    json_array_size(json_object_get(j, "response")), 200);
+			json_array_size(json_object_get(j, "response")), 200);
 		json_decref(j);
 		snprintf(path, sizeof(path),
 			 "/order-service/order/%lld,%lld-%lld,999999",
@@ -534,13 +542,13 @@ test_sandbox_bp__id_sets_cap_and_options(void **st)
 			 (long long)first + 3);
 		j = call_json(200, "GET", path, NULL);
 		assert_int_equal(
-		    json_array_size(json_object_get(j, "response")), 3);
+			json_array_size(json_object_get(j, "response")), 3);
 		json_decref(j);
 		snprintf(path, sizeof(path), "/order-service/order/%lld-%lld",
 			 (long long)first, (long long)first + 204);
 		j = call_json(200, "OPTIONS", path, NULL);
-		uris =
-		    json_object_get(json_object_get(j, "response"), "getUris");
+		uris = json_object_get(json_object_get(j, "response"),
+				       "getUris");
 		assert_int_equal(json_array_size(uris), 2);
 		assert_true(strncmp(json_string_value(json_array_get(uris, 0)),
 				    "/order/", 7) == 0);
@@ -552,7 +560,7 @@ test_sandbox_bp__id_sets_cap_and_options(void **st)
 	/* OPTIONS with nothing found */
 	j = call_json(200, "OPTIONS", "/product-service/product/5-9", NULL);
 	assert_int_equal(json_array_size(json_object_get(
-			     json_object_get(j, "response"), "getUris")),
+				 json_object_get(j, "response"), "getUris")),
 			 0);
 	json_decref(j);
 }
@@ -574,11 +582,12 @@ test_sandbox_bp__search_paging_columns_sort_and_filters(void **st)
 	assert_int_equal(json_array_size(res), 5);
 	assert_true(json_is_array(json_array_get(res, 0)));
 	assert_int_equal(
-	    json_integer_value(json_object_get(meta, "firstResult")), 6);
+		json_integer_value(json_object_get(meta, "firstResult")), 6);
 	assert_int_equal(
-	    json_integer_value(json_object_get(meta, "lastResult")), 10);
+		json_integer_value(json_object_get(meta, "lastResult")), 10);
 	assert_int_equal(
-	    json_integer_value(json_object_get(meta, "resultsAvailable")), 12);
+		json_integer_value(json_object_get(meta, "resultsAvailable")),
+		12);
 	assert_true(json_is_true(json_object_get(meta, "morePagesAvailable")));
 	assert_true(json_is_object(json_object_get(j, "reference")));
 	json_decref(j);
@@ -591,17 +600,18 @@ test_sandbox_bp__search_paging_columns_sort_and_filters(void **st)
 	meta = json_object_get(json_object_get(j, "response"), "metaData");
 	assert_int_equal(json_array_size(json_array_get(res, 0)), 2);
 	assert_string_equal(
-	    json_string_value(json_object_get(
-		json_array_get(json_object_get(meta, "columns"), 0), "name")),
-	    "SKU");
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(meta, "columns"), 0),
+			"name")),
+		"SKU");
 	assert_string_equal(
-	    json_string_value(json_array_get(json_array_get(res, 0), 0)),
-	    "GIFT-CARD");
+		json_string_value(json_array_get(json_array_get(res, 0), 0)),
+		"GIFT-CARD");
 	assert_string_equal(
-	    json_string_value(json_object_get(
-		json_array_get(json_object_get(meta, "sorting"), 0),
-		"direction")),
-	    "DESC");
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(meta, "sorting"), 0),
+			"direction")),
+		"DESC");
 	json_decref(j);
 
 	/* the older "col|DESC" form too */
@@ -611,8 +621,8 @@ test_sandbox_bp__search_paging_columns_sort_and_filters(void **st)
 		      NULL);
 	res = json_object_get(json_object_get(j, "response"), "results");
 	assert_int_equal(
-	    json_integer_value(json_array_get(json_array_get(res, 0), 0)),
-	    1012);
+		json_integer_value(json_array_get(json_array_get(res, 0), 0)),
+		1012);
 	json_decref(j);
 
 	j = call_json(200, "GET",
@@ -620,8 +630,8 @@ test_sandbox_bp__search_paging_columns_sort_and_filters(void **st)
 	res = json_object_get(json_object_get(j, "response"), "results");
 	assert_int_equal(json_array_size(res), 1);
 	assert_int_equal(
-	    json_integer_value(json_array_get(json_array_get(res, 0), 0)),
-	    1008);
+		json_integer_value(json_array_get(json_array_get(res, 0), 0)),
+		1008);
 	json_decref(j);
 
 	/* no rows: firstResult and lastResult are left out */
@@ -631,7 +641,8 @@ test_sandbox_bp__search_paging_columns_sort_and_filters(void **st)
 	assert_null(json_object_get(meta, "firstResult"));
 	assert_null(json_object_get(meta, "lastResult"));
 	assert_int_equal(
-	    json_integer_value(json_object_get(meta, "resultsAvailable")), 0);
+		json_integer_value(json_object_get(meta, "resultsAvailable")),
+		0);
 	json_decref(j);
 
 	/* a filter of the wrong type is a 500 CMNC-018 */
@@ -639,10 +650,11 @@ test_sandbox_bp__search_paging_columns_sort_and_filters(void **st)
 		      "/order-service/order-search?orderStatusId=BAD%20PARAM",
 		      NULL);
 	assert_string_equal(
-	    json_string_value(json_object_get(
-		json_array_get(json_object_get(j, "errors"), 0), "message")),
-	    "The filter orderStatusId=BAD PARAM cannot be "
-	    "parsed as: INTEGER");
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(j, "errors"), 0),
+			"message")),
+		"The filter orderStatusId=BAD PARAM cannot be "
+		"parsed as: INTEGER");
 	json_decref(j);
 
 	/* contact search by e-mail (partial, case-insensitive) */
@@ -652,7 +664,8 @@ test_sandbox_bp__search_paging_columns_sort_and_filters(void **st)
 	res = json_object_get(json_object_get(j, "response"), "results");
 	assert_int_equal(json_array_size(res), 1);
 	assert_int_equal(
-	    json_integer_value(json_array_get(json_array_get(res, 0), 0)), 201);
+		json_integer_value(json_array_get(json_array_get(res, 0), 0)),
+		201);
 	json_decref(j);
 
 	/* countOnly */
@@ -660,10 +673,11 @@ test_sandbox_bp__search_paging_columns_sort_and_filters(void **st)
 		      "/product-service/product-search?countOnly=true", NULL);
 	meta = json_object_get(json_object_get(j, "response"), "metaData");
 	assert_int_equal(json_array_size(json_object_get(
-			     json_object_get(j, "response"), "results")),
+				 json_object_get(j, "response"), "results")),
 			 0);
 	assert_int_equal(
-	    json_integer_value(json_object_get(meta, "resultsAvailable")), 12);
+		json_integer_value(json_object_get(meta, "resultsAvailable")),
+		12);
 	json_decref(j);
 }
 
@@ -678,10 +692,10 @@ test_sandbox_bp__contacts_create_flat_or_nested_and_patch(void **st)
 
 	(void)st;
 	a = response_int(
-	    call_json(200, "POST", "/contact-service/contact",
-		      "{\"firstName\":\"Grace\",\"lastName\":\"Hopper\","
-		      "\"communication\":{\"emails\":{\"PRI\":{\"email\":"
-		      "\"grace@example.com\"}}}}"));
+		call_json(200, "POST", "/contact-service/contact",
+			  "{\"firstName\":\"Grace\",\"lastName\":\"Hopper\","
+			  "\"communication\":{\"emails\":{\"PRI\":{\"email\":"
+			  "\"grace@example.com\"}}}}"));
 	b = response_int(call_json(200, "POST", "/contact-service/contact",
 				   "{\"firstName\":\"Edsger\",\"lastName\":"
 				   "\"Dijkstra\",\"emails\":{\"PRI\":"
@@ -691,12 +705,13 @@ test_sandbox_bp__contacts_create_flat_or_nested_and_patch(void **st)
 		      "ed@example.com",
 		      NULL);
 	assert_int_equal(
-	    json_integer_value(json_array_get(
-		json_array_get(
-		    json_object_get(json_object_get(j, "response"), "results"),
-		    0),
-		0)),
-	    b);
+		json_integer_value(json_array_get(
+			json_array_get(
+				json_object_get(json_object_get(j, "response"),
+						"results"),
+				0),
+			0)),
+		b);
 	json_decref(j);
 	snprintf(path, sizeof(path), "/contact-service/contact/%lld,%lld",
 		 (long long)a, (long long)b);
@@ -705,22 +720,24 @@ test_sandbox_bp__contacts_create_flat_or_nested_and_patch(void **st)
 	assert_non_null(json_object_get(j, "pagination"));
 	c = json_array_get(json_object_get(j, "response"), 1);
 	assert_string_equal(
-	    json_string_value(json_object_get(
-		json_object_get(
-		    json_object_get(json_object_get(c, "communication"),
-				    "emails"),
-		    "PRI"),
-		"email")),
-	    "ed@example.com");
+		json_string_value(json_object_get(
+			json_object_get(
+				json_object_get(
+					json_object_get(c, "communication"),
+					"emails"),
+				"PRI"),
+			"email")),
+		"ed@example.com");
 	json_decref(j);
 	snprintf(path, sizeof(path), "/contact-service/contact/%lld",
 		 (long long)a);
 	j = call_json(200, "PATCH", path,
 		      "[{\"op\":\"replace\",\"path\":\"/firstName\","
 		      "\"value\":\"Amazing Grace\"}]");
-	assert_string_equal(json_string_value(json_object_get(
-				json_object_get(j, "response"), "firstName")),
-			    "Amazing Grace");
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(j, "response"), "firstName")),
+		"Amazing Grace");
 	json_decref(j);
 }
 
@@ -729,7 +746,7 @@ static json_t *
 first_row(json_t *j)
 {
 	return json_array_get(
-	    json_object_get(json_object_get(j, "response"), "results"), 0);
+		json_object_get(json_object_get(j, "response"), "results"), 0);
 }
 
 /* The updatedOn of contact id, from the search (owned copy). */
@@ -764,11 +781,11 @@ test_sandbox_bp__contact_search_phones_and_updated_on(void **st)
 
 	(void)st;
 	a = response_int(call_json(
-	    200, "POST", "/contact-service/contact",
-	    "{\"firstName\":\"Kathleen\",\"lastName\":\"Booth\","
-	    "\"communication\":{\"emails\":{\"PRI\":{\"email\":"
-	    "\"kb@example.com\"}},\"telephones\":{\"PRI\":\"0101\","
-	    "\"SEC\":\"0202\",\"MOB\":\"0707\"}}}"));
+		200, "POST", "/contact-service/contact",
+		"{\"firstName\":\"Kathleen\",\"lastName\":\"Booth\","
+		"\"communication\":{\"emails\":{\"PRI\":{\"email\":"
+		"\"kb@example.com\"}},\"telephones\":{\"PRI\":\"0101\","
+		"\"SEC\":\"0202\",\"MOB\":\"0707\"}}}"));
 	b = response_int(call_json(200, "POST", "/contact-service/contact",
 				   "{\"firstName\":\"Tommy\",\"emails\":{"
 				   "\"PRI\":\"tf@example.com\"},\"telephones\":"
@@ -797,8 +814,10 @@ test_sandbox_bp__contact_search_phones_and_updated_on(void **st)
 	addr = response_int(call_json(200, "POST",
 				      "/contact-service/postal-address",
 				      "{\"addressLine1\":\"1 Birkbeck\"}"));
-	snprintf(path, sizeof(path), "/contact-service/contact/%lld/"
-		 "postal-address", (long long)a);
+	snprintf(path, sizeof(path),
+		 "/contact-service/contact/%lld/"
+		 "postal-address",
+		 (long long)a);
 	snprintf(body, sizeof(body),
 		 "[{\"postalAddressId\":%lld,\"type\":\"DEL\"}]",
 		 (long long)addr);
@@ -850,12 +869,12 @@ test_sandbox_bp__contact_search_phones_and_updated_on(void **st)
 		 enc);
 	j = call_json(200, "GET", path, NULL);
 	assert_int_equal(json_array_size(json_object_get(
-			     json_object_get(j, "response"), "results")),
+				 json_object_get(j, "response"), "results")),
 			 1);
 	assert_int_equal(json_integer_value(json_object_get(
-			     json_object_get(json_object_get(j, "response"),
-					     "metaData"),
-			     "firstResult")),
+				 json_object_get(json_object_get(j, "response"),
+						 "metaData"),
+				 "firstResult")),
 			 2);
 	json_decref(j);
 	curl_free(enc);
@@ -864,28 +883,32 @@ test_sandbox_bp__contact_search_phones_and_updated_on(void **st)
 
 	/* a multi-message creates addresses and contacts */
 	j = call_json(
-	    200, "POST", "/multi-message",
-	    "{\"processingMode\":\"SEQUENTIAL\",\"onFail\":\"CONTINUE\","
-	    "\"messages\":[{\"label\":\"A\",\"uri\":"
-	    "\"/contact-service/postal-address\",\"httpMethod\":\"POST\","
-	    "\"body\":{\"addressLine1\":\"2 Mill Lane\"}},"
-	    "{\"label\":\"C\",\"uri\":\"/contact-service/contact\","
-	    "\"httpMethod\":\"POST\",\"body\":{\"firstName\":\"Mary\","
-	    "\"communication\":{\"emails\":{\"PRI\":{\"email\":"
-	    "\"mk@example.com\"}}}}}]}");
+		200, "POST", "/multi-message",
+		"{\"processingMode\":\"SEQUENTIAL\",\"onFail\":\"CONTINUE\","
+		"\"messages\":[{\"label\":\"A\",\"uri\":"
+		"\"/contact-service/postal-address\",\"httpMethod\":\"POST\","
+		"\"body\":{\"addressLine1\":\"2 Mill Lane\"}},"
+		"{\"label\":\"C\",\"uri\":\"/contact-service/contact\","
+		"\"httpMethod\":\"POST\",\"body\":{\"firstName\":\"Mary\","
+		"\"communication\":{\"emails\":{\"PRI\":{\"email\":"
+		"\"mk@example.com\"}}}}}]}");
 	done = json_object_get(json_object_get(j, "response"),
 			       "processedMessages");
 	assert_int_equal(json_array_size(done), 2);
 	for (i = 0; i < 2; i++) {
 		json_t *env = json_loads(
-		    json_string_value(json_object_get(json_object_get(json_array_get(done, i), "body"), "content")),
-		    JSON_DECODE_ANY, NULL);
+			json_string_value(json_object_get(
+				json_object_get(json_array_get(done, i),
+						"body"),
+				"content")),
+			JSON_DECODE_ANY, NULL);
 
-		assert_int_equal(json_integer_value(json_object_get(
-				     json_array_get(done, i), "statusCode")),
-				 200);
-		assert_true(json_integer_value(json_object_get(env, "response")) >
-			    0);
+		assert_int_equal(
+			json_integer_value(json_object_get(
+				json_array_get(done, i), "statusCode")),
+			200);
+		assert_true(json_integer_value(
+				    json_object_get(env, "response")) > 0);
 		json_decref(env);
 	}
 	json_decref(j);
@@ -917,7 +940,7 @@ test_sandbox_bp__goods_out_note_lifecycle(void **st)
 		 (long long)id);
 	j = call_json(200, "GET", path, NULL);
 	rows = json_object_get(
-	    json_array_get(json_object_get(j, "response"), 0), "orderRows");
+		json_array_get(json_object_get(j, "response"), 0), "orderRows");
 	json_object_foreach (rows, k, row)
 		row_id = strtoll(k, NULL, 10);
 	json_decref(j);
@@ -932,7 +955,7 @@ test_sandbox_bp__goods_out_note_lifecycle(void **st)
 	j = call_json(200, "POST", path, body);
 	assert_true(json_is_array(json_object_get(j, "response")));
 	gon = json_integer_value(
-	    json_array_get(json_object_get(j, "response"), 0));
+		json_array_get(json_object_get(j, "response"), 0));
 	json_decref(j);
 	/* over-fulfilment is refused */
 	json_decref(call_json(400, "POST", path, body));
@@ -962,16 +985,17 @@ test_sandbox_bp__goods_out_note_lifecycle(void **st)
 		g = json_object_get(json_object_get(j, "response"), key);
 	}
 	assert_non_null(g);
-	assert_string_equal(json_string_value(json_object_get(
-				json_object_get(g, "shipping"), "reference")),
-			    "1Z999");
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(g, "shipping"), "reference")),
+		"1Z999");
 	assert_true(json_is_true(
-	    json_object_get(json_object_get(g, "status"), "shipped")));
+		json_object_get(json_object_get(g, "status"), "shipped")));
 	/* SHW back-filled printed, picked, packed */
 	assert_true(json_is_true(
-	    json_object_get(json_object_get(g, "status"), "picked")));
+		json_object_get(json_object_get(g, "status"), "picked")));
 	assert_non_null(json_object_get(
-	    json_array_get(json_object_get(g, "events"), 1), "occured"));
+		json_array_get(json_object_get(g, "events"), 1), "occured"));
 	json_decref(j);
 	snprintf(path, sizeof(path),
 		 "/warehouse-service/goods-note/goods-out/%lld",
@@ -982,10 +1006,10 @@ test_sandbox_bp__goods_out_note_lifecycle(void **st)
 		 (long long)id);
 	j = call_json(200, "GET", path, NULL);
 	assert_string_equal(
-	    json_string_value(json_object_get(
-		json_array_get(json_object_get(j, "response"), 0),
-		"shippingStatusCode")),
-	    "ASS");
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(j, "response"), 0),
+			"shippingStatusCode")),
+		"ASS");
 	json_decref(j);
 	on_hand_after = in_stock(1008, "2");
 	assert_int_equal(on_hand_before - 3, on_hand_after);
@@ -1019,19 +1043,20 @@ test_sandbox_bp__status_notes_custom_fields(void **st)
 		      "[{\"op\":\"add\",\"path\":\"/PCF_GIFT\",\"value\":"
 		      "{\"id\":160}},{\"op\":\"add\",\"path\":\"/PCF_SOURCE\","
 		      "\"value\":\"web\"}]");
-	assert_int_equal(
-	    json_integer_value(json_object_get(
-		json_object_get(json_object_get(j, "response"), "PCF_GIFT"),
-		"id")),
-	    160);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_object_get(json_object_get(j, "response"),
+						 "PCF_GIFT"),
+				 "id")),
+			 160);
 	json_decref(j);
 	json_decref(call_json(400, "PATCH", path,
 			      "[{\"op\":\"add\",\"path\":\"/PCF_NOPE\","
 			      "\"value\":1}]"));
 	j = call_json(200, "GET", path, NULL);
-	assert_string_equal(json_string_value(json_object_get(
-				json_object_get(j, "response"), "PCF_SOURCE")),
-			    "web");
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(j, "response"), "PCF_SOURCE")),
+		"web");
 	json_decref(j);
 }
 
@@ -1051,25 +1076,25 @@ test_sandbox_bp__payments_unique_and_paid_status(void **st)
 		 "\"paymentDate\":\"2026-11-22T10:00:00Z\"}",
 		 (long long)id);
 	assert_true(response_int(call_json(
-			200, "POST", "/accounting-service/customer-payment",
-			body)) > 0);
+			    200, "POST", "/accounting-service/customer-payment",
+			    body)) > 0);
 	json_decref(call_json(400, "POST",
 			      "/accounting-service/customer-payment", body));
 	snprintf(path, sizeof(path), "/order-service/order/%lld",
 		 (long long)id);
 	j = call_json(200, "GET", path, NULL);
 	assert_string_equal(
-	    json_string_value(json_object_get(
-		json_array_get(json_object_get(j, "response"), 0),
-		"orderPaymentStatus")),
-	    "PAID");
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(j, "response"), 0),
+			"orderPaymentStatus")),
+		"PAID");
 	json_decref(j);
 	snprintf(path, sizeof(path),
 		 "/accounting-service/customer-payment-search?orderId=%lld",
 		 (long long)id);
 	j = call_json(200, "GET", path, NULL);
 	assert_int_equal(json_array_size(json_object_get(
-			     json_object_get(j, "response"), "results")),
+				 json_object_get(j, "response"), "results")),
 			 1);
 	json_decref(j);
 }
@@ -1083,33 +1108,35 @@ test_sandbox_bp__multi_message_stops_on_failure(void **st)
 
 	(void)st;
 	id = create_order("BC-MM", 3, 1001, 1);
-	snprintf(
-	    body, sizeof(body),
-	    "{\"processingMode\":\"SEQUENTIAL\",\"onFail\":\"STOP\","
-	    "\"messages\":["
-	    "{\"label\":\"L1\",\"uri\":\"/order-service/order/%lld/note\","
-	    "\"httpMethod\":\"POST\",\"body\":{\"text\":\"a\"}},"
-	    "{\"label\":\"L2\",\"uri\":\"/order-service/order/999999/note\","
-	    "\"httpMethod\":\"POST\",\"body\":{\"text\":\"b\"}},"
-	    "{\"label\":\"L3\",\"uri\":\"/order-service/order/%lld/note\","
-	    "\"httpMethod\":\"POST\",\"body\":{\"text\":\"c\"}}]}",
-	    (long long)id, (long long)id);
+	snprintf(body, sizeof(body),
+		 "{\"processingMode\":\"SEQUENTIAL\",\"onFail\":\"STOP\","
+		 "\"messages\":["
+		 "{\"label\":\"L1\",\"uri\":\"/order-service/order/%lld/note\","
+		 "\"httpMethod\":\"POST\",\"body\":{\"text\":\"a\"}},"
+		 "{\"label\":\"L2\",\"uri\":\"/order-service/order/999999/"
+		 "note\","
+		 "\"httpMethod\":\"POST\",\"body\":{\"text\":\"b\"}},"
+		 "{\"label\":\"L3\",\"uri\":\"/order-service/order/%lld/note\","
+		 "\"httpMethod\":\"POST\",\"body\":{\"text\":\"c\"}}]}",
+		 (long long)id, (long long)id);
 	j = call_json(207, "POST", "/multi-message", body);
 	done = json_object_get(json_object_get(j, "response"),
 			       "processedMessages");
 	assert_int_equal(json_array_size(done), 2);
 	assert_int_equal(json_integer_value(json_object_get(
-			     json_array_get(done, 0), "statusCode")),
+				 json_array_get(done, 0), "statusCode")),
 			 200);
-	assert_non_null(strstr(
-	    json_string_value(json_object_get(
-		json_object_get(json_array_get(done, 0), "body"), "content")),
-	    "\"response\""));
-	assert_string_equal(json_string_value(json_array_get(
-				json_object_get(json_object_get(j, "response"),
-						"unprocessedMessages"),
-				0)),
-			    "L3");
+	assert_non_null(
+		strstr(json_string_value(json_object_get(
+			       json_object_get(json_array_get(done, 0), "body"),
+			       "content")),
+		       "\"response\""));
+	assert_string_equal(
+		json_string_value(json_array_get(
+			json_object_get(json_object_get(j, "response"),
+					"unprocessedMessages"),
+			0)),
+		"L3");
 	json_decref(j);
 }
 
@@ -1194,9 +1221,9 @@ listener_start(listener *l, int fail_first)
 	pthread_mutex_init(&l->mu, NULL);
 	l->fail_first = fail_first;
 	l->d = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-	    NULL, NULL, on_hook, l, MHD_OPTION_NOTIFY_COMPLETED, on_hook_done,
-	    l, MHD_OPTION_END);
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+		0, NULL, NULL, on_hook, l, MHD_OPTION_NOTIFY_COMPLETED,
+		on_hook_done, l, MHD_OPTION_END);
 	assert_non_null(l->d);
 	info = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_BIND_PORT);
 	l->port = info->port;
@@ -1231,19 +1258,19 @@ register_hook(listener *l, const char *event, int qos)
 	char body[1024];
 
 	snprintf(
-	    body, sizeof(body),
-	    "{\"subscribeTo\":\"%s\",\"httpMethod\":\"POST\","
-	    "\"uriTemplate\":\"http://127.0.0.1:%d/hook?token=s3cret\","
-	    "\"bodyTemplate\":\"{\\\"accountCode\\\": "
-	    "\\\"${account-code}\\\", \\\"resourceType\\\": "
-	    "\\\"${resource-type}\\\", \\\"id\\\": \\\"${resource-id}\\\", "
-	    "\\\"lifecycleEvent\\\": \\\"${lifecycle-event}\\\", "
-	    "\\\"fullEvent\\\": \\\"${full-event}\\\"}\","
-	    "\"contentType\":\"application/json\","
-	    "\"idSetAccepted\":false,\"qualityOfService\":%d}",
-	    event, l->port, qos);
+		body, sizeof(body),
+		"{\"subscribeTo\":\"%s\",\"httpMethod\":\"POST\","
+		"\"uriTemplate\":\"http://127.0.0.1:%d/hook?token=s3cret\","
+		"\"bodyTemplate\":\"{\\\"accountCode\\\": "
+		"\\\"${account-code}\\\", \\\"resourceType\\\": "
+		"\\\"${resource-type}\\\", \\\"id\\\": \\\"${resource-id}\\\", "
+		"\\\"lifecycleEvent\\\": \\\"${lifecycle-event}\\\", "
+		"\\\"fullEvent\\\": \\\"${full-event}\\\"}\","
+		"\"contentType\":\"application/json\","
+		"\"idSetAccepted\":false,\"qualityOfService\":%d}",
+		event, l->port, qos);
 	return response_int(
-	    call_json(200, "POST", "/integration-service/webhook", body));
+		call_json(200, "POST", "/integration-service/webhook", body));
 }
 
 static void
@@ -1272,7 +1299,8 @@ test_sandbox_bp__webhook_retries_until_accepted(void **st)
 	assert_string_equal(json_string_value(json_object_get(j, "fullEvent")),
 			    "order.modified.order-status");
 	assert_string_equal(
-	    json_string_value(json_object_get(j, "accountCode")), "sandbox");
+		json_string_value(json_object_get(j, "accountCode")),
+		"sandbox");
 	assert_string_equal(l.bodies[0], l.bodies[1]);
 	pthread_mutex_unlock(&l.mu);
 	json_decref(j);
@@ -1285,14 +1313,15 @@ test_sandbox_bp__webhook_retries_until_accepted(void **st)
 				     NULL);
 			json_array_foreach (j, i, d) {
 				if (json_integer_value(json_object_get(
-					d, "hook_id")) == hook &&
+					    d, "hook_id")) == hook &&
 				    strcmp(json_string_value(
-					       json_object_get(d, "state")),
+						   json_object_get(d, "state")),
 					   "delivered") == 0) {
 					assert_int_equal(
-					    json_integer_value(
-						json_object_get(d, "attempts")),
-					    2);
+						json_integer_value(
+							json_object_get(
+								d, "attempts")),
+						2);
 					found = 1;
 				}
 			}
@@ -1335,12 +1364,12 @@ test_sandbox_bp__webhook_qos0_no_retry_and_drops(void **st)
 		j = ctl_json("GET", "/webhooks?platform=brightpearl", NULL);
 		json_array_foreach (j, i, d)
 			if (json_integer_value(json_object_get(d, "hook_id")) ==
-				hook &&
-			    strcmp(
-				json_string_value(json_object_get(d, "state")),
-				"failed") == 0)
+				    hook &&
+			    strcmp(json_string_value(
+					   json_object_get(d, "state")),
+				   "failed") == 0)
 				attempts = (int)json_integer_value(
-				    json_object_get(d, "attempts"));
+					json_object_get(d, "attempts"));
 		json_decref(j);
 		if (attempts < 0)
 			nap(20);
@@ -1358,7 +1387,7 @@ test_sandbox_bp__webhook_qos0_no_retry_and_drops(void **st)
 
 		json_array_foreach (j, i, d)
 			n += json_integer_value(
-				 json_object_get(d, "hook_id")) == hook;
+				     json_object_get(d, "hook_id")) == hook;
 		assert_int_equal(n, 1);
 	}
 	json_decref(j);
@@ -1389,9 +1418,10 @@ test_sandbox_bp__reservations_credits_and_state(void **st)
 		 (long long)id);
 	j = call_json(200, "GET", path, NULL);
 	json_object_foreach (
-	    json_object_get(json_array_get(json_object_get(j, "response"), 0),
-			    "orderRows"),
-	    k, row)
+		json_object_get(
+			json_array_get(json_object_get(j, "response"), 0),
+			"orderRows"),
+		k, row)
 		row_id = strtoll(k, NULL, 10);
 	json_decref(j);
 	snprintf(path, sizeof(path),
@@ -1414,7 +1444,8 @@ test_sandbox_bp__reservations_credits_and_state(void **st)
 	assert_int_equal(json_object_size(res), 1); /* lines collapsed */
 	json_object_foreach (res, k, row)
 		assert_int_equal(
-		    json_integer_value(json_object_get(row, "quantity")), 12);
+			json_integer_value(json_object_get(row, "quantity")),
+			12);
 	json_decref(j);
 	j = call_json(404, "GET", "/warehouse-service/order/999999/reservation",
 		      NULL);
@@ -1427,7 +1458,7 @@ test_sandbox_bp__reservations_credits_and_state(void **st)
 		 "\"net\":49.5,\"tax\":0}]}",
 		 (long long)id);
 	credit = response_int(
-	    call_json(200, "POST", "/order-service/sales-credit", body));
+		call_json(200, "POST", "/order-service/sales-credit", body));
 	snprintf(path, sizeof(path), "/order-service/sales-credit/%lld",
 		 (long long)credit);
 	j = call_json(200, "GET", path, NULL);
@@ -1443,7 +1474,8 @@ test_sandbox_bp__reservations_credits_and_state(void **st)
 	snprintf(path, sizeof(path), "/order-service/order/%lld/note",
 		 (long long)id);
 	assert_int_equal(
-	    call_h(&r, staff, "POST", path, "{\"text\":\"staff note\"}"), 200);
+		call_h(&r, staff, "POST", path, "{\"text\":\"staff note\"}"),
+		200);
 	sandbox_reply_dispose(&r);
 	j = ctl_json("GET", "/brightpearl/state", NULL);
 	{
@@ -1451,16 +1483,15 @@ test_sandbox_bp__reservations_credits_and_state(void **st)
 		int found = 0;
 
 		json_object_foreach (json_object_get(j, "notes"), k, n)
-			found |=
-			    strcmp(
-				json_string_value(json_object_get(n, "text")),
-				"staff note") == 0 &&
-			    json_integer_value(json_object_get(n, "orderId")) ==
-				id;
+			found |= strcmp(json_string_value(
+						json_object_get(n, "text")),
+					"staff note") == 0 &&
+				 json_integer_value(
+					 json_object_get(n, "orderId")) == id;
 		assert_true(found);
 		snprintf(path, sizeof(path), "%lld", (long long)id);
-		assert_non_null(
-		    json_object_get(json_object_get(j, "reservations"), path));
+		assert_non_null(json_object_get(
+			json_object_get(j, "reservations"), path));
 	}
 	json_decref(j);
 }
@@ -1553,13 +1584,12 @@ test_sandbox_bp__contact_relationship_and_delete(void **st)
 		      NULL);
 	res = json_object_get(json_object_get(j, "response"), "results");
 	assert_int_equal(json_array_size(res), 1);
-	assert_int_equal(json_integer_value(json_array_get(
-				 json_array_get(res, 0), 0)),
-			 id[0]);
+	assert_int_equal(
+		json_integer_value(json_array_get(json_array_get(res, 0), 0)),
+		id[0]);
 	json_decref(j);
 
-	snprintf(body, sizeof(body), "{\"contactId\":%lld}",
-		 (long long)id[1]);
+	snprintf(body, sizeof(body), "{\"contactId\":%lld}", (long long)id[1]);
 	assert_int_equal(ctl(&r, "POST", "/brightpearl/contact-delete", body),
 			 200);
 	sandbox_reply_dispose(&r);
@@ -1598,7 +1628,7 @@ test_sandbox_bp__control_seed_and_ship(void **st)
 	ids = json_object_get(j, "products");
 	pid = json_integer_value(json_array_get(ids, 0));
 	cid = json_integer_value(
-	    json_array_get(json_object_get(j, "customers"), 0));
+		json_array_get(json_object_get(j, "customers"), 0));
 	assert_true(pid > 0 && cid > 0);
 	json_decref(j);
 	snprintf(body, sizeof(body),
@@ -1606,7 +1636,7 @@ test_sandbox_bp__control_seed_and_ship(void **st)
 		 "\"quantity\":2,\"net\":11,\"tax\":0}]}",
 		 (long long)cid, (long long)pid);
 	oid = response_int(
-	    call_json(200, "POST", "/order-service/sales-order", body));
+		call_json(200, "POST", "/order-service/sales-order", body));
 	snprintf(body, sizeof(body),
 		 "{\"orderId\":%lld,\"tracking\":\"TRK-9\"}", (long long)oid);
 	j = ctl_json("POST", "/brightpearl/ship", body);
@@ -1615,11 +1645,11 @@ test_sandbox_bp__control_seed_and_ship(void **st)
 	json_decref(j);
 	assert_int_equal(in_stock(pid, NULL), 5);
 	j = call_json(
-	    200, "GET",
-	    "/warehouse-service/goods-note/goods-out-search?shipped=true",
-	    NULL);
+		200, "GET",
+		"/warehouse-service/goods-note/goods-out-search?shipped=true",
+		NULL);
 	assert_true(json_array_size(json_object_get(
-			json_object_get(j, "response"), "results")) >= 1);
+			    json_object_get(j, "response"), "results")) >= 1);
 	json_decref(j);
 }
 
@@ -1627,33 +1657,42 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(
-		test_sandbox_bp__401_bodies_are_strings_with_throttle_headers),
-	    cmocka_unit_test(test_sandbox_bp__errors_use_the_errors_array),
-	    cmocka_unit_test(test_sandbox_bp__oauth_token_grants_and_errors),
-	    cmocka_unit_test(
-		test_sandbox_bp__rolling_window_throttles_with_503_string),
-	    cmocka_unit_test(test_sandbox_bp__remaining_counts_down_from_199),
-	    cmocka_unit_test(
-		test_sandbox_bp__duplicate_guard_returns_existing_id),
-	    cmocka_unit_test(test_sandbox_bp__order_get_shapes),
-	    cmocka_unit_test(test_sandbox_bp__id_sets_cap_and_options),
-	    cmocka_unit_test(
-		test_sandbox_bp__search_paging_columns_sort_and_filters),
-	    cmocka_unit_test(
-		test_sandbox_bp__contacts_create_flat_or_nested_and_patch),
-	    cmocka_unit_test(
-		test_sandbox_bp__contact_search_phones_and_updated_on),
-	    cmocka_unit_test(test_sandbox_bp__goods_out_note_lifecycle),
-	    cmocka_unit_test(test_sandbox_bp__status_notes_custom_fields),
-	    cmocka_unit_test(test_sandbox_bp__payments_unique_and_paid_status),
-	    cmocka_unit_test(test_sandbox_bp__multi_message_stops_on_failure),
-	    cmocka_unit_test(test_sandbox_bp__webhook_retries_until_accepted),
-	    cmocka_unit_test(test_sandbox_bp__webhook_qos0_no_retry_and_drops),
-	    cmocka_unit_test(test_sandbox_bp__reservations_credits_and_state),
-	    cmocka_unit_test(test_sandbox_bp__webhook_simulate_and_duplicates),
-	    cmocka_unit_test(test_sandbox_bp__control_seed_and_ship),
-	    cmocka_unit_test(test_sandbox_bp__contact_relationship_and_delete),
+		cmocka_unit_test(
+			test_sandbox_bp__401_bodies_are_strings_with_throttle_headers),
+		cmocka_unit_test(test_sandbox_bp__errors_use_the_errors_array),
+		cmocka_unit_test(
+			test_sandbox_bp__oauth_token_grants_and_errors),
+		cmocka_unit_test(
+			test_sandbox_bp__rolling_window_throttles_with_503_string),
+		cmocka_unit_test(
+			test_sandbox_bp__remaining_counts_down_from_199),
+		cmocka_unit_test(
+			test_sandbox_bp__duplicate_guard_returns_existing_id),
+		cmocka_unit_test(test_sandbox_bp__order_get_shapes),
+		cmocka_unit_test(test_sandbox_bp__id_sets_cap_and_options),
+		cmocka_unit_test(
+			test_sandbox_bp__search_paging_columns_sort_and_filters),
+		cmocka_unit_test(
+			test_sandbox_bp__contacts_create_flat_or_nested_and_patch),
+		cmocka_unit_test(
+			test_sandbox_bp__contact_search_phones_and_updated_on),
+		cmocka_unit_test(test_sandbox_bp__goods_out_note_lifecycle),
+		cmocka_unit_test(test_sandbox_bp__status_notes_custom_fields),
+		cmocka_unit_test(
+			test_sandbox_bp__payments_unique_and_paid_status),
+		cmocka_unit_test(
+			test_sandbox_bp__multi_message_stops_on_failure),
+		cmocka_unit_test(
+			test_sandbox_bp__webhook_retries_until_accepted),
+		cmocka_unit_test(
+			test_sandbox_bp__webhook_qos0_no_retry_and_drops),
+		cmocka_unit_test(
+			test_sandbox_bp__reservations_credits_and_state),
+		cmocka_unit_test(
+			test_sandbox_bp__webhook_simulate_and_duplicates),
+		cmocka_unit_test(test_sandbox_bp__control_seed_and_ship),
+		cmocka_unit_test(
+			test_sandbox_bp__contact_relationship_and_delete),
 	};
 	int rc;
 

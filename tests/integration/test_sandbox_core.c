@@ -22,8 +22,8 @@
 #include "sandbox_proc.h"
 
 static const char *const bp_auth[] = {
-    "brightpearl-app-ref: sandbox_pearlsync",
-    "brightpearl-account-token: sandbox-token", NULL};
+	"brightpearl-app-ref: sandbox_pearlsync",
+	"brightpearl-account-token: sandbox-token", NULL};
 
 static long long
 now_ms(void)
@@ -155,27 +155,27 @@ test_sandbox_core__counts_requests_per_endpoint_and_resets(void **st)
 	(void)st;
 	start(&sp, NULL);
 	for (i = 0; i < 3; i++) {
-		assert_int_equal(
-		    bp(&sp, &r, "GET", "/warehouse-service/warehouse", NULL),
-		    200);
+		assert_int_equal(bp(&sp, &r, "GET",
+				    "/warehouse-service/warehouse", NULL),
+				 200);
 		sandbox_reply_dispose(&r);
 	}
 	assert_int_equal(
-	    bp(&sp, &r, "GET", "/product-service/product/1001", NULL), 200);
+		bp(&sp, &r, "GET", "/product-service/product/1001", NULL), 200);
 	sandbox_reply_dispose(&r);
 	assert_int_equal(control(&sp, &r, "GET", "/requests", NULL), 200);
 	j = body_json(&r);
 	sandbox_reply_dispose(&r);
 	assert_non_null(j);
 	assert_int_equal(json_integer_value(json_object_get(
-			     json_object_get(j, "brightpearl"), "total")),
+				 json_object_get(j, "brightpearl"), "total")),
 			 4);
 	eps = json_object_get(json_object_get(j, "brightpearl"), "endpoints");
 	assert_int_equal(json_integer_value(json_object_get(
-			     eps, "GET /warehouse-service/warehouse")),
+				 eps, "GET /warehouse-service/warehouse")),
 			 3);
 	assert_int_equal(json_integer_value(json_object_get(
-			     eps, "GET /product-service/product/{idset}")),
+				 eps, "GET /product-service/product/{idset}")),
 			 1);
 	json_decref(j);
 	assert_int_equal(control(&sp, &r, "POST", "/requests/reset", "{}"),
@@ -185,7 +185,7 @@ test_sandbox_core__counts_requests_per_endpoint_and_resets(void **st)
 	j = body_json(&r);
 	sandbox_reply_dispose(&r);
 	assert_int_equal(json_integer_value(json_object_get(
-			     json_object_get(j, "brightpearl"), "total")),
+				 json_object_get(j, "brightpearl"), "total")),
 			 0);
 	json_decref(j);
 	assert_int_equal(sandbox_proc_stop(&sp), 0);
@@ -207,7 +207,7 @@ fault_run(sandbox_proc *sp, int seed, long *statuses, int n)
 	sandbox_reply_dispose(&r);
 	for (i = 0; i < n; i++) {
 		statuses[i] =
-		    bp(sp, &r, "GET", "/warehouse-service/warehouse", NULL);
+			bp(sp, &r, "GET", "/warehouse-service/warehouse", NULL);
 		sandbox_reply_dispose(&r);
 	}
 }
@@ -264,7 +264,7 @@ test_sandbox_core__transport_faults_break_the_reply(void **st)
 	start(&sp, NULL);
 	set_fault(&sp, "drop", 0);
 	assert_int_equal(
-	    bp(&sp, &r, "GET", "/warehouse-service/warehouse", NULL), 0);
+		bp(&sp, &r, "GET", "/warehouse-service/warehouse", NULL), 0);
 	assert_int_equal(r.curl_code, CURLE_GOT_NOTHING);
 	sandbox_reply_dispose(&r);
 
@@ -275,7 +275,7 @@ test_sandbox_core__transport_faults_break_the_reply(void **st)
 
 	set_fault(&sp, "invalid", 0);
 	assert_int_equal(
-	    bp(&sp, &r, "GET", "/warehouse-service/warehouse", NULL), 200);
+		bp(&sp, &r, "GET", "/warehouse-service/warehouse", NULL), 200);
 	j = body_json(&r);
 	assert_null(j);
 	sandbox_reply_dispose(&r);
@@ -283,14 +283,14 @@ test_sandbox_core__transport_faults_break_the_reply(void **st)
 	set_fault(&sp, "latency", 300);
 	t0 = now_ms();
 	assert_int_equal(
-	    bp(&sp, &r, "GET", "/warehouse-service/warehouse", NULL), 200);
+		bp(&sp, &r, "GET", "/warehouse-service/warehouse", NULL), 200);
 	assert_true(now_ms() - t0 >= 300);
 	sandbox_reply_dispose(&r);
 
 	set_fault(&sp, "stall", 400);
 	t0 = now_ms();
 	assert_int_equal(
-	    bp(&sp, &r, "GET", "/warehouse-service/warehouse", NULL), 200);
+		bp(&sp, &r, "GET", "/warehouse-service/warehouse", NULL), 200);
 	assert_true(now_ms() - t0 >= 400);
 	sandbox_reply_dispose(&r);
 
@@ -299,7 +299,8 @@ test_sandbox_core__transport_faults_break_the_reply(void **st)
 	assert_int_equal(control(&sp, &r, "GET", "/faults", NULL), 200);
 	j = body_json(&r);
 	assert_true(json_integer_value(json_object_get(
-			json_object_get(j, "brightpearl"), "injected")) >= 0);
+			    json_object_get(j, "brightpearl"), "injected")) >=
+		    0);
 	json_decref(j);
 	sandbox_reply_dispose(&r);
 	assert_int_equal(control(&sp, &r, "POST", "/faults",
@@ -308,11 +309,11 @@ test_sandbox_core__transport_faults_break_the_reply(void **st)
 			 200);
 	sandbox_reply_dispose(&r);
 	assert_int_equal(
-	    bp(&sp, &r, "GET", "/warehouse-service/warehouse", NULL), 200);
+		bp(&sp, &r, "GET", "/warehouse-service/warehouse", NULL), 200);
 	sandbox_reply_dispose(&r);
-	assert_int_equal(
-	    control(&sp, &r, "POST", "/faults", "{\"kinds\":[\"gremlins\"]}"),
-	    400);
+	assert_int_equal(control(&sp, &r, "POST", "/faults",
+				 "{\"kinds\":[\"gremlins\"]}"),
+			 400);
 	sandbox_reply_dispose(&r);
 	assert_int_equal(sandbox_proc_stop(&sp), 0);
 }
@@ -328,23 +329,24 @@ test_sandbox_core__reset_switches_between_demo_and_empty(void **st)
 	start(&sp, NULL);
 	bp(&sp, &r, "GET", "/product-service/product-search", NULL);
 	j = body_json(&r);
-	assert_int_equal(
-	    json_integer_value(json_object_get(
-		json_object_get(json_object_get(j, "response"), "metaData"),
-		"resultsAvailable")),
-	    12);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_object_get(json_object_get(j, "response"),
+						 "metaData"),
+				 "resultsAvailable")),
+			 12);
 	json_decref(j);
 	sandbox_reply_dispose(&r);
 	assert_int_equal(
-	    control(&sp, &r, "POST", "/reset", "{\"seed\":\"empty\"}"), 200);
+		control(&sp, &r, "POST", "/reset", "{\"seed\":\"empty\"}"),
+		200);
 	sandbox_reply_dispose(&r);
 	bp(&sp, &r, "GET", "/product-service/product-search", NULL);
 	j = body_json(&r);
-	assert_int_equal(
-	    json_integer_value(json_object_get(
-		json_object_get(json_object_get(j, "response"), "metaData"),
-		"resultsAvailable")),
-	    0);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_object_get(json_object_get(j, "response"),
+						 "metaData"),
+				 "resultsAvailable")),
+			 0);
 	json_decref(j);
 	sandbox_reply_dispose(&r);
 	assert_int_equal(sandbox_proc_stop(&sp), 0);
@@ -382,13 +384,13 @@ test_sandbox_core__quota_option_scales_and_turns_off(void **st)
 	(void)st;
 	start(&sp, scaled); /* 200 * 0.05 = 10 per minute */
 	for (i = 0; i < 10; i++) {
-		assert_int_equal(
-		    bp(&sp, &r, "GET", "/warehouse-service/warehouse", NULL),
-		    200);
+		assert_int_equal(bp(&sp, &r, "GET",
+				    "/warehouse-service/warehouse", NULL),
+				 200);
 		sandbox_reply_dispose(&r);
 	}
 	assert_int_equal(
-	    bp(&sp, &r, "GET", "/warehouse-service/warehouse", NULL), 503);
+		bp(&sp, &r, "GET", "/warehouse-service/warehouse", NULL), 503);
 	sandbox_reply_dispose(&r);
 	assert_int_equal(sandbox_proc_stop(&sp), 0);
 
@@ -406,9 +408,9 @@ test_sandbox_core__quota_option_scales_and_turns_off(void **st)
 					 200);
 			sandbox_reply_dispose(&r);
 		}
-		assert_int_equal(
-		    bp(&sp, &r, "GET", "/warehouse-service/warehouse", NULL),
-		    503);
+		assert_int_equal(bp(&sp, &r, "GET",
+				    "/warehouse-service/warehouse", NULL),
+				 503);
 		sandbox_reply_dispose(&r);
 		deadline = now_ms() + 5000;
 		while (bp(&sp, &r, "GET", "/warehouse-service/warehouse",
@@ -422,9 +424,9 @@ test_sandbox_core__quota_option_scales_and_turns_off(void **st)
 
 	start(&sp, off);
 	for (i = 0; i < 230; i++) {
-		assert_int_equal(
-		    bp(&sp, &r, "GET", "/warehouse-service/warehouse", NULL),
-		    200);
+		assert_int_equal(bp(&sp, &r, "GET",
+				    "/warehouse-service/warehouse", NULL),
+				 200);
 		sandbox_reply_dispose(&r);
 	}
 	assert_int_equal(sandbox_proc_stop(&sp), 0);
@@ -458,8 +460,8 @@ test_sandbox_core__tls_serves_https(void **st)
 	args[2] = key;
 	args[3] = NULL;
 	start(&sp, args);
-	assert_true(
-	    strncmp(sandbox_proc_url(&sp, "brightpearl"), "https://", 8) == 0);
+	assert_true(strncmp(sandbox_proc_url(&sp, "brightpearl"), "https://",
+			    8) == 0);
 	snprintf(url, sizeof(url),
 		 "%s/public-api/sandbox/warehouse-service/"
 		 "warehouse",
@@ -483,25 +485,27 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sandbox_core__ready_then_exit_0_on_sigterm),
-	    cmocka_unit_test(test_sandbox_core__exits_0_on_sigint),
-	    cmocka_unit_test(test_sandbox_core__bad_options_fail_before_ready),
-	    cmocka_unit_test(
-		test_sandbox_core__two_sandboxes_get_distinct_ports),
-	    cmocka_unit_test(
-		test_sandbox_core__unknown_prefix_and_control_call_are_404),
-	    cmocka_unit_test(
-		test_sandbox_core__counts_requests_per_endpoint_and_resets),
-	    cmocka_unit_test(
-		test_sandbox_core__faults_with_a_seed_repeat_exactly),
-	    cmocka_unit_test(
-		test_sandbox_core__transport_faults_break_the_reply),
-	    cmocka_unit_test(
-		test_sandbox_core__reset_switches_between_demo_and_empty),
-	    cmocka_unit_test(test_sandbox_core__oversized_body_is_413),
-	    cmocka_unit_test(
-		test_sandbox_core__quota_option_scales_and_turns_off),
-	    cmocka_unit_test(test_sandbox_core__tls_serves_https),
+		cmocka_unit_test(
+			test_sandbox_core__ready_then_exit_0_on_sigterm),
+		cmocka_unit_test(test_sandbox_core__exits_0_on_sigint),
+		cmocka_unit_test(
+			test_sandbox_core__bad_options_fail_before_ready),
+		cmocka_unit_test(
+			test_sandbox_core__two_sandboxes_get_distinct_ports),
+		cmocka_unit_test(
+			test_sandbox_core__unknown_prefix_and_control_call_are_404),
+		cmocka_unit_test(
+			test_sandbox_core__counts_requests_per_endpoint_and_resets),
+		cmocka_unit_test(
+			test_sandbox_core__faults_with_a_seed_repeat_exactly),
+		cmocka_unit_test(
+			test_sandbox_core__transport_faults_break_the_reply),
+		cmocka_unit_test(
+			test_sandbox_core__reset_switches_between_demo_and_empty),
+		cmocka_unit_test(test_sandbox_core__oversized_body_is_413),
+		cmocka_unit_test(
+			test_sandbox_core__quota_option_scales_and_turns_off),
+		cmocka_unit_test(test_sandbox_core__tls_serves_https),
 	};
 	int rc;
 

@@ -62,8 +62,8 @@ assert_shipment(int64_t bc_id, const char *tracking, const char *want)
 	size_t i, k, len = 0;
 
 	json_array_foreach (json_object_get(j, "shipments"), i, sh)
-		if (strcmp(json_string_value(json_object_get(
-			       sh, "tracking_number")),
+		if (strcmp(json_string_value(
+				   json_object_get(sh, "tracking_number")),
 			   tracking) == 0) {
 			assert_null(found); /* one shipment per note */
 			found = sh;
@@ -73,22 +73,22 @@ assert_shipment(int64_t bc_id, const char *tracking, const char *want)
 			tracking);
 	assert_non_null(found);
 	assert_string_equal(
-	    json_string_value(json_object_get(found, "shipping_method")),
-	    METHOD);
+		json_string_value(json_object_get(found, "shipping_method")),
+		METHOD);
 	got[0] = '\0';
 	json_array_foreach (json_object_get(j, "products"), k, pr)
 		json_array_foreach (json_object_get(found, "items"), i, it)
-			if (json_integer_value(json_object_get(
-				it, "order_product_id")) ==
+			if (json_integer_value(
+				    json_object_get(it, "order_product_id")) ==
 			    json_integer_value(json_object_get(pr, "id")))
 				len += (size_t)snprintf(
-				    got + len, sizeof(got) - len,
-				    "%s%s:%" JSON_INTEGER_FORMAT,
-				    len ? "," : "",
-				    json_string_value(
-					json_object_get(pr, "sku")),
-				    json_integer_value(
-					json_object_get(it, "quantity")));
+					got + len, sizeof(got) - len,
+					"%s%s:%" JSON_INTEGER_FORMAT,
+					len ? "," : "",
+					json_string_value(
+						json_object_get(pr, "sku")),
+					json_integer_value(json_object_get(
+						it, "quantity")));
 	assert_string_equal(got, want);
 	json_decref(j);
 }
@@ -192,8 +192,7 @@ assert_clean_log(int webhooks_lost)
 	assert_true(n > 0);
 	for (i = 0; i < n; i++) {
 		if (rows[i].status != PS_ENTRY_SYNCED)
-			fprintf(stderr, "entry %s %s: %s\n",
-				rows[i].dedupe_key,
+			fprintf(stderr, "entry %s %s: %s\n", rows[i].dedupe_key,
 				ps_entry_status_name(rows[i].status),
 				rows[i].reason ? rows[i].reason : "");
 		assert_int_equal(rows[i].status, PS_ENTRY_SYNCED);
@@ -416,17 +415,18 @@ bc_ship_first(const fx_order *p, size_t nlines, const char *tracking,
 	json_array_foreach (json_object_get(pic, "products"), i, pr)
 		if (i < nlines)
 			json_array_append_new(
-			    items,
-			    json_pack("{s:O,s:O}", "order_product_id",
-				      json_object_get(pr, "id"), "quantity",
-				      json_object_get(pr, "quantity")));
+				items,
+				json_pack("{s:O,s:O}", "order_product_id",
+					  json_object_get(pr, "id"), "quantity",
+					  json_object_get(pr, "quantity")));
 	body = json_pack(
-	    "{s:O,s:o,s:s,s:s,s:s}", "order_address_id",
-	    json_object_get(
-		json_array_get(json_object_get(pic, "shipping_addresses"), 0),
-		"id"),
-	    "items", items, "tracking_number", tracking, "shipping_method",
-	    METHOD, "comments", comments);
+		"{s:O,s:o,s:s,s:s,s:s}", "order_address_id",
+		json_object_get(
+			json_array_get(
+				json_object_get(pic, "shipping_addresses"), 0),
+			"id"),
+		"items", items, "tracking_number", tracking, "shipping_method",
+		METHOD, "comments", comments);
 	assert_non_null(body);
 	txt = json_dumps(body, JSON_COMPACT);
 	snprintf(path, sizeof(path),
@@ -522,10 +522,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_shipments__status_trigger_without_webhooks),
-	    cmocka_unit_test(test_shipments__goods_out_records_status_write),
-	    cmocka_unit_test(test_shipments__adopts_after_crash),
-	    cmocka_unit_test(test_shipments__status_trigger_nothing_left),
+		cmocka_unit_test(
+			test_shipments__status_trigger_without_webhooks),
+		cmocka_unit_test(
+			test_shipments__goods_out_records_status_write),
+		cmocka_unit_test(test_shipments__adopts_after_crash),
+		cmocka_unit_test(test_shipments__status_trigger_nothing_left),
 	};
 
 	return cmocka_run_group_tests(tests, setup, flow_fixture_teardown);

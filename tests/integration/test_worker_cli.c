@@ -44,8 +44,7 @@ setup(void **state)
 	test_db_file(f->conf, sizeof(f->conf), &f->db, "p.conf");
 	if ((fp = fopen(f->conf, "w")) == NULL)
 		return -1;
-	fprintf(fp, "database = \"%s\";\nlog_level = \"warn\";\n",
-		f->db.path);
+	fprintf(fp, "database = \"%s\";\nlog_level = \"warn\";\n", f->db.path);
 	fclose(fp);
 	*state = f;
 	return 0;

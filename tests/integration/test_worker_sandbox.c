@@ -143,8 +143,7 @@ find_hook(json_t *arr, const char *dest, const char *scope)
 	size_t i;
 	json_t *h;
 
-	json_array_foreach(arr, i, h)
-	{
+	json_array_foreach (arr, i, h) {
 		const char *s = json_string_value(json_object_get(h, "scope"));
 		const char *d =
 			json_string_value(json_object_get(h, "destination"));

@@ -234,7 +234,7 @@ deliver_main(void *arg)
 		last = (size_t)d->attempts > d->nschedule;
 		if (d->pf->ops->on_delivery)
 			verdict =
-			    d->pf->ops->on_delivery(d->pf, d, status, last);
+				d->pf->ops->on_delivery(d->pf, d, status, last);
 		else
 			verdict = status >= 200 && status < 300 ? 1 : 0;
 		if (verdict == 1) {

@@ -244,7 +244,7 @@ route_try(const char *pattern, const char *path, sb_request *req)
 
 	while (next_segment(pattern, &pp, &pseg, &plen)) {
 		int capture =
-		    plen >= 2 && pseg[0] == '{' && pseg[plen - 1] == '}';
+			plen >= 2 && pseg[0] == '{' && pseg[plen - 1] == '}';
 		int rest = capture && plen > 5 &&
 			   memcmp(pseg + plen - 4, "...}", 4) == 0;
 
@@ -394,10 +394,10 @@ static const struct {
 	unsigned kind;
 	const char *name;
 } fault_names[] = {
-    {SB_FAULT_LATENCY, "latency"}, {SB_FAULT_429, "429"},
-    {SB_FAULT_503, "503"},         {SB_FAULT_500, "500"},
-    {SB_FAULT_DROP, "drop"},       {SB_FAULT_TRUNCATE, "truncate"},
-    {SB_FAULT_INVALID, "invalid"}, {SB_FAULT_STALL, "stall"},
+	{SB_FAULT_LATENCY, "latency"}, {SB_FAULT_429, "429"},
+	{SB_FAULT_503, "503"},         {SB_FAULT_500, "500"},
+	{SB_FAULT_DROP, "drop"},       {SB_FAULT_TRUNCATE, "truncate"},
+	{SB_FAULT_INVALID, "invalid"}, {SB_FAULT_STALL, "stall"},
 };
 #define NFAULTS (sizeof(fault_names) / sizeof(fault_names[0]))
 
@@ -721,15 +721,17 @@ ctl_faults(sb_sandbox *sb, sb_request *req, sb_response *resp)
 			for (j = 0; j < NFAULTS; j++)
 				if (f->kinds & fault_names[j].kind)
 					json_array_append_new(
-					    ks,
-					    json_string(fault_names[j].name));
+						ks,
+						json_string(
+							fault_names[j].name));
 			json_object_set_new(
-			    out, sb->platforms[i]->ops->name,
-			    json_pack("{s:f,s:o,s:I,s:i,s:i,s:I}", "rate",
-				      f->rate, "kinds", ks, "seed",
-				      (json_int_t)f->seed, "latency_ms",
-				      f->latency_ms, "stall_ms", f->stall_ms,
-				      "injected", (json_int_t)f->injected));
+				out, sb->platforms[i]->ops->name,
+				json_pack("{s:f,s:o,s:I,s:i,s:i,s:I}", "rate",
+					  f->rate, "kinds", ks, "seed",
+					  (json_int_t)f->seed, "latency_ms",
+					  f->latency_ms, "stall_ms",
+					  f->stall_ms, "injected",
+					  (json_int_t)f->injected));
 		}
 		sb_resp_json(resp, 200, out, NULL);
 		return;
@@ -767,7 +769,7 @@ ctl_faults(sb_sandbox *sb, sb_request *req, sb_response *resp)
 		f->seed = (uint64_t)sb_json_int(json_object_get(in, "seed"), 1);
 		sb_rng_seed(&f->rng, f->seed);
 		f->latency_ms = (int)sb_json_int(
-		    json_object_get(in, "latency_ms"), f->latency_ms);
+			json_object_get(in, "latency_ms"), f->latency_ms);
 		f->stall_ms = (int)sb_json_int(json_object_get(in, "stall_ms"),
 					       f->stall_ms);
 	}
@@ -827,14 +829,15 @@ ctl_webhooks(sb_sandbox *sb, sb_request *req, sb_response *resp)
 		    strcmp(name, pf->ops->name) != 0)
 			continue;
 		pf->hook_drop_rate =
-		    json_number_value(json_object_get(in, "drop_rate"));
-		pf->hook_dup_rate =
-		    json_number_value(json_object_get(in, "duplicate_rate"));
+			json_number_value(json_object_get(in, "drop_rate"));
+		pf->hook_dup_rate = json_number_value(
+			json_object_get(in, "duplicate_rate"));
 		v = json_object_get(in, "time_scale");
 		if (json_is_number(v) && json_number_value(v) >= 1)
 			pf->hook_time_scale = json_number_value(v);
-		sb_rng_seed(&pf->hook_rng, (uint64_t)sb_json_int(
-					       json_object_get(in, "seed"), 1));
+		sb_rng_seed(
+			&pf->hook_rng,
+			(uint64_t)sb_json_int(json_object_get(in, "seed"), 1));
 	}
 	json_decref(in);
 	sb_resp_json(resp, 200, json_object(), NULL);
@@ -932,11 +935,11 @@ generic_fault_reply(sb_platform *pf, int status, sb_request *req,
 		pf->ops->fault_reply(pf, status, req, resp);
 		return;
 	}
-	sb_resp_json(
-	    resp, status,
-	    json_pack("{s:i,s:s}", "status", status, "title",
-		      status == 429 ? "Too Many Requests" : "Injected fault"),
-	    NULL);
+	sb_resp_json(resp, status,
+		     json_pack("{s:i,s:s}", "status", status, "title",
+			       status == 429 ? "Too Many Requests"
+					     : "Injected fault"),
+		     NULL);
 }
 
 void
@@ -959,7 +962,7 @@ sb_dispatch(sb_sandbox *sb, sb_request *req, sb_response *resp)
 
 		if (req->url[0] == '/' &&
 		    strncmp(req->url + 1, sb->platforms[i]->ops->name, n) ==
-			0 &&
+			    0 &&
 		    (req->url[n + 1] == '/' || req->url[n + 1] == '\0')) {
 			pf = sb->platforms[i];
 			req->path = req->url + n + 1;

@@ -338,8 +338,8 @@ typedef struct sb_options {
 #define SB_OPTIONS_INIT                                                        \
 	{                                                                      \
 		"127.0.0.1", 0, 1, SB_QUOTA_REAL, 1.0, NULL, NULL, "sandbox",  \
-		    "sandbox_pearlsync", "sandbox-token", 60000, "sandbox",    \
-		    "sandbox-token", 0                                         \
+			"sandbox_pearlsync", "sandbox-token", 60000,           \
+			"sandbox", "sandbox-token", 0                          \
 	}
 
 #define SB_MAX_PLATFORMS 8

@@ -134,7 +134,7 @@ queue_reply(struct MHD_Connection *conn, sb_response *resp)
 		t->body = resp->body;
 		t->send = resp->body_len / 2;
 		r = MHD_create_response_from_callback(
-		    resp->body_len, 4096, trunc_read, t, trunc_free);
+			resp->body_len, 4096, trunc_read, t, trunc_free);
 		if (!r) {
 			free(t);
 			return MHD_NO;
@@ -142,8 +142,8 @@ queue_reply(struct MHD_Connection *conn, sb_response *resp)
 		resp->body = NULL; /* now owned by t */
 	} else {
 		r = MHD_create_response_from_buffer(
-		    resp->body_len, resp->body ? resp->body : (char *)"",
-		    MHD_RESPMEM_MUST_COPY);
+			resp->body_len, resp->body ? resp->body : (char *)"",
+			MHD_RESPMEM_MUST_COPY);
 		if (!r)
 			return MHD_NO;
 	}
@@ -151,7 +151,7 @@ queue_reply(struct MHD_Connection *conn, sb_response *resp)
 		MHD_add_response_header(r, resp->headers[i].name,
 					resp->headers[i].value);
 	ret = MHD_queue_response(
-	    conn, (unsigned)(resp->status ? resp->status : 500), r);
+		conn, (unsigned)(resp->status ? resp->status : 500), r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -266,7 +266,7 @@ int
 sb_server_start(sb_sandbox *sb)
 {
 	unsigned flags =
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
 	const union MHD_DaemonInfo *info;
 	struct sockaddr_in addr;
 	int tls = sb->opt.tls_cert != NULL;
@@ -294,17 +294,20 @@ sb_server_start(sb_sandbox *sb)
 		}
 		flags |= MHD_USE_TLS;
 		sb->daemon = MHD_start_daemon(
-		    flags, 0, NULL, NULL, on_request, sb, MHD_OPTION_SOCK_ADDR,
-		    (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED,
-		    on_completed, sb, MHD_OPTION_CONNECTION_TIMEOUT,
-		    (unsigned)120, MHD_OPTION_HTTPS_MEM_CERT, sb->tls_cert_pem,
-		    MHD_OPTION_HTTPS_MEM_KEY, sb->tls_key_pem, MHD_OPTION_END);
+			flags, 0, NULL, NULL, on_request, sb,
+			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+			MHD_OPTION_NOTIFY_COMPLETED, on_completed, sb,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+			MHD_OPTION_HTTPS_MEM_CERT, sb->tls_cert_pem,
+			MHD_OPTION_HTTPS_MEM_KEY, sb->tls_key_pem,
+			MHD_OPTION_END);
 	} else {
 		sb->daemon = MHD_start_daemon(
-		    flags, 0, NULL, NULL, on_request, sb, MHD_OPTION_SOCK_ADDR,
-		    (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED,
-		    on_completed, sb, MHD_OPTION_CONNECTION_TIMEOUT,
-		    (unsigned)120, MHD_OPTION_END);
+			flags, 0, NULL, NULL, on_request, sb,
+			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+			MHD_OPTION_NOTIFY_COMPLETED, on_completed, sb,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+			MHD_OPTION_END);
 	}
 	if (!sb->daemon) {
 		fprintf(stderr, "pearlsync-sandbox: cannot listen on %s:%d\n",

@@ -573,8 +573,7 @@ fx_bp_order(flow_fixture *fx, int64_t bp_id)
 	json_t *out = NULL;
 	size_t i;
 
-	json_array_foreach(all, i, o)
-	{
+	json_array_foreach (all, i, o) {
 		if (json_integer_value(json_object_get(o, "id")) == bp_id)
 			out = json_incref(o);
 	}
@@ -740,11 +739,11 @@ fx_bc_level(flow_fixture *fx, const char *sku)
 	int64_t level = -1;
 	size_t i;
 
-	json_array_foreach(
-		items, i,
-		it) if (strcmp(json_string_value(json_object_get(it, "sku")),
-			       sku) == 0) level =
-		json_integer_value(json_object_get(it, "inventory_level"));
+	json_array_foreach (items, i, it)
+		if (strcmp(json_string_value(json_object_get(it, "sku")),
+			   sku) == 0)
+			level = json_integer_value(
+				json_object_get(it, "inventory_level"));
 	json_decref(j);
 	return level;
 }

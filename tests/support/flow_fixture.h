@@ -40,9 +40,9 @@
 
 typedef struct flow_fixture {
 	sandbox_proc sb;
-	test_db db;        /* scratch directory and path (st below), removed
-			    * by close */
-	int listen_port;   /* the worker's listener */
+	test_db db;      /* scratch directory and path (st below), removed
+			  * by close */
+	int listen_port; /* the worker's listener */
 	ps_http *http;
 	ps_bp *bp;
 	ps_bc *bc;

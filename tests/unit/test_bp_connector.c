@@ -24,17 +24,17 @@
 /* ---- fake transport ----------------------------------------------------- */
 
 typedef struct step {
-	int rc;           /* what send returns */
-	int attempts;     /* reported in the response, 0 means 1 */
+	int rc;       /* what send returns */
+	int attempts; /* reported in the response, 0 means 1 */
 	long status;
-	char *body;       /* owned copy */
+	char *body; /* owned copy */
 } step;
 
 typedef struct sent {
 	char method[8];
 	char *url;
 	char *body;
-	char *headers;    /* joined with '\n' */
+	char *headers; /* joined with '\n' */
 	int idempotent;
 	char endpoint[96];
 } sent;
@@ -44,7 +44,7 @@ typedef struct fake {
 	size_t nsteps, next;
 	sent reqs[MAX_STEPS];
 	size_t nreqs;
-	int repeat_last;  /* when the script runs out, replay its last step */
+	int repeat_last; /* when the script runs out, replay its last step */
 } fake;
 
 static char *
@@ -124,8 +124,8 @@ fake_send(void *ctx, ps_http_response *out, const ps_http_request *req)
 	if (fk->next >= fk->nsteps && fk->repeat_last && fk->nsteps > 0)
 		fk->next = fk->nsteps - 1;
 	if (fk->next >= fk->nsteps) {
-		fail_msg("unexpected request %s %s (last error: %s)", req->method,
-			 req->url, ps_error_last());
+		fail_msg("unexpected request %s %s (last error: %s)",
+			 req->method, req->url, ps_error_last());
 		return PS_ERROR;
 	}
 	st = &fk->steps[fk->next++];
@@ -303,7 +303,7 @@ test_bp__json_getters_explain_failures(void **state)
 	assert_int_equal(ps_conn__json_money(&m, j, "orderStatus", "X"),
 			 PS_EDATA);
 	assert_string_equal(ps_error_last(), "X: field 'orderStatus' is an "
-			    "object, expected an amount");
+					     "object, expected an amount");
 	assert_int_equal(ps_conn__json_bool_opt(&b, j, "flag", "X", 0),
 			 PS_EDATA);
 	assert_int_equal(ps_conn__json_dup(&s, j, "id", "X"), 0);
@@ -363,8 +363,9 @@ test_bp__private_and_oauth_headers(void **state)
 
 	bp = make_bp(&fk, PS_BP_AUTH_OAUTH, 0, 200);
 	/* no configuration resource: falls back and reports the code */
-	push(&fk, 0, 404, "{\"errors\":[{\"code\":\"CMNC-404\","
-			  "\"message\":\"Cannot find the resource\"}]}");
+	push(&fk, 0, 404,
+	     "{\"errors\":[{\"code\":\"CMNC-404\","
+	     "\"message\":\"Cannot find the resource\"}]}");
 	push(&fk, 0, 200, "{\"response\":[]}");
 	assert_int_equal(ps_bp_check_connection(&name, bp), 0);
 	assert_string_equal(name, "acme");
@@ -388,7 +389,7 @@ test_bp__auth_failure_reads_string_body(void **state)
 	assert_int_equal(ps_bp_check_connection(&name, f->bp), PS_EAUTH);
 	assert_null(name);
 	assert_non_null(strstr(ps_error_last(), "refused the credentials for "
-				"account 'acme'"));
+						"account 'acme'"));
 	assert_non_null(strstr(ps_error_last(), "Invalid instance token"));
 	/* the token is redacted even when the server echoes it */
 	assert_null(strstr(ps_error_last(), TOKEN));
@@ -437,7 +438,8 @@ test_bp__order_create_builds_guarded_body(void **state)
 	assert_int_equal(id, 322);
 	assert_int_equal(existed, 0);
 	assert_string_equal(f->fk.reqs[0].method, "POST");
-	assert_string_equal(f->fk.reqs[0].url, URL("/order-service/sales-order"));
+	assert_string_equal(f->fk.reqs[0].url,
+			    URL("/order-service/sales-order"));
 	assert_string_equal(f->fk.reqs[0].endpoint,
 			    "order-service/sales-order");
 	assert_true(f->fk.reqs[0].idempotent);
@@ -447,19 +449,21 @@ test_bp__order_create_builds_guarded_body(void **state)
 	assert_int_equal(json_integer_value(json_object_get(
 				 json_object_get(b, "customer"), "id")),
 			 200);
-	assert_string_equal(json_string_value(json_object_get(b, "externalRef")),
-			    "bc-1042");
+	assert_string_equal(
+		json_string_value(json_object_get(b, "externalRef")),
+		"bc-1042");
 	assert_int_equal(json_integer_value(json_object_get(
 				 b, "installedIntegrationInstanceId")),
 			 7);
-	assert_int_equal(json_integer_value(json_object_get(b, "projectId")), 9);
+	assert_int_equal(json_integer_value(json_object_get(b, "projectId")),
+			 9);
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(b, "currency"), "code")),
 			    "EUR");
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(b, "delivery"),
-				 "shippingMethodId")),
-			 6);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_object_get(b, "delivery"), "shippingMethodId")),
+		6);
 	assert_string_equal(
 		json_string_value(json_object_get(
 			json_object_get(json_object_get(b, "delivery"),
@@ -471,15 +475,19 @@ test_bp__order_create_builds_guarded_body(void **state)
 		json_t *r0 = json_array_get(json_object_get(b, "rows"), 0);
 		json_t *r1 = json_array_get(json_object_get(b, "rows"), 1);
 
-		assert_string_equal(json_string_value(json_object_get(r0, "net")),
-				    "18.1800");
-		assert_string_equal(json_string_value(json_object_get(r0, "tax")),
-				    "1.8200");
 		assert_string_equal(
-			json_string_value(json_object_get(r0, "quantity")), "2");
+			json_string_value(json_object_get(r0, "net")),
+			"18.1800");
+		assert_string_equal(
+			json_string_value(json_object_get(r0, "tax")),
+			"1.8200");
+		assert_string_equal(
+			json_string_value(json_object_get(r0, "quantity")),
+			"2");
 		assert_null(json_object_get(r1, "productId"));
-		assert_string_equal(json_string_value(json_object_get(r1, "name")),
-				    "Shipping");
+		assert_string_equal(
+			json_string_value(json_object_get(r1, "name")),
+			"Shipping");
 	}
 	json_decref(b);
 }
@@ -584,8 +592,9 @@ test_bp__order_get_missing_field_is_named(void **state)
 	ps_bp_order_list l;
 	int64_t ids[] = {5};
 
-	push(&f->fk, 0, 200, "{\"response\":[{\"id\":5,\"orderStatus\":{},"
-			     "\"parties\":{\"customer\":{\"contactId\":1}}}]}");
+	push(&f->fk, 0, 200,
+	     "{\"response\":[{\"id\":5,\"orderStatus\":{},"
+	     "\"parties\":{\"customer\":{\"contactId\":1}}}]}");
 	assert_int_equal(ps_bp_order_get(&l, f->bp, ids, 1), PS_EDATA);
 	assert_string_equal(ps_error_last(),
 			    "Brightpearl order 5: field "
@@ -602,8 +611,9 @@ test_bp__ids_are_chunked_and_404_is_empty(void **state)
 	ps_bp_order_list l;
 
 	(void)state;
-	push(&fk, 0, 404, "{\"errors\":[{\"code\":\"CMNC-404\","
-			  "\"message\":\"Not found\"}]}");
+	push(&fk, 0, 404,
+	     "{\"errors\":[{\"code\":\"CMNC-404\","
+	     "\"message\":\"Not found\"}]}");
 	push(&fk, 0, 200, "{\"response\":[]}");
 	push(&fk, 0, 200, "{\"response\":[]}");
 	assert_int_equal(ps_bp_order_get(&l, bp, ids, 8), 0);
@@ -645,8 +655,9 @@ test_bp__error_bodies_become_sentences(void **state)
 		assert_null(l.items);
 	}
 	assert_int_equal(f->fk.nreqs, 6);
-	assert_non_null(strstr(ps_error_last(), "invalid JSON from Brightpearl "
-				"(webhook list) (line 1, column"));
+	assert_non_null(strstr(ps_error_last(),
+			       "invalid JSON from Brightpearl "
+			       "(webhook list) (line 1, column"));
 }
 
 static void
@@ -659,16 +670,17 @@ test_bp__status_and_fields_requests(void **state)
 	json_t *b;
 
 	push(&f->fk, 0, 200, "{}");
-	assert_int_equal(ps_bp_order_status_set(f->bp, 55, 21, "Paid in BC"), 0);
+	assert_int_equal(ps_bp_order_status_set(f->bp, 55, 21, "Paid in BC"),
+			 0);
 	assert_string_equal(f->fk.reqs[0].method, "PUT");
 	assert_string_equal(f->fk.reqs[0].url,
 			    URL("/order-service/order/55/status"));
 	b = req_json(&f->fk, 0);
-	assert_int_equal(json_integer_value(json_object_get(b, "orderStatusId")),
-			 21);
-	assert_string_equal(json_string_value(ps_conn__json_at(b,
-							       "orderNote.text")),
-			    "Paid in BC");
+	assert_int_equal(
+		json_integer_value(json_object_get(b, "orderStatusId")), 21);
+	assert_string_equal(
+		json_string_value(ps_conn__json_at(b, "orderNote.text")),
+		"Paid in BC");
 	json_decref(b);
 
 	push(&f->fk, 0, 200, "{\"response\":{\"PCF_GIFT\":\"Happy\"}}");
@@ -691,9 +703,9 @@ test_bp__product_search_pages_and_filters(void **state)
 
 	push_fixture(&f->fk, 200, "product_search_p1.json");
 	push_fixture(&f->fk, 200, "product_search_p2.json");
-	assert_int_equal(ps_bp_product_find(&l, f->bp, PS_BP_IDENTITY_SKU,
-					    "TEE-RED"),
-			 0);
+	assert_int_equal(
+		ps_bp_product_find(&l, f->bp, PS_BP_IDENTITY_SKU, "TEE-RED"),
+		0);
 	assert_int_equal(f->fk.nreqs, 2);
 	assert_string_equal(f->fk.reqs[0].url,
 			    URL("/product-service/product-search?SKU=TEE-RED&"
@@ -749,13 +761,13 @@ test_bp__contact_email_match_is_exact(void **state)
 	push(&f->fk, 0, 200,
 	     "{\"response\":{\"results\":[[12,\"ADA@example.com\"],"
 	     "[9,\"ada@example.com.au\"],[4,\"ada@example.com\"]],"
-	     "\"metaData\":{\"morePagesAvailable\":false,\"resultsAvailable\":3,"
+	     "\"metaData\":{\"morePagesAvailable\":false,\"resultsAvailable\":"
+	     "3,"
 	     "\"resultsReturned\":3,\"firstResult\":1,\"lastResult\":3,"
 	     "\"columns\":[{\"name\":\"contactId\"},{\"name\":"
 	     "\"primaryEmail\"}]}}}");
-	assert_int_equal(ps_bp_contact_find_email(&ids, f->bp,
-						  "ada@example.com"),
-			 0);
+	assert_int_equal(
+		ps_bp_contact_find_email(&ids, f->bp, "ada@example.com"), 0);
 	assert_int_equal(ids.n, 2);
 	assert_int_equal(ids.ids[0], 4);
 	assert_int_equal(ids.ids[1], 12);
@@ -778,14 +790,14 @@ test_bp__contact_email_match_skips_suppliers_and_staff(void **state)
 	     "{\"response\":{\"results\":[[8,\"ada@example.com\",false,false,"
 	     "true],[6,\"ada@example.com\",false,true,false],"
 	     "[4,\"ada@example.com\",true,false,false]],"
-	     "\"metaData\":{\"morePagesAvailable\":false,\"resultsAvailable\":3,"
+	     "\"metaData\":{\"morePagesAvailable\":false,\"resultsAvailable\":"
+	     "3,"
 	     "\"resultsReturned\":3,\"firstResult\":1,\"lastResult\":3,"
 	     "\"columns\":[{\"name\":\"contactId\"},{\"name\":"
 	     "\"primaryEmail\"},{\"name\":\"isCustomer\"},{\"name\":"
 	     "\"isSupplier\"},{\"name\":\"isStaff\"}]}}}");
-	assert_int_equal(ps_bp_contact_find_email(&ids, f->bp,
-						  "ada@example.com"),
-			 0);
+	assert_int_equal(
+		ps_bp_contact_find_email(&ids, f->bp, "ada@example.com"), 0);
 	assert_int_equal(ids.n, 1);
 	assert_int_equal(ids.ids[0], 4);
 	ps_bp_ids_dispose(&ids);
@@ -828,9 +840,9 @@ test_bp__contact_create_posts_address_first(void **state)
 	assert_string_equal(json_string_value(ps_conn__json_at(
 				    b, "communication.emails.PRI.email")),
 			    "ada@example.com");
-	assert_int_equal(json_integer_value(ps_conn__json_at(
-				 b, "postAddressIds.DEL")),
-			 220);
+	assert_int_equal(
+		json_integer_value(ps_conn__json_at(b, "postAddressIds.DEL")),
+		220);
 	assert_string_equal(json_string_value(ps_conn__json_at(
 				    b, "communication.telephones.PRI")),
 			    "0123");
@@ -838,7 +850,7 @@ test_bp__contact_create_posts_address_first(void **state)
 }
 
 #define DIR_QUERY                                                              \
-	"columns=contactId,primaryEmail,firstName,lastName,pri,updatedOn,"      \
+	"columns=contactId,primaryEmail,firstName,lastName,pri,updatedOn,"     \
 	"isCustomer,isSupplier,isStaff"
 
 static void
@@ -849,19 +861,21 @@ test_bp__contact_changes_pages_sorts_and_lowers(void **state)
 
 	push_fixture(&f->fk, 200, "contact_dir_p1.json");
 	push_fixture(&f->fk, 200, "contact_dir_p2.json");
-	assert_int_equal(ps_bp_contact_changes(&r, f->bp,
-					       "2026-07-01T10:00:00.000Z"),
-			 0);
+	assert_int_equal(
+		ps_bp_contact_changes(&r, f->bp, "2026-07-01T10:00:00.000Z"),
+		0);
 	assert_int_equal(f->fk.nreqs, 2);
 	assert_string_equal(f->fk.reqs[0].method, "GET");
-	assert_string_equal(f->fk.reqs[0].url,
-			    URL("/contact-service/contact-search?" DIR_QUERY
-				"&updatedOn=2026-07-01T10%3A00%3A00.000Z/"
-				"&sort=updatedOn.ASC&pageSize=2&firstResult=1"));
-	assert_string_equal(f->fk.reqs[1].url,
-			    URL("/contact-service/contact-search?" DIR_QUERY
-				"&updatedOn=2026-07-01T10%3A00%3A00.000Z/"
-				"&sort=updatedOn.ASC&pageSize=2&firstResult=3"));
+	assert_string_equal(
+		f->fk.reqs[0].url,
+		URL("/contact-service/contact-search?" DIR_QUERY
+		    "&updatedOn=2026-07-01T10%3A00%3A00.000Z/"
+		    "&sort=updatedOn.ASC&pageSize=2&firstResult=1"));
+	assert_string_equal(
+		f->fk.reqs[1].url,
+		URL("/contact-service/contact-search?" DIR_QUERY
+		    "&updatedOn=2026-07-01T10%3A00%3A00.000Z/"
+		    "&sort=updatedOn.ASC&pageSize=2&firstResult=3"));
 	assert_int_equal(r.n, 3);
 	/* a tie on updatedOn goes by id; 09:30-01:00 is 10:30Z, the newest */
 	assert_int_equal(r.items[0].id, 205);
@@ -874,8 +888,7 @@ test_bp__contact_changes_pages_sorts_and_lowers(void **state)
 	assert_string_equal(r.items[1].first_name, "Ada");
 	assert_string_equal(r.items[1].last_name, "Lovelace");
 	assert_string_equal(r.items[1].telephone, "0123 456");
-	assert_string_equal(r.items[1].updated_on,
-			    "2026-07-01T10:00:00.000Z");
+	assert_string_equal(r.items[1].updated_on, "2026-07-01T10:00:00.000Z");
 	assert_int_equal(r.items[2].id, 203);
 	assert_string_equal(r.items[2].email, "grace@example.com");
 	assert_null(r.items[2].telephone); /* "" is none */
@@ -883,8 +896,7 @@ test_bp__contact_changes_pages_sorts_and_lowers(void **state)
 	assert_int_equal(r.items[0].is_customer, 1);
 	assert_int_equal(r.items[1].is_customer, 1);
 	assert_int_equal(r.items[2].is_customer, 0);
-	assert_string_equal(r.max_updated_on,
-			    "2026-07-01T09:30:00.250-01:00");
+	assert_string_equal(r.max_updated_on, "2026-07-01T09:30:00.250-01:00");
 	ps_bp_contact_rows_dispose(&r);
 	assert_null(r.items);
 	assert_null(r.max_updated_on);
@@ -915,7 +927,8 @@ test_bp__contact_changes_without_since_reads_all(void **state)
 	/* a row without an id is refused, and nothing is handed back */
 	push(&f->fk, 0, 200,
 	     "{\"response\":{\"results\":[[null,\"x@example.com\"]],"
-	     "\"metaData\":{\"morePagesAvailable\":false,\"resultsAvailable\":1,"
+	     "\"metaData\":{\"morePagesAvailable\":false,\"resultsAvailable\":"
+	     "1,"
 	     "\"resultsReturned\":1,\"firstResult\":1,\"lastResult\":1,"
 	     "\"columns\":[{\"name\":\"contactId\"},{\"name\":"
 	     "\"primaryEmail\"}]}}}");
@@ -992,7 +1005,8 @@ test_bp__batch_contact_bodies_equal_direct(void **state)
 	     "{\"label\":\"m1\",\"statusCode\":200,\"body\":{\"content\":"
 	     "\"{\\\"response\\\":\\\"601\\\"}\"}},"
 	     "{\"label\":\"m2\",\"statusCode\":400,\"body\":{\"content\":"
-	     "\"{\\\"errors\\\":[{\\\"code\\\":\\\"CONC-012\\\",\\\"message\\\":"
+	     "\"{\\\"errors\\\":[{\\\"code\\\":\\\"CONC-012\\\","
+	     "\\\"message\\\":"
 	     "\\\"First and last names are limited to 32 characters\\\"}]}\"}}"
 	     "],\"unprocessedMessages\":[]}}");
 	assert_int_equal(ps_bp_batch_send(b), 0);
@@ -1003,8 +1017,8 @@ test_bp__batch_contact_bodies_equal_direct(void **state)
 	m = multi_msg(multi, 0);
 	assert_string_equal(json_string_value(json_object_get(m, "uri")),
 			    "/contact-service/postal-address");
-	assert_string_equal(
-		json_string_value(json_object_get(m, "httpMethod")), "POST");
+	assert_string_equal(json_string_value(json_object_get(m, "httpMethod")),
+			    "POST");
 	assert_true(json_equal(json_object_get(m, "body"), addr_direct));
 	m = multi_msg(multi, 1);
 	assert_string_equal(json_string_value(json_object_get(m, "uri")),
@@ -1209,12 +1223,14 @@ test_bp__delete_after_lost_reply_is_done(void **state)
 {
 	fixture *f = *state;
 
-	push(&f->fk, 0, 404, "{\"errors\":[{\"code\":\"CMNC-404\","
-			     "\"message\":\"Cannot find webhook: 5\"}]}");
+	push(&f->fk, 0, 404,
+	     "{\"errors\":[{\"code\":\"CMNC-404\","
+	     "\"message\":\"Cannot find webhook: 5\"}]}");
 	f->fk.steps[f->fk.nsteps - 1].attempts = 2;
 	assert_int_equal(ps_bp_webhook_delete(f->bp, 5), 0);
-	push(&f->fk, 0, 404, "{\"errors\":[{\"code\":\"CMNC-404\","
-			     "\"message\":\"Cannot find webhook: 5\"}]}");
+	push(&f->fk, 0, 404,
+	     "{\"errors\":[{\"code\":\"CMNC-404\","
+	     "\"message\":\"Cannot find webhook: 5\"}]}");
 	assert_int_equal(ps_bp_webhook_delete(f->bp, 5), PS_ENOTFOUND);
 }
 
@@ -1311,9 +1327,9 @@ test_bp__batch_splits_and_maps_results(void **state)
 
 	assert_int_equal(ps_bp_batch_new(&b, f->bp), 0);
 	for (i = 0; i < 11; i++)
-		assert_int_equal(ps_bp_batch_note_add(b, (int64_t)(100 + i),
-						      "note", 0),
-				 0);
+		assert_int_equal(
+			ps_bp_batch_note_add(b, (int64_t)(100 + i), "note", 0),
+			0);
 	assert_int_equal(ps_bp_batch_status_set(b, 200, 4, NULL), 0);
 	assert_int_equal(ps_bp_batch_count(b), 12);
 	assert_null(ps_bp_batch_result_get(b, 0));
@@ -1340,19 +1356,19 @@ test_bp__batch_splits_and_maps_results(void **state)
 	assert_string_equal(f->fk.reqs[0].url, URL("/multi-message"));
 	j = req_json(&f->fk, 0);
 	assert_int_equal(json_array_size(json_object_get(j, "messages")), 10);
-	assert_string_equal(json_string_value(ps_conn__json_at(
-				    json_array_get(json_object_get(j, "messages"),
-						   3),
-				    "uri")),
-			    "/order-service/order/103/note");
+	assert_string_equal(
+		json_string_value(ps_conn__json_at(
+			json_array_get(json_object_get(j, "messages"), 3),
+			"uri")),
+		"/order-service/order/103/note");
 	json_decref(j);
 	j = req_json(&f->fk, 1);
 	assert_int_equal(json_array_size(json_object_get(j, "messages")), 2);
-	assert_string_equal(json_string_value(ps_conn__json_at(
-				    json_array_get(json_object_get(j, "messages"),
-						   1),
-				    "httpMethod")),
-			    "PUT");
+	assert_string_equal(
+		json_string_value(ps_conn__json_at(
+			json_array_get(json_object_get(j, "messages"), 1),
+			"httpMethod")),
+		"PUT");
 	json_decref(j);
 
 	r = ps_bp_batch_result_get(b, 3);
@@ -1421,8 +1437,7 @@ chaos_malloc(size_t n)
  * a failed run must report an error.
  */
 static void
-chaos_loop(fixture *f, const char *fixture_name,
-	   int (*op)(fixture *f))
+chaos_loop(fixture *f, const char *fixture_name, int (*op)(fixture *f))
 {
 	long at;
 	int rc;
@@ -1552,7 +1567,8 @@ main(void)
 		cmocka_unit_test(test_bp__private_and_oauth_headers),
 		cmocka_unit_test(test_bp__identity_names),
 		cmocka_unit_test(test_bp__ids_are_chunked_and_404_is_empty),
-		cmocka_unit_test(test_bp__order_create_unguarded_is_not_idempotent),
+		cmocka_unit_test(
+			test_bp__order_create_unguarded_is_not_idempotent),
 		cmocka_unit_test_setup_teardown(
 			test_bp__auth_failure_reads_string_body, setup,
 			teardown),

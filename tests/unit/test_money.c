@@ -103,8 +103,7 @@ test_money__sum_of_parsed_amounts_is_exact(void **state)
 		assert_int_equal(ps_money_parse(&m, lines[i]), 0);
 		sum += m;
 	}
-	assert_string_equal(ps_money_format(buf, sizeof(buf), sum, 2),
-			    "20.60");
+	assert_string_equal(ps_money_format(buf, sizeof(buf), sum, 2), "20.60");
 }
 
 int
@@ -112,7 +111,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_money__parses_platform_forms),
-		cmocka_unit_test(test_money__refuses_what_it_cannot_keep_exactly),
+		cmocka_unit_test(
+			test_money__refuses_what_it_cannot_keep_exactly),
 		cmocka_unit_test(test_money__boundary_of_range),
 		cmocka_unit_test(test_money__formats_with_rounding_half_away),
 		cmocka_unit_test(test_money__sum_of_parsed_amounts_is_exact),

@@ -19,7 +19,7 @@
 
 static char E[1];
 
-#define M(units, cents) ((ps_money)(units) * 10000 + (ps_money)(cents) * 100)
+#define M(units, cents) ((ps_money)(units)*10000 + (ps_money)(cents)*100)
 
 typedef struct fixture {
 	ps_bc_order o;

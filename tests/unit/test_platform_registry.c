@@ -59,8 +59,8 @@ has(const char *line, const char *needle, int word)
 			continue;
 		if (!word)
 			return 1;
-		if ((p == line || !(isalnum((unsigned char)p[-1]) ||
-				    p[-1] == '_')) &&
+		if ((p == line ||
+		     !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
 		    !(isalnum((unsigned char)p[n]) || p[n] == '_'))
 			return 1;
 	}
@@ -196,7 +196,8 @@ test_no_platform_outside_the_registry(void **state)
 		found += scan_file(path, headers[k]);
 	}
 	if (found > 0)
-		fail_msg("%zu lines outside the registry name a platform", found);
+		fail_msg("%zu lines outside the registry name a platform",
+			 found);
 }
 
 int

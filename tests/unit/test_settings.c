@@ -632,9 +632,8 @@ test_settings__secrets_read_or_written_are_redacted(void **state)
 					      "bigcommerce.store_hash",
 					      "hash-abcdef", "cli", 2),
 			 0);
-	assert_int_equal(ps_store_setting_get(&v, f->st,
-					      "bigcommerce.store_hash"),
-			 0);
+	assert_int_equal(
+		ps_store_setting_get(&v, f->st, "bigcommerce.store_hash"), 0);
 	free(v);
 	ps_error_set(PS_EAUTH, "store hash-abcdef");
 	assert_string_equal(ps_error_last(), "store hash-abcdef");
@@ -798,12 +797,11 @@ test_settings__foreach_may_reenter_the_store(void **state)
 			     {"channel", "bc>bp", "c", "3"}};
 	struct nested n = {f->st, 0, 0};
 
-	assert_int_equal(ps_store_mapping_import(NULL, f->st, rows, 3, 0,
-						 "import", 1),
-			 0);
-	assert_int_equal(ps_store_mapping_foreach(f->st, NULL, NULL,
-						  walk_again, &n),
-			 0);
+	assert_int_equal(
+		ps_store_mapping_import(NULL, f->st, rows, 3, 0, "import", 1),
+		0);
+	assert_int_equal(
+		ps_store_mapping_foreach(f->st, NULL, NULL, walk_again, &n), 0);
 	assert_int_equal(n.outer, 3);
 	assert_int_equal(n.inner, 9);
 }

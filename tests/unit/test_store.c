@@ -1015,10 +1015,9 @@ same_seed(ps_store *st, int i)
 				 0);
 		break;
 	case 1:
-		assert_int_equal(ps_store_log_mark_pending(st, id,
-							   reasons[i % 4], 0,
-							   i),
-				 0);
+		assert_int_equal(
+			ps_store_log_mark_pending(st, id, reasons[i % 4], 0, i),
+			0);
 		break;
 	case 2:
 	case 3:
@@ -1098,7 +1097,8 @@ assert_pages_match_brute(ps_store *st, const ps_log_entry *all, size_t nall,
 			while (pos < nall && !brute_match(&all[pos], &q))
 				pos++;
 			if (pos == nall)
-				fail_msg("text '%s' status %d flow %s: extra row "
+				fail_msg("text '%s' status %d flow %s: extra "
+					 "row "
 					 "%lld",
 					 q.text ? q.text : "", q.status,
 					 q.flow ? q.flow : "-",
@@ -1129,10 +1129,10 @@ assert_pages_match_brute(ps_store *st, const ps_log_entry *all, size_t nall,
 static void
 test_store__log_text_search_pages_equal_brute_force(void **state)
 {
-	static const char *const texts[] = {
-		"TEE-RED", "tee-red-m", "red", "warehouse", "\"ACME\"",
-		"1042",    "BC-1",      "T7",  "42",        "7",
-		"zzz-no-such", "no"};
+	static const char *const texts[] = {"TEE-RED",   "tee-red-m",   "red",
+					    "warehouse", "\"ACME\"",    "1042",
+					    "BC-1",      "T7",          "42",
+					    "7",         "zzz-no-such", "no"};
 	static const size_t limits[] = {1, 7, 50, 1000};
 	struct fixture *f = *state;
 	ps_log_query q = PS_LOG_QUERY_INIT, all_q = PS_LOG_QUERY_INIT;
@@ -1172,8 +1172,8 @@ test_store__log_text_search_pages_equal_brute_force(void **state)
 					q.limit = limits[l];
 					if (q.limit == 1 && s != -1 && fl != -1)
 						continue; /* keep it quick */
-					assert_pages_match_brute(
-						f->st, all, nall, q, 0);
+					assert_pages_match_brute(f->st, all,
+								 nall, q, 0);
 				}
 				/* from the middle of the log */
 				q.limit = 13;
@@ -1210,15 +1210,15 @@ test_store__log_text_search_pages_equal_brute_force(void **state)
 		e.dedupe_key = key;
 		assert_int_equal(ps_store_log_add(&id, f->st, &e, i), 0);
 		if (i == 0)
-			assert_int_equal(ps_store_log_mark_failed(
-						 f->st, id, "BULK-ZZ stock", 0,
-						 0, i),
-					 0);
+			assert_int_equal(
+				ps_store_log_mark_failed(
+					f->st, id, "BULK-ZZ stock", 0, 0, i),
+				0);
 		else
-			assert_int_equal(ps_store_log_mark_pending(
-						 f->st, id, "BULK-ZZ stock", 0,
-						 i),
-					 0);
+			assert_int_equal(
+				ps_store_log_mark_pending(
+					f->st, id, "BULK-ZZ stock", 0, i),
+				0);
 	}
 	assert_int_equal(ps_store_commit(f->st), 0);
 	all = calloc(SAME_N + 5001, sizeof(*all));
@@ -1381,9 +1381,9 @@ test_store__events_claim_once_and_mark_processed(void **state)
 	size_t n;
 
 	open_ok(f);
-	assert_int_equal(ps_store_event_add(&id1, f->st, PS_PLATFORM_MAX, "t",
-					    "{}", 1),
-			 PS_EINVAL);
+	assert_int_equal(
+		ps_store_event_add(&id1, f->st, PS_PLATFORM_MAX, "t", "{}", 1),
+		PS_EINVAL);
 	assert_int_equal(ps_store_event_add(&id1, f->st,
 					    PS_PLATFORM_BIGCOMMERCE,
 					    "store/order/created",
@@ -1590,9 +1590,8 @@ test_store__contact_directory_finds_lowest_id_and_moves(void **state)
 	assert_int_equal(ps_store_contact_put(f->st, "acme", "Ada@Example.COM",
 					      20, "Ada", "Lovelace", "0123"),
 			 0);
-	assert_int_equal(ps_store_contact_find(&c, f->st, "acme",
-					       "ADA@example.com"),
-			 0);
+	assert_int_equal(
+		ps_store_contact_find(&c, f->st, "acme", "ADA@example.com"), 0);
 	assert_int_equal(c.id, 20);
 	assert_string_equal(c.first_name, "Ada");
 	assert_string_equal(c.last_name, "Lovelace");
@@ -1609,9 +1608,8 @@ test_store__contact_directory_finds_lowest_id_and_moves(void **state)
 	assert_int_equal(ps_store_contact_put(f->st, "acme", "ada@example.com",
 					      10, NULL, NULL, NULL),
 			 0);
-	assert_int_equal(ps_store_contact_find(&c, f->st, "acme",
-					       "ada@example.com"),
-			 0);
+	assert_int_equal(
+		ps_store_contact_find(&c, f->st, "acme", "ada@example.com"), 0);
 	assert_int_equal(c.id, 10);
 	assert_null(c.first_name); /* unknown names stay NULL */
 	assert_null(c.telephone);
@@ -1629,9 +1627,8 @@ test_store__contact_directory_finds_lowest_id_and_moves(void **state)
 					      10, "Ada", NULL, NULL),
 			 0);
 	assert_int_equal(contact_id(f->st, "acme", "ada@new.example"), 10);
-	assert_int_equal(ps_store_contact_find(&c, f->st, "acme",
-					       "ada@example.com"),
-			 0);
+	assert_int_equal(
+		ps_store_contact_find(&c, f->st, "acme", "ada@example.com"), 0);
 	assert_int_equal(c.id, 20);
 	assert_string_equal(c.first_name, "Augusta");
 	assert_string_equal(c.telephone, "999");
@@ -1639,13 +1636,13 @@ test_store__contact_directory_finds_lowest_id_and_moves(void **state)
 	assert_int_equal(contact_count(f->st, "acme"), 3);
 
 	/* a contact without an email any more cannot be found by it */
-	assert_int_equal(ps_store_contact_put(f->st, "acme", NULL, 20, NULL,
-					      NULL, NULL),
-			 0);
+	assert_int_equal(
+		ps_store_contact_put(f->st, "acme", NULL, 20, NULL, NULL, NULL),
+		0);
 	assert_int_equal(contact_id(f->st, "acme", "ada@example.com"), 30);
-	assert_int_equal(ps_store_contact_put(f->st, "acme", "", 30, NULL,
-					      NULL, NULL),
-			 0);
+	assert_int_equal(
+		ps_store_contact_put(f->st, "acme", "", 30, NULL, NULL, NULL),
+		0);
 	assert_int_equal(contact_id(f->st, "acme", "ada@example.com"), 0);
 	assert_string_equal(ps_error_last(),
 			    "no Brightpearl contact with email "
@@ -1653,9 +1650,9 @@ test_store__contact_directory_finds_lowest_id_and_moves(void **state)
 	assert_int_equal(contact_count(f->st, "acme"), 1);
 
 	/* bad arguments */
-	assert_int_equal(ps_store_contact_put(f->st, "", "a@b.c", 1, NULL, NULL,
-					      NULL),
-			 PS_EINVAL);
+	assert_int_equal(
+		ps_store_contact_put(f->st, "", "a@b.c", 1, NULL, NULL, NULL),
+		PS_EINVAL);
 	assert_int_equal(ps_store_contact_put(f->st, "acme", "a@b.c", 0, NULL,
 					      NULL, NULL),
 			 PS_EINVAL);
@@ -1697,23 +1694,21 @@ test_store__contact_get_by_id(void **state)
 	ps_store_contact_dispose(&c);
 	assert_null(c.email);
 	/* the email lookup fills it too */
-	assert_int_equal(ps_store_contact_find(&c, f->st, "acme",
-					       "KIM@example.com"),
-			 0);
+	assert_int_equal(
+		ps_store_contact_find(&c, f->st, "acme", "KIM@example.com"), 0);
 	assert_string_equal(c.email, "kim@example.com");
 	ps_store_contact_dispose(&c);
 	/* another account's directory, and a contact that left it */
 	assert_int_equal(ps_store_contact_get(&c, f->st, "other", 20),
 			 PS_ENOTFOUND);
-	assert_int_equal(ps_store_contact_put(f->st, "acme", NULL, 20, NULL,
-					      NULL, NULL),
-			 0);
+	assert_int_equal(
+		ps_store_contact_put(f->st, "acme", NULL, 20, NULL, NULL, NULL),
+		0);
 	assert_int_equal(ps_store_contact_get(&c, f->st, "acme", 20),
 			 PS_ENOTFOUND);
 	assert_int_equal(ps_store_contact_get(NULL, f->st, "acme", 20),
 			 PS_EINVAL);
-	assert_int_equal(ps_store_contact_get(&c, NULL, "acme", 20),
-			 PS_EINVAL);
+	assert_int_equal(ps_store_contact_get(&c, NULL, "acme", 20), PS_EINVAL);
 	assert_int_equal(ps_store_contact_get(&c, f->st, "", 20), PS_EINVAL);
 }
 
@@ -1755,9 +1750,9 @@ test_store__contact_directories_are_per_account(void **state)
 	assert_int_equal(contact_id(f->st, "other", "x@example.com"), 7);
 
 	/* the lookup is an index search, not a scan */
-	assert_int_equal(sqlite3_open_v2(f->db.path, &db, SQLITE_OPEN_READONLY,
-					 NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_open_v2(f->db.path, &db, SQLITE_OPEN_READONLY, NULL),
+		SQLITE_OK);
 	assert_int_equal(
 		sqlite3_prepare_v2(db,
 				   "EXPLAIN QUERY PLAN SELECT id, first_name,"
@@ -1835,17 +1830,14 @@ test_store__written_remembers_the_last_write_per_field(void **state)
 					     "order", "7", "status", "2"),
 			 0);
 	/* the last write replaces the one before */
-	assert_int_equal(ps_store_written_int_set(f->st,
-						  PS_PLATFORM_BIGCOMMERCE,
-						  "order", 7, "status", 10,
-						  NULL, 2),
-			 0);
-	assert_int_equal(ps_store_written_int_is(f->st,
-						 PS_PLATFORM_BIGCOMMERCE,
+	assert_int_equal(
+		ps_store_written_int_set(f->st, PS_PLATFORM_BIGCOMMERCE,
+					 "order", 7, "status", 10, NULL, 2),
+		0);
+	assert_int_equal(ps_store_written_int_is(f->st, PS_PLATFORM_BIGCOMMERCE,
 						 "order", 7, "status", 10),
 			 1);
-	assert_int_equal(ps_store_written_int_is(f->st,
-						 PS_PLATFORM_BIGCOMMERCE,
+	assert_int_equal(ps_store_written_int_is(f->st, PS_PLATFORM_BIGCOMMERCE,
 						 "order", 7, "status", 2),
 			 0);
 	/* seen: our value is an echo and stays remembered; another value
@@ -1868,8 +1860,8 @@ test_store__written_remembers_the_last_write_per_field(void **state)
 			 0);
 	/* NULL and "" are one value; bad arguments are refused */
 	assert_int_equal(ps_store_written_set(f->st, PS_PLATFORM_BIGCOMMERCE,
-					      "order", "7", "staff_notes",
-					      NULL, NULL, 3),
+					      "order", "7", "staff_notes", NULL,
+					      NULL, 3),
 			 0);
 	assert_int_equal(ps_store_written_is(f->st, PS_PLATFORM_BIGCOMMERCE,
 					     "order", "7", "staff_notes", ""),
@@ -1877,9 +1869,8 @@ test_store__written_remembers_the_last_write_per_field(void **state)
 	assert_int_equal(ps_store_written_is(NULL, PS_PLATFORM_BIGCOMMERCE,
 					     "order", "7", "status", "2"),
 			 PS_EINVAL);
-	assert_int_equal(ps_store_written_set(f->st, PS_PLATFORM_MAX,
-					      "order", "7", "status", "2",
-					      NULL, 1),
+	assert_int_equal(ps_store_written_set(f->st, PS_PLATFORM_MAX, "order",
+					      "7", "status", "2", NULL, 1),
 			 PS_EINVAL);
 	assert_int_equal(ps_store_written_set(f->st, PS_PLATFORM_BIGCOMMERCE,
 					      "", "7", "status", "2", NULL, 1),
@@ -2133,12 +2124,11 @@ test_store__budgets_replace_the_rate_limit_cache(void **state)
 	ps_store_close(f->st);
 	f->st = NULL;
 	open_ok(f);
-	assert_int_equal(ps_store_cache_get(&json, NULL, f->st,
-					    "bp.rate_limit"),
-			 PS_ENOTFOUND);
-	assert_int_equal(ps_store_cache_get(&json, NULL, f->st,
-					    "bp.warehouses"),
-			 0);
+	assert_int_equal(
+		ps_store_cache_get(&json, NULL, f->st, "bp.rate_limit"),
+		PS_ENOTFOUND);
+	assert_int_equal(
+		ps_store_cache_get(&json, NULL, f->st, "bp.warehouses"), 0);
 	free(json);
 	assert_int_equal(ps_store_budget_set(f->st, PS_PLATFORM_BIGCOMMERCE,
 					     "store", 140, 150, "requests", 10),
@@ -2161,8 +2151,9 @@ test_store__budgets_replace_the_rate_limit_cache(void **state)
 	assert_string_equal(v[1].unit, "requests");
 	assert_int_equal(v[1].updated_at, 30);
 	ps_store_budgets_free(v, n);
-	assert_int_equal(ps_store_budget_set(f->st, (ps_platform)PS_PLATFORM_MAX,
-					     "x", 1, 1, "requests", 1),
+	assert_int_equal(ps_store_budget_set(f->st,
+					     (ps_platform)PS_PLATFORM_MAX, "x",
+					     1, 1, "requests", 1),
 			 PS_EINVAL);
 }
 
@@ -2261,12 +2252,13 @@ test_store__v8_renames_the_bigcommerce_pair_settings(void **state)
 	assert_string_equal(v, "true");
 	free(v);
 	v = NULL;
-	assert_int_equal(count_key(f->db.path, "settings", "orders.enabled"), 0);
+	assert_int_equal(count_key(f->db.path, "settings", "orders.enabled"),
+			 0);
 	assert_int_equal(
 		count_key(f->db.path, "settings_history", "orders.enabled"), 0);
-	assert_int_equal(
-		count_key(f->db.path, "settings_history", "defaults.warehouse_id"),
-		0);
+	assert_int_equal(count_key(f->db.path, "settings_history",
+				   "defaults.warehouse_id"),
+			 0);
 
 	assert_int_equal(ps_store_setting_history_foreach(
 				 f->st, "bigcommerce.orders.enabled",

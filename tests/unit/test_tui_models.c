@@ -526,8 +526,8 @@ test_tui_models__dashboard_budgets(void **state)
 	assert_int_equal(ps_store_budget_set(f->st, PS_PLATFORM_SHIPHERO, "",
 					     -1, -1, "credits", NOW),
 			 PS_EINVAL);
-	assert_int_equal(ps_store_budget_set(f->st, PS_PLATFORM_SHIPHERO, "",
-					     1, -1, "", NOW),
+	assert_int_equal(ps_store_budget_set(f->st, PS_PLATFORM_SHIPHERO, "", 1,
+					     -1, "", NOW),
 			 PS_EINVAL);
 }
 

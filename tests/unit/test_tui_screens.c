@@ -107,8 +107,7 @@ add_utf8_entry(ps_store *st)
 	e.source_platform = PS_PLATFORM_BIGCOMMERCE;
 	e.target_platform = PS_PLATFORM_BRIGHTPEARL;
 	e.source_id = (char *)"777";
-	assert_int_equal(ps_store_log_add(&id, st, &e, PS_SEED_NOW - 60000),
-			 0);
+	assert_int_equal(ps_store_log_add(&id, st, &e, PS_SEED_NOW - 60000), 0);
 	assert_int_equal(
 		ps_store_log_mark_failed(st, id,
 					 "Größe 'XL' nicht gefunden: 日本語の"

@@ -292,7 +292,8 @@ waiting_poll(ps_flow_env *env)
 	wt.polls++;
 	if (env->conn[PS_PLATFORM_BRIGHTPEARL] == NULL)
 		return 0;
-	wt.call_rc = ps_bp_check_connection(&name, env->conn[PS_PLATFORM_BRIGHTPEARL]);
+	wt.call_rc = ps_bp_check_connection(&name,
+					    env->conn[PS_PLATFORM_BRIGHTPEARL]);
 	free(name);
 	ps_heartbeat_init(&hb);
 	wt.hb_rc = -1;
@@ -899,13 +900,12 @@ test_events_decoded(void **state)
 	assert_int_equal(fk.last_ids[1], 4);
 
 	/* typed: a body that would not decode is not read */
-	assert_int_equal(
-		ps_store_event_add_typed(NULL, f->st, PS_PLATFORM_BIGCOMMERCE,
-					 &(ps_event_change){
-						 "store/order/updated", "order",
-						 ids, 2, 0, NULL},
-					 "garbage", fake_now),
-		0);
+	assert_int_equal(ps_store_event_add_typed(
+				 NULL, f->st, PS_PLATFORM_BIGCOMMERCE,
+				 &(ps_event_change){"store/order/updated",
+						    "order", ids, 2, 0, NULL},
+				 "garbage", fake_now),
+			 0);
 	fake_now += 1000;
 	assert_int_equal(ps_worker_tick(f->w), 0);
 	assert_int_equal(fk.events, 2);
@@ -1118,11 +1118,10 @@ test_heartbeat_during_http_wait(void **state)
 	assert_int_equal(ps_store_setting_set(NULL, f->st, "brightpearl.token",
 					      "tok", "test", fake_now),
 			 0);
-	assert_int_equal(ps_store_setting_set(NULL, f->st,
-					      "brightpearl.base_url",
-					      mock_server_url(m), "test",
-					      fake_now),
-			 0);
+	assert_int_equal(
+		ps_store_setting_set(NULL, f->st, "brightpearl.base_url",
+				     mock_server_url(m), "test", fake_now),
+		0);
 	mock_server_reply(m, 429, "Retry-After: 60\n", "");
 	mock_server_reply(m, 200, "Content-Type: application/json\n",
 			  "{\"response\":[]}");

@@ -525,7 +525,8 @@ perform_one(ps_flow_env *env, int64_t pid, ps_flow_result *res)
 		goto done;
 	if ((error = match_of(&match, env, pid, field)) < 0)
 		goto done;
-	if ((error = ps_bp_availability_get(&stock, PS_PAIR_BP(env), &pid, 1)) < 0)
+	if ((error = ps_bp_availability_get(&stock, PS_PAIR_BP(env), &pid, 1)) <
+	    0)
 		goto done;
 	l.match = match;
 	if (stock.n == 0) {
@@ -662,7 +663,8 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 	}
 	for (i = 0; i < n; i++)
 		ids[i] = prods[i].id;
-	if ((error = ps_bp_availability_get(&stock, PS_PAIR_BP(env), ids, n)) < 0)
+	if ((error = ps_bp_availability_get(&stock, PS_PAIR_BP(env), ids, n)) <
+	    0)
 		goto done;
 	for (i = 0; i < n; i++) {
 		lv[i].match = prods[i].match;

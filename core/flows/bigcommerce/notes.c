@@ -131,8 +131,7 @@ notes_poll(ps_flow_env *env)
 				error = ours < 0 ? ours : 0;
 				continue;
 			}
-			snprintf(id, sizeof(id), "%" PRId64,
-				 notes.items[j].id);
+			snprintf(id, sizeof(id), "%" PRId64, notes.items[j].id);
 			snprintf(order, sizeof(order), "%" PRId64,
 				 pc.orders[i]);
 			snprintf(bc, sizeof(bc), "%" PRId64, pc.bc_orders[i]);
@@ -188,7 +187,8 @@ perform_bp_note(ps_flow_env *env, int64_t note_id, int64_t bp_order,
 		ps_error_clear();
 	to_staff = field == NULL || field[0] == '\0' ||
 		   strcmp(field, "customer_message") != 0;
-	if ((error = ps_bp_note_list_get(&notes, PS_PAIR_BP(env), bp_order)) < 0)
+	if ((error = ps_bp_note_list_get(&notes, PS_PAIR_BP(env), bp_order)) <
+	    0)
 		goto done;
 	for (i = 0; i < notes.n; i++)
 		if (notes.items[i].id == note_id)
@@ -243,8 +243,7 @@ done:
 }
 
 static int
-notes_perform(ps_flow_env *env, const ps_log_entry *entry,
-	      ps_flow_result *res)
+notes_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 {
 	int64_t note = 0, bp_order = 0;
 	int error;

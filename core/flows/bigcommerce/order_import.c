@@ -343,8 +343,8 @@ opt_date(int64_t *out, ps_store *st, const char *key)
 		return error;
 	if (sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) >=
 	    3)
-		*out = ps_util__days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
-		       sec;
+		*out = ps_util__days_from_civil(y, mo, d) * 86400 + h * 3600 +
+		       mi * 60 + sec;
 	free(v);
 	return 0;
 }
@@ -624,8 +624,9 @@ resolve_products(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 		if (id == 0) {
 			ps_bp_product_list pl = {0};
 
-			if ((error = ps_bp_product_find(
-				     &pl, PS_PAIR_BP(env), s->match_field, sku)) < 0)
+			if ((error = ps_bp_product_find(&pl, PS_PAIR_BP(env),
+							s->match_field, sku)) <
+			    0)
 				return error;
 			if (pl.n > 0) {
 				id = pl.items[0].id;
@@ -668,7 +669,8 @@ resolve_payments(resolve_buf *b, ps_flow_env *env, const ps_bc_order *o,
 		how[0] = '\0';
 		for (k = 0; k < 3 && t == NULL; k++)
 			if (tries[k][0] != '\0' &&
-			    map_get(&t, env, "payment_method", tries[k], 0) == 0)
+			    map_get(&t, env, "payment_method", tries[k], 0) ==
+				    0)
 				snprintf(how, sizeof(how),
 					 "mapping payment_method bc>bp '%s'",
 					 tries[k]);
@@ -740,8 +742,7 @@ dir_put_as(ps_flow_env *env, const ps_oib_settings *s, const char *email,
 	if (ps_store_contact_put(env->store, s->account, email, id,
 				 ba->first_name, ba->last_name,
 				 ba->phone) < 0) {
-		ps_log_warn("orders", "contact directory: %s",
-			    ps_error_last());
+		ps_log_warn("orders", "contact directory: %s", ps_error_last());
 		ps_error_clear();
 	}
 }
@@ -987,10 +988,12 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 					differs(c->phone, ba->phone));
 		goto found;
 	}
-	if ((error = ps_bp_contact_find_email(&ids, PS_PAIR_BP(env), ba->email)) < 0)
+	if ((error = ps_bp_contact_find_email(&ids, PS_PAIR_BP(env),
+					      ba->email)) < 0)
 		goto done;
 	if (ids.n > 0) {
-		if ((error = ps_bp_contact_get(&cl, PS_PAIR_BP(env), ids.ids, 1)) < 0)
+		if ((error = ps_bp_contact_get(&cl, PS_PAIR_BP(env), ids.ids,
+					       1)) < 0)
 			goto done;
 		b->r.customer_id = ids.ids[0];
 		snprintf(b->customer_how, sizeof(b->customer_how),
@@ -1056,8 +1059,7 @@ resolve_rest(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 	int error;
 
 	if ((error = resolve_status(&b->r.status_id, b->status_how,
-				    sizeof(b->status_how), env, s, o)) <
-	    0)
+				    sizeof(b->status_how), env, s, o)) < 0)
 		return error;
 	b->r.status_how = b->status_how;
 	resolve_shipping(&b->r.shipping_method_id, b->shipping_how,
@@ -1731,8 +1733,9 @@ execute_after(ps_flow_env *env, ps_oib_plan *p, int64_t bp_id, int adopted,
 
 	if ((error = remember_writes(env, p, bp_id)) < 0)
 		goto done;
-	if (p->nfields && (error = ps_bp_order_fields_set(
-				   PS_PAIR_BP(env), bp_id, p->fields, p->nfields)) < 0)
+	if (p->nfields &&
+	    (error = ps_bp_order_fields_set(PS_PAIR_BP(env), bp_id, p->fields,
+					    p->nfields)) < 0)
 		goto done;
 	if (np_done)
 		goto reserve;
@@ -1769,14 +1772,16 @@ execute_after(ps_flow_env *env, ps_oib_plan *p, int64_t bp_id, int adopted,
 		/* fall back to the direct calls, which look up first */
 		ps_error_clear();
 		adopted = 1;
-		if ((error = ps_bp_note_list_get(&nl, PS_PAIR_BP(env), bp_id)) < 0)
+		if ((error = ps_bp_note_list_get(&nl, PS_PAIR_BP(env), bp_id)) <
+		    0)
 			goto done;
 	}
 	for (i = 0; i < p->nnotes; i++) {
 		if (adopted && note_exists(&nl, p->notes[i]))
 			continue;
-		if ((error = ps_bp_note_add(NULL, PS_PAIR_BP(env), bp_id, p->notes[i],
-					    p->note_public[i])) < 0)
+		if ((error = ps_bp_note_add(NULL, PS_PAIR_BP(env), bp_id,
+					    p->notes[i], p->note_public[i])) <
+		    0)
 			goto done;
 	}
 	for (i = 0; i < p->npayments; i++) {
@@ -1810,21 +1815,21 @@ typedef struct import_job {
 	const ps_log_entry *entry;
 	int64_t bc_id;
 	ps_bc_order o;
-	int have_order; /* o was read already (batch) */
+	int have_order;  /* o was read already (batch) */
 	int fields_done; /* the entry's columns were set already (batch) */
 	ps_bc_transaction_list txns;
-	int have_txns;   /* txns were read already (batch) */
+	int have_txns; /* txns were read already (batch) */
 	resolve_buf rb;
 	ps_oib_plan plan;
-	int64_t bp_id; /* 0 until created or adopted */
-	int adopted;   /* the order existed before this attempt */
-	int skipped;   /* filtered out: synced with no target */
-	int need_contact; /* batch: the customer is to be created */
-	int64_t linked;   /* batch: the contact the BigCommerce customer was
-			   * linked to (0: none) */
+	int64_t bp_id;     /* 0 until created or adopted */
+	int adopted;       /* the order existed before this attempt */
+	int skipped;       /* filtered out: synced with no target */
+	int need_contact;  /* batch: the customer is to be created */
+	int64_t linked;    /* batch: the contact the BigCommerce customer was
+			    * linked to (0: none) */
 	int link_customer; /* batch: link the customer to rb.r.customer_id */
-	int np_done;   /* sent in a batch: 1 notes and payments, 2 and the
-			* reservation (see execute_after) */
+	int np_done;       /* sent in a batch: 1 notes and payments, 2 and the
+			    * reservation (see execute_after) */
 } import_job;
 
 static void
@@ -1890,7 +1895,8 @@ prepare_read(ps_flow_env *env, const ps_oib_settings *s, import_job *j,
 		return error;
 	j->adopted = j->bp_id > 0;
 	if (s->payments_enabled && !j->have_txns &&
-	    (error = ps_bc_transactions_list(&j->txns, PS_PAIR_BC(env), j->bc_id)) < 0)
+	    (error = ps_bc_transactions_list(&j->txns, PS_PAIR_BC(env),
+					     j->bc_id)) < 0)
 		return error;
 	if ((error = resolve_rest(&j->rb, env, s, o, &j->txns)) < 0)
 		return error;
@@ -1931,8 +1937,8 @@ prepare_plan(ps_flow_env *env, const ps_oib_settings *s, import_job *j)
 
 		memset(&cu.address, 0, sizeof(cu.address));
 		cu.email = NULL;
-		if ((error = ps_bp_contact_update(PS_PAIR_BP(env), j->rb.r.customer_id,
-						  &cu)) < 0)
+		if ((error = ps_bp_contact_update(
+			     PS_PAIR_BP(env), j->rb.r.customer_id, &cu)) < 0)
 			return error;
 		contact_put(env->state, em, j->rb.r.customer_id, ba->first_name,
 			    ba->last_name, ba->phone);
@@ -2024,8 +2030,7 @@ done:
 }
 
 /* Append the printf-formatted text to msg (cap bytes). */
-static void
-msg_add(char *msg, size_t cap, const char *fmt, ...)
+static void msg_add(char *msg, size_t cap, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void
@@ -2061,13 +2066,14 @@ edit_status(ps_flow_env *env, const ps_oib_settings *s, const ps_bc_order *o,
 	if (error < 0)
 		return error;
 	if (error == 1) {
-		msg_add(msg, cap, "status %d was set by pearlsync: not sent "
-				  "back; ",
+		msg_add(msg, cap,
+			"status %d was set by pearlsync: not sent "
+			"back; ",
 			o->status_id);
 		return 0;
 	}
-	if ((error = resolve_status(&status_id, how, sizeof(how), env, s,
-				    o)) < 0)
+	if ((error = resolve_status(&status_id, how, sizeof(how), env, s, o)) <
+	    0)
 		return error;
 	if (status_id <= 0)
 		return ps_error_set(
@@ -2077,8 +2083,7 @@ edit_status(ps_flow_env *env, const ps_oib_settings *s, const ps_bc_order *o,
 			"bc>bp) and bigcommerce.defaults.order_status_id is "
 			"not set",
 			o->status, o->status_id);
-	snprintf(note, sizeof(note),
-		 "Status from BigCommerce order %lld: %s",
+	snprintf(note, sizeof(note), "Status from BigCommerce order %lld: %s",
 		 (long long)o->id, o->status[0] ? o->status : "?");
 	if ((error = ps_store_written_int_set(
 		     env->store, PS_PLATFORM_BRIGHTPEARL, "order", bp_id,
@@ -2126,8 +2131,8 @@ drop_bp_lines(char *text)
 		}
 		p += n + (eol != NULL);
 	}
-	while (out > text && (out[-1] == '\n' || out[-1] == '\r' ||
-			      out[-1] == ' '))
+	while (out > text &&
+	       (out[-1] == '\n' || out[-1] == '\r' || out[-1] == ' '))
 		out--;
 	*out = '\0';
 }
@@ -2184,8 +2189,7 @@ edit_notes(ps_flow_env *env, const ps_oib_settings *s, const ps_bc_order *o,
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
 	}
-	if ((error = own_field(env, o->id, "staff_notes", c.staff_notes)) <
-	    0)
+	if ((error = own_field(env, o->id, "staff_notes", c.staff_notes)) < 0)
 		goto done;
 	echo = error;
 	if ((error = own_field(env, o->id, "customer_message",
@@ -2514,8 +2518,7 @@ jobs_fail(batch *b, int code, int only_contact)
 	snprintf(msg, sizeof(msg), "%s", ps_error_last());
 	ps_error_clear();
 	for (i = 0; i < b->n; i++)
-		if (b->active[i] &&
-		    (!only_contact || b->jobs[i].need_contact))
+		if (b->active[i] && (!only_contact || b->jobs[i].need_contact))
 			job_fail_as(b, i, code, msg);
 }
 
@@ -2549,8 +2552,9 @@ batch_read_orders(batch *b)
 		who[m++] = i;
 	}
 	if (m >= 2 && ps_bc_orders_get_many(&l, PS_PAIR_BC(env), ids, m) < 0) {
-		ps_log_info("orders", "reading %zu orders at once: %s; one "
-				      "at a time instead",
+		ps_log_info("orders",
+			    "reading %zu orders at once: %s; one "
+			    "at a time instead",
 			    m, ps_error_last());
 		ps_error_clear();
 		m = 0;
@@ -2574,11 +2578,11 @@ batch_read_orders(batch *b)
 
 		if (!j->have_order)
 			continue;
-		if (set_entry_fields(env, j->entry, o,
-				     o->nshipping_addresses
-					     ? o->shipping_addresses[0]
-						       .shipping_method
-					     : NULL) == 0)
+		if (set_entry_fields(
+			    env, j->entry, o,
+			    o->nshipping_addresses
+				    ? o->shipping_addresses[0].shipping_method
+				    : NULL) == 0)
 			j->fields_done = 1;
 		else
 			ps_error_clear();
@@ -2608,8 +2612,7 @@ batch_read_txns(batch *b)
 	size_t *who = NULL, i, m = 0;
 	char why[256];
 
-	if (!b->s.payments_enabled ||
-	    (l = calloc(b->n, sizeof(*l))) == NULL ||
+	if (!b->s.payments_enabled || (l = calloc(b->n, sizeof(*l))) == NULL ||
 	    (ids = calloc(b->n, sizeof(*ids))) == NULL ||
 	    (who = calloc(b->n, sizeof(*who))) == NULL)
 		goto done;
@@ -2857,11 +2860,10 @@ contact_settle(int64_t *out, batch *b, const ps_bp_contact *nc,
 
 	*out = 0;
 	if (r != NULL && r->status >= 400 && r->status < 500)
-		return ps_error_set(r->error < 0 ? r->error : PS_EDATA,
-				    "Brightpearl refused the customer %s: %s",
-				    nc->email,
-				    r->message ? r->message
-					       : "no reason given");
+		return ps_error_set(
+			r->error < 0 ? r->error : PS_EDATA,
+			"Brightpearl refused the customer %s: %s", nc->email,
+			r->message ? r->message : "no reason given");
 	if (r != NULL) {
 		if ((error = ps_bp_contact_find_email(&ids, PS_PAIR_BP(b->env),
 						      nc->email)) < 0)
@@ -2999,16 +3001,14 @@ batch_contacts(batch *b)
 			   bad->email);
 		relink_note(&j->rb, j->o.customer_id, j->linked);
 		if (owner[i] == i) {
-			contact_put(env->state, bad->email, id,
-				    bad->first_name, bad->last_name,
-				    bad->phone);
+			contact_put(env->state, bad->email, id, bad->first_name,
+				    bad->last_name, bad->phone);
 			dir_put(env, &b->s, bad, id);
 		}
 	}
 	if (ps_store_in_transaction(env->store) &&
 	    ps_store_commit(env->store) < 0) {
-		ps_log_warn("orders", "contact directory: %s",
-			    ps_error_last());
+		ps_log_warn("orders", "contact directory: %s", ps_error_last());
 		ps_error_clear();
 		ps_store_rollback(env->store);
 	}
@@ -3066,7 +3066,8 @@ batch_orders(batch *b)
 	size_t i;
 	int error;
 
-	if (msg == NULL || (error = ps_bp_batch_new(&bt, PS_PAIR_BP(env))) < 0) {
+	if (msg == NULL ||
+	    (error = ps_bp_batch_new(&bt, PS_PAIR_BP(env))) < 0) {
 		error = ps_error_set(PS_ENOMEM, "out of memory");
 		goto fail_all;
 	}
@@ -3113,7 +3114,8 @@ batch_orders(batch *b)
 			continue;
 		}
 		if ((error = ps_bp_order_create(&j->bp_id, &j->adopted,
-						PS_PAIR_BP(env), &j->plan.order)) < 0)
+						PS_PAIR_BP(env),
+						&j->plan.order)) < 0)
 			job_fail(b, i, error);
 	}
 	if (ps_store_begin(env->store) < 0) {
@@ -3121,9 +3123,8 @@ batch_orders(batch *b)
 		goto fail_all;
 	}
 	for (i = 0; i < b->n; i++)
-		if (b->active[i] &&
-		    (error = link_order(env, b->jobs[i].bc_id,
-					b->jobs[i].bp_id)) < 0)
+		if (b->active[i] && (error = link_order(env, b->jobs[i].bc_id,
+							b->jobs[i].bp_id)) < 0)
 			break;
 	if (error < 0 || (error = ps_store_commit(env->store)) < 0) {
 		ps_store_rollback(env->store);
@@ -3248,7 +3249,8 @@ oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 	size_t i;
 	int error, dir_ok, is_import = 0;
 
-	if (n > PS_FLOW_BATCH_MAX || PS_PAIR_BC(env) == NULL || PS_PAIR_BP(env) == NULL)
+	if (n > PS_FLOW_BATCH_MAX || PS_PAIR_BC(env) == NULL ||
+	    PS_PAIR_BP(env) == NULL)
 		return ps_error_set(PS_EINVAL, "batch not supported here");
 	memset(&b, 0, sizeof(b));
 	b.env = env;
@@ -3355,8 +3357,7 @@ oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 		if (!b.active[i])
 			continue;
 		ps_error_clear();
-		if ((error = complete_local(env, &b.jobs[i], &results[i])) <
-		    0)
+		if ((error = complete_local(env, &b.jobs[i], &results[i])) < 0)
 			job_fail(&b, i, error);
 		else
 			codes[i] = 0;
@@ -3416,7 +3417,8 @@ ps_oib__preview(char **out, ps_flow_env *env, int64_t bc_order_id)
 	if ((error = find_bp_order(&bp_id, env, &s, bc_order_id, 0)) < 0)
 		goto done;
 	if (s.payments_enabled &&
-	    (error = ps_bc_transactions_list(&txns, PS_PAIR_BC(env), bc_order_id)) < 0)
+	    (error = ps_bc_transactions_list(&txns, PS_PAIR_BC(env),
+					     bc_order_id)) < 0)
 		goto done;
 	if ((error = resolve_rest(&rb, env, &s, &o, &txns)) < 0 ||
 	    (error = resolve_customer(&rb, env, &s, &o, 0)) < 0 ||
@@ -3463,8 +3465,9 @@ oib_preview(char **out, ps_flow_env *env, const char *source_id)
 	id = source_id != NULL ? strtoll(source_id, &end, 10) : 0;
 	if (source_id == NULL || end == source_id || *end != '\0' ||
 	    errno != 0 || id <= 0 || id > 0x7fffffff)
-		return ps_error_set(PS_EINVAL, "'%s' is not a BigCommerce "
-					       "order id",
+		return ps_error_set(PS_EINVAL,
+				    "'%s' is not a BigCommerce "
+				    "order id",
 				    source_id);
 	return ps_oib__preview(out, env, (int64_t)id);
 }

@@ -115,10 +115,10 @@ typedef struct ps_oib_addresses {
 void ps_oib__addresses(ps_oib_addresses *out, const ps_bc_order *o);
 
 typedef struct ps_oib_plan {
-	ps_bp_order order;     /* strings borrowed from the inputs and
-				  from this plan */
+	ps_bp_order order;          /* strings borrowed from the inputs and
+				       from this plan */
 	ps_oib_addresses addresses; /* order.billing and delivery */
-	ps_bp_order_row *rows; /* owned */
+	ps_bp_order_row *rows;      /* owned */
 	size_t nrows;
 	char (*row_refs)[24]; /* owned: external refs of product rows */
 	char external_ref[64];

@@ -133,8 +133,8 @@ setting_bool(ps_store *st, const char *key)
 /* Needs attention with why unless one of keys (NULL-terminated) is set,
  * when the boolean setting on is true. */
 static int
-need_one_of(int *out_done, char *why, size_t cap, ps_store *st,
-	    const char *on, const char *const *keys, const char *reason)
+need_one_of(int *out_done, char *why, size_t cap, ps_store *st, const char *on,
+	    const char *const *keys, const char *reason)
 {
 	char *v = NULL;
 	size_t i;

@@ -387,7 +387,8 @@ take_lines(ps_bc_shipment_item *items, size_t *nitems, int64_t *taken,
 	}
 	if (qty > 0)
 		return ps_error_set(PS_EDATA,
-				    "SKU '%s': %" PRId64 " more than BigCommerce "
+				    "SKU '%s': %" PRId64
+				    " more than BigCommerce "
 				    "order %" PRId64 " has left to ship",
 				    sku, qty, bc->id);
 	return 0;
@@ -512,8 +513,8 @@ ship_one(int64_t *out_id, int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
 	memset(&made, 0, sizeof(made));
 	*out_id = 0;
 	*out_adopted = 0;
-	if ((error = ps_bc_shipments_list(&existing, PS_PAIR_BC(c->env), c->bc_id)) <
-	    0)
+	if ((error = ps_bc_shipments_list(&existing, PS_PAIR_BC(c->env),
+					  c->bc_id)) < 0)
 		goto done;
 	found = find_ref(&existing, ref);
 	if (found == NULL && gon != NULL) {
@@ -542,16 +543,18 @@ ship_one(int64_t *out_id, int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
 	if (gon != NULL) {
 		for (i = 0; i < gon->nlines; i++) {
 			const char *sku =
-			    row_sku(c->bp_order, gon->lines[i].row_id,
-				    gon->lines[i].product_id);
+				row_sku(c->bp_order, gon->lines[i].row_id,
+					gon->lines[i].product_id);
 
 			if (sku == NULL) {
 				error = ps_error_set(
-				    PS_EDATA,
-				    "goods-out note %" PRId64 ": row %" PRId64
-				    " has no SKU on Brightpearl order %" PRId64,
-				    gon->id, gon->lines[i].row_id,
-				    c->bp_order->id);
+					PS_EDATA,
+					"goods-out note %" PRId64
+					": row %" PRId64
+					" has no SKU on Brightpearl order "
+					"%" PRId64,
+					gon->id, gon->lines[i].row_id,
+					c->bp_order->id);
 				goto done;
 			}
 			if ((error = take_lines(items, &nitems, taken, bc, sku,
@@ -590,8 +593,8 @@ ship_one(int64_t *out_id, int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
 	if (s.order_address_id == 0 && bc->nshipping_addresses > 0)
 		s.order_address_id = bc->shipping_addresses[0].id;
 	method_id = gon && gon->shipping_method_id
-			? gon->shipping_method_id
-			: c->bp_order->shipping_method_id;
+			    ? gon->shipping_method_id
+			    : c->bp_order->shipping_method_id;
 	bp_method = method_name(c, method_id);
 	if ((error = map_method(&method, c->env->store, "shipping_method",
 				bp_method, method_id,
@@ -605,8 +608,8 @@ ship_one(int64_t *out_id, int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
 	s.shipping_method = method ? method : bp_method;
 	s.tracking_carrier = carrier;
 	s.ref = ref;
-	if ((error = ps_bc_shipment_create(&made, PS_PAIR_BC(c->env), c->bc_id, &s)) <
-	    0)
+	if ((error = ps_bc_shipment_create(&made, PS_PAIR_BC(c->env), c->bc_id,
+					   &s)) < 0)
 		goto done;
 	*out_id = made.id;
 	if ((error = keep_method(c, s.shipping_method)) < 0)
@@ -720,8 +723,7 @@ perform_gon(ship_ctx *c, int64_t gon_id, ps_flow_result *res)
 				   "when it gets there")) != 0)
 		goto done;
 	snprintf(ref, sizeof(ref), "gon-%" PRId64, gon_id);
-	if ((error = ship_one(&ship_id, &adopted, c, &gons.items[0], ref)) <
-	    0)
+	if ((error = ship_one(&ship_id, &adopted, c, &gons.items[0], ref)) < 0)
 		goto done;
 	snprintf(sid, sizeof(sid), "%" PRId64, ship_id);
 	error = ps_pair__result(
@@ -756,7 +758,8 @@ perform_status(ship_ctx *c, int64_t order_id, ps_flow_result *res)
 	c->bp_order = &orders.items[0];
 	if ((error = check_trigger(c, res, "")) != 0)
 		goto done;
-	if ((error = ps_bp_gon_for_order(&gons, PS_PAIR_BP(c->env), order_id)) < 0)
+	if ((error = ps_bp_gon_for_order(&gons, PS_PAIR_BP(c->env), order_id)) <
+	    0)
 		goto done;
 	for (i = 0; i < gons.n; i++) {
 		snprintf(ref, sizeof(ref), "gon-%" PRId64, gons.items[i].id);
@@ -765,10 +768,10 @@ perform_status(ship_ctx *c, int64_t order_id, ps_flow_result *res)
 			goto done;
 		if (len < sizeof(detail))
 			len += (size_t)snprintf(
-			    detail + len, sizeof(detail) - len,
-			    "%snote %" PRId64 " -> shipment %" PRId64 "%s",
-			    i ? ", " : "", gons.items[i].id, ship_id,
-			    adopted ? " (already there)" : "");
+				detail + len, sizeof(detail) - len,
+				"%snote %" PRId64 " -> shipment %" PRId64 "%s",
+				i ? ", " : "", gons.items[i].id, ship_id,
+				adopted ? " (already there)" : "");
 	}
 	if (gons.n == 0) {
 		snprintf(ref, sizeof(ref), "bp-order-%" PRId64, order_id);
@@ -836,8 +839,7 @@ set_fields(ship_ctx *c, const ps_log_entry *entry)
 }
 
 static int
-ship_perform(ps_flow_env *env, const ps_log_entry *entry,
-	     ps_flow_result *res)
+ship_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 {
 	ship_ctx c;
 	int64_t id;

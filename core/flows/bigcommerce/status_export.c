@@ -111,10 +111,9 @@ status_poll(ps_flow_env *env)
 			ps_error_clear();
 			continue;
 		}
-		error = ps_store_written_int_is(env->store,
-						PS_PLATFORM_BRIGHTPEARL,
-						"order", orders[i].id,
-						"status", orders[i].status_id);
+		error = ps_store_written_int_is(
+			env->store, PS_PLATFORM_BRIGHTPEARL, "order",
+			orders[i].id, "status", orders[i].status_id);
 		if (error != 0) { /* pearlsync's own status, or a failure */
 			error = error < 0 ? error : 0;
 			continue;
@@ -156,8 +155,8 @@ status_on_event(ps_flow_env *env, const ps_event *ev)
 			ps_error_clear(); /* perform says why it skips */
 		snprintf(bcnum, sizeof(bcnum), "%" PRId64, bc_id);
 		snprintf(id, sizeof(id), "%" PRId64, ev->ids[i]);
-		snprintf(key, sizeof(key), "bp:order:%s:status:ev%" PRId64,
-			 id, ev->id);
+		snprintf(key, sizeof(key), "bp:order:%s:status:ev%" PRId64, id,
+			 ev->id);
 		if ((error = ps_pair__log_add(env, FLOW, key,
 					      PS_PAIR_KIND_ORDER_STATUS, id,
 					      NULL, PS_PLATFORM_BRIGHTPEARL, id,
@@ -180,9 +179,9 @@ map_status(int *out, ps_store *st, const ps_bp_order *o)
 
 	snprintf(num, sizeof(num), "%" PRId64, o->status_id);
 	error = o->status_name != NULL
-		    ? ps_store_mapping_get(&target, st, "order_status", "bp>bc",
-					   o->status_name, 0)
-		    : PS_ENOTFOUND;
+			? ps_store_mapping_get(&target, st, "order_status",
+					       "bp>bc", o->status_name, 0)
+			: PS_ENOTFOUND;
 	if (error == PS_ENOTFOUND)
 		error = ps_store_mapping_get(&target, st, "order_status",
 					     "bp>bc", num,
@@ -230,8 +229,7 @@ describe_entry(ps_flow_env *env, const ps_log_entry *entry,
 }
 
 static int
-status_perform(ps_flow_env *env, const ps_log_entry *entry,
-	       ps_flow_result *res)
+status_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 {
 	ps_bp_order_list orders = {NULL, 0, NULL};
 	ps_bc_order bc;
@@ -285,8 +283,8 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 		ps_error_clear();
 	if (!ps_settings_list_contains(selected,
 				       orders.items[0].status_name
-					   ? orders.items[0].status_name
-					   : "") &&
+					       ? orders.items[0].status_name
+					       : "") &&
 	    !ps_settings_list_contains(selected, num)) {
 		error = ps_pair__result(
 			res, bcid,
@@ -312,10 +310,9 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry,
 	}
 	/* remembered first: a crash after BigCommerce took it must still
 	 * leave the import knowing the status is pearlsync's */
-	if ((error = ps_store_written_int_set(env->store,
-					      PS_PLATFORM_BIGCOMMERCE, "order",
-					      bc_id, "status", to, FLOW,
-					      env->now)) < 0 ||
+	if ((error = ps_store_written_int_set(
+		     env->store, PS_PLATFORM_BIGCOMMERCE, "order", bc_id,
+		     "status", to, FLOW, env->now)) < 0 ||
 	    (error = ps_bc_order_update_status(PS_PAIR_BC(env), bc_id, to)) < 0)
 		goto done;
 	error = ps_pair__result(

@@ -125,8 +125,7 @@ error_message(char *buf, size_t cap, const ps_http_response *r)
 			ps_conn__buf_add(&s, ")");
 		}
 		if (json_is_object(errs)) {
-			json_object_foreach((json_t *)errs, key, val)
-			{
+			json_object_foreach ((json_t *)errs, key, val) {
 				ps_conn__buf_add(&s, s.len ? "; " : "");
 				ps_conn__buf_add(&s, key);
 				if (json_is_string(val)) {

@@ -133,8 +133,8 @@ ps_bc__date_parse_rfc2822(int64_t *out, const char *text)
 		p++;
 	if (*p != '\0' || !valid_time(y, mo, d, h, mi, s))
 		goto bad;
-	*out = ps_util__days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
-	       zone;
+	*out = ps_util__days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+	       s - zone;
 	return 0;
 bad:
 	return ps_error_set(PS_EPARSE, "'%.60s' is not an RFC 2822 date", text);
@@ -184,8 +184,8 @@ ps_bc__date_parse_iso8601(int64_t *out, const char *text)
 	}
 	if (*p != '\0' || !valid_time(y, mo, d, h, mi, s))
 		goto bad;
-	*out = ps_util__days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
-	       zone;
+	*out = ps_util__days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+	       s - zone;
 	return 0;
 bad:
 	return ps_error_set(PS_EPARSE, "'%.60s' is not an ISO 8601 date", text);

@@ -19,7 +19,6 @@
 #include <string.h>
 #include <strings.h>
 
-
 const char *const ps_bc__hook_scopes[] = {
 	"store/order/created",
 	"store/order/updated",
@@ -34,8 +33,7 @@ has_secret(const ps_bc_webhook *h, const char *secret)
 
 	for (i = 0; i < h->nheaders; i++)
 		if (h->headers[i].name != NULL &&
-		    strcasecmp(h->headers[i].name, PS_BC__SECRET_HEADER) ==
-			    0 &&
+		    strcasecmp(h->headers[i].name, PS_BC__SECRET_HEADER) == 0 &&
 		    h->headers[i].value != NULL &&
 		    strcmp(h->headers[i].value, secret) == 0)
 			return 1;
@@ -85,7 +83,7 @@ record_hooks(ps_store *st, const found_hooks *rec)
 
 int
 ps_bc__hooks_sync(size_t *out_changed, ps_bc *bc, const char *public_url,
-		      const char *secret, ps_store *st, int64_t now)
+		  const char *secret, ps_store *st, int64_t now)
 {
 	ps_bc_webhook_list list = {NULL, 0};
 	ps_bc_header_spec hdr = {PS_BC__SECRET_HEADER, secret};

@@ -285,9 +285,9 @@ static int order_read_parts(ps_bc *bc, ps_bc_order *o, int need);
 
 /* What a ps_bc_orders_list walk needs besides the row. */
 struct list_ctx {
-	ps_bc *bc;      /* reads what BigCommerce cut short */
-	int with_lines; /* the inline lines and addresses too */
-	int skip_bad;   /* a row that does not parse goes to bad */
+	ps_bc *bc;             /* reads what BigCommerce cut short */
+	int with_lines;        /* the inline lines and addresses too */
+	int skip_bad;          /* a row that does not parse goes to bad */
 	struct ps_bc__vec bad; /* of ps_bc_order_problem */
 };
 

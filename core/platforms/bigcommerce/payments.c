@@ -217,8 +217,8 @@ txn_page(ps_bc_transaction_list *out, ps_bc *bc, const ps_http_response *resp,
 	size_t i;
 	int error = 0;
 
-	if (resp->status == 204 || (resp->status >= 200 && resp->status < 300 &&
-				    resp->body_len == 0))
+	if (resp->status == 204 ||
+	    (resp->status >= 200 && resp->status < 300 && resp->body_len == 0))
 		return 1; /* no transactions */
 	if (resp->status < 200 || resp->status > 299)
 		return 0;
@@ -231,9 +231,9 @@ txn_page(ps_bc_transaction_list *out, ps_bc *bc, const ps_http_response *resp,
 		json_object_get(json_object_get(root, "meta"), "pagination"),
 		"total_pages");
 	if (!json_is_array(rows) ||
-	    (json_is_integer(pages) ? json_integer_value(pages) > 1
-				    : json_array_size(rows) >=
-					      (size_t)bc->page_limit))
+	    (json_is_integer(pages)
+		     ? json_integer_value(pages) > 1
+		     : json_array_size(rows) >= (size_t)bc->page_limit))
 		goto done; /* 0: more than one page */
 	for (i = 0; i < json_array_size(rows); i++) {
 		void *slot = ps_bc__vec_push(&v);
@@ -314,8 +314,8 @@ ps_bc_transactions_list_many(ps_bc_transaction_list *outs, ps_bc *bc,
 			error = got;
 			goto done;
 		}
-		if (got == 0 && (error = ps_bc_transactions_list(
-					 &outs[i], bc, ids[i])) < 0)
+		if (got == 0 &&
+		    (error = ps_bc_transactions_list(&outs[i], bc, ids[i])) < 0)
 			goto done;
 	}
 done:

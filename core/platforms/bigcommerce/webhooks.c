@@ -85,8 +85,7 @@ hook_row(void *item, const json_t *row, void *ctx)
 			error = ps_error_set(PS_ENOMEM, NULL);
 			goto done;
 		}
-		json_object_foreach((json_t *)hdrs, key, val)
-		{
+		json_object_foreach ((json_t *)hdrs, key, val) {
 			ps_bc_header *h = &w->headers[w->nheaders];
 
 			if (!json_is_string(val))

@@ -16,23 +16,23 @@
 
 /* The ps_bp context.  Strings owned. */
 struct ps_bp {
-	ps_http *http;        /* borrowed */
-	char *base_url;       /* without trailing '/' */
+	ps_http *http;  /* borrowed */
+	char *base_url; /* without trailing '/' */
 	char *account;
-	char *prefix;         /* base_url "/public-api/" account */
+	char *prefix; /* base_url "/public-api/" account */
 	ps_bp_auth auth;
 	char *app_ref;
 	char *dev_ref;
 	char *token;
-	char *auth_header;    /* "brightpearl-account-token: ..." or Bearer */
-	char *app_header;     /* "brightpearl-app-ref: ..." */
-	char *dev_header;     /* NULL unless dev_ref */
+	char *auth_header; /* "brightpearl-account-token: ..." or Bearer */
+	char *app_header;  /* "brightpearl-app-ref: ..." */
+	char *dev_header;  /* NULL unless dev_ref */
 	int64_t instance_id;
 	int idset_max;
 	int page_size;
 	ps_bp_send_fn send;
 	void *send_ctx;
-	int last_attempts;    /* requests sent by the last ps_bp__request */
+	int last_attempts; /* requests sent by the last ps_bp__request */
 };
 
 /*
@@ -97,9 +97,8 @@ int ps_bp__reply_id(int64_t *out, const json_t *root, const char *what);
  * objects keyed by id.  404 and empty chunks add nothing; zero ids gives an
  * empty array without a request.
  */
-int ps_bp__get_ids(json_t **out, ps_bp *bp, const char *head,
-		   const char *tail, const int64_t *ids, size_t n,
-		   const char *what);
+int ps_bp__get_ids(json_t **out, ps_bp *bp, const char *head, const char *tail,
+		   const int64_t *ids, size_t n, const char *what);
 
 /*
  * ps_bp__search - GET path?query&firstResult=..&pageSize=.. page after
@@ -107,14 +106,14 @@ int ps_bp__get_ids(json_t **out, ps_bp *bp, const char *head,
  * objects, one per row, keyed by the column names of metaData.columns.
  * query is already URL-encoded ("SKU=ABC"), may be "" or NULL.
  */
-int ps_bp__search(json_t **out, ps_bp *bp, const char *path,
-		  const char *query, const char *what);
+int ps_bp__search(json_t **out, ps_bp *bp, const char *path, const char *query,
+		  const char *what);
 
 /* Build the message for each write shared by direct calls and batches. */
 int ps_bp__build_order_create(ps_bp__msg *m, ps_bp *bp,
 			      const ps_bp_order *order);
-int ps_bp__build_status_set(ps_bp__msg *m, int64_t order_id,
-			    int64_t status_id, const char *note_text);
+int ps_bp__build_status_set(ps_bp__msg *m, int64_t order_id, int64_t status_id,
+			    const char *note_text);
 int ps_bp__build_note_add(ps_bp__msg *m, int64_t order_id, const char *text,
 			  int is_public);
 int ps_bp__build_payment_create(ps_bp__msg *m, const ps_bp_payment *p);
@@ -167,8 +166,7 @@ json_t *ps_bp__values_of(json_t *v);
  * is an empty list: 0, with *arr and *items left NULL.
  */
 int ps_bp__list_get(json_t **root, json_t **arr, void **priv, void **items,
-		    size_t size, ps_bp *bp, const char *path,
-		    const char *what);
+		    size_t size, ps_bp *bp, const char *path, const char *what);
 
 /* ps_bp__cmp_id_field - qsort order of list items by their leading
  * int64_t id. */

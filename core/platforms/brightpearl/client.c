@@ -66,16 +66,16 @@ ps_bp_new(ps_bp **out, ps_http *http, const ps_bp_options *opts)
 		return ps_error_set(PS_EINVAL, "Brightpearl: no options");
 	if (!has_text(opts->base_url))
 		return ps_error_set(PS_ESETTING, "Brightpearl base URL is not "
-				    "set");
+						 "set");
 	if (!has_text(opts->account))
 		return ps_error_set(PS_ESETTING, "Brightpearl account code is "
-				    "not set");
+						 "not set");
 	if (!has_text(opts->app_ref))
 		return ps_error_set(PS_ESETTING, "Brightpearl app reference is "
-				    "not set");
+						 "not set");
 	if (!has_text(opts->token))
 		return ps_error_set(PS_ESETTING, "Brightpearl token is not "
-				    "set");
+						 "set");
 	if (http == NULL && opts->send == NULL)
 		return ps_error_set(PS_EINVAL, "Brightpearl: no HTTP client");
 	if ((error = ps_log_add_secret(opts->token)) < 0)
@@ -201,7 +201,7 @@ ps_bp__path(char **out, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return ps_error_set(PS_ETOOBIG, "Brightpearl request path too "
-				    "long");
+						"long");
 	*out = ps_util__strdup(buf);
 	if (*out == NULL)
 		return ps_error_set(PS_ENOMEM, NULL);
@@ -224,11 +224,12 @@ ps_bp__reply_id(int64_t *out, const json_t *root, const char *what)
 	const json_t *r = ps_bp__response(root);
 
 	if (r != NULL && (json_is_integer(r) || json_is_string(r)) &&
-	    ps_conn__json_int_value(out, r, "response", what) == 0 &&
-	    *out > 0)
+	    ps_conn__json_int_value(out, r, "response", what) == 0 && *out > 0)
 		return 0;
-	return ps_error_set(PS_EDATA, "Brightpearl %s: the reply carries no "
-			    "new id", what);
+	return ps_error_set(PS_EDATA,
+			    "Brightpearl %s: the reply carries no "
+			    "new id",
+			    what);
 }
 
 /*
@@ -247,7 +248,7 @@ describe_failure(ps_conn_buf *b, const ps_http_response *res)
 		root = json_loadb(res->body, res->body_len, 0, NULL);
 	errs = json_is_object(root) ? json_object_get(root, "errors") : NULL;
 	if (json_is_array(errs) && json_array_size(errs) > 0) {
-		json_array_foreach(errs, i, item) {
+		json_array_foreach (errs, i, item) {
 			code = json_string_value(json_object_get(item, "code"));
 			msg = json_string_value(
 				json_object_get(item, "message"));
@@ -569,21 +570,25 @@ page_rows(json_t *acc, const json_t *resp, const char *what)
 	if (results == NULL || json_array_size(results) == 0)
 		return 0;
 	if (!json_is_array(results) || !json_is_array(columns))
-		return ps_error_set(PS_EDATA, "Brightpearl %s: search reply "
-				    "without results or column list", what);
-	json_array_foreach(results, i, row) {
+		return ps_error_set(PS_EDATA,
+				    "Brightpearl %s: search reply "
+				    "without results or column list",
+				    what);
+	json_array_foreach (results, i, row) {
 		if (!json_is_array(row))
-			return ps_error_set(PS_EDATA, "Brightpearl %s: search "
-					    "row %zu is not a list", what, i);
+			return ps_error_set(PS_EDATA,
+					    "Brightpearl %s: search "
+					    "row %zu is not a list",
+					    what, i);
 		obj = json_object();
 		if (obj == NULL || json_array_append_new(acc, obj) < 0)
 			return ps_error_set(PS_ENOMEM, NULL);
-		json_array_foreach(columns, j, col) {
+		json_array_foreach (columns, j, col) {
 			name = json_string_value(json_object_get(col, "name"));
 			if (name == NULL || j >= json_array_size(row))
 				continue;
-			if (json_object_set(obj, name,
-					    json_array_get(row, j)) < 0)
+			if (json_object_set(obj, name, json_array_get(row, j)) <
+			    0)
 				return ps_error_set(PS_ENOMEM, NULL);
 		}
 	}
@@ -623,7 +628,8 @@ ps_bp__search(json_t **out, ps_bp *bp, const char *path, const char *query,
 			goto done;
 		resp = ps_bp__response(root);
 		if (!json_is_object(resp)) {
-			error = ps_error_set(PS_EDATA, "Brightpearl %s: search "
+			error = ps_error_set(PS_EDATA,
+					     "Brightpearl %s: search "
 					     "reply has no response object",
 					     what);
 			goto done;
@@ -643,11 +649,11 @@ ps_bp__search(json_t **out, ps_bp *bp, const char *path, const char *query,
 			     &more, resp, "metaData.morePagesAvailable", what,
 			     0)) < 0)
 			goto done;
-		if (!more || returned <= 0 || last < first ||
-		    last >= available)
+		if (!more || returned <= 0 || last < first || last >= available)
 			break;
 		if (json_array_size(acc) >= PS__BP_SEARCH_MAX_ROWS) {
-			error = ps_error_set(PS_ETOOBIG, "Brightpearl %s: more "
+			error = ps_error_set(PS_ETOOBIG,
+					     "Brightpearl %s: more "
 					     "than %d results; narrow the "
 					     "search",
 					     what, PS__BP_SEARCH_MAX_ROWS);
@@ -670,8 +676,8 @@ done:
 static const char *
 config_name(const json_t *resp)
 {
-	static const char *const keys[] = {"accountName", "companyName",
-					   "name", "accountCode"};
+	static const char *const keys[] = {"accountName", "companyName", "name",
+					   "accountCode"};
 	const json_t *v;
 	size_t i;
 
@@ -750,7 +756,7 @@ ps_bp__values_of(json_t *v)
 	arr = json_array();
 	if (arr == NULL || !json_is_object(v))
 		return arr;
-	json_object_foreach(v, key, item)
+	json_object_foreach (v, key, item)
 		json_array_append(arr, item);
 	return arr;
 }
@@ -821,8 +827,8 @@ ps_bp__qty_string(json_t *o, const char *key, int64_t qty)
 static int
 fate_unknown(int error)
 {
-	return error == PS_ENET || error == PS_ETIMEOUT ||
-	       error == PS_EPARSE || error == PS_EREMOTE;
+	return error == PS_ENET || error == PS_ETIMEOUT || error == PS_EPARSE ||
+	       error == PS_EREMOTE;
 }
 
 int
@@ -880,8 +886,10 @@ ps_bp__create_recoverable(int64_t *out_id, int *out_found, ps_bp *bp,
 		error = ps_error_set(saved_code, "%s", saved);
 		if (!fate_unknown(saved_code))
 			break;
-		ps_log_warn("brightpearl", "%s: %s; not created, sending "
-			    "again", m->what, saved);
+		ps_log_warn("brightpearl",
+			    "%s: %s; not created, sending "
+			    "again",
+			    m->what, saved);
 	}
 	json_decref(root);
 	return error;
@@ -935,7 +943,7 @@ ps_bp__batch_push(ps_bp_batch *b, ps_bp__msg *m)
 	if (b->sent) {
 		ps_bp__msg_dispose(m);
 		return ps_error_set(PS_EINVAL, "Brightpearl batch already "
-				    "sent");
+					       "sent");
 	}
 	if (b->n == b->cap) {
 		ncap = b->cap ? b->cap * 2 : 16;
@@ -1018,8 +1026,7 @@ batch_send_chunk(ps_bp_batch *b, size_t from, size_t k)
 	for (i = from; i < from + k; i++) {
 		snprintf(lbuf, sizeof(lbuf), "m%zu", i);
 		m = json_pack("{s:s, s:s, s:s}", "label", lbuf, "uri",
-			      b->msgs[i].path, "httpMethod",
-			      b->msgs[i].method);
+			      b->msgs[i].path, "httpMethod", b->msgs[i].method);
 		if (m == NULL || json_array_append_new(msgs, m) < 0) {
 			error = ps_error_set(PS_ENOMEM, NULL);
 			goto done;
@@ -1036,7 +1043,7 @@ batch_send_chunk(ps_bp_batch *b, size_t from, size_t k)
 				    "multi-message")) < 0)
 		goto done;
 	resp = ps_bp__response(root);
-	json_array_foreach(json_object_get(resp, "processedMessages"), i, pm) {
+	json_array_foreach (json_object_get(resp, "processedMessages"), i, pm) {
 		label = json_string_value(json_object_get(pm, "label"));
 		if (label == NULL || label[0] != 'm')
 			continue;
@@ -1060,7 +1067,7 @@ ps_bp_batch_send(ps_bp_batch *b)
 
 	if (b->sent)
 		return ps_error_set(PS_EINVAL, "Brightpearl batch already "
-				    "sent");
+					       "sent");
 	b->sent = 1;
 	if (b->n == 0)
 		return 0;

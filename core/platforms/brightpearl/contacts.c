@@ -69,8 +69,8 @@ ps_bp__address_read(ps_bp_address *a, const json_t *o, const char *what)
 	memset(a, 0, sizeof(*a));
 	if (!json_is_object(o))
 		return 0;
-	if ((error = ps_conn__json_str_opt(&a->full_name, o,
-					   "addressFullName", what)) < 0 ||
+	if ((error = ps_conn__json_str_opt(&a->full_name, o, "addressFullName",
+					   what)) < 0 ||
 	    (error = ps_conn__json_str_opt(&a->company, o, "companyName",
 					   what)) < 0 ||
 	    (error = ps_conn__json_str_opt(&a->line1, o, "addressLine1",
@@ -83,8 +83,8 @@ ps_bp__address_read(ps_bp_address *a, const json_t *o, const char *what)
 					   what)) < 0 ||
 	    (error = ps_conn__json_str_opt(&a->postal_code, o, "postalCode",
 					   what)) < 0 ||
-	    (error = ps_conn__json_str_opt(&a->country_iso, o,
-					   "countryIsoCode", what)) < 0 ||
+	    (error = ps_conn__json_str_opt(&a->country_iso, o, "countryIsoCode",
+					   what)) < 0 ||
 	    (error = ps_conn__json_str_opt(&a->telephone, o, "telephone",
 					   what)) < 0 ||
 	    (error = ps_conn__json_str_opt(&a->mobile, o, "mobileTelephone",
@@ -153,7 +153,7 @@ ps_bp_contact_find_email(ps_bp_ids *out, ps_bp *bp, const char *email)
 	out->n = 0;
 	if (email == NULL || email[0] == '\0')
 		return ps_error_set(PS_EINVAL, "Brightpearl contact search: no "
-				    "email");
+					       "email");
 	ps_conn__buf_add(&q, "primaryEmail=");
 	ps_conn__buf_add_urlenc(&q, email);
 	if ((error = ps_conn__buf_check(&q, "Brightpearl contact search")) <
@@ -166,7 +166,7 @@ ps_bp_contact_find_email(ps_bp_ids *out, ps_bp *bp, const char *email)
 					json_array_size(rows),
 					sizeof(*out->ids))) < 0)
 		goto done;
-	json_array_foreach(rows, i, row) {
+	json_array_foreach (rows, i, row) {
 		int customer;
 
 		if (ps_conn__json_str_opt(&e, row, "primaryEmail",
@@ -180,10 +180,9 @@ ps_bp_contact_find_email(ps_bp_ids *out, ps_bp *bp, const char *email)
 			goto done;
 		if (!customer)
 			continue;
-		if ((error = ps_conn__json_int(&out->ids[out->n], row,
-					       "contactId",
-					       "Brightpearl contact search")) <
-		    0)
+		if ((error = ps_conn__json_int(
+			     &out->ids[out->n], row, "contactId",
+			     "Brightpearl contact search")) < 0)
 			goto done;
 		out->n++;
 	}
@@ -220,8 +219,8 @@ contact_read(ps_bp_contact *c, const json_t *j)
 	    (error = ps_conn__json_str_opt(&c->mobile, j,
 					   "communication.telephones.MOB",
 					   what)) < 0 ||
-	    (error = ps_conn__json_str_opt(&c->company, j,
-					   "organisation.name", what)) < 0 ||
+	    (error = ps_conn__json_str_opt(&c->company, j, "organisation.name",
+					   what)) < 0 ||
 	    (error = ps_conn__json_int_opt(&c->price_list_id, j,
 					   "financialDetails.priceListId", what,
 					   0)) < 0 ||
@@ -244,8 +243,8 @@ ps_bp_contact_get(ps_bp_contact_list *out, ps_bp *bp, const int64_t *ids,
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	if ((error = ps_bp__get_ids(&all, bp, "/contact-service/contact/",
-				    NULL, ids, n, "contact get")) < 0)
+	if ((error = ps_bp__get_ids(&all, bp, "/contact-service/contact/", NULL,
+				    ids, n, "contact get")) < 0)
 		return error;
 	arr = ps_bp__values_of(all);
 	out->priv__ = all;
@@ -257,7 +256,7 @@ ps_bp_contact_get(ps_bp_contact_list *out, ps_bp *bp, const int64_t *ids,
 					json_array_size(arr),
 					sizeof(*out->items))) < 0)
 		goto done;
-	json_array_foreach(arr, i, item) {
+	json_array_foreach (arr, i, item) {
 		if ((error = contact_read(&out->items[out->n], item)) < 0)
 			goto done;
 		out->n++;
@@ -280,23 +279,23 @@ ps_bp__build_address_create(ps_bp__msg *m, const ps_bp_address *a)
 	memset(m, 0, sizeof(*m));
 	if (a == NULL || a->line1 == NULL)
 		return ps_error_set(PS_EINVAL, "Brightpearl postal address: "
-				    "addressLine1 is required");
+					       "addressLine1 is required");
 	if ((body = json_object()) == NULL)
 		return ps_error_set(PS_ENOMEM, NULL);
-	if ((error = ps_conn__json_set_str(body, "addressLine1", a->line1,
-					   1)) < 0 ||
-	    (error = ps_conn__json_set_str(body, "addressLine2", a->line2,
-					   0)) < 0 ||
-	    (error = ps_conn__json_set_str(body, "addressLine3", a->line3,
-					   0)) < 0 ||
-	    (error = ps_conn__json_set_str(body, "addressLine4", a->line4,
-					   0)) < 0 ||
+	if ((error = ps_conn__json_set_str(body, "addressLine1", a->line1, 1)) <
+		    0 ||
+	    (error = ps_conn__json_set_str(body, "addressLine2", a->line2, 0)) <
+		    0 ||
+	    (error = ps_conn__json_set_str(body, "addressLine3", a->line3, 0)) <
+		    0 ||
+	    (error = ps_conn__json_set_str(body, "addressLine4", a->line4, 0)) <
+		    0 ||
 	    (error = ps_conn__json_set_str(body, "postalCode", a->postal_code,
 					   0)) < 0 ||
 	    (error = ps_conn__json_set_str(body, "countryIsoCode",
 					   a->country_iso, 0)) < 0 ||
-	    (error = ps_bp__path(&m->path,
-				 "/contact-service/postal-address")) < 0) {
+	    (error = ps_bp__path(&m->path, "/contact-service/postal-address")) <
+		    0) {
 		json_decref(body);
 		return error;
 	}
@@ -401,7 +400,7 @@ ps_bp__build_contact_create(ps_bp__msg *m, const ps_bp_contact *c,
 	goto done;
 nomem:
 	error = ps_error_set(PS_ENOMEM, "out of memory building a Brightpearl "
-			     "contact (or a field is not UTF-8)");
+					"contact (or a field is not UTF-8)");
 done:
 	if (error < 0)
 		ps_bp__msg_dispose(m);
@@ -435,11 +434,13 @@ patch_replace(json_t *ops, const char *path, const char *value)
 {
 	if (value == NULL)
 		return 0;
-	if (json_array_append_new(ops, json_pack("{s:s, s:s, s:s}", "op",
-						 "replace", "path", path,
-						 "value", value)) < 0)
-		return ps_error_set(PS_ENOMEM, "Brightpearl contact update: "
-				    "out of memory or '%s' not UTF-8", path);
+	if (json_array_append_new(ops,
+				  json_pack("{s:s, s:s, s:s}", "op", "replace",
+					    "path", path, "value", value)) < 0)
+		return ps_error_set(PS_ENOMEM,
+				    "Brightpearl contact update: "
+				    "out of memory or '%s' not UTF-8",
+				    path);
 	return 0;
 }
 
@@ -463,8 +464,9 @@ ps_bp_contact_update(ps_bp *bp, int64_t id, const ps_bp_contact *c)
 				   c->mobile)) < 0)
 		goto done;
 	if (json_array_size(ops) > 0) {
-		if ((error = ps_bp__path(&path, "/contact-service/contact/%"
-					 PRId64, id)) < 0 ||
+		if ((error = ps_bp__path(&path,
+					 "/contact-service/contact/%" PRId64,
+					 id)) < 0 ||
 		    (error = ps_bp__request(&root, NULL, bp, "PATCH", path, ops,
 					    1, "contact update")) < 0)
 			goto done;
@@ -485,8 +487,10 @@ ps_bp_contact_update(ps_bp *bp, int64_t id, const ps_bp_contact *c)
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
 	}
-	if ((error = ps_bp__path(&path, "/contact-service/contact/%" PRId64
-				 "/postal-address", id)) < 0)
+	if ((error = ps_bp__path(&path,
+				 "/contact-service/contact/%" PRId64
+				 "/postal-address",
+				 id)) < 0)
 		goto done;
 	error = ps_bp__request(&root, NULL, bp, "PUT", path, link, 1,
 			       "contact address update");
@@ -670,7 +674,7 @@ ps_bp_contact_changes(ps_bp_contact_rows *out, ps_bp *bp, const char *since)
 	if ((error = ps_bp__alloc_items((void **)&v, json_array_size(rows),
 					sizeof(*v))) < 0)
 		goto done;
-	json_array_foreach(rows, i, row) {
+	json_array_foreach (rows, i, row) {
 		v[n].stamp = -1;
 		n++;
 		if ((error = dir_row_read(&v[n - 1], row)) < 0)
@@ -689,8 +693,8 @@ ps_bp_contact_changes(ps_bp_contact_rows *out, ps_bp *bp, const char *since)
 	for (i = n; i > 0; i--) {
 		if (out->items[i - 1].updated_on == NULL)
 			continue;
-		out->max_updated_on = ps_util__strdup(
-			out->items[i - 1].updated_on);
+		out->max_updated_on =
+			ps_util__strdup(out->items[i - 1].updated_on);
 		if (out->max_updated_on == NULL)
 			error = ps_error_set(PS_ENOMEM, NULL);
 		break;
@@ -733,7 +737,7 @@ ps_bp_batch_contact_create(ps_bp_batch *b, const ps_bp_contact *c,
 
 	if (c == NULL)
 		return ps_error_set(PS_EINVAL, "Brightpearl contact create: no "
-				    "contact");
+					       "contact");
 	if ((error = ps_bp__build_contact_create(&m, c, address_id)) < 0)
 		return error;
 	return ps_bp__batch_push(b, &m);

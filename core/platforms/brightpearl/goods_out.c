@@ -27,8 +27,9 @@ find_reservation(int64_t *out_id, ps_bp *bp, const void *ctx)
 	int error;
 
 	*out_id = 0;
-	if ((error = ps_bp__path(&path, "/warehouse-service/order/%" PRId64
-				 "/reservation", k->order_id)) < 0)
+	if ((error = ps_bp__path(
+		     &path, "/warehouse-service/order/%" PRId64 "/reservation",
+		     k->order_id)) < 0)
 		return error;
 	error = ps_bp__request(&root, NULL, bp, "GET", path, NULL, 1,
 			       "reservation get");
@@ -80,9 +81,10 @@ ps_bp__build_reservation_create(ps_bp__msg *m, int64_t order_id,
 			goto done;
 		}
 	}
-	if ((error = ps_bp__path(&m->path, "/warehouse-service/order/%" PRId64
-				 "/reservation/warehouse/%" PRId64, order_id,
-				 warehouse_id)) < 0)
+	if ((error = ps_bp__path(&m->path,
+				 "/warehouse-service/order/%" PRId64
+				 "/reservation/warehouse/%" PRId64,
+				 order_id, warehouse_id)) < 0)
 		goto done;
 	m->method = "POST";
 	m->what = "reservation create";
@@ -101,9 +103,8 @@ ps_bp_reservation_create(ps_bp *bp, int64_t order_id, int64_t warehouse_id,
 	int64_t unused;
 	int error;
 
-	if ((error = ps_bp__build_reservation_create(&m, order_id,
-						     warehouse_id, lines, n)) <
-	    0)
+	if ((error = ps_bp__build_reservation_create(&m, order_id, warehouse_id,
+						     lines, n)) < 0)
 		return error;
 	error = ps_bp__create_recoverable(&unused, NULL, bp, &m, 0,
 					  find_reservation, &k);
@@ -168,18 +169,18 @@ gon_read(ps_bp_gon *g, const char *key, const json_t *j)
 					    what, 0)) < 0)
 		return error;
 	rows = json_object_get(j, "orderRows");
-	json_object_foreach((json_t *)rows, rkey, lines)
+	json_object_foreach ((json_t *)rows, rkey, lines)
 		count += json_is_array(lines) ? json_array_size(lines) : 0;
 	if ((error = ps_bp__alloc_items((void **)&g->lines, count,
 					sizeof(*g->lines))) < 0)
 		return error;
-	json_object_foreach((json_t *)rows, rkey, lines) {
+	json_object_foreach ((json_t *)rows, rkey, lines) {
 		k = json_string(rkey);
 		error = ps_conn__json_int_value(&row_id, k, "orderRows", what);
 		json_decref(k);
 		if (error < 0 || !json_is_array(lines))
 			return error;
-		json_array_foreach(lines, i, ln) {
+		json_array_foreach (lines, i, ln) {
 			ps_bp_gon_line *gl = &g->lines[g->nlines];
 
 			gl->row_id = row_id;
@@ -207,7 +208,8 @@ gon_list_fill(ps_bp_gon_list *out, json_t *all)
 	if (json_is_array(all) && json_array_size(all) == 0)
 		return 0;
 	if (!json_is_object(all))
-		return ps_error_set(PS_EDATA, "Brightpearl goods-out notes: "
+		return ps_error_set(PS_EDATA,
+				    "Brightpearl goods-out notes: "
 				    "reply is %s, expected an object keyed by "
 				    "note id",
 				    ps_conn__json_type_name(all));
@@ -215,7 +217,7 @@ gon_list_fill(ps_bp_gon_list *out, json_t *all)
 					json_object_size(all),
 					sizeof(*out->items))) < 0)
 		return error;
-	json_object_foreach(all, key, item) {
+	json_object_foreach (all, key, item) {
 		if ((error = gon_read(&out->items[out->n], key, item)) < 0) {
 			free(out->items[out->n].lines);
 			return error;
@@ -228,8 +230,7 @@ gon_list_fill(ps_bp_gon_list *out, json_t *all)
 }
 
 int
-ps_bp_gon_get(ps_bp_gon_list *out, ps_bp *bp, const int64_t *gon_ids,
-	      size_t n)
+ps_bp_gon_get(ps_bp_gon_list *out, ps_bp *bp, const int64_t *gon_ids, size_t n)
 {
 	json_t *all = NULL;
 	int error;
@@ -256,8 +257,10 @@ ps_bp_gon_for_order(ps_bp_gon_list *out, ps_bp *bp, int64_t order_id)
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	if ((error = ps_bp__path(&path, "/warehouse-service/order/%" PRId64
-				 "/goods-note/goods-out", order_id)) < 0)
+	if ((error = ps_bp__path(&path,
+				 "/warehouse-service/order/%" PRId64
+				 "/goods-note/goods-out",
+				 order_id)) < 0)
 		return error;
 	error = ps_bp__request(&root, NULL, bp, "GET", path, NULL, 1,
 			       "goods-out notes of an order");
@@ -290,9 +293,8 @@ ps_bp_batch_reservation_create(ps_bp_batch *b, int64_t order_id,
 	ps_bp__msg m;
 	int error;
 
-	if ((error = ps_bp__build_reservation_create(&m, order_id,
-						     warehouse_id, lines, n)) <
-	    0)
+	if ((error = ps_bp__build_reservation_create(&m, order_id, warehouse_id,
+						     lines, n)) < 0)
 		return error;
 	return ps_bp__batch_push(b, &m);
 }

@@ -19,9 +19,9 @@
 /* The reference lists, in the order of ps_bp__lists; the custom fields
  * come last. */
 static const ps_bp_ref_kind refs[] = {
-	PS_BP_REF_ORDER_STATUS,    PS_BP_REF_WAREHOUSE,
-	PS_BP_REF_CHANNEL,         PS_BP_REF_LEAD_SOURCE,
-	PS_BP_REF_PROJECT,         PS_BP_REF_SHIPPING_METHOD,
+	PS_BP_REF_ORDER_STATUS,   PS_BP_REF_WAREHOUSE,
+	PS_BP_REF_CHANNEL,        PS_BP_REF_LEAD_SOURCE,
+	PS_BP_REF_PROJECT,        PS_BP_REF_SHIPPING_METHOD,
 	PS_BP_REF_PAYMENT_METHOD,
 };
 

@@ -24,7 +24,7 @@ ps_bp__build_order_create(ps_bp__msg *m, ps_bp *bp, const ps_bp_order *o)
 	memset(m, 0, sizeof(*m));
 	if (o->customer_id <= 0)
 		return ps_error_set(PS_EINVAL, "Brightpearl sales order: no "
-				    "customer id");
+					       "customer id");
 	if ((body = json_object()) == NULL)
 		goto nomem;
 	if ((cust = json_pack("{s:I}", "id", (json_int_t)o->customer_id)) ==
@@ -43,14 +43,14 @@ ps_bp__build_order_create(ps_bp__msg *m, ps_bp *bp, const ps_bp_order *o)
 	if ((error = ps_conn__json_set_str(body, "ref", o->ref, 0)) < 0 ||
 	    (error = ps_conn__json_set_str(body, "externalRef", o->external_ref,
 					   0)) < 0 ||
-	    (error = ps_conn__json_set_str(body, "placedOn", o->placed_on,
+	    (error = ps_conn__json_set_str(body, "placedOn", o->placed_on, 0)) <
+		    0 ||
+	    (error = ps_conn__json_set_str(body, "priceModeCode", o->price_mode,
 					   0)) < 0 ||
-	    (error = ps_conn__json_set_str(body, "priceModeCode",
-					   o->price_mode, 0)) < 0 ||
-	    (error = ps_conn__json_set_int(body, "statusId", o->status_id,
+	    (error = ps_conn__json_set_int(body, "statusId", o->status_id, 0)) <
+		    0 ||
+	    (error = ps_conn__json_set_int(body, "warehouseId", o->warehouse_id,
 					   0)) < 0 ||
-	    (error = ps_conn__json_set_int(body, "warehouseId",
-					   o->warehouse_id, 0)) < 0 ||
 	    (error = ps_conn__json_set_int(body, "channelId", o->channel_id,
 					   0)) < 0 ||
 	    (error = ps_conn__json_set_int(body, "leadSourceId",
@@ -85,8 +85,8 @@ ps_bp__build_order_create(ps_bp__msg *m, ps_bp *bp, const ps_bp_order *o)
 		if (addr != NULL && ps_bp__set_new(deliv, "address", addr) < 0)
 			goto nomem;
 		if ((error = ps_conn__json_set_int(deliv, "shippingMethodId",
-						   o->shipping_method_id,
-						   0)) < 0 ||
+						   o->shipping_method_id, 0)) <
+			    0 ||
 		    (error = ps_conn__json_set_str(deliv, "date",
 						   o->delivery_date, 0)) < 0)
 			goto done;
@@ -133,7 +133,8 @@ ps_bp__build_order_create(ps_bp__msg *m, ps_bp *bp, const ps_bp_order *o)
 	m->what = "sales order create";
 	goto done;
 nomem:
-	error = ps_error_set(PS_ENOMEM, "out of memory building a Brightpearl "
+	error = ps_error_set(PS_ENOMEM,
+			     "out of memory building a Brightpearl "
 			     "sales order (or a field is not UTF-8)");
 done:
 	json_decref(body);
@@ -207,7 +208,7 @@ order_rows_read(ps_bp_order *o, const json_t *rows, const char *what)
 					json_object_size(rows),
 					sizeof(*o->rows))) < 0)
 		return error;
-	json_object_foreach((json_t *)rows, key, r) {
+	json_object_foreach ((json_t *)rows, key, r) {
 		ps_bp_order_row *row = &o->rows[i++];
 		json_t *k = json_string(key);
 
@@ -217,8 +218,8 @@ order_rows_read(ps_bp_order *o, const json_t *rows, const char *what)
 		if (error < 0 ||
 		    (error = ps_conn__json_int_opt(&row->product_id, r,
 						   "productId", what, 0)) < 0 ||
-		    (error = ps_conn__json_str_opt(&row->name, r,
-						   "productName", what)) < 0 ||
+		    (error = ps_conn__json_str_opt(&row->name, r, "productName",
+						   what)) < 0 ||
 		    (error = ps_conn__json_str_opt(&row->sku, r, "productSku",
 						   what)) < 0 ||
 		    (error = ps_conn__json_int_opt(&row->quantity, r,
@@ -280,11 +281,10 @@ order_read(ps_bp_order *o, const json_t *j)
 	    (error = ps_conn__json_str_opt(&o->currency, j,
 					   "currency.orderCurrencyCode",
 					   what)) < 0 ||
-	    (error = ps_conn__json_money_opt(&o->total_net, j,
-					     "totalValue.net", what, 0)) < 0 ||
-	    (error = ps_conn__json_money_opt(&o->total_tax, j,
-					     "totalValue.taxAmount", what,
-					     0)) < 0 ||
+	    (error = ps_conn__json_money_opt(&o->total_net, j, "totalValue.net",
+					     what, 0)) < 0 ||
+	    (error = ps_conn__json_money_opt(
+		     &o->total_tax, j, "totalValue.taxAmount", what, 0)) < 0 ||
 	    (error = ps_conn__json_money_opt(&o->total, j, "totalValue.total",
 					     what, 0)) < 0 ||
 	    (error = ps_conn__json_int_opt(&o->channel_id, j,
@@ -299,8 +299,8 @@ order_read(ps_bp_order *o, const json_t *j)
 	    (error = ps_conn__json_int_opt(
 		     &o->staff_owner_id, j,
 		     "assignment.current.staffOwnerContactId", what, 0)) < 0 ||
-	    (error = ps_conn__json_int_opt(&o->price_list_id, j,
-					   "priceListId", what, 0)) < 0 ||
+	    (error = ps_conn__json_int_opt(&o->price_list_id, j, "priceListId",
+					   what, 0)) < 0 ||
 	    (error = ps_conn__json_str_opt(&o->price_mode, j, "priceModeCode",
 					   what)) < 0 ||
 	    (error = ps_conn__json_int_opt(&o->warehouse_id, j, "warehouseId",
@@ -337,7 +337,7 @@ ps_bp__order_list_fill(ps_bp_order_list *l, json_t *all,
 					json_array_size(arr),
 					sizeof(*l->items))) < 0)
 		goto done;
-	json_array_foreach(arr, i, item) {
+	json_array_foreach (arr, i, item) {
 		if ((error = fn(&l->items[l->n], item)) < 0) {
 			free(l->items[l->n].rows);
 			goto done;
@@ -352,8 +352,7 @@ done:
 }
 
 int
-ps_bp_order_get(ps_bp_order_list *out, ps_bp *bp, const int64_t *ids,
-		size_t n)
+ps_bp_order_get(ps_bp_order_list *out, ps_bp *bp, const int64_t *ids, size_t n)
 {
 	json_t *all = NULL;
 	int error;
@@ -370,8 +369,7 @@ ps_bp_order_get(ps_bp_order_list *out, ps_bp *bp, const int64_t *ids,
 }
 
 int
-ps_bp_order_find_external(int64_t *out_id, ps_bp *bp,
-			  const char *external_ref)
+ps_bp_order_find_external(int64_t *out_id, ps_bp *bp, const char *external_ref)
 {
 	ps_conn_buf q = PS_CONN_BUF_INIT(2048);
 	json_t *rows = NULL, *row;
@@ -383,7 +381,7 @@ ps_bp_order_find_external(int64_t *out_id, ps_bp *bp,
 	*out_id = 0;
 	if (external_ref == NULL || external_ref[0] == '\0')
 		return ps_error_set(PS_EINVAL, "Brightpearl order search: no "
-				    "externalRef");
+					       "externalRef");
 	ps_conn__buf_add(&q, "externalRef=");
 	ps_conn__buf_add_urlenc(&q, external_ref);
 	if ((error = ps_conn__buf_check(&q, "Brightpearl order search")) < 0 ||
@@ -391,7 +389,7 @@ ps_bp_order_find_external(int64_t *out_id, ps_bp *bp,
 				   ps_conn__buf_str(&q),
 				   "order search by externalRef")) < 0)
 		goto done;
-	json_array_foreach(rows, i, row) {
+	json_array_foreach (rows, i, row) {
 		/* the filter may be loose; insist on an exact match */
 		if (ps_conn__json_str_opt(&ref, row, "externalRef",
 					  "Brightpearl order search") < 0 ||
@@ -428,7 +426,8 @@ ps_bp__build_status_set(ps_bp__msg *m, int64_t order_id, int64_t status_id,
 
 	memset(m, 0, sizeof(*m));
 	if (order_id <= 0 || status_id <= 0)
-		return ps_error_set(PS_EINVAL, "Brightpearl status change: "
+		return ps_error_set(PS_EINVAL,
+				    "Brightpearl status change: "
 				    "order and status ids are required");
 	m->body = json_pack("{s:I}", "orderStatusId", (json_int_t)status_id);
 	if (m->body == NULL)
@@ -440,8 +439,9 @@ ps_bp__build_status_set(ps_bp__msg *m, int64_t order_id, int64_t status_id,
 		ps_bp__msg_dispose(m);
 		return ps_error_last_code();
 	}
-	if ((error = ps_bp__path(&m->path, "/order-service/order/%" PRId64
-				 "/status", order_id)) < 0) {
+	if ((error = ps_bp__path(&m->path,
+				 "/order-service/order/%" PRId64 "/status",
+				 order_id)) < 0) {
 		ps_bp__msg_dispose(m);
 		return error;
 	}
@@ -479,12 +479,12 @@ ps_bp__build_note_add(ps_bp__msg *m, int64_t order_id, const char *text,
 	memset(m, 0, sizeof(*m));
 	if (order_id <= 0 || text == NULL)
 		return ps_error_set(PS_EINVAL, "Brightpearl note: order id and "
-				    "text are required");
+					       "text are required");
 	m->body = json_pack("{s:s, s:b}", "text", text, "isPublic",
 			    is_public != 0);
 	if (m->body == NULL)
 		return ps_error_set(PS_ENOMEM, "Brightpearl note: out of "
-				    "memory or text not UTF-8");
+					       "memory or text not UTF-8");
 	if ((error = ps_bp__path(&m->path,
 				 "/order-service/order/%" PRId64 "/note",
 				 order_id)) < 0) {
@@ -521,8 +521,8 @@ find_note(int64_t *out_id, ps_bp *bp, const void *ctx)
 }
 
 int
-ps_bp_note_add(int64_t *out_id, ps_bp *bp, int64_t order_id,
-	       const char *text, int is_public)
+ps_bp_note_add(int64_t *out_id, ps_bp *bp, int64_t order_id, const char *text,
+	       int is_public)
 {
 	ps_bp__msg m;
 	note_key k = {order_id, text};
@@ -531,8 +531,7 @@ ps_bp_note_add(int64_t *out_id, ps_bp *bp, int64_t order_id,
 
 	if (out_id != NULL)
 		*out_id = 0;
-	if ((error = ps_bp__build_note_add(&m, order_id, text, is_public)) <
-	    0)
+	if ((error = ps_bp__build_note_add(&m, order_id, text, is_public)) < 0)
 		return error;
 	error = ps_bp__create_recoverable(&id, NULL, bp, &m, 1, find_note, &k);
 	if (error == 0 && out_id != NULL)
@@ -561,20 +560,20 @@ ps_bp_note_list_get(ps_bp_note_list *out, ps_bp *bp, int64_t order_id)
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	if ((error = ps_bp__path(&path, "/order-service/order/%" PRId64
-				 "/note", order_id)) < 0)
+	if ((error = ps_bp__path(&path, "/order-service/order/%" PRId64 "/note",
+				 order_id)) < 0)
 		return error;
 	if ((error = ps_bp__list_get(&root, &arr, &out->priv__,
 				     (void **)&out->items, sizeof(*out->items),
 				     bp, path, "order note list")) < 0)
 		goto done;
-	json_array_foreach(arr, i, item) {
+	json_array_foreach (arr, i, item) {
 		ps_bp_note *nt = &out->items[out->n];
 
-		if ((error = ps_conn__json_int(&nt->id, item, "noteId",
-					       what)) < 0 ||
-		    (error = ps_conn__json_str(&nt->text, item, "text",
-					       what)) < 0 ||
+		if ((error = ps_conn__json_int(&nt->id, item, "noteId", what)) <
+			    0 ||
+		    (error = ps_conn__json_str(&nt->text, item, "text", what)) <
+			    0 ||
 		    (error = ps_conn__json_bool_opt(&nt->is_public, item,
 						    "isPublic", what, 0)) < 0 ||
 		    (error = ps_conn__json_int_opt(&nt->contact_id, item,
@@ -618,8 +617,10 @@ ps_bp_order_fields_set(ps_bp *bp, int64_t order_id,
 
 		if (f->code == NULL || f->code[0] == '\0' ||
 		    strchr(f->code, '/') != NULL) {
-			error = ps_error_set(PS_EINVAL, "Brightpearl custom "
-					     "field %zu: invalid code", i + 1);
+			error = ps_error_set(PS_EINVAL,
+					     "Brightpearl custom "
+					     "field %zu: invalid code",
+					     i + 1);
 			goto done;
 		}
 		switch (f->type) {
@@ -639,18 +640,20 @@ ps_bp_order_fields_set(ps_bp *bp, int64_t order_id,
 		}
 		snprintf(key, sizeof(key), "/%s", f->code);
 		if (v == NULL ||
-		    json_array_append_new(ops, json_pack("{s:s, s:s, s:o}",
-							 "op", "add", "path",
-							 key, "value", v)) <
-			    0) {
-			error = ps_error_set(PS_ENOMEM, "Brightpearl custom "
+		    json_array_append_new(
+			    ops, json_pack("{s:s, s:s, s:o}", "op", "add",
+					   "path", key, "value", v)) < 0) {
+			error = ps_error_set(PS_ENOMEM,
+					     "Brightpearl custom "
 					     "field '%s': out of memory or "
-					     "not UTF-8", f->code);
+					     "not UTF-8",
+					     f->code);
 			goto done;
 		}
 	}
-	if ((error = ps_bp__path(&path, "/order-service/order/%" PRId64
-				 "/custom-field", order_id)) < 0)
+	if ((error = ps_bp__path(
+		     &path, "/order-service/order/%" PRId64 "/custom-field",
+		     order_id)) < 0)
 		goto done;
 	error = ps_bp__request(&root, NULL, bp, "PATCH", path, ops, 1,
 			       "order custom fields update");
@@ -733,8 +736,7 @@ ps_bp_sales_order_get(ps_bp_sales_order *out, ps_bp *bp, int64_t id)
 	if ((error = ps_bp__request(&root, NULL, bp, "GET", path, NULL, 1,
 				    "sales order get")) < 0)
 		goto done;
-	json_array_foreach(ps_bp__response(root), i, item)
-	{
+	json_array_foreach (ps_bp__response(root), i, item) {
 		if (json_integer_value(json_object_get(item, "id")) == id)
 			j = item;
 	}
@@ -802,8 +804,7 @@ so_put_body(json_t **out, const ps_bp_sales_order *so,
 		return ps_error_set(PS_ENOMEM, NULL);
 	for (k = 0; so_read_only[k]; k++)
 		json_object_del(body, so_read_only[k]);
-	json_array_foreach(json_object_get(body, "rows"), i, row)
-	{
+	json_array_foreach (json_object_get(body, "rows"), i, row) {
 		for (k = 0; so_row_read_only[k]; k++)
 			json_object_del(row, so_row_read_only[k]);
 	}

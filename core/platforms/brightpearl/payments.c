@@ -22,7 +22,8 @@ ps_bp__build_payment_create(ps_bp__msg *m, const ps_bp_payment *p)
 	memset(m, 0, sizeof(*m));
 	if (p->order_id <= 0 || p->method_code == NULL || p->type == NULL ||
 	    p->currency == NULL || p->payment_date == NULL)
-		return ps_error_set(PS_EINVAL, "Brightpearl payment: order, "
+		return ps_error_set(PS_EINVAL,
+				    "Brightpearl payment: order, "
 				    "method, type, currency and date are "
 				    "required");
 	auth = strcmp(p->type, "AUTH") == 0 || strcmp(p->type, "VOID") == 0;
@@ -31,11 +32,12 @@ ps_bp__build_payment_create(ps_bp__msg *m, const ps_bp_payment *p)
 		      (json_int_t)p->order_id, "currencyIsoCode", p->currency,
 		      "paymentDate", p->payment_date);
 	if (b == NULL)
-		return ps_error_set(PS_ENOMEM, "Brightpearl payment: out of "
+		return ps_error_set(PS_ENOMEM,
+				    "Brightpearl payment: out of "
 				    "memory or a field is not UTF-8");
-	if ((error = ps_conn__json_set_money(b, auth ? "amountAuthorized"
-						      : "amountPaid",
-					     p->amount)) < 0 ||
+	if ((error = ps_conn__json_set_money(
+		     b, auth ? "amountAuthorized" : "amountPaid", p->amount)) <
+		    0 ||
 	    (error = ps_conn__json_set_str(b, "transactionRef",
 					   p->transaction_ref, 0)) < 0 ||
 	    (error = ps_conn__json_set_str(b, "transactionCode",
@@ -78,10 +80,10 @@ payment_find(int64_t *out_id, ps_bp *bp, const void *ctx)
 		     &rows, bp, "/accounting-service/customer-payment-search",
 		     q, "customer payment search")) < 0)
 		return error;
-	json_array_foreach(rows, i, row) {
+	json_array_foreach (rows, i, row) {
 		ref = json_string_value(json_object_get(row, "transactionRef"));
-		code = json_string_value(json_object_get(row,
-							 "paymentMethodCode"));
+		code = json_string_value(
+			json_object_get(row, "paymentMethodCode"));
 		if (ref == NULL || strcmp(ref, p->transaction_ref) != 0 ||
 		    (code != NULL && strcasecmp(code, p->method_code) != 0))
 			continue;
@@ -145,8 +147,8 @@ credit_read(ps_bp_order *o, const json_t *j)
 					   what, 0)) < 0 ||
 	    (error = ps_conn__json_int_opt(&o->warehouse_id, j, "warehouseId",
 					   what, 0)) < 0 ||
-	    (error = ps_conn__json_int_opt(&o->channel_id, j, "channelId",
-					   what, 0)) < 0 ||
+	    (error = ps_conn__json_int_opt(&o->channel_id, j, "channelId", what,
+					   0)) < 0 ||
 	    (error = ps_conn__json_str_opt(&o->currency, j, "currency.code",
 					   what)) < 0 ||
 	    (error = ps_conn__json_str_opt(&o->placed_on, j, "placedOn",
@@ -165,7 +167,7 @@ credit_read(ps_bp_order *o, const json_t *j)
 					json_array_size(rows),
 					sizeof(*o->rows))) < 0)
 		return error;
-	json_array_foreach(rows, i, r) {
+	json_array_foreach (rows, i, r) {
 		ps_bp_order_row *row = &o->rows[o->nrows];
 
 		if ((error = ps_conn__json_int_opt(&row->id, r, "id", what,
@@ -182,8 +184,8 @@ credit_read(ps_bp_order *o, const json_t *j)
 						     0)) < 0 ||
 		    (error = ps_conn__json_money_opt(&row->tax, r, "tax", what,
 						     0)) < 0 ||
-		    (error = ps_conn__json_str_opt(&row->tax_code, r,
-						   "taxCode", what)) < 0 ||
+		    (error = ps_conn__json_str_opt(&row->tax_code, r, "taxCode",
+						   what)) < 0 ||
 		    (error = ps_conn__json_str_opt(&row->nominal_code, r,
 						   "nominalCode", what)) < 0)
 			return error;
@@ -194,8 +196,7 @@ credit_read(ps_bp_order *o, const json_t *j)
 }
 
 int
-ps_bp_credit_get(ps_bp_order_list *out, ps_bp *bp, const int64_t *ids,
-		 size_t n)
+ps_bp_credit_get(ps_bp_order_list *out, ps_bp *bp, const int64_t *ids, size_t n)
 {
 	json_t *all = NULL;
 	int error;
@@ -225,14 +226,14 @@ ps_bp_credit_find(ps_bp_ids *out, ps_bp *bp, int64_t parent_id)
 	out->n = 0;
 	snprintf(q, sizeof(q), "parentOrderId=%" PRId64 "&orderTypeId=3",
 		 parent_id);
-	if ((error = ps_bp__search(&rows, bp, "/order-service/order-search",
-				   q, "sales credit search")) < 0)
+	if ((error = ps_bp__search(&rows, bp, "/order-service/order-search", q,
+				   "sales credit search")) < 0)
 		return error;
 	if ((error = ps_bp__alloc_items((void **)&out->ids,
 					json_array_size(rows),
 					sizeof(*out->ids))) < 0)
 		goto done;
-	json_array_foreach(rows, i, row) {
+	json_array_foreach (rows, i, row) {
 		int64_t parent;
 
 		if ((error = ps_conn__json_int_opt(&type, row, "orderTypeId",

@@ -169,9 +169,9 @@ static const ps_setting_def settings[] = {
 	/* clang-format on */
 };
 
-static const char *const datacentres[] = {
-	"euw1  Europe", "use1  United States east", "usw1  United States west",
-	NULL};
+static const char *const datacentres[] = {"euw1  Europe",
+					  "use1  United States east",
+					  "usw1  United States west", NULL};
 static int
 bp_webhook_accept(ps_webhook_event *out, const ps_webhook_request *req)
 {

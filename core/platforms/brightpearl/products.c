@@ -31,7 +31,8 @@ ps_bp_identity_parse(ps_bp_identity *out, const char *name)
 			return 0;
 		}
 	}
-	return ps_error_set(PS_EINVAL, "unknown product identity field '%s' "
+	return ps_error_set(PS_EINVAL,
+			    "unknown product identity field '%s' "
 			    "(expected sku, barcode, ean, upc, isbn or mpn)",
 			    name != NULL ? name : "");
 }
@@ -64,8 +65,8 @@ product_row_read(ps_bp_product *p, const json_t *row)
 	memset(p, 0, sizeof(*p));
 	if ((error = ps_conn__json_int(&p->id, row, "productId", what)) < 0 ||
 	    (error = ps_conn__json_str_opt(&p->sku, row, "SKU", what)) < 0 ||
-	    (error = ps_conn__json_str_opt(&p->barcode, row, "barcode",
-					   what)) < 0 ||
+	    (error = ps_conn__json_str_opt(&p->barcode, row, "barcode", what)) <
+		    0 ||
 	    (error = ps_conn__json_str_opt(&p->ean, row, "EAN", what)) < 0 ||
 	    (error = ps_conn__json_str_opt(&p->upc, row, "UPC", what)) < 0 ||
 	    (error = ps_conn__json_str_opt(&p->isbn, row, "ISBN", what)) < 0 ||
@@ -95,7 +96,7 @@ ps_bp_product_find(ps_bp_product_list *out, ps_bp *bp, ps_bp_identity field,
 	if ((unsigned)field >= PS_BP_IDENTITY_COUNT || value == NULL ||
 	    value[0] == '\0')
 		return ps_error_set(PS_EINVAL, "Brightpearl product search: no "
-				    "field or value");
+					       "field or value");
 	snprintf(what, sizeof(what), "product search by %s",
 		 identities[field].column);
 	ps_conn__buf_addf(&q, "%s=", identities[field].column);
@@ -110,7 +111,7 @@ ps_bp_product_find(ps_bp_product_list *out, ps_bp *bp, ps_bp_identity field,
 					json_array_size(rows),
 					sizeof(*out->items))) < 0)
 		goto done;
-	json_array_foreach(rows, i, row) {
+	json_array_foreach (rows, i, row) {
 		/* the column may match loosely; only exact values count */
 		v = json_string_value(
 			json_object_get(row, identities[field].column));
@@ -160,9 +161,8 @@ product_read(ps_bp_product *p, const json_t *j)
 					    "stock.stockTracked", what, 0)) < 0)
 		return error;
 	chan = json_array_get(json_object_get(j, "salesChannels"), 0);
-	if (chan != NULL &&
-	    (error = ps_conn__json_str_opt(&p->name, chan, "productName",
-					   what)) < 0)
+	if (chan != NULL && (error = ps_conn__json_str_opt(
+				     &p->name, chan, "productName", what)) < 0)
 		return error;
 	return 0;
 }
@@ -176,8 +176,8 @@ ps_bp_product_get(ps_bp_product_list *out, ps_bp *bp, const int64_t *ids,
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	if ((error = ps_bp__get_ids(&all, bp, "/product-service/product/",
-				    NULL, ids, n, "product get")) < 0)
+	if ((error = ps_bp__get_ids(&all, bp, "/product-service/product/", NULL,
+				    ids, n, "product get")) < 0)
 		return error;
 	out->priv__ = all;
 	if ((arr = ps_bp__values_of(all)) == NULL) {
@@ -188,7 +188,7 @@ ps_bp_product_get(ps_bp_product_list *out, ps_bp *bp, const int64_t *ids,
 					json_array_size(arr),
 					sizeof(*out->items))) < 0)
 		goto done;
-	json_array_foreach(arr, i, item) {
+	json_array_foreach (arr, i, item) {
 		if ((error = product_read(&out->items[out->n], item)) < 0)
 			goto done;
 		out->n++;
@@ -231,8 +231,8 @@ stock_read(ps_bp_stock *s, const json_t *j, const char *what)
 
 	if ((error = ps_conn__json_int_opt(&s->in_stock, j, "inStock", what,
 					   0)) < 0 ||
-	    (error = ps_conn__json_int_opt(&s->on_hand, j, "onHand", what,
-					   0)) < 0 ||
+	    (error = ps_conn__json_int_opt(&s->on_hand, j, "onHand", what, 0)) <
+		    0 ||
 	    (error = ps_conn__json_int_opt(&s->allocated, j, "allocated", what,
 					   0)) < 0 ||
 	    (error = ps_conn__json_int_opt(&s->in_transit, j, "inTransit", what,
@@ -254,28 +254,28 @@ ps_bp_availability_get(ps_bp_stock_list *out, ps_bp *bp,
 
 	out->items = NULL;
 	out->n = 0;
-	if ((error = ps_bp__get_ids(&all, bp,
-				    "/warehouse-service/product-availability/",
-				    NULL, product_ids, n,
-				    "product availability")) < 0)
+	if ((error = ps_bp__get_ids(
+		     &all, bp, "/warehouse-service/product-availability/", NULL,
+		     product_ids, n, "product availability")) < 0)
 		return error;
 	if (json_is_array(all) && json_array_size(all) == 0)
 		goto done;
 	if (!json_is_object(all)) {
-		error = ps_error_set(PS_EDATA, "Brightpearl product "
+		error = ps_error_set(PS_EDATA,
+				     "Brightpearl product "
 				     "availability: reply is %s, expected an "
 				     "object keyed by product id",
 				     ps_conn__json_type_name(all));
 		goto done;
 	}
-	json_object_foreach(all, pkey, prod) {
-		count += 1 + json_object_size(json_object_get(prod,
-							      "warehouses"));
+	json_object_foreach (all, pkey, prod) {
+		count += 1 +
+			 json_object_size(json_object_get(prod, "warehouses"));
 	}
 	if ((error = ps_bp__alloc_items((void **)&out->items, count,
 					sizeof(*out->items))) < 0)
 		goto done;
-	json_object_foreach(all, pkey, prod) {
+	json_object_foreach (all, pkey, prod) {
 		json_t *k = json_string(pkey);
 
 		error = ps_conn__json_int_value(&pid, k, "product id",
@@ -287,12 +287,12 @@ ps_bp_availability_get(ps_bp_stock_list *out, ps_bp *bp,
 			 "Brightpearl availability of product %" PRId64, pid);
 		out->items[out->n].product_id = pid;
 		if ((error = stock_read(&out->items[out->n],
-					json_object_get(prod, "total"),
-					what)) < 0)
+					json_object_get(prod, "total"), what)) <
+		    0)
 			goto done;
 		out->n++;
 		whs = json_object_get(prod, "warehouses");
-		json_object_foreach(whs, wkey, w) {
+		json_object_foreach (whs, wkey, w) {
 			k = json_string(wkey);
 			error = ps_conn__json_int_value(&wid, k, "warehouses",
 							what);
@@ -301,8 +301,8 @@ ps_bp_availability_get(ps_bp_stock_list *out, ps_bp *bp,
 				goto done;
 			out->items[out->n].product_id = pid;
 			out->items[out->n].warehouse_id = wid;
-			if ((error = stock_read(&out->items[out->n], w,
-						what)) < 0)
+			if ((error = stock_read(&out->items[out->n], w, what)) <
+			    0)
 				goto done;
 			out->n++;
 		}

@@ -133,8 +133,7 @@ ps_bp_products_tracked(ps_bp_product_ref **out, size_t *out_n, ps_bp *bp,
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
 	}
-	json_array_foreach(rows, i, row)
-	{
+	json_array_foreach (rows, i, row) {
 		json_t *id = json_object_get(row, "productId");
 		const char *m = json_string_value(json_object_get(row, col));
 
@@ -183,8 +182,7 @@ ps_bp_gons_shipped_since(ps_bp_gon_ref **out, size_t *out_n, ps_bp *bp,
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
 	}
-	json_array_foreach(rows, i, row)
-	{
+	json_array_foreach (rows, i, row) {
 		json_t *id = json_object_get(row, "goodsOutNoteId");
 		json_t *order = json_object_get(row, "orderId");
 		const char *on =
@@ -244,8 +242,7 @@ ps_bp__orders_search(ps_bp_order_ref **out, size_t *out_n, ps_bp *bp,
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
 	}
-	json_array_foreach(rows, i, row)
-	{
+	json_array_foreach (rows, i, row) {
 		json_t *id = json_object_get(row, "orderId");
 		json_t *status = json_object_get(row, "orderStatusId");
 		const char *on =

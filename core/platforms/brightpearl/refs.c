@@ -38,7 +38,7 @@ ps_bp_custom_fields_list(ps_bp_field_meta_list *out, ps_bp *bp)
 		     "/order-service/sale/custom-field-meta-data",
 		     "custom field list")) < 0)
 		goto done;
-	json_array_foreach(arr, i, item) {
+	json_array_foreach (arr, i, item) {
 		ps_bp_field_meta *f = &out->items[out->n];
 
 		if ((error = ps_conn__json_int(&f->id, item, "id", what)) < 0 ||
@@ -46,9 +46,8 @@ ps_bp_custom_fields_list(ps_bp_field_meta_list *out, ps_bp *bp)
 			    0 ||
 		    (error = ps_conn__json_str_opt(&f->name, item, "name",
 						   what)) < 0 ||
-		    (error = ps_conn__json_str_opt(&f->type, item,
-						   "customFieldType", what)) <
-			    0 ||
+		    (error = ps_conn__json_str_opt(
+			     &f->type, item, "customFieldType", what)) < 0 ||
 		    (error = ps_conn__json_bool_opt(&f->required, item,
 						    "required", what, 0)) < 0)
 			goto done;
@@ -178,14 +177,16 @@ ps_bp_ref_list_get(ps_bp_ref_list *out, ps_bp *bp, ps_bp_ref_kind kind)
 
 	memset(out, 0, sizeof(*out));
 	if ((unsigned)kind >= PS_BP_REF_COUNT)
-		return ps_error_set(PS_EINVAL, "unknown Brightpearl reference "
-				    "kind %d", (int)kind);
+		return ps_error_set(PS_EINVAL,
+				    "unknown Brightpearl reference "
+				    "kind %d",
+				    (int)kind);
 	snprintf(what, sizeof(what), "%s list", ref_kinds[kind].name);
 	if ((error = ps_bp__list_get(&root, &arr, &out->priv__,
 				     (void **)&out->items, sizeof(*out->items),
 				     bp, ref_kinds[kind].path, what)) < 0)
 		goto done;
-	json_array_foreach(arr, i, item) {
+	json_array_foreach (arr, i, item) {
 		if ((error = ref_read(&out->items[out->n], kind, item)) < 0)
 			goto done;
 		out->n++;

@@ -37,7 +37,7 @@ ps_bp_webhook_list_get(ps_bp_webhook_list *out, ps_bp *bp)
 				     bp, "/integration-service/webhook",
 				     "webhook list")) < 0)
 		goto done;
-	json_array_foreach(arr, i, item) {
+	json_array_foreach (arr, i, item) {
 		ps_bp_webhook *w = &out->items[out->n];
 
 		if ((error = ps_conn__json_int(&w->id, item, "id", what)) < 0 ||
@@ -52,11 +52,10 @@ ps_bp_webhook_list_get(ps_bp_webhook_list *out, ps_bp *bp)
 		    (error = ps_conn__json_str_opt(&w->content_type, item,
 						   "contentType", what)) < 0 ||
 		    (error = ps_conn__json_bool_opt(&w->id_set_accepted, item,
-						    "idSetAccepted", what,
-						    0)) < 0 ||
-		    (error = ps_conn__json_int_opt(&qos, item,
-						   "qualityOfService", what,
-						   0)) < 0)
+						    "idSetAccepted", what, 0)) <
+			    0 ||
+		    (error = ps_conn__json_int_opt(
+			     &qos, item, "qualityOfService", what, 0)) < 0)
 			goto done;
 		w->qos = (int)qos;
 		out->n++;
@@ -104,19 +103,20 @@ ps_bp_webhook_create(int64_t *out_id, ps_bp *bp, const ps_bp_webhook *w)
 		*out_id = 0;
 	if (w->subscribe_to == NULL || w->uri_template == NULL)
 		return ps_error_set(PS_EINVAL, "Brightpearl webhook: event and "
-				    "URL are required");
+					       "URL are required");
 	body = json_pack("{s:s, s:s, s:s, s:b, s:i}", "subscribeTo",
 			 w->subscribe_to, "httpMethod",
 			 w->http_method != NULL ? w->http_method : "POST",
 			 "uriTemplate", w->uri_template, "idSetAccepted",
 			 w->id_set_accepted != 0, "qualityOfService", w->qos);
 	if (body == NULL)
-		return ps_error_set(PS_ENOMEM, "Brightpearl webhook: out of "
+		return ps_error_set(PS_ENOMEM,
+				    "Brightpearl webhook: out of "
 				    "memory or a field is not UTF-8");
 	if ((error = ps_conn__json_set_str(body, "bodyTemplate",
 					   w->body_template, 0)) < 0 ||
-	    (error = ps_conn__json_set_str(body, "contentType",
-					   w->content_type, 0)) < 0)
+	    (error = ps_conn__json_set_str(body, "contentType", w->content_type,
+					   0)) < 0)
 		goto done;
 	m.method = "POST";
 	m.body = body;

@@ -371,8 +371,7 @@ by_id(json_t *array, int64_t id)
 	size_t i;
 	json_t *x;
 
-	json_array_foreach(array, i, x)
-	{
+	json_array_foreach (array, i, x) {
 		if (sb_json_int(json_object_get(x, "id"), 0) == id)
 			return x;
 	}
@@ -431,8 +430,7 @@ consignment_items(const bc_state *st, const bc_order *o, int64_t addr_id,
 	char tail[96];
 	size_t i, n = 0;
 
-	json_array_foreach(o->lines, i, l)
-	{
+	json_array_foreach (o->lines, i, l) {
 		int64_t a =
 			sb_json_int(json_object_get(l, "order_address_id"), 0);
 		int64_t lid = sb_json_int(json_object_get(l, "id"), 0);
@@ -490,8 +488,7 @@ order_consignments(const bc_state *st, const bc_order *o, int full)
 	char tail[96];
 	size_t i, k;
 
-	json_array_foreach(o->addresses, i, a)
-	{
+	json_array_foreach (o->addresses, i, a) {
 		json_t *c = json_object();
 		int64_t aid = sb_json_int(json_object_get(a, "id"), 0);
 
@@ -902,8 +899,7 @@ v2_shipment_one(sb_platform *pf, sb_request *req, sb_response *resp)
 		json_t *x;
 
 		/* Deleting does not move the order out of Shipped. */
-		json_array_foreach(o->shipments, i, x)
-		{
+		json_array_foreach (o->shipments, i, x) {
 			if (x == sh) {
 				json_array_remove(o->shipments, i);
 				break;
@@ -994,8 +990,7 @@ v3_products_list(sb_platform *pf, sb_request *req, sb_response *resp)
 	if (bc_paging(req, resp, 1, &page, &limit) < 0)
 		return 0;
 	rows = json_array();
-	json_array_foreach(st->products, i, p)
-	{
+	json_array_foreach (st->products, i, p) {
 		id = sb_json_int(json_object_get(p, "id"), 0);
 		if (!id_in(req, "id:in", id) ||
 		    bc_query_int(req, "id", id) != id ||
@@ -1151,12 +1146,10 @@ v3_variants_list(sb_platform *pf, sb_request *req, sb_response *resp)
 	if (bc_paging(req, resp, 1, &page, &limit) < 0)
 		return 0;
 	rows = json_array();
-	json_array_foreach(st->products, i, p)
-	{
+	json_array_foreach (st->products, i, p) {
 		if (only && p != only)
 			continue;
-		json_array_foreach(json_object_get(p, "variants"), j, v)
-		{
+		json_array_foreach (json_object_get(p, "variants"), j, v) {
 			if (variant_matches(req, v))
 				json_array_append(rows, v);
 		}
@@ -1272,8 +1265,7 @@ v3_variants_batch(sb_platform *pf, sb_request *req, sb_response *resp)
 	}
 	/* Validate every item before changing anything. */
 	errs = json_array();
-	json_array_foreach(body, i, it)
-	{
+	json_array_foreach (body, i, it) {
 		int64_t id = sb_json_int(json_object_get(it, "id"), 0);
 		json_t *lvl = json_object_get(it, "inventory_level");
 
@@ -1309,8 +1301,7 @@ v3_variants_batch(sb_platform *pf, sb_request *req, sb_response *resp)
 	}
 	json_decref(errs);
 	out = json_array();
-	json_array_foreach(body, i, it)
-	{
+	json_array_foreach (body, i, it) {
 		p = NULL;
 		v = bc_variant_find(
 			st, sb_json_int(json_object_get(it, "id"), 0), &p);
@@ -1373,8 +1364,7 @@ v3_inventory_adjust(sb_platform *pf, sb_request *req, sb_response *resp)
 	prods = calloc(n, sizeof(*prods));
 	if (vars == NULL || prods == NULL)
 		goto done;
-	json_array_foreach(items, i, it)
-	{
+	json_array_foreach (items, i, it) {
 		json_t *sku = json_object_get(it, "sku");
 		json_t *vid = json_object_get(it, "variant_id");
 		json_t *pid = json_object_get(it, "product_id");
@@ -1446,8 +1436,7 @@ v3_inventory_adjust(sb_platform *pf, sb_request *req, sb_response *resp)
 			goto done;
 		}
 	}
-	json_array_foreach(items, i, it)
-	{
+	json_array_foreach (items, i, it) {
 		int64_t q = sb_json_int(json_object_get(it, "quantity"), 0);
 
 		if (relative)
@@ -1505,10 +1494,8 @@ v3_inventory_items(sb_platform *pf, sb_request *req, sb_response *resp)
 		return 0;
 	}
 	rows = json_array();
-	json_array_foreach(st->products, i, p)
-	{
-		json_array_foreach(json_object_get(p, "variants"), j, v)
-		{
+	json_array_foreach (st->products, i, p) {
+		json_array_foreach (json_object_get(p, "variants"), j, v) {
 			json_t *identity;
 
 			if (!id_in(req, "variant_id:in",
@@ -1579,8 +1566,7 @@ v3_customers_list(sb_platform *pf, sb_request *req, sb_response *resp)
 	if (bc_paging(req, resp, 1, &page, &limit) < 0)
 		return 0;
 	rows = json_array();
-	json_array_foreach(st->customers, i, c)
-	{
+	json_array_foreach (st->customers, i, c) {
 		json_t *copy;
 
 		if (!id_in(req, "id:in",
@@ -1658,8 +1644,7 @@ v3_customers_create(sb_platform *pf, sb_request *req, sb_response *resp)
 		return 0;
 	}
 	/* All or nothing: check required fields and duplicate emails. */
-	json_array_foreach(body, i, it)
-	{
+	json_array_foreach (body, i, it) {
 		const char *e = sb_json_str(json_object_get(it, "email"), NULL);
 		const char *miss =
 			e == NULL ? "email"
@@ -1673,8 +1658,7 @@ v3_customers_create(sb_platform *pf, sb_request *req, sb_response *resp)
 
 		snprintf(key, sizeof(key), ".customer_create[%zu]", i);
 		if (miss == NULL) {
-			json_array_foreach(st->customers, j, x)
-			{
+			json_array_foreach (st->customers, j, x) {
 				if (strcasecmp(sb_json_str(json_object_get(
 								   x, "email"),
 							   ""),
@@ -1703,8 +1687,7 @@ v3_customers_create(sb_platform *pf, sb_request *req, sb_response *resp)
 		}
 	}
 	out = json_array();
-	json_array_foreach(body, i, it)
-	{
+	json_array_foreach (body, i, it) {
 		c = bc_customer_create(st, it, msg, sizeof(msg));
 		if (c)
 			json_array_append_new(out, json_deep_copy(c));
@@ -1762,8 +1745,7 @@ v3_all_refunds(sb_platform *pf, sb_request *req, sb_response *resp)
 	for (i = 0; i < st->norders; i++) {
 		if (!id_in(req, "order_id:in", st->orders[i].id))
 			continue;
-		json_array_foreach(st->orders[i].refunds, j, r)
-		{
+		json_array_foreach (st->orders[i].refunds, j, r) {
 			json_array_append(rows, r);
 		}
 	}
@@ -1794,8 +1776,7 @@ v3_hooks_list(sb_platform *pf, sb_request *req, sb_response *resp)
 	if (bc_paging(req, resp, 1, &page, &limit) < 0)
 		return 0;
 	rows = json_array();
-	json_array_foreach(st->hooks, i, h)
-	{
+	json_array_foreach (st->hooks, i, h) {
 		if (active && json_is_true(json_object_get(h, "is_active")) !=
 				      (strcmp(active, "true") == 0))
 			continue;
@@ -1843,8 +1824,7 @@ v3_hook_create(sb_platform *pf, sb_request *req, sb_response *resp)
 				      "error.invalid"));
 		goto done;
 	}
-	json_array_foreach(st->hooks, i, x)
-	{
+	json_array_foreach (st->hooks, i, x) {
 		if (strcmp(sb_json_str(json_object_get(x, "scope"), ""),
 			   scope) != 0)
 			continue;
@@ -1899,8 +1879,7 @@ v3_hook_one(sb_platform *pf, sb_request *req, sb_response *resp)
 	if (strcmp(req->method, "DELETE") == 0) {
 		json_t *copy = json_deep_copy(h), *x;
 
-		json_array_foreach(st->hooks, i, x)
-		{
+		json_array_foreach (st->hooks, i, x) {
 			if (x == h) {
 				json_array_remove(st->hooks, i);
 				break;

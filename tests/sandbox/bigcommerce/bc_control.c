@@ -41,8 +41,7 @@ order_state(bc_state *st, const bc_order *o)
 	json_t *ships = json_array(), *sh;
 	size_t i;
 
-	json_array_foreach(o->shipments, i, sh)
-	{
+	json_array_foreach (o->shipments, i, sh) {
 		json_array_append_new(ships, bc_shipment_json(st, sh));
 	}
 	return json_pack("{s:o, s:O, s:O, s:o, s:O, s:O}", "order",
@@ -58,10 +57,8 @@ inventory_state(bc_state *st)
 	json_t *out = json_array(), *p, *v;
 	size_t i, j;
 
-	json_array_foreach(st->products, i, p)
-	{
-		json_array_foreach(json_object_get(p, "variants"), j, v)
-		{
+	json_array_foreach (st->products, i, p) {
+		json_array_foreach (json_object_get(p, "variants"), j, v) {
 			json_array_append_new(
 				out,
 				json_pack(
@@ -113,8 +110,7 @@ line_by_id(const bc_order *o, int64_t id)
 	json_t *l;
 	size_t i;
 
-	json_array_foreach(o->lines, i, l)
-	{
+	json_array_foreach (o->lines, i, l) {
 		if (sb_json_int(json_object_get(l, "id"), 0) == id)
 			return l;
 	}
@@ -149,8 +145,7 @@ ctl_corrupt(bc_state *st, bc_order *o, sb_request *req, sb_response *resp)
 			  "order and read must be objects, lines an array");
 		return;
 	}
-	json_array_foreach(lines, i, l)
-	{
+	json_array_foreach (lines, i, l) {
 		if (line_by_id(o, sb_json_int(json_object_get(l, "id"), 0)) ==
 		    NULL) {
 			json_decref(body);
@@ -158,8 +153,7 @@ ctl_corrupt(bc_state *st, bc_order *o, sb_request *req, sb_response *resp)
 			return;
 		}
 	}
-	json_array_foreach(lines, i, l)
-	{
+	json_array_foreach (lines, i, l) {
 		line = line_by_id(o, sb_json_int(json_object_get(l, "id"), 0));
 		json_object_update(line, l);
 	}
@@ -282,8 +276,7 @@ ctl_inventory(bc_state *st, sb_request *req, sb_response *resp)
 		json_decref(body);
 		body = items;
 	}
-	json_array_foreach(body, i, it)
-	{
+	json_array_foreach (body, i, it) {
 		const char *sku = sb_json_str(json_object_get(it, "sku"), "");
 
 		if ((v = bc_variant_by_sku(st, sku, &p)) == NULL ||
@@ -293,8 +286,7 @@ ctl_inventory(bc_state *st, sb_request *req, sb_response *resp)
 			return;
 		}
 	}
-	json_array_foreach(body, i, it)
-	{
+	json_array_foreach (body, i, it) {
 		v = bc_variant_by_sku(
 			st, sb_json_str(json_object_get(it, "sku"), ""), &p);
 		bc_inventory_set(st, p, v,

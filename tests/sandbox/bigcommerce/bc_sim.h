@@ -46,9 +46,9 @@ typedef struct bc_order {
 	json_t *shipments;    /* v2 shipments, dates as epoch "_t" (owned) */
 	json_t *transactions; /* v3 transactions (owned) */
 	json_t *refunds;      /* v3 refunds (owned) */
-	json_t *raw; /* members served as they are, over the order's own
-			(control call "corrupt", for bad-input tests);
-			NULL: none (owned) */
+	json_t *raw;      /* members served as they are, over the order's own
+			     (control call "corrupt", for bad-input tests);
+			     NULL: none (owned) */
 	json_t *raw_read; /* the same, in GET /v2/orders/{id} only */
 } bc_order;
 

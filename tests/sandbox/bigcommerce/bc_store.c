@@ -233,8 +233,7 @@ bc_event(bc_state *st, const char *scope, json_t *data)
 		memcpy(wh_sig, "v1,", 3);
 		bc_base64(wh_sig + 3, sizeof(wh_sig) - 3, mac, sizeof(mac));
 	}
-	json_array_foreach(st->hooks, i, hook)
-	{
+	json_array_foreach (st->hooks, i, hook) {
 		sb_pair hdr[16];
 		size_t nh = 0;
 		const char *k;
@@ -253,8 +252,7 @@ bc_event(bc_state *st, const char *scope, json_t *data)
 		hdr[2].value = wh_sig;
 		nh = 3;
 		if (json_is_object(headers))
-			json_object_foreach(headers, k, v)
-			{
+			json_object_foreach (headers, k, v) {
 				if (nh == 16 || !json_is_string(v))
 					continue;
 				hdr[nh].name = (char *)k;
@@ -282,8 +280,7 @@ bc_hook_find(bc_state *st, int64_t id)
 	size_t i;
 	json_t *h;
 
-	json_array_foreach(st->hooks, i, h)
-	{
+	json_array_foreach (st->hooks, i, h) {
 		if (sb_json_int(json_object_get(h, "id"), 0) == id)
 			return h;
 	}
@@ -319,8 +316,7 @@ bc_product_find(bc_state *st, int64_t id)
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(st->products, i, p)
-	{
+	json_array_foreach (st->products, i, p) {
 		if (sb_json_int(json_object_get(p, "id"), 0) == id)
 			return p;
 	}
@@ -333,10 +329,8 @@ bc_variant_find(bc_state *st, int64_t id, json_t **product)
 	size_t i, j;
 	json_t *p, *v;
 
-	json_array_foreach(st->products, i, p)
-	{
-		json_array_foreach(json_object_get(p, "variants"), j, v)
-		{
+	json_array_foreach (st->products, i, p) {
+		json_array_foreach (json_object_get(p, "variants"), j, v) {
 			if (sb_json_int(json_object_get(v, "id"), 0) == id) {
 				if (product)
 					*product = p;
@@ -353,10 +347,8 @@ bc_variant_by_sku(bc_state *st, const char *sku, json_t **product)
 	size_t i, j;
 	json_t *p, *v;
 
-	json_array_foreach(st->products, i, p)
-	{
-		json_array_foreach(json_object_get(p, "variants"), j, v)
-		{
+	json_array_foreach (st->products, i, p) {
+		json_array_foreach (json_object_get(p, "variants"), j, v) {
 			if (strcmp(sb_json_str(json_object_get(v, "sku"), ""),
 				   sku) == 0) {
 				if (product)
@@ -430,8 +422,7 @@ product_sum_inventory(json_t *p)
 	if (strcmp(sb_json_str(json_object_get(p, "inventory_tracking"), ""),
 		   "variant") != 0)
 		return;
-	json_array_foreach(json_object_get(p, "variants"), i, v)
-	{
+	json_array_foreach (json_object_get(p, "variants"), i, v) {
 		sum += sb_json_int(json_object_get(v, "inventory_level"), 0);
 	}
 	json_object_set_new(p, "inventory_level", json_integer(sum));
@@ -469,8 +460,7 @@ bc_product_create(bc_state *st, const json_t *body, int *status, char *msg,
 		snprintf(msg, msglen, "inventory_tracking");
 		return NULL;
 	}
-	json_array_foreach(st->products, i, q)
-	{
+	json_array_foreach (st->products, i, q) {
 		if (strcmp(sb_json_str(json_object_get(q, "name"), ""), name) ==
 		    0) {
 			*status = 409;
@@ -484,8 +474,7 @@ bc_product_create(bc_state *st, const json_t *body, int *status, char *msg,
 		snprintf(msg, msglen, "The SKU '%s' is already in use", sku);
 		return NULL;
 	}
-	json_array_foreach(variants, j, v)
-	{
+	json_array_foreach (variants, j, v) {
 		const char *vs = sb_json_str(json_object_get(v, "sku"), "");
 
 		if (*vs && bc_variant_by_sku(st, vs, NULL)) {
@@ -519,8 +508,7 @@ bc_product_create(bc_state *st, const json_t *body, int *status, char *msg,
 	if (json_is_array(variants) && json_array_size(variants) > 0) {
 		json_t *list = json_array();
 
-		json_array_foreach(variants, j, v)
-		{
+		json_array_foreach (variants, j, v) {
 			json_array_append_new(list,
 					      variant_new(st, id, v, price));
 		}
@@ -597,8 +585,7 @@ bc_customer_find(bc_state *st, int64_t id)
 	size_t i;
 	json_t *c;
 
-	json_array_foreach(st->customers, i, c)
-	{
+	json_array_foreach (st->customers, i, c) {
 		if (sb_json_int(json_object_get(c, "id"), 0) == id)
 			return c;
 	}
@@ -628,8 +615,7 @@ bc_customer_create(bc_state *st, const json_t *body, char *msg, size_t msglen)
 		snprintf(msg, msglen, "email");
 		return NULL;
 	}
-	json_array_foreach(st->customers, i, c)
-	{
+	json_array_foreach (st->customers, i, c) {
 		if (strcasecmp(sb_json_str(json_object_get(c, "email"), ""),
 			       email) == 0) {
 			snprintf(msg, msglen,
@@ -640,8 +626,7 @@ bc_customer_create(bc_state *st, const json_t *body, char *msg, size_t msglen)
 	}
 	id = st->next_customer++;
 	addrs = json_array();
-	json_array_foreach(in, i, a)
-	{
+	json_array_foreach (in, i, a) {
 		json_t *copy = json_deep_copy(a);
 
 		json_object_set_new(copy, "id",
@@ -1055,8 +1040,7 @@ control_customer(bc_state *st, const json_t *body, int64_t *customer_id,
 		return bc_customer_find(st, *customer_id);
 	if (!json_is_object(c) || email == NULL)
 		return NULL;
-	json_array_foreach(st->customers, i, found)
-	{
+	json_array_foreach (st->customers, i, found) {
 		if (strcasecmp(sb_json_str(json_object_get(found, "email"), ""),
 			       email) == 0) {
 			*customer_id =
@@ -1216,8 +1200,7 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 				"Flat Rate")));
 		json_array_append_new(o->addresses, a);
 	} else {
-		json_array_foreach(ship_in, i, a)
-		{
+		json_array_foreach (ship_in, i, a) {
 			json_t *c = address_copy(a);
 
 			json_object_set_new(
@@ -1228,8 +1211,7 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 			json_array_append_new(o->addresses, c);
 		}
 	}
-	json_array_foreach(o->addresses, i, a)
-	{
+	json_array_foreach (o->addresses, i, a) {
 		json_object_set_new(a, "id", json_integer(st->next_address++));
 		json_object_set_new(a, "order_id", json_integer(o->id));
 		json_object_set_new(a, "items_total",
@@ -1272,8 +1254,7 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 			"COUPON");
 		bc_money left = coupon;
 
-		json_array_foreach(o->lines, i, line)
-		{
+		json_array_foreach (o->lines, i, line) {
 			bc_money part =
 				i + 1 == n
 					? left
@@ -1475,8 +1456,7 @@ bc_order_update(bc_state *st, bc_order *o, const json_t *body, char *msg,
 		const char *k;
 		json_t *x;
 
-		json_object_foreach(v, k, x)
-		{
+		json_object_foreach (v, k, x) {
 			if (json_is_string(x))
 				json_object_set(
 					json_object_get(o->order,
@@ -1525,8 +1505,7 @@ bc_order_address_update(bc_state *st, bc_order *o, json_t *a,
 		snprintf(msg, msglen, "The request body is not a JSON object.");
 		return 400;
 	}
-	json_object_foreach((json_t *)body, k, v)
-	{
+	json_object_foreach ((json_t *)body, k, v) {
 		for (i = 0; writable[i] && strcmp(writable[i], k) != 0; i++)
 			;
 		if (writable[i] == NULL && strcmp(k, "form_fields") != 0) {
@@ -1542,8 +1521,7 @@ bc_order_address_update(bc_state *st, bc_order *o, json_t *a,
 			return 400;
 		}
 	}
-	json_object_foreach((json_t *)body, k, v)
-	{
+	json_object_foreach ((json_t *)body, k, v) {
 		if (json_is_string(v))
 			json_object_set(a, k, v);
 	}
@@ -1558,8 +1536,7 @@ find_by_id(json_t *array, int64_t id)
 	size_t i;
 	json_t *x;
 
-	json_array_foreach(array, i, x)
-	{
+	json_array_foreach (array, i, x) {
 		if (sb_json_int(json_object_get(x, "id"), 0) == id)
 			return x;
 	}
@@ -1597,16 +1574,14 @@ bc_shipment_create(bc_state *st, bc_order *o, const json_t *body, int *status,
 		return NULL;
 	/* Validate everything first: sum requests per line (the same line
 	 * may appear twice) against ordered minus already shipped. */
-	json_array_foreach(items, i, it)
-	{
+	json_array_foreach (items, i, it) {
 		int64_t opid =
 			sb_json_int(json_object_get(it, "order_product_id"), 0);
 		int64_t q = sb_json_int(json_object_get(it, "quantity"), 0);
 		size_t k;
 
 		line = NULL;
-		json_array_foreach(o->lines, k, line)
-		{
+		json_array_foreach (o->lines, k, line) {
 			if (sb_json_int(json_object_get(line, "id"), 0) == opid)
 				break;
 		}
@@ -1638,8 +1613,7 @@ bc_shipment_create(bc_state *st, bc_order *o, const json_t *body, int *status,
 		}
 	}
 	out_items = json_array();
-	json_array_foreach(o->lines, i, line)
-	{
+	json_array_foreach (o->lines, i, line) {
 		int64_t q = sb_json_int(json_object_get(line, "quantity"), 0);
 		int64_t qs =
 			sb_json_int(json_object_get(line, "quantity_shipped"),
@@ -1665,8 +1639,7 @@ bc_shipment_create(bc_state *st, bc_order *o, const json_t *body, int *status,
 	{
 		int64_t on_addr = 0;
 
-		json_array_foreach(o->lines, i, line)
-		{
+		json_array_foreach (o->lines, i, line) {
 			if (sb_json_int(
 				    json_object_get(line, "order_address_id"),
 				    0) == addr_id)
@@ -1767,8 +1740,7 @@ bc_refund_create(bc_state *st, bc_order *o, const json_t *body, char *msg,
 	qty = calloc(nlines + 1, sizeof(*qty));
 	if (qty == NULL)
 		return NULL;
-	json_array_foreach(items, i, it)
-	{
+	json_array_foreach (items, i, it) {
 		int64_t id = sb_json_int(json_object_get(it, "item_id"), 0);
 		int64_t q = sb_json_int(json_object_get(it, "quantity"), 0);
 		const char *type = sb_json_str(json_object_get(it, "item_type"),
@@ -1776,8 +1748,7 @@ bc_refund_create(bc_state *st, bc_order *o, const json_t *body, char *msg,
 
 		if (strcmp(type, "PRODUCT") != 0)
 			continue;
-		json_array_foreach(o->lines, k, line)
-		{
+		json_array_foreach (o->lines, k, line) {
 			if (sb_json_int(json_object_get(line, "id"), 0) == id)
 				break;
 		}
@@ -1796,8 +1767,7 @@ bc_refund_create(bc_state *st, bc_order *o, const json_t *body, char *msg,
 		}
 		qty[k] += q;
 	}
-	json_array_foreach(o->lines, k, line)
-	{
+	json_array_foreach (o->lines, k, line) {
 		bc_money unit = 0;
 
 		bc_money_from_json(&unit,
@@ -1807,8 +1777,7 @@ bc_refund_create(bc_state *st, bc_order *o, const json_t *body, char *msg,
 	if (bc_money_from_json(&amount, json_object_get(body, "amount")) < 0)
 		amount = computed;
 	out_items = json_array();
-	json_array_foreach(o->lines, k, line)
-	{
+	json_array_foreach (o->lines, k, line) {
 		int64_t done =
 			sb_json_int(json_object_get(line, "quantity_refunded"),
 				    0) +

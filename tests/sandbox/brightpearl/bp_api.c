@@ -135,9 +135,9 @@ static void
 stock_add(json_t *cell, const char *key, int64_t delta)
 {
 	json_object_set_new(
-	    cell, key,
-	    json_integer(json_integer_value(json_object_get(cell, key)) +
-			 delta));
+		cell, key,
+		json_integer(json_integer_value(json_object_get(cell, key)) +
+			     delta));
 }
 
 void
@@ -156,31 +156,31 @@ bp_seed_reference(bp_state *bp)
 		int id;
 		const char *name, *type, *state;
 	} st[] = {
-	    {1, "Draft / Quote", "SO", "draft"},
-	    {2, "New web order", "SO", "open"},
-	    {3, "New phone order", "SO", "open"},
-	    {4, "Invoiced", "SO", "invoiced"},
-	    {5, "Cancelled", "SO", "cancelled"},
-	    {6, "Awaiting payment", "SO", "open"},
-	    {7, "Ready to ship", "SO", "open"},
-	    {8, "Shipped", "SO", "closed"},
-	    {9, "Pending PO", "PO", "open"},
-	    {10, "Credit - new", "SC", "open"},
-	    {11, "Credit - complete", "SC", "closed"},
+		{1, "Draft / Quote", "SO", "draft"},
+		{2, "New web order", "SO", "open"},
+		{3, "New phone order", "SO", "open"},
+		{4, "Invoiced", "SO", "invoiced"},
+		{5, "Cancelled", "SO", "cancelled"},
+		{6, "Awaiting payment", "SO", "open"},
+		{7, "Ready to ship", "SO", "open"},
+		{8, "Shipped", "SO", "closed"},
+		{9, "Pending PO", "PO", "open"},
+		{10, "Credit - new", "SC", "open"},
+		{11, "Credit - complete", "SC", "closed"},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(st) / sizeof(st[0]); i++)
 		json_array_append_new(
-		    bp->statuses,
-		    json_pack("{s:i,s:s,s:s,s:i,s:b,s:b,s:s,s:i,s:[],s:s,"
-			      "s:b,s:s}",
-			      "statusId", st[i].id, "name", st[i].name,
-			      "orderTypeCode", st[i].type, "sortOrder",
-			      st[i].id * 10, "disabled", 0, "visible", 1,
-			      "color", "#3366CC", "remindAfterDays", 0,
-			      "alertEmails", "emailContent", "", "batchProcess",
-			      0, "state", st[i].state));
+			bp->statuses,
+			json_pack("{s:i,s:s,s:s,s:i,s:b,s:b,s:s,s:i,s:[],s:s,"
+				  "s:b,s:s}",
+				  "statusId", st[i].id, "name", st[i].name,
+				  "orderTypeCode", st[i].type, "sortOrder",
+				  st[i].id * 10, "disabled", 0, "visible", 1,
+				  "color", "#3366CC", "remindAfterDays", 0,
+				  "alertEmails", "emailContent", "",
+				  "batchProcess", 0, "state", st[i].state));
 	bp->next_id[BP_SEQ_STATUS] = 20;
 	json_array_append_new(bp->warehouses,
 			      json_pack("{s:i,s:s,s:s,s:s,s:{s:i},s:b}", "id",
@@ -189,17 +189,18 @@ bp_seed_reference(bp_state *bp)
 					"Warehouse", "address", "addressId", 2,
 					"clickAndCollectEnabled", 0));
 	json_array_append_new(
-	    bp->price_lists,
-	    json_pack("{s:i,s:{s:s,s:s,s:s},s:s,s:s,s:s,s:i,"
-		      "s:s,s:b}",
-		      "id", 1, "name", "languageCode", "en", "text",
-		      "Retail USD", "format", "PLAINTEXT", "code", "RETAIL",
-		      "currencyCode", "USD", "currencySymbol", "$",
-		      "currencyId", 1, "priceListTypeCode", "SELL", "gross",
-		      0));
-	json_array_append_new(
-	    bp->tax_codes, json_pack("{s:i,s:s,s:s,s:f}", "id", 2, "code", "T",
-				     "description", "Taxable", "rate", 10.0));
+		bp->price_lists,
+		json_pack("{s:i,s:{s:s,s:s,s:s},s:s,s:s,s:s,s:i,"
+			  "s:s,s:b}",
+			  "id", 1, "name", "languageCode", "en", "text",
+			  "Retail USD", "format", "PLAINTEXT", "code", "RETAIL",
+			  "currencyCode", "USD", "currencySymbol", "$",
+			  "currencyId", 1, "priceListTypeCode", "SELL", "gross",
+			  0));
+	json_array_append_new(bp->tax_codes,
+			      json_pack("{s:i,s:s,s:s,s:f}", "id", 2, "code",
+					"T", "description", "Taxable", "rate",
+					10.0));
 	json_array_append_new(bp->tax_codes,
 			      json_pack("{s:i,s:s,s:s}", "id", 1, "code", "N",
 					"description", "Not taxable"));
@@ -209,12 +210,12 @@ bp_seed_reference(bp_state *bp)
 					"Order source", "customFieldType",
 					"TEXT", "required", 0));
 	json_array_append_new(
-	    bp->custom_meta,
-	    json_pack("{s:i,s:s,s:s,s:s,s:b,s:{s:{s:i,s:s},s:{s:i,s:s}}}", "id",
-		      132, "code", "PCF_GIFT", "name", "Gift wrap",
-		      "customFieldType", "SELECT", "required", 0, "options",
-		      "160", "id", 160, "value", "Yes", "161", "id", 161,
-		      "value", "No"));
+		bp->custom_meta,
+		json_pack("{s:i,s:s,s:s,s:s,s:b,s:{s:{s:i,s:s},s:{s:i,s:s}}}",
+			  "id", 132, "code", "PCF_GIFT", "name", "Gift wrap",
+			  "customFieldType", "SELECT", "required", 0, "options",
+			  "160", "id", 160, "value", "Yes", "161", "id", 161,
+			  "value", "No"));
 	json_array_append_new(bp->custom_meta,
 			      json_pack("{s:i,s:s,s:s,s:s,s:b}", "id", 133,
 					"code", "PCF_PRIORITY", "name",
@@ -230,18 +231,18 @@ bp_seed_demo(bp_state *bp)
 		double price;
 		int main_stock, store_stock;
 	} cat[] = {
-	    {"TEE-RED-S", "Classic tee red S", 19.00, 40, 5},
-	    {"TEE-RED-M", "Classic tee red M", 19.00, 55, 8},
-	    {"TEE-RED-L", "Classic tee red L", 19.00, 30, 0},
-	    {"TEE-BLU-M", "Classic tee blue M", 19.00, 25, 4},
-	    {"HOOD-GRY-M", "Pullover hoodie grey M", 49.50, 12, 2},
-	    {"HOOD-GRY-L", "Pullover hoodie grey L", 49.50, 0, 3},
-	    {"CAP-BLK", "Baseball cap black", 15.00, 80, 10},
-	    {"MUG-LOGO", "Logo mug 350ml", 9.95, 120, 24},
-	    {"BAG-TOTE", "Canvas tote bag", 12.50, 60, 6},
-	    {"SOCK-3PK", "Crew socks 3-pack", 11.00, 90, 0},
-	    {"BTL-STEEL", "Steel bottle 750ml", 24.00, 18, 2},
-	    {"GIFT-CARD", "Gift card", 25.00, -1, -1},
+		{"TEE-RED-S", "Classic tee red S", 19.00, 40, 5},
+		{"TEE-RED-M", "Classic tee red M", 19.00, 55, 8},
+		{"TEE-RED-L", "Classic tee red L", 19.00, 30, 0},
+		{"TEE-BLU-M", "Classic tee blue M", 19.00, 25, 4},
+		{"HOOD-GRY-M", "Pullover hoodie grey M", 49.50, 12, 2},
+		{"HOOD-GRY-L", "Pullover hoodie grey L", 49.50, 0, 3},
+		{"CAP-BLK", "Baseball cap black", 15.00, 80, 10},
+		{"MUG-LOGO", "Logo mug 350ml", 9.95, 120, 24},
+		{"BAG-TOTE", "Canvas tote bag", 12.50, 60, 6},
+		{"SOCK-3PK", "Crew socks 3-pack", 11.00, 90, 0},
+		{"BTL-STEEL", "Steel bottle 750ml", 24.00, 18, 2},
+		{"GIFT-CARD", "Gift card", 25.00, -1, -1},
 	};
 	size_t i;
 
@@ -252,20 +253,22 @@ bp_seed_demo(bp_state *bp)
 					"address", "addressId", 3,
 					"clickAndCollectEnabled", 1));
 	json_array_append_new(
-	    bp->channels, json_pack("{s:i,s:s,s:i,s:i,s:i,s:i,s:i,s:[i]}", "id",
-				    1, "name", "BigCommerce store",
-				    "channelTypeId", 1, "defaultWarehouseId", 2,
-				    "contactGroupId", 1, "defaultPriceListId",
-				    1, "channelBrandId", 1, "warehouseIds", 2));
+		bp->channels,
+		json_pack("{s:i,s:s,s:i,s:i,s:i,s:i,s:i,s:[i]}", "id", 1,
+			  "name", "BigCommerce store", "channelTypeId", 1,
+			  "defaultWarehouseId", 2, "contactGroupId", 1,
+			  "defaultPriceListId", 1, "channelBrandId", 1,
+			  "warehouseIds", 2));
 	json_array_append_new(
-	    bp->channels,
-	    json_pack("{s:i,s:s,s:i,s:i,s:i,s:i,s:i,s:[i]}", "id", 2, "name",
-		      "Retail store", "channelTypeId", 2, "defaultWarehouseId",
-		      3, "contactGroupId", 1, "defaultPriceListId", 1,
-		      "channelBrandId", 1, "warehouseIds", 3));
-	json_array_append_new(
-	    bp->lead_sources,
-	    json_pack("{s:i,s:s,s:i}", "id", 1, "name", "Web", "ownerId", 0));
+		bp->channels,
+		json_pack("{s:i,s:s,s:i,s:i,s:i,s:i,s:i,s:[i]}", "id", 2,
+			  "name", "Retail store", "channelTypeId", 2,
+			  "defaultWarehouseId", 3, "contactGroupId", 1,
+			  "defaultPriceListId", 1, "channelBrandId", 1,
+			  "warehouseIds", 3));
+	json_array_append_new(bp->lead_sources,
+			      json_pack("{s:i,s:s,s:i}", "id", 1, "name", "Web",
+					"ownerId", 0));
 	json_array_append_new(bp->lead_sources,
 			      json_pack("{s:i,s:s,s:i}", "id", 2, "name",
 					"Marketplace", "ownerId", 0));
@@ -282,12 +285,12 @@ bp_seed_demo(bp_state *bp)
 					"EXP", "additionalInformationRequired",
 					0, "methodType", 1, "carrier", "UPS"));
 	json_array_append_new(
-	    bp->payment_methods,
-	    json_pack("{s:s,s:s,s:b,s:[{s:i,s:s,s:s}],s:s}", "name",
-		      "BigCommerce payments", "code", "BIGCOMMERCE", "isActive",
-		      1, "bankAccounts", "paymentMethodId", 1,
-		      "currencyIsoCode", "USD", "bankAccountNominalCode",
-		      "1200", "installedIntegrationId", "1"));
+		bp->payment_methods,
+		json_pack("{s:s,s:s,s:b,s:[{s:i,s:s,s:s}],s:s}", "name",
+			  "BigCommerce payments", "code", "BIGCOMMERCE",
+			  "isActive", 1, "bankAccounts", "paymentMethodId", 1,
+			  "currencyIsoCode", "USD", "bankAccountNominalCode",
+			  "1200", "installedIntegrationId", "1"));
 	json_array_append_new(bp->payment_methods,
 			      json_pack("{s:s,s:s,s:b,s:[{s:i,s:s,s:s}],s:s}",
 					"name", "PayPal", "code", "PAYPAL",
@@ -296,32 +299,33 @@ bp_seed_demo(bp_state *bp)
 					"USD", "bankAccountNominalCode", "1210",
 					"installedIntegrationId", "1"));
 	for (i = 0; i < sizeof(cat) / sizeof(cat[0]); i++) {
-		json_t *body =
-		    json_pack("{s:i,s:{s:s},s:[{s:s,s:s}],s:{s:b}}", "brandId",
-			      1, "identity", "sku", cat[i].sku, "salesChannels",
-			      "salesChannelName", "Brightpearl", "productName",
-			      cat[i].name, "stock", "stockTracked",
-			      cat[i].main_stock >= 0);
+		json_t *body = json_pack(
+			"{s:i,s:{s:s},s:[{s:s,s:s}],s:{s:b}}", "brandId", 1,
+			"identity", "sku", cat[i].sku, "salesChannels",
+			"salesChannelName", "Brightpearl", "productName",
+			cat[i].name, "stock", "stockTracked",
+			cat[i].main_stock >= 0);
 		int64_t pid = bp_product_create(bp, body);
 		char key[32];
 
 		json_decref(body);
 		ID_KEY(key, pid);
-		json_object_set_new(
-		    bp->prices, key,
-		    json_pack("[{s:i,s:s,s:i,s:{s:o}}]", "priceListId", 1,
-			      "currencyCode", "USD", "currencyId", 1,
-			      "quantityPrice", "1", bp_money(cat[i].price)));
+		json_object_set_new(bp->prices, key,
+				    json_pack("[{s:i,s:s,s:i,s:{s:o}}]",
+					      "priceListId", 1, "currencyCode",
+					      "USD", "currencyId", 1,
+					      "quantityPrice", "1",
+					      bp_money(cat[i].price)));
 		if (cat[i].main_stock >= 0) {
 			bp_stock_set(bp, pid, 2, cat[i].main_stock);
 			bp_stock_set(bp, pid, 3, cat[i].store_stock);
 		}
 	}
 	{
-		json_t *c =
-		    json_pack("{s:s,s:s,s:{s:{s:{s:s}}}}", "firstName", "Ada",
-			      "lastName", "Lovelace", "communication", "emails",
-			      "PRI", "email", "ada@example.com");
+		json_t *c = json_pack("{s:s,s:s,s:{s:{s:{s:s}}}}", "firstName",
+				      "Ada", "lastName", "Lovelace",
+				      "communication", "emails", "PRI", "email",
+				      "ada@example.com");
 
 		bp_contact_create(bp, c);
 		json_decref(c);
@@ -448,17 +452,18 @@ r_status_post(sb_platform *pf, sb_request *req, sb_response *resp)
 	}
 	id = bp_next_id(bp, BP_SEQ_STATUS);
 	json_array_append_new(
-	    bp->statuses,
-	    json_pack("{s:I,s:O,s:s,s:i,s:b,s:b,s:s,s:i,s:[],s:s,s:b,"
-		      "s:s}",
-		      "statusId", (json_int_t)id, "name",
-		      json_object_get(in, "name"), "orderTypeCode",
-		      sb_json_str(json_object_get(in, "orderTypeCode"), "SO"),
-		      "sortOrder", (int)id * 10, "disabled", 0, "visible", 1,
-		      "color",
-		      sb_json_str(json_object_get(in, "color"), "#999999"),
-		      "remindAfterDays", 0, "alertEmails", "emailContent", "",
-		      "batchProcess", 0, "state", "open"));
+		bp->statuses,
+		json_pack(
+			"{s:I,s:O,s:s,s:i,s:b,s:b,s:s,s:i,s:[],s:s,s:b,"
+			"s:s}",
+			"statusId", (json_int_t)id, "name",
+			json_object_get(in, "name"), "orderTypeCode",
+			sb_json_str(json_object_get(in, "orderTypeCode"), "SO"),
+			"sortOrder", (int)id * 10, "disabled", 0, "visible", 1,
+			"color",
+			sb_json_str(json_object_get(in, "color"), "#999999"),
+			"remindAfterDays", 0, "alertEmails", "emailContent", "",
+			"batchProcess", 0, "state", "open"));
 	json_decref(in);
 	bp_ok(resp, json_integer(id));
 	bp_msgtype(resp, "post-order-status");
@@ -517,8 +522,8 @@ static const char *
 contact_email(json_t *c, const char *slot)
 {
 	json_t *e = json_object_get(
-	    json_object_get(json_object_get(c, "communication"), "emails"),
-	    slot);
+		json_object_get(json_object_get(c, "communication"), "emails"),
+		slot);
 
 	if (json_is_object(e))
 		return sb_json_str(json_object_get(e, "email"), NULL);
@@ -563,8 +568,8 @@ bp_contact_create(bp_state *bp, json_t *body)
 	json_object_set_new(c, "isPrimaryContact", json_true());
 	if (!json_object_get(c, "relationshipToAccount"))
 		json_object_set_new(
-		    c, "relationshipToAccount",
-		    json_pack("{s:b,s:b}", "isSupplier", 0, "isStaff", 0));
+			c, "relationshipToAccount",
+			json_pack("{s:b,s:b}", "isSupplier", 0, "isStaff", 0));
 	json_object_set_new(c, "createdByid", json_integer(4));
 	json_object_set_new(c, "createdOn",
 			    json_string(now_iso(when, sizeof(when))));
@@ -781,7 +786,8 @@ r_contact_address_put(sb_platform *pf, sb_request *req, sb_response *resp)
 		return 0;
 	}
 	json_array_foreach (in, i, item) {
-		const char *type = sb_json_str(json_object_get(item, "type"), "");
+		const char *type =
+			sb_json_str(json_object_get(item, "type"), "");
 
 		aid = sb_json_int(json_object_get(item, "postalAddressId"), -1);
 		if (!get_by_id(bp->addresses, aid) ||
@@ -799,9 +805,9 @@ r_contact_address_put(sb_platform *pf, sb_request *req, sb_response *resp)
 		json_object_set_new(c, "postAddressIds", ids);
 	}
 	json_array_foreach (in, i, item)
-		json_object_set(ids, json_string_value(json_object_get(item,
-								       "type")),
-				json_object_get(item, "postalAddressId"));
+		json_object_set(
+			ids, json_string_value(json_object_get(item, "type")),
+			json_object_get(item, "postalAddressId"));
 	json_decref(in);
 	json_object_set_new(c, "updatedOn",
 			    json_string(now_iso(when, sizeof(when))));
@@ -811,27 +817,27 @@ r_contact_address_put(sb_platform *pf, sb_request *req, sb_response *resp)
 }
 
 static const bp_col contact_cols[] = {
-    {"contactId", "IDSET", NULL},
-    {"primaryEmail", "SEARCH_STRING", NULL},
-    {"secondaryEmail", "SEARCH_STRING", NULL},
-    {"tertiaryEmail", "SEARCH_STRING", NULL},
-    {"firstName", "SEARCH_STRING", NULL},
-    {"lastName", "SEARCH_STRING", NULL},
-    {"isSupplier", "BOOLEAN", NULL},
-    {"companyName", "SEARCH_STRING", NULL},
-    {"isStaff", "BOOLEAN", NULL},
-    {"isCustomer", "BOOLEAN", NULL},
-    {"createdOn", "PERIOD", NULL},
-    {"updatedOn", "PERIOD", NULL},
-    {"lastContactedOn", "PERIOD", NULL},
-    {"lastOrderedOn", "PERIOD", NULL},
-    {"nominalCode", "INTEGER", NULL},
-    {"isPrimary", "BOOLEAN", NULL},
-    {"pri", "STRING", NULL},
-    {"sec", "STRING", NULL},
-    {"mob", "STRING", NULL},
-    {"exactCompanyName", "STRING", NULL},
-    {"title", "STRING", NULL},
+	{"contactId", "IDSET", NULL},
+	{"primaryEmail", "SEARCH_STRING", NULL},
+	{"secondaryEmail", "SEARCH_STRING", NULL},
+	{"tertiaryEmail", "SEARCH_STRING", NULL},
+	{"firstName", "SEARCH_STRING", NULL},
+	{"lastName", "SEARCH_STRING", NULL},
+	{"isSupplier", "BOOLEAN", NULL},
+	{"companyName", "SEARCH_STRING", NULL},
+	{"isStaff", "BOOLEAN", NULL},
+	{"isCustomer", "BOOLEAN", NULL},
+	{"createdOn", "PERIOD", NULL},
+	{"updatedOn", "PERIOD", NULL},
+	{"lastContactedOn", "PERIOD", NULL},
+	{"lastOrderedOn", "PERIOD", NULL},
+	{"nominalCode", "INTEGER", NULL},
+	{"isPrimary", "BOOLEAN", NULL},
+	{"pri", "STRING", NULL},
+	{"sec", "STRING", NULL},
+	{"mob", "STRING", NULL},
+	{"exactCompanyName", "STRING", NULL},
+	{"title", "STRING", NULL},
 };
 
 /* A value of c at a dotted-free path a.b (or a), JSON null when absent. */
@@ -850,8 +856,9 @@ static json_t *
 contact_phone(json_t *c, const char *slot)
 {
 	json_t *t = json_object_get(
-	    json_object_get(json_object_get(c, "communication"), "telephones"),
-	    slot);
+		json_object_get(json_object_get(c, "communication"),
+				"telephones"),
+		slot);
 
 	if (!json_is_string(t))
 		t = json_object_get(json_object_get(c, "telephones"), slot);
@@ -868,7 +875,7 @@ r_contact_search(sb_platform *pf, sb_request *req, sb_response *resp)
 		json_t *rel = json_object_get(c, "relationshipToAccount");
 		json_t *org = field_or_null(c, "organisation", "name");
 		json_t *nominal =
-		    field_or_null(c, "financialDetails", "nominalCode");
+			field_or_null(c, "financialDetails", "nominalCode");
 		const char *e1 = contact_email(c, "PRI"),
 			   *e2 = contact_email(c, "SEC"),
 			   *e3 = contact_email(c, "TER");
@@ -876,33 +883,38 @@ r_contact_search(sb_platform *pf, sb_request *req, sb_response *resp)
 		int staff = json_is_true(json_object_get(rel, "isStaff"));
 		int64_t code = 0;
 
-		/* nominalCode is stored as text ("0") and searched as INTEGER */
+		/* nominalCode is stored as text ("0") and searched as INTEGER
+		 */
 		if (json_is_string(nominal) &&
 		    sb_parse_int(json_string_value(nominal), &code) == 0)
 			nominal = json_integer(code);
 		else
 			nominal = json_incref(json_is_integer(nominal)
-						  ? nominal
-						  : json_null());
+						      ? nominal
+						      : json_null());
 		json_array_append_new(
-		    rows,
-		    json_pack("[O,s?,s?,s?,O,O,b,O,b,b,O,O,O,O,o,O,O,O,O,O,O]",
-			      json_object_get(c, "contactId"), e1, e2, e3,
-			      field_or_null(c, "firstName", NULL),
-			      field_or_null(c, "lastName", NULL), sup, org,
-			      staff,
-			      /* "A contact can be only one of customer,
-			       * supplier or staff" (api-docs.brightpearl.com
-			       * contact/contact/search.html, isCustomer) */
-			      !sup && !staff,
-			      field_or_null(c, "createdOn", NULL),
-			      field_or_null(c, "updatedOn", NULL),
-			      field_or_null(c, "lastContactedOn", NULL),
-			      field_or_null(c, "lastOrderedOn", NULL), nominal,
-			      field_or_null(c, "isPrimaryContact", NULL),
-			      contact_phone(c, "PRI"), contact_phone(c, "SEC"),
-			      contact_phone(c, "MOB"), org,
-			      field_or_null(c, "salutation", NULL)));
+			rows,
+			json_pack(
+				"[O,s?,s?,s?,O,O,b,O,b,b,O,O,O,O,o,O,O,O,O,O,"
+				"O]",
+				json_object_get(c, "contactId"), e1, e2, e3,
+				field_or_null(c, "firstName", NULL),
+				field_or_null(c, "lastName", NULL), sup, org,
+				staff,
+				/* "A contact can be only one of customer,
+				 * supplier or staff" (api-docs.brightpearl.com
+				 * contact/contact/search.html, isCustomer) */
+				!sup && !staff,
+				field_or_null(c, "createdOn", NULL),
+				field_or_null(c, "updatedOn", NULL),
+				field_or_null(c, "lastContactedOn", NULL),
+				field_or_null(c, "lastOrderedOn", NULL),
+				nominal,
+				field_or_null(c, "isPrimaryContact", NULL),
+				contact_phone(c, "PRI"),
+				contact_phone(c, "SEC"),
+				contact_phone(c, "MOB"), org,
+				field_or_null(c, "salutation", NULL)));
 	}
 	bp_search(req, resp, contact_cols,
 		  sizeof(contact_cols) / sizeof(contact_cols[0]), rows, NULL);
@@ -947,8 +959,8 @@ bp_product_by_sku(bp_state *bp, const char *sku)
 
 	json_object_foreach (bp->products, k, p) {
 		const char *s = sb_json_str(
-		    json_object_get(json_object_get(p, "identity"), "sku"),
-		    NULL);
+			json_object_get(json_object_get(p, "identity"), "sku"),
+			NULL);
 
 		if (s && strcasecmp(s, sku) == 0)
 			return sb_json_int(json_object_get(p, "id"), -1);
@@ -1007,24 +1019,24 @@ r_product_get(sb_platform *pf, sb_request *req, sb_response *resp)
 }
 
 static const bp_col product_cols[] = {
-    {"productId", "IDSET", NULL},
-    {"productName", "SEARCH_STRING", NULL},
-    {"SKU", "STRING", NULL},
-    {"barcode", "STRING", NULL},
-    {"EAN", "STRING", NULL},
-    {"UPC", "STRING", NULL},
-    {"ISBN", "STRING", NULL},
-    {"MPN", "STRING", NULL},
-    {"stockTracked", "BOOLEAN", NULL},
-    {"salesChannelName", "STRING", NULL},
-    {"createdOn", "PERIOD", NULL},
-    {"updatedOn", "PERIOD", NULL},
-    {"brightpearlCategoryCode", "IDSET", NULL},
-    {"productGroupId", "INTEGER", NULL},
-    {"brandId", "IDSET", NULL},
-    {"productTypeId", "IDSET", NULL},
-    {"productStatus", "STRING", NULL},
-    {"primarySupplierId", "IDSET", NULL},
+	{"productId", "IDSET", NULL},
+	{"productName", "SEARCH_STRING", NULL},
+	{"SKU", "STRING", NULL},
+	{"barcode", "STRING", NULL},
+	{"EAN", "STRING", NULL},
+	{"UPC", "STRING", NULL},
+	{"ISBN", "STRING", NULL},
+	{"MPN", "STRING", NULL},
+	{"stockTracked", "BOOLEAN", NULL},
+	{"salesChannelName", "STRING", NULL},
+	{"createdOn", "PERIOD", NULL},
+	{"updatedOn", "PERIOD", NULL},
+	{"brightpearlCategoryCode", "IDSET", NULL},
+	{"productGroupId", "INTEGER", NULL},
+	{"brandId", "IDSET", NULL},
+	{"productTypeId", "IDSET", NULL},
+	{"productStatus", "STRING", NULL},
+	{"primarySupplierId", "IDSET", NULL},
 };
 
 static json_t *
@@ -1045,21 +1057,22 @@ r_product_search(sb_platform *pf, sb_request *req, sb_response *resp)
 	json_object_foreach (S(pf)->products, k, p) {
 		json_t *id = json_object_get(p, "identity");
 		json_t *ch =
-		    json_array_get(json_object_get(p, "salesChannels"), 0);
+			json_array_get(json_object_get(p, "salesChannels"), 0);
 
 		json_array_append_new(
-		    rows,
-		    json_pack("[O,O,O,O,O,O,O,O,b,O,O,O,n,O,O,O,O,n]",
-			      jget(p, "id"), jget(ch, "productName"),
-			      jget(id, "sku"), jget(id, "barcode"),
-			      jget(id, "ean"), jget(id, "upc"),
-			      jget(id, "isbn"), jget(id, "mpn"),
-			      json_is_true(json_object_get(
-				  json_object_get(p, "stock"), "stockTracked")),
-			      jget(ch, "salesChannelName"),
-			      jget(p, "createdOn"), jget(p, "updatedOn"),
-			      jget(p, "productGroupId"), jget(p, "brandId"),
-			      jget(p, "productTypeId"), jget(p, "status")));
+			rows,
+			json_pack("[O,O,O,O,O,O,O,O,b,O,O,O,n,O,O,O,O,n]",
+				  jget(p, "id"), jget(ch, "productName"),
+				  jget(id, "sku"), jget(id, "barcode"),
+				  jget(id, "ean"), jget(id, "upc"),
+				  jget(id, "isbn"), jget(id, "mpn"),
+				  json_is_true(json_object_get(
+					  json_object_get(p, "stock"),
+					  "stockTracked")),
+				  jget(ch, "salesChannelName"),
+				  jget(p, "createdOn"), jget(p, "updatedOn"),
+				  jget(p, "productGroupId"), jget(p, "brandId"),
+				  jget(p, "productTypeId"), jget(p, "status")));
 		json_object_set_new(memb, k, json_array());
 	}
 	json_object_set_new(ref, "productCategoryMembership", memb);
@@ -1084,9 +1097,10 @@ r_product_price_get(sb_platform *pf, sb_request *req, sb_response *resp)
 		int64_t id;
 
 		if (sb_parse_int(k, &id) == 0 && bp_idset_has(&set, id))
-			json_array_append_new(
-			    out, json_pack("{s:I,s:O}", "productId",
-					   (json_int_t)id, "priceLists", v));
+			json_array_append_new(out, json_pack("{s:I,s:O}",
+							     "productId",
+							     (json_int_t)id,
+							     "priceLists", v));
 	}
 	if (json_array_size(out) == 0) {
 		json_decref(out);
@@ -1138,10 +1152,11 @@ r_product_price_put(sb_platform *pf, sb_request *req, sb_response *resp)
 		}
 		if (!found)
 			json_array_append_new(
-			    cur, json_pack("{s:O,s:s,s:i,s:O}", "priceListId",
-					   json_object_get(pl, "priceListId"),
-					   "currencyCode", "USD", "currencyId",
-					   1, "quantityPrice", q));
+				cur,
+				json_pack("{s:O,s:s,s:i,s:O}", "priceListId",
+					  json_object_get(pl, "priceListId"),
+					  "currencyCode", "USD", "currencyId",
+					  1, "quantityPrice", q));
 		json_decref(q);
 	}
 	json_decref(in);
@@ -1173,31 +1188,31 @@ r_availability(sb_platform *pf, sb_request *req, sb_response *resp)
 		p = get_by_id(bp->products, pid);
 		/* only stock-tracked products appear */
 		if (!p || !json_is_true(json_object_get(
-			      json_object_get(p, "stock"), "stockTracked")))
+				  json_object_get(p, "stock"), "stockTracked")))
 			continue;
 		wout = json_object();
 		json_object_foreach (whs, wk, w) {
 			int64_t in = json_integer_value(
-				    json_object_get(w, "inStock")),
+					json_object_get(w, "inStock")),
 				al = json_integer_value(
-				    json_object_get(w, "allocated"));
+					json_object_get(w, "allocated"));
 
 			ti += in;
 			ta += al;
 			json_object_set_new(
-			    wout, wk,
-			    json_pack("{s:I,s:I,s:I,s:i}", "inStock",
-				      (json_int_t)in, "onHand",
-				      (json_int_t)(in - al), "allocated",
-				      (json_int_t)al, "inTransit", 0));
+				wout, wk,
+				json_pack("{s:I,s:I,s:I,s:i}", "inStock",
+					  (json_int_t)in, "onHand",
+					  (json_int_t)(in - al), "allocated",
+					  (json_int_t)al, "inTransit", 0));
 		}
-		total =
-		    json_pack("{s:I,s:I,s:I,s:i}", "inStock", (json_int_t)ti,
-			      "onHand", (json_int_t)(ti - ta), "allocated",
-			      (json_int_t)ta, "inTransit", 0);
-		json_object_set_new(
-		    out, pk,
-		    json_pack("{s:o,s:o}", "total", total, "warehouses", wout));
+		total = json_pack("{s:I,s:I,s:I,s:i}", "inStock",
+				  (json_int_t)ti, "onHand",
+				  (json_int_t)(ti - ta), "allocated",
+				  (json_int_t)ta, "inTransit", 0);
+		json_object_set_new(out, pk,
+				    json_pack("{s:o,s:o}", "total", total,
+					      "warehouses", wout));
 	}
 	bp_ok(resp, out);
 	bp_msgtype(resp, "get-product-availability");
@@ -1251,21 +1266,22 @@ payment_effect(json_t *p)
 static void
 order_paid_add(bp_state *bp, json_t *payment, double sign)
 {
-	json_t *o = get_by_id(
-	    bp->orders, sb_json_int(json_object_get(payment, "orderId"), -1));
+	json_t *o =
+		get_by_id(bp->orders,
+			  sb_json_int(json_object_get(payment, "orderId"), -1));
 
 	if (o)
-		json_object_set_new(
-		    o, "_paid",
-		    json_real(json_number_value(json_object_get(o, "_paid")) +
-			      sign * payment_effect(payment)));
+		json_object_set_new(o, "_paid",
+				    json_real(json_number_value(json_object_get(
+						      o, "_paid")) +
+					      sign * payment_effect(payment)));
 }
 
 static double
 order_paid(bp_state *bp, int64_t order_id)
 {
 	return json_number_value(
-	    json_object_get(get_by_id(bp->orders, order_id), "_paid"));
+		json_object_get(get_by_id(bp->orders, order_id), "_paid"));
 }
 
 static const char *
@@ -1321,7 +1337,7 @@ bp_render_order(bp_state *bp, json_t *o)
 	const char *ship, *stock, *alloc;
 	double tax, net = order_net(o, &tax);
 	const char *cur = sb_json_str(
-	    json_object_get(json_object_get(o, "currency"), "code"), "USD");
+		json_object_get(json_object_get(o, "currency"), "code"), "USD");
 	size_t i;
 
 	json_array_foreach (json_object_get(o, "rows"), i, r) {
@@ -1333,81 +1349,88 @@ bp_render_order(bp_state *bp, json_t *o)
 		snprintf(qbuf, sizeof(qbuf), "%.4f", qty);
 		ID_KEY(key, sb_json_int(json_object_get(r, "id"), 0));
 		json_object_set_new(
-		    rows, key,
-		    json_pack(
-			"{s:s,s:I,s:O,s:O,s:{s:s},s:{s:s,s:o},"
-			"s:{s:s,s:o},s:s,s:{s:s,s:s,s:s,s:{s:s,s:o},"
-			"s:{s:s,s:o}},s:s,s:{s:b,s:b,s:i},s:i}",
-			"orderRowSequence",
-			sb_json_str(json_object_get(r, "sequence"), "10"),
-			"productId",
-			(json_int_t)sb_json_int(json_object_get(r, "productId"),
-						0),
-			"productName", jget(r, "name"), "productSku",
-			jget(r, "sku"), "quantity", "magnitude", qbuf,
-			"itemCost", "currencyCode", cur, "value", bp_money(0),
-			"productPrice", "currencyCode", cur, "value",
-			bp_money(qty > 0 ? rn / qty : 0), "discountPercentage",
-			"0.00", "rowValue", "taxRate", "0.0000", "taxCode",
-			sb_json_str(json_object_get(r, "taxCode"), "T"),
-			"taxCalculator", "brightpearl", "rowNet",
-			"currencyCode", cur, "value", bp_money(rn), "rowTax",
-			"currencyCode", cur, "value",
-			bp_money(bp_num(json_object_get(r, "tax"), 0)),
-			"nominalCode",
-			sb_json_str(json_object_get(r, "nominalCode"), "4000"),
-			"composition", "bundleParent", 0, "bundleChild", 0,
-			"parentOrderRowId", 0, "clonedFromId", 0));
+			rows, key,
+			json_pack(
+				"{s:s,s:I,s:O,s:O,s:{s:s},s:{s:s,s:o},"
+				"s:{s:s,s:o},s:s,s:{s:s,s:s,s:s,s:{s:s,s:o},"
+				"s:{s:s,s:o}},s:s,s:{s:b,s:b,s:i},s:i}",
+				"orderRowSequence",
+				sb_json_str(json_object_get(r, "sequence"),
+					    "10"),
+				"productId",
+				(json_int_t)sb_json_int(
+					json_object_get(r, "productId"), 0),
+				"productName", jget(r, "name"), "productSku",
+				jget(r, "sku"), "quantity", "magnitude", qbuf,
+				"itemCost", "currencyCode", cur, "value",
+				bp_money(0), "productPrice", "currencyCode",
+				cur, "value", bp_money(qty > 0 ? rn / qty : 0),
+				"discountPercentage", "0.00", "rowValue",
+				"taxRate", "0.0000", "taxCode",
+				sb_json_str(json_object_get(r, "taxCode"), "T"),
+				"taxCalculator", "brightpearl", "rowNet",
+				"currencyCode", cur, "value", bp_money(rn),
+				"rowTax", "currencyCode", cur, "value",
+				bp_money(bp_num(json_object_get(r, "tax"), 0)),
+				"nominalCode",
+				sb_json_str(json_object_get(r, "nominalCode"),
+					    "4000"),
+				"composition", "bundleParent", 0, "bundleChild",
+				0, "parentOrderRowId", 0, "clonedFromId", 0));
 	}
 	fulfilment(o, &ship, &stock, &alloc);
-	status =
-	    status_by_id(bp, sb_json_int(json_object_get(o, "statusId"), 0));
+	status = status_by_id(bp,
+			      sb_json_int(json_object_get(o, "statusId"), 0));
 	cust = addr_or_empty(
-	    json_object_get(json_object_get(o, "customer"), "address"));
+		json_object_get(json_object_get(o, "customer"), "address"));
 	json_object_set(cust, "contactId",
 			jget(json_object_get(o, "customer"), "id"));
 	bill = addr_or_empty(
-	    json_object_get(json_object_get(o, "billing"), "address"));
+		json_object_get(json_object_get(o, "billing"), "address"));
 	json_object_set(
-	    bill, "contactId",
-	    json_object_get(json_object_get(o, "billing"), "contactId")
-		? json_object_get(json_object_get(o, "billing"), "contactId")
-		: jget(json_object_get(o, "customer"), "id"));
+		bill, "contactId",
+		json_object_get(json_object_get(o, "billing"), "contactId")
+			? json_object_get(json_object_get(o, "billing"),
+					  "contactId")
+			: jget(json_object_get(o, "customer"), "id"));
 	out = json_pack(
-	    "{s:O,s:I,s:O,s:O,s:O,s:{s:s},s:{s:O,s:O},s:{s:[]},s:s,s:s,"
-	    "s:s,s:s,s:O,s:O,s:O,s:i,s:O,s:O,s:{s:O,s:O},s:[],"
-	    "s:{s:s,s:s,s:s,s:b},s:{s:o,s:o,s:o,s:o,s:o,s:o},"
-	    "s:{s:{s:O,s:O,s:O,s:O,s:O}},s:{s:o,s:o,s:o},s:o,s:O,s:i,"
-	    "s:b,s:i}",
-	    "id", jget(o, "id"), "parentOrderId",
-	    (json_int_t)sb_json_int(json_object_get(o, "parentId"), 0),
-	    "orderTypeCode", jget(o, "orderTypeCode"), "reference",
-	    jget(o, "ref"), "version", jget(o, "version"), "state", "tax",
-	    "NOT_INVOICED", "orderStatus", "orderStatusId", jget(o, "statusId"),
-	    "name", jget(status, "name"), "tax", "errors", "orderPaymentStatus",
-	    payment_status(bp, o), "stockStatusCode", stock,
-	    "allocationStatusCode", alloc, "shippingStatusCode", ship,
-	    "placedOn", jget(o, "placedOn"), "createdOn", jget(o, "createdOn"),
-	    "updatedOn", jget(o, "updatedOn"), "createdById", 4, "priceListId",
-	    jget(o, "priceListId"), "priceModeCode", jget(o, "priceModeCode"),
-	    "delivery", "deliveryDate",
-	    jget(json_object_get(o, "delivery"), "date"), "shippingMethodId",
-	    jget(json_object_get(o, "delivery"), "shippingMethodId"),
-	    "invoices", "currency", "accountingCurrencyCode", "USD",
-	    "orderCurrencyCode", cur, "exchangeRate", "1.000000",
-	    "fixedExchangeRate", 0, "totalValue", "net", bp_money(net),
-	    "taxAmount", bp_money(tax), "baseNet", bp_money(net),
-	    "baseTaxAmount", bp_money(tax), "baseTotal", bp_money(net + tax),
-	    "total", bp_money(net + tax), "assignment", "current",
-	    "staffOwnerContactId", jget(o, "staffOwnerId"), "projectId",
-	    jget(o, "projectId"), "channelId", jget(o, "channelId"),
-	    "leadSourceId", jget(o, "leadSourceId"), "teamId",
-	    jget(o, "teamId"), "parties", "customer", cust, "delivery",
-	    addr_or_empty(
-		json_object_get(json_object_get(o, "delivery"), "address")),
-	    "billing", bill, "orderRows", rows, "warehouseId",
-	    jget(o, "warehouseId"), "acknowledged", 0, "historicalOrder", 0,
-	    "orderWeighting", 100);
+		"{s:O,s:I,s:O,s:O,s:O,s:{s:s},s:{s:O,s:O},s:{s:[]},s:s,s:s,"
+		"s:s,s:s,s:O,s:O,s:O,s:i,s:O,s:O,s:{s:O,s:O},s:[],"
+		"s:{s:s,s:s,s:s,s:b},s:{s:o,s:o,s:o,s:o,s:o,s:o},"
+		"s:{s:{s:O,s:O,s:O,s:O,s:O}},s:{s:o,s:o,s:o},s:o,s:O,s:i,"
+		"s:b,s:i}",
+		"id", jget(o, "id"), "parentOrderId",
+		(json_int_t)sb_json_int(json_object_get(o, "parentId"), 0),
+		"orderTypeCode", jget(o, "orderTypeCode"), "reference",
+		jget(o, "ref"), "version", jget(o, "version"), "state", "tax",
+		"NOT_INVOICED", "orderStatus", "orderStatusId",
+		jget(o, "statusId"), "name", jget(status, "name"), "tax",
+		"errors", "orderPaymentStatus", payment_status(bp, o),
+		"stockStatusCode", stock, "allocationStatusCode", alloc,
+		"shippingStatusCode", ship, "placedOn", jget(o, "placedOn"),
+		"createdOn", jget(o, "createdOn"), "updatedOn",
+		jget(o, "updatedOn"), "createdById", 4, "priceListId",
+		jget(o, "priceListId"), "priceModeCode",
+		jget(o, "priceModeCode"), "delivery", "deliveryDate",
+		jget(json_object_get(o, "delivery"), "date"),
+		"shippingMethodId",
+		jget(json_object_get(o, "delivery"), "shippingMethodId"),
+		"invoices", "currency", "accountingCurrencyCode", "USD",
+		"orderCurrencyCode", cur, "exchangeRate", "1.000000",
+		"fixedExchangeRate", 0, "totalValue", "net", bp_money(net),
+		"taxAmount", bp_money(tax), "baseNet", bp_money(net),
+		"baseTaxAmount", bp_money(tax), "baseTotal",
+		bp_money(net + tax), "total", bp_money(net + tax), "assignment",
+		"current", "staffOwnerContactId", jget(o, "staffOwnerId"),
+		"projectId", jget(o, "projectId"), "channelId",
+		jget(o, "channelId"), "leadSourceId", jget(o, "leadSourceId"),
+		"teamId", jget(o, "teamId"), "parties", "customer", cust,
+		"delivery",
+		addr_or_empty(json_object_get(json_object_get(o, "delivery"),
+					      "address")),
+		"billing", bill, "orderRows", rows, "warehouseId",
+		jget(o, "warehouseId"), "acknowledged", 0, "historicalOrder", 0,
+		"orderWeighting", 100);
 	if (!json_is_string(json_object_get(o, "ref")))
 		json_object_set_new(out, "reference", json_string(""));
 	if (!json_object_get(json_object_get(o, "delivery"),
@@ -1427,8 +1450,8 @@ bp_render_order(bp_state *bp, json_t *o)
 				json_object_get(o, "externalRef"));
 	if (json_object_get(o, "installedIntegrationInstanceId"))
 		json_object_set(
-		    out, "installedIntegrationInstanceId",
-		    json_object_get(o, "installedIntegrationInstanceId"));
+			out, "installedIntegrationInstanceId",
+			json_object_get(o, "installedIntegrationInstanceId"));
 	/* nulls are omitted in Brightpearl replies */
 	{
 		const char *k;
@@ -1442,17 +1465,18 @@ bp_render_order(bp_state *bp, json_t *o)
 					  k, v)
 			if (json_is_null(v))
 				json_object_del(
-				    json_object_get(out, "delivery"), k);
+					json_object_get(out, "delivery"), k);
 		json_object_foreach_safe (
-		    json_object_get(json_object_get(out, "assignment"),
-				    "current"),
-		    tmp, k, v)
+			json_object_get(json_object_get(out, "assignment"),
+					"current"),
+			tmp, k, v)
 			if (json_is_null(v))
 				json_object_set_new(
-				    json_object_get(
-					json_object_get(out, "assignment"),
-					"current"),
-				    k, json_integer(0));
+					json_object_get(
+						json_object_get(out,
+								"assignment"),
+						"current"),
+					k, json_integer(0));
 	}
 	return out;
 }
@@ -1490,8 +1514,9 @@ render_sales_order(bp_state *bp, json_t *o)
 				      bp_money(net), "baseTax", bp_money(tax),
 				      "baseGross", bp_money(net + tax)));
 	json_object_set_new(
-	    out, "isCanceled",
-	    json_boolean(sb_json_int(json_object_get(o, "statusId"), 0) == 5));
+		out, "isCanceled",
+		json_boolean(sb_json_int(json_object_get(o, "statusId"), 0) ==
+			     5));
 	json_object_set_new(out, "orderPaymentStatus",
 			    json_string(payment_status(bp, o)));
 	json_object_set_new(out, "allocationStatusCode", json_string(alloc));
@@ -1615,7 +1640,7 @@ order_create(bp_state *bp, sb_request *req, sb_response *resp, const char *type)
 	/* duplicate guard: externalRef + installedIntegrationInstanceId */
 	ext = sb_json_str(json_object_get(in, "externalRef"), NULL);
 	iiid = sb_json_int(
-	    json_object_get(in, "installedIntegrationInstanceId"), 0);
+		json_object_get(in, "installedIntegrationInstanceId"), 0);
 	guard[0] = '\0';
 	if (ext && iiid) {
 		json_t *prev;
@@ -1784,8 +1809,8 @@ r_sales_credit_get(sb_platform *pf, sb_request *req, sb_response *resp)
 	json_decref(list);
 	bp_ok_status(resp,
 		     json_array_size(out) > 0 && json_array_size(out) < asked
-			 ? 207
-			 : 200,
+			     ? 207
+			     : 200,
 		     out);
 	bp_msgtype(resp, "get-sales-credit");
 	return 0;
@@ -1890,13 +1915,14 @@ bp_note_add(bp_state *bp, int64_t order_id, const char *text, int is_public)
 
 	ID_KEY(key, id);
 	json_object_set_new(
-	    bp->notes, key,
-	    json_pack(
-		"{s:I,s:I,s:i,s:s,s:b,s:s,s:i,s:I}", "noteId", (json_int_t)id,
-		"orderId", (json_int_t)order_id, "contactId", 4, "text", text,
-		"isPublic", is_public, "addedOn", now_iso(when, sizeof(when)),
-		"addedBy", 4, "orderStatusId",
-		(json_int_t)sb_json_int(json_object_get(o, "statusId"), 0)));
+		bp->notes, key,
+		json_pack("{s:I,s:I,s:i,s:s,s:b,s:s,s:i,s:I}", "noteId",
+			  (json_int_t)id, "orderId", (json_int_t)order_id,
+			  "contactId", 4, "text", text, "isPublic", is_public,
+			  "addedOn", now_iso(when, sizeof(when)), "addedBy", 4,
+			  "orderStatusId",
+			  (json_int_t)sb_json_int(
+				  json_object_get(o, "statusId"), 0)));
 	return id;
 }
 
@@ -1908,8 +1934,9 @@ bp_order_touch(json_t *o)
 	json_object_set_new(o, "updatedOn",
 			    json_string(now_iso(when, sizeof(when))));
 	json_object_set_new(
-	    o, "version",
-	    json_integer(sb_json_int(json_object_get(o, "version"), 0) + 1));
+		o, "version",
+		json_integer(sb_json_int(json_object_get(o, "version"), 0) +
+			     1));
 }
 
 int
@@ -1923,7 +1950,7 @@ bp_order_set_status(bp_state *bp, json_t *order, int64_t status_id,
 	if (!st ||
 	    strcmp(sb_json_str(json_object_get(st, "orderTypeCode"), ""),
 		   sb_json_str(json_object_get(order, "orderTypeCode"), "")) !=
-		0 ||
+		    0 ||
 	    !json_is_true(json_object_get(st, "visible"))) {
 		bp_err(resp, 400, "ORDC-017",
 		       "Order status %lld is not valid for order %lld",
@@ -1970,11 +1997,13 @@ r_order_status_put(sb_platform *pf, sb_request *req, sb_response *resp)
 	if (!in)
 		return 0;
 	if (bp_order_set_status(
-		bp, o, sb_json_int(json_object_get(in, "orderStatusId"), -1),
-		sb_json_str(
-		    json_object_get(json_object_get(in, "orderNote"), "text"),
-		    NULL),
-		resp) == 0) {
+		    bp, o,
+		    sb_json_int(json_object_get(in, "orderStatusId"), -1),
+		    sb_json_str(
+			    json_object_get(json_object_get(in, "orderNote"),
+					    "text"),
+			    NULL),
+		    resp) == 0) {
 		bp_ok(resp, NULL);
 		bp_msgtype(resp, "put-order-status");
 	}
@@ -2046,9 +2075,9 @@ so_row(json_t *o, int64_t id)
 	json_t *r;
 	size_t i;
 
-	json_array_foreach(json_object_get(o, "rows"), i,
-			   r) if (sb_json_int(json_object_get(r, "id"), -1) ==
-				  id) return r;
+	json_array_foreach (json_object_get(o, "rows"), i, r)
+		if (sb_json_int(json_object_get(r, "id"), -1) == id)
+			return r;
 	return NULL;
 }
 
@@ -2061,11 +2090,10 @@ so_rows(bp_state *bp, json_t *o, json_t *in, sb_response *resp)
 	int frozen = json_object_get(o, "_invoice") != NULL, seen = 0;
 	size_t i;
 
-	json_array_foreach(json_object_get(o, "rows"), i,
-			   r) if (sb_json_int(json_object_get(r, "_onGon"), 0) >
-				  0) frozen = 1;
-	json_array_foreach(in, i, r)
-	{
+	json_array_foreach (json_object_get(o, "rows"), i, r)
+		if (sb_json_int(json_object_get(r, "_onGon"), 0) > 0)
+			frozen = 1;
+	json_array_foreach (in, i, r) {
 		json_t *row = row_build(bp, r, i, resp), *idv;
 		const char *k;
 		json_t *x;
@@ -2096,8 +2124,9 @@ so_rows(bp_state *bp, json_t *o, json_t *in, sb_response *resp)
 		}
 		if (old) {
 			seen++;
-			json_object_foreach(old, k, x) if (k[0] == '_')
-				json_object_set(row, k, x);
+			json_object_foreach (old, k, x)
+				if (k[0] == '_')
+					json_object_set(row, k, x);
 			json_object_set(row, "id", json_object_get(old, "id"));
 		} else {
 			json_object_set_new(
@@ -2174,7 +2203,9 @@ r_sales_order_put(sb_platform *pf, sb_request *req, sb_response *resp)
 	json_object_set(n, "createdOn", json_object_get(o, "createdOn"));
 	json_object_set(n, "version", json_object_get(o, "version"));
 	json_object_set(n, "customFields", json_object_get(o, "customFields"));
-	json_object_foreach(o, k, x) if (k[0] == '_') json_object_set(n, k, x);
+	json_object_foreach (o, k, x)
+		if (k[0] == '_')
+			json_object_set(n, k, x);
 	/* not sent: the POST defaults (section 7.1) */
 	order_defaults(n);
 	if (!json_object_get(n, "placedOn"))
@@ -2207,9 +2238,9 @@ r_note_post(sb_platform *pf, sb_request *req, sb_response *resp)
 	} else {
 		bp_ok(resp,
 		      json_integer(bp_note_add(
-			  bp, sb_json_int(json_object_get(o, "id"), 0),
-			  json_string_value(json_object_get(in, "text")),
-			  json_is_true(json_object_get(in, "isPublic")))));
+			      bp, sb_json_int(json_object_get(o, "id"), 0),
+			      json_string_value(json_object_get(in, "text")),
+			      json_is_true(json_object_get(in, "isPublic")))));
 		bp_msgtype(resp, "post-order-note");
 	}
 	json_decref(in);
@@ -2310,25 +2341,25 @@ r_custom_patch(sb_platform *pf, sb_request *req, sb_response *resp)
 }
 
 static const bp_col order_cols[] = {
-    {"orderId", "IDSET", NULL},
-    {"orderTypeId", "IDSET", "orderTypeNames"},
-    {"contactId", "INTEGER", NULL},
-    {"orderStatusId", "INTEGER", "orderStatusNames"},
-    {"orderStockStatusId", "INTEGER", "orderStockStatusNames"},
-    {"createdOn", "PERIOD", NULL},
-    {"createdById", "INTEGER", NULL},
-    {"customerRef", "STRING", NULL},
-    {"orderPaymentStatusId", "INTEGER", "orderPaymentStatusNames"},
-    {"updatedOn", "PERIOD", NULL},
-    {"parentOrderId", "IDSET", NULL},
-    {"orderShippingStatusId", "INTEGER", "orderShippingStatusNames"},
-    {"externalRef", "STRING", NULL},
-    {"installedIntegrationInstanceId", "INTEGER", NULL},
-    {"warehouseId", "IDSET", NULL},
-    {"staffOwnerContactId", "INTEGER", NULL},
-    {"taxDate", "PERIOD", NULL},
-    {"departmentId", "INTEGER", NULL},
-    {"deliveryDate", "PERIOD", NULL},
+	{"orderId", "IDSET", NULL},
+	{"orderTypeId", "IDSET", "orderTypeNames"},
+	{"contactId", "INTEGER", NULL},
+	{"orderStatusId", "INTEGER", "orderStatusNames"},
+	{"orderStockStatusId", "INTEGER", "orderStockStatusNames"},
+	{"createdOn", "PERIOD", NULL},
+	{"createdById", "INTEGER", NULL},
+	{"customerRef", "STRING", NULL},
+	{"orderPaymentStatusId", "INTEGER", "orderPaymentStatusNames"},
+	{"updatedOn", "PERIOD", NULL},
+	{"parentOrderId", "IDSET", NULL},
+	{"orderShippingStatusId", "INTEGER", "orderShippingStatusNames"},
+	{"externalRef", "STRING", NULL},
+	{"installedIntegrationInstanceId", "INTEGER", NULL},
+	{"warehouseId", "IDSET", NULL},
+	{"staffOwnerContactId", "INTEGER", NULL},
+	{"taxDate", "PERIOD", NULL},
+	{"departmentId", "INTEGER", NULL},
+	{"deliveryDate", "PERIOD", NULL},
 };
 
 static int
@@ -2350,7 +2381,7 @@ r_order_search(sb_platform *pf, sb_request *req, sb_response *resp)
 	static const char *const stock_codes[] = {"NON", "SON", "SOP", "SOA",
 						  NULL};
 	static const char *const pay_codes[] = {
-	    "PAID", "PARTIALLY_PAID", "UNPAID", "NOT_APPLICABLE", NULL};
+		"PAID", "PARTIALLY_PAID", "UNPAID", "NOT_APPLICABLE", NULL};
 	bp_state *bp = S(pf);
 	json_t *rows = json_array(), *o, *ref, *names = json_object(), *s;
 	const char *k, *ship, *stock, *alloc;
@@ -2364,60 +2395,63 @@ r_order_search(sb_platform *pf, sb_request *req, sb_response *resp)
 	}
 	json_object_foreach (bp->orders, k, o) {
 		const char *t =
-		    sb_json_str(json_object_get(o, "orderTypeCode"), "SO");
+			sb_json_str(json_object_get(o, "orderTypeCode"), "SO");
 
 		fulfilment(o, &ship, &stock, &alloc);
 		json_array_append_new(
-		    rows,
-		    json_pack(
-			"[O,i,O,O,i,O,i,O,i,O,I,i,O,O,O,O,O,i,O]",
-			jget(o, "id"), strcmp(t, "SC") ? 1 : 3,
-			jget(json_object_get(o, "customer"), "id"),
-			jget(o, "statusId"), code_index(stock, stock_codes),
-			jget(o, "createdOn"), 4, jget(o, "ref"),
-			code_index(payment_status(bp, o), pay_codes),
-			jget(o, "updatedOn"),
-			(json_int_t)sb_json_int(json_object_get(o, "parentId"),
-						0),
-			code_index(ship, ship_codes), jget(o, "externalRef"),
-			jget(o, "installedIntegrationInstanceId"),
-			jget(o, "warehouseId"), jget(o, "staffOwnerId"),
-			jget(o, "taxDate"), 0,
-			jget(json_object_get(o, "delivery"), "date")));
+			rows,
+			json_pack(
+				"[O,i,O,O,i,O,i,O,i,O,I,i,O,O,O,O,O,i,O]",
+				jget(o, "id"), strcmp(t, "SC") ? 1 : 3,
+				jget(json_object_get(o, "customer"), "id"),
+				jget(o, "statusId"),
+				code_index(stock, stock_codes),
+				jget(o, "createdOn"), 4, jget(o, "ref"),
+				code_index(payment_status(bp, o), pay_codes),
+				jget(o, "updatedOn"),
+				(json_int_t)sb_json_int(
+					json_object_get(o, "parentId"), 0),
+				code_index(ship, ship_codes),
+				jget(o, "externalRef"),
+				jget(o, "installedIntegrationInstanceId"),
+				jget(o, "warehouseId"), jget(o, "staffOwnerId"),
+				jget(o, "taxDate"), 0,
+				jget(json_object_get(o, "delivery"), "date")));
 	}
-	ref = json_pack(
-	    "{s:{s:s,s:s,s:s,s:s},s:o,s:{s:s,s:s,s:s,s:s},"
-	    "s:{s:s,s:s,s:s,s:s},s:{s:s,s:s,s:s,s:s}}",
-	    "orderTypeNames", "1", "SALES_ORDER", "2", "PURCHASE_ORDER", "3",
-	    "SALES_CREDIT", "4", "PURCHASE_CREDIT", "orderStatusNames", names,
-	    "orderStockStatusNames", "1", "NON", "2", "SON", "3", "SOP", "4",
-	    "SOA", "orderShippingStatusNames", "1", "NST", "2", "SNS", "3",
-	    "SPS", "4", "ASS", "orderPaymentStatusNames", "1", "PAID", "2",
-	    "PARTIALLY_PAID", "3", "UNPAID", "4", "NOT_APPLICABLE");
+	ref = json_pack("{s:{s:s,s:s,s:s,s:s},s:o,s:{s:s,s:s,s:s,s:s},"
+			"s:{s:s,s:s,s:s,s:s},s:{s:s,s:s,s:s,s:s}}",
+			"orderTypeNames", "1", "SALES_ORDER", "2",
+			"PURCHASE_ORDER", "3", "SALES_CREDIT", "4",
+			"PURCHASE_CREDIT", "orderStatusNames", names,
+			"orderStockStatusNames", "1", "NON", "2", "SON", "3",
+			"SOP", "4", "SOA", "orderShippingStatusNames", "1",
+			"NST", "2", "SNS", "3", "SPS", "4", "ASS",
+			"orderPaymentStatusNames", "1", "PAID", "2",
+			"PARTIALLY_PAID", "3", "UNPAID", "4", "NOT_APPLICABLE");
 	bp_search(req, resp, order_cols,
 		  sizeof(order_cols) / sizeof(order_cols[0]), rows, ref);
 	return 0;
 }
 
 static const bp_col so_cols[] = {
-    {"salesOrderId", "IDSET", NULL},
-    {"customerId", "INTEGER", NULL},
-    {"orderStatusId", "INTEGER", NULL},
-    {"orderStockStatus", "STRING", NULL},
-    {"createdOn", "PERIOD", NULL},
-    {"createdById", "INTEGER", NULL},
-    {"customerRef", "STRING", NULL},
-    {"orderPaymentStatus", "STRING", NULL},
-    {"updatedOn", "PERIOD", NULL},
-    {"orderShippingStatus", "STRING", NULL},
-    {"externalRef", "STRING", NULL},
-    {"installedIntegrationInstanceId", "INTEGER", NULL},
-    {"warehouseId", "IDSET", NULL},
-    {"staffOwnerId", "INTEGER", NULL},
-    {"taxDate", "PERIOD", NULL},
-    {"channelId", "INTEGER", NULL},
-    {"deliveryDate", "PERIOD", NULL},
-    {"customerRefs", "STRING_SET", NULL},
+	{"salesOrderId", "IDSET", NULL},
+	{"customerId", "INTEGER", NULL},
+	{"orderStatusId", "INTEGER", NULL},
+	{"orderStockStatus", "STRING", NULL},
+	{"createdOn", "PERIOD", NULL},
+	{"createdById", "INTEGER", NULL},
+	{"customerRef", "STRING", NULL},
+	{"orderPaymentStatus", "STRING", NULL},
+	{"updatedOn", "PERIOD", NULL},
+	{"orderShippingStatus", "STRING", NULL},
+	{"externalRef", "STRING", NULL},
+	{"installedIntegrationInstanceId", "INTEGER", NULL},
+	{"warehouseId", "IDSET", NULL},
+	{"staffOwnerId", "INTEGER", NULL},
+	{"taxDate", "PERIOD", NULL},
+	{"channelId", "INTEGER", NULL},
+	{"deliveryDate", "PERIOD", NULL},
+	{"customerRefs", "STRING_SET", NULL},
 };
 
 static int
@@ -2433,18 +2467,20 @@ r_sales_order_search(sb_platform *pf, sb_request *req, sb_response *resp)
 			continue;
 		fulfilment(o, &ship, &stock, &alloc);
 		json_array_append_new(
-		    rows,
-		    json_pack(
-			"[O,O,O,s,O,i,O,s,O,s,O,O,O,O,O,O,O,O]", jget(o, "id"),
-			jget(json_object_get(o, "customer"), "id"),
-			jget(o, "statusId"), stock, jget(o, "createdOn"), 4,
-			jget(o, "ref"), payment_status(bp, o),
-			jget(o, "updatedOn"), ship, jget(o, "externalRef"),
-			jget(o, "installedIntegrationInstanceId"),
-			jget(o, "warehouseId"), jget(o, "staffOwnerId"),
-			jget(o, "taxDate"), jget(o, "channelId"),
-			jget(json_object_get(o, "delivery"), "date"),
-			jget(o, "ref")));
+			rows,
+			json_pack("[O,O,O,s,O,i,O,s,O,s,O,O,O,O,O,O,O,O]",
+				  jget(o, "id"),
+				  jget(json_object_get(o, "customer"), "id"),
+				  jget(o, "statusId"), stock,
+				  jget(o, "createdOn"), 4, jget(o, "ref"),
+				  payment_status(bp, o), jget(o, "updatedOn"),
+				  ship, jget(o, "externalRef"),
+				  jget(o, "installedIntegrationInstanceId"),
+				  jget(o, "warehouseId"),
+				  jget(o, "staffOwnerId"), jget(o, "taxDate"),
+				  jget(o, "channelId"),
+				  jget(json_object_get(o, "delivery"), "date"),
+				  jget(o, "ref")));
 	}
 	bp_search(req, resp, so_cols, sizeof(so_cols) / sizeof(so_cols[0]),
 		  rows, NULL);
@@ -2481,8 +2517,8 @@ r_reservation_post(sb_platform *pf, sb_request *req, sb_response *resp)
 		int64_t q = sb_json_int(json_object_get(p, "quantity"), 0);
 		json_t *cell, *prev;
 		int64_t free_q;
-		const char *rk =
-		    sb_json_str(json_object_get(p, "salesOrderRowId"), NULL);
+		const char *rk = sb_json_str(
+			json_object_get(p, "salesOrderRowId"), NULL);
 		char rkb[32];
 
 		if (pid <= 0) {
@@ -2493,9 +2529,9 @@ r_reservation_post(sb_platform *pf, sb_request *req, sb_response *resp)
 			return 0;
 		}
 		if (!rk) {
-			ID_KEY(rkb,
-			       sb_json_int(
-				   json_object_get(p, "salesOrderRowId"), 0));
+			ID_KEY(rkb, sb_json_int(json_object_get(
+							p, "salesOrderRowId"),
+						0));
 			rk = rkb;
 		}
 		cell = stock_cell(bp, pid, wh);
@@ -2510,12 +2546,14 @@ r_reservation_post(sb_platform *pf, sb_request *req, sb_response *resp)
 		/* repeated lines for one row are collapsed */
 		prev = json_object_get(rows, rk);
 		json_object_set_new(
-		    rows, rk,
-		    json_pack(
-			"{s:I,s:I}", "productId", (json_int_t)pid, "quantity",
-			(json_int_t)(q + sb_json_int(
-					     json_object_get(prev, "quantity"),
-					     0))));
+			rows, rk,
+			json_pack("{s:I,s:I}", "productId", (json_int_t)pid,
+				  "quantity",
+				  (json_int_t)(q +
+					       sb_json_int(json_object_get(
+								   prev,
+								   "quantity"),
+							   0))));
 	}
 	json_decref(in);
 	if (total == 0) {
@@ -2524,10 +2562,10 @@ r_reservation_post(sb_platform *pf, sb_request *req, sb_response *resp)
 		return 0;
 	}
 	json_object_set_new(
-	    bp->reservations, key,
-	    json_pack("{s:I,s:I,s:o}", "orderId",
-		      (json_int_t)sb_json_int(json_object_get(o, "id"), 0),
-		      "warehouseId", (json_int_t)wh, "orderRows", rows));
+		bp->reservations, key,
+		json_pack("{s:I,s:I,s:o}", "orderId",
+			  (json_int_t)sb_json_int(json_object_get(o, "id"), 0),
+			  "warehouseId", (json_int_t)wh, "orderRows", rows));
 	bp_ok(resp, NULL);
 	return 0;
 }
@@ -2577,24 +2615,25 @@ bp_gon_create(bp_state *bp, json_t *order, json_t *body, sb_response *resp,
 	json_array_foreach (json_object_get(body, "warehouses"), i, w) {
 		json_array_foreach (json_object_get(w, "products"), j, p) {
 			json_t *row = row_by_id(
-			    order,
-			    sb_json_int(json_object_get(p, "salesOrderRowId"),
+				order,
+				sb_json_int(
+					json_object_get(p, "salesOrderRowId"),
 					-1));
 			int64_t q =
-			    sb_json_int(json_object_get(p, "quantity"), 0);
+				sb_json_int(json_object_get(p, "quantity"), 0);
 
 			if (!row || q <= 0 ||
 			    q + sb_json_int(json_object_get(row, "_onGon"), 0) >
-				row_qty(row)) {
+				    row_qty(row)) {
 				json_decref(ids);
-				bp_err(
-				    resp, 400, "WHSC-030",
-				    "Row %lld of order %lld cannot take "
-				    "%lld more on a goods-out note",
-				    (long long)sb_json_int(
-					json_object_get(p, "salesOrderRowId"),
-					-1),
-				    (long long)oid, (long long)q);
+				bp_err(resp, 400, "WHSC-030",
+				       "Row %lld of order %lld cannot take "
+				       "%lld more on a goods-out note",
+				       (long long)sb_json_int(
+					       json_object_get(
+						       p, "salesOrderRowId"),
+					       -1),
+				       (long long)oid, (long long)q);
 				return -1;
 			}
 		}
@@ -2613,19 +2652,20 @@ bp_gon_create(bp_state *bp, json_t *order, json_t *body, sb_response *resp,
 
 		json_array_foreach (json_object_get(w, "products"), j, p) {
 			int64_t rid = sb_json_int(
-			    json_object_get(p, "salesOrderRowId"), 0);
+				json_object_get(p, "salesOrderRowId"), 0);
 			int64_t q =
-			    sb_json_int(json_object_get(p, "quantity"), 0);
+				sb_json_int(json_object_get(p, "quantity"), 0);
 			int64_t pid =
-			    sb_json_int(json_object_get(p, "productId"), 0);
+				sb_json_int(json_object_get(p, "productId"), 0);
 			json_t *row = row_by_id(order, rid), *lst;
 			char rk[32];
 
 			json_object_set_new(
-			    row, "_onGon",
-			    json_integer(
-				sb_json_int(json_object_get(row, "_onGon"), 0) +
-				q));
+				row, "_onGon",
+				json_integer(sb_json_int(json_object_get(
+								 row, "_onGon"),
+							 0) +
+					     q));
 			stock_add(stock_cell(bp, pid, wh), "allocated", q);
 			ID_KEY(rk, rid);
 			lst = json_object_get(rows, rk);
@@ -2634,27 +2674,29 @@ bp_gon_create(bp_state *bp, json_t *order, json_t *body, sb_response *resp,
 				json_object_set_new(rows, rk, lst);
 			}
 			json_array_append_new(
-			    lst, json_pack("{s:I,s:I,s:I}", "productId",
-					   (json_int_t)pid, "quantity",
-					   (json_int_t)q, "locationId",
-					   (json_int_t)wh));
+				lst, json_pack("{s:I,s:I,s:I}", "productId",
+					       (json_int_t)pid, "quantity",
+					       (json_int_t)q, "locationId",
+					       (json_int_t)wh));
 		}
 		gon = json_pack(
-		    "{s:I,s:I,s:b,s:b,s:{s:b,s:b,s:b,s:b},s:{s:s,s:I},"
-		    "s:s,s:s,s:i,s:o,s:I,s:[{s:s,s:i,s:s}],s:I}",
-		    "orderId", (json_int_t)oid, "warehouseId", (json_int_t)wh,
-		    "transfer", 0, "priority",
-		    json_is_true(json_object_get(body, "priority")), "status",
-		    "shipped", 0, "packed", 0, "picked", 0, "printed", 0,
-		    "shipping", "reference", "", "shippingMethodId",
-		    (json_int_t)sb_json_int(
-			json_object_get(body, "shippingMethodId"), 0),
-		    "releaseDate",
-		    sb_json_str(json_object_get(w, "releaseDate"), when),
-		    "createdOn", when, "createdBy", 4, "orderRows", rows,
-		    "sequence", (json_int_t)(json_object_size(bp->gons) + 1),
-		    "events", "occured", when, "eventOwnerId", 4, "eventCode",
-		    "PLA", "lastEventVersion", (json_int_t)gid * 10);
+			"{s:I,s:I,s:b,s:b,s:{s:b,s:b,s:b,s:b},s:{s:s,s:I},"
+			"s:s,s:s,s:i,s:o,s:I,s:[{s:s,s:i,s:s}],s:I}",
+			"orderId", (json_int_t)oid, "warehouseId",
+			(json_int_t)wh, "transfer", 0, "priority",
+			json_is_true(json_object_get(body, "priority")),
+			"status", "shipped", 0, "packed", 0, "picked", 0,
+			"printed", 0, "shipping", "reference", "",
+			"shippingMethodId",
+			(json_int_t)sb_json_int(
+				json_object_get(body, "shippingMethodId"), 0),
+			"releaseDate",
+			sb_json_str(json_object_get(w, "releaseDate"), when),
+			"createdOn", when, "createdBy", 4, "orderRows", rows,
+			"sequence",
+			(json_int_t)(json_object_size(bp->gons) + 1), "events",
+			"occured", when, "eventOwnerId", 4, "eventCode", "PLA",
+			"lastEventVersion", (json_int_t)gid * 10);
 		ID_KEY(key, gid);
 		json_object_set_new(bp->gons, key, gon);
 		json_array_append_new(ids, json_integer(gid));
@@ -2684,9 +2726,11 @@ gon_event(json_t *gon, const char *code, const char *flag, int value,
 			      json_pack("{s:s,s:i,s:s}", "occured", when,
 					"eventOwnerId", 4, "eventCode", code));
 	json_object_set_new(
-	    gon, "lastEventVersion",
-	    json_integer(
-		sb_json_int(json_object_get(gon, "lastEventVersion"), 0) + 1));
+		gon, "lastEventVersion",
+		json_integer(
+			sb_json_int(json_object_get(gon, "lastEventVersion"),
+				    0) +
+			1));
 }
 
 static int64_t
@@ -2707,7 +2751,7 @@ bp_gon_ship(bp_state *bp, json_t *gon, sb_response *resp)
 {
 	json_t *st = json_object_get(gon, "status"), *lst, *l;
 	json_t *order = get_by_id(
-	    bp->orders, sb_json_int(json_object_get(gon, "orderId"), 0));
+		bp->orders, sb_json_int(json_object_get(gon, "orderId"), 0));
 	const char *rk, *ship, *stock, *alloc;
 	int64_t wh = sb_json_int(json_object_get(gon, "warehouseId"), 2);
 	char when[48];
@@ -2735,21 +2779,23 @@ bp_gon_ship(bp_state *bp, json_t *gon, sb_response *resp)
 		row = row_by_id(order, rid);
 		json_array_foreach (lst, i, l) {
 			int64_t q =
-			    sb_json_int(json_object_get(l, "quantity"), 0);
+				sb_json_int(json_object_get(l, "quantity"), 0);
 			json_t *cell = stock_cell(
-			    bp, sb_json_int(json_object_get(l, "productId"), 0),
-			    wh);
+				bp,
+				sb_json_int(json_object_get(l, "productId"), 0),
+				wh);
 
 			stock_add(cell, "inStock", -q);
 			stock_add(cell, "allocated", -q);
 			if (row)
 				json_object_set_new(
-				    row, "_shipped",
-				    json_integer(
-					sb_json_int(
-					    json_object_get(row, "_shipped"),
-					    0) +
-					q));
+					row, "_shipped",
+					json_integer(
+						sb_json_int(json_object_get(
+								    row,
+								    "_shipped"),
+							    0) +
+						q));
 		}
 	}
 	bp_fire(bp, "goods-out-note.modified.shipped", gon_id(bp, gon));
@@ -2772,8 +2818,8 @@ bp_gon_set_tracking(bp_state *bp, json_t *gon, json_t *shipping,
 	json_t *cur = json_object_get(gon, "shipping"), *v;
 	const char *k;
 
-	if (json_is_true(
-		json_object_get(json_object_get(gon, "status"), "shipped"))) {
+	if (json_is_true(json_object_get(json_object_get(gon, "status"),
+					 "shipped"))) {
 		json_decref(shipping);
 		bp_err(resp, 400, "WHSC-041",
 		       "Goods-out note cannot be changed once shipped");
@@ -2831,8 +2877,8 @@ r_gon_get(sb_platform *pf, sb_request *req, sb_response *resp)
 
 		sb_parse_int(k, &gid);
 		if (!bp_idset_has(
-			&orders,
-			sb_json_int(json_object_get(g, "orderId"), -1)) ||
+			    &orders,
+			    sb_json_int(json_object_get(g, "orderId"), -1)) ||
 		    !bp_idset_has(&gons, gid))
 			continue;
 		if (n++ >= BP_GON_IDSET_CAP)
@@ -2871,7 +2917,7 @@ r_gon_put(sb_platform *pf, sb_request *req, sb_response *resp)
 	if (!in)
 		return 0;
 	if (json_is_true(
-		json_object_get(json_object_get(g, "status"), "shipped"))) {
+		    json_object_get(json_object_get(g, "status"), "shipped"))) {
 		bp_err(resp, 400, "WHSC-041",
 		       "Goods-out note cannot be changed once shipped");
 	} else {
@@ -2882,11 +2928,12 @@ r_gon_put(sb_platform *pf, sb_request *req, sb_response *resp)
 			json_object_set(g, "labelUri",
 					json_object_get(in, "labelUri"));
 		if (bp_gon_set_tracking(
-			bp, g,
-			json_is_object(json_object_get(in, "shipping"))
-			    ? json_deep_copy(json_object_get(in, "shipping"))
-			    : json_object(),
-			resp) == 0) {
+			    bp, g,
+			    json_is_object(json_object_get(in, "shipping"))
+				    ? json_deep_copy(
+					      json_object_get(in, "shipping"))
+				    : json_object(),
+			    resp) == 0) {
 			bp_ok(resp, NULL);
 			bp_msgtype(resp, "put-goods-out-note");
 		}
@@ -2902,12 +2949,12 @@ r_gon_event(sb_platform *pf, sb_request *req, sb_response *resp)
 		const char *code, *flag, *event;
 		int value;
 	} ev[] = {
-	    {"PRI", "printed", "goods-out-note.modified.printed", 1},
-	    {"UPR", "printed", "goods-out-note.modified.un-printed", 0},
-	    {"PIC", "picked", "goods-out-note.modified.picked", 1},
-	    {"UPI", "picked", "goods-out-note.modified.un-picked", 0},
-	    {"PAC", "packed", "goods-out-note.modified.packed", 1},
-	    {"UPA", "packed", "goods-out-note.modified.un-packed", 0},
+		{"PRI", "printed", "goods-out-note.modified.printed", 1},
+		{"UPR", "printed", "goods-out-note.modified.un-printed", 0},
+		{"PIC", "picked", "goods-out-note.modified.picked", 1},
+		{"UPI", "picked", "goods-out-note.modified.un-picked", 0},
+		{"PAC", "packed", "goods-out-note.modified.packed", 1},
+		{"UPA", "packed", "goods-out-note.modified.un-packed", 0},
 	};
 	bp_state *bp = S(pf);
 	json_t *g = gon_param(bp, P(req, 0), resp), *in, *e;
@@ -2922,7 +2969,7 @@ r_gon_event(sb_platform *pf, sb_request *req, sb_response *resp)
 	now_iso(when, sizeof(when));
 	json_array_foreach (json_object_get(in, "events"), i, e) {
 		const char *code =
-		    sb_json_str(json_object_get(e, "eventCode"), "");
+			sb_json_str(json_object_get(e, "eventCode"), "");
 
 		if (json_is_true(json_object_get(json_object_get(g, "status"),
 						 "shipped"))) {
@@ -2966,7 +3013,7 @@ r_gon_delete(sb_platform *pf, sb_request *req, sb_response *resp)
 	if (!g)
 		return 0;
 	if (json_is_true(
-		json_object_get(json_object_get(g, "status"), "shipped"))) {
+		    json_object_get(json_object_get(g, "status"), "shipped"))) {
 		bp_err(resp, 400, "WHSC-041",
 		       "Goods-out note cannot be changed once shipped");
 		return 0;
@@ -2981,22 +3028,26 @@ r_gon_delete(sb_platform *pf, sb_request *req, sb_response *resp)
 		row = row_by_id(o, rid);
 		json_array_foreach (lst, i, l) {
 			int64_t q =
-			    sb_json_int(json_object_get(l, "quantity"), 0);
+				sb_json_int(json_object_get(l, "quantity"), 0);
 
-			stock_add(
-			    stock_cell(
-				bp,
-				sb_json_int(json_object_get(l, "productId"), 0),
-				sb_json_int(json_object_get(g, "warehouseId"),
-					    2)),
-			    "allocated", -q);
+			stock_add(stock_cell(
+					  bp,
+					  sb_json_int(json_object_get(
+							      l, "productId"),
+						      0),
+					  sb_json_int(json_object_get(
+							      g, "warehouseId"),
+						      2)),
+				  "allocated", -q);
 			if (row)
 				json_object_set_new(
-				    row, "_onGon",
-				    json_integer(
-					sb_json_int(
-					    json_object_get(row, "_onGon"), 0) -
-					q));
+					row, "_onGon",
+					json_integer(
+						sb_json_int(
+							json_object_get(
+								row, "_onGon"),
+							0) -
+						q));
 		}
 	}
 	gid = gon_id(bp, g);
@@ -3007,10 +3058,10 @@ r_gon_delete(sb_platform *pf, sb_request *req, sb_response *resp)
 }
 
 static const bp_col gon_cols[] = {
-    {"goodsOutNoteId", "IDSET", NULL},     {"orderId", "IDSET", NULL},
-    {"warehouseId", "IDSET", NULL},        {"shipped", "BOOLEAN", NULL},
-    {"createdOn", "PERIOD", NULL},         {"shippedOn", "PERIOD", NULL},
-    {"shippingMethodId", "INTEGER", NULL},
+	{"goodsOutNoteId", "IDSET", NULL},     {"orderId", "IDSET", NULL},
+	{"warehouseId", "IDSET", NULL},        {"shipped", "BOOLEAN", NULL},
+	{"createdOn", "PERIOD", NULL},         {"shippedOn", "PERIOD", NULL},
+	{"shippingMethodId", "INTEGER", NULL},
 };
 
 static int
@@ -3025,13 +3076,13 @@ r_gon_search(sb_platform *pf, sb_request *req, sb_response *resp)
 
 		sb_parse_int(k, &id);
 		json_array_append_new(
-		    rows,
-		    json_pack("[I,O,O,b,O,O,O]", (json_int_t)id,
-			      jget(g, "orderId"), jget(g, "warehouseId"),
-			      json_is_true(json_object_get(st, "shipped")),
-			      jget(g, "createdOn"), jget(st, "shippedOn"),
-			      jget(json_object_get(g, "shipping"),
-				   "shippingMethodId")));
+			rows,
+			json_pack("[I,O,O,b,O,O,O]", (json_int_t)id,
+				  jget(g, "orderId"), jget(g, "warehouseId"),
+				  json_is_true(json_object_get(st, "shipped")),
+				  jget(g, "createdOn"), jget(st, "shippedOn"),
+				  jget(json_object_get(g, "shipping"),
+				       "shippingMethodId")));
 	}
 	bp_search(req, resp, gon_cols, sizeof(gon_cols) / sizeof(gon_cols[0]),
 		  rows, NULL);
@@ -3082,9 +3133,9 @@ r_payment_post(sb_platform *pf, sb_request *req, sb_response *resp)
 	}
 	if (!get_by_id(bp->orders,
 		       sb_json_int(json_object_get(in, "orderId"), -1))) {
-		bp_err(
-		    resp, 400, "ACCC-004", "Order %lld not found",
-		    (long long)sb_json_int(json_object_get(in, "orderId"), -1));
+		bp_err(resp, 400, "ACCC-004", "Order %lld not found",
+		       (long long)sb_json_int(json_object_get(in, "orderId"),
+					      -1));
 		goto done;
 	}
 	if (strcmp(type, "AUTH") == 0 &&
@@ -3097,14 +3148,15 @@ r_payment_post(sb_platform *pf, sb_request *req, sb_response *resp)
 	tref = sb_json_str(json_object_get(in, "transactionRef"), NULL);
 	if (tref) {
 		json_object_foreach (bp->payments, k, p) {
-			if (strcmp(
-				sb_json_str(
-				    json_object_get(p, "transactionRef"), ""),
-				tref) == 0 &&
-			    strcasecmp(sb_json_str(json_object_get(
-						       p, "paymentMethodCode"),
-						   ""),
-				       method) == 0) {
+			if (strcmp(sb_json_str(
+					   json_object_get(p, "transactionRef"),
+					   ""),
+				   tref) == 0 &&
+			    strcasecmp(
+				    sb_json_str(json_object_get(
+							p, "paymentMethodCode"),
+						""),
+				    method) == 0) {
 				bp_err(resp, 400, "ACCC-010",
 				       "A payment with transactionRef %s and "
 				       "paymentMethodCode %s already exists",
@@ -3117,11 +3169,11 @@ r_payment_post(sb_platform *pf, sb_request *req, sb_response *resp)
 	p = json_deep_copy(in);
 	json_object_set_new(p, "paymentId", json_integer(id));
 	json_object_set_new(
-	    p, "amountPaid",
-	    bp_money(bp_num(json_object_get(in, "amountPaid"), 0)));
+		p, "amountPaid",
+		bp_money(bp_num(json_object_get(in, "amountPaid"), 0)));
 	json_object_set_new(
-	    p, "amountAuthorized",
-	    bp_money(bp_num(json_object_get(in, "amountAuthorized"), 0)));
+		p, "amountAuthorized",
+		bp_money(bp_num(json_object_get(in, "amountAuthorized"), 0)));
 	{
 		char when[48];
 
@@ -3155,13 +3207,20 @@ r_payment_delete(sb_platform *pf, sb_request *req, sb_response *resp)
 }
 
 static const bp_col payment_cols[] = {
-    {"paymentId", "IDSET", NULL},         {"transactionRef", "STRING", NULL},
-    {"transactionCode", "STRING", NULL},  {"paymentMethodCode", "STRING", NULL},
-    {"paymentType", "STRING", NULL},      {"orderId", "INTEGER", NULL},
-    {"currencyId", "INTEGER", NULL},      {"currencyCode", "STRING", NULL},
-    {"amountAuthorized", "STRING", NULL}, {"amountPaid", "STRING", NULL},
-    {"expires", "PERIOD", NULL},          {"paymentDate", "PERIOD", NULL},
-    {"createdOn", "PERIOD", NULL},        {"journalId", "INTEGER", NULL},
+	{"paymentId", "IDSET", NULL},
+	{"transactionRef", "STRING", NULL},
+	{"transactionCode", "STRING", NULL},
+	{"paymentMethodCode", "STRING", NULL},
+	{"paymentType", "STRING", NULL},
+	{"orderId", "INTEGER", NULL},
+	{"currencyId", "INTEGER", NULL},
+	{"currencyCode", "STRING", NULL},
+	{"amountAuthorized", "STRING", NULL},
+	{"amountPaid", "STRING", NULL},
+	{"expires", "PERIOD", NULL},
+	{"paymentDate", "PERIOD", NULL},
+	{"createdOn", "PERIOD", NULL},
+	{"journalId", "INTEGER", NULL},
 };
 
 static int
@@ -3172,15 +3231,19 @@ r_payment_search(sb_platform *pf, sb_request *req, sb_response *resp)
 
 	json_object_foreach (S(pf)->payments, k, p)
 		json_array_append_new(
-		    rows,
-		    json_pack(
-			"[O,O,O,O,O,O,i,O,O,O,O,O,O,O]", jget(p, "paymentId"),
-			jget(p, "transactionRef"), jget(p, "transactionCode"),
-			jget(p, "paymentMethodCode"), jget(p, "paymentType"),
-			jget(p, "orderId"), 1, jget(p, "currencyIsoCode"),
-			jget(p, "amountAuthorized"), jget(p, "amountPaid"),
-			jget(p, "authorizationExpiry"), jget(p, "paymentDate"),
-			jget(p, "createdOn"), jget(p, "journalId")));
+			rows,
+			json_pack("[O,O,O,O,O,O,i,O,O,O,O,O,O,O]",
+				  jget(p, "paymentId"),
+				  jget(p, "transactionRef"),
+				  jget(p, "transactionCode"),
+				  jget(p, "paymentMethodCode"),
+				  jget(p, "paymentType"), jget(p, "orderId"), 1,
+				  jget(p, "currencyIsoCode"),
+				  jget(p, "amountAuthorized"),
+				  jget(p, "amountPaid"),
+				  jget(p, "authorizationExpiry"),
+				  jget(p, "paymentDate"), jget(p, "createdOn"),
+				  jget(p, "journalId")));
 	bp_search(req, resp, payment_cols,
 		  sizeof(payment_cols) / sizeof(payment_cols[0]), rows, NULL);
 	return 0;
@@ -3292,8 +3355,8 @@ r_webhook_simulate(sb_platform *pf, sb_request *req, sb_response *resp)
 	td = json_object_get(in, "testData");
 	ev = sb_json_str(json_object_get(hook, "subscribeTo"), "");
 	if (bp_idset_parse(
-		&set,
-		sb_json_str(json_object_get(td, "${resource-id}"), "1")) ||
+		    &set,
+		    sb_json_str(json_object_get(td, "${resource-id}"), "1")) ||
 	    set.all) {
 		bp_err(resp, 400, "INTC-070", "Invalid ${resource-id}");
 		goto done;
@@ -3357,11 +3420,11 @@ r_multi(sb_platform *pf, sb_request *req, sb_response *resp)
 		snprintf(path, sizeof(path), "%.*s", (int)strcspn(uri, "?"),
 			 uri);
 		sub.method =
-		    sb_json_str(json_object_get(m, "httpMethod"), "POST");
+			sb_json_str(json_object_get(m, "httpMethod"), "POST");
 		sub.url = sub.path = path;
 		sub.body =
-		    body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY)
-			 : NULL;
+			body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY)
+			     : NULL;
 		sub.body_len = sub.body ? strlen(sub.body) : 0;
 		rt = route_find(&sub, path);
 		if (!rt || strcmp(sub.method, "GET") == 0)
@@ -3370,11 +3433,12 @@ r_multi(sb_platform *pf, sb_request *req, sb_response *resp)
 		else
 			rt->fn(pf, &sub, &sr);
 		free(sub.body);
-		json_array_append_new(
-		    done,
-		    json_pack("{s:O,s:i,s:{s:s#}}", "label", jget(m, "label"),
-			      "statusCode", sr.status, "body", "content",
-			      sr.body ? sr.body : "", (int)sr.body_len));
+		json_array_append_new(done,
+				      json_pack("{s:O,s:i,s:{s:s#}}", "label",
+						jget(m, "label"), "statusCode",
+						sr.status, "body", "content",
+						sr.body ? sr.body : "",
+						(int)sr.body_len));
 		if (sr.status >= 400) {
 			failed = 1;
 			if (strcmp(mode, "STOP") == 0)
@@ -3398,93 +3462,103 @@ r_multi(sb_platform *pf, sb_request *req, sb_response *resp)
 	}
 
 static const sb_route bp_routes[] = {
-    /* order-service (section 7) */
-    R("POST", "/order-service/sales-order", r_sales_order_post),
-    R("GET", "/order-service/sales-order/{idset}", r_sales_order_get),
-    R("PUT", "/order-service/sales-order/{id}", r_sales_order_put),
-    R("OPTIONS", "/order-service/sales-order/{idset}", r_sales_order_options),
-    R("GET", "/order-service/order/{idset}", r_order_get),
-    R("OPTIONS", "/order-service/order/{idset}", r_order_options),
-    R("PUT", "/order-service/order/{id}/status", r_order_status_put),
-    R("POST", "/order-service/order/{id}/note", r_note_post),
-    R("GET", "/order-service/order/{id}/note", r_note_get),
-    R("GET", "/order-service/order/{id}/note/{idset}", r_note_get),
-    R("GET", "/order-service/order/{id}/custom-field", r_custom_get),
-    R("PATCH", "/order-service/order/{id}/custom-field", r_custom_patch),
-    R("GET", "/order-service/sale/custom-field-meta-data", r_custom_meta),
-    R("GET", "/order-service/sale/custom-field-meta-data/{idset}",
-      r_custom_meta),
-    R("GET", "/order-service/order-status", r_statuses),
-    R("GET", "/order-service/order-status/{idset}", r_statuses),
-    R("POST", "/order-service/order-status", r_status_post),
-    R("GET", "/order-service/order-type", r_order_types),
-    R("GET", "/order-service/order-shipping-status", r_shipping_statuses),
-    R("GET", "/order-service/order-stock-status", r_stock_statuses),
-    R("GET", "/order-service/order-search", r_order_search),
-    R("GET", "/order-service/sales-order-search", r_sales_order_search),
-    R("POST", "/order-service/sales-credit", r_sales_credit_post),
-    R("GET", "/order-service/sales-credit/{idset}", r_sales_credit_get),
-    /* contact-service (section 8) */
-    R("POST", "/contact-service/postal-address", r_address_post),
-    R("GET", "/contact-service/postal-address/{idset}", r_address_get),
-    R("POST", "/contact-service/contact", r_contact_post),
-    R("GET", "/contact-service/contact", r_contact_get),
-    R("GET", "/contact-service/contact/{idset}", r_contact_get),
-    R("PATCH", "/contact-service/contact/{id}", r_contact_patch),
-    R("PUT", "/contact-service/contact/{id}/postal-address",
-      r_contact_address_put),
-    R("GET", "/contact-service/contact-search", r_contact_search),
-    R("GET", "/contact-service/lead-source", r_lead_sources),
-    R("GET", "/contact-service/lead-source/{idset}", r_lead_sources),
-    R("GET", "/contact-service/project", r_projects),
-    R("GET", "/contact-service/project/{idset}", r_projects),
-    /* product-service (section 10) */
-    R("POST", "/product-service/product", r_product_post),
-    R("GET", "/product-service/product/{idset}", r_product_get),
-    R("OPTIONS", "/product-service/product/{idset}", r_product_options),
-    R("GET", "/product-service/product-search", r_product_search),
-    R("GET", "/product-service/product-price/{idset}", r_product_price_get),
-    R("PUT", "/product-service/product-price/{id}/price-list",
-      r_product_price_put),
-    R("GET", "/product-service/price-list", r_price_lists),
-    R("GET", "/product-service/price-list/{idset}", r_price_lists),
-    R("GET", "/product-service/channel", r_channels),
-    R("GET", "/product-service/channel/{idset}", r_channels),
-    /* warehouse-service (sections 11, 12) */
-    R("GET", "/warehouse-service/warehouse", r_warehouses),
-    R("GET", "/warehouse-service/warehouse/{idset}", r_warehouses),
-    R("GET", "/warehouse-service/product-availability/{idset}", r_availability),
-    R("POST", "/warehouse-service/order/{id}/reservation/warehouse/{wh}",
-      r_reservation_post),
-    R("GET", "/warehouse-service/order/{id}/reservation", r_reservation_get),
-    R("GET", "/warehouse-service/shipping-method", r_shipping_methods),
-    R("GET", "/warehouse-service/shipping-method/{idset}", r_shipping_methods),
-    R("POST", "/warehouse-service/order/{id}/goods-note/goods-out", r_gon_post),
-    R("GET", "/warehouse-service/order/{idset}/goods-note/goods-out",
-      r_gon_get),
-    R("GET", "/warehouse-service/order/{idset}/goods-note/goods-out/{gon}",
-      r_gon_get),
-    R("DELETE", "/warehouse-service/order/{id}/goods-note/goods-out/{gon}",
-      r_gon_delete),
-    R("PUT", "/warehouse-service/goods-note/goods-out/{id}", r_gon_put),
-    R("POST", "/warehouse-service/goods-note/goods-out/{id}/event",
-      r_gon_event),
-    R("GET", "/warehouse-service/goods-note/goods-out-search", r_gon_search),
-    /* accounting-service (section 9) */
-    R("POST", "/accounting-service/customer-payment", r_payment_post),
-    R("DELETE", "/accounting-service/customer-payment/{id}", r_payment_delete),
-    R("GET", "/accounting-service/customer-payment-search", r_payment_search),
-    R("GET", "/accounting-service/payment-method", r_payment_methods),
-    R("GET", "/accounting-service/payment-method/{idset}", r_payment_methods),
-    R("GET", "/accounting-service/tax-code", r_tax_codes),
-    /* integration-service (section 13) */
-    R("POST", "/integration-service/webhook", r_webhook_post),
-    R("GET", "/integration-service/webhook", r_webhook_get),
-    R("GET", "/integration-service/webhook/{idset}", r_webhook_get),
-    R("DELETE", "/integration-service/webhook/{id}", r_webhook_delete),
-    R("POST", "/integration-service/webhook/{id}/simulate", r_webhook_simulate),
-    /* multi-message (section 14) */
-    R("POST", "/multi-message", r_multi),
+	/* order-service (section 7) */
+	R("POST", "/order-service/sales-order", r_sales_order_post),
+	R("GET", "/order-service/sales-order/{idset}", r_sales_order_get),
+	R("PUT", "/order-service/sales-order/{id}", r_sales_order_put),
+	R("OPTIONS", "/order-service/sales-order/{idset}",
+	  r_sales_order_options),
+	R("GET", "/order-service/order/{idset}", r_order_get),
+	R("OPTIONS", "/order-service/order/{idset}", r_order_options),
+	R("PUT", "/order-service/order/{id}/status", r_order_status_put),
+	R("POST", "/order-service/order/{id}/note", r_note_post),
+	R("GET", "/order-service/order/{id}/note", r_note_get),
+	R("GET", "/order-service/order/{id}/note/{idset}", r_note_get),
+	R("GET", "/order-service/order/{id}/custom-field", r_custom_get),
+	R("PATCH", "/order-service/order/{id}/custom-field", r_custom_patch),
+	R("GET", "/order-service/sale/custom-field-meta-data", r_custom_meta),
+	R("GET", "/order-service/sale/custom-field-meta-data/{idset}",
+	  r_custom_meta),
+	R("GET", "/order-service/order-status", r_statuses),
+	R("GET", "/order-service/order-status/{idset}", r_statuses),
+	R("POST", "/order-service/order-status", r_status_post),
+	R("GET", "/order-service/order-type", r_order_types),
+	R("GET", "/order-service/order-shipping-status", r_shipping_statuses),
+	R("GET", "/order-service/order-stock-status", r_stock_statuses),
+	R("GET", "/order-service/order-search", r_order_search),
+	R("GET", "/order-service/sales-order-search", r_sales_order_search),
+	R("POST", "/order-service/sales-credit", r_sales_credit_post),
+	R("GET", "/order-service/sales-credit/{idset}", r_sales_credit_get),
+	/* contact-service (section 8) */
+	R("POST", "/contact-service/postal-address", r_address_post),
+	R("GET", "/contact-service/postal-address/{idset}", r_address_get),
+	R("POST", "/contact-service/contact", r_contact_post),
+	R("GET", "/contact-service/contact", r_contact_get),
+	R("GET", "/contact-service/contact/{idset}", r_contact_get),
+	R("PATCH", "/contact-service/contact/{id}", r_contact_patch),
+	R("PUT", "/contact-service/contact/{id}/postal-address",
+	  r_contact_address_put),
+	R("GET", "/contact-service/contact-search", r_contact_search),
+	R("GET", "/contact-service/lead-source", r_lead_sources),
+	R("GET", "/contact-service/lead-source/{idset}", r_lead_sources),
+	R("GET", "/contact-service/project", r_projects),
+	R("GET", "/contact-service/project/{idset}", r_projects),
+	/* product-service (section 10) */
+	R("POST", "/product-service/product", r_product_post),
+	R("GET", "/product-service/product/{idset}", r_product_get),
+	R("OPTIONS", "/product-service/product/{idset}", r_product_options),
+	R("GET", "/product-service/product-search", r_product_search),
+	R("GET", "/product-service/product-price/{idset}", r_product_price_get),
+	R("PUT", "/product-service/product-price/{id}/price-list",
+	  r_product_price_put),
+	R("GET", "/product-service/price-list", r_price_lists),
+	R("GET", "/product-service/price-list/{idset}", r_price_lists),
+	R("GET", "/product-service/channel", r_channels),
+	R("GET", "/product-service/channel/{idset}", r_channels),
+	/* warehouse-service (sections 11, 12) */
+	R("GET", "/warehouse-service/warehouse", r_warehouses),
+	R("GET", "/warehouse-service/warehouse/{idset}", r_warehouses),
+	R("GET", "/warehouse-service/product-availability/{idset}",
+	  r_availability),
+	R("POST", "/warehouse-service/order/{id}/reservation/warehouse/{wh}",
+	  r_reservation_post),
+	R("GET", "/warehouse-service/order/{id}/reservation",
+	  r_reservation_get),
+	R("GET", "/warehouse-service/shipping-method", r_shipping_methods),
+	R("GET", "/warehouse-service/shipping-method/{idset}",
+	  r_shipping_methods),
+	R("POST", "/warehouse-service/order/{id}/goods-note/goods-out",
+	  r_gon_post),
+	R("GET", "/warehouse-service/order/{idset}/goods-note/goods-out",
+	  r_gon_get),
+	R("GET", "/warehouse-service/order/{idset}/goods-note/goods-out/{gon}",
+	  r_gon_get),
+	R("DELETE", "/warehouse-service/order/{id}/goods-note/goods-out/{gon}",
+	  r_gon_delete),
+	R("PUT", "/warehouse-service/goods-note/goods-out/{id}", r_gon_put),
+	R("POST", "/warehouse-service/goods-note/goods-out/{id}/event",
+	  r_gon_event),
+	R("GET", "/warehouse-service/goods-note/goods-out-search",
+	  r_gon_search),
+	/* accounting-service (section 9) */
+	R("POST", "/accounting-service/customer-payment", r_payment_post),
+	R("DELETE", "/accounting-service/customer-payment/{id}",
+	  r_payment_delete),
+	R("GET", "/accounting-service/customer-payment-search",
+	  r_payment_search),
+	R("GET", "/accounting-service/payment-method", r_payment_methods),
+	R("GET", "/accounting-service/payment-method/{idset}",
+	  r_payment_methods),
+	R("GET", "/accounting-service/tax-code", r_tax_codes),
+	/* integration-service (section 13) */
+	R("POST", "/integration-service/webhook", r_webhook_post),
+	R("GET", "/integration-service/webhook", r_webhook_get),
+	R("GET", "/integration-service/webhook/{idset}", r_webhook_get),
+	R("DELETE", "/integration-service/webhook/{id}", r_webhook_delete),
+	R("POST", "/integration-service/webhook/{id}/simulate",
+	  r_webhook_simulate),
+	/* multi-message (section 14) */
+	R("POST", "/multi-message", r_multi),
 };
 
 static const size_t bp_nroutes = sizeof(bp_routes) / sizeof(bp_routes[0]);

@@ -173,7 +173,7 @@ bp_idset_select(const bp_idset *set, json_t *coll, size_t cap)
 	json_object_foreach (coll, key, v) {
 		if (sb_parse_int(key, &id) == 0 && bp_idset_has(set, id))
 			json_array_append_new(
-			    pairs, json_pack("[IO]", (json_int_t)id, v));
+				pairs, json_pack("[IO]", (json_int_t)id, v));
 	}
 	return pairs_to_sorted(pairs, cap);
 }
@@ -190,7 +190,7 @@ bp_idset_select_arr(const bp_idset *set, json_t *arr, const char *idkey,
 
 		if (bp_idset_has(set, id))
 			json_array_append_new(
-			    pairs, json_pack("[IO]", (json_int_t)id, v));
+				pairs, json_pack("[IO]", (json_int_t)id, v));
 	}
 	return pairs_to_sorted(pairs, cap);
 }
@@ -284,7 +284,7 @@ bp_money(double v)
 /* ---- search ------------------------------------------------------------- */
 
 static const char *const bp_search_params[] = {
-    "pageSize", "firstResult", "sort", "columns", "countOnly", NULL};
+	"pageSize", "firstResult", "sort", "columns", "countOnly", NULL};
 
 static int
 is_search_param(const char *name)
@@ -480,8 +480,8 @@ bp_search(sb_request *req, sb_response *resp, const bp_col *cols, size_t ncols,
 				       "%s",
 				       name, req->query[j].value,
 				       strcmp(cols[c].type, "IDSET") == 0
-					   ? "IDSET"
-					   : cols[c].type);
+					       ? "IDSET"
+					       : cols[c].type);
 				goto fail;
 			}
 			keep = m;
@@ -560,9 +560,9 @@ bp_search(sb_request *req, sb_response *resp, const bp_col *cols, size_t ncols,
 	if (json_array_size(page) > 0) {
 		json_object_set_new(meta, "firstResult", json_integer(first));
 		json_object_set_new(
-		    meta, "lastResult",
-		    json_integer(first - 1 +
-				 (json_int_t)json_array_size(page)));
+			meta, "lastResult",
+			json_integer(first - 1 +
+				     (json_int_t)json_array_size(page)));
 	}
 	json_object_set_new(meta, "columns", colsj);
 	json_object_set_new(meta, "sorting",
@@ -590,30 +590,30 @@ fail:
 /* ---- webhooks ----------------------------------------------------------- */
 
 static const char *const bp_events[] = {
-    "drop-ship-note.created",
-    "drop-ship-note.destroyed",
-    "drop-ship-note.modified.shipped",
-    "goods-in-note.created",
-    "quarantine-release.created",
-    "goods-out-note.created",
-    "goods-out-note.destroyed",
-    "goods-out-note.modified",
-    "goods-out-note.modified.printed",
-    "goods-out-note.modified.picked",
-    "goods-out-note.modified.packed",
-    "goods-out-note.modified.un-printed",
-    "goods-out-note.modified.un-picked",
-    "goods-out-note.modified.un-packed",
-    "goods-out-note.modified.shipped",
-    "order.modified",
-    "order.modified.order-status",
-    "order.modified.fully-shipped",
-    "sales-order.created",
-    "product.created",
-    "product.modified",
-    "product.destroyed",
-    "product.modified.on-hand-modified",
-    NULL,
+	"drop-ship-note.created",
+	"drop-ship-note.destroyed",
+	"drop-ship-note.modified.shipped",
+	"goods-in-note.created",
+	"quarantine-release.created",
+	"goods-out-note.created",
+	"goods-out-note.destroyed",
+	"goods-out-note.modified",
+	"goods-out-note.modified.printed",
+	"goods-out-note.modified.picked",
+	"goods-out-note.modified.packed",
+	"goods-out-note.modified.un-printed",
+	"goods-out-note.modified.un-picked",
+	"goods-out-note.modified.un-packed",
+	"goods-out-note.modified.shipped",
+	"order.modified",
+	"order.modified.order-status",
+	"order.modified.fully-shipped",
+	"sales-order.created",
+	"product.created",
+	"product.modified",
+	"product.destroyed",
+	"product.modified.on-hand-modified",
+	NULL,
 };
 
 int
@@ -705,11 +705,11 @@ bp_fire(bp_state *bp, const char *event, int64_t id)
 	snprintf(rtype, sizeof(rtype), "%.*s",
 		 (int)(dot1 ? (size_t)(dot1 - event) : strlen(event)), event);
 	dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
-	snprintf(
-	    life, sizeof(life), "%.*s",
-	    dot1 ? (int)(dot2 ? (size_t)(dot2 - dot1 - 1) : strlen(dot1 + 1))
-		 : 0,
-	    dot1 ? dot1 + 1 : "");
+	snprintf(life, sizeof(life), "%.*s",
+		 dot1 ? (int)(dot2 ? (size_t)(dot2 - dot1 - 1)
+				   : strlen(dot1 + 1))
+		      : 0,
+		 dot1 ? dot1 + 1 : "");
 	snprintf(spec, sizeof(spec), "%s", dot2 ? dot2 + 1 : "");
 	vars = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "account-code",
 			 bp->pf->sb->opt.bp_account, "resource-type", rtype,
@@ -719,36 +719,38 @@ bp_fire(bp_state *bp, const char *event, int64_t id)
 			 "5.0.0-sandbox");
 	json_object_foreach (bp->webhooks, key, hook) {
 		const char *sub =
-		    sb_json_str(json_object_get(hook, "subscribeTo"), "");
-		const char *method =
-		    sb_json_str(json_object_get(hook, "httpMethod"), "POST");
+			sb_json_str(json_object_get(hook, "subscribeTo"), "");
+		const char *method = sb_json_str(
+			json_object_get(hook, "httpMethod"), "POST");
 		char *url, *body = NULL;
-		int has_body =
-		    strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0;
+		int has_body = strcmp(method, "POST") == 0 ||
+			       strcmp(method, "PUT") == 0;
 
 		if (!subscribed(sub, event))
 			continue;
 		url = render_template(
-		    sb_json_str(json_object_get(hook, "uriTemplate"), ""),
-		    vars);
+			sb_json_str(json_object_get(hook, "uriTemplate"), ""),
+			vars);
 		if (has_body)
 			body = render_template(
-			    sb_json_str(json_object_get(hook, "bodyTemplate"),
+				sb_json_str(
+					json_object_get(hook, "bodyTemplate"),
 					""),
-			    vars);
+				vars);
 		if (url)
-			sb_deliver(
-			    bp->pf, method, url,
-			    has_body ? sb_json_str(
-					   json_object_get(hook, "contentType"),
-					   "application/json")
-				     : NULL,
-			    body, NULL, 0, bp_hook_schedule,
-			    sizeof(bp_hook_schedule) /
-				sizeof(bp_hook_schedule[0]),
-			    (uint64_t)sb_json_int(json_object_get(hook, "id"),
-						  0),
-			    event);
+			sb_deliver(bp->pf, method, url,
+				   has_body
+					   ? sb_json_str(json_object_get(
+								 hook,
+								 "contentType"),
+							 "application/json")
+					   : NULL,
+				   body, NULL, 0, bp_hook_schedule,
+				   sizeof(bp_hook_schedule) /
+					   sizeof(bp_hook_schedule[0]),
+				   (uint64_t)sb_json_int(
+					   json_object_get(hook, "id"), 0),
+				   event);
 		free(url);
 		free(body);
 	}
@@ -891,8 +893,8 @@ form_value(const char *body, const char *name, char *buf, size_t len)
 					   hexval(p[i + 1]) >= 0 &&
 					   hexval(p[i + 2]) >= 0) {
 					buf[o++] =
-					    (char)(hexval(p[i + 1]) * 16 +
-						   hexval(p[i + 2]));
+						(char)(hexval(p[i + 1]) * 16 +
+						       hexval(p[i + 2]));
 					i += 2;
 				} else {
 					buf[o++] = p[i];
@@ -1021,9 +1023,9 @@ bp_fault_reply(sb_platform *pf, int status, sb_request *req, sb_response *resp)
 	} else if (status == 429) {
 		/* the burst-limit form one client library describes */
 		sb_resp_json(
-		    resp, 429,
-		    json_pack("{s:s}", "response", "Too many requests"),
-		    BP_CTYPE);
+			resp, 429,
+			json_pack("{s:s}", "response", "Too many requests"),
+			BP_CTYPE);
 		sb_resp_header(resp, 1, "Retry-After", "1");
 	} else {
 		bp_err(resp, status, "CMNU-003", "Internal Server Error");
@@ -1037,14 +1039,14 @@ static void
 bp_clear(bp_state *bp)
 {
 	json_t **all[] = {
-	    &bp->orders,           &bp->dup_guard,    &bp->statuses,
-	    &bp->contacts,         &bp->addresses,    &bp->products,
-	    &bp->prices,           &bp->stock,        &bp->warehouses,
-	    &bp->channels,         &bp->lead_sources, &bp->projects,
-	    &bp->shipping_methods, &bp->price_lists,  &bp->payment_methods,
-	    &bp->tax_codes,        &bp->custom_meta,  &bp->payments,
-	    &bp->reservations,     &bp->gons,         &bp->notes,
-	    &bp->webhooks};
+		&bp->orders,           &bp->dup_guard,    &bp->statuses,
+		&bp->contacts,         &bp->addresses,    &bp->products,
+		&bp->prices,           &bp->stock,        &bp->warehouses,
+		&bp->channels,         &bp->lead_sources, &bp->projects,
+		&bp->shipping_methods, &bp->price_lists,  &bp->payment_methods,
+		&bp->tax_codes,        &bp->custom_meta,  &bp->payments,
+		&bp->reservations,     &bp->gons,         &bp->notes,
+		&bp->webhooks};
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -1139,14 +1141,14 @@ ctl_seed(bp_state *bp, json_t *in, sb_response *resp)
 		json_t **dst;
 		const char *idkey;
 	} lists[] = {
-	    {"warehouses", &bp->warehouses, "id"},
-	    {"channels", &bp->channels, "id"},
-	    {"leadSources", &bp->lead_sources, "id"},
-	    {"projects", &bp->projects, "id"},
-	    {"shippingMethods", &bp->shipping_methods, "id"},
-	    {"priceLists", &bp->price_lists, "id"},
-	    {"paymentMethods", &bp->payment_methods, NULL},
-	    {"statuses", &bp->statuses, "statusId"},
+		{"warehouses", &bp->warehouses, "id"},
+		{"channels", &bp->channels, "id"},
+		{"leadSources", &bp->lead_sources, "id"},
+		{"projects", &bp->projects, "id"},
+		{"shippingMethods", &bp->shipping_methods, "id"},
+		{"priceLists", &bp->price_lists, "id"},
+		{"paymentMethods", &bp->payment_methods, NULL},
+		{"statuses", &bp->statuses, "statusId"},
 	};
 	size_t k;
 
@@ -1159,14 +1161,17 @@ ctl_seed(bp_state *bp, json_t *in, sb_response *resp)
 			if (lists[k].idkey &&
 			    !json_object_get(c, lists[k].idkey))
 				json_object_set_new(
-				    c, lists[k].idkey,
-				    json_integer(
-					bp_next_id(bp, k == 7 ? BP_SEQ_STATUS
-							      : BP_SEQ_MISC) +
-					(k == 7 ? 100 : 1000)));
+					c, lists[k].idkey,
+					json_integer(
+						bp_next_id(
+							bp,
+							k == 7 ? BP_SEQ_STATUS
+							       : BP_SEQ_MISC) +
+						(k == 7 ? 100 : 1000)));
 			if (lists[k].idkey)
 				json_array_append(
-				    ids, json_object_get(c, lists[k].idkey));
+					ids,
+					json_object_get(c, lists[k].idkey));
 			json_array_append_new(*lists[k].dst, c);
 		}
 		json_object_set_new(out, lists[k].name, ids);
@@ -1176,12 +1181,12 @@ ctl_seed(bp_state *bp, json_t *in, sb_response *resp)
 	json_array_foreach (json_object_get(in, "products"), i, v) {
 		const char *sku = sb_json_str(json_object_get(v, "sku"), "");
 		json_t *body = json_pack(
-		    "{s:i,s:{s:s},s:[{s:s,s:s}],s:{s:b}}", "brandId", 1,
-		    "identity", "sku", sku, "salesChannels", "salesChannelName",
-		    "Brightpearl", "productName",
-		    sb_json_str(json_object_get(v, "name"), sku), "stock",
-		    "stockTracked",
-		    !json_is_false(json_object_get(v, "stockTracked")));
+			"{s:i,s:{s:s},s:[{s:s,s:s}],s:{s:b}}", "brandId", 1,
+			"identity", "sku", sku, "salesChannels",
+			"salesChannelName", "Brightpearl", "productName",
+			sb_json_str(json_object_get(v, "name"), sku), "stock",
+			"stockTracked",
+			!json_is_false(json_object_get(v, "stockTracked")));
 		int64_t pid;
 		const char *wh;
 		json_t *q;
@@ -1197,12 +1202,14 @@ ctl_seed(bp_state *bp, json_t *in, sb_response *resp)
 
 			snprintf(key, sizeof(key), "%lld", (long long)pid);
 			json_object_set_new(
-			    bp->prices, key,
-			    json_pack("[{s:i,s:s,s:i,s:{s:o}}]", "priceListId",
-				      1, "currencyCode", "USD", "currencyId", 1,
-				      "quantityPrice", "1",
-				      bp_money(bp_num(
-					  json_object_get(v, "price"), 0))));
+				bp->prices, key,
+				json_pack("[{s:i,s:s,s:i,s:{s:o}}]",
+					  "priceListId", 1, "currencyCode",
+					  "USD", "currencyId", 1,
+					  "quantityPrice", "1",
+					  bp_money(bp_num(
+						  json_object_get(v, "price"),
+						  0))));
 		}
 		json_object_foreach (json_object_get(v, "stock"), wh, q) {
 			int64_t w;
@@ -1219,18 +1226,18 @@ ctl_seed(bp_state *bp, json_t *in, sb_response *resp)
 	ids = json_array();
 	json_array_foreach (json_object_get(in, "customers"), i, v) {
 		json_t *body = json_pack(
-		    "{s:s,s:s,s:{s:{s:{s:s}}},s:{s:b,s:b}}", "firstName",
-		    sb_json_str(json_object_get(v, "firstName"), "Test"),
-		    "lastName",
-		    sb_json_str(json_object_get(v, "lastName"), "Customer"),
-		    "communication", "emails", "PRI", "email",
-		    sb_json_str(json_object_get(v, "email"), ""),
-		    "relationshipToAccount", "isSupplier",
-		    json_is_true(json_object_get(v, "isSupplier")), "isStaff",
-		    json_is_true(json_object_get(v, "isStaff")));
+			"{s:s,s:s,s:{s:{s:{s:s}}},s:{s:b,s:b}}", "firstName",
+			sb_json_str(json_object_get(v, "firstName"), "Test"),
+			"lastName",
+			sb_json_str(json_object_get(v, "lastName"), "Customer"),
+			"communication", "emails", "PRI", "email",
+			sb_json_str(json_object_get(v, "email"), ""),
+			"relationshipToAccount", "isSupplier",
+			json_is_true(json_object_get(v, "isSupplier")),
+			"isStaff", json_is_true(json_object_get(v, "isStaff")));
 
 		json_array_append_new(
-		    ids, json_integer(bp_contact_create(bp, body)));
+			ids, json_integer(bp_contact_create(bp, body)));
 		json_decref(body);
 	}
 	json_object_set_new(out, "customers", ids);
@@ -1265,7 +1272,7 @@ ctl_ship(bp_state *bp, json_t *in, sb_response *resp)
 	rows = json_object_get(order, "rows");
 	json_array_foreach (rows, i, row) {
 		int64_t left = (int64_t)llround(bp_num(
-				   json_object_get(row, "quantity"), 0)) -
+				       json_object_get(row, "quantity"), 0)) -
 			       sb_json_int(json_object_get(row, "_onGon"), 0);
 
 		if (json_is_array(json_object_get(in, "rows"))) {
@@ -1278,35 +1285,37 @@ ctl_ship(bp_state *bp, json_t *in, sb_response *resp)
 					    want) {
 				if (sb_json_int(json_object_get(want, "rowId"),
 						-1) ==
-					sb_json_int(json_object_get(row, "id"),
+					    sb_json_int(
+						    json_object_get(row, "id"),
 						    -2) ||
 				    (json_object_get(want, "sku") &&
 				     json_equal(json_object_get(want, "sku"),
 						json_object_get(row, "sku"))))
 					left = sb_json_int(
-					    json_object_get(want, "quantity"),
-					    0);
+						json_object_get(want,
+								"quantity"),
+						0);
 			}
 		}
 		if (left <= 0 || !json_object_get(row, "productId"))
 			continue;
 		json_array_append_new(
-		    products,
-		    json_pack("{s:O,s:O,s:I}", "productId",
-			      json_object_get(row, "productId"),
-			      "salesOrderRowId", json_object_get(row, "id"),
-			      "quantity", (json_int_t)left));
+			products,
+			json_pack("{s:O,s:O,s:I}", "productId",
+				  json_object_get(row, "productId"),
+				  "salesOrderRowId", json_object_get(row, "id"),
+				  "quantity", (json_int_t)left));
 	}
 	if (json_array_size(products) == 0) {
 		json_decref(products);
 		ctl_err(resp, 400, "nothing left to ship");
 		return;
 	}
-	body =
-	    json_pack("{s:[{s:I,s:o}],s:I}", "warehouses", "warehouseId",
-		      (json_int_t)wh, "products", products, "shippingMethodId",
-		      (json_int_t)sb_json_int(
-			  json_object_get(in, "shippingMethodId"), 0));
+	body = json_pack("{s:[{s:I,s:o}],s:I}", "warehouses", "warehouseId",
+			 (json_int_t)wh, "products", products,
+			 "shippingMethodId",
+			 (json_int_t)sb_json_int(
+				 json_object_get(in, "shippingMethodId"), 0));
 	if (bp_gon_create(bp, order, body, resp, &ids) == 0) {
 		json_t *id;
 		size_t k;
@@ -1320,10 +1329,11 @@ ctl_ship(bp_state *bp, json_t *in, sb_response *resp)
 			gon = json_object_get(bp->gons, key);
 			if (json_object_get(in, "tracking"))
 				bp_gon_set_tracking(
-				    bp, gon,
-				    json_pack("{s:O}", "reference",
-					      json_object_get(in, "tracking")),
-				    resp);
+					bp, gon,
+					json_pack("{s:O}", "reference",
+						  json_object_get(in,
+								  "tracking")),
+					resp);
 			if (!json_is_false(json_object_get(in, "ship")))
 				bp_gon_ship(bp, gon, resp);
 		}
@@ -1382,10 +1392,11 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 		if (!order)
 			ctl_err(resp, 404, "no such order");
 		else if (bp_order_set_status(
-			     bp, order,
-			     sb_json_int(json_object_get(in, "statusId"), -1),
-			     sb_json_str(json_object_get(in, "note"), NULL),
-			     resp) == 0)
+				 bp, order,
+				 sb_json_int(json_object_get(in, "statusId"),
+					     -1),
+				 sb_json_str(json_object_get(in, "note"), NULL),
+				 resp) == 0)
 			sb_resp_json(resp, 200, json_object(), NULL);
 	} else if (strcmp(a, "note") == 0) {
 		order = order_of(bp, in);
@@ -1393,18 +1404,21 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 			ctl_err(resp, 404, "no such order");
 		else
 			sb_resp_json(
-			    resp, 200,
-			    json_pack(
-				"{s:I}", "noteId",
-				(json_int_t)bp_note_add(
-				    bp,
-				    sb_json_int(json_object_get(in, "orderId"),
-						0),
-				    sb_json_str(json_object_get(in, "text"),
-						""),
-				    json_is_true(
-					json_object_get(in, "isPublic")))),
-			    NULL);
+				resp, 200,
+				json_pack(
+					"{s:I}", "noteId",
+					(json_int_t)bp_note_add(
+						bp,
+						sb_json_int(
+							json_object_get(
+								in, "orderId"),
+							0),
+						sb_json_str(json_object_get(
+								    in, "text"),
+							    ""),
+						json_is_true(json_object_get(
+							in, "isPublic")))),
+				NULL);
 	} else if (strcmp(a, "ship") == 0) {
 		ctl_ship(bp, in, resp);
 	} else if (strcmp(a, "contact-delete") == 0) {
@@ -1413,8 +1427,8 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 		char key[32];
 
 		snprintf(key, sizeof(key), "%lld",
-			 (long long)sb_json_int(json_object_get(in, "contactId"),
-						-1));
+			 (long long)sb_json_int(
+				 json_object_get(in, "contactId"), -1));
 		if (json_object_del(bp->contacts, key) != 0)
 			ctl_err(resp, 404, "no such contact");
 		else
@@ -1426,20 +1440,22 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 
 		if (!pid && json_object_get(in, "sku"))
 			pid = bp_product_by_sku(
-			    bp, sb_json_str(json_object_get(in, "sku"), ""));
+				bp,
+				sb_json_str(json_object_get(in, "sku"), ""));
 		if (pid <= 0) {
 			ctl_err(resp, 404, "no such product");
 		} else {
 			bp_stock_set(
-			    bp, pid,
-			    sb_json_int(json_object_get(in, "warehouseId"), 2),
-			    sb_json_int(json_object_get(in, "inStock"), 0));
+				bp, pid,
+				sb_json_int(json_object_get(in, "warehouseId"),
+					    2),
+				sb_json_int(json_object_get(in, "inStock"), 0));
 			bp_fire(bp, "product.modified.on-hand-modified", pid);
 			sb_resp_json(resp, 200, json_object(), NULL);
 		}
 	} else if (strcmp(a, "quota") == 0) {
 		int64_t limit =
-		    sb_json_int(json_object_get(in, "limit"), BP_QUOTA);
+			sb_json_int(json_object_get(in, "limit"), BP_QUOTA);
 		int64_t win = sb_json_int(json_object_get(in, "window_ms"),
 					  pf->sb->opt.bp_window_ms);
 
@@ -1470,8 +1486,8 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 }
 
 static const sb_platform_ops bp_ops = {
-    "brightpearl",  bp_handle,      bp_control,    bp_reset,
-    bp_fault_reply, bp_on_delivery, bp_state_json, bp_free,
+	"brightpearl",  bp_handle,      bp_control,    bp_reset,
+	bp_fault_reply, bp_on_delivery, bp_state_json, bp_free,
 };
 
 void
