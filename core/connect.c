@@ -15,20 +15,6 @@
 
 #include "pearlsync/settings.h"
 
-/* The value of an optional setting, or NULL when unset and no default. */
-static int
-setting_opt(char **out, ps_store *st, const char *key)
-{
-	int error = ps_settings_get(out, st, key);
-
-	if (error == PS_ESETTING) {
-		ps_error_clear();
-		*out = NULL;
-		return 0;
-	}
-	return error;
-}
-
 int
 ps_connect_http(ps_http **out, const ps_config *cfg,
 		const ps_http_options *base)
@@ -54,11 +40,12 @@ ps_connect_bp(ps_bp **out, ps_store *st, const ps_config *cfg, ps_http *http)
 	int error;
 
 	*out = NULL;
-	if ((error = setting_opt(&url, st, PS_SET_BP_BASE_URL)) < 0 ||
+	if ((error = ps_settings_get_opt(&url, st, PS_SET_BP_BASE_URL)) < 0 ||
 	    (error = ps_settings_get(&account, st, PS_SET_BP_ACCOUNT)) < 0 ||
-	    (error = setting_opt(&app_ref, st, PS_SET_BP_APP_REF)) < 0 ||
+	    (error = ps_settings_get_opt(&app_ref, st, PS_SET_BP_APP_REF)) <
+		    0 ||
 	    (error = ps_settings_get(&token, st, PS_SET_BP_TOKEN)) < 0 ||
-	    (error = setting_opt(&mode, st, PS_SET_BP_AUTH_MODE)) < 0)
+	    (error = ps_settings_get_opt(&mode, st, PS_SET_BP_AUTH_MODE)) < 0)
 		goto done;
 	error = ps_settings_get_int(
 		&instance, st, PS_SET_BP_INSTALLED_INTEGRATION_INSTANCE_ID);
@@ -96,7 +83,7 @@ ps_connect_bc(ps_bc **out, ps_store *st, const ps_config *cfg, ps_http *http)
 	int error;
 
 	*out = NULL;
-	if ((error = setting_opt(&url, st, PS_SET_BC_BASE_URL)) < 0 ||
+	if ((error = ps_settings_get_opt(&url, st, PS_SET_BC_BASE_URL)) < 0 ||
 	    (error = ps_settings_get(&hash, st, PS_SET_BC_STORE_HASH)) < 0 ||
 	    (error = ps_settings_get(&token, st, PS_SET_BC_TOKEN)) < 0)
 		goto done;

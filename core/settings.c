@@ -502,3 +502,32 @@ ps_settings_paused_flows(char **out, ps_store *st)
 	}
 	return error;
 }
+
+int
+ps_settings_get_opt(char **out, ps_store *st, const char *key)
+{
+	int error = ps_settings_get(out, st, key);
+
+	if (error == PS_ESETTING) {
+		ps_error_clear();
+		*out = NULL;
+		return 0;
+	}
+	return error;
+}
+
+char *
+ps_settings_value(ps_store *st, const char *key)
+{
+	char *v = NULL;
+
+	if (ps_settings_get(&v, st, key) < 0) {
+		ps_error_clear();
+		return NULL;
+	}
+	if (v != NULL && v[0] == '\0') {
+		free(v);
+		v = NULL;
+	}
+	return v;
+}

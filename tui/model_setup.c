@@ -323,20 +323,6 @@ done:
 /* ------------------------------------------------------------------------ */
 /* Fields                                                                    */
 
-/* A setting's value with the default applied, NULL when none. */
-static int
-setting_opt(char **out, ps_store *st, const char *key)
-{
-	int error = ps_settings_get(out, st, key);
-
-	if (error == PS_ESETTING) {
-		ps_error_clear();
-		*out = NULL;
-		return 0;
-	}
-	return error;
-}
-
 static int
 is_setting_field(const ps_setup_field *f)
 {
@@ -399,7 +385,7 @@ ps_setup_field_get(char **out, ps_store *st, const ps_setup_field *f)
 	*out = NULL;
 	if (f == NULL || !is_setting_field(f))
 		return ps_error_set(PS_EINVAL, "this field has no setting");
-	if ((error = setting_opt(&v, st, f->key)) < 0)
+	if ((error = ps_settings_get_opt(&v, st, f->key)) < 0)
 		return error;
 	if (f->type == PS_SETUP_FIELD_URL &&
 	    word_of(word, sizeof(word), v, f->word_url)) {
@@ -673,7 +659,7 @@ check_fields(int *out_done, char *why, size_t cap, ps_store *st,
 		}
 		if (!is_setting_field(f))
 			continue;
-		if ((error = setting_opt(&v, st, f->key)) < 0)
+		if ((error = ps_settings_get_opt(&v, st, f->key)) < 0)
 			return error;
 		if (v == NULL && f->required) {
 			*out_done = 0;

@@ -199,23 +199,6 @@ setting_int(ps_store *st, const char *key, int64_t dflt)
 	return v;
 }
 
-/* A string setting or NULL (unset, or a store error). */
-static char *
-setting_str(ps_store *st, const char *key)
-{
-	char *v = NULL;
-
-	if (ps_settings_get(&v, st, key) < 0) {
-		ps_error_clear();
-		return NULL;
-	}
-	if (v != NULL && v[0] == '\0') {
-		free(v);
-		return NULL;
-	}
-	return v;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Connectors                                                                */
 
@@ -339,7 +322,7 @@ flow_update_skip(ps_worker *w, flow_rt *f, const char *paused)
 static void
 update_skips(ps_worker *w)
 {
-	char *paused = setting_str(w->st, PS_SET_SYNC_PAUSED_FLOWS);
+	char *paused = ps_settings_value(w->st, PS_SET_SYNC_PAUSED_FLOWS);
 	size_t i;
 
 	for (i = 0; i < w->nflows; i++)
@@ -867,7 +850,7 @@ process_events(ps_worker *w, int all_held)
 static int
 set_paused(ps_worker *w, const char *name, int add)
 {
-	char *list = setting_str(w->st, PS_SET_SYNC_PAUSED_FLOWS);
+	char *list = ps_settings_value(w->st, PS_SET_SYNC_PAUSED_FLOWS);
 	char out[1024] = "";
 	const char *p = list, *comma;
 	size_t len = 0;
@@ -1117,8 +1100,8 @@ record_rate_limits(ps_worker *w)
 		ps_platform id = ops->id;
 
 		if (ops->account_setting == NULL ||
-		    (account = setting_str(w->st, ops->account_setting)) ==
-			    NULL)
+		    (account = ps_settings_value(w->st,
+						 ops->account_setting)) == NULL)
 			continue;
 		error = 0;
 		if (ps_http_limit_budget(&b, w->http, id, account) &&
@@ -1176,7 +1159,8 @@ maybe_sync_hooks(ps_worker *w)
 	if (!w->o.register_hooks || now_ms(w) < w->next_hooks)
 		return;
 	w->next_hooks = now_ms(w) + w->o.hooks_interval_ms;
-	if ((url = setting_str(w->st, PS_SET_WEBHOOKS_PUBLIC_URL)) == NULL)
+	if ((url = ps_settings_value(w->st, PS_SET_WEBHOOKS_PUBLIC_URL)) ==
+	    NULL)
 		return;
 	for (p = ps_platforms_all(); *p != NULL; p++) {
 		const ps_platform_ops *ops = *p;

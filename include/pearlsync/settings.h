@@ -87,6 +87,20 @@ int ps_settings_get_bool(int *out, ps_store *st, const char *key);
 int ps_settings_get_int(int64_t *out, ps_store *st, const char *key);
 
 /*
+ * ps_settings_get_opt - ps_settings_get for an optional setting: *out is
+ * NULL (and 0 returned) when it is unset and has no default.  Other
+ * failures are returned.
+ */
+int ps_settings_get_opt(char **out, ps_store *st, const char *key);
+
+/*
+ * ps_settings_value - the value (owned), or NULL when it is unset, empty
+ * or cannot be read (the error is cleared): for callers that treat all
+ * three alike, such as a secret that switches a check on.
+ */
+char *ps_settings_value(ps_store *st, const char *key);
+
+/*
  * ps_settings_paused_flows - the flows the operator paused (the setting
  * sync.paused_flows, comma-separated names) into *out (owned; NULL when
  * none are paused).  Returns 0 or a store error.

@@ -19,13 +19,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <ctype.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "pearlsync/platform.h"
+#include "source_scan.h"
 
 static const char *const dirs[] = {"core/worker", "core/http", "core/cli",
 				   "tui"};
@@ -67,99 +67,32 @@ has(const char *line, const char *needle, int word)
 	return 0;
 }
 
-/*
- * Blank out the comments of text (C and C++ style), keeping newlines and
- * string and character literals, so examples in documentation do not
- * count but names in code and in strings do.
- */
-static void
-strip_comments(char *t)
-{
-	char *p = t, q;
-
-	while (*p != '\0') {
-		if (p[0] == '/' && p[1] == '*') {
-			while (*p != '\0' && !(p[0] == '*' && p[1] == '/')) {
-				if (*p != '\n')
-					*p = ' ';
-				p++;
-			}
-			if (*p != '\0')
-				p[0] = p[1] = ' ', p += 2;
-		} else if (p[0] == '/' && p[1] == '/') {
-			while (*p != '\0' && *p != '\n')
-				*p++ = ' ';
-		} else if (*p == '"' || *p == '\'') {
-			q = *p++;
-			while (*p != '\0' && *p != q && *p != '\n')
-				p += p[0] == '\\' && p[1] != '\0' ? 2 : 1;
-			if (*p == q)
-				p++;
-		} else {
-			p++;
-		}
-	}
-}
-
+/* Report each line of text that names a platform. */
 static size_t
-scan_file(const char *path, const char *shown)
+scan_text(const char *text, const char *shown, void *ctx)
 {
-	size_t lineno = 0, found = 0, i, len;
-	char *text, *line, *next;
-	FILE *f = fopen(path, "r");
-	long size;
+	const char *line = text, *end;
+	char buf[4096];
+	size_t lineno = 0, found = 0, i, n;
 
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	size = ftell(f);
-	assert_true(size >= 0);
-	rewind(f);
-	text = malloc((size_t)size + 1);
-	assert_non_null(text);
-	len = fread(text, 1, (size_t)size, f);
-	text[len] = '\0';
-	fclose(f);
-	strip_comments(text);
-	for (line = text; line != NULL && *line != '\0'; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
+	(void)ctx;
+	for (; *line != '\0'; line = *end != '\0' ? end + 1 : end) {
+		end = line + strcspn(line, "\n");
+		n = (size_t)(end - line);
+		if (n >= sizeof(buf))
+			n = sizeof(buf) - 1;
+		memcpy(buf, line, n);
+		buf[n] = '\0';
 		lineno++;
 		for (i = 0; i < nneedles; i++) {
-			if (!has(line, needles[i], needle_word[i]))
+			if (!has(buf, needles[i], needle_word[i]))
 				continue;
 			fprintf(stderr, "%s:%zu: names '%s': %s\n", shown,
-				lineno, needles[i], line);
+				lineno, needles[i], buf);
 			found++;
 			break;
 		}
 	}
-	free(text);
-	return found;
-}
-
-static size_t
-scan_dir(const char *top, const char *rel)
-{
-	char path[1024], shown[512];
-	struct dirent *d;
-	size_t found = 0, n;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), "%s/%s", top, rel);
-	dir = opendir(path);
-	assert_non_null(dir);
-	while ((d = readdir(dir)) != NULL) {
-		n = strlen(d->d_name);
-		if (n < 3 || d->d_name[0] == '.' ||
-		    (strcmp(d->d_name + n - 2, ".c") != 0 &&
-		     strcmp(d->d_name + n - 2, ".h") != 0))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/%s", top, rel, d->d_name);
-		snprintf(shown, sizeof(shown), "%s/%s", rel, d->d_name);
-		found += scan_file(path, shown);
-	}
-	closedir(dir);
 	return found;
 }
 
@@ -168,8 +101,9 @@ test_no_platform_outside_the_registry(void **state)
 {
 	const ps_platform_ops *const *p;
 	const char *top = getenv("PS_SOURCE_DIR");
-	char buf[128], path[1024];
+	char buf[128];
 	size_t found = 0, i, k;
+	int ok = 1;
 
 	(void)state;
 	if (top == NULL)
@@ -190,11 +124,12 @@ test_no_platform_outside_the_registry(void **state)
 	}
 	assert_true(nneedles >= 12); /* the built-in plug-ins are there */
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		found += scan_dir(top, dirs[i]);
-	for (k = 0; k < sizeof(headers) / sizeof(headers[0]); k++) {
-		snprintf(path, sizeof(path), "%s/%s", top, headers[k]);
-		found += scan_file(path, headers[k]);
-	}
+		found += source_scan_tree(top, dirs[i], 0, scan_text, NULL,
+					  NULL, &ok);
+	for (k = 0; k < sizeof(headers) / sizeof(headers[0]); k++)
+		found +=
+			source_scan_file(top, headers[k], scan_text, NULL, &ok);
+	assert_true(ok);
 	if (found > 0)
 		fail_msg("%zu lines outside the registry name a platform",
 			 found);

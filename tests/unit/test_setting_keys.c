@@ -24,14 +24,13 @@
 
 #include <cmocka.h>
 #include <ctype.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "pearlsync/settings.h"
 #include "setting_keys.h"
+#include "source_scan.h"
 
 /* Callees whose string-literal arguments are keys: exact names, then
  * prefixes ("setting_" is the files' own helpers, setting_opt and kin). */
@@ -39,7 +38,8 @@ static const char *const callees[] = {
 	"ps_settings_get",     "ps_settings_get_bool",
 	"ps_settings_get_int", "ps_settings_validate",
 	"ps_settings_find",    "ps_settings_is_secret",
-	"ps_settings_display", NULL};
+	"ps_settings_display", "ps_settings_get_opt",
+	"ps_settings_value",   NULL};
 static const char *const callee_prefixes[] = {"ps_store_setting_", "setting_",
 					      NULL};
 
@@ -64,36 +64,6 @@ is_callee(const char *name, size_t n)
 			return 1;
 	}
 	return 0;
-}
-
-/* Blank out C and C++ comments, keeping newlines and literals. */
-static void
-strip_comments(char *t)
-{
-	char *p = t, q;
-
-	while (*p != '\0') {
-		if (p[0] == '/' && p[1] == '*') {
-			while (*p != '\0' && !(p[0] == '*' && p[1] == '/')) {
-				if (*p != '\n')
-					*p = ' ';
-				p++;
-			}
-			if (*p != '\0')
-				p[0] = p[1] = ' ', p += 2;
-		} else if (p[0] == '/' && p[1] == '/') {
-			while (*p != '\0' && *p != '\n')
-				*p++ = ' ';
-		} else if (*p == '"' || *p == '\'') {
-			q = *p++;
-			while (*p != '\0' && *p != q && *p != '\n')
-				p += p[0] == '\\' && p[1] != '\0' ? 2 : 1;
-			if (*p == q)
-				p++;
-		} else {
-			p++;
-		}
-	}
 }
 
 static size_t
@@ -159,13 +129,14 @@ key_shaped(const char *s)
  * Other literals (an actor "cli", a "mapping:..." history key) pass.
  */
 static size_t
-scan_text(const char *text, const char *shown)
+scan_text(const char *text, const char *shown, void *ctx)
 {
 	const char *p = text, *name;
 	char lit[256];
 	size_t found = 0, n;
 	int depth;
 
+	(void)ctx;
 	while (*p != '\0') {
 		if (*p == '\'' || *p == '"') { /* skip literals outside calls */
 			char q = *p++;
@@ -227,64 +198,6 @@ scan_text(const char *text, const char *shown)
 	return found;
 }
 
-static size_t
-scan_file(const char *path, const char *shown)
-{
-	FILE *f = fopen(path, "r");
-	size_t len, found;
-	char *text;
-	long size;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	size = ftell(f);
-	assert_true(size >= 0);
-	rewind(f);
-	text = malloc((size_t)size + 1);
-	assert_non_null(text);
-	len = fread(text, 1, (size_t)size, f);
-	text[len] = '\0';
-	fclose(f);
-	strip_comments(text);
-	found = scan_text(text, shown);
-	free(text);
-	return found;
-}
-
-/* Every .c and .h under top/rel, recursively; *files counts them. */
-static size_t
-scan_tree(const char *top, const char *rel, size_t *files)
-{
-	char path[1024], sub[512];
-	struct dirent *d;
-	struct stat sb;
-	size_t found = 0, n;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), "%s/%s", top, rel);
-	dir = opendir(path);
-	assert_non_null(dir);
-	while ((d = readdir(dir)) != NULL) {
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", rel, d->d_name);
-		snprintf(path, sizeof(path), "%s/%s", top, sub);
-		assert_int_equal(stat(path, &sb), 0);
-		if (S_ISDIR(sb.st_mode)) {
-			found += scan_tree(top, sub, files);
-			continue;
-		}
-		n = strlen(d->d_name);
-		if (n < 3 || (strcmp(d->d_name + n - 2, ".c") != 0 &&
-			      strcmp(d->d_name + n - 2, ".h") != 0))
-			continue;
-		found += scan_file(path, sub);
-		(*files)++;
-	}
-	closedir(dir);
-	return found;
-}
-
 /* The scanner itself: what it must and must not report. */
 static void
 test_scanner_finds_literal_keys(void **state)
@@ -300,12 +213,12 @@ test_scanner_finds_literal_keys(void **state)
 		"ps_store_setting_history_foreach(st, \"nope.key\", cb, 0);\n";
 
 	(void)state;
-	strip_comments(text);
+	source_strip_comments(text);
 	/* the unknown old key, the known key as a literal (joined from
 	 * two) and the unknown "nope.key"; not the comment, not the name,
 	 * not the actor "cli", not "x" inside a nested call, not the
 	 * message given to ps_error_set */
-	assert_int_equal(scan_text(text, "sample.c"), 3);
+	assert_int_equal(scan_text(text, "sample.c", NULL), 3);
 }
 
 static void
@@ -313,12 +226,14 @@ test_no_literal_keys_in_core_or_console(void **state)
 {
 	const char *top = getenv("PS_SOURCE_DIR");
 	size_t found = 0, files = 0;
+	int ok = 1;
 
 	(void)state;
 	if (top == NULL)
 		top = ".";
-	found += scan_tree(top, "core", &files);
-	found += scan_tree(top, "tui", &files);
+	found += source_scan_tree(top, "core", 1, scan_text, NULL, &files, &ok);
+	found += source_scan_tree(top, "tui", 1, scan_text, NULL, &files, &ok);
+	assert_true(ok);
 	assert_true(files > 50); /* the trees were really read */
 	if (found > 0)
 		fail_msg("%zu string literals given as setting keys", found);

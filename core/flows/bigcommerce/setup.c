@@ -104,20 +104,6 @@ static const ps_setup_field inventory[] = {
 
 #undef F
 
-/* A setting's value with the default applied; NULL when none. */
-static int
-setting_opt(char **out, ps_store *st, const char *key)
-{
-	int error = ps_settings_get(out, st, key);
-
-	if (error == PS_ESETTING) {
-		ps_error_clear();
-		*out = NULL;
-		return 0;
-	}
-	return error;
-}
-
 static int
 setting_bool(ps_store *st, const char *key)
 {
@@ -143,7 +129,7 @@ need_one_of(int *out_done, char *why, size_t cap, ps_store *st, const char *on,
 	if (!setting_bool(st, on))
 		return 0;
 	for (i = 0; keys[i] != NULL && v == NULL; i++)
-		if ((error = setting_opt(&v, st, keys[i])) < 0)
+		if ((error = ps_settings_get_opt(&v, st, keys[i])) < 0)
 			return error;
 	if (v == NULL) {
 		*out_done = 0;
@@ -163,7 +149,8 @@ check_fulfilment(int *out_done, char *why, size_t cap, ps_store *st)
 
 	if (!setting_bool(st, PS_SET_BC_FULFILMENT_ENABLED))
 		return 0;
-	if ((error = setting_opt(&v, st, PS_SET_BC_FULFILMENT_TRIGGER)) < 0)
+	if ((error = ps_settings_get_opt(&v, st,
+					 PS_SET_BC_FULFILMENT_TRIGGER)) < 0)
 		return error;
 	by_status = v != NULL && strcmp(v, "status") == 0;
 	free(v);

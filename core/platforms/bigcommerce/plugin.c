@@ -30,23 +30,6 @@
 #include "pearlsync/platform.h"
 #include "pearlsync/settings.h"
 
-/* A setting's value, or NULL when unset, empty or unreadable. */
-static char *
-setting_or_null(ps_store *st, const char *key)
-{
-	char *v = NULL;
-
-	if (ps_settings_get(&v, st, key) < 0) {
-		ps_error_clear();
-		return NULL;
-	}
-	if (v != NULL && v[0] == '\0') {
-		free(v);
-		v = NULL;
-	}
-	return v;
-}
-
 static int
 bc_connect(void **out, ps_store *st, const ps_config *cfg, ps_http *http)
 {
@@ -88,8 +71,8 @@ signature_ok(const ps_webhook_request *req)
 	sig = req->header(req->header_ctx, "webhook-signature");
 	if (sig == NULL)
 		return 1;
-	if ((csecret = setting_or_null(req->store, PS_SET_BC_CLIENT_SECRET)) ==
-	    NULL)
+	if ((csecret = ps_settings_value(req->store,
+					 PS_SET_BC_CLIENT_SECRET)) == NULL)
 		return 1;
 	id = req->header(req->header_ctx, "webhook-id");
 	ts = req->header(req->header_ctx, "webhook-timestamp");
@@ -216,7 +199,7 @@ bc_webhook_accept(ps_webhook_event *out, const ps_webhook_request *req)
 	if (strcmp(req->method, "POST") != 0)
 		return ps_error_set(PS_EINVAL, "method %s not allowed",
 				    req->method);
-	secret = setting_or_null(req->store, PS_SET_WEBHOOKS_SECRET);
+	secret = ps_settings_value(req->store, PS_SET_WEBHOOKS_SECRET);
 	given = req->header(req->header_ctx, PS_BC__SECRET_HEADER);
 	ok = secret != NULL && given != NULL &&
 	     ps_crypto__secure_equal(given, strlen(given), secret,
@@ -232,7 +215,7 @@ static int
 bc_hooks_sync(size_t *out_changed, void *conn, ps_store *st,
 	      const char *public_url, int64_t now)
 {
-	char *secret = setting_or_null(st, PS_SET_WEBHOOKS_SECRET);
+	char *secret = ps_settings_value(st, PS_SET_WEBHOOKS_SECRET);
 	int error;
 
 	*out_changed = 0;
