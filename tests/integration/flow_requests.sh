@@ -14,15 +14,6 @@ connect_sandbox
 ok settings set sync.poll_interval_seconds 86400
 
 bp_count() { bp_refs | wc -l | tr -d ' '; }
-# wait_for CMD WANT - poll until CMD prints WANT (20 s)
-wait_for() {
-	i=0
-	until [ "$($1)" = "$2" ]; do
-		i=$((i + 1))
-		[ "$i" -le 200 ] || fail "$1: $($1), want $2; worker: $(tail -5 "$tmp/w.err")"
-		sleep 0.1
-	done
-}
 # place_order EMAIL - a new BigCommerce order; its id in $placed
 place_order() {
 	sb_post bigcommerce/orders '{"billing_address":{"first_name":"P","last_name":"R","email":"'$1'","street_1":"1 St","city":"C","zip":"12345","country_iso2":"US"},"lines":[{"sku":"CAP-BLK","quantity":1}],"status_id":11}'

@@ -15,16 +15,6 @@ ok settings set sync.poll_interval_seconds 86400
 ok mappings set order_status 'bc>bp' 10 8
 
 bp_count() { bp_refs | wc -l; }
-# wait_for CMD WANT - poll until CMD prints WANT (20 s)
-wait_for() {
-	i=0
-	until [ "$($1)" = "$2" ]; do
-		i=$((i + 1))
-		[ "$i" -le 200 ] || fail "$1: $($1), want $2; worker: $(tail -5 "$tmp/w.err")"
-		sleep 0.1
-	done
-}
-hooks() { curl -s "$control/bigcommerce/hooks" | grep -o '"is_active": *true' | wc -l | tr -d ' '; }
 
 step="hooks"
 start_worker

@@ -25,16 +25,6 @@ sb_post bigcommerce/config '{"client_secret":"'$right'"}'
 # sandbox retries come every few ms (time_scale): keep them coming
 sb_post webhooks '{"platform":"bigcommerce","time_scale":20}'
 
-# wait_for CMD WANT - poll until CMD prints WANT (20 s)
-wait_for() {
-	i=0
-	until [ "$($1)" = "$2" ]; do
-		i=$((i + 1))
-		[ "$i" -le 200 ] || fail "$1: $($1), want $2; worker: $(tail -5 "$tmp/w.err")"
-		sleep 0.1
-	done
-}
-hooks() { curl -s "$control/bigcommerce/hooks" | grep -o '"is_active": *true' | wc -l | tr -d ' '; }
 bp_count() { bp_refs | wc -l | tr -d ' '; }
 # refused - how many sandbox deliveries were last answered 401
 refused() {
