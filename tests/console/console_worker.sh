@@ -6,34 +6,7 @@
 # itself).
 set -eu
 . "$PS_SOURCE_DIR/tests/console/lib.sh"
-sandbox="$PS_BIN_DIR/pearlsync-sandbox"
-[ -x "$sandbox" ] || { echo "SKIP: pearlsync-sandbox not built"; exit 77; }
-command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 77; }
-"$ps" help worker >/dev/null 2>&1 || { echo "SKIP: no worker"; exit 77; }
-
-"$sandbox" --listen 127.0.0.1:0 --seed demo --quota off \
-	>"$tmp/sandbox.out" 2>"$tmp/err.sandbox" &
-sb_pid=$!
-worker_pid=""
-stop_all() {
-	[ -n "$worker_pid" ] && kill "$worker_pid" 2>/dev/null
-	kill "$sb_pid" 2>/dev/null
-	wait 2>/dev/null
-	cleanup
-}
-trap stop_all EXIT
-deadline=$(($(date +%s) + 15))
-until grep -q '^ready$' "$tmp/sandbox.out"; do
-	[ "$(date +%s)" -lt "$deadline" ] || fail "sandbox did not start"
-	sleep 0.1
-done
-bp_url=$(awk '$1 == "brightpearl" { print $2 }' "$tmp/sandbox.out")
-bc_url=$(awk '$1 == "bigcommerce" { print $2 }' "$tmp/sandbox.out")
-control=$(awk '$1 == "control" { print $2 }' "$tmp/sandbox.out")
-bp_orders() {
-	curl -s "$control/brightpearl/state" |
-		grep -o '"externalRef": *"[0-9]*"' | sort -u | wc -l
-}
+start_sandbox
 
 step="configure (no order status mapping)"
 "$ps" init >/dev/null

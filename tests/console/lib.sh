@@ -111,3 +111,40 @@ wait_match() {
 		sleep 0.1
 	done
 }
+
+# start_sandbox - the sandbox on a free port with the demo store (skips
+# the test when it or the worker is not built); sets bp_url, bc_url,
+# control and worker_pid (empty); the EXIT trap stops the worker, the
+# sandbox and the console.  bp_orders: how many Brightpearl orders carry a
+# BigCommerce order number (the sandbox's state).
+start_sandbox() {
+	sandbox="$PS_BIN_DIR/pearlsync-sandbox"
+	[ -x "$sandbox" ] || { echo "SKIP: pearlsync-sandbox not built"; exit 77; }
+	command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 77; }
+	"$ps" help worker >/dev/null 2>&1 || { echo "SKIP: no worker"; exit 77; }
+	"$sandbox" --listen 127.0.0.1:0 --seed demo --quota off \
+		>"$tmp/sandbox.out" 2>"$tmp/err.sandbox" &
+	sb_pid=$!
+	worker_pid=""
+	trap stop_all EXIT
+	deadline=$(($(date +%s) + 15))
+	until grep -q '^ready$' "$tmp/sandbox.out"; do
+		[ "$(date +%s)" -lt "$deadline" ] || fail "sandbox did not start"
+		sleep 0.1
+	done
+	bp_url=$(awk '$1 == "brightpearl" { print $2 }' "$tmp/sandbox.out")
+	bc_url=$(awk '$1 == "bigcommerce" { print $2 }' "$tmp/sandbox.out")
+	control=$(awk '$1 == "control" { print $2 }' "$tmp/sandbox.out")
+}
+
+stop_all() {
+	[ -n "${worker_pid:-}" ] && kill "$worker_pid" 2>/dev/null
+	[ -n "${sb_pid:-}" ] && kill "$sb_pid" 2>/dev/null
+	wait 2>/dev/null
+	cleanup
+}
+
+bp_orders() {
+	curl -s "$control/brightpearl/state" |
+		grep -o '"externalRef": *"[0-9]*"' | sort -u | wc -l
+}
