@@ -10,24 +10,7 @@ start_sandbox
 poll=5
 
 step="configure"
-"$ps" init >/dev/null
-while read -r key value; do
-	"$ps" settings set "$key" "$value" >/dev/null
-done <<SETTINGS
-brightpearl.base_url $bp_url
-brightpearl.account sandbox
-brightpearl.app_ref sandbox_pearlsync
-brightpearl.token sandbox-token
-brightpearl.installed_integration_instance_id 7
-bigcommerce.base_url $bc_url
-bigcommerce.store_hash sandbox
-bigcommerce.token sandbox-token
-bigcommerce.orders.enabled true
-bigcommerce.defaults.channel_id 1
-bigcommerce.defaults.warehouse_id 2
-bigcommerce.payments.enabled true
-sync.poll_interval_seconds $poll
-SETTINGS
+configure_sandbox $poll
 "$ps" mappings set-default payment_method 'bc>bp' BIGCOMMERCE >/dev/null
 "$ps" mappings set order_status 'bc>bp' 11 2 >/dev/null
 

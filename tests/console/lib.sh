@@ -148,3 +148,26 @@ bp_orders() {
 	curl -s "$control/brightpearl/state" |
 		grep -o '"externalRef": *"[0-9]*"' | sort -u | wc -l
 }
+
+# configure_sandbox POLL - init, and the settings that import the demo
+# store's orders (no order status mapping), polling every POLL seconds.
+configure_sandbox() {
+	"$ps" init >/dev/null
+	while read -r key value; do
+		"$ps" settings set "$key" "$value" >/dev/null
+	done <<SETTINGS
+brightpearl.base_url $bp_url
+brightpearl.account sandbox
+brightpearl.app_ref sandbox_pearlsync
+brightpearl.token sandbox-token
+brightpearl.installed_integration_instance_id 7
+bigcommerce.base_url $bc_url
+bigcommerce.store_hash sandbox
+bigcommerce.token sandbox-token
+bigcommerce.orders.enabled true
+bigcommerce.defaults.channel_id 1
+bigcommerce.defaults.warehouse_id 2
+bigcommerce.payments.enabled true
+sync.poll_interval_seconds $1
+SETTINGS
+}
