@@ -5,7 +5,8 @@
  * "ToyShop" is a plug-in (platform.h) served by this test's mock server
  * and one flow of its own, defined here and nowhere else.  It registers
  * (ps_platform_register); its settings join the catalogue; the console's
- * setup model shows its connection step; the worker connects it, its
+ * setup model shows its connection step and its test reaches the toy
+ * store; its rate dialect feeds the limiter and the dashboard's budget; the worker connects it, its
  * listener routes /webhooks/toyshop to its webhook_accept and stores the
  * typed event; its flow records an entry for it and performs it: the item
  * read from the toy store is written to the toy store's mirror.  Nothing
@@ -27,6 +28,7 @@
 #include <jansson.h>
 
 #include "mock_server.h"
+#include "model_dashboard.h"
 #include "model_setup.h"
 #include "pearlsync/config.h"
 #include "pearlsync/connect.h"
@@ -98,7 +100,7 @@ toy_send(char **out_body, toy_conn *c, const char *method, const char *path,
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->token);
 	memset(&q, 0, sizeof(q));
 	q.platform = TOY_ID;
-	q.account = "toy";
+	q.account = c->url;
 	q.method = method;
 	q.url = url;
 	q.endpoint = path;
@@ -159,6 +161,28 @@ toy_accept(ps_webhook_event *out, const ps_webhook_request *req)
 	return ok ? 0 : ps_error_set(PS_EINVAL, "no item");
 }
 
+/* Its rate dialect: every reply says the credits left and the quota. */
+static int
+toy_rate_read(ps_http_budget_hint *out, const ps_http_response *r)
+{
+	long left = (long)ps_http_response_header_number(r, "X-Toy-Credits");
+	long quota = (long)ps_http_response_header_number(r, "X-Toy-Quota");
+
+	if (left < 0)
+		return 0;
+	out->remaining = left;
+	out->quota = quota;
+	out->reset_ms = -1;
+	out->window_ms = -1;
+	out->refill_per_s = 1;
+	return 1;
+}
+
+static const ps_http_dialect toy_rate = {
+	.unit = "credits",
+	.read = toy_rate_read,
+};
+
 static const ps_setting_def toy_settings[] = {
 	{.key = "toyshop.url",
 	 .type = PS_SETTING_URL,
@@ -186,7 +210,7 @@ static const ps_platform_ops toy_platform = {
 	.name = "toyshop",
 	.code = "ts",
 	.title = "ToyShop",
-	.account_setting = NULL,
+	.account_setting = "toyshop.url",
 	.settings = toy_settings,
 	.nsettings = 2,
 	.fields = toy_fields,
@@ -196,6 +220,7 @@ static const ps_platform_ops toy_platform = {
 	.free = toy_free,
 	.check = toy_check,
 	.webhook_accept = toy_accept,
+	.rate = &toy_rate,
 };
 
 /* ---- its flow -------------------------------------------------------------
@@ -371,9 +396,14 @@ test_toy_platform_plugs_in(void **state)
 	sandbox_reply_dispose(&r);
 
 	/* the toy store: the item, then the mirror's answer */
-	mock_server_reply(m, 200, "Content-Type: application/json\n",
+	mock_server_reply(m, 200,
+			  "Content-Type: application/json\n"
+			  "X-Toy-Credits: 9\nX-Toy-Quota: 10\n",
 			  "{\"name\":\"Wooden duck\",\"price\":\"4.50\"}");
-	mock_server_reply(m, 200, "Content-Type: application/json\n", "{}");
+	mock_server_reply(m, 200,
+			  "Content-Type: application/json\n"
+			  "X-Toy-Credits: 8\nX-Toy-Quota: 10\n",
+			  "{}");
 	assert_int_equal(
 		sandbox_http(&r, "POST", url, good, "{\"item\":7}", NULL), 200);
 	sandbox_reply_dispose(&r);
@@ -394,6 +424,18 @@ test_toy_platform_plugs_in(void **state)
 			    "{\"name\":\"Wooden duck\",\"price\":\"4.50\"}");
 	assert_string_equal(mock_request_header(q, "Authorization"),
 			    "Bearer " TOKEN);
+
+	/* the console's dashboard shows its budget, as the worker recorded
+	 * it from the replies' headers */
+	assert_int_equal(ps_worker_tick(w), 0);
+	{
+		ps_dashboard d;
+		char budget[128];
+
+		assert_int_equal(ps_dashboard_load(&d, st, 3000), 0);
+		ps_dashboard_budget(budget, sizeof(budget), &d, TOY_ID);
+		assert_non_null(strstr(budget, "8/10 credits"));
+	}
 
 	/* and the entry says so */
 	assert_int_equal(ps_store_log_list(&entries, &n, st, &lq), 0);
