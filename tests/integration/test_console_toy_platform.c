@@ -6,10 +6,11 @@
  * and one flow of its own, defined here and nowhere else.  It registers
  * (ps_platform_register); its settings join the catalogue; the console's
  * setup model shows its connection step and its test reaches the toy
- * store; its rate dialect feeds the limiter and the dashboard's budget; the worker connects it, its
- * listener routes /webhooks/toyshop to its webhook_accept and stores the
- * typed event; its flow records an entry for it and performs it: the item
- * read from the toy store is written to the toy store's mirror.  Nothing
+ * store; the worker connects it, its listener routes /webhooks/toyshop to
+ * its webhook_accept and stores the typed event; its flow records an
+ * entry for it and performs it: the item read from the toy store is
+ * written to the toy store's mirror; its rate dialect feeds the limiter,
+ * and the dashboard shows its budget.  Nothing
  * outside this file and the registries knows ToyShop exists.
  */
 #ifndef _DEFAULT_SOURCE
