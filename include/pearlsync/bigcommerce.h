@@ -379,6 +379,25 @@ int ps_bc_shipment_create(ps_bc_shipment *out, ps_bc *bc, int64_t order_id,
 /* ps_bc_shipments_list - every shipment of the order (204 is empty). */
 int ps_bc_shipments_list(ps_bc_shipment_list *out, ps_bc *bc, int64_t order_id);
 
+/*
+ * ps_bc_tracking_carrier - the tracking_carrier BigCommerce understands
+ * (an AfterShip courier slug: "ups", "royal-mail", ...) for a carrier or
+ * shipping-method name ("UPS", "Royal Mail Tracked 48", "FedEx Ground")
+ * or, failing that, a tracking number of a recognisable shape (UPS's
+ * "1Z" + 16); NULL when neither says.  Either argument may be NULL.
+ * Static string.
+ */
+const char *ps_bc_tracking_carrier(const char *name, const char *tracking);
+
+/*
+ * ps_bc_webhook_destination_check - whether BigCommerce can deliver
+ * webhooks to public_url.  BigCommerce's own API delivers only to
+ * https:// on port 443; a connector pointed elsewhere (the sandbox, a
+ * test server) accepts any http:// or https:// URL.  Returns 0, or
+ * PS_ESETTING with a detail saying what to set up instead.
+ */
+int ps_bc_webhook_destination_check(const ps_bc *bc, const char *public_url);
+
 /* --- catalog and inventory ------------------------------------------------ */
 
 typedef enum ps_bc_tracking {

@@ -378,6 +378,7 @@ typedef struct ps_bp_ref {
 	const char *currency; /* price lists only */
 	int64_t extra;        /* see ps_bp_ref_kind */
 	int active;           /* 0 for disabled statuses, inactive methods */
+	const char *carrier;  /* shipping methods: the carrier, or NULL */
 } ps_bp_ref;
 
 typedef struct ps_bp_ref_list {

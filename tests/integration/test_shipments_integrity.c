@@ -75,6 +75,11 @@ assert_shipment(int64_t bc_id, const char *tracking, const char *want)
 	assert_string_equal(
 		json_string_value(json_object_get(found, "shipping_method")),
 		METHOD);
+	/* no shipping_carrier mapping: the carrier comes from the
+	 * Brightpearl method (7, carrier UPS), so the e-mail can link it */
+	assert_string_equal(
+		json_string_value(json_object_get(found, "tracking_carrier")),
+		"ups");
 	got[0] = '\0';
 	json_array_foreach (json_object_get(j, "products"), k, pr)
 		json_array_foreach (json_object_get(found, "items"), i, it)

@@ -1341,12 +1341,81 @@ test_bc__webhooks(void **state)
 	ps_bc_free(bc);
 }
 
+/* Carrier names and tracking numbers to BigCommerce's AfterShip slugs. */
+static void
+test_bc__tracking_carrier(void **state)
+{
+	(void)state;
+	assert_string_equal(ps_bc_tracking_carrier("UPS", NULL), "ups");
+	assert_string_equal(ps_bc_tracking_carrier("Royal Mail Tracked 48",
+						   NULL),
+			    "royal-mail");
+	assert_string_equal(ps_bc_tracking_carrier("FedEx Ground", NULL),
+			    "fedex");
+	assert_string_equal(ps_bc_tracking_carrier("usps priority", NULL),
+			    "usps");
+	assert_string_equal(ps_bc_tracking_carrier("Parcelforce 24", NULL),
+			    "parcel-force");
+	/* a carrier's letters inside another word do not count */
+	assert_null(ps_bc_tracking_carrier("Groups shipping", NULL));
+	assert_null(ps_bc_tracking_carrier("Standard shipping", NULL));
+	/* the tracking number's shape, when the name says nothing */
+	assert_string_equal(ps_bc_tracking_carrier("Standard shipping",
+						   "1Z999AA10123456784"),
+			    "ups");
+	assert_null(ps_bc_tracking_carrier(NULL, "1Z999AA1012345678"));
+	assert_null(ps_bc_tracking_carrier(NULL, "TRACK-1"));
+	assert_null(ps_bc_tracking_carrier(NULL, NULL));
+}
+
+/* Where BigCommerce's own API can deliver webhooks: https on 443 only. */
+static void
+test_bc__webhook_destination(void **state)
+{
+	ps_bc_options o = PS_BC_OPTIONS_INIT;
+	struct env *e = *state;
+	ps_bc *live = NULL;
+
+	o.base_url = "https://api.bigcommerce.com";
+	o.store_hash = "abc123";
+	o.access_token = TOKEN;
+	assert_int_equal(ps_bc_new(&live, NULL, &o), 0);
+	assert_int_equal(ps_bc_webhook_destination_check(
+				 live, "https://hooks.example.com"),
+			 0);
+	assert_int_equal(ps_bc_webhook_destination_check(
+				 live, "https://hooks.example.com:443/ps"),
+			 0);
+	assert_int_equal(ps_bc_webhook_destination_check(
+				 live, "https://[2001:db8::1]/ps"),
+			 0);
+	assert_int_equal(ps_bc_webhook_destination_check(
+				 live, "http://hooks.example.com"),
+			 PS_ESETTING);
+	assert_non_null(strstr(ps_error_last(), "https://"));
+	assert_int_equal(ps_bc_webhook_destination_check(
+				 live, "https://hooks.example.com:8443"),
+			 PS_ESETTING);
+	assert_int_equal(ps_bc_webhook_destination_check(
+				 live, "https://[2001:db8::1]:8443/ps"),
+			 PS_ESETTING);
+	assert_int_equal(ps_bc_webhook_destination_check(live, "ftp://x"),
+			 PS_ESETTING);
+	/* a stand-in (the sandbox) delivers to a loopback listener */
+	assert_int_equal(ps_bc_webhook_destination_check(
+				 e->bc, "http://127.0.0.1:8080"),
+			 0);
+	ps_bc_free(live);
+}
+
 int
 main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bc__new_refuses_missing_settings),
+		cmocka_unit_test(test_bc__tracking_carrier),
+		T(test_bc__webhook_destination),
 		T(test_bc__check_connection_sends_token_and_reads_name),
 		T(test_bc__auth_failure_names_store_not_token),
 		T(test_bc__order_get_parses_money_dates_lines_addresses),

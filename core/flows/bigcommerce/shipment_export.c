@@ -40,8 +40,11 @@
  * Tracking number: the note's shipping reference.  Shipping method: the
  * Brightpearl method through the shipping_method bp>bc mapping (by name,
  * then id, then the default); with no mapping the Brightpearl name passes
- * through.  Carrier: the optional shipping_carrier bp>bc mapping of the
- * same method (an AfterShip slug such as "ups").
+ * through.  Carrier (an AfterShip slug such as "ups", so BigCommerce's
+ * shipment e-mail links to the tracking): the shipping_carrier bp>bc
+ * mapping of the same method when there is one, else derived from the
+ * Brightpearl method's carrier, the method names or the tracking number
+ * (ps_bc_tracking_carrier).
  */
 #include "flows/bigcommerce/pair_int.h"
 #include "internal.h"
@@ -321,8 +324,8 @@ typedef struct ship_ctx {
 			      shipment made or adopted, for the log */
 } ship_ctx;
 
-static const char *
-method_name(ship_ctx *c, int64_t id)
+static const ps_bp_ref *
+method_ref(ship_ctx *c, int64_t id)
 {
 	size_t i;
 
@@ -338,8 +341,41 @@ method_name(ship_ctx *c, int64_t id)
 	}
 	for (i = 0; i < c->methods.n; i++)
 		if (c->methods.items[i].id == id)
-			return c->methods.items[i].name;
+			return &c->methods.items[i];
 	return NULL;
+}
+
+static const char *
+method_name(ship_ctx *c, int64_t id)
+{
+	const ps_bp_ref *m = method_ref(c, id);
+
+	return m != NULL ? m->name : NULL;
+}
+
+/*
+ * The tracking carrier: the shipping_carrier mapping when the merchant
+ * made one (in *mapped, owned), else derived from the Brightpearl
+ * method's carrier, the method names or the tracking number, so that
+ * BigCommerce's shipment e-mail carries a tracking link; NULL when
+ * nothing says.
+ */
+static const char *
+carrier_of(ship_ctx *c, int64_t method_id, const char *mapped,
+	   const char *bc_method, const char *tracking)
+{
+	const ps_bp_ref *m = method_ref(c, method_id);
+	const char *slug;
+
+	if (mapped != NULL)
+		return mapped;
+	if (m != NULL && (slug = ps_bc_tracking_carrier(m->carrier, NULL)))
+		return slug;
+	if ((slug = ps_bc_tracking_carrier(bc_method, NULL)) != NULL)
+		return slug;
+	if (m != NULL && (slug = ps_bc_tracking_carrier(m->name, NULL)))
+		return slug;
+	return ps_bc_tracking_carrier(NULL, tracking);
 }
 
 static const char *
@@ -606,7 +642,8 @@ ship_one(int64_t *out_id, int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
 	s.nitems = nitems;
 	s.tracking_number = gon ? gon->tracking_ref : NULL;
 	s.shipping_method = method ? method : bp_method;
-	s.tracking_carrier = carrier;
+	s.tracking_carrier = carrier_of(c, method_id, carrier, s.shipping_method,
+					s.tracking_number);
 	s.ref = ref;
 	if ((error = ps_bc_shipment_create(&made, PS_PAIR_BC(c->env), c->bc_id,
 					   &s)) < 0)

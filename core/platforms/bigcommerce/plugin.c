@@ -219,6 +219,10 @@ bc_hooks_sync(size_t *out_changed, void *conn, ps_store *st,
 	int error;
 
 	*out_changed = 0;
+	if ((error = ps_bc_webhook_destination_check(conn, public_url)) < 0) {
+		ps_conn__free_secret(secret);
+		return error;
+	}
 	if (secret == NULL)
 		return ps_error_set(PS_ESETTING,
 				    "webhooks.public_url is set but "

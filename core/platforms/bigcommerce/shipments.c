@@ -9,6 +9,7 @@
 #include "internal.h"
 #include "pearlsync/log.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -267,4 +268,64 @@ done:
 	json_decref(root);
 	json_decref(rq.body);
 	return error;
+}
+
+/*
+ * Carrier names as merchants write them, to AfterShip slugs (the values
+ * BigCommerce's tracking_carrier takes: orders.v2 OpenAPI, "Creating
+ * shipments").  Longer names first where one contains another.
+ */
+static const struct {
+	const char *name;
+	const char *slug;
+} carriers[] = {
+	{"royal mail", "royal-mail"},   {"parcelforce", "parcel-force"},
+	{"canada post", "canada-post"}, {"australia post", "australia-post"},
+	{"fedex", "fedex"},             {"federal express", "fedex"},
+	{"usps", "usps"},               {"postnl", "postnl"},
+	{"yodel", "yodel"},             {"dhl", "dhl"},
+	{"dpd", "dpd"},                 {"gls", "gls"},
+	{"tnt", "tnt"},                 {"ups", "ups"},
+};
+
+/* 1 when word occurs in s (case-insensitive) not inside a longer word. */
+static int
+has_word(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if (strncasecmp(p, word, n) == 0 &&
+		    (p == s || !isalnum((unsigned char)p[-1])) &&
+		    !isalnum((unsigned char)p[n]))
+			return 1;
+	return 0;
+}
+
+/* UPS tracking numbers: "1Z", then 16 letters and digits. */
+static int
+ups_tracking(const char *t)
+{
+	size_t i;
+
+	if (strncasecmp(t, "1Z", 2) != 0 || strlen(t) != 18)
+		return 0;
+	for (i = 2; i < 18; i++)
+		if (!isalnum((unsigned char)t[i]))
+			return 0;
+	return 1;
+}
+
+const char *
+ps_bc_tracking_carrier(const char *name, const char *tracking)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < PS__ARRAY_LEN(carriers); i++)
+		if (has_word(name, carriers[i].name))
+			return carriers[i].slug;
+	if (tracking != NULL && ups_tracking(tracking))
+		return "ups";
+	return NULL;
 }

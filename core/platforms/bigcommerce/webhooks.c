@@ -278,3 +278,51 @@ ps_bc_webhook_delete(ps_bc *bc, int64_t id)
 }
 
 /* Transfers at once for reads that go one per order. */
+
+/* 1 when bc talks to BigCommerce's own API rather than a stand-in. */
+static int
+is_live(const ps_bc *bc)
+{
+	static const char live[] = "https://api.bigcommerce.com/";
+
+	return bc != NULL && bc->root != NULL &&
+	       strncasecmp(bc->root, live, sizeof(live) - 1) == 0;
+}
+
+int
+ps_bc_webhook_destination_check(const ps_bc *bc, const char *public_url)
+{
+	const char *host, *port;
+	size_t hostlen;
+
+	if (public_url == NULL || (strncasecmp(public_url, "https://", 8) != 0 &&
+				   strncasecmp(public_url, "http://", 7) != 0))
+		return ps_error_set(PS_ESETTING,
+				    "webhooks.public_url must be an http:// or "
+				    "https:// URL");
+	if (!is_live(bc))
+		return 0;
+	if (strncasecmp(public_url, "https://", 8) != 0)
+		return ps_error_set(PS_ESETTING,
+				    "webhooks.public_url is not https://: "
+				    "BigCommerce delivers webhooks only to "
+				    "https:// on port 443; put an HTTPS "
+				    "reverse proxy in front of the listener "
+				    "and set webhooks.public_url to its "
+				    "address");
+	host = public_url + 8;
+	hostlen = strcspn(host, "/?#");
+	/* the port follows the host, or the ']' of an IPv6 literal */
+	port = host[0] == '[' ? memchr(host, ']', hostlen) : host;
+	if (port != NULL)
+		port = memchr(port, ':', hostlen - (size_t)(port - host));
+	if (port != NULL && !(hostlen - (size_t)(port - host) == 4 &&
+			      strncmp(port, ":443", 4) == 0))
+		return ps_error_set(PS_ESETTING,
+				    "webhooks.public_url names a port other "
+				    "than 443: BigCommerce delivers webhooks "
+				    "only to https:// on port 443; put an "
+				    "HTTPS reverse proxy on 443 in front of "
+				    "the listener");
+	return 0;
+}

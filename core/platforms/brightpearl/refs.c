@@ -150,7 +150,12 @@ ref_read(ps_bp_ref *r, ps_bp_ref_kind kind, const json_t *j)
 		return ps_conn__json_int_opt(&r->extra, j, "defaultWarehouseId",
 					     what, 0);
 	case PS_BP_REF_SHIPPING_METHOD:
-		return ps_conn__json_str_opt(&r->code, j, "code", what);
+		if ((error = ps_conn__json_str_opt(&r->code, j, "code", what)) <
+			    0 ||
+		    (error = ps_conn__json_str_opt(&r->carrier, j, "carrier",
+						   what)) < 0)
+			return error;
+		break;
 	case PS_BP_REF_PRICE_LIST:
 		if ((error = ps_conn__json_str_opt(&r->code, j, "code", what)) <
 			    0 ||
