@@ -1347,9 +1347,9 @@ test_bc__tracking_carrier(void **state)
 {
 	(void)state;
 	assert_string_equal(ps_bc_tracking_carrier("UPS", NULL), "ups");
-	assert_string_equal(ps_bc_tracking_carrier("Royal Mail Tracked 48",
-						   NULL),
-			    "royal-mail");
+	assert_string_equal(
+		ps_bc_tracking_carrier("Royal Mail Tracked 48", NULL),
+		"royal-mail");
 	assert_string_equal(ps_bc_tracking_carrier("FedEx Ground", NULL),
 			    "fedex");
 	assert_string_equal(ps_bc_tracking_carrier("usps priority", NULL),
@@ -1402,9 +1402,9 @@ test_bc__webhook_destination(void **state)
 	assert_int_equal(ps_bc_webhook_destination_check(live, "ftp://x"),
 			 PS_ESETTING);
 	/* a stand-in (the sandbox) delivers to a loopback listener */
-	assert_int_equal(ps_bc_webhook_destination_check(
-				 e->bc, "http://127.0.0.1:8080"),
-			 0);
+	assert_int_equal(
+		ps_bc_webhook_destination_check(e->bc, "http://127.0.0.1:8080"),
+		0);
 	ps_bc_free(live);
 }
 

@@ -642,8 +642,8 @@ ship_one(int64_t *out_id, int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
 	s.nitems = nitems;
 	s.tracking_number = gon ? gon->tracking_ref : NULL;
 	s.shipping_method = method ? method : bp_method;
-	s.tracking_carrier = carrier_of(c, method_id, carrier, s.shipping_method,
-					s.tracking_number);
+	s.tracking_carrier = carrier_of(c, method_id, carrier,
+					s.shipping_method, s.tracking_number);
 	s.ref = ref;
 	if ((error = ps_bc_shipment_create(&made, PS_PAIR_BC(c->env), c->bc_id,
 					   &s)) < 0)

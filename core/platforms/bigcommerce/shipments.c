@@ -279,13 +279,20 @@ static const struct {
 	const char *name;
 	const char *slug;
 } carriers[] = {
-	{"royal mail", "royal-mail"},   {"parcelforce", "parcel-force"},
-	{"canada post", "canada-post"}, {"australia post", "australia-post"},
-	{"fedex", "fedex"},             {"federal express", "fedex"},
-	{"usps", "usps"},               {"postnl", "postnl"},
-	{"yodel", "yodel"},             {"dhl", "dhl"},
-	{"dpd", "dpd"},                 {"gls", "gls"},
-	{"tnt", "tnt"},                 {"ups", "ups"},
+	{"royal mail", "royal-mail"},
+	{"parcelforce", "parcel-force"},
+	{"canada post", "canada-post"},
+	{"australia post", "australia-post"},
+	{"fedex", "fedex"},
+	{"federal express", "fedex"},
+	{"usps", "usps"},
+	{"postnl", "postnl"},
+	{"yodel", "yodel"},
+	{"dhl", "dhl"},
+	{"dpd", "dpd"},
+	{"gls", "gls"},
+	{"tnt", "tnt"},
+	{"ups", "ups"},
 };
 
 /* 1 when word occurs in s (case-insensitive) not inside a longer word. */

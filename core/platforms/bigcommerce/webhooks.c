@@ -295,8 +295,9 @@ ps_bc_webhook_destination_check(const ps_bc *bc, const char *public_url)
 	const char *host, *port;
 	size_t hostlen;
 
-	if (public_url == NULL || (strncasecmp(public_url, "https://", 8) != 0 &&
-				   strncasecmp(public_url, "http://", 7) != 0))
+	if (public_url == NULL ||
+	    (strncasecmp(public_url, "https://", 8) != 0 &&
+	     strncasecmp(public_url, "http://", 7) != 0))
 		return ps_error_set(PS_ESETTING,
 				    "webhooks.public_url must be an http:// or "
 				    "https:// URL");
