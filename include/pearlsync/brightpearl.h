@@ -720,6 +720,31 @@ int ps_bp_products_tracked(ps_bp_product_ref **out, size_t *out_n, ps_bp *bp,
 			   const char *field);
 void ps_bp_product_refs_free(ps_bp_product_ref *p, size_t n);
 
+/*
+ * ps_bp_time_parse - a Brightpearl timestamp ("2015-04-02T14:34:42.000+01:00",
+ * fraction and offset optional) as unix ms into *out.  Returns 0, or -1
+ * when s is not one.
+ */
+int ps_bp_time_parse(int64_t *out, const char *s);
+
+/* An order note as the order-note search lists it. */
+typedef struct ps_bp_note_row {
+	int64_t id;
+	int64_t order_id;
+	char *text;        /* owned; "" when none */
+	char added_on[48]; /* ISO-8601, as Brightpearl wrote it */
+} ps_bp_note_row;
+
+/*
+ * ps_bp_notes_added_since - every order note added at or after since
+ * (ISO-8601), oldest note first, every page: one request when nothing
+ * is new (GET /order-service/order-note-search).  *out (n entries) is
+ * freed with ps_bp_note_rows_free.
+ */
+int ps_bp_notes_added_since(ps_bp_note_row **out, size_t *out_n, ps_bp *bp,
+			    const char *since);
+void ps_bp_note_rows_free(ps_bp_note_row *v, size_t n);
+
 /* A shipped goods-out note. */
 typedef struct ps_bp_gon_ref {
 	int64_t id;

@@ -9,9 +9,10 @@
  * import and on every later edit; two flows writing the same direction gave
  * every customer message twice.
  *
- * Brightpearl raises no webhook for a new note, so poll lists the notes
- * of the BigCommerce orders imported in the last three days (the newest
- * NOTES_POLL_ORDERS of them) and records one entry per new note (kind
+ * Brightpearl raises no webhook for a new note, so poll asks the
+ * order-note search for the notes added since the newest one it saw (one
+ * request when nothing is new) and records, for each note on an order
+ * that came from BigCommerce, one entry (kind
  * note.copy, subject the note, subject order its Brightpearl order;
  * dedupe key bp:note:<id>:order:<bp order>:bc).  Performing it appends
  * "<text> [BP note <id>]" to the BigCommerce field unless the field holds
@@ -39,17 +40,11 @@
 #include <string.h>
 
 #define FLOW "notes_bc"
-#define NOTES_POLL_ORDERS 25
-#define NOTES_POLL_WINDOW_MS (3 * 24 * 3600 * 1000LL)
+/* The time of the newest Brightpearl note seen (ISO-8601). */
+#define CURSOR "notes_bc.bp_notes"
 #define MARK "[BP note "
 
 /* ---- Brightpearl -> BigCommerce: poll ------------------------------- */
-
-typedef struct poll_ctx {
-	int64_t orders[NOTES_POLL_ORDERS];    /* Brightpearl ids */
-	int64_t bc_orders[NOTES_POLL_ORDERS]; /* their BigCommerce ids */
-	size_t n;
-} poll_ctx;
 
 /* The labels of the import's notes (order_import_bc_plan.c), and the
  * prefix of the notes an older pearlsync copied from BigCommerce. */
@@ -76,82 +71,70 @@ note_is_ours(ps_flow_env *env, int64_t bp_order, const ps_bp_note *note)
 	return 0;
 }
 
+/*
+ * One order-note search for the notes added since the cursor (the time of
+ * the newest note seen; a day back at the first poll), so an idle poll
+ * costs one request.  A note on an order that did not come from
+ * BigCommerce, or one pearlsync wrote itself, records nothing; the rest
+ * record an entry each (a note seen again finds its entry there).
+ */
 static int
 notes_poll(ps_flow_env *env)
 {
-	ps_log_query q = PS_LOG_QUERY_INIT;
-	ps_log_entry *rows = NULL;
-	ps_bp_note_list notes = {NULL, 0, NULL};
-	poll_ctx pc;
-	size_t nrows = 0, i, j;
-	int error = 0, ours;
+	ps_bp_note_row *rows = NULL;
+	char since[48], newest[48];
+	int64_t newest_ms;
+	size_t n = 0, i;
+	int error, ours;
 
 	if (PS_PAIR_BP(env) == NULL)
 		return 0;
-	memset(&pc, 0, sizeof(pc));
-	q.flow = "order_import_bc";
-	q.status = PS_ENTRY_SYNCED;
-	q.limit = 200;
-	if ((error = ps_store_log_list(&rows, &nrows, env->store, &q)) < 0)
+	ps_pair__poll_since(since, sizeof(since), env, CURSOR);
+	if ((error = ps_bp_notes_added_since(&rows, &n, PS_PAIR_BP(env),
+					     since)) < 0)
 		return error;
-	for (i = 0; i < nrows && pc.n < NOTES_POLL_ORDERS; i++) {
-		char *end;
-		int64_t id, bc;
+	ps_util__strlcpy(newest, since, sizeof(newest));
+	if (ps_bp_time_parse(&newest_ms, since) < 0)
+		newest_ms = 0;
+	if ((error = ps_store_begin(env->store)) < 0)
+		goto done;
+	for (i = 0; i < n && error == 0; i++) {
+		ps_bp_note note = {rows[i].id, 0, 0, rows[i].text, 0, NULL};
+		char key[96], id[32], order[32], bc[32];
+		int64_t bc_id, at;
 
-		if (rows[i].target_id == NULL || rows[i].source_id == NULL ||
-		    env->now - rows[i].updated_at > NOTES_POLL_WINDOW_MS)
-			continue;
-		id = strtoll(rows[i].target_id, &end, 10);
-		if (id <= 0 || *end != '\0')
-			continue;
-		bc = strtoll(rows[i].source_id, &end, 10);
-		if (bc <= 0 || *end != '\0')
-			continue;
-		for (j = 0; j < pc.n && pc.orders[j] != id; j++)
-			;
-		if (j == pc.n) {
-			pc.bc_orders[pc.n] = bc;
-			pc.orders[pc.n++] = id;
+		if (ps_bp_time_parse(&at, rows[i].added_on) == 0 &&
+		    at > newest_ms) {
+			newest_ms = at;
+			ps_util__strlcpy(newest, rows[i].added_on,
+					 sizeof(newest));
 		}
-	}
-	ps_log_entries_free(rows, nrows);
-	for (i = 0; i < pc.n; i++) {
-		if (env->stop && *env->stop)
+		error = ps_pair__bc_order_of(&bc_id, env->store,
+					     rows[i].order_id);
+		if (error == PS_ENOTFOUND) {
+			ps_error_clear();
+			error = 0;
+			continue;
+		}
+		if (error < 0)
 			break;
-		if ((error = ps_bp_note_list_get(&notes, PS_PAIR_BP(env),
-						 pc.orders[i])) < 0)
-			return error;
-		if ((error = ps_store_begin(env->store)) < 0)
-			goto done;
-		for (j = 0; j < notes.n && error == 0; j++) {
-			char key[96], id[32], order[32], bc[32];
-
-			if ((ours = note_is_ours(env, pc.orders[i],
-						 &notes.items[j])) != 0) {
-				error = ours < 0 ? ours : 0;
-				continue;
-			}
-			snprintf(id, sizeof(id), "%" PRId64, notes.items[j].id);
-			snprintf(order, sizeof(order), "%" PRId64,
-				 pc.orders[i]);
-			snprintf(bc, sizeof(bc), "%" PRId64, pc.bc_orders[i]);
-			snprintf(key, sizeof(key), "bp:note:%s:order:%s:bc", id,
-				 order);
-			error = ps_pair__log_add(
-				env, FLOW, key, PS_PAIR_KIND_NOTE_COPY, id,
-				order, PS_PLATFORM_BRIGHTPEARL, id,
-				PS_PLATFORM_BIGCOMMERCE, bc);
+		if ((ours = note_is_ours(env, rows[i].order_id, &note)) != 0) {
+			error = ours < 0 ? ours : 0;
+			continue;
 		}
-		if (error < 0)
-			ps_store_rollback(env->store);
-		else
-			error = ps_store_commit(env->store);
-		ps_bp_note_list_dispose(&notes);
-		if (error < 0)
-			goto done;
+		snprintf(id, sizeof(id), "%" PRId64, rows[i].id);
+		snprintf(order, sizeof(order), "%" PRId64, rows[i].order_id);
+		snprintf(bc, sizeof(bc), "%" PRId64, bc_id);
+		snprintf(key, sizeof(key), "bp:note:%s:order:%s:bc", id, order);
+		error = ps_pair__log_add(env, FLOW, key, PS_PAIR_KIND_NOTE_COPY,
+					 id, order, PS_PLATFORM_BRIGHTPEARL, id,
+					 PS_PLATFORM_BIGCOMMERCE, bc);
+		if (error > 0)
+			error = 0; /* seen before */
 	}
+	error = ps_pair__poll_end(env, CURSOR, newest, error);
 done:
-	ps_bp_note_list_dispose(&notes);
+	ps_bp_note_rows_free(rows, n);
 	return error;
 }
 

@@ -532,8 +532,8 @@ ps_bp_contact_rows_dispose(ps_bp_contact_rows *r)
  * as milliseconds since the epoch; -1 when it is not one.  Used only to
  * order rows, so the calendar arithmetic stays proleptic Gregorian.
  */
-static int
-parse_stamp(int64_t *out, const char *s)
+int
+ps_bp_time_parse(int64_t *out, const char *s)
 {
 	int64_t y, mo, d, h, mi, sec, ms = 0, off = 0, days;
 	int digits = 0, n = 0;
@@ -643,7 +643,7 @@ dir_row_read(dir_sort *d, const json_t *row)
 	    (error = is_customer(&r->is_customer, row, what)) < 0)
 		return error;
 	ascii_lower(r->email);
-	parse_stamp(&d->stamp, r->updated_on);
+	ps_bp_time_parse(&d->stamp, r->updated_on);
 	return 0;
 }
 

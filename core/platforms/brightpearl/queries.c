@@ -288,3 +288,77 @@ ps_bp_orders_at_status_since(ps_bp_order_ref **out, size_t *out_n, ps_bp *bp,
 				    status_id);
 	return ps_bp__orders_search(out, out_n, bp, since, status_id);
 }
+
+void
+ps_bp_note_rows_free(ps_bp_note_row *v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i].text);
+	free(v);
+}
+
+/*
+ * Notes by the date they were added: the order-note search (columns
+ * noteId, orderId, noteText, dateAdded; sorted by noteId), so an idle
+ * poll costs one request where reading each order's notes cost one per
+ * order.
+ */
+int
+ps_bp_notes_added_since(ps_bp_note_row **out, size_t *out_n, ps_bp *bp,
+			const char *since)
+{
+	ps_conn_buf q = PS_CONN_BUF_INIT(1024);
+	ps_bp_note_row *v = NULL;
+	json_t *rows = NULL, *row;
+	size_t i, n = 0;
+	int error = 0;
+
+	*out = NULL;
+	*out_n = 0;
+	ps_conn__buf_add(&q, "dateAdded=");
+	ps_conn__buf_add_urlenc(&q, since);
+	ps_conn__buf_add(&q, "%2F&columns=noteId,orderId,noteText,dateAdded"
+			     "&sort=noteId.ASC");
+	if ((error = ps_conn__buf_check(&q, "order note search")) < 0)
+		goto done;
+	if ((error = ps_bp__search(
+		     &rows, bp, "/order-service/order-note-search",
+		     ps_conn__buf_str(&q), "order note search")) < 0)
+		goto done;
+	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	json_array_foreach (rows, i, row) {
+		json_t *id = json_object_get(row, "noteId");
+		json_t *order = json_object_get(row, "orderId");
+		const char *text =
+			json_string_value(json_object_get(row, "noteText"));
+		const char *on =
+			json_string_value(json_object_get(row, "dateAdded"));
+
+		if (!json_is_integer(id) || !json_is_integer(order))
+			continue;
+		if ((v[n].text = ps_util__strdup(text ? text : "")) == NULL) {
+			error = ps_error_set(PS_ENOMEM, NULL);
+			goto done;
+		}
+		v[n].id = (int64_t)json_integer_value(id);
+		v[n].order_id = (int64_t)json_integer_value(order);
+		ps_util__strlcpy(v[n].added_on, on ? on : "",
+				 sizeof(v[n].added_on));
+		n++;
+	}
+	*out = v;
+	*out_n = n;
+	v = NULL;
+done:
+	ps_bp_note_rows_free(v, n);
+	json_decref(rows);
+	ps_conn__buf_dispose(&q);
+	return error;
+}

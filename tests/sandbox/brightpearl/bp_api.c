@@ -2276,6 +2276,39 @@ r_note_get(sb_platform *pf, sb_request *req, sb_response *resp)
 	return 0;
 }
 
+/*
+ * GET /order-service/order-note-search: every order's notes, with the
+ * columns the docs list (order/order-note/search.html: orderId, noteId,
+ * contactId, noteText, isPublic, dateAdded, addedBy, orderStatusId;
+ * sorted by noteId).
+ */
+static const bp_col note_cols[] = {
+	{"noteId", "IDSET", NULL},     {"orderId", "IDSET", NULL},
+	{"contactId", "IDSET", NULL},  {"noteText", "SEARCH_STRING", NULL},
+	{"isPublic", "BOOLEAN", NULL}, {"dateAdded", "PERIOD", NULL},
+	{"addedBy", "IDSET", NULL},    {"orderStatusId", "IDSET", NULL},
+};
+
+static int
+r_note_search(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bp_state *bp = S(pf);
+	json_t *rows = json_array(), *n;
+	const char *k;
+
+	json_object_foreach (bp->notes, k, n)
+		json_array_append_new(
+			rows,
+			json_pack("[O,O,O,O,O,O,O,O]", jget(n, "noteId"),
+				  jget(n, "orderId"), jget(n, "contactId"),
+				  jget(n, "text"), jget(n, "isPublic"),
+				  jget(n, "addedOn"), jget(n, "addedBy"),
+				  jget(n, "orderStatusId")));
+	bp_search(req, resp, note_cols,
+		  sizeof(note_cols) / sizeof(note_cols[0]), rows, NULL);
+	return 0;
+}
+
 static int
 r_custom_meta(sb_platform *pf, sb_request *req, sb_response *resp)
 {
@@ -3474,6 +3507,7 @@ static const sb_route bp_routes[] = {
 	R("POST", "/order-service/order/{id}/note", r_note_post),
 	R("GET", "/order-service/order/{id}/note", r_note_get),
 	R("GET", "/order-service/order/{id}/note/{idset}", r_note_get),
+	R("GET", "/order-service/order-note-search", r_note_search),
 	R("GET", "/order-service/order/{id}/custom-field", r_custom_get),
 	R("PATCH", "/order-service/order/{id}/custom-field", r_custom_patch),
 	R("GET", "/order-service/sale/custom-field-meta-data", r_custom_meta),
