@@ -199,6 +199,7 @@ setup(void **state)
 	set(c, "bigcommerce.orders.enabled", "true");
 	set(c, "bigcommerce.orders.import_statuses", "11,7,12");
 	set(c, "bigcommerce.defaults.warehouse_id", "2");
+	set(c, "bigcommerce.defaults.tax_code", "T");
 	set(c, "bigcommerce.defaults.channel_id", "1");
 	set(c, "bigcommerce.payments.enabled", "true");
 	set(c, "brightpearl.installed_integration_instance_id", "7");

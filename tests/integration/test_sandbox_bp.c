@@ -1633,7 +1633,7 @@ test_sandbox_bp__control_seed_and_ship(void **st)
 	json_decref(j);
 	snprintf(body, sizeof(body),
 		 "{\"customerId\":%lld,\"rows\":[{\"productId\":%lld,"
-		 "\"quantity\":2,\"net\":11,\"tax\":0}]}",
+		 "\"quantity\":2,\"net\":11,\"tax\":0,\"taxCode\":\"N\"}]}",
 		 (long long)cid, (long long)pid);
 	oid = response_int(
 		call_json(200, "POST", "/order-service/sales-order", body));

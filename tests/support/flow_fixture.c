@@ -640,6 +640,7 @@ fx_order_make(flow_fixture *fx, const char *sku1, int q1, const char *sku2,
 	rows[1].product_id = fx_bp_product(fx, sku2);
 	rows[1].name = sku2;
 	rows[1].quantity = q2;
+	rows[0].tax_code = rows[1].tax_code = "T";
 	snprintf(ext, sizeof(ext), "%" PRId64, p.bc_id);
 	o.customer_id = 201;
 	o.external_ref = ext;

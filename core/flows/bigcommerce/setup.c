@@ -42,7 +42,7 @@ static const ps_setup_field defaults[] = {
 	F(PS_SETUP_FIELD_PICK, "Lead source", PS_SET_BC_DEFAULTS_LEAD_SOURCE_ID,
 	  PS_SETUP_LIST_BP_LEAD_SOURCES, 0, 0),
 	F(PS_SETUP_FIELD_PICK, "Tax code", PS_SET_BC_DEFAULTS_TAX_CODE,
-	  PS_SETUP_LIST_BP_TAX_CODES, 0, 1),
+	  PS_SETUP_LIST_BP_TAX_CODES, 0, 0),
 	F(PS_SETUP_FIELD_MAPPING, "Tax codes by BigCommerce tax class",
 	  "tax_code", "bc>bp", 0, 0),
 };
