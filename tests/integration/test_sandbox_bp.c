@@ -293,22 +293,24 @@ err_code(json_t *j)
 		json_array_get(json_object_get(j, "errors"), 0), "code"));
 }
 
+/* A two-row sales order: externalRef tax-N, the second row's tax fields. */
+#define TAX_ORDER_BODY                                                         \
+	"{\"customerId\":201,\"externalRef\":\"tax-%d\","                      \
+	"\"rows\":[{\"name\":\"Poster\",\"quantity\":1,\"net\":10,"            \
+	"\"tax\":1,\"taxCode\":\"T\"},{\"name\":\"Book\","                     \
+	"\"quantity\":1,\"net\":5,\"tax\":0%s}]}"
+
 /* Sales-order rows need a taxCode (documented as required) that is one
  * of the account's (the strictness switch "tax_code_known"). */
 static void
 test_sandbox_bp__sales_order_rows_need_a_known_tax_code(void **st)
 {
-	static const char *const tmpl =
-		"{\"customerId\":201,\"externalRef\":\"tax-%d\","
-		"\"rows\":[{\"name\":\"Poster\",\"quantity\":1,\"net\":10,"
-		"\"tax\":1,\"taxCode\":\"T\"},{\"name\":\"Book\","
-		"\"quantity\":1,\"net\":5,\"tax\":0%s}]}";
 	char body[512];
 	sandbox_reply r;
 	json_t *j;
 
 	(void)st;
-	snprintf(body, sizeof(body), tmpl, 1, "");
+	snprintf(body, sizeof(body), TAX_ORDER_BODY, 1, "");
 	j = call_json(400, "POST", "/order-service/sales-order", body);
 	assert_string_equal(err_code(j), "ORDC-023");
 	assert_non_null(
@@ -317,11 +319,11 @@ test_sandbox_bp__sales_order_rows_need_a_known_tax_code(void **st)
 			       "message")),
 		       "Row 2"));
 	json_decref(j);
-	snprintf(body, sizeof(body), tmpl, 2, ",\"taxCode\":\"\"");
+	snprintf(body, sizeof(body), TAX_ORDER_BODY, 2, ",\"taxCode\":\"\"");
 	j = call_json(400, "POST", "/order-service/sales-order", body);
 	assert_string_equal(err_code(j), "ORDC-023");
 	json_decref(j);
-	snprintf(body, sizeof(body), tmpl, 3, ",\"taxCode\":\"ZZ\"");
+	snprintf(body, sizeof(body), TAX_ORDER_BODY, 3, ",\"taxCode\":\"ZZ\"");
 	j = call_json(400, "POST", "/order-service/sales-order", body);
 	assert_string_equal(err_code(j), "ORDC-024");
 	json_decref(j);
@@ -346,7 +348,7 @@ test_sandbox_bp__sales_order_rows_need_a_known_tax_code(void **st)
 	sandbox_reply_dispose(&r);
 	j = call_json(200, "POST", "/order-service/sales-order", body);
 	json_decref(j);
-	snprintf(body, sizeof(body), tmpl, 4, "");
+	snprintf(body, sizeof(body), TAX_ORDER_BODY, 4, "");
 	j = call_json(400, "POST", "/order-service/sales-order", body);
 	assert_string_equal(err_code(j), "ORDC-023");
 	json_decref(j);
@@ -354,10 +356,10 @@ test_sandbox_bp__sales_order_rows_need_a_known_tax_code(void **st)
 			     "{\"tax_code_known\":true}"),
 			 200);
 	sandbox_reply_dispose(&r);
-	snprintf(body, sizeof(body), tmpl, 5, ",\"taxCode\":\"N\"");
+	snprintf(body, sizeof(body), TAX_ORDER_BODY, 5, ",\"taxCode\":\"N\"");
 	j = call_json(200, "POST", "/order-service/sales-order", body);
 	json_decref(j);
-	snprintf(body, sizeof(body), tmpl, 6, ",\"taxCode\":\"ZZ\"");
+	snprintf(body, sizeof(body), TAX_ORDER_BODY, 6, ",\"taxCode\":\"ZZ\"");
 	j = call_json(400, "POST", "/order-service/sales-order", body);
 	json_decref(j);
 }
