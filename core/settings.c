@@ -113,6 +113,7 @@ static const struct {
 	{"defaults.nominal_code", PS_SET_BC_DEFAULTS_NOMINAL_CODE},
 	{"defaults.shipping_nominal_code",
 	 PS_SET_BC_DEFAULTS_SHIPPING_NOMINAL_CODE},
+	{"defaults.tax_code", PS_SET_BC_DEFAULTS_TAX_CODE},
 	{"items.product_match_field", PS_SET_BC_ITEMS_PRODUCT_MATCH_FIELD},
 	{"customers.auto_create", PS_SET_BC_CUSTOMERS_AUTO_CREATE},
 	{"customers.update_existing", PS_SET_BC_CUSTOMERS_UPDATE_EXISTING},

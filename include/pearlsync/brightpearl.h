@@ -368,6 +368,7 @@ typedef enum ps_bp_ref_kind {
 	PS_BP_REF_SHIPPING_METHOD, /* code: the method's code */
 	PS_BP_REF_PRICE_LIST,      /* code: price list code; currency */
 	PS_BP_REF_PAYMENT_METHOD,  /* id 0 (Brightpearl has none): code */
+	PS_BP_REF_TAX_CODE,        /* code; name: the description */
 	PS_BP_REF_COUNT
 } ps_bp_ref_kind;
 

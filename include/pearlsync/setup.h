@@ -37,6 +37,7 @@
 #define PS_SETUP_LIST_BP_PROJECTS "bp.projects"
 #define PS_SETUP_LIST_BP_SHIPPING "bp.shipping_methods"
 #define PS_SETUP_LIST_BP_PAYMENT "bp.payment_methods"
+#define PS_SETUP_LIST_BP_TAX_CODES "bp.tax_codes"
 #define PS_SETUP_LIST_BP_FIELDS "bp.order_custom_fields"
 
 /*

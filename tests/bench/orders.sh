@@ -98,6 +98,7 @@ configure() {
 	q settings set bigcommerce.orders.enabled true
 	q settings set bigcommerce.defaults.channel_id 1
 	q settings set bigcommerce.defaults.warehouse_id 2
+	q settings set bigcommerce.defaults.tax_code T
 	q settings set bigcommerce.payments.enabled true
 	q mappings set order_status 'bc>bp' 11 2
 	q mappings set-default payment_method 'bc>bp' BIGCOMMERCE

@@ -167,6 +167,7 @@ bigcommerce.token sandbox-token
 bigcommerce.orders.enabled true
 bigcommerce.defaults.channel_id 1
 bigcommerce.defaults.warehouse_id 2
+bigcommerce.defaults.tax_code T
 bigcommerce.payments.enabled true
 sync.poll_interval_seconds $1
 SETTINGS

@@ -132,7 +132,7 @@ wait_for "^ *|.1 "
 keys Enter
 wait_for "Channel \* *1 "
 keys j Enter # warehouse picker
-wait_for "^ *|.3 "
+wait_for "|.3  *Retail store" # the picker, over the rows below
 keys Enter
 wait_for "Warehouse \* *2 "
 keys d # clearing a required field is refused

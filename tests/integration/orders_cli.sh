@@ -34,9 +34,20 @@ expect_rc 1
 grep -q "waiting for setting bigcommerce.defaults.warehouse_id" "$tmp/err" ||
 	fail "no 'waiting for setting' reason"
 
-step="preview"
+step="missing tax code"
 ok settings set bigcommerce.defaults.warehouse_id 2
+run preview order 100
+expect_rc 1
+grep -q "line .* has no Brightpearl tax code: .*set bigcommerce.defaults.tax_code" "$tmp/err" ||
+	fail "no reason naming the line and the tax code setting"
+
+step="preview"
+ok settings set bigcommerce.defaults.tax_code T
+ok mappings set tax_code 'bc>bp' shipping N
 ok preview order 100
+expect_out "tax code T"
+expect_out "(bigcommerce.defaults.tax_code; its tax class unmapped)"
+expect_out "shipping row: tax code N (mapping tax_code bc>bp shipping)"
 expect_out "^1\. POST /order-service/sales-order"
 expect_out "externalRef: 100"
 expect_out "customer id: 201"

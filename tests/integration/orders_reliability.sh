@@ -23,6 +23,7 @@ configure() {
 	ok settings set bigcommerce.orders.enabled true
 	ok settings set bigcommerce.defaults.channel_id 1
 	ok settings set bigcommerce.defaults.warehouse_id 2
+	ok settings set bigcommerce.defaults.tax_code T
 	ok settings set bigcommerce.payments.enabled true
 	ok settings set sync.poll_interval_seconds 5
 	ok mappings set order_status 'bc>bp' 11 2

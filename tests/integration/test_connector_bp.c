@@ -321,6 +321,7 @@ every_operation(ctx *c, const char *tag)
 		rows[1].name = "Shipping";
 		rows[1].quantity = 1;
 		rows[1].net = ps_money_from_cents(595);
+		rows[1].tax_code = "N";
 		o.customer_id = contact_id;
 		o.external_ref = ext;
 		o.ref = "#1001";
@@ -603,6 +604,7 @@ test_connector_bp__sales_credit_and_goods_out(void **state)
 	row.product_id = 1002;
 	row.quantity = 1;
 	row.net = ps_money_from_cents(1900);
+	row.tax_code = "N";
 	o.customer_id = 201;
 	o.external_ref = "bc-credit-1";
 	o.warehouse_id = 2;
@@ -679,6 +681,7 @@ test_connector_bp__batch_of_creates(void **state)
 	row.product_id = 1002;
 	row.quantity = 1;
 	row.net = ps_money_from_cents(1900);
+	row.tax_code = "N";
 	o.customer_id = 201;
 	o.warehouse_id = 2;
 	o.rows = &row;

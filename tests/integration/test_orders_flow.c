@@ -199,6 +199,7 @@ setup(void **state)
 	set(c, "bigcommerce.orders.enabled", "true");
 	set(c, "bigcommerce.orders.import_statuses", "11,7,12");
 	set(c, "bigcommerce.defaults.warehouse_id", "2");
+	set(c, "bigcommerce.defaults.tax_code", "T");
 	set(c, "bigcommerce.defaults.channel_id", "1");
 	set(c, "bigcommerce.payments.enabled", "true");
 	set(c, "brightpearl.installed_integration_instance_id", "7");
@@ -1501,6 +1502,106 @@ test_orders__batched_contact_refused(void **state)
 	}
 }
 
+/* The rows of the Brightpearl order whose externalRef is ext (borrowed
+ * from state), or NULL. */
+static json_t *
+bp_rows_of(json_t *state, const char *ext)
+{
+	json_t *o;
+	const char *k;
+
+	json_object_foreach (json_object_get(state, "orders"), k, o) {
+		const char *e =
+			json_string_value(json_object_get(o, "externalRef"));
+
+		if (e != NULL && strcmp(e, ext) == 0)
+			return json_object_get(o, "rows");
+	}
+	return NULL;
+}
+
+/* The taxCode of the row whose name starts with prefix; NULL if none. */
+static const char *
+row_tax_code(json_t *rows, const char *prefix)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach (rows, i, r) {
+		const char *n = json_string_value(json_object_get(r, "name"));
+
+		if (n != NULL && strncmp(n, prefix, strlen(prefix)) == 0)
+			return json_string_value(json_object_get(r, "taxCode"));
+	}
+	return NULL;
+}
+
+/*
+ * A varied order, placed through BigCommerce's v2 API (a zero-rated line,
+ * a taxed line, taxed shipping and an order discount), imported against
+ * the strict sandbox: every row reaches Brightpearl with the tax code the
+ * tax_code mapping or bigcommerce.defaults.tax_code gives it.
+ */
+static void
+test_orders__tax_code_on_every_row(void **state)
+{
+	static const char *const h[] = {"X-Auth-Token: sandbox-token",
+					"Content-Type: application/json",
+					"Accept: application/json", NULL};
+	ctx *c = *state;
+	sandbox_reply r;
+	char url[512], ext[32];
+	json_t *o, *st, *rows, *row;
+	int64_t id;
+	size_t i;
+
+	map(c, "tax_code", "zero_rated", "N");
+	map(c, "tax_code", "shipping", "N");
+	map(c, "tax_code", "discount", "T");
+	snprintf(url, sizeof(url), "%s/stores/sandbox/v2/orders",
+		 sandbox_proc_url(&sb, "bigcommerce"));
+	assert_int_equal(
+		sandbox_http(
+			&r, "POST", url, h,
+			"{\"status_id\":11,\"billing_address\":{\"first_name\":"
+			"\"Tax\",\"last_name\":\"Mix\",\"email\":"
+			"\"taxmix@example.com\",\"street_1\":\"1 Tax St\","
+			"\"city\":\"Town\",\"zip\":\"12345\",\"country_iso2\":"
+			"\"US\"},\"products\":[{\"name\":\"Printed book\","
+			"\"quantity\":1,\"price_ex_tax\":\"20.00\","
+			"\"price_inc_tax\":\"20.00\"},{\"name\":\"Poster\","
+			"\"quantity\":2,\"price_ex_tax\":\"10.00\","
+			"\"price_inc_tax\":\"12.00\"}],"
+			"\"shipping_cost_ex_tax\":\"5.00\","
+			"\"shipping_cost_inc_tax\":\"6.00\","
+			"\"discount_amount\":\"3.00\"}",
+			NULL),
+		201);
+	o = json_loadb(r.body, r.body_len, 0, NULL);
+	sandbox_reply_dispose(&r);
+	assert_non_null(o);
+	id = json_integer_value(json_object_get(o, "id"));
+	json_decref(o);
+	assert_true(id > 0);
+
+	deliver(c, "store/order/created", id, NULL);
+	run_due(c, 5);
+	st = bp_state();
+	snprintf(ext, sizeof(ext), "%lld", (long long)id);
+	rows = bp_rows_of(st, ext);
+	assert_non_null(rows);
+	/* book, poster, shipping, discounts */
+	assert_int_equal(json_array_size(rows), 4);
+	json_array_foreach (rows, i, row)
+		assert_non_null(
+			json_string_value(json_object_get(row, "taxCode")));
+	assert_string_equal(row_tax_code(rows, "Printed book"), "N");
+	assert_string_equal(row_tax_code(rows, "Poster"), "T");
+	assert_string_equal(row_tax_code(rows, "Shipping"), "N");
+	assert_string_equal(row_tax_code(rows, "Discounts"), "T");
+	json_decref(st);
+}
+
 static int
 group_setup(void **state)
 {
@@ -1528,6 +1629,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_orders__webhook_path_hundred_mixed_orders, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__tax_code_on_every_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_orders__poll_path_every_webhook_lost_then_edits,
 			setup, teardown),

@@ -285,6 +285,85 @@ test_sandbox_bp__errors_use_the_errors_array(void **st)
 	json_decref(j);
 }
 
+/* The code of the first error of reply j. */
+static const char *
+err_code(json_t *j)
+{
+	return json_string_value(json_object_get(
+		json_array_get(json_object_get(j, "errors"), 0), "code"));
+}
+
+/* A two-row sales order: externalRef tax-N, the second row's tax fields. */
+#define TAX_ORDER_BODY                                                         \
+	"{\"customerId\":201,\"externalRef\":\"tax-%d\","                      \
+	"\"rows\":[{\"name\":\"Poster\",\"quantity\":1,\"net\":10,"            \
+	"\"tax\":1,\"taxCode\":\"T\"},{\"name\":\"Book\","                     \
+	"\"quantity\":1,\"net\":5,\"tax\":0%s}]}"
+
+/* Sales-order rows need a taxCode (documented as required) that is one
+ * of the account's (the strictness switch "tax_code_known"). */
+static void
+test_sandbox_bp__sales_order_rows_need_a_known_tax_code(void **st)
+{
+	char body[512];
+	sandbox_reply r;
+	json_t *j;
+
+	(void)st;
+	snprintf(body, sizeof(body), TAX_ORDER_BODY, 1, "");
+	j = call_json(400, "POST", "/order-service/sales-order", body);
+	assert_string_equal(err_code(j), "ORDC-023");
+	assert_non_null(
+		strstr(json_string_value(json_object_get(
+			       json_array_get(json_object_get(j, "errors"), 0),
+			       "message")),
+		       "Row 2"));
+	json_decref(j);
+	snprintf(body, sizeof(body), TAX_ORDER_BODY, 2, ",\"taxCode\":\"\"");
+	j = call_json(400, "POST", "/order-service/sales-order", body);
+	assert_string_equal(err_code(j), "ORDC-023");
+	json_decref(j);
+	snprintf(body, sizeof(body), TAX_ORDER_BODY, 3, ",\"taxCode\":\"ZZ\"");
+	j = call_json(400, "POST", "/order-service/sales-order", body);
+	assert_string_equal(err_code(j), "ORDC-024");
+	json_decref(j);
+	/* nothing was created by the refusals */
+	{
+		json_t *all = ctl_json("GET", "/brightpearl/orders", NULL), *o;
+		size_t i;
+
+		json_array_foreach (all, i, o) {
+			const char *e = json_string_value(
+				json_object_get(o, "externalRef"));
+
+			assert_true(e == NULL || strncmp(e, "tax-", 4) != 0);
+		}
+		json_decref(all);
+	}
+
+	/* the switch off: an unknown code passes, a missing one never */
+	assert_int_equal(ctl(&r, "POST", "/brightpearl/strict",
+			     "{\"tax_code_known\":false}"),
+			 200);
+	sandbox_reply_dispose(&r);
+	j = call_json(200, "POST", "/order-service/sales-order", body);
+	json_decref(j);
+	snprintf(body, sizeof(body), TAX_ORDER_BODY, 4, "");
+	j = call_json(400, "POST", "/order-service/sales-order", body);
+	assert_string_equal(err_code(j), "ORDC-023");
+	json_decref(j);
+	assert_int_equal(ctl(&r, "POST", "/brightpearl/strict",
+			     "{\"tax_code_known\":true}"),
+			 200);
+	sandbox_reply_dispose(&r);
+	snprintf(body, sizeof(body), TAX_ORDER_BODY, 5, ",\"taxCode\":\"N\"");
+	j = call_json(200, "POST", "/order-service/sales-order", body);
+	json_decref(j);
+	snprintf(body, sizeof(body), TAX_ORDER_BODY, 6, ",\"taxCode\":\"ZZ\"");
+	j = call_json(400, "POST", "/order-service/sales-order", body);
+	json_decref(j);
+}
+
 static long
 oauth(sandbox_reply *r, const char *form)
 {
@@ -1633,7 +1712,7 @@ test_sandbox_bp__control_seed_and_ship(void **st)
 	json_decref(j);
 	snprintf(body, sizeof(body),
 		 "{\"customerId\":%lld,\"rows\":[{\"productId\":%lld,"
-		 "\"quantity\":2,\"net\":11,\"tax\":0}]}",
+		 "\"quantity\":2,\"net\":11,\"tax\":0,\"taxCode\":\"N\"}]}",
 		 (long long)cid, (long long)pid);
 	oid = response_int(
 		call_json(200, "POST", "/order-service/sales-order", body));
@@ -1660,6 +1739,8 @@ main(void)
 		cmocka_unit_test(
 			test_sandbox_bp__401_bodies_are_strings_with_throttle_headers),
 		cmocka_unit_test(test_sandbox_bp__errors_use_the_errors_array),
+		cmocka_unit_test(
+			test_sandbox_bp__sales_order_rows_need_a_known_tax_code),
 		cmocka_unit_test(
 			test_sandbox_bp__oauth_token_grants_and_errors),
 		cmocka_unit_test(

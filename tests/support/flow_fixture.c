@@ -118,6 +118,7 @@ flow_fixture_start_import(flow_fixture *fx)
 		{"bigcommerce.orders.import_statuses", "11"},
 		{"bigcommerce.defaults.channel_id", "1"},
 		{"bigcommerce.defaults.warehouse_id", "2"},
+		{"bigcommerce.defaults.tax_code", "T"},
 		{"sync.poll_interval_seconds", "86400"},
 	};
 	size_t i;
@@ -142,6 +143,7 @@ flow_fixture_setup_steps(flow_fixture *fx)
 		{"bigcommerce.orders.start_date", "2000-01-01"},
 		{"bigcommerce.defaults.channel_id", "1"},
 		{"bigcommerce.defaults.warehouse_id", "2"},
+		{"bigcommerce.defaults.tax_code", "T"},
 		{"bigcommerce.defaults.order_status_id", "2"},
 		{"bigcommerce.orders.sync_statuses", "2,5,7,8"},
 		{"bigcommerce.fulfilment.enabled", "true"},
@@ -638,6 +640,7 @@ fx_order_make(flow_fixture *fx, const char *sku1, int q1, const char *sku2,
 	rows[1].product_id = fx_bp_product(fx, sku2);
 	rows[1].name = sku2;
 	rows[1].quantity = q2;
+	rows[0].tax_code = rows[1].tax_code = "T";
 	snprintf(ext, sizeof(ext), "%" PRId64, p.bc_id);
 	o.customer_id = 201;
 	o.external_ref = ext;

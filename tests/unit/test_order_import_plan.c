@@ -3,7 +3,8 @@
  * rows and totals to the cent (tax exclusive and inclusive, coupons,
  * shipping, other currencies, rounding), the checks that stop an import
  * (unknown SKU, unmapped status, missing settings, unmapped payment
- * method), payments, notes and the filters.
+ * method), payments, notes and the filters; the tax code of every row
+ * and the refusal of a row whose code cannot be decided.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,6 +35,7 @@ typedef struct fixture {
 	char status[32], sku[4][16], name[4][32], email[32], method[32];
 	char currency[8], cmsg[64], staff[64], statuses[16], gateway[16];
 	char first[16];
+	char tax_default[8];
 } fixture;
 
 static void
@@ -107,6 +109,8 @@ fixture_new(void)
 	f->s.warehouse_id = 2;
 	f->s.match_field = PS_BP_IDENTITY_SKU;
 	f->s.captured_only = 1;
+	snprintf(f->tax_default, sizeof(f->tax_default), "%s", "T");
+	f->s.tax_code = f->tax_default;
 	f->r.customer_id = 201;
 	f->r.status_id = 2;
 	f->r.shipping_method_id = 6;
@@ -510,6 +514,135 @@ test_plan__filters_and_new_customer(void **state)
 	free(f);
 }
 
+/* A varied order: a zero-rated line, shipping, gift wrapping, handling
+ * and a coupon, each row with the code the tax_code mapping gives it. */
+static void
+test_plan__tax_code_on_every_row(void **state)
+{
+	fixture *f = fixture_new();
+	const char *classes[2] = {NULL, "R"};
+	ps_oib_plan p;
+	char *text = NULL;
+	size_t i;
+
+	(void)state;
+	/* line 1 zero-rated (no tax), line 2 of a mapped tax class */
+	f->lines[0].total_tax = 0;
+	f->lines[0].total_inc_tax = f->lines[0].total_ex_tax;
+	f->o.wrapping_cost_ex_tax = M(2, 0);
+	f->o.wrapping_cost_inc_tax = M(2, 40);
+	f->o.handling_cost_ex_tax = M(1, 0);
+	f->o.handling_cost_inc_tax = M(1, 0);
+	f->o.coupon_discount = M(3, 0);
+	f->o.total_ex_tax = M(35, 0) + M(3, 0) - M(3, 0);
+	f->o.total_inc_tax = f->o.total_ex_tax + M(5, 40);
+	f->r.tax_zero_rated = "Z";
+	f->r.tax_shipping = "S";
+	f->r.tax_gift_wrapping = "G";
+	f->r.tax_discount = "D";
+	f->r.product_tax_codes = classes;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_int_equal(p.order.nrows, 6);
+	assert_string_equal(p.order.rows[0].tax_code, "Z"); /* zero-rated */
+	assert_string_equal(p.order.rows[1].tax_code, "R"); /* its class */
+	assert_non_null(strstr(p.order.rows[2].name, "Shipping"));
+	assert_string_equal(p.order.rows[2].tax_code, "S");
+	assert_string_equal(p.order.rows[3].name, "Handling");
+	/* no handling key: untaxed handling takes zero_rated */
+	assert_string_equal(p.order.rows[3].tax_code, "Z");
+	assert_string_equal(p.order.rows[4].name, "Gift wrapping");
+	assert_string_equal(p.order.rows[4].tax_code, "G");
+	assert_non_null(strstr(p.order.rows[5].name, "Discounts"));
+	assert_string_equal(p.order.rows[5].tax_code, "D");
+	assert_int_equal(row_sum(&p), f->o.total_inc_tax);
+	for (i = 0; i < p.order.nrows; i++)
+		assert_non_null(p.order.rows[i].tax_code);
+	/* the preview shows the codes and why */
+	assert_int_equal(ps_oib__plan_render(&text, &p), 0);
+	assert_non_null(strstr(text, "tax code Z"));
+	assert_non_null(strstr(text, "tax code G"));
+	assert_non_null(strstr(text, "line 1000 ('Thing 1'): tax code Z "
+				     "(no tax: mapping tax_code bc>bp "
+				     "zero_rated)"));
+	assert_non_null(strstr(text, "shipping row: tax code S (mapping "
+				     "tax_code bc>bp shipping)"));
+	free(text);
+	ps_oib__plan_dispose(&p);
+
+	/* without the mapping every row falls back to the default */
+	f->r.tax_zero_rated = f->r.tax_shipping = NULL;
+	f->r.tax_gift_wrapping = f->r.tax_discount = NULL;
+	f->r.product_tax_codes = NULL;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	for (i = 0; i < p.order.nrows; i++)
+		assert_string_equal(p.order.rows[i].tax_code, "T");
+	assert_non_null(strstr(p.why, "shipping row: tax code T "
+				      "(bigcommerce.defaults.tax_code; "
+				      "shipping unmapped)"));
+	ps_oib__plan_dispose(&p);
+	free(f);
+}
+
+/* No mapping and no default: the entry fails naming the line and what to
+ * set, instead of sending a code the merchant never chose. */
+static void
+test_plan__undecidable_tax_code_names_the_line(void **state)
+{
+	fixture *f = fixture_new();
+	ps_oib_plan p;
+
+	(void)state;
+	f->s.tax_code = NULL;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 PS_EMAPPING);
+	assert_non_null(strstr(ps_error_last(), "line 1000 ('Thing 1')"));
+	assert_non_null(
+		strstr(ps_error_last(), "set bigcommerce.defaults.tax_code"));
+	ps_oib__plan_dispose(&p);
+
+	/* a line with no tax also names the zero_rated key */
+	f->lines[0].total_tax = 0;
+	f->lines[0].total_inc_tax = f->lines[0].total_ex_tax;
+	f->o.total_inc_tax -= M(2, 0);
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 PS_EMAPPING);
+	assert_non_null(strstr(ps_error_last(), "line 1000 ('Thing 1')"));
+	assert_non_null(strstr(ps_error_last(),
+			       "tax_code mapping (bc>bp) "
+			       "for zero_rated or set "
+			       "bigcommerce.defaults.tax_code"));
+	ps_oib__plan_dispose(&p);
+
+	/* lines covered by their class, shipping still not: names shipping */
+	{
+		const char *classes[2] = {"T", "T"};
+
+		f->r.product_tax_codes = classes;
+		assert_int_equal(
+			ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			PS_EMAPPING);
+		assert_non_null(strstr(ps_error_last(),
+				       "BigCommerce order 120 shipping row"));
+		assert_non_null(strstr(ps_error_last(), "for shipping or set"));
+		ps_oib__plan_dispose(&p);
+		/* a zero-rated mapping does not cover taxed shipping */
+		f->r.tax_zero_rated = "Z";
+		assert_int_equal(
+			ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			PS_EMAPPING);
+		ps_oib__plan_dispose(&p);
+		f->r.tax_shipping = "S";
+		assert_int_equal(
+			ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			0);
+		assert_string_equal(p.order.rows[2].tax_code, "S");
+		ps_oib__plan_dispose(&p);
+	}
+	free(f);
+}
+
 int
 main(void)
 {
@@ -529,6 +662,9 @@ main(void)
 		cmocka_unit_test(test_plan__payments_captured_and_authorised),
 		cmocka_unit_test(test_plan__notes_into_fields_or_order_notes),
 		cmocka_unit_test(test_plan__filters_and_new_customer),
+		cmocka_unit_test(test_plan__tax_code_on_every_row),
+		cmocka_unit_test(
+			test_plan__undecidable_tax_code_names_the_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -624,7 +624,7 @@ test_tui_setup__refresh_lists_sandbox(void **state)
 	assert_int_equal(
 		ps_setup_refresh(msg, sizeof(msg), f->st, &cfg, http, NOW + 5),
 		0);
-	assert_non_null(strstr(msg, "8 lists fetched from Brightpearl"));
+	assert_non_null(strstr(msg, "9 lists fetched from Brightpearl"));
 	assert_non_null(strstr(msg, "1 list fetched from BigCommerce"));
 
 	/* The demo seed's warehouses 2 and 3, nothing else made up. */
@@ -682,7 +682,7 @@ test_tui_setup__refresh_failure_keeps_cache(void **state)
 	assert_int_equal(
 		ps_setup_refresh(msg, sizeof(msg), f->st, &cfg, http, NOW + 9),
 		PS_EAUTH);
-	assert_non_null(strstr(msg, "0 of 8 lists fetched from Brightpearl"));
+	assert_non_null(strstr(msg, "0 of 9 lists fetched from Brightpearl"));
 	/* BigCommerce still fetched. */
 	assert_non_null(strstr(msg, "1 list fetched from BigCommerce"));
 	assert_int_equal(

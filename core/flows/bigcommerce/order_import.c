@@ -364,6 +364,7 @@ ps_oib__settings_dispose(ps_oib_settings *s)
 	free(s->reference_prefix);
 	free(s->nominal_code);
 	free(s->shipping_nominal_code);
+	free(s->tax_code);
 	free(s->customer_message_field);
 	free(s->staff_notes_field);
 	free(s->account);
@@ -399,6 +400,8 @@ ps_oib__settings_load(ps_oib_settings *s, ps_store *st)
 			     PS_SET_BC_DEFAULTS_NOMINAL_CODE)) < 0 ||
 	    (error = opt_str(&s->shipping_nominal_code, st,
 			     PS_SET_BC_DEFAULTS_SHIPPING_NOMINAL_CODE)) < 0 ||
+	    (error = opt_str(&s->tax_code, st, PS_SET_BC_DEFAULTS_TAX_CODE)) <
+		    0 ||
 	    (error = opt_str(&match, st, PS_SET_BC_ITEMS_PRODUCT_MATCH_FIELD)) <
 		    0 ||
 	    (error = opt_bool(&s->auto_create, st,
@@ -434,6 +437,12 @@ done:
 
 /* ---- resolving ---------------------------------------------------------- */
 
+/* The keys of the tax_code mapping that do not name a tax class. */
+#define TAX_KEYS 5
+static const char *const tax_keys[TAX_KEYS] = {
+	"zero_rated", "shipping", "handling", "gift_wrapping", "discount",
+};
+
 /* Everything resolve owns; the ps_oib_resolved borrows from it. */
 typedef struct resolve_buf {
 	ps_oib_resolved r;
@@ -447,6 +456,7 @@ typedef struct resolve_buf {
 				    differs from the order's, else "" */
 	char status_how[200];
 	char shipping_how[200];
+	char *tax[TAX_KEYS]; /* tax_code mapping values, by tax_keys[] */
 } resolve_buf;
 
 static void
@@ -464,6 +474,8 @@ resolve_dispose(resolve_buf *b)
 	free(b->product_how);
 	free(b->payment_codes);
 	free(b->payment_how);
+	for (i = 0; i < TAX_KEYS; i++)
+		free(b->tax[i]);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -642,6 +654,34 @@ resolve_products(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 	}
 	b->r.product_ids = b->product_ids;
 	b->r.product_how = (const char *const *)b->product_how;
+	return 0;
+}
+
+/*
+ * The tax_code mapping's fixed keys.  Product lines would map by their
+ * BigCommerce tax class id, which the order's products do not carry
+ * (it is in GET /v2/orders/{id}/taxes?details=true): not read yet, so
+ * r.product_tax_codes stays NULL and product rows use zero_rated or
+ * bigcommerce.defaults.tax_code.
+ */
+static int
+resolve_tax(resolve_buf *b, ps_flow_env *env)
+{
+	const char **dst[TAX_KEYS] = {
+		&b->r.tax_zero_rated,    &b->r.tax_shipping, &b->r.tax_handling,
+		&b->r.tax_gift_wrapping, &b->r.tax_discount,
+	};
+	size_t i;
+	int error;
+
+	for (i = 0; i < TAX_KEYS; i++) {
+		error = map_get(&b->tax[i], env, "tax_code", tax_keys[i], 0);
+		if (error == PS_ENOTFOUND)
+			continue;
+		if (error < 0)
+			return error;
+		*dst[i] = b->tax[i];
+	}
 	return 0;
 }
 
@@ -1065,7 +1105,8 @@ resolve_rest(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 	resolve_shipping(&b->r.shipping_method_id, b->shipping_how,
 			 sizeof(b->shipping_how), env, o);
 	b->r.shipping_how = b->shipping_how;
-	if ((error = resolve_products(b, env, s, o)) < 0)
+	if ((error = resolve_products(b, env, s, o)) < 0 ||
+	    (error = resolve_tax(b, env)) < 0)
 		return error;
 	if (s->payments_enabled &&
 	    (error = resolve_payments(b, env, o, txns)) < 0)

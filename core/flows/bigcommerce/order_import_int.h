@@ -41,6 +41,7 @@ typedef struct ps_oib_settings {
 	int64_t project_id, lead_source_id, price_list_id;
 	int64_t default_status_id;                  /* 0: unset */
 	char *nominal_code, *shipping_nominal_code; /* NULL: product default */
+	char *tax_code; /* bigcommerce.defaults.tax_code; NULL: unset */
 	ps_bp_identity match_field;
 	int auto_create, update_existing;
 	char *customer_message_field, *staff_notes_field; /* NULL: a note */
@@ -83,6 +84,19 @@ typedef struct ps_oib_resolved {
 	/* per transaction (txns->count): NULL = no mapping and no default */
 	const char *const *payment_codes;
 	const char *const *payment_how;
+	/*
+	 * Brightpearl tax codes from the mapping tax_code bc>bp, by key;
+	 * NULL where unmapped (see ps_oib__plan_build for the order they
+	 * are tried in).
+	 */
+	const char *tax_zero_rated;    /* "zero_rated": lines with no tax */
+	const char *tax_shipping;      /* "shipping" */
+	const char *tax_handling;      /* "handling" */
+	const char *tax_gift_wrapping; /* "gift_wrapping" */
+	const char *tax_discount;      /* "discount": discounts, rounding */
+	/* per order product: the code mapped from the line's BigCommerce
+	 * tax class id (the key is the id); NULL array or entry: unknown */
+	const char *const *product_tax_codes;
 } ps_oib_resolved;
 
 /* One payment the plan records, with its own storage for strings. */
@@ -150,7 +164,15 @@ typedef struct ps_oib_plan {
  * dispose with ps_oib__plan_dispose even on failure).  Fails with
  * PS_ESETTING "waiting for setting bigcommerce.defaults.warehouse_id" (or
  * bigcommerce.defaults.channel_id), PS_EMAPPING naming an unmapped status or
- * payment method, PS_EDATA naming an unknown SKU.  The plan's rows add up to
+ * payment method or a row whose tax code cannot be decided, PS_EDATA
+ * naming an unknown SKU.
+ *
+ * Every row gets a Brightpearl tax code, from the first of: the row
+ * kind's own key of the tax_code mapping ("shipping", "handling",
+ * "gift_wrapping", "discount"), then "zero_rated" when the row carries no
+ * tax, then the line's tax class (product rows), then
+ * bigcommerce.defaults.tax_code.  A row none of them covers fails the
+ * plan naming the row and what to set.  The plan's rows add up to
  * the BigCommerce total to the cent.
  */
 int ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,

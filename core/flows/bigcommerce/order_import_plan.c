@@ -381,6 +381,62 @@ plan_payments(ps_oib_plan *p, const ps_bc_order *o,
 }
 
 /*
+ * The Brightpearl tax code of row (described by what, for the operator):
+ * own, the row kind's key of the tax_code mapping (key; NULL: none),
+ * then zero_rated when the row has no tax, then class_code (the product
+ * line's tax class; NULL: unmapped or, unless class_known, not known),
+ * then bigcommerce.defaults.tax_code.  PS_EMAPPING naming the row and
+ * the keys that would decide it when none applies: never a code the
+ * merchant did not choose.
+ */
+static int
+plan_tax(ps_oib_plan *p, ps_bp_order_row *row, const char *what,
+	 const char *key, const char *own, const char *class_code,
+	 int class_known, const ps_oib_settings *s, const ps_oib_resolved *r)
+{
+	const char *zero = row->tax == 0 ? nz(r->tax_zero_rated) : NULL;
+	char hint[128] = "";
+
+	if (nz(own)) {
+		row->tax_code = own;
+		return why_add(p, "%s: tax code %s (mapping tax_code bc>bp %s)",
+			       what, own, key);
+	}
+	if (zero != NULL) {
+		row->tax_code = zero;
+		return why_add(p,
+			       "%s: tax code %s (no tax: mapping tax_code "
+			       "bc>bp zero_rated)",
+			       what, zero);
+	}
+	if (nz(class_code)) {
+		row->tax_code = class_code;
+		return why_add(p,
+			       "%s: tax code %s (mapping tax_code bc>bp of "
+			       "its BigCommerce tax class)",
+			       what, class_code);
+	}
+	if (nz(s->tax_code)) {
+		row->tax_code = s->tax_code;
+		return why_add(p,
+			       "%s: tax code %s (bigcommerce.defaults.tax_code;"
+			       " %s unmapped)",
+			       what, s->tax_code, key ? key : "its tax class");
+	}
+	if (key != NULL || row->tax == 0 || class_known)
+		snprintf(hint, sizeof(hint),
+			 "add a tax_code mapping (bc>bp) for %s%s or ",
+			 key ? key
+			     : (row->tax == 0 ? "zero_rated"
+					      : "its BigCommerce tax class"),
+			 key && row->tax == 0 ? " or zero_rated" : "");
+	return ps_error_set(PS_EMAPPING,
+			    "%s has no Brightpearl tax code: %sset "
+			    "bigcommerce.defaults.tax_code",
+			    what, hint);
+}
+
+/*
  * A handling or gift-wrapping row (name) from its ex and inc tax costs,
  * when either is non-zero, added to *net and *tax.  field is the cost's
  * name without _ex_tax/_inc_tax, for the operator.
@@ -388,10 +444,11 @@ plan_payments(ps_oib_plan *p, const ps_bc_order *o,
 static int
 plan_cost_row(ps_oib_plan *p, ps_money *net, ps_money *tax,
 	      const ps_bc_order *o, const char *name, ps_money ex, ps_money inc,
-	      const char *field)
+	      const char *field, const char *key, const char *code,
+	      const ps_oib_settings *s, const ps_oib_resolved *r)
 {
 	ps_bp_order_row *row;
-	char f[48];
+	char f[48], what[160];
 	int error;
 
 	if (ex == 0 && inc == 0)
@@ -407,7 +464,9 @@ plan_cost_row(ps_oib_plan *p, ps_money *net, ps_money *tax,
 	if ((error = diff_cents(&row->tax, inc, ex, o, f)) < 0 ||
 	    (error = add_ck(tax, *tax, row->tax, o, f)) < 0)
 		return error;
-	return 0;
+	snprintf(what, sizeof(what), "BigCommerce order %lld %s row",
+		 (long long)o->id, name);
+	return plan_tax(p, row, what, key, code, NULL, 0, s, r);
 }
 
 /*
@@ -435,9 +494,11 @@ explained(ps_money d, ps_money disc, ps_money limit)
  */
 static int
 plan_adjustment(ps_oib_plan *p, ps_money *net, ps_money *tax,
-		const ps_bc_order *o, const ps_oib_settings *s)
+		const ps_bc_order *o, const ps_oib_settings *s,
+		const ps_oib_resolved *r)
 {
 	char a[PS_MONEY_STR_MAX], b[PS_MONEY_STR_MAX], c[PS_MONEY_STR_MAX];
+	char what[200];
 	ps_money want_net, want_inc, want_tax, dn, dt, disc, limit;
 	ps_bp_order_row *row;
 	int error, net_ok;
@@ -495,7 +556,10 @@ plan_adjustment(ps_oib_plan *p, ps_money *net, ps_money *tax,
 	why_add(p, "%s row: net %s tax %s so the total matches BigCommerce",
 		row->name, ps_money_format(a, sizeof(a), dn, 2),
 		ps_money_format(b, sizeof(b), dt, 2));
-	return 0;
+	snprintf(what, sizeof(what), "BigCommerce order %lld %s row",
+		 (long long)o->id, row->name);
+	return plan_tax(p, row, what, "discount", r->tax_discount, NULL, 0, s,
+			r);
 }
 
 int
@@ -621,6 +685,21 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 		row->nominal_code = s->nominal_code;
 		row->external_ref = p->row_refs[p->nrows];
 		p->nrows++;
+		{
+			char what[200];
+
+			snprintf(what, sizeof(what),
+				 "BigCommerce order %lld line %lld ('%s')",
+				 (long long)o->id, (long long)l->id,
+				 l->name ? l->name : "");
+			if ((error = plan_tax(p, row, what, NULL, NULL,
+					      r->product_tax_codes
+						      ? r->product_tax_codes[i]
+						      : NULL,
+					      r->product_tax_codes != NULL, s,
+					      r)) < 0)
+				goto done;
+		}
 		if (row->product_id > 0) {
 			p->reserve[p->nreserve].product_id = row->product_id;
 			p->reserve[p->nreserve].quantity = l->quantity;
@@ -643,6 +722,7 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 				? o->shipping_addresses[0].shipping_method
 				: "";
 		ps_money sn, st;
+		char what[80];
 
 		if ((error = to_cents(&sn, o->shipping_cost_ex_tax, o,
 				      "shipping_cost_ex_tax")) < 0 ||
@@ -666,15 +746,24 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 			    (error = add_ck(&tax, tax, st, o,
 					    "shipping_cost_inc_tax")) < 0)
 				goto done;
+			snprintf(what, sizeof(what),
+				 "BigCommerce order %lld shipping row",
+				 (long long)o->id);
+			if ((error = plan_tax(p, row, what, "shipping",
+					      r->tax_shipping, NULL, 0, s, r)) <
+			    0)
+				goto done;
 		}
 	}
-	if ((error = plan_cost_row(
-		     p, &net, &tax, o, "Handling", o->handling_cost_ex_tax,
-		     o->handling_cost_inc_tax, "handling_cost")) < 0 ||
+	if ((error = plan_cost_row(p, &net, &tax, o, "Handling",
+				   o->handling_cost_ex_tax,
+				   o->handling_cost_inc_tax, "handling_cost",
+				   "handling", r->tax_handling, s, r)) < 0 ||
 	    (error = plan_cost_row(
 		     p, &net, &tax, o, "Gift wrapping", o->wrapping_cost_ex_tax,
-		     o->wrapping_cost_inc_tax, "wrapping_cost")) < 0 ||
-	    (error = plan_adjustment(p, &net, &tax, o, s)) < 0)
+		     o->wrapping_cost_inc_tax, "wrapping_cost", "gift_wrapping",
+		     r->tax_gift_wrapping, s, r)) < 0 ||
+	    (error = plan_adjustment(p, &net, &tax, o, s, r)) < 0)
 		goto done;
 	p->total_net = net;
 	p->total_tax = tax;
@@ -796,13 +885,15 @@ ps_oib__plan_render(char **out, const ps_oib_plan *plan)
 	for (i = 0; i < o->nrows; i++) {
 		const ps_bp_order_row *r = &o->rows[i];
 
-		why_add(&t, "    row: %s%lld x %s  net %s tax %s%s%s",
+		why_add(&t,
+			"    row: %s%lld x %s  net %s tax %s  tax code %s%s%s",
 			r->product_id ? "product " : "",
 			r->product_id ? (long long)r->product_id
 				      : (long long)r->quantity,
 			r->product_id ? "" : r->name,
 			ps_money_format(a, sizeof(a), r->net, 2),
 			ps_money_format(b, sizeof(b), r->tax, 2),
+			r->tax_code ? r->tax_code : "(none)",
 			r->nominal_code ? "  nominal " : "",
 			r->nominal_code ? r->nominal_code : "");
 		if (r->product_id)

@@ -41,6 +41,10 @@ static const ps_setup_field defaults[] = {
 	  PS_SETUP_LIST_BP_PROJECTS, 0, 0),
 	F(PS_SETUP_FIELD_PICK, "Lead source", PS_SET_BC_DEFAULTS_LEAD_SOURCE_ID,
 	  PS_SETUP_LIST_BP_LEAD_SOURCES, 0, 0),
+	F(PS_SETUP_FIELD_PICK, "Tax code", PS_SET_BC_DEFAULTS_TAX_CODE,
+	  PS_SETUP_LIST_BP_TAX_CODES, 0, 0),
+	F(PS_SETUP_FIELD_MAPPING, "Tax codes by BigCommerce tax class",
+	  "tax_code", "bc>bp", 0, 0),
 };
 
 static const ps_setup_field status_mapping[] = {
@@ -203,8 +207,9 @@ static const ps_setup_step_def steps[] = {
 	{"Order sync", "Which orders are imported and which statuses go back",
 	 order_sync, PS__ARRAY_LEN(order_sync), NULL},
 	{"Defaults",
-	 "Channel, warehouse, project and lead source of new orders", defaults,
-	 PS__ARRAY_LEN(defaults), NULL},
+	 "Channel, warehouse, project, lead source and tax codes of new "
+	 "orders",
+	 defaults, PS__ARRAY_LEN(defaults), NULL},
 	{"Status mapping", "Order statuses mapped both ways, with defaults",
 	 status_mapping, PS__ARRAY_LEN(status_mapping), NULL},
 	{"Items and customers", "How products match; unknown customers", items,
@@ -243,6 +248,10 @@ static const ps_setup_mapping_kind mappings[] = {
 	{"channel", "bc>bp", "Channels, BigCommerce to Brightpearl",
 	 "BigCommerce channel id", "Brightpearl channel", NULL,
 	 PS_SETUP_LIST_BP_CHANNELS},
+	{"tax_code", "bc>bp", "Tax codes, BigCommerce to Brightpearl",
+	 "BigCommerce tax class id, or zero_rated, shipping, handling, "
+	 "gift_wrapping, discount",
+	 "Brightpearl tax code", NULL, PS_SETUP_LIST_BP_TAX_CODES},
 	{"product", "bc>bp", "Products, BigCommerce to Brightpearl",
 	 "BigCommerce SKU", "Brightpearl SKU", NULL, NULL},
 };

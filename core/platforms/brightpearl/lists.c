@@ -1,7 +1,8 @@
 /*
  * lists.c - the Brightpearl lists the console offers as pickers: order
  * statuses (sales orders only), warehouses, channels, lead sources,
- * projects, shipping and payment methods, and the sales-order custom
+ * projects, shipping and payment methods, tax codes (picked by code:
+ * the sales-order row's taxCode), and the sales-order custom
  * fields, each cached as a JSON array of {"id", "name"} (platform.h).
  */
 #include "internal.h"
@@ -22,7 +23,7 @@ static const ps_bp_ref_kind refs[] = {
 	PS_BP_REF_ORDER_STATUS,   PS_BP_REF_WAREHOUSE,
 	PS_BP_REF_CHANNEL,        PS_BP_REF_LEAD_SOURCE,
 	PS_BP_REF_PROJECT,        PS_BP_REF_SHIPPING_METHOD,
-	PS_BP_REF_PAYMENT_METHOD,
+	PS_BP_REF_PAYMENT_METHOD, PS_BP_REF_TAX_CODE,
 };
 
 const ps_platform_list ps_bp__lists[PS_BP__NLISTS] = {
@@ -33,6 +34,7 @@ const ps_platform_list ps_bp__lists[PS_BP__NLISTS] = {
 	{PS_SETUP_LIST_BP_PROJECTS, "project"},
 	{PS_SETUP_LIST_BP_SHIPPING, "shipping method"},
 	{PS_SETUP_LIST_BP_PAYMENT, "payment method"},
+	{PS_SETUP_LIST_BP_TAX_CODES, "tax code"},
 	{PS_SETUP_LIST_BP_FIELDS, "custom field"},
 };
 
@@ -81,7 +83,9 @@ fetch_ref(ps_store *st, ps_bp *bp, size_t which, int64_t now)
 		if (refs[which] == PS_BP_REF_ORDER_STATUS && r->code != NULL &&
 		    strcmp(r->code, "SO") != 0)
 			continue;
-		if (refs[which] == PS_BP_REF_PAYMENT_METHOD) {
+		/* payment methods and tax codes are picked by code */
+		if (refs[which] == PS_BP_REF_PAYMENT_METHOD ||
+		    refs[which] == PS_BP_REF_TAX_CODE) {
 			error = list_add(arr, r->code ? r->code : "", r->name);
 		} else {
 			snprintf(id, sizeof(id), "%lld", (long long)r->id);

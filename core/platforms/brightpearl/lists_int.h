@@ -11,7 +11,7 @@
 #include "pearlsync/platform.h"
 
 /* How many lists: the ops table's nlists. */
-#define PS_BP__NLISTS 8
+#define PS_BP__NLISTS 9
 
 extern const ps_platform_list ps_bp__lists[PS_BP__NLISTS];
 

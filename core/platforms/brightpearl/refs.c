@@ -78,6 +78,7 @@ static const struct {
 	{"shipping method", "/warehouse-service/shipping-method", "id"},
 	{"price list", "/product-service/price-list", "id"},
 	{"payment method", "/accounting-service/payment-method", "id"},
+	{"tax code", "/accounting-service/tax-code", "id"},
 };
 
 const char *
@@ -163,6 +164,12 @@ ref_read(ps_bp_ref *r, ps_bp_ref_kind kind, const json_t *j)
 						   "currencyCode", what)) < 0)
 			return error;
 		break;
+	case PS_BP_REF_TAX_CODE:
+		/* [{"id","code","description","rate"}] (reference §10) */
+		if (r->name == NULL)
+			r->name = json_string_value(
+				ps_conn__json_at(j, "description"));
+		return ps_conn__json_str(&r->code, j, "code", what);
 	case PS_BP_REF_LEAD_SOURCE:
 	case PS_BP_REF_PROJECT:
 	case PS_BP_REF_PAYMENT_METHOD:

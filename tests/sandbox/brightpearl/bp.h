@@ -20,6 +20,7 @@ typedef struct bp_state {
 	sb_platform *pf;
 	sb_window quota;
 	int expired;       /* control: bearer tokens answer "expired" */
+	int lax_tax_codes; /* control "strict": unknown row tax codes pass */
 	json_t *orders;    /* {"id": internal order} (SO and SC) */
 	json_t *dup_guard; /* {"externalRef|iiid": id} */
 	json_t *statuses;  /* [status] */

@@ -1064,6 +1064,7 @@ bp_reset(sb_platform *pf, int demo)
 	bp_clear(bp);
 	memset(bp->next_id, 0, sizeof(bp->next_id));
 	bp->expired = 0;
+	bp->lax_tax_codes = 0;
 	bp->orders = json_object();
 	bp->dup_guard = json_object();
 	bp->statuses = json_array();
@@ -1465,6 +1466,16 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 	} else if (strcmp(a, "auth") == 0) {
 		bp->expired = json_is_true(json_object_get(in, "expired"));
 		sb_resp_json(resp, 200, json_object(), NULL);
+	} else if (strcmp(a, "strict") == 0) {
+		/* strictness switches for rules no source states outright */
+		json_t *v = json_object_get(in, "tax_code_known");
+
+		if (json_is_boolean(v))
+			bp->lax_tax_codes = !json_is_true(v);
+		sb_resp_json(resp, 200,
+			     json_pack("{s:b}", "tax_code_known",
+				       !bp->lax_tax_codes),
+			     NULL);
 	} else if (strcmp(a, "state") == 0) {
 		sb_resp_json(resp, 200, bp_state_json(pf), NULL);
 	} else if (strncmp(a, "orders", 6) == 0 &&
