@@ -1563,13 +1563,12 @@ check_reserved_by_row(int64_t bc_id)
 	res = json_object_get(json_object_get(state, "reservations"), key);
 	if (res == NULL)
 		fail_msg("order %lld has no reservation", (long long)oid);
-	assert_int_equal(json_integer_value(json_object_get(res,
-							    "warehouseId")),
-			 2);
+	assert_int_equal(
+		json_integer_value(json_object_get(res, "warehouseId")), 2);
 	rows = json_object_get(res, "orderRows");
 	json_array_foreach (json_object_get(o, "rows"), i, row) {
-		int64_t pid = json_integer_value(
-			json_object_get(row, "productId"));
+		int64_t pid =
+			json_integer_value(json_object_get(row, "productId"));
 		int64_t q, rq;
 
 		if (pid <= 0)
@@ -1583,18 +1582,18 @@ check_reserved_by_row(int64_t bc_id)
 			fail_msg("row %s of order %lld is not reserved", key,
 				 (long long)oid);
 		q = (int64_t)strtoll(
-			json_string_value(json_object_get(row, "quantity")) ?
-				json_string_value(
-					json_object_get(row, "quantity")) :
-				"0",
+			json_string_value(json_object_get(row, "quantity"))
+				? json_string_value(
+					  json_object_get(row, "quantity"))
+				: "0",
 			NULL, 10);
 		if (q == 0)
-			q = json_integer_value(json_object_get(row,
-							       "quantity"));
+			q = json_integer_value(
+				json_object_get(row, "quantity"));
 		rq = json_integer_value(json_object_get(r, "quantity"));
-		assert_int_equal(json_integer_value(
-					 json_object_get(r, "productId")),
-				 pid);
+		assert_int_equal(
+			json_integer_value(json_object_get(r, "productId")),
+			pid);
 		assert_int_equal(rq, q);
 		if (q == 1) {
 			cap = pid;

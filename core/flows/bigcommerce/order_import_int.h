@@ -165,8 +165,7 @@ void ps_oib__plan_dispose(ps_oib_plan *p);
  * rows as read back; the n-th line of a product takes that product's n-th
  * row by row id.  PS_EDATA when a line has no row left.
  */
-int ps_oib__reserve_rows(ps_oib_plan *p, const ps_bp_order_row *rows,
-			 size_t n);
+int ps_oib__reserve_rows(ps_oib_plan *p, const ps_bp_order_row *rows, size_t n);
 
 /*
  * ps_oib__plan_render - the requests of p as text, one block per request

@@ -1703,8 +1703,8 @@ order_create(bp_state *bp, sb_request *req, sb_response *resp, const char *type)
 			int64_t rid = sb_json_int(v, -1);
 
 			if (!v || json_is_null(v) ||
-			    (rid == 0 && strcmp(refs[k].field,
-						"channelId") == 0))
+			    (rid == 0 &&
+			     strcmp(refs[k].field, "channelId") == 0))
 				continue;
 			if (rid <= 0 || !list_has(lst, "id", rid)) {
 				bp_err(resp, 400, refs[k].code,
@@ -2628,9 +2628,8 @@ r_reservation_post(sb_platform *pf, sb_request *req, sb_response *resp)
 			return 0;
 		}
 		if (bp_strict(bp, "reservationRows") &&
-		    (!row ||
-		     sb_json_int(json_object_get(row, "productId"), 0) !=
-			     pid)) {
+		    (!row || sb_json_int(json_object_get(row, "productId"),
+					 0) != pid)) {
 			json_decref(in);
 			bp_err(resp, 400, "WHSC-017",
 			       "Sales order row %lld of product %lld is not "
@@ -2648,8 +2647,8 @@ r_reservation_post(sb_platform *pf, sb_request *req, sb_response *resp)
 		int64_t free_q;
 		char rk[32];
 
-		ID_KEY(rk, sb_json_int(json_object_get(p, "salesOrderRowId"),
-				       0));
+		ID_KEY(rk,
+		       sb_json_int(json_object_get(p, "salesOrderRowId"), 0));
 		cell = stock_cell(bp, pid, wh);
 		free_q = json_integer_value(json_object_get(cell, "inStock")) -
 			 json_integer_value(json_object_get(cell, "allocated"));

@@ -1407,9 +1407,9 @@ ctl_strict(bp_state *bp, json_t *in, sb_response *resp)
 		json_object_set(bp->strict, k, v);
 	}
 	for (i = 0; bp_strict_rules[i]; i++)
-		json_object_set_new(out, bp_strict_rules[i],
-				    json_boolean(bp_strict(
-					    bp, bp_strict_rules[i])));
+		json_object_set_new(
+			out, bp_strict_rules[i],
+			json_boolean(bp_strict(bp, bp_strict_rules[i])));
 	sb_resp_json(resp, 200, out, NULL);
 }
 
