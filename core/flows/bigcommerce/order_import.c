@@ -43,7 +43,10 @@
  * when the entry was interrupted, failed before or is on a later attempt, the
  * order is looked up by externalRef first and adopted.  Payments are keyed by
  * transaction reference, notes are not re-added when the order already has the
- * text, and a reservation that already exists is kept.
+ * text, and a reservation that already exists is kept.  Reservations are
+ * per sales-order row: the sales-order POST replies only the id, so the
+ * row ids are read back from the order (one read, or one id-set read for
+ * a batch) before the reservation is sent.
  *
  * Batches (perform_batch, when the worker has several imports due): each
  * import is prepared as in perform (order read, filters, contacts and
