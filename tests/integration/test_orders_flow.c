@@ -1602,6 +1602,196 @@ test_orders__tax_code_on_every_row(void **state)
 	json_decref(st);
 }
 
+/* ---- reservations by row ------------------------------------------------ */
+
+/* A guest order of MUG-LOGO x2, CAP-BLK x1 and MUG-LOGO x3 (one product
+ * on two lines); i makes the guest unique. */
+static placed
+place_three_lines(int i)
+{
+	char body[1024];
+	placed p;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(body, sizeof(body),
+		 "{\"billing_address\":{\"first_name\":\"Re\",\"last_name\":"
+		 "\"Serve\",\"email\":\"reserve-%d@example.com\",\"street_1\":"
+		 "\"%d Row St\",\"city\":\"Town\",\"zip\":\"12345\","
+		 "\"country_iso2\":\"US\"},\"lines\":[{\"sku\":\"MUG-LOGO\","
+		 "\"quantity\":2},{\"sku\":\"CAP-BLK\",\"quantity\":1},"
+		 "{\"sku\":\"MUG-LOGO\",\"quantity\":3}],\"status_id\":11}",
+		 i, i);
+	place_body(&p, body);
+	return p;
+}
+
+/* The Brightpearl order (internal shape) whose externalRef is bc_id. */
+static json_t *
+bp_order_by_ref(json_t *state, int64_t bc_id)
+{
+	json_t *o;
+	const char *k, *ext;
+	char want[32];
+
+	snprintf(want, sizeof(want), "%lld", (long long)bc_id);
+	json_object_foreach (json_object_get(state, "orders"), k, o) {
+		ext = json_string_value(json_object_get(o, "externalRef"));
+		if (ext != NULL && strcmp(ext, want) == 0)
+			return o;
+	}
+	fail_msg("no Brightpearl order for BigCommerce order %s", want);
+	return NULL;
+}
+
+/*
+ * The reservation of the order imported from bc_id, read from the
+ * sandbox's state: one reservation row per product row of the order, on
+ * that row's id, for that row's product and quantity (MUG-LOGO 2 and 3
+ * on two rows of their own, CAP-BLK 1), in warehouse 2.
+ */
+static void
+check_reserved_by_row(int64_t bc_id)
+{
+	json_t *state = bp_state(), *o, *res, *rows, *row, *r;
+	int64_t mug = 0, cap = 0, oid;
+	char key[32];
+	size_t i, product_rows = 0;
+	int seen_mug2 = 0, seen_mug3 = 0, seen_cap = 0;
+
+	o = bp_order_by_ref(state, bc_id);
+	oid = json_integer_value(json_object_get(o, "id"));
+	snprintf(key, sizeof(key), "%lld", (long long)oid);
+	res = json_object_get(json_object_get(state, "reservations"), key);
+	if (res == NULL)
+		fail_msg("order %lld has no reservation", (long long)oid);
+	assert_int_equal(
+		json_integer_value(json_object_get(res, "warehouseId")), 2);
+	rows = json_object_get(res, "orderRows");
+	json_array_foreach (json_object_get(o, "rows"), i, row) {
+		int64_t pid =
+			json_integer_value(json_object_get(row, "productId"));
+		int64_t q, rq;
+
+		if (pid <= 0)
+			continue; /* shipping, discounts */
+		product_rows++;
+		snprintf(key, sizeof(key), "%lld",
+			 (long long)json_integer_value(
+				 json_object_get(row, "id")));
+		r = json_object_get(rows, key);
+		if (r == NULL)
+			fail_msg("row %s of order %lld is not reserved", key,
+				 (long long)oid);
+		q = (int64_t)strtoll(
+			json_string_value(json_object_get(row, "quantity"))
+				? json_string_value(
+					  json_object_get(row, "quantity"))
+				: "0",
+			NULL, 10);
+		if (q == 0)
+			q = json_integer_value(
+				json_object_get(row, "quantity"));
+		rq = json_integer_value(json_object_get(r, "quantity"));
+		assert_int_equal(
+			json_integer_value(json_object_get(r, "productId")),
+			pid);
+		assert_int_equal(rq, q);
+		if (q == 1) {
+			cap = pid;
+			seen_cap = 1;
+		} else {
+			mug = pid;
+			seen_mug2 |= q == 2;
+			seen_mug3 |= q == 3;
+		}
+	}
+	assert_int_equal(product_rows, 3);
+	assert_int_equal(json_object_size(rows), 3);
+	assert_true(seen_mug2 && seen_mug3 && seen_cap);
+	assert_true(mug > 0 && cap > 0 && mug != cap);
+	json_decref(state);
+}
+
+static void
+entry_synced(ctx *c, int64_t bc_id)
+{
+	ps_log_entry e;
+	char key[64];
+
+	snprintf(key, sizeof(key), "bc:order:%lld:import", (long long)bc_id);
+	assert_int_equal(ps_store_log_get_by_key(&e, c->st, key), 0);
+	if (e.status != PS_ENTRY_SYNCED)
+		fail_msg("%s: status %d, %s", key, (int)e.status,
+			 e.reason ? e.reason : "");
+	ps_log_entry_dispose(&e);
+}
+
+static void
+test_orders__reservation_on_each_row(void **state)
+{
+	ctx *c = *state;
+	placed p = place_three_lines(1);
+
+	deliver(c, "store/order/created", p.id, NULL);
+	run_due(c, 3);
+	entry_synced(c, p.id);
+	check_reserved_by_row(p.id);
+}
+
+static void
+test_orders__batched_reservations_on_each_row_one_read(void **state)
+{
+	ctx *c = *state;
+	placed ps[4];
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		ps[i] = place_three_lines(10 + (int)i);
+	deliver_all(c, ps, 4);
+	c->env.backlog = 1;
+	sb_post("/_sandbox/requests/reset", "{}");
+	run_due_batched(c, 3);
+	for (i = 0; i < 4; i++) {
+		entry_synced(c, ps[i].id);
+		check_reserved_by_row(ps[i].id);
+	}
+	/* the four orders' rows in one id-set read, the reservations in
+	 * the multi-message */
+	assert_int_equal(bp_endpoint_count("GET /order-service/order/{idset}"),
+			 1);
+	assert_int_equal(bp_endpoint_count("POST /warehouse-service/order/{id}/"
+					   "reservation/warehouse/{wh}"),
+			 0);
+}
+
+static void
+test_orders__unknown_warehouse_fails_the_entry(void **state)
+{
+	ctx *c = *state;
+	placed p = place_three_lines(30);
+	ps_log_entry e;
+	char key[64];
+	json_t *st;
+	ps_money total = -1;
+
+	set(c, "bigcommerce.defaults.warehouse_id", "99");
+	deliver(c, "store/order/created", p.id, NULL);
+	run_due(c, 3);
+	snprintf(key, sizeof(key), "bc:order:%lld:import", (long long)p.id);
+	assert_int_equal(ps_store_log_get_by_key(&e, c->st, key), 0);
+	assert_int_equal(e.status, PS_ENTRY_FAILED);
+	if (e.reason == NULL ||
+	    strstr(e.reason, "Warehouse 99 does not exist") == NULL)
+		fail_msg("reason: %s", e.reason ? e.reason : "(none)");
+	ps_log_entry_dispose(&e);
+	/* nothing in Brightpearl */
+	st = bp_state();
+	snprintf(key, sizeof(key), "%lld", (long long)p.id);
+	bp_orders_check(st, key, &total, NULL);
+	assert_int_equal(total, -1);
+	json_decref(st);
+}
+
 static int
 group_setup(void **state)
 {
@@ -1664,6 +1854,14 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_orders__batched_contact_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__reservation_on_each_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__batched_reservations_on_each_row_one_read,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__unknown_warehouse_fails_the_entry, setup,
+			teardown),
 	};
 
 	ps_lib_init();

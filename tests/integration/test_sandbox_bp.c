@@ -1732,6 +1732,285 @@ test_sandbox_bp__control_seed_and_ship(void **st)
 	json_decref(j);
 }
 
+/* ---- stock: reservations by row, goods-out and cancellation ------------- */
+
+/* A field of a product's availability in warehouse wh. */
+static json_int_t
+avail_field(json_int_t pid, const char *wh, const char *field)
+{
+	char path[128], key[32];
+	json_t *j, *p;
+	json_int_t v;
+
+	snprintf(path, sizeof(path),
+		 "/warehouse-service/product-availability/%lld",
+		 (long long)pid);
+	snprintf(key, sizeof(key), "%lld", (long long)pid);
+	j = call_json(200, "GET", path, NULL);
+	p = json_object_get(json_object_get(j, "response"), key);
+	p = json_object_get(json_object_get(p, "warehouses"), wh);
+	v = json_integer_value(json_object_get(p, field));
+	json_decref(j);
+	return v;
+}
+
+/* The only row id of order id. */
+static json_int_t
+only_row(json_int_t id)
+{
+	char path[96];
+	json_t *j, *row;
+	const char *k;
+	json_int_t row_id = 0;
+
+	snprintf(path, sizeof(path), "/order-service/order/%lld",
+		 (long long)id);
+	j = call_json(200, "GET", path, NULL);
+	json_object_foreach (
+		json_object_get(
+			json_array_get(json_object_get(j, "response"), 0),
+			"orderRows"),
+		k, row)
+		row_id = strtoll(k, NULL, 10);
+	json_decref(j);
+	assert_true(row_id > 0);
+	return row_id;
+}
+
+/* POST a reservation of qty of pid on row_id in warehouse wh; the reply. */
+static json_t *
+reserve(long want, json_int_t id, int wh, int pid, json_int_t row_id, int qty)
+{
+	char path[128], body[256];
+
+	snprintf(path, sizeof(path),
+		 "/warehouse-service/order/%lld/reservation/warehouse/%d",
+		 (long long)id, wh);
+	snprintf(body, sizeof(body),
+		 "{\"products\":[{\"productId\":\"%d\",\"salesOrderRowId\":"
+		 "\"%lld\",\"quantity\":\"%d\"}]}",
+		 pid, (long long)row_id, qty);
+	return call_json(want, "POST", path, body);
+}
+
+static const char *
+error_code(json_t *j)
+{
+	return json_string_value(json_object_get(
+		json_array_get(json_object_get(j, "errors"), 0), "code"));
+}
+
+static void
+test_sandbox_bp__reservation_refuses_rows_and_warehouses_not_the_orders(
+	void **st)
+{
+	json_int_t a, b, row_a, row_b, free_before;
+	json_t *j;
+
+	(void)st;
+	a = create_order("BC-RROW-A", 3, 1004, 2);
+	b = create_order("BC-RROW-B", 3, 1004, 1);
+	row_a = only_row(a);
+	row_b = only_row(b);
+	free_before = avail_field(1004, "2", "onHand");
+	/* another order's row, the placeholder row 0, a row of another
+	 * product, a warehouse the account does not have */
+	j = reserve(400, a, 2, 1004, row_b, 2);
+	assert_string_equal(error_code(j), "WHSC-017");
+	json_decref(j);
+	json_decref(reserve(400, a, 2, 1004, 0, 2));
+	json_decref(reserve(400, a, 2, 1003, row_a, 2));
+	j = reserve(400, a, 99, 1004, row_a, 2);
+	assert_string_equal(error_code(j), "WHSC-016");
+	json_decref(j);
+	/* nothing was taken by the refusals */
+	assert_int_equal(avail_field(1004, "2", "onHand"), free_before);
+	json_decref(call_json(404, "GET",
+			      "/warehouse-service/order/999999/reservation",
+			      NULL));
+	/* the switch relaxes the row rule only */
+	json_decref(ctl_json("POST", "/brightpearl/strict",
+			     "{\"reservationRows\":false}"));
+	json_decref(reserve(400, b, 99, 1004, 0, 1));
+	json_decref(reserve(200, b, 2, 1004, 0, 1));
+	j = ctl_json("POST", "/brightpearl/strict",
+		     "{\"reservationRows\":true}");
+	assert_true(json_is_true(json_object_get(j, "reservationRows")));
+	assert_true(json_is_true(json_object_get(j, "reservationWarehouse")));
+	json_decref(j);
+	json_decref(reserve(200, a, 2, 1004, row_a, 2));
+	assert_int_equal(avail_field(1004, "2", "onHand"), free_before - 3);
+}
+
+static void
+test_sandbox_bp__sales_order_refuses_unknown_references(void **st)
+{
+	static const struct {
+		const char *field, *code;
+	} cases[] = {
+		{"\"warehouseId\":99", "ORDC-060"},
+		{"\"channelId\":99", "ORDC-061"},
+		{"\"priceListId\":99", "ORDC-062"},
+	};
+	char body[512];
+	size_t i;
+	json_t *j;
+
+	(void)st;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(body, sizeof(body),
+			 "{\"customer\":{\"id\":201},%s,\"rows\":[{"
+			 "\"productId\":1001,\"quantity\":\"1\",\"net\":"
+			 "\"19.00\",\"tax\":\"0\",\"taxCode\":\"T\"}]}",
+			 cases[i].field);
+		j = call_json(400, "POST", "/order-service/sales-order", body);
+		assert_string_equal(error_code(j), cases[i].code);
+		json_decref(j);
+	}
+	/* known ids pass; the switch lets unknown ones through */
+	json_decref(call_json(
+		200, "POST", "/order-service/sales-order",
+		"{\"customer\":{\"id\":201},\"warehouseId\":3,\"channelId\":1,"
+		"\"priceListId\":1,\"rows\":[]}"));
+	json_decref(ctl_json("POST", "/brightpearl/strict",
+			     "{\"orderReferences\":false}"));
+	json_decref(call_json(200, "POST", "/order-service/sales-order",
+			      "{\"customer\":{\"id\":201},\"warehouseId\":99,"
+			      "\"rows\":[]}"));
+	json_decref(ctl_json("POST", "/brightpearl/strict",
+			     "{\"orderReferences\":true}"));
+	json_decref(call_json(400, "POST", "/order-service/sales-order",
+			      "{\"customer\":{\"id\":201},\"warehouseId\":99,"
+			      "\"rows\":[]}"));
+}
+
+static void
+test_sandbox_bp__goods_out_ships_the_reservation_once(void **st)
+{
+	json_int_t id, row_id, free0, stock0, gon;
+	char path[160], body[512];
+	json_t *j;
+
+	(void)st;
+	free0 = avail_field(1009, "2", "onHand");
+	stock0 = avail_field(1009, "2", "inStock");
+	id = create_order("BC-GONRES", 3, 1009, 4);
+	row_id = only_row(id);
+	json_decref(reserve(200, id, 2, 1009, row_id, 3));
+	assert_int_equal(avail_field(1009, "2", "onHand"), free0 - 3);
+	/* a note for all four: three were reserved, one more is taken */
+	snprintf(path, sizeof(path),
+		 "/warehouse-service/order/%lld/goods-note/goods-out",
+		 (long long)id);
+	snprintf(body, sizeof(body),
+		 "{\"warehouses\":[{\"warehouseId\":2,\"products\":[{"
+		 "\"productId\":1009,\"salesOrderRowId\":%lld,\"quantity\":4}"
+		 "]}]}",
+		 (long long)row_id);
+	j = call_json(200, "POST", path, body);
+	gon = json_integer_value(
+		json_array_get(json_object_get(j, "response"), 0));
+	json_decref(j);
+	assert_int_equal(avail_field(1009, "2", "onHand"), free0 - 4);
+	assert_int_equal(avail_field(1009, "2", "allocated"),
+			 stock0 - free0 + 4);
+	/* the note took the reservation over */
+	snprintf(path, sizeof(path),
+		 "/warehouse-service/order/%lld/reservation", (long long)id);
+	json_decref(call_json(404, "GET", path, NULL));
+	snprintf(path, sizeof(path),
+		 "/warehouse-service/goods-note/goods-out/%lld/event",
+		 (long long)gon);
+	json_decref(call_json(200, "POST", path,
+			      "{\"events\":[{\"eventCode\":\"SHW\"}]}"));
+	assert_int_equal(avail_field(1009, "2", "inStock"), stock0 - 4);
+	assert_int_equal(avail_field(1009, "2", "onHand"), free0 - 4);
+}
+
+static void
+test_sandbox_bp__cancelled_order_releases_its_reservation(void **st)
+{
+	json_int_t id, free0;
+	char path[128], body[128];
+
+	(void)st;
+	free0 = avail_field(1010, "2", "onHand");
+	id = create_order("BC-CANCEL", 3, 1010, 5);
+	json_decref(reserve(200, id, 2, 1010, only_row(id), 5));
+	assert_int_equal(avail_field(1010, "2", "onHand"), free0 - 5);
+	/* another status keeps it */
+	snprintf(body, sizeof(body), "{\"orderStatusId\":7}");
+	snprintf(path, sizeof(path), "/order-service/order/%lld/status",
+		 (long long)id);
+	json_decref(call_json(200, "PUT", path, body));
+	assert_int_equal(avail_field(1010, "2", "onHand"), free0 - 5);
+	/* cancelled (status 5) releases it */
+	snprintf(body, sizeof(body), "{\"orderStatusId\":5}");
+	json_decref(call_json(200, "PUT", path, body));
+	assert_int_equal(avail_field(1010, "2", "onHand"), free0);
+	snprintf(path, sizeof(path),
+		 "/warehouse-service/order/%lld/reservation", (long long)id);
+	json_decref(call_json(404, "GET", path, NULL));
+}
+
+static int
+listener_has(listener *l, const char *a, const char *b)
+{
+	int i, found = 0;
+
+	pthread_mutex_lock(&l->mu);
+	for (i = 0; i < l->count && i < 8; i++)
+		found |= strstr(l->bodies[i], a) != NULL &&
+			 strstr(l->bodies[i], b) != NULL;
+	pthread_mutex_unlock(&l->mu);
+	return found;
+}
+
+static void
+test_sandbox_bp__stock_changes_fire_availability_events(void **st)
+{
+	listener l;
+	json_int_t id, row_id, gon, hook;
+	char path[160], body[512];
+	json_t *j;
+
+	(void)st;
+	listener_start(&l, 0);
+	id = create_order("BC-AVAIL", 3, 1011, 2);
+	row_id = only_row(id);
+	hook = register_hook(&l, "product.modified.on-hand-modified", 1);
+	/* the reservation */
+	json_decref(reserve(200, id, 2, 1011, row_id, 1));
+	assert_int_equal(listener_wait(&l, 1, 10000), 1);
+	assert_true(listener_has(&l, "\"id\": \"1011\"",
+				 "product.modified.on-hand-modified"));
+	/* a goods-out note for the unreserved unit too */
+	snprintf(path, sizeof(path),
+		 "/warehouse-service/order/%lld/goods-note/goods-out",
+		 (long long)id);
+	snprintf(body, sizeof(body),
+		 "{\"warehouses\":[{\"warehouseId\":2,\"products\":[{"
+		 "\"productId\":1011,\"salesOrderRowId\":%lld,\"quantity\":2}"
+		 "]}]}",
+		 (long long)row_id);
+	j = call_json(200, "POST", path, body);
+	gon = json_integer_value(
+		json_array_get(json_object_get(j, "response"), 0));
+	json_decref(j);
+	assert_int_equal(listener_wait(&l, 2, 10000), 2);
+	/* shipping it */
+	snprintf(path, sizeof(path),
+		 "/warehouse-service/goods-note/goods-out/%lld/event",
+		 (long long)gon);
+	json_decref(call_json(200, "POST", path,
+			      "{\"events\":[{\"eventCode\":\"SHW\"}]}"));
+	assert_int_equal(listener_wait(&l, 3, 10000), 3);
+	snprintf(path, sizeof(path), "/integration-service/webhook/%lld",
+		 (long long)hook);
+	json_decref(call_json(200, "DELETE", path, NULL));
+	listener_stop(&l);
+}
+
 int
 main(void)
 {
@@ -1774,6 +2053,16 @@ main(void)
 		cmocka_unit_test(test_sandbox_bp__control_seed_and_ship),
 		cmocka_unit_test(
 			test_sandbox_bp__contact_relationship_and_delete),
+		cmocka_unit_test(
+			test_sandbox_bp__reservation_refuses_rows_and_warehouses_not_the_orders),
+		cmocka_unit_test(
+			test_sandbox_bp__sales_order_refuses_unknown_references),
+		cmocka_unit_test(
+			test_sandbox_bp__goods_out_ships_the_reservation_once),
+		cmocka_unit_test(
+			test_sandbox_bp__cancelled_order_releases_its_reservation),
+		cmocka_unit_test(
+			test_sandbox_bp__stock_changes_fire_availability_events),
 	};
 	int rc;
 

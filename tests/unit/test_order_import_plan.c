@@ -643,6 +643,40 @@ test_plan__undecidable_tax_code_names_the_line(void **state)
 	free(f);
 }
 
+/* Reservation lines take the order's rows: a product's n-th line its
+ * n-th row by row id, whatever order the rows are read in. */
+static void
+test_plan__reservation_lines_take_their_rows(void **state)
+{
+	ps_bp_reservation_line lines[3] = {
+		{1001, 0, 2}, {1002, 0, 1}, {1001, 0, 3}};
+	const ps_bp_order_row rows[] = {
+		{.id = 1005, .product_id = 1001},
+		{.id = 1006, .product_id = 0}, /* shipping */
+		{.id = 1003, .product_id = 1001},
+		{.id = 1004, .product_id = 1002},
+	};
+	ps_oib_plan p;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.reserve = lines;
+	p.nreserve = 3;
+	assert_int_equal(ps_oib__reserve_rows(&p, rows, 4), 0);
+	assert_int_equal(lines[0].row_id, 1003);
+	assert_int_equal(lines[1].row_id, 1004);
+	assert_int_equal(lines[2].row_id, 1005);
+	assert_int_equal(lines[2].quantity, 3);
+	/* a line with no row left is refused, naming the product */
+	lines[0].row_id = lines[1].row_id = lines[2].row_id = 0;
+	assert_int_equal(ps_oib__reserve_rows(&p, rows + 1, 3), PS_EDATA);
+	assert_non_null(strstr(ps_error_last(), "product 1001"));
+	ps_error_clear();
+	/* nothing to reserve: nothing to match */
+	p.nreserve = 0;
+	assert_int_equal(ps_oib__reserve_rows(&p, NULL, 0), 0);
+}
+
 int
 main(void)
 {
@@ -665,6 +699,7 @@ main(void)
 		cmocka_unit_test(test_plan__tax_code_on_every_row),
 		cmocka_unit_test(
 			test_plan__undecidable_tax_code_names_the_line),
+		cmocka_unit_test(test_plan__reservation_lines_take_their_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

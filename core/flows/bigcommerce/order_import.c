@@ -43,7 +43,10 @@
  * when the entry was interrupted, failed before or is on a later attempt, the
  * order is looked up by externalRef first and adopted.  Payments are keyed by
  * transaction reference, notes are not re-added when the order already has the
- * text, and a reservation that already exists is kept.
+ * text, and a reservation that already exists is kept.  Reservations are
+ * per sales-order row: the sales-order POST replies only the id, so the
+ * row ids are read back from the order (one read, or one id-set read for
+ * a batch) before the reservation is sent.
  *
  * Batches (perform_batch, when the worker has several imports due): each
  * import is prepared as in perform (order read, filters, contacts and
@@ -1761,6 +1764,30 @@ remember_writes(ps_flow_env *env, const ps_oib_plan *p, int64_t bp_id)
 	return ps_store_commit(env->store);
 }
 
+/* The row ids of order bp_id into p's reservation lines, read once
+ * (none when the batch read gave them already). */
+static int
+reserve_rows_read(ps_flow_env *env, ps_oib_plan *p, int64_t bp_id)
+{
+	ps_bp_order_list ol = {0};
+	int error;
+
+	if (p->nreserve == 0 || p->reserve[0].row_id > 0)
+		return 0;
+	if ((error = ps_bp_order_get(&ol, PS_PAIR_BP(env), &bp_id, 1)) < 0)
+		return error;
+	if (ol.n == 0)
+		error = ps_error_set(PS_EDATA,
+				     "reservation: Brightpearl order %lld "
+				     "not found when reading its rows",
+				     (long long)bp_id);
+	else
+		error = ps_oib__reserve_rows(p, ol.items[0].rows,
+					     ol.items[0].nrows);
+	ps_bp_order_list_dispose(&ol);
+	return error;
+}
+
 /* Notes, custom fields, payments and the reservation of order bp_id;
  * np_done 1: notes and payments were sent in a batch, 2: the reservation
  * too. */
@@ -1833,6 +1860,8 @@ execute_after(ps_flow_env *env, ps_oib_plan *p, int64_t bp_id, int adopted,
 	}
 reserve:
 	if (p->nreserve && np_done < 2) {
+		if ((error = reserve_rows_read(env, p, bp_id)) < 0)
+			goto done;
 		error = ps_bp_reservation_create(PS_PAIR_BP(env), bp_id,
 						 s->warehouse_id, p->reserve,
 						 p->nreserve);
@@ -3182,6 +3211,50 @@ done:
 }
 
 /*
+ * The row ids of the new orders that reserve stock, in one order read for
+ * the batch (id sets).  An order whose rows are not read or do not match
+ * keeps row id 0 and reserves through the direct call, which reads again
+ * and reports why.
+ */
+static void
+batch_reserve_rows(batch *b)
+{
+	ps_bp_order_list ol = {0};
+	int64_t *ids = calloc(b->n ? b->n : 1, sizeof(*ids));
+	size_t i, k, n = 0;
+
+	if (ids == NULL)
+		return;
+	for (i = 0; i < b->n; i++)
+		if (b->active[i] && !b->jobs[i].adopted &&
+		    b->jobs[i].plan.nreserve)
+			ids[n++] = b->jobs[i].bp_id;
+	if (n == 0 || ps_bp_order_get(&ol, PS_PAIR_BP(b->env), ids, n) < 0) {
+		ps_error_clear();
+		free(ids);
+		return;
+	}
+	for (i = 0; i < b->n; i++) {
+		import_job *j = &b->jobs[i];
+
+		if (!b->active[i] || j->adopted || !j->plan.nreserve)
+			continue;
+		for (k = 0; k < ol.n; k++) {
+			if (ol.items[k].id != j->bp_id)
+				continue;
+			if (ps_oib__reserve_rows(&j->plan, ol.items[k].rows,
+						 ol.items[k].nrows) < 0) {
+				ps_error_clear();
+				j->plan.reserve[0].row_id = 0;
+			}
+			break;
+		}
+	}
+	ps_bp_order_list_dispose(&ol);
+	free(ids);
+}
+
+/*
  * The notes, payments and reservations of the new orders, ten messages a
  * request.  An order whose note or payment message failed is completed
  * by the direct calls (which look up what exists); a reservation refused
@@ -3201,6 +3274,7 @@ batch_after(batch *b)
 		ps_error_clear();
 		goto done; /* the direct calls do it all */
 	}
+	batch_reserve_rows(b);
 	for (i = 0; i < b->n && error == 0; i++) {
 		import_job *j = &b->jobs[i];
 		ps_oib_plan *p = &j->plan;
@@ -3215,6 +3289,11 @@ batch_after(batch *b)
 			p->payments[k].p.order_id = j->bp_id;
 			error = ps_bp_batch_payment_create(bt,
 							   &p->payments[k].p);
+		}
+		if (error == 0 && p->nreserve && p->reserve[0].row_id <= 0) {
+			/* rows unknown: the direct call reads them */
+			j->np_done = 1;
+			continue;
 		}
 		if (error == 0 && p->nreserve)
 			error = ps_bp_batch_reservation_create(

@@ -149,7 +149,8 @@ typedef struct ps_oib_plan {
 	char *notes[2]; /* owned note texts */
 	int note_public[2];
 	size_t nnotes;
-	ps_bp_reservation_line *reserve; /* owned; row ids 0 until created */
+	ps_bp_reservation_line *reserve; /* owned; row ids 0 until
+					  * ps_oib__reserve_rows */
 	size_t nreserve;
 	ps_money total, total_net, total_tax;
 	char currency[8];
@@ -179,6 +180,14 @@ int ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 		       const ps_bc_transaction_list *txns,
 		       const ps_oib_settings *s, const ps_oib_resolved *r);
 void ps_oib__plan_dispose(ps_oib_plan *p);
+
+/*
+ * ps_oib__reserve_rows - give each reservation line of p the id of the
+ * Brightpearl order row it reserves for: rows (n of them) are the order's
+ * rows as read back; the n-th line of a product takes that product's n-th
+ * row by row id.  PS_EDATA when a line has no row left.
+ */
+int ps_oib__reserve_rows(ps_oib_plan *p, const ps_bp_order_row *rows, size_t n);
 
 /*
  * ps_oib__plan_render - the requests of p as text, one block per request

@@ -963,3 +963,52 @@ ps_oib__plan_summary(char **out, const ps_oib_plan *p)
 	*out = ps_util__strdup(buf);
 	return *out ? 0 : ps_error_set(PS_ENOMEM, "out of memory");
 }
+
+/* ---- reservation rows --------------------------------------------------- */
+
+/*
+ * Brightpearl reserves per sales-order row (Reservation POST, api-docs
+ * .brightpearl.com/warehouse/reservation/post.html: every product line
+ * names its salesOrderRowId).  The sales-order POST replies only the
+ * order id, so the row ids come from a read of the order.  The plan's
+ * product rows were sent in BigCommerce line order, and Brightpearl
+ * numbers rows in the order they arrive, so the n-th reservation line of
+ * a product takes the n-th row of that product in row-id order.
+ */
+int
+ps_oib__reserve_rows(ps_oib_plan *p, const ps_bp_order_row *rows, size_t n)
+{
+	unsigned char *used;
+	size_t i, k;
+
+	if (p->nreserve == 0)
+		return 0;
+	if ((used = calloc(n ? n : 1, 1)) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	for (i = 0; i < p->nreserve; i++) {
+		ps_bp_reservation_line *l = &p->reserve[i];
+		size_t best = n;
+
+		for (k = 0; k < n; k++) {
+			if (used[k] || rows[k].product_id != l->product_id)
+				continue;
+			/* rows are read sorted by id; do not rely on it */
+			if (best == n || rows[k].id < rows[best].id)
+				best = k;
+		}
+		if (best == n || rows[best].id <= 0) {
+			free(used);
+			return ps_error_set(PS_EDATA,
+					    "reservation: the Brightpearl "
+					    "order has no row left for "
+					    "product %lld (reservation line "
+					    "%zu of %zu)",
+					    (long long)l->product_id, i + 1,
+					    p->nreserve);
+		}
+		used[best] = 1;
+		l->row_id = rows[best].id;
+	}
+	free(used);
+	return 0;
+}

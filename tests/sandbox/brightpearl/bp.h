@@ -20,7 +20,6 @@ typedef struct bp_state {
 	sb_platform *pf;
 	sb_window quota;
 	int expired;       /* control: bearer tokens answer "expired" */
-	int lax_tax_codes; /* control "strict": unknown row tax codes pass */
 	json_t *orders;    /* {"id": internal order} (SO and SC) */
 	json_t *dup_guard; /* {"externalRef|iiid": id} */
 	json_t *statuses;  /* [status] */
@@ -37,6 +36,7 @@ typedef struct bp_state {
 	json_t *gons;         /* {"id": goods-out note} */
 	json_t *notes;        /* {"noteId": note with orderId} */
 	json_t *webhooks;     /* {"id": webhook} */
+	json_t *strict;       /* control: {"rule": false} relaxes a rule */
 	int64_t next_id[16];  /* per-sequence id counters */
 } bp_state;
 
@@ -107,6 +107,11 @@ int bp_parse_time(const char *s, int64_t *out);
 double bp_num(const json_t *v, double def);
 /* "%.4f" as a new JSON string. */
 json_t *bp_money(double v);
+
+/* ---- strictness switches ------------------------------------------------ */
+/* Is rule name enforced?  Every rule is unless the control call `strict`
+ * turned it off (README: rules without a recorded source). */
+int bp_strict(bp_state *bp, const char *name);
 
 /* ---- webhooks ----------------------------------------------------------- */
 /* Fire an event ("order.modified.order-status") for resource id. */

@@ -10,6 +10,7 @@
 #include "bp.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,48 @@ stock_add(json_t *cell, const char *key, int64_t delta)
 		cell, key,
 		json_integer(json_integer_value(json_object_get(cell, key)) +
 			     delta));
+}
+
+/*
+ * Availability events: Brightpearl's event for a change of what a product
+ * has on hand is product.modified.on-hand-modified (reference section 13,
+ * the subscribable-resource-events page); reservations and goods-out
+ * notes change it as the stock control call does.  One request collects
+ * its products in a set and fires once per product.
+ */
+static void
+avail_touch(json_t *set, int64_t pid)
+{
+	char k[32];
+
+	ID_KEY(k, pid);
+	json_object_set_new(set, k, json_true());
+}
+
+static void
+avail_fire(bp_state *bp, json_t *set)
+{
+	const char *k;
+	json_t *v;
+	int64_t pid;
+
+	json_object_foreach (set, k, v)
+		if (sb_parse_int(k, &pid) == 0 && pid > 0)
+			bp_fire(bp, "product.modified.on-hand-modified", pid);
+	json_decref(set);
+}
+
+/* Does list arr (of objects with an integer idkey) have id? */
+static int
+list_has(json_t *arr, const char *idkey, int64_t id)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach (arr, i, e)
+		if (sb_json_int(json_object_get(e, idkey), -1) == id)
+			return 1;
+	return 0;
 }
 
 void
@@ -1610,7 +1653,7 @@ row_tax_code(bp_state *bp, json_t *r, size_t i, sb_response *resp)
 		       "Row %zu: you must supply a taxCode", i + 1);
 		return -1;
 	}
-	if (bp->lax_tax_codes)
+	if (!bp_strict(bp, "tax_code_known"))
 		return 0;
 	json_array_foreach (bp->tax_codes, k, t)
 		if (strcmp(sb_json_str(json_object_get(t, "code"), ""), code) ==
@@ -1669,6 +1712,40 @@ order_create(bp_state *bp, sb_request *req, sb_response *resp, const char *type)
 		       (long long)sb_json_int(json_object_get(in, "statusId"),
 					      -1));
 		goto done;
+	}
+	if (bp_strict(bp, "orderReferences")) {
+		/* No recorded refusal (README, strictness switches): an id
+		 * that names no warehouse, channel or price list of the
+		 * account is refused rather than stored. */
+		static const struct {
+			const char *field, *what, *code;
+			size_t off;
+		} refs[] = {
+			{"warehouseId", "Warehouse", "ORDC-060",
+			 offsetof(bp_state, warehouses)},
+			{"channelId", "Channel", "ORDC-061",
+			 offsetof(bp_state, channels)},
+			{"priceListId", "Price list", "ORDC-062",
+			 offsetof(bp_state, price_lists)},
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(refs) / sizeof(refs[0]); k++) {
+			json_t *v = json_object_get(in, refs[k].field);
+			json_t *lst = *(json_t **)((char *)bp + refs[k].off);
+			int64_t rid = sb_json_int(v, -1);
+
+			if (!v || json_is_null(v) ||
+			    (rid == 0 &&
+			     strcmp(refs[k].field, "channelId") == 0))
+				continue;
+			if (rid <= 0 || !list_has(lst, "id", rid)) {
+				bp_err(resp, 400, refs[k].code,
+				       "%s %lld does not exist", refs[k].what,
+				       (long long)rid);
+				goto done;
+			}
+		}
 	}
 	/* duplicate guard: externalRef + installedIntegrationInstanceId */
 	ext = sb_json_str(json_object_get(in, "externalRef"), NULL);
@@ -1977,6 +2054,8 @@ bp_order_touch(json_t *o)
 			     1));
 }
 
+static void reservation_release(bp_state *bp, json_t *o, json_t *touched);
+
 int
 bp_order_set_status(bp_state *bp, json_t *order, int64_t status_id,
 		    const char *note_text, sb_response *resp)
@@ -2005,6 +2084,13 @@ bp_order_set_status(bp_state *bp, json_t *order, int64_t status_id,
 	bp_note_add(bp, oid, note_text, 0);
 	bp_fire(bp, "order.modified.order-status", oid);
 	bp_fire(bp, "order.modified", oid);
+	if (strcmp(sb_json_str(json_object_get(st, "state"), ""),
+		   "cancelled") == 0) {
+		json_t *touched = json_object();
+
+		reservation_release(bp, order, touched);
+		avail_fire(bp, touched);
+	}
 	return 0;
 }
 
@@ -2564,12 +2650,23 @@ r_sales_order_search(sb_platform *pf, sb_request *req, sb_response *resp)
 
 /* ---- reservations (section 11) ------------------------------------------ */
 
+static json_t *row_by_id(json_t *order, int64_t row_id);
+
+/*
+ * Reservations are per sales-order row: each product line names the row
+ * it reserves for (api-docs.brightpearl.com/warehouse/reservation/
+ * post.html).  A row that is not the order's, or not of that product, is
+ * refused (switch reservationRows), and so is a warehouse the account
+ * does not have (switch reservationWarehouse); neither refusal has a
+ * recorded body, so both use the documented error envelope (README).
+ * Everything is checked before any stock is taken.
+ */
 static int
 r_reservation_post(sb_platform *pf, sb_request *req, sb_response *resp)
 {
 	bp_state *bp = S(pf);
-	json_t *o = order_param(bp, req, resp), *in, *p, *rows;
-	int64_t wh, total = 0;
+	json_t *o = order_param(bp, req, resp), *in, *p, *rows, *touched;
+	int64_t wh, oid, total = 0;
 	size_t i;
 	char key[32];
 
@@ -2577,38 +2674,56 @@ r_reservation_post(sb_platform *pf, sb_request *req, sb_response *resp)
 		return 0;
 	if (id_param(&wh, P(req, 1), resp))
 		return 0;
-	ID_KEY(key, sb_json_int(json_object_get(o, "id"), 0));
+	oid = sb_json_int(json_object_get(o, "id"), 0);
+	ID_KEY(key, oid);
 	if (json_object_get(bp->reservations, key)) {
 		bp_err(resp, 400, "WHSC-020",
 		       "A reservation already exists for order %s", key);
 		return 0;
 	}
+	if (bp_strict(bp, "reservationWarehouse") &&
+	    !list_has(bp->warehouses, "id", wh)) {
+		bp_err(resp, 400, "WHSC-016", "Warehouse %lld does not exist",
+		       (long long)wh);
+		return 0;
+	}
 	in = body_object(req, resp);
 	if (!in)
 		return 0;
-	rows = json_object();
 	json_array_foreach (json_object_get(in, "products"), i, p) {
 		int64_t pid = sb_json_int(json_object_get(p, "productId"), 0);
-		int64_t q = sb_json_int(json_object_get(p, "quantity"), 0);
-		json_t *cell, *prev;
-		int64_t free_q;
-		const char *rk = sb_json_str(
-			json_object_get(p, "salesOrderRowId"), NULL);
-		char rkb[32];
+		int64_t rid =
+			sb_json_int(json_object_get(p, "salesOrderRowId"), 0);
+		json_t *row = row_by_id(o, rid);
 
 		if (pid <= 0) {
-			json_decref(rows);
 			json_decref(in);
 			bp_err(resp, 400, "WHSC-014",
 			       "Product ID must be set and greater than 0");
 			return 0;
 		}
-		if (!rk) {
-			ID_KEY(rkb, sb_json_int(json_object_get(
-							p, "salesOrderRowId"),
-						0));
-			rk = rkb;
+		if (bp_strict(bp, "reservationRows") &&
+		    (!row || sb_json_int(json_object_get(row, "productId"),
+					 0) != pid)) {
+			json_decref(in);
+			bp_err(resp, 400, "WHSC-017",
+			       "Sales order row %lld of product %lld is not "
+			       "on order %lld",
+			       (long long)rid, (long long)pid, (long long)oid);
+			return 0;
 		}
+	}
+	rows = json_object();
+	touched = json_object();
+	json_array_foreach (json_object_get(in, "products"), i, p) {
+		int64_t pid = sb_json_int(json_object_get(p, "productId"), 0);
+		int64_t q = sb_json_int(json_object_get(p, "quantity"), 0);
+		json_t *cell, *prev;
+		int64_t free_q;
+		char rk[32];
+
+		ID_KEY(rk,
+		       sb_json_int(json_object_get(p, "salesOrderRowId"), 0));
 		cell = stock_cell(bp, pid, wh);
 		free_q = json_integer_value(json_object_get(cell, "inStock")) -
 			 json_integer_value(json_object_get(cell, "allocated"));
@@ -2617,6 +2732,7 @@ r_reservation_post(sb_platform *pf, sb_request *req, sb_response *resp)
 		if (q == 0)
 			continue;
 		stock_add(cell, "allocated", q);
+		avail_touch(touched, pid);
 		total += q;
 		/* repeated lines for one row are collapsed */
 		prev = json_object_get(rows, rk);
@@ -2633,14 +2749,15 @@ r_reservation_post(sb_platform *pf, sb_request *req, sb_response *resp)
 	json_decref(in);
 	if (total == 0) {
 		json_decref(rows);
+		json_decref(touched);
 		bp_err(resp, 400, "WHSC-015", "Nothing could be reserved");
 		return 0;
 	}
-	json_object_set_new(
-		bp->reservations, key,
-		json_pack("{s:I,s:I,s:o}", "orderId",
-			  (json_int_t)sb_json_int(json_object_get(o, "id"), 0),
-			  "warehouseId", (json_int_t)wh, "orderRows", rows));
+	json_object_set_new(bp->reservations, key,
+			    json_pack("{s:I,s:I,s:o}", "orderId",
+				      (json_int_t)oid, "warehouseId",
+				      (json_int_t)wh, "orderRows", rows));
+	avail_fire(bp, touched);
 	bp_ok(resp, NULL);
 	return 0;
 }
@@ -2676,11 +2793,72 @@ row_by_id(json_t *order, int64_t row_id)
 	return NULL;
 }
 
+/*
+ * Up to q units of row rk that order oid's reservation holds in warehouse
+ * wh, taken off the reservation (a row, then the reservation, goes when
+ * it is empty).  A goods-out note ships what the reservation set aside
+ * rather than allocating the same units a second time.
+ */
+static int64_t
+reservation_take(bp_state *bp, int64_t oid, const char *rk, int64_t wh,
+		 int64_t q)
+{
+	char key[32];
+	json_t *res, *rows, *r;
+	int64_t have, take;
+
+	ID_KEY(key, oid);
+	res = json_object_get(bp->reservations, key);
+	if (!res || sb_json_int(json_object_get(res, "warehouseId"), 0) != wh)
+		return 0;
+	rows = json_object_get(res, "orderRows");
+	r = json_object_get(rows, rk);
+	have = sb_json_int(json_object_get(r, "quantity"), 0);
+	take = q < have ? q : have;
+	if (take <= 0)
+		return 0;
+	if (take == have)
+		json_object_del(rows, rk);
+	else
+		json_object_set_new(r, "quantity", json_integer(have - take));
+	if (json_object_size(rows) == 0)
+		json_object_del(bp->reservations, key);
+	return take;
+}
+
+/*
+ * Order o's reservation released, as a change to the cancelled status
+ * does (reference section 7.4, order-status-update/put: "reservations
+ * and coupons are removed"); its products go into touched.
+ */
+static void
+reservation_release(bp_state *bp, json_t *o, json_t *touched)
+{
+	char key[32];
+	json_t *res, *r;
+	const char *rk;
+	int64_t wh;
+
+	ID_KEY(key, sb_json_int(json_object_get(o, "id"), 0));
+	res = json_object_get(bp->reservations, key);
+	if (!res)
+		return;
+	wh = sb_json_int(json_object_get(res, "warehouseId"), 2);
+	json_object_foreach (json_object_get(res, "orderRows"), rk, r) {
+		int64_t pid = sb_json_int(json_object_get(r, "productId"), 0);
+
+		stock_add(stock_cell(bp, pid, wh), "allocated",
+			  -sb_json_int(json_object_get(r, "quantity"), 0));
+		avail_touch(touched, pid);
+	}
+	json_object_del(bp->reservations, key);
+}
+
 int
 bp_gon_create(bp_state *bp, json_t *order, json_t *body, sb_response *resp,
 	      json_t **ids_out)
 {
-	json_t *ids = json_array(), *w, *p;
+	json_t *ids = json_array(), *w, *p, *touched;
 	int64_t oid = sb_json_int(json_object_get(order, "id"), 0);
 	size_t i, j;
 	char when[48];
@@ -2719,6 +2897,7 @@ bp_gon_create(bp_state *bp, json_t *order, json_t *body, sb_response *resp,
 		return -1;
 	}
 	now_iso(when, sizeof(when));
+	touched = json_object();
 	json_array_foreach (json_object_get(body, "warehouses"), i, w) {
 		int64_t gid = bp_next_id(bp, BP_SEQ_GON);
 		int64_t wh = sb_json_int(json_object_get(w, "warehouseId"), 2);
@@ -2741,8 +2920,11 @@ bp_gon_create(bp_state *bp, json_t *order, json_t *body, sb_response *resp,
 								 row, "_onGon"),
 							 0) +
 					     q));
-			stock_add(stock_cell(bp, pid, wh), "allocated", q);
 			ID_KEY(rk, rid);
+			/* reserved units are allocated already */
+			stock_add(stock_cell(bp, pid, wh), "allocated",
+				  q - reservation_take(bp, oid, rk, wh, q));
+			avail_touch(touched, pid);
 			lst = json_object_get(rows, rk);
 			if (!lst) {
 				lst = json_array();
@@ -2779,6 +2961,7 @@ bp_gon_create(bp_state *bp, json_t *order, json_t *body, sb_response *resp,
 	}
 	bp_order_touch(order);
 	bp_fire(bp, "order.modified", oid);
+	avail_fire(bp, touched);
 	*ids_out = ids;
 	return 0;
 }
@@ -2824,7 +3007,7 @@ gon_id(bp_state *bp, json_t *gon)
 int
 bp_gon_ship(bp_state *bp, json_t *gon, sb_response *resp)
 {
-	json_t *st = json_object_get(gon, "status"), *lst, *l;
+	json_t *st = json_object_get(gon, "status"), *lst, *l, *touched;
 	json_t *order = get_by_id(
 		bp->orders, sb_json_int(json_object_get(gon, "orderId"), 0));
 	const char *rk, *ship, *stock, *alloc;
@@ -2846,6 +3029,7 @@ bp_gon_ship(bp_state *bp, json_t *gon, sb_response *resp)
 	if (!json_is_true(json_object_get(st, "packed")))
 		gon_event(gon, "PAC", "packed", 1, when);
 	gon_event(gon, "SHW", "shipped", 1, when);
+	touched = json_object();
 	json_object_foreach (json_object_get(gon, "orderRows"), rk, lst) {
 		int64_t rid;
 		json_t *row;
@@ -2862,6 +3046,9 @@ bp_gon_ship(bp_state *bp, json_t *gon, sb_response *resp)
 
 			stock_add(cell, "inStock", -q);
 			stock_add(cell, "allocated", -q);
+			avail_touch(touched,
+				    sb_json_int(json_object_get(l, "productId"),
+						0));
 			if (row)
 				json_object_set_new(
 					row, "_shipped",
@@ -2874,6 +3061,7 @@ bp_gon_ship(bp_state *bp, json_t *gon, sb_response *resp)
 		}
 	}
 	bp_fire(bp, "goods-out-note.modified.shipped", gon_id(bp, gon));
+	avail_fire(bp, touched);
 	if (order) {
 		bp_order_touch(order);
 		fulfilment(order, &ship, &stock, &alloc);
@@ -3080,7 +3268,7 @@ static int
 r_gon_delete(sb_platform *pf, sb_request *req, sb_response *resp)
 {
 	bp_state *bp = S(pf);
-	json_t *g = gon_param(bp, P(req, 1), resp), *o, *lst, *l;
+	json_t *g = gon_param(bp, P(req, 1), resp), *o, *lst, *l, *touched;
 	const char *rk;
 	size_t i;
 	int64_t gid;
@@ -3095,6 +3283,7 @@ r_gon_delete(sb_platform *pf, sb_request *req, sb_response *resp)
 	}
 	o = get_by_id(bp->orders,
 		      sb_json_int(json_object_get(g, "orderId"), 0));
+	touched = json_object();
 	json_object_foreach (json_object_get(g, "orderRows"), rk, lst) {
 		int64_t rid;
 		json_t *row;
@@ -3114,6 +3303,9 @@ r_gon_delete(sb_platform *pf, sb_request *req, sb_response *resp)
 							      g, "warehouseId"),
 						      2)),
 				  "allocated", -q);
+			avail_touch(touched,
+				    sb_json_int(json_object_get(l, "productId"),
+						0));
 			if (row)
 				json_object_set_new(
 					row, "_onGon",
@@ -3128,6 +3320,7 @@ r_gon_delete(sb_platform *pf, sb_request *req, sb_response *resp)
 	gid = gon_id(bp, g);
 	json_object_del(bp->gons, P(req, 1));
 	bp_fire(bp, "goods-out-note.destroyed", gid);
+	avail_fire(bp, touched);
 	bp_ok(resp, NULL);
 	return 0;
 }

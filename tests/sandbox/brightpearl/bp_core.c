@@ -1046,7 +1046,7 @@ bp_clear(bp_state *bp)
 		&bp->shipping_methods, &bp->price_lists,  &bp->payment_methods,
 		&bp->tax_codes,        &bp->custom_meta,  &bp->payments,
 		&bp->reservations,     &bp->gons,         &bp->notes,
-		&bp->webhooks};
+		&bp->webhooks,         &bp->strict};
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -1064,7 +1064,6 @@ bp_reset(sb_platform *pf, int demo)
 	bp_clear(bp);
 	memset(bp->next_id, 0, sizeof(bp->next_id));
 	bp->expired = 0;
-	bp->lax_tax_codes = 0;
 	bp->orders = json_object();
 	bp->dup_guard = json_object();
 	bp->statuses = json_array();
@@ -1087,6 +1086,7 @@ bp_reset(sb_platform *pf, int demo)
 	bp->gons = json_object();
 	bp->notes = json_object();
 	bp->webhooks = json_object();
+	bp->strict = json_object();
 	/* ids start where a young real account's would, not at 1 */
 	bp->next_id[BP_SEQ_ORDER] = 100;
 	bp->next_id[BP_SEQ_ROW] = 1000;
@@ -1099,6 +1099,14 @@ bp_reset(sb_platform *pf, int demo)
 	bp_seed_reference(bp);
 	if (demo)
 		bp_seed_demo(bp);
+}
+
+int
+bp_strict(bp_state *bp, const char *name)
+{
+	json_t *v = json_object_get(bp->strict, name);
+
+	return v == NULL || json_is_true(v);
 }
 
 static json_t *
@@ -1376,6 +1384,36 @@ ctl_invoice(bp_state *bp, json_t *in, sb_response *resp)
 		     json_deep_copy(json_object_get(order, "_invoice")), NULL);
 }
 
+/* The rules the control call `strict` can relax (README). */
+static const char *const bp_strict_rules[] = {
+	"orderReferences", "reservationRows", "reservationWarehouse",
+	"tax_code_known",  NULL};
+
+static void
+ctl_strict(bp_state *bp, json_t *in, sb_response *resp)
+{
+	json_t *out = json_object(), *v;
+	const char *k;
+	size_t i;
+
+	json_object_foreach (in, k, v) {
+		for (i = 0; bp_strict_rules[i]; i++)
+			if (strcmp(bp_strict_rules[i], k) == 0)
+				break;
+		if (!bp_strict_rules[i] || !json_is_boolean(v)) {
+			json_decref(out);
+			ctl_err(resp, 400, "unknown strictness rule or value");
+			return;
+		}
+		json_object_set(bp->strict, k, v);
+	}
+	for (i = 0; bp_strict_rules[i]; i++)
+		json_object_set_new(
+			out, bp_strict_rules[i],
+			json_boolean(bp_strict(bp, bp_strict_rules[i])));
+	sb_resp_json(resp, 200, out, NULL);
+}
+
 static void
 bp_control(sb_platform *pf, const char *action, sb_request *req,
 	   sb_response *resp)
@@ -1466,16 +1504,6 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 	} else if (strcmp(a, "auth") == 0) {
 		bp->expired = json_is_true(json_object_get(in, "expired"));
 		sb_resp_json(resp, 200, json_object(), NULL);
-	} else if (strcmp(a, "strict") == 0) {
-		/* strictness switches for rules no source states outright */
-		json_t *v = json_object_get(in, "tax_code_known");
-
-		if (json_is_boolean(v))
-			bp->lax_tax_codes = !json_is_true(v);
-		sb_resp_json(resp, 200,
-			     json_pack("{s:b}", "tax_code_known",
-				       !bp->lax_tax_codes),
-			     NULL);
 	} else if (strcmp(a, "state") == 0) {
 		sb_resp_json(resp, 200, bp_state_json(pf), NULL);
 	} else if (strncmp(a, "orders", 6) == 0 &&
@@ -1486,6 +1514,8 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 		json_object_foreach (bp->orders, k, o)
 			json_array_append_new(all, bp_render_order(bp, o));
 		sb_resp_json(resp, 200, all, NULL);
+	} else if (strcmp(a, "strict") == 0) {
+		ctl_strict(bp, in, resp);
 	} else if (strcmp(a, "fire") == 0) {
 		bp_fire(bp, sb_json_str(json_object_get(in, "event"), ""),
 			sb_json_int(json_object_get(in, "id"), 0));
