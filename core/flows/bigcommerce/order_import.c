@@ -1104,7 +1104,7 @@ addr_hash(const ps_bc_order *o)
 	uint32_t h = 2166136261u;
 	size_t k, f;
 
-	ps_oib__addresses(&a, o);
+	(void)ps_oib__addresses(&a, o); /* an unknown country hashes as none */
 	both[0] = &a.billing;
 	both[1] = &a.delivery;
 	for (k = 0; k < 2; k++) {
@@ -2296,9 +2296,17 @@ edit_addresses(ps_flow_env *env, const ps_bc_order *o, int64_t bp_id,
 	int error;
 
 	*refused = 0;
-	ps_oib__addresses(&want, o);
+	if ((error = ps_oib__addresses(&want, o)) < 0)
+		return error;
 	if ((error = ps_bp_sales_order_get(&so, PS_PAIR_BP(env), bp_id)) < 0)
 		return error;
+	/* a country read back in either ISO form compares as alpha-3 */
+	if (ps_bp_country_iso3(so.billing.country_iso) != NULL)
+		so.billing.country_iso =
+			ps_bp_country_iso3(so.billing.country_iso);
+	if (ps_bp_country_iso3(so.delivery.country_iso) != NULL)
+		so.delivery.country_iso =
+			ps_bp_country_iso3(so.delivery.country_iso);
 	want.billing.mobile = so.billing.mobile;
 	want.delivery.mobile = so.delivery.mobile;
 	address_diff(bd, sizeof(bd), &want.billing, &so.billing);
