@@ -468,6 +468,16 @@ int ps_bp_contact_create(int64_t *out_id, ps_bp *bp, const ps_bp_contact *c);
 int ps_bp_contact_update(ps_bp *bp, int64_t id, const ps_bp_contact *c);
 
 /*
+ * ps_bp_contact_update_from - ps_bp_contact_update without the GET, when
+ * the caller knows the contact's members as last read from Brightpearl
+ * (known; a NULL field: the contact lacks it, so it is added).  If that
+ * PATCH is refused (what was known is stale), the contact is read and
+ * the update sent once more.
+ */
+int ps_bp_contact_update_from(ps_bp *bp, int64_t id, const ps_bp_contact *known,
+			      const ps_bp_contact *c);
+
+/*
  * The contact directory: every contact's id, primary email, names and
  * phone, read through contact-search so that a flow can tell whether an
  * email is a customer already without one search per email (the search

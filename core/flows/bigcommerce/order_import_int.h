@@ -127,6 +127,18 @@ int ps_oib__addresses(ps_oib_addresses *out, const ps_bc_order *o);
  */
 #define PS_OIB_NAME_MAX 32
 
+/* A contact's first and last name as Brightpearl takes them. */
+typedef struct ps_oib_names {
+	const char *first, *last; /* NULL when empty; may point below */
+	char first_buf[PS_OIB_NAME_MAX * 4 + 1];
+	char last_buf[PS_OIB_NAME_MAX * 4 + 1];
+	int cut; /* 1: one of them was cut */
+} ps_oib_names;
+
+/* ps_oib__names - the names of billing address ba cut to PS_OIB_NAME_MAX
+ * characters (whole UTF-8 characters).  *out is not copied. */
+void ps_oib__names(ps_oib_names *out, const ps_bc_address *ba);
+
 typedef struct ps_oib_plan {
 	ps_bp_order order;          /* strings borrowed from the inputs and
 				       from this plan */
@@ -141,9 +153,7 @@ typedef struct ps_oib_plan {
 	char discount_row_name[160];
 	int create_contact, update_contact;
 	ps_bp_contact contact;    /* borrowed strings from the BC order */
-	/* names cut to PS_OIB_NAME_MAX characters (4 bytes each at most) */
-	char first_name[PS_OIB_NAME_MAX * 4 + 1];
-	char last_name[PS_OIB_NAME_MAX * 4 + 1];
+	ps_oib_names names; /* the contact's names, cut to the limit */
 	int name_cut; /* 1: a name was cut; the full one is in a note */
 	ps_oib_payment *payments; /* owned */
 	size_t npayments;

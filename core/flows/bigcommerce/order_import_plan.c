@@ -304,41 +304,43 @@ name_cut(char *buf, size_t cap, const char *name)
 	return name[i] != '\0';
 }
 
-/* Cut the contact's names to Brightpearl's limit, keeping the full name
- * in a private order note (the contact itself can hold no more). */
+void
+ps_oib__names(ps_oib_names *out, const ps_bc_address *ba)
+{
+	memset(out, 0, sizeof(*out));
+	if ((out->first = nz(ba->first_name)) != NULL &&
+	    name_cut(out->first_buf, sizeof(out->first_buf), out->first)) {
+		out->first = out->first_buf;
+		out->cut = 1;
+	}
+	if ((out->last = nz(ba->last_name)) != NULL &&
+	    name_cut(out->last_buf, sizeof(out->last_buf), out->last)) {
+		out->last = out->last_buf;
+		out->cut = 1;
+	}
+}
+
+/* A billing name over Brightpearl's limit reaches the contact cut (when
+ * it is created or updated): keep the full name in a private order note,
+ * whichever way the contact was found. */
 static int
 plan_names(ps_oib_plan *p, const ps_bc_address *ba)
 {
-	int cut = 0;
+	char full[512];
 
-	if (p->contact.first_name != NULL &&
-	    name_cut(p->first_name, sizeof(p->first_name),
-		     p->contact.first_name)) {
-		p->contact.first_name = p->first_name;
-		cut = 1;
-	}
-	if (p->contact.last_name != NULL &&
-	    name_cut(p->last_name, sizeof(p->last_name),
-		     p->contact.last_name)) {
-		p->contact.last_name = p->last_name;
-		cut = 1;
-	}
-	if (!cut)
+	ps_oib__names(&p->names, ba);
+	if (!p->names.cut)
 		return 0;
 	p->name_cut = 1;
 	why_add(p,
 		"customer name longer than Brightpearl's %d characters: "
 		"cut, the full name in a private order note",
 		PS_OIB_NAME_MAX);
-	{
-		char full[512];
-
-		snprintf(full, sizeof(full), "%s%s%s",
-			 nz(ba->first_name) ? ba->first_name : "",
-			 nz(ba->first_name) && nz(ba->last_name) ? " " : "",
-			 nz(ba->last_name) ? ba->last_name : "");
-		return add_note(p, "Customer name in full", full, 0);
-	}
+	snprintf(full, sizeof(full), "%s%s%s",
+		 nz(ba->first_name) ? ba->first_name : "",
+		 nz(ba->first_name) && nz(ba->last_name) ? " " : "",
+		 nz(ba->last_name) ? ba->last_name : "");
+	return add_note(p, "Customer name in full", full, 0);
 }
 
 static int
@@ -653,6 +655,8 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 	iso_date(p->placed_on, sizeof(p->placed_on), o->date_created);
 
 	/* customer */
+	if ((error = plan_names(p, &o->billing_address)) < 0)
+		goto done;
 	p->order.customer_id = r->customer_id;
 	if (r->customer_id == 0 || r->update_customer) {
 		const ps_bc_address *ba = &o->billing_address;
@@ -674,10 +678,11 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 		p->contact.address.postal_code = nz(ba->zip);
 		p->contact.lead_source_id = s->lead_source_id;
 		p->contact.price_list_id = s->price_list_id;
+		p->contact.first_name = p->names.first;
+		p->contact.last_name = p->names.last;
 		if ((error = country_map(&p->contact.address.country_iso,
 					 ba->country_iso2, o->id,
-					 "billing address")) < 0 ||
-		    (error = plan_names(p, ba)) < 0)
+					 "billing address")) < 0)
 			goto done;
 	}
 	why_add(p, "customer: %s", r->customer_how ? r->customer_how : "");

@@ -470,6 +470,13 @@ patch_set(json_t *ops, const char *path, const char *now, const char *value,
 int
 ps_bp_contact_update(ps_bp *bp, int64_t id, const ps_bp_contact *c)
 {
+	return ps_bp_contact_update_from(bp, id, NULL, c);
+}
+
+int
+ps_bp_contact_update_from(ps_bp *bp, int64_t id, const ps_bp_contact *known,
+			  const ps_bp_contact *c)
+{
 	json_t *ops = NULL, *root = NULL, *link = NULL;
 	ps_bp_contact_list now = {0};
 	ps_bp_contact was = {0};
@@ -479,8 +486,10 @@ ps_bp_contact_update(ps_bp *bp, int64_t id, const ps_bp_contact *c)
 
 	if ((ops = json_array()) == NULL)
 		return ps_error_set(PS_ENOMEM, NULL);
-	if (c->first_name != NULL || c->last_name != NULL || c->email != NULL ||
-	    c->telephone != NULL || c->mobile != NULL) {
+	if (known != NULL)
+		was = *known;
+	else if (c->first_name != NULL || c->last_name != NULL ||
+		 c->email != NULL || c->telephone != NULL || c->mobile != NULL) {
 		/* which members the contact has decides add or replace */
 		if ((error = ps_bp_contact_get(&now, bp, &id, 1)) < 0)
 			goto done;
@@ -512,8 +521,19 @@ ps_bp_contact_update(ps_bp *bp, int64_t id, const ps_bp_contact *c)
 					 "/contact-service/contact/%" PRId64,
 					 id)) < 0 ||
 		    (error = ps_bp__request(&root, NULL, bp, "PATCH", path, ops,
-					    1, "contact update")) < 0)
+					    1, "contact update")) < 0) {
+			if (known != NULL && error != PS_ENOMEM) {
+				/* what the caller knew may be stale: read
+				 * the contact and patch once more */
+				ps_error_clear();
+				json_decref(root);
+				json_decref(ops);
+				free(path);
+				return ps_bp_contact_update_from(bp, id, NULL,
+								 c);
+			}
 			goto done;
+		}
 	}
 	if (c->address.line1 == NULL)
 		goto done;
