@@ -522,7 +522,7 @@ ps_bp_contact_update_from(ps_bp *bp, int64_t id, const ps_bp_contact *known,
 					 id)) < 0 ||
 		    (error = ps_bp__request(&root, NULL, bp, "PATCH", path, ops,
 					    1, "contact update")) < 0) {
-			if (known != NULL && error != PS_ENOMEM) {
+			if (known != NULL && error == PS_EDATA) {
 				/* what the caller knew may be stale: read
 				 * the contact and patch once more */
 				ps_error_clear();
