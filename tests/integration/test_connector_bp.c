@@ -333,8 +333,8 @@ every_operation(ctx *c, const char *tag)
 		stale.first_name = "Joan";
 		stale.telephone = "000"; /* it has none */
 		up.mobile = NULL;
-		assert_int_equal(ps_bp_contact_update_from(bp, cid, &stale, &up),
-				 0);
+		assert_int_equal(
+			ps_bp_contact_update_from(bp, cid, &stale, &up), 0);
 		assert_int_equal(ps_bp_contact_get(&cl, bp, &cid, 1), 0);
 		assert_string_equal(cl.items[0].telephone, "01908 640404");
 		ps_bp_contact_list_dispose(&cl);

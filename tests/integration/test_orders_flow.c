@@ -1442,8 +1442,7 @@ bp_order_by_ref(json_t *state, const char *ref)
  * the recipient's full name and the 3-letter country on the order, and
  * the entry's detail saying the name was cut. */
 static void
-check_long_name(ctx *c, json_t *st, int64_t bc_id, const char *first,
-		int n)
+check_long_name(ctx *c, json_t *st, int64_t bc_id, const char *first, int n)
 {
 	ps_log_entry e;
 	char key[64], ref[24], full[128];
@@ -1484,12 +1483,13 @@ check_long_name(ctx *c, json_t *st, int64_t bc_id, const char *first,
 	assert_int_equal(strlen(json_string_value(
 				 json_object_get(contact, "firstName"))),
 			 32);
-	assert_int_equal(strncmp(json_string_value(json_object_get(
-					 contact, "firstName")),
+	assert_int_equal(strncmp(json_string_value(
+					 json_object_get(contact, "firstName")),
 				 first, 32),
 			 0);
 	json_object_foreach (json_object_get(st, "notes"), k, note) {
-		const char *t = json_string_value(json_object_get(note, "text"));
+		const char *t =
+			json_string_value(json_object_get(note, "text"));
 
 		if (json_integer_value(json_object_get(note, "orderId")) ==
 			    bp_id &&
@@ -1512,9 +1512,9 @@ test_orders__long_names_cut_with_note(void **state)
 	ctx *c = *state;
 	static const char longname[] = "Bartholomew-Maximilian-Fitzgerald-Jr";
 	placed ps[6];
-	char emails[6][64] = {"ok-1@example.com",    "long@example.com",
-			      "ok-2@example.com",    "ada@example.com",
-			      "long@example.com",    "ok-3@example.com"};
+	char emails[6][64] = {"ok-1@example.com", "long@example.com",
+			      "ok-2@example.com", "ada@example.com",
+			      "long@example.com", "ok-3@example.com"};
 	size_t i;
 	json_t *st;
 

@@ -1681,10 +1681,12 @@ test_sandbox_bp__country_codes_are_alpha3(void **st)
 	json_t *j, *a;
 
 	(void)st;
-	assert_refused(400, "CMNC-400", "POST", "/contact-service/postal-address",
+	assert_refused(400, "CMNC-400", "POST",
+		       "/contact-service/postal-address",
 		       "{\"addressLine1\":\"1 High St\",\"countryIsoCode\":"
 		       "\"GB\"}");
-	assert_refused(400, "CMNC-400", "POST", "/contact-service/postal-address",
+	assert_refused(400, "CMNC-400", "POST",
+		       "/contact-service/postal-address",
 		       "{\"addressLine1\":\"1 High St\",\"countryIsoCode\":"
 		       "\"XYZ\"}");
 	assert_refused(400, "CMNC-400", "POST", "/order-service/sales-order",
@@ -1729,11 +1731,11 @@ test_sandbox_bp__contact_patch_depth_add_replace_limits(void **st)
 	json_t *j, *c, *tel;
 
 	(void)st;
-	id = response_int(call_json(
-		200, "POST", "/contact-service/contact",
-		"{\"firstName\":\"Joan\",\"lastName\":\"Clarke\","
-		"\"communication\":{\"emails\":{\"PRI\":{\"email\":"
-		"\"joan@example.com\"}}}}"));
+	id = response_int(
+		call_json(200, "POST", "/contact-service/contact",
+			  "{\"firstName\":\"Joan\",\"lastName\":\"Clarke\","
+			  "\"communication\":{\"emails\":{\"PRI\":{\"email\":"
+			  "\"joan@example.com\"}}}}"));
 	snprintf(path, sizeof(path), "/contact-service/contact/%lld",
 		 (long long)id);
 	/* recorded members are there, empty or default */
@@ -1745,18 +1747,20 @@ test_sandbox_bp__contact_patch_depth_add_replace_limits(void **st)
 		json_object_get(c, "communication"), "websites")));
 	assert_non_null(json_object_get(c, "contactStatus"));
 	assert_non_null(json_object_get(c, "financialDetails"));
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(c, "organisation"),
-				 "organisationId")),
-			 id);
-	assert_string_equal(json_string_value(json_object_get(c, "tradeStatus")),
-			    "UNKNOWN");
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_object_get(c, "organisation"), "organisationId")),
+		id);
+	assert_string_equal(
+		json_string_value(json_object_get(c, "tradeStatus")),
+		"UNKNOWN");
 	json_decref(j);
 	/* replace of a phone it never had: refused, nothing changed */
-	assert_refused(500, "CMNC-044", "PATCH", path,
-		       "[{\"op\":\"replace\",\"path\":\"/firstName\","
-		       "\"value\":\"Jo\"},{\"op\":\"replace\",\"path\":"
-		       "\"/communication/telephones/PRI\",\"value\":\"0123\"}]");
+	assert_refused(
+		500, "CMNC-044", "PATCH", path,
+		"[{\"op\":\"replace\",\"path\":\"/firstName\","
+		"\"value\":\"Jo\"},{\"op\":\"replace\",\"path\":"
+		"\"/communication/telephones/PRI\",\"value\":\"0123\"}]");
 	/* a missing parent is refused too, even for add */
 	assert_refused(500, "CMNC-044", "PATCH", path,
 		       "[{\"op\":\"add\",\"path\":\"/nothing/here/PRI\","
@@ -1780,10 +1784,11 @@ test_sandbox_bp__contact_patch_depth_add_replace_limits(void **st)
 				    "telephones/PRI"));
 	assert_string_equal(
 		json_string_value(json_object_get(
-			json_object_get(json_object_get(json_object_get(
-						c, "communication"),
-						"emails"),
-					"PRI"),
+			json_object_get(
+				json_object_get(
+					json_object_get(c, "communication"),
+					"emails"),
+				"PRI"),
 			"email")),
 		"joan@new.example");
 	json_decref(j);
@@ -1799,9 +1804,10 @@ test_sandbox_bp__contact_patch_depth_add_replace_limits(void **st)
 	assert_refused(400, "CONC-012", "POST", "/contact-service/contact",
 		       "{\"firstName\":\"Abcdefghijklmnopqrstuvwxyzabcdefg\"}");
 	/* 32 characters, some of them two bytes, are fine */
-	json_decref(call_json(200, "PATCH", path,
-			      "[{\"op\":\"replace\",\"path\":\"/lastName\","
-			      "\"value\":\"\u00c9bcdefghijklmnopqrstuvwxyzabcd\u00e9\"}]"));
+	json_decref(call_json(
+		200, "PATCH", path,
+		"[{\"op\":\"replace\",\"path\":\"/lastName\","
+		"\"value\":\"\u00c9bcdefghijklmnopqrstuvwxyzabcd\u00e9\"}]"));
 }
 
 /* order-shipping-status answers {id, code, description} as recorded. */

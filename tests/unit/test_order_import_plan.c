@@ -584,10 +584,10 @@ static void
 test_plan__country_table_is_complete(void **state)
 {
 	static const char *const some[][2] = {
-		{"GB", "GBR"}, {"US", "USA"}, {"DE", "DEU"}, {"FR", "FRA"},
-		{"NL", "NLD"}, {"IE", "IRL"}, {"CH", "CHE"}, {"AT", "AUT"},
-		{"ES", "ESP"}, {"JP", "JPN"}, {"KR", "KOR"}, {"ZA", "ZAF"},
-		{"AX", "ALA"}, {"SS", "SSD"}, {"ZW", "ZWE"}, {"AD", "AND"},
+		{"GB", "GBR"}, {"US", "USA"},  {"DE", "DEU"},  {"FR", "FRA"},
+		{"NL", "NLD"}, {"IE", "IRL"},  {"CH", "CHE"},  {"AT", "AUT"},
+		{"ES", "ESP"}, {"JP", "JPN"},  {"KR", "KOR"},  {"ZA", "ZAF"},
+		{"AX", "ALA"}, {"SS", "SSD"},  {"ZW", "ZWE"},  {"AD", "AND"},
 		{"gb", "GBR"}, {"GBR", "GBR"}, {"usa", "USA"},
 	};
 	char code[3] = "";
@@ -643,7 +643,8 @@ test_plan__long_name_cut_with_note(void **state)
 	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
 			 0);
 	for (i = 0; p.contact.first_name[i]; i++)
-		chars += ((unsigned char)p.contact.first_name[i] & 0xc0) != 0x80;
+		chars +=
+			((unsigned char)p.contact.first_name[i] & 0xc0) != 0x80;
 	assert_int_equal(chars, PS_OIB_NAME_MAX);
 	assert_string_equal(p.contact.first_name,
 			    "Maximiliane-Éléonore-Ottilie-Fri");

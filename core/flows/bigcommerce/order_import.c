@@ -1967,7 +1967,8 @@ prepare_plan(ps_flow_env *env, const ps_oib_settings *s, import_job *j)
 		if (j->rb.was_known) {
 			was.first_name =
 				j->rb.was_first[0] ? j->rb.was_first : NULL;
-			was.last_name = j->rb.was_last[0] ? j->rb.was_last : NULL;
+			was.last_name =
+				j->rb.was_last[0] ? j->rb.was_last : NULL;
 			was.telephone =
 				j->rb.was_phone[0] ? j->rb.was_phone : NULL;
 		}

@@ -152,8 +152,8 @@ typedef struct ps_oib_plan {
 	char shipping_row_name[160];
 	char discount_row_name[160];
 	int create_contact, update_contact;
-	ps_bp_contact contact;    /* borrowed strings from the BC order */
-	ps_oib_names names; /* the contact's names, cut to the limit */
+	ps_bp_contact contact; /* borrowed strings from the BC order */
+	ps_oib_names names;    /* the contact's names, cut to the limit */
 	int name_cut; /* 1: a name was cut; the full one is in a note */
 	ps_oib_payment *payments; /* owned */
 	size_t npayments;

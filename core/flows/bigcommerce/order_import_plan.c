@@ -206,9 +206,8 @@ ps_oib__addresses(ps_oib_addresses *out, const ps_bc_order *o)
 
 	memset(out, 0, sizeof(*out));
 	if ((error = address_map(&out->billing, out->billing_name,
-				 sizeof(out->billing_name),
-				 &o->billing_address, o->id,
-				 "billing address")) < 0)
+				 sizeof(out->billing_name), &o->billing_address,
+				 o->id, "billing address")) < 0)
 		return error;
 	return address_map(&out->delivery, out->delivery_name,
 			   sizeof(out->delivery_name), sa, o->id,

@@ -453,8 +453,8 @@ patch_set(json_t *ops, const char *path, const char *now, const char *value,
 		op = json_pack("{s:s, s:s, s:s}", "op", "replace", "path", path,
 			       "value", value);
 	} else if (add_value != NULL) {
-		op = json_pack("{s:s, s:s, s:o}", "op", "add", "path",
-			       add_path, "value", add_value);
+		op = json_pack("{s:s, s:s, s:o}", "op", "add", "path", add_path,
+			       "value", add_value);
 	} else {
 		op = json_pack("{s:s, s:s, s:s}", "op", "add", "path", path,
 			       "value", value);
@@ -489,7 +489,8 @@ ps_bp_contact_update_from(ps_bp *bp, int64_t id, const ps_bp_contact *known,
 	if (known != NULL)
 		was = *known;
 	else if (c->first_name != NULL || c->last_name != NULL ||
-		 c->email != NULL || c->telephone != NULL || c->mobile != NULL) {
+		 c->email != NULL || c->telephone != NULL ||
+		 c->mobile != NULL) {
 		/* which members the contact has decides add or replace */
 		if ((error = ps_bp_contact_get(&now, bp, &id, 1)) < 0)
 			goto done;
@@ -502,13 +503,12 @@ ps_bp_contact_update_from(ps_bp *bp, int64_t id, const ps_bp_contact *known,
 		}
 		was = now.items[0];
 	}
-	if ((error = patch_set(ops, "/firstName", was.first_name,
-			       c->first_name, NULL, NULL)) < 0 ||
+	if ((error = patch_set(ops, "/firstName", was.first_name, c->first_name,
+			       NULL, NULL)) < 0 ||
 	    (error = patch_set(ops, "/lastName", was.last_name, c->last_name,
 			       NULL, NULL)) < 0 ||
 	    (error = patch_set(ops, "/communication/emails/PRI/email",
-			       was.email, c->email,
-			       "/communication/emails/PRI",
+			       was.email, c->email, "/communication/emails/PRI",
 			       c->email ? json_pack("{s:s}", "email", c->email)
 					: NULL)) < 0 ||
 	    (error = patch_set(ops, "/communication/telephones/PRI",

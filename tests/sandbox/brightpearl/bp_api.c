@@ -577,7 +577,6 @@ name_too_long(json_t *c)
 	return 0;
 }
 
-
 /* Accept nested communication.emails.PRI.email and flat emails.PRI. */
 static const char *
 contact_email(json_t *c, const char *slot)
@@ -632,8 +631,8 @@ bp_contact_create(bp_state *bp, json_t *body)
 	 * simple_get.yml): a JSON-Patch "add" below them then has a parent */
 	{
 		json_t *comm = json_object_get(c, "communication");
-		static const char *const objs[] = {"emails", "telephones",
-						   "messagingVoips", "websites"};
+		static const char *const objs[] = {
+			"emails", "telephones", "messagingVoips", "websites"};
 
 		for (i = 0; i < 4; i++)
 			if (!json_is_object(json_object_get(comm, objs[i])))
@@ -642,17 +641,17 @@ bp_contact_create(bp_state *bp, json_t *body)
 		if (!json_object_get(c, "salutation"))
 			json_object_set_new(c, "salutation", json_string(""));
 		if (!json_object_get(c, "contactStatus"))
-			json_object_set_new(
-				c, "contactStatus",
-				json_pack("{s:{s:i}}", "current",
-					  "contactStatusId", 0));
+			json_object_set_new(c, "contactStatus",
+					    json_pack("{s:{s:i}}", "current",
+						      "contactStatusId", 0));
 		if (!json_object_get(c, "marketingDetails"))
-			json_object_set_new(c, "marketingDetails",
-					    json_pack("{s:b}",
-						      "isReceiveEmailNewsletter",
-						      0));
+			json_object_set_new(
+				c, "marketingDetails",
+				json_pack("{s:b}", "isReceiveEmailNewsletter",
+					  0));
 		if (!json_object_get(c, "financialDetails"))
-			json_object_set_new(c, "financialDetails", json_object());
+			json_object_set_new(c, "financialDetails",
+					    json_object());
 		if (!json_object_get(c, "assignment"))
 			json_object_set_new(c, "assignment",
 					    json_pack("{s:{}}", "current"));
@@ -1742,15 +1741,15 @@ order_create(bp_state *bp, sb_request *req, sb_response *resp, const char *type)
 	}
 	/* the parties' addresses take the 3-letter countryIsoCode too
 	 * (sales-order/post: the same address fields as postal-address) */
-	if (bad_country(json_object_get(json_object_get(in, "customer"),
-					"address"),
-			resp) ||
-	    bad_country(json_object_get(json_object_get(in, "billing"),
-					"address"),
-			resp) ||
-	    bad_country(json_object_get(json_object_get(in, "delivery"),
-					"address"),
-			resp))
+	if (bad_country(
+		    json_object_get(json_object_get(in, "customer"), "address"),
+		    resp) ||
+	    bad_country(
+		    json_object_get(json_object_get(in, "billing"), "address"),
+		    resp) ||
+	    bad_country(
+		    json_object_get(json_object_get(in, "delivery"), "address"),
+		    resp))
 		goto done;
 	if (!get_by_id(bp->contacts, sb_json_int(cust_id, -1))) {
 		bp_err(resp, 400, "ORDC-013", "Customer %lld does not exist",
@@ -2308,15 +2307,15 @@ r_sales_order_put(sb_platform *pf, sb_request *req, sb_response *resp)
 	}
 	/* the parties' addresses take the 3-letter countryIsoCode too
 	 * (sales-order/post: the same address fields as postal-address) */
-	if (bad_country(json_object_get(json_object_get(in, "customer"),
-					"address"),
-			resp) ||
-	    bad_country(json_object_get(json_object_get(in, "billing"),
-					"address"),
-			resp) ||
-	    bad_country(json_object_get(json_object_get(in, "delivery"),
-					"address"),
-			resp))
+	if (bad_country(
+		    json_object_get(json_object_get(in, "customer"), "address"),
+		    resp) ||
+	    bad_country(
+		    json_object_get(json_object_get(in, "billing"), "address"),
+		    resp) ||
+	    bad_country(
+		    json_object_get(json_object_get(in, "delivery"), "address"),
+		    resp))
 		goto done;
 	if (!get_by_id(bp->contacts, sb_json_int(cust_id, -1))) {
 		bp_err(resp, 400, "ORDC-013", "Customer %lld does not exist",
