@@ -626,6 +626,10 @@ classify(const ps_http_request *req, const attempt *a,
 		v.outcome = PS_HTTP_OUT_CLIENT;
 		return v;
 	}
+	if (s >= 500 && s <= 599 && d->is_refusal != NULL && d->is_refusal(r)) {
+		v.outcome = PS_HTTP_OUT_CLIENT;
+		return v;
+	}
 	if (s >= 500 && s <= 599) {
 		v.error = PS_EREMOTE;
 		v.outcome = PS_HTTP_OUT_SERVER;

@@ -73,7 +73,7 @@ ps_http__retry_after_ms(const ps_http_response *r, int64_t wall_now)
 /* --- dialects ----------------------------------------------------------- */
 
 static const ps_http_dialect no_dialect = {
-	"requests", NULL, NULL, NULL, NULL, -1, -1, -1,
+	"requests", NULL, NULL, NULL, NULL, -1, -1, -1, NULL,
 };
 
 const ps_http_dialect *

@@ -134,6 +134,16 @@ typedef struct ps_bp_address {
 	const char *email;
 } ps_bp_address;
 
+/*
+ * ps_bp_country_iso3 - the ISO 3166-1 alpha-3 code Brightpearl takes as an
+ * address's countryIsoCode for code, an alpha-2 ("GB" -> "GBR") or alpha-3
+ * code in any case; NULL for NULL or a code ISO 3166-1 does not assign.
+ * The result is static.  ps_bp_country_count - how many codes the table
+ * holds (every assigned ISO 3166-1 country).
+ */
+const char *ps_bp_country_iso3(const char *code);
+size_t ps_bp_country_count(void);
+
 /* ---- orders ------------------------------------------------------------- */
 
 typedef struct ps_bp_order_row {
@@ -450,12 +460,24 @@ int ps_bp_contact_get(ps_bp_contact_list *out, ps_bp *bp, const int64_t *ids,
 int ps_bp_contact_create(int64_t *out_id, ps_bp *bp, const ps_bp_contact *c);
 
 /*
- * ps_bp_contact_update - replace the names, email and phone numbers of
- * contact id with the non-NULL fields of c (one PATCH), and when
+ * ps_bp_contact_update - set the names, email and phone numbers of
+ * contact id to the non-NULL fields of c: one GET of the contact, then
+ * one PATCH with "replace" for a member it has and "add" for one it lacks
+ * (a phone it never had), leaving out what is already equal; and when
  * c->address.line1 is set, create that address and make it the
  * contact's default, billing and delivery address.
  */
 int ps_bp_contact_update(ps_bp *bp, int64_t id, const ps_bp_contact *c);
+
+/*
+ * ps_bp_contact_update_from - ps_bp_contact_update without the GET, when
+ * the caller knows the contact's members as last read from Brightpearl
+ * (known; a NULL field: the contact lacks it, so it is added).  If that
+ * PATCH is refused (what was known is stale), the contact is read and
+ * the update sent once more.
+ */
+int ps_bp_contact_update_from(ps_bp *bp, int64_t id, const ps_bp_contact *known,
+			      const ps_bp_contact *c);
 
 /*
  * The contact directory: every contact's id, primary email, names and

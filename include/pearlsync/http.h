@@ -249,6 +249,13 @@ struct ps_http_dialect {
 	long default_quota;
 	long default_refill_per_s;
 	int64_t default_window_ms;
+	/*
+	 * is_refusal - non-zero when r, a 5xx, is the platform refusing the
+	 * request itself (a client mistake it answers with a 500, such as
+	 * Brightpearl's invalid JSON-Patch op): handled like a 4xx, neither
+	 * retried nor counted by the breaker.  NULL: no 5xx is.
+	 */
+	int (*is_refusal)(const ps_http_response *r);
 };
 
 /* What the limiter knows of one (platform, account)'s budget. */

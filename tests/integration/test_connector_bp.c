@@ -305,6 +305,40 @@ every_operation(ctx *c, const char *tag)
 	assert_string_equal(cl.items[0].last_name, "Hopper");
 	assert_string_equal(cl.items[0].email, email);
 	ps_bp_contact_list_dispose(&cl);
+	/* a phone the contact never had is added (the sandbox, like
+	 * JSON-Patch, refuses a replace of a missing member), with and
+	 * without a stale idea of the contact */
+	{
+		ps_bp_contact nc = {0}, up = {0}, stale = {0};
+		int64_t cid = 0;
+		char em2[96];
+
+		snprintf(em2, sizeof(em2), "nophone.%s@example.com", tag);
+		nc.first_name = "Joan";
+		nc.last_name = "Clarke";
+		nc.email = em2;
+		assert_int_equal(ps_bp_contact_create(&cid, bp, &nc), 0);
+		up.telephone = "01908 640404";
+		up.mobile = "07700 900123";
+		assert_int_equal(ps_bp_contact_update(bp, cid, &up), 0);
+		assert_int_equal(ps_bp_contact_get(&cl, bp, &cid, 1), 0);
+		assert_string_equal(cl.items[0].telephone, "01908 640404");
+		assert_string_equal(cl.items[0].mobile, "07700 900123");
+		ps_bp_contact_list_dispose(&cl);
+		/* a caller whose idea of a contact is stale (a phone it
+		 * does not have) sends a replace, which is refused; the
+		 * update then reads the contact and adds the phone */
+		snprintf(em2, sizeof(em2), "stale.%s@example.com", tag);
+		assert_int_equal(ps_bp_contact_create(&cid, bp, &nc), 0);
+		stale.first_name = "Joan";
+		stale.telephone = "000"; /* it has none */
+		up.mobile = NULL;
+		assert_int_equal(
+			ps_bp_contact_update_from(bp, cid, &stale, &up), 0);
+		assert_int_equal(ps_bp_contact_get(&cl, bp, &cid, 1), 0);
+		assert_string_equal(cl.items[0].telephone, "01908 640404");
+		ps_bp_contact_list_dispose(&cl);
+	}
 
 	/* orders */
 	snprintf(ext, sizeof(ext), "bc-%s-1", tag);

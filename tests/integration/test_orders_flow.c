@@ -1421,85 +1421,130 @@ test_orders__batched_directory_reread_daily(void **state)
 	ps_store_contact_dispose(&k);
 }
 
+/* The sandbox's order with externalRef ref (borrowed from state). */
+static json_t *
+bp_order_with_ref(json_t *state, const char *ref)
+{
+	json_t *o;
+	const char *k;
+
+	json_object_foreach (json_object_get(state, "orders"), k, o) {
+		const char *ext =
+			json_string_value(json_object_get(o, "externalRef"));
+
+		if (ext != NULL && strcmp(ext, ref) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* The order bc_id was imported: synced, on a contact whose first name is
+ * cut to Brightpearl's 32 characters, the full name in a private note,
+ * the recipient's full name and the 3-letter country on the order, and
+ * the entry's detail saying the name was cut. */
+static void
+check_long_name(ctx *c, json_t *st, int64_t bc_id, const char *first, int n)
+{
+	ps_log_entry e;
+	char key[64], ref[24], full[128];
+	json_t *o, *contact, *note;
+	const char *k;
+	int64_t cid, bp_id;
+	int noted = 0;
+
+	snprintf(key, sizeof(key), "bc:order:%lld:import", (long long)bc_id);
+	snprintf(ref, sizeof(ref), "%lld", (long long)bc_id);
+	snprintf(full, sizeof(full), "%s St%d", first, n);
+	assert_int_equal(ps_store_log_get_by_key(&e, c->st, key), 0);
+	if (e.status != PS_ENTRY_SYNCED)
+		fail_msg("order %s: %s (%s)", ref,
+			 ps_entry_status_name(e.status),
+			 e.reason ? e.reason : "");
+	assert_non_null(e.detail);
+	assert_non_null(strstr(e.detail, "name cut"));
+	ps_log_entry_dispose(&e);
+	assert_non_null(o = bp_order_with_ref(st, ref));
+	bp_id = json_integer_value(json_object_get(o, "id"));
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(o, "billing"),
+					"address"),
+			"addressFullName")),
+		full);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(o, "delivery"),
+					"address"),
+			"countryIsoCode")),
+		"USA");
+	cid = order_customer_id(st, ref);
+	snprintf(key, sizeof(key), "%lld", (long long)cid);
+	assert_non_null(contact = json_object_get(
+				json_object_get(st, "contacts"), key));
+	assert_int_equal(strlen(json_string_value(
+				 json_object_get(contact, "firstName"))),
+			 32);
+	assert_int_equal(strncmp(json_string_value(
+					 json_object_get(contact, "firstName")),
+				 first, 32),
+			 0);
+	json_object_foreach (json_object_get(st, "notes"), k, note) {
+		const char *t =
+			json_string_value(json_object_get(note, "text"));
+
+		if (json_integer_value(json_object_get(note, "orderId")) ==
+			    bp_id &&
+		    t != NULL && strstr(t, full) != NULL &&
+		    !json_is_true(json_object_get(note, "isPublic")))
+			noted = 1;
+	}
+	assert_true(noted);
+}
+
 /*
- * Brightpearl refuses one new customer (names over 32 characters): the two
- * orders billed to that email fail with a reason naming it, the rest of
- * the batch is imported.
+ * Brightpearl limits a contact's first and last name to 32 characters
+ * (the sandbox refuses longer ones): a customer with a longer name is
+ * created with the name cut, the full name kept in a private order note,
+ * and the orders are imported, batched or one at a time.
  */
 static void
-test_orders__batched_contact_refused(void **state)
+test_orders__long_names_cut_with_note(void **state)
 {
 	ctx *c = *state;
 	static const char longname[] = "Bartholomew-Maximilian-Fitzgerald-Jr";
-	placed ps[6], okp[4];
-	char emails[6][64] = {"ok-1@example.com",    "refused@example.com",
-			      "ok-2@example.com",    "ada@example.com",
-			      "refused@example.com", "ok-3@example.com"};
-	char oke[4][64];
-	size_t i, nok = 0;
+	placed ps[6];
+	char emails[6][64] = {"ok-1@example.com", "long@example.com",
+			      "ok-2@example.com", "ada@example.com",
+			      "long@example.com", "ok-3@example.com"};
+	size_t i;
 	json_t *st;
 
 	assert_true(strlen(longname) > 32);
 	for (i = 0; i < 6; i++) {
-		int bad = strcmp(emails[i], "refused@example.com") == 0;
+		int lng = strcmp(emails[i], "long@example.com") == 0;
 
-		ps[i] = place_for(emails[i], i == 5, bad ? longname : "Ok",
+		ps[i] = place_for(emails[i], i == 5, lng ? longname : "Ok",
 				  (int)i);
-		if (!bad) {
-			okp[nok] = ps[i];
-			snprintf(oke[nok], sizeof(oke[nok]), "%s", emails[i]);
-			nok++;
-		}
+		ps[i].notes = lng;
 	}
 	deliver_all(c, ps, 6);
 	c->env.backlog = 1;
 	run_due_batched(c, 2);
-	/* the others: imported, each on the contact with its email */
-	check_batch(c, okp, nok, 0);
-	check_customers(okp, oke, nok);
-	/* the two refused: failed for good, the email in the reason */
+	check_batch(c, ps, 6, 0);
+	check_customers(ps, emails, 6);
 	st = bp_state();
-	for (i = 0; i < 6; i++) {
-		ps_log_entry e;
-		char key[64], ref[24];
-		ps_money total = -1;
-
-		if (strcmp(emails[i], "refused@example.com") != 0)
-			continue;
-		snprintf(key, sizeof(key), "bc:order:%lld:import",
-			 (long long)ps[i].id);
-		snprintf(ref, sizeof(ref), "%lld", (long long)ps[i].id);
-		bp_orders_check(st, ref, &total, NULL);
-		assert_int_equal(total, -1);
-		assert_int_equal(ps_store_log_get_by_key(&e, c->st, key), 0);
-		assert_int_equal(e.status, PS_ENTRY_FAILED);
-		assert_int_equal(e.error_code, PS_EDATA);
-		assert_int_equal(e.next_attempt_at, 0);
-		if (e.reason == NULL ||
-		    strstr(e.reason, "refused@example.com") == NULL)
-			fail_msg("reason: %s", e.reason ? e.reason : "(none)");
-		ps_log_entry_dispose(&e);
-	}
+	check_long_name(c, st, ps[1].id, longname, 1);
+	check_long_name(c, st, ps[4].id, longname, 4);
 	json_decref(st);
-	assert_int_equal(contacts_with_email("refused@example.com"), 0);
+	assert_int_equal(contacts_with_email("long@example.com"), 1);
 	assert_one_contact_per_email();
-	/* one at a time (no batch) the reason names the customer too */
-	ps[0] = place_for("refused-alone@example.com", 0, longname, 9);
+	/* one at a time (no batch) the same */
+	ps[0] = place_for("long-alone@example.com", 0, longname, 9);
 	deliver_all(c, ps, 1);
 	run_due(c, 2);
-	{
-		ps_log_entry e;
-		char key[64];
-
-		snprintf(key, sizeof(key), "bc:order:%lld:import",
-			 (long long)ps[0].id);
-		assert_int_equal(ps_store_log_get_by_key(&e, c->st, key), 0);
-		assert_int_equal(e.status, PS_ENTRY_FAILED);
-		if (e.reason == NULL ||
-		    strstr(e.reason, "refused-alone@example.com") == NULL)
-			fail_msg("reason: %s", e.reason ? e.reason : "(none)");
-		ps_log_entry_dispose(&e);
-	}
+	st = bp_state();
+	check_long_name(c, st, ps[0].id, longname, 9);
+	json_decref(st);
 }
 
 /* The rows of the Brightpearl order whose externalRef is ext (borrowed
@@ -1853,7 +1898,7 @@ main(void)
 			test_orders__batched_directory_persists, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
-			test_orders__batched_contact_refused, setup, teardown),
+			test_orders__long_names_cut_with_note, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_orders__reservation_on_each_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(

@@ -2011,6 +2011,185 @@ test_sandbox_bp__stock_changes_fire_availability_events(void **st)
 	listener_stop(&l);
 }
 
+/* The errors[0].code of a refused request (asserting its status). */
+static void
+assert_refused(long want, const char *code, const char *method,
+	       const char *path, const char *body)
+{
+	json_t *j = call_json(want, method, path, body);
+
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(j, "errors"), 0),
+			"code")),
+		code);
+	assert_null(json_object_get(j, "response"));
+	json_decref(j);
+}
+
+/* countryIsoCode is the 3-letter code (postal-address/post): a 2-letter
+ * one is refused on a postal address and on a sales order's parties; a
+ * stored address reads back with countryIsoCode2 and countryId as the
+ * postal-address GET documents. */
+static void
+test_sandbox_bp__country_codes_are_alpha3(void **st)
+{
+	json_int_t id;
+	char path[128];
+	json_t *j, *a;
+
+	(void)st;
+	assert_refused(400, "CMNC-400", "POST",
+		       "/contact-service/postal-address",
+		       "{\"addressLine1\":\"1 High St\",\"countryIsoCode\":"
+		       "\"GB\"}");
+	assert_refused(400, "CMNC-400", "POST",
+		       "/contact-service/postal-address",
+		       "{\"addressLine1\":\"1 High St\",\"countryIsoCode\":"
+		       "\"XYZ\"}");
+	assert_refused(400, "CMNC-400", "POST", "/order-service/sales-order",
+		       "{\"customer\":{\"id\":201},\"delivery\":{\"address\":"
+		       "{\"addressFullName\":\"Joan Clarke\",\"addressLine1\":"
+		       "\"1 Park\",\"countryIsoCode\":\"US\"}},\"rows\":[]}");
+	id = response_int(call_json(200, "POST",
+				    "/contact-service/postal-address",
+				    "{\"addressLine1\":\"1 High St\","
+				    "\"postalCode\":\"BP1 2AZ\","
+				    "\"countryIsoCode\":\"GBR\"}"));
+	snprintf(path, sizeof(path), "/contact-service/postal-address/%lld",
+		 (long long)id);
+	j = call_json(200, "GET", path, NULL);
+	a = json_array_get(json_object_get(j, "response"), 0);
+	assert_int_equal(json_integer_value(json_object_get(a, "addressId")),
+			 id);
+	assert_string_equal(
+		json_string_value(json_object_get(a, "countryIsoCode")), "GBR");
+	assert_string_equal(
+		json_string_value(json_object_get(a, "countryIsoCode2")), "GB");
+	assert_int_equal(json_integer_value(json_object_get(a, "countryId")),
+			 222);
+	json_decref(j);
+	/* a sales order with alpha-3 parties is taken */
+	response_int(call_json(
+		200, "POST", "/order-service/sales-order",
+		"{\"customer\":{\"id\":201},\"delivery\":{\"address\":"
+		"{\"addressFullName\":\"Joan Clarke\",\"addressLine1\":"
+		"\"1 Park\",\"countryIsoCode\":\"USA\"}},\"rows\":[]}"));
+}
+
+/* Contact PATCH is JSON-Patch: paths of any depth land nested, "replace"
+ * of a member the contact lacks is refused with CMNC-044 and changes
+ * nothing, "add" makes it; names over 32 characters are refused; the
+ * contact reads back with the members a recorded GET has. */
+static void
+test_sandbox_bp__contact_patch_depth_add_replace_limits(void **st)
+{
+	json_int_t id;
+	char path[128];
+	json_t *j, *c, *tel;
+
+	(void)st;
+	id = response_int(
+		call_json(200, "POST", "/contact-service/contact",
+			  "{\"firstName\":\"Joan\",\"lastName\":\"Clarke\","
+			  "\"communication\":{\"emails\":{\"PRI\":{\"email\":"
+			  "\"joan@example.com\"}}}}"));
+	snprintf(path, sizeof(path), "/contact-service/contact/%lld",
+		 (long long)id);
+	/* recorded members are there, empty or default */
+	j = call_json(200, "GET", path, NULL);
+	c = json_array_get(json_object_get(j, "response"), 0);
+	assert_true(json_is_object(json_object_get(
+		json_object_get(c, "communication"), "telephones")));
+	assert_true(json_is_object(json_object_get(
+		json_object_get(c, "communication"), "websites")));
+	assert_non_null(json_object_get(c, "contactStatus"));
+	assert_non_null(json_object_get(c, "financialDetails"));
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_object_get(c, "organisation"), "organisationId")),
+		id);
+	assert_string_equal(
+		json_string_value(json_object_get(c, "tradeStatus")),
+		"UNKNOWN");
+	json_decref(j);
+	/* replace of a phone it never had: refused, nothing changed */
+	assert_refused(
+		500, "CMNC-044", "PATCH", path,
+		"[{\"op\":\"replace\",\"path\":\"/firstName\","
+		"\"value\":\"Jo\"},{\"op\":\"replace\",\"path\":"
+		"\"/communication/telephones/PRI\",\"value\":\"0123\"}]");
+	/* a missing parent is refused too, even for add */
+	assert_refused(500, "CMNC-044", "PATCH", path,
+		       "[{\"op\":\"add\",\"path\":\"/nothing/here/PRI\","
+		       "\"value\":\"x\"}]");
+	/* add makes it, three levels deep, as a nested member */
+	j = call_json(200, "PATCH", path,
+		      "[{\"op\":\"add\",\"path\":"
+		      "\"/communication/telephones/PRI\",\"value\":\"0123\"},"
+		      "{\"op\":\"replace\",\"path\":"
+		      "\"/communication/emails/PRI/email\",\"value\":"
+		      "\"joan@new.example\"}]");
+	c = json_object_get(j, "response");
+	assert_string_equal(json_string_value(json_object_get(c, "firstName")),
+			    "Joan");
+	tel = json_object_get(json_object_get(c, "communication"),
+			      "telephones");
+	assert_string_equal(json_string_value(json_object_get(tel, "PRI")),
+			    "0123");
+	assert_null(json_object_get(c, "communication/telephones/PRI"));
+	assert_null(json_object_get(json_object_get(c, "communication"),
+				    "telephones/PRI"));
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(
+				json_object_get(
+					json_object_get(c, "communication"),
+					"emails"),
+				"PRI"),
+			"email")),
+		"joan@new.example");
+	json_decref(j);
+	/* now it has a phone, replace is right */
+	json_decref(call_json(200, "PATCH", path,
+			      "[{\"op\":\"replace\",\"path\":"
+			      "\"/communication/telephones/PRI\","
+			      "\"value\":\"0456\"}]"));
+	/* over 32 characters: refused on PATCH as on POST */
+	assert_refused(400, "CONC-012", "PATCH", path,
+		       "[{\"op\":\"replace\",\"path\":\"/lastName\",\"value\":"
+		       "\"Abcdefghijklmnopqrstuvwxyzabcdefg\"}]");
+	assert_refused(400, "CONC-012", "POST", "/contact-service/contact",
+		       "{\"firstName\":\"Abcdefghijklmnopqrstuvwxyzabcdefg\"}");
+	/* 32 characters, some of them two bytes, are fine */
+	json_decref(call_json(
+		200, "PATCH", path,
+		"[{\"op\":\"replace\",\"path\":\"/lastName\","
+		"\"value\":\"\u00c9bcdefghijklmnopqrstuvwxyzabcd\u00e9\"}]"));
+}
+
+/* order-shipping-status answers {id, code, description} as recorded. */
+static void
+test_sandbox_bp__shipping_statuses_have_descriptions(void **st)
+{
+	json_t *j, *v;
+	size_t i;
+
+	(void)st;
+	j = call_json(200, "GET", "/order-service/order-shipping-status", NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "response")), 4);
+	json_array_foreach (json_object_get(j, "response"), i, v) {
+		assert_true(json_is_string(json_object_get(v, "description")));
+		assert_null(json_object_get(v, "name"));
+	}
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(j, "response"), 3),
+			"description")),
+		"All stock shipped");
+	json_decref(j);
+}
+
 int
 main(void)
 {
@@ -2053,6 +2232,11 @@ main(void)
 		cmocka_unit_test(test_sandbox_bp__control_seed_and_ship),
 		cmocka_unit_test(
 			test_sandbox_bp__contact_relationship_and_delete),
+		cmocka_unit_test(test_sandbox_bp__country_codes_are_alpha3),
+		cmocka_unit_test(
+			test_sandbox_bp__contact_patch_depth_add_replace_limits),
+		cmocka_unit_test(
+			test_sandbox_bp__shipping_statuses_have_descriptions),
 		cmocka_unit_test(
 			test_sandbox_bp__reservation_refuses_rows_and_warehouses_not_the_orders),
 		cmocka_unit_test(

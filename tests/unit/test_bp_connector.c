@@ -1046,6 +1046,42 @@ test_bp__batch_contact_bodies_equal_direct(void **state)
 	ps_bp_batch_free(b);
 }
 
+/* What the caller knew was stale: Brightpearl refuses the op with its
+ * 500 CMNC-044, which is a refusal (asked once, not retried, PS_EDATA),
+ * and the update reads the contact and sends the right op. */
+static void
+test_bp__contact_update_stale_knowledge_reads_and_adds(void **state)
+{
+	fixture *f = *state;
+	ps_bp_contact c = {0}, known = {0};
+
+	c.telephone = "0123";
+	known.telephone = "0999"; /* the caller thinks it has one */
+	push(&f->fk, 0, 500,
+	     "{\"errors\":[{\"code\":\"CMNC-044\",\"message\":\"Invalid "
+	     "patch operation (replace) for given path "
+	     "(/communication/telephones/PRI)\"}]}");
+	push(&f->fk, 0, 200,
+	     "{\"response\":[{\"contactId\":201,\"communication\":"
+	     "{\"telephones\":{}}}]}");
+	push(&f->fk, 0, 200, "{\"response\":{\"contactId\":201}}");
+	assert_int_equal(ps_bp_contact_update_from(f->bp, 201, &known, &c), 0);
+	assert_int_equal(f->fk.nreqs, 3);
+	assert_string_equal(f->fk.reqs[0].method, "PATCH");
+	assert_non_null(strstr(f->fk.reqs[0].body, "\"replace\""));
+	assert_string_equal(f->fk.reqs[1].method, "GET");
+	assert_string_equal(f->fk.reqs[2].body,
+			    "[{\"op\":\"add\",\"path\":"
+			    "\"/communication/telephones/PRI\",\"value\":"
+			    "\"0123\"}]");
+	/* known and right: one PATCH, no read */
+	known.telephone = NULL;
+	push(&f->fk, 0, 200, "{\"response\":{\"contactId\":201}}");
+	assert_int_equal(ps_bp_contact_update_from(f->bp, 201, &known, &c), 0);
+	assert_int_equal(f->fk.nreqs, 4);
+	assert_string_equal(f->fk.reqs[3].method, "PATCH");
+}
+
 static void
 test_bp__contact_update_patches_and_relinks(void **state)
 {
@@ -1056,26 +1092,36 @@ test_bp__contact_update_patches_and_relinks(void **state)
 
 	c.last_name = "Byron";
 	c.email = "ada@new.example";
+	c.telephone = "+44 20 7946 0000";
 	c.address.line1 = "3 New Street";
+	/* the contact as it is: a last name and an email, no phone */
+	push(&f->fk, 0, 200,
+	     "{\"response\":[{\"contactId\":201,\"lastName\":\"Lovelace\","
+	     "\"communication\":{\"emails\":{\"PRI\":{\"email\":"
+	     "\"ada@old.example\"}},\"telephones\":{}}}]}");
 	push(&f->fk, 0, 200, "{\"response\":{\"contactId\":201}}");
 	push(&f->fk, 0, 200, "{\"response\":230}");
 	push(&f->fk, 0, 200, "{}");
 	assert_int_equal(ps_bp_contact_update(f->bp, 201, &c), 0);
-	assert_int_equal(f->fk.nreqs, 3);
-	assert_string_equal(f->fk.reqs[0].method, "PATCH");
-	assert_string_equal(f->fk.reqs[0].url,
+	assert_int_equal(f->fk.nreqs, 4);
+	assert_string_equal(f->fk.reqs[0].method, "GET");
+	assert_string_equal(f->fk.reqs[1].method, "PATCH");
+	assert_string_equal(f->fk.reqs[1].url,
 			    URL("/contact-service/contact/201"));
-	assert_string_equal(f->fk.reqs[0].body,
+	/* members it has are replaced; the phone it never had is added */
+	assert_string_equal(f->fk.reqs[1].body,
 			    "[{\"op\":\"replace\",\"path\":\"/lastName\","
 			    "\"value\":\"Byron\"},{\"op\":\"replace\","
 			    "\"path\":\"/communication/emails/PRI/email\","
-			    "\"value\":\"ada@new.example\"}]");
-	assert_string_equal(f->fk.reqs[1].url,
-			    URL("/contact-service/postal-address"));
-	assert_string_equal(f->fk.reqs[2].method, "PUT");
+			    "\"value\":\"ada@new.example\"},{\"op\":\"add\","
+			    "\"path\":\"/communication/telephones/PRI\","
+			    "\"value\":\"+44 20 7946 0000\"}]");
 	assert_string_equal(f->fk.reqs[2].url,
+			    URL("/contact-service/postal-address"));
+	assert_string_equal(f->fk.reqs[3].method, "PUT");
+	assert_string_equal(f->fk.reqs[3].url,
 			    URL("/contact-service/contact/201/postal-address"));
-	b = req_json(&f->fk, 2);
+	b = req_json(&f->fk, 3);
 	assert_int_equal(json_array_size(b), 3);
 	assert_int_equal(json_integer_value(json_object_get(
 				 json_array_get(b, 2), "postalAddressId")),
@@ -1088,7 +1134,7 @@ test_bp__contact_update_patches_and_relinks(void **state)
 	/* no ids: no request, an empty list */
 	assert_int_equal(ps_bp_order_get(&l, f->bp, NULL, 0), 0);
 	assert_int_equal(l.n, 0);
-	assert_int_equal(f->fk.nreqs, 3);
+	assert_int_equal(f->fk.nreqs, 4);
 	ps_bp_order_list_dispose(&l);
 }
 
@@ -1610,6 +1656,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_bp__batch_contact_bodies_equal_direct, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_bp__contact_update_stale_knowledge_reads_and_adds,
+			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_bp__contact_update_patches_and_relinks, setup,
 			teardown),

@@ -677,6 +677,172 @@ test_plan__reservation_lines_take_their_rows(void **state)
 	assert_int_equal(ps_oib__reserve_rows(&p, NULL, 0), 0);
 }
 
+/* Billing and delivery carry the recipient's full name, company, phone
+ * and email; countries go out as the 3-letter codes Brightpearl takes. */
+static void
+test_plan__addresses_full_names_and_alpha3(void **state)
+{
+	fixture *f = fixture_new();
+	ps_bc_address *ship = &f->ship.address;
+	ps_oib_plan p;
+	char gb[] = "GB", us[] = "us", de[] = "DE", joan[] = "Joan",
+	     clarke[] = "Clarke", co[] = "Bletchley Ltd", ph[] = "01908 640404",
+	     em[] = "joan@example.com", last[] = "Lovelace";
+
+	(void)state;
+	f->o.billing_address.last_name = last;
+	f->o.billing_address.country_iso2 = gb;
+	ship->first_name = joan;
+	ship->last_name = clarke;
+	ship->company = co;
+	ship->phone = ph;
+	ship->email = em;
+	ship->country_iso2 = us;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_string_equal(p.order.billing.full_name, "Ada Lovelace");
+	assert_string_equal(p.order.billing.country_iso, "GBR");
+	assert_string_equal(p.order.delivery.full_name, "Joan Clarke");
+	assert_string_equal(p.order.delivery.country_iso, "USA");
+	assert_string_equal(p.order.delivery.company, "Bletchley Ltd");
+	assert_string_equal(p.order.delivery.telephone, "01908 640404");
+	assert_string_equal(p.order.delivery.email, "joan@example.com");
+	ps_oib__plan_dispose(&p);
+
+	/* a new contact's postal address is alpha-3 too */
+	f->r.customer_id = 0;
+	f->o.billing_address.country_iso2 = de;
+	f->o.billing_address.street_1 = co;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_string_equal(p.contact.address.country_iso, "DEU");
+	ps_oib__plan_dispose(&p);
+	free(f);
+}
+
+static void
+test_plan__unknown_country_names_it(void **state)
+{
+	fixture *f = fixture_new();
+	ps_oib_plan p;
+	char xx[] = "XK", uk[] = "UK";
+
+	(void)state;
+	/* Kosovo's user-assigned XK and the common but unassigned UK are
+	 * not ISO 3166-1 codes: the entry fails naming the code */
+	f->ship.address.country_iso2 = xx;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 PS_EDATA);
+	assert_non_null(strstr(ps_error_last(), "'XK'"));
+	assert_non_null(strstr(ps_error_last(), "delivery address"));
+	ps_oib__plan_dispose(&p);
+	f->ship.address.country_iso2 = E;
+	f->o.billing_address.country_iso2 = uk;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 PS_EDATA);
+	assert_non_null(strstr(ps_error_last(), "'UK'"));
+	assert_non_null(strstr(ps_error_last(), "billing address"));
+	ps_oib__plan_dispose(&p);
+	free(f);
+}
+
+/* The table: every assigned ISO 3166-1 code and nothing else. */
+static void
+test_plan__country_table_is_complete(void **state)
+{
+	static const char *const some[][2] = {
+		{"GB", "GBR"}, {"US", "USA"},  {"DE", "DEU"},  {"FR", "FRA"},
+		{"NL", "NLD"}, {"IE", "IRL"},  {"CH", "CHE"},  {"AT", "AUT"},
+		{"ES", "ESP"}, {"JP", "JPN"},  {"KR", "KOR"},  {"ZA", "ZAF"},
+		{"AX", "ALA"}, {"SS", "SSD"},  {"ZW", "ZWE"},  {"AD", "AND"},
+		{"gb", "GBR"}, {"GBR", "GBR"}, {"usa", "USA"},
+	};
+	char code[3] = "";
+	const char *seen[300];
+	size_t i, j, n = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(some) / sizeof(some[0]); i++)
+		assert_string_equal(ps_bp_country_iso3(some[i][0]), some[i][1]);
+	assert_null(ps_bp_country_iso3(NULL));
+	assert_null(ps_bp_country_iso3(""));
+	assert_null(ps_bp_country_iso3("G"));
+	assert_null(ps_bp_country_iso3("ZZZ"));
+	assert_null(ps_bp_country_iso3("GBRX"));
+	for (code[0] = 'A'; code[0] <= 'Z'; code[0]++) {
+		for (code[1] = 'A'; code[1] <= 'Z'; code[1]++) {
+			const char *a3 = ps_bp_country_iso3(code);
+
+			if (a3 == NULL)
+				continue;
+			assert_int_equal(strlen(a3), 3);
+			for (j = 0; j < n; j++)
+				assert_true(seen[j] != a3);
+			/* alpha-3 maps back to itself */
+			assert_ptr_equal(ps_bp_country_iso3(a3), a3);
+			seen[n++] = a3;
+		}
+	}
+	/* 249 codes are officially assigned (ISO 3166-1, 2024) */
+	assert_int_equal(n, 249);
+	assert_int_equal(ps_bp_country_count(), 249);
+}
+
+/* A name over Brightpearl's 32 characters is cut (between UTF-8
+ * characters), the full name kept in a private note, the summary says
+ * so; the order is not refused. */
+static void
+test_plan__long_name_cut_with_note(void **state)
+{
+	fixture *f = fixture_new();
+	ps_oib_plan p;
+	char first[] = "Maximiliane-Éléonore-Ottilie-Friederike",
+	     last[] = "von Hohenzollern",
+	     exact[] = "Abcdefghijklmnopqrstuvwxyzabcdef";
+	char *summary = NULL;
+	size_t i, chars = 0;
+	int found = 0;
+
+	(void)state;
+	f->o.billing_address.first_name = first;
+	f->o.billing_address.last_name = last;
+	f->r.customer_id = 0;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	for (i = 0; p.contact.first_name[i]; i++)
+		chars +=
+			((unsigned char)p.contact.first_name[i] & 0xc0) != 0x80;
+	assert_int_equal(chars, PS_OIB_NAME_MAX);
+	assert_string_equal(p.contact.first_name,
+			    "Maximiliane-Éléonore-Ottilie-Fri");
+	assert_string_equal(p.contact.last_name, "von Hohenzollern");
+	assert_int_equal(p.name_cut, 1);
+	for (i = 0; i < p.nnotes; i++) {
+		if (strstr(p.notes[i], "Maximiliane-Éléonore-Ottilie-"
+				       "Friederike von Hohenzollern") != NULL &&
+		    !p.note_public[i])
+			found = 1;
+	}
+	assert_true(found);
+	/* the order's own recipient name is not cut */
+	assert_string_equal(p.order.billing.full_name,
+			    "Maximiliane-Éléonore-Ottilie-Friederike "
+			    "von Hohenzollern");
+	assert_int_equal(ps_oib__plan_summary(&summary, &p), 0);
+	assert_non_null(strstr(summary, "name cut"));
+	free(summary);
+	ps_oib__plan_dispose(&p);
+
+	/* exactly 32 characters is left alone, no note */
+	f->o.billing_address.first_name = exact;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_int_equal(p.name_cut, 0);
+	assert_int_equal(p.nnotes, 0);
+	ps_oib__plan_dispose(&p);
+	free(f);
+}
+
 int
 main(void)
 {
@@ -696,6 +862,10 @@ main(void)
 		cmocka_unit_test(test_plan__payments_captured_and_authorised),
 		cmocka_unit_test(test_plan__notes_into_fields_or_order_notes),
 		cmocka_unit_test(test_plan__filters_and_new_customer),
+		cmocka_unit_test(test_plan__addresses_full_names_and_alpha3),
+		cmocka_unit_test(test_plan__unknown_country_names_it),
+		cmocka_unit_test(test_plan__country_table_is_complete),
+		cmocka_unit_test(test_plan__long_name_cut_with_note),
 		cmocka_unit_test(test_plan__tax_code_on_every_row),
 		cmocka_unit_test(
 			test_plan__undecidable_tax_code_names_the_line),

@@ -460,7 +460,23 @@ typedef struct resolve_buf {
 	char status_how[200];
 	char shipping_how[200];
 	char *tax[TAX_KEYS]; /* tax_code mapping values, by tax_keys[] */
+	/* the found contact's names and phone as last read (cache or
+	 * directory), so an update needs no read (was_known 0: unknown) */
+	char was_first[160], was_last[160], was_phone[64];
+	int was_known;
 } resolve_buf;
+
+static void
+remember_contact(resolve_buf *rb, const char *first, const char *last,
+		 const char *phone)
+{
+	snprintf(rb->was_first, sizeof(rb->was_first), "%s",
+		 first ? first : "");
+	snprintf(rb->was_last, sizeof(rb->was_last), "%s", last ? last : "");
+	snprintf(rb->was_phone, sizeof(rb->was_phone), "%s",
+		 phone ? phone : "");
+	rb->was_known = 1;
+}
 
 static void
 resolve_dispose(resolve_buf *b)
@@ -738,14 +754,18 @@ differs(const char *cached, const char *now)
 	       strcmp(cached ? cached : "", now) != 0;
 }
 
-/* The contact an import creates for billing address ba. */
+/* The contact an import creates for billing address ba: names cut to
+ * Brightpearl's limit into nm (the plan notes the full name), the
+ * country as the alpha-3 code (an unknown one is left out here: the
+ * plan refuses the order naming it). */
 static void
-new_contact(ps_bp_contact *nc, const ps_bc_address *ba,
+new_contact(ps_bp_contact *nc, ps_oib_names *nm, const ps_bc_address *ba,
 	    const ps_oib_settings *s)
 {
 	memset(nc, 0, sizeof(*nc));
-	nc->first_name = ba->first_name[0] ? ba->first_name : NULL;
-	nc->last_name = ba->last_name[0] ? ba->last_name : "Customer";
+	ps_oib__names(nm, ba);
+	nc->first_name = nm->first;
+	nc->last_name = nm->last ? nm->last : "Customer";
 	nc->email = ba->email;
 	nc->telephone = ba->phone[0] ? ba->phone : NULL;
 	nc->company = ba->company[0] ? ba->company : NULL;
@@ -754,7 +774,7 @@ new_contact(ps_bp_contact *nc, const ps_bc_address *ba,
 	nc->address.line3 = ba->city[0] ? ba->city : NULL;
 	nc->address.line4 = ba->state[0] ? ba->state : NULL;
 	nc->address.postal_code = ba->zip[0] ? ba->zip : NULL;
-	nc->address.country_iso = ba->country_iso2[0] ? ba->country_iso2 : NULL;
+	nc->address.country_iso = ps_bp_country_iso3(ba->country_iso2);
 	nc->lead_source_id = s->lead_source_id;
 	nc->price_list_id = s->price_list_id;
 }
@@ -970,6 +990,8 @@ customer_by_link(int64_t *out_linked, resolve_buf *b, ps_flow_env *env,
 			(differs(bc->first_name, ba->first_name) ||
 			 differs(bc->last_name, ba->last_name) ||
 			 differs(bc->telephone, ba->phone));
+		remember_contact(b, bc->first_name, bc->last_name,
+				 bc->telephone);
 		email_note(b, bc->email, ba->email);
 		if (bc->email != NULL && bc->email[0] != '\0')
 			contact_put(env->state, bc->email, id, bc->first_name,
@@ -1029,6 +1051,7 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 				       (differs(c->first, ba->first_name) ||
 					differs(c->last, ba->last_name) ||
 					differs(c->phone, ba->phone));
+		remember_contact(b, c->first, c->last, c->phone);
 		goto found;
 	}
 	if ((error = ps_bp_contact_find_email(&ids, PS_PAIR_BP(env),
@@ -1052,6 +1075,8 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 				 differs(bc->telephone, ba->phone));
 			contact_put(cache, ba->email, bc->id, bc->first_name,
 				    bc->last_name, bc->telephone);
+			remember_contact(b, bc->first_name, bc->last_name,
+					 bc->telephone);
 		}
 		goto found;
 	}
@@ -1069,8 +1094,9 @@ resolve_customer(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 		 ba->email);
 	if (write) {
 		ps_bp_contact nc;
+		ps_oib_names nm;
 
-		new_contact(&nc, ba, s);
+		new_contact(&nc, &nm, ba, s);
 		if ((error = contact_create(&b->r.customer_id, PS_PAIR_BP(env),
 					    &nc)) < 0)
 			goto done;
@@ -1148,7 +1174,7 @@ addr_hash(const ps_bc_order *o)
 	uint32_t h = 2166136261u;
 	size_t k, f;
 
-	ps_oib__addresses(&a, o);
+	(void)ps_oib__addresses(&a, o); /* an unknown country hashes as none */
 	both[0] = &a.billing;
 	both[1] = &a.delivery;
 	for (k = 0; k < 2; k++) {
@@ -2004,11 +2030,21 @@ prepare_plan(ps_flow_env *env, const ps_oib_settings *s, import_job *j)
 		ps_bp_contact cu = j->plan.contact;
 		const char *em = j->rb.contact_email[0] ? j->rb.contact_email
 							: ba->email;
+		ps_bp_contact was = {0};
 
 		memset(&cu.address, 0, sizeof(cu.address));
 		cu.email = NULL;
-		if ((error = ps_bp_contact_update(
-			     PS_PAIR_BP(env), j->rb.r.customer_id, &cu)) < 0)
+		if (j->rb.was_known) {
+			was.first_name =
+				j->rb.was_first[0] ? j->rb.was_first : NULL;
+			was.last_name =
+				j->rb.was_last[0] ? j->rb.was_last : NULL;
+			was.telephone =
+				j->rb.was_phone[0] ? j->rb.was_phone : NULL;
+		}
+		if ((error = ps_bp_contact_update_from(
+			     PS_PAIR_BP(env), j->rb.r.customer_id,
+			     j->rb.was_known ? &was : NULL, &cu)) < 0)
 			return error;
 		contact_put(env->state, em, j->rb.r.customer_id, ba->first_name,
 			    ba->last_name, ba->phone);
@@ -2366,9 +2402,17 @@ edit_addresses(ps_flow_env *env, const ps_bc_order *o, int64_t bp_id,
 	int error;
 
 	*refused = 0;
-	ps_oib__addresses(&want, o);
+	if ((error = ps_oib__addresses(&want, o)) < 0)
+		return error;
 	if ((error = ps_bp_sales_order_get(&so, PS_PAIR_BP(env), bp_id)) < 0)
 		return error;
+	/* a country read back in either ISO form compares as alpha-3 */
+	if (ps_bp_country_iso3(so.billing.country_iso) != NULL)
+		so.billing.country_iso =
+			ps_bp_country_iso3(so.billing.country_iso);
+	if (ps_bp_country_iso3(so.delivery.country_iso) != NULL)
+		so.delivery.country_iso =
+			ps_bp_country_iso3(so.delivery.country_iso);
 	want.billing.mobile = so.billing.mobile;
 	want.delivery.mobile = so.delivery.mobile;
 	address_diff(bd, sizeof(bd), &want.billing, &so.billing);
@@ -2824,6 +2868,7 @@ customer_from_link(batch *b, import_job *j)
 				(differs(c.first_name, ba->first_name) ||
 				 differs(c.last_name, ba->last_name) ||
 				 differs(c.telephone, ba->phone));
+	remember_contact(rb, c.first_name, c.last_name, c.telephone);
 	email_note(rb, c.email, ba->email);
 	how_changed(rb);
 	rb->r.customer_how = rb->customer_how;
@@ -2900,6 +2945,7 @@ customer_from_dir(batch *b, import_job *j)
 			(differs(c.first_name, ba->first_name) ||
 			 differs(c.last_name, ba->last_name) ||
 			 differs(c.telephone, ba->phone));
+		remember_contact(rb, c.first_name, c.last_name, c.telephone);
 		relink_note(rb, j->o.customer_id, j->linked);
 		how_changed(rb);
 	} else if (error == PS_ENOTFOUND) {
@@ -2963,12 +3009,13 @@ batch_contacts(batch *b)
 	size_t *amsg = calloc(n, sizeof(*amsg));
 	size_t *cmsg = calloc(n, sizeof(*cmsg));
 	ps_bp_contact *nc = calloc(n, sizeof(*nc));
+	ps_oib_names *nm = calloc(n, sizeof(*nm));
 	int64_t *cid = calloc(n, sizeof(*cid));
 	ps_bp_batch *ba = NULL, *bc = NULL;
 	int error = 0;
 
 	if (owner == NULL || amsg == NULL || cmsg == NULL || nc == NULL ||
-	    cid == NULL) {
+	    nm == NULL || cid == NULL) {
 		error = ps_error_set(PS_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -2997,7 +3044,8 @@ batch_contacts(batch *b)
 	for (i = 0; i < n && error == 0; i++) {
 		if (owner[i] != i)
 			continue;
-		new_contact(&nc[i], &b->jobs[i].o.billing_address, &b->s);
+		new_contact(&nc[i], &nm[i], &b->jobs[i].o.billing_address,
+			    &b->s);
 		if (nc[i].address.line1 == NULL)
 			continue;
 		amsg[i] = ps_bp_batch_count(ba);
@@ -3090,6 +3138,7 @@ done:
 	free(owner);
 	free(amsg);
 	free(cmsg);
+	free(nm);
 	free(nc);
 	free(cid);
 }

@@ -112,7 +112,8 @@ typedef struct ps_oib_payment {
 /*
  * The Brightpearl billing and delivery addresses of a BigCommerce order,
  * field for field: name (first and last), company, street 1 and 2, city,
- * state, zip, country (ISO alpha-2), phone and email.  Billing from the
+ * state, zip, country (BigCommerce's ISO alpha-2 code as the alpha-3 code
+ * Brightpearl takes), phone and email.  Billing from the
  * billing address; delivery from the first shipping address (the billing
  * address when there is none).  Empty fields are NULL.  Strings borrow
  * from the order and from the name buffers here, so the struct is not
@@ -125,8 +126,32 @@ typedef struct ps_oib_addresses {
 	char delivery_name[160];
 } ps_oib_addresses;
 
-/* ps_oib__addresses - fill *out from order o (see ps_oib_addresses). */
-void ps_oib__addresses(ps_oib_addresses *out, const ps_bc_order *o);
+/*
+ * ps_oib__addresses - fill *out from order o (see ps_oib_addresses).
+ * PS_EDATA naming the code when a country code is not an ISO 3166-1
+ * one; *out is then still safe to read (fields may be NULL).
+ */
+int ps_oib__addresses(ps_oib_addresses *out, const ps_bc_order *o);
+
+/*
+ * Brightpearl's limit on a contact's first and last name: "Max length 32
+ * chars" (https://api-docs.brightpearl.com/contact/contact/post.html).
+ * Longer names are cut to it (whole UTF-8 characters) and the plan keeps
+ * the full name in a private order note.
+ */
+#define PS_OIB_NAME_MAX 32
+
+/* A contact's first and last name as Brightpearl takes them. */
+typedef struct ps_oib_names {
+	const char *first, *last; /* NULL when empty; may point below */
+	char first_buf[PS_OIB_NAME_MAX * 4 + 1];
+	char last_buf[PS_OIB_NAME_MAX * 4 + 1];
+	int cut; /* 1: one of them was cut */
+} ps_oib_names;
+
+/* ps_oib__names - the names of billing address ba cut to PS_OIB_NAME_MAX
+ * characters (whole UTF-8 characters).  *out is not copied. */
+void ps_oib__names(ps_oib_names *out, const ps_bc_address *ba);
 
 typedef struct ps_oib_plan {
 	ps_bp_order order;          /* strings borrowed from the inputs and
@@ -141,13 +166,15 @@ typedef struct ps_oib_plan {
 	char shipping_row_name[160];
 	char discount_row_name[160];
 	int create_contact, update_contact;
-	ps_bp_contact contact;    /* borrowed strings from the BC order */
+	ps_bp_contact contact; /* borrowed strings from the BC order */
+	ps_oib_names names;    /* the contact's names, cut to the limit */
+	int name_cut; /* 1: a name was cut; the full one is in a note */
 	ps_oib_payment *payments; /* owned */
 	size_t npayments;
 	ps_bp_field_value fields[2];
 	size_t nfields;
-	char *notes[2]; /* owned note texts */
-	int note_public[2];
+	char *notes[3]; /* owned note texts */
+	int note_public[3];
 	size_t nnotes;
 	ps_bp_reservation_line *reserve; /* owned; row ids 0 until
 					  * ps_oib__reserve_rows */

@@ -159,8 +159,29 @@ full_name(char *buf, size_t cap, const ps_bc_address *a)
 	return nz(buf);
 }
 
-static void
-address_map(ps_bp_address *out, char *name, size_t cap, const ps_bc_address *a)
+/*
+ * *out = the alpha-3 code Brightpearl takes for BigCommerce's alpha-2 code
+ * (NULL when BigCommerce gave none), or PS_EDATA naming the code.
+ */
+static int
+country_map(const char **out, const char *iso2, int64_t order_id,
+	    const char *what)
+{
+	*out = NULL;
+	if (nz(iso2) == NULL)
+		return 0;
+	if ((*out = ps_bp_country_iso3(iso2)) == NULL)
+		return ps_error_set(PS_EDATA,
+				    "BigCommerce order %lld: %s country code "
+				    "'%s' is not an ISO 3166-1 country "
+				    "(Brightpearl needs its 3-letter code)",
+				    (long long)order_id, what, iso2);
+	return 0;
+}
+
+static int
+address_map(ps_bp_address *out, char *name, size_t cap, const ps_bc_address *a,
+	    int64_t order_id, const char *what)
 {
 	memset(out, 0, sizeof(*out));
 	out->full_name = full_name(name, cap, a);
@@ -170,22 +191,27 @@ address_map(ps_bp_address *out, char *name, size_t cap, const ps_bc_address *a)
 	out->line3 = nz(a->city);
 	out->line4 = nz(a->state);
 	out->postal_code = nz(a->zip);
-	out->country_iso = nz(a->country_iso2);
 	out->telephone = nz(a->phone);
 	out->email = nz(a->email);
+	return country_map(&out->country_iso, a->country_iso2, order_id, what);
 }
 
-void
+int
 ps_oib__addresses(ps_oib_addresses *out, const ps_bc_order *o)
 {
 	const ps_bc_address *sa = o->nshipping_addresses
 					  ? &o->shipping_addresses[0].address
 					  : &o->billing_address;
+	int error;
 
-	address_map(&out->billing, out->billing_name, sizeof(out->billing_name),
-		    &o->billing_address);
-	address_map(&out->delivery, out->delivery_name,
-		    sizeof(out->delivery_name), sa);
+	memset(out, 0, sizeof(*out));
+	if ((error = address_map(&out->billing, out->billing_name,
+				 sizeof(out->billing_name), &o->billing_address,
+				 o->id, "billing address")) < 0)
+		return error;
+	return address_map(&out->delivery, out->delivery_name,
+			   sizeof(out->delivery_name), sa, o->id,
+			   "delivery address");
 }
 
 int
@@ -253,6 +279,67 @@ add_note(ps_oib_plan *p, const char *label, const char *text, int pub)
 	p->note_public[p->nnotes] = pub;
 	p->nnotes++;
 	return 0;
+}
+
+/*
+ * Copy name into buf cut to PS_OIB_NAME_MAX characters (counting UTF-8
+ * characters, cutting only between them); 1 when it was cut.
+ */
+static int
+name_cut(char *buf, size_t cap, const char *name)
+{
+	size_t i = 0, chars = 0;
+
+	while (name[i] != '\0' && chars < PS_OIB_NAME_MAX) {
+		i++;
+		while ((name[i] & 0xc0) == 0x80)
+			i++;
+		chars++;
+	}
+	if (i >= cap)
+		i = cap - 1; /* not reached: cap holds 4 bytes a character */
+	memcpy(buf, name, i);
+	buf[i] = '\0';
+	return name[i] != '\0';
+}
+
+void
+ps_oib__names(ps_oib_names *out, const ps_bc_address *ba)
+{
+	memset(out, 0, sizeof(*out));
+	if ((out->first = nz(ba->first_name)) != NULL &&
+	    name_cut(out->first_buf, sizeof(out->first_buf), out->first)) {
+		out->first = out->first_buf;
+		out->cut = 1;
+	}
+	if ((out->last = nz(ba->last_name)) != NULL &&
+	    name_cut(out->last_buf, sizeof(out->last_buf), out->last)) {
+		out->last = out->last_buf;
+		out->cut = 1;
+	}
+}
+
+/* A billing name over Brightpearl's limit reaches the contact cut (when
+ * it is created or updated): keep the full name in a private order note,
+ * whichever way the contact was found. */
+static int
+plan_names(ps_oib_plan *p, const ps_bc_address *ba)
+{
+	char full[512];
+
+	ps_oib__names(&p->names, ba);
+	if (!p->names.cut)
+		return 0;
+	p->name_cut = 1;
+	why_add(p,
+		"customer name longer than Brightpearl's %d characters: "
+		"cut, the full name in a private order note",
+		PS_OIB_NAME_MAX);
+	snprintf(full, sizeof(full), "%s%s%s",
+		 nz(ba->first_name) ? ba->first_name : "",
+		 nz(ba->first_name) && nz(ba->last_name) ? " " : "",
+		 nz(ba->last_name) ? ba->last_name : "");
+	return add_note(p, "Customer name in full", full, 0);
 }
 
 static int
@@ -631,6 +718,8 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 	iso_date(p->placed_on, sizeof(p->placed_on), o->date_created);
 
 	/* customer */
+	if ((error = plan_names(p, &o->billing_address)) < 0)
+		goto done;
 	p->order.customer_id = r->customer_id;
 	if (r->customer_id == 0 || r->update_customer) {
 		const ps_bc_address *ba = &o->billing_address;
@@ -650,9 +739,14 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 		p->contact.address.line3 = nz(ba->city);
 		p->contact.address.line4 = nz(ba->state);
 		p->contact.address.postal_code = nz(ba->zip);
-		p->contact.address.country_iso = nz(ba->country_iso2);
 		p->contact.lead_source_id = s->lead_source_id;
 		p->contact.price_list_id = s->price_list_id;
+		p->contact.first_name = p->names.first;
+		p->contact.last_name = p->names.last;
+		if ((error = country_map(&p->contact.address.country_iso,
+					 ba->country_iso2, o->id,
+					 "billing address")) < 0)
+			goto done;
 	}
 	why_add(p, "customer: %s", r->customer_how ? r->customer_how : "");
 
@@ -796,7 +890,8 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 		bo->shipping_method_id = r->shipping_method_id;
 		bo->rows = p->rows;
 		bo->nrows = p->nrows;
-		ps_oib__addresses(&p->addresses, o);
+		if ((error = ps_oib__addresses(&p->addresses, o)) < 0)
+			goto done;
 		bo->billing = p->addresses.billing;
 		bo->delivery = p->addresses.delivery;
 	}
@@ -955,11 +1050,14 @@ ps_oib__plan_summary(char **out, const ps_oib_plan *p)
 
 	snprintf(buf, sizeof(buf),
 		 "sales order externalRef %s: %zu row(s), total %s %s, "
-		 "status %lld, %zu payment(s), %zu note(s), %zu field(s)%s",
+		 "status %lld, %zu payment(s), %zu note(s), %zu field(s)%s%s",
 		 p->external_ref, p->nrows,
 		 ps_money_format(a, sizeof(a), p->total, 2), p->currency,
 		 (long long)p->order.status_id, p->npayments, p->nnotes,
-		 p->nfields, p->create_contact ? ", new customer" : "");
+		 p->nfields, p->create_contact ? ", new customer" : "",
+		 p->name_cut ? "; customer name cut to Brightpearl's "
+			       "limit (in full in an order note)"
+			     : "");
 	*out = ps_util__strdup(buf);
 	return *out ? 0 : ps_error_set(PS_ENOMEM, "out of memory");
 }

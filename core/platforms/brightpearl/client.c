@@ -22,6 +22,7 @@
  * stable order.
  */
 #include "platforms/brightpearl/brightpearl_int.h"
+#include "platforms/brightpearl/rate_int.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -287,7 +288,7 @@ status_error(const ps_http_response *res, const char *what)
 		code = PS_ENOTFOUND;
 	else if (res->status == 401 || res->status == 403)
 		code = PS_EAUTH;
-	else if (res->status >= 500)
+	else if (res->status >= 500 && !ps_bp__is_refusal(res))
 		code = PS_EREMOTE;
 	else
 		code = PS_EDATA;

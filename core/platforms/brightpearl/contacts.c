@@ -429,14 +429,37 @@ ps_bp_contact_create(int64_t *out_id, ps_bp *bp, const ps_bp_contact *c)
 	return error;
 }
 
+/*
+ * Append the JSON-Patch op that makes member path hold value: "replace"
+ * when the contact has it (now non-NULL), "add" when it does not (a
+ * "replace" of a missing member is invalid JSON-Patch, RFC 6902 section
+ * 4.3, and Brightpearl refuses it with CMNC-044 as recorded in
+ * vicvans20/ruby-brightpearl spec/fixtures/order_patch_error_operation.yml),
+ * nothing when value is NULL or already there.  add_value, when not NULL,
+ * is what "add" sets instead (a whole missing parent object).
+ */
 static int
-patch_replace(json_t *ops, const char *path, const char *value)
+patch_set(json_t *ops, const char *path, const char *now, const char *value,
+	  const char *add_path, json_t *add_value)
 {
-	if (value == NULL)
+	json_t *op;
+
+	if (value == NULL || (now != NULL && strcmp(now, value) == 0)) {
+		json_decref(add_value);
 		return 0;
-	if (json_array_append_new(ops,
-				  json_pack("{s:s, s:s, s:s}", "op", "replace",
-					    "path", path, "value", value)) < 0)
+	}
+	if (now != NULL) {
+		json_decref(add_value);
+		op = json_pack("{s:s, s:s, s:s}", "op", "replace", "path", path,
+			       "value", value);
+	} else if (add_value != NULL) {
+		op = json_pack("{s:s, s:s, s:o}", "op", "add", "path", add_path,
+			       "value", add_value);
+	} else {
+		op = json_pack("{s:s, s:s, s:s}", "op", "add", "path", path,
+			       "value", value);
+	}
+	if (json_array_append_new(ops, op) < 0)
 		return ps_error_set(PS_ENOMEM,
 				    "Brightpearl contact update: "
 				    "out of memory or '%s' not UTF-8",
@@ -447,29 +470,70 @@ patch_replace(json_t *ops, const char *path, const char *value)
 int
 ps_bp_contact_update(ps_bp *bp, int64_t id, const ps_bp_contact *c)
 {
+	return ps_bp_contact_update_from(bp, id, NULL, c);
+}
+
+int
+ps_bp_contact_update_from(ps_bp *bp, int64_t id, const ps_bp_contact *known,
+			  const ps_bp_contact *c)
+{
 	json_t *ops = NULL, *root = NULL, *link = NULL;
+	ps_bp_contact_list now = {0};
+	ps_bp_contact was = {0};
 	char *path = NULL;
 	int64_t addr_id = 0;
 	int error;
 
 	if ((ops = json_array()) == NULL)
 		return ps_error_set(PS_ENOMEM, NULL);
-	if ((error = patch_replace(ops, "/firstName", c->first_name)) < 0 ||
-	    (error = patch_replace(ops, "/lastName", c->last_name)) < 0 ||
-	    (error = patch_replace(ops, "/communication/emails/PRI/email",
-				   c->email)) < 0 ||
-	    (error = patch_replace(ops, "/communication/telephones/PRI",
-				   c->telephone)) < 0 ||
-	    (error = patch_replace(ops, "/communication/telephones/MOB",
-				   c->mobile)) < 0)
+	if (known != NULL)
+		was = *known;
+	else if (c->first_name != NULL || c->last_name != NULL ||
+		 c->email != NULL || c->telephone != NULL ||
+		 c->mobile != NULL) {
+		/* which members the contact has decides add or replace */
+		if ((error = ps_bp_contact_get(&now, bp, &id, 1)) < 0)
+			goto done;
+		if (now.n == 0) {
+			error = ps_error_set(PS_ENOTFOUND,
+					     "Brightpearl contact %" PRId64
+					     " not found (contact update)",
+					     id);
+			goto done;
+		}
+		was = now.items[0];
+	}
+	if ((error = patch_set(ops, "/firstName", was.first_name, c->first_name,
+			       NULL, NULL)) < 0 ||
+	    (error = patch_set(ops, "/lastName", was.last_name, c->last_name,
+			       NULL, NULL)) < 0 ||
+	    (error = patch_set(ops, "/communication/emails/PRI/email",
+			       was.email, c->email, "/communication/emails/PRI",
+			       c->email ? json_pack("{s:s}", "email", c->email)
+					: NULL)) < 0 ||
+	    (error = patch_set(ops, "/communication/telephones/PRI",
+			       was.telephone, c->telephone, NULL, NULL)) < 0 ||
+	    (error = patch_set(ops, "/communication/telephones/MOB", was.mobile,
+			       c->mobile, NULL, NULL)) < 0)
 		goto done;
 	if (json_array_size(ops) > 0) {
 		if ((error = ps_bp__path(&path,
 					 "/contact-service/contact/%" PRId64,
 					 id)) < 0 ||
 		    (error = ps_bp__request(&root, NULL, bp, "PATCH", path, ops,
-					    1, "contact update")) < 0)
+					    1, "contact update")) < 0) {
+			if (known != NULL && error == PS_EDATA) {
+				/* what the caller knew may be stale: read
+				 * the contact and patch once more */
+				ps_error_clear();
+				json_decref(root);
+				json_decref(ops);
+				free(path);
+				return ps_bp_contact_update_from(bp, id, NULL,
+								 c);
+			}
 			goto done;
+		}
 	}
 	if (c->address.line1 == NULL)
 		goto done;
@@ -495,6 +559,7 @@ ps_bp_contact_update(ps_bp *bp, int64_t id, const ps_bp_contact *c)
 	error = ps_bp__request(&root, NULL, bp, "PUT", path, link, 1,
 			       "contact address update");
 done:
+	ps_bp_contact_list_dispose(&now);
 	json_decref(link);
 	json_decref(root);
 	json_decref(ops);

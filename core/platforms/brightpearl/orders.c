@@ -761,6 +761,15 @@ str_same(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
+/* Countries are the same in either ISO 3166-1 form ("GB" and "GBR"). */
+static int
+country_same(const char *a, const char *b)
+{
+	const char *a3 = ps_bp_country_iso3(a), *b3 = ps_bp_country_iso3(b);
+
+	return a3 != NULL && b3 != NULL ? a3 == b3 : str_same(a, b);
+}
+
 int
 ps_bp_address_equal(const ps_bp_address *a, const ps_bp_address *b)
 {
@@ -769,7 +778,7 @@ ps_bp_address_equal(const ps_bp_address *a, const ps_bp_address *b)
 	       str_same(a->line1, b->line1) && str_same(a->line2, b->line2) &&
 	       str_same(a->line3, b->line3) && str_same(a->line4, b->line4) &&
 	       str_same(a->postal_code, b->postal_code) &&
-	       str_same(a->country_iso, b->country_iso) &&
+	       country_same(a->country_iso, b->country_iso) &&
 	       str_same(a->telephone, b->telephone) &&
 	       str_same(a->mobile, b->mobile) && str_same(a->email, b->email);
 }

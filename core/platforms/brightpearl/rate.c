@@ -11,6 +11,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <string.h>
 #include <strings.h>
 
 #define BP_REMAINING "brightpearl-requests-remaining"
@@ -62,6 +63,30 @@ bp_rate__throttle_hint_ms(const ps_http_response *r, int64_t retry_after_ms)
 	return ps_http_response_header_number(r, BP_PERIOD);
 }
 
+/*
+ * Brightpearl answers some client mistakes with a 500 whose error code
+ * names them: CMNC-044 "Invalid patch operation (op) for given path" and
+ * CMNC-018 "The filter ... cannot be parsed" (vicvans20/ruby-brightpearl
+ * spec/fixtures/order_patch_error_operation.yml, order_search_bad_param.yml).
+ * Asking again would get the same answer.
+ */
+int
+ps_bp__is_refusal(const ps_http_response *r)
+{
+	static const char *const codes[] = {"\"CMNC-044\"", "\"CMNC-018\""};
+	size_t c, i, n;
+
+	if (r->status < 500 || r->body == NULL)
+		return 0;
+	for (c = 0; c < sizeof(codes) / sizeof(codes[0]); c++) {
+		n = strlen(codes[c]);
+		for (i = 0; i + n <= r->body_len; i++)
+			if (memcmp(r->body + i, codes[c], n) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 const ps_http_dialect ps_bp__rate_dialect = {
 	.unit = "requests",
 	.read = bp_rate__read,
@@ -71,4 +96,5 @@ const ps_http_dialect ps_bp__rate_dialect = {
 	.default_quota = -1,
 	.default_refill_per_s = -1,
 	.default_window_ms = -1,
+	.is_refusal = ps_bp__is_refusal,
 };

@@ -9,4 +9,8 @@
 
 extern const ps_http_dialect ps_bp__rate_dialect;
 
+/* ps_bp__is_refusal - 1 when 5xx reply r is Brightpearl refusing the
+ * request (a recorded client-mistake code), not failing. */
+int ps_bp__is_refusal(const ps_http_response *r);
+
 #endif

@@ -141,4 +141,9 @@ int64_t bp_contact_create(bp_state *bp, json_t *body);
 int64_t bp_product_create(bp_state *bp, json_t *body);
 json_t *bp_render_order(bp_state *bp, json_t *order);
 
+/* ---- countries (bp_countries.c) ----------------------------------------- */
+/* 0 when iso3 is an ISO 3166-1 alpha-3 code, with its alpha-2 code and the
+ * simulator's country id; -1 otherwise (a 2-letter code included). */
+int bp_country(const char *iso3, const char **iso2, int64_t *id);
+
 #endif

@@ -533,13 +533,17 @@ r_shipping_statuses(sb_platform *pf, sb_request *req, sb_response *resp)
 {
 	(void)pf;
 	(void)req;
+	/* recorded reply: {id, code, description} (vicvans20/ruby-brightpearl
+	 * spec/fixtures/order_shipping_status_get.yml) */
 	bp_ok(resp, json_pack("[{s:i,s:s,s:s},{s:i,s:s,s:s},{s:i,s:s,s:s},"
 			      "{s:i,s:s,s:s}]",
-			      "id", 1, "code", "NST", "name",
-			      "No stock-tracked products", "id", 2, "code",
-			      "SNS", "name", "Not shipped", "id", 3, "code",
-			      "SPS", "name", "Part shipped", "id", 4, "code",
-			      "ASS", "name", "All shipped"));
+			      "id", 1, "code", "NST", "description",
+			      "No stock tracked products on order", "id", 2,
+			      "code", "SNS", "description", "Stock not shipped",
+			      "id", 3, "code", "SPS", "description",
+			      "Stock part shipped", "id", 4, "code", "ASS",
+			      "description", "All stock shipped"));
+	bp_msgtype(resp, "get-order-shipping-status");
 	return 0;
 }
 
@@ -559,6 +563,62 @@ r_stock_statuses(sb_platform *pf, sb_request *req, sb_response *resp)
 }
 
 /* ---- contacts (section 8) ----------------------------------------------- */
+
+/*
+ * Brightpearl takes countryIsoCode as "the country's 3 character ISO code"
+ * (https://api-docs.brightpearl.com/contact/postal-address/post.html):
+ * 1 (with a 400 in resp) when address a carries any other code, such as
+ * the 2-letter one.  The error code and text are the simulator's own: no
+ * recorded reply shows this refusal.
+ */
+static int
+bad_country(json_t *a, sb_response *resp)
+{
+	const char *c = sb_json_str(json_object_get(a, "countryIsoCode"), NULL);
+
+	if (c == NULL || bp_country(c, NULL, NULL) == 0)
+		return 0;
+	bp_err(resp, 400, "CMNC-400",
+	       "countryIsoCode '%s' is not a 3 character ISO country code", c);
+	return 1;
+}
+
+/* Add the fields a recorded address GET carries next to countryIsoCode:
+ * countryIsoCode2 and countryId (postal-address/get.html). */
+static void
+address_country_fields(json_t *a)
+{
+	const char *c = sb_json_str(json_object_get(a, "countryIsoCode"), NULL);
+	const char *c2;
+	int64_t id;
+
+	if (c == NULL || bp_country(c, &c2, &id) != 0)
+		return;
+	json_object_set_new(a, "countryIsoCode2", json_string(c2));
+	json_object_set_new(a, "countryId", json_integer(id));
+}
+
+/* Brightpearl's contact name limits: salutation, firstName and lastName
+ * "Max length 32 chars" (https://api-docs.brightpearl.com/contact/contact/
+ * post.html), counted in characters. */
+static int
+name_too_long(json_t *c)
+{
+	static const char *const keys[] = {"salutation", "firstName",
+					   "lastName"};
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		const char *v = sb_json_str(json_object_get(c, keys[i]), "");
+		size_t n = 0;
+
+		for (; *v; v++)
+			n += ((unsigned char)*v & 0xc0) != 0x80;
+		if (n > 32)
+			return 1;
+	}
+	return 0;
+}
 
 /* Accept nested communication.emails.PRI.email and flat emails.PRI. */
 static const char *
@@ -609,6 +669,44 @@ bp_contact_create(bp_state *bp, json_t *body)
 	}
 	json_object_set_new(c, "contactId", json_integer(id));
 	json_object_set_new(c, "isPrimaryContact", json_true());
+	/* the members every recorded contact GET has, empty or default
+	 * (vicvans20/ruby-brightpearl spec/fixtures/customer/get/
+	 * simple_get.yml): a JSON-Patch "add" below them then has a parent */
+	{
+		json_t *comm = json_object_get(c, "communication");
+		static const char *const objs[] = {
+			"emails", "telephones", "messagingVoips", "websites"};
+
+		for (i = 0; i < 4; i++)
+			if (!json_is_object(json_object_get(comm, objs[i])))
+				json_object_set_new(comm, objs[i],
+						    json_object());
+		if (!json_object_get(c, "salutation"))
+			json_object_set_new(c, "salutation", json_string(""));
+		if (!json_object_get(c, "contactStatus"))
+			json_object_set_new(c, "contactStatus",
+					    json_pack("{s:{s:i}}", "current",
+						      "contactStatusId", 0));
+		if (!json_object_get(c, "marketingDetails"))
+			json_object_set_new(
+				c, "marketingDetails",
+				json_pack("{s:b}", "isReceiveEmailNewsletter",
+					  0));
+		if (!json_object_get(c, "financialDetails"))
+			json_object_set_new(c, "financialDetails",
+					    json_object());
+		if (!json_object_get(c, "assignment"))
+			json_object_set_new(c, "assignment",
+					    json_pack("{s:{}}", "current"));
+		if (!json_object_get(c, "organisation"))
+			json_object_set_new(c, "organisation", json_object());
+		json_object_set_new(json_object_get(c, "organisation"),
+				    "organisationId", json_integer(id));
+		json_object_set_new(c, "tradeStatus", json_string("UNKNOWN"));
+		json_object_set_new(c, "contactTags", json_string(""));
+		json_object_set_new(c, "aliases", json_object());
+		json_object_set_new(c, "companyId", json_integer(0));
+	}
 	if (!json_object_get(c, "relationshipToAccount"))
 		json_object_set_new(
 			c, "relationshipToAccount",
@@ -626,13 +724,10 @@ static int
 r_contact_post(sb_platform *pf, sb_request *req, sb_response *resp)
 {
 	json_t *in = body_object(req, resp);
-	const char *fn, *ln;
 
 	if (!in)
 		return 0;
-	fn = sb_json_str(json_object_get(in, "firstName"), "");
-	ln = sb_json_str(json_object_get(in, "lastName"), "");
-	if (strlen(fn) > 32 || strlen(ln) > 32) {
+	if (name_too_long(in)) {
 		json_decref(in);
 		bp_err(resp, 400, "CONC-012",
 		       "First and last names are limited to 32 characters");
@@ -672,7 +767,16 @@ r_contact_get(sb_platform *pf, sb_request *req, sb_response *resp)
 	return 0;
 }
 
-/* JSON-Patch on an object: replace/add/remove on /a or /a/b. */
+/*
+ * JSON-Patch (RFC 6902) on an object: replace, add and remove at any
+ * depth ("/communication/telephones/PRI").  With allow_new the members
+ * on the way are made as needed and a replace may create its member (the
+ * custom-field map); without, the parent must exist and "replace" needs
+ * the member itself (RFC 6902 section 4.3), as Brightpearl answers an op
+ * that does not fit the path with 500 CMNC-044 "Invalid patch operation
+ * (op) for given path (path)" (vicvans20/ruby-brightpearl
+ * spec/fixtures/order_patch_error_operation.yml).
+ */
 static int
 apply_patch(json_t *target, json_t *ops, int allow_new, sb_response *resp)
 {
@@ -688,52 +792,46 @@ apply_patch(json_t *target, json_t *ops, int allow_new, sb_response *resp)
 	json_array_foreach (ops, i, op) {
 		const char *kind = sb_json_str(json_object_get(op, "op"), "");
 		const char *path = sb_json_str(json_object_get(op, "path"), "");
-		char k1[128] = "", k2[128] = "";
 		json_t *parent = target;
-		const char *slash;
+		const char *seg = path + 1, *slash;
+		char key[128];
+		int ok = path[0] == '/' && path[1] != '\0';
 
-		if (path[0] != '/') {
-			bp_err(resp, 500, "CMNC-044",
-			       "Invalid patch operation (%s) for given path "
-			       "(%s)",
-			       kind, path);
-			return -1;
-		}
-		slash = strchr(path + 1, '/');
-		if (slash) {
-			snprintf(k1, sizeof(k1), "%.*s",
-				 (int)(slash - path - 1), path + 1);
-			snprintf(k2, sizeof(k2), "%s", slash + 1);
-			parent = json_object_get(target, k1);
-			if (!json_is_object(parent)) {
-				if (!allow_new && strcmp(kind, "add")) {
-					bp_err(resp, 500, "CMNC-044",
-					       "Invalid patch operation (%s) "
-					       "for given path (%s)",
-					       kind, path);
-					return -1;
+		/* walk to the last segment's parent */
+		while (ok && (slash = strchr(seg, '/')) != NULL) {
+			json_t *next;
+
+			snprintf(key, sizeof(key), "%.*s", (int)(slash - seg),
+				 seg);
+			next = json_object_get(parent, key);
+			if (!json_is_object(next)) {
+				if (!allow_new) {
+					ok = 0;
+					break;
 				}
-				parent = json_object();
-				json_object_set_new(target, k1, parent);
+				next = json_object();
+				json_object_set_new(parent, key, next);
 			}
-		} else {
-			snprintf(k2, sizeof(k2), "%s", path + 1);
+			parent = next;
+			seg = slash + 1;
 		}
-		if (strcmp(kind, "remove") == 0) {
-			json_object_del(parent, k2);
-		} else if (strcmp(kind, "replace") == 0 ||
-			   strcmp(kind, "add") == 0) {
-			if (strcmp(kind, "replace") == 0 &&
-			    !json_object_get(parent, k2) && !allow_new) {
-				bp_err(resp, 500, "CMNC-044",
-				       "Invalid patch operation (%s) for "
-				       "given path (%s)",
-				       kind, path);
-				return -1;
-			}
-			json_object_set(parent, k2,
-					json_object_get(op, "value"));
+		if (ok)
+			snprintf(key, sizeof(key), "%s", seg);
+		if (ok && strcmp(kind, "remove") == 0) {
+			ok = json_object_get(parent, key) != NULL || allow_new;
+			if (ok)
+				json_object_del(parent, key);
+		} else if (ok && (strcmp(kind, "replace") == 0 ||
+				  strcmp(kind, "add") == 0)) {
+			ok = strcmp(kind, "add") == 0 || allow_new ||
+			     json_object_get(parent, key) != NULL;
+			if (ok)
+				json_object_set(parent, key,
+						json_object_get(op, "value"));
 		} else {
+			ok = 0;
+		}
+		if (!ok) {
 			bp_err(resp, 500, "CMNC-044",
 			       "Invalid patch operation (%s) for given path "
 			       "(%s)",
@@ -747,7 +845,7 @@ apply_patch(json_t *target, json_t *ops, int allow_new, sb_response *resp)
 static int
 r_contact_patch(sb_platform *pf, sb_request *req, sb_response *resp)
 {
-	json_t *c, *ops;
+	json_t *c, *ops, *copy;
 	int64_t id;
 	char when[48];
 
@@ -759,12 +857,24 @@ r_contact_patch(sb_platform *pf, sb_request *req, sb_response *resp)
 		return 0;
 	}
 	ops = sb_req_json(req, NULL);
-	if (apply_patch(c, ops, 1, resp) == 0) {
-		json_object_set_new(c, "updatedOn",
-				    json_string(now_iso(when, sizeof(when))));
-		bp_ok(resp, json_deep_copy(c));
-		bp_msgtype(resp, "patch-contact");
+	/* on a copy: a refused op changes nothing */
+	copy = json_deep_copy(c);
+	if (apply_patch(copy, ops, 0, resp) == 0) {
+		if (name_too_long(copy)) {
+			bp_err(resp, 400, "CONC-012",
+			       "First and last names are limited to 32 "
+			       "characters");
+		} else {
+			json_object_set_new(
+				copy, "updatedOn",
+				json_string(now_iso(when, sizeof(when))));
+			json_object_clear(c);
+			json_object_update(c, copy);
+			bp_ok(resp, json_deep_copy(c));
+			bp_msgtype(resp, "patch-contact");
+		}
 	}
+	json_decref(copy);
 	json_decref(ops);
 	return 0;
 }
@@ -784,6 +894,11 @@ r_address_post(sb_platform *pf, sb_request *req, sb_response *resp)
 		bp_err(resp, 400, "CONC-004", "addressLine1 is required");
 		return 0;
 	}
+	if (bad_country(in, resp)) {
+		json_decref(in);
+		return 0;
+	}
+	address_country_fields(in);
 	id = bp_next_id(bp, BP_SEQ_ADDRESS);
 	json_object_set_new(in, "addressId", json_integer(id));
 	ID_KEY(key, id);
@@ -1700,6 +1815,18 @@ order_create(bp_state *bp, sb_request *req, sb_response *resp, const char *type)
 		bp_err(resp, 400, "ORDC-012", "You must supply a customer id");
 		goto done;
 	}
+	/* the parties' addresses take the 3-letter countryIsoCode too
+	 * (sales-order/post: the same address fields as postal-address) */
+	if (bad_country(
+		    json_object_get(json_object_get(in, "customer"), "address"),
+		    resp) ||
+	    bad_country(
+		    json_object_get(json_object_get(in, "billing"), "address"),
+		    resp) ||
+	    bad_country(
+		    json_object_get(json_object_get(in, "delivery"), "address"),
+		    resp))
+		goto done;
 	if (!get_by_id(bp->contacts, sb_json_int(cust_id, -1))) {
 		bp_err(resp, 400, "ORDC-013", "Customer %lld does not exist",
 		       (long long)sb_json_int(cust_id, -1));
@@ -2306,6 +2433,18 @@ r_sales_order_put(sb_platform *pf, sb_request *req, sb_response *resp)
 		bp_err(resp, 400, "ORDC-012", "You must supply a customer id");
 		goto done;
 	}
+	/* the parties' addresses take the 3-letter countryIsoCode too
+	 * (sales-order/post: the same address fields as postal-address) */
+	if (bad_country(
+		    json_object_get(json_object_get(in, "customer"), "address"),
+		    resp) ||
+	    bad_country(
+		    json_object_get(json_object_get(in, "billing"), "address"),
+		    resp) ||
+	    bad_country(
+		    json_object_get(json_object_get(in, "delivery"), "address"),
+		    resp))
+		goto done;
 	if (!get_by_id(bp->contacts, sb_json_int(cust_id, -1))) {
 		bp_err(resp, 400, "ORDC-013", "Customer %lld does not exist",
 		       (long long)sb_json_int(cust_id, -1));

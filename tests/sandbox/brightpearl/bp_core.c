@@ -1387,7 +1387,7 @@ ctl_invoice(bp_state *bp, json_t *in, sb_response *resp)
 /* The rules the control call `strict` can relax (README). */
 static const char *const bp_strict_rules[] = {
 	"orderReferences", "reservationRows", "reservationWarehouse",
-	"tax_code_known",  NULL};
+	"tax_code_known", NULL};
 
 static void
 ctl_strict(bp_state *bp, json_t *in, sb_response *resp)
