@@ -370,7 +370,7 @@ test_tui_setup__datacentre(void **state)
 	/* Action and mapping fields hold no setting. */
 	assert_int_equal(
 		ps_setup_field_get(&v, f->st,
-				   ps_setup_field_at(PS_SETUP_CONNECTIONS, 4)),
+				   ps_setup_field_at(PS_SETUP_CONNECTIONS, 7)),
 		PS_EINVAL);
 	assert_null(v);
 }
