@@ -217,7 +217,7 @@ static const ps_platform_field fields[] = {
 	 NULL, NULL},
 	/* the modes: private_app (system token), oauth, staff */
 	{PS_PLATFORM_FIELD_TEXT, PS_SET_BP_AUTH_MODE,
-	 "Brightpearl auth: oauth|staff|private_app", 0, NULL, NULL},
+	 "Brightpearl auth mode", 0, NULL, NULL},
 	{PS_PLATFORM_FIELD_TEXT, PS_SET_BP_DEV_REF,
 	 "Brightpearl dev reference (OAuth)", 0, NULL, NULL},
 	{PS_PLATFORM_FIELD_SECRET, PS_SET_BP_REFRESH_TOKEN,
