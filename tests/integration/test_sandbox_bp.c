@@ -306,8 +306,7 @@ test_sandbox_bp__oauth_token_grants_and_errors(void **st)
 	const char *const no_dev[] = {"Authorization: Bearer sandbox-token",
 				      NULL};
 	char hdr[128];
-	const char *rotated[] = {hdr, "brightpearl-dev-ref: sandbox_dev",
-				 NULL};
+	const char *rotated[] = {hdr, "brightpearl-dev-ref: sandbox_dev", NULL};
 	sandbox_reply r;
 	json_t *j;
 
@@ -375,7 +374,8 @@ test_sandbox_bp__oauth_token_grants_and_errors(void **st)
 	/* granted access tokens expire after the lifetime, in sandbox time */
 	json_decref(ctl_json("POST", "/brightpearl/auth",
 			     "{\"access_ttl_s\":300}"));
-	snprintf(hdr, sizeof(hdr), "refresh_token=%s&client_id="
+	snprintf(hdr, sizeof(hdr),
+		 "refresh_token=%s&client_id="
 		 "sandbox_pearlsync&grant_type=refresh_token",
 		 json_string_value(json_object_get(j, "refresh_token")));
 	json_decref(j);
@@ -391,8 +391,8 @@ test_sandbox_bp__oauth_token_grants_and_errors(void **st)
 				"/warehouse-service/warehouse", NULL),
 			 200);
 	sandbox_reply_dispose(&r);
-	json_decref(ctl_json("POST", "/brightpearl/auth",
-			     "{\"advance_s\":301}"));
+	json_decref(
+		ctl_json("POST", "/brightpearl/auth", "{\"advance_s\":301}"));
 	assert_int_equal(call_h(&r, rotated, "GET",
 				"/warehouse-service/warehouse", NULL),
 			 401);
@@ -400,8 +400,8 @@ test_sandbox_bp__oauth_token_grants_and_errors(void **st)
 			    "{\"response\":\"Authorization token expired\"}");
 	sandbox_reply_dispose(&r);
 	/* later tests use the configured token without a lifetime */
-	json_decref(ctl_json("POST", "/brightpearl/auth",
-			     "{\"access_ttl_s\":0}"));
+	json_decref(
+		ctl_json("POST", "/brightpearl/auth", "{\"access_ttl_s\":0}"));
 }
 
 /* ---- throttle ----------------------------------------------------------- */

@@ -1561,16 +1561,16 @@ test_bp__parsing_survives_allocation_failures(void **state)
 
 #define OA_NOW 1800000000
 #define OA_EXPIRED "{\"response\":\"Authorization token expired\"}"
-#define OA_GRANT                                                           \
-	"{\"access_token\":\"acc-NEW-222222\",\"refresh_token\":"          \
-	"\"ref-NEW-333333\",\"api_domain\":\"ws-use.brightpearl.com\","    \
+#define OA_GRANT                                                               \
+	"{\"access_token\":\"acc-NEW-222222\",\"refresh_token\":"              \
+	"\"ref-NEW-333333\",\"api_domain\":\"ws-use.brightpearl.com\","        \
 	"\"token_type\":\"Bearer\",\"expires_in\":600}"
 
 typedef struct saver {
 	fake *fk;
-	int fail;              /* answer PS_ESTORE */
-	int calls;             /* attempts, failed ones included */
-	size_t sent_at_save;   /* requests sent when the last save ran */
+	int fail;            /* answer PS_ESTORE */
+	int calls;           /* attempts, failed ones included */
+	size_t sent_at_save; /* requests sent when the last save ran */
 	char access[64], refresh[64];
 	int64_t expires_at;
 } saver;
@@ -1657,9 +1657,10 @@ test_bp__oauth_refresh_on_401_saves_before_use(void **state)
 	assert_int_equal(fk.reqs[1].idempotent, 0);
 	assert_non_null(strstr(fk.reqs[1].headers,
 			       "application/x-www-form-urlencoded"));
-	assert_string_equal(fk.reqs[1].body,
-			    "grant_type=refresh_token&refresh_token=ref-OLD-"
-			    "111111&client_id=acme_pearlsync&account_code=acme");
+	assert_string_equal(
+		fk.reqs[1].body,
+		"grant_type=refresh_token&refresh_token=ref-OLD-"
+		"111111&client_id=acme_pearlsync&account_code=acme");
 	/* saved once, all three values, after the grant, before any use */
 	assert_int_equal(sv.calls, 1);
 	assert_int_equal(sv.sent_at_save, 2);

@@ -38,8 +38,8 @@ struct ps_bp {
 	/* a granted set not saved yet: neither used nor dropped */
 	char *pending_access, *pending_refresh;
 	int64_t pending_expires_at;
-	char *app_header;  /* "brightpearl-app-ref: ..." */
-	char *dev_header;  /* NULL unless dev_ref */
+	char *app_header; /* "brightpearl-app-ref: ..." */
+	char *dev_header; /* NULL unless dev_ref */
 	int64_t instance_id;
 	int idset_max;
 	int page_size;

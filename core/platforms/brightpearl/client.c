@@ -196,9 +196,8 @@ take_grant(ps_bp *bp, const ps_http_response *res)
 		expires_at = bp_now(bp) + (int64_t)json_integer_value(v);
 	/* a reply without a new refresh token leaves the old one valid */
 	bp->pending_access = ps_util__strdup(access);
-	bp->pending_refresh = ps_util__strdup(has_text(refresh)
-						      ? refresh
-						      : bp->refresh_token);
+	bp->pending_refresh = ps_util__strdup(
+		has_text(refresh) ? refresh : bp->refresh_token);
 	bp->pending_expires_at = expires_at;
 	if (bp->pending_access == NULL || bp->pending_refresh == NULL) {
 		ps_conn__free_secret(bp->pending_access);
@@ -310,8 +309,9 @@ oauth_before(ps_bp *bp)
 	error = ps_bp_refresh(bp);
 	if (error < 0 && error != PS_EAUTH && bp->expires_at != 0 &&
 	    now < bp->expires_at) {
-		ps_log_warn("brightpearl", "token refresh: %s; the current "
-					   "access token is still valid",
+		ps_log_warn("brightpearl",
+			    "token refresh: %s; the current "
+			    "access token is still valid",
 			    ps_error_last());
 		ps_error_clear();
 		return 0;
@@ -343,9 +343,10 @@ ps_bp_new(ps_bp **out, ps_http *http, const ps_bp_options *opts)
 		return ps_error_set(PS_ESETTING, "Brightpearl token is not "
 						 "set");
 	if (opts->auth == PS_BP_AUTH_OAUTH && !has_text(opts->dev_ref))
-		return ps_error_set(PS_ESETTING,
-				    "Brightpearl developer reference is not "
-				    "set (OAuth apps send brightpearl-dev-ref)");
+		return ps_error_set(
+			PS_ESETTING,
+			"Brightpearl developer reference is not "
+			"set (OAuth apps send brightpearl-dev-ref)");
 	if (opts->auth == PS_BP_AUTH_OAUTH && has_text(opts->refresh_token) &&
 	    opts->save == NULL)
 		return ps_error_set(PS_EINVAL, "Brightpearl: a refresh token "
@@ -725,8 +726,9 @@ request_with(json_t **out, long *out_status, ps_bp *bp, const char *method,
 		    has_text(bp->refresh_token)) {
 			/* expired or revoked access token: refresh, once */
 			refreshed = 1;
-			ps_log_info("brightpearl", "%s: access token refused; "
-						   "refreshing it",
+			ps_log_info("brightpearl",
+				    "%s: access token refused; "
+				    "refreshing it",
 				    what);
 			if ((error = ps_bp_refresh(bp)) < 0)
 				return error;

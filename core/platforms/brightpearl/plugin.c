@@ -160,8 +160,7 @@ done:
 	return error;
 }
 
-static const char *const auth_modes[] = {"private_app", "oauth", "staff",
-					 NULL};
+static const char *const auth_modes[] = {"private_app", "oauth", "staff", NULL};
 
 static const ps_setting_def settings[] = {
 /* clang-format off */
@@ -216,8 +215,8 @@ static const ps_platform_field fields[] = {
 	{PS_PLATFORM_FIELD_SECRET, PS_SET_BP_TOKEN, "Brightpearl token", 1,
 	 NULL, NULL},
 	/* the modes: private_app (system token), oauth, staff */
-	{PS_PLATFORM_FIELD_TEXT, PS_SET_BP_AUTH_MODE,
-	 "Brightpearl auth mode", 0, NULL, NULL},
+	{PS_PLATFORM_FIELD_TEXT, PS_SET_BP_AUTH_MODE, "Brightpearl auth mode",
+	 0, NULL, NULL},
 	{PS_PLATFORM_FIELD_TEXT, PS_SET_BP_DEV_REF,
 	 "Brightpearl dev reference (OAuth)", 0, NULL, NULL},
 	{PS_PLATFORM_FIELD_SECRET, PS_SET_BP_REFRESH_TOKEN,

@@ -983,10 +983,10 @@ bp_oauth_token(bp_state *bp, sb_request *req, sb_response *resp)
 				    json_integer(bp->access_ttl_s > 0
 							 ? bp_time_s(bp) + ttl
 							 : 0));
-		out = json_pack("{s:s,s:s,s:s,s:s,s:I}", "access_token",
-				access, "refresh_token", bp->refresh,
-				"api_domain", domain, "token_type", "Bearer",
-				"expires_in", (json_int_t)ttl);
+		out = json_pack("{s:s,s:s,s:s,s:s,s:I}", "access_token", access,
+				"refresh_token", bp->refresh, "api_domain",
+				domain, "token_type", "Bearer", "expires_in",
+				(json_int_t)ttl);
 	} else {
 		goto bad_grant;
 	}
@@ -1526,10 +1526,10 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 		bp->expired = json_is_true(json_object_get(in, "expired"));
 		if ((v = json_object_get(in, "access_ttl_s")) != NULL) {
 			bp->access_ttl_s = json_integer_value(v);
-			bp->initial_exp = bp->access_ttl_s > 0
-						  ? bp_time_s(bp) +
-							    bp->access_ttl_s
-						  : 0;
+			bp->initial_exp =
+				bp->access_ttl_s > 0
+					? bp_time_s(bp) + bp->access_ttl_s
+					: 0;
 		}
 		if ((v = json_object_get(in, "advance_s")) != NULL)
 			bp->clock_offset_s += json_integer_value(v);
