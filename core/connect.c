@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pearlsync/log.h"
 #include "pearlsync/settings.h"
 #include "pearlsync/store.h"
 
@@ -50,6 +51,11 @@ bp_tokens_save(void *ctx, const ps_bp_tokens *t)
 	ps_setting_kv kv[3];
 	int error;
 
+	if (ps_store_in_transaction(st) > 0)
+		ps_log_warn("brightpearl",
+			    "new OAuth tokens saved inside a store "
+			    "transaction: they are durable only when it "
+			    "commits");
 	snprintf(expires, sizeof(expires), "%" PRId64,
 		 t->expires_at > 0 ? t->expires_at : 0);
 	kv[0].key = PS_SET_BP_TOKEN;
