@@ -49,8 +49,14 @@
 typedef enum ps_bp_auth {
 	/* private app: brightpearl-app-ref + brightpearl-account-token */
 	PS_BP_AUTH_PRIVATE = 0,
-	/* OAuth instance app: Authorization: Bearer + brightpearl-app-ref */
-	PS_BP_AUTH_OAUTH = 1
+	/*
+	 * OAuth instance app: Authorization: Bearer + brightpearl-app-ref +
+	 * brightpearl-dev-ref; the access token is refreshed with the
+	 * refresh token before it expires and on a 401.
+	 */
+	PS_BP_AUTH_OAUTH = 1,
+	/* staff-token app: brightpearl-app-ref + brightpearl-staff-token */
+	PS_BP_AUTH_STAFF = 2
 } ps_bp_auth;
 
 /*
@@ -60,6 +66,25 @@ typedef enum ps_bp_auth {
 typedef int (*ps_bp_send_fn)(void *ctx, ps_http_response *out,
 			     const ps_http_request *req);
 
+/* An OAuth token set, as the token endpoint granted it. */
+typedef struct ps_bp_tokens {
+	const char *access_token;
+	const char *refresh_token;
+	int64_t expires_at; /* Unix seconds; 0 = unknown */
+} ps_bp_tokens;
+
+/*
+ * Keeps a newly granted token set durably (all three values in one
+ * transaction) and returns 0, or a negative PS_E* code: then the connector
+ * does not use the new access token and calls again before its next
+ * request.  Brightpearl rotates the refresh token on every refresh, so the
+ * set handed here is the only copy of a usable refresh token.
+ */
+typedef int (*ps_bp_tokens_save_fn)(void *ctx, const ps_bp_tokens *tokens);
+
+/* The clock for token expiry: Unix seconds.  NULL: time(). */
+typedef int64_t (*ps_bp_now_fn)(void *ctx);
+
 typedef struct ps_bp_options {
 	const char *base_url; /* "https://use1.brightpearlconnect.com" or the
 				 sandbox "http://127.0.0.1:PORT/brightpearl";
@@ -67,35 +92,62 @@ typedef struct ps_bp_options {
 	const char *account;  /* account code, e.g. "acme" */
 	ps_bp_auth auth;
 	const char *app_ref; /* brightpearl-app-ref */
-	const char *token;   /* account token or OAuth access token */
-	const char *dev_ref; /* optional brightpearl-dev-ref (OAuth) */
+	const char *token;   /* account token, staff token or OAuth access
+				token */
+	const char *dev_ref; /* brightpearl-dev-ref (required for OAuth) */
 	int64_t instance_id; /* installedIntegrationInstanceId, 0 if none */
 	int idset_max;       /* ids per multi-id GET (1..200) */
 	int page_size;       /* rows per search page (1..500) */
 	ps_bp_send_fn send;  /* NULL: ps_http_send */
 	void *send_ctx;      /* passed to send (NULL: the ps_http) */
+	/* OAuth only */
+	const char *refresh_token; /* NULL: no refresh, a 401 is final */
+	int64_t expires_at;        /* access token expiry, Unix s; 0 unknown */
+	const char *client_id;     /* NULL: the app ref (the integration ref) */
+	const char *client_secret; /* confidential OAuth only, else NULL */
+	const char *token_url;     /* NULL: {base_url}/oauth/token */
+	ps_bp_tokens_save_fn save; /* required with a refresh token */
+	void *save_ctx;
+	ps_bp_now_fn now; /* NULL: time() */
+	void *now_ctx;
 } ps_bp_options;
 
 #define PS_BP_OPTIONS_INIT                                                     \
 	{                                                                      \
 		NULL, NULL, PS_BP_AUTH_PRIVATE, NULL, NULL, NULL, 0, 200, 500, \
+			NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL,     \
 			NULL, NULL                                             \
 	}
+
+/* Seconds before expiry at which the access token is refreshed. */
+#define PS_BP_REFRESH_MARGIN_S 120
 
 typedef struct ps_bp ps_bp;
 
 /*
  * ps_bp_new - a connector for one account over http (borrowed: it must
  * outlive the ps_bp; may be NULL only when opts->send is set).  Strings in
- * opts are copied; the token is registered with ps_log_add_secret so it
- * never reaches a log line.  Returns 0, PS_ESETTING (base URL, account,
- * app ref or token missing, the detail names it) or PS_ENOMEM; *out is
- * NULL on failure.
+ * opts are copied; the tokens are registered with ps_log_add_secret so
+ * they never reach a log line.  Returns 0, PS_ESETTING (base URL, account,
+ * app ref or token missing, an OAuth app without its dev ref, a refresh
+ * token without a save function; the detail names it) or PS_ENOMEM; *out
+ * is NULL on failure.
  */
 int ps_bp_new(ps_bp **out, ps_http *http, const ps_bp_options *opts);
 
 /* ps_bp_free - release bp; NULL is fine. */
 void ps_bp_free(ps_bp *bp);
+
+/*
+ * ps_bp_refresh - OAuth: trade the refresh token for a new token set now,
+ * save it (the save function of the options) and only then use it.  The
+ * connector calls this itself before the access token expires and on a
+ * 401; exposed for the connection check and tests.  PS_EAUTH when the
+ * token endpoint refuses the refresh token (the app must be authorised
+ * again), PS_ESETTING without a refresh token or outside OAuth, the save
+ * function's code when it fails.
+ */
+int ps_bp_refresh(ps_bp *bp);
 
 /* ps_bp_account - the account code (borrowed from bp). */
 const char *ps_bp_account(const ps_bp *bp);

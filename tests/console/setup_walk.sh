@@ -91,7 +91,7 @@ no_secret
 keys Enter
 wait_for "Brightpearl token \* *\*\*\*\*\*\*\*\*"
 no_secret
-keys j Enter # test Brightpearl
+keys j j j j Enter # past auth mode, dev ref, refresh token: test Brightpearl
 wait_for "OK: Brightpearl account"
 keys j Enter
 type_text "$bc_url"

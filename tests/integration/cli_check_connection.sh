@@ -32,8 +32,29 @@ expect_out "^OK: Brightpearl account sandbox$"
 
 step="oauth"
 ok settings set brightpearl.auth_mode oauth
+run check-connection bp
+expect_rc 1
+expect_out "^not configured: .*developer reference"
+ok settings set brightpearl.dev_ref sandbox_dev
 ok check-connection bp
 expect_out "^OK: Brightpearl account sandbox$"
+
+step="oauth refresh"
+# an expiry in the past: the check refreshes first and keeps the new set
+ok settings set brightpearl.refresh_token sandbox-refresh
+ok settings set brightpearl.token_expires_at 1
+ok check-connection bp
+expect_out "^OK: Brightpearl account sandbox$"
+ok settings get brightpearl.token_expires_at
+grep -qx "1" "$tmp/out" && fail "the refreshed expiry was not stored"
+grep -q "sandbox-refresh" "$tmp/all-output" && fail "refresh token printed"
+# the used refresh token is spent: a second refresh still works because
+# the rotated one was stored
+ok settings set brightpearl.token_expires_at 1
+ok check-connection bp
+expect_out "^OK: Brightpearl account sandbox$"
+ok settings set brightpearl.auth_mode private_app
+ok settings set brightpearl.token sandbox-token
 
 step="refused credentials"
 ok settings set brightpearl.token wrong-token-5678

@@ -126,6 +126,8 @@ new_bp(ps_http *h, const char *token, ps_bp_auth auth, int idset_max,
 	o.app_ref = "sandbox_pearlsync";
 	o.token = token;
 	o.auth = auth;
+	if (auth == PS_BP_AUTH_OAUTH)
+		o.dev_ref = "sandbox_dev";
 	o.instance_id = INSTANCE;
 	o.idset_max = idset_max;
 	o.page_size = page_size;

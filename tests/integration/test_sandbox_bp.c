@@ -184,6 +184,7 @@ test_sandbox_bp__401_bodies_are_strings_with_throttle_headers(void **st)
 	const char *const bearer_ok[] = {"Authorization: Bearer sandbox-token",
 					 "brightpearl-app-ref: "
 					 "sandbox_pearlsync",
+					 "brightpearl-dev-ref: sandbox_dev",
 					 NULL};
 	const char *const bearer_bad[] = {"Authorization: Bearer zzz", NULL};
 	sandbox_reply r;
@@ -380,7 +381,11 @@ static void
 test_sandbox_bp__oauth_token_grants_and_errors(void **st)
 {
 	const char *const bearer[] = {"Authorization: Bearer sandbox-token",
+				      "brightpearl-dev-ref: sandbox_dev", NULL};
+	const char *const no_dev[] = {"Authorization: Bearer sandbox-token",
 				      NULL};
+	char hdr[128];
+	const char *rotated[] = {hdr, "brightpearl-dev-ref: sandbox_dev", NULL};
 	sandbox_reply r;
 	json_t *j;
 
@@ -424,11 +429,58 @@ test_sandbox_bp__oauth_token_grants_and_errors(void **st)
 				   "sandbox_pearlsync"),
 			 200);
 	assert_null(strstr(r.body, "installation_instance_id"));
+	j = json_loads(r.body, 0, NULL);
 	sandbox_reply_dispose(&r);
 	assert_int_equal(
 		call_h(&r, bearer, "GET", "/warehouse-service/warehouse", NULL),
 		200);
 	sandbox_reply_dispose(&r);
+	/* an OAuth call without the dev ref is refused */
+	assert_int_equal(
+		call_h(&r, no_dev, "GET", "/warehouse-service/warehouse", NULL),
+		401);
+	sandbox_reply_dispose(&r);
+	/* the refresh rotated the refresh token: the used one is refused */
+	assert_string_not_equal(
+		json_string_value(json_object_get(j, "refresh_token")),
+		"sandbox-refresh");
+	assert_int_equal(oauth(&r, "grant_type=refresh_token&refresh_token="
+				   "sandbox-refresh&client_id="
+				   "sandbox_pearlsync"),
+			 400);
+	assert_non_null(strstr(r.body, "\"invalid_grant\""));
+	sandbox_reply_dispose(&r);
+	/* granted access tokens expire after the lifetime, in sandbox time */
+	json_decref(ctl_json("POST", "/brightpearl/auth",
+			     "{\"access_ttl_s\":300}"));
+	snprintf(hdr, sizeof(hdr),
+		 "refresh_token=%s&client_id="
+		 "sandbox_pearlsync&grant_type=refresh_token",
+		 json_string_value(json_object_get(j, "refresh_token")));
+	json_decref(j);
+	assert_int_equal(oauth(&r, hdr), 200);
+	j = json_loads(r.body, 0, NULL);
+	sandbox_reply_dispose(&r);
+	assert_int_equal(json_integer_value(json_object_get(j, "expires_in")),
+			 300);
+	snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s",
+		 json_string_value(json_object_get(j, "access_token")));
+	json_decref(j);
+	assert_int_equal(call_h(&r, rotated, "GET",
+				"/warehouse-service/warehouse", NULL),
+			 200);
+	sandbox_reply_dispose(&r);
+	json_decref(
+		ctl_json("POST", "/brightpearl/auth", "{\"advance_s\":301}"));
+	assert_int_equal(call_h(&r, rotated, "GET",
+				"/warehouse-service/warehouse", NULL),
+			 401);
+	assert_string_equal(r.body,
+			    "{\"response\":\"Authorization token expired\"}");
+	sandbox_reply_dispose(&r);
+	/* later tests use the configured token without a lifetime */
+	json_decref(
+		ctl_json("POST", "/brightpearl/auth", "{\"access_ttl_s\":0}"));
 }
 
 /* ---- throttle ----------------------------------------------------------- */

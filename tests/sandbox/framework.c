@@ -1006,6 +1006,8 @@ sb_dispatch(sb_sandbox *sb, sb_request *req, sb_response *resp)
 	}
 	count_request(pf, req);
 	sb_unlock(sb);
+	if (resp->hold_ms > 0 && sb_sleep_ms(sb, resp->hold_ms))
+		resp->drop = 1;
 	if (fault == SB_FAULT_TRUNCATE) {
 		if (resp->body_len < 2) {
 			sb_resp_text(resp, resp->status ? resp->status : 200,

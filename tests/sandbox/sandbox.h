@@ -105,8 +105,9 @@ typedef struct sb_response {
 	sb_pair headers[SB_MAX_PAIRS];
 	size_t nheaders;
 	/* Fault effects, applied by the server when the reply is queued. */
-	int drop;     /* close the connection without a reply */
-	int truncate; /* announce the full length, send half, close */
+	int drop;        /* close the connection without a reply */
+	int truncate;    /* announce the full length, send half, close */
+	int64_t hold_ms; /* set by a handler: wait this long (unlocked) first */
 } sb_response;
 
 /*

@@ -169,6 +169,8 @@ make_bp(fake *fk, ps_bp_auth auth, int64_t instance, int idset_max)
 	o.auth = auth;
 	o.app_ref = "acme_pearlsync";
 	o.token = TOKEN;
+	if (auth == PS_BP_AUTH_OAUTH)
+		o.dev_ref = "acme_dev";
 	o.instance_id = instance;
 	o.idset_max = idset_max;
 	o.page_size = 2;
@@ -1601,6 +1603,259 @@ test_bp__parsing_survives_allocation_failures(void **state)
 	chaos_loop(f, "contact_dir_p1.json", chaos_contact_changes);
 }
 
+/* ---- OAuth refresh and the order of save and use ----------------------- */
+
+#define OA_NOW 1800000000
+#define OA_EXPIRED "{\"response\":\"Authorization token expired\"}"
+#define OA_GRANT                                                               \
+	"{\"access_token\":\"acc-NEW-222222\",\"refresh_token\":"              \
+	"\"ref-NEW-333333\",\"api_domain\":\"ws-use.brightpearl.com\","        \
+	"\"token_type\":\"Bearer\",\"expires_in\":600}"
+
+typedef struct saver {
+	fake *fk;
+	int fail;            /* answer PS_ESTORE */
+	int calls;           /* attempts, failed ones included */
+	size_t sent_at_save; /* requests sent when the last save ran */
+	char access[64], refresh[64];
+	int64_t expires_at;
+} saver;
+
+static int
+oa_save(void *ctx, const ps_bp_tokens *t)
+{
+	saver *sv = ctx;
+
+	sv->calls++;
+	sv->sent_at_save = sv->fk->nreqs;
+	if (sv->fail)
+		return ps_error_set(PS_ESTORE, "disk full");
+	snprintf(sv->access, sizeof(sv->access), "%s", t->access_token);
+	snprintf(sv->refresh, sizeof(sv->refresh), "%s", t->refresh_token);
+	sv->expires_at = t->expires_at;
+	return 0;
+}
+
+static int64_t oa_clock = OA_NOW;
+
+static int64_t
+oa_now(void *ctx)
+{
+	(void)ctx;
+	return oa_clock;
+}
+
+static ps_bp *
+make_oauth(fake *fk, saver *sv, int64_t expires_at)
+{
+	ps_bp_options o = PS_BP_OPTIONS_INIT;
+	ps_bp *bp = NULL;
+
+	o.base_url = "https://use1.example.test/";
+	o.account = "acme";
+	o.auth = PS_BP_AUTH_OAUTH;
+	o.app_ref = "acme_pearlsync";
+	o.dev_ref = "acme_dev";
+	o.token = TOKEN;
+	o.refresh_token = "ref-OLD-111111";
+	o.expires_at = expires_at;
+	o.page_size = 2;
+	o.send = fake_send;
+	o.send_ctx = fk;
+	o.save = oa_save;
+	o.save_ctx = sv;
+	o.now = oa_now;
+	assert_int_equal(ps_bp_new(&bp, NULL, &o), 0);
+	return bp;
+}
+
+/*
+ * A 401 "expired": the connector trades the refresh token, saves the new
+ * set, and only then repeats the request with the new bearer token.
+ */
+static void
+test_bp__oauth_refresh_on_401_saves_before_use(void **state)
+{
+	fake fk = {0};
+	saver sv = {0};
+	ps_bp *bp;
+	char *name = NULL;
+
+	(void)state;
+	sv.fk = &fk;
+	oa_clock = OA_NOW;
+	bp = make_oauth(&fk, &sv, OA_NOW + 3600);
+	push(&fk, 0, 401, OA_EXPIRED);
+	push(&fk, 0, 200, OA_GRANT);
+	push(&fk, 0, 200, "{\"response\":{\"accountName\":\"Acme Ltd\"}}");
+	assert_int_equal(ps_bp_check_connection(&name, bp), 0);
+	free(name);
+	assert_int_equal(fk.nreqs, 3);
+	/* the refused call carried the old token and the dev ref */
+	assert_non_null(strstr(fk.reqs[0].headers,
+			       "Authorization: Bearer " TOKEN "\n"));
+	assert_non_null(
+		strstr(fk.reqs[0].headers, "brightpearl-dev-ref: acme_dev\n"));
+	/* the token request, as the OAuth token POST page describes it */
+	assert_string_equal(fk.reqs[1].url,
+			    "https://use1.example.test/oauth/token");
+	assert_string_equal(fk.reqs[1].method, "POST");
+	assert_int_equal(fk.reqs[1].idempotent, 0);
+	assert_non_null(strstr(fk.reqs[1].headers,
+			       "application/x-www-form-urlencoded"));
+	assert_string_equal(
+		fk.reqs[1].body,
+		"grant_type=refresh_token&refresh_token=ref-OLD-"
+		"111111&client_id=acme_pearlsync&account_code=acme");
+	/* saved once, all three values, after the grant, before any use */
+	assert_int_equal(sv.calls, 1);
+	assert_int_equal(sv.sent_at_save, 2);
+	assert_string_equal(sv.access, "acc-NEW-222222");
+	assert_string_equal(sv.refresh, "ref-NEW-333333");
+	assert_int_equal(sv.expires_at, OA_NOW + 600);
+	assert_non_null(strstr(fk.reqs[2].headers,
+			       "Authorization: Bearer acc-NEW-222222\n"));
+	ps_bp_free(bp);
+	fake_dispose(&fk);
+}
+
+/*
+ * The save fails: the new access token goes on no request, and the
+ * granted set is kept and saved before the next request, without trading
+ * the (already rotated) refresh token a second time.
+ */
+static void
+test_bp__oauth_failed_save_never_uses_nor_loses(void **state)
+{
+	fake fk = {0};
+	saver sv = {0};
+	ps_bp *bp;
+	char *name = NULL;
+	size_t i;
+
+	(void)state;
+	sv.fk = &fk;
+	sv.fail = 1;
+	oa_clock = OA_NOW;
+	bp = make_oauth(&fk, &sv, OA_NOW + 3600);
+	push(&fk, 0, 401, OA_EXPIRED);
+	push(&fk, 0, 200, OA_GRANT);
+	assert_int_equal(ps_bp_check_connection(&name, bp), PS_ESTORE);
+	assert_null(name);
+	assert_int_equal(fk.nreqs, 2);
+	assert_int_equal(sv.calls, 1);
+
+	sv.fail = 0;
+	push(&fk, 0, 200, "{\"response\":{\"accountName\":\"Acme Ltd\"}}");
+	assert_int_equal(ps_bp_check_connection(&name, bp), 0);
+	free(name);
+	assert_int_equal(sv.calls, 2);
+	assert_int_equal(sv.sent_at_save, 2); /* before the next request */
+	assert_string_equal(sv.refresh, "ref-NEW-333333");
+	assert_int_equal(fk.nreqs, 3);
+	assert_string_not_equal(fk.reqs[2].url,
+				"https://use1.example.test/oauth/token");
+	assert_non_null(strstr(fk.reqs[2].headers,
+			       "Authorization: Bearer acc-NEW-222222\n"));
+	for (i = 0; i < 2; i++)
+		assert_null(strstr(fk.reqs[i].headers, "acc-NEW"));
+	ps_bp_free(bp);
+	fake_dispose(&fk);
+}
+
+/* Near expiry the token is refreshed before the request, not after a 401. */
+static void
+test_bp__oauth_refresh_before_expiry(void **state)
+{
+	fake fk = {0};
+	saver sv = {0};
+	ps_bp *bp;
+	char *name = NULL;
+
+	(void)state;
+	sv.fk = &fk;
+	oa_clock = OA_NOW;
+	bp = make_oauth(&fk, &sv, OA_NOW + PS_BP_REFRESH_MARGIN_S + 30);
+	push(&fk, 0, 200, "{\"response\":{\"accountName\":\"Acme Ltd\"}}");
+	assert_int_equal(ps_bp_check_connection(&name, bp), 0);
+	free(name);
+	assert_int_equal(fk.nreqs, 1); /* still comfortably valid */
+
+	oa_clock = OA_NOW + 60; /* now within the margin */
+	push(&fk, 0, 200, OA_GRANT);
+	push(&fk, 0, 200, "{\"response\":{\"accountName\":\"Acme Ltd\"}}");
+	assert_int_equal(ps_bp_check_connection(&name, bp), 0);
+	free(name);
+	assert_int_equal(fk.nreqs, 3);
+	assert_string_equal(fk.reqs[1].url,
+			    "https://use1.example.test/oauth/token");
+	assert_int_equal(sv.sent_at_save, 2);
+	assert_int_equal(sv.expires_at, OA_NOW + 60 + 600);
+	assert_non_null(strstr(fk.reqs[2].headers,
+			       "Authorization: Bearer acc-NEW-222222\n"));
+	ps_bp_free(bp);
+	fake_dispose(&fk);
+}
+
+/* A refused refresh token: PS_EAUTH saying what to do, no secret in it. */
+static void
+test_bp__oauth_refused_refresh_token(void **state)
+{
+	fake fk = {0};
+	saver sv = {0};
+	ps_bp *bp;
+	char *name = NULL;
+
+	(void)state;
+	sv.fk = &fk;
+	oa_clock = OA_NOW;
+	bp = make_oauth(&fk, &sv, OA_NOW + 3600);
+	push(&fk, 0, 401, OA_EXPIRED);
+	push(&fk, 0, 400,
+	     "{\"error\":\"invalid_grant\",\"error_description\":"
+	     "\"Invalid authorization code or refresh token\"}");
+	assert_int_equal(ps_bp_check_connection(&name, bp), PS_EAUTH);
+	assert_non_null(strstr(ps_error_last(), "authorise the app again"));
+	assert_null(strstr(ps_error_last(), "ref-OLD"));
+	assert_null(strstr(ps_error_last(), TOKEN));
+	assert_int_equal(sv.calls, 0);
+	ps_bp_free(bp);
+	fake_dispose(&fk);
+}
+
+/* Staff tokens have their own header; OAuth needs the dev ref. */
+static void
+test_bp__staff_header_and_oauth_needs_dev_ref(void **state)
+{
+	fake fk = {0};
+	ps_bp_options o = PS_BP_OPTIONS_INIT;
+	ps_bp *bp = NULL;
+	char *name = NULL;
+
+	(void)state;
+	bp = make_bp(&fk, PS_BP_AUTH_STAFF, 0, 200);
+	push(&fk, 0, 200, "{\"response\":{\"accountName\":\"Acme Ltd\"}}");
+	assert_int_equal(ps_bp_check_connection(&name, bp), 0);
+	free(name);
+	assert_non_null(strstr(fk.reqs[0].headers,
+			       "brightpearl-staff-token: " TOKEN "\n"));
+	assert_null(strstr(fk.reqs[0].headers, "account-token"));
+	assert_null(strstr(fk.reqs[0].headers, "Authorization"));
+	ps_bp_free(bp);
+	fake_dispose(&fk);
+
+	o.base_url = "https://use1.example.test";
+	o.account = "acme";
+	o.auth = PS_BP_AUTH_OAUTH;
+	o.app_ref = "acme_pearlsync";
+	o.token = TOKEN;
+	o.send = fake_send;
+	o.send_ctx = &fk;
+	assert_int_equal(ps_bp_new(&bp, NULL, &o), PS_ESETTING);
+	assert_null(bp);
+	assert_non_null(strstr(ps_error_last(), "developer reference"));
+}
+
 int
 main(void)
 {
@@ -1611,6 +1866,13 @@ main(void)
 		cmocka_unit_test(test_bp__json_numbers_out_of_range),
 		cmocka_unit_test(test_bp__new_requires_settings),
 		cmocka_unit_test(test_bp__private_and_oauth_headers),
+		cmocka_unit_test(
+			test_bp__oauth_refresh_on_401_saves_before_use),
+		cmocka_unit_test(
+			test_bp__oauth_failed_save_never_uses_nor_loses),
+		cmocka_unit_test(test_bp__oauth_refresh_before_expiry),
+		cmocka_unit_test(test_bp__oauth_refused_refresh_token),
+		cmocka_unit_test(test_bp__staff_header_and_oauth_needs_dev_ref),
 		cmocka_unit_test(test_bp__identity_names),
 		cmocka_unit_test(test_bp__ids_are_chunked_and_404_is_empty),
 		cmocka_unit_test(

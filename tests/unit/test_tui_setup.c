@@ -370,7 +370,7 @@ test_tui_setup__datacentre(void **state)
 	/* Action and mapping fields hold no setting. */
 	assert_int_equal(
 		ps_setup_field_get(&v, f->st,
-				   ps_setup_field_at(PS_SETUP_CONNECTIONS, 4)),
+				   ps_setup_field_at(PS_SETUP_CONNECTIONS, 7)),
 		PS_EINVAL);
 	assert_null(v);
 }
@@ -558,7 +558,7 @@ test_tui_setup__test_connection_sandbox(void **state)
 			 0);
 	assert_int_equal(ps_setup_field_display(
 				 buf, sizeof(buf), f->st,
-				 ps_setup_field_at(PS_SETUP_CONNECTIONS, 4)),
+				 ps_setup_field_at(PS_SETUP_CONNECTIONS, 7)),
 			 0);
 	assert_string_equal(buf, "(not tested)");
 	assert_int_equal(ps_setup_test_connection(msg, sizeof(msg), f->st, &cfg,
@@ -578,7 +578,7 @@ test_tui_setup__test_connection_sandbox(void **state)
 			 1);
 	assert_int_equal(ps_setup_field_display(
 				 buf, sizeof(buf), f->st,
-				 ps_setup_field_at(PS_SETUP_CONNECTIONS, 8)),
+				 ps_setup_field_at(PS_SETUP_CONNECTIONS, 11)),
 			 0);
 	assert_true(strncmp(buf, "OK: BigCommerce", 15) == 0);
 	/* Other platforms are not tested here. */

@@ -25,8 +25,21 @@ struct ps_bp {
 	char *dev_ref;
 	char *token;
 	char *auth_header; /* "brightpearl-account-token: ..." or Bearer */
-	char *app_header;  /* "brightpearl-app-ref: ..." */
-	char *dev_header;  /* NULL unless dev_ref */
+	/* OAuth refresh (client.c); secrets freed with ps_conn__free_secret */
+	char *refresh_token;
+	int64_t expires_at; /* Unix s, 0 unknown */
+	char *client_id;
+	char *client_secret;
+	char *token_url;
+	ps_bp_tokens_save_fn save;
+	void *save_ctx;
+	ps_bp_now_fn now;
+	void *now_ctx;
+	/* a granted set not saved yet: neither used nor dropped */
+	char *pending_access, *pending_refresh;
+	int64_t pending_expires_at;
+	char *app_header; /* "brightpearl-app-ref: ..." */
+	char *dev_header; /* NULL unless dev_ref */
 	int64_t instance_id;
 	int idset_max;
 	int page_size;

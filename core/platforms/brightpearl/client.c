@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define PS__BP_URL_MAX 8192
 #define PS__BP_SEARCH_MAX_ROWS 200000 /* a runaway search stops here */
@@ -52,6 +53,271 @@ static int
 has_text(const char *s)
 {
 	return s != NULL && s[0] != '\0';
+}
+
+/* ---- OAuth -------------------------------------------------------------- */
+
+/*
+ * OAuth instance apps (help.brightpearl.com articles 360032240811 and
+ * 4414330000657; api-docs.brightpearl.com utilities/oauth-token/post):
+ * calls carry "Authorization: Bearer <access token>" with the app and
+ * developer refs; the token endpoint is POST {datacentre host}/oauth/token,
+ * form-encoded, with account_code in the body; a refresh sends
+ * grant_type=refresh_token, refresh_token, client_id (the integration ref)
+ * and client_secret for confidential apps.  The reply is snake_case:
+ * access_token, refresh_token, expires_in (seconds), api_domain,
+ * token_type.  Each refresh rotates the refresh token.
+ *
+ * Order of a refresh, chosen so no usable refresh token is ever lost:
+ *  1. the request goes out with the stored refresh token; nothing local
+ *     changes before the reply (a crash here leaves the stored token,
+ *     which is still the valid one unless Brightpearl rotated it and the
+ *     reply was lost in transit, which no client can recover from: the
+ *     app must be authorised again and the error says so);
+ *  2. the granted set is parked in pending_* and handed to the save
+ *     function, which writes access token, expiry and refresh token in
+ *     one store transaction;
+ *  3. only after a successful save does the new access token go on any
+ *     request.  A failed save keeps the set parked (never used, never
+ *     dropped) and is tried again before the next request; the refresh
+ *     token is never traded twice.
+ */
+
+static int64_t
+bp_now(const ps_bp *bp)
+{
+	return bp->now != NULL ? bp->now(bp->now_ctx) : (int64_t)time(NULL);
+}
+
+static int
+set_bearer(ps_bp *bp)
+{
+	ps_conn_buf hb = PS_CONN_BUF_INIT(4096);
+
+	ps_conn__free_secret(bp->auth_header);
+	bp->auth_header = NULL;
+	ps_conn__buf_addf(&hb, "Authorization: Bearer %s", bp->token);
+	return ps_conn__buf_detach(&bp->auth_header, &hb);
+}
+
+static int
+dup_opt(char **out, const char *s)
+{
+	*out = NULL;
+	if (!has_text(s))
+		return 0;
+	*out = ps_util__strdup(s);
+	return *out != NULL ? 0 : ps_error_set(PS_ENOMEM, NULL);
+}
+
+static int
+oauth_init(ps_bp *bp, const ps_bp_options *opts)
+{
+	ps_conn_buf b = PS_CONN_BUF_INIT(PS__BP_URL_MAX);
+	int error;
+
+	bp->expires_at = opts->expires_at;
+	bp->save = opts->save;
+	bp->save_ctx = opts->save_ctx;
+	bp->now = opts->now;
+	bp->now_ctx = opts->now_ctx;
+	if ((error = dup_opt(&bp->refresh_token, opts->refresh_token)) < 0 ||
+	    (error = dup_opt(&bp->client_secret, opts->client_secret)) < 0 ||
+	    (error = dup_opt(&bp->client_id, has_text(opts->client_id)
+						     ? opts->client_id
+						     : opts->app_ref)) < 0)
+		return error;
+	if (has_text(opts->token_url)) {
+		ps_conn__buf_add(&b, opts->token_url);
+	} else {
+		ps_conn__buf_add(&b, bp->base_url);
+		ps_conn__buf_add(&b, "/oauth/token");
+	}
+	if ((error = ps_conn__buf_detach(&bp->token_url, &b)) < 0)
+		return error;
+	return set_bearer(bp);
+}
+
+/* Save the parked set, then make it the one in use. */
+static int
+adopt_pending(ps_bp *bp)
+{
+	ps_bp_tokens t;
+	int error;
+
+	t.access_token = bp->pending_access;
+	t.refresh_token = bp->pending_refresh;
+	t.expires_at = bp->pending_expires_at;
+	if ((error = bp->save(bp->save_ctx, &t)) < 0)
+		return error;
+	ps_conn__free_secret(bp->token);
+	ps_conn__free_secret(bp->refresh_token);
+	bp->token = bp->pending_access;
+	bp->refresh_token = bp->pending_refresh;
+	bp->expires_at = bp->pending_expires_at;
+	bp->pending_access = bp->pending_refresh = NULL;
+	bp->pending_expires_at = 0;
+	return set_bearer(bp);
+}
+
+static void
+form_add(ps_conn_buf *b, const char *name, const char *value)
+{
+	if (b->len > 0)
+		ps_conn__buf_add(b, "&");
+	ps_conn__buf_add(b, name);
+	ps_conn__buf_add(b, "=");
+	ps_conn__buf_add_urlenc(b, value);
+}
+
+static void describe_failure(ps_conn_buf *b, const ps_http_response *res);
+static int status_error(const ps_http_response *res, const char *what);
+
+/* The token endpoint's reply into pending_*. */
+static int
+take_grant(ps_bp *bp, const ps_http_response *res)
+{
+	json_t *root = NULL, *v;
+	const char *access, *refresh;
+	int64_t expires_at = 0;
+	int error = 0;
+
+	if ((error = ps_conn__json_parse(&root, res->body, res->body_len,
+					 "Brightpearl token endpoint")) < 0)
+		return error;
+	access = json_string_value(json_object_get(root, "access_token"));
+	refresh = json_string_value(json_object_get(root, "refresh_token"));
+	if (!has_text(access)) {
+		error = ps_error_set(PS_EDATA, "Brightpearl token endpoint: "
+					       "the reply has no access_token");
+		goto done;
+	}
+	v = json_object_get(root, "expires_in");
+	if (json_is_integer(v) && json_integer_value(v) > 0)
+		expires_at = bp_now(bp) + (int64_t)json_integer_value(v);
+	/* a reply without a new refresh token leaves the old one valid */
+	bp->pending_access = ps_util__strdup(access);
+	bp->pending_refresh = ps_util__strdup(
+		has_text(refresh) ? refresh : bp->refresh_token);
+	bp->pending_expires_at = expires_at;
+	if (bp->pending_access == NULL || bp->pending_refresh == NULL) {
+		ps_conn__free_secret(bp->pending_access);
+		ps_conn__free_secret(bp->pending_refresh);
+		bp->pending_access = bp->pending_refresh = NULL;
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	if ((error = ps_log_add_secret(bp->pending_access)) < 0 ||
+	    (error = ps_log_add_secret(bp->pending_refresh)) < 0)
+		goto done;
+done:
+	json_decref(root);
+	return error;
+}
+
+int
+ps_bp_refresh(ps_bp *bp)
+{
+	ps_http_response res = PS_HTTP_RESPONSE_INIT;
+	ps_http_request req;
+	ps_conn_buf form = PS_CONN_BUF_INIT(16384);
+	ps_conn_buf why = PS_CONN_BUF_INIT(PS_ERROR_MAX);
+	const char *headers[3];
+	int error = 0;
+
+	if (bp->auth != PS_BP_AUTH_OAUTH || !has_text(bp->refresh_token))
+		return ps_error_set(PS_ESETTING,
+				    "Brightpearl: no OAuth refresh token is "
+				    "set (brightpearl.refresh_token)");
+	if (bp->pending_access != NULL)
+		return adopt_pending(bp);
+	form_add(&form, "grant_type", "refresh_token");
+	form_add(&form, "refresh_token", bp->refresh_token);
+	form_add(&form, "client_id", bp->client_id);
+	if (has_text(bp->client_secret))
+		form_add(&form, "client_secret", bp->client_secret);
+	form_add(&form, "account_code", bp->account);
+	if ((error = ps_conn__buf_check(&form, "Brightpearl token request")) <
+	    0)
+		goto done;
+	headers[0] = "Content-Type: application/x-www-form-urlencoded";
+	headers[1] = "Accept: application/json";
+	headers[2] = NULL;
+	memset(&req, 0, sizeof(req));
+	req.platform = PS_PLATFORM_BRIGHTPEARL;
+	req.account = bp->account;
+	req.method = "POST";
+	req.url = bp->token_url;
+	req.endpoint = "oauth/token";
+	req.headers = headers;
+	req.body = ps_conn__buf_str(&form);
+	req.body_len = strlen(req.body);
+	/* a repeat would send a refresh token the first try may have used */
+	req.idempotent = 0;
+	ps_log_debug("brightpearl", "POST %s (token refresh)", req.url);
+	if (bp->send != NULL)
+		error = bp->send(bp->send_ctx, &res, &req);
+	else
+		error = ps_http_send(&res, bp->http, &req);
+	if (res.status == 400 || res.status == 401 || res.status == 403) {
+		describe_failure(&why, &res);
+		error = ps_error_set(PS_EAUTH,
+				     "Brightpearl refused the OAuth refresh "
+				     "token for account '%s' (HTTP %ld: %s): "
+				     "authorise the app again and store its "
+				     "new tokens",
+				     bp->account, res.status,
+				     ps_conn__buf_str(&why));
+		goto done;
+	}
+	if (error < 0)
+		goto done;
+	if (res.status < 200 || res.status > 299) {
+		error = status_error(&res, "token refresh");
+		goto done;
+	}
+	if ((error = take_grant(bp, &res)) < 0)
+		goto done;
+	error = adopt_pending(bp);
+done:
+	ps_http_response_dispose(&res);
+	ps_conn__buf_dispose(&why);
+	/* the form holds the refresh token and maybe the client secret */
+	if (form.data != NULL)
+		memset(form.data, 0, form.len);
+	ps_conn__buf_dispose(&form);
+	return error;
+}
+
+/*
+ * Before a request: a parked set is saved first; an access token that
+ * expires within the margin is refreshed.  A failed early refresh is not
+ * fatal while the current token is still valid.
+ */
+static int
+oauth_before(ps_bp *bp)
+{
+	int64_t now;
+	int error;
+
+	if (bp->auth != PS_BP_AUTH_OAUTH || !has_text(bp->refresh_token))
+		return 0;
+	now = bp_now(bp);
+	if (bp->pending_access == NULL &&
+	    (bp->expires_at == 0 ||
+	     now < bp->expires_at - PS_BP_REFRESH_MARGIN_S))
+		return 0;
+	error = ps_bp_refresh(bp);
+	if (error < 0 && error != PS_EAUTH && bp->expires_at != 0 &&
+	    now < bp->expires_at) {
+		ps_log_warn("brightpearl",
+			    "token refresh: %s; the current "
+			    "access token is still valid",
+			    ps_error_last());
+		ps_error_clear();
+		return 0;
+	}
+	return error;
 }
 
 int
@@ -77,9 +343,20 @@ ps_bp_new(ps_bp **out, ps_http *http, const ps_bp_options *opts)
 	if (!has_text(opts->token))
 		return ps_error_set(PS_ESETTING, "Brightpearl token is not "
 						 "set");
+	if (opts->auth == PS_BP_AUTH_OAUTH && !has_text(opts->dev_ref))
+		return ps_error_set(
+			PS_ESETTING,
+			"Brightpearl developer reference is not "
+			"set (OAuth apps send brightpearl-dev-ref)");
+	if (opts->auth == PS_BP_AUTH_OAUTH && has_text(opts->refresh_token) &&
+	    opts->save == NULL)
+		return ps_error_set(PS_EINVAL, "Brightpearl: a refresh token "
+					       "without a save function");
 	if (http == NULL && opts->send == NULL)
 		return ps_error_set(PS_EINVAL, "Brightpearl: no HTTP client");
-	if ((error = ps_log_add_secret(opts->token)) < 0)
+	if ((error = ps_log_add_secret(opts->token)) < 0 ||
+	    (error = ps_log_add_secret(opts->refresh_token)) < 0 ||
+	    (error = ps_log_add_secret(opts->client_secret)) < 0)
 		return error;
 
 	bp = calloc(1, sizeof(*bp));
@@ -116,13 +393,12 @@ ps_bp_new(ps_bp **out, ps_http *http, const ps_bp_options *opts)
 		goto done;
 
 	if (bp->auth == PS_BP_AUTH_OAUTH) {
-		ps_conn_buf hb = PS_CONN_BUF_INIT(4096);
-
-		ps_conn__buf_addf(&hb, "Authorization: Bearer %s", bp->token);
-		if ((error = ps_conn__buf_detach(&bp->auth_header, &hb)) < 0)
+		if ((error = oauth_init(bp, opts)) < 0)
 			goto done;
 	} else if ((error = dup_header(&bp->auth_header,
-				       "brightpearl-account-token",
+				       bp->auth == PS_BP_AUTH_STAFF
+					       ? "brightpearl-staff-token"
+					       : "brightpearl-account-token",
 				       bp->token)) < 0) {
 		goto done;
 	}
@@ -158,6 +434,12 @@ ps_bp_free(ps_bp *bp)
 	free(bp->dev_ref);
 	ps_conn__free_secret(bp->token);
 	ps_conn__free_secret(bp->auth_header);
+	ps_conn__free_secret(bp->refresh_token);
+	ps_conn__free_secret(bp->client_secret);
+	ps_conn__free_secret(bp->pending_access);
+	ps_conn__free_secret(bp->pending_refresh);
+	free(bp->client_id);
+	free(bp->token_url);
 	free(bp->app_header);
 	free(bp->dev_header);
 	free(bp);
@@ -424,17 +706,35 @@ request_with(json_t **out, long *out_status, ps_bp *bp, const char *method,
 	     const char *path, const json_t *body, int idempotent,
 	     const char *what, const char *extra)
 {
-	int error, tries = 0;
+	long status = 0;
+	int error, tries = 0, refreshed = 0;
 
 	bp->last_attempts = 0;
+	if ((error = oauth_before(bp)) < 0)
+		return error;
 	/*
 	 * A 2xx whose body is cut or garbled says nothing about the data;
 	 * when asking again is harmless, ask again (the HTTP client only
 	 * retries what it can see failed).
 	 */
 	for (;;) {
-		error = request_once(out, out_status, bp, method, path, body,
+		error = request_once(out, &status, bp, method, path, body,
 				     idempotent, what, extra);
+		if (out_status != NULL)
+			*out_status = status;
+		if (error == PS_EAUTH && status == 401 && !refreshed &&
+		    bp->auth == PS_BP_AUTH_OAUTH &&
+		    has_text(bp->refresh_token)) {
+			/* expired or revoked access token: refresh, once */
+			refreshed = 1;
+			ps_log_info("brightpearl",
+				    "%s: access token refused; "
+				    "refreshing it",
+				    what);
+			if ((error = ps_bp_refresh(bp)) < 0)
+				return error;
+			continue;
+		}
 		if (error != PS_EPARSE || !idempotent ||
 		    ++tries > PS__BP_GARBLED_RETRIES)
 			return error;

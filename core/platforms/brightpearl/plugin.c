@@ -160,7 +160,7 @@ done:
 	return error;
 }
 
-static const char *const auth_modes[] = {"private_app", "oauth", NULL};
+static const char *const auth_modes[] = {"private_app", "oauth", "staff", NULL};
 
 static const ps_setting_def settings[] = {
 /* clang-format off */
@@ -169,9 +169,13 @@ static const ps_setting_def settings[] = {
 	/* clang-format on */
 };
 
+/*
+ * The datacentres Brightpearl's URI-syntax help page names (article
+ * 212645003: euw1, use1); any other host can be typed as a URL.
+ */
 static const char *const datacentres[] = {"euw1  Europe",
-					  "use1  United States east",
-					  "usw1  United States west", NULL};
+					  "use1  United States east", NULL};
+
 static int
 bp_webhook_accept(ps_webhook_event *out, const ps_webhook_request *req)
 {
@@ -210,6 +214,13 @@ static const ps_platform_field fields[] = {
 	 1, NULL, NULL},
 	{PS_PLATFORM_FIELD_SECRET, PS_SET_BP_TOKEN, "Brightpearl token", 1,
 	 NULL, NULL},
+	/* the modes: private_app (system token), oauth, staff */
+	{PS_PLATFORM_FIELD_TEXT, PS_SET_BP_AUTH_MODE, "Brightpearl auth mode",
+	 0, NULL, NULL},
+	{PS_PLATFORM_FIELD_TEXT, PS_SET_BP_DEV_REF,
+	 "Brightpearl dev reference (OAuth)", 0, NULL, NULL},
+	{PS_PLATFORM_FIELD_SECRET, PS_SET_BP_REFRESH_TOKEN,
+	 "Brightpearl refresh token (OAuth)", 0, NULL, NULL},
 };
 
 const ps_platform_ops ps_platform_brightpearl = {
@@ -225,7 +236,8 @@ const ps_platform_ops ps_platform_brightpearl = {
 	.nsettings = PS__ARRAY_LEN(settings),
 	.fields = fields,
 	.nfields = PS__ARRAY_LEN(fields),
-	.setup_help = "the Brightpearl account, its app reference and token",
+	.setup_help = "the Brightpearl account, its app reference, the "
+		      "authentication mode and its tokens",
 	.connect = bp_connect,
 	.free = bp_free,
 	.check = bp_check,

@@ -19,15 +19,24 @@
 typedef struct bp_state {
 	sb_platform *pf;
 	sb_window quota;
-	int expired;       /* control: bearer tokens answer "expired" */
-	json_t *orders;    /* {"id": internal order} (SO and SC) */
-	json_t *dup_guard; /* {"externalRef|iiid": id} */
-	json_t *statuses;  /* [status] */
-	json_t *contacts;  /* {"id": contact} */
-	json_t *addresses; /* {"id": postal address} */
-	json_t *products;  /* {"id": product} */
-	json_t *prices;    /* {"productId": [priceList entries]} */
-	json_t *stock;     /* {"pid": {"wh": {"inStock","allocated"}}} */
+	int expired; /* control: bearer tokens answer "expired" */
+	/* OAuth (control "auth"; README "OAuth token") */
+	int64_t clock_offset_s; /* sandbox time = wall time + this */
+	int64_t access_ttl_s;   /* 0: access tokens never expire */
+	int64_t initial_exp;    /* --bp-token's expiry, sandbox s; 0 never */
+	json_t *access;         /* {"token": expiry in sandbox s, 0 never} */
+	char refresh[64];       /* the one refresh token that works */
+	int64_t grants;         /* tokens issued, for unique values */
+	int require_dev_ref;    /* strictness switch, default 1 */
+	int64_t token_hold_ms;  /* token endpoint: hold, then drop */
+	json_t *orders;         /* {"id": internal order} (SO and SC) */
+	json_t *dup_guard;      /* {"externalRef|iiid": id} */
+	json_t *statuses;       /* [status] */
+	json_t *contacts;       /* {"id": contact} */
+	json_t *addresses;      /* {"id": postal address} */
+	json_t *products;       /* {"id": product} */
+	json_t *prices;         /* {"productId": [priceList entries]} */
+	json_t *stock;          /* {"pid": {"wh": {"inStock","allocated"}}} */
 	json_t *warehouses, *channels, *lead_sources, *projects;
 	json_t *shipping_methods, *price_lists, *payment_methods, *tax_codes;
 	json_t *custom_meta;  /* [sale custom field meta-data] */

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 /* 503 body past the cap (reference section 4; wording UNCONFIRMED). */
 static const char bp_throttle_text[] = "You have sent too many requests. "
@@ -791,6 +792,13 @@ bp_string_reply(sb_response *resp, int status, const char *text)
 		     BP_CTYPE);
 }
 
+/* Sandbox time for token expiry: wall seconds plus the control offset. */
+static int64_t
+bp_time_s(const bp_state *bp)
+{
+	return (int64_t)time(NULL) + bp->clock_offset_s;
+}
+
 /* 0 if authorised, else fills a 401 and returns -1. */
 static int
 bp_auth(bp_state *bp, sb_request *req, sb_response *resp)
@@ -804,14 +812,31 @@ bp_auth(bp_state *bp, sb_request *req, sb_response *resp)
 
 	if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
 		const char *bearer = authz + 7;
+		json_t *exp = json_object_get(bp->access, bearer);
+		int64_t until = exp ? json_integer_value(exp) : 0;
 
-		if (strcmp(bearer, o->bp_token) != 0) {
+		if (strcmp(bearer, o->bp_token) == 0)
+			until = bp->initial_exp;
+		else if (!exp) {
 			snprintf(msg, sizeof(msg),
 				 "Invalid instance token: %.200s", bearer);
 			bp_string_reply(resp, 401, msg);
 			return -1;
 		}
-		if (bp->expired) {
+		/*
+		 * No recorded reply shows a bearer call without the dev ref;
+		 * the help page (4414330000657) lists it as required.  The
+		 * body is the generic unauthenticated one.  Switch:
+		 * "require_dev_ref".
+		 */
+		if (bp->require_dev_ref &&
+		    !sb_req_header(req, "brightpearl-dev-ref")) {
+			bp_string_reply(resp, 401,
+					"Not authenticated. You must provide a "
+					"valid authentication token.");
+			return -1;
+		}
+		if (bp->expired || (until > 0 && bp_time_s(bp) >= until)) {
 			bp_string_reply(resp, 401,
 					"Authorization token expired");
 			return -1;
@@ -933,19 +958,35 @@ bp_oauth_token(bp_state *bp, sb_request *req, sb_response *resp)
 		    strcmp(code, BP_OAUTH_CODE) != 0)
 			goto bad_grant;
 		out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i}", "access_token",
-				o->bp_token, "refresh_token", BP_OAUTH_REFRESH,
+				o->bp_token, "refresh_token", bp->refresh,
 				"installation_instance_id", "1", "api_domain",
 				domain, "token_type", "Bearer", "expires_in",
 				604800);
 	} else if (strcmp(grant, "refresh_token") == 0) {
+		char access[64];
+		int64_t ttl = bp->access_ttl_s > 0 ? bp->access_ttl_s : 604800;
+
+		/*
+		 * Rotation: each refresh answers a new refresh token and the
+		 * one sent stops working (a used one gets invalid_grant).
+		 */
 		if (!form_value(body, "refresh_token", code, sizeof(code)) ||
-		    strcmp(code, BP_OAUTH_REFRESH) != 0)
+		    strcmp(code, bp->refresh) != 0)
 			goto bad_grant;
 		bp->expired = 0;
-		out = json_pack("{s:s,s:s,s:s,s:s,s:i}", "access_token",
-				o->bp_token, "refresh_token", BP_OAUTH_REFRESH,
-				"api_domain", domain, "token_type", "Bearer",
-				"expires_in", 604800);
+		bp->grants++;
+		snprintf(access, sizeof(access), "sandbox-access-%lld",
+			 (long long)bp->grants);
+		snprintf(bp->refresh, sizeof(bp->refresh),
+			 "sandbox-refresh-%lld", (long long)bp->grants);
+		json_object_set_new(bp->access, access,
+				    json_integer(bp->access_ttl_s > 0
+							 ? bp_time_s(bp) + ttl
+							 : 0));
+		out = json_pack("{s:s,s:s,s:s,s:s,s:I}", "access_token", access,
+				"refresh_token", bp->refresh, "api_domain",
+				domain, "token_type", "Bearer", "expires_in",
+				(json_int_t)ttl);
 	} else {
 		goto bad_grant;
 	}
@@ -974,6 +1015,13 @@ bp_handle(sb_platform *pf, sb_request *req, sb_response *resp)
 	    (strcmp(p, "/oauth/token") == 0 ||
 	     (strncmp(p + 1, o->bp_account, alen) == 0 &&
 	      strcmp(p + 1 + alen, "/oauth/token") == 0))) {
+		if (bp->token_hold_ms > 0) {
+			/* an unresponsive token endpoint: nothing rotates */
+			req->endpoint = "POST /oauth/token (held)";
+			resp->hold_ms = bp->token_hold_ms;
+			resp->drop = 1;
+			return;
+		}
 		bp_oauth_token(bp, req, resp);
 		return;
 	}
@@ -1064,6 +1112,15 @@ bp_reset(sb_platform *pf, int demo)
 	bp_clear(bp);
 	memset(bp->next_id, 0, sizeof(bp->next_id));
 	bp->expired = 0;
+	bp->clock_offset_s = 0;
+	bp->access_ttl_s = 0;
+	bp->initial_exp = 0;
+	json_decref(bp->access);
+	bp->access = json_object();
+	snprintf(bp->refresh, sizeof(bp->refresh), "%s", BP_OAUTH_REFRESH);
+	bp->grants = 0;
+	bp->require_dev_ref = 1;
+	bp->token_hold_ms = 0;
 	bp->orders = json_object();
 	bp->dup_guard = json_object();
 	bp->statuses = json_array();
@@ -1128,6 +1185,7 @@ bp_free(sb_platform *pf)
 	bp_state *bp = pf->priv;
 
 	bp_clear(bp);
+	json_decref(bp->access);
 	sb_window_dispose(&bp->quota);
 	free(bp);
 }
@@ -1502,8 +1560,30 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 		sb_window_init(&bp->quota, SB_WINDOW_ROLLING, (int)limit, win);
 		sb_resp_json(resp, 200, json_object(), NULL);
 	} else if (strcmp(a, "auth") == 0) {
+		json_t *v;
+
 		bp->expired = json_is_true(json_object_get(in, "expired"));
-		sb_resp_json(resp, 200, json_object(), NULL);
+		if ((v = json_object_get(in, "access_ttl_s")) != NULL) {
+			bp->access_ttl_s = json_integer_value(v);
+			bp->initial_exp =
+				bp->access_ttl_s > 0
+					? bp_time_s(bp) + bp->access_ttl_s
+					: 0;
+		}
+		if ((v = json_object_get(in, "advance_s")) != NULL)
+			bp->clock_offset_s += json_integer_value(v);
+		if ((v = json_object_get(in, "require_dev_ref")) != NULL)
+			bp->require_dev_ref = json_is_true(v);
+		if ((v = json_object_get(in, "token_hold_ms")) != NULL)
+			bp->token_hold_ms = json_integer_value(v);
+		sb_resp_json(resp, 200,
+			     json_pack("{s:I,s:I,s:s,s:I}", "clock_offset_s",
+				       (json_int_t)bp->clock_offset_s,
+				       "access_ttl_s",
+				       (json_int_t)bp->access_ttl_s,
+				       "refresh_token", bp->refresh, "grants",
+				       (json_int_t)bp->grants),
+			     NULL);
 	} else if (strcmp(a, "state") == 0) {
 		sb_resp_json(resp, 200, bp_state_json(pf), NULL);
 	} else if (strncmp(a, "orders", 6) == 0 &&
