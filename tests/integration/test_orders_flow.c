@@ -1647,6 +1647,59 @@ test_orders__tax_code_on_every_row(void **state)
 	json_decref(st);
 }
 
+/*
+ * An order with lines of two BigCommerce tax classes (4 and 5) and
+ * shipping of class 2: with the tax_code mapping keyed by class id, the
+ * import reads the order's taxes and each Brightpearl row takes its
+ * class's code; shipping's class wins over the shipping key.
+ */
+static void
+test_orders__tax_code_by_tax_class(void **state)
+{
+	ctx *c = *state;
+	placed p;
+	json_t *st, *rows, *bc;
+	char ext[32], path[96];
+
+	map(c, "tax_code", "4", "N");
+	map(c, "tax_code", "5", "T");
+	map(c, "tax_code", "2", "N");
+	map(c, "tax_code", "shipping", "T");
+	memset(&p, 0, sizeof(p));
+	place_body(&p,
+		   "{\"billing_address\":{\"first_name\":\"Two\","
+		   "\"last_name\":\"Classes\",\"email\":"
+		   "\"classes@example.com\",\"street_1\":\"2 Class St\","
+		   "\"city\":\"Town\",\"zip\":\"12345\",\"country_iso2\":"
+		   "\"US\"},\"lines\":[{\"sku\":\"MUG-LOGO\",\"quantity\":1,"
+		   "\"tax_class_id\":4,\"tax_rate\":\"0.05\"},{\"sku\":"
+		   "\"CAP-BLK\",\"quantity\":1,\"tax_class_id\":5}],"
+		   "\"tax_rate\":\"0.2\",\"shipping_cost\":\"4.00\","
+		   "\"shipping_tax_class_id\":2,\"status_id\":11}");
+	assert_true(p.id > 0);
+	/* the sandbox's taxes name both classes and the shipping's */
+	snprintf(path, sizeof(path), "/_sandbox/bigcommerce/orders/%lld",
+		 (long long)p.id);
+	bc = sb_call("GET", path, NULL);
+	assert_int_equal(json_array_size(json_object_get(bc, "taxes")), 3);
+	json_decref(bc);
+
+	deliver(c, "store/order/created", p.id, NULL);
+	run_due(c, 5);
+	st = bp_state();
+	snprintf(ext, sizeof(ext), "%lld", (long long)p.id);
+	rows = bp_rows_of(st, ext);
+	assert_non_null(rows);
+	assert_int_equal(json_array_size(rows), 3);
+	/* the default (T) would give N to neither line nor shipping */
+	assert_string_equal(row_tax_code(rows, "Logo mug"), "N");
+	assert_string_equal(row_tax_code(rows, "Shipping"), "N");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(rows, 1), "taxCode")),
+			    "T");
+	json_decref(st);
+}
+
 /* ---- reservations by row ------------------------------------------------ */
 
 /* A guest order of MUG-LOGO x2, CAP-BLK x1 and MUG-LOGO x3 (one product
@@ -1866,6 +1919,8 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_orders__tax_code_on_every_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__tax_code_by_tax_class, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_orders__poll_path_every_webhook_lost_then_edits,
 			setup, teardown),
