@@ -223,11 +223,11 @@ void ps_bc_order_list_dispose(ps_bc_order_list *l);
 typedef struct ps_bc_order_tax {
 	int64_t id;
 	int64_t order_address_id;
-	int64_t tax_class_id;  /* -1: null or absent (automatic tax) */
-	char *name;            /* the rate's name, "" when none */
-	char *class_name;      /* "class": the tax class's name */
-	char *line_item_type;  /* "item", "shipping", "handling",
-				  "gift-wrapping"; "" when not said */
+	int64_t tax_class_id;     /* -1: null or absent (automatic tax) */
+	char *name;               /* the rate's name, "" when none */
+	char *class_name;         /* "class": the tax class's name */
+	char *line_item_type;     /* "item", "shipping", "handling",
+				     "gift-wrapping"; "" when not said */
 	int64_t order_product_id; /* the line (item, handling); 0: none */
 	ps_money rate;            /* percent, "8.0000" is 80000 */
 	ps_money line_amount;
@@ -263,8 +263,8 @@ int ps_bc_order_taxes_list_many(ps_bc_order_tax_list *outs, ps_bc *bc,
  * "handling", "gift-wrapping"; line 0).  -1 when no row with a class says,
  * or when the rows disagree (then *mixed, when not NULL, is 1).
  */
-int64_t ps_bc_order_taxes_class(const ps_bc_order_tax_list *l,
-				const char *type, int64_t line, int *mixed);
+int64_t ps_bc_order_taxes_class(const ps_bc_order_tax_list *l, const char *type,
+				int64_t line, int *mixed);
 
 typedef struct ps_bc_order_query {
 	int64_t min_date_modified; /* Unix seconds, inclusive; 0: no bound */

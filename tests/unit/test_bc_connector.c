@@ -1267,8 +1267,8 @@ test_bc__order_taxes_classes_by_line_and_fee(void **state)
 	assert_int_equal(ps_bc_order_taxes_class(&l, "shipping", 0, NULL), 2);
 	assert_int_equal(ps_bc_order_taxes_class(&l, "handling", 0, NULL), -1);
 	/* automatic tax names no class */
-	assert_int_equal(
-		ps_bc_order_taxes_class(&l, "gift-wrapping", 0, NULL), -1);
+	assert_int_equal(ps_bc_order_taxes_class(&l, "gift-wrapping", 0, NULL),
+			 -1);
 	/* rows disagreeing about a line's class decide nothing */
 	l.items[1].tax_class_id = 5;
 	assert_int_equal(ps_bc_order_taxes_class(&l, "item", 65, &mixed), -1);

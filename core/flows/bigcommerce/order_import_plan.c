@@ -481,8 +481,7 @@ plan_payments(ps_oib_plan *p, const ps_bc_order *o,
 static int
 plan_tax(ps_oib_plan *p, ps_bp_order_row *row, const char *what,
 	 const char *key, const char *own, const char *class_code,
-	 int64_t class_id, const ps_oib_settings *s,
-	 const ps_oib_resolved *r)
+	 int64_t class_id, const ps_oib_settings *s, const ps_oib_resolved *r)
 {
 	const char *zero = row->tax == 0 ? nz(r->tax_zero_rated) : NULL;
 	char cls[64], hint[160];
@@ -513,7 +512,8 @@ plan_tax(ps_oib_plan *p, ps_bp_order_row *row, const char *what,
 	}
 	if (nz(class_code)) {
 		row->tax_code = class_code;
-		return why_add(p, "%s: tax code %s (mapping tax_code bc>bp of %s)",
+		return why_add(p,
+			       "%s: tax code %s (mapping tax_code bc>bp of %s)",
 			       what, class_code, cls);
 	}
 	if (nz(s->tax_code)) {
@@ -672,8 +672,8 @@ plan_adjustment(ps_oib_plan *p, ps_money *net, ps_money *tax,
 		ps_money_format(b, sizeof(b), dt, 2));
 	snprintf(what, sizeof(what), "BigCommerce order %lld %s row",
 		 (long long)o->id, row->name);
-	return plan_tax(p, row, what, "discount", r->tax_discount, NULL, -1,
-			s, r);
+	return plan_tax(p, row, what, "discount", r->tax_discount, NULL, -1, s,
+			r);
 }
 
 int
@@ -873,20 +873,18 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 			snprintf(what, sizeof(what),
 				 "BigCommerce order %lld shipping row",
 				 (long long)o->id);
-			if ((error = plan_tax(p, row, what, "shipping",
-					      r->tax_shipping,
-					      r->tax_shipping_class,
-					      o->shipping_cost_tax_class_id, s,
-					      r)) < 0)
+			if ((error = plan_tax(
+				     p, row, what, "shipping", r->tax_shipping,
+				     r->tax_shipping_class,
+				     o->shipping_cost_tax_class_id, s, r)) < 0)
 				goto done;
 		}
 	}
-	if ((error = plan_cost_row(p, &net, &tax, o, "Handling",
-				   o->handling_cost_ex_tax,
-				   o->handling_cost_inc_tax, "handling_cost",
-				   "handling", r->tax_handling,
-				   r->tax_handling_class,
-				   o->handling_cost_tax_class_id, s, r)) < 0 ||
+	if ((error = plan_cost_row(
+		     p, &net, &tax, o, "Handling", o->handling_cost_ex_tax,
+		     o->handling_cost_inc_tax, "handling_cost", "handling",
+		     r->tax_handling, r->tax_handling_class,
+		     o->handling_cost_tax_class_id, s, r)) < 0 ||
 	    (error = plan_cost_row(
 		     p, &net, &tax, o, "Gift wrapping", o->wrapping_cost_ex_tax,
 		     o->wrapping_cost_inc_tax, "wrapping_cost", "gift_wrapping",

@@ -97,8 +97,7 @@ ps_bc_order_taxes_list(ps_bc_order_tax_list *out, ps_bc *bc, int64_t order_id)
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(path, sizeof(path), "/v2/orders/%lld/taxes?details=true",
-		 lid);
+	snprintf(path, sizeof(path), "/v2/orders/%lld/taxes?details=true", lid);
 	snprintf(what, sizeof(what), "reading the taxes of order %lld", lid);
 	error = ps_bc__walk(bc, &v, path, "v2/orders/{id}/taxes", what, 0,
 			    tax_row, &lid, 0);

@@ -939,8 +939,8 @@ resolve_line(bc_state *st, const json_t *in, int control, int64_t rate,
 	/* the line's tax class: as the control line says, else the
 	 * catalogue product's (control orders default to class 0) */
 	if (json_is_integer(json_object_get(in, "tax_class_id")) && control)
-		ls->tax_class = json_integer_value(
-			json_object_get(in, "tax_class_id"));
+		ls->tax_class =
+			json_integer_value(json_object_get(in, "tax_class_id"));
 	else if (p != NULL)
 		ls->tax_class =
 			sb_json_int(json_object_get(p, "tax_class_id"), 0);
@@ -996,9 +996,9 @@ line_json(bc_order *o, const line_spec *ls, int64_t id, int64_t address_id)
 static const char *
 tax_class_name(int64_t id, char *buf, size_t len)
 {
-	static const char *const builtin[] = {
-		"Default Tax Class", "Non-Taxable Products", "Shipping",
-		"Gift Wrapping"};
+	static const char *const builtin[] = {"Default Tax Class",
+					      "Non-Taxable Products",
+					      "Shipping", "Gift Wrapping"};
 
 	if (id >= 0 && id < 4)
 		return builtin[id];
@@ -1027,9 +1027,8 @@ tax_row_json(const bc_order *o, int64_t id, int64_t address_id,
 	t = json_pack("{s:I, s:I, s:I, s:i, s:s, s:s, s:s, s:s, s:i, s:s, "
 		      "s:s, s:i, s:s}",
 		      "id", (json_int_t)id, "order_id", (json_int_t)o->id,
-		      "order_address_id", (json_int_t)address_id,
-		      "tax_rate_id", 1, "sales_tax_id", "", "name", "Tax",
-		      "class",
+		      "order_address_id", (json_int_t)address_id, "tax_rate_id",
+		      1, "sales_tax_id", "", "name", "Tax", "class",
 		      control ? tax_class_name(cls, name, sizeof(name))
 			      : "API Tax Override",
 		      "rate", pct, "priority", 0, "priority_amount", amt,
@@ -1152,12 +1151,11 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 		"USD");
 	int64_t items = 0, address_id;
 	/* control "shipping_tax_class_id"; BigCommerce's Shipping class */
-	int64_t ship_class =
-		control && json_is_integer(json_object_get(
-				   body, "shipping_tax_class_id"))
-			? json_integer_value(
-				  json_object_get(body, "shipping_tax_class_id"))
-			: 2;
+	int64_t ship_class = control && json_is_integer(json_object_get(
+						body, "shipping_tax_class_id"))
+				     ? json_integer_value(json_object_get(
+					       body, "shipping_tax_class_id"))
+				     : 2;
 	char oidres[48];
 
 	*status = 400;
@@ -1337,15 +1335,14 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 			continue;
 		json_array_append_new(
 			o->taxes,
-			tax_row_json(o, o->id * 100 + (int64_t)i + 1,
-				     address_id, "item",
-				     sb_json_int(json_object_get(
-							 json_array_get(
-								 o->lines, i),
-							 "id"),
-						 0),
-				     specs[i].tax_class, specs[i].rate, t,
-				     control));
+			tax_row_json(
+				o, o->id * 100 + (int64_t)i + 1, address_id,
+				"item",
+				sb_json_int(json_object_get(
+						    json_array_get(o->lines, i),
+						    "id"),
+					    0),
+				specs[i].tax_class, specs[i].rate, t, control));
 	}
 	if (ship_inc != ship_ex)
 		json_array_append_new(
