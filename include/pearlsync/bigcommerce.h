@@ -168,6 +168,11 @@ typedef struct ps_bc_order {
 	ps_money store_credit_amount, gift_certificate_amount;
 	ps_money refunded_amount;
 	int is_tax_inclusive_pricing;
+	/* The tax classes of the order's fees; -1 when the order does not
+	 * say (absent or null).  Class 0 is the store's default class. */
+	int64_t shipping_cost_tax_class_id;
+	int64_t handling_cost_tax_class_id;
+	int64_t wrapping_cost_tax_class_id;
 	int is_deleted;
 	int64_t items_total;
 	int64_t items_shipped;
@@ -208,6 +213,58 @@ typedef struct ps_bc_order_list {
 
 void ps_bc_order_dispose(ps_bc_order *o);
 void ps_bc_order_list_dispose(ps_bc_order_list *l);
+
+/*
+ * One tax applied to an order, as GET /v2/orders/{id}/taxes?details=true
+ * lists it: one row per tax rate and taxed thing (a product line, the
+ * shipping, handling or gift wrapping).  The order's products do not say
+ * their tax class; these rows do.
+ */
+typedef struct ps_bc_order_tax {
+	int64_t id;
+	int64_t order_address_id;
+	int64_t tax_class_id;     /* -1: null or absent (automatic tax) */
+	char *name;               /* the rate's name, "" when none */
+	char *class_name;         /* "class": the tax class's name */
+	char *line_item_type;     /* "item", "shipping", "handling",
+				     "gift-wrapping"; "" when not said */
+	int64_t order_product_id; /* the line (item, handling); 0: none */
+	ps_money rate;            /* percent, "8.0000" is 80000 */
+	ps_money line_amount;
+} ps_bc_order_tax;
+
+typedef struct ps_bc_order_tax_list {
+	ps_bc_order_tax *items;
+	size_t count;
+} ps_bc_order_tax_list;
+
+void ps_bc_order_tax_list_dispose(ps_bc_order_tax_list *l);
+
+/*
+ * ps_bc_order_taxes_list - GET /v2/orders/{id}/taxes?details=true, every
+ * page (204: no taxes, an empty list).
+ */
+int ps_bc_order_taxes_list(ps_bc_order_tax_list *out, ps_bc *bc,
+			   int64_t order_id);
+
+/*
+ * ps_bc_order_taxes_list_many - the taxes of orders ids[0..n-1] into
+ * outs[0..n-1], the first pages read several at a time; a list with
+ * more pages, or a read that failed, is read again the ordinary way.  An
+ * error is the first order's that still failed; every outs[i] is then
+ * empty.
+ */
+int ps_bc_order_taxes_list_many(ps_bc_order_tax_list *outs, ps_bc *bc,
+				const int64_t *ids, size_t n);
+
+/*
+ * ps_bc_order_taxes_class - the tax class of what l taxes: a product line
+ * (type "item", order_product_id line) or a fee (type "shipping",
+ * "handling", "gift-wrapping"; line 0).  -1 when no row with a class says,
+ * or when the rows disagree (then *mixed, when not NULL, is 1).
+ */
+int64_t ps_bc_order_taxes_class(const ps_bc_order_tax_list *l, const char *type,
+				int64_t line, int *mixed);
 
 typedef struct ps_bc_order_query {
 	int64_t min_date_modified; /* Unix seconds, inclusive; 0: no bound */

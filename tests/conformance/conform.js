@@ -496,6 +496,15 @@ async function scenario(r) {
 		`/orders/${oid}/shipping_addresses/${addrs.json[0].id}`,
 		{ street_1: '2 Conformance Road', zip: '54321' }, 200);
 	await v2('GET', '/orders/{order_id}/coupons', `/orders/${oid}/coupons`, undefined, 204);
+	/* taxed lines and shipping: rows, with the details members when asked */
+	const taxes = await v2('GET', '/orders/{order_id}/taxes', `/orders/${oid}/taxes?details=true`, undefined, 200);
+	const trows = Array.isArray(taxes.json) ? taxes.json : [];
+	r.record(trows.some((t) => t.line_item_type === 'item' && t.order_product_id === String(lines.json[0].id)) &&
+		trows.some((t) => t.line_item_type === 'shipping' && t.order_product_id === null),
+		'GET /v2/orders/{id}/taxes?details=true names the line and the shipping', JSON.stringify(trows));
+	const plain = await v2('GET', '/orders/{order_id}/taxes', `/orders/${oid}/taxes`, undefined, 200);
+	r.record(Array.isArray(plain.json) && plain.json.every((t) => !('line_item_type' in t)),
+		'GET /v2/orders/{id}/taxes without details has no line_item_type', JSON.stringify(plain.json));
 	await v2('GET', '/orders/{order_id}/messages', `/orders/${oid}/messages`, undefined, 204);
 
 	/* shipments */

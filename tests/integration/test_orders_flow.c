@@ -1581,6 +1581,9 @@ row_tax_code(json_t *rows, const char *prefix)
 	return NULL;
 }
 
+/* The sandbox's counter of BigCommerce order-tax reads. */
+#define TAXES "GET v2/orders/{id}/taxes"
+
 /*
  * A varied order, placed through BigCommerce's v2 API (a zero-rated line,
  * a taxed line, taxed shipping and an order discount), imported against
@@ -1599,6 +1602,7 @@ test_orders__tax_code_on_every_row(void **state)
 	json_t *o, *st, *rows, *row;
 	int64_t id;
 	size_t i;
+	long long before;
 
 	map(c, "tax_code", "zero_rated", "N");
 	map(c, "tax_code", "shipping", "N");
@@ -1629,8 +1633,11 @@ test_orders__tax_code_on_every_row(void **state)
 	json_decref(o);
 	assert_true(id > 0);
 
+	before = endpoint_count("bigcommerce", TAXES);
 	deliver(c, "store/order/created", id, NULL);
 	run_due(c, 5);
+	/* no mapping keyed by a tax class: the taxes are not read */
+	assert_int_equal(endpoint_count("bigcommerce", TAXES), before);
 	st = bp_state();
 	snprintf(ext, sizeof(ext), "%lld", (long long)id);
 	rows = bp_rows_of(st, ext);
@@ -1644,6 +1651,107 @@ test_orders__tax_code_on_every_row(void **state)
 	assert_string_equal(row_tax_code(rows, "Poster"), "T");
 	assert_string_equal(row_tax_code(rows, "Shipping"), "N");
 	assert_string_equal(row_tax_code(rows, "Discounts"), "T");
+	json_decref(st);
+}
+
+/*
+ * An order with lines of two BigCommerce tax classes (4 and 5) and
+ * shipping of class 2: with the tax_code mapping keyed by class id, the
+ * import reads the order's taxes and each Brightpearl row takes its
+ * class's code; shipping's class wins over the shipping key.
+ */
+static void
+test_orders__tax_code_by_tax_class(void **state)
+{
+	ctx *c = *state;
+	placed p;
+	json_t *st, *rows, *bc;
+	char ext[32], path[96];
+	long long before;
+
+	map(c, "tax_code", "4", "N");
+	map(c, "tax_code", "5", "T");
+	map(c, "tax_code", "2", "N");
+	map(c, "tax_code", "shipping", "T");
+	memset(&p, 0, sizeof(p));
+	place_body(&p,
+		   "{\"billing_address\":{\"first_name\":\"Two\","
+		   "\"last_name\":\"Classes\",\"email\":"
+		   "\"classes@example.com\",\"street_1\":\"2 Class St\","
+		   "\"city\":\"Town\",\"zip\":\"12345\",\"country_iso2\":"
+		   "\"US\"},\"lines\":[{\"sku\":\"MUG-LOGO\",\"quantity\":1,"
+		   "\"tax_class_id\":4,\"tax_rate\":\"0.05\"},{\"sku\":"
+		   "\"CAP-BLK\",\"quantity\":1,\"tax_class_id\":5}],"
+		   "\"tax_rate\":\"0.2\",\"shipping_cost\":\"4.00\","
+		   "\"shipping_tax_class_id\":2,\"status_id\":11}");
+	assert_true(p.id > 0);
+	/* the sandbox's taxes name both classes and the shipping's */
+	snprintf(path, sizeof(path), "/_sandbox/bigcommerce/orders/%lld",
+		 (long long)p.id);
+	bc = sb_call("GET", path, NULL);
+	assert_int_equal(json_array_size(json_object_get(bc, "taxes")), 3);
+	json_decref(bc);
+
+	before = endpoint_count("bigcommerce", TAXES);
+	deliver(c, "store/order/created", p.id, NULL);
+	run_due(c, 5);
+	/* one read of the order's taxes */
+	assert_int_equal(endpoint_count("bigcommerce", TAXES) - before, 1);
+	st = bp_state();
+	snprintf(ext, sizeof(ext), "%lld", (long long)p.id);
+	rows = bp_rows_of(st, ext);
+	assert_non_null(rows);
+	assert_int_equal(json_array_size(rows), 3);
+	/* the default (T) would give N to neither line nor shipping */
+	assert_string_equal(row_tax_code(rows, "Logo mug"), "N");
+	assert_string_equal(row_tax_code(rows, "Shipping"), "N");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(rows, 1), "taxCode")),
+			    "T");
+	json_decref(st);
+}
+
+/* Four orders imported in one batch with class-keyed mappings: their
+ * taxes are read once each (first pages together), and each order's
+ * lines take their class's code. */
+static void
+test_orders__tax_classes_batched(void **state)
+{
+	ctx *c = *state;
+	placed p[4];
+	char body[1024], ext[32];
+	long long before;
+	json_t *st, *rows;
+	int i;
+
+	map(c, "tax_code", "4", "N");
+	map(c, "tax_code", "5", "T");
+	for (i = 0; i < 4; i++) {
+		memset(&p[i], 0, sizeof(p[i]));
+		snprintf(body, sizeof(body),
+			 "{\"billing_address\":{\"first_name\":\"Batch\","
+			 "\"last_name\":\"Class\",\"email\":"
+			 "\"batch-class-%d@example.com\",\"street_1\":\"%d "
+			 "Class St\",\"city\":\"Town\",\"zip\":\"12345\","
+			 "\"country_iso2\":\"US\"},\"lines\":[{\"sku\":"
+			 "\"MUG-LOGO\",\"quantity\":1,\"tax_class_id\":%d}],"
+			 "\"tax_rate\":\"0.2\",\"status_id\":11}",
+			 i, i + 1, i % 2 ? 5 : 4);
+		place_body(&p[i], body);
+		deliver(c, "store/order/created", p[i].id, NULL);
+	}
+	c->env.backlog = 1;
+	before = endpoint_count("bigcommerce", TAXES);
+	run_due_batched(c, 5);
+	assert_int_equal(endpoint_count("bigcommerce", TAXES) - before, 4);
+	st = bp_state();
+	for (i = 0; i < 4; i++) {
+		snprintf(ext, sizeof(ext), "%lld", (long long)p[i].id);
+		rows = bp_rows_of(st, ext);
+		assert_non_null(rows);
+		assert_string_equal(row_tax_code(rows, "Logo mug"),
+				    i % 2 ? "T" : "N");
+	}
 	json_decref(st);
 }
 
@@ -1866,6 +1974,10 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_orders__tax_code_on_every_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__tax_code_by_tax_class, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__tax_classes_batched, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_orders__poll_path_every_webhook_lost_then_edits,
 			setup, teardown),

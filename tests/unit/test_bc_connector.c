@@ -326,6 +326,10 @@ test_bc__order_get_parses_money_dates_lines_addresses(void **state)
 	assert_string_equal(o.staff_notes, "");
 	assert_string_equal(o.billing_address.email, "janedoe@example.com");
 	assert_string_equal(o.billing_address.zip, "78108");
+	/* class 0 (the store's default) is a class, not "unknown" */
+	assert_int_equal(o.shipping_cost_tax_class_id, 0);
+	assert_int_equal(o.handling_cost_tax_class_id, 0);
+	assert_int_equal(o.wrapping_cost_tax_class_id, 0);
 
 	assert_int_equal(o.nproducts, 2);
 	assert_int_equal(o.products[0].id, 65);
@@ -1228,6 +1232,63 @@ test_bc__transactions_captured_vs_authorised(void **state)
 }
 
 static void
+test_bc__order_taxes_classes_by_line_and_fee(void **state)
+{
+	struct env *e = *state;
+	ps_bc_order_tax_list l;
+	int64_t ids[2] = {218, 219};
+	ps_bc_order_tax_list two[2];
+	int mixed = 7;
+
+	fake_push(&e->fk, 0, 200, "order_taxes_218.json", NULL);
+	assert_int_equal(ps_bc_order_taxes_list(&l, e->bc, 218), 0);
+	assert_string_equal(e->fk.sent[0].method, "GET");
+	assert_string_equal(e->fk.sent[0].url,
+			    ROOT "/v2/orders/218/taxes?details=true"
+				 "&limit=250&page=1");
+	assert_int_equal(l.count, 5);
+	assert_int_equal(l.items[0].id, 31);
+	assert_int_equal(l.items[0].tax_class_id, 4);
+	assert_string_equal(l.items[0].class_name, "Clothing");
+	assert_string_equal(l.items[0].name, "State Tax");
+	assert_int_equal(l.items[0].order_product_id, 65); /* "65" */
+	assert_int_equal(l.items[0].rate, 62500);
+	assert_int_equal(l.items[0].line_amount, 72200);
+	assert_int_equal(l.items[1].order_product_id, 65); /* 65 */
+	assert_string_equal(l.items[3].line_item_type, "shipping");
+	assert_int_equal(l.items[3].order_product_id, 0); /* null */
+	assert_int_equal(l.items[4].tax_class_id, -1);    /* null */
+
+	/* two rates on line 65, one class; line 66 exempt class 1 */
+	assert_int_equal(ps_bc_order_taxes_class(&l, "item", 65, &mixed), 4);
+	assert_int_equal(mixed, 0);
+	assert_int_equal(ps_bc_order_taxes_class(&l, "item", 66, NULL), 1);
+	assert_int_equal(ps_bc_order_taxes_class(&l, "item", 67, NULL), -1);
+	assert_int_equal(ps_bc_order_taxes_class(&l, "shipping", 0, NULL), 2);
+	assert_int_equal(ps_bc_order_taxes_class(&l, "handling", 0, NULL), -1);
+	/* automatic tax names no class */
+	assert_int_equal(ps_bc_order_taxes_class(&l, "gift-wrapping", 0, NULL),
+			 -1);
+	/* rows disagreeing about a line's class decide nothing */
+	l.items[1].tax_class_id = 5;
+	assert_int_equal(ps_bc_order_taxes_class(&l, "item", 65, &mixed), -1);
+	assert_int_equal(mixed, 1);
+	ps_bc_order_tax_list_dispose(&l);
+
+	/* no taxes: 204; a bad class fails naming order and field */
+	fake_push(&e->fk, 0, 204, NULL, "");
+	fake_push(&e->fk, 0, 200, NULL,
+		  "[{\"id\":9,\"tax_class_id\":\"x\","
+		  "\"line_item_type\":\"item\"}]");
+	assert_int_equal(ps_bc_order_taxes_list_many(two, e->bc, ids, 2),
+			 PS_EDATA);
+	assert_non_null(strstr(ps_error_last(), "order 219"));
+	assert_non_null(strstr(ps_error_last(), "tax_class_id"));
+	assert_int_equal(two[0].count, 0);
+	assert_null(two[0].items);
+}
+
+static void
 test_bc__refunds(void **state)
 {
 	struct env *e = *state;
@@ -1440,6 +1501,7 @@ main(void)
 		T(test_bc__inventory_set_batches_absolute_adjustments),
 		T(test_bc__customers),
 		T(test_bc__transactions_captured_vs_authorised),
+		T(test_bc__order_taxes_classes_by_line_and_fee),
 		T(test_bc__refunds),
 		T(test_bc__webhooks),
 	};

@@ -64,6 +64,10 @@ fixture_new(void)
 	snprintf(f->statuses, sizeof(f->statuses), "%s", "11");
 	snprintf(f->gateway, sizeof(f->gateway), "%s", "stripe");
 	o->id = 120;
+	/* fee classes unknown unless a test sets them (0 is a class) */
+	o->shipping_cost_tax_class_id = -1;
+	o->handling_cost_tax_class_id = -1;
+	o->wrapping_cost_tax_class_id = -1;
 	o->customer_id = 1;
 	o->status_id = 11;
 	o->status = f->status;
@@ -611,7 +615,8 @@ test_plan__undecidable_tax_code_names_the_line(void **state)
 	assert_non_null(strstr(ps_error_last(), "line 1000 ('Thing 1')"));
 	assert_non_null(strstr(ps_error_last(),
 			       "tax_code mapping (bc>bp) "
-			       "for zero_rated or set "
+			       "for its BigCommerce tax class id or "
+			       "zero_rated or set "
 			       "bigcommerce.defaults.tax_code"));
 	ps_oib__plan_dispose(&p);
 
@@ -640,6 +645,81 @@ test_plan__undecidable_tax_code_names_the_line(void **state)
 		assert_string_equal(p.order.rows[2].tax_code, "S");
 		ps_oib__plan_dispose(&p);
 	}
+	free(f);
+}
+
+/* Lines take the code of their BigCommerce tax class (read from the
+ * order's taxes); fees take their class's code before their own key. */
+static void
+test_plan__tax_code_by_tax_class(void **state)
+{
+	fixture *f = fixture_new();
+	const char *codes[2] = {"T20", "T5"};
+	const int64_t classes[2] = {0, 4};
+	ps_oib_plan p;
+
+	(void)state;
+	f->o.wrapping_cost_ex_tax = M(2, 0);
+	f->o.wrapping_cost_inc_tax = M(2, 40);
+	f->o.total_ex_tax += M(2, 0);
+	f->o.total_inc_tax += M(2, 40);
+	f->o.shipping_cost_tax_class_id = 2;
+	f->o.wrapping_cost_tax_class_id = 3;
+	f->r.product_tax_codes = codes;
+	f->r.product_tax_classes = classes;
+	f->r.tax_shipping = "S";
+	f->r.tax_shipping_class = "SC";
+	f->r.tax_gift_wrapping = "G";
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_int_equal(p.order.nrows, 4);
+	assert_string_equal(p.order.rows[0].tax_code, "T20");
+	assert_string_equal(p.order.rows[1].tax_code, "T5");
+	/* shipping: its class's code wins over the shipping key */
+	assert_string_equal(p.order.rows[2].tax_code, "SC");
+	/* gift wrapping's class 3 is unmapped: the key falls back */
+	assert_string_equal(p.order.rows[3].tax_code, "G");
+	assert_non_null(strstr(p.why, "line 1001 ('Thing 2'): tax code T5 "
+				      "(mapping tax_code bc>bp of "
+				      "BigCommerce tax class 4)"));
+	assert_non_null(strstr(p.why, "shipping row: tax code SC (mapping "
+				      "tax_code bc>bp BigCommerce tax class "
+				      "2, before shipping)"));
+	assert_int_equal(row_sum(&p), f->o.total_inc_tax);
+	ps_oib__plan_dispose(&p);
+
+	/* line 2's class unmapped, no default: the error names the class
+	 * and the key to add */
+	codes[1] = NULL;
+	f->s.tax_code = NULL;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 PS_EMAPPING);
+	assert_string_equal(ps_error_last(),
+			    "BigCommerce order 120 line 1001 ('Thing 2') has "
+			    "no Brightpearl tax code: add a tax_code mapping "
+			    "(bc>bp) for BigCommerce tax class 4 (key \"4\") "
+			    "or set bigcommerce.defaults.tax_code");
+	ps_oib__plan_dispose(&p);
+	/* with the default, the line takes it and says its class is
+	 * unmapped */
+	f->s.tax_code = f->tax_default;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 0);
+	assert_string_equal(p.order.rows[1].tax_code, f->tax_default);
+	assert_non_null(strstr(p.why, "BigCommerce tax class 4 unmapped"));
+	ps_oib__plan_dispose(&p);
+
+	/* a fee whose class and key are both unmapped names both */
+	f->s.tax_code = NULL;
+	codes[1] = "T5";
+	f->r.tax_shipping = f->r.tax_shipping_class = NULL;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &f->txns, &f->s, &f->r),
+			 PS_EMAPPING);
+	assert_non_null(strstr(ps_error_last(),
+			       "shipping row has no Brightpearl tax code: add "
+			       "a tax_code mapping (bc>bp) for BigCommerce "
+			       "tax class 2 (key \"2\") or shipping or set"));
+	ps_oib__plan_dispose(&p);
 	free(f);
 }
 
@@ -869,6 +949,7 @@ main(void)
 		cmocka_unit_test(test_plan__tax_code_on_every_row),
 		cmocka_unit_test(
 			test_plan__undecidable_tax_code_names_the_line),
+		cmocka_unit_test(test_plan__tax_code_by_tax_class),
 		cmocka_unit_test(test_plan__reservation_lines_take_their_rows),
 	};
 

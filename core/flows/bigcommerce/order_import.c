@@ -460,6 +460,14 @@ typedef struct resolve_buf {
 	char status_how[200];
 	char shipping_how[200];
 	char *tax[TAX_KEYS]; /* tax_code mapping values, by tax_keys[] */
+	/* the order's taxes (GET /v2/orders/{id}/taxes), read only when
+	 * the tax_code mapping has class rows; have_taxes: read (by the
+	 * batch or by resolve_tax) */
+	ps_bc_order_tax_list taxes;
+	int have_taxes;
+	int64_t *tax_classes;   /* per product: its class, -1 unknown */
+	char **tax_class_codes; /* per product: its class's code */
+	char *fee_class[3];     /* shipping, handling, gift wrapping */
 	/* the found contact's names and phone as last read (cache or
 	 * directory), so an update needs no read (was_known 0: unknown) */
 	char was_first[160], was_last[160], was_phone[64];
@@ -495,6 +503,13 @@ resolve_dispose(resolve_buf *b)
 	free(b->payment_how);
 	for (i = 0; i < TAX_KEYS; i++)
 		free(b->tax[i]);
+	for (i = 0; b->tax_class_codes && i < b->nproducts; i++)
+		free(b->tax_class_codes[i]);
+	free(b->tax_class_codes);
+	free(b->tax_classes);
+	for (i = 0; i < 3; i++)
+		free(b->fee_class[i]);
+	ps_bc_order_tax_list_dispose(&b->taxes);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -676,20 +691,72 @@ resolve_products(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 	return 0;
 }
 
+/* ps_store_mapping_foreach callback: a row keyed by a class id. */
+static int
+class_row_cb(const ps_mapping *m, void *payload)
+{
+	const char *c = m->source;
+
+	if (c == NULL || *c == '\0')
+		return 0;
+	while (*c >= '0' && *c <= '9')
+		c++;
+	if (*c == '\0') {
+		*(int *)payload = 1;
+		return 1; /* one is enough */
+	}
+	return 0;
+}
+
+/* Whether the tax_code mapping has a row keyed by a BigCommerce tax class
+ * id: only then are an order's taxes worth a request. */
+static int
+tax_classes_mapped(ps_flow_env *env)
+{
+	int found = 0;
+
+	if (ps_store_mapping_foreach(env->store, "tax_code", "bc>bp",
+				     class_row_cb, &found) < 0 &&
+	    !found) {
+		ps_error_clear();
+		return 0;
+	}
+	return found;
+}
+
+/* The tax_code mapping of class id (>= 0) into *out: 0, or PS_ENOTFOUND
+ * (cleared) with *out NULL. */
+static int
+class_code(char **out, ps_flow_env *env, int64_t id)
+{
+	char key[24];
+
+	*out = NULL;
+	if (id < 0)
+		return PS_ENOTFOUND;
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	return map_get(out, env, "tax_code", key, 0);
+}
+
 /*
- * The tax_code mapping's fixed keys.  Product lines would map by their
- * BigCommerce tax class id, which the order's products do not carry
- * (it is in GET /v2/orders/{id}/taxes?details=true): not read yet, so
- * r.product_tax_codes stays NULL and product rows use zero_rated or
- * bigcommerce.defaults.tax_code.
+ * The tax codes: the tax_code mapping's fixed keys, the codes of the
+ * fees' tax classes (the order names them), and, when the mapping has
+ * rows keyed by class id, each product line's class from the order's
+ * taxes (one request, unless the batch read them) and its code.
  */
 static int
-resolve_tax(resolve_buf *b, ps_flow_env *env)
+resolve_tax(resolve_buf *b, ps_flow_env *env, const ps_bc_order *o)
 {
 	const char **dst[TAX_KEYS] = {
 		&b->r.tax_zero_rated,    &b->r.tax_shipping, &b->r.tax_handling,
 		&b->r.tax_gift_wrapping, &b->r.tax_discount,
 	};
+	const char **fee_dst[3] = {
+		&b->r.tax_shipping_class,
+		&b->r.tax_handling_class,
+		&b->r.tax_gift_wrapping_class,
+	};
+	int64_t fee_id[3];
 	size_t i;
 	int error;
 
@@ -701,6 +768,39 @@ resolve_tax(resolve_buf *b, ps_flow_env *env)
 			return error;
 		*dst[i] = b->tax[i];
 	}
+	fee_id[0] = o->shipping_cost_tax_class_id;
+	fee_id[1] = o->handling_cost_tax_class_id;
+	fee_id[2] = o->wrapping_cost_tax_class_id;
+	for (i = 0; i < 3; i++) {
+		error = class_code(&b->fee_class[i], env, fee_id[i]);
+		if (error == PS_ENOTFOUND)
+			continue;
+		if (error < 0)
+			return error;
+		*fee_dst[i] = b->fee_class[i];
+	}
+	if (o->nproducts == 0 || !tax_classes_mapped(env))
+		return 0;
+	if (!b->have_taxes) {
+		if ((error = ps_bc_order_taxes_list(&b->taxes, PS_PAIR_BC(env),
+						    o->id)) < 0)
+			return error;
+		b->have_taxes = 1;
+	}
+	b->tax_classes = calloc(o->nproducts, sizeof(*b->tax_classes));
+	b->tax_class_codes = calloc(o->nproducts, sizeof(char *));
+	if (b->tax_classes == NULL || b->tax_class_codes == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	for (i = 0; i < o->nproducts; i++) {
+		b->tax_classes[i] = ps_bc_order_taxes_class(
+			&b->taxes, "item", o->products[i].id, NULL);
+		error = class_code(&b->tax_class_codes[i], env,
+				   b->tax_classes[i]);
+		if (error < 0 && error != PS_ENOTFOUND)
+			return error;
+	}
+	b->r.product_tax_classes = b->tax_classes;
+	b->r.product_tax_codes = (const char *const *)b->tax_class_codes;
 	return 0;
 }
 
@@ -1135,7 +1235,7 @@ resolve_rest(resolve_buf *b, ps_flow_env *env, const ps_oib_settings *s,
 			 sizeof(b->shipping_how), env, o);
 	b->r.shipping_how = b->shipping_how;
 	if ((error = resolve_products(b, env, s, o)) < 0 ||
-	    (error = resolve_tax(b, env)) < 0)
+	    (error = resolve_tax(b, env, o)) < 0)
 		return error;
 	if (s->payments_enabled &&
 	    (error = resolve_payments(b, env, o, txns)) < 0)
@@ -2753,6 +2853,49 @@ done:
 	free(who);
 }
 
+/*
+ * The taxes of the batch's importable orders, first pages read several at
+ * a time, when the tax_code mapping has rows keyed by class id (else
+ * nothing is read).  A failure leaves each order to read its own in
+ * resolve_tax, where it fails that entry alone.
+ */
+static void
+batch_read_taxes(batch *b)
+{
+	ps_bc_order_tax_list *l = NULL;
+	int64_t *ids = NULL;
+	size_t *who = NULL, i, m = 0;
+	char why[256];
+
+	if (!tax_classes_mapped(b->env) ||
+	    (l = calloc(b->n, sizeof(*l))) == NULL ||
+	    (ids = calloc(b->n, sizeof(*ids))) == NULL ||
+	    (who = calloc(b->n, sizeof(*who))) == NULL)
+		goto done;
+	for (i = 0; i < b->n; i++)
+		if (b->active[i] && b->jobs[i].have_order &&
+		    b->jobs[i].o.nproducts > 0 &&
+		    ps_oib__importable(&b->s, &b->jobs[i].o, why,
+				       sizeof(why))) {
+			ids[m] = b->jobs[i].bc_id;
+			who[m++] = i;
+		}
+	if (m < 2)
+		goto done;
+	if (ps_bc_order_taxes_list_many(l, PS_PAIR_BC(b->env), ids, m) < 0) {
+		ps_error_clear();
+		goto done;
+	}
+	for (i = 0; i < m; i++) {
+		b->jobs[who[i]].rb.taxes = l[i];
+		b->jobs[who[i]].rb.have_taxes = 1;
+	}
+done:
+	free(l);
+	free(ids);
+	free(who);
+}
+
 /* How often the contact directory is read whole again: the incremental
  * reads miss contacts deleted in Brightpearl (and, rarely, a row that
  * moved between pages while it changed). */
@@ -3463,6 +3606,7 @@ oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 	/* 1. read the orders, then each import up to its customer */
 	batch_read_orders(&b);
 	batch_read_txns(&b);
+	batch_read_taxes(&b);
 	dir_ok = -1;
 	for (i = 0; i < n; i++) {
 		import_job *j = &b.jobs[i];

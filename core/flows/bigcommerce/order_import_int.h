@@ -97,6 +97,15 @@ typedef struct ps_oib_resolved {
 	/* per order product: the code mapped from the line's BigCommerce
 	 * tax class id (the key is the id); NULL array or entry: unknown */
 	const char *const *product_tax_codes;
+	/* per order product: the line's BigCommerce tax class id, -1 when
+	 * unknown; NULL: the order's taxes were not read */
+	const int64_t *product_tax_classes;
+	/* the codes mapped from the fees' BigCommerce tax classes (the
+	 * order's shipping/handling/wrapping_cost_tax_class_id), tried
+	 * before the fee's own key; NULL where unmapped */
+	const char *tax_shipping_class;
+	const char *tax_handling_class;
+	const char *tax_gift_wrapping_class;
 } ps_oib_resolved;
 
 /* One payment the plan records, with its own storage for strings. */
@@ -195,12 +204,15 @@ typedef struct ps_oib_plan {
  * payment method or a row whose tax code cannot be decided, PS_EDATA
  * naming an unknown SKU.
  *
- * Every row gets a Brightpearl tax code, from the first of: the row
- * kind's own key of the tax_code mapping ("shipping", "handling",
- * "gift_wrapping", "discount"), then "zero_rated" when the row carries no
- * tax, then the line's tax class (product rows), then
- * bigcommerce.defaults.tax_code.  A row none of them covers fails the
- * plan naming the row and what to set.  The plan's rows add up to
+ * Every row gets a Brightpearl tax code.  A fee (shipping, handling,
+ * gift wrapping) takes the first of: the tax_code mapping of its
+ * BigCommerce tax class, its own key ("shipping", "handling",
+ * "gift_wrapping"), "zero_rated" when it carries no tax,
+ * bigcommerce.defaults.tax_code.  A product line: "zero_rated" when it
+ * carries no tax, the mapping of its tax class, the default.  The
+ * discount row: "discount", "zero_rated" when no tax, the default.  A
+ * row none of them covers fails the plan naming the row and the
+ * mappings that would decide it.  The plan's rows add up to
  * the BigCommerce total to the cent.
  */
 int ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,

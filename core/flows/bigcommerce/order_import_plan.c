@@ -468,22 +468,36 @@ plan_payments(ps_oib_plan *p, const ps_bc_order *o,
 }
 
 /*
- * The Brightpearl tax code of row (described by what, for the operator):
- * own, the row kind's key of the tax_code mapping (key; NULL: none),
- * then zero_rated when the row has no tax, then class_code (the product
- * line's tax class; NULL: unmapped or, unless class_known, not known),
- * then bigcommerce.defaults.tax_code.  PS_EMAPPING naming the row and
- * the keys that would decide it when none applies: never a code the
- * merchant did not choose.
+ * The Brightpearl tax code of row (described by what, for the operator).
+ * A fee (key: the row kind's key of the tax_code mapping) takes
+ * class_code first, the mapping of its BigCommerce tax class, then own,
+ * its key's mapping, then zero_rated when it has no tax, then
+ * bigcommerce.defaults.tax_code.  A product line (key NULL) takes
+ * zero_rated when it has no tax, then class_code, then the default.
+ * class_id is the BigCommerce tax class (-1: not known).  PS_EMAPPING
+ * naming the row and the mappings that would decide it when none
+ * applies: never a code the merchant did not choose.
  */
 static int
 plan_tax(ps_oib_plan *p, ps_bp_order_row *row, const char *what,
 	 const char *key, const char *own, const char *class_code,
-	 int class_known, const ps_oib_settings *s, const ps_oib_resolved *r)
+	 int64_t class_id, const ps_oib_settings *s, const ps_oib_resolved *r)
 {
 	const char *zero = row->tax == 0 ? nz(r->tax_zero_rated) : NULL;
-	char hint[128] = "";
+	char cls[64], hint[160];
 
+	if (class_id >= 0)
+		snprintf(cls, sizeof(cls), "BigCommerce tax class %lld",
+			 (long long)class_id);
+	else
+		snprintf(cls, sizeof(cls), "its BigCommerce tax class id");
+	if (key != NULL && nz(class_code)) {
+		row->tax_code = class_code;
+		return why_add(p,
+			       "%s: tax code %s (mapping tax_code bc>bp %s, "
+			       "before %s)",
+			       what, class_code, cls, key);
+	}
 	if (nz(own)) {
 		row->tax_code = own;
 		return why_add(p, "%s: tax code %s (mapping tax_code bc>bp %s)",
@@ -499,26 +513,38 @@ plan_tax(ps_oib_plan *p, ps_bp_order_row *row, const char *what,
 	if (nz(class_code)) {
 		row->tax_code = class_code;
 		return why_add(p,
-			       "%s: tax code %s (mapping tax_code bc>bp of "
-			       "its BigCommerce tax class)",
-			       what, class_code);
+			       "%s: tax code %s (mapping tax_code bc>bp of %s)",
+			       what, class_code, cls);
 	}
 	if (nz(s->tax_code)) {
 		row->tax_code = s->tax_code;
 		return why_add(p,
 			       "%s: tax code %s (bigcommerce.defaults.tax_code;"
 			       " %s unmapped)",
-			       what, s->tax_code, key ? key : "its tax class");
+			       what, s->tax_code,
+			       key ? key
+				   : (class_id >= 0 ? cls : "its tax class"));
 	}
-	if (key != NULL || row->tax == 0 || class_known)
-		snprintf(hint, sizeof(hint),
-			 "add a tax_code mapping (bc>bp) for %s%s or ",
-			 key ? key
-			     : (row->tax == 0 ? "zero_rated"
-					      : "its BigCommerce tax class"),
-			 key && row->tax == 0 ? " or zero_rated" : "");
+	/* what would decide it: a line's class, a fee's when the order
+	 * names it (the discount row has none), the row's key, zero_rated
+	 * when it has no tax */
+	hint[0] = '\0';
+	if (key == NULL || class_id >= 0) {
+		if (class_id >= 0)
+			snprintf(hint, sizeof(hint), "%s (key \"%lld\")", cls,
+				 (long long)class_id);
+		else
+			snprintf(hint, sizeof(hint), "%s", cls);
+	}
+	if (key != NULL)
+		snprintf(hint + strlen(hint), sizeof(hint) - strlen(hint),
+			 "%s%s", hint[0] ? " or " : "", key);
+	if (row->tax == 0)
+		snprintf(hint + strlen(hint), sizeof(hint) - strlen(hint),
+			 " or zero_rated");
 	return ps_error_set(PS_EMAPPING,
-			    "%s has no Brightpearl tax code: %sset "
+			    "%s has no Brightpearl tax code: add a tax_code "
+			    "mapping (bc>bp) for %s or set "
 			    "bigcommerce.defaults.tax_code",
 			    what, hint);
 }
@@ -532,6 +558,7 @@ static int
 plan_cost_row(ps_oib_plan *p, ps_money *net, ps_money *tax,
 	      const ps_bc_order *o, const char *name, ps_money ex, ps_money inc,
 	      const char *field, const char *key, const char *code,
+	      const char *class_code, int64_t class_id,
 	      const ps_oib_settings *s, const ps_oib_resolved *r)
 {
 	ps_bp_order_row *row;
@@ -553,7 +580,7 @@ plan_cost_row(ps_oib_plan *p, ps_money *net, ps_money *tax,
 		return error;
 	snprintf(what, sizeof(what), "BigCommerce order %lld %s row",
 		 (long long)o->id, name);
-	return plan_tax(p, row, what, key, code, NULL, 0, s, r);
+	return plan_tax(p, row, what, key, code, class_code, class_id, s, r);
 }
 
 /*
@@ -645,7 +672,7 @@ plan_adjustment(ps_oib_plan *p, ps_money *net, ps_money *tax,
 		ps_money_format(b, sizeof(b), dt, 2));
 	snprintf(what, sizeof(what), "BigCommerce order %lld %s row",
 		 (long long)o->id, row->name);
-	return plan_tax(p, row, what, "discount", r->tax_discount, NULL, 0, s,
+	return plan_tax(p, row, what, "discount", r->tax_discount, NULL, -1, s,
 			r);
 }
 
@@ -786,12 +813,15 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 				 "BigCommerce order %lld line %lld ('%s')",
 				 (long long)o->id, (long long)l->id,
 				 l->name ? l->name : "");
-			if ((error = plan_tax(p, row, what, NULL, NULL,
-					      r->product_tax_codes
-						      ? r->product_tax_codes[i]
-						      : NULL,
-					      r->product_tax_codes != NULL, s,
-					      r)) < 0)
+			if ((error = plan_tax(
+				     p, row, what, NULL, NULL,
+				     r->product_tax_codes
+					     ? r->product_tax_codes[i]
+					     : NULL,
+				     r->product_tax_classes
+					     ? r->product_tax_classes[i]
+					     : -1,
+				     s, r)) < 0)
 				goto done;
 		}
 		if (row->product_id > 0) {
@@ -843,20 +873,23 @@ ps_oib__plan_build(ps_oib_plan *out, const ps_bc_order *o,
 			snprintf(what, sizeof(what),
 				 "BigCommerce order %lld shipping row",
 				 (long long)o->id);
-			if ((error = plan_tax(p, row, what, "shipping",
-					      r->tax_shipping, NULL, 0, s, r)) <
-			    0)
+			if ((error = plan_tax(
+				     p, row, what, "shipping", r->tax_shipping,
+				     r->tax_shipping_class,
+				     o->shipping_cost_tax_class_id, s, r)) < 0)
 				goto done;
 		}
 	}
-	if ((error = plan_cost_row(p, &net, &tax, o, "Handling",
-				   o->handling_cost_ex_tax,
-				   o->handling_cost_inc_tax, "handling_cost",
-				   "handling", r->tax_handling, s, r)) < 0 ||
+	if ((error = plan_cost_row(
+		     p, &net, &tax, o, "Handling", o->handling_cost_ex_tax,
+		     o->handling_cost_inc_tax, "handling_cost", "handling",
+		     r->tax_handling, r->tax_handling_class,
+		     o->handling_cost_tax_class_id, s, r)) < 0 ||
 	    (error = plan_cost_row(
 		     p, &net, &tax, o, "Gift wrapping", o->wrapping_cost_ex_tax,
 		     o->wrapping_cost_inc_tax, "wrapping_cost", "gift_wrapping",
-		     r->tax_gift_wrapping, s, r)) < 0 ||
+		     r->tax_gift_wrapping, r->tax_gift_wrapping_class,
+		     o->wrapping_cost_tax_class_id, s, r)) < 0 ||
 	    (error = plan_adjustment(p, &net, &tax, o, s, r)) < 0)
 		goto done;
 	p->total_net = net;

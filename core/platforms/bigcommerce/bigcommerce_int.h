@@ -136,6 +136,11 @@ void *ps_bc__subitems_parse(int *error, size_t *n, size_t size,
 			    const json_t *arr, const struct ps_bc__field *tab,
 			    size_t ntab, const char *what);
 
+/* ps_bc__class_id - a tax class id member (name) of obj into *out: -1
+ * when absent or null (class 0 is a real class, the store's default). */
+int ps_bc__class_id(int64_t *out, const json_t *obj, const char *name,
+		    const char *what);
+
 /* ps_bc__peek_id - the id member name of obj for naming it in errors, or
  * -1. */
 long long ps_bc__peek_id(const json_t *obj, const char *name);

@@ -219,6 +219,15 @@ order_row(void *item, const json_t *row, void *ctx)
 		 ps_bc__peek_id(row, "id"));
 	if ((error = FIELDS_PARSE(o, order_fields, row, what)) < 0)
 		return error;
+	if ((error = ps_bc__class_id(&o->shipping_cost_tax_class_id, row,
+				     "shipping_cost_tax_class_id", what)) < 0 ||
+	    (error = ps_bc__class_id(&o->handling_cost_tax_class_id, row,
+				     "handling_cost_tax_class_id", what)) < 0 ||
+	    (error = ps_bc__class_id(&o->wrapping_cost_tax_class_id, row,
+				     "wrapping_cost_tax_class_id", what)) < 0) {
+		ps_bc_order_dispose(o);
+		return error;
+	}
 	snprintf(what, sizeof(what), "BigCommerce order %lld billing address",
 		 (long long)o->id);
 	if ((error = address_parse(&o->billing_address,

@@ -782,6 +782,37 @@ v2_order_addresses(sb_platform *pf, sb_request *req, sb_response *resp)
 	return 0;
 }
 
+/*
+ * GET /v2/orders/{id}/taxes: the order's tax rows, paged; order_product_id
+ * and line_item_type only with details=true (orders.v2.oas2.yml,
+ * getOrderTaxes); none: 204 as every empty v2 list.
+ */
+static int
+v2_order_taxes(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	bc_order *o = order_or_404(st, req, resp, 0);
+	const char *details = sb_req_query(req, "details");
+	int64_t page, limit, i, n;
+	json_t *rows;
+
+	if (o == NULL || bc_paging(req, resp, 0, &page, &limit) < 0)
+		return 0;
+	n = (int64_t)json_array_size(o->taxes);
+	rows = json_array();
+	for (i = (page - 1) * limit; i < n && i < page * limit; i++) {
+		json_t *t = json_copy(json_array_get(o->taxes, (size_t)i));
+
+		if (details == NULL || strcmp(details, "true") != 0) {
+			json_object_del(t, "order_product_id");
+			json_object_del(t, "line_item_type");
+		}
+		json_array_append_new(rows, t);
+	}
+	v2_list(resp, rows);
+	return 0;
+}
+
 static int
 v2_order_address(sb_platform *pf, sb_request *req, sb_response *resp)
 {
@@ -1954,6 +1985,8 @@ static const sb_route v2_routes[] = {
 	 "PUT v2/orders/{id}/shipping_addresses/{aid}"},
 	{"GET", "/orders/{id}/coupons", v2_order_empty,
 	 "GET v2/orders/{id}/coupons"},
+	{"GET", "/orders/{id}/taxes", v2_order_taxes,
+	 "GET v2/orders/{id}/taxes"},
 	{"GET", "/orders/{id}/messages", v2_order_empty,
 	 "GET v2/orders/{id}/messages"},
 	{"GET", "/orders/{id}/shipments", v2_shipments,

@@ -44,11 +44,12 @@ order_state(bc_state *st, const bc_order *o)
 	json_array_foreach (o->shipments, i, sh) {
 		json_array_append_new(ships, bc_shipment_json(st, sh));
 	}
-	return json_pack("{s:o, s:O, s:O, s:o, s:O, s:O}", "order",
+	return json_pack("{s:o, s:O, s:O, s:o, s:O, s:O, s:o}", "order",
 			 bc_order_json(st, o), "products", o->lines,
 			 "shipping_addresses", o->addresses, "shipments", ships,
-			 "transactions", o->transactions, "refunds",
-			 o->refunds);
+			 "transactions", o->transactions, "refunds", o->refunds,
+			 "taxes",
+			 o->taxes ? json_incref(o->taxes) : json_array());
 }
 
 static json_t *

@@ -46,6 +46,8 @@ typedef struct bc_order {
 	json_t *shipments;    /* v2 shipments, dates as epoch "_t" (owned) */
 	json_t *transactions; /* v3 transactions (owned) */
 	json_t *refunds;      /* v3 refunds (owned) */
+	json_t *taxes;        /* v2 order taxes with the details=true members
+				 (owned) */
 	json_t *raw;      /* members served as they are, over the order's own
 			     (control call "corrupt", for bad-input tests);
 			     NULL: none (owned) */

@@ -131,6 +131,7 @@ order_dispose(bc_order *o)
 	json_decref(o->shipments);
 	json_decref(o->transactions);
 	json_decref(o->refunds);
+	json_decref(o->taxes);
 	json_decref(o->raw);
 	json_decref(o->raw_read);
 }
@@ -782,6 +783,8 @@ typedef struct line_spec {
 	int64_t qty;
 	bc_money ex, inc; /* unit prices */
 	json_t *product, *variant;
+	int64_t tax_class; /* BigCommerce tax class id, -1: none said */
+	int64_t rate;      /* millionths, as tax_rate() */
 } line_spec;
 
 static const char *const address_keys[] = {
@@ -842,6 +845,10 @@ resolve_line(bc_state *st, const json_t *in, int control, int64_t rate,
 	int have_price;
 
 	memset(ls, 0, sizeof(*ls));
+	ls->tax_class = -1;
+	if (control && json_object_get(in, "tax_rate"))
+		rate = tax_rate(json_object_get(in, "tax_rate"));
+	ls->rate = rate;
 	ls->qty = sb_json_int(json_object_get(in, "quantity"), 0);
 	if (ls->qty < 1) {
 		snprintf(msg, msglen, "The field 'quantity' is invalid.");
@@ -929,6 +936,16 @@ resolve_line(bc_state *st, const json_t *in, int control, int64_t rate,
 	}
 	if (ls->name == NULL)
 		ls->name = *ls->sku ? ls->sku : "Custom item";
+	/* the line's tax class: as the control line says, else the
+	 * catalogue product's (control orders default to class 0) */
+	if (json_is_integer(json_object_get(in, "tax_class_id")) && control)
+		ls->tax_class =
+			json_integer_value(json_object_get(in, "tax_class_id"));
+	else if (p != NULL)
+		ls->tax_class =
+			sb_json_int(json_object_get(p, "tax_class_id"), 0);
+	else if (control)
+		ls->tax_class = 0;
 	return 0;
 }
 
@@ -972,6 +989,62 @@ line_json(bc_order *o, const line_spec *ls, int64_t id, int64_t address_id)
 	set_money(l, "wrapping_cost_inc_tax", 0);
 	set_money(l, "wrapping_cost_tax", 0);
 	return l;
+}
+
+/* The name BigCommerce gives a tax class: its built-in ones, else a
+ * made-up one. */
+static const char *
+tax_class_name(int64_t id, char *buf, size_t len)
+{
+	static const char *const builtin[] = {"Default Tax Class",
+					      "Non-Taxable Products",
+					      "Shipping", "Gift Wrapping"};
+
+	if (id >= 0 && id < 4)
+		return builtin[id];
+	snprintf(buf, len, "Tax Class %lld", (long long)id);
+	return buf;
+}
+
+/*
+ * One row of GET /v2/orders/{id}/taxes?details=true (orders.v2.oas2.yml
+ * orderTaxes_Base): what is taxed (type, the line for "item"), its class
+ * (-1: null, as an order created through the API with a custom line) and
+ * the amount.  API-created orders say class "API Tax Override" as the
+ * spec documents.
+ */
+static json_t *
+tax_row_json(const bc_order *o, int64_t id, int64_t address_id,
+	     const char *type, int64_t line, int64_t cls, int64_t rate,
+	     bc_money amount, int control)
+{
+	char pct[32], amt[48], name[48];
+	json_t *t;
+
+	snprintf(pct, sizeof(pct), "%lld.%04lld", (long long)(rate / 10000),
+		 (long long)(rate % 10000));
+	bc_money_str(amt, sizeof(amt), amount);
+	t = json_pack("{s:I, s:I, s:I, s:i, s:s, s:s, s:s, s:s, s:i, s:s, "
+		      "s:s, s:i, s:s}",
+		      "id", (json_int_t)id, "order_id", (json_int_t)o->id,
+		      "order_address_id", (json_int_t)address_id, "tax_rate_id",
+		      1, "sales_tax_id", "", "name", "Tax", "class",
+		      control ? tax_class_name(cls, name, sizeof(name))
+			      : "API Tax Override",
+		      "rate", pct, "priority", 0, "priority_amount", amt,
+		      "line_amount", amt, "order_pickup_method_id", 0,
+		      "line_item_type", type);
+	json_object_set_new(t, "tax_class_id",
+			    cls >= 0 ? json_integer(cls) : json_null());
+	if (line > 0) {
+		char l[24];
+
+		snprintf(l, sizeof(l), "%lld", (long long)line);
+		json_object_set_new(t, "order_product_id", json_string(l));
+	} else {
+		json_object_set_new(t, "order_product_id", json_null());
+	}
+	return t;
 }
 
 static bc_order *
@@ -1077,6 +1150,12 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 		json_object_get(body, control ? "currency" : "currency_code"),
 		"USD");
 	int64_t items = 0, address_id;
+	/* control "shipping_tax_class_id"; BigCommerce's Shipping class */
+	int64_t ship_class = control && json_is_integer(json_object_get(
+						body, "shipping_tax_class_id"))
+				     ? json_integer_value(json_object_get(
+					       body, "shipping_tax_class_id"))
+				     : 2;
 	char oidres[48];
 
 	*status = 400;
@@ -1221,7 +1300,8 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 		set_money(a, "cost_ex_tax", i == 0 ? ship_ex : 0);
 		set_money(a, "cost_inc_tax", i == 0 ? ship_inc : 0);
 		set_money(a, "cost_tax", i == 0 ? ship_inc - ship_ex : 0);
-		json_object_set_new(a, "cost_tax_class_id", json_integer(2));
+		json_object_set_new(a, "cost_tax_class_id",
+				    json_integer(ship_class));
 		set_money(a, "base_handling_cost", 0);
 		set_money(a, "handling_cost_ex_tax", 0);
 		set_money(a, "handling_cost_inc_tax", 0);
@@ -1246,6 +1326,30 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 		json_array_append_new(
 			o->lines,
 			line_json(o, &specs[i], st->next_line++, address_id));
+	/* one tax row per taxed line and for taxed shipping */
+	o->taxes = json_array();
+	for (i = 0; i < n; i++) {
+		bc_money t = (specs[i].inc - specs[i].ex) * specs[i].qty;
+
+		if (t == 0)
+			continue;
+		json_array_append_new(
+			o->taxes,
+			tax_row_json(
+				o, o->id * 100 + (int64_t)i + 1, address_id,
+				"item",
+				sb_json_int(json_object_get(
+						    json_array_get(o->lines, i),
+						    "id"),
+					    0),
+				specs[i].tax_class, specs[i].rate, t, control));
+	}
+	if (ship_inc != ship_ex)
+		json_array_append_new(
+			o->taxes,
+			tax_row_json(o, o->id * 100 + (int64_t)n + 1,
+				     address_id, "shipping", 0, ship_class,
+				     rate, ship_inc - ship_ex, control));
 	/* The coupon is spread over the lines as an order-level discount. */
 	if (coupon > 0) {
 		const char *code = sb_json_str(
@@ -1316,7 +1420,7 @@ bc_order_create(bc_state *st, const json_t *body, int control, int *status,
 			"tax_provider_id", "BasicTaxProvider",
 			"currency_exchange_rate", "1.0000000000",
 			"default_currency_id", 1, "shipping_cost_tax_class_id",
-			2, "handling_cost_tax_class_id", 2,
+			(int)ship_class, "handling_cost_tax_class_id", 2,
 			"store_default_currency_code", currency,
 			"store_default_to_transactional_exchange_rate",
 			"1.0000000000", "external_source",
