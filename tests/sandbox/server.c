@@ -110,11 +110,12 @@ request_dispose(sb_request *req)
 
 /*
  * A name whose value is a credential, case-insensitively: one containing
- * a credential word, or exactly "code" (an OAuth authorisation code; a
- * postalCode or taxCode is not secret).
+ * a credential word or, with code != 0 (query and form fields, where an
+ * OAuth authorisation code travels), exactly "code"; a JSON "code" is a
+ * currency or status code and is kept.
  */
 static int
-secret_name(const char *name)
+secret_name(const char *name, int code)
 {
 	static const char *const words[] = { "token",	  "secret",
 					     "password", "authorization",
@@ -122,7 +123,7 @@ secret_name(const char *name)
 					     "cookie",	  "signature" };
 	size_t i, j, n = strlen(name), w;
 
-	if (strcasecmp(name, "code") == 0)
+	if (code && strcasecmp(name, "code") == 0)
 		return 1;
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		w = strlen(words[i]);
@@ -181,7 +182,7 @@ redact_json(json_t *v)
 
 	if (json_is_object(v)) {
 		json_object_foreach(v, key, member) {
-			if (secret_name(key) && !json_is_object(member) &&
+			if (secret_name(key, 0) && !json_is_object(member) &&
 			    !json_is_array(member))
 				json_object_set_new(v, key,
 						    json_string(SB_REDACTED));
@@ -248,7 +249,7 @@ form_fields(const char *body)
 			k = n;
 		name = form_decode(p, k);
 		if (name && json_string_value(name)) {
-			if (secret_name(json_string_value(name)))
+			if (secret_name(json_string_value(name), 1))
 				value = json_string(SB_REDACTED);
 			else
 				value = k < n ? form_decode(p + k + 1,
@@ -269,7 +270,7 @@ redacted_header(const char *name, const char *value, char *buf, size_t len)
 {
 	size_t sp;
 
-	if (!secret_name(name) && strcasecmp(name, "brightpearl-account-token") &&
+	if (!secret_name(name, 0) && strcasecmp(name, "brightpearl-account-token") &&
 	    strcasecmp(name, "brightpearl-staff-token"))
 		return value;
 	sp = strcspn(value, " ");
@@ -320,7 +321,7 @@ record_request(const sb_sandbox *sb, const sb_request *req,
 	}
 	for (i = 0; i < req->nquery; i++)
 		json_object_set_new(query, req->query[i].name,
-				    json_string(secret_name(req->query[i].name)
+				    json_string(secret_name(req->query[i].name, 1)
 							? SB_REDACTED
 							: req->query[i].value));
 	if (req->body && req->body_len) {
