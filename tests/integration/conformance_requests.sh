@@ -73,4 +73,41 @@ node "$tool/requests.js" --record "$record" --specs "$specs" \
 	fail "pearlsync sent requests the sources do not back"
 cat "$tmp/out"
 grep -q "sandbox-token\|shell-secret-5150" "$record" && fail "a secret reached the record"
+grep -q '"brightpearl-account-token":"<redacted>"' "$record" || fail "no redacted credential header in the record"
+
+step="the checks can fail"
+# The same traffic with shapes a real account would refuse: a sales-order
+# row without taxCode, a reservation on row 0, an undocumented Brightpearl
+# endpoint, an undocumented BigCommerce operation and query parameter.
+node -e '
+const fs = require("fs");
+const out = [];
+for (const l of fs.readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean)) {
+	const r = JSON.parse(l);
+	for (const m of (r.json && r.json.messages) || []) {
+		if (m.uri === "/order-service/sales-order") delete m.body.rows[0].taxCode;
+		if (/reservation/.test(m.uri)) m.body.products[0].salesOrderRowId = "0";
+	}
+	out.push(JSON.stringify(r));
+}
+const bp = { method: "GET", platform: "brightpearl", path: "/public-api/sandbox/order-service/order-everything",
+	     query: {}, headers: { "brightpearl-app-ref": "a", "brightpearl-account-token": "<redacted>" }, status: 404 };
+const bc = { method: "GET", platform: "bigcommerce", path: "/stores/sandbox/v3/catalog/products",
+	     query: { colour: "red" }, headers: { "x-auth-token": "<redacted>" }, status: 200 };
+const bc2 = Object.assign({}, bc, { method: "DELETE", path: "/stores/sandbox/v2/time", query: {} });
+out.push(JSON.stringify(bp), JSON.stringify(bc), JSON.stringify(bc2));
+fs.writeFileSync(process.argv[2], out.join("\n") + "\n");
+' "$record" "$tmp/bad.jsonl"
+if node "$tool/requests.js" --record "$tmp/bad.jsonl" --specs "$specs" \
+	--rules "$tool/brightpearl-requests.json" \
+	--findings "$tool/request-findings.json" >"$tmp/out" 2>"$tmp/err"; then
+	fail "tampered requests passed"
+fi
+for want in "sales-order: rule sales-order-post.*must have required property 'taxCode'" \
+	"reservation/warehouse/2: rule reservation-post.*salesOrderRowId" \
+	"order-everything: no rule backs this request" \
+	"query parameter 'colour' is not declared" \
+	"DELETE /stores/sandbox/v2/time: matches no documented operation"; do
+	grep -q "$want" "$tmp/out" || fail "no failure matching: $want"
+done
 exit 0
