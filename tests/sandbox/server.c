@@ -117,10 +117,9 @@ request_dispose(sb_request *req)
 static int
 secret_name(const char *name, int code)
 {
-	static const char *const words[] = { "token",	  "secret",
-					     "password", "authorization",
-					     "api-key",	  "apikey",
-					     "cookie",	  "signature" };
+	static const char *const words[] = {
+		"token",   "secret", "password", "authorization",
+		"api-key", "apikey", "cookie",   "signature"};
 	size_t i, j, n = strlen(name), w;
 
 	if (code && strcasecmp(name, "code") == 0)
@@ -181,7 +180,7 @@ redact_json(json_t *v)
 	size_t i;
 
 	if (json_is_object(v)) {
-		json_object_foreach(v, key, member) {
+		json_object_foreach (v, key, member) {
 			if (secret_name(key, 0) && !json_is_object(member) &&
 			    !json_is_array(member))
 				json_object_set_new(v, key,
@@ -190,7 +189,7 @@ redact_json(json_t *v)
 				redact_json(member);
 		}
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, member)
+		json_array_foreach (v, i, member)
 			redact_json(member);
 	}
 }
@@ -220,8 +219,8 @@ form_decode(const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		if (s[i] == '+') {
 			out[o++] = ' ';
-		} else if (s[i] == '%' && i + 2 < n &&
-			   hex_val(s[i + 1]) >= 0 && hex_val(s[i + 2]) >= 0) {
+		} else if (s[i] == '%' && i + 2 < n && hex_val(s[i + 1]) >= 0 &&
+			   hex_val(s[i + 2]) >= 0) {
 			out[o++] = (char)(hex_val(s[i + 1]) * 16 +
 					  hex_val(s[i + 2]));
 			i += 2;
@@ -270,7 +269,8 @@ redacted_header(const char *name, const char *value, char *buf, size_t len)
 {
 	size_t sp;
 
-	if (!secret_name(name, 0) && strcasecmp(name, "brightpearl-account-token") &&
+	if (!secret_name(name, 0) &&
+	    strcasecmp(name, "brightpearl-account-token") &&
 	    strcasecmp(name, "brightpearl-staff-token"))
 		return value;
 	sp = strcspn(value, " ");
@@ -313,22 +313,23 @@ record_request(const sb_sandbox *sb, const sb_request *req,
 			lower[j] = (char)tolower(
 				(unsigned char)req->headers[i].name[j]);
 		lower[j] = '\0';
-		json_object_set_new(
-			headers, lower,
-			json_string(redacted_header(lower,
-						    req->headers[i].value, buf,
-						    sizeof(buf))));
+		json_object_set_new(headers, lower,
+				    json_string(redacted_header(
+					    lower, req->headers[i].value, buf,
+					    sizeof(buf))));
 	}
 	for (i = 0; i < req->nquery; i++)
-		json_object_set_new(query, req->query[i].name,
-				    json_string(secret_name(req->query[i].name, 1)
-							? SB_REDACTED
-							: req->query[i].value));
+		json_object_set_new(
+			query, req->query[i].name,
+			json_string(secret_name(req->query[i].name, 1)
+					    ? SB_REDACTED
+					    : req->query[i].value));
 	if (req->body && req->body_len) {
-		if (ctype && strncasecmp(ctype,
-					 "application/x-www-form-urlencoded",
-					 33) == 0) {
-			body = json_pack("{s:o}", "form", form_fields(req->body));
+		if (ctype &&
+		    strncasecmp(ctype, "application/x-www-form-urlencoded",
+				33) == 0) {
+			body = json_pack("{s:o}", "form",
+					 form_fields(req->body));
 		} else {
 			json_t *j = json_loadb(req->body, req->body_len,
 					       JSON_DECODE_ANY, NULL);
@@ -343,13 +344,13 @@ record_request(const sb_sandbox *sb, const sb_request *req,
 		}
 	}
 	platform_end = strchr(req->url + 1, '/');
-	line = json_pack(
-		"{s:s, s:s%, s:s, s:o, s:o, s:i}", "method", req->method,
-		"platform", req->url + 1,
-		platform_end ? (size_t)(platform_end - req->url - 1)
-			     : strlen(req->url + 1),
-		"path", platform_end ? platform_end : "/", "query", query,
-		"headers", headers, "status", resp->drop ? 0 : resp->status);
+	line = json_pack("{s:s, s:s%, s:s, s:o, s:o, s:i}", "method",
+			 req->method, "platform", req->url + 1,
+			 platform_end ? (size_t)(platform_end - req->url - 1)
+				      : strlen(req->url + 1),
+			 "path", platform_end ? platform_end : "/", "query",
+			 query, "headers", headers, "status",
+			 resp->drop ? 0 : resp->status);
 	if (line && body)
 		json_object_update(line, body);
 	json_decref(body);
@@ -562,8 +563,10 @@ sb_server_start(sb_sandbox *sb)
 	if (record && *record && !record_file) {
 		record_file = fopen(record, "a");
 		if (!record_file) {
-			fprintf(stderr, "pearlsync-sandbox: cannot open the "
-					"record file '%s'\n", record);
+			fprintf(stderr,
+				"pearlsync-sandbox: cannot open the "
+				"record file '%s'\n",
+				record);
 			return -1;
 		}
 	}
