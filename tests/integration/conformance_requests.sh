@@ -64,6 +64,15 @@ sleep 3
 run run orders
 sleep 3
 stop_worker
+# stop the sandbox too: the record is complete and closed, and a sanitizer
+# report from the recording code would be in its stderr
+kill "$sb_pid"
+wait "$sb_pid" || fail "sandbox exit status $?"
+sb_pid=""
+if grep -q "Sanitizer\|runtime error:" "$tmp/sandbox.err"; then
+	cat "$tmp/sandbox.err" >&2
+	fail "sanitizer report from the sandbox"
+fi
 
 step="validate"
 [ -s "$record" ] || fail "nothing recorded"
