@@ -1891,6 +1891,121 @@ test_orders__reservation_on_each_row(void **state)
 	check_reserved_by_row(p.id);
 }
 
+/*
+ * The issue's mix in one order, against the strict sandbox: three lines
+ * of two BigCommerce tax classes (one line zero-rated), taxed shipping, a
+ * coupon, a customer whose first name is over Brightpearl's 32
+ * characters, billing in the United Kingdom and delivery to Germany.
+ * Read back from the sandbox's state: a tax code on every row, the
+ * reservation on the rows Brightpearl assigned, full recipient names,
+ * 3-letter countries, the name cut on the contact with the full name in a
+ * private note, and the entry synced saying so.
+ */
+static void
+test_orders__varied_order_mix(void **state)
+{
+	static const char first[] = "Anastasia-Konstantina-Evangelia-Maria";
+	ctx *c = *state;
+	json_t *st, *o, *row, *note;
+	const char *k, *code;
+	char body[2048], full[128], key[64];
+	ps_log_entry e;
+	int64_t bp_id;
+	size_t i;
+	int noted = 0, zero = 0, taxed = 0;
+	placed p;
+
+	assert_true(strlen(first) > 32);
+	map(c, "tax_code", "4", "T");
+	map(c, "tax_code", "5", "T");
+	map(c, "tax_code", "zero_rated", "N");
+	map(c, "tax_code", "shipping", "T");
+	map(c, "tax_code", "discount", "T");
+	memset(&p, 0, sizeof(p));
+	snprintf(body, sizeof(body),
+		 "{\"billing_address\":{\"first_name\":\"%s\",\"last_name\":"
+		 "\"Papadopoulou\",\"email\":\"mix@example.com\","
+		 "\"street_1\":\"10 Downing St\",\"city\":\"London\","
+		 "\"zip\":\"SW1A 2AA\",\"country_iso2\":\"GB\"},"
+		 "\"shipping_addresses\":[{\"first_name\":\"Joan\","
+		 "\"last_name\":\"Clarke\",\"street_1\":\"Unter den Linden 1\","
+		 "\"city\":\"Berlin\",\"zip\":\"10117\",\"country_iso2\":"
+		 "\"DE\",\"company\":\"Bletchley GmbH\",\"phone\":"
+		 "\"+49 30 1234\",\"email\":\"joan@example.com\"}],"
+		 "\"lines\":[{\"sku\":\"MUG-LOGO\",\"quantity\":2,"
+		 "\"tax_class_id\":4,\"tax_rate\":\"0.2\"},"
+		 "{\"sku\":\"CAP-BLK\",\"quantity\":1,\"tax_class_id\":5,"
+		 "\"tax_rate\":\"0.2\"},{\"sku\":\"MUG-LOGO\",\"quantity\":3,"
+		 "\"tax_class_id\":4,\"tax_rate\":\"0\"}],"
+		 "\"shipping_cost\":\"7.50\",\"coupon\":{\"code\":\"MIX5\","
+		 "\"amount\":\"5.00\"},\"status_id\":11}",
+		 first);
+	place_body(&p, body);
+	deliver(c, "store/order/created", p.id, NULL);
+	run_due(c, 5);
+	entry_synced(c, p.id);
+	snprintf(key, sizeof(key), "bc:order:%lld:import", (long long)p.id);
+	assert_int_equal(ps_store_log_get_by_key(&e, c->st, key), 0);
+	assert_non_null(e.detail);
+	assert_non_null(strstr(e.detail, "name cut"));
+	ps_log_entry_dispose(&e);
+
+	check_reserved_by_row(p.id);
+	st = bp_state();
+	o = bp_order_by_ref(st, p.id);
+	bp_id = json_integer_value(json_object_get(o, "id"));
+	/* every row has its code: the zero-rated line N, the rest T */
+	json_array_foreach (json_object_get(o, "rows"), i, row) {
+		code = json_string_value(json_object_get(row, "taxCode"));
+		if (code == NULL)
+			fail_msg("row %zu of order %lld has no taxCode", i,
+				 (long long)bp_id);
+		zero += strcmp(code, "N") == 0;
+		taxed += strcmp(code, "T") == 0;
+	}
+	assert_int_equal(zero, 1);
+	assert_true(taxed >= 3); /* two lines, shipping, the coupon */
+	/* the recipients, in full, with 3-letter countries */
+	snprintf(full, sizeof(full), "%s Papadopoulou", first);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(o, "billing"),
+					"address"),
+			"addressFullName")),
+		full);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(o, "billing"),
+					"address"),
+			"countryIsoCode")),
+		"GBR");
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(o, "delivery"),
+					"address"),
+			"addressFullName")),
+		"Joan Clarke");
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(o, "delivery"),
+					"address"),
+			"countryIsoCode")),
+		"DEU");
+	/* the full name kept in a private note */
+	json_object_foreach (json_object_get(st, "notes"), k, note) {
+		const char *t =
+			json_string_value(json_object_get(note, "text"));
+
+		if (json_integer_value(json_object_get(note, "orderId")) ==
+			    bp_id &&
+		    t != NULL && strstr(t, first) != NULL &&
+		    !json_is_true(json_object_get(note, "isPublic")))
+			noted = 1;
+	}
+	assert_true(noted);
+	json_decref(st);
+}
+
 static void
 test_orders__batched_reservations_on_each_row_one_read(void **state)
 {
@@ -2011,6 +2126,8 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_orders__long_names_cut_with_note, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_orders__varied_order_mix,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_orders__reservation_on_each_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(
