@@ -190,6 +190,31 @@ json_t *ps_bc__v3_data(json_t *root);
 int ps_bc__walk_limit(ps_bc *bc, struct ps_bc__vec *v, const char *path,
 		      const char *endpoint, const char *what, int is_v3,
 		      ps_bc__row_fn fn, void *ctx, size_t max, int limit);
+/*
+ * ps_bc__whole_page - the rows of resp into v through fn when resp is the
+ * whole list: 1 (v filled; a 204 or empty body is an empty list), 0 when
+ * it may not be (a full page, more pages, not JSON, an error status: the
+ * caller reads the list the ordinary way), or PS_ENOMEM.  is_v3: rows
+ * under "data" and meta.pagination says the pages.
+ */
+int ps_bc__whole_page(struct ps_bc__vec *v, ps_bc *bc,
+		      const ps_http_response *resp, int is_v3, ps_bc__row_fn fn,
+		      void *ctx);
+
+/*
+ * ps_bc__first_pages - the first page of n lists at once (reads that
+ * would otherwise add up): GET root + head + ids[i] + tail with limit
+ * and page=1, a few at a time.  For each i, page(i, resp, ctx)
+ * takes a reply that holds the whole list (1), or says 0; a list not
+ * taken so (or not sent: a test transport, one id) is read by read(i,
+ * ctx) the ordinary way.  Returns 0 or the first failure.
+ */
+int ps_bc__first_pages(ps_bc *bc, const char *head, const char *tail,
+		       const char *endpoint, const int64_t *ids, size_t n,
+		       int (*page)(size_t i, const ps_http_response *resp,
+				   void *ctx),
+		       int (*read)(size_t i, void *ctx), void *ctx);
+
 int ps_bc__walk(ps_bc *bc, struct ps_bc__vec *v, const char *path,
 		const char *endpoint, const char *what, int is_v3,
 		ps_bc__row_fn fn, void *ctx, size_t max);

@@ -513,3 +513,127 @@ ps_bc__ambiguous(int error)
 	return error == PS_ENET || error == PS_ETIMEOUT ||
 	       error == PS_EREMOTE || error == PS_EHTTP || error == PS_EPARSE;
 }
+
+int
+ps_bc__whole_page(struct ps_bc__vec *v, ps_bc *bc, const ps_http_response *resp,
+		  int is_v3, ps_bc__row_fn fn, void *ctx)
+{
+	const json_t *rows, *pages;
+	json_t *root = NULL;
+	size_t i;
+	int error = 0;
+
+	if (resp->status == 204 ||
+	    (resp->status >= 200 && resp->status < 300 && resp->body_len == 0))
+		return 1; /* an empty list */
+	if (resp->status < 200 || resp->status > 299)
+		return 0;
+	if (ps_http_response_json(&root, resp, PS_PLATFORM_BIGCOMMERCE) < 0) {
+		ps_error_clear();
+		return 0;
+	}
+	rows = is_v3 ? ps_bc__v3_data(root) : root;
+	pages = is_v3 ? json_object_get(
+				json_object_get(json_object_get(root, "meta"),
+						"pagination"),
+				"total_pages")
+		      : NULL;
+	if (!json_is_array(rows) ||
+	    (json_is_integer(pages)
+		     ? json_integer_value(pages) > 1
+		     : json_array_size(rows) >= (size_t)bc->page_limit))
+		goto done; /* 0: maybe another page */
+	for (i = 0; i < json_array_size(rows); i++) {
+		void *slot = ps_bc__vec_push(v);
+
+		if (slot == NULL) {
+			error = ps_error_set(PS_ENOMEM, NULL);
+			goto done;
+		}
+		if (fn(slot, json_array_get(rows, i), ctx) < 0) {
+			v->count--;
+			ps_error_clear();
+			goto done; /* the ordinary read reports it */
+		}
+	}
+	error = 1;
+done:
+	json_decref(root);
+	return error;
+}
+
+/* Lists read at once by ps_bc__first_pages. */
+#define BC_PARALLEL 4
+
+int
+ps_bc__first_pages(ps_bc *bc, const char *head, const char *tail,
+		   const char *endpoint, const int64_t *ids, size_t n,
+		   int (*page)(size_t i, const ps_http_response *resp,
+			       void *ctx),
+		   int (*read)(size_t i, void *ctx), void *ctx)
+{
+	const char *headers[3];
+	ps_http_request *reqs = NULL;
+	ps_http_response *resps = NULL;
+	ps_conn_buf *urls = NULL;
+	int *errs = NULL, got;
+	size_t i;
+	int error = 0, many = bc->send == NULL && n > 1;
+
+	if (many) {
+		reqs = calloc(n, sizeof(*reqs));
+		resps = calloc(n, sizeof(*resps));
+		urls = calloc(n, sizeof(*urls));
+		errs = calloc(n, sizeof(*errs));
+		if (reqs == NULL || resps == NULL || urls == NULL ||
+		    errs == NULL) {
+			error = ps_error_set(PS_ENOMEM, NULL);
+			goto done;
+		}
+		headers[0] = bc->auth_header;
+		headers[1] = "Accept: application/json";
+		headers[2] = NULL;
+		for (i = 0; i < n; i++) {
+			ps_conn__buf_add(&urls[i], bc->root);
+			ps_conn__buf_addf(&urls[i], "%s%lld%s%slimit=%d&page=1",
+					  head, (long long)ids[i], tail,
+					  strchr(tail, '?') ? "&" : "?",
+					  bc->page_limit);
+			if ((error = ps_conn__buf_check(
+				     &urls[i], "a BigCommerce list URL")) < 0)
+				goto done;
+			reqs[i].platform = PS_PLATFORM_BIGCOMMERCE;
+			reqs[i].account = bc->hash;
+			reqs[i].method = "GET";
+			reqs[i].url = urls[i].data;
+			reqs[i].endpoint = endpoint;
+			reqs[i].headers = headers;
+			reqs[i].idempotent = 1;
+		}
+		if (ps_http_send_many(resps, errs, bc->http, reqs, n,
+				      BC_PARALLEL) < 0)
+			ps_error_clear(); /* each is read again below */
+	}
+	for (i = 0; i < n; i++) {
+		got = 0;
+		if (many && errs[i] == 0 &&
+		    (got = page(i, &resps[i], ctx)) < 0) {
+			error = got;
+			goto done;
+		}
+		if (got == 0 && (error = read(i, ctx)) < 0)
+			goto done;
+	}
+done:
+	for (i = 0; many && i < n; i++) {
+		if (resps)
+			ps_http_response_dispose(&resps[i]);
+		if (urls)
+			ps_conn__buf_dispose(&urls[i]);
+	}
+	free(reqs);
+	free(resps);
+	free(urls);
+	free(errs);
+	return error;
+}

@@ -199,136 +199,51 @@ ps_bc_refunds_list(ps_bc_refund_list *out, ps_bc *bc, int64_t order_id)
 	return 0;
 }
 
-#define BC_PARALLEL 4
+/* What ps_bc__first_pages fills: the lists of ids. */
+typedef struct txn_lists {
+	ps_bc_transaction_list *outs;
+	ps_bc *bc;
+	const int64_t *ids;
+} txn_lists;
 
-/*
- * The one page of transactions in resp, when it is the whole list: 1 with
- * *out filled, 0 when it is not (another page, not JSON, an error status:
- * the caller reads the list the ordinary way), or an error (memory).
- */
 static int
-txn_page(ps_bc_transaction_list *out, ps_bc *bc, const ps_http_response *resp,
-	 int64_t order_id)
+txn_page(size_t i, const ps_http_response *resp, void *ctx)
 {
+	txn_lists *l = ctx;
 	struct ps_bc__vec v = {NULL, 0, 0, sizeof(ps_bc_transaction)};
-	long long lid = (long long)order_id;
-	const json_t *rows, *pages;
-	json_t *root = NULL;
-	size_t i;
-	int error = 0;
+	long long lid = (long long)l->ids[i];
+	int got = ps_bc__whole_page(&v, l->bc, resp, 1, txn_row, &lid);
 
-	if (resp->status == 204 ||
-	    (resp->status >= 200 && resp->status < 300 && resp->body_len == 0))
-		return 1; /* no transactions */
-	if (resp->status < 200 || resp->status > 299)
-		return 0;
-	if (ps_http_response_json(&root, resp, PS_PLATFORM_BIGCOMMERCE) < 0) {
-		ps_error_clear();
-		return 0;
+	if (got == 1) {
+		l->outs[i].items = v.items;
+		l->outs[i].count = v.count;
+	} else {
+		ps_bc__vec_dispose(&v, txn_dispose);
 	}
-	rows = ps_bc__v3_data(root);
-	pages = json_object_get(
-		json_object_get(json_object_get(root, "meta"), "pagination"),
-		"total_pages");
-	if (!json_is_array(rows) ||
-	    (json_is_integer(pages)
-		     ? json_integer_value(pages) > 1
-		     : json_array_size(rows) >= (size_t)bc->page_limit))
-		goto done; /* 0: more than one page */
-	for (i = 0; i < json_array_size(rows); i++) {
-		void *slot = ps_bc__vec_push(&v);
+	return got;
+}
 
-		if (slot == NULL) {
-			error = ps_error_set(PS_ENOMEM, NULL);
-			goto done;
-		}
-		if (txn_row(slot, json_array_get(rows, i), &lid) < 0) {
-			v.count--;
-			ps_error_clear();
-			goto done; /* the ordinary read reports it */
-		}
-	}
-	out->items = v.items;
-	out->count = v.count;
-	memset(&v, 0, sizeof(v));
-	error = 1;
-done:
-	ps_bc__vec_dispose(&v, txn_dispose);
-	json_decref(root);
-	return error;
+static int
+txn_read(size_t i, void *ctx)
+{
+	txn_lists *l = ctx;
+
+	return ps_bc_transactions_list(&l->outs[i], l->bc, l->ids[i]);
 }
 
 int
 ps_bc_transactions_list_many(ps_bc_transaction_list *outs, ps_bc *bc,
 			     const int64_t *ids, size_t n)
 {
-	const char *headers[3];
-	ps_http_request *reqs = NULL;
-	ps_http_response *resps = NULL;
-	ps_conn_buf *urls = NULL;
-	int *errs = NULL, got;
+	txn_lists l = {outs, bc, ids};
 	size_t i;
-	int error = 0, many;
+	int error;
 
 	for (i = 0; i < n; i++)
 		memset(&outs[i], 0, sizeof(outs[i]));
-	many = bc->send == NULL && n > 1;
-	if (many) {
-		reqs = calloc(n, sizeof(*reqs));
-		resps = calloc(n, sizeof(*resps));
-		urls = calloc(n, sizeof(*urls));
-		errs = calloc(n, sizeof(*errs));
-		if (reqs == NULL || resps == NULL || urls == NULL ||
-		    errs == NULL) {
-			error = ps_error_set(PS_ENOMEM, NULL);
-			goto done;
-		}
-		headers[0] = bc->auth_header;
-		headers[1] = "Accept: application/json";
-		headers[2] = NULL;
-		for (i = 0; i < n; i++) {
-			ps_conn__buf_add(&urls[i], bc->root);
-			ps_conn__buf_addf(&urls[i],
-					  "/v3/orders/%lld/transactions"
-					  "?limit=%d&page=1",
-					  (long long)ids[i], bc->page_limit);
-			if ((error = ps_conn__buf_check(
-				     &urls[i], "a BigCommerce list URL")) < 0)
-				goto done;
-			reqs[i].platform = PS_PLATFORM_BIGCOMMERCE;
-			reqs[i].account = bc->hash;
-			reqs[i].method = "GET";
-			reqs[i].url = urls[i].data;
-			reqs[i].endpoint = "v3/orders/{id}/transactions";
-			reqs[i].headers = headers;
-			reqs[i].idempotent = 1;
-		}
-		if (ps_http_send_many(resps, errs, bc->http, reqs, n,
-				      BC_PARALLEL) < 0)
-			ps_error_clear(); /* each is read again below */
-	}
-	for (i = 0; i < n; i++) {
-		got = 0;
-		if (many && errs[i] == 0 &&
-		    (got = txn_page(&outs[i], bc, &resps[i], ids[i])) < 0) {
-			error = got;
-			goto done;
-		}
-		if (got == 0 &&
-		    (error = ps_bc_transactions_list(&outs[i], bc, ids[i])) < 0)
-			goto done;
-	}
-done:
-	for (i = 0; many && i < n; i++) {
-		if (resps)
-			ps_http_response_dispose(&resps[i]);
-		if (urls)
-			ps_conn__buf_dispose(&urls[i]);
-	}
-	free(reqs);
-	free(resps);
-	free(urls);
-	free(errs);
+	error = ps_bc__first_pages(bc, "/v3/orders/", "/transactions",
+				   "v3/orders/{id}/transactions", ids, n,
+				   txn_page, txn_read, &l);
 	if (error < 0)
 		for (i = 0; i < n; i++)
 			ps_bc_transaction_list_dispose(&outs[i]);

@@ -21,7 +21,6 @@
 #include <jansson.h>
 
 /* Reads several orders' first pages at once, as payments.c does. */
-#define BC_TAX_PARALLEL 4
 
 static const struct ps_bc__field tax_fields[] = {
 	FLD(ps_bc_order_tax, "id", id, BK_I64, 1),
@@ -110,127 +109,51 @@ ps_bc_order_taxes_list(ps_bc_order_tax_list *out, ps_bc *bc, int64_t order_id)
 	return 0;
 }
 
-/*
- * The one page of taxes in resp, when it is the whole list: 1 with *out
- * filled, 0 when it is not (a full page, not JSON, an error status: the
- * caller reads the list the ordinary way), or an error (memory).
- */
+/* What ps_bc__first_pages fills: the lists of ids. */
+typedef struct tax_lists {
+	ps_bc_order_tax_list *outs;
+	ps_bc *bc;
+	const int64_t *ids;
+} tax_lists;
+
 static int
-tax_page(ps_bc_order_tax_list *out, ps_bc *bc, const ps_http_response *resp,
-	 int64_t order_id)
+tax_page(size_t i, const ps_http_response *resp, void *ctx)
 {
+	tax_lists *l = ctx;
 	struct ps_bc__vec v = {NULL, 0, 0, sizeof(ps_bc_order_tax)};
-	long long lid = (long long)order_id;
-	json_t *root = NULL;
-	size_t i;
-	int error = 0;
+	long long lid = (long long)l->ids[i];
+	int got = ps_bc__whole_page(&v, l->bc, resp, 0, tax_row, &lid);
 
-	if (resp->status == 204 ||
-	    (resp->status >= 200 && resp->status < 300 && resp->body_len == 0))
-		return 1; /* no taxes */
-	if (resp->status < 200 || resp->status > 299)
-		return 0;
-	if (ps_http_response_json(&root, resp, PS_PLATFORM_BIGCOMMERCE) < 0) {
-		ps_error_clear();
-		return 0;
+	if (got == 1) {
+		l->outs[i].items = v.items;
+		l->outs[i].count = v.count;
+	} else {
+		ps_bc__vec_dispose(&v, tax_dispose);
 	}
-	if (!json_is_array(root) ||
-	    json_array_size(root) >= (size_t)bc->page_limit)
-		goto done; /* 0: maybe another page */
-	for (i = 0; i < json_array_size(root); i++) {
-		void *slot = ps_bc__vec_push(&v);
+	return got;
+}
 
-		if (slot == NULL) {
-			error = ps_error_set(PS_ENOMEM, NULL);
-			goto done;
-		}
-		if (tax_row(slot, json_array_get(root, i), &lid) < 0) {
-			v.count--;
-			ps_error_clear();
-			goto done; /* the ordinary read reports it */
-		}
-	}
-	out->items = v.items;
-	out->count = v.count;
-	memset(&v, 0, sizeof(v));
-	error = 1;
-done:
-	ps_bc__vec_dispose(&v, tax_dispose);
-	json_decref(root);
-	return error;
+static int
+tax_read(size_t i, void *ctx)
+{
+	tax_lists *l = ctx;
+
+	return ps_bc_order_taxes_list(&l->outs[i], l->bc, l->ids[i]);
 }
 
 int
 ps_bc_order_taxes_list_many(ps_bc_order_tax_list *outs, ps_bc *bc,
 			    const int64_t *ids, size_t n)
 {
-	const char *headers[3];
-	ps_http_request *reqs = NULL;
-	ps_http_response *resps = NULL;
-	ps_conn_buf *urls = NULL;
-	int *errs = NULL, got;
+	tax_lists l = {outs, bc, ids};
 	size_t i;
-	int error = 0, many;
+	int error;
 
 	for (i = 0; i < n; i++)
 		memset(&outs[i], 0, sizeof(outs[i]));
-	many = bc->send == NULL && n > 1;
-	if (many) {
-		reqs = calloc(n, sizeof(*reqs));
-		resps = calloc(n, sizeof(*resps));
-		urls = calloc(n, sizeof(*urls));
-		errs = calloc(n, sizeof(*errs));
-		if (reqs == NULL || resps == NULL || urls == NULL ||
-		    errs == NULL) {
-			error = ps_error_set(PS_ENOMEM, NULL);
-			goto done;
-		}
-		headers[0] = bc->auth_header;
-		headers[1] = "Accept: application/json";
-		headers[2] = NULL;
-		for (i = 0; i < n; i++) {
-			ps_conn__buf_add(&urls[i], bc->root);
-			ps_conn__buf_addf(&urls[i],
-					  "/v2/orders/%lld/taxes?details=true"
-					  "&limit=%d&page=1",
-					  (long long)ids[i], bc->page_limit);
-			if ((error = ps_conn__buf_check(
-				     &urls[i], "a BigCommerce list URL")) < 0)
-				goto done;
-			reqs[i].platform = PS_PLATFORM_BIGCOMMERCE;
-			reqs[i].account = bc->hash;
-			reqs[i].method = "GET";
-			reqs[i].url = urls[i].data;
-			reqs[i].endpoint = "v2/orders/{id}/taxes";
-			reqs[i].headers = headers;
-			reqs[i].idempotent = 1;
-		}
-		if (ps_http_send_many(resps, errs, bc->http, reqs, n,
-				      BC_TAX_PARALLEL) < 0)
-			ps_error_clear(); /* each is read again below */
-	}
-	for (i = 0; i < n; i++) {
-		got = 0;
-		if (many && errs[i] == 0 &&
-		    (got = tax_page(&outs[i], bc, &resps[i], ids[i])) < 0) {
-			error = got;
-			goto done;
-		}
-		if (got == 0 &&
-		    (error = ps_bc_order_taxes_list(&outs[i], bc, ids[i])) < 0)
-			goto done;
-	}
-done:
-	for (i = 0; many && i < n; i++) {
-		if (resps)
-			ps_http_response_dispose(&resps[i]);
-		if (urls)
-			ps_conn__buf_dispose(&urls[i]);
-	}
-	free(reqs);
-	free(resps);
-	free(urls);
-	free(errs);
+	error = ps_bc__first_pages(bc, "/v2/orders/", "/taxes?details=true",
+				   "v2/orders/{id}/taxes", ids, n, tax_page,
+				   tax_read, &l);
 	if (error < 0)
 		for (i = 0; i < n; i++)
 			ps_bc_order_tax_list_dispose(&outs[i]);
