@@ -1204,9 +1204,10 @@ test_bc__transactions_captured_vs_authorised(void **state)
 
 	fake_push(&e->fk, 0, 200, "transactions_218.json", NULL);
 	assert_int_equal(ps_bc_transactions_list(&l, e->bc, 218), 0);
+	/* no paging: orders.v3 declares no query parameters for it */
 	assert_string_equal(e->fk.sent[0].url,
-			    ROOT "/v3/orders/218/"
-				 "transactions?limit=250&page=1");
+			    ROOT "/v3/orders/218/transactions");
+	assert_int_equal(e->fk.nsent, 1);
 	assert_int_equal(l.count, 4);
 	assert_int_equal(l.items[0].event, PS_BC_TXN_AUTHORIZATION);
 	assert_true(l.items[0].authorized);

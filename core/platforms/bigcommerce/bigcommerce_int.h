@@ -195,22 +195,24 @@ int ps_bc__walk_limit(ps_bc *bc, struct ps_bc__vec *v, const char *path,
  * whole list: 1 (v filled; a 204 or empty body is an empty list), 0 when
  * it may not be (a full page, more pages, not JSON, an error status: the
  * caller reads the list the ordinary way), or PS_ENOMEM.  is_v3: rows
- * under "data" and meta.pagination says the pages.
+ * under "data" and meta.pagination says the pages; paged 0: the
+ * endpoint has no pages, so one reply is the whole list.
  */
 int ps_bc__whole_page(struct ps_bc__vec *v, ps_bc *bc,
-		      const ps_http_response *resp, int is_v3, ps_bc__row_fn fn,
-		      void *ctx);
+		      const ps_http_response *resp, int is_v3, int paged,
+		      ps_bc__row_fn fn, void *ctx);
 
 /*
  * ps_bc__first_pages - the first page of n lists at once (reads that
- * would otherwise add up): GET root + head + ids[i] + tail with limit
- * and page=1, a few at a time.  For each i, page(i, resp, ctx)
+ * would otherwise add up): GET root + head + ids[i] + tail (with limit
+ * and page=1 when paged), a few at a time.  For each i, page(i, resp, ctx)
  * takes a reply that holds the whole list (1), or says 0; a list not
  * taken so (or not sent: a test transport, one id) is read by read(i,
  * ctx) the ordinary way.  Returns 0 or the first failure.
  */
 int ps_bc__first_pages(ps_bc *bc, const char *head, const char *tail,
-		       const char *endpoint, const int64_t *ids, size_t n,
+		       const char *endpoint, int paged, const int64_t *ids,
+		       size_t n,
 		       int (*page)(size_t i, const ps_http_response *resp,
 				   void *ctx),
 		       int (*read)(size_t i, void *ctx), void *ctx);

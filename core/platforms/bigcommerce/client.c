@@ -290,8 +290,10 @@ ps_bc__walk_limit(ps_bc *bc, struct ps_bc__vec *v, const char *path,
 		size_t i;
 
 		ps_conn__buf_add(&p, path);
-		ps_conn__buf_addf(&p, "%slimit=%d&page=%d",
-				  strchr(path, '?') ? "&" : "?", limit, page);
+		if (limit > 0)
+			ps_conn__buf_addf(&p, "%slimit=%d&page=%d",
+					  strchr(path, '?') ? "&" : "?", limit,
+					  page);
 		if ((error = ps_conn__buf_check(&p, "a BigCommerce list URL")) <
 		    0) {
 			ps_conn__buf_dispose(&p);
@@ -335,6 +337,8 @@ ps_bc__walk_limit(ps_bc *bc, struct ps_bc__vec *v, const char *path,
 		 */
 		pag = json_object_get(json_object_get(root, "meta"),
 				      "pagination");
+		if (limit <= 0) /* an endpoint that is not paged */
+			goto done;
 		if (is_v3 &&
 		    json_is_integer(json_object_get(pag, "total_pages"))) {
 			if (page >= json_integer_value(json_object_get(
@@ -516,7 +520,7 @@ ps_bc__ambiguous(int error)
 
 int
 ps_bc__whole_page(struct ps_bc__vec *v, ps_bc *bc, const ps_http_response *resp,
-		  int is_v3, ps_bc__row_fn fn, void *ctx)
+		  int is_v3, int paged, ps_bc__row_fn fn, void *ctx)
 {
 	const json_t *rows, *pages;
 	json_t *root = NULL;
@@ -539,9 +543,10 @@ ps_bc__whole_page(struct ps_bc__vec *v, ps_bc *bc, const ps_http_response *resp,
 				"total_pages")
 		      : NULL;
 	if (!json_is_array(rows) ||
-	    (json_is_integer(pages)
-		     ? json_integer_value(pages) > 1
-		     : json_array_size(rows) >= (size_t)bc->page_limit))
+	    (paged &&
+	     (json_is_integer(pages)
+		      ? json_integer_value(pages) > 1
+		      : json_array_size(rows) >= (size_t)bc->page_limit)))
 		goto done; /* 0: maybe another page */
 	for (i = 0; i < json_array_size(rows); i++) {
 		void *slot = ps_bc__vec_push(v);
@@ -567,7 +572,8 @@ done:
 
 int
 ps_bc__first_pages(ps_bc *bc, const char *head, const char *tail,
-		   const char *endpoint, const int64_t *ids, size_t n,
+		   const char *endpoint, int paged, const int64_t *ids,
+		   size_t n,
 		   int (*page)(size_t i, const ps_http_response *resp,
 			       void *ctx),
 		   int (*read)(size_t i, void *ctx), void *ctx)
@@ -595,10 +601,12 @@ ps_bc__first_pages(ps_bc *bc, const char *head, const char *tail,
 		headers[2] = NULL;
 		for (i = 0; i < n; i++) {
 			ps_conn__buf_add(&urls[i], bc->root);
-			ps_conn__buf_addf(&urls[i], "%s%lld%s%slimit=%d&page=1",
-					  head, (long long)ids[i], tail,
-					  strchr(tail, '?') ? "&" : "?",
-					  bc->page_limit);
+			ps_conn__buf_addf(&urls[i], "%s%lld%s", head,
+					  (long long)ids[i], tail);
+			if (paged)
+				ps_conn__buf_addf(&urls[i], "%slimit=%d&page=1",
+						  strchr(tail, '?') ? "&" : "?",
+						  bc->page_limit);
 			if ((error = ps_conn__buf_check(
 				     &urls[i], "a BigCommerce list URL")) < 0)
 				goto done;

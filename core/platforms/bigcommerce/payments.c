@@ -104,8 +104,9 @@ ps_bc_transactions_list(ps_bc_transaction_list *out, ps_bc *bc,
 	snprintf(path, sizeof(path), "/v3/orders/%lld/transactions", lid);
 	snprintf(what, sizeof(what), "listing the transactions of order %lld",
 		 lid);
-	error = ps_bc__walk(bc, &v, path, "v3/orders/{id}/transactions", what,
-			    1, txn_row, &lid, 0);
+	/* not paged: orders.v3 declares no query parameters for it */
+	error = ps_bc__walk_limit(bc, &v, path, "v3/orders/{id}/transactions",
+				  what, 1, txn_row, &lid, 0, 0);
 	if (error < 0) {
 		ps_bc__vec_dispose(&v, txn_dispose);
 		return error;
@@ -212,7 +213,7 @@ txn_page(size_t i, const ps_http_response *resp, void *ctx)
 	txn_lists *l = ctx;
 	struct ps_bc__vec v = {NULL, 0, 0, sizeof(ps_bc_transaction)};
 	long long lid = (long long)l->ids[i];
-	int got = ps_bc__whole_page(&v, l->bc, resp, 1, txn_row, &lid);
+	int got = ps_bc__whole_page(&v, l->bc, resp, 1, 0, txn_row, &lid);
 
 	if (got == 1) {
 		l->outs[i].items = v.items;
@@ -242,7 +243,7 @@ ps_bc_transactions_list_many(ps_bc_transaction_list *outs, ps_bc *bc,
 	for (i = 0; i < n; i++)
 		memset(&outs[i], 0, sizeof(outs[i]));
 	error = ps_bc__first_pages(bc, "/v3/orders/", "/transactions",
-				   "v3/orders/{id}/transactions", ids, n,
+				   "v3/orders/{id}/transactions", 0, ids, n,
 				   txn_page, txn_read, &l);
 	if (error < 0)
 		for (i = 0; i < n; i++)

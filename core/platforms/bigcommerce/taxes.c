@@ -122,7 +122,7 @@ tax_page(size_t i, const ps_http_response *resp, void *ctx)
 	tax_lists *l = ctx;
 	struct ps_bc__vec v = {NULL, 0, 0, sizeof(ps_bc_order_tax)};
 	long long lid = (long long)l->ids[i];
-	int got = ps_bc__whole_page(&v, l->bc, resp, 0, tax_row, &lid);
+	int got = ps_bc__whole_page(&v, l->bc, resp, 0, 1, tax_row, &lid);
 
 	if (got == 1) {
 		l->outs[i].items = v.items;
@@ -152,7 +152,7 @@ ps_bc_order_taxes_list_many(ps_bc_order_tax_list *outs, ps_bc *bc,
 	for (i = 0; i < n; i++)
 		memset(&outs[i], 0, sizeof(outs[i]));
 	error = ps_bc__first_pages(bc, "/v2/orders/", "/taxes?details=true",
-				   "v2/orders/{id}/taxes", ids, n, tax_page,
+				   "v2/orders/{id}/taxes", 1, ids, n, tax_page,
 				   tax_read, &l);
 	if (error < 0)
 		for (i = 0; i < n; i++)
