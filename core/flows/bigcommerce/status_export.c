@@ -228,6 +228,28 @@ describe_entry(ps_flow_env *env, const ps_log_entry *entry,
 	return ps_store_log_set_fields(env->store, entry->id, &f, env->now);
 }
 
+/*
+ * BigCommerce's status ids (orders.v2 "order statuses"): shipped ones
+ * (Shipped 2, Partially Shipped 3, Completed 10), and the ones an order
+ * has before it ships (Incomplete 0, Pending 1, Awaiting Payment 7,
+ * Awaiting Pickup 8, Awaiting Shipment 9, Awaiting Fulfillment 11,
+ * Manual Verification Required 12).  A shipment moves an order to 2 or 3
+ * on BigCommerce's side; a Brightpearl status from before it never moves
+ * the order back.
+ */
+static int
+shipped(int64_t status)
+{
+	return status == 2 || status == 3 || status == 10;
+}
+
+static int
+before_shipping(int64_t status)
+{
+	return status == 0 || status == 1 || (status >= 7 && status <= 9) ||
+	       status == 11 || status == 12;
+}
+
 static int
 status_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 {
@@ -306,6 +328,21 @@ status_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 					"BigCommerce order %" PRId64
 					" already has status %d",
 					bc_id, to);
+		goto done;
+	}
+	if (shipped(bc.status_id) && before_shipping(to)) {
+		/* a Brightpearl status from before the shipment, seen after
+		 * BigCommerce moved the order on: not sent back */
+		error = ps_pair__result(
+			res, bcid,
+			"skipped: BigCommerce order %" PRId64
+			" is shipped (status %d); Brightpearl status '%s' "
+			"would move it back to %d",
+			bc_id, bc.status_id,
+			orders.items[0].status_name
+				? orders.items[0].status_name
+				: num,
+			to);
 		goto done;
 	}
 	/* remembered first: a crash after BigCommerce took it must still
