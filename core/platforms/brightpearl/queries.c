@@ -155,11 +155,34 @@ done:
 	return error;
 }
 
+/*
+ * A search of path for rows whose PERIOD column `column` is at or after
+ * since (ISO-8601), then `rest` ("&columns=...", more filters): every
+ * page into *rows (new reference).  what names it in errors.
+ */
+static int
+search_since(json_t **rows, ps_bp *bp, const char *path, const char *column,
+	     const char *since, const char *rest, const char *what)
+{
+	ps_conn_buf q = PS_CONN_BUF_INIT(1024);
+	int error;
+
+	*rows = NULL;
+	ps_conn__buf_addf(&q, "%s=", column);
+	ps_conn__buf_add_urlenc(&q, since);
+	ps_conn__buf_add(&q, "%2F");
+	ps_conn__buf_add(&q, rest);
+	if ((error = ps_conn__buf_check(&q, what)) == 0)
+		error = ps_bp__search(rows, bp, path, ps_conn__buf_str(&q),
+				      what);
+	ps_conn__buf_dispose(&q);
+	return error;
+}
+
 int
 ps_bp_gons_shipped_since(ps_bp_gon_ref **out, size_t *out_n, ps_bp *bp,
 			 const char *since)
 {
-	ps_conn_buf q = PS_CONN_BUF_INIT(1024);
 	ps_bp_gon_ref *v = NULL;
 	json_t *rows = NULL, *row;
 	size_t i, n = 0;
@@ -167,16 +190,12 @@ ps_bp_gons_shipped_since(ps_bp_gon_ref **out, size_t *out_n, ps_bp *bp,
 
 	*out = NULL;
 	*out_n = 0;
-	ps_conn__buf_add(&q, "shipped=true&shippedOn=");
-	ps_conn__buf_add_urlenc(&q, since);
-	ps_conn__buf_add(&q, "%2F&columns=goodsOutNoteId,orderId,shippedOn");
-	if ((error = ps_conn__buf_check(&q, "goods-out note search")) < 0)
-		goto done;
-	if ((error = ps_bp__search(&rows, bp,
-				   "/warehouse-service/goods-note/"
-				   "goods-out-search",
-				   ps_conn__buf_str(&q),
-				   "goods-out note search")) < 0)
+	if ((error = search_since(&rows, bp,
+				  "/warehouse-service/goods-note/"
+				  "goods-out-search",
+				  "shipped=true&shippedOn", since,
+				  "&columns=goodsOutNoteId,orderId,shippedOn",
+				  "goods-out note search")) < 0)
 		goto done;
 	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
 		error = ps_error_set(PS_ENOMEM, NULL);
@@ -202,7 +221,6 @@ ps_bp_gons_shipped_since(ps_bp_gon_ref **out, size_t *out_n, ps_bp *bp,
 done:
 	free(v);
 	json_decref(rows);
-	ps_conn__buf_dispose(&q);
 	return error;
 }
 
@@ -215,28 +233,22 @@ static int
 ps_bp__orders_search(ps_bp_order_ref **out, size_t *out_n, ps_bp *bp,
 		     const char *since, int64_t status_id)
 {
-	ps_conn_buf q = PS_CONN_BUF_INIT(1024);
 	ps_bp_order_ref *v = NULL;
 	json_t *rows = NULL, *row;
 	size_t i, n = 0;
 	int error = 0;
+	char rest[128];
 
 	*out = NULL;
 	*out_n = 0;
-	ps_conn__buf_add(&q, "updatedOn=");
-	ps_conn__buf_add_urlenc(&q, since);
-	ps_conn__buf_add(&q, "%2F&columns=orderId,orderStatusId,updatedOn");
-	if (status_id > 0) {
-		char num[48];
-
-		snprintf(num, sizeof(num), "&orderStatusId=%" PRId64,
-			 status_id);
-		ps_conn__buf_add(&q, num);
-	}
-	if ((error = ps_conn__buf_check(&q, "order search")) < 0)
-		goto done;
-	if ((error = ps_bp__search(&rows, bp, "/order-service/order-search",
-				   ps_conn__buf_str(&q), "order search")) < 0)
+	snprintf(rest, sizeof(rest),
+		 "&columns=orderId,orderStatusId,updatedOn");
+	if (status_id > 0)
+		snprintf(rest + strlen(rest), sizeof(rest) - strlen(rest),
+			 "&orderStatusId=%" PRId64, status_id);
+	if ((error = search_since(&rows, bp, "/order-service/order-search",
+				  "updatedOn", since, rest, "order search")) <
+	    0)
 		goto done;
 	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
 		error = ps_error_set(PS_ENOMEM, NULL);
@@ -264,7 +276,6 @@ ps_bp__orders_search(ps_bp_order_ref **out, size_t *out_n, ps_bp *bp,
 done:
 	free(v);
 	json_decref(rows);
-	ps_conn__buf_dispose(&q);
 	return error;
 }
 
@@ -311,7 +322,6 @@ int
 ps_bp_notes_added_since(ps_bp_note_row **out, size_t *out_n, ps_bp *bp,
 			const char *since)
 {
-	ps_conn_buf q = PS_CONN_BUF_INIT(1024);
 	ps_bp_note_row *v = NULL;
 	json_t *rows = NULL, *row;
 	size_t i, n = 0;
@@ -319,15 +329,11 @@ ps_bp_notes_added_since(ps_bp_note_row **out, size_t *out_n, ps_bp *bp,
 
 	*out = NULL;
 	*out_n = 0;
-	ps_conn__buf_add(&q, "dateAdded=");
-	ps_conn__buf_add_urlenc(&q, since);
-	ps_conn__buf_add(&q, "%2F&columns=noteId,orderId,noteText,dateAdded"
-			     "&sort=noteId.ASC");
-	if ((error = ps_conn__buf_check(&q, "order note search")) < 0)
-		goto done;
-	if ((error = ps_bp__search(
-		     &rows, bp, "/order-service/order-note-search",
-		     ps_conn__buf_str(&q), "order note search")) < 0)
+	if ((error = search_since(&rows, bp, "/order-service/order-note-search",
+				  "dateAdded", since,
+				  "&columns=noteId,orderId,noteText,dateAdded"
+				  "&sort=noteId.ASC",
+				  "order note search")) < 0)
 		goto done;
 	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
 		error = ps_error_set(PS_ENOMEM, NULL);
@@ -359,6 +365,5 @@ ps_bp_notes_added_since(ps_bp_note_row **out, size_t *out_n, ps_bp *bp,
 done:
 	ps_bp_note_rows_free(v, n);
 	json_decref(rows);
-	ps_conn__buf_dispose(&q);
 	return error;
 }
