@@ -189,13 +189,7 @@ deliver_main(void *arg)
 		if (!d) {
 			struct timespec ts;
 
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += wait_ms / 1000;
-			ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			sb_deadline(&ts, wait_ms);
 			pthread_cond_timedwait(&sb->wake, &sb->lock, &ts);
 			continue;
 		}

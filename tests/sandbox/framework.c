@@ -500,13 +500,7 @@ sb_sleep_ms(sb_sandbox *sb, int64_t ms)
 	struct timespec ts;
 	int stopping;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	sb_deadline(&ts, ms);
 	sb_lock(sb);
 	while (!sb->stopping &&
 	       pthread_cond_timedwait(&sb->wake, &sb->lock, &ts) == 0)
@@ -516,15 +510,40 @@ sb_sleep_ms(sb_sandbox *sb, int64_t ms)
 	return stopping;
 }
 
+void
+sb_deadline(struct timespec *ts, int64_t ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += (time_t)(ms / 1000);
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 int
 sb_init(sb_sandbox *sb, const sb_options *opt)
 {
+	pthread_condattr_t attr;
+	int rc;
+
 	memset(sb, 0, sizeof(*sb));
 	sb->opt = *opt;
 	sb->next_delivery_id = 1;
 	if (pthread_mutex_init(&sb->lock, NULL) != 0)
 		return -1;
-	if (pthread_cond_init(&sb->wake, NULL) != 0) {
+	/* Waits run on the monotonic clock: a wall-clock step (NTP) must
+	 * neither cut an injected stall short nor stretch it. */
+	if (pthread_condattr_init(&attr) != 0) {
+		pthread_mutex_destroy(&sb->lock);
+		return -1;
+	}
+	rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (rc == 0)
+		rc = pthread_cond_init(&sb->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	if (rc != 0) {
 		pthread_mutex_destroy(&sb->lock);
 		return -1;
 	}

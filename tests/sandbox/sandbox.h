@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -370,6 +371,9 @@ void sb_unlock(sb_sandbox *sb);
  * (1) when the sandbox is stopping.
  */
 int sb_sleep_ms(sb_sandbox *sb, int64_t ms);
+/* sb_deadline - the absolute time ms from now for waits on sb->wake, whose
+ * clock is CLOCK_MONOTONIC. */
+void sb_deadline(struct timespec *ts, int64_t ms);
 
 /* framework.c */
 int sb_init(sb_sandbox *sb, const sb_options *opt);
