@@ -5,6 +5,8 @@
  *       [--quota real|off|xN] [--tls CERT KEY]
  *       [--bp-account A] [--bp-app-ref R] [--bp-token T] [--bp-window-ms MS]
  *       [--bc-store S] [--bc-token T] [--bc-window-ms MS]
+ *       [--dsco-client-id I] [--dsco-client-secret S] [--dsco-token T]
+ *       [--dsco-token-ttl-s S] [--dsco-async-ms MS]
  *
  * Registers every platform, starts the daemon and the delivery thread,
  * prints one "NAME BASEURL" line per platform and then "ready" (flushed),
@@ -25,7 +27,10 @@ usage(FILE *f)
 	      "         [--quota real|off|xN] [--tls CERT KEY]\n"
 	      "         [--bp-account A] [--bp-app-ref R] [--bp-token T] "
 	      "[--bp-window-ms MS]\n"
-	      "         [--bc-store S] [--bc-token T] [--bc-window-ms MS]\n",
+	      "         [--bc-store S] [--bc-token T] [--bc-window-ms MS]\n"
+	      "         [--dsco-client-id I] [--dsco-client-secret S] "
+	      "[--dsco-token T]\n"
+	      "         [--dsco-token-ttl-s S] [--dsco-async-ms MS]\n",
 	      f);
 }
 
@@ -120,6 +125,9 @@ parse_args(sb_options *o, int argc, char **argv)
 		} else if (strcmp(a, "--bc-window-ms") == 0 && more) {
 			if (parse_ms(argv[++i], &o->bc_window_ms))
 				return -1;
+		} else if (strncmp(a, "--dsco-", 7) == 0 && more) {
+			if (sb_dsco_option(a + 7, argv[++i]))
+				return -1;
 		} else {
 			fprintf(stderr, "pearlsync-sandbox: bad option '%s'\n",
 				a);
@@ -155,6 +163,7 @@ main(int argc, char **argv)
 	}
 	sb_bp_register(&sb);
 	sb_bc_register(&sb);
+	sb_dsco_register(&sb);
 	sb_lock(&sb);
 	sb_reset_all(&sb, opt.seed_demo);
 	sb_unlock(&sb);

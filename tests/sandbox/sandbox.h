@@ -320,6 +320,9 @@ sb_platform *sb_platform_find(sb_sandbox *sb, const char *name);
  */
 void sb_bp_register(sb_sandbox *sb);
 void sb_bc_register(sb_sandbox *sb);
+void sb_dsco_register(sb_sandbox *sb);
+/* --dsco-NAME VALUE (name without the prefix); 0, or -1 if unknown/bad. */
+int sb_dsco_option(const char *name, const char *value);
 
 /* ---- the sandbox -------------------------------------------------------- */
 
