@@ -303,8 +303,9 @@ ds_order_create(ds_state *ds, json_t *in, const char **err)
 	json_object_set_new(o, "extendedExpectedCostTotal", json_real(total));
 	json_object_set_new(o, "cancelRequested", json_false());
 	set_int(o, "_created_ms", ms);
-	set_int(o, "_updated_ms", ms - 1);
-	ds_order_touch(o);
+	set_int(o, "_updated_ms", ms);
+	json_object_set_new(o, "dscoLastUpdate",
+			    json_string(ds_iso(when, sizeof(when), ms)));
 	json_object_set_new(ds->orders, id, o);
 	json_array_append_new(ds->order_ids, json_string(id));
 	json_object_set_new(ds->by_po, po, json_string(id));
