@@ -59,6 +59,7 @@ typedef struct ds_state {
 	json_t *strict;     /* {"rule": false} relaxes an UNCONFIRMED rule */
 	json_t *cancel_codes;   /* [code] accepted by item cancels */
 	json_t *service_levels; /* [code] accepted on a package */
+	int observed_forms;     /* orderType "dropship" as seen on the wire */
 	int64_t async_delay_ms; /* queue to change log; 0 = at once */
 	int64_t token_ttl_s;
 	int64_t until_lag_s;   /* `until` must be this far in the past */
@@ -168,5 +169,7 @@ int ds_gate(ds_state *ds, sb_request *req, sb_response *resp,
 /* ---- api ---------------------------------------------------------------- */
 void ds_api_handle(ds_state *ds, sb_request *req, sb_response *resp);
 void ds_seed_demo(ds_state *ds);
+/* The counter keys of every route served; new reference. */
+json_t *ds_routes_json(void);
 
 #endif

@@ -265,7 +265,10 @@ ds_order_create(ds_state *ds, json_t *in, const char **err)
 		json_object_set(o, "consumerOrderNumber", v);
 	json_object_set_new(o, "dscoLifecycle", json_string(life));
 	json_object_set_new(o, "dscoStatus", json_string("created"));
-	json_object_set_new(o, "orderType", json_string("dropship"));
+	/* the spec's enum ("Dropship"), or the lower case seen on the wire */
+	json_object_set_new(o, "orderType",
+			    json_string(ds->observed_forms ? "dropship"
+							   : "Dropship"));
 	json_object_set_new(o, "testFlag",
 			    json_boolean(json_is_true(
 				    json_object_get(in, "testFlag"))));
@@ -889,7 +892,12 @@ sync_reply(ds_state *ds, sb_response *resp, int rc, json_t *msgs)
 {
 	if (rc == 0) {
 		json_decref(msgs);
-		sb_resp_json(resp, 201, json_pack("{s:b}", "success", 1), NULL);
+		/* {"success":true} as documented in prose; the schema
+		 * (SuccessFailResponse) also requires "status" */
+		sb_resp_json(resp, 201,
+			     json_pack("{s:b,s:s}", "success", 1, "status",
+				       "success"),
+			     NULL);
 	} else {
 		ds_envelope(ds, resp, 400, "failure", NULL, msgs);
 	}
@@ -1309,6 +1317,20 @@ static const struct {
 	{"GET", "/warehouse/page", r_warehouses, DS_LIM_NONE,
 	 "GET warehouse/page"},
 };
+
+json_t *
+ds_routes_json(void)
+{
+	json_t *out = json_array();
+	size_t i;
+
+	for (i = 0; i < sizeof(ds_routes) / sizeof(ds_routes[0]); i++)
+		if (!ds_in_list(out, ds_routes[i].counter))
+			json_array_append_new(out,
+					      json_string(ds_routes[i].counter));
+	json_array_append_new(out, json_string("POST /oauth2/token"));
+	return out;
+}
 
 void
 ds_api_handle(ds_state *ds, sb_request *req, sb_response *resp)

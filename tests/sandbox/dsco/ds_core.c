@@ -765,6 +765,7 @@ ds_reset(sb_platform *pf, int demo)
 	ds->service_levels = str_list(ds_default_levels);
 	for (i = 0; i < DS_LOG_COUNT; i++)
 		ds->logs[i] = json_array();
+	ds->observed_forms = 0;
 	ds->async_delay_ms = ds_opt.async_ms;
 	ds->token_ttl_s = ds_opt.token_ttl_s;
 	ds->until_lag_s = DS_DEFAULT_UNTIL_LAG_S;
@@ -805,7 +806,8 @@ config_json(ds_state *ds)
 	for (i = 0; ds_rules[i]; i++)
 		json_object_set_new(strict, ds_rules[i],
 				    json_boolean(ds_strict(ds, ds_rules[i])));
-	return json_pack("{s:I,s:I,s:I,s:I,s:o,s:O,s:O}", "asyncDelayMs",
+	return json_pack("{s:b,s:I,s:I,s:I,s:I,s:o,s:O,s:O}", "observedForms",
+			 ds->observed_forms, "asyncDelayMs",
 			 (json_int_t)ds->async_delay_ms, "tokenTtlS",
 			 (json_int_t)ds->token_ttl_s, "untilLagS",
 			 (json_int_t)ds->until_lag_s, "scrollTtlMs",
@@ -893,6 +895,8 @@ ctl_config(ds_state *ds, json_t *in, sb_response *resp)
 		json_decref(ds->service_levels);
 		ds->service_levels = json_deep_copy(v);
 	}
+	if ((v = json_object_get(in, "observedForms")) != NULL)
+		ds->observed_forms = json_is_true(v);
 	if ((v = json_object_get(in, "asyncDelayMs")) != NULL)
 		ds->async_delay_ms = sb_json_int(v, ds->async_delay_ms);
 	if ((v = json_object_get(in, "tokenTtlS")) != NULL)
@@ -1160,6 +1164,8 @@ ds_control(sb_platform *pf, const char *action, sb_request *req,
 		sb_resp_json(resp, 200, json_object(), NULL);
 	} else if (strcmp(a, "quota") == 0) {
 		ctl_quota(ds, in, resp);
+	} else if (strcmp(a, "routes") == 0) {
+		sb_resp_json(resp, 200, ds_routes_json(), NULL);
 	} else {
 		ctl_err(resp, 404, "unknown dsco control call");
 	}
