@@ -694,6 +694,26 @@ test_ds__batch_shipment_and_cancel_logs(void **state)
 }
 
 static void
+test_ds__received_orders_are_hidden_until_released(void **state)
+{
+	json_t *o;
+
+	(void)state;
+	json_decref(control_json("POST", "/dsco/orders",
+				 "{\"poNumber\":\"REC-1\",\"lifecycle\":"
+				 "\"received\",\"lines\":[{\"sku\":\"CAP-BLK\","
+				 "\"quantity\":1}]}",
+				 200));
+	json_decref(ds("GET", "/order/?orderKey=poNumber&value=REC-1", NULL,
+		       404));
+	json_decref(control_json("POST", "/dsco/release",
+				 "{\"poNumber\":\"REC-1\"}", 200));
+	o = order("poNumber", "REC-1");
+	assert_string_equal(jstr(o, "dscoLifecycle"), "created");
+	json_decref(o);
+}
+
+static void
 test_ds__retailer_cancels(void **state)
 {
 	json_t *o;
@@ -990,6 +1010,9 @@ main(void)
 		cmocka_unit_test_setup(test_ds__shipment_rules, reset),
 		cmocka_unit_test_setup(test_ds__batch_shipment_and_cancel_logs,
 				       reset),
+		cmocka_unit_test_setup(
+			test_ds__received_orders_are_hidden_until_released,
+			reset),
 		cmocka_unit_test_setup(test_ds__retailer_cancels, reset),
 		cmocka_unit_test_setup(test_ds__inventory, reset),
 		cmocka_unit_test_setup(test_ds__invoices, reset),

@@ -1113,6 +1113,19 @@ ds_control(sb_platform *pf, const char *action, sb_request *req,
 		if ((o = ctl_order(ds, q, resp)) != NULL)
 			sb_resp_json(resp, 200, ds_order_render(o), NULL);
 		json_decref(q);
+	} else if (strcmp(a, "release") == 0) {
+		/* received -> created: the order reaches the supplier */
+		if ((o = ctl_order(ds, in, resp)) != NULL) {
+			if (strcmp(sb_json_str(json_object_get(o,
+							       "dscoLifecycle"),
+					       ""),
+				   "received") == 0) {
+				json_object_set_new(o, "dscoLifecycle",
+						    json_string("created"));
+				ds_order_touch(o);
+			}
+			sb_resp_json(resp, 200, ds_order_render(o), NULL);
+		}
 	} else if (strcmp(a, "request-cancel") == 0) {
 		ctl_request_cancel(ds, in, resp);
 	} else if (strcmp(a, "cancel") == 0) {
