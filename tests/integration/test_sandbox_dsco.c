@@ -215,8 +215,9 @@ static const char *const two_lines =
 static void
 test_ds__token_and_auth(void **state)
 {
-	const char *hdr[3] = {NULL, "Content-Type: "
-				    "application/x-www-form-urlencoded",
+	const char *hdr[3] = {NULL,
+			      "Content-Type: "
+			      "application/x-www-form-urlencoded",
 			      NULL};
 	char bearer[256];
 	sandbox_reply r;
@@ -273,8 +274,8 @@ test_ds__token_and_auth(void **state)
 	sandbox_reply_dispose(&r);
 
 	/* tokens expire after the TTL; several stay valid at once */
-	json_decref(control_json("POST", "/dsco/config", "{\"tokenTtlS\":1}",
-				 200));
+	json_decref(
+		control_json("POST", "/dsco/config", "{\"tokenTtlS\":1}", 200));
 	hdr[0] = "Content-Type: application/x-www-form-urlencoded";
 	ds_h(&r, "POST", "/oauth2/token", hdr,
 	     "grant_type=client_credentials&client_id=sandbox-client&"
@@ -303,9 +304,9 @@ test_ds__unknown_path_is_403(void **state)
 	json_t *j;
 
 	(void)state;
-	assert_int_equal(ds_h(&r, "GET", "/order/changelog?requestId=x", NULL,
-			      NULL),
-			 403);
+	assert_int_equal(
+		ds_h(&r, "GET", "/order/changelog?requestId=x", NULL, NULL),
+		403);
 	j = parse(&r);
 	assert_non_null(strstr(jstr(j, "message"),
 			       "Invalid key=value pair (missing equal-sign)"));
@@ -347,20 +348,20 @@ test_ds__paging_and_windows(void **state)
 		 a, b);
 	j = ds("GET", path, NULL, 200);
 	assert_int_equal(json_array_size(json_object_get(j, "orders")), 10);
-	assert_string_equal(jstr(json_array_get(json_object_get(j, "orders"),
-						0),
-				 "poNumber"),
-			    "PG-00");
+	assert_string_equal(
+		jstr(json_array_get(json_object_get(j, "orders"), 0),
+		     "poNumber"),
+		"PG-00");
 	scroll = jstr(j, "scrollId");
 	assert_true(*scroll);
 	snprintf(path, sizeof(path), "/order/page?scrollId=%s", scroll);
 	json_decref(j);
 	k = ds("GET", path, NULL, 200);
 	assert_int_equal(json_array_size(json_object_get(k, "orders")), 10);
-	assert_string_equal(jstr(json_array_get(json_object_get(k, "orders"),
-						9),
-				 "poNumber"),
-			    "PG-19");
+	assert_string_equal(
+		jstr(json_array_get(json_object_get(k, "orders"), 9),
+		     "poNumber"),
+		"PG-19");
 	json_decref(k);
 	/* a full page said "maybe more": the next one is empty, the end */
 	k = ds("GET", path, NULL, 200);
@@ -397,8 +398,8 @@ test_ds__paging_and_windows(void **state)
 	json_decref(j);
 
 	/* updated window (since exclusive): only what changed lately */
-	json_decref(control_json("POST", "/dsco/config", "{\"untilLagS\":0}",
-				 200));
+	json_decref(
+		control_json("POST", "/dsco/config", "{\"untilLagS\":0}", 200));
 	iso_at(a, sizeof(a), -2);
 	ack(po("UPD-1", "[{\"sku\":\"CAP-BLK\",\"quantity\":1}]", 7200));
 	pause_ms(1100);
@@ -407,10 +408,10 @@ test_ds__paging_and_windows(void **state)
 		 iso_at(b, sizeof(b), 0));
 	j = ds("GET", path, NULL, 200);
 	assert_int_equal(json_array_size(json_object_get(j, "orders")), 1);
-	assert_string_equal(jstr(json_array_get(json_object_get(j, "orders"),
-						0),
-				 "dscoLifecycle"),
-			    "acknowledged");
+	assert_string_equal(
+		jstr(json_array_get(json_object_get(j, "orders"), 0),
+		     "dscoLifecycle"),
+		"acknowledged");
 	json_decref(j);
 
 	/* a page not fetched in time is gone: 404 */
@@ -426,8 +427,8 @@ test_ds__paging_and_windows(void **state)
 	pause_ms(250);
 	json_decref(ds("GET", path, NULL, 404));
 	/* single order: 404 when absent */
-	json_decref(ds("GET", "/order/?orderKey=poNumber&value=NOPE", NULL,
-		       404));
+	json_decref(
+		ds("GET", "/order/?orderKey=poNumber&value=NOPE", NULL, 404));
 	json_decref(ds("GET", "/order/?orderKey=colour&value=x", NULL, 400));
 }
 
@@ -618,10 +619,10 @@ test_ds__shipment_rules(void **state)
 	o = order("poNumber", "SHP-1");
 	assert_string_equal(jstr(o, "dscoLifecycle"), "completed");
 	assert_int_equal(json_array_size(json_object_get(o, "packages")), 2);
-	assert_int_equal(jint(json_array_get(json_object_get(o, "lineItems"),
-					     0),
-			      "remainingQuantity"),
-			 0);
+	assert_int_equal(
+		jint(json_array_get(json_object_get(o, "lineItems"), 0),
+		     "remainingQuantity"),
+		0);
 	json_decref(o);
 
 	/* the switches turn the UNCONFIRMED rules off */
@@ -704,8 +705,8 @@ test_ds__received_orders_are_hidden_until_released(void **state)
 				 "\"received\",\"lines\":[{\"sku\":\"CAP-BLK\","
 				 "\"quantity\":1}]}",
 				 200));
-	json_decref(ds("GET", "/order/?orderKey=poNumber&value=REC-1", NULL,
-		       404));
+	json_decref(
+		ds("GET", "/order/?orderKey=poNumber&value=REC-1", NULL, 404));
 	json_decref(control_json("POST", "/dsco/release",
 				 "{\"poNumber\":\"REC-1\"}", 200));
 	o = order("poNumber", "REC-1");
@@ -936,10 +937,10 @@ test_ds__demo_seed_and_state(void **state)
 	json_decref(control_json("POST", "/reset", "{\"seed\":\"demo\"}", 200));
 	j = ds("GET", "/order/page?consumerOrderNumber=WEB-50002", NULL, 200);
 	assert_int_equal(json_array_size(json_object_get(j, "orders")), 1);
-	assert_string_equal(jstr(json_array_get(json_object_get(j, "orders"),
-						0),
-				 "dscoLifecycle"),
-			    "created");
+	assert_string_equal(
+		jstr(json_array_get(json_object_get(j, "orders"), 0),
+		     "dscoLifecycle"),
+		"created");
 	json_decref(j);
 	w = ds("GET", "/warehouse/page?idType=code&idValue=WH02", NULL, 200);
 	assert_int_equal(json_array_size(json_object_get(w, "warehouses")), 1);
@@ -949,8 +950,8 @@ test_ds__demo_seed_and_state(void **state)
 	assert_non_null(d);
 	assert_int_equal(json_object_size(json_object_get(d, "orders")), 4);
 	/* catalogue SKUs match the Brightpearl demo products */
-	assert_non_null(json_object_get(json_object_get(d, "items"),
-					"TEE-RED-M"));
+	assert_non_null(
+		json_object_get(json_object_get(d, "items"), "TEE-RED-M"));
 	assert_int_equal(jint(json_object_get(json_object_get(d, "inventory"),
 					      "MUG-LOGO"),
 			      "quantityAvailable"),

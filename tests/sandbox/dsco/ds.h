@@ -43,21 +43,21 @@ enum ds_async_kind {
 
 typedef struct ds_state {
 	sb_platform *pf;
-	json_t *orders;     /* {"dscoOrderId": order} */
-	json_t *order_ids;  /* [dscoOrderId] in creation order */
-	json_t *by_po;      /* {"poNumber": dscoOrderId} */
-	json_t *by_son;     /* {"supplierOrderNumber": dscoOrderId} */
-	json_t *items;      /* {"sku": catalogue item} */
-	json_t *inventory;  /* {"sku": ItemInventory} */
-	json_t *warehouses; /* [Warehouse] */
-	json_t *invoices;   /* {"invoiceId": invoice} */
+	json_t *orders;             /* {"dscoOrderId": order} */
+	json_t *order_ids;          /* [dscoOrderId] in creation order */
+	json_t *by_po;              /* {"poNumber": dscoOrderId} */
+	json_t *by_son;             /* {"supplierOrderNumber": dscoOrderId} */
+	json_t *items;              /* {"sku": catalogue item} */
+	json_t *inventory;          /* {"sku": ItemInventory} */
+	json_t *warehouses;         /* [Warehouse] */
+	json_t *invoices;           /* {"invoiceId": invoice} */
 	json_t *logs[DS_LOG_COUNT]; /* [log entry], oldest first */
-	json_t *pending;    /* [{requestId, kind, due_ms, payload}] FIFO */
-	json_t *done;       /* {"requestId": {"log": n, "count": n}} */
-	json_t *tokens;     /* {"access token": expiry, monotonic ms} */
-	json_t *scrolls;    /* {"scrollId": {items, pos, per, expires_ms}} */
-	json_t *strict;     /* {"rule": false} relaxes an UNCONFIRMED rule */
-	json_t *cancel_codes;   /* [code] accepted by item cancels */
+	json_t *pending;      /* [{requestId, kind, due_ms, payload}] FIFO */
+	json_t *done;         /* {"requestId": {"log": n, "count": n}} */
+	json_t *tokens;       /* {"access token": expiry, monotonic ms} */
+	json_t *scrolls;      /* {"scrollId": {items, pos, per, expires_ms}} */
+	json_t *strict;       /* {"rule": false} relaxes an UNCONFIRMED rule */
+	json_t *cancel_codes; /* [code] accepted by item cancels */
 	json_t *service_levels; /* [code] accepted on a package */
 	int observed_forms;     /* orderType "dropship" as seen on the wire */
 	int64_t async_delay_ms; /* queue to change log; 0 = at once */
@@ -85,8 +85,8 @@ void ds_envelope(ds_state *ds, sb_response *resp, int http, const char *status,
 json_t *ds_msg(const char *code, const char *severity, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A 400 failure envelope with one error message. */
-void ds_fail(ds_state *ds, sb_response *resp, const char *code,
-	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void ds_fail(ds_state *ds, sb_response *resp, const char *code, const char *fmt,
+	     ...) __attribute__((format(printf, 4, 5)));
 
 /* ---- time, ids, strictness ---------------------------------------------- */
 /* Wall-clock epoch ms. */

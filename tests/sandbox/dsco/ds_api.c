@@ -131,7 +131,8 @@ ds_order_settle(json_t *order)
 		json_object_set_new(order, "dscoStatus",
 				    json_string("cancelled"));
 	else if (shipped > 0)
-		json_object_set_new(order, "dscoStatus", json_string("shipped"));
+		json_object_set_new(order, "dscoStatus",
+				    json_string("shipped"));
 }
 
 void
@@ -169,10 +170,10 @@ json_t *
 ds_order_create(ds_state *ds, json_t *in, const char **err)
 {
 	const char *po = sb_json_str(json_object_get(in, "poNumber"), NULL);
-	const char *life = sb_json_str(json_object_get(in, "lifecycle"),
-				       "created");
-	const char *created = sb_json_str(json_object_get(in, "createdAt"),
-					  NULL);
+	const char *life =
+		sb_json_str(json_object_get(in, "lifecycle"), "created");
+	const char *created =
+		sb_json_str(json_object_get(in, "createdAt"), NULL);
 	json_t *lines = json_object_get(in, "lines"), *l, *o, *out_lines;
 	json_t *shipping = json_object_get(in, "shipping"), *v;
 	char id[32], when[40];
@@ -206,8 +207,8 @@ ds_order_create(ds_state *ds, json_t *in, const char **err)
 		int64_t q = sb_json_int(json_object_get(l, "quantity"), 0);
 		json_t *item = sku ? json_object_get(ds->items, sku) : NULL;
 		json_t *line;
-		double cost = json_number_value(
-			json_object_get(l, "expectedCost"));
+		double cost =
+			json_number_value(json_object_get(l, "expectedCost"));
 
 		if (!sku || q < 1) {
 			json_decref(out_lines);
@@ -221,10 +222,11 @@ ds_order_create(ds_state *ds, json_t *in, const char **err)
 			json_object_set_new(line, "partnerSku",
 					    json_string(sku));
 		if (!json_object_get(line, "dscoItemId")) {
-			const char *iid = item ? sb_json_str(json_object_get(
-							item, "dscoItemId"),
-							NULL)
-					       : NULL;
+			const char *iid =
+				item ? sb_json_str(json_object_get(
+							   item, "dscoItemId"),
+						   NULL)
+				     : NULL;
 
 			if (iid) {
 				json_object_set_new(line, "dscoItemId",
@@ -241,8 +243,7 @@ ds_order_create(ds_state *ds, json_t *in, const char **err)
 			json_object_set(line, "title",
 					json_object_get(item, "title"));
 		if (!json_object_get(line, "expectedCost"))
-			json_object_set_new(line, "expectedCost",
-					    json_real(0));
+			json_object_set_new(line, "expectedCost", json_real(0));
 		json_object_set_new(line, "status", json_string("accepted"));
 		set_int(line, "acceptedQuantity", q);
 		set_int(line, "cancelledQuantity", 0);
@@ -266,12 +267,12 @@ ds_order_create(ds_state *ds, json_t *in, const char **err)
 	json_object_set_new(o, "dscoLifecycle", json_string(life));
 	json_object_set_new(o, "dscoStatus", json_string("created"));
 	/* the spec's enum ("Dropship"), or the lower case seen on the wire */
-	json_object_set_new(o, "orderType",
-			    json_string(ds->observed_forms ? "dropship"
-							   : "Dropship"));
-	json_object_set_new(o, "testFlag",
-			    json_boolean(json_is_true(
-				    json_object_get(in, "testFlag"))));
+	json_object_set_new(
+		o, "orderType",
+		json_string(ds->observed_forms ? "dropship" : "Dropship"));
+	json_object_set_new(
+		o, "testFlag",
+		json_boolean(json_is_true(json_object_get(in, "testFlag"))));
 	json_object_set_new(o, "currencyCode", json_string("USD"));
 	json_object_set_new(
 		o, "dscoRetailerId",
@@ -320,7 +321,8 @@ ds_order_create(ds_state *ds, json_t *in, const char **err)
 static int
 visible(json_t *o, int tests)
 {
-	const char *life = json_string_value(json_object_get(o, "dscoLifecycle"));
+	const char *life =
+		json_string_value(json_object_get(o, "dscoLifecycle"));
 
 	if (life && strcmp(life, "received") == 0)
 		return 0;
@@ -466,7 +468,8 @@ r_order_page(ds_state *ds, sb_request *req, sb_response *resp)
 			if (!json_is_string(json_object_get(
 				    o, "consumerOrderNumber")) ||
 			    strcmp(con, json_string_value(json_object_get(
-						o, "consumerOrderNumber"))) != 0)
+						o, "consumerOrderNumber"))) !=
+				    0)
 				continue;
 		} else if (cs) {
 			/* created: since inclusive, until exclusive */
@@ -526,8 +529,8 @@ order_by_type(ds_state *ds, json_t *item, json_t *msgs)
 {
 	const char *type = sb_json_str(json_object_get(item, "type"), NULL);
 	char buf[32];
-	const char *id = ds_id_text(json_object_get(item, "id"), buf,
-				    sizeof(buf));
+	const char *id =
+		ds_id_text(json_object_get(item, "id"), buf, sizeof(buf));
 	const char *key;
 	json_t *o;
 
@@ -543,18 +546,18 @@ order_by_type(ds_state *ds, json_t *item, json_t *msgs)
 	else if (strcmp(type, "SUPPLIER_ORDER_NUMBER") == 0)
 		key = "supplierOrderNumber";
 	else {
-		json_array_append_new(msgs,
-				      ds_msg("INVALID_FIELD", "error",
-					     "type '%s' is not DSCO_ORDER_ID, "
-					     "PO_NUMBER or SUPPLIER_ORDER_NUMBER",
-					     type));
+		json_array_append_new(
+			msgs, ds_msg("INVALID_FIELD", "error",
+				     "type '%s' is not DSCO_ORDER_ID, "
+				     "PO_NUMBER or SUPPLIER_ORDER_NUMBER",
+				     type));
 		return NULL;
 	}
 	o = ds_order_by_key(ds, key, id);
 	if (!o || !visible(o, 1)) {
-		json_array_append_new(msgs, ds_msg("ORDER_NOT_FOUND", "error",
-						   "no order with %s '%s'",
-						   key, id));
+		json_array_append_new(msgs,
+				      ds_msg("ORDER_NOT_FOUND", "error",
+					     "no order with %s '%s'", key, id));
 		return NULL;
 	}
 	return o;
@@ -584,7 +587,8 @@ ds_apply_ack(ds_state *ds, json_t *item, json_t *msgs)
 	if (!o)
 		return -1;
 	life = json_string_value(json_object_get(o, "dscoLifecycle"));
-	set_supplier_number(ds, o, json_object_get(item, "supplierOrderNumber"));
+	set_supplier_number(ds, o,
+			    json_object_get(item, "supplierOrderNumber"));
 	if (strcmp(life, "created") == 0) {
 		json_object_set_new(o, "dscoLifecycle",
 				    json_string("acknowledged"));
@@ -706,7 +710,8 @@ tracking_known(json_t *order, const char *tn)
 	size_t i;
 
 	json_array_foreach (json_object_get(order, "packages"), i, p)
-		if (strcmp(sb_json_str(json_object_get(p, "trackingNumber"), ""),
+		if (strcmp(sb_json_str(json_object_get(p, "trackingNumber"),
+				       ""),
 			   tn) == 0)
 			return 1;
 	return 0;
@@ -717,7 +722,8 @@ static int
 shipment_check(ds_state *ds, json_t *o, json_t *ships, json_t *msgs)
 {
 	json_t *s, *li, *want = json_object(), *seen = json_object();
-	const char *life = json_string_value(json_object_get(o, "dscoLifecycle"));
+	const char *life =
+		json_string_value(json_object_get(o, "dscoLifecycle"));
 	size_t i, j;
 	int rc = 0;
 	char key[32];
@@ -738,8 +744,8 @@ shipment_check(ds_state *ds, json_t *o, json_t *ships, json_t *msgs)
 
 		if (!json_is_object(s) || !tn || !*tn) {
 			rc = refuse(msgs, "MISSING_FIELD",
-				    "shipment %s%lld has no trackingNumber", "#",
-				    (long long)i + 1);
+				    "shipment %s%lld has no trackingNumber",
+				    "#", (long long)i + 1);
 			goto done;
 		}
 		if (ds_strict(ds, "duplicateTracking") &&
@@ -766,16 +772,17 @@ shipment_check(ds_state *ds, json_t *o, json_t *ships, json_t *msgs)
 		}
 		for (j = 0; j < json_array_size(li); j++) {
 			json_t *x = json_array_get(li, j), *line;
-			int64_t q = sb_json_int(json_object_get(x, "quantity"),
-						0);
+			int64_t q =
+				sb_json_int(json_object_get(x, "quantity"), 0);
 			int64_t before;
 
 			if (!json_is_integer(json_object_get(x, "quantity")) ||
 			    q < 1 || !has_item_id(x)) {
-				rc = refuse(msgs, "MISSING_FIELD",
-					    "line %s%lld needs quantity >= 1 and "
-					    "an item identifier",
-					    "#", (long long)j + 1);
+				rc = refuse(
+					msgs, "MISSING_FIELD",
+					"line %s%lld needs quantity >= 1 and "
+					"an item identifier",
+					"#", (long long)j + 1);
 				goto done;
 			}
 			line = find_line(o, x);
@@ -801,8 +808,8 @@ shipment_check(ds_state *ds, json_t *o, json_t *ships, json_t *msgs)
 					    "line %s: shipping more than the "
 					    "%lld remaining",
 					    key,
-					    (long long)jint(line,
-							    "remainingQuantity"));
+					    (long long)jint(
+						    line, "remainingQuantity"));
 				goto done;
 			}
 			set_int(want, key, before + q);
@@ -818,10 +825,13 @@ static void
 shipment_apply(ds_state *ds, json_t *o, json_t *s)
 {
 	static const char *const copy[] = {
-		"trackingNumber", "shipCarrier", "shipMethod",
-		"shippingServiceLevelCode", "shipDate", "shipCost", "shipWeight",
-		"shipWeightUnits", "warehouseCode", "warehouseRetailerCode",
-		"warehouseDscoId", "trackingUrl", "untracked", NULL};
+		"trackingNumber",  "shipCarrier",
+		"shipMethod",      "shippingServiceLevelCode",
+		"shipDate",        "shipCost",
+		"shipWeight",      "shipWeightUnits",
+		"warehouseCode",   "warehouseRetailerCode",
+		"warehouseDscoId", "trackingUrl",
+		"untracked",       NULL};
 	json_t *pkg = json_object(), *items = json_array(), *x;
 	const char *tn = sb_json_str(json_object_get(s, "trackingNumber"), "");
 	char reason[160], when[40];
@@ -832,9 +842,9 @@ shipment_apply(ds_state *ds, json_t *o, json_t *s)
 			json_object_set(pkg, copy[i],
 					json_object_get(s, copy[i]));
 	if (!json_object_get(pkg, "shipDate"))
-		json_object_set_new(pkg, "shipDate",
-				    json_string(ds_iso(when, sizeof(when),
-						       ds_wall_ms())));
+		json_object_set_new(
+			pkg, "shipDate",
+			json_string(ds_iso(when, sizeof(when), ds_wall_ms())));
 	set_int(pkg, "dscoPackageId", ++ds->next_package);
 	snprintf(reason, sizeof(reason), "Tracking # %s added", tn);
 	json_array_foreach (json_object_get(s, "lineItems"), i, x) {
@@ -853,7 +863,8 @@ shipment_apply(ds_state *ds, json_t *o, json_t *s)
 				  (json_int_t)jint(line, "lineNumber"), "sku",
 				  json_object_get(line, "sku"), "partnerSku",
 				  json_object_get(line, "partnerSku"),
-				  "dscoItemId", json_object_get(line, "dscoItemId"),
+				  "dscoItemId",
+				  json_object_get(line, "dscoItemId"),
 				  "originalOrderQuantity",
 				  (json_int_t)jint(line, "quantity")));
 	}
@@ -876,8 +887,7 @@ ds_apply_shipment(ds_state *ds, json_t *item, json_t *msgs)
 			      "supplierOrderNumber");
 	ships = json_object_get(item, "shipments");
 	if (!json_is_array(ships) || json_array_size(ships) == 0)
-		return refuse(msgs, "MISSING_FIELD",
-			      "shipments[] is required");
+		return refuse(msgs, "MISSING_FIELD", "shipments[] is required");
 	if (shipment_check(ds, o, ships, msgs))
 		return -1;
 	json_array_foreach (ships, i, s)
@@ -934,19 +944,18 @@ ds_apply_cancel(ds_state *ds, json_t *item, json_t *msgs)
 		return -1;
 	li = json_object_get(item, "lineItems");
 	if (!json_is_array(li) || json_array_size(li) == 0)
-		return refuse(msgs, "MISSING_FIELD",
-			      "lineItems[] is required");
+		return refuse(msgs, "MISSING_FIELD", "lineItems[] is required");
 	want = json_object();
 	json_array_foreach (li, j, x) {
-		int64_t q = sb_json_int(json_object_get(x, "cancelledQuantity"),
-					0);
+		int64_t q =
+			sb_json_int(json_object_get(x, "cancelledQuantity"), 0);
 		const char *code =
 			sb_json_str(json_object_get(x, "cancelCode"), NULL);
 		json_t *line;
 		int64_t before;
 
-		if (q < 1 || (!has_item_id(x) &&
-			       !json_object_get(x, "lineNumber"))) {
+		if (q < 1 ||
+		    (!has_item_id(x) && !json_object_get(x, "lineNumber"))) {
 			rc = refuse(msgs, "MISSING_FIELD",
 				    "line %s%lld needs cancelledQuantity >= 1 "
 				    "and an item identifier",
@@ -1007,10 +1016,9 @@ static int
 r_item_cancel(ds_state *ds, sb_request *req, sb_response *resp)
 {
 	json_t *body = sb_req_json(req, NULL), *msgs = json_array();
-	int rc = json_is_object(body)
-			 ? ds_apply_cancel(ds, body, msgs)
-			 : refuse(msgs, "INVALID_BODY",
-				  "the body must be an object");
+	int rc = json_is_object(body) ? ds_apply_cancel(ds, body, msgs)
+				      : refuse(msgs, "INVALID_BODY",
+					       "the body must be an object");
 
 	json_decref(body);
 	if (rc == 0)
@@ -1085,9 +1093,9 @@ ds_apply_inventory(ds_state *ds, json_t *item, int skip, json_t *msgs)
 	if (!json_object_get(ds->items, sku)) {
 		if (skip) {
 			json_array_append_new(
-				msgs, ds_msg("ITEM_SKIPPED", "info",
-					     "sku %s does not exist; skipped",
-					     sku));
+				msgs,
+				ds_msg("ITEM_SKIPPED", "info",
+				       "sku %s does not exist; skipped", sku));
 			return 0;
 		}
 		if (ds_strict(ds, "knownSku"))
@@ -1106,14 +1114,16 @@ ds_apply_inventory(ds_state *ds, json_t *item, int skip, json_t *msgs)
 						"dscoItemId"));
 	cur = json_object_get(rec, "warehouses");
 	json_array_foreach (whs, i, w) {
-		const char *code = json_string_value(json_object_get(w, "code"));
+		const char *code =
+			json_string_value(json_object_get(w, "code"));
 		json_t *slot = NULL, *c;
 		int64_t q = json_is_integer(json_object_get(w, "quantity"))
 				    ? jint(w, "quantity")
 				    : (i == 0 ? json_integer_value(qa) : 0);
 
 		json_array_foreach (cur, k, c)
-			if (strcmp(json_string_value(json_object_get(c, "code")),
+			if (strcmp(json_string_value(
+					   json_object_get(c, "code")),
 				   code) == 0)
 				slot = c;
 		if (!slot) {
@@ -1125,9 +1135,9 @@ ds_apply_inventory(ds_state *ds, json_t *item, int skip, json_t *msgs)
 	json_array_foreach (cur, k, w)
 		total += jint(w, "quantity");
 	set_int(rec, "quantityAvailable", total);
-	json_object_set_new(rec, "lastUpdate",
-			    json_string(ds_iso(when, sizeof(when),
-					       ds_wall_ms())));
+	json_object_set_new(
+		rec, "lastUpdate",
+		json_string(ds_iso(when, sizeof(when), ds_wall_ms())));
 	return 0;
 }
 
@@ -1163,8 +1173,7 @@ ds_apply_invoice(ds_state *ds, json_t *item, json_t *msgs)
 	size_t i;
 
 	if (!json_is_object(item) || !id || !*id)
-		return refuse(msgs, "MISSING_FIELD",
-			      "invoiceId is required");
+		return refuse(msgs, "MISSING_FIELD", "invoiceId is required");
 	if (!json_is_number(json_object_get(item, "totalAmount")))
 		return refuse(msgs, "MISSING_FIELD",
 			      "invoice %s needs totalAmount", id);
@@ -1192,9 +1201,9 @@ ds_apply_invoice(ds_state *ds, json_t *item, json_t *msgs)
 	copy = json_deep_copy(item);
 	json_object_set(copy, "dscoOrderId", json_object_get(o, "dscoOrderId"));
 	json_object_set(copy, "poNumber", json_object_get(o, "poNumber"));
-	json_object_set_new(copy, "dscoCreateDate",
-			    json_string(ds_iso(when, sizeof(when),
-					       ds_wall_ms())));
+	json_object_set_new(
+		copy, "dscoCreateDate",
+		json_string(ds_iso(when, sizeof(when), ds_wall_ms())));
 	json_object_set_new(ds->invoices, id, copy);
 	return 0;
 }
@@ -1249,11 +1258,10 @@ r_warehouses(ds_state *ds, sb_request *req, sb_response *resp)
 
 	json_array_foreach (ds->warehouses, i, w) {
 		if (type && value) {
-			const char *k = strcmp(type, "code") == 0
-						? "code"
-						: strcmp(type, "retailerCode") == 0
-							  ? "retailerCode"
-							  : "warehouseId";
+			const char *k = strcmp(type, "code") == 0 ? "code"
+					: strcmp(type, "retailerCode") == 0
+						? "retailerCode"
+						: "warehouseId";
 
 			if (strcmp(sb_json_str(json_object_get(w, k), ""),
 				   value) != 0)
@@ -1304,8 +1312,8 @@ static const struct {
 	 "POST order/item/cancel"},
 	{"POST", "/order/item/cancel/batch/small", r_item_cancel_batch,
 	 DS_LIM_NONE, "POST order/item/cancel/batch/small"},
-	{"POST", "/inventory/singleItem", r_inventory_single,
-	 DS_LIM_INV_SINGLE, "POST inventory/singleItem"},
+	{"POST", "/inventory/singleItem", r_inventory_single, DS_LIM_INV_SINGLE,
+	 "POST inventory/singleItem"},
 	{"POST", "/inventory/batch/small", r_inventory_batch, DS_LIM_NONE,
 	 "POST inventory/batch/small"},
 	{"GET", "/inventory/log", r_inventory_log, DS_LIM_NONE,
@@ -1326,8 +1334,8 @@ ds_routes_json(void)
 
 	for (i = 0; i < sizeof(ds_routes) / sizeof(ds_routes[0]); i++)
 		if (!ds_in_list(out, ds_routes[i].counter))
-			json_array_append_new(out,
-					      json_string(ds_routes[i].counter));
+			json_array_append_new(
+				out, json_string(ds_routes[i].counter));
 	json_array_append_new(out, json_string("POST /oauth2/token"));
 	return out;
 }
@@ -1431,11 +1439,11 @@ ds_seed_demo(ds_state *ds)
 		json_decref(msgs);
 	}
 	for (i = 0; i < sizeof(pos) / sizeof(pos[0]); i++) {
-		json_t *in = json_pack(
-			"{s:s,s:s,s:[{s:s,s:i,s:f}]}", "poNumber", pos[i].po,
-			"consumerOrderNumber", pos[i].con, "lines", "sku",
-			pos[i].sku1, "quantity", pos[i].q1, "expectedCost",
-			pos[i].c1);
+		json_t *in =
+			json_pack("{s:s,s:s,s:[{s:s,s:i,s:f}]}", "poNumber",
+				  pos[i].po, "consumerOrderNumber", pos[i].con,
+				  "lines", "sku", pos[i].sku1, "quantity",
+				  pos[i].q1, "expectedCost", pos[i].c1);
 
 		if (pos[i].sku2)
 			json_array_append_new(

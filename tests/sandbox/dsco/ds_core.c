@@ -87,8 +87,7 @@ ds_envelope(ds_state *ds, sb_response *resp, int http, const char *status,
 	    const char *request_id, json_t *msgs)
 {
 	char when[40];
-	json_t *rid = request_id ? json_string(request_id)
-				 : ds_request_id(ds);
+	json_t *rid = request_id ? json_string(request_id) : ds_request_id(ds);
 
 	sb_resp_json(resp, http,
 		     json_pack("{s:s,s:o,s:s,s:o}", "status", status,
@@ -99,8 +98,7 @@ ds_envelope(ds_state *ds, sb_response *resp, int http, const char *status,
 }
 
 void
-ds_fail(ds_state *ds, sb_response *resp, const char *code, const char *fmt,
-	...)
+ds_fail(ds_state *ds, sb_response *resp, const char *code, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -267,8 +265,7 @@ ds_scroll_new(ds_state *ds, json_t *items, size_t per, char *id, size_t len)
 	json_object_foreach_safe (ds->scrolls, tmp, k, v)
 		if (sb_json_int(json_object_get(v, "expires_ms"), 0) < now)
 			json_object_del(ds->scrolls, k);
-	snprintf(id, len, "scroll-%lld-%llx",
-		 (long long)++ds->next_request,
+	snprintf(id, len, "scroll-%lld-%llx", (long long)++ds->next_request,
 		 (unsigned long long)(ds_wall_ms() & 0xfffffff));
 	s = json_pack("{s:O,s:i,s:I,s:I}", "items", items, "pos", 0, "per",
 		      (json_int_t)per, "expires_ms",
@@ -328,8 +325,8 @@ kind_log(enum ds_async_kind k)
 }
 
 void
-ds_async_queue(ds_state *ds, enum ds_async_kind kind, json_t *items,
-	       char *rid, size_t len)
+ds_async_queue(ds_state *ds, enum ds_async_kind kind, json_t *items, char *rid,
+	       size_t len)
 {
 	json_t *id = ds_request_id(ds);
 	json_t *e = json_pack("{s:O,s:i,s:I,s:O}", "requestId", id, "kind",
@@ -388,11 +385,11 @@ async_one(ds_state *ds, json_t *e)
 				  "sandbox", "requestId", rid, "results", msgs,
 				  "_ms", (json_int_t)ds_wall_ms()));
 	}
-	json_object_set_new(
-		ds->done, rid,
-		json_pack("{s:s,s:i,s:I,s:I}", "requestId", rid, "log",
-			  (int)which, "first", (json_int_t)first, "count",
-			  (json_int_t)json_array_size(items)));
+	json_object_set_new(ds->done, rid,
+			    json_pack("{s:s,s:i,s:I,s:I}", "requestId", rid,
+				      "log", (int)which, "first",
+				      (json_int_t)first, "count",
+				      (json_int_t)json_array_size(items)));
 }
 
 void
@@ -434,8 +431,7 @@ log_status_ok(const char *filter, json_t *entry)
 }
 
 void
-ds_log_get(ds_state *ds, enum ds_log which, sb_request *req,
-	   sb_response *resp)
+ds_log_get(ds_state *ds, enum ds_log which, sb_request *req, sb_response *resp)
 {
 	const char *rid = sb_req_query(req, "requestId");
 	const char *scroll = sb_req_query(req, "scrollId");
@@ -550,8 +546,9 @@ form_value(const char *body, const char *name, char *buf, size_t len)
 				} else if (p[i] == '%' && i + 2 < l &&
 					   hexval(p[i + 1]) >= 0 &&
 					   hexval(p[i + 2]) >= 0) {
-					buf[o++] = (char)(hexval(p[i + 1]) * 16 +
-							  hexval(p[i + 2]));
+					buf[o++] =
+						(char)(hexval(p[i + 1]) * 16 +
+						       hexval(p[i + 2]));
 					i += 2;
 				} else {
 					buf[o++] = p[i];
@@ -566,12 +563,11 @@ form_value(const char *body, const char *name, char *buf, size_t len)
 }
 
 static void
-oauth_error(sb_response *resp, int status, const char *error,
-	    const char *text)
+oauth_error(sb_response *resp, int status, const char *error, const char *text)
 {
 	sb_resp_json(resp, status,
-		     json_pack("{s:s,s:s}", "error", error,
-			       "error_description", text),
+		     json_pack("{s:s,s:s}", "error", error, "error_description",
+			       text),
 		     NULL);
 }
 
@@ -608,10 +604,9 @@ ds_token(ds_state *ds, sb_request *req, sb_response *resp)
 	snprintf(tok, sizeof(tok), "dsco-at-%lld-%016llx",
 		 (long long)ds->next_token,
 		 (unsigned long long)sb_rng_next(&rng));
-	json_object_set_new(
-		ds->tokens, tok,
-		json_integer((json_int_t)(sb_now_ms() +
-					  ds->token_ttl_s * 1000)));
+	json_object_set_new(ds->tokens, tok,
+			    json_integer((json_int_t)(sb_now_ms() +
+						      ds->token_ttl_s * 1000)));
 	sb_resp_json(resp, 200,
 		     json_pack("{s:s,s:s,s:I}", "access_token", tok,
 			       "token_type", "Bearer", "expires_in",
@@ -704,11 +699,11 @@ ds_fault_reply(sb_platform *pf, int status, sb_request *req, sb_response *resp)
 static const char *const ds_rules[] = {"requireAcknowledged",
 				       "duplicateTracking", "knownSku", NULL};
 static const char *const ds_default_cancel[] = {
-	"CXSS", "CXSD", "CXSN", "CXSB", "CXSI", "CXST", "CXSC", "CXSO",
-	"CXRR", "CXRF", "CXRN", "CXLS", "CXRO", NULL};
+	"CXSS", "CXSD", "CXSN", "CXSB", "CXSI", "CXST", "CXSC",
+	"CXSO", "CXRR", "CXRF", "CXRN", "CXLS", "CXRO", NULL};
 static const char *const ds_default_levels[] = {
-	"ASEE", "ASEP", "ASEL", "ASET", "FECG", "FEHD", "FESP", "FE2D",
-	"FEPO", "ONCG", "PSDD", "UPCG", "UPSV", "UPSP", "USGA", "USPM", NULL};
+	"ASEE", "ASEP", "ASEL", "ASET", "FECG", "FEHD", "FESP", "FE2D", "FEPO",
+	"ONCG", "PSDD", "UPCG", "UPSV", "UPSP", "USGA", "USPM", NULL};
 
 static json_t *
 str_list(const char *const *v)
@@ -723,12 +718,13 @@ str_list(const char *const *v)
 static void
 ds_clear(ds_state *ds)
 {
-	json_t **all[] = {&ds->orders,     &ds->order_ids,    &ds->by_po,
-			  &ds->by_son,     &ds->items,        &ds->inventory,
-			  &ds->warehouses, &ds->invoices,     &ds->pending,
-			  &ds->done,       &ds->tokens,       &ds->scrolls,
-			  &ds->strict,     &ds->cancel_codes, &ds->service_levels,
-			  &ds->logs[0],    &ds->logs[1],      &ds->logs[2]};
+	json_t **all[] = {
+		&ds->orders,     &ds->order_ids,    &ds->by_po,
+		&ds->by_son,     &ds->items,        &ds->inventory,
+		&ds->warehouses, &ds->invoices,     &ds->pending,
+		&ds->done,       &ds->tokens,       &ds->scrolls,
+		&ds->strict,     &ds->cancel_codes, &ds->service_levels,
+		&ds->logs[0],    &ds->logs[1],      &ds->logs[2]};
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -932,14 +928,15 @@ ctl_lines(json_t *order, json_t *in)
 		int hit = !json_is_array(want);
 
 		json_array_foreach (want, j, w) {
-			json_int_t n = json_is_object(w)
-					       ? sb_json_int(json_object_get(
-							     w, "lineNumber"),
-						     -1)
-					       : sb_json_int(w, -1);
+			json_int_t n =
+				json_is_object(w)
+					? sb_json_int(json_object_get(
+							      w, "lineNumber"),
+						      -1)
+					: sb_json_int(w, -1);
 
-			if (n == sb_json_int(json_object_get(l, "lineNumber"),
-					     0))
+			if (n ==
+			    sb_json_int(json_object_get(l, "lineNumber"), 0))
 				hit = 1;
 		}
 		if (hit)
@@ -961,7 +958,8 @@ ctl_request_cancel(ds_state *ds, json_t *in, sb_response *resp)
 	lines = ctl_lines(o, in);
 	json_array_foreach (lines, i, l) {
 		json_object_set_new(l, "cancelRequested", json_true());
-		json_object_set_new(l, "cancelRequestedCode", json_string(code));
+		json_object_set_new(l, "cancelRequestedCode",
+				    json_string(code));
 	}
 	json_decref(lines);
 	json_object_set_new(o, "cancelRequested", json_true());
@@ -989,10 +987,11 @@ ctl_hard_cancel(ds_state *ds, json_t *in, sb_response *resp)
 			continue;
 		json_object_set_new(
 			l, "cancelledQuantity",
-			json_integer(sb_json_int(json_object_get(
-						   l, "cancelledQuantity"),
-					   0) +
-				     rem));
+			json_integer(
+				sb_json_int(
+					json_object_get(l, "cancelledQuantity"),
+					0) +
+				rem));
 		json_object_set_new(l, "cancelCode", json_string(code));
 		json_object_set_new(l, "cancelledReason",
 				    json_string("Cancelled by the retailer"));
@@ -1116,9 +1115,9 @@ ds_control(sb_platform *pf, const char *action, sb_request *req,
 	} else if (strcmp(a, "release") == 0) {
 		/* received -> created: the order reaches the supplier */
 		if ((o = ctl_order(ds, in, resp)) != NULL) {
-			if (strcmp(sb_json_str(json_object_get(o,
-							       "dscoLifecycle"),
-					       ""),
+			if (strcmp(sb_json_str(
+					   json_object_get(o, "dscoLifecycle"),
+					   ""),
 				   "received") == 0) {
 				json_object_set_new(o, "dscoLifecycle",
 						    json_string("created"));
@@ -1143,14 +1142,14 @@ ds_control(sb_platform *pf, const char *action, sb_request *req,
 			json_t *msgs = json_array();
 
 			if (ds_apply_inventory(ds, in, 0, msgs) == 0)
-				sb_resp_json(resp, 200,
-					     json_deep_copy(json_object_get(
-						     ds->inventory,
-						     sb_json_str(json_object_get(
-									 in,
-									 "sku"),
-								 ""))),
-					     NULL);
+				sb_resp_json(
+					resp, 200,
+					json_deep_copy(json_object_get(
+						ds->inventory,
+						sb_json_str(json_object_get(
+								    in, "sku"),
+							    ""))),
+					NULL);
 			else
 				sb_resp_json(resp, 400,
 					     json_pack("{s:O}", "error", msgs),
