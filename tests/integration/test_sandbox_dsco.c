@@ -714,6 +714,92 @@ test_ds__received_orders_are_hidden_until_released(void **state)
 	json_decref(o);
 }
 
+/* The URL-encoded form of a stream position (it holds '/'). */
+static const char *
+enc(char *buf, size_t len, const char *s)
+{
+	size_t o = 0;
+
+	for (; *s && o + 4 < len; s++) {
+		if (*s == '/')
+			o += (size_t)snprintf(buf + o, len - o, "%%2F");
+		else
+			buf[o++] = *s;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static void
+test_ds__order_stream(void **state)
+{
+	char path[512], id[80], pos[128], epos[256];
+	json_t *j, *ev;
+
+	(void)state;
+	po("ST-1", two_lines, 60);
+	j = ds("POST", "/stream",
+	       "{\"objectType\":\"order\",\"description\":\"t\",\"query\":"
+	       "{\"queryType\":\"order\",\"dscoLifecycle\":[\"created\","
+	       "\"acknowledged\"]}}",
+	       201);
+	snprintf(id, sizeof(id), "%s", jstr(j, "id"));
+	snprintf(pos, sizeof(pos), "%s",
+		 jstr(json_array_get(json_object_get(j, "partitions"), 0),
+		      "position"));
+	json_decref(j);
+	/* a new stream starts at the tip: nothing yet */
+	snprintf(path, sizeof(path), "/stream/%s/0/%s", id,
+		 enc(epos, sizeof(epos), pos));
+	j = ds("GET", path, NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(j, "events")), 0);
+	json_decref(j);
+	/* a change after it shows, with its reason and the order now */
+	po("ST-2", two_lines, 0);
+	ack(po("ST-3", two_lines, 0));
+	j = ds("GET", path, NULL, 200);
+	ev = json_object_get(j, "events");
+	assert_int_equal(json_array_size(ev), 3);
+	assert_string_equal(
+		jstr(json_object_get(json_array_get(ev, 2), "payload"),
+		     "dscoLifecycle"),
+		"acknowledged");
+	assert_string_equal(jstr(json_array_get(ev, 2), "eventReasons"),
+			    "update_status_lifecycle");
+	/* checkpoint after the first: the next read starts there */
+	snprintf(pos, sizeof(pos), "%s", jstr(json_array_get(ev, 0), "id"));
+	json_decref(j);
+	snprintf(path, sizeof(path), "/stream/%s/0/%s", id,
+		 enc(epos, sizeof(epos), pos));
+	json_decref(ds("PUT", path, NULL, 200));
+	snprintf(path, sizeof(path), "/stream?id=%s", id);
+	j = ds("GET", path, NULL, 200);
+	assert_string_equal(
+		jstr(json_array_get(json_object_get(json_array_get(j, 0),
+						    "partitions"),
+				    0),
+		     "position"),
+		pos);
+	json_decref(j);
+	snprintf(path, sizeof(path), "/stream/%s/0/%s", id,
+		 enc(epos, sizeof(epos), pos));
+	j = ds("GET", path, NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(j, "events")), 2);
+	json_decref(j);
+	/* sync: every matching order once more, for this stream */
+	snprintf(path, sizeof(path), "/stream/%s", id);
+	json_decref(ds("POST", path, "{\"operationType\":\"sync\"}", 202));
+	snprintf(path, sizeof(path), "/stream/%s/0/%s", id,
+		 enc(epos, sizeof(epos), pos));
+	j = ds("GET", path, NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(j, "events")), 5);
+	assert_string_equal(
+		jstr(json_array_get(json_object_get(j, "events"), 4), "source"),
+		"sync");
+	json_decref(j);
+	json_decref(ds("GET", "/stream/nope/0/0", NULL, 404));
+}
+
 static void
 test_ds__retailer_cancels(void **state)
 {
@@ -1015,6 +1101,7 @@ main(void)
 			test_ds__received_orders_are_hidden_until_released,
 			reset),
 		cmocka_unit_test_setup(test_ds__retailer_cancels, reset),
+		cmocka_unit_test_setup(test_ds__order_stream, reset),
 		cmocka_unit_test_setup(test_ds__inventory, reset),
 		cmocka_unit_test_setup(test_ds__invoices, reset),
 		cmocka_unit_test_setup(test_ds__rate_limit_429, reset),

@@ -52,12 +52,15 @@ typedef struct ds_state {
 	json_t *warehouses;         /* [Warehouse] */
 	json_t *invoices;           /* {"invoiceId": invoice} */
 	json_t *logs[DS_LOG_COUNT]; /* [log entry], oldest first */
-	json_t *pending;      /* [{requestId, kind, due_ms, payload}] FIFO */
-	json_t *done;         /* {"requestId": {"log": n, "count": n}} */
-	json_t *tokens;       /* {"access token": expiry, monotonic ms} */
-	json_t *scrolls;      /* {"scrollId": {items, pos, per, expires_ms}} */
-	json_t *strict;       /* {"rule": false} relaxes an UNCONFIRMED rule */
-	json_t *cancel_codes; /* [code] accepted by item cancels */
+	json_t *pending; /* [{requestId, kind, due_ms, payload}] FIFO */
+	json_t *done;    /* {"requestId": {"log": n, "count": n}} */
+	json_t *tokens;  /* {"access token": expiry, monotonic ms} */
+	json_t *scrolls; /* {"scrollId": {items, pos, per, expires_ms}} */
+	json_t *strict;  /* {"rule": false} relaxes an UNCONFIRMED rule */
+	json_t *streams; /* {"id": Stream, with "_query"} */
+	json_t *events;  /* [{id, order, reasons, source, stream?}] */
+	int64_t next_event, last_event_ms, next_stream;
+	json_t *cancel_codes;   /* [code] accepted by item cancels */
 	json_t *service_levels; /* [code] accepted on a package */
 	int observed_forms;     /* orderType "dropship" as seen on the wire */
 	int64_t async_delay_ms; /* queue to change log; 0 = at once */
@@ -114,8 +117,9 @@ json_t *ds_order_by_key(ds_state *ds, const char *key, const char *value);
 json_t *ds_order_of(ds_state *ds, json_t *obj);
 /* A copy without internal fields; new reference. */
 json_t *ds_order_render(json_t *order);
-/* Mark an order changed now. */
-void ds_order_touch(json_t *order);
+/* Mark an order changed now; reason is the stream event reason
+ * ("create", "add_shipment", ...). */
+void ds_order_touch(ds_state *ds, json_t *order, const char *reason);
 /* Recompute line and order statuses after a change. */
 void ds_order_settle(json_t *order);
 /* Create a PO from the control API's description; borrowed order or NULL
@@ -165,6 +169,14 @@ json_t *ds_scroll_page(ds_state *ds, json_t *scroll, int *more);
  */
 int ds_gate(ds_state *ds, sb_request *req, sb_response *resp,
 	    enum ds_limit lim);
+
+/* ---- streams (ds_stream.c) ---------------------------------------------- */
+/* Record a change of order for the order streams. */
+void ds_event_add(ds_state *ds, json_t *order, const char *reason);
+/* Answer /stream and /stream/...; 0 when path is not a stream route. */
+int ds_stream_handle(ds_state *ds, sb_request *req, sb_response *resp);
+/* Stream route counter keys, appended to arr. */
+void ds_stream_routes(json_t *arr);
 
 /* ---- api ---------------------------------------------------------------- */
 void ds_api_handle(ds_state *ds, sb_request *req, sb_response *resp);

@@ -72,7 +72,7 @@ ds_order_render(json_t *order)
 }
 
 void
-ds_order_touch(json_t *order)
+ds_order_touch(ds_state *ds, json_t *order, const char *reason)
 {
 	char when[40];
 	int64_t now = ds_wall_ms();
@@ -83,6 +83,7 @@ ds_order_touch(json_t *order)
 	json_object_set_new(order, "_updated_ms", json_integer(now));
 	json_object_set_new(order, "dscoLastUpdate",
 			    json_string(ds_iso(when, sizeof(when), now)));
+	ds_event_add(ds, order, reason);
 }
 
 static int64_t
@@ -313,6 +314,7 @@ ds_order_create(ds_state *ds, json_t *in, const char **err)
 	json_object_set_new(ds->orders, id, o);
 	json_array_append_new(ds->order_ids, json_string(id));
 	json_object_set_new(ds->by_po, po, json_string(id));
+	ds_event_add(ds, o, "create");
 	return o;
 }
 
@@ -601,7 +603,7 @@ ds_apply_ack(ds_state *ds, json_t *item, json_t *msgs)
 				      ds_msg("ALREADY_ACKNOWLEDGED", "info",
 					     "order already %s", life));
 	}
-	ds_order_touch(o);
+	ds_order_touch(ds, o, "update_status_lifecycle");
 	return 0;
 }
 
@@ -893,7 +895,7 @@ ds_apply_shipment(ds_state *ds, json_t *item, json_t *msgs)
 	json_array_foreach (ships, i, s)
 		shipment_apply(ds, o, s);
 	ds_order_settle(o);
-	ds_order_touch(o);
+	ds_order_touch(ds, o, "add_shipment");
 	return 0;
 }
 
@@ -1008,7 +1010,7 @@ ds_apply_cancel(ds_state *ds, json_t *item, json_t *msgs)
 		ds_line_activity(line, "cancel", q, why);
 	}
 	ds_order_settle(o);
-	ds_order_touch(o);
+	ds_order_touch(ds, o, "update_status_lifecycle");
 	return 0;
 }
 
@@ -1337,6 +1339,7 @@ ds_routes_json(void)
 			json_array_append_new(
 				out, json_string(ds_routes[i].counter));
 	json_array_append_new(out, json_string("POST /oauth2/token"));
+	ds_stream_routes(out);
 	return out;
 }
 
@@ -1359,6 +1362,8 @@ ds_api_handle(ds_state *ds, sb_request *req, sb_response *resp)
 	 * for /order/changelog with a bearer header); without one, its
 	 * "Missing Authentication Token".  Both UNCONFIRMED in detail.
 	 */
+	if (ds_stream_handle(ds, req, resp))
+		return;
 	req->endpoint = "unknown";
 	if (sb_req_header(req, "Authorization"))
 		ds_message(resp, 403,

@@ -757,6 +757,11 @@ ds_reset(sb_platform *pf, int demo)
 	ds->tokens = json_object();
 	ds->scrolls = json_object();
 	ds->strict = json_object();
+	ds->streams = json_object();
+	ds->events = json_array();
+	ds->next_event = 0;
+	ds->last_event_ms = 0;
+	ds->next_stream = 0;
 	ds->cancel_codes = str_list(ds_default_cancel);
 	ds->service_levels = str_list(ds_default_levels);
 	for (i = 0; i < DS_LOG_COUNT; i++)
@@ -822,12 +827,13 @@ ds_state_json(sb_platform *pf)
 	logs = json_pack("{s:O,s:O,s:O}", "order", ds->logs[DS_LOG_ORDER],
 			 "inventory", ds->logs[DS_LOG_INVENTORY], "invoice",
 			 ds->logs[DS_LOG_INVOICE]);
-	return json_pack("{s:o,s:O,s:O,s:O,s:O,s:o,s:I,s:o}", "orders",
+	return json_pack("{s:o,s:O,s:O,s:O,s:O,s:o,s:I,s:o,s:O,s:I}", "orders",
 			 strip_map(ds->orders), "items", ds->items, "inventory",
 			 ds->inventory, "warehouses", ds->warehouses,
 			 "invoices", ds->invoices, "logs", logs, "pending",
 			 (json_int_t)json_array_size(ds->pending), "config",
-			 config_json(ds));
+			 config_json(ds), "streams", ds->streams, "events",
+			 (json_int_t)json_array_size(ds->events));
 }
 
 static void
@@ -964,7 +970,7 @@ ctl_request_cancel(ds_state *ds, json_t *in, sb_response *resp)
 	json_decref(lines);
 	json_object_set_new(o, "cancelRequested", json_true());
 	json_object_set_new(o, "cancelRequestedCode", json_string(code));
-	ds_order_touch(o);
+	ds_order_touch(ds, o, "update_order_info");
 	sb_resp_json(resp, 200, ds_order_render(o), NULL);
 }
 
@@ -999,7 +1005,7 @@ ctl_hard_cancel(ds_state *ds, json_t *in, sb_response *resp)
 	}
 	json_decref(lines);
 	ds_order_settle(o);
-	ds_order_touch(o);
+	ds_order_touch(ds, o, "update_status_lifecycle");
 	sb_resp_json(resp, 200, ds_order_render(o), NULL);
 }
 
@@ -1121,7 +1127,7 @@ ds_control(sb_platform *pf, const char *action, sb_request *req,
 				   "received") == 0) {
 				json_object_set_new(o, "dscoLifecycle",
 						    json_string("created"));
-				ds_order_touch(o);
+				ds_order_touch(ds, o, "create");
 			}
 			sb_resp_json(resp, 200, ds_order_render(o), NULL);
 		}
