@@ -724,7 +724,8 @@ ds_clear(ds_state *ds)
 		&ds->warehouses, &ds->invoices,     &ds->pending,
 		&ds->done,       &ds->tokens,       &ds->scrolls,
 		&ds->strict,     &ds->cancel_codes, &ds->service_levels,
-		&ds->logs[0],    &ds->logs[1],      &ds->logs[2]};
+		&ds->logs[0],    &ds->logs[1],      &ds->logs[2],
+		&ds->streams,    &ds->events};
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
