@@ -1085,6 +1085,50 @@ ctl_quota(ds_state *ds, json_t *in, sb_response *resp)
 	sb_resp_json(resp, 200, json_object(), NULL);
 }
 
+/*
+ * Many POs at once for benchmarks: {count, prefix?, template?} where
+ * template is an `orders` body without poNumber (default: one line of
+ * the first catalogue SKU); poNumbers are prefix-000001...
+ */
+static void
+ctl_orders_bulk(ds_state *ds, json_t *in, sb_response *resp)
+{
+	int64_t n = sb_json_int(json_object_get(in, "count"), 0), i;
+	const char *prefix = sb_json_str(json_object_get(in, "prefix"), "BULK");
+	json_t *tpl = json_object_get(in, "template"), *body;
+	const char *err = NULL;
+	char po[160];
+
+	if (n < 1 || n > 100000) {
+		ctl_err(resp, 400, "count must be 1..100000");
+		return;
+	}
+	body = json_is_object(tpl) ? json_deep_copy(tpl) : json_object();
+	if (!json_object_get(body, "lines")) {
+		const char *sku =
+			json_object_iter_key(json_object_iter(ds->items));
+
+		json_object_set_new(body, "lines",
+				    json_pack("[{s:s,s:i,s:f}]", "sku",
+					      sku ? sku : "SKU-1", "quantity",
+					      1, "expectedCost", 5.0));
+	}
+	for (i = 1; i <= n; i++) {
+		snprintf(po, sizeof(po), "%s-%06lld", prefix, (long long)i);
+		json_object_set_new(body, "poNumber", json_string(po));
+		if (!ds_order_create(ds, body, &err)) {
+			json_decref(body);
+			ctl_err(resp, 400, err);
+			return;
+		}
+	}
+	json_decref(body);
+	sb_resp_json(resp, 200,
+		     json_pack("{s:I,s:I}", "created", (json_int_t)n, "orders",
+			       (json_int_t)json_array_size(ds->order_ids)),
+		     NULL);
+}
+
 static void
 ds_control(sb_platform *pf, const char *action, sb_request *req,
 	   sb_response *resp)
@@ -1106,6 +1150,8 @@ ds_control(sb_platform *pf, const char *action, sb_request *req,
 			sb_resp_json(resp, 200, ds_order_render(o), NULL);
 	} else if (strcmp(a, "orders") == 0) {
 		sb_resp_json(resp, 200, strip_map(ds->orders), NULL);
+	} else if (strcmp(a, "orders-bulk") == 0) {
+		ctl_orders_bulk(ds, in, resp);
 	} else if (strcmp(a, "order") == 0) {
 		/* GET with ?dscoOrderId= or ?poNumber= */
 		json_t *q = json_object();
