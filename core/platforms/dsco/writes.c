@@ -611,7 +611,7 @@ int
 ps_dsco_invoice_send(ps_dsco *d, const ps_dsco_invoice *inv)
 {
 	json_t *o = json_object(), *lines = json_array(), *ship = NULL;
-	char what[200], ref[160];
+	char what[240], ref[160];
 	size_t i;
 	int error = 0;
 
