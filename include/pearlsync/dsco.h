@@ -331,8 +331,8 @@ int ps_dsco_orders_foreach(int *out_more, int64_t *out_until, ps_dsco *d,
  * ps_dsco_orders_list - the same, into *out (at most max orders, 0: no
  * cap; out->more as *out_more above).
  */
-int ps_dsco_orders_list(ps_dsco_order_list *out, int64_t *out_until,
-			ps_dsco *d, const ps_dsco_order_query *q, size_t max);
+int ps_dsco_orders_list(ps_dsco_order_list *out, int64_t *out_until, ps_dsco *d,
+			const ps_dsco_order_query *q, size_t max);
 
 /* How an order (or a request naming one) is identified. */
 typedef enum ps_dsco_key {
@@ -348,7 +348,8 @@ typedef enum ps_dsco_key {
 int ps_dsco_order_get(ps_dsco_order *out, ps_dsco *d, ps_dsco_key key,
 		      const char *value);
 
-/* ---- writes --------------------------------------------------------------- */
+/* ---- writes ---------------------------------------------------------------
+ */
 
 /*
  * An order named in a write: the fields set are all sent; at least one.
@@ -465,7 +466,8 @@ int ps_dsco_items_cancel(ps_dsco_outcome *out, ps_dsco *d,
 int ps_dsco_items_cancel_batch(char **out_request_id, ps_dsco *d,
 			       const ps_dsco_cancel *c, size_t n);
 
-/* ---- inventory ------------------------------------------------------------ */
+/* ---- inventory ------------------------------------------------------------
+ */
 
 typedef enum ps_dsco_stock_status {
 	PS_DSCO_STOCK_AUTO = 0, /* in-stock when quantity > 0, else out */
@@ -505,7 +507,8 @@ int ps_dsco_inventory_batch(char **out_request_id, ps_dsco *d,
 			    const ps_dsco_stock_item *items, size_t n,
 			    int skip_unknown);
 
-/* ---- invoices ------------------------------------------------------------- */
+/* ---- invoices -------------------------------------------------------------
+ */
 
 typedef struct ps_dsco_invoice_line {
 	int64_t line_number; /* 0: not sent */
@@ -536,7 +539,8 @@ typedef struct ps_dsco_invoice {
 /* ps_dsco_invoice_send - POST /invoice (synchronous, 201). */
 int ps_dsco_invoice_send(ps_dsco *d, const ps_dsco_invoice *inv);
 
-/* ---- change logs ---------------------------------------------------------- */
+/* ---- change logs ----------------------------------------------------------
+ */
 
 typedef enum ps_dsco_log_kind {
 	PS_DSCO_LOG_ORDER = 0, /* /order/log: acks, shipments, cancels */
@@ -586,7 +590,8 @@ int ps_dsco_request_follow(ps_dsco_outcome *out, ps_dsco *d,
 			   ps_dsco_log_kind kind, const char *request_id,
 			   const ps_dsco_follow_options *opts);
 
-/* ---- reference lists ------------------------------------------------------ */
+/* ---- reference lists ------------------------------------------------------
+ */
 
 typedef struct ps_dsco_warehouse {
 	const char *warehouse_id; /* DSCO's id */
@@ -625,7 +630,8 @@ const ps_dsco_code *ps_dsco_service_levels(size_t *out_n);
  */
 const ps_dsco_code *ps_dsco_cancel_codes(size_t *out_n);
 
-/* ---- dates ---------------------------------------------------------------- */
+/* ---- dates ----------------------------------------------------------------
+ */
 
 /*
  * ps_dsco_date_parse - ISO-8601 as DSCO writes it ("2025-11-06T23:02:30

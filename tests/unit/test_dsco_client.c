@@ -35,7 +35,7 @@
 
 #define JSON_HDR "Content-Type: application/json\n"
 #define TOKEN_REPLY(t)                                                         \
-	"{\"access_token\":\"" t "\",\"token_type\":\"Bearer\","              \
+	"{\"access_token\":\"" t "\",\"token_type\":\"Bearer\","               \
 	"\"expires_in\":3600}"
 
 typedef struct fixture {
@@ -201,7 +201,8 @@ assert_no_secret(const char *s)
 	assert_null(strstr(s, LEGACY));
 }
 
-/* ---- token ---------------------------------------------------------------- */
+/* ---- token ----------------------------------------------------------------
+ */
 
 static void
 test_dsco__token_form_body_and_bearer(void **state)
@@ -304,8 +305,9 @@ test_dsco__token_refused_names_client_not_secret(void **state)
 	fixture *f = *state;
 	char *name = NULL;
 
-	reply_json(f, 401, "{\"error\":\"invalid_client\",\"error_description\""
-			   ":\"bad credentials for " SECRET "\"}");
+	reply_json(f, 401,
+		   "{\"error\":\"invalid_client\",\"error_description\""
+		   ":\"bad credentials for " SECRET "\"}");
 	assert_int_equal(ps_dsco_check_connection(&name, f->d), PS_EAUTH);
 	assert_int_equal(mock_server_request_count(f->m), 1);
 	assert_non_null(strstr(ps_error_last(), "invalid_client"));
@@ -354,7 +356,8 @@ test_dsco__new_refuses_missing_settings(void **state)
 	assert_non_null(strstr(ps_error_last(), "dsco.token"));
 }
 
-/* ---- retries -------------------------------------------------------------- */
+/* ---- retries --------------------------------------------------------------
+ */
 
 static void
 token_first(fixture *f)
@@ -379,9 +382,10 @@ test_dsco__retry_rules(void **state)
 
 	/* 400: never retried */
 	mock_server_clear(f->m);
-	reply_json(f, 400, "{\"status\":\"failure\",\"messages\":[{\"code\":"
-			   "\"BAD\",\"severity\":\"error\",\"description\":"
-			   "\"nope\"}]}");
+	reply_json(f, 400,
+		   "{\"status\":\"failure\",\"messages\":[{\"code\":"
+		   "\"BAD\",\"severity\":\"error\",\"description\":"
+		   "\"nope\"}]}");
 	assert_int_equal(ps_dsco_check_connection(&name, f->d), PS_EDATA);
 	assert_int_equal(mock_server_request_count(f->m), 1);
 	assert_non_null(strstr(ps_error_last(), "BAD: nope"));
@@ -422,11 +426,13 @@ test_dsco__retry_rules(void **state)
 	assert_int_equal(mock_server_request_count(f->m), PS_DSCO_RETRY_MAX);
 }
 
-/* ---- orders --------------------------------------------------------------- */
+/* ---- orders ---------------------------------------------------------------
+ */
 
 /* The real order shape (reference digest §4.4), with extra fields. */
 static const char real_order[] =
-	"{\"dscoOrderId\":\"1022178919\",\"poNumber\":\"BOX.75546037.69931481\","
+	"{\"dscoOrderId\":\"1022178919\",\"poNumber\":\"BOX.75546037."
+	"69931481\","
 	"\"consumerOrderNumber\":\"C-889\",\"dscoLifecycle\":\"acknowledged\","
 	"\"dscoStatus\":\"shipment_pending\",\"orderType\":\"dropship\","
 	"\"testFlag\":false,\"currencyCode\":\"USD\","
@@ -497,8 +503,8 @@ test_dsco__order_parse_real_shape(void **state)
 	assert_null(o.trading_partner_name);
 	assert_int_equal(ps_dsco_date_parse(&ms, "2025-11-06T23:02:30Z"), 0);
 	assert_int_equal(o.created, ms);
-	assert_int_equal(o.last_update, ms + (2 * 3600 + 12 * 60 + 30) * 1000LL +
-						 250);
+	assert_int_equal(o.last_update,
+			 ms + (2 * 3600 + 12 * 60 + 30) * 1000LL + 250);
 	assert_int_equal(ps_dsco_date_parse(&ms, "2025-11-10T05:00:00Z"), 0);
 	assert_int_equal(o.ship_by, ms);
 	assert_string_equal(o.requested_service_level, "GCG");
@@ -546,9 +552,9 @@ test_dsco__order_parse_real_shape(void **state)
 
 	/* not found */
 	mock_server_reply(f->m, 404, JSON_HDR, "{\"message\":\"Not Found\"}");
-	assert_int_equal(ps_dsco_order_get(&o, f->d, PS_DSCO_KEY_PO_NUMBER,
-					   "PO 1&2"),
-			 PS_ENOTFOUND);
+	assert_int_equal(
+		ps_dsco_order_get(&o, f->d, PS_DSCO_KEY_PO_NUMBER, "PO 1&2"),
+		PS_ENOTFOUND);
 	assert_string_equal(req(f, 2)->query,
 			    "orderKey=poNumber&value=PO%201%262");
 }
@@ -592,8 +598,8 @@ test_dsco__orders_paged_by_scroll_id(void **state)
 	int64_t until = 0;
 
 	token_first(f);
-	snprintf(page, sizeof(page), "{\"scrollId\":\"s/1+\",\"orders\":[%s,%s]}",
-		 o1, o2);
+	snprintf(page, sizeof(page),
+		 "{\"scrollId\":\"s/1+\",\"orders\":[%s,%s]}", o1, o2);
 	reply_json(f, 200, page);
 	snprintf(page, sizeof(page), "{\"scrollId\":\"s2\",\"orders\":[%s]}",
 		 o3);
@@ -605,9 +611,9 @@ test_dsco__orders_paged_by_scroll_id(void **state)
 	q.until = T0; /* too late: DSCO wants 5 s in the past */
 	q.statuses = PS_DSCO_STATUS_BIT(PS_DSCO_STATUS_CREATED) |
 		     PS_DSCO_STATUS_BIT(PS_DSCO_STATUS_SHIPMENT_PENDING);
-	assert_int_equal(ps_dsco_orders_foreach(&more, &until, f->d, &q, 0,
-						collect, &b),
-			 0);
+	assert_int_equal(
+		ps_dsco_orders_foreach(&more, &until, f->d, &q, 0, collect, &b),
+		0);
 	assert_string_equal(ps_conn__buf_str(&b), "1,2,3,");
 	assert_int_equal(more, 0);
 	assert_int_equal(until, T0 - 5000);
@@ -633,14 +639,13 @@ test_dsco__orders_paged_by_scroll_id(void **state)
 
 		q.window = PS_DSCO_WINDOW_CREATED;
 		q.until = 0;
-		assert_int_equal(ps_dsco_orders_list(&l, NULL, f->d, &q, 2),
-				 0);
+		assert_int_equal(ps_dsco_orders_list(&l, NULL, f->d, &q, 2), 0);
 		assert_int_equal(l.count, 2);
 		assert_int_equal(l.more, 1);
 		assert_string_equal(l.items[1].dsco_order_id, "2");
 		assert_int_equal(mock_server_request_count(f->m), 1);
-		assert_non_null(strstr(req(f, 0)->query,
-				       "ordersCreatedSince="));
+		assert_non_null(
+			strstr(req(f, 0)->query, "ordersCreatedSince="));
 		ps_dsco_order_list_dispose(&l);
 	}
 	free(o1);
@@ -656,15 +661,17 @@ test_dsco__order_page_with_bad_order_names_it(void **state)
 	ps_dsco_order_list l;
 
 	token_first(f);
-	reply_json(f, 200, "{\"orders\":[{\"dscoOrderId\":\"555\","
-			   "\"poNumber\":\"P\",\"lineItems\":[]}]}");
+	reply_json(f, 200,
+		   "{\"orders\":[{\"dscoOrderId\":\"555\","
+		   "\"poNumber\":\"P\",\"lineItems\":[]}]}");
 	q.since = T0 - 60000;
 	assert_int_equal(ps_dsco_orders_list(&l, NULL, f->d, &q, 0), PS_EDATA);
 	assert_non_null(strstr(ps_error_last(), "DSCO order 555"));
 	assert_null(l.items);
 }
 
-/* ---- writes --------------------------------------------------------------- */
+/* ---- writes ---------------------------------------------------------------
+ */
 
 static void
 test_dsco__shipment_body(void **state)
@@ -673,8 +680,8 @@ test_dsco__shipment_body(void **state)
 	const ps_dsco_ship_line lines[] = {{1, "JAX-FA-076-DS", NULL, NULL, 1},
 					   {0, NULL, NULL, "1296623850", 2}};
 	ps_dsco_ship_package pkg = {0};
-	ps_dsco_shipment s = {{"1022178919", "BOX.75546037.69931481", NULL},
-			      &pkg, 1};
+	ps_dsco_shipment s = {
+		{"1022178919", "BOX.75546037.69931481", NULL}, &pkg, 1};
 	int64_t shipped;
 
 	assert_int_equal(ps_dsco_date_parse(&shipped, "2025-11-11T22:38:59Z"),
@@ -703,16 +710,19 @@ test_dsco__shipment_body(void **state)
 		"\"BOX.75546037.69931481\",\"shipments\":[{\"trackingNumber\":"
 		"\"9400150899562158461951\",\"shipDate\":"
 		"\"2025-11-11T22:38:59.000Z\",\"shipCarrier\":\"USPS\","
-		"\"shipMethod\":\"Ground Advantage\",\"shippingServiceLevelCode\":"
+		"\"shipMethod\":\"Ground "
+		"Advantage\",\"shippingServiceLevelCode\":"
 		"\"USGA\",\"warehouseCode\":\"WH01\",\"shipCost\":4.25,"
 		"\"lineItems\":[{\"lineNumber\":1,\"sku\":\"JAX-FA-076-DS\","
-		"\"quantity\":1},{\"dscoItemId\":\"1296623850\",\"quantity\":2}]"
+		"\"quantity\":1},{\"dscoItemId\":\"1296623850\",\"quantity\":2}"
+		"]"
 		"}]}");
 
 	/* refused: the order and DSCO's messages in the detail */
-	reply_json(f, 400, "{\"status\":\"failure\",\"messages\":[{\"code\":"
-			   "\"INVALID_SHIP_METHOD\",\"severity\":\"error\","
-			   "\"description\":\"GCG is not a package code\"}]}");
+	reply_json(f, 400,
+		   "{\"status\":\"failure\",\"messages\":[{\"code\":"
+		   "\"INVALID_SHIP_METHOD\",\"severity\":\"error\","
+		   "\"description\":\"GCG is not a package code\"}]}");
 	assert_int_equal(ps_dsco_shipment_send(f->d, &s), PS_EDATA);
 	assert_non_null(strstr(ps_error_last(),
 			       "DSCO order 1022178919: shipment refused: "
@@ -733,8 +743,9 @@ test_dsco__acknowledge_and_follow(void **state)
 	char *rid = NULL;
 
 	token_first(f);
-	reply_json(f, 202, "{\"status\":\"pending\",\"requestId\":\"r-77\","
-			   "\"eventDate\":\"2025-11-06T23:05:00Z\"}");
+	reply_json(f, 202,
+		   "{\"status\":\"pending\",\"requestId\":\"r-77\","
+		   "\"eventDate\":\"2025-11-06T23:05:00Z\"}");
 	assert_int_equal(ps_dsco_orders_acknowledge(&rid, f->d, &ack, 1), 0);
 	assert_string_equal(rid, "r-77");
 	assert_string_equal(req(f, 1)->path, "/api/v3/order/acknowledge");
@@ -744,9 +755,10 @@ test_dsco__acknowledge_and_follow(void **state)
 
 	/* processing, then completed with a success */
 	reply_json(f, 200, "{\"status\":\"PROCESSING\",\"logs\":[]}");
-	reply_json(f, 200, "{\"status\":\"COMPLETED\",\"logs\":[{\"payload\":"
-			   "{\"id\":\"1022178919\"},\"status\":\"success\","
-			   "\"requestId\":\"r-77\",\"results\":[]}]}");
+	reply_json(f, 200,
+		   "{\"status\":\"COMPLETED\",\"logs\":[{\"payload\":"
+		   "{\"id\":\"1022178919\"},\"status\":\"success\","
+		   "\"requestId\":\"r-77\",\"results\":[]}]}");
 	f->slept = 0;
 	assert_int_equal(ps_dsco_request_follow(&out, f->d, PS_DSCO_LOG_ORDER,
 						rid, NULL),
@@ -843,8 +855,9 @@ test_dsco__inventory_bodies(void **state)
 	assert_null(req(f, 2)->query);
 
 	/* a 202 saying failure is a refusal */
-	reply_json(f, 202, "{\"status\":\"failure\",\"requestId\":\"x\","
-			   "\"messages\":[{\"code\":\"TOO_BIG\"}]}");
+	reply_json(f, 202,
+		   "{\"status\":\"failure\",\"requestId\":\"x\","
+		   "\"messages\":[{\"code\":\"TOO_BIG\"}]}");
 	assert_int_equal(ps_dsco_inventory_batch(&rid, f->d, items, 1, 0),
 			 PS_EDATA);
 	assert_null(rid);
@@ -865,9 +878,9 @@ test_dsco__invoice_and_cancel_bodies(void **state)
 
 	inv.invoice_id = "INV-20045";
 	inv.order.po_number = "BOX.75546037.69931481";
-	assert_int_equal(ps_dsco_date_parse(&inv.invoice_date,
-					    "2025-11-12T00:00:00Z"),
-			 0);
+	assert_int_equal(
+		ps_dsco_date_parse(&inv.invoice_date, "2025-11-12T00:00:00Z"),
+		0);
 	inv.currency = "USD";
 	inv.total = 196500;
 	inv.subtotal = 154000;
@@ -916,7 +929,8 @@ test_dsco__invoice_and_cancel_bodies(void **state)
 	ps_dsco_outcome_dispose(&out);
 }
 
-/* ---- reference lists, rate, dates ----------------------------------------- */
+/* ---- reference lists, rate, dates -----------------------------------------
+ */
 
 static void
 test_dsco__warehouses_and_tables(void **state)
@@ -928,11 +942,13 @@ test_dsco__warehouses_and_tables(void **state)
 	int found = 0;
 
 	token_first(f);
-	reply_json(f, 200, "{\"scrollId\":\"w1\",\"warehouses\":[{"
-			   "\"warehouseId\":1001,\"code\":\"WH01\",\"name\":"
-			   "\"Main\",\"status\":\"active\",\"extra\":1}]}");
-	reply_json(f, 200, "{\"warehouses\":[{\"warehouseId\":\"1002\","
-			   "\"code\":\"WH02\",\"name\":\"East\"}]}");
+	reply_json(f, 200,
+		   "{\"scrollId\":\"w1\",\"warehouses\":[{"
+		   "\"warehouseId\":1001,\"code\":\"WH01\",\"name\":"
+		   "\"Main\",\"status\":\"active\",\"extra\":1}]}");
+	reply_json(f, 200,
+		   "{\"warehouses\":[{\"warehouseId\":\"1002\","
+		   "\"code\":\"WH02\",\"name\":\"East\"}]}");
 	assert_int_equal(ps_dsco_warehouses_list(&l, f->d), 0);
 	assert_int_equal(l.count, 2);
 	assert_string_equal(l.items[0].warehouse_id, "1001");

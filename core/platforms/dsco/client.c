@@ -133,8 +133,7 @@ ps_dsco_date_parse(int64_t *out, const char *text)
 	*out = t * 1000 + ms;
 	return 0;
 bad:
-	return ps_error_set(PS_EPARSE, "'%.40s' is not an ISO-8601 date",
-			    text);
+	return ps_error_set(PS_EPARSE, "'%.40s' is not an ISO-8601 date", text);
 }
 
 char *
@@ -220,8 +219,8 @@ ps_dsco__messages(char **out, const json_t *messages)
 		if (json_is_string(desc)) {
 			ps_conn__buf_add(&b, json_string_value(desc));
 		} else if (desc != NULL && !json_is_null(desc)) {
-			char *t = json_dumps(desc, JSON_COMPACT |
-							   JSON_ENCODE_ANY);
+			char *t = json_dumps(desc,
+					     JSON_COMPACT | JSON_ENCODE_ANY);
 
 			ps_conn__buf_add(&b, t != NULL ? t : "?");
 			free(t);
@@ -248,17 +247,16 @@ outcome_of(const char *s, ps_dsco_outcome_status dflt)
 }
 
 int
-ps_dsco__envelope(ps_dsco_outcome *out, const json_t *root,
-		  int default_pending)
+ps_dsco__envelope(ps_dsco_outcome *out, const json_t *root, int default_pending)
 {
 	const json_t *rid = json_object_get(root, "requestId");
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	out->status = outcome_of(
-		json_string_value(json_object_get(root, "status")),
-		default_pending ? PS_DSCO_OUTCOME_PENDING
-				: PS_DSCO_OUTCOME_SUCCESS);
+	out->status =
+		outcome_of(json_string_value(json_object_get(root, "status")),
+			   default_pending ? PS_DSCO_OUTCOME_PENDING
+					   : PS_DSCO_OUTCOME_SUCCESS);
 	if (json_is_false(json_object_get(root, "success")))
 		out->status = PS_DSCO_OUTCOME_FAILURE;
 	if (json_is_string(rid) || json_is_integer(rid)) {
@@ -403,11 +401,12 @@ ps_dsco_token_refresh(ps_dsco *d)
 	if (error == PS_EAUTH ||
 	    (error == 0 && resp.status >= 400 && resp.status < 500)) {
 		error_message(msg, sizeof(msg), &resp);
-		error = ps_error_set(PS_EAUTH,
-				     "DSCO: the token endpoint refused client "
-				     "'%s' (HTTP %ld: %s); check dsco.client_id "
-				     "and dsco.client_secret",
-				     d->client_id, resp.status, msg);
+		error = ps_error_set(
+			PS_EAUTH,
+			"DSCO: the token endpoint refused client "
+			"'%s' (HTTP %ld: %s); check dsco.client_id "
+			"and dsco.client_secret",
+			d->client_id, resp.status, msg);
 		goto done;
 	}
 	if (error < 0) {
@@ -422,8 +421,7 @@ ps_dsco_token_refresh(ps_dsco *d)
 				     resp.status);
 		goto done;
 	}
-	if ((error = ps_http_response_json(&root, &resp, PS_PLATFORM_DSCO)) <
-	    0)
+	if ((error = ps_http_response_json(&root, &resp, PS_PLATFORM_DSCO)) < 0)
 		goto done;
 	if ((error = ps_conn__json_str(&tok, root, "access_token",
 				       "DSCO token reply")) < 0 ||
@@ -439,8 +437,8 @@ ps_dsco_token_refresh(ps_dsco *d)
 		expires_in = 3600;
 	if ((error = set_token(d, tok, now + expires_in * 1000)) < 0)
 		goto done;
-	if (d->save != NULL && d->save(d->save_ctx, d->token,
-				       d->expires_at_ms) < 0) {
+	if (d->save != NULL &&
+	    d->save(d->save_ctx, d->token, d->expires_at_ms) < 0) {
 		ps_log_warn("dsco", "keeping the new access token failed: %s",
 			    ps_error_last());
 		ps_error_clear();
@@ -569,17 +567,15 @@ ps_dsco__call(json_t **out, long *out_status, ps_dsco *d,
 		if (resp.body_len > 0 &&
 		    (error = ps_http_response_json(out, &resp,
 						   PS_PLATFORM_DSCO)) < 0)
-			error = ps_util__error_wrap(error, "DSCO %s",
-						    rq->what);
+			error = ps_util__error_wrap(error, "DSCO %s", rq->what);
 		goto done;
 	}
 	error_message(msg, sizeof(msg), &resp);
 	if (resp.status == 404)
-		error = ps_error_set(PS_ENOTFOUND,
-				     "DSCO %s: not found (%s)", rq->what, msg);
+		error = ps_error_set(PS_ENOTFOUND, "DSCO %s: not found (%s)",
+				     rq->what, msg);
 	else if (resp.status >= 400 && resp.status < 500)
-		error = ps_error_set(PS_EDATA,
-				     "DSCO %s refused: %s (HTTP %ld)",
+		error = ps_error_set(PS_EDATA, "DSCO %s refused: %s (HTTP %ld)",
 				     rq->what, msg, resp.status);
 	else
 		error = ps_error_set(PS_EHTTP,
@@ -719,8 +715,9 @@ ps_dsco_free(ps_dsco *d)
 int
 ps_dsco_check_connection(char **out_name, ps_dsco *d)
 {
-	struct ps_dsco__req rq = {"GET", "/hello", "hello", NULL, 1,
-				  "connection check (GET /hello)"};
+	struct ps_dsco__req rq = {"GET",   "/hello",
+				  "hello", NULL,
+				  1,       "connection check (GET /hello)"};
 	json_t *root = NULL;
 	char buf[200];
 	int error;

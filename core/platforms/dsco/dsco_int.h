@@ -22,8 +22,8 @@ struct ps_dsco {
 	char *client_id;
 	char *client_secret;
 	char *token_url;
-	char *token;       /* the access token in use, or NULL */
-	char *auth_header; /* "Authorization: Bearer <token>" */
+	char *token;           /* the access token in use, or NULL */
+	char *auth_header;     /* "Authorization: Bearer <token>" */
 	int64_t expires_at_ms; /* 0: unknown (static token: never) */
 	ps_dsco_token_save_fn save;
 	void *save_ctx;

@@ -124,8 +124,8 @@ ps_dsco_warehouses_list(ps_dsco_warehouse_list *out, ps_dsco *d)
 
 	memset(out, 0, sizeof(*out));
 	for (page = 1; page <= 1000; page++) {
-		struct ps_dsco__req rq = {"GET", NULL, "warehouse/page", NULL,
-					  1, "warehouse list"};
+		struct ps_dsco__req rq = {"GET", NULL, "warehouse/page",
+					  NULL,  1,    "warehouse list"};
 		const json_t *rows, *sid;
 		ps_dsco_warehouse *p;
 		size_t i, n;
@@ -214,8 +214,8 @@ cache_put(ps_store *st, const char *kind, json_t *arr, int64_t now)
 }
 
 static int
-put_codes(ps_store *st, const char *kind, const ps_dsco_code *codes,
-	  size_t n, int64_t now)
+put_codes(ps_store *st, const char *kind, const ps_dsco_code *codes, size_t n,
+	  int64_t now)
 {
 	json_t *arr = json_array();
 	char name[160];
@@ -271,8 +271,7 @@ done:
 }
 
 int
-ps_dsco__lists_fetch(size_t *out_fetched, void *conn, ps_store *st,
-		     int64_t now)
+ps_dsco__lists_fetch(size_t *out_fetched, void *conn, ps_store *st, int64_t now)
 {
 	int error, first = 0;
 

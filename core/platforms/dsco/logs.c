@@ -138,7 +138,7 @@ ps_dsco_change_log_get(ps_dsco_change_log *out, ps_dsco *d,
 		 request_id);
 	for (page = 1; page <= DSCO_LOG_PAGES_MAX; page++) {
 		struct ps_dsco__req rq = {"GET", NULL, log_endpoints[kind],
-					  NULL, 1, what};
+					  NULL,  1,    what};
 		const json_t *sid, *logs;
 
 		ps_conn__buf_clear(&path);
@@ -222,14 +222,14 @@ any_pending(const ps_dsco_change_log *l)
 }
 
 int
-ps_dsco_request_follow(ps_dsco_outcome *out, ps_dsco *d,
-		       ps_dsco_log_kind kind, const char *request_id,
+ps_dsco_request_follow(ps_dsco_outcome *out, ps_dsco *d, ps_dsco_log_kind kind,
+		       const char *request_id,
 		       const ps_dsco_follow_options *opts)
 {
 	ps_dsco_outcome o;
 	ps_dsco_change_log l;
-	int64_t wait = opts && opts->first_wait_ms > 0 ? opts->first_wait_ms
-						       : 1000;
+	int64_t wait =
+		opts && opts->first_wait_ms > 0 ? opts->first_wait_ms : 1000;
 	int64_t cap = opts && opts->max_wait_ms > 0 ? opts->max_wait_ms : 15000;
 	int64_t total = opts && opts->total_ms > 0 ? opts->total_ms : 120000;
 	int64_t waited = 0;
@@ -238,7 +238,8 @@ ps_dsco_request_follow(ps_dsco_outcome *out, ps_dsco *d,
 	memset(&o, 0, sizeof(o));
 	memset(&l, 0, sizeof(l));
 	if (request_id == NULL || request_id[0] == '\0') {
-		error = ps_error_set(PS_EINVAL, "DSCO: no request id to follow");
+		error = ps_error_set(PS_EINVAL,
+				     "DSCO: no request id to follow");
 		goto done;
 	}
 	if ((o.request_id = ps_util__strdup(request_id)) == NULL) {

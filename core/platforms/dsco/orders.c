@@ -44,16 +44,14 @@ enum_of(const char *s, const char *const *names, int n)
 const char *
 ps_dsco_lifecycle_name(ps_dsco_lifecycle l)
 {
-	return (unsigned)l < PS__ARRAY_LEN(lifecycle_names)
-		       ? lifecycle_names[l]
-		       : "";
+	return (unsigned)l < PS__ARRAY_LEN(lifecycle_names) ? lifecycle_names[l]
+							    : "";
 }
 
 const char *
 ps_dsco_status_name(ps_dsco_status s)
 {
-	return (unsigned)s < PS__ARRAY_LEN(status_names) ? status_names[s]
-							 : "";
+	return (unsigned)s < PS__ARRAY_LEN(status_names) ? status_names[s] : "";
 }
 
 const char *
@@ -102,9 +100,8 @@ date_opt(const json_t *o, const char *key)
 {
 	int64_t ms;
 
-	if (ps_dsco_date_parse(&ms,
-			       json_string_value(json_object_get(o, key))) <
-	    0) {
+	if (ps_dsco_date_parse(
+		    &ms, json_string_value(json_object_get(o, key))) < 0) {
 		ps_error_clear();
 		return 0;
 	}
@@ -117,8 +114,8 @@ bool_opt(int *out, const json_t *o, const char *key)
 	const json_t *v = json_object_get(o, key);
 
 	*out = json_is_true(v) ||
-	       (json_is_string(v) && strcasecmp(json_string_value(v),
-						"true") == 0) ||
+	       (json_is_string(v) &&
+		strcasecmp(json_string_value(v), "true") == 0) ||
 	       (json_is_integer(v) && json_integer_value(v) != 0);
 	return 0;
 }
@@ -156,10 +153,10 @@ address_parse(ps_dsco_address *a, const json_t *o, const char *what)
 	if ((error = sdup(&a->name, o, "name", what)) < 0)
 		return error;
 	if (a->name == NULL || a->name[0] == '\0') {
-		const char *f = json_string_value(json_object_get(o,
-								  "firstName"));
-		const char *l = json_string_value(json_object_get(o,
-								  "lastName"));
+		const char *f =
+			json_string_value(json_object_get(o, "firstName"));
+		const char *l =
+			json_string_value(json_object_get(o, "lastName"));
 		ps_conn_buf b = PS_CONN_BUF_INIT(0);
 
 		if (f != NULL || l != NULL) {
@@ -220,8 +217,9 @@ line_parse(ps_dsco_order_line *l, const json_t *o, const char *what)
 	int error;
 
 	if (!json_is_object(o))
-		return ps_error_set(PS_EDATA, "%s: a line item is not an "
-					      "object",
+		return ps_error_set(PS_EDATA,
+				    "%s: a line item is not an "
+				    "object",
 				    what);
 	if ((error = ps_conn__json_int_opt(&l->line_number, o, "lineNumber",
 					   what, 0)) < 0 ||
@@ -377,16 +375,17 @@ order_parse(ps_dsco_order *o, const json_t *j)
 		return ps_error_set(PS_EDATA,
 				    "DSCO order: expected an object, got %s",
 				    ps_conn__json_type_name(j));
-	if ((error = sdup(&o->dsco_order_id, j, "dscoOrderId",
-			  "DSCO order")) < 0 ||
+	if ((error = sdup(&o->dsco_order_id, j, "dscoOrderId", "DSCO order")) <
+		    0 ||
 	    (error = sdup(&o->po_number, j, "poNumber", "DSCO order")) < 0)
 		goto done;
 	id = o->dsco_order_id ? o->dsco_order_id : o->po_number;
 	snprintf(what, sizeof(what), "DSCO order %s",
 		 id != NULL ? id : "(no id)");
 	if (o->dsco_order_id == NULL || o->dsco_order_id[0] == '\0') {
-		error = ps_error_set(PS_EDATA, "%s: field 'dscoOrderId' "
-					       "missing",
+		error = ps_error_set(PS_EDATA,
+				     "%s: field 'dscoOrderId' "
+				     "missing",
 				     what);
 		goto done;
 	}
@@ -399,8 +398,8 @@ order_parse(ps_dsco_order *o, const json_t *j)
 	    (error = sdup(&o->order_type, j, "orderType", what)) < 0 ||
 	    (error = sdup(&o->currency, j, "currencyCode", what)) < 0 ||
 	    (error = sdup(&o->retailer_id, j, "dscoRetailerId", what)) < 0 ||
-	    (error = sdup(&o->trading_partner_name, j,
-			  "dscoTradingPartnerName", what)) < 0 ||
+	    (error = sdup(&o->trading_partner_name, j, "dscoTradingPartnerName",
+			  what)) < 0 ||
 	    (error = sdup(&o->requested_carrier, j, "requestedShipCarrier",
 			  what)) < 0 ||
 	    (error = sdup(&o->requested_method, j, "requestedShipMethod",
@@ -409,8 +408,8 @@ order_parse(ps_dsco_order *o, const json_t *j)
 			  "requestedShippingServiceLevelCode", what)) < 0 ||
 	    (error = sdup(&o->ship_carrier, j, "shipCarrier", what)) < 0 ||
 	    (error = sdup(&o->ship_method, j, "shipMethod", what)) < 0 ||
-	    (error = sdup(&o->ship_service_level, j,
-			  "shippingServiceLevelCode", what)) < 0 ||
+	    (error = sdup(&o->ship_service_level, j, "shippingServiceLevelCode",
+			  what)) < 0 ||
 	    (error = sdup(&o->requested_warehouse_code, j,
 			  "requestedWarehouseCode", what)) < 0 ||
 	    (error = sdup(&o->ship_warehouse_code, j, "shipWarehouseCode",
@@ -453,8 +452,8 @@ order_parse(ps_dsco_order *o, const json_t *j)
 	}
 	pkgs = json_object_get(j, "packages");
 	if (json_is_array(pkgs) && json_array_size(pkgs) > 0) {
-		o->packages = calloc(json_array_size(pkgs),
-				     sizeof(*o->packages));
+		o->packages =
+			calloc(json_array_size(pkgs), sizeof(*o->packages));
 		if (o->packages == NULL) {
 			error = ps_error_set(PS_ENOMEM, NULL);
 			goto done;
@@ -503,9 +502,9 @@ window_path(ps_conn_buf *p, ps_dsco *d, const ps_dsco_order_query *q,
 							       sizeof(since_s),
 							       q->since));
 		ps_conn__buf_add(p, "&until=");
-		ps_conn__buf_add_urlenc(p, ps_dsco_date_format(until_s,
-							       sizeof(until_s),
-							       until));
+		ps_conn__buf_add_urlenc(
+			p,
+			ps_dsco_date_format(until_s, sizeof(until_s), until));
 	}
 	for (s = 1; s < (int)PS__ARRAY_LEN(query_status_names); s++)
 		if (q->statuses & PS_DSCO_STATUS_BIT(s))
@@ -535,8 +534,8 @@ orders_walk(int *out_more, int64_t *out_until, ps_dsco *d,
 	if (q->consumer_order_number == NULL && q->since >= until)
 		goto done; /* an empty window: nothing to ask */
 	for (page = 1;; page++) {
-		struct ps_dsco__req rq = {"GET", NULL, "order/page", NULL, 1,
-					  "order page"};
+		struct ps_dsco__req rq = {"GET", NULL, "order/page",
+					  NULL,  1,    "order page"};
 		const json_t *orders, *sid;
 		size_t i, n;
 
@@ -583,8 +582,8 @@ orders_walk(int *out_more, int64_t *out_until, ps_dsco *d,
 				more = 1;
 				goto done;
 			}
-			if ((error = order_parse(&o, json_array_get(orders,
-								    i))) < 0)
+			if ((error = order_parse(
+				     &o, json_array_get(orders, i))) < 0)
 				goto done;
 			seen++;
 			r = fn(ctx, &o);
@@ -712,7 +711,7 @@ ps_dsco_order_get(ps_dsco_order *out, ps_dsco *d, ps_dsco_key key,
 					       "up by");
 	snprintf(what, sizeof(what), "order %s %.120s",
 		 key == PS_DSCO_KEY_DSCO_ORDER_ID ? ""
-		 : key == PS_DSCO_KEY_PO_NUMBER	  ? "PO"
+		 : key == PS_DSCO_KEY_PO_NUMBER   ? "PO"
 						  : "supplier order",
 		 value);
 	if (key == PS_DSCO_KEY_DSCO_ORDER_ID)

@@ -38,15 +38,14 @@ dsco_connect(void **out, ps_store *st, const ps_config *cfg, ps_http *http)
 	int error;
 
 	*out = NULL;
-	if ((error = ps_settings_get_opt(&url, st, PS_SET_DSCO_BASE_URL)) <
-		    0 ||
+	if ((error = ps_settings_get_opt(&url, st, PS_SET_DSCO_BASE_URL)) < 0 ||
 	    (error = ps_settings_get_opt(&id, st, PS_SET_DSCO_CLIENT_ID)) < 0 ||
 	    (error = ps_settings_get_opt(&secret, st,
 					 PS_SET_DSCO_CLIENT_SECRET)) < 0 ||
 	    (error = ps_settings_get_opt(&token, st, PS_SET_DSCO_TOKEN)) < 0)
 		goto done;
-	o.base_url = url != NULL ? url
-				 : ps_config_base_url(cfg, PS_PLATFORM_DSCO);
+	o.base_url =
+		url != NULL ? url : ps_config_base_url(cfg, PS_PLATFORM_DSCO);
 	if (id != NULL && id[0] != '\0' && secret != NULL &&
 	    secret[0] != '\0') {
 		o.auth = PS_DSCO_AUTH_CLIENT_CREDENTIALS;
@@ -92,8 +91,8 @@ static const ps_platform_field fields[] = {
 	 NULL, NULL},
 	{PS_PLATFORM_FIELD_SECRET, PS_SET_DSCO_CLIENT_SECRET,
 	 "DSCO client secret", 0, NULL, NULL},
-	{PS_PLATFORM_FIELD_SECRET, PS_SET_DSCO_TOKEN,
-	 "DSCO legacy API token", 0, NULL, NULL},
+	{PS_PLATFORM_FIELD_SECRET, PS_SET_DSCO_TOKEN, "DSCO legacy API token",
+	 0, NULL, NULL},
 };
 
 const ps_platform_ops ps_platform_dsco = {

@@ -32,13 +32,13 @@ static const struct {
 	const char *endpoint;
 	long cost;
 } costs[] = {
-	{"order/page", 12},            /* 500/min: 8.3/s */
-	{"order", 12},                 /* 500/min */
-	{"order/acknowledge", 7},      /* 1000/min, 15/s */
-	{"order/singleShipment", 20},  /* 300/min: 5/s */
-	{"invoice", 7},                /* 1000/min, 15/s */
-	{"inventory/singleItem", 20},  /* 300/min, 5/s */
-	{"oauth2/token", 1},           /* once an hour */
+	{"order/page", 12},           /* 500/min: 8.3/s */
+	{"order", 12},                /* 500/min */
+	{"order/acknowledge", 7},     /* 1000/min, 15/s */
+	{"order/singleShipment", 20}, /* 300/min: 5/s */
+	{"invoice", 7},               /* 1000/min, 15/s */
+	{"inventory/singleItem", 20}, /* 300/min, 5/s */
+	{"oauth2/token", 1},          /* once an hour */
 	{"hello", 1},
 };
 

@@ -116,9 +116,8 @@ post_async(char **out_request_id, ps_dsco *d, const char *path,
 		goto done;
 	}
 	if (env.request_id == NULL || env.request_id[0] == '\0') {
-		error = ps_error_set(PS_EDATA,
-				     "DSCO %s: the reply has no requestId",
-				     what);
+		error = ps_error_set(
+			PS_EDATA, "DSCO %s: the reply has no requestId", what);
 		goto done;
 	}
 	*out_request_id = env.request_id;
@@ -272,7 +271,8 @@ shipment_json(json_t **out, const ps_dsco_shipment *s, const char *what)
 			const ps_dsco_ship_line *l = &p->lines[j];
 			json_t *lj = json_object();
 
-			if (lj == NULL || json_array_append_new(lines, lj) < 0) {
+			if (lj == NULL ||
+			    json_array_append_new(lines, lj) < 0) {
 				error = nomem();
 				goto done;
 			}
@@ -399,8 +399,8 @@ cancel_json(json_t **out, const ps_dsco_cancel *c, const char *what)
 					  1) < 0 ||
 		    ps_conn__json_set_str(lj, "cancelCode", l->cancel_code, 0) <
 			    0 ||
-		    ps_conn__json_set_str(lj, "cancelledReason", l->reason,
-					  0) < 0) {
+		    ps_conn__json_set_str(lj, "cancelledReason", l->reason, 0) <
+			    0) {
 			error = nomem();
 			goto done;
 		}
@@ -413,11 +413,11 @@ done:
 }
 
 int
-ps_dsco_items_cancel(ps_dsco_outcome *out, ps_dsco *d,
-		     const ps_dsco_cancel *c)
+ps_dsco_items_cancel(ps_dsco_outcome *out, ps_dsco *d, const ps_dsco_cancel *c)
 {
-	struct ps_dsco__req rq = {"POST", "/order/item/cancel",
-				  "order/item/cancel", NULL, 0, NULL};
+	struct ps_dsco__req rq = {
+		"POST", "/order/item/cancel", "order/item/cancel", NULL, 0,
+		NULL};
 	char what[200];
 	json_t *body = NULL, *root = NULL;
 	long status = 0;
@@ -472,8 +472,7 @@ ps_dsco_items_cancel_batch(char **out_request_id, ps_dsco *d,
 	}
 	if (n > 1)
 		snprintf(what, sizeof(what), "cancellations of %zu orders", n);
-	error = post_async(out_request_id, d,
-			   "/order/item/cancel/batch/small",
+	error = post_async(out_request_id, d, "/order/item/cancel/batch/small",
 			   "order/item/cancel/batch/small", arr, what);
 done:
 	json_decref(arr);
