@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "pearlsync/flow.h"
+#include "pearlsync/platform.h"
 #include "pearlsync/settings.h"
 #include "tui.h"
 
@@ -181,8 +182,15 @@ load_budgets(ps_dashboard *d, ps_store *st)
 	int error;
 
 	for (i = 0; i < PS_PLATFORM_MAX; i++) {
+		const ps_platform_ops *ops = ps_platform_ops_of((ps_platform)i);
+		int on = 1;
+
 		d->platforms[i].remaining = -1;
 		d->platforms[i].quota = -1;
+		if (ops != NULL && ops->enabled_setting != NULL &&
+		    ps_settings_get_bool(&on, st, ops->enabled_setting) == 0)
+			d->platforms[i].off = !on;
+		ps_error_clear();
 	}
 	if ((error = ps_store_budget_list(&v, &n, st)) < 0)
 		return error;

@@ -203,7 +203,7 @@ dash_draw(void *state, ps_tui *tui)
 		char a[24], b[24], c[24], r[96];
 
 		/* one that meters nothing and was not used: nothing to say */
-		if ((*ops)->rate == NULL && pl->requests == 0 &&
+		if (((*ops)->rate == NULL || pl->off) && pl->requests == 0 &&
 		    pl->remaining < 0)
 			continue;
 		ps_dashboard_budget(r, sizeof(r), d, (*ops)->id);

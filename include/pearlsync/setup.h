@@ -39,6 +39,9 @@
 #define PS_SETUP_LIST_BP_PAYMENT "bp.payment_methods"
 #define PS_SETUP_LIST_BP_TAX_CODES "bp.tax_codes"
 #define PS_SETUP_LIST_BP_FIELDS "bp.order_custom_fields"
+#define PS_SETUP_LIST_DSCO_WAREHOUSES "dsco.warehouses"
+#define PS_SETUP_LIST_DSCO_SERVICE_LEVELS "dsco.service_levels"
+#define PS_SETUP_LIST_DSCO_CANCEL_CODES "dsco.cancel_codes"
 
 /*
  * The cache kind holding the last connection test of a platform:

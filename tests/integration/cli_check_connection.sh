@@ -13,13 +13,14 @@ ok init
 step="usage"
 run check-connection
 expect_rc 2
-run check-connection dsco
-expect_rc 2
 
 step="not configured"
 run check-connection bp
 expect_rc 1
 expect_out "^not configured: .*brightpearl.account"
+run check-connection dsco
+expect_rc 1
+expect_out "^not configured: .*dsco.client_id"
 
 step="connected"
 ok settings set brightpearl.base_url "$bp_url"

@@ -581,10 +581,11 @@ test_tui_setup__test_connection_sandbox(void **state)
 				 ps_setup_field_at(PS_SETUP_CONNECTIONS, 11)),
 			 0);
 	assert_true(strncmp(buf, "OK: BigCommerce", 15) == 0);
-	/* Other platforms are not tested here. */
+	/* DSCO without credentials: not configured, and says which. */
 	assert_int_equal(ps_setup_test_connection(msg, sizeof(msg), f->st, &cfg,
 						  http, PS_PLATFORM_DSCO, NOW),
-			 PS_EINVAL);
+			 PS_ESETTING);
+	assert_non_null(strstr(msg, "dsco.client_id"));
 	ps_http_free(http);
 }
 

@@ -26,6 +26,19 @@
 #include "pearlsync/worker.h"
 #include "store/store_int.h"
 #include "test_db.h"
+#include "pearlsync/platform.h"
+
+/*
+ * Two platforms of the test's own, without a connector: the worker lets
+ * a flow between them run without connecting anything (the built-in
+ * plug-ins all have connectors).
+ */
+#define P_TOY_SRC ((ps_platform)12)
+#define P_TOY_DST ((ps_platform)13)
+static const ps_platform_ops toy_src_ops = {
+	.id = P_TOY_SRC, .name = "toysrc", .code = "ts", .title = "Toy source"};
+static const ps_platform_ops toy_dst_ops = {
+	.id = P_TOY_DST, .name = "toydst", .code = "td", .title = "Toy target"};
 
 #define T0 1790000000000LL
 
@@ -138,8 +151,8 @@ fake_on_event(ps_flow_env *env, const ps_event *ev)
 	ps_log_entry_init(&e);
 	e.flow = (char *)"fake";
 	e.dedupe_key = key;
-	e.source_platform = PS_PLATFORM_DSCO;
-	e.target_platform = PS_PLATFORM_SHIPHERO;
+	e.source_platform = P_TOY_SRC;
+	e.target_platform = P_TOY_DST;
 	return ps_store_log_add(NULL, env->store, &e, env->now) < 0 ? -1 : 0;
 }
 
@@ -147,8 +160,8 @@ static const ps_flow_ops fake_flow = {
 	.name = "fake",
 	.alias = "fk",
 	.description = "a fake flow",
-	.source = PS_PLATFORM_DSCO,
-	.target = PS_PLATFORM_SHIPHERO,
+	.source = P_TOY_SRC,
+	.target = P_TOY_DST,
 	.on_event = fake_on_event,
 	.poll = fake_poll,
 	.poll_interval_ms = 600000,
@@ -168,8 +181,8 @@ static const ps_flow_ops needs_bc_flow = {
 static const ps_flow_ops switched_flow = {
 	.name = "switched",
 	.description = "has a switch",
-	.source = PS_PLATFORM_DSCO,
-	.target = PS_PLATFORM_SHIPHERO,
+	.source = P_TOY_SRC,
+	.target = P_TOY_DST,
 	.enabled_setting = "dsco.enabled",
 	.poll = fake_poll,
 	.perform = fake_perform,
@@ -203,8 +216,8 @@ fake_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 static const ps_flow_ops batch_flow = {
 	.name = "fake",
 	.description = "a fake flow that batches",
-	.source = PS_PLATFORM_DSCO,
-	.target = PS_PLATFORM_SHIPHERO,
+	.source = P_TOY_SRC,
+	.target = P_TOY_DST,
 	.perform = fake_perform,
 	.perform_batch = fake_perform_batch,
 };
@@ -260,8 +273,8 @@ leaky_on_event(ps_flow_env *env, const ps_event *ev)
 static const ps_flow_ops leaky_flow = {
 	.name = "leaky",
 	.description = "init calls out; poll may leak a transaction",
-	.source = PS_PLATFORM_DSCO,
-	.target = PS_PLATFORM_SHIPHERO,
+	.source = P_TOY_SRC,
+	.target = P_TOY_DST,
 	.init = leaky_init,
 	.on_event = leaky_on_event,
 	.poll = leaky_poll,
@@ -313,7 +326,7 @@ static const ps_flow_ops waiting_flow = {
 	.name = "waiting",
 	.description = "its poll waits out a Brightpearl throttle",
 	.source = PS_PLATFORM_BRIGHTPEARL,
-	.target = PS_PLATFORM_DSCO,
+	.target = P_TOY_SRC,
 	.poll = waiting_poll,
 	.poll_interval_ms = 1000,
 };
@@ -389,8 +402,8 @@ add_entry(struct fixture *f, const char *key)
 	ps_log_entry_init(&e);
 	e.flow = (char *)"fake";
 	e.dedupe_key = (char *)key;
-	e.source_platform = PS_PLATFORM_DSCO;
-	e.target_platform = PS_PLATFORM_SHIPHERO;
+	e.source_platform = P_TOY_SRC;
+	e.target_platform = P_TOY_DST;
 	assert_int_equal(ps_store_log_add(&id, f->st, &e, fake_now), 0);
 	return id;
 }
@@ -1196,6 +1209,8 @@ main(void)
 						setup, teardown),
 	};
 
-	ps_lib_init();
+	if (ps_lib_init() != 0 || ps_platform_register(&toy_src_ops) != 0 ||
+	    ps_platform_register(&toy_dst_ops) != 0)
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
