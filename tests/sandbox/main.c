@@ -5,6 +5,8 @@
  *       [--quota real|off|xN] [--tls CERT KEY]
  *       [--bp-account A] [--bp-app-ref R] [--bp-token T] [--bp-window-ms MS]
  *       [--bc-store S] [--bc-token T] [--bc-window-ms MS]
+ *       [--sh-user U] [--sh-password P] [--sh-refresh-token R]
+ *       [--sh-token T] [--sh-token-ttl S] [--sh-schema FILE]
  *
  * Registers every platform, starts the daemon and the delivery thread,
  * prints one "NAME BASEURL" line per platform and then "ready" (flushed),
@@ -25,7 +27,9 @@ usage(FILE *f)
 	      "         [--quota real|off|xN] [--tls CERT KEY]\n"
 	      "         [--bp-account A] [--bp-app-ref R] [--bp-token T] "
 	      "[--bp-window-ms MS]\n"
-	      "         [--bc-store S] [--bc-token T] [--bc-window-ms MS]\n",
+	      "         [--bc-store S] [--bc-token T] [--bc-window-ms MS]\n"
+	      "         [--sh-user U] [--sh-password P] [--sh-refresh-token R]\n"
+	      "         [--sh-token T] [--sh-token-ttl S] [--sh-schema FILE]\n",
 	      f);
 }
 
@@ -120,6 +124,19 @@ parse_args(sb_options *o, int argc, char **argv)
 		} else if (strcmp(a, "--bc-window-ms") == 0 && more) {
 			if (parse_ms(argv[++i], &o->bc_window_ms))
 				return -1;
+		} else if (strcmp(a, "--sh-user") == 0 && more) {
+			o->sh_user = argv[++i];
+		} else if (strcmp(a, "--sh-password") == 0 && more) {
+			o->sh_password = argv[++i];
+		} else if (strcmp(a, "--sh-refresh-token") == 0 && more) {
+			o->sh_refresh = argv[++i];
+		} else if (strcmp(a, "--sh-token") == 0 && more) {
+			o->sh_token = argv[++i];
+		} else if (strcmp(a, "--sh-schema") == 0 && more) {
+			o->sh_schema = argv[++i];
+		} else if (strcmp(a, "--sh-token-ttl") == 0 && more) {
+			if (parse_ms(argv[++i], &o->sh_token_ttl_s))
+				return -1;
 		} else {
 			fprintf(stderr, "pearlsync-sandbox: bad option '%s'\n",
 				a);
@@ -155,6 +172,7 @@ main(int argc, char **argv)
 	}
 	sb_bp_register(&sb);
 	sb_bc_register(&sb);
+	sb_sh_register(&sb);
 	sb_lock(&sb);
 	sb_reset_all(&sb, opt.seed_demo);
 	sb_unlock(&sb);

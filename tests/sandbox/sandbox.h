@@ -300,6 +300,7 @@ struct sb_platform {
 	double hook_drop_rate;  /* 0..1: deliveries silently lost */
 	double hook_dup_rate;   /* 0..1: deliveries sent twice */
 	double hook_time_scale; /* retry delays divided by this (>= 1) */
+	int64_t hook_timeout_ms; /* one attempt's timeout; 0 = 5000 */
 	sb_rng hook_rng;
 	json_t *counters; /* {"GET order/{idset}": n, ...} (owned) */
 	uint64_t requests;
@@ -320,6 +321,7 @@ sb_platform *sb_platform_find(sb_sandbox *sb, const char *name);
  */
 void sb_bp_register(sb_sandbox *sb);
 void sb_bc_register(sb_sandbox *sb);
+void sb_sh_register(sb_sandbox *sb);
 
 /* ---- the sandbox -------------------------------------------------------- */
 
@@ -335,13 +337,17 @@ typedef struct sb_options {
 	int64_t bp_window_ms; /* rolling window, default 60000 */
 	const char *bc_store, *bc_token;
 	int64_t bc_window_ms; /* 0 = the platform's default */
+	/* ShipHero; NULL/0 = the simulator's defaults (README) */
+	const char *sh_user, *sh_password, *sh_refresh, *sh_token, *sh_schema;
+	int64_t sh_token_ttl_s;
 } sb_options;
 
 #define SB_OPTIONS_INIT                                                        \
 	{                                                                      \
 		"127.0.0.1", 0, 1, SB_QUOTA_REAL, 1.0, NULL, NULL, "sandbox",  \
 			"sandbox_pearlsync", "sandbox-token", 60000,           \
-			"sandbox", "sandbox-token", 0                          \
+			"sandbox", "sandbox-token", 0, NULL, NULL, NULL, NULL, \
+			NULL, 0                                                \
 	}
 
 #define SB_MAX_PLATFORMS 8
