@@ -456,6 +456,34 @@ check_value(vctx *c, const gql_value *v, const gql_type *want, int depth)
 static void check_sel(vctx *c, const gql_tdef *parent, const gql_sel *sel,
 		      int depth, const char **stack, int nstack);
 
+static int
+lists_name(const gql_tdef *t, const char *name)
+{
+	const gql_name *n;
+
+	for (n = t->values; n; n = n->next)
+		if (strcmp(n->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Can an object be of both types (a fragment's condition and where it is
+ * spread)? */
+static int
+types_overlap(const gql_tdef *a, const gql_tdef *b)
+{
+	if (a == b || strcmp(a->name, b->name) == 0)
+		return 1;
+	if (a->kind == GQL_T_OBJECT && b->kind != GQL_T_OBJECT)
+		return lists_name(b->kind == GQL_T_UNION ? b : a,
+				  b->kind == GQL_T_UNION ? a->name : b->name);
+	if (b->kind == GQL_T_OBJECT && a->kind != GQL_T_OBJECT)
+		return lists_name(a->kind == GQL_T_UNION ? a : b,
+				  a->kind == GQL_T_UNION ? b->name : a->name);
+	/* two abstract types: allowed (not needed by the simulator) */
+	return a->kind != GQL_T_OBJECT && b->kind != GQL_T_OBJECT;
+}
+
 static void
 check_field(vctx *c, const gql_tdef *parent, const gql_sel *f, int depth,
 	    const char **stack, int nstack)
@@ -571,6 +599,15 @@ check_sel(vctx *c, const gql_tdef *parent, const gql_sel *sel, int depth,
 						      s->type_cond);
 					continue;
 				}
+				if (!types_overlap(parent, t)) {
+					gql_error_add(c->errs, s->line, s->col,
+						      "Fragment cannot be spread "
+						      "here as objects of type "
+						      "\"%s\" can never be of "
+						      "type \"%s\".",
+						      parent->name, t->name);
+					continue;
+				}
 			}
 			check_sel(c, t, s->sub, depth + 1, stack, nstack);
 		} else {
@@ -599,6 +636,14 @@ check_sel(vctx *c, const gql_tdef *parent, const gql_sel *sel, int depth,
 				gql_error_add(c->errs, fr->line, fr->col,
 					      "Unknown type \"%s\".",
 					      fr->type_cond);
+				continue;
+			}
+			if (!types_overlap(parent, t)) {
+				gql_error_add(c->errs, s->line, s->col,
+					      "Fragment \"%s\" cannot be spread "
+					      "here as objects of type \"%s\" "
+					      "can never be of type \"%s\".",
+					      fr->name, parent->name, t->name);
 				continue;
 			}
 			stack[nstack] = fr->name;
@@ -887,11 +932,16 @@ gql_coerce_vars(const gql_schema *s, const gql_op *op, const json_t *vars,
 		}
 		if (coerce(s, v, d->type, path, sizeof(path), why, sizeof(why),
 			   0)) {
-			gql_error_add(errs, d->line, d->col,
-				      "Variable \"$%s\" got invalid value%s%s; "
-				      "%s",
-				      d->name, path[0] ? " at " : "",
-				      path[0] ? path + 1 : "", why);
+			if (path[0])
+				gql_error_add(errs, d->line, d->col,
+					      "Variable \"$%s\" got invalid "
+					      "value at \"%s%s\"; %s",
+					      d->name, d->name, path, why);
+			else
+				gql_error_add(errs, d->line, d->col,
+					      "Variable \"$%s\" got invalid "
+					      "value; %s",
+					      d->name, why);
 			bad = 1;
 			continue;
 		}

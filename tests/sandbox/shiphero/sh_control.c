@@ -168,8 +168,8 @@ ctl_stock(sh_state *st, sb_request *req, sb_response *resp)
 		ctl_error(resp, 404, msg);
 		return;
 	}
-	json_decref(body);
 	sb_resp_json(resp, 200, json_incref(sh_product_by_sku(st, sku)), NULL);
+	json_decref(body); /* sku points into it */
 }
 
 static void

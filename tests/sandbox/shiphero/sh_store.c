@@ -977,7 +977,7 @@ sh_ship(sh_state *st, json_t *order, const json_t *packages, char *msg,
 						  "partner_line_item_id",
 						  json_object_get(
 							  l, "partner_line_item_id"),
-						  (json_int_t)left));
+						  "quantity", (json_int_t)left));
 		}
 		pk = json_pack("[{s:o}]", "lines", lines);
 		packages = pk;
