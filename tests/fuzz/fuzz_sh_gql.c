@@ -82,8 +82,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				json_decref(v);
 				continue;
 			}
-			(void)gql_complexity(schema, doc, root->name, op->sel, v,
-					     NULL, 0);
+			(void)gql_complexity(schema, doc, root->name, op->sel,
+					     v, NULL, 0);
 			for (s = op->sel; s; s = s->next) {
 				json_t *a = gql_arg_json(s, "data", v);
 

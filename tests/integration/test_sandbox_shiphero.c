@@ -83,7 +83,8 @@ sha256_block(uint32_t h[8], const unsigned char *p)
 		       (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^
 			(w[i - 15] >> 3)) +
 		       w[i - 7] +
-		       (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10));
+		       (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^
+			(w[i - 2] >> 10));
 	a = h[0], b = h[1], c = h[2], d = h[3];
 	e = h[4], f = h[5], g = h[6], k = h[7];
 	for (i = 0; i < 64; i++) {
@@ -138,8 +139,9 @@ sha256_2(unsigned char out[32], const void *a, size_t alen, const void *b,
 static void
 hmac_sha256_b64(char *out, size_t outlen, const char *key, const char *msg)
 {
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
-				  "vwxyz0123456789+/";
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+		"vwxyz0123456789+/";
 	unsigned char k[64] = {0}, pad[64], inner[32], mac[32];
 	size_t i, o = 0;
 
@@ -180,8 +182,7 @@ parse(const sandbox_reply *r)
 }
 
 static json_t *
-post(const char *path, const char *const *headers, const char *body,
-     long want)
+post(const char *path, const char *const *headers, const char *body, long want)
 {
 	sandbox_reply r;
 	char url[512];
@@ -226,7 +227,8 @@ gql_as(const char *token, const char *query, const char *vars, long want)
 
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 	if (vars)
-		json_object_set_new(body, "variables", json_loads(vars, 0, NULL));
+		json_object_set_new(body, "variables",
+				    json_loads(vars, 0, NULL));
 	text = json_dumps(body, JSON_COMPACT);
 	j = post("/graphql", headers, text, want);
 	free(text);
@@ -453,8 +455,8 @@ create_hook(receiver *rc)
 		"webhook");
 	assert_string_equal(json_string_value(json_object_get(h, "name")),
 			    "Shipment Update");
-	assert_true(json_is_string(
-		json_object_get(h, "shared_signature_secret")));
+	assert_true(
+		json_is_string(json_object_get(h, "shared_signature_secret")));
 	secret = strdup(json_string_value(
 		json_object_get(h, "shared_signature_secret")));
 	json_decref(j);
@@ -467,9 +469,9 @@ static int
 group_setup(void **state)
 {
 	const char *src = getenv("PS_SOURCE_DIR");
-	const char *args[] = {"--sh-schema", schema_path, "--sh-user",
-			      "ops@example.com", "--sh-password", "pw-1",
-			      NULL};
+	const char *args[] = {
+		"--sh-schema",   schema_path, "--sh-user", "ops@example.com",
+		"--sh-password", "pw-1",      NULL};
 
 	(void)state;
 	snprintf(schema_path, sizeof(schema_path),
@@ -523,16 +525,16 @@ test_sh__auth_refresh_and_expiry(void **state)
 	j = post("/auth/token", NULL,
 		 "{\"username\":\"ops@example.com\",\"password\":\"nope\"}",
 		 401);
-	assert_string_equal(
-		json_string_value(json_object_get(j, "error")), "invalid_grant");
+	assert_string_equal(json_string_value(json_object_get(j, "error")),
+			    "invalid_grant");
 	json_decref(j);
 	j = post("/auth/token", NULL,
 		 "{\"username\":\"ops@example.com\",\"password\":\"pw-1\"}",
 		 200);
 	assert_int_equal(json_integer_value(json_object_get(j, "expires_in")),
 			 2419200);
-	assert_string_equal(
-		json_string_value(json_object_get(j, "token_type")), "Bearer");
+	assert_string_equal(json_string_value(json_object_get(j, "token_type")),
+			    "Bearer");
 	assert_string_equal(
 		json_string_value(json_object_get(j, "refresh_token")),
 		"sandbox-refresh");
@@ -553,8 +555,8 @@ test_sh__auth_refresh_and_expiry(void **state)
 	assert_string_equal(err_msg(j, 0), "The access token has expired");
 	json_decref(j);
 	/* refresh: a bad refresh token is refused, the right one works */
-	json_decref(post("/auth/refresh", NULL,
-			 "{\"refresh_token\":\"wrong\"}", 401));
+	json_decref(post("/auth/refresh", NULL, "{\"refresh_token\":\"wrong\"}",
+			 401));
 	j = post("/auth/refresh", NULL,
 		 "{\"refresh_token\":\"sandbox-refresh\"}", 200);
 	assert_null(json_object_get(j, "refresh_token"));
@@ -563,9 +565,8 @@ test_sh__auth_refresh_and_expiry(void **state)
 	json_decref(j);
 	assert_string_not_equal(token, token2);
 	j = gql_as(token2, q, NULL, 200);
-	e = json_object_get(json_object_get(json_object_get(j, "data"),
-					    "account"),
-			    "data");
+	e = json_object_get(
+		json_object_get(json_object_get(j, "data"), "account"), "data");
 	assert_string_equal(json_string_value(json_object_get(e, "id")),
 			    "QWNjb3VudDo0MjIy");
 	json_decref(j);
@@ -606,9 +607,11 @@ test_sh__schema_refusals(void **state)
 		NULL,
 		"Field \"CreateOrderInput.shipping_address\" of required type "
 		"\"CreateOrderAddressInput!\" was not provided.");
-	refused(create_q, "{\"d\":{\"shipping_address\":{},\"line_items\":[{"
-			  "\"sku\":\"X\",\"quantity\":1,\"price\":\"1\"}]}}",
-		"Variable \"$d\" got invalid value at \"d.line_items[0]\"; Field "
+	refused(create_q,
+		"{\"d\":{\"shipping_address\":{},\"line_items\":[{"
+		"\"sku\":\"X\",\"quantity\":1,\"price\":\"1\"}]}}",
+		"Variable \"$d\" got invalid value at \"d.line_items[0]\"; "
+		"Field "
 		"\"partner_line_item_id\" of required type \"String!\" was not "
 		"provided.");
 	refused("{ orders { request_id ...F } } fragment F on Order { id }",
@@ -648,13 +651,13 @@ test_sh__credits_and_throttle(void **state)
 	assert_int_equal(json_integer_value(json_object_get(t, "cost")), 2);
 	before = json_integer_value(json_object_get(
 		json_object_get(t, "user_quota"), "credits_remaining"));
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(t, "user_quota"),
-				 "max_available")),
-			 2002);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_object_get(t, "user_quota"), "max_available")),
+		2002);
 	json_decref(j);
-	j = gql("{ orders { data(first: 1) { edges { node { id } } } } }",
-		NULL, 200);
+	j = gql("{ orders { data(first: 1) { edges { node { id } } } } }", NULL,
+		200);
 	t = json_object_get(json_object_get(j, "extensions"), "throttling");
 	assert_int_equal(
 		json_integer_value(json_object_get(t, "estimated_complexity")),
@@ -676,18 +679,18 @@ test_sh__credits_and_throttle(void **state)
 	assert_int_equal(
 		json_integer_value(json_object_get(e, "required_credits")),
 		101);
-	assert_true(json_integer_value(json_object_get(e, "remaining_credits")) <=
-		    50);
-	assert_non_null(strstr(json_string_value(json_object_get(
-				       e, "time_remaining")),
-			       " seconds"));
+	assert_true(json_integer_value(
+			    json_object_get(e, "remaining_credits")) <= 50);
+	assert_non_null(
+		strstr(json_string_value(json_object_get(e, "time_remaining")),
+		       " seconds"));
 	assert_non_null(strstr(err_msg(j, 0), "which requires 101 credits"));
-	assert_true(json_is_null(json_object_get(json_object_get(j, "data"),
-						 "orders")));
+	assert_true(json_is_null(
+		json_object_get(json_object_get(j, "data"), "orders")));
 	json_decref(j);
 	/* a cheaper query still runs and is charged */
-	j = gql("{ orders { data(first: 5) { edges { node { id } } } } }",
-		NULL, 200);
+	j = gql("{ orders { data(first: 5) { edges { node { id } } } } }", NULL,
+		200);
 	assert_null(json_object_get(j, "errors"));
 	json_decref(j);
 	/* analyze: the estimate without running or charging */
@@ -695,11 +698,11 @@ test_sh__credits_and_throttle(void **state)
 		"id } } } } }",
 		NULL, 200);
 	assert_null(json_object_get(j, "errors"));
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(json_object_get(j, "data"),
-						 "orders"),
-				 "complexity")),
-			 101);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_object_get(json_object_get(j, "data"), "orders"),
+			"complexity")),
+		101);
 	json_decref(j);
 }
 
@@ -734,8 +737,9 @@ test_sh__relay_paging(void **state)
 			json_object_get(json_object_get(j, "data"), "orders"),
 			"data");
 		json_array_foreach (json_object_get(d, "edges"), k, e) {
-			const char *p = json_string_value(json_object_get(
-				json_object_get(e, "node"), "partner_order_id"));
+			const char *p = json_string_value(
+				json_object_get(json_object_get(e, "node"),
+						"partner_order_id"));
 
 			assert_non_null(p);
 			seen[atoi(p + 4)]++;
@@ -775,10 +779,11 @@ test_sh__relay_paging(void **state)
 	/* negative first: ShipHero's code 3 */
 	j = gql("{ orders { data(first: -1) { edges { node { id } } } } }",
 		NULL, 200);
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(json_object_get(j, "errors"), 0),
-				 "code")),
-			 3);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_array_get(json_object_get(j, "errors"), 0),
+			"code")),
+		3);
 	assert_string_equal(err_msg(j, 0),
 			    "first and last can't be negative values");
 	json_decref(j);
@@ -808,9 +813,9 @@ test_sh__order_create_and_duplicate(void **state)
 			json_object_get(json_array_get(e, 1), "node"),
 			"locked_to_warehouse_id")),
 		"V2FyZWhvdXNlOjcxNDY=");
-	assert_true(json_is_null(json_object_get(
-		json_object_get(json_array_get(e, 0), "node"),
-		"locked_to_warehouse_id")));
+	assert_true(json_is_null(
+		json_object_get(json_object_get(json_array_get(e, 0), "node"),
+				"locked_to_warehouse_id")));
 	json_decref(j);
 	/* the same partner_order_id again is refused, nothing created */
 	j = create_order("GON-77", 200);
@@ -826,17 +831,17 @@ test_sh__order_create_and_duplicate(void **state)
 		"{ partner_order_id order_number shop_name shipping_lines { "
 		"title carrier } } } } } }",
 		NULL, 200);
-	e = json_object_get(json_object_get(json_object_get(json_object_get(
-							 j, "data"),
-						 "orders"),
-					 "data"),
-			    "edges");
+	e = json_object_get(
+		json_object_get(
+			json_object_get(json_object_get(j, "data"), "orders"),
+			"data"),
+		"edges");
 	assert_int_equal(json_array_size(e), 1);
 	assert_string_equal(
 		json_string_value(json_object_get(
-			json_object_get(json_object_get(json_array_get(e, 0),
-							"node"),
-					"shipping_lines"),
+			json_object_get(
+				json_object_get(json_array_get(e, 0), "node"),
+				"shipping_lines"),
 			"title")),
 		"UPS Ground");
 	json_decref(j);
@@ -847,10 +852,10 @@ test_sh__order_create_and_duplicate(void **state)
 		NULL, 200);
 	assert_string_equal(
 		json_string_value(json_object_get(
-			json_object_get(json_object_get(json_object_get(
-							j, "data"),
+			json_object_get(
+				json_object_get(json_object_get(j, "data"),
 						"order_cancel"),
-					"order"),
+				"order"),
 			"fulfillment_status")),
 		"canceled");
 	json_decref(j);
@@ -888,8 +893,8 @@ test_sh__ship_whole_split_partial(void **state)
 	json_decref(create_order("SPLIT", 200));
 	json_decref(create_order("PART", 200));
 	/* whole: one package, everything */
-	json_decref(control_json("POST", "/shiphero/orders/WHOLE/ship", "{}",
-				 201));
+	json_decref(
+		control_json("POST", "/shiphero/orders/WHOLE/ship", "{}", 201));
 	/* split: two packages */
 	json_decref(control_json(
 		"POST", "/shiphero/orders/SPLIT/ship",
@@ -913,45 +918,47 @@ test_sh__ship_whole_split_partial(void **state)
 	edges = shipments_edges(&r);
 	assert_int_equal(json_array_size(edges), 3);
 	n = json_object_get(json_array_get(edges, 0), "node");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(n, "order"),
-				    "fulfillment_status")),
-			    "fulfilled");
-	assert_int_equal(json_integer_value(json_object_get(n, "total_packages")),
-			 1);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(n, "order"),
+						  "fulfillment_status")),
+		"fulfilled");
+	assert_int_equal(
+		json_integer_value(json_object_get(n, "total_packages")), 1);
 	n = json_object_get(json_array_get(edges, 1), "node");
-	assert_int_equal(json_integer_value(json_object_get(n, "total_packages")),
-			 2);
+	assert_int_equal(
+		json_integer_value(json_object_get(n, "total_packages")), 2);
 	assert_string_equal(
 		json_string_value(json_object_get(
-			json_array_get(json_object_get(n, "shipping_labels"), 1),
+			json_array_get(json_object_get(n, "shipping_labels"),
+				       1),
 			"tracking_number")),
 		"TRK-B");
 	assert_string_equal(
 		json_string_value(json_object_get(
-			json_array_get(json_object_get(n, "shipping_labels"), 1),
+			json_array_get(json_object_get(n, "shipping_labels"),
+				       1),
 			"carrier")),
 		"usps");
 	n = json_object_get(json_array_get(edges, 2), "node");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(n, "order"),
-				    "fulfillment_status")),
-			    "pending");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(n, "order"),
+						  "fulfillment_status")),
+		"pending");
 	assert_int_equal(
 		json_integer_value(json_object_get(
 			json_object_get(
-				json_array_get(
-					json_object_get(json_object_get(
-								n, "line_items"),
-							"edges"),
-					0),
+				json_array_get(json_object_get(
+						       json_object_get(
+							       n, "line_items"),
+						       "edges"),
+					       0),
 				"node"),
 			"quantity")),
 		1);
 	json_decref(r);
 	/* the rest of PART ships later: the order is then fulfilled */
-	json_decref(control_json("POST", "/shiphero/orders/PART/ship", "{}",
-				 201));
+	json_decref(
+		control_json("POST", "/shiphero/orders/PART/ship", "{}", 201));
 	j = control_json("GET", "/shiphero/orders/PART", NULL, 200);
 	assert_string_equal(
 		json_string_value(json_object_get(j, "fulfillment_status")),
@@ -969,10 +976,10 @@ test_sh__ship_whole_split_partial(void **state)
 		NULL, 200);
 	assert_int_equal(
 		json_array_size(json_object_get(
-			json_object_get(json_object_get(json_object_get(
-							j, "data"),
+			json_object_get(
+				json_object_get(json_object_get(j, "data"),
 						"shipments"),
-					"data"),
+				"data"),
 			"edges")),
 		0);
 	json_decref(j);
@@ -1001,9 +1008,10 @@ test_sh__shipment_update_webhook_signed(void **state)
 			json_array_get(
 				json_object_get(
 					json_object_get(
-						json_object_get(json_object_get(
-									j, "data"),
-								"webhooks"),
+						json_object_get(
+							json_object_get(j,
+									"data"),
+							"webhooks"),
 						"data"),
 					"edges"),
 				0),
@@ -1032,12 +1040,12 @@ test_sh__shipment_update_webhook_signed(void **state)
 		assert_string_equal(json_string_value(json_object_get(
 					    f, "partner_order_id")),
 				    "HOOKED");
-		assert_int_equal(
-			json_integer_value(json_object_get(f, "total_packages")),
-			2);
-		assert_string_equal(
-			json_string_value(json_object_get(f, "tracking_number")),
-			i == 0 ? "TRK-1" : "TRK-2");
+		assert_int_equal(json_integer_value(
+					 json_object_get(f, "total_packages")),
+				 2);
+		assert_string_equal(json_string_value(json_object_get(
+					    f, "tracking_number")),
+				    i == 0 ? "TRK-1" : "TRK-2");
 		assert_string_equal(
 			json_string_value(json_object_get(
 				json_array_get(json_object_get(f, "line_items"),
@@ -1054,8 +1062,8 @@ test_sh__shipment_update_webhook_signed(void **state)
 			"Update\", shop_name: \"pearlsync\"}) { request_id } }",
 			NULL, 200));
 	json_decref(create_order("AFTER", 200));
-	json_decref(control_json("POST", "/shiphero/orders/AFTER/ship", "{}",
-				 201));
+	json_decref(
+		control_json("POST", "/shiphero/orders/AFTER/ship", "{}", 201));
 	pause_ms(200);
 	assert_int_equal(receiver_hits(&rc), 2);
 	free(secret);
@@ -1080,7 +1088,8 @@ test_sh__webhook_retries_and_health(void **state)
 	receiver_start(&rc, 1);
 	secret = create_hook(&rc);
 	json_decref(create_order("R1", 200));
-	json_decref(control_json("POST", "/shiphero/orders/R1/ship", "{}", 201));
+	json_decref(
+		control_json("POST", "/shiphero/orders/R1/ship", "{}", 201));
 	/* the first attempt and 5 retries, then given up: WARNING */
 	deadline = now_ms() + 10000;
 	while (now_ms() < deadline) {
@@ -1103,7 +1112,8 @@ test_sh__webhook_retries_and_health(void **state)
 	json_decref(s);
 	/* a second failed message makes it UNHEALTHY, then nothing is sent */
 	json_decref(create_order("R2", 200));
-	json_decref(control_json("POST", "/shiphero/orders/R2/ship", "{}", 201));
+	json_decref(
+		control_json("POST", "/shiphero/orders/R2/ship", "{}", 201));
 	wait_hits(&rc, 12);
 	deadline = now_ms() + 5000;
 	do {
@@ -1119,7 +1129,8 @@ test_sh__webhook_retries_and_health(void **state)
 	assert_non_null(s);
 	json_decref(s);
 	json_decref(create_order("R3", 200));
-	json_decref(control_json("POST", "/shiphero/orders/R3/ship", "{}", 201));
+	json_decref(
+		control_json("POST", "/shiphero/orders/R3/ship", "{}", 201));
 	pause_ms(200);
 	assert_int_equal(receiver_hits(&rc), 12);
 	free(secret);
@@ -1147,13 +1158,15 @@ test_sh__faults(void **state)
 				 "\"kinds\":[\"429\"]}",
 				 200));
 	j = gql("{ account { request_id } }", NULL, 429);
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(json_object_get(j, "errors"), 0),
-				 "code")),
-			 30);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_array_get(json_object_get(j, "errors"), 0),
+			"code")),
+		30);
 	json_decref(j);
 	json_decref(control_json("POST", "/faults",
-				 "{\"platform\":\"shiphero\",\"rate\":0}", 200));
+				 "{\"platform\":\"shiphero\",\"rate\":0}",
+				 200));
 	json_decref(gql("{ account { request_id } }", NULL, 200));
 }
 
@@ -1172,9 +1185,10 @@ test_sh__stock_and_seed(void **state)
 			json_array_get(
 				json_object_get(
 					json_object_get(
-						json_object_get(json_object_get(
-									j, "data"),
-								"products"),
+						json_object_get(
+							json_object_get(j,
+									"data"),
+							"products"),
 						"data"),
 					"edges"),
 				0),
@@ -1194,11 +1208,12 @@ test_sh__stock_and_seed(void **state)
 		json_integer_value(json_object_get(
 			json_array_get(
 				json_object_get(
-					json_object_get(json_object_get(
-								json_object_get(
-									j, "data"),
-								"product"),
-							"data"),
+					json_object_get(
+						json_object_get(
+							json_object_get(j,
+									"data"),
+							"product"),
+						"data"),
 					"warehouse_products"),
 				0),
 			"on_hand")),
@@ -1206,7 +1221,8 @@ test_sh__stock_and_seed(void **state)
 	json_decref(j);
 	j = gql("mutation { product_create(data: {name: \"New\", sku: "
 		"\"NEW-1\", warehouse_products: [{warehouse_id: "
-		"\"V2FyZWhvdXNlOjcxNDU=\", on_hand: 4}]}) { product { sku } } }",
+		"\"V2FyZWhvdXNlOjcxNDU=\", on_hand: 4}]}) { product { sku } } "
+		"}",
 		NULL, 200);
 	assert_null(json_object_get(j, "errors"));
 	json_decref(j);
@@ -1227,7 +1243,8 @@ main(void)
 		cmocka_unit_test_setup(test_sh__relay_paging, reset),
 		cmocka_unit_test_setup(test_sh__order_create_and_duplicate,
 				       reset),
-		cmocka_unit_test_setup(test_sh__ship_whole_split_partial, reset),
+		cmocka_unit_test_setup(test_sh__ship_whole_split_partial,
+				       reset),
 		cmocka_unit_test_setup(test_sh__shipment_update_webhook_signed,
 				       reset),
 		cmocka_unit_test_setup(test_sh__webhook_retries_and_health,

@@ -28,8 +28,9 @@ usage(FILE *f)
 	      "         [--bp-account A] [--bp-app-ref R] [--bp-token T] "
 	      "[--bp-window-ms MS]\n"
 	      "         [--bc-store S] [--bc-token T] [--bc-window-ms MS]\n"
-	      "         [--sh-user U] [--sh-password P] [--sh-refresh-token R]\n"
-	      "         [--sh-token T] [--sh-token-ttl S] [--sh-schema FILE]\n",
+	      "         [--sh-user U] [--sh-password P]\n"
+	      "         [--sh-refresh-token R] [--sh-token T]\n"
+	      "         [--sh-token-ttl S] [--sh-schema FILE]\n",
 	      f);
 }
 

@@ -300,7 +300,8 @@ struct sb_platform {
 	double hook_drop_rate;  /* 0..1: deliveries silently lost */
 	double hook_dup_rate;   /* 0..1: deliveries sent twice */
 	double hook_time_scale; /* retry delays divided by this (>= 1) */
-	int64_t hook_timeout_ms; /* one attempt's timeout; 0 = 5000 */
+	/* the timeout of one delivery attempt, ms; 0 = 5000 */
+	int64_t hook_timeout_ms;
 	sb_rng hook_rng;
 	json_t *counters; /* {"GET order/{idset}": n, ...} (owned) */
 	uint64_t requests;

@@ -88,7 +88,8 @@ test_gql__parse_parts(void **state)
 		"fragment F on Order { number lines(first: 3) { edges { node "
 		"{ sku } } } }\n"
 		"mutation M { create(data: {address: {zip: \"\\u00e9\\n\"}, "
-		"tags: [\"a\", \"b\"], number: \"\"\"block \\\"\"\" text\"\"\"}) "
+		"tags: [\"a\", \"b\"], number: \"\"\"block \\\"\"\" "
+		"text\"\"\"}) "
 		"{ id } }";
 	gql_errors errs;
 	gql_doc *d;
@@ -106,8 +107,9 @@ test_gql__parse_parts(void **state)
 	assert_string_equal(op->name, "Q");
 	assert_string_equal(op->vars->name, "n");
 	assert_int_equal(op->vars->def->kind, GQL_V_STRING);
-	assert_string_equal(gql_type_str(op->vars->next->type, buf, sizeof(buf)),
-			    "[Int!]!");
+	assert_string_equal(
+		gql_type_str(op->vars->next->type, buf, sizeof(buf)),
+		"[Int!]!");
 	f = op->sel;
 	assert_string_equal(f->alias, "a");
 	assert_string_equal(f->name, "orders");
@@ -138,19 +140,21 @@ test_gql__syntax_errors(void **state)
 		int line, col;
 	} cases[] = {
 		{"{ a", "Syntax Error: Expected Name, found <EOF>.", 1, 4},
-		{"{ a(x: \"open) }", "Syntax Error: Unterminated string.", 1, 8},
+		{"{ a(x: \"open) }", "Syntax Error: Unterminated string.", 1,
+		 8},
 		{"{ a(x: 01) }",
 		 "Syntax Error: Invalid number, unexpected digit after 0.", 1,
 		 8},
-		{"{ a }\n ?", "Syntax Error: Unexpected character: \"?\".", 2, 2},
+		{"{ a }\n ?", "Syntax Error: Unexpected character: \"?\".", 2,
+		 2},
 		{"{ a(x: \"\\q\") }",
 		 "Syntax Error: Invalid character escape sequence.", 1, 8},
 		{"{ }", "Syntax Error: Expected Name, found \"}\".", 1, 3},
 		{"", "Syntax Error: Expected \"{\", found <EOF>.", 1, 1},
 		{"query Q($x Int) { a }",
 		 "Syntax Error: Expected \":\", found Name \"Int\".", 1, 12},
-		{"fragment on on X { a }", "Syntax Error: Unexpected Name \"on\".",
-		 1, 10},
+		{"fragment on on X { a }",
+		 "Syntax Error: Unexpected Name \"on\".", 1, 10},
 		{"{ a(x: $) }", "Syntax Error: Expected Name, found \")\".", 1,
 		 9},
 	};
@@ -263,10 +267,12 @@ test_gql__validation(void **state)
 	assert_string_equal(check(s, "{ orders { data { edges { node { x } } "
 				     "} } }"),
 			    "Cannot query field \"x\" on type \"Order\".");
-	assert_string_equal(check(s, "{ orders(mode: MEDIUM) { complexity } }"),
-			    "Value \"MEDIUM\" does not exist in \"Mode\" enum.");
-	assert_string_equal(check(s, "{ orders(mode: \"FAST\") { complexity } }"),
-			    "Expected value of type \"Mode\", found \"FAST\".");
+	assert_string_equal(
+		check(s, "{ orders(mode: MEDIUM) { complexity } }"),
+		"Value \"MEDIUM\" does not exist in \"Mode\" enum.");
+	assert_string_equal(
+		check(s, "{ orders(mode: \"FAST\") { complexity } }"),
+		"Expected value of type \"Mode\", found \"FAST\".");
 	assert_string_equal(check(s, "{ order(id: null) { id } }"),
 			    "Expected value of type \"String!\", found null.");
 	assert_string_equal(check(s, "{ order(id: \"1\") { id(x: 1) } }"),
@@ -311,9 +317,9 @@ test_gql__variables_and_complexity(void **state)
 	gql_errors errs;
 	gql_doc *d;
 	json_t *in, *out;
-	const char q[] =
-		"mutation Q($d: OrderInput!, $n: Int = 7) { create(data: $d) { id "
-		"lines(first: $n) { edges { node { sku } } } } }";
+	const char q[] = "mutation Q($d: OrderInput!, $n: Int = 7) { "
+			 "create(data: $d) { id "
+			 "lines(first: $n) { edges { node { sku } } } } }";
 	const char q2[] = "{ orders { data { edges { node { lines { edges { "
 			  "node { sku } } } } } } } }";
 
@@ -323,15 +329,15 @@ test_gql__variables_and_complexity(void **state)
 	assert_non_null(d);
 	gql_validate(s, d, &errs);
 	assert_string_equal(errs.n ? errs.e[0].message : "", "");
-	in = json_loads("{\"d\":{\"address\":{\"zip\":\"1\"},\"tags\":\"one\"}}",
-			0, NULL);
+	in = json_loads(
+		"{\"d\":{\"address\":{\"zip\":\"1\"},\"tags\":\"one\"}}", 0,
+		NULL);
 	out = gql_coerce_vars(s, d->ops, in, &errs);
 	assert_non_null(out);
 	assert_int_equal(json_integer_value(json_object_get(out, "n")), 7);
 	/* 7 lines of 1 each */
-	assert_int_equal(gql_complexity(s, d, "Mutation", d->ops->sel, out, NULL,
-					0),
-			 7);
+	assert_int_equal(
+		gql_complexity(s, d, "Mutation", d->ops->sel, out, NULL, 0), 7);
 	json_decref(out);
 	json_decref(in);
 	in = json_loads("{\"d\":{\"address\":{\"zip\":5}}}", 0, NULL);
@@ -355,15 +361,15 @@ test_gql__variables_and_complexity(void **state)
 	memset(&errs, 0, sizeof(errs));
 	d = gql_parse(q2, strlen(q2), 0, &errs);
 	assert_non_null(d);
-	assert_int_equal(gql_complexity(s, d, "Query", d->ops->sel, NULL, NULL,
-					0),
-			 10000);
+	assert_int_equal(
+		gql_complexity(s, d, "Query", d->ops->sel, NULL, NULL, 0),
+		10000);
 	{
 		gql_cost_rule r = {"Line", "sku", 3};
 
-		assert_int_equal(gql_complexity(s, d, "Query", d->ops->sel,
-						NULL, &r, 1),
-				 30000);
+		assert_int_equal(
+			gql_complexity(s, d, "Query", d->ops->sel, NULL, &r, 1),
+			30000);
 	}
 	gql_doc_free(d);
 	/* operation selection */
@@ -415,8 +421,8 @@ test_gql__shiphero_schema_file(void **state)
 	free(buf);
 	assert_non_null(s);
 	/* extend type reached the 2023 fields */
-	assert_non_null(gql_tdef_field(gql_schema_type(s, "Order"),
-				       "updated_at"));
+	assert_non_null(
+		gql_tdef_field(gql_schema_type(s, "Order"), "updated_at"));
 	assert_non_null(gql_tdef_field(gql_schema_type(s, "ShippingLabel"),
 				       "tracking_url"));
 	assert_string_equal(check(s, "{ shipments(date_from: \"2025-01-01\") { "

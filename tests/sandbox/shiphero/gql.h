@@ -116,7 +116,7 @@ enum gql_tkind {
 typedef struct gql_fdef {
 	const char *name;
 	gql_type *type;
-	gql_value *def;       /* default value or NULL */
+	gql_value *def;        /* default value or NULL */
 	struct gql_fdef *args; /* arguments of an output field */
 	struct gql_fdef *next;
 } gql_fdef;
@@ -129,9 +129,9 @@ typedef struct gql_name {
 typedef struct gql_tdef {
 	const char *name;
 	enum gql_tkind kind;
-	int extend;         /* "extend type" */
-	gql_fdef *fields;   /* object/interface fields, input fields */
-	gql_name *values;   /* enum values, union members, interfaces */
+	int extend;       /* "extend type" */
+	gql_fdef *fields; /* object/interface fields, input fields */
+	gql_name *values; /* enum values, union members, interfaces */
 	struct gql_tdef *next;
 } gql_tdef;
 
@@ -139,8 +139,8 @@ typedef struct gql_doc {
 	gql_arena *arena;
 	gql_op *ops;
 	gql_frag *frags;
-	gql_tdef *types;            /* SDL only */
-	const char *query_root;     /* SDL "schema { query: X }" */
+	gql_tdef *types;        /* SDL only */
+	const char *query_root; /* SDL "schema { query: X }" */
 	const char *mutation_root;
 } gql_doc;
 
@@ -155,8 +155,8 @@ typedef struct gql_errors {
 	size_t n;
 } gql_errors;
 
-void gql_error_add(gql_errors *errs, int line, int col, const char *fmt,
-		   ...) __attribute__((format(printf, 4, 5)));
+void gql_error_add(gql_errors *errs, int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* ---- gql_parse.c -------------------------------------------------------- */
 
@@ -218,8 +218,7 @@ json_t *gql_coerce_vars(const gql_schema *s, const gql_op *op,
  * NULL when the argument is absent or null. */
 json_t *gql_value_json(const gql_value *v, const json_t *vars);
 /* Argument of sel named name as JSON (new reference) or NULL. */
-json_t *gql_arg_json(const gql_sel *sel, const char *name,
-		     const json_t *vars);
+json_t *gql_arg_json(const gql_sel *sel, const char *name, const json_t *vars);
 
 /* Per-field extra costs (e.g. WarehouseProduct.available = 30). */
 typedef struct gql_cost_rule {

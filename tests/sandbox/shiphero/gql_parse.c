@@ -121,8 +121,8 @@ typedef struct parser {
 	int failed;
 } parser;
 
-static void
-syntax(parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void syntax(parser *ps, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void
 syntax(parser *ps, const char *fmt, ...)
@@ -411,8 +411,7 @@ lex_number(parser *ps)
 		while (p < ps->end && is_digit((unsigned char)*p))
 			p++;
 	}
-	if (p < ps->end &&
-	    (is_name_start((unsigned char)*p) || *p == '.')) {
+	if (p < ps->end && (is_name_start((unsigned char)*p) || *p == '.')) {
 		syntax(ps, "Invalid number, expected digit.");
 		return;
 	}
@@ -453,7 +452,8 @@ next(parser *ps)
 		ps->punct = (char)c;
 		ps->p++;
 	} else if (c == '.') {
-		if (ps->end - ps->p >= 3 && ps->p[1] == '.' && ps->p[2] == '.') {
+		if (ps->end - ps->p >= 3 && ps->p[1] == '.' &&
+		    ps->p[2] == '.') {
 			ps->t = T_PUNCT;
 			ps->punct = '.';
 			ps->p += 3;
@@ -503,8 +503,8 @@ tok_desc(parser *ps, char *buf, size_t len)
 			 ps->punct == '.' ? "..." : (char[]){ps->punct, 0});
 		return buf;
 	case T_NAME:
-		snprintf(buf, len, "Name \"%.*s\"", (int)(ps->tl > 60 ? 60 : ps->tl),
-			 ps->ts);
+		snprintf(buf, len, "Name \"%.*s\"",
+			 (int)(ps->tl > 60 ? 60 : ps->tl), ps->ts);
 		return buf;
 	case T_INT:
 		snprintf(buf, len, "Int \"%.*s\"", (int)ps->tl, ps->ts);
@@ -878,8 +878,7 @@ var_defs(parser *ps)
 }
 
 static void
-executable_def(parser *ps, gql_doc *doc, gql_op ***optail,
-	       gql_frag ***fragtail)
+executable_def(parser *ps, gql_doc *doc, gql_op ***optail, gql_frag ***fragtail)
 {
 	int line = ps->tline, col = ps->tcol;
 
@@ -1108,8 +1107,8 @@ type_system_def(parser *ps, gql_doc *doc, gql_tdef ***tail)
 		t->name = name(ps);
 		skip_directives(ps);
 	} else if (is_keyword(ps, "type") || is_keyword(ps, "interface")) {
-		t->kind = is_keyword(ps, "type") ? GQL_T_OBJECT
-						 : GQL_T_INTERFACE;
+		t->kind =
+			is_keyword(ps, "type") ? GQL_T_OBJECT : GQL_T_INTERFACE;
 		next(ps);
 		t->name = name(ps);
 		if (is_keyword(ps, "implements")) {

@@ -150,18 +150,19 @@ gql_schema_load(const char *sdl, size_t len, gql_errors *errs)
 			gql_fdef **tail;
 
 			if (have == NULL) {
-				gql_error_add(errs, 0, 0,
-					      "Cannot extend type \"%s\" because "
-					      "it is not defined.",
-					      t->name);
+				gql_error_add(
+					errs, 0, 0,
+					"Cannot extend type \"%s\" because "
+					"it is not defined.",
+					t->name);
 				continue;
 			}
 			/* append copies (the originals stay in t) */
 			for (tail = &have->fields; *tail; tail = &(*tail)->next)
 				;
 			for (gql_fdef *f = t->fields; f; f = f->next) {
-				gql_fdef *c = gql_alloc(s->doc->arena,
-							sizeof(*c));
+				gql_fdef *c =
+					gql_alloc(s->doc->arena, sizeof(*c));
 
 				if (c == NULL)
 					break;
@@ -173,15 +174,16 @@ gql_schema_load(const char *sdl, size_t len, gql_errors *errs)
 			continue;
 		}
 		if (have != NULL) {
-			gql_error_add(errs, 0, 0,
-				      "There can be only one type named \"%s\".",
-				      t->name);
+			gql_error_add(
+				errs, 0, 0,
+				"There can be only one type named \"%s\".",
+				t->name);
 			continue;
 		}
 		add_type(s, t);
 	}
-	s->query = gql_schema_type(
-		s, s->doc->query_root ? s->doc->query_root : "Query");
+	s->query = gql_schema_type(s, s->doc->query_root ? s->doc->query_root
+							 : "Query");
 	s->mutation = gql_schema_type(
 		s, s->doc->mutation_root ? s->doc->mutation_root : "Mutation");
 	if (s->query == NULL)
@@ -217,8 +219,8 @@ gql_select_op(const gql_doc *doc, const char *op_name, gql_errors *errs)
 	}
 	if (op_name && *op_name) {
 		if (found == NULL)
-			gql_error_add(errs, 0, 0, "Unknown operation named '%s'.",
-				      op_name);
+			gql_error_add(errs, 0, 0,
+				      "Unknown operation named '%s'.", op_name);
 		return found;
 	}
 	if (n == 1)
@@ -316,8 +318,8 @@ scalar_literal_ok(const char *scalar, const gql_value *v)
 	return 1;
 }
 
-static void
-check_value(vctx *c, const gql_value *v, const gql_type *want, int depth);
+static void check_value(vctx *c, const gql_value *v, const gql_type *want,
+			int depth);
 
 static void
 bad_value(vctx *c, const gql_value *v, const gql_type *want)
@@ -339,7 +341,8 @@ check_value(vctx *c, const gql_value *v, const gql_type *want, int depth)
 	if (v == NULL || want == NULL)
 		return;
 	if (depth > GQL_MAX_DEPTH) {
-		gql_error_add(c->errs, v->line, v->col, "Value nested too deeply.");
+		gql_error_add(c->errs, v->line, v->col,
+			      "Value nested too deeply.");
 		return;
 	}
 	if (v->kind == GQL_V_VAR) {
@@ -366,7 +369,8 @@ check_value(vctx *c, const gql_value *v, const gql_type *want, int depth)
 			gql_error_add(c->errs, v->line, v->col,
 				      "Variable \"$%s\" of type \"%s\" used in "
 				      "position expecting type \"%s\".",
-				      v->s, gql_type_str(d->type, vb, sizeof(vb)),
+				      v->s,
+				      gql_type_str(d->type, vb, sizeof(vb)),
 				      gql_type_str(want, tb, sizeof(tb)));
 		}
 		return;
@@ -600,12 +604,13 @@ check_sel(vctx *c, const gql_tdef *parent, const gql_sel *sel, int depth,
 					continue;
 				}
 				if (!types_overlap(parent, t)) {
-					gql_error_add(c->errs, s->line, s->col,
-						      "Fragment cannot be spread "
-						      "here as objects of type "
-						      "\"%s\" can never be of "
-						      "type \"%s\".",
-						      parent->name, t->name);
+					gql_error_add(
+						c->errs, s->line, s->col,
+						"Fragment cannot be spread "
+						"here as objects of type "
+						"\"%s\" can never be of "
+						"type \"%s\".",
+						parent->name, t->name);
 					continue;
 				}
 			}
@@ -639,11 +644,12 @@ check_sel(vctx *c, const gql_tdef *parent, const gql_sel *sel, int depth,
 				continue;
 			}
 			if (!types_overlap(parent, t)) {
-				gql_error_add(c->errs, s->line, s->col,
-					      "Fragment \"%s\" cannot be spread "
-					      "here as objects of type \"%s\" "
-					      "can never be of type \"%s\".",
-					      fr->name, parent->name, t->name);
+				gql_error_add(
+					c->errs, s->line, s->col,
+					"Fragment \"%s\" cannot be spread "
+					"here as objects of type \"%s\" "
+					"can never be of type \"%s\".",
+					fr->name, parent->name, t->name);
 				continue;
 			}
 			stack[nstack] = fr->name;
@@ -694,12 +700,12 @@ gql_validate(const gql_schema *s, const gql_doc *doc, gql_errors *errs)
 			} else if (!is_input_kind(vt)) {
 				char tb[128];
 
-				gql_error_add(errs, d->line, d->col,
-					      "Variable \"$%s\" cannot be "
-					      "non-input type \"%s\".",
-					      d->name,
-					      gql_type_str(d->type, tb,
-							   sizeof(tb)));
+				gql_error_add(
+					errs, d->line, d->col,
+					"Variable \"$%s\" cannot be "
+					"non-input type \"%s\".",
+					d->name,
+					gql_type_str(d->type, tb, sizeof(tb)));
 			} else if (d->def) {
 				vctx dc = c;
 
@@ -792,8 +798,9 @@ coerce(const gql_schema *s, const json_t *v, const gql_type *t, char *path,
 	}
 	if (v == NULL || json_is_null(v)) {
 		if (t->nonnull) {
-			snprintf(why, wlen, "Expected non-nullable type \"%s\" "
-					    "not to be null.",
+			snprintf(why, wlen,
+				 "Expected non-nullable type \"%s\" "
+				 "not to be null.",
 				 gql_type_str(t, tb, sizeof(tb)));
 			return -1;
 		}
@@ -838,7 +845,8 @@ coerce(const gql_schema *s, const json_t *v, const gql_type *t, char *path,
 		else if (strcmp(n, "Decimal") == 0)
 			ok = json_is_number(v) || json_is_string(v);
 		if (!ok) {
-			char *dump = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+			char *dump =
+				json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 
 			snprintf(why, wlen, "%s cannot represent value: %.60s",
 				 n, dump ? dump : "?");
@@ -865,8 +873,9 @@ coerce(const gql_schema *s, const json_t *v, const gql_type *t, char *path,
 		size_t n = strlen(path);
 
 		if (!json_is_object(v)) {
-			snprintf(why, wlen, "Expected type \"%s\" to be an "
-					    "object.",
+			snprintf(why, wlen,
+				 "Expected type \"%s\" to be an "
+				 "object.",
 				 td->name);
 			return -1;
 		}
@@ -874,7 +883,8 @@ coerce(const gql_schema *s, const json_t *v, const gql_type *t, char *path,
 			f = gql_tdef_field(td, k);
 			if (f == NULL) {
 				snprintf(why, wlen,
-					 "Field \"%.60s\" is not defined by type "
+					 "Field \"%.60s\" is not defined by "
+					 "type "
 					 "\"%s\".",
 					 k, td->name);
 				return -1;
@@ -922,11 +932,11 @@ gql_coerce_vars(const gql_schema *s, const gql_op *op, const json_t *vars,
 			continue;
 		}
 		if (v == NULL && d->type->nonnull) {
-			gql_error_add(errs, d->line, d->col,
-				      "Variable \"$%s\" of required type \"%s\" "
-				      "was not provided.",
-				      d->name,
-				      gql_type_str(d->type, tb, sizeof(tb)));
+			gql_error_add(
+				errs, d->line, d->col,
+				"Variable \"$%s\" of required type \"%s\" "
+				"was not provided.",
+				d->name, gql_type_str(d->type, tb, sizeof(tb)));
 			bad = 1;
 			continue;
 		}
@@ -1038,9 +1048,9 @@ cx_sel(cxctx *c, const gql_tdef *parent, const gql_sel *sel, int depth)
 		if (x->kind == GQL_S_FIELD) {
 			total += cx_field(c, parent, x, depth);
 		} else if (x->kind == GQL_S_INLINE) {
-			const gql_tdef *t = x->type_cond
-						    ? gql_schema_type(s, x->type_cond)
-						    : parent;
+			const gql_tdef *t =
+				x->type_cond ? gql_schema_type(s, x->type_cond)
+					     : parent;
 
 			if (t)
 				total += cx_sel(c, t, x->sub, depth + 1);

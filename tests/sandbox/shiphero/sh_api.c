@@ -175,8 +175,9 @@ auth_refresh(sh_state *st, sb_request *req, sb_response *resp)
 	req->endpoint = "POST auth/refresh";
 	if (r == NULL || strcmp(r, st->refresh_token) != 0) {
 		json_decref(in);
-		auth_error(resp, "invalid_grant", "Unknown or invalid "
-						  "refresh token.");
+		auth_error(resp, "invalid_grant",
+			   "Unknown or invalid "
+			   "refresh token.");
 		return;
 	}
 	json_decref(in);
@@ -195,9 +196,9 @@ typedef struct exec {
 	sh_state *st;
 	const gql_doc *doc;
 	const json_t *vars;
-	const char *root;  /* current root field name */
-	int64_t items;     /* nodes served in connections of this root */
-	json_t *errors;    /* array */
+	const char *root; /* current root field name */
+	int64_t items;    /* nodes served in connections of this root */
+	json_t *errors;   /* array */
 	char request_id[32];
 	int64_t visits;
 } exec;
@@ -213,9 +214,8 @@ ends_with(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-static void
-add_error(exec *x, const char *field, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static void add_error(exec *x, const char *field, int code, const char *fmt,
+		      ...) __attribute__((format(printf, 4, 5)));
 
 static void
 add_error(exec *x, const char *field, int code, const char *fmt, ...)
@@ -355,17 +355,17 @@ project_connection(exec *x, const gql_tdef *ctype, const gql_sel *f,
 	edges = json_array();
 	for (i = lo; i < hi; i++) {
 		json_t *item = json_array_get(arr, (size_t)i);
-		json_t *node = ntype ? view_of(x, ntype, item)
-				     : json_incref(item);
+		json_t *node =
+			ntype ? view_of(x, ntype, item) : json_incref(item);
 
-		json_array_append_new(edges, json_pack("{s:o, s:o}", "node",
-						       node, "cursor",
-						       cursor_json(i)));
+		json_array_append_new(edges,
+				      json_pack("{s:o, s:o}", "node", node,
+						"cursor", cursor_json(i)));
 	}
 	x->items += hi - lo;
 	conn = json_pack(
 		"{s:{s:b, s:b, s:o, s:o}, s:o}", "pageInfo", "hasNextPage",
-		hi < n, "hasPreviousPage", lo > 0, "startCursor",
+		hi<n, "hasPreviousPage", lo> 0, "startCursor",
 		hi > lo ? cursor_json(lo) : json_null(), "endCursor",
 		hi > lo ? cursor_json(hi - 1) : json_null(), "edges", edges);
 	out = json_object();
@@ -390,8 +390,8 @@ project_value(exec *x, const gql_tdef *ft, const gql_sel *f, json_t *v,
 		size_t i;
 
 		json_array_foreach (v, i, it) {
-			json_array_append_new(out, project_value(x, ft, f, it,
-								 depth + 1));
+			json_array_append_new(
+				out, project_value(x, ft, f, it, depth + 1));
 		}
 		return out;
 	}
@@ -428,13 +428,12 @@ project_sel(exec *x, const gql_tdef *type, const gql_sel *sel, json_t *src,
 			}
 			ft = field_type(x, type, s->name);
 			v = json_object_get(src, s->name);
-			if (ft && ends_with(ft->name, "Connection") &&
-			    s->sub) {
+			if (ft && ends_with(ft->name, "Connection") && s->sub) {
 				json_object_set_new(
 					out, key,
 					json_is_array(v)
-						? project_connection(x, ft, s, v,
-								     depth)
+						? project_connection(x, ft, s,
+								     v, depth)
 						: json_null());
 				continue;
 			}
@@ -506,7 +505,8 @@ q_orders(exec *x, const gql_sel *f)
 	char *num = str_arg(x, f, "order_number");
 	char *fs = str_arg(x, f, "fulfillment_status");
 	char *shop = str_arg(x, f, "shop_name");
-	char *uf = str_arg(x, f, "updated_from"), *ut = str_arg(x, f, "updated_to");
+	char *uf = str_arg(x, f, "updated_from"),
+	     *ut = str_arg(x, f, "updated_to");
 	char *of = str_arg(x, f, "order_date_from");
 	char *ot = str_arg(x, f, "order_date_to");
 	char *sku = str_arg(x, f, "sku");
@@ -530,9 +530,9 @@ q_orders(exec *x, const gql_sel *f)
 				size_t j;
 				int hit = 0;
 
-				json_array_foreach (json_object_get(o, "line_items"),
-						    j, l) hit |=
-					match_str(l, "sku", sku);
+				json_array_foreach (
+					json_object_get(o, "line_items"), j, l)
+					hit |= match_str(l, "sku", sku);
 				if (!hit)
 					continue;
 			}
@@ -577,7 +577,8 @@ q_shipments(exec *x, const gql_sel *f)
 	time_t t0 = 0, t1 = 0;
 	size_t i;
 
-	if ((from && sh_parse_date(from, &t0)) || (to && sh_parse_date(to, &t1))) {
+	if ((from && sh_parse_date(from, &t0)) ||
+	    (to && sh_parse_date(to, &t1))) {
 		add_error(x, "data", 3, "Invalid date %.60s",
 			  from && sh_parse_date(from, &t0) ? from : to);
 		bad = json_pack("{s:n}", "data");
@@ -592,27 +593,28 @@ q_shipments(exec *x, const gql_sel *f)
 			goto out;
 		}
 		json_array_foreach (json_object_get(o, "_shipments"), i, idx) {
-			json_array_append(arr,
-					  json_array_get(st->shipments,
-							 (size_t)json_integer_value(
-								 idx)));
+			json_array_append(
+				arr, json_array_get(
+					     st->shipments,
+					     (size_t)json_integer_value(idx)));
 		}
 	} else {
 		for (i = from ? sh_shipments_from(st, t0) : 0;
 		     i < json_array_size(st->shipments); i++) {
 			s = json_array_get(st->shipments, i);
-			if (to && sb_json_int(json_object_get(s, "_created"), 0) >
-					  (int64_t)t1)
+			if (to && sb_json_int(json_object_get(s, "_created"),
+					      0) > (int64_t)t1)
 				break;
 			if (tn) {
 				json_t *lab;
 				size_t j;
 				int hit = 0;
 
-				json_array_foreach (json_object_get(
-							    s, "shipping_labels"),
-						    j, lab) hit |=
-					match_str(lab, "tracking_number", tn);
+				json_array_foreach (
+					json_object_get(s, "shipping_labels"),
+					j, lab)
+					hit |= match_str(lab, "tracking_number",
+							 tn);
 				if (!hit)
 					continue;
 			}
@@ -640,7 +642,8 @@ q_shipment(exec *x, const gql_sel *f)
 	size_t i;
 
 	json_array_foreach (x->st->shipments, i, s) {
-		if (sb_json_int(json_object_get(s, "legacy_id"), -2) == legacy) {
+		if (sb_json_int(json_object_get(s, "legacy_id"), -2) ==
+		    legacy) {
 			free(id);
 			return json_pack("{s:o}", "data",
 					 sh_shipment_view(x->st, s));
@@ -782,10 +785,9 @@ m_order_status(exec *x, const gql_sel *f, const char *force_status)
 		json_decref(d);
 		return json_pack("{s:n}", "order");
 	}
-	if (force_status && strcmp(sb_json_str(json_object_get(
-							o, "fulfillment_status"),
-						""),
-				   "fulfilled") == 0 &&
+	if (force_status &&
+	    strcmp(sb_json_str(json_object_get(o, "fulfillment_status"), ""),
+		   "fulfilled") == 0 &&
 	    !json_is_true(json_object_get(d, "force"))) {
 		add_error(x, "order", 3,
 			  "Order %.80s has already shipped and can't be "
@@ -839,9 +841,9 @@ m_webhook_delete(exec *x, const gql_sel *f)
 	json_t *d = data_arg(x, f);
 	const char *name = sb_json_str(json_object_get(d, "name"), "");
 
-	if (sh_webhook_delete(x->st, name,
-			      sb_json_str(json_object_get(d, "shop_name"),
-					  NULL)))
+	if (sh_webhook_delete(
+		    x->st, name,
+		    sb_json_str(json_object_get(d, "shop_name"), NULL)))
 		add_error(x, "webhook_delete", 5, "Webhook %.80s not found",
 			  name);
 	json_decref(d);
@@ -884,8 +886,7 @@ run_root(exec *x, const gql_op *op, const gql_sel *f)
 		if (strcmp(roots[i].op, op->kind) == 0 &&
 		    strcmp(roots[i].name, f->name) == 0)
 			return roots[i].fn(x, f);
-	add_error(x, f->name, 9,
-		  "%s is not served by the sandbox", f->name);
+	add_error(x, f->name, 9, "%s is not served by the sandbox", f->name);
 	return NULL;
 }
 
@@ -901,11 +902,10 @@ errors_json(const gql_errors *errs)
 		json_t *e = json_pack("{s:s}", "message", errs->e[i].message);
 
 		if (errs->e[i].line > 0)
-			json_object_set_new(
-				e, "locations",
-				json_pack("[{s:i, s:i}]", "line",
-					  errs->e[i].line, "column",
-					  errs->e[i].col));
+			json_object_set_new(e, "locations",
+					    json_pack("[{s:i, s:i}]", "line",
+						      errs->e[i].line, "column",
+						      errs->e[i].col));
 		json_array_append_new(arr, e);
 	}
 	return arr;
@@ -1004,13 +1004,14 @@ graphql(sh_state *st, sb_request *req, sb_response *resp)
 		gql_sel one;
 		json_t *an;
 
-		if (f->kind != GQL_S_FIELD || strcmp(f->name, "user_quota") == 0 ||
+		if (f->kind != GQL_S_FIELD ||
+		    strcmp(f->name, "user_quota") == 0 ||
 		    strcmp(f->name, "__typename") == 0)
 			continue;
 		one = *f;
 		one.next = NULL;
-		estimated += 1 + gql_complexity(st->schema, doc, root->name, &one,
-						vars, cost_rules,
+		estimated += 1 + gql_complexity(st->schema, doc, root->name,
+						&one, vars, cost_rules,
 						sizeof(cost_rules) /
 							sizeof(cost_rules[0]));
 		an = gql_arg_json(f, "analyze", vars);
@@ -1023,10 +1024,9 @@ graphql(sh_state *st, sb_request *req, sb_response *resp)
 	detail = json_object();
 	if (!analyze_all && estimated > left) {
 		int64_t need = estimated - left;
-		int64_t secs = st->credits_rate > 0
-				       ? (need + st->credits_rate - 1) /
-						 st->credits_rate
-				       : 1;
+		int64_t secs = st->credits_rate > 0 ? (need + st->credits_rate -
+						       1) / st->credits_rate
+						    : 1;
 
 		for (f = op->sel; f; f = f->next) {
 			if (f->kind != GQL_S_FIELD)
@@ -1034,27 +1034,29 @@ graphql(sh_state *st, sb_request *req, sb_response *resp)
 			json_array_append_new(
 				x.errors,
 				json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:s}",
-					  "code", 30, "message", "", "operation",
-					  f->name, "request_id", x.request_id,
-					  "required_credits",
+					  "code", 30, "message", "",
+					  "operation", f->name, "request_id",
+					  x.request_id, "required_credits",
 					  (json_int_t)estimated,
 					  "remaining_credits", (json_int_t)left,
 					  "time_remaining", ""));
 			{
 				json_t *e = json_array_get(
-					x.errors, json_array_size(x.errors) - 1);
+					x.errors,
+					json_array_size(x.errors) - 1);
 
 				json_object_set_new(
 					e, "message",
-					json_sprintf("There are not enough credits "
-						     "to perform the requested "
-						     "operation, which requires "
-						     "%lld credits. There are %lld "
-						     "credits remaining. Try again "
-						     "in %lld seconds",
-						     (long long)estimated,
-						     (long long)left,
-						     (long long)secs));
+					json_sprintf(
+						"There are not enough credits "
+						"to perform the requested "
+						"operation, which requires "
+						"%lld credits. There are %lld "
+						"credits remaining. Try again "
+						"in %lld seconds",
+						(long long)estimated,
+						(long long)left,
+						(long long)secs));
 				json_object_set_new(
 					e, "time_remaining",
 					json_sprintf("%lld seconds",
@@ -1103,13 +1105,14 @@ graphql(sh_state *st, sb_request *req, sb_response *resp)
 			one.next = NULL;
 			json_object_set_new(
 				src, "complexity",
-				json_integer(1 + gql_complexity(
-							 st->schema, doc,
-							 root->name, &one, vars,
-							 cost_rules,
-							 sizeof(cost_rules) /
-								 sizeof(cost_rules
-									[0]))));
+				json_integer(
+					1 +
+					gql_complexity(
+						st->schema, doc, root->name,
+						&one, vars, cost_rules,
+						sizeof(cost_rules) /
+							sizeof(cost_rules
+								       [0]))));
 		}
 		out = project_value(&x, ft, f, src, 0);
 		json_decref(src);
@@ -1132,12 +1135,12 @@ reply : {
 	if (json_array_size(x.errors) > 0)
 		json_object_set(reply, "errors", x.errors);
 	json_object_set_new(reply, "data", data);
-	json_object_set_new(
-		reply, "extensions",
-		json_pack("{s:{s:I, s:I, s:o, s:o}}", "throttling",
-			  "estimated_complexity", (json_int_t)estimated, "cost",
-			  (json_int_t)cost, "cost_detail", detail,
-			  "user_quota", sh_quota_json(st)));
+	json_object_set_new(reply, "extensions",
+			    json_pack("{s:{s:I, s:I, s:o, s:o}}", "throttling",
+				      "estimated_complexity",
+				      (json_int_t)estimated, "cost",
+				      (json_int_t)cost, "cost_detail", detail,
+				      "user_quota", sh_quota_json(st)));
 	json_decref(x.errors);
 	sb_resp_json(resp, 200, reply, NULL);
 }
@@ -1154,9 +1157,10 @@ sh_handle(sb_platform *pf, sb_request *req, sb_response *resp)
 
 	if (strcmp(req->method, "POST") != 0) {
 		req->endpoint = "other";
-		sb_resp_json(resp, 405,
-			     json_pack("{s:s}", "message", "Method not allowed"),
-			     NULL);
+		sb_resp_json(
+			resp, 405,
+			json_pack("{s:s}", "message", "Method not allowed"),
+			NULL);
 		return;
 	}
 	if (strcmp(req->path, "/graphql") == 0 ||

@@ -33,8 +33,8 @@ array_views(sh_state *st, json_t *arr, int orders)
 	size_t i;
 
 	json_array_foreach (arr, i, x) {
-		json_t *v = orders ? sh_order_view(st, x)
-				   : sh_shipment_view(st, x);
+		json_t *v =
+			orders ? sh_order_view(st, x) : sh_shipment_view(st, x);
 
 		json_object_del(v, "_created");
 		json_array_append_new(out, v);
@@ -62,13 +62,12 @@ sh_state_json(sb_platform *pf)
 {
 	sh_state *st = pf->priv;
 
-	return json_pack("{s:O, s:o, s:o, s:O, s:o, s:o, s:I}", "warehouses",
-			 st->warehouses, "orders",
-			 array_views(st, st->orders, 1), "shipments",
-			 array_views(st, st->shipments, 0), "products",
-			 st->products, "webhooks", webhooks_state(st),
-			 "credits", sh_quota_json(st), "tokens_issued",
-			 (json_int_t)st->next_token);
+	return json_pack(
+		"{s:O, s:o, s:o, s:O, s:o, s:o, s:I}", "warehouses",
+		st->warehouses, "orders", array_views(st, st->orders, 1),
+		"shipments", array_views(st, st->shipments, 0), "products",
+		st->products, "webhooks", webhooks_state(st), "credits",
+		sh_quota_json(st), "tokens_issued", (json_int_t)st->next_token);
 }
 
 static void
@@ -160,10 +159,10 @@ ctl_stock(sh_state *st, sb_request *req, sb_response *resp)
 		ctl_error(resp, 400, "sku and on_hand required");
 		return;
 	}
-	if (sh_stock_set(st, sku,
-			 sb_json_str(json_object_get(body, "warehouse_id"),
-				     NULL),
-			 json_integer_value(oh), msg, sizeof(msg))) {
+	if (sh_stock_set(
+		    st, sku,
+		    sb_json_str(json_object_get(body, "warehouse_id"), NULL),
+		    json_integer_value(oh), msg, sizeof(msg))) {
 		json_decref(body);
 		ctl_error(resp, 404, msg);
 		return;
@@ -263,23 +262,23 @@ seed_warehouses(sh_state *st)
 	for (i = 0; i < sizeof(wh) / sizeof(wh[0]); i++)
 		json_array_append_new(
 			st->warehouses,
-			json_pack("{s:s, s:I, s:s, s:s, s:b, s:n, s:s, s:s, "
-				  "s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}, "
-				  "s:n, s:s, s:n}",
-				  "id", sh_gid(gid, sizeof(gid), "Warehouse",
-					       wh[i].id),
-				  "legacy_id", (json_int_t)wh[i].id,
-				  "account_id", "QWNjb3VudDo0MjIy",
-				  "identifier", wh[i].identifier,
-				  "dynamic_slotting", 0, "invoice_email",
-				  "phone_number", "5555550100", "profile",
-				  "default", "address", "name",
-				  wh[i].identifier, "address1", "1 Depot Road",
-				  "address2", "", "city", wh[i].city, "state",
-				  wh[i].state, "country", "US", "zip",
-				  wh[i].zip, "phone", "5555550100",
-				  "return_address", "company_name",
-				  "Sandbox 3PL", "company_alias"));
+			json_pack(
+				"{s:s, s:I, s:s, s:s, s:b, s:n, s:s, s:s, "
+				"s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}, "
+				"s:n, s:s, s:n}",
+				"id",
+				sh_gid(gid, sizeof(gid), "Warehouse", wh[i].id),
+				"legacy_id", (json_int_t)wh[i].id, "account_id",
+				"QWNjb3VudDo0MjIy", "identifier",
+				wh[i].identifier, "dynamic_slotting", 0,
+				"invoice_email", "phone_number", "5555550100",
+				"profile", "default", "address", "name",
+				wh[i].identifier, "address1", "1 Depot Road",
+				"address2", "", "city", wh[i].city, "state",
+				wh[i].state, "country", "US", "zip", wh[i].zip,
+				"phone", "5555550100", "return_address",
+				"company_name", "Sandbox 3PL",
+				"company_alias"));
 }
 
 /* The Brightpearl demo SKUs (brightpearl/bp_core.c), stocked in both. */
@@ -303,8 +302,7 @@ sh_seed_demo(sh_state *st)
 	char msg[MSG_LEN];
 	size_t i;
 
-	for (i = 0; i < sizeof(demo_products) / sizeof(demo_products[0]);
-	     i++) {
+	for (i = 0; i < sizeof(demo_products) / sizeof(demo_products[0]); i++) {
 		json_t *d = json_pack(
 			"{s:s, s:s, s:s, s:s, s:{s:s}, s:[{s:O, s:i}, "
 			"{s:O, s:i}]}",
@@ -312,9 +310,11 @@ sh_seed_demo(sh_state *st)
 			demo_products[i].name, "price", demo_products[i].price,
 			"barcode", demo_products[i].sku, "dimensions", "weight",
 			"0.50", "warehouse_products", "warehouse_id",
-			json_object_get(json_array_get(st->warehouses, 0), "id"),
+			json_object_get(json_array_get(st->warehouses, 0),
+					"id"),
 			"on_hand", demo_products[i].primary, "warehouse_id",
-			json_object_get(json_array_get(st->warehouses, 1), "id"),
+			json_object_get(json_array_get(st->warehouses, 1),
+					"id"),
 			"on_hand", demo_products[i].east);
 
 		sh_product_create(st, d, msg, sizeof(msg));
@@ -328,8 +328,8 @@ static void
 sh_reset(sb_platform *pf, int demo)
 {
 	sh_state *st = pf->priv;
-	const char *tok = pf->sb->opt.sh_token ? pf->sb->opt.sh_token
-					       : "sandbox-token";
+	const char *tok =
+		pf->sb->opt.sh_token ? pf->sb->opt.sh_token : "sandbox-token";
 
 	sh_state_clear(st);
 	st->clock_offset = 0;

@@ -129,8 +129,8 @@ int sh_webhook_delete(sh_state *st, const char *name, const char *shop);
  * per package, updates the lines and the status, sends one Shipment
  * Update per package.  Returns the shipment (borrowed) or NULL with msg.
  */
-json_t *sh_ship(sh_state *st, json_t *order, const json_t *packages,
-		char *msg, size_t msglen);
+json_t *sh_ship(sh_state *st, json_t *order, const json_t *packages, char *msg,
+		size_t msglen);
 /* Shipments created at or after t: first index (they are in time order). */
 size_t sh_shipments_from(sh_state *st, time_t t);
 

@@ -256,7 +256,7 @@ sh_state_new(void)
 {
 	sh_state *st = calloc(1, sizeof(*st));
 	static const int64_t schedule[SH_HOOK_RETRIES] = {10000, 30000, 60000,
-							 300000, 900000};
+							  300000, 900000};
 
 	if (st == NULL)
 		return NULL;
@@ -315,8 +315,8 @@ set_gid(json_t *o, const char *type, int64_t legacy)
 {
 	char gid[64];
 
-	json_object_set_new(o, "id",
-			    json_string(sh_gid(gid, sizeof(gid), type, legacy)));
+	json_object_set_new(
+		o, "id", json_string(sh_gid(gid, sizeof(gid), type, legacy)));
 	json_object_set_new(o, "legacy_id", json_integer(legacy));
 }
 
@@ -384,8 +384,8 @@ static json_t *
 address_of(const json_t *in)
 {
 	static const char *const keys[] = {
-		"first_name", "last_name", "company", "address1",
-		"address2",   "city",      "state",   "state_code",
+		"first_name", "last_name", "company",      "address1",
+		"address2",   "city",      "state",        "state_code",
 		"zip",        "country",   "country_code", "email",
 		"phone"};
 	json_t *a = json_object();
@@ -402,10 +402,14 @@ address_of(const json_t *in)
 }
 
 static const char *const order_strings[] = {
-	"order_number", "partner_order_id", "shop_name",     "total_tax",
-	"subtotal",     "total_discounts",  "total_price",   "box_name",
-	"currency",     "gift_note",        "email",         "profile",
-	"packing_note", "custom_invoice_url", "incoterms",   "tax_id",
+	"order_number", "partner_order_id",
+	"shop_name",    "total_tax",
+	"subtotal",     "total_discounts",
+	"total_price",  "box_name",
+	"currency",     "gift_note",
+	"email",        "profile",
+	"packing_note", "custom_invoice_url",
+	"incoterms",    "tax_id",
 	"tax_type",     "dry_ice_weight_in_lbs"};
 
 json_t *
@@ -469,10 +473,10 @@ sh_order_create(sh_state *st, const json_t *data, char *msg, size_t msglen)
 				    json_sprintf("%lld", (long long)legacy));
 	if (json_is_null(json_object_get(o, "profile")))
 		json_object_set_new(o, "profile", json_string("default"));
-	json_object_set_new(
-		o, "fulfillment_status",
-		json_string(sb_json_str(
-			json_object_get(data, "fulfillment_status"), "pending")));
+	json_object_set_new(o, "fulfillment_status",
+			    json_string(sb_json_str(
+				    json_object_get(data, "fulfillment_status"),
+				    "pending")));
 	{
 		char d[32];
 		time_t t;
@@ -486,15 +490,15 @@ sh_order_create(sh_state *st, const json_t *data, char *msg, size_t msglen)
 		json_object_set_new(o, "order_date",
 				    json_string(sh_date(d, sizeof(d), t)));
 		if (rsd != NULL && sh_parse_date(rsd, &t) == 0)
-			json_object_set_new(o, "required_ship_date",
-					    json_string(sh_date(d, sizeof(d), t)));
+			json_object_set_new(
+				o, "required_ship_date",
+				json_string(sh_date(d, sizeof(d), t)));
 		else
 			json_object_set_new(o, "required_ship_date",
 					    json_null());
 	}
 	set_now(st, o, "updated_at");
-	json_object_set_new(o, "account_id",
-			    json_string("QWNjb3VudDo0MjIy"));
+	json_object_set_new(o, "account_id", json_string("QWNjb3VudDo0MjIy"));
 	json_object_set_new(o, "ready_to_ship",
 			    json_boolean(!json_is_false(
 				    json_object_get(data, "ready_to_ship"))));
@@ -512,18 +516,19 @@ sh_order_create(sh_state *st, const json_t *data, char *msg, size_t msglen)
 			       json_object_get(sl, "method"), "price",
 			       json_object_get(sl, "price"))
 		   : json_null());
-	json_object_set_new(o, "shipping_address",
-			    address_of(json_object_get(data, "shipping_address")));
+	json_object_set_new(
+		o, "shipping_address",
+		address_of(json_object_get(data, "shipping_address")));
 	json_object_set_new(
 		o, "billing_address",
 		json_object_get(data, "billing_address")
 			? address_of(json_object_get(data, "billing_address"))
 			: json_null());
-	json_object_set_new(
-		o, "holds",
-		json_pack("{s:b, s:b, s:b, s:b, s:b}", "payment_hold", 0,
-			  "operator_hold", 0, "fraud_hold", 0, "address_hold",
-			  0, "client_hold", 0));
+	json_object_set_new(o, "holds",
+			    json_pack("{s:b, s:b, s:b, s:b, s:b}",
+				      "payment_hold", 0, "operator_hold", 0,
+				      "fraud_hold", 0, "address_hold", 0,
+				      "client_hold", 0));
 	lines = json_array();
 	json_array_foreach (in, i, l) {
 		int64_t lid = st->next_line++;
@@ -602,8 +607,9 @@ sh_order_view(sh_state *st, json_t *order)
 		json_t *sh = json_array_get(st->shipments,
 					    (size_t)json_integer_value(s));
 
-		if (sh && strcmp(sb_json_str(json_object_get(sh, "order_id"), ""),
-				 id) == 0)
+		if (sh &&
+		    strcmp(sb_json_str(json_object_get(sh, "order_id"), ""),
+			   id) == 0)
 			json_array_append(ships, sh);
 	}
 	json_object_del(v, "_shipments");
@@ -622,9 +628,10 @@ sh_shipment_view(sh_state *st, json_t *shipment)
 	json_object_del(ov, "_shipments");
 	json_object_set_new(v, "order", ov ? ov : json_null());
 	json_object_set(v, "warehouse",
-			sh_warehouse_find(st, sb_json_str(json_object_get(
-						      shipment, "warehouse_id"),
-						      "")));
+			sh_warehouse_find(
+				st, sb_json_str(json_object_get(shipment,
+								"warehouse_id"),
+						"")));
 	return v;
 }
 
@@ -689,13 +696,12 @@ sh_product_create(sh_state *st, const json_t *data, char *msg, size_t msglen)
 	json_object_set(p, "customs_value",
 			json_object_get(data, "customs_value"));
 	dim = json_object_get(data, "dimensions");
-	json_object_set_new(
-		p, "dimensions",
-		json_pack("{s:O?, s:O?, s:O?, s:O?}", "weight",
-			  json_object_get(dim, "weight"), "height",
-			  json_object_get(dim, "height"), "width",
-			  json_object_get(dim, "width"), "length",
-			  json_object_get(dim, "length")));
+	json_object_set_new(p, "dimensions",
+			    json_pack("{s:O?, s:O?, s:O?, s:O?}", "weight",
+				      json_object_get(dim, "weight"), "height",
+				      json_object_get(dim, "height"), "width",
+				      json_object_get(dim, "width"), "length",
+				      json_object_get(dim, "length")));
 	json_object_set_new(p, "kit", json_false());
 	json_object_set_new(p, "virtual", json_false());
 	json_object_set_new(p, "active", json_true());
@@ -708,7 +714,8 @@ sh_product_create(sh_state *st, const json_t *data, char *msg, size_t msglen)
 	wps = json_array();
 	json_array_foreach (in, i, x) {
 		json_t *w = sh_warehouse_find(
-			st, sb_json_str(json_object_get(x, "warehouse_id"), ""));
+			st,
+			sb_json_str(json_object_get(x, "warehouse_id"), ""));
 
 		json_array_append_new(
 			wps,
@@ -720,7 +727,8 @@ sh_product_create(sh_state *st, const json_t *data, char *msg, size_t msglen)
 	json_object_set_new(p, "warehouse_products", wps);
 	json_object_set(p, "price", json_object_get(data, "price"));
 	json_array_append_new(st->products, p);
-	sh_map_put(&st->by_sku, sku, (int64_t)json_array_size(st->products) - 1);
+	sh_map_put(&st->by_sku, sku,
+		   (int64_t)json_array_size(st->products) - 1);
 	return p;
 }
 
@@ -803,8 +811,7 @@ sh_webhook_create(sh_state *st, const json_t *data, char *msg, size_t msglen)
 		 (unsigned long long)sb_rng_next(&st->pf->hook_rng));
 	h = json_object();
 	set_gid(h, "Webhook", legacy);
-	json_object_set_new(h, "account_id",
-			    json_string("QWNjb3VudDo0MjIy"));
+	json_object_set_new(h, "account_id", json_string("QWNjb3VudDo0MjIy"));
 	json_object_set_new(h, "shop_name", json_string(shop));
 	json_object_set_new(h, "name", json_string(name));
 	json_object_set_new(h, "url", json_string(url));
@@ -901,8 +908,8 @@ send_event(sh_state *st, const char *name, json_t *payload)
 			   sb_json_str(json_object_get(h, "url"), ""),
 			   "application/json", body, hdr, 2,
 			   st->hook_schedule_ms, SH_HOOK_RETRIES,
-			   (uint64_t)sb_json_int(json_object_get(h, "legacy_id"),
-						 0),
+			   (uint64_t)sb_json_int(
+				   json_object_get(h, "legacy_id"), 0),
 			   name);
 	}
 	free(body);
@@ -917,9 +924,9 @@ line_by_partner_id(json_t *order, const char *plid)
 	size_t i;
 
 	json_array_foreach (json_object_get(order, "line_items"), i, l) {
-		if (strcmp(sb_json_str(json_object_get(l,
-							"partner_line_item_id"),
-				       ""),
+		if (strcmp(sb_json_str(
+				   json_object_get(l, "partner_line_item_id"),
+				   ""),
 			   plid) == 0)
 			return l;
 	}
@@ -965,19 +972,23 @@ sh_ship(sh_state *st, json_t *order, const json_t *packages, char *msg,
 	if (packages == NULL || json_array_size(packages) == 0) {
 		json_t *lines = json_array();
 
-		json_array_foreach (json_object_get(order, "line_items"), i, l) {
+		json_array_foreach (json_object_get(order, "line_items"), i,
+				    l) {
 			int64_t left = sb_json_int(
-				json_object_get(l, "quantity_pending_fulfillment"),
+				json_object_get(l,
+						"quantity_pending_fulfillment"),
 				0);
 
 			if (left > 0)
 				json_array_append_new(
 					lines,
-					json_pack("{s:O, s:I}",
-						  "partner_line_item_id",
-						  json_object_get(
-							  l, "partner_line_item_id"),
-						  "quantity", (json_int_t)left));
+					json_pack(
+						"{s:O, s:I}",
+						"partner_line_item_id",
+						json_object_get(
+							l,
+							"partner_line_item_id"),
+						"quantity", (json_int_t)left));
 		}
 		pk = json_pack("[{s:o}]", "lines", lines);
 		packages = pk;
@@ -989,8 +1000,8 @@ sh_ship(sh_state *st, json_t *order, const json_t *packages, char *msg,
 		json_array_foreach (json_object_get(p, "lines"), j, x) {
 			const char *plid = sb_json_str(
 				json_object_get(x, "partner_line_item_id"), "");
-			int64_t q = sb_json_int(json_object_get(x, "quantity"),
-						0);
+			int64_t q =
+				sb_json_int(json_object_get(x, "quantity"), 0);
 
 			l = line_by_partner_id(order, plid);
 			if (l == NULL || q <= 0) {
@@ -1002,16 +1013,19 @@ sh_ship(sh_state *st, json_t *order, const json_t *packages, char *msg,
 			}
 			json_object_set_new(
 				l, "_take",
-				json_integer(sb_json_int(json_object_get(l, "_take"),
-							 0) +
-					     q));
+				json_integer(
+					sb_json_int(json_object_get(l, "_take"),
+						    0) +
+					q));
 			if (sb_json_int(json_object_get(l, "_take"), 0) >
-			    sb_json_int(json_object_get(
-						l, "quantity_pending_fulfillment"),
-					0)) {
-				snprintf(msg, msglen,
-					 "line %.80s: more than is left to ship",
-					 plid);
+			    sb_json_int(
+				    json_object_get(
+					    l, "quantity_pending_fulfillment"),
+				    0)) {
+				snprintf(
+					msg, msglen,
+					"line %.80s: more than is left to ship",
+					plid);
 				goto fail;
 			}
 		}
@@ -1037,7 +1051,8 @@ sh_ship(sh_state *st, json_t *order, const json_t *packages, char *msg,
 	json_object_set_new(ship, "dropshipment", json_false());
 	json_object_set_new(ship, "shipped_off_shiphero", json_false());
 	json_object_set_new(ship, "completed", json_true());
-	json_object_set_new(ship, "total_packages", json_integer((json_int_t)npk));
+	json_object_set_new(ship, "total_packages",
+			    json_integer((json_int_t)npk));
 	{
 		json_t *sa = json_object_get(order, "shipping_address");
 
@@ -1065,18 +1080,20 @@ sh_ship(sh_state *st, json_t *order, const json_t *packages, char *msg,
 		char tracking[64], url[160];
 		json_t *label = json_object(), *wline = json_array();
 
-		snprintf(tracking, sizeof(tracking), "%s",
-			 sb_json_str(json_object_get(p, "tracking_number"), ""));
+		snprintf(
+			tracking, sizeof(tracking), "%s",
+			sb_json_str(json_object_get(p, "tracking_number"), ""));
 		if (tracking[0] == '\0' &&
 		    !json_is_string(json_object_get(p, "tracking_number")))
 			snprintf(tracking, sizeof(tracking), "1Z%012lld",
 				 (long long)lab);
-		snprintf(url, sizeof(url),
-			 "https://tracking.example.com/%s/%s", carrier,
-			 tracking);
+		snprintf(url, sizeof(url), "https://tracking.example.com/%s/%s",
+			 carrier, tracking);
 		set_gid(label, "ShippingLabel", lab);
-		json_object_set(label, "shipment_id", json_object_get(ship, "id"));
-		json_object_set(label, "order_id", json_object_get(order, "id"));
+		json_object_set(label, "shipment_id",
+				json_object_get(ship, "id"));
+		json_object_set(label, "order_id",
+				json_object_get(order, "id"));
 		json_object_set(label, "order_number",
 				json_object_get(order, "order_number"));
 		json_object_set_new(label, "account_id",
@@ -1103,33 +1120,39 @@ sh_ship(sh_state *st, json_t *order, const json_t *packages, char *msg,
 		json_object_set(label, "created_date",
 				json_object_get(ship, "created_date"));
 		json_array_foreach (json_object_get(p, "lines"), j, x) {
-			int64_t q = sb_json_int(json_object_get(x, "quantity"),
-						0);
+			int64_t q =
+				sb_json_int(json_object_get(x, "quantity"), 0);
 			int64_t slid = st->next_ship_line++;
 			json_t *sl = json_object();
 			int64_t left;
 
 			l = line_by_partner_id(
-				order, sb_json_str(json_object_get(
-							   x, "partner_line_item_id"),
-						   ""));
+				order,
+				sb_json_str(json_object_get(
+						    x, "partner_line_item_id"),
+					    ""));
 			if (w == NULL)
 				w = sh_warehouse_find(
-					st, sb_json_str(json_object_get(
-								l, "warehouse_id"),
-							""));
-			left = sb_json_int(json_object_get(
-						   l, "quantity_pending_fulfillment"),
-					   0) -
+					st,
+					sb_json_str(json_object_get(
+							    l, "warehouse_id"),
+						    ""));
+			left = sb_json_int(
+				       json_object_get(
+					       l,
+					       "quantity_pending_fulfillment"),
+				       0) -
 			       q;
 			json_object_set_new(l, "quantity_pending_fulfillment",
 					    json_integer(left));
 			json_object_set_new(
 				l, "quantity_shipped",
-				json_integer(sb_json_int(json_object_get(
-								 l, "quantity_shipped"),
-							 0) +
-					     q));
+				json_integer(
+					sb_json_int(
+						json_object_get(
+							l, "quantity_shipped"),
+						0) +
+					q));
 			json_object_set_new(l, "quantity_allocated",
 					    json_integer(left));
 			json_object_set_new(l, "fulfillment_status",
@@ -1147,23 +1170,24 @@ sh_ship(sh_state *st, json_t *order, const json_t *packages, char *msg,
 			json_array_append_new(slines, sl);
 			json_array_append_new(
 				wline,
-				json_pack("{s:O, s:I, s:I, s:O, s:[], s:s, "
-					  "s:s, s:n, s:n, s:n}",
-					  "id",
-					  json_object_get(l,
-							  "partner_line_item_id"),
-					  "shiphero_id",
-					  (json_int_t)sb_json_int(
-						  json_object_get(l, "legacy_id"),
-						  0),
-					  "quantity", (json_int_t)q, "sku",
-					  json_object_get(l, "sku"),
-					  "serial_numbers",
-					  "customs_description", "", "package",
-					  json_string_value(json_object_get(
-						  label, "box_name")),
-					  "lot_id", "lot_name",
-					  "lot_expiration"));
+				json_pack(
+					"{s:O, s:I, s:I, s:O, s:[], s:s, "
+					"s:s, s:n, s:n, s:n}",
+					"id",
+					json_object_get(l,
+							"partner_line_item_id"),
+					"shiphero_id",
+					(json_int_t)sb_json_int(
+						json_object_get(l, "legacy_id"),
+						0),
+					"quantity", (json_int_t)q, "sku",
+					json_object_get(l, "sku"),
+					"serial_numbers", "customs_description",
+					"", "package",
+					json_string_value(json_object_get(
+						label, "box_name")),
+					"lot_id", "lot_name",
+					"lot_expiration"));
 		}
 		json_object_set_new(label, "_lines", wline);
 		json_array_append_new(labels, label);
@@ -1183,10 +1207,10 @@ sh_ship(sh_state *st, json_t *order, const json_t *packages, char *msg,
 			list = json_array();
 			json_object_set_new(order, "_shipments", list);
 		}
-		json_array_append_new(
-			list,
-			json_integer((json_int_t)json_array_size(st->shipments) -
-				     1));
+		json_array_append_new(list,
+				      json_integer((json_int_t)json_array_size(
+							   st->shipments) -
+						   1));
 	}
 	json_array_foreach (json_object_get(order, "line_items"), i, l) {
 		all_left += sb_json_int(
@@ -1213,17 +1237,19 @@ sh_ship(sh_state *st, json_t *order, const json_t *packages, char *msg,
 			"webhook_type", "Shipment Update", "partner_order_id",
 			json_object_get(order, "partner_order_id"),
 			"order_number", json_object_get(order, "order_number"),
-			"tracking_number", json_object_get(x, "tracking_number"),
-			"line_items", lines, "custom_tracking_url", "",
-			"package_number", (json_int_t)i + 1, "total_packages",
-			(json_int_t)npk, "shipping_method",
-			json_object_get(x, "shipping_method"), "shipping_carrier",
-			json_object_get(x, "carrier"), "order_uuid",
-			json_object_get(order, "id"), "order_id",
+			"tracking_number",
+			json_object_get(x, "tracking_number"), "line_items",
+			lines, "custom_tracking_url", "", "package_number",
+			(json_int_t)i + 1, "total_packages", (json_int_t)npk,
+			"shipping_method",
+			json_object_get(x, "shipping_method"),
+			"shipping_carrier", json_object_get(x, "carrier"),
+			"order_uuid", json_object_get(order, "id"), "order_id",
 			(json_int_t)sb_json_int(
 				json_object_get(order, "legacy_id"), 0),
 			"shipped_at",
-			json_string_value(json_object_get(ship, "created_date")));
+			json_string_value(
+				json_object_get(ship, "created_date")));
 		json_t *payload;
 
 		json_object_set_new(
