@@ -956,6 +956,33 @@ test_sh__ship_whole_split_partial(void **state)
 			"quantity")),
 		1);
 	json_decref(r);
+	/* shipped units left the stock: L1 (TEE-RED-S, Primary) 3 + 3 + 1,
+	 * L2 (MUG-LOGO, East) 2 + 2 */
+	j = control_json("GET", "/shiphero/products", NULL, 200);
+	{
+		size_t k;
+		json_t *p;
+
+		json_array_foreach (j, k, p) {
+			const char *sku =
+				json_string_value(json_object_get(p, "sku"));
+			json_t *wps = json_object_get(p, "warehouse_products");
+
+			if (strcmp(sku, "TEE-RED-S") == 0)
+				assert_int_equal(
+					json_integer_value(json_object_get(
+						json_array_get(wps, 0),
+						"on_hand")),
+					40 - 7);
+			if (strcmp(sku, "MUG-LOGO") == 0)
+				assert_int_equal(
+					json_integer_value(json_object_get(
+						json_array_get(wps, 1),
+						"on_hand")),
+					40 - 4);
+		}
+	}
+	json_decref(j);
 	/* the rest of PART ships later: the order is then fulfilled */
 	json_decref(
 		control_json("POST", "/shiphero/orders/PART/ship", "{}", 201));

@@ -917,6 +917,33 @@ send_event(sh_state *st, const char *name, json_t *payload)
 
 /* ---- shipping ----------------------------------------------------------- */
 
+/* Shipped units leave the line's warehouse: on_hand and available drop
+ * (never below 0; an unknown SKU has no stock to take). */
+static void
+take_stock(sh_state *st, json_t *line, int64_t q)
+{
+	json_t *p = sh_product_by_sku(
+		st, sb_json_str(json_object_get(line, "sku"), ""));
+	json_t *wp;
+	size_t i;
+
+	json_array_foreach (json_object_get(p, "warehouse_products"), i, wp) {
+		int64_t oh, av;
+
+		if (!json_equal(json_object_get(wp, "warehouse_id"),
+				json_object_get(line, "warehouse_id")))
+			continue;
+		oh = sb_json_int(json_object_get(wp, "on_hand"), 0) - q;
+		av = sb_json_int(json_object_get(wp, "available"), 0) - q;
+		json_object_set_new(wp, "on_hand",
+				    json_integer(oh > 0 ? oh : 0));
+		json_object_set_new(wp, "available",
+				    json_integer(av > 0 ? av : 0));
+		set_now(st, wp, "updated_at");
+		return;
+	}
+}
+
 static json_t *
 line_by_partner_id(json_t *order, const char *plid)
 {
@@ -1158,6 +1185,7 @@ sh_ship(sh_state *st, json_t *order, const json_t *packages, char *msg,
 			json_object_set_new(l, "fulfillment_status",
 					    json_string(left == 0 ? "fulfilled"
 								  : "pending"));
+			take_stock(st, l, q);
 			set_gid(sl, "ShippedLineItem", slid);
 			json_object_set(sl, "line_item_id",
 					json_object_get(l, "id"));
