@@ -671,7 +671,8 @@ test_sh__credits_and_throttle(void **state)
 
 	/* a small bucket that refills slowly: 101 needed, 50 there */
 	json_decref(control_json("POST", "/shiphero/credits",
-				 "{\"max_available\":50,\"increment_rate\":1}",
+				 "{\"max_available\":200,\"increment_rate\":1,"
+				 "\"credits_remaining\":50}",
 				 200));
 	j = gql(q, NULL, 200);
 	e = json_array_get(json_object_get(j, "errors"), 0);
@@ -687,6 +688,16 @@ test_sh__credits_and_throttle(void **state)
 	assert_non_null(strstr(err_msg(j, 0), "which requires 101 credits"));
 	assert_true(json_is_null(
 		json_object_get(json_object_get(j, "data"), "orders")));
+	json_decref(j);
+	/* above the bucket's size: never runs, not a wait (code 3) */
+	j = gql("{ orders { data { edges { node { line_items { edges { node { "
+		"sku } } } } } } } }",
+		NULL, 200);
+	e = json_array_get(json_object_get(j, "errors"), 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "code")), 3);
+	assert_string_equal(err_msg(j, 0),
+			    "The query complexity 10001 is above the maximum "
+			    "of 200 credits; ask for fewer items (first/last)");
 	json_decref(j);
 	/* a cheaper query still runs and is charged */
 	j = gql("{ orders { data(first: 5) { edges { node { id } } } } }", NULL,

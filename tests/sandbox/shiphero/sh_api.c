@@ -1022,6 +1022,27 @@ graphql(sh_state *st, sb_request *req, sb_response *resp)
 	left = sh_credits(st);
 	data = json_object();
 	detail = json_object();
+	if (!analyze_all && st->credits_max > 0 &&
+	    estimated > st->credits_max) {
+		/* no bucket ever holds it (§4: "no operation above" the
+		 * maximum); code and wording are ours */
+		for (f = op->sel; f; f = f->next) {
+			if (f->kind != GQL_S_FIELD)
+				continue;
+			x.root = f->name;
+			add_error(
+				&x, f->name, 3,
+				"The query complexity %lld is above the "
+				"maximum of %lld credits; ask for fewer items "
+				"(first/last)",
+				(long long)estimated,
+				(long long)st->credits_max);
+			json_object_set_new(data, f->alias ? f->alias : f->name,
+					    json_null());
+		}
+		req->endpoint = "throttled";
+		goto reply;
+	}
 	if (!analyze_all && estimated > left) {
 		int64_t need = estimated - left;
 		int64_t secs = st->credits_rate > 0 ? (need + st->credits_rate -
