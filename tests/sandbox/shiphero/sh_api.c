@@ -87,7 +87,7 @@ sh_token_issue(sh_state *st)
 	char payload[256], h64[96], p64[400];
 	time_t now = sh_now(st);
 
-	if (st->ntokens == st->cap_tokens) {
+	if (st->ntokens < SH_MAX_TOKENS && st->ntokens == st->cap_tokens) {
 		size_t cap = st->cap_tokens ? st->cap_tokens * 2 : 16;
 		sh_token *n = realloc(st->tokens, cap * sizeof(*n));
 
@@ -96,7 +96,13 @@ sh_token_issue(sh_state *st)
 		st->tokens = n;
 		st->cap_tokens = cap;
 	}
-	t = &st->tokens[st->ntokens++];
+	/* at most SH_MAX_TOKENS live: later ones replace the oldest issued
+	 * (slot 0, the configured token, stays) */
+	if (st->ntokens >= SH_MAX_TOKENS)
+		t = &st->tokens[1 +
+				(size_t)st->next_token % (SH_MAX_TOKENS - 1)];
+	else
+		t = &st->tokens[st->ntokens++];
 	/* shaped like the real RS256 JWT (reference §2), not signed */
 	snprintf(payload, sizeof(payload),
 		 "{\"iss\":\"https://shiphero.auth0.com/\",\"aud\":"

@@ -333,18 +333,21 @@ sh_reset(sb_platform *pf, int demo)
 
 	sh_state_clear(st);
 	st->clock_offset = 0;
-	st->ntokens = 0;
-	st->next_token = 0;
 	st->token_ttl_s = pf->sb->opt.sh_token_ttl_s > 0
 				  ? pf->sb->opt.sh_token_ttl_s
 				  : SH_TOKEN_TTL_S;
-	/* the configured token never expires (unless told to) */
-	if (sh_token_issue(st) != NULL) {
+	/*
+	 * Tokens issued so far stay valid across a reset (a worker under
+	 * test keeps its session, as with a real account); the configured
+	 * token (tokens[0]) never expires and is made valid again.
+	 */
+	if (st->ntokens == 0 && sh_token_issue(st) != NULL) {
 		snprintf(st->tokens[0].token, sizeof(st->tokens[0].token), "%s",
 			 tok);
-		st->tokens[0].expires = 0;
 		st->next_token = 0;
 	}
+	if (st->ntokens > 0)
+		st->tokens[0].expires = 0;
 	apply_quota(st);
 	seed_warehouses(st);
 	if (demo)

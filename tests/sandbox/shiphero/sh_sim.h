@@ -32,6 +32,8 @@
 /* Webhook delivery: 5 retries (reference §8). */
 #define SH_HOOK_RETRIES 5
 #define SH_PAGE_MAX 100
+/* Access tokens remembered at once (the oldest is forgotten first). */
+#define SH_MAX_TOKENS 1024
 #define SH_ACCOUNT_ID 4222
 
 /* A string -> index map (open addressing, grows). */
