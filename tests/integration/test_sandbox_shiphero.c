@@ -857,6 +857,46 @@ test_sh__order_create_and_duplicate(void **state)
 			"title")),
 		"UPS Ground");
 	json_decref(j);
+	/* by warehouse: L2 is locked to East */
+	j = gql("{ orders(warehouse_id: \"V2FyZWhvdXNlOjcxNDY=\") { data { "
+		"edges { node { partner_order_id } } } } }",
+		NULL, 200);
+	assert_int_equal(
+		json_array_size(json_object_get(
+			json_object_get(
+				json_object_get(json_object_get(j, "data"),
+						"orders"),
+				"data"),
+			"edges")),
+		1);
+	json_decref(j);
+	j = gql("{ orders(warehouse_id: \"V2FyZWhvdXNlOjk5OTk=\") { data { "
+		"edges { node { partner_order_id } } } } }",
+		NULL, 200);
+	assert_int_equal(
+		json_array_size(json_object_get(
+			json_object_get(
+				json_object_get(json_object_get(j, "data"),
+						"orders"),
+				"data"),
+			"edges")),
+		0);
+	json_decref(j);
+	/* a status change through the API */
+	j = gql("mutation { order_update_fulfillment_status(data: {order_id: "
+		"\"555301500\", fulfillment_status: \"on_hold\"}) { order { "
+		"fulfillment_status } } }",
+		NULL, 200);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(
+				json_object_get(
+					json_object_get(j, "data"),
+					"order_update_fulfillment_status"),
+				"order"),
+			"fulfillment_status")),
+		"on_hold");
+	json_decref(j);
 	/* cancel through the API */
 	j = gql("mutation { order_cancel(data: {order_id: "
 		"\"T3JkZXI6NTU1MzAxNTAw\", reason: \"note deleted\"}) { order "
@@ -1176,6 +1216,34 @@ test_sh__webhook_retries_and_health(void **state)
 	receiver_stop(&rc);
 }
 
+static void
+test_sh__webhook_duplicates(void **state)
+{
+	receiver rc;
+	char *secret;
+
+	(void)state;
+	NEED_SCHEMA();
+	json_decref(control_json("POST", "/webhooks",
+				 "{\"platform\":\"shiphero\","
+				 "\"duplicate_rate\":1}",
+				 200));
+	receiver_start(&rc, 0);
+	secret = create_hook(&rc);
+	json_decref(create_order("DUP", 200));
+	json_decref(
+		control_json("POST", "/shiphero/orders/DUP/ship", "{}", 201));
+	wait_hits(&rc, 2);
+	pause_ms(100);
+	/* the same message twice: same body, same message id */
+	assert_int_equal(receiver_hits(&rc), 2);
+	assert_string_equal(rc.bodies[0], rc.bodies[1]);
+	assert_string_equal(rc.msgid[0], rc.msgid[1]);
+	assert_string_equal(rc.sig[0], rc.sig[1]);
+	free(secret);
+	receiver_stop(&rc);
+}
+
 /* ---- faults, stock, seed ------------------------------------------------ */
 
 static void
@@ -1288,6 +1356,7 @@ main(void)
 				       reset),
 		cmocka_unit_test_setup(test_sh__webhook_retries_and_health,
 				       reset),
+		cmocka_unit_test_setup(test_sh__webhook_duplicates, reset),
 		cmocka_unit_test_setup(test_sh__faults, reset),
 		cmocka_unit_test_setup(test_sh__stock_and_seed, reset),
 	};

@@ -516,6 +516,7 @@ q_orders(exec *x, const gql_sel *f)
 	char *of = str_arg(x, f, "order_date_from");
 	char *ot = str_arg(x, f, "order_date_to");
 	char *sku = str_arg(x, f, "sku");
+	char *wh = str_arg(x, f, "warehouse_id");
 	json_t *arr = json_array(), *o;
 	size_t i;
 
@@ -531,14 +532,15 @@ q_orders(exec *x, const gql_sel *f)
 			    !in_range(o, "updated_at", uf, ut) ||
 			    !in_range(o, "order_date", of, ot))
 				continue;
-			if (sku) {
+			if (sku || wh) {
 				json_t *l;
 				size_t j;
 				int hit = 0;
 
 				json_array_foreach (
 					json_object_get(o, "line_items"), j, l)
-					hit |= match_str(l, "sku", sku);
+					hit |= match_str(l, "sku", sku) &&
+					       match_str(l, "warehouse_id", wh);
 				if (!hit)
 					continue;
 			}
@@ -554,6 +556,7 @@ q_orders(exec *x, const gql_sel *f)
 	free(of);
 	free(ot);
 	free(sku);
+	free(wh);
 	return json_pack("{s:o}", "data", arr);
 }
 
