@@ -980,6 +980,55 @@ sh_shipments_from(sh_state *st, time_t t)
 	return lo;
 }
 
+/*
+ * The Shipment Update of package i (0-based) of npk in shipment ship:
+ * the confirmed keys of reference §9 plus its suggested ones, sent to
+ * every hook of that name.
+ */
+static void
+notify_package(sh_state *st, json_t *order, json_t *ship, json_t *w, json_t *x,
+	       size_t i, size_t npk)
+{
+	json_t *lines = json_object_get(x, "_lines");
+	json_t *ful = json_pack(
+		"{s:I, s:s, s:O, s:I, s:O, s:s, s:O?, s:O?, s:O, s:O, "
+		"s:s, s:I, s:I, s:O, s:O, s:O, s:I, s:s}",
+		"shipment_id",
+		(json_int_t)sb_json_int(json_object_get(ship, "legacy_id"), 0),
+		"shipment_uuid", json_string_value(json_object_get(ship, "id")),
+		"warehouse", json_object_get(w, "identifier"), "warehouse_id",
+		(json_int_t)sb_json_int(json_object_get(w, "legacy_id"), 0),
+		"warehouse_uuid", json_object_get(w, "id"), "webhook_type",
+		"Shipment Update", "partner_order_id",
+		json_object_get(order, "partner_order_id"), "order_number",
+		json_object_get(order, "order_number"), "tracking_number",
+		json_object_get(x, "tracking_number"), "line_items", lines,
+		"custom_tracking_url", "", "package_number", (json_int_t)i + 1,
+		"total_packages", (json_int_t)npk, "shipping_method",
+		json_object_get(x, "shipping_method"), "shipping_carrier",
+		json_object_get(x, "carrier"), "order_uuid",
+		json_object_get(order, "id"), "order_id",
+		(json_int_t)sb_json_int(json_object_get(order, "legacy_id"), 0),
+		"shipped_at",
+		json_string_value(json_object_get(ship, "created_date")));
+	json_t *payload;
+
+	json_object_set_new(
+		ful, "packages",
+		json_pack("[{s:O, s:O, s:O, s:O, s:O, s:O}]", "name",
+			  json_object_get(x, "box_name"), "tracking_number",
+			  json_object_get(x, "tracking_number"),
+			  "shipping_carrier", json_object_get(x, "carrier"),
+			  "shipping_method",
+			  json_object_get(x, "shipping_method"), "tracking_url",
+			  json_object_get(x, "tracking_url"), "line_items",
+			  lines));
+	payload = json_pack("{s:s, s:s, s:o}", "test", "0", "webhook_type",
+			    "Shipment Update", "fulfillment", ful);
+	send_event(st, "Shipment Update", payload);
+	json_decref(payload);
+}
+
 json_t *
 sh_ship(sh_state *st, json_t *order, const json_t *packages, char *msg,
 	size_t msglen)
@@ -989,7 +1038,7 @@ sh_ship(sh_state *st, json_t *order, const json_t *packages, char *msg,
 		sb_json_str(json_object_get(order, "fulfillment_status"), "");
 	size_t i, j, npk;
 	int64_t sid, all_left = 0;
-	char d[32], gid[64];
+	char d[32];
 
 	if (strcmp(status, "canceled") == 0 ||
 	    strcmp(status, "fulfilled") == 0) {
@@ -1251,57 +1300,10 @@ sh_ship(sh_state *st, json_t *order, const json_t *packages, char *msg,
 
 	/* one Shipment Update per package (reference §9) */
 	json_array_foreach (labels, i, x) {
-		json_t *lines = json_object_get(x, "_lines");
-		json_t *ful = json_pack(
-			"{s:I, s:s, s:O, s:I, s:O, s:s, s:O?, s:O?, s:O, s:O, "
-			"s:s, s:I, s:I, s:O, s:O, s:O, s:I, s:s}",
-			"shipment_id", (json_int_t)sid, "shipment_uuid",
-			json_string_value(json_object_get(ship, "id")),
-			"warehouse", json_object_get(w, "identifier"),
-			"warehouse_id",
-			(json_int_t)sb_json_int(json_object_get(w, "legacy_id"),
-						0),
-			"warehouse_uuid", json_object_get(w, "id"),
-			"webhook_type", "Shipment Update", "partner_order_id",
-			json_object_get(order, "partner_order_id"),
-			"order_number", json_object_get(order, "order_number"),
-			"tracking_number",
-			json_object_get(x, "tracking_number"), "line_items",
-			lines, "custom_tracking_url", "", "package_number",
-			(json_int_t)i + 1, "total_packages", (json_int_t)npk,
-			"shipping_method",
-			json_object_get(x, "shipping_method"),
-			"shipping_carrier", json_object_get(x, "carrier"),
-			"order_uuid", json_object_get(order, "id"), "order_id",
-			(json_int_t)sb_json_int(
-				json_object_get(order, "legacy_id"), 0),
-			"shipped_at",
-			json_string_value(
-				json_object_get(ship, "created_date")));
-		json_t *payload;
-
-		json_object_set_new(
-			ful, "packages",
-			json_pack("[{s:O, s:O, s:O, s:O, s:O, s:O}]", "name",
-				  json_object_get(x, "box_name"),
-				  "tracking_number",
-				  json_object_get(x, "tracking_number"),
-				  "shipping_carrier",
-				  json_object_get(x, "carrier"),
-				  "shipping_method",
-				  json_object_get(x, "shipping_method"),
-				  "tracking_url",
-				  json_object_get(x, "tracking_url"),
-				  "line_items", lines));
-		payload = json_pack("{s:s, s:s, s:o}", "test", "0",
-				    "webhook_type", "Shipment Update",
-				    "fulfillment", ful);
-		send_event(st, "Shipment Update", payload);
-		json_decref(payload);
+		notify_package(st, order, ship, w, x, i, npk);
 		json_object_del(x, "_lines");
 	}
 	json_decref(pk);
-	(void)gid;
 	return ship;
 fail:
 	json_array_foreach (json_object_get(order, "line_items"), i, l)
