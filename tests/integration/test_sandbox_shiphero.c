@@ -299,6 +299,7 @@ typedef struct receiver {
 	int port;
 	pthread_mutex_t lock;
 	int always_fail;
+	long stall_ms; /* wait this long before answering */
 	int hits;
 	char *bodies[MAX_HITS];
 	char sig[MAX_HITS][96];
@@ -361,6 +362,8 @@ receive(void *cls, struct MHD_Connection *conn, const char *url,
 	status = rc->always_fail ? 500 : 200;
 	rc->hits++;
 	pthread_mutex_unlock(&rc->lock);
+	if (rc->stall_ms > 0)
+		pause_ms(rc->stall_ms);
 	resp = MHD_create_response_from_buffer(strlen(ok), (void *)ok,
 					       MHD_RESPMEM_PERSISTENT);
 	ret = MHD_queue_response(conn, (unsigned)status, resp);
@@ -1244,6 +1247,51 @@ test_sh__webhook_duplicates(void **state)
 	receiver_stop(&rc);
 }
 
+/* A receiver answering after 7 s: inside ShipHero's 10 s timeout, so the
+ * first attempt counts (a 5 s timeout would have retried it). */
+static void
+test_sh__webhook_slow_receiver_within_timeout(void **state)
+{
+	receiver rc;
+	char *secret;
+	json_t *d = NULL, *x;
+	long long deadline;
+	size_t i;
+
+	(void)state;
+	NEED_SCHEMA();
+	receiver_start(&rc, 0);
+	rc.stall_ms = 7000;
+	secret = create_hook(&rc);
+	json_decref(create_order("SLOW", 200));
+	json_decref(
+		control_json("POST", "/shiphero/orders/SLOW/ship", "{}", 201));
+	deadline = now_ms() + 15000;
+	while (now_ms() < deadline) {
+		const char *st = "";
+
+		d = control_json("GET", "/webhooks?platform=shiphero", NULL,
+				 200);
+		json_array_foreach (d, i, x)
+			st = json_string_value(json_object_get(x, "state"));
+		if (strcmp(st, "pending") != 0)
+			break;
+		json_decref(d);
+		d = NULL;
+		pause_ms(200);
+	}
+	assert_non_null(d);
+	assert_int_equal(json_array_size(d), 1);
+	x = json_array_get(d, 0);
+	assert_string_equal(json_string_value(json_object_get(x, "state")),
+			    "delivered");
+	assert_int_equal(json_integer_value(json_object_get(x, "attempts")), 1);
+	json_decref(d);
+	assert_int_equal(receiver_hits(&rc), 1);
+	free(secret);
+	receiver_stop(&rc);
+}
+
 /* ---- faults, stock, seed ------------------------------------------------ */
 
 static void
@@ -1357,6 +1405,8 @@ main(void)
 		cmocka_unit_test_setup(test_sh__webhook_retries_and_health,
 				       reset),
 		cmocka_unit_test_setup(test_sh__webhook_duplicates, reset),
+		cmocka_unit_test_setup(
+			test_sh__webhook_slow_receiver_within_timeout, reset),
 		cmocka_unit_test_setup(test_sh__faults, reset),
 		cmocka_unit_test_setup(test_sh__stock_and_seed, reset),
 	};
