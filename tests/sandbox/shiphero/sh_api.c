@@ -927,41 +927,216 @@ gql_refusal(sb_response *resp, const gql_errors *errs)
 		     NULL);
 }
 
+/* Bearer check for /graphql: 0 when the token is good, else the 401 is
+ * in resp. */
+static int
+authorize(sh_state *st, sb_request *req, sb_response *resp)
+{
+	const char *auth = sb_req_header(req, "Authorization");
+	int rc = -1;
+
+	if (auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
+		rc = token_check(st, auth + 7);
+	if (rc == 0)
+		return 0;
+	req->endpoint = "unauthorized";
+	sb_resp_json(resp, 401,
+		     json_pack("{s:[{s:s, s:i}]}", "errors", "message",
+			       rc > 0 ? "The access token has expired"
+				      : "Invalid token",
+			       "code", 401),
+		     NULL);
+	return -1;
+}
+
+/*
+ * Read the request body into a validated document, the operation to run
+ * and its coerced variables (*vars, new reference).  NULL with the 400
+ * refusal in resp.
+ */
+static const gql_op *
+read_request(sh_state *st, const json_t *body, gql_doc **doc, json_t **vars,
+	     sb_response *resp)
+{
+	const char *query = sb_json_str(json_object_get(body, "query"), NULL);
+	const json_t *in = json_object_get(body, "variables");
+	const gql_op *op = NULL;
+	gql_errors errs;
+
+	memset(&errs, 0, sizeof(errs));
+	*doc = NULL;
+	*vars = NULL;
+	if (query == NULL)
+		gql_error_add(&errs, 0, 0, "Must provide query string.");
+	else if (in != NULL && !json_is_object(in) && !json_is_null(in))
+		gql_error_add(&errs, 0, 0, "Variables are invalid JSON.");
+	else if ((*doc = gql_parse(query, strlen(query), 0, &errs)) != NULL &&
+		 gql_validate(st->schema, *doc, &errs) == 0 &&
+		 (op = gql_select_op(
+			  *doc,
+			  sb_json_str(json_object_get(body, "operationName"),
+				      NULL),
+			  &errs)) != NULL)
+		*vars = gql_coerce_vars(st->schema, op, in, &errs);
+	if (*vars == NULL) {
+		gql_refusal(resp, &errs);
+		return NULL;
+	}
+	return op;
+}
+
+/* The estimated credits of one root field (reference §4): 1 plus what it
+ * selects. */
+static int64_t
+field_estimate(exec *x, const gql_tdef *root, const gql_sel *f)
+{
+	gql_sel one = *f;
+
+	one.next = NULL;
+	return 1 + gql_complexity(x->st->schema, x->doc, root->name, &one,
+				  x->vars, cost_rules,
+				  sizeof(cost_rules) / sizeof(cost_rules[0]));
+}
+
+/* The estimate of the whole operation; *analyze_all: every counted root
+ * field asked for analyze: true. */
+static int64_t
+op_estimate(exec *x, const gql_tdef *root, const gql_op *op, int *analyze_all)
+{
+	const gql_sel *f;
+	int64_t total = 0;
+
+	*analyze_all = 1;
+	for (f = op->sel; f; f = f->next) {
+		json_t *an;
+
+		if (f->kind != GQL_S_FIELD ||
+		    strcmp(f->name, "user_quota") == 0 ||
+		    strcmp(f->name, "__typename") == 0)
+			continue;
+		total += field_estimate(x, root, f);
+		an = gql_arg_json(f, "analyze", x->vars);
+		if (!json_is_true(an))
+			*analyze_all = 0;
+		json_decref(an);
+	}
+	return total;
+}
+
+/*
+ * Refuse the operation for credits: every root field null, one error
+ * each.  Over the bucket's size it can never run (code 3, ours; §4 says
+ * no operation may exceed it); else code 30 with the wait (§4's
+ * suggested shape).
+ */
+static void
+refuse_credits(exec *x, const gql_op *op, json_t *data, int64_t estimated,
+	       int64_t left)
+{
+	sh_state *st = x->st;
+	int64_t rate = st->credits_rate > 0 ? st->credits_rate : 1;
+	int64_t secs = (estimated - left + rate - 1) / rate;
+	const gql_sel *f;
+
+	for (f = op->sel; f; f = f->next) {
+		if (f->kind != GQL_S_FIELD)
+			continue;
+		x->root = f->name;
+		json_object_set_new(data, f->alias ? f->alias : f->name,
+				    json_null());
+		if (estimated > st->credits_max) {
+			add_error(x, f->name, 3,
+				  "The query complexity %lld is above the "
+				  "maximum of %lld credits; ask for fewer "
+				  "items (first/last)",
+				  (long long)estimated,
+				  (long long)st->credits_max);
+			continue;
+		}
+		json_array_append_new(
+			x->errors,
+			json_pack(
+				"{s:i, s:o, s:s, s:s, s:I, s:I, s:o}", "code",
+				30, "message",
+				json_sprintf("There are not enough credits "
+					     "to perform the requested "
+					     "operation, which requires "
+					     "%lld credits. There are %lld "
+					     "credits remaining. Try again "
+					     "in %lld seconds",
+					     (long long)estimated,
+					     (long long)left, (long long)secs),
+				"operation", f->name, "request_id",
+				x->request_id, "required_credits",
+				(json_int_t)estimated, "remaining_credits",
+				(json_int_t)left, "time_remaining",
+				json_sprintf("%lld seconds", (long long)secs)));
+	}
+}
+
+/*
+ * Run one root field into data[key] and its cost_detail entry; returns
+ * the credits it costs: 1 plus the nodes served (0 for user_quota and
+ * analyze: true).
+ */
+static int64_t
+run_field(exec *x, const gql_op *op, const gql_tdef *root, const gql_sel *f,
+	  json_t *data, json_t *detail)
+{
+	const char *key = f->alias ? f->alias : f->name;
+	int64_t before = x->items, cost;
+	int free_field = strcmp(f->name, "user_quota") == 0;
+	json_t *src, *an;
+
+	x->root = f->name;
+	if (strcmp(f->name, "__typename") == 0) {
+		json_object_set_new(data, key, json_string(root->name));
+		return 0;
+	}
+	if (free_field) {
+		src = sh_quota_json(x->st);
+	} else {
+		an = gql_arg_json(f, "analyze", x->vars);
+		free_field = json_is_true(an);
+		json_decref(an);
+		src = free_field ? json_object() : run_root(x, op, f);
+		if (src == NULL) {
+			json_object_set_new(data, key, json_null());
+			return 0;
+		}
+		json_object_set_new(src, "request_id",
+				    json_string(x->request_id));
+		json_object_set_new(src, "complexity",
+				    json_integer(field_estimate(x, root, f)));
+	}
+	json_object_set_new(
+		data, key,
+		project_value(x, field_type(x, root, f->name), f, src, 0));
+	json_decref(src);
+	cost = free_field ? 0 : 1 + (x->items - before);
+	json_object_set_new(detail, key,
+			    json_pack("{s:I, s:i, s:I, s:{}}", "items_count",
+				      (json_int_t)(x->items - before), "cost",
+				      1, "total_cost", (json_int_t)cost,
+				      "fields"));
+	return cost;
+}
+
 static void
 graphql(sh_state *st, sb_request *req, sb_response *resp)
 {
-	const char *auth = sb_req_header(req, "Authorization");
-	json_t *body = NULL, *vars = NULL, *data = NULL, *detail = NULL;
-	const char *query, *opname;
-	gql_errors errs;
+	json_t *body, *vars = NULL, *data, *detail, *reply;
 	gql_doc *doc = NULL;
 	const gql_op *op;
 	const gql_tdef *root;
 	const gql_sel *f;
 	exec x;
-	int64_t estimated = 0, cost = 0, left;
-	int analyze_all = 1, rc;
+	int64_t estimated, cost = 0, left;
+	int analyze_all;
 
 	req->endpoint = "POST graphql";
-	memset(&errs, 0, sizeof(errs));
-	if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
-	    (rc = token_check(st, auth + 7)) < 0) {
-		req->endpoint = "unauthorized";
-		sb_resp_json(resp, 401,
-			     json_pack("{s:[{s:s, s:i}]}", "errors", "message",
-				       "Invalid token", "code", 401),
-			     NULL);
+	if (authorize(st, req, resp))
 		return;
-	}
-	if (rc == 1) {
-		req->endpoint = "unauthorized";
-		sb_resp_json(resp, 401,
-			     json_pack("{s:[{s:s, s:i}]}", "errors", "message",
-				       "The access token has expired", "code",
-				       401),
-			     NULL);
-		return;
-	}
 	if (st->schema == NULL) {
 		sb_resp_json(resp, 500,
 			     json_pack("{s:[{s:s}]}", "errors", "message",
@@ -970,34 +1145,9 @@ graphql(sh_state *st, sb_request *req, sb_response *resp)
 		return;
 	}
 	body = sb_req_json(req, NULL);
-	query = sb_json_str(json_object_get(body, "query"), NULL);
-	if (query == NULL) {
-		gql_error_add(&errs, 0, 0, "Must provide query string.");
-		gql_refusal(resp, &errs);
+	op = read_request(st, body, &doc, &vars, resp);
+	if (op == NULL)
 		goto done;
-	}
-	vars = json_object_get(body, "variables");
-	if (vars != NULL && !json_is_object(vars) && !json_is_null(vars)) {
-		gql_error_add(&errs, 0, 0, "Variables are invalid JSON.");
-		gql_refusal(resp, &errs);
-		goto done;
-	}
-	opname = sb_json_str(json_object_get(body, "operationName"), NULL);
-	doc = gql_parse(query, strlen(query), 0, &errs);
-	if (doc == NULL || gql_validate(st->schema, doc, &errs) > 0) {
-		gql_refusal(resp, &errs);
-		goto done;
-	}
-	op = gql_select_op(doc, opname, &errs);
-	if (op == NULL) {
-		gql_refusal(resp, &errs);
-		goto done;
-	}
-	vars = gql_coerce_vars(st->schema, op, vars, &errs);
-	if (vars == NULL) {
-		gql_refusal(resp, &errs);
-		goto done;
-	}
 	root = gql_schema_root(st->schema, op->kind);
 	memset(&x, 0, sizeof(x));
 	x.st = st;
@@ -1007,161 +1157,22 @@ graphql(sh_state *st, sb_request *req, sb_response *resp)
 	snprintf(x.request_id, sizeof(x.request_id), "%08llx%016llx",
 		 (unsigned long long)SH_ACCOUNT_ID,
 		 (unsigned long long)++st->next_request);
-
-	/* estimate: 1 per root field plus what it selects (reference §4) */
-	for (f = op->sel; f; f = f->next) {
-		gql_sel one;
-		json_t *an;
-
-		if (f->kind != GQL_S_FIELD ||
-		    strcmp(f->name, "user_quota") == 0 ||
-		    strcmp(f->name, "__typename") == 0)
-			continue;
-		one = *f;
-		one.next = NULL;
-		estimated += 1 + gql_complexity(st->schema, doc, root->name,
-						&one, vars, cost_rules,
-						sizeof(cost_rules) /
-							sizeof(cost_rules[0]));
-		an = gql_arg_json(f, "analyze", vars);
-		if (!json_is_true(an))
-			analyze_all = 0;
-		json_decref(an);
-	}
+	estimated = op_estimate(&x, root, op, &analyze_all);
 	left = sh_credits(st);
 	data = json_object();
 	detail = json_object();
-	if (!analyze_all && st->credits_max > 0 &&
-	    estimated > st->credits_max) {
-		/* no bucket ever holds it (§4: "no operation above" the
-		 * maximum); code and wording are ours */
-		for (f = op->sel; f; f = f->next) {
-			if (f->kind != GQL_S_FIELD)
-				continue;
-			x.root = f->name;
-			add_error(
-				&x, f->name, 3,
-				"The query complexity %lld is above the "
-				"maximum of %lld credits; ask for fewer items "
-				"(first/last)",
-				(long long)estimated,
-				(long long)st->credits_max);
-			json_object_set_new(data, f->alias ? f->alias : f->name,
-					    json_null());
-		}
+	if (!analyze_all && st->credits_max > 0 && estimated > left) {
+		refuse_credits(&x, op, data, estimated, left);
 		req->endpoint = "throttled";
-		goto reply;
+	} else {
+		for (f = op->sel; f; f = f->next)
+			if (f->kind == GQL_S_FIELD)
+				cost += run_field(&x, op, root, f, data,
+						  detail);
+		if (st->credits_max > 0)
+			st->credits -= (double)cost;
 	}
-	if (!analyze_all && estimated > left) {
-		int64_t need = estimated - left;
-		int64_t secs = st->credits_rate > 0 ? (need + st->credits_rate -
-						       1) / st->credits_rate
-						    : 1;
-
-		for (f = op->sel; f; f = f->next) {
-			if (f->kind != GQL_S_FIELD)
-				continue;
-			json_array_append_new(
-				x.errors,
-				json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:s}",
-					  "code", 30, "message", "",
-					  "operation", f->name, "request_id",
-					  x.request_id, "required_credits",
-					  (json_int_t)estimated,
-					  "remaining_credits", (json_int_t)left,
-					  "time_remaining", ""));
-			{
-				json_t *e = json_array_get(
-					x.errors,
-					json_array_size(x.errors) - 1);
-
-				json_object_set_new(
-					e, "message",
-					json_sprintf(
-						"There are not enough credits "
-						"to perform the requested "
-						"operation, which requires "
-						"%lld credits. There are %lld "
-						"credits remaining. Try again "
-						"in %lld seconds",
-						(long long)estimated,
-						(long long)left,
-						(long long)secs));
-				json_object_set_new(
-					e, "time_remaining",
-					json_sprintf("%lld seconds",
-						     (long long)secs));
-			}
-			json_object_set_new(data, f->alias ? f->alias : f->name,
-					    json_null());
-		}
-		req->endpoint = "throttled";
-		goto reply;
-	}
-	for (f = op->sel; f; f = f->next) {
-		const char *key;
-		const gql_tdef *ft;
-		json_t *src, *out, *an;
-		int64_t before = x.items, fcost;
-		int analyzed = 0;
-		gql_sel one;
-
-		if (f->kind != GQL_S_FIELD)
-			continue;
-		key = f->alias ? f->alias : f->name;
-		x.root = f->name;
-		if (strcmp(f->name, "__typename") == 0) {
-			json_object_set_new(data, key, json_string(root->name));
-			continue;
-		}
-		ft = field_type(&x, root, f->name);
-		if (strcmp(f->name, "user_quota") == 0) {
-			src = sh_quota_json(st);
-		} else {
-			an = gql_arg_json(f, "analyze", vars);
-			analyzed = json_is_true(an);
-			if (analyzed)
-				src = json_object();
-			else
-				src = run_root(&x, op, f);
-			json_decref(an);
-			if (src == NULL) {
-				json_object_set_new(data, key, json_null());
-				continue;
-			}
-			json_object_set_new(src, "request_id",
-					    json_string(x.request_id));
-			one = *f;
-			one.next = NULL;
-			json_object_set_new(
-				src, "complexity",
-				json_integer(
-					1 +
-					gql_complexity(
-						st->schema, doc, root->name,
-						&one, vars, cost_rules,
-						sizeof(cost_rules) /
-							sizeof(cost_rules
-								       [0]))));
-		}
-		out = project_value(&x, ft, f, src, 0);
-		json_decref(src);
-		json_object_set_new(data, key, out);
-		fcost = strcmp(f->name, "user_quota") == 0 || analyzed
-				? 0
-				: 1 + (x.items - before);
-		cost += fcost;
-		json_object_set_new(
-			detail, key,
-			json_pack("{s:I, s:i, s:I, s:{}}", "items_count",
-				  (json_int_t)(x.items - before), "cost", 1,
-				  "total_cost", (json_int_t)fcost, "fields"));
-	}
-	if (!analyze_all && st->credits_max > 0)
-		st->credits -= (double)cost;
-reply : {
-	json_t *reply = json_object();
-
+	reply = json_object();
 	if (json_array_size(x.errors) > 0)
 		json_object_set(reply, "errors", x.errors);
 	json_object_set_new(reply, "data", data);
@@ -1173,9 +1184,8 @@ reply : {
 				      "user_quota", sh_quota_json(st)));
 	json_decref(x.errors);
 	sb_resp_json(resp, 200, reply, NULL);
-}
-	json_decref(vars);
 done:
+	json_decref(vars);
 	gql_doc_free(doc);
 	json_decref(body);
 }
