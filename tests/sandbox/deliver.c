@@ -81,12 +81,14 @@ wait_fd(int fd, short events, int64_t deadline)
  */
 static int
 attempt(const char *method, const char *url, const char *ctype,
-	const char *body, const sb_pair *headers, size_t nheaders)
+	const char *body, const sb_pair *headers, size_t nheaders,
+	int64_t timeout_ms)
 {
 	struct addrinfo hints, *ai = NULL;
 	char host[256], port[16], head[4096], reply[512];
 	const char *path;
-	int64_t deadline = sb_now_ms() + ATTEMPT_TIMEOUT_MS;
+	int64_t deadline = sb_now_ms() +
+			   (timeout_ms > 0 ? timeout_ms : ATTEMPT_TIMEOUT_MS);
 	size_t blen = body ? strlen(body) : 0, off, got = 0, i;
 	int fd = -1, status = 0, n;
 	ssize_t w;
@@ -207,9 +209,11 @@ deliver_main(void *arg)
 		d->next_at_ms = INT64_MAX; /* in flight */
 		{
 			uint64_t id = d->id;
+			int64_t timeout_ms = d->pf->hook_timeout_ms;
 
 			sb_unlock(sb);
-			status = attempt(method, url, ctype, body, hdrs, nh);
+			status = attempt(method, url, ctype, body, hdrs, nh,
+					 timeout_ms);
 			sb_lock(sb);
 			for (d = sb->deliveries; d && d->id != id; d = d->next)
 				;

@@ -7,6 +7,8 @@
  *       [--bc-store S] [--bc-token T] [--bc-window-ms MS]
  *       [--dsco-client-id I] [--dsco-client-secret S] [--dsco-token T]
  *       [--dsco-token-ttl-s S] [--dsco-async-ms MS]
+ *       [--sh-user U] [--sh-password P] [--sh-refresh-token R]
+ *       [--sh-token T] [--sh-token-ttl S] [--sh-schema FILE]
  *
  * Registers every platform, starts the daemon and the delivery thread,
  * prints one "NAME BASEURL" line per platform and then "ready" (flushed),
@@ -30,7 +32,10 @@ usage(FILE *f)
 	      "         [--bc-store S] [--bc-token T] [--bc-window-ms MS]\n"
 	      "         [--dsco-client-id I] [--dsco-client-secret S] "
 	      "[--dsco-token T]\n"
-	      "         [--dsco-token-ttl-s S] [--dsco-async-ms MS]\n",
+	      "         [--dsco-token-ttl-s S] [--dsco-async-ms MS]\n"
+	      "         [--sh-user U] [--sh-password P]\n"
+	      "         [--sh-refresh-token R] [--sh-token T]\n"
+	      "         [--sh-token-ttl S] [--sh-schema FILE]\n",
 	      f);
 }
 
@@ -128,6 +133,19 @@ parse_args(sb_options *o, int argc, char **argv)
 		} else if (strncmp(a, "--dsco-", 7) == 0 && more) {
 			if (sb_dsco_option(a + 7, argv[++i]))
 				return -1;
+		} else if (strcmp(a, "--sh-user") == 0 && more) {
+			o->sh_user = argv[++i];
+		} else if (strcmp(a, "--sh-password") == 0 && more) {
+			o->sh_password = argv[++i];
+		} else if (strcmp(a, "--sh-refresh-token") == 0 && more) {
+			o->sh_refresh = argv[++i];
+		} else if (strcmp(a, "--sh-token") == 0 && more) {
+			o->sh_token = argv[++i];
+		} else if (strcmp(a, "--sh-schema") == 0 && more) {
+			o->sh_schema = argv[++i];
+		} else if (strcmp(a, "--sh-token-ttl") == 0 && more) {
+			if (parse_ms(argv[++i], &o->sh_token_ttl_s))
+				return -1;
 		} else {
 			fprintf(stderr, "pearlsync-sandbox: bad option '%s'\n",
 				a);
@@ -164,6 +182,7 @@ main(int argc, char **argv)
 	sb_bp_register(&sb);
 	sb_bc_register(&sb);
 	sb_dsco_register(&sb);
+	sb_sh_register(&sb);
 	sb_lock(&sb);
 	sb_reset_all(&sb, opt.seed_demo);
 	sb_unlock(&sb);

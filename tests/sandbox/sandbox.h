@@ -300,6 +300,8 @@ struct sb_platform {
 	double hook_drop_rate;  /* 0..1: deliveries silently lost */
 	double hook_dup_rate;   /* 0..1: deliveries sent twice */
 	double hook_time_scale; /* retry delays divided by this (>= 1) */
+	/* the timeout of one delivery attempt, ms; 0 = 5000 */
+	int64_t hook_timeout_ms;
 	sb_rng hook_rng;
 	json_t *counters; /* {"GET order/{idset}": n, ...} (owned) */
 	uint64_t requests;
@@ -323,6 +325,7 @@ void sb_bc_register(sb_sandbox *sb);
 void sb_dsco_register(sb_sandbox *sb);
 /* --dsco-NAME VALUE (name without the prefix); 0, or -1 if unknown/bad. */
 int sb_dsco_option(const char *name, const char *value);
+void sb_sh_register(sb_sandbox *sb);
 
 /* ---- the sandbox -------------------------------------------------------- */
 
@@ -338,13 +341,17 @@ typedef struct sb_options {
 	int64_t bp_window_ms; /* rolling window, default 60000 */
 	const char *bc_store, *bc_token;
 	int64_t bc_window_ms; /* 0 = the platform's default */
+	/* ShipHero; NULL/0 = the simulator's defaults (README) */
+	const char *sh_user, *sh_password, *sh_refresh, *sh_token, *sh_schema;
+	int64_t sh_token_ttl_s;
 } sb_options;
 
 #define SB_OPTIONS_INIT                                                        \
 	{                                                                      \
 		"127.0.0.1", 0, 1, SB_QUOTA_REAL, 1.0, NULL, NULL, "sandbox",  \
 			"sandbox_pearlsync", "sandbox-token", 60000,           \
-			"sandbox", "sandbox-token", 0                          \
+			"sandbox", "sandbox-token", 0, NULL, NULL, NULL, NULL, \
+			NULL, 0                                                \
 	}
 
 #define SB_MAX_PLATFORMS 8
