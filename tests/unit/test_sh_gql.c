@@ -3,7 +3,9 @@
  * (tests/sandbox/shiphero/gql_*.c): executable documents and SDL parsed
  * into their parts, syntax errors with positions, the bounds that keep
  * hostile input cheap (depth, fragment fan-out, token count), validation
- * against a small schema, variable coercion and the credit estimate.
+ * against a small schema, variable coercion and the credit estimate;
+ * the simulator's own schema file and the comparison that keeps it a
+ * faithful subset of ShipHero's (also run as "test_sh_gql --subset").
  */
 /* cmocka needs these first */
 /* clang-format off */
@@ -390,36 +392,391 @@ test_gql__variables_and_complexity(void **state)
 	gql_schema_free(s);
 }
 
-/* The real schema file, when it is beside the source tree. */
-static void
-test_gql__shiphero_schema_file(void **state)
+/* ---- the ShipHero schema files ------------------------------------------ */
+
+/* A whole file in a malloc'ed buffer, NUL-terminated; NULL when absent. */
+static char *
+slurp(const char *path, size_t *len)
 {
-	const char *src = getenv("PS_SOURCE_DIR");
-	char path[1024];
-	FILE *f;
-	char *buf;
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
 	long n;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)n + 1)) != NULL) {
+		if (fread(buf, 1, (size_t)n, f) == (size_t)n) {
+			buf[n] = '\0';
+			*len = (size_t)n;
+		} else {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+static gql_schema *
+load_file(const char *path)
+{
+	size_t n = 0;
+	char *buf = slurp(path, &n);
 	gql_errors errs;
 	gql_schema *s;
 
-	(void)state;
-	snprintf(path, sizeof(path),
-		 "%s/../shared/specs/shiphero/shiphero-schema.DERIVED.graphql",
-		 src ? src : ".");
-	f = fopen(path, "rb");
-	if (f == NULL)
-		skip();
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
+	if (buf == NULL)
+		return NULL;
 	memset(&errs, 0, sizeof(errs));
-	s = gql_schema_load(buf, (size_t)n, &errs);
+	s = gql_schema_load(buf, n, &errs);
 	free(buf);
+	if (s == NULL)
+		fail_msg("%s: %s", path, errs.n ? errs.e[0].message : "?");
+	return s;
+}
+
+static int
+same_default(const gql_value *a, const gql_value *b)
+{
+	char x[128], y[128];
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	return a->kind == b->kind &&
+	       strcmp(gql_value_str(a, x, sizeof(x)),
+		      gql_value_str(b, y, sizeof(y))) == 0;
+}
+
+static const gql_fdef *
+fdef_find(const gql_fdef *f, const char *name)
+{
+	for (; f; f = f->next)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+static size_t
+fdef_count(const gql_fdef *f)
+{
+	size_t n = 0;
+
+	for (; f; f = f->next)
+		n++;
+	return n;
+}
+
+static int
+name_in(const gql_name *n, const char *name)
+{
+	for (; n; n = n->next)
+		if (strcmp(n->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+static size_t
+name_count(const gql_name *n)
+{
+	size_t k = 0;
+
+	for (; n; n = n->next)
+		k++;
+	return k;
+}
+
+/*
+ * Fields (or arguments) of the subset against those of the full schema:
+ * each one must exist there with the same type (wrappers included) and
+ * default.  complete: the subset must also hold every one of the full
+ * list (input fields and arguments, which a client may send).  Returns
+ * the number of differences, each written to out.
+ */
+static size_t
+diff_fields(const char *where, const gql_fdef *sub, const gql_fdef *full,
+	    int complete, int args, FILE *out)
+{
+	size_t bad = 0;
+	const gql_fdef *f, *o;
+	char a[128], b[128];
+
+	for (f = sub; f; f = f->next) {
+		o = fdef_find(full, f->name);
+		if (o == NULL) {
+			fprintf(out, "%s.%s: not in the full schema\n", where,
+				f->name);
+			bad++;
+			continue;
+		}
+		if (strcmp(gql_type_str(f->type, a, sizeof(a)),
+			   gql_type_str(o->type, b, sizeof(b))) != 0) {
+			fprintf(out, "%s.%s: type %s, the full schema says %s\n",
+				where, f->name, a, b);
+			bad++;
+		}
+		if (!same_default(f->def, o->def)) {
+			fprintf(out, "%s.%s: default differs\n", where,
+				f->name);
+			bad++;
+		}
+		if (args) {
+			char sub_where[320];
+
+			snprintf(sub_where, sizeof(sub_where), "%s.%s()", where,
+				 f->name);
+			bad += diff_fields(sub_where, f->args, o->args, 1, 0,
+					   out);
+		}
+	}
+	if (complete && fdef_count(sub) != fdef_count(full))
+		for (o = full; o; o = o->next)
+			if (fdef_find(sub, o->name) == NULL) {
+				fprintf(out, "%s.%s: missing from the subset\n",
+					where, o->name);
+				bad++;
+			}
+	return bad;
+}
+
+/*
+ * subset_diff - every type of the subset SDL must be declared the same
+ * way by the full SDL: same kind, its fields with the same types and
+ * arguments (objects and interfaces may leave fields out; arguments,
+ * input fields, enum values and union members must all be there), and
+ * the same root type names.  Returns the number of differences (each
+ * written to out), or (size_t)-1 when either text does not load.
+ */
+static size_t
+subset_diff(const char *sub_sdl, size_t sub_len, const char *full_sdl,
+	    size_t full_len, FILE *out)
+{
+	gql_errors errs;
+	gql_doc *doc;
+	gql_schema *sub, *full;
+	const gql_tdef *t;
+	size_t bad = 0;
+
+	memset(&errs, 0, sizeof(errs));
+	doc = gql_parse(sub_sdl, sub_len, 1, &errs);
+	sub = gql_schema_load(sub_sdl, sub_len, &errs);
+	full = gql_schema_load(full_sdl, full_len, &errs);
+	if (doc == NULL || sub == NULL || full == NULL) {
+		fprintf(out, "schema not loaded: %s\n",
+			errs.n ? errs.e[0].message : "?");
+		gql_doc_free(doc);
+		gql_schema_free(sub);
+		gql_schema_free(full);
+		return (size_t)-1;
+	}
+	if (strcmp(gql_schema_root(sub, "query")->name,
+		   gql_schema_root(full, "query")->name) != 0 ||
+	    (gql_schema_root(sub, "mutation") &&
+	     (gql_schema_root(full, "mutation") == NULL ||
+	      strcmp(gql_schema_root(sub, "mutation")->name,
+		     gql_schema_root(full, "mutation")->name) != 0))) {
+		fprintf(out, "schema: root types differ\n");
+		bad++;
+	}
+	/* the document lists each declaration; the schema has it merged */
+	for (t = doc->types; t; t = t->next) {
+		const gql_tdef *s = gql_schema_type(sub, t->name);
+		const gql_tdef *o = gql_schema_type(full, t->name);
+		const gql_name *n;
+
+		if (t->extend)
+			continue;
+		if (o == NULL) {
+			fprintf(out, "%s: not in the full schema\n", t->name);
+			bad++;
+			continue;
+		}
+		if (s->kind != o->kind) {
+			fprintf(out, "%s: another kind of type there\n",
+				t->name);
+			bad++;
+			continue;
+		}
+		switch (s->kind) {
+		case GQL_T_OBJECT:
+		case GQL_T_INTERFACE:
+			bad += diff_fields(s->name, s->fields, o->fields, 0, 1,
+					   out);
+			for (n = s->values; n; n = n->next)
+				if (!name_in(o->values, n->name)) {
+					fprintf(out,
+						"%s: implements %s, the full "
+						"schema does not say so\n",
+						s->name, n->name);
+					bad++;
+				}
+			break;
+		case GQL_T_INPUT:
+			bad += diff_fields(s->name, s->fields, o->fields, 1, 0,
+					   out);
+			break;
+		case GQL_T_ENUM:
+		case GQL_T_UNION:
+			for (n = s->values; n; n = n->next)
+				if (!name_in(o->values, n->name)) {
+					fprintf(out,
+						"%s.%s: not in the full "
+						"schema\n",
+						s->name, n->name);
+					bad++;
+				}
+			if (name_count(s->values) != name_count(o->values)) {
+				for (n = o->values; n; n = n->next)
+					if (!name_in(s->values, n->name))
+						fprintf(out,
+							"%s.%s: missing from "
+							"the subset\n",
+							s->name, n->name);
+				bad++;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	gql_doc_free(doc);
+	gql_schema_free(sub);
+	gql_schema_free(full);
+	return bad;
+}
+
+/* A path below the source tree. */
+static const char *
+source_path(char *buf, size_t len, const char *rel)
+{
+	const char *src = getenv("PS_SOURCE_DIR");
+
+	snprintf(buf, len, "%s/%s", src ? src : ".", rel);
+	return buf;
+}
+
+#define SUBSET_SDL "tests/sandbox/shiphero/schema.graphql"
+#define FULL_SDL "../shared/specs/shiphero/shiphero-schema.DERIVED.graphql"
+
+/* The simulator's own schema (always in the tree): loads and validates
+ * what the simulator answers, refuses what it does not. */
+static void
+test_gql__subset_schema_file(void **state)
+{
+	char path[1024];
+	gql_schema *s;
+
+	(void)state;
+	s = load_file(source_path(path, sizeof(path), SUBSET_SDL));
 	assert_non_null(s);
+	assert_non_null(
+		gql_tdef_field(gql_schema_type(s, "Order"), "updated_at"));
+	assert_string_equal(check(s, "{ shipments(date_from: \"2025-01-01\") { "
+				     "data(first: 50) { pageInfo { hasNextPage "
+				     "endCursor } edges { node { id "
+				     "total_packages shipping_labels { "
+				     "tracking_url } } } } } }"),
+			    "");
+	assert_string_equal(
+		check(s, "mutation M($d: CreateWebhookInput!) { "
+			 "webhook_create(data: $d) { request_id webhook { "
+			 "id shared_signature_secret } } }"),
+		"");
+	/* a root field the simulator does not serve is unknown here */
+	assert_string_equal(check(s, "{ purchase_orders { request_id } }"),
+			    "Cannot query field \"purchase_orders\" on type "
+			    "\"Query\".");
+	gql_schema_free(s);
+}
+
+/* The comparison itself: the subset against a full schema of the test's
+ * own, equal, then with one difference of each kind. */
+static void
+test_gql__subset_diff(void **state)
+{
+	static const char full[] =
+		"schema { query: Query }\n"
+		"enum Mode { FAST SLOW }\n"
+		"input In { a: String! b: Int = 3 }\n"
+		"type T { id: ID! tags: [String!] n(x: Int, y: Mode): Int "
+		"more: String }\n"
+		"type Query { t(id: String!, in: In): T }\n"
+		"extend type T { late: Int }\n";
+	static const char *const good[] = {
+		"type Query { t(id: String!, in: In): T }\n"
+		"type T { id: ID! n(x: Int, y: Mode): Int late: Int }\n"
+		"input In { a: String! b: Int = 3 }\n"
+		"enum Mode { SLOW FAST }\n",
+	};
+	static const char *const bad[] = {
+		/* nullability of a field */
+		"type Query { t(id: String!, in: In): T }\n"
+		"type T { id: ID }\n",
+		/* a list wrapper lost */
+		"type Query { t(id: String!, in: In): T }\n"
+		"type T { tags: String! }\n",
+		/* a field that is not there */
+		"type Query { t(id: String!, in: In): T }\n"
+		"type T { colour: String }\n",
+		/* an argument's type */
+		"type Query { t(id: String, in: In): T }\n",
+		/* an argument left out */
+		"type Query { t(id: String!): T }\n",
+		/* an argument that is not there */
+		"type Query { t(id: String!, in: In, z: Int): T }\n",
+		/* an enum value */
+		"type Query { t(id: String!, in: In): T }\n"
+		"enum Mode { FAST SLOW TURBO }\n",
+		/* an enum value left out */
+		"type Query { t(id: String!, in: In): T }\n"
+		"enum Mode { FAST }\n",
+		/* an input field left out */
+		"type Query { t(id: String!, in: In): T }\n"
+		"input In { a: String! }\n",
+		/* an input default */
+		"type Query { t(id: String!, in: In): T }\n"
+		"input In { a: String! b: Int = 4 }\n",
+		/* a type of another kind */
+		"type Query { t(id: String!, in: In): T }\n"
+		"input T { id: ID! }\n",
+		/* a type that is not there */
+		"type Query { t(id: String!, in: In): T }\n"
+		"type U { id: ID! }\n",
+		/* a field added by extension with another type */
+		"type Query { t(id: String!, in: In): T }\n"
+		"type T { id: ID! }\nextend type T { late: String }\n",
+	};
+	FILE *sink = fopen("/dev/null", "w");
+	size_t i;
+
+	(void)state;
+	assert_non_null(sink);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(subset_diff(good[i], strlen(good[i]), full,
+					     strlen(full), sink),
+				 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t n = subset_diff(bad[i], strlen(bad[i]), full,
+				       strlen(full), sink);
+
+		if (n == 0 || n == (size_t)-1)
+			fail_msg("case %zu: %zu differences", i, n);
+	}
+	fclose(sink);
+}
+
+/* The full schema file, when it is beside the source tree. */
+static void
+test_gql__shiphero_schema_file(void **state)
+{
+	char path[1024];
+	gql_schema *s;
+
+	(void)state;
+	s = load_file(source_path(path, sizeof(path), FULL_SDL));
+	if (s == NULL)
+		skip();
 	/* extend type reached the 2023 fields */
 	assert_non_null(
 		gql_tdef_field(gql_schema_type(s, "Order"), "updated_at"));
@@ -434,8 +791,37 @@ test_gql__shiphero_schema_file(void **state)
 	gql_schema_free(s);
 }
 
+/*
+ * test_sh_gql --subset SUBSET FULL: compare two SDL files (the ctest
+ * sh_shiphero_schema_subset).  Exit 0 when SUBSET declares nothing FULL
+ * does not declare identically, 1 with the differences listed, 2 when a
+ * file cannot be read or loaded.
+ */
+static int
+subset_main(const char *sub_path, const char *full_path)
+{
+	size_t sub_len = 0, full_len = 0, bad;
+	char *sub = slurp(sub_path, &sub_len);
+	char *full = slurp(full_path, &full_len);
+
+	if (sub == NULL || full == NULL) {
+		fprintf(stderr, "cannot read %s\n",
+			sub == NULL ? sub_path : full_path);
+		free(sub);
+		free(full);
+		return 2;
+	}
+	bad = subset_diff(sub, sub_len, full, full_len, stdout);
+	free(sub);
+	free(full);
+	if (bad == (size_t)-1)
+		return 2;
+	printf("%zu difference(s)\n", bad);
+	return bad ? 1 : 0;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gql__parse_parts),
@@ -443,8 +829,13 @@ main(void)
 		cmocka_unit_test(test_gql__bounds),
 		cmocka_unit_test(test_gql__validation),
 		cmocka_unit_test(test_gql__variables_and_complexity),
+		cmocka_unit_test(test_gql__subset_schema_file),
+		cmocka_unit_test(test_gql__subset_diff),
 		cmocka_unit_test(test_gql__shiphero_schema_file),
 	};
+
+	if (argc == 4 && strcmp(argv[1], "--subset") == 0)
+		return subset_main(argv[2], argv[3]);
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

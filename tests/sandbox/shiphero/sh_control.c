@@ -17,7 +17,7 @@
 #define MSG_LEN 512
 
 #ifndef SB_SH_SCHEMA
-#define SB_SH_SCHEMA "shiphero-schema.DERIVED.graphql"
+#define SB_SH_SCHEMA "tests/sandbox/shiphero/schema.graphql"
 #endif
 
 static void
