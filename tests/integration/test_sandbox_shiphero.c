@@ -8,8 +8,9 @@
  * (checked here with an independent SHA-256), retries with the hook's
  * health, and injected faults.
  *
- * The schema file lives beside the source tree (shared/specs/shiphero);
- * without it every test is skipped.
+ * The sandbox runs with its default schema, the simulator's own
+ * tests/sandbox/shiphero/schema.graphql, so these tests need nothing
+ * outside the tree.
  */
 /* cmocka needs these first */
 /* clang-format off */
@@ -32,8 +33,6 @@
 #include "sandbox_proc.h"
 
 static sandbox_proc sbx;
-static int have_schema;
-static char schema_path[1024];
 
 static long long
 now_ms(void)
@@ -471,21 +470,10 @@ create_hook(receiver *rc)
 static int
 group_setup(void **state)
 {
-	const char *src = getenv("PS_SOURCE_DIR");
-	const char *args[] = {
-		"--sh-schema",   schema_path, "--sh-user", "ops@example.com",
-		"--sh-password", "pw-1",      NULL};
+	const char *args[] = {"--sh-user", "ops@example.com", "--sh-password",
+			      "pw-1", NULL};
 
 	(void)state;
-	snprintf(schema_path, sizeof(schema_path),
-		 "%s/../shared/specs/shiphero/shiphero-schema.DERIVED.graphql",
-		 src ? src : ".");
-	have_schema = access(schema_path, R_OK) == 0;
-	if (!have_schema) {
-		fprintf(stderr, "no ShipHero schema at %s: skipped\n",
-			schema_path);
-		return 0;
-	}
 	return sandbox_proc_start(&sbx, args, 20000) == 0 ? 0 : -1;
 }
 
@@ -494,26 +482,16 @@ group_teardown(void **state)
 {
 	(void)state;
 	/* a clean exit (under ASan: no leak either) */
-	if (have_schema)
-		return sandbox_proc_stop(&sbx) == 0 ? 0 : -1;
-	return 0;
+	return sandbox_proc_stop(&sbx) == 0 ? 0 : -1;
 }
 
 static int
 reset(void **state)
 {
 	(void)state;
-	if (!have_schema)
-		return 0;
 	json_decref(control_json("POST", "/reset", "{\"seed\":\"demo\"}", 200));
 	return 0;
 }
-
-#define NEED_SCHEMA()                                                          \
-	do {                                                                   \
-		if (!have_schema)                                              \
-			skip();                                                \
-	} while (0)
 
 /* ---- auth --------------------------------------------------------------- */
 
@@ -525,7 +503,6 @@ test_sh__auth_refresh_and_expiry(void **state)
 	const char q[] = "{ account { data { id } } }";
 
 	(void)state;
-	NEED_SCHEMA();
 	j = post("/auth/token", NULL,
 		 "{\"username\":\"ops@example.com\",\"password\":\"nope\"}",
 		 401);
@@ -586,7 +563,6 @@ static void
 test_sh__schema_refusals(void **state)
 {
 	(void)state;
-	NEED_SCHEMA();
 	refused("{ orders { data { edges { node { id bogus } } } } }", NULL,
 		"Cannot query field \"bogus\" on type \"Order\".");
 	refused("{ orders(colour: \"red\") { request_id } }", NULL,
@@ -644,7 +620,6 @@ test_sh__credits_and_throttle(void **state)
 	const char q[] = "{ orders { data { edges { node { id } } } } }";
 
 	(void)state;
-	NEED_SCHEMA();
 	json_decref(create_order("GON-1", 200));
 	j = gql(q, NULL, 200);
 	t = json_object_get(json_object_get(j, "extensions"), "throttling");
@@ -732,7 +707,6 @@ test_sh__relay_paging(void **state)
 	size_t k;
 
 	(void)state;
-	NEED_SCHEMA();
 	for (i = 0; i < 7; i++) {
 		snprintf(poid, sizeof(poid), "GON-%d", i);
 		json_decref(create_order(poid, 200));
@@ -812,7 +786,6 @@ test_sh__order_create_and_duplicate(void **state)
 	json_t *j, *o, *e;
 
 	(void)state;
-	NEED_SCHEMA();
 	j = create_order("GON-77", 200);
 	o = json_object_get(
 		json_object_get(json_object_get(j, "data"), "order_create"),
@@ -943,7 +916,6 @@ test_sh__ship_whole_split_partial(void **state)
 	json_t *j, *r, *edges, *n;
 
 	(void)state;
-	NEED_SCHEMA();
 	json_decref(create_order("WHOLE", 200));
 	json_decref(create_order("SPLIT", 200));
 	json_decref(create_order("PART", 200));
@@ -1078,7 +1050,6 @@ test_sh__shipment_update_webhook_signed(void **state)
 	int i;
 
 	(void)state;
-	NEED_SCHEMA();
 	receiver_start(&rc, 0);
 	secret = create_hook(&rc);
 	/* the secret is not served again */
@@ -1162,7 +1133,6 @@ test_sh__webhook_retries_and_health(void **state)
 	const char *health = "";
 
 	(void)state;
-	NEED_SCHEMA();
 	json_decref(control_json("POST", "/webhooks",
 				 "{\"platform\":\"shiphero\","
 				 "\"time_scale\":1000000}",
@@ -1226,7 +1196,6 @@ test_sh__webhook_duplicates(void **state)
 	char *secret;
 
 	(void)state;
-	NEED_SCHEMA();
 	json_decref(control_json("POST", "/webhooks",
 				 "{\"platform\":\"shiphero\","
 				 "\"duplicate_rate\":1}",
@@ -1259,7 +1228,6 @@ test_sh__webhook_slow_receiver_within_timeout(void **state)
 	size_t i;
 
 	(void)state;
-	NEED_SCHEMA();
 	receiver_start(&rc, 0);
 	rc.stall_ms = 7000;
 	secret = create_hook(&rc);
@@ -1300,7 +1268,6 @@ test_sh__faults(void **state)
 	json_t *j;
 
 	(void)state;
-	NEED_SCHEMA();
 	json_decref(control_json("POST", "/faults",
 				 "{\"platform\":\"shiphero\",\"rate\":1,"
 				 "\"kinds\":[\"500\"]}",
@@ -1331,7 +1298,6 @@ test_sh__stock_and_seed(void **state)
 	json_t *j, *wps;
 
 	(void)state;
-	NEED_SCHEMA();
 	j = gql("{ products(sku: \"MUG-LOGO\") { data { edges { node { sku "
 		"name warehouse_products { warehouse_id on_hand } } } } } }",
 		NULL, 200);

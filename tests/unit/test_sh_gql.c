@@ -512,7 +512,8 @@ diff_fields(const char *where, const gql_fdef *sub, const gql_fdef *full,
 		}
 		if (strcmp(gql_type_str(f->type, a, sizeof(a)),
 			   gql_type_str(o->type, b, sizeof(b))) != 0) {
-			fprintf(out, "%s.%s: type %s, the full schema says %s\n",
+			fprintf(out,
+				"%s.%s: type %s, the full schema says %s\n",
 				where, f->name, a, b);
 			bad++;
 		}
