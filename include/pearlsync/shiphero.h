@@ -192,6 +192,12 @@ typedef struct ps_sh_warehouse_list {
 	size_t n;
 } ps_sh_warehouse_list;
 
+/*
+ * The console's picker of ShipHero warehouses: the store's cache kind,
+ * a JSON array of {"id": warehouse id, "name": identifier}.
+ */
+#define PS_SH_LIST_WAREHOUSES "sh.warehouses"
+
 /* ps_sh_warehouses - every warehouse of the account. */
 int ps_sh_warehouses(ps_sh_warehouse_list *out, ps_sh *sh);
 void ps_sh_warehouse_list_dispose(ps_sh_warehouse_list *l);
