@@ -23,6 +23,7 @@
 #include "internal.h"
 #include "pearlsync/log.h"
 #include "pearlsync/platform.h"
+#include "pearlsync/settings.h"
 #include "pearlsync/shiphero.h"
 #include "pearlsync/store.h"
 
@@ -1029,6 +1030,68 @@ test_sh__webhook_register_returns_the_secret(void **state)
 	json_decref(b);
 }
 
+#define HOOKS_LIST(url)                                                        \
+	"{\"data\":{\"webhooks\":{\"data\":{\"pageInfo\":{"                \
+	"\"hasNextPage\":false},\"edges\":[{\"node\":{\"id\":\"V2g=\","    \
+	"\"name\":\"Shipment Update\",\"url\":\"" url "\","                 \
+	"\"shop_name\":\"api\"}}]}}}}"
+
+static void
+test_sh__hooks_sync_recreates_a_hook_at_another_url(void **state)
+{
+	const ps_platform_ops *ops = ps_platform_ops_of(PS_PLATFORM_SHIPHERO);
+	fixture *f = *state;
+	size_t changed = 9;
+	char *secret;
+	json_t *b;
+	test_db db;
+
+	assert_int_equal(test_db_open(&db, "shsync"), 0);
+	mock_server_reply(f->m, 200, JSON_HDR,
+			  HOOKS_LIST("https://old.example/webhooks/shiphero"));
+	mock_server_reply(f->m, 200, JSON_HDR,
+			  "{\"data\":{\"webhook_delete\":{\"request_id\":"
+			  "\"r\"}}}");
+	mock_server_reply(f->m, 200, JSON_HDR,
+			  "{\"data\":{\"webhook_create\":{\"webhook\":{\"id\":"
+			  "\"V2h=\",\"name\":\"Shipment Update\",\"url\":"
+			  "\"https://h.example/webhooks/shiphero\","
+			  "\"shared_signature_secret\":\"whsec-SECRET\"}}}}");
+	assert_int_equal(ops->hooks_sync(&changed, f->sh, db.st,
+					 "https://h.example/", 1000),
+			 0);
+	assert_int_equal(changed, 1);
+	assert_int_equal(mock_server_request_count(f->m), 3);
+	b = body_json(f, 1);
+	assert_string_equal(json_string_value(json_object_get(b, "query")),
+			    ps_sh__op_webhook_delete.query);
+	assert_string_equal(json_string_value(ps_conn__json_at(
+				    b, "variables.data.name")),
+			    "Shipment Update");
+	assert_string_equal(json_string_value(ps_conn__json_at(
+				    b, "variables.data.shop_name")),
+			    "api");
+	json_decref(b);
+	b = body_json(f, 2);
+	assert_string_equal(json_string_value(ps_conn__json_at(
+				    b, "variables.data.url")),
+			    "https://h.example/webhooks/shiphero");
+	json_decref(b);
+	secret = ps_settings_value(db.st, "shiphero.webhook_secret");
+	assert_non_null(secret);
+	assert_string_equal(secret, "whsec-SECRET");
+	free(secret);
+	/* in place, secret known: only the list */
+	mock_server_reply(f->m, 200, JSON_HDR,
+			  HOOKS_LIST("https://h.example/webhooks/shiphero"));
+	assert_int_equal(ops->hooks_sync(&changed, f->sh, db.st,
+					 "https://h.example", 2000),
+			 0);
+	assert_int_equal(changed, 0);
+	assert_int_equal(mock_server_request_count(f->m), 4);
+	test_db_close(&db);
+}
+
 int
 main(void)
 {
@@ -1060,6 +1123,7 @@ main(void)
 		T(test_sh__webhook_accept_checks_the_signature_first),
 		T(test_sh__webhook_decode),
 		T(test_sh__webhook_register_returns_the_secret),
+		T(test_sh__hooks_sync_recreates_a_hook_at_another_url),
 	};
 
 	ps_lib_init();

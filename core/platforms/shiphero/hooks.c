@@ -1,11 +1,15 @@
 /*
  * hooks.c - ShipHero webhook registration: create (the signing secret
- * comes back only then), list, delete by name.
+ * comes back only then), list, delete by name, and the plug-in's
+ * hooks_sync that keeps the Shipment Update webhook pointing at the
+ * listener.
  */
 #include "platforms/shiphero/shiphero_int.h"
 #include "platforms/connector.h"
 #include "internal.h"
+#include "setting_keys.h"
 #include "pearlsync/log.h"
+#include "pearlsync/settings.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -158,5 +162,88 @@ ps_sh_webhook_delete(ps_sh *sh, const char *name, const char *shop_name)
 	error = ps_sh__call(&r, sh, &ps_sh__op_webhook_delete,
 			    json_pack("{s:o}", "data", d));
 	json_decref(r);
+	return error;
+}
+
+/* public_url + "/webhooks/shiphero" into *out (owned). */
+static int
+hook_url(char **out, const char *public_url)
+{
+	ps_conn_buf b = PS_CONN_BUF_INIT(2048);
+	size_t n = strlen(public_url);
+
+	while (n > 0 && public_url[n - 1] == '/')
+		n--;
+	ps_conn__buf_addn(&b, public_url, n);
+	ps_conn__buf_add(&b, "/webhooks/shiphero");
+	return ps_conn__buf_detach(out, &b);
+}
+
+/*
+ * The plug-in's hooks_sync: a Shipment Update webhook pointing at the
+ * listener whose signing secret pearlsync holds.  ShipHero shows the
+ * secret only when a webhook is created, so one registered elsewhere, or
+ * before the secret was lost, or at another URL, is deleted (by name)
+ * and created again, and the new secret stored.  Deliveries that fail in
+ * between are retried by ShipHero and caught by the shipments poll.
+ */
+int
+ps_sh__hooks_sync(size_t *out_changed, void *conn, ps_store *st,
+		  const char *public_url, int64_t now)
+{
+	ps_sh *sh = conn;
+	ps_sh_webhook_list l = {0};
+	ps_sh_webhook w = {0};
+	const ps_sh_webhook *have = NULL;
+	char *url = NULL, *secret = NULL;
+	size_t i;
+	int error;
+
+	*out_changed = 0;
+	if (public_url == NULL || (strncmp(public_url, "https://", 8) != 0 &&
+				   strncmp(public_url, "http://", 7) != 0))
+		return ps_error_set(PS_ESETTING, "webhooks.public_url must be "
+						 "an http:// or https:// URL");
+	if ((error = hook_url(&url, public_url)) < 0)
+		return error;
+	secret = ps_settings_value(st, PS_SET_SHIPHERO_WEBHOOK_SECRET);
+	if ((error = ps_sh_webhooks_list(&l, sh)) < 0)
+		goto done;
+	for (i = 0; i < l.n; i++)
+		if (l.items[i].name != NULL &&
+		    strcmp(l.items[i].name, PS_SH_WEBHOOK_SHIPMENT_UPDATE) == 0)
+			have = &l.items[i];
+	if (have != NULL && secret != NULL && have->url != NULL &&
+	    strcmp(have->url, url) == 0)
+		goto done;
+	if (have != NULL &&
+	    (error = ps_sh_webhook_delete(sh, have->name, have->shop_name)) <
+		    0 &&
+	    error != PS_ENOTFOUND)
+		goto done;
+	if ((error = ps_sh_webhook_register(&w, sh,
+					    PS_SH_WEBHOOK_SHIPMENT_UPDATE, url,
+					    have ? have->shop_name : NULL)) < 0)
+		goto done;
+	if (w.shared_signature_secret == NULL) {
+		error = ps_error_set(PS_EDATA,
+				     "ShipHero webhook_create: the reply has "
+				     "no shared_signature_secret: deliveries "
+				     "cannot be verified");
+		goto done;
+	}
+	if ((error = ps_store_setting_set(NULL, st,
+					  PS_SET_SHIPHERO_WEBHOOK_SECRET,
+					  w.shared_signature_secret, "worker",
+					  now)) < 0)
+		goto done;
+	*out_changed = 1;
+	ps_log_info(PS_SH__MOD, "Shipment Update webhook registered to %s",
+		    url);
+done:
+	ps_sh_webhook_dispose(&w);
+	ps_sh_webhook_list_dispose(&l);
+	ps_conn__free_secret(secret);
+	free(url);
 	return error;
 }

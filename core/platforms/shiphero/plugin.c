@@ -200,6 +200,7 @@ const ps_platform_ops ps_platform_shiphero = {
 	.webhook_accept = ps_sh__webhook_accept,
 	.webhook_decode = ps_sh__webhook_decode,
 	.webhook_ok_body = "{\"code\":\"200\",\"Status\":\"Success\"}",
+	.hooks_sync = ps_sh__hooks_sync,
 	.rate = &ps_sh__rate_dialect,
 	.lists = ps_sh__lists,
 	.nlists = PS_SH__NLISTS,

@@ -143,6 +143,10 @@ int ps_sh__webhook_accept(ps_webhook_event *out, const ps_webhook_request *req);
 int ps_sh__webhook_decode(ps_webhook_event *out, const char *topic,
 			  const char *body, size_t len);
 
+/* hooks.c: the plug-in's hooks_sync (platform.h). */
+int ps_sh__hooks_sync(size_t *out_changed, void *conn, ps_store *st,
+		      const char *public_url, int64_t now);
+
 /* The shipment's node into *out (orders.c uses the order part). */
 int ps_sh__shipment_parse(ps_sh_shipment *out, const json_t *node);
 /* An order node into *out. */
