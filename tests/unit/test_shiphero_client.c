@@ -632,6 +632,45 @@ test_sh__paging_with_a_stuck_cursor_stops(void **state)
 	assert_int_equal(v.n, 2);
 }
 
+static void
+test_sh__shipment_get_reads_every_line(void **state)
+{
+	fixture *f = *state;
+	ps_sh_shipment s;
+	json_t *b;
+
+	mock_server_reply(
+		f->m, 200, JSON_HDR,
+		"{\"data\":{\"shipment\":{\"data\":{\"id\":\"U2gx\","
+		"\"legacy_id\":1,\"line_items\":{\"pageInfo\":{"
+		"\"hasNextPage\":true,\"endCursor\":\"l1\"},\"edges\":[{"
+		"\"node\":{\"id\":\"a\",\"quantity\":1,\"line_item\":{"
+		"\"partner_line_item_id\":\"GON-1-1\"}}}]}}}}}");
+	mock_server_reply(
+		f->m, 200, JSON_HDR,
+		"{\"data\":{\"shipment\":{\"data\":{\"line_items\":{"
+		"\"pageInfo\":{\"hasNextPage\":false,\"endCursor\":\"l2\"},"
+		"\"edges\":[{\"node\":{\"id\":\"b\",\"quantity\":3,"
+		"\"line_item\":{\"partner_line_item_id\":\"GON-1-2\"}}}]}}}}}");
+	assert_int_equal(ps_sh_shipment_get(&s, f->sh, "U2gx"), 0);
+	assert_int_equal(s.nlines, 2);
+	assert_string_equal(s.lines[1].partner_line_item_id, "GON-1-2");
+	assert_int_equal(s.lines[1].quantity, 3);
+	/* no labels: the package count is not invented */
+	assert_int_equal(s.total_packages, 0);
+	ps_sh_shipment_dispose(&s);
+	b = body_json(f, 1);
+	assert_string_equal(json_string_value(json_object_get(b, "query")),
+			    ps_sh__op_shipment_lines.query);
+	assert_string_equal(json_string_value(ps_conn__json_at(
+				    b, "variables.id")),
+			    "U2gx");
+	assert_string_equal(json_string_value(ps_conn__json_at(
+				    b, "variables.after")),
+			    "l1");
+	json_decref(b);
+}
+
 /* ---- orders ------------------------------------------------------------- */
 
 static const ps_sh_line_new lines[] = {
@@ -1113,6 +1152,7 @@ main(void)
 		T(test_sh__credits_feed_the_limiter),
 		T(test_sh__shipments_page_to_the_end),
 		T(test_sh__paging_with_a_stuck_cursor_stops),
+		T(test_sh__shipment_get_reads_every_line),
 		T(test_sh__order_create_sends_the_input_and_reads_the_order),
 		T(test_sh__order_create_duplicate_is_eexists),
 		T(test_sh__order_create_lost_reply_adopts_the_order),

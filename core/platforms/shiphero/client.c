@@ -638,12 +638,22 @@ int
 ps_sh__walk(ps_sh *sh, const ps_sh__op *op, json_t *vars, int first,
 	    ps_sh__node_fn fn, void *ctx)
 {
+	return ps_sh__walk_from(sh, op, vars, NULL, first, NULL, fn, ctx);
+}
+
+int
+ps_sh__walk_from(ps_sh *sh, const ps_sh__op *op, json_t *vars,
+		 const char *path, int first, const char *start,
+		 ps_sh__node_fn fn, void *ctx)
+{
 	json_t *r = NULL, *conn, *edges, *edge, *pi, *cur;
 	char *after = NULL;
 	size_t i;
 	int error = 0, more = 1;
 
 	if (json_object_set_new(vars, "first", json_integer(first)) < 0)
+		return ps_error_set(PS_ENOMEM, NULL);
+	if (start != NULL && (after = ps_util__strdup(start)) == NULL)
 		return ps_error_set(PS_ENOMEM, NULL);
 	while (more && error == 0) {
 		if (json_object_set_new(vars, "after",
@@ -654,7 +664,7 @@ ps_sh__walk(ps_sh *sh, const ps_sh__op *op, json_t *vars, int first,
 		}
 		if ((error = ps_sh__call(&r, sh, op, json_incref(vars))) < 0)
 			break;
-		conn = json_object_get(r, "data");
+		conn = ps_conn__json_at(r, path != NULL ? path : "data");
 		edges = json_object_get(conn, "edges");
 		json_array_foreach (edges, i, edge) {
 			json_t *node = json_object_get(edge, "node");

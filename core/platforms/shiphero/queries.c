@@ -19,13 +19,16 @@
 	"id legacy_id order_number partner_order_id shop_name "                \
 	"fulfillment_status"
 
+#define SHIPMENT_LINE_FIELDS                                                   \
+	"id line_item_id shipping_label_id quantity "                          \
+	"line_item { sku partner_line_item_id }"
+
 #define SHIPMENT_FIELDS                                                        \
 	"id legacy_id order_id warehouse_id created_date "                     \
 	"shipped_off_shiphero dropshipment total_packages "                    \
 	"order { id order_number partner_order_id } "                          \
-	"line_items(first: 50) { pageInfo { hasNextPage } "                    \
-	"edges { node { id line_item_id shipping_label_id quantity "           \
-	"line_item { sku partner_line_item_id } } } } "                        \
+	"line_items(first: 50) { pageInfo { hasNextPage endCursor } "          \
+	"edges { node { " SHIPMENT_LINE_FIELDS " } } } "                       \
 	"shipping_labels { id tracking_number tracking_url carrier "           \
 	"shipping_name shipping_method cost status package_number "            \
 	"created_date }"
@@ -83,6 +86,15 @@ const ps_sh__op ps_sh__op_shipment = {
 	"complexity data { " SHIPMENT_FIELDS " } } }",
 	PS_SH__SHIPMENT_LINES + 2, 1};
 
+const ps_sh__op ps_sh__op_shipment_lines = {
+	"shipment", "graphql/shipment/line_items",
+	"query ShipmentLines($id: String, $first: Int, $after: String) { "
+	"shipment(id: $id) { request_id complexity data { "
+	"line_items(first: $first, after: $after) { "
+	"pageInfo { hasNextPage endCursor } "
+	"edges { node { " SHIPMENT_LINE_FIELDS " } } } } } }",
+	102, 1};
+
 const ps_sh__op ps_sh__op_product = {
 	"product", "graphql/product",
 	"query ProductBySku($sku: String) { product(sku: $sku) { request_id "
@@ -123,6 +135,7 @@ const ps_sh__op *const ps_sh__ops[] = {
 	&ps_sh__op_account,      &ps_sh__op_order_create,
 	&ps_sh__op_orders_by_partner, &ps_sh__op_order_cancel,
 	&ps_sh__op_shipments,    &ps_sh__op_shipment,
+	&ps_sh__op_shipment_lines,
 	&ps_sh__op_product,      &ps_sh__op_product_create,
 	&ps_sh__op_webhooks,     &ps_sh__op_webhook_create,
 	&ps_sh__op_webhook_delete, NULL,

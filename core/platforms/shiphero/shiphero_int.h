@@ -62,6 +62,7 @@ extern const ps_sh__op ps_sh__op_orders_by_partner;
 extern const ps_sh__op ps_sh__op_order_cancel;
 extern const ps_sh__op ps_sh__op_shipments;
 extern const ps_sh__op ps_sh__op_shipment;
+extern const ps_sh__op ps_sh__op_shipment_lines;
 extern const ps_sh__op ps_sh__op_product;
 extern const ps_sh__op ps_sh__op_product_create;
 extern const ps_sh__op ps_sh__op_webhooks;
@@ -91,11 +92,15 @@ int ps_sh__call(json_t **out, ps_sh *sh, const ps_sh__op *op, json_t *vars);
 
 /*
  * ps_sh__walk - run op page after page: vars (borrowed; gets "first" and
- * "after" set) and the connection at data.<field>.data; fn is called for
- * every node (borrowed for the call); non-zero from fn stops the walk
- * and is returned.  One page is held at a time.
+ * "after" set) and the connection at data.<field>.<path> (path NULL:
+ * "data"); fn is called for every node (borrowed for the call); non-zero
+ * from fn stops the walk and is returned.  One page is held at a time.
+ * after (or NULL) is the cursor to start from.
  */
 typedef int (*ps_sh__node_fn)(void *ctx, const json_t *node);
+int ps_sh__walk_from(ps_sh *sh, const ps_sh__op *op, json_t *vars,
+		     const char *path, int first, const char *after,
+		     ps_sh__node_fn fn, void *ctx);
 int ps_sh__walk(ps_sh *sh, const ps_sh__op *op, json_t *vars, int first,
 		ps_sh__node_fn fn, void *ctx);
 
@@ -147,8 +152,11 @@ int ps_sh__webhook_decode(ps_webhook_event *out, const char *topic,
 int ps_sh__hooks_sync(size_t *out_changed, void *conn, ps_store *st,
 		      const char *public_url, int64_t now);
 
-/* The shipment's node into *out (orders.c uses the order part). */
-int ps_sh__shipment_parse(ps_sh_shipment *out, const json_t *node);
+/*
+ * The shipment's node into *out; its lines past the first page are read
+ * with the ShipmentLines query.
+ */
+int ps_sh__shipment_read(ps_sh_shipment *out, ps_sh *sh, const json_t *node);
 /* An order node into *out. */
 int ps_sh__order_parse(ps_sh_order *out, const json_t *node);
 

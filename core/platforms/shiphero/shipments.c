@@ -104,8 +104,8 @@ truthy(const json_t *o, const char *key)
 	return json_is_true(json_object_get(o, key));
 }
 
-int
-ps_sh__shipment_parse(ps_sh_shipment *out, const json_t *node)
+static int
+shipment_parse(ps_sh_shipment *out, const json_t *node)
 {
 	const json_t *order = json_object_get(node, "order");
 	const json_t *lines = ps_conn__json_at(node, "line_items");
@@ -126,13 +126,6 @@ ps_sh__shipment_parse(ps_sh_shipment *out, const json_t *node)
 		 out->id ? out->id : "(no id)");
 	if (out->id == NULL) {
 		error = ps_error_set(PS_EDATA, "%s: field 'id' missing", what);
-		goto fail;
-	}
-	if (json_is_true(ps_conn__json_at(lines, "pageInfo.hasNextPage"))) {
-		error = ps_error_set(PS_EDATA,
-				     "%s has more than %d lines, more than "
-				     "pearlsync reads with a shipment",
-				     what, PS_SH__SHIPMENT_LINES);
 		goto fail;
 	}
 	if ((error = ps_conn__json_int_opt(&out->legacy_id, node, "legacy_id",
@@ -190,7 +183,72 @@ fail:
 	return error;
 }
 
+struct lines_ctx {
+	ps_sh_shipment *s;
+	size_t cap;
+};
+
+static int
+more_line(void *ctx, const json_t *node)
+{
+	struct lines_ctx *c = ctx;
+	ps_sh_shipment_line *v;
+	char what[PS_SH__WHAT_MAX];
+
+	if (c->s->nlines == c->cap) {
+		size_t cap = c->cap * 2 + 16;
+
+		if ((v = realloc(c->s->lines, cap * sizeof(*v))) == NULL)
+			return ps_error_set(PS_ENOMEM, NULL);
+		memset(v + c->s->nlines, 0,
+		       (cap - c->s->nlines) * sizeof(*v));
+		c->s->lines = v;
+		c->cap = cap;
+	}
+	snprintf(what, sizeof(what), "ShipHero shipment %s", c->s->id);
+	c->s->nlines++;
+	return line_parse(&c->s->lines[c->s->nlines - 1], node, what);
+}
+
+int
+ps_sh__shipment_read(ps_sh_shipment *out, ps_sh *sh, const json_t *node)
+{
+	const json_t *pi = ps_conn__json_at(node, "line_items.pageInfo");
+	const char *after;
+	struct lines_ctx c;
+	json_t *vars;
+	int error;
+
+	if ((error = shipment_parse(out, node)) < 0)
+		return error;
+	if (!json_is_true(json_object_get(pi, "hasNextPage")))
+		return 0;
+	/* a shipment of many lines: the rest, page after page */
+	after = json_string_value(json_object_get(pi, "endCursor"));
+	if (after == NULL) {
+		error = ps_error_set(PS_EDATA, "ShipHero shipment %s: more "
+					       "lines but no cursor",
+				     out->id);
+		goto fail;
+	}
+	c.s = out;
+	c.cap = out->nlines;
+	if ((vars = json_pack("{s:s}", "id", out->id)) == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto fail;
+	}
+	error = ps_sh__walk_from(sh, &ps_sh__op_shipment_lines, vars,
+				 "data.line_items", 100, after, more_line, &c);
+	json_decref(vars);
+	if (error == 0)
+		return 0;
+fail:
+	ps_sh_shipment_dispose(out);
+	return error;
+}
+
 struct walk_ctx {
+	ps_sh *sh;
 	ps_sh_shipment_fn fn;
 	void *ctx;
 };
@@ -202,7 +260,7 @@ shipment_node(void *ctx, const json_t *node)
 	ps_sh_shipment s;
 	int error;
 
-	if ((error = ps_sh__shipment_parse(&s, node)) < 0)
+	if ((error = ps_sh__shipment_read(&s, w->sh, node)) < 0)
 		return error;
 	error = w->fn(w->ctx, &s);
 	ps_sh_shipment_dispose(&s);
@@ -213,7 +271,7 @@ int
 ps_sh_shipments_since(ps_sh *sh, int64_t since, ps_sh_shipment_fn fn,
 		      void *ctx)
 {
-	struct walk_ctx w = {fn, ctx};
+	struct walk_ctx w = {sh, fn, ctx};
 	char date[32];
 	json_t *vars;
 	int error, first;
@@ -250,7 +308,7 @@ ps_sh_shipment_get(ps_sh_shipment *out, ps_sh *sh, const char *id)
 		error = ps_error_set(PS_ENOTFOUND,
 				     "ShipHero has no shipment %s", id);
 	else
-		error = ps_sh__shipment_parse(out, node);
+		error = ps_sh__shipment_read(out, sh, node);
 	json_decref(r);
 	return error;
 }
