@@ -232,8 +232,8 @@ typedef struct ps_sh_shipping_line {
 typedef struct ps_sh_line_new {
 	const char *partner_line_item_id; /* unique within the order */
 	const char *sku;
-	int64_t quantity; /* > 0 */
-	ps_money price;   /* unit price */
+	int64_t quantity;         /* > 0 */
+	ps_money price;           /* unit price */
 	const char *product_name; /* or NULL */
 	/* Locks the line to this warehouse (its id), or NULL. */
 	const char *warehouse_id;
@@ -251,7 +251,7 @@ typedef struct ps_sh_order_new {
 	ps_money total_discounts;
 	ps_sh_address shipping_address;
 	const ps_sh_address *billing_address; /* or NULL */
-	ps_sh_shipping_line shipping; /* title NULL: no shipping line */
+	ps_sh_shipping_line shipping;         /* title NULL: no shipping line */
 	const ps_sh_line_new *lines;
 	size_t nlines; /* >= 1 */
 } ps_sh_order_new;
@@ -308,8 +308,8 @@ int ps_sh_order_cancel(ps_sh_order *out, ps_sh *sh, const char *order_id,
 /* One shipped line: which order line, how many, in which package. */
 typedef struct ps_sh_shipment_line {
 	char *id;
-	char *line_item_id;         /* the order line's id */
-	char *shipping_label_id;    /* the package's label, or NULL */
+	char *line_item_id;      /* the order line's id */
+	char *shipping_label_id; /* the package's label, or NULL */
 	char *sku;
 	char *partner_line_item_id; /* what the order was created with */
 	int64_t quantity;

@@ -44,11 +44,11 @@
 
 #define ACCOUNT_REPLY                                                          \
 	"{\"data\":{\"account\":{\"request_id\":\"r1\",\"complexity\":2,"      \
-	"\"data\":{\"id\":\"QWNjb3VudDo3NTU2\",\"legacy_id\":7556,"           \
-	"\"username\":\"acme-ops\",\"warehouses\":[{\"id\":"                  \
-	"\"V2FyZWhvdXNlOjcxNDU=\",\"legacy_id\":7145,\"identifier\":"         \
-	"\"Primary\",\"address\":{\"city\":\"Reno\",\"country\":\"US\"}}]}}},"  \
-	QUOTA(1999, 2002, 30) "}"
+	"\"data\":{\"id\":\"QWNjb3VudDo3NTU2\",\"legacy_id\":7556,"            \
+	"\"username\":\"acme-ops\",\"warehouses\":[{\"id\":"                   \
+	"\"V2FyZWhvdXNlOjcxNDU=\",\"legacy_id\":7145,\"identifier\":"          \
+	"\"Primary\",\"address\":{\"city\":\"Reno\",\"country\":\"US\"}}]}}}"  \
+	"," QUOTA(1999, 2002, 30) "}"
 
 typedef struct fixture {
 	mock_server *m;
@@ -211,9 +211,8 @@ test_sh__login_sends_the_password_once_and_returns_tokens(void **state)
 			  "{\"access_token\":\"" ACCESS "\",\"refresh_token\":"
 			  "\"" REFRESH "\",\"expires_in\":2419200,"
 			  "\"token_type\":\"Bearer\"}");
-	assert_int_equal(ps_sh_login(&g, f->h, &so, "dev@example.com",
-				     PASSWORD),
-			 0);
+	assert_int_equal(
+		ps_sh_login(&g, f->h, &so, "dev@example.com", PASSWORD), 0);
 	q = req(f, 0);
 	assert_string_equal(q->method, "POST");
 	assert_string_equal(q->path, "/auth/token");
@@ -240,9 +239,9 @@ test_sh__login_refused_is_eauth_without_the_password(void **state)
 	mock_server_reply(f->m, 401, JSON_HDR,
 			  "{\"error\":\"invalid_grant\",\"error_description\":"
 			  "\"Wrong email or password.\"}");
-	assert_int_equal(ps_sh_login(&g, f->h, &so, "dev@example.com",
-				     PASSWORD),
-			 PS_EAUTH);
+	assert_int_equal(
+		ps_sh_login(&g, f->h, &so, "dev@example.com", PASSWORD),
+		PS_EAUTH);
 	assert_null(g.access_token);
 	assert_non_null(strstr(ps_error_last(), "ShipHero"));
 	assert_no_secret(ps_error_last());
@@ -361,9 +360,10 @@ test_sh__request_body_is_the_constant_query_with_variables(void **state)
 		"\"data\":{\"pageInfo\":{\"hasNextPage\":false,\"endCursor\":"
 		"null},\"edges\":[{\"cursor\":\"c0\",\"node\":{\"id\":"
 		"\"T3JkZXI6NTU1MzAxNTAw\",\"legacy_id\":555301500,"
-		"\"order_number\":\"GO-1\",\"partner_order_id\":\"GON \\\"1\\\"\","
-		"\"fulfillment_status\":\"pending\",\"unknown\":[1,2]}}]}}},"
-		QUOTA(1990, 2002, 30) "}");
+		"\"order_number\":\"GO-1\",\"partner_order_id\":\"GON "
+		"\\\"1\\\"\","
+		"\"fulfillment_status\":\"pending\",\"unknown\":[1,2]}}]}}}"
+		"," QUOTA(1990, 2002, 30) "}");
 	assert_int_equal(ps_sh_order_find(&o, f->sh, "GON \"1\""), 0);
 	snprintf(want, sizeof(want),
 		 "{\"query\":\"%s\",\"variables\":{\"partner_order_id\":"
@@ -475,9 +475,10 @@ test_sh__credits_feed_the_limiter(void **state)
 	ps_sh_quota q;
 	char *name = NULL;
 
-	mock_server_reply(f->m, 200, JSON_HDR,
-			  "{\"data\":{\"account\":{\"data\":{\"id\":\"A\"}}},"
-			  QUOTA(100, 2002, 30) "}");
+	mock_server_reply(
+		f->m, 200, JSON_HDR,
+		"{\"data\":{\"account\":{\"data\":{\"id\":\"A\"}}}," QUOTA(
+			100, 2002, 30) "}");
 	mock_server_reply(f->m, 200, JSON_HDR,
 			  "{\"data\":{\"shipments\":{\"data\":{\"pageInfo\":{"
 			  "\"hasNextPage\":false},\"edges\":[]}}}}");
@@ -507,27 +508,27 @@ test_sh__credits_feed_the_limiter(void **state)
 }
 
 #define SHIPMENT_NODE(id, legacy, cursor)                                      \
-	"{\"cursor\":\"" cursor "\",\"node\":{\"id\":\"" id "\","             \
-	"\"legacy_id\":" #legacy ",\"order_id\":\"T3Jk\",\"warehouse_id\":"   \
-	"\"V2Fy\",\"created_date\":\"2026-12-01T10:56:15\","                  \
-	"\"shipped_off_shiphero\":null,\"dropshipment\":false,"               \
-	"\"total_packages\":2,\"order\":{\"id\":\"T3Jk\",\"order_number\":"   \
-	"\"GO-1\",\"partner_order_id\":\"GON-1\"},\"line_items\":{"          \
-	"\"pageInfo\":{\"hasNextPage\":false},\"edges\":[{\"node\":{\"id\":"  \
-	"\"U0xJ\",\"line_item_id\":\"TEk=\",\"shipping_label_id\":\"U0w=\","  \
-	"\"quantity\":2,\"line_item\":{\"sku\":\"TEST-1\","                   \
-	"\"partner_line_item_id\":\"GON-1-1\"}}}]},\"shipping_labels\":[{"    \
-	"\"id\":\"U0w=\",\"tracking_number\":\"1Z999\",\"tracking_url\":"     \
-	"\"https://t.example/1Z999\",\"carrier\":\"ups\",\"shipping_name\":"  \
-	"\"UPS Ground\",\"shipping_method\":\"ground\",\"cost\":\"7.50\","    \
-	"\"status\":\"valid\",\"package_number\":1,\"created_date\":"         \
+	"{\"cursor\":\"" cursor "\",\"node\":{\"id\":\"" id "\","              \
+	"\"legacy_id\":" #legacy ",\"order_id\":\"T3Jk\",\"warehouse_id\":"    \
+	"\"V2Fy\",\"created_date\":\"2026-12-01T10:56:15\","                   \
+	"\"shipped_off_shiphero\":null,\"dropshipment\":false,"                \
+	"\"total_packages\":2,\"order\":{\"id\":\"T3Jk\",\"order_number\":"    \
+	"\"GO-1\",\"partner_order_id\":\"GON-1\"},\"line_items\":{"            \
+	"\"pageInfo\":{\"hasNextPage\":false},\"edges\":[{\"node\":{\"id\":"   \
+	"\"U0xJ\",\"line_item_id\":\"TEk=\",\"shipping_label_id\":\"U0w=\","   \
+	"\"quantity\":2,\"line_item\":{\"sku\":\"TEST-1\","                    \
+	"\"partner_line_item_id\":\"GON-1-1\"}}}]},\"shipping_labels\":[{"     \
+	"\"id\":\"U0w=\",\"tracking_number\":\"1Z999\",\"tracking_url\":"      \
+	"\"https://t.example/1Z999\",\"carrier\":\"ups\",\"shipping_name\":"   \
+	"\"UPS Ground\",\"shipping_method\":\"ground\",\"cost\":\"7.50\","     \
+	"\"status\":\"valid\",\"package_number\":1,\"created_date\":"          \
 	"\"2026-12-01T10:56:15\"},{\"id\":\"U0x6\",\"tracking_number\":\"\","  \
 	"\"carrier\":\"genericlabel\",\"cost\":null}]}}"
 
 #define SHIPMENTS_PAGE(more, end, nodes)                                       \
 	"{\"data\":{\"shipments\":{\"request_id\":\"r\",\"complexity\":511,"   \
-	"\"data\":{\"pageInfo\":{\"hasNextPage\":" more ",\"endCursor\":"     \
-	end "},\"edges\":[" nodes "]}}}}"
+	"\"data\":{\"pageInfo\":{\"hasNextPage\":" more ",\"endCursor\":" end  \
+	"},\"edges\":[" nodes "]}}}}"
 
 struct seen {
 	int n;
@@ -574,42 +575,42 @@ test_sh__shipments_page_to_the_end(void **state)
 	struct seen v = {0};
 	json_t *b;
 
-	mock_server_reply(f->m, 200, JSON_HDR,
-			  SHIPMENTS_PAGE("true", "\"c1\"",
-					 SHIPMENT_NODE("U2gx", 1, "c0") ","
-					 SHIPMENT_NODE("U2gy", 2, "c1")));
+	mock_server_reply(
+		f->m, 200, JSON_HDR,
+		SHIPMENTS_PAGE("true", "\"c1\"",
+			       SHIPMENT_NODE("U2gx", 1, "c0") "," SHIPMENT_NODE(
+				       "U2gy", 2, "c1")));
 	mock_server_reply(f->m, 200, JSON_HDR,
 			  SHIPMENTS_PAGE("true", "\"c2\"",
 					 SHIPMENT_NODE("U2gz", 3, "c2")));
 	mock_server_reply(f->m, 200, JSON_HDR,
 			  SHIPMENTS_PAGE("false", "\"c3\"",
 					 SHIPMENT_NODE("U2g0", 4, "c3")));
-	assert_int_equal(ps_sh_shipments_since(f->sh, 1796083200, on_shipment,
-					       &v),
-			 0);
+	assert_int_equal(
+		ps_sh_shipments_since(f->sh, 1796083200, on_shipment, &v), 0);
 	assert_int_equal(v.n, 4);
 	assert_int_equal(v.legacy[0], 1);
 	assert_int_equal(v.legacy[3], 4);
 	assert_int_equal(mock_server_request_count(f->m), 3);
 	b = body_json(f, 0);
-	assert_string_equal(json_string_value(ps_conn__json_at(
-				    b, "variables.date_from")),
-			    "2026-12-01T00:00:00");
+	assert_string_equal(
+		json_string_value(ps_conn__json_at(b, "variables.date_from")),
+		"2026-12-01T00:00:00");
 	assert_true(json_is_null(
 		json_object_get(json_object_get(b, "variables"), "after")));
-	assert_int_equal(json_integer_value(ps_conn__json_at(
-				 b, "variables.first")),
-			 PS_SH__SHIPMENT_PAGE);
+	assert_int_equal(
+		json_integer_value(ps_conn__json_at(b, "variables.first")),
+		PS_SH__SHIPMENT_PAGE);
 	json_decref(b);
 	b = body_json(f, 1);
-	assert_string_equal(json_string_value(ps_conn__json_at(
-				    b, "variables.after")),
-			    "c1");
+	assert_string_equal(
+		json_string_value(ps_conn__json_at(b, "variables.after")),
+		"c1");
 	json_decref(b);
 	b = body_json(f, 2);
-	assert_string_equal(json_string_value(ps_conn__json_at(
-				    b, "variables.after")),
-			    "c2");
+	assert_string_equal(
+		json_string_value(ps_conn__json_at(b, "variables.after")),
+		"c2");
 	json_decref(b);
 }
 
@@ -662,12 +663,11 @@ test_sh__shipment_get_reads_every_line(void **state)
 	b = body_json(f, 1);
 	assert_string_equal(json_string_value(json_object_get(b, "query")),
 			    ps_sh__op_shipment_lines.query);
-	assert_string_equal(json_string_value(ps_conn__json_at(
-				    b, "variables.id")),
-			    "U2gx");
-	assert_string_equal(json_string_value(ps_conn__json_at(
-				    b, "variables.after")),
-			    "l1");
+	assert_string_equal(
+		json_string_value(ps_conn__json_at(b, "variables.id")), "U2gx");
+	assert_string_equal(
+		json_string_value(ps_conn__json_at(b, "variables.after")),
+		"l1");
 	json_decref(b);
 }
 
@@ -706,7 +706,7 @@ order_new(ps_sh_order_new *o)
 #define ORDER_CREATED                                                          \
 	"{\"data\":{\"order_create\":{\"request_id\":\"r\",\"complexity\":10," \
 	"\"order\":{\"id\":\"T3JkZXI6NTU1MzAxNTAw\",\"legacy_id\":555301500,"  \
-	"\"order_number\":\"GO-10045\",\"partner_order_id\":"                 \
+	"\"order_number\":\"GO-10045\",\"partner_order_id\":"                  \
 	"\"BP-GON-10045\",\"shop_name\":\"Brightpearl\","                      \
 	"\"fulfillment_status\":\"pending\"}}}," QUOTA(1980, 2002, 30) "}"
 
@@ -730,36 +730,33 @@ test_sh__order_create_sends_the_input_and_reads_the_order(void **state)
 	assert_string_equal(json_string_value(json_object_get(b, "query")),
 			    ps_sh__op_order_create.query);
 	d = ps_conn__json_at(b, "variables.data");
-	assert_string_equal(json_string_value(json_object_get(
-				    d, "partner_order_id")),
-			    "BP-GON-10045");
-	assert_string_equal(json_string_value(json_object_get(d,
-							      "total_price")),
-			    "159.00");
-	assert_string_equal(json_string_value(json_object_get(d,
-							      "order_date")),
+	assert_string_equal(
+		json_string_value(json_object_get(d, "partner_order_id")),
+		"BP-GON-10045");
+	assert_string_equal(
+		json_string_value(json_object_get(d, "total_price")), "159.00");
+	assert_string_equal(json_string_value(json_object_get(d, "order_date")),
 			    "2026-12-01T00:00:00");
-	assert_string_equal(json_string_value(ps_conn__json_at(
-				    d, "shipping_lines.title")),
-			    "UPS Ground");
-	assert_string_equal(json_string_value(ps_conn__json_at(
-				    d, "shipping_lines.price")),
-			    "0.00");
-	assert_string_equal(json_string_value(ps_conn__json_at(
-				    d, "shipping_address.city")),
-			    "Oklahoma City");
+	assert_string_equal(
+		json_string_value(ps_conn__json_at(d, "shipping_lines.title")),
+		"UPS Ground");
+	assert_string_equal(
+		json_string_value(ps_conn__json_at(d, "shipping_lines.price")),
+		"0.00");
+	assert_string_equal(
+		json_string_value(ps_conn__json_at(d, "shipping_address.city")),
+		"Oklahoma City");
 	assert_null(ps_conn__json_at(d, "shipping_address.company"));
 	l = json_array_get(json_object_get(d, "line_items"), 0);
-	assert_string_equal(json_string_value(json_object_get(
-				    l, "partner_line_item_id")),
-			    "GON-10045-1");
-	assert_int_equal(json_integer_value(json_object_get(l, "quantity")),
-			 2);
+	assert_string_equal(
+		json_string_value(json_object_get(l, "partner_line_item_id")),
+		"GON-10045-1");
+	assert_int_equal(json_integer_value(json_object_get(l, "quantity")), 2);
 	assert_string_equal(json_string_value(json_object_get(l, "price")),
 			    "75.00");
-	assert_string_equal(json_string_value(json_object_get(
-				    l, "warehouse_id")),
-			    "V2FyZWhvdXNlOjcxNDU=");
+	assert_string_equal(
+		json_string_value(json_object_get(l, "warehouse_id")),
+		"V2FyZWhvdXNlOjcxNDU=");
 	l = json_array_get(json_object_get(d, "line_items"), 1);
 	assert_null(json_object_get(l, "warehouse_id"));
 	assert_null(json_object_get(l, "product_name"));
@@ -856,14 +853,12 @@ test_sh__global_id(void **state)
 	assert_int_equal(ps_sh_global_id(id, sizeof(id), "Order", 555301500),
 			 0);
 	assert_string_equal(id, "T3JkZXI6NTU1MzAxNTAw");
-	assert_int_equal(ps_sh_global_id(id, sizeof(id), "Shipment",
-					 315518042),
+	assert_int_equal(ps_sh_global_id(id, sizeof(id), "Shipment", 315518042),
 			 0);
 	assert_string_equal(id, "U2hpcG1lbnQ6MzE1NTE4MDQy");
 	assert_int_equal(ps_sh_global_id(id, sizeof(id), "Order", 0),
 			 PS_EINVAL);
-	assert_int_equal(ps_sh_global_id(id, 8, "Order", 555301500),
-			 PS_EINVAL);
+	assert_int_equal(ps_sh_global_id(id, 8, "Order", 555301500), PS_EINVAL);
 }
 
 /* ---- webhooks ----------------------------------------------------------- */
@@ -871,9 +866,9 @@ test_sh__global_id(void **state)
 static void
 test_sh__hmac_rfc4231_vectors(void **state)
 {
-	static const char key1[20] = {
-		0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
-		0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b};
+	static const char key1[20] = {0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
+				      0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
+				      0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b};
 	char k1[21], k6[132];
 	static const char d6[] =
 		"Test Using Larger Than Block-Size Key - Hash Key First";
@@ -887,33 +882,37 @@ test_sh__hmac_rfc4231_vectors(void **state)
 					      "z2nJuk3bC4yz/c="),
 			 0);
 	/* test case 2 */
-	assert_int_equal(ps_sh_webhook_verify(
-				 "Jefe", "what do ya want for nothing?", 28,
-				 "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM="),
-			 0);
+	assert_int_equal(
+		ps_sh_webhook_verify(
+			"Jefe", "what do ya want for nothing?", 28,
+			"W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM="),
+		0);
 	/* test case 6: a key longer than the block */
 	memset(k6, 0xaa, 131);
 	k6[131] = '\0';
-	assert_int_equal(ps_sh_webhook_verify(
-				 k6, d6, strlen(d6),
-				 "YOQxWR7gtn8Niiaqy/W3f44LxiE3KMUUBUYEDw7jf1Q="),
-			 0);
+	assert_int_equal(
+		ps_sh_webhook_verify(
+			k6, d6, strlen(d6),
+			"YOQxWR7gtn8Niiaqy/W3f44LxiE3KMUUBUYEDw7jf1Q="),
+		0);
 	/* one bit off, wrong key, missing, empty */
-	assert_int_equal(ps_sh_webhook_verify(
-				 "Jefe", "what do ya want for nothing?", 28,
-				 "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEN="),
-			 PS_EAUTH);
-	assert_int_equal(ps_sh_webhook_verify(
-				 "jefe", "what do ya want for nothing?", 28,
-				 "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM="),
-			 PS_EAUTH);
+	assert_int_equal(
+		ps_sh_webhook_verify(
+			"Jefe", "what do ya want for nothing?", 28,
+			"W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEN="),
+		PS_EAUTH);
+	assert_int_equal(
+		ps_sh_webhook_verify(
+			"jefe", "what do ya want for nothing?", 28,
+			"W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM="),
+		PS_EAUTH);
 	assert_int_equal(ps_sh_webhook_verify("Jefe", "x", 1, NULL), PS_EAUTH);
 	assert_int_equal(ps_sh_webhook_verify("Jefe", "x", 1, ""), PS_EAUTH);
 	assert_int_equal(ps_sh_webhook_verify(NULL, "x", 1, "abc"), PS_EAUTH);
 }
 
 #define HOOK_BODY                                                              \
-	"{\"test\":\"0\",\"webhook_type\":\"Shipment Update\","                 \
+	"{\"test\":\"0\",\"webhook_type\":\"Shipment Update\","                \
 	"\"fulfillment\":{\"shipment_id\":315518042,\"partner_order_id\":"     \
 	"\"GON-7\"}}"
 #define HOOK_SIG "gLmofiIKKoUnFbn5onY4kT6z08ARj9CVSDPQevf6F/Q="
@@ -1010,7 +1009,8 @@ test_sh__webhook_decode(void **state)
 		"\"partner_order_id\":\"test-track-url\",\"order_number\":"
 		"\"test-track-url\",\"tracking_number\":\"15619819718\","
 		"\"line_items\":[{\"id\":\"test-track-url-363346570\","
-		"\"shiphero_id\":828656700,\"quantity\":1,\"sku\":\"FU2314R\"}],"
+		"\"shiphero_id\":828656700,\"quantity\":1,\"sku\":\"FU2314R\"}]"
+		","
 		"\"package_number\":1,\"total_packages\":2}}";
 	ps_webhook_event ev;
 
@@ -1062,17 +1062,17 @@ test_sh__webhook_register_returns_the_secret(void **state)
 	assert_string_equal(w.name, "Shipment Update");
 	ps_sh_webhook_dispose(&w);
 	b = body_json(f, 0);
-	assert_string_equal(json_string_value(ps_conn__json_at(
-				    b, "variables.data.name")),
-			    "Shipment Update");
+	assert_string_equal(
+		json_string_value(ps_conn__json_at(b, "variables.data.name")),
+		"Shipment Update");
 	assert_null(ps_conn__json_at(b, "variables.data.shop_name"));
 	json_decref(b);
 }
 
 #define HOOKS_LIST(url)                                                        \
-	"{\"data\":{\"webhooks\":{\"data\":{\"pageInfo\":{"                \
-	"\"hasNextPage\":false},\"edges\":[{\"node\":{\"id\":\"V2g=\","    \
-	"\"name\":\"Shipment Update\",\"url\":\"" url "\","                 \
+	"{\"data\":{\"webhooks\":{\"data\":{\"pageInfo\":{"                    \
+	"\"hasNextPage\":false},\"edges\":[{\"node\":{\"id\":\"V2g=\","        \
+	"\"name\":\"Shipment Update\",\"url\":\"" url "\","                    \
 	"\"shop_name\":\"api\"}}]}}}}"
 
 static void
@@ -1104,17 +1104,17 @@ test_sh__hooks_sync_recreates_a_hook_at_another_url(void **state)
 	b = body_json(f, 1);
 	assert_string_equal(json_string_value(json_object_get(b, "query")),
 			    ps_sh__op_webhook_delete.query);
-	assert_string_equal(json_string_value(ps_conn__json_at(
-				    b, "variables.data.name")),
-			    "Shipment Update");
+	assert_string_equal(
+		json_string_value(ps_conn__json_at(b, "variables.data.name")),
+		"Shipment Update");
 	assert_string_equal(json_string_value(ps_conn__json_at(
 				    b, "variables.data.shop_name")),
 			    "api");
 	json_decref(b);
 	b = body_json(f, 2);
-	assert_string_equal(json_string_value(ps_conn__json_at(
-				    b, "variables.data.url")),
-			    "https://h.example/webhooks/shiphero");
+	assert_string_equal(
+		json_string_value(ps_conn__json_at(b, "variables.data.url")),
+		"https://h.example/webhooks/shiphero");
 	json_decref(b);
 	secret = ps_settings_value(db.st, "shiphero.webhook_secret");
 	assert_non_null(secret);

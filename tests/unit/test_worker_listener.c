@@ -480,9 +480,10 @@ test_shiphero_hmac_and_success_body(void **state)
 	assert_int_equal(take_events(f, NULL), 0);
 	snprintf(url, sizeof(url), "%s/webhooks/shiphero", f->url);
 	assert_int_equal(sandbox_http(&r, "POST", url, good, body, NULL), 200);
-	assert_string_equal(r.body, "{\"code\":\"200\",\"Status\":\"Success\"}");
-	assert_non_null(sandbox_reply_header(&r, "Content-Type", type,
-					     sizeof(type)));
+	assert_string_equal(r.body,
+			    "{\"code\":\"200\",\"Status\":\"Success\"}");
+	assert_non_null(
+		sandbox_reply_header(&r, "Content-Type", type, sizeof(type)));
 	assert_string_equal(type, "application/json");
 	sandbox_reply_dispose(&r);
 	ps_event_init(&ev);

@@ -244,8 +244,8 @@ token_post(ps_sh_grant *g, ps_sh_send_fn send, void *ctx, ps_http *http,
 	if (error < 0)
 		goto done;
 	if (res.status < 200 || res.status > 299) {
-		error = ps_error_set(PS_EHTTP, "ShipHero %s: HTTP %ld", endpoint,
-				     res.status);
+		error = ps_error_set(PS_EHTTP, "ShipHero %s: HTTP %ld",
+				     endpoint, res.status);
 		goto done;
 	}
 	if ((error = ps_conn__json_parse(&root, res.body, res.body_len,
@@ -253,8 +253,9 @@ token_post(ps_sh_grant *g, ps_sh_send_fn send, void *ctx, ps_http *http,
 		goto done;
 	v = json_object_get(root, "access_token");
 	if (!json_is_string(v) || !has_text(json_string_value(v))) {
-		error = ps_error_set(PS_EDATA, "ShipHero %s: the reply has no "
-					       "access_token",
+		error = ps_error_set(PS_EDATA,
+				     "ShipHero %s: the reply has no "
+				     "access_token",
 				     endpoint);
 		goto done;
 	}
@@ -315,7 +316,8 @@ ps_sh_login(ps_sh_grant *out, ps_http *http, const ps_sh_options *opts,
 		return ps_error_set(PS_EINVAL, "ShipHero login: the user name "
 					       "or password is not UTF-8");
 	}
-	now = opts->now != NULL ? opts->now(opts->now_ctx) : (int64_t)time(NULL);
+	now = opts->now != NULL ? opts->now(opts->now_ctx)
+				: (int64_t)time(NULL);
 	error = token_post(out, opts->send, opts->send_ctx, http, url,
 			   "auth/token",
 			   opts->account ? opts->account : username, body, now,
@@ -439,7 +441,8 @@ map_errors(const json_t *errs, const ps_sh__op *op, int *out_auth)
 
 	*out_auth = 0;
 	json_array_foreach ((json_t *)errs, i, e) {
-		const char *m = json_string_value(json_object_get(e, "message"));
+		const char *m =
+			json_string_value(json_object_get(e, "message"));
 		const json_t *c = json_object_get(e, "code");
 
 		if (m == NULL)
@@ -473,15 +476,15 @@ map_errors(const json_t *errs, const ps_sh__op *op, int *out_auth)
 			ps_conn__buf_add(&d, "; ");
 		ps_conn__buf_add(&d, m);
 		if (json_is_integer(c))
-			ps_conn__buf_addf(&d, " (code %" JSON_INTEGER_FORMAT
-					      ")",
+			ps_conn__buf_addf(&d,
+					  " (code %" JSON_INTEGER_FORMAT ")",
 					  json_integer_value(c));
 	}
 	if (code == PS_ERATELIMIT)
-		error = ps_error_set(code, "ShipHero %s: throttled, retry "
-					   "after %ld s (%s)",
-				     op->field, wait + 1,
-				     ps_conn__buf_str(&d));
+		error = ps_error_set(code,
+				     "ShipHero %s: throttled, retry "
+				     "after %ld s (%s)",
+				     op->field, wait + 1, ps_conn__buf_str(&d));
 	else
 		error = ps_error_set(code, "ShipHero %s: %s", op->field,
 				     d.len > 0 ? ps_conn__buf_str(&d)
@@ -552,8 +555,9 @@ read_reply(json_t **out, int *out_auth, ps_sh *sh, const ps_sh__op *op,
 		sh->quota = q;
 	if (res->status == 401 || res->status == 403) {
 		*out_auth = 1;
-		return ps_error_set(PS_EAUTH, "ShipHero %s: the access token "
-					      "was refused (HTTP %ld)",
+		return ps_error_set(PS_EAUTH,
+				    "ShipHero %s: the access token "
+				    "was refused (HTTP %ld)",
 				    op->field, res->status);
 	}
 	snprintf(what, sizeof(what), "ShipHero %s", op->field);
@@ -577,8 +581,9 @@ read_reply(json_t **out, int *out_auth, ps_sh *sh, const ps_sh__op *op,
 	data = json_object_get(root, "data");
 	r = json_object_get(data, op->field);
 	if (!json_is_object(r)) {
-		error = ps_error_set(PS_EDATA, "ShipHero %s: the reply has no "
-					       "data.%s",
+		error = ps_error_set(PS_EDATA,
+				     "ShipHero %s: the reply has no "
+				     "data.%s",
 				     op->field, op->field);
 		goto done;
 	}
@@ -600,8 +605,9 @@ ps_sh__call(json_t **out, ps_sh *sh, const ps_sh__op *op, json_t *vars)
 	env = json_pack("{s:s,s:o}", "query", op->query, "variables",
 			vars != NULL ? vars : json_object());
 	if (env == NULL)
-		return ps_error_set(PS_EINVAL, "ShipHero %s: a value is not "
-					       "valid UTF-8",
+		return ps_error_set(PS_EINVAL,
+				    "ShipHero %s: a value is not "
+				    "valid UTF-8",
 				    op->field);
 	body = json_dumps(env, JSON_COMPACT);
 	json_decref(env);
@@ -642,9 +648,8 @@ ps_sh__walk(ps_sh *sh, const ps_sh__op *op, json_t *vars, int first,
 }
 
 int
-ps_sh__walk_from(ps_sh *sh, const ps_sh__op *op, json_t *vars,
-		 const char *path, int first, const char *start,
-		 ps_sh__node_fn fn, void *ctx)
+ps_sh__walk_from(ps_sh *sh, const ps_sh__op *op, json_t *vars, const char *path,
+		 int first, const char *start, ps_sh__node_fn fn, void *ctx)
 {
 	json_t *r = NULL, *conn, *edges, *edge, *pi, *cur;
 	char *after = NULL;
@@ -750,9 +755,9 @@ ps_sh_global_id(char *out, size_t cap, const char *type, int64_t legacy)
 	if (n < 0 || (size_t)n >= sizeof(plain) ||
 	    ps_crypto__base64_encode(out, cap, (const unsigned char *)plain,
 				     (size_t)n) < 0)
-		return ps_error_set(PS_EINVAL, "ShipHero id of %s %" PRId64
-					       " does not fit",
-				    type, legacy);
+		return ps_error_set(
+			PS_EINVAL, "ShipHero id of %s %" PRId64 " does not fit",
+			type, legacy);
 	return 0;
 }
 
@@ -771,8 +776,8 @@ ps_sh__date(const char *s)
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
 	    sec > 60)
 		return 0;
-	return ps_util__days_from_civil(y, mo, d) * 86400 + h * 3600 +
-	       mi * 60 + sec;
+	return ps_util__days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+	       sec;
 }
 
 void

@@ -232,10 +232,9 @@ ps_sh__hooks_sync(size_t *out_changed, void *conn, ps_store *st,
 				     "cannot be verified");
 		goto done;
 	}
-	if ((error = ps_store_setting_set(NULL, st,
-					  PS_SET_SHIPHERO_WEBHOOK_SECRET,
-					  w.shared_signature_secret, "worker",
-					  now)) < 0)
+	if ((error = ps_store_setting_set(
+		     NULL, st, PS_SET_SHIPHERO_WEBHOOK_SECRET,
+		     w.shared_signature_secret, "worker", now)) < 0)
 		goto done;
 	*out_changed = 1;
 	ps_log_info(PS_SH__MOD, "Shipment Update webhook registered to %s",

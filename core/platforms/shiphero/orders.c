@@ -79,8 +79,8 @@ ps_sh_warehouses(ps_sh_warehouse_list *out, ps_sh *sh)
 		return error;
 	arr = ps_conn__json_at(r, "data.warehouses");
 	if (json_array_size(arr) > 0 &&
-	    (out->items = calloc(json_array_size(arr),
-				 sizeof(*out->items))) == NULL) {
+	    (out->items = calloc(json_array_size(arr), sizeof(*out->items))) ==
+		    NULL) {
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
 	}
@@ -230,8 +230,7 @@ order_input(json_t **out, const ps_sh *sh, const ps_sh_order_new *o)
 		json_decref(d);
 		return ps_error_set(PS_ENOMEM, NULL);
 	}
-	if ((error = set_str(d, "partner_order_id", o->partner_order_id)) <
-		    0 ||
+	if ((error = set_str(d, "partner_order_id", o->partner_order_id)) < 0 ||
 	    (error = set_str(d, "order_number", o->order_number)) < 0 ||
 	    (error = set_str(d, "shop_name", o->shop_name)) < 0 ||
 	    (error = set_str(d, "email", o->email)) < 0 ||
@@ -258,8 +257,8 @@ order_input(json_t **out, const ps_sh *sh, const ps_sh_order_new *o)
 		if ((v = json_object()) == NULL ||
 		    json_object_set_new(d, "shipping_lines", v) < 0 ||
 		    (error = set_str(v, "title", o->shipping.title)) < 0 ||
-		    (error = ps_sh__set_money(v, "price",
-					      o->shipping.price)) < 0 ||
+		    (error = ps_sh__set_money(v, "price", o->shipping.price)) <
+			    0 ||
 		    (error = set_str(v, "carrier", o->shipping.carrier)) < 0 ||
 		    (error = set_str(v, "method", o->shipping.method)) < 0)
 			goto fail;
@@ -322,8 +321,9 @@ ps_sh_order_create(ps_sh_order *out, ps_sh *sh, const ps_sh_order_new *o)
 		}
 	} else if (error == PS_EEXISTS) {
 		ps_util__strlcpy(why, ps_error_last(), sizeof(why));
-		ps_error_set(PS_EEXISTS, "ShipHero order with partner order id "
-					 "%s exists: %s",
+		ps_error_set(PS_EEXISTS,
+			     "ShipHero order with partner order id "
+			     "%s exists: %s",
 			     o->partner_order_id, why);
 	}
 	json_decref(r);
@@ -332,7 +332,7 @@ ps_sh_order_create(ps_sh_order *out, ps_sh *sh, const ps_sh_order_new *o)
 
 struct find_ctx {
 	ps_sh_order *out;
-	int have;      /* *out holds a candidate */
+	int have; /* *out holds a candidate */
 	int error;
 };
 

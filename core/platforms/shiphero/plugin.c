@@ -50,7 +50,8 @@ sh_tokens_store(ps_store *st, const ps_sh_tokens *t, int drop_password)
 	error = ps_store_settings_set_many(NULL, st, kv, n, "worker",
 					   (int64_t)time(NULL) * 1000);
 	if (error < 0)
-		return ps_error_set(error, "ShipHero: storing the new tokens: %s",
+		return ps_error_set(error,
+				    "ShipHero: storing the new tokens: %s",
 				    ps_error_last());
 	return 0;
 }
@@ -102,13 +103,14 @@ sh_connect(void **out, ps_store *st, const ps_config *cfg, ps_http *http)
 	*out = NULL;
 	if ((error = ps_settings_get_opt(&url, st, PS_SET_SHIPHERO_BASE_URL)) <
 		    0 ||
-	    (error = ps_settings_get_opt(&user, st,
-					 PS_SET_SHIPHERO_USERNAME)) < 0 ||
+	    (error = ps_settings_get_opt(&user, st, PS_SET_SHIPHERO_USERNAME)) <
+		    0 ||
 	    (error = ps_settings_get_opt(&pw, st, PS_SET_SHIPHERO_PASSWORD)) <
 		    0)
 		goto done;
-	o.base_url = url != NULL ? url
-				 : ps_config_base_url(cfg, PS_PLATFORM_SHIPHERO);
+	o.base_url = url != NULL
+			     ? url
+			     : ps_config_base_url(cfg, PS_PLATFORM_SHIPHERO);
 	o.account = user;
 	if (pw != NULL &&
 	    (error = sh_exchange_password(st, http, &o, user, pw)) < 0)
@@ -119,8 +121,8 @@ sh_connect(void **out, ps_store *st, const ps_config *cfg, ps_http *http)
 					 PS_SET_SHIPHERO_ACCESS_TOKEN)) < 0)
 		goto done;
 	if (access != NULL &&
-	    ps_settings_get_int(&expires, st, PS_SET_SHIPHERO_TOKEN_EXPIRES_AT) <
-		    0) {
+	    ps_settings_get_int(&expires, st,
+				PS_SET_SHIPHERO_TOKEN_EXPIRES_AT) < 0) {
 		ps_error_clear();
 		expires = 0;
 	}

@@ -84,7 +84,8 @@ ps_sh_product_find_sku(ps_sh_product *out, ps_sh *sh, const char *sku)
 	node = json_object_get(r, "data");
 	if (!json_is_object(node))
 		error = ps_error_set(PS_ENOTFOUND,
-				     "ShipHero has no product with SKU %s", sku);
+				     "ShipHero has no product with SKU %s",
+				     sku);
 	else
 		error = product_parse(out, node);
 	json_decref(r);
@@ -98,12 +99,13 @@ product_input(json_t **out, const ps_sh *sh, const ps_sh_product_new *p)
 	int error;
 
 	*out = NULL;
-	d = json_pack("{s:s,s:s,s:[{s:s,s:i}]}", "sku", p->sku, "name",
-		      p->name, "warehouse_products", "warehouse_id",
-		      p->warehouse_id, "on_hand", 0);
+	d = json_pack("{s:s,s:s,s:[{s:s,s:i}]}", "sku", p->sku, "name", p->name,
+		      "warehouse_products", "warehouse_id", p->warehouse_id,
+		      "on_hand", 0);
 	if (d == NULL)
-		return ps_error_set(PS_EINVAL, "ShipHero product %s: a value "
-					       "is not UTF-8",
+		return ps_error_set(PS_EINVAL,
+				    "ShipHero product %s: a value "
+				    "is not UTF-8",
 				    p->sku);
 	wp = json_array_get(json_object_get(d, "warehouse_products"), 0);
 	if ((error = ps_sh__set_money(d, "price", p->price)) < 0 ||
@@ -114,8 +116,9 @@ product_input(json_t **out, const ps_sh *sh, const ps_sh_product_new *p)
 	if (p->weight != NULL && p->weight[0] != '\0') {
 		if ((dims = json_pack("{s:s}", "weight", p->weight)) == NULL ||
 		    json_object_set_new(d, "dimensions", dims) < 0) {
-			error = ps_error_set(PS_EINVAL, "ShipHero product %s: "
-							"bad weight",
+			error = ps_error_set(PS_EINVAL,
+					     "ShipHero product %s: "
+					     "bad weight",
 					     p->sku);
 			goto fail;
 		}
@@ -128,8 +131,7 @@ fail:
 }
 
 int
-ps_sh_product_create(ps_sh_product *out, ps_sh *sh,
-		     const ps_sh_product_new *p)
+ps_sh_product_create(ps_sh_product *out, ps_sh *sh, const ps_sh_product_new *p)
 {
 	json_t *d = NULL, *r = NULL;
 	char why[PS_ERROR_MAX];
@@ -154,8 +156,8 @@ ps_sh_product_create(ps_sh_product *out, ps_sh *sh,
 		int e = error;
 
 		ps_util__strlcpy(why, ps_error_last(), sizeof(why));
-		ps_log_info(PS_SH__MOD, "product %s: %s; looking it up",
-			    p->sku, why);
+		ps_log_info(PS_SH__MOD, "product %s: %s; looking it up", p->sku,
+			    why);
 		if (ps_sh_product_find_sku(out, sh, p->sku) == 0)
 			error = 0;
 		else

@@ -34,7 +34,7 @@
 	"created_date }"
 
 #define PRODUCT_FIELDS                                                         \
-	"id legacy_id sku name barcode warehouse_products { warehouse_id "    \
+	"id legacy_id sku name barcode warehouse_products { warehouse_id "     \
 	"price }"
 
 #define WEBHOOK_FIELDS "id legacy_id name url shop_name"
@@ -78,7 +78,7 @@ const ps_sh__op ps_sh__op_shipments = {
 	"complexity data(first: $first, after: $after) { "
 	"pageInfo { hasNextPage endCursor } "
 	"edges { node { " SHIPMENT_FIELDS " } } } } }",
-	PS_SH__SHIPMENT_PAGE * (PS_SH__SHIPMENT_LINES + 1) + 1, 1};
+	PS_SH__SHIPMENT_PAGE *(PS_SH__SHIPMENT_LINES + 1) + 1, 1};
 
 const ps_sh__op ps_sh__op_shipment = {
 	"shipment", "graphql/shipment",
@@ -132,13 +132,19 @@ const ps_sh__op ps_sh__op_webhook_delete = {
 	5, 1};
 
 const ps_sh__op *const ps_sh__ops[] = {
-	&ps_sh__op_account,      &ps_sh__op_order_create,
-	&ps_sh__op_orders_by_partner, &ps_sh__op_order_cancel,
-	&ps_sh__op_shipments,    &ps_sh__op_shipment,
+	&ps_sh__op_account,
+	&ps_sh__op_order_create,
+	&ps_sh__op_orders_by_partner,
+	&ps_sh__op_order_cancel,
+	&ps_sh__op_shipments,
+	&ps_sh__op_shipment,
 	&ps_sh__op_shipment_lines,
-	&ps_sh__op_product,      &ps_sh__op_product_create,
-	&ps_sh__op_webhooks,     &ps_sh__op_webhook_create,
-	&ps_sh__op_webhook_delete, NULL,
+	&ps_sh__op_product,
+	&ps_sh__op_product_create,
+	&ps_sh__op_webhooks,
+	&ps_sh__op_webhook_create,
+	&ps_sh__op_webhook_delete,
+	NULL,
 };
 
 const ps_sh__op *

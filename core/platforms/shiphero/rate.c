@@ -102,8 +102,8 @@ ps_sh__throttle_seconds(const char *body, size_t len)
 		const json_t *code = json_object_get(e, "code");
 
 		if (json_is_integer(code) && json_integer_value(code) == 30) {
-			s = sh_rate__seconds(json_object_get(e,
-							     "time_remaining"));
+			s = sh_rate__seconds(
+				json_object_get(e, "time_remaining"));
 			if (s < 0)
 				s = 0;
 			break;

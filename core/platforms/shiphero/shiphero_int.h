@@ -20,14 +20,14 @@
 #define PS_SH__MOD "shiphero"
 
 struct ps_sh {
-	ps_http *http;       /* borrowed */
-	char *base_url;      /* without a trailing '/' */
-	char *graphql_url;   /* {base}/graphql */
-	char *refresh_url;   /* {base}/auth/refresh */
-	char *account;       /* limiter key, "" for none */
-	char *access_token;  /* secret, NULL until refreshed */
-	char *refresh_token; /* secret or NULL */
-	char *auth_header;   /* "Authorization: Bearer ..." (secret) */
+	ps_http *http;             /* borrowed */
+	char *base_url;            /* without a trailing '/' */
+	char *graphql_url;         /* {base}/graphql */
+	char *refresh_url;         /* {base}/auth/refresh */
+	char *account;             /* limiter key, "" for none */
+	char *access_token;        /* secret, NULL until refreshed */
+	char *refresh_token;       /* secret or NULL */
+	char *auth_header;         /* "Authorization: Bearer ..." (secret) */
 	char *customer_account_id; /* or NULL */
 	int64_t expires_at;        /* unix s, 0 unknown */
 	int page_size;             /* 1..100 */

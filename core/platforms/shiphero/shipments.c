@@ -59,8 +59,8 @@ line_parse(ps_sh_shipment_line *l, const json_t *node, const char *what)
 	const json_t *li = json_object_get(node, "line_item");
 	int error;
 
-	if ((error = ps_conn__json_int_opt(&l->quantity, node, "quantity",
-					   what, 0)) < 0 ||
+	if ((error = ps_conn__json_int_opt(&l->quantity, node, "quantity", what,
+					   0)) < 0 ||
 	    (error = ps_sh__dup(&l->id, node, "id")) < 0 ||
 	    (error = ps_sh__dup(&l->line_item_id, node, "line_item_id")) < 0 ||
 	    (error = ps_sh__dup(&l->shipping_label_id, node,
@@ -77,19 +77,19 @@ label_parse(ps_sh_label *b, const json_t *node, const char *what)
 {
 	int error;
 
-	if ((error = ps_conn__json_money_opt(&b->cost, node, "cost", what,
-					     0)) < 0 ||
+	if ((error = ps_conn__json_money_opt(&b->cost, node, "cost", what, 0)) <
+		    0 ||
 	    (error = ps_conn__json_int_opt(&b->package_number, node,
 					   "package_number", what, 0)) < 0 ||
 	    (error = ps_sh__dup(&b->id, node, "id")) < 0 ||
-	    (error = ps_sh__dup(&b->tracking_number, node,
-				"tracking_number")) < 0 ||
+	    (error = ps_sh__dup(&b->tracking_number, node, "tracking_number")) <
+		    0 ||
 	    (error = ps_sh__dup(&b->tracking_url, node, "tracking_url")) < 0 ||
 	    (error = ps_sh__dup(&b->carrier, node, "carrier")) < 0 ||
 	    (error = ps_sh__dup(&b->shipping_name, node, "shipping_name")) <
 		    0 ||
-	    (error = ps_sh__dup(&b->shipping_method, node,
-				"shipping_method")) < 0 ||
+	    (error = ps_sh__dup(&b->shipping_method, node, "shipping_method")) <
+		    0 ||
 	    (error = ps_sh__dup(&b->status, node, "status")) < 0)
 		return error;
 	b->created_at = ps_sh__date(
@@ -200,8 +200,7 @@ more_line(void *ctx, const json_t *node)
 
 		if ((v = realloc(c->s->lines, cap * sizeof(*v))) == NULL)
 			return ps_error_set(PS_ENOMEM, NULL);
-		memset(v + c->s->nlines, 0,
-		       (cap - c->s->nlines) * sizeof(*v));
+		memset(v + c->s->nlines, 0, (cap - c->s->nlines) * sizeof(*v));
 		c->s->lines = v;
 		c->cap = cap;
 	}
@@ -226,8 +225,9 @@ ps_sh__shipment_read(ps_sh_shipment *out, ps_sh *sh, const json_t *node)
 	/* a shipment of many lines: the rest, page after page */
 	after = json_string_value(json_object_get(pi, "endCursor"));
 	if (after == NULL) {
-		error = ps_error_set(PS_EDATA, "ShipHero shipment %s: more "
-					       "lines but no cursor",
+		error = ps_error_set(PS_EDATA,
+				     "ShipHero shipment %s: more "
+				     "lines but no cursor",
 				     out->id);
 		goto fail;
 	}
@@ -268,8 +268,7 @@ shipment_node(void *ctx, const json_t *node)
 }
 
 int
-ps_sh_shipments_since(ps_sh *sh, int64_t since, ps_sh_shipment_fn fn,
-		      void *ctx)
+ps_sh_shipments_since(ps_sh *sh, int64_t since, ps_sh_shipment_fn fn, void *ctx)
 {
 	struct walk_ctx w = {sh, fn, ctx};
 	char date[32];

@@ -98,19 +98,19 @@ ps_sh__webhook_decode(ps_webhook_event *out, const char *topic,
 		error = ps_error_set(PS_EINVAL, "unknown webhook type %.60s",
 				     name);
 	} else if (!json_is_object(f) ||
-		   (id = positive_id(json_object_get(f, "shipment_id"))) ==
-			   0) {
-		error = ps_error_set(PS_EINVAL, "fulfillment.shipment_id is "
-						"missing or not a positive "
-						"id (%s)",
+		   (id = positive_id(json_object_get(f, "shipment_id"))) == 0) {
+		error = ps_error_set(PS_EINVAL,
+				     "fulfillment.shipment_id is "
+				     "missing or not a positive "
+				     "id (%s)",
 				     name);
 	} else {
 		ps_util__strlcpy(out->topic, name, sizeof(out->topic));
 		ps_util__strlcpy(out->object, "shipment", sizeof(out->object));
 		out->ids[0] = id;
 		out->nids = 1;
-		poid = json_string_value(json_object_get(f,
-							 "partner_order_id"));
+		poid = json_string_value(
+			json_object_get(f, "partner_order_id"));
 		if (poid != NULL)
 			ps_util__strlcpy(out->value, poid, sizeof(out->value));
 	}
@@ -131,9 +131,9 @@ ps_sh__webhook_accept(ps_webhook_event *out, const ps_webhook_request *req)
 		return ps_error_set(PS_EINVAL, "method %s not allowed",
 				    req->method);
 	secret = ps_settings_value(req->store, PS_SET_SHIPHERO_WEBHOOK_SECRET);
-	error = ps_sh_webhook_verify(secret, req->body, req->body_len,
-				     req->header(req->header_ctx,
-						 PS_SH_HMAC_HEADER));
+	error = ps_sh_webhook_verify(
+		secret, req->body, req->body_len,
+		req->header(req->header_ctx, PS_SH_HMAC_HEADER));
 	ps_conn__free_secret(secret);
 	if (error < 0)
 		return error;
