@@ -21,6 +21,7 @@
 #include "mock_server.h"
 #include "pearlsync/brightpearl.h"
 #include "pearlsync/flow.h"
+#include "pearlsync/platform.h"
 #include "pearlsync/settings.h"
 #include "pearlsync/store.h"
 #include "pearlsync/worker.h"
@@ -28,6 +29,19 @@
 #include "test_db.h"
 
 #define T0 1790000000000LL
+
+/*
+ * The fake flows' target: a platform with no connector of pearlsync's,
+ * so the worker runs them without connecting anything.
+ */
+#define P_NOCONN ((ps_platform)12)
+
+static const ps_platform_ops noconn_ops = {
+	.id = P_NOCONN,
+	.name = "testnoconn",
+	.code = "tn",
+	.title = "Test No Connector",
+};
 
 /* ---- fake clock and randomness ------------------------------------------ */
 
@@ -139,7 +153,7 @@ fake_on_event(ps_flow_env *env, const ps_event *ev)
 	e.flow = (char *)"fake";
 	e.dedupe_key = key;
 	e.source_platform = PS_PLATFORM_DSCO;
-	e.target_platform = PS_PLATFORM_SHIPHERO;
+	e.target_platform = P_NOCONN;
 	return ps_store_log_add(NULL, env->store, &e, env->now) < 0 ? -1 : 0;
 }
 
@@ -148,7 +162,7 @@ static const ps_flow_ops fake_flow = {
 	.alias = "fk",
 	.description = "a fake flow",
 	.source = PS_PLATFORM_DSCO,
-	.target = PS_PLATFORM_SHIPHERO,
+	.target = P_NOCONN,
 	.on_event = fake_on_event,
 	.poll = fake_poll,
 	.poll_interval_ms = 600000,
@@ -169,7 +183,7 @@ static const ps_flow_ops switched_flow = {
 	.name = "switched",
 	.description = "has a switch",
 	.source = PS_PLATFORM_DSCO,
-	.target = PS_PLATFORM_SHIPHERO,
+	.target = P_NOCONN,
 	.enabled_setting = "dsco.enabled",
 	.poll = fake_poll,
 	.perform = fake_perform,
@@ -204,7 +218,7 @@ static const ps_flow_ops batch_flow = {
 	.name = "fake",
 	.description = "a fake flow that batches",
 	.source = PS_PLATFORM_DSCO,
-	.target = PS_PLATFORM_SHIPHERO,
+	.target = P_NOCONN,
 	.perform = fake_perform,
 	.perform_batch = fake_perform_batch,
 };
@@ -261,7 +275,7 @@ static const ps_flow_ops leaky_flow = {
 	.name = "leaky",
 	.description = "init calls out; poll may leak a transaction",
 	.source = PS_PLATFORM_DSCO,
-	.target = PS_PLATFORM_SHIPHERO,
+	.target = P_NOCONN,
 	.init = leaky_init,
 	.on_event = leaky_on_event,
 	.poll = leaky_poll,
@@ -390,7 +404,7 @@ add_entry(struct fixture *f, const char *key)
 	e.flow = (char *)"fake";
 	e.dedupe_key = (char *)key;
 	e.source_platform = PS_PLATFORM_DSCO;
-	e.target_platform = PS_PLATFORM_SHIPHERO;
+	e.target_platform = P_NOCONN;
 	assert_int_equal(ps_store_log_add(&id, f->st, &e, fake_now), 0);
 	return id;
 }
@@ -1197,5 +1211,7 @@ main(void)
 	};
 
 	ps_lib_init();
+	if (ps_platform_register(&noconn_ops) < 0)
+		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
