@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "pearlsync/flow.h"
+#include "pearlsync/platform.h"
 #include "pearlsync/settings.h"
 #include "tui.h"
 
@@ -181,8 +182,12 @@ load_budgets(ps_dashboard *d, ps_store *st)
 	int error;
 
 	for (i = 0; i < PS_PLATFORM_MAX; i++) {
+		const ps_platform_ops *ops = ps_platform_ops_of((ps_platform)i);
+
 		d->platforms[i].remaining = -1;
 		d->platforms[i].quota = -1;
+		d->platforms[i].off =
+			ops != NULL && !ps_platform_switched_on(ops, st);
 	}
 	if ((error = ps_store_budget_list(&v, &n, st)) < 0)
 		return error;

@@ -695,6 +695,10 @@ check_tests(int *out_done, char *why, size_t cap, ps_store *st,
 		if (d->fields[i].type != PS_SETUP_FIELD_TEST ||
 		    !test_kind(kind, sizeof(kind), &d->fields[i]))
 			continue;
+		/* a switched-off platform's connection is not asked for */
+		if (!ps_platform_switched_on(
+			    ps_platform_ops_of(d->fields[i].platform), st))
+			continue;
 		if ((error = test_recall(&state, msg, sizeof(msg), st, kind)) <
 		    0)
 			return error;
@@ -829,7 +833,7 @@ ps_setup_refresh(char *msg, size_t cap, ps_store *st, const ps_config *cfg,
 	msg[0] = '\0';
 	for (i = 0; all[i] != NULL; i++) {
 		if (all[i]->connect == NULL || all[i]->lists_fetch == NULL ||
-		    all[i]->nlists == 0)
+		    all[i]->nlists == 0 || !ps_platform_switched_on(all[i], st))
 			continue;
 		e = refresh_one(one, sizeof(one), st, cfg, http, all[i], now);
 		if (e != 0 && error == 0)

@@ -255,6 +255,13 @@ int ps_platform_register(const ps_platform_ops *ops);
 /* ---- connections --------------------------------------------------------- */
 
 /*
+ * ps_platform_switched_on - non-zero unless ops' enabled setting is set
+ * (or defaults) to false in st: a switched-off platform is neither
+ * connected nor asked for by the console.
+ */
+int ps_platform_switched_on(const ps_platform_ops *ops, ps_store *st);
+
+/*
  * The connectors of every configured platform, by id: conn[id] is NULL
  * when that platform is not configured (note[id] then says why).
  */

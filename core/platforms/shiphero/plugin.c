@@ -169,15 +169,18 @@ static const ps_setting_def settings[] = {
 	/* clang-format on */
 };
 
+/*
+ * The API URL is not asked here (the connection step fills an 80x24
+ * screen): the config file's base_urls or `settings set
+ * shiphero.base_url` name a stand-in.
+ */
 static const ps_platform_field fields[] = {
-	{PS_PLATFORM_FIELD_URL, PS_SET_SHIPHERO_BASE_URL,
-	 "ShipHero API URL (blank: default)", 0, NULL, NULL},
 	{PS_PLATFORM_FIELD_TEXT, PS_SET_SHIPHERO_USERNAME, "ShipHero user name",
 	 0, NULL, NULL},
 	{PS_PLATFORM_FIELD_SECRET, PS_SET_SHIPHERO_PASSWORD,
-	 "ShipHero password (used once, not kept)", 0, NULL, NULL},
+	 "ShipHero password (used once)", 0, NULL, NULL},
 	{PS_PLATFORM_FIELD_SECRET, PS_SET_SHIPHERO_REFRESH_TOKEN,
-	 "ShipHero refresh token (instead of a password)", 0, NULL, NULL},
+	 "ShipHero refresh token (or password)", 0, NULL, NULL},
 };
 
 const ps_platform_ops ps_platform_shiphero = {
