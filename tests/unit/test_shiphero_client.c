@@ -21,6 +21,7 @@
 #include "platforms/connector.h"
 #include "platforms/shiphero/shiphero_int.h"
 #include "internal.h"
+#include "pearlsync/config.h"
 #include "pearlsync/log.h"
 #include "pearlsync/platform.h"
 #include "pearlsync/settings.h"
@@ -343,6 +344,69 @@ test_sh__refresh_token_refused(void **state)
 	assert_int_equal(mock_server_request_count(f->m), 1);
 	assert_non_null(strstr(ps_error_last(), "refresh token"));
 	assert_no_secret(ps_error_last());
+}
+
+/*
+ * The plug-in's connect: a password in the settings is traded for tokens,
+ * which are stored, and is erased in the same change-set; the next
+ * connect uses the stored tokens and sends no password.
+ */
+static void
+test_sh__connect_trades_the_password_and_erases_it(void **state)
+{
+	const ps_platform_ops *ops = ps_platform_ops_of(PS_PLATFORM_SHIPHERO);
+	fixture *f = *state;
+	ps_config cfg;
+	void *conn = NULL;
+	char *v;
+	test_db db;
+
+	ps_config_init(&cfg);
+	assert_int_equal(test_db_open(&db, "shconn"), 0);
+	/* nothing set: not configured, nothing sent */
+	assert_int_equal(ops->connect(&conn, db.st, &cfg, f->h), PS_ESETTING);
+	assert_null(conn);
+	assert_int_equal(ps_store_setting_set(NULL, db.st, "shiphero.base_url",
+					      mock_server_url(f->m), "test", 1),
+			 0);
+	assert_int_equal(ps_store_setting_set(NULL, db.st, "shiphero.username",
+					      "dev@example.com", "test", 1),
+			 0);
+	assert_int_equal(ps_store_setting_set(NULL, db.st, "shiphero.password",
+					      PASSWORD, "test", 1),
+			 0);
+	mock_server_reply(f->m, 200, JSON_HDR,
+			  "{\"access_token\":\"" ACCESS "\",\"refresh_token\":"
+			  "\"" REFRESH "\",\"expires_in\":2419200}");
+	assert_int_equal(ops->connect(&conn, db.st, &cfg, f->h), 0);
+	assert_non_null(conn);
+	ops->free(conn);
+	conn = NULL;
+	assert_int_equal(mock_server_request_count(f->m), 1);
+	assert_string_equal(req(f, 0)->path, "/auth/token");
+	assert_null(ps_settings_value(db.st, "shiphero.password"));
+	v = ps_settings_value(db.st, "shiphero.refresh_token");
+	assert_non_null(v);
+	assert_string_equal(v, REFRESH);
+	free(v);
+	v = ps_settings_value(db.st, "shiphero.access_token");
+	assert_non_null(v);
+	assert_string_equal(v, ACCESS);
+	free(v);
+	/* again: the stored tokens, no login */
+	assert_int_equal(ops->connect(&conn, db.st, &cfg, f->h), 0);
+	ops->free(conn);
+	assert_int_equal(mock_server_request_count(f->m), 1);
+	/* a refused password stays a connect failure, and says no secret */
+	assert_int_equal(ps_store_setting_set(NULL, db.st, "shiphero.password",
+					      PASSWORD, "test", 2),
+			 0);
+	mock_server_reply(f->m, 401, JSON_HDR, "{\"error\":\"invalid_grant\"}");
+	conn = NULL;
+	assert_int_equal(ops->connect(&conn, db.st, &cfg, f->h), PS_EAUTH);
+	assert_null(conn);
+	assert_no_secret(ps_error_last());
+	test_db_close(&db);
 }
 
 /* ---- requests and replies ----------------------------------------------- */
@@ -1144,6 +1208,7 @@ main(void)
 		T(test_sh__refresh_once_on_401),
 		T(test_sh__refused_after_refresh_is_final),
 		T(test_sh__refresh_token_refused),
+		T(test_sh__connect_trades_the_password_and_erases_it),
 		T(test_sh__request_body_is_the_constant_query_with_variables),
 		T(test_sh__order_find_none_is_enotfound),
 		T(test_sh__errors_map_to_codes_with_the_message),
