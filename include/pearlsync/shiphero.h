@@ -69,9 +69,10 @@ typedef struct ps_sh_tokens {
 
 /*
  * Keeps a newly granted token set durably and returns 0, or a negative
- * PS_E* code: the connector then still uses the new access token for this
- * process (ShipHero's refresh token does not rotate, so nothing is lost)
- * but reports the failure to the caller of the request that refreshed.
+ * PS_E* code.  ShipHero's refresh token does not rotate, so a failed save
+ * loses nothing: the connector uses the new access token for this
+ * process anyway; the failure is logged when the refresh came before a
+ * call, and returned when it followed a refusal (or ps_sh_refresh).
  */
 typedef int (*ps_sh_tokens_save_fn)(void *ctx, const ps_sh_tokens *tokens);
 
