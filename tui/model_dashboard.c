@@ -183,14 +183,11 @@ load_budgets(ps_dashboard *d, ps_store *st)
 
 	for (i = 0; i < PS_PLATFORM_MAX; i++) {
 		const ps_platform_ops *ops = ps_platform_ops_of((ps_platform)i);
-		int on = 1;
 
 		d->platforms[i].remaining = -1;
 		d->platforms[i].quota = -1;
-		if (ops != NULL && ops->enabled_setting != NULL &&
-		    ps_settings_get_bool(&on, st, ops->enabled_setting) == 0)
-			d->platforms[i].off = !on;
-		ps_error_clear();
+		d->platforms[i].off =
+			ops != NULL && !ps_platform_switched_on(ops, st);
 	}
 	if ((error = ps_store_budget_list(&v, &n, st)) < 0)
 		return error;

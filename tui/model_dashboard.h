@@ -36,7 +36,7 @@ typedef struct ps_dash_platform {
 	int64_t quota;        /* units in a full budget, -1 unknown */
 	char unit[16];        /* "requests", "credits"; "" unknown */
 	int64_t remaining_at; /* ms when remaining was recorded, 0 unknown */
-	int off; /* its switch (ps_platform_ops.enabled_setting) is off */
+	int off;              /* switched off (its enabled setting) */
 } ps_dash_platform;
 
 typedef enum ps_dash_worker {

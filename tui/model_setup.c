@@ -692,19 +692,13 @@ check_tests(int *out_done, char *why, size_t cap, ps_store *st,
 	int state, error;
 
 	for (i = 0; i < d->nfields && *out_done; i++) {
-		const ps_platform_ops *ops;
-		int on = 1;
-
 		if (d->fields[i].type != PS_SETUP_FIELD_TEST ||
 		    !test_kind(kind, sizeof(kind), &d->fields[i]))
 			continue;
-		/* a platform switched off need not be tested */
-		ops = ps_platform_ops_of(d->fields[i].platform);
-		if (ops != NULL && ops->enabled_setting != NULL &&
-		    ps_settings_get_bool(&on, st, ops->enabled_setting) == 0 &&
-		    !on)
+		/* a switched-off platform's connection is not asked for */
+		if (!ps_platform_switched_on(
+			    ps_platform_ops_of(d->fields[i].platform), st))
 			continue;
-		ps_error_clear();
 		if ((error = test_recall(&state, msg, sizeof(msg), st, kind)) <
 		    0)
 			return error;
@@ -838,18 +832,9 @@ ps_setup_refresh(char *msg, size_t cap, ps_store *st, const ps_config *cfg,
 
 	msg[0] = '\0';
 	for (i = 0; all[i] != NULL; i++) {
-		int on = 1;
-
 		if (all[i]->connect == NULL || all[i]->lists_fetch == NULL ||
-		    all[i]->nlists == 0)
+		    all[i]->nlists == 0 || !ps_platform_switched_on(all[i], st))
 			continue;
-		/* a platform switched off has nothing to offer yet */
-		if (all[i]->enabled_setting != NULL &&
-		    ps_settings_get_bool(&on, st, all[i]->enabled_setting) ==
-			    0 &&
-		    !on)
-			continue;
-		ps_error_clear();
 		e = refresh_one(one, sizeof(one), st, cfg, http, all[i], now);
 		if (e != 0 && error == 0)
 			error = e;

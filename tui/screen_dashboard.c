@@ -202,7 +202,8 @@ dash_draw(void *state, ps_tui *tui)
 		const ps_dash_platform *pl = &d->platforms[(*ops)->id];
 		char a[24], b[24], c[24], r[96];
 
-		/* one that meters nothing and was not used: nothing to say */
+		/* one that meters nothing, or is switched off, and was not
+		 * used: nothing to say */
 		if (((*ops)->rate == NULL || pl->off) && pl->requests == 0 &&
 		    pl->remaining < 0)
 			continue;

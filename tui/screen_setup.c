@@ -19,7 +19,7 @@
 #include "pearlsync/settings.h"
 
 #define VALUE_MAX 256
-#define FIELDS_MAX 16
+#define FIELDS_MAX 64
 
 /* An http client for one console action: few retries, the operator waits. */
 static int
@@ -292,6 +292,16 @@ form_tests(const struct form *f)
 	return n;
 }
 
+/* How many field rows fit: the body less the heading, help, state and
+ * footer lines. */
+static int
+form_rows(const ps_tui *tui)
+{
+	int vis = ps_tui_body_rows(tui) - 7;
+
+	return vis < 1 ? 1 : vis;
+}
+
 static void
 form_draw(void *state, ps_tui *tui)
 {
@@ -299,7 +309,7 @@ form_draw(void *state, ps_tui *tui)
 	const ps_setup_field *fl;
 	ps_tui_attr a;
 	size_t i;
-	int row;
+	int row, vis;
 
 	ps_tui_textf(tui, 0, 1, 0, PS_TUI_HEADING, "Step %zu of %zu: %s",
 		     f->step + 1, ps_setup_step_count(),
@@ -310,9 +320,11 @@ form_draw(void *state, ps_tui *tui)
 	else
 		ps_tui_textf(tui, 2, 1, 0, PS_TUI_WARN, "Needs attention: %s",
 			     f->why);
-	for (i = 0; i < f->n; i++) {
+	vis = form_rows(tui);
+	ps_tui_list_show(&f->list, vis);
+	for (i = f->list.top; i < f->n && i < f->list.top + (size_t)vis; i++) {
 		fl = ps_setup_field_at(f->step, i);
-		row = 4 + (int)i;
+		row = 4 + (int)(i - f->list.top);
 		a = i == f->list.sel ? PS_TUI_SELECTED : PS_TUI_NORMAL;
 		if (i == f->list.sel)
 			ps_tui_fill(tui, row, PS_TUI_SELECTED);
@@ -324,12 +336,16 @@ form_draw(void *state, ps_tui *tui)
 		else
 			ps_tui_text(tui, row, 42, 0, a, f->value[i]);
 	}
-	row = 5 + (int)f->n;
+	row = 5 + (int)(f->n < (size_t)vis ? f->n : (size_t)vis);
 	if (f->step == PS_SETUP_CONNECTIONS)
 		ps_tui_textf(tui, row, 2, 0, PS_TUI_DIM,
 			     "* required.  Enter: change  d: clear  t: test "
 			     "%s connections",
 			     form_tests(f) == 2 ? "both" : "the");
+	if (f->n > (size_t)vis)
+		ps_tui_textf(tui, row + 1, 2, 0, PS_TUI_DIM,
+			     "fields %zu-%zu of %zu: the arrow keys scroll",
+			     f->list.top + 1, f->list.top + (size_t)vis, f->n);
 	else
 		ps_tui_text(tui, row, 2, 0, PS_TUI_DIM,
 			    "* required.  Enter: change  d: clear  u: fetch "
@@ -680,7 +696,7 @@ form_handle(void *state, ps_tui *tui, ps_tui_request req)
 	const ps_setup_field *fl;
 	int error;
 
-	if (ps_tui_list_move(&f->list, req, (int)f->n))
+	if (ps_tui_list_move(&f->list, req, form_rows(tui)))
 		return PS_TUI_HANDLED;
 	switch (req) {
 	case PS_TUI_REQ_ENTER:

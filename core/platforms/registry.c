@@ -158,8 +158,8 @@ ps_platform_parse(ps_platform *out, const char *name)
 /* ---- connections -------------------------------------------------------- */
 
 /* Non-zero when ops' enabled setting is unset, or set and true. */
-static int
-switched_on(const ps_platform_ops *ops, ps_store *st)
+int
+ps_platform_switched_on(const ps_platform_ops *ops, ps_store *st)
 {
 	int on = 1;
 
@@ -186,7 +186,7 @@ ps_platforms_connect(ps_platform_conns *out, ps_store *st, const ps_config *cfg,
 
 		if (ops->connect == NULL)
 			continue;
-		if (!switched_on(ops, st)) {
+		if (!ps_platform_switched_on(ops, st)) {
 			snprintf(note, cap, "%s is switched off (%s)",
 				 ops->title, ops->enabled_setting);
 		} else if (ops->connect(&out->conn[ops->id], st, cfg, http) <

@@ -79,7 +79,8 @@ typedef struct conn_body {
 } conn_body;
 
 static enum MHD_Result
-reply(struct MHD_Connection *conn, unsigned status, const char *text)
+reply_typed(struct MHD_Connection *conn, unsigned status, const char *text,
+	    const char *type)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -88,10 +89,16 @@ reply(struct MHD_Connection *conn, unsigned status, const char *text)
 		strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
 		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", "text/plain");
+	MHD_add_response_header(r, "Content-Type", type);
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result
+reply(struct MHD_Connection *conn, unsigned status, const char *text)
+{
+	return reply_typed(conn, status, text, "text/plain");
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -211,7 +218,11 @@ handle(ps_listener *l, struct MHD_Connection *conn, const ps_platform_ops *ops,
 		ret = reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "try again\n");
 	} else {
 		ps_log_debug(MOD, "%s %s stored", ops->title, ev->topic);
-		ret = reply(conn, MHD_HTTP_OK, "");
+		ret = ops->webhook_ok_body != NULL
+			      ? reply_typed(conn, MHD_HTTP_OK,
+					    ops->webhook_ok_body,
+					    "application/json")
+			      : reply(conn, MHD_HTTP_OK, "");
 	}
 	free(ev);
 	return ret;

@@ -194,6 +194,13 @@ typedef struct ps_platform_ops {
 	int (*webhook_decode)(ps_webhook_event *out, const char *topic,
 			      const char *body, size_t len);
 	/*
+	 * The body the listener answers a stored delivery with (HTTP 200,
+	 * Content-Type application/json), for a platform that expects one
+	 * (ShipHero: {"code":"200","Status":"Success"}).  NULL: an empty
+	 * 200.
+	 */
+	const char *webhook_ok_body;
+	/*
 	 * hooks_sync - make the platform's registered webhooks point at
 	 * public_url (the listener's address as the internet sees it, no
 	 * trailing /webhooks) carrying the secret the listener checks:
@@ -246,6 +253,13 @@ const ps_platform_ops *ps_platform_ops_named(const char *s);
 int ps_platform_register(const ps_platform_ops *ops);
 
 /* ---- connections --------------------------------------------------------- */
+
+/*
+ * ps_platform_switched_on - non-zero unless ops' enabled setting is set
+ * (or defaults) to false in st: a switched-off platform is neither
+ * connected nor asked for by the console.
+ */
+int ps_platform_switched_on(const ps_platform_ops *ops, ps_store *st);
 
 /*
  * The connectors of every configured platform, by id: conn[id] is NULL

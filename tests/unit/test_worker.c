@@ -21,6 +21,7 @@
 #include "mock_server.h"
 #include "pearlsync/brightpearl.h"
 #include "pearlsync/flow.h"
+#include "pearlsync/platform.h"
 #include "pearlsync/settings.h"
 #include "pearlsync/store.h"
 #include "pearlsync/worker.h"

@@ -446,6 +446,53 @@ test_signature(void **state)
 	assert_int_equal(take_events(f, NULL), 1);
 }
 
+/*
+ * ShipHero: the HMAC of the raw body in X-ShipHero-HMAC-SHA256, and the
+ * JSON success body ShipHero expects; a forged body is refused with 401
+ * and nothing is stored.
+ */
+static void
+test_shiphero_hmac_and_success_body(void **state)
+{
+	struct fixture *f = *state;
+	static const char body[] =
+		"{\"test\":\"0\",\"webhook_type\":\"Shipment Update\","
+		"\"fulfillment\":{\"shipment_id\":315518042,"
+		"\"partner_order_id\":\"GON-7\"}}";
+	const char *const good[] = {
+		"X-ShipHero-HMAC-SHA256: "
+		"gLmofiIKKoUnFbn5onY4kT6z08ARj9CVSDPQevf6F/Q=",
+		NULL};
+	char url[256], type[64];
+	sandbox_reply r;
+	ps_event ev;
+
+	assert_int_equal(ps_store_setting_set(NULL, f->st,
+					      "shiphero.webhook_secret",
+					      "whsec-SECRET", "test", T0),
+			 0);
+	assert_int_equal(post(f, "/webhooks/shiphero", good,
+			      "{\"test\":\"0\",\"webhook_type\":"
+			      "\"Shipment Update\",\"fulfillment\":{"
+			      "\"shipment_id\":315518043}}"),
+			 401);
+	assert_int_equal(post(f, "/webhooks/shiphero", NULL, body), 401);
+	assert_int_equal(take_events(f, NULL), 0);
+	snprintf(url, sizeof(url), "%s/webhooks/shiphero", f->url);
+	assert_int_equal(sandbox_http(&r, "POST", url, good, body, NULL), 200);
+	assert_string_equal(r.body,
+			    "{\"code\":\"200\",\"Status\":\"Success\"}");
+	assert_non_null(
+		sandbox_reply_header(&r, "Content-Type", type, sizeof(type)));
+	assert_string_equal(type, "application/json");
+	sandbox_reply_dispose(&r);
+	ps_event_init(&ev);
+	assert_int_equal(take_events(f, &ev), 1);
+	assert_int_equal(ev.platform, PS_PLATFORM_SHIPHERO);
+	assert_string_equal(ev.topic, "Shipment Update");
+	ps_event_dispose(&ev);
+}
+
 int
 main(void)
 {
@@ -467,6 +514,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signature, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_shiphero_hmac_and_success_body, setup, teardown),
 	};
 
 	ps_lib_init();
