@@ -246,8 +246,8 @@ needs_encoding(const char *s)
 }
 
 /*
- * "Subject: " + text, as one encoded word per chunk of at most 45 bytes
- * (60 in base64: each folded line stays short) when text is not plain
+ * "Subject: " + text, as one encoded word per chunk of at most 36 bytes
+ * (48 in base64: each folded line stays under 78) when text is not plain
  * ASCII; chunks end on a character so every word decodes on its own.
  */
 static int
@@ -263,11 +263,11 @@ add_subject(ps_report__buf *b, const char *text)
 	ps_report__add(b, "Subject:", 8);
 	while (*text != '\0' && b->error == 0) {
 		len = strlen(text);
-		n = len > 45 ? 45 : len;
+		n = len > 36 ? 36 : len;
 		while (n < len && n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
 			n--;
 		if (n == 0)
-			n = len > 45 ? 45 : len;
+			n = len > 36 ? 36 : len;
 		if (ps_crypto__base64_encode(enc, sizeof(enc),
 					     (const unsigned char *)text,
 					     n) < 0)
