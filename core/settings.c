@@ -29,10 +29,9 @@ static const ps_setting_def catalogue[] = {
 	/* clang-format on */
 };
 
-static const char *const type_names[] = {"string", "secret", "bool", "int",
-					 "enum",   "id",     "ids",  "url",
-					 "date",   "names",  "email",
-					 "emails"};
+static const char *const type_names[] = {"string", "secret", "bool",  "int",
+					 "enum",   "id",     "ids",   "url",
+					 "date",   "names",  "email", "emails"};
 
 const char *
 ps_setting_type_name(ps_setting_type t)
@@ -278,7 +277,8 @@ is_email(const char *s, size_t n)
 	const char *at = memchr(s, '@', n);
 	size_t i, local, label = 0;
 
-	if (at == NULL || at == s || memchr(at + 1, '@', n - (size_t)(at - s) - 1))
+	if (at == NULL || at == s ||
+	    memchr(at + 1, '@', n - (size_t)(at - s) - 1))
 		return 0;
 	local = (size_t)(at - s);
 	for (i = 0; i < local; i++)
@@ -314,11 +314,12 @@ check_emails(const char *key, const char *v, int many)
 		comma = many ? strchr(p, ',') : NULL;
 		n = comma ? (size_t)(comma - p) : strlen(p);
 		if (!is_email(p, n))
-			return ps_error_set(PS_EINVAL,
-					    "setting '%s': '%.*s' is not an "
-					    "e-mail address (name@example.com%s)",
-					    key, (int)n, p,
-					    many ? ", separated by commas" : "");
+			return ps_error_set(
+				PS_EINVAL,
+				"setting '%s': '%.*s' is not an "
+				"e-mail address (name@example.com%s)",
+				key, (int)n, p,
+				many ? ", separated by commas" : "");
 		if (comma == NULL)
 			return 0;
 		p = comma + 1;

@@ -19,7 +19,8 @@ const char ps_cli_usage_report[] =
 	"\n"
 	"Print the daily e-mail report: for each pair of platforms, every\n"
 	"flow's synced, failed and pending entries, then the failed ones with\n"
-	"their reasons and the pending ones waiting for the operator.  Without\n"
+	"their reasons and the pending ones waiting for the operator.  "
+	"Without\n"
 	"--send it is a dry run: the message is printed as it would be sent\n"
 	"(headers, then the text) and nothing is recorded.\n"
 	"\n"
@@ -79,8 +80,8 @@ parse_since(int64_t *out, const char *s)
 			return -1;
 	}
 	if (s[4] != '-' || s[7] != '-' ||
-	    (n == 20 && (s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
-			 s[19] != 'Z')))
+	    (n == 20 &&
+	     (s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')))
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = two(s) * 100 + two(s + 2) - 1900;

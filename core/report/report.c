@@ -37,15 +37,16 @@ ps_report__add(ps_report__buf *b, const char *s, size_t n)
 		return b->error;
 	if (b->len + n + 1 > PS_REPORT_MAX_BYTES)
 		return b->error = ps_error_set(
-			       PS_ETOOBIG, "the report is larger than %zu bytes",
+			       PS_ETOOBIG,
+			       "the report is larger than %zu bytes",
 			       PS_REPORT_MAX_BYTES);
 	if (b->len + n + 1 > b->cap) {
 		cap = b->cap ? b->cap : 4096;
 		while (cap < b->len + n + 1)
 			cap *= 2;
 		if ((grown = realloc(b->data, cap)) == NULL)
-			return b->error = ps_error_set(PS_ENOMEM,
-						       "out of memory");
+			return b->error =
+				       ps_error_set(PS_ENOMEM, "out of memory");
 		b->data = grown;
 		b->cap = cap;
 	}
@@ -149,8 +150,7 @@ typedef struct report_ctx {
 } report_ctx;
 
 static int
-count_cb(const char *flow, ps_entry_status status, int64_t count,
-	 void *payload)
+count_cb(const char *flow, ps_entry_status status, int64_t count, void *payload)
 {
 	report_ctx *c = payload;
 	size_t i;
@@ -180,9 +180,8 @@ count_cb(const char *flow, ps_entry_status status, int64_t count,
 
 static const char *const wdays[] = {"Sun", "Mon", "Tue", "Wed",
 				    "Thu", "Fri", "Sat"};
-static const char *const months[] = {"Jan", "Feb", "Mar", "Apr",
-				     "May", "Jun", "Jul", "Aug",
-				     "Sep", "Oct", "Nov", "Dec"};
+static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 /* The local time of ms, and its offset from UTC in minutes. */
 static void
@@ -264,7 +263,8 @@ add_subject(ps_report__buf *b, const char *text)
 	while (*text != '\0' && b->error == 0) {
 		len = strlen(text);
 		n = len > 36 ? 36 : len;
-		while (n < len && n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+		while (n < len && n > 0 &&
+		       ((unsigned char)text[n] & 0xc0) == 0x80)
 			n--;
 		if (n == 0)
 			n = len > 36 ? 36 : len;
@@ -440,8 +440,7 @@ ps_report__pair_of(const ps_flow_ops *f, ps_platform a, ps_platform z)
 
 /* The counts table of one pair. */
 static int
-add_table(ps_report__buf *b, const report_ctx *c, ps_platform a,
-	  ps_platform z)
+add_table(ps_report__buf *b, const report_ctx *c, ps_platform a, ps_platform z)
 {
 	size_t i;
 
@@ -507,12 +506,14 @@ add_body(ps_report__buf *b, ps_store *st, const report_ctx *c,
 					 max_listed)) < 0)
 			return error;
 	}
-	ps_report__add(b, "\r\n-- \r\nSent by pearlsync.  'pearlsync logs "
-			  "--status failed' lists every failure;\r\n'pearlsync "
-			  "retry' retries them once fixed.\r\n",
-		       strlen("\r\n-- \r\nSent by pearlsync.  'pearlsync logs "
-			      "--status failed' lists every failure;\r\n"
-			      "'pearlsync retry' retries them once fixed.\r\n"));
+	ps_report__add(
+		b,
+		"\r\n-- \r\nSent by pearlsync.  'pearlsync logs "
+		"--status failed' lists every failure;\r\n'pearlsync "
+		"retry' retries them once fixed.\r\n",
+		strlen("\r\n-- \r\nSent by pearlsync.  'pearlsync logs "
+		       "--status failed' lists every failure;\r\n"
+		       "'pearlsync retry' retries them once fixed.\r\n"));
 	return b->error;
 }
 

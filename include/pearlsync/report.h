@@ -77,12 +77,12 @@ int ps_report_build(char **out, int64_t *out_synced, int64_t *out_failed,
 
 /* The SMTP settings (report.*), as loaded by ps_report_smtp_load. */
 typedef struct ps_report_smtp {
-	char *url;        /* owned: "smtp://host:587", "smtps://host:465" */
-	int starttls;     /* require STARTTLS (CURLUSESSL_ALL) */
-	char *user;       /* owned, NULL: no AUTH */
-	char *password;   /* owned, NULL: none (a secret: never logged) */
-	char *from;       /* owned */
-	char *recipients; /* owned, comma-separated */
+	char *url;           /* owned: "smtp://host:587", "smtps://host:465" */
+	int starttls;        /* require STARTTLS (CURLUSESSL_ALL) */
+	char *user;          /* owned, NULL: no AUTH */
+	char *password;      /* owned, NULL: none (a secret: never logged) */
+	char *from;          /* owned */
+	char *recipients;    /* owned, comma-separated */
 	const char *ca_file; /* borrowed, NULL: the system bundle */
 	long connect_timeout_ms;
 	long timeout_ms; /* the whole conversation */

@@ -170,8 +170,8 @@ set(ps_store *st, const char *key, const char *value)
 }
 
 static void
-add(ps_store *st, const char *flow, ps_platform from, ps_platform to,
-    int n, ps_entry_status status, const char *reason, int64_t at)
+add(ps_store *st, const char *flow, ps_platform from, ps_platform to, int n,
+    ps_entry_status status, const char *reason, int64_t at)
 {
 	static int seq;
 	ps_log_entry e;
@@ -193,9 +193,9 @@ add(ps_store *st, const char *flow, ps_platform from, ps_platform to,
 		e.reason = (char *)reason;
 		assert_int_equal(ps_store_log_add(&id, st, &e, at), 0);
 		if (status == PS_ENTRY_SYNCED)
-			assert_int_equal(ps_store_log_mark_synced(st, id, "1",
-								  NULL, at),
-					 0);
+			assert_int_equal(
+				ps_store_log_mark_synced(st, id, "1", NULL, at),
+				0);
 	}
 }
 
@@ -232,7 +232,8 @@ setup(void **state)
 	add(st, "shipment_export_bc", PS_PLATFORM_BRIGHTPEARL,
 	    PS_PLATFORM_BIGCOMMERCE, 3, PS_ENTRY_SYNCED, NULL, NOW - HOUR);
 	/* the last report went out yesterday at 07:00 */
-	snprintf(since, sizeof(since), "%lld", (long long)(NOW - DAY - 11 * HOUR));
+	snprintf(since, sizeof(since), "%lld",
+		 (long long)(NOW - DAY - 11 * HOUR));
 	assert_int_equal(ps_store_cursor_set(st, PS_REPORT_CURSOR, since,
 					     NOW - DAY - 11 * HOUR),
 			 0);
@@ -361,10 +362,10 @@ run_cli(struct fixture *f, const char *const *args, char **out)
 	test_db_file(log, sizeof(log), &f->db, "cli.out");
 	fp = fopen(conf, "w");
 	assert_non_null(fp);
-	fprintf(fp, "database = \"%s\";\nlog_level = \"debug\";\n",
-		f->db.path);
+	fprintf(fp, "database = \"%s\";\nlog_level = \"debug\";\n", f->db.path);
 	fclose(fp);
-	len = (size_t)snprintf(cmd, sizeof(cmd), "TZ=UTC '%s/pearlsync' "
+	len = (size_t)snprintf(cmd, sizeof(cmd),
+			       "TZ=UTC '%s/pearlsync' "
 			       "--config '%s'",
 			       bin ? bin : ".", conf);
 	for (; *args != NULL; args++)

@@ -30,15 +30,15 @@
 #define NOW ((int64_t)1796320800 * 1000)
 #define HOUR ((int64_t)3600 * 1000)
 
-static const ps_flow_ops flow_a = {
-	.name = "orders_in", .source = PS_PLATFORM_BIGCOMMERCE,
-	.target = PS_PLATFORM_BRIGHTPEARL};
-static const ps_flow_ops flow_b = {
-	.name = "shipments_out", .source = PS_PLATFORM_BRIGHTPEARL,
-	.target = PS_PLATFORM_BIGCOMMERCE};
-static const ps_flow_ops flow_c = {
-	.name = "notes_to_3pl", .source = PS_PLATFORM_BRIGHTPEARL,
-	.target = PS_PLATFORM_SHIPHERO};
+static const ps_flow_ops flow_a = {.name = "orders_in",
+				   .source = PS_PLATFORM_BIGCOMMERCE,
+				   .target = PS_PLATFORM_BRIGHTPEARL};
+static const ps_flow_ops flow_b = {.name = "shipments_out",
+				   .source = PS_PLATFORM_BRIGHTPEARL,
+				   .target = PS_PLATFORM_BIGCOMMERCE};
+static const ps_flow_ops flow_c = {.name = "notes_to_3pl",
+				   .source = PS_PLATFORM_BRIGHTPEARL,
+				   .target = PS_PLATFORM_SHIPHERO};
 static const ps_flow_ops *const flows[] = {&flow_a, &flow_b, &flow_c, NULL};
 
 struct fixture {
@@ -90,8 +90,8 @@ add(struct fixture *f, const ps_flow_ops *flow, ps_entry_status status,
 	e.kind = (char *)"order.import";
 	e.subject = subject;
 	e.order_number = (char *)order;
-	e.status = status == PS_ENTRY_FAILED ? PS_ENTRY_FAILED
-					     : PS_ENTRY_PENDING;
+	e.status =
+		status == PS_ENTRY_FAILED ? PS_ENTRY_FAILED : PS_ENTRY_PENDING;
 	e.reason = (char *)reason;
 	assert_int_equal(ps_store_log_add(&id, f->st, &e, at), 0);
 	if (status == PS_ENTRY_SYNCED)
@@ -247,7 +247,8 @@ test_report__counts_reasons_by_pair(void **state)
 	assert_non_null(strstr(m, "Pending, waiting for the operator or a "
 				  "setting (1)\r\n"));
 	assert_non_null(strstr(
-		m, "    waiting for setting bigcommerce.defaults.warehouse_id"));
+		m,
+		"    waiting for setting bigcommerce.defaults.warehouse_id"));
 	assert_non_null(strstr(m, "warehouse 9 is not mapped"));
 	assert_null(strstr(m, "old failure"));
 	assert_null(strstr(m, "and "));
@@ -341,9 +342,9 @@ static void
 test_report__settings_validate_addresses(void **state)
 {
 	(void)state;
-	assert_int_equal(ps_settings_validate("report.recipients",
-					      "ops@example.com"),
-			 0);
+	assert_int_equal(
+		ps_settings_validate("report.recipients", "ops@example.com"),
+		0);
 	assert_int_equal(ps_settings_validate("report.recipients",
 					      "a@x.example,b.c+d@mail.x-y.org"),
 			 0);
@@ -372,7 +373,8 @@ test_report__settings_validate_addresses(void **state)
 	assert_true(ps_settings_is_secret("report.smtp_password"));
 }
 
-/* ---- the schedule ---------------------------------------------------------- */
+/* ---- the schedule ----------------------------------------------------------
+ */
 
 static void
 test_report__slot_is_the_last_hour_passed(void **state)
@@ -447,9 +449,9 @@ test_report__tick_schedule_and_backoff(void **state)
 	assert_int_equal(t.next_try, NOW + PS_REPORT_RETRY_BASE_MS);
 	/* not before the backoff; then doubling */
 	assert_int_equal(ps_report_tick(&t, f->st, NULL, NOW + 1000), 0);
-	assert_int_equal(ps_report_tick(&t, f->st, NULL,
-					NOW + PS_REPORT_RETRY_BASE_MS),
-			 PS_ENET);
+	assert_int_equal(
+		ps_report_tick(&t, f->st, NULL, NOW + PS_REPORT_RETRY_BASE_MS),
+		PS_ENET);
 	assert_int_equal(t.next_try, NOW + 3 * PS_REPORT_RETRY_BASE_MS);
 	/* the failed attempts did not count as a send */
 	assert_int_equal(ps_report_last_sent(&last, f->st), 0);
