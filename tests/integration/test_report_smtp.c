@@ -61,14 +61,31 @@ struct fixture {
 	char sink_dir[256];
 	pid_t sink;
 	int port;
+	char ca[256]; /* the sink's certificate when it speaks STARTTLS */
 };
 
 /* ---- the SMTP sink ----------------------------------------------------- */
 
+/* A self-signed certificate for 127.0.0.1 into f->ca (and its key). */
 static int
-sink_start(struct fixture *f)
+make_cert(struct fixture *f, char *key, size_t cap)
 {
-	char script[512], buf[128], *argv[8];
+	char cmd[1024];
+
+	test_db_file(f->ca, sizeof(f->ca), &f->db, "cert.pem");
+	test_db_file(key, cap, &f->db, "key.pem");
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey rsa:2048 -nodes -days 1 "
+		 "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+		 "-keyout '%s' -out '%s' >/dev/null 2>&1",
+		 key, f->ca);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int
+sink_start(struct fixture *f, int tls)
+{
+	char script[512], buf[128], key[256], *argv[12];
 	const char *src = getenv("PS_SOURCE_DIR");
 	int fds[2], argc = 0;
 	size_t len = 0;
@@ -87,6 +104,13 @@ sink_start(struct fixture *f)
 	argv[argc++] = (char *)"ops";
 	argv[argc++] = (char *)"--password";
 	argv[argc++] = (char *)PASSWORD;
+	if (tls) {
+		if (make_cert(f, key, sizeof(key)) < 0)
+			return -1;
+		argv[argc++] = (char *)"--tls";
+		argv[argc++] = f->ca;
+		argv[argc++] = key;
+	}
 	argv[argc] = NULL;
 	if ((f->sink = fork()) < 0)
 		return -1;
@@ -200,7 +224,7 @@ add(ps_store *st, const char *flow, ps_platform from, ps_platform to, int n,
 }
 
 static int
-setup(void **state)
+setup_with(void **state, int tls)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	ps_store *st;
@@ -209,7 +233,7 @@ setup(void **state)
 	if (f == NULL || test_db_open(&f->db, "report-smtp") < 0)
 		return -1;
 	*state = f;
-	if (sink_start(f) < 0)
+	if (sink_start(f, tls) < 0)
 		return -1;
 	st = f->db.st;
 	snprintf(port, sizeof(port), "%d", f->port);
@@ -238,6 +262,19 @@ setup(void **state)
 					     NOW - DAY - 11 * HOUR),
 			 0);
 	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return setup_with(state, 0);
+}
+
+/* The sink requires STARTTLS (and AUTH only after it). */
+static int
+setup_tls(void **state)
+{
+	return setup_with(state, 1);
 }
 
 static int
@@ -363,6 +400,8 @@ run_cli(struct fixture *f, const char *const *args, char **out)
 	fp = fopen(conf, "w");
 	assert_non_null(fp);
 	fprintf(fp, "database = \"%s\";\nlog_level = \"debug\";\n", f->db.path);
+	if (f->ca[0] != '\0')
+		fprintf(fp, "http = { ca_file = \"%s\"; };\n", f->ca);
 	fclose(fp);
 	len = (size_t)snprintf(cmd, sizeof(cmd),
 			       "TZ=UTC '%s/pearlsync' "
@@ -375,6 +414,8 @@ run_cli(struct fixture *f, const char *const *args, char **out)
 	rc = system(cmd);
 	*out = sink_file(f, "../cli.out");
 	assert_non_null(*out);
+	if (getenv("PS_TEST_DUMP") != NULL) /* to see what a test sees */
+		fputs(*out, stderr);
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
@@ -437,6 +478,57 @@ test_report_smtp__wrong_password_is_refused(void **state)
 	assert_null(sink_file(f, "msg-1.eml"));
 }
 
+static void
+test_report_smtp__starttls_required(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const send[] = {"report", "--send", "--since",
+					   "2026-12-01", NULL};
+	char *out = NULL, *msg;
+
+	/* the plain sink offers no STARTTLS: nothing is sent */
+	set(f->db.st, "report.starttls", "true");
+	ps_store_close(f->db.st);
+	f->db.st = NULL;
+	assert_int_equal(run_cli(f, send, &out), 1);
+	assert_non_null(strstr(out, "does not offer STARTTLS and "
+				    "report.starttls is on"));
+	assert_null(strstr(out, "> AUTH"));
+	assert_no_secret(out);
+	free(out);
+	msg = sink_file(f, "msg-1.eml");
+	assert_null(msg);
+}
+
+static void
+test_report_smtp__sent_over_starttls(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const send[] = {"report", "--send", "--since",
+					   "2026-12-01", NULL};
+	char *out = NULL, *msg, *env;
+
+	set(f->db.st, "report.starttls", "true");
+	ps_store_close(f->db.st);
+	f->db.st = NULL;
+	assert_int_equal(run_cli(f, send, &out), 0);
+	assert_non_null(strstr(out, "> STARTTLS"));
+	assert_non_null(strstr(out, "< 220 Ready to start TLS"));
+	assert_true(strstr(out, "> AUTH PLAIN ****") >
+		    strstr(out, "> STARTTLS"));
+	assert_no_secret(out);
+	free(out);
+	msg = sink_file(f, "msg-1.eml");
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "Subject: pearlsync daily report: 15 "
+				    "synced, 2 failed (acme)\r\n"));
+	free(msg);
+	env = sink_file(f, "msg-1.env");
+	assert_non_null(env);
+	assert_non_null(strstr(env, "auth:ops\n"));
+	free(env);
+}
+
 /* A python3 that has aiosmtpd, or NULL. */
 static const char *
 find_python(void)
@@ -464,6 +556,10 @@ main(void)
 		T(test_report_smtp__worker_sends_once_a_day),
 		T(test_report_smtp__cli_send_hides_the_password),
 		T(test_report_smtp__wrong_password_is_refused),
+		T(test_report_smtp__starttls_required),
+		cmocka_unit_test_setup_teardown(
+			test_report_smtp__sent_over_starttls, setup_tls,
+			teardown),
 #undef T
 	};
 
