@@ -416,6 +416,9 @@ run_cli(struct fixture *f, const char *const *args, char **out)
 	assert_non_null(*out);
 	if (getenv("PS_TEST_DUMP") != NULL) /* to see what a test sees */
 		fputs(*out, stderr);
+	/* an ASan build's report fails the test whatever the exit status */
+	assert_null(strstr(*out, "Sanitizer"));
+	assert_null(strstr(*out, "runtime error:"));
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
