@@ -51,6 +51,7 @@
 #include "platforms/shiphero/settings.def"
 #include "flows/bigcommerce/settings.def"
 #include "settings.def"
+#include "report/settings.def"
 /* clang-format on */
 
 #undef PS_SETTING_ROW

@@ -25,12 +25,13 @@ static const ps_setting_def catalogue[] = {
 /* clang-format off */
 #include "setting_rows.h"
 #include "settings.def"
+#include "report/settings.def"
 	/* clang-format on */
 };
 
-static const char *const type_names[] = {"string", "secret", "bool", "int",
-					 "enum",   "id",     "ids",  "url",
-					 "date",   "names"};
+static const char *const type_names[] = {"string", "secret", "bool",  "int",
+					 "enum",   "id",     "ids",   "url",
+					 "date",   "names",  "email", "emails"};
 
 const char *
 ps_setting_type_name(ps_setting_type t)
@@ -264,6 +265,67 @@ check_list(const char *key, const char *v, int want_ids)
 	}
 }
 
+/*
+ * An e-mail address as pearlsync sends to it: local@domain, the local part
+ * printable ASCII without spaces or the characters that would need
+ * quoting, the domain dot-separated labels of letters, digits and hyphens.
+ * Display names ("Ops <ops@x>") are not accepted: SMTP wants the address.
+ */
+static int
+is_email(const char *s, size_t n)
+{
+	const char *at = memchr(s, '@', n);
+	size_t i, local, label = 0;
+
+	if (at == NULL || at == s ||
+	    memchr(at + 1, '@', n - (size_t)(at - s) - 1))
+		return 0;
+	local = (size_t)(at - s);
+	for (i = 0; i < local; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f ||
+		    strchr("<>()[]\\,;:\"", s[i]) != NULL)
+			return 0;
+	if (s[0] == '.' || s[local - 1] == '.')
+		return 0;
+	for (i = local + 1; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return 0;
+			label = 0;
+		} else if (isalnum(c) || (c == '-' && label > 0)) {
+			label++;
+		} else {
+			return 0;
+		}
+	}
+	return label > 0 && s[n - 1] != '-';
+}
+
+/* Comma-separated addresses (no blanks), at least one. */
+static int
+check_emails(const char *key, const char *v, int many)
+{
+	const char *p = v, *comma;
+	size_t n;
+
+	for (;;) {
+		comma = many ? strchr(p, ',') : NULL;
+		n = comma ? (size_t)(comma - p) : strlen(p);
+		if (!is_email(p, n))
+			return ps_error_set(
+				PS_EINVAL,
+				"setting '%s': '%.*s' is not an "
+				"e-mail address (name@example.com%s)",
+				key, (int)n, p,
+				many ? ", separated by commas" : "");
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
+	}
+}
+
 int
 ps_settings_validate(const char *key, const char *value)
 {
@@ -363,6 +425,10 @@ ps_settings_validate(const char *key, const char *value)
 				    "setting '%s': '%s' is not a date "
 				    "(YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)",
 				    key, value);
+	case PS_SETTING_EMAIL:
+		return check_emails(key, value, 0);
+	case PS_SETTING_EMAIL_LIST:
+		return check_emails(key, value, 1);
 	}
 	return ps_error_set(PS_EINVAL, "setting '%s': unknown type", key);
 }

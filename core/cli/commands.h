@@ -34,6 +34,7 @@ PS_CLI_DECLARE(preview);
 PS_CLI_DECLARE(pause);
 PS_CLI_DECLARE(resume);
 PS_CLI_DECLARE(run);
+PS_CLI_DECLARE(report);
 
 /* clang-format off */
 #define PS_CLI_MORE_COMMANDS                                                   \
@@ -54,7 +55,8 @@ PS_CLI_DECLARE(run);
 	PS_CLI_ENTRY(run, "ask the worker to run a flow now")                 \
 	{"sync-once", ps_cli_cmd_sync_once,                                   \
 	 "run one flow once and exit", ps_cli_usage_sync_once},                \
-	PS_CLI_ENTRY(preview, "show what importing an order would send")
+	PS_CLI_ENTRY(preview, "show what importing an order would send")      \
+	PS_CLI_ENTRY(report, "print the daily e-mail report, or send it now")
 /* clang-format on */
 
 #endif

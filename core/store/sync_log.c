@@ -1079,3 +1079,46 @@ done:
 	sqlite3_reset(s);
 	return error;
 }
+
+int
+ps_store_log_foreach_since(ps_store *st, const char *flow,
+			   ps_entry_status status, int64_t since, size_t limit,
+			   ps_store_log_entry_cb cb, void *payload)
+{
+	ps_log_entry e;
+	sqlite3_stmt *s;
+	int rc, error;
+
+	if (st == NULL || flow == NULL || cb == NULL)
+		return ps_error_set(PS_EINVAL,
+				    "ps_store_log_foreach_since: NULL");
+	if (limit == 0)
+		return 0;
+	if (limit > LIST_LIMIT_MAX)
+		limit = LIST_LIMIT_MAX;
+	/* the index log_counts(flow, status, updated_at) serves this */
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT " LOG_COLUMNS " FROM log_entries"
+		     " WHERE flow = ?1 AND status = ?2 AND updated_at >= ?3"
+		     " ORDER BY updated_at DESC, id DESC LIMIT ?4")) < 0)
+		return error;
+	if ((error = ps_store__bind_text(st, s, 1, flow)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 2, status)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 3, since)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 4, (int64_t)limit)) < 0)
+		goto done;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((error = read_entry(&e, s)) < 0)
+			goto done;
+		error = cb(&e, payload);
+		ps_log_entry_dispose(&e);
+		if (error != 0)
+			goto done;
+	}
+	if (rc != SQLITE_DONE)
+		error = ps_store__error(st, rc, "listing log entries");
+done:
+	sqlite3_reset(s);
+	return error;
+}

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "pearlsync/connect.h"
+#include "pearlsync/report.h"
 #include "pearlsync/settings.h"
 #include "worker_int.h"
 
@@ -94,6 +95,7 @@ struct ps_worker {
 	ps_clock http_clock;
 	const ps_clock *http_base;
 	int wait_tx_logged; /* "cannot beat inside a transaction" said once */
+	ps_report_timer report; /* the daily e-mail report (report.h) */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -1343,6 +1345,8 @@ tick_prelude(ps_worker *w, int poll_all)
 	if ((error = process_events(w, 0)) < 0)
 		return error;
 	maybe_sync_hooks(w);
+	/* the daily report: logs its own failures and retries later */
+	ps_report_tick(&w->report, w->st, w->cfg.ca_file, now_ms(w));
 	for (i = 0; i < w->nflows && !stopping(w); i++) {
 		flow_rt *f = &w->flows[i];
 

@@ -25,7 +25,9 @@ typedef enum ps_setting_type {
 	PS_SETTING_ID_LIST,    /* comma-separated ids ("1,2,11"), no blanks */
 	PS_SETTING_URL,        /* http:// or https:// URL */
 	PS_SETTING_DATE,       /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" */
-	PS_SETTING_TEXT_LIST   /* comma-separated names ("Completed,Shipped") */
+	PS_SETTING_TEXT_LIST,  /* comma-separated names ("Completed,Shipped") */
+	PS_SETTING_EMAIL,      /* one e-mail address ("ops@example.com") */
+	PS_SETTING_EMAIL_LIST  /* comma-separated e-mail addresses */
 } ps_setting_type;
 
 typedef struct ps_setting_def {

@@ -543,6 +543,22 @@ typedef int (*ps_store_log_count_cb)(const char *flow, ps_entry_status status,
 int ps_store_log_counts(ps_store *st, int64_t since, ps_store_log_count_cb cb,
 			void *payload);
 
+typedef int (*ps_store_log_entry_cb)(const ps_log_entry *e, void *payload);
+
+/*
+ * ps_store_log_foreach_since - the entries of flow with status that were
+ * updated at or after since (ms), most recently updated first, at most
+ * limit of them (capped at 1000), each handed to cb (borrowed: valid only
+ * during the call).  One row is in memory at a time, so a caller that
+ * keeps only what it prints stays bounded however large the log is.  The
+ * same filter as ps_store_log_counts, so its count minus the rows seen is
+ * what was left out.
+ */
+int ps_store_log_foreach_since(ps_store *st, const char *flow,
+			       ps_entry_status status, int64_t since,
+			       size_t limit, ps_store_log_entry_cb cb,
+			       void *payload);
+
 /* ------------------------------------------------------------------------ */
 /* Cursors                                                                   */
 

@@ -276,6 +276,9 @@ test_names_match_the_catalogue(void **state)
 #define def "general"
 #include "settings.def"
 #undef def
+#define def "report"
+#include "report/settings.def"
+#undef def
 	};
 	size_t n = sizeof(rows) / sizeof(rows[0]), i, j;
 	const char *old;
