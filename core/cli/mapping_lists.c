@@ -161,14 +161,19 @@ ps_cli_maplists_fetch(ps_cli_maplists *ml, const ps_cli_global *g,
 		if (error < 0) {
 			char msg[PS_ERROR_MAX];
 
+			char *nl;
+
 			snprintf(msg, sizeof(msg), "%s", ps_error_last());
 			ps_redact(msg, sizeof(msg));
+			while ((nl = strpbrk(msg, "\r\n")) != NULL)
+				*nl = ' ';
+			/* its own line: a redacted reason masks what follows */
+			ps_cli_error("%s", msg);
 			error = ps_error_set(error,
 					     "cannot fetch %s's lists to check "
-					     "the file against (%s); "
-					     "--offline checks against the "
-					     "lists fetched before",
-					     ops->title, msg);
+					     "the file against (--offline: "
+					     "against those fetched before)",
+					     ops->title);
 		}
 	}
 	ps_http_free(http);
