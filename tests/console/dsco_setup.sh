@@ -220,6 +220,18 @@ keys Q
 wait_for "console-exited-0"
 no_secret
 
+# The dashboard has a DSCO row in its API table now DSCO is on (its
+# budget column fills from the plug-in's rate dialect once the worker
+# has called DSCO).
+tmux -L "$sock" new-session -d -s dash -x 80 -y 24 \
+	"env PEARLSYNC_CONFIG='$conf' NO_COLOR=1 '$ps' console --screen dashboard 2>>'$tmp/console.err'; sleep 60"
+dash_has_dsco() {
+	tmux -L "$sock" capture-pane -p -t dash >"$tmp/dash"
+	grep -q "^ *DSCO  " "$tmp/dash"
+}
+deadline_poll dash_has_dsco || { cat "$tmp/dash" >&2; fail "no DSCO row on the dashboard"; }
+tmux -L "$sock" send-keys -t dash Q
+
 # The database, seen by the CLI.
 for key in dsco.order_status dsco.channel_id dsco.defaults.warehouse_id \
 	dsco.inventory.warehouses dsco.cancel_status; do
