@@ -253,8 +253,7 @@ bad:
 /* Every row's values in the platforms' lists (mapping_lists.h). */
 static int
 check_lists(ps_store *st, const ps_cli_global *g, const ps_mapping *maps,
-	    const ps_csv_row *rows, size_t nmaps, const char *name,
-	    int offline)
+	    const ps_csv_row *rows, size_t nmaps, const char *name, int offline)
 {
 	ps_cli_maplists *ml = NULL;
 	size_t i;
@@ -353,8 +352,7 @@ cmd_import(ps_store *st, const ps_cli_global *g, const char *file,
 		}
 		nmaps++;
 	}
-	if ((error = check_lists(st, g, maps, rows, nmaps, name, offline)) <
-	    0)
+	if ((error = check_lists(st, g, maps, rows, nmaps, name, offline)) < 0)
 		goto done;
 	if (nmaps > 0 && (error = ps_store_mapping_import(
 				  &version, st, maps, nmaps, flags,
@@ -384,7 +382,7 @@ struct filter_opts {
 	const char *direction;
 	unsigned flags;
 	int offline; /* import: check against the cached lists */
-	int optind; /* first non-option argument */
+	int optind;  /* first non-option argument */
 };
 
 /* Options of list, export and import. */

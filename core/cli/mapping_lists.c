@@ -60,8 +60,7 @@ ps_cli_maplists__kind(const char *kind, const char *direction)
 	for (g = ps_flow_groups_all(); *g != NULL; g++)
 		for (i = 0; i < (*g)->nmappings; i++)
 			if (strcmp((*g)->mappings[i].kind, kind) == 0 &&
-			    strcmp((*g)->mappings[i].direction, direction) ==
-				    0)
+			    strcmp((*g)->mappings[i].direction, direction) == 0)
 				return &(*g)->mappings[i];
 	return NULL;
 }
@@ -90,8 +89,7 @@ void
 ps_cli_maplists_need(ps_cli_maplists *ml, const char *kind,
 		     const char *direction)
 {
-	const ps_setup_mapping_kind *k =
-		ps_cli_maplists__kind(kind, direction);
+	const ps_setup_mapping_kind *k = ps_cli_maplists__kind(kind, direction);
 
 	if (k == NULL)
 		return;
@@ -113,8 +111,7 @@ ps_cli_maplists__wanted(const ps_cli_maplists *ml, const ps_platform_ops *ops)
 }
 
 int
-ps_cli_maplists_fetch(ps_cli_maplists *ml, const ps_cli_global *g,
-		      int offline)
+ps_cli_maplists_fetch(ps_cli_maplists *ml, const ps_cli_global *g, int offline)
 {
 	const ps_platform_ops *const *all = ps_platforms_all();
 	ps_http_options ho = PS_HTTP_OPTIONS_INIT;
@@ -220,8 +217,7 @@ ps_cli_maplists__has(const json_t *arr, const char *value)
 	const json_t *it;
 	size_t i;
 
-	json_array_foreach(arr, i, it)
-	{
+	json_array_foreach (arr, i, it) {
 		const char *id = json_string_value(json_object_get(it, "id"));
 
 		if (id != NULL && strcmp(id, value) == 0)
@@ -245,8 +241,8 @@ ps_cli_maplists__owner(const char *list)
 }
 
 static int
-ps_cli_maplists__value(ps_cli_maplists *ml, const char *list,
-		       const char *label, const char *value)
+ps_cli_maplists__value(ps_cli_maplists *ml, const char *list, const char *label,
+		       const char *value)
 {
 	size_t i;
 	json_t *arr;
@@ -261,8 +257,8 @@ ps_cli_maplists__value(ps_cli_maplists *ml, const char *list,
 	if (arr == NULL || ps_cli_maplists__has(arr, value))
 		return 0;
 	return ps_error_set(PS_EINVAL,
-			    "%s '%s' is not in the list fetched from %s",
-			    label, value, ps_cli_maplists__owner(list));
+			    "%s '%s' is not in the list fetched from %s", label,
+			    value, ps_cli_maplists__owner(list));
 }
 
 int
@@ -270,14 +266,13 @@ ps_cli_maplists_check(ps_cli_maplists *ml, const char *kind,
 		      const char *direction, const char *source,
 		      const char *target)
 {
-	const ps_setup_mapping_kind *k =
-		ps_cli_maplists__kind(kind, direction);
+	const ps_setup_mapping_kind *k = ps_cli_maplists__kind(kind, direction);
 	int error;
 
 	if (k == NULL)
 		return 0;
-	if ((error = ps_cli_maplists__value(ml, k->source_list,
-					    k->source_label, source)) < 0)
+	if ((error = ps_cli_maplists__value(ml, k->source_list, k->source_label,
+					    source)) < 0)
 		return error;
 	return ps_cli_maplists__value(ml, k->target_list, k->target_label,
 				      target);

@@ -482,12 +482,12 @@ test_tui_setup__dsco_steps(void **state)
 	set(f->st, "dsco.cancel_status", "5");
 	assert_int_equal(check(f->st, PS_SETUP_DSCO_CANCEL, why, sizeof(why)),
 			 1);
-	assert_int_equal(
-		check(f->st, PS_SETUP_DSCO_SHIPPING, why, sizeof(why)), 0);
+	assert_int_equal(check(f->st, PS_SETUP_DSCO_SHIPPING, why, sizeof(why)),
+			 0);
 	assert_int_equal(ps_store_mapping_set(NULL, f->st, &ship, "test", NOW),
 			 0);
-	assert_int_equal(
-		check(f->st, PS_SETUP_DSCO_SHIPPING, why, sizeof(why)), 1);
+	assert_int_equal(check(f->st, PS_SETUP_DSCO_SHIPPING, why, sizeof(why)),
+			 1);
 	/* customers by map need a row; the trigger by status its status */
 	assert_int_equal(
 		check(f->st, PS_SETUP_DSCO_CUSTOMERS, why, sizeof(why)), 1);

@@ -214,12 +214,12 @@ test_tui_setup_screens__every_step(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const names[] = {
-		"connections",    "order_sync", "defaults",
-		"status_mapping", "items",      "fulfilment",
-		"notes",          "payments",   "inventory",
-		"dsco_connect",   "dsco_customers", "dsco_products",
-		"dsco_inventory", "dsco_orders",    "dsco_shipping",
-		"dsco_warehouses", "dsco_trigger",  "dsco_cancel"};
+		"connections",     "order_sync",     "defaults",
+		"status_mapping",  "items",          "fulfilment",
+		"notes",           "payments",       "inventory",
+		"dsco_connect",    "dsco_customers", "dsco_products",
+		"dsco_inventory",  "dsco_orders",    "dsco_shipping",
+		"dsco_warehouses", "dsco_trigger",   "dsco_cancel"};
 	char script[2048];
 	size_t i, used = 0;
 

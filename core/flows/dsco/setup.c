@@ -279,8 +279,7 @@ check_trigger(int *out_done, char *why, size_t cap, ps_store *st)
 	if (!orders_on(st) ||
 	    !setting_is(st, PS_SET_DSCO_SHIPMENT_TRIGGER, "status"))
 		return 0;
-	return need(out_done, why, cap, st,
-		    PS_SET_DSCO_SHIPMENT_TRIGGER_STATUS,
+	return need(out_done, why, cap, st, PS_SET_DSCO_SHIPMENT_TRIGGER_STATUS,
 		    "choose the trigger status");
 }
 
@@ -314,19 +313,18 @@ static const ps_setup_step_def steps[] = {
 	{"DSCO warehouses", "Brightpearl warehouses as DSCO warehouse codes",
 	 warehouses, PS__ARRAY_LEN(warehouses), check_warehouses},
 	{"DSCO shipment trigger",
-	 "When shipments go to DSCO: a status, or each goods-out note",
-	 trigger, PS__ARRAY_LEN(trigger), check_trigger},
-	{"DSCO cancel status",
-	 "The Brightpearl status of orders DSCO cancels", cancel,
-	 PS__ARRAY_LEN(cancel), check_cancel},
+	 "When shipments go to DSCO: a status, or each goods-out note", trigger,
+	 PS__ARRAY_LEN(trigger), check_trigger},
+	{"DSCO cancel status", "The Brightpearl status of orders DSCO cancels",
+	 cancel, PS__ARRAY_LEN(cancel), check_cancel},
 };
 
 static const ps_setup_mapping_kind mappings[] = {
 	{"dsco_customer", "dsco>bp", "Customers, DSCO retailer to Brightpearl",
 	 "DSCO retailer id", "Brightpearl contact id", NULL, NULL},
 	{"dsco_product", "dsco>bp", "Products, DSCO item to Brightpearl",
-	 "DSCO item id (the unique id field's value)",
-	 "Brightpearl product id", NULL, NULL},
+	 "DSCO item id (the unique id field's value)", "Brightpearl product id",
+	 NULL, NULL},
 	{"dsco_shipping_method", "bp>dsco",
 	 "Shipping methods, Brightpearl to DSCO", "Brightpearl method",
 	 "DSCO service level code", PS_SETUP_LIST_BP_SHIPPING,
