@@ -468,11 +468,17 @@ test_kind(char *kind, size_t cap, const ps_setup_field *f)
 	if (f->type == PS_SETUP_FIELD_TEST) {
 		ops = ps_platform_ops_of(f->platform);
 	} else {
+		/* only a connection field: a flow setting under the same
+		 * prefix ("dsco.order_status") leaves the test standing */
 		for (i = 0; f->key != NULL && all[i] != NULL; i++) {
 			n = strlen(all[i]->name);
-			if (strncmp(f->key, all[i]->name, n) == 0 &&
-			    f->key[n] == '.')
-				ops = all[i];
+			if (strncmp(f->key, all[i]->name, n) != 0 ||
+			    f->key[n] != '.')
+				continue;
+			for (n = 0; n < all[i]->nfields; n++)
+				if (all[i]->fields[n].key != NULL &&
+				    strcmp(all[i]->fields[n].key, f->key) == 0)
+					ops = all[i];
 		}
 	}
 	if (ops == NULL)

@@ -123,18 +123,29 @@ steps_close(void *state)
 	free(state);
 }
 
+/* How many steps fit: the body less the heading and the help line. */
+static int
+steps_rows(const ps_tui *tui)
+{
+	int vis = ps_tui_body_rows(tui) - 4;
+
+	return vis < 1 ? 1 : vis;
+}
+
 static void
 steps_draw(void *state, ps_tui *tui)
 {
 	struct steps *s = state;
 	ps_tui_attr a;
 	size_t i;
-	int row;
+	int row, vis;
 
 	ps_tui_text(tui, 0, 1, 0, PS_TUI_HEADING,
 		    "Setup, step by step (Enter opens a step)");
-	for (i = 0; i < s->n; i++) {
-		row = 2 + (int)i;
+	vis = steps_rows(tui);
+	ps_tui_list_show(&s->list, vis);
+	for (i = s->list.top; i < s->n && i < s->list.top + (size_t)vis; i++) {
+		row = 2 + (int)(i - s->list.top);
 		a = i == s->list.sel ? PS_TUI_SELECTED : PS_TUI_NORMAL;
 		if (i == s->list.sel)
 			ps_tui_fill(tui, row, PS_TUI_SELECTED);
@@ -151,9 +162,11 @@ steps_draw(void *state, ps_tui *tui)
 					     : PS_TUI_WARN,
 			    s->done[i] ? "done" : s->why[i]);
 	}
-	row = 3 + (int)s->n;
+	row = 3 + (int)(s->n < (size_t)vis ? s->n : (size_t)vis);
 	ps_tui_text(tui, row, 1, 0, PS_TUI_DIM,
 		    ps_setup_step_help(s->ids[s->list.sel]));
+	if (row + 3 >= ps_tui_body_rows(tui))
+		return;
 	ps_tui_text(tui, row + 2, 1, 0, PS_TUI_DIM,
 		    "[x] done  [!] needs attention.  u fetches the drop-down "
 		    "values from the");
@@ -168,7 +181,7 @@ steps_handle(void *state, ps_tui *tui, ps_tui_request req)
 {
 	struct steps *s = state;
 
-	if (ps_tui_list_move(&s->list, req, (int)s->n))
+	if (ps_tui_list_move(&s->list, req, steps_rows(tui)))
 		return PS_TUI_HANDLED;
 	switch (req) {
 	case PS_TUI_REQ_ENTER:

@@ -292,6 +292,15 @@ draw_bottom(ps_tui *tui)
 	clrtoeol();
 	switch (tui->modal.kind) {
 	case MODAL_PROMPT:
+		/* a refused value keeps the prompt open: say why above it */
+		if (tui->message[0] != '\0' && y > 0) {
+			move(y - 1, 0);
+			clrtoeol();
+			put_text(tui, y - 1, 0, 0,
+				 tui->message_error ? attr_of(tui, PS_TUI_BAD)
+						    : A_BOLD,
+				 tui->message);
+		}
 		x = put_text(tui, y, 0, 0, A_BOLD, tui->modal.label);
 		x += put_text(tui, y, x, 0, A_NORMAL, " ");
 		if (tui->modal.secret) {

@@ -12,6 +12,7 @@
  * core's, in pearlsync/csv.h, shared with the console's mapping editors.
  */
 #include "commands.h"
+#include "mapping_lists.h"
 #include "pearlsync/platform.h"
 
 #include <errno.h>
@@ -32,8 +33,8 @@ const char ps_cli_usage_mappings[] =
 	"       pearlsync mappings set-default KIND DIRECTION TARGET\n"
 	"       pearlsync mappings delete KIND DIRECTION SOURCE\n"
 	"       pearlsync mappings delete-default KIND DIRECTION\n"
-	"       pearlsync mappings import [--replace] FILE.csv   (FILE '-': "
-	"stdin)\n"
+	"       pearlsync mappings import [--replace] [--offline] FILE.csv\n"
+	"                                              (FILE '-': stdin)\n"
 	"       pearlsync mappings export [--kind KIND] [--direction DIR]\n"
 	"\n"
 	"A mapping turns a value on one platform into the value to use on\n"
@@ -53,6 +54,13 @@ const char ps_cli_usage_mappings[] =
 	"existing mappings with the same kind, direction and source; with\n"
 	"--replace, every existing mapping of a kind and direction that the\n"
 	"file contains is removed first.\n"
+	"\n"
+	"Values of the tables the setup steps know (warehouses, statuses,\n"
+	"shipping methods, service levels, ...) are checked against the\n"
+	"platforms' lists, fetched afresh from every\n"
+	"platform that is switched on and configured; one not in its list\n"
+	"refuses the file.  --offline checks against the lists fetched\n"
+	"before instead.  A list never fetched lets any value through.\n"
 	"\n"
 	"Exit status: 0 done, 1 failed (bad row, unknown mapping, database\n"
 	"error; nothing changed), 2 bad usage or config file.\n"
@@ -242,8 +250,38 @@ bad:
 			    file, h->row);
 }
 
+/* Every row's values in the platforms' lists (mapping_lists.h). */
 static int
-cmd_import(ps_store *st, const char *file, unsigned flags)
+check_lists(ps_store *st, const ps_cli_global *g, const ps_mapping *maps,
+	    const ps_csv_row *rows, size_t nmaps, const char *name, int offline)
+{
+	ps_cli_maplists *ml = NULL;
+	size_t i;
+	int error;
+
+	if ((error = ps_cli_maplists_new(&ml, st)) < 0)
+		return error;
+	for (i = 0; i < nmaps; i++)
+		ps_cli_maplists_need(ml, maps[i].kind, maps[i].direction);
+	if ((error = ps_cli_maplists_fetch(ml, g, offline)) < 0) {
+		error = ps_cli_error_prefix(error, "%s", name);
+		goto done;
+	}
+	for (i = 0; i < nmaps; i++)
+		if (ps_cli_maplists_check(ml, maps[i].kind, maps[i].direction,
+					  maps[i].source, maps[i].target) < 0) {
+			error = ps_cli_error_prefix(PS_EPARSE, "%s: row %zu",
+						    name, rows[i + 1].row);
+			goto done;
+		}
+done:
+	ps_cli_maplists_free(ml);
+	return error;
+}
+
+static int
+cmd_import(ps_store *st, const ps_cli_global *g, const char *file,
+	   unsigned flags, int offline)
 {
 	ps_csv *csv = NULL;
 	ps_csv_row *rows;
@@ -314,6 +352,8 @@ cmd_import(ps_store *st, const char *file, unsigned flags)
 		}
 		nmaps++;
 	}
+	if ((error = check_lists(st, g, maps, rows, nmaps, name, offline)) < 0)
+		goto done;
 	if (nmaps > 0 && (error = ps_store_mapping_import(
 				  &version, st, maps, nmaps, flags,
 				  PS_CLI_ACTOR, ps_cli_now_ms())) < 0) {
@@ -341,7 +381,8 @@ struct filter_opts {
 	const char *kind;
 	const char *direction;
 	unsigned flags;
-	int optind; /* first non-option argument */
+	int offline; /* import: check against the cached lists */
+	int optind;  /* first non-option argument */
 };
 
 /* Options of list, export and import. */
@@ -353,6 +394,7 @@ parse_opts(struct filter_opts *o, int argc, char **argv, int allow_filter,
 		{"kind", required_argument, NULL, 'k'},
 		{"direction", required_argument, NULL, 'd'},
 		{"replace", no_argument, NULL, 'r'},
+		{"offline", no_argument, NULL, 'o'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -368,6 +410,8 @@ parse_opts(struct filter_opts *o, int argc, char **argv, int allow_filter,
 				o->direction = optarg;
 		} else if (c == 'r' && allow_replace) {
 			o->flags |= PS_STORE_MAPPING_REPLACE;
+		} else if (c == 'o' && allow_replace) {
+			o->offline = 1;
 		} else if (c == ':') {
 			return usage("%s needs a value", argv[optind - 1]);
 		} else {
@@ -441,7 +485,8 @@ ps_cli_cmd_mappings(const ps_cli_global *g, int argc, char **argv)
 					     export_row, stdout) != 0)
 			status = fail();
 	} else if (strcmp(sub, "import") == 0) {
-		status = cmd_import(st, argv[1 + o.optind], o.flags);
+		status = cmd_import(st, g, argv[1 + o.optind], o.flags,
+				    o.offline);
 	} else if (strcmp(sub, "set") == 0 || strcmp(sub, "set-default") == 0) {
 		int dflt = strcmp(sub, "set-default") == 0;
 

@@ -8,6 +8,7 @@
  */
 #include "flows/bigcommerce/setup_int.h"
 #include "flows/bigcommerce/pair_int.h"
+#include "flows/dsco/setup_int.h"
 #include "internal.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/setup.h"
@@ -25,6 +26,7 @@ static const ps_flow_ops *const flows[] = {
 
 static const ps_flow_group *const groups[] = {
 	&ps_flow_group_bigcommerce,
+	&ps_flow_group_dsco,
 	NULL,
 };
 

@@ -58,7 +58,7 @@ teardown(void **state)
 
 /* The field of step whose setting (or mapping kind) is key. */
 /* The built-in walk-through: Connections, then the BigCommerce flow
- * group's steps. */
+ * group's steps, then the DSCO group's. */
 enum {
 	PS_SETUP_ORDER_SYNC = 1,
 	PS_SETUP_DEFAULTS,
@@ -68,6 +68,15 @@ enum {
 	PS_SETUP_NOTES,
 	PS_SETUP_PAYMENTS,
 	PS_SETUP_INVENTORY,
+	PS_SETUP_DSCO_CONNECT,
+	PS_SETUP_DSCO_CUSTOMERS,
+	PS_SETUP_DSCO_PRODUCTS,
+	PS_SETUP_DSCO_INVENTORY,
+	PS_SETUP_DSCO_ORDERS,
+	PS_SETUP_DSCO_SHIPPING,
+	PS_SETUP_DSCO_WAREHOUSES,
+	PS_SETUP_DSCO_TRIGGER,
+	PS_SETUP_DSCO_CANCEL,
 	PS_SETUP_STEP_COUNT
 };
 
@@ -128,7 +137,16 @@ test_tui_setup__steps_in_guide_order(void **state)
 					   "Fulfilment",
 					   "Notes",
 					   "Payments",
-					   "Inventory"};
+					   "Inventory",
+					   "DSCO connect and test",
+					   "DSCO customers",
+					   "DSCO products",
+					   "DSCO inventory",
+					   "DSCO order defaults",
+					   "DSCO shipping methods",
+					   "DSCO warehouses",
+					   "DSCO shipment trigger",
+					   "DSCO cancel status"};
 	size_t i, j;
 
 	(void)state;
@@ -409,6 +427,89 @@ test_tui_setup__conditional_steps(void **state)
 	assert_int_equal(check(f->st, PS_SETUP_INVENTORY, why, sizeof(why)), 0);
 	set(f->st, "bigcommerce.inventory.warehouses", "2,3");
 	assert_int_equal(check(f->st, PS_SETUP_INVENTORY, why, sizeof(why)), 1);
+}
+
+/* The DSCO steps are done while DSCO is off, and each asks for what it
+ * needs once DSCO (and its purchase orders) are on. */
+static void
+test_tui_setup__dsco_steps(void **state)
+{
+	struct fixture *f = *state;
+	char why[256];
+	ps_mapping ship = {"dsco_shipping_method", "bp>dsco", "", "UPCG"};
+	ps_mapping wh = {"dsco_warehouse", "bp>dsco", "2", "WH01"};
+	ps_mapping cust = {"dsco_customer", "dsco>bp", "", "204"};
+	ps_setup_step s;
+
+	for (s = PS_SETUP_DSCO_CONNECT; s <= PS_SETUP_DSCO_CANCEL; s++)
+		assert_int_equal(check(f->st, s, why, sizeof(why)), 1);
+	set(f->st, "dsco.enabled", "true");
+	assert_int_equal(check(f->st, PS_SETUP_DSCO_CONNECT, why, sizeof(why)),
+			 0);
+	assert_string_equal(why, "test the DSCO connection");
+	assert_int_equal(ps_store_cache_set(f->st, PS_SETUP_TEST_PREFIX "dsco",
+					    "{\"ok\":true,\"message\":"
+					    "\"OK: DSCO\"}",
+					    NOW),
+			 0);
+	/* a test passed once, but the credentials have since gone */
+	assert_int_equal(check(f->st, PS_SETUP_DSCO_CONNECT, why, sizeof(why)),
+			 0);
+	assert_non_null(strstr(why, "client id and secret"));
+	set(f->st, "dsco.token", "legacy-token");
+	assert_int_equal(check(f->st, PS_SETUP_DSCO_CONNECT, why, sizeof(why)),
+			 1);
+	/* warehouses are mapped for stock even without purchase orders */
+	assert_int_equal(
+		check(f->st, PS_SETUP_DSCO_WAREHOUSES, why, sizeof(why)), 0);
+	assert_int_equal(ps_store_mapping_set(NULL, f->st, &wh, "test", NOW),
+			 0);
+	assert_int_equal(
+		check(f->st, PS_SETUP_DSCO_WAREHOUSES, why, sizeof(why)), 1);
+	assert_int_equal(check(f->st, PS_SETUP_DSCO_ORDERS, why, sizeof(why)),
+			 1);
+	set(f->st, "dsco.orders.enabled", "true");
+	assert_int_equal(check(f->st, PS_SETUP_DSCO_ORDERS, why, sizeof(why)),
+			 0);
+	assert_string_equal(why, "choose the status of new orders");
+	set(f->st, "dsco.order_status", "2");
+	set(f->st, "dsco.channel_id", "1");
+	set(f->st, "dsco.defaults.warehouse_id", "2");
+	assert_int_equal(check(f->st, PS_SETUP_DSCO_ORDERS, why, sizeof(why)),
+			 1);
+	assert_int_equal(check(f->st, PS_SETUP_DSCO_CANCEL, why, sizeof(why)),
+			 0);
+	set(f->st, "dsco.cancel_status", "5");
+	assert_int_equal(check(f->st, PS_SETUP_DSCO_CANCEL, why, sizeof(why)),
+			 1);
+	assert_int_equal(check(f->st, PS_SETUP_DSCO_SHIPPING, why, sizeof(why)),
+			 0);
+	assert_int_equal(ps_store_mapping_set(NULL, f->st, &ship, "test", NOW),
+			 0);
+	assert_int_equal(check(f->st, PS_SETUP_DSCO_SHIPPING, why, sizeof(why)),
+			 1);
+	/* customers by map need a row; the trigger by status its status */
+	assert_int_equal(
+		check(f->st, PS_SETUP_DSCO_CUSTOMERS, why, sizeof(why)), 1);
+	set(f->st, "dsco.customers.mode", "map");
+	assert_int_equal(
+		check(f->st, PS_SETUP_DSCO_CUSTOMERS, why, sizeof(why)), 0);
+	assert_int_equal(ps_store_mapping_set(NULL, f->st, &cust, "test", NOW),
+			 0);
+	assert_int_equal(
+		check(f->st, PS_SETUP_DSCO_CUSTOMERS, why, sizeof(why)), 1);
+	set(f->st, "dsco.shipment_trigger", "status");
+	assert_int_equal(check(f->st, PS_SETUP_DSCO_TRIGGER, why, sizeof(why)),
+			 0);
+	set(f->st, "dsco.shipment_trigger_status", "Shipped");
+	assert_int_equal(check(f->st, PS_SETUP_DSCO_TRIGGER, why, sizeof(why)),
+			 1);
+	set(f->st, "dsco.inventory_enabled", "true");
+	assert_int_equal(
+		check(f->st, PS_SETUP_DSCO_INVENTORY, why, sizeof(why)), 0);
+	set(f->st, "dsco.inventory.warehouses", "2");
+	assert_int_equal(
+		check(f->st, PS_SETUP_DSCO_INVENTORY, why, sizeof(why)), 1);
 }
 
 static void
@@ -710,6 +811,7 @@ main(void)
 		T(test_tui_setup__secrets_masked),
 		T(test_tui_setup__datacentre),
 		T(test_tui_setup__conditional_steps),
+		T(test_tui_setup__dsco_steps),
 		T(test_tui_setup__status_mapping_stale),
 		T(test_tui_setup__choices_degenerate),
 	};

@@ -94,7 +94,7 @@ static void
 run(struct fixture *f, ps_tui_request first, const char *script)
 {
 	ps_tui_options o = PS_TUI_OPTIONS_INIT;
-	char spath[192], expanded[8192], names[16][64], dpath[256], gpath[512];
+	char spath[192], expanded[8192], names[24][64], dpath[256], gpath[512];
 	const char *src = getenv("PS_SOURCE_DIR"), *p = script, *nl;
 	size_t used = 0, nnames = 0, i, len;
 	FILE *fp;
@@ -106,7 +106,7 @@ run(struct fixture *f, ps_tui_request first, const char *script)
 		nl = strchr(p, '\n');
 		len = nl ? (size_t)(nl - p) + 1 : strlen(p);
 		if (strncmp(p, ":dump ", 6) == 0) {
-			assert_true(nnames < 16);
+			assert_true(nnames < 24);
 			snprintf(names[nnames], sizeof(names[nnames]), "%.*s",
 				 (int)(len - 6 - (nl != NULL)), p + 6);
 			used += (size_t)snprintf(
@@ -214,16 +214,19 @@ test_tui_setup_screens__every_step(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const names[] = {
-		"connections",    "order_sync", "defaults",
-		"status_mapping", "items",      "fulfilment",
-		"notes",          "payments",   "inventory"};
+		"connections",     "order_sync",     "defaults",
+		"status_mapping",  "items",          "fulfilment",
+		"notes",           "payments",       "inventory",
+		"dsco_connect",    "dsco_customers", "dsco_products",
+		"dsco_inventory",  "dsco_orders",    "dsco_shipping",
+		"dsco_warehouses", "dsco_trigger",   "dsco_cancel"};
 	char script[2048];
 	size_t i, used = 0;
 
 	seed(f->st);
 	used += (size_t)snprintf(script, sizeof(script),
 				 ":dump setup_steps.txt\n");
-	for (i = 0; i < 9; i++)
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		used += (size_t)snprintf(script + used, sizeof(script) - used,
 					 "<Enter>\n:dump setup_%zu_%s.txt\n"
 					 "q\nj\n",
