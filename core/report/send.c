@@ -109,8 +109,11 @@ ps_report_smtp_load(ps_report_smtp *out, ps_store *st, const char *ca_file)
 	if (st == NULL)
 		return ps_error_set(PS_EINVAL, "ps_report_smtp_load: NULL");
 	out->ca_file = ca_file != NULL && ca_file[0] != '\0' ? ca_file : NULL;
-	out->connect_timeout_ms = 10000;
-	out->timeout_ms = 60000;
+	/* The worker sends from its own loop: the whole exchange stays
+	 * under the heartbeat's 15 s of grace, so a slow server never makes
+	 * the worker look stopped (a report is a few kilobytes). */
+	out->connect_timeout_ms = 5000;
+	out->timeout_ms = 12000;
 	if ((error = load_url(out, st)) < 0 ||
 	    (error = ps_settings_get_bool(&out->starttls, st,
 					  PS_SET_REPORT_STARTTLS)) < 0 ||
