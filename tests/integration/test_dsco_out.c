@@ -552,6 +552,84 @@ test_inventory_burst(void **state)
 	fx_set(&fx, "dsco.inventory_enabled", "false");
 }
 
+
+/*
+ * A crash after the POST: DSCO already has the note's package (sent by an
+ * attempt whose outcome pearlsync never recorded) and the order's invoice.
+ * The entries adopt both: no second package, no failed invoice.  The
+ * sandbox's duplicate-tracking refusal is off, so a second package would
+ * be accepted and counted.
+ */
+static void
+test_adopt_after_crash(void **state)
+{
+	po p = po_make("RTL-OUT-6", "TEE-RED-S", 5, "MUG-LOGO", 5);
+	ps_dsco_ship_line line;
+	ps_dsco_ship_package pkg;
+	ps_dsco_shipment sh;
+	ps_dsco_invoice_line il;
+	ps_dsco_invoice inv;
+	char body[64], key[96], reason[256];
+	ps_entry_status st = PS_ENTRY_PENDING;
+	json_t *r;
+	int i;
+
+	(void)state;
+	fx_ctl_ok(&fx, "POST", "/dsco/config",
+		  "{\"strict\":{\"duplicateTracking\":false}}");
+	memset(&line, 0, sizeof(line));
+	line.line_number = 1;
+	line.sku = "TEE-RED-S";
+	line.quantity = 2;
+	memset(&pkg, 0, sizeof(pkg));
+	pkg.tracking_number = "1Z-CRASHED";
+	pkg.service_level = "UPCG";
+	pkg.lines = &line;
+	pkg.nlines = 1;
+	memset(&sh, 0, sizeof(sh));
+	sh.order.dsco_order_id = p.dsco_id;
+	sh.packages = &pkg;
+	sh.npackages = 1;
+	assert_int_equal(ps_dsco_shipment_send(fx.ds, &sh), 0);
+	assert_int_equal(package_count(p.dsco_id), 1);
+
+	snprintf(body, sizeof(body), "{\"orderId\":%" PRId64 "}", p.bp_id);
+	r = fx_ctl(&fx, "POST", "/brightpearl/invoice", body);
+	snprintf(invoice_id, sizeof(invoice_id), "%s",
+		 jstr(json_object_get(r, "invoiceReference")));
+	json_decref(r);
+	memset(&il, 0, sizeof(il));
+	il.line_number = 1;
+	il.sku = "TEE-RED-S";
+	il.quantity = 5;
+	il.unit_price = ps_money_from_cents(750);
+	memset(&inv, 0, sizeof(inv));
+	inv.invoice_id = invoice_id;
+	inv.order.dsco_order_id = p.dsco_id;
+	inv.total = ps_money_from_cents(3750);
+	inv.lines = &il;
+	inv.nlines = 1;
+	assert_int_equal(ps_dsco_invoice_send(fx.ds, &inv), 0);
+
+	fx_ship(&fx, p.bp_id, "[{\"sku\":\"TEE-RED-S\",\"quantity\":2}]",
+		"1Z-CRASHED");
+	snprintf(key, sizeof(key), "dsco:order:%" PRId64 ":invoice:%s",
+		 p.bp_id, invoice_id);
+	for (i = 0; i < 60 && st != PS_ENTRY_SYNCED; i++) {
+		fx_round(&fx);
+		entry_of(key, &st, reason, sizeof(reason));
+	}
+	assert_int_equal(st, PS_ENTRY_SYNCED);
+	fx_round(&fx);
+	fx_round(&fx);
+	assert_int_equal(package_count(p.dsco_id), 1);
+	assert_int_equal(package_units(p.dsco_id, "1Z-CRASHED", NULL), 2);
+	assert_int_equal(invoices_with(invoice_id, NULL), 1);
+	assert_int_equal(fx_failed_entries(&fx), 0);
+	fx_ctl_ok(&fx, "POST", "/dsco/config",
+		  "{\"strict\":{\"duplicateTracking\":true}}");
+}
+
 int
 main(void)
 {
@@ -561,6 +639,7 @@ main(void)
 		cmocka_unit_test(test_unmapped_method),
 		cmocka_unit_test(test_status_trigger),
 		cmocka_unit_test(test_invoice_once),
+		cmocka_unit_test(test_adopt_after_crash),
 		cmocka_unit_test(test_inventory_burst),
 	};
 

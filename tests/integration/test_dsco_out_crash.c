@@ -36,8 +36,8 @@
 #include "pearlsync/dsco.h"
 #include "pearlsync/store.h"
 
-#define NPO 8
-#define KILLS 10
+#define NPO 24
+#define KILLS 15
 
 static flow_fixture fx;
 static char conf[512];
@@ -176,9 +176,9 @@ wait_for(pid_t pid)
 	return st;
 }
 
-/* Entries of any flow not yet synced. */
+/* Entries of any flow not yet synced (verbose: each on stderr). */
 static size_t
-unsynced(void)
+unsynced(int verbose)
 {
 	ps_log_entry *v = NULL;
 	ps_log_query f = PS_LOG_QUERY_INIT;
@@ -188,7 +188,8 @@ unsynced(void)
 	assert_int_equal(ps_store_log_list(&v, &n, fx.st, &f), 0);
 	for (i = 0; i < n; i++)
 		if (v[i].status != PS_ENTRY_SYNCED) {
-			fprintf(stderr, "left: %s %s %s\n", v[i].dedupe_key,
+			if (verbose)
+				fprintf(stderr, "left: %s %s %s\n", v[i].dedupe_key,
 				v[i].reason ? v[i].reason : "",
 				v[i].status == PS_ENTRY_FAILED ? "failed" : "");
 			left++;
@@ -300,7 +301,7 @@ test_kills_and_faults(void **state)
 	for (k = 0; k < KILLS; k++) {
 		pid_t pid = spawn("worker");
 		struct timespec ts;
-		long ms = 150 + rand() % 600;
+		long ms = 60 + rand() % 400;
 
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (ms % 1000) * 1000000L;
@@ -308,15 +309,16 @@ test_kills_and_faults(void **state)
 		kill(pid, SIGKILL);
 		wait_for(pid);
 	}
+	fprintf(stderr, "after the kills: %zu entries left to do\n", unsynced(0));
 	fx_ctl_ok(&fx, "POST", "/faults", "{\"platform\":\"*\",\"rate\":0}");
 	for (tries = 0; tries < 8; tries++) {
 		wait_for(spawn("once"));
-		if (unsynced() == 0)
+		if (unsynced(0) == 0)
 			break;
 		wait_for(spawn("retry"));
 		sleep(1);
 	}
-	assert_int_equal(unsynced(), 0);
+	assert_int_equal(unsynced(1), 0);
 
 	for (k = 0; k < NPO; k++) {
 		char ta[32], tb[32];
