@@ -90,15 +90,12 @@ package_units(const char *dsco_id, const char *t, const char *sku)
 	int64_t units = -1;
 
 	json_array_foreach (json_object_get(order_obj(r), "packages"), i, p) {
-		if (strcmp(jstr(json_object_get(p,
-							     "trackingNumber")),
-			   t) != 0)
+		if (strcmp(jstr(json_object_get(p, "trackingNumber")), t) != 0)
 			continue;
 		units = 0;
 		json_array_foreach (json_object_get(p, "items"), j, it)
 			if (sku == NULL ||
-			    strcmp(jstr(json_object_get(it, "sku")),
-				   sku) == 0)
+			    strcmp(jstr(json_object_get(it, "sku")), sku) == 0)
 				units += json_integer_value(
 					json_object_get(it, "quantity"));
 	}
@@ -112,8 +109,7 @@ lifecycle_is(const char *dsco_id, char *buf, size_t cap)
 	json_t *r = ds_order(dsco_id);
 
 	snprintf(buf, cap, "%s",
-		 jstr(json_object_get(order_obj(r),
-						   "dscoLifecycle")));
+		 jstr(json_object_get(order_obj(r), "dscoLifecycle")));
 	json_decref(r);
 	return buf;
 }
@@ -131,9 +127,8 @@ invoices_with(const char *id, json_t **out)
 		all = r;
 	if (json_is_array(all)) {
 		json_array_foreach (all, i, v)
-			if (strcmp(jstr(json_object_get(
-					   v, "invoiceId")),
-				   id) == 0) {
+			if (strcmp(jstr(json_object_get(v, "invoiceId")), id) ==
+			    0) {
 				n++;
 				if (out)
 					*out = json_incref(v);
@@ -141,9 +136,8 @@ invoices_with(const char *id, json_t **out)
 	} else {
 		json_object_foreach (all, k, v)
 			if (strcmp(k, id) == 0 ||
-			    strcmp(jstr(json_object_get(
-					   v, "invoiceId")),
-				   id) == 0) {
+			    strcmp(jstr(json_object_get(v, "invoiceId")), id) ==
+				    0) {
 				n++;
 				if (out)
 					*out = json_incref(v);
@@ -174,8 +168,7 @@ po_make(const char *number, const char *sku1, int q1, const char *sku2, int q2)
 		 number, sku1, q1, sku2, q2);
 	r = fx_ctl(&fx, "POST", "/dsco/orders", body);
 	snprintf(p.dsco_id, sizeof(p.dsco_id), "%s",
-		 jstr(json_object_get(order_obj(r),
-						   "dscoOrderId")));
+		 jstr(json_object_get(order_obj(r), "dscoOrderId")));
 	json_decref(r);
 	assert_true(p.dsco_id[0] != '\0');
 	memset(&ack, 0, sizeof(ack));
@@ -293,18 +286,15 @@ test_partial_then_rest(void **state)
 	fx_ship(&fx, p.bp_id, "[{\"sku\":\"TEE-RED-S\",\"quantity\":2}]",
 		"1Z-PART-1");
 	assert_true(rounds_until_packages(&p, 1));
-	assert_int_equal(package_units(p.dsco_id, "1Z-PART-1", "TEE-RED-S"),
-			 2);
+	assert_int_equal(package_units(p.dsco_id, "1Z-PART-1", "TEE-RED-S"), 2);
 	assert_int_equal(package_units(p.dsco_id, "1Z-PART-1", NULL), 2);
 	assert_string_equal(lifecycle_is(p.dsco_id, lc, sizeof(lc)),
 			    "acknowledged");
 
 	fx_ship(&fx, p.bp_id, NULL, "1Z-REST-2");
 	assert_true(rounds_until_packages(&p, 2));
-	assert_int_equal(package_units(p.dsco_id, "1Z-REST-2", "TEE-RED-S"),
-			 1);
-	assert_int_equal(package_units(p.dsco_id, "1Z-REST-2", "MUG-LOGO"),
-			 1);
+	assert_int_equal(package_units(p.dsco_id, "1Z-REST-2", "TEE-RED-S"), 1);
+	assert_int_equal(package_units(p.dsco_id, "1Z-REST-2", "MUG-LOGO"), 1);
 	assert_string_equal(lifecycle_is(p.dsco_id, lc, sizeof(lc)),
 			    "completed");
 	/* more rounds, and the poll's second look: still two packages */
@@ -345,10 +335,9 @@ test_unmapped_method(void **state)
 	int i;
 
 	(void)state;
-	assert_int_equal(ps_store_mapping_remove(NULL, fx.st,
-						 "dsco_shipping_method",
-						 "bp>dsco", "7", "test",
-						 flow_fixture_now_ms()),
+	assert_int_equal(ps_store_mapping_remove(
+				 NULL, fx.st, "dsco_shipping_method", "bp>dsco",
+				 "7", "test", flow_fixture_now_ms()),
 			 0);
 	gon = fx_ship(&fx, p.bp_id, NULL, "1Z-UNMAPPED");
 	assert_true(gon > 0);
@@ -426,8 +415,8 @@ test_invoice_once(void **state)
 	assert_non_null(inv);
 	lines = json_object_get(inv, "lineItems");
 	assert_int_equal(json_array_size(lines), 2);
-	assert_true(json_number_value(json_object_get(
-			    json_array_get(lines, 0), "unitPrice")) == 7.5);
+	assert_true(json_number_value(json_object_get(json_array_get(lines, 0),
+						      "unitPrice")) == 7.5);
 	assert_int_equal(json_integer_value(json_object_get(
 				 json_array_get(lines, 1), "quantity")),
 			 3);
@@ -443,8 +432,7 @@ test_invoice_once(void **state)
 static int64_t
 ds_level(const char *sku, const char *code)
 {
-	json_t *r = fx_ctl(&fx, "GET", "/dsco/inventory", NULL), *all, *it,
-	       *w;
+	json_t *r = fx_ctl(&fx, "GET", "/dsco/inventory", NULL), *all, *it, *w;
 	size_t i, j;
 	int64_t q = -1;
 
@@ -456,12 +444,10 @@ ds_level(const char *sku, const char *code)
 	else
 		it = NULL;
 	json_array_foreach (json_is_array(all) ? all : NULL, i, w)
-		if (strcmp(jstr(json_object_get(w, "sku")),
-			   sku) == 0)
+		if (strcmp(jstr(json_object_get(w, "sku")), sku) == 0)
 			it = w;
 	json_array_foreach (json_object_get(it, "warehouses"), j, w)
-		if (strcmp(jstr(json_object_get(w, "code")),
-			   code) == 0)
+		if (strcmp(jstr(json_object_get(w, "code")), code) == 0)
 			q = json_integer_value(json_object_get(w, "quantity"));
 	json_decref(r);
 	return q;
@@ -525,8 +511,8 @@ test_inventory_burst(void **state)
 		json_t *logs = json_object_get(json_object_get(r, "logs"),
 					       "inventory");
 		json_t *last = json_array_get(logs, json_array_size(logs) - 1);
-		const char *rid = json_string_value(
-			json_object_get(last, "requestId"));
+		const char *rid =
+			json_string_value(json_object_get(last, "requestId"));
 		size_t i, n = 0, cap = 0, bag = 0;
 		json_t *v;
 
@@ -534,8 +520,7 @@ test_inventory_burst(void **state)
 		json_array_foreach (logs, i, v) {
 			const char *sku;
 
-			if (strcmp(jstr(json_object_get(
-					   v, "requestId")),
+			if (strcmp(jstr(json_object_get(v, "requestId")),
 				   rid) != 0)
 				continue;
 			n++;
@@ -551,7 +536,6 @@ test_inventory_burst(void **state)
 	json_decref(r);
 	fx_set(&fx, "dsco.inventory_enabled", "false");
 }
-
 
 /*
  * A crash after the POST: DSCO already has the note's package (sent by an
@@ -613,8 +597,8 @@ test_adopt_after_crash(void **state)
 
 	fx_ship(&fx, p.bp_id, "[{\"sku\":\"TEE-RED-S\",\"quantity\":2}]",
 		"1Z-CRASHED");
-	snprintf(key, sizeof(key), "dsco:order:%" PRId64 ":invoice:%s",
-		 p.bp_id, invoice_id);
+	snprintf(key, sizeof(key), "dsco:order:%" PRId64 ":invoice:%s", p.bp_id,
+		 invoice_id);
 	for (i = 0; i < 60 && st != PS_ENTRY_SYNCED; i++) {
 		fx_round(&fx);
 		entry_of(key, &st, reason, sizeof(reason));

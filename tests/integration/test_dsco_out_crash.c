@@ -69,8 +69,8 @@ order_obj(json_t *r)
 static void
 po_make(po *p, int k)
 {
-	static const char *const skus[] = {"TEE-RED-S", "TEE-RED-M",
-					   "TEE-RED-L", "TEE-BLU-M",
+	static const char *const skus[] = {"TEE-RED-S",  "TEE-RED-M",
+					   "TEE-RED-L",  "TEE-BLU-M",
 					   "HOOD-GRY-M", "MUG-LOGO"};
 	const char *s1 = skus[k % 6], *s2 = skus[(k + 1) % 6];
 	char body[512], b[32], *rid = NULL;
@@ -189,9 +189,12 @@ unsynced(int verbose)
 	for (i = 0; i < n; i++)
 		if (v[i].status != PS_ENTRY_SYNCED) {
 			if (verbose)
-				fprintf(stderr, "left: %s %s %s\n", v[i].dedupe_key,
-				v[i].reason ? v[i].reason : "",
-				v[i].status == PS_ENTRY_FAILED ? "failed" : "");
+				fprintf(stderr, "left: %s %s %s\n",
+					v[i].dedupe_key,
+					v[i].reason ? v[i].reason : "",
+					v[i].status == PS_ENTRY_FAILED
+						? "failed"
+						: "");
 			left++;
 		}
 	ps_log_entries_free(v, n);
@@ -224,8 +227,8 @@ setup(void **state)
 		const char *v = settings[i][1];
 
 		if (v == NULL)
-			v = sandbox_proc_url(&fx.sb, i == 0 ? "brightpearl"
-							    : "dsco");
+			v = sandbox_proc_url(&fx.sb,
+					     i == 0 ? "brightpearl" : "dsco");
 		if (flow_fixture_set(&fx, settings[i][0], v) < 0)
 			return -1;
 	}
@@ -233,14 +236,12 @@ setup(void **state)
 			     "UPCG") < 0 ||
 	    flow_fixture_map(&fx, "dsco_warehouse", "bp>dsco", "2", "WH01") <
 		    0 ||
-	    flow_fixture_map(&fx, "dsco_warehouse", "bp>dsco", "3", "WH02") <
-		    0)
+	    flow_fixture_map(&fx, "dsco_warehouse", "bp>dsco", "3", "WH02") < 0)
 		return -1;
 	test_db_file(conf, sizeof(conf), &fx.db, "p.conf");
 	if ((fp = fopen(conf, "w")) == NULL)
 		return -1;
-	fprintf(fp, "database = \"%s\";\nlog_level = \"warn\";\n",
-		fx.db.path);
+	fprintf(fp, "database = \"%s\";\nlog_level = \"warn\";\n", fx.db.path);
 	fclose(fp);
 	return 0;
 }
@@ -254,14 +255,13 @@ packages_of(const po *p, const char *tracking_a, const char *tracking_b,
 	json_t *r, *pk, *it;
 	size_t i, j, n;
 
-	snprintf(path, sizeof(path), "/dsco/order?dscoOrderId=%s",
-		 p->dsco_id);
+	snprintf(path, sizeof(path), "/dsco/order?dscoOrderId=%s", p->dsco_id);
 	r = fx_ctl(&fx, "GET", path, NULL);
 	n = json_array_size(json_object_get(order_obj(r), "packages"));
 	*a_units = *b_units = 0;
 	json_array_foreach (json_object_get(order_obj(r), "packages"), i, pk) {
 		const char *t = jstr(json_object_get(pk, "trackingNumber"));
-		int64_t *u = strcmp(t, tracking_a) == 0	  ? a_units
+		int64_t *u = strcmp(t, tracking_a) == 0   ? a_units
 			     : strcmp(t, tracking_b) == 0 ? b_units
 							  : NULL;
 
@@ -309,7 +309,8 @@ test_kills_and_faults(void **state)
 		kill(pid, SIGKILL);
 		wait_for(pid);
 	}
-	fprintf(stderr, "after the kills: %zu entries left to do\n", unsynced(0));
+	fprintf(stderr, "after the kills: %zu entries left to do\n",
+		unsynced(0));
 	fx_ctl_ok(&fx, "POST", "/faults", "{\"platform\":\"*\",\"rate\":0}");
 	for (tries = 0; tries < 8; tries++) {
 		wait_for(spawn("once"));
@@ -332,8 +333,8 @@ test_kills_and_faults(void **state)
 		assert_int_equal(a, 2);
 		assert_int_equal(b, 4);
 		if (pos[k].invoice[0] != '\0') {
-			json_t *all = fx_ctl(&fx, "GET", "/dsco/invoices",
-					     NULL);
+			json_t *all =
+				fx_ctl(&fx, "GET", "/dsco/invoices", NULL);
 
 			inv = json_object_get(all, pos[k].invoice);
 			assert_non_null(inv);
@@ -355,10 +356,10 @@ test_kills_and_faults(void **state)
 		size_t i;
 		int64_t q = -1;
 
-		json_array_foreach (json_object_get(json_object_get(all,
-								    "CAP-BLK"),
-						    "warehouses"),
-				    i, w)
+		json_array_foreach (
+			json_object_get(json_object_get(all, "CAP-BLK"),
+					"warehouses"),
+			i, w)
 			if (strcmp(jstr(json_object_get(w, "code")), "WH01") ==
 			    0)
 				q = json_integer_value(

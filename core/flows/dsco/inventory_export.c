@@ -90,12 +90,10 @@ inv_poll(ps_flow_env *env)
 	char key[96], now[32];
 	int error, reconcile;
 
-	sync_every = setting_minutes(env->store,
-				     PS_SET_DSCO_INVENTORY_INTERVAL_MINUTES, 5,
-				     60000);
-	rec_every = setting_minutes(env->store,
-				    PS_SET_DSCO_INVENTORY_RECONCILE_HOURS, 24,
-				    3600000);
+	sync_every = setting_minutes(
+		env->store, PS_SET_DSCO_INVENTORY_INTERVAL_MINUTES, 5, 60000);
+	rec_every = setting_minutes(
+		env->store, PS_SET_DSCO_INVENTORY_RECONCILE_HOURS, 24, 3600000);
 	last_sync = cursor_ms(env->store, CURSOR_SYNC);
 	last_rec = cursor_ms(env->store, CURSOR_RECONCILE);
 	reconcile = last_rec == 0 || env->now - last_rec >= rec_every;
@@ -114,9 +112,9 @@ inv_poll(ps_flow_env *env)
 				      PS_PLATFORM_DSCO, NULL)) < 0 ||
 	    (error = ps_store_cursor_set(env->store, CURSOR_SYNC, now,
 					 env->now)) < 0 ||
-	    (reconcile && (error = ps_store_cursor_set(env->store,
-						       CURSOR_RECONCILE, now,
-						       env->now)) < 0)) {
+	    (reconcile &&
+	     (error = ps_store_cursor_set(env->store, CURSOR_RECONCILE, now,
+					  env->now)) < 0)) {
 		ps_store_rollback(env->store);
 		return error;
 	}
@@ -396,10 +394,10 @@ levels_load(item *v, size_t n, ps_flow_env *env, const whmap *w)
 
 		v[i].levels[0] = '\0';
 		for (j = 0; j < w->ncodes && len < sizeof(v[i].levels); j++)
-			len += (size_t)snprintf(
-				v[i].levels + len, sizeof(v[i].levels) - len,
-				"%s%s=%" PRId64, j ? "," : "", w->codes[j],
-				v[i].qty[j]);
+			len += (size_t)snprintf(v[i].levels + len,
+						sizeof(v[i].levels) - len,
+						"%s%s=%" PRId64, j ? "," : "",
+						w->codes[j], v[i].qty[j]);
 	}
 	error = 0;
 done:
@@ -453,8 +451,8 @@ stock_item(ps_dsco_stock_item *out, ps_dsco_stock_warehouse *whs,
 		sum += it->qty[j];
 	}
 	out->sku = it->sku;
-	out->status = sum > 0 ? PS_DSCO_STOCK_IN_STOCK
-			      : PS_DSCO_STOCK_OUT_OF_STOCK;
+	out->status =
+		sum > 0 ? PS_DSCO_STOCK_IN_STOCK : PS_DSCO_STOCK_OUT_OF_STOCK;
 	out->warehouses = whs;
 	out->nwarehouses = w->ncodes;
 }
@@ -479,8 +477,9 @@ record_refused(ps_flow_env *env, const item *it, const char *why)
 	snprintf(key, sizeof(key), "dsco:inventory:sku:%s:%s", it->sku,
 		 it->levels);
 	snprintf(pid, sizeof(pid), "%" PRId64, it->pid);
-	snprintf(reason, sizeof(reason), "SKU %s: DSCO refused the level %s: %s",
-		 it->sku, it->levels, why);
+	snprintf(reason, sizeof(reason),
+		 "SKU %s: DSCO refused the level %s: %s", it->sku, it->levels,
+		 why);
 	ps_log_entry_init(&e);
 	e.flow = (char *)(uintptr_t)FLOW;
 	e.dedupe_key = key;
@@ -552,8 +551,8 @@ push_batch(ps_flow_env *env, item *v, const size_t *idx, size_t n,
 	}
 	for (i = 0; i < n; i++)
 		stock_item(&items[i], whs + i * w->ncodes, &v[idx[i]], w);
-	if ((error = ps_dsco_inventory_batch(&rid, PS_DSOUT_DSCO(env), items,
-					     n, 1)) < 0)
+	if ((error = ps_dsco_inventory_batch(&rid, PS_DSOUT_DSCO(env), items, n,
+					     1)) < 0)
 		goto done;
 	ps->batches++;
 	error = ps_dsco_request_follow(NULL, PS_DSOUT_DSCO(env),
@@ -581,7 +580,8 @@ push_batch(ps_flow_env *env, item *v, const size_t *idx, size_t n,
 				why = log.items[j].results;
 		if (why != NULL) {
 			ps->refused++;
-			error = record_refused(env, it, why[0] ? why : "failed");
+			error = record_refused(env, it,
+					       why[0] ? why : "failed");
 		} else {
 			name_sku(ps, it);
 			ps->sent++;
@@ -633,20 +633,19 @@ perform_levels(ps_flow_env *env, int all, ps_flow_result *res)
 				   &w, &ps);
 	if (error < 0) {
 		if (ps.sent > 0)
-			error = ps_util__error_wrap(error,
-						    "%zu levels sent (%s) before",
-						    ps.sent, ps.named);
+			error = ps_util__error_wrap(
+				error, "%zu levels sent (%s) before", ps.sent,
+				ps.named);
 		goto done;
 	}
-	error = ps_pair__result(res, NULL,
-				"%s: %zu items read, %zu %s, %zu sent in %zu "
-				"batch%s%s%s%s, %zu refused",
-				all ? "reconcile" : "changed levels", n,
-				total_changed, all ? "sent again" : "changed",
-				ps.sent, ps.batches,
-				ps.batches == 1 ? "" : "es",
-				ps.named[0] ? " (" : "", ps.named,
-				ps.named[0] ? ")" : "", ps.refused);
+	error = ps_pair__result(
+		res, NULL,
+		"%s: %zu items read, %zu %s, %zu sent in %zu "
+		"batch%s%s%s%s, %zu refused",
+		all ? "reconcile" : "changed levels", n, total_changed,
+		all ? "sent again" : "changed", ps.sent, ps.batches,
+		ps.batches == 1 ? "" : "es", ps.named[0] ? " (" : "", ps.named,
+		ps.named[0] ? ")" : "", ps.refused);
 done:
 	free(idx);
 	items_free(v, n);
@@ -711,10 +710,9 @@ inv_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 		return perform_levels(env, 1, res);
 	if (ps_log_entry_is(entry, PS_DSOUT_KIND_SKU_STOCK))
 		return perform_sku(env, entry, res);
-	return ps_error_set(PS_EDATA,
-			    "inventory entry %lld of kind '%s' not understood",
-			    (long long)entry->id,
-			    entry->kind ? entry->kind : "");
+	return ps_error_set(
+		PS_EDATA, "inventory entry %lld of kind '%s' not understood",
+		(long long)entry->id, entry->kind ? entry->kind : "");
 }
 
 static const ps_flow_owns inv_owns[] = {

@@ -70,8 +70,8 @@ inv_poll(ps_flow_env *env)
 		dsco_id = NULL;
 		ids[nids++] = refs[i].id;
 	}
-	if (nids > 0 && (error = ps_bp_order_get(&orders, PS_DSOUT_BP(env),
-						 ids, nids)) < 0)
+	if (nids > 0 &&
+	    (error = ps_bp_order_get(&orders, PS_DSOUT_BP(env), ids, nids)) < 0)
 		goto done;
 	if ((error = ps_store_begin(env->store)) < 0)
 		goto done;
@@ -86,10 +86,9 @@ inv_poll(ps_flow_env *env)
 		snprintf(id, sizeof(id), "%" PRId64, o->id);
 		snprintf(key, sizeof(key), "dsco:order:%s:invoice:%s", id,
 			 o->invoice_ref);
-		error = ps_pair__log_add(env, FLOW, key,
-					 PS_DSOUT_KIND_ORDER_INVOICE, id, NULL,
-					 PS_PLATFORM_BRIGHTPEARL, id,
-					 PS_PLATFORM_DSCO, dsco_id);
+		error = ps_pair__log_add(
+			env, FLOW, key, PS_DSOUT_KIND_ORDER_INVOICE, id, NULL,
+			PS_PLATFORM_BRIGHTPEARL, id, PS_PLATFORM_DSCO, dsco_id);
 		free(dsco_id);
 		dsco_id = NULL;
 	}
@@ -164,12 +163,12 @@ send_invoice(int *out_adopted, ps_flow_env *env, const ps_bp_order *o,
 			continue;
 		}
 		if (l == NULL) {
-			error = ps_error_set(PS_EDATA,
-					     "Brightpearl row %" PRId64
-					     " (SKU %s) matches no line of "
-					     "DSCO order %s",
-					     row->id, row->sku ? row->sku : "none",
-					     dsco_id);
+			error = ps_error_set(
+				PS_EDATA,
+				"Brightpearl row %" PRId64
+				" (SKU %s) matches no line of "
+				"DSCO order %s",
+				row->id, row->sku ? row->sku : "none", dsco_id);
 			goto done;
 		}
 		if (row->quantity <= 0)
@@ -255,7 +254,8 @@ inv_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 		goto done;
 	}
 	if ((error = send_invoice(&adopted, env, o, dsco_id)) < 0) {
-		error = ps_util__error_wrap(error, "invoice %s", o->invoice_ref);
+		error = ps_util__error_wrap(error, "invoice %s",
+					    o->invoice_ref);
 		goto done;
 	}
 	error = ps_pair__result(res, o->invoice_ref,

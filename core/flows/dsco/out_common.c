@@ -93,7 +93,8 @@ ps_dsout__row_of(const ps_bp_order *o, int64_t row_id, int64_t product_id)
 static int64_t
 line_left(const ps_dsco_order_line *l)
 {
-	int64_t left = l->quantity - l->shipped_quantity - l->cancelled_quantity;
+	int64_t left =
+		l->quantity - l->shipped_quantity - l->cancelled_quantity;
 
 	if (l->remaining_quantity >= 0 && l->remaining_quantity < left)
 		left = l->remaining_quantity;

@@ -131,10 +131,9 @@ add_linked(ps_flow_env *env, const char *key, const char *kind,
 	}
 	snprintf(id, sizeof(id), "%" PRId64, source_id);
 	snprintf(order, sizeof(order), "%" PRId64, bp_order);
-	error = ps_pair__log_add(env, FLOW, key, kind, id,
-				 source_id != bp_order ? order : NULL,
-				 PS_PLATFORM_BRIGHTPEARL, id, PS_PLATFORM_DSCO,
-				 dsco_id);
+	error = ps_pair__log_add(
+		env, FLOW, key, kind, id, source_id != bp_order ? order : NULL,
+		PS_PLATFORM_BRIGHTPEARL, id, PS_PLATFORM_DSCO, dsco_id);
 	free(dsco_id);
 	return error;
 }
@@ -287,8 +286,8 @@ load_dsco(ship_ctx *c)
 	ps_dsco_order_dispose(&c->dsco);
 	c->have_dsco = 0;
 	if ((error = ps_dsco_order_get(&c->dsco, PS_DSOUT_DSCO(c->env),
-				       PS_DSCO_KEY_DSCO_ORDER_ID,
-				       c->dsco_id)) < 0)
+				       PS_DSCO_KEY_DSCO_ORDER_ID, c->dsco_id)) <
+	    0)
 		return error;
 	c->have_dsco = 1;
 	return 0;
@@ -311,8 +310,8 @@ find_package(const ps_dsco_order *o, const char *tracking)
  * has with its tracking number: *out_adopted 1).
  */
 static int
-ship_note(int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
-	  char *tracking, size_t tcap)
+ship_note(int *out_adopted, ship_ctx *c, const ps_bp_gon *gon, char *tracking,
+	  size_t tcap)
 {
 	ps_dsco_ship_line *lines = NULL;
 	ps_dsco_ship_package pkg;
@@ -376,9 +375,8 @@ ship_note(int *out_adopted, ship_ctx *c, const ps_bp_gon *gon,
 		if ((error = ps_dsout__take(c->env->store, &c->dsco, row,
 					    gon->lines[i].quantity, taken,
 					    qty)) < 0) {
-			error = ps_util__error_wrap(error,
-						    "goods-out note %" PRId64,
-						    gon->id);
+			error = ps_util__error_wrap(
+				error, "goods-out note %" PRId64, gon->id);
 			goto done;
 		}
 	}
@@ -459,8 +457,8 @@ load_order(ps_bp_order_list *orders, ps_flow_env *env, int64_t id)
 static int
 linked_order(ship_ctx *c, int64_t bp_order, ps_flow_result *res)
 {
-	int error = ps_dsout__dsco_order_of(&c->dsco_id, c->env->store,
-					    bp_order);
+	int error =
+		ps_dsout__dsco_order_of(&c->dsco_id, c->env->store, bp_order);
 
 	c->bp_order_id = bp_order;
 	if (error == PS_ENOTFOUND) {
