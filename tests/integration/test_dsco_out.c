@@ -33,6 +33,10 @@
 #include "pearlsync/store.h"
 
 #define DEADLINE_MS 20000
+/* 100 characters: DSCO takes at most 90 */
+#define LONG_SKU                                                               \
+	"LONG-SKU-0123456789012345678901234567890123456789012345678901234567"  \
+	"890123456789012345678901234567890"
 
 static flow_fixture fx;
 
@@ -481,8 +485,26 @@ test_inventory_burst(void **state)
 		  "{\"sku\":\"CAP-BLK\",\"warehouseId\":2,\"inStock\":40}");
 	fx_ctl_ok(&fx, "POST", "/brightpearl/stock",
 		  "{\"sku\":\"BAG-TOTE\",\"warehouseId\":3,\"inStock\":12}");
+	/* a product whose SKU DSCO refuses (over 90 characters) */
+	fx_ctl_ok(&fx, "POST", "/brightpearl/seed",
+		  "{\"products\":[{\"sku\":\"" LONG_SKU "\",\"name\":\"Long\","
+		  "\"price\":1,\"stock\":{\"2\":5}}]}");
 	assert_true(fx_rounds_until(&fx, levels_check, 40 * 1000 + 12,
 				    DEADLINE_MS));
+	/* the refused item is a failed entry naming it; the rest went */
+	{
+		ps_log_query q = PS_LOG_QUERY_INIT;
+		ps_log_entry *v = NULL;
+		size_t n = 0;
+
+		q.flow = "inventory_export_dsco";
+		q.kind = "product.stock";
+		assert_int_equal(ps_store_log_list(&v, &n, fx.st, &q), 0);
+		assert_int_equal(n, 1);
+		assert_int_equal(v[0].status, PS_ENTRY_FAILED);
+		assert_non_null(strstr(v[0].reason, LONG_SKU));
+		ps_log_entries_free(v, n);
+	}
 	/* the burst: five stock changes of two SKUs */
 	fx_ctl_ok(&fx, "POST", "/brightpearl/stock",
 		  "{\"sku\":\"CAP-BLK\",\"warehouseId\":2,\"inStock\":39}");
