@@ -430,6 +430,21 @@ test_invoice_once(void **state)
 	assert_true(json_number_value(json_object_get(inv, "totalAmount")) >=
 		    32.0);
 	json_decref(inv);
+	{
+		/* the log entry shows the DSCO order and the total */
+		ps_log_entry e;
+		char key[96];
+
+		snprintf(key, sizeof(key), "dsco:order:%" PRId64 ":invoice:%s",
+			 p.bp_id, invoice_id);
+		ps_log_entry_init(&e);
+		assert_int_equal(ps_store_log_get_by_key(&e, fx.st, key), 0);
+		assert_int_equal(e.status, PS_ENTRY_SYNCED);
+		assert_string_equal(e.order_number, p.dsco_id);
+		assert_true(e.has_total);
+		assert_true(e.total >= ps_money_from_cents(3200));
+		ps_log_entry_dispose(&e);
+	}
 }
 
 /* DSCO's level of sku in warehouse code; -1 when it has none. */

@@ -90,6 +90,8 @@ inv_poll(ps_flow_env *env)
 	char key[96], now[32];
 	int error, reconcile;
 
+	if (PS_DSOUT_BP(env) == NULL || PS_DSOUT_DSCO(env) == NULL)
+		return 0; /* nothing piles up while a connection is missing */
 	sync_every = setting_minutes(
 		env->store, PS_SET_DSCO_INVENTORY_INTERVAL_MINUTES, 5, 60000);
 	rec_every = setting_minutes(

@@ -29,6 +29,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +258,18 @@ inv_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 		error = ps_util__error_wrap(error, "invoice %s",
 					    o->invoice_ref);
 		goto done;
+	}
+	{
+		ps_log_entry f;
+
+		ps_log_entry_init(&f);
+		f.order_number = dsco_id;
+		f.total = o->total;
+		f.has_total = 1;
+		f.currency = (char *)(uintptr_t)o->currency;
+		if ((error = ps_store_log_set_fields(env->store, entry->id, &f,
+						     env->now)) < 0)
+			goto done;
 	}
 	error = ps_pair__result(res, o->invoice_ref,
 				"Brightpearl order %" PRId64 " invoice %s -> "
