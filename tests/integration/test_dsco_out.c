@@ -153,11 +153,25 @@ invoices_with(const char *id, json_t **out)
 
 /* ---- making POs as the order import would ----------------------------- */
 
-static po
-po_make(const char *number, const char *sku1, int q1, const char *sku2, int q2)
+static void
+acknowledge(const char *dsco_id)
 {
-	char body[512], b[32], *rid = NULL;
 	ps_dsco_ack ack;
+	char *rid = NULL;
+
+	memset(&ack, 0, sizeof(ack));
+	ack.order.dsco_order_id = dsco_id;
+	assert_int_equal(ps_dsco_orders_acknowledge(&rid, fx.ds, &ack, 1), 0);
+	free(rid);
+	fx_ctl_ok(&fx, "POST", "/dsco/process", "{}");
+}
+
+/* A PO as the order import leaves it: acknowledged when ack is set. */
+static po
+po_make_ack(const char *number, const char *sku1, int q1, const char *sku2,
+	    int q2, int ack_it)
+{
+	char body[512], b[32];
 	ps_bp_order_row rows[3];
 	ps_bp_order o;
 	json_t *r;
@@ -175,11 +189,8 @@ po_make(const char *number, const char *sku1, int q1, const char *sku2, int q2)
 		 jstr(json_object_get(order_obj(r), "dscoOrderId")));
 	json_decref(r);
 	assert_true(p.dsco_id[0] != '\0');
-	memset(&ack, 0, sizeof(ack));
-	ack.order.dsco_order_id = p.dsco_id;
-	assert_int_equal(ps_dsco_orders_acknowledge(&rid, fx.ds, &ack, 1), 0);
-	free(rid);
-	fx_ctl_ok(&fx, "POST", "/dsco/process", "{}");
+	if (ack_it)
+		acknowledge(p.dsco_id);
 
 	memset(rows, 0, sizeof(rows));
 	memset(&o, 0, sizeof(o));
@@ -209,6 +220,12 @@ po_make(const char *number, const char *sku1, int q1, const char *sku2, int q2)
 					   b, flow_fixture_now_ms()),
 			 0);
 	return p;
+}
+
+static po
+po_make(const char *number, const char *sku1, int q1, const char *sku2, int q2)
+{
+	return po_make_ack(number, sku1, q1, sku2, q2, 1);
 }
 
 /* ---- checks for fx_rounds_until (arg: index into `want`) --------------- */
@@ -651,6 +668,29 @@ test_adopt_after_crash(void **state)
 		  "{\"strict\":{\"duplicateTracking\":true}}");
 }
 
+/* A note shipped before the PO is acknowledged waits and then ships. */
+static void
+test_waits_for_acknowledgement(void **state)
+{
+	po p = po_make_ack("RTL-OUT-7", "TEE-RED-M", 1, "TEE-RED-L", 1, 0);
+	char key[64], reason[256];
+	ps_entry_status st = PS_ENTRY_SYNCED;
+	int64_t gon;
+
+	(void)state;
+	gon = fx_ship(&fx, p.bp_id, NULL, "1Z-EARLY");
+	snprintf(key, sizeof(key), "dsco:gon:%" PRId64 ":shipment", gon);
+	fx_round(&fx);
+	fx_round(&fx);
+	assert_true(entry_of(key, &st, reason, sizeof(reason)) > 0);
+	assert_true(st != PS_ENTRY_SYNCED);
+	assert_non_null(strstr(reason, "not acknowledged"));
+	assert_int_equal(package_count(p.dsco_id), 0);
+	acknowledge(p.dsco_id);
+	assert_true(rounds_until_packages(&p, 1));
+	assert_int_equal(package_units(p.dsco_id, "1Z-EARLY", NULL), 2);
+}
+
 int
 main(void)
 {
@@ -661,6 +701,7 @@ main(void)
 		cmocka_unit_test(test_status_trigger),
 		cmocka_unit_test(test_invoice_once),
 		cmocka_unit_test(test_adopt_after_crash),
+		cmocka_unit_test(test_waits_for_acknowledgement),
 		cmocka_unit_test(test_inventory_burst),
 	};
 

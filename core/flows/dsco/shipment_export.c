@@ -333,6 +333,13 @@ ship_note(int *out_adopted, ship_ctx *c, const ps_bp_gon *gon, char *tracking,
 		*out_adopted = 1;
 		return 0;
 	}
+	if (c->dsco.lifecycle == PS_DSCO_LIFECYCLE_RECEIVED ||
+	    c->dsco.lifecycle == PS_DSCO_LIFECYCLE_CREATED)
+		/* the order import's acknowledgement is still on its way:
+		 * DSCO takes no shipment before it; try again later */
+		return ps_error_set(PS_EBUSY,
+				    "DSCO order %s is not acknowledged yet",
+				    c->dsco_id);
 	method_id = gon->shipping_method_id ? gon->shipping_method_id
 					    : c->bp_order->shipping_method_id;
 	m = method_ref(c, method_id);
