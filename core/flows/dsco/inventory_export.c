@@ -24,8 +24,10 @@
  *                        reconcile sends them all (absolute levels: safe);
  *   product.stock        dsco:inventory:sku:<sku>:<levels>, a FAILED entry
  *                        recorded for an item DSCO refused in a batch
- *                        (the reason names the SKU and DSCO's words); its
- *                        retry sends that item alone, synchronously.
+ *                        (the reason names the SKU and DSCO's words), or
+ *                        one whose SKU is longer than the 90 characters
+ *                        DSCO takes (never sent); its retry sends that
+ *                        item alone, synchronously.
  * What was sent is remembered per SKU (cache "dsco.inv.<sku>": the
  * warehouse codes and quantities as sent) once DSCO's change log says the
  * batch is done; a batch whose outcome is not known yet (still processing,
@@ -51,6 +53,8 @@
 #define BATCH_ITEMS 500
 /* DSCO warehouse codes one item may be sent to. */
 #define CODES_MAX 32
+/* The longest SKU DSCO takes. */
+#define SKU_MAX 90
 /* SKUs named in an entry's detail. */
 #define SKUS_NAMED 10
 
@@ -624,10 +628,29 @@ perform_levels(ps_flow_env *env, int all, ps_flow_result *res)
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
 	}
-	for (i = 0; i < n; i++)
-		if (v[i].changed)
+	for (i = 0; i < n && error == 0; i++) {
+		if (!v[i].changed)
+			continue;
+		if (strlen(v[i].sku) <= SKU_MAX) {
 			idx[nidx++] = i;
-	total_changed = nidx;
+			continue;
+		}
+		/* DSCO takes no longer SKU: never sent, a failed entry */
+		ps.refused++;
+		if ((error = ps_store_begin(env->store)) < 0)
+			break;
+		if ((error = record_refused(env, &v[i],
+					    "longer than the 90 characters "
+					    "DSCO takes")) < 0 ||
+		    (error = remember(env, &v[i])) < 0) {
+			ps_store_rollback(env->store);
+			break;
+		}
+		error = ps_store_commit(env->store);
+	}
+	if (error < 0)
+		goto done;
+	total_changed = nidx + ps.refused;
 	for (i = 0; i < nidx && error == 0; i += BATCH_ITEMS)
 		error = push_batch(env, v, idx + i,
 				   nidx - i < BATCH_ITEMS ? nidx - i
