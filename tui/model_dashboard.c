@@ -295,6 +295,28 @@ load_paused(ps_dashboard *d, ps_store *st)
 	return 0;
 }
 
+/* Non-zero unless platform id's switch (dsco.enabled, ...) is off. */
+static int
+platform_on(ps_store *st, ps_platform id)
+{
+	const ps_platform_ops *ops = ps_platform_ops_of(id);
+	int on = 1;
+
+	if (ops == NULL || ops->enabled_setting == NULL)
+		return 1;
+	if (ps_settings_get_bool(&on, st, ops->enabled_setting) < 0) {
+		ps_error_clear();
+		return 1;
+	}
+	return on;
+}
+
+int
+ps_dashboard_flow_listed(ps_store *st, const ps_flow_ops *f)
+{
+	return platform_on(st, f->source) && platform_on(st, f->target);
+}
+
 int
 ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now)
 {
@@ -306,9 +328,12 @@ ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now)
 	d->now = now;
 	if ((error = load_worker(d, st)) < 0)
 		return error;
-	/* every registered flow has a row, even before its first entry */
+	/* every registered flow between platforms that are switched on has
+	 * a row, even before its first entry (the others once they have
+	 * entries) */
 	for (f = ps_flows_all(); *f != NULL; f++)
-		flow_slot(d, (*f)->name);
+		if (ps_dashboard_flow_listed(st, *f))
+			flow_slot(d, (*f)->name);
 	c.d = d;
 	c.today = 0;
 	if ((error = ps_store_log_counts(st, 0, on_count, &c)) < 0)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pearlsync/flow.h"
 #include "pearlsync/store.h"
 
 #define PS_DASH_FLOWS_MAX 16
@@ -142,5 +143,13 @@ int ps_dashboard_request_poll(ps_dash_request *r, ps_store *st);
  */
 char *ps_dashboard_request_text(char *buf, size_t cap, const ps_dash_request *r,
 				const ps_dashboard *d);
+
+/*
+ * ps_dashboard_flow_listed - non-zero when flow f is listed before it has
+ * entries (dashboard rows, the log's flow picker): both its platforms are
+ * switched on (a platform's enabled setting, such as dsco.enabled, is
+ * unset or true).  A flow with entries is listed anyway.
+ */
+int ps_dashboard_flow_listed(ps_store *st, const ps_flow_ops *f);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model_dashboard.h"
 #include "model_log.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/money.h"
@@ -221,7 +222,8 @@ pick_flow(struct logscr *s, ps_tui *tui)
 	free_flows(s);
 	error = add_flow(s, "(any flow)");
 	for (f = ps_flows_all(); error == 0 && *f != NULL; f++)
-		error = add_flow(s, (*f)->name);
+		if (ps_dashboard_flow_listed(ps_tui_store(tui), *f))
+			error = add_flow(s, (*f)->name);
 	for (i = 0; error == 0 && i < s->b.n; i++)
 		error = add_flow(s, s->b.rows[i].flow);
 	if (error < 0)

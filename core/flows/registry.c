@@ -8,6 +8,7 @@
  */
 #include "flows/bigcommerce/setup_int.h"
 #include "flows/bigcommerce/pair_int.h"
+#include "flows/dsco/out_int.h"
 #include "flows/dsco/setup_int.h"
 #include "internal.h"
 #include "pearlsync/flow.h"
@@ -19,9 +20,15 @@
 extern const ps_flow_ops ps_flow_order_import_bc;
 
 static const ps_flow_ops *const flows[] = {
-	&ps_flow_order_import_bc,    &ps_flow_status_export_bc,
-	&ps_flow_shipment_export_bc, &ps_flow_inventory_export_bc,
-	&ps_flow_notes_bc,           NULL,
+	&ps_flow_order_import_bc,
+	&ps_flow_status_export_bc,
+	&ps_flow_shipment_export_bc,
+	&ps_flow_inventory_export_bc,
+	&ps_flow_notes_bc,
+	&ps_flow_shipment_export_dsco,
+	&ps_flow_inventory_export_dsco,
+	&ps_flow_invoice_export_dsco,
+	NULL,
 };
 
 static const ps_flow_group *const groups[] = {

@@ -241,6 +241,9 @@ typedef struct ps_bp_order {
 	ps_money total_net;
 	ps_money total_tax;
 	ps_money total;
+	/* the first of invoices[] once invoiced, else NULL */
+	const char *invoice_ref;  /* invoiceReference */
+	const char *invoice_date; /* taxDate, ISO-8601 */
 } ps_bp_order;
 
 typedef struct ps_bp_order_list {

@@ -3,7 +3,8 @@
  * requests.js - check the requests pearlsync sent, as the sandbox recorded
  * them (PEARLSYNC_SANDBOX_RECORD, one JSON object per line).
  *
- *   node requests.js --record FILE --specs DIR --rules FILE [--verbose]
+ *   node requests.js --record FILE --specs DIR --rules FILE
+ *                    [--dsco-spec FILE.yaml] [--verbose]
  *
  * BigCommerce: each request is matched to an operation of the official
  * OpenAPI files (server version, path template and method); one that
@@ -11,6 +12,11 @@
  * operation (and required ones present, integer/boolean/enum values of the
  * declared type), and a JSON body must validate against the operation's
  * request-body schema.
+ *
+ * DSCO (with --dsco-spec, Rithum's OpenAPI 3.1 file): as BigCommerce, each
+ * request (its path after the platform prefix, under /api/v3) is matched
+ * to an operation, its query parameters must be declared and a JSON or
+ * form body must validate against the request-body schema.
  *
  * Brightpearl: there is no machine-readable spec, so brightpearl-requests.json
  * holds one rule per request shape, each citing its source.  A request is
@@ -48,7 +54,7 @@ function parseArgs(argv) {
 	for (let i = 2; i < argv.length; i++) {
 		const a = argv[i];
 		if (a === '--verbose') o.verbose = true;
-		else if (['--record', '--specs', '--rules', '--findings'].includes(a) && i + 1 < argv.length)
+		else if (['--record', '--specs', '--rules', '--findings', '--dsco-spec'].includes(a) && i + 1 < argv.length)
 			o[a.slice(2)] = argv[++i];
 		else throw new Error(`bad argument '${a}'`);
 	}
@@ -196,6 +202,73 @@ function checkBigCommerce(rep, ajv, ops, cache, r) {
 	else rep.ok('bigcommerce', `${label} (${where})`);
 }
 
+/* ---- DSCO ---- */
+
+async function loadDsco(file) {
+	const ops = [];
+	const doc = await SwaggerParser.dereference(file);
+	for (const [tpl, item] of Object.entries(doc.paths || {})) {
+		for (const m of ['get', 'put', 'post', 'delete', 'patch']) {
+			if (!item[m]) continue;
+			const params = [].concat(item.parameters || [], item[m].parameters || []);
+			ops.push({ template: tpl, method: m.toUpperCase(), re: templateRegex(tpl),
+				   op: item[m], params,
+				   literal: tpl.split('/').filter((x) => !x.startsWith('{')).length });
+		}
+	}
+	return ops;
+}
+
+function checkDsco(rep, ajv, ops, cache, r) {
+	const label = `${r.method} ${r.path}`;
+	if (!ops) return rep.fail('dsco', label, 'no DSCO spec given (--dsco-spec)');
+	const cands = ops.filter((o) => o.method === r.method && o.re.test(r.path))
+		.sort((a, b) => b.literal - a.literal);
+	if (!cands.length) return rep.fail('dsco', label, 'matches no documented operation');
+	const o = cands[0];
+	const where = `${o.method} ${o.template}`;
+	const errs = [];
+	const h = r.headers || {};
+	const open = o.op.security && o.op.security.length === 0;
+	if (!open && !/^bearer /i.test(h.authorization || ''))
+		errs.push('no bearer Authorization header');
+	const declared = new Map(o.params.filter((p) => p.in === 'query').map((p) => [p.name, p]));
+	for (const [k, v] of Object.entries(r.query || {})) {
+		const p = declared.get(k);
+		if (!p) { errs.push(`query parameter '${k}' is not declared`); continue; }
+		for (const one of [].concat(v)) {
+			const e = checkValue(p, String(one));
+			if (e) errs.push(`query ${k}: ${e}`);
+		}
+	}
+	for (const p of declared.values())
+		if (p.required && !(p.name in (r.query || {}))) errs.push(`required query parameter '${p.name}' missing`);
+	const rb = o.op.requestBody;
+	const content = (rb && rb.content) || {};
+	const body = r.json !== undefined ? r.json : r.form;
+	if (rb && rb.required && body === undefined && r.text === undefined) errs.push('request body required');
+	if (body !== undefined || r.text !== undefined) {
+		const want = r.form !== undefined ? /x-www-form-urlencoded/ : /json/;
+		const ct = Object.keys(content).find((c) => want.test(c));
+		if (!rb) errs.push('the operation takes no body');
+		else if (!ct) errs.push(`the operation takes no ${r.form !== undefined ? 'form' : 'JSON'} body`);
+		else if (body === undefined) errs.push('body is neither JSON nor a form');
+		else if (!want.test(h['content-type'] || ''))
+			errs.push(`Content-Type '${h['content-type'] || ''}' is not ${ct}`);
+		else if (content[ct].schema) {
+			const key = `dsco ${where} ${ct}`;
+			if (!cache.has(key)) cache.set(key, ajv.compile(toJsonSchema(content[ct].schema)));
+			const fn = cache.get(key);
+			/* a form's fields are strings; redacted secrets stay strings */
+			if (!fn(body))
+				for (const e of fn.errors.slice(0, 5))
+					errs.push(`body ${e.instancePath || '/'} ${e.message}${e.params && e.params.additionalProperty ? ` (${e.params.additionalProperty})` : ''}`);
+		}
+	}
+	if (errs.length) rep.fail('dsco', label, `${where}: ${errs.join('; ')}`);
+	else rep.ok('dsco', `${label} (${where})`);
+}
+
 /* ---- Brightpearl ---- */
 
 const BP_PREFIX = /^\/public-api\/[^/]+(\/.*)$/;
@@ -313,10 +386,12 @@ async function main() {
 			throw new Error(`finding ${f.id || '?'} lacks a member`);
 	const rep = new Report(opt.verbose, findings);
 	const cache = new Map();
+	const dscoOps = opt['dsco-spec'] ? await loadDsco(opt['dsco-spec']) : null;
 	for (const l of lines) {
 		const r = JSON.parse(l);
 		if (r.platform === 'bigcommerce') checkBigCommerce(rep, ajv, ops, cache, r);
 		else if (r.platform === 'brightpearl') checkBrightpearl(rep, doc, r);
+		else if (r.platform === 'dsco') checkDsco(rep, ajv, dscoOps, cache, r);
 		else rep.fail(r.platform, `${r.method} ${r.path}`, 'no checks for this platform');
 	}
 	for (const f of findings) {

@@ -89,7 +89,11 @@ connect_to_sandbox(flow_fixture *fx, const ps_http_options *ho)
 {
 	ps_bp_options bo = PS_BP_OPTIONS_INIT;
 	ps_bc_options co = PS_BC_OPTIONS_INIT;
+	ps_dsco_options dopt = PS_DSCO_OPTIONS_INIT;
 
+	dopt.base_url = sandbox_proc_url(&fx->sb, "dsco");
+	dopt.client_id = "sandbox-client";
+	dopt.client_secret = "sandbox-secret";
 	bo.base_url = sandbox_proc_url(&fx->sb, "brightpearl");
 	bo.account = "sandbox";
 	bo.app_ref = "sandbox_pearlsync";
@@ -100,7 +104,8 @@ connect_to_sandbox(flow_fixture *fx, const ps_http_options *ho)
 	co.access_token = "sandbox-token";
 	if (ps_http_new(&fx->http, ho) < 0 ||
 	    ps_bp_new(&fx->bp, fx->http, &bo) < 0 ||
-	    ps_bc_new(&fx->bc, fx->http, &co) < 0) {
+	    ps_bc_new(&fx->bc, fx->http, &co) < 0 ||
+	    ps_dsco_new(&fx->ds, fx->http, &dopt) < 0) {
 		fprintf(stderr, "fixture: %s\n", ps_error_last());
 		return -1;
 	}
@@ -213,6 +218,8 @@ flow_fixture_reconnect(flow_fixture *fx, const ps_http_options *ho)
 	}
 	ps_bp_free(fx->bp);
 	ps_bc_free(fx->bc);
+	ps_dsco_free(fx->ds);
+	fx->ds = NULL;
 	ps_http_free(fx->http);
 	fx->bp = NULL;
 	fx->bc = NULL;
@@ -236,6 +243,7 @@ worker_new(flow_fixture *fx)
 	o.register_hooks = 1;
 	o.conn[PS_PLATFORM_BRIGHTPEARL] = fx->bp;
 	o.conn[PS_PLATFORM_BIGCOMMERCE] = fx->bc;
+	o.conn[PS_PLATFORM_DSCO] = fx->ds;
 	o.http_client = fx->http;
 	o.connect = 0;
 	o.tick_ms = 10;
@@ -295,6 +303,8 @@ flow_fixture_close(flow_fixture *fx)
 	ps_worker_free(fx->worker);
 	ps_bp_free(fx->bp);
 	ps_bc_free(fx->bc);
+	ps_dsco_free(fx->ds);
+	fx->ds = NULL;
 	ps_http_free(fx->http);
 	ps_store_close(fx->st);
 	test_db_close(&fx->db);

@@ -248,6 +248,7 @@ static int
 order_read(ps_bp_order *o, const json_t *j)
 {
 	char what[PS__BP_WHAT_MAX];
+	const json_t *inv;
 	int error;
 
 	memset(o, 0, sizeof(*o));
@@ -317,6 +318,13 @@ order_read(ps_bp_order *o, const json_t *j)
 	    (error = ps_bp__address_read(&o->billing,
 					 ps_conn__json_at(j, "parties.billing"),
 					 what)) < 0)
+		return error;
+	inv = json_array_get(json_object_get(j, "invoices"), 0);
+	if (json_is_object(inv) &&
+	    ((error = ps_conn__json_str_opt(&o->invoice_ref, inv,
+					    "invoiceReference", what)) < 0 ||
+	     (error = ps_conn__json_str_opt(&o->invoice_date, inv, "taxDate",
+					    what)) < 0))
 		return error;
 	return order_rows_read(o, json_object_get(j, "orderRows"), what);
 }
