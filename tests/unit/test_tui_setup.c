@@ -749,7 +749,7 @@ test_tui_setup__shiphero_steps(void **state)
 	assert_int_equal(
 		ps_setup_run_status(buf, sizeof(buf), f->st, "product_sync_sh"),
 		0);
-	assert_string_equal(buf, "(not started; Enter starts it)");
+	assert_string_equal(buf, "(not started)");
 	assert_int_equal(ps_store_cursor_set(f->st, "shiphero.product_sync",
 					     "{\"listing\":false,\"after\":2,"
 					     "\"total\":4,\"queued\":4,"

@@ -73,7 +73,7 @@ methods_status(char *buf, size_t cap, ps_store *st)
 	error = ps_store_cache_get(&text, &at, st, PS_SETUP_LIST_BP_SHIPPING);
 	if (error == PS_ENOTFOUND) {
 		ps_error_clear();
-		snprintf(buf, cap, "(never refreshed; Enter refreshes)");
+		snprintf(buf, cap, "(never refreshed)");
 		return 0;
 	}
 	if (error < 0)
@@ -109,7 +109,7 @@ ps_sh_product_progress_text(char *buf, size_t cap,
 	size_t i, w = 20;
 
 	if (!p->started) {
-		snprintf(buf, cap, "(not started; Enter starts it)");
+		snprintf(buf, cap, "(not started)");
 		return 0;
 	}
 	if (p->total > 0)
