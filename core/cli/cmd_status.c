@@ -130,12 +130,11 @@ print_text(const json_t *doc)
 			printf("%s %s", i ? "," : "", json_string_value(v));
 	}
 	printf("\n\n");
-	if (json_object_size(counts) == 0) {
+	if (json_object_size(counts) == 0)
 		printf("sync log:  empty\n");
-		return;
-	}
-	printf("%-28s %9s %9s %9s %9s\n", "FLOW", "PENDING", "IN_FLIGHT",
-	       "SYNCED", "FAILED");
+	else
+		printf("%-28s %9s %9s %9s %9s\n", "FLOW", "PENDING",
+		       "IN_FLIGHT", "SYNCED", "FAILED");
 	json_object_foreach ((json_t *)counts, flow, f) {
 		printf("%-28s", flow);
 		for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)

@@ -31,8 +31,8 @@
 static const ps_setup_field go_live[] = {
 	F(PS_SETUP_FIELD_BOOL, "Send goods-out notes to ShipHero",
 	  PS_SET_SHIPHERO_ORDERS_ENABLED, NULL, 0, 0),
-	F(PS_SETUP_FIELD_TEXT, "Go-live date and time (notes from then on)",
-	  PS_SET_SHIPHERO_GO_LIVE, NULL, 0, 0),
+	F(PS_SETUP_FIELD_TEXT, "Go-live date and time", PS_SET_SHIPHERO_GO_LIVE,
+	  NULL, 0, 0),
 	F(PS_SETUP_FIELD_TEXT, "ShipHero order number prefix",
 	  PS_SET_SHIPHERO_REFERENCE_PREFIX, NULL, 0, 0),
 };
@@ -43,9 +43,7 @@ static const ps_setup_field warehouses[] = {
 };
 
 static const ps_setup_field methods[] = {
-	F(PS_SETUP_FIELD_MAPPING,
-	  "Brightpearl methods to ShipHero "
-	  "carrier:method",
+	F(PS_SETUP_FIELD_MAPPING, "Shipping methods to ShipHero",
 	  PS_SH_MAP_SHIPPING_METHOD, PS_SH_MAP_DIRECTION, 0, 0),
 	F(PS_SETUP_FIELD_TEXT, "Hours between method refreshes",
 	  PS_SET_SHIPHERO_METHODS_REFRESH_HOURS, NULL, 0, 0),
