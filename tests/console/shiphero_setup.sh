@@ -165,7 +165,8 @@ wait_for "13\. *\[x\] ShipHero products"
 step="dashboard: the ShipHero credit budget"
 keys 1
 wait_for "^ ShipHero  .*cred"
-wait_for "^ product_sync_sh  "
+keys End # the flow list scrolls
+wait_for "^.product_sync_sh  *0  *[1-9][0-9]*  *0 "
 keys Q
 wait_for "console-exited-0"
 kill "$worker_pid"
