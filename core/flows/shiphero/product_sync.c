@@ -34,6 +34,8 @@
 #define FLOW "product_sync_sh"
 /* Entries queued per transaction while listing. */
 #define CHUNK 200
+/* Room for a ShipHero warehouse id. */
+#define WAREHOUSE_MAX 128
 
 typedef struct cursor {
 	int started, listing;
@@ -213,10 +215,10 @@ product_poll(ps_flow_env *env)
 	return error;
 }
 
-/* The ShipHero warehouse new products go to: the first one the warehouse
- * map names, else the account's first warehouse. */
+/* Where new products go when the warehouse map names no ShipHero
+ * warehouse (out still empty): the account's first warehouse. */
 static int
-pick_warehouse(char *out, size_t cap, ps_flow_env *env, ps_sh *sh)
+pick_warehouse(char *out, size_t cap, ps_sh *sh)
 {
 	ps_sh_warehouse_list l = {0};
 	int error;
@@ -232,7 +234,6 @@ pick_warehouse(char *out, size_t cap, ps_flow_env *env, ps_sh *sh)
 	else
 		ps_util__strlcpy(out, l.items[0].id, cap);
 	ps_sh_warehouse_list_dispose(&l);
-	(void)env;
 	return error;
 }
 
@@ -242,12 +243,12 @@ first_mapped(const ps_mapping *m, void *payload)
 	char *out = payload;
 
 	if (out[0] == '\0' && m->target != NULL && m->target[0] != '\0')
-		ps_util__strlcpy(out, m->target, 128);
+		ps_util__strlcpy(out, m->target, WAREHOUSE_MAX);
 	return 0;
 }
 
 typedef struct state {
-	char warehouse[128];
+	char warehouse[WAREHOUSE_MAX]; /* where new products go; "" unknown */
 } state;
 
 static int
@@ -331,8 +332,8 @@ product_perform(ps_flow_env *env, const ps_log_entry *entry,
 					      PS_SH_MAP_DIRECTION, first_mapped,
 					      s->warehouse)) < 0)
 		goto done;
-	if ((error = pick_warehouse(s->warehouse, sizeof(s->warehouse), env,
-				    sh)) < 0)
+	if ((error = pick_warehouse(s->warehouse, sizeof(s->warehouse), sh)) <
+	    0)
 		goto done;
 	memset(&np, 0, sizeof(np));
 	np.sku = bpp->sku;
