@@ -105,6 +105,55 @@ test_products_start_on_request(void **state)
 	assert_ptr_equal(ps_flow_find("shiphero-products"), f);
 }
 
+static int
+history_cb(const ps_setting_change *c, void *payload)
+{
+	char *seen = payload;
+
+	if (c->old_value != NULL && strstr(c->old_value, "hunter") != NULL)
+		strcat(seen, "o");
+	if (c->new_value != NULL && strstr(c->new_value, "hunter") != NULL)
+		strcat(seen, "n");
+	return 0;
+}
+
+/* A password traded for tokens leaves the settings history too; the
+ * history of other keys is kept. */
+static void
+test_history_forget(void **state)
+{
+	test_db *db = *state;
+	char seen[64] = "", other[64] = "";
+
+	assert_int_equal(ps_store_setting_set(NULL, db->st, "shiphero.password",
+					      "hunter2", "test", T0),
+			 0);
+	assert_int_equal(ps_store_setting_set(NULL, db->st, "shiphero.password",
+					      "hunter3", "test", T0 + 1),
+			 0);
+	assert_int_equal(ps_store_setting_set(NULL, db->st, "shiphero.username",
+					      "hunter@example.com", "test",
+					      T0 + 2),
+			 0);
+	assert_int_equal(ps_store_setting_history_foreach(
+				 db->st, "shiphero.password", history_cb, seen),
+			 0);
+	assert_string_equal(seen, "onn"); /* newest first */
+	seen[0] = '\0';
+	assert_int_equal(
+		ps_store_setting_history_forget(db->st, "shiphero.password"),
+		0);
+	assert_int_equal(ps_store_setting_history_foreach(
+				 db->st, "shiphero.password", history_cb, seen),
+			 0);
+	assert_string_equal(seen, "");
+	assert_int_equal(ps_store_setting_history_foreach(db->st,
+							  "shiphero.username",
+							  history_cb, other),
+			 0);
+	assert_string_equal(other, "n");
+}
+
 static void
 test_progress_text(void **state)
 {
@@ -139,6 +188,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_products_start_on_request,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_forget, setup,
+						teardown),
 		cmocka_unit_test(test_progress_text),
 	};
 
