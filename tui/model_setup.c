@@ -329,6 +329,7 @@ is_setting_field(const ps_setup_field *f)
 	switch (f->type) {
 	case PS_SETUP_FIELD_MAPPING:
 	case PS_SETUP_FIELD_TEST:
+	case PS_SETUP_FIELD_RUN:
 		return 0;
 	default:
 		return f->key != NULL;
@@ -586,6 +587,11 @@ ps_setup_field_display(char *buf, size_t cap, ps_store *st,
 
 	buf[0] = '\0';
 	switch (f->type) {
+	case PS_SETUP_FIELD_RUN:
+		if ((error = ps_setup_run_status(buf, cap, st, f->key)) == 0 &&
+		    buf[0] == '\0')
+			snprintf(buf, cap, "(Enter runs it)");
+		return error;
 	case PS_SETUP_FIELD_TEST:
 		if (!test_kind(kind, sizeof(kind), f))
 			return ps_error_set(PS_EINVAL, "no such platform");

@@ -135,6 +135,23 @@ counts_row(ps_tui *tui, int row, const char *name, const int64_t *today,
 		     ps_tui_format_count(z, sizeof(z), total[PS_ENTRY_FAILED]));
 }
 
+/* How many platform rows the API table shows (see the loop below). */
+static int
+api_rows(const ps_dashboard *d)
+{
+	const ps_platform_ops *const *ops;
+	int n = 0;
+
+	for (ops = ps_platforms_all(); *ops != NULL; ops++) {
+		const ps_dash_platform *pl = &d->platforms[(*ops)->id];
+
+		if (((*ops)->rate == NULL || pl->off) && pl->requests == 0 &&
+		    pl->remaining < 0)
+			continue;
+		n++;
+	}
+	return n;
+}
 static void
 dash_draw(void *state, ps_tui *tui)
 {
@@ -165,8 +182,9 @@ dash_draw(void *state, ps_tui *tui)
 		    "FLOW                  PENDING  SYNCED  FAILED  PENDING   "
 		    "SYNCED   FAILED STATE");
 	row++;
-	/* leave room for API, sparkline and at least two alert lines */
-	max_flows = rows - row - 9;
+	/* leave room for the totals, the API table (its heading and a row
+	 * per platform shown), the sparkline and at least two alert lines */
+	max_flows = rows - row - 9 - api_rows(d);
 	if (max_flows < 1)
 		max_flows = 1;
 	if (d->n_flows == 0)

@@ -653,6 +653,22 @@ test_connection(struct form *f, ps_tui *tui, ps_platform p)
 
 extern const ps_screen_ops ps_screen_mapedit;
 
+/* A run action: ask the worker to run the field's flow now. */
+static int
+run_flow(struct form *f, ps_tui *tui, const ps_setup_field *fl)
+{
+	int error;
+
+	if ((error = ps_store_request_add(NULL, ps_tui_store(tui),
+					  PS_REQUEST_RUN_FLOW, fl->key,
+					  ps_tui_now(tui))) < 0)
+		return error;
+	if ((error = form_reload(f, tui)) < 0)
+		return error;
+	ps_tui_message(tui, 0, "asked the worker to run %s", fl->key);
+	return 0;
+}
+
 static int
 form_edit(struct form *f, ps_tui *tui)
 {
@@ -667,6 +683,8 @@ form_edit(struct form *f, ps_tui *tui)
 	switch (fl->type) {
 	case PS_SETUP_FIELD_TEST:
 		return test_connection(f, tui, fl->platform);
+	case PS_SETUP_FIELD_RUN:
+		return run_flow(f, tui, fl);
 	case PS_SETUP_FIELD_MAPPING:
 		return ps_tui_push(tui, &ps_screen_mapedit,
 				   ps_mapedit_kind_find(fl->key, fl->list));
@@ -719,7 +737,8 @@ form_handle(void *state, ps_tui *tui, ps_tui_request req)
 	case PS_TUI_REQ_DELETE:
 		fl = ps_setup_field_at(f->step, f->list.sel);
 		if (fl == NULL || fl->type == PS_SETUP_FIELD_MAPPING ||
-		    fl->type == PS_SETUP_FIELD_TEST)
+		    fl->type == PS_SETUP_FIELD_TEST ||
+		    fl->type == PS_SETUP_FIELD_RUN)
 			return PS_TUI_HANDLED;
 		f->editing = fl;
 		error = set_value(f, tui, NULL);

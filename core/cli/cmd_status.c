@@ -14,7 +14,9 @@
 #include <string.h>
 
 #include "pearlsync/config.h"
+#include "pearlsync/flow.h"
 #include "pearlsync/settings.h"
+#include "pearlsync/setup.h"
 #include "pearlsync/store.h"
 
 const char ps_cli_usage_status[] =
@@ -23,13 +25,15 @@ const char ps_cli_usage_status[] =
 	"Show the database in use, whether the worker is running (from the\n"
 	"age of its heartbeat: older than 15 seconds means stopped), required\n"
 	"settings that are still missing, and the number of sync log entries\n"
-	"per flow and status.\n"
+	"per flow and status, and how far the runs an operator starts have\n"
+	"got (an initial product sync's done/total, a list refresh).\n"
 	"\n"
 	"Options:\n"
 	"  --json     one JSON object instead of text, with the members\n"
 	"             database, schema_version, config, worker (state,\n"
 	"             pid, heartbeat_age_ms, ...), settings_version,\n"
-	"             missing_settings and counts ({FLOW: {STATUS: N}})\n"
+	"             missing_settings, counts ({FLOW: {STATUS: N}}) and\n"
+	"             runs ({FLOW: \"progress\"})\n"
 	"\n"
 	"Exit status: 0 shown (whether or not the worker runs), 1 the\n"
 	"database could not be read, 2 bad usage or config file.\n"
@@ -96,6 +100,7 @@ print_text(const json_t *doc)
 	const json_t *w = json_object_get(doc, "worker");
 	const json_t *missing = json_object_get(doc, "missing_settings");
 	const json_t *counts = json_object_get(doc, "counts");
+	const json_t *runs = json_object_get(doc, "runs");
 	static const char *const cols[] = {"pending", "in_flight", "synced",
 					   "failed"};
 	const char *flow;
@@ -125,12 +130,11 @@ print_text(const json_t *doc)
 			printf("%s %s", i ? "," : "", json_string_value(v));
 	}
 	printf("\n\n");
-	if (json_object_size(counts) == 0) {
+	if (json_object_size(counts) == 0)
 		printf("sync log:  empty\n");
-		return;
-	}
-	printf("%-28s %9s %9s %9s %9s\n", "FLOW", "PENDING", "IN_FLIGHT",
-	       "SYNCED", "FAILED");
+	else
+		printf("%-28s %9s %9s %9s %9s\n", "FLOW", "PENDING",
+		       "IN_FLIGHT", "SYNCED", "FAILED");
 	json_object_foreach ((json_t *)counts, flow, f) {
 		printf("%-28s", flow);
 		for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
@@ -138,6 +142,30 @@ print_text(const json_t *doc)
 						 json_object_get(f, cols[i])));
 		printf("\n");
 	}
+	if (json_object_size(runs) > 0)
+		printf("\n%-28s %s\n", "RUN", "PROGRESS");
+	json_object_foreach ((json_t *)runs, flow, f)
+		printf("%-28s %s\n", flow, json_string_value(f));
+}
+
+/* What the runs the operator starts have done, by flow (setup.h). */
+static int
+runs_json(json_t *runs, ps_store *st)
+{
+	const ps_flow_ops *const *all = ps_flows_all();
+	char buf[160];
+	size_t i;
+	int error;
+
+	for (i = 0; all[i] != NULL; i++) {
+		if ((error = ps_setup_run_status(buf, sizeof(buf), st,
+						 all[i]->name)) < 0)
+			return error;
+		if (buf[0] != '\0')
+			json_object_set_new(runs, all[i]->name,
+					    json_string(buf));
+	}
+	return 0;
 }
 
 int
@@ -213,6 +241,9 @@ ps_cli_cmd_status(const ps_cli_global *g, int argc, char **argv)
 		goto done;
 	json_object_set_new(doc, "counts", counts.by_flow);
 	counts.by_flow = NULL;
+	json_object_set_new(doc, "runs", json_object());
+	if ((error = runs_json(json_object_get(doc, "runs"), st)) < 0)
+		goto done;
 
 	if (json) {
 		char *text =

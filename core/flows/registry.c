@@ -10,6 +10,7 @@
 #include "flows/bigcommerce/pair_int.h"
 #include "flows/dsco/out_int.h"
 #include "flows/dsco/setup_int.h"
+#include "flows/shiphero/setup_int.h"
 #include "internal.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/setup.h"
@@ -28,12 +29,15 @@ static const ps_flow_ops *const flows[] = {
 	&ps_flow_shipment_export_dsco,
 	&ps_flow_inventory_export_dsco,
 	&ps_flow_invoice_export_dsco,
+	&ps_flow_product_sync_sh,
+	&ps_flow_shipping_methods_sh,
 	NULL,
 };
 
 static const ps_flow_group *const groups[] = {
 	&ps_flow_group_bigcommerce,
 	&ps_flow_group_dsco,
+	&ps_flow_group_shiphero,
 	NULL,
 };
 
@@ -41,6 +45,23 @@ const ps_flow_group *const *
 ps_flow_groups_all(void)
 {
 	return groups;
+}
+
+int
+ps_setup_run_status(char *buf, size_t cap, ps_store *st, const char *flow)
+{
+	size_t i;
+	int r;
+
+	if (cap > 0)
+		buf[0] = '\0';
+	for (i = 0; groups[i] != NULL; i++) {
+		if (groups[i]->run_status == NULL)
+			continue;
+		if ((r = groups[i]->run_status(buf, cap, st, flow)) != 0)
+			return r < 0 ? r : 0;
+	}
+	return 0;
 }
 
 static int

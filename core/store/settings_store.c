@@ -456,6 +456,24 @@ done:
 }
 
 int
+ps_store_setting_history_forget(ps_store *st, const char *key)
+{
+	sqlite3_stmt *s;
+	int error;
+
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "UPDATE settings_history SET old_value = NULL,"
+		     " new_value = NULL WHERE key = ?")) < 0)
+		return error;
+	if ((error = ps_store__bind_text(st, s, 1, key)) < 0) {
+		sqlite3_reset(s);
+		return error;
+	}
+	return ps_store__step_done(st, s, "forgetting a setting's history");
+}
+
+int
 ps_store_setting_history_foreach(ps_store *st, const char *key,
 				 ps_store_setting_history_cb cb, void *payload)
 {

@@ -683,9 +683,11 @@ open_store(ps_store **out, const char *path, unsigned flags, int target)
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, PS_STORE_BUSY_TIMEOUT_MS);
 	/* 16 MiB of page cache: the log's indexes stay in memory while the
-	 * console pages and filters a large log */
+	 * console pages and filters a large log; deleted content is
+	 * overwritten, so an erased secret leaves no bytes behind */
 	if ((error = ps_store__exec(st,
 				    "PRAGMA foreign_keys = ON;"
+				    " PRAGMA secure_delete = ON;"
 				    " PRAGMA cache_size = -16384",
 				    "configuring the database")) < 0)
 		goto done;

@@ -1532,6 +1532,7 @@ ps_worker_sync_flow(ps_worker *w, const char *flow, size_t *out_failed)
 				    ps_platform_name(f->ops->target));
 	if ((error = recover_if_no_worker(w)) < 0)
 		goto done;
+	f->run_now = 1; /* the operator asked for this flow */
 	if ((error = flow_poll(w, f)) < 0)
 		goto done;
 	do {

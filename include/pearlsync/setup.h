@@ -60,6 +60,7 @@ typedef enum ps_setup_field_type {
 	PS_SETUP_FIELD_URL,       /* a base URL; word_url: a word for one */
 	PS_SETUP_FIELD_MAPPING,   /* a mapping table (mapping editor) */
 	PS_SETUP_FIELD_TEST,      /* action: test platform's connection */
+	PS_SETUP_FIELD_RUN,       /* action: ask the worker to run flow key */
 } ps_setup_field_type;
 
 typedef struct ps_setup_field {
@@ -122,6 +123,14 @@ typedef struct ps_flow_group {
 	 */
 	const ps_setting_def *settings;
 	size_t nsettings;
+	/*
+	 * run_status - optional: what the run of one of the group's flows
+	 * (a RUN field's key) has done so far, into buf (cap bytes, e.g. a
+	 * progress bar).  Returns 1 when it knows the flow, 0 when not, or
+	 * a PS_E* store error.
+	 */
+	int (*run_status)(char *buf, size_t cap, ps_store *st,
+			  const char *flow);
 } ps_flow_group;
 
 /*
@@ -129,6 +138,13 @@ typedef struct ps_flow_group {
  * the console walks them.  Static.
  */
 const ps_flow_group *const *ps_flow_groups_all(void);
+
+/*
+ * ps_setup_run_status - what the run of flow has done so far, from the
+ * group that knows it (run_status), into buf; "" when none does.  0 or a
+ * PS_E* store error.
+ */
+int ps_setup_run_status(char *buf, size_t cap, ps_store *st, const char *flow);
 
 /*
  * ps_setup_mapping_rows - how many rows the mapping table (kind,

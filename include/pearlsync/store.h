@@ -160,6 +160,14 @@ int ps_store_setting_foreach(ps_store *st, ps_store_setting_cb cb,
 			     void *payload);
 
 /*
+ * ps_store_setting_history_forget - blank every value the history holds
+ * for key (old and new become NULL): for a value that must not outlive
+ * its one use (a password traded for tokens).  Deleted bytes are
+ * overwritten (the store runs with secure_delete).
+ */
+int ps_store_setting_history_forget(ps_store *st, const char *key);
+
+/*
  * ps_store_setting_history_foreach - history rows newest first; key NULL
  * for all keys (settings and "mapping:..." rows), otherwise that key only.
  */

@@ -79,7 +79,7 @@ open_step() {
 	done
 	wait_for ">$1\. "
 	keys Enter
-	wait_for "Step $1 of 18: $2"
+	wait_for "Step $1 of 22: $2"
 }
 close_step() {
 	wait_for "^ Done"
@@ -88,7 +88,7 @@ close_step() {
 }
 
 wait_for "Setup, step by step"
-wait_for "of 18 steps done"
+wait_for "of 22 steps done"
 
 # 10. connect and test: DSCO on, its sandbox URL and OAuth2 client
 open_step 10 "DSCO connect and test"

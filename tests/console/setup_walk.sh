@@ -63,11 +63,11 @@ no_secret() {
 }
 
 wait_for "Setup, step by step"
-wait_for "0 of 18 steps done\|[0-9] of 18 steps done"
+wait_for "0 of 22 steps done\|[0-9] of 22 steps done"
 
 # 1. Connections
 keys Enter
-wait_for "Step 1 of 18: Connections"
+wait_for "Step 1 of 22: Connections"
 keys Enter # datacentre picker: the last entry asks for a URL
 wait_for "Another URL"
 keys End Enter
@@ -116,7 +116,7 @@ wait_for "1\.  \[x\] Connections"
 
 # 2. Order sync: import status picker offers the real BigCommerce statuses
 keys j Enter
-wait_for "Step 2 of 18: Order sync"
+wait_for "Step 2 of 22: Order sync"
 keys j Enter
 wait_for "Enter switches one value"
 wait_for "\[x\] 11 "
@@ -126,7 +126,7 @@ wait_for "Setup, step by step"
 
 # 3. Defaults: channel and warehouse from the fetched lists
 keys j Enter
-wait_for "Step 3 of 18: Defaults"
+wait_for "Step 3 of 22: Defaults"
 keys Enter # channel picker
 wait_for "^ *|.1 "
 keys Enter
@@ -143,7 +143,7 @@ wait_for "3\.  \[x\] Defaults"
 
 # 4. Status mapping: add the default row in the editor
 keys j Enter
-wait_for "Step 4 of 18: Status mapping"
+wait_for "Step 4 of 22: Status mapping"
 keys Enter
 wait_for "No rows yet"
 keys a
@@ -161,7 +161,7 @@ keys q
 n=5
 for title in "Items and customers" "Fulfilment" "Notes" "Payments" "Inventory"; do
 	keys j Enter
-	wait_for "Step $n of 18: $title"
+	wait_for "Step $n of 22: $title"
 	keys q
 	wait_for "Setup, step by step"
 	n=$((n + 1))

@@ -18,6 +18,7 @@
 
 #include "model_mapping.h"
 #include "model_setup.h"
+#include "pearlsync/flow.h"
 #include "pearlsync/common.h"
 #include "pearlsync/connect.h"
 #include "pearlsync/settings.h"
@@ -77,6 +78,10 @@ enum {
 	PS_SETUP_DSCO_WAREHOUSES,
 	PS_SETUP_DSCO_TRIGGER,
 	PS_SETUP_DSCO_CANCEL,
+	PS_SETUP_SH_GO_LIVE,
+	PS_SETUP_SH_WAREHOUSES,
+	PS_SETUP_SH_METHODS,
+	PS_SETUP_SH_PRODUCTS,
 	PS_SETUP_STEP_COUNT
 };
 
@@ -146,7 +151,11 @@ test_tui_setup__steps_in_guide_order(void **state)
 					   "DSCO shipping methods",
 					   "DSCO warehouses",
 					   "DSCO shipment trigger",
-					   "DSCO cancel status"};
+					   "DSCO cancel status",
+					   "ShipHero go-live",
+					   "ShipHero warehouses",
+					   "ShipHero methods",
+					   "ShipHero products"};
 	size_t i, j;
 
 	(void)state;
@@ -165,6 +174,8 @@ test_tui_setup__steps_in_guide_order(void **state)
 			if (f->type == PS_SETUP_FIELD_MAPPING)
 				assert_non_null(
 					ps_mapedit_kind_find(f->key, f->list));
+			else if (f->type == PS_SETUP_FIELD_RUN)
+				assert_non_null(ps_flow_find(f->key));
 			else if (f->key != NULL)
 				assert_non_null(ps_settings_find(f->key));
 		}
@@ -797,6 +808,98 @@ test_tui_setup__refresh_failure_keeps_cache(void **state)
 	ps_http_free(http);
 }
 
+/* The ShipHero steps are done while ShipHero is off; then go-live and
+ * the warehouse map are asked for once notes are to go, the product sync
+ * until it has created every product it listed, and the shipping-method
+ * map while a mapped method has vanished from Brightpearl. */
+static void
+test_tui_setup__shiphero_steps(void **state)
+{
+	struct fixture *f = *state;
+	char why[256], buf[128];
+	ps_mapping wh = {"shiphero_warehouse", "bp>sh", "2",
+			 "V2FyZWhvdXNlOjE="};
+	ps_log_entry e;
+	ps_setup_step s;
+	int i;
+
+	for (s = PS_SETUP_SH_GO_LIVE; s <= PS_SETUP_SH_PRODUCTS; s++)
+		assert_int_equal(check(f->st, s, why, sizeof(why)), 1);
+	set(f->st, "shiphero.enabled", "true");
+	/* notes not sent yet: go-live and warehouses wait */
+	assert_int_equal(check(f->st, PS_SETUP_SH_GO_LIVE, why, sizeof(why)),
+			 1);
+	set(f->st, "shiphero.orders.enabled", "true");
+	assert_int_equal(check(f->st, PS_SETUP_SH_GO_LIVE, why, sizeof(why)),
+			 0);
+	assert_string_equal(why, "set the go-live date and time");
+	set(f->st, "shiphero.go_live", "2026-01-05T08:00:00Z");
+	assert_int_equal(check(f->st, PS_SETUP_SH_GO_LIVE, why, sizeof(why)),
+			 1);
+	assert_int_equal(check(f->st, PS_SETUP_SH_WAREHOUSES, why, sizeof(why)),
+			 0);
+	assert_int_equal(ps_store_mapping_set(NULL, f->st, &wh, "test", NOW),
+			 0);
+	assert_int_equal(check(f->st, PS_SETUP_SH_WAREHOUSES, why, sizeof(why)),
+			 1);
+
+	/* the product sync: not started, half done, done */
+	assert_int_equal(check(f->st, PS_SETUP_SH_PRODUCTS, why, sizeof(why)),
+			 0);
+	assert_string_equal(why, "start the initial product sync");
+	assert_int_equal(
+		ps_setup_run_status(buf, sizeof(buf), f->st, "product_sync_sh"),
+		0);
+	assert_string_equal(buf, "(not started)");
+	assert_int_equal(ps_store_cursor_set(f->st, "shiphero.product_sync",
+					     "{\"listing\":false,\"after\":2,"
+					     "\"total\":4,\"queued\":4,"
+					     "\"started_at\":1}",
+					     NOW),
+			 0);
+	for (i = 1; i <= 4; i++) {
+		char key[32], id[8];
+		int64_t row = 0;
+
+		ps_log_entry_init(&e);
+		snprintf(id, sizeof(id), "%d", i);
+		snprintf(key, sizeof(key), "sh.product:%d", i);
+		e.flow = (char *)"product_sync_sh";
+		e.dedupe_key = key;
+		e.source_id = id;
+		e.source_platform = PS_PLATFORM_BRIGHTPEARL;
+		e.target_platform = PS_PLATFORM_SHIPHERO;
+		assert_true(ps_store_log_add(&row, f->st, &e, NOW) >= 0);
+		if (i <= 2)
+			assert_int_equal(ps_store_log_mark_synced(
+						 f->st, row, id, NULL, NOW),
+					 0);
+	}
+	assert_int_equal(check(f->st, PS_SETUP_SH_PRODUCTS, why, sizeof(why)),
+			 0);
+	assert_string_equal(why, "product sync 2/4");
+	assert_int_equal(
+		ps_setup_run_status(buf, sizeof(buf), f->st, "product_sync_sh"),
+		0);
+	assert_string_equal(buf, "[##########..........] 2/4");
+	/* a flow no group knows has no status */
+	assert_int_equal(ps_setup_run_status(buf, sizeof(buf), f->st, "nope"),
+			 0);
+	assert_string_equal(buf, "");
+
+	/* a mapped method Brightpearl no longer has */
+	assert_int_equal(check(f->st, PS_SETUP_SH_METHODS, why, sizeof(why)),
+			 1);
+	assert_int_equal(
+		ps_store_cache_set(f->st, "sh.shipping_methods_vanished",
+				   "[{\"id\":\"9\",\"name\":\"ups:ground\"}]",
+				   NOW),
+		0);
+	assert_int_equal(check(f->st, PS_SETUP_SH_METHODS, why, sizeof(why)),
+			 0);
+	assert_non_null(strstr(why, "vanished"));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -814,6 +917,7 @@ main(void)
 		T(test_tui_setup__dsco_steps),
 		T(test_tui_setup__status_mapping_stale),
 		T(test_tui_setup__choices_degenerate),
+		T(test_tui_setup__shiphero_steps),
 	};
 	const struct CMUnitTest sandbox[] = {
 		T(test_tui_setup__test_connection_sandbox),

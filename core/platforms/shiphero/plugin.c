@@ -49,6 +49,10 @@ sh_tokens_store(ps_store *st, const ps_sh_tokens *t, int drop_password)
 	}
 	error = ps_store_settings_set_many(NULL, st, kv, n, "worker",
 					   (int64_t)time(NULL) * 1000);
+	/* the history must not keep the password either */
+	if (error == 0 && drop_password)
+		error = ps_store_setting_history_forget(
+			st, PS_SET_SHIPHERO_PASSWORD);
 	if (error < 0)
 		return ps_error_set(error,
 				    "ShipHero: storing the new tokens: %s",
