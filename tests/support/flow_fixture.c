@@ -104,6 +104,17 @@ connect_to_sandbox(flow_fixture *fx, const ps_http_options *ho)
 		fprintf(stderr, "fixture: %s\n", ps_error_last());
 		return -1;
 	}
+	if (sandbox_proc_url(&fx->sb, "dsco") != NULL) {
+		ps_dsco_options dopt = PS_DSCO_OPTIONS_INIT;
+
+		dopt.base_url = sandbox_proc_url(&fx->sb, "dsco");
+		dopt.auth = PS_DSCO_AUTH_STATIC_TOKEN;
+		dopt.access_token = "sandbox-dsco-token";
+		if (ps_dsco_new(&fx->dsco, fx->http, &dopt) < 0) {
+			fprintf(stderr, "fixture: %s\n", ps_error_last());
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -213,7 +224,9 @@ flow_fixture_reconnect(flow_fixture *fx, const ps_http_options *ho)
 	}
 	ps_bp_free(fx->bp);
 	ps_bc_free(fx->bc);
+	ps_dsco_free(fx->dsco);
 	ps_http_free(fx->http);
+	fx->dsco = NULL;
 	fx->bp = NULL;
 	fx->bc = NULL;
 	fx->http = NULL;
@@ -236,6 +249,7 @@ worker_new(flow_fixture *fx)
 	o.register_hooks = 1;
 	o.conn[PS_PLATFORM_BRIGHTPEARL] = fx->bp;
 	o.conn[PS_PLATFORM_BIGCOMMERCE] = fx->bc;
+	o.conn[PS_PLATFORM_DSCO] = fx->dsco;
 	o.http_client = fx->http;
 	o.connect = 0;
 	o.tick_ms = 10;
@@ -295,6 +309,7 @@ flow_fixture_close(flow_fixture *fx)
 	ps_worker_free(fx->worker);
 	ps_bp_free(fx->bp);
 	ps_bc_free(fx->bc);
+	ps_dsco_free(fx->dsco);
 	ps_http_free(fx->http);
 	ps_store_close(fx->st);
 	test_db_close(&fx->db);

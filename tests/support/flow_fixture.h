@@ -24,6 +24,7 @@
 
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
+#include "pearlsync/dsco.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/http.h"
 #include "pearlsync/store.h"
@@ -46,6 +47,8 @@ typedef struct flow_fixture {
 	ps_http *http;
 	ps_bp *bp;
 	ps_bc *bc;
+	ps_dsco *dsco; /* the static token; NULL when the sandbox has no
+			  DSCO */
 	ps_store *st;
 	ps_worker *worker; /* NULL until flow_fixture_start_worker */
 	/* The worker's flows, NULL-ended; empty: every flow. */

@@ -188,7 +188,7 @@ confirm_request(int *out_sent, ps_flow_env *env, const ps_dsco_order *o)
 	ps_dsco_outcome out = {0};
 	char *req = NULL;
 	size_t i, n = 0;
-	int error;
+	int by_line = 0, error;
 
 	*out_sent = 0;
 	if ((error = ps_dsf__request_get(&req, env->store, o->dsco_order_id,
@@ -205,17 +205,26 @@ confirm_request(int *out_sent, ps_flow_env *env, const ps_dsco_order *o)
 	}
 	if ((cl = calloc(o->nlines ? o->nlines : 1, sizeof(*cl))) == NULL)
 		return ps_error_set(PS_ENOMEM, "out of memory");
+	/* a request that names lines flags the order too: then only those
+	 * lines; an order-level request alone covers every line */
+	for (i = 0; i < o->nlines && !by_line; i++)
+		by_line = o->lines[i].cancel_requested;
 	for (i = 0; i < o->nlines; i++) {
 		const ps_dsco_order_line *l = &o->lines[i];
 		int64_t q = open_quantity(l);
 
-		if (q == 0 || !(o->cancel_requested || l->cancel_requested))
+		if (q == 0 || !(by_line ? l->cancel_requested
+					: o->cancel_requested))
 			continue;
+		/* the line number picks the line; DSCO wants an item
+		 * identifier too */
 		cl[n].line_number = l->line_number;
-		if (l->line_number <= 0) {
+		if (l->sku && l->sku[0])
 			cl[n].sku = l->sku;
-			cl[n].dsco_item_id = cl[n].sku ? NULL : l->dsco_item_id;
-		}
+		else if (l->partner_sku && l->partner_sku[0])
+			cl[n].partner_sku = l->partner_sku;
+		else
+			cl[n].dsco_item_id = l->dsco_item_id;
 		cl[n].quantity = q;
 		cl[n].cancel_code = CANCEL_CODE;
 		cl[n].reason = "Cancelled at the retailer's request";
