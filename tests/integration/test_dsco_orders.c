@@ -363,9 +363,8 @@ test_import_mix(void **state)
 	snprintf(tmp, sizeof(tmp), "%lld", (long long)mug);
 	fx_map(fx, "dsco_product", "dsco>bp", "NOPE-77", tmp);
 	assert_int_equal(entry_of(&e, key), 0);
-	assert_int_equal(ps_store_log_retry(fx->st, e.id,
-					    flow_fixture_now_ms()),
-			 0);
+	assert_int_equal(
+		ps_store_log_retry(fx->st, e.id, flow_fixture_now_ms()), 0);
 	ps_log_entry_dispose(&e);
 	ids[0] = unknown;
 	wait_imported(ids, 1);

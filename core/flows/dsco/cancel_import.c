@@ -75,7 +75,8 @@ cancel_state(const ps_dsco_order *o)
 
 		snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 ":%d:%d|",
 			 l->line_number, l->cancelled_quantity,
-			 l->cancel_requested, l->status == PS_DSCO_LINE_CANCELLED);
+			 l->cancel_requested,
+			 l->status == PS_DSCO_LINE_CANCELLED);
 		if (l->cancelled_quantity > 0 || l->cancel_requested ||
 		    l->status == PS_DSCO_LINE_CANCELLED)
 			any = 1;
@@ -213,8 +214,8 @@ confirm_request(int *out_sent, ps_flow_env *env, const ps_dsco_order *o)
 		const ps_dsco_order_line *l = &o->lines[i];
 		int64_t q = open_quantity(l);
 
-		if (q == 0 || !(by_line ? l->cancel_requested
-					: o->cancel_requested))
+		if (q == 0 ||
+		    !(by_line ? l->cancel_requested : o->cancel_requested))
 			continue;
 		/* the line number picks the line; DSCO wants an item
 		 * identifier too */
@@ -388,15 +389,13 @@ dsci_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 	if ((error = ps_dsf__settings_load(&s, env->store)) < 0)
 		return error;
 	memset(&o, 0, sizeof(o));
-	if ((error = ps_dsco_order_get(&o, PS_DSF_DSCO(env),
-				       PS_DSCO_KEY_DSCO_ORDER_ID,
-				       entry->subject ? entry->subject : "")) <
-	    0)
+	if ((error = ps_dsco_order_get(
+		     &o, PS_DSF_DSCO(env), PS_DSCO_KEY_DSCO_ORDER_ID,
+		     entry->subject ? entry->subject : "")) < 0)
 		goto done;
 	/* the xref, else the duplicate guard's reference (an import
 	 * interrupted before it linked the order) */
-	if ((error = ps_dsf__bp_order(&bp_id, env, &s, o.dsco_order_id, 1)) <
-	    0)
+	if ((error = ps_dsf__bp_order(&bp_id, env, &s, o.dsco_order_id, 1)) < 0)
 		goto done;
 	if (bp_id == 0) {
 		error = ps_pair__result(res, NULL,

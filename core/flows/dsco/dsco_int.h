@@ -39,7 +39,7 @@
 #define PS_DSF_FIRST_LOOKBACK_MS (30LL * 86400 * 1000)
 
 typedef struct ps_dsf_settings {
-	char *prefix;     /* dsco.reference_prefix ("DSCO-") */
+	char *prefix;      /* dsco.reference_prefix ("DSCO-") */
 	int customers_map; /* dsco.customers.mode is "map" */
 	char *match_field; /* dsco.items.match_field */
 	ps_bp_identity bp_field;
@@ -84,8 +84,8 @@ int ps_dsf__follow(ps_flow_env *env, const char *request_id, const char *what,
  */
 int ps_dsf__request_get(char **out, ps_store *st, const char *dsco_id,
 			const char *what);
-int ps_dsf__request_put(ps_flow_env *env, const char *dsco_id,
-			const char *what, const char *request_id);
+int ps_dsf__request_put(ps_flow_env *env, const char *dsco_id, const char *what,
+			const char *request_id);
 
 extern const ps_flow_ops ps_flow_order_import_dsco;
 extern const ps_flow_ops ps_flow_cancel_import_dsco;

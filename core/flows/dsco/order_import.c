@@ -160,8 +160,7 @@ parse_id(int64_t *out, const char *text)
 
 	errno = 0;
 	v = strtoll(text ? text : "", &end, 10);
-	if (text == NULL || errno != 0 || end == text || *end != '\0' ||
-	    v <= 0)
+	if (text == NULL || errno != 0 || end == text || *end != '\0' || v <= 0)
 		return -1;
 	*out = v;
 	return 0;
@@ -198,8 +197,7 @@ ps_dsf__bp_order(int64_t *out, ps_flow_env *env, const ps_dsf_settings *s,
 	ps_error_clear();
 	if (!lookup)
 		return 0;
-	snprintf(ext, sizeof(ext), "%s%s", s->prefix ? s->prefix : "",
-		 dsco_id);
+	snprintf(ext, sizeof(ext), "%s%s", s->prefix ? s->prefix : "", dsco_id);
 	error = ps_bp_order_find_external(out, PS_DSF_BP(env), ext);
 	if (error == PS_ENOTFOUND) {
 		ps_error_clear();
@@ -228,7 +226,8 @@ ps_dsf__status(int64_t *out, ps_flow_env *env, const char *key,
 					PS_BP_REF_ORDER_STATUS)) < 0)
 		return error;
 	for (i = 0; i < l.n; i++)
-		if (l.items[i].name && strcasecmp(l.items[i].name, value) == 0) {
+		if (l.items[i].name &&
+		    strcasecmp(l.items[i].name, value) == 0) {
 			*out = l.items[i].id;
 			break;
 		}
@@ -293,11 +292,10 @@ ps_dsf__follow(ps_flow_env *env, const char *request_id, const char *what,
 	error = ps_dsco_request_follow(&out, PS_DSF_DSCO(env),
 				       PS_DSCO_LOG_ORDER, request_id, &fo);
 	if (error == PS_EDATA)
-		error = ps_error_set(PS_EDATA, "DSCO PO %s: %s refused: %s", po,
-				     what,
-				     out.messages && out.messages[0]
-					     ? out.messages
-					     : "no reason given");
+		error = ps_error_set(
+			PS_EDATA, "DSCO PO %s: %s refused: %s", po, what,
+			out.messages && out.messages[0] ? out.messages
+							: "no reason given");
 	ps_dsco_outcome_dispose(&out);
 	return error;
 }
@@ -404,8 +402,7 @@ dsoi_poll(ps_flow_env *env)
 
 /* "Ada Lovelace" into first and last (last: the last word). */
 static void
-split_name(char *first, size_t fcap, char *last, size_t lcap,
-	   const char *name)
+split_name(char *first, size_t fcap, char *last, size_t lcap, const char *name)
 {
 	const char *sp = name ? strrchr(name, ' ') : NULL;
 
@@ -527,10 +524,9 @@ customer_auto(int64_t *out, char *how, size_t cap, ps_flow_env *env,
 		return error;
 	if (c.email == NULL) {
 		snprintf(sid, sizeof(sid), "%" PRId64, *out);
-		if ((error = ps_store_xref_set(env->store, "customer",
-					       PS_PLATFORM_DSCO, key,
-					       PS_PLATFORM_BRIGHTPEARL, sid,
-					       env->now)) < 0)
+		if ((error = ps_store_xref_set(
+			     env->store, "customer", PS_PLATFORM_DSCO, key,
+			     PS_PLATFORM_BRIGHTPEARL, sid, env->now)) < 0)
 			return error;
 	}
 	snprintf(how, cap, "created from the ship-to");
@@ -591,8 +587,8 @@ resolve_product(int64_t *out, ps_flow_env *env, const ps_dsf_settings *s,
 	if (error != PS_ENOTFOUND)
 		return error;
 	ps_error_clear();
-	if ((error = ps_bp_product_find(&pl, PS_DSF_BP(env), s->bp_field,
-					id)) < 0)
+	if ((error = ps_bp_product_find(&pl, PS_DSF_BP(env), s->bp_field, id)) <
+	    0)
 		return error;
 	if (pl.n == 1) {
 		*out = pl.items[0].id;
@@ -604,7 +600,8 @@ resolve_product(int64_t *out, ps_flow_env *env, const ps_dsf_settings *s,
 			     "Brightpearl product by %s; map it in "
 			     "dsco_product and retry",
 			     o->po_number, l->line_number, sku, s->match_field,
-			     id, pl.n == 0 ? "matches no" : "matches more than one",
+			     id,
+			     pl.n == 0 ? "matches no" : "matches more than one",
 			     ps_bp_identity_name(s->bp_field));
 	ps_bp_product_list_dispose(&pl);
 	return error;
@@ -754,13 +751,14 @@ set_fields(ps_flow_env *env, const ps_log_entry *entry, const ps_dsco_order *o)
 	size_t i;
 
 	for (i = 0; i < o->nlines; i++)
-		total += o->lines[i].expected_cost * line_quantity(&o->lines[i]);
+		total +=
+			o->lines[i].expected_cost * line_quantity(&o->lines[i]);
 	ps_log_entry_init(&f);
 	f.order_number = (char *)o->po_number;
 	f.total = total;
 	f.has_total = 1;
-	f.currency = (char *)(o->currency && o->currency[0] ? o->currency
-							   : NULL);
+	f.currency =
+		(char *)(o->currency && o->currency[0] ? o->currency : NULL);
 	f.shipping_method = (char *)o->ship_service_level;
 	return ps_store_log_set_fields(env->store, entry->id, &f, env->now);
 }
@@ -806,8 +804,9 @@ dsoi_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 		goto done;
 	}
 	if (adopted) {
-		snprintf(how, sizeof(how), "order already in Brightpearl: "
-					   "adopted");
+		snprintf(how, sizeof(how),
+			 "order already in Brightpearl: "
+			 "adopted");
 	} else {
 		if ((error = create_order(&bp_id, how, sizeof(how), env, &s,
 					  &o)) < 0)

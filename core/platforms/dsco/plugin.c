@@ -22,10 +22,10 @@
 
 static const char *const shipment_triggers[] = {"status", "goods_out", NULL};
 static const char *const dsco_customer_modes[] = {"auto", "map", NULL};
-static const char *const dsco_match_fields[] = {
-	"sku", "partnerSku", "upc", "ean", "dscoItemId", NULL};
-static const char *const dsco_bp_fields[] = {"sku", "barcode", "ean",
-					     "upc", "isbn", "mpn", NULL};
+static const char *const dsco_match_fields[] = {"sku", "partnerSku", "upc",
+						"ean", "dscoItemId", NULL};
+static const char *const dsco_bp_fields[] = {"sku",  "barcode", "ean", "upc",
+					     "isbn", "mpn",     NULL};
 
 static const ps_setting_def settings[] = {
 /* clang-format off */
