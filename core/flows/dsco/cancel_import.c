@@ -89,61 +89,23 @@ cancel_state(const ps_dsco_order *o)
 /* ---- poll --------------------------------------------------------------- */
 
 static int
-poll_one(void *ctx, const ps_dsco_order *o)
+cancel_key(char *key, size_t cap, ps_flow_env *env, const ps_dsco_order *o)
 {
-	ps_flow_env *env = ctx;
-	char key[128];
-	uint32_t h;
+	uint32_t h = cancel_state(o);
 
-	if (o->dsco_order_id == NULL || o->dsco_order_id[0] == '\0')
+	(void)env;
+	if (h == 0)
 		return 0;
-	if ((h = cancel_state(o)) == 0)
-		return 0;
-	snprintf(key, sizeof(key), "dsco:order:%s:cancel:%08" PRIx32,
-		 o->dsco_order_id, h);
-	return ps_pair__log_add(env, FLOW_NAME, key, PS_DSF_KIND_ORDER_CANCEL,
-				o->dsco_order_id, NULL, PS_PLATFORM_DSCO,
-				o->dsco_order_id, PS_PLATFORM_BRIGHTPEARL,
-				o->po_number);
+	snprintf(key, cap, "dsco:order:%s:cancel:%08" PRIx32, o->dsco_order_id,
+		 h);
+	return 1;
 }
 
 static int
 dsci_poll(ps_flow_env *env)
 {
-	ps_dsco_order_query q = {0};
-	char *cur = NULL, buf[32];
-	int64_t until = 0;
-	int more = 0, error;
-
-	if (PS_DSF_DSCO(env) == NULL)
-		return ps_error_set(PS_ESETTING,
-				    "waiting for setting dsco.client_id");
-	error = ps_store_cursor_get(&cur, NULL, env->store, CURSOR_STREAM);
-	if (error == PS_ENOTFOUND) {
-		ps_error_clear();
-		q.since = env->now - PS_DSF_FIRST_LOOKBACK_MS;
-	} else if (error < 0) {
-		return error;
-	} else {
-		q.since = strtoll(cur, NULL, 10) - PS_DSF_POLL_OVERLAP_MS;
-		free(cur);
-		if (q.since < 0)
-			q.since = 0;
-	}
-	q.window = PS_DSCO_WINDOW_UPDATED;
-	if ((error = ps_store_begin(env->store)) < 0)
-		return error;
-	error = ps_dsco_orders_foreach(&more, &until, PS_DSF_DSCO(env), &q, 0,
-				       poll_one, env);
-	if (error == 0 && until > 0) {
-		snprintf(buf, sizeof(buf), "%" PRId64, until);
-		error = ps_store_cursor_set(env->store, CURSOR_STREAM, buf,
-					    env->now);
-	}
-	if (error == 0)
-		return ps_store_commit(env->store);
-	ps_store_rollback(env->store);
-	return error;
+	return ps_dsf__poll(env, FLOW_NAME, PS_DSF_KIND_ORDER_CANCEL,
+			    CURSOR_STREAM, cancel_key);
 }
 
 /* ---- perform ------------------------------------------------------------ */

@@ -54,6 +54,22 @@ int ps_dsf__settings_load(ps_dsf_settings *s, ps_store *st);
 void ps_dsf__settings_dispose(ps_dsf_settings *s);
 
 /*
+ * A poll's choice for one PO: 1 and its entry's dedupe key in key (cap
+ * bytes), 0 for no entry, or a PS_E* code.
+ */
+typedef int (*ps_dsf_key_fn)(char *key, size_t cap, ps_flow_env *env,
+			     const ps_dsco_order *o);
+
+/*
+ * ps_dsf__poll - read the POs updated since cursor (less the overlap;
+ * the first time PS_DSF_FIRST_LOOKBACK_MS back), every page, then record
+ * an entry of flow and kind for each PO key_of chooses and advance the
+ * cursor to the window's end, in one transaction.
+ */
+int ps_dsf__poll(ps_flow_env *env, const char *flow, const char *kind,
+		 const char *cursor, ps_dsf_key_fn key_of);
+
+/*
  * ps_dsf__bp_order - the Brightpearl order of DSCO order dsco_id: the
  * xref, else (lookup non-zero) the order whose externalRef is
  * prefix + dsco_id, which is then linked.  *out 0 when there is none.

@@ -302,34 +302,124 @@ ps_dsf__follow(ps_flow_env *env, const char *request_id, const char *what,
 
 /* ---- poll --------------------------------------------------------------- */
 
+/* One entry a poll will record. */
+typedef struct seen {
+	char *key, *id, *po;
+} seen;
+
 typedef struct poll_ctx {
 	ps_flow_env *env;
-	int error;
+	ps_dsf_key_fn key_of;
+	seen *items;
+	size_t n, cap;
 } poll_ctx;
 
 static int
-add_entry(ps_flow_env *env, const ps_dsco_order *o)
-{
-	char key[128];
-
-	snprintf(key, sizeof(key), "dsco:order:%s:import", o->dsco_order_id);
-	return ps_pair__log_add(env, FLOW_NAME, key, PS_DSF_KIND_ORDER_IMPORT,
-				o->dsco_order_id, NULL, PS_PLATFORM_DSCO,
-				o->dsco_order_id, PS_PLATFORM_BRIGHTPEARL,
-				o->po_number);
-}
-
-static int
-poll_one(void *ctx, const ps_dsco_order *o)
+collect(void *ctx, const ps_dsco_order *o)
 {
 	poll_ctx *pc = ctx;
-	char *xr = NULL;
+	char key[128];
+	seen *grown;
 	int error;
 
 	if (o->dsco_order_id == NULL || o->dsco_order_id[0] == '\0')
 		return 0;
+	if ((error = pc->key_of(key, sizeof(key), pc->env, o)) <= 0)
+		return error; /* nothing to record, or an error */
+	if (pc->n == pc->cap) {
+		size_t cap = pc->cap ? pc->cap * 2 : 64;
+
+		if ((grown = realloc(pc->items, cap * sizeof(*grown))) == NULL)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		pc->items = grown;
+		pc->cap = cap;
+	}
+	pc->items[pc->n].key = strdup(key);
+	pc->items[pc->n].id = strdup(o->dsco_order_id);
+	pc->items[pc->n].po = o->po_number ? strdup(o->po_number) : NULL;
+	if (pc->items[pc->n].key == NULL || pc->items[pc->n].id == NULL ||
+	    (o->po_number && pc->items[pc->n].po == NULL)) {
+		free(pc->items[pc->n].key);
+		free(pc->items[pc->n].id);
+		free(pc->items[pc->n].po);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	pc->n++;
+	return 0;
+}
+
+int
+ps_dsf__poll(ps_flow_env *env, const char *flow, const char *kind,
+	     const char *cursor, ps_dsf_key_fn key_of)
+{
+	ps_dsco_order_query q = {0};
+	poll_ctx pc;
+	char *cur = NULL, buf[32];
+	int64_t until = 0;
+	size_t i;
+	int more = 0, error;
+
+	if (PS_DSF_DSCO(env) == NULL)
+		return ps_error_set(PS_ESETTING,
+				    "waiting for setting dsco.client_id");
+	error = ps_store_cursor_get(&cur, NULL, env->store, cursor);
+	if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		q.since = env->now - PS_DSF_FIRST_LOOKBACK_MS;
+	} else if (error < 0) {
+		return error;
+	} else {
+		q.since = strtoll(cur, NULL, 10) - PS_DSF_POLL_OVERLAP_MS;
+		free(cur);
+		if (q.since < 0)
+			q.since = 0;
+	}
+	q.window = PS_DSCO_WINDOW_UPDATED;
+	memset(&pc, 0, sizeof(pc));
+	pc.env = env;
+	pc.key_of = key_of;
+	/* read every page first: the store's write lock is not held while
+	 * DSCO answers */
+	error = ps_dsco_orders_foreach(&more, &until, PS_DSF_DSCO(env), &q, 0,
+				       collect, &pc);
+	if (error == 0 && (error = ps_store_begin(env->store)) == 0) {
+		for (i = 0; i < pc.n && error == 0; i++)
+			error = ps_pair__log_add(
+				env, flow, pc.items[i].key, kind,
+				pc.items[i].id, NULL, PS_PLATFORM_DSCO,
+				pc.items[i].id, PS_PLATFORM_BRIGHTPEARL,
+				pc.items[i].po);
+		if (error == 0 && until > 0) {
+			snprintf(buf, sizeof(buf), "%" PRId64, until);
+			error = ps_store_cursor_set(env->store, cursor, buf,
+						    env->now);
+		}
+		if (error == 0)
+			error = ps_store_commit(env->store);
+		else
+			ps_store_rollback(env->store);
+	}
+	for (i = 0; i < pc.n; i++) {
+		free(pc.items[i].key);
+		free(pc.items[i].id);
+		free(pc.items[i].po);
+	}
+	free(pc.items);
+	return error;
+}
+
+/*
+ * A PO to import: lifecycle created, or acknowledged with no Brightpearl
+ * order linked (acknowledged after a crash, or by hand).
+ */
+static int
+import_key(char *key, size_t cap, ps_flow_env *env, const ps_dsco_order *o)
+{
+	char *xr = NULL;
+	int error;
+
 	if (o->lifecycle == PS_DSCO_LIFECYCLE_ACKNOWLEDGED) {
-		error = ps_store_xref_get(&xr, pc->env->store, "order",
+		error = ps_store_xref_get(&xr, env->store, "order",
 					  PS_PLATFORM_DSCO, o->dsco_order_id,
 					  PS_PLATFORM_BRIGHTPEARL);
 		free(xr);
@@ -341,61 +431,15 @@ poll_one(void *ctx, const ps_dsco_order *o)
 	} else if (o->lifecycle != PS_DSCO_LIFECYCLE_CREATED) {
 		return 0;
 	}
-	return add_entry(pc->env, o);
-}
-
-/*
- * The window a poll reads: from the cursor (less the overlap), or the
- * first time from PS_DSF_FIRST_LOOKBACK_MS ago.
- */
-static int
-poll_since(int64_t *out, ps_flow_env *env, const char *stream)
-{
-	char *cur = NULL;
-	int error = ps_store_cursor_get(&cur, NULL, env->store, stream);
-
-	if (error == PS_ENOTFOUND) {
-		ps_error_clear();
-		*out = env->now - PS_DSF_FIRST_LOOKBACK_MS;
-		return 0;
-	}
-	if (error < 0)
-		return error;
-	*out = strtoll(cur, NULL, 10) - PS_DSF_POLL_OVERLAP_MS;
-	free(cur);
-	if (*out < 0)
-		*out = 0;
-	return 0;
+	snprintf(key, cap, "dsco:order:%s:import", o->dsco_order_id);
+	return 1;
 }
 
 static int
 dsoi_poll(ps_flow_env *env)
 {
-	ps_dsco_order_query q = {0};
-	poll_ctx pc = {env, 0};
-	int64_t until = 0;
-	char buf[32];
-	int more = 0, error;
-
-	if (PS_DSF_DSCO(env) == NULL)
-		return ps_error_set(PS_ESETTING,
-				    "waiting for setting dsco.client_id");
-	if ((error = poll_since(&q.since, env, CURSOR_STREAM)) < 0)
-		return error;
-	q.window = PS_DSCO_WINDOW_UPDATED;
-	if ((error = ps_store_begin(env->store)) < 0)
-		return error;
-	error = ps_dsco_orders_foreach(&more, &until, PS_DSF_DSCO(env), &q, 0,
-				       poll_one, &pc);
-	if (error == 0 && until > 0) {
-		snprintf(buf, sizeof(buf), "%" PRId64, until);
-		error = ps_store_cursor_set(env->store, CURSOR_STREAM, buf,
-					    env->now);
-	}
-	if (error == 0)
-		return ps_store_commit(env->store);
-	ps_store_rollback(env->store);
-	return error;
+	return ps_dsf__poll(env, FLOW_NAME, PS_DSF_KIND_ORDER_IMPORT,
+			    CURSOR_STREAM, import_key);
 }
 
 /* ---- perform: customer -------------------------------------------------- */
