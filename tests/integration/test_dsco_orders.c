@@ -238,15 +238,18 @@ group_setup(void **state)
 		{"dsco.defaults.tax_code", "T"},
 		{"sync.poll_interval_seconds", "5"},
 	};
+	json_t *cfg;
 	size_t i;
 
 	*state = fx;
 	if (flow_fixture_open(fx, NULL) < 0)
 		return -1;
 	/* DSCO's change log at once: the follow needs no wait */
-	if (flow_fixture_ctl(fx, "POST", "/dsco/config",
-			     "{\"asyncDelayMs\":0,\"untilLagS\":0}") == NULL)
+	cfg = flow_fixture_ctl(fx, "POST", "/dsco/config",
+			       "{\"asyncDelayMs\":0,\"untilLagS\":0}");
+	if (cfg == NULL)
 		return -1;
+	json_decref(cfg);
 	for (i = 0; i < sizeof(settings) / sizeof(*settings); i++)
 		if (flow_fixture_set(fx, settings[i][0], settings[i][1]) < 0)
 			return -1;
