@@ -41,6 +41,20 @@ flow_slot(ps_dashboard *d, const char *name)
 	return &d->flows[d->n_flows++];
 }
 
+/* Whether platform p's switch (ps_platform_ops.enabled_setting) is off. */
+static int
+platform_off(ps_store *st, ps_platform p)
+{
+	const ps_platform_ops *ops = ps_platform_ops_of(p);
+	int on = 1;
+
+	if (ops != NULL && ops->enabled_setting != NULL &&
+	    ps_settings_get_bool(&on, st, ops->enabled_setting) < 0)
+		on = 1;
+	ps_error_clear();
+	return !on;
+}
+
 static int
 on_count(const char *flow, ps_entry_status status, int64_t count, void *payload)
 {
@@ -309,9 +323,13 @@ ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now)
 	d->now = now;
 	if ((error = load_worker(d, st)) < 0)
 		return error;
-	/* every registered flow has a row, even before its first entry */
+	/* every registered flow has a row, even before its first entry,
+	 * unless a platform it serves is switched off (it gets one when it
+	 * has entries) */
 	for (f = ps_flows_all(); *f != NULL; f++)
-		flow_slot(d, (*f)->name);
+		if (!platform_off(st, (*f)->source) &&
+		    !platform_off(st, (*f)->target))
+			flow_slot(d, (*f)->name);
 	c.d = d;
 	c.today = 0;
 	if ((error = ps_store_log_counts(st, 0, on_count, &c)) < 0)

@@ -380,15 +380,28 @@ test_tui_models__dashboard_empty_database(void **state)
 {
 	struct fx *f = *state;
 	ps_dashboard d;
-	size_t i;
+	size_t i, n;
 	int found = 0;
 
 	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
 	assert_int_equal(d.worker, PS_DASH_WORKER_NEVER);
-	/* only the registry's flows, all zero */
-	for (i = 0; ps_flows_all()[i] != NULL; i++)
-		;
+	/* only the registry's flows, all zero, less those of a platform
+	 * switched off (DSCO is off by default) */
+	for (i = 0, n = 0; ps_flows_all()[i] != NULL; i++)
+		n += ps_flows_all()[i]->source != PS_PLATFORM_DSCO &&
+		     ps_flows_all()[i]->target != PS_PLATFORM_DSCO;
+	assert_true(n < i);
+	assert_int_equal(d.n_flows, n);
+	/* switched on, DSCO's flows have their rows too */
+	assert_int_equal(ps_store_setting_set(NULL, f->st, "dsco.enabled",
+					      "true", "test", NOW),
+			 0);
+	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
 	assert_int_equal(d.n_flows, i);
+	assert_int_equal(ps_store_setting_set(NULL, f->st, "dsco.enabled",
+					      "false", "test", NOW),
+			 0);
+	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
 	for (i = 0; i < d.n_flows; i++)
 		assert_int_equal(d.flows[i].total[PS_ENTRY_SYNCED], 0);
 	assert_int_equal(d.last_synced_at, 0);
