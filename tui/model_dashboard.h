@@ -19,8 +19,8 @@
 /* Entries scanned for the hourly figures at most (newest first). */
 #define PS_DASH_SCAN_MAX 10000
 
-/* One row per registered flow (registry order), then other flows seen in
- * the log (by name). */
+/* One row per registered flow (registry order) whose platforms are not
+ * switched off, then other flows seen in the log (by name). */
 typedef struct ps_dash_flow {
 	char name[64];
 	int64_t today[PS_ENTRY_STATUS_COUNT]; /* updated since local midnight */

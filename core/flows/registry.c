@@ -11,6 +11,7 @@
 #include "flows/dsco/out_int.h"
 #include "flows/dsco/setup_int.h"
 #include "flows/shiphero/setup_int.h"
+#include "flows/dsco/dsco_int.h"
 #include "internal.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/setup.h"
@@ -26,6 +27,8 @@ static const ps_flow_ops *const flows[] = {
 	&ps_flow_shipment_export_bc,
 	&ps_flow_inventory_export_bc,
 	&ps_flow_notes_bc,
+	&ps_flow_order_import_dsco,
+	&ps_flow_cancel_import_dsco,
 	&ps_flow_shipment_export_dsco,
 	&ps_flow_inventory_export_dsco,
 	&ps_flow_invoice_export_dsco,

@@ -380,16 +380,18 @@ test_tui_models__dashboard_empty_database(void **state)
 {
 	struct fx *f = *state;
 	ps_dashboard d;
-	size_t i, n;
+	size_t i, n, n_sh;
 	int found = 0;
 
 	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
 	assert_int_equal(d.worker, PS_DASH_WORKER_NEVER);
 	/* only the registry's flows between platforms switched on (DSCO's
 	 * and ShipHero's are off by default), all zero */
-	for (i = 0, n = 0; ps_flows_all()[i] != NULL; i++) {
+	for (i = 0, n = 0, n_sh = 0; ps_flows_all()[i] != NULL; i++) {
 		const ps_flow_ops *fl = ps_flows_all()[i];
 
+		n_sh += fl->source == PS_PLATFORM_SHIPHERO ||
+			fl->target == PS_PLATFORM_SHIPHERO;
 		n += fl->source != PS_PLATFORM_DSCO &&
 		     fl->target != PS_PLATFORM_DSCO &&
 		     fl->source != PS_PLATFORM_SHIPHERO &&
@@ -397,6 +399,16 @@ test_tui_models__dashboard_empty_database(void **state)
 	}
 	assert_true(n < i);
 	assert_int_equal(d.n_flows, n);
+	/* switched on, DSCO's flows have their rows too */
+	assert_int_equal(ps_store_setting_set(NULL, f->st, "dsco.enabled",
+					      "true", "test", NOW),
+			 0);
+	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
+	assert_int_equal(d.n_flows, i - n_sh);
+	assert_int_equal(ps_store_setting_set(NULL, f->st, "dsco.enabled",
+					      "false", "test", NOW),
+			 0);
+	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
 	for (i = 0; i < d.n_flows; i++)
 		assert_int_equal(d.flows[i].total[PS_ENTRY_SYNCED], 0);
 	assert_int_equal(d.last_synced_at, 0);
