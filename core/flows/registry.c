@@ -8,6 +8,7 @@
  */
 #include "flows/bigcommerce/setup_int.h"
 #include "flows/bigcommerce/pair_int.h"
+#include "flows/shiphero/sh_int.h"
 #include "internal.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/setup.h"
@@ -20,7 +21,8 @@ extern const ps_flow_ops ps_flow_order_import_bc;
 static const ps_flow_ops *const flows[] = {
 	&ps_flow_order_import_bc,    &ps_flow_status_export_bc,
 	&ps_flow_shipment_export_bc, &ps_flow_inventory_export_bc,
-	&ps_flow_notes_bc,           NULL,
+	&ps_flow_notes_bc,           &ps_flow_gon_export_sh,
+	&ps_flow_tracking_import_sh, NULL,
 };
 
 static const ps_flow_group *const groups[] = {
