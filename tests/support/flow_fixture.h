@@ -26,6 +26,7 @@
 #include "pearlsync/brightpearl.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/http.h"
+#include "pearlsync/shiphero.h"
 #include "pearlsync/store.h"
 #include "pearlsync/worker.h"
 #include "sandbox_proc.h"
@@ -46,6 +47,8 @@ typedef struct flow_fixture {
 	ps_http *http;
 	ps_bp *bp;
 	ps_bc *bc;
+	ps_sh *sh; /* the sandbox's ShipHero (its never-expiring token) */
+	int sh_in_worker; /* non-zero: the worker gets sh too */
 	ps_store *st;
 	ps_worker *worker; /* NULL until flow_fixture_start_worker */
 	/* The worker's flows, NULL-ended; empty: every flow. */

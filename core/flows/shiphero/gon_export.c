@@ -16,7 +16,7 @@
  * bp:gon:<id>:sh-cancel), and the poll, the safety net: the notes created
  * since its cursor (overlapping by PS_SHF_OVERLAP_MS, never before
  * go-live) get the entries a webhook would have recorded, and every
- * PS_SHF_GONE_EVERY_MS the notes already sent and not shipped are read
+ * shiphero.orders.delete_check_minutes the notes already sent are read
  * back, those gone from Brightpearl getting a cancel entry.
  *
  * One note, one ShipHero order: partner_order_id = shiphero.
@@ -59,8 +59,6 @@
 #define CURSOR_GONE "gon_export_sh.gone_checked_at"
 /* The poll looks this far behind its cursor (late commits). */
 #define PS_SHF_OVERLAP_MS (10 * 60 * 1000)
-/* How often the poll looks for sent notes deleted in Brightpearl. */
-#define PS_SHF_GONE_EVERY_MS (15 * 60 * 1000)
 /* How many sent notes it reads back at most per look. */
 #define PS_SHF_GONE_MAX 1000
 
@@ -362,20 +360,28 @@ done:
 	return error;
 }
 
-/* 1 when the last look for deleted notes is PS_SHF_GONE_EVERY_MS old. */
+/*
+ * 1 when the last look for deleted notes is shiphero.orders.
+ * delete_check_minutes old.
+ */
 static int
 gone_due(ps_flow_env *env)
 {
 	char *v = NULL;
-	int64_t last;
+	int64_t last, minutes = 15;
 
+	if (ps_settings_get_int(&minutes, env->store,
+				PS_SET_SHIPHERO_DELETE_CHECK_MINUTES) < 0) {
+		ps_error_clear();
+		minutes = 15;
+	}
 	if (ps_store_cursor_get(&v, NULL, env->store, CURSOR_GONE) < 0) {
 		ps_error_clear();
 		return 1;
 	}
 	last = strtoll(v, NULL, 10);
 	free(v);
-	return env->now - last >= PS_SHF_GONE_EVERY_MS;
+	return env->now - last >= minutes * 60 * 1000;
 }
 
 /*
