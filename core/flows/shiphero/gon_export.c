@@ -717,6 +717,7 @@ perform_export(export_ctx *c, int64_t gon_id, ps_flow_result *res)
 		if (error != PS_ENOTFOUND)
 			goto done;
 		ps_error_clear();
+		error = 0;
 	}
 	if (g->shipped) {
 		error = ps_pair__result(res, NULL,
