@@ -43,8 +43,8 @@
 #include "pearlsync/store.h"
 
 #define DEADLINE_MS 90000
-#define NPRE 4       /* notes before go-live */
-#define NAFTER 46    /* notes after: 44 mapped, 2 unmapped */
+#define NPRE 4    /* notes before go-live */
+#define NAFTER 46 /* notes after: 44 mapped, 2 unmapped */
 #define NMAPPED 44
 #define IDX_DELETED 0
 #define IDX_SPLIT 1    /* two shipments */
@@ -345,12 +345,13 @@ sh_ship(int64_t gon, size_t idx, size_t from, size_t to, int per_line,
 		json_t *l = json_array_get(lines, i);
 		const char *pl = json_string_value(
 			json_object_get(l, "partner_line_item_id"));
-		json_int_t q = json_integer_value(json_object_get(l, "quantity"));
+		json_int_t q =
+			json_integer_value(json_object_get(l, "quantity"));
 
 		if (i == from || per_line)
-			len += (size_t)snprintf(
-				body + len, sizeof(body) - len,
-				"%s{\"lines\":[", i == from ? "" : ",");
+			len += (size_t)snprintf(body + len, sizeof(body) - len,
+						"%s{\"lines\":[",
+						i == from ? "" : ",");
 		else
 			len += (size_t)snprintf(body + len, sizeof(body) - len,
 						",");
@@ -423,8 +424,8 @@ gon_shipped(const json_t *g)
 static const char *
 gon_ref(const json_t *g)
 {
-	const char *s = json_string_value(json_object_get(
-		json_object_get(g, "shipping"), "reference"));
+	const char *s = json_string_value(
+		json_object_get(json_object_get(g, "shipping"), "reference"));
 
 	return s ? s : "";
 }
@@ -606,12 +607,11 @@ scenario(enum mode mode)
 
 		for (j = 0; j < NMAPPED; j++)
 			if (after[j].gon_id == gon)
-				want_wh = after[j].wh == 2 ? wh_primary
-							   : wh_east;
+				want_wh =
+					after[j].wh == 2 ? wh_primary : wh_east;
 		assert_non_null(want_wh);
-		assert_int_equal(json_array_size(
-					 json_object_get(o, "line_items")),
-				 2);
+		assert_int_equal(
+			json_array_size(json_object_get(o, "line_items")), 2);
 		json_array_foreach (json_object_get(o, "line_items"), j, l) {
 			const char *lw = json_string_value(
 				json_object_get(l, "locked_to_warehouse_id"));
@@ -671,10 +671,9 @@ scenario(enum mode mode)
 	/* the log: one entry per shipment, the skips visible, no failure */
 	assert_int_equal(entries("tracking_import_sh", "shipment.import", -1),
 			 NMAPPED);
-	assert_int_equal(
-		entries("tracking_import_sh", "shipment.import",
-			PS_ENTRY_SYNCED),
-		NMAPPED);
+	assert_int_equal(entries("tracking_import_sh", "shipment.import",
+				 PS_ENTRY_SYNCED),
+			 NMAPPED);
 	for (i = NMAPPED; i < NAFTER; i++)
 		assert_entry_reason(after[i].gon_id,
 				    "skipped: warehouse 4 not mapped");
@@ -748,9 +747,9 @@ test_forged_webhook(void **state)
 	assert_int_equal(sandbox_http(&r, "POST", url, h, body, NULL), 401);
 	sandbox_reply_dispose(&r);
 	fx_passes(&fx, 2, 50);
-	assert_int_equal(ps_store_log_get_by_key(&e, fx.st,
-						 "sh:shipment:424242"),
-			 PS_ENOTFOUND);
+	assert_int_equal(
+		ps_store_log_get_by_key(&e, fx.st, "sh:shipment:424242"),
+		PS_ENOTFOUND);
 	assert_int_equal(ps_store_event_claim(&ev, &nev, fx.st, 100,
 					      flow_fixture_now_ms()),
 			 0);

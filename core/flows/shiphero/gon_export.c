@@ -94,8 +94,7 @@ ps_shf__gon_of_partner(int64_t *out, ps_store *st, const char *partner)
 	*out = 0;
 	if (partner == NULL)
 		return PS_ENOTFOUND;
-	if (ps_settings_get(&prefix, st, PS_SET_SHIPHERO_REFERENCE_PREFIX) <
-	    0)
+	if (ps_settings_get(&prefix, st, PS_SET_SHIPHERO_REFERENCE_PREFIX) < 0)
 		ps_error_clear();
 	else if (prefix != NULL)
 		p = prefix;
@@ -131,8 +130,7 @@ ps_shf__go_live(int64_t *out, char *iso, size_t cap, ps_store *st)
 	*out = 0;
 	if (cap > 0)
 		iso[0] = '\0';
-	if ((error = ps_settings_get(&v, st, PS_SET_SHIPHERO_START_DATE)) <
-		    0 ||
+	if ((error = ps_settings_get(&v, st, PS_SET_SHIPHERO_START_DATE)) < 0 ||
 	    v == NULL || v[0] == '\0') {
 		free(v);
 		ps_error_clear();
@@ -426,8 +424,7 @@ gon_poll(ps_flow_env *env)
 	for (i = 0; i < n && error == 0; i++) {
 		int64_t t;
 
-		if (ps_bp_time_parse(&t, rows[i].created_on) == 0 &&
-		    t < golive)
+		if (ps_bp_time_parse(&t, rows[i].created_on) == 0 && t < golive)
 			continue;
 		if (strcmp(rows[i].created_on, best) > 0 &&
 		    ps_bp_time_parse(&cur, best) == 0 &&
@@ -528,8 +525,7 @@ map_method(char **out, ps_store *st, int64_t method_id)
 }
 
 static const char *
-bp_method_name(ps_bp_ref_list *refs, int *have, ps_flow_env *env,
-	       int64_t id)
+bp_method_name(ps_bp_ref_list *refs, int *have, ps_flow_env *env, int64_t id)
 {
 	size_t i;
 
@@ -591,10 +587,9 @@ link_order(export_ctx *c, int64_t gon_id, const ps_sh_order *o)
 	int error;
 
 	snprintf(num, sizeof(num), "%" PRId64, gon_id);
-	if ((error = ps_store_xref_set(c->env->store, PS_SHF_XREF,
-				       PS_PLATFORM_BRIGHTPEARL, num,
-				       PS_PLATFORM_SHIPHERO, o->id,
-				       c->env->now)) < 0)
+	if ((error = ps_store_xref_set(
+		     c->env->store, PS_SHF_XREF, PS_PLATFORM_BRIGHTPEARL, num,
+		     PS_PLATFORM_SHIPHERO, o->id, c->env->now)) < 0)
 		return error;
 	if ((error = ps_shf__note_set_str(c->env->store, gon_id, "sh_order",
 					  o->id, c->env->now)) < 0)
@@ -612,15 +607,14 @@ adopted_result(export_ctx *c, ps_flow_result *res, int64_t gon_id,
 
 	if ((error = link_order(c, gon_id, o)) < 0)
 		return error;
-	ps_util__strlcpy(c->status, o->fulfillment_status
-					    ? o->fulfillment_status
-					    : "pending",
+	ps_util__strlcpy(c->status,
+			 o->fulfillment_status ? o->fulfillment_status
+					       : "pending",
 			 sizeof(c->status));
-	return ps_pair__result(res, o->id,
-			       "goods-out note %" PRId64
-			       " -> ShipHero order %s (%s, %s)",
-			       gon_id, o->order_number ? o->order_number : "?",
-			       o->id, why);
+	return ps_pair__result(
+		res, o->id,
+		"goods-out note %" PRId64 " -> ShipHero order %s (%s, %s)",
+		gon_id, o->order_number ? o->order_number : "?", o->id, why);
 }
 
 static int
@@ -663,8 +657,8 @@ perform_export(export_ctx *c, int64_t gon_id, ps_flow_result *res)
 	}
 	g = &gons.items[0];
 	c->order_id = g->order_id;
-	if (g->created_on != NULL && ps_bp_time_parse(&created,
-						      g->created_on) == 0 &&
+	if (g->created_on != NULL &&
+	    ps_bp_time_parse(&created, g->created_on) == 0 &&
 	    created < golive) {
 		error = ps_pair__result(res, NULL,
 					"skipped: goods-out note %" PRId64
@@ -692,8 +686,7 @@ perform_export(export_ctx *c, int64_t gon_id, ps_flow_result *res)
 	if (orders.n == 0) {
 		error = ps_error_set(PS_ENOTFOUND,
 				     "Brightpearl order %" PRId64
-				     " of goods-out note %" PRId64
-				     " not found",
+				     " of goods-out note %" PRId64 " not found",
 				     g->order_id, gon_id);
 		goto done;
 	}
@@ -733,7 +726,7 @@ perform_export(export_ctx *c, int64_t gon_id, ps_flow_result *res)
 		goto done;
 	}
 	{
-		char (*ids)[24] = calloc(g->nlines + 1, sizeof(*ids));
+		char(*ids)[24] = calloc(g->nlines + 1, sizeof(*ids));
 
 		if (ids == NULL) {
 			error = ps_error_set(PS_ENOMEM, NULL);
@@ -744,8 +737,8 @@ perform_export(export_ctx *c, int64_t gon_id, ps_flow_result *res)
 				order_row(bo, g->lines[i].row_id);
 
 			for (j = 0; j < nlines; j++)
-				if (strtoll(lines[j].partner_line_item_id,
-					    NULL, 10) == g->lines[i].row_id)
+				if (strtoll(lines[j].partner_line_item_id, NULL,
+					    10) == g->lines[i].row_id)
 					break;
 			if (j < nlines) {
 				lines[j].quantity += g->lines[i].quantity;
@@ -761,8 +754,8 @@ perform_export(export_ctx *c, int64_t gon_id, ps_flow_result *res)
 					gon_id, g->lines[i].row_id, bo->id);
 				break;
 			}
-			snprintf(ids[nlines], sizeof(ids[nlines]),
-				 "%" PRId64, g->lines[i].row_id);
+			snprintf(ids[nlines], sizeof(ids[nlines]), "%" PRId64,
+				 g->lines[i].row_id);
 			lines[nlines].partner_line_item_id = ids[nlines];
 			lines[nlines].sku = r->sku;
 			lines[nlines].product_name = r->name;
@@ -785,8 +778,8 @@ perform_export(export_ctx *c, int64_t gon_id, ps_flow_result *res)
 			o.email = bo->delivery.email ? bo->delivery.email
 						     : bo->billing.email;
 			for (j = 0; j < nlines; j++)
-				o.subtotal += lines[j].price *
-					      lines[j].quantity;
+				o.subtotal +=
+					lines[j].price * lines[j].quantity;
 			o.total_price = o.subtotal;
 			fill_address(&ship, &sbuf, &bo->delivery);
 			fill_address(&bill, &bbuf, &bo->billing);
@@ -822,16 +815,16 @@ perform_export(export_ctx *c, int64_t gon_id, ps_flow_result *res)
 						 sizeof(c->method));
 				c->total = o.total_price;
 				c->has_total = 1;
-				error = ps_sh_order_create(
-					&made, PS_SHF_SH(env), &o);
+				error = ps_sh_order_create(&made,
+							   PS_SHF_SH(env), &o);
 			}
 		}
 		free(ids);
 	}
 	if (error == PS_EEXISTS) {
 		ps_error_clear();
-		if ((error = ps_sh_order_find(&made, PS_SHF_SH(env),
-					      partner)) < 0)
+		if ((error = ps_sh_order_find(&made, PS_SHF_SH(env), partner)) <
+		    0)
 			goto done;
 		error = adopted_result(c, res, gon_id, &made,
 				       "already there: ShipHero refused a "
@@ -926,22 +919,18 @@ perform_cancel(export_ctx *c, int64_t gon_id, ps_flow_result *res)
 	units = shipped_units(env->store, gon_id);
 	if (units > 0 || (o.fulfillment_status != NULL &&
 			  strcasecmp(o.fulfillment_status, "fulfilled") == 0)) {
-		ps_util__strlcpy(c->status,
-				 units > 0 ? "shipped" : "fulfilled",
+		ps_util__strlcpy(c->status, units > 0 ? "shipped" : "fulfilled",
 				 sizeof(c->status));
-		error = ps_error_set(PS_EDATA,
-				     "goods-out note %" PRId64
-				     " was deleted in Brightpearl but "
-				     "ShipHero order %s has shipped "
-				     "(%" PRId64 " units recorded, status "
-				     "%s): not canceled; settle it in "
-				     "ShipHero",
-				     gon_id, o.order_number ? o.order_number
-							    : o.id,
-				     units,
-				     o.fulfillment_status
-					     ? o.fulfillment_status
-					     : "?");
+		error = ps_error_set(
+			PS_EDATA,
+			"goods-out note %" PRId64
+			" was deleted in Brightpearl but "
+			"ShipHero order %s has shipped "
+			"(%" PRId64 " units recorded, status "
+			"%s): not canceled; settle it in "
+			"ShipHero",
+			gon_id, o.order_number ? o.order_number : o.id, units,
+			o.fulfillment_status ? o.fulfillment_status : "?");
 		goto done;
 	}
 	if ((error = ps_sh_order_cancel(&after, PS_SHF_SH(env), o.id,

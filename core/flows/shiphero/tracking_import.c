@@ -232,7 +232,8 @@ record_shipment(ps_flow_env *env, int64_t gon_id, const ps_sh_shipment *s)
 			dup |= strcmp(json_string_value(
 					      json_array_get(tracking, j)),
 				      t) == 0;
-		if (!dup && json_array_append_new(tracking, json_string(t)) < 0) {
+		if (!dup &&
+		    json_array_append_new(tracking, json_string(t)) < 0) {
 			error = ps_error_set(PS_ENOMEM, NULL);
 			goto done;
 		}
@@ -374,19 +375,17 @@ add_order_note(ps_flow_env *env, int64_t order_id, const ps_sh_shipment *s,
 		if (reference == NULL ||
 		    strcmp(l->tracking_number, reference) != 0)
 			extra++;
-		len += (size_t)snprintf(text + len, sizeof(text) - len,
-					"%s %s%s%s%s", i ? "," : "",
-					l->tracking_number,
-					l->carrier ? " (" : "",
-					l->carrier ? l->carrier : "",
-					l->carrier ? ")" : "");
+		len += (size_t)snprintf(
+			text + len, sizeof(text) - len, "%s %s%s%s%s",
+			i ? "," : "", l->tracking_number,
+			l->carrier ? " (" : "", l->carrier ? l->carrier : "",
+			l->carrier ? ")" : "");
 	}
 	if (extra == 0)
 		return 0; /* its only number is the note's reference */
 	if (len < sizeof(text))
 		snprintf(text + len, sizeof(text) - len, " %s", marker);
-	if ((error = ps_bp_note_list_get(&notes, PS_SHF_BP(env), order_id)) <
-	    0)
+	if ((error = ps_bp_note_list_get(&notes, PS_SHF_BP(env), order_id)) < 0)
 		return error;
 	for (i = 0; i < notes.n; i++)
 		if (notes.items[i].text != NULL &&
@@ -423,8 +422,7 @@ track_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 				    "ShipHero connections");
 	if ((error = ps_pair__entry_subject(&legacy, entry)) < 0)
 		return error;
-	if ((error = ps_sh_global_id(gid, sizeof(gid), "Shipment", legacy)) <
-	    0)
+	if ((error = ps_sh_global_id(gid, sizeof(gid), "Shipment", legacy)) < 0)
 		return error;
 	/* confirm: what is written comes from ShipHero, not the webhook */
 	if ((error = ps_sh_shipment_get(&s, PS_SHF_SH(env), gid)) < 0)
@@ -441,13 +439,12 @@ track_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 		free(xgon);
 	}
 	if (gon_id <= 0) {
-		error = ps_pair__result(res, NULL,
-					"skipped: ShipHero shipment %" PRId64
-					" is for order %s, not a Brightpearl "
-					"goods-out note",
-					legacy,
-					s.partner_order_id ? s.partner_order_id
-							   : "?");
+		error = ps_pair__result(
+			res, NULL,
+			"skipped: ShipHero shipment %" PRId64
+			" is for order %s, not a Brightpearl "
+			"goods-out note",
+			legacy, s.partner_order_id ? s.partner_order_id : "?");
 		goto done;
 	}
 	if ((error = record_shipment(env, gon_id, &s)) < 0)
@@ -527,9 +524,10 @@ track_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 		method_id > 0 ? ", shipping method mapped" : "");
 done:
 	ps_log_entry_init(&f);
-	order_ref = rec != NULL ? json_string_value(
-					  json_object_get(rec, "order_ref"))
-				: NULL;
+	order_ref =
+		rec != NULL
+			? json_string_value(json_object_get(rec, "order_ref"))
+			: NULL;
 	f.order_number = (char *)(uintptr_t)order_ref;
 	f.shipment_status = status[0] ? status : NULL;
 	if (gon_id > 0) {

@@ -258,8 +258,8 @@ ps_bp_gons_created_since(ps_bp_gon_row **out, size_t *out_n, ps_bp *bp,
 			continue;
 		v[n].id = (int64_t)json_integer_value(id);
 		v[n].order_id = (int64_t)json_integer_value(order);
-		v[n].warehouse_id =
-			json_is_integer(wh) ? (int64_t)json_integer_value(wh)
+		v[n].warehouse_id = json_is_integer(wh)
+					    ? (int64_t)json_integer_value(wh)
 					    : 0;
 		v[n].shipped = json_is_true(json_object_get(row, "shipped"));
 		ps_util__strlcpy(v[n].created_on, on ? on : "",
