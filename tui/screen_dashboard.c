@@ -165,8 +165,19 @@ dash_draw(void *state, ps_tui *tui)
 		    "FLOW                  PENDING  SYNCED  FAILED  PENDING   "
 		    "SYNCED   FAILED STATE");
 	row++;
-	/* leave room for API, sparkline and at least two alert lines */
+	/*
+	 * leave room for the total, the API heading and a line per platform
+	 * shown, the sparkline and at least two alert lines (9 lines and
+	 * the platforms)
+	 */
 	max_flows = rows - row - 9;
+	for (ops = ps_platforms_all(); *ops != NULL; ops++) {
+		const ps_dash_platform *pl = &d->platforms[(*ops)->id];
+
+		if (!(((*ops)->rate == NULL || pl->off) && pl->requests == 0 &&
+		      pl->remaining < 0))
+			max_flows--;
+	}
 	if (max_flows < 1)
 		max_flows = 1;
 	if (d->n_flows == 0)
