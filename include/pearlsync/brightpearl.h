@@ -700,7 +700,9 @@ typedef struct ps_bp_gon {
 	int printed, picked, packed, shipped;
 	ps_bp_gon_line *lines; /* owned by the list */
 	size_t nlines;
-	const char *created_on; /* ISO-8601, or NULL */
+	const char *created_on;     /* ISO-8601, or NULL */
+	int64_t created_by;         /* the staff contact, 0 unknown */
+	int64_t last_event_version; /* for If-Match on events, 0 unknown */
 } ps_bp_gon;
 
 typedef struct ps_bp_gon_list {
@@ -731,8 +733,10 @@ int ps_bp_gon_tracking_set(ps_bp *bp, int64_t gon_id, const char *reference,
 
 /*
  * ps_bp_gon_ship - the note's shipped event (SHW), occurred at `when`
- * (ISO-8601; NULL: now).  A note already shipped is success (a lost
- * first try, or another writer): the event is not sent twice.
+ * (ISO-8601; NULL: now), owned by the note's creator (eventOwnerId must
+ * be a staff contact), sent with If-Match: the note's last event version.
+ * A note already shipped is success (a lost first try, or another
+ * writer): the event is not sent twice.
  */
 int ps_bp_gon_ship(ps_bp *bp, int64_t gon_id, const char *when);
 
