@@ -681,6 +681,40 @@ scenario(enum mode mode)
 		for (i = 0; i < NPRE; i++)
 			assert_entry_reason(pre[i].gon_id, "before go-live");
 	assert_int_equal(fx_failed_entries(&fx), 0);
+	/* the partial note's entry says how much is covered */
+	{
+		ps_log_query q = PS_LOG_QUERY_INIT;
+		ps_log_entry *v = NULL;
+		char sub[32];
+		size_t n = 0, k, partial = 0;
+
+		snprintf(sub, sizeof(sub), "%" PRId64,
+			 after[IDX_PARTIAL].gon_id);
+		q.flow = "tracking_import_sh";
+		q.limit = 1000;
+		assert_int_equal(ps_store_log_list(&v, &n, fx.st, &q), 0);
+		for (k = 0; k < n; k++)
+			if (v[k].subject_order != NULL &&
+			    strcmp(v[k].subject_order, sub) == 0) {
+				partial++;
+				assert_non_null(v[k].shipment_status);
+				assert_string_equal(v[k].shipment_status,
+						    "partial: 2/3 units");
+				assert_non_null(v[k].order_number);
+				assert_string_equal(v[k].order_number, "SO-2");
+			}
+		assert_int_equal(partial, 1);
+		ps_log_entries_free(v, n);
+	}
+	fprintf(stderr,
+		"%s: %d notes; requests: ShipHero %" PRId64
+		", Brightpearl %" PRId64 "\n",
+		mode == MODE_HOOKS  ? "webhooks"
+		: mode == MODE_LOST ? "webhooks lost"
+		: mode == MODE_DUP  ? "webhooks doubled"
+				    : "kill -9 and faults",
+		NPRE + NAFTER, fx_requests(&fx, "shiphero", NULL),
+		fx_requests(&fx, "brightpearl", NULL));
 	flow_fixture_close(&fx);
 }
 
