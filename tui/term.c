@@ -664,6 +664,10 @@ prompt_key(ps_tui *tui, key k)
 		ps_tui_input_delete(&tui->modal.input);
 		return;
 	}
+	if (k.is_char && k.code == 0x15) { /* Ctrl-U, as in readline */
+		ps_tui_input_set(&tui->modal.input, "");
+		return;
+	}
 	if (k.is_char && k.code >= 0x20) {
 		ps_tui_input_insert(&tui->modal.input, (uint32_t)k.code);
 		return;

@@ -12,6 +12,7 @@
 #include "flows/dsco/setup_int.h"
 #include "flows/shiphero/setup_int.h"
 #include "flows/dsco/dsco_int.h"
+#include "flows/shiphero/sh_int.h"
 #include "internal.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/setup.h"
@@ -32,6 +33,8 @@ static const ps_flow_ops *const flows[] = {
 	&ps_flow_shipment_export_dsco,
 	&ps_flow_inventory_export_dsco,
 	&ps_flow_invoice_export_dsco,
+	&ps_flow_gon_export_sh,
+	&ps_flow_tracking_import_sh,
 	&ps_flow_product_sync_sh,
 	&ps_flow_shipping_methods_sh,
 	NULL,

@@ -703,6 +703,9 @@ typedef struct ps_bp_gon {
 	int printed, picked, packed, shipped;
 	ps_bp_gon_line *lines; /* owned by the list */
 	size_t nlines;
+	const char *created_on;     /* ISO-8601, or NULL */
+	int64_t created_by;         /* the staff contact, 0 unknown */
+	int64_t last_event_version; /* for If-Match on events, 0 unknown */
 } ps_bp_gon;
 
 typedef struct ps_bp_gon_list {
@@ -720,6 +723,25 @@ int ps_bp_gon_get(ps_bp_gon_list *out, ps_bp *bp, const int64_t *gon_ids,
 
 /* ps_bp_gon_for_order - every goods-out note of one order. */
 int ps_bp_gon_for_order(ps_bp_gon_list *out, ps_bp *bp, int64_t order_id);
+
+/*
+ * ps_bp_gon_tracking_set - set a note's shipping reference (the tracking
+ * number, at most 64 characters; NULL: left alone) and shipping method
+ * (0: left alone) (PUT /warehouse-service/goods-note/goods-out/{id}).
+ * Brightpearl refuses it once the note is shipped (PS_EDATA).
+ * Idempotent: the same values again change nothing.
+ */
+int ps_bp_gon_tracking_set(ps_bp *bp, int64_t gon_id, const char *reference,
+			   int64_t shipping_method_id);
+
+/*
+ * ps_bp_gon_ship - the note's shipped event (SHW), occurred at `when`
+ * (ISO-8601; NULL: now), owned by the note's creator (eventOwnerId must
+ * be a staff contact), sent with If-Match: the note's last event version.
+ * A note already shipped is success (a lost first try, or another
+ * writer): the event is not sent twice.
+ */
+int ps_bp_gon_ship(ps_bp *bp, int64_t gon_id, const char *when);
 
 /* ---- sales credits ------------------------------------------------------ */
 
@@ -835,6 +857,22 @@ typedef struct ps_bp_gon_ref {
  * since (ISO-8601), every page.  *out (n entries) is freed with free().
  */
 int ps_bp_gons_shipped_since(ps_bp_gon_ref **out, size_t *out_n, ps_bp *bp,
+			     const char *since);
+
+/* A goods-out note as the search lists it. */
+typedef struct ps_bp_gon_row {
+	int64_t id;
+	int64_t order_id;
+	int64_t warehouse_id;
+	int shipped;
+	char created_on[48]; /* ISO-8601, as Brightpearl wrote it */
+} ps_bp_gon_row;
+
+/*
+ * ps_bp_gons_created_since - the goods-out notes created at or after
+ * since (ISO-8601), every page.  *out (n entries) is freed with free().
+ */
+int ps_bp_gons_created_since(ps_bp_gon_row **out, size_t *out_n, ps_bp *bp,
 			     const char *since);
 
 /* An order and its status. */

@@ -115,6 +115,7 @@ keys Enter
 wait_for "Go-live date and time  *2026-01-05T08:00:00Z"
 keys Down Enter
 wait_for "^Value:"
+keys C-u # the field holds the default prefix: clear it first
 type_text "BP-"
 keys Enter
 wait_for "ShipHero order number prefix  *BP-"

@@ -688,7 +688,45 @@ test_connector_bp__sales_credit_and_goods_out(void **state)
 		assert_int_equal(gl.n, 1);
 		assert_int_equal(gl.items[0].nlines, 1);
 		assert_int_equal(gl.items[0].lines[0].product_id, 1002);
+		assert_non_null(gl.items[0].created_on);
+		assert_true(gl.items[0].created_by > 0);
+		assert_false(gl.items[0].shipped);
 		ps_bp_gon_list_dispose(&gl);
+
+		/* found by creation date, tracked, shipped once */
+		{
+			ps_bp_gon_row *rows = NULL;
+			size_t n = 0, k, hits = 0;
+
+			assert_int_equal(ps_bp_gons_created_since(
+						 &rows, &n, c->bp,
+						 "2000-01-01T00:00:00Z"),
+					 0);
+			for (k = 0; k < n; k++)
+				if (rows[k].id == gid) {
+					hits++;
+					assert_int_equal(rows[k].order_id,
+							 order_id);
+					assert_int_equal(rows[k].warehouse_id,
+							 2);
+					assert_false(rows[k].shipped);
+				}
+			assert_int_equal(hits, 1);
+			free(rows);
+		}
+		assert_int_equal(
+			ps_bp_gon_tracking_set(c->bp, gid, "TRK-77", 7), 0);
+		assert_int_equal(ps_bp_gon_ship(c->bp, gid, NULL), 0);
+		assert_int_equal(ps_bp_gon_ship(c->bp, gid, NULL), 0);
+		assert_int_equal(ps_bp_gon_get(&gl, c->bp, &gid, 1), 0);
+		assert_true(gl.items[0].shipped);
+		assert_string_equal(gl.items[0].tracking_ref, "TRK-77");
+		assert_int_equal(gl.items[0].shipping_method_id, 7);
+		ps_bp_gon_list_dispose(&gl);
+		/* Brightpearl refuses tracking changes once shipped */
+		assert_int_equal(
+			ps_bp_gon_tracking_set(c->bp, gid, "TRK-78", 0),
+			PS_EDATA);
 	}
 
 	assert_int_equal(ps_bp_credit_find(&ids, c->bp, order_id), 0);

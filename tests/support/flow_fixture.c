@@ -90,6 +90,7 @@ connect_to_sandbox(flow_fixture *fx, const ps_http_options *ho)
 	ps_bp_options bo = PS_BP_OPTIONS_INIT;
 	ps_bc_options co = PS_BC_OPTIONS_INIT;
 	ps_dsco_options dopt = PS_DSCO_OPTIONS_INIT;
+	ps_sh_options so = PS_SH_OPTIONS_INIT;
 
 	dopt.base_url = sandbox_proc_url(&fx->sb, "dsco");
 	dopt.client_id = "sandbox-client";
@@ -102,10 +103,13 @@ connect_to_sandbox(flow_fixture *fx, const ps_http_options *ho)
 	co.base_url = sandbox_proc_url(&fx->sb, "bigcommerce");
 	co.store_hash = "sandbox";
 	co.access_token = "sandbox-token";
+	so.base_url = sandbox_proc_url(&fx->sb, "shiphero");
+	so.access_token = "sandbox-token";
 	if (ps_http_new(&fx->http, ho) < 0 ||
 	    ps_bp_new(&fx->bp, fx->http, &bo) < 0 ||
 	    ps_bc_new(&fx->bc, fx->http, &co) < 0 ||
-	    ps_dsco_new(&fx->ds, fx->http, &dopt) < 0) {
+	    ps_dsco_new(&fx->ds, fx->http, &dopt) < 0 ||
+	    ps_sh_new(&fx->sh, fx->http, &so) < 0) {
 		fprintf(stderr, "fixture: %s\n", ps_error_last());
 		return -1;
 	}
@@ -220,9 +224,11 @@ flow_fixture_reconnect(flow_fixture *fx, const ps_http_options *ho)
 	ps_bc_free(fx->bc);
 	ps_dsco_free(fx->ds);
 	fx->ds = NULL;
+	ps_sh_free(fx->sh);
 	ps_http_free(fx->http);
 	fx->bp = NULL;
 	fx->bc = NULL;
+	fx->sh = NULL;
 	fx->http = NULL;
 	return connect_to_sandbox(fx, ho);
 }
@@ -244,6 +250,7 @@ worker_new(flow_fixture *fx)
 	o.conn[PS_PLATFORM_BRIGHTPEARL] = fx->bp;
 	o.conn[PS_PLATFORM_BIGCOMMERCE] = fx->bc;
 	o.conn[PS_PLATFORM_DSCO] = fx->ds;
+	o.conn[PS_PLATFORM_SHIPHERO] = fx->sh_in_worker ? fx->sh : NULL;
 	o.http_client = fx->http;
 	o.connect = 0;
 	o.tick_ms = 10;
@@ -305,6 +312,7 @@ flow_fixture_close(flow_fixture *fx)
 	ps_bc_free(fx->bc);
 	ps_dsco_free(fx->ds);
 	fx->ds = NULL;
+	ps_sh_free(fx->sh);
 	ps_http_free(fx->http);
 	ps_store_close(fx->st);
 	test_db_close(&fx->db);

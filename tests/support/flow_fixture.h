@@ -27,6 +27,7 @@
 #include "pearlsync/dsco.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/http.h"
+#include "pearlsync/shiphero.h"
 #include "pearlsync/store.h"
 #include "pearlsync/worker.h"
 #include "sandbox_proc.h"
@@ -48,6 +49,8 @@ typedef struct flow_fixture {
 	ps_bp *bp;
 	ps_bc *bc;
 	ps_dsco *ds; /* the sandbox's DSCO, client credentials */
+	ps_sh *sh; /* the sandbox's ShipHero (its never-expiring token) */
+	int sh_in_worker; /* non-zero: the worker gets sh too */
 	ps_store *st;
 	ps_worker *worker; /* NULL until flow_fixture_start_worker */
 	/* The worker's flows, NULL-ended; empty: every flow. */

@@ -159,6 +159,12 @@ gon_read(ps_bp_gon *g, const char *key, const json_t *j)
 					   "shipping.reference", what)) < 0 ||
 	    (error = ps_conn__json_str_opt(&g->shipped_on, j,
 					   "status.shippedOn", what)) < 0 ||
+	    (error = ps_conn__json_str_opt(&g->created_on, j, "createdOn",
+					   what)) < 0 ||
+	    (error = ps_conn__json_int_opt(&g->created_by, j, "createdBy", what,
+					   0)) < 0 ||
+	    (error = ps_conn__json_int_opt(&g->last_event_version, j,
+					   "lastEventVersion", what, 0)) < 0 ||
 	    (error = ps_conn__json_bool_opt(&g->printed, j, "status.printed",
 					    what, 0)) < 0 ||
 	    (error = ps_conn__json_bool_opt(&g->picked, j, "status.picked",
@@ -297,4 +303,118 @@ ps_bp_batch_reservation_create(ps_bp_batch *b, int64_t order_id,
 						     lines, n)) < 0)
 		return error;
 	return ps_bp__batch_push(b, &m);
+}
+
+int
+ps_bp_gon_tracking_set(ps_bp *bp, int64_t gon_id, const char *reference,
+		       int64_t shipping_method_id)
+{
+	json_t *body = NULL, *shipping, *root = NULL;
+	char *path = NULL;
+	int error;
+
+	if (gon_id <= 0)
+		return ps_error_set(PS_EINVAL, "Brightpearl goods-out note "
+					       "update: no note id");
+	if ((body = json_pack("{s:{}}", "shipping")) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	shipping = json_object_get(body, "shipping");
+	if ((reference != NULL &&
+	     (error = ps_bp__set_new(shipping, "reference",
+				     json_string(reference))) < 0) ||
+	    (shipping_method_id > 0 &&
+	     (error = ps_bp__set_new(shipping, "shippingMethodId",
+				     json_integer(shipping_method_id))) < 0))
+		goto done;
+	if ((error = ps_bp__path(&path,
+				 "/warehouse-service/goods-note/goods-out/"
+				 "%" PRId64,
+				 gon_id)) < 0)
+		goto done;
+	error = ps_bp__request(&root, NULL, bp, "PUT", path, body, 1,
+			       "goods-out note update");
+done:
+	json_decref(root);
+	json_decref(body);
+	free(path);
+	return error;
+}
+
+int
+ps_bp_gon_ship(ps_bp *bp, int64_t gon_id, const char *when)
+{
+	ps_bp_gon_list l = {NULL, 0, NULL};
+	json_t *body = NULL, *ev, *root = NULL;
+	char *path = NULL;
+	int64_t owner, version;
+	long status = 0;
+	int error;
+
+	if (gon_id <= 0)
+		return ps_error_set(PS_EINVAL, "Brightpearl goods-out note "
+					       "event: no note id");
+	/* a shipped note refuses the event: check first, so that a retry
+	 * after a lost reply is success, not an error */
+	if ((error = ps_bp_gon_get(&l, bp, &gon_id, 1)) < 0)
+		return error;
+	if (l.n == 0) {
+		ps_bp_gon_list_dispose(&l);
+		return ps_error_set(PS_ENOTFOUND,
+				    "Brightpearl goods-out note %" PRId64
+				    " not found",
+				    gon_id);
+	}
+	if (l.items[0].shipped) {
+		ps_bp_gon_list_dispose(&l);
+		return 0;
+	}
+	owner = l.items[0].created_by;
+	version = l.items[0].last_event_version;
+	ps_bp_gon_list_dispose(&l);
+	if ((body = json_pack("{s:[{s:s}]}", "events", "eventCode", "SHW")) ==
+	    NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	ev = json_array_get(json_object_get(body, "events"), 0);
+	if ((when != NULL &&
+	     (error = ps_bp__set_new(ev, "occured", json_string(when))) < 0) ||
+	    (owner > 0 && (error = ps_bp__set_new(ev, "eventOwnerId",
+						  json_integer(owner))) < 0))
+		goto done;
+	if ((error = ps_bp__path(&path,
+				 "/warehouse-service/goods-note/goods-out/"
+				 "%" PRId64 "/event",
+				 gon_id)) < 0)
+		goto done;
+	if (version > 0)
+		error = ps_bp__request_if_match(&root, &status, bp, "POST",
+						path, body, version,
+						"goods-out note shipped event");
+	else
+		error = ps_bp__request(&root, NULL, bp, "POST", path, body, 0,
+				       "goods-out note shipped event");
+	if (error == PS_EDATA && (bp->last_attempts > 1 || status == 412)) {
+		/* a retry refused, or the note moved on since it was read:
+		 * the lost first try (or someone else) may have shipped it;
+		 * if not, another event came first: try again later */
+		ps_bp_gon_list again = {NULL, 0, NULL};
+
+		if (ps_bp_gon_get(&again, bp, &gon_id, 1) == 0 &&
+		    again.n == 1 && again.items[0].shipped) {
+			ps_error_clear();
+			error = 0;
+		} else if (status == 412) {
+			error = ps_error_set(PS_EBUSY,
+					     "Brightpearl goods-out note "
+					     "%" PRId64
+					     " changed while it was being "
+					     "shipped; trying again",
+					     gon_id);
+		}
+		ps_bp_gon_list_dispose(&again);
+	}
+done:
+	json_decref(root);
+	json_decref(body);
+	free(path);
+	return error;
 }

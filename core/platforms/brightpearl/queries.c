@@ -224,6 +224,57 @@ done:
 	return error;
 }
 
+int
+ps_bp_gons_created_since(ps_bp_gon_row **out, size_t *out_n, ps_bp *bp,
+			 const char *since)
+{
+	ps_bp_gon_row *v = NULL;
+	json_t *rows = NULL, *row;
+	size_t i, n = 0;
+	int error = 0;
+
+	*out = NULL;
+	*out_n = 0;
+	if ((error = search_since(&rows, bp,
+				  "/warehouse-service/goods-note/"
+				  "goods-out-search",
+				  "createdOn", since,
+				  "&columns=goodsOutNoteId,orderId,warehouseId,"
+				  "shipped,createdOn",
+				  "goods-out note search")) < 0)
+		goto done;
+	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	json_array_foreach (rows, i, row) {
+		json_t *id = json_object_get(row, "goodsOutNoteId");
+		json_t *order = json_object_get(row, "orderId");
+		json_t *wh = json_object_get(row, "warehouseId");
+		const char *on =
+			json_string_value(json_object_get(row, "createdOn"));
+
+		if (!json_is_integer(id) || !json_is_integer(order))
+			continue;
+		v[n].id = (int64_t)json_integer_value(id);
+		v[n].order_id = (int64_t)json_integer_value(order);
+		v[n].warehouse_id = json_is_integer(wh)
+					    ? (int64_t)json_integer_value(wh)
+					    : 0;
+		v[n].shipped = json_is_true(json_object_get(row, "shipped"));
+		ps_util__strlcpy(v[n].created_on, on ? on : "",
+				 sizeof(v[n].created_on));
+		n++;
+	}
+	*out = v;
+	*out_n = n;
+	v = NULL;
+done:
+	free(v);
+	json_decref(rows);
+	return error;
+}
+
 /*
  * The order search for updatedOn >= since, and orderStatusId = status_id
  * unless it is 0 (the filter is the search's own: order-search lists
