@@ -49,7 +49,7 @@ typedef struct flow_fixture {
 	ps_bp *bp;
 	ps_bc *bc;
 	ps_dsco *ds; /* the sandbox's DSCO, client credentials */
-	ps_sh *sh; /* the sandbox's ShipHero (its never-expiring token) */
+	ps_sh *sh;   /* the sandbox's ShipHero (its never-expiring token) */
 	int sh_in_worker; /* non-zero: the worker gets sh too */
 	ps_store *st;
 	ps_worker *worker; /* NULL until flow_fixture_start_worker */

@@ -145,8 +145,7 @@ ps_shf__go_live(int64_t *out, char *iso, size_t cap, ps_store *st)
 	free(v);
 	if (ps_bp_time_parse(out, buf) < 0)
 		return ps_error_set(PS_ESETTING,
-				    "shiphero.go_live '%s' is not a date",
-				    buf);
+				    "shiphero.go_live '%s' is not a date", buf);
 	ps_shf__iso(iso, cap, *out);
 	return 0;
 }
