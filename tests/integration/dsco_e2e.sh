@@ -126,8 +126,11 @@ killed() {
 	sb_post faults '{"platform":"dsco","rate":0.3,"seed":'"$seed"',"kinds":["429","503","500","drop","truncate"]}'
 	sb_post faults '{"platform":"brightpearl","rate":0.1,"seed":'"$seed"',"kinds":["503","drop"]}'
 	awk -v s="$seed$1" -v k="$kills" 'BEGIN { srand(s); for (i = 0; i < k; i++) printf "%.2f\n", 0.5 + rand() * 2.5 }' >"$tmp/delays"
+	# the first start picks a free port for the listener; the rest
+	# reuse it without start_worker's wait, so a kill can come early
+	start_worker
 	while read -r d; do
-		start_worker
+		[ -n "$worker_pid" ] || spawn_worker
 		sleep "$d"
 		stop_worker KILL
 	done <"$tmp/delays"
