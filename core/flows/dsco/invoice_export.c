@@ -137,9 +137,9 @@ line_of(ps_store *st, const ps_dsco_order *d, const ps_bp_order_row *row,
 		if (best == d->nlines ||
 		    d->lines[i].line_number < d->lines[best].line_number)
 			best = i;
-		if (!used[i] && (free_best == d->nlines ||
-				 d->lines[i].line_number <
-					 d->lines[free_best].line_number))
+		if (!used[i] &&
+		    (free_best == d->nlines ||
+		     d->lines[i].line_number < d->lines[free_best].line_number))
 			free_best = i;
 	}
 	if (free_best < d->nlines)
