@@ -208,7 +208,8 @@ typedef struct ps_bp_order_row {
 	ps_money tax;             /* row tax value */
 	const char *tax_code;     /* e.g. "T"; NULL: the product's default */
 	const char *nominal_code; /* NULL: the product's default */
-	const char *external_ref; /* in only: e.g. the platform line id */
+	const char *external_ref; /* e.g. the platform line id; out: NULL
+				   * when the GET does not carry it */
 } ps_bp_order_row;
 
 typedef struct ps_bp_order {

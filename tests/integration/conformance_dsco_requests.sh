@@ -2,7 +2,9 @@
 # conformance_dsco_requests.sh - the requests pearlsync sends to DSCO
 # validate against Rithum's OpenAPI 3.1 file.
 #
-# Runs test_dsco_out (shipments partial and whole, by either trigger,
+# Runs test_dsco_orders (the order import and the cancels: order pages,
+# single orders, acknowledgements, item cancels, the order change log)
+# and test_dsco_out (shipments partial and whole, by either trigger,
 # invoices, stock batches and their change logs, a crash's adoption, the
 # token) with the sandbox recording every request
 # (PEARLSYNC_SANDBOX_RECORD), then checks each DSCO request with
@@ -20,12 +22,14 @@ set -eu
 spec="$PS_SOURCE_DIR/../shared/specs/dsco/dsco-api-v3-openapi.yaml"
 tool="$PS_SOURCE_DIR/tests/conformance"
 bin="$PS_BIN_DIR/../tests/test_dsco_out"
+bin_in="$PS_BIN_DIR/../tests/test_dsco_orders"
 
 if [ ! -f "$spec" ]; then
 	echo "SKIPPED: DSCO OpenAPI file not found at $spec"
 	exit 77
 fi
 [ -x "$bin" ] || { echo "SKIPPED: test_dsco_out not built"; exit 77; }
+[ -x "$bin_in" ] || { echo "SKIPPED: test_dsco_orders not built"; exit 77; }
 command -v node >/dev/null 2>&1 || { echo "conformance_dsco_requests: node is not installed; run scripts/install-deps" >&2; exit 1; }
 [ -d "$tool/node_modules/ajv" ] || { echo "conformance_dsco_requests: $tool/node_modules is missing; run scripts/install-deps" >&2; exit 1; }
 
@@ -33,6 +37,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 record="$tmp/requests.jsonl"
 
+PEARLSYNC_SANDBOX_RECORD=$record "$bin_in" >"$tmp/test.out" 2>&1 || {
+	cat "$tmp/test.out" >&2
+	echo "FAIL: test_dsco_orders failed while recording" >&2
+	exit 1
+}
 PEARLSYNC_SANDBOX_RECORD=$record "$bin" >"$tmp/test.out" 2>&1 || {
 	cat "$tmp/test.out" >&2
 	echo "FAIL: test_dsco_out failed while recording" >&2
@@ -57,7 +66,8 @@ fi
 tail -2 "$tmp/out"
 node "$tool/requests.js" --record "$tmp/dsco.jsonl" --specs "$tmp" \
 	--rules "$tool/brightpearl-requests.json" --dsco-spec "$spec" --verbose >"$tmp/v.out" 2>&1
-for op in "POST /order/singleShipment" "POST /invoice" "POST /inventory/batch/small" "GET /inventory/log" "POST /oauth2/token"; do
+for op in "GET /order/page" "POST /order/acknowledge" "POST /order/item/cancel" "GET /order/log" \
+	"POST /order/singleShipment" "POST /invoice" "POST /inventory/batch/small" "GET /inventory/log" "POST /oauth2/token"; do
 	grep -q "^ok   dsco $op" "$tmp/v.out" || { echo "FAIL: no checked request for $op" >&2; exit 1; }
 done
 

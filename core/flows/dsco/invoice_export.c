@@ -120,19 +120,34 @@ is_duplicate(void)
 	return 0;
 }
 
-/* The PO line of d that row belongs to (lowest line number); NULL none. */
+/*
+ * The PO line of d that row belongs to: the lowest-numbered matching line
+ * no earlier row took (used[]; updated), else the lowest-numbered
+ * matching one, so two rows of one item invoice two lines; NULL none.
+ */
 static const ps_dsco_order_line *
-line_of(ps_store *st, const ps_dsco_order *d, const ps_bp_order_row *row)
+line_of(ps_store *st, const ps_dsco_order *d, const ps_bp_order_row *row,
+	unsigned char *used)
 {
-	const ps_dsco_order_line *best = NULL;
-	size_t i;
+	size_t i, best = d->nlines, free_best = d->nlines;
 
-	for (i = 0; i < d->nlines; i++)
-		if (ps_dsout__row_matches(st, &d->lines[i], row) &&
-		    (best == NULL ||
-		     d->lines[i].line_number < best->line_number))
-			best = &d->lines[i];
-	return best;
+	for (i = 0; i < d->nlines; i++) {
+		if (!ps_dsout__row_matches(st, d, i, row))
+			continue;
+		if (best == d->nlines ||
+		    d->lines[i].line_number < d->lines[best].line_number)
+			best = i;
+		if (!used[i] &&
+		    (free_best == d->nlines ||
+		     d->lines[i].line_number < d->lines[free_best].line_number))
+			free_best = i;
+	}
+	if (free_best < d->nlines)
+		best = free_best;
+	if (best == d->nlines)
+		return NULL;
+	used[best] = 1;
+	return &d->lines[best];
 }
 
 static int
@@ -142,6 +157,7 @@ send_invoice(int *out_adopted, ps_flow_env *env, const ps_bp_order *o,
 	ps_dsco_order d;
 	ps_dsco_invoice inv;
 	ps_dsco_invoice_line *lines = NULL;
+	unsigned char *used = NULL;
 	size_t i, n = 0;
 	int error;
 
@@ -151,13 +167,15 @@ send_invoice(int *out_adopted, ps_flow_env *env, const ps_bp_order *o,
 				       PS_DSCO_KEY_DSCO_ORDER_ID, dsco_id)) < 0)
 		return error;
 	memset(&inv, 0, sizeof(inv));
-	if ((lines = calloc(o->nrows + 1, sizeof(*lines))) == NULL) {
+	if ((lines = calloc(o->nrows + 1, sizeof(*lines))) == NULL ||
+	    (used = calloc(d.nlines + 1, 1)) == NULL) {
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
 	}
 	for (i = 0; i < o->nrows; i++) {
 		const ps_bp_order_row *row = &o->rows[i];
-		const ps_dsco_order_line *l = line_of(env->store, &d, row);
+		const ps_dsco_order_line *l =
+			line_of(env->store, &d, row, used);
 
 		if (l == NULL && row->product_id == 0) {
 			inv.freight += row->net;
@@ -205,6 +223,7 @@ send_invoice(int *out_adopted, ps_flow_env *env, const ps_bp_order *o,
 	}
 done:
 	free(lines);
+	free(used);
 	ps_dsco_order_dispose(&d);
 	return error;
 }

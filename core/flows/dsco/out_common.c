@@ -3,13 +3,17 @@
  * cross-reference and the tie between a Brightpearl order row and a line
  * of the DSCO purchase order.
  *
- * A line is identified by the item: the Brightpearl order's rows are read
- * back with their SKU and product, and a row belongs to the PO line whose
- * identifiers (sku, partnerSku, upc, ean, dscoItemId) include the row's
- * SKU, or which the dsco_product mapping (the one the order import uses)
- * maps to the row's product.  Several lines of one item are filled in
- * line-number order, each up to what DSCO says it has left, so a line is
- * never shipped past its quantity.
+ * The order import gives each Brightpearl row the PO line's lineNumber as
+ * its externalRef; a row read back with one that names a line of the PO
+ * belongs to that line alone, whatever its SKU (two lines of one SKU, or
+ * an item matched on another field or through the product map).
+ * Otherwise a line is identified by the item: the Brightpearl order's
+ * rows are read back with their SKU and product, and a row belongs to the
+ * PO line whose identifiers (sku, partnerSku, upc, ean, dscoItemId)
+ * include the row's SKU, or which the dsco_product mapping (the one the
+ * order import uses) maps to the row's product.  Several lines of one
+ * item are filled in line-number order, each up to what DSCO says it has
+ * left, so a line is never shipped past its quantity.
  */
 #include "flows/dsco/out_int.h"
 #include "internal.h"
@@ -54,12 +58,45 @@ mapped_to(ps_store *st, const char *v, int64_t product)
 	return hit;
 }
 
+/* The number the order import gives line i of d (its lineNumber). */
+static int64_t
+line_no(const ps_dsco_order *d, size_t i)
+{
+	return d->lines[i].line_number > 0 ? d->lines[i].line_number
+					   : (int64_t)i + 1;
+}
+
+/* The index of the line of d that row's externalRef names; -1: none. */
+static long
+line_by_ref(const ps_dsco_order *d, const ps_bp_order_row *row)
+{
+	const char *r = row->external_ref;
+	char *end;
+	long long v;
+	size_t i;
+
+	if (r == NULL || r[0] < '0' || r[0] > '9')
+		return -1;
+	v = strtoll(r, &end, 10);
+	if (*end != '\0' || v <= 0)
+		return -1;
+	for (i = 0; i < d->nlines; i++)
+		if (line_no(d, i) == v)
+			return (long)i;
+	return -1;
+}
+
 int
-ps_dsout__row_matches(ps_store *st, const ps_dsco_order_line *line,
+ps_dsout__row_matches(ps_store *st, const ps_dsco_order *d, size_t li,
 		      const ps_bp_order_row *row)
 {
+	const ps_dsco_order_line *line = &d->lines[li];
 	const char *ids[5];
+	long by_ref = line_by_ref(d, row);
 	size_t i;
+
+	if (by_ref >= 0)
+		return (size_t)by_ref == li;
 
 	ids[0] = line->sku;
 	ids[1] = line->partner_sku;
@@ -114,7 +151,7 @@ ps_dsout__take(ps_store *st, const ps_dsco_order *d, const ps_bp_order_row *row,
 		for (i = 0; i < d->nlines; i++) {
 			const ps_dsco_order_line *l = &d->lines[i];
 
-			if (!ps_dsout__row_matches(st, l, row))
+			if (!ps_dsout__row_matches(st, d, i, row))
 				continue;
 			matched = 1;
 			if (line_left(l) - taken[i] <= 0)

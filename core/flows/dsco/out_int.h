@@ -45,13 +45,15 @@
 int ps_dsout__dsco_order_of(char **out, ps_store *st, int64_t bp_order_id);
 
 /*
- * ps_dsout__row_matches - 1 when Brightpearl order row `row` is for the
- * item of DSCO line `line`: the row's SKU equals one of the line's
- * identifiers (sku, partnerSku, upc, ean, dscoItemId), or the
- * dsco_product mapping (DSCO identifier -> Brightpearl product id) maps
- * one of them to the row's product.  0 otherwise.
+ * ps_dsout__row_matches - 1 when Brightpearl order row `row` is for line
+ * li of DSCO order d.  A row whose externalRef names a line of d (its
+ * lineNumber, as the order import sets it) is for that line only.
+ * Otherwise by item: the row's SKU equals one of the line's identifiers
+ * (sku, partnerSku, upc, ean, dscoItemId), or the dsco_product mapping
+ * (DSCO identifier -> Brightpearl product id) maps one of them to the
+ * row's product.  0 otherwise.
  */
-int ps_dsout__row_matches(ps_store *st, const ps_dsco_order_line *line,
+int ps_dsout__row_matches(ps_store *st, const ps_dsco_order *d, size_t li,
 			  const ps_bp_order_row *row);
 
 /*

@@ -235,7 +235,9 @@ order_rows_read(ps_bp_order *o, const json_t *rows, const char *what)
 						   "rowValue.taxCode", what)) <
 			    0 ||
 		    (error = ps_conn__json_str_opt(&row->nominal_code, r,
-						   "nominalCode", what)) < 0)
+						   "nominalCode", what)) < 0 ||
+		    (error = ps_conn__json_str_opt(&row->external_ref, r,
+						   "externalRef", what)) < 0)
 			return error;
 	}
 	o->nrows = i;

@@ -1535,6 +1535,12 @@ bp_render_order(bp_state *bp, json_t *o)
 					    "4000"),
 				"composition", "bundleParent", 0, "bundleChild",
 				0, "parentOrderRowId", 0, "clonedFromId", 0));
+		/* a row's externalRef on /order/ GETs: UNCONFIRMED, served
+		 * like the order's (README) */
+		if (json_is_string(json_object_get(r, "externalRef")))
+			json_object_set(json_object_get(rows, key),
+					"externalRef",
+					json_object_get(r, "externalRef"));
 	}
 	fulfilment(o, &ship, &stock, &alloc);
 	status = status_by_id(bp,
