@@ -553,6 +553,7 @@ typedef struct export_ctx {
 	ps_money total;
 	int has_total;
 	char status[32];
+	char currency[8];
 	int64_t order_id;
 } export_ctx;
 
@@ -566,6 +567,7 @@ set_fields(export_ctx *c)
 	f.order_number = c->order_ref[0] ? c->order_ref : NULL;
 	f.shipping_method = c->method[0] ? c->method : NULL;
 	f.shipment_status = c->status[0] ? c->status : NULL;
+	f.currency = c->currency[0] ? c->currency : NULL;
 	if (c->has_total) {
 		f.total = c->total;
 		f.has_total = 1;
@@ -593,8 +595,19 @@ link_order(export_ctx *c, int64_t gon_id, const ps_sh_order *o)
 	if ((error = ps_shf__note_set_str(c->env->store, gon_id, "sh_order",
 					  o->id, c->env->now)) < 0)
 		return error;
-	return ps_shf__note_set_str(c->env->store, gon_id, "order_ref",
-				    c->order_ref[0] ? c->order_ref : NULL,
+	if ((error = ps_shf__note_set_str(c->env->store, gon_id, "order_ref",
+					  c->order_ref[0] ? c->order_ref : NULL,
+					  c->env->now)) < 0)
+		return error;
+	/* the tracking entries show the note's total too */
+	if (c->has_total &&
+	    (error = ps_shf__note_set_str(
+		     c->env->store, gon_id, "total",
+		     ps_money_format(num, sizeof(num), c->total, 4),
+		     c->env->now)) < 0)
+		return error;
+	return ps_shf__note_set_str(c->env->store, gon_id, "currency",
+				    c->currency[0] ? c->currency : NULL,
 				    c->env->now);
 }
 
@@ -696,6 +709,29 @@ perform_export(export_ctx *c, int64_t gon_id, ps_flow_result *res)
 		snprintf(c->order_ref, sizeof(c->order_ref), "%" PRId64,
 			 bo->id);
 
+	/*
+	 * The entry's columns from the note itself, before any adoption, so
+	 * an order found after a kill shows the same total and method as
+	 * one created now.
+	 */
+	c->total = 0;
+	for (i = 0; i < g->nlines; i++) {
+		const ps_bp_order_row *r = order_row(bo, g->lines[i].row_id);
+
+		if (r != NULL && r->quantity > 0)
+			c->total += r->net / r->quantity * g->lines[i].quantity;
+	}
+	c->has_total = 1;
+	if (bo->currency != NULL)
+		ps_util__strlcpy(c->currency, bo->currency,
+				 sizeof(c->currency));
+	method_id = g->shipping_method_id ? g->shipping_method_id
+					  : bo->shipping_method_id;
+	if ((error = map_method(&mapped, env->store, method_id)) < 0)
+		goto done;
+	if (mapped != NULL)
+		ps_util__strlcpy(c->method, mapped, sizeof(c->method));
+
 	/* performed before: it may be there already */
 	if (c->entry->attempts > 1 ||
 	    (c->entry->reason != NULL &&
@@ -786,11 +822,7 @@ perform_export(export_ctx *c, int64_t gon_id, ps_flow_result *res)
 			o.billing_address = &bill;
 			o.lines = lines;
 			o.nlines = nlines;
-			method_id = g->shipping_method_id
-					    ? g->shipping_method_id
-					    : bo->shipping_method_id;
-			if ((error = map_method(&mapped, env->store,
-						method_id)) == 0) {
+			{ /* mapped and method_id: read above */
 				if (mapped != NULL) {
 					o.shipping.title = mapped;
 					slash = strchr(mapped, '/');

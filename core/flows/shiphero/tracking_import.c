@@ -529,6 +529,18 @@ done:
 			? json_string_value(json_object_get(rec, "order_ref"))
 			: NULL;
 	f.order_number = (char *)(uintptr_t)order_ref;
+	/*
+	 * The note's total, as its export entry showed it (not when failing:
+	 * a parse error would replace the failure's message).
+	 */
+	if (error == 0 && rec != NULL &&
+	    json_is_string(json_object_get(rec, "total")) &&
+	    ps_money_parse(&f.total, json_string_value(json_object_get(
+					     rec, "total"))) == 0)
+		f.has_total = 1;
+	f.currency = rec != NULL ? (char *)(uintptr_t)json_string_value(
+					   json_object_get(rec, "currency"))
+				 : NULL;
 	f.shipment_status = status[0] ? status : NULL;
 	if (gon_id > 0) {
 		snprintf(gonnum, sizeof(gonnum), "%" PRId64, gon_id);

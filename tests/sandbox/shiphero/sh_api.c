@@ -1171,6 +1171,7 @@ graphql(sh_state *st, sb_request *req, sb_response *resp)
 						  detail);
 		if (st->credits_max > 0)
 			st->credits -= (double)cost;
+		st->credits_spent += cost;
 	}
 	reply = json_object();
 	if (json_array_size(x.errors) > 0)

@@ -81,6 +81,7 @@ apply_quota(sh_state *st)
 		st->credits_rate = 1;
 	st->credits = (double)st->credits_max;
 	st->credits_at_ms = sb_now_ms();
+	st->credits_spent = 0;
 }
 
 static void
@@ -174,6 +175,8 @@ ctl_stock(sh_state *st, sb_request *req, sb_response *resp)
 static void
 ctl_credits(sh_state *st, sb_request *req, sb_response *resp)
 {
+	json_t *reply;
+
 	if (strcmp(req->method, "POST") == 0) {
 		json_t *b = sb_req_json(req, NULL), *v;
 
@@ -188,7 +191,12 @@ ctl_credits(sh_state *st, sb_request *req, sb_response *resp)
 			st->credits = (double)st->credits_max;
 		json_decref(b);
 	}
-	sb_resp_json(resp, 200, sh_quota_json(st), NULL);
+	reply = sh_quota_json(st);
+	if (reply != NULL)
+		json_object_set_new(
+			reply, "credits_spent",
+			json_integer((json_int_t)st->credits_spent));
+	sb_resp_json(resp, 200, reply, NULL);
 }
 
 static void

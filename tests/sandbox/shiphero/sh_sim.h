@@ -70,6 +70,7 @@ typedef struct sh_state {
 	double credits;
 	int64_t credits_max, credits_rate; /* 0 max = unlimited */
 	int64_t credits_at_ms;
+	int64_t credits_spent; /* charged since the reset, for benchmarks */
 	/* the account */
 	json_t *warehouses; /* Warehouse objects */
 	json_t *orders;     /* Order objects (no "shipments" member) */
