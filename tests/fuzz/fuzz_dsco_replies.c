@@ -100,8 +100,8 @@ others(ps_dsco *d, int which)
 			ps_dsco_order_dispose(&o);
 		break;
 	case 1:
-		if (ps_dsco_change_log_get(&l, d, PS_DSCO_LOG_ORDER,
-					   "req-1") == 0)
+		if (ps_dsco_change_log_get(&l, d, PS_DSCO_LOG_ORDER, "req-1") ==
+		    0)
 			ps_dsco_change_log_dispose(&l);
 		break;
 	case 2:
