@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,15 +39,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static ps_listener *listener;
 static int port;
+/* on tmpfs when there is one: each stored event is a synced commit */
+static char dir[64];
+
+/* At exit: stop the listener and remove its scratch store. */
+static void
+stop(void)
+{
+	char path[160];
+
+	ps_worker__listener_stop(listener);
+	listener = NULL;
+	snprintf(path, sizeof(path), "%s/pearlsync.db", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/pearlsync.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/pearlsync.db-shm", dir);
+	unlink(path);
+	rmdir(dir);
+}
 
 static void
 start(void)
 {
-	static char dir[] = "/tmp/ps-fuzz-listener-XXXXXX";
 	char path[128];
 	int64_t now = (int64_t)time(NULL) * 1000;
 	ps_store *st = NULL;
 
+	snprintf(dir, sizeof(dir), "%s/ps-fuzz-listener-XXXXXX",
+		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	if (mkdtemp(dir) == NULL)
 		abort();
 	snprintf(path, sizeof(path), "%s/pearlsync.db", dir);
@@ -61,6 +82,7 @@ start(void)
 				      ps_clock_system()) < 0)
 		abort();
 	port = ps_worker__listener_port(listener);
+	atexit(stop);
 }
 
 /* The request on the wire, as the bad-input suite builds it. */
@@ -123,9 +145,10 @@ exchange(const char *req, size_t len)
 	struct linger lg = {1, 0};
 	struct pollfd pf;
 	char buf[4096];
-	size_t off = 0;
+	size_t off = 0, got = 0;
+	char *end, *cl;
 	ssize_t k;
-	int fd, tries;
+	int fd, tries, one = 1;
 
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
@@ -151,12 +174,24 @@ exchange(const char *req, size_t len)
 			break;
 		off += (size_t)k;
 	}
+	setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 	shutdown(fd, SHUT_WR);
 	/* the answer, or the listener closing; bounded for a silent one */
 	pf.fd = fd;
 	pf.events = POLLIN;
-	while (poll(&pf, 1, 8000) > 0 && recv(fd, buf, sizeof(buf), 0) > 0)
-		;
+	while (got < sizeof(buf) - 1 && poll(&pf, 1, 8000) > 0 &&
+	       (k = recv(fd, buf + got, sizeof(buf) - 1 - got, 0)) > 0) {
+		got += (size_t)k;
+		buf[got] = '\0';
+		/* ack at once: the listener's Nagle waits for it otherwise */
+		setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+		/* a whole answer: no need to wait for the listener's close */
+		if ((end = strstr(buf, "\r\n\r\n")) != NULL &&
+		    (cl = strcasestr(buf, "\r\nContent-Length:")) != NULL &&
+		    cl < end &&
+		    got >= (size_t)(end + 4 - buf) + strtoul(cl + 17, NULL, 10))
+			break;
+	}
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	close(fd);
 }
