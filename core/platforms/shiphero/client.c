@@ -677,6 +677,8 @@ ps_sh__walk_from(ps_sh *sh, const ps_sh__op *op, json_t *vars, const char *path,
 					     "ShipHero %s: the reply has no "
 					     "list of edges",
 					     op->field);
+			json_decref(r);
+			r = NULL;
 			break;
 		}
 		json_array_foreach (edges, i, edge) {
