@@ -65,9 +65,12 @@ start(void)
 	char path[128];
 	int64_t now = (int64_t)time(NULL) * 1000;
 	ps_store *st = NULL;
+	const char *tmp = getenv("TMPDIR");
 
 	snprintf(dir, sizeof(dir), "%s/ps-fuzz-listener-XXXXXX",
-		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+		 access("/dev/shm", W_OK) == 0 ? "/dev/shm"
+		 : tmp != NULL                 ? tmp
+					       : P_tmpdir);
 	if (mkdtemp(dir) == NULL)
 		abort();
 	snprintf(path, sizeof(path), "%s/pearlsync.db", dir);

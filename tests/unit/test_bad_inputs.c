@@ -518,9 +518,13 @@ run_connector(const char *name, const char *dir, const char *kind,
 static int
 cli(char **out, char *const argv[])
 {
-	char path[512], tmpl[] = "/tmp/ps-badin-out-XXXXXX";
-	int fd = mkstemp(tmpl), st;
+	char path[512], tmpl[256];
+	int fd, st;
 	pid_t pid;
+
+	/* the output goes next to the suite's database */
+	test_db_file(tmpl, sizeof(tmpl), &db, "cli-out-XXXXXX");
+	fd = mkstemp(tmpl);
 
 	if (fd < 0)
 		return -1;
