@@ -662,6 +662,14 @@ ps_bc_order_get(ps_bc_order *out, ps_bc *bc, int64_t id)
 					     lid);
 		goto done;
 	}
+	if (root == NULL) {
+		/* 204 or a 2xx with no body: no order to read */
+		error = ps_error_set(PS_EDATA,
+				     "BigCommerce: reading order %lld: the "
+				     "reply is empty",
+				     lid);
+		goto done;
+	}
 	if ((error = order_full_row(out, root, &need)) < 0 ||
 	    (error = order_is(out, id)) < 0)
 		goto done;

@@ -820,6 +820,15 @@ ps_bp__get_ids(json_t **out, ps_bp *bp, const char *head, const char *tail,
 		if (error < 0)
 			goto done;
 		resp = ps_bp__response(root);
+		if (root != NULL && resp == NULL) {
+			/* JSON, but not Brightpearl's {"response": ...} */
+			error = ps_error_set(PS_EDATA,
+					     "Brightpearl %s: the reply is %s "
+					     "with no response",
+					     what,
+					     ps_conn__json_type_name(root));
+			goto done;
+		}
 		if (resp == NULL ||
 		    (json_is_array(resp) && json_array_size(resp) == 0))
 			continue;

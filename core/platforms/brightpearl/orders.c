@@ -361,6 +361,37 @@ done:
 	return error;
 }
 
+/*
+ * The orders a get read must be orders it asked for, each once: a reply
+ * about another order (or the same order twice) is not used, as
+ * BigCommerce's order read refuses one about another order.  out->items
+ * are sorted by id.
+ */
+static int
+order_get_check(const ps_bp_order_list *out, const int64_t *ids, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < out->n; i++) {
+		for (k = 0; k < n && ids[k] != out->items[i].id; k++)
+			;
+		if (k == n)
+			return ps_error_set(PS_EDATA,
+					    "Brightpearl order get: the reply "
+					    "holds order %" PRId64
+					    ", which was not asked for; "
+					    "nothing of it was used",
+					    out->items[i].id);
+		if (i > 0 && out->items[i - 1].id == out->items[i].id)
+			return ps_error_set(PS_EDATA,
+					    "Brightpearl order get: the reply "
+					    "holds order %" PRId64
+					    " twice; nothing of it was used",
+					    out->items[i].id);
+	}
+	return 0;
+}
+
 int
 ps_bp_order_get(ps_bp_order_list *out, ps_bp *bp, const int64_t *ids, size_t n)
 {
@@ -373,6 +404,8 @@ ps_bp_order_get(ps_bp_order_list *out, ps_bp *bp, const int64_t *ids, size_t n)
 		return error;
 	error = ps_bp__order_list_fill(out, all, order_read);
 	json_decref(all);
+	if (error == 0)
+		error = order_get_check(out, ids, n);
 	if (error < 0)
 		ps_bp_order_list_dispose(out);
 	return error;

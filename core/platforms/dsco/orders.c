@@ -570,6 +570,16 @@ orders_walk(int *out_more, int64_t *out_until, ps_dsco *d,
 					     page);
 			goto done;
 		}
+		if (orders != NULL && !json_is_array(orders) &&
+		    !json_is_null(orders)) {
+			/* not the end: a page that cannot be read */
+			error = ps_error_set(PS_EDATA,
+					     "DSCO order page %d: 'orders' is "
+					     "%s, expected a list",
+					     page,
+					     ps_conn__json_type_name(orders));
+			goto done;
+		}
 		n = json_is_array(orders) ? json_array_size(orders) : 0;
 		if (n == 0)
 			break; /* an empty page: the end */

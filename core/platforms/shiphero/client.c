@@ -671,11 +671,27 @@ ps_sh__walk_from(ps_sh *sh, const ps_sh__op *op, json_t *vars, const char *path,
 			break;
 		conn = ps_conn__json_at(r, path != NULL ? path : "data");
 		edges = json_object_get(conn, "edges");
+		/* a page that cannot be read is not an empty page */
+		if (!json_is_array(edges)) {
+			error = ps_error_set(PS_EDATA,
+					     "ShipHero %s: the reply has no "
+					     "list of edges",
+					     op->field);
+			json_decref(r);
+			r = NULL;
+			break;
+		}
 		json_array_foreach (edges, i, edge) {
 			json_t *node = json_object_get(edge, "node");
 
-			if (json_is_object(node) &&
-			    (error = fn(ctx, node)) != 0)
+			if (!json_is_object(node))
+				error = ps_error_set(PS_EDATA,
+						     "ShipHero %s: edge %zu "
+						     "has no node",
+						     op->field, i);
+			else
+				error = fn(ctx, node);
+			if (error != 0)
 				break;
 		}
 		pi = json_object_get(conn, "pageInfo");
