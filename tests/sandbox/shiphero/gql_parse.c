@@ -1230,8 +1230,13 @@ gql_type_str(const gql_type *t, char *buf, size_t len)
 		return buf;
 	}
 	if (t->of) {
+		int n;
+
 		gql_type_str(t->of, inner, sizeof(inner));
-		snprintf(buf, len, "[%s]%s", inner, t->nonnull ? "!" : "");
+		n = snprintf(buf, len, "[%s]%s", inner, t->nonnull ? "!" : "");
+		/* a display string: a type nested past the buffer is cut */
+		if (n < 0 && len > 0)
+			buf[0] = '\0';
 	} else {
 		snprintf(buf, len, "%s%s", t->name ? t->name : "?",
 			 t->nonnull ? "!" : "");
