@@ -82,37 +82,17 @@ trigger_is_status(ps_store *st)
 static int
 trigger_status_id(int64_t *out, ps_flow_env *env)
 {
-	ps_bp_ref_list refs;
-	char *t = NULL, *end;
-	size_t i;
-	int error = 0;
+	char *t = NULL;
+	int error;
 
 	*out = 0;
-	memset(&refs, 0, sizeof(refs));
 	if (ps_settings_get(&t, env->store,
-			    PS_SET_DSCO_SHIPMENT_TRIGGER_STATUS) < 0 ||
-	    t == NULL || t[0] == '\0') {
+			    PS_SET_DSCO_SHIPMENT_TRIGGER_STATUS) < 0) {
 		ps_error_clear();
-		goto done;
+		return 0;
 	}
-	*out = strtoll(t, &end, 10);
-	if (*end == '\0' && *out > 0)
-		goto done;
-	*out = 0;
-	if ((error = ps_bp_ref_list_get(&refs, PS_DSOUT_BP(env),
-					PS_BP_REF_ORDER_STATUS)) < 0)
-		goto done;
-	for (i = 0; i < refs.n && *out == 0; i++)
-		if (refs.items[i].name != NULL &&
-		    strcmp(refs.items[i].name, t) == 0)
-			*out = refs.items[i].id;
-	if (*out == 0)
-		error = ps_error_set(PS_ESETTING,
-				     "dsco.shipment_trigger_status '%s' is not "
-				     "a Brightpearl order status",
-				     t);
-done:
-	ps_bp_ref_list_dispose(&refs);
+	error = ps_bp_order_status_resolve(out, PS_DSOUT_BP(env), t,
+					   PS_SET_DSCO_SHIPMENT_TRIGGER_STATUS);
 	free(t);
 	return error;
 }
