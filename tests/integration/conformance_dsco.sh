@@ -9,6 +9,7 @@
 # fails rather than hiding the gap.
 set -eu
 
+# shellcheck disable=SC2034 # read by lib.sh
 name=conformance_dsco
 . "${PS_SOURCE_DIR:?PS_SOURCE_DIR must name the source tree}/tests/integration/fixtures/conformance/lib.sh"
 
