@@ -59,44 +59,6 @@ ship_init(void **out_state, ps_flow_env *env)
 				   PS__ARRAY_LEN(bp_events));
 }
 
-/* 1 when dsco.shipment_trigger is "status", 0 for "goods_out". */
-static int
-trigger_is_status(ps_store *st)
-{
-	char *t = NULL;
-	int is;
-
-	if (ps_settings_get(&t, st, PS_SET_DSCO_SHIPMENT_TRIGGER) < 0) {
-		ps_error_clear();
-		return 0;
-	}
-	is = strcmp(t, "status") == 0;
-	free(t);
-	return is;
-}
-
-/*
- * The Brightpearl status id of dsco.shipment_trigger_status (an id, or a
- * status name) into *out; 0 when the setting is empty.
- */
-static int
-trigger_status_id(int64_t *out, ps_flow_env *env)
-{
-	char *t = NULL;
-	int error;
-
-	*out = 0;
-	if (ps_settings_get(&t, env->store,
-			    PS_SET_DSCO_SHIPMENT_TRIGGER_STATUS) < 0) {
-		ps_error_clear();
-		return 0;
-	}
-	error = ps_bp_order_status_resolve(out, PS_DSOUT_BP(env), t,
-					   PS_SET_DSCO_SHIPMENT_TRIGGER_STATUS);
-	free(t);
-	return error;
-}
-
 /* Record an entry for a note or order of a DSCO-linked Brightpearl order. */
 static int
 add_linked(ps_flow_env *env, const char *key, const char *kind,
@@ -140,8 +102,10 @@ ship_poll(ps_flow_env *env)
 		return error;
 	if (PS_DSOUT_BP(env) == NULL)
 		return 0;
-	if (trigger_is_status(env->store) &&
-	    (error = trigger_status_id(&trigger, env)) < 0)
+	if (ps_pair__setting_is(env->store, PS_SET_DSCO_SHIPMENT_TRIGGER,
+				"status") &&
+	    (error = ps_pair__bp_status_setting(
+		     &trigger, env, PS_SET_DSCO_SHIPMENT_TRIGGER_STATUS)) < 0)
 		return error;
 	ps_pair__poll_since(since, sizeof(since), env, CURSOR);
 	if ((error = ps_bp_gons_shipped_since(&gons, &n, PS_DSOUT_BP(env),
@@ -210,7 +174,8 @@ ship_on_event(ps_flow_env *env, const ps_event *ev)
 	}
 	if (!ps_pair__event_is(ev, PS_PLATFORM_BRIGHTPEARL,
 			       "order.modified.order-status") ||
-	    !trigger_is_status(env->store))
+	    !ps_pair__setting_is(env->store, PS_SET_DSCO_SHIPMENT_TRIGGER,
+				 "status"))
 		return 0;
 	for (i = 0; i < ev->nids; i++) {
 		snprintf(key, sizeof(key),
@@ -467,7 +432,8 @@ check_trigger(ship_ctx *c, ps_flow_result *res, const char *why)
 	int64_t want;
 	int error;
 
-	if ((error = trigger_status_id(&want, c->env)) < 0)
+	if ((error = ps_pair__bp_status_setting(
+		     &want, c->env, PS_SET_DSCO_SHIPMENT_TRIGGER_STATUS)) < 0)
 		return error;
 	if (want > 0 && o->status_id == want)
 		return 0;
@@ -508,7 +474,8 @@ perform_gon(ship_ctx *c, int64_t gon_id, ps_flow_result *res)
 	if ((error = load_order(&orders, c->env, gons.items[0].order_id)) < 0)
 		goto done;
 	c->bp_order = &orders.items[0];
-	if (trigger_is_status(c->env->store) &&
+	if (ps_pair__setting_is(c->env->store, PS_SET_DSCO_SHIPMENT_TRIGGER,
+				"status") &&
 	    (error = check_trigger(c, res,
 				   "; the order's own entry ships the note "
 				   "when it gets there")) != 0)
