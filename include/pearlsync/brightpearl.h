@@ -467,6 +467,18 @@ int ps_bp_ref_list_get(ps_bp_ref_list *out, ps_bp *bp, ps_bp_ref_kind kind);
 /* ps_bp_ref_kind_name - "order status", "warehouse", ... (static). */
 const char *ps_bp_ref_kind_name(ps_bp_ref_kind kind);
 
+/*
+ * ps_bp_order_status_resolve - an order status setting's value into the
+ * Brightpearl status id *out: a positive decimal id is taken as it is;
+ * anything else is looked up by name in the order statuses (an exact
+ * match first, else one that differs only in case).  *out 0 and 0 when
+ * id_or_name is NULL or empty (the caller decides whether that is
+ * allowed).  An unknown name fails PS_ESETTING naming setting_name (may
+ * be NULL) and the value; a failed list read returns its error.
+ */
+int ps_bp_order_status_resolve(int64_t *out, ps_bp *bp, const char *id_or_name,
+			       const char *setting_name);
+
 /* ---- contacts ----------------------------------------------------------- */
 
 typedef struct ps_bp_contact {

@@ -9,71 +9,11 @@
 # test fails rather than hiding the gap.
 set -eu
 
-: "${PS_BIN_DIR:?PS_BIN_DIR must name the build's bin directory}"
-: "${PS_SOURCE_DIR:?PS_SOURCE_DIR must name the source tree}"
+# shellcheck disable=SC2034 # read by lib.sh
+name=conformance
+. "${PS_SOURCE_DIR:?PS_SOURCE_DIR must name the source tree}/tests/integration/fixtures/conformance/lib.sh"
 
 specs="$PS_SOURCE_DIR/../shared/specs/bigcommerce"
-tool="$PS_SOURCE_DIR/tests/conformance"
-
-if [ ! -f "$specs/orders.v2.oas2.yml" ]; then
-	echo "************************************************************"
-	echo "SKIPPED: BigCommerce OpenAPI specs not found at $specs"
-	echo "************************************************************"
-	exit 77
-fi
-if ! command -v node >/dev/null 2>&1; then
-	echo "conformance: node is not installed; run scripts/install-deps" >&2
-	exit 1
-fi
-if [ ! -d "$tool/node_modules/ajv" ]; then
-	echo "conformance: $tool/node_modules is missing; run scripts/install-deps" >&2
-	exit 1
-fi
-
-work=$(mktemp -d)
-pid=""
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-
-"$PS_BIN_DIR/pearlsync-sandbox" --listen 127.0.0.1:0 --seed empty \
-	>"$work/out" 2>"$work/err" &
-pid=$!
-
-# Wait (at most ~10 s) for the "ready" line.
-i=0
-while ! grep -q '^ready' "$work/out" 2>/dev/null; do
-	i=$((i + 1))
-	if [ "$i" -gt 200 ] || ! kill -0 "$pid" 2>/dev/null; then
-		echo "conformance: sandbox did not start" >&2
-		cat "$work/err" >&2
-		exit 1
-	fi
-	sleep 0.05
-done
-base=$(sed -n 's#^control \(http://[^ ]*\)/_sandbox$#\1#p' "$work/out")
-if [ -z "$base" ]; then
-	echo "conformance: no control URL in the sandbox's output" >&2
-	cat "$work/out" >&2
-	exit 1
-fi
-
-status=0
-node "$tool/conform.js" --base "$base" --specs "$specs" || status=$?
-
-kill "$pid" 2>/dev/null || true
-wait "$pid" 2>/dev/null || true
-pid=""
-if [ -s "$work/err" ]; then
-	echo "conformance: sandbox stderr:" >&2
-	cat "$work/err" >&2
-	if grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error:' "$work/err"; then
-		status=1
-	fi
-fi
-exit "$status"
+conformance_require "$specs/orders.v2.oas2.yml" \
+	"BigCommerce OpenAPI specs not found at $specs"
+conformance_run conform.js --specs "$specs"

@@ -1235,6 +1235,71 @@ test_bp__goods_out_huge_number_is_refused(void **state)
 	ps_bp_gon_list_dispose(&l);
 }
 
+#define STATUSES                                                               \
+	"{\"response\":[{\"statusId\":4,\"name\":\"Draft\","                   \
+	"\"orderTypeCode\":\"SO\"},{\"statusId\":21,\"name\":\"Ready to "      \
+	"ship\","                                                              \
+	"\"orderTypeCode\":\"SO\"},{\"statusId\":22,\"name\":\"READY TO "      \
+	"SHIP\","                                                              \
+	"\"orderTypeCode\":\"SO\"},{\"statusId\":9,\"name\":\"Cancelled\","    \
+	"\"orderTypeCode\":\"SO\"}]}"
+
+static void
+test_bp__order_status_resolve(void **state)
+{
+	fixture *f = *state;
+	int64_t id = -1;
+
+	/* an id is taken as it is, without a request */
+	assert_int_equal(ps_bp_order_status_resolve(&id, f->bp, "21", "k"), 0);
+	assert_int_equal(id, 21);
+	assert_int_equal(f->fk.nreqs, 0);
+	/* empty or unset: 0, no request */
+	id = -1;
+	assert_int_equal(ps_bp_order_status_resolve(&id, f->bp, "", "k"), 0);
+	assert_int_equal(id, 0);
+	assert_int_equal(ps_bp_order_status_resolve(&id, f->bp, NULL, "k"), 0);
+	assert_int_equal(id, 0);
+	assert_int_equal(f->fk.nreqs, 0);
+
+	/* a name: the exact match wins over one differing in case */
+	push(&f->fk, 0, 200, STATUSES);
+	assert_int_equal(
+		ps_bp_order_status_resolve(&id, f->bp, "READY TO SHIP", "k"),
+		0);
+	assert_int_equal(id, 22);
+	assert_int_equal(f->fk.nreqs, 1);
+	assert_string_equal(f->fk.reqs[0].method, "GET");
+	assert_non_null(
+		strstr(f->fk.reqs[0].url, "/order-service/order-status"));
+
+	/* a name in other case, and a number that is not a whole id */
+	push(&f->fk, 0, 200, STATUSES);
+	assert_int_equal(
+		ps_bp_order_status_resolve(&id, f->bp, "cancelled", "k"), 0);
+	assert_int_equal(id, 9);
+	push(&f->fk, 0, 200, STATUSES);
+	assert_int_equal(ps_bp_order_status_resolve(&id, f->bp, "-4", "k"),
+			 PS_ESETTING);
+
+	/* an unknown name names the setting and the value */
+	push(&f->fk, 0, 200, STATUSES);
+	assert_int_equal(ps_bp_order_status_resolve(&id, f->bp, "Shipped",
+						    "dsco.cancel_status"),
+			 PS_ESETTING);
+	assert_int_equal(id, 0);
+	assert_non_null(strstr(ps_error_last(), "dsco.cancel_status"));
+	assert_non_null(strstr(ps_error_last(), "'Shipped' is not a "
+						"Brightpearl order status"));
+
+	/* a failed list read is passed on */
+	push(&f->fk, 0, 500,
+	     "{\"errors\":[{\"code\":\"X\",\"message\":\"down\"}]}");
+	f->fk.repeat_last = 1;
+	assert_true(ps_bp_order_status_resolve(&id, f->bp, "Draft", "k") < 0);
+	assert_int_equal(id, 0);
+}
+
 static void
 test_bp__json_numbers_out_of_range(void **state)
 {
@@ -1950,6 +2015,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_bp__parsing_survives_allocation_failures, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(test_bp__order_status_resolve,
+						setup, teardown),
 	};
 
 	ps_lib_init();

@@ -929,6 +929,71 @@ test_dsco__invoice_and_cancel_bodies(void **state)
 	ps_dsco_outcome_dispose(&out);
 }
 
+static void
+test_dsco__batches(void **state)
+{
+	fixture *f = *state;
+	const ps_dsco_cancel_line cl[] = {
+		{2, "JAX-FA-085-DS", NULL, NULL, 1, "CXSS", NULL}};
+	const ps_dsco_ship_line sl[] = {{1, "JAX-FA-076-DS", NULL, NULL, 1}};
+	ps_dsco_ship_package pkg = {0};
+	ps_dsco_shipment s = {{NULL, "BOX.7", NULL}, &pkg, 1};
+	ps_dsco_cancel c[] = {{{NULL, "BOX.1", NULL}, cl, 1},
+			      {{"99", NULL, NULL}, cl, 1}};
+	json_t *body;
+	char *rid = NULL;
+
+	pkg.tracking_number = "T1";
+	pkg.lines = sl;
+	pkg.nlines = 1;
+
+	/* none, or an item that cannot be sent: nothing is posted */
+	assert_int_equal(ps_dsco_items_cancel_batch(&rid, f->d, c, 0),
+			 PS_EINVAL);
+	assert_non_null(strstr(ps_error_last(), "cancellations: none"));
+	assert_int_equal(ps_dsco_shipments_batch(&rid, f->d, &s, 0), PS_EINVAL);
+	c[1].nlines = 0;
+	assert_int_equal(ps_dsco_items_cancel_batch(&rid, f->d, c, 2),
+			 PS_EINVAL);
+	assert_non_null(strstr(ps_error_last(), ": cancellation: no lines"));
+	assert_null(rid);
+	c[1].nlines = 1;
+	assert_int_equal(mock_server_request_count(f->m), 0);
+
+	/* two cancellations in one array, the request id kept */
+	token_first(f);
+	reply_json(f, 202, "{\"status\":\"pending\",\"requestId\":\"cb-1\"}");
+	assert_int_equal(ps_dsco_items_cancel_batch(&rid, f->d, c, 2), 0);
+	assert_string_equal(rid, "cb-1");
+	free(rid);
+	rid = NULL;
+	assert_string_equal(req(f, 1)->path,
+			    "/api/v3/order/item/cancel/batch/small");
+	assert_json_equal(
+		req_json(f, 1),
+		"[{\"id\":\"BOX.1\",\"type\":\"PO_NUMBER\",\"lineItems\":"
+		"[{\"lineNumber\":2,\"sku\":\"JAX-FA-085-DS\","
+		"\"cancelledQuantity\":1,\"cancelCode\":\"CXSS\"}]},"
+		"{\"id\":\"99\",\"type\":\"DSCO_ORDER_ID\",\"lineItems\":"
+		"[{\"lineNumber\":2,\"sku\":\"JAX-FA-085-DS\","
+		"\"cancelledQuantity\":1,\"cancelCode\":\"CXSS\"}]}]");
+
+	/* one shipment refused: the message names its order */
+	reply_json(f, 202,
+		   "{\"status\":\"failure\",\"requestId\":\"x\","
+		   "\"messages\":[{\"code\":\"NO_ORDER\"}]}");
+	assert_int_equal(ps_dsco_shipments_batch(&rid, f->d, &s, 1), PS_EDATA);
+	assert_null(rid);
+	assert_string_equal(req(f, 2)->path,
+			    "/api/v3/order/shipment/batch/small");
+	body = req_json(f, 2);
+	assert_true(json_is_array(body) && json_array_size(body) == 1);
+	json_decref(body);
+	assert_non_null(strstr(ps_error_last(), "BOX.7"));
+	assert_non_null(strstr(ps_error_last(), "shipment refused"));
+	assert_non_null(strstr(ps_error_last(), "NO_ORDER"));
+}
+
 /* ---- reference lists, rate, dates -----------------------------------------
  */
 
@@ -1026,6 +1091,7 @@ main(void)
 		T(test_dsco__follow_failure_and_timeout),
 		T(test_dsco__inventory_bodies),
 		T(test_dsco__invoice_and_cancel_bodies),
+		T(test_dsco__batches),
 		T(test_dsco__warehouses_and_tables),
 		cmocka_unit_test(test_dsco__rate_costs),
 		cmocka_unit_test(test_dsco__dates),

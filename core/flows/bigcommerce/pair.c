@@ -37,6 +37,37 @@ parse_i64(int64_t *out, const char *s, const char **end)
 }
 
 int
+ps_pair__setting_is(ps_store *st, const char *key, const char *value)
+{
+	char *t = NULL;
+	int is;
+
+	if (ps_settings_get(&t, st, key) < 0) {
+		ps_error_clear();
+		return 0;
+	}
+	is = t != NULL && strcmp(t, value) == 0;
+	free(t);
+	return is;
+}
+
+int
+ps_pair__bp_status_setting(int64_t *out, ps_flow_env *env, const char *key)
+{
+	char *t = NULL;
+	int error;
+
+	*out = 0;
+	if (ps_settings_get(&t, env->store, key) < 0) {
+		ps_error_clear();
+		return 0;
+	}
+	error = ps_bp_order_status_resolve(out, PS_PAIR_BP(env), t, key);
+	free(t);
+	return error;
+}
+
+int
 ps_pair__event_is(const ps_event *ev, ps_platform platform, const char *name)
 {
 	size_t n = strlen(name);

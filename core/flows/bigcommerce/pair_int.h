@@ -33,6 +33,19 @@ int ps_pair__event_is(const ps_event *ev, ps_platform platform,
 		      const char *name);
 
 /*
+ * ps_pair__setting_is - 1 when the setting key holds value, 0 when it
+ * holds something else or cannot be read.
+ */
+int ps_pair__setting_is(ps_store *st, const char *key, const char *value);
+
+/*
+ * ps_pair__bp_status_setting - the Brightpearl order status id of the
+ * setting key (an id, or a status name: ps_bp_order_status_resolve) into
+ * *out; 0 when the setting is empty or cannot be read.
+ */
+int ps_pair__bp_status_setting(int64_t *out, ps_flow_env *env, const char *key);
+
+/*
  * ps_pair__hooks_init / _poll / _fini - a flow's state that remembers
  * whether the Brightpearl webhooks for its n events are registered
  * (calling back <webhooks.public_url>/webhooks/brightpearl/

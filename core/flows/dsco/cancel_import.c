@@ -299,8 +299,9 @@ set_status(int *out_moved, ps_flow_env *env, const ps_dsf_settings *s,
 	if (s->cancel_status == NULL)
 		return ps_error_set(PS_ESETTING,
 				    "waiting for setting dsco.cancel_status");
-	if ((error = ps_dsf__status(&status_id, env, PS_SET_DSCO_CANCEL_STATUS,
-				    s->cancel_status)) < 0)
+	if ((error = ps_bp_order_status_resolve(&status_id, PS_DSF_BP(env),
+						s->cancel_status,
+						PS_SET_DSCO_CANCEL_STATUS)) < 0)
 		return error;
 	if ((error = ps_bp_order_get(&ol, PS_DSF_BP(env), &bp_id, 1)) < 0)
 		return error;

@@ -78,14 +78,6 @@ int ps_dsf__bp_order(int64_t *out, ps_flow_env *env, const ps_dsf_settings *s,
 		     const char *dsco_id, int lookup);
 
 /*
- * ps_dsf__status - a status setting's value (an id, or a Brightpearl order
- * status name, case-insensitive) as an id; PS_ESETTING naming key when
- * the name is unknown.  *out 0 when value is NULL.
- */
-int ps_dsf__status(int64_t *out, ps_flow_env *env, const char *key,
-		   const char *value);
-
-/*
  * ps_dsf__follow - follow an asynchronous DSCO request on the order log
  * to its outcome; 0 on success, PS_EDATA naming what (e.g. "acknowledge")
  * and order po on failure, PS_ETIMEOUT while still processing.

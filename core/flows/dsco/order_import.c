@@ -42,7 +42,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define FLOW_NAME "order_import_dsco"
 #define CURSOR_STREAM "dsco.orders.updated"
@@ -207,37 +206,6 @@ ps_dsf__bp_order(int64_t *out, ps_flow_env *env, const ps_dsf_settings *s,
 	if (error == 0 && *out > 0)
 		error = link_order(env, dsco_id, *out);
 	return error;
-}
-
-int
-ps_dsf__status(int64_t *out, ps_flow_env *env, const char *key,
-	       const char *value)
-{
-	ps_bp_ref_list l = {0};
-	size_t i;
-	int error;
-
-	*out = 0;
-	if (value == NULL)
-		return 0;
-	if (parse_id(out, value) == 0)
-		return 0;
-	if ((error = ps_bp_ref_list_get(&l, PS_DSF_BP(env),
-					PS_BP_REF_ORDER_STATUS)) < 0)
-		return error;
-	for (i = 0; i < l.n; i++)
-		if (l.items[i].name &&
-		    strcasecmp(l.items[i].name, value) == 0) {
-			*out = l.items[i].id;
-			break;
-		}
-	ps_bp_ref_list_dispose(&l);
-	if (*out == 0)
-		return ps_error_set(PS_ESETTING,
-				    "setting %s: Brightpearl has no order "
-				    "status '%s'",
-				    key, value);
-	return 0;
 }
 
 static void
@@ -689,8 +657,9 @@ create_order(int64_t *out, char *how, size_t cap, ps_flow_env *env,
 	int error;
 
 	memset(&bo, 0, sizeof(bo));
-	if ((error = ps_dsf__status(&status_id, env, PS_SET_DSCO_ORDER_STATUS,
-				    s->order_status)) < 0)
+	if ((error = ps_bp_order_status_resolve(&status_id, PS_DSF_BP(env),
+						s->order_status,
+						PS_SET_DSCO_ORDER_STATUS)) < 0)
 		return error;
 	rows = calloc(o->nlines ? o->nlines : 1, sizeof(*rows));
 	lref = calloc(o->nlines ? o->nlines : 1, sizeof(*lref));

@@ -59,64 +59,6 @@ ship_init(void **out_state, ps_flow_env *env)
 				   PS__ARRAY_LEN(bp_events));
 }
 
-/* 1 when dsco.shipment_trigger is "status", 0 for "goods_out". */
-static int
-trigger_is_status(ps_store *st)
-{
-	char *t = NULL;
-	int is;
-
-	if (ps_settings_get(&t, st, PS_SET_DSCO_SHIPMENT_TRIGGER) < 0) {
-		ps_error_clear();
-		return 0;
-	}
-	is = strcmp(t, "status") == 0;
-	free(t);
-	return is;
-}
-
-/*
- * The Brightpearl status id of dsco.shipment_trigger_status (an id, or a
- * status name) into *out; 0 when the setting is empty.
- */
-static int
-trigger_status_id(int64_t *out, ps_flow_env *env)
-{
-	ps_bp_ref_list refs;
-	char *t = NULL, *end;
-	size_t i;
-	int error = 0;
-
-	*out = 0;
-	memset(&refs, 0, sizeof(refs));
-	if (ps_settings_get(&t, env->store,
-			    PS_SET_DSCO_SHIPMENT_TRIGGER_STATUS) < 0 ||
-	    t == NULL || t[0] == '\0') {
-		ps_error_clear();
-		goto done;
-	}
-	*out = strtoll(t, &end, 10);
-	if (*end == '\0' && *out > 0)
-		goto done;
-	*out = 0;
-	if ((error = ps_bp_ref_list_get(&refs, PS_DSOUT_BP(env),
-					PS_BP_REF_ORDER_STATUS)) < 0)
-		goto done;
-	for (i = 0; i < refs.n && *out == 0; i++)
-		if (refs.items[i].name != NULL &&
-		    strcmp(refs.items[i].name, t) == 0)
-			*out = refs.items[i].id;
-	if (*out == 0)
-		error = ps_error_set(PS_ESETTING,
-				     "dsco.shipment_trigger_status '%s' is not "
-				     "a Brightpearl order status",
-				     t);
-done:
-	ps_bp_ref_list_dispose(&refs);
-	free(t);
-	return error;
-}
-
 /* Record an entry for a note or order of a DSCO-linked Brightpearl order. */
 static int
 add_linked(ps_flow_env *env, const char *key, const char *kind,
@@ -160,8 +102,10 @@ ship_poll(ps_flow_env *env)
 		return error;
 	if (PS_DSOUT_BP(env) == NULL)
 		return 0;
-	if (trigger_is_status(env->store) &&
-	    (error = trigger_status_id(&trigger, env)) < 0)
+	if (ps_pair__setting_is(env->store, PS_SET_DSCO_SHIPMENT_TRIGGER,
+				"status") &&
+	    (error = ps_pair__bp_status_setting(
+		     &trigger, env, PS_SET_DSCO_SHIPMENT_TRIGGER_STATUS)) < 0)
 		return error;
 	ps_pair__poll_since(since, sizeof(since), env, CURSOR);
 	if ((error = ps_bp_gons_shipped_since(&gons, &n, PS_DSOUT_BP(env),
@@ -230,7 +174,8 @@ ship_on_event(ps_flow_env *env, const ps_event *ev)
 	}
 	if (!ps_pair__event_is(ev, PS_PLATFORM_BRIGHTPEARL,
 			       "order.modified.order-status") ||
-	    !trigger_is_status(env->store))
+	    !ps_pair__setting_is(env->store, PS_SET_DSCO_SHIPMENT_TRIGGER,
+				 "status"))
 		return 0;
 	for (i = 0; i < ev->nids; i++) {
 		snprintf(key, sizeof(key),
@@ -487,7 +432,8 @@ check_trigger(ship_ctx *c, ps_flow_result *res, const char *why)
 	int64_t want;
 	int error;
 
-	if ((error = trigger_status_id(&want, c->env)) < 0)
+	if ((error = ps_pair__bp_status_setting(
+		     &want, c->env, PS_SET_DSCO_SHIPMENT_TRIGGER_STATUS)) < 0)
 		return error;
 	if (want > 0 && o->status_id == want)
 		return 0;
@@ -528,7 +474,8 @@ perform_gon(ship_ctx *c, int64_t gon_id, ps_flow_result *res)
 	if ((error = load_order(&orders, c->env, gons.items[0].order_id)) < 0)
 		goto done;
 	c->bp_order = &orders.items[0];
-	if (trigger_is_status(c->env->store) &&
+	if (ps_pair__setting_is(c->env->store, PS_SET_DSCO_SHIPMENT_TRIGGER,
+				"status") &&
 	    (error = check_trigger(c, res,
 				   "; the order's own entry ships the note "
 				   "when it gets there")) != 0)

@@ -5,6 +5,7 @@
  */
 #include "platforms/brightpearl/brightpearl_int.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,4 +214,58 @@ done:
 	if (error < 0)
 		ps_bp_ref_list_dispose(out);
 	return error;
+}
+
+/* ---- order status settings ---------------------------------------------- */
+
+/* 1 and *out when text is a whole positive decimal id, else 0. */
+static int
+ps_bp__status_id_parse(int64_t *out, const char *text)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || v <= 0)
+		return 0;
+	*out = v;
+	return 1;
+}
+
+int
+ps_bp_order_status_resolve(int64_t *out, ps_bp *bp, const char *id_or_name,
+			   const char *setting_name)
+{
+	ps_bp_ref_list l;
+	const char *name;
+	size_t i;
+	int error;
+
+	*out = 0;
+	if (id_or_name == NULL || id_or_name[0] == '\0')
+		return 0;
+	if (ps_bp__status_id_parse(out, id_or_name))
+		return 0;
+	if ((error = ps_bp_ref_list_get(&l, bp, PS_BP_REF_ORDER_STATUS)) < 0)
+		return error;
+	for (i = 0; i < l.n && *out == 0; i++) {
+		name = l.items[i].name;
+		if (name != NULL && strcmp(name, id_or_name) == 0)
+			*out = l.items[i].id;
+	}
+	for (i = 0; i < l.n && *out == 0; i++) {
+		name = l.items[i].name;
+		if (name != NULL && strcasecmp(name, id_or_name) == 0)
+			*out = l.items[i].id;
+	}
+	ps_bp_ref_list_dispose(&l);
+	if (*out == 0)
+		return ps_error_set(PS_ESETTING,
+				    "%s%s'%s' is not a Brightpearl order "
+				    "status (give its id or its name)",
+				    setting_name != NULL ? setting_name : "",
+				    setting_name != NULL ? " " : "",
+				    id_or_name);
+	return 0;
 }

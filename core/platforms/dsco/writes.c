@@ -155,6 +155,53 @@ done:
 	return error;
 }
 
+/*
+ * One item of a batch: its JSON into *out and, in what (cap bytes), its
+ * name for the messages.
+ */
+typedef int (*batch_item_fn)(json_t **out, char *what, size_t cap,
+			     const void *items, size_t i);
+
+/*
+ * POST the n items, each made by item(), as one JSON array to path
+ * expecting a 202 envelope (post_async).  The request is named after its
+ * item when there is one, else "<plural> of <n> orders"; n 0 fails
+ * PS_EINVAL.
+ */
+static int
+post_batch(char **out_request_id, ps_dsco *d, const char *path,
+	   const char *endpoint, const char *plural, batch_item_fn item,
+	   const void *items, size_t n)
+{
+	json_t *arr = json_array(), *one;
+	char what[200];
+	size_t i;
+	int error = 0;
+
+	*out_request_id = NULL;
+	if (arr == NULL)
+		return nomem();
+	if (n == 0) {
+		error = ps_error_set(PS_EINVAL, "DSCO %s: none to send",
+				     plural);
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		if ((error = item(&one, what, sizeof(what), items, i)) < 0)
+			goto done;
+		if (json_array_append_new(arr, one) < 0) {
+			error = nomem();
+			goto done;
+		}
+	}
+	if (n > 1)
+		snprintf(what, sizeof(what), "%s of %zu orders", plural, n);
+	error = post_async(out_request_id, d, path, endpoint, arr, what);
+done:
+	json_decref(arr);
+	return error;
+}
+
 /* --- acknowledge ---------------------------------------------------------- */
 
 int
@@ -319,39 +366,23 @@ ps_dsco_shipment_send(ps_dsco *d, const ps_dsco_shipment *s)
 	return error;
 }
 
+static int
+shipment_item(json_t **out, char *what, size_t cap, const void *items, size_t i)
+{
+	const ps_dsco_shipment *s = (const ps_dsco_shipment *)items + i;
+
+	ps_dsco__order_ref_name(what, cap - 10, &s->order);
+	strcat(what, ": shipment");
+	return shipment_json(out, s, what);
+}
+
 int
 ps_dsco_shipments_batch(char **out_request_id, ps_dsco *d,
 			const ps_dsco_shipment *s, size_t n)
 {
-	json_t *arr = json_array(), *one;
-	char what[200];
-	size_t i;
-	int error = 0;
-
-	*out_request_id = NULL;
-	if (arr == NULL)
-		return nomem();
-	if (n == 0) {
-		error = ps_error_set(PS_EINVAL, "DSCO shipments: none to send");
-		goto done;
-	}
-	for (i = 0; i < n; i++) {
-		ps_dsco__order_ref_name(what, sizeof(what) - 10, &s[i].order);
-		strcat(what, ": shipment");
-		if ((error = shipment_json(&one, &s[i], what)) < 0)
-			goto done;
-		if (json_array_append_new(arr, one) < 0) {
-			error = nomem();
-			goto done;
-		}
-	}
-	if (n > 1)
-		snprintf(what, sizeof(what), "shipments of %zu orders", n);
-	error = post_async(out_request_id, d, "/order/shipment/batch/small",
-			   "order/shipment/batch/small", arr, what);
-done:
-	json_decref(arr);
-	return error;
+	return post_batch(out_request_id, d, "/order/shipment/batch/small",
+			  "order/shipment/batch/small", "shipments",
+			  shipment_item, s, n);
 }
 
 /* --- cancellations -------------------------------------------------------- */
@@ -444,39 +475,23 @@ done:
 	return error;
 }
 
+static int
+cancel_item(json_t **out, char *what, size_t cap, const void *items, size_t i)
+{
+	const ps_dsco_cancel *c = (const ps_dsco_cancel *)items + i;
+
+	ps_dsco__order_ref_name(what, cap - 16, &c->order);
+	strcat(what, ": cancellation");
+	return cancel_json(out, c, what);
+}
+
 int
 ps_dsco_items_cancel_batch(char **out_request_id, ps_dsco *d,
 			   const ps_dsco_cancel *c, size_t n)
 {
-	json_t *arr = json_array(), *one;
-	char what[200];
-	size_t i;
-	int error = 0;
-
-	*out_request_id = NULL;
-	if (arr == NULL)
-		return nomem();
-	if (n == 0) {
-		error = ps_error_set(PS_EINVAL, "DSCO cancellations: none");
-		goto done;
-	}
-	for (i = 0; i < n; i++) {
-		ps_dsco__order_ref_name(what, sizeof(what) - 16, &c[i].order);
-		strcat(what, ": cancellation");
-		if ((error = cancel_json(&one, &c[i], what)) < 0)
-			goto done;
-		if (json_array_append_new(arr, one) < 0) {
-			error = nomem();
-			goto done;
-		}
-	}
-	if (n > 1)
-		snprintf(what, sizeof(what), "cancellations of %zu orders", n);
-	error = post_async(out_request_id, d, "/order/item/cancel/batch/small",
-			   "order/item/cancel/batch/small", arr, what);
-done:
-	json_decref(arr);
-	return error;
+	return post_batch(out_request_id, d, "/order/item/cancel/batch/small",
+			  "order/item/cancel/batch/small", "cancellations",
+			  cancel_item, c, n);
 }
 
 /* --- inventory ------------------------------------------------------------ */
