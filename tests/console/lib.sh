@@ -39,14 +39,15 @@ fail() {
 	exit 1
 }
 
-# start_console NAME [ARGS...] - open the console in a detached 80x24 tmux
-# session NAME; its exit status goes to $tmp/rc.NAME, stderr to
+# start_console NAME [ARGS...] - open the console in a detached tmux
+# session NAME, 80x24 unless PS_COLS / PS_ROWS say otherwise; its exit status goes to $tmp/rc.NAME, stderr to
 # $tmp/err.NAME.
 start_console() {
 	name=$1
 	shift
 	rm -f "$tmp/rc.$name"
-	tmux -L "$sock" -f /dev/null new-session -d -s "$name" -x 80 -y 24 \
+	tmux -L "$sock" -f /dev/null new-session -d -s "$name" \
+		-x "${PS_COLS:-80}" -y "${PS_ROWS:-24}" \
 		"env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 \
 		NO_COLOR='${NO_COLOR:-}' \
 		'$ps' --config '$conf' console $* 2>'$tmp/err.$name'; \
