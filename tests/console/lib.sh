@@ -40,8 +40,8 @@ fail() {
 }
 
 # start_console NAME [ARGS...] - open the console in a detached tmux
-# session NAME, 80x24 unless PS_COLS / PS_ROWS say otherwise; its exit status goes to $tmp/rc.NAME, stderr to
-# $tmp/err.NAME.
+# session NAME, 80x24 unless PS_COLS / PS_ROWS say otherwise; its exit
+# status goes to $tmp/rc.NAME, stderr to $tmp/err.NAME.
 start_console() {
 	name=$1
 	shift
