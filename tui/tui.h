@@ -80,7 +80,9 @@
  */
 #define PS_TUI_REQUESTS(X)                                                     \
 	X(HELP, "? F1", "list every key (this screen)", '?', KEY_F(1))         \
-	X(BACK, "q Esc", "close this screen; on a main screen: quit", 'q', 27) \
+	X(BACK, "Esc", "close this screen (never quits)", 27, 0)               \
+	X(CLOSE, "q", "close this screen; on a main screen: ask to quit", 'q', \
+	  0)                                                                   \
 	X(QUIT, "Q", "quit the console", 'Q', 0)                               \
 	X(VIEW_DASHBOARD, "1", "dashboard", '1', 0)                            \
 	X(VIEW_SETUP, "2", "setup steps", '2', 0)                              \
