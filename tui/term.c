@@ -74,6 +74,7 @@ struct ps_tui {
 	struct frame stack[STACK_MAX];
 	int depth;
 	int64_t clock_offset; /* :clock +MS */
+	ps_tui_session session;
 	char message[MESSAGE_MAX];
 	int message_error;
 	struct {
@@ -142,6 +143,12 @@ ps_tui_config(ps_tui *tui)
 {
 	return tui->opts.config != NULL ? tui->opts.config
 					: &tui->default_config;
+}
+
+ps_tui_session *
+ps_tui_session_get(ps_tui *tui)
+{
+	return &tui->session;
 }
 
 int64_t
@@ -230,6 +237,19 @@ ps_tui_text(ps_tui *tui, int row, int col, int width, ps_tui_attr attr,
 	if (row < 0 || row >= ps_tui_body_rows(tui))
 		return 0;
 	return put_text(tui, row + 1, col, width, attr_of(tui, attr), text);
+}
+
+int
+ps_tui_cell(ps_tui *tui, int row, int col, int width, ps_tui_attr attr,
+	    const char *text)
+{
+	char buf[1024];
+	int room = tui->cols - col;
+
+	if (width <= 0 || width > room)
+		width = room;
+	return ps_tui_text(tui, row, col, width, attr,
+			   ps_tui_ellipsize(buf, sizeof(buf), text, width));
 }
 
 int

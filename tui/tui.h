@@ -189,6 +189,21 @@ typedef struct ps_tui_options {
  */
 int ps_tui_run(const ps_tui_options *opts);
 
+/*
+ * What the console keeps for its whole session: a screen's own state ends
+ * when the operator leaves it, so what should survive a trip to another
+ * screen (the sync log's filter) is saved here.  Owned by the ps_tui.
+ */
+typedef struct ps_tui_session {
+	int log_saved;      /* nonzero once the log has saved its filter */
+	int log_status;     /* ps_entry_status, or -1 for any */
+	char log_flow[128]; /* "" for any */
+	char log_text[128]; /* "" for any */
+} ps_tui_session;
+
+/* ps_tui_session_get - the session's state (borrowed, never NULL). */
+ps_tui_session *ps_tui_session_get(ps_tui *tui);
+
 /* Accessors for screens.  The store and config are borrowed. */
 ps_store *ps_tui_store(ps_tui *tui);
 const ps_config *ps_tui_config(ps_tui *tui);
@@ -303,6 +318,14 @@ int ps_tui_text(ps_tui *tui, int row, int col, int width, ps_tui_attr attr,
 		const char *text);
 int ps_tui_textf(ps_tui *tui, int row, int col, int width, ps_tui_attr attr,
 		 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/*
+ * ps_tui_cell - as ps_tui_text, but a text cut to width ends with an
+ * ellipsis (ps_tui_ellipsize): for list cells whose values may be longer
+ * than their column.
+ */
+int ps_tui_cell(ps_tui *tui, int row, int col, int width, ps_tui_attr attr,
+		const char *text);
 
 /* ps_tui_fill - paint body row with attr across the full width. */
 void ps_tui_fill(ps_tui *tui, int row, ps_tui_attr attr);
@@ -424,6 +447,15 @@ size_t ps_tui_utf8_fit(const char *s, int width, int *out_cols);
 
 /* ps_tui_utf8_width - display columns of s. */
 int ps_tui_utf8_width(const char *s);
+
+/*
+ * ps_tui_ellipsize - s cut to width display columns into buf (cap bytes):
+ * as it is when it fits, else cut at a character boundary and ended with
+ * an ellipsis ("\u2026"; "~" when the locale is not UTF-8), so a cut value
+ * never passes for the whole one.  Returns buf ("" for NULL s or width
+ * <= 0).
+ */
+char *ps_tui_ellipsize(char *buf, size_t cap, const char *s, int width);
 
 /* ps_tui_format_time - ms as local "YYYY-MM-DD HH:MM" ("-" for 0). */
 char *ps_tui_format_time(char *buf, size_t cap, int64_t ms);

@@ -151,6 +151,40 @@ test_tui_models__utf8_widths(void **state)
 }
 
 static void
+test_tui_models__ellipsize(void **state)
+{
+	char b[16];
+
+	(void)state;
+	/* degenerate: NULL, no room, empty */
+	assert_string_equal(ps_tui_ellipsize(b, sizeof(b), NULL, 5), "");
+	assert_string_equal(ps_tui_ellipsize(b, sizeof(b), "abc", 0), "");
+	assert_string_equal(ps_tui_ellipsize(b, sizeof(b), "", 3), "");
+	/* fits exactly: untouched */
+	assert_string_equal(ps_tui_ellipsize(b, sizeof(b), "abc", 3), "abc");
+	/* one too long: the last column becomes the mark */
+	assert_string_equal(ps_tui_ellipsize(b, sizeof(b), "abcd", 3),
+			    "ab\xe2\x80\xa6");
+	assert_string_equal(ps_tui_ellipsize(b, sizeof(b), "abcd", 1),
+			    "\xe2\x80\xa6");
+	/* never half a character: "Café!" in 4 keeps "Caf" */
+	assert_string_equal(ps_tui_ellipsize(b, sizeof(b), "Caf\xc3\xa9!", 4),
+			    "Caf\xe2\x80\xa6");
+	/* a wide character that does not fit before the mark */
+	assert_string_equal(ps_tui_ellipsize(b, sizeof(b),
+					     "a\xe6\x97\xa5"
+					     "b",
+					     3),
+			    "a\xe2\x80\xa6");
+	/* a short buffer cuts too, and still says so */
+	assert_string_equal(ps_tui_ellipsize(b, 6, "abcdefgh", 20),
+			    "ab\xe2\x80\xa6");
+	assert_int_equal(ps_tui_utf8_width(ps_tui_ellipsize(
+				 b, sizeof(b), "abcdefghijklmnopq", 10)),
+			 10);
+}
+
+static void
 test_tui_models__formats(void **state)
 {
 	char b[32];
@@ -801,6 +835,7 @@ main(void)
 		cmocka_unit_test(test_tui_models__list_moves_and_scrolls),
 		cmocka_unit_test(test_tui_models__input_edits_utf8),
 		cmocka_unit_test(test_tui_models__utf8_widths),
+		cmocka_unit_test(test_tui_models__ellipsize),
 		cmocka_unit_test(test_tui_models__formats),
 		cmocka_unit_test(test_tui_models__requests_table_complete),
 		cmocka_unit_test_setup_teardown(
