@@ -24,6 +24,7 @@
 #include "model_log.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/platform.h"
+#include "pearlsync/setup.h"
 #include "pearlsync/settings.h"
 #include "pearlsync/store.h"
 #include "tui.h"
@@ -771,6 +772,101 @@ test_tui_models__dashboard_requests(void **state)
 
 /* --- history ------------------------------------------------------------ */
 
+/* The line of h whose text is text, or -1. */
+static long
+history_find(const ps_history_line *lines, size_t n, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(lines[i].text, text) == 0)
+			return (long)i;
+	return -1;
+}
+
+static void
+test_tui_models__history_labels_mappings(void **state)
+{
+	struct fx *f = *state;
+	ps_history h;
+
+	ps_history_init(&h);
+	assert_int_equal(ps_seed_rest(f->st, NOW), 0);
+	/* without the platforms' lists: the editor's title and the ids */
+	assert_int_equal(ps_history_load(&h, f->st), 0);
+	assert_true(history_find(h.lines, h.n,
+				 "Order statuses, BigCommerce to Brightpearl, "
+				 "for 11: (unset) -> 4") >= 0);
+	/* with them: the names the operator knows, ids beside them */
+	assert_int_equal(ps_store_cache_set(f->st, PS_SETUP_LIST_BC_STATUSES,
+					    "[{\"id\": \"11\", \"name\": "
+					    "\"Awaiting Fulfillment\"}]",
+					    NOW),
+			 0);
+	assert_int_equal(ps_store_cache_set(f->st, PS_SETUP_LIST_BP_STATUSES,
+					    "[{\"id\": \"4\", \"name\": "
+					    "\"Pending\"}]",
+					    NOW),
+			 0);
+	assert_int_equal(ps_history_load(&h, f->st), 0);
+	assert_true(history_find(h.lines, h.n,
+				 "Order statuses, BigCommerce to Brightpearl, "
+				 "for Awaiting Fulfillment (11): (unset) -> "
+				 "Pending (4)") >= 0);
+	/* no storage key is shown */
+	assert_true(h.n > 0);
+	{
+		size_t i;
+
+		for (i = 0; i < h.n; i++)
+			assert_null(strstr(h.lines[i].text, "mapping:"));
+	}
+	ps_history_dispose(&h);
+}
+
+static void
+test_tui_models__history_rollback_preview(void **state)
+{
+	struct fx *f = *state;
+	ps_history_line *lines = NULL;
+	ps_history h;
+	size_t n = 99, i;
+	int64_t nv;
+
+	ps_history_init(&h);
+	/* nothing recorded: nothing to change */
+	assert_int_equal(ps_history_rollback_preview(&lines, &n, f->st, 1), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(ps_seed_rest(f->st, NOW), 0);
+	/* the newest version: nothing to change */
+	assert_int_equal(ps_history_rollback_preview(&lines, &n, f->st, 3), 0);
+	assert_int_equal(n, 0);
+	ps_history_lines_free(lines, n);
+	/* to version 1: the mapping (3) and the three values of 2, now ->
+	 * then, the secret masked */
+	assert_int_equal(ps_history_rollback_preview(&lines, &n, f->st, 1), 0);
+	assert_int_equal(n, 4);
+	assert_true(history_find(lines, n,
+				 "brightpearl.token: ******** -> ********") >=
+		    0);
+	assert_true(history_find(lines, n,
+				 "bigcommerce.defaults.warehouse_id: 2 -> "
+				 "(unset)") >= 0);
+	assert_true(history_find(lines, n,
+				 "Order statuses, BigCommerce to Brightpearl, "
+				 "for 11: 4 -> (unset)") >= 0);
+	for (i = 0; i < n; i++)
+		assert_null(strstr(lines[i].text, "bp-secret"));
+	ps_history_lines_free(lines, n);
+	/* and that is what the rollback does: afterwards nothing is left */
+	assert_int_equal(ps_history_load(&h, f->st), 0);
+	assert_int_equal(ps_history_rollback(&nv, &h, f->st, 1, NOW), 0);
+	assert_int_equal(nv, 4);
+	assert_int_equal(ps_history_rollback_preview(&lines, &n, f->st, 1), 0);
+	assert_int_equal(n, 0);
+	ps_history_dispose(&h);
+}
+
 static void
 test_tui_models__history_masks_and_rolls_back(void **state)
 {
@@ -870,6 +966,12 @@ main(void)
 			test_tui_models__dashboard_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tui_models__history_masks_and_rolls_back, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__history_labels_mappings, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__history_rollback_preview, setup,
 			teardown),
 	};
 
