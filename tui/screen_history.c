@@ -1,7 +1,8 @@
 /*
  * screen_history.c - the settings history: every change-set with its diff
- * (secrets masked), and rollback to the selected version: b (or Enter)
- * first shows what the rollback would change, then asks.
+ * (secrets masked), cut lines read in full with Enter, and rollback to
+ * the selected version: b first shows what the rollback would change,
+ * then asks.
  */
 #include "tui.h"
 
@@ -166,7 +167,13 @@ hist_handle(void *state, ps_tui *tui, ps_tui_request req)
 
 	if (ps_tui_list_move(&s->list, req, ps_tui_body_rows(tui) - 1))
 		return PS_TUI_HANDLED;
-	if (req != PS_TUI_REQ_ROLLBACK && req != PS_TUI_REQ_ENTER)
+	if (req == PS_TUI_REQ_ENTER && s->h.n > 0) {
+		/* the line in full: values may be longer than the screen */
+		snprintf(q, sizeof(q), "Change in version %lld",
+			 (long long)s->h.lines[s->list.sel].version);
+		return ps_tui_view(tui, q, s->h.lines[s->list.sel].text);
+	}
+	if (req != PS_TUI_REQ_ROLLBACK)
 		return PS_TUI_UNHANDLED;
 	if (s->h.n == 0)
 		return PS_TUI_HANDLED;
@@ -215,6 +222,7 @@ hist_status(void *state, ps_tui *tui, char *buf, size_t cap)
 }
 
 const ps_screen_ops ps_screen_history = {
-	"history", "History",   hist_open,   hist_close,    hist_reload,
-	hist_draw, hist_handle, hist_status, "b:roll back",
+	"history",   "History",   hist_open,
+	hist_close,  hist_reload, hist_draw,
+	hist_handle, hist_status, "Enter:view b:roll back",
 };

@@ -280,6 +280,20 @@ extern const ps_screen_ops ps_screen_history;
 extern const ps_screen_ops ps_screen_help;
 extern const ps_screen_ops ps_screen_setup;    /* screen_setup.c */
 extern const ps_screen_ops ps_screen_mappings; /* screen_mappings.c */
+extern const ps_screen_ops ps_screen_view;     /* arg: ps_tui_view_arg */
+
+/* What ps_screen_view shows (both borrowed during open, then copied). */
+typedef struct ps_tui_view_arg {
+	const char *title; /* heading line; NULL: "Value" */
+	const char *text;  /* the full value; newlines kept */
+} ps_tui_view_arg;
+
+/*
+ * ps_tui_view - push a screen showing text in full, wrapped and scrolled
+ * (for a value a list cut with an ellipsis: Enter on the row).  Returns 0
+ * or the push's error.
+ */
+int ps_tui_view(ps_tui *tui, const char *title, const char *text);
 
 /* The main screens, in tab order, ending with {PS_TUI_REQ_NONE, NULL}. */
 typedef struct ps_tui_main_screen {

@@ -2,7 +2,8 @@
 # The settings history in the real console under tmux at 80x24: mapping
 # changes read as the mapping editor names them (not "mapping:kind:..."),
 # and a rollback first shows what it would change, then asks; n changes
-# nothing, y restores (checked through the CLI).
+# nothing, y restores (checked through the CLI).  A line longer than the
+# screen ends with an ellipsis and Enter shows it whole.
 set -eu
 . "$PS_SOURCE_DIR/tests/console/lib.sh"
 
@@ -49,6 +50,21 @@ keys c1 G
 wait_for c1 "version 1 selected"
 keys c1 b
 wait_for c1 "nothing to roll back"
+
+step="a long value: cut with an ellipsis, Enter shows it whole"
+long="P-$(printf 'x%.0s' $(seq 1 90))-END"
+"$ps" settings set bigcommerce.orders.reference_prefix "$long" >/dev/null
+keys c1 C-l
+wait_for c1 "bigcommerce.orders.reference_prefix: (unset) -> P-xxx"
+screen_of c1 | grep -F "reference_prefix" | grep -q '…$' ||
+	fail "the cut line has no ellipsis"
+keys c1 g Down
+wait_match c1 '^>   bigcommerce.orders.reference_prefix'
+keys c1 Enter
+wait_for c1 "Change in version 5"
+wait_for c1 "xx-END"
+keys c1 q
+wait_for c1 "version 5 selected"
 keys c1 Q
 wait_exit c1
 echo "ok"
