@@ -1061,8 +1061,10 @@ define_extra_keys(void)
  * ESC arrived as a character: either the Esc key, or the start of a
  * sequence ncurses did not recognise (its bytes follow at once).  Read
  * the rest, so "ESC [ 4 ~" is swallowed whole instead of acting as Esc,
- * '[', '4', '~'.  Returns the Esc key, a key known from extra_keys, or
- * code -1 for a sequence to ignore.
+ * '[', '4', '~'.  Any other key right after ESC is the operator typing
+ * fast (Esc to close a picker, then q): it is put back and ESC is the Esc
+ * key.  Returns the Esc key, a key known from extra_keys, or code -1 for
+ * a sequence to ignore.
  */
 static key
 read_escape(void)
@@ -1077,9 +1079,15 @@ read_escape(void)
 	rc = get_wch(&wch);
 	if (rc == ERR)
 		goto out; /* the Esc key alone */
+	if (rc == KEY_CODE_YES) {
+		ungetch((int)wch);
+		goto out;
+	}
+	if (wch != '[' && wch != 'O') {
+		unget_wch((wchar_t)wch);
+		goto out;
+	}
 	k.code = -1;
-	if (rc != OK || (wch != '[' && wch != 'O'))
-		goto out; /* Alt + a key, or ESC before a known key */
 	csi = wch == '[';
 	seq[n++] = (char)wch;
 	/* CSI: parameters and intermediates up to a final byte 0x40-0x7e;

@@ -80,10 +80,12 @@ done
 screen_of c1 | grep -qF "[4 Sync log]" || fail "left the sync log"
 
 step="unknown sequences are swallowed whole"
-# Ctrl-F12 (ESC [ 24 ; 5 ~), Shift-F3 (ESC [ 1 ; 2 R), Alt-1 (ESC 1)
+# Ctrl-F12 (ESC [ 24 ; 5 ~), Shift-F3 (ESC [ 1 ; 2 R), Ctrl-Right in
+# rxvt (ESC O c), F13 as some terminals send it (ESC [ 2 5 ~)
 seq_keys c1 1b 5b 32 34 3b 35 7e
 seq_keys c1 1b 5b 31 3b 32 52
-seq_keys c1 1b 31
+seq_keys c1 1b 4f 63
+seq_keys c1 1b 5b 32 35 7e
 alive c1
 screen_of c1 | grep -qF "[4 Sync log]" || fail "an unknown key changed screen"
 [ ! -e "$tmp/rc.c1" ] || fail "the console exited on an unknown key"
