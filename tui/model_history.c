@@ -377,9 +377,11 @@ ps_history_rollback_preview(ps_history_line **out, size_t *out_n, ps_store *st,
 		}
 		n++;
 	}
-	*out = lines;
-	*out_n = n;
-	lines = NULL;
+	if (n > 0) { /* else every key came back to its value: none */
+		*out = lines;
+		*out_n = n;
+		lines = NULL;
+	}
 done:
 	ps_history_lines_free(lines, n);
 	for (i = 0; i < d.n; i++) {

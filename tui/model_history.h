@@ -44,7 +44,7 @@ int ps_history_rollback(int64_t *out_version, ps_history *h, ps_store *st,
  * ps_history_rollback_preview - what ps_history_rollback to version would
  * change, one line per setting or mapping, "label: now -> as of version"
  * (secrets masked, mappings by their labels as in the history), into *out
- * (owned, *out_n lines; free with ps_history_lines_free).  None when the
+ * (owned, *out_n lines; free with ps_history_lines_free).  NULL and 0 when the
  * settings are already as of version.  Read from the history, which
  * records every change.  0, PS_ENOMEM or the store's PS_E*.
  */
