@@ -55,7 +55,7 @@ help_draw(void *state, ps_tui *tui)
 		ps_tui_text(tui, i + 2, 2, 11,
 			    k == h->list.sel ? PS_TUI_SELECTED : PS_TUI_HEADING,
 			    r[k].keys);
-		ps_tui_text(tui, i + 2, 14, 0,
+		ps_tui_cell(tui, i + 2, 14, 0,
 			    k == h->list.sel ? PS_TUI_SELECTED : PS_TUI_NORMAL,
 			    r[k].help);
 	}

@@ -1,6 +1,12 @@
 /*
  * screen_log.c - the sync log browser: a filtered, paged list of log
  * entries (model_log.h), Enter for an entry's detail, r/R to retry.
+ *
+ * The columns follow the terminal's width: order number, inserted, status
+ * and the reason always (60 columns and up), the others as room allows;
+ * the reason takes what is left and a cut value ends with an ellipsis
+ * (Enter shows it whole).  The filter outlives the screen: it is saved in
+ * the console session when the screen closes and restored when it opens.
  */
 #include "tui.h"
 
@@ -15,8 +21,62 @@
 
 /* Rows above the entries: the filter line and the column headings. */
 #define TOP_ROWS 2
-/* From this width on, a last column says what each entry is. */
-#define WHAT_MIN_COLS 100
+/* The reason column is never narrower than this. */
+#define REASON_MIN 12
+
+/* The list's columns, left to right; the reason (last) takes the rest. */
+enum col_id {
+	COL_ORDER,
+	COL_TOTAL,
+	COL_INSERTED,
+	COL_SYNCED,
+	COL_STATUS,
+	COL_SHIP_METHOD,
+	COL_SHIPMENT,
+	COL_WHAT,
+	COL_REASON,
+	COL_COUNT
+};
+
+static const struct column {
+	const char *heading;
+	int width;    /* display columns; 0: the rest (the reason) */
+	int min_cols; /* shown from this terminal width on */
+	int wide;     /* its width from WIDE_COLS on */
+} columns[COL_COUNT] = {
+	[COL_ORDER] = {"ORDER #", 10, 0, 12},
+	[COL_TOTAL] = {"        TOTAL", 13, 80, 13},
+	[COL_INSERTED] = {"INSERTED", 11, 0, 11},
+	[COL_SYNCED] = {"SYNCED", 11, 100, 11},
+	[COL_STATUS] = {"STATUS", 7, 0, 9},
+	[COL_SHIP_METHOD] = {"SHIP METHOD", 11, 110, 16},
+	[COL_SHIPMENT] = {"SHIPMENT", 11, 110, 12},
+	[COL_WHAT] = {"WHAT", 24, 150, 38},
+	[COL_REASON] = {"REASON", 0, 0, 0},
+};
+
+/* From this width on the columns take their wide widths. */
+#define WIDE_COLS 180
+
+/* Where each column starts for a body cols wide (x, -1: not shown) and
+ * how wide it is (w; the reason: the rest). */
+static void
+layout(int x[COL_COUNT], int w[COL_COUNT], int cols)
+{
+	int i, at = 1;
+
+	for (i = 0; i < COL_COUNT; i++) {
+		x[i] = -1;
+		w[i] = cols >= WIDE_COLS ? columns[i].wide : columns[i].width;
+		if (cols < columns[i].min_cols)
+			continue;
+		if (i != COL_REASON && at + w[i] + 1 + REASON_MIN > cols)
+			continue; /* a narrow terminal: the reason first */
+		x[i] = at;
+		at += w[i] + 1;
+	}
+	w[COL_REASON] = cols - x[COL_REASON];
+}
 
 struct logscr {
 	ps_log_browser b;
@@ -33,6 +93,30 @@ page_rows(ps_tui *tui)
 	return r > 1 ? (size_t)r : 1;
 }
 
+/* The filter the operator left the screen with, for this session. */
+static int
+restore_filter(struct logscr *s, const ps_tui_session *ss)
+{
+	if (!ss->log_saved)
+		return 0;
+	s->b.status = ss->log_status;
+	snprintf(s->b.text, sizeof(s->b.text), "%s", ss->log_text);
+	if (ss->log_flow[0] != '\0' &&
+	    (s->b.flow = strdup(ss->log_flow)) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	return 0;
+}
+
+static void
+save_filter(ps_tui_session *ss, const struct logscr *s)
+{
+	ss->log_saved = 1;
+	ss->log_status = s->b.status;
+	snprintf(ss->log_flow, sizeof(ss->log_flow), "%s",
+		 s->b.flow != NULL ? s->b.flow : "");
+	snprintf(ss->log_text, sizeof(ss->log_text), "%s", s->b.text);
+}
+
 static int
 log_open(void **out, ps_tui *tui, const void *arg)
 {
@@ -44,6 +128,11 @@ log_open(void **out, ps_tui *tui, const void *arg)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	s->tui = tui;
 	ps_log_browser_init(&s->b, page_rows(tui));
+	if ((error = restore_filter(s, ps_tui_session_get(tui))) < 0) {
+		ps_log_browser_dispose(&s->b);
+		free(s);
+		return error;
+	}
 	if ((error = ps_log_browser_load(&s->b, ps_tui_store(tui))) < 0) {
 		ps_log_browser_dispose(&s->b);
 		free(s);
@@ -72,6 +161,7 @@ log_close(void *state)
 
 	if (s == NULL)
 		return;
+	save_filter(ps_tui_session_get(s->tui), s);
 	ps_log_browser_dispose(&s->b);
 	free_flows(s);
 	free(s);
@@ -109,6 +199,13 @@ status_attr(ps_entry_status st)
 	}
 }
 
+/* The reason column: why it failed or what it waits for; "-" if none. */
+static const char *
+reason_of(const ps_log_entry *e)
+{
+	return e->reason != NULL && e->reason[0] != '\0' ? e->reason : "-";
+}
+
 static void
 log_draw(void *state, ps_tui *tui)
 {
@@ -116,18 +213,18 @@ log_draw(void *state, ps_tui *tui)
 	const ps_log_entry *e;
 	char filter[256], money[PS_MONEY_STR_MAX], total[48], ins[32], syn[32];
 	char what[192];
+	int x[COL_COUNT], w[COL_COUNT], c, row;
 	ps_tui_attr a;
 	size_t i;
-	int row, wide = ps_tui_body_cols(tui) >= WHAT_MIN_COLS;
 
+	layout(x, w, ps_tui_body_cols(tui));
 	ps_log_browser_describe(filter, sizeof(filter), &s->b);
 	ps_tui_text(tui, 0, 1, 0, PS_TUI_HEADING, "Filter:");
-	ps_tui_text(tui, 0, 9, 0, PS_TUI_NORMAL, filter);
-	ps_tui_text(tui, 1, 1, 0, PS_TUI_HEADING,
-		    "ORDER #    TOTAL         INSERTED    SYNCED      STATUS  "
-		    "SHIP METHOD SHIPMENT");
-	if (wide)
-		ps_tui_text(tui, 1, 82, 0, PS_TUI_HEADING, "WHAT");
+	ps_tui_cell(tui, 0, 9, 0, PS_TUI_NORMAL, filter);
+	for (c = 0; c < COL_COUNT; c++)
+		if (x[c] >= 0)
+			ps_tui_text(tui, 1, x[c], w[c], PS_TUI_HEADING,
+				    columns[c].heading);
 	if (s->b.n == 0) {
 		ps_tui_text(tui, TOP_ROWS + 1, 2, 0, PS_TUI_DIM,
 			    "No entries match this filter.");
@@ -146,28 +243,38 @@ log_draw(void *state, ps_tui *tui)
 				 e->currency ? e->currency : "");
 		else
 			snprintf(total, sizeof(total), "-");
-		ps_tui_text(tui, row, 1, 10, a,
+		ps_tui_cell(tui, row, x[COL_ORDER], w[COL_ORDER], a,
 			    e->order_number
 				    ? e->order_number
 				    : (e->source_id ? e->source_id : "-"));
-		ps_tui_textf(tui, row, 12, 13, a, "%13s", total);
-		ps_tui_text(tui, row, 26, 11, a,
+		if (x[COL_TOTAL] >= 0)
+			ps_tui_textf(tui, row, x[COL_TOTAL], 13, a, "%13s",
+				     total);
+		ps_tui_text(tui, row, x[COL_INSERTED], w[COL_INSERTED], a,
 			    short_time(ins, sizeof(ins), e->inserted_at));
-		ps_tui_text(tui, row, 38, 11, a,
-			    short_time(syn, sizeof(syn), e->synced_at));
-		ps_tui_text(tui, row, 50, 7,
+		if (x[COL_SYNCED] >= 0)
+			ps_tui_text(tui, row, x[COL_SYNCED], w[COL_SYNCED], a,
+				    short_time(syn, sizeof(syn), e->synced_at));
+		ps_tui_cell(tui, row, x[COL_STATUS], w[COL_STATUS],
 			    i == s->b.sel ? a : status_attr(e->status),
 			    ps_entry_status_name(e->status));
-		ps_tui_text(tui, row, 58, 11, a,
-			    e->shipping_method ? e->shipping_method : "-");
-		ps_tui_text(tui, row, 70, wide ? 11 : 0, a,
-			    e->shipment_status ? e->shipment_status : "-");
-		if (wide)
-			ps_tui_text(
-				tui, row, 82, 0, a,
+		if (x[COL_SHIP_METHOD] >= 0)
+			ps_tui_cell(tui, row, x[COL_SHIP_METHOD],
+				    w[COL_SHIP_METHOD], a,
+				    e->shipping_method ? e->shipping_method
+						       : "-");
+		if (x[COL_SHIPMENT] >= 0)
+			ps_tui_cell(
+				tui, row, x[COL_SHIPMENT], w[COL_SHIPMENT], a,
+				e->shipment_status ? e->shipment_status : "-");
+		if (x[COL_WHAT] >= 0)
+			ps_tui_cell(
+				tui, row, x[COL_WHAT], w[COL_WHAT], a,
 				ps_log_entry_describe(what, sizeof(what), e)[0]
 					? what
 					: "-");
+		ps_tui_cell(tui, row, x[COL_REASON], w[COL_REASON], a,
+			    reason_of(e));
 	}
 }
 

@@ -32,6 +32,10 @@
 #define INPUT_POLL_MS 200
 #define DEFAULT_TICK_MS 2000
 #define MESSAGE_MAX 512
+/* How long the rest of an escape sequence may take after its ESC (ms). */
+#define ESC_FOLLOW_MS 40
+/* Longest escape sequence swallowed; longer ones are cut and ignored. */
+#define ESC_SEQ_MAX 24
 
 /* Set by the signal handlers; the loop polls it. */
 static volatile sig_atomic_t signalled;
@@ -70,6 +74,7 @@ struct ps_tui {
 	struct frame stack[STACK_MAX];
 	int depth;
 	int64_t clock_offset; /* :clock +MS */
+	ps_tui_session session;
 	char message[MESSAGE_MAX];
 	int message_error;
 	struct {
@@ -138,6 +143,12 @@ ps_tui_config(ps_tui *tui)
 {
 	return tui->opts.config != NULL ? tui->opts.config
 					: &tui->default_config;
+}
+
+ps_tui_session *
+ps_tui_session_get(ps_tui *tui)
+{
+	return &tui->session;
 }
 
 int64_t
@@ -226,6 +237,19 @@ ps_tui_text(ps_tui *tui, int row, int col, int width, ps_tui_attr attr,
 	if (row < 0 || row >= ps_tui_body_rows(tui))
 		return 0;
 	return put_text(tui, row + 1, col, width, attr_of(tui, attr), text);
+}
+
+int
+ps_tui_cell(ps_tui *tui, int row, int col, int width, ps_tui_attr attr,
+	    const char *text)
+{
+	char buf[1024];
+	int room = tui->cols - col;
+
+	if (width <= 0 || width > room)
+		width = room;
+	return ps_tui_text(tui, row, col, width, attr,
+			   ps_tui_ellipsize(buf, sizeof(buf), text, width));
 }
 
 int
@@ -336,10 +360,15 @@ draw_bottom(ps_tui *tui)
 	buf[0] = '\0';
 	if (top->ops->status != NULL)
 		top->ops->status(top->state, tui, buf, sizeof(buf));
-	snprintf(hint, sizeof(hint), "%s%s?:help q:%s",
+	/* "Q:quit" always shows: the screen's own hints go first when the
+	 * line is short */
+	snprintf(hint, sizeof(hint), "%s%s?:help %sQ:quit",
 		 top->ops->hint != NULL ? top->ops->hint : "",
 		 top->ops->hint != NULL && top->ops->hint[0] ? " " : "",
-		 tui->depth > 1 ? "back" : "quit");
+		 tui->depth > 1 ? "q:back " : "");
+	if (ps_tui_utf8_width(hint) > tui->cols / 2 + 8)
+		snprintf(hint, sizeof(hint), "?:help %sQ:quit",
+			 tui->depth > 1 ? "q:back " : "");
 	w = ps_tui_utf8_width(hint);
 	put_text(tui, y, 0, tui->cols - w - 1, A_NORMAL, buf);
 	if (w < tui->cols)
@@ -699,7 +728,8 @@ pick_key(ps_tui *tui, key k)
 	long index;
 	int rows = ps_tui_body_rows(tui) - 4, error;
 
-	if (req == PS_TUI_REQ_BACK || req == PS_TUI_REQ_QUIT) {
+	if (req == PS_TUI_REQ_BACK || req == PS_TUI_REQ_CLOSE ||
+	    req == PS_TUI_REQ_QUIT) {
 		modal_close(tui);
 		if (cb != NULL)
 			cb(tui, payload, -1, NULL);
@@ -737,6 +767,15 @@ pick_key(ps_tui *tui, key k)
 /* ------------------------------------------------------------------------ */
 /* Dispatch                                                                  */
 
+static int
+quit_confirmed(ps_tui *tui, void *payload, int yes)
+{
+	(void)payload;
+	if (yes)
+		tui->quit = 1;
+	return 0;
+}
+
 static void
 global_request(ps_tui *tui, ps_tui_request req)
 {
@@ -748,7 +787,20 @@ global_request(ps_tui *tui, ps_tui_request req)
 		tui->quit = 1;
 		return;
 	case PS_TUI_REQ_BACK:
-		ps_tui_pop(tui);
+	case PS_TUI_REQ_CLOSE:
+		/*
+		 * Esc is also the first byte of every function key: a
+		 * sequence the terminal database does not know must never
+		 * end the console (and with it a demo's worker), so on a
+		 * main screen Esc only says how to quit, and q asks.
+		 */
+		if (tui->depth > 1)
+			ps_tui_pop(tui);
+		else if (req == PS_TUI_REQ_CLOSE)
+			ps_tui_confirm(tui, "Quit pearlsync console?",
+				       quit_confirmed, NULL);
+		else
+			ps_tui_message(tui, 0, "Q quits the console");
 		return;
 	case PS_TUI_REQ_HELP:
 		if (tui->stack[tui->depth - 1].ops != &ps_screen_help)
@@ -981,6 +1033,81 @@ setup_colors(ps_tui *tui)
 	init_pair(3, COLOR_RED, -1);
 }
 
+/*
+ * Home and End as terminals other than the terminfo entry's send them
+ * (tmux and screen, PuTTY, rxvt, the VT220 keypad): taught to ncurses, so
+ * they arrive as KEY_HOME / KEY_END whatever $TERM says.
+ */
+static const struct {
+	const char *seq;
+	int code;
+} extra_keys[] = {
+	{"\033[1~", KEY_HOME}, {"\033[7~", KEY_HOME}, {"\033[H", KEY_HOME},
+	{"\033OH", KEY_HOME},  {"\033[4~", KEY_END},  {"\033[8~", KEY_END},
+	{"\033[F", KEY_END},   {"\033OF", KEY_END},
+};
+
+static void
+define_extra_keys(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(extra_keys) / sizeof(extra_keys[0]); i++)
+		if (key_defined(extra_keys[i].seq) <= 0)
+			define_key(extra_keys[i].seq, extra_keys[i].code);
+}
+
+/*
+ * ESC arrived as a character: either the Esc key, or the start of a
+ * sequence ncurses did not recognise (its bytes follow at once).  Read
+ * the rest, so "ESC [ 4 ~" is swallowed whole instead of acting as Esc,
+ * '[', '4', '~'.  Any other key right after ESC is the operator typing
+ * fast (Esc to close a picker, then q): it is put back and ESC is the Esc
+ * key.  Returns the Esc key, a key known from extra_keys, or code -1 for
+ * a sequence to ignore.
+ */
+static key
+read_escape(void)
+{
+	char seq[ESC_SEQ_MAX + 1];
+	size_t n = 0, i;
+	wint_t wch;
+	int rc, csi;
+	key k = {27, 1};
+
+	timeout(ESC_FOLLOW_MS);
+	rc = get_wch(&wch);
+	if (rc == ERR)
+		goto out; /* the Esc key alone */
+	if (rc == KEY_CODE_YES) {
+		ungetch((int)wch);
+		goto out;
+	}
+	if (wch != '[' && wch != 'O') {
+		unget_wch((wchar_t)wch);
+		goto out;
+	}
+	k.code = -1;
+	csi = wch == '[';
+	seq[n++] = (char)wch;
+	/* CSI: parameters and intermediates up to a final byte 0x40-0x7e;
+	 * SS3: one more character */
+	while (n < ESC_SEQ_MAX) {
+		if ((rc = get_wch(&wch)) != OK)
+			goto out;
+		seq[n++] = wch < 0x80 ? (char)wch : '?';
+		if (!csi || (wch >= 0x40 && wch <= 0x7e))
+			break;
+	}
+	seq[n] = '\0';
+	for (i = 0; i < sizeof(extra_keys) / sizeof(extra_keys[0]); i++)
+		if (strcmp(extra_keys[i].seq + 1, seq) == 0)
+			k = (key){extra_keys[i].code, 0};
+out:
+	timeout(INPUT_POLL_MS);
+	return k;
+}
+
 static void
 read_key_loop(ps_tui *tui)
 {
@@ -989,6 +1116,7 @@ read_key_loop(ps_tui *tui)
 	int64_t last = ps_tui_now(tui), now;
 	wint_t wch;
 	int rc;
+	key k;
 
 	timeout(INPUT_POLL_MS);
 	while (!tui->quit && !signalled) {
@@ -1005,7 +1133,10 @@ read_key_loop(ps_tui *tui)
 			}
 			continue;
 		}
-		press(tui, (key){(int)wch, rc == OK});
+		k = (key){(int)wch, rc == OK};
+		if (k.is_char && k.code == 27 && (k = read_escape()).code < 0)
+			continue; /* an unknown key: ignored */
+		press(tui, k);
 	}
 }
 
@@ -1077,6 +1208,7 @@ ps_tui_run(const ps_tui_options *opts)
 	nonl();
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
+	define_extra_keys();
 	setup_colors(tui);
 	if (script != NULL) {
 		rows = opts->rows > 0 ? opts->rows : 24;

@@ -7,6 +7,8 @@
 #include "tui.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <wchar.h>
 
@@ -84,6 +86,36 @@ ps_tui_utf8_width(const char *s)
 
 	ps_tui_utf8_fit(s, 1 << 30, &cols);
 	return cols;
+}
+
+char *
+ps_tui_ellipsize(char *buf, size_t cap, const char *s, int width)
+{
+	/* U+2026 where the terminal can show it; '~' in a C locale */
+	const char *mark = MB_CUR_MAX > 1 ? "\xe2\x80\xa6" : "~";
+	size_t n, mlen = strlen(mark);
+	int cut;
+
+	if (cap == 0)
+		return buf;
+	buf[0] = '\0';
+	if (s == NULL || width <= 0)
+		return buf;
+	n = ps_tui_utf8_fit(s, width, NULL);
+	if ((cut = s[n] != '\0'))
+		n = ps_tui_utf8_fit(s, width - 1, NULL); /* room for the mark */
+	/* a short buffer cuts too, never inside a character */
+	while (n > 0 && n + (cut ? mlen : 0) >= cap) {
+		cut = 1;
+		n--;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (cut && n + mlen < cap)
+		memcpy(buf + n, mark, mlen + 1);
+	return buf;
 }
 
 char *

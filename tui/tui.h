@@ -80,7 +80,9 @@
  */
 #define PS_TUI_REQUESTS(X)                                                     \
 	X(HELP, "? F1", "list every key (this screen)", '?', KEY_F(1))         \
-	X(BACK, "q Esc", "close this screen; on a main screen: quit", 'q', 27) \
+	X(BACK, "Esc", "close this screen (never quits)", 27, 0)               \
+	X(CLOSE, "q", "close this screen; on a main screen: ask to quit", 'q', \
+	  0)                                                                   \
 	X(QUIT, "Q", "quit the console", 'Q', 0)                               \
 	X(VIEW_DASHBOARD, "1", "dashboard", '1', 0)                            \
 	X(VIEW_SETUP, "2", "setup steps", '2', 0)                              \
@@ -187,6 +189,21 @@ typedef struct ps_tui_options {
  */
 int ps_tui_run(const ps_tui_options *opts);
 
+/*
+ * What the console keeps for its whole session: a screen's own state ends
+ * when the operator leaves it, so what should survive a trip to another
+ * screen (the sync log's filter) is saved here.  Owned by the ps_tui.
+ */
+typedef struct ps_tui_session {
+	int log_saved;      /* nonzero once the log has saved its filter */
+	int log_status;     /* ps_entry_status, or -1 for any */
+	char log_flow[128]; /* "" for any */
+	char log_text[128]; /* "" for any */
+} ps_tui_session;
+
+/* ps_tui_session_get - the session's state (borrowed, never NULL). */
+ps_tui_session *ps_tui_session_get(ps_tui *tui);
+
 /* Accessors for screens.  The store and config are borrowed. */
 ps_store *ps_tui_store(ps_tui *tui);
 const ps_config *ps_tui_config(ps_tui *tui);
@@ -263,6 +280,20 @@ extern const ps_screen_ops ps_screen_history;
 extern const ps_screen_ops ps_screen_help;
 extern const ps_screen_ops ps_screen_setup;    /* screen_setup.c */
 extern const ps_screen_ops ps_screen_mappings; /* screen_mappings.c */
+extern const ps_screen_ops ps_screen_view;     /* arg: ps_tui_view_arg */
+
+/* What ps_screen_view shows (both borrowed during open, then copied). */
+typedef struct ps_tui_view_arg {
+	const char *title; /* heading line; NULL: "Value" */
+	const char *text;  /* the full value; newlines kept */
+} ps_tui_view_arg;
+
+/*
+ * ps_tui_view - push a screen showing text in full, wrapped and scrolled
+ * (for a value a list cut with an ellipsis: Enter on the row).  Returns 0
+ * or the push's error.
+ */
+int ps_tui_view(ps_tui *tui, const char *title, const char *text);
 
 /* The main screens, in tab order, ending with {PS_TUI_REQ_NONE, NULL}. */
 typedef struct ps_tui_main_screen {
@@ -301,6 +332,14 @@ int ps_tui_text(ps_tui *tui, int row, int col, int width, ps_tui_attr attr,
 		const char *text);
 int ps_tui_textf(ps_tui *tui, int row, int col, int width, ps_tui_attr attr,
 		 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/*
+ * ps_tui_cell - as ps_tui_text, but a text cut to width ends with an
+ * ellipsis (ps_tui_ellipsize): for list cells whose values may be longer
+ * than their column.
+ */
+int ps_tui_cell(ps_tui *tui, int row, int col, int width, ps_tui_attr attr,
+		const char *text);
 
 /* ps_tui_fill - paint body row with attr across the full width. */
 void ps_tui_fill(ps_tui *tui, int row, ps_tui_attr attr);
@@ -422,6 +461,15 @@ size_t ps_tui_utf8_fit(const char *s, int width, int *out_cols);
 
 /* ps_tui_utf8_width - display columns of s. */
 int ps_tui_utf8_width(const char *s);
+
+/*
+ * ps_tui_ellipsize - s cut to width display columns into buf (cap bytes):
+ * as it is when it fits, else cut at a character boundary and ended with
+ * an ellipsis ("\u2026"; "~" when the locale is not UTF-8), so a cut value
+ * never passes for the whole one.  Returns buf ("" for NULL s or width
+ * <= 0).
+ */
+char *ps_tui_ellipsize(char *buf, size_t cap, const char *s, int width);
 
 /* ps_tui_format_time - ms as local "YYYY-MM-DD HH:MM" ("-" for 0). */
 char *ps_tui_format_time(char *buf, size_t cap, int64_t ms);

@@ -42,6 +42,9 @@ extern const ps_cli_command ps_cli_commands[];
 
 void ps_cli_print_usage(FILE *out, const ps_cli_command *cmd);
 
+/* Print cmd's synopsis ("usage: ..." up to the first blank line). */
+void ps_cli_print_synopsis(FILE *out, const ps_cli_command *cmd);
+
 /* Print the overall usage (every command's summary) to out. */
 void ps_cli_print_main_usage(FILE *out);
 
@@ -58,8 +61,9 @@ struct ps_store;
 void ps_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * ps_cli_usage_error - print "pearlsync: <message>", a blank line and the
- * usage of the command named cmd_name on stderr; return PS_EXIT_USAGE.
+ * ps_cli_usage_error - print "pearlsync: <message>; see 'pearlsync CMD
+ * --help'" and the synopsis of the command named cmd_name (its usage up
+ * to the first blank line) on stderr; return PS_EXIT_USAGE.
  */
 int ps_cli_usage_error(const char *cmd_name, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -34,20 +34,33 @@ ps_cli_error(const char *fmt, ...)
 		ps_log_escape(shown, sizeof(shown), msg));
 }
 
+void
+ps_cli_print_synopsis(FILE *out, const ps_cli_command *cmd)
+{
+	const char *u = cmd->usage, *end = strstr(u, "\n\n");
+
+	if (end == NULL)
+		end = u + strlen(u);
+	fprintf(out, "%.*s\n", (int)(end - u), u);
+}
+
 int
 ps_cli_usage_error(const char *cmd_name, const char *fmt, ...)
 {
 	const ps_cli_command *cmd = ps_cli_find(cmd_name);
-	char msg[PS_ERROR_MAX];
+	char msg[PS_ERROR_MAX], shown[4 * PS_ERROR_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	ps_redact(msg, sizeof(msg));
-	fprintf(stderr, "pearlsync: %s\n\n", msg);
+	/* what went wrong and where to read more, then only the synopsis:
+	 * the whole help page buries the one line that matters */
+	fprintf(stderr, "pearlsync: %s; see 'pearlsync %s --help'\n",
+		ps_log_escape(shown, sizeof(shown), msg), cmd_name);
 	if (cmd != NULL)
-		ps_cli_print_usage(stderr, cmd);
+		ps_cli_print_synopsis(stderr, cmd);
 	return PS_EXIT_USAGE;
 }
 

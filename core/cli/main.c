@@ -17,6 +17,7 @@
 
 #include "pearlsync/common.h"
 #include "pearlsync/flow.h"
+#include "pearlsync/log.h"
 #include "pearlsync/platform.h"
 #include "pearlsync/version.h"
 
@@ -168,6 +169,19 @@ ps_cli_print_usage(FILE *out, const ps_cli_command *cmd)
 	fputs(u, out);
 }
 
+/* One line for a mistake before the command, and the synopsis. */
+static int
+main_usage_error(const char *what, const char *word)
+{
+	char shown[256];
+
+	fprintf(stderr,
+		"pearlsync: %s '%s'; see 'pearlsync --help'\n"
+		"usage: pearlsync [--config FILE] COMMAND [ARGS...]\n",
+		what, ps_log_escape(shown, sizeof(shown), word));
+	return PS_EXIT_USAGE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -190,10 +204,7 @@ main(int argc, char **argv)
 			printf("pearlsync %s\n", PS_VERSION);
 			return PS_EXIT_OK;
 		} else {
-			fprintf(stderr, "pearlsync: unknown option '%s'\n\n",
-				argv[i]);
-			ps_cli_print_main_usage(stderr);
-			return PS_EXIT_USAGE;
+			return main_usage_error("unknown option", argv[i]);
 		}
 	}
 	if (i >= argc) {
@@ -202,9 +213,7 @@ main(int argc, char **argv)
 	}
 	cmd = ps_cli_find(argv[i]);
 	if (cmd == NULL) {
-		fprintf(stderr, "pearlsync: unknown command '%s'\n\n", argv[i]);
-		ps_cli_print_main_usage(stderr);
-		return PS_EXIT_USAGE;
+		return main_usage_error("unknown command", argv[i]);
 	}
 	if (i + 1 < argc && (strcmp(argv[i + 1], "-h") == 0 ||
 			     strcmp(argv[i + 1], "--help") == 0)) {

@@ -72,7 +72,9 @@ curl -sf -X POST "$control/shiphero/orders/BP-GON-$gon1/ship" -d "$body" >/dev/n
 once 1 shiphero-tracking
 
 step="the sync log"
-start_console c1
+# 120 columns: the guide's columns all show (at 80 the reason takes the
+# shipping ones' room)
+PS_COLS=120 start_console c1
 wait_for c1 "[1 Dashboard]"
 keys c1 4
 wait_for c1 "Filter: all entries"

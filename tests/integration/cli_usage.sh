@@ -65,6 +65,56 @@ for args in "status --bogus" "status extra" "logs --bogus" \
 done
 [ ! -e "$db" ] || fail "a usage error created the database"
 
+# a usage error is one line saying what is wrong and where to read more,
+# then the command's synopsis: never its whole help page
+for args in "logs --bogus" "logs --status maybe" "status --bogus" \
+	"settings frob" "mappings frob" "init extra" "retry" "report --bogus" \
+	"console --bogus" "worker --bogus" "check-connection" "preview" \
+	"preview order x" "pause --bogus x"; do
+	cmd=${args%% *}
+	step="short usage error: pearlsync $args"
+	# shellcheck disable=SC2086
+	run $args
+	expect_rc 2
+	head -1 "$tmp/err" |
+		grep -q "^pearlsync: .*; see 'pearlsync $cmd --help'\$" ||
+		fail "first line is not 'pearlsync: ...; see ...'"
+	sed -n 2p "$tmp/err" | grep -q "^usage: pearlsync $cmd" ||
+		fail "no synopsis after the message"
+	grep -qE "^(Options|Examples?|Exit status|Columns)[: ]" "$tmp/err" &&
+		fail "the whole help page was printed"
+	[ "$(wc -l <"$tmp/err")" -le 10 ] || fail "more than 10 lines"
+done
+
+for args in "frobnicate" "--bogus status"; do
+	step="short usage error: pearlsync $args"
+	# shellcheck disable=SC2086
+	run $args
+	expect_rc 2
+	[ "$(wc -l <"$tmp/err")" -eq 2 ] || fail "not one line and the synopsis"
+	expect_err "; see 'pearlsync --help'\$"
+	expect_err "^usage: pearlsync \[--config FILE\] COMMAND"
+done
+
+step="logs: an unknown flow or status names the known ones"
+run logs --flow nope
+expect_rc 2
+expect_err "unknown flow 'nope'; flows: order_import_bc (orders), "
+[ ! -s "$tmp/out" ] || fail "printed a (possibly empty) list"
+run logs --status nope
+expect_rc 2
+expect_err "unknown status 'nope' (pending, in_flight, synced, failed)"
+[ ! -s "$tmp/out" ] || fail "printed a (possibly empty) list"
+[ ! -e "$db" ] || fail "a usage error created the database"
+
+step="preview before anything is set up: a message, no internal names"
+ok init
+run preview order 5
+expect_rc 1
+expect_err "^pearlsync: cannot preview order 5: BigCommerce not connected"
+grep -q "PS_E" "$tmp/err" && fail "an internal error name was printed"
+[ ! -s "$tmp/out" ] || fail "printed a preview"
+
 step="version"
 ok version
 expect_out "^pearlsync [0-9]"

@@ -24,6 +24,7 @@
 #include "model_log.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/platform.h"
+#include "pearlsync/setup.h"
 #include "pearlsync/settings.h"
 #include "pearlsync/store.h"
 #include "tui.h"
@@ -148,6 +149,40 @@ test_tui_models__utf8_widths(void **state)
 	assert_int_equal(ps_tui_utf8_width("\xe6\x97\xa5x"), 3);
 	/* a stray continuation byte counts as one column */
 	assert_int_equal(ps_tui_utf8_width("\x80z"), 2);
+}
+
+static void
+test_tui_models__ellipsize(void **state)
+{
+	char b[16];
+
+	(void)state;
+	/* degenerate: NULL, no room, empty */
+	assert_string_equal(ps_tui_ellipsize(b, sizeof(b), NULL, 5), "");
+	assert_string_equal(ps_tui_ellipsize(b, sizeof(b), "abc", 0), "");
+	assert_string_equal(ps_tui_ellipsize(b, sizeof(b), "", 3), "");
+	/* fits exactly: untouched */
+	assert_string_equal(ps_tui_ellipsize(b, sizeof(b), "abc", 3), "abc");
+	/* one too long: the last column becomes the mark */
+	assert_string_equal(ps_tui_ellipsize(b, sizeof(b), "abcd", 3),
+			    "ab\xe2\x80\xa6");
+	assert_string_equal(ps_tui_ellipsize(b, sizeof(b), "abcd", 1),
+			    "\xe2\x80\xa6");
+	/* never half a character: "Café!" in 4 keeps "Caf" */
+	assert_string_equal(ps_tui_ellipsize(b, sizeof(b), "Caf\xc3\xa9!", 4),
+			    "Caf\xe2\x80\xa6");
+	/* a wide character that does not fit before the mark */
+	assert_string_equal(ps_tui_ellipsize(b, sizeof(b),
+					     "a\xe6\x97\xa5"
+					     "b",
+					     3),
+			    "a\xe2\x80\xa6");
+	/* a short buffer cuts too, and still says so */
+	assert_string_equal(ps_tui_ellipsize(b, 6, "abcdefgh", 20),
+			    "ab\xe2\x80\xa6");
+	assert_int_equal(ps_tui_utf8_width(ps_tui_ellipsize(
+				 b, sizeof(b), "abcdefghijklmnopq", 10)),
+			 10);
 }
 
 static void
@@ -737,6 +772,101 @@ test_tui_models__dashboard_requests(void **state)
 
 /* --- history ------------------------------------------------------------ */
 
+/* The line of h whose text is text, or -1. */
+static long
+history_find(const ps_history_line *lines, size_t n, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(lines[i].text, text) == 0)
+			return (long)i;
+	return -1;
+}
+
+static void
+test_tui_models__history_labels_mappings(void **state)
+{
+	struct fx *f = *state;
+	ps_history h;
+
+	ps_history_init(&h);
+	assert_int_equal(ps_seed_rest(f->st, NOW), 0);
+	/* without the platforms' lists: the editor's title and the ids */
+	assert_int_equal(ps_history_load(&h, f->st), 0);
+	assert_true(history_find(h.lines, h.n,
+				 "Order statuses, BigCommerce to Brightpearl, "
+				 "for 11: (unset) -> 4") >= 0);
+	/* with them: the names the operator knows, ids beside them */
+	assert_int_equal(ps_store_cache_set(f->st, PS_SETUP_LIST_BC_STATUSES,
+					    "[{\"id\": \"11\", \"name\": "
+					    "\"Awaiting Fulfillment\"}]",
+					    NOW),
+			 0);
+	assert_int_equal(ps_store_cache_set(f->st, PS_SETUP_LIST_BP_STATUSES,
+					    "[{\"id\": \"4\", \"name\": "
+					    "\"Pending\"}]",
+					    NOW),
+			 0);
+	assert_int_equal(ps_history_load(&h, f->st), 0);
+	assert_true(history_find(h.lines, h.n,
+				 "Order statuses, BigCommerce to Brightpearl, "
+				 "for Awaiting Fulfillment (11): (unset) -> "
+				 "Pending (4)") >= 0);
+	/* no storage key is shown */
+	assert_true(h.n > 0);
+	{
+		size_t i;
+
+		for (i = 0; i < h.n; i++)
+			assert_null(strstr(h.lines[i].text, "mapping:"));
+	}
+	ps_history_dispose(&h);
+}
+
+static void
+test_tui_models__history_rollback_preview(void **state)
+{
+	struct fx *f = *state;
+	ps_history_line *lines = NULL;
+	ps_history h;
+	size_t n = 99, i;
+	int64_t nv;
+
+	ps_history_init(&h);
+	/* nothing recorded: nothing to change */
+	assert_int_equal(ps_history_rollback_preview(&lines, &n, f->st, 1), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(ps_seed_rest(f->st, NOW), 0);
+	/* the newest version: nothing to change */
+	assert_int_equal(ps_history_rollback_preview(&lines, &n, f->st, 3), 0);
+	assert_int_equal(n, 0);
+	ps_history_lines_free(lines, n);
+	/* to version 1: the mapping (3) and the three values of 2, now ->
+	 * then, the secret masked */
+	assert_int_equal(ps_history_rollback_preview(&lines, &n, f->st, 1), 0);
+	assert_int_equal(n, 4);
+	assert_true(history_find(lines, n,
+				 "brightpearl.token: ******** -> ********") >=
+		    0);
+	assert_true(history_find(lines, n,
+				 "bigcommerce.defaults.warehouse_id: 2 -> "
+				 "(unset)") >= 0);
+	assert_true(history_find(lines, n,
+				 "Order statuses, BigCommerce to Brightpearl, "
+				 "for 11: 4 -> (unset)") >= 0);
+	for (i = 0; i < n; i++)
+		assert_null(strstr(lines[i].text, "bp-secret"));
+	ps_history_lines_free(lines, n);
+	/* and that is what the rollback does: afterwards nothing is left */
+	assert_int_equal(ps_history_load(&h, f->st), 0);
+	assert_int_equal(ps_history_rollback(&nv, &h, f->st, 1, NOW), 0);
+	assert_int_equal(nv, 4);
+	assert_int_equal(ps_history_rollback_preview(&lines, &n, f->st, 1), 0);
+	assert_int_equal(n, 0);
+	ps_history_dispose(&h);
+}
+
 static void
 test_tui_models__history_masks_and_rolls_back(void **state)
 {
@@ -801,6 +931,7 @@ main(void)
 		cmocka_unit_test(test_tui_models__list_moves_and_scrolls),
 		cmocka_unit_test(test_tui_models__input_edits_utf8),
 		cmocka_unit_test(test_tui_models__utf8_widths),
+		cmocka_unit_test(test_tui_models__ellipsize),
 		cmocka_unit_test(test_tui_models__formats),
 		cmocka_unit_test(test_tui_models__requests_table_complete),
 		cmocka_unit_test_setup_teardown(
@@ -835,6 +966,12 @@ main(void)
 			test_tui_models__dashboard_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tui_models__history_masks_and_rolls_back, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__history_labels_mappings, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__history_rollback_preview, setup,
 			teardown),
 	};
 
