@@ -22,6 +22,12 @@
 
 struct ps_cli_maplists {
 	ps_store *st;
+	/* product lookups: made on first use, NULL bp when not configured */
+	ps_config cfg;
+	ps_http *http;
+	ps_bp *bp;
+	int bp_tried;
+	int bp_error; /* the connect's error, returned on every later use */
 	const char *need[MAX_LISTS]; /* cache kinds, static */
 	size_t nneed;
 	json_t *loaded[MAX_LISTS]; /* parallel to need: the cached array */
@@ -47,6 +53,8 @@ ps_cli_maplists_free(ps_cli_maplists *ml)
 		return;
 	for (i = 0; i < ml->nneed; i++)
 		json_decref(ml->loaded[i]);
+	ps_bp_free(ml->bp);
+	ps_http_free(ml->http);
 	free(ml);
 }
 
@@ -79,7 +87,9 @@ ps_cli_maplists__index(const ps_cli_maplists *ml, const char *list)
 static void
 ps_cli_maplists__add(ps_cli_maplists *ml, const char *list)
 {
-	if (list == NULL || ps_cli_maplists__index(ml, list) != (size_t)-1 ||
+	/* products are looked up one by one, never fetched as a list */
+	if (list == NULL || strcmp(list, PS_SETUP_LIST_BP_PRODUCTS) == 0 ||
+	    ps_cli_maplists__index(ml, list) != (size_t)-1 ||
 	    ml->nneed == MAX_LISTS)
 		return;
 	ml->need[ml->nneed++] = list;
@@ -276,4 +286,87 @@ ps_cli_maplists_check(ps_cli_maplists *ml, const char *kind,
 		return error;
 	return ps_cli_maplists__value(ml, k->target_list, k->target_label,
 				      target);
+}
+
+int
+ps_cli_maplists_is_product(const char *kind, const char *direction)
+{
+	const ps_setup_mapping_kind *k = ps_cli_maplists__kind(kind, direction);
+
+	return k != NULL && k->target_list != NULL &&
+	       strcmp(k->target_list, PS_SETUP_LIST_BP_PRODUCTS) == 0;
+}
+
+/* Brightpearl for product lookups, connected once; ml->bp NULL when it is
+ * not configured. */
+static int
+ps_cli_maplists__bp(ps_cli_maplists *ml, const ps_cli_global *g)
+{
+	ps_http_options ho = PS_HTTP_OPTIONS_INIT;
+	int error;
+
+	if (ml->bp_tried)
+		return ml->bp_error;
+	ml->bp_tried = 1;
+	if (ps_cli_load_config(&ml->cfg, g) != PS_EXIT_OK)
+		return ml->bp_error = ps_error_set(
+			       PS_EINVAL, "the config file is unusable");
+	ho.max_attempts = 2;
+	ho.backoff_base_ms = 200;
+	ho.backoff_cap_ms = 1000;
+	ho.max_wait_ms = 5000;
+	if ((error = ps_connect_http(&ml->http, &ml->cfg, &ho)) < 0)
+		return ml->bp_error = error;
+	error = ps_connect_bp(&ml->bp, ml->st, &ml->cfg, ml->http);
+	if (error == PS_ESETTING) {
+		ps_error_clear(); /* not configured: ids only, unchecked */
+		error = 0;
+	}
+	return ml->bp_error = error;
+}
+
+int
+ps_cli_maplists_target(char **out, char *how, size_t cap, ps_cli_maplists *ml,
+		       const ps_cli_global *g, int offline, const char *kind,
+		       const char *direction, const char *target)
+{
+	const char *p;
+	char id[32];
+	int64_t found;
+	int error;
+
+	*out = NULL;
+	if (cap > 0)
+		how[0] = '\0';
+	if (!ps_cli_maplists_is_product(kind, direction) || target == NULL ||
+	    target[0] == '\0')
+		goto keep;
+	if (!offline && (error = ps_cli_maplists__bp(ml, g)) < 0)
+		return error;
+	if (offline || ml->bp == NULL) {
+		for (p = target; *p >= '0' && *p <= '9'; p++)
+			;
+		if (*p != '\0' || target[0] == '0')
+			return ps_error_set(
+				PS_EINVAL,
+				"'%s' is not a Brightpearl product id, and %s "
+				"it cannot be looked up as a SKU",
+				target,
+				offline ? "with --offline"
+					: "with Brightpearl not configured");
+		snprintf(how, cap, "product id %s not checked (%s)", target,
+			 offline ? "--offline" : "Brightpearl not configured");
+		goto keep;
+	}
+	if ((error = ps_bp_product_resolve(&found, how, cap, ml->bp, target)) <
+	    0)
+		return error;
+	snprintf(id, sizeof(id), "%lld", (long long)found);
+	if ((*out = strdup(id)) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	return 0;
+keep:
+	if ((*out = strdup(target != NULL ? target : "")) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	return 0;
 }

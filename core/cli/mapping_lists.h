@@ -11,6 +11,10 @@
  * a list never fetched lets any value through (as in the console: setup
  * may happen offline).  A configured platform that cannot be reached
  * refuses the import, unless offline is asked for.
+ *
+ * Product tables (target list PS_SETUP_LIST_BP_PRODUCTS) are too large to
+ * fetch: their targets are looked up one by one (ps_cli_maplists_target),
+ * so a SKU becomes the Brightpearl product id the order imports read.
  */
 #ifndef PEARLSYNC_CLI_MAPPING_LISTS_H
 #define PEARLSYNC_CLI_MAPPING_LISTS_H
@@ -49,5 +53,24 @@ int ps_cli_maplists_fetch(ps_cli_maplists *ml, const ps_cli_global *g,
 int ps_cli_maplists_check(ps_cli_maplists *ml, const char *kind,
 			  const char *direction, const char *source,
 			  const char *target);
+
+/*
+ * ps_cli_maplists_target - the target to store for a row of (kind,
+ * direction) into *out (caller frees): target itself, except in a product
+ * table, where it is the id of the Brightpearl product target names (a
+ * SKU, or an id checked to exist; ps_bp_product_resolve), and how (cap
+ * bytes) says what was found ("SKU 'X' is Brightpearl product 1008 (...)").
+ * Offline, or with Brightpearl not configured, only a numeric id is taken,
+ * unchecked (how says so).  PS_ENOTFOUND / PS_EINVAL with the candidates,
+ * or the lookup's error.
+ */
+int ps_cli_maplists_target(char **out, char *how, size_t cap,
+			   ps_cli_maplists *ml, const ps_cli_global *g,
+			   int offline, const char *kind, const char *direction,
+			   const char *target);
+
+/* ps_cli_maplists_is_product - whether (kind, direction) maps to
+ * Brightpearl product ids. */
+int ps_cli_maplists_is_product(const char *kind, const char *direction);
 
 #endif
