@@ -589,6 +589,15 @@ msgbox_lines(struct msgbox *m, ps_tui *tui, int draw, int row0, int rows,
 			n = ps_tui_utf8_fit(p, width - indent, NULL);
 			if (n == 0 && *p != '\0')
 				n = 1;
+			/* break at the last space that fits, if any */
+			if (p[n] != '\0' && p[n] != ' ') {
+				size_t b = n;
+
+				while (b > 0 && p[b - 1] != ' ')
+					b--;
+				if (b > 0)
+					n = b;
+			}
 			if (draw && k >= m->top && k < m->top + (size_t)rows)
 				ps_tui_textf(tui, row0 + (int)(k - m->top),
 					     2 + indent, width - indent,
@@ -663,15 +672,6 @@ msgbox_handle(void *state, ps_tui *tui, ps_tui_request req)
 	}
 }
 
-static void
-msgbox_status(void *state, ps_tui *tui, char *buf, size_t cap)
-{
-	struct msgbox *m = state;
-
-	(void)tui;
-	snprintf(buf, cap, "%s", m->title);
-}
-
 static const ps_screen_ops screen_msgbox = {
 	.name = "mapedit-import",
 	.title = "Import refused",
@@ -680,7 +680,7 @@ static const ps_screen_ops screen_msgbox = {
 	.reload = NULL,
 	.draw = msgbox_draw,
 	.handle = msgbox_handle,
-	.status = msgbox_status,
+	.status = NULL,
 	.hint = "Enter:close",
 };
 
@@ -711,9 +711,9 @@ on_import(ps_tui *tui, void *payload, const char *text)
 {
 	struct editor *e = payload;
 	struct msgbox_arg a;
-	char title[160], footer[PS_TUI_INPUT_MAX + 96];
-	const char *one[1];
-	size_t n = 0;
+	char title[PS_TUI_INPUT_MAX + 64], tail[PS_TUI_INPUT_MAX + 160];
+	const char **lines;
+	size_t n = 0, i;
 	int error;
 
 	if (text == NULL || text[0] == '\0')
@@ -730,22 +730,31 @@ on_import(ps_tui *tui, void *payload, const char *text)
 	}
 	if (error == PS_ENOMEM)
 		return error;
-	one[0] = ps_error_last();
-	a.lines =
-		e->ed.nproblems > 0 ? (const char *const *)e->ed.problems : one;
-	a.n = e->ed.nproblems > 0 ? e->ed.nproblems : 1;
-	snprintf(title, sizeof(title),
-		 "Nothing imported from %s: %zu problem%s", text, a.n,
-		 a.n == 1 ? "" : "s");
-	snprintf(footer, sizeof(footer),
-		 "Fix the file and import again (i).  From a shell: "
-		 "pearlsync mappings import --check %s",
+	/* the problems, a blank line, then what to do about them */
+	n = e->ed.nproblems > 0 ? e->ed.nproblems : 1;
+	if ((lines = calloc(n + 3, sizeof(*lines))) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	for (i = 0; i < e->ed.nproblems; i++)
+		lines[i] = e->ed.problems[i];
+	if (e->ed.nproblems == 0)
+		lines[0] = ps_error_last();
+	snprintf(tail, sizeof(tail),
+		 "Nothing was imported.  Fix the file and import it again "
+		 "(i); to check it from a shell: pearlsync mappings import "
+		 "--check %s",
 		 text);
+	lines[n] = "";
+	lines[n + 1] = tail;
+	a.lines = lines;
+	a.n = n + 2;
+	snprintf(title, sizeof(title),
+		 "%zu problem%s: nothing imported from %s", n,
+		 n == 1 ? "" : "s", text);
 	a.title = title;
-	a.footer = footer;
-	if ((error = ps_tui_push(tui, &screen_msgbox, &a)) < 0)
-		return error;
-	return 0;
+	a.footer = "Enter or q: close";
+	error = ps_tui_push(tui, &screen_msgbox, &a);
+	free(lines);
+	return error < 0 ? error : 0;
 }
 
 static int
