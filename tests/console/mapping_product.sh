@@ -75,9 +75,18 @@ wait_for w "4 products for 'classic tee': id  SKU  name"
 wait_match w '1004 +TEE-BLU-M +Classic tee blue M'
 keys w Down Enter
 wait_match w 'OLD-TEE-1 +1002'
+step="200x50: search by product id"
+add_row w OLD-CARD
+keys w 1012 Enter
+wait_for w "1 product for '1012': id  SKU  name"
+wait_match w '1012 +GIFT-CARD +Gift card'
+keys w Enter
+wait_match w 'OLD-CARD +1012'
 keys w Q
 wait_exit w
 "$ps" mappings export --kind product >"$tmp/out"
+grep -qx 'product,bc>bp,OLD-CARD,1012' "$tmp/out" ||
+	fail "stored: $(cat "$tmp/out")"
 grep -qx 'product,bc>bp,OLD-TEE-1,1002' "$tmp/out" ||
 	fail "stored: $(cat "$tmp/out")"
 grep -q "sandbox-token" "$tmp"/err.* && fail "token printed"
