@@ -214,11 +214,18 @@ ps_mapedit_close(ps_mapedit *ed)
 	memset(ed, 0, sizeof(*ed));
 }
 
-int
-ps_mapedit_kind_is_product(const ps_mapedit_kind *kind)
+const ps_platform_ops *
+ps_mapedit_kind_lookup(const ps_mapedit_kind *kind)
 {
-	return kind != NULL && kind->target_list != NULL &&
-	       strcmp(kind->target_list, PS_SETUP_LIST_BP_PRODUCTS) == 0;
+	const ps_platform_ops *const *p;
+
+	if (kind == NULL || kind->target_list == NULL)
+		return NULL;
+	for (p = ps_platforms_all(); *p != NULL; p++)
+		if ((*p)->lookup_kind != NULL && (*p)->lookup_resolve != NULL &&
+		    strcmp((*p)->lookup_kind, kind->target_list) == 0)
+			return *p;
+	return NULL;
 }
 
 int
@@ -295,34 +302,35 @@ check_value(ps_store *st, const char *list, const char *label,
 	return 0;
 }
 
-/* A product table's target as it is stored: the id of the product the
+/* A looked-up table's target as it is stored: the id of the item the
  * operator named (resolved, cap bytes), with what happened into note. */
 static int
-resolve_product(char *resolved, size_t cap, char *note, size_t ncap, ps_bp *bp,
-		const char *target)
+resolve_lookup(char *resolved, size_t cap, char *note, size_t ncap,
+	       const ps_mapedit *ed, const ps_platform_ops *ops,
+	       const char *target)
 {
-	int64_t id;
+	ps_platform_item it;
 	const char *p;
 	int error;
 
 	for (p = target; *p >= '0' && *p <= '9'; p++)
 		;
-	if (bp == NULL) {
-		/* offline: an id is taken unchecked; a SKU cannot be */
+	if (ed->lookup_conn == NULL) {
+		/* offline: an id is taken unchecked; a code cannot be */
 		if (*p == '\0' && target[0] != '0') {
 			snprintf(resolved, cap, "%s", target);
 			return 0;
 		}
-		return ps_error_set(
-			PS_EINVAL,
-			"'%s' is not a Brightpearl product id, and "
-			"without a Brightpearl connection it cannot "
-			"be looked up as a SKU",
-			target);
+		return ps_error_set(PS_EINVAL,
+				    "'%s' is not a %s id, and without a %s "
+				    "connection it cannot be looked up by its "
+				    "code",
+				    target, ed->kind->target_label, ops->title);
 	}
-	if ((error = ps_bp_product_resolve(&id, note, ncap, bp, target)) < 0)
+	if ((error = ops->lookup_resolve(&it, note, ncap, ed->lookup_conn,
+					 target)) < 0)
 		return error;
-	snprintf(resolved, cap, "%lld", (long long)id);
+	snprintf(resolved, cap, "%s", it.id);
 	return 0;
 }
 
@@ -332,6 +340,7 @@ check_row(ps_mapedit *ed, const char *source, const char *target,
 	  char *resolved, size_t cap)
 {
 	const ps_mapedit_kind *k = ed->kind;
+	const ps_platform_ops *ops;
 	int error;
 
 	ed->note[0] = '\0';
@@ -341,9 +350,9 @@ check_row(ps_mapedit *ed, const char *source, const char *target,
 	if ((error = check_value(ed->st, k->source_list, k->source_label,
 				 source)) < 0)
 		return error;
-	if (ps_mapedit_kind_is_product(k))
-		return resolve_product(resolved, cap, ed->note,
-				       sizeof(ed->note), ed->bp, target);
+	if ((ops = ps_mapedit_kind_lookup(k)) != NULL)
+		return resolve_lookup(resolved, cap, ed->note, sizeof(ed->note),
+				      ed, ops, target);
 	snprintf(resolved, cap, "%s", target);
 	return check_value(ed->st, k->target_list, k->target_label, target);
 }

@@ -13,11 +13,12 @@
  *
  * Where a side's values come from a platform list cached by the setup
  * model (model_setup.h), a value absent from that list is refused, and
- * rows whose values have since disappeared are flagged stale.  Product
- * tables (target list PS_SETUP_LIST_BP_PRODUCTS) store the Brightpearl
- * product id the order imports read: a SKU given instead is looked up in
- * Brightpearl and replaced by its product's id, an id is checked to exist,
- * and without a Brightpearl connection only a numeric id is taken.
+ * rows whose values have since disappeared are flagged stale.  Tables
+ * whose targets come from a list too long to cache (a plug-in's
+ * lookup_kind: products) store the item's id, the value the flows read: a
+ * code given instead (a SKU) is looked up through the plug-in and replaced
+ * by its item's id, an id is checked to exist, and without a connection to
+ * that platform only a numeric id is taken.
  */
 #ifndef PEARLSYNC_TUI_MODEL_MAPPING_H
 #define PEARLSYNC_TUI_MODEL_MAPPING_H
@@ -25,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pearlsync/brightpearl.h"
+#include "pearlsync/platform.h"
 #include "pearlsync/setup.h"
 #include "pearlsync/store.h"
 
@@ -57,10 +58,11 @@ typedef struct ps_mapedit {
 	size_t n;
 	int has_default;
 	/*
-	 * Brightpearl, for product tables: borrowed, NULL when not connected
-	 * (set by the caller after open; see ps_mapedit_kind_is_product).
+	 * For a table whose targets are looked up (ps_mapedit_kind_lookup):
+	 * the plug-in's connection, borrowed, NULL when not connected (set
+	 * by the caller after open).
 	 */
-	ps_bp *bp;
+	void *lookup_conn;
 	/* What the last import refused: one line per problem, "row 3: ...";
 	 * owned, replaced by each import. */
 	char **problems;
@@ -69,9 +71,12 @@ typedef struct ps_mapedit {
 	char note[256];
 } ps_mapedit;
 
-/* ps_mapedit_kind_is_product - 1 when kind's targets are Brightpearl
- * product ids (looked up live, never from a cached list). */
-int ps_mapedit_kind_is_product(const ps_mapedit_kind *kind);
+/*
+ * ps_mapedit_kind_lookup - the plug-in whose lookup_kind kind's targets
+ * come from (products: looked up live, never from a cached list), or NULL.
+ * Static.
+ */
+const ps_platform_ops *ps_mapedit_kind_lookup(const ps_mapedit_kind *kind);
 
 /*
  * ps_mapedit_open - an editor of kind over st (borrowed: it must outlive
@@ -90,9 +95,9 @@ int ps_mapedit_reload(ps_mapedit *ed);
  * default row) with target, then reload.  PS_EINVAL with an operator
  * message when target is empty or a value is not in its cached list
  * ("Brightpearl status 99 no longer exists (refresh the lists with r)").
- * A product table stores the id a SKU target resolves to (ed->note says
- * so); PS_ENOTFOUND / PS_EINVAL name the candidates when it resolves to
- * none or several, and request errors pass through.
+ * A looked-up table stores the id a code (SKU) target resolves to
+ * (ed->note says so); PS_ENOTFOUND / PS_EINVAL name the candidates when it
+ * resolves to none or several, and request errors pass through.
  */
 int ps_mapedit_set(ps_mapedit *ed, const char *source, const char *target,
 		   int64_t now);
@@ -132,7 +137,7 @@ int ps_mapedit_export_file(const ps_mapedit *ed, const char *path);
  * receives the number of rows read.  Reloads on success.  Every row is
  * checked even after a bad one: ed->problems then lists each bad row
  * ("row 4: ...") and the error's message is the first of them followed by
- * "(and N more)".  Product targets are resolved as by ps_mapedit_set.
+ * "(and N more)".  Looked-up targets are resolved as by ps_mapedit_set.
  */
 int ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text,
 		      size_t len, unsigned flags, int64_t now);

@@ -7,9 +7,10 @@
  * (Enter or e), delete (d, confirmed), import (i) and export (o) CSV.
  * Values that come from a platform list are chosen in a picker of the
  * cached values, so an operator cannot type a status that does not exist.
- * A product table's target is found by a live Brightpearl product search
- * (SKU or name) and chosen in a picker of "id  SKU  name"; the id is what
- * is stored, because the id is what the order imports read.
+ * A product table's target is found by a live search on its platform (the
+ * plug-in's lookup slots: SKU, name or id) and chosen in a picker of
+ * "id  SKU  name"; the id is what is stored, because the id is what the
+ * order imports read.
  *
  * An import the model refuses is shown in a box of its own (one line per
  * bad row, scrolling) that stays until the operator closes it.
@@ -23,6 +24,7 @@
 #include "model_mapping.h"
 #include "model_setup.h"
 #include "pearlsync/connect.h"
+#include "pearlsync/platform.h"
 
 /* ------------------------------------------------------------------------ */
 /* The list of tables                                                        */
@@ -143,8 +145,11 @@ struct editor {
 	int adding;
 	char **ids; /* what the open picker's items stand for */
 	size_t nids;
-	ps_http *http; /* product tables: owned, made on first use */
-	ps_bp *bp;     /* owned; NULL: Brightpearl not configured */
+	/* looked-up tables (products): the plug-in and its connection,
+	 * made on first use; conn NULL while the platform is not set up */
+	const ps_platform_ops *lookup; /* static */
+	void *conn;                    /* owned, freed by lookup->free */
+	ps_http *http;                 /* owned */
 	ps_config cfg; /* the built-in defaults when the console has none */
 };
 
@@ -202,7 +207,8 @@ editor_close(void *state)
 		return;
 	ids_free(e);
 	ps_mapedit_close(&e->ed);
-	ps_bp_free(e->bp);
+	if (e->conn != NULL)
+		e->lookup->free(e->conn);
 	ps_http_free(e->http);
 	free(e);
 }
@@ -305,11 +311,13 @@ static int on_product_search(ps_tui *tui, void *payload, const char *text);
 static int
 ask_target(struct editor *e, ps_tui *tui, const char *current)
 {
-	if (ps_mapedit_kind_is_product(e->ed.kind)) {
-		ps_tui_prompt(tui,
-			      "Find the Brightpearl product (SKU, name or "
-			      "id):",
-			      current, 0, on_product_search, e);
+	if (ps_mapedit_kind_lookup(e->ed.kind) != NULL) {
+		char prompt[160];
+
+		snprintf(prompt, sizeof(prompt),
+			 "Find the %s (SKU, name or id):",
+			 e->ed.kind->target_label);
+		ps_tui_prompt(tui, prompt, current, 0, on_product_search, e);
 		return 0;
 	}
 	return pick_or_prompt(e, tui, e->ed.kind->target_list,
@@ -411,21 +419,24 @@ done:
 }
 
 /* ------------------------------------------------------------------------ */
-/* Product tables: the target is found in Brightpearl                        */
+/* Looked-up tables (products): the target is found on its platform         */
 
 /*
- * The Brightpearl connector for lookups, made once per editor from the
- * stored connection settings (no request yet).  Not configured: e->bp stays
- * NULL and the model takes only numeric ids.
+ * The plug-in's connection for lookups, made from the stored connection
+ * settings (no request yet).  Not configured: e->conn stays NULL and the
+ * model takes only numeric ids.
  */
 static int
-editor_bp(struct editor *e, ps_tui *tui)
+editor_lookup(struct editor *e, ps_tui *tui)
 {
 	ps_http_options o = PS_HTTP_OPTIONS_INIT;
 	const ps_config *cfg = ps_tui_config(tui);
 	int error;
 
-	if (e->bp != NULL)
+	if (e->conn != NULL)
+		return 0;
+	if ((e->lookup = ps_mapedit_kind_lookup(e->ed.kind)) == NULL ||
+	    e->lookup->connect == NULL)
 		return 0;
 	if (cfg == NULL) {
 		ps_config_init(&e->cfg);
@@ -438,12 +449,12 @@ editor_bp(struct editor *e, ps_tui *tui)
 	o.max_wait_ms = 5000;
 	if (e->http == NULL && (error = ps_connect_http(&e->http, cfg, &o)) < 0)
 		return error;
-	error = ps_connect_bp(&e->bp, ps_tui_store(tui), cfg, e->http);
+	error = e->lookup->connect(&e->conn, ps_tui_store(tui), cfg, e->http);
 	if (error == PS_ESETTING) {
 		ps_error_clear();
 		error = 0;
 	}
-	e->ed.bp = e->bp;
+	e->ed.lookup_conn = e->conn;
 	return error;
 }
 
@@ -458,58 +469,57 @@ on_product_pick(ps_tui *tui, void *payload, long index, const char *item)
 	return commit_target(e, tui, e->ids[index]);
 }
 
-/* The search prompt's answer: the matching products in a picker. */
+/* The search prompt's answer: the matching items in a picker. */
 static int
 on_product_search(ps_tui *tui, void *payload, const char *text)
 {
 	struct editor *e = payload;
-	ps_bp_product_list l = {0};
-	char **labels = NULL, title[160], line[256], id[32];
-	size_t i;
+	ps_platform_item *items = NULL;
+	char **labels = NULL, title[160], line[256];
+	size_t i, n = 0;
 	int error;
 
 	if (text == NULL || text[0] == '\0')
 		return 0;
-	if ((error = editor_bp(e, tui)) < 0)
+	if ((error = editor_lookup(e, tui)) < 0)
 		return error;
-	if (e->bp == NULL)
-		/* no connection: the model takes an id, refuses a SKU */
+	if (e->conn == NULL || e->lookup->lookup_search == NULL)
+		/* no connection: the model takes an id, refuses a code */
 		return commit_target(e, tui, text);
 	ids_free(e);
-	if ((error = ps_bp_product_search(&l, e->bp, text, 200)) < 0)
+	if ((error = e->lookup->lookup_search(&items, &n, e->conn, text, 200)) <
+	    0)
 		return error;
-	if (l.n == 0) {
-		ps_bp_product_list_dispose(&l);
+	if (n == 0) {
+		free(items);
 		return ps_error_set(PS_ENOTFOUND,
-				    "No Brightpearl product has SKU '%s' or a "
-				    "name containing it; try another search",
-				    text);
+				    "No %s matches '%s' (by SKU, name or id); "
+				    "try another search",
+				    e->ed.kind->target_label, text);
 	}
-	if ((labels = calloc(l.n, sizeof(*labels))) == NULL) {
+	if ((labels = calloc(n, sizeof(*labels))) == NULL) {
 		error = ps_error_set(PS_ENOMEM, "out of memory");
 		goto done;
 	}
-	for (i = 0; i < l.n; i++) {
-		snprintf(id, sizeof(id), "%lld", (long long)l.items[i].id);
-		snprintf(line, sizeof(line), "%-7s %-16s %s", id,
-			 l.items[i].sku ? l.items[i].sku : "-",
-			 l.items[i].name ? l.items[i].name : "");
-		if ((error = ids_add(e, id)) < 0)
+	for (i = 0; i < n; i++) {
+		snprintf(line, sizeof(line), "%-7s %-16s %s", items[i].id,
+			 items[i].code[0] ? items[i].code : "-", items[i].name);
+		if ((error = ids_add(e, items[i].id)) < 0)
 			goto done;
 		if ((labels[i] = strdup(line)) == NULL) {
 			error = ps_error_set(PS_ENOMEM, "out of memory");
 			goto done;
 		}
 	}
-	snprintf(title, sizeof(title), "%zu product%s for '%s': id  SKU  name",
-		 l.n, l.n == 1 ? "" : "s", text);
-	error = ps_tui_pick(tui, title, (const char *const *)labels, l.n, 0,
+	snprintf(title, sizeof(title), "%zu match%s for '%s': id  SKU  name", n,
+		 n == 1 ? "" : "es", text);
+	error = ps_tui_pick(tui, title, (const char *const *)labels, n, 0,
 			    on_product_pick, e);
 done:
-	for (i = 0; labels != NULL && i < l.n; i++)
+	for (i = 0; labels != NULL && i < n; i++)
 		free(labels[i]);
 	free(labels);
-	ps_bp_product_list_dispose(&l);
+	free(items);
 	return error;
 }
 
@@ -718,8 +728,7 @@ on_import(ps_tui *tui, void *payload, const char *text)
 
 	if (text == NULL || text[0] == '\0')
 		return 0;
-	if (ps_mapedit_kind_is_product(e->ed.kind) &&
-	    (error = editor_bp(e, tui)) < 0)
+	if ((error = editor_lookup(e, tui)) < 0)
 		return error;
 	if ((error = ps_mapedit_import_file(&n, &e->ed, text, 0,
 					    ps_tui_now(tui))) == 0) {

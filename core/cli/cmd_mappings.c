@@ -63,11 +63,12 @@ const char ps_cli_usage_mappings[] =
 	"refuses the file.  --offline checks against the lists fetched\n"
 	"before instead.  A list never fetched lets any value through.\n"
 	"\n"
-	"Product tables (product bc>bp, dsco_product dsco>bp) store a\n"
-	"Brightpearl product id.  A TARGET that is not a number is taken as a\n"
-	"Brightpearl SKU and replaced by its product's id; an id must exist.\n"
-	"No match, or several, refuses it and lists the candidates.  With\n"
-	"--offline, or Brightpearl not configured, only an id is taken.\n"
+	"Product tables store a product id, the value the flows read.\n"
+	"A TARGET there that is not a number is taken as the product's SKU,\n"
+	"looked up on its platform and replaced by the product's id; an id\n"
+	"must exist.  No match, or several, refuses it and lists the\n"
+	"candidates.  With --offline, or that platform not configured, only\n"
+	"an id is taken.\n"
 	"\n"
 	"Exit status: 0 done, 1 failed (bad row, unknown mapping, database\n"
 	"error; nothing changed), 2 bad usage or config file.\n"
@@ -427,7 +428,11 @@ cmd_import(ps_store *st, const ps_cli_global *g, const char *file,
 	for (i = 1; i < n; i++)
 		if ((error = import_row(&c, &rows[i])) < 0)
 			goto done;
-	if (c.bad.n > 0) {
+	if (c.bad.n == 1) {
+		error = ps_error_set(PS_EPARSE, "%s", c.bad.v[0]);
+		goto done;
+	}
+	if (c.bad.n > 1) {
 		for (i = 0; i < c.bad.n; i++)
 			ps_cli_error("%s", c.bad.v[i]);
 		error = ps_error_set(PS_EPARSE, "%s: %zu bad row%s", c.name,
@@ -472,7 +477,7 @@ done:
 
 /*
  * set and set-default: args are KIND DIRECTION [SOURCE] TARGET.  A product
- * table's target is looked up in Brightpearl first, so what is stored is
+ * table's target is looked up on its platform first, so what is stored is
  * the product id the order imports read.
  */
 static int

@@ -101,7 +101,7 @@ set -e
 grep -q "bad.csv: row 3: expected 4 fields" "$tmp/err" || fail "row 3 not named"
 grep -q "bad.csv: row 4: order_status bc>bp '9' is already mapped in row 2" \
 	"$tmp/err" || fail "row 4 not named"
-grep -q "bad.csv: row 6: 'CAP-BLK' is not a Brightpearl product id" \
+grep -q "bad.csv: row 6: 'CAP-BLK' is not a Brightpearl product id, and with Brightpearl not configured" \
 	"$tmp/err" || fail "row 6 not named"
 grep -q "3 bad rows; nothing was imported" "$tmp/err" || fail "no summary"
 "$ps" mappings import --check "$tmp/good.csv" >"$tmp/out" ||

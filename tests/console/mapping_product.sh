@@ -38,12 +38,12 @@ wait_for c "[1 Dashboard]"
 open_products c
 add_row c OLD-MUG-1
 keys c "no such thing" Enter
-wait_for c "No Brightpearl product has SKU 'no such thing'"
+wait_for c "No Brightpearl product matches 'no such thing'"
 wait_for c "Find the Brightpearl product (SKU, name or id):"
 
 step="80x24: search by name, pick from id SKU name"
 keys c C-u "logo mug" Enter
-wait_for c "1 product for 'logo mug': id  SKU  name"
+wait_for c "1 match for 'logo mug': id  SKU  name"
 wait_match c '1008 +MUG-LOGO +Logo mug 350ml'
 [ -d "${PS_CAPTURE_DIR:-}" ] && screen_of c >"$PS_CAPTURE_DIR/product-picker.txt"
 keys c Enter
@@ -71,14 +71,14 @@ wait_for w "[1 Dashboard]"
 open_products w
 add_row w OLD-TEE-1
 keys w "classic tee" Enter
-wait_for w "4 products for 'classic tee': id  SKU  name"
+wait_for w "4 matches for 'classic tee': id  SKU  name"
 wait_match w '1004 +TEE-BLU-M +Classic tee blue M'
 keys w Down Enter
 wait_match w 'OLD-TEE-1 +1002'
 step="200x50: search by product id"
 add_row w OLD-CARD
 keys w 1012 Enter
-wait_for w "1 product for '1012': id  SKU  name"
+wait_for w "1 match for '1012': id  SKU  name"
 wait_match w '1012 +GIFT-CARD +Gift card'
 keys w Enter
 wait_match w 'OLD-CARD +1012'

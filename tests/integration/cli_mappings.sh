@@ -125,6 +125,6 @@ expect_rc 1
 expect_err "sku.csv: row 2: 'CAP-BLK' is not a Brightpearl product id"
 expect_unchanged before
 ok mappings set product 'bc>bp' OLD-1 1007
-expect_out "product id 1007 not checked (Brightpearl not configured)"
+expect_out "Brightpearl product id 1007 not checked (Brightpearl not configured)"
 expect_out "product bc>bp OLD-1 -> 1007"
 echo "cli_mappings: ok"

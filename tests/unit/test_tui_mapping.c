@@ -431,8 +431,8 @@ test_tui_mapping__product_needs_id(void **state)
 		ps_mapedit_open(&p, f->st,
 				ps_mapedit_kind_find("product", "bc>bp")),
 		0);
-	assert_true(ps_mapedit_kind_is_product(p.kind));
-	assert_false(ps_mapedit_kind_is_product(f->ed.kind));
+	assert_non_null(ps_mapedit_kind_lookup(p.kind));
+	assert_null(ps_mapedit_kind_lookup(f->ed.kind));
 	assert_int_equal(ps_mapedit_set(&p, "OLD-1", "CAP-BLK", NOW),
 			 PS_EINVAL);
 	assert_non_null(
@@ -445,7 +445,7 @@ test_tui_mapping__product_needs_id(void **state)
 		ps_mapedit_import(&n, &p, text, sizeof(text) - 1, 0, NOW),
 		PS_EINVAL);
 	assert_int_equal(p.nproblems, 1);
-	assert_non_null(strstr(p.problems[0], "row 3: 'CAP-BLK'"));
+	assert_non_null(strstr(p.problems[0], "row 3: 'CAP-BLK' is not a"));
 	ps_mapedit_close(&p);
 }
 
