@@ -4,6 +4,8 @@
 # stays until Enter or q; a long list scrolls.  A good file's outcome stays
 # in the bottom line.  At 80x24, and with forty bad rows at 60x20.  The
 # CLI's --check refuses the same file with the same rows.
+# PS_CAPTURE_DIR, when it names a directory, receives text dumps of the
+# main screens.
 set -eu
 . "$PS_SOURCE_DIR/tests/console/lib.sh"
 "$ps" init >/dev/null

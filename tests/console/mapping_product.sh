@@ -4,6 +4,8 @@
 # row stores the product id the order import reads (a SKU typed there was
 # stored and ignored before).  Run at 80x24 and again at 200x50; a search
 # that finds nothing keeps the prompt open with the reason above it.
+# PS_CAPTURE_DIR, when it names a directory, receives text dumps of the
+# main screens.
 set -eu
 . "$PS_SOURCE_DIR/tests/console/lib.sh"
 start_sandbox
