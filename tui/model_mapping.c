@@ -10,6 +10,7 @@
 #include "model_mapping.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,13 +192,40 @@ ps_mapedit_open(ps_mapedit *ed, ps_store *st, const ps_mapedit_kind *kind)
 	return ps_mapedit_reload(ed);
 }
 
+static void
+problems_clear(ps_mapedit *ed)
+{
+	size_t i;
+
+	for (i = 0; i < ed->nproblems; i++)
+		free(ed->problems[i]);
+	free(ed->problems);
+	ed->problems = NULL;
+	ed->nproblems = 0;
+}
+
 void
 ps_mapedit_close(ps_mapedit *ed)
 {
 	if (ed == NULL)
 		return;
 	rows_free(ed->rows, ed->n);
+	problems_clear(ed);
 	memset(ed, 0, sizeof(*ed));
+}
+
+const ps_platform_ops *
+ps_mapedit_kind_lookup(const ps_mapedit_kind *kind)
+{
+	const ps_platform_ops *const *p;
+
+	if (kind == NULL || kind->target_list == NULL)
+		return NULL;
+	for (p = ps_platforms_all(); *p != NULL; p++)
+		if ((*p)->lookup_kind != NULL && (*p)->lookup_resolve != NULL &&
+		    strcmp((*p)->lookup_kind, kind->target_list) == 0)
+			return *p;
+	return NULL;
 }
 
 int
@@ -274,19 +302,59 @@ check_value(ps_store *st, const char *list, const char *label,
 	return 0;
 }
 
+/* A looked-up table's target as it is stored: the id of the item the
+ * operator named (resolved, cap bytes), with what happened into note. */
 static int
-check_row(ps_store *st, const ps_mapedit_kind *k, const char *source,
-	  const char *target)
+resolve_lookup(char *resolved, size_t cap, char *note, size_t ncap,
+	       const ps_mapedit *ed, const ps_platform_ops *ops,
+	       const char *target)
 {
+	ps_platform_item it;
+	const char *p;
 	int error;
 
+	for (p = target; *p >= '0' && *p <= '9'; p++)
+		;
+	if (ed->lookup_conn == NULL) {
+		/* offline: an id is taken unchecked; a code cannot be */
+		if (*p == '\0' && target[0] != '0') {
+			snprintf(resolved, cap, "%s", target);
+			return 0;
+		}
+		return ps_error_set(PS_EINVAL,
+				    "'%s' is not a %s id, and without a %s "
+				    "connection it cannot be looked up by its "
+				    "code",
+				    target, ed->kind->target_label, ops->title);
+	}
+	if ((error = ops->lookup_resolve(&it, note, ncap, ed->lookup_conn,
+					 target)) < 0)
+		return error;
+	snprintf(resolved, cap, "%s", it.id);
+	return 0;
+}
+
+/* Check a row; resolved (cap bytes) receives the target to store. */
+static int
+check_row(ps_mapedit *ed, const char *source, const char *target,
+	  char *resolved, size_t cap)
+{
+	const ps_mapedit_kind *k = ed->kind;
+	const ps_platform_ops *ops;
+	int error;
+
+	ed->note[0] = '\0';
 	if (target == NULL || target[0] == '\0')
 		return ps_error_set(PS_EINVAL, "the %s must not be empty",
 				    k->target_label);
-	if ((error = check_value(st, k->source_list, k->source_label, source)) <
-	    0)
+	if ((error = check_value(ed->st, k->source_list, k->source_label,
+				 source)) < 0)
 		return error;
-	return check_value(st, k->target_list, k->target_label, target);
+	if ((ops = ps_mapedit_kind_lookup(k)) != NULL)
+		return resolve_lookup(resolved, cap, ed->note, sizeof(ed->note),
+				      ed, ops, target);
+	snprintf(resolved, cap, "%s", target);
+	return check_value(ed->st, k->target_list, k->target_label, target);
 }
 
 int
@@ -294,14 +362,16 @@ ps_mapedit_set(ps_mapedit *ed, const char *source, const char *target,
 	       int64_t now)
 {
 	ps_mapping m;
+	char resolved[256];
 	int error;
 
-	if ((error = check_row(ed->st, ed->kind, source, target)) < 0)
+	if ((error = check_row(ed, source, target, resolved,
+			       sizeof(resolved))) < 0)
 		return error;
 	m.kind = ed->kind->kind;
 	m.direction = ed->kind->direction;
 	m.source = source != NULL ? source : "";
-	m.target = target;
+	m.target = resolved;
 	if ((error = ps_store_mapping_set(NULL, ed->st, &m, PS_SETUP_ACTOR,
 					  now)) < 0)
 		return error;
@@ -313,17 +383,18 @@ ps_mapedit_edit(ps_mapedit *ed, size_t i, const char *source,
 		const char *target, int64_t now)
 {
 	ps_mapping rows[1];
-	char *old = NULL;
+	char *old = NULL, resolved[256];
 	int error;
 
 	if (i >= ed->n)
 		return ps_error_set(PS_EINVAL, "no row %zu", i + 1);
 	if (source == NULL)
 		source = "";
-	if ((error = check_row(ed->st, ed->kind, source, target)) < 0)
+	if ((error = check_row(ed, source, target, resolved,
+			       sizeof(resolved))) < 0)
 		return error;
 	if (strcmp(ed->rows[i].source, source) == 0)
-		return ps_mapedit_set(ed, source, target, now);
+		return ps_mapedit_set(ed, source, resolved, now);
 	/* A new source: remove the old row and add the new one in one
 	 * transaction (the history shows both changes). */
 	if ((old = strdup(ed->rows[i].source)) == NULL)
@@ -333,7 +404,7 @@ ps_mapedit_edit(ps_mapedit *ed, size_t i, const char *source,
 	rows[0].kind = ed->kind->kind;
 	rows[0].direction = ed->kind->direction;
 	rows[0].source = source;
-	rows[0].target = target;
+	rows[0].target = resolved;
 	if ((error = ps_store_mapping_remove(
 		     NULL, ed->st, ed->kind->kind, ed->kind->direction,
 		     old[0] ? old : NULL, PS_SETUP_ACTOR, now)) < 0 ||
@@ -454,6 +525,78 @@ done:
 /* ------------------------------------------------------------------------ */
 /* CSV in                                                                    */
 
+/* Note one bad row; at most PROBLEMS_MAX are kept, the rest counted. */
+#define PROBLEMS_MAX 1000
+
+static int problem_add(ps_mapedit *ed, size_t *count, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+problem_add(ps_mapedit *ed, size_t *count, const char *fmt, ...)
+{
+	char msg[PS_ERROR_MAX + 64], **g;
+	va_list ap;
+
+	(*count)++;
+	if (ed->nproblems >= PROBLEMS_MAX)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if ((g = realloc(ed->problems, (ed->nproblems + 1) * sizeof(*g))) ==
+	    NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	ed->problems = g;
+	if ((g[ed->nproblems] = strdup(msg)) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	ed->nproblems++;
+	return 0;
+}
+
+/* Check row r (of the file's rows) into maps[i - 1] with its resolved
+ * target in targets[i - 1]; a bad row is noted, not fatal. */
+static int
+import_row(ps_mapedit *ed, size_t *bad, ps_csv_row *rows, size_t i,
+	   ps_mapping *maps, char **targets)
+{
+	ps_csv_row *r = &rows[i];
+	char resolved[256];
+	size_t j;
+	int error;
+
+	if (r->nfields != CSV_FIELDS)
+		return problem_add(ed, bad, "row %zu: %zu fields, expected 4",
+				   r->row, r->nfields);
+	if (strcmp(r->field[0], ed->kind->kind) != 0 ||
+	    strcmp(r->field[1], ed->kind->direction) != 0)
+		return problem_add(ed, bad,
+				   "row %zu: %s %s does not belong in this "
+				   "table (%s %s)",
+				   r->row, r->field[0], r->field[1],
+				   ed->kind->kind, ed->kind->direction);
+	for (j = 1; j < i; j++)
+		if (rows[j].nfields == CSV_FIELDS &&
+		    strcmp(rows[j].field[2], r->field[2]) == 0)
+			return problem_add(ed, bad,
+					   "row %zu: source '%s' appears twice "
+					   "(also row %zu)",
+					   r->row, r->field[2], rows[j].row);
+	if ((error = check_row(ed, r->field[2], r->field[3], resolved,
+			       sizeof(resolved))) < 0) {
+		if (error == PS_ENOMEM)
+			return error;
+		return problem_add(ed, bad, "row %zu: %s", r->row,
+				   ps_error_last());
+	}
+	if ((targets[i - 1] = strdup(resolved)) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	maps[i - 1].kind = ed->kind->kind;
+	maps[i - 1].direction = ed->kind->direction;
+	maps[i - 1].source = r->field[2];
+	maps[i - 1].target = targets[i - 1];
+	return 0;
+}
+
 int
 ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text, size_t len,
 		  unsigned flags, int64_t now)
@@ -462,11 +605,13 @@ ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text, size_t len,
 	ps_csv_row *rows = NULL;
 	ps_csv_error why;
 	ps_mapping *maps = NULL;
-	size_t n = 0, i, j;
+	char **targets = NULL;
+	size_t n = 0, i, j, bad = 0;
 	int error;
 
 	if (out_n != NULL)
 		*out_n = 0;
+	problems_clear(ed);
 	if ((error = ps_csv_parse(&csv, &why, text, len, NULL)) < 0) {
 		char msg[PS_ERROR_MAX];
 
@@ -480,66 +625,40 @@ ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text, size_t len,
 					     why.row);
 		else if (error == PS_EPARSE || error == PS_ETOOBIG)
 			error = ps_error_set(PS_EINVAL, "%s", msg);
-		goto done;
+		goto refused;
 	}
 	rows = csv->rows;
 	n = csv->n;
 	if (n == 0 || rows[0].nfields != CSV_FIELDS) {
 		error = ps_error_set(PS_EINVAL, "row 1: the header must be "
 						"kind,direction,source,target");
-		goto done;
+		goto refused;
 	}
 	for (j = 0; j < CSV_FIELDS; j++)
 		if (strcmp(rows[0].field[j], csv_header[j]) != 0) {
 			error = ps_error_set(PS_EINVAL,
 					     "row 1: the header must be "
 					     "kind,direction,source,target");
-			goto done;
+			goto refused;
 		}
-	if (n > 1 && (maps = calloc(n - 1, sizeof(*maps))) == NULL) {
+	if (n > 1 && ((maps = calloc(n - 1, sizeof(*maps))) == NULL ||
+		      (targets = calloc(n - 1, sizeof(*targets))) == NULL)) {
 		error = ps_error_set(PS_ENOMEM, "out of memory");
 		goto done;
 	}
-	for (i = 1; i < n; i++) {
-		ps_csv_row *r = &rows[i];
+	for (i = 1; i < n; i++)
+		if ((error = import_row(ed, &bad, rows, i, maps, targets)) < 0)
+			goto done;
+	if (bad > 0) {
+		char first[PS_ERROR_MAX];
 
-		if (r->nfields != CSV_FIELDS) {
-			error = ps_error_set(PS_EINVAL,
-					     "row %zu: %zu fields, expected 4",
-					     r->row, r->nfields);
-			goto done;
-		}
-		if (strcmp(r->field[0], ed->kind->kind) != 0 ||
-		    strcmp(r->field[1], ed->kind->direction) != 0) {
-			error = ps_error_set(PS_EINVAL,
-					     "row %zu: %s %s does not belong "
-					     "in this table (%s %s)",
-					     r->row, r->field[0], r->field[1],
-					     ed->kind->kind,
-					     ed->kind->direction);
-			goto done;
-		}
-		if ((error = check_row(ed->st, ed->kind, r->field[2],
-				       r->field[3])) < 0) {
-			char msg[PS_ERROR_MAX];
-
-			snprintf(msg, sizeof(msg), "%s", ps_error_last());
-			error = ps_error_set(error, "row %zu: %s", r->row, msg);
-			goto done;
-		}
-		for (j = 1; j < i; j++)
-			if (strcmp(rows[j].field[2], r->field[2]) == 0) {
-				error = ps_error_set(
-					PS_EINVAL,
-					"row %zu: source '%s' appears twice "
-					"(also row %zu)",
-					r->row, r->field[2], rows[j].row);
-				goto done;
-			}
-		maps[i - 1].kind = ed->kind->kind;
-		maps[i - 1].direction = ed->kind->direction;
-		maps[i - 1].source = r->field[2];
-		maps[i - 1].target = r->field[3];
+		snprintf(first, sizeof(first), "%s", ed->problems[0]);
+		if (bad > 1)
+			error = ps_error_set(PS_EINVAL, "%s (and %zu more)",
+					     first, bad - 1);
+		else
+			error = ps_error_set(PS_EINVAL, "%s", first);
+		goto done;
 	}
 	if (n > 1 || (flags & PS_MAPEDIT_REPLACE)) {
 		if ((error = ps_store_begin(ed->st)) < 0)
@@ -572,7 +691,21 @@ ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text, size_t len,
 	if (out_n != NULL)
 		*out_n = n - 1;
 	error = ps_mapedit_reload(ed);
+	goto done;
+refused:
+	/* a file refused as a whole is one problem */
+	{
+		char msg[PS_ERROR_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", ps_error_last());
+		if (problem_add(ed, &bad, "%s", msg) < 0)
+			error = PS_ENOMEM;
+		ps_error_set(error, "%s", msg);
+	}
 done:
+	for (i = 0; targets != NULL && i + 1 < n; i++)
+		free(targets[i]);
+	free(targets);
 	free(maps);
 	ps_csv_free(csv);
 	return error;
@@ -590,6 +723,7 @@ ps_mapedit_import_file(size_t *out_n, ps_mapedit *ed, const char *path,
 
 	if (out_n != NULL)
 		*out_n = 0;
+	problems_clear(ed);
 	if ((f = fopen(path, "r")) == NULL)
 		return ps_error_set(PS_EIO, "cannot read %s: %s", path,
 				    strerror(errno));

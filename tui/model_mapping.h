@@ -13,7 +13,12 @@
  *
  * Where a side's values come from a platform list cached by the setup
  * model (model_setup.h), a value absent from that list is refused, and
- * rows whose values have since disappeared are flagged stale.
+ * rows whose values have since disappeared are flagged stale.  Tables
+ * whose targets come from a list too long to cache (a plug-in's
+ * lookup_kind: products) store the item's id, the value the flows read: a
+ * code given instead (a SKU) is looked up through the plug-in and replaced
+ * by its item's id, an id is checked to exist, and without a connection to
+ * that platform only a numeric id is taken.
  */
 #ifndef PEARLSYNC_TUI_MODEL_MAPPING_H
 #define PEARLSYNC_TUI_MODEL_MAPPING_H
@@ -21,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pearlsync/platform.h"
 #include "pearlsync/setup.h"
 #include "pearlsync/store.h"
 
@@ -51,7 +57,26 @@ typedef struct ps_mapedit {
 	ps_mapedit_row *rows;        /* owned; the default row first */
 	size_t n;
 	int has_default;
+	/*
+	 * For a table whose targets are looked up (ps_mapedit_kind_lookup):
+	 * the plug-in's connection, borrowed, NULL when not connected (set
+	 * by the caller after open).
+	 */
+	void *lookup_conn;
+	/* What the last import refused: one line per problem, "row 3: ...";
+	 * owned, replaced by each import. */
+	char **problems;
+	size_t nproblems;
+	/* what the last set did to the target ("SKU 'X' is ..."), or "" */
+	char note[256];
 } ps_mapedit;
+
+/*
+ * ps_mapedit_kind_lookup - the plug-in whose lookup_kind kind's targets
+ * come from (products: looked up live, never from a cached list), or NULL.
+ * Static.
+ */
+const ps_platform_ops *ps_mapedit_kind_lookup(const ps_mapedit_kind *kind);
 
 /*
  * ps_mapedit_open - an editor of kind over st (borrowed: it must outlive
@@ -70,6 +95,9 @@ int ps_mapedit_reload(ps_mapedit *ed);
  * default row) with target, then reload.  PS_EINVAL with an operator
  * message when target is empty or a value is not in its cached list
  * ("Brightpearl status 99 no longer exists (refresh the lists with r)").
+ * A looked-up table stores the id a code (SKU) target resolves to
+ * (ed->note says so); PS_ENOTFOUND / PS_EINVAL name the candidates when it
+ * resolves to none or several, and request errors pass through.
  */
 int ps_mapedit_set(ps_mapedit *ed, const char *source, const char *target,
 		   int64_t now);
@@ -106,7 +134,10 @@ int ps_mapedit_export_file(const ps_mapedit *ed, const char *path);
  * must be of this editor's kind and direction and pass the checks of
  * ps_mapedit_set.  On refusal PS_EINVAL names the row as a spreadsheet
  * numbers it (header = 1) and nothing is written.  *out_n (may be NULL)
- * receives the number of rows read.  Reloads on success.
+ * receives the number of rows read.  Reloads on success.  Every row is
+ * checked even after a bad one: ed->problems then lists each bad row
+ * ("row 4: ...") and the error's message is the first of them followed by
+ * "(and N more)".  Looked-up targets are resolved as by ps_mapedit_set.
  */
 int ps_mapedit_import(size_t *out_n, ps_mapedit *ed, const char *text,
 		      size_t len, unsigned flags, int64_t now);

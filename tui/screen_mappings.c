@@ -7,6 +7,13 @@
  * (Enter or e), delete (d, confirmed), import (i) and export (o) CSV.
  * Values that come from a platform list are chosen in a picker of the
  * cached values, so an operator cannot type a status that does not exist.
+ * A product table's target is found by a live search on its platform (the
+ * plug-in's lookup slots: SKU, name or id) and chosen in a picker of
+ * "id  SKU  name"; the id is what is stored, because the id is what the
+ * order imports read.
+ *
+ * An import the model refuses is shown in a box of its own (one line per
+ * bad row, scrolling) that stays until the operator closes it.
  */
 #include "tui.h"
 
@@ -16,6 +23,8 @@
 
 #include "model_mapping.h"
 #include "model_setup.h"
+#include "pearlsync/connect.h"
+#include "pearlsync/platform.h"
 
 /* ------------------------------------------------------------------------ */
 /* The list of tables                                                        */
@@ -136,6 +145,12 @@ struct editor {
 	int adding;
 	char **ids; /* what the open picker's items stand for */
 	size_t nids;
+	/* looked-up tables (products): the plug-in and its connection,
+	 * made on first use; conn NULL while the platform is not set up */
+	const ps_platform_ops *lookup; /* static */
+	void *conn;                    /* owned, freed by lookup->free */
+	ps_http *http;                 /* owned */
+	ps_config cfg; /* the built-in defaults when the console has none */
 };
 
 static void
@@ -192,6 +207,9 @@ editor_close(void *state)
 		return;
 	ids_free(e);
 	ps_mapedit_close(&e->ed);
+	if (e->conn != NULL)
+		e->lookup->free(e->conn);
+	ps_http_free(e->http);
 	free(e);
 }
 
@@ -262,7 +280,10 @@ commit_target(struct editor *e, ps_tui *tui, const char *target)
 	for (i = 0; i < e->ed.n; i++)
 		if (strcmp(e->ed.rows[i].source, e->source) == 0)
 			e->list.sel = i;
-	ps_tui_message(tui, 0, "Saved.");
+	if (e->ed.note[0] != '\0')
+		ps_tui_message(tui, 0, "Saved: %s.", e->ed.note);
+	else
+		ps_tui_message(tui, 0, "Saved.");
 	return 0;
 }
 
@@ -285,9 +306,20 @@ on_target_pick(ps_tui *tui, void *payload, long index, const char *item)
 	return commit_target(e, tui, e->ids[index]);
 }
 
+static int on_product_search(ps_tui *tui, void *payload, const char *text);
+
 static int
 ask_target(struct editor *e, ps_tui *tui, const char *current)
 {
+	if (ps_mapedit_kind_lookup(e->ed.kind) != NULL) {
+		char prompt[160];
+
+		snprintf(prompt, sizeof(prompt),
+			 "Find the %s (SKU, name or id):",
+			 e->ed.kind->target_label);
+		ps_tui_prompt(tui, prompt, current, 0, on_product_search, e);
+		return 0;
+	}
 	return pick_or_prompt(e, tui, e->ed.kind->target_list,
 			      e->ed.kind->target_label, 0, current,
 			      on_target_pick, on_target_text);
@@ -386,6 +418,282 @@ done:
 	return error;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Looked-up tables (products): the target is found on its platform         */
+
+/*
+ * The plug-in's connection for lookups, made from the stored connection
+ * settings (no request yet).  Not configured: e->conn stays NULL and the
+ * model takes only numeric ids.
+ */
+static int
+editor_lookup(struct editor *e, ps_tui *tui)
+{
+	ps_http_options o = PS_HTTP_OPTIONS_INIT;
+	const ps_config *cfg = ps_tui_config(tui);
+	int error;
+
+	if (e->conn != NULL)
+		return 0;
+	if ((e->lookup = ps_mapedit_kind_lookup(e->ed.kind)) == NULL ||
+	    e->lookup->connect == NULL)
+		return 0;
+	if (cfg == NULL) {
+		ps_config_init(&e->cfg);
+		cfg = &e->cfg;
+	}
+	/* the operator waits: few retries, short waits */
+	o.max_attempts = 2;
+	o.backoff_base_ms = 200;
+	o.backoff_cap_ms = 1000;
+	o.max_wait_ms = 5000;
+	if (e->http == NULL && (error = ps_connect_http(&e->http, cfg, &o)) < 0)
+		return error;
+	error = e->lookup->connect(&e->conn, ps_tui_store(tui), cfg, e->http);
+	if (error == PS_ESETTING) {
+		ps_error_clear();
+		error = 0;
+	}
+	e->ed.lookup_conn = e->conn;
+	return error;
+}
+
+static int
+on_product_pick(ps_tui *tui, void *payload, long index, const char *item)
+{
+	struct editor *e = payload;
+
+	(void)item;
+	if (index < 0 || (size_t)index >= e->nids)
+		return 0;
+	return commit_target(e, tui, e->ids[index]);
+}
+
+/* The search prompt's answer: the matching items in a picker. */
+static int
+on_product_search(ps_tui *tui, void *payload, const char *text)
+{
+	struct editor *e = payload;
+	ps_platform_item *items = NULL;
+	char **labels = NULL, title[160], line[256];
+	size_t i, n = 0;
+	int error;
+
+	if (text == NULL || text[0] == '\0')
+		return 0;
+	if ((error = editor_lookup(e, tui)) < 0)
+		return error;
+	if (e->conn == NULL || e->lookup->lookup_search == NULL)
+		/* no connection: the model takes an id, refuses a code */
+		return commit_target(e, tui, text);
+	ids_free(e);
+	if ((error = e->lookup->lookup_search(&items, &n, e->conn, text, 200)) <
+	    0)
+		return error;
+	if (n == 0) {
+		free(items);
+		return ps_error_set(PS_ENOTFOUND,
+				    "No %s matches '%s' (by SKU, name or id); "
+				    "try another search",
+				    e->ed.kind->target_label, text);
+	}
+	if ((labels = calloc(n, sizeof(*labels))) == NULL) {
+		error = ps_error_set(PS_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(line, sizeof(line), "%-7s %-16s %s", items[i].id,
+			 items[i].code[0] ? items[i].code : "-", items[i].name);
+		if ((error = ids_add(e, items[i].id)) < 0)
+			goto done;
+		if ((labels[i] = strdup(line)) == NULL) {
+			error = ps_error_set(PS_ENOMEM, "out of memory");
+			goto done;
+		}
+	}
+	snprintf(title, sizeof(title), "%zu match%s for '%s': id  SKU  name", n,
+		 n == 1 ? "" : "es", text);
+	error = ps_tui_pick(tui, title, (const char *const *)labels, n, 0,
+			    on_product_pick, e);
+done:
+	for (i = 0; labels != NULL && i < n; i++)
+		free(labels[i]);
+	free(labels);
+	free(items);
+	return error;
+}
+
+/* ------------------------------------------------------------------------ */
+/* A box of text lines over the editor (an import's refusal)                 */
+
+struct msgbox_arg {
+	const char *title;
+	const char *const *lines;
+	size_t n;
+	const char *footer;
+};
+
+struct msgbox {
+	char *title, *footer;
+	char **lines;
+	size_t n;
+	size_t top;   /* first display row shown */
+	size_t nrows; /* display rows after wrapping, at the last draw */
+};
+
+static void
+msgbox_close(void *state)
+{
+	struct msgbox *m = state;
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->n; i++)
+		free(m->lines[i]);
+	free(m->lines);
+	free(m->title);
+	free(m->footer);
+	free(m);
+}
+
+static int
+msgbox_open(void **out, ps_tui *tui, const void *arg)
+{
+	const struct msgbox_arg *a = arg;
+	struct msgbox *m;
+	size_t i;
+
+	(void)tui;
+	if (a == NULL)
+		return ps_error_set(PS_EINVAL, "no text to show");
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (m->lines = calloc(a->n + 1, sizeof(*m->lines))) == NULL ||
+	    (m->title = strdup(a->title)) == NULL ||
+	    (m->footer = strdup(a->footer ? a->footer : "")) == NULL)
+		goto oom;
+	for (i = 0; i < a->n; i++, m->n++)
+		if ((m->lines[i] = strdup(a->lines[i])) == NULL)
+			goto oom;
+	*out = m;
+	return 0;
+oom:
+	msgbox_close(m);
+	return ps_error_set(PS_ENOMEM, "out of memory");
+}
+
+/* Draw (or only count, draw 0) the lines wrapped to width from display
+ * row top; returns the number of display rows in all. */
+static size_t
+msgbox_lines(struct msgbox *m, ps_tui *tui, int draw, int row0, int rows,
+	     int width)
+{
+	size_t i, k = 0, n;
+	const char *p;
+	int indent;
+
+	for (i = 0; i < m->n; i++) {
+		p = m->lines[i];
+		indent = 0;
+		do {
+			n = ps_tui_utf8_fit(p, width - indent, NULL);
+			if (n == 0 && *p != '\0')
+				n = 1;
+			/* break at the last space that fits, if any */
+			if (p[n] != '\0' && p[n] != ' ') {
+				size_t b = n;
+
+				while (b > 0 && p[b - 1] != ' ')
+					b--;
+				if (b > 0)
+					n = b;
+			}
+			if (draw && k >= m->top && k < m->top + (size_t)rows)
+				ps_tui_textf(tui, row0 + (int)(k - m->top),
+					     2 + indent, width - indent,
+					     PS_TUI_NORMAL, "%.*s", (int)n, p);
+			k++;
+			p += n;
+			while (*p == ' ')
+				p++;
+			indent = 4; /* continuation lines stand in */
+		} while (*p != '\0');
+	}
+	return k;
+}
+
+static void
+msgbox_draw(void *state, ps_tui *tui)
+{
+	struct msgbox *m = state;
+	int rows = ps_tui_body_rows(tui) - 4, width = ps_tui_body_cols(tui) - 4;
+
+	if (rows < 1)
+		rows = 1;
+	if (width < 10)
+		width = 10;
+	ps_tui_text(tui, 0, 1, 0, PS_TUI_BAD, m->title);
+	m->nrows = msgbox_lines(m, tui, 0, 2, rows, width);
+	if (m->top + (size_t)rows > m->nrows)
+		m->top = m->nrows > (size_t)rows ? m->nrows - (size_t)rows : 0;
+	msgbox_lines(m, tui, 1, 2, rows, width);
+	if (m->nrows > (size_t)rows)
+		ps_tui_textf(tui, ps_tui_body_rows(tui) - 2, 2, 0, PS_TUI_DIM,
+			     "lines %zu-%zu of %zu (Up/Down, PgUp/PgDn)",
+			     m->top + 1, m->top + (size_t)rows, m->nrows);
+	ps_tui_text(tui, ps_tui_body_rows(tui) - 1, 2, 0, PS_TUI_DIM,
+		    m->footer);
+}
+
+static int
+msgbox_handle(void *state, ps_tui *tui, ps_tui_request req)
+{
+	struct msgbox *m = state;
+	size_t page =
+		(size_t)(ps_tui_body_rows(tui) > 5 ? ps_tui_body_rows(tui) - 4
+						   : 1);
+
+	switch (req) {
+	case PS_TUI_REQ_UP:
+		if (m->top > 0)
+			m->top--;
+		return PS_TUI_HANDLED;
+	case PS_TUI_REQ_DOWN:
+		if (m->top + page < m->nrows)
+			m->top++;
+		return PS_TUI_HANDLED;
+	case PS_TUI_REQ_PAGE_UP:
+		m->top = m->top > page ? m->top - page : 0;
+		return PS_TUI_HANDLED;
+	case PS_TUI_REQ_PAGE_DOWN:
+		m->top += page; /* draw clamps it */
+		return PS_TUI_HANDLED;
+	case PS_TUI_REQ_HOME:
+		m->top = 0;
+		return PS_TUI_HANDLED;
+	case PS_TUI_REQ_END:
+		m->top = m->nrows;
+		return PS_TUI_HANDLED;
+	case PS_TUI_REQ_ENTER:
+		ps_tui_pop(tui);
+		return PS_TUI_HANDLED;
+	default:
+		return PS_TUI_UNHANDLED;
+	}
+}
+
+static const ps_screen_ops screen_msgbox = {
+	.name = "mapedit-import",
+	.title = "Import refused",
+	.open = msgbox_open,
+	.close = msgbox_close,
+	.reload = NULL,
+	.draw = msgbox_draw,
+	.handle = msgbox_handle,
+	.status = NULL,
+	.hint = "Enter:close",
+};
+
 static int
 on_delete(ps_tui *tui, void *payload, int yes)
 {
@@ -402,22 +710,60 @@ on_delete(ps_tui *tui, void *payload, int yes)
 	return 0;
 }
 
+/*
+ * The import prompt's answer.  The prompt always closes (a refusal kept it
+ * open before, its message hidden by the prompt); the outcome stays on
+ * screen until a key: a message when rows were imported, a box listing
+ * every bad row when the file was refused.
+ */
 static int
 on_import(ps_tui *tui, void *payload, const char *text)
 {
 	struct editor *e = payload;
-	size_t n = 0;
+	struct msgbox_arg a;
+	char title[PS_TUI_INPUT_MAX + 64], tail[PS_TUI_INPUT_MAX + 160];
+	const char **lines;
+	size_t n = 0, i;
 	int error;
 
 	if (text == NULL || text[0] == '\0')
 		return 0;
-	if ((error = ps_mapedit_import_file(&n, &e->ed, text, 0,
-					    ps_tui_now(tui))) < 0)
+	if ((error = editor_lookup(e, tui)) < 0)
 		return error;
-	ps_tui_list_set_count(&e->list, e->ed.n);
-	ps_tui_message(tui, 0, "%zu row%s imported from %s.", n,
-		       n == 1 ? "" : "s", text);
-	return 0;
+	if ((error = ps_mapedit_import_file(&n, &e->ed, text, 0,
+					    ps_tui_now(tui))) == 0) {
+		ps_tui_list_set_count(&e->list, e->ed.n);
+		ps_tui_message(tui, 0, "%zu row%s imported from %s.", n,
+			       n == 1 ? "" : "s", text);
+		return 0;
+	}
+	if (error == PS_ENOMEM)
+		return error;
+	/* the problems, a blank line, then what to do about them */
+	n = e->ed.nproblems > 0 ? e->ed.nproblems : 1;
+	if ((lines = calloc(n + 3, sizeof(*lines))) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	for (i = 0; i < e->ed.nproblems; i++)
+		lines[i] = e->ed.problems[i];
+	if (e->ed.nproblems == 0)
+		lines[0] = ps_error_last();
+	snprintf(tail, sizeof(tail),
+		 "Nothing was imported.  Fix the file and import it again "
+		 "(i); to check it from a shell: pearlsync mappings import "
+		 "--check %s",
+		 text);
+	lines[n] = "";
+	lines[n + 1] = tail;
+	a.lines = lines;
+	a.n = n + 2;
+	snprintf(title, sizeof(title),
+		 "%zu problem%s: nothing imported from %s", n,
+		 n == 1 ? "" : "s", text);
+	a.title = title;
+	a.footer = "Enter or q: close";
+	error = ps_tui_push(tui, &screen_msgbox, &a);
+	free(lines);
+	return error < 0 ? error : 0;
 }
 
 static int

@@ -33,8 +33,8 @@ const char ps_cli_usage_mappings[] =
 	"       pearlsync mappings set-default KIND DIRECTION TARGET\n"
 	"       pearlsync mappings delete KIND DIRECTION SOURCE\n"
 	"       pearlsync mappings delete-default KIND DIRECTION\n"
-	"       pearlsync mappings import [--replace] [--offline] FILE.csv\n"
-	"                                              (FILE '-': stdin)\n"
+	"       pearlsync mappings import [--replace] [--offline] [--check]\n"
+	"                                FILE.csv      (FILE '-': stdin)\n"
 	"       pearlsync mappings export [--kind KIND] [--direction DIR]\n"
 	"\n"
 	"A mapping turns a value on one platform into the value to use on\n"
@@ -49,8 +49,9 @@ const char ps_cli_usage_mappings[] =
 	"CSV files (import and export) have the header row\n"
 	"  kind,direction,source,target\n"
 	"and one mapping per row; an empty source is the default.  Import\n"
-	"checks every row first: if any row is bad, the error names its row\n"
-	"number (the header is row 1) and nothing is imported.  Rows replace\n"
+	"checks every row first: each bad row is named by its row number\n"
+	"(the header is row 1) and then nothing is imported.  --check only\n"
+	"checks the file (exit 0: every row is good).  Rows replace\n"
 	"existing mappings with the same kind, direction and source; with\n"
 	"--replace, every existing mapping of a kind and direction that the\n"
 	"file contains is removed first.\n"
@@ -62,13 +63,22 @@ const char ps_cli_usage_mappings[] =
 	"refuses the file.  --offline checks against the lists fetched\n"
 	"before instead.  A list never fetched lets any value through.\n"
 	"\n"
+	"Product tables store a product id, the value the flows read.\n"
+	"A TARGET there that is not a number is taken as the product's SKU,\n"
+	"looked up on its platform and replaced by the product's id; an id\n"
+	"must exist.  No match, or several, refuses it and lists the\n"
+	"candidates.  With --offline, or that platform not configured, only\n"
+	"an id is taken.\n"
+	"\n"
 	"Exit status: 0 done, 1 failed (bad row, unknown mapping, database\n"
 	"error; nothing changed), 2 bad usage or config file.\n"
 	"\n"
 	"Examples:\n"
 	"  pearlsync mappings set order_status bc>bp 11 4\n"
 	"  pearlsync mappings set-default shipping_method bc>bp 7\n"
+	"  pearlsync mappings set product bc>bp OLD-MUG-1 MUG-LOGO\n"
 	"  pearlsync mappings export --kind order_status > statuses.csv\n"
+	"  pearlsync mappings import --check statuses.csv\n"
 	"  pearlsync mappings import statuses.csv\n";
 
 static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -250,52 +260,142 @@ bad:
 			    file, h->row);
 }
 
-/* Every row's values in the platforms' lists (mapping_lists.h). */
+/* Lines said about the rows of a file: the bad rows, or what lookups
+ * found.  Each "FILE: row N: ...". */
+struct lines {
+	char **v;
+	size_t n;
+};
+
+static int lines_add(struct lines *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static int
-check_lists(ps_store *st, const ps_cli_global *g, const ps_mapping *maps,
-	    const ps_csv_row *rows, size_t nmaps, const char *name, int offline)
+lines_add(struct lines *l, const char *fmt, ...)
 {
-	ps_cli_maplists *ml = NULL;
+	char msg[PS_ERROR_MAX + 512], **g;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if ((g = realloc(l->v, (l->n + 1) * sizeof(*g))) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	l->v = g;
+	if ((g[l->n] = strdup(msg)) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	l->n++;
+	return 0;
+}
+
+static void
+lines_dispose(struct lines *l)
+{
 	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+struct import_ctx {
+	ps_store *st;
+	const ps_cli_global *g;
+	const char *name; /* the file as the operator named it */
+	int offline;
+	ps_cli_maplists *ml;
+	ps_mapping *maps; /* the good rows, targets as stored */
+	char **targets;   /* owned, parallel to maps */
+	size_t *rownos;   /* parallel to maps: spreadsheet row numbers */
+	size_t nmaps;
+	struct lines bad;   /* one line per bad row */
+	struct lines found; /* what product lookups found */
+};
+
+/*
+ * Check row r; a good row joins c->maps, a bad one c->bad (every row is
+ * checked, so the operator sees every problem at once).  Returns 0 or an
+ * error that stops the import (out of memory).
+ */
+static int
+import_row(struct import_ctx *c, const ps_csv_row *r)
+{
+	ps_mapping *m = &c->maps[c->nmaps];
+	char how[PS_ERROR_MAX], *target = NULL;
+	size_t j;
 	int error;
 
-	if ((error = ps_cli_maplists_new(&ml, st)) < 0)
+	if (r->nfields != CSV_FIELDS)
+		return lines_add(&c->bad,
+				 "%s: row %zu: expected 4 fields "
+				 "(kind,direction,source,target), found %zu",
+				 c->name, r->row, r->nfields);
+	if (check_mapping(r->field[0], r->field[1], r->field[3]) < 0)
+		goto bad;
+	/* quadratic, but tables are hundreds of rows, not millions */
+	for (j = 0; j < c->nmaps; j++)
+		if (strcmp(c->maps[j].kind, r->field[0]) == 0 &&
+		    strcmp(c->maps[j].direction, r->field[1]) == 0 &&
+		    strcmp(c->maps[j].source, r->field[2]) == 0)
+			return lines_add(
+				&c->bad,
+				"%s: row %zu: %s %s '%s' is already "
+				"mapped in row %zu",
+				c->name, r->row, r->field[0], r->field[1],
+				r->field[2][0] ? r->field[2] : "(default)",
+				c->rownos[j]);
+	if (ps_cli_maplists_check(c->ml, r->field[0], r->field[1], r->field[2],
+				  r->field[3]) < 0)
+		goto bad;
+	error = ps_cli_maplists_target(&target, how, sizeof(how), c->ml, c->g,
+				       c->offline, r->field[0], r->field[1],
+				       r->field[3]);
+	if (error == PS_ENOMEM)
 		return error;
-	for (i = 0; i < nmaps; i++)
-		ps_cli_maplists_need(ml, maps[i].kind, maps[i].direction);
-	if ((error = ps_cli_maplists_fetch(ml, g, offline)) < 0) {
-		error = ps_cli_error_prefix(error, "%s", name);
-		goto done;
+	if (error < 0)
+		goto bad;
+	if (strcmp(target, r->field[3]) != 0 &&
+	    (error = lines_add(&c->found, "%s: row %zu: %s", c->name, r->row,
+			       how)) < 0) {
+		free(target);
+		return error;
 	}
-	for (i = 0; i < nmaps; i++)
-		if (ps_cli_maplists_check(ml, maps[i].kind, maps[i].direction,
-					  maps[i].source, maps[i].target) < 0) {
-			error = ps_cli_error_prefix(PS_EPARSE, "%s: row %zu",
-						    name, rows[i + 1].row);
-			goto done;
-		}
-done:
-	ps_cli_maplists_free(ml);
-	return error;
+	m->kind = r->field[0];
+	m->direction = r->field[1];
+	m->source = r->field[2];
+	m->target = target;
+	c->targets[c->nmaps] = target;
+	c->rownos[c->nmaps] = r->row;
+	c->nmaps++;
+	return 0;
+bad:
+	return lines_add(&c->bad, "%s: row %zu: %s", c->name, r->row,
+			 ps_error_last());
 }
 
 static int
 cmd_import(ps_store *st, const ps_cli_global *g, const char *file,
-	   unsigned flags, int offline)
+	   unsigned flags, int offline, int check_only)
 {
+	struct import_ctx c;
 	ps_csv *csv = NULL;
 	ps_csv_row *rows;
-	ps_mapping *maps = NULL;
 	char *buf = NULL;
-	size_t len = 0, n = 0, i, j, nmaps = 0;
+	size_t len = 0, n = 0, i;
 	int64_t version = 0;
 	int error;
-	const char *name = strcmp(file, "-") == 0 ? "<stdin>" : file;
 
+	memset(&c, 0, sizeof(c));
+	c.st = st;
+	c.g = g;
+	c.offline = offline;
+	c.name = strcmp(file, "-") == 0 ? "<stdin>" : file;
 	if ((error = read_all(&buf, &len, file)) < 0)
 		goto done;
 	if ((error = ps_csv_parse(&csv, NULL, buf, len, NULL)) < 0) {
-		ps_cli_error_prefix(error, "%s", name);
+		ps_cli_error_prefix(error, "%s", c.name);
 		goto done;
 	}
 	rows = csv->rows;
@@ -304,64 +404,57 @@ cmd_import(ps_store *st, const ps_cli_global *g, const char *file,
 		error = ps_error_set(PS_EPARSE,
 				     "%s: empty; expected the header row "
 				     "kind,direction,source,target",
-				     name);
+				     c.name);
 		goto done;
 	}
-	if ((error = check_header(&rows[0], name)) < 0)
+	if ((error = check_header(&rows[0], c.name)) < 0)
 		goto done;
-	maps = calloc(n, sizeof(*maps));
-	if (maps == NULL) {
+	if ((c.maps = calloc(n, sizeof(*c.maps))) == NULL ||
+	    (c.targets = calloc(n, sizeof(*c.targets))) == NULL ||
+	    (c.rownos = calloc(n, sizeof(*c.rownos))) == NULL) {
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
 	}
-	for (i = 1; i < n; i++) {
-		ps_csv_row *r = &rows[i];
-		ps_mapping *m = &maps[nmaps];
-
-		if (r->nfields != CSV_FIELDS) {
-			error = ps_error_set(PS_EPARSE,
-					     "%s: row %zu: expected 4 fields "
-					     "(kind,direction,source,target), "
-					     "found %zu",
-					     name, r->row, r->nfields);
-			goto done;
-		}
-		if (check_mapping(r->field[0], r->field[1], r->field[3]) < 0) {
-			error = ps_cli_error_prefix(PS_EPARSE, "%s: row %zu",
-						    name, r->row);
-			goto done;
-		}
-		m->kind = r->field[0];
-		m->direction = r->field[1];
-		m->source = r->field[2];
-		m->target = r->field[3];
-		/* quadratic, but tables are hundreds of rows, not millions */
-		for (j = 0; j < nmaps; j++) {
-			if (strcmp(maps[j].kind, m->kind) == 0 &&
-			    strcmp(maps[j].direction, m->direction) == 0 &&
-			    strcmp(maps[j].source, m->source) == 0) {
-				error = ps_error_set(
-					PS_EPARSE,
-					"%s: row %zu: %s %s '%s' is already "
-					"mapped in row %zu",
-					name, r->row, m->kind, m->direction,
-					m->source[0] ? m->source : "(default)",
-					rows[j + 1].row);
-				goto done;
-			}
-		}
-		nmaps++;
-	}
-	if ((error = check_lists(st, g, maps, rows, nmaps, name, offline)) < 0)
+	if ((error = ps_cli_maplists_new(&c.ml, st)) < 0)
 		goto done;
-	if (nmaps > 0 && (error = ps_store_mapping_import(
-				  &version, st, maps, nmaps, flags,
-				  PS_CLI_ACTOR, ps_cli_now_ms())) < 0) {
-		error = ps_cli_error_prefix(error, "%s", name);
+	for (i = 1; i < n; i++)
+		if (rows[i].nfields == CSV_FIELDS)
+			ps_cli_maplists_need(c.ml, rows[i].field[0],
+					     rows[i].field[1]);
+	if ((error = ps_cli_maplists_fetch(c.ml, g, offline)) < 0) {
+		error = ps_cli_error_prefix(error, "%s", c.name);
 		goto done;
 	}
-	printf("imported %zu mapping%s from %s", nmaps, nmaps == 1 ? "" : "s",
-	       name);
+	for (i = 1; i < n; i++)
+		if ((error = import_row(&c, &rows[i])) < 0)
+			goto done;
+	if (c.bad.n == 1) {
+		error = ps_error_set(PS_EPARSE, "%s", c.bad.v[0]);
+		goto done;
+	}
+	if (c.bad.n > 1) {
+		for (i = 0; i < c.bad.n; i++)
+			ps_cli_error("%s", c.bad.v[i]);
+		error = ps_error_set(PS_EPARSE, "%s: %zu bad row%s", c.name,
+				     c.bad.n, c.bad.n == 1 ? "" : "s");
+		goto done;
+	}
+	for (i = 0; i < c.found.n; i++)
+		printf("%s\n", c.found.v[i]);
+	if (check_only) {
+		printf("%s: %zu mapping%s checked, all good (--check: nothing "
+		       "imported)\n",
+		       c.name, c.nmaps, c.nmaps == 1 ? "" : "s");
+		goto done;
+	}
+	if (c.nmaps > 0 && (error = ps_store_mapping_import(
+				    &version, st, c.maps, c.nmaps, flags,
+				    PS_CLI_ACTOR, ps_cli_now_ms())) < 0) {
+		error = ps_cli_error_prefix(error, "%s", c.name);
+		goto done;
+	}
+	printf("imported %zu mapping%s from %s", c.nmaps,
+	       c.nmaps == 1 ? "" : "s", c.name);
 	if (version == 0)
 		printf(" (nothing changed)\n");
 	else
@@ -369,10 +462,65 @@ cmd_import(ps_store *st, const ps_cli_global *g, const char *file,
 done:
 	if (error < 0)
 		ps_cli_error("%s; nothing was imported", ps_error_last());
-	free(maps);
+	for (i = 0; c.targets != NULL && i < n; i++)
+		free(c.targets[i]);
+	free(c.targets);
+	free(c.rownos);
+	free(c.maps);
+	lines_dispose(&c.bad);
+	lines_dispose(&c.found);
+	ps_cli_maplists_free(c.ml);
 	ps_csv_free(csv);
 	free(buf);
 	return error < 0 ? PS_EXIT_FAIL : PS_EXIT_OK;
+}
+
+/*
+ * set and set-default: args are KIND DIRECTION [SOURCE] TARGET.  A product
+ * table's target is looked up on its platform first, so what is stored is
+ * the product id the order imports read.
+ */
+static int
+cmd_set(ps_store *st, const ps_cli_global *g, char **args, int dflt)
+{
+	ps_cli_maplists *ml = NULL;
+	char how[PS_ERROR_MAX], *target = NULL;
+	int64_t version = 0;
+	ps_mapping m;
+	int status = PS_EXIT_OK;
+
+	m.kind = args[0];
+	m.direction = args[1];
+	m.source = dflt ? NULL : args[2];
+	m.target = dflt ? args[2] : args[3];
+	if (check_mapping(m.kind, m.direction, m.target) < 0 ||
+	    ps_cli_maplists_new(&ml, st) < 0) {
+		status = fail();
+		goto done;
+	}
+	if (ps_cli_maplists_target(&target, how, sizeof(how), ml, g, 0, m.kind,
+				   m.direction, m.target) < 0) {
+		ps_cli_error("%s %s: %s; nothing was stored", m.kind,
+			     m.direction, ps_error_last());
+		status = PS_EXIT_FAIL;
+		goto done;
+	}
+	if (how[0] != '\0')
+		printf("%s: storing %s\n", how, target);
+	m.target = target;
+	if (ps_store_mapping_set(&version, st, &m, PS_CLI_ACTOR,
+				 ps_cli_now_ms()) < 0)
+		status = fail();
+	else if (version == 0)
+		printf("unchanged\n");
+	else
+		printf("%s %s %s -> %s (version %lld)\n", m.kind, m.direction,
+		       m.source ? m.source : "(default)", m.target,
+		       (long long)version);
+done:
+	free(target);
+	ps_cli_maplists_free(ml);
+	return status;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -382,6 +530,7 @@ struct filter_opts {
 	const char *direction;
 	unsigned flags;
 	int offline; /* import: check against the cached lists */
+	int check;   /* import: check only, import nothing */
 	int optind;  /* first non-option argument */
 };
 
@@ -395,6 +544,7 @@ parse_opts(struct filter_opts *o, int argc, char **argv, int allow_filter,
 		{"direction", required_argument, NULL, 'd'},
 		{"replace", no_argument, NULL, 'r'},
 		{"offline", no_argument, NULL, 'o'},
+		{"check", no_argument, NULL, 'c'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -412,6 +562,8 @@ parse_opts(struct filter_opts *o, int argc, char **argv, int allow_filter,
 			o->flags |= PS_STORE_MAPPING_REPLACE;
 		} else if (c == 'o' && allow_replace) {
 			o->offline = 1;
+		} else if (c == 'c' && allow_replace) {
+			o->check = 1;
 		} else if (c == ':') {
 			return usage("%s needs a value", argv[optind - 1]);
 		} else {
@@ -431,7 +583,6 @@ ps_cli_cmd_mappings(const ps_cli_global *g, int argc, char **argv)
 	int status, nargs = argc - 2;
 	int64_t version = 0;
 	long long now = ps_cli_now_ms();
-	ps_mapping m;
 
 	if (argc < 2)
 		return usage("%s", "mappings needs a subcommand");
@@ -486,25 +637,10 @@ ps_cli_cmd_mappings(const ps_cli_global *g, int argc, char **argv)
 			status = fail();
 	} else if (strcmp(sub, "import") == 0) {
 		status = cmd_import(st, g, argv[1 + o.optind], o.flags,
-				    o.offline);
+				    o.offline, o.check);
 	} else if (strcmp(sub, "set") == 0 || strcmp(sub, "set-default") == 0) {
-		int dflt = strcmp(sub, "set-default") == 0;
-
-		m.kind = argv[2];
-		m.direction = argv[3];
-		m.source = dflt ? NULL : argv[4];
-		m.target = dflt ? argv[4] : argv[5];
-		if (check_mapping(m.kind, m.direction, m.target) < 0 ||
-		    ps_store_mapping_set(&version, st, &m, PS_CLI_ACTOR, now) <
-			    0) {
-			status = fail();
-		} else if (version == 0) {
-			printf("unchanged\n");
-		} else {
-			printf("%s %s %s -> %s (version %lld)\n", m.kind,
-			       m.direction, m.source ? m.source : "(default)",
-			       m.target, (long long)version);
-		}
+		status = cmd_set(st, g, argv + 2,
+				 strcmp(sub, "set-default") == 0);
 	} else {
 		int dflt = strcmp(sub, "delete-default") == 0;
 		const char *source = dflt ? NULL : argv[4];

@@ -22,6 +22,15 @@
 
 struct ps_cli_maplists {
 	ps_store *st;
+	/* looked-up lists (products): one connection per plug-in, made on
+	 * first use; conn NULL when that platform is not configured */
+	ps_config cfg;
+	int cfg_loaded;
+	ps_http *http;
+	const ps_platform_ops *lookup[MAX_LISTS]; /* static */
+	void *conn[MAX_LISTS];                    /* owned */
+	int conn_error[MAX_LISTS]; /* the connect's error, every later use */
+	size_t nlookup;
 	const char *need[MAX_LISTS]; /* cache kinds, static */
 	size_t nneed;
 	json_t *loaded[MAX_LISTS]; /* parallel to need: the cached array */
@@ -47,6 +56,10 @@ ps_cli_maplists_free(ps_cli_maplists *ml)
 		return;
 	for (i = 0; i < ml->nneed; i++)
 		json_decref(ml->loaded[i]);
+	for (i = 0; i < ml->nlookup; i++)
+		if (ml->conn[i] != NULL)
+			ml->lookup[i]->free(ml->conn[i]);
+	ps_http_free(ml->http);
 	free(ml);
 }
 
@@ -65,6 +78,19 @@ ps_cli_maplists__kind(const char *kind, const char *direction)
 	return NULL;
 }
 
+/* The plug-in that looks up list one value at a time, or NULL. */
+static const ps_platform_ops *
+ps_cli_maplists__lookup(const char *list)
+{
+	const ps_platform_ops *const *p;
+
+	for (p = ps_platforms_all(); list != NULL && *p != NULL; p++)
+		if ((*p)->lookup_kind != NULL && (*p)->lookup_resolve != NULL &&
+		    strcmp((*p)->lookup_kind, list) == 0)
+			return *p;
+	return NULL;
+}
+
 static size_t
 ps_cli_maplists__index(const ps_cli_maplists *ml, const char *list)
 {
@@ -79,7 +105,9 @@ ps_cli_maplists__index(const ps_cli_maplists *ml, const char *list)
 static void
 ps_cli_maplists__add(ps_cli_maplists *ml, const char *list)
 {
-	if (list == NULL || ps_cli_maplists__index(ml, list) != (size_t)-1 ||
+	/* looked-up lists are asked one value at a time, never fetched */
+	if (list == NULL || ps_cli_maplists__lookup(list) != NULL ||
+	    ps_cli_maplists__index(ml, list) != (size_t)-1 ||
 	    ml->nneed == MAX_LISTS)
 		return;
 	ml->need[ml->nneed++] = list;
@@ -276,4 +304,105 @@ ps_cli_maplists_check(ps_cli_maplists *ml, const char *kind,
 		return error;
 	return ps_cli_maplists__value(ml, k->target_list, k->target_label,
 				      target);
+}
+
+int
+ps_cli_maplists_is_lookup(const char *kind, const char *direction)
+{
+	const ps_setup_mapping_kind *k = ps_cli_maplists__kind(kind, direction);
+
+	return k != NULL && ps_cli_maplists__lookup(k->target_list) != NULL;
+}
+
+/* The connection of ops for lookups, made once; *out NULL when the
+ * platform is not configured. */
+static int
+ps_cli_maplists__conn(void **out, ps_cli_maplists *ml, const ps_cli_global *g,
+		      const ps_platform_ops *ops)
+{
+	ps_http_options ho = PS_HTTP_OPTIONS_INIT;
+	size_t i;
+	int error;
+
+	*out = NULL;
+	for (i = 0; i < ml->nlookup; i++)
+		if (ml->lookup[i] == ops) {
+			*out = ml->conn[i];
+			return ml->conn_error[i];
+		}
+	if (ml->nlookup == MAX_LISTS || ops->connect == NULL)
+		return 0;
+	if (!ml->cfg_loaded) {
+		if (ps_cli_load_config(&ml->cfg, g) != PS_EXIT_OK)
+			return ps_error_set(PS_EINVAL,
+					    "the config file is unusable");
+		ml->cfg_loaded = 1;
+	}
+	ho.max_attempts = 2;
+	ho.backoff_base_ms = 200;
+	ho.backoff_cap_ms = 1000;
+	ho.max_wait_ms = 5000;
+	if (ml->http == NULL &&
+	    (error = ps_connect_http(&ml->http, &ml->cfg, &ho)) < 0)
+		return error;
+	i = ml->nlookup++;
+	ml->lookup[i] = ops;
+	error = ops->connect(&ml->conn[i], ml->st, &ml->cfg, ml->http);
+	if (error == PS_ESETTING) {
+		ps_error_clear(); /* not configured: ids only, unchecked */
+		error = 0;
+	}
+	*out = ml->conn[i];
+	return ml->conn_error[i] = error;
+}
+
+int
+ps_cli_maplists_target(char **out, char *how, size_t cap, ps_cli_maplists *ml,
+		       const ps_cli_global *g, int offline, const char *kind,
+		       const char *direction, const char *target)
+{
+	const ps_setup_mapping_kind *k = ps_cli_maplists__kind(kind, direction);
+	const ps_platform_ops *ops =
+		k ? ps_cli_maplists__lookup(k->target_list) : NULL;
+	ps_platform_item it;
+	void *conn = NULL;
+	const char *p;
+	int error;
+
+	*out = NULL;
+	if (cap > 0)
+		how[0] = '\0';
+	if (ops == NULL || target == NULL || target[0] == '\0')
+		goto keep;
+	if (!offline && (error = ps_cli_maplists__conn(&conn, ml, g, ops)) < 0)
+		return error;
+	if (conn == NULL) {
+		char why[96];
+
+		if (offline)
+			snprintf(why, sizeof(why), "--offline");
+		else
+			snprintf(why, sizeof(why), "%s not configured",
+				 ops->title);
+		for (p = target; *p >= '0' && *p <= '9'; p++)
+			;
+		if (*p != '\0' || target[0] == '0')
+			return ps_error_set(
+				PS_EINVAL,
+				"'%s' is not a %s id, and with %s "
+				"it cannot be looked up by its code",
+				target, k->target_label, why);
+		snprintf(how, cap, "%s id %s not checked (%s)", k->target_label,
+			 target, why);
+		goto keep;
+	}
+	if ((error = ops->lookup_resolve(&it, how, cap, conn, target)) < 0)
+		return error;
+	if ((*out = strdup(it.id)) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	return 0;
+keep:
+	if ((*out = strdup(target != NULL ? target : "")) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	return 0;
 }

@@ -11,6 +11,11 @@
  * a list never fetched lets any value through (as in the console: setup
  * may happen offline).  A configured platform that cannot be reached
  * refuses the import, unless offline is asked for.
+ *
+ * Tables whose targets come from a list too long to fetch (a plug-in's
+ * lookup_kind: products) have their targets looked up one by one
+ * (ps_cli_maplists_target), so a SKU becomes the product id the order
+ * imports read.
  */
 #ifndef PEARLSYNC_CLI_MAPPING_LISTS_H
 #define PEARLSYNC_CLI_MAPPING_LISTS_H
@@ -49,5 +54,24 @@ int ps_cli_maplists_fetch(ps_cli_maplists *ml, const ps_cli_global *g,
 int ps_cli_maplists_check(ps_cli_maplists *ml, const char *kind,
 			  const char *direction, const char *source,
 			  const char *target);
+
+/*
+ * ps_cli_maplists_target - the target to store for a row of (kind,
+ * direction) into *out (caller frees): target itself, except in a
+ * looked-up table, where it is the id of the item target names (a code
+ * such as a SKU, or an id checked to exist: the plug-in's lookup_resolve),
+ * and how (cap bytes) says what was found ("SKU 'X' is ... product 1008").
+ * Offline, or with that platform not configured, only a numeric id is
+ * taken, unchecked (how says so).  PS_ENOTFOUND / PS_EINVAL with the
+ * candidates, or the lookup's error.
+ */
+int ps_cli_maplists_target(char **out, char *how, size_t cap,
+			   ps_cli_maplists *ml, const ps_cli_global *g,
+			   int offline, const char *kind, const char *direction,
+			   const char *target);
+
+/* ps_cli_maplists_is_lookup - whether (kind, direction)'s targets are
+ * looked up one by one (products). */
+int ps_cli_maplists_is_lookup(const char *kind, const char *direction);
 
 #endif

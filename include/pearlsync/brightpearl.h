@@ -634,6 +634,30 @@ int ps_bp_product_find(ps_bp_product_list *out, ps_bp *bp, ps_bp_identity field,
 int ps_bp_product_get(ps_bp_product_list *out, ps_bp *bp, const int64_t *ids,
 		      size_t n);
 
+/*
+ * ps_bp_product_search - the products an operator means by text: those
+ * whose SKU is text (exactly, any case), whose name contains text (the
+ * productName column is a SEARCH_STRING), and, when text is a number, the
+ * product with that id.  At most max (0: no limit) are kept, sorted by id,
+ * without duplicates.  *out is disposed with ps_bp_product_list_dispose.
+ * PS_EINVAL for an empty text; request errors as ps_bp_product_find.
+ */
+int ps_bp_product_search(ps_bp_product_list *out, ps_bp *bp, const char *text,
+			 size_t max);
+
+/*
+ * ps_bp_product_resolve - the Brightpearl product id a mapping may store
+ * for value: a numeric value must be an existing product's id; any other
+ * value is taken as a SKU and must match exactly one product.  On success
+ * *out_id is the id and *out_how (may be NULL; cap bytes) says how it was
+ * found ("SKU 'TEE-RED-M' is product 1001 (Red tee, M)").  Otherwise
+ * *out_id is 0 and PS_ENOTFOUND (no such id; no product with that SKU) or
+ * PS_EINVAL (several products share the SKU) with an operator message that
+ * lists up to five candidates ("1001 TEE-RED-M Red tee, M; ...").
+ */
+int ps_bp_product_resolve(int64_t *out_id, char *out_how, size_t cap, ps_bp *bp,
+			  const char *value);
+
 typedef struct ps_bp_stock {
 	int64_t product_id;
 	int64_t warehouse_id; /* 0: the total over all warehouses */

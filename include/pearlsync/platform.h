@@ -71,6 +71,13 @@ typedef struct ps_platform_list {
 	const char *label; /* "Brightpearl order statuses" */
 } ps_platform_list;
 
+/* One item of a list looked up live (ps_platform_ops.lookup_kind). */
+typedef struct ps_platform_item {
+	char id[24];    /* what a mapping stores: "1008" */
+	char code[64];  /* the operator's name for it: a SKU, "" if none */
+	char name[128]; /* "Logo mug 350ml", "" if none */
+} ps_platform_item;
+
 /* ---- webhooks ------------------------------------------------------------ */
 
 /*
@@ -228,6 +235,31 @@ typedef struct ps_platform_ops {
 	 */
 	int (*lists_fetch)(size_t *out_fetched, void *conn, ps_store *st,
 			   int64_t now);
+
+	/*
+	 * A list too long to fetch and cache (Brightpearl's products): its
+	 * values are looked up one at a time instead.  A mapping table names
+	 * it as its target_list (setup.h) and stores the item's id.  NULL:
+	 * none, and the two slots below are NULL too.
+	 */
+	const char *lookup_kind;
+	/*
+	 * lookup_search - the items an operator may mean by text (its code
+	 * exactly, a name containing it, the id), at most max (0: all),
+	 * sorted by id, into *out (*out_n of them; the caller frees the
+	 * array).  Request errors as the connector's.
+	 */
+	int (*lookup_search)(ps_platform_item **out, size_t *out_n, void *conn,
+			     const char *text, size_t max);
+	/*
+	 * lookup_resolve - the one item value names: an id that exists, or
+	 * a code only one item has.  *out is that item and how (cap bytes)
+	 * says how it was found ("SKU 'X' is Brightpearl product 1008 (...)").
+	 * PS_ENOTFOUND or PS_EINVAL with an operator message naming the
+	 * candidates when none or several match.
+	 */
+	int (*lookup_resolve)(ps_platform_item *out, char *how, size_t cap,
+			      void *conn, const char *value);
 } ps_platform_ops;
 
 /* ---- the registry -------------------------------------------------------- */

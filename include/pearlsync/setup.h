@@ -39,6 +39,12 @@
 #define PS_SETUP_LIST_BP_PAYMENT "bp.payment_methods"
 #define PS_SETUP_LIST_BP_TAX_CODES "bp.tax_codes"
 #define PS_SETUP_LIST_BP_FIELDS "bp.order_custom_fields"
+/*
+ * Not a cached list: a mapping side of this kind holds a Brightpearl
+ * product id, found by a live product search (ps_bp_product_search) and
+ * checked with ps_bp_product_resolve; too many to fetch and cache.
+ */
+#define PS_SETUP_LIST_BP_PRODUCTS "bp.products"
 #define PS_SETUP_LIST_DSCO_WAREHOUSES "dsco.warehouses"
 #define PS_SETUP_LIST_DSCO_SERVICE_LEVELS "dsco.service_levels"
 #define PS_SETUP_LIST_DSCO_CANCEL_CODES "dsco.cancel_codes"

@@ -88,4 +88,43 @@ step="import a missing file"
 run mappings import "$tmp/none.csv"
 expect_rc 1
 expect_unchanged before
+step="every bad row is named, not only the first"
+cat >"$tmp/two_bad.csv" <<'CSV'
+kind,direction,source,target
+order_status,bc>bp,30,4
+order_status,bc>bp,31
+order_status,bc>bp,32,4
+order_status,bc->bp,33,4
+CSV
+run mappings import "$tmp/two_bad.csv"
+expect_rc 1
+expect_err "two_bad.csv: row 3: expected 4 fields"
+expect_err "two_bad.csv: row 5: direction 'bc->bp'"
+expect_err "two_bad.csv: 2 bad rows; nothing was imported"
+grep -q "row 2:\|row 4:" "$tmp/err" && fail "a good row was named"
+expect_unchanged before
+
+step="--check imports nothing"
+run mappings import --check "$tmp/two_bad.csv"
+expect_rc 1
+expect_err "2 bad rows"
+ok mappings import --check "$mfx/good.csv"
+expect_out "good.csv: 6 mappings checked, all good (--check: nothing imported)"
+expect_unchanged before
+
+step="a product table takes only an id while Brightpearl is not configured"
+run mappings set product 'bc>bp' OLD-1 CAP-BLK
+expect_rc 1
+expect_err "'CAP-BLK' is not a Brightpearl product id"
+expect_err "nothing was stored"
+expect_unchanged before
+printf 'kind,direction,source,target\nproduct,bc>bp,OLD-1,CAP-BLK\n' \
+	>"$tmp/sku.csv"
+run mappings import "$tmp/sku.csv"
+expect_rc 1
+expect_err "sku.csv: row 2: 'CAP-BLK' is not a Brightpearl product id"
+expect_unchanged before
+ok mappings set product 'bc>bp' OLD-1 1007
+expect_out "Brightpearl product id 1007 not checked (Brightpearl not configured)"
+expect_out "product bc>bp OLD-1 -> 1007"
 echo "cli_mappings: ok"

@@ -727,6 +727,76 @@ test_bp__product_search_pages_and_filters(void **state)
 	ps_bp_product_list_dispose(&l);
 }
 
+/* The operator's search: exact SKU, then names, merged without
+ * duplicates and sorted by id. */
+static void
+test_bp__product_search_merges_sku_and_name(void **state)
+{
+	fixture *f = *state;
+	ps_bp_product_list l;
+
+	assert_int_equal(ps_bp_product_search(&l, f->bp, "", 0), PS_EINVAL);
+	push_fixture(&f->fk, 200, "product_search_p1.json");
+	push_fixture(&f->fk, 200, "product_search_p2.json");
+	push_fixture(&f->fk, 200, "product_search_p2.json");
+	assert_int_equal(ps_bp_product_search(&l, f->bp, "TEE-RED", 0), 0);
+	assert_int_equal(f->fk.nreqs, 3);
+	assert_string_equal(
+		f->fk.reqs[2].url,
+		URL("/product-service/product-search?"
+		    "productName=TEE-RED&pageSize=2&firstResult=1"));
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.items[0].id, 1001);
+	assert_int_equal(l.items[1].id, 1002);
+	assert_string_equal(l.items[1].sku, "TEE-RED-XL");
+	assert_int_equal(l.items[2].id, 1003);
+	assert_string_equal(l.items[2].name, "Red tee (old)");
+	ps_bp_product_list_dispose(&l);
+	/* a number is also looked up as a product id; max caps the list */
+	push_fixture(&f->fk, 200, "product_search_p2.json");
+	push_fixture(&f->fk, 200, "search_empty.json");
+	push_fixture(&f->fk, 200, "product_search_p2.json");
+	assert_int_equal(ps_bp_product_search(&l, f->bp, "1003", 1), 0);
+	assert_string_equal(f->fk.reqs[3].url,
+			    URL("/product-service/product-search?"
+				"productId=1003&pageSize=2&firstResult=1"));
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.items[0].id, 1003);
+	ps_bp_product_list_dispose(&l);
+}
+
+/* A SKU two products share is refused with both; an unknown one too. */
+static void
+test_bp__product_resolve_refuses_none_or_several(void **state)
+{
+	fixture *f = *state;
+	char how[256];
+	int64_t id = -1;
+
+	push_fixture(&f->fk, 200, "product_search_p1.json");
+	push_fixture(&f->fk, 200, "product_search_p2.json");
+	assert_int_equal(
+		ps_bp_product_resolve(&id, how, sizeof(how), f->bp, "TEE-RED"),
+		PS_EINVAL);
+	assert_int_equal(id, 0);
+	assert_string_equal(how, "");
+	assert_string_equal(ps_error_last(),
+			    "SKU 'TEE-RED' matches 2 Brightpearl products "
+			    "(1001 TEE-RED Red tee; 1003 TEE-RED Red tee "
+			    "(old)): give the product id");
+	push_fixture(&f->fk, 200, "search_empty.json");
+	push_fixture(&f->fk, 200, "search_empty.json");
+	push_fixture(&f->fk, 200, "search_empty.json");
+	assert_int_equal(
+		ps_bp_product_resolve(&id, how, sizeof(how), f->bp, "NOPE"),
+		PS_ENOTFOUND);
+	assert_string_equal(ps_error_last(),
+			    "no Brightpearl product has SKU 'NOPE'");
+	assert_int_equal(
+		ps_bp_product_resolve(&id, how, sizeof(how), f->bp, ""),
+		PS_EINVAL);
+}
+
 static void
 test_bp__identity_names(void **state)
 {
@@ -1961,6 +2031,12 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_bp__status_and_fields_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_bp__product_search_merges_sku_and_name, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_bp__product_resolve_refuses_none_or_several, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_bp__product_search_pages_and_filters, setup,
 			teardown),

@@ -377,6 +377,78 @@ test_tui_mapping__csv_refused(void **state)
 	}
 }
 
+/* Every bad row is listed, not only the first. */
+static void
+test_tui_mapping__csv_every_problem(void **state)
+{
+	struct fixture *f = *state;
+	static const char text[] = "kind,direction,source,target\n"
+				   "order_status,bc>bp,9,2\n"
+				   "order_status,bc>bp,11,99\n"
+				   "order_status,bc>bp,12\n"
+				   "order_status,bc>bp,5,98\n";
+	size_t n = 42;
+	int64_t v;
+
+	seed_lists(f->st);
+	v = version(f->st);
+	assert_int_equal(
+		ps_mapedit_import(&n, &f->ed, text, sizeof(text) - 1, 0, NOW),
+		PS_EINVAL);
+	assert_non_null(strstr(ps_error_last(), "row 3:"));
+	assert_non_null(strstr(ps_error_last(), "(and 2 more)"));
+	assert_int_equal(f->ed.nproblems, 3);
+	assert_non_null(strstr(f->ed.problems[0], "row 3: "));
+	assert_non_null(strstr(f->ed.problems[1], "row 4: 3 fields"));
+	assert_non_null(strstr(f->ed.problems[2], "row 5: "));
+	assert_non_null(strstr(f->ed.problems[2], "'98'"));
+	assert_int_equal(n, 0);
+	assert_int_equal(version(f->st), v);
+	/* a good import clears them */
+	assert_int_equal(
+		ps_mapedit_import(&n, &f->ed, text,
+				  strlen("kind,direction,source,target\n"
+					 "order_status,bc>bp,9,2\n"),
+				  0, NOW),
+		0);
+	assert_int_equal(f->ed.nproblems, 0);
+}
+
+/* Without a Brightpearl connection a product table takes only an id: a
+ * SKU would be stored and never read by the order import. */
+static void
+test_tui_mapping__product_needs_id(void **state)
+{
+	struct fixture *f = *state;
+	static const char text[] = "kind,direction,source,target\n"
+				   "product,bc>bp,OLD-1,1007\n"
+				   "product,bc>bp,OLD-2,CAP-BLK\n";
+	ps_mapedit p;
+	size_t n = 0;
+
+	(void)f;
+	assert_int_equal(
+		ps_mapedit_open(&p, f->st,
+				ps_mapedit_kind_find("product", "bc>bp")),
+		0);
+	assert_non_null(ps_mapedit_kind_lookup(p.kind));
+	assert_null(ps_mapedit_kind_lookup(f->ed.kind));
+	assert_int_equal(ps_mapedit_set(&p, "OLD-1", "CAP-BLK", NOW),
+			 PS_EINVAL);
+	assert_non_null(
+		strstr(ps_error_last(), "not a Brightpearl product id"));
+	assert_int_equal(ps_mapedit_set(&p, "OLD-1", "0", NOW), PS_EINVAL);
+	assert_int_equal(p.n, 0);
+	assert_int_equal(ps_mapedit_set(&p, "OLD-1", "1007", NOW), 0);
+	assert_int_equal(p.n, 1);
+	assert_int_equal(
+		ps_mapedit_import(&n, &p, text, sizeof(text) - 1, 0, NOW),
+		PS_EINVAL);
+	assert_int_equal(p.nproblems, 1);
+	assert_non_null(strstr(p.problems[0], "row 3: 'CAP-BLK' is not a"));
+	ps_mapedit_close(&p);
+}
+
 static void
 test_tui_mapping__csv_files(void **state)
 {
@@ -401,7 +473,7 @@ test_tui_mapping__csv_files(void **state)
 		ps_mapedit_open(&other, f->st,
 				ps_mapedit_kind_find("product", "bc>bp")),
 		0);
-	assert_int_equal(ps_mapedit_set(&other, "TEE", "TEE-BP", NOW), 0);
+	assert_int_equal(ps_mapedit_set(&other, "TEE", "1001", NOW), 0);
 	assert_int_equal(ps_mapedit_import_file(&n, &f->ed, path,
 						PS_MAPEDIT_REPLACE, NOW),
 			 0);
@@ -433,6 +505,8 @@ main(void)
 		T(test_tui_mapping__csv_roundtrip),
 		T(test_tui_mapping__csv_dialect),
 		T(test_tui_mapping__csv_refused),
+		T(test_tui_mapping__csv_every_problem),
+		T(test_tui_mapping__product_needs_id),
 		T(test_tui_mapping__csv_files),
 	};
 

@@ -253,7 +253,8 @@ static const ps_setup_mapping_kind mappings[] = {
 	 "gift_wrapping, discount",
 	 "Brightpearl tax code", NULL, PS_SETUP_LIST_BP_TAX_CODES},
 	{"product", "bc>bp", "Products, BigCommerce to Brightpearl",
-	 "BigCommerce SKU", "Brightpearl SKU", NULL, NULL},
+	 "BigCommerce SKU", "Brightpearl product", NULL,
+	 PS_SETUP_LIST_BP_PRODUCTS},
 };
 
 static const char *const fulfilment_triggers[] = {"status", "goods_out", NULL};

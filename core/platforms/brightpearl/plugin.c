@@ -26,6 +26,7 @@
 #include "pearlsync/connect.h"
 #include "pearlsync/platform.h"
 #include "pearlsync/settings.h"
+#include "pearlsync/setup.h"
 
 static int
 bp_connect(void **out, ps_store *st, const ps_config *cfg, ps_http *http)
@@ -223,6 +224,53 @@ static const ps_platform_field fields[] = {
 	 "Brightpearl refresh token (OAuth)", 0, NULL, NULL},
 };
 
+/* ---- products, looked up live ------------------------------------------ */
+
+static void
+bp_item(ps_platform_item *it, const ps_bp_product *p)
+{
+	snprintf(it->id, sizeof(it->id), "%lld", (long long)p->id);
+	snprintf(it->code, sizeof(it->code), "%s", p->sku ? p->sku : "");
+	snprintf(it->name, sizeof(it->name), "%s", p->name ? p->name : "");
+}
+
+static int
+bp_lookup_search(ps_platform_item **out, size_t *out_n, void *conn,
+		 const char *text, size_t max)
+{
+	ps_bp_product_list l = {0};
+	size_t i;
+	int error;
+
+	*out = NULL;
+	*out_n = 0;
+	if ((error = ps_bp_product_search(&l, conn, text, max)) < 0)
+		return error;
+	if ((*out = calloc(l.n + 1, sizeof(**out))) == NULL) {
+		ps_bp_product_list_dispose(&l);
+		return ps_error_set(PS_ENOMEM, NULL);
+	}
+	for (i = 0; i < l.n; i++)
+		bp_item(&(*out)[i], &l.items[i]);
+	*out_n = l.n;
+	ps_bp_product_list_dispose(&l);
+	return 0;
+}
+
+static int
+bp_lookup_resolve(ps_platform_item *out, char *how, size_t cap, void *conn,
+		  const char *value)
+{
+	int64_t id;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	if ((error = ps_bp_product_resolve(&id, how, cap, conn, value)) < 0)
+		return error;
+	snprintf(out->id, sizeof(out->id), "%lld", (long long)id);
+	return 0;
+}
+
 const ps_platform_ops ps_platform_brightpearl = {
 	.id = PS_PLATFORM_BRIGHTPEARL,
 	.name = "brightpearl",
@@ -248,4 +296,7 @@ const ps_platform_ops ps_platform_brightpearl = {
 	.lists = ps_bp__lists,
 	.nlists = PS_BP__NLISTS,
 	.lists_fetch = ps_bp__lists_fetch,
+	.lookup_kind = PS_SETUP_LIST_BP_PRODUCTS,
+	.lookup_search = bp_lookup_search,
+	.lookup_resolve = bp_lookup_resolve,
 };

@@ -314,3 +314,189 @@ done:
 		ps_bp_stock_list_dispose(out);
 	return error;
 }
+
+/* ---- finding the product an operator means ------------------------------ */
+
+/* Whether s is a product id as a mapping stores it: digits, no sign. */
+static int
+is_id(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	*out = 0;
+	if (s == NULL || s[0] < '0' || s[0] > '9' || strlen(s) > 18)
+		return 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || v <= 0)
+		return 0;
+	*out = (int64_t)v;
+	return 1;
+}
+
+/* Append the rows of one search to all, skipping products already there. */
+static int
+search_merge(json_t *all, ps_bp *bp, const char *column, const char *text)
+{
+	ps_conn_buf q = PS_CONN_BUF_INIT(1024);
+	json_t *rows = NULL, *row, *have;
+	char what[PS__BP_WHAT_MAX];
+	size_t i, j;
+	int error, dup;
+
+	snprintf(what, sizeof(what), "product search by %s", column);
+	ps_conn__buf_addf(&q, "%s=", column);
+	ps_conn__buf_add_urlenc(&q, text);
+	if ((error = ps_conn__buf_check(&q, "Brightpearl product search")) <
+		    0 ||
+	    (error = ps_bp__search(&rows, bp, "/product-service/product-search",
+				   ps_conn__buf_str(&q), what)) < 0)
+		goto done;
+	json_array_foreach (rows, i, row) {
+		json_t *id = json_object_get(row, "productId");
+
+		dup = 0;
+		json_array_foreach (all, j, have)
+			if (json_equal(json_object_get(have, "productId"), id))
+				dup = 1;
+		if (!dup && json_array_append(all, row) < 0) {
+			error = ps_error_set(PS_ENOMEM, NULL);
+			goto done;
+		}
+	}
+done:
+	json_decref(rows);
+	ps_conn__buf_dispose(&q);
+	return error;
+}
+
+int
+ps_bp_product_search(ps_bp_product_list *out, ps_bp *bp, const char *text,
+		     size_t max)
+{
+	json_t *all = NULL, *row;
+	int64_t id;
+	size_t i;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	if (text == NULL || text[0] == '\0')
+		return ps_error_set(PS_EINVAL, "Brightpearl product search: "
+					       "nothing to search for");
+	if ((all = json_array()) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	/* the id first, then the exact SKU, then names: the list is sorted
+	 * by id afterwards, but a cap keeps the closest matches */
+	if ((is_id(text, &id) &&
+	     (error = search_merge(all, bp, "productId", text)) < 0) ||
+	    (error = search_merge(all, bp, "SKU", text)) < 0 ||
+	    (error = search_merge(all, bp, "productName", text)) < 0)
+		goto done;
+	if (max > 0 && json_array_size(all) > max)
+		while (json_array_size(all) > max)
+			json_array_remove(all, json_array_size(all) - 1);
+	out->priv__ = json_incref(all);
+	if ((error = ps_bp__alloc_items((void **)&out->items,
+					json_array_size(all),
+					sizeof(*out->items))) < 0)
+		goto done;
+	json_array_foreach (all, i, row) {
+		if ((error = product_row_read(&out->items[out->n], row)) < 0)
+			goto done;
+		out->n++;
+	}
+	ps_bp__sort_items(out->items, out->n, sizeof(*out->items),
+			  ps_bp__cmp_id_field);
+done:
+	json_decref(all);
+	if (error < 0)
+		ps_bp_product_list_dispose(out);
+	return error;
+}
+
+/* "1001 TEE-RED-M Red tee; 1002 ..." for at most five products. */
+static void
+candidates(char *buf, size_t cap, const ps_bp_product_list *l)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < l->n && i < 5 && len < cap; i++)
+		len += (size_t)snprintf(
+			buf + len, cap - len, "%s%" PRId64 " %s %s",
+			i ? "; " : "", l->items[i].id,
+			l->items[i].sku ? l->items[i].sku : "-",
+			l->items[i].name ? l->items[i].name : "");
+	if (l->n > 5 && len < cap)
+		snprintf(buf + len, cap - len, "; and more");
+}
+
+int
+ps_bp_product_resolve(int64_t *out_id, char *out_how, size_t cap, ps_bp *bp,
+		      const char *value)
+{
+	ps_bp_product_list l = {0};
+	char list[400];
+	int64_t id;
+	int error;
+
+	*out_id = 0;
+	if (out_how != NULL && cap > 0)
+		out_how[0] = '\0';
+	if (value == NULL || value[0] == '\0')
+		return ps_error_set(PS_EINVAL, "no Brightpearl product given");
+	if (is_id(value, &id)) {
+		if ((error = ps_bp_product_get(&l, bp, &id, 1)) < 0)
+			return error;
+		if (l.n == 0) {
+			ps_bp_product_list_dispose(&l);
+			return ps_error_set(PS_ENOTFOUND,
+					    "Brightpearl product %" PRId64
+					    " does not exist",
+					    id);
+		}
+		if (out_how != NULL)
+			snprintf(out_how, cap,
+				 "product %" PRId64 " (SKU %s%s%s)", id,
+				 l.items[0].sku ? l.items[0].sku : "-",
+				 l.items[0].name ? ", " : "",
+				 l.items[0].name ? l.items[0].name : "");
+		*out_id = id;
+		ps_bp_product_list_dispose(&l);
+		return 0;
+	}
+	if ((error = ps_bp_product_find(&l, bp, PS_BP_IDENTITY_SKU, value)) < 0)
+		return error;
+	if (l.n == 1) {
+		*out_id = l.items[0].id;
+		if (out_how != NULL)
+			snprintf(out_how, cap,
+				 "SKU '%s' is Brightpearl product %" PRId64
+				 "%s%s%s",
+				 value, l.items[0].id,
+				 l.items[0].name ? " (" : "",
+				 l.items[0].name ? l.items[0].name : "",
+				 l.items[0].name ? ")" : "");
+		ps_bp_product_list_dispose(&l);
+		return 0;
+	}
+	if (l.n > 1) {
+		candidates(list, sizeof(list), &l);
+		error = ps_error_set(PS_EINVAL,
+				     "SKU '%s' matches %zu Brightpearl "
+				     "products (%s): give the product id",
+				     value, l.n, list);
+		ps_bp_product_list_dispose(&l);
+		return error;
+	}
+	ps_bp_product_list_dispose(&l);
+	if ((error = ps_bp_product_search(&l, bp, value, 6)) < 0)
+		return error;
+	candidates(list, sizeof(list), &l);
+	error = ps_error_set(PS_ENOTFOUND,
+			     "no Brightpearl product has SKU '%s'%s%s%s", value,
+			     l.n ? " (names containing it: " : "", list,
+			     l.n ? ")" : "");
+	ps_bp_product_list_dispose(&l);
+	return error;
+}
