@@ -354,6 +354,28 @@ print_platforms(const json_t *platforms)
 		printf("\n");
 }
 
+/* "flows:     2 of 14 on: order_import_bc, status_export_bc (paused)" */
+static void
+print_flows_on(const json_t *flows)
+{
+	const char *name;
+	const json_t *f;
+	size_t on = 0;
+
+	json_object_foreach ((json_t *)flows, name, f)
+		on += json_is_true(json_object_get(f, "enabled"));
+	printf("flows:     %zu of %zu on", on, json_object_size(flows));
+	on = 0;
+	json_object_foreach ((json_t *)flows, name, f) {
+		if (!json_is_true(json_object_get(f, "enabled")))
+			continue;
+		printf("%s %s%s", on++ ? "," : ":", name,
+		       json_is_true(json_object_get(f, "paused")) ? " (paused)"
+								  : "");
+	}
+	printf("\n");
+}
+
 static void
 print_text(const json_t *doc)
 {
@@ -385,7 +407,9 @@ print_text(const json_t *doc)
 		       ps_cli_format_age(age, sizeof(age),
 					 json_integer_value(json_object_get(
 						 w, "heartbeat_age_ms"))));
-	printf("\nsettings:  version %lld",
+	printf("\n");
+	print_flows_on(json_object_get(doc, "flows"));
+	printf("settings:  version %lld",
 	       (long long)json_integer_value(
 		       json_object_get(doc, "settings_version")));
 	if (json_array_size(missing) > 0) {
