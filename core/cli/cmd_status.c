@@ -165,7 +165,7 @@ flow_count_row(const char *flow, ps_entry_status status, int64_t count,
 {
 	json_t *f = json_object_get(payload, flow);
 
-	if (f == NULL) /* a flow this binary no longer has */
+	if (f == NULL || count == 0) /* gone from this binary, or emptied */
 		return 0;
 	return json_object_set_new(json_object_get(f, "counts"),
 				   ps_entry_status_name(status),
@@ -201,12 +201,15 @@ static int
 flows_json(json_t *flows, ps_store *st, long long now)
 {
 	const ps_flow_ops *const *all = ps_flows_all();
-	char *paused = ps_settings_value(st, "sync.paused_flows");
-	json_t *rt = cached_json(st, "worker.flows"), *f, *c, *r;
+	char *paused = NULL;
+	json_t *rt, *f, *c, *r;
 	const char *skip;
-	size_t i, k;
-	int on, error = 0;
+	size_t i;
+	int on, error;
 
+	if ((error = ps_settings_paused_flows(&paused, st)) < 0)
+		return error;
+	rt = cached_json(st, "worker.flows");
 	for (i = 0; all[i] != NULL; i++) {
 		const ps_flow_ops *ops = all[i];
 
@@ -216,11 +219,7 @@ flows_json(json_t *flows, ps_store *st, long long now)
 			on = 0;
 		ps_error_clear();
 		f = json_object();
-		c = json_object();
-		for (k = 0; k < PS_ENTRY_STATUS_COUNT; k++)
-			json_object_set_new(
-				c, ps_entry_status_name((ps_entry_status)k),
-				json_integer(0));
+		c = json_object(); /* statuses with entries, as in "counts" */
 		json_object_set_new(f, "enabled", json_boolean(on));
 		json_object_set_new(f, "paused",
 				    json_boolean(paused != NULL &&
