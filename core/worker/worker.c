@@ -1067,17 +1067,37 @@ svc_count_row(const char *flow, ps_entry_status status, int64_t count,
 	return 0;
 }
 
+/* "; bigcommerce: credentials refused" for each platform whose auth failed */
+static void
+svc_auth_note(ps_worker *w, char *buf, size_t cap)
+{
+	const ps_platform_ops *const *p;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	pthread_mutex_lock(&w->stats.lock);
+	for (p = ps_platforms_all(); *p != NULL && len < cap; p++)
+		if (w->stats.platform[(*p)->id].auth == PS_WORKER__AUTH_FAILED)
+			len += (size_t)snprintf(buf + len, cap - len,
+						"; %s: credentials refused",
+						(*p)->name);
+	pthread_mutex_unlock(&w->stats.lock);
+}
+
 /*
  * The STATUS= line, e.g. "running: 3 pending, 0 failed; last poll
- * 12:03:04 UTC; 2 of 9 flows on", sent when it changes.
+ * 12:03:04 UTC; 2 of 9 flows on", sent when it changes.  "paused" when
+ * every flow that would run is paused by the operator, "idle" when none
+ * is on; platforms whose credentials failed are named at the end.
  */
 static void
 svc_status(ps_worker *w)
 {
 	char line[sizeof(w->svc_status) + 8], when[32] = "none yet";
+	char auth[128];
 	svc_counts c;
 	int64_t last = 0;
-	size_t i, on = 0;
+	size_t i, on = 0, paused = 0;
 	struct tm tm;
 	time_t t;
 
@@ -1089,6 +1109,9 @@ svc_status(ps_worker *w)
 	for (i = 0; i < w->nflows; i++) {
 		if (w->flows[i].skip[0] == '\0')
 			on++;
+		else if (strcmp(w->flows[i].skip, "paused by the operator") ==
+			 0)
+			paused++;
 		if (w->flows[i].last_poll > last)
 			last = w->flows[i].last_poll;
 	}
@@ -1097,13 +1120,17 @@ svc_status(ps_worker *w)
 		gmtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%H:%M:%S UTC", &tm);
 	}
+	svc_auth_note(w, auth, sizeof(auth));
 	snprintf(line, sizeof(line),
 		 "STATUS=%s: %lld pending, %lld failed; last poll %s; %zu of "
-		 "%zu flows on",
-		 on > 0 ? "running" : "idle",
+		 "%zu flows on%s",
+		 on > 0       ? "running"
+		 : paused > 0 ? "paused"
+			      : "idle",
 		 (long long)(c.by_status[PS_ENTRY_PENDING] +
 			     c.by_status[PS_ENTRY_IN_FLIGHT]),
-		 (long long)c.by_status[PS_ENTRY_FAILED], when, on, w->nflows);
+		 (long long)c.by_status[PS_ENTRY_FAILED], when, on, w->nflows,
+		 auth);
 	if (strcmp(line + 7, w->svc_status) == 0)
 		return;
 	ps_util__strlcpy(w->svc_status, line + 7, sizeof(w->svc_status));

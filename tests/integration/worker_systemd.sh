@@ -5,7 +5,8 @@
 # naming its pending and failed entries, WATCHDOG=1 every half of
 # WATCHDOG_USEC (never slower than the watchdog, never much faster), and
 # STOPPING=1 after SIGTERM, before it exits 0.  WATCHDOG_PID naming another
-# process turns the pings off.  Log lines carry "<N>" syslog priorities
+# process turns the pings off.  STATUS says "paused" when every flow that
+# is on is paused, and names a platform that refuses the credentials.  Log lines carry "<N>" syslog priorities
 # only when JOURNAL_STREAM names stderr's device and inode.
 set -eu
 . "$PS_SOURCE_DIR/tests/integration/fixtures/cli/lib.sh"
@@ -60,6 +61,19 @@ step="WATCHDOG_PID of another process"
 WATCHDOG_PID=1 notify abstract 1000000 3
 grep -q "WATCHDOG=1" "$tmp/out" && fail "WATCHDOG=1 though WATCHDOG_PID is not the worker"
 expect_out "READY=1"
+
+step="paused flows in STATUS"
+ok settings set sync.paused_flows order_import_bc,status_export_bc
+notify abstract 0 3
+expect_out "STATUS=paused: 0 pending, 1 failed;.* 0 of [0-9]* flows on$"
+ok settings set sync.paused_flows ""
+
+step="refused credentials in STATUS"
+ok settings set bigcommerce.token wrong-token-1234
+notify abstract 0 3
+expect_out "STATUS=running: .*flows on; bigcommerce: credentials refused$"
+grep -q "wrong-token" "$tmp/out" "$tmp/err" && fail "token shown"
+ok settings set bigcommerce.token sandbox-token
 
 step="journal priorities"
 # devino FILE - "device:inode" of FILE, as systemd writes JOURNAL_STREAM
