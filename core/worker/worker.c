@@ -1011,12 +1011,24 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Send state; a failure is logged at debug level (systemd gone is no
+ * reason to stop syncing).  It may run in the middle of an HTTP request
+ * (http_clock_now), so the caller's last error is kept as it was.
+ */
 static void
 svc_notify(const char *state)
 {
+	char saved[PS_ERROR_MAX];
+	int code = ps_error_last_code();
+
+	ps_util__strlcpy(saved, ps_error_last(), sizeof(saved));
 	if (ps_worker__notify(state) < 0) {
 		ps_log_debug(MOD, "%s", ps_error_last());
-		ps_error_clear();
+		if (code != 0)
+			ps_error_set(code, "%s", saved);
+		else
+			ps_error_clear();
 	}
 }
 
