@@ -11,15 +11,26 @@
  * too: platform text (a SKU, a shipping method, a webhook's scope) must
  * never reach a terminal as raw control bytes (ESC ] 0 ; ... BEL retitles
  * a tmux pane), so those are printed as "\x1b".
+ *
+ * When stderr is the systemd journal's stream, each line starts with its
+ * syslog priority as sd-daemon(3) describes ("<3>" error, "<4>" warn,
+ * "<6>" info, "<7>" debug), which journald strips and records, so
+ * `journalctl -p warning` filters.  The journal is recognised as systemd
+ * documents it: $JOURNAL_STREAM holds "DEVICE:INODE" of the stream it
+ * connected, compared with fstat(2) of stderr (a redirected stderr, or a
+ * child whose stderr is elsewhere, keeps the plain lines).
  */
 #include "internal.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PS__LOG_LINE_MAX 4096
 #define PS__MASK "****"
@@ -33,6 +44,40 @@ static size_t nsecrets;
 static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
+/* syslog priorities (LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG) */
+static const char *const level_prefixes[] = {"<3>", "<4>", "<6>", "<7>"};
+static pthread_once_t journal_once = PTHREAD_ONCE_INIT;
+static int journal_stderr; /* stderr is the journal's stream */
+
+static void
+journal_detect(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	uintmax_t dev, ino;
+	struct stat sb;
+	char *end;
+
+	if (v == NULL || v[0] == '\0')
+		return;
+	dev = strtoumax(v, &end, 10);
+	if (end == v || *end != ':')
+		return;
+	v = end + 1;
+	ino = strtoumax(v, &end, 10);
+	if (end == v || *end != '\0')
+		return;
+	if (fstat(STDERR_FILENO, &sb) < 0)
+		return;
+	journal_stderr =
+		(uintmax_t)sb.st_dev == dev && (uintmax_t)sb.st_ino == ino;
+}
+
+int
+ps_log_to_journal(void)
+{
+	pthread_once(&journal_once, journal_detect);
+	return journal_stderr;
+}
 
 int
 ps_log_level_parse(ps_log_level *out, const char *name)
@@ -101,8 +146,12 @@ ps_log_v(ps_log_level level, const char *module, const char *fmt, va_list ap)
 
 	pthread_mutex_lock(&log_lock);
 	out = log_stream ? log_stream : stderr;
-	fprintf(out, "%s %-5s %s: %s\n", stamp, ps_log_level_name(level),
-		module ? module : "-", shown);
+	fprintf(out, "%s%s %-5s %s: %s\n",
+		out == stderr && ps_log_to_journal() &&
+				(size_t)level < PS__ARRAY_LEN(level_prefixes)
+			? level_prefixes[level]
+			: "",
+		stamp, ps_log_level_name(level), module ? module : "-", shown);
 	fflush(out);
 	pthread_mutex_unlock(&log_lock);
 }

@@ -359,11 +359,44 @@ static const char migration_10[] =
 	"UPDATE log_entries SET kind = 'inventory.reconcile'"
 	" WHERE dedupe_key GLOB 'inventory:reconcile:*';";
 
+/*
+ * 11: entries by (flow, status), kept by triggers, so `/metrics`, `status`
+ * and the worker's STATUS= line read a handful of rows instead of counting
+ * the log (a million rows take a full index scan per count).  A write of
+ * the log costs one more small upsert; rows that reach 0 stay.
+ */
+static const char migration_11[] =
+	"CREATE TABLE log_state_counts ("
+	" flow TEXT NOT NULL,"
+	" status INTEGER NOT NULL,"
+	" n INTEGER NOT NULL,"
+	" PRIMARY KEY (flow, status)) WITHOUT ROWID;"
+	"INSERT INTO log_state_counts(flow, status, n)"
+	" SELECT flow, status, COUNT(*) FROM log_entries GROUP BY flow, status;"
+	"CREATE TRIGGER log_state_counts_ai AFTER INSERT ON log_entries BEGIN"
+	" INSERT INTO log_state_counts(flow, status, n)"
+	"  VALUES (new.flow, new.status, 1)"
+	"  ON CONFLICT(flow, status) DO UPDATE SET n = n + 1;"
+	" END;"
+	"CREATE TRIGGER log_state_counts_ad AFTER DELETE ON log_entries BEGIN"
+	" UPDATE log_state_counts SET n = n - 1"
+	"  WHERE flow = old.flow AND status = old.status;"
+	" END;"
+	"CREATE TRIGGER log_state_counts_au AFTER UPDATE OF flow, status"
+	" ON log_entries"
+	" WHEN old.flow IS NOT new.flow OR old.status IS NOT new.status BEGIN"
+	" UPDATE log_state_counts SET n = n - 1"
+	"  WHERE flow = old.flow AND status = old.status;"
+	" INSERT INTO log_state_counts(flow, status, n)"
+	"  VALUES (new.flow, new.status, 1)"
+	"  ON CONFLICT(flow, status) DO UPDATE SET n = n + 1;"
+	" END;";
+
 /* clang-format off */
 static const char *const migrations[] = {
 	migration_1, migration_2, migration_3, migration_4,
 	migration_5, migration_6, migration_7, migration_8,
-	migration_9, migration_10};
+	migration_9, migration_10, migration_11};
 /* clang-format on */
 
 _Static_assert(PS__ARRAY_LEN(migrations) == PS_STORE_SCHEMA_VERSION,

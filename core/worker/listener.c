@@ -2,10 +2,11 @@
  * listener.c - the webhook listener: libmicrohttpd on one internal thread.
  *
  * Routes: /webhooks/<platform>[/...] for every registered platform with a
- * webhook_accept slot (platform.h).  The listener owns the transport:
- * methods (POST, PUT), size and time limits, and storing; the platform's
- * plug-in verifies the delivery (secrets, signatures) and decodes it into
- * a typed event, which is stored with the body as received.
+ * webhook_accept slot (platform.h); GET (or HEAD) /healthz and /metrics
+ * for monitoring (monitor.c), any other method there 405.  The listener owns
+ * the transport: methods (POST, PUT), size and time limits, and storing; the
+ * platform's plug-in verifies the delivery (secrets, signatures) and decodes it
+ * into a typed event, which is stored with the body as received.
  *
  * Answers: 200 (stored), 401 (the plug-in refused the credentials), 400
  * (malformed body, unknown topic, no object id), 404 (no such platform or
@@ -65,6 +66,7 @@ struct ps_listener {
 	ps_store *st; /* used by the daemon's thread only */
 	ps_clock clock;
 	int port;
+	ps_worker__stats *stats; /* borrowed, may be NULL */
 	/* libmicrohttpd's last line and how often it came again unwritten */
 	char log_last[256];
 	int64_t log_last_ms; /* ps_clock_system() ms */
@@ -206,6 +208,7 @@ handle(ps_listener *l, struct MHD_Connection *conn, const ps_platform_ops *ops,
 			    : status == MHD_HTTP_NOT_FOUND  ? "not found\n"
 							    : "malformed "
 							      "callback\n");
+		ps_worker__stats_delivery(l->stats, ops->id, status);
 	} else if (ps_store_event_add_typed(
 			   NULL, l->st, ops->id,
 			   &(ps_event_change){ev->topic, ev->object, ev->ids,
@@ -216,7 +219,9 @@ handle(ps_listener *l, struct MHD_Connection *conn, const ps_platform_ops *ops,
 			     ps_error_last());
 		ps_error_clear();
 		ret = reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "try again\n");
+		ps_worker__stats_delivery(l->stats, ops->id, 503);
 	} else {
+		ps_worker__stats_delivery(l->stats, ops->id, 200);
 		ps_log_debug(MOD, "%s %s stored", ops->title, ev->topic);
 		ret = ops->webhook_ok_body != NULL
 			      ? reply_typed(conn, MHD_HTTP_OK,
@@ -250,23 +255,80 @@ announced_too_big(struct MHD_Connection *conn)
 	return errno == ERANGE || n > PS_WORKER__MAX_BODY;
 }
 
+/*
+ * /healthz and /metrics: answered at once (no body is read), from the
+ * listener's store connection.  A page that cannot be built is a 500.
+ */
+static enum MHD_Result
+monitor(ps_listener *l, struct MHD_Connection *conn, const char *url,
+	const char *method)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	unsigned status = MHD_HTTP_OK;
+	int64_t now = l->clock.now_ms(l->clock.ctx);
+	char *page = NULL;
+	int error;
+
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		r = MHD_create_response_from_buffer(
+			strlen("method not allowed\n"),
+			(void *)(uintptr_t) "method not allowed\n",
+			MHD_RESPMEM_PERSISTENT);
+		if (r == NULL)
+			return MHD_NO;
+		MHD_add_response_header(r, "Allow", "GET, HEAD");
+		MHD_add_response_header(r, "Content-Type", "text/plain");
+		ret = MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	if (strcmp(url, "/healthz") == 0)
+		error = ps_worker__health(&page, &status, l->st, l->stats, now);
+	else
+		error = ps_worker__metrics(&page, l->st, l->stats, now);
+	if (error < 0) {
+		ps_log_error(MOD, "%s: %s", url, ps_error_last());
+		ps_error_clear();
+		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "error\n");
+	}
+	r = MHD_create_response_from_buffer(strlen(page), page,
+					    MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(page);
+		return MHD_NO;
+	}
+	MHD_add_response_header(
+		r, "Content-Type",
+		strcmp(url, "/healthz") == 0
+			? "application/json"
+			: "text/plain; version=0.0.4; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* The first call for a request: its headers are in, no body yet. */
 static enum MHD_Result
-on_headers(struct MHD_Connection *conn, const char *method,
+on_headers(ps_listener *l, struct MHD_Connection *conn, const char *method,
 	   const ps_platform_ops *ops, void **con_cls)
 {
 	conn_body *b;
 
 	if (ops == NULL)
 		return reply(conn, MHD_HTTP_NOT_FOUND, "not found\n");
-	if (strcmp(method, "POST") != 0 && strcmp(method, "PUT") != 0)
+	if (strcmp(method, "POST") != 0 && strcmp(method, "PUT") != 0) {
+		ps_worker__stats_delivery(l->stats, ops->id, 405);
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 			     "method not allowed\n");
+	}
 	/* answered before the body is read; the connection then closes */
 	if (announced_too_big(conn)) {
 		ps_log_warn(MOD,
 			    "webhook refused: body announced over %zu bytes",
 			    PS_WORKER__MAX_BODY);
+		ps_worker__stats_delivery(l->stats, ops->id, 413);
 		return reply(conn, MHD_HTTP_CONTENT_TOO_LARGE, "too large\n");
 	}
 	if ((b = calloc(1, sizeof(*b))) == NULL)
@@ -323,9 +385,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	const char *rest = "";
 
 	(void)version;
+	if (b == NULL &&
+	    (strcmp(url, "/healthz") == 0 || strcmp(url, "/metrics") == 0))
+		return monitor(l, conn, url, method);
 	ops = route(url, &rest);
 	if (b == NULL)
-		return on_headers(conn, method, ops, con_cls);
+		return on_headers(l, conn, method, ops, con_cls);
 	if (*upload_size > 0)
 		return on_body(b, upload, upload_size);
 	return handle(l, conn, ops, method, rest, b);
@@ -350,6 +415,15 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 int
 ps_worker__listener_start(ps_listener **out, const char *db_path,
 			  const char *address, int port, const ps_clock *clock)
+{
+	return ps_worker__listener_open(out, db_path, address, port, clock,
+					NULL);
+}
+
+int
+ps_worker__listener_open(ps_listener **out, const char *db_path,
+			 const char *address, int port, const ps_clock *clock,
+			 ps_worker__stats *stats)
 {
 	struct sockaddr_in6 a6;
 	struct sockaddr_in a4;
@@ -381,6 +455,7 @@ ps_worker__listener_start(ps_listener **out, const char *db_path,
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	l->clock = *clock;
+	l->stats = stats;
 	if ((error = ps_store_open(&l->st, db_path, 0)) < 0)
 		goto fail;
 	l->daemon = MHD_start_daemon(

@@ -22,7 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "pearlsync/connect.h"
 #include "pearlsync/report.h"
@@ -50,6 +53,7 @@ typedef struct flow_rt {
 	void *state;
 	int inited;
 	int64_t next_poll;   /* ms; 0 = at once */
+	int64_t last_poll;   /* ms; 0 = not yet */
 	int run_now;         /* an operator asked */
 	int held;            /* entries held for a circuit breaker (logged) */
 	char skip[SKIP_MAX]; /* why it is skipped now; "" = runs */
@@ -96,6 +100,13 @@ struct ps_worker {
 	const ps_clock *http_base;
 	int wait_tx_logged; /* "cannot beat inside a transaction" said once */
 	ps_report_timer report; /* the daily e-mail report (report.h) */
+	/* the service manager and monitoring (svc_* below) */
+	ps_worker__stats stats; /* shared with the listener */
+	int64_t wd_every_ms;    /* WATCHDOG=1 period (half of systemd's) */
+	int64_t wd_last_ms;     /* monotonic ms of the last WATCHDOG=1 */
+	int stopping_sent;      /* STOPPING=1 said */
+	char svc_status[256];   /* the last STATUS= line sent */
+	char *svc_flows;        /* the last "worker.flows" cache row written */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -361,7 +372,8 @@ flow_poll(ps_worker *w, flow_rt *f)
 	int error, asked = f->run_now;
 
 	f->run_now = 0;
-	f->next_poll = now_ms(w) + poll_interval(w, f);
+	f->last_poll = now_ms(w);
+	f->next_poll = f->last_poll + poll_interval(w, f);
 	if (f->ops->poll == NULL)
 		return 0;
 	if ((error = flow_ensure_init(w, f)) < 0) {
@@ -977,6 +989,287 @@ process_requests(ps_worker *w)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Service manager and monitoring                                            */
+
+/*
+ * What systemd and the monitoring endpoints are told (notify.c,
+ * monitor.c).  The watchdog runs on CLOCK_MONOTONIC, as systemd's does:
+ * a wall clock set back would otherwise hold the pings and get the worker
+ * killed.  Pings come from the loop (between ticks and in its sleep
+ * slices) and from the HTTP client's clock, which the client reads before
+ * each attempt and sleeps through for the rate limiter and backoff, so
+ * the longest time without a ping is one HTTP attempt (the config's
+ * http.timeout_ms, 60 s by default) plus a store wait; a loop that stops
+ * turning for WatchdogSec= is killed.
+ */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Send state; a failure is logged at debug level (systemd gone is no
+ * reason to stop syncing).  It may run in the middle of an HTTP request
+ * (http_clock_now), so the caller's last error is kept as it was.
+ */
+static void
+svc_notify(const char *state)
+{
+	char saved[PS_ERROR_MAX];
+	int code = ps_error_last_code();
+
+	ps_util__strlcpy(saved, ps_error_last(), sizeof(saved));
+	if (ps_worker__notify(state) < 0) {
+		ps_log_debug(MOD, "%s", ps_error_last());
+		if (code != 0)
+			ps_error_set(code, "%s", saved);
+		else
+			ps_error_clear();
+	}
+}
+
+static void
+svc_init(ps_worker *w)
+{
+	ps_worker__stats_init(&w->stats, w->started_at);
+	w->wd_every_ms = ps_worker__watchdog_ms() / 2;
+	if (w->wd_every_ms > 0)
+		ps_log_info(MOD, "systemd watchdog: a ping every %lld ms",
+			    (long long)w->wd_every_ms);
+	w->wd_last_ms = mono_ms();
+}
+
+/* WATCHDOG=1 when half the watchdog time has passed; STOPPING=1 once. */
+static void
+svc_beat(ps_worker *w)
+{
+	int64_t t;
+
+	if (stopping(w) && !w->stopping_sent) {
+		w->stopping_sent = 1;
+		svc_notify("STOPPING=1\nSTATUS=stopping: finishing the entry "
+			   "in hand");
+	}
+	if (w->wd_every_ms <= 0)
+		return;
+	t = mono_ms();
+	if (t - w->wd_last_ms < w->wd_every_ms)
+		return;
+	w->wd_last_ms = t;
+	svc_notify("WATCHDOG=1");
+}
+
+typedef struct svc_counts {
+	int64_t by_status[PS_ENTRY_STATUS_COUNT];
+} svc_counts;
+
+static int
+svc_count_row(const char *flow, ps_entry_status status, int64_t count,
+	      void *payload)
+{
+	svc_counts *c = payload;
+
+	(void)flow;
+	if ((unsigned)status < PS_ENTRY_STATUS_COUNT)
+		c->by_status[status] += count;
+	return 0;
+}
+
+/* "; bigcommerce: credentials refused" for each platform whose auth failed */
+static void
+svc_auth_note(ps_worker *w, char *buf, size_t cap)
+{
+	const ps_platform_ops *const *p;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	pthread_mutex_lock(&w->stats.lock);
+	for (p = ps_platforms_all(); *p != NULL && len < cap; p++)
+		if (w->stats.platform[(*p)->id].auth == PS_WORKER__AUTH_FAILED)
+			len += (size_t)snprintf(buf + len, cap - len,
+						"; %s: credentials refused",
+						(*p)->name);
+	pthread_mutex_unlock(&w->stats.lock);
+}
+
+/*
+ * The STATUS= line, e.g. "running: 3 pending, 0 failed; last poll
+ * 12:03:04 UTC; 2 of 9 flows on", sent when it changes.  "paused" when
+ * every flow that would run is paused by the operator, "idle" when none
+ * is on; platforms whose credentials failed are named at the end.
+ */
+static void
+svc_status(ps_worker *w)
+{
+	char line[sizeof(w->svc_status) + 8], when[32] = "none yet";
+	char auth[128];
+	svc_counts c;
+	int64_t last = 0;
+	size_t i, on = 0, paused = 0;
+	struct tm tm;
+	time_t t;
+
+	if (getenv("NOTIFY_SOCKET") == NULL)
+		return;
+	memset(&c, 0, sizeof(c));
+	if (ps_store_log_state_counts(w->st, svc_count_row, &c) < 0)
+		ps_error_clear();
+	for (i = 0; i < w->nflows; i++) {
+		if (w->flows[i].skip[0] == '\0')
+			on++;
+		else if (strcmp(w->flows[i].skip, "paused by the operator") ==
+			 0)
+			paused++;
+		if (w->flows[i].last_poll > last)
+			last = w->flows[i].last_poll;
+	}
+	if (last > 0) {
+		t = (time_t)(last / 1000);
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S UTC", &tm);
+	}
+	svc_auth_note(w, auth, sizeof(auth));
+	snprintf(line, sizeof(line),
+		 "STATUS=%s: %lld pending, %lld failed; last poll %s; %zu of "
+		 "%zu flows on%s",
+		 on > 0       ? "running"
+		 : paused > 0 ? "paused"
+			      : "idle",
+		 (long long)(c.by_status[PS_ENTRY_PENDING] +
+			     c.by_status[PS_ENTRY_IN_FLIGHT]),
+		 (long long)c.by_status[PS_ENTRY_FAILED], when, on, w->nflows,
+		 auth);
+	if (strcmp(line + 7, w->svc_status) == 0)
+		return;
+	ps_util__strlcpy(w->svc_status, line + 7, sizeof(w->svc_status));
+	svc_notify(line);
+}
+
+/* The HTTP client's counts of this tick, into the shared stats. */
+static void
+svc_count(void *ctx, ps_platform platform, const char *endpoint,
+	  ps_http_outcome outcome, int64_t count)
+{
+	ps_worker *w = ctx;
+
+	(void)endpoint;
+	ps_worker__stats_requests(&w->stats, platform, outcome, count,
+				  now_ms(w));
+}
+
+/* Write a cache row for `status --json`; failures are logged. */
+static void
+svc_cache(ps_worker *w, const char *kind, json_t *doc, char **last)
+{
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+
+	json_decref(doc);
+	if (text == NULL)
+		return;
+	if (last != NULL && *last != NULL && strcmp(*last, text) == 0) {
+		free(text);
+		return;
+	}
+	if (ps_store_cache_set(w->st, kind, text, now_ms(w)) < 0) {
+		ps_log_warn(MOD, "recording %s: %s", kind, ps_error_last());
+		ps_error_clear();
+	}
+	if (last != NULL) {
+		free(*last);
+		*last = text;
+	} else {
+		free(text);
+	}
+}
+
+/*
+ * After a flush: each platform's auth and throttle state, logged when it
+ * changes and kept in the cache row "worker.platforms" for `status
+ * --json` (monitor.c answers /healthz from the same stats).
+ */
+static void
+svc_platforms(ps_worker *w)
+{
+	const ps_platform_ops *const *p;
+	ps_worker__auth before[PS_PLATFORM_MAX];
+	json_t *doc;
+	size_t i;
+
+	pthread_mutex_lock(&w->stats.lock);
+	for (i = 0; i < PS_PLATFORM_MAX; i++)
+		before[i] = w->stats.platform[i].auth;
+	pthread_mutex_unlock(&w->stats.lock);
+	if (!ps_worker__stats_tick_done(&w->stats, now_ms(w)))
+		return;
+	if ((doc = json_object()) == NULL)
+		return;
+	pthread_mutex_lock(&w->stats.lock);
+	for (p = ps_platforms_all(); *p != NULL; p++) {
+		const ps_worker__platform_stats *ps =
+			&w->stats.platform[(*p)->id];
+		json_t *one = json_object();
+
+		json_object_set_new(
+			one, "auth",
+			json_string(ps_worker__auth_name(ps->auth)));
+		json_object_set_new(one, "auth_since_ms",
+				    json_integer(ps->auth_since));
+		json_object_set_new(one, "throttled_at_ms",
+				    json_integer(ps->throttled_at));
+		json_object_set_new(doc, (*p)->name, one);
+		if (ps->auth == before[(*p)->id])
+			continue;
+		if (ps->auth == PS_WORKER__AUTH_FAILED)
+			ps_log_warn(MOD,
+				    "%s refused the credentials (401/403): "
+				    "authentication failed",
+				    (*p)->title);
+		else if (before[(*p)->id] == PS_WORKER__AUTH_FAILED)
+			ps_log_info(MOD, "%s accepts the credentials again",
+				    (*p)->title);
+	}
+	pthread_mutex_unlock(&w->stats.lock);
+	svc_cache(w, "worker.platforms", doc, NULL);
+}
+
+/* Each flow's polls and why it is skipped, for `status --json`. */
+static void
+svc_flows(ps_worker *w)
+{
+	json_t *doc = json_object();
+	size_t i;
+
+	if (doc == NULL)
+		return;
+	for (i = 0; i < w->nflows; i++) {
+		const flow_rt *f = &w->flows[i];
+		json_t *one = json_object();
+
+		json_object_set_new(one, "skip", json_string(f->skip));
+		json_object_set_new(one, "last_poll_ms",
+				    json_integer(f->last_poll));
+		json_object_set_new(
+			one, "next_poll_ms",
+			json_integer(f->skip[0] == '\0' ? f->next_poll : 0));
+		json_object_set_new(doc, f->ops->name, one);
+	}
+	svc_cache(w, "worker.flows", doc, &w->svc_flows);
+}
+
+/* Once per tick of ps_worker_run. */
+static void
+svc_tick(ps_worker *w)
+{
+	svc_flows(w);
+	svc_status(w);
+	svc_beat(w);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Heartbeat, counters, hooks                                                */
 
 static int
@@ -1008,8 +1301,9 @@ write_heartbeat(ps_worker *w, const char *state)
 static int64_t
 http_clock_now(void *ctx)
 {
-	const ps_worker *w = ctx;
+	ps_worker *w = ctx;
 
+	svc_beat(w); /* the client reads the time before each attempt */
 	return w->http_base->now_ms(w->http_base->ctx);
 }
 
@@ -1020,6 +1314,7 @@ http_clock_sleep(void *ctx, int64_t ms)
 	char state[STATE_MAX + 64];
 
 	w->http_base->sleep_ms(w->http_base->ctx, ms);
+	svc_beat(w);
 	if (!w->beats || now_ms(w) - w->last_beat < BEAT_IN_BATCH_MS)
 		return;
 	if (ps_store_in_transaction(w->st)) {
@@ -1146,8 +1441,10 @@ flush_counts(ps_worker *w)
 	}
 	if ((error = ps_store_commit(w->st)) < 0)
 		return error;
+	ps_http_counts_foreach(w->http, svc_count, w);
 	ps_http_counts_reset(w->http);
 	record_rate_limits(w);
+	svc_platforms(w);
 	return 0;
 }
 
@@ -1262,11 +1559,12 @@ ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
 			goto done;
 	}
 	w->started_at = now_ms(w);
+	svc_init(w);
 	refresh_connectors(w);
 	if (w->o.listen) {
-		error = ps_worker__listener_start(&w->listener, cfg->db_path,
-						  cfg->listen_address,
-						  cfg->listen_port, w->o.clock);
+		error = ps_worker__listener_open(
+			&w->listener, cfg->db_path, cfg->listen_address,
+			cfg->listen_port, w->o.clock, &w->stats);
 		if (error < 0)
 			goto done;
 		ps_log_info(MOD, "listening for webhooks on %s:%d",
@@ -1290,6 +1588,8 @@ ps_worker_free(ps_worker *w)
 	if (w == NULL)
 		return;
 	ps_worker__listener_stop(w->listener);
+	ps_worker__stats_dispose(&w->stats);
+	free(w->svc_flows);
 	for (i = 0; i < w->nflows; i++)
 		if (w->flows[i].inited && w->flows[i].ops->fini != NULL)
 			w->flows[i].ops->fini(w->flows[i].state);
@@ -1408,6 +1708,8 @@ ps_worker_run(ps_worker *w)
 	if ((error = ps_worker_start(w)) < 0)
 		ps_log_error(MOD, "starting: %s", ps_error_last());
 	ps_log_info(MOD, "running (pid %ld)", (long)getpid());
+	/* the store is open and the listener (if any) bound: ready */
+	svc_notify("READY=1\nSTATUS=starting: first tick");
 	while (!stopping(w)) {
 		claimed = 0;
 		if ((error = tick_prelude(w, 0)) < 0 ||
@@ -1419,16 +1721,20 @@ ps_worker_run(ps_worker *w)
 		}
 		/* never carry a transaction (and its lock) into the sleep */
 		close_leaked_transaction(w, "the tick", "end of tick");
+		svc_tick(w);
 		if (claimed > 0)
 			continue; /* more may be due: no idle wait */
 		for (slept = 0; slept < w->o.tick_ms && !stopping(w);
-		     slept += SLEEP_SLICE_MS)
+		     slept += SLEEP_SLICE_MS) {
 			w->o.clock->sleep_ms(w->o.clock->ctx,
 					     w->o.tick_ms - slept <
 							     SLEEP_SLICE_MS
 						     ? w->o.tick_ms - slept
 						     : SLEEP_SLICE_MS);
+			svc_beat(w);
+		}
 	}
+	svc_beat(w); /* STOPPING=1 */
 	ps_log_info(MOD, "stopping");
 	flush_counts(w);
 	if ((error = write_heartbeat(w, "stopped")) < 0) {

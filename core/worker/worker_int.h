@@ -4,6 +4,7 @@
 #ifndef PEARLSYNC_WORKER_INT_H
 #define PEARLSYNC_WORKER_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,97 @@
 typedef struct ps_listener ps_listener;
 
 /*
+ * What the worker and its listener know of the process, for /healthz and
+ * /metrics: shared between the worker's thread (requests, auth) and the
+ * listener's (deliveries, reads), so every field is read and written
+ * under lock.  Counters run from the start of the process (Prometheus
+ * counters; a restart resets them).  Times are unix ms, 0 = never.
+ */
+typedef enum ps_worker__auth {
+	PS_WORKER__AUTH_UNKNOWN = 0, /* no answer from the platform yet */
+	PS_WORKER__AUTH_OK,          /* the last answers were not 401/403 */
+	PS_WORKER__AUTH_FAILED,      /* some answer of the last tick was */
+} ps_worker__auth;
+
+typedef struct ps_worker__platform_stats {
+	int64_t requests[PS_HTTP_OUT_COUNT]; /* attempts by outcome */
+	ps_worker__auth auth;
+	int64_t auth_since;     /* when auth took its current value */
+	int64_t throttled_at;   /* last 429 (or dialect throttle) seen */
+	int64_t hooks_received; /* deliveries stored (200) */
+	int64_t hooks_refused;  /* deliveries answered 4xx/5xx */
+	/* this tick's answers, until ps_worker__stats_tick_done */
+	int64_t tick_auth;     /* 401/403 */
+	int64_t tick_answered; /* any other answer from the platform */
+	int tick_throttled;
+} ps_worker__platform_stats;
+
+typedef struct ps_worker__stats {
+	pthread_mutex_t lock;
+	int64_t started_at; /* the worker's start */
+	ps_worker__platform_stats platform[PS_PLATFORM_MAX];
+} ps_worker__stats;
+
+/* init: zeroes and makes the lock; dispose destroys it. */
+void ps_worker__stats_init(ps_worker__stats *s, int64_t started_at);
+void ps_worker__stats_dispose(ps_worker__stats *s);
+
+/*
+ * ps_worker__stats_requests - add count attempts of outcome for platform
+ * (the worker, as it flushes the HTTP client's counts each tick).
+ */
+void ps_worker__stats_requests(ps_worker__stats *s, ps_platform platform,
+			       ps_http_outcome outcome, int64_t count,
+			       int64_t now);
+
+/*
+ * ps_worker__stats_tick_done - end of one flush: a platform that got a
+ * 401/403 in it is "auth_failed", one that got other answers and none of
+ * those is "ok"; platforms without requests keep their state.  Returns 1
+ * when some platform's auth state or throttle time changed.
+ */
+int ps_worker__stats_tick_done(ps_worker__stats *s, int64_t now);
+
+/* A webhook delivery to platform answered with status (the listener). */
+void ps_worker__stats_delivery(ps_worker__stats *s, ps_platform platform,
+			       unsigned status);
+
+/* ps_worker__auth_name - "unknown", "ok", "auth_failed". */
+const char *ps_worker__auth_name(ps_worker__auth a);
+
+/*
+ * ps_worker__health - the /healthz document into *out (caller frees) and
+ * whether all is well (200) or not (503) into *out_status: the store
+ * answers a query, the heartbeat is younger than PS_HEARTBEAT_STALE_MS
+ * and not "stopped", no platform's auth failed.  st is the caller's
+ * connection; stats may be NULL.  Returns 0 or PS_ENOMEM.
+ */
+int ps_worker__health(char **out, unsigned *out_status, ps_store *st,
+		      ps_worker__stats *stats, int64_t now);
+
+/*
+ * ps_worker__metrics - the /metrics page (Prometheus text format 0.0.4)
+ * into *out (caller frees).  A store failure is reported in the page
+ * (pearlsync_store_up 0), not returned.  Returns 0 or PS_ENOMEM.
+ */
+int ps_worker__metrics(char **out, ps_store *st, ps_worker__stats *stats,
+		       int64_t now);
+
+/*
+ * ps_worker__notify - send state ("READY=1", "STATUS=...", "WATCHDOG=1",
+ * "STOPPING=1"; several separated by newlines) to the service manager at
+ * $NOTIFY_SOCKET.  0 when sent or when there is no such variable;
+ * PS_EINVAL (a malformed address) or PS_EIO.
+ */
+int ps_worker__notify(const char *state);
+
+/*
+ * ps_worker__watchdog_ms - $WATCHDOG_USEC in ms when it is meant for this
+ * process ($WATCHDOG_PID absent or ours), else 0 (no watchdog).
+ */
+int64_t ps_worker__watchdog_ms(void);
+
+/*
  * ps_worker__listener_start - bind address:port (port 0: any free port)
  * and serve /webhooks/<platform>[/...] on one internal thread with its own
  * store connection on db_path: each delivery goes to that platform's
@@ -37,6 +129,16 @@ typedef struct ps_listener ps_listener;
 int ps_worker__listener_start(ps_listener **out, const char *db_path,
 			      const char *address, int port,
 			      const ps_clock *clock);
+
+/*
+ * ps_worker__listener_open - ps_worker__listener_start that also serves
+ * GET /healthz and GET /metrics (monitor.c), with stats (borrowed; may be
+ * NULL: store figures only) for the process's own counters, and counts
+ * webhook deliveries into stats.
+ */
+int ps_worker__listener_open(ps_listener **out, const char *db_path,
+			     const char *address, int port,
+			     const ps_clock *clock, ps_worker__stats *stats);
 
 /* The bound port. */
 int ps_worker__listener_port(const ps_listener *l);

@@ -8,6 +8,10 @@
  * of credential-looking fields (Authorization, X-Auth-Token,
  * brightpearl-account-token, "token":, password=, ...) are replaced by "****".
  * The log level and sink are process-wide settings made at start-up.
+ *
+ * Under systemd, when stderr is the journal ($JOURNAL_STREAM names it),
+ * each line starts with its syslog priority ("<3>" error, "<4>" warn,
+ * "<6>" info, "<7>" debug; sd-daemon(3)), so journalctl -p filters.
  */
 #ifndef PEARLSYNC_LOG_H
 #define PEARLSYNC_LOG_H
@@ -41,6 +45,13 @@ ps_log_level ps_log_get_level(void);
  * stderr.  The stream is borrowed; the caller keeps it open.
  */
 void ps_log_set_stream(FILE *stream);
+
+/*
+ * ps_log_to_journal - 1 when stderr is the systemd journal's stream:
+ * $JOURNAL_STREAM's "DEVICE:INODE" is stderr's (fstat).  Decided once, at
+ * the first call; lines to stderr then carry priority prefixes.
+ */
+int ps_log_to_journal(void);
 
 /*
  * ps_log - format and write one line at level, tagged with module

@@ -34,7 +34,7 @@
 typedef struct ps_store ps_store;
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define PS_STORE_SCHEMA_VERSION 10
+#define PS_STORE_SCHEMA_VERSION 11
 
 /* Writers wait this long for another connection's lock, then PS_EBUSY. */
 #define PS_STORE_BUSY_TIMEOUT_MS 5000
@@ -550,6 +550,31 @@ typedef int (*ps_store_log_count_cb)(const char *flow, ps_entry_status status,
  */
 int ps_store_log_counts(ps_store *st, int64_t since, ps_store_log_count_cb cb,
 			void *payload);
+
+/*
+ * ps_store_log_state_counts - the same figures as ps_store_log_counts with
+ * since 0, read from the per-(flow, status) totals the schema keeps up to
+ * date on every write of the log (a few rows, whatever the log's size).
+ * Groups that emptied are reported with 0.  Ordered by flow, status.
+ */
+int ps_store_log_state_counts(ps_store *st, ps_store_log_count_cb cb,
+			      void *payload);
+
+/*
+ * ps_store_log_oldest - inserted_at (ms) of flow's oldest entry (lowest
+ * id) in status into *out, or PS_ENOTFOUND (*out 0) when flow has none
+ * in that status.  One index seek.
+ */
+int ps_store_log_oldest(int64_t *out, ps_store *st, const char *flow,
+			ps_entry_status status);
+
+/*
+ * ps_store_log_last_updated - the latest updated_at (ms) among flow's
+ * entries in status into *out (for synced: the last success), or
+ * PS_ENOTFOUND (*out 0).  One index seek.
+ */
+int ps_store_log_last_updated(int64_t *out, ps_store *st, const char *flow,
+			      ps_entry_status status);
 
 typedef int (*ps_store_log_entry_cb)(const ps_log_entry *e, void *payload);
 

@@ -39,8 +39,17 @@
  * connected is the first tick: the place for start-up work such as
  * registering the flow's own webhooks.
  *
+ * Service: ps_worker_run tells systemd what it does when $NOTIFY_SOCKET is
+ * set (READY=1 after start, STATUS= lines, WATCHDOG=1 every half of
+ * $WATCHDOG_USEC, STOPPING=1 once the stop flag is seen); the listener
+ * also answers GET /healthz and /metrics (Prometheus text) from the
+ * worker's counters and the store.  Each tick the worker records its
+ * flows' polls and the platforms' auth state in the cache rows
+ * "worker.flows" and "worker.platforms" for `pearlsync status`.
+ *
  * Threads: the worker runs on the caller's thread; the listener has its own
- * thread and its own store connection and only inserts events.
+ * thread and its own store connection, inserts events and reads for
+ * /healthz and /metrics; the counters they share are under a lock.
  */
 #ifndef PEARLSYNC_WORKER_H
 #define PEARLSYNC_WORKER_H

@@ -340,7 +340,7 @@ test_cli_status__counts_and_worker(void **state)
 			 1);
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(doc, "worker"), "state")),
-			    "never started");
+			    "never_started");
 	json_decref(doc);
 
 	/* a fresh heartbeat: running; an old one: stopped */

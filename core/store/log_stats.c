@@ -1,0 +1,94 @@
+/*
+ * log_stats.c - cheap figures about the sync log for monitoring: totals
+ * by (flow, status) from the table the schema's triggers keep
+ * (log_state_counts, migration 11), and the age of the oldest or newest
+ * entry of a flow in a status through the log's (flow, status, ...)
+ * indexes.  Each is a few rows or one index seek, so `/metrics` can be
+ * scraped often against a log of millions of entries.
+ */
+#include "store/store_int.h"
+
+#include <string.h>
+
+int
+ps_store_log_state_counts(ps_store *st, ps_store_log_count_cb cb, void *payload)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, error;
+
+	if (st == NULL || cb == NULL)
+		return ps_error_set(PS_EINVAL,
+				    "ps_store_log_state_counts: NULL");
+	if ((error = ps_store__prepare(&s, st,
+				       "SELECT flow, status, n FROM"
+				       " log_state_counts ORDER BY flow,"
+				       " status")) < 0)
+		return error;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		error = cb((const char *)sqlite3_column_text(s, 0),
+			   (ps_entry_status)sqlite3_column_int(s, 1),
+			   sqlite3_column_int64(s, 2), payload);
+		if (error != 0)
+			goto done;
+	}
+	if (rc != SQLITE_DONE)
+		error = ps_store__error(st, rc, "reading the log's totals");
+done:
+	sqlite3_reset(s);
+	return error;
+}
+
+/* One int64 from sql, bound to (flow, status); PS_ENOTFOUND when NULL. */
+static int
+flow_status_value(int64_t *out, ps_store *st, const char *flow,
+		  ps_entry_status status, const char *sql, const char *what)
+{
+	sqlite3_stmt *s = NULL;
+	int error;
+
+	*out = 0;
+	if (st == NULL || flow == NULL)
+		return ps_error_set(PS_EINVAL, "%s: NULL", what);
+	if ((error = ps_store__prepare(&s, st, sql)) < 0)
+		return error;
+	if ((error = ps_store__bind_text(st, s, 1, flow)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 2, status)) < 0)
+		goto done;
+	error = ps_store__step_row(st, s, what);
+	if (error == 0 && sqlite3_column_type(s, 0) == SQLITE_NULL)
+		error = ps_error_set(PS_ENOTFOUND, "no %s entry of flow %s",
+				     ps_entry_status_name(status), flow);
+	else if (error == 0)
+		*out = sqlite3_column_int64(s, 0);
+done:
+	sqlite3_reset(s);
+	return error;
+}
+
+int
+ps_store_log_oldest(int64_t *out, ps_store *st, const char *flow,
+		    ps_entry_status status)
+{
+	if (out == NULL)
+		return ps_error_set(PS_EINVAL, "ps_store_log_oldest: NULL");
+	/* log_flow_status(flow, status, id): the first key, then its row */
+	return flow_status_value(out, st, flow, status,
+				 "SELECT (SELECT inserted_at FROM log_entries"
+				 " WHERE flow = ?1 AND status = ?2"
+				 " ORDER BY id LIMIT 1)",
+				 "finding the oldest entry");
+}
+
+int
+ps_store_log_last_updated(int64_t *out, ps_store *st, const char *flow,
+			  ps_entry_status status)
+{
+	if (out == NULL)
+		return ps_error_set(PS_EINVAL,
+				    "ps_store_log_last_updated: NULL");
+	/* log_counts(flow, status, updated_at): index-only max */
+	return flow_status_value(out, st, flow, status,
+				 "SELECT MAX(updated_at) FROM log_entries"
+				 " WHERE flow = ?1 AND status = ?2",
+				 "finding the last update");
+}
