@@ -416,8 +416,12 @@ auth_park(ps_worker *w, const flow_rt *f, const ps_log_entry *e,
 	ps_platform p = auth_refused_by(w, f, detail);
 
 	auth_block(w, p, detail);
-	snprintf(reason, sizeof(reason), "waiting for %s credentials: %s",
-		 ps_platform_title(p), detail);
+	if (auth_blocked(w, p))
+		snprintf(reason, sizeof(reason),
+			 "waiting for %s credentials: %s", ps_platform_title(p),
+			 detail);
+	else /* no settings to watch: the operator retries */
+		snprintf(reason, sizeof(reason), "%s", detail);
 	ps_log_warn(MOD, "entry %lld %s", (long long)e->id, reason);
 	return ps_store_log_mark_failed(w->st, e->id, reason, PS_EAUTH, 0, now);
 }
