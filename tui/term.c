@@ -70,6 +70,7 @@ struct ps_tui {
 	struct frame stack[STACK_MAX];
 	int depth;
 	int64_t clock_offset; /* :clock +MS */
+	int busy;             /* ps_tui_busy: a screen waits for work */
 	char message[MESSAGE_MAX];
 	int message_error;
 	struct {
@@ -138,6 +139,18 @@ ps_tui_config(ps_tui *tui)
 {
 	return tui->opts.config != NULL ? tui->opts.config
 					: &tui->default_config;
+}
+
+int
+ps_tui_background(const ps_tui *tui)
+{
+	return tui->opts.script == NULL && tui->opts.config != NULL;
+}
+
+void
+ps_tui_busy(ps_tui *tui, int on)
+{
+	tui->busy = on;
 }
 
 int64_t
@@ -991,15 +1004,25 @@ read_key_loop(ps_tui *tui)
 	int rc;
 
 	timeout(INPUT_POLL_MS);
-	while (!tui->quit && !signalled) {
+	while (!tui->quit) {
+		if (signalled == SIGINT && tui->busy) {
+			/* Ctrl-C cancels the work in hand, not the console */
+			signalled = 0;
+			request(tui, PS_TUI_REQ_BACK);
+		}
+		if (signalled)
+			break;
 		draw(tui);
 		refresh();
 		rc = get_wch(&wch);
 		if (signalled)
-			break;
+			continue; /* the loop's head decides */
 		now = ps_tui_now(tui);
 		if (rc == ERR) {
-			if (now - last >= tick_ms && tui->modal.kind == 0) {
+			/* busy: the timer polls the work at every pause */
+			if (now - last >=
+				    (tui->busy ? INPUT_POLL_MS : tick_ms) &&
+			    tui->modal.kind == 0) {
 				request(tui, PS_TUI_REQ_TICK);
 				last = now;
 			}

@@ -190,6 +190,21 @@ int ps_tui_run(const ps_tui_options *opts);
 /* Accessors for screens.  The store and config are borrowed. */
 ps_store *ps_tui_store(ps_tui *tui);
 const ps_config *ps_tui_config(ps_tui *tui);
+
+/*
+ * ps_tui_background - 1 when work may run on another thread (an
+ * interactive console with a configuration); 0 when keys come from a
+ * script, whose screens must be the same at every run: work runs inline.
+ */
+int ps_tui_background(const ps_tui *tui);
+
+/*
+ * ps_tui_busy - a screen waits for work on another thread (on) or no
+ * longer (off): while on, the refresh timer (PS_TUI_REQ_TICK) fires at
+ * every pause in the input, so the screen polls its work, and Ctrl-C
+ * sends PS_TUI_REQ_BACK (the screen cancels the work) instead of quitting.
+ */
+void ps_tui_busy(ps_tui *tui, int on);
 int64_t ps_tui_now(ps_tui *tui);
 
 /* ------------------------------------------------------------------------ */

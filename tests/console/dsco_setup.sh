@@ -112,7 +112,7 @@ keys Enter
 wait_for "DSCO client secret  *\*\*\*\*\*\*\*\*"
 no_secret
 keys t
-wait_for "OK: DSCO"
+wait_for "^OK: DSCO" # the test's own message, once it is over
 keys u # the drop-downs from Brightpearl and DSCO
 wait_for "lists fetched from DSCO"
 close_step
