@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "model_mapping.h"
 #include "model_setup.h"
@@ -821,10 +822,14 @@ edit_pick(struct form *f, ps_tui *tui, const ps_setup_field *fl)
 			error = ps_error_set(PS_ENOMEM, "out of memory");
 			goto done;
 		}
-	error = ps_tui_pick(
-		tui, many ? "Enter switches one value on or off" : fl->label,
-		(const char *const *)labels, f->nids, initial,
-		many ? on_pick_many : on_pick, f);
+	if (many)
+		error = ps_tui_pick_many(
+			tui, "Space switches a value on or off, Enter closes",
+			(const char *const *)labels, f->nids, initial,
+			on_pick_many, f);
+	else
+		error = ps_tui_pick(tui, fl->label, (const char *const *)labels,
+				    f->nids, initial, on_pick, f);
 done:
 	if (labels != NULL)
 		for (i = 0; i < c.n + 1; i++)
@@ -1043,6 +1048,33 @@ run_flow(struct form *f, ps_tui *tui, const ps_setup_field *fl)
 	return 0;
 }
 
+/*
+ * The BigCommerce order import's start date: unset, the first poll takes
+ * every order the store ever had in the chosen statuses, so the prompt
+ * offers today (UTC), the sane start of a new setup.
+ */
+#define START_DATE_KEY "bigcommerce.orders.start_date"
+
+static int
+is_start_date(const ps_setup_field *fl)
+{
+	return fl->key != NULL && strcmp(fl->key, START_DATE_KEY) == 0;
+}
+
+static void
+edit_start_date(ps_tui *tui, struct form *f, const char *cur)
+{
+	char today[16];
+	time_t t = (time_t)(ps_tui_now(tui) / 1000);
+	struct tm tm;
+
+	today[0] = '\0';
+	if (cur == NULL && gmtime_r(&t, &tm) != NULL)
+		strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	ps_tui_prompt(tui, "Import orders created from (YYYY-MM-DD): ",
+		      cur != NULL ? cur : today, 0, on_text, f);
+}
+
 static int
 form_edit(struct form *f, ps_tui *tui)
 {
@@ -1088,7 +1120,10 @@ form_edit(struct form *f, ps_tui *tui)
 		if ((error = ps_setup_field_get(&cur, ps_tui_store(tui), fl)) <
 		    0)
 			return error;
-		ps_tui_prompt(tui, "Value: ", cur, 0, on_text, f);
+		if (is_start_date(fl))
+			edit_start_date(tui, f, cur);
+		else
+			ps_tui_prompt(tui, "Value: ", cur, 0, on_text, f);
 		free(cur);
 		return 0;
 	}

@@ -376,6 +376,17 @@ typedef int (*ps_tui_pick_cb)(ps_tui *tui, void *payload, long index,
 int ps_tui_pick(ps_tui *tui, const char *title, const char *const *items,
 		size_t n, size_t initial, ps_tui_pick_cb cb, void *payload);
 
+/*
+ * ps_tui_pick_many - the same as a checklist: items start "[x] " or
+ * "[ ] "; Space calls cb with the selected item (which switches it) and
+ * flips its mark, the list staying open; Enter closes it (before any
+ * Space it switches the selected item first); Esc closes it.  Closing
+ * calls cb with -1 and NULL.
+ */
+int ps_tui_pick_many(ps_tui *tui, const char *title, const char *const *items,
+		     size_t n, size_t initial, ps_tui_pick_cb cb,
+		     void *payload);
+
 /* ------------------------------------------------------------------------ */
 /* Widgets' models (no curses: tui/widgets.c, unit tested)                   */
 

@@ -138,7 +138,7 @@ open_step 13 "DSCO inventory"
 keys Enter
 wait_for "choose the Brightpearl warehouses read"
 keys j Enter
-wait_for "Enter switches one value"
+wait_for "Space switches a value on or off"
 keys Enter
 wait_for "Brightpearl warehouses read  *[0-9]"
 close_step

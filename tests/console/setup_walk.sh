@@ -120,7 +120,7 @@ wait_for "1\.  \[x\] Connections"
 keys j Enter
 wait_for "Step 2 of 22: Order sync"
 keys j Enter
-wait_for "Enter switches one value"
+wait_for "Space switches a value on or off"
 wait_for "\[x\] 11 "
 keys Escape
 keys q
