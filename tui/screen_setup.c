@@ -1071,7 +1071,7 @@ edit_start_date(ps_tui *tui, struct form *f, const char *cur)
 	today[0] = '\0';
 	if (cur == NULL && gmtime_r(&t, &tm) != NULL)
 		strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-	ps_tui_prompt(tui, "Import orders created from (YYYY-MM-DD): ",
+	ps_tui_prompt(tui, "Import orders created from (YYYY-MM-DD):",
 		      cur != NULL ? cur : today, 0, on_text, f);
 }
 
