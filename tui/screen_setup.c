@@ -1049,30 +1049,22 @@ run_flow(struct form *f, ps_tui *tui, const ps_setup_field *fl)
 }
 
 /*
- * The BigCommerce order import's start date: unset, the first poll takes
- * every order the store ever had in the chosen statuses, so the prompt
- * offers today (UTC), the sane start of a new setup.
+ * A start date (the BigCommerce order import's: unset, its first poll
+ * takes every order the store ever had in the chosen statuses): the
+ * prompt offers today (UTC), the sane start of a new setup.
  */
-#define START_DATE_KEY "bigcommerce.orders.start_date"
-
-static int
-is_start_date(const ps_setup_field *fl)
-{
-	return fl->key != NULL && strcmp(fl->key, START_DATE_KEY) == 0;
-}
-
 static void
 edit_start_date(ps_tui *tui, struct form *f, const char *cur)
 {
-	char today[16];
+	char today[16], label[128];
 	time_t t = (time_t)(ps_tui_now(tui) / 1000);
 	struct tm tm;
 
 	today[0] = '\0';
 	if (cur == NULL && gmtime_r(&t, &tm) != NULL)
 		strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-	ps_tui_prompt(tui, "Import orders created from (YYYY-MM-DD):",
-		      cur != NULL ? cur : today, 0, on_text, f);
+	snprintf(label, sizeof(label), "%s (YYYY-MM-DD):", f->editing->label);
+	ps_tui_prompt(tui, label, cur != NULL ? cur : today, 0, on_text, f);
 }
 
 static int
@@ -1120,7 +1112,7 @@ form_edit(struct form *f, ps_tui *tui)
 		if ((error = ps_setup_field_get(&cur, ps_tui_store(tui), fl)) <
 		    0)
 			return error;
-		if (is_start_date(fl))
+		if (fl->type == PS_SETUP_FIELD_START_DATE)
 			edit_start_date(tui, f, cur);
 		else
 			ps_tui_prompt(tui, "Value: ", cur, 0, on_text, f);

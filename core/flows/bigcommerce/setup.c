@@ -30,7 +30,7 @@ static const ps_setup_field order_sync[] = {
 	  PS_SET_BC_ORDERS_SYNC_STATUSES, PS_SETUP_LIST_BP_STATUSES, 1, 0),
 	F(PS_SETUP_FIELD_BOOL, "Import guest orders",
 	  PS_SET_BC_ORDERS_IMPORT_GUESTS, NULL, 0, 0),
-	F(PS_SETUP_FIELD_TEXT, "Import orders created from",
+	F(PS_SETUP_FIELD_START_DATE, "Import orders created from",
 	  PS_SET_BC_ORDERS_START_DATE, NULL, 0, 0),
 };
 
