@@ -9,13 +9,18 @@
  */
 #include "model_setup.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "model_mapping.h"
+#include "pearlsync/connect.h"
 #include "pearlsync/log.h"
 #include "pearlsync/settings.h"
 
@@ -459,8 +464,8 @@ test_recall(int *out_state, char *buf, size_t cap, ps_store *st,
  * a test action's, or the platform whose setting prefix the key has.  0
  * when none.
  */
-static int
-test_kind(char *kind, size_t cap, const ps_setup_field *f)
+static const ps_platform_ops *
+field_platform(const ps_setup_field *f)
 {
 	const ps_platform_ops *const *all = ps_platforms_all();
 	const ps_platform_ops *ops = NULL;
@@ -482,20 +487,33 @@ test_kind(char *kind, size_t cap, const ps_setup_field *f)
 					ops = all[i];
 		}
 	}
+	return ops;
+}
+
+static int
+test_kind(char *kind, size_t cap, const ps_setup_field *f)
+{
+	const ps_platform_ops *ops = field_platform(f);
+
 	if (ops == NULL)
 		return 0;
 	snprintf(kind, cap, "%s%s", PS_SETUP_TEST_PREFIX, ops->name);
 	return 1;
 }
 
-int
-ps_setup_field_set(ps_store *st, const ps_setup_field *f, const char *value,
-		   int64_t now)
+/*
+ * The value a field stores for what the operator typed into url's
+ * storage (a word for a URL becomes the pattern's URL), checked as the
+ * form checks it; *out the value to store (NULL: unset).
+ */
+static int
+field_value(const char **out, char *url, size_t cap, ps_store *st,
+	    const ps_setup_field *f, const char *value)
 {
-	char url[160], kind[64 + sizeof(PS_SETUP_TEST_PREFIX)];
 	const char *v = value;
 	int error;
 
+	*out = NULL;
 	if (f == NULL || !is_setting_field(f))
 		return ps_error_set(PS_EINVAL, "this field has no setting");
 	if (v != NULL && v[0] == '\0')
@@ -515,7 +533,7 @@ ps_setup_field_set(ps_store *st, const ps_setup_field *f, const char *value,
 		if (pct == NULL)
 			return ps_error_set(PS_EINVAL, "%s takes a URL",
 					    f->label);
-		snprintf(url, sizeof(url), "%.*s%s%s", (int)(pct - f->word_url),
+		snprintf(url, cap, "%.*s%s%s", (int)(pct - f->word_url),
 			 f->word_url, v, pct + 2);
 		v = url;
 	}
@@ -523,6 +541,32 @@ ps_setup_field_set(ps_store *st, const ps_setup_field *f, const char *value,
 	     f->type == PS_SETUP_FIELD_PICK_MANY) &&
 	    (error = check_in_list(st, f->list, v, f->by_name,
 				   f->type == PS_SETUP_FIELD_PICK_MANY)) < 0)
+		return error;
+	*out = v;
+	return 0;
+}
+
+int
+ps_setup_field_check(ps_store *st, const ps_setup_field *f, const char *value)
+{
+	char url[160];
+	const char *v;
+	int error;
+
+	if ((error = field_value(&v, url, sizeof(url), st, f, value)) < 0)
+		return error;
+	return ps_settings_validate(f->key, v);
+}
+
+int
+ps_setup_field_set(ps_store *st, const ps_setup_field *f, const char *value,
+		   int64_t now)
+{
+	char url[160], kind[64 + sizeof(PS_SETUP_TEST_PREFIX)];
+	const char *v;
+	int error;
+
+	if ((error = field_value(&v, url, sizeof(url), st, f, value)) < 0)
 		return error;
 	if ((error = ps_store_setting_set(NULL, st, f->key, v, PS_SETUP_ACTOR,
 					  now)) < 0)
@@ -859,4 +903,359 @@ ps_setup_refresh(char *msg, size_t cap, ps_store *st, const ps_config *cfg,
 	if (error != 0)
 		ps_error_set(error, "%s", msg);
 	return error;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Credentials tested before they are saved                                  */
+
+int
+ps_setup_field_needs_test(const ps_setup_field *f)
+{
+	const ps_platform_ops *ops;
+
+	if (f == NULL || f->type == PS_SETUP_FIELD_TEST || !is_setting_field(f))
+		return 0;
+	ops = field_platform(f);
+	return ops != NULL && ops->connect != NULL && ops->check != NULL;
+}
+
+/* Copy key from one store to another (unset stays unset). */
+static int
+copy_setting(ps_store *to, ps_store *from, const char *key, int64_t now)
+{
+	char *v = NULL;
+	int error = ps_store_setting_get(&v, from, key);
+
+	if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		return 0;
+	}
+	if (error < 0)
+		return error;
+	error = ps_store_setting_set(NULL, to, key, v, PS_SETUP_ACTOR, now);
+	free(v);
+	return error;
+}
+
+/* 1 when key differs between the stores (read errors: 0). */
+static int
+setting_differs(ps_store *a, ps_store *b, const char *key)
+{
+	char *va = NULL, *vb = NULL;
+	int ea = ps_store_setting_get(&va, a, key);
+	int eb = ps_store_setting_get(&vb, b, key);
+	int differs;
+
+	ps_error_clear();
+	differs = (ea == 0) != (eb == 0) ||
+		  (ea == 0 && eb == 0 && strcmp(va, vb) != 0);
+	if ((ea < 0 && ea != PS_ENOTFOUND) || (eb < 0 && eb != PS_ENOTFOUND))
+		differs = 0;
+	free(va);
+	free(vb);
+	return differs;
+}
+
+static void
+scratch_remove(const char *dir, const char *path)
+{
+	static const char *const tails[] = {"", "-wal", "-shm", "-journal"};
+	char p[PATH_MAX + 32];
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(tails); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, tails[i]);
+		(void)unlink(p);
+	}
+	(void)rmdir(dir);
+}
+
+int
+ps_setup_field_try(char *msg, size_t cap, int *out_tested, ps_store *st,
+		   const ps_config *cfg, ps_http *http, const ps_setup_field *f,
+		   const char *value, int64_t now)
+{
+	const ps_platform_ops *ops = field_platform(f);
+	const char *tmp = getenv("TMPDIR");
+	char dir[PATH_MAX], path[PATH_MAX + 16], *name = NULL;
+	ps_store *scratch = NULL;
+	void *c = NULL;
+	size_t i;
+	int error, rerr;
+
+	msg[0] = '\0';
+	*out_tested = 0;
+	if (!ps_setup_field_needs_test(f))
+		return ps_error_set(PS_EINVAL, "%s is not a connection field",
+				    f != NULL ? f->label : "?");
+	snprintf(dir, sizeof(dir), "%s/pearlsync-try.XXXXXX",
+		 tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL)
+		return ps_error_set(PS_EIO,
+				    "a scratch directory for the test: %s",
+				    strerror(errno));
+	snprintf(path, sizeof(path), "%s/try.db", dir);
+	/* the platform's settings as they are, then the new value */
+	if ((error = ps_store_open(&scratch, path, 0)) < 0)
+		goto done;
+	for (i = 0; i < ops->nsettings; i++)
+		if ((error = copy_setting(scratch, st, ops->settings[i].key,
+					  now)) < 0)
+			goto done;
+	if ((error = ps_setup_field_set(scratch, f, value, now)) < 0)
+		goto done; /* refused as the form would refuse it */
+	*out_tested = 1;
+	if ((error = ops->connect(&c, scratch, cfg, http)) == 0)
+		error = ops->check(&name, c);
+	outcome(msg, cap, error, ops, name);
+	if (error == PS_ESETTING || error == PS_EINVAL)
+		*out_tested = -1; /* the other fields are not there yet */
+	/* a token the platform rotated while connecting (OAuth) is the
+	 * one that works now: keep it, whatever happens to value */
+	for (i = 0; i < ops->nsettings; i++)
+		if (strcmp(ops->settings[i].key, f->key) != 0 &&
+		    setting_differs(scratch, st, ops->settings[i].key) &&
+		    (rerr = copy_setting(st, scratch, ops->settings[i].key,
+					 now)) < 0 &&
+		    error == 0)
+			error = rerr;
+done:
+	if (error < 0 && msg[0] == '\0') {
+		snprintf(msg, cap, "%s", ps_error_last());
+		ps_redact(msg, cap);
+	}
+	free(name);
+	if (c != NULL)
+		ops->free(c);
+	ps_store_close(scratch);
+	scratch_remove(dir, path);
+	if (error < 0)
+		ps_error_set(error, "%s", msg);
+	return error;
+}
+
+/* After a try: save value when it connected or could not be tested yet. */
+static int
+save_tried(char *msg, size_t cap, ps_store *st, const ps_setup_field *f,
+	   const char *value, int code, int tested, int64_t now)
+{
+	char kind[64 + sizeof(PS_SETUP_TEST_PREFIX)], why[PS_ERROR_MAX + 128];
+	int error;
+
+	if (code < 0 && tested >= 0)
+		return ps_error_set(code, "%s", msg); /* nothing written */
+	if ((error = ps_setup_field_set(st, f, value, now)) < 0)
+		return error;
+	if (code == 0 && test_kind(kind, sizeof(kind), f)) {
+		snprintf(why, sizeof(why), "%s", msg);
+		if ((error = test_remember(st, kind, 1, why, now)) < 0)
+			return error;
+		snprintf(msg, cap, "Tested and saved: %s", why);
+	} else {
+		snprintf(msg, cap,
+			 "Saved; the connection is tested once the other "
+			 "fields are set");
+	}
+	return 0;
+}
+
+int
+ps_setup_field_save(char *msg, size_t cap, ps_store *st, const ps_config *cfg,
+		    ps_http *http, const ps_setup_field *f, const char *value,
+		    int64_t now)
+{
+	int tested = 0, code;
+
+	if (!ps_setup_field_needs_test(f)) {
+		snprintf(msg, cap, "Saved.");
+		return ps_setup_field_set(st, f, value, now);
+	}
+	code = ps_setup_field_try(msg, cap, &tested, st, cfg, http, f, value,
+				  now);
+	return save_tried(msg, cap, st, f, value, code, tested, now);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Work on a thread of its own                                               */
+
+struct ps_setup_job {
+	pthread_mutex_t lock;
+	ps_setup_job_kind kind;
+	ps_config cfg;
+	ps_http_options http_opts;
+	ps_platform platform;
+	const ps_setup_field *field;
+	char *value;
+	int64_t now;
+	volatile sig_atomic_t cancel; /* the HTTP client's waits stop */
+	int done, abandoned, code;
+	char what[160];
+	char msg[PS_ERROR_MAX + 256];
+};
+
+static void
+job_free(ps_setup_job *j)
+{
+	if (j == NULL)
+		return;
+	pthread_mutex_destroy(&j->lock);
+	if (j->value != NULL) {
+		memset(j->value, 0, strlen(j->value)); /* may be a secret */
+		free(j->value);
+	}
+	free(j);
+}
+
+static void *
+job_main(void *arg)
+{
+	ps_setup_job *j = arg;
+	char msg[sizeof(j->msg)];
+	ps_store *st = NULL;
+	ps_http *http = NULL;
+	int code, tested = 0, drop;
+
+	msg[0] = '\0';
+	j->http_opts.cancel = &j->cancel;
+	if ((code = ps_store_open(&st, j->cfg.db_path,
+				  PS_STORE_OPEN_NO_CREATE)) < 0 ||
+	    (code = ps_connect_http(&http, &j->cfg, &j->http_opts)) < 0) {
+		snprintf(msg, sizeof(msg), "%s", ps_error_last());
+		goto done;
+	}
+	switch (j->kind) {
+	case PS_SETUP_JOB_TEST:
+		code = ps_setup_test_connection(msg, sizeof(msg), st, &j->cfg,
+						http, j->platform, j->now);
+		break;
+	case PS_SETUP_JOB_REFRESH:
+		code = ps_setup_refresh(msg, sizeof(msg), st, &j->cfg, http,
+					j->now);
+		break;
+	case PS_SETUP_JOB_SAVE:
+		code = ps_setup_field_try(msg, sizeof(msg), &tested, st,
+					  &j->cfg, http, j->field, j->value,
+					  j->now);
+		/* an abandoned save writes nothing */
+		pthread_mutex_lock(&j->lock);
+		if (!j->abandoned)
+			code = save_tried(msg, sizeof(msg), st, j->field,
+					  j->value, code, tested, j->now);
+		pthread_mutex_unlock(&j->lock);
+		break;
+	}
+done:
+	ps_http_free(http);
+	ps_store_close(st);
+	pthread_mutex_lock(&j->lock);
+	j->code = code;
+	snprintf(j->msg, sizeof(j->msg), "%s", msg);
+	j->done = 1;
+	drop = j->abandoned;
+	pthread_mutex_unlock(&j->lock);
+	if (drop)
+		job_free(j);
+	return NULL;
+}
+
+int
+ps_setup_job_start(ps_setup_job **out, const ps_config *cfg,
+		   const ps_http_options *http_opts, ps_setup_job_kind kind,
+		   ps_platform platform, const ps_setup_field *f,
+		   const char *value, int64_t now)
+{
+	ps_setup_job *j;
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	*out = NULL;
+	if (cfg == NULL || cfg->db_path[0] == '\0')
+		return ps_error_set(PS_EINVAL, "no database to work on");
+	if (kind == PS_SETUP_JOB_SAVE && f == NULL)
+		return ps_error_set(PS_EINVAL, "no field to save");
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	pthread_mutex_init(&j->lock, NULL);
+	j->kind = kind;
+	j->cfg = *cfg;
+	if (http_opts != NULL)
+		j->http_opts = *http_opts;
+	else
+		j->http_opts = (ps_http_options)PS_HTTP_OPTIONS_INIT;
+	j->platform = platform;
+	j->field = f;
+	j->now = now;
+	if (value != NULL && (j->value = strdup(value)) == NULL) {
+		job_free(j);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	switch (kind) {
+	case PS_SETUP_JOB_TEST:
+		snprintf(j->what, sizeof(j->what), "testing the %s connection",
+			 ps_platform_title(platform));
+		break;
+	case PS_SETUP_JOB_REFRESH:
+		snprintf(j->what, sizeof(j->what),
+			 "fetching the drop-down lists from the platforms");
+		break;
+	case PS_SETUP_JOB_SAVE:
+		snprintf(j->what, sizeof(j->what), "testing the new %s",
+			 f->label);
+		break;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, job_main, j);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		job_free(j);
+		return ps_error_set(PS_ENOMEM, "cannot start a thread: %s",
+				    strerror(rc));
+	}
+	*out = j;
+	return 0;
+}
+
+const char *
+ps_setup_job_what(const ps_setup_job *j)
+{
+	return j != NULL ? j->what : "";
+}
+
+int
+ps_setup_job_poll(ps_setup_job *j, int *out_code, char *msg, size_t cap)
+{
+	int done;
+
+	pthread_mutex_lock(&j->lock);
+	done = j->done;
+	if (done) {
+		*out_code = j->code;
+		snprintf(msg, cap, "%s", j->msg);
+	}
+	pthread_mutex_unlock(&j->lock);
+	return done;
+}
+
+void
+ps_setup_job_abandon(ps_setup_job *j)
+{
+	int done;
+
+	if (j == NULL)
+		return;
+	pthread_mutex_lock(&j->lock);
+	j->abandoned = 1;
+	j->cancel = 1;
+	done = j->done;
+	pthread_mutex_unlock(&j->lock);
+	if (done)
+		job_free(j);
+}
+
+void
+ps_setup_job_free(ps_setup_job *j)
+{
+	ps_setup_job_abandon(j);
 }

@@ -133,6 +133,13 @@ int ps_setup_field_get(char **out, ps_store *st, const ps_setup_field *f);
 int ps_setup_field_set(ps_store *st, const ps_setup_field *f, const char *value,
 		       int64_t now);
 
+/*
+ * ps_setup_field_check - whether ps_setup_field_set would take value,
+ * writing nothing: 0, or PS_EINVAL with the operator's message.
+ */
+int ps_setup_field_check(ps_store *st, const ps_setup_field *f,
+			 const char *value);
+
 /* ------------------------------------------------------------------------ */
 /* Talking to the platforms                                                  */
 
@@ -157,5 +164,93 @@ int ps_setup_test_connection(char *msg, size_t cap, ps_store *st,
  */
 int ps_setup_refresh(char *msg, size_t cap, ps_store *st, const ps_config *cfg,
 		     ps_http *http, int64_t now);
+
+/* ------------------------------------------------------------------------ */
+/* Credentials tested before they are saved                                  */
+
+/*
+ * ps_setup_field_needs_test - 1 when f is a connection setting of a
+ * platform that can test its connection (a token, an account, a base
+ * URL): changing it is tested before it is saved.
+ */
+int ps_setup_field_needs_test(const ps_setup_field *f);
+
+/*
+ * ps_setup_field_try - the connection test as it would go with f set to
+ * value, writing nothing of value: the platform's settings and value are
+ * put in a scratch database (a 0700 temporary directory, removed after),
+ * the plug-in connects to it and checks.  msg (cap bytes, secrets
+ * redacted) gets the outcome as ps_setup_test_connection's.  *out_tested
+ * is 1 when the platform was asked, 0 when value was refused before (the
+ * error says why), -1 when it cannot be tested yet: the platform's other
+ * fields are missing (PS_ESETTING/PS_EINVAL).  A token the platform
+ * rotated while connecting (OAuth) is copied back to st.  Returns 0 when
+ * the platform took the credentials.
+ */
+int ps_setup_field_try(char *msg, size_t cap, int *out_tested, ps_store *st,
+		       const ps_config *cfg, ps_http *http,
+		       const ps_setup_field *f, const char *value, int64_t now);
+
+/*
+ * ps_setup_field_save - set a field as the form does: a connection
+ * setting is tried first (ps_setup_field_try) and saved only when the
+ * platform took it, or when it cannot be tested yet (the other fields are
+ * missing); the test is then remembered as passed.  Any other field is
+ * set at once.  On a failed test nothing is written and the error (also
+ * in msg) is returned: the caller may offer to save anyway
+ * (ps_setup_field_set).  msg says what happened.
+ */
+int ps_setup_field_save(char *msg, size_t cap, ps_store *st,
+			const ps_config *cfg, ps_http *http,
+			const ps_setup_field *f, const char *value,
+			int64_t now);
+
+/* ------------------------------------------------------------------------ */
+/* Work on a thread of its own                                               */
+
+/*
+ * What the console does while the operator keeps the keys: a connection
+ * test, a refresh of the lists, a tested save.  A job runs on a thread
+ * with its own database connection (cfg->db_path) and HTTP client
+ * (http_opts, whose cancel flag the job sets), so the console's thread
+ * never waits for a platform.  The console polls it from its timer.
+ */
+typedef enum ps_setup_job_kind {
+	PS_SETUP_JOB_TEST,    /* ps_setup_test_connection(platform) */
+	PS_SETUP_JOB_REFRESH, /* ps_setup_refresh */
+	PS_SETUP_JOB_SAVE,    /* ps_setup_field_save(f, value) */
+} ps_setup_job_kind;
+
+typedef struct ps_setup_job ps_setup_job;
+
+/*
+ * ps_setup_job_start - start one (f and value only for a save; f must be
+ * a static field, value is copied and wiped when done).  PS_EINVAL when
+ * cfg names no database, PS_ENOMEM.
+ */
+int ps_setup_job_start(ps_setup_job **out, const ps_config *cfg,
+		       const ps_http_options *http_opts, ps_setup_job_kind kind,
+		       ps_platform platform, const ps_setup_field *f,
+		       const char *value, int64_t now);
+
+/* ps_setup_job_what - "testing the Brightpearl connection" (borrowed). */
+const char *ps_setup_job_what(const ps_setup_job *j);
+
+/*
+ * ps_setup_job_poll - 1 when it finished, with its result code (0 or a
+ * negative PS_E*) in *out_code and its one-line outcome in msg; else 0.
+ */
+int ps_setup_job_poll(ps_setup_job *j, int *out_code, char *msg, size_t cap);
+
+/*
+ * ps_setup_job_abandon - the operator cancelled: forget j (the handle is
+ * invalid after).  The HTTP client stops at its next wait; a request
+ * already on the wire ends on the job's thread, which then frees j; its
+ * outcome is dropped and an abandoned save writes nothing.
+ */
+void ps_setup_job_abandon(ps_setup_job *j);
+
+/* ps_setup_job_free - free a finished job (NULL is fine). */
+void ps_setup_job_free(ps_setup_job *j);
 
 #endif

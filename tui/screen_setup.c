@@ -6,12 +6,20 @@
  * after each change; draw only paints the copies kept in the state.
  * Edits use the bottom-bar prompt and picker; a refused value keeps the
  * prompt or picker open with the model's message.
+ *
+ * What waits for a platform (t tests a connection, u fetches the lists,
+ * a changed credential is tested before it is saved) runs as a job on a
+ * thread of its own (model_setup.h): the screen says "Working..." with
+ * what it does, keeps answering keys, and Esc or Ctrl-C cancels.  When
+ * the keys come from a script the work runs inline, so screens dumped by
+ * the tests are the same at every run.
  */
 #include "tui.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "model_mapping.h"
 #include "model_setup.h"
@@ -21,50 +29,205 @@
 #define VALUE_MAX 256
 #define FIELDS_MAX 64
 
-/* An http client for one console action: few retries, the operator waits. */
-static int
-action_http(ps_http **out, ps_tui *tui, ps_config *fallback)
+/* The HTTP policy of a console action: few retries, the operator waits. */
+static void
+action_http_options(ps_http_options *o)
 {
-	ps_http_options o = PS_HTTP_OPTIONS_INIT;
-	const ps_config *cfg = ps_tui_config(tui);
+	*o = (ps_http_options)PS_HTTP_OPTIONS_INIT;
+	o->max_attempts = 2;
+	o->backoff_base_ms = 200;
+	o->backoff_cap_ms = 1000;
+	o->max_wait_ms = 5000;
+}
 
-	if (cfg == NULL) {
-		ps_config_init(fallback);
-		cfg = fallback;
+/* An http client for an action run inline. */
+static int
+action_http(ps_http **out, ps_tui *tui)
+{
+	ps_http_options o;
+
+	action_http_options(&o);
+	return ps_connect_http(out, ps_tui_config(tui), &o);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Work a screen waits for                                                   */
+
+#define WORK_QUEUE_MAX 8
+
+struct work {
+	ps_tui *tui;       /* the console (set at open: close has none) */
+	ps_setup_job *job; /* NULL: nothing running */
+	ps_setup_job_kind kind;
+	/* tests still to run after this one, and what the done ones said */
+	ps_platform queue[WORK_QUEUE_MAX];
+	size_t nqueue;
+	char said[PS_ERROR_MAX + 256];
+	int said_error;
+	/* a save: the field and the value, kept for "save anyway" */
+	const ps_setup_field *field;
+	char *value;
+	char failed[PS_ERROR_MAX + 128]; /* its refused test */
+};
+
+static void
+work_forget_value(struct work *w)
+{
+	if (w->value != NULL) {
+		memset(w->value, 0, strlen(w->value)); /* may be a secret */
+		free(w->value);
 	}
-	o.max_attempts = 2;
-	o.backoff_base_ms = 200;
-	o.backoff_cap_ms = 1000;
-	o.max_wait_ms = 5000;
-	return ps_connect_http(out, cfg, &o);
+	w->value = NULL;
 }
 
-static const ps_config *
-action_config(ps_tui *tui, ps_config *fallback)
+static void
+work_dispose(struct work *w)
 {
-	if (ps_tui_config(tui) != NULL)
-		return ps_tui_config(tui);
-	ps_config_init(fallback);
-	return fallback;
+	if (w->job != NULL) {
+		ps_setup_job_abandon(w->job);
+		w->job = NULL;
+		ps_tui_busy(w->tui, 0);
+	}
+	work_forget_value(w);
+	w->failed[0] = '\0';
 }
 
-/* Fetch every drop-down list; the outcome goes to the message bar. */
+/*
+ * Start kind in the background.  1 when started; 0 when the console runs
+ * its work inline (a script): the caller does it itself.
+ */
 static int
-fetch_lists(ps_tui *tui)
+work_start(struct work *w, ps_tui *tui, ps_setup_job_kind kind, ps_platform p,
+	   const ps_setup_field *f, const char *value)
 {
-	ps_config cfg;
+	ps_http_options o;
+	int error;
+
+	if (!ps_tui_background(tui))
+		return 0;
+	action_http_options(&o);
+	if ((error = ps_setup_job_start(&w->job, ps_tui_config(tui), &o, kind,
+					p, f, value, ps_tui_now(tui))) < 0)
+		return error;
+	w->kind = kind;
+	ps_tui_busy(tui, 1);
+	return 1;
+}
+
+/* 1 when the job finished: its code and message out, the job freed. */
+static int
+work_poll(struct work *w, ps_tui *tui, int *out_code, char *msg, size_t cap)
+{
+	if (w->job == NULL || !ps_setup_job_poll(w->job, out_code, msg, cap))
+		return 0;
+	ps_setup_job_free(w->job);
+	w->job = NULL;
+	ps_tui_busy(tui, 0);
+	return 1;
+}
+
+/* Esc or Ctrl-C while working: abandon the job and say so. */
+static void
+work_cancel(struct work *w, ps_tui *tui)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "%s", ps_setup_job_what(w->job));
+	ps_setup_job_abandon(w->job);
+	w->job = NULL;
+	w->nqueue = 0;
+	w->said[0] = '\0';
+	ps_tui_busy(tui, 0);
+	if (w->kind == PS_SETUP_JOB_SAVE) {
+		work_forget_value(w);
+		ps_tui_message(tui, 1, "Cancelled %s; the old value is kept",
+			       what);
+	} else {
+		ps_tui_message(tui, 1, "Cancelled %s", what);
+	}
+}
+
+/* The working line: what runs and how to stop it. */
+static void
+work_draw(const struct work *w, ps_tui *tui, int row)
+{
+	if (w->job == NULL)
+		return;
+	ps_tui_fill(tui, row, PS_TUI_NORMAL);
+	ps_tui_textf(tui, row, 1, 0, PS_TUI_WARN, "Working... %s (Esc cancels)",
+		     ps_setup_job_what(w->job));
+}
+
+/*
+ * A save's refused test, on the status line and the one below it (the
+ * question "save anyway?" takes the bottom line).
+ */
+static void
+failed_draw(const struct work *w, ps_tui *tui)
+{
+	const char *m = w->failed;
+	int cols = ps_tui_body_cols(tui) - 2;
+	size_t cut;
+
+	if (m[0] == '\0' || w->job != NULL)
+		return;
+	ps_tui_fill(tui, 2, PS_TUI_NORMAL);
+	ps_tui_fill(tui, 3, PS_TUI_NORMAL);
+	cut = strlen(m);
+	if (cols > 20 && cut + 13 > (size_t)cols) {
+		cut = (size_t)cols - 13;
+		while (cut > 0 && m[cut] != ' ')
+			cut--;
+		if (cut == 0)
+			cut = (size_t)cols - 13;
+	}
+	ps_tui_textf(tui, 2, 1, 0, PS_TUI_BAD, "Test failed: %.*s", (int)cut,
+		     m);
+	if (m[cut] != '\0')
+		ps_tui_text(tui, 3, 1, 0, PS_TUI_BAD,
+			    m + cut + (m[cut] == ' '));
+}
+
+/* A key that starts other work while some runs: refused, politely. */
+static int
+work_refuse(const struct work *w, ps_tui *tui)
+{
+	if (w->job == NULL)
+		return 0;
+	ps_tui_message(tui, 1, "Still %s; wait, or Esc cancels it",
+		       ps_setup_job_what(w->job));
+	return 1;
+}
+
+/* Fetch every drop-down list inline; the outcome goes to the message bar. */
+static int
+fetch_lists_inline(ps_tui *tui)
+{
 	ps_http *http = NULL;
 	char msg[PS_ERROR_MAX + 128];
 	int error;
 
-	if ((error = action_http(&http, tui, &cfg)) < 0)
+	if ((error = action_http(&http, tui)) < 0)
 		return error;
 	error = ps_setup_refresh(msg, sizeof(msg), ps_tui_store(tui),
-				 action_config(tui, &cfg), http,
-				 ps_tui_now(tui));
+				 ps_tui_config(tui), http, ps_tui_now(tui));
 	ps_http_free(http);
 	ps_tui_message(tui, error != 0, "%s", msg);
 	return 0;
+}
+
+/* u: fetch the lists, in the background when the console can. */
+static int
+fetch_lists(struct work *w, ps_tui *tui)
+{
+	int started;
+
+	if (work_refuse(w, tui))
+		return 0;
+	if ((started = work_start(w, tui, PS_SETUP_JOB_REFRESH, (ps_platform)0,
+				  NULL, NULL)) != 0)
+		return started < 0 ? started : 0;
+	return fetch_lists_inline(tui);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -77,6 +240,7 @@ struct steps {
 	int done[PS_SETUP_STEP_MAX];
 	char why[PS_SETUP_STEP_MAX][160];
 	int ndone;
+	struct work work; /* u */
 };
 
 static int
@@ -108,6 +272,7 @@ steps_open(void **out, ps_tui *tui, const void *arg)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	s->n = ps_setup_step_count();
+	s->work.tui = tui;
 	ps_tui_list_set_count(&s->list, s->n);
 	if ((error = steps_reload(s, tui)) < 0) {
 		free(s);
@@ -120,7 +285,12 @@ steps_open(void **out, ps_tui *tui, const void *arg)
 static void
 steps_close(void *state)
 {
-	free(state);
+	struct steps *s = state;
+
+	if (s == NULL)
+		return;
+	work_dispose(&s->work);
+	free(s);
 }
 
 /* How many steps fit: the body less the heading and the help line. */
@@ -142,6 +312,7 @@ steps_draw(void *state, ps_tui *tui)
 
 	ps_tui_text(tui, 0, 1, 0, PS_TUI_HEADING,
 		    "Setup, step by step (Enter opens a step)");
+	work_draw(&s->work, tui, 1);
 	vis = steps_rows(tui);
 	ps_tui_list_show(&s->list, vis);
 	for (i = s->list.top; i < s->n && i < s->list.top + (size_t)vis; i++) {
@@ -186,13 +357,31 @@ steps_handle(void *state, ps_tui *tui, ps_tui_request req)
 	switch (req) {
 	case PS_TUI_REQ_ENTER:
 	case PS_TUI_REQ_EDIT:
+		if (work_refuse(&s->work, tui))
+			return PS_TUI_HANDLED;
 		return ps_tui_push(tui, &ps_screen_setup_step,
 				   &s->ids[s->list.sel]);
 	case PS_TUI_REQ_FETCH: {
-		int error = fetch_lists(tui);
+		int error = fetch_lists(&s->work, tui);
 
 		return error < 0 ? error : steps_reload(s, tui);
 	}
+	case PS_TUI_REQ_TICK: {
+		char msg[PS_ERROR_MAX + 256];
+		int code;
+
+		if (s->work.job == NULL)
+			return PS_TUI_UNHANDLED; /* the usual reload */
+		if (!work_poll(&s->work, tui, &code, msg, sizeof(msg)))
+			return PS_TUI_HANDLED;
+		ps_tui_message(tui, code != 0, "%s", msg);
+		return steps_reload(s, tui);
+	}
+	case PS_TUI_REQ_BACK:
+		if (s->work.job == NULL)
+			return PS_TUI_UNHANDLED;
+		work_cancel(&s->work, tui);
+		return PS_TUI_HANDLED;
 	default:
 		return PS_TUI_UNHANDLED;
 	}
@@ -227,6 +416,7 @@ struct form {
 	const ps_setup_field *editing;
 	char **ids; /* owned; NULL entries mean "unset" */
 	size_t nids;
+	struct work work; /* t, u, a tested save */
 };
 
 static void
@@ -268,6 +458,7 @@ form_open(void **out, ps_tui *tui, const void *arg)
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	f->step = *(const ps_setup_step *)arg;
+	f->work.tui = tui;
 	f->n = ps_setup_field_count(f->step);
 	if (f->n > FIELDS_MAX)
 		f->n = FIELDS_MAX;
@@ -287,6 +478,7 @@ form_close(void *state)
 
 	if (f == NULL)
 		return;
+	work_dispose(&f->work);
 	form_free_ids(f);
 	free(f);
 }
@@ -333,6 +525,8 @@ form_draw(void *state, ps_tui *tui)
 	else
 		ps_tui_textf(tui, 2, 1, 0, PS_TUI_WARN, "Needs attention: %s",
 			     f->why);
+	work_draw(&f->work, tui, 2);
+	failed_draw(&f->work, tui);
 	vis = form_rows(tui);
 	ps_tui_list_show(&f->list, vis);
 	for (i = f->list.top; i < f->n && i < f->list.top + (size_t)vis; i++) {
@@ -386,12 +580,95 @@ set_value(struct form *f, ps_tui *tui, const char *value)
 	return form_changed(f, tui, "Saved.");
 }
 
+/* The operator's answer to "save anyway?". */
+static int
+on_save_anyway(ps_tui *tui, void *payload, int yes)
+{
+	struct form *f = payload;
+	struct work *w = &f->work;
+	int error = 0;
+
+	if (yes && w->field != NULL) {
+		f->editing = w->field;
+		error = ps_setup_field_set(ps_tui_store(tui), w->field,
+					   w->value, ps_tui_now(tui));
+		if (error == 0)
+			error = form_changed(f, tui,
+					     "Saved without a passing test; "
+					     "t tests it again");
+	} else {
+		ps_tui_message(tui, 0, "Kept the old value");
+	}
+	work_forget_value(w);
+	w->failed[0] = '\0';
+	return error;
+}
+
+/*
+ * The end of a tested save: saved (code 0), or the test failed and the
+ * operator chooses: y saves anyway, any other key keeps the old value.
+ */
+static int
+save_done(struct form *f, ps_tui *tui, int code, const char *msg)
+{
+	struct work *w = &f->work;
+	int error;
+
+	if (code == 0) {
+		work_forget_value(w);
+		return form_changed(f, tui, msg);
+	}
+	if ((error = form_reload(f, tui)) < 0)
+		return error;
+	snprintf(w->failed, sizeof(w->failed), "%s", msg);
+	ps_tui_confirm(tui,
+		       "Save anyway? y saves it, another key keeps the old "
+		       "value",
+		       on_save_anyway, f);
+	return 0;
+}
+
+/*
+ * Set the field being edited: a connection setting is tested first (in
+ * the background when the console can), anything else is set at once.
+ */
+static int
+save_value(struct form *f, ps_tui *tui, const char *value)
+{
+	struct work *w = &f->work;
+	char msg[PS_ERROR_MAX + 256];
+	ps_http *http = NULL;
+	int error, started;
+
+	if (!ps_setup_field_needs_test(f->editing))
+		return set_value(f, tui, value);
+	/* a value the form refuses keeps the prompt, before any test */
+	if ((error = ps_setup_field_check(ps_tui_store(tui), f->editing,
+					  value)) < 0)
+		return error;
+	work_forget_value(w);
+	w->field = f->editing;
+	if (value != NULL && (w->value = strdup(value)) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	if ((started = work_start(w, tui, PS_SETUP_JOB_SAVE,
+				  f->editing->platform, f->editing, value)) !=
+	    0)
+		return started < 0 ? started : 0;
+	if ((error = action_http(&http, tui)) < 0)
+		return error;
+	error = ps_setup_field_save(msg, sizeof(msg), ps_tui_store(tui),
+				    ps_tui_config(tui), http, f->editing, value,
+				    ps_tui_now(tui));
+	ps_http_free(http);
+	return save_done(f, tui, error, msg);
+}
+
 static int
 on_text(ps_tui *tui, void *payload, const char *text)
 {
 	if (text == NULL)
 		return 0;
-	return set_value(payload, tui, text);
+	return save_value(payload, tui, text);
 }
 
 static int
@@ -421,7 +698,7 @@ on_url_word(ps_tui *tui, void *payload, long index, const char *item)
 		ps_tui_prompt(tui, prompt, NULL, 0, on_text, f);
 		return 0;
 	}
-	return set_value(f, tui, f->ids[index]);
+	return save_value(f, tui, f->ids[index]);
 }
 
 static int
@@ -545,10 +822,14 @@ edit_pick(struct form *f, ps_tui *tui, const ps_setup_field *fl)
 			error = ps_error_set(PS_ENOMEM, "out of memory");
 			goto done;
 		}
-	error = ps_tui_pick(
-		tui, many ? "Enter switches one value on or off" : fl->label,
-		(const char *const *)labels, f->nids, initial,
-		many ? on_pick_many : on_pick, f);
+	if (many)
+		error = ps_tui_pick_many(
+			tui, "Space switches a value on or off, Enter closes",
+			(const char *const *)labels, f->nids, initial,
+			on_pick_many, f);
+	else
+		error = ps_tui_pick(tui, fl->label, (const char *const *)labels,
+				    f->nids, initial, on_pick, f);
 done:
 	if (labels != NULL)
 		for (i = 0; i < c.n + 1; i++)
@@ -631,23 +912,121 @@ done:
 	return error;
 }
 
+/* One connection test inline; its outcome into msg. */
 static int
-test_connection(struct form *f, ps_tui *tui, ps_platform p)
+test_inline(char *msg, size_t cap, ps_tui *tui, ps_platform p)
 {
-	ps_config cfg;
 	ps_http *http = NULL;
-	char msg[PS_ERROR_MAX + 128];
 	int error;
 
-	if ((error = action_http(&http, tui, &cfg)) < 0)
+	if ((error = action_http(&http, tui)) < 0)
 		return error;
-	error = ps_setup_test_connection(msg, sizeof(msg), ps_tui_store(tui),
-					 action_config(tui, &cfg), http, p,
+	error = ps_setup_test_connection(msg, cap, ps_tui_store(tui),
+					 ps_tui_config(tui), http, p,
 					 ps_tui_now(tui));
 	ps_http_free(http);
+	return error;
+}
+
+/* Add what a test said to the line shown when all are done. */
+static void
+tests_said(struct work *w, int code, const char *msg)
+{
+	size_t len = strlen(w->said);
+
+	snprintf(w->said + len, sizeof(w->said) - len, "%s%s",
+		 len > 0 ? "; " : "", msg);
+	if (code != 0 || strncmp(msg, "OK", 2) != 0)
+		w->said_error = 1;
+}
+
+/* Start the next queued test; 1 when one runs in the background. */
+static int
+tests_next(struct form *f, ps_tui *tui)
+{
+	struct work *w = &f->work;
+	char msg[PS_ERROR_MAX + 128];
+	ps_platform p;
+	int started, code;
+
+	while (w->nqueue > 0) {
+		p = w->queue[0];
+		memmove(w->queue, w->queue + 1,
+			(w->nqueue - 1) * sizeof(w->queue[0]));
+		w->nqueue--;
+		if ((started = work_start(w, tui, PS_SETUP_JOB_TEST, p, NULL,
+					  NULL)) < 0)
+			return started;
+		if (started)
+			return 1;
+		code = test_inline(msg, sizeof(msg), tui, p);
+		if (code < 0 && code != PS_EINVAL && msg[0] == '\0')
+			return code;
+		tests_said(w, code, msg);
+	}
+	return 0;
+}
+
+/* Every test is done: say what they said. */
+static int
+tests_done(struct form *f, ps_tui *tui)
+{
+	struct work *w = &f->work;
+	int error;
+
 	if ((error = form_reload(f, tui)) < 0)
 		return error;
-	ps_tui_message(tui, strncmp(msg, "OK", 2) != 0, "%s", msg);
+	ps_tui_message(tui, w->said_error, "%s", w->said);
+	w->said[0] = '\0';
+	w->said_error = 0;
+	return 0;
+}
+
+/* Test the connections of platforms p[0..n-1], one after the other. */
+static int
+test_connections(struct form *f, ps_tui *tui, const ps_platform *p, size_t n)
+{
+	struct work *w = &f->work;
+	int error;
+
+	if (work_refuse(w, tui))
+		return 0;
+	w->nqueue = 0;
+	w->said[0] = '\0';
+	w->said_error = 0;
+	while (w->nqueue < n && w->nqueue < WORK_QUEUE_MAX) {
+		w->queue[w->nqueue] = p[w->nqueue];
+		w->nqueue++;
+	}
+	if ((error = tests_next(f, tui)) != 0)
+		return error < 0 ? error : 0;
+	return tests_done(f, tui);
+}
+
+/* The timer while working: finish what finished. */
+static int
+form_poll(struct form *f, ps_tui *tui)
+{
+	struct work *w = &f->work;
+	char msg[PS_ERROR_MAX + 256];
+	int code, error;
+
+	if (!work_poll(w, tui, &code, msg, sizeof(msg)))
+		return 0;
+	switch (w->kind) {
+	case PS_SETUP_JOB_TEST:
+		tests_said(w, code, msg);
+		if ((error = tests_next(f, tui)) != 0)
+			return error < 0 ? error : 0;
+		return tests_done(f, tui);
+	case PS_SETUP_JOB_REFRESH:
+		if ((error = form_reload(f, tui)) < 0)
+			return error;
+		ps_tui_message(tui, code != 0, "%s", msg);
+		return 0;
+	case PS_SETUP_JOB_SAVE:
+		return save_done(f, tui, code, msg);
+	}
 	return 0;
 }
 
@@ -669,6 +1048,25 @@ run_flow(struct form *f, ps_tui *tui, const ps_setup_field *fl)
 	return 0;
 }
 
+/*
+ * A start date (the BigCommerce order import's: unset, its first poll
+ * takes every order the store ever had in the chosen statuses): the
+ * prompt offers today (UTC), the sane start of a new setup.
+ */
+static void
+edit_start_date(ps_tui *tui, struct form *f, const char *cur)
+{
+	char today[16], label[128];
+	time_t t = (time_t)(ps_tui_now(tui) / 1000);
+	struct tm tm;
+
+	today[0] = '\0';
+	if (cur == NULL && gmtime_r(&t, &tm) != NULL)
+		strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	snprintf(label, sizeof(label), "%s (YYYY-MM-DD):", f->editing->label);
+	ps_tui_prompt(tui, label, cur != NULL ? cur : today, 0, on_text, f);
+}
+
 static int
 form_edit(struct form *f, ps_tui *tui)
 {
@@ -682,7 +1080,7 @@ form_edit(struct form *f, ps_tui *tui)
 	f->editing = fl;
 	switch (fl->type) {
 	case PS_SETUP_FIELD_TEST:
-		return test_connection(f, tui, fl->platform);
+		return test_connections(f, tui, &fl->platform, 1);
 	case PS_SETUP_FIELD_RUN:
 		return run_flow(f, tui, fl);
 	case PS_SETUP_FIELD_MAPPING:
@@ -714,7 +1112,10 @@ form_edit(struct form *f, ps_tui *tui)
 		if ((error = ps_setup_field_get(&cur, ps_tui_store(tui), fl)) <
 		    0)
 			return error;
-		ps_tui_prompt(tui, "Value: ", cur, 0, on_text, f);
+		if (fl->type == PS_SETUP_FIELD_START_DATE)
+			edit_start_date(tui, f, cur);
+		else
+			ps_tui_prompt(tui, "Value: ", cur, 0, on_text, f);
 		free(cur);
 		return 0;
 	}
@@ -730,34 +1131,49 @@ form_handle(void *state, ps_tui *tui, ps_tui_request req)
 	if (ps_tui_list_move(&f->list, req, form_rows(tui)))
 		return PS_TUI_HANDLED;
 	switch (req) {
+	case PS_TUI_REQ_TICK:
+		if (f->work.job == NULL)
+			return PS_TUI_UNHANDLED; /* the usual reload */
+		error = form_poll(f, tui);
+		return error < 0 ? error : PS_TUI_HANDLED;
+	case PS_TUI_REQ_BACK:
+		if (f->work.job == NULL)
+			return PS_TUI_UNHANDLED;
+		work_cancel(&f->work, tui);
+		return PS_TUI_HANDLED;
 	case PS_TUI_REQ_ENTER:
 	case PS_TUI_REQ_EDIT:
+		if (work_refuse(&f->work, tui))
+			return PS_TUI_HANDLED;
 		error = form_edit(f, tui);
 		return error < 0 ? error : PS_TUI_HANDLED;
 	case PS_TUI_REQ_DELETE:
+		if (work_refuse(&f->work, tui))
+			return PS_TUI_HANDLED;
 		fl = ps_setup_field_at(f->step, f->list.sel);
 		if (fl == NULL || fl->type == PS_SETUP_FIELD_MAPPING ||
 		    fl->type == PS_SETUP_FIELD_TEST ||
 		    fl->type == PS_SETUP_FIELD_RUN)
 			return PS_TUI_HANDLED;
 		f->editing = fl;
-		error = set_value(f, tui, NULL);
+		error = save_value(f, tui, NULL);
 		return error < 0 ? error : PS_TUI_HANDLED;
 	case PS_TUI_REQ_TEST: {
-		size_t i;
+		ps_platform p[WORK_QUEUE_MAX];
+		size_t i, n = 0;
 
 		if (form_tests(f) == 0)
 			return PS_TUI_UNHANDLED;
-		for (i = 0; i < f->n; i++) {
+		for (i = 0; i < f->n && n < WORK_QUEUE_MAX; i++) {
 			fl = ps_setup_field_at(f->step, i);
-			if (fl->type == PS_SETUP_FIELD_TEST &&
-			    (error = test_connection(f, tui, fl->platform)) < 0)
-				return error;
+			if (fl->type == PS_SETUP_FIELD_TEST)
+				p[n++] = fl->platform;
 		}
-		return PS_TUI_HANDLED;
+		error = test_connections(f, tui, p, n);
+		return error < 0 ? error : PS_TUI_HANDLED;
 	}
 	case PS_TUI_REQ_FETCH:
-		if ((error = fetch_lists(tui)) < 0)
+		if ((error = fetch_lists(&f->work, tui)) < 0)
 			return error;
 		return form_reload(f, tui);
 	default:

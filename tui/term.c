@@ -75,6 +75,7 @@ struct ps_tui {
 	int depth;
 	int64_t clock_offset; /* :clock +MS */
 	ps_tui_session session;
+	int busy;             /* ps_tui_busy: a screen waits for work */
 	char message[MESSAGE_MAX];
 	int message_error;
 	struct {
@@ -89,6 +90,8 @@ struct ps_tui {
 		char **items;
 		size_t n_items;
 		ps_tui_list list;
+		int multi;   /* ps_tui_pick_many: a checklist */
+		int toggled; /* values it switched while open */
 	} modal;
 };
 
@@ -149,6 +152,18 @@ ps_tui_session *
 ps_tui_session_get(ps_tui *tui)
 {
 	return &tui->session;
+}
+
+int
+ps_tui_background(const ps_tui *tui)
+{
+	return tui->opts.script == NULL && tui->opts.config != NULL;
+}
+
+void
+ps_tui_busy(ps_tui *tui, int on)
+{
+	tui->busy = on;
 }
 
 int64_t
@@ -658,6 +673,46 @@ modal_result(ps_tui *tui, int error)
 		ps_tui_message(tui, 1, "%s", ps_error_last());
 }
 
+int
+ps_tui_pick_many(ps_tui *tui, const char *title, const char *const *items,
+		 size_t n, size_t initial, ps_tui_pick_cb cb, void *payload)
+{
+	int error = ps_tui_pick(tui, title, items, n, initial, cb, payload);
+
+	if (error == 0)
+		tui->modal.multi = 1;
+	return error;
+}
+
+/* A checklist's Space (and Enter before any Space): switch the selected
+ * value through the callback, flip its mark, stay open. */
+static void
+pick_toggle(ps_tui *tui, int close_after)
+{
+	ps_tui_pick_cb cb = tui->modal.pick_cb;
+	void *payload = tui->modal.payload;
+	long index = (long)tui->modal.list.sel;
+	char item[PS_TUI_INPUT_MAX], *it;
+	int error;
+
+	snprintf(item, sizeof(item), "%s", tui->modal.items[index]);
+	error = cb != NULL ? cb(tui, payload, index, item) : 0;
+	if (error < 0) {
+		modal_result(tui, error);
+		return;
+	}
+	if (tui->modal.kind != MODAL_PICK || tui->modal.pick_cb != cb)
+		return; /* the callback opened something else */
+	it = tui->modal.items[index];
+	if (strncmp(it, "[x] ", 4) == 0)
+		it[1] = ' ';
+	else if (strncmp(it, "[ ] ", 4) == 0)
+		it[1] = 'x';
+	tui->modal.toggled++;
+	if (close_after)
+		modal_close(tui);
+}
+
 static void
 prompt_key(ps_tui *tui, key k)
 {
@@ -729,10 +784,17 @@ pick_key(ps_tui *tui, key k)
 	int rows = ps_tui_body_rows(tui) - 4, error;
 
 	if (req == PS_TUI_REQ_BACK || req == PS_TUI_REQ_CLOSE ||
-	    req == PS_TUI_REQ_QUIT) {
+	    req == PS_TUI_REQ_QUIT ||
+	    (tui->modal.multi && req == PS_TUI_REQ_ENTER &&
+	     tui->modal.toggled > 0)) {
 		modal_close(tui);
 		if (cb != NULL)
 			cb(tui, payload, -1, NULL);
+		return;
+	}
+	if (tui->modal.multi && n > 0 &&
+	    ((k.is_char && k.code == ' ') || req == PS_TUI_REQ_ENTER)) {
+		pick_toggle(tui, req == PS_TUI_REQ_ENTER);
 		return;
 	}
 	if (req == PS_TUI_REQ_ENTER) {
@@ -1119,15 +1181,25 @@ read_key_loop(ps_tui *tui)
 	key k;
 
 	timeout(INPUT_POLL_MS);
-	while (!tui->quit && !signalled) {
+	while (!tui->quit) {
+		if (signalled == SIGINT && tui->busy) {
+			/* Ctrl-C cancels the work in hand, not the console */
+			signalled = 0;
+			request(tui, PS_TUI_REQ_BACK);
+		}
+		if (signalled)
+			break;
 		draw(tui);
 		refresh();
 		rc = get_wch(&wch);
 		if (signalled)
-			break;
+			continue; /* the loop's head decides */
 		now = ps_tui_now(tui);
 		if (rc == ERR) {
-			if (now - last >= tick_ms && tui->modal.kind == 0) {
+			/* busy: the timer polls the work at every pause */
+			if (now - last >=
+				    (tui->busy ? INPUT_POLL_MS : tick_ms) &&
+			    tui->modal.kind == 0) {
 				request(tui, PS_TUI_REQ_TICK);
 				last = now;
 			}

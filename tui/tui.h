@@ -207,6 +207,21 @@ ps_tui_session *ps_tui_session_get(ps_tui *tui);
 /* Accessors for screens.  The store and config are borrowed. */
 ps_store *ps_tui_store(ps_tui *tui);
 const ps_config *ps_tui_config(ps_tui *tui);
+
+/*
+ * ps_tui_background - 1 when work may run on another thread (an
+ * interactive console with a configuration); 0 when keys come from a
+ * script, whose screens must be the same at every run: work runs inline.
+ */
+int ps_tui_background(const ps_tui *tui);
+
+/*
+ * ps_tui_busy - a screen waits for work on another thread (on) or no
+ * longer (off): while on, the refresh timer (PS_TUI_REQ_TICK) fires at
+ * every pause in the input, so the screen polls its work, and Ctrl-C
+ * sends PS_TUI_REQ_BACK (the screen cancels the work) instead of quitting.
+ */
+void ps_tui_busy(ps_tui *tui, int on);
 int64_t ps_tui_now(ps_tui *tui);
 
 /* ------------------------------------------------------------------------ */
@@ -399,6 +414,17 @@ typedef int (*ps_tui_pick_cb)(ps_tui *tui, void *payload, long index,
  */
 int ps_tui_pick(ps_tui *tui, const char *title, const char *const *items,
 		size_t n, size_t initial, ps_tui_pick_cb cb, void *payload);
+
+/*
+ * ps_tui_pick_many - the same as a checklist: items start "[x] " or
+ * "[ ] "; Space calls cb with the selected item (which switches it) and
+ * flips its mark, the list staying open; Enter closes it (before any
+ * Space it switches the selected item first); Esc closes it.  Closing
+ * calls cb with -1 and NULL.
+ */
+int ps_tui_pick_many(ps_tui *tui, const char *title, const char *const *items,
+		     size_t n, size_t initial, ps_tui_pick_cb cb,
+		     void *payload);
 
 /* ------------------------------------------------------------------------ */
 /* Widgets' models (no curses: tui/widgets.c, unit tested)                   */

@@ -528,3 +528,78 @@ done:
 	sqlite3_reset(s);
 	return error;
 }
+
+/* ---- entries waiting for credentials ----------------------------------- */
+
+int
+ps_store_log_resume_auth(size_t *out_count, ps_store *st, const char *flow,
+			 int64_t now)
+{
+	sqlite3_stmt *s;
+	int error;
+
+	if (out_count)
+		*out_count = 0;
+	if ((error = ps_store__null_store(st, "ps_store_log_resume_auth")) < 0)
+		return error;
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "UPDATE log_entries SET status = 0, next_attempt_at = ?2,"
+		     " attempts = 0, updated_at = ?2,"
+		     " reason = 'credentials changed; trying again'"
+		     " WHERE status = 3 AND error_code = ?3"
+		     " AND next_attempt_at IS NULL"
+		     " AND (?1 IS NULL OR flow = ?1)")) < 0)
+		return error;
+	if ((error = ps_store__bind_text(st, s, 1, flow)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 2, now)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 3, PS_EAUTH)) < 0) {
+		sqlite3_reset(s);
+		return error;
+	}
+	if ((error = ps_store__step_done(st, s,
+					 "resuming entries waiting for "
+					 "credentials")) < 0)
+		return error;
+	if (out_count)
+		*out_count = (size_t)sqlite3_changes(st->db);
+	return 0;
+}
+
+int
+ps_store_log_park_auth(size_t *out_count, ps_store *st, const char *flow,
+		       const char *reason, int64_t now)
+{
+	sqlite3_stmt *s;
+	int error;
+
+	if (out_count)
+		*out_count = 0;
+	if ((error = ps_store__null_store(st, "ps_store_log_park_auth")) < 0)
+		return error;
+	if (flow == NULL || reason == NULL)
+		return ps_error_set(
+			PS_EINVAL, "ps_store_log_park_auth: no flow or reason");
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "UPDATE log_entries SET status = 3, error_code = ?4,"
+		     " next_attempt_at = NULL, reason = ?3, updated_at = ?2"
+		     " WHERE status = 0 AND flow = ?1"
+		     " AND next_attempt_at IS NOT NULL"
+		     " AND next_attempt_at <= ?2")) < 0)
+		return error;
+	if ((error = ps_store__bind_text(st, s, 1, flow)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 2, now)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 3, reason)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 4, PS_EAUTH)) < 0) {
+		sqlite3_reset(s);
+		return error;
+	}
+	if ((error = ps_store__step_done(st, s,
+					 "parking entries until the "
+					 "credentials change")) < 0)
+		return error;
+	if (out_count)
+		*out_count = (size_t)sqlite3_changes(st->db);
+	return 0;
+}

@@ -46,6 +46,9 @@
 #define REQUEST_BATCH 32
 /* The API budget is recorded at least this often while known. */
 #define RATE_RECORD_MS 10000
+/* Hex digits of a credentials fingerprint, and its cursor's prefix. */
+#define AUTH_FP_LEN 16
+#define AUTH_CURSOR "auth.refused."
 
 /* Per-flow run-time state. */
 typedef struct flow_rt {
@@ -107,6 +110,16 @@ struct ps_worker {
 	int stopping_sent;      /* STOPPING=1 said */
 	char svc_status[256];   /* the last STATUS= line sent */
 	char *svc_flows;        /* the last "worker.flows" cache row written */
+	/* credentials a platform refused (auth_*): their fingerprint, ""
+	 * while none are refused; the 401/403 count at the batch's start */
+	char auth_fp[PS_PLATFORM_MAX][AUTH_FP_LEN + 1];
+	int64_t auth_seen[PS_PLATFORM_MAX];
+	int auth_loaded;
+	/* the credentials now and the last ones a platform took, and the
+	 * settings version auth_cur was computed from */
+	char auth_cur[PS_PLATFORM_MAX][AUTH_FP_LEN + 1];
+	char auth_ok[PS_PLATFORM_MAX][AUTH_FP_LEN + 1];
+	int64_t auth_version;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -244,6 +257,323 @@ refresh_connectors(ps_worker *w)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Refused credentials                                                       */
+
+/*
+ * When a platform answers 401/403 the entry that met it is parked as
+ * waiting for that platform's credentials (failed, error code PS_EAUTH,
+ * nothing scheduled), and every flow that talks to the platform is held:
+ * no poll, no entry, so a wrong token is not sent again and again.  The
+ * credentials' fingerprint (a digest of the platform's own settings: a
+ * change of token, account or URL by the console, the command line or an
+ * import changes it) is remembered, in memory and in the cursor
+ * "auth.refused.<platform>" so a restart keeps waiting.  Each tick
+ * compares it with the settings: once they differ the flows run again and
+ * the parked entries are due at once, without a retry by the operator.
+ *
+ * Credentials no request has shown good yet (new ones, or at start) are
+ * probed like a platform coming back (breaker_claim): one entry per claim
+ * until one succeeds, so a wrong token is refused once, not once per
+ * entry of a batch.
+ */
+
+/* The fingerprint of platform p's settings into out (hex); "" when p has
+ * none or the store cannot say. */
+static void
+auth_fingerprint(char out[AUTH_FP_LEN + 1], ps_store *st, ps_platform p)
+{
+	const ps_platform_ops *ops = ps_platform_ops_of(p);
+	unsigned char md[32];
+	char *buf = NULL, *v, *g;
+	size_t i, len = 0, cap = 0, need;
+
+	out[0] = '\0';
+	if (ops == NULL || ops->nsettings == 0)
+		return;
+	for (i = 0; i < ops->nsettings; i++) {
+		v = NULL;
+		if (ps_store_setting_get(&v, st, ops->settings[i].key) < 0) {
+			if (ps_error_last_code() != PS_ENOTFOUND) {
+				free(buf);
+				ps_error_clear();
+				return;
+			}
+			ps_error_clear();
+		}
+		need = strlen(ops->settings[i].key) + (v ? strlen(v) : 0) + 3;
+		if (len + need > cap) {
+			cap = (len + need) * 2;
+			if ((g = realloc(buf, cap)) == NULL) {
+				free(v);
+				free(buf);
+				return;
+			}
+			buf = g;
+		}
+		len += (size_t)snprintf(buf + len, cap - len, "%s%c%s\n",
+					ops->settings[i].key, v ? '=' : '-',
+					v ? v : "");
+		free(v);
+	}
+	ps_crypto__sha256(md, buf, len);
+	free(buf);
+	for (i = 0; i < AUTH_FP_LEN / 2; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static void
+auth_count_one(void *ctx, ps_platform platform, const char *endpoint,
+	       ps_http_outcome outcome, int64_t count)
+{
+	int64_t *n = ctx;
+
+	(void)endpoint;
+	if (outcome == PS_HTTP_OUT_AUTH && (unsigned)platform < PS_PLATFORM_MAX)
+		n[platform] += count;
+}
+
+/* The 401/403 answers per platform since the counts were last flushed. */
+static void
+auth_counts(const ps_worker *w, int64_t out[PS_PLATFORM_MAX])
+{
+	const ps_http *h = w->http != NULL ? w->http : w->o.http_client;
+
+	memset(out, 0, sizeof(int64_t) * PS_PLATFORM_MAX);
+	if (h != NULL)
+		ps_http_counts_foreach(h, auth_count_one, out);
+}
+
+static void
+auth_snapshot(ps_worker *w)
+{
+	auth_counts(w, w->auth_seen);
+}
+
+/*
+ * Which of f's platforms refused: the one whose 401/403 count grew since
+ * the snapshot, else the one the detail names, else f's target.
+ */
+static ps_platform
+auth_refused_by(const ps_worker *w, const flow_rt *f, const char *detail)
+{
+	ps_platform cand[2] = {f->ops->source, f->ops->target};
+	int64_t now[PS_PLATFORM_MAX];
+	size_t i;
+
+	auth_counts(w, now);
+	for (i = 0; i < 2; i++)
+		if ((unsigned)cand[i] < PS_PLATFORM_MAX &&
+		    now[cand[i]] > w->auth_seen[cand[i]])
+			return cand[i];
+	for (i = 0; i < 2; i++)
+		if (strstr(detail, ps_platform_title(cand[i])) != NULL)
+			return cand[i];
+	return f->ops->target;
+}
+
+static int
+auth_blocked(const ps_worker *w, ps_platform p)
+{
+	return (unsigned)p < PS_PLATFORM_MAX && w->auth_fp[p][0] != '\0';
+}
+
+/* Remember that p refused its current credentials. */
+static void
+auth_block(ps_worker *w, ps_platform p, const char *detail)
+{
+	char stream[64];
+
+	if ((unsigned)p >= PS_PLATFORM_MAX || auth_blocked(w, p))
+		return;
+	auth_fingerprint(w->auth_fp[p], w->st, p);
+	if (w->auth_fp[p][0] == '\0')
+		return; /* nothing to watch: the operator retries */
+	ps_log_warn(MOD,
+		    "%s refused the credentials; its flows wait until they "
+		    "change: %s",
+		    ps_platform_title(p), detail);
+	snprintf(stream, sizeof(stream), AUTH_CURSOR "%s", ps_platform_name(p));
+	if (ps_store_cursor_set(w->st, stream, w->auth_fp[p], now_ms(w)) < 0) {
+		ps_log_warn(MOD, "remembering the refused credentials: %s",
+			    ps_error_last());
+		ps_error_clear();
+	}
+}
+
+/* "waiting for <Title> credentials ..." when f talks to a platform whose
+ * credentials were refused; 0 and why untouched otherwise. */
+static int
+auth_waiting(const ps_worker *w, const ps_flow_ops *ops, char *why, size_t cap)
+{
+	ps_platform p = auth_blocked(w, ops->source)   ? ops->source
+			: auth_blocked(w, ops->target) ? ops->target
+						       : PS_PLATFORM_MAX;
+
+	if (p == PS_PLATFORM_MAX)
+		return 0;
+	snprintf(why, cap,
+		 "waiting for %s credentials (refused; resumes when they "
+		 "change)",
+		 ps_platform_title(p));
+	return 1;
+}
+
+/* Park entry e of f, refused with detail, until the credentials change. */
+static int
+auth_park(ps_worker *w, const flow_rt *f, const ps_log_entry *e,
+	  const char *detail, int64_t now)
+{
+	char reason[PS_ERROR_MAX + 128];
+	ps_platform p = auth_refused_by(w, f, detail);
+
+	auth_block(w, p, detail);
+	if (auth_blocked(w, p))
+		snprintf(reason, sizeof(reason),
+			 "waiting for %s credentials: %s", ps_platform_title(p),
+			 detail);
+	else /* no settings to watch: the operator retries */
+		snprintf(reason, sizeof(reason), "%s", detail);
+	ps_log_warn(MOD, "entry %lld %s", (long long)e->id, reason);
+	return ps_store_log_mark_failed(w->st, e->id, reason, PS_EAUTH, 0, now);
+}
+
+/* Resume what waited for p's credentials: its flows' parked entries. */
+static void
+auth_resume(ps_worker *w, ps_platform p)
+{
+	char stream[64];
+	size_t i, n, total = 0;
+
+	w->auth_fp[p][0] = '\0';
+	snprintf(stream, sizeof(stream), AUTH_CURSOR "%s", ps_platform_name(p));
+	if (ps_store_cursor_set(w->st, stream, "", now_ms(w)) < 0)
+		ps_error_clear();
+	for (i = 0; i < w->nflows; i++) {
+		flow_rt *f = &w->flows[i];
+
+		if (f->ops->source != p && f->ops->target != p)
+			continue;
+		f->run_now = 1;
+		if (ps_store_log_resume_auth(&n, w->st, f->ops->name,
+					     now_ms(w)) < 0) {
+			ps_log_warn(MOD, "resuming %s: %s", f->ops->name,
+				    ps_error_last());
+			ps_error_clear();
+			continue;
+		}
+		total += n;
+	}
+	ps_log_info(MOD,
+		    "%s credentials changed: flows run again, %zu waiting "
+		    "entr%s due now",
+		    ps_platform_title(p), total, total == 1 ? "y" : "ies");
+}
+
+/* Entries of held flows that fell due (new orders, say) wait too. */
+static void
+auth_park_due(ps_worker *w)
+{
+	char why[SKIP_MAX];
+	size_t i, n;
+
+	for (i = 0; i < w->nflows; i++) {
+		flow_rt *f = &w->flows[i];
+
+		if (!auth_waiting(w, f->ops, why, sizeof(why)))
+			continue;
+		if (ps_store_log_park_auth(&n, w->st, f->ops->name, why,
+					   now_ms(w)) < 0) {
+			ps_log_warn(MOD, "parking %s: %s", f->ops->name,
+				    ps_error_last());
+			ps_error_clear();
+		} else if (n > 0) {
+			ps_log_info(MOD, "%zu %s entr%s %s", n, f->ops->name,
+				    n == 1 ? "y" : "ies", why);
+		}
+	}
+}
+
+/* f's entries or poll went through: its platforms took the credentials. */
+static void
+auth_proven(ps_worker *w, const flow_rt *f)
+{
+	ps_platform p[2] = {f->ops->source, f->ops->target};
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if ((unsigned)p[i] < PS_PLATFORM_MAX && !auth_blocked(w, p[i]))
+			memcpy(w->auth_ok[p[i]], w->auth_cur[p[i]],
+			       sizeof(w->auth_ok[p[i]]));
+}
+
+/* How many of f's entries to claim: one while a platform it needs has
+ * credentials not shown good yet, else claim. */
+static size_t
+auth_claim(const ps_worker *w, const flow_rt *f, size_t claim)
+{
+	ps_platform p[2] = {f->ops->source, f->ops->target};
+	size_t i;
+
+	for (i = 0; i < 2 && claim > 1; i++)
+		if ((unsigned)p[i] < PS_PLATFORM_MAX &&
+		    strcmp(w->auth_ok[p[i]], w->auth_cur[p[i]]) != 0)
+			return 1;
+	return claim;
+}
+
+/*
+ * Once per tick: load the refusals a previous run remembered (the first
+ * time); when the settings changed, take every platform's fingerprint
+ * again and resume each whose refused credentials were replaced.
+ */
+static void
+auth_check(ps_worker *w)
+{
+	const ps_platform_ops *const *o;
+	char stream[64], *v;
+	int64_t version = 0;
+
+	if (!w->auth_loaded) {
+		w->auth_loaded = 1;
+		for (o = ps_platforms_all(); *o != NULL; o++) {
+			ps_platform p = (*o)->id;
+
+			if ((unsigned)p >= PS_PLATFORM_MAX)
+				continue;
+			v = NULL;
+			snprintf(stream, sizeof(stream), AUTH_CURSOR "%s",
+				 (*o)->name);
+			if (ps_store_cursor_get(&v, NULL, w->st, stream) < 0) {
+				ps_error_clear();
+				continue;
+			}
+			if (v[0] != '\0')
+				ps_util__strlcpy(w->auth_fp[p], v,
+						 sizeof(w->auth_fp[p]));
+			free(v);
+		}
+	}
+	auth_park_due(w);
+	if (ps_store_settings_version(&version, w->st) < 0) {
+		ps_error_clear();
+		return;
+	}
+	if (version == w->auth_version && version != 0)
+		return;
+	w->auth_version = version;
+	for (o = ps_platforms_all(); *o != NULL; o++) {
+		ps_platform p = (*o)->id;
+
+		if ((unsigned)p >= PS_PLATFORM_MAX)
+			continue;
+		auth_fingerprint(w->auth_cur[p], w->st, p);
+		if (auth_blocked(w, p) && w->auth_cur[p][0] != '\0' &&
+		    strcmp(w->auth_cur[p], w->auth_fp[p]) != 0)
+			auth_resume(w, p);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
 /* Flows                                                                     */
 
 /*
@@ -323,6 +653,8 @@ flow_update_skip(ps_worker *w, flow_rt *f, const char *paused)
 	else if (!platform_ready(w, ops->target))
 		snprintf(why, sizeof(why), "%s is not configured",
 			 ps_platform_name(ops->target));
+	else
+		auth_waiting(w, ops, why, sizeof(why));
 	if (strcmp(why, f->skip) != 0) {
 		if (why[0] != '\0')
 			ps_log_info(MOD, "flow %s skipped: %s", ops->name, why);
@@ -383,8 +715,14 @@ flow_poll(ps_worker *w, flow_rt *f)
 	}
 	env_init(&env, w, f);
 	env.run_now = asked;
+	auth_snapshot(w);
 	error = f->ops->poll(&env);
 	close_leaked_transaction(w, f->ops->name, "poll");
+	if (error == PS_EAUTH)
+		auth_block(w, auth_refused_by(w, f, ps_error_last()),
+			   ps_error_last());
+	else if (error == 0)
+		auth_proven(w, f);
 	if (error < 0) {
 		ps_log_warn(MOD, "flow %s: poll failed: %s", f->ops->name,
 			    ps_error_last());
@@ -427,6 +765,7 @@ record_result(ps_worker *w, const flow_rt *f, const ps_log_entry *e, int code,
 	int open;
 
 	if (code == 0) {
+		auth_proven(w, f);
 		ps_log_entry_describe(what, sizeof(what), e);
 		ps_log_info(MOD, "%s entry %lld (%s) synced%s%s", e->flow,
 			    (long long)e->id,
@@ -453,6 +792,8 @@ record_result(ps_worker *w, const flow_rt *f, const ps_log_entry *e, int code,
 	w->failed++;
 	snprintf(reason, sizeof(reason), "%s", ps_error_last());
 	ps_redact(reason, sizeof(reason));
+	if (code == PS_EAUTH)
+		return auth_park(w, f, e, reason, now);
 	switch (ps_flow_classify(code)) {
 	case PS_FLOW_RETRY:
 		/*
@@ -624,6 +965,27 @@ perform_many(ps_worker *w, flow_rt *f, const ps_log_entry *v, size_t k,
 static int write_heartbeat(ps_worker *w, const char *state);
 
 /*
+ * An entry claimed in a batch after a refusal held its flow (auth_*):
+ * parked like the refused one, without a request.  1 when parked.
+ */
+static int
+auth_park_claimed(ps_worker *w, flow_rt *f, const ps_log_entry *e)
+{
+	char why[SKIP_MAX];
+	int error;
+
+	if (!auth_waiting(w, f->ops, why, sizeof(why)))
+		return 0;
+	if ((error = ps_store_log_mark_failed(w->st, e->id, why, PS_EAUTH, 0,
+					      now_ms(w))) < 0) {
+		ps_log_error(MOD, "recording entry %lld: %s", (long long)e->id,
+			     ps_error_last());
+		ps_error_clear();
+	}
+	return 1;
+}
+
+/*
  * Claim and perform one batch of f's due entries (fewer, or none, while a
  * platform it needs is down: breaker_claim).  *out_n: how many were
  * claimed.  Entries claimed but not performed because of a stop are put
@@ -639,17 +1001,20 @@ perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
 	*out_n = 0;
 	if (f->ops->perform == NULL)
 		return 0;
-	if ((claim = breaker_claim(w, f)) == 0)
+	if ((claim = auth_claim(w, f, breaker_claim(w, f))) == 0)
 		return 0;
 	if ((error = ps_store_log_claim_due(&v, &n, w->st, f->ops->name, claim,
 					    now_ms(w))) < 0)
 		return error;
 	*out_n = n;
+	auth_snapshot(w);
 	/* full batches in a row: many are due */
 	w->full_batches = n >= w->o.claim_batch ? w->full_batches + 1 : 0;
 	w->backlog =
 		w->full_batches * w->o.claim_batch >= w->o.backlog_threshold;
 	for (i = 0; i < n; i++) {
+		if (auth_park_claimed(w, f, &v[i]) > 0)
+			continue;
 		if (stopping(w)) {
 			/* not started: put back so the next run takes it */
 			if ((error = ps_store_log_mark_pending(
@@ -1635,6 +2000,7 @@ tick_prelude(ps_worker *w, int poll_all)
 	int error;
 
 	refresh_connectors(w);
+	auth_check(w);
 	update_skips(w);
 	compose_state(w);
 	if ((error = write_heartbeat(w, w->state)) < 0)

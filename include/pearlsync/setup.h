@@ -57,16 +57,17 @@
 #define PS_SETUP_TEST_PREFIX "setup.test."
 
 typedef enum ps_setup_field_type {
-	PS_SETUP_FIELD_TEXT = 0,  /* free text (or id) setting */
-	PS_SETUP_FIELD_SECRET,    /* free text, never shown */
-	PS_SETUP_FIELD_BOOL,      /* "true"/"false" setting */
-	PS_SETUP_FIELD_ENUM,      /* one of the catalogue's choices */
-	PS_SETUP_FIELD_PICK,      /* one id from a cached list */
-	PS_SETUP_FIELD_PICK_MANY, /* comma-separated ids from a cached list */
-	PS_SETUP_FIELD_URL,       /* a base URL; word_url: a word for one */
-	PS_SETUP_FIELD_MAPPING,   /* a mapping table (mapping editor) */
-	PS_SETUP_FIELD_TEST,      /* action: test platform's connection */
-	PS_SETUP_FIELD_RUN,       /* action: ask the worker to run flow key */
+	PS_SETUP_FIELD_TEXT = 0,   /* free text (or id) setting */
+	PS_SETUP_FIELD_SECRET,     /* free text, never shown */
+	PS_SETUP_FIELD_BOOL,       /* "true"/"false" setting */
+	PS_SETUP_FIELD_ENUM,       /* one of the catalogue's choices */
+	PS_SETUP_FIELD_PICK,       /* one id from a cached list */
+	PS_SETUP_FIELD_PICK_MANY,  /* comma-separated ids from a cached list */
+	PS_SETUP_FIELD_URL,        /* a base URL; word_url: a word for one */
+	PS_SETUP_FIELD_MAPPING,    /* a mapping table (mapping editor) */
+	PS_SETUP_FIELD_TEST,       /* action: test platform's connection */
+	PS_SETUP_FIELD_RUN,        /* action: ask the worker to run flow key */
+	PS_SETUP_FIELD_START_DATE, /* a date setting; unset, today is offered */
 } ps_setup_field_type;
 
 typedef struct ps_setup_field {

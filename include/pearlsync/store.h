@@ -507,6 +507,25 @@ int ps_store_log_retry_failed(size_t *out_count, ps_store *st, const char *flow,
 			      int64_t now);
 
 /*
+ * ps_store_log_resume_auth - the FAILED entries (of flow, or all flows if
+ * NULL) that wait for credentials (error code PS_EAUTH, nothing
+ * scheduled) become PENDING, due now, attempts reset, reason "credentials
+ * changed; trying again".  The worker calls it when the credentials a
+ * refusal parked them on change.  *out_count (may be NULL): how many.
+ */
+int ps_store_log_resume_auth(size_t *out_count, ps_store *st, const char *flow,
+			     int64_t now);
+
+/*
+ * ps_store_log_park_auth - flow's PENDING entries due by now become
+ * FAILED with reason, error code PS_EAUTH and nothing scheduled: they
+ * wait for credentials a platform refused, as the entry that met the
+ * refusal does, until ps_store_log_resume_auth.  *out_count: how many.
+ */
+int ps_store_log_park_auth(size_t *out_count, ps_store *st, const char *flow,
+			   const char *reason, int64_t now);
+
+/*
  * ps_store_recover_interrupted - at worker start: IN_FLIGHT entries become
  * PENDING, due now, reason "interrupted; checking whether the previous
  * attempt completed" (the flow looks the object up by its reference before

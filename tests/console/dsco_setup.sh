@@ -112,7 +112,7 @@ keys Enter
 wait_for "DSCO client secret  *\*\*\*\*\*\*\*\*"
 no_secret
 keys t
-wait_for "OK: DSCO"
+wait_for "^OK: DSCO" # the test's own message, once it is over
 keys u # the drop-downs from Brightpearl and DSCO
 wait_for "lists fetched from DSCO"
 close_step
@@ -138,7 +138,7 @@ open_step 13 "DSCO inventory"
 keys Enter
 wait_for "choose the Brightpearl warehouses read"
 keys j Enter
-wait_for "Enter switches one value"
+wait_for "Space switches a value on or off"
 keys Enter
 wait_for "Brightpearl warehouses read  *[0-9]"
 close_step

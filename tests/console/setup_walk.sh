@@ -91,8 +91,10 @@ no_secret
 keys Enter
 wait_for "Brightpearl token \* *\*\*\*\*\*\*\*\*"
 no_secret
+wait_for "Tested and saved: OK: Brightpearl account" # tested before saving
 keys j j j j Enter # past auth mode, dev ref, refresh token: test Brightpearl
-wait_for "OK: Brightpearl account"
+wait_for "Test Brightpearl connection *OK: Brightpearl account"
+wait_for "^ Needs attention: BigCommerce store hash" # the test is over
 keys j Enter
 type_text "$bc_url"
 keys Enter
@@ -107,7 +109,7 @@ keys Enter
 wait_for "access token \* *\*\*\*\*\*\*\*\*"
 no_secret
 keys t # test both connections
-wait_for "OK: BigCommerce store"
+wait_for "^OK: Brightpearl account.*; OK: BigCommerce store"
 wait_for "^ Done"
 keys u # fetch the drop-down lists
 wait_for "lists fetched from Brightpearl"
@@ -118,7 +120,7 @@ wait_for "1\.  \[x\] Connections"
 keys j Enter
 wait_for "Step 2 of 22: Order sync"
 keys j Enter
-wait_for "Enter switches one value"
+wait_for "Space switches a value on or off"
 wait_for "\[x\] 11 "
 keys Escape
 keys q

@@ -701,6 +701,138 @@ test_tui_setup__test_connection_sandbox(void **state)
 	ps_http_free(http);
 }
 
+/* The stored value of key, "" when unset (static storage). */
+static const char *
+stored_text(ps_store *st, const char *key)
+{
+	static char buf[256];
+	char *v = NULL;
+
+	buf[0] = '\0';
+	if (ps_store_setting_get(&v, st, key) == 0)
+		snprintf(buf, sizeof(buf), "%s", v);
+	else
+		ps_error_clear();
+	free(v);
+	return buf;
+}
+
+/*
+ * A changed token is tried before it is written: a refused one leaves
+ * the store as it was (and the try's scratch database goes away); one
+ * the platform takes is saved with the test remembered as passed; while
+ * the platform's other fields are missing there is nothing to test and
+ * the value is saved.
+ */
+static void
+test_tui_setup__credentials_tested_before_saving(void **state)
+{
+	struct fixture *f = *state;
+	const ps_setup_field *tok =
+		field(PS_SETUP_CONNECTIONS, "brightpearl.token");
+	const ps_setup_field *bc_tok =
+		field(PS_SETUP_CONNECTIONS, "bigcommerce.token");
+	ps_config cfg;
+	ps_http *http;
+	char msg[512], why[256];
+	int tested = 0;
+
+	assert_true(ps_setup_field_needs_test(tok));
+	assert_false(ps_setup_field_needs_test(
+		field(PS_SETUP_ORDER_SYNC, "bigcommerce.orders.enabled")));
+	ps_config_init(&cfg);
+	http = quick_http(&cfg);
+	configure_sandbox(f->st, "sandbox-token");
+
+	assert_int_equal(ps_setup_field_try(msg, sizeof(msg), &tested, f->st,
+					    &cfg, http, tok, "typo-token", NOW),
+			 PS_EAUTH);
+	assert_int_equal(tested, 1);
+	assert_non_null(strstr(msg, "authentication failed"));
+	assert_null(strstr(msg, "typo-token"));
+	assert_string_equal(stored_text(f->st, "brightpearl.token"),
+			    "sandbox-token");
+
+	assert_int_equal(ps_setup_field_save(msg, sizeof(msg), f->st, &cfg,
+					     http, tok, "typo-token", NOW),
+			 PS_EAUTH);
+	assert_string_equal(stored_text(f->st, "brightpearl.token"),
+			    "sandbox-token");
+
+	/* a value the form refuses is refused before any request */
+	assert_int_equal(ps_setup_field_check(f->st, tok, ""), PS_EINVAL);
+
+	assert_int_equal(ps_setup_field_save(msg, sizeof(msg), f->st, &cfg,
+					     http, tok, "sandbox-token", NOW),
+			 0);
+	assert_non_null(strstr(msg, "Tested and saved: OK: Brightpearl"));
+	/* the BigCommerce test still asks: the Brightpearl one passed */
+	assert_int_equal(check(f->st, PS_SETUP_CONNECTIONS, why, sizeof(why)),
+			 0);
+	assert_string_equal(why, "test the BigCommerce connection");
+
+	/* nothing to test yet: no store hash */
+	assert_int_equal(ps_store_setting_set(NULL, f->st,
+					      "bigcommerce.store_hash", NULL,
+					      "test", NOW),
+			 0);
+	assert_int_equal(ps_setup_field_save(msg, sizeof(msg), f->st, &cfg,
+					     http, bc_tok, "other-token", NOW),
+			 0);
+	assert_string_equal(stored_text(f->st, "bigcommerce.token"),
+			    "other-token");
+	ps_http_free(http);
+}
+
+/* A job runs the test on its own thread and connection. */
+static void
+test_tui_setup__job_in_background(void **state)
+{
+	struct fixture *f = *state;
+	const ps_setup_field *tok =
+		field(PS_SETUP_CONNECTIONS, "brightpearl.token");
+	ps_setup_job *j = NULL;
+	ps_config cfg;
+	char msg[512];
+	int code = 1, i;
+
+	ps_config_init(&cfg);
+	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", f->db.path);
+	configure_sandbox(f->st, "sandbox-token");
+	assert_int_equal(ps_setup_job_start(&j, &cfg, NULL, PS_SETUP_JOB_SAVE,
+					    PS_PLATFORM_BRIGHTPEARL, tok,
+					    "typo-token", NOW),
+			 0);
+	assert_non_null(strstr(ps_setup_job_what(j), "testing the new"));
+	for (i = 0; i < 500 && !ps_setup_job_poll(j, &code, msg, sizeof(msg));
+	     i++)
+		usleep(20000);
+	assert_int_equal(code, PS_EAUTH);
+	ps_setup_job_free(j);
+	assert_string_equal(stored_text(f->st, "brightpearl.token"),
+			    "sandbox-token");
+
+	assert_int_equal(ps_setup_job_start(&j, &cfg, NULL, PS_SETUP_JOB_TEST,
+					    PS_PLATFORM_BRIGHTPEARL, NULL, NULL,
+					    NOW),
+			 0);
+	for (i = 0; i < 500 && !ps_setup_job_poll(j, &code, msg, sizeof(msg));
+	     i++)
+		usleep(20000);
+	assert_int_equal(code, 0);
+	assert_true(strncmp(msg, "OK: Brightpearl", 15) == 0);
+	ps_setup_job_free(j);
+	/* abandoned at once: nothing is written, nothing leaks */
+	assert_int_equal(ps_setup_job_start(&j, &cfg, NULL, PS_SETUP_JOB_SAVE,
+					    PS_PLATFORM_BRIGHTPEARL, tok,
+					    "sandbox-token-2", NOW),
+			 0);
+	ps_setup_job_abandon(j);
+	usleep(300000);
+	assert_string_equal(stored_text(f->st, "brightpearl.token"),
+			    "sandbox-token");
+}
+
 static void
 test_tui_setup__unconfigured_connection(void **state)
 {
@@ -922,6 +1054,8 @@ main(void)
 	const struct CMUnitTest sandbox[] = {
 		T(test_tui_setup__test_connection_sandbox),
 		T(test_tui_setup__unconfigured_connection),
+		T(test_tui_setup__credentials_tested_before_saving),
+		T(test_tui_setup__job_in_background),
 		T(test_tui_setup__refresh_lists_sandbox),
 		T(test_tui_setup__refresh_failure_keeps_cache),
 	};

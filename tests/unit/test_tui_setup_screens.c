@@ -261,13 +261,35 @@ test_tui_setup_screens__secret_prompt(void **state)
 	char *v = NULL;
 
 	seed(f->st);
-	/* Connections, the Brightpearl token: typed text is hidden. */
+	/* nothing listens there: every connection test fails at once */
+	set(f->st, "brightpearl.base_url", "http://127.0.0.1:1");
+	/* Connections, the Brightpearl token: typed text is hidden; the
+	 * new token is tested first, and saved only when asked to. */
 	run(f, PS_TUI_REQ_VIEW_SETUP,
 	    "<Enter>jjj<Enter>new-tok\n:dump setup_secret_prompt.txt\n"
-	    "<Enter>\n:dump setup_secret_saved.txt\n");
+	    "<Enter>\n:dump setup_secret_test_failed.txt\n"
+	    "y\n:dump setup_secret_saved.txt\n");
 	assert_int_equal(ps_store_setting_get(&v, f->st, "brightpearl.token"),
 			 0);
 	assert_string_equal(v, "new-tok");
+	free(v);
+}
+
+/* A token whose test fails is not saved unless the operator says so. */
+static void
+test_tui_setup_screens__secret_kept(void **state)
+{
+	struct fixture *f = *state;
+	char *v = NULL;
+
+	seed(f->st);
+	set(f->st, "brightpearl.base_url", "http://127.0.0.1:1");
+	run(f, PS_TUI_REQ_VIEW_SETUP,
+	    "<Enter>jjj<Enter>new-tok\n<Enter>\nn\n"
+	    ":dump setup_secret_kept.txt\n");
+	assert_int_equal(ps_store_setting_get(&v, f->st, "brightpearl.token"),
+			 0);
+	assert_string_equal(v, "bp-secret-token");
 	free(v);
 }
 
@@ -347,6 +369,7 @@ main(void)
 		T(test_tui_setup_screens__every_step),
 		T(test_tui_setup_screens__pick_warehouse),
 		T(test_tui_setup_screens__secret_prompt),
+		T(test_tui_setup_screens__secret_kept),
 		T(test_tui_setup_screens__mappings),
 		T(test_tui_setup_screens__mapping_csv_keys),
 	};

@@ -30,6 +30,8 @@ static const ps_setup_field order_sync[] = {
 	  PS_SET_BC_ORDERS_SYNC_STATUSES, PS_SETUP_LIST_BP_STATUSES, 1, 0),
 	F(PS_SETUP_FIELD_BOOL, "Import guest orders",
 	  PS_SET_BC_ORDERS_IMPORT_GUESTS, NULL, 0, 0),
+	F(PS_SETUP_FIELD_START_DATE, "Import orders created from",
+	  PS_SET_BC_ORDERS_START_DATE, NULL, 0, 0),
 };
 
 static const ps_setup_field defaults[] = {
@@ -84,7 +86,7 @@ static const ps_setup_field notes[] = {
 	  0),
 	F(PS_SETUP_FIELD_PICK, "Staff notes to Brightpearl field",
 	  PS_SET_BC_NOTES_STAFF_NOTES_FIELD, PS_SETUP_LIST_BP_FIELDS, 0, 0),
-	F(PS_SETUP_FIELD_TEXT, "Brightpearl notes to BigCommerce field",
+	F(PS_SETUP_FIELD_ENUM, "Brightpearl notes to BigCommerce field",
 	  PS_SET_BC_NOTES_BP_NOTE_TO_BC_FIELD, NULL, 0, 0),
 };
 
@@ -141,6 +143,21 @@ need_one_of(int *out_done, char *why, size_t cap, ps_store *st, const char *on,
 	}
 	free(v);
 	return 0;
+}
+
+/*
+ * Order sync: with imports on, the start date must be set, or the first
+ * poll takes every order the store ever had in the chosen statuses.
+ */
+static int
+check_order_sync(int *out_done, char *why, size_t cap, ps_store *st)
+{
+	static const char *const keys[] = {PS_SET_BC_ORDERS_START_DATE, NULL};
+
+	return need_one_of(out_done, why, cap, st, PS_SET_BC_ORDERS_ENABLED,
+			   keys,
+			   "set the start date (unset, the first poll "
+			   "imports every old order)");
 }
 
 static int
@@ -205,7 +222,7 @@ check_inventory(int *out_done, char *why, size_t cap, ps_store *st)
 
 static const ps_setup_step_def steps[] = {
 	{"Order sync", "Which orders are imported and which statuses go back",
-	 order_sync, PS__ARRAY_LEN(order_sync), NULL},
+	 order_sync, PS__ARRAY_LEN(order_sync), check_order_sync},
 	{"Defaults",
 	 "Channel, warehouse, project, lead source and tax codes of new "
 	 "orders",
@@ -258,6 +275,8 @@ static const ps_setup_mapping_kind mappings[] = {
 };
 
 static const char *const fulfilment_triggers[] = {"status", "goods_out", NULL};
+static const char *const bp_note_fields[] = {"staff_notes", "customer_message",
+					     NULL};
 static const char *const match_fields[] = {"sku",  "barcode", "ean", "upc",
 					   "isbn", "mpn",     NULL};
 
