@@ -75,7 +75,7 @@ struct ps_tui {
 	int depth;
 	int64_t clock_offset; /* :clock +MS */
 	ps_tui_session session;
-	int busy;             /* ps_tui_busy: a screen waits for work */
+	int busy; /* ps_tui_busy: a screen waits for work */
 	char message[MESSAGE_MAX];
 	int message_error;
 	struct {

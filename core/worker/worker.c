@@ -381,7 +381,11 @@ auth_blocked(const ps_worker *w, ps_platform p)
 static void
 auth_block(ps_worker *w, ps_platform p, const char *detail)
 {
-	char stream[64];
+	char stream[64], why[PS_ERROR_MAX];
+
+	/* detail may be ps_error_last(), which the store calls below reset */
+	snprintf(why, sizeof(why), "%s", detail);
+	detail = why;
 
 	if ((unsigned)p >= PS_PLATFORM_MAX || auth_blocked(w, p))
 		return;
@@ -423,9 +427,11 @@ static int
 auth_park(ps_worker *w, const flow_rt *f, const ps_log_entry *e,
 	  const char *detail, int64_t now)
 {
-	char reason[PS_ERROR_MAX + 128];
+	char reason[PS_ERROR_MAX + 128], why[PS_ERROR_MAX];
 	ps_platform p = auth_refused_by(w, f, detail);
 
+	snprintf(why, sizeof(why), "%s", detail); /* as in auth_block */
+	detail = why;
 	auth_block(w, p, detail);
 	if (auth_blocked(w, p))
 		snprintf(reason, sizeof(reason),
@@ -718,16 +724,16 @@ flow_poll(ps_worker *w, flow_rt *f)
 	auth_snapshot(w);
 	error = f->ops->poll(&env);
 	close_leaked_transaction(w, f->ops->name, "poll");
-	if (error == PS_EAUTH)
-		auth_block(w, auth_refused_by(w, f, ps_error_last()),
-			   ps_error_last());
-	else if (error == 0)
-		auth_proven(w, f);
 	if (error < 0) {
-		ps_log_warn(MOD, "flow %s: poll failed: %s", f->ops->name,
-			    ps_error_last());
+		char why[PS_ERROR_MAX];
+
+		snprintf(why, sizeof(why), "%s", ps_error_last());
+		if (error == PS_EAUTH)
+			auth_block(w, auth_refused_by(w, f, why), why);
+		ps_log_warn(MOD, "flow %s: poll failed: %s", f->ops->name, why);
 		return error;
 	}
+	auth_proven(w, f);
 	ps_log_debug(MOD, "flow %s polled", f->ops->name);
 	return 0;
 }

@@ -49,7 +49,7 @@ m=$(bp_refused)
 [ "$m" -eq "$n" ] || fail "Brightpearl 401s went from $n to $m while waiting"
 [ "$(bp_count)" -eq 2 ] || fail "orders reached Brightpearl with a wrong token"
 ok status
-expect_out "waiting for Brightpearl credentials"
+expect_out "brightpearl auth_failed"
 # a sixth order waits too, without a request
 place 6
 wait_for waiting 6
