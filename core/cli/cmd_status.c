@@ -7,6 +7,7 @@
  * gone (killed, crashed or stopped), whatever state it last wrote.
  */
 #include "commands.h"
+#include "status_alerts.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -32,8 +33,9 @@ const char ps_cli_usage_status[] =
 	"  --json     one JSON object instead of text, with the members\n"
 	"             database, schema_version, config, worker (state,\n"
 	"             pid, heartbeat_age_ms, ...), settings_version,\n"
-	"             missing_settings, counts ({FLOW: {STATUS: N}}) and\n"
-	"             runs ({FLOW: \"progress\"})\n"
+	"             missing_settings, counts ({FLOW: {STATUS: N}}),\n"
+	"             runs ({FLOW: \"progress\"}) and alerts ([{level,\n"
+	"             what, fix}], worst first: what stops the sync)\n"
 	"\n"
 	"Exit status: 0 shown (whether or not the worker runs), 1 the\n"
 	"database could not be read, 2 bad usage or config file.\n"
@@ -146,6 +148,7 @@ print_text(const json_t *doc)
 		printf("\n%-28s %s\n", "RUN", "PROGRESS");
 	json_object_foreach ((json_t *)runs, flow, f)
 		printf("%-28s %s\n", flow, json_string_value(f));
+	ps_cli_alerts_print(json_object_get(doc, "alerts"));
 }
 
 /* What the runs the operator starts have done, by flow (setup.h). */
@@ -241,6 +244,9 @@ ps_cli_cmd_status(const ps_cli_global *g, int argc, char **argv)
 		goto done;
 	json_object_set_new(doc, "counts", counts.by_flow);
 	counts.by_flow = NULL;
+	if ((error = ps_cli_alerts_json(doc, st, now,
+					json_object_get(doc, "counts"))) < 0)
+		goto done;
 	json_object_set_new(doc, "runs", json_object());
 	if ((error = runs_json(json_object_get(doc, "runs"), st)) < 0)
 		goto done;
