@@ -155,9 +155,17 @@ log_draw(void *state, ps_tui *tui)
 			    short_time(ins, sizeof(ins), e->inserted_at));
 		ps_tui_text(tui, row, 38, 11, a,
 			    short_time(syn, sizeof(syn), e->synced_at));
-		ps_tui_text(tui, row, 50, 7,
-			    i == s->b.sel ? a : status_attr(e->status),
-			    ps_entry_status_name(e->status));
+		/* synced with a warning (a refused reservation): "synced!"
+		 * in the warning colour; the detail shows the reason */
+		if (e->status == PS_ENTRY_SYNCED && e->reason != NULL &&
+		    strncmp(e->reason, PS_LOG_WARNING_PREFIX,
+			    sizeof(PS_LOG_WARNING_PREFIX) - 1) == 0)
+			ps_tui_text(tui, row, 50, 7,
+				    i == s->b.sel ? a : PS_TUI_WARN, "synced!");
+		else
+			ps_tui_text(tui, row, 50, 7,
+				    i == s->b.sel ? a : status_attr(e->status),
+				    ps_entry_status_name(e->status));
 		ps_tui_text(tui, row, 58, 11, a,
 			    e->shipping_method ? e->shipping_method : "-");
 		ps_tui_text(tui, row, 70, wide ? 11 : 0, a,
