@@ -211,7 +211,7 @@ api_rows(const ps_dashboard *d)
 	}
 	return n;
 }
-/* One alert on a line: "! what", and its fix when the width allows. */
+/* One alert on a line: "! what", and its fix when 30 columns are left. */
 static void
 alert_line(ps_tui *tui, int row, const ps_alert *al)
 {
@@ -227,8 +227,9 @@ alert_line(ps_tui *tui, int row, const ps_alert *al)
 		 al->what);
 	used += ps_tui_utf8_width(al->what) + 2;
 	snprintf(fix, sizeof(fix), "fix: %s", al->fix);
-	if (cols - used >= ps_tui_utf8_width(fix))
-		ps_tui_text(tui, row, used, 0, PS_TUI_DIM, fix);
+	/* wide terminals: the fix too, cut when long (Enter lists it) */
+	if (cols - used >= 30)
+		text_fit(tui, row, used, cols - used, PS_TUI_DIM, fix);
 }
 
 /*
