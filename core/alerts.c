@@ -266,7 +266,8 @@ ps_alerts__platforms(ps_alerts *a, ps_store *st, int64_t now)
 		}
 		snprintf(fix, sizeof(fix),
 			 "correct the %s credentials, then test them: "
-			 "console setup, Connections, t; or pearlsync check",
+			 "console setup, Connections, t; or pearlsync "
+			 "check-connection",
 			 ops->title);
 		if (h->auth > 0 && h->ok == 0)
 			ps_alerts__add(a, PS_ALERT_ERROR, fix,
@@ -637,7 +638,7 @@ ps_alerts__hooks(ps_alerts *a, ps_store *st)
 			a, PS_ALERT_WARNING,
 			"the worker re-activates them every few minutes: "
 			"check webhooks.public_url reaches the listener "
-			"(pearlsync check)",
+			"(pearlsync check-connection)",
 			"%zu %s webhook%s deactivated: changes arrive only by "
 			"polling",
 			inactive, ps_platform_title(hooks[i].platform),
