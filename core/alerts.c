@@ -591,7 +591,7 @@ ps_alerts__flows(ps_alerts *a, ps_store *st)
 		fd = ps_alerts__field(&step, key);
 		ps_alerts__fix_set(fix, sizeof(fix), key, "true");
 		ps_alerts__add(a, PS_ALERT_ERROR, fix,
-			       "%s is off (%s): %s does not run",
+			       "%s is off: %s is false, %s is skipped",
 			       fd != NULL ? fd->label : key, key, (*f)->name);
 	}
 	if (ps_settings_paused_flows(&paused, st) < 0) {

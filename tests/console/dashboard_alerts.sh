@@ -24,7 +24,7 @@ wait_for c "[1 Dashboard]"
 wait_match c '^ Worker +running, pid [0-9]+, heartbeat'
 wait_match c '^ Skipping +order_import_bc: bigcommerce.orders.enabled is off'
 wait_match c '^ Alerts \([0-9]+\)'
-wait_for c "! Import orders is off (bigcommerce.orders.enabled)"
+wait_for c "! Import orders is off: bigcommerce.orders.enabled is false"
 screen_of c | grep -q "^   none" && fail "alerts say none"
 [ "$(bp_orders)" -eq 0 ] || fail "orders imported while the import is off"
 
