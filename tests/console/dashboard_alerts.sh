@@ -3,7 +3,8 @@
 # every order flow while the dashboard says "Alerts: none".  Now, at 80x24,
 # the dashboard alerts that the order import is off, the worker line keeps
 # its pid on screen and the skipped flows show under it; the Alerts line
-# opens the list of every alert with its fix; switching the import on (the
+# opens the list of every alert with its fix (when more alerts than fit
+# wait, the last line says "+N more"); switching the import on (the
 # fix) clears the alert and the worker imports the demo store's orders
 # (read from the sandbox's state).
 set -eu
@@ -38,6 +39,31 @@ wait_for c "fix: pearlsync settings set bigcommerce.orders.enabled true"
 keys c q
 wait_for c "[1 Dashboard]"
 wait_gone c "> Alerts"
+
+step="more alerts than fit: +N more, and the list has them all"
+"$ps" settings set sync.paused_flows \
+	order_import_bc,status_export_bc,shipment_export_bc,inventory_export_bc,notes_bc \
+	>/dev/null
+"$ps" settings set --force bigcommerce.defaults.warehouse_id 99 >/dev/null
+wait_match c '^>Alerts \(7\)'
+wait_match c '^   \+2 more: G \(or Down\) to Alerts, then Enter'
+keys c Enter
+wait_for c "error: Import orders is off"
+wait_for c "error: bigcommerce.defaults.warehouse_id '99': no such Brightpearl"
+for f in order_import_bc status_export_bc shipment_export_bc \
+	inventory_export_bc; do
+	wait_for c "warning: flow $f is paused"
+done
+# the last one is below the screen: the list scrolls
+keys c j j j j j j
+wait_for c "warning: flow notes_bc is paused"
+wait_for c "fix: resume it: p on the dashboard, or pearlsync resume notes_bc"
+wait_gone c "error: Import orders is off"
+keys c q
+wait_for c "[1 Dashboard]"
+"$ps" settings unset sync.paused_flows >/dev/null
+"$ps" settings set bigcommerce.defaults.warehouse_id 2 >/dev/null
+wait_gone c "more: G"
 
 step="the fix clears it and orders import"
 "$ps" settings set bigcommerce.orders.enabled true >/dev/null
