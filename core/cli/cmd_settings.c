@@ -793,6 +793,7 @@ cmd_import(ps_store *st, const ps_config *cfg, const char *file, int force)
 	json_error_t jerr;
 	json_t *doc;
 	int64_t v1 = 0, v2 = 0, now = ps_cli_now_ms();
+	size_t i;
 	int error = 0, began = 0;
 	const char *name = strcmp(file, "-") == 0 ? "<stdin>" : file;
 
@@ -814,7 +815,7 @@ cmd_import(ps_store *st, const ps_config *cfg, const char *file, int force)
 		goto done;
 	/* against the platforms' lists, before the transaction: a fetch
 	 * must not hold the database's write lock */
-	for (size_t i = 0; i < d.nkv; i++)
+	for (i = 0; i < d.nkv; i++)
 		if ((error = check_live(st, cfg, d.kv[i].key, d.kv[i].value,
 					force)) < 0) {
 			error = ps_cli_error_prefix(error, "%s", name);
