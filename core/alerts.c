@@ -451,19 +451,30 @@ ps_alerts__list(int64_t *at, ps_store *st, const char *kind)
 	return arr;
 }
 
-/* Whether item (n bytes) is an id (or, by_name, a name) of arr. */
+/*
+ * Whether item (n bytes) is an id (by_name: a name) of arr.  A free-text
+ * setting picked by id (a Brightpearl status the flow resolves by id or
+ * name) may hold either.
+ */
 static int
-ps_alerts__in_list(const json_t *arr, const char *item, size_t n, int by_name)
+ps_alerts__in_list(const json_t *arr, const char *item, size_t n, int by_name,
+		   int either)
 {
 	const json_t *it;
 	size_t i;
+	int k;
 
 	json_array_foreach (arr, i, it) {
-		const char *v = json_string_value(
-			json_object_get(it, by_name ? "name" : "id"));
+		for (k = 0; k < 2; k++) {
+			const char *v = json_string_value(json_object_get(
+				it, (k == 0) == !by_name ? "id" : "name"));
 
-		if (v != NULL && strlen(v) == n && strncmp(v, item, n) == 0)
-			return 1;
+			if (v != NULL && strlen(v) == n &&
+			    strncmp(v, item, n) == 0)
+				return 1;
+			if (!either)
+				break;
+		}
 	}
 	return 0;
 }
@@ -495,8 +506,10 @@ ps_alerts__pick(ps_alerts *a, ps_store *st, const ps_setup_step_def *step,
 {
 	char *value, fix[200], age[32];
 	const char *p, *end, *title, *label;
+	const ps_setting_def *def;
 	int64_t at = 0;
 	json_t *arr;
+	int either;
 
 	if (ps_alerts__key_unused(st, f->key) ||
 	    (value = ps_settings_value(st, f->key)) == NULL)
@@ -505,13 +518,16 @@ ps_alerts__pick(ps_alerts *a, ps_store *st, const ps_setup_step_def *step,
 		free(value); /* never fetched: nothing to check against */
 		return;
 	}
+	def = ps_settings_find(f->key);
+	either = def != NULL && def->type != PS_SETTING_ID &&
+		 def->type != PS_SETTING_ID_LIST;
 	for (p = value; *p != '\0'; p = *end ? end + 1 : end) {
 		end = f->type == PS_SETUP_FIELD_PICK_MANY ? strchr(p, ',')
 							  : NULL;
 		if (end == NULL)
 			end = p + strlen(p);
-		if (end == p ||
-		    ps_alerts__in_list(arr, p, (size_t)(end - p), f->by_name))
+		if (end == p || ps_alerts__in_list(arr, p, (size_t)(end - p),
+						   f->by_name, either))
 			continue;
 		ps_alerts__age(age, sizeof(age), now - at);
 		snprintf(fix, sizeof(fix),

@@ -128,19 +128,30 @@ ps_setting_check__cached(json_t **out, int64_t *at, ps_store *st,
 	return 0;
 }
 
+/*
+ * Whether item (n bytes) is an id (by_name: a name) of arr.  A free-text
+ * setting picked by id (a Brightpearl status the flow resolves by id or
+ * name) may hold either.
+ */
 static int
 ps_setting_check__has(const json_t *arr, const char *item, size_t n,
-		      int by_name)
+		      int by_name, int either)
 {
 	const json_t *it;
 	size_t i;
+	int k;
 
 	json_array_foreach (arr, i, it) {
-		const char *v = json_string_value(
-			json_object_get(it, by_name ? "name" : "id"));
+		for (k = 0; k < 2; k++) {
+			const char *v = json_string_value(json_object_get(
+				it, (k == 0) == !by_name ? "id" : "name"));
 
-		if (v != NULL && strlen(v) == n && strncmp(v, item, n) == 0)
-			return 1;
+			if (v != NULL && strlen(v) == n &&
+			    strncmp(v, item, n) == 0)
+				return 1;
+			if (!either)
+				break;
+		}
 	}
 	return 0;
 }
@@ -188,13 +199,17 @@ ps_setting_check(ps_store *st, const char *key, const char *value,
 	const char *label, *p, *end, *title;
 	char known[240];
 	json_t *arr = NULL;
+	const ps_setting_def *def;
 	int64_t at = 0;
-	int error = 0, skipped = 0;
+	int error = 0, skipped = 0, either;
 
 	if (opts == NULL)
 		opts = &defaults;
 	if (f == NULL || value == NULL || value[0] == '\0')
 		return 0;
+	def = ps_settings_find(key);
+	either = def != NULL && def->type != PS_SETTING_ID &&
+		 def->type != PS_SETTING_ID_LIST;
 	ops = ps_setting_check__owner(&label, f->list);
 	if ((error = ps_setting_check__cached(&arr, &at, st, f->list)) < 0)
 		return error;
@@ -229,7 +244,7 @@ ps_setting_check(ps_store *st, const char *key, const char *value,
 		if (end == NULL)
 			end = p + strlen(p);
 		if (end == p || ps_setting_check__has(arr, p, (size_t)(end - p),
-						      f->by_name))
+						      f->by_name, either))
 			continue;
 		ps_setting_check__known(known, sizeof(known), arr, f->by_name);
 		/* labels may name their platform already */

@@ -268,7 +268,7 @@ draw_alerts(const struct dash *s, ps_tui *tui, int row, int rows)
 		alert_line(tui, row++, &a->v[i]);
 	if (shown < total)
 		ps_tui_textf(tui, row, 3, 0, PS_TUI_WARN,
-			     "+%zu more: G (or Down) to Alerts, then Enter",
+			     "+%zu more: G G selects Alerts, Enter lists all",
 			     total - shown);
 }
 
@@ -592,24 +592,21 @@ will_be_paused(const struct dash *s)
 }
 
 /*
- * The Alerts line is one more stop below the flows: Down from the last
- * flow (or End) selects it, Up (or Home) goes back to the flows.
+ * The Alerts line is one more stop below the flows: Down, PgDn or End
+ * (G) on the last flow selects it (so G G from anywhere), Up or Home goes
+ * back to the flows.
  */
 static int
 alerts_move(struct dash *s, ps_tui_request req)
 {
 	switch (req) {
 	case PS_TUI_REQ_DOWN:
-		if (s->on_alerts ||
-		    (s->d.n_flows > 0 && s->list.sel + 1 < s->d.n_flows))
-			return s->on_alerts; /* stays, or the list moves */
-		s->on_alerts = 1;
-		return 1;
-	case PS_TUI_REQ_END:
 	case PS_TUI_REQ_PAGE_DOWN:
-		if (req == PS_TUI_REQ_PAGE_DOWN && !s->on_alerts &&
-		    s->d.n_flows > 0 && s->list.sel + 1 < s->d.n_flows)
-			return 0;
+	case PS_TUI_REQ_END:
+		if (s->on_alerts)
+			return 1;
+		if (s->d.n_flows > 0 && s->list.sel + 1 < s->d.n_flows)
+			return 0; /* the flow list moves */
 		s->on_alerts = 1;
 		return 1;
 	case PS_TUI_REQ_UP:

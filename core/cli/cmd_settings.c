@@ -87,7 +87,6 @@ const char ps_cli_usage_settings[] =
 	"\n"
 	"Examples:\n"
 	"  pearlsync settings set sync.poll_interval_seconds 30\n"
-	"  pearlsync settings set bigcommerce.defaults.warehouse_id 2\n"
 	"  printf '%s\\n' \"$SECRET\" |\n"
 	"      pearlsync settings set webhooks.secret -\n"
 	"  pearlsync settings history\n"

@@ -30,7 +30,7 @@ screen_of c | grep -q "^   none" && fail "alerts say none"
 [ "$(bp_orders)" -eq 0 ] || fail "orders imported while the import is off"
 
 step="the list of every alert, with its fix"
-keys c G
+keys c G G
 wait_match c '^>Alerts \([0-9]+\) +Enter: every alert and its fix'
 keys c Enter
 wait_for c "> Alerts"
@@ -46,7 +46,7 @@ step="more alerts than fit: +N more, and the list has them all"
 	>/dev/null
 "$ps" settings set --force bigcommerce.defaults.warehouse_id 99 >/dev/null
 wait_match c '^>Alerts \(7\)'
-wait_match c '^   \+2 more: G \(or Down\) to Alerts, then Enter'
+wait_match c '^   \+2 more: G G selects Alerts, Enter lists all'
 keys c Enter
 wait_for c "error: Import orders is off"
 wait_for c "error: bigcommerce.defaults.warehouse_id '99': no such Brightpearl"
