@@ -9,7 +9,6 @@
 #include "model_dashboard.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,47 +236,6 @@ ps_dashboard_budget(char *buf, size_t cap, const ps_dashboard *d,
 	return buf;
 }
 
-static void alert(ps_dashboard *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-alert(ps_dashboard *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d->n_alerts == PS_DASH_ALERTS_MAX)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(d->alerts[d->n_alerts++], sizeof(d->alerts[0]), fmt, ap);
-	va_end(ap);
-}
-
-/* Webhook registrations a platform switched off, per platform. */
-static void
-webhook_alerts(ps_dashboard *d, ps_store *st)
-{
-	ps_hook_state *hooks = NULL;
-	size_t n = 0, i, k, inactive;
-
-	if (ps_store_hooks_list(&hooks, &n, st) < 0) {
-		ps_error_clear();
-		return;
-	}
-	for (i = 0; i < n; i = k) {
-		inactive = 0;
-		for (k = i; k < n && hooks[k].platform == hooks[i].platform;
-		     k++)
-			inactive += !hooks[k].active;
-		if (inactive > 0)
-			alert(d,
-			      "%zu %s webhook%s deactivated: changes arrive "
-			      "only by polling",
-			      inactive, ps_platform_title(hooks[i].platform),
-			      inactive == 1 ? "" : "s");
-	}
-	ps_hook_states_free(hooks, n);
-}
-
 /* Which flows the operator paused: setting sync.paused_flows. */
 static int
 load_paused(ps_dashboard *d, ps_store *st)
@@ -320,9 +278,10 @@ ps_dashboard_flow_listed(ps_store *st, const ps_flow_ops *f)
 int
 ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now)
 {
+	ps_alerts_options opts = PS_ALERTS_OPTIONS_INIT;
 	const ps_flow_ops *const *f;
 	struct count_ctx c;
-	int error, p;
+	int error;
 
 	memset(d, 0, sizeof(*d));
 	d->now = now;
@@ -359,27 +318,9 @@ ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now)
 		return error;
 	d->n_missing = error;
 
-	if (d->worker == PS_DASH_WORKER_NEVER)
-		alert(d, "the worker has never run: start 'pearlsync worker'");
-	else if (d->worker == PS_DASH_WORKER_STOPPED)
-		alert(d, "the worker is stopped (no heartbeat for %lld s)",
-		      (long long)(d->heartbeat_age_ms / 1000));
-	if (d->n_missing > 0)
-		alert(d, "%d required setting%s missing: %s", d->n_missing,
-		      d->n_missing == 1 ? "" : "s", d->missing);
-	if (d->total[PS_ENTRY_FAILED] > 0)
-		alert(d,
-		      "%lld entr%s failed: open the sync log (4), filter "
-		      "failed (s)",
-		      (long long)d->total[PS_ENTRY_FAILED],
-		      d->total[PS_ENTRY_FAILED] == 1 ? "y" : "ies");
-	for (p = 0; p < PS_PLATFORM_MAX; p++)
-		if (d->platforms[p].throttled > 0)
-			alert(d, "%s throttled %lld request%s in the last hour",
-			      ps_platform_name((ps_platform)p),
-			      (long long)d->platforms[p].throttled,
-			      d->platforms[p].throttled == 1 ? "" : "s");
-	webhook_alerts(d, st);
+	opts.failed = d->total[PS_ENTRY_FAILED];
+	if ((error = ps_alerts_load(&d->alerts, st, now, &opts)) < 0)
+		return error;
 	return 0;
 }
 

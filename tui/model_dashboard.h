@@ -10,11 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pearlsync/alerts.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/store.h"
 
 #define PS_DASH_FLOWS_MAX 16
-#define PS_DASH_ALERTS_MAX 8
 #define PS_DASH_HOURS 24
 /* Entries scanned for the hourly figures at most (newest first). */
 #define PS_DASH_SCAN_MAX 10000
@@ -52,7 +52,8 @@ typedef struct ps_dashboard {
 	int64_t worker_pid;
 	int64_t heartbeat_age_ms;
 	int64_t worker_started_at;
-	char worker_state[64]; /* as written by the worker: "running" */
+	/* as written by the worker: "running; flow: why it is skipped..." */
+	char worker_state[640];
 
 	ps_dash_flow flows[PS_DASH_FLOWS_MAX];
 	size_t n_flows;
@@ -70,8 +71,7 @@ typedef struct ps_dashboard {
 
 	int n_missing; /* required settings without a value */
 	char missing[512];
-	char alerts[PS_DASH_ALERTS_MAX][160];
-	size_t n_alerts;
+	ps_alerts alerts; /* pearlsync/alerts.h, worst first */
 } ps_dashboard;
 
 /*
@@ -79,7 +79,8 @@ typedef struct ps_dashboard {
  * log entry of a flow whose name starts with "order" (the import flows).
  * The API budget of each platform, when the worker records it, is read
  * from the store's budgets (ps_store_budget_list; the newest account's
- * when a platform has several).  Returns 0 or a store PS_E*.
+ * when a platform has several).  The alerts are ps_alerts_load's, given
+ * the failed entries counted here.  Returns 0 or a store PS_E*.
  */
 int ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now);
 

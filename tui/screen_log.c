@@ -255,9 +255,17 @@ log_draw(void *state, ps_tui *tui)
 		if (x[COL_SYNCED] >= 0)
 			ps_tui_text(tui, row, x[COL_SYNCED], w[COL_SYNCED], a,
 				    short_time(syn, sizeof(syn), e->synced_at));
-		ps_tui_cell(tui, row, x[COL_STATUS], w[COL_STATUS],
-			    i == s->b.sel ? a : status_attr(e->status),
-			    ps_entry_status_name(e->status));
+		/* synced with a warning (a refused reservation): "synced!"
+		 * in the warning colour; the detail shows the reason */
+		if (e->status == PS_ENTRY_SYNCED && e->reason != NULL &&
+		    strncmp(e->reason, PS_LOG_WARNING_PREFIX,
+			    sizeof(PS_LOG_WARNING_PREFIX) - 1) == 0)
+			ps_tui_cell(tui, row, x[COL_STATUS], w[COL_STATUS],
+				    i == s->b.sel ? a : PS_TUI_WARN, "synced!");
+		else
+			ps_tui_cell(tui, row, x[COL_STATUS], w[COL_STATUS],
+				    i == s->b.sel ? a : status_attr(e->status),
+				    ps_entry_status_name(e->status));
 		if (x[COL_SHIP_METHOD] >= 0)
 			ps_tui_cell(tui, row, x[COL_SHIP_METHOD],
 				    w[COL_SHIP_METHOD], a,

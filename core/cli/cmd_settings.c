@@ -26,6 +26,7 @@
 
 #include "pearlsync/config.h"
 #include "pearlsync/log.h"
+#include "pearlsync/setting_check.h"
 #include "pearlsync/settings.h"
 #include "pearlsync/store.h"
 
@@ -35,13 +36,14 @@
 const char ps_cli_usage_settings[] =
 	"usage: pearlsync settings list\n"
 	"       pearlsync settings get KEY\n"
-	"       pearlsync settings set KEY VALUE      (VALUE '-': read a line "
-	"from stdin)\n"
+	"       pearlsync settings set [--force] KEY VALUE  (VALUE '-': read "
+	"a line\n"
+	"                                           from stdin)\n"
 	"       pearlsync settings unset KEY\n"
 	"       pearlsync settings history [KEY]\n"
 	"       pearlsync settings rollback VERSION\n"
 	"       pearlsync settings export [--include-secrets -o FILE]\n"
-	"       pearlsync settings import FILE        (FILE '-': stdin)\n"
+	"       pearlsync settings import [--force] FILE  (FILE '-': stdin)\n"
 	"\n"
 	"Operator settings (connections, tokens, statuses, defaults, toggles)\n"
 	"live in the database.  Every change is recorded in the history as a\n"
@@ -53,7 +55,12 @@ const char ps_cli_usage_settings[] =
 	"            a value that comes from the built-in default\n"
 	"  get       the value of KEY (stored, else its default)\n"
 	"  set       validate VALUE against KEY's type and store it; use '-'\n"
-	"            for tokens so they stay out of the shell history\n"
+	"            for tokens so they stay out of the shell history.  An\n"
+	"            id picked from a platform's list (a default warehouse,\n"
+	"            channel, status...) must be in that list: it is\n"
+	"            fetched afresh when the copy fetched before is missing\n"
+	"            or older than 10 minutes, and a platform that cannot be\n"
+	"            reached refuses the value; --force stores it unchecked\n"
 	"  unset     remove KEY's stored value (its default applies again)\n"
 	"  history   change-sets, newest first, of every key or of KEY\n"
 	"  rollback  put every setting and mapping back as it was right\n"
@@ -68,7 +75,9 @@ const char ps_cli_usage_settings[] =
 	"            alone, null unsets it; its mappings replace the existing\n"
 	"            mappings of each kind and direction it contains.  The\n"
 	"            whole document is validated first; any error (bad JSON,\n"
-	"            unknown key, wrong type, bad value) changes nothing\n"
+	"            unknown key, wrong type, bad value, an id not in its\n"
+	"            platform's list) changes nothing; --force skips the\n"
+	"            list check\n"
 	"\n"
 	"Secret values always print as ********.\n"
 	"\n"
@@ -211,8 +220,35 @@ read_stdin_line(char *buf, size_t cap)
 	return 0;
 }
 
+/*
+ * value of key in the list it is picked from (setting_check.h), unless
+ * force; prints why not.  Returns 0 or the check's PS_E*.
+ */
 static int
-cmd_set(ps_store *st, const char *key, const char *value)
+check_live(ps_store *st, const ps_config *cfg, const char *key,
+	   const char *value, int force)
+{
+	ps_setting_check_options o = PS_SETTING_CHECK_OPTIONS_INIT;
+	char why[PS_ERROR_MAX];
+	int error;
+
+	if (force)
+		return 0;
+	o.cfg = cfg;
+	o.now = ps_cli_now_ms();
+	error = ps_setting_check(st, key, value, &o);
+	if (error == PS_EINVAL || error == PS_ESTORE || error == PS_ENOMEM ||
+	    error == PS_EBUSY || error >= 0)
+		return error;
+	/* the platform could not be asked: say how to go on without it */
+	snprintf(why, sizeof(why), "%s", ps_error_last());
+	return ps_error_set(error, "%s; use --force to store it unchecked",
+			    why);
+}
+
+static int
+cmd_set(ps_store *st, const ps_config *cfg, const char *key, const char *value,
+	int force)
 {
 	char line[8192];
 	int64_t version = 0;
@@ -226,6 +262,11 @@ cmd_set(ps_store *st, const char *key, const char *value)
 	if (value != NULL && ps_settings_is_secret(key) &&
 	    ps_log_add_secret(value) < 0)
 		return fail(NULL);
+	if (ps_settings_validate(key, value) < 0 ||
+	    check_live(st, cfg, key, value, force) < 0) {
+		ps_cli_error("%s; nothing was changed", ps_error_last());
+		return PS_EXIT_FAIL;
+	}
 	if (ps_store_setting_set(&version, st, key, value, PS_CLI_ACTOR,
 				 ps_cli_now_ms()) < 0)
 		return fail(NULL);
@@ -745,12 +786,13 @@ check_document(struct import_doc *d, const json_t *doc, const char *file)
 }
 
 static int
-cmd_import(ps_store *st, const char *file)
+cmd_import(ps_store *st, const ps_config *cfg, const char *file, int force)
 {
 	struct import_doc d;
 	json_error_t jerr;
 	json_t *doc;
 	int64_t v1 = 0, v2 = 0, now = ps_cli_now_ms();
+	size_t i;
 	int error = 0, began = 0;
 	const char *name = strcmp(file, "-") == 0 ? "<stdin>" : file;
 
@@ -770,6 +812,14 @@ cmd_import(ps_store *st, const char *file)
 	}
 	if ((error = check_document(&d, doc, name)) < 0)
 		goto done;
+	/* against the platforms' lists, before the transaction: a fetch
+	 * must not hold the database's write lock */
+	for (i = 0; i < d.nkv; i++)
+		if ((error = check_live(st, cfg, d.kv[i].key, d.kv[i].value,
+					force)) < 0) {
+			error = ps_cli_error_prefix(error, "%s", name);
+			goto done;
+		}
 	if ((error = ps_store_begin(st)) < 0)
 		goto done;
 	began = 1;
@@ -812,11 +862,20 @@ ps_cli_cmd_settings(const ps_cli_global *g, int argc, char **argv)
 	struct export_opts eo;
 	const char *sub;
 	ps_store *st = NULL;
-	int status, nargs;
+	ps_config cfg;
+	int status, nargs, force = 0;
 
 	if (argc < 2)
 		return usage("%s", "settings needs a subcommand");
 	sub = argv[1];
+	/* set and import take --force (before their arguments) */
+	if (argc > 2 && strcmp(argv[2], "--force") == 0 &&
+	    (strcmp(sub, "set") == 0 || strcmp(sub, "import") == 0)) {
+		force = 1;
+		argv[2] = argv[1];
+		argv++;
+		argc--;
+	}
 	nargs = argc - 2;
 	/* check the shape before touching the config or the database */
 	if (strcmp(sub, "list") == 0) {
@@ -841,16 +900,17 @@ ps_cli_cmd_settings(const ps_cli_global *g, int argc, char **argv)
 	    (status = parse_export(&eo, argc - 1, argv + 1)) != PS_EXIT_OK)
 		return status;
 
-	if ((status = ps_cli_open_store(&st, NULL, g)) != PS_EXIT_OK)
+	if ((status = ps_cli_open_store(&st, &cfg, g)) != PS_EXIT_OK)
 		return status;
 	if (strcmp(sub, "list") == 0)
 		status = cmd_list(st);
 	else if (strcmp(sub, "get") == 0)
 		status = cmd_get(st, current_key(argv[2]));
 	else if (strcmp(sub, "set") == 0)
-		status = cmd_set(st, current_key(argv[2]), argv[3]);
+		status =
+			cmd_set(st, &cfg, current_key(argv[2]), argv[3], force);
 	else if (strcmp(sub, "unset") == 0)
-		status = cmd_set(st, current_key(argv[2]), NULL);
+		status = cmd_set(st, &cfg, current_key(argv[2]), NULL, 0);
 	else if (strcmp(sub, "history") == 0)
 		status = cmd_history(st, nargs ? current_key(argv[2]) : NULL);
 	else if (strcmp(sub, "rollback") == 0)
@@ -858,7 +918,7 @@ ps_cli_cmd_settings(const ps_cli_global *g, int argc, char **argv)
 	else if (strcmp(sub, "export") == 0)
 		status = cmd_export(st, &eo);
 	else
-		status = cmd_import(st, argv[2]);
+		status = cmd_import(st, &cfg, argv[2], force);
 	ps_store_close(st);
 	return status;
 }

@@ -12,6 +12,7 @@
  * and throttling), plus the recorded API budgets.
  */
 #include "commands.h"
+#include "status_alerts.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -50,9 +51,10 @@ const char ps_cli_usage_status[] =
 	"             pid, heartbeat_age_ms, ...), settings_version,\n"
 	"             missing_settings, counts ({FLOW: {STATUS: N}}),\n"
 	"             runs ({FLOW: \"progress\"}), flows ({FLOW: {enabled,\n"
-	"             paused, counts, last_success_ms, ...}}) and platforms\n"
-	"             ({PLATFORM: {auth, throttled_at_ms, budget}}); see\n"
-	"             the README\n"
+	"             paused, counts, last_success_ms, ...}}), platforms\n"
+	"             ({PLATFORM: {auth, throttled_at_ms, budget}}) and\n"
+	"             alerts ([{level, what, fix}], worst first: what stops\n"
+	"             the sync); see the README\n"
 	"\n"
 	"Exit status: 0 shown (whether or not the worker runs), 1 the\n"
 	"database could not be read, 2 bad usage or config file.\n"
@@ -434,6 +436,7 @@ print_text(const json_t *doc)
 		printf("\n%-28s %s\n", "RUN", "PROGRESS");
 	json_object_foreach ((json_t *)runs, flow, f)
 		printf("%-28s %s\n", flow, json_string_value(f));
+	ps_cli_alerts_print(json_object_get(doc, "alerts"));
 }
 
 /* What the runs the operator starts have done, by flow (setup.h). */
@@ -529,6 +532,9 @@ ps_cli_cmd_status(const ps_cli_global *g, int argc, char **argv)
 		goto done;
 	json_object_set_new(doc, "counts", counts.by_flow);
 	counts.by_flow = NULL;
+	if ((error = ps_cli_alerts_json(doc, st, now,
+					json_object_get(doc, "counts"))) < 0)
+		goto done;
 	json_object_set_new(doc, "runs", json_object());
 	if ((error = runs_json(json_object_get(doc, "runs"), st)) < 0)
 		goto done;

@@ -130,6 +130,8 @@ ps_flow_result_dispose(ps_flow_result *r)
 		return;
 	free(r->target_id);
 	free(r->detail);
+	free(r->warning);
 	r->target_id = NULL;
 	r->detail = NULL;
+	r->warning = NULL;
 }

@@ -503,26 +503,47 @@ int
 ps_store_log_mark_synced(ps_store *st, int64_t id, const char *target_id,
 			 const char *detail, int64_t now)
 {
+	return ps_store_log_mark_synced_warn(st, id, target_id, detail, NULL,
+					     now);
+}
+
+int
+ps_store_log_mark_synced_warn(ps_store *st, int64_t id, const char *target_id,
+			      const char *detail, const char *warning,
+			      int64_t now)
+{
 	sqlite3_stmt *s;
+	char *reason = NULL;
 	int error;
 
 	if ((error = check_store(st, "ps_store_log_mark_synced")) < 0)
 		return error;
+	if (warning != NULL) {
+		size_t n = sizeof(PS_LOG_WARNING_PREFIX) + strlen(warning);
+
+		if ((reason = malloc(n)) == NULL)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		snprintf(reason, n, "%s%s", PS_LOG_WARNING_PREFIX, warning);
+	}
 	if ((error = ps_store__prepare(
 		     &s, st,
 		     "UPDATE log_entries SET status = 2, synced_at = ?2,"
-		     " updated_at = ?2, next_attempt_at = NULL, reason = NULL,"
+		     " updated_at = ?2, next_attempt_at = NULL, reason = ?5,"
 		     " error_code = 0, target_id = COALESCE(?3, target_id),"
 		     " detail = COALESCE(?4, detail) WHERE id = ?1")) < 0)
-		return error;
+		goto done;
 	if ((error = ps_store__bind_int64(st, s, 1, id)) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 2, now)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 3, target_id)) < 0 ||
-	    (error = ps_store__bind_text(st, s, 4, detail)) < 0) {
+	    (error = ps_store__bind_text(st, s, 4, detail)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 5, reason)) < 0) {
 		sqlite3_reset(s);
-		return error;
+		goto done;
 	}
-	return update_one(st, s, id, "marking a log entry synced");
+	error = update_one(st, s, id, "marking a log entry synced");
+done:
+	free(reason);
+	return error;
 }
 
 static int

@@ -780,8 +780,12 @@ record_result(ps_worker *w, const flow_rt *f, const ps_log_entry *e, int code,
 						      : e->dedupe_key,
 			    res->target_id ? " as " : "",
 			    res->target_id ? res->target_id : "");
-		return ps_store_log_mark_synced(w->st, e->id, res->target_id,
-						res->detail, now);
+		if (res->warning != NULL)
+			ps_log_warn(MOD, "%s entry %lld: %s", e->flow,
+				    (long long)e->id, res->warning);
+		return ps_store_log_mark_synced_warn(
+			w->st, e->id, res->target_id, res->detail, res->warning,
+			now);
 	}
 	if (code == PS_ESTOPPED) {
 		/* the stop flag cut a wait short: not the entry's fault */
@@ -912,6 +916,7 @@ perform_many(ps_worker *w, flow_rt *f, const ps_log_entry *v, size_t k,
 	for (i = 0; i < k; i++) {
 		res[i].target_id = NULL;
 		res[i].detail = NULL;
+		res[i].warning = NULL;
 		codes[i] = PS_ESTOPPED;
 	}
 	ps_error_clear();

@@ -82,11 +82,18 @@ typedef struct ps_flow_owns {
 typedef struct ps_flow_result {
 	char *target_id; /* owned (malloc): the object created or updated */
 	char *detail;    /* owned: what was sent, for the log detail */
+	/*
+	 * owned, or NULL: a part of the work that failed although the
+	 * object was made ("reservation not made in warehouse 99: ...").
+	 * The entry is synced (retrying would not undo the object) with
+	 * the reason "warning: <this>", which the log shows.
+	 */
+	char *warning;
 } ps_flow_result;
 
 #define PS_FLOW_RESULT_INIT                                                    \
 	{                                                                      \
-		NULL, NULL                                                     \
+		NULL, NULL, NULL                                               \
 	}
 void ps_flow_result_dispose(ps_flow_result *r);
 

@@ -467,6 +467,20 @@ int ps_store_log_mark_synced(ps_store *st, int64_t id, const char *target_id,
 			     const char *detail, int64_t now);
 
 /*
+ * ps_store_log_mark_synced_warn - ps_store_log_mark_synced, and when
+ * warning is not NULL the reason becomes "warning: <warning>": the work
+ * was done but a part of it failed (a refused reservation).  The entry
+ * counts as synced (filters and counts); the reason's prefix
+ * PS_LOG_WARNING_PREFIX is what the log shows.
+ */
+int ps_store_log_mark_synced_warn(ps_store *st, int64_t id,
+				  const char *target_id, const char *detail,
+				  const char *warning, int64_t now);
+
+/* The prefix of a synced entry's reason that carries a warning. */
+#define PS_LOG_WARNING_PREFIX "warning: "
+
+/*
  * ps_store_log_mark_failed - FAILED with reason and error_code.  A
  * transient failure passes next_attempt_at > 0: the entry becomes due again
  * then.  0 means it waits for the operator (ps_store_log_retry).

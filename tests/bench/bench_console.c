@@ -230,6 +230,13 @@ main(int argc, char **argv)
 	}
 	printf("(dashboard refresh, every 2 s, not part of the target)\n");
 	report("dashboard: counts, hourly, alerts", t);
+	for (r = 0; r < RUNS; r++) {
+		t0 = now_ms();
+		if (ps_alerts_load(&d.alerts, st, wall_ms(), NULL) < 0)
+			die("alerts");
+		t[r] = now_ms() - t0;
+	}
+	report("alerts alone (the log is not read)", t);
 	ps_log_browser_dispose(&b);
 	ps_store_close(st);
 	return 0;

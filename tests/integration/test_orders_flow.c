@@ -259,10 +259,11 @@ run_due(ctx *c, int max_rounds)
 			int error = c->flow->perform(&c->env, &es[i], &res);
 
 			if (error == 0) {
-				assert_int_equal(ps_store_log_mark_synced(
+				assert_int_equal(ps_store_log_mark_synced_warn(
 							 c->st, es[i].id,
 							 res.target_id,
-							 res.detail, c->now),
+							 res.detail,
+							 res.warning, c->now),
 						 0);
 			} else if (ps_flow_classify(error) == PS_FLOW_RETRY) {
 				assert_int_equal(ps_store_log_mark_failed(
@@ -299,9 +300,9 @@ record(ctx *c, const ps_log_entry *e, int error, const ps_flow_result *res)
 		error < 0 && res->detail ? res->detail : ps_error_last();
 
 	if (error == 0) {
-		assert_int_equal(ps_store_log_mark_synced(c->st, e->id,
-							  res->target_id,
-							  res->detail, c->now),
+		assert_int_equal(ps_store_log_mark_synced_warn(
+					 c->st, e->id, res->target_id,
+					 res->detail, res->warning, c->now),
 				 0);
 	} else if (ps_flow_classify(error) == PS_FLOW_RETRY) {
 		assert_int_equal(ps_store_log_mark_failed(c->st, e->id, why,
@@ -2060,6 +2061,62 @@ test_orders__unknown_warehouse_fails_the_entry(void **state)
 	json_decref(st);
 }
 
+/*
+ * A warehouse Brightpearl takes on the order (strict.orderReferences
+ * off) but refuses for the reservation: the order is made, the entry is
+ * synced with the reason "warning: reservation not made ...", and the
+ * sandbox holds no reservation for it.  The direct path (one order) and
+ * the batched one (the reservation in the multi-message) alike.
+ */
+static void
+check_reservation_warned(ctx *c, int64_t bc_id)
+{
+	static const char prefix[] =
+		"warning: reservation not made in warehouse 99: ";
+	ps_log_entry e;
+	char key[64];
+	json_t *st;
+	int64_t oid;
+
+	snprintf(key, sizeof(key), "bc:order:%lld:import", (long long)bc_id);
+	assert_int_equal(ps_store_log_get_by_key(&e, c->st, key), 0);
+	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	if (e.reason == NULL ||
+	    strncmp(e.reason, prefix, strlen(prefix)) != 0 ||
+	    strstr(e.reason, "Warehouse 99 does not exist") == NULL)
+		fail_msg("reason: %s", e.reason ? e.reason : "(none)");
+	ps_log_entry_dispose(&e);
+	st = bp_state();
+	oid = json_integer_value(
+		json_object_get(bp_order_by_ref(st, bc_id), "id"));
+	assert_true(oid > 0);
+	snprintf(key, sizeof(key), "%lld", (long long)oid);
+	assert_null(json_object_get(json_object_get(st, "reservations"), key));
+	json_decref(st);
+}
+
+static void
+test_orders__refused_reservation_warns(void **state)
+{
+	ctx *c = *state;
+	placed p = place_three_lines(40), ps[3];
+	size_t i;
+
+	sb_post("/_sandbox/brightpearl/strict", "{\"orderReferences\":false}");
+	set(c, "bigcommerce.defaults.warehouse_id", "99");
+	deliver(c, "store/order/created", p.id, NULL);
+	run_due(c, 3);
+	check_reservation_warned(c, p.id);
+
+	for (i = 0; i < 3; i++)
+		ps[i] = place_three_lines(41 + (int)i);
+	deliver_all(c, ps, 3);
+	c->env.backlog = 1;
+	run_due_batched(c, 3);
+	for (i = 0; i < 3; i++)
+		check_reservation_warned(c, ps[i].id);
+}
+
 static int
 group_setup(void **state)
 {
@@ -2133,6 +2190,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_orders__batched_reservations_on_each_row_one_read,
 			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_orders__refused_reservation_warns, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_orders__unknown_warehouse_fails_the_entry, setup,
 			teardown),

@@ -449,12 +449,11 @@ test_tui_models__dashboard_empty_database(void **state)
 	assert_int_equal(d.last_synced_at, 0);
 	assert_true(d.n_missing > 0);
 	assert_int_equal(d.platforms[PS_PLATFORM_BRIGHTPEARL].remaining, -1);
-	for (i = 0; i < d.n_alerts; i++)
-		if (strstr(d.alerts[i], "never run") != NULL)
+	for (i = 0; i < d.alerts.n; i++)
+		if (strstr(d.alerts.v[i].what, "never run") != NULL)
 			found |= 1;
-		else if (strstr(d.alerts[i], "required setting") != NULL)
-			found |= 2;
-	assert_int_equal(found, 3);
+	assert_int_equal(found, 1);
+	assert_int_equal(d.alerts.v[0].level, PS_ALERT_ERROR);
 }
 
 static void
@@ -522,10 +521,11 @@ test_tui_models__dashboard_aggregates(void **state)
 	assert_int_equal(strlen(spark), PS_DASH_HOURS);
 	assert_int_equal(spark[PS_DASH_HOURS - 1], ' ');
 	assert_non_null(strchr(spark, '@'));
-	for (i = 0; i < d.n_alerts; i++)
-		if (strstr(d.alerts[i], "6 entries failed") != NULL)
+	for (i = 0; i < d.alerts.n; i++)
+		if (strstr(d.alerts.v[i].what, "6 sync log entries failed") !=
+		    NULL)
 			break;
-	assert_true(i < d.n_alerts);
+	assert_true(i < d.alerts.n);
 	/* an hour later without a heartbeat: stopped */
 	assert_int_equal(ps_dashboard_load(&d, f->st, NOW + 3600000), 0);
 	assert_int_equal(d.worker, PS_DASH_WORKER_STOPPED);
@@ -646,10 +646,12 @@ test_tui_models__dashboard_webhooks_deactivated(void **state)
 						hooks, 2),
 			 0);
 	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
-	for (i = 0; i < d.n_alerts; i++)
-		if (strstr(d.alerts[i], "1 BigCommerce webhook deactivated"))
+	for (i = 0; i < d.alerts.n; i++)
+		if (strstr(d.alerts.v[i].what,
+			   "1 BigCommerce webhook deactivated"))
 			break;
-	assert_true(i < d.n_alerts);
+	assert_true(i < d.alerts.n);
+	assert_non_null(strstr(d.alerts.v[i].fix, "webhooks.public_url"));
 }
 
 static void

@@ -1916,10 +1916,12 @@ reserve_rows_read(ps_flow_env *env, ps_oib_plan *p, int64_t bp_id)
 
 /* Notes, custom fields, payments and the reservation of order bp_id;
  * np_done 1: notes and payments were sent in a batch, 2: the reservation
- * too. */
+ * too.  A reservation Brightpearl refuses (a warehouse it does not have,
+ * no stock free) does not undo the order: it is told in warn (cap bytes)
+ * and the entry is synced with that warning (ps_flow_result.warning). */
 static int
 execute_after(ps_flow_env *env, ps_oib_plan *p, int64_t bp_id, int adopted,
-	      int np_done, const ps_oib_settings *s)
+	      int np_done, const ps_oib_settings *s, char *warn, size_t cap)
 {
 	ps_bp_note_list nl = {0};
 	size_t i;
@@ -1992,10 +1994,14 @@ reserve:
 						 s->warehouse_id, p->reserve,
 						 p->nreserve);
 		if (error == PS_EDATA) {
-			/* nothing free to reserve, or reserved already */
-			ps_log_info("orders",
+			/* nothing free to reserve, reserved already, or a
+			 * warehouse Brightpearl refuses */
+			ps_log_warn("orders",
 				    "order %lld: reservation not made: %s",
 				    (long long)bp_id, ps_error_last());
+			snprintf(warn, cap,
+				 "reservation not made in warehouse %lld: %s",
+				 (long long)s->warehouse_id, ps_error_last());
 			ps_error_clear();
 			error = 0;
 		}
@@ -2026,6 +2032,8 @@ typedef struct import_job {
 	int link_customer; /* batch: link the customer to rb.r.customer_id */
 	int np_done;       /* sent in a batch: 1 notes and payments, 2 and the
 			    * reservation (see execute_after) */
+	char warning[256]; /* a sub-step refused after the order was made
+			    * ("reservation not made ..."); "" none */
 } import_job;
 
 static void
@@ -2174,8 +2182,8 @@ import_prepare(ps_flow_env *env, const ps_oib_settings *s, import_job *j,
 static int
 complete_remote(ps_flow_env *env, const ps_oib_settings *s, import_job *j)
 {
-	return execute_after(env, &j->plan, j->bp_id, j->adopted, j->np_done,
-			     s);
+	return execute_after(env, &j->plan, j->bp_id, j->adopted, j->np_done, s,
+			     j->warning, sizeof(j->warning));
 }
 
 /* Then the local part (the order is linked already): the order's state
@@ -2204,6 +2212,9 @@ complete_local(ps_flow_env *env, import_job *j, ps_flow_result *res)
 		}
 	}
 	if (res->target_id == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	if (j->warning[0] != '\0' &&
+	    (res->warning = ps_util__strdup(j->warning)) == NULL)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	return 0;
 }
@@ -3528,12 +3539,18 @@ batch_after(batch *b)
 			    (br->error < 0 &&
 			     !(br->status >= 400 && br->status < 500)))
 				j->np_done = 1;
-			else if (br->error < 0)
-				ps_log_info("orders",
+			else if (br->error < 0) {
+				ps_log_warn("orders",
 					    "order %lld: reservation not "
 					    "made: %s",
 					    (long long)j->bp_id,
 					    br->message ? br->message : "");
+				snprintf(j->warning, sizeof(j->warning),
+					 "reservation not made in warehouse "
+					 "%lld: %s",
+					 (long long)b->s.warehouse_id,
+					 br->message ? br->message : "refused");
+			}
 		}
 	}
 done:
