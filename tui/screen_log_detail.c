@@ -182,8 +182,7 @@ build(struct detail *d, ps_tui *tui)
 		 e->shipping_method ? e->shipping_method : "-",
 		 e->shipment_status ? e->shipment_status : "-"));
 	if (e->error_code != 0)
-		TRY(addf(d, "Error", PS_TUI_NORMAL, "%s (%s)",
-			 ps_error_name(e->error_code),
+		TRY(addf(d, "Error", PS_TUI_NORMAL, "%s",
 			 ps_strerror(e->error_code)));
 	TRY(add_wrapped(d, "Reason",
 			e->status == PS_ENTRY_FAILED ? PS_TUI_BAD
