@@ -5,7 +5,7 @@
 # request counters, which a restart or a quiet hour empties); the list of
 # alerts gives the fix.  Correcting the token clears the alert and the
 # parked orders reach Brightpearl (read from the sandbox's state) with no
-# retry.
+# retry.  PS_CAPTURE_DIR, when it names a directory, receives the screens.
 set -eu
 . "$PS_SOURCE_DIR/tests/console/lib.sh"
 start_sandbox
@@ -23,6 +23,7 @@ start_console c
 wait_for c "[1 Dashboard]"
 wait_match c '^   ! Brightpearl refused our credentials, waiting for new credentials: 2 ent' 30
 [ "$(bp_orders)" -eq 0 ] || fail "orders reached Brightpearl with a wrong token"
+[ -d "${PS_CAPTURE_DIR:-}" ] && screen_of c >"$PS_CAPTURE_DIR/auth-wait-dashboard.txt"
 keys c G G Enter
 wait_for c "> Alerts"
 wait_for c "error: Brightpearl refused our credentials, waiting for new credentials: 2"
