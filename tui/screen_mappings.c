@@ -100,7 +100,7 @@ tables_draw(void *state, ps_tui *tui)
 		a = i == t->list.sel ? PS_TUI_SELECTED : PS_TUI_NORMAL;
 		if (i == t->list.sel)
 			ps_tui_fill(tui, row, PS_TUI_SELECTED);
-		ps_tui_text(tui, row, 2, 48, a, k->title);
+		ps_tui_cell(tui, row, 2, 48, a, k->title);
 		ps_tui_textf(tui, row, 52, 6, a, "%4zu", t->rows[i]);
 		ps_tui_text(tui, row, 59, 8, a,
 			    t->has_default[i] ? "yes" : "no");
@@ -213,11 +213,19 @@ editor_close(void *state)
 	free(e);
 }
 
+/* One side of a row as the editor shows it: "id  name". */
+static void
+row_side(char *buf, size_t cap, const char *id, const char *name)
+{
+	snprintf(buf, cap, "%s%s%s", id, name ? "  " : "", name ? name : "");
+}
+
 static void
 editor_draw(void *state, ps_tui *tui)
 {
 	struct editor *e = state;
 	const ps_mapedit_kind *k = e->ed.kind;
+	char cell[1024];
 	int rows = ps_tui_body_rows(tui) - 5, i, row;
 	ps_tui_attr a;
 	size_t r;
@@ -241,24 +249,23 @@ editor_draw(void *state, ps_tui *tui)
 		a = r == e->list.sel ? PS_TUI_SELECTED : PS_TUI_NORMAL;
 		if (r == e->list.sel)
 			ps_tui_fill(tui, row, PS_TUI_SELECTED);
-		if (m->source[0] == '\0')
-			ps_tui_text(tui, row, 2, 36,
+		if (m->source[0] == '\0') {
+			ps_tui_cell(tui, row, 2, 36,
 				    a == PS_TUI_NORMAL ? PS_TUI_DIM : a,
 				    "(default: anything else)");
-		else
-			ps_tui_textf(tui, row, 2, 36, a, "%s%s%s", m->source,
-				     m->source_name ? "  " : "",
-				     m->source_name ? m->source_name : "");
-		ps_tui_textf(tui, row, 40, 36, a, "%s%s%s", m->target,
-			     m->target_name ? "  " : "",
-			     m->target_name ? m->target_name : "");
+		} else {
+			row_side(cell, sizeof(cell), m->source, m->source_name);
+			ps_tui_cell(tui, row, 2, 36, a, cell);
+		}
+		row_side(cell, sizeof(cell), m->target, m->target_name);
+		ps_tui_cell(tui, row, 40, 36, a, cell);
 		if (m->stale)
 			ps_tui_text(tui, row, 77, 0,
 				    a == PS_TUI_NORMAL ? PS_TUI_WARN : a, "!");
 	}
 	ps_tui_text(tui, ps_tui_body_rows(tui) - 1, 2, 0, PS_TUI_DIM,
-		    "a:add  Enter:change target  d:delete  i:import CSV  "
-		    "o:export CSV");
+		    "a:add  Enter:change target  v:view  d:delete  "
+		    "i:import CSV  o:export CSV");
 }
 
 /* A value for one side: a picker of the cached list, else a prompt. */
@@ -781,6 +788,24 @@ on_export(ps_tui *tui, void *payload, const char *text)
 	return 0;
 }
 
+/* The selected row in full (v): a list cell may end with an ellipsis. */
+static int
+editor_show(struct editor *e, ps_tui *tui)
+{
+	const ps_mapedit_row *m = &e->ed.rows[e->list.sel];
+	char src[1024], dst[1024], text[2400];
+
+	row_side(src, sizeof(src), m->source, m->source_name);
+	row_side(dst, sizeof(dst), m->target, m->target_name);
+	snprintf(text, sizeof(text), "%s: %s\n%s: %s%s",
+		 e->ed.kind->source_label,
+		 m->source[0] ? src : "(default: anything else)",
+		 e->ed.kind->target_label, dst,
+		 m->stale ? "\n\n! not in the platform's list as last fetched"
+			  : "");
+	return ps_tui_view(tui, e->ed.kind->title, text);
+}
+
 static int
 editor_handle(void *state, ps_tui *tui, ps_tui_request req)
 {
@@ -804,6 +829,11 @@ editor_handle(void *state, ps_tui *tui, ps_tui_request req)
 		snprintf(e->source, sizeof(e->source), "%s",
 			 e->ed.rows[e->list.sel].source);
 		error = ask_target(e, tui, e->ed.rows[e->list.sel].target);
+		return error < 0 ? error : PS_TUI_HANDLED;
+	case PS_TUI_REQ_SHOW:
+		if (e->list.sel >= e->ed.n)
+			return PS_TUI_HANDLED;
+		error = editor_show(e, tui);
 		return error < 0 ? error : PS_TUI_HANDLED;
 	case PS_TUI_REQ_DELETE:
 		if (e->list.sel >= e->ed.n)
