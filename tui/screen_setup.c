@@ -9,7 +9,7 @@
  *
  * What waits for a platform (t tests a connection, u fetches the lists,
  * a changed credential is tested before it is saved) runs as a job on a
- * thread of its own (model_setup.h): the screen says "Working..." with
+ * thread of its own (work.h): the screen says "Working..." with
  * what it does, keeps answering keys, and Esc or Ctrl-C cancels.  When
  * the keys come from a script the work runs inline, so screens dumped by
  * the tests are the same at every run.
@@ -84,7 +84,7 @@ static void
 work_dispose(struct work *w)
 {
 	if (w->job != NULL) {
-		ps_setup_job_abandon(w->job);
+		ps_tui_job_abandon(w->job);
 		w->job = NULL;
 		ps_tui_busy(w->tui, 0);
 	}
@@ -118,9 +118,9 @@ work_start(struct work *w, ps_tui *tui, ps_setup_job_kind kind, ps_platform p,
 static int
 work_poll(struct work *w, ps_tui *tui, int *out_code, char *msg, size_t cap)
 {
-	if (w->job == NULL || !ps_setup_job_poll(w->job, out_code, msg, cap))
+	if (w->job == NULL || !ps_tui_job_poll(w->job, out_code, msg, cap))
 		return 0;
-	ps_setup_job_free(w->job);
+	ps_tui_job_free(w->job);
 	w->job = NULL;
 	ps_tui_busy(tui, 0);
 	return 1;
@@ -132,8 +132,8 @@ work_cancel(struct work *w, ps_tui *tui)
 {
 	char what[160];
 
-	snprintf(what, sizeof(what), "%s", ps_setup_job_what(w->job));
-	ps_setup_job_abandon(w->job);
+	snprintf(what, sizeof(what), "%s", ps_tui_job_what(w->job));
+	ps_tui_job_abandon(w->job);
 	w->job = NULL;
 	w->nqueue = 0;
 	w->said[0] = '\0';
@@ -151,11 +151,7 @@ work_cancel(struct work *w, ps_tui *tui)
 static void
 work_draw(const struct work *w, ps_tui *tui, int row)
 {
-	if (w->job == NULL)
-		return;
-	ps_tui_fill(tui, row, PS_TUI_NORMAL);
-	ps_tui_textf(tui, row, 1, 0, PS_TUI_WARN, "Working... %s (Esc cancels)",
-		     ps_setup_job_what(w->job));
+	ps_tui_job_draw(tui, row, w->job);
 }
 
 /*
@@ -195,7 +191,7 @@ work_refuse(const struct work *w, ps_tui *tui)
 	if (w->job == NULL)
 		return 0;
 	ps_tui_message(tui, 1, "Still %s; wait, or Esc cancels it",
-		       ps_setup_job_what(w->job));
+		       ps_tui_job_what(w->job));
 	return 1;
 }
 
