@@ -223,20 +223,21 @@ health_platforms(const ps_worker__stats *s, ps_store *st, json_t *problems,
 		json_object_set_new(one, "waiting_for_credentials",
 				    json_boolean(rec[(*p)->id].waiting));
 		json_object_set_new(o, (*p)->name, one);
+		if (ps->auth == PS_WORKER__AUTH_FAILED) {
+			json_array_append_new(
+				problems,
+				json_sprintf("%s: auth_failed (the platform "
+					     "answered 401/403; check the "
+					     "credentials)",
+					     (*p)->name));
+			*ok = 0;
+		}
 		if (rec[(*p)->id].waiting) {
 			json_array_append_new(
 				problems,
 				json_sprintf("%s: waiting for new credentials "
 					     "(the refused ones are still "
 					     "set; its flows hold)",
-					     (*p)->name));
-			*ok = 0;
-		} else if (ps->auth == PS_WORKER__AUTH_FAILED) {
-			json_array_append_new(
-				problems,
-				json_sprintf("%s: auth_failed (the platform "
-					     "answered 401/403; check the "
-					     "credentials)",
 					     (*p)->name));
 			*ok = 0;
 		}
