@@ -2,10 +2,12 @@
  * alerts.c - what stops or slows the sync, each with its fix (alerts.h).
  *
  * Every check reads a handful of rows: the heartbeat, settings, cached
- * lists (small JSON arrays), hook registrations, budgets and this hour's
- * request counters.  Platforms and flows come from the registries, and
- * the labels an operator knows (the setup step's "Import orders") from the
- * flow groups' setup tables, so nothing here names a platform.
+ * lists (small JSON arrays), hook registrations, budgets, this hour's
+ * request counters and the worker's record of each platform's
+ * authentication (ps_auth_states_load).  Platforms and flows come from the
+ * registries, and the labels an operator knows (the setup step's "Import
+ * orders") from the flow groups' setup tables, so nothing here names a
+ * platform.
  */
 #include "pearlsync/alerts.h"
 #include "internal.h"
@@ -179,10 +181,100 @@ ps_alerts__test_failed(char *msg, size_t cap, ps_store *st,
 	return failed;
 }
 
-/* This hour's counters of one platform (the worker writes hourly rows). */
+/* ---- what the worker recorded ------------------------------------------ */
+
+static const char *
+ps_alerts__auth_word(const char *w)
+{
+	if (w != NULL && strcmp(w, "ok") == 0)
+		return "ok";
+	if (w != NULL && strcmp(w, "auth_failed") == 0)
+		return "auth_failed";
+	return "unknown";
+}
+
+/* The parked entries of the flows that talk to platform id. */
+static int
+ps_alerts__parked(size_t *out, ps_store *st, ps_platform id)
+{
+	const ps_flow_ops *const *f;
+	size_t n;
+	int error;
+
+	*out = 0;
+	for (f = ps_flows_all(); *f != NULL; f++) {
+		if ((*f)->source != id && (*f)->target != id)
+			continue;
+		if ((error = ps_store_log_count_parked(&n, st, (*f)->name)) < 0)
+			return error;
+		*out += n;
+	}
+	return 0;
+}
+
+int
+ps_auth_states_load(ps_auth_state out[PS_PLATFORM_MAX], ps_store *st,
+		    int count_parked)
+{
+	const ps_platform_ops *const *p;
+	char stream[64], *text = NULL, *fp;
+	json_t *doc = NULL;
+	size_t i;
+	int error;
+
+	for (i = 0; i < PS_PLATFORM_MAX; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].auth = "unknown";
+	}
+	error = ps_store_cache_get(&text, NULL, st, "worker.platforms");
+	if (error == PS_ENOTFOUND)
+		ps_error_clear();
+	else if (error < 0)
+		return error;
+	if (text != NULL)
+		doc = json_loads(text, 0, NULL);
+	free(text);
+	for (p = ps_platforms_all(); *p != NULL; p++) {
+		ps_auth_state *a;
+		json_t *r = json_object_get(doc, (*p)->name);
+
+		if ((unsigned)(*p)->id >= PS_PLATFORM_MAX)
+			continue;
+		a = &out[(*p)->id];
+		a->auth = ps_alerts__auth_word(
+			json_string_value(json_object_get(r, "auth")));
+		a->auth_since_ms =
+			json_integer_value(json_object_get(r, "auth_since_ms"));
+		a->throttled_at_ms = json_integer_value(
+			json_object_get(r, "throttled_at_ms"));
+		fp = NULL;
+		snprintf(stream, sizeof(stream), PS_AUTH_REFUSED_CURSOR "%s",
+			 (*p)->name);
+		error = ps_store_cursor_get(&fp, NULL, st, stream);
+		if (error == PS_ENOTFOUND) {
+			ps_error_clear();
+			continue;
+		}
+		if (error < 0)
+			goto done;
+		a->waiting = fp[0] != '\0';
+		free(fp);
+		if (a->waiting && count_parked &&
+		    (error = ps_alerts__parked(&a->parked, st, (*p)->id)) < 0)
+			goto done;
+	}
+	error = 0;
+done:
+	json_decref(doc);
+	return error;
+}
+
+/* This hour's throttle answers of one platform (the worker writes hourly
+ * rows).  Whether a platform refuses the credentials is the worker's own
+ * record (ps_auth_states_load), not these counts. */
 struct ps_alerts__http {
 	int64_t bucket; /* the newest hour seen */
-	int64_t ok, auth, throttled;
+	int64_t throttled;
 };
 
 static int
@@ -202,11 +294,7 @@ ps_alerts__on_http(int64_t bucket, ps_platform platform, const char *endpoint,
 		return 0;
 	}
 	/* the outcomes are ps_http_outcome_name()'s words */
-	if (strcmp(outcome, "ok") == 0)
-		h->ok += count;
-	else if (strcmp(outcome, "auth") == 0)
-		h->auth += count;
-	else if (strcmp(outcome, "throttled") == 0)
+	if (strcmp(outcome, "throttled") == 0)
 		h->throttled += count;
 	return 0;
 }
@@ -234,6 +322,7 @@ ps_alerts__platforms(ps_alerts *a, ps_store *st, int64_t now)
 {
 	const ps_platform_ops *const *p;
 	struct ps_alerts__http http[PS_PLATFORM_MAX];
+	ps_auth_state auth[PS_PLATFORM_MAX];
 	ps_store_budget *budgets = NULL;
 	size_t nbudgets = 0;
 	char msg[160], fix[200];
@@ -241,6 +330,8 @@ ps_alerts__platforms(ps_alerts *a, ps_store *st, int64_t now)
 	int error;
 
 	memset(http, 0, sizeof(http));
+	if ((error = ps_auth_states_load(auth, st, 1)) < 0)
+		return error;
 	if ((error = ps_store_http_count_foreach(st, now - HOUR_MS,
 						 ps_alerts__on_http, http)) < 0)
 		return error;
@@ -267,15 +358,22 @@ ps_alerts__platforms(ps_alerts *a, ps_store *st, int64_t now)
 		snprintf(fix, sizeof(fix),
 			 "correct the %s credentials, then test them: "
 			 "console setup, Connections, t; or pearlsync "
-			 "check-connection",
-			 ops->title);
-		if (h->auth > 0 && h->ok == 0)
+			 "check-connection%s",
+			 ops->title,
+			 auth[ops->id].waiting ? "; parked entries resume "
+						 "by themselves"
+					       : "");
+		if (auth[ops->id].waiting)
 			ps_alerts__add(a, PS_ALERT_ERROR, fix,
-				       "%s refuses our credentials (%lld "
-				       "request%s refused this hour, none "
-				       "accepted)",
-				       ops->title, (long long)h->auth,
-				       h->auth == 1 ? "" : "s");
+				       "%s refused our credentials, waiting "
+				       "for new credentials: %zu entr%s parked",
+				       ops->title, auth[ops->id].parked,
+				       auth[ops->id].parked == 1 ? "y" : "ies");
+		else if (strcmp(auth[ops->id].auth, "auth_failed") == 0)
+			ps_alerts__add(a, PS_ALERT_ERROR, fix,
+				       "%s refuses our credentials (its last "
+				       "answers were 401/403)",
+				       ops->title);
 		else if (ps_alerts__test_failed(msg, sizeof(msg), st, ops))
 			ps_alerts__add(a, PS_ALERT_ERROR, fix,
 				       "%s connection test failed: %s",

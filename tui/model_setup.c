@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1078,84 +1077,72 @@ ps_setup_field_save(char *msg, size_t cap, ps_store *st, const ps_config *cfg,
 /* ------------------------------------------------------------------------ */
 /* Work on a thread of its own                                               */
 
-struct ps_setup_job {
-	pthread_mutex_t lock;
+/* What a setup job works on (the job's arg, work.h). */
+struct setup_job {
 	ps_setup_job_kind kind;
-	ps_config cfg;
-	ps_http_options http_opts;
 	ps_platform platform;
 	const ps_setup_field *field;
 	char *value;
 	int64_t now;
-	volatile sig_atomic_t cancel; /* the HTTP client's waits stop */
-	int done, abandoned, code;
-	char what[160];
-	char msg[PS_ERROR_MAX + 256];
+	/* a save, between its test and its commit */
+	ps_store *st;
+	char *msg;
+	size_t cap;
+	int code, tested;
 };
 
 static void
-job_free(ps_setup_job *j)
+setup_job_free(void *arg)
 {
-	if (j == NULL)
+	struct setup_job *a = arg;
+
+	if (a == NULL)
 		return;
-	pthread_mutex_destroy(&j->lock);
-	if (j->value != NULL) {
-		memset(j->value, 0, strlen(j->value)); /* may be a secret */
-		free(j->value);
+	if (a->value != NULL) {
+		memset(a->value, 0, strlen(a->value)); /* may be a secret */
+		free(a->value);
 	}
-	free(j);
+	free(a);
 }
 
-static void *
-job_main(void *arg)
+/* A tested save's write, unless the operator cancelled meanwhile. */
+static int
+setup_job_commit(void *arg)
 {
-	ps_setup_job *j = arg;
-	char msg[sizeof(j->msg)];
-	ps_store *st = NULL;
-	ps_http *http = NULL;
-	int code, tested = 0, drop;
+	struct setup_job *a = arg;
 
-	msg[0] = '\0';
-	j->http_opts.cancel = &j->cancel;
-	if ((code = ps_store_open(&st, j->cfg.db_path,
-				  PS_STORE_OPEN_NO_CREATE)) < 0 ||
-	    (code = ps_connect_http(&http, &j->cfg, &j->http_opts)) < 0) {
-		snprintf(msg, sizeof(msg), "%s", ps_error_last());
-		goto done;
-	}
-	switch (j->kind) {
+	return save_tried(a->msg, a->cap, a->st, a->field, a->value, a->code,
+			  a->tested, a->now);
+}
+
+static int
+setup_job_run(ps_tui_job *j, void *arg, ps_store *st, const ps_config *cfg,
+	      ps_http *http, char *msg, size_t cap)
+{
+	struct setup_job *a = arg;
+	int code = 0;
+
+	switch (a->kind) {
 	case PS_SETUP_JOB_TEST:
-		code = ps_setup_test_connection(msg, sizeof(msg), st, &j->cfg,
-						http, j->platform, j->now);
+		code = ps_setup_test_connection(msg, cap, st, cfg, http,
+						a->platform, a->now);
 		break;
 	case PS_SETUP_JOB_REFRESH:
-		code = ps_setup_refresh(msg, sizeof(msg), st, &j->cfg, http,
-					j->now);
+		code = ps_setup_refresh(msg, cap, st, cfg, http, a->now);
 		break;
 	case PS_SETUP_JOB_SAVE:
-		code = ps_setup_field_try(msg, sizeof(msg), &tested, st,
-					  &j->cfg, http, j->field, j->value,
-					  j->now);
+		a->code = ps_setup_field_try(msg, cap, &a->tested, st, cfg,
+					     http, a->field, a->value, a->now);
+		a->st = st;
+		a->msg = msg;
+		a->cap = cap;
 		/* an abandoned save writes nothing */
-		pthread_mutex_lock(&j->lock);
-		if (!j->abandoned)
-			code = save_tried(msg, sizeof(msg), st, j->field,
-					  j->value, code, tested, j->now);
-		pthread_mutex_unlock(&j->lock);
+		code = ps_tui_job_commit(j, a->code, setup_job_commit);
+		a->st = NULL;
+		a->msg = NULL;
 		break;
 	}
-done:
-	ps_http_free(http);
-	ps_store_close(st);
-	pthread_mutex_lock(&j->lock);
-	j->code = code;
-	snprintf(j->msg, sizeof(j->msg), "%s", msg);
-	j->done = 1;
-	drop = j->abandoned;
-	pthread_mutex_unlock(&j->lock);
-	if (drop)
-		job_free(j);
-	return NULL;
+	return code;
 }
 
 int
@@ -1164,98 +1151,36 @@ ps_setup_job_start(ps_setup_job **out, const ps_config *cfg,
 		   ps_platform platform, const ps_setup_field *f,
 		   const char *value, int64_t now)
 {
-	ps_setup_job *j;
-	pthread_attr_t attr;
-	pthread_t t;
-	int rc;
+	struct setup_job *a;
+	char what[160];
 
 	*out = NULL;
-	if (cfg == NULL || cfg->db_path[0] == '\0')
-		return ps_error_set(PS_EINVAL, "no database to work on");
 	if (kind == PS_SETUP_JOB_SAVE && f == NULL)
 		return ps_error_set(PS_EINVAL, "no field to save");
-	if ((j = calloc(1, sizeof(*j))) == NULL)
+	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return ps_error_set(PS_ENOMEM, "out of memory");
-	pthread_mutex_init(&j->lock, NULL);
-	j->kind = kind;
-	j->cfg = *cfg;
-	if (http_opts != NULL)
-		j->http_opts = *http_opts;
-	else
-		j->http_opts = (ps_http_options)PS_HTTP_OPTIONS_INIT;
-	j->platform = platform;
-	j->field = f;
-	j->now = now;
-	if (value != NULL && (j->value = strdup(value)) == NULL) {
-		job_free(j);
+	a->kind = kind;
+	a->platform = platform;
+	a->field = f;
+	a->now = now;
+	if (value != NULL && (a->value = strdup(value)) == NULL) {
+		setup_job_free(a);
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	}
 	switch (kind) {
 	case PS_SETUP_JOB_TEST:
-		snprintf(j->what, sizeof(j->what), "testing the %s connection",
+		snprintf(what, sizeof(what), "testing the %s connection",
 			 ps_platform_title(platform));
 		break;
 	case PS_SETUP_JOB_REFRESH:
-		snprintf(j->what, sizeof(j->what),
+		snprintf(what, sizeof(what),
 			 "fetching the drop-down lists from the platforms");
 		break;
 	case PS_SETUP_JOB_SAVE:
-		snprintf(j->what, sizeof(j->what), "testing the new %s",
-			 f->label);
+	default:
+		snprintf(what, sizeof(what), "testing the new %s", f->label);
 		break;
 	}
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&t, &attr, job_main, j);
-	pthread_attr_destroy(&attr);
-	if (rc != 0) {
-		job_free(j);
-		return ps_error_set(PS_ENOMEM, "cannot start a thread: %s",
-				    strerror(rc));
-	}
-	*out = j;
-	return 0;
-}
-
-const char *
-ps_setup_job_what(const ps_setup_job *j)
-{
-	return j != NULL ? j->what : "";
-}
-
-int
-ps_setup_job_poll(ps_setup_job *j, int *out_code, char *msg, size_t cap)
-{
-	int done;
-
-	pthread_mutex_lock(&j->lock);
-	done = j->done;
-	if (done) {
-		*out_code = j->code;
-		snprintf(msg, cap, "%s", j->msg);
-	}
-	pthread_mutex_unlock(&j->lock);
-	return done;
-}
-
-void
-ps_setup_job_abandon(ps_setup_job *j)
-{
-	int done;
-
-	if (j == NULL)
-		return;
-	pthread_mutex_lock(&j->lock);
-	j->abandoned = 1;
-	j->cancel = 1;
-	done = j->done;
-	pthread_mutex_unlock(&j->lock);
-	if (done)
-		job_free(j);
-}
-
-void
-ps_setup_job_free(ps_setup_job *j)
-{
-	ps_setup_job_abandon(j);
+	return ps_tui_job_start(out, cfg, http_opts, what, setup_job_run, a,
+				setup_job_free);
 }

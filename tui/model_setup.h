@@ -31,6 +31,7 @@
 #include "pearlsync/platform.h"
 #include "pearlsync/setup.h"
 #include "pearlsync/store.h"
+#include "work.h"
 
 /* The actor recorded in the settings history for console changes. */
 #define PS_SETUP_ACTOR "console"
@@ -221,36 +222,18 @@ typedef enum ps_setup_job_kind {
 	PS_SETUP_JOB_SAVE,    /* ps_setup_field_save(f, value) */
 } ps_setup_job_kind;
 
-typedef struct ps_setup_job ps_setup_job;
+/* A setup job is a console job (work.h): ps_tui_job_what, _poll,
+ * _abandon and _free apply. */
+typedef ps_tui_job ps_setup_job;
 
 /*
  * ps_setup_job_start - start one (f and value only for a save; f must be
  * a static field, value is copied and wiped when done).  PS_EINVAL when
- * cfg names no database, PS_ENOMEM.
+ * cfg names no database, PS_ENOMEM.  An abandoned save writes nothing.
  */
 int ps_setup_job_start(ps_setup_job **out, const ps_config *cfg,
 		       const ps_http_options *http_opts, ps_setup_job_kind kind,
 		       ps_platform platform, const ps_setup_field *f,
 		       const char *value, int64_t now);
-
-/* ps_setup_job_what - "testing the Brightpearl connection" (borrowed). */
-const char *ps_setup_job_what(const ps_setup_job *j);
-
-/*
- * ps_setup_job_poll - 1 when it finished, with its result code (0 or a
- * negative PS_E*) in *out_code and its one-line outcome in msg; else 0.
- */
-int ps_setup_job_poll(ps_setup_job *j, int *out_code, char *msg, size_t cap);
-
-/*
- * ps_setup_job_abandon - the operator cancelled: forget j (the handle is
- * invalid after).  The HTTP client stops at its next wait; a request
- * already on the wire ends on the job's thread, which then frees j; its
- * outcome is dropped and an abandoned save writes nothing.
- */
-void ps_setup_job_abandon(ps_setup_job *j);
-
-/* ps_setup_job_free - free a finished job (NULL is fine). */
-void ps_setup_job_free(ps_setup_job *j);
 
 #endif

@@ -87,29 +87,14 @@ dash_close(void *state)
 	free(state);
 }
 
-/*
- * text cut to width display columns, with "..." when it does not fit, at
- * row, col.
- */
+/* text cut to width display columns, ending with an ellipsis when it does
+ * not fit (ps_tui_cell), at row, col. */
 static void
 text_fit(ps_tui *tui, int row, int col, int width, ps_tui_attr attr,
 	 const char *text)
 {
-	char buf[1024];
-	size_t n;
-
-	if (width <= 0)
-		return;
-	if (ps_tui_utf8_width(text) <= width) {
-		ps_tui_text(tui, row, col, width, attr, text);
-		return;
-	}
-	n = ps_tui_utf8_fit(text, width > 3 ? width - 3 : width, NULL);
-	if (n > sizeof(buf) - 4)
-		n = sizeof(buf) - 4;
-	snprintf(buf, sizeof(buf), "%.*s%s", (int)n, text,
-		 width > 3 ? "..." : "");
-	ps_tui_text(tui, row, col, width, attr, buf);
+	if (width > 0)
+		ps_tui_cell(tui, row, col, width, attr, text);
 }
 
 /*

@@ -10,7 +10,9 @@
  * A product table's target is found by a live search on its platform (the
  * plug-in's lookup slots: SKU, name or id) and chosen in a picker of
  * "id  SKU  name"; the id is what is stored, because the id is what the
- * order imports read.
+ * order imports read.  The search runs as a job on its own thread (work.h)
+ * while the editor keeps answering keys; Esc or Ctrl-C cancels it.  When
+ * the keys come from a script it runs inline, as the setup's work does.
  *
  * An import the model refuses is shown in a box of its own (one line per
  * bad row, scrolling) that stays until the operator closes it.
@@ -25,6 +27,7 @@
 #include "model_setup.h"
 #include "pearlsync/connect.h"
 #include "pearlsync/platform.h"
+#include "work.h"
 
 /* ------------------------------------------------------------------------ */
 /* The list of tables                                                        */
@@ -100,7 +103,7 @@ tables_draw(void *state, ps_tui *tui)
 		a = i == t->list.sel ? PS_TUI_SELECTED : PS_TUI_NORMAL;
 		if (i == t->list.sel)
 			ps_tui_fill(tui, row, PS_TUI_SELECTED);
-		ps_tui_text(tui, row, 2, 48, a, k->title);
+		ps_tui_cell(tui, row, 2, 48, a, k->title);
 		ps_tui_textf(tui, row, 52, 6, a, "%4zu", t->rows[i]);
 		ps_tui_text(tui, row, 59, 8, a,
 			    t->has_default[i] ? "yes" : "no");
@@ -151,6 +154,9 @@ struct editor {
 	void *conn;                    /* owned, freed by lookup->free */
 	ps_http *http;                 /* owned */
 	ps_config cfg; /* the built-in defaults when the console has none */
+	/* a product search on its own thread (work.h); NULL: none runs */
+	ps_tui *tui;
+	ps_tui_job *job;
 };
 
 static void
@@ -194,6 +200,7 @@ editor_open(void **out, ps_tui *tui, const void *arg)
 		return error;
 	}
 	ps_tui_list_set_count(&e->list, e->ed.n);
+	e->tui = tui;
 	*out = e;
 	return 0;
 }
@@ -205,6 +212,11 @@ editor_close(void *state)
 
 	if (e == NULL)
 		return;
+	if (e->job != NULL) {
+		ps_tui_job_abandon(e->job);
+		e->job = NULL;
+		ps_tui_busy(e->tui, 0);
+	}
 	ids_free(e);
 	ps_mapedit_close(&e->ed);
 	if (e->conn != NULL)
@@ -213,16 +225,25 @@ editor_close(void *state)
 	free(e);
 }
 
+/* One side of a row as the editor shows it: "id  name". */
+static void
+row_side(char *buf, size_t cap, const char *id, const char *name)
+{
+	snprintf(buf, cap, "%s%s%s", id, name ? "  " : "", name ? name : "");
+}
+
 static void
 editor_draw(void *state, ps_tui *tui)
 {
 	struct editor *e = state;
 	const ps_mapedit_kind *k = e->ed.kind;
+	char cell[1024];
 	int rows = ps_tui_body_rows(tui) - 5, i, row;
 	ps_tui_attr a;
 	size_t r;
 
 	ps_tui_text(tui, 0, 1, 0, PS_TUI_HEADING, k->title);
+	ps_tui_job_draw(tui, 1, e->job);
 	ps_tui_text(tui, 2, 2, 36, PS_TUI_HEADING, k->source_label);
 	ps_tui_text(tui, 2, 40, 36, PS_TUI_HEADING, k->target_label);
 	if (e->ed.n == 0)
@@ -241,24 +262,23 @@ editor_draw(void *state, ps_tui *tui)
 		a = r == e->list.sel ? PS_TUI_SELECTED : PS_TUI_NORMAL;
 		if (r == e->list.sel)
 			ps_tui_fill(tui, row, PS_TUI_SELECTED);
-		if (m->source[0] == '\0')
-			ps_tui_text(tui, row, 2, 36,
+		if (m->source[0] == '\0') {
+			ps_tui_cell(tui, row, 2, 36,
 				    a == PS_TUI_NORMAL ? PS_TUI_DIM : a,
 				    "(default: anything else)");
-		else
-			ps_tui_textf(tui, row, 2, 36, a, "%s%s%s", m->source,
-				     m->source_name ? "  " : "",
-				     m->source_name ? m->source_name : "");
-		ps_tui_textf(tui, row, 40, 36, a, "%s%s%s", m->target,
-			     m->target_name ? "  " : "",
-			     m->target_name ? m->target_name : "");
+		} else {
+			row_side(cell, sizeof(cell), m->source, m->source_name);
+			ps_tui_cell(tui, row, 2, 36, a, cell);
+		}
+		row_side(cell, sizeof(cell), m->target, m->target_name);
+		ps_tui_cell(tui, row, 40, 36, a, cell);
 		if (m->stale)
 			ps_tui_text(tui, row, 77, 0,
 				    a == PS_TUI_NORMAL ? PS_TUI_WARN : a, "!");
 	}
 	ps_tui_text(tui, ps_tui_body_rows(tui) - 1, 2, 0, PS_TUI_DIM,
-		    "a:add  Enter:change target  d:delete  i:import CSV  "
-		    "o:export CSV");
+		    "a:add  Enter:change target  v:view  d:delete  "
+		    "i:import CSV  o:export CSV");
 }
 
 /* A value for one side: a picker of the cached list, else a prompt. */
@@ -426,10 +446,21 @@ done:
  * settings (no request yet).  Not configured: e->conn stays NULL and the
  * model takes only numeric ids.
  */
+/* The operator waits for a lookup: few retries, short waits. */
+static void
+lookup_http_options(ps_http_options *o)
+{
+	*o = (ps_http_options)PS_HTTP_OPTIONS_INIT;
+	o->max_attempts = 2;
+	o->backoff_base_ms = 200;
+	o->backoff_cap_ms = 1000;
+	o->max_wait_ms = 5000;
+}
+
 static int
 editor_lookup(struct editor *e, ps_tui *tui)
 {
-	ps_http_options o = PS_HTTP_OPTIONS_INIT;
+	ps_http_options o;
 	const ps_config *cfg = ps_tui_config(tui);
 	int error;
 
@@ -442,11 +473,7 @@ editor_lookup(struct editor *e, ps_tui *tui)
 		ps_config_init(&e->cfg);
 		cfg = &e->cfg;
 	}
-	/* the operator waits: few retries, short waits */
-	o.max_attempts = 2;
-	o.backoff_base_ms = 200;
-	o.backoff_cap_ms = 1000;
-	o.max_wait_ms = 5000;
+	lookup_http_options(&o);
 	if (e->http == NULL && (error = ps_connect_http(&e->http, cfg, &o)) < 0)
 		return error;
 	error = e->lookup->connect(&e->conn, ps_tui_store(tui), cfg, e->http);
@@ -469,38 +496,23 @@ on_product_pick(ps_tui *tui, void *payload, long index, const char *item)
 	return commit_target(e, tui, e->ids[index]);
 }
 
-/* The search prompt's answer: the matching items in a picker. */
+/* The search's items (n of them, for text) in a picker. */
 static int
-on_product_search(ps_tui *tui, void *payload, const char *text)
+show_matches(struct editor *e, ps_tui *tui, const char *text,
+	     const ps_platform_item *items, size_t n)
 {
-	struct editor *e = payload;
-	ps_platform_item *items = NULL;
 	char **labels = NULL, title[160], line[256];
-	size_t i, n = 0;
+	size_t i;
 	int error;
 
-	if (text == NULL || text[0] == '\0')
-		return 0;
-	if ((error = editor_lookup(e, tui)) < 0)
-		return error;
-	if (e->conn == NULL || e->lookup->lookup_search == NULL)
-		/* no connection: the model takes an id, refuses a code */
-		return commit_target(e, tui, text);
 	ids_free(e);
-	if ((error = e->lookup->lookup_search(&items, &n, e->conn, text, 200)) <
-	    0)
-		return error;
-	if (n == 0) {
-		free(items);
+	if (n == 0)
 		return ps_error_set(PS_ENOTFOUND,
 				    "No %s matches '%s' (by SKU, name or id); "
 				    "try another search",
 				    e->ed.kind->target_label, text);
-	}
-	if ((labels = calloc(n, sizeof(*labels))) == NULL) {
-		error = ps_error_set(PS_ENOMEM, "out of memory");
-		goto done;
-	}
+	if ((labels = calloc(n, sizeof(*labels))) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
 		snprintf(line, sizeof(line), "%-7s %-16s %s", items[i].id,
 			 items[i].code[0] ? items[i].code : "-", items[i].name);
@@ -516,9 +528,158 @@ on_product_search(ps_tui *tui, void *payload, const char *text)
 	error = ps_tui_pick(tui, title, (const char *const *)labels, n, 0,
 			    on_product_pick, e);
 done:
-	for (i = 0; labels != NULL && i < n; i++)
+	for (i = 0; i < n; i++)
 		free(labels[i]);
 	free(labels);
+	return error;
+}
+
+/* What a background search works on and finds (the job's arg). */
+struct search {
+	const ps_platform_ops *lookup; /* static */
+	char text[PS_TUI_INPUT_MAX];
+	int unconnected; /* the platform is not set up: text is an id */
+	ps_platform_item *items;
+	size_t n;
+};
+
+static void
+search_free(void *arg)
+{
+	struct search *a = arg;
+
+	if (a != NULL)
+		free(a->items);
+	free(a);
+}
+
+/* On the job's thread: its own connection to the platform, the search. */
+static int
+search_run(ps_tui_job *j, void *arg, ps_store *st, const ps_config *cfg,
+	   ps_http *http, char *msg, size_t cap)
+{
+	struct search *a = arg;
+	void *conn = NULL;
+	int error;
+
+	(void)j;
+	error = a->lookup->connect(&conn, st, cfg, http);
+	if (error == PS_ESETTING) {
+		ps_error_clear();
+		a->unconnected = 1;
+		return 0;
+	}
+	if (error == 0)
+		error = a->lookup->lookup_search(&a->items, &a->n, conn,
+						 a->text, 200);
+	if (error < 0)
+		snprintf(msg, cap, "%s", ps_error_last());
+	if (conn != NULL)
+		a->lookup->free(conn);
+	return error;
+}
+
+/* Ask for the product again, with why above the prompt. */
+static void
+search_again(struct editor *e, ps_tui *tui, const char *text, const char *why)
+{
+	char prompt[160];
+
+	snprintf(prompt, sizeof(prompt),
+		 "Find the %s (SKU, name or id):", e->ed.kind->target_label);
+	ps_tui_prompt(tui, prompt, text, 0, on_product_search, e);
+	ps_tui_message(tui, 1, "%s", why);
+}
+
+/* The timer while a search runs: its outcome once it is done. */
+static int
+search_poll(struct editor *e, ps_tui *tui)
+{
+	char msg[PS_ERROR_MAX + 256];
+	struct search *a;
+	int code, error;
+
+	if (!ps_tui_job_poll(e->job, &code, msg, sizeof(msg)))
+		return 0;
+	a = ps_tui_job_arg(e->job);
+	ps_tui_busy(tui, 0);
+	error = 0;
+	if (code < 0) {
+		search_again(e, tui, a->text, msg);
+	} else if (a->unconnected) {
+		/* no connection: the model takes an id, refuses a code */
+		error = commit_target(e, tui, a->text);
+	} else if ((error = show_matches(e, tui, a->text, a->items, a->n)) ==
+		   PS_ENOTFOUND) {
+		search_again(e, tui, a->text, ps_error_last());
+		error = 0;
+	}
+	ps_tui_job_free(e->job);
+	e->job = NULL;
+	return error;
+}
+
+/* Esc or Ctrl-C while a search runs: abandon it and say so. */
+static void
+search_cancel(struct editor *e, ps_tui *tui)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "%s", ps_tui_job_what(e->job));
+	ps_tui_job_abandon(e->job);
+	e->job = NULL;
+	ps_tui_busy(tui, 0);
+	ps_tui_message(tui, 1, "Cancelled %s", what);
+}
+
+/* The search prompt's answer: the matching items in a picker.  The
+ * search runs on a thread when the console can (Esc cancels it). */
+static int
+on_product_search(ps_tui *tui, void *payload, const char *text)
+{
+	struct editor *e = payload;
+	ps_platform_item *items = NULL;
+	ps_http_options o;
+	struct search *a;
+	size_t n = 0;
+	char what[160];
+	int error;
+
+	if (text == NULL || text[0] == '\0')
+		return 0;
+	if (e->job != NULL)
+		return ps_error_set(PS_EINVAL,
+				    "Still %s; wait, or Esc "
+				    "cancels it",
+				    ps_tui_job_what(e->job));
+	/* the model's connection (no request yet): it names the product
+	 * saved */
+	if ((error = editor_lookup(e, tui)) < 0)
+		return error;
+	lookup_http_options(&o);
+	if (ps_tui_background(tui) &&
+	    (e->lookup = ps_mapedit_kind_lookup(e->ed.kind)) != NULL &&
+	    e->lookup->connect != NULL && e->lookup->lookup_search != NULL) {
+		if ((a = calloc(1, sizeof(*a))) == NULL)
+			return ps_error_set(PS_ENOMEM, "out of memory");
+		a->lookup = e->lookup;
+		snprintf(a->text, sizeof(a->text), "%s", text);
+		snprintf(what, sizeof(what), "searching %s for '%s'",
+			 ps_platform_title(e->lookup->id), text);
+		if ((error = ps_tui_job_start(&e->job, ps_tui_config(tui), &o,
+					      what, search_run, a,
+					      search_free)) < 0)
+			return error;
+		ps_tui_busy(tui, 1);
+		return 0;
+	}
+	if (e->conn == NULL || e->lookup->lookup_search == NULL)
+		/* no connection: the model takes an id, refuses a code */
+		return commit_target(e, tui, text);
+	if ((error = e->lookup->lookup_search(&items, &n, e->conn, text, 200)) <
+	    0)
+		return error;
+	error = show_matches(e, tui, text, items, n);
 	free(items);
 	return error;
 }
@@ -781,6 +942,24 @@ on_export(ps_tui *tui, void *payload, const char *text)
 	return 0;
 }
 
+/* The selected row in full (v): a list cell may end with an ellipsis. */
+static int
+editor_show(struct editor *e, ps_tui *tui)
+{
+	const ps_mapedit_row *m = &e->ed.rows[e->list.sel];
+	char src[1024], dst[1024], text[2400];
+
+	row_side(src, sizeof(src), m->source, m->source_name);
+	row_side(dst, sizeof(dst), m->target, m->target_name);
+	snprintf(text, sizeof(text), "%s: %s\n%s: %s%s",
+		 e->ed.kind->source_label,
+		 m->source[0] ? src : "(default: anything else)",
+		 e->ed.kind->target_label, dst,
+		 m->stale ? "\n\n! not in the platform's list as last fetched"
+			  : "");
+	return ps_tui_view(tui, e->ed.kind->title, text);
+}
+
 static int
 editor_handle(void *state, ps_tui *tui, ps_tui_request req)
 {
@@ -790,6 +969,28 @@ editor_handle(void *state, ps_tui *tui, ps_tui_request req)
 
 	if (ps_tui_list_move(&e->list, req, ps_tui_body_rows(tui) - 5))
 		return PS_TUI_HANDLED;
+	if (e->job != NULL) {
+		switch (req) {
+		case PS_TUI_REQ_TICK:
+			error = search_poll(e, tui);
+			return error < 0 ? error : PS_TUI_HANDLED;
+		case PS_TUI_REQ_BACK:
+			search_cancel(e, tui);
+			return PS_TUI_HANDLED;
+		case PS_TUI_REQ_ADD:
+		case PS_TUI_REQ_ENTER:
+		case PS_TUI_REQ_EDIT:
+		case PS_TUI_REQ_DELETE:
+		case PS_TUI_REQ_IMPORT:
+		case PS_TUI_REQ_EXPORT:
+			ps_tui_message(tui, 1,
+				       "Still %s; wait, or Esc cancels it",
+				       ps_tui_job_what(e->job));
+			return PS_TUI_HANDLED;
+		default:
+			break;
+		}
+	}
 	switch (req) {
 	case PS_TUI_REQ_ADD:
 		e->source[0] = '\0';
@@ -804,6 +1005,11 @@ editor_handle(void *state, ps_tui *tui, ps_tui_request req)
 		snprintf(e->source, sizeof(e->source), "%s",
 			 e->ed.rows[e->list.sel].source);
 		error = ask_target(e, tui, e->ed.rows[e->list.sel].target);
+		return error < 0 ? error : PS_TUI_HANDLED;
+	case PS_TUI_REQ_SHOW:
+		if (e->list.sel >= e->ed.n)
+			return PS_TUI_HANDLED;
+		error = editor_show(e, tui);
 		return error < 0 ? error : PS_TUI_HANDLED;
 	case PS_TUI_REQ_DELETE:
 		if (e->list.sel >= e->ed.n)

@@ -9,7 +9,7 @@
  *
  * What waits for a platform (t tests a connection, u fetches the lists,
  * a changed credential is tested before it is saved) runs as a job on a
- * thread of its own (model_setup.h): the screen says "Working..." with
+ * thread of its own (work.h): the screen says "Working..." with
  * what it does, keeps answering keys, and Esc or Ctrl-C cancels.  When
  * the keys come from a script the work runs inline, so screens dumped by
  * the tests are the same at every run.
@@ -84,7 +84,7 @@ static void
 work_dispose(struct work *w)
 {
 	if (w->job != NULL) {
-		ps_setup_job_abandon(w->job);
+		ps_tui_job_abandon(w->job);
 		w->job = NULL;
 		ps_tui_busy(w->tui, 0);
 	}
@@ -118,9 +118,9 @@ work_start(struct work *w, ps_tui *tui, ps_setup_job_kind kind, ps_platform p,
 static int
 work_poll(struct work *w, ps_tui *tui, int *out_code, char *msg, size_t cap)
 {
-	if (w->job == NULL || !ps_setup_job_poll(w->job, out_code, msg, cap))
+	if (w->job == NULL || !ps_tui_job_poll(w->job, out_code, msg, cap))
 		return 0;
-	ps_setup_job_free(w->job);
+	ps_tui_job_free(w->job);
 	w->job = NULL;
 	ps_tui_busy(tui, 0);
 	return 1;
@@ -132,8 +132,8 @@ work_cancel(struct work *w, ps_tui *tui)
 {
 	char what[160];
 
-	snprintf(what, sizeof(what), "%s", ps_setup_job_what(w->job));
-	ps_setup_job_abandon(w->job);
+	snprintf(what, sizeof(what), "%s", ps_tui_job_what(w->job));
+	ps_tui_job_abandon(w->job);
 	w->job = NULL;
 	w->nqueue = 0;
 	w->said[0] = '\0';
@@ -151,11 +151,7 @@ work_cancel(struct work *w, ps_tui *tui)
 static void
 work_draw(const struct work *w, ps_tui *tui, int row)
 {
-	if (w->job == NULL)
-		return;
-	ps_tui_fill(tui, row, PS_TUI_NORMAL);
-	ps_tui_textf(tui, row, 1, 0, PS_TUI_WARN, "Working... %s (Esc cancels)",
-		     ps_setup_job_what(w->job));
+	ps_tui_job_draw(tui, row, w->job);
 }
 
 /*
@@ -195,7 +191,7 @@ work_refuse(const struct work *w, ps_tui *tui)
 	if (w->job == NULL)
 		return 0;
 	ps_tui_message(tui, 1, "Still %s; wait, or Esc cancels it",
-		       ps_setup_job_what(w->job));
+		       ps_tui_job_what(w->job));
 	return 1;
 }
 
@@ -326,8 +322,8 @@ steps_draw(void *state, ps_tui *tui)
 			    : s->done[i]     ? PS_TUI_GOOD
 					     : PS_TUI_WARN,
 			    s->done[i] ? "[x]" : "[!]");
-		ps_tui_text(tui, row, 9, 21, a, ps_setup_step_title(s->ids[i]));
-		ps_tui_text(tui, row, 31, 0,
+		ps_tui_cell(tui, row, 9, 21, a, ps_setup_step_title(s->ids[i]));
+		ps_tui_cell(tui, row, 31, ps_tui_body_cols(tui) - 31,
 			    i == s->list.sel ? a
 			    : s->done[i]     ? PS_TUI_DIM
 					     : PS_TUI_WARN,
@@ -512,6 +508,7 @@ form_draw(void *state, ps_tui *tui)
 {
 	struct form *f = state;
 	const ps_setup_field *fl;
+	char cell[1024];
 	ps_tui_attr a;
 	size_t i;
 	int row, vis;
@@ -520,11 +517,13 @@ form_draw(void *state, ps_tui *tui)
 		     f->step + 1, ps_setup_step_count(),
 		     ps_setup_step_title(f->step));
 	ps_tui_text(tui, 1, 1, 0, PS_TUI_DIM, ps_setup_step_help(f->step));
-	if (f->done)
+	if (f->done) {
 		ps_tui_text(tui, 2, 1, 0, PS_TUI_GOOD, "Done");
-	else
-		ps_tui_textf(tui, 2, 1, 0, PS_TUI_WARN, "Needs attention: %s",
-			     f->why);
+	} else {
+		snprintf(cell, sizeof(cell), "Needs attention: %s", f->why);
+		ps_tui_cell(tui, 2, 1, ps_tui_body_cols(tui) - 1, PS_TUI_WARN,
+			    cell);
+	}
 	work_draw(&f->work, tui, 2);
 	failed_draw(&f->work, tui);
 	vis = form_rows(tui);
@@ -535,19 +534,21 @@ form_draw(void *state, ps_tui *tui)
 		a = i == f->list.sel ? PS_TUI_SELECTED : PS_TUI_NORMAL;
 		if (i == f->list.sel)
 			ps_tui_fill(tui, row, PS_TUI_SELECTED);
-		ps_tui_textf(tui, row, 2, 38, a, "%s%s", fl->label,
-			     fl->required ? " *" : "");
+		snprintf(cell, sizeof(cell), "%s%s", fl->label,
+			 fl->required ? " *" : "");
+		ps_tui_cell(tui, row, 2, 38, a, cell);
 		if (fl->type == PS_SETUP_FIELD_MAPPING)
-			ps_tui_textf(tui, row, 42, 0, a, "%s  (Enter edits)",
-				     f->value[i]);
+			snprintf(cell, sizeof(cell), "%s  (Enter edits)",
+				 f->value[i]);
 		else
-			ps_tui_text(tui, row, 42, 0, a, f->value[i]);
+			snprintf(cell, sizeof(cell), "%s", f->value[i]);
+		ps_tui_cell(tui, row, 42, ps_tui_body_cols(tui) - 42, a, cell);
 	}
 	row = 5 + (int)(f->n < (size_t)vis ? f->n : (size_t)vis);
 	if (f->step == PS_SETUP_CONNECTIONS)
 		ps_tui_textf(tui, row, 2, 0, PS_TUI_DIM,
-			     "* required.  Enter: change  d: clear  t: test "
-			     "%s connections",
+			     "* required.  Enter: change  v: view  d: clear  "
+			     "t: test %s connections",
 			     form_tests(f) == 2 ? "both" : "the");
 	if (f->n > (size_t)vis)
 		ps_tui_textf(tui, row + 1, 2, 0, PS_TUI_DIM,
@@ -555,8 +556,8 @@ form_draw(void *state, ps_tui *tui)
 			     f->list.top + 1, f->list.top + (size_t)vis, f->n);
 	else
 		ps_tui_text(tui, row, 2, 0, PS_TUI_DIM,
-			    "* required.  Enter: change  d: clear  u: fetch "
-			    "the drop-down lists");
+			    "* required.  Enter: change  v: view  d: clear  "
+			    "u: fetch the drop-down lists");
 }
 
 static int
@@ -1146,6 +1147,12 @@ form_handle(void *state, ps_tui *tui, ps_tui_request req)
 		if (work_refuse(&f->work, tui))
 			return PS_TUI_HANDLED;
 		error = form_edit(f, tui);
+		return error < 0 ? error : PS_TUI_HANDLED;
+	case PS_TUI_REQ_SHOW:
+		fl = ps_setup_field_at(f->step, f->list.sel);
+		if (fl == NULL)
+			return PS_TUI_HANDLED;
+		error = ps_tui_view(tui, fl->label, f->value[f->list.sel]);
 		return error < 0 ? error : PS_TUI_HANDLED;
 	case PS_TUI_REQ_DELETE:
 		if (work_refuse(&f->work, tui))

@@ -101,6 +101,7 @@
 	X(END, "End G", "last row", KEY_END, 'G')                              \
 	X(ENTER, "Enter", "open, choose or edit the selected row", '\n',       \
 	  KEY_ENTER)                                                           \
+	X(SHOW, "v", "show the selected value in full", 'v', 0)                \
 	X(SEARCH, "/", "search: filter by text", '/', 0)                       \
 	X(FILTER_STATUS, "s",                                                  \
 	  "filter by status (cycles all, pending, "                            \

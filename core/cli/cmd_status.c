@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pearlsync/alerts.h"
 #include "pearlsync/config.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/platform.h"
@@ -250,34 +251,33 @@ done:
 	return error < 0 ? error : 0;
 }
 
-/* Each platform's authentication and throttling, and its API budgets. */
+/* Each platform's authentication and throttling (ps_auth_states_load),
+ * and its API budgets. */
 static int
 platforms_json(json_t *platforms, ps_store *st, long long now)
 {
 	const ps_platform_ops *const *p;
-	json_t *rt = cached_json(st, "worker.platforms");
+	ps_auth_state auth[PS_PLATFORM_MAX];
 	ps_store_budget *b = NULL;
 	size_t n = 0, i;
 	int error;
 
-	if ((error = ps_store_budget_list(&b, &n, st)) < 0) {
-		json_decref(rt);
+	if ((error = ps_auth_states_load(auth, st, 1)) < 0)
 		return error;
-	}
+	if ((error = ps_store_budget_list(&b, &n, st)) < 0)
+		return error;
 	for (p = ps_platforms_all(); *p != NULL; p++) {
-		json_t *r = json_object_get(rt, (*p)->name);
+		const ps_auth_state *a = &auth[(*p)->id];
 		json_t *o = json_object(), *budgets = json_array();
-		const char *auth =
-			json_string_value(json_object_get(r, "auth"));
-		int64_t thr = json_integer_value(
-			json_object_get(r, "throttled_at_ms"));
+		int64_t thr = a->throttled_at_ms;
 
-		json_object_set_new(o, "auth",
-				    json_string(auth ? auth : "unknown"));
-		json_object_set_new(
-			o, "auth_since_ms",
-			ms_or_null(json_integer_value(
-				json_object_get(r, "auth_since_ms"))));
+		json_object_set_new(o, "auth", json_string(a->auth));
+		json_object_set_new(o, "auth_since_ms",
+				    ms_or_null(a->auth_since_ms));
+		json_object_set_new(o, "waiting_for_credentials",
+				    json_boolean(a->waiting));
+		json_object_set_new(o, "parked_entries",
+				    json_integer((json_int_t)a->parked));
 		json_object_set_new(o, "throttled_at_ms", ms_or_null(thr));
 		json_object_set_new(
 			o, "throttled",
@@ -304,7 +304,6 @@ platforms_json(json_t *platforms, ps_store *st, long long now)
 		json_object_set_new(platforms, (*p)->name, o);
 	}
 	ps_store_budgets_free(b, n);
-	json_decref(rt);
 	return 0;
 }
 
@@ -332,7 +331,8 @@ decide_paused(json_t *worker, const json_t *flows)
 		json_object_set_new(worker, "state", json_string("paused"));
 }
 
-/* "platforms: bigcommerce auth_failed, ..." for those with news. */
+/* "platforms: bigcommerce auth_failed, ..." for those with news (a wait
+ * for new credentials is among the alerts below). */
 static void
 print_platforms(const json_t *platforms)
 {
@@ -341,9 +341,12 @@ print_platforms(const json_t *platforms)
 	int n = 0;
 
 	json_object_foreach ((json_t *)platforms, name, p) {
+		int waiting = json_is_true(
+			json_object_get(p, "waiting_for_credentials"));
+
 		auth = json_string_value(json_object_get(p, "auth"));
 		if ((auth == NULL || strcmp(auth, "unknown") == 0) &&
-		    !json_is_true(json_object_get(p, "throttled")))
+		    !waiting && !json_is_true(json_object_get(p, "throttled")))
 			continue;
 		printf("%s %s %s%s", n++ ? "," : "\nplatforms:", name,
 		       auth ? auth : "unknown",

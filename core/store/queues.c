@@ -603,3 +603,30 @@ ps_store_log_park_auth(size_t *out_count, ps_store *st, const char *flow,
 		*out_count = (size_t)sqlite3_changes(st->db);
 	return 0;
 }
+
+int
+ps_store_log_count_parked(size_t *out_count, ps_store *st, const char *flow)
+{
+	sqlite3_stmt *s;
+	int error;
+
+	*out_count = 0;
+	if ((error = ps_store__null_store(st, "ps_store_log_count_parked")) < 0)
+		return error;
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT count(*) FROM log_entries"
+		     " WHERE flow = ?1 AND status = 3 AND error_code = ?2"
+		     " AND next_attempt_at IS NULL")) < 0)
+		return error;
+	if ((error = ps_store__bind_text(st, s, 1, flow)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 2, PS_EAUTH)) < 0) {
+		sqlite3_reset(s);
+		return error;
+	}
+	error = ps_store__step_row(st, s, "counting parked entries");
+	if (error == 0)
+		*out_count = (size_t)sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return error;
+}

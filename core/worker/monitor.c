@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "pearlsync/alerts.h"
 #include "pearlsync/platform.h"
 
 /* A page larger than this is cut (it would take thousands of flows). */
@@ -189,12 +190,23 @@ health_heartbeat(ps_store *st, int64_t now, json_t *problems, int *ok)
 	return o;
 }
 
+/*
+ * The answers' state comes from this process's stats; whether refused
+ * credentials are still set (their flows hold) from what the worker
+ * recorded, which outlives a restart (ps_auth_states_load).
+ */
 static json_t *
-health_platforms(const ps_worker__stats *s, json_t *problems, int *ok)
+health_platforms(const ps_worker__stats *s, ps_store *st, json_t *problems,
+		 int *ok)
 {
 	const ps_platform_ops *const *p;
+	ps_auth_state rec[PS_PLATFORM_MAX];
 	json_t *o = json_object();
 
+	if (ps_auth_states_load(rec, st, 0) < 0) {
+		memset(rec, 0, sizeof(rec));
+		ps_error_clear();
+	}
 	for (p = ps_platforms_all(); *p != NULL; p++) {
 		const ps_worker__platform_stats *ps = &s->platform[(*p)->id];
 		json_t *one = json_object();
@@ -208,6 +220,8 @@ health_platforms(const ps_worker__stats *s, json_t *problems, int *ok)
 		if (ps->throttled_at > 0)
 			json_object_set_new(one, "throttled_at_ms",
 					    json_integer(ps->throttled_at));
+		json_object_set_new(one, "waiting_for_credentials",
+				    json_boolean(rec[(*p)->id].waiting));
 		json_object_set_new(o, (*p)->name, one);
 		if (ps->auth == PS_WORKER__AUTH_FAILED) {
 			json_array_append_new(
@@ -215,6 +229,15 @@ health_platforms(const ps_worker__stats *s, json_t *problems, int *ok)
 				json_sprintf("%s: auth_failed (the platform "
 					     "answered 401/403; check the "
 					     "credentials)",
+					     (*p)->name));
+			*ok = 0;
+		}
+		if (rec[(*p)->id].waiting) {
+			json_array_append_new(
+				problems,
+				json_sprintf("%s: waiting for new credentials "
+					     "(the refused ones are still "
+					     "set; its flows hold)",
 					     (*p)->name));
 			*ok = 0;
 		}
@@ -256,7 +279,7 @@ ps_worker__health(char **out, unsigned *out_status, ps_store *st,
 		json_object_set_new(doc, "heartbeat",
 				    health_heartbeat(st, now, problems, &ok));
 	json_object_set_new(doc, "platforms",
-			    health_platforms(&s, problems, &ok));
+			    health_platforms(&s, st, problems, &ok));
 	json_object_set_new(doc, "status", json_string(ok ? "ok" : "fail"));
 	json_object_set_new(doc, "problems", problems);
 	*out = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_COMPACT);

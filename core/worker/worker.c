@@ -27,6 +27,7 @@
 
 #include <jansson.h>
 
+#include "pearlsync/alerts.h"
 #include "pearlsync/connect.h"
 #include "pearlsync/report.h"
 #include "pearlsync/settings.h"
@@ -48,7 +49,7 @@
 #define RATE_RECORD_MS 10000
 /* Hex digits of a credentials fingerprint, and its cursor's prefix. */
 #define AUTH_FP_LEN 16
-#define AUTH_CURSOR "auth.refused."
+#define AUTH_CURSOR PS_AUTH_REFUSED_CURSOR /* alerts.h */
 
 /* Per-flow run-time state. */
 typedef struct flow_rt {

@@ -540,6 +540,14 @@ int ps_store_log_park_auth(size_t *out_count, ps_store *st, const char *flow,
 			   const char *reason, int64_t now);
 
 /*
+ * ps_store_log_count_parked - how many of flow's entries wait for
+ * credentials (those ps_store_log_resume_auth would resume) into
+ * *out_count.  Reads flow's FAILED entries only (index log_flow_status).
+ */
+int ps_store_log_count_parked(size_t *out_count, ps_store *st,
+			      const char *flow);
+
+/*
  * ps_store_recover_interrupted - at worker start: IN_FLIGHT entries become
  * PENDING, due now, reason "interrupted; checking whether the previous
  * attempt completed" (the flow looks the object up by its reference before

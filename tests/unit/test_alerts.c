@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "pearlsync/alerts.h"
+#include "pearlsync/flow.h"
 #include "pearlsync/platform.h"
 #include "pearlsync/setting_check.h"
 #include "pearlsync/settings.h"
@@ -242,8 +243,8 @@ test_alerts__credentials_throttling_worst_first(void **state)
 	connect_platform(st, PS_PLATFORM_BIGCOMMERCE);
 	set(st, "bigcommerce.orders.enabled", "true");
 	set(st, "bigcommerce.defaults.warehouse_id", "2");
-	/* two hours ago BigCommerce refused us: over */
-	assert_int_equal(ps_store_http_count_add(st, hour - 2 * HOUR,
+	/* refusals in the hourly counters alone are not the worker's record */
+	assert_int_equal(ps_store_http_count_add(st, hour,
 						 PS_PLATFORM_BIGCOMMERCE, "x",
 						 "auth", 3),
 			 0);
@@ -252,29 +253,108 @@ test_alerts__credentials_throttling_worst_first(void **state)
 						 "throttled", 4),
 			 0);
 	load(&a, st, 6);
-	assert_null(find(&a, "refuses our credentials"));
+	assert_null(find(&a, "credentials"));
 	assert_non_null(al = find(&a, "Brightpearl is throttling us"));
 	assert_int_equal(al->level, PS_ALERT_WARNING);
 	assert_non_null(find(&a, "6 sync log entries failed"));
-	/* this hour: refused and nothing accepted */
-	assert_int_equal(ps_store_http_count_add(st, hour,
-						 PS_PLATFORM_BIGCOMMERCE, "x",
-						 "auth", 2),
+	/* the worker recorded BigCommerce's 401/403 answers */
+	assert_int_equal(ps_store_cache_set(st, "worker.platforms",
+					    "{\"bigcommerce\":{\"auth\":"
+					    "\"auth_failed\",\"auth_since_ms\":"
+					    "1}}",
+					    NOW),
 			 0);
 	load(&a, st, 6);
 	assert_non_null(al = find(&a, "BigCommerce refuses our credentials"));
 	assert_int_equal(al->level, PS_ALERT_ERROR);
 	assert_ptr_equal(al, &a.v[0]);
+	assert_non_null(strstr(al->fix, "check-connection"));
 	for (i = 1; i < a.n; i++)
 		assert_true(a.v[i - 1].level <= a.v[i].level);
-	/* one accepted request this hour: the credentials work */
-	assert_int_equal(ps_store_http_count_add(st, hour,
-						 PS_PLATFORM_BIGCOMMERCE, "x",
-						 "ok", 1),
-			 0);
+	/* it answered again: the credentials work */
+	assert_int_equal(
+		ps_store_cache_set(st, "worker.platforms",
+				   "{\"bigcommerce\":{\"auth\":\"ok\"}}", NOW),
+		0);
 	load(&a, st, 0);
 	assert_null(find(&a, "credentials"));
 	assert_null(find(&a, "entries failed"));
+}
+
+/* One parked entry of a flow that talks to BigCommerce. */
+static void
+park(ps_store *st, const char *key, ps_platform platform, int code)
+{
+	const ps_flow_ops *const *f;
+	ps_log_entry e;
+	int64_t id;
+
+	for (f = ps_flows_all(); *f != NULL; f++)
+		if ((*f)->source == platform || (*f)->target == platform)
+			break;
+	assert_non_null(*f);
+	ps_log_entry_init(&e);
+	e.flow = (char *)(*f)->name;
+	e.dedupe_key = (char *)key;
+	e.source_platform = (*f)->source;
+	e.target_platform = (*f)->target;
+	e.kind = (char *)"order.import";
+	e.subject = (char *)key;
+	assert_int_equal(ps_store_log_add(&id, st, &e, NOW), 0);
+	assert_int_equal(
+		ps_store_log_mark_failed(st, id, "refused", code, 0, NOW), 0);
+}
+
+/*
+ * Refused credentials the worker is waiting to see changed: the alert
+ * says so with the parked entries, after a restart too (the answers'
+ * state is "unknown" then), and `status`, /healthz read the same record.
+ */
+static void
+test_alerts__waiting_for_credentials(void **state)
+{
+	ps_store *st = st_of(state);
+	ps_auth_state rec[PS_PLATFORM_MAX];
+	const ps_alert *al;
+	ps_alerts a;
+
+	beat(st, NOW);
+	connect_platform(st, PS_PLATFORM_BRIGHTPEARL);
+	connect_platform(st, PS_PLATFORM_BIGCOMMERCE);
+	park(st, "bc:order:1", PS_PLATFORM_BIGCOMMERCE, PS_EAUTH);
+	park(st, "bc:order:2", PS_PLATFORM_BIGCOMMERCE, PS_EAUTH);
+	park(st, "bc:order:3", PS_PLATFORM_BIGCOMMERCE, PS_EINVAL);
+	load(&a, st, 3);
+	assert_null(find(&a, "credentials"));
+	assert_int_equal(ps_auth_states_load(rec, st, 1), 0);
+	assert_string_equal(rec[PS_PLATFORM_BIGCOMMERCE].auth, "unknown");
+	assert_false(rec[PS_PLATFORM_BIGCOMMERCE].waiting);
+
+	assert_int_equal(
+		ps_store_cursor_set(st, PS_AUTH_REFUSED_CURSOR "bigcommerce",
+				    "0123abcd", NOW),
+		0);
+	load(&a, st, 3);
+	assert_non_null(
+		al = find(&a, "BigCommerce refused our credentials, waiting "
+			      "for new credentials: 2 entries parked"));
+	assert_int_equal(al->level, PS_ALERT_ERROR);
+	assert_non_null(strstr(al->fix, "correct the BigCommerce credentials"));
+	assert_non_null(strstr(al->fix, "resume by themselves"));
+	assert_null(find(&a, "Brightpearl refuse"));
+	assert_int_equal(ps_auth_states_load(rec, st, 1), 0);
+	assert_true(rec[PS_PLATFORM_BIGCOMMERCE].waiting);
+	assert_int_equal(rec[PS_PLATFORM_BIGCOMMERCE].parked, 2);
+	assert_int_equal(ps_auth_states_load(rec, st, 0), 0);
+	assert_int_equal(rec[PS_PLATFORM_BIGCOMMERCE].parked, 0);
+
+	/* the worker saw new credentials: it clears the record */
+	assert_int_equal(
+		ps_store_cursor_set(st, PS_AUTH_REFUSED_CURSOR "bigcommerce",
+				    "", NOW),
+		0);
+	load(&a, st, 3);
+	assert_null(find(&a, "credentials"));
 }
 
 static void
@@ -353,6 +433,7 @@ main(void)
 		T(incomplete_connection),
 		T(picked_id_vanished),
 		T(credentials_throttling_worst_first),
+		T(waiting_for_credentials),
 		T(paused_flow),
 		T(setting_check_cached),
 #undef T

@@ -803,12 +803,12 @@ test_tui_setup__job_in_background(void **state)
 					    PS_PLATFORM_BRIGHTPEARL, tok,
 					    "typo-token", NOW),
 			 0);
-	assert_non_null(strstr(ps_setup_job_what(j), "testing the new"));
-	for (i = 0; i < 500 && !ps_setup_job_poll(j, &code, msg, sizeof(msg));
+	assert_non_null(strstr(ps_tui_job_what(j), "testing the new"));
+	for (i = 0; i < 500 && !ps_tui_job_poll(j, &code, msg, sizeof(msg));
 	     i++)
 		usleep(20000);
 	assert_int_equal(code, PS_EAUTH);
-	ps_setup_job_free(j);
+	ps_tui_job_free(j);
 	assert_string_equal(stored_text(f->st, "brightpearl.token"),
 			    "sandbox-token");
 
@@ -816,18 +816,18 @@ test_tui_setup__job_in_background(void **state)
 					    PS_PLATFORM_BRIGHTPEARL, NULL, NULL,
 					    NOW),
 			 0);
-	for (i = 0; i < 500 && !ps_setup_job_poll(j, &code, msg, sizeof(msg));
+	for (i = 0; i < 500 && !ps_tui_job_poll(j, &code, msg, sizeof(msg));
 	     i++)
 		usleep(20000);
 	assert_int_equal(code, 0);
 	assert_true(strncmp(msg, "OK: Brightpearl", 15) == 0);
-	ps_setup_job_free(j);
+	ps_tui_job_free(j);
 	/* abandoned at once: nothing is written, nothing leaks */
 	assert_int_equal(ps_setup_job_start(&j, &cfg, NULL, PS_SETUP_JOB_SAVE,
 					    PS_PLATFORM_BRIGHTPEARL, tok,
 					    "sandbox-token-2", NOW),
 			 0);
-	ps_setup_job_abandon(j);
+	ps_tui_job_abandon(j);
 	usleep(300000);
 	assert_string_equal(stored_text(f->st, "brightpearl.token"),
 			    "sandbox-token");

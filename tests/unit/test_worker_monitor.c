@@ -17,6 +17,7 @@
 
 #include <sqlite3.h>
 
+#include "pearlsync/alerts.h"
 #include "pearlsync/store.h"
 #include "internal.h"
 #include "worker/worker_int.h"
@@ -257,6 +258,29 @@ test_metrics__escapes_labels_and_reports(void **state)
 	assert_int_equal(status, 503);
 	assert_non_null(strstr(page, "\"heartbeat\":{\"status\":\"stale\""));
 	assert_non_null(strstr(page, "bigcommerce: auth_failed"));
+	free(page);
+	ps_worker__stats_dispose(&s);
+
+	/* a restarted worker knows nothing of the answers yet, but still
+	 * waits for Brightpearl's refused credentials to change: 503 */
+	ps_worker__stats_init(&s, NOW);
+	assert_int_equal(
+		ps_store_cursor_set(db.st, PS_AUTH_REFUSED_CURSOR "brightpearl",
+				    "0123abcd", NOW),
+		0);
+	assert_int_equal(ps_worker__health(&page, &status, db.st, &s, NOW), 0);
+	assert_int_equal(status, 503);
+	assert_non_null(
+		strstr(page, "brightpearl: waiting for new credentials"));
+	assert_non_null(strstr(page, "\"waiting_for_credentials\":true"));
+	free(page);
+	/* they changed: the worker cleared its record */
+	assert_int_equal(
+		ps_store_cursor_set(db.st, PS_AUTH_REFUSED_CURSOR "brightpearl",
+				    "", NOW),
+		0);
+	assert_int_equal(ps_worker__health(&page, &status, db.st, &s, NOW), 0);
+	assert_int_equal(status, 200);
 	free(page);
 	ps_worker__stats_dispose(&s);
 	test_db_close(&db);
