@@ -529,74 +529,6 @@ ps_alerts__missing(ps_alerts *a, ps_store *st)
 	return 0;
 }
 
-/* The cached list kind as parsed JSON (new reference), or NULL. */
-static json_t *
-ps_alerts__list(int64_t *at, ps_store *st, const char *kind)
-{
-	char *text = NULL;
-	json_t *arr;
-
-	if (ps_store_cache_get(&text, at, st, kind) < 0) {
-		ps_error_clear();
-		return NULL;
-	}
-	arr = json_loads(text, 0, NULL);
-	free(text);
-	if (!json_is_array(arr)) {
-		json_decref(arr);
-		return NULL;
-	}
-	return arr;
-}
-
-/*
- * Whether item (n bytes) is an id (by_name: a name) of arr.  A free-text
- * setting picked by id (a Brightpearl status the flow resolves by id or
- * name) may hold either.
- */
-static int
-ps_alerts__in_list(const json_t *arr, const char *item, size_t n, int by_name,
-		   int either)
-{
-	const json_t *it;
-	size_t i;
-	int k;
-
-	json_array_foreach (arr, i, it) {
-		for (k = 0; k < 2; k++) {
-			const char *v = json_string_value(json_object_get(
-				it, (k == 0) == !by_name ? "id" : "name"));
-
-			if (v != NULL && strlen(v) == n &&
-			    strncmp(v, item, n) == 0)
-				return 1;
-			if (!either)
-				break;
-		}
-	}
-	return 0;
-}
-
-/* The platform and label of list kind ("Brightpearl", "warehouse"). */
-static const char *
-ps_alerts__list_label(const char **title, const char *kind)
-{
-	const ps_platform_ops *const *p;
-	size_t i;
-
-	*title = "";
-	for (p = ps_platforms_all(); *p != NULL; p++)
-		for (i = 0; i < (*p)->nlists; i++)
-			if (strcmp((*p)->lists[i].kind, kind) == 0) {
-				/* labels may name their platform already */
-				if (strncmp((*p)->lists[i].label, (*p)->title,
-					    strlen((*p)->title)) != 0)
-					*title = (*p)->title;
-				return (*p)->lists[i].label;
-			}
-	return kind;
-}
-
 /* A picked value (or one of a list's) that its list no longer has. */
 static void
 ps_alerts__pick(ps_alerts *a, ps_store *st, const ps_setup_step_def *step,
@@ -604,6 +536,7 @@ ps_alerts__pick(ps_alerts *a, ps_store *st, const ps_setup_step_def *step,
 {
 	char *value, fix[200], age[32];
 	const char *p, *end, *title, *label;
+	const ps_platform_ops *ops;
 	const ps_setting_def *def;
 	int64_t at = 0;
 	json_t *arr;
@@ -612,7 +545,9 @@ ps_alerts__pick(ps_alerts *a, ps_store *st, const ps_setup_step_def *step,
 	if (ps_alerts__key_unused(st, f->key) ||
 	    (value = ps_settings_value(st, f->key)) == NULL)
 		return;
-	if ((arr = ps_alerts__list(&at, st, f->list)) == NULL) {
+	if (ps_setting_check__cached(&arr, &at, st, f->list) < 0)
+		ps_error_clear();
+	if (arr == NULL) {
 		free(value); /* never fetched: nothing to check against */
 		return;
 	}
@@ -624,15 +559,20 @@ ps_alerts__pick(ps_alerts *a, ps_store *st, const ps_setup_step_def *step,
 							  : NULL;
 		if (end == NULL)
 			end = p + strlen(p);
-		if (end == p || ps_alerts__in_list(arr, p, (size_t)(end - p),
-						   f->by_name, either))
+		if (end == p || ps_setting_check__has(arr, p, (size_t)(end - p),
+						      f->by_name, either))
 			continue;
 		ps_alerts__age(age, sizeof(age), now - at);
 		snprintf(fix, sizeof(fix),
 			 "pick another: console setup, %s, %s; or pearlsync "
 			 "settings set %s VALUE",
 			 step->title, f->label, f->key);
-		label = ps_alerts__list_label(&title, f->list);
+		ops = ps_setting_check__owner(&label, f->list);
+		/* labels may name their platform already */
+		title = ops != NULL && strncmp(label, ops->title,
+					       strlen(ops->title)) != 0
+				? ops->title
+				: "";
 		ps_alerts__add(a, PS_ALERT_ERROR, fix,
 			       "%s '%.*s': no such %s%s%s (list fetched %s "
 			       "ago)",

@@ -60,4 +60,29 @@ int ps_crypto__secure_equal(const char *a, size_t alen, const char *b,
  */
 int64_t ps_util__days_from_civil(int64_t y, int m, int d);
 
+/* ---- setting_check.c: the platforms' cached lists, for alerts.c ---- */
+
+struct json_t;
+struct ps_platform_ops;
+struct ps_store;
+
+/* The platform serving list kind (NULL: none) and the list's label. */
+const struct ps_platform_ops *ps_setting_check__owner(const char **label,
+						      const char *kind);
+
+/*
+ * The cached list kind as a JSON array (new reference) and when it was
+ * fetched; *out NULL when never fetched or damaged.  A store failure is
+ * returned as its negative code.
+ */
+int ps_setting_check__cached(struct json_t **out, int64_t *at,
+			     struct ps_store *st, const char *kind);
+
+/*
+ * Whether item (n bytes) is an id (by_name: a name) of arr's entries;
+ * either: an id or a name.
+ */
+int ps_setting_check__has(const struct json_t *arr, const char *item, size_t n,
+			  int by_name, int either);
+
 #endif

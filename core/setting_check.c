@@ -46,7 +46,7 @@ ps_setting_check_list(const char *key)
 }
 
 /* The platform serving list kind, and the list's label. */
-static const ps_platform_ops *
+const ps_platform_ops *
 ps_setting_check__owner(const char **label, const char *kind)
 {
 	const ps_platform_ops *const *p;
@@ -103,7 +103,7 @@ ps_setting_check__fetch(int *out_skipped, ps_store *st,
 
 /* The cached list as JSON (new reference) and when it was fetched; NULL
  * when never fetched. */
-static int
+int
 ps_setting_check__cached(json_t **out, int64_t *at, ps_store *st,
 			 const char *kind)
 {
@@ -133,7 +133,7 @@ ps_setting_check__cached(json_t **out, int64_t *at, ps_store *st,
  * setting picked by id (a Brightpearl status the flow resolves by id or
  * name) may hold either.
  */
-static int
+int
 ps_setting_check__has(const json_t *arr, const char *item, size_t n,
 		      int by_name, int either)
 {
