@@ -67,7 +67,7 @@ struct work {
 	/* a save: the field and the value, kept for "save anyway" */
 	const ps_setup_field *field;
 	char *value;
-	char failed[PS_ERROR_MAX + 128]; /* its refused test */
+	char failed[PS_ERROR_MAX + 256]; /* its refused test */
 };
 
 static void
