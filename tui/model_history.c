@@ -177,6 +177,12 @@ describe(char *line, size_t cap, struct names *nm, const char *key,
 			k = ps_mapedit_kind_find(kind, dir);
 		}
 	}
+	if (k == NULL && old_value == NULL && new_value == NULL) {
+		/* both erased after the fact (a password exchanged for
+		 * tokens): the change happened, its values are not kept */
+		snprintf(line, cap, "%s: changed (values not kept)", key);
+		return;
+	}
 	if (k == NULL) {
 		snprintf(line, cap, "%s: %s -> %s", key,
 			 shown(a, sizeof(a), key, old_value),

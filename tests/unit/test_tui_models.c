@@ -826,6 +826,33 @@ test_tui_models__history_labels_mappings(void **state)
 	ps_history_dispose(&h);
 }
 
+/* A change whose values were erased (the ShipHero password after its
+ * token exchange) reads as such, not as "(unset) -> (unset)". */
+static void
+test_tui_models__history_values_not_kept(void **state)
+{
+	struct fx *f = *state;
+	ps_history h;
+
+	ps_history_init(&h);
+	assert_int_equal(ps_store_setting_set(NULL, f->st, "shiphero.password",
+					      "hunter2", "test", NOW),
+			 0);
+	assert_int_equal(
+		ps_store_setting_history_forget(f->st, "shiphero.password"), 0);
+	assert_int_equal(ps_history_load(&h, f->st), 0);
+	assert_true(history_find(h.lines, h.n,
+				 "shiphero.password: changed (values not "
+				 "kept)") >= 0);
+	{
+		size_t i;
+
+		for (i = 0; i < h.n; i++)
+			assert_null(strstr(h.lines[i].text, "hunter2"));
+	}
+	ps_history_dispose(&h);
+}
+
 static void
 test_tui_models__history_rollback_preview(void **state)
 {
@@ -971,6 +998,9 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tui_models__history_labels_mappings, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__history_values_not_kept, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tui_models__history_rollback_preview, setup,
