@@ -81,15 +81,47 @@ product_row_read(ps_bp_product *p, const json_t *row)
 	return 0;
 }
 
+/*
+ * Read rows (a JSON array) into out->items with read, sorted by id; with
+ * column set, only rows whose column equals value exactly (a search column
+ * may match loosely).  The caller keeps rows alive through out->priv__.
+ */
+static int
+list_fill(ps_bp_product_list *out, const json_t *rows,
+	  int (*read)(ps_bp_product *, const json_t *), const char *column,
+	  const char *value)
+{
+	const json_t *row;
+	const char *v;
+	size_t i;
+	int error;
+
+	if ((error = ps_bp__alloc_items((void **)&out->items,
+					json_array_size(rows),
+					sizeof(*out->items))) < 0)
+		return error;
+	json_array_foreach (rows, i, row) {
+		if (column != NULL) {
+			v = json_string_value(json_object_get(row, column));
+			if (v == NULL || strcmp(v, value) != 0)
+				continue;
+		}
+		if ((error = read(&out->items[out->n], row)) < 0)
+			return error;
+		out->n++;
+	}
+	ps_bp__sort_items(out->items, out->n, sizeof(*out->items),
+			  ps_bp__cmp_id_field);
+	return 0;
+}
+
 int
 ps_bp_product_find(ps_bp_product_list *out, ps_bp *bp, ps_bp_identity field,
 		   const char *value)
 {
 	ps_conn_buf q = PS_CONN_BUF_INIT(2048);
-	json_t *rows = NULL, *row;
-	const char *v;
+	json_t *rows = NULL;
 	char what[PS__BP_WHAT_MAX];
-	size_t i;
 	int error;
 
 	memset(out, 0, sizeof(*out));
@@ -107,22 +139,8 @@ ps_bp_product_find(ps_bp_product_list *out, ps_bp *bp, ps_bp_identity field,
 				   ps_conn__buf_str(&q), what)) < 0)
 		goto done;
 	out->priv__ = json_incref(rows);
-	if ((error = ps_bp__alloc_items((void **)&out->items,
-					json_array_size(rows),
-					sizeof(*out->items))) < 0)
-		goto done;
-	json_array_foreach (rows, i, row) {
-		/* the column may match loosely; only exact values count */
-		v = json_string_value(
-			json_object_get(row, identities[field].column));
-		if (v == NULL || strcmp(v, value) != 0)
-			continue;
-		if ((error = product_row_read(&out->items[out->n], row)) < 0)
-			goto done;
-		out->n++;
-	}
-	ps_bp__sort_items(out->items, out->n, sizeof(*out->items),
-			  ps_bp__cmp_id_field);
+	error = list_fill(out, rows, product_row_read, identities[field].column,
+			  value);
 done:
 	json_decref(rows);
 	ps_conn__buf_dispose(&q);
@@ -171,8 +189,7 @@ int
 ps_bp_product_get(ps_bp_product_list *out, ps_bp *bp, const int64_t *ids,
 		  size_t n)
 {
-	json_t *all = NULL, *arr = NULL, *item;
-	size_t i;
+	json_t *all = NULL, *arr = NULL;
 	int error;
 
 	memset(out, 0, sizeof(*out));
@@ -184,17 +201,7 @@ ps_bp_product_get(ps_bp_product_list *out, ps_bp *bp, const int64_t *ids,
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
 	}
-	if ((error = ps_bp__alloc_items((void **)&out->items,
-					json_array_size(arr),
-					sizeof(*out->items))) < 0)
-		goto done;
-	json_array_foreach (arr, i, item) {
-		if ((error = product_read(&out->items[out->n], item)) < 0)
-			goto done;
-		out->n++;
-	}
-	ps_bp__sort_items(out->items, out->n, sizeof(*out->items),
-			  ps_bp__cmp_id_field);
+	error = list_fill(out, arr, product_read, NULL, NULL);
 done:
 	json_decref(arr);
 	if (error < 0)
@@ -374,9 +381,8 @@ int
 ps_bp_product_search(ps_bp_product_list *out, ps_bp *bp, const char *text,
 		     size_t max)
 {
-	json_t *all = NULL, *row;
+	json_t *all = NULL;
 	int64_t id;
-	size_t i;
 	int error;
 
 	memset(out, 0, sizeof(*out));
@@ -392,21 +398,10 @@ ps_bp_product_search(ps_bp_product_list *out, ps_bp *bp, const char *text,
 	    (error = search_merge(all, bp, "SKU", text)) < 0 ||
 	    (error = search_merge(all, bp, "productName", text)) < 0)
 		goto done;
-	if (max > 0 && json_array_size(all) > max)
-		while (json_array_size(all) > max)
-			json_array_remove(all, json_array_size(all) - 1);
+	while (max > 0 && json_array_size(all) > max)
+		json_array_remove(all, json_array_size(all) - 1);
 	out->priv__ = json_incref(all);
-	if ((error = ps_bp__alloc_items((void **)&out->items,
-					json_array_size(all),
-					sizeof(*out->items))) < 0)
-		goto done;
-	json_array_foreach (all, i, row) {
-		if ((error = product_row_read(&out->items[out->n], row)) < 0)
-			goto done;
-		out->n++;
-	}
-	ps_bp__sort_items(out->items, out->n, sizeof(*out->items),
-			  ps_bp__cmp_id_field);
+	error = list_fill(out, all, product_row_read, NULL, NULL);
 done:
 	json_decref(all);
 	if (error < 0)
