@@ -14,7 +14,7 @@ int
 ps_store_log_state_counts(ps_store *st, ps_store_log_count_cb cb, void *payload)
 {
 	sqlite3_stmt *s = NULL;
-	int rc, error;
+	int error;
 
 	if (st == NULL || cb == NULL)
 		return ps_error_set(PS_EINVAL,
@@ -24,18 +24,8 @@ ps_store_log_state_counts(ps_store *st, ps_store_log_count_cb cb, void *payload)
 				       " log_state_counts ORDER BY flow,"
 				       " status")) < 0)
 		return error;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		error = cb((const char *)sqlite3_column_text(s, 0),
-			   (ps_entry_status)sqlite3_column_int(s, 1),
-			   sqlite3_column_int64(s, 2), payload);
-		if (error != 0)
-			goto done;
-	}
-	if (rc != SQLITE_DONE)
-		error = ps_store__error(st, rc, "reading the log's totals");
-done:
-	sqlite3_reset(s);
-	return error;
+	return ps_store__counts_each(st, s, cb, payload,
+				     "reading the log's totals");
 }
 
 /* One int64 from sql, bound to (flow, status); PS_ENOTFOUND when NULL. */

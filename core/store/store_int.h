@@ -51,6 +51,14 @@ int ps_store__bind_time(ps_store *st, sqlite3_stmt *s, int i, int64_t v);
 int ps_store__step_done(ps_store *st, sqlite3_stmt *s, const char *what);
 
 /*
+ * ps_store__counts_each - step s, whose rows are (flow, status, n), handing
+ * each to cb until it returns non-zero (returned); resets s.
+ */
+int ps_store__counts_each(ps_store *st, sqlite3_stmt *s,
+			  ps_store_log_count_cb cb, void *payload,
+			  const char *what);
+
+/*
  * ps_store__column_dup - copy of a text column into *out (NULL for SQL
  * NULL).  PS_ENOMEM on allocation failure.
  */

@@ -1075,7 +1075,7 @@ ps_store_log_counts(ps_store *st, int64_t since, ps_store_log_count_cb cb,
 		    void *payload)
 {
 	sqlite3_stmt *s;
-	int rc, error;
+	int error;
 
 	if (st == NULL || cb == NULL)
 		return ps_error_set(PS_EINVAL, "ps_store_log_counts: NULL");
@@ -1085,8 +1085,20 @@ ps_store_log_counts(ps_store *st, int64_t since, ps_store_log_count_cb cb,
 		     " WHERE updated_at >= ? GROUP BY flow, status"
 		     " ORDER BY flow, status")) < 0)
 		return error;
-	if ((error = ps_store__bind_int64(st, s, 1, since)) < 0)
-		goto done;
+	if ((error = ps_store__bind_int64(st, s, 1, since)) < 0) {
+		sqlite3_reset(s);
+		return error;
+	}
+	return ps_store__counts_each(st, s, cb, payload,
+				     "counting log entries");
+}
+
+int
+ps_store__counts_each(ps_store *st, sqlite3_stmt *s, ps_store_log_count_cb cb,
+		      void *payload, const char *what)
+{
+	int rc, error = 0;
+
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		error = cb((const char *)sqlite3_column_text(s, 0),
 			   (ps_entry_status)sqlite3_column_int(s, 1),
@@ -1095,7 +1107,7 @@ ps_store_log_counts(ps_store *st, int64_t since, ps_store_log_count_cb cb,
 			goto done;
 	}
 	if (rc != SQLITE_DONE)
-		error = ps_store__error(st, rc, "counting log entries");
+		error = ps_store__error(st, rc, what);
 done:
 	sqlite3_reset(s);
 	return error;
