@@ -292,6 +292,14 @@ typedef enum ps_dsco_window {
 	PS_DSCO_WINDOW_CREATED = 1  /* ordersCreatedSince (inclusive) */
 } ps_dsco_window;
 
+/*
+ * Called with an order of a page that does not parse: its dscoOrderId
+ * and poNumber when they can be read (else NULL) and the reason.  Return
+ * 0 to go on, < 0 to stop the read with that error.
+ */
+typedef int (*ps_dsco_bad_fn)(void *ctx, const char *dsco_order_id,
+			      const char *po_number, const char *reason);
+
 typedef struct ps_dsco_order_query {
 	ps_dsco_window window;
 	int64_t since; /* unix ms */
@@ -306,6 +314,13 @@ typedef struct ps_dsco_order_query {
 	int include_test;  /* includeTestOrders */
 	/* when set, the window is ignored: the orders with that number */
 	const char *consumer_order_number;
+	/*
+	 * NULL: an order that does not parse fails the read with PS_EDATA
+	 * naming it.  Set: such an order goes to bad(bad_ctx, ...) and the
+	 * read goes on past it, so one bad PO cannot stop the rest.
+	 */
+	ps_dsco_bad_fn bad;
+	void *bad_ctx;
 } ps_dsco_order_query;
 
 /*
@@ -320,8 +335,8 @@ typedef int (*ps_dsco_order_fn)(void *ctx, const ps_dsco_order *o);
  * page by scrollId until an empty page, calling fn for each order: at
  * most one page is held in memory.  max > 0 stops after max orders with
  * *out_more 1 when more may follow (0: no cap).  *out_until (may be NULL)
- * gets the window's end as sent.  An order that does not parse fails the
- * read with PS_EDATA naming it.
+ * gets the window's end as sent.  An order that does not parse goes to
+ * q->bad, or fails the read with PS_EDATA naming it (q->bad NULL).
  */
 int ps_dsco_orders_foreach(int *out_more, int64_t *out_until, ps_dsco *d,
 			   const ps_dsco_order_query *q, size_t max,

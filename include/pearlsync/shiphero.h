@@ -366,6 +366,24 @@ int ps_sh_shipments_since(ps_sh *sh, int64_t since, ps_sh_shipment_fn fn,
 			  void *ctx);
 
 /*
+ * Called with a shipment of a page that does not parse: what can be read
+ * of it (its id, legacy id, its order's partner_order_id; NULL or 0 when
+ * unreadable) and the reason.  0 to go on, < 0 to stop with that error.
+ */
+typedef int (*ps_sh_shipment_bad_fn)(void *ctx, const char *id,
+				     int64_t legacy_id,
+				     const char *partner_order_id,
+				     const char *reason);
+
+/*
+ * ps_sh_shipments_walk - ps_sh_shipments_since, but a shipment that does
+ * not parse goes to bad (with ctx) and the walk goes on past it, so one
+ * bad shipment cannot stop the rest.
+ */
+int ps_sh_shipments_walk(ps_sh *sh, int64_t since, ps_sh_shipment_fn fn,
+			 ps_sh_shipment_bad_fn bad, void *ctx);
+
+/*
  * ps_sh_shipment_get - the shipment with this id (ps_sh_global_id of a
  * webhook's shipment_id).  PS_ENOTFOUND when ShipHero does not know it.
  */

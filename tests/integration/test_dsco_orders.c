@@ -415,6 +415,71 @@ test_customer_map(void **state)
 	free(b);
 }
 
+typedef struct bad_want {
+	const char *key;
+	const char *reason;
+} bad_want;
+
+static int
+entry_failed_with(void *arg)
+{
+	const bad_want *w = arg;
+	ps_log_entry e;
+	int hit;
+
+	memset(&e, 0, sizeof(e));
+	if (entry_of(&e, w->key) < 0)
+		return 0;
+	hit = e.status != PS_ENTRY_SYNCED && e.status != PS_ENTRY_IN_FLIGHT &&
+	      e.reason != NULL && strstr(e.reason, w->reason) != NULL;
+	ps_log_entry_dispose(&e);
+	return hit;
+}
+
+/*
+ * One PO whose data does not parse (a line's cost "NaN") among good ones
+ * in the same poll window: the good ones are imported, the bad one fails
+ * its own entry naming the field and creates nothing in Brightpearl; it
+ * never stops the poll.
+ */
+static void
+test_bad_po_in_window(void **state)
+{
+	const char *good_ids[2];
+	char *good1, *bad, *good2, key[96];
+	bad_want w;
+
+	(void)state;
+	good1 = po_make("PO-BAD-G1", "g1@example.com",
+			"[{\"sku\":\"CAP-BLK\",\"quantity\":1,"
+			"\"expectedCost\":3}]",
+			NULL);
+	bad = po_make("PO-BAD-X", "x2@example.com",
+		      "[{\"sku\":\"CAP-BLK\",\"quantity\":1,"
+		      "\"expectedCost\":\"NaN\"}]",
+		      NULL);
+	good2 = po_make("PO-BAD-G2", "g2@example.com",
+			"[{\"sku\":\"CAP-BLK\",\"quantity\":2,"
+			"\"expectedCost\":3}]",
+			NULL);
+	good_ids[0] = good1;
+	good_ids[1] = good2;
+	wait_imported(good_ids, 2);
+	snprintf(key, sizeof(key), "dsco:order:%s:import", bad);
+	w.key = key;
+	w.reason = "field 'expectedCost' is \"NaN\", not an amount";
+	if (!fx_run_until(fx, entry_failed_with, &w, 30000)) {
+		flow_fixture_log_dump(fx);
+		fail_msg("the bad PO has no failed entry with its reason");
+	}
+	assert_int_equal(bp_orders_for(good1, NULL), 1);
+	assert_int_equal(bp_orders_for(good2, NULL), 1);
+	assert_int_equal(bp_orders_for(bad, NULL), 0);
+	free(good1);
+	free(bad);
+	free(good2);
+}
+
 /*
  * Cancels: outright (whole PO), by request (whole, confirmed to DSCO with
  * CXSC), one line by request (a note, status unchanged), and after
@@ -560,6 +625,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_import_mix),
 		cmocka_unit_test(test_customer_map),
+		cmocka_unit_test(test_bad_po_in_window),
 		cmocka_unit_test(test_cancels),
 		cmocka_unit_test(test_faults_restarts),
 	};

@@ -305,20 +305,66 @@ no_sleep(void *ctx, int64_t ms)
 	(void)ms;
 }
 
+/*
+ * What a paged read handed on: the records that parsed, and the reason
+ * of the first one that did not (the read goes on past it, as a poll
+ * does).
+ */
+typedef struct walked {
+	size_t n, nbad;
+	char bad[PS_ERROR_MAX];
+} walked;
+
 static int
 count_dsco(void *ctx, const ps_dsco_order *o)
 {
 	(void)o;
-	(*(size_t *)ctx)++;
+	((walked *)ctx)->n++;
 	return 0;
+}
+
+static int
+bad_record(walked *w, const char *reason)
+{
+	if (w->nbad++ == 0)
+		snprintf(w->bad, sizeof(w->bad), "%s", reason);
+	return 0;
+}
+
+static int
+bad_dsco(void *ctx, const char *id, const char *po, const char *reason)
+{
+	(void)id;
+	(void)po;
+	return bad_record(ctx, reason);
 }
 
 static int
 count_sh(void *ctx, const ps_sh_shipment *s)
 {
 	(void)s;
-	(*(size_t *)ctx)++;
+	((walked *)ctx)->n++;
 	return 0;
+}
+
+static int
+bad_sh(void *ctx, const char *id, int64_t legacy, const char *partner,
+       const char *reason)
+{
+	(void)id;
+	(void)legacy;
+	(void)partner;
+	return bad_record(ctx, reason);
+}
+
+/* A read that went on past a bad record fails the case like a refusal
+ * with that record's reason. */
+static int
+walk_result(int error, const walked *w)
+{
+	if (error == 0 && w->nbad > 0)
+		return ps_error_set(PS_EDATA, "%s", w->bad);
+	return error;
 }
 
 /*
@@ -414,7 +460,7 @@ read_dsco(mock_server *m, ps_http *h)
 	route rt = {h, "/order/page", "scrollId="};
 	ps_dsco_order_query q;
 	ps_dsco *d = NULL;
-	size_t n = 0;
+	walked w;
 	int more = 0, error;
 
 	o.base_url = mock_server_url(m);
@@ -427,10 +473,13 @@ read_dsco(mock_server *m, ps_http *h)
 	if ((error = ps_dsco_new(&d, h, &o)) < 0)
 		return error;
 	memset(&q, 0, sizeof(q));
+	memset(&w, 0, sizeof(w));
 	q.since = fixed_now_ms(NULL) - 86400000;
-	error = ps_dsco_orders_foreach(&more, NULL, d, &q, 100, count_dsco, &n);
+	q.bad = bad_dsco;
+	q.bad_ctx = &w;
+	error = ps_dsco_orders_foreach(&more, NULL, d, &q, 100, count_dsco, &w);
 	ps_dsco_free(d);
-	return error;
+	return walk_result(error, &w);
 }
 
 static int
@@ -439,7 +488,7 @@ read_sh(mock_server *m, ps_http *h)
 	ps_sh_options o = PS_SH_OPTIONS_INIT;
 	route rt = {h, "/graphql", NULL};
 	ps_sh *sh = NULL;
-	size_t n = 0;
+	walked w;
 	int error;
 
 	o.base_url = mock_server_url(m);
@@ -450,9 +499,10 @@ read_sh(mock_server *m, ps_http *h)
 	o.send_ctx = &rt;
 	if ((error = ps_sh_new(&sh, h, &o)) < 0)
 		return error;
-	error = ps_sh_shipments_since(sh, 1796083200, count_sh, &n);
+	memset(&w, 0, sizeof(w));
+	error = ps_sh_shipments_walk(sh, 1796083200, count_sh, bad_sh, &w);
 	ps_sh_free(sh);
-	return error;
+	return walk_result(error, &w);
 }
 
 static int

@@ -678,6 +678,78 @@ test_sh__shipments_page_to_the_end(void **state)
 	json_decref(b);
 }
 
+/* What a walk handed on: the good shipments' legacy ids, and the bad
+ * one with what could be read of it and the reason. */
+struct walked {
+	int n, nbad;
+	int64_t legacy[8], bad_legacy;
+	char bad_id[16], bad_partner[16], reason[256];
+};
+
+static int
+walked_good(void *ctx, const ps_sh_shipment *s)
+{
+	struct walked *w = ctx;
+
+	w->legacy[w->n++] = s->legacy_id;
+	return 0;
+}
+
+static int
+walked_bad(void *ctx, const char *id, int64_t legacy, const char *partner,
+	   const char *reason)
+{
+	struct walked *w = ctx;
+
+	w->nbad++;
+	snprintf(w->bad_id, sizeof(w->bad_id), "%s", id ? id : "");
+	snprintf(w->bad_partner, sizeof(w->bad_partner), "%s",
+		 partner ? partner : "");
+	snprintf(w->reason, sizeof(w->reason), "%s", reason);
+	w->bad_legacy = legacy;
+	return 0;
+}
+
+#define BAD_SHIPMENT_NODE                                                      \
+	"{\"cursor\":\"c0\",\"node\":{\"id\":\"U2gb\",\"legacy_id\":9,"        \
+	"\"order\":{\"partner_order_id\":\"GON-9\"},\"line_items\":{"          \
+	"\"pageInfo\":{\"hasNextPage\":false},\"edges\":[{\"node\":{\"id\":"   \
+	"\"x\",\"quantity\":-1,\"line_item\":{\"partner_line_item_id\":"       \
+	"\"GON-9-1\"}}}]}}}"
+
+/* One shipment that does not parse: without a bad callback it fails the
+ * read naming it; with one it is reported and the shipment after it is
+ * still handed on (the poll's case). */
+static void
+test_sh__bad_shipment_does_not_stop_the_walk(void **state)
+{
+	fixture *f = *state;
+	struct walked w;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		mock_server_reply(
+			f->m, 200, JSON_HDR,
+			SHIPMENTS_PAGE("false", "\"c1\"",
+				       BAD_SHIPMENT_NODE
+				       "," SHIPMENT_NODE("U2gy", 2, "c1")));
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(ps_sh_shipments_since(f->sh, 0, walked_good, &w),
+			 PS_EDATA);
+	assert_non_null(strstr(ps_error_last(), "U2gb"));
+	assert_int_equal(w.n, 0);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(
+		ps_sh_shipments_walk(f->sh, 0, walked_good, walked_bad, &w), 0);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(w.legacy[0], 2);
+	assert_int_equal(w.nbad, 1);
+	assert_string_equal(w.bad_id, "U2gb");
+	assert_string_equal(w.bad_partner, "GON-9");
+	assert_int_equal(w.bad_legacy, 9);
+	assert_non_null(strstr(w.reason, "never negative"));
+}
+
 static void
 test_sh__paging_with_a_stuck_cursor_stops(void **state)
 {
@@ -1216,6 +1288,7 @@ main(void)
 		TR(test_sh__throttle_is_retried_after_its_hint),
 		T(test_sh__credits_feed_the_limiter),
 		T(test_sh__shipments_page_to_the_end),
+		T(test_sh__bad_shipment_does_not_stop_the_walk),
 		T(test_sh__paging_with_a_stuck_cursor_stops),
 		T(test_sh__shipment_get_reads_every_line),
 		T(test_sh__order_create_sends_the_input_and_reads_the_order),

@@ -277,23 +277,17 @@ typedef struct seen {
 
 typedef struct poll_ctx {
 	ps_flow_env *env;
+	const char *flow;
 	ps_dsf_key_fn key_of;
 	seen *items;
 	size_t n, cap;
 } poll_ctx;
 
 static int
-collect(void *ctx, const ps_dsco_order *o)
+seen_add(poll_ctx *pc, const char *key, const char *id, const char *po)
 {
-	poll_ctx *pc = ctx;
-	char key[128];
 	seen *grown;
-	int error;
 
-	if (o->dsco_order_id == NULL || o->dsco_order_id[0] == '\0')
-		return 0;
-	if ((error = pc->key_of(key, sizeof(key), pc->env, o)) <= 0)
-		return error; /* nothing to record, or an error */
 	if (pc->n == pc->cap) {
 		size_t cap = pc->cap ? pc->cap * 2 : 64;
 
@@ -303,10 +297,10 @@ collect(void *ctx, const ps_dsco_order *o)
 		pc->cap = cap;
 	}
 	pc->items[pc->n].key = strdup(key);
-	pc->items[pc->n].id = strdup(o->dsco_order_id);
-	pc->items[pc->n].po = o->po_number ? strdup(o->po_number) : NULL;
+	pc->items[pc->n].id = strdup(id);
+	pc->items[pc->n].po = po ? strdup(po) : NULL;
 	if (pc->items[pc->n].key == NULL || pc->items[pc->n].id == NULL ||
-	    (o->po_number && pc->items[pc->n].po == NULL)) {
+	    (po && pc->items[pc->n].po == NULL)) {
 		free(pc->items[pc->n].key);
 		free(pc->items[pc->n].id);
 		free(pc->items[pc->n].po);
@@ -314,6 +308,55 @@ collect(void *ctx, const ps_dsco_order *o)
 	}
 	pc->n++;
 	return 0;
+}
+
+/*
+ * A PO of the window that does not parse.  The import flow gives it its
+ * import entry (unless it is imported already): performing it reads the
+ * PO again and fails with the reason until DSCO's data reads well, so the
+ * operator sees it in the log.  Other flows, and a PO whose very id is
+ * unreadable, can only log it.  The poll goes on either way.
+ */
+static int
+collect_bad(void *ctx, const char *id, const char *po, const char *reason)
+{
+	poll_ctx *pc = ctx;
+	char key[128], *xr = NULL;
+	int error;
+
+	if (id == NULL || strcmp(pc->flow, FLOW_NAME) != 0) {
+		ps_log_warn(pc->flow,
+			    "a DSCO PO%s%s in the poll window was "
+			    "passed over: %s",
+			    po ? " " : "", po ? po : "", reason);
+		return 0;
+	}
+	error = ps_store_xref_get(&xr, pc->env->store, "order",
+				  PS_PLATFORM_DSCO, id,
+				  PS_PLATFORM_BRIGHTPEARL);
+	free(xr);
+	if (error == 0)
+		return 0; /* imported: its later flows read it themselves */
+	if (error != PS_ENOTFOUND)
+		return error;
+	ps_error_clear();
+	ps_log_warn(pc->flow, "%s: recorded on the PO's import entry", reason);
+	snprintf(key, sizeof(key), "dsco:order:%s:import", id);
+	return seen_add(pc, key, id, po);
+}
+
+static int
+collect(void *ctx, const ps_dsco_order *o)
+{
+	poll_ctx *pc = ctx;
+	char key[128];
+	int error;
+
+	if (o->dsco_order_id == NULL || o->dsco_order_id[0] == '\0')
+		return 0;
+	if ((error = pc->key_of(key, sizeof(key), pc->env, o)) <= 0)
+		return error; /* nothing to record, or an error */
+	return seen_add(pc, key, o->dsco_order_id, o->po_number);
 }
 
 int
@@ -345,7 +388,10 @@ ps_dsf__poll(ps_flow_env *env, const char *flow, const char *kind,
 	q.window = PS_DSCO_WINDOW_UPDATED;
 	memset(&pc, 0, sizeof(pc));
 	pc.env = env;
+	pc.flow = flow;
 	pc.key_of = key_of;
+	q.bad = collect_bad;
+	q.bad_ctx = &pc;
 	/* read every page first: the store's write lock is not held while
 	 * DSCO answers */
 	error = ps_dsco_orders_foreach(&more, &until, PS_DSF_DSCO(env), &q, 0,

@@ -116,6 +116,52 @@ poll_one(void *ctx, const ps_sh_shipment *s)
 }
 
 /*
+ * A shipment of the window that does not parse.  One of an order
+ * pearlsync made gets its entry, which reads the shipment again when
+ * performed and fails with the reason until ShipHero's data reads well;
+ * one that cannot be tied to a note is logged.  The poll goes on.
+ */
+static int
+poll_bad(void *ctx, const char *id, int64_t legacy, const char *partner,
+	 const char *reason)
+{
+	poll_ctx *p = ctx;
+	int64_t gon = 0;
+	seen *nv;
+
+	if (partner == NULL ||
+	    ps_shf__gon_of_partner(&gon, p->st, partner) < 0) {
+		ps_error_clear();
+		if (partner == NULL)
+			ps_log_warn(FLOW,
+				    "ShipHero shipment %s in the poll "
+				    "window was passed over: %s",
+				    id ? id : "(no id)", reason);
+		return 0; /* or not an order pearlsync made */
+	}
+	if (legacy <= 0) {
+		ps_log_error(FLOW,
+			     "a shipment of goods-out note %" PRId64
+			     " cannot be identified, so it gets no log "
+			     "entry: %s",
+			     gon, reason);
+		return 0;
+	}
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 64;
+		if ((nv = realloc(p->v, p->cap * sizeof(*nv))) == NULL)
+			return ps_error_set(PS_ENOMEM, NULL);
+		p->v = nv;
+	}
+	p->v[p->n].legacy = legacy;
+	p->v[p->n].gon = gon;
+	p->v[p->n].created_at = 0; /* its date is not trusted */
+	p->n++;
+	ps_log_warn(FLOW, "%s: recorded on the shipment's entry", reason);
+	return 0;
+}
+
+/*
  * poll: every shipment created since the cursor (less the overlap, never
  * before go-live; a day back when go-live is unset) of an order pearlsync
  * made gets its entry; the cursor, the newest creation time seen,
@@ -145,8 +191,8 @@ track_poll(ps_flow_env *env)
 	free(stored);
 	if (cur - PS_SHF_SHIP_OVERLAP_S > since)
 		since = cur - PS_SHF_SHIP_OVERLAP_S;
-	if ((error = ps_sh_shipments_since(PS_SHF_SH(env), since, poll_one,
-					   &p)) < 0)
+	if ((error = ps_sh_shipments_walk(PS_SHF_SH(env), since, poll_one,
+					  poll_bad, &p)) < 0)
 		goto done;
 	top = cur;
 	if ((error = ps_store_begin(env->store)) < 0)

@@ -207,6 +207,25 @@ ps_bc_order_list_dispose(ps_bc_order_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* A currency code, when given, is ISO 4217's three letters. */
+static int
+currency_check(const char *code, const char *field, const char *what)
+{
+	size_t i;
+
+	if (code == NULL || code[0] == '\0')
+		return 0;
+	for (i = 0; i < 4; i++)
+		if (i < 3 ? !((code[i] >= 'A' && code[i] <= 'Z') ||
+			      (code[i] >= 'a' && code[i] <= 'z'))
+			  : code[i] != '\0')
+			return ps_error_set(PS_EDATA,
+					    "%s: field '%s' is not a "
+					    "three-letter currency code",
+					    what, field);
+	return 0;
+}
+
 static int
 order_row(void *item, const json_t *row, void *ctx)
 {
@@ -225,6 +244,13 @@ order_row(void *item, const json_t *row, void *ctx)
 				     "handling_cost_tax_class_id", what)) < 0 ||
 	    (error = ps_bc__class_id(&o->wrapping_cost_tax_class_id, row,
 				     "wrapping_cost_tax_class_id", what)) < 0) {
+		ps_bc_order_dispose(o);
+		return error;
+	}
+	if ((error = currency_check(o->currency_code, "currency_code", what)) <
+		    0 ||
+	    (error = currency_check(o->default_currency_code,
+				    "default_currency_code", what)) < 0) {
 		ps_bc_order_dispose(o);
 		return error;
 	}

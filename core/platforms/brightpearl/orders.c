@@ -192,6 +192,19 @@ ps_bp__cmp_rows(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Field key of j, when present and not null, must be an object. */
+static int
+object_opt(const json_t *j, const char *key, const char *what)
+{
+	const json_t *v = json_object_get(j, key);
+
+	if (v == NULL || json_is_null(v) || json_is_object(v))
+		return 0;
+	return ps_error_set(PS_EDATA,
+			    "%s: field '%s' is %s, expected an object", what,
+			    key, ps_conn__json_type_name(v));
+}
+
 /* orderRows {"<rowId>": {...}} of an /order/ GET. */
 static int
 order_rows_read(ps_bp_order *o, const json_t *rows, const char *what)
@@ -202,8 +215,16 @@ order_rows_read(ps_bp_order *o, const json_t *rows, const char *what)
 	int error;
 	char path[64];
 
-	if (!json_is_object(rows))
+	/* absent, or [] (an empty map as PHP writes it): no rows; any
+	 * other shape is not a reply about rows at all */
+	if (rows == NULL || json_is_null(rows) ||
+	    (json_is_array(rows) && json_array_size(rows) == 0))
 		return 0;
+	if (!json_is_object(rows))
+		return ps_error_set(PS_EDATA,
+				    "%s: field 'orderRows' is %s, expected an "
+				    "object of rows",
+				    what, ps_conn__json_type_name(rows));
 	if ((error = ps_bp__alloc_items((void **)&o->rows,
 					json_object_size(rows),
 					sizeof(*o->rows))) < 0)
@@ -284,6 +305,7 @@ order_read(ps_bp_order *o, const json_t *j)
 	    (error = ps_conn__json_str_opt(&o->currency, j,
 					   "currency.orderCurrencyCode",
 					   what)) < 0 ||
+	    (error = object_opt(j, "totalValue", what)) < 0 ||
 	    (error = ps_conn__json_money_opt(&o->total_net, j, "totalValue.net",
 					     what, 0)) < 0 ||
 	    (error = ps_conn__json_money_opt(

@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "platforms/dsco/dsco_int.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,19 @@ line_parse(ps_dsco_order_line *l, const json_t *o, const char *what)
 	    (error = ps_conn__json_int_opt(&l->remaining_quantity, o,
 					   "remainingQuantity", what, -1)) < 0)
 		return error;
+	/* a line orders at least one unit; cancellations are counted in
+	 * cancelledQuantity, never by lowering quantity */
+	if (l->quantity < 1)
+		return ps_error_set(PS_EDATA,
+				    "%s: field 'quantity' is %" PRId64
+				    ", expected at least 1",
+				    what, l->quantity);
+	if (l->cancelled_quantity < 0 || l->shipped_quantity < 0 ||
+	    l->accepted_quantity < 0)
+		return ps_error_set(PS_EDATA,
+				    "%s: a line's accepted, cancelled or "
+				    "shipped quantity is negative",
+				    what);
 	l->status = (ps_dsco_line_status)enum_of(
 		json_string_value(json_object_get(o, "status")),
 		line_status_names, PS__ARRAY_LEN(line_status_names));
@@ -389,6 +403,22 @@ order_parse(ps_dsco_order *o, const json_t *j)
 				     what);
 		goto done;
 	}
+	/* DSCO's ids are positive; a sign is no id it ever gave */
+	if (o->dsco_order_id[0] == '-' || o->dsco_order_id[0] == '+' ||
+	    strcmp(o->dsco_order_id, "0") == 0) {
+		error = ps_error_set(PS_EDATA,
+				     "%s: field 'dscoOrderId' is not an "
+				     "order id",
+				     what);
+		goto done;
+	}
+	/* the retailer's PO number names the order everywhere (its
+	 * Brightpearl reference, the operator's log): an order has one */
+	if (o->po_number == NULL || o->po_number[0] == '\0') {
+		error = ps_error_set(PS_EDATA, "%s: field 'poNumber' missing",
+				     what);
+		goto done;
+	}
 	if ((error = sdup(&o->consumer_order_number, j, "consumerOrderNumber",
 			  what)) < 0 ||
 	    (error = sdup(&o->supplier_order_number, j, "supplierOrderNumber",
@@ -516,6 +546,34 @@ window_path(ps_conn_buf *p, ps_dsco *d, const ps_dsco_order_query *q,
 	return ps_conn__buf_check(p, "a DSCO order page URL");
 }
 
+/*
+ * Pass order j, which did not parse, to q->bad with what can be read of
+ * its ids and the reason just set.
+ */
+static int
+report_bad(const ps_dsco_order_query *q, const json_t *j)
+{
+	const json_t *id = json_object_get(j, "dscoOrderId");
+	const json_t *po = json_object_get(j, "poNumber");
+	char reason[PS_ERROR_MAX], num[24];
+	const char *ids = NULL;
+
+	snprintf(reason, sizeof(reason), "%s", ps_error_last());
+	ps_error_clear();
+	if (json_is_string(id) && json_string_length(id) > 0)
+		ids = json_string_value(id);
+	else if (json_is_integer(id) && json_integer_value(id) > 0) {
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(id));
+		ids = num;
+	}
+	return q->bad(q->bad_ctx, ids,
+		      json_is_string(po) && json_string_length(po) > 0
+			      ? json_string_value(po)
+			      : NULL,
+		      reason);
+}
+
 static int
 orders_walk(int *out_more, int64_t *out_until, ps_dsco *d,
 	    const ps_dsco_order_query *q, size_t max, order_take_fn fn,
@@ -593,8 +651,17 @@ orders_walk(int *out_more, int64_t *out_until, ps_dsco *d,
 				goto done;
 			}
 			if ((error = order_parse(
-				     &o, json_array_get(orders, i))) < 0)
-				goto done;
+				     &o, json_array_get(orders, i))) < 0) {
+				if (error != PS_EDATA || q->bad == NULL)
+					goto done;
+				/* one bad order: reported, and the read
+				 * goes on past it */
+				if ((error = report_bad(
+					     q, json_array_get(orders, i))) < 0)
+					goto done;
+				seen++;
+				continue;
+			}
 			seen++;
 			r = fn(ctx, &o);
 			ps_dsco_order_dispose(&o);

@@ -10,6 +10,7 @@
 #include "platforms/connector.h"
 #include "internal.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,11 @@ line_parse(ps_sh_shipment_line *l, const json_t *node, const char *what)
 	    (error = ps_sh__dup(&l->partner_line_item_id, li,
 				"partner_line_item_id")) < 0)
 		return error;
+	if (l->quantity < 0)
+		return ps_error_set(PS_EDATA,
+				    "%s: a line's field 'quantity' is %" PRId64
+				    "; a shipped quantity is never negative",
+				    what, l->quantity);
 	return 0;
 }
 
@@ -140,6 +146,13 @@ shipment_parse(ps_sh_shipment *out, const json_t *node)
 	    (error = ps_sh__dup(&out->partner_order_id, order,
 				"partner_order_id")) < 0)
 		goto fail;
+	if (out->legacy_id < 0) {
+		error = ps_error_set(PS_EDATA,
+				     "%s: field 'legacy_id' is %" PRId64
+				     ", not a shipment id",
+				     what, out->legacy_id);
+		goto fail;
+	}
 	if (out->order_id == NULL &&
 	    (error = ps_sh__dup(&out->order_id, order, "id")) < 0)
 		goto fail;
@@ -250,8 +263,28 @@ fail:
 struct walk_ctx {
 	ps_sh *sh;
 	ps_sh_shipment_fn fn;
+	ps_sh_shipment_bad_fn bad;
 	void *ctx;
 };
+
+/* Pass node, which did not parse, to w->bad with the reason just set. */
+static int
+report_bad(struct walk_ctx *w, const json_t *node)
+{
+	const json_t *id = json_object_get(node, "id");
+	const json_t *legacy = json_object_get(node, "legacy_id");
+	const json_t *partner =
+		ps_conn__json_at(node, "order.partner_order_id");
+	char reason[PS_ERROR_MAX];
+
+	snprintf(reason, sizeof(reason), "%s", ps_error_last());
+	ps_error_clear();
+	return w->bad(w->ctx, json_string_value(id),
+		      json_is_integer(legacy) && json_integer_value(legacy) > 0
+			      ? json_integer_value(legacy)
+			      : 0,
+		      json_string_value(partner), reason);
+}
 
 static int
 shipment_node(void *ctx, const json_t *node)
@@ -261,7 +294,8 @@ shipment_node(void *ctx, const json_t *node)
 	int error;
 
 	if ((error = ps_sh__shipment_read(&s, w->sh, node)) < 0)
-		return error;
+		return error == PS_EDATA && w->bad != NULL ? report_bad(w, node)
+							   : error;
 	error = w->fn(w->ctx, &s);
 	ps_sh_shipment_dispose(&s);
 	return error;
@@ -270,7 +304,14 @@ shipment_node(void *ctx, const json_t *node)
 int
 ps_sh_shipments_since(ps_sh *sh, int64_t since, ps_sh_shipment_fn fn, void *ctx)
 {
-	struct walk_ctx w = {sh, fn, ctx};
+	return ps_sh_shipments_walk(sh, since, fn, NULL, ctx);
+}
+
+int
+ps_sh_shipments_walk(ps_sh *sh, int64_t since, ps_sh_shipment_fn fn,
+		     ps_sh_shipment_bad_fn bad, void *ctx)
+{
+	struct walk_ctx w = {sh, fn, bad, ctx};
 	char date[32];
 	json_t *vars;
 	int error, first;
