@@ -380,6 +380,8 @@ typedef struct route {
 	const char *route;
 	const char *unless; /* or NULL: a request whose URL holds this is
 			       another request (DSCO's next pages) */
+	const char *other;  /* or NULL: the body (200) of any other request,
+			       else 204 with no body */
 } route;
 
 static int
@@ -389,10 +391,17 @@ route_send(void *ctx, ps_http_response *out, const ps_http_request *req)
 	const char *at = strstr(req->url, r->route);
 
 	if (at != NULL &&
-	    (at[strlen(r->route)] == '\0' || at[strlen(r->route)] == '?'))
+	    (at[strlen(r->route)] == '\0' || at[strlen(r->route)] == '?') &&
+	    (r->unless == NULL || strstr(req->url, r->unless) == NULL))
 		return ps_http_send(out, r->http, req);
 	memset(out, 0, sizeof(*out));
 	out->status = 204;
+	if (r->other != NULL) {
+		out->status = 200;
+		if ((out->body = strdup(r->other)) == NULL)
+			return ps_error_set(PS_ENOMEM, NULL);
+		out->body_len = strlen(r->other);
+	}
 	return 0;
 }
 
@@ -400,7 +409,7 @@ static int
 read_bc(mock_server *m, ps_http *h)
 {
 	ps_bc_options o = PS_BC_OPTIONS_INIT;
-	route rt = {h, "/v2/orders/218", NULL};
+	route rt = {h, "/v2/orders/218", NULL, NULL};
 	char url[128];
 	ps_bc *bc = NULL;
 	ps_bc_order ord;
@@ -424,7 +433,7 @@ static int
 read_bp(mock_server *m, ps_http *h)
 {
 	ps_bp_options o = PS_BP_OPTIONS_INIT;
-	route rt = {h, "/order-service/order/1", NULL};
+	route rt = {h, "/order-service/order/1", NULL, NULL};
 	ps_bp_order_list l;
 	static const int64_t ids[] = {1};
 	char url[128];
@@ -457,7 +466,8 @@ static int
 read_dsco(mock_server *m, ps_http *h)
 {
 	ps_dsco_options o = PS_DSCO_OPTIONS_INIT;
-	route rt = {h, "/order/page", "scrollId="};
+	/* DSCO ends a scroll with an empty page */
+	route rt = {h, "/order/page", "scrollId=", "{\"orders\":[]}"};
 	ps_dsco_order_query q;
 	ps_dsco *d = NULL;
 	walked w;
@@ -486,7 +496,7 @@ static int
 read_sh(mock_server *m, ps_http *h)
 {
 	ps_sh_options o = PS_SH_OPTIONS_INIT;
-	route rt = {h, "/graphql", NULL};
+	route rt = {h, "/graphql", NULL, NULL};
 	ps_sh *sh = NULL;
 	walked w;
 	int error;

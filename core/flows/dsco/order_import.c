@@ -442,6 +442,14 @@ import_key(char *key, size_t cap, ps_flow_env *env, const ps_dsco_order *o)
 		if (error != PS_ENOTFOUND)
 			return error;
 		ps_error_clear();
+	} else if (o->lifecycle == PS_DSCO_LIFECYCLE_UNKNOWN) {
+		/* a lifecycle DSCO added after this was written: say so
+		 * rather than pass the PO over without a word */
+		ps_log_warn(FLOW_NAME,
+			    "DSCO PO %s has a lifecycle not known here; it is "
+			    "not imported",
+			    o->po_number);
+		return 0;
 	} else if (o->lifecycle != PS_DSCO_LIFECYCLE_CREATED) {
 		return 0;
 	}

@@ -149,8 +149,12 @@ address_parse(ps_dsco_address *a, const json_t *o, const char *what)
 	const json_t *lines = json_object_get(o, "address");
 	int error = 0;
 
+	if (o == NULL || json_is_null(o))
+		return 0; /* no address */
 	if (!json_is_object(o))
-		return 0; /* null or absent: no address */
+		return ps_error_set(PS_EDATA,
+				    "%s: an address is %s, expected an object",
+				    what, ps_conn__json_type_name(o));
 	if ((error = sdup(&a->name, o, "name", what)) < 0)
 		return error;
 	if (a->name == NULL || a->name[0] == '\0') {
@@ -620,8 +624,18 @@ orders_walk(int *out_more, int64_t *out_until, ps_dsco *d,
 					page);
 			goto done;
 		}
+		if (root == NULL) {
+			/* DSCO ends a scroll with an empty list, never with
+			 * no reply: taking silence for the end would move
+			 * the window past orders never read */
+			error = ps_error_set(PS_EDATA,
+					     "DSCO order page %d: an empty "
+					     "reply where a page was expected",
+					     page);
+			goto done;
+		}
 		orders = json_object_get(root, "orders");
-		if (root != NULL && !json_is_object(root)) {
+		if (!json_is_object(root)) {
 			error = ps_error_set(PS_EDATA,
 					     "DSCO order page %d: expected an "
 					     "object",
@@ -673,6 +687,15 @@ orders_walk(int *out_more, int64_t *out_until, ps_dsco *d,
 				more = 1;
 				goto done;
 			}
+		}
+		if (sid != NULL && !json_is_null(sid) && !json_is_string(sid)) {
+			/* not the end: a next page we cannot ask for */
+			error = ps_error_set(PS_EDATA,
+					     "DSCO order page %d: 'scrollId' "
+					     "is %s, expected a string",
+					     page,
+					     ps_conn__json_type_name(sid));
+			goto done;
 		}
 		if (!json_is_string(sid) || json_string_length(sid) == 0)
 			break;
