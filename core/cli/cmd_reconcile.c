@@ -182,11 +182,13 @@ ps_cli_cmd_reconcile(const ps_cli_global *g, int argc, char **argv)
 	} else {
 		print_text(stdout, &r);
 		if (queue)
-			printf("Queued %zu orders for import.\n", queued);
+			printf("Queued %zu order%s for import.\n", queued,
+			       queued == 1 ? "" : "s");
 		else if (ps_recon_queueable(&r) > 0)
-			printf("%zu missing orders can be queued for import: "
+			printf("%zu missing order%s can be queued for import: "
 			       "pearlsync reconcile --queue\n",
-			       ps_recon_queueable(&r));
+			       ps_recon_queueable(&r),
+			       ps_recon_queueable(&r) == 1 ? "" : "s");
 	}
 	status = r.n > 0 ? PS_EXIT_FAIL : PS_EXIT_OK;
 done:
