@@ -128,7 +128,7 @@ ps_reconcile_run(ps_recon_report *out, ps_store *st, const ps_config *cfg,
 	const ps_flow_group *const *g = ps_flow_groups_all();
 	ps_platform_conns conns;
 	int64_t before[PS_PLATFORM_MAX], after[PS_PLATFORM_MAX];
-	char why[256] = "";
+	char why[320] = "";
 	size_t ran = 0, i;
 	int error;
 
@@ -149,11 +149,18 @@ ps_reconcile_run(ps_recon_report *out, ps_store *st, const ps_config *cfg,
 			continue;
 		if (conns.conn[rc->source] == NULL ||
 		    conns.conn[rc->target] == NULL) {
+			const char *note = conns.conn[rc->source] == NULL
+						   ? conns.note[rc->source]
+						   : conns.note[rc->target];
+
+			/* a note that filled its buffer was cut: say so */
 			if (why[0] == '\0')
-				snprintf(why, sizeof(why), "%s: %s", rc->title,
-					 conns.conn[rc->source] == NULL
-						 ? conns.note[rc->source]
-						 : conns.note[rc->target]);
+				snprintf(why, sizeof(why), "%.60s: %.200s%s",
+					 rc->title, note,
+					 strlen(note) + 1 >=
+							 sizeof(conns.note[0])
+						 ? "\xe2\x80\xa6"
+						 : "");
 			continue;
 		}
 		memset(&env, 0, sizeof(env));

@@ -150,4 +150,11 @@ sb_pid=""
 run reconcile
 expect_rc 2
 expect_err "^pearlsync: cannot reconcile: "
+
+step="not set up: exit 2 with the reason"
+printf 'database = "%s";\nlog_level = "warn";\n' "$tmp/bare.db" >"$tmp/bare.conf"
+ok --config "$tmp/bare.conf" init
+run --config "$tmp/bare.conf" reconcile
+expect_rc 2
+expect_err "^pearlsync: cannot reconcile: nothing to reconcile: .* is not set"
 echo "reconcile_e2e: ok"
