@@ -499,10 +499,11 @@ shipments(rc_ctx *c, const ps_recon_query *q)
 			 shipped);
 		snprintf(it.text, sizeof(it.text),
 			 "order %" PRId64 ": Brightpearl order %" PRId64
-			 " shipped %" PRId64 " items (goods-out note %s), "
+			 " shipped %" PRId64 " item%s (goods-out note%s %s), "
 			 "BigCommerce shows %" PRId64 " shipped",
-			 o->id, c->ord[i].bp_id, shipped, notes,
-			 o->items_shipped);
+			 o->id, c->ord[i].bp_id, shipped,
+			 shipped == 1 ? "" : "s", strchr(notes, ',') ? "s" : "",
+			 notes, o->items_shipped);
 		error = ps_recon_add(c->out, &it);
 	}
 done:
