@@ -868,6 +868,10 @@ global_request(ps_tui *tui, ps_tui_request req)
 		if (tui->stack[tui->depth - 1].ops != &ps_screen_help)
 			error = ps_tui_push(tui, &ps_screen_help, NULL);
 		break;
+	case PS_TUI_REQ_RECONCILE:
+		if (tui->stack[tui->depth - 1].ops != &ps_screen_reconcile)
+			error = ps_tui_push(tui, &ps_screen_reconcile, NULL);
+		break;
 	case PS_TUI_REQ_NEXT_VIEW:
 		error = switch_main(tui, (tui->main_index + 1) % n);
 		break;

@@ -124,6 +124,10 @@
 	X(FETCH, "u", "update drop-down values from the platforms", 'u', 0)    \
 	X(IMPORT, "i", "import rows from a CSV file", 'i', 0)                  \
 	X(EXPORT, "o", "export rows to a CSV file", 'o', 0)                    \
+	X(RECONCILE, "x",                                                      \
+	  "reconciliation: what differs between the platforms", 'x', 0)        \
+	X(QUEUE_MISSING, "m",                                                  \
+	  "reconciliation: queue the missing orders for import", 'm', 0)       \
 	X(RELOAD, "^L F5", "reload from the database and redraw",              \
 	  PS_TUI_CTRL('l'), KEY_F(5))
 
@@ -294,9 +298,10 @@ extern const ps_screen_ops ps_screen_log;
 extern const ps_screen_ops ps_screen_log_detail; /* arg: const int64_t *id */
 extern const ps_screen_ops ps_screen_history;
 extern const ps_screen_ops ps_screen_help;
-extern const ps_screen_ops ps_screen_setup;    /* screen_setup.c */
-extern const ps_screen_ops ps_screen_mappings; /* screen_mappings.c */
-extern const ps_screen_ops ps_screen_view;     /* arg: ps_tui_view_arg */
+extern const ps_screen_ops ps_screen_setup;     /* screen_setup.c */
+extern const ps_screen_ops ps_screen_mappings;  /* screen_mappings.c */
+extern const ps_screen_ops ps_screen_view;      /* arg: ps_tui_view_arg */
+extern const ps_screen_ops ps_screen_reconcile; /* screen_reconcile.c */
 
 /* What ps_screen_view shows (both borrowed during open, then copied). */
 typedef struct ps_tui_view_arg {

@@ -926,6 +926,24 @@ typedef struct ps_bp_order_ref {
 int ps_bp_orders_updated_since(ps_bp_order_ref **out, size_t *out_n, ps_bp *bp,
 			       const char *since);
 
+/* An order and the source it claims, as the order search lists it. */
+typedef struct ps_bp_order_claim {
+	int64_t id;
+	int64_t type_id;       /* orderTypeId: 1 sales order, 3 sales credit */
+	int64_t instance_id;   /* installedIntegrationInstanceId, 0: none */
+	char external_ref[64]; /* "" when none */
+	char created_on[48];   /* ISO-8601, as Brightpearl wrote it */
+} ps_bp_order_claim;
+
+/*
+ * ps_bp_orders_created_since - the orders created at or after since
+ * (ISO-8601) with their externalRef and instance id, every page of the
+ * order search (500 rows a request).  *out (n entries) is freed with
+ * free().
+ */
+int ps_bp_orders_created_since(ps_bp_order_claim **out, size_t *out_n,
+			       ps_bp *bp, const char *since);
+
 /*
  * ps_bp_orders_at_status_since - the same, only the orders now at status
  * status_id (> 0, else PS_EINVAL); Brightpearl filters, so the others cost

@@ -138,6 +138,11 @@ typedef struct ps_flow_group {
 	 */
 	int (*run_status)(char *buf, size_t cap, ps_store *st,
 			  const char *flow);
+	/*
+	 * What `pearlsync reconcile` compares between the pair's platforms
+	 * (reconcile.h), or NULL: nothing.
+	 */
+	const struct ps_reconciler *reconciler;
 } ps_flow_group;
 
 /*

@@ -64,6 +64,12 @@ sleep 3
 run run orders
 sleep 3
 stop_worker
+# a reconciliation: its list pages, searches and id-set reads, and the
+# reads of an archived order an imported Brightpearl order claims
+sb_post bigcommerce/orders/100/archive '{}'
+run reconcile --since 1d
+[ "$rc" -le 1 ] || fail "reconcile: $(cat "$tmp/err")"
+grep -q "is archived in BigCommerce" "$tmp/out" || fail "the archived order is not reported"
 # stop the sandbox too: the record is complete and closed, and a sanitizer
 # report from the recording code would be in its stderr
 kill "$sb_pid"

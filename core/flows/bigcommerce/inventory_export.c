@@ -273,10 +273,10 @@ settings_warehouses(char **out, ps_store *st)
 	return 0;
 }
 
-/* Sum the selected warehouses' on-hand per product of stock. */
-static int64_t
-sum_for(const ps_bp_stock_list *stock, size_t *pos, int64_t product,
-	const char *warehouses)
+/* Sum the selected warehouses' on-hand per product of stock (pair_int.h). */
+int64_t
+ps_pair__bp_level(const ps_bp_stock_list *stock, size_t *pos, int64_t product,
+		  const char *warehouses)
 {
 	char num[32];
 	int64_t sum = 0;
@@ -536,7 +536,7 @@ perform_one(ps_flow_env *env, int64_t pid, ps_flow_result *res)
 					match);
 		goto done;
 	}
-	l.qty = sum_for(&stock, &pos, pid, wh);
+	l.qty = ps_pair__bp_level(&stock, &pos, pid, wh);
 	if ((error = bc_level_of(&l, env, 1)) < 0)
 		goto done;
 	error = push_levels(env, &l, 1, &ps);
@@ -668,7 +668,7 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 		goto done;
 	for (i = 0; i < n; i++) {
 		lv[i].match = prods[i].match;
-		lv[i].qty = sum_for(&stock, &pos, prods[i].id, wh);
+		lv[i].qty = ps_pair__bp_level(&stock, &pos, prods[i].id, wh);
 	}
 	if ((error = ps_bc_inventory_list(&skus, PS_PAIR_BC(env))) < 0 ||
 	    (error = match_skus(env, lv, n, &skus, &ps)) < 0)

@@ -143,6 +143,20 @@ void ps_pair__poll_since(char *buf, size_t cap, ps_flow_env *env,
 int ps_pair__poll_end(ps_flow_env *env, const char *cursor, const char *value,
 		      int error);
 
+/*
+ * ps_pair__bp_level - Brightpearl's level of product as the inventory flow
+ * sends it: the sum of the non-negative on-hand of the warehouses listed
+ * in warehouses (bigcommerce.inventory.warehouses) in stock, which is
+ * sorted by product; *pos walks stock forward (start at 0, call in
+ * product order).
+ */
+int64_t ps_pair__bp_level(const ps_bp_stock_list *stock, size_t *pos,
+			  int64_t product, const char *warehouses);
+
+/* The pair's reconciliation (reconcile.c; reconcile.h). */
+struct ps_reconciler;
+extern const struct ps_reconciler ps_reconciler_bigcommerce;
+
 extern const ps_flow_ops ps_flow_status_export_bc;
 extern const ps_flow_ops ps_flow_shipment_export_bc;
 extern const ps_flow_ops ps_flow_inventory_export_bc;

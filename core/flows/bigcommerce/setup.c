@@ -8,6 +8,7 @@
 #include "internal.h"
 #include "setting_keys.h"
 #include "flows/bigcommerce/setup_int.h"
+#include "flows/bigcommerce/pair_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,4 +297,5 @@ const ps_flow_group ps_flow_group_bigcommerce = {
 	.nmappings = PS__ARRAY_LEN(mappings),
 	.settings = settings,
 	.nsettings = PS__ARRAY_LEN(settings),
+	.reconciler = &ps_reconciler_bigcommerce,
 };

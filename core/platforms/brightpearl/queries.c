@@ -418,3 +418,60 @@ done:
 	json_decref(rows);
 	return error;
 }
+
+int
+ps_bp_orders_created_since(ps_bp_order_claim **out, size_t *out_n, ps_bp *bp,
+			   const char *since)
+{
+	ps_bp_order_claim *v = NULL;
+	json_t *rows = NULL, *row;
+	size_t i, n = 0;
+	int error = 0;
+
+	*out = NULL;
+	*out_n = 0;
+	/* order-search lists createdOn (PERIOD), externalRef and
+	 * installedIntegrationInstanceId among its columns (section 7.7) */
+	if ((error = search_since(&rows, bp, "/order-service/order-search",
+				  "createdOn", since,
+				  "&columns=orderId,orderTypeId,externalRef,"
+				  "installedIntegrationInstanceId,createdOn",
+				  "order search")) < 0)
+		goto done;
+	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	json_array_foreach (rows, i, row) {
+		json_t *id = json_object_get(row, "orderId");
+		json_t *type = json_object_get(row, "orderTypeId");
+		json_t *inst =
+			json_object_get(row, "installedIntegrationInstanceId");
+		const char *ref =
+			json_string_value(json_object_get(row, "externalRef"));
+		const char *on =
+			json_string_value(json_object_get(row, "createdOn"));
+
+		if (!json_is_integer(id))
+			continue;
+		v[n].id = (int64_t)json_integer_value(id);
+		v[n].type_id = json_is_integer(type)
+				       ? (int64_t)json_integer_value(type)
+				       : 0;
+		v[n].instance_id = json_is_integer(inst)
+					   ? (int64_t)json_integer_value(inst)
+					   : 0;
+		ps_util__strlcpy(v[n].external_ref, ref ? ref : "",
+				 sizeof(v[n].external_ref));
+		ps_util__strlcpy(v[n].created_on, on ? on : "",
+				 sizeof(v[n].created_on));
+		n++;
+	}
+	*out = v;
+	*out_n = n;
+	v = NULL;
+done:
+	free(v);
+	json_decref(rows);
+	return error;
+}

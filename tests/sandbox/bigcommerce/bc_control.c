@@ -244,6 +244,18 @@ ctl_orders(bc_state *st, const char *rest, sb_request *req, sb_response *resp)
 			sb_resp_json(resp, 201, order_state(st, o), NULL);
 		return;
 	}
+	if (strcmp(rest, "/archive") == 0 && strcmp(req->method, "POST") == 0) {
+		/* the merchant archives the order in the control panel: what
+		 * DELETE /v2/orders/{id} does (reference section 6, Archive:
+		 * is_deleted true, not destroyed) */
+		json_object_set_new(o->order, "is_deleted", json_true());
+		o->modified = bc_now(st);
+		bc_event(st, "store/order/archived",
+			 json_pack("{s:s, s:I}", "type", "order", "id",
+				   (json_int_t)o->id));
+		sb_resp_json(resp, 200, order_state(st, o), NULL);
+		return;
+	}
 	if (strcmp(rest, "/corrupt") == 0 && strcmp(req->method, "POST") == 0) {
 		ctl_corrupt(st, o, req, resp);
 		return;

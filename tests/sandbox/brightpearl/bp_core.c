@@ -1516,6 +1516,37 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 						json_is_true(json_object_get(
 							in, "isPublic")))),
 				NULL);
+	} else if (strcmp(a, "order-row") == 0) {
+		/* the merchant edits a row's value in the Brightpearl screens
+		 * (as the sales-order row PUT does, section 7: net and tax
+		 * are the row's values, the order's total their sum) */
+		json_t *rows, *row;
+		size_t idx =
+			(size_t)sb_json_int(json_object_get(in, "index"), 0);
+
+		order = order_of(bp, in);
+		rows = order ? json_object_get(order, "rows") : NULL;
+		row = rows ? json_array_get(rows, idx) : NULL;
+		if (!row) {
+			ctl_err(resp, 404, "no such order row");
+		} else {
+			if (json_object_get(in, "net"))
+				json_object_set_new(
+					row, "net",
+					bp_money(bp_num(
+						json_object_get(in, "net"),
+						0)));
+			if (json_object_get(in, "tax"))
+				json_object_set_new(
+					row, "tax",
+					bp_money(bp_num(
+						json_object_get(in, "tax"),
+						0)));
+			bp_order_touch(order);
+			bp_fire(bp, "order.modified",
+				sb_json_int(json_object_get(in, "orderId"), 0));
+			sb_resp_json(resp, 200, json_object(), NULL);
+		}
 	} else if (strcmp(a, "ship") == 0) {
 		ctl_ship(bp, in, resp);
 	} else if (strcmp(a, "contact-delete") == 0) {
