@@ -27,6 +27,7 @@
 #include "pearlsync/config.h"
 #include "pearlsync/connect.h"
 #include "pearlsync/store.h"
+#include "pearlsync/money.h"
 
 const char ps_cli_usage_preview[] =
 	"usage: pearlsync preview NOUN ID [--json]\n"
@@ -367,6 +368,134 @@ preview_diff(json_t *a, json_t *b)
 	return out;
 }
 
+/* The parsed body of the first request of step in doc (new ref), or NULL. */
+static json_t *
+step_body(const json_t *doc, const char *step)
+{
+	json_t *r = nth_step(json_object_get(doc, "requests"), step, 0);
+
+	return r != NULL ? body_json(str_of(r, "body")) : NULL;
+}
+
+/* The sum of the rows' net and tax in order body o, as text. */
+static void
+order_total(char *buf, size_t cap, const json_t *o)
+{
+	ps_money sum = 0, m;
+	json_t *row;
+	size_t i;
+	static const char *const parts[] = {"net", "tax"};
+	size_t k;
+
+	json_array_foreach (json_object_get(o, "rows"), i, row)
+		for (k = 0; k < 2; k++) {
+			const char *t = json_string_value(
+				json_object_get(row, parts[k]));
+
+			if (t != NULL && ps_money_parse(&m, t) == 0)
+				sum += m;
+		}
+	ps_money_format(buf, cap, sum, 2);
+}
+
+/* One labelled change "label a -> b" into out when va and vb differ. */
+static void
+summary_add(json_t *out, const char *label, const json_t *va, const json_t *vb)
+{
+	char *ta, *tb;
+
+	if ((va == NULL && vb == NULL) ||
+	    (va != NULL && vb != NULL &&
+	     json_equal((json_t *)va, (json_t *)vb)))
+		return;
+	ta = value_text(va);
+	tb = value_text(vb);
+	add_line(out, "%s %s -> %s", label, ta ? ta : "?", tb ? tb : "?");
+	free(ta);
+	free(tb);
+}
+
+/*
+ * What an operator looks at first, from preview documents a and b: the
+ * outcome, the order's status, warehouse, channel, shipping method,
+ * number of rows and total, and the requests of each kind sent.  The
+ * full list of differences (preview_diff) says the rest.
+ */
+static json_t *
+preview_summary(const json_t *a, const json_t *b)
+{
+	static const struct {
+		const char *label, *key, *sub;
+	} fields[] = {
+		{"status", "statusId", NULL},
+		{"warehouse", "warehouseId", NULL},
+		{"channel", "channelId", NULL},
+		{"shipping method", "delivery", "shippingMethodId"},
+		{"price list", "priceListId", NULL},
+		{"project", "projectId", NULL},
+		{"lead source", "leadSourceId", NULL},
+		{"currency", "currency", "code"},
+	};
+	json_t *out = json_array(), *oa, *ob, *ra, *rb, *r;
+	char sa[PS_MONEY_STR_MAX], sb[PS_MONEY_STR_MAX];
+	size_t i, na, nb;
+
+	if (out == NULL)
+		return NULL;
+	if (str_of(a, "error") || str_of(b, "error") || str_of(a, "skipped") ||
+	    str_of(b, "skipped"))
+		return out; /* the outcome line says it */
+	oa = step_body(a, "sales order");
+	ob = step_body(b, "sales order");
+	for (i = 0; oa && ob && i < sizeof(fields) / sizeof(fields[0]); i++) {
+		json_t *va = json_object_get(oa, fields[i].key);
+		json_t *vb = json_object_get(ob, fields[i].key);
+
+		if (fields[i].sub != NULL) {
+			va = json_object_get(va, fields[i].sub);
+			vb = json_object_get(vb, fields[i].sub);
+		}
+		summary_add(out, fields[i].label, va, vb);
+	}
+	if (oa && ob) {
+		na = json_array_size(json_object_get(oa, "rows"));
+		nb = json_array_size(json_object_get(ob, "rows"));
+		if (na != nb)
+			add_line(out, "rows %zu -> %zu", na, nb);
+		order_total(sa, sizeof(sa), oa);
+		order_total(sb, sizeof(sb), ob);
+		if (strcmp(sa, sb) != 0)
+			add_line(out, "total %s -> %s", sa, sb);
+	}
+	json_decref(oa);
+	json_decref(ob);
+	/* requests of each step: "payments 1 -> 0" */
+	ra = json_object_get(a, "requests");
+	rb = json_object_get(b, "requests");
+	for (i = 0; i < json_array_size(ra) + json_array_size(rb); i++) {
+		const char *step;
+
+		r = i < json_array_size(ra)
+			    ? json_array_get(ra, i)
+			    : json_array_get(rb, i - json_array_size(ra));
+		step = str_of(r, "step");
+		if (i >= json_array_size(ra) && nth_step(ra, step, 0) != NULL)
+			continue; /* counted from a */
+		if (i < json_array_size(ra) && step_index(ra, step, i) > 0)
+			continue; /* counted at its first */
+		if (i >= json_array_size(ra) &&
+		    step_index(rb, step, i - json_array_size(ra)) > 0)
+			continue;
+		for (na = 0; nth_step(ra, step, na) != NULL; na++)
+			;
+		for (nb = 0; nth_step(rb, step, nb) != NULL; nb++)
+			;
+		if (na != nb)
+			add_line(out, "%s requests %zu -> %zu", step, na, nb);
+	}
+	return out;
+}
+
 /* ---- running previews ---------------------------------------------------- */
 
 typedef struct preview_ctx {
@@ -414,7 +543,7 @@ preview_doc(preview_ctx *c, const char *id, unsigned flags, int keep_errors,
 static int
 preview_pair(json_t **out, preview_ctx *c, const char *id, const char *file)
 {
-	json_t *a = NULL, *b = NULL, *d = NULL;
+	json_t *a = NULL, *b = NULL, *d = NULL, *sum = NULL;
 	int error, began = 0;
 
 	*out = NULL;
@@ -427,12 +556,14 @@ preview_pair(json_t **out, preview_ctx *c, const char *id, const char *file)
 		goto done;
 	if ((b = preview_doc(c, id, PS_FLOW_PREVIEW_AS_NEW, 1, &error)) == NULL)
 		goto done;
-	if ((d = preview_diff(a, b)) == NULL) {
+	if ((d = preview_diff(a, b)) == NULL ||
+	    (sum = preview_summary(a, b)) == NULL) {
 		error = ps_error_set(PS_ENOMEM, "out of memory");
 		goto done;
 	}
-	*out = json_pack("{s:s, s:O, s:O, s:O}", "order", id, "current", a,
-			 "with_settings", b, "differences", d);
+	*out = json_pack("{s:s, s:O, s:O, s:O, s:O}", "order", id, "summary",
+			 sum, "current", a, "with_settings", b, "differences",
+			 d);
 	if (*out == NULL)
 		error = ps_error_set(PS_ENOMEM, "out of memory");
 done:
@@ -441,6 +572,7 @@ done:
 	json_decref(a);
 	json_decref(b);
 	json_decref(d);
+	json_decref(sum);
 	return error;
 }
 
@@ -533,18 +665,26 @@ recent_ids(char ***out, size_t *out_n, ps_store *st, const ps_flow_ops *flow,
 	return 0;
 }
 
-/* A one-line summary of the differences d for the --recent listing. */
+/* The summary line of pair ("noun ID: " first unless noun is NULL), then
+ * its differences one per line. */
 static void
 print_summary(FILE *out, const char *noun, const json_t *pair)
 {
 	const json_t *d = json_object_get(pair, "differences");
 
-	fprintf(out, "%s %s: ", noun, str_of(pair, "order"));
+	const json_t *sum = json_object_get(pair, "summary"), *v;
+	size_t i;
+
+	if (noun != NULL)
+		fprintf(out, "%s %s: ", noun, str_of(pair, "order"));
 	if (json_array_size(d) == 0) {
 		fprintf(out, "no difference\n");
 		return;
 	}
-	fprintf(out, "%zu difference%s\n", json_array_size(d),
+	json_array_foreach ((json_t *)sum, i, v)
+		fprintf(out, "%s%s", i ? ", " : "", json_string_value(v));
+	fprintf(out, "%s%zu difference%s in the requests\n",
+		json_array_size(sum) ? "; " : "", json_array_size(d),
 		json_array_size(d) == 1 ? "" : "s");
 	print_differences(out, d, "    ");
 }
@@ -652,10 +792,8 @@ run_requests(preview_ctx *c, const preview_args *a)
 			       a->settings);
 			print_requests(stdout,
 				       json_object_get(doc, "with_settings"));
-			printf("\nwhat would differ:\n");
-			print_differences(stdout,
-					  json_object_get(doc, "differences"),
-					  "  ");
+			printf("\nwhat would differ: ");
+			print_summary(stdout, NULL, doc);
 		}
 		json_decref(doc);
 		return 0;
