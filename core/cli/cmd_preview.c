@@ -345,11 +345,12 @@ preview_diff(json_t *a, json_t *b)
 			}
 			if (pass)
 				continue; /* pairs are compared once */
-			snprintf(where, sizeof(where), "%s%s", step,
-				 k ? "" : "");
+			/* "note", then "note 2", "note 3" */
 			if (k > 0)
 				snprintf(where, sizeof(where), "%s %zu", step,
 					 k + 1);
+			else
+				snprintf(where, sizeof(where), "%s", step);
 			if (strcmp(str_of(x, "path"), str_of(y, "path")) != 0)
 				add_line(out, "%s path: %s -> %s", where,
 					 str_of(x, "path"), str_of(y, "path"));
