@@ -785,6 +785,37 @@ check_document(struct import_doc *d, const json_t *doc, const char *file)
 	return 0;
 }
 
+int
+ps_cli_settings_apply(ps_store *st, const char *file, int64_t now)
+{
+	struct import_doc d;
+	json_error_t jerr;
+	json_t *doc;
+	int64_t v1 = 0, v2 = 0;
+	int error = 0;
+
+	memset(&d, 0, sizeof(d));
+	doc = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL)
+		return jerr.line <= 0 ? ps_error_set(PS_EDATA, "%s: %s", file,
+						     jerr.text)
+				      : ps_error_set(PS_EDATA, "%s:%d:%d: %s",
+						     file, jerr.line,
+						     jerr.column, jerr.text);
+	if ((error = check_document(&d, doc, file)) == 0 && d.nkv > 0 &&
+	    (error = ps_store_settings_set_many(&v1, st, d.kv, d.nkv, "preview",
+						now)) < 0)
+		error = ps_cli_error_prefix(error, "%s", file);
+	if (error == 0 && d.nmaps > 0 &&
+	    (error = ps_store_mapping_import(&v2, st, d.maps, d.nmaps,
+					     PS_STORE_MAPPING_REPLACE,
+					     "preview", now)) < 0)
+		error = ps_cli_error_prefix(error, "%s: mappings", file);
+	import_doc_dispose(&d);
+	json_decref(doc);
+	return error;
+}
+
 static int
 cmd_import(ps_store *st, const ps_config *cfg, const char *file, int force)
 {

@@ -11,7 +11,10 @@
 #ifndef PEARLSYNC_COMMANDS_H
 #define PEARLSYNC_COMMANDS_H
 
+#include <stdint.h>
+
 #include "cli.h"
+#include "pearlsync/store.h"
 
 #define PS_CLI_DECLARE(name)                                                   \
 	int ps_cli_cmd_##name(const ps_cli_global *g, int argc, char **argv);  \
@@ -36,6 +39,14 @@ PS_CLI_DECLARE(resume);
 PS_CLI_DECLARE(run);
 PS_CLI_DECLARE(report);
 PS_CLI_DECLARE(reconcile);
+
+/*
+ * ps_cli_settings_apply - write the settings and mappings of FILE (the
+ * document `settings export` prints) into st as `settings import` does,
+ * checked the same way but not against the platforms' lists.  The caller
+ * holds a transaction and rolls it back to leave st as it was.
+ */
+int ps_cli_settings_apply(ps_store *st, const char *file, int64_t now);
 
 /* clang-format off */
 #define PS_CLI_MORE_COMMANDS                                                   \

@@ -722,6 +722,45 @@ typedef struct ps_bp_reservation_line {
 int ps_bp_reservation_create(ps_bp *bp, int64_t order_id, int64_t warehouse_id,
 			     const ps_bp_reservation_line *lines, size_t n);
 
+/* ---- requests as they go on the wire ------------------------------------ */
+
+/*
+ * One write as the connector would send it, without sending it: the
+ * method, the path after the account prefix ("/order-service/order/7/note")
+ * and the body's exact bytes (NULL when it has none).  The functions below
+ * build the message with the same code as the write of the same name and
+ * serialise it as the connector does, so the bytes are those the write
+ * puts on the wire (a batched write carries the same bytes as the "body" of
+ * its message).  Nothing is sent; only ps_bp_wire_order_create reads bp
+ * (its installed integration instance, for the duplicate guard).
+ */
+typedef struct ps_bp_wire {
+	const char *method; /* static: "POST", "PATCH", ... */
+	char *path;         /* owned */
+	char *body;         /* owned, NUL-terminated; NULL: no body */
+} ps_bp_wire;
+
+void ps_bp_wire_dispose(ps_bp_wire *w);
+/* The postal address ps_bp_contact_create sends first. */
+int ps_bp_wire_address_create(ps_bp_wire *out, const ps_bp_address *a);
+/* The contact create, address_id the address created just before. */
+int ps_bp_wire_contact_create(ps_bp_wire *out, const ps_bp_contact *c,
+			      int64_t address_id);
+/* The JSON-Patch ps_bp_contact_update_from(bp, id, was, c) sends; *out
+ * stays all NULL (0 returned) when nothing differs. */
+int ps_bp_wire_contact_patch(ps_bp_wire *out, int64_t id,
+			     const ps_bp_contact *was, const ps_bp_contact *c);
+int ps_bp_wire_order_create(ps_bp_wire *out, ps_bp *bp, const ps_bp_order *o);
+int ps_bp_wire_fields_set(ps_bp_wire *out, int64_t order_id,
+			  const ps_bp_field_value *values, size_t n);
+int ps_bp_wire_note_add(ps_bp_wire *out, int64_t order_id, const char *text,
+			int is_public);
+int ps_bp_wire_payment_create(ps_bp_wire *out, const ps_bp_payment *p);
+int ps_bp_wire_reservation_create(ps_bp_wire *out, int64_t order_id,
+				  int64_t warehouse_id,
+				  const ps_bp_reservation_line *lines,
+				  size_t n);
+
 /* ---- goods-out notes ---------------------------------------------------- */
 
 typedef struct ps_bp_gon_line {

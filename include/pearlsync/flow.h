@@ -175,12 +175,31 @@ typedef struct ps_flow_ops {
 	 * preview` calls it.
 	 */
 	int (*preview)(char **out, ps_flow_env *env, const char *source_id);
+	/*
+	 * preview_requests - optional: the exact requests performing the
+	 * entry for source_id would send, as one JSON document in *out
+	 * (owned): {"order": ID, "imported_as": target id or null,
+	 * "skipped": why it is filtered out or null, "requests": [{"step",
+	 * "method", "path", "body"}], "why": [reasons]}.  "body" is the
+	 * body's exact bytes, ids assigned during the write shown as
+	 * {placeholders}.  An object done already sends nothing unless
+	 * flags has PS_FLOW_PREVIEW_AS_NEW (plan it as if it were new).
+	 * Reads only, like preview; returns its codes.
+	 */
+	int (*preview_requests)(char **out, ps_flow_env *env,
+				const char *source_id, unsigned flags);
+	/* The log entry kind whose synced entries are the objects done
+	 * ("order.import"), for `preview --recent`; NULL: none. */
+	const char *preview_kind;
 	/* The noun `pearlsync preview` takes for it ("order"), or NULL. */
 	const char *preview_noun;
 	/* One sentence for `pearlsync preview --help`: what ID is, what
 	 * the preview prints. */
 	const char *preview_help;
 } ps_flow_ops;
+
+/* preview_requests flags */
+#define PS_FLOW_PREVIEW_AS_NEW 0x1u /* plan a done object as if new */
 
 /* The most entries the worker hands to one perform_batch call. */
 #define PS_FLOW_BATCH_MAX 50

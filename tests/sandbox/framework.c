@@ -467,6 +467,7 @@ sb_platform_add(sb_sandbox *sb, const sb_platform_ops *ops, void *priv)
 	faults_clear(&pf->faults);
 	pf->hook_time_scale = 1000.0;
 	pf->counters = json_object();
+	pf->recent = json_array();
 	sb->platforms[sb->nplatforms++] = pf;
 	return pf;
 }
@@ -590,6 +591,7 @@ sb_dispose(sb_sandbox *sb)
 		if (pf->ops->free)
 			pf->ops->free(pf);
 		json_decref(pf->counters);
+		json_decref(pf->recent);
 		free(pf);
 	}
 	deliveries_clear(sb);
@@ -611,6 +613,7 @@ sb_reset_all(sb_sandbox *sb, int demo)
 		pf->hook_drop_rate = pf->hook_dup_rate = 0;
 		pf->hook_time_scale = 1000.0;
 		json_object_clear(pf->counters);
+		json_array_clear(pf->recent);
 		pf->requests = 0;
 		if (pf->ops->reset)
 			pf->ops->reset(pf, demo);
@@ -805,6 +808,7 @@ ctl_requests(sb_sandbox *sb, sb_request *req, sb_response *resp)
 	if (strcmp(req->method, "GET") != 0) {
 		for (i = 0; i < sb->nplatforms; i++) {
 			json_object_clear(sb->platforms[i]->counters);
+			json_array_clear(sb->platforms[i]->recent);
 			sb->platforms[i]->requests = 0;
 		}
 		sb_resp_json(resp, 200, json_object(), NULL);
@@ -820,6 +824,24 @@ ctl_requests(sb_sandbox *sb, sb_request *req, sb_response *resp)
 					      "endpoints", pf->counters));
 	}
 	sb_resp_json(resp, 200, out, NULL);
+}
+
+/*
+ * GET /_sandbox/requests/recent?platform=NAME: the last requests that
+ * platform received, oldest first, each with its body's exact bytes (what
+ * a client sent, not a re-encoding of it).
+ */
+static void
+ctl_recent(sb_sandbox *sb, sb_request *req, sb_response *resp)
+{
+	const char *name = sb_req_query(req, "platform");
+	sb_platform *pf = name != NULL ? sb_platform_find(sb, name) : NULL;
+
+	if (pf == NULL) {
+		ctl_error(resp, 400, "platform=NAME is required");
+		return;
+	}
+	sb_resp_json(resp, 200, json_deep_copy(pf->recent), NULL);
 }
 
 static void
@@ -901,6 +923,11 @@ control(sb_sandbox *sb, sb_request *req, sb_response *resp)
 		sb_resp_json(resp, 200, json_object(), NULL);
 		return;
 	}
+	if (strcmp(p, "requests/recent") == 0 &&
+	    strcmp(req->method, "GET") == 0) {
+		ctl_recent(sb, req, resp);
+		return;
+	}
 	if (strcmp(p, "requests") == 0 || strcmp(p, "requests/reset") == 0) {
 		ctl_requests(sb, req, resp);
 		return;
@@ -936,11 +963,20 @@ control(sb_sandbox *sb, sb_request *req, sb_response *resp)
 }
 
 static void
-count_request(sb_platform *pf, const sb_request *req)
+count_request(sb_platform *pf, const sb_request *req, int status)
 {
 	const char *key = req->endpoint ? req->endpoint : "other";
-	json_t *v = json_object_get(pf->counters, key);
+	json_t *v = json_object_get(pf->counters, key), *body = NULL;
 
+	if (req->body != NULL && req->body_len > 0)
+		body = json_stringn(req->body, req->body_len);
+	if (json_array_size(pf->recent) >= SB_RECENT_MAX)
+		json_array_remove(pf->recent, 0);
+	json_array_append_new(pf->recent,
+			      json_pack("{s:s, s:s, s:o?, s:i}", "method",
+					req->method, "path",
+					req->path ? req->path : "", "body",
+					body, "status", status));
 	pf->requests++;
 	json_object_set_new(pf->counters, key,
 			    json_integer(json_integer_value(v) + 1));
@@ -1023,7 +1059,7 @@ sb_dispatch(sb_sandbox *sb, sb_request *req, sb_response *resp)
 		pf->ops->handle(pf, req, resp);
 		break;
 	}
-	count_request(pf, req);
+	count_request(pf, req, resp->drop ? 0 : resp->status);
 	sb_unlock(sb);
 	if (resp->hold_ms > 0 && sb_sleep_ms(sb, resp->hold_ms))
 		resp->drop = 1;

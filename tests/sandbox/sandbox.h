@@ -305,7 +305,14 @@ struct sb_platform {
 	sb_rng hook_rng;
 	json_t *counters; /* {"GET order/{idset}": n, ...} (owned) */
 	uint64_t requests;
+	/* the last SB_RECENT_MAX requests, oldest first: {"method",
+	 * "path", "body" (the exact bytes as a string; null when none or
+	 * not UTF-8), "status"} (owned) */
+	json_t *recent;
 };
+
+/* How many requests per platform GET /_sandbox/requests/recent keeps. */
+#define SB_RECENT_MAX 500
 
 /*
  * sb_platform_add - register a platform; the sandbox owns the result and

@@ -74,6 +74,8 @@
 
 #include "pearlsync/settings.h"
 
+#include <jansson.h>
+
 #define FLOW "order_import_bc"
 
 /* What the flow writes (README.md, "Who writes what"). */
@@ -2120,6 +2122,28 @@ prepare_read(ps_flow_env *env, const ps_oib_settings *s, import_job *j,
 	return 0;
 }
 
+/*
+ * The contact update plan p sends (the import and the preview both take
+ * it from here): names and phone only, as the order carries its own
+ * billing and delivery addresses and its email (the contact's is left
+ * alone: see CUSTOMER_XREF).  *was is what rb knew of the contact (all
+ * NULL when rb->was_known is 0: the update then reads the contact).
+ */
+static void
+contact_update_of(ps_bp_contact *cu, ps_bp_contact *was, const ps_oib_plan *p,
+		  const resolve_buf *rb)
+{
+	*cu = p->contact;
+	memset(&cu->address, 0, sizeof(cu->address));
+	cu->email = NULL;
+	memset(was, 0, sizeof(*was));
+	if (rb->was_known) {
+		was->first_name = rb->was_first[0] ? rb->was_first : NULL;
+		was->last_name = rb->was_last[0] ? rb->was_last : NULL;
+		was->telephone = rb->was_phone[0] ? rb->was_phone : NULL;
+	}
+}
+
 /* The plan, once the customer is known, and the customer's new details
  * when they changed. */
 static int
@@ -2132,24 +2156,11 @@ prepare_plan(ps_flow_env *env, const ps_oib_settings *s, import_job *j)
 					&j->rb.r)) < 0)
 		return error;
 	if (!j->adopted && j->plan.update_contact) {
-		/* names and phone only: the order carries its own billing
-		 * and delivery addresses, and its email (the contact's is
-		 * left alone: see CUSTOMER_XREF) */
-		ps_bp_contact cu = j->plan.contact;
 		const char *em = j->rb.contact_email[0] ? j->rb.contact_email
 							: ba->email;
-		ps_bp_contact was = {0};
+		ps_bp_contact cu, was;
 
-		memset(&cu.address, 0, sizeof(cu.address));
-		cu.email = NULL;
-		if (j->rb.was_known) {
-			was.first_name =
-				j->rb.was_first[0] ? j->rb.was_first : NULL;
-			was.last_name =
-				j->rb.was_last[0] ? j->rb.was_last : NULL;
-			was.telephone =
-				j->rb.was_phone[0] ? j->rb.was_phone : NULL;
-		}
+		contact_update_of(&cu, &was, &j->plan, &j->rb);
 		if ((error = ps_bp_contact_update_from(
 			     PS_PAIR_BP(env), j->rb.r.customer_id,
 			     j->rb.was_known ? &was : NULL, &cu)) < 0)
@@ -3713,49 +3724,83 @@ out:
 
 /* ---- preview ------------------------------------------------------------ */
 
-int
-ps_oib__preview(char **out, ps_flow_env *env, int64_t bc_order_id)
-{
+/* Everything one preview reads and plans (reads only). */
+typedef struct preview_job {
 	ps_bc_order o;
-	ps_bc_transaction_list txns = {0};
+	ps_bc_transaction_list txns;
 	ps_oib_settings s;
 	resolve_buf rb;
 	ps_oib_plan plan;
-	char why[256], *text = NULL;
-	int64_t bp_id = 0;
+	int64_t bp_id; /* the Brightpearl order it was imported as, or 0 */
+	int skipped;   /* filtered out: why says why */
+	char why[256];
+} preview_job;
+
+static void
+preview_dispose(preview_job *pj)
+{
+	ps_oib__plan_dispose(&pj->plan);
+	resolve_dispose(&pj->rb);
+	ps_bc_transaction_list_dispose(&pj->txns);
+	ps_bc_order_dispose(&pj->o);
+	ps_oib__settings_dispose(&pj->s);
+}
+
+/*
+ * Read BigCommerce order id and plan its import under the settings in
+ * env->store, as the import would (customer and products looked up, the
+ * contact to create left as customer 0).  preview_dispose even on failure.
+ */
+static int
+preview_prepare(preview_job *pj, ps_flow_env *env, int64_t id)
+{
+	int error;
+
+	memset(pj, 0, sizeof(*pj));
+	if ((error = ps_oib__settings_load(&pj->s, env->store)) < 0 ||
+	    (error = ps_bc_order_get(&pj->o, PS_PAIR_BC(env), id)) < 0)
+		return error;
+	if (!ps_oib__importable(&pj->s, &pj->o, pj->why, sizeof(pj->why))) {
+		pj->skipped = 1;
+		return 0;
+	}
+	if ((error = find_bp_order(&pj->bp_id, env, &pj->s, id, 0)) < 0)
+		return error;
+	if (pj->s.payments_enabled &&
+	    (error = ps_bc_transactions_list(&pj->txns, PS_PAIR_BC(env), id)) <
+		    0)
+		return error;
+	if ((error = resolve_rest(&pj->rb, env, &pj->s, &pj->o, &pj->txns)) <
+		    0 ||
+	    (error = resolve_customer(&pj->rb, env, &pj->s, &pj->o, 0)) < 0)
+		return error;
+	return ps_oib__plan_build(&pj->plan, &pj->o, &pj->txns, &pj->s,
+				  &pj->rb.r);
+}
+
+int
+ps_oib__preview(char **out, ps_flow_env *env, int64_t bc_order_id)
+{
+	preview_job pj;
+	char *text = NULL;
 	int error;
 
 	*out = NULL;
-	memset(&o, 0, sizeof(o));
-	memset(&rb, 0, sizeof(rb));
-	memset(&plan, 0, sizeof(plan));
-	if ((error = ps_oib__settings_load(&s, env->store)) < 0)
-		return error;
-	if ((error = ps_bc_order_get(&o, PS_PAIR_BC(env), bc_order_id)) < 0)
-		goto done;
-	if (!ps_oib__importable(&s, &o, why, sizeof(why))) {
-		size_t n = strlen(why) + 64;
+	error = preview_prepare(&pj, env, bc_order_id);
+	if (error == 0 && pj.skipped) {
+		size_t n = strlen(pj.why) + 64;
 
 		text = malloc(n);
 		if (text)
 			snprintf(text, n,
 				 "Nothing would be sent: the order is not "
 				 "imported (%s).\n",
-				 why);
+				 pj.why);
 		goto done;
 	}
-	if ((error = find_bp_order(&bp_id, env, &s, bc_order_id, 0)) < 0)
+	if (error < 0 || (error = ps_oib__plan_render(&text, &pj.plan)) < 0)
 		goto done;
-	if (s.payments_enabled &&
-	    (error = ps_bc_transactions_list(&txns, PS_PAIR_BC(env),
-					     bc_order_id)) < 0)
-		goto done;
-	if ((error = resolve_rest(&rb, env, &s, &o, &txns)) < 0 ||
-	    (error = resolve_customer(&rb, env, &s, &o, 0)) < 0 ||
-	    (error = ps_oib__plan_build(&plan, &o, &txns, &s, &rb.r)) < 0 ||
-	    (error = ps_oib__plan_render(&text, &plan)) < 0)
-		goto done;
-	if (bp_id > 0) {
+	if (pj.bp_id > 0) {
 		size_t n = strlen(text) + 160;
 		char *t2 = malloc(n);
 
@@ -3764,7 +3809,7 @@ ps_oib__preview(char **out, ps_flow_env *env, int64_t bc_order_id)
 				 "Already imported as Brightpearl order %lld: "
 				 "an import would adopt it and create "
 				 "nothing.\n\n%s",
-				 (long long)bp_id, text);
+				 (long long)pj.bp_id, text);
 		free(text);
 		text = t2;
 	}
@@ -3775,11 +3820,267 @@ done:
 		*out = text;
 	else
 		free(text);
-	ps_oib__plan_dispose(&plan);
-	resolve_dispose(&rb);
-	ps_bc_transaction_list_dispose(&txns);
-	ps_bc_order_dispose(&o);
-	ps_oib__settings_dispose(&s);
+	preview_dispose(&pj);
+	return error;
+}
+
+/*
+ * The ids Brightpearl assigns while an import runs cannot be known before
+ * it: the requests are rendered with these stand-ins, then each is
+ * replaced in the text by its placeholder.  Nineteen digits starting
+ * 91000000000 are no id, amount or quantity an order carries.
+ */
+#define WIRE_BASE INT64_C(9100000000000000000)
+#define WIRE_ADDRESS (WIRE_BASE + 1)
+#define WIRE_CONTACT (WIRE_BASE + 2)
+#define WIRE_ORDER (WIRE_BASE + 3)
+#define WIRE_ROW (WIRE_BASE + 1000) /* + the row's index */
+#define WIRE_ROW_MAX 100000
+
+/* The placeholder of stand-in v into buf, or 0 when v is none. */
+static int
+wire_placeholder(char *buf, size_t cap, int64_t v)
+{
+	if (v == WIRE_ADDRESS)
+		snprintf(buf, cap, "{address_id}");
+	else if (v == WIRE_CONTACT)
+		snprintf(buf, cap, "{contact_id}");
+	else if (v == WIRE_ORDER)
+		snprintf(buf, cap, "{order_id}");
+	else if (v >= WIRE_ROW && v < WIRE_ROW + WIRE_ROW_MAX)
+		snprintf(buf, cap, "{row_id:%lld}",
+			 (long long)(v - WIRE_ROW + 1));
+	else
+		return 0;
+	return 1;
+}
+
+/* text with every stand-in replaced by its placeholder (owned), or NULL
+ * when out of memory. */
+static char *
+wire_text(const char *text)
+{
+	size_t n = strlen(text), i = 0, len = 0;
+	char *out = malloc(n * 2 + 1), ph[32];
+
+	if (out == NULL)
+		return NULL;
+	while (i < n) {
+		size_t k = i;
+		int64_t v = 0;
+
+		while (k < n && k - i < 20 && isdigit((unsigned char)text[k]))
+			k++;
+		if (k - i == 19 &&
+		    (k == n || !isdigit((unsigned char)text[k])) &&
+		    (i == 0 || !isdigit((unsigned char)text[i - 1])) &&
+		    strncmp(text + i, "91000000000", 11) == 0) {
+			v = (int64_t)strtoll(text + i, NULL, 10);
+			if (wire_placeholder(ph, sizeof(ph), v)) {
+				memcpy(out + len, ph, strlen(ph));
+				len += strlen(ph);
+				i = k;
+				continue;
+			}
+		}
+		if (k == i)
+			k = i + 1;
+		memcpy(out + len, text + i, k - i);
+		len += k - i;
+		i = k;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+/* Append request w (disposed of) as {"step","method","path","body"}. */
+static int
+wire_add(json_t *arr, const char *step, ps_bp_wire *w, int error)
+{
+	char *path = NULL, *body = NULL;
+	json_t *r;
+
+	if (error < 0 || w->method == NULL) {
+		ps_bp_wire_dispose(w);
+		return error;
+	}
+	path = wire_text(w->path);
+	body = w->body != NULL ? wire_text(w->body) : NULL;
+	r = json_pack("{s:s, s:s, s:s?, s:s?}", "step", step, "method",
+		      w->method, "path", path, "body", body);
+	if (path == NULL || (w->body != NULL && body == NULL) || r == NULL ||
+	    json_array_append_new(arr, r) < 0)
+		error = ps_error_set(PS_ENOMEM, "out of memory");
+	free(path);
+	free(body);
+	ps_bp_wire_dispose(w);
+	return error;
+}
+
+/*
+ * The requests the import of pj's plan sends, in the order it sends them
+ * (see do_import and execute_after), each built by the same connector
+ * code as the write itself: the contact (its postal address and create,
+ * or the update of a found one), the sales order, its custom fields, its
+ * notes, its payments, its reservation.  Ids Brightpearl assigns on the
+ * way are placeholders (wire_placeholder).  A found contact whose details
+ * were not known is read (as the update reads it).
+ */
+static int
+preview_wire(json_t *arr, ps_flow_env *env, preview_job *pj)
+{
+	ps_oib_plan *p = &pj->plan;
+	ps_bp_wire w;
+	ps_bp_order_row *rows = NULL;
+	ps_bp_contact_list cl = {0};
+	int64_t customer = p->order.customer_id, addr = 0;
+	size_t i;
+	int error = 0;
+
+	if (p->create_contact) {
+		ps_bp_contact nc;
+		ps_oib_names nm;
+
+		new_contact(&nc, &nm, &pj->o.billing_address, &pj->s);
+		if (nc.address.line1 != NULL) {
+			addr = WIRE_ADDRESS;
+			error = wire_add(
+				arr, "contact address", &w,
+				ps_bp_wire_address_create(&w, &nc.address));
+		}
+		if (error == 0)
+			error = wire_add(
+				arr, "contact", &w,
+				ps_bp_wire_contact_create(&w, &nc, addr));
+		customer = WIRE_CONTACT;
+	} else if (p->update_contact) {
+		ps_bp_contact cu, was;
+
+		contact_update_of(&cu, &was, p, &pj->rb);
+		if (!pj->rb.was_known) {
+			if ((error = ps_bp_contact_get(&cl, PS_PAIR_BP(env),
+						       &customer, 1)) < 0)
+				goto done;
+			if (cl.n > 0)
+				was = cl.items[0];
+		}
+		error = wire_add(
+			arr, "contact update", &w,
+			ps_bp_wire_contact_patch(&w, customer, &was, &cu));
+	}
+	if (error < 0)
+		goto done;
+	p->order.customer_id = customer;
+	error = wire_add(
+		arr, "sales order", &w,
+		ps_bp_wire_order_create(&w, PS_PAIR_BP(env), &p->order));
+	if (error == 0 && p->nfields)
+		error = wire_add(arr, "custom fields", &w,
+				 ps_bp_wire_fields_set(&w, WIRE_ORDER,
+						       p->fields, p->nfields));
+	for (i = 0; error == 0 && i < p->nnotes; i++)
+		error = wire_add(arr, "note", &w,
+				 ps_bp_wire_note_add(&w, WIRE_ORDER,
+						     p->notes[i],
+						     p->note_public[i]));
+	for (i = 0; error == 0 && i < p->npayments; i++) {
+		ps_bp_payment pay = p->payments[i].p;
+
+		pay.order_id = WIRE_ORDER;
+		error = wire_add(arr, "payment", &w,
+				 ps_bp_wire_payment_create(&w, &pay));
+	}
+	if (error == 0 && p->nreserve) {
+		/* Brightpearl numbers the rows in the order they are sent */
+		rows = calloc(p->order.nrows + 1, sizeof(*rows));
+		if (rows == NULL || p->order.nrows >= WIRE_ROW_MAX) {
+			error = ps_error_set(PS_ENOMEM, "out of memory");
+			goto done;
+		}
+		for (i = 0; i < p->order.nrows; i++) {
+			rows[i] = p->order.rows[i];
+			rows[i].id = WIRE_ROW + (int64_t)i;
+		}
+		if ((error = ps_oib__reserve_rows(p, rows, p->order.nrows)) < 0)
+			goto done;
+		error = wire_add(arr, "reservation", &w,
+				 ps_bp_wire_reservation_create(
+					 &w, WIRE_ORDER, pj->s.warehouse_id,
+					 p->reserve, p->nreserve));
+	}
+done:
+	p->order.customer_id = pj->rb.r.customer_id;
+	free(rows);
+	ps_bp_contact_list_dispose(&cl);
+	return error;
+}
+
+/* The reasons of the plan's text ("Why:" on), one per line, into arr. */
+static int
+preview_why(json_t *arr, const ps_oib_plan *p)
+{
+	char *text = NULL, *line, *save = NULL;
+	int error, on = 0;
+
+	if ((error = ps_oib__plan_render(&text, p)) < 0)
+		return error;
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!on) {
+			on = strncmp(line, "Why:", 4) == 0;
+			continue;
+		}
+		while (*line == ' ')
+			line++;
+		if (*line != '\0' &&
+		    json_array_append_new(arr, json_string(line)) < 0) {
+			error = ps_error_set(PS_ENOMEM, "out of memory");
+			break;
+		}
+	}
+	free(text);
+	return error;
+}
+
+int
+ps_oib__preview_requests(char **out, ps_flow_env *env, int64_t bc_order_id,
+			 unsigned flags)
+{
+	preview_job pj;
+	json_t *doc, *reqs, *why;
+	int error;
+
+	*out = NULL;
+	doc = json_pack("{s:I, s:n, s:n, s:[], s:[]}", "order",
+			(json_int_t)bc_order_id, "imported_as", "skipped",
+			"requests", "why");
+	if (doc == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	reqs = json_object_get(doc, "requests");
+	why = json_object_get(doc, "why");
+	if ((error = preview_prepare(&pj, env, bc_order_id)) < 0)
+		goto done;
+	if (pj.skipped) {
+		json_object_set_new(doc, "skipped", json_string(pj.why));
+		goto render;
+	}
+	if (pj.bp_id > 0)
+		json_object_set_new(doc, "imported_as",
+				    json_integer((json_int_t)pj.bp_id));
+	/* an imported order is adopted and nothing is sent; the requests
+	 * of a new import are shown only when asked for */
+	if (pj.bp_id == 0 || (flags & PS_FLOW_PREVIEW_AS_NEW))
+		error = preview_wire(reqs, env, &pj);
+	if (error == 0)
+		error = preview_why(why, &pj.plan);
+render:
+	if (error == 0 &&
+	    (*out = json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII)) ==
+		    NULL)
+		error = ps_error_set(PS_ENOMEM, "out of memory");
+done:
+	json_decref(doc);
+	preview_dispose(&pj);
 	return error;
 }
 
@@ -3802,6 +4103,26 @@ oib_preview(char **out, ps_flow_env *env, const char *source_id)
 	return ps_oib__preview(out, env, (int64_t)id);
 }
 
+/* preview_requests slot: the same id. */
+static int
+oib_preview_requests(char **out, ps_flow_env *env, const char *source_id,
+		     unsigned flags)
+{
+	char *end = NULL;
+	long long id;
+
+	*out = NULL;
+	errno = 0;
+	id = source_id != NULL ? strtoll(source_id, &end, 10) : 0;
+	if (source_id == NULL || end == source_id || *end != '\0' ||
+	    errno != 0 || id <= 0 || id > 0x7fffffff)
+		return ps_error_set(PS_EINVAL,
+				    "'%s' is not a BigCommerce "
+				    "order id",
+				    source_id);
+	return ps_oib__preview_requests(out, env, (int64_t)id, flags);
+}
+
 const ps_flow_ops ps_flow_order_import_bc = {
 	.name = "order_import_bc",
 	.alias = "orders",
@@ -3819,6 +4140,8 @@ const ps_flow_ops ps_flow_order_import_bc = {
 	.perform = oib_perform,
 	.perform_batch = oib_perform_batch,
 	.preview = oib_preview,
+	.preview_requests = oib_preview_requests,
+	.preview_kind = PS_PAIR_KIND_ORDER_IMPORT,
 	.preview_noun = "order",
 	.preview_help = "ID is a BigCommerce order id.  Prints the "
 			"Brightpearl requests its import would send "

@@ -244,4 +244,19 @@ int ps_oib__plan_summary(char **out, const ps_oib_plan *p);
  */
 int ps_oib__preview(char **out, ps_flow_env *env, int64_t bc_order_id);
 
+/*
+ * ps_oib__preview_requests - fetch BigCommerce order id and print to *out
+ * (owned) as one JSON document the exact requests its import would send
+ * under the settings in env->store: {"order", "imported_as" (the
+ * Brightpearl order or null), "skipped" (why the order is not imported,
+ * or null), "requests": [{"step", "method", "path", "body"}], "why":
+ * [...]}.  "body" holds the body's exact bytes, with the ids Brightpearl
+ * assigns during the import as placeholders: {address_id}, {contact_id},
+ * {order_id}, {row_id:N} (the N-th row of the sales order create).  An
+ * imported order sends nothing ("requests" empty) unless flags has
+ * PS_FLOW_PREVIEW_AS_NEW.  Reads only.
+ */
+int ps_oib__preview_requests(char **out, ps_flow_env *env, int64_t bc_order_id,
+			     unsigned flags);
+
 #endif

@@ -137,6 +137,16 @@ int ps_bp__build_reservation_create(ps_bp__msg *m, int64_t order_id,
 /* the postal address POST (a->line1 required) and the contact POST with
  * address_id (0: none) as default, billing and delivery address */
 int ps_bp__build_address_create(ps_bp__msg *m, const ps_bp_address *a);
+/* The JSON-Patch ops (appended to ops) that turn contact was into c:
+ * only the names, e-mail and phones that differ (contacts.c). */
+int ps_bp__build_contact_patch(json_t *ops, const ps_bp_contact *was,
+			       const ps_bp_contact *c);
+/* The custom-field PATCH of an order (orders.c). */
+int ps_bp__build_fields_set(ps_bp__msg *m, int64_t order_id,
+			    const ps_bp_field_value *values, size_t n);
+/* A body as the client sends it (owned): compact JSON, members in
+ * insertion order.  NULL when out of memory (client.c). */
+char *ps_bp__body_text(const json_t *body);
 int ps_bp__build_contact_create(ps_bp__msg *m, const ps_bp_contact *c,
 				int64_t address_id);
 

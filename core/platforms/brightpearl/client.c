@@ -471,6 +471,132 @@ ps_bp__msg_dispose(ps_bp__msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
+char *
+ps_bp__body_text(const json_t *body)
+{
+	return json_dumps(body, JSON_COMPACT);
+}
+
+/* ---- requests as they go on the wire ------------------------------------ */
+
+void
+ps_bp_wire_dispose(ps_bp_wire *w)
+{
+	if (w == NULL)
+		return;
+	free(w->path);
+	free(w->body);
+	memset(w, 0, sizeof(*w));
+}
+
+/* *out = message m as text; m is disposed of either way. */
+static int
+wire_from_msg(ps_bp_wire *out, ps_bp__msg *m, int error)
+{
+	memset(out, 0, sizeof(*out));
+	if (error < 0) {
+		ps_bp__msg_dispose(m);
+		return error;
+	}
+	out->method = m->method;
+	out->path = m->path;
+	m->path = NULL;
+	if (m->body != NULL &&
+	    (out->body = ps_bp__body_text(m->body)) == NULL) {
+		ps_bp__msg_dispose(m);
+		ps_bp_wire_dispose(out);
+		return ps_error_set(PS_ENOMEM, NULL);
+	}
+	ps_bp__msg_dispose(m);
+	return 0;
+}
+
+int
+ps_bp_wire_address_create(ps_bp_wire *out, const ps_bp_address *a)
+{
+	ps_bp__msg m = {0};
+
+	return wire_from_msg(out, &m, ps_bp__build_address_create(&m, a));
+}
+
+int
+ps_bp_wire_contact_create(ps_bp_wire *out, const ps_bp_contact *c,
+			  int64_t address_id)
+{
+	ps_bp__msg m = {0};
+
+	return wire_from_msg(out, &m,
+			     ps_bp__build_contact_create(&m, c, address_id));
+}
+
+int
+ps_bp_wire_contact_patch(ps_bp_wire *out, int64_t id, const ps_bp_contact *was,
+			 const ps_bp_contact *c)
+{
+	ps_bp__msg m = {0};
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	if ((m.body = json_array()) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	if ((error = ps_bp__build_contact_patch(m.body, was, c)) < 0 ||
+	    json_array_size(m.body) == 0) {
+		ps_bp__msg_dispose(&m);
+		return error; /* 0: nothing differs, nothing sent */
+	}
+	m.method = "PATCH";
+	error = ps_bp__path(&m.path, "/contact-service/contact/%" PRId64, id);
+	return wire_from_msg(out, &m, error);
+}
+
+int
+ps_bp_wire_order_create(ps_bp_wire *out, ps_bp *bp, const ps_bp_order *o)
+{
+	ps_bp__msg m = {0};
+
+	return wire_from_msg(out, &m, ps_bp__build_order_create(&m, bp, o));
+}
+
+int
+ps_bp_wire_fields_set(ps_bp_wire *out, int64_t order_id,
+		      const ps_bp_field_value *values, size_t n)
+{
+	ps_bp__msg m = {0};
+
+	return wire_from_msg(out, &m,
+			     ps_bp__build_fields_set(&m, order_id, values, n));
+}
+
+int
+ps_bp_wire_note_add(ps_bp_wire *out, int64_t order_id, const char *text,
+		    int is_public)
+{
+	ps_bp__msg m = {0};
+
+	return wire_from_msg(
+		out, &m, ps_bp__build_note_add(&m, order_id, text, is_public));
+}
+
+int
+ps_bp_wire_payment_create(ps_bp_wire *out, const ps_bp_payment *p)
+{
+	ps_bp__msg m = {0};
+
+	return wire_from_msg(out, &m, ps_bp__build_payment_create(&m, p));
+}
+
+int
+ps_bp_wire_reservation_create(ps_bp_wire *out, int64_t order_id,
+			      int64_t warehouse_id,
+			      const ps_bp_reservation_line *lines, size_t n)
+{
+	ps_bp__msg m = {0};
+
+	return wire_from_msg(out, &m,
+			     ps_bp__build_reservation_create(
+				     &m, order_id, warehouse_id, lines, n));
+}
+
 int
 ps_bp__path(char **out, const char *fmt, ...)
 {
@@ -623,7 +749,7 @@ request_once(json_t **out, long *out_status, ps_bp *bp, const char *method,
 	if ((error = ps_conn__buf_check(&url, "Brightpearl request URL")) < 0)
 		goto done;
 	if (body != NULL) {
-		text = json_dumps(body, JSON_COMPACT);
+		text = ps_bp__body_text(body);
 		if (text == NULL) {
 			error = ps_error_set(PS_ENOMEM, NULL);
 			goto done;

@@ -468,6 +468,29 @@ patch_set(json_t *ops, const char *path, const char *now, const char *value,
 }
 
 int
+ps_bp__build_contact_patch(json_t *ops, const ps_bp_contact *was,
+			   const ps_bp_contact *c)
+{
+	int error;
+
+	if ((error = patch_set(ops, "/firstName", was->first_name,
+			       c->first_name, NULL, NULL)) < 0 ||
+	    (error = patch_set(ops, "/lastName", was->last_name, c->last_name,
+			       NULL, NULL)) < 0 ||
+	    (error = patch_set(
+		     ops, "/communication/emails/PRI/email", was->email,
+		     c->email, "/communication/emails/PRI",
+		     c->email ? json_pack("{s:s}", "email", c->email) : NULL)) <
+		    0 ||
+	    (error = patch_set(ops, "/communication/telephones/PRI",
+			       was->telephone, c->telephone, NULL, NULL)) < 0 ||
+	    (error = patch_set(ops, "/communication/telephones/MOB",
+			       was->mobile, c->mobile, NULL, NULL)) < 0)
+		return error;
+	return 0;
+}
+
+int
 ps_bp_contact_update(ps_bp *bp, int64_t id, const ps_bp_contact *c)
 {
 	return ps_bp_contact_update_from(bp, id, NULL, c);
@@ -503,18 +526,7 @@ ps_bp_contact_update_from(ps_bp *bp, int64_t id, const ps_bp_contact *known,
 		}
 		was = now.items[0];
 	}
-	if ((error = patch_set(ops, "/firstName", was.first_name, c->first_name,
-			       NULL, NULL)) < 0 ||
-	    (error = patch_set(ops, "/lastName", was.last_name, c->last_name,
-			       NULL, NULL)) < 0 ||
-	    (error = patch_set(ops, "/communication/emails/PRI/email",
-			       was.email, c->email, "/communication/emails/PRI",
-			       c->email ? json_pack("{s:s}", "email", c->email)
-					: NULL)) < 0 ||
-	    (error = patch_set(ops, "/communication/telephones/PRI",
-			       was.telephone, c->telephone, NULL, NULL)) < 0 ||
-	    (error = patch_set(ops, "/communication/telephones/MOB", was.mobile,
-			       c->mobile, NULL, NULL)) < 0)
+	if ((error = ps_bp__build_contact_patch(ops, &was, c)) < 0)
 		goto done;
 	if (json_array_size(ops) > 0) {
 		if ((error = ps_bp__path(&path,

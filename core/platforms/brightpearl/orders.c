@@ -665,16 +665,15 @@ done:
 /* ---- custom-field values ------------------------------------------------ */
 
 int
-ps_bp_order_fields_set(ps_bp *bp, int64_t order_id,
-		       const ps_bp_field_value *values, size_t n)
+ps_bp__build_fields_set(ps_bp__msg *m, int64_t order_id,
+			const ps_bp_field_value *values, size_t n)
 {
-	json_t *ops = NULL, *root = NULL, *v;
-	char *path = NULL, key[160];
+	json_t *ops = NULL, *v;
+	char key[160];
 	size_t i;
 	int error = 0;
 
-	if (n == 0)
-		return 0;
+	memset(m, 0, sizeof(*m));
 	if ((ops = json_array()) == NULL)
 		return ps_error_set(PS_ENOMEM, NULL);
 	for (i = 0; i < n; i++) {
@@ -717,15 +716,36 @@ ps_bp_order_fields_set(ps_bp *bp, int64_t order_id,
 		}
 	}
 	if ((error = ps_bp__path(
-		     &path, "/order-service/order/%" PRId64 "/custom-field",
+		     &m->path, "/order-service/order/%" PRId64 "/custom-field",
 		     order_id)) < 0)
 		goto done;
-	error = ps_bp__request(&root, NULL, bp, "PATCH", path, ops, 1,
-			       "order custom fields update");
+	m->method = "PATCH";
+	m->body = ops;
+	ops = NULL;
+	m->idempotent = 1;
+	m->what = "order custom fields update";
 done:
-	json_decref(root);
 	json_decref(ops);
-	free(path);
+	if (error < 0)
+		ps_bp__msg_dispose(m);
+	return error;
+}
+
+int
+ps_bp_order_fields_set(ps_bp *bp, int64_t order_id,
+		       const ps_bp_field_value *values, size_t n)
+{
+	ps_bp__msg m;
+	json_t *root = NULL;
+	int error;
+
+	if (n == 0)
+		return 0;
+	if ((error = ps_bp__build_fields_set(&m, order_id, values, n)) < 0)
+		return error;
+	error = ps_bp__send_msg(&root, bp, &m);
+	json_decref(root);
+	ps_bp__msg_dispose(&m);
 	return error;
 }
 
