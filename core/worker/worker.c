@@ -1597,6 +1597,8 @@ svc_platforms(ps_worker *w)
 				    json_integer(ps->auth_since));
 		json_object_set_new(one, "throttled_at_ms",
 				    json_integer(ps->throttled_at));
+		json_object_set_new(one, "throttled_since_ms",
+				    json_integer(ps->throttled_since));
 		json_object_set_new(doc, (*p)->name, one);
 		if (ps->auth == before[(*p)->id])
 			continue;
