@@ -282,10 +282,12 @@ throttled(ps_anomalies *out, ps_store *st, const limits *l, int64_t now)
 		if ((a = anomaly_new(out, PS_ANOMALY_THROTTLED, (*p)->name)) ==
 		    NULL)
 			break;
+		/* from the episode's first throttle answer to its last */
 		a->since = ongoing ? r->throttled_since_ms : 0;
-		a->value =
-			ongoing ? (double)(now - r->throttled_since_ms) / 1000.0
-				: 0;
+		a->value = ongoing ? (double)(r->throttled_at_ms -
+					      r->throttled_since_ms) /
+					     1000.0
+				   : 0;
 		a->threshold = (double)l->throttle_s;
 		a->active = ongoing && a->value >= a->threshold;
 	}

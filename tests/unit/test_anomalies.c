@@ -306,8 +306,8 @@ test_anomalies__throttled(void **state)
 	ps_anomalies an;
 	const ps_anomaly *a;
 
-	/* 20 minutes of throttle answers, the last 10 s ago */
-	worker_platforms(st, NOW - 20 * 60000, NOW - 10000);
+	/* 20 minutes of throttle answers, the last one now */
+	worker_platforms(st, NOW - 20 * 60000, NOW);
 	assert_int_equal(ps_anomalies_load(&an, st, NOW), 0);
 	assert_non_null(a = find(&an, PS_ANOMALY_THROTTLED, "bigcommerce"));
 	assert_true(a->active);
@@ -315,10 +315,13 @@ test_anomalies__throttled(void **state)
 	assert_true(alert_has(st, "BigCommerce has been throttling us for "
 				  "20m without a pause"));
 	/* shorter than alerts.throttle_seconds (15 min) */
-	worker_platforms(st, NOW - 5 * 60000, NOW - 10000);
+	worker_platforms(st, NOW - 5 * 60000, NOW);
 	assert_false(alert_has(st, "throttling us for"));
 	set(st, "alerts.throttle_seconds", "60");
 	assert_true(alert_has(st, "throttling us for 5m"));
+	/* one answer is no episode, however long ago it began */
+	worker_platforms(st, NOW - 60000, NOW - 60000);
+	assert_false(alert_has(st, "throttling us for"));
 	/* over: no throttle answer for longer than the gap */
 	worker_platforms(st, NOW - 60 * 60000, NOW - PS_THROTTLE_GAP_MS - 1);
 	assert_false(alert_has(st, "throttling us for"));
