@@ -1,0 +1,585 @@
+/*
+ * privacy.c - forgetting a customer, and the retention of personal data
+ * (privacy.h).
+ *
+ * The table below is every place the store keeps personal data.  Each
+ * line: the table, the column that identifies a row, the column holding
+ * the data, the column saying when the row was last written (for the
+ * retention; NULL: the rows have no age and are left to `forget`), and
+ * how it is redacted:
+ *
+ *   TEXT   the terms are replaced where they occur as whole words;
+ *   JSON   the same, after the objects holding the e-mail have had their
+ *          personal members blanked (a value that is not JSON is TEXT);
+ *   ROW    the rows whose column equals the e-mail are deleted (a
+ *          directory from e-mail to person: nothing non-personal is left
+ *          in such a row).
+ *
+ * A new table holding personal data is one more line.
+ */
+#include "store/store_int.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pearlsync/privacy.h"
+
+typedef enum how { HOW_TEXT, HOW_JSON, HOW_ROW } how;
+
+typedef struct rule {
+	const char *table, *key, *column, *written;
+	how how;
+} rule;
+
+/* clang-format off */
+static const rule rules[] = {
+	/* the sync log: what each attempt did and why it failed */
+	{"log_entries", "id",    "detail",   "updated_at",  HOW_TEXT},
+	{"log_entries", "id",    "reason",   "updated_at",  HOW_TEXT},
+	/* webhook deliveries as received, and what they announced */
+	{"events",      "id",    "payload",  "received_at", HOW_JSON},
+	{"events",      "id",    "value",    "received_at", HOW_TEXT},
+	/* the CLI's and console's requests to the worker, and its answers */
+	{"requests",    "id",    "argument", "created_at",  HOW_TEXT},
+	{"requests",    "id",    "result",   "created_at",  HOW_TEXT},
+	/* cached platform replies */
+	{"cache",       "kind",  "json",     "fetched_at",  HOW_JSON},
+	/* the Brightpearl contact directory: e-mail -> name, phone */
+	{"bp_contacts", "email", "email",    NULL,          HOW_ROW},
+};
+/* clang-format on */
+
+#define NRULES (sizeof(rules) / sizeof(rules[0]))
+#define TERMS_MAX 64
+
+/* ---- terms ----------------------------------------------------------------
+ */
+
+typedef struct terms {
+	char *v[TERMS_MAX]; /* owned, lower case, in the order found */
+	size_t n;
+} terms;
+
+static void
+terms_dispose(terms *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->v[i]);
+	t->n = 0;
+}
+
+/* Add s (trimmed; shorter than 2 characters, a placeholder or a known
+ * term: ignored). */
+static void
+terms_add_n(terms *t, const char *s, size_t n)
+{
+	size_t i, k;
+	char *c;
+
+	while (n > 0 && isspace((unsigned char)*s))
+		s++, n--;
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (n < 2 || t->n == TERMS_MAX ||
+	    (n == strlen(PS_PRIVACY_REDACTED) &&
+	     strncmp(s, PS_PRIVACY_REDACTED, n) == 0))
+		return;
+	for (i = 0; i < t->n; i++)
+		if (strlen(t->v[i]) == n && strncasecmp(t->v[i], s, n) == 0)
+			return;
+	if ((c = malloc(n + 1)) == NULL)
+		return;
+	for (k = 0; k < n; k++)
+		c[k] = (char)tolower((unsigned char)s[k]);
+	c[n] = '\0';
+	t->v[t->n++] = c; /* appended: a sweep's index stays valid */
+}
+
+static void
+terms_add(terms *t, const char *s)
+{
+	if (s != NULL)
+		terms_add_n(t, s, strlen(s));
+}
+
+static int
+email_local(int c)
+{
+	return isalnum(c) || strchr("._%+-'", c) != NULL;
+}
+
+static int
+email_domain(int c)
+{
+	return isalnum(c) || c == '.' || c == '-';
+}
+
+/* Every e-mail address in s as a term. */
+static void
+terms_emails(terms *t, const char *s)
+{
+	const char *at, *a, *z;
+
+	for (at = s != NULL ? strchr(s, '@') : NULL; at != NULL;
+	     at = strchr(at + 1, '@')) {
+		for (a = at; a > s && email_local((unsigned char)a[-1]); a--)
+			;
+		for (z = at + 1; email_domain((unsigned char)*z); z++)
+			;
+		while (z > at + 1 && (z[-1] == '.' || z[-1] == '-'))
+			z--;
+		if (a < at && memchr(at + 1, '.', (size_t)(z - at - 1)) != NULL)
+			terms_add_n(t, a, (size_t)(z - a));
+	}
+}
+
+/* ---- redacting one value ---------------------------------------------- */
+
+/* Members of a customer's object that are personal. */
+static int
+personal_key(const char *k)
+{
+	static const char *const parts[] = {
+		"name",  "street",   "address", "addr",  "city",
+		"zip",   "postcode", "postal",  "phone", "telephone",
+		"email", "company",  "line1",   "line2", "mobile",
+	};
+	char low[64];
+	size_t i;
+
+	for (i = 0; k[i] != '\0' && i < sizeof(low) - 1; i++)
+		low[i] = (char)tolower((unsigned char)k[i]);
+	low[i] = '\0';
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (strstr(low, parts[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* Whether object o has a string member equal to one of the e-mail terms
+ * (an '@' in it). */
+static int
+holds_email(json_t *o, const terms *t)
+{
+	const char *k, *s;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach (o, k, v) {
+		if ((s = json_string_value(v)) == NULL)
+			continue;
+		for (i = 0; i < t->n; i++)
+			if (strchr(t->v[i], '@') != NULL &&
+			    strcasecmp(s, t->v[i]) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * Blank the personal members of the objects under j that hold an e-mail
+ * of t, adding their values to t.  Returns how many were blanked.
+ */
+static int
+json_blank(json_t *j, terms *t)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+	int n = 0;
+
+	if (json_is_object(j)) {
+		int mine = holds_email(j, t);
+
+		json_object_foreach (j, k, v) {
+			if (mine && json_is_string(v) && personal_key(k) &&
+			    json_string_length(v) > 0 &&
+			    strcmp(json_string_value(v), PS_PRIVACY_REDACTED) !=
+				    0) {
+				terms_add(t, json_string_value(v));
+				json_string_set(v, PS_PRIVACY_REDACTED);
+				n++;
+			} else {
+				n += json_blank(v, t);
+			}
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach (j, i, v)
+			n += json_blank(v, t);
+	}
+	return n;
+}
+
+static int
+word_char(int c)
+{
+	return isalnum(c) || c >= 0x80;
+}
+
+/*
+ * s with every term replaced where it stands as a whole word (an e-mail
+ * anywhere), newly allocated; NULL when nothing matched (or no memory:
+ * the value is then left as it was and counted as not redacted).
+ */
+static char *
+text_redact(const char *s, const terms *t)
+{
+	size_t len = strlen(s), cap = len + 1, o = 0, i, k;
+	const size_t rl = strlen(PS_PRIVACY_REDACTED);
+	char *out = NULL;
+	int changed = 0;
+
+	for (i = 0; i < len;) {
+		size_t hit = 0;
+
+		/* the longest term here: "ada lovelace" rather than "ada" */
+		for (k = 0; k < t->n; k++) {
+			size_t n = strlen(t->v[k]);
+
+			if (n <= hit || n > len - i ||
+			    strncasecmp(s + i, t->v[k], n) != 0)
+				continue;
+			if (strchr(t->v[k], '@') == NULL &&
+			    ((i > 0 && word_char((unsigned char)s[i - 1])) ||
+			     word_char((unsigned char)s[i + n])))
+				continue;
+			hit = n;
+		}
+		if (out == NULL && hit == 0) {
+			i++;
+			continue;
+		}
+		if (out == NULL) { /* the first hit: copy what came before */
+			cap = len + rl * 8 + 1;
+			if ((out = malloc(cap)) == NULL)
+				return NULL;
+			memcpy(out, s, i);
+			o = i;
+		}
+		if (o + rl + 2 > cap) {
+			char *grown = realloc(out, cap * 2 + rl);
+
+			if (grown == NULL) {
+				free(out);
+				return NULL;
+			}
+			out = grown;
+			cap = cap * 2 + rl;
+		}
+		if (hit > 0) {
+			memcpy(out + o, PS_PRIVACY_REDACTED, rl);
+			o += rl;
+			i += hit;
+			changed = 1;
+		} else {
+			out[o++] = s[i++];
+		}
+	}
+	if (!changed) {
+		free(out);
+		return NULL;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/*
+ * One value redacted with the terms t (extended by what its JSON objects
+ * say), newly allocated, or NULL when it holds nothing of them.  With
+ * own_emails, the value's own e-mail addresses join t first (retention).
+ */
+static char *
+value_redact(const char *s, how h, terms *t)
+{
+	char *dumped = NULL, *out;
+	json_t *doc = NULL;
+	int blanked = 0;
+
+	if (h == HOW_JSON && (doc = json_loads(s, JSON_DECODE_ANY, NULL))) {
+		blanked = json_blank(doc, t);
+		if (blanked)
+			dumped = json_dumps(doc, JSON_COMPACT |
+							 JSON_PRESERVE_ORDER |
+							 JSON_ENCODE_ANY);
+		json_decref(doc);
+	}
+	out = text_redact(dumped != NULL ? dumped : s, t);
+	if (out == NULL && dumped != NULL)
+		return dumped;
+	free(dumped);
+	return out;
+}
+
+/* ---- the rules -------------------------------------------------------- */
+
+typedef struct pass {
+	ps_store *st;
+	terms *t;
+	const char *email; /* forget: the address; NULL: retention */
+	int64_t cutoff;    /* retention: rows written before */
+	size_t limit;      /* retention: values per call */
+	ps_privacy_stats *out;
+} pass;
+
+/* The contact directory's names and phone for email, as terms. */
+static int
+directory_terms(ps_store *st, terms *t, const char *email)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db,
+				"SELECT first_name, last_name, telephone,"
+				" first_name || ' ' || last_name"
+				" FROM bp_contacts WHERE email = lower(?1)",
+				-1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return ps_store__error(st, rc, "reading the contact directory");
+	sqlite3_bind_text(s, 1, email, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int c;
+
+		for (c = 0; c < 4; c++)
+			terms_add(t, (const char *)sqlite3_column_text(s, c));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return ps_store__error(st, rc, "reading the contact directory");
+	return 0;
+}
+
+/*
+ * The values of rule r to look at: forget, those holding any term (the
+ * terms grow as JSON objects give names, so a first sweep with the
+ * e-mail alone gathers them and the second redacts); retention, those
+ * written before the cutoff with an '@' in them.
+ */
+static int
+rule_sweep(pass *p, const rule *r, int gather_only)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	char sql[512];
+	size_t k, seen = 0;
+	int rc, error = 0;
+
+	if (p->email != NULL)
+		snprintf(sql, sizeof(sql),
+			 "SELECT %s, %s FROM %s WHERE %s IS NOT NULL"
+			 " AND instr(lower(%s), ?1) > 0",
+			 r->key, r->column, r->table, r->column, r->column);
+	else
+		snprintf(sql, sizeof(sql),
+			 "SELECT %s, %s FROM %s WHERE %s < ?1"
+			 " AND instr(%s, '@') > 0",
+			 r->key, r->column, r->table, r->written, r->column);
+	rc = sqlite3_prepare_v2(p->st->db, sql, -1, &sel, NULL);
+	snprintf(sql, sizeof(sql), "UPDATE %s SET %s = ?1 WHERE %s = ?2",
+		 r->table, r->column, r->key);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(p->st->db, sql, -1, &upd, NULL);
+	if (rc != SQLITE_OK) {
+		error = ps_store__error(p->st, rc, "preparing a redaction");
+		goto done;
+	}
+	/* forget: one sweep per term (instr is exact), retention: one */
+	for (k = 0; error == 0 && k < (p->email != NULL ? p->t->n : 1); k++) {
+		if (p->email != NULL)
+			sqlite3_bind_text(sel, 1, p->t->v[k], -1,
+					  SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_int64(sel, 1, p->cutoff);
+		while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+			const char *v =
+				(const char *)sqlite3_column_text(sel, 1);
+			terms own = {{NULL}, 0};
+			terms *t = p->t;
+			char *red;
+
+			if (v == NULL)
+				continue;
+			if (p->email == NULL) { /* this value's own people */
+				size_t e, n;
+
+				t = &own;
+				terms_emails(t, v);
+				for (e = 0, n = t->n; e < n && error == 0; e++)
+					error = directory_terms(p->st, t,
+								t->v[e]);
+			}
+			red = value_redact(v, r->how, t);
+			if (red != NULL && !gather_only) {
+				p->out->values++;
+				if (strcmp(r->table, "log_entries") == 0)
+					p->out->log_rows++;
+				/* a dry run too: its transaction is rolled
+				 * back, and a value is counted once */
+				sqlite3_bind_text(upd, 1, red, -1,
+						  SQLITE_TRANSIENT);
+				sqlite3_bind_value(
+					upd, 2, sqlite3_column_value(sel, 0));
+				rc = sqlite3_step(upd);
+				sqlite3_reset(upd);
+				if (rc != SQLITE_DONE)
+					error = ps_store__error(
+						p->st, rc, "redacting a value");
+			}
+			if (red != NULL)
+				seen++;
+			free(red);
+			terms_dispose(&own);
+			if (error < 0 || (p->email == NULL && seen >= p->limit))
+				break;
+		}
+		if (error == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+			error = ps_store__error(p->st, rc,
+						"reading for a "
+						"redaction");
+		if (p->email == NULL && error == 0 && rc == SQLITE_ROW)
+			p->out->done = 0;
+		sqlite3_reset(sel);
+	}
+done:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return error;
+}
+
+static int
+rule_rows(pass *p, const rule *r)
+{
+	sqlite3_stmt *s = NULL;
+	char sql[256];
+	int rc;
+
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = lower(?1)",
+		 r->table, r->column);
+	if ((rc = sqlite3_prepare_v2(p->st->db, sql, -1, &s, NULL)) !=
+	    SQLITE_OK)
+		return ps_store__error(p->st, rc, "preparing a deletion");
+	sqlite3_bind_text(s, 1, p->email, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		p->out->rows += sqlite3_changes(p->st->db);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return ps_store__error(p->st, rc, "deleting personal rows");
+	return 0;
+}
+
+static int
+looks_like_email(const char *s)
+{
+	const char *at = s != NULL ? strchr(s, '@') : NULL;
+
+	return at != NULL && at > s && strchr(at + 1, '.') != NULL &&
+	       strchr(at + 1, '@') == NULL && strlen(s) < 255 &&
+	       strpbrk(s, " \t\r\n,;<>\"") == NULL;
+}
+
+int
+ps_privacy_forget(ps_privacy_stats *out, ps_store *st, const char *email,
+		  int dry_run)
+{
+	terms t = {{NULL}, 0};
+	pass p;
+	size_t i;
+	int error;
+
+	if (out == NULL || st == NULL)
+		return ps_error_set(PS_EINVAL, "ps_privacy_forget: NULL");
+	memset(out, 0, sizeof(*out));
+	if (!looks_like_email(email))
+		return ps_error_set(PS_EINVAL, "'%s' is not an e-mail address",
+				    email != NULL ? email : "");
+	terms_add(&t, email);
+	memset(&p, 0, sizeof(p));
+	p.st = st;
+	p.t = &t;
+	p.email = t.v[0];
+	p.out = out;
+	if ((error = ps_store_begin(st)) < 0)
+		goto done;
+	error = directory_terms(st, &t, p.email);
+	/* gather the names the JSON objects give, then redact with all */
+	for (i = 0; error == 0 && i < NRULES; i++)
+		if (rules[i].how == HOW_JSON)
+			error = rule_sweep(&p, &rules[i], 1);
+	for (i = 0; error == 0 && i < NRULES; i++)
+		error = rules[i].how == HOW_ROW ? rule_rows(&p, &rules[i])
+						: rule_sweep(&p, &rules[i], 0);
+	if (error < 0 || dry_run) {
+		ps_store_rollback(st);
+		goto done;
+	}
+	if ((error = ps_store_commit(st)) < 0)
+		goto done;
+	error = ps_privacy_compact(st);
+done:
+	terms_dispose(&t);
+	return error;
+}
+
+int
+ps_privacy_retain(ps_privacy_stats *out, ps_store *st, int64_t cutoff,
+		  size_t limit)
+{
+	pass p;
+	size_t i;
+	int error;
+
+	if (out == NULL || st == NULL)
+		return ps_error_set(PS_EINVAL, "ps_privacy_retain: NULL");
+	memset(out, 0, sizeof(*out));
+	out->done = 1;
+	memset(&p, 0, sizeof(p));
+	p.st = st;
+	p.cutoff = cutoff;
+	p.limit = limit > 0 ? limit : 1000;
+	p.out = out;
+	if ((error = ps_store_begin(st)) < 0)
+		return error;
+	for (i = 0; error == 0 && i < NRULES; i++)
+		if (rules[i].written != NULL && rules[i].how != HOW_ROW)
+			error = rule_sweep(&p, &rules[i], 0);
+	if (error < 0) {
+		ps_store_rollback(st);
+		return error;
+	}
+	return ps_store_commit(st);
+}
+
+int
+ps_privacy_compact(ps_store *st)
+{
+	int error, busy = 0, rc;
+	sqlite3_stmt *s = NULL;
+
+	if (st == NULL)
+		return ps_error_set(PS_EINVAL, "ps_privacy_compact: NULL");
+	/* the search index keeps deleted tokens until its segments merge */
+	if ((error = ps_store__exec(st,
+				    "INSERT INTO log_search(log_search)"
+				    " VALUES ('optimize')",
+				    "merging the log's search index")) < 0 ||
+	    (error = ps_store__exec(st, "VACUUM", "compacting the database")) <
+		    0)
+		return error;
+	rc = sqlite3_prepare_v2(st->db, "PRAGMA wal_checkpoint(TRUNCATE)", -1,
+				&s, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		busy = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return ps_store__error(st, rc, "checkpointing the WAL");
+	if (busy)
+		return ps_error_set(PS_EBUSY,
+				    "the WAL could not be emptied: another "
+				    "process was reading; run again");
+	return 0;
+}
