@@ -216,10 +216,12 @@ json_blank(json_t *j, terms *t)
 	return n;
 }
 
+/* A term stands alone between other characters than these ("ADA-1", a
+ * SKU, does not hold the name "Ada"). */
 static int
 word_char(int c)
 {
-	return isalnum(c) || c >= 0x80;
+	return isalnum(c) || c == '-' || c == '_' || c >= 0x80;
 }
 
 /*
@@ -291,8 +293,7 @@ text_redact(const char *s, const terms *t)
 
 /*
  * One value redacted with the terms t (extended by what its JSON objects
- * say), newly allocated, or NULL when it holds nothing of them.  With
- * own_emails, the value's own e-mail addresses join t first (retention).
+ * say), newly allocated, or NULL when it holds nothing of them.
  */
 static char *
 value_redact(const char *s, how h, terms *t)
@@ -355,29 +356,22 @@ directory_terms(ps_store *st, terms *t, const char *email)
 }
 
 /*
- * The values of rule r to look at: forget, those holding any term (the
- * terms grow as JSON objects give names, so a first sweep with the
- * e-mail alone gathers them and the second redacts); retention, those
- * written before the cutoff with an '@' in them.
+ * Forget: the values of rule r holding any term, one sweep per term
+ * (instr is exact; the terms grow as JSON objects give names, so a first
+ * sweep with gather_only collects them and the second redacts).
  */
 static int
 rule_sweep(pass *p, const rule *r, int gather_only)
 {
 	sqlite3_stmt *sel = NULL, *upd = NULL;
 	char sql[512];
-	size_t k, seen = 0;
+	size_t k;
 	int rc, error = 0;
 
-	if (p->email != NULL)
-		snprintf(sql, sizeof(sql),
-			 "SELECT %s, %s FROM %s WHERE %s IS NOT NULL"
-			 " AND instr(lower(%s), ?1) > 0",
-			 r->key, r->column, r->table, r->column, r->column);
-	else
-		snprintf(sql, sizeof(sql),
-			 "SELECT %s, %s FROM %s WHERE %s < ?1"
-			 " AND instr(%s, '@') > 0",
-			 r->key, r->column, r->table, r->written, r->column);
+	snprintf(sql, sizeof(sql),
+		 "SELECT %s, %s FROM %s WHERE %s IS NOT NULL"
+		 " AND instr(lower(%s), ?1) > 0",
+		 r->key, r->column, r->table, r->column, r->column);
 	rc = sqlite3_prepare_v2(p->st->db, sql, -1, &sel, NULL);
 	snprintf(sql, sizeof(sql), "UPDATE %s SET %s = ?1 WHERE %s = ?2",
 		 r->table, r->column, r->key);
@@ -387,33 +381,17 @@ rule_sweep(pass *p, const rule *r, int gather_only)
 		error = ps_store__error(p->st, rc, "preparing a redaction");
 		goto done;
 	}
-	/* forget: one sweep per term (instr is exact), retention: one */
-	for (k = 0; error == 0 && k < (p->email != NULL ? p->t->n : 1); k++) {
-		if (p->email != NULL)
-			sqlite3_bind_text(sel, 1, p->t->v[k], -1,
-					  SQLITE_TRANSIENT);
-		else
-			sqlite3_bind_int64(sel, 1, p->cutoff);
-		while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+	for (k = 0; error == 0 && k < p->t->n; k++) {
+		sqlite3_bind_text(sel, 1, p->t->v[k], -1, SQLITE_TRANSIENT);
+		while (error == 0 && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
 			const char *v =
 				(const char *)sqlite3_column_text(sel, 1);
-			terms own = {{NULL}, 0};
-			terms *t = p->t;
 			char *red;
 
-			if (v == NULL)
+			if (v == NULL ||
+			    (red = value_redact(v, r->how, p->t)) == NULL)
 				continue;
-			if (p->email == NULL) { /* this value's own people */
-				size_t e, n;
-
-				t = &own;
-				terms_emails(t, v);
-				for (e = 0, n = t->n; e < n && error == 0; e++)
-					error = directory_terms(p->st, t,
-								t->v[e]);
-			}
-			red = value_redact(v, r->how, t);
-			if (red != NULL && !gather_only) {
+			if (!gather_only) {
 				p->out->values++;
 				if (strcmp(r->table, "log_entries") == 0)
 					p->out->log_rows++;
@@ -428,25 +406,109 @@ rule_sweep(pass *p, const rule *r, int gather_only)
 				if (rc != SQLITE_DONE)
 					error = ps_store__error(
 						p->st, rc, "redacting a value");
+				else
+					rc = SQLITE_ROW;
 			}
-			if (red != NULL)
-				seen++;
 			free(red);
-			terms_dispose(&own);
-			if (error < 0 || (p->email == NULL && seen >= p->limit))
-				break;
 		}
-		if (error == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		if (error == 0 && rc != SQLITE_DONE)
 			error = ps_store__error(p->st, rc,
-						"reading for a "
-						"redaction");
-		if (p->email == NULL && error == 0 && rc == SQLITE_ROW)
-			p->out->done = 0;
+						"reading for a redaction");
 		sqlite3_reset(sel);
 	}
 done:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
+	return error;
+}
+
+/*
+ * Retention: the rows of table (every rule of it with an age) written
+ * before the cutoff with an '@' in one of its personal columns.  A row's
+ * terms are the e-mail addresses in any of those columns and what the
+ * directory says of them, so a name in the detail goes with the address
+ * in the reason.  Stops after p->limit values (out->done then 0).
+ */
+#define COLS_MAX 8
+
+static int
+table_retain(pass *p, const char *table)
+{
+	const rule *cols[COLS_MAX];
+	sqlite3_stmt *sel = NULL;
+	char sql[1024], all[512] = "";
+	size_t i, n = 0, len;
+	int rc, error = 0;
+
+	for (i = 0; i < NRULES && n < COLS_MAX; i++)
+		if (strcmp(rules[i].table, table) == 0 &&
+		    rules[i].written != NULL && rules[i].how != HOW_ROW)
+			cols[n++] = &rules[i];
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		len = strlen(all);
+		snprintf(all + len, sizeof(all) - len, "%scoalesce(%s, '')",
+			 i ? " || ' ' || " : "", cols[i]->column);
+	}
+	len = (size_t)snprintf(sql, sizeof(sql), "SELECT %s", cols[0]->key);
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", %s",
+					cols[i]->column);
+	snprintf(sql + len, sizeof(sql) - len,
+		 ", %s FROM %s WHERE %s < ?1 AND instr(%s, '@') > 0", all,
+		 table, cols[0]->written, all);
+	if ((rc = sqlite3_prepare_v2(p->st->db, sql, -1, &sel, NULL)) !=
+	    SQLITE_OK)
+		return ps_store__error(p->st, rc, "preparing a redaction");
+	sqlite3_bind_int64(sel, 1, p->cutoff);
+	while (error == 0 && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		terms own = {{NULL}, 0};
+		size_t e, ne;
+
+		if (p->out->values >= (int64_t)p->limit) {
+			p->out->done = 0; /* the rest on the next call */
+			break;
+		}
+		terms_emails(&own, (const char *)sqlite3_column_text(
+					   sel, (int)n + 1));
+		for (e = 0, ne = own.n; e < ne && error == 0; e++)
+			error = directory_terms(p->st, &own, own.v[e]);
+		for (i = 0; error == 0 && i < n; i++) {
+			const char *v = (const char *)sqlite3_column_text(
+				sel, (int)i + 1);
+			sqlite3_stmt *upd = NULL;
+			char *red;
+
+			if (v == NULL ||
+			    (red = value_redact(v, cols[i]->how, &own)) == NULL)
+				continue;
+			p->out->values++;
+			if (strcmp(table, "log_entries") == 0)
+				p->out->log_rows++;
+			snprintf(sql, sizeof(sql),
+				 "UPDATE %s SET %s = ?1 WHERE %s = ?2", table,
+				 cols[i]->column, cols[i]->key);
+			rc = sqlite3_prepare_v2(p->st->db, sql, -1, &upd, NULL);
+			if (rc == SQLITE_OK) {
+				sqlite3_bind_text(upd, 1, red, -1,
+						  SQLITE_TRANSIENT);
+				sqlite3_bind_value(
+					upd, 2, sqlite3_column_value(sel, 0));
+				rc = sqlite3_step(upd);
+			}
+			sqlite3_finalize(upd);
+			free(red);
+			if (rc != SQLITE_DONE)
+				error = ps_store__error(p->st, rc,
+							"redacting a value");
+		}
+		terms_dispose(&own);
+		rc = SQLITE_ROW;
+	}
+	if (error == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		error = ps_store__error(p->st, rc, "reading for a redaction");
+	sqlite3_finalize(sel);
 	return error;
 }
 
@@ -544,9 +606,15 @@ ps_privacy_retain(ps_privacy_stats *out, ps_store *st, int64_t cutoff,
 	p.out = out;
 	if ((error = ps_store_begin(st)) < 0)
 		return error;
-	for (i = 0; error == 0 && i < NRULES; i++)
-		if (rules[i].written != NULL && rules[i].how != HOW_ROW)
-			error = rule_sweep(&p, &rules[i], 0);
+	for (i = 0; error == 0 && i < NRULES && out->done; i++) {
+		size_t k;
+
+		for (k = 0; k < i && strcmp(rules[k].table, rules[i].table);
+		     k++)
+			;
+		if (k == i) /* the table's first rule: the whole table */
+			error = table_retain(&p, rules[i].table);
+	}
 	if (error < 0) {
 		ps_store_rollback(st);
 		return error;

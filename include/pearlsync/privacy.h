@@ -52,9 +52,10 @@ int ps_privacy_forget(ps_privacy_stats *out, ps_store *st, const char *email,
 /*
  * ps_privacy_retain - the same for every customer, in the rows last
  * written before cutoff (ms): the e-mail addresses each value holds are
- * its terms, with what the contact directory and the value's own JSON
- * objects say of them.  At most limit values per call (one transaction);
- * out->done when none is left.  The directory itself has no age and is
+ * its row's terms (in any of the row's personal columns), with what the
+ * contact directory and the value's own JSON objects say of them.  Stops
+ * after the row that reaches limit values (one transaction); out->done
+ * when none is left.  The directory itself has no age and is
  * kept.  Does not compact.  Returns 0 or a PS_E*.
  */
 int ps_privacy_retain(ps_privacy_stats *out, ps_store *st, int64_t cutoff,
