@@ -162,6 +162,14 @@ personal_key(const char *k)
 	return 0;
 }
 
+/* A given name's key ("first_name", "firstName", "given_name"). */
+static int
+given_name_key(const char *k)
+{
+	return strncasecmp(k, "first", 5) == 0 ||
+	       strncasecmp(k, "given", 5) == 0;
+}
+
 /* Whether object o has a string member equal to one of the e-mail terms
  * (an '@' in it). */
 static int
@@ -202,7 +210,10 @@ json_blank(json_t *j, terms *t)
 			    json_string_length(v) > 0 &&
 			    strcmp(json_string_value(v), PS_PRIVACY_REDACTED) !=
 				    0) {
-				terms_add(t, json_string_value(v));
+				/* a first name alone would hit other
+				 * customers of that name elsewhere */
+				if (!given_name_key(k))
+					terms_add(t, json_string_value(v));
 				json_string_set(v, PS_PRIVACY_REDACTED);
 				n++;
 			} else {
@@ -328,15 +339,17 @@ typedef struct pass {
 	ps_privacy_stats *out;
 } pass;
 
-/* The contact directory's names and phone for email, as terms. */
+/* The contact directory's full name, surname and phone for email, as
+ * terms. */
 static int
 directory_terms(ps_store *st, terms *t, const char *email)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
 
+	/* not the first name alone: other customers share it */
 	rc = sqlite3_prepare_v2(st->db,
-				"SELECT first_name, last_name, telephone,"
+				"SELECT last_name, telephone,"
 				" first_name || ' ' || last_name"
 				" FROM bp_contacts WHERE email = lower(?1)",
 				-1, &s, NULL);
@@ -346,7 +359,7 @@ directory_terms(ps_store *st, terms *t, const char *email)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int c;
 
-		for (c = 0; c < 4; c++)
+		for (c = 0; c < 3; c++)
 			terms_add(t, (const char *)sqlite3_column_text(s, c));
 	}
 	sqlite3_finalize(s);
@@ -560,6 +573,8 @@ ps_privacy_forget(ps_privacy_stats *out, ps_store *st, const char *email,
 		return ps_error_set(PS_EINVAL, "'%s' is not an e-mail address",
 				    email != NULL ? email : "");
 	terms_add(&t, email);
+	if (t.n == 0)
+		return ps_error_set(PS_ENOMEM, NULL);
 	memset(&p, 0, sizeof(p));
 	p.st = st;
 	p.t = &t;

@@ -14,12 +14,13 @@
  * Which columns hold personal data, and how each is redacted, is one
  * table in core/store/privacy.c: a new table or column is one line.
  *
- * Redaction, per value: the terms (the e-mail address, and the names,
- * phone and address values found with it) are replaced wherever they
- * occur as whole words, case-insensitively; a JSON value is also walked,
- * and every object that holds the e-mail has its personal members (names,
- * streets, addresses, cities, postcodes, phones, e-mails, companies)
- * blanked, their values becoming terms too.  No card data is stored in
+ * Redaction, per value: the terms (the e-mail address, and the full
+ * name, surname, phone and address values found with it) are replaced
+ * wherever they occur as whole words, case-insensitively; a JSON value is
+ * also walked, and every object that holds the e-mail has its personal
+ * members (names, streets, addresses, cities, postcodes, phones, e-mails,
+ * companies) blanked, their values becoming terms too (a first name alone
+ * does not: other customers share it).  No card data is stored in
  * the first place (payments keep the gateway's transaction id only).
  */
 #ifndef PEARLSYNC_PRIVACY_H

@@ -137,6 +137,7 @@ test_privacy__forget(void **state)
 	ps_privacy_stats s;
 
 	people(st);
+	entry(st, 4, "none", "contact Ada Byron", NOW); /* another Ada */
 	assert_int_equal(ps_privacy_forget(&s, st, "ada@EXAMPLE.com", 0), 0);
 	/* reason, detail, payload, the cached note; one directory row */
 	assert_int_equal(s.values, 4);
@@ -165,6 +166,8 @@ test_privacy__forget(void **state)
 		"SELECT reason || ' / ' || detail FROM log_entries"
 		" WHERE id = 2",
 		"customer alan@example.com: refused / contact Alan Turing");
+	assert_value(st, "SELECT detail FROM log_entries WHERE id = 4",
+		     "contact Ada Byron");
 	assert_value(st, "SELECT group_concat(email) FROM bp_contacts",
 		     "alan@example.com");
 	assert_value(st,
