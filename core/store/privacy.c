@@ -557,6 +557,37 @@ looks_like_email(const char *s)
 	       strpbrk(s, " \t\r\n,;<>\"") == NULL;
 }
 
+/*
+ * Freed and rewritten space zeroed while redacting (PRAGMA secure_delete):
+ * an updated row's old bytes, a deleted contact's, the search index's old
+ * segments, so they leave the file's pages without a VACUUM.  The
+ * connection's previous mode is restored by secure_end.
+ */
+static int
+secure_begin(ps_store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int was = 0;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA secure_delete", -1, &s, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		was = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_exec(st->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
+	return was;
+}
+
+static void
+secure_end(ps_store *st, int was)
+{
+	sqlite3_exec(st->db,
+		     was == 1   ? "PRAGMA secure_delete = ON"
+		     : was == 2 ? "PRAGMA secure_delete = FAST"
+				: "PRAGMA secure_delete = OFF",
+		     NULL, NULL, NULL);
+}
+
 int
 ps_privacy_forget(ps_privacy_stats *out, ps_store *st, const char *email,
 		  int dry_run)
@@ -564,7 +595,7 @@ ps_privacy_forget(ps_privacy_stats *out, ps_store *st, const char *email,
 	terms t = {{NULL}, 0};
 	pass p;
 	size_t i;
-	int error;
+	int error, secure;
 
 	if (out == NULL || st == NULL)
 		return ps_error_set(PS_EINVAL, "ps_privacy_forget: NULL");
@@ -580,6 +611,7 @@ ps_privacy_forget(ps_privacy_stats *out, ps_store *st, const char *email,
 	p.t = &t;
 	p.email = t.v[0];
 	p.out = out;
+	secure = secure_begin(st);
 	if ((error = ps_store_begin(st)) < 0)
 		goto done;
 	error = directory_terms(st, &t, p.email);
@@ -596,8 +628,9 @@ ps_privacy_forget(ps_privacy_stats *out, ps_store *st, const char *email,
 	}
 	if ((error = ps_store_commit(st)) < 0)
 		goto done;
-	error = ps_privacy_compact(st);
+	error = ps_privacy_compact(st, 1);
 done:
+	secure_end(st, secure);
 	terms_dispose(&t);
 	return error;
 }
@@ -608,7 +641,7 @@ ps_privacy_retain(ps_privacy_stats *out, ps_store *st, int64_t cutoff,
 {
 	pass p;
 	size_t i;
-	int error;
+	int error, secure;
 
 	if (out == NULL || st == NULL)
 		return ps_error_set(PS_EINVAL, "ps_privacy_retain: NULL");
@@ -619,8 +652,11 @@ ps_privacy_retain(ps_privacy_stats *out, ps_store *st, int64_t cutoff,
 	p.cutoff = cutoff;
 	p.limit = limit > 0 ? limit : 1000;
 	p.out = out;
-	if ((error = ps_store_begin(st)) < 0)
+	secure = secure_begin(st);
+	if ((error = ps_store_begin(st)) < 0) {
+		secure_end(st, secure);
 		return error;
+	}
 	for (i = 0; error == 0 && i < NRULES && out->done; i++) {
 		size_t k;
 
@@ -630,28 +666,32 @@ ps_privacy_retain(ps_privacy_stats *out, ps_store *st, int64_t cutoff,
 		if (k == i) /* the table's first rule: the whole table */
 			error = table_retain(&p, rules[i].table);
 	}
-	if (error < 0) {
+	if (error < 0)
 		ps_store_rollback(st);
-		return error;
-	}
-	return ps_store_commit(st);
+	else
+		error = ps_store_commit(st);
+	secure_end(st, secure);
+	return error;
 }
 
 int
-ps_privacy_compact(ps_store *st)
+ps_privacy_compact(ps_store *st, int vacuum)
 {
-	int error, busy = 0, rc;
+	int error, busy = 0, rc, secure;
 	sqlite3_stmt *s = NULL;
 
 	if (st == NULL)
 		return ps_error_set(PS_EINVAL, "ps_privacy_compact: NULL");
 	/* the search index keeps deleted tokens until its segments merge */
-	if ((error = ps_store__exec(st,
-				    "INSERT INTO log_search(log_search)"
-				    " VALUES ('optimize')",
-				    "merging the log's search index")) < 0 ||
-	    (error = ps_store__exec(st, "VACUUM", "compacting the database")) <
-		    0)
+	secure = secure_begin(st);
+	error = ps_store__exec(st,
+			       "INSERT INTO log_search(log_search)"
+			       " VALUES ('optimize')",
+			       "merging the log's search index");
+	secure_end(st, secure);
+	if (error < 0 ||
+	    (vacuum && (error = ps_store__exec(st, "VACUUM",
+					       "compacting the database")) < 0))
 		return error;
 	rc = sqlite3_prepare_v2(st->db, "PRAGMA wal_checkpoint(TRUNCATE)", -1,
 				&s, NULL);

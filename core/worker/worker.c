@@ -2015,8 +2015,10 @@ ps_worker_start(ps_worker *w)
 /*
  * privacy.retention_days: once an hour, redact the personal data of the
  * records last written before then (privacy.h), 500 values a tick so the
- * flows keep running; a sweep that redacted something ends by compacting
- * the database, so the bytes leave the file and the WAL.
+ * flows keep running; a sweep that redacted something ends by merging the
+ * search index and emptying the WAL (no VACUUM: it would stop the worker
+ * for as long as rewriting the file takes; the redaction zeroes what it
+ * frees).
  */
 static void
 retention_tick(ps_worker *w)
@@ -2043,7 +2045,7 @@ retention_tick(ps_worker *w)
 	if (!stats.done)
 		return;
 	if (w->retain_values > 0) {
-		if (ps_privacy_compact(w->st) < 0)
+		if (ps_privacy_compact(w->st, 0) < 0)
 			ps_log_warn(MOD, "privacy retention: %s",
 				    ps_error_last());
 		ps_log_info(MOD,

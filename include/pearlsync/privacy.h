@@ -43,8 +43,9 @@ typedef struct ps_privacy_stats {
 
 /*
  * ps_privacy_forget - redact every trace of the customer with e-mail
- * address email (case-insensitive) in one transaction; with dry_run,
- * only count.  Then, unless dry_run, ps_privacy_compact.  Returns 0 or a
+ * address email (case-insensitive) in one transaction, zeroing what it
+ * frees; with dry_run, only count.  Then, unless dry_run,
+ * ps_privacy_compact with VACUUM.  Returns 0 or a
  * PS_E* (PS_EINVAL: not an e-mail address).
  */
 int ps_privacy_forget(ps_privacy_stats *out, ps_store *st, const char *email,
@@ -64,9 +65,12 @@ int ps_privacy_retain(ps_privacy_stats *out, ps_store *st, int64_t cutoff,
 
 /*
  * ps_privacy_compact - make redacted bytes leave the files: merge the log
- * search index (its old tokens), VACUUM, and checkpoint the WAL with
- * TRUNCATE.  Returns 0 or a PS_E* (PS_EBUSY when a reader held the WAL).
+ * search index (its old tokens), with vacuum VACUUM (the file shrinks; it
+ * rewrites the whole file, so the worker does without: the redaction
+ * zeroes what it frees, PRAGMA secure_delete), and checkpoint the WAL
+ * with TRUNCATE.  Returns 0 or a PS_E* (PS_EBUSY when a reader held the
+ * WAL).
  */
-int ps_privacy_compact(ps_store *st);
+int ps_privacy_compact(ps_store *st, int vacuum);
 
 #endif
