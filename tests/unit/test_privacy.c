@@ -49,6 +49,9 @@ st_of(void **state)
 	return ((test_db *)*state)->st;
 }
 
+static void sql(ps_store *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static void
 sql(ps_store *st, const char *fmt, ...)
 {
