@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pearlsync/anomalies.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/platform.h"
 #include "pearlsync/settings.h"
@@ -247,6 +248,8 @@ ps_auth_states_load(ps_auth_state out[PS_PLATFORM_MAX], ps_store *st,
 			json_integer_value(json_object_get(r, "auth_since_ms"));
 		a->throttled_at_ms = json_integer_value(
 			json_object_get(r, "throttled_at_ms"));
+		a->throttled_since_ms = json_integer_value(
+			json_object_get(r, "throttled_since_ms"));
 		fp = NULL;
 		snprintf(stream, sizeof(stream), PS_AUTH_REFUSED_CURSOR "%s",
 			 (*p)->name);
@@ -701,6 +704,34 @@ ps_alerts__hooks(ps_alerts *a, ps_store *st)
 	ps_hook_states_free(hooks, n);
 }
 
+/* ---- anomalies ---------------------------------------------------------- */
+
+/* Figures far from the usual (anomalies.h): a warning each. */
+static int
+ps_alerts__anomalies(ps_alerts *a, ps_store *st, int64_t now)
+{
+	ps_anomalies *an = malloc(sizeof(*an));
+	char what[sizeof(a->v[0].what)], fix[sizeof(a->v[0].fix)];
+	size_t i;
+	int error;
+
+	if (an == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory (alerts)");
+	if ((error = ps_anomalies_load(an, st, now)) < 0) {
+		free(an);
+		return error;
+	}
+	for (i = 0; i < an->n; i++) {
+		if (!an->v[i].active)
+			continue;
+		ps_anomaly_describe(&an->v[i], what, sizeof(what), fix,
+				    sizeof(fix));
+		ps_alerts__add(a, PS_ALERT_WARNING, fix, "%s", what);
+	}
+	free(an);
+	return 0;
+}
+
 int
 ps_alerts_load(ps_alerts *out, ps_store *st, int64_t now,
 	       const ps_alerts_options *opts)
@@ -720,6 +751,8 @@ ps_alerts_load(ps_alerts *out, ps_store *st, int64_t now,
 		return error;
 	ps_alerts__picks(out, st, now);
 	ps_alerts__hooks(out, st);
+	if ((error = ps_alerts__anomalies(out, st, now)) < 0)
+		return error;
 	if (opts->failed > 0)
 		ps_alerts__add(out, PS_ALERT_WARNING,
 			       "sync log (4), filter failed (s), r or R to "

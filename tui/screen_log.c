@@ -10,6 +10,7 @@
  */
 #include "tui.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "model_log.h"
 #include "pearlsync/flow.h"
 #include "pearlsync/money.h"
+#include "pearlsync/privacy.h"
 
 /* Rows above the entries: the filter line and the column headings. */
 #define TOP_ROWS 2
@@ -83,6 +85,7 @@ struct logscr {
 	ps_tui *tui;
 	char **flows; /* picker choices, owned */
 	size_t n_flows;
+	char forget[256]; /* the address F is about to forget */
 };
 
 static size_t
@@ -368,6 +371,78 @@ retry_all_confirmed(ps_tui *tui, void *payload, int yes)
 	return 0;
 }
 
+/* ---- F: forget a customer (privacy.h) --------------------------------- */
+
+/* The first e-mail address in text into out (cap bytes), else "". */
+static void
+first_email(char *out, size_t cap, const char *text)
+{
+	const char *at, *a, *z;
+
+	out[0] = '\0';
+	for (at = text != NULL ? strchr(text, '@') : NULL; at != NULL;
+	     at = strchr(at + 1, '@')) {
+		for (a = at; a > text && (isalnum((unsigned char)a[-1]) ||
+					  strchr("._%+-", a[-1]) != NULL);
+		     a--)
+			;
+		for (z = at + 1;
+		     isalnum((unsigned char)*z) || *z == '.' || *z == '-'; z++)
+			;
+		while (z > at + 1 && z[-1] == '.')
+			z--;
+		if (a < at && memchr(at + 1, '.', (size_t)(z - at - 1)) &&
+		    (size_t)(z - a) < cap) {
+			memcpy(out, a, (size_t)(z - a));
+			out[z - a] = '\0';
+			return;
+		}
+	}
+}
+
+static int
+forget_confirmed(ps_tui *tui, void *payload, int yes)
+{
+	struct logscr *s = payload;
+	ps_privacy_stats st;
+	int error;
+
+	if (!yes)
+		return 0;
+	if ((error = ps_privacy_forget(&st, ps_tui_store(tui), s->forget, 0)) <
+	    0)
+		return error;
+	ps_tui_message(tui, 0,
+		       "%s forgotten: %lld value%s redacted, %lld "
+		       "contact%s deleted",
+		       s->forget, (long long)st.values,
+		       st.values == 1 ? "" : "s", (long long)st.rows,
+		       st.rows == 1 ? "" : "s");
+	return ps_log_browser_load(&s->b, ps_tui_store(tui));
+}
+
+static int
+forget_typed(ps_tui *tui, void *payload, const char *text)
+{
+	struct logscr *s = payload;
+	ps_privacy_stats st;
+	char q[512];
+	int error;
+
+	if (text == NULL || text[0] == '\0')
+		return 0;
+	/* the dry run: what would go, and whether the address is one */
+	if ((error = ps_privacy_forget(&st, ps_tui_store(tui), text, 1)) < 0)
+		return error;
+	snprintf(s->forget, sizeof(s->forget), "%s", text);
+	/* short: the question and [y/N] fit 60 columns */
+	snprintf(q, sizeof(q), "Forget %s (%lld value%s, %lld contact%s)?",
+		 s->forget, (long long)st.values, st.values == 1 ? "" : "s",
+		 (long long)st.rows, st.rows == 1 ? "" : "s");
+	ps_tui_confirm(tui, q, forget_confirmed, s);
+	return 0;
+}
+
 static int
 log_handle(void *state, ps_tui *tui, ps_tui_request req)
 {
@@ -431,6 +506,17 @@ log_handle(void *state, ps_tui *tui, ps_tui_request req)
 			 "Retry every failed entry in the filter (%s)?",
 			 filter);
 		ps_tui_confirm(tui, q, retry_all_confirmed, s);
+		return PS_TUI_HANDLED;
+	case PS_TUI_REQ_FORGET:
+		/* the selected entry's customer, when it names one */
+		s->forget[0] = '\0';
+		if ((e = ps_log_browser_selected(&s->b)) != NULL)
+			first_email(s->forget, sizeof(s->forget), e->reason);
+		if (e != NULL && s->forget[0] == '\0')
+			first_email(s->forget, sizeof(s->forget), e->detail);
+		ps_tui_prompt(tui,
+			      "Forget the customer with e-mail:", s->forget, 0,
+			      forget_typed, s);
 		return PS_TUI_HANDLED;
 	default:
 		return PS_TUI_UNHANDLED;

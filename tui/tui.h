@@ -114,6 +114,8 @@
 	  "retry the failed entries in the filter or of "                      \
 	  "the selected flow",                                                 \
 	  'R', 0)                                                              \
+	X(FORGET, "F",                                                         \
+	  "forget a customer: redact their personal data (by e-mail)", 'F', 0) \
 	X(PAUSE, "p", "pause or resume the selected flow", 'p', 0)             \
 	X(RUN_NOW, "n", "run the selected flow now", 'n', 0)                   \
 	X(ROLLBACK, "b", "roll back to the selected version", 'b', 0)          \

@@ -39,6 +39,7 @@ PS_CLI_DECLARE(resume);
 PS_CLI_DECLARE(run);
 PS_CLI_DECLARE(report);
 PS_CLI_DECLARE(reconcile);
+PS_CLI_DECLARE(forget);
 
 /*
  * ps_cli_settings_apply - write the settings and mappings of FILE (the
@@ -69,7 +70,8 @@ int ps_cli_settings_apply(ps_store *st, const char *file, int64_t now);
 	 "run one flow once and exit", ps_cli_usage_sync_once},                \
 	PS_CLI_ENTRY(preview, "show what importing an order would send")      \
 	PS_CLI_ENTRY(reconcile, "list what differs between the platforms")    \
-	PS_CLI_ENTRY(report, "print the daily e-mail report, or send it now")
+	PS_CLI_ENTRY(report, "print the daily e-mail report, or send it now") \
+	PS_CLI_ENTRY(forget, "redact a customer's personal data locally")
 /* clang-format on */
 
 #endif

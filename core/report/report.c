@@ -4,7 +4,8 @@
  * Counts come from ps_store_log_counts over the period; the failed and
  * pending entries from ps_store_log_foreach_since, at most max_listed per
  * flow, so the message is bounded by the number of flows, not the size of
- * the log.  Every line ends in CRLF and is cut at 78 columns where a
+ * the log.  The anomalies past their threshold (anomalies.h) come first.
+ * Every line ends in CRLF and is cut at 78 columns where a
  * space allows (a word longer than a line is cut hard, at a character
  * boundary, so no line passes RFC 5322's 998 bytes).
  */
@@ -19,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pearlsync/anomalies.h"
 #include "pearlsync/log.h"
 
 #define LINE_MAX_COLS 78
@@ -471,6 +473,39 @@ pair_seen(const report_ctx *c, size_t i)
 	return 0;
 }
 
+/*
+ * The anomalies past their threshold as of the report (anomalies.h),
+ * each with its fix; nothing when there are none.
+ */
+static int
+add_anomalies(ps_report__buf *b, ps_store *st, int64_t now)
+{
+	ps_anomalies *an = malloc(sizeof(*an));
+	char what[256], fix[256], line[600];
+	size_t i, shown = 0;
+	int error;
+
+	if (an == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	if ((error = ps_anomalies_load(an, st, now)) < 0) {
+		free(an);
+		return error;
+	}
+	for (i = 0; i < an->n && b->error == 0; i++) {
+		if (!an->v[i].active)
+			continue;
+		if (shown++ == 0)
+			ps_report__addf(b, "\r\nAnomalies\r\n=========\r\n");
+		ps_anomaly_describe(&an->v[i], what, sizeof(what), fix,
+				    sizeof(fix));
+		ps_report__wrap(b, "- ", "  ", what);
+		snprintf(line, sizeof(line), "fix: %s", fix);
+		ps_report__wrap(b, "  ", "  ", line);
+	}
+	free(an);
+	return b->error;
+}
+
 static int
 add_body(ps_report__buf *b, ps_store *st, const report_ctx *c,
 	 const ps_report_options *o, const char *site, size_t max_listed)
@@ -486,6 +521,8 @@ add_body(ps_report__buf *b, ps_store *st, const report_ctx *c,
 	ps_report__addf(b, "Totals: %lld synced, %lld failed, %lld pending\r\n",
 			(long long)c->synced, (long long)c->failed,
 			(long long)c->pending);
+	if ((error = add_anomalies(b, st, o->now)) < 0)
+		return error;
 	if (c->nflows == 0)
 		ps_report__add(b, "\r\nNo flows are registered.\r\n", 27);
 	for (i = 0; i < c->nflows && b->error == 0; i++) {

@@ -3,8 +3,9 @@
  * by (flow, status) from the table the schema's triggers keep
  * (log_state_counts, migration 11), and the age of the oldest or newest
  * entry of a flow in a status through the log's (flow, status, ...)
- * indexes.  Each is a few rows or one index seek, so `/metrics` can be
- * scraped often against a log of millions of entries.
+ * indexes, and the log by hour and flow (log_hourly, migration 12).  Each is a
+ * few rows or one index seek, so `/metrics` can be scraped often against a log
+ * of millions of entries.
  */
 #include "store/store_int.h"
 
@@ -81,4 +82,58 @@ ps_store_log_last_updated(int64_t *out, ps_store *st, const char *flow,
 				 "SELECT MAX(updated_at) FROM log_entries"
 				 " WHERE flow = ?1 AND status = ?2",
 				 "finding the last update");
+}
+
+int
+ps_store_log_hours(ps_store *st, int64_t from, int64_t to,
+		   ps_store_log_hour_cb cb, void *payload)
+{
+	sqlite3_stmt *s = NULL;
+	int error, rc;
+
+	if (st == NULL || cb == NULL)
+		return ps_error_set(PS_EINVAL, "ps_store_log_hours: NULL");
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT hour, flow, orders, synced,"
+		     " failed FROM log_hourly WHERE hour >= ?1"
+		     " AND hour < ?2 ORDER BY hour, flow")) < 0)
+		return error;
+	if ((error = ps_store__bind_int64(st, s, 1, from)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 2, to)) < 0)
+		goto done;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *flow = (const char *)sqlite3_column_text(s, 1);
+
+		if (cb(sqlite3_column_int64(s, 0), flow ? flow : "",
+		       sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3),
+		       sqlite3_column_int64(s, 4), payload) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		error = ps_store__error(st, rc, "reading the log by hour");
+done:
+	sqlite3_reset(s);
+	return error;
+}
+
+int
+ps_store_log_first_hour(int64_t *out, ps_store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int error;
+
+	if (out == NULL || st == NULL)
+		return ps_error_set(PS_EINVAL, "ps_store_log_first_hour: NULL");
+	*out = 0;
+	if ((error = ps_store__prepare(&s, st,
+				       "SELECT MIN(hour) FROM log_hourly")) < 0)
+		return error;
+	error = ps_store__step_row(st, s, "finding the oldest hour");
+	if (error == 0 && sqlite3_column_type(s, 0) == SQLITE_NULL)
+		error = ps_error_set(PS_ENOTFOUND, "the log is empty");
+	else if (error == 0)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return error;
 }

@@ -392,11 +392,62 @@ static const char migration_11[] =
 	"  ON CONFLICT(flow, status) DO UPDATE SET n = n + 1;"
 	" END;";
 
+/*
+ * 12: the log by hour and flow, kept by triggers, for the anomaly alerts
+ * (core/anomalies.c): "orders" counts the order imports first recorded in
+ * the hour (kind 'order.import', by inserted_at), "synced" and "failed"
+ * the entries that reached that state in the hour (by updated_at; an
+ * entry failing again while failed is not counted twice).  Hours are
+ * unix ms / 3600000 (UTC).  The last 60 days are back-filled from the
+ * log's current states.  A bucket costs one row per active flow and hour;
+ * the alerts read a few dozen of them, never the log.
+ */
+static const char migration_12[] =
+	"CREATE TABLE log_hourly ("
+	" hour INTEGER NOT NULL,"
+	" flow TEXT NOT NULL,"
+	" orders INTEGER NOT NULL DEFAULT 0,"
+	" synced INTEGER NOT NULL DEFAULT 0,"
+	" failed INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (hour, flow)) WITHOUT ROWID;"
+	"INSERT INTO log_hourly(hour, flow, orders)"
+	" SELECT inserted_at / 3600000, flow, SUM(kind = 'order.import')"
+	" FROM log_entries"
+	" WHERE inserted_at >= (CAST(strftime('%s', 'now') AS INTEGER)"
+	"  - 60 * 86400) * 1000"
+	" GROUP BY 1, 2;"
+	"INSERT INTO log_hourly(hour, flow, synced, failed)"
+	" SELECT updated_at / 3600000, flow, SUM(status = 2), SUM(status = 3)"
+	" FROM log_entries WHERE status IN (2, 3)"
+	" AND updated_at >= (CAST(strftime('%s', 'now') AS INTEGER)"
+	"  - 60 * 86400) * 1000"
+	" GROUP BY 1, 2 HAVING 1"
+	" ON CONFLICT(hour, flow) DO UPDATE SET synced = excluded.synced,"
+	"  failed = excluded.failed;"
+	"CREATE TRIGGER log_hourly_ai AFTER INSERT ON log_entries BEGIN"
+	" INSERT INTO log_hourly(hour, flow, orders, synced, failed)"
+	"  VALUES (new.inserted_at / 3600000, new.flow,"
+	"  new.kind = 'order.import', new.status = 2, new.status = 3)"
+	"  ON CONFLICT(hour, flow) DO UPDATE SET"
+	"  orders = orders + excluded.orders,"
+	"  synced = synced + excluded.synced,"
+	"  failed = failed + excluded.failed;"
+	" END;"
+	"CREATE TRIGGER log_hourly_au AFTER UPDATE OF status ON log_entries"
+	" WHEN old.status IS NOT new.status AND new.status IN (2, 3) BEGIN"
+	" INSERT INTO log_hourly(hour, flow, synced, failed)"
+	"  VALUES (new.updated_at / 3600000, new.flow, new.status = 2,"
+	"  new.status = 3)"
+	"  ON CONFLICT(hour, flow) DO UPDATE SET"
+	"  synced = synced + excluded.synced,"
+	"  failed = failed + excluded.failed;"
+	" END;";
+
 /* clang-format off */
 static const char *const migrations[] = {
 	migration_1, migration_2, migration_3, migration_4,
 	migration_5, migration_6, migration_7, migration_8,
-	migration_9, migration_10, migration_11};
+	migration_9, migration_10, migration_11, migration_12};
 /* clang-format on */
 
 _Static_assert(PS__ARRAY_LEN(migrations) == PS_STORE_SCHEMA_VERSION,

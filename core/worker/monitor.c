@@ -7,7 +7,8 @@
  * request, whatever the size of the log: one row for the heartbeat, the
  * per-(flow, status) totals the schema keeps (a few rows), one index seek
  * per flow for its oldest pending entry, the budgets table (a row per
- * platform account).  Nothing counts the log.
+ * platform account), the anomalies (a few hundred hourly buckets, a cache
+ * row per flow: anomalies.h).  Nothing counts the log.
  *
  * Neither page carries a secret: platform and flow names, accounts (an
  * account code or store hash, which the platforms' URLs show), counts and
@@ -24,6 +25,7 @@
 #include <jansson.h>
 
 #include "pearlsync/alerts.h"
+#include "pearlsync/anomalies.h"
 #include "pearlsync/platform.h"
 
 /* A page larger than this is cut (it would take thousands of flows). */
@@ -78,6 +80,9 @@ ps_worker__stats_requests(ps_worker__stats *s, ps_platform platform,
 	else if (outcome != PS_HTTP_OUT_NETWORK)
 		p->tick_answered += count;
 	if (outcome == PS_HTTP_OUT_THROTTLED) {
+		if (p->throttled_at == 0 ||
+		    now - p->throttled_at > PS_THROTTLE_GAP_MS)
+			p->throttled_since = now;
 		p->throttled_at = now;
 		p->tick_throttled = 1;
 	}
@@ -542,6 +547,56 @@ metrics_budgets(page *p, ps_store *st, int64_t now)
 	return 0;
 }
 
+/* Every anomaly evaluated (anomalies.h): 1/0, its figure, the usual and
+ * the threshold, by kind and subject (a flow or a platform). */
+static int
+metrics_anomalies(page *p, ps_store *st, int64_t now)
+{
+	static const struct {
+		const char *name, *help;
+	} fam[] = {
+		{"pearlsync_anomaly",
+		 "1 while the figure is past its threshold (kind: order_drop, "
+		 "failure_spike, throttled, zero_stock)."},
+		{"pearlsync_anomaly_value",
+		 "The figure: orders in the last hour, failed share (0-1), "
+		 "seconds throttled, SKUs zeroed by the last pass."},
+		{"pearlsync_anomaly_usual",
+		 "The usual figure: median orders at this hour, past failed "
+		 "share; 0 for the others."},
+		{"pearlsync_anomaly_threshold",
+		 "Where the figure becomes an anomaly (below it for "
+		 "order_drop, above it for the others)."},
+	};
+	ps_anomalies *an = malloc(sizeof(*an));
+	char l[160];
+	size_t f, i;
+	int error;
+
+	if (an == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory (metrics)");
+	if ((error = ps_anomalies_load(an, st, now)) < 0) {
+		free(an);
+		return error;
+	}
+	for (f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
+		family(p, fam[f].name, "gauge", fam[f].help);
+		for (i = 0; i < an->n; i++) {
+			const ps_anomaly *a = &an->v[i];
+			double v = f == 0   ? (double)a->active
+				   : f == 1 ? a->value
+				   : f == 2 ? a->usual
+					    : a->threshold;
+
+			page_add(p, "%s{kind=\"%s\",subject=\"%s\"} %.6g\n",
+				 fam[f].name, ps_anomaly_kind_name(a->kind),
+				 label(l, sizeof(l), a->subject), v);
+		}
+	}
+	free(an);
+	return 0;
+}
+
 static void
 metrics_worker(page *p, ps_store *st, const ps_worker__stats *s, int64_t now)
 {
@@ -585,7 +640,8 @@ ps_worker__metrics(char **out, ps_store *st, ps_worker__stats *stats,
 	*out = NULL;
 	stats_copy(&s, stats);
 	store_ok = metrics_entries(&body, st, now) == 0 &&
-		   metrics_budgets(&body, st, now) == 0;
+		   metrics_budgets(&body, st, now) == 0 &&
+		   metrics_anomalies(&body, st, now) == 0;
 	ps_error_clear();
 	family(&p, "pearlsync_store_up", "gauge",
 	       "1 when the database answered this scrape's queries.");

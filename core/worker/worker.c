@@ -29,6 +29,7 @@
 
 #include "pearlsync/alerts.h"
 #include "pearlsync/connect.h"
+#include "pearlsync/privacy.h"
 #include "pearlsync/report.h"
 #include "pearlsync/settings.h"
 #include "worker_int.h"
@@ -104,6 +105,10 @@ struct ps_worker {
 	const ps_clock *http_base;
 	int wait_tx_logged; /* "cannot beat inside a transaction" said once */
 	ps_report_timer report; /* the daily e-mail report (report.h) */
+	/* privacy.retention_days (privacy.h): the next sweep, and what the
+	 * current one has redacted so far */
+	int64_t retain_next;
+	int64_t retain_values;
 	/* the service manager and monitoring (svc_* below) */
 	ps_worker__stats stats; /* shared with the listener */
 	int64_t wd_every_ms;    /* WATCHDOG=1 period (half of systemd's) */
@@ -1597,6 +1602,8 @@ svc_platforms(ps_worker *w)
 				    json_integer(ps->auth_since));
 		json_object_set_new(one, "throttled_at_ms",
 				    json_integer(ps->throttled_at));
+		json_object_set_new(one, "throttled_since_ms",
+				    json_integer(ps->throttled_since));
 		json_object_set_new(doc, (*p)->name, one);
 		if (ps->auth == before[(*p)->id])
 			continue;
@@ -2005,6 +2012,53 @@ ps_worker_start(ps_worker *w)
 }
 
 /* Steps 1-4 and 6 of a tick; entries are done by the caller. */
+/*
+ * privacy.retention_days: once an hour, redact the personal data of the
+ * records last written before then (privacy.h), 500 values a tick so the
+ * flows keep running; a sweep that redacted something ends by merging the
+ * search index and emptying the WAL (no VACUUM: it would stop the worker
+ * for as long as rewriting the file takes; the redaction zeroes what it
+ * frees).
+ */
+static void
+retention_tick(ps_worker *w)
+{
+	ps_privacy_stats stats;
+	int64_t days = 0, now = now_ms(w);
+
+	if (now < w->retain_next ||
+	    ps_settings_get_int(&days, w->st, PS_SET_PRIVACY_RETENTION_DAYS) <
+		    0 ||
+	    days <= 0) {
+		ps_error_clear();
+		return;
+	}
+	if (ps_privacy_retain(&stats, w->st, now - days * 86400000LL, 500) <
+	    0) {
+		ps_log_warn(MOD,
+			    "privacy retention: %s; next attempt in 10 min",
+			    ps_error_last());
+		w->retain_next = now + 600000;
+		return;
+	}
+	w->retain_values += stats.values;
+	if (!stats.done)
+		return;
+	if (w->retain_values > 0) {
+		if (ps_privacy_compact(w->st, 0) < 0)
+			ps_log_warn(MOD, "privacy retention: %s",
+				    ps_error_last());
+		ps_log_info(MOD,
+			    "privacy retention: %lld value%s older than %lld "
+			    "day%s redacted",
+			    (long long)w->retain_values,
+			    w->retain_values == 1 ? "" : "s", (long long)days,
+			    days == 1 ? "" : "s");
+	}
+	w->retain_values = 0;
+	w->retain_next = now + 3600000;
+}
+
 static int
 tick_prelude(ps_worker *w, int poll_all)
 {
@@ -2025,6 +2079,7 @@ tick_prelude(ps_worker *w, int poll_all)
 	maybe_sync_hooks(w);
 	/* the daily report: logs its own failures and retries later */
 	ps_report_tick(&w->report, w->st, w->cfg.ca_file, now_ms(w));
+	retention_tick(w);
 	for (i = 0; i < w->nflows && !stopping(w); i++) {
 		flow_rt *f = &w->flows[i];
 

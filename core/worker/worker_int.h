@@ -44,8 +44,11 @@ typedef enum ps_worker__auth {
 typedef struct ps_worker__platform_stats {
 	int64_t requests[PS_HTTP_OUT_COUNT]; /* attempts by outcome */
 	ps_worker__auth auth;
-	int64_t auth_since;     /* when auth took its current value */
-	int64_t throttled_at;   /* last 429 (or dialect throttle) seen */
+	int64_t auth_since;   /* when auth took its current value */
+	int64_t throttled_at; /* last 429 (or dialect throttle) seen */
+	/* the first of the current episode: after a pause longer than
+	 * PS_THROTTLE_GAP_MS (anomalies.h) */
+	int64_t throttled_since;
 	int64_t hooks_received; /* deliveries stored (200) */
 	int64_t hooks_refused;  /* deliveries answered 4xx/5xx */
 	/* this tick's answers, until ps_worker__stats_tick_done */

@@ -6,11 +6,12 @@
  * present: the worker's heartbeat, the settings, the platforms' cached
  * lists and connection tests, the webhook registrations, the API budgets,
  * the hourly request counters and what the worker recorded of each
- * platform's authentication.  None scans the sync log (it may hold
- * millions of entries and the dashboard refreshes every two seconds): a
- * caller that has counted the failed entries passes the figure in, and
- * only while a platform's refused credentials are unchanged are the
- * failed entries of its flows counted for those parked.
+ * platform's authentication, and the anomalies (anomalies.h: order rate,
+ * failure rate, throttling, stock zeroed) from the log's hourly buckets.  None
+ * scans the sync log (it may hold millions of entries and the dashboard
+ * refreshes every two seconds): a caller that has counted the failed entries
+ * passes the figure in, and only while a platform's refused credentials are
+ * unchanged are the failed entries of its flows counted for those parked.
  *
  * A platform switched off (its enabled setting) or never configured (no
  * connection setting given) is one the operator does not use: it raises
@@ -86,7 +87,10 @@ typedef struct ps_auth_state {
 	const char *auth;        /* "unknown", "ok", "auth_failed" (static) */
 	int64_t auth_since_ms;   /* when auth last changed; 0: never */
 	int64_t throttled_at_ms; /* the last throttle answer; 0: never */
-	int waiting;             /* refused credentials not changed yet */
+	/* the first throttle answer after a pause of PS_THROTTLE_GAP_MS
+	 * (anomalies.h): when the current episode began; 0: never */
+	int64_t throttled_since_ms;
+	int waiting;   /* refused credentials not changed yet */
 	size_t parked; /* entries waiting for new credentials (waiting only;
 			* counted when asked) */
 } ps_auth_state;

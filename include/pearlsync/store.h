@@ -34,7 +34,7 @@
 typedef struct ps_store ps_store;
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define PS_STORE_SCHEMA_VERSION 11
+#define PS_STORE_SCHEMA_VERSION 12
 
 /* Writers wait this long for another connection's lock, then PS_EBUSY. */
 #define PS_STORE_BUSY_TIMEOUT_MS 5000
@@ -600,6 +600,29 @@ int ps_store_log_counts(ps_store *st, int64_t since, ps_store_log_count_cb cb,
  */
 int ps_store_log_state_counts(ps_store *st, ps_store_log_count_cb cb,
 			      void *payload);
+
+/*
+ * The log by hour and flow (migration 12, kept by triggers): order
+ * imports first recorded in the hour, and entries that became synced or
+ * failed in it.  hour is unix ms / 3600000 (UTC).
+ */
+typedef int (*ps_store_log_hour_cb)(int64_t hour, const char *flow,
+				    int64_t orders, int64_t synced,
+				    int64_t failed, void *payload);
+
+/*
+ * ps_store_log_hours - each flow's bucket of every hour in [from, to),
+ * ordered by hour then flow; hours without entries have no row.  Reads
+ * (to - from) x flows rows through the table's key.
+ */
+int ps_store_log_hours(ps_store *st, int64_t from, int64_t to,
+		       ps_store_log_hour_cb cb, void *payload);
+
+/*
+ * ps_store_log_first_hour - the oldest hour kept into *out, or
+ * PS_ENOTFOUND (*out 0) when the log never had an entry.  One seek.
+ */
+int ps_store_log_first_hour(int64_t *out, ps_store *st);
 
 /*
  * ps_store_log_oldest - inserted_at (ms) of flow's oldest entry (lowest

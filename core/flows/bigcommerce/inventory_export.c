@@ -54,6 +54,7 @@
 #include "flows/bigcommerce/pair_int.h"
 #include "internal.h"
 #include "setting_keys.h"
+#include "pearlsync/anomalies.h"
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
 #include "pearlsync/settings.h"
@@ -87,8 +88,10 @@ typedef struct push_stats {
 	size_t differed, sent, unchanged, untracked, missing;
 	char first_untracked[96];
 	char first_missing[96];
-	char changed[768]; /* "SKU 1->40, ..." for the detail */
-	char targets[256]; /* "SKU,SKU" for the target id */
+	char changed[768];     /* "SKU 1->40, ..." for the detail */
+	size_t zeroed;         /* sent as 0 over a positive level */
+	char zeroed_skus[128]; /* the first of those */
+	char targets[256];     /* "SKU,SKU" for the target id */
 } push_stats;
 
 static int
@@ -336,8 +339,13 @@ record_sent(ps_flow_env *env, level *lv, const size_t *idx, size_t n,
 	int error;
 
 	ps->sent = n;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		note_sent(ps, &lv[idx[i]], i);
+		if (lv[idx[i]].qty == 0 && lv[idx[i]].bc_level > 0 &&
+		    ps->zeroed++ < SKUS_NAMED)
+			append_bounded(ps->zeroed_skus, sizeof(ps->zeroed_skus),
+				       ",", lv[idx[i]].match);
+	}
 	if (n == 0)
 		return 0;
 	if ((error = ps_store_begin(env->store)) < 0)
@@ -674,6 +682,11 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 	    (error = match_skus(env, lv, n, &skus, &ps)) < 0)
 		goto done;
 	error = push_levels(env, lv, n, &ps);
+	/* the pass, for the zero-stock anomaly (anomalies.h) */
+	if ((error == 0 || ps.sent > 0) &&
+	    ps_stock_pass_record(env->store, FLOW, env->now, (int64_t)n,
+				 (int64_t)ps.zeroed, ps.zeroed_skus) < 0)
+		ps_error_clear(); /* a figure for the alerts, not the sync */
 	if (error < 0 && ps.sent > 0) /* say what did change */
 		error = ps_util__error_wrap(error,
 					    "%zu levels corrected (%s) before",
