@@ -84,6 +84,10 @@ void ps_pair__hooks_fini(void *state);
  * product (no subject) */
 #define PS_PAIR_KIND_PRODUCT_STOCK "product.stock"
 #define PS_PAIR_KIND_INVENTORY_RECONCILE "inventory.reconcile"
+/* product_export_bc: a changed product in no group (subject the
+ * product); a changed variant (subject its product group) */
+#define PS_PAIR_KIND_PRODUCT_EXPORT "product.export"
+#define PS_PAIR_KIND_PRODUCT_GROUP_EXPORT "product_group.export"
 
 /*
  * ps_pair__log_add - record one pending entry of flow with dedupe key,
@@ -147,5 +151,6 @@ extern const ps_flow_ops ps_flow_status_export_bc;
 extern const ps_flow_ops ps_flow_shipment_export_bc;
 extern const ps_flow_ops ps_flow_inventory_export_bc;
 extern const ps_flow_ops ps_flow_notes_bc;
+extern const ps_flow_ops ps_flow_product_export_bc;
 
 #endif
