@@ -628,7 +628,7 @@ done:
 static int
 create(unit *u, ps_flow_env *env, const cfg *c)
 {
-	ps_bc_catalog_fields pf;
+	ps_bc_catalog_fields pf, full;
 	ps_bc_variant_new *v = NULL;
 	ps_bc_option_value *opts = NULL;
 	ps_bc_created made = {0};
@@ -636,6 +636,7 @@ create(unit *u, ps_flow_env *env, const cfg *c)
 	int error;
 
 	product_values(&pf, u);
+	full = pf;
 	if (!c->description)
 		pf.description = NULL;
 	if (!c->barcode)
@@ -684,14 +685,16 @@ create(unit *u, ps_flow_env *env, const cfg *c)
 	if ((error = ps_store_begin(env->store)) < 0)
 		goto done;
 	error = unit_link(u, env);
+	/* what BigCommerce now holds: an empty barcode or description left
+	 * out of the create is the empty value it keeps */
 	if (error == 0)
-		error = record(env, "product", u->bc_id, &pf, c);
-	for (k = 0, j = 0; error == 0 && u->group && k < u->nmembers; k++)
-		if (u->items[k] != NULL && u->variant_ids[k] > 0)
-			error = record(env, "variant", u->variant_ids[k],
-				       &v[j++].f, c);
-		else if (u->items[k] != NULL)
-			j++;
+		error = record(env, "product", u->bc_id, &full, c);
+	for (k = 0; error == 0 && u->group && k < u->nmembers; k++)
+		if (u->items[k] != NULL && u->variant_ids[k] > 0) {
+			variant_values(&full, u->items[k]);
+			error = record(env, "variant", u->variant_ids[k], &full,
+				       c);
+		}
 	if (error == 0)
 		error = ps_store_commit(env->store);
 	else
@@ -890,7 +893,7 @@ static int
 unit_result(ps_flow_result *res, int *code, const unit *u, const unit *all,
 	    const ps_log_entry *entries)
 {
-	char target[32], what[96];
+	char target[160], what[96];
 	const unit *d = u->dup_of >= 0 ? &all[u->dup_of] : u;
 
 	if (d->code < 0) {
@@ -900,7 +903,14 @@ unit_result(ps_flow_result *res, int *code, const unit *u, const unit *all,
 		return res->detail ? 0 : ps_error_set(PS_ENOMEM, NULL);
 	}
 	*code = 0;
-	snprintf(target, sizeof(target), "%" PRId64, d->bc_id);
+	/* the SKU first: the log search looks at the target id, and the
+	 * SKU is what an operator searches for */
+	if (d->group && d->nmembers > 1)
+		snprintf(target, sizeof(target), "%s +%zu (%" PRId64 ")",
+			 face(d)->sku, d->nmembers - 1, d->bc_id);
+	else
+		snprintf(target, sizeof(target), "%s (%" PRId64 ")",
+			 face(d)->sku, d->bc_id);
 	if (u->dup_of >= 0)
 		return ps_pair__result(res, target,
 				       "done with entry %lld (same %s)",

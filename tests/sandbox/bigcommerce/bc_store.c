@@ -502,6 +502,9 @@ bc_product_create(bc_state *st, const json_t *body, int *status, char *msg,
 		!json_is_false(json_object_get(body, "is_visible")),
 		"is_free_shipping", 0, "availability", "available",
 		"categories", json_array(), "brand_id", 0, "total_sold", 0);
+	json_object_set_new(
+		p, "upc",
+		json_string(sb_json_str(json_object_get(body, "upc"), "")));
 	set_iso_now(st, p, "date_created");
 	set_iso_now(st, p, "date_modified");
 	if (json_is_array(variants) && json_array_size(variants) > 0) {
@@ -513,11 +516,14 @@ bc_product_create(bc_state *st, const json_t *body, int *status, char *msg,
 		}
 		json_object_set_new(p, "variants", list);
 	} else {
-		/* A product without options has one base variant. */
+		/* A product without options has one base variant, which
+		 * carries the product's SKU, barcode and weight. */
 		json_t *spec = json_pack(
-			"{s:s, s:I}", "sku", sku, "inventory_level",
+			"{s:s, s:I, s:s, s:O}", "sku", sku, "inventory_level",
 			(json_int_t)sb_json_int(
-				json_object_get(body, "inventory_level"), 0));
+				json_object_get(body, "inventory_level"), 0),
+			"upc", sb_json_str(json_object_get(body, "upc"), ""),
+			"weight", json_object_get(p, "weight"));
 
 		json_object_set_new(
 			p, "variants",
