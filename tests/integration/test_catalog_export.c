@@ -526,6 +526,87 @@ test_catalog__refused_name_fails_the_entry(void **state)
 }
 
 static int
+split_done(void *arg)
+{
+	json_t *a = bc_product_of("CAT-SPLIT-A", NULL);
+	json_t *c = bc_product_of("CAT-SPLIT-C", NULL);
+	int ok = a && c && fabs(num(a, "price") - 2.5) < 0.00005 &&
+		 fabs(num(c, "price") - 4.5) < 0.00005;
+
+	(void)arg;
+	json_decref(a);
+	json_decref(c);
+	return ok && unsettled() == 0;
+}
+
+/*
+ * BigCommerce refuses a whole batch for one bad item (here a rename to
+ * a name another product has: 409).  The batch is sent again one item a
+ * request: the other two products are updated and only the renamed
+ * product's entry fails, with BigCommerce's words.  A negative weight is
+ * refused too (422) and touches nothing.
+ */
+static void
+test_catalog__refused_batch_item_fails_alone(void **state)
+{
+	want w = {"CAT-SPLIT-C", NULL, 0, NULL};
+	json_t *wr, *p;
+	ps_log_entry e;
+	size_t i, sizes[8] = {0};
+
+	(void)state;
+	bp_seed("[{\"sku\":\"CAT-SPLIT-A\",\"name\":\"Split A\",\"price\":1,"
+		"\"weight\":1},"
+		"{\"sku\":\"CAT-SPLIT-B\",\"name\":\"Split B\",\"price\":1,"
+		"\"weight\":1},"
+		"{\"sku\":\"CAT-SPLIT-C\",\"name\":\"Split C\",\"price\":1,"
+		"\"weight\":1}]");
+	settle(&w);
+	fx_passes(&fx, 2, 20);
+	writes_clear();
+	bp_edit("{\"sku\":\"CAT-SPLIT-A\",\"price\":2.5}");
+	bp_edit("{\"sku\":\"CAT-SPLIT-B\",\"name\":\"Split A\"}");
+	bp_edit("{\"sku\":\"CAT-SPLIT-C\",\"price\":4.5}");
+	assert_int_equal(fx_run_until(&fx, split_done, NULL, DEADLINE_MS), 1);
+	p = bc_product_of("CAT-SPLIT-B", NULL);
+	assert_string_equal(str(p, "name"), "Split B");
+	json_decref(p);
+	/* one batch of three, then each alone */
+	wr = writes();
+	if (json_array_size(wr) != 4 ||
+	    json_array_size(json_object_get(json_array_get(wr, 0), "body")) !=
+		    3) {
+		char *t = json_dumps(wr, JSON_COMPACT);
+
+		fprintf(stderr, "catalog writes: %s\n", t);
+		free(t);
+	}
+	assert_int_equal(json_array_size(wr), 4);
+	for (i = 0; i < 4; i++)
+		sizes[i] = json_array_size(
+			json_object_get(json_array_get(wr, i), "body"));
+	assert_int_equal(sizes[0], 3);
+	assert_int_equal(sizes[1] + sizes[2] + sizes[3], 3);
+	json_decref(wr);
+	assert_true(entry_with(&e, "CAT-SPLIT-B"));
+	assert_int_equal(e.status, PS_ENTRY_FAILED);
+	assert_non_null(strstr(e.reason, "The product name is a duplicate"));
+	ps_log_entry_dispose(&e);
+
+	/* a weight BigCommerce cannot take */
+	writes_clear();
+	bp_edit("{\"sku\":\"CAT-SPLIT-C\",\"weight\":-1}");
+	fx_passes(&fx, 3, 20);
+	p = bc_product_of("CAT-SPLIT-C", NULL);
+	assert_true(fabs(num(p, "weight") - 1) < 0.00005);
+	json_decref(p);
+	assert_true(entry_with(&e, "error.min"));
+	assert_int_equal(e.status, PS_ENTRY_FAILED);
+	assert_non_null(strstr(e.reason, "weight"));
+	ps_log_entry_dispose(&e);
+}
+
+static int
 all_there(void *arg)
 {
 	(void)arg;
@@ -645,6 +726,7 @@ main(void)
 		cmocka_unit_test(
 			test_catalog__lost_create_reply_makes_no_duplicate),
 		cmocka_unit_test(test_catalog__refused_name_fails_the_entry),
+		cmocka_unit_test(test_catalog__refused_batch_item_fails_alone),
 		cmocka_unit_test(test_catalog__two_hundred_products_batched),
 	};
 

@@ -815,10 +815,17 @@ queue_settle(queue *q, ps_bc_catalog_outcome *out, unit *u, ps_flow_env *env,
 		unit *owner = &u[q->from[i].unit];
 
 		if (out[i].code < 0) {
+			const ps_bp_catalog_item *it =
+				owner->items[q->from[i].member];
+
+			/* name the SKU: what the operator searches the log for
+			 */
 			if (owner->code == 0) {
-				owner->code = out[i].code;
-				owner->why = out[i].why;
-				out[i].why = NULL;
+				ps_error_set(out[i].code, "SKU %s: %s",
+					     it && it->sku ? it->sku : "?",
+					     out[i].why ? out[i].why
+							: "refused");
+				unit_fail(owner, out[i].code);
 			}
 			continue;
 		}
