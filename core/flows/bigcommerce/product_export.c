@@ -599,6 +599,20 @@ adopt(unit *u, ps_flow_env *env)
 
 	if ((error = ps_bc_catalog_find_sku(&s, bc, it->sku)) < 0)
 		return error;
+	if (!u->group && !s.is_base_variant) {
+		/* adopting it would turn a product with options into this
+		 * one product: its name and SKU would be overwritten */
+		error = ps_error_set(PS_EDATA,
+				     "SKU %s is a variant of BigCommerce "
+				     "product %lld ('%s'), but Brightpearl "
+				     "product %" PRId64 " is in no product "
+				     "group: put the Brightpearl products of "
+				     "that BigCommerce product in one group",
+				     it->sku, (long long)s.product_id,
+				     s.product_name ? s.product_name : "",
+				     it->id);
+		goto done;
+	}
 	u->bc_id = s.product_id;
 	if (!u->group) {
 		u->variant_ids[0] = s.variant_id;

@@ -163,18 +163,42 @@ created_read(ps_bc_created *out, const json_t *data, const ps_bc_variant_new *v,
 	return 0;
 }
 
+/*
+ * Variant ids the create's reply did not carry (the spec does not promise
+ * the variants in it): read the product's variants and match by SKU.
+ */
+static int
+created_complete(ps_bc_created *out, ps_bc *bc, const ps_bc_variant_new *v,
+		 size_t nv)
+{
+	ps_bc_sku_list l = {0};
+	size_t i, k, missing = 0;
+	int error;
+
+	for (i = 0; i < nv; i++)
+		missing += out->variant_ids[i] == 0;
+	if (missing == 0)
+		return 0;
+	if ((error = ps_bc_catalog_variants_of(&l, bc, out->product_id)) < 0)
+		return error;
+	for (i = 0; i < nv; i++)
+		for (k = 0; out->variant_ids[i] == 0 && k < l.count; k++)
+			if (v[i].f.sku &&
+			    strcmp(l.items[k].sku, v[i].f.sku) == 0)
+				out->variant_ids[i] = l.items[k].variant_id;
+	ps_bc_sku_list_dispose(&l);
+	return 0;
+}
+
 int
 ps_bc_catalog_create(ps_bc_created *out, ps_bc *bc,
 		     const ps_bc_catalog_fields *p, const ps_bc_variant_new *v,
 		     size_t nv)
 {
 	char what[160];
-	struct ps_bc__req rq = {"POST",
-				"/v3/catalog/products?include=variants",
-				"v3/catalog/products",
-				NULL,
-				0,
-				what};
+	struct ps_bc__req rq = {
+		"POST", "/v3/catalog/products", "v3/catalog/products", NULL, 0,
+		what};
 	json_t *body = json_object(), *vars = NULL, *root = NULL;
 	size_t i;
 	int error = 0;
@@ -214,7 +238,8 @@ ps_bc_catalog_create(ps_bc_created *out, ps_bc *bc,
 	rq.body = body;
 	if ((error = call(&root, bc, &rq)) < 0)
 		goto done;
-	if ((error = created_read(out, ps_bc__v3_data(root), v, nv)) < 0)
+	if ((error = created_read(out, ps_bc__v3_data(root), v, nv)) < 0 ||
+	    (error = created_complete(out, bc, v, nv)) < 0)
 		ps_bc_created_dispose(out);
 done:
 	json_decref(root);
