@@ -427,10 +427,10 @@ bc_product_create(bc_state *st, const json_t *body, int *status, char *msg,
 	const char *sku = sb_json_str(json_object_get(body, "sku"), "");
 	const char *tracking = sb_json_str(
 		json_object_get(body, "inventory_tracking"), "none");
-	json_t *variants = json_object_get(body, "variants"), *p, *v, *q;
+	json_t *variants = json_object_get(body, "variants"), *p, *v;
 	double price = num_or(json_object_get(body, "price"), 0);
 	int64_t id;
-	size_t i, j;
+	size_t j;
 
 	*status = 422;
 	if (!json_is_object(body) || name == NULL || type == NULL ||
@@ -480,8 +480,6 @@ bc_product_create(bc_state *st, const json_t *body, int *status, char *msg,
 				snprintf(msg, msglen, "%s", field);
 			return NULL;
 		}
-		(void)i;
-		(void)q;
 	}
 	id = st->next_product++;
 	p = json_pack(
