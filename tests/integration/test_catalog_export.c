@@ -447,6 +447,53 @@ test_catalog__variants_by_option(void **state)
 	json_decref(wr);
 }
 
+/* The SKU tick_price_is reads; its arg is the price in cents. */
+static const char *tick_sku;
+
+static int
+tick_price_is(int64_t cents)
+{
+	json_t *p = bc_product_of(tick_sku, NULL), *v;
+	size_t i;
+	int ok = 0;
+
+	json_array_foreach (p ? json_object_get(p, "variants") : NULL, i, v)
+		if (strcmp(str(v, "sku"), tick_sku) == 0)
+			ok = fabs(num(v, "price") * 100 - (double)cents) <
+			     0.005;
+	json_decref(p);
+	return ok;
+}
+
+/*
+ * Brightpearl's product webhooks are the fast path: with the poll a day
+ * away, worker ticks alone (the listener takes the webhook) carry a price
+ * change, of a product alone and of a variant (whose webhook names the
+ * product; the flow finds its group).
+ */
+static void
+test_catalog__webhook_carries_a_change(void **state)
+{
+	ps_log_entry e;
+
+	(void)state;
+	tick_sku = "CAT-ONE";
+	bp_edit("{\"sku\":\"CAT-ONE\",\"price\":13.75}");
+	assert_int_equal(fx_ticks_until(&fx, tick_price_is, 1375, DEADLINE_MS),
+			 1);
+	tick_sku = "CAT-V-BLU-M";
+	bp_edit("{\"sku\":\"CAT-V-BLU-M\",\"price\":33.5}");
+	assert_int_equal(fx_ticks_until(&fx, tick_price_is, 3350, DEADLINE_MS),
+			 1);
+	/* the entry came from the webhook, and did the group */
+	assert_true(entry_with(&e, "CAT-V-RED-S"));
+	assert_int_equal(e.status, PS_ENTRY_SYNCED);
+	assert_non_null(strstr(e.dedupe_key, ":ev"));
+	assert_string_equal(e.kind, "product.export");
+	assert_non_null(strstr(e.detail, "group 500"));
+	ps_log_entry_dispose(&e);
+}
+
 static int
 synced_entry(void *arg)
 {
@@ -710,6 +757,8 @@ setup(void **state)
 	    flow_fixture_set(&fx, "bigcommerce.catalog.price_list_id", "1") <
 		    0 ||
 	    flow_fixture_set(&fx, "bigcommerce.catalog.enabled", "true") < 0 ||
+	    /* only an explicit pass polls: a tick moves on webhooks alone */
+	    flow_fixture_set(&fx, "sync.poll_interval_seconds", "86400") < 0 ||
 	    flow_fixture_start_worker(&fx, flows) < 0)
 		return -1;
 	return 0;
@@ -723,6 +772,7 @@ main(void)
 		cmocka_unit_test(test_catalog__one_change_sends_one_field),
 		cmocka_unit_test(test_catalog__merchant_owned_field_is_kept),
 		cmocka_unit_test(test_catalog__variants_by_option),
+		cmocka_unit_test(test_catalog__webhook_carries_a_change),
 		cmocka_unit_test(
 			test_catalog__lost_create_reply_makes_no_duplicate),
 		cmocka_unit_test(test_catalog__refused_name_fails_the_entry),

@@ -2,15 +2,18 @@
  * product_export.c - Brightpearl products and prices to the BigCommerce
  * catalog (flow product_export_bc, alias catalog).
  *
- * Discovery: a poll of Brightpearl's product search by updatedOn from a
- * stored cursor (Brightpearl's product webhooks carry no field values, so
- * the search is the one way to learn what changed).  Each changed product
- * becomes one entry: kind product.export (subject the product) for a
- * product in no group, kind product_group.export (subject the
- * productGroupId) for a variant, whose whole group is one BigCommerce
- * product with one variant per Brightpearl product, its options taken
- * from the product's variations.  The dedupe key carries updatedOn, so
- * the inclusive cursor never records the same change twice.
+ * Discovery: Brightpearl's product.created and product.modified webhooks
+ * are the fast path (they carry the product id only: an entry of kind
+ * product.export, subject the product, key "bc.catalog:p<id>:ev<event>");
+ * the safety net is a poll of the product search by updatedOn from a
+ * stored cursor, whose rows also say the product's group.  A changed
+ * product in no group is an entry of kind product.export; a variant is
+ * kind product_group.export (subject the productGroupId), as the whole
+ * group is one BigCommerce product with one variant per Brightpearl
+ * product, its options taken from the product's variations.  A webhook
+ * entry whose product turns out to be in a group does its group.  The
+ * poll's dedupe key carries updatedOn, so the inclusive cursor never
+ * records the same change twice.
  *
  * Performing: the entries due are done together (perform_batch): one
  * product search per group for its members, then one product read and
@@ -58,6 +61,11 @@
 #define XREF_GROUP "product_group"
 #define XREF_VARIANT "variant"
 #define SENT_MAX 128
+
+/* The Brightpearl webhooks the flow registers (on-hand changes, the
+ * specialisation product.modified.on-hand-modified, are the inventory
+ * flow's and are ignored here). */
+static const char *const bp_events[] = {"product.created", "product.modified"};
 
 /* Who owns what, and the price list (bigcommerce.catalog.*). */
 typedef struct cfg {
@@ -164,6 +172,9 @@ product_poll(ps_flow_env *env)
 
 	if (bp == NULL || PS_PAIR_BC(env) == NULL)
 		return 0;
+	if ((error = ps_pair__hooks_poll(env, bp_events,
+					 PS__ARRAY_LEN(bp_events))) < 0)
+		return error;
 	if (ps_store_cursor_get(&stored, NULL, env->store, CURSOR) == 0) {
 		ps_util__strlcpy(since, stored, sizeof(since));
 		free(stored);
@@ -196,6 +207,37 @@ product_poll(ps_flow_env *env)
 done:
 	free(ch);
 	return error;
+}
+
+static int
+product_init(void **out_state, ps_flow_env *env)
+{
+	return ps_pair__hooks_init(out_state, env, bp_events,
+				   PS__ARRAY_LEN(bp_events));
+}
+
+static int
+product_on_event(ps_flow_env *env, const ps_event *ev)
+{
+	char key[128], id[32];
+	size_t i;
+	int error;
+
+	if (!ps_pair__event_is(ev, PS_PLATFORM_BRIGHTPEARL, "product") ||
+	    (strcmp(ev->topic, "product.created") != 0 &&
+	     strcmp(ev->topic, "product.modified") != 0))
+		return 0;
+	for (i = 0; i < ev->nids; i++) {
+		snprintf(id, sizeof(id), "%" PRId64, ev->ids[i]);
+		snprintf(key, sizeof(key), "bc.catalog:p%s:ev%" PRId64, id,
+			 ev->id);
+		if ((error = ps_pair__log_add(
+			     env, FLOW, key, PS_PAIR_KIND_PRODUCT_EXPORT, id,
+			     NULL, PS_PLATFORM_BRIGHTPEARL, id,
+			     PS_PLATFORM_BIGCOMMERCE, NULL)) < 0)
+			return error;
+	}
+	return 0;
 }
 
 /* ---- reading both sides -------------------------------------------------- */
@@ -259,7 +301,7 @@ units_members(unit *u, size_t n, ps_bp *bp)
 	int error;
 
 	for (i = 0; i < n; i++) {
-		if (u[i].code < 0 || u[i].dup_of >= 0)
+		if (u[i].code < 0 || u[i].dup_of >= 0 || u[i].members != NULL)
 			continue;
 		if (!u[i].group) {
 			if ((u[i].members = malloc(sizeof(int64_t))) == NULL)
@@ -333,6 +375,60 @@ units_read(ps_bp_catalog *cat, unit *u, size_t n, ps_bp *bp, const cfg *c)
 		}
 	}
 	return 0;
+}
+
+/* Mark units that do the same work as an earlier one of the batch. */
+static void
+units_dedupe(unit *u, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		u[i].dup_of = -1;
+		for (k = 0; k < i && u[i].code == 0; k++)
+			if (u[k].dup_of < 0 && u[k].code == 0 &&
+			    u[k].group == u[i].group &&
+			    u[k].subject == u[i].subject) {
+				u[i].dup_of = (int)k;
+				break;
+			}
+	}
+}
+
+/*
+ * A webhook entry names a product; when Brightpearl has it in a group,
+ * the unit is its group: its members are found and everything is read
+ * again (two more requests, only then).  *moved says whether any was.
+ */
+static int
+units_regroup(ps_bp_catalog *cat, unit *u, size_t n, ps_bp *bp, const cfg *c)
+{
+	size_t i, moved = 0;
+	int error;
+
+	for (i = 0; i < n; i++) {
+		if (u[i].group || u[i].code < 0 || u[i].dup_of >= 0 ||
+		    u[i].items == NULL || u[i].items[0] == NULL ||
+		    u[i].items[0]->group_id <= 0)
+			continue;
+		u[i].group = 1;
+		u[i].subject = u[i].items[0]->group_id;
+		free(u[i].members);
+		free(u[i].items);
+		free(u[i].variant_ids);
+		u[i].members = NULL;
+		u[i].items = NULL;
+		u[i].variant_ids = NULL;
+		u[i].nmembers = 0;
+		moved++;
+	}
+	if (moved == 0)
+		return 0;
+	units_dedupe(u, n);
+	ps_bp_catalog_dispose(cat);
+	if ((error = units_members(u, n, bp)) < 0)
+		return error;
+	return units_read(cat, u, n, bp, c);
 }
 
 /* The first member Brightpearl still has: the group's face. */
@@ -972,7 +1068,8 @@ product_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 		return error;
 	if ((error = units_make(&u, entries, n)) < 0 ||
 	    (error = units_members(u, n, bp)) < 0 ||
-	    (error = units_read(&cat, u, n, bp, &c)) < 0)
+	    (error = units_read(&cat, u, n, bp, &c)) < 0 ||
+	    (error = units_regroup(&cat, u, n, bp, &c)) < 0)
 		goto done;
 	for (i = 0; i < n; i++) {
 		if (u[i].code < 0 || u[i].dup_of >= 0 ||
@@ -1043,6 +1140,9 @@ const ps_flow_ops ps_flow_product_export_bc = {
 	.enabled_setting = PS_SET_BC_CATALOG_ENABLED,
 	.owns = product_owns,
 	.nowns = PS__ARRAY_LEN(product_owns),
+	.init = product_init,
+	.fini = ps_pair__hooks_fini,
+	.on_event = product_on_event,
 	.poll = product_poll,
 	.poll_interval_ms = 0,
 	.perform = product_perform,
