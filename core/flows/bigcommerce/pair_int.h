@@ -56,6 +56,9 @@ int ps_pair__bp_status_setting(int64_t *out, ps_flow_env *env, const char *key);
 int ps_pair__hooks_init(void **out_state, ps_flow_env *env,
 			const char *const *events, size_t n);
 int ps_pair__hooks_poll(ps_flow_env *env, const char *const *events, size_t n);
+/* ps_pair__hooks_init_later - the same state with nothing registered yet:
+ * for a flow that is off, whose first poll (once it is on) registers. */
+int ps_pair__hooks_init_later(void **out_state, ps_flow_env *env);
 void ps_pair__hooks_fini(void *state);
 
 /*

@@ -209,9 +209,13 @@ done:
 	return error;
 }
 
+/* A flow that is off registers nothing: its first poll once it is on
+ * does (the worker polls only flows that are on). */
 static int
 product_init(void **out_state, ps_flow_env *env)
 {
+	if (!ps_pair__setting_on(env->store, PS_SET_BC_CATALOG_ENABLED))
+		return ps_pair__hooks_init_later(out_state, env);
 	return ps_pair__hooks_init(out_state, env, bp_events,
 				   PS__ARRAY_LEN(bp_events));
 }
@@ -225,7 +229,8 @@ product_on_event(ps_flow_env *env, const ps_event *ev)
 
 	if (!ps_pair__event_is(ev, PS_PLATFORM_BRIGHTPEARL, "product") ||
 	    (strcmp(ev->topic, "product.created") != 0 &&
-	     strcmp(ev->topic, "product.modified") != 0))
+	     strcmp(ev->topic, "product.modified") != 0) ||
+	    !ps_pair__setting_on(env->store, PS_SET_BC_CATALOG_ENABLED))
 		return 0;
 	for (i = 0; i < ev->nids; i++) {
 		snprintf(id, sizeof(id), "%" PRId64, ev->ids[i]);
