@@ -22,11 +22,14 @@
 
 extern const ps_flow_ops ps_flow_order_import_bc;
 
+/* one flow a line (clang-format would pack them into columns) */
+/* clang-format off */
 static const ps_flow_ops *const flows[] = {
 	&ps_flow_order_import_bc,
 	&ps_flow_status_export_bc,
 	&ps_flow_shipment_export_bc,
 	&ps_flow_inventory_export_bc,
+	&ps_flow_product_export_bc,
 	&ps_flow_notes_bc,
 	&ps_flow_order_import_dsco,
 	&ps_flow_cancel_import_dsco,
@@ -39,6 +42,7 @@ static const ps_flow_ops *const flows[] = {
 	&ps_flow_shipping_methods_sh,
 	NULL,
 };
+/* clang-format on */
 
 static const ps_flow_group *const groups[] = {
 	&ps_flow_group_bigcommerce,

@@ -485,6 +485,102 @@ typedef struct ps_bc_sku_list {
 void ps_bc_sku_dispose(ps_bc_sku *s);
 void ps_bc_sku_list_dispose(ps_bc_sku_list *l);
 
+/* ---- catalog writes (catalog.c) ------------------------------------------ */
+
+/*
+ * The catalog fields pearlsync may write on a product or a variant.  A
+ * NULL string or a has_ flag of 0 leaves that field out of the request,
+ * so an update sends only what is set.  Variants take sku, upc, weight
+ * and price (name and description belong to the product).
+ */
+typedef struct ps_bc_catalog_fields {
+	const char *name;        /* 1..250 characters, unique in the store */
+	const char *sku;         /* unique (case-insensitive) */
+	const char *upc;         /* the barcode; at most 14 characters */
+	const char *description; /* HTML allowed */
+	ps_money weight;         /* in the store's weight unit; has_weight */
+	ps_money price;          /* in the store's currency; has_price */
+	int has_weight, has_price;
+} ps_bc_catalog_fields;
+
+/* One option value of a new variant: option "Colour", label "Red". */
+typedef struct ps_bc_option_value {
+	const char *option;
+	const char *label;
+} ps_bc_option_value;
+
+typedef struct ps_bc_variant_new {
+	ps_bc_catalog_fields f;
+	const ps_bc_option_value *options; /* noptions, borrowed */
+	size_t noptions;
+} ps_bc_variant_new;
+
+/* What a create made: the product and its variants' ids. */
+typedef struct ps_bc_created {
+	int64_t product_id;
+	int64_t *variant_ids; /* owned: one per variant asked for, in order;
+				 with none asked for, the base variant */
+	size_t nvariants;
+} ps_bc_created;
+
+void ps_bc_created_dispose(ps_bc_created *c);
+
+/*
+ * ps_bc_catalog_create - POST /v3/catalog/products: one physical product
+ * (BigCommerce creates one a request) with p's fields (name, weight and
+ * price are required: a missing one is sent as "" or 0 for BigCommerce to
+ * judge) and the nv variants v, each with its option values, created in
+ * the same request.  On success *out holds the ids.  A duplicate name or
+ * SKU (HTTP 409) is PS_EEXISTS; other refusals PS_EDATA with
+ * BigCommerce's words; a reply lost to the network is PS_ENET/PS_EHTTP
+ * and the caller must look the product up (by SKU) before trying again.
+ */
+int ps_bc_catalog_create(ps_bc_created *out, ps_bc *bc,
+			 const ps_bc_catalog_fields *p,
+			 const ps_bc_variant_new *v, size_t nv);
+
+/* One item of a batch update: the product or variant id and the fields
+ * to send (ps_bc_catalog_fields: unset fields are left out). */
+typedef struct ps_bc_catalog_update {
+	int64_t id;
+	ps_bc_catalog_fields f;
+} ps_bc_catalog_update;
+
+/* What became of one item of a batch: code 0 or a PS_E* code, why the
+ * operator-readable reason (owned; NULL when code is 0). */
+typedef struct ps_bc_catalog_outcome {
+	int code;
+	char *why;
+} ps_bc_catalog_outcome;
+
+void ps_bc_catalog_outcomes_dispose(ps_bc_catalog_outcome *o, size_t n);
+
+/*
+ * ps_bc_catalog_products_update / ps_bc_catalog_variants_update - PUT
+ * /v3/catalog/products (at most 10 a request) or PUT /v3/catalog/variants
+ * (at most 50) with the n items of u, in as few requests as those limits
+ * allow.  BigCommerce refuses a whole batch for one bad item, so a
+ * refused batch is sent again one item a request, and each item gets its
+ * own outcome in out[0..n-1] (zeroed here).  *out_requests (may be NULL)
+ * counts the requests sent.  Returns 0 when every item was tried (see
+ * out), or a transport error (PS_ENET, PS_ERATELIMIT, ...) that stopped
+ * the work: items not tried then have that code.
+ */
+int ps_bc_catalog_products_update(ps_bc_catalog_outcome *out,
+				  size_t *out_requests, ps_bc *bc,
+				  const ps_bc_catalog_update *u, size_t n);
+int ps_bc_catalog_variants_update(ps_bc_catalog_outcome *out,
+				  size_t *out_requests, ps_bc *bc,
+				  const ps_bc_catalog_update *u, size_t n);
+
+/*
+ * ps_bc_catalog_variants_of - the variants of product product_id
+ * (GET /v3/catalog/products/{id}/variants, every page) as SKUs with
+ * their ids; product fields other than product_id are left empty.
+ */
+int ps_bc_catalog_variants_of(ps_bc_sku_list *out, ps_bc *bc,
+			      int64_t product_id);
+
 /*
  * ps_bc_catalog_find_sku - the variant whose SKU is sku and its product's
  * tracking (GET /v3/catalog/variants?sku=, then the product): two requests.

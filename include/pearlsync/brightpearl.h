@@ -623,6 +623,76 @@ typedef struct ps_bp_product_list {
 /* ps_bp_product_list_dispose - free everything in l, zero it; NULL ok. */
 void ps_bp_product_list_dispose(ps_bp_product_list *l);
 
+/* One option of a variant: "Colour" = "Red" (a product's variations). */
+typedef struct ps_bp_option {
+	const char *name;  /* optionName, borrowed */
+	const char *value; /* optionValue, borrowed */
+} ps_bp_option;
+
+/*
+ * What the catalogue export reads of a product: identity, names, weight,
+ * the price on one price list, and the options that make it a variant of
+ * its product group.  Strings are borrowed from the list (NULL: none).
+ */
+typedef struct ps_bp_catalog_item {
+	int64_t id;
+	int64_t group_id; /* productGroupId; 0: in no group */
+	const char *sku;
+	const char *barcode;
+	const char *name;        /* the first sales channel's productName */
+	const char *description; /* that channel's description text */
+	const char *updated_on;  /* ISO-8601 as Brightpearl sends it */
+	ps_money weight;         /* stock.weight.magnitude; has_weight */
+	ps_money price;          /* quantity-1 price on the list; has_price */
+	int has_weight, has_price;
+	ps_bp_option *options; /* owned array of noptions */
+	size_t noptions;
+} ps_bp_catalog_item;
+
+typedef struct ps_bp_catalog {
+	ps_bp_catalog_item *items; /* owned, sorted by id */
+	size_t n;
+	void *priv__;
+} ps_bp_catalog;
+
+/* ps_bp_catalog_dispose - free everything in c, zero it; NULL ok. */
+void ps_bp_catalog_dispose(ps_bp_catalog *c);
+
+/*
+ * ps_bp_catalog_get - products ids[0..n-1] with their price on
+ * price_list_id (0: no prices read): GET /product-service/product/{idset}
+ * and GET /product-service/product-price/{idset}, in id sets of at most
+ * options.idset_max, so 2 requests per 200 products.  Ids that no longer
+ * exist are left out.  *out is disposed with ps_bp_catalog_dispose.
+ */
+int ps_bp_catalog_get(ps_bp_catalog *out, ps_bp *bp, const int64_t *ids,
+		      size_t n, int64_t price_list_id);
+
+/* A product seen by a search of changes: its group and when it changed. */
+typedef struct ps_bp_product_change {
+	int64_t id;
+	int64_t group_id; /* 0: in no group */
+	char updated_on[40];
+} ps_bp_product_change;
+
+/*
+ * ps_bp_products_changed - every product whose updatedOn is at or after
+ * since (ISO-8601), every page of one product search
+ * (updatedOn=since/, columns productId, productGroupId, updatedOn),
+ * sorted by updatedOn then id.  *out (malloc, *out_n entries) is freed
+ * by the caller.
+ */
+int ps_bp_products_changed(ps_bp_product_change **out, size_t *out_n, ps_bp *bp,
+			   const char *since);
+
+/*
+ * ps_bp_product_group_ids - the ids of every product of group group_id
+ * (one search, productGroupId=), sorted.  *out (malloc) freed by the
+ * caller; 0 with *out_n 0 when the group is empty.
+ */
+int ps_bp_product_group_ids(int64_t **out, size_t *out_n, ps_bp *bp,
+			    int64_t group_id);
+
 /*
  * ps_bp_product_find - products whose identity field equals value exactly
  * (search rows that only partly match are dropped); every page is read.

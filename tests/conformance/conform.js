@@ -323,6 +323,15 @@ async function scenario(r) {
 	await r.check('products', 'v3', 'GET', '/catalog/products/{product_id}', '/catalog/products/999999', undefined, 404);
 	await r.check('products', 'v3', 'PUT', '/catalog/products/{product_id}', `/catalog/products/${pid2}`,
 		{ inventory_level: 25, price: 13 }, 200);
+	/* the batch update: at most 10, every item checked first */
+	await r.check('products', 'v3', 'PUT', '/catalog/products', '/catalog/products',
+		[{ id: pid, price: 19.5 }, { id: pid2, weight: 0.45, upc: '012345678905' }], 200);
+	await r.check('products', 'v3', 'PUT', '/catalog/products', '/catalog/products',
+		Array.from({ length: 11 }, () => ({ id: pid, price: 1 })), 413);
+	await r.check('products', 'v3', 'PUT', '/catalog/products', '/catalog/products',
+		[{ id: pid2, name: `Conformance Tee ${stamp}` }], 409);
+	await r.check('products', 'v3', 'PUT', '/catalog/products', '/catalog/products',
+		[{ id: pid2, name: 'N'.repeat(251) }], 422);
 
 	await r.check('variants', 'v3', 'GET', '/catalog/products/{product_id}/variants',
 		`/catalog/products/${pid}/variants`, undefined, 200);

@@ -5,7 +5,8 @@
 # (PEARLSYNC_SANDBOX_RECORD, see tests/sandbox/README.md), drives the real
 # worker through a representative scenario -- the demo orders, orders with
 # shipping, a coupon and a zero-rated line, a shipment, a status change and
-# a note made in Brightpearl, a stock change -- and then validates every
+# a note made in Brightpearl, a stock change, Brightpearl products into
+# the BigCommerce catalog -- and then validates every
 # recorded request with tests/conformance/requests.js: BigCommerce ones
 # against the official OpenAPI files, Brightpearl ones against the rules
 # in tests/conformance/brightpearl-requests.json.  Skips (exit 77) when
@@ -38,6 +39,8 @@ ok settings set bigcommerce.payments.enabled true
 ok settings set bigcommerce.inventory.enabled true
 ok settings set bigcommerce.inventory.warehouses 2
 ok mappings set-default payment_method 'bc>bp' BIGCOMMERCE
+ok settings set bigcommerce.catalog.enabled true
+ok settings set bigcommerce.catalog.price_list_id 1
 
 bp_count() { bp_refs | wc -l | tr -d ' '; }
 # place JSON - a BigCommerce order placed by a shopper
@@ -59,9 +62,14 @@ sb_post brightpearl/order-status '{"orderId":'"$oid"',"statusId":7,"note":"ready
 sb_post brightpearl/note '{"orderId":'"$oid"',"text":"Packed with care","isPublic":true}'
 sb_post brightpearl/stock '{"sku":"CAP-BLK","warehouseId":2,"inStock":3}'
 sb_post bigcommerce/orders/100/status '{"status_id":9}'
+# the catalog: a new product group (a create with variants) and a price
+sb_post brightpearl/seed '{"products":[{"sku":"SPEC-TEE-S","name":"Spec tee","price":20,"weight":0.2,"groupId":77,"options":[{"name":"Size","value":"S"}]},{"sku":"SPEC-TEE-M","name":"Spec tee","price":21,"weight":0.25,"groupId":77,"options":[{"name":"Size","value":"M"}]},{"sku":"SPEC-MUG","name":"Spec mug","price":7,"weight":0.4,"barcode":"012345678905"}]}'
 # let the worker react to the webhooks and run a poll of each flow
 sleep 3
 run run orders
+sleep 1
+sb_post brightpearl/product '{"sku":"SPEC-MUG","price":7.5}'
+run run catalog
 sleep 3
 stop_worker
 # a reconciliation: its list pages, searches and id-set reads, and the

@@ -111,6 +111,16 @@ typedef struct hooks_state {
 } hooks_state;
 
 int
+ps_pair__hooks_init_later(void **out_state, ps_flow_env *env)
+{
+	hooks_state *hs = calloc(1, sizeof(*hs));
+
+	*out_state = hs;
+	env->state = hs;
+	return hs ? 0 : ps_error_set(PS_ENOMEM, NULL);
+}
+
+int
 ps_pair__hooks_init(void **out_state, ps_flow_env *env,
 		    const char *const *events, size_t n)
 {

@@ -56,6 +56,9 @@ int ps_pair__bp_status_setting(int64_t *out, ps_flow_env *env, const char *key);
 int ps_pair__hooks_init(void **out_state, ps_flow_env *env,
 			const char *const *events, size_t n);
 int ps_pair__hooks_poll(ps_flow_env *env, const char *const *events, size_t n);
+/* ps_pair__hooks_init_later - the same state with nothing registered yet:
+ * for a flow that is off, whose first poll (once it is on) registers. */
+int ps_pair__hooks_init_later(void **out_state, ps_flow_env *env);
 void ps_pair__hooks_fini(void *state);
 
 /*
@@ -84,6 +87,10 @@ void ps_pair__hooks_fini(void *state);
  * product (no subject) */
 #define PS_PAIR_KIND_PRODUCT_STOCK "product.stock"
 #define PS_PAIR_KIND_INVENTORY_RECONCILE "inventory.reconcile"
+/* product_export_bc: a changed product in no group (subject the
+ * product); a changed variant (subject its product group) */
+#define PS_PAIR_KIND_PRODUCT_EXPORT "product.export"
+#define PS_PAIR_KIND_PRODUCT_GROUP_EXPORT "product_group.export"
 
 /*
  * ps_pair__log_add - record one pending entry of flow with dedupe key,
@@ -161,5 +168,6 @@ extern const ps_flow_ops ps_flow_status_export_bc;
 extern const ps_flow_ops ps_flow_shipment_export_bc;
 extern const ps_flow_ops ps_flow_inventory_export_bc;
 extern const ps_flow_ops ps_flow_notes_bc;
+extern const ps_flow_ops ps_flow_product_export_bc;
 
 #endif

@@ -164,7 +164,8 @@ ps_bc__call(ps_bc *bc, ps_http_response *resp, const struct ps_bc__req *rq)
 	ps_conn__buf_add(&url, bc->root);
 	ps_conn__buf_add(&url, rq->path);
 	if (rq->body != NULL) {
-		body = json_dumps(rq->body, JSON_COMPACT);
+		body = json_dumps(rq->body,
+				  JSON_COMPACT | JSON_REAL_PRECISION(15));
 		if (body == NULL) {
 			error = ps_error_set(PS_ENOMEM, NULL);
 			goto done;

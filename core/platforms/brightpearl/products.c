@@ -495,3 +495,197 @@ ps_bp_product_resolve(int64_t *out_id, char *out_how, size_t cap, ps_bp *bp,
 	ps_bp_product_list_dispose(&l);
 	return error;
 }
+
+/* ---- the catalogue export's reads --------------------------------------- */
+
+void
+ps_bp_catalog_dispose(ps_bp_catalog *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++)
+		free(c->items[i].options);
+	free(c->items);
+	json_decref((json_t *)c->priv__);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * The options of a variant: "variations" [{optionId, optionName,
+ * optionValueId, optionValue}] (Brightpearl's product GET; a product in
+ * no group has none).
+ */
+static int
+catalog_options(ps_bp_catalog_item *it, const json_t *j, const char *what)
+{
+	const json_t *vars = json_object_get(j, "variations"), *v;
+	size_t i;
+	int error;
+
+	if (vars == NULL || json_is_null(vars) || json_array_size(vars) == 0)
+		return 0;
+	if (!json_is_array(vars))
+		return ps_error_set(PS_EDATA,
+				    "%s: field 'variations' is %s, "
+				    "expected an array",
+				    what, ps_conn__json_type_name(vars));
+	it->options = calloc(json_array_size(vars), sizeof(*it->options));
+	if (it->options == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	json_array_foreach (vars, i, v) {
+		ps_bp_option *o = &it->options[it->noptions];
+
+		if ((error = ps_conn__json_str(&o->name, v, "optionName",
+					       what)) < 0 ||
+		    (error = ps_conn__json_str(&o->value, v, "optionValue",
+					       what)) < 0)
+			return error;
+		it->noptions++;
+	}
+	return 0;
+}
+
+static int
+catalog_item_read(ps_bp_catalog_item *it, const json_t *j)
+{
+	char what[PS__BP_WHAT_MAX];
+	const json_t *chan, *w;
+	int error;
+
+	memset(it, 0, sizeof(*it));
+	if ((error = ps_conn__json_int(&it->id, j, "id",
+				       "Brightpearl product")) < 0)
+		return error;
+	snprintf(what, sizeof(what), "Brightpearl product %" PRId64, it->id);
+	if ((error = ps_conn__json_int_opt(&it->group_id, j, "productGroupId",
+					   what, 0)) < 0 ||
+	    (error = ps_conn__json_str_opt(&it->sku, j, "identity.sku", what)) <
+		    0 ||
+	    (error = ps_conn__json_str_opt(&it->barcode, j, "identity.barcode",
+					   what)) < 0 ||
+	    (error = ps_conn__json_str_opt(&it->updated_on, j, "updatedOn",
+					   what)) < 0)
+		return error;
+	w = ps_conn__json_at(j, "stock.weight.magnitude");
+	if (w != NULL && !json_is_null(w)) {
+		if ((error = ps_conn__json_money(&it->weight, j,
+						 "stock.weight.magnitude",
+						 what)) < 0)
+			return error;
+		it->has_weight = 1;
+	}
+	chan = json_array_get(json_object_get(j, "salesChannels"), 0);
+	if (chan != NULL &&
+	    ((error = ps_conn__json_str_opt(&it->name, chan, "productName",
+					    what)) < 0 ||
+	     (error = ps_conn__json_str_opt(&it->description, chan,
+					    "description.text", what)) < 0))
+		return error;
+	return catalog_options(it, j, what);
+}
+
+static int
+catalog_cmp(const void *a, const void *b)
+{
+	const ps_bp_catalog_item *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The quantity-1 price of each product on list, from the price reply. */
+static int
+catalog_prices(ps_bp_catalog *c, const json_t *prices, int64_t list)
+{
+	const json_t *row, *pl;
+	size_t i, k;
+	int error;
+
+	json_array_foreach (prices, i, row) {
+		ps_bp_catalog_item key, *it;
+
+		memset(&key, 0, sizeof(key));
+		if ((error = ps_conn__json_int(&key.id, row, "productId",
+					       "Brightpearl product price")) <
+		    0)
+			return error;
+		it = c->n ? bsearch(&key, c->items, c->n, sizeof(*c->items),
+				    catalog_cmp)
+			  : NULL;
+		if (it == NULL)
+			continue;
+		json_array_foreach (json_object_get(row, "priceLists"), k, pl) {
+			int64_t id = 0;
+
+			if (ps_conn__json_int_opt(&id, pl, "priceListId",
+						  "Brightpearl price list",
+						  0) < 0 ||
+			    id != list)
+				continue;
+			if (ps_conn__json_at(pl, "quantityPrice.1") == NULL)
+				continue;
+			if ((error = ps_conn__json_money(
+				     &it->price, pl, "quantityPrice.1",
+				     "Brightpearl product price")) < 0)
+				return error;
+			it->has_price = 1;
+		}
+	}
+	return 0;
+}
+
+int
+ps_bp_catalog_get(ps_bp_catalog *out, ps_bp *bp, const int64_t *ids, size_t n,
+		  int64_t price_list_id)
+{
+	json_t *all = NULL, *arr = NULL, *prices = NULL, *keep = NULL;
+	const json_t *row;
+	size_t i;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	if (n == 0)
+		return 0;
+	if ((error = ps_bp__get_ids(&all, bp, "/product-service/product/", NULL,
+				    ids, n, "product get")) < 0)
+		return error;
+	if ((arr = ps_bp__values_of(all)) == NULL ||
+	    (keep = json_array()) == NULL || json_array_append(keep, all) < 0) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	out->priv__ = keep;
+	keep = NULL;
+	if ((error = ps_bp__alloc_items((void **)&out->items,
+					json_array_size(arr),
+					sizeof(*out->items))) < 0)
+		goto done;
+	json_array_foreach (arr, i, row) {
+		if ((error = catalog_item_read(&out->items[out->n], row)) < 0) {
+			free(out->items[out->n].options);
+			goto done;
+		}
+		out->n++;
+	}
+	ps_bp__sort_items(out->items, out->n, sizeof(*out->items), catalog_cmp);
+	if (price_list_id <= 0 || out->n == 0)
+		goto done;
+	if ((error = ps_bp__get_ids(&prices, bp,
+				    "/product-service/product-price/", NULL,
+				    ids, n, "product prices")) < 0)
+		goto done;
+	if (json_array_append(out->priv__, prices) < 0) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	error = catalog_prices(out, prices, price_list_id);
+done:
+	json_decref(prices);
+	json_decref(keep);
+	json_decref(arr);
+	json_decref(all);
+	if (error < 0)
+		ps_bp_catalog_dispose(out);
+	return error;
+}

@@ -475,3 +475,106 @@ done:
 	json_decref(rows);
 	return error;
 }
+
+static int
+change_cmp(const void *a, const void *b)
+{
+	const ps_bp_product_change *x = a, *y = b;
+	int c = strcmp(x->updated_on, y->updated_on);
+
+	if (c != 0)
+		return c;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+int
+ps_bp_products_changed(ps_bp_product_change **out, size_t *out_n, ps_bp *bp,
+		       const char *since)
+{
+	ps_bp_product_change *v = NULL;
+	json_t *rows = NULL, *row;
+	size_t i, n = 0;
+	int error;
+
+	*out = NULL;
+	*out_n = 0;
+	if ((error = search_since(&rows, bp, "/product-service/product-search",
+				  "updatedOn", since,
+				  "&columns=productId,productGroupId,updatedOn",
+				  "product search by updatedOn")) < 0)
+		goto done;
+	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	json_array_foreach (rows, i, row) {
+		json_t *id = json_object_get(row, "productId");
+		json_t *group = json_object_get(row, "productGroupId");
+		const char *on =
+			json_string_value(json_object_get(row, "updatedOn"));
+
+		if (!json_is_integer(id) || on == NULL)
+			continue;
+		v[n].id = (int64_t)json_integer_value(id);
+		v[n].group_id =
+			json_is_integer(group) ? json_integer_value(group) : 0;
+		ps_util__strlcpy(v[n].updated_on, on, sizeof(v[n].updated_on));
+		n++;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), change_cmp);
+	*out = v;
+	*out_n = n;
+	v = NULL;
+done:
+	free(v);
+	json_decref(rows);
+	return error;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int
+ps_bp_product_group_ids(int64_t **out, size_t *out_n, ps_bp *bp,
+			int64_t group_id)
+{
+	json_t *rows = NULL, *row;
+	int64_t *v = NULL;
+	char query[96];
+	size_t i, n = 0;
+	int error;
+
+	*out = NULL;
+	*out_n = 0;
+	snprintf(query, sizeof(query),
+		 "productGroupId=%lld&columns=productId,productGroupId",
+		 (long long)group_id);
+	if ((error = ps_bp__search(&rows, bp, "/product-service/product-search",
+				   query, "product search by group")) < 0)
+		goto done;
+	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	json_array_foreach (rows, i, row) {
+		json_t *id = json_object_get(row, "productId");
+
+		if (json_is_integer(id))
+			v[n++] = (int64_t)json_integer_value(id);
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), id_cmp);
+	*out = v;
+	*out_n = n;
+	v = NULL;
+done:
+	free(v);
+	json_decref(rows);
+	return error;
+}

@@ -1051,6 +1051,29 @@ v3_field_error(sb_response *resp, int status, const char *title,
 		    json_pack("{s:s}", field, "error.path.missing."));
 }
 
+/*
+ * Refuse a catalog write of body to product p (NULL: new) or its variant
+ * v as BigCommerce does (bc_catalog.c lists the rules): 1 when refused
+ * (resp filled), 0 when it may go ahead.
+ */
+static int
+catalog_refused(bc_state *st, sb_response *resp, const json_t *p,
+		const json_t *v, const json_t *body)
+{
+	char msg[MSG_LEN];
+	const char *field = NULL, *code = NULL;
+	int status = bc_catalog_check(st, p, v, body, msg, sizeof(msg), &field,
+				      &code);
+
+	if (status == 0)
+		return 0;
+	if (status == 409)
+		bc_v3_error(resp, 409, msg, NULL);
+	else
+		bc_v3_error(resp, status, msg, json_pack("{s:s}", field, code));
+	return 1;
+}
+
 static int
 v3_product_create(sb_platform *pf, sb_request *req, sb_response *resp)
 {
@@ -1061,6 +1084,11 @@ v3_product_create(sb_platform *pf, sb_request *req, sb_response *resp)
 
 	if (body == NULL)
 		return 0;
+	bc_catalog_record(st, "POST", "v3/catalog/products", body);
+	if (catalog_refused(st, resp, NULL, NULL, body)) {
+		json_decref(body);
+		return 0;
+	}
 	p = bc_product_create(st, body, &status, msg, sizeof(msg));
 	json_decref(body);
 	if (p == NULL) {
@@ -1095,7 +1123,7 @@ apply_product_fields(bc_state *st, json_t *p, json_t *variant,
 	static const char *const nums[] = {"price",        "cost_price",
 					   "weight",       "sale_price",
 					   "retail_price", NULL};
-	static const char *const strs[] = {"name", "description", "upc",
+	static const char *const strs[] = {"description", "upc",
 					   "bin_picking_number", NULL};
 	json_t *target = variant ? variant : p, *v;
 	size_t i;
@@ -1109,6 +1137,36 @@ apply_product_fields(bc_state *st, json_t *p, json_t *variant,
 		    (variant == NULL || strcmp(strs[i], "name") != 0))
 			json_object_set(target, strs[i],
 					json_object_get(body, strs[i]));
+	v = json_object_get(body, "name");
+	if (variant == NULL && json_is_string(v))
+		bc_catalog_set_name(st, p, json_string_value(v));
+	v = json_object_get(body, "sku");
+	if (json_is_string(v))
+		bc_catalog_set_sku(st, p, variant, json_string_value(v));
+	if (variant == NULL && json_is_string(json_object_get(body, "upc"))) {
+		/* a product's barcode is its base variant's too */
+		json_t *base =
+			json_array_get(json_object_get(p, "variants"), 0);
+
+		if (base && json_array_size(json_object_get(
+				    base, "option_values")) == 0)
+			json_object_set(base, "upc",
+					json_object_get(body, "upc"));
+	}
+	if (variant == NULL) {
+		json_t *base =
+			json_array_get(json_object_get(p, "variants"), 0);
+		size_t k;
+
+		for (k = 0;
+		     base && nums[k] &&
+		     json_array_size(json_object_get(base, "option_values")) ==
+			     0;
+		     k++)
+			if (json_is_number(json_object_get(body, nums[k])))
+				json_object_set(base, nums[k],
+						json_object_get(body, nums[k]));
+	}
 	v = json_object_get(body, "inventory_tracking");
 	if (variant == NULL && json_is_string(v))
 		json_object_set(p, "inventory_tracking", v);
@@ -1139,6 +1197,11 @@ v3_product_one(sb_platform *pf, sb_request *req, sb_response *resp)
 	if (strcmp(req->method, "PUT") == 0) {
 		if ((body = body_json(req, resp, 1)) == NULL)
 			return 0;
+		bc_catalog_record(st, "PUT", "v3/catalog/products/{id}", body);
+		if (catalog_refused(st, resp, p, NULL, body)) {
+			json_decref(body);
+			return 0;
+		}
 		apply_product_fields(st, p, NULL, body);
 		json_decref(body);
 		bc_event(st, "store/product/updated",
@@ -1177,6 +1240,14 @@ v3_variants_list(sb_platform *pf, sb_request *req, sb_response *resp)
 	if (bc_paging(req, resp, 1, &page, &limit) < 0)
 		return 0;
 	rows = json_array();
+	if (only == NULL && sb_req_query(req, "sku") != NULL) {
+		/* an exact SKU: the index, not a scan */
+		v = bc_variant_by_sku(st, sb_req_query(req, "sku"), NULL);
+		if (v != NULL && variant_matches(req, v))
+			json_array_append(rows, v);
+		v3_page(resp, rows, page, limit);
+		return 0;
+	}
 	json_array_foreach (st->products, i, p) {
 		if (only && p != only)
 			continue;
@@ -1199,7 +1270,7 @@ v3_variant_create(sb_platform *pf, sb_request *req, sb_response *resp)
 	if (p == NULL || (body = body_json(req, resp, 1)) == NULL)
 		return 0;
 	sku = sb_json_str(json_object_get(body, "sku"), NULL);
-	if (sku == NULL || bc_variant_by_sku(st, sku, NULL)) {
+	if (sku == NULL || bc_variant_by_sku_ci(st, sku, NULL)) {
 		json_decref(body);
 		if (sku == NULL)
 			v3_field_error(resp, 422,
@@ -1234,6 +1305,7 @@ v3_variant_create(sb_platform *pf, sb_request *req, sb_response *resp)
 			: json_array());
 	st->next_variant++;
 	json_array_append_new(json_object_get(p, "variants"), v);
+	bc_index_variant(st, p, v);
 	json_decref(body);
 	bc_event(st, "store/sku/created",
 		 json_pack("{s:s, s:O, s:{s:O, s:O}}", "type", "sku", "id",
@@ -1294,11 +1366,31 @@ v3_variants_batch(sb_platform *pf, sb_request *req, sb_response *resp)
 		bc_v3_error(resp, 413, msg, NULL);
 		return 0;
 	}
+	bc_catalog_record(st, "PUT", "v3/catalog/variants", body);
 	/* Validate every item before changing anything. */
 	errs = json_array();
 	json_array_foreach (body, i, it) {
 		int64_t id = sb_json_int(json_object_get(it, "id"), 0);
 		json_t *lvl = json_object_get(it, "inventory_level");
+		json_t *owner = NULL, *var = bc_variant_find(st, id, &owner);
+		const char *field = NULL, *code = NULL;
+		char where[32];
+		int bad;
+
+		if (var != NULL &&
+		    (bad = bc_catalog_check(st, owner, var, it, msg,
+					    sizeof(msg), &field, &code)) != 0) {
+			snprintf(where, sizeof(where), "%zu", i);
+			json_array_append_new(
+				errs,
+				json_pack("{s:i, s:s, s:s, s:s, s:{s:s}}",
+					  "status", bad, "title", msg, "type",
+					  "/api-docs/getting-started/"
+					  "api-status-codes",
+					  "instance", where, "errors", field,
+					  code));
+			continue;
+		}
 
 		if (bc_variant_find(st, id, NULL) == NULL ||
 		    (lvl &&
@@ -1338,6 +1430,69 @@ v3_variants_batch(sb_platform *pf, sb_request *req, sb_response *resp)
 			st, sb_json_int(json_object_get(it, "id"), 0), &p);
 		apply_product_fields(st, p, v, it);
 		json_array_append_new(out, json_deep_copy(v));
+	}
+	json_decref(body);
+	v3_data(resp, 200, out, NULL);
+	return 0;
+}
+
+/*
+ * PUT /v3/catalog/products: "Batches are limited to 10 products", each
+ * with its id [spec:catalog/products_catalog.v3.yml updateProducts]; 413
+ * beyond with the spec's title.  Every item is checked before any is
+ * applied: one bad item refuses the batch (the spec's 409 and 422
+ * answer for the request).
+ */
+static int
+v3_products_batch(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	json_t *body = body_json(req, resp, 1), *it, *out, *p;
+	char msg[MSG_LEN];
+	size_t i;
+
+	if (body == NULL)
+		return 0;
+	if (!json_is_array(body)) {
+		json_decref(body);
+		bc_v3_error(
+			resp, 422, "JSON data is missing or invalid",
+			json_pack("{s:s}", "body", "error.expected.jsarray"));
+		return 0;
+	}
+	bc_catalog_record(st, "PUT", "v3/catalog/products", body);
+	if (json_array_size(body) > BC_PRODUCT_BATCH_MAX) {
+		json_decref(body);
+		snprintf(msg, sizeof(msg),
+			 "The request payload is too large. The maximum items "
+			 "allowed in the array is %d.",
+			 BC_PRODUCT_BATCH_MAX);
+		bc_v3_error(resp, 413, msg, NULL);
+		return 0;
+	}
+	json_array_foreach (body, i, it) {
+		p = bc_product_find(st,
+				    sb_json_int(json_object_get(it, "id"), 0));
+		if (p == NULL) {
+			json_decref(body);
+			v3_field_error(resp, 422,
+				       "JSON data is missing or invalid", "id");
+			return 0;
+		}
+		if (catalog_refused(st, resp, p, NULL, it)) {
+			json_decref(body);
+			return 0;
+		}
+	}
+	out = json_array();
+	json_array_foreach (body, i, it) {
+		p = bc_product_find(st,
+				    sb_json_int(json_object_get(it, "id"), 0));
+		apply_product_fields(st, p, NULL, it);
+		bc_event(st, "store/product/updated",
+			 json_pack("{s:s, s:O}", "type", "product", "id",
+				   json_object_get(p, "id")));
+		json_array_append_new(out, bc_product_json(p, 0));
 	}
 	json_decref(body);
 	v3_data(resp, 200, out, NULL);
@@ -2008,6 +2163,8 @@ static const sb_route v3_routes[] = {
 	 "GET v3/catalog/products"},
 	{"POST", "/catalog/products", v3_product_create,
 	 "POST v3/catalog/products"},
+	{"PUT", "/catalog/products", v3_products_batch,
+	 "PUT v3/catalog/products"},
 	{"GET", "/catalog/products/{id}", v3_product_one,
 	 "GET v3/catalog/products/{id}"},
 	{"PUT", "/catalog/products/{id}", v3_product_one,

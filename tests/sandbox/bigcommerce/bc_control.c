@@ -335,6 +335,19 @@ bc_control(sb_platform *pf, const char *action, sb_request *req,
 		sb_resp_json(resp, 200, bc_routes_json(), NULL);
 		return;
 	}
+	if (strcmp(action, "catalog") == 0 && strcmp(req->method, "GET") == 0) {
+		/* every product with its variants, as the API serves them */
+		sb_resp_json(resp, 200, json_deep_copy(st->products), NULL);
+		return;
+	}
+	if (strcmp(action, "catalog-writes") == 0) {
+		/* the catalog writes received, in order; DELETE forgets them */
+		if (strcmp(req->method, "DELETE") == 0)
+			json_array_clear(st->catalog_writes);
+		sb_resp_json(resp, 200, json_deep_copy(st->catalog_writes),
+			     NULL);
+		return;
+	}
 	if (strcmp(action, "hooks") == 0) {
 		sb_resp_json(resp, 200, json_deep_copy(st->hooks), NULL);
 		return;

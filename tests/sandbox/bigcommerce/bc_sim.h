@@ -71,6 +71,15 @@ typedef struct bc_state {
 	json_t *products;  /* v3 products, each with "variants" (owned) */
 	json_t *customers; /* v3 customers (owned) */
 	json_t *hooks;     /* v3 hooks (owned) */
+	/*
+	 * Catalog indexes (bc_catalog.c), so a lookup is not a scan of
+	 * every product: "id" -> product, "id" -> variant, variant "id" ->
+	 * its product, lower-case SKU -> variant, name -> product.  Values
+	 * are the objects held in products (owned references).
+	 */
+	json_t *ix_product, *ix_variant, *ix_owner, *ix_sku, *ix_name;
+	/* Catalog writes as received, [{method, path, body}] (owned). */
+	json_t *catalog_writes;
 	int64_t next_order, next_line, next_address, next_shipment;
 	int64_t next_product, next_variant, next_customer, next_hook;
 	int64_t next_transaction, next_refund, next_inventory_tx;
@@ -182,6 +191,36 @@ void bc_inventory_set(bc_state *st, json_t *product, json_t *variant,
 		      int64_t level);
 /* Product as served (variants included if with_variants); new ref. */
 json_t *bc_product_json(const json_t *p, int with_variants);
+
+/* ---- bc_catalog.c ------------------------------------------------------- */
+
+/* Make (bc_state_new) and empty (bc_state_clear) the indexes; free. */
+void bc_catalog_init(bc_state *st);
+void bc_catalog_clear(bc_state *st);
+void bc_catalog_free(bc_state *st);
+/* Index a product with its variants, or one variant of product p. */
+void bc_index_product(bc_state *st, json_t *p);
+void bc_index_variant(bc_state *st, json_t *p, json_t *v);
+/* The product named name, the variant whose SKU is sku in any case. */
+json_t *bc_product_by_name(bc_state *st, const char *name);
+json_t *bc_variant_by_sku_ci(bc_state *st, const char *sku, json_t **product);
+/*
+ * bc_catalog_check - whether body may be written to product p (NULL: a
+ * new product) or, with v set, to variant v of p: 0, or the HTTP status
+ * (409 duplicate name or SKU, 422 a field out of its bounds) with the
+ * title in msg and the offending field in *field (static).
+ */
+int bc_catalog_check(bc_state *st, const json_t *p, const json_t *v,
+		     const json_t *body, char *msg, size_t msglen,
+		     const char **field, const char **code);
+/* Set a product's or a variant's SKU (and the base variant's with a
+ * product's), keeping the index. */
+void bc_catalog_set_sku(bc_state *st, json_t *p, json_t *v, const char *sku);
+/* Set a product's name, keeping the index. */
+void bc_catalog_set_name(bc_state *st, json_t *p, const char *name);
+/* Remember a catalog write for the control API (catalog-writes). */
+void bc_catalog_record(bc_state *st, const char *method, const char *path,
+		       const json_t *body);
 
 json_t *bc_customer_create(bc_state *st, const json_t *body, char *msg,
 			   size_t msglen);

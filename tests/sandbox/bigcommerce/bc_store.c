@@ -118,6 +118,7 @@ bc_state_new(sb_platform *pf)
 	st->products = json_array();
 	st->customers = json_array();
 	st->hooks = json_array();
+	bc_catalog_init(st);
 	bc_state_clear(st);
 	return st;
 }
@@ -145,6 +146,7 @@ bc_state_clear(bc_state *st)
 		order_dispose(&st->orders[i]);
 	st->norders = 0;
 	json_array_clear(st->products);
+	bc_catalog_clear(st);
 	json_array_clear(st->customers);
 	json_array_clear(st->hooks);
 	/* Realistic-looking id ranges, distinct per resource. */
@@ -169,6 +171,7 @@ bc_state_free(bc_state *st)
 	bc_state_clear(st);
 	free(st->orders);
 	json_decref(st->products);
+	bc_catalog_free(st);
 	json_decref(st->customers);
 	json_decref(st->hooks);
 	sb_window_dispose(&st->quota);
@@ -314,51 +317,37 @@ bc_on_delivery(sb_platform *pf, sb_delivery *d, int status, int last_attempt)
 json_t *
 bc_product_find(bc_state *st, int64_t id)
 {
-	size_t i;
-	json_t *p;
+	char key[32];
 
-	json_array_foreach (st->products, i, p) {
-		if (sb_json_int(json_object_get(p, "id"), 0) == id)
-			return p;
-	}
-	return NULL;
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	return json_object_get(st->ix_product, key);
 }
 
 json_t *
 bc_variant_find(bc_state *st, int64_t id, json_t **product)
 {
-	size_t i, j;
-	json_t *p, *v;
+	char key[32];
+	json_t *v;
 
-	json_array_foreach (st->products, i, p) {
-		json_array_foreach (json_object_get(p, "variants"), j, v) {
-			if (sb_json_int(json_object_get(v, "id"), 0) == id) {
-				if (product)
-					*product = p;
-				return v;
-			}
-		}
-	}
-	return NULL;
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	v = json_object_get(st->ix_variant, key);
+	if (v != NULL && product)
+		*product = json_object_get(st->ix_owner, key);
+	return v;
 }
 
 json_t *
 bc_variant_by_sku(bc_state *st, const char *sku, json_t **product)
 {
-	size_t i, j;
-	json_t *p, *v;
+	json_t *p = NULL, *v = bc_variant_by_sku_ci(st, sku, &p);
 
-	json_array_foreach (st->products, i, p) {
-		json_array_foreach (json_object_get(p, "variants"), j, v) {
-			if (strcmp(sb_json_str(json_object_get(v, "sku"), ""),
-				   sku) == 0) {
-				if (product)
-					*product = p;
-				return v;
-			}
-		}
-	}
-	return NULL;
+	/* the index ignores case; this lookup is exact */
+	if (v == NULL ||
+	    strcmp(sb_json_str(json_object_get(v, "sku"), ""), sku) != 0)
+		return NULL;
+	if (product)
+		*product = p;
+	return v;
 }
 
 static void
@@ -438,10 +427,10 @@ bc_product_create(bc_state *st, const json_t *body, int *status, char *msg,
 	const char *sku = sb_json_str(json_object_get(body, "sku"), "");
 	const char *tracking = sb_json_str(
 		json_object_get(body, "inventory_tracking"), "none");
-	json_t *variants = json_object_get(body, "variants"), *p, *v, *q;
+	json_t *variants = json_object_get(body, "variants"), *p, *v;
 	double price = num_or(json_object_get(body, "price"), 0);
 	int64_t id;
-	size_t i, j;
+	size_t j;
 
 	*status = 422;
 	if (!json_is_object(body) || name == NULL || type == NULL ||
@@ -461,27 +450,34 @@ bc_product_create(bc_state *st, const json_t *body, int *status, char *msg,
 		snprintf(msg, msglen, "inventory_tracking");
 		return NULL;
 	}
-	json_array_foreach (st->products, i, q) {
-		if (strcmp(sb_json_str(json_object_get(q, "name"), ""), name) ==
-		    0) {
-			*status = 409;
-			snprintf(msg, msglen,
-				 "The product name is a duplicate");
-			return NULL;
-		}
-	}
-	if (*sku && bc_variant_by_sku(st, sku, NULL)) {
-		*status = 409;
-		snprintf(msg, msglen, "The SKU '%s' is already in use", sku);
-		return NULL;
-	}
-	json_array_foreach (variants, j, v) {
-		const char *vs = sb_json_str(json_object_get(v, "sku"), "");
+	{
+		const char *field, *code;
+		json_t *seen = json_object();
 
-		if (*vs && bc_variant_by_sku(st, vs, NULL)) {
-			*status = 409;
-			snprintf(msg, msglen, "The SKU '%s' is already in use",
-				 vs);
+		*status = bc_catalog_check(st, NULL, NULL, body, msg, msglen,
+					   &field, &code);
+		json_array_foreach (variants, j, v) {
+			const char *vs =
+				sb_json_str(json_object_get(v, "sku"), "");
+
+			if (*status == 0)
+				*status =
+					bc_catalog_check(st, NULL, v, v, msg,
+							 msglen, &field, &code);
+			/* two variants of the request with one SKU */
+			if (*status == 0 && *vs &&
+			    json_object_get(seen, vs) != NULL) {
+				*status = 409;
+				snprintf(msg, msglen,
+					 "The SKU '%s' is already in use", vs);
+			}
+			json_object_set_new(seen, vs, json_true());
+		}
+		json_decref(seen);
+		if (*status != 0) {
+			/* 422s name the field (v3_field_error's shape) */
+			if (*status == 422)
+				snprintf(msg, msglen, "%s", field);
 			return NULL;
 		}
 	}
@@ -504,6 +500,9 @@ bc_product_create(bc_state *st, const json_t *body, int *status, char *msg,
 		!json_is_false(json_object_get(body, "is_visible")),
 		"is_free_shipping", 0, "availability", "available",
 		"categories", json_array(), "brand_id", 0, "total_sold", 0);
+	json_object_set_new(
+		p, "upc",
+		json_string(sb_json_str(json_object_get(body, "upc"), "")));
 	set_iso_now(st, p, "date_created");
 	set_iso_now(st, p, "date_modified");
 	if (json_is_array(variants) && json_array_size(variants) > 0) {
@@ -515,11 +514,14 @@ bc_product_create(bc_state *st, const json_t *body, int *status, char *msg,
 		}
 		json_object_set_new(p, "variants", list);
 	} else {
-		/* A product without options has one base variant. */
+		/* A product without options has one base variant, which
+		 * carries the product's SKU, barcode and weight. */
 		json_t *spec = json_pack(
-			"{s:s, s:I}", "sku", sku, "inventory_level",
+			"{s:s, s:I, s:s, s:O}", "sku", sku, "inventory_level",
 			(json_int_t)sb_json_int(
-				json_object_get(body, "inventory_level"), 0));
+				json_object_get(body, "inventory_level"), 0),
+			"upc", sb_json_str(json_object_get(body, "upc"), ""),
+			"weight", json_object_get(p, "weight"));
 
 		json_object_set_new(
 			p, "variants",
@@ -530,6 +532,7 @@ bc_product_create(bc_state *st, const json_t *body, int *status, char *msg,
 	json_object_set(p, "base_variant_id", json_object_get(v, "id"));
 	product_sum_inventory(p);
 	json_array_append_new(st->products, p);
+	bc_index_product(st, p);
 	bc_event(st, "store/product/created",
 		 json_pack("{s:s, s:I}", "type", "product", "id",
 			   (json_int_t)id));

@@ -1198,6 +1198,140 @@ ctl_err(sb_response *resp, int status, const char *msg)
 	sb_resp_json(resp, status, json_pack("{s:s}", "error", msg), NULL);
 }
 
+/*
+ * Apply a product spec of the control API to stored product p (the
+ * /product-service/product/{id} shape, reference digest section 10):
+ * name -> salesChannels[0].productName, description ->
+ * salesChannels[0].description {languageCode, text, format}, sku and
+ * barcode -> identity, weight -> stock.weight.magnitude, groupId ->
+ * productGroupId, options [{name, value}] -> variations [{optionId,
+ * optionName, optionValueId, optionValue}] (Brightpearl's product GET
+ * lists a variant's options there; ids are made up per name and value),
+ * price (with priceListId, default 1) -> the product's price list entry.
+ */
+static void
+product_spec_apply(bp_state *bp, json_t *p, const json_t *spec)
+{
+	json_t *ch = json_array_get(json_object_get(p, "salesChannels"), 0);
+	json_t *v, *o, *vars;
+	char key[32];
+	size_t i;
+
+	if (ch == NULL) {
+		ch = json_pack("{s:s}", "salesChannelName", "Brightpearl");
+		json_object_set_new(p, "salesChannels", json_pack("[o]", ch));
+	}
+	if (json_is_string(v = json_object_get(spec, "name")))
+		json_object_set(ch, "productName", v);
+	if (json_is_string(v = json_object_get(spec, "description")))
+		json_object_set_new(ch, "description",
+				    json_pack("{s:s,s:O,s:s}", "languageCode",
+					      "EN", "text", v, "format",
+					      "HTML_FRAGMENT"));
+	if (json_is_string(v = json_object_get(spec, "sku")))
+		json_object_set(json_object_get(p, "identity"), "sku", v);
+	if (json_is_string(v = json_object_get(spec, "barcode")))
+		json_object_set(json_object_get(p, "identity"), "barcode", v);
+	if (json_is_number(v = json_object_get(spec, "weight")))
+		json_object_set_new(json_object_get(p, "stock"), "weight",
+				    json_pack("{s:O}", "magnitude", v));
+	if (json_is_integer(v = json_object_get(spec, "groupId")))
+		json_object_set(p, "productGroupId", v);
+	if (json_is_array(v = json_object_get(spec, "options"))) {
+		vars = json_array();
+		json_array_foreach (v, i, o) {
+			const char *n =
+				sb_json_str(json_object_get(o, "name"), "");
+			const char *val =
+				sb_json_str(json_object_get(o, "value"), "");
+
+			json_array_append_new(
+				vars,
+				json_pack("{s:i,s:s,s:i,s:s}", "optionId",
+					  (int)(strlen(n) + 1), "optionName", n,
+					  "optionValueId",
+					  (int)(strlen(val) + 100),
+					  "optionValue", val));
+		}
+		json_object_set_new(p, "variations", vars);
+	}
+	if (json_object_get(spec, "price")) {
+		int64_t list =
+			sb_json_int(json_object_get(spec, "priceListId"), 1);
+		json_t *cur, *e,
+			*q = json_pack(
+				"{s:o}", "1",
+				bp_money(bp_num(json_object_get(spec, "price"),
+						0)));
+		int found = 0;
+
+		snprintf(key, sizeof(key), "%lld",
+			 (long long)sb_json_int(json_object_get(p, "id"), 0));
+		if ((cur = json_object_get(bp->prices, key)) == NULL) {
+			cur = json_array();
+			json_object_set_new(bp->prices, key, cur);
+		}
+		json_array_foreach (cur, i, e) {
+			if (sb_json_int(json_object_get(e, "priceListId"), 0) ==
+			    list) {
+				json_object_set(e, "quantityPrice", q);
+				found = 1;
+			}
+		}
+		if (!found)
+			json_array_append_new(
+				cur,
+				json_pack("{s:I,s:s,s:i,s:O}", "priceListId",
+					  (json_int_t)list, "currencyCode",
+					  "USD", "currencyId", 1,
+					  "quantityPrice", q));
+		json_decref(q);
+	}
+}
+
+/*
+ * Control "product": the merchant edits (or, with "create": true and no
+ * match, adds) a product in Brightpearl's screens.  Body {productId or
+ * sku, create?, and the spec of product_spec_apply}.  updatedOn and
+ * version move, and product.modified (or product.created) fires.
+ */
+static void
+ctl_product(bp_state *bp, json_t *in, sb_response *resp)
+{
+	int64_t pid = sb_json_int(json_object_get(in, "productId"), 0);
+	char key[32], when[48];
+	json_t *p;
+	int created = 0;
+
+	if (!pid && json_is_string(json_object_get(in, "sku")))
+		pid = bp_product_by_sku(
+			bp, sb_json_str(json_object_get(in, "sku"), ""));
+	if (pid <= 0 && json_is_true(json_object_get(in, "create"))) {
+		json_t *body =
+			json_pack("{s:i,s:{},s:{s:b}}", "brandId", 1,
+				  "identity", "stock", "stockTracked", 1);
+
+		pid = bp_product_create(bp, body);
+		json_decref(body);
+		created = 1;
+	}
+	snprintf(key, sizeof(key), "%lld", (long long)pid);
+	if (pid <= 0 || (p = json_object_get(bp->products, key)) == NULL) {
+		ctl_err(resp, 404, "no such product");
+		return;
+	}
+	product_spec_apply(bp, p, in);
+	json_object_set_new(p, "updatedOn",
+			    json_string(sb_iso_now(when, sizeof(when), 0)));
+	json_object_set_new(
+		p, "version",
+		json_integer(sb_json_int(json_object_get(p, "version"), 1) +
+			     1));
+	bp_fire(bp, created ? "product.created" : "product.modified", pid);
+	sb_resp_json(resp, 200,
+		     json_pack("{s:I}", "productId", (json_int_t)pid), NULL);
+}
+
 static void
 ctl_seed(bp_state *bp, json_t *in, sb_response *resp)
 {
@@ -1264,7 +1398,21 @@ ctl_seed(bp_state *bp, json_t *in, sb_response *resp)
 					json_object_get(v, "barcode"));
 		pid = bp_product_create(bp, body);
 		json_decref(body);
-		if (json_object_get(v, "price")) {
+		/* weight, description, groupId, options, a price on another
+		 * list (priceListId) */
+		if (json_object_get(v, "weight") ||
+		    json_object_get(v, "description") ||
+		    json_object_get(v, "groupId") ||
+		    json_object_get(v, "options") ||
+		    json_object_get(v, "priceListId")) {
+			char k2[32];
+
+			snprintf(k2, sizeof(k2), "%lld", (long long)pid);
+			product_spec_apply(
+				bp, json_object_get(bp->products, k2), v);
+		}
+		if (json_object_get(v, "price") &&
+		    !json_object_get(v, "priceListId")) {
 			char key[32];
 
 			snprintf(key, sizeof(key), "%lld", (long long)pid);
@@ -1563,6 +1711,8 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 			sb_resp_json(resp, 200, json_object(), NULL);
 	} else if (strcmp(a, "invoice") == 0) {
 		ctl_invoice(bp, in, resp);
+	} else if (strcmp(a, "product") == 0) {
+		ctl_product(bp, in, resp);
 	} else if (strcmp(a, "stock") == 0) {
 		int64_t pid = sb_json_int(json_object_get(in, "productId"), 0);
 
