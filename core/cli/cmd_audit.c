@@ -108,8 +108,7 @@ versions(int64_t *v, const ps_audit_row *rows, size_t n)
 			;
 		if (j < k || k == VERSIONS_MAX)
 			continue;
-		for (j = k++; j > 0 && v[j - 1] > rows[i].settings_version;
-		     j--)
+		for (j = k++; j > 0 && v[j - 1] > rows[i].settings_version; j--)
 			v[j] = v[j - 1];
 		v[j] = rows[i].settings_version;
 	}
@@ -130,7 +129,8 @@ step_json(const ps_audit_row *r)
 
 	if (o == NULL)
 		return NULL;
-	json_object_set_new(o, "kind", json_string(ps_audit_kind_name(r->kind)));
+	json_object_set_new(o, "kind",
+			    json_string(ps_audit_kind_name(r->kind)));
 	json_object_set_new(o, "at_ms", json_integer(r->at));
 	json_object_set_new(o, "ended_at_ms",
 			    r->ended_at > 0 ? json_integer(r->ended_at)
@@ -163,9 +163,9 @@ step_json(const ps_audit_row *r)
 	if (r->kind == PS_AUDIT_REQUEST || r->kind == PS_AUDIT_ATTEMPT)
 		json_object_set_new(o, "duration_ms",
 				    json_integer(r->duration_ms));
-	json_object_set_new(o, "text",
-			    json_string(ps_audit_row_describe(line,
-							      sizeof(line), r)));
+	json_object_set_new(
+		o, "text",
+		json_string(ps_audit_row_describe(line, sizeof(line), r)));
 	return o;
 }
 

@@ -133,13 +133,14 @@ ps_audit_row_describe(char *buf, size_t cap, const ps_audit_row *r)
 		if (r->status > 0)
 			snprintf(buf, cap,
 				 "  %s %s %s -> %ld, %s, %" PRId64 " bytes",
-				 ps_platform_name(r->platform), or_dash(r->what),
-				 or_dash(r->ref), r->status,
+				 ps_platform_name(r->platform),
+				 or_dash(r->what), or_dash(r->ref), r->status,
 				 span(t, sizeof(t), r->duration_ms), r->bytes);
 		else
 			snprintf(buf, cap, "  %s %s %s -> no response (%s), %s",
-				 ps_platform_name(r->platform), or_dash(r->what),
-				 or_dash(r->ref), or_dash(r->reason),
+				 ps_platform_name(r->platform),
+				 or_dash(r->what), or_dash(r->ref),
+				 or_dash(r->reason),
 				 span(t, sizeof(t), r->duration_ms));
 		break;
 	case PS_AUDIT_OPERATOR:
@@ -370,14 +371,12 @@ ps_store_audit_prune(size_t *out_n, ps_store *st, int64_t before)
 			     " audit WHERE at < ?1 LIMIT ?2)")) < 0)
 			return error;
 		if ((error = ps_store__bind_int64(st, s, 1, before)) < 0 ||
-		    (error = ps_store__bind_int64(st, s, 2, PRUNE_SLICE)) <
-			    0) {
+		    (error = ps_store__bind_int64(st, s, 2, PRUNE_SLICE)) < 0) {
 			sqlite3_reset(s);
 			return error;
 		}
-		if ((error = ps_store__step_done(st, s,
-						 "pruning the audit trail")) <
-		    0)
+		if ((error = ps_store__step_done(
+			     st, s, "pruning the audit trail")) < 0)
 			return error;
 		n = sqlite3_changes(st->db);
 		total += (size_t)n;
@@ -409,7 +408,8 @@ ps_store_audit_entry_version(int64_t *out, ps_store *st, int64_t entry_id)
 		return error;
 	if ((error = ps_store__bind_int64(st, s, 1, entry_id)) < 0)
 		goto done;
-	error = ps_store__step_row(st, s, "reading an entry's settings version");
+	error = ps_store__step_row(st, s,
+				   "reading an entry's settings version");
 	if (error == 0)
 		*out = sqlite3_column_int64(s, 0);
 	else if (error == PS_ENOTFOUND)
@@ -841,8 +841,8 @@ ps_store_audit_timeline(ps_audit_row **out, size_t *out_n, ps_store *st,
 	    (error = ps_store__check_name(id, "order id")) < 0)
 		return error;
 	if (strlen(id) >= sizeof(((key *)0)->id))
-		return ps_error_set(PS_EINVAL, "order id '%.20s...' is too long",
-				    id);
+		return ps_error_set(PS_EINVAL,
+				    "order id '%.20s...' is too long", id);
 	if (platform >= 0 &&
 	    (error = ps_store__check_platform((ps_platform)platform)) < 0)
 		return error;
@@ -850,7 +850,8 @@ ps_store_audit_timeline(ps_audit_row **out, size_t *out_n, ps_store *st,
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	g->st = st;
 	if (platform < 0) {
-		/* the platform where it was placed, else the first knowing it */
+		/* the platform where it was placed, else the first knowing it
+		 */
 		for (p = 0; p < PS_PLATFORM_MAX && best < 2; p++) {
 			if (ps_store__check_platform((ps_platform)p) < 0) {
 				ps_error_clear();
@@ -873,11 +874,9 @@ ps_store_audit_timeline(ps_audit_row **out, size_t *out_n, ps_store *st,
 		if ((error = knows(&k, st, (ps_platform)platform, id)) < 0)
 			goto done;
 		if (k == 0) {
-			error = ps_error_set(PS_ENOTFOUND,
-					     "no %s order '%s' is known",
-					     ps_platform_name(
-						     (ps_platform)platform),
-					     id);
+			error = ps_error_set(
+				PS_ENOTFOUND, "no %s order '%s' is known",
+				ps_platform_name((ps_platform)platform), id);
 			goto done;
 		}
 	}
@@ -906,9 +905,8 @@ ps_store_audit_timeline_of_entry(ps_audit_row **out, size_t *out_n,
 	if ((error = ps_store_log_get(&e, st, entry_id)) < 0)
 		return error;
 	if (strncmp(e.kind, "order.", 6) == 0 && e.subject[0] != '\0') {
-		error = ps_store_audit_timeline(out, out_n, st,
-						(int)e.source_platform,
-						e.subject);
+		error = ps_store_audit_timeline(
+			out, out_n, st, (int)e.source_platform, e.subject);
 	} else if (e.subject_order[0] != '\0') {
 		error = ps_store_audit_timeline(out, out_n, st,
 						(int)e.source_platform,

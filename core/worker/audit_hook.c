@@ -223,9 +223,8 @@ ps_worker__audit_finish(ps_worker__audit *a)
 
 		if (s->attempt_id == 0)
 			continue;
-		if (ps_store_audit_attempt_end(a->st, s->attempt_id,
-					       s->outcome, s->reason,
-					       s->target, now) < 0)
+		if (ps_store_audit_attempt_end(a->st, s->attempt_id, s->outcome,
+					       s->reason, s->target, now) < 0)
 			dropped("closing an attempt");
 		for (j = 0; j <= n; j++) {
 			const ps_worker__audit_req *q =

@@ -177,13 +177,13 @@ typedef struct ps_worker__audit_slot {
  * ever fails an entry: a write that fails is logged and dropped.
  */
 typedef struct ps_worker__audit {
-	ps_store *st;                  /* borrowed */
-	const ps_clock *clock;         /* borrowed; wall ms */
-	ps_worker__audit_slot *open;   /* owned, PS_FLOW_BATCH_MAX of them */
+	ps_store *st;                /* borrowed */
+	const ps_clock *clock;       /* borrowed; wall ms */
+	ps_worker__audit_slot *open; /* owned, PS_FLOW_BATCH_MAX of them */
 	size_t nopen;
-	ps_worker__audit_req *reqs;    /* owned */
+	ps_worker__audit_req *reqs; /* owned */
 	size_t nreqs, dropped;
-	int64_t next_prune;            /* ms; 0: at the first tick */
+	int64_t next_prune; /* ms; 0: at the first tick */
 } ps_worker__audit;
 
 /* init: attach to http's observer (http may be NULL: no requests). */

@@ -46,23 +46,23 @@ const char *ps_audit_kind_name(ps_audit_kind k);
  * are owned by the row ("" rather than NULL).
  */
 typedef struct ps_audit_row {
-	int64_t id;           /* audit row id; 0: built from the log */
+	int64_t id; /* audit row id; 0: built from the log */
 	ps_audit_kind kind;
-	int64_t at;           /* ms: when it happened or started */
-	int64_t ended_at;     /* ATTEMPT: ms it ended; 0 never (killed) */
-	int64_t entry_id;     /* the log entry; 0 none (EVENT) */
-	int64_t attempt_id;   /* REQUEST: its attempt's row id */
-	int attempt;          /* ATTEMPT: its number since insert/retry */
-	ps_platform platform; /* EVENT: sender; REQUEST: called; others:
-				 the entry's source platform */
-	char *flow;           /* the entry's flow */
-	char *what;    /* EVENT topic; RECORDED/OUTCOME entry kind;
-			  OPERATOR request ("retry"); REQUEST method */
-	char *ref;     /* EVENT "object id"; RECORDED subject;
-			  REQUEST path; ATTEMPT/OUTCOME target id */
-	char *outcome; /* ATTEMPT "synced", "failed", "waiting",
-			  "interrupted", "in flight"; OUTCOME entry status */
-	char *reason;  /* ATTEMPT/OUTCOME why (redacted) */
+	int64_t at;               /* ms: when it happened or started */
+	int64_t ended_at;         /* ATTEMPT: ms it ended; 0 never (killed) */
+	int64_t entry_id;         /* the log entry; 0 none (EVENT) */
+	int64_t attempt_id;       /* REQUEST: its attempt's row id */
+	int attempt;              /* ATTEMPT: its number since insert/retry */
+	ps_platform platform;     /* EVENT: sender; REQUEST: called; others:
+				     the entry's source platform */
+	char *flow;               /* the entry's flow */
+	char *what;               /* EVENT topic; RECORDED/OUTCOME entry kind;
+				     OPERATOR request ("retry"); REQUEST method */
+	char *ref;                /* EVENT "object id"; RECORDED subject;
+				     REQUEST path; ATTEMPT/OUTCOME target id */
+	char *outcome;            /* ATTEMPT "synced", "failed", "waiting",
+				     "interrupted", "in flight"; OUTCOME entry status */
+	char *reason;             /* ATTEMPT/OUTCOME why (redacted) */
 	int64_t settings_version; /* ATTEMPT: version in force; -1 unknown */
 	long status;              /* REQUEST: HTTP status; 0 no response */
 	int64_t duration_ms;      /* REQUEST, ATTEMPT */

@@ -344,7 +344,7 @@ typedef struct ps_http_exchange {
 	long status;          /* 0: no response */
 	int error;            /* PS_E* of a transport failure, or 0 */
 	int64_t elapsed_ms;
-	int64_t bytes;        /* request body + response body */
+	int64_t bytes; /* request body + response body */
 } ps_http_exchange;
 
 typedef void (*ps_http_observe_fn)(void *ctx, const ps_http_exchange *x);
