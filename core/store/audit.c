@@ -106,27 +106,37 @@ ps_audit_row_describe(char *buf, size_t cap, const ps_audit_row *r)
 			 ps_platform_name(r->platform), or_dash(r->what),
 			 or_dash(r->ref));
 		break;
-	case PS_AUDIT_RECORDED:
-		snprintf(buf, cap, "entry %" PRId64 " recorded by %s: %s %s",
-			 r->entry_id, or_dash(r->flow), or_dash(r->what),
-			 or_dash(r->ref));
+	case PS_AUDIT_RECORDED: {
+		ps_log_entry e;
+		char d[192];
+
+		ps_log_entry_init(&e);
+		/* borrowed: e is never disposed */
+		e.kind = r->what;
+		e.subject = r->ref;
+		e.subject_order = (char *)(uintptr_t) "";
+		ps_log_entry_describe(d, sizeof(d), &e);
+		snprintf(buf, cap, "entry %" PRId64 " recorded by %s: %s",
+			 r->entry_id, or_dash(r->flow),
+			 d[0] ? d : or_dash(r->what));
 		break;
+	}
 	case PS_AUDIT_ATTEMPT:
 		if (r->ended_at > 0)
 			snprintf(buf, cap,
 				 "attempt %d of entry %" PRId64
-				 " (%s): %s after %s, %s%s%s%s%s",
-				 r->attempt, r->entry_id, or_dash(r->flow),
+				 " (%s), %s, %s: %s%s%s%s%s",
+				 r->attempt, r->entry_id, or_dash(r->flow), v,
+				 span(t, sizeof(t), r->duration_ms),
 				 or_dash(r->outcome),
-				 span(t, sizeof(t), r->duration_ms), v,
-				 r->ref && r->ref[0] ? ", target " : "",
+				 r->ref && r->ref[0] ? " as " : "",
 				 r->ref ? r->ref : "",
 				 r->reason && r->reason[0] ? ": " : "",
 				 r->reason ? r->reason : "");
 		else
 			snprintf(buf, cap,
 				 "attempt %d of entry %" PRId64
-				 " (%s): never ended (worker stopped), %s",
+				 " (%s), %s: never ended (the worker stopped)",
 				 r->attempt, r->entry_id, or_dash(r->flow), v);
 		break;
 	case PS_AUDIT_REQUEST:
@@ -762,6 +772,43 @@ row_cmp(const void *a, const void *b)
 	return x->entry_id < y->entry_id ? -1 : x->entry_id > y->entry_id;
 }
 
+/*
+ * A batch's requests are recorded under each of its attempts; a timeline
+ * holding two of them shows each request once (the same time, call and
+ * answer), under the first.
+ */
+static int
+same_request(const ps_audit_row *a, const ps_audit_row *b)
+{
+	return a->kind == PS_AUDIT_REQUEST && b->kind == PS_AUDIT_REQUEST &&
+	       a->at == b->at && a->platform == b->platform &&
+	       a->status == b->status && a->duration_ms == b->duration_ms &&
+	       a->bytes == b->bytes && a->attempt_id != b->attempt_id &&
+	       strcmp(a->what, b->what) == 0 && strcmp(a->ref, b->ref) == 0;
+}
+
+static void
+drop_shared_requests(gather *g)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; i < g->n; i++) {
+		int dup = 0;
+
+		for (j = k; j-- > 0 && g->rows[j].at == g->rows[i].at;)
+			if (same_request(&g->rows[j], &g->rows[i])) {
+				dup = 1;
+				break;
+			}
+		if (dup) {
+			row_dispose(&g->rows[i]);
+			continue;
+		}
+		g->rows[k++] = g->rows[i];
+	}
+	g->n = k;
+}
+
 static int
 finish(ps_audit_row **out, size_t *out_n, gather *g)
 {
@@ -774,6 +821,7 @@ finish(ps_audit_row **out, size_t *out_n, gather *g)
 	}
 	if (g->n > 1)
 		qsort(g->rows, g->n, sizeof(*g->rows), row_cmp);
+	drop_shared_requests(g);
 	*out = g->rows;
 	*out_n = g->n;
 	return 0;
