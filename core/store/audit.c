@@ -669,8 +669,7 @@ read_audit(gather *g)
 			error = ps_store__prepare(
 				&s, g->st,
 				"SELECT " AUDIT_COLUMNS " FROM audit"
-				" WHERE platform = ?1 AND object IS NOT NULL"
-				" AND object <> '' AND ref = ?2 AND kind = 1"
+				" WHERE platform = ?1 AND ref = ?2 AND kind = 1"
 				" ORDER BY id");
 		if (error < 0)
 			return error;

@@ -213,6 +213,7 @@ ps_worker__audit_finish(ps_worker__audit *a)
 	if (a->dropped > 0) {
 		/* one summary row says how many more were made */
 		memset(&more, 0, sizeof(more));
+		more.platform = a->reqs[n - 1].platform;
 		ps_util__strlcpy(more.method, "...", sizeof(more.method));
 		snprintf(more.path, sizeof(more.path),
 			 "(%zu more requests not listed)", a->dropped);
