@@ -75,6 +75,8 @@ ship_synced() {
 }
 wait_for ship_synced True
 stop_worker
+cp "$tmp/w.err" "$tmp/err"
+check_sanitizers
 
 step="audit"
 ok audit "$oid" --json
