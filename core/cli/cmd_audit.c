@@ -4,9 +4,9 @@
  *
  * ORDER is an order id on any platform: "CODE:ID" names the platform by
  * its registered name or code; a bare ID is looked up on every platform
- * (the one where the order was placed wins).  The store widens it through
- * the order cross-references (pearlsync/audit.h), so the same timeline
- * comes back whichever of the order's ids is given.
+ * (the one where the order was placed wins), then as an order number.  The
+ * store widens it through the order cross-references (pearlsync/audit.h), so
+ * the same timeline comes back whichever of the order's ids is given.
  */
 #include "commands.h"
 
@@ -38,8 +38,9 @@ const char ps_cli_usage_audit[] =
 	"ORDER is an order id on any platform: CODE:ID names the platform\n"
 	"(its name or short code, as `pearlsync --help` lists them); a bare\n"
 	"ID is the order as placed on its sales channel, else the first\n"
-	"platform that knows it.  The order's ids on the other platforms are\n"
-	"followed through the cross-references.\n"
+	"platform that knows it.  An order number the log shows (a purchase\n"
+	"order number, say) names its order too.  The order's ids on the\n"
+	"other platforms are followed through the cross-references.\n"
 	"\n"
 	"Options:\n"
 	"  --json  one JSON object: \"order\" (as given), \"steps\" (an array\n"

@@ -873,12 +873,81 @@ done:
 	return error;
 }
 
+/*
+ * The order an operator's order number names (a DSCO PO number, say,
+ * when the platform's id is another): the subject of the newest order
+ * entry with that order number, on platform (< 0: any), an import first.
+ * 1 when found (*out_platform, out_id set), 0 when none.
+ */
+static int
+by_order_number(int *out_platform, char *out_id, size_t cap, ps_store *st,
+		int platform, const char *number)
+{
+	sqlite3_stmt *s;
+	int error, rc;
+
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT source_platform, subject FROM log_entries"
+		     " WHERE order_number = ?1 AND kind GLOB 'order.*'"
+		     " AND subject <> '' AND (?2 < 0 OR source_platform = ?2)"
+		     " ORDER BY kind = 'order.import' DESC, id DESC"
+		     " LIMIT 1")) < 0)
+		return error;
+	if ((error = ps_store__bind_text(st, s, 1, number)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 2, platform)) < 0)
+		goto done;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*out_platform = sqlite3_column_int(s, 0);
+		ps_util__strlcpy(out_id,
+				 (const char *)sqlite3_column_text(s, 1), cap);
+		error = 1;
+	} else if (rc != SQLITE_DONE) {
+		error = ps_store__error(st, rc, "looking an order number up");
+	}
+done:
+	sqlite3_reset(s);
+	return error;
+}
+
+/* The platform an order id is on (< 0: none knows it). */
+static int
+platform_of(int *out, ps_store *st, int asked, const char *id)
+{
+	int error, best = 0, k, p;
+
+	*out = -1;
+	if (asked >= 0) {
+		if ((error = knows(&k, st, (ps_platform)asked, id)) < 0)
+			return error;
+		if (k > 0)
+			*out = asked;
+		return 0;
+	}
+	/* the platform where it was placed, else the first knowing it */
+	for (p = 0; p < PS_PLATFORM_MAX && best < 2; p++) {
+		if (ps_store__check_platform((ps_platform)p) < 0) {
+			ps_error_clear();
+			continue;
+		}
+		if ((error = knows(&k, st, (ps_platform)p, id)) < 0)
+			return error;
+		if (k > best) {
+			best = k;
+			*out = p;
+		}
+	}
+	return 0;
+}
+
 int
 ps_store_audit_timeline(ps_audit_row **out, size_t *out_n, ps_store *st,
 			int platform, const char *id)
 {
+	char found[sizeof(((key *)0)->id)];
 	gather *g;
-	int error = 0, best = 0, k, p;
+	int error = 0, p;
 
 	if (out == NULL || out_n == NULL)
 		return ps_error_set(PS_EINVAL, "ps_store_audit_timeline: NULL");
@@ -887,51 +956,35 @@ ps_store_audit_timeline(ps_audit_row **out, size_t *out_n, ps_store *st,
 	if ((error = ps_store__null_store(st, "ps_store_audit_timeline")) < 0 ||
 	    (error = ps_store__check_name(id, "order id")) < 0)
 		return error;
-	if (strlen(id) >= sizeof(((key *)0)->id))
+	if (strlen(id) >= sizeof(found))
 		return ps_error_set(PS_EINVAL,
 				    "order id '%.20s...' is too long", id);
 	if (platform >= 0 &&
 	    (error = ps_store__check_platform((ps_platform)platform)) < 0)
 		return error;
+	if ((error = platform_of(&p, st, platform, id)) < 0)
+		return error;
+	if (p < 0) {
+		/* not an id: an order number (a PO number...)? */
+		if ((error = by_order_number(&p, found, sizeof(found), st,
+					     platform, id)) < 0)
+			return error;
+		if (error == 0 && platform < 0)
+			return ps_error_set(PS_ENOTFOUND,
+					    "no platform knows an order '%s'",
+					    id);
+		if (error == 0)
+			return ps_error_set(
+				PS_ENOTFOUND, "no %s order '%s' is known",
+				ps_platform_name((ps_platform)platform), id);
+		id = found;
+	}
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	g->st = st;
-	if (platform < 0) {
-		/* the platform where it was placed, else the first knowing it
-		 */
-		for (p = 0; p < PS_PLATFORM_MAX && best < 2; p++) {
-			if (ps_store__check_platform((ps_platform)p) < 0) {
-				ps_error_clear();
-				continue;
-			}
-			if ((error = knows(&k, st, (ps_platform)p, id)) < 0)
-				goto done;
-			if (k > best) {
-				best = k;
-				platform = p;
-			}
-		}
-		if (platform < 0) {
-			error = ps_error_set(PS_ENOTFOUND,
-					     "no platform knows an order '%s'",
-					     id);
-			goto done;
-		}
-	} else {
-		if ((error = knows(&k, st, (ps_platform)platform, id)) < 0)
-			goto done;
-		if (k == 0) {
-			error = ps_error_set(
-				PS_ENOTFOUND, "no %s order '%s' is known",
-				ps_platform_name((ps_platform)platform), id);
-			goto done;
-		}
-	}
-	key_add(g->orders, &g->norders, KEYS_MAX, (ps_platform)platform, id);
-	if ((error = widen_orders(g)) < 0)
-		goto done;
-	error = finish(out, out_n, g);
-done:
+	key_add(g->orders, &g->norders, KEYS_MAX, (ps_platform)p, id);
+	if ((error = widen_orders(g)) == 0)
+		error = finish(out, out_n, g);
 	free(g);
 	return error;
 }

@@ -216,6 +216,39 @@ test_audit__bare_id_is_the_import_source(void **state)
 }
 
 static void
+test_audit__an_order_number_names_its_order(void **state)
+{
+	test_db *db = *state;
+	ps_audit_row *v = NULL;
+	ps_log_entry e;
+	size_t n = 0;
+	int64_t id = 0;
+
+	/* a drop-ship PO: the platform's id is not what the operator has */
+	ps_log_entry_init(&e);
+	e.flow = (char *)(uintptr_t) "po_import";
+	e.dedupe_key = (char *)(uintptr_t) "po:9001";
+	e.kind = (char *)(uintptr_t) "order.import";
+	e.subject = (char *)(uintptr_t) "9001";
+	e.source_platform = PS_PLATFORM_DSCO;
+	e.target_platform = BP;
+	e.order_number = (char *)(uintptr_t) "PO-77";
+	assert_int_equal(ps_store_log_add(&id, db->st, &e, 10), 0);
+	assert_int_equal(ps_store_audit_timeline(&v, &n, db->st, -1, "PO-77"),
+			 0);
+	assert_int_equal(count(v, n, PS_AUDIT_RECORDED, id), 1);
+	ps_audit_rows_free(v, n);
+	assert_int_equal(ps_store_audit_timeline(&v, &n, db->st,
+						 PS_PLATFORM_DSCO, "PO-77"),
+			 0);
+	assert_int_equal(count(v, n, PS_AUDIT_RECORDED, id), 1);
+	ps_audit_rows_free(v, n);
+	/* on another platform it names nothing */
+	assert_int_equal(ps_store_audit_timeline(&v, &n, db->st, BC, "PO-77"),
+			 PS_ENOTFOUND);
+}
+
+static void
 test_audit__operator_retries_are_steps(void **state)
 {
 	test_db *db = *state;
@@ -303,6 +336,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_audit__timeline_widens_through_the_xrefs),
 		T(test_audit__bare_id_is_the_import_source),
+		T(test_audit__an_order_number_names_its_order),
 		T(test_audit__operator_retries_are_steps),
 		T(test_audit__entry_version_and_unended_attempts),
 		T(test_audit__prune_keeps_the_young),
