@@ -116,4 +116,6 @@ if grep -q -e sandbox-secret -e audit-secret-7731 "$tmp/out" "$tmp/by_po.json"; 
 fi
 cp "$tmp/w.err" "$tmp/err"
 check_sanitizers
+# no audit write was dropped
+! grep -q "audit trail:" "$tmp/w.err" || fail "$(grep "audit trail:" "$tmp/w.err" | head -3)"
 exit 0

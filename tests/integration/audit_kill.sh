@@ -58,4 +58,6 @@ ok audit "$oid"
 cp "$tmp/out" "${PS_AUDIT_CAPTURE:-$tmp}/audit_after_kill.txt" 2>/dev/null || :
 cp "$tmp/w.err" "$tmp/err"
 check_sanitizers
+# no audit write was dropped
+! grep -q "audit trail:" "$tmp/w.err" || fail "$(grep "audit trail:" "$tmp/w.err" | head -3)"
 exit 0

@@ -77,6 +77,7 @@ wait_for ship_synced True
 stop_worker
 cp "$tmp/w.err" "$tmp/err"
 check_sanitizers
+! grep -q "audit trail:" "$tmp/w.err" || fail "$(grep "audit trail:" "$tmp/w.err" | head -3)"
 
 step="audit"
 ok audit "$oid" --json
@@ -209,4 +210,6 @@ assert a and all(s['outcome']=='synced' for s in a), a
 " "$tmp/out" "$eid" || fail "after pruning: the young synced attempt must stay, the old failed one go"
 cp "$tmp/w.err" "$tmp/err"
 check_sanitizers
+# no audit write was dropped
+! grep -q "audit trail:" "$tmp/w.err" || fail "$(grep "audit trail:" "$tmp/w.err" | head -3)"
 exit 0
