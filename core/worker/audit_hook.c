@@ -116,6 +116,7 @@ ps_worker__audit_begin(ps_worker__audit *a, const ps_log_entry *v, size_t k)
 	int64_t version = -1, now;
 	saved_error se;
 	size_t i;
+	int began;
 
 	if (a->open == NULL)
 		return;
@@ -128,6 +129,8 @@ ps_worker__audit_begin(ps_worker__audit *a, const ps_log_entry *v, size_t k)
 	}
 	now = a->clock->now_ms(a->clock->ctx);
 	a->nreqs = a->dropped = 0;
+	/* a batch's attempts open in one transaction */
+	began = k > 1 && ps_store_begin(a->st) == 0;
 	for (i = 0; i < k; i++) {
 		ps_worker__audit_slot *s = &a->open[i];
 
@@ -138,6 +141,13 @@ ps_worker__audit_begin(ps_worker__audit *a, const ps_log_entry *v, size_t k)
 						 version, now) < 0)
 			dropped("opening an attempt");
 	}
+	if (began && ps_store_commit(a->st) < 0) {
+		dropped("opening attempts");
+		ps_store_rollback(a->st);
+		for (i = 0; i < k; i++)
+			a->open[i].attempt_id = 0;
+	}
+	ps_error_clear();
 	a->nopen = k;
 	restore_error(&se);
 }
