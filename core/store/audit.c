@@ -177,7 +177,7 @@ ps_audit_row_describe(char *buf, size_t cap, const ps_audit_row *r)
 int
 ps_store_audit_attempt_begin(int64_t *out_id, ps_store *st,
 			     const ps_log_entry *e, int64_t settings_version,
-			     int64_t now)
+			     int64_t batch_of, int64_t now)
 {
 	sqlite3_stmt *s;
 	int error;
@@ -192,9 +192,9 @@ ps_store_audit_attempt_begin(int64_t *out_id, ps_store *st,
 	if ((error = ps_store__prepare(
 		     &s, st,
 		     "INSERT INTO audit(kind, at, entry_id, attempt, platform,"
-		     " flow, what, outcome, settings_version)"
-		     " VALUES (3, ?1, ?2, ?3, ?4, ?5, ?6, 'in flight', ?7)")) <
-	    0)
+		     " flow, what, outcome, settings_version, attempt_id)"
+		     " VALUES (3, ?1, ?2, ?3, ?4, ?5, ?6, 'in flight', ?7,"
+		     " ?8)")) < 0)
 		return error;
 	if ((error = ps_store__bind_int64(st, s, 1, now)) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 2, e->id)) < 0 ||
@@ -204,7 +204,9 @@ ps_store_audit_attempt_begin(int64_t *out_id, ps_store *st,
 	    (error = ps_store__bind_text(st, s, 6, e->kind)) < 0 ||
 	    (error = settings_version >= 0
 			     ? ps_store__bind_int64(st, s, 7, settings_version)
-			     : ps_store__bind_text(st, s, 7, NULL)) < 0) {
+			     : ps_store__bind_text(st, s, 7, NULL)) < 0 ||
+	    (error = batch_of > 0 ? ps_store__bind_int64(st, s, 8, batch_of)
+				  : ps_store__bind_text(st, s, 8, NULL)) < 0) {
 		sqlite3_reset(s);
 		return error;
 	}
@@ -650,13 +652,59 @@ read_audit_row(gather *g, sqlite3_stmt *s)
 	return 0;
 }
 
+/* Step s (bound) and read every row it yields. */
+static int
+read_rows(gather *g, sqlite3_stmt *s)
+{
+	int error = 0, rc;
+
+	while (error == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		error = read_audit_row(g, s);
+	if (error == 0 && rc != SQLITE_DONE)
+		error = ps_store__error(g->st, rc, "reading the audit trail");
+	sqlite3_reset(s);
+	return error;
+}
+
+/*
+ * The requests of the batches the attempts read so far were part of:
+ * recorded once, under each batch's first attempt (read twice when that
+ * attempt is one of ours too: finish() keeps one).
+ */
+static int
+read_batch_requests(gather *g)
+{
+	sqlite3_stmt *s;
+	size_t i, n = g->n;
+	int error = 0;
+
+	for (i = 0; i < n && error == 0; i++) {
+		int64_t leader = g->rows[i].attempt_id;
+
+		if (g->rows[i].kind != PS_AUDIT_ATTEMPT || leader <= 0)
+			continue;
+		if ((error = ps_store__prepare(
+			     &s, g->st,
+			     "SELECT " AUDIT_COLUMNS " FROM audit"
+			     " WHERE attempt_id = ?1 AND kind = 4"
+			     " ORDER BY id")) < 0)
+			return error;
+		if ((error = ps_store__bind_int64(g->st, s, 1, leader)) < 0) {
+			sqlite3_reset(s);
+			return error;
+		}
+		error = read_rows(g, s);
+	}
+	return error;
+}
+
 /* Every audit row of the entries, and the events about the subjects. */
 static int
 read_audit(gather *g)
 {
 	sqlite3_stmt *s;
 	size_t i, n = g->nentries + g->nsubjects;
-	int error = 0, rc;
+	int error = 0;
 
 	for (i = 0; i < n && error == 0; i++) {
 		if (i < g->nentries)
@@ -683,14 +731,13 @@ read_audit(gather *g)
 							  k->platform)) == 0)
 				error = ps_store__bind_text(g->st, s, 2, k->id);
 		}
-		while (error == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
-			error = read_audit_row(g, s);
-		if (error == 0 && rc != SQLITE_DONE)
-			error = ps_store__error(g->st, rc,
-						"reading the audit trail");
-		sqlite3_reset(s);
+		if (error < 0) {
+			sqlite3_reset(s);
+			return error;
+		}
+		error = read_rows(g, s);
 	}
-	return error;
+	return error == 0 ? read_batch_requests(g) : error;
 }
 
 /* The "recorded" and "outcome" steps of each entry, from the log. */
@@ -772,34 +819,18 @@ row_cmp(const void *a, const void *b)
 }
 
 /*
- * A batch's requests are recorded under each of its attempts; a timeline
- * holding two of them shows each request once (the same time, call and
- * answer), under the first.
+ * A row read twice (a batch's request, through its first attempt and
+ * through another of the batch's attempts) is kept once; after the sort
+ * the copies are neighbours (same time, rank and id).
  */
-static int
-same_request(const ps_audit_row *a, const ps_audit_row *b)
-{
-	return a->kind == PS_AUDIT_REQUEST && b->kind == PS_AUDIT_REQUEST &&
-	       a->at == b->at && a->platform == b->platform &&
-	       a->status == b->status && a->duration_ms == b->duration_ms &&
-	       a->bytes == b->bytes && a->attempt_id != b->attempt_id &&
-	       strcmp(a->what, b->what) == 0 && strcmp(a->ref, b->ref) == 0;
-}
-
 static void
-drop_shared_requests(gather *g)
+drop_twice_read(gather *g)
 {
-	size_t i, j, k = 0;
+	size_t i, k = 0;
 
 	for (i = 0; i < g->n; i++) {
-		int dup = 0;
-
-		for (j = k; j-- > 0 && g->rows[j].at == g->rows[i].at;)
-			if (same_request(&g->rows[j], &g->rows[i])) {
-				dup = 1;
-				break;
-			}
-		if (dup) {
+		if (k > 0 && g->rows[i].id != 0 &&
+		    g->rows[i].id == g->rows[k - 1].id) {
 			row_dispose(&g->rows[i]);
 			continue;
 		}
@@ -820,7 +851,7 @@ finish(ps_audit_row **out, size_t *out_n, gather *g)
 	}
 	if (g->n > 1)
 		qsort(g->rows, g->n, sizeof(*g->rows), row_cmp);
-	drop_shared_requests(g);
+	drop_twice_read(g);
 	*out = g->rows;
 	*out_n = g->n;
 	return 0;
@@ -1022,6 +1053,7 @@ ps_store_audit_timeline_of_entry(ps_audit_row **out, size_t *out_n,
 		if ((error = read_audit(g)) == 0 &&
 		    (error = read_entries(g)) == 0) {
 			qsort(g->rows, g->n, sizeof(*g->rows), row_cmp);
+			drop_twice_read(g);
 			*out = g->rows;
 			*out_n = g->n;
 		} else {

@@ -421,6 +421,7 @@ static const char migration_12[] =
 	"CREATE INDEX audit_entry ON audit(entry_id, id)"
 	" WHERE entry_id IS NOT NULL;"
 	"CREATE INDEX audit_event ON audit(platform, ref) WHERE kind = 1;"
+	"CREATE INDEX audit_request ON audit(attempt_id, id) WHERE kind = 4;"
 	"CREATE INDEX audit_at ON audit(at);"
 	"CREATE INDEX log_subject ON log_entries(source_platform, subject)"
 	" WHERE subject <> '';"

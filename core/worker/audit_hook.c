@@ -137,8 +137,9 @@ ps_worker__audit_begin(ps_worker__audit *a, const ps_log_entry *v, size_t k)
 		memset(s, 0, sizeof(*s));
 		s->entry_id = v[i].id;
 		ps_util__strlcpy(s->outcome, "in flight", sizeof(s->outcome));
-		if (ps_store_audit_attempt_begin(&s->attempt_id, a->st, &v[i],
-						 version, now) < 0)
+		if (ps_store_audit_attempt_begin(
+			    &s->attempt_id, a->st, &v[i], version,
+			    i > 0 ? a->open[0].attempt_id : 0, now) < 0)
 			dropped("opening an attempt");
 	}
 	if (began && ps_store_commit(a->st) < 0) {
@@ -237,7 +238,8 @@ ps_worker__audit_finish(ps_worker__audit *a)
 		if (ps_store_audit_attempt_end(a->st, s->attempt_id, s->outcome,
 					       s->reason, s->target, now) < 0)
 			dropped("closing an attempt");
-		for (j = 0; j <= n; j++) {
+		/* a batch's requests: once, under its first attempt */
+		for (j = 0; i == 0 && j <= n; j++) {
 			const ps_worker__audit_req *q =
 				j < n ? &a->reqs[j] : &more;
 

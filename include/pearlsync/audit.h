@@ -51,7 +51,8 @@ typedef struct ps_audit_row {
 	int64_t at;               /* ms: when it happened or started */
 	int64_t ended_at;         /* ATTEMPT: ms it ended; 0 never (killed) */
 	int64_t entry_id;         /* the log entry; 0 none (EVENT) */
-	int64_t attempt_id;       /* REQUEST: its attempt's row id */
+	int64_t attempt_id;       /* REQUEST: its attempt's row id; ATTEMPT:
+				     the batch's first attempt, 0 alone */
 	int attempt;              /* ATTEMPT: its number since insert/retry */
 	ps_platform platform;     /* EVENT: sender; REQUEST: called; others:
 				     the entry's source platform */
@@ -84,11 +85,15 @@ char *ps_audit_row_describe(char *buf, size_t cap, const ps_audit_row *r);
 /*
  * ps_store_audit_attempt_begin - open an attempt at entry e at now under
  * settings_version (-1: unknown), outcome "in flight" until it ends, so a
- * worker killed mid-attempt leaves it visible.  *out_id: its row id.
+ * worker killed mid-attempt leaves it visible.  batch_of: the first
+ * attempt of the batch it is performed in, whose requests it shares (0:
+ * alone; the batch's requests are recorded once, under that attempt).
+ * *out_id: its row id.
  */
 int ps_store_audit_attempt_begin(int64_t *out_id, ps_store *st,
 				 const ps_log_entry *e,
-				 int64_t settings_version, int64_t now);
+				 int64_t settings_version, int64_t batch_of,
+				 int64_t now);
 
 /*
  * ps_store_audit_attempt_end - close attempt id at now with outcome

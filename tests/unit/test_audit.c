@@ -71,7 +71,8 @@ attempt(ps_store *st, int64_t id, int64_t version, const char *outcome,
 
 	assert_int_equal(ps_store_log_get(&e, st, id), 0);
 	assert_int_equal(
-		ps_store_audit_attempt_begin(&aid, st, &e, version, start), 0);
+		ps_store_audit_attempt_begin(&aid, st, &e, version, 0, start),
+		0);
 	ps_log_entry_dispose(&e);
 	assert_true(aid > 0);
 	if (end > 0)
@@ -249,6 +250,49 @@ test_audit__an_order_number_names_its_order(void **state)
 }
 
 static void
+test_audit__a_batch_shares_its_requests(void **state)
+{
+	test_db *db = *state;
+	ps_audit_row *v = NULL;
+	ps_audit_request r;
+	ps_log_entry e;
+	int64_t a = 0, b = 0, x, y;
+	size_t n = 0, i, seen;
+
+	/* two orders' entries performed in one batch, one request */
+	x = entry(db->st, "b1", "order.import", BC, "600", NULL, 10);
+	y = entry(db->st, "b2", "order.import", BC, "601", NULL, 10);
+	assert_int_equal(ps_store_log_get(&e, db->st, x), 0);
+	assert_int_equal(ps_store_audit_attempt_begin(&a, db->st, &e, 2, 0, 20),
+			 0);
+	ps_log_entry_dispose(&e);
+	assert_int_equal(ps_store_log_get(&e, db->st, y), 0);
+	assert_int_equal(ps_store_audit_attempt_begin(&b, db->st, &e, 2, a, 20),
+			 0);
+	ps_log_entry_dispose(&e);
+	memset(&r, 0, sizeof(r));
+	r.platform = BP;
+	r.method = "POST";
+	r.path = "/multi-message";
+	r.status = 207;
+	r.at = 25;
+	assert_int_equal(ps_store_audit_request_add(db->st, a, x, &r), 0);
+	/* each order's timeline shows the batch's request once */
+	for (i = 0; i < 2; i++) {
+		size_t k;
+
+		assert_int_equal(ps_store_audit_timeline(&v, &n, db->st, BC,
+							 i ? "601" : "600"),
+				 0);
+		for (k = 0, seen = 0; k < n; k++)
+			if (v[k].kind == PS_AUDIT_REQUEST && v[k].status == 207)
+				seen++;
+		assert_int_equal(seen, 1);
+		ps_audit_rows_free(v, n);
+	}
+}
+
+static void
 test_audit__operator_retries_are_steps(void **state)
 {
 	test_db *db = *state;
@@ -337,6 +381,7 @@ main(void)
 		T(test_audit__timeline_widens_through_the_xrefs),
 		T(test_audit__bare_id_is_the_import_source),
 		T(test_audit__an_order_number_names_its_order),
+		T(test_audit__a_batch_shares_its_requests),
 		T(test_audit__operator_retries_are_steps),
 		T(test_audit__entry_version_and_unended_attempts),
 		T(test_audit__prune_keeps_the_young),
