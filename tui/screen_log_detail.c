@@ -1,7 +1,10 @@
 /*
  * screen_log_detail.c - one sync log entry in full: status, attempts,
- * next attempt, the full reason, ids on both sides and what was sent.
- * Long text is wrapped to the screen width; Up/Down scroll; r retries.
+ * next attempt, the settings version of its last attempt, the full
+ * reason, ids on both sides, what was sent, and the audit timeline of
+ * the order it is about (pearlsync/audit.h; what `pearlsync audit`
+ * prints).  Long text is wrapped to the screen width; Up/Down scroll; r
+ * retries.
  */
 #include "tui.h"
 
@@ -9,13 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "pearlsync/audit.h"
 #include "pearlsync/money.h"
 
 struct line {
 	char *label; /* NULL: continuation */
 	char *text;
 	ps_tui_attr attr;
+	int wide; /* drawn from the left edge (the timeline's steps) */
 };
 
 struct detail {
@@ -25,6 +31,7 @@ struct detail {
 	size_t n, cap;
 	ps_tui_list list;
 	int width; /* the wrap width the lines were built for */
+	int wide;  /* lines added now are wide */
 };
 
 static void
@@ -60,6 +67,7 @@ add_line(struct detail *d, const char *label, ps_tui_attr attr,
 	l->label = label != NULL ? strdup(label) : NULL;
 	l->text = strndup(text, len);
 	l->attr = attr;
+	l->wide = d->wide;
 	if ((label != NULL && l->label == NULL) || l->text == NULL) {
 		free(l->label);
 		free(l->text);
@@ -120,6 +128,74 @@ addf(struct detail *d, const char *label, ps_tui_attr attr, const char *fmt,
 	return add_line(d, label, attr, buf, strlen(buf));
 }
 
+/* The settings version the entry's last attempt ran under. */
+static int
+add_version(struct detail *d, ps_store *st, int64_t id)
+{
+	int64_t v = -1;
+
+	if (ps_store_audit_entry_version(&v, st, id) < 0) {
+		ps_error_clear();
+		return addf(d, "Settings", PS_TUI_DIM, "no attempt recorded");
+	}
+	return addf(d, "Settings", PS_TUI_NORMAL,
+		    "v%lld at the last attempt (5: history)", (long long)v);
+}
+
+/* "MM-DD HH:MM:SS", local: steps are often seconds apart */
+static const char *
+step_time(char *buf, size_t cap, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms <= 0 || localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, cap, "%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, cap, "-");
+	return buf;
+}
+
+/*
+ * The audit timeline of the entry's order, one step a line (wrapped),
+ * under a heading; a store that cannot say is a line, not an error.
+ */
+static int
+add_timeline(struct detail *d, ps_store *st, int64_t id, int width)
+{
+	ps_audit_row *rows = NULL;
+	char t[32], line[1200], step[1024];
+	size_t n = 0, i;
+	int error = 0;
+
+	if (width < 20)
+		width = 20;
+	if (ps_store_audit_timeline_of_entry(&rows, &n, st, id) < 0) {
+		error = addf(d, "Timeline", PS_TUI_DIM, "unavailable: %.200s",
+			     ps_error_last());
+		ps_error_clear();
+		return error;
+	}
+	error = addf(d, "Timeline", PS_TUI_HEADING,
+		     "%zu step%s of its order, oldest first", n,
+		     n == 1 ? "" : "s");
+	d->wide = 1;
+	for (i = 0; i < n && error == 0; i++) {
+		ps_audit_row_describe(step, sizeof(step), &rows[i]);
+		snprintf(line, sizeof(line), "%s %s",
+			 step_time(t, sizeof(t), rows[i].at), step);
+		error = add_wrapped(d, NULL,
+				    rows[i].kind == PS_AUDIT_ATTEMPT &&
+						    strncmp(rows[i].outcome,
+							    "failed", 6) == 0
+					    ? PS_TUI_BAD
+					    : PS_TUI_NORMAL,
+				    line, width);
+	}
+	d->wide = 0;
+	ps_audit_rows_free(rows, n);
+	return error;
+}
+
 static int
 build(struct detail *d, ps_tui *tui)
 {
@@ -163,6 +239,7 @@ build(struct detail *d, ps_tui *tui)
 	TRY(addf(d, "Synced", PS_TUI_NORMAL, "%s",
 		 ps_tui_format_time(t1, sizeof(t1), e->synced_at)));
 	TRY(addf(d, "Attempts", PS_TUI_NORMAL, "%d", e->attempts));
+	TRY(add_version(d, ps_tui_store(tui), e->id));
 	if (e->next_attempt_at > 0)
 		TRY(addf(d, "Next attempt", PS_TUI_NORMAL, "%s",
 			 ps_tui_format_time(t2, sizeof(t2),
@@ -191,6 +268,8 @@ build(struct detail *d, ps_tui *tui)
 	TRY(add_wrapped(d, "Sent", PS_TUI_NORMAL, e->detail, w));
 	TRY(addf(d, "Key", PS_TUI_DIM, "%s",
 		 e->dedupe_key ? e->dedupe_key : "-"));
+	TRY(add_timeline(d, ps_tui_store(tui), e->id,
+			 ps_tui_body_cols(tui) - 3));
 #undef TRY
 	ps_tui_list_set_count(&d->list, d->n);
 	return 0;
@@ -257,8 +336,8 @@ detail_draw(void *state, ps_tui *tui)
 		if (d->lines[k].label != NULL)
 			ps_tui_text(tui, i + 1, 1, 15, PS_TUI_HEADING,
 				    d->lines[k].label);
-		ps_tui_text(tui, i + 1, 17, 0, d->lines[k].attr,
-			    d->lines[k].text);
+		ps_tui_text(tui, i + 1, d->lines[k].wide ? 2 : 17, 0,
+			    d->lines[k].attr, d->lines[k].text);
 	}
 }
 

@@ -48,12 +48,14 @@ PS_CLI_DECLARE(forget);
  * holds a transaction and rolls it back to leave st as it was.
  */
 int ps_cli_settings_apply(ps_store *st, const char *file, int64_t now);
+PS_CLI_DECLARE(audit);
 
 /* clang-format off */
 #define PS_CLI_MORE_COMMANDS                                                   \
 	PS_CLI_ENTRY(init, "create or upgrade the database")                  \
 	PS_CLI_ENTRY(status, "worker state and sync counts")                  \
 	PS_CLI_ENTRY(logs, "list sync log entries")                           \
+	PS_CLI_ENTRY(audit, "everything that happened to one order")          \
 	PS_CLI_ENTRY(settings, "show, change, roll back, export, import "     \
 			       "settings")                                    \
 	PS_CLI_ENTRY(mappings, "show, change, import, export value mappings") \

@@ -47,6 +47,8 @@ struct ps_http {
 	ps_http__limits limits;
 	http_count *counts; /* owned */
 	size_t ncounts, capcounts;
+	ps_http_observe_fn observe; /* ps_http_set_observer, or NULL */
+	void *observe_ctx;
 };
 
 /* What one transfer produced, besides the response. */
@@ -784,6 +786,54 @@ url_for_log(char *buf, size_t cap, const char *url)
 	buf[o] = '\0';
 }
 
+void
+ps_http_set_observer(ps_http *h, ps_http_observe_fn fn, void *ctx)
+{
+	if (h == NULL)
+		return;
+	h->observe = fn;
+	h->observe_ctx = ctx;
+}
+
+/*
+ * Tell the observer about one attempt: the URL's path only (no scheme,
+ * host, user:password@, query or fragment), so nothing secret a URL may
+ * carry reaches it.
+ */
+static void
+observe(ps_http *h, const ps_http_request *req, const attempt *a,
+	const ps_http_response *r)
+{
+	char path[256];
+	const char *p = req->url, *scheme = strstr(req->url, "://");
+	size_t n;
+	ps_http_exchange x;
+
+	if (h->observe == NULL)
+		return;
+	if (scheme != NULL) {
+		p = scheme + 3;
+		p += strcspn(p, "/?#");
+	}
+	n = strcspn(p, "?#");
+	if (n >= sizeof(path))
+		n = sizeof(path) - 1;
+	memcpy(path, p, n);
+	path[n] = '\0';
+	if (n == 0)
+		ps_util__strlcpy(path, "/", sizeof(path));
+	x.platform = req->platform;
+	x.method = req->method;
+	x.path = path;
+	x.endpoint = req->endpoint ? req->endpoint : "-";
+	x.status = a->error != 0 ? 0 : r->status;
+	x.error = a->error;
+	x.elapsed_ms = a->elapsed_ms;
+	x.bytes = (int64_t)(req->body != NULL ? req->body_len : 0) +
+		  (int64_t)(a->error == 0 ? r->body_len : 0);
+	h->observe(h->observe_ctx, &x);
+}
+
 /* A printable one-line excerpt of the body for an error detail. */
 static void
 excerpt(char *buf, size_t cap, const ps_http_response *r)
@@ -984,6 +1034,7 @@ ps_http_send(ps_http_response *out, ps_http *h, const ps_http_request *req)
 		v = classify(req, &a, out, wall_now(h));
 		count_add(h, req->platform, ep, v.outcome);
 		breaker_record(h, lim, &a, &v, out);
+		observe(h, req, &a, out);
 		if (a.error != 0) {
 			ps_log_debug("http",
 				     "%s %s %s -> %s (%s) in %ld ms, "
@@ -1117,6 +1168,7 @@ end_one(ps_http *h, slot *sl, size_t k, CURLcode cc, const ps_http_request *req,
 	v = classify(req, &a, out, wall_now(h));
 	count_add(h, req->platform, req->endpoint ? req->endpoint : "-",
 		  v.outcome);
+	observe(h, req, &a, out);
 	if (lim != NULL)
 		breaker_record(h, lim, &a, &v, out);
 	url_for_log(logurl, sizeof(logurl), req->url);

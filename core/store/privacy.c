@@ -46,6 +46,9 @@ static const rule rules[] = {
 	/* the CLI's and console's requests to the worker, and its answers */
 	{"requests",    "id",    "argument", "created_at",  HOW_TEXT},
 	{"requests",    "id",    "result",   "created_at",  HOW_TEXT},
+	/* the audit trail: attempts' reasons and what each step was */
+	{"audit",       "id",    "reason",   "at",          HOW_TEXT},
+	{"audit",       "id",    "what",     "at",          HOW_TEXT},
 	/* cached platform replies */
 	{"cache",       "kind",  "json",     "fetched_at",  HOW_JSON},
 	/* the Brightpearl contact directory: e-mail -> name, phone */

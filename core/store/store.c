@@ -443,11 +443,48 @@ static const char migration_12[] =
 	"  failed = failed + excluded.failed;"
 	" END;";
 
+/*
+ * 13: the per-record audit trail (audit.c, pearlsync/audit.h): events,
+ * attempts with the settings version in force, request summaries and
+ * operator requests, one row each; and the log's subject columns indexed
+ * so one order's entries are found without a scan.
+ */
+static const char migration_13[] =
+	"CREATE TABLE audit ("
+	" id INTEGER PRIMARY KEY,"
+	" kind INTEGER NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" ended_at INTEGER,"
+	" entry_id INTEGER,"
+	" attempt_id INTEGER,"
+	" attempt INTEGER NOT NULL DEFAULT 0,"
+	" platform INTEGER NOT NULL DEFAULT -1,"
+	" flow TEXT,"
+	" what TEXT,"
+	" object TEXT,"
+	" ref TEXT,"
+	" outcome TEXT,"
+	" reason TEXT,"
+	" settings_version INTEGER,"
+	" status INTEGER NOT NULL DEFAULT 0,"
+	" duration_ms INTEGER NOT NULL DEFAULT 0,"
+	" bytes INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX audit_entry ON audit(entry_id, id)"
+	" WHERE entry_id IS NOT NULL;"
+	"CREATE INDEX audit_event ON audit(platform, ref) WHERE kind = 1;"
+	"CREATE INDEX audit_request ON audit(attempt_id, id) WHERE kind = 4;"
+	"CREATE INDEX audit_at ON audit(at);"
+	"CREATE INDEX log_subject ON log_entries(source_platform, subject)"
+	" WHERE subject <> '';"
+	"CREATE INDEX log_subject_order ON log_entries(source_platform,"
+	" subject_order) WHERE subject_order <> '';";
+
 /* clang-format off */
 static const char *const migrations[] = {
 	migration_1, migration_2, migration_3, migration_4,
 	migration_5, migration_6, migration_7, migration_8,
-	migration_9, migration_10, migration_11, migration_12};
+	migration_9, migration_10, migration_11, migration_12,
+	migration_13};
 /* clang-format on */
 
 _Static_assert(PS__ARRAY_LEN(migrations) == PS_STORE_SCHEMA_VERSION,

@@ -89,6 +89,16 @@ int ps_store__step_row(ps_store *st, sqlite3_stmt *s, const char *what);
 	" AND (?2 IS NULL OR flow = ?2)"                                       \
 	" ORDER BY next_attempt_at, id LIMIT ?3"
 
+/*
+ * ps_store__audit_operator - record an operator's request (what:
+ * "retry") about entry_id in the audit trail (audit.c); _failed: about
+ * every failed entry, of flow or all (NULL), before they are reset.
+ */
+int ps_store__audit_operator(ps_store *st, int64_t entry_id, const char *what,
+			     int64_t now);
+int ps_store__audit_operator_failed(ps_store *st, const char *flow,
+				    const char *what, int64_t now);
+
 /* ---- test hooks -------------------------------------------------------- */
 
 /* Number of migrations this binary knows (== PS_STORE_SCHEMA_VERSION). */

@@ -658,7 +658,8 @@ ps_store_log_retry(ps_store *st, int64_t id, int64_t now)
 		sqlite3_reset(s);
 		goto done;
 	}
-	error = update_one(st, s, id, "retrying a log entry");
+	if ((error = update_one(st, s, id, "retrying a log entry")) == 0)
+		error = ps_store__audit_operator(st, id, "retry", now);
 done:
 	ps_log_entry_dispose(&e);
 	if (error < 0) {
@@ -679,22 +680,29 @@ ps_store_log_retry_failed(size_t *out_count, ps_store *st, const char *flow,
 		*out_count = 0;
 	if ((error = check_store(st, "ps_store_log_retry_failed")) < 0)
 		return error;
-	if ((error = ps_store__prepare(
+	if ((error = ps_store_begin(st)) < 0)
+		return error;
+	if ((error = ps_store__audit_operator_failed(st, flow, "retry", now)) <
+		    0 ||
+	    (error = ps_store__prepare(
 		     &s, st,
 		     "UPDATE log_entries SET status = 0, next_attempt_at = ?2,"
 		     " attempts = 0, updated_at = ?2"
 		     " WHERE status = 3 AND (?1 IS NULL OR flow = ?1)")) < 0)
-		return error;
+		goto fail;
 	if ((error = ps_store__bind_text(st, s, 1, flow)) < 0 ||
 	    (error = ps_store__bind_int64(st, s, 2, now)) < 0) {
 		sqlite3_reset(s);
-		return error;
+		goto fail;
 	}
 	if ((error = ps_store__step_done(st, s, "retrying failed entries")) < 0)
-		return error;
+		goto fail;
 	if (out_count)
 		*out_count = (size_t)sqlite3_changes(st->db);
-	return 0;
+	return ps_store_commit(st);
+fail:
+	ps_store_rollback(st);
+	return error;
 }
 
 int

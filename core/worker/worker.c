@@ -126,6 +126,7 @@ struct ps_worker {
 	char auth_cur[PS_PLATFORM_MAX][AUTH_FP_LEN + 1];
 	char auth_ok[PS_PLATFORM_MAX][AUTH_FP_LEN + 1];
 	int64_t auth_version;
+	ps_worker__audit audit; /* the audit trail's choke point */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -882,11 +883,13 @@ perform_one(ps_worker *w, flow_rt *f, const ps_log_entry *e)
 	ps_error_clear();
 	if ((code = flow_ensure_init(w, f)) == 0) {
 		env_init(&env, w, f);
+		ps_worker__audit_begin(&w->audit, e, 1);
 		code = f->ops->perform(&env, e, &res);
 		if (code > 0)
 			code = 0;
 		if (code < 0 && ps_error_last_code() == 0)
 			ps_error_set(code, "%s", ps_strerror(code));
+		ps_worker__audit_outcome(&w->audit, 0, code, &res);
 	}
 	if (ps_store_in_transaction(w->st)) {
 		/* a flow must not leave a transaction open */
@@ -896,6 +899,7 @@ perform_one(ps_worker *w, flow_rt *f, const ps_log_entry *e)
 			ps_store_rollback(w->st);
 	}
 	error = record_result(w, f, e, code, &res);
+	ps_worker__audit_finish(&w->audit);
 	ps_flow_result_dispose(&res);
 	if (error < 0)
 		ps_log_error(MOD, "recording entry %lld: %s", (long long)e->id,
@@ -928,6 +932,7 @@ perform_many(ps_worker *w, flow_rt *f, const ps_log_entry *v, size_t k,
 	ps_error_clear();
 	if ((code = flow_ensure_init(w, f)) == 0) {
 		env_init(&env, w, f);
+		ps_worker__audit_begin(&w->audit, v, k);
 		code = f->ops->perform_batch(&env, v, k, res, codes);
 	}
 	if (ps_store_in_transaction(w->st)) {
@@ -938,8 +943,12 @@ perform_many(ps_worker *w, flow_rt *f, const ps_log_entry *v, size_t k,
 	}
 	if (code < 0) {
 		/* nothing attempted: the caller goes one at a time */
-		for (i = 0; i < k; i++)
+		for (i = 0; i < k; i++) {
+			ps_worker__audit_outcome(&w->audit, i, PS_ESTOPPED,
+						 NULL);
 			ps_flow_result_dispose(&res[i]);
+		}
+		ps_worker__audit_finish(&w->audit);
 		ps_error_clear();
 		return 0;
 	}
@@ -958,6 +967,7 @@ perform_many(ps_worker *w, flow_rt *f, const ps_log_entry *v, size_t k,
 				     res[i].detail ? res[i].detail
 						   : ps_strerror(codes[i]));
 		}
+		ps_worker__audit_outcome(&w->audit, i, codes[i], &res[i]);
 		rerr = record_result(w, f, &v[i], codes[i], &res[i]);
 		ps_flow_result_dispose(&res[i]);
 		if (rerr < 0) {
@@ -976,6 +986,7 @@ perform_many(ps_worker *w, flow_rt *f, const ps_log_entry *v, size_t k,
 		if (error == 0)
 			error = rerr;
 	}
+	ps_worker__audit_finish(&w->audit);
 	return error;
 }
 
@@ -1108,6 +1119,7 @@ dispatch_event(ps_worker *w, const ps_event *ev)
 			goto fail;
 		}
 	}
+	ps_worker__audit_event(&w->audit, ev);
 	if ((error = ps_store_event_mark_processed(w->st, ev->id, now_ms(w))) <
 	    0)
 		goto fail;
@@ -1942,6 +1954,9 @@ ps_worker_new(ps_worker **out, ps_store *store, const ps_config *cfg,
 		if ((error = ps_connect_http(&w->http, &w->cfg, &ho)) < 0)
 			goto done;
 	}
+	if ((error = ps_worker__audit_init(&w->audit, w->st, w->o.clock,
+					   w->http)) < 0)
+		goto done;
 	w->started_at = now_ms(w);
 	svc_init(w);
 	refresh_connectors(w);
@@ -1983,6 +1998,7 @@ ps_worker_free(ps_worker *w)
 	free(w->held);
 	if (w->own_conn)
 		ps_platforms_disconnect(&w->conns);
+	ps_worker__audit_dispose(&w->audit);
 	ps_http_free(w->http);
 	free(w);
 }
@@ -2077,6 +2093,7 @@ tick_prelude(ps_worker *w, int poll_all)
 	if ((error = process_events(w, 0)) < 0)
 		return error;
 	maybe_sync_hooks(w);
+	ps_worker__audit_prune(&w->audit, now_ms(w));
 	/* the daily report: logs its own failures and retries later */
 	ps_report_tick(&w->report, w->st, w->cfg.ca_file, now_ms(w));
 	retention_tick(w);

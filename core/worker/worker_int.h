@@ -149,4 +149,64 @@ int ps_worker__listener_port(const ps_listener *l);
 /* Stop the thread and free; NULL is fine. */
 void ps_worker__listener_stop(ps_listener *l);
 
+/* ---- the audit trail's choke point (audit_hook.c) --------------------- */
+
+#include "pearlsync/flow.h"
+
+/* Requests kept per attempt; more are counted in one summary row. */
+#define PS_WORKER__AUDIT_REQUESTS 200
+
+typedef struct ps_worker__audit_req {
+	ps_platform platform;
+	char method[8];
+	char path[256];
+	long status;
+	int error;
+	int64_t at, elapsed_ms, bytes;
+} ps_worker__audit_req;
+
+/* One attempt open while its flow performs. */
+typedef struct ps_worker__audit_slot {
+	int64_t attempt_id; /* 0: could not be recorded */
+	int64_t entry_id;
+	char outcome[48];
+	char reason[PS_ERROR_MAX];
+	char target[128];
+} ps_worker__audit_slot;
+
+/*
+ * The worker's side of the audit trail (pearlsync/audit.h): the attempts
+ * open now and the requests their flow made meanwhile.  Nothing here
+ * ever fails an entry: a write that fails is logged and dropped.
+ */
+typedef struct ps_worker__audit {
+	ps_store *st;                /* borrowed */
+	const ps_clock *clock;       /* borrowed; wall ms */
+	ps_worker__audit_slot *open; /* owned, PS_FLOW_BATCH_MAX of them */
+	size_t nopen;
+	ps_worker__audit_req *reqs; /* owned */
+	size_t nreqs, dropped;
+	int64_t next_prune; /* ms; 0: at the first tick */
+} ps_worker__audit;
+
+/* init: attach to http's observer (http may be NULL: no requests). */
+int ps_worker__audit_init(ps_worker__audit *a, ps_store *st,
+			  const ps_clock *clock, ps_http *http);
+void ps_worker__audit_dispose(ps_worker__audit *a);
+/* Open an attempt for each of v[0..k-1] before their flow performs. */
+void ps_worker__audit_begin(ps_worker__audit *a, const ps_log_entry *v,
+			    size_t k);
+/*
+ * What the i-th open attempt came to: code and res as the flow returned
+ * them, the reason from ps_error_last() (left as it was).
+ */
+void ps_worker__audit_outcome(ps_worker__audit *a, size_t i, int code,
+			      const ps_flow_result *res);
+/* Write the open attempts' ends and their requests; close them. */
+void ps_worker__audit_finish(ps_worker__audit *a);
+/* Record a decoded event (inside the caller's transaction). */
+void ps_worker__audit_event(ps_worker__audit *a, const ps_event *ev);
+/* Prune by log.audit_keep_days, at most once a day. */
+void ps_worker__audit_prune(ps_worker__audit *a, int64_t now);
+
 #endif

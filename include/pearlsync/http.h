@@ -331,6 +331,31 @@ int64_t ps_http_response_header_number(const ps_http_response *r,
 int ps_http_response_json(json_t **out, const ps_http_response *r,
 			  ps_platform platform);
 
+/*
+ * What one attempt of a request was, for an observer (the worker's audit
+ * trail): never a body, a header, a query string or the URL's host.
+ * Strings are borrowed for the call.
+ */
+typedef struct ps_http_exchange {
+	ps_platform platform;
+	const char *method;
+	const char *path;     /* the URL's path alone: "/orders/7" */
+	const char *endpoint; /* the request's counter label, or "-" */
+	long status;          /* 0: no response */
+	int error;            /* PS_E* of a transport failure, or 0 */
+	int64_t elapsed_ms;
+	int64_t bytes; /* request body + response body */
+} ps_http_exchange;
+
+typedef void (*ps_http_observe_fn)(void *ctx, const ps_http_exchange *x);
+
+/*
+ * ps_http_set_observer - call fn(ctx, x) after every attempt of every
+ * request h sends (retries included), from the sending thread; NULL fn
+ * stops it.  fn must not send through h.
+ */
+void ps_http_set_observer(ps_http *h, ps_http_observe_fn fn, void *ctx);
+
 /* Outcome classes counted per platform and endpoint. */
 typedef enum ps_http_outcome {
 	PS_HTTP_OUT_OK = 0,    /* 2xx */

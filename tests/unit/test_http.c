@@ -355,6 +355,63 @@ test_http__retries_on_429_with_full_jitter(void **state)
 	assert_int_equal(f->r.status, 200);
 }
 
+/* What the observer saw: every attempt, in order. */
+typedef struct observed {
+	int n;
+	char method[8][8];
+	char path[8][128];
+	long status[8];
+	int64_t bytes[8];
+} observed;
+
+static void
+observe_into(void *ctx, const ps_http_exchange *x)
+{
+	observed *s = ctx;
+
+	if (s->n >= 8)
+		return;
+	snprintf(s->method[s->n], sizeof(s->method[0]), "%s", x->method);
+	snprintf(s->path[s->n], sizeof(s->path[0]), "%s", x->path);
+	s->status[s->n] = x->status;
+	s->bytes[s->n] = x->bytes;
+	s->n++;
+}
+
+static void
+test_http__observer_sees_each_attempt_without_query(void **state)
+{
+	fixture *f = *state;
+	observed s;
+
+	memset(&s, 0, sizeof(s));
+	ps_http_set_observer(f->h, observe_into, &s);
+	mock_server_reply(f->m, 500, NULL, "oops");
+	mock_server_reply(f->m, 200, NULL, "[1,2]");
+	assert_int_equal(get(f, PS_PLATFORM_BIGCOMMERCE,
+			     "/v2/orders/7?access_token=s3cret&page=2#frag"),
+			 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.method[0], "GET");
+	assert_string_equal(s.path[0], "/v2/orders/7");
+	assert_string_equal(s.path[1], "/v2/orders/7");
+	assert_int_equal(s.status[0], 500);
+	assert_int_equal(s.status[1], 200);
+	assert_int_equal(s.bytes[0], 4);
+	assert_int_equal(s.bytes[1], 5);
+	/* a body sent counts; NULL stops the observer */
+	mock_server_reply(f->m, 201, NULL, "{}");
+	assert_int_equal(send_to(f, PS_PLATFORM_BIGCOMMERCE, "acct", "POST",
+				 "/v2/orders", NULL, "{\"a\":1}", 0),
+			 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.bytes[2], 7 + 2);
+	ps_http_set_observer(f->h, NULL, NULL);
+	mock_server_reply(f->m, 200, NULL, "[]");
+	assert_int_equal(get(f, PS_PLATFORM_BIGCOMMERCE, "/v2/x"), 0);
+	assert_int_equal(s.n, 3);
+}
+
 static void
 test_http__retries_on_429_with_hints(void **state)
 {
@@ -1546,6 +1603,7 @@ main(void)
 		T(test_http__reuses_the_connection),
 		T(test_http__decodes_gzip_responses),
 		T(test_http__retries_on_429_with_full_jitter),
+		T(test_http__observer_sees_each_attempt_without_query),
 		T(test_http__retries_on_429_with_hints),
 		T(test_http__hint_is_capped_by_max_wait),
 		T(test_http__429_past_the_budget_is_ratelimit),
