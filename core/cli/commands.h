@@ -35,6 +35,7 @@ PS_CLI_DECLARE(pause);
 PS_CLI_DECLARE(resume);
 PS_CLI_DECLARE(run);
 PS_CLI_DECLARE(report);
+PS_CLI_DECLARE(replay);
 
 /* clang-format off */
 #define PS_CLI_MORE_COMMANDS                                                   \
@@ -56,6 +57,7 @@ PS_CLI_DECLARE(report);
 	{"sync-once", ps_cli_cmd_sync_once,                                   \
 	 "run one flow once and exit", ps_cli_usage_sync_once},                \
 	PS_CLI_ENTRY(preview, "show what importing an order would send")      \
+	PS_CLI_ENTRY(replay, "re-run a flow over a past window")              \
 	PS_CLI_ENTRY(report, "print the daily e-mail report, or send it now")
 /* clang-format on */
 
