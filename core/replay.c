@@ -109,7 +109,7 @@ judge(int *act, char *detail, size_t cap, const ps_log_entry *x, unsigned flags)
 	switch (x->status) {
 	case PS_ENTRY_SYNCED:
 		if (x->target_id != NULL && x->target_id[0] != '\0') {
-			snprintf(detail, cap, "synced as %s (entry %lld)",
+			snprintf(detail, cap, "synced, target %s (entry %lld)",
 				 x->target_id, (long long)x->id);
 			return PS_REPLAY_SYNCED;
 		}

@@ -127,6 +127,30 @@ on_item(const ps_replay_item *it, void *payload)
 	return 0;
 }
 
+/* text wrapped at 72 columns, each line indented by 4. */
+static void
+print_wrapped(const char *text)
+{
+	const char *w = text, *end;
+	int col = 0;
+
+	while (*w != '\0') {
+		while (*w == ' ')
+			w++;
+		end = w + strcspn(w, " ");
+		if (end == w)
+			break;
+		if (col > 0 && col + (int)(end - w) + 1 > 72) {
+			putchar('\n');
+			col = 0;
+		}
+		col += printf("%s%.*s", col > 0 ? " " : "    ", (int)(end - w),
+			      w);
+		w = end;
+	}
+	putchar('\n');
+}
+
 static int
 list_flows(void)
 {
@@ -136,11 +160,10 @@ list_flows(void)
 	for (i = 0; all[i] != NULL; i++) {
 		if (all[i]->replay == NULL)
 			continue;
-		printf("%s%s%s%s\n    %s\n", all[i]->name,
-		       all[i]->alias ? " (" : "",
+		printf("%s%s%s%s\n", all[i]->name, all[i]->alias ? " (" : "",
 		       all[i]->alias ? all[i]->alias : "",
-		       all[i]->alias ? ")" : "",
-		       all[i]->replay_help ? all[i]->replay_help : "");
+		       all[i]->alias ? ")" : "");
+		print_wrapped(all[i]->replay_help ? all[i]->replay_help : "");
 	}
 	return PS_EXIT_OK;
 }
