@@ -8,7 +8,9 @@
  * flow's business (its replay slot); this file never names a platform.
  */
 #include "internal.h"
+#include "setting_keys.h"
 #include "pearlsync/replay.h"
+#include "pearlsync/settings.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -234,6 +236,28 @@ ps_replay_supported(char *buf, size_t cap)
 	}
 	if (len == 0)
 		snprintf(buf, cap, "none");
+	return buf;
+}
+
+char *
+ps_replay_flow_held(char *buf, size_t cap, ps_store *st,
+		    const ps_flow_ops *flow)
+{
+	char *paused = NULL;
+	int on = 1;
+
+	if (cap == 0)
+		return buf;
+	buf[0] = '\0';
+	paused = ps_settings_value(st, PS_SET_SYNC_PAUSED_FLOWS);
+	if (paused != NULL && ps_settings_list_contains(paused, flow->name))
+		snprintf(buf, cap, "%s is paused by the operator", flow->name);
+	else if (flow->enabled_setting != NULL &&
+		 ps_settings_get_bool(&on, st, flow->enabled_setting) == 0 &&
+		 !on)
+		snprintf(buf, cap, "%s is off", flow->enabled_setting);
+	ps_error_clear();
+	free(paused);
 	return buf;
 }
 

@@ -50,7 +50,9 @@ const char ps_cli_usage_replay[] =
 	"beside a worker with its listener on.  With --now this process\n"
 	"performs the flow's due entries itself, as 'pearlsync sync-once\n"
 	"FLOW' does.  Stock levels have no window: replaying the inventory\n"
-	"flow queues one reconcile of every product.\n"
+	"flow queues one reconcile of every product.  A flow that is switched\n"
+	"off or paused keeps its entries until it runs again; the replay says\n"
+	"so.\n"
 	"\n"
 	"Options:\n"
 	"  --flow FLOW   the flow, by name or alias ('pearlsync replay "
@@ -64,7 +66,9 @@ const char ps_cli_usage_replay[] =
 	"  --dry-run     say what would be queued; write nothing\n"
 	"  --now         then perform the flow's due entries in this process\n"
 	"  --json        print one JSON object: flow, since, until, dry_run,\n"
-	"                items (object, id, outcome, detail, entry), totals\n"
+	"                items (object, id, outcome, detail, entry), totals,\n"
+	"                held (why the worker leaves the flow's entries, if\n"
+	"                it does)\n"
 	"  --list        list the flows that can be replayed\n"
 	"\n"
 	"Exit status: 0 done (with --now: every entry synced), 1 a platform\n"
@@ -396,7 +400,7 @@ ps_cli_cmd_replay(const ps_cli_global *g, int argc, char **argv)
 	replay_args a;
 	ps_store *st = NULL;
 	ps_config cfg;
-	char s1[32], s2[32];
+	char s1[32], s2[32], held[256] = "";
 	int status, error;
 
 	if ((status = parse_args(&a, argc, argv)) != PS_EXIT_OK)
@@ -426,6 +430,7 @@ ps_cli_cmd_replay(const ps_cli_global *g, int argc, char **argv)
 	}
 	if (!out.json)
 		print_totals(&out, totals);
+	ps_replay_flow_held(held, sizeof(held), st, flow);
 	if (status == PS_EXIT_OK && a.now) {
 		if ((error = perform_now(&failed, st, &cfg, flow)) < 0) {
 			ps_cli_error("%s", ps_error_last());
@@ -436,6 +441,12 @@ ps_cli_cmd_replay(const ps_cli_global *g, int argc, char **argv)
 		if (!out.json && error == 0)
 			printf("performed: %zu entr%s failed or waiting\n",
 			       failed, failed == 1 ? "y" : "ies");
+	} else if (status == PS_EXIT_OK && !out.json && !a.dry_run &&
+		   totals[PS_REPLAY_QUEUED] > 0 && held[0] != '\0') {
+		printf("the worker leaves the queued entries while %s; "
+		       "'pearlsync replay ... --now' or 'pearlsync sync-once "
+		       "%s' performs them anyway\n",
+		       held, flow->alias ? flow->alias : flow->name);
 	} else if (status == PS_EXIT_OK && !out.json && !a.dry_run &&
 		   totals[PS_REPLAY_QUEUED] > 0) {
 		printf("the worker performs the queued entries; without a "
@@ -448,6 +459,8 @@ ps_cli_cmd_replay(const ps_cli_global *g, int argc, char **argv)
 				      "dry_run", a.dry_run, "items", out.items,
 				      "totals", totals_json(totals));
 
+		if (j != NULL && held[0] != '\0')
+			json_object_set_new(j, "held", json_string(held));
 		if (j != NULL && a.now)
 			json_object_set_new(j, "failed_or_waiting",
 					    json_integer((json_int_t)failed));

@@ -91,6 +91,15 @@ int ps_replay_run(size_t *totals, const ps_flow_ops *flow, ps_flow_env *env,
 char *ps_replay_supported(char *buf, size_t cap);
 
 /*
+ * ps_replay_flow_held - why a worker would leave flow's queued entries
+ * alone for now ("bigcommerce.orders.enabled is off", "paused by the
+ * operator") into buf, "" when it would perform them.  Always terminates
+ * buf; returns buf.
+ */
+char *ps_replay_flow_held(char *buf, size_t cap, ps_store *st,
+			  const ps_flow_ops *flow);
+
+/*
  * ps_replay_time_parse - a time for --since / --until into unix ms:
  * "YYYY-MM-DD" (midnight UTC), "YYYY-MM-DDTHH:MM[:SS]" followed by "Z" or
  * an offset "+HH:MM" / "-HH:MM" (a space may stand for the T; no zone

@@ -17,7 +17,12 @@
 #     again: each of the five exists exactly once;
 #   - shipments: a Brightpearl goods-out note shipped while Brightpearl's
 #     deliveries are dropped is replayed: exactly one BigCommerce
-#     shipment, and a second replay adds none.
+#     shipment, and a second replay adds none;
+#   - statuses: a Brightpearl status change whose webhook is lost reaches
+#     BigCommerce through a replay (mapped status), once;
+#   - notes: a Brightpearl note replayed while the notes flow is off is
+#     queued, the replay says the worker holds it, and it is copied once
+#     the flow is switched on; a second replay queues nothing.
 set -eu
 . "$PS_SOURCE_DIR/tests/integration/fixtures/cli/lib.sh"
 . "$PS_SOURCE_DIR/tests/integration/fixtures/cli/sandbox.sh"
@@ -43,6 +48,18 @@ bc_shipments() {
 	curl -s "$control/bigcommerce/orders/$1" | python3 -c '
 import json, sys
 print(len(json.load(sys.stdin)["shipments"]))'
+}
+# the status id of BigCommerce order $1
+bc_status() {
+	curl -s "$control/bigcommerce/orders/$1" | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["order"]["status_id"])'
+}
+# how many times text $2 is in BigCommerce order $1's staff notes
+bc_notes_with() {
+	curl -s "$control/bigcommerce/orders/$1" | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["order"].get("staff_notes", "").count(sys.argv[1]))' "$2"
 }
 # the Brightpearl order id whose externalRef is $1
 bp_order_of() {
@@ -176,6 +193,38 @@ ok replay --flow shipments --since "$since"
 grep -q "1 already synced, 0 queued" "$tmp/out" || fail "second shipment replay: $(cat "$tmp/out")"
 sleep 2
 [ "$(bc_shipments "$lost1")" = 1 ] || fail "second replay added a shipment"
+
+step="statuses"
+ok settings set bigcommerce.orders.sync_statuses 7
+ok mappings set order_status 'bp>bc' 7 9
+bp_lost2=$(bp_order_of "$lost2")
+since=$(date -u -d '-1 min' +%Y-%m-%dT%H:%M:%SZ)
+sb_post brightpearl/order-status '{"orderId":'"$bp_lost2"',"statusId":7}'
+sleep 2
+[ "$(bc_status "$lost2")" = 11 ] || fail "the status arrived without a replay"
+ok replay --flow statuses --since "$since" --json
+[ "$(json_total queued)" = 1 ] || fail "statuses queued $(json_total queued), want 1: $(cat "$tmp/out")"
+wait_for "bc_status $lost2" 9
+ok replay --flow statuses --since "$since"
+grep -q " 1 already synced, 0 queued" "$tmp/out" || fail "second status replay: $(cat "$tmp/out")"
+
+step="notes"
+ok settings set bigcommerce.notes.enabled false
+sleep 1.1
+since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+sb_post brightpearl/note '{"orderId":'"$bp_lost2"',"text":"Gift wrap it, please","isPublic":false}'
+ok replay --flow notes --since "$since"
+grep -q "^1 object: 0 already synced, 1 queued" "$tmp/out" || fail "notes replay: $(cat "$tmp/out")"
+# the flow is off: the worker leaves the entry, and the replay says so
+grep -q "bigcommerce.notes.enabled is off" "$tmp/out" || fail "no word on the switched-off flow: $(cat "$tmp/out")"
+sleep 2
+[ "$(bc_notes_with "$lost2" "Gift wrap it")" = 0 ] || fail "a switched-off flow performed the note"
+ok settings set bigcommerce.notes.enabled true
+wait_for "bc_notes_with $lost2 Gift" 1
+ok replay --flow notes --since "$since"
+grep -q "^1 object: 1 already synced, 0 queued" "$tmp/out" || fail "second notes replay: $(cat "$tmp/out")"
+sleep 2
+[ "$(bc_notes_with "$lost2" "Gift wrap it")" = 1 ] || fail "the note was copied twice"
 
 stop_worker
 [ "$worker_rc" -eq 0 ] || fail "worker exit status $worker_rc"
