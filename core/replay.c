@@ -23,7 +23,14 @@ struct ps_replay {
 	ps_flow_env *env;
 	const ps_replay_options *o;
 	size_t totals[PS_REPLAY_OUTCOME_COUNT];
+	/* the entries the slot's objects were found with (owned), so the
+	 * pass over the local log does not report them twice */
+	int64_t *seen;
+	size_t nseen, capseen;
 };
+
+/* The most failed entries of the window the local-log pass takes. */
+#define FAILED_MAX 1000
 
 static const char *const outcome_names[PS_REPLAY_OUTCOME_COUNT] = {
 	"already synced", "queued", "in progress", "skipped"};
@@ -66,12 +73,42 @@ ps_replay_in_window(const ps_replay *r, int64_t t)
 	return t >= r->o->since_ms && t <= r->o->until_ms;
 }
 
+static void
+seen_add(ps_replay *r, int64_t id)
+{
+	int64_t *v;
+	size_t cap;
+
+	if (id <= 0)
+		return;
+	if (r->nseen == r->capseen) {
+		cap = r->capseen ? r->capseen * 2 : 64;
+		if ((v = realloc(r->seen, cap * sizeof(*v))) == NULL)
+			return; /* at worst an entry is listed twice */
+		r->seen = v;
+		r->capseen = cap;
+	}
+	r->seen[r->nseen++] = id;
+}
+
+static int
+seen_has(const ps_replay *r, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < r->nseen; i++)
+		if (r->seen[i] == id)
+			return 1;
+	return 0;
+}
+
 static int
 emit(ps_replay *r, const char *object, const char *id,
      ps_replay_outcome outcome, int64_t entry_id, const char *detail)
 {
 	ps_replay_item it;
 
+	seen_add(r, entry_id);
 	r->totals[outcome]++;
 	if (r->o->cb == NULL)
 		return 0;
@@ -261,6 +298,90 @@ ps_replay_flow_held(char *buf, size_t cap, ps_store *st,
 	return buf;
 }
 
+/* ---- the local log: entries that failed in the window ------------------ */
+
+typedef struct failed_set {
+	const ps_replay *r;
+	ps_log_entry *v;
+	size_t n;
+} failed_set;
+
+static int
+collect_failed(const ps_log_entry *e, void *payload)
+{
+	failed_set *f = payload;
+	ps_log_entry *d;
+
+	if (e->inserted_at > f->r->o->until_ms || seen_has(f->r, e->id))
+		return 0;
+	d = &f->v[f->n];
+	ps_log_entry_init(d);
+	d->id = e->id;
+	d->kind = ps_util__strdup(e->kind ? e->kind : "");
+	d->subject =
+		ps_util__strdup(e->subject && e->subject[0]
+					? e->subject
+					: (e->source_id ? e->source_id : ""));
+	d->reason = ps_util__strdup(e->reason ? e->reason : "");
+	if (d->kind == NULL || d->subject == NULL || d->reason == NULL) {
+		ps_log_entry_dispose(d);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	f->n++;
+	return 0;
+}
+
+/*
+ * The flow's entries that failed at or after the window's start and
+ * existed by its end, and that no object of the slot was found with
+ * (an edit, a reconcile, an object the platform no longer lists): queued
+ * again, attempts from zero, like `pearlsync retry`.
+ */
+static int
+replay_failed(ps_replay *r, const ps_flow_ops *flow)
+{
+	failed_set f;
+	char object[64], detail[512];
+	size_t i;
+	int error;
+
+	f.r = r;
+	f.n = 0;
+	if ((f.v = calloc(FAILED_MAX, sizeof(*f.v))) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	error = ps_store_log_foreach_since(r->env->store, flow->name,
+					   PS_ENTRY_FAILED, r->o->since_ms,
+					   FAILED_MAX, collect_failed, &f);
+	for (i = 0; i < f.n && error == 0; i++) {
+		const ps_log_entry *e = &f.v[i];
+
+		snprintf(object, sizeof(object), "%.*s",
+			 (int)strcspn(e->kind, "."), e->kind);
+		if (!r->o->dry_run &&
+		    (error = ps_store_log_retry(r->env->store, e->id,
+						r->env->now)) < 0) {
+			if (error != PS_EINVAL)
+				break;
+			/* claimed or synced meanwhile: not ours to touch */
+			ps_error_clear();
+			error = 0;
+			continue;
+		}
+		snprintf(detail, sizeof(detail),
+			 "failed in the window (%s); %s (entry %lld)",
+			 e->reason[0] ? e->reason : "no reason",
+			 r->o->dry_run ? "would be queued again"
+				       : "queued again",
+			 (long long)e->id);
+		error = emit(r, object[0] ? object : "entry", e->subject,
+			     PS_REPLAY_QUEUED, e->id, detail);
+	}
+	for (i = 0; i < f.n; i++)
+		ps_log_entry_dispose(&f.v[i]);
+	free(f.v);
+	return error;
+}
+
 int
 ps_replay_run(size_t *totals, const ps_flow_ops *flow, ps_flow_env *env,
 	      const ps_replay_options *options)
@@ -287,8 +408,11 @@ ps_replay_run(size_t *totals, const ps_flow_ops *flow, ps_flow_env *env,
 	r.env = env;
 	r.o = options;
 	error = flow->replay(env, &r);
+	if (error == 0)
+		error = replay_failed(&r, flow);
 	if (totals != NULL)
 		memcpy(totals, r.totals, sizeof(r.totals));
+	free(r.seen);
 	return error;
 }
 

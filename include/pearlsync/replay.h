@@ -74,11 +74,14 @@ typedef struct ps_replay_options {
 /*
  * ps_replay_run - replay flow over the window of options: calls the
  * flow's replay slot with env (whose store, connectors, now and state the
- * caller set, as for a poll).  totals[PS_REPLAY_OUTCOME_COUNT] (may be
- * NULL) receives the count per outcome.  Returns 0, PS_EINVAL when the
- * flow has no replay slot (the detail lists the flows that have one) or
- * the window is empty, or the flow's error (the objects reported before
- * it keep their entries).
+ * caller set, as for a poll), then goes over the local log: the flow's
+ * entries that failed at or after the window's start, existed by its end
+ * and were not reported by the slot (an edit, a reconcile) are queued
+ * again like `pearlsync retry` does (up to 1000).
+ * totals[PS_REPLAY_OUTCOME_COUNT] (may be NULL) receives the count per outcome.
+ * Returns 0, PS_EINVAL when the flow has no replay slot (the detail lists the
+ * flows that have one) or the window is empty, or the flow's error (the objects
+ * reported before it keep their entries).
  */
 int ps_replay_run(size_t *totals, const ps_flow_ops *flow, ps_flow_env *env,
 		  const ps_replay_options *options);

@@ -244,6 +244,63 @@ test_replay__queue_states(void **state)
 	test_db_close(&db);
 }
 
+/* An entry of the flow that failed in the window and that no object of
+ * the slot found is queued again from the local log; one that failed
+ * before the window is not. */
+static void
+test_replay__failed_in_window(void **state)
+{
+	size_t totals[PS_REPLAY_OUTCOME_COUNT];
+	ps_log_entry e, *claimed = NULL;
+	int64_t id_old = 0, id_new = 0;
+	test_db db;
+	seen s;
+	size_t n = 0, i;
+
+	(void)state;
+	assert_int_equal(test_db_open(&db, "replay-failed"), 0);
+	ps_log_entry_init(&e);
+	e.flow = (char *)"toy";
+	e.kind = (char *)"thing.edit";
+	e.source_platform = 0;
+	e.target_platform = 1;
+	e.dedupe_key = (char *)"toy:edit:old";
+	e.subject = (char *)"7";
+	assert_int_equal(ps_store_log_add(&id_old, db.st, &e, NOW - 7200000),
+			 0);
+	e.dedupe_key = (char *)"toy:edit:new";
+	e.subject = (char *)"8";
+	assert_int_equal(ps_store_log_add(&id_new, db.st, &e, NOW - 1800000),
+			 0);
+	assert_int_equal(
+		ps_store_log_claim_due(&claimed, &n, db.st, "toy", 2, NOW), 0);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++)
+		assert_int_equal(
+			ps_store_log_mark_failed(
+				db.st, claimed[i].id, "down", PS_EREMOTE, 0,
+				claimed[i].id == id_old ? NOW - 7000000
+							: NOW - 1700000),
+			0);
+	ps_log_entries_free(claimed, n);
+	toy_nkeys = 0;
+	assert_int_equal(run(totals, &s, db.st, 1), 0);
+	assert_int_equal(totals[PS_REPLAY_QUEUED], 1);
+	assert_int_equal(s.entry[0], id_new);
+	assert_int_equal(ps_store_log_get(&e, db.st, id_new), 0);
+	assert_int_equal(e.status, PS_ENTRY_FAILED); /* dry run */
+	ps_log_entry_dispose(&e);
+	assert_int_equal(run(totals, &s, db.st, 0), 0);
+	assert_int_equal(totals[PS_REPLAY_QUEUED], 1);
+	assert_int_equal(ps_store_log_get(&e, db.st, id_new), 0);
+	assert_int_equal(e.status, PS_ENTRY_PENDING);
+	ps_log_entry_dispose(&e);
+	assert_int_equal(ps_store_log_get(&e, db.st, id_old), 0);
+	assert_int_equal(e.status, PS_ENTRY_FAILED);
+	ps_log_entry_dispose(&e);
+	test_db_close(&db);
+}
+
 int
 main(void)
 {
@@ -252,6 +309,7 @@ main(void)
 		cmocka_unit_test(test_replay__time_refused),
 		cmocka_unit_test(test_replay__refusals),
 		cmocka_unit_test(test_replay__queue_states),
+		cmocka_unit_test(test_replay__failed_in_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
