@@ -9,8 +9,10 @@
 #     would find them.  A replay of 3h..1h ago creates exactly the three
 #     lost Brightpearl orders (externalRefs), lists two as already synced
 #     and the Pending one as skipped, and leaves the five-hour-old one
-#     alone; a second replay creates nothing; a dry run over the older
-#     window says it would queue one and writes nothing;
+#     alone; a second replay creates nothing; a status change of an
+#     imported order whose webhook is lost is replayed as the poll's edit,
+#     once; a dry run over the older window says it would queue one and
+#     writes nothing;
 #   - kill -9: with the worker stopped and Brightpearl slowed, five more
 #     lost orders are replayed with --now, the replay is killed with
 #     SIGKILL once the first of them exists in Brightpearl, and run
@@ -60,6 +62,14 @@ bc_notes_with() {
 	curl -s "$control/bigcommerce/orders/$1" | python3 -c '
 import json, sys
 print(json.load(sys.stdin)["order"].get("staff_notes", "").count(sys.argv[1]))' "$2"
+}
+# the statusId of the Brightpearl order whose externalRef is $1
+bp_status_of() {
+	curl -s "$control/brightpearl/state" | python3 -c '
+import json, sys
+for o in json.load(sys.stdin)["orders"].values():
+    if o.get("externalRef") == sys.argv[1]:
+        print(o.get("statusId"))' "$1"
 }
 # the Brightpearl order id whose externalRef is $1
 bp_order_of() {
@@ -129,6 +139,20 @@ grep -q "^5 objects: 5 already synced, 0 queued, 0 in progress, 0 skipped" "$tmp
 	fail "second replay: $(tail -n 1 "$tmp/out")"
 sleep 2
 [ "$(bp_count)" = 7 ] || fail "second replay created orders: $(bp_refs_all | tr '\n' ' ')"
+
+step="order edit"
+# a status change of an imported order whose webhook is lost: the replay
+# queues the edit the poll would have recorded, once
+ok mappings set order_status 'bc>bp' 10 8
+sb_post "bigcommerce/orders/$synced1/status" '{"status_id":10}'
+sleep 2
+[ "$(bp_status_of "$synced1")" = 2 ] || fail "the status arrived without a replay"
+ok replay --flow orders --since 3h --until 1h
+grep -q "order status $synced1 .* queued " "$tmp/out" || fail "no status edit queued: $(cat "$tmp/out")"
+wait_for "bp_status_of $synced1" 8
+ok replay --flow orders --since 3h --until 1h
+# performed, the edit is the order's known state: nothing to queue
+grep -q "^6 objects: 5 already synced, 0 queued" "$tmp/out" || fail "third replay: $(cat "$tmp/out")"
 
 step="dry run"
 ok replay --flow orders --since 6h --until 4h --dry-run

@@ -3787,6 +3787,57 @@ done:
 /* ---- replay ------------------------------------------------------------- */
 
 /*
+ * The edits of imported order o the poll would record (same keys): a
+ * status other than the one last seen (unless pearlsync set it), notes
+ * that changed.  Address edits need the order's shipping addresses,
+ * which the window's listing does not read: the poll takes them.  An
+ * order with no stored state yet is left to the poll, which takes it as
+ * the baseline.
+ */
+static int
+replay_edits(ps_flow_env *env, struct ps_replay *r, const ps_bc_order *o)
+{
+	ps_log_entry e;
+	order_state prev;
+	char oid[24], key[96];
+	int error;
+
+	if (o->date_created <= 0 || state_load(&prev, env->store, o->id) < 0) {
+		ps_error_clear();
+		return 0;
+	}
+	snprintf(oid, sizeof(oid), "%lld", (long long)o->id);
+	ps_log_entry_init(&e);
+	e.flow = (char *)FLOW;
+	e.dedupe_key = key;
+	e.subject = oid;
+	e.order_number = oid;
+	e.source_platform = PS_PLATFORM_BIGCOMMERCE;
+	e.source_id = oid;
+	e.target_platform = PS_PLATFORM_BRIGHTPEARL;
+	if (prev.status >= 0 && prev.status != o->status_id) {
+		error = ps_store_written_int_is(
+			env->store, PS_PLATFORM_BIGCOMMERCE, "order", o->id,
+			"status", o->status_id);
+		if (error < 0)
+			return error;
+		snprintf(key, sizeof(key), "bc:order:%s:status:%d", oid,
+			 o->status_id);
+		e.kind = (char *)PS_PAIR_KIND_ORDER_STATUS;
+		if (error == 0 && (error = ps_replay_queue(r, "order status",
+							   oid, &e, 0)) < 0)
+			return error;
+	}
+	if (prev.notes != notes_hash(o)) {
+		snprintf(key, sizeof(key), "bc:order:%s:notes:%08" PRIx32, oid,
+			 notes_hash(o));
+		e.kind = (char *)PS_PAIR_KIND_ORDER_NOTES;
+		return ps_replay_queue(r, "order notes", oid, &e, 0);
+	}
+	return 0;
+}
+
+/*
  * One order of the replay window: synced when the cross-reference or a
  * Brightpearl order carrying its externalRef exists (the lookup an
  * interrupted import makes; the cross-reference is then recorded), skipped
@@ -3810,7 +3861,7 @@ replay_order(ps_flow_env *env, struct ps_replay *r, const ps_oib_settings *s,
 		error = ps_replay_report(r, "order", oid, PS_REPLAY_SYNCED, 0,
 					 "Brightpearl order %s", xr);
 		free(xr);
-		return error;
+		return error < 0 ? error : replay_edits(env, r, o);
 	}
 	if (error != PS_ENOTFOUND)
 		return error;
@@ -3943,5 +3994,7 @@ const ps_flow_ops ps_flow_order_import_bc = {
 	.replay_help = "the BigCommerce orders created or modified in the "
 		       "window; those not in Brightpearl (no cross-reference, "
 		       "no order with their externalRef) get their import "
-		       "queued, filtered ones are listed as skipped.",
+		       "queued, filtered ones are listed as skipped, and an "
+		       "imported one whose status or notes changed unseen "
+		       "gets that edit queued.",
 };
