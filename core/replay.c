@@ -202,10 +202,10 @@ queue_locked(ps_replay_outcome *out, int64_t *out_id, char *detail, size_t cap,
 			goto done;
 		error = 0;
 		if (*out_id > 0)
-			snprintf(detail, cap, "missing; queued (entry %lld)",
+			snprintf(detail, cap, "not synced; queued (entry %lld)",
 				 (long long)*out_id);
 		else
-			snprintf(detail, cap, "missing; would be queued");
+			snprintf(detail, cap, "not synced; would be queued");
 		goto done;
 	}
 	if (error < 0)

@@ -401,7 +401,7 @@ status_replay(ps_flow_env *env, struct ps_replay *r)
 		snprintf(st, sizeof(st), "%" PRId64, orders[i].status_id);
 		if (kind == 1 && !ps_settings_list_contains(selected, st)) {
 			error = ps_replay_report(
-				r, "order", id, PS_REPLAY_SKIPPED, 0,
+				r, "sales order", id, PS_REPLAY_SKIPPED, 0,
 				"status %s is not in "
 				"bigcommerce.orders.sync_statuses",
 				st);
@@ -410,7 +410,7 @@ status_replay(ps_flow_env *env, struct ps_replay *r)
 		error = ps_pair__bc_order_of(&bc_id, env->store, orders[i].id);
 		if (error == PS_ENOTFOUND) {
 			ps_error_clear();
-			error = ps_replay_report(r, "order", id,
+			error = ps_replay_report(r, "sales order", id,
 						 PS_REPLAY_SKIPPED, 0,
 						 "did not come from "
 						 "BigCommerce");
@@ -422,7 +422,7 @@ status_replay(ps_flow_env *env, struct ps_replay *r)
 			     orders[i].id, "status", orders[i].status_id)) < 0)
 			break;
 		if (error > 0) {
-			error = ps_replay_report(r, "order", id,
+			error = ps_replay_report(r, "sales order", id,
 						 PS_REPLAY_SKIPPED, 0,
 						 "status %s was set by "
 						 "pearlsync itself",
@@ -431,7 +431,7 @@ status_replay(ps_flow_env *env, struct ps_replay *r)
 		}
 		snprintf(bcnum, sizeof(bcnum), "%" PRId64, bc_id);
 		snprintf(key, sizeof(key), "bp:order:%s:status:s%s", id, st);
-		error = ps_pair__replay_queue(r, "order", FLOW, key,
+		error = ps_pair__replay_queue(r, "sales order", FLOW, key,
 					      PS_PAIR_KIND_ORDER_STATUS, id,
 					      NULL, PS_PLATFORM_BRIGHTPEARL, id,
 					      PS_PLATFORM_BIGCOMMERCE, bcnum);
