@@ -942,7 +942,7 @@ ship_replay(ps_flow_env *env, struct ps_replay *r)
 		snprintf(key, sizeof(key),
 			 "bp:order:%" PRId64 ":ship-on-status:s%" PRId64,
 			 orders[i].id, orders[i].status_id);
-		error = replay_one(env, r, "order", key,
+		error = replay_one(env, r, "sales order", key,
 				   PS_PAIR_KIND_ORDER_SHIP, orders[i].id,
 				   orders[i].id);
 	}
