@@ -16,7 +16,8 @@
 #   - kill -9: with the worker stopped and Brightpearl slowed, five more
 #     lost orders are replayed with --now, the replay is killed with
 #     SIGKILL once the first of them exists in Brightpearl, and run
-#     again: each of the five exists exactly once;
+#     again: each of the five exists exactly once; six more replayed with
+#     --now while the worker runs (both claim) exist once each;
 #   - shipments: a Brightpearl goods-out note shipped while Brightpearl's
 #     deliveries are dropped is replayed: exactly one BigCommerce
 #     shipment, and a second replay adds none;
@@ -201,8 +202,26 @@ ok replay --flow orders --since 3h --until 1h --now
 want=$(printf '%s\n' 100 101 "$synced1" "$synced2" "$lost1" "$lost2" "$lost3" $kills | sort)
 [ "$(bp_refs_all)" = "$want" ] || fail "refs after kill: $(bp_refs_all | tr '\n' ' ')"
 
-step="shipments"
+step="--now beside the worker"
+# the worker and `replay --now` both claim the queued imports: each is
+# performed by one of them, once
 start_worker
+clock -7000
+k=0
+both=""
+while [ "$k" -lt 6 ]; do
+	place
+	both="$both $placed"
+	k=$((k + 1))
+done
+clock 0
+ok replay --flow orders --since 3h --until 1h --now
+wait_for bp_count 18
+sleep 2
+want=$(printf '%s\n' 100 101 "$synced1" "$synced2" "$lost1" "$lost2" "$lost3" $kills $both | sort)
+[ "$(bp_refs_all)" = "$want" ] || fail "refs beside the worker: $(bp_refs_all | tr '\n' ' ')"
+
+step="shipments"
 sb_post webhooks '{"platform":"brightpearl","drop_rate":1,"seed":2}'
 bp_lost1=$(bp_order_of "$lost1")
 [ -n "$bp_lost1" ] || fail "no Brightpearl order for $lost1"
