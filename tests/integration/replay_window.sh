@@ -179,7 +179,7 @@ while [ "$k" -lt 5 ]; do
 	k=$((k + 1))
 done
 clock 0
-sb_post faults '{"platform":"brightpearl","rate":1,"kinds":["latency"],"latency_ms":250,"seed":5}'
+sb_post faults '{"platform":"brightpearl","rate":1,"kinds":["latency"],"latency_ms":800,"seed":5}'
 "$ps" replay --flow orders --since 3h --until 1h --now >"$tmp/k.out" 2>"$tmp/k.err" &
 rpid=$!
 i=0
@@ -189,7 +189,7 @@ until [ "$(bp_count)" -ge 8 ]; do
 	kill -0 "$rpid" 2>/dev/null || fail "replay ended before the kill: $(cat "$tmp/k.out" "$tmp/k.err")"
 	sleep 0.05
 done
-kill -9 "$rpid"
+kill -9 "$rpid" 2>/dev/null || fail "replay --now ended before the kill: $(cat "$tmp/k.out")"
 wait "$rpid" 2>/dev/null || :
 # the kill came before the replay recorded every import: some entry is
 # still in flight (or not yet claimed)
