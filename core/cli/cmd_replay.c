@@ -189,15 +189,18 @@ connect_flow(ps_http **http, ps_platform_conns *conns, ps_flow_env *env,
 	if ((error = ps_connect_http(http, cfg, &ho)) < 0 ||
 	    (error = ps_platforms_connect(conns, st, cfg, *http, NULL)) < 0)
 		return error;
-	if (conns->conn[flow->source] == NULL) {
-		note = conns->note[flow->source];
-		return ps_error_set(PS_ESETTING, "%s",
-				    note[0] ? note : "source not connected");
-	}
-	if (conns->conn[flow->target] == NULL) {
-		note = conns->note[flow->target];
-		return ps_error_set(PS_ESETTING, "%s",
-				    note[0] ? note : "target not connected");
+	if (conns->conn[flow->source] == NULL ||
+	    conns->conn[flow->target] == NULL) {
+		note = conns->conn[flow->source] == NULL
+			       ? conns->note[flow->source]
+			       : conns->note[flow->target];
+		/* a note that filled its buffer was cut: say so */
+		return ps_error_set(PS_ESETTING, "%s%s",
+				    note[0] ? note
+					    : "a platform is not connected",
+				    strlen(note) + 1 >= sizeof(conns->note[0])
+					    ? "\xe2\x80\xa6"
+					    : "");
 	}
 	env->store = st;
 	memcpy(env->conn, conns->conn, sizeof(env->conn));
@@ -266,13 +269,20 @@ perform_now(size_t *failed, ps_store *st, const ps_config *cfg,
 	return error;
 }
 
-static void
-print_totals(const replay_out *o, const size_t *t)
+static size_t
+totals_sum(const size_t *t)
 {
 	size_t n = 0, i;
 
 	for (i = 0; i < PS_REPLAY_OUTCOME_COUNT; i++)
 		n += t[i];
+	return n;
+}
+
+static void
+print_totals(const replay_out *o, const size_t *t)
+{
+	size_t n = totals_sum(t);
 	printf("%zu object%s: %zu already synced, %zu %s, %zu in progress, "
 	       "%zu skipped\n",
 	       n, n == 1 ? "" : "s", t[PS_REPLAY_SYNCED], t[PS_REPLAY_QUEUED],
@@ -401,7 +411,7 @@ ps_cli_cmd_replay(const ps_cli_global *g, int argc, char **argv)
 	replay_args a;
 	ps_store *st = NULL;
 	ps_config cfg;
-	char s1[32], s2[32], held[256] = "";
+	char s1[32], s2[32], held[256] = "", why[512] = "";
 	int status, error;
 
 	if ((status = parse_args(&a, argc, argv)) != PS_EXIT_OK)
@@ -425,16 +435,20 @@ ps_cli_cmd_replay(const ps_cli_global *g, int argc, char **argv)
 		       flow->alias ? " (" : "", flow->alias ? flow->alias : "",
 		       flow->alias ? ")" : "", s1, s2,
 		       a.dry_run ? " (dry run: nothing is written)" : "");
+	ps_replay_flow_held(held, sizeof(held), st, flow);
 	if ((error = replay_flow(totals, st, &cfg, flow, &ro)) < 0) {
-		ps_cli_error("replay of %s: %s", flow->name, ps_error_last());
+		snprintf(why, sizeof(why), "replay of %s: %s", flow->name,
+			 ps_error_last());
+		ps_cli_error("%s", why);
 		status = PS_EXIT_FAIL;
 	}
-	if (!out.json)
+	/* totals of a replay that failed before listing anything mislead */
+	if (!out.json && (error == 0 || totals_sum(totals) > 0))
 		print_totals(&out, totals);
-	ps_replay_flow_held(held, sizeof(held), st, flow);
 	if (status == PS_EXIT_OK && a.now) {
 		if ((error = perform_now(&failed, st, &cfg, flow)) < 0) {
-			ps_cli_error("%s", ps_error_last());
+			snprintf(why, sizeof(why), "%s", ps_error_last());
+			ps_cli_error("%s", why);
 			status = PS_EXIT_FAIL;
 		} else if (failed > 0) {
 			status = PS_EXIT_FAIL;
@@ -465,9 +479,8 @@ ps_cli_cmd_replay(const ps_cli_global *g, int argc, char **argv)
 		if (j != NULL && a.now)
 			json_object_set_new(j, "failed_or_waiting",
 					    json_integer((json_int_t)failed));
-		if (j != NULL && status != PS_EXIT_OK)
-			json_object_set_new(j, "error",
-					    json_string(ps_error_last()));
+		if (j != NULL && why[0] != '\0')
+			json_object_set_new(j, "error", json_string(why));
 		if (j != NULL) {
 			char *text = json_dumps(j, JSON_INDENT(2));
 
