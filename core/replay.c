@@ -142,8 +142,11 @@ ps_replay_report(ps_replay *r, const char *object, const char *id,
  * one, 2: re-open a skipped one).
  */
 static ps_replay_outcome
-judge(int *act, char *detail, size_t cap, const ps_log_entry *x, unsigned flags)
+judge(int *act, char *detail, size_t cap, const ps_log_entry *x, unsigned flags,
+      int dry_run)
 {
+	const char *again = dry_run ? "would be queued again" : "queued again";
+
 	*act = 0;
 	switch (x->status) {
 	case PS_ENTRY_SYNCED:
@@ -154,10 +157,10 @@ judge(int *act, char *detail, size_t cap, const ps_log_entry *x, unsigned flags)
 		}
 		if (flags & PS_REPLAY_REOPEN_SKIPPED) {
 			*act = 2;
-			snprintf(detail, cap,
-				 "skipped before (%s); queued again",
+			snprintf(detail, cap, "skipped before (%s); %s",
 				 x->detail && x->detail[0] ? x->detail
-							   : "no target");
+							   : "no target",
+				 again);
 			return PS_REPLAY_QUEUED;
 		}
 		snprintf(detail, cap, "handled (entry %lld: %s)",
@@ -166,8 +169,9 @@ judge(int *act, char *detail, size_t cap, const ps_log_entry *x, unsigned flags)
 		return PS_REPLAY_SYNCED;
 	case PS_ENTRY_FAILED:
 		*act = 1;
-		snprintf(detail, cap, "failed before (%s); queued again",
-			 x->reason && x->reason[0] ? x->reason : "no reason");
+		snprintf(detail, cap, "failed before (%s); %s",
+			 x->reason && x->reason[0] ? x->reason : "no reason",
+			 again);
 		return PS_REPLAY_QUEUED;
 	case PS_ENTRY_IN_FLIGHT:
 		snprintf(detail, cap, "being performed now (entry %lld)",
@@ -211,14 +215,14 @@ queue_locked(ps_replay_outcome *out, int64_t *out_id, char *detail, size_t cap,
 	if (error < 0)
 		goto done;
 	*out_id = x.id;
-	*out = judge(&act, detail, cap, &x, flags);
+	*out = judge(&act, detail, cap, &x, flags, r->o->dry_run);
 	if (r->o->dry_run || act == 0)
 		goto done;
 	if (act == 1)
 		error = ps_store_log_retry(st, x.id, r->env->now);
 	else
 		error = ps_store_log_mark_pending(
-			st, x.id, "replay: import again", 0, r->env->now);
+			st, x.id, "replay: queued again", 0, r->env->now);
 done:
 	ps_log_entry_dispose(&x);
 	return error;
