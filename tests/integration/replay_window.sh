@@ -167,6 +167,10 @@ step="no slot"
 run replay --flow no-such-flow --since 1h
 [ "$rc" -eq 2 ] || fail "unknown flow: exit $rc"
 grep -q "flows that can be replayed: .*order_import_bc (orders)" "$tmp/err" || fail "no list of replayable flows"
+# a flow that exists but has no replay slot
+run replay --flow dsco-orders --since 1h
+[ "$rc" -eq 2 ] || fail "flow without the slot: exit $rc"
+grep -q "cannot replay flow 'dsco-orders'; flows that can be replayed: .*(shipments)" "$tmp/err" || fail "flow without the slot: $(cat "$tmp/err")"
 
 step="kill -9"
 stop_worker
