@@ -18,6 +18,9 @@
 #     SIGKILL once the first of them exists in Brightpearl, and run
 #     again: each of the five exists exactly once; six more replayed with
 #     --now while the worker runs (both claim) exist once each;
+#   - an order whose Brightpearl order exists but was never recorded (a
+#     crash after the create) is found by externalRef, linked, not made
+#     again;
 #   - shipments: a Brightpearl goods-out note shipped while Brightpearl's
 #     deliveries are dropped is replayed: exactly one BigCommerce
 #     shipment, and a second replay adds none;
@@ -272,6 +275,27 @@ ok replay --flow notes --since "$since"
 grep -q "^1 object: 1 already synced, 0 queued" "$tmp/out" || fail "second notes replay: $(cat "$tmp/out")"
 sleep 2
 [ "$(bc_notes_with "$lost2" "Gift wrap it")" = 1 ] || fail "the note was copied twice"
+
+step="found by externalRef"
+# an import that created its Brightpearl order and died before recording
+# it: the replay finds the order by its externalRef, records the
+# cross-reference and creates nothing
+clock -7000
+place
+adopt=$placed
+clock 0
+curl -sf -X POST "$bp_url/public-api/sandbox/order-service/sales-order" \
+	-H 'brightpearl-app-ref: sandbox_pearlsync' \
+	-H 'brightpearl-account-token: sandbox-token' \
+	-H 'Content-Type: application/json' \
+	-d '{"customer":{"id":201},"ref":"'"$adopt"'","externalRef":"'"$adopt"'","installedIntegrationInstanceId":7,"statusId":2,"channelId":1,"warehouseId":2,"rows":[{"productId":1008,"name":"CAP-BLK","quantity":1,"taxCode":"T","net":12,"tax":0}]}' \
+	>"$tmp/so" || fail "creating the Brightpearl order of $adopt"
+ok replay --flow orders --since 3h --until 1h
+grep -q "order $adopt .*already synced .*found by externalRef $adopt" "$tmp/out" || fail "not found by externalRef: $(cat "$tmp/out")"
+grep -q " queued " "$tmp/out" && fail "queued something: $(cat "$tmp/out")"
+[ "$(bp_refs_all | grep -c "^$adopt\$")" = 1 ] || fail "order $adopt twice in Brightpearl"
+ok replay --flow orders --since 3h --until 1h
+grep -q "order $adopt .*already synced .*Brightpearl order [0-9]*\$" "$tmp/out" || fail "cross-reference not recorded: $(cat "$tmp/out")"
 
 stop_worker
 [ "$worker_rc" -eq 0 ] || fail "worker exit status $worker_rc"

@@ -3828,13 +3828,28 @@ replay_edits(ps_flow_env *env, struct ps_replay *r, const ps_bc_order *o)
 							   oid, &e, 0)) < 0)
 			return error;
 	}
-	if (prev.notes != notes_hash(o)) {
-		snprintf(key, sizeof(key), "bc:order:%s:notes:%08" PRIx32, oid,
-			 notes_hash(o));
-		e.kind = (char *)PS_PAIR_KIND_ORDER_NOTES;
-		return ps_replay_queue(r, "order notes", oid, &e, 0);
-	}
-	return 0;
+	if (prev.notes == notes_hash(o))
+		return 0;
+	/* a field that holds pearlsync's own last write (a Brightpearl note
+	 * copied over by notes_bc) is no merchant's edit: performing the
+	 * entry would find nothing to do */
+	if ((error = ps_store_written_is(env->store, PS_PLATFORM_BIGCOMMERCE,
+					 "order", oid, "staff_notes",
+					 o->staff_notes)) == 0)
+		error = ps_store_written_is(env->store, PS_PLATFORM_BIGCOMMERCE,
+					    "order", oid, "customer_message",
+					    o->customer_message);
+	if (error < 0)
+		return error;
+	if (error == 1)
+		return ps_replay_report(r, "order notes", oid,
+					PS_REPLAY_SKIPPED, 0,
+					"the notes hold pearlsync's own copy "
+					"of a Brightpearl note");
+	snprintf(key, sizeof(key), "bc:order:%s:notes:%08" PRIx32, oid,
+		 notes_hash(o));
+	e.kind = (char *)PS_PAIR_KIND_ORDER_NOTES;
+	return ps_replay_queue(r, "order notes", oid, &e, 0);
 }
 
 /*
