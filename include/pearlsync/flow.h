@@ -190,9 +190,10 @@ typedef struct ps_flow_ops {
 	 * with the entry its poll or webhook would record, or
 	 * ps_replay_report when it is synced already or filtered out (say
 	 * why).  Called outside any transaction, after init (env->state
-	 * set); writes to the database only through ps_replay_queue (or a
-	 * cross-reference it found), never to a platform, and nothing on
-	 * a dry run (ps_replay_dry_run).  Returns 0 or a PS_E* code.
+	 * set); writes only sync log entries (through ps_replay_queue, so
+	 * the keys dedupe) and cross-references it found, never to a
+	 * platform, and nothing on a dry run (ps_replay_dry_run).  Returns
+	 * 0 or a PS_E* code.
 	 * `pearlsync replay` calls it.
 	 */
 	int (*replay)(ps_flow_env *env, struct ps_replay *r);

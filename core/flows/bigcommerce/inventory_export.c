@@ -736,6 +736,7 @@ inv_replay(ps_flow_env *env, struct ps_replay *r)
 	int64_t id = 0;
 	int error;
 
+	/* the poll's key: a reconcile at this moment, new by construction */
 	snprintf(key, sizeof(key), "inventory:reconcile:%" PRId64, env->now);
 	if (!ps_replay_dry_run(r)) {
 		ps_log_entry_init(&e);
