@@ -49,6 +49,7 @@ PS_CLI_DECLARE(forget);
  */
 int ps_cli_settings_apply(ps_store *st, const char *file, int64_t now);
 PS_CLI_DECLARE(audit);
+PS_CLI_DECLARE(replay);
 
 /* clang-format off */
 #define PS_CLI_MORE_COMMANDS                                                   \
@@ -72,6 +73,7 @@ PS_CLI_DECLARE(audit);
 	 "run one flow once and exit", ps_cli_usage_sync_once},                \
 	PS_CLI_ENTRY(preview, "show what importing an order would send")      \
 	PS_CLI_ENTRY(reconcile, "list what differs between the platforms")    \
+	PS_CLI_ENTRY(replay, "re-run a flow over a past window")              \
 	PS_CLI_ENTRY(report, "print the daily e-mail report, or send it now") \
 	PS_CLI_ENTRY(forget, "redact a customer's personal data locally")
 /* clang-format on */

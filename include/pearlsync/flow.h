@@ -97,6 +97,8 @@ typedef struct ps_flow_result {
 	}
 void ps_flow_result_dispose(ps_flow_result *r);
 
+struct ps_replay; /* replay.h */
+
 typedef struct ps_flow_ops {
 	/* The log entries' flow column and the CLI's name: "order_import_bc".
 	 */
@@ -196,6 +198,24 @@ typedef struct ps_flow_ops {
 	/* One sentence for `pearlsync preview --help`: what ID is, what
 	 * the preview prints. */
 	const char *preview_help;
+
+	/*
+	 * replay - optional (NULL: the flow cannot be replayed): list what
+	 * the source platform holds in the window of r (replay.h) and hand
+	 * each object to r, with the keys this flow uses: ps_replay_queue
+	 * with the entry its poll or webhook would record, or
+	 * ps_replay_report when it is synced already or filtered out (say
+	 * why).  Called outside any transaction, after init (env->state
+	 * set); writes only sync log entries (through ps_replay_queue, so
+	 * the keys dedupe) and cross-references it found, never to a
+	 * platform, and nothing on a dry run (ps_replay_dry_run).  Returns
+	 * 0 or a PS_E* code.
+	 * `pearlsync replay` calls it.
+	 */
+	int (*replay)(ps_flow_env *env, struct ps_replay *r);
+	/* One sentence for `pearlsync replay --help`: what the window
+	 * selects for this flow. */
+	const char *replay_help;
 } ps_flow_ops;
 
 /* preview_requests flags */

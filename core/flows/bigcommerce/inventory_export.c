@@ -57,6 +57,7 @@
 #include "pearlsync/anomalies.h"
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
+#include "pearlsync/replay.h"
 #include "pearlsync/settings.h"
 
 #include <inttypes.h>
@@ -735,6 +736,41 @@ static const ps_flow_owns inv_owns[] = {
 	 PS_PLATFORM_BRIGHTPEARL},
 };
 
+/*
+ * replay slot: a stock level is a state, not an event, so a window means
+ * nothing for it: a replay queues one reconcile of every product (the
+ * poll's entry), which sets each BigCommerce level that differs.
+ */
+static int
+inv_replay(ps_flow_env *env, struct ps_replay *r)
+{
+	ps_log_entry e;
+	char key[64];
+	int64_t id = 0;
+	int error;
+
+	/* the poll's key: a reconcile at this moment, new by construction */
+	snprintf(key, sizeof(key), "inventory:reconcile:%" PRId64, env->now);
+	if (!ps_replay_dry_run(r)) {
+		ps_log_entry_init(&e);
+		/* borrowed strings: e is never disposed */
+		e.flow = (char *)(uintptr_t)FLOW;
+		e.dedupe_key = key;
+		e.kind = (char *)(uintptr_t)PS_PAIR_KIND_INVENTORY_RECONCILE;
+		e.source_platform = PS_PLATFORM_BRIGHTPEARL;
+		e.source_id = (char *)(uintptr_t) "all";
+		e.target_platform = PS_PLATFORM_BIGCOMMERCE;
+		if ((error = ps_store_log_add(&id, env->store, &e, env->now)) <
+		    0)
+			return error;
+	}
+	return ps_replay_report(r, "inventory", "all", PS_REPLAY_QUEUED, id,
+				"stock levels have no window: %s one "
+				"reconcile of every product",
+				ps_replay_dry_run(r) ? "would queue"
+						     : "queued");
+}
+
 const ps_flow_ops ps_flow_inventory_export_bc = {
 	.name = FLOW,
 	.alias = "inventory",
@@ -750,4 +786,8 @@ const ps_flow_ops ps_flow_inventory_export_bc = {
 	.poll = inv_poll,
 	.poll_interval_ms = 60000,
 	.perform = inv_perform,
+	.replay = inv_replay,
+	.replay_help = "levels have no window: queues one reconcile of every "
+		       "product, which sets each BigCommerce level that "
+		       "differs.",
 };

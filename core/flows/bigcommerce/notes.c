@@ -32,6 +32,7 @@
 #include "setting_keys.h"
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
+#include "pearlsync/replay.h"
 #include "pearlsync/settings.h"
 
 #include <inttypes.h>
@@ -134,6 +135,68 @@ notes_poll(ps_flow_env *env)
 	}
 	error = ps_pair__poll_end(env, CURSOR, newest, error);
 done:
+	ps_bp_note_rows_free(rows, n);
+	return error;
+}
+
+/*
+ * replay slot: the order notes added in the window, chosen as the poll
+ * chooses them (on an order from BigCommerce, not written by pearlsync),
+ * each queued under the poll's key.  Performing one is safe twice (the
+ * note's marker or text in the field is enough).
+ */
+static int
+notes_replay(ps_flow_env *env, struct ps_replay *r)
+{
+	ps_bp_note_row *rows = NULL;
+	char since[48], key[96], id[32], order[32], bc[32];
+	size_t n = 0, i;
+	int64_t bc_id;
+	int error, ours;
+
+	if (PS_PAIR_BP(env) == NULL)
+		return ps_error_set(PS_ESETTING,
+				    "replay needs Brightpearl connected");
+	ps_pair__replay_since(since, sizeof(since), r);
+	if ((error = ps_bp_notes_added_since(&rows, &n, PS_PAIR_BP(env),
+					     since)) < 0)
+		return error;
+	for (i = 0; i < n && error == 0; i++) {
+		ps_bp_note note = {rows[i].id, 0, 0, rows[i].text, 0, NULL};
+
+		if (!ps_pair__replay_in(r, rows[i].added_on))
+			continue;
+		snprintf(id, sizeof(id), "%" PRId64, rows[i].id);
+		snprintf(order, sizeof(order), "%" PRId64, rows[i].order_id);
+		error = ps_pair__bc_order_of(&bc_id, env->store,
+					     rows[i].order_id);
+		if (error == PS_ENOTFOUND) {
+			ps_error_clear();
+			error = ps_replay_report(
+				r, "note", id, PS_REPLAY_SKIPPED, 0,
+				"Brightpearl order %s did not come from "
+				"BigCommerce",
+				order);
+			continue;
+		}
+		if (error < 0)
+			break;
+		if ((ours = note_is_ours(env, rows[i].order_id, &note)) != 0) {
+			error = ours < 0 ? ours
+					 : ps_replay_report(
+						   r, "note", id,
+						   PS_REPLAY_SKIPPED, 0,
+						   "written by pearlsync "
+						   "itself");
+			continue;
+		}
+		snprintf(bc, sizeof(bc), "%" PRId64, bc_id);
+		snprintf(key, sizeof(key), "bp:note:%s:order:%s:bc", id, order);
+		error = ps_pair__replay_queue(r, "note", FLOW, key,
+					      PS_PAIR_KIND_NOTE_COPY, id, order,
+					      PS_PLATFORM_BRIGHTPEARL, id,
+					      PS_PLATFORM_BIGCOMMERCE, bc);
+	}
 	ps_bp_note_rows_free(rows, n);
 	return error;
 }
@@ -279,4 +342,7 @@ const ps_flow_ops ps_flow_notes_bc = {
 	.poll = notes_poll,
 	.poll_interval_ms = 0,
 	.perform = notes_perform,
+	.replay = notes_replay,
+	.replay_help = "the Brightpearl order notes added in the window on "
+		       "orders from BigCommerce; each missing copy is queued.",
 };

@@ -9,6 +9,7 @@
  * brightpearl.h).
  */
 #include "flows/bigcommerce/pair_int.h"
+#include "pearlsync/replay.h"
 #include "internal.h"
 #include "setting_keys.h"
 #include "pearlsync/settings.h"
@@ -307,4 +308,47 @@ ps_pair__poll_end(ps_flow_env *env, const char *cursor, const char *value,
 		return error;
 	}
 	return ps_store_commit(env->store);
+}
+
+int
+ps_pair__replay_queue(struct ps_replay *r, const char *object, const char *flow,
+		      const char *key, const char *kind, const char *subject,
+		      const char *subject_order, ps_platform source,
+		      const char *source_id, ps_platform target,
+		      const char *order_number)
+{
+	ps_log_entry e;
+
+	ps_log_entry_init(&e);
+	/* borrowed strings: e is never disposed */
+	e.flow = (char *)(uintptr_t)flow;
+	e.dedupe_key = (char *)(uintptr_t)key;
+	e.kind = (char *)(uintptr_t)kind;
+	e.subject = (char *)(uintptr_t)subject;
+	e.subject_order = (char *)(uintptr_t)subject_order;
+	e.source_platform = source;
+	e.source_id = (char *)(uintptr_t)source_id;
+	e.target_platform = target;
+	e.order_number = (char *)(uintptr_t)order_number;
+	return ps_replay_queue(r, object, subject, &e, 0);
+}
+
+void
+ps_pair__replay_since(char *buf, size_t cap, const struct ps_replay *r)
+{
+	time_t t = (time_t)(ps_replay_since(r) / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+ps_pair__replay_in(const struct ps_replay *r, const char *iso)
+{
+	int64_t at;
+
+	if (ps_bp_time_parse(&at, iso) < 0)
+		return 1;
+	return ps_replay_in_window(r, at);
 }

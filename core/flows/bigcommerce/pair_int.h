@@ -164,6 +164,28 @@ int64_t ps_pair__bp_level(const ps_bp_stock_list *stock, size_t *pos,
 struct ps_reconciler;
 extern const struct ps_reconciler ps_reconciler_bigcommerce;
 
+struct ps_replay;
+
+/*
+ * ps_pair__replay_queue - ps_replay_queue (replay.h) with the entry
+ * ps_pair__log_add would record; object names the thing for people
+ * ("goods-out note").
+ */
+int ps_pair__replay_queue(struct ps_replay *r, const char *object,
+			  const char *flow, const char *key, const char *kind,
+			  const char *subject, const char *subject_order,
+			  ps_platform source, const char *source_id,
+			  ps_platform target, const char *order_number);
+
+/*
+ * ps_pair__replay_since - the start of r's window as ISO-8601 UTC, the
+ * form the Brightpearl searches take.  ps_pair__replay_in - nonzero
+ * when the Brightpearl time iso is inside r's window (or unreadable: the
+ * search put it after the start, and the flow's keys still dedupe it).
+ */
+void ps_pair__replay_since(char *buf, size_t cap, const struct ps_replay *r);
+int ps_pair__replay_in(const struct ps_replay *r, const char *iso);
+
 extern const ps_flow_ops ps_flow_status_export_bc;
 extern const ps_flow_ops ps_flow_shipment_export_bc;
 extern const ps_flow_ops ps_flow_inventory_export_bc;

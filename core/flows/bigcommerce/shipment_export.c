@@ -51,6 +51,7 @@
 #include "setting_keys.h"
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
+#include "pearlsync/replay.h"
 #include "pearlsync/settings.h"
 
 #include <inttypes.h>
@@ -861,6 +862,96 @@ static const ps_flow_owns ship_owns[] = {
 	{PS_PLATFORM_BIGCOMMERCE, "shipment", "*", PS_PLATFORM_BRIGHTPEARL},
 };
 
+/* ---- replay ----------------------------------------------------------- */
+
+/* One Brightpearl object of the window, queued when its order came from
+ * BigCommerce (the key the webhook and the poll use). */
+static int
+replay_one(ps_flow_env *env, struct ps_replay *r, const char *object,
+	   const char *key, const char *kind, int64_t source_id,
+	   int64_t bp_order)
+{
+	char id[32], num[32], order[32];
+	int64_t bc_id;
+	int error;
+
+	snprintf(id, sizeof(id), "%" PRId64, source_id);
+	error = ps_pair__bc_order_of(&bc_id, env->store, bp_order);
+	if (error == PS_ENOTFOUND) {
+		ps_error_clear();
+		return ps_replay_report(r, object, id, PS_REPLAY_SKIPPED, 0,
+					"Brightpearl order %" PRId64
+					" did not come from BigCommerce",
+					bp_order);
+	}
+	if (error < 0)
+		return error;
+	snprintf(num, sizeof(num), "%" PRId64, bc_id);
+	snprintf(order, sizeof(order), "%" PRId64, bp_order);
+	return ps_pair__replay_queue(r, object, FLOW, key, kind, id,
+				     source_id != bp_order ? order : NULL,
+				     PS_PLATFORM_BRIGHTPEARL, id,
+				     PS_PLATFORM_BIGCOMMERCE, num);
+}
+
+/*
+ * replay slot: the goods-out notes shipped in the window and, with the
+ * status trigger, the orders updated in it that are at the trigger
+ * status, as the poll reads them; each performs as its webhook's entry
+ * would (one shipment per note, found by its "[gon-<id>]" reference
+ * before one is created).
+ */
+static int
+ship_replay(ps_flow_env *env, struct ps_replay *r)
+{
+	ps_bp_gon_ref *gons = NULL;
+	ps_bp_order_ref *orders = NULL;
+	char since[48], key[96];
+	size_t n = 0, norders = 0, i;
+	int64_t trigger = 0;
+	int error;
+
+	if (PS_PAIR_BP(env) == NULL)
+		return ps_error_set(PS_ESETTING,
+				    "replay needs Brightpearl connected");
+	if (ps_pair__setting_is(env->store, PS_SET_BC_FULFILMENT_TRIGGER,
+				"status") &&
+	    (error = ps_pair__bp_status_setting(
+		     &trigger, env, PS_SET_BC_FULFILMENT_TRIGGER_STATUS)) < 0)
+		return error;
+	ps_pair__replay_since(since, sizeof(since), r);
+	if ((error = ps_bp_gons_shipped_since(&gons, &n, PS_PAIR_BP(env),
+					      since)) < 0)
+		goto done;
+	if (trigger > 0 &&
+	    (error = ps_bp_orders_at_status_since(
+		     &orders, &norders, PS_PAIR_BP(env), since, trigger)) < 0)
+		goto done;
+	for (i = 0; i < n && error == 0; i++) {
+		if (!ps_pair__replay_in(r, gons[i].shipped_on))
+			continue;
+		snprintf(key, sizeof(key), "bp:gon:%" PRId64 ":shipment",
+			 gons[i].id);
+		error = replay_one(env, r, "goods-out note", key,
+				   PS_PAIR_KIND_GON_SHIP, gons[i].id,
+				   gons[i].order_id);
+	}
+	for (i = 0; i < norders && error == 0; i++) {
+		if (!ps_pair__replay_in(r, orders[i].updated_on))
+			continue;
+		snprintf(key, sizeof(key),
+			 "bp:order:%" PRId64 ":ship-on-status:s%" PRId64,
+			 orders[i].id, orders[i].status_id);
+		error = replay_one(env, r, "sales order", key,
+				   PS_PAIR_KIND_ORDER_SHIP, orders[i].id,
+				   orders[i].id);
+	}
+done:
+	free(orders);
+	free(gons);
+	return error;
+}
+
 const ps_flow_ops ps_flow_shipment_export_bc = {
 	.name = FLOW,
 	.alias = "shipments",
@@ -876,4 +967,8 @@ const ps_flow_ops ps_flow_shipment_export_bc = {
 	.poll = ship_poll,
 	.poll_interval_ms = 0,
 	.perform = ship_perform,
+	.replay = ship_replay,
+	.replay_help = "the Brightpearl goods-out notes shipped in the window "
+		       "(with the status trigger also the orders that reached "
+		       "it); a note whose shipment is missing gets it queued.",
 };

@@ -23,6 +23,7 @@
 #include "setting_keys.h"
 #include "pearlsync/bigcommerce.h"
 #include "pearlsync/brightpearl.h"
+#include "pearlsync/replay.h"
 #include "pearlsync/settings.h"
 
 #include <errno.h>
@@ -365,6 +366,82 @@ done:
 	return error;
 }
 
+/*
+ * replay slot: the Brightpearl orders updated in the window, chosen as the
+ * poll chooses them (from BigCommerce, at a selected status, not a status
+ * pearlsync set), each queued under the poll's key for its status.  Setting
+ * a status is absolute: an entry whose webhook twin already synced it
+ * changes nothing when performed.
+ */
+static int
+status_replay(ps_flow_env *env, struct ps_replay *r)
+{
+	ps_bp_order_ref *orders = NULL;
+	char since[48], key[96], id[32], st[32], bcnum[32], *selected = NULL;
+	size_t n = 0, i;
+	int64_t bc_id;
+	int error, kind;
+
+	if (PS_PAIR_BP(env) == NULL)
+		return ps_error_set(PS_ESETTING,
+				    "replay needs Brightpearl connected");
+	if ((kind = selected_statuses(&selected, env)) == 0)
+		return ps_error_set(
+			PS_ESETTING,
+			"no status is synced back: "
+			"bigcommerce.orders.sync_statuses is empty");
+	ps_pair__replay_since(since, sizeof(since), r);
+	if ((error = ps_bp_orders_updated_since(&orders, &n, PS_PAIR_BP(env),
+						since)) < 0)
+		goto done;
+	for (i = 0; i < n && error == 0; i++) {
+		if (!ps_pair__replay_in(r, orders[i].updated_on))
+			continue;
+		snprintf(id, sizeof(id), "%" PRId64, orders[i].id);
+		snprintf(st, sizeof(st), "%" PRId64, orders[i].status_id);
+		if (kind == 1 && !ps_settings_list_contains(selected, st)) {
+			error = ps_replay_report(
+				r, "sales order", id, PS_REPLAY_SKIPPED, 0,
+				"status %s is not in "
+				"bigcommerce.orders.sync_statuses",
+				st);
+			continue;
+		}
+		error = ps_pair__bc_order_of(&bc_id, env->store, orders[i].id);
+		if (error == PS_ENOTFOUND) {
+			ps_error_clear();
+			error = ps_replay_report(r, "sales order", id,
+						 PS_REPLAY_SKIPPED, 0,
+						 "did not come from "
+						 "BigCommerce");
+			continue;
+		}
+		if (error < 0 ||
+		    (error = ps_store_written_int_is(
+			     env->store, PS_PLATFORM_BRIGHTPEARL, "order",
+			     orders[i].id, "status", orders[i].status_id)) < 0)
+			break;
+		if (error > 0) {
+			error = ps_replay_report(r, "sales order", id,
+						 PS_REPLAY_SKIPPED, 0,
+						 "status %s was set by "
+						 "pearlsync itself",
+						 st);
+			continue;
+		}
+		snprintf(bcnum, sizeof(bcnum), "%" PRId64, bc_id);
+		snprintf(key, sizeof(key), "bp:order:%s:status:s%s", id, st);
+		error = ps_pair__replay_queue(r, "sales order", FLOW, key,
+					      PS_PAIR_KIND_ORDER_STATUS, id,
+					      NULL, PS_PLATFORM_BRIGHTPEARL, id,
+					      PS_PLATFORM_BIGCOMMERCE, bcnum);
+	}
+done:
+	free(orders);
+	free(selected);
+	return error;
+}
+
 /* What the flow writes (README.md, "Who writes what"). */
 static const ps_flow_owns status_owns[] = {
 	{PS_PLATFORM_BIGCOMMERCE, "order", "status", PS_PLATFORM_BRIGHTPEARL},
@@ -385,4 +462,8 @@ const ps_flow_ops ps_flow_status_export_bc = {
 	.poll = status_poll,
 	.poll_interval_ms = 0,
 	.perform = status_perform,
+	.replay = status_replay,
+	.replay_help = "the Brightpearl orders updated in the window that came "
+		       "from BigCommerce and are at a status synced back; "
+		       "each gets its status entry queued.",
 };
