@@ -1586,7 +1586,7 @@ test_sandbox_bp__reservations_credits_and_state(void **st)
 	snprintf(body, sizeof(body),
 		 "{\"customer\":{\"id\":201},\"parentId\":%lld,"
 		 "\"rows\":[{\"productId\":1005,\"quantity\":1,"
-		 "\"net\":49.5,\"tax\":0}]}",
+		 "\"net\":49.5,\"tax\":0,\"taxCode\":\"N\"}]}",
 		 (long long)id);
 	credit = response_int(
 		call_json(200, "POST", "/order-service/sales-credit", body));
