@@ -84,6 +84,8 @@ void ps_pair__hooks_fini(void *state);
  * product (no subject) */
 #define PS_PAIR_KIND_PRODUCT_STOCK "product.stock"
 #define PS_PAIR_KIND_INVENTORY_RECONCILE "inventory.reconcile"
+/* refund_import_bc: a BigCommerce refund, subject order its order */
+#define PS_PAIR_KIND_REFUND_IMPORT "refund.import"
 
 /*
  * ps_pair__log_add - record one pending entry of flow with dedupe key,
@@ -147,5 +149,6 @@ extern const ps_flow_ops ps_flow_status_export_bc;
 extern const ps_flow_ops ps_flow_shipment_export_bc;
 extern const ps_flow_ops ps_flow_inventory_export_bc;
 extern const ps_flow_ops ps_flow_notes_bc;
+extern const ps_flow_ops ps_flow_refund_import_bc;
 
 #endif

@@ -1,0 +1,697 @@
+/*
+ * refund_import.c - BigCommerce refunds into Brightpearl sales credits.
+ *
+ * One BigCommerce refund (whole order or some lines, with or without
+ * shipping) becomes one Brightpearl sales credit whose parent is the
+ * order the import created (the order cross-reference), with the refund
+ * payment recorded against it and, when bigcommerce.refunds.restock is
+ * on, the refunded products received back into a warehouse.
+ *
+ * Work arrives from the store/order/refund/created webhook (its
+ * refund_id) and from the poll of every order's refunds created since a
+ * cursor; both record one entry per refund (kind refund.import, key
+ * bc:refund:<id>, subject the refund, subject order the BigCommerce
+ * order).  Performing it:
+ *
+ *   1. finds the Brightpearl order; one not imported yet makes the entry
+ *      wait (retried with backoff, the reason says why), a BigCommerce
+ *      order that does not exist fails it;
+ *   2. prices each refunded item on the original row it refunds: a
+ *      product by its line's externalRef (bc-line-<id>) or SKU, shipping
+ *      on the shipping row, each keeping that row's tax and nominal
+ *      codes, the amount being what BigCommerce refunded for it (or the
+ *      row's value for the quantity when it does not say), the tax that
+ *      row's share; an order-level amount is a free-text row without
+ *      tax;
+ *   3. creates the credit with externalRef <prefix><order>-R<refund>,
+ *      then the PAYMENT (transactionRef the same reference, method from
+ *      the payment_method bc>bp mapping), then the goods-in (batch
+ *      reference the same).
+ *
+ * Exactly once: each write carries that reference, which Brightpearl
+ * keeps unique (the credit's duplicate guard, the payment's
+ * transactionRef with its method, the goods-in's userBatchReference).
+ * An entry on a later attempt, or one the worker found interrupted,
+ * looks the credit up by its externalRef before creating it; the
+ * payment and the goods-in are refused as duplicates when they landed
+ * and are then found and adopted.
+ *
+ * The Brightpearl side is reached only through the connector's typed
+ * calls; another store platform plugs in with its own refund reader and
+ * the same plan (the rows are built from the Brightpearl order alone).
+ */
+#include "flows/bigcommerce/pair_int.h"
+#include "internal.h"
+#include "setting_keys.h"
+#include "pearlsync/settings.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FLOW "refund_import_bc"
+#define CURSOR "refund_import_bc.created"
+#define REFUND_TOPIC "store/order/refund/created"
+
+/* ---- recording entries -------------------------------------------------- */
+
+static int
+add_refund(ps_flow_env *env, int64_t refund_id, int64_t order_id)
+{
+	char key[64], rid[32], oid[32];
+
+	snprintf(key, sizeof(key), "bc:refund:%" PRId64, refund_id);
+	snprintf(rid, sizeof(rid), "%" PRId64, refund_id);
+	snprintf(oid, sizeof(oid), "%" PRId64, order_id);
+	return ps_pair__log_add(env, FLOW, key, PS_PAIR_KIND_REFUND_IMPORT, rid,
+				oid, PS_PLATFORM_BIGCOMMERCE, rid,
+				PS_PLATFORM_BRIGHTPEARL, oid);
+}
+
+static int
+refund_on_event(ps_flow_env *env, const ps_event *ev)
+{
+	int64_t rid;
+	char *end;
+
+	if (!ps_pair__event_is(ev, PS_PLATFORM_BIGCOMMERCE, REFUND_TOPIC) ||
+	    ev->nids == 0 || ev->value == NULL || ev->value[0] == '\0')
+		return 0; /* without the refund id the poll finds it */
+	rid = strtoll(ev->value, &end, 10);
+	if (*end != '\0' || rid <= 0)
+		return 0;
+	return add_refund(env, rid, ev->ids[0]);
+}
+
+static void
+iso_utc(char *buf, size_t cap, int64_t unix_s)
+{
+	time_t t = (time_t)unix_s;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/*
+ * poll: the safety net for lost webhooks.  Every refund created since
+ * the cursor (inclusive, so the last second is read again and its
+ * entries found by key) gets its entry; the cursor moves to the newest
+ * refund's time.
+ */
+static int
+refund_poll(ps_flow_env *env)
+{
+	ps_bc_refund_list l = {NULL, 0};
+	char since[48], best[48], at[48];
+	size_t i;
+	int error;
+
+	if (PS_PAIR_BC(env) == NULL)
+		return 0;
+	ps_pair__poll_since(since, sizeof(since), env, CURSOR);
+	if ((error = ps_bc_refunds_since(&l, PS_PAIR_BC(env), since)) < 0)
+		return error;
+	ps_util__strlcpy(best, since, sizeof(best));
+	if ((error = ps_store_begin(env->store)) < 0)
+		goto done;
+	for (i = 0; i < l.count && error == 0; i++) {
+		if (l.items[i].order_id <= 0)
+			continue;
+		if (l.items[i].created > 0) {
+			iso_utc(at, sizeof(at), l.items[i].created);
+			if (strcmp(at, best) > 0)
+				ps_util__strlcpy(best, at, sizeof(best));
+		}
+		error = add_refund(env, l.items[i].id, l.items[i].order_id);
+	}
+	error = ps_pair__poll_end(env, CURSOR, best, error);
+done:
+	ps_bc_refund_list_dispose(&l);
+	return error;
+}
+
+/* ---- the plan: the credit's rows from the order's ------------------------ */
+
+/* What one refund becomes. */
+typedef struct refund_plan {
+	char ref[96];              /* externalRef, transactionRef, batch */
+	ps_bp_order credit;        /* rows borrow from rows/names below */
+	ps_bp_order_row *rows;     /* owned */
+	char (*names)[160];        /* owned: free-text row names */
+	ps_bp_goods_in_line *back; /* owned: what goes back into stock */
+	size_t nback;
+	ps_money gross;     /* the credit's total */
+	ps_money paid;      /* what BigCommerce refunded */
+	char *method;       /* owned: the payment-method code */
+	char how[160];      /* where the method came from */
+	char order_tax[64]; /* the tax code of order-level rows */
+	int64_t warehouse_id;
+	char detail[512];
+} refund_plan;
+
+static void
+plan_dispose(refund_plan *p)
+{
+	free(p->rows);
+	free(p->names);
+	free(p->back);
+	free(p->method);
+	memset(p, 0, sizeof(*p));
+}
+
+static int
+starts_with(const char *s, const char *prefix)
+{
+	return s != NULL && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* The order row a refunded product line is on. */
+static const ps_bp_order_row *
+row_of_line(const ps_bp_order *o, const ps_bc_order *bc, int64_t line_id)
+{
+	char want[48];
+	const char *sku = NULL;
+	size_t i;
+
+	snprintf(want, sizeof(want), "bc-line-%" PRId64, line_id);
+	for (i = 0; i < o->nrows; i++)
+		if (o->rows[i].external_ref != NULL &&
+		    strcmp(o->rows[i].external_ref, want) == 0)
+			return &o->rows[i];
+	/* a GET without the row's externalRef: the line's SKU */
+	for (i = 0; i < bc->nproducts; i++)
+		if (bc->products[i].id == line_id)
+			sku = bc->products[i].sku;
+	for (i = 0; sku != NULL && sku[0] != '\0' && i < o->nrows; i++)
+		if (o->rows[i].sku != NULL && strcmp(o->rows[i].sku, sku) == 0)
+			return &o->rows[i];
+	return NULL;
+}
+
+/* The order's row named for a cost ("Shipping", "Handling"). */
+static const ps_bp_order_row *
+row_named(const ps_bp_order *o, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < o->nrows; i++)
+		if (o->rows[i].product_id == 0 &&
+		    starts_with(o->rows[i].name, prefix))
+			return &o->rows[i];
+	return NULL;
+}
+
+/* a * b / c rounded half away from zero to the cent (ps_money). */
+static ps_money
+share(ps_money a, ps_money b, ps_money c)
+{
+	long double v;
+	int64_t cents;
+
+	if (c == 0)
+		return 0;
+	v = (long double)a * (long double)b / (long double)c;
+	v /= (long double)(PS_MONEY_SCALE / 100);
+	cents = (int64_t)(v < 0 ? v - 0.5L : v + 0.5L);
+	return ps_money_from_cents(cents);
+}
+
+/* One credit row from original row src for gross (inc. tax) amount
+ * gross, or, when gross is 0, src's value for qty of its quantity. */
+static void
+row_from(ps_bp_order_row *r, const ps_bp_order_row *src, int64_t qty,
+	 ps_money gross)
+{
+	ps_money whole = src->net + src->tax;
+
+	memset(r, 0, sizeof(*r));
+	r->product_id = src->product_id;
+	r->name = src->name;
+	r->quantity = qty;
+	r->tax_code = src->tax_code;
+	r->nominal_code = src->nominal_code;
+	r->external_ref = src->external_ref;
+	if (gross == 0 && src->quantity > 0) {
+		r->net = share(src->net, qty, src->quantity);
+		r->tax = share(src->tax, qty, src->quantity);
+	} else {
+		r->tax = share(gross, src->tax, whole);
+		r->net = gross - r->tax;
+	}
+}
+
+static int
+setting_id(int64_t *out, ps_store *st, const char *key)
+{
+	*out = 0;
+	if (ps_settings_get_int(out, st, key) < 0) {
+		ps_error_clear();
+		*out = 0;
+	}
+	return 0;
+}
+
+/* The payment-method code: the refund's provider, the order's method,
+ * then the mapping's default. */
+static int
+plan_method(refund_plan *p, ps_store *st, const ps_bc_refund *rf,
+	    const ps_bc_order *bc)
+{
+	const char *tries[2];
+	size_t k;
+	int error;
+
+	tries[0] = rf->provider_id;
+	tries[1] = bc->payment_method;
+	for (k = 0; k < 2; k++) {
+		if (tries[k] == NULL || tries[k][0] == '\0')
+			continue;
+		error = ps_store_mapping_get(&p->method, st, "payment_method",
+					     "bc>bp", tries[k], 0);
+		if (error == 0) {
+			snprintf(p->how, sizeof(p->how),
+				 "mapping payment_method bc>bp '%s'", tries[k]);
+			return 0;
+		}
+		if (error != PS_ENOTFOUND)
+			return error;
+		ps_error_clear();
+	}
+	error = ps_store_mapping_get(&p->method, st, "payment_method", "bc>bp",
+				     NULL, 0);
+	if (error == 0) {
+		snprintf(p->how, sizeof(p->how),
+			 "default payment_method mapping ('%s' unmapped)",
+			 rf->provider_id ? rf->provider_id : "");
+		return 0;
+	}
+	if (error != PS_ENOTFOUND)
+		return error;
+	return ps_error_set(PS_EMAPPING,
+			    "refund %" PRId64 " was paid back with '%s' "
+			    "(order method '%s'), which the payment_method "
+			    "bc>bp mapping does not map and there is no "
+			    "default",
+			    rf->id, rf->provider_id ? rf->provider_id : "",
+			    bc->payment_method ? bc->payment_method : "");
+}
+
+static int
+plan_build(refund_plan *p, ps_flow_env *env, const ps_bc_refund *rf,
+	   const ps_bc_order *bc, const ps_bp_order *o)
+{
+	char *prefix = NULL, *tax = NULL;
+	size_t i, cap = rf->nitems + 1;
+	int restock, error = 0;
+	int64_t status = 0;
+
+	if (ps_settings_get(&prefix, env->store,
+			    PS_SET_BC_ORDERS_REFERENCE_PREFIX) < 0)
+		ps_error_clear();
+	snprintf(p->ref, sizeof(p->ref), "%s%" PRId64 "-R%" PRId64,
+		 prefix ? prefix : "", bc->id, rf->id);
+	free(prefix);
+	p->rows = calloc(cap, sizeof(*p->rows));
+	p->names = calloc(cap, sizeof(*p->names));
+	p->back = calloc(cap, sizeof(*p->back));
+	if (p->rows == NULL || p->names == NULL || p->back == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	restock = ps_pair__setting_on(env->store, PS_SET_BC_REFUNDS_RESTOCK);
+	for (i = 0; i < rf->nitems; i++) {
+		const ps_bc_refund_item *it = &rf->items[i];
+		ps_bp_order_row *r = &p->rows[p->credit.nrows];
+		const ps_bp_order_row *src = NULL;
+
+		if (strcmp(it->item_type, "PRODUCT") == 0) {
+			src = row_of_line(o, bc, it->item_id);
+			if (src == NULL)
+				return ps_error_set(
+					PS_EDATA,
+					"refund %" PRId64 ": BigCommerce line "
+					"%" PRId64 " is on no row of "
+					"Brightpearl order %" PRId64,
+					rf->id, it->item_id, o->id);
+			row_from(r, src, it->quantity > 0 ? it->quantity : 1,
+				 it->requested_amount);
+			if (restock && src->product_id > 0 &&
+			    it->quantity > 0) {
+				p->back[p->nback].product_id = src->product_id;
+				p->back[p->nback].quantity = it->quantity;
+				p->back[p->nback].unit_value =
+					r->net / it->quantity;
+				p->nback++;
+			}
+		} else if (strcmp(it->item_type, "SHIPPING") == 0 ||
+			   strcmp(it->item_type, "HANDLING") == 0) {
+			src = row_named(o, it->item_type[0] == 'S'
+						   ? "Shipping"
+						   : "Handling");
+			if (src == NULL && it->item_type[0] == 'S')
+				return ps_error_set(
+					PS_EDATA,
+					"refund %" PRId64 " refunds shipping "
+					"but Brightpearl order %" PRId64
+					" has no shipping row",
+					rf->id, o->id);
+		}
+		if (src != NULL) {
+			if (src != NULL && r->quantity == 0)
+				row_from(r, src, 1, it->requested_amount);
+		} else {
+			/* an order-level amount (or handling the order
+			 * has no row for): no tax is recalculated */
+			if (p->order_tax[0] == '\0') {
+				if (ps_settings_get(
+					    &tax, env->store,
+					    PS_SET_BC_DEFAULTS_TAX_CODE) < 0)
+					ps_error_clear();
+				if (tax != NULL)
+					ps_util__strlcpy(p->order_tax, tax,
+							 sizeof(p->order_tax));
+				free(tax);
+				tax = NULL;
+			}
+			if (p->order_tax[0] == '\0') {
+				error = ps_error_set(
+					PS_ESETTING,
+					"refund %" PRId64 " has an %s amount, "
+					"whose row needs setting '%s'",
+					rf->id, it->item_type,
+					PS_SET_BC_DEFAULTS_TAX_CODE);
+				goto done;
+			}
+			snprintf(p->names[p->credit.nrows], sizeof(p->names[0]),
+				 "Refund (%s%s%s)",
+				 it->item_type[0] == 'O' ? "order" : "handling",
+				 rf->reason && rf->reason[0] ? ": " : "",
+				 rf->reason ? rf->reason : "");
+			r->name = p->names[p->credit.nrows];
+			r->quantity = 1;
+			r->net = it->requested_amount;
+			r->tax = 0;
+			r->tax_code = p->order_tax;
+		}
+		p->gross += r->net + r->tax;
+		p->credit.nrows++;
+	}
+	if (p->credit.nrows == 0) {
+		error = ps_error_set(PS_EDATA,
+				     "refund %" PRId64 " refunds no item "
+				     "(a tax-only refund) and has nothing "
+				     "to credit",
+				     rf->id);
+		goto done;
+	}
+	p->paid = rf->total_amount;
+	if ((error = plan_method(p, env->store, rf, bc)) < 0)
+		goto done;
+	if (p->nback > 0) {
+		setting_id(&p->warehouse_id, env->store,
+			   PS_SET_BC_REFUNDS_WAREHOUSE_ID);
+		if (p->warehouse_id <= 0)
+			setting_id(&p->warehouse_id, env->store,
+				   PS_SET_BC_DEFAULTS_WAREHOUSE_ID);
+		if (p->warehouse_id <= 0) {
+			error = ps_error_set(
+				PS_ESETTING,
+				"restocking refund %" PRId64 " needs setting "
+				"'%s' (or %s)",
+				rf->id, PS_SET_BC_REFUNDS_WAREHOUSE_ID,
+				PS_SET_BC_DEFAULTS_WAREHOUSE_ID);
+			goto done;
+		}
+	}
+	setting_id(&status, env->store, PS_SET_BC_REFUNDS_STATUS_ID);
+	p->credit.rows = p->rows;
+	p->credit.customer_id = o->customer_id;
+	p->credit.parent_id = o->id;
+	p->credit.external_ref = p->ref;
+	p->credit.ref = o->ref;
+	p->credit.currency = o->currency;
+	p->credit.channel_id = o->channel_id;
+	p->credit.warehouse_id =
+		p->warehouse_id > 0 ? p->warehouse_id : o->warehouse_id;
+	p->credit.status_id = status;
+	p->credit.price_mode = "EXC";
+done:
+	return error;
+}
+
+/* ---- perform ------------------------------------------------------------- */
+
+static int
+find_refund(ps_bc_refund **out, const ps_bc_refund_list *l, int64_t id)
+{
+	size_t i;
+
+	*out = NULL;
+	for (i = 0; i < l->count; i++)
+		if (l->items[i].id == id) {
+			*out = &l->items[i];
+			return 0;
+		}
+	return PS_ENOTFOUND;
+}
+
+/* Why the order is not in Brightpearl: waiting for its import (PS_EBUSY,
+ * retried), never going to be (PS_EDATA), or unknown (PS_ENOTFOUND). */
+static int
+order_missing(ps_flow_env *env, int64_t bc_id, int64_t refund_id)
+{
+	ps_log_entry imp;
+	char key[64];
+	int error;
+
+	snprintf(key, sizeof(key), "bc:order:%" PRId64 ":import", bc_id);
+	if (ps_store_log_get_by_key(&imp, env->store, key) == 0) {
+		if (imp.status == PS_ENTRY_SYNCED) {
+			error = ps_error_set(
+				PS_EDATA,
+				"refund %" PRId64 ": BigCommerce order %" PRId64
+				" was not imported into Brightpearl (%s), so "
+				"it has no sales order to credit",
+				refund_id, bc_id,
+				imp.detail && imp.detail[0] ? imp.detail
+							    : "skipped");
+		} else {
+			error = ps_error_set(
+				PS_EBUSY,
+				"waiting for the import of BigCommerce order "
+				"%" PRId64 " (its entry is %s)",
+				bc_id,
+				imp.status == PS_ENTRY_FAILED ? "failed"
+							      : "pending");
+		}
+		ps_log_entry_dispose(&imp);
+		return error;
+	}
+	ps_error_clear();
+	return ps_error_set(PS_EBUSY,
+			    "waiting: BigCommerce order %" PRId64
+			    " is not imported into Brightpearl yet",
+			    bc_id);
+}
+
+static int
+credit_rows_back(ps_bp_goods_in_line *back, size_t n, const ps_bp_order *sc)
+{
+	size_t i, k;
+	char *used = calloc(sc->nrows + 1, 1);
+
+	if (used == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < sc->nrows; k++)
+			if (!used[k] &&
+			    sc->rows[k].product_id == back[i].product_id)
+				break;
+		if (k == sc->nrows) {
+			free(used);
+			return ps_error_set(PS_EDATA,
+					    "sales credit %" PRId64 " has no "
+					    "row for product %" PRId64,
+					    sc->id, back[i].product_id);
+		}
+		used[k] = 1;
+		back[i].row_id = sc->rows[k].id;
+	}
+	free(used);
+	return 0;
+}
+
+static int
+refund_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
+{
+	ps_bc_refund_list refunds = {NULL, 0};
+	ps_bc_refund *rf = NULL;
+	ps_bc_order bc;
+	ps_bp_order_list orders = {NULL, 0, NULL}, credits = {NULL, 0, NULL};
+	refund_plan p;
+	ps_bp_payment pay;
+	ps_bp_goods_in gi;
+	int64_t refund_id = 0, bc_id = 0, bp_id = 0, credit = 0, pid = 0;
+	int64_t gin = 0;
+	char when[48], cid[32], rest[128];
+	int error, lookup, existed = 0;
+
+	memset(&bc, 0, sizeof(bc));
+	memset(&p, 0, sizeof(p));
+	if (PS_PAIR_BP(env) == NULL || PS_PAIR_BC(env) == NULL)
+		return ps_error_set(PS_ESETTING,
+				    "waiting for the Brightpearl and "
+				    "BigCommerce connections");
+	if ((error = ps_pair__entry_subject(&refund_id, entry)) < 0 ||
+	    (error = ps_pair__entry_subject_order(&bc_id, entry)) < 0)
+		return error;
+	error = ps_bc_order_get(&bc, PS_PAIR_BC(env), bc_id);
+	if (error == PS_ENOTFOUND) {
+		error = ps_error_set(PS_ENOTFOUND,
+				     "refund %" PRId64 " is of BigCommerce "
+				     "order %" PRId64 ", which does not exist",
+				     refund_id, bc_id);
+		goto done;
+	}
+	if (error < 0)
+		goto done;
+	error = ps_pair__bp_order_of(&bp_id, env->store, bc_id);
+	if (error == PS_ENOTFOUND) {
+		error = order_missing(env, bc_id, refund_id);
+		goto done;
+	}
+	if (error < 0)
+		goto done;
+	if ((error = ps_bc_refunds_list(&refunds, PS_PAIR_BC(env), bc_id)) <
+		    0 ||
+	    (error = find_refund(&rf, &refunds, refund_id)) < 0) {
+		if (error == PS_ENOTFOUND)
+			error = ps_error_set(PS_ENOTFOUND,
+					     "BigCommerce order %" PRId64
+					     " has no refund %" PRId64,
+					     bc_id, refund_id);
+		goto done;
+	}
+	if ((error = ps_bp_order_get(&orders, PS_PAIR_BP(env), &bp_id, 1)) <
+		    0 ||
+	    (orders.n == 0 &&
+	     (error = ps_error_set(PS_ENOTFOUND,
+				   "Brightpearl order %" PRId64
+				   " (BigCommerce order %" PRId64 ") not found",
+				   bp_id, bc_id)) < 0))
+		goto done;
+	if ((error = plan_build(&p, env, rf, &bc, &orders.items[0])) < 0)
+		goto done;
+
+	/* 1. the credit: looked up first after any earlier attempt */
+	lookup = entry->attempts > 1 || (entry->reason && entry->reason[0]);
+	if (lookup) {
+		error = ps_bp_credit_find_external(&credit, PS_PAIR_BP(env),
+						   p.ref);
+		if (error == PS_ENOTFOUND) {
+			ps_error_clear();
+			error = 0;
+		} else if (error < 0) {
+			goto done;
+		} else {
+			existed = 1;
+		}
+	}
+	if (credit == 0 &&
+	    (error = ps_bp_credit_create(&credit, &existed, PS_PAIR_BP(env),
+					 &p.credit)) < 0)
+		goto done;
+	snprintf(cid, sizeof(cid), "%" PRId64, credit);
+
+	/* 2. the money paid back */
+	iso_utc(when, sizeof(when),
+		rf->created > 0 ? rf->created : env->now / 1000);
+	memset(&pay, 0, sizeof(pay));
+	pay.order_id = credit;
+	pay.method_code = p.method;
+	pay.type = "PAYMENT";
+	pay.currency = orders.items[0].currency
+			       ? orders.items[0].currency
+			       : (bc.default_currency_code &&
+						  bc.default_currency_code[0]
+					  ? bc.default_currency_code
+					  : bc.currency_code);
+	pay.amount = p.paid;
+	pay.transaction_ref = p.ref;
+	pay.payment_date = when;
+	if (p.paid > 0 &&
+	    (error = ps_bp_payment_create(&pid, PS_PAIR_BP(env), &pay)) < 0)
+		goto done;
+
+	/* 3. the goods back into stock */
+	rest[0] = '\0';
+	if (p.nback > 0) {
+		if ((error = ps_bp_credit_get(&credits, PS_PAIR_BP(env),
+					      &credit, 1)) < 0)
+			goto done;
+		if (credits.n == 0) {
+			error = ps_error_set(PS_ENOTFOUND,
+					     "Brightpearl sales credit %s "
+					     "not found",
+					     cid);
+			goto done;
+		}
+		if ((error = credit_rows_back(p.back, p.nback,
+					      &credits.items[0])) < 0)
+			goto done;
+		memset(&gi, 0, sizeof(gi));
+		gi.credit_id = credit;
+		gi.warehouse_id = p.warehouse_id;
+		gi.lines = p.back;
+		gi.nlines = p.nback;
+		gi.batch_ref = p.ref;
+		gi.received_on = when;
+		gi.currency = pay.currency;
+		if ((error = ps_bp_credit_goods_in(&gin, PS_PAIR_BP(env),
+						   &gi)) < 0)
+			goto done;
+		snprintf(rest, sizeof(rest),
+			 "; %zu product(s) back into warehouse %" PRId64
+			 " (goods-in %" PRId64 ")",
+			 p.nback, p.warehouse_id, gin);
+	}
+	error = ps_pair__result(
+		res, cid,
+		"%s sales credit %s (%s) on order %" PRId64 ": %zu row(s), "
+		"%" PRId64 ".%02" PRId64 "; refund payment %" PRId64
+		".%02" PRId64 " by %s (%s)%s",
+		existed ? "found" : "created", cid, p.ref, bp_id,
+		p.credit.nrows, p.gross / PS_MONEY_SCALE,
+		(p.gross % PS_MONEY_SCALE) / 100, p.paid / PS_MONEY_SCALE,
+		(p.paid % PS_MONEY_SCALE) / 100, p.method, p.how, rest);
+done:
+	ps_bp_order_list_dispose(&credits);
+	ps_bp_order_list_dispose(&orders);
+	ps_bc_refund_list_dispose(&refunds);
+	ps_bc_order_dispose(&bc);
+	plan_dispose(&p);
+	return error;
+}
+
+/* What the flow writes (README.md, "Who writes what"). */
+static const ps_flow_owns refund_owns[] = {
+	{PS_PLATFORM_BRIGHTPEARL, "sales-credit", "*", PS_PLATFORM_BIGCOMMERCE},
+	{PS_PLATFORM_BRIGHTPEARL, "goods-in-note", "*",
+	 PS_PLATFORM_BIGCOMMERCE},
+};
+
+const ps_flow_ops ps_flow_refund_import_bc = {
+	.name = FLOW,
+	.alias = "refunds",
+	.description = "BigCommerce refunds to Brightpearl sales credits",
+	.source = PS_PLATFORM_BIGCOMMERCE,
+	.target = PS_PLATFORM_BRIGHTPEARL,
+	.enabled_setting = PS_SET_BC_REFUNDS_ENABLED,
+	.owns = refund_owns,
+	.nowns = PS__ARRAY_LEN(refund_owns),
+	.on_event = refund_on_event,
+	.poll = refund_poll,
+	.poll_interval_ms = 0,
+	.perform = refund_perform,
+};
