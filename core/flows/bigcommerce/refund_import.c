@@ -96,6 +96,42 @@ iso_utc(char *buf, size_t cap, int64_t unix_s)
 }
 
 /*
+ * Refunds that gave up waiting for their order's import go again once
+ * the order is in Brightpearl: the failed entries of this flow whose
+ * reason is the wait (WAITING) and whose order is now linked are due at
+ * once with their attempts reset.
+ */
+#define WAITING "waiting: BigCommerce order "
+
+static int
+reopen_waiting(ps_flow_env *env)
+{
+	ps_log_query q = PS_LOG_QUERY_INIT;
+	ps_log_entry *v = NULL;
+	size_t n = 0, i;
+	int64_t order = 0, bp = 0;
+	int error;
+
+	q.status = PS_ENTRY_FAILED;
+	q.flow = FLOW;
+	q.limit = 200;
+	if ((error = ps_store_log_list(&v, &n, env->store, &q)) < 0)
+		return error;
+	for (i = 0; i < n && error == 0; i++) {
+		if (v[i].reason == NULL ||
+		    strncmp(v[i].reason, WAITING, strlen(WAITING)) != 0 ||
+		    ps_pair__entry_subject_order(&order, &v[i]) < 0 ||
+		    ps_pair__bp_order_of(&bp, env->store, order) < 0) {
+			ps_error_clear();
+			continue;
+		}
+		error = ps_store_log_retry(env->store, v[i].id, env->now);
+	}
+	ps_log_entries_free(v, n);
+	return error;
+}
+
+/*
  * poll: the safety net for lost webhooks.  Every refund created since
  * the cursor (inclusive, so the last second is read again and its
  * entries found by key) gets its entry; the cursor moves to the newest
@@ -117,6 +153,7 @@ refund_poll(ps_flow_env *env)
 	ps_util__strlcpy(best, since, sizeof(best));
 	if ((error = ps_store_begin(env->store)) < 0)
 		goto done;
+	error = reopen_waiting(env);
 	for (i = 0; i < l.count && error == 0; i++) {
 		if (l.items[i].order_id <= 0)
 			continue;
@@ -456,43 +493,37 @@ find_refund(ps_bc_refund **out, const ps_bc_refund_list *l, int64_t id)
 	return PS_ENOTFOUND;
 }
 
-/* Why the order is not in Brightpearl: waiting for its import (PS_EBUSY,
- * retried), never going to be (PS_EDATA), or unknown (PS_ENOTFOUND). */
+/*
+ * The order is not in Brightpearl: wait for it (PS_EBUSY, retried with
+ * backoff), saying where its import is.  An import skipped for its
+ * status is waited for too: a later status change imports it.
+ */
 static int
-order_missing(ps_flow_env *env, int64_t bc_id, int64_t refund_id)
+order_missing(ps_flow_env *env, int64_t bc_id)
 {
 	ps_log_entry imp;
-	char key[64];
+	char key[64], why[200];
 	int error;
 
 	snprintf(key, sizeof(key), "bc:order:%" PRId64 ":import", bc_id);
+	why[0] = '\0';
 	if (ps_store_log_get_by_key(&imp, env->store, key) == 0) {
-		if (imp.status == PS_ENTRY_SYNCED) {
-			error = ps_error_set(
-				PS_EDATA,
-				"refund %" PRId64 ": BigCommerce order %" PRId64
-				" was not imported into Brightpearl (%s), so "
-				"it has no sales order to credit",
-				refund_id, bc_id,
-				imp.detail && imp.detail[0] ? imp.detail
-							    : "skipped");
-		} else {
-			error = ps_error_set(
-				PS_EBUSY,
-				"waiting for the import of BigCommerce order "
-				"%" PRId64 " (its entry is %s)",
-				bc_id,
-				imp.status == PS_ENTRY_FAILED ? "failed"
-							      : "pending");
-		}
+		snprintf(
+			why, sizeof(why), " (its import is %s%s%.120s)",
+			imp.status == PS_ENTRY_SYNCED   ? "done"
+			: imp.status == PS_ENTRY_FAILED ? "failed"
+							: "pending",
+			imp.status == PS_ENTRY_SYNCED && imp.detail ? ": " : "",
+			imp.status == PS_ENTRY_SYNCED && imp.detail ? imp.detail
+								    : "");
 		ps_log_entry_dispose(&imp);
-		return error;
 	}
 	ps_error_clear();
-	return ps_error_set(PS_EBUSY,
-			    "waiting: BigCommerce order %" PRId64
-			    " is not imported into Brightpearl yet",
-			    bc_id);
+	error = ps_error_set(PS_EBUSY,
+			     WAITING "%" PRId64
+				     " is not imported into Brightpearl yet%s",
+			     bc_id, why);
+	return error;
 }
 
 static int
@@ -558,7 +589,7 @@ refund_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 		goto done;
 	error = ps_pair__bp_order_of(&bp_id, env->store, bc_id);
 	if (error == PS_ENOTFOUND) {
-		error = order_missing(env, bc_id, refund_id);
+		error = order_missing(env, bc_id);
 		goto done;
 	}
 	if (error < 0)
