@@ -553,6 +553,20 @@ credit_rows_back(ps_bp_goods_in_line *back, size_t n, const ps_bp_order *sc)
 	return 0;
 }
 
+/* The log's columns: the refund's total and currency. */
+static int
+describe_entry(ps_flow_env *env, const ps_log_entry *entry,
+	       const refund_plan *p, const ps_bp_order *o)
+{
+	ps_log_entry f;
+
+	ps_log_entry_init(&f);
+	f.total = p->paid;
+	f.has_total = 1;
+	f.currency = (char *)(uintptr_t)o->currency;
+	return ps_store_log_set_fields(env->store, entry->id, &f, env->now);
+}
+
 static int
 refund_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 {
@@ -612,7 +626,8 @@ refund_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 				   " (BigCommerce order %" PRId64 ") not found",
 				   bp_id, bc_id)) < 0))
 		goto done;
-	if ((error = plan_build(&p, env, rf, &bc, &orders.items[0])) < 0)
+	if ((error = plan_build(&p, env, rf, &bc, &orders.items[0])) < 0 ||
+	    (error = describe_entry(env, entry, &p, &orders.items[0])) < 0)
 		goto done;
 
 	/* 1. the credit: looked up first after any earlier attempt */
