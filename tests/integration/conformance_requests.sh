@@ -59,9 +59,18 @@ sb_post brightpearl/order-status '{"orderId":'"$oid"',"statusId":7,"note":"ready
 sb_post brightpearl/note '{"orderId":'"$oid"',"text":"Packed with care","isPublic":true}'
 sb_post brightpearl/stock '{"sku":"CAP-BLK","warehouseId":2,"inStock":3}'
 sb_post bigcommerce/orders/100/status '{"status_id":9}'
+# a refund of one line, credited and restocked (sales credit, its payment,
+# its goods-in)
+ok settings set bigcommerce.refunds.enabled true
+ok settings set bigcommerce.refunds.restock true
+line=$(curl -s "$control/bigcommerce/orders/100" |
+	node -e 'let s = ""; process.stdin.on("data", (d) => { s += d; }).on("end", () => console.log(JSON.parse(s).products[0].id));')
+[ -n "$line" ] || fail "no line on order 100"
+sb_post bigcommerce/orders/100/refunds '{"items":[{"item_type":"PRODUCT","item_id":'"$line"',"quantity":1}],"provider_id":"cash"}'
 # let the worker react to the webhooks and run a poll of each flow
 sleep 3
 run run orders
+run run refunds
 sleep 3
 stop_worker
 # stop the sandbox too: the record is complete and closed, and a sanitizer

@@ -447,6 +447,10 @@ test_shipping_only(void **state)
 		 bc_item(o.bc_id, NULL));
 	rid = refund(o.bc_id, items, &total);
 	assert_int_equal(total, 550);
+	/* worker ticks alone, no poll due: the refund webhook brings it */
+	snprintf(want_ref, sizeof(want_ref), "%" PRId64 "-R%" PRId64, o.bc_id,
+		 rid);
+	assert_true(fx_ticks_until(&fx, credited, 0, DEADLINE_MS));
 	c = the_credit(&o, rid, total, "PAYPAL");
 	assert_int_equal(json_array_size(json_object_get(c, "rows")), 1);
 	row_is(c, NULL, 500, 50, "N", "4040");

@@ -199,9 +199,10 @@ ps_bc_refunds_list(ps_bc_refund_list *out, ps_bc *bc, int64_t order_id)
 	snprintf(path, sizeof(path), "/v3/orders/%lld/payment_actions/refunds",
 		 lid);
 	snprintf(what, sizeof(what), "listing the refunds of order %lld", lid);
-	error = ps_bc__walk(bc, &v, path,
-			    "v3/orders/{id}/payment_actions/refunds", what, 1,
-			    refund_row, &lid, 0);
+	/* not paged: orders.v3 declares no page or limit for it */
+	error = ps_bc__walk_limit(bc, &v, path,
+				  "v3/orders/{id}/payment_actions/refunds",
+				  what, 1, refund_row, &lid, 0, 0);
 	if (error < 0) {
 		ps_bc__vec_dispose(&v, refund_dispose);
 		return error;
