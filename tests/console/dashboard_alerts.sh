@@ -46,7 +46,7 @@ step="more alerts than fit: +N more, and the list has them all"
 	>/dev/null
 "$ps" settings set --force bigcommerce.defaults.warehouse_id 99 >/dev/null
 wait_match c '^>Alerts \(7\)'
-wait_match c '^   \+2 more: G G selects Alerts, Enter lists all'
+wait_match c '^   \+3 more: G G selects Alerts, Enter lists all' # one flow row more above
 keys c Enter
 wait_for c "error: Import orders is off"
 wait_for c "error: bigcommerce.defaults.warehouse_id '99': no such Brightpearl"
