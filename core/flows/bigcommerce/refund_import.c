@@ -37,10 +37,13 @@
  * and are then found and adopted.
  *
  * The Brightpearl side is reached only through the connector's typed
- * calls; another store platform plugs in with its own refund reader and
- * the same plan (the rows are built from the Brightpearl order alone).
+ * calls.  The pricing on the original rows and the three writes are
+ * core/flows/credit.c's (credit_int.h), which another platform's refund
+ * or return flow uses the same way: this file only reads BigCommerce's
+ * refund and says which original row each refunded item is on.
  */
 #include "flows/bigcommerce/pair_int.h"
+#include "flows/credit_int.h"
 #include "internal.h"
 #include "setting_keys.h"
 #include "pearlsync/settings.h"
@@ -241,45 +244,6 @@ row_named(const ps_bp_order *o, const char *prefix)
 	return NULL;
 }
 
-/* a * b / c rounded half away from zero to the cent (ps_money). */
-static ps_money
-share(ps_money a, ps_money b, ps_money c)
-{
-	long double v;
-	int64_t cents;
-
-	if (c == 0)
-		return 0;
-	v = (long double)a * (long double)b / (long double)c;
-	v /= (long double)(PS_MONEY_SCALE / 100);
-	cents = (int64_t)(v < 0 ? v - 0.5L : v + 0.5L);
-	return ps_money_from_cents(cents);
-}
-
-/* One credit row from original row src for gross (inc. tax) amount
- * gross, or, when gross is 0, src's value for qty of its quantity. */
-static void
-row_from(ps_bp_order_row *r, const ps_bp_order_row *src, int64_t qty,
-	 ps_money gross)
-{
-	ps_money whole = src->net + src->tax;
-
-	memset(r, 0, sizeof(*r));
-	r->product_id = src->product_id;
-	r->name = src->name;
-	r->quantity = qty;
-	r->tax_code = src->tax_code;
-	r->nominal_code = src->nominal_code;
-	r->external_ref = src->external_ref;
-	if (gross == 0 && src->quantity > 0) {
-		r->net = share(src->net, qty, src->quantity);
-		r->tax = share(src->tax, qty, src->quantity);
-	} else {
-		r->tax = share(gross, src->tax, whole);
-		r->net = gross - r->tax;
-	}
-}
-
 static int
 setting_id(int64_t *out, ps_store *st, const char *key)
 {
@@ -371,8 +335,9 @@ plan_build(refund_plan *p, ps_flow_env *env, const ps_bc_refund *rf,
 					"%" PRId64 " is on no row of "
 					"Brightpearl order %" PRId64,
 					rf->id, it->item_id, o->id);
-			row_from(r, src, it->quantity > 0 ? it->quantity : 1,
-				 it->requested_amount);
+			ps_credit__row(r, src,
+				       it->quantity > 0 ? it->quantity : 1,
+				       it->requested_amount);
 			if (restock && src->product_id > 0 &&
 			    it->quantity > 0) {
 				p->back[p->nback].product_id = src->product_id;
@@ -396,7 +361,7 @@ plan_build(refund_plan *p, ps_flow_env *env, const ps_bc_refund *rf,
 		}
 		if (src != NULL) {
 			if (src != NULL && r->quantity == 0)
-				row_from(r, src, 1, it->requested_amount);
+				ps_credit__row(r, src, 1, it->requested_amount);
 		} else {
 			/* an order-level amount (or handling the order
 			 * has no row for): no tax is recalculated */
@@ -526,33 +491,6 @@ order_missing(ps_flow_env *env, int64_t bc_id)
 	return error;
 }
 
-static int
-credit_rows_back(ps_bp_goods_in_line *back, size_t n, const ps_bp_order *sc)
-{
-	size_t i, k;
-	char *used = calloc(sc->nrows + 1, 1);
-
-	if (used == NULL)
-		return ps_error_set(PS_ENOMEM, "out of memory");
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < sc->nrows; k++)
-			if (!used[k] &&
-			    sc->rows[k].product_id == back[i].product_id)
-				break;
-		if (k == sc->nrows) {
-			free(used);
-			return ps_error_set(PS_EDATA,
-					    "sales credit %" PRId64 " has no "
-					    "row for product %" PRId64,
-					    sc->id, back[i].product_id);
-		}
-		used[k] = 1;
-		back[i].row_id = sc->rows[k].id;
-	}
-	free(used);
-	return 0;
-}
-
 /* The log's columns: the refund's total and currency. */
 static int
 describe_entry(ps_flow_env *env, const ps_log_entry *entry,
@@ -573,16 +511,16 @@ refund_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 	ps_bc_refund_list refunds = {NULL, 0};
 	ps_bc_refund *rf = NULL;
 	ps_bc_order bc;
-	ps_bp_order_list orders = {NULL, 0, NULL}, credits = {NULL, 0, NULL};
+	ps_bp_order_list orders = {NULL, 0, NULL};
 	refund_plan p;
-	ps_bp_payment pay;
-	ps_bp_goods_in gi;
-	int64_t refund_id = 0, bc_id = 0, bp_id = 0, credit = 0, pid = 0;
-	int64_t gin = 0;
+	ps_credit__refund cr;
+	ps_credit__done wrote;
+	int64_t refund_id = 0, bc_id = 0, bp_id = 0;
 	char when[48], cid[32], rest[128];
-	int error, lookup, existed = 0;
+	int error, lookup;
 
 	memset(&bc, 0, sizeof(bc));
+	memset(&cr, 0, sizeof(cr));
 	memset(&p, 0, sizeof(p));
 	if (PS_PAIR_BP(env) == NULL || PS_PAIR_BC(env) == NULL)
 		return ps_error_set(PS_ESETTING,
@@ -630,89 +568,46 @@ refund_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 	    (error = describe_entry(env, entry, &p, &orders.items[0])) < 0)
 		goto done;
 
-	/* 1. the credit: looked up first after any earlier attempt */
-	lookup = entry->attempts > 1 || (entry->reason && entry->reason[0]);
-	if (lookup) {
-		error = ps_bp_credit_find_external(&credit, PS_PAIR_BP(env),
-						   p.ref);
-		if (error == PS_ENOTFOUND) {
-			ps_error_clear();
-			error = 0;
-		} else if (error < 0) {
-			goto done;
-		} else {
-			existed = 1;
-		}
-	}
-	if (credit == 0 &&
-	    (error = ps_bp_credit_create(&credit, &existed, PS_PAIR_BP(env),
-					 &p.credit)) < 0)
-		goto done;
-	snprintf(cid, sizeof(cid), "%" PRId64, credit);
-
-	/* 2. the money paid back */
+	/* the writes, each keyed by the reference: the credit (looked up
+	 * first after any earlier attempt), the money paid back, the goods
+	 * back into stock */
 	iso_utc(when, sizeof(when),
 		rf->created > 0 ? rf->created : env->now / 1000);
-	memset(&pay, 0, sizeof(pay));
-	pay.order_id = credit;
-	pay.method_code = p.method;
-	pay.type = "PAYMENT";
-	pay.currency = orders.items[0].currency
-			       ? orders.items[0].currency
-			       : (bc.default_currency_code &&
-						  bc.default_currency_code[0]
-					  ? bc.default_currency_code
-					  : bc.currency_code);
-	pay.amount = p.paid;
-	pay.transaction_ref = p.ref;
-	pay.payment_date = when;
-	if (p.paid > 0 &&
-	    (error = ps_bp_payment_create(&pid, PS_PAIR_BP(env), &pay)) < 0)
+	cr.ref = p.ref;
+	cr.credit = &p.credit;
+	cr.method = p.method;
+	cr.currency = orders.items[0].currency
+			      ? orders.items[0].currency
+			      : (bc.default_currency_code &&
+						 bc.default_currency_code[0]
+					 ? bc.default_currency_code
+					 : bc.currency_code);
+	cr.paid = p.paid;
+	cr.paid_on = when;
+	cr.back = p.back;
+	cr.nback = p.nback;
+	cr.warehouse_id = p.warehouse_id;
+	lookup = entry->attempts > 1 || (entry->reason && entry->reason[0]);
+	if ((error = ps_credit__apply(&wrote, PS_PAIR_BP(env), &cr, lookup)) <
+	    0)
 		goto done;
-
-	/* 3. the goods back into stock */
+	snprintf(cid, sizeof(cid), "%" PRId64, wrote.credit_id);
 	rest[0] = '\0';
-	if (p.nback > 0) {
-		if ((error = ps_bp_credit_get(&credits, PS_PAIR_BP(env),
-					      &credit, 1)) < 0)
-			goto done;
-		if (credits.n == 0) {
-			error = ps_error_set(PS_ENOTFOUND,
-					     "Brightpearl sales credit %s "
-					     "not found",
-					     cid);
-			goto done;
-		}
-		if ((error = credit_rows_back(p.back, p.nback,
-					      &credits.items[0])) < 0)
-			goto done;
-		memset(&gi, 0, sizeof(gi));
-		gi.credit_id = credit;
-		gi.warehouse_id = p.warehouse_id;
-		gi.lines = p.back;
-		gi.nlines = p.nback;
-		gi.batch_ref = p.ref;
-		gi.received_on = when;
-		gi.currency = pay.currency;
-		if ((error = ps_bp_credit_goods_in(&gin, PS_PAIR_BP(env),
-						   &gi)) < 0)
-			goto done;
+	if (p.nback > 0)
 		snprintf(rest, sizeof(rest),
 			 "; %zu product(s) back into warehouse %" PRId64
 			 " (goods-in %" PRId64 ")",
-			 p.nback, p.warehouse_id, gin);
-	}
+			 p.nback, p.warehouse_id, wrote.goods_in_id);
 	error = ps_pair__result(
 		res, cid,
 		"%s sales credit %s (%s) on order %" PRId64 ": %zu row(s), "
 		"%" PRId64 ".%02" PRId64 "; refund payment %" PRId64
 		".%02" PRId64 " by %s (%s)%s",
-		existed ? "found" : "created", cid, p.ref, bp_id,
+		wrote.existed ? "found" : "created", cid, p.ref, bp_id,
 		p.credit.nrows, p.gross / PS_MONEY_SCALE,
 		(p.gross % PS_MONEY_SCALE) / 100, p.paid / PS_MONEY_SCALE,
 		(p.paid % PS_MONEY_SCALE) / 100, p.method, p.how, rest);
 done:
-	ps_bp_order_list_dispose(&credits);
 	ps_bp_order_list_dispose(&orders);
 	ps_bc_refund_list_dispose(&refunds);
 	ps_bc_order_dispose(&bc);
