@@ -494,6 +494,38 @@ test_restock_other_warehouse(void **state)
 	fx_set(&fx, "bigcommerce.refunds.restock", "");
 }
 
+/* An order-level amount (item ORDER): one free-text row without tax,
+ * coded bigcommerce.defaults.tax_code, nothing restocked. */
+static void
+test_order_level_amount(void **state)
+{
+	fx_order o;
+	char items[256];
+	int64_t rid, total, cap0;
+	json_t *c, *r;
+
+	(void)state;
+	fx_set(&fx, "bigcommerce.refunds.restock", "true");
+	o = place("[{\"sku\":\"CAP-BLK\",\"quantity\":1}]", 11);
+	cap0 = on_hand("CAP-BLK", 2);
+	snprintf(items, sizeof(items),
+		 "[{\"item_type\":\"ORDER\",\"item_id\":%" PRId64
+		 ",\"amount\":3.00,\"reason\":\"late\"}]",
+		 o.bc_id);
+	rid = refund(o.bc_id, items, &total);
+	assert_int_equal(total, 300);
+	c = the_credit(&o, rid, total, "PAYPAL");
+	assert_int_equal(json_array_size(json_object_get(c, "rows")), 1);
+	r = json_array_get(json_object_get(c, "rows"), 0);
+	assert_int_equal(cents(r, "net"), 300);
+	assert_int_equal(cents(r, "tax"), 0);
+	assert_string_equal(jstr(r, "taxCode"), "T");
+	assert_null(json_object_get(r, "productId"));
+	assert_int_equal(on_hand("CAP-BLK", 2), cap0);
+	json_decref(c);
+	fx_set(&fx, "bigcommerce.refunds.restock", "");
+}
+
 static char waiting_key[64];
 
 static int
@@ -796,6 +828,7 @@ main(void)
 		cmocka_unit_test(test_one_line_partial_no_restock),
 		cmocka_unit_test(test_shipping_only),
 		cmocka_unit_test(test_restock_other_warehouse),
+		cmocka_unit_test(test_order_level_amount),
 		cmocka_unit_test(test_waits_for_the_import),
 		cmocka_unit_test(test_unknown_order_fails),
 		cmocka_unit_test(test_exactly_once_under_sigkill),
