@@ -31,6 +31,7 @@ static const ps_flow_ops *const flows[] = {
 	&ps_flow_inventory_export_bc,
 	&ps_flow_product_export_bc,
 	&ps_flow_notes_bc,
+	&ps_flow_refund_import_bc,
 	&ps_flow_order_import_dsco,
 	&ps_flow_cancel_import_dsco,
 	&ps_flow_shipment_export_dsco,

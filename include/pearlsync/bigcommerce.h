@@ -734,6 +734,7 @@ typedef struct ps_bc_refund {
 	ps_money total_tax;
 	ps_bc_refund_item *items;
 	size_t nitems;
+	char *provider_id; /* payments[0].provider_id, "" when none */
 } ps_bc_refund;
 
 typedef struct ps_bc_refund_list {
@@ -745,6 +746,14 @@ void ps_bc_refund_list_dispose(ps_bc_refund_list *l);
 
 /* ps_bc_refunds_list - GET /v3/orders/{id}/payment_actions/refunds. */
 int ps_bc_refunds_list(ps_bc_refund_list *out, ps_bc *bc, int64_t order_id);
+
+/*
+ * ps_bc_refunds_since - every order's refunds created at or after
+ * created_min (RFC 3339; NULL or "": all), GET /v3/orders/
+ * payment_actions/refunds?created:min=, every page, by refund id.
+ */
+int ps_bc_refunds_since(ps_bc_refund_list *out, ps_bc *bc,
+			const char *created_min);
 
 /* --- webhooks ------------------------------------------------------------- */
 

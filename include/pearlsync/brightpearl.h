@@ -904,6 +904,61 @@ int ps_bp_credit_get(ps_bp_order_list *out, ps_bp *bp, const int64_t *ids,
  */
 int ps_bp_credit_find(ps_bp_ids *out, ps_bp *bp, int64_t parent_id);
 
+/*
+ * ps_bp_credit_create - POST /order-service/sales-credit: credit (the
+ * sales-order fields, parent_id the original sales order, required; rows
+ * with their tax and nominal codes) as one request; *out_id the credit.
+ * Duplicate guard as ps_bp_order_create's: with external_ref and the
+ * connector's instance id a repeat changes nothing and an unknown fate
+ * is resolved by ps_bp_credit_find_external; without them an unknown
+ * fate is returned and the caller looks up before sending again.
+ */
+int ps_bp_credit_create(int64_t *out_id, int *out_existed, ps_bp *bp,
+			const ps_bp_order *credit);
+
+/*
+ * ps_bp_credit_find_external - the sales credit whose externalRef is
+ * external_ref (order search, orderTypeId 3); the lowest id when several.
+ * PS_ENOTFOUND when none.
+ */
+int ps_bp_credit_find_external(int64_t *out_id, ps_bp *bp,
+			       const char *external_ref);
+
+/* One product received back against a sales credit's row. */
+typedef struct ps_bp_goods_in_line {
+	int64_t product_id;
+	int64_t row_id; /* the credit's row */
+	int64_t quantity;
+	ps_money unit_value; /* productValue, per unit */
+} ps_bp_goods_in_line;
+
+typedef struct ps_bp_goods_in {
+	int64_t credit_id;
+	int64_t warehouse_id;
+	const ps_bp_goods_in_line *lines;
+	size_t nlines;
+	const char *batch_ref;   /* userBatchReference: unique, required */
+	const char *received_on; /* ISO-8601, NULL: now */
+	const char *currency;    /* productValue's, NULL: no value sent */
+} ps_bp_goods_in;
+
+/*
+ * ps_bp_credit_goods_in - receive returned stock into a warehouse
+ * against a sales credit (POST /warehouse-service/order/{id}/goods-note/
+ * goods-in): on-hand goes up.  Recovery key: batch_ref, which Brightpearl
+ * keeps unique across goods-in notes, so a repeat is refused and the
+ * note is found again (ps_bp_credit_goods_in_find).  *out_id (optional)
+ * the note.
+ */
+int ps_bp_credit_goods_in(int64_t *out_id, ps_bp *bp, const ps_bp_goods_in *gi);
+
+/*
+ * ps_bp_credit_goods_in_find - the goods-in note of credit_id whose
+ * userBatchReference is batch_ref; PS_ENOTFOUND when there is none.
+ */
+int ps_bp_credit_goods_in_find(int64_t *out_id, ps_bp *bp, int64_t credit_id,
+			       const char *batch_ref);
+
 /* ---- webhooks ----------------------------------------------------------- */
 
 typedef struct ps_bp_webhook {

@@ -486,11 +486,18 @@ async function scenario(r) {
 	});
 	if (placed.status !== 201) throw new Error(`control order failed: ${placed.text}`);
 	const paid = placed.json.order.id;
-	const refunded = await r.http('POST', `${r.opt.base}/_sandbox/bigcommerce/orders/${paid}/refunds`, {
-		items: [{ item_type: 'PRODUCT', item_id: placed.json.products[0].id, quantity: 1 }],
-		reason: 'conformance',
-	});
-	if (refunded.status !== 201) throw new Error(`control refund failed: ${refunded.text}`);
+	/* the merchant's refund: a quote, the over-refund refused, then the
+	 * refund of the quoted amount */
+	const items = [{ item_type: 'PRODUCT', item_id: placed.json.products[0].id, quantity: 1 }];
+	const quote = await r.check('orders.v3', 'v3', 'POST', '/orders/{order_id}/payment_actions/refund_quotes',
+		`/orders/${paid}/payment_actions/refund_quotes`, { items }, 201);
+	await r.check('orders.v3', 'v3', 'POST', '/orders/{order_id}/payment_actions/refund_quotes',
+		`/orders/${paid}/payment_actions/refund_quotes`,
+		{ items: [{ item_type: 'PRODUCT', item_id: placed.json.products[0].id, quantity: 5 }] }, 422);
+	const amount = quote.json && quote.json.data ? quote.json.data.total_refund_amount : 0;
+	await r.check('orders.v3', 'v3', 'POST', '/orders/{order_id}/payment_actions/refunds',
+		`/orders/${paid}/payment_actions/refunds`,
+		{ items, payments: [{ provider_id: 'braintree', amount, offline: false }] }, 201);
 	await r.check('orders.v3', 'v3', 'GET', '/orders/{order_id}/transactions',
 		`/orders/${paid}/transactions`, undefined, 200);
 	await r.check('orders.v3', 'v3', 'GET', '/orders/{order_id}/payment_actions/refunds',

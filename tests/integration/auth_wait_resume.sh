@@ -31,7 +31,7 @@ place() {
 
 step="start"
 start_worker
-wait_for hooks 3
+wait_for hooks 4 # the order scopes and store/order/refund/created
 wait_for bp_count 2
 
 step="wrong token"

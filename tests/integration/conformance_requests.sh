@@ -64,12 +64,21 @@ sb_post brightpearl/stock '{"sku":"CAP-BLK","warehouseId":2,"inStock":3}'
 sb_post bigcommerce/orders/100/status '{"status_id":9}'
 # the catalog: a new product group (a create with variants) and a price
 sb_post brightpearl/seed '{"products":[{"sku":"SPEC-TEE-S","name":"Spec tee","price":20,"weight":0.2,"groupId":77,"options":[{"name":"Size","value":"S"}]},{"sku":"SPEC-TEE-M","name":"Spec tee","price":21,"weight":0.25,"groupId":77,"options":[{"name":"Size","value":"M"}]},{"sku":"SPEC-MUG","name":"Spec mug","price":7,"weight":0.4,"barcode":"012345678905"}]}'
+# a refund of one line, credited and restocked (sales credit, its payment,
+# its goods-in)
+ok settings set bigcommerce.refunds.enabled true
+ok settings set bigcommerce.refunds.restock true
+line=$(curl -s "$control/bigcommerce/orders/100" |
+	node -e 'let s = ""; process.stdin.on("data", (d) => { s += d; }).on("end", () => console.log(JSON.parse(s).products[0].id));')
+[ -n "$line" ] || fail "no line on order 100"
+sb_post bigcommerce/orders/100/refunds '{"items":[{"item_type":"PRODUCT","item_id":'"$line"',"quantity":1}],"provider_id":"cash"}'
 # let the worker react to the webhooks and run a poll of each flow
 sleep 3
 run run orders
 sleep 1
 sb_post brightpearl/product '{"sku":"SPEC-MUG","price":7.5}'
 run run catalog
+run run refunds
 sleep 3
 stop_worker
 # a reconciliation: its list pages, searches and id-set reads, and the

@@ -18,7 +18,7 @@ bp_count() { bp_refs | wc -l; }
 
 step="hooks"
 start_worker
-wait_for hooks 3
+wait_for hooks 4 # the order scopes and store/order/refund/created
 # the demo store's orders 100 and 101 came in by the first poll
 wait_for bp_count 2
 

@@ -672,7 +672,7 @@ test_connector_bp__sales_credit_and_goods_out(void **state)
 		 "{\"customer\":{\"id\":201},\"parentId\":%" PRId64 ","
 		 "\"warehouseId\":2,\"rows\":[{\"productId\":1002,"
 		 "\"name\":\"Return\",\"quantity\":\"1\",\"net\":\"19.00\","
-		 "\"tax\":\"0\"}]}",
+		 "\"tax\":\"0\",\"taxCode\":\"N\"}]}",
 		 order_id);
 	assert_int_equal(raw("POST", url, body, 1), 200);
 

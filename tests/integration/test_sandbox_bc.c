@@ -1320,6 +1320,144 @@ test_bc__demo_seed(void **state)
 	json_decref(j);
 }
 
+/* ---- refunds: quote, refund, refusals -------------------------------- */
+
+/* POST a refund body to order id's payment_actions/<what>; the status. */
+static long
+refund_post(long long id, const char *what, const char *body, json_t **out)
+{
+	sandbox_reply r;
+	char path[128];
+	long status;
+
+	snprintf(path, sizeof(path), "/v3/orders/%lld/payment_actions/%s", id,
+		 what);
+	status = bc(&r, "POST", path, body);
+	if (out != NULL)
+		*out = parse(&r);
+	sandbox_reply_dispose(&r);
+	return status;
+}
+
+static void
+test_bc__refund_quote_refund_and_refusals(void **state)
+{
+	long long id, line, addr;
+	char body[512], path[96];
+	json_t *j, *d, *o;
+
+	(void)state;
+	/* 2 mugs at 10.00 + 10% tax, shipping 5.00 + 10% */
+	id = place("\"lines\":[{\"sku\":\"MUG-1\",\"quantity\":2}],"
+		   "\"tax_rate\":\"0.1\",\"shipping_cost\":\"5.00\"");
+	snprintf(path, sizeof(path), "/bigcommerce/orders/%lld", id);
+	j = control_json("GET", path, NULL, 200);
+	line = jint(json_array_get(json_object_get(j, "products"), 0), "id");
+	addr = jint(json_array_get(json_object_get(j, "shipping_addresses"), 0),
+		    "id");
+	json_decref(j);
+
+	/* a quote: one mug and half the shipping, with their tax */
+	snprintf(body, sizeof(body),
+		 "{\"items\":[{\"item_type\":\"PRODUCT\",\"item_id\":%lld,"
+		 "\"quantity\":1},{\"item_type\":\"SHIPPING\",\"item_id\":"
+		 "%lld,\"amount\":2.75}]}",
+		 line, addr);
+	assert_int_equal(refund_post(id, "refund_quotes", body, &j), 201);
+	d = json_object_get(j, "data");
+	assert_true(
+		json_number_value(json_object_get(d, "total_refund_amount")) >
+			13.74 &&
+		json_number_value(json_object_get(d, "total_refund_amount")) <
+			13.76);
+	assert_true(json_number_value(json_object_get(
+			    d, "total_refund_tax_amount")) > 1.24 &&
+		    json_number_value(json_object_get(
+			    d, "total_refund_tax_amount")) < 1.26);
+	assert_true(json_array_size(json_object_get(d, "refund_methods")) > 0);
+	json_decref(j);
+
+	/* refusals, each 422 and changing nothing */
+	snprintf(body, sizeof(body),
+		 "{\"items\":[{\"item_type\":\"PRODUCT\",\"item_id\":%lld,"
+		 "\"quantity\":3}]}",
+		 line); /* more than bought */
+	assert_int_equal(refund_post(id, "refund_quotes", body, NULL), 422);
+	snprintf(body, sizeof(body),
+		 "{\"items\":[{\"item_type\":\"PRODUCT\",\"item_id\":999999,"
+		 "\"quantity\":1}]}"); /* not a line of the order */
+	assert_int_equal(refund_post(id, "refunds", body, NULL), 422);
+	snprintf(body, sizeof(body),
+		 "{\"items\":[{\"item_type\":\"SHIPPING\",\"item_id\":%lld,"
+		 "\"amount\":6.00}]}",
+		 addr); /* more than the shipping cost 5.50 */
+	assert_int_equal(refund_post(id, "refund_quotes", body, NULL), 422);
+	snprintf(body, sizeof(body),
+		 "{\"items\":[{\"item_type\":\"ORDER\",\"item_id\":%lld,"
+		 "\"amount\":1}]}",
+		 id + 1000); /* ORDER names another order */
+	assert_int_equal(refund_post(id, "refund_quotes", body, NULL), 422);
+	snprintf(body, sizeof(body),
+		 "{\"items\":[{\"item_type\":\"FEE\",\"item_id\":1,"
+		 "\"amount\":1}]}");
+	assert_int_equal(refund_post(id, "refund_quotes", body, NULL), 422);
+	snprintf(body, sizeof(body),
+		 "{\"items\":[{\"item_type\":\"PRODUCT\",\"item_id\":%lld,"
+		 "\"quantity\":1}],\"payments\":[{\"provider_id\":"
+		 "\"storecredit\",\"amount\":5.00,\"offline\":false}]}",
+		 line); /* payments do not add up to the 11.00 */
+	assert_int_equal(refund_post(id, "refunds", body, NULL), 422);
+	j = control_json("GET", path, NULL, 200);
+	assert_string_equal(
+		jstr(json_object_get(j, "order"), "refunded_amount"), "0.0000");
+	assert_int_equal(json_array_size(json_object_get(j, "refunds")), 0);
+	json_decref(j);
+
+	/* the refund: 11.00 for a mug, 2.75 of shipping */
+	snprintf(body, sizeof(body),
+		 "{\"items\":[{\"item_type\":\"PRODUCT\",\"item_id\":%lld,"
+		 "\"quantity\":1},{\"item_type\":\"SHIPPING\",\"item_id\":"
+		 "%lld,\"amount\":2.75}],\"payments\":[{\"provider_id\":"
+		 "\"storecredit\",\"amount\":13.75,\"offline\":false}]}",
+		 line, addr);
+	assert_int_equal(refund_post(id, "refunds", body, &j), 201);
+	d = json_object_get(j, "data");
+	assert_true(jint(d, "id") > 0);
+	assert_int_equal(json_array_size(json_object_get(d, "items")), 2);
+	assert_string_equal(
+		jstr(json_array_get(json_object_get(d, "payments"), 0),
+		     "provider_id"),
+		"storecredit");
+	json_decref(j);
+	j = control_json("GET", path, NULL, 200);
+	o = json_object_get(j, "order");
+	assert_string_equal(jstr(o, "refunded_amount"), "13.7500");
+	assert_int_equal(jint(o, "status_id"), 14);
+	assert_int_equal(jint(json_array_get(json_object_get(j, "products"), 0),
+			      "quantity_refunded"),
+			 1);
+	json_decref(j);
+	/* what is left: one mug, 2.75 of shipping; 3.00 more is refused */
+	snprintf(body, sizeof(body),
+		 "{\"items\":[{\"item_type\":\"SHIPPING\",\"item_id\":%lld,"
+		 "\"amount\":3.00}]}",
+		 addr);
+	assert_int_equal(refund_post(id, "refund_quotes", body, NULL), 422);
+	/* the listing across orders by creation time */
+	j = bc_json("GET",
+		    "/v3/orders/payment_actions/refunds?created:min="
+		    "2000-01-01T00%3A00%3A00Z",
+		    NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(j, "data")), 1);
+	json_decref(j);
+	j = bc_json("GET",
+		    "/v3/orders/payment_actions/refunds?created:min="
+		    "2999-01-01T00%3A00%3A00Z",
+		    NULL, 200);
+	assert_int_equal(json_array_size(json_object_get(j, "data")), 0);
+	json_decref(j);
+}
+
 int
 main(void)
 {
@@ -1350,6 +1488,8 @@ main(void)
 				       reset),
 		cmocka_unit_test_setup(test_bc__control_places_orders, reset),
 		cmocka_unit_test_setup(test_bc__demo_seed, reset),
+		cmocka_unit_test_setup(
+			test_bc__refund_quote_refund_and_refusals, reset),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1586,7 +1586,7 @@ test_sandbox_bp__reservations_credits_and_state(void **st)
 	snprintf(body, sizeof(body),
 		 "{\"customer\":{\"id\":201},\"parentId\":%lld,"
 		 "\"rows\":[{\"productId\":1005,\"quantity\":1,"
-		 "\"net\":49.5,\"tax\":0}]}",
+		 "\"net\":49.5,\"tax\":0,\"taxCode\":\"N\"}]}",
 		 (long long)id);
 	credit = response_int(
 		call_json(200, "POST", "/order-service/sales-credit", body));
@@ -2242,6 +2242,110 @@ test_sandbox_bp__shipping_statuses_have_descriptions(void **st)
 	json_decref(j);
 }
 
+/*
+ * Sales credits (reference section 7.8) and their goods-in: the credit
+ * needs a sales order as parent and a tax code per row; a repeat with
+ * the same externalRef and instance is the same credit; a PAYMENT is
+ * recorded against it; the goods-in (one per userBatchReference, at
+ * most the row's quantity, never on a sales order) adds to on-hand.
+ */
+static void
+test_sandbox_bp__sales_credit_payment_and_goods_in(void **state)
+{
+	json_int_t so, credit, again, row, before;
+	char body[768], path[128];
+	json_t *j, *c;
+
+	(void)state;
+	so = create_order("sc-parent-1", 9, 1002, 3);
+	before = in_stock(1002, "2");
+	/* refusals: a row without a tax code, a parent that is no SO */
+	snprintf(body, sizeof(body),
+		 "{\"customer\":{\"id\":201},\"parentId\":%lld,\"rows\":[{"
+		 "\"productId\":1002,\"quantity\":1,\"net\":19,\"tax\":0}]}",
+		 (long long)so);
+	json_decref(
+		call_json(400, "POST", "/order-service/sales-credit", body));
+	json_decref(call_json(400, "POST", "/order-service/sales-credit",
+			      "{\"customer\":{\"id\":201},\"parentId\":999999,"
+			      "\"rows\":[{\"productId\":1002,\"quantity\":1,"
+			      "\"net\":19,\"tax\":0,\"taxCode\":\"T\"}]}"));
+	snprintf(body, sizeof(body),
+		 "{\"customer\":{\"id\":201},\"parentId\":%lld,"
+		 "\"externalRef\":\"sc-1-R1\","
+		 "\"installedIntegrationInstanceId\":"
+		 "9,\"rows\":[{\"productId\":1002,\"quantity\":2,\"net\":38,"
+		 "\"tax\":3.8,\"taxCode\":\"T\",\"nominalCode\":\"4000\"}]}",
+		 (long long)so);
+	credit = response_int(
+		call_json(200, "POST", "/order-service/sales-credit", body));
+	again = response_int(
+		call_json(200, "POST", "/order-service/sales-credit", body));
+	assert_int_equal(again, credit); /* the duplicate guard */
+	snprintf(path, sizeof(path), "/order-service/sales-credit/%lld",
+		 (long long)credit);
+	j = call_json(200, "GET", path, NULL);
+	c = json_array_get(json_object_get(j, "response"), 0);
+	assert_int_equal(json_integer_value(json_object_get(c, "parentId")),
+			 so);
+	row = json_integer_value(json_object_get(
+		json_array_get(json_object_get(c, "rows"), 0), "id"));
+	json_decref(j);
+	/* found by externalRef among the credits */
+	j = call_json(200, "GET",
+		      "/order-service/order-search?orderTypeId=3&"
+		      "externalRef=sc-1-R1",
+		      NULL);
+	assert_int_equal(json_array_size(json_object_get(
+				 json_object_get(j, "response"), "results")),
+			 1);
+	json_decref(j);
+	/* the refund paid out against the credit */
+	snprintf(
+		body, sizeof(body),
+		"{\"paymentMethodCode\":\"PAYPAL\",\"paymentType\":\"PAYMENT\","
+		"\"orderId\":%lld,\"currencyIsoCode\":\"USD\",\"amountPaid\":"
+		"41.80,\"paymentDate\":\"2026-12-01T10:00:00Z\","
+		"\"transactionRef\":\"sc-1-R1\"}",
+		(long long)credit);
+	json_decref(call_json(200, "POST",
+			      "/accounting-service/customer-payment", body));
+	json_decref(call_json(400, "POST",
+			      "/accounting-service/customer-payment", body));
+	/* goods-in: refused on the sales order, past the row, then taken */
+	snprintf(path, sizeof(path),
+		 "/warehouse-service/order/%lld/goods-note/goods-in",
+		 (long long)so);
+	snprintf(body, sizeof(body),
+		 "{\"transfer\":false,\"warehouseId\":2,\"userBatchReference\":"
+		 "\"sc-1-R1\",\"goodsMoved\":[{\"productId\":1002,"
+		 "\"purchaseOrderRowId\":%lld,\"quantity\":2}]}",
+		 (long long)row);
+	json_decref(call_json(400, "POST", path, body));
+	snprintf(path, sizeof(path),
+		 "/warehouse-service/order/%lld/goods-note/goods-in",
+		 (long long)credit);
+	snprintf(body, sizeof(body),
+		 "{\"transfer\":false,\"warehouseId\":2,\"goodsMoved\":[{"
+		 "\"productId\":1002,\"purchaseOrderRowId\":%lld,"
+		 "\"quantity\":3}]}",
+		 (long long)row);
+	json_decref(call_json(400, "POST", path, body));
+	snprintf(body, sizeof(body),
+		 "{\"transfer\":false,\"warehouseId\":2,\"userBatchReference\":"
+		 "\"sc-1-R1\",\"goodsMoved\":[{\"productId\":1002,"
+		 "\"purchaseOrderRowId\":%lld,\"quantity\":2}]}",
+		 (long long)row);
+	assert_true(response_int(call_json(200, "POST", path, body)) > 0);
+	assert_int_equal(in_stock(1002, "2"), before + 2);
+	/* the same batch reference again: refused, stock unchanged */
+	json_decref(call_json(400, "POST", path, body));
+	assert_int_equal(in_stock(1002, "2"), before + 2);
+	j = call_json(200, "GET", path, NULL);
+	assert_int_equal(json_object_size(json_object_get(j, "response")), 1);
+	json_decref(j);
+}
+
 int
 main(void)
 {
@@ -2299,6 +2403,8 @@ main(void)
 			test_sandbox_bp__cancelled_order_releases_its_reservation),
 		cmocka_unit_test(
 			test_sandbox_bp__stock_changes_fire_availability_events),
+		cmocka_unit_test(
+			test_sandbox_bp__sales_credit_payment_and_goods_in),
 	};
 	int rc;
 

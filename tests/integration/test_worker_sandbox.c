@@ -167,9 +167,9 @@ count_hooks_calls(int64_t bucket, ps_platform platform, const char *endpoint,
 	return 0;
 }
 
-static const char *const scopes[] = {"store/order/created",
-				     "store/order/updated",
-				     "store/order/statusUpdated"};
+static const char *const scopes[] = {
+	"store/order/created", "store/order/updated",
+	"store/order/statusUpdated", "store/order/refund/created"};
 
 static void
 test_register_and_reactivate(void **state)
@@ -184,7 +184,7 @@ test_register_and_reactivate(void **state)
 
 	assert_int_equal(ps_worker_tick(f->w), 0);
 	arr = hooks(f);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		h = find_hook(arr, f->dest, scopes[i]);
 		assert_non_null(h);
 		assert_true(json_is_true(json_object_get(h, "is_active")));
@@ -193,7 +193,7 @@ test_register_and_reactivate(void **state)
 					    "X-Pearlsync-Secret")),
 				    SECRET);
 	}
-	assert_int_equal(json_array_size(arr), 3);
+	assert_int_equal(json_array_size(arr), 4);
 	/* the calls were counted and flushed to the store */
 	assert_int_equal(ps_store_http_count_foreach(f->st, 0,
 						     count_hooks_calls, &calls),
@@ -206,7 +206,7 @@ test_register_and_reactivate(void **state)
 	/* a second tick changes nothing: no duplicates */
 	assert_int_equal(ps_worker_tick(f->w), 0);
 	arr = hooks(f);
-	assert_int_equal(json_array_size(arr), 3);
+	assert_int_equal(json_array_size(arr), 4);
 	json_decref(arr);
 
 	/* BigCommerce switches one off; the worker turns it back on */
@@ -226,7 +226,7 @@ test_register_and_reactivate(void **state)
 	assert_true(json_is_true(json_object_get(h, "is_active")));
 	assert_int_equal(
 		(long long)json_integer_value(json_object_get(h, "id")), id);
-	assert_int_equal(json_array_size(arr), 3);
+	assert_int_equal(json_array_size(arr), 4);
 	json_decref(arr);
 }
 
@@ -259,9 +259,9 @@ test_cache_rows_for_dashboard(void **state)
 	assert_true(budgets[0].quota > 0);
 	assert_true(budgets[0].remaining <= budgets[0].quota);
 	ps_store_budgets_free(budgets, nbudgets);
-	/* our three hooks, all active */
+	/* our four hooks (order scopes and the refund one), all active */
 	assert_int_equal(ps_store_hooks_list(&hooks, &nhooks, f->st), 0);
-	assert_int_equal(nhooks, 3);
+	assert_int_equal(nhooks, 4);
 	for (i = 0; i < nhooks; i++) {
 		assert_int_equal(hooks[i].platform, PS_PLATFORM_BIGCOMMERCE);
 		assert_true(hooks[i].active);
@@ -281,7 +281,7 @@ test_cache_rows_for_dashboard(void **state)
 	sandbox_reply_dispose(&r);
 	assert_int_equal(ps_worker_tick(f->w), 0);
 	assert_int_equal(ps_store_hooks_list(&hooks, &nhooks, f->st), 0);
-	assert_int_equal(nhooks, 3);
+	assert_int_equal(nhooks, 4);
 	for (i = 0; i < nhooks; i++) {
 		assert_true(hooks[i].active);
 		if (hooks[i].reactivated) {

@@ -38,7 +38,7 @@ place() {
 
 step="no client secret"
 start_worker
-wait_for hooks 3
+wait_for hooks 4 # the order scopes and store/order/refund/created
 wait_for bp_count 2 # the demo store's two orders, by the first poll
 place first >/dev/null
 wait_for bp_count 3

@@ -1297,9 +1297,8 @@ test_bc__refunds(void **state)
 
 	fake_push(&e->fk, 0, 200, "refunds_218.json", NULL);
 	assert_int_equal(ps_bc_refunds_list(&l, e->bc, 218), 0);
-	assert_string_equal(e->fk.sent[0].url,
-			    ROOT "/v3/orders/218/"
-				 "payment_actions/refunds?limit=250&page=1");
+	assert_string_equal(e->fk.sent[0].url, ROOT "/v3/orders/218/"
+						    "payment_actions/refunds");
 	assert_int_equal(l.count, 1);
 	assert_int_equal(l.items[0].id, 7);
 	assert_int_equal(l.items[0].total_amount, 125000);

@@ -144,6 +144,16 @@ test_bc_order_event(void **state)
 			 0);
 	assert_int_equal(dec.changed_at, 1764700000);
 	assert_string_equal(dec.value, "2");
+	/* a refund (webhooks.v3 store_order_refund_created): the order,
+	 * and the refund's id as the value */
+	assert_int_equal(decode(PS_PLATFORM_BIGCOMMERCE, NULL,
+				"{\"scope\":\"store/order/refund/created\","
+				"\"data\":{\"type\":\"order\",\"id\":252,"
+				"\"refund\":{\"refund_id\":3}}}"),
+			 0);
+	assert_string_equal(dec.topic, "store/order/refund/created");
+	assert_int_equal(dec.ids[0], 252);
+	assert_string_equal(dec.value, "3");
 	/* an event stored before events were typed: the topic it was stored
 	 * under stands in for a body without a scope */
 	assert_int_equal(decode(PS_PLATFORM_BIGCOMMERCE, "store/order/created",

@@ -43,7 +43,7 @@ static const struct screen_case cases[] = {
 	{"dashboard_enter_log", "<Enter>\n", 0, 0, 0},
 	{"dashboard_select", "jj\n", 0, 0, 0},
 	{"dashboard_select_clamped", "jjjjjjjjjjk\n", 0, 0, 0},
-	{"dashboard_alerts_selected", "jjjjjjj\n", 0, 0, 0},
+	{"dashboard_alerts_selected", "jjjjjjjj\n", 0, 0, 0},
 	{"dashboard_alerts_list", "GG<Enter>\n", 0, 0, 0},
 	{"dashboard_pause", "jp\n", 0, 0, 0},
 	{"dashboard_run_now", "jjn\n", 0, 0, 0},

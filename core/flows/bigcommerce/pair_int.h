@@ -91,6 +91,8 @@ void ps_pair__hooks_fini(void *state);
  * product); a changed variant (subject its product group) */
 #define PS_PAIR_KIND_PRODUCT_EXPORT "product.export"
 #define PS_PAIR_KIND_PRODUCT_GROUP_EXPORT "product_group.export"
+/* refund_import_bc: a BigCommerce refund, subject order its order */
+#define PS_PAIR_KIND_REFUND_IMPORT "refund.import"
 
 /*
  * ps_pair__log_add - record one pending entry of flow with dedupe key,
@@ -191,5 +193,6 @@ extern const ps_flow_ops ps_flow_shipment_export_bc;
 extern const ps_flow_ops ps_flow_inventory_export_bc;
 extern const ps_flow_ops ps_flow_notes_bc;
 extern const ps_flow_ops ps_flow_product_export_bc;
+extern const ps_flow_ops ps_flow_refund_import_bc;
 
 #endif

@@ -23,6 +23,7 @@ const char *const ps_bc__hook_scopes[] = {
 	"store/order/created",
 	"store/order/updated",
 	"store/order/statusUpdated",
+	"store/order/refund/created",
 	NULL,
 };
 

@@ -140,6 +140,7 @@ refund_dispose(void *p)
 	size_t i;
 
 	FIELDS_FREE(r, refund_fields);
+	free(r->provider_id);
 	for (i = 0; i < r->nitems; i++)
 		FIELDS_FREE(&r->items[i], refund_item_fields);
 	free(r->items);
@@ -171,6 +172,16 @@ refund_row(void *item, const json_t *row, void *ctx)
 	r->items = ps_bc__subitems_parse(
 		&error, &r->nitems, sizeof(*r->items), items,
 		refund_item_fields, PS__ARRAY_LEN(refund_item_fields), what);
+	if (error == 0) {
+		/* Refund.payments[0].provider_id: how the money went back */
+		const char *prov = json_string_value(json_object_get(
+			json_array_get(json_object_get(row, "payments"), 0),
+			"provider_id"));
+
+		r->provider_id = ps_util__strdup(prov != NULL ? prov : "");
+		if (r->provider_id == NULL)
+			error = ps_error_set(PS_ENOMEM, NULL);
+	}
 	if (error < 0)
 		refund_dispose(r);
 	return error;
@@ -188,9 +199,40 @@ ps_bc_refunds_list(ps_bc_refund_list *out, ps_bc *bc, int64_t order_id)
 	snprintf(path, sizeof(path), "/v3/orders/%lld/payment_actions/refunds",
 		 lid);
 	snprintf(what, sizeof(what), "listing the refunds of order %lld", lid);
-	error = ps_bc__walk(bc, &v, path,
-			    "v3/orders/{id}/payment_actions/refunds", what, 1,
-			    refund_row, &lid, 0);
+	/* not paged: orders.v3 declares no page or limit for it */
+	error = ps_bc__walk_limit(bc, &v, path,
+				  "v3/orders/{id}/payment_actions/refunds",
+				  what, 1, refund_row, &lid, 0, 0);
+	if (error < 0) {
+		ps_bc__vec_dispose(&v, refund_dispose);
+		return error;
+	}
+	out->items = v.items;
+	out->count = v.count;
+	return 0;
+}
+
+int
+ps_bc_refunds_since(ps_bc_refund_list *out, ps_bc *bc, const char *created_min)
+{
+	struct ps_bc__vec v = {NULL, 0, 0, sizeof(ps_bc_refund)};
+	ps_conn_buf p = PS_CONN_BUF_INIT(0);
+	long long none = 0;
+	int error;
+
+	memset(out, 0, sizeof(*out));
+	ps_conn__buf_add(&p, "/v3/orders/payment_actions/refunds");
+	if (created_min != NULL && created_min[0] != '\0') {
+		ps_conn__buf_add(&p, "?created:min=");
+		ps_conn__buf_add_urlenc(&p, created_min);
+	}
+	if ((error = ps_conn__buf_check(&p, "the refund list URL")) < 0)
+		goto done;
+	error = ps_bc__walk(bc, &v, p.data, "v3/orders/payment_actions/refunds",
+			    "listing the refunds since a date", 1, refund_row,
+			    &none, 0);
+done:
+	ps_conn__buf_dispose(&p);
 	if (error < 0) {
 		ps_bc__vec_dispose(&v, refund_dispose);
 		return error;

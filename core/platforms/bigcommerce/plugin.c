@@ -176,6 +176,16 @@ bc_webhook_decode(ps_webhook_event *out, const char *topic, const char *body,
 		out->nids = 1;
 		if (json_is_integer(at) && json_integer_value(at) > 0)
 			out->changed_at = (int64_t)json_integer_value(at);
+		/* webhooks.v3 store_order_refund_created: data.refund.
+		 * refund_id names the refund */
+		json_t *rid = json_object_get(json_object_get(data, "refund"),
+					      "refund_id");
+
+		if (strcmp(name, "store/order/refund/created") == 0 &&
+		    json_is_integer(rid) && json_integer_value(rid) > 0)
+			snprintf(out->value, sizeof(out->value),
+				 "%" JSON_INTEGER_FORMAT,
+				 json_integer_value(rid));
 		if (strcmp(name, "store/order/statusUpdated") == 0 &&
 		    json_is_integer(ns) && json_integer_value(ns) >= 0)
 			snprintf(out->value, sizeof(out->value),

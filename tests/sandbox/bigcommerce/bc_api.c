@@ -1916,6 +1916,57 @@ v3_order_refunds(sb_platform *pf, sb_request *req, sb_response *resp)
 	return 0;
 }
 
+/* POST .../payment_actions/refund_quotes (201 RefundQuote_Resp) and
+ * .../refunds (201 Refund_Resp); 422 for what BigCommerce refuses. */
+/* created:min and created:max (RFC 3339, inclusive) of the refunds
+ * listing. */
+static int
+refund_in_window(const sb_request *req, const json_t *r)
+{
+	const char *min = sb_req_query(req, "created:min");
+	const char *max = sb_req_query(req, "created:max");
+	time_t t = 0, lim = 0;
+
+	if (bc_parse_date(sb_json_str(json_object_get(r, "created"), ""), &t) !=
+	    0)
+		return 1;
+	if (min != NULL && bc_parse_date(min, &lim) == 0 && t < lim)
+		return 0;
+	if (max != NULL && bc_parse_date(max, &lim) == 0 && t > lim)
+		return 0;
+	return 1;
+}
+
+static int
+v3_refund_post(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bc_state *st = state_of(pf);
+	bc_order *o = order_or_404(st, req, resp, 1);
+	json_t *body, *out;
+	char msg[256];
+	int quote = strstr(req->path, "refund_quotes") != NULL;
+
+	if (o == NULL)
+		return 0;
+	body = sb_req_json(req, NULL);
+	if (!json_is_object(body)) {
+		json_decref(body);
+		bc_v3_error(resp, 422, "The request body is not a JSON object",
+			    NULL);
+		return 0;
+	}
+	msg[0] = '\0';
+	out = quote ? bc_refund_quote(st, o, body, msg, sizeof(msg))
+		    : json_incref(
+			      bc_refund_post(st, o, body, 0, msg, sizeof(msg)));
+	json_decref(body);
+	if (out == NULL)
+		bc_v3_error(resp, 422, msg, NULL);
+	else
+		v3_data(resp, 201, out, NULL);
+	return 0;
+}
+
 static int
 v3_all_refunds(sb_platform *pf, sb_request *req, sb_response *resp)
 {
@@ -1932,7 +1983,10 @@ v3_all_refunds(sb_platform *pf, sb_request *req, sb_response *resp)
 		if (!id_in(req, "order_id:in", st->orders[i].id))
 			continue;
 		json_array_foreach (st->orders[i].refunds, j, r) {
-			json_array_append(rows, r);
+			if (refund_in_window(req, r) &&
+			    id_in(req, "id:in",
+				  sb_json_int(json_object_get(r, "id"), 0)))
+				json_array_append(rows, r);
 		}
 	}
 	v3_page(resp, rows, page, limit);
@@ -2199,6 +2253,10 @@ static const sb_route v3_routes[] = {
 	 "GET v3/orders/{id}/transactions"},
 	{"GET", "/orders/{id}/payment_actions/refunds", v3_order_refunds,
 	 "GET v3/orders/{id}/payment_actions/refunds"},
+	{"POST", "/orders/{id}/payment_actions/refunds", v3_refund_post,
+	 "POST v3/orders/{id}/payment_actions/refunds"},
+	{"POST", "/orders/{id}/payment_actions/refund_quotes", v3_refund_post,
+	 "POST v3/orders/{id}/payment_actions/refund_quotes"},
 	{"GET", "/hooks", v3_hooks_list, "GET v3/hooks"},
 	{"POST", "/hooks", v3_hook_create, "POST v3/hooks"},
 	{"GET", "/hooks/{id}", v3_hook_one, "GET v3/hooks/{id}"},

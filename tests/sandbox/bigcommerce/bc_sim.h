@@ -167,15 +167,25 @@ json_t *bc_shipment_create(bc_state *st, bc_order *o, const json_t *body,
 			   int *status, char *msg, size_t msglen);
 
 /*
- * bc_refund_create - refund lines of an order (control API): body
- * {"items":[{"item_type":"PRODUCT","item_id","quantity"}], "amount"?,
- * "reason"?}.  Updates quantity_refunded, refunded_amount, payment_status,
- * adds a refund transaction, moves the order to Refunded (4) or Partially
- * Refunded (14) and fires store/order/refund/created.  Returns the refund
- * (borrowed) or NULL with msg.
+ * bc_refund_create - a refund made in the control panel (control API):
+ * body as bc_refund_post's with "amount"? (a merchant override),
+ * "provider_id"? and "offline"? in place of payments.  bc_refund_post -
+ * POST /v3/orders/{id}/payment_actions/refunds (control 0): items by
+ * item_type (PRODUCT with quantity; SHIPPING, HANDLING, ORDER with an
+ * amount) and payments adding up to the refund.  Either updates
+ * quantity_refunded, refunded_amount, payment_status, adds a refund
+ * transaction, moves the order to Refunded (4) or Partially Refunded
+ * (14) and fires store/order/refund/created.  Returns the refund
+ * (borrowed) or NULL with msg (BigCommerce answers 422).
+ * bc_refund_quote - POST .../refund_quotes: the RefundQuote_Full of
+ * body's items (new reference), or NULL with msg.
  */
 json_t *bc_refund_create(bc_state *st, bc_order *o, const json_t *body,
 			 char *msg, size_t msglen);
+json_t *bc_refund_post(bc_state *st, bc_order *o, const json_t *body,
+		       int control, char *msg, size_t msglen);
+json_t *bc_refund_quote(bc_state *st, bc_order *o, const json_t *body,
+			char *msg, size_t msglen);
 
 const char *bc_status_name(int id);
 json_t *bc_status_json(int id);

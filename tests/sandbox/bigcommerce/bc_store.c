@@ -1828,73 +1828,355 @@ fail:
 	return NULL;
 }
 
-json_t *
-bc_refund_create(bc_state *st, bc_order *o, const json_t *body, char *msg,
-		 size_t msglen)
+/*
+ * Refunds, as orders.v3 "Payment Actions" describe them: items by
+ * item_type (QuantityBoundItem PRODUCT by order product id and quantity;
+ * AmountBoundItem SHIPPING and HANDLING by order address id, ORDER by
+ * the order id, with an amount), a quote first, then the refund with
+ * payments whose amounts add up to the quote.  What this sandbox
+ * refuses, with 422 as BigCommerce does: an unknown item type (and the
+ * FEE, TAX and GIFT_WRAPPING kinds, which its orders never carry), an
+ * item id the order does not have, a quantity below 1 or above what is
+ * left unrefunded, an amount not above 0 or above what is left of that
+ * cost, a total above what is left of the order, and payments that do
+ * not add up to the refund.  PRODUCT amounts are the line's unit price
+ * including tax times the quantity, their tax the unit tax times it;
+ * SHIPPING and HANDLING carry their share of the cost's tax; ORDER
+ * recalculates no tax (TaxExemptItem).
+ */
+typedef struct refund_calc {
+	bc_money total, tax, order_level;
+	json_t *items; /* the refund's items (owned) */
+	int64_t *qty;  /* per order line */
+} refund_calc;
+
+/* What was refunded before on a cost of address aid (SHIPPING...). */
+static bc_money
+refunded_on(const bc_order *o, const char *type, int64_t aid)
 {
-	json_t *items = json_object_get(body, "items"), *it, *line = NULL, *r;
-	json_t *out_items = NULL;
-	bc_money amount = 0, total_inc = 0, refunded = 0, computed = 0;
-	int64_t *qty = NULL;
-	size_t i, k, nlines = json_array_size(o->lines);
-	char when[40], oid[24];
-	int all = 1;
+	const json_t *r, *it;
+	size_t i, j;
+	bc_money sum = 0, m;
 
-	if (json_array_size(items) == 0) {
-		snprintf(msg, msglen, "items are required");
-		return NULL;
+	json_array_foreach (o->refunds, i, r) {
+		json_array_foreach (json_object_get(r, "items"), j, it) {
+			if (strcmp(sb_json_str(json_object_get(it, "item_type"),
+					       ""),
+				   type) != 0 ||
+			    sb_json_int(json_object_get(it, "item_id"), 0) !=
+				    aid)
+				continue;
+			if (bc_money_from_json(
+				    &m, json_object_get(
+						it, "requested_amount")) == 0)
+				sum += m;
+		}
 	}
-	qty = calloc(nlines + 1, sizeof(*qty));
-	if (qty == NULL)
-		return NULL;
-	json_array_foreach (items, i, it) {
-		int64_t id = sb_json_int(json_object_get(it, "item_id"), 0);
-		int64_t q = sb_json_int(json_object_get(it, "quantity"), 0);
-		const char *type = sb_json_str(json_object_get(it, "item_type"),
-					       "PRODUCT");
+	return sum;
+}
 
-		if (strcmp(type, "PRODUCT") != 0)
-			continue;
+static double
+money_num(bc_money m)
+{
+	return (double)m / BC_MONEY_SCALE;
+}
+
+static int
+refund_item(refund_calc *c, const bc_order *o, const json_t *it, char *msg,
+	    size_t msglen)
+{
+	const char *type = sb_json_str(json_object_get(it, "item_type"), "");
+	const json_t *jid = json_object_get(it, "item_id");
+	int64_t id = sb_json_int(jid, 0);
+	const char *reason = sb_json_str(json_object_get(it, "reason"), "");
+	bc_money amount = 0, tax = 0;
+	json_t *line = NULL, *a = NULL;
+	size_t k;
+
+	if (!json_is_integer(jid) && !json_is_real(jid)) {
+		snprintf(msg, msglen, "item_id is required");
+		return -1;
+	}
+	if (strcmp(type, "PRODUCT") == 0) {
+		const json_t *jq = json_object_get(it, "quantity");
+		int64_t q = sb_json_int(jq, 0), left;
+		bc_money inc = 0, ex = 0;
+
 		json_array_foreach (o->lines, k, line) {
 			if (sb_json_int(json_object_get(line, "id"), 0) == id)
 				break;
 		}
-		if (k == nlines || q < 1 ||
-		    qty[k] + q +
-				    sb_json_int(
-					    json_object_get(
-						    line, "quantity_refunded"),
-					    0) >
-			    sb_json_int(json_object_get(line, "quantity"), 0)) {
+		if (k == json_array_size(o->lines)) {
 			snprintf(msg, msglen,
-				 "item %lld cannot be refunded %lld times",
-				 (long long)id, (long long)q);
-			free(qty);
-			return NULL;
+				 "Order product %lld does not exist on order "
+				 "%lld",
+				 (long long)id, (long long)o->id);
+			return -1;
 		}
-		qty[k] += q;
-	}
-	json_array_foreach (o->lines, k, line) {
-		bc_money unit = 0;
-
-		bc_money_from_json(&unit,
+		left = sb_json_int(json_object_get(line, "quantity"), 0) -
+		       sb_json_int(json_object_get(line, "quantity_refunded"),
+				   0) -
+		       c->qty[k];
+		if (!json_is_integer(jq) || q < 1 || q > left) {
+			snprintf(msg, msglen,
+				 "item %lld cannot be refunded %lld times "
+				 "(%lld left to refund)",
+				 (long long)id, (long long)q, (long long)left);
+			return -1;
+		}
+		bc_money_from_json(&inc,
 				   json_object_get(line, "price_inc_tax"));
-		computed += unit * qty[k];
+		bc_money_from_json(&ex, json_object_get(line, "price_ex_tax"));
+		c->qty[k] += q;
+		amount = cents(inc * q);
+		tax = cents((inc - ex) * q);
+		json_array_append_new(
+			c->items,
+			json_pack("{s:s, s:I, s:I, s:f, s:s}", "item_type",
+				  "PRODUCT", "item_id", (json_int_t)id,
+				  "quantity", (json_int_t)q, "requested_amount",
+				  money_num(amount), "reason", reason));
+	} else if (strcmp(type, "SHIPPING") == 0 ||
+		   strcmp(type, "HANDLING") == 0) {
+		int ship = type[0] == 'S';
+		bc_money cost = 0, cost_tax = 0, left;
+
+		json_array_foreach (o->addresses, k, a) {
+			if (sb_json_int(json_object_get(a, "id"), 0) == id)
+				break;
+		}
+		if (k == json_array_size(o->addresses)) {
+			snprintf(msg, msglen,
+				 "Order address %lld does not exist on order "
+				 "%lld",
+				 (long long)id, (long long)o->id);
+			return -1;
+		}
+		bc_money_from_json(&cost,
+				   json_object_get(a, ship ? "cost_inc_tax"
+							   : "handling_cost_"
+							     "inc_tax"));
+		bc_money_from_json(&cost_tax,
+				   json_object_get(a, ship ? "cost_tax"
+							   : "handling_cost_"
+							     "tax"));
+		left = cost - refunded_on(o, type, id);
+		if (bc_money_from_json(&amount, json_object_get(it, "amount")) <
+			    0 ||
+		    amount <= 0 || cents(amount) != amount || amount > left) {
+			snprintf(msg, msglen,
+				 "%s amount for address %lld must be above 0 "
+				 "and at most %.2f",
+				 type, (long long)id, money_num(left));
+			return -1;
+		}
+		tax = cost > 0 ? cents(cost_tax * amount / cost) : 0;
+		json_array_append_new(
+			c->items,
+			json_pack("{s:s, s:I, s:f, s:s}", "item_type", type,
+				  "item_id", (json_int_t)id, "requested_amount",
+				  money_num(amount), "reason", reason));
+	} else if (strcmp(type, "ORDER") == 0) {
+		if (id != o->id) {
+			snprintf(msg, msglen,
+				 "ORDER item_id %lld is not order %lld",
+				 (long long)id, (long long)o->id);
+			return -1;
+		}
+		if (bc_money_from_json(&amount, json_object_get(it, "amount")) <
+			    0 ||
+		    amount <= 0 || cents(amount) != amount) {
+			snprintf(msg, msglen,
+				 "ORDER amount must be a positive amount in "
+				 "cents");
+			return -1;
+		}
+		c->order_level += amount;
+		json_array_append_new(
+			c->items,
+			json_pack("{s:s, s:I, s:f, s:s}", "item_type", "ORDER",
+				  "item_id", (json_int_t)id, "requested_amount",
+				  money_num(amount), "reason", reason));
+	} else {
+		snprintf(msg, msglen, "item_type '%s' cannot be refunded",
+			 type);
+		return -1;
 	}
-	if (bc_money_from_json(&amount, json_object_get(body, "amount")) < 0)
-		amount = computed;
-	out_items = json_array();
+	c->total += amount;
+	c->tax += tax;
+	return 0;
+}
+
+/* The refund's items checked and priced into *c (dispose c->items and
+ * c->qty); -1 with msg when BigCommerce would refuse them. */
+static int
+refund_calc_run(refund_calc *c, const bc_order *o, const json_t *items,
+		char *msg, size_t msglen)
+{
+	const json_t *it;
+	bc_money total_inc = 0, refunded = 0;
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	c->items = json_array();
+	c->qty = calloc(json_array_size(o->lines) + 1, sizeof(*c->qty));
+	if (c->items == NULL || c->qty == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return -1;
+	}
+	if (!json_is_array(items) || json_array_size(items) == 0) {
+		snprintf(msg, msglen, "items are required");
+		return -1;
+	}
+	json_array_foreach (items, i, it) {
+		if (refund_item(c, o, it, msg, msglen) < 0)
+			return -1;
+	}
+	bc_money_from_json(&total_inc,
+			   json_object_get(o->order, "total_inc_tax"));
+	bc_money_from_json(&refunded,
+			   json_object_get(o->order, "refunded_amount"));
+	if (c->total > total_inc - refunded) {
+		snprintf(msg, msglen,
+			 "The refund amount %.2f is more than the %.2f left to "
+			 "refund on order %lld",
+			 money_num(c->total), money_num(total_inc - refunded),
+			 (long long)o->id);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+refund_calc_dispose(refund_calc *c)
+{
+	json_decref(c->items);
+	free(c->qty);
+	c->items = NULL;
+	c->qty = NULL;
+}
+
+/* The gateway the order was paid with: its first transaction's. */
+static const char *
+order_provider(const bc_order *o)
+{
+	const json_t *t = json_array_get(o->transactions, 0);
+	const char *g = sb_json_str(json_object_get(t, "gateway"), "");
+
+	if (g[0] == '\0')
+		g = sb_json_str(
+			json_object_get(o->order, "payment_provider_id"), "");
+	return g[0] != '\0' ? g : "custom";
+}
+
+json_t *
+bc_refund_quote(bc_state *st, bc_order *o, const json_t *body, char *msg,
+		size_t msglen)
+{
+	refund_calc c;
+	json_t *q = NULL;
+	const char *prov = order_provider(o);
+
+	(void)st;
+	if (refund_calc_run(&c, o, json_object_get(body, "items"), msg,
+			    msglen) == 0)
+		q = json_pack(
+			"{s:I, s:f, s:f, s:f, s:f, s:f, s:b, "
+			"s:[[{s:s, s:s, s:f, s:b, s:b, s:s}], "
+			"[{s:s, s:s, s:f, s:b, s:b, s:s}]]}",
+			"order_id", (json_int_t)o->id, "total_refund_amount",
+			money_num(c.total), "total_refund_tax_amount",
+			money_num(c.tax), "order_level_refund_amount",
+			money_num(c.order_level), "rounding", 0.0, "adjustment",
+			0.0, "tax_inclusive", 1, "refund_methods",
+			"provider_id", prov, "provider_description", prov,
+			"amount", money_num(c.total), "offline", 0,
+			"offline_provider", 0, "offline_reason", "",
+			"provider_id", "custom", "provider_description",
+			"Custom", "amount", money_num(c.total), "offline", 1,
+			"offline_provider", 1, "offline_reason",
+			"This is an offline payment provider.");
+	refund_calc_dispose(&c);
+	return q;
+}
+
+json_t *
+bc_refund_post(bc_state *st, bc_order *o, const json_t *body, int control,
+	       char *msg, size_t msglen)
+{
+	refund_calc c;
+	json_t *line, *r = NULL, *pays = NULL, *p;
+	bc_money total_inc = 0, refunded = 0, paid = 0, m;
+	size_t i, k;
+	char when[40], oid[24];
+	int all = 1;
+
+	if (refund_calc_run(&c, o, json_object_get(body, "items"), msg,
+			    msglen) < 0)
+		goto done;
+	/* the control API's shortcut: a merchant override amount and one
+	 * payment of it */
+	if (control &&
+	    bc_money_from_json(&m, json_object_get(body, "amount")) == 0)
+		c.total = m;
+	pays = json_array();
+	if (control && json_object_get(body, "payments") == NULL) {
+		json_array_append_new(
+			pays,
+			json_pack(
+				"{s:I, s:s, s:f, s:b, s:b, s:s, s:s}", "id",
+				(json_int_t)st->next_refund, "provider_id",
+				sb_json_str(
+					json_object_get(body, "provider_id"),
+					order_provider(o)),
+				"amount", money_num(c.total), "offline",
+				json_is_true(json_object_get(body, "offline")),
+				"is_declined", 0, "declined_message", "",
+				"transaction_id", ""));
+		paid = c.total;
+	} else {
+		/* RefundRequest_Post: payments must add up to the quote */
+		json_array_foreach (json_object_get(body, "payments"), i, p) {
+			const char *prov = sb_json_str(
+				json_object_get(p, "provider_id"), "");
+
+			if (prov[0] == '\0' ||
+			    bc_money_from_json(
+				    &m, json_object_get(p, "amount")) < 0 ||
+			    m < 0) {
+				snprintf(msg, msglen,
+					 "payments[%zu] needs a provider_id "
+					 "and an amount",
+					 i);
+				goto done;
+			}
+			paid += m;
+			json_array_append_new(
+				pays,
+				json_pack("{s:I, s:s, s:f, s:b, s:b, s:s, s:s}",
+					  "id", (json_int_t)st->next_refund,
+					  "provider_id", prov, "amount",
+					  money_num(m), "offline",
+					  json_is_true(json_object_get(
+						  p, "offline")),
+					  "is_declined", 0, "declined_message",
+					  "", "transaction_id", ""));
+		}
+		if (json_array_size(pays) == 0 || paid != c.total) {
+			snprintf(msg, msglen,
+				 "The refund payments (%.2f) do not match the "
+				 "refund amount (%.2f)",
+				 money_num(paid), money_num(c.total));
+			goto done;
+		}
+	}
 	json_array_foreach (o->lines, k, line) {
 		int64_t done =
 			sb_json_int(json_object_get(line, "quantity_refunded"),
 				    0) +
-			qty[k];
+			c.qty[k];
 
-		if (qty[k] > 0) {
-			bc_money unit = 0;
-
-			bc_money_from_json(
-				&unit, json_object_get(line, "price_inc_tax"));
+		if (c.qty[k] > 0) {
 			json_object_set_new(line, "quantity_refunded",
 					    json_integer(done));
 			json_object_set_new(
@@ -1904,43 +2186,26 @@ bc_refund_create(bc_state *st, bc_order *o, const json_t *body, char *msg,
 					sb_json_int(json_object_get(line,
 								    "quantity"),
 						    0)));
-			json_array_append_new(
-				out_items,
-				json_pack("{s:s, s:O, s:I, s:f, s:s}",
-					  "item_type", "PRODUCT", "item_id",
-					  json_object_get(line, "id"),
-					  "quantity", (json_int_t)qty[k],
-					  "requested_amount",
-					  (double)(unit * qty[k]) /
-						  BC_MONEY_SCALE,
-					  "reason", ""));
 		}
 		if (done < sb_json_int(json_object_get(line, "quantity"), 0))
 			all = 0;
 	}
-	free(qty);
 	bc_money_from_json(&total_inc,
 			   json_object_get(o->order, "total_inc_tax"));
 	bc_money_from_json(&refunded,
 			   json_object_get(o->order, "refunded_amount"));
-	refunded += amount;
+	refunded += c.total;
 	set_money(o->order, "refunded_amount", refunded);
 	snprintf(oid, sizeof(oid), "%lld", (long long)o->id);
-	r = json_pack(
-		"{s:I, s:I, s:i, s:s, s:s, s:f, s:f, s:b, s:o, "
-		"s:[{s:I, s:s, s:f, s:b, s:b, s:s}]}",
-		"id", (json_int_t)st->next_refund, "order_id",
-		(json_int_t)o->id, "user_id", 0, "created",
-		bc_iso8601(when, sizeof(when), bc_now(st)), "reason",
-		sb_json_str(json_object_get(body, "reason"), ""),
-		"total_amount", (double)amount / BC_MONEY_SCALE, "total_tax",
-		0.0, "uses_merchant_override_values",
-		json_object_get(body, "amount") != NULL, "items", out_items,
-		"payments", "id", (json_int_t)st->next_refund, "provider_id",
-		sb_json_str(json_object_get(body, "provider_id"), "braintree"),
-		"amount", (double)amount / BC_MONEY_SCALE, "offline",
-		json_is_true(json_object_get(body, "offline")), "is_declined",
-		0, "declined_message", "");
+	r = json_pack("{s:I, s:I, s:i, s:s, s:s, s:f, s:f, s:b, s:O, s:O}",
+		      "id", (json_int_t)st->next_refund, "order_id",
+		      (json_int_t)o->id, "user_id", 0, "created",
+		      bc_iso8601(when, sizeof(when), bc_now(st)), "reason",
+		      sb_json_str(json_object_get(body, "reason"), ""),
+		      "total_amount", money_num(c.total), "total_tax",
+		      money_num(c.tax), "uses_merchant_override_values",
+		      control && json_object_get(body, "amount") != NULL,
+		      "items", c.items, "payments", pays);
 	st->next_refund++;
 	json_array_append_new(o->refunds, r);
 	json_array_append_new(
@@ -1950,21 +2215,32 @@ bc_refund_create(bc_state *st, bc_order *o, const json_t *body, char *msg,
 			"s:b, s:s}",
 			"id", (json_int_t)st->next_transaction++, "order_id",
 			oid, "event", "refund", "method", "credit_card",
-			"amount", (double)amount / BC_MONEY_SCALE, "currency",
+			"amount", money_num(c.total), "currency",
 			sb_json_str(json_object_get(o->order, "currency_code"),
 				    "USD"),
 			"gateway", "custom", "gateway_transaction_id", "",
 			"test", 1, "status", "ok", "fraud_review", 0,
 			"date_created", when));
 	json_object_set_new(o->order, "payment_status",
-			    json_string(all && refunded >= total_inc
+			    json_string(refunded >= total_inc
 						? "refunded"
 						: "partially refunded"));
 	order_touch(st, o);
+	/* webhooks.v3 store_order_refund_created: data.refund.refund_id */
 	bc_event(st, "store/order/refund/created",
 		 json_pack("{s:s, s:I, s:{s:O}}", "type", "order", "id",
 			   (json_int_t)o->id, "refund", "refund_id",
 			   json_object_get(r, "id")));
 	bc_order_set_status(st, o, all && refunded >= total_inc ? 4 : 14);
+done:
+	json_decref(pays);
+	refund_calc_dispose(&c);
 	return r;
+}
+
+json_t *
+bc_refund_create(bc_state *st, bc_order *o, const json_t *body, char *msg,
+		 size_t msglen)
+{
+	return bc_refund_post(st, o, body, 1, msg, msglen);
 }

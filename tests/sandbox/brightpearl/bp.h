@@ -43,6 +43,7 @@ typedef struct bp_state {
 	json_t *payments;     /* {"id": payment} */
 	json_t *reservations; /* {"orderId": reservation} */
 	json_t *gons;         /* {"id": goods-out note} */
+	json_t *gins;         /* {"id": goods-in note} (sales credits) */
 	json_t *notes;        /* {"noteId": note with orderId} */
 	json_t *webhooks;     /* {"id": webhook} */
 	json_t *strict;       /* control: {"rule": false} relaxes a rule */
@@ -60,7 +61,8 @@ enum bp_seq {
 	BP_SEQ_NOTE,
 	BP_SEQ_WEBHOOK,
 	BP_SEQ_STATUS,
-	BP_SEQ_MISC
+	BP_SEQ_MISC,
+	BP_SEQ_GIN
 };
 
 int64_t bp_next_id(bp_state *bp, enum bp_seq seq);

@@ -1880,6 +1880,25 @@ order_create(bp_state *bp, sb_request *req, sb_response *resp, const char *type)
 			}
 		}
 	}
+	/* sales-credit/post: parentId links the credit to an existing
+	 * order; one that names no sales order is refused */
+	if (strcmp(type, "SC") == 0 && json_object_get(in, "parentId") &&
+	    !json_is_null(json_object_get(in, "parentId"))) {
+		json_t *parent = get_by_id(
+			bp->orders,
+			sb_json_int(json_object_get(in, "parentId"), -1));
+
+		if (!parent ||
+		    strcmp(sb_json_str(json_object_get(parent, "orderTypeCode"),
+				       ""),
+			   "SO") != 0) {
+			bp_err(resp, 400, "ORDC-031",
+			       "Parent order %lld is not a sales order",
+			       (long long)sb_json_int(
+				       json_object_get(in, "parentId"), -1));
+			goto done;
+		}
+	}
 	/* duplicate guard: externalRef + installedIntegrationInstanceId */
 	ext = sb_json_str(json_object_get(in, "externalRef"), NULL);
 	iiid = sb_json_int(
@@ -1901,8 +1920,9 @@ order_create(bp_state *bp, sb_request *req, sb_response *resp, const char *type)
 	json_array_foreach (json_object_get(in, "rows"), i, r) {
 		json_t *row = row_build(bp, r, i, resp);
 
-		if (row && strcmp(type, "SO") == 0 &&
-		    row_tax_code(bp, r, i, resp) < 0) {
+		/* the sales-credit POST takes the sales-order row fields
+		 * (reference section 7.8), taxCode required among them */
+		if (row && row_tax_code(bp, r, i, resp) < 0) {
 			json_decref(row);
 			row = NULL;
 		}
@@ -3502,6 +3522,177 @@ r_gon_search(sb_platform *pf, sb_request *req, sb_response *resp)
 	return 0;
 }
 
+/* ---- goods-in notes: restocking a sales credit ------------------------ */
+
+/*
+ * Goods-In Note POST (api-docs.brightpearl.com/warehouse/goods-in-note/
+ * post.html): POST /warehouse-service/order/{ID}/goods-note/goods-in
+ * with {transfer, warehouseId, goodsMoved[{productId, purchaseOrderRowId,
+ * quantity, destinationLocationId, productValue{currency,value}}],
+ * receivedOn, userBatchReference}; the reply is the first note's id.
+ * Brightpearl receives returned goods against a sales credit the same
+ * way (its "receive" step on a credit), the row id naming the credit's
+ * row.  Refused as the page describes: one warehouse per request, stock
+ * until every row is received (no more than a row's quantity), and a
+ * userBatchReference that is unique across all goods-in notes.  Refusals
+ * of a sales order, an unknown row or product are ours (no recorded
+ * wording).  Received stock adds to the warehouse's on-hand.
+ */
+static int
+r_gin_post(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bp_state *bp = S(pf);
+	json_t *o = order_param(bp, req, resp), *in, *g, *moved, *m, *note;
+	json_t *touched = NULL;
+	const char *type, *ubr, *k;
+	int64_t wh, id;
+	size_t i;
+	char key[32], when[48];
+
+	if (!o)
+		return 0;
+	in = body_object(req, resp);
+	if (!in)
+		return 0;
+	type = sb_json_str(json_object_get(o, "orderTypeCode"), "SO");
+	if (strcmp(type, "SO") == 0) {
+		bp_err(resp, 400, "WHSC-101",
+		       "Goods-in notes are received against purchase orders "
+		       "and sales credits, not sales order %s",
+		       P(req, 0));
+		goto done;
+	}
+	wh = sb_json_int(json_object_get(in, "warehouseId"), -1);
+	if (!list_has(bp->warehouses, "id", wh)) {
+		bp_err(resp, 400, "WHSC-102", "Warehouse %lld does not exist",
+		       (long long)wh);
+		goto done;
+	}
+	moved = json_object_get(in, "goodsMoved");
+	if (!json_is_array(moved) || json_array_size(moved) == 0) {
+		bp_err(resp, 400, "WHSC-103", "goodsMoved must list the goods");
+		goto done;
+	}
+	ubr = sb_json_str(json_object_get(in, "userBatchReference"), NULL);
+	if (ubr != NULL)
+		json_object_foreach (bp->gins, k, g)
+			if (strcmp(sb_json_str(json_object_get(
+						       g, "userBatchReference"),
+					       ""),
+				   ubr) == 0) {
+				bp_err(resp, 400, "WHSC-104",
+				       "userBatchReference %s is already used "
+				       "by goods-in note %s",
+				       ubr, k);
+				goto done;
+			}
+	json_array_foreach (moved, i, m) {
+		int64_t rid = sb_json_int(
+			json_object_get(m, "purchaseOrderRowId"), -1);
+		int64_t q = sb_json_int(json_object_get(m, "quantity"), 0);
+		int64_t pid = sb_json_int(json_object_get(m, "productId"), -1);
+		json_t *row = row_by_id(o, rid), *prev;
+		int64_t got = q;
+		size_t j;
+
+		if (!row ||
+		    sb_json_int(json_object_get(row, "productId"), 0) != pid) {
+			bp_err(resp, 400, "WHSC-105",
+			       "goodsMoved %zu: row %lld of order %s does "
+			       "not hold product %lld",
+			       i + 1, (long long)rid, P(req, 0),
+			       (long long)pid);
+			goto done;
+		}
+		json_object_foreach (bp->gins, k, g)
+			json_array_foreach (json_object_get(g, "goodsMoved"), j,
+					    prev)
+				if (sb_json_int(
+					    json_object_get(
+						    prev, "purchaseOrderRowId"),
+					    -1) == rid)
+					got += sb_json_int(
+						json_object_get(prev,
+								"quantity"),
+						0);
+		for (j = 0; j < i; j++)
+			if (sb_json_int(
+				    json_object_get(json_array_get(moved, j),
+						    "purchaseOrderRowId"),
+				    -1) == rid)
+				got += sb_json_int(
+					json_object_get(
+						json_array_get(moved, j),
+						"quantity"),
+					0);
+		if (q < 1 || got > row_qty(row)) {
+			bp_err(resp, 400, "WHSC-106",
+			       "goodsMoved %zu: %lld of row %lld cannot be "
+			       "received; the row holds %lld",
+			       i + 1, (long long)q, (long long)rid,
+			       (long long)row_qty(row));
+			goto done;
+		}
+	}
+	id = bp_next_id(bp, BP_SEQ_GIN);
+	note = json_pack("{s:I, s:I, s:I, s:O, s:s, s:O}", "goodsInNoteId",
+			 (json_int_t)id, "orderId",
+			 (json_int_t)sb_json_int(json_object_get(o, "id"), 0),
+			 "warehouseId", (json_int_t)wh, "transfer",
+			 json_is_true(json_object_get(in, "transfer"))
+				 ? json_true()
+				 : json_false(),
+			 "receivedOn",
+			 sb_json_str(json_object_get(in, "receivedOn"),
+				     now_iso(when, sizeof(when))),
+			 "goodsMoved", moved);
+	if (ubr != NULL)
+		json_object_set_new(note, "userBatchReference",
+				    json_string(ubr));
+	touched = json_object();
+	json_array_foreach (moved, i, m) {
+		int64_t pid = sb_json_int(json_object_get(m, "productId"), 0);
+
+		stock_add(stock_cell(bp, pid, wh), "inStock",
+			  sb_json_int(json_object_get(m, "quantity"), 0));
+		avail_touch(touched, pid);
+	}
+	ID_KEY(key, id);
+	json_object_set_new(bp->gins, key, note);
+	bp_order_touch(o);
+	bp_ok(resp, json_integer(id));
+	bp_msgtype(resp, "post-goods-in-note");
+	bp_fire(bp, "goods-in-note.created", id);
+	avail_fire(bp, touched);
+done:
+	json_decref(in);
+	return 0;
+}
+
+/* The goods-in notes of an order set, keyed by note id as the goods-out
+ * GET is (section 12; the goods-in GET's own shape is unrecorded). */
+static int
+r_gin_get(sb_platform *pf, sb_request *req, sb_response *resp)
+{
+	bp_state *bp = S(pf);
+	bp_idset orders;
+	json_t *out = json_object(), *g;
+	const char *k;
+
+	if (idset_param(&orders, P(req, 0), resp)) {
+		json_decref(out);
+		return 0;
+	}
+	json_object_foreach (bp->gins, k, g)
+		if (bp_idset_has(
+			    &orders,
+			    sb_json_int(json_object_get(g, "orderId"), -1)))
+			json_object_set_new(out, k, json_deep_copy(g));
+	bp_ok(resp, out);
+	bp_msgtype(resp, "get-goods-in-note");
+	return 0;
+}
+
 /* ---- payments (section 9) ----------------------------------------------- */
 
 static int
@@ -3954,6 +4145,10 @@ static const sb_route bp_routes[] = {
 	  r_gon_event),
 	R("GET", "/warehouse-service/goods-note/goods-out-search",
 	  r_gon_search),
+	R("POST", "/warehouse-service/order/{id}/goods-note/goods-in",
+	  r_gin_post),
+	R("GET", "/warehouse-service/order/{idset}/goods-note/goods-in",
+	  r_gin_get),
 	/* accounting-service (section 9) */
 	R("POST", "/accounting-service/customer-payment", r_payment_post),
 	R("DELETE", "/accounting-service/customer-payment/{id}",

@@ -1094,7 +1094,7 @@ bp_clear(bp_state *bp)
 		&bp->shipping_methods, &bp->price_lists,  &bp->payment_methods,
 		&bp->tax_codes,        &bp->custom_meta,  &bp->payments,
 		&bp->reservations,     &bp->gons,         &bp->notes,
-		&bp->webhooks,         &bp->strict};
+		&bp->webhooks,         &bp->strict,       &bp->gins};
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -1141,6 +1141,7 @@ bp_reset(sb_platform *pf, int demo)
 	bp->payments = json_object();
 	bp->reservations = json_object();
 	bp->gons = json_object();
+	bp->gins = json_object();
 	bp->notes = json_object();
 	bp->webhooks = json_object();
 	bp->strict = json_object();
@@ -1150,6 +1151,7 @@ bp_reset(sb_platform *pf, int demo)
 	bp->next_id[BP_SEQ_CONTACT] = 200;
 	bp->next_id[BP_SEQ_PRODUCT] = 1000;
 	bp->next_id[BP_SEQ_GON] = 500;
+	bp->next_id[BP_SEQ_GIN] = 700;
 	sb_window_dispose(&bp->quota);
 	sb_window_init(&bp->quota, SB_WINDOW_ROLLING,
 		       sb_quota_scale(pf->sb, BP_QUOTA), o->bp_window_ms);
@@ -1171,12 +1173,12 @@ bp_state_json(sb_platform *pf)
 {
 	bp_state *bp = pf->priv;
 
-	return json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O}", "orders",
-			 bp->orders, "contacts", bp->contacts, "products",
-			 bp->products, "stock", bp->stock, "payments",
-			 bp->payments, "notes", bp->notes, "goodsOutNotes",
-			 bp->gons, "webhooks", bp->webhooks, "reservations",
-			 bp->reservations);
+	return json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O}",
+			 "goodsInNotes", bp->gins, "orders", bp->orders,
+			 "contacts", bp->contacts, "products", bp->products,
+			 "stock", bp->stock, "payments", bp->payments, "notes",
+			 bp->notes, "goodsOutNotes", bp->gons, "webhooks",
+			 bp->webhooks, "reservations", bp->reservations);
 }
 
 static void
