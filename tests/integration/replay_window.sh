@@ -98,7 +98,7 @@ json_total() {
 
 step="worker"
 start_worker
-wait_for hooks 3
+wait_for hooks 4 # order created, updated, status, refund created
 wait_for bp_count 2 # demo orders 100 and 101; 102 is Pending
 
 step="plant"
