@@ -12,7 +12,7 @@ start_sandbox() {
 	"$sandbox" --listen 127.0.0.1:0 --seed demo --quota "$1" >"$tmp/sb.out" 2>"$tmp/sb.err" &
 	sb_pid=$!
 	i=0
-	until grep -q '^ready$' "$tmp/sb.out"; do
+	until grep -qs '^ready$' "$tmp/sb.out"; do
 		i=$((i + 1)); [ "$i" -le 100 ] || { echo "sandbox did not start" >&2; exit 1; }
 		sleep 0.1
 	done
