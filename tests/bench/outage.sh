@@ -9,14 +9,15 @@
 # listener on, as under systemd, each with a fresh sandbox and database:
 #   1. clean: BENCH_OUTAGE_N orders (1000) placed before the worker
 #      starts, so its first poll makes them all due at once -> the time
-#      from the worker's start to the last Brightpearl order's createdOn;
+#      from the worker's start until every order is in Brightpearl (the
+#      sandbox's state, sampled every 0.2 s);
 #   2. outage: the worker starts (hooks registered, the demo store's two
 #      orders in), then the sandbox's fault control makes every
 #      Brightpearl request answer 503 and the same number of orders are
 #      placed evenly over the outage (BigCommerce delivers their webhooks
 #      to the listener); after BENCH_OUTAGE_S the faults are turned off
 #      -> the time from then to the first request Brightpearl serves
-#      (the probe delay) and to the last order's createdOn (the drain).
+#      (the probe delay) and until every order is in (the drain).
 # Printed: both drains, their ratio, the Brightpearl requests sent during
 # the outage (the breaker's probes) per minute of outage, the orders in
 # per 10 s after recovery, the CPU seconds of the worker and of the
@@ -76,45 +77,51 @@ stop_worker() { # sets w_cpu
 	kill -TERM "$w_pid"; wait "$w_pid" 2>/dev/null || true; w_pid=""
 }
 
-# wait_all WANT - until WANT distinct orders are in Brightpearl or the
-# drain bound passes; samples "ms count" into $tmp/samples from now
+# wait_all WANT FROM_MS [REQS] - until WANT distinct orders are in
+# Brightpearl or the drain bound passes; samples "ms count" into
+# $tmp/samples, ms from FROM_MS.  With REQS: probe is set to the seconds
+# from FROM_MS until Brightpearl's request counter first passes REQS.
 wait_all() {
-	s0=$(now_ms)
 	: >"$tmp/samples"
+	probe=-
 	while :; do
 		c=$(bp_count)
 		t=$(now_ms)
-		echo "$((t - s0)) $c" >>"$tmp/samples"
+		echo "$(($t - $2)) $c" >>"$tmp/samples"
+		if [ $# -ge 3 ] && [ "$probe" = - ] && [ "$(counter total)" -gt "$3" ]; then
+			probe=$(python3 -c "print('%.1f' % (($t - $2) / 1000.0))")
+		fi
 		[ "$c" -ge "$1" ] && break
-		[ $((t - s0)) -ge $((drain_s * 1000)) ] && break
-		sleep 0.5
+		[ $((t - $2)) -ge $((drain_s * 1000)) ] && break
+		sleep 0.2
 	done
 }
 
-# verdict FROM_MS - from the sandbox's state: "LAST_MS DISTINCT TOTAL
-# MISSING" with LAST_MS the last Brightpearl order's createdOn less
-# FROM_MS (unix ms), MISSING the BigCommerce orders without one
+# verdict - from the sandbox's state: "LAST_MS DISTINCT TOTAL MISSING"
+# with LAST_MS the first sample's ms at which every order was in (-1:
+# never; createdOn has whole seconds only), MISSING the BigCommerce
+# orders the import takes without a Brightpearl order
 verdict() {
 	curl -s "$control/brightpearl/state" >"$tmp/bp.json"
 	curl -s "$control/bigcommerce/state" >"$tmp/bc.json"
-	python3 - "$tmp/bp.json" "$tmp/bc.json" "$1" <<'PY'
-import datetime, json, sys
+	python3 - "$tmp/bp.json" "$tmp/bc.json" "$tmp/samples" "$want" <<'PY'
+import json, sys
 bp = json.load(open(sys.argv[1]))
 bc = json.load(open(sys.argv[2]))
-since = int(sys.argv[3])
-refs, last = [], 0
-for o in bp.get("orders", {}).values():
-    ref = o.get("externalRef")
-    if not ref:
-        continue
-    refs.append(ref)
-    c = o.get("createdOn")
-    if c:
-        ms = int(datetime.datetime.fromisoformat(c).timestamp() * 1000)
-        last = max(last, ms)
-ids = [str(o["order"]["id"]) for o in bc.get("orders", [])]
+want = int(sys.argv[4])
+last = -1
+for l in open(sys.argv[3]):
+    t, c = map(int, l.split())
+    if c >= want:
+        last = t
+        break
+refs = [o["externalRef"] for o in bp.get("orders", {}).values()
+        if o.get("externalRef")]
+# the orders the import takes: status 11 (the demo store's third is not)
+ids = [str(o["order"]["id"]) for o in bc.get("orders", [])
+       if o["order"].get("status_id") == 11]
 missing = len(set(ids) - set(refs))
-print(last - since, len(set(refs)), len(refs), missing)
+print(last, len(set(refs)), len(refs), missing)
 PY
 }
 
@@ -125,7 +132,7 @@ import sys
 rows = [tuple(map(int, l.split())) for l in open(sys.argv[1]) if l.strip()]
 if not rows:
     print("-"); sys.exit()
-base, out, prev, edge = rows[0][1], [], rows[0][1], 10000
+base, out, prev, edge = 2, [], 2, 10000  # the demo's two are in
 for t, c in rows:
     while t >= edge:
         out.append(prev - base); base = prev; edge += 10000
@@ -144,11 +151,11 @@ place "$n"
 sb0=$(cpu "$sb_pid")
 t0=$(now_ms)
 start_worker
-wait_all "$want"
+wait_all "$want" "$t0"
 stop_worker
 c_cpu_w=$w_cpu
 c_cpu_sb=$(python3 -c "print('%.2f' % ($(cpu "$sb_pid") - $sb0))")
-set -- $(verdict "$t0")
+set -- $(verdict)
 c_ms=$1 c_distinct=$2 c_total=$3 c_missing=$4
 c_profile=$(profile)
 c_reqs=$(counter total)
@@ -177,20 +184,12 @@ hooks=$(curl -s "$control/webhooks?platform=bigcommerce" | grep -o '"state": *"d
 post faults '{"platform":"*","rate":0}'
 t_up=$(now_ms)
 o_minutes=$(python3 -c "print('%.2f' % (($t_up - $t_down) / 60000.0))")
-# the probe delay: the first request Brightpearl serves after recovery
-probe=-
-while [ $(($(now_ms) - t_up)) -lt $((drain_s * 1000)) ]; do
-	if [ "$(counter total)" -gt "$o_reqs" ]; then
-		probe=$(python3 -c "print('%.1f' % (($(now_ms) - $t_up) / 1000.0))")
-		break
-	fi
-	sleep 0.1
-done
-wait_all "$want"
+# with the probe delay: the first request Brightpearl serves after recovery
+wait_all "$want" "$t_up" "$o_reqs"
 stop_worker
 o_cpu_w=$(python3 -c "print('%.2f' % ($w_cpu - $w0))")
 o_cpu_sb=$(python3 -c "print('%.2f' % ($(cpu "$sb_pid") - $sb0))")
-set -- $(verdict "$t_up")
+set -- $(verdict)
 o_ms=$1 o_distinct=$2 o_total=$3 o_missing=$4
 o_profile=$(profile)
 
