@@ -10,7 +10,8 @@
  * at once, with a detail the operator can read, until the cool-down ends.
  * Then one request goes through as a probe (the client is used by one
  * thread, so the next request is the only one): any answer closes the
- * breaker, a failure opens it again for twice as long, up to the cap.
+ * breaker, a failure opens it again for twice as long, up to the cap (or
+ * for as long as the reply's Retry-After asks, when that is longer).
  * Its state lives beside the limiter's, in ps_http__limit.
  */
 #include "http_int.h"
@@ -28,7 +29,12 @@ ps_http__breaker_wait_ms(const ps_http__breaker *b, int64_t now)
 	return b->retry_at - now;
 }
 
-/* The next cool-down: the first, then doubled, capped; a longer hint wins. */
+/*
+ * The next cool-down: the first, then doubled, capped.  A longer hint (the
+ * reply's Retry-After) wins even past the cap, which only bounds our own
+ * guess: a platform that says when it will be back is not probed sooner;
+ * the hint is bounded by max_wait_ms like any other wait it asks for.
+ */
 static int64_t
 next_cooldown(const ps_http__breaker *b, const ps_http_options *o,
 	      int64_t hint_ms)
@@ -41,10 +47,12 @@ next_cooldown(const ps_http__breaker *b, const ps_http_options *o,
 		c = o->breaker_cooldown_ms;
 	else
 		c = b->cooldown > cap / 2 ? cap : b->cooldown * 2;
-	if (hint_ms > c)
-		c = hint_ms;
 	if (c > cap)
 		c = cap;
+	if (o->max_wait_ms > 0 && hint_ms > o->max_wait_ms)
+		hint_ms = o->max_wait_ms;
+	if (hint_ms > c)
+		c = hint_ms;
 	return c > 0 ? c : 0;
 }
 

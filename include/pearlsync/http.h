@@ -107,8 +107,14 @@ typedef struct ps_http_options {
 	 * (no response, or a 5xx that is not a throttle) requests to it fail
 	 * at once for breaker_cooldown_ms; then one request goes through as
 	 * a probe.  Any answer closes the breaker; a failed probe opens it
-	 * again for twice the last cool-down (or the reply's Retry-After
-	 * when longer), at most breaker_cooldown_cap_ms.  0: no breaker.
+	 * again for twice the last cool-down, at most
+	 * breaker_cooldown_cap_ms, or for the reply's Retry-After when
+	 * that is longer (at most max_wait_ms).  0: no breaker.
+	 * The defaults (5 failures, 5 s, capped at 10 s) cost a platform
+	 * that is down six probes a minute, and notice its return within
+	 * 10 s however long it was down: a longer cap would leave a backlog
+	 * that built up during a long outage waiting up to the cap after
+	 * recovery.
 	 */
 	int breaker_threshold;
 	int64_t breaker_cooldown_ms;
@@ -118,7 +124,7 @@ typedef struct ps_http_options {
 #define PS_HTTP_OPTIONS_INIT                                                   \
 	{                                                                      \
 		10000, 60000, (size_t)32 << 20, NULL, 6, 500, 30000, 120000,   \
-			2, NULL, NULL, NULL, NULL, 5, 5000, 60000              \
+			2, NULL, NULL, NULL, NULL, 5, 5000, 10000              \
 	}
 
 typedef struct ps_http ps_http;

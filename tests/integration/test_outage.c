@@ -9,6 +9,15 @@
  * the orders, without using up their attempts, until a probe finds
  * Brightpearl back.  Outcomes are read from the sandbox: its request
  * counters and the Brightpearl orders it holds (each exactly once).
+ *
+ * The second test is the five-minute outage of issue 18 on a fake clock
+ * (the worker's and its HTTP client's; the sandbox keeps real time, with
+ * quotas off): Brightpearl answers 503 to everything for five minutes
+ * while orders arrive by webhook, and comes back just after a probe
+ * failed, the worst moment.  The breaker's cool-down is capped at 10 s,
+ * so the first request Brightpearl serves after it is back must follow
+ * within that and a tick; with the former 60 s cap it took a minute,
+ * which alone was half of a clean drain of a thousand orders.
  */
 #define _DEFAULT_SOURCE
 /* clang-format off */
@@ -168,6 +177,138 @@ test_outage__orders_wait_out_a_brightpearl_outage(void **state)
 	assert_int_equal(total, distinct);
 }
 
+/* ---- the five-minute outage, on a fake clock ---------------------------- */
+
+/* How long Brightpearl is down (fake time). */
+#define LONG_OUTAGE_MS (5 * 60 * 1000)
+/* Fake time between worker passes: the worker's own idle tick. */
+#define STEP_MS 1000
+/* The promise: a Brightpearl that is back is noticed within the breaker's
+ * cool-down cap (10 s), plus the tick that sends the probe. */
+#define PROBE_BOUND_MS (10000 + STEP_MS)
+
+/* The worker's and its HTTP client's clock: unix ms, moved by the test and
+ * by the client's waits (retry backoff, the limiter). */
+static int64_t fake_now;
+
+static int64_t
+fake_clock_now(void *ctx)
+{
+	(void)ctx;
+	return fake_now;
+}
+
+static void
+fake_clock_sleep(void *ctx, int64_t ms)
+{
+	(void)ctx;
+	if (ms > 0)
+		fake_now += ms;
+}
+
+static const ps_clock fake_clock = {fake_clock_now, fake_clock_sleep, NULL};
+
+/* One tick of fake time and a worker pass. */
+static void
+step(void)
+{
+	fake_now += STEP_MS;
+	assert_int_equal(ps_worker_run_once(fx.worker, NULL), 0);
+}
+
+/* Passes until Brightpearl's request counter passes n (1), or limit_ms of
+ * fake time (0). */
+static int
+step_until_requests_above(int64_t n, int64_t limit_ms)
+{
+	int64_t end = fake_now + limit_ms;
+
+	while (fake_now < end) {
+		step();
+		if (fx_requests(&fx, "brightpearl", NULL) > n)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+test_outage__five_minutes_down_recovery_noticed_within_the_probe_bound(
+	void **state)
+{
+	int64_t down_at, up_at, first_ok_ms, drained_ms, sent_down, n;
+	size_t before, total, distinct;
+	int placed = 0;
+
+	(void)state;
+	fx_ctl_ok(&fx, "POST", "/faults",
+		  "{\"platform\":\"brightpearl\",\"rate\":1.0,"
+		  "\"kinds\":[\"503\"],\"seed\":18}");
+	fx_ctl_ok(&fx, "POST", "/requests/reset", NULL);
+	before = hooks_delivered();
+	down_at = fake_now;
+	/* five minutes down; an order arrives every 23 s, its webhook
+	 * delivered to the listener before the next pass */
+	while (fake_now - down_at < LONG_OUTAGE_MS) {
+		if (placed < ORDERS &&
+		    fake_now - down_at >=
+			    (int64_t)placed * (LONG_OUTAGE_MS / (ORDERS + 1))) {
+			int i;
+
+			fx_bc_order_place(
+				&fx, "[{\"sku\":\"TEE-RED-M\",\"quantity\":1}]",
+				"\"status_id\":11");
+			placed++;
+			for (i = 0; i < 500 &&
+				    hooks_delivered() < before + (size_t)placed;
+			     i++)
+				usleep(10 * 1000);
+		}
+		step();
+	}
+	assert_int_equal(placed, ORDERS);
+	assert_true(hooks_delivered() >= before + ORDERS);
+	sent_down = fx_requests(&fx, "brightpearl", NULL);
+	fprintf(stderr,
+		"long outage: %" PRId64 " Brightpearl requests in %d s down\n",
+		sent_down, LONG_OUTAGE_MS / 1000);
+	assert_int_equal(entries_saying("gave up"), 0);
+	bp_orders(&distinct);
+	assert_int_equal(distinct, DEMO_ORDERS);
+
+	/* Brightpearl comes back right after a probe failed: the longest
+	 * wait the breaker can make */
+	n = fx_requests(&fx, "brightpearl", NULL);
+	assert_true(step_until_requests_above(n, 120000));
+	fx_ctl_ok(&fx, "POST", "/faults", "{\"platform\":\"*\",\"rate\":0}");
+	up_at = fake_now;
+	n = fx_requests(&fx, "brightpearl", NULL);
+	assert_true(step_until_requests_above(n, 180000));
+	first_ok_ms = fake_now - up_at;
+
+	/* every order in once, straight after: no entry kept a backoff
+	 * from the outage */
+	while (!all_imported(NULL) && fake_now - up_at < 180000)
+		step();
+	drained_ms = fake_now - up_at;
+	fprintf(stderr,
+		"long outage: first request served %" PRId64
+		" ms after recovery, all in after %" PRId64 " ms\n",
+		first_ok_ms, drained_ms);
+	if (!all_imported(NULL))
+		flow_fixture_log_dump(&fx);
+	assert_true(first_ok_ms <= PROBE_BOUND_MS);
+	assert_true(drained_ms <= first_ok_ms + 5 * STEP_MS);
+	total = bp_orders(&distinct);
+	assert_int_equal(distinct, ORDERS + DEMO_ORDERS);
+	assert_int_equal(total, distinct);
+	assert_int_equal(entries_saying("gave up"), 0);
+	/* the cost of probing: the threshold's failures, then one probe
+	 * every 5 to 10 s */
+	assert_true(sent_down <= 6 + LONG_OUTAGE_MS / 5000);
+	assert_true(sent_down >= LONG_OUTAGE_MS / 10000);
+}
+
+/* The production retry policy over the real clock. */
 static int
 setup(void **state)
 {
@@ -182,13 +323,36 @@ setup(void **state)
 	return 0;
 }
 
+/* The production retry policy over the fake clock, from the wall time. */
+static int
+setup_fake_clock(void **state)
+{
+	ps_http_options production = PS_HTTP_OPTIONS_INIT;
+
+	*state = &fx;
+	fake_now = flow_fixture_now_ms();
+	production.clock = &fake_clock;
+	if (flow_fixture_open(&fx, NULL) < 0)
+		return -1;
+	fx.clock = &fake_clock;
+	if (flow_fixture_reconnect(&fx, &production) < 0)
+		return -1;
+	if (flow_fixture_start_import(&fx) < 0)
+		return -1;
+	return 0;
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(
-			test_outage__orders_wait_out_a_brightpearl_outage),
+		cmocka_unit_test_setup_teardown(
+			test_outage__orders_wait_out_a_brightpearl_outage,
+			setup, flow_fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_outage__five_minutes_down_recovery_noticed_within_the_probe_bound,
+			setup_fake_clock, flow_fixture_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, setup, flow_fixture_teardown);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

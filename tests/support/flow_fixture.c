@@ -252,6 +252,7 @@ worker_new(flow_fixture *fx)
 	o.conn[PS_PLATFORM_DSCO] = fx->ds;
 	o.conn[PS_PLATFORM_SHIPHERO] = fx->sh_in_worker ? fx->sh : NULL;
 	o.http_client = fx->http;
+	o.clock = fx->clock;
 	o.connect = 0;
 	o.tick_ms = 10;
 	o.backoff_base_ms = 10;

@@ -51,6 +51,9 @@ typedef struct flow_fixture {
 	ps_dsco *ds; /* the sandbox's DSCO, client credentials */
 	ps_sh *sh;   /* the sandbox's ShipHero (its never-expiring token) */
 	int sh_in_worker; /* non-zero: the worker gets sh too */
+	/* The worker's clock (NULL: the real one); set before the worker
+	 * starts, and give the HTTP client the same (reconnect). */
+	const ps_clock *clock;
 	ps_store *st;
 	ps_worker *worker; /* NULL until flow_fixture_start_worker */
 	/* The worker's flows, NULL-ended; empty: every flow. */

@@ -1482,6 +1482,38 @@ test_http__breaker_probe_closes_or_reopens_longer(void **state)
 		0);
 }
 
+/*
+ * The defaults: after five failures in a row 5 s, then 10 s per failed
+ * probe however long the platform stays down, so its return is seen
+ * within 10 s; a Retry-After longer than that still wins (below).
+ */
+static void
+test_http__breaker_default_cooldown_capped_at_10s(void **state)
+{
+	fixture *f = *state;
+	static const int64_t cooldowns[] = {10000, 10000, 10000, 10000};
+	size_t i;
+
+	f->o.max_attempts = 1;
+	reopen(f);
+	outage(f, 5);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(bp_get(f), PS_EREMOTE);
+	assert_int_equal(
+		ps_http_breaker_wait_ms(f->h, PS_PLATFORM_BRIGHTPEARL, NULL),
+		5000);
+	for (i = 0; i < PS__TEST_LEN(cooldowns); i++) {
+		f->clk.now += ps_http_breaker_wait_ms(
+			f->h, PS_PLATFORM_BRIGHTPEARL, NULL);
+		outage(f, 1);
+		assert_int_equal(bp_get(f), PS_EREMOTE);
+		assert_int_equal(ps_http_breaker_wait_ms(
+					 f->h, PS_PLATFORM_BRIGHTPEARL, NULL),
+				 cooldowns[i]);
+	}
+	assert_int_equal(mock_server_request_count(f->m), 5 + 4);
+}
+
 static void
 test_http__breaker_ignores_answers_4xx_and_throttles(void **state)
 {
@@ -1554,7 +1586,8 @@ test_http__breaker_on_transport_failures_and_retry_after(void **state)
 	assert_int_equal(mock_server_start(&f->m, NULL), 0);
 	f->clk.server = f->m;
 
-	/* a longer Retry-After on the 503 that opens it sets the cool-down */
+	/* a longer Retry-After on the 503 that opens it sets the cool-down,
+	 * past the cap (10 s by default) */
 	f->o.max_attempts = 1;
 	f->o.breaker_threshold = 1;
 	reopen(f);
@@ -1636,6 +1669,7 @@ main(void)
 		T(test_http__send_many_leaves_failures_to_the_caller),
 		T(test_http__breaker_opens_after_failures_in_a_row),
 		T(test_http__breaker_probe_closes_or_reopens_longer),
+		T(test_http__breaker_default_cooldown_capped_at_10s),
 		T(test_http__breaker_ignores_answers_4xx_and_throttles),
 		T(test_http__breaker_on_transport_failures_and_retry_after),
 		T(test_http__breaker_holds_send_many),
