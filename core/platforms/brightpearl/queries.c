@@ -179,100 +179,163 @@ search_since(json_t **rows, ps_bp *bp, const char *path, const char *column,
 	return error;
 }
 
+/*
+ * Reads one search row into item: 1 when taken, 0 to pass the row over
+ * (it lacks what the caller needs), or a PS_E* code.
+ */
+typedef int (*row_fn)(void *item, const json_t *row);
+
+/*
+ * rows_take - the rows of a search reply as an array of size-byte items,
+ * one for each row fn takes: *out (calloc'd, zeroed past the last) and
+ * *out_n.  On an error *out and *out_n still hold what was taken, for
+ * the caller to dispose of.
+ */
+static int
+rows_take(void **out, size_t *out_n, const json_t *rows, size_t size, row_fn fn)
+{
+	char *v;
+	size_t i, n = 0;
+	int r = 0;
+
+	*out = NULL;
+	*out_n = 0;
+	if ((v = calloc(json_array_size(rows) + 1, size)) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	for (i = 0; i < json_array_size(rows); i++) {
+		if ((r = fn(v + n * size, json_array_get(rows, i))) < 0)
+			break;
+		if (r > 0)
+			n++;
+	}
+	*out = v;
+	*out_n = n;
+	return r < 0 ? r : 0;
+}
+
+/*
+ * search_take - search_since, then rows_take: what every "since" reader
+ * below does.  *out stays NULL on an error (items with owned strings
+ * pass dispose; NULL: free).
+ */
+static int
+search_take(void **out, size_t *out_n, ps_bp *bp, const char *path,
+	    const char *column, const char *since, const char *rest,
+	    const char *what, size_t size, row_fn fn,
+	    void (*dispose)(void *v, size_t n))
+{
+	json_t *rows = NULL;
+	void *v = NULL;
+	size_t n = 0;
+	int error;
+
+	*out = NULL;
+	*out_n = 0;
+	if ((error = search_since(&rows, bp, path, column, since, rest,
+				  what)) == 0 &&
+	    (error = rows_take(&v, &n, rows, size, fn)) == 0) {
+		*out = v;
+		*out_n = n;
+		v = NULL;
+	}
+	if (dispose != NULL)
+		dispose(v, n);
+	else
+		free(v);
+	json_decref(rows);
+	return error;
+}
+
+/* A string column into a fixed buffer ("" when absent). */
+static void
+str_col(char *dst, size_t cap, const json_t *row, const char *col)
+{
+	const char *s = json_string_value(json_object_get(row, col));
+
+	ps_util__strlcpy(dst, s ? s : "", cap);
+}
+
+/* An integer column, 0 when absent or not an integer. */
+static int64_t
+int_col(const json_t *row, const char *col)
+{
+	const json_t *v = json_object_get(row, col);
+
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+/* Both columns present and integers. */
+static int
+has_ints(const json_t *row, const char *a, const char *b)
+{
+	return json_is_integer(json_object_get(row, a)) &&
+	       (b == NULL || json_is_integer(json_object_get(row, b)));
+}
+
+static int
+gon_ref_row(void *item, const json_t *row)
+{
+	ps_bp_gon_ref *g = item;
+
+	if (!has_ints(row, "goodsOutNoteId", "orderId"))
+		return 0;
+	g->id = int_col(row, "goodsOutNoteId");
+	g->order_id = int_col(row, "orderId");
+	str_col(g->shipped_on, sizeof(g->shipped_on), row, "shippedOn");
+	return 1;
+}
+
 int
 ps_bp_gons_shipped_since(ps_bp_gon_ref **out, size_t *out_n, ps_bp *bp,
 			 const char *since)
 {
-	ps_bp_gon_ref *v = NULL;
-	json_t *rows = NULL, *row;
-	size_t i, n = 0;
-	int error = 0;
+	return search_take((void **)out, out_n, bp,
+			   "/warehouse-service/goods-note/goods-out-search",
+			   "shipped=true&shippedOn", since,
+			   "&columns=goodsOutNoteId,orderId,shippedOn",
+			   "goods-out note search", sizeof(**out), gon_ref_row,
+			   NULL);
+}
 
-	*out = NULL;
-	*out_n = 0;
-	if ((error = search_since(&rows, bp,
-				  "/warehouse-service/goods-note/"
-				  "goods-out-search",
-				  "shipped=true&shippedOn", since,
-				  "&columns=goodsOutNoteId,orderId,shippedOn",
-				  "goods-out note search")) < 0)
-		goto done;
-	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
-		error = ps_error_set(PS_ENOMEM, NULL);
-		goto done;
-	}
-	json_array_foreach (rows, i, row) {
-		json_t *id = json_object_get(row, "goodsOutNoteId");
-		json_t *order = json_object_get(row, "orderId");
-		const char *on =
-			json_string_value(json_object_get(row, "shippedOn"));
+static int
+gon_row(void *item, const json_t *row)
+{
+	ps_bp_gon_row *g = item;
 
-		if (!json_is_integer(id) || !json_is_integer(order))
-			continue;
-		v[n].id = (int64_t)json_integer_value(id);
-		v[n].order_id = (int64_t)json_integer_value(order);
-		ps_util__strlcpy(v[n].shipped_on, on ? on : "",
-				 sizeof(v[n].shipped_on));
-		n++;
-	}
-	*out = v;
-	*out_n = n;
-	v = NULL;
-done:
-	free(v);
-	json_decref(rows);
-	return error;
+	if (!has_ints(row, "goodsOutNoteId", "orderId"))
+		return 0;
+	g->id = int_col(row, "goodsOutNoteId");
+	g->order_id = int_col(row, "orderId");
+	g->warehouse_id = int_col(row, "warehouseId");
+	g->shipped = json_is_true(json_object_get(row, "shipped"));
+	str_col(g->created_on, sizeof(g->created_on), row, "createdOn");
+	return 1;
 }
 
 int
 ps_bp_gons_created_since(ps_bp_gon_row **out, size_t *out_n, ps_bp *bp,
 			 const char *since)
 {
-	ps_bp_gon_row *v = NULL;
-	json_t *rows = NULL, *row;
-	size_t i, n = 0;
-	int error = 0;
+	return search_take((void **)out, out_n, bp,
+			   "/warehouse-service/goods-note/goods-out-search",
+			   "createdOn", since,
+			   "&columns=goodsOutNoteId,orderId,warehouseId,"
+			   "shipped,createdOn",
+			   "goods-out note search", sizeof(**out), gon_row,
+			   NULL);
+}
 
-	*out = NULL;
-	*out_n = 0;
-	if ((error = search_since(&rows, bp,
-				  "/warehouse-service/goods-note/"
-				  "goods-out-search",
-				  "createdOn", since,
-				  "&columns=goodsOutNoteId,orderId,warehouseId,"
-				  "shipped,createdOn",
-				  "goods-out note search")) < 0)
-		goto done;
-	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
-		error = ps_error_set(PS_ENOMEM, NULL);
-		goto done;
-	}
-	json_array_foreach (rows, i, row) {
-		json_t *id = json_object_get(row, "goodsOutNoteId");
-		json_t *order = json_object_get(row, "orderId");
-		json_t *wh = json_object_get(row, "warehouseId");
-		const char *on =
-			json_string_value(json_object_get(row, "createdOn"));
+static int
+order_ref_row(void *item, const json_t *row)
+{
+	ps_bp_order_ref *o = item;
 
-		if (!json_is_integer(id) || !json_is_integer(order))
-			continue;
-		v[n].id = (int64_t)json_integer_value(id);
-		v[n].order_id = (int64_t)json_integer_value(order);
-		v[n].warehouse_id = json_is_integer(wh)
-					    ? (int64_t)json_integer_value(wh)
-					    : 0;
-		v[n].shipped = json_is_true(json_object_get(row, "shipped"));
-		ps_util__strlcpy(v[n].created_on, on ? on : "",
-				 sizeof(v[n].created_on));
-		n++;
-	}
-	*out = v;
-	*out_n = n;
-	v = NULL;
-done:
-	free(v);
-	json_decref(rows);
-	return error;
+	if (!has_ints(row, "orderId", NULL))
+		return 0;
+	o->id = int_col(row, "orderId");
+	o->status_id = int_col(row, "orderStatusId");
+	str_col(o->updated_on, sizeof(o->updated_on), row, "updatedOn");
+	return 1;
 }
 
 /*
@@ -284,50 +347,17 @@ static int
 ps_bp__orders_search(ps_bp_order_ref **out, size_t *out_n, ps_bp *bp,
 		     const char *since, int64_t status_id)
 {
-	ps_bp_order_ref *v = NULL;
-	json_t *rows = NULL, *row;
-	size_t i, n = 0;
-	int error = 0;
 	char rest[128];
 
-	*out = NULL;
-	*out_n = 0;
 	snprintf(rest, sizeof(rest),
 		 "&columns=orderId,orderStatusId,updatedOn");
 	if (status_id > 0)
 		snprintf(rest + strlen(rest), sizeof(rest) - strlen(rest),
 			 "&orderStatusId=%" PRId64, status_id);
-	if ((error = search_since(&rows, bp, "/order-service/order-search",
-				  "updatedOn", since, rest, "order search")) <
-	    0)
-		goto done;
-	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
-		error = ps_error_set(PS_ENOMEM, NULL);
-		goto done;
-	}
-	json_array_foreach (rows, i, row) {
-		json_t *id = json_object_get(row, "orderId");
-		json_t *status = json_object_get(row, "orderStatusId");
-		const char *on =
-			json_string_value(json_object_get(row, "updatedOn"));
-
-		if (!json_is_integer(id))
-			continue;
-		v[n].id = (int64_t)json_integer_value(id);
-		v[n].status_id = json_is_integer(status)
-					 ? (int64_t)json_integer_value(status)
-					 : 0;
-		ps_util__strlcpy(v[n].updated_on, on ? on : "",
-				 sizeof(v[n].updated_on));
-		n++;
-	}
-	*out = v;
-	*out_n = n;
-	v = NULL;
-done:
-	free(v);
-	json_decref(rows);
-	return error;
+	return search_take((void **)out, out_n, bp,
+			   "/order-service/order-search", "updatedOn", since,
+			   rest, "order search", sizeof(**out), order_ref_row,
+			   NULL);
 }
 
 int
@@ -363,6 +393,28 @@ ps_bp_note_rows_free(ps_bp_note_row *v, size_t n)
 	free(v);
 }
 
+static void
+note_rows_dispose(void *v, size_t n)
+{
+	ps_bp_note_rows_free(v, n);
+}
+
+static int
+note_row(void *item, const json_t *row)
+{
+	ps_bp_note_row *r = item;
+	const char *text = json_string_value(json_object_get(row, "noteText"));
+
+	if (!has_ints(row, "noteId", "orderId"))
+		return 0;
+	if ((r->text = ps_util__strdup(text ? text : "")) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	r->id = int_col(row, "noteId");
+	r->order_id = int_col(row, "orderId");
+	str_col(r->added_on, sizeof(r->added_on), row, "dateAdded");
+	return 1;
+}
+
 /*
  * Notes by the date they were added: the order-note search (columns
  * noteId, orderId, noteText, dateAdded; sorted by noteId), so an idle
@@ -373,107 +425,55 @@ int
 ps_bp_notes_added_since(ps_bp_note_row **out, size_t *out_n, ps_bp *bp,
 			const char *since)
 {
-	ps_bp_note_row *v = NULL;
-	json_t *rows = NULL, *row;
-	size_t i, n = 0;
-	int error = 0;
+	return search_take((void **)out, out_n, bp,
+			   "/order-service/order-note-search", "dateAdded",
+			   since,
+			   "&columns=noteId,orderId,noteText,dateAdded"
+			   "&sort=noteId.ASC",
+			   "order note search", sizeof(**out), note_row,
+			   note_rows_dispose);
+}
 
-	*out = NULL;
-	*out_n = 0;
-	if ((error = search_since(&rows, bp, "/order-service/order-note-search",
-				  "dateAdded", since,
-				  "&columns=noteId,orderId,noteText,dateAdded"
-				  "&sort=noteId.ASC",
-				  "order note search")) < 0)
-		goto done;
-	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
-		error = ps_error_set(PS_ENOMEM, NULL);
-		goto done;
-	}
-	json_array_foreach (rows, i, row) {
-		json_t *id = json_object_get(row, "noteId");
-		json_t *order = json_object_get(row, "orderId");
-		const char *text =
-			json_string_value(json_object_get(row, "noteText"));
-		const char *on =
-			json_string_value(json_object_get(row, "dateAdded"));
+static int
+claim_row(void *item, const json_t *row)
+{
+	ps_bp_order_claim *c = item;
 
-		if (!json_is_integer(id) || !json_is_integer(order))
-			continue;
-		if ((v[n].text = ps_util__strdup(text ? text : "")) == NULL) {
-			error = ps_error_set(PS_ENOMEM, NULL);
-			goto done;
-		}
-		v[n].id = (int64_t)json_integer_value(id);
-		v[n].order_id = (int64_t)json_integer_value(order);
-		ps_util__strlcpy(v[n].added_on, on ? on : "",
-				 sizeof(v[n].added_on));
-		n++;
-	}
-	*out = v;
-	*out_n = n;
-	v = NULL;
-done:
-	ps_bp_note_rows_free(v, n);
-	json_decref(rows);
-	return error;
+	if (!has_ints(row, "orderId", NULL))
+		return 0;
+	c->id = int_col(row, "orderId");
+	c->type_id = int_col(row, "orderTypeId");
+	c->instance_id = int_col(row, "installedIntegrationInstanceId");
+	str_col(c->external_ref, sizeof(c->external_ref), row, "externalRef");
+	str_col(c->created_on, sizeof(c->created_on), row, "createdOn");
+	return 1;
 }
 
 int
 ps_bp_orders_created_since(ps_bp_order_claim **out, size_t *out_n, ps_bp *bp,
 			   const char *since)
 {
-	ps_bp_order_claim *v = NULL;
-	json_t *rows = NULL, *row;
-	size_t i, n = 0;
-	int error = 0;
-
-	*out = NULL;
-	*out_n = 0;
 	/* order-search lists createdOn (PERIOD), externalRef and
 	 * installedIntegrationInstanceId among its columns (section 7.7) */
-	if ((error = search_since(&rows, bp, "/order-service/order-search",
-				  "createdOn", since,
-				  "&columns=orderId,orderTypeId,externalRef,"
-				  "installedIntegrationInstanceId,createdOn",
-				  "order search")) < 0)
-		goto done;
-	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
-		error = ps_error_set(PS_ENOMEM, NULL);
-		goto done;
-	}
-	json_array_foreach (rows, i, row) {
-		json_t *id = json_object_get(row, "orderId");
-		json_t *type = json_object_get(row, "orderTypeId");
-		json_t *inst =
-			json_object_get(row, "installedIntegrationInstanceId");
-		const char *ref =
-			json_string_value(json_object_get(row, "externalRef"));
-		const char *on =
-			json_string_value(json_object_get(row, "createdOn"));
+	return search_take((void **)out, out_n, bp,
+			   "/order-service/order-search", "createdOn", since,
+			   "&columns=orderId,orderTypeId,externalRef,"
+			   "installedIntegrationInstanceId,createdOn",
+			   "order search", sizeof(**out), claim_row, NULL);
+}
 
-		if (!json_is_integer(id))
-			continue;
-		v[n].id = (int64_t)json_integer_value(id);
-		v[n].type_id = json_is_integer(type)
-				       ? (int64_t)json_integer_value(type)
-				       : 0;
-		v[n].instance_id = json_is_integer(inst)
-					   ? (int64_t)json_integer_value(inst)
-					   : 0;
-		ps_util__strlcpy(v[n].external_ref, ref ? ref : "",
-				 sizeof(v[n].external_ref));
-		ps_util__strlcpy(v[n].created_on, on ? on : "",
-				 sizeof(v[n].created_on));
-		n++;
-	}
-	*out = v;
-	*out_n = n;
-	v = NULL;
-done:
-	free(v);
-	json_decref(rows);
-	return error;
+static int
+change_row(void *item, const json_t *row)
+{
+	ps_bp_product_change *c = item;
+
+	if (!has_ints(row, "productId", NULL) ||
+	    !json_is_string(json_object_get(row, "updatedOn")))
+		return 0;
+	c->id = int_col(row, "productId");
+	c->group_id = int_col(row, "productGroupId");
+	str_col(c->updated_on, sizeof(c->updated_on), row, "updatedOn");
+	return 1;
 }
 
 static int
@@ -491,44 +491,15 @@ int
 ps_bp_products_changed(ps_bp_product_change **out, size_t *out_n, ps_bp *bp,
 		       const char *since)
 {
-	ps_bp_product_change *v = NULL;
-	json_t *rows = NULL, *row;
-	size_t i, n = 0;
-	int error;
+	int error = search_take(
+		(void **)out, out_n, bp, "/product-service/product-search",
+		"updatedOn", since,
+		"&columns=productId,productGroupId,"
+		"updatedOn",
+		"product search by updatedOn", sizeof(**out), change_row, NULL);
 
-	*out = NULL;
-	*out_n = 0;
-	if ((error = search_since(&rows, bp, "/product-service/product-search",
-				  "updatedOn", since,
-				  "&columns=productId,productGroupId,updatedOn",
-				  "product search by updatedOn")) < 0)
-		goto done;
-	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
-		error = ps_error_set(PS_ENOMEM, NULL);
-		goto done;
-	}
-	json_array_foreach (rows, i, row) {
-		json_t *id = json_object_get(row, "productId");
-		json_t *group = json_object_get(row, "productGroupId");
-		const char *on =
-			json_string_value(json_object_get(row, "updatedOn"));
-
-		if (!json_is_integer(id) || on == NULL)
-			continue;
-		v[n].id = (int64_t)json_integer_value(id);
-		v[n].group_id =
-			json_is_integer(group) ? json_integer_value(group) : 0;
-		ps_util__strlcpy(v[n].updated_on, on, sizeof(v[n].updated_on));
-		n++;
-	}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), change_cmp);
-	*out = v;
-	*out_n = n;
-	v = NULL;
-done:
-	free(v);
-	json_decref(rows);
+	if (error == 0 && *out_n > 1)
+		qsort(*out, *out_n, sizeof(**out), change_cmp);
 	return error;
 }
 
@@ -540,14 +511,23 @@ id_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static int
+id_row(void *item, const json_t *row)
+{
+	if (!has_ints(row, "productId", NULL))
+		return 0;
+	*(int64_t *)item = int_col(row, "productId");
+	return 1;
+}
+
 int
 ps_bp_product_group_ids(int64_t **out, size_t *out_n, ps_bp *bp,
 			int64_t group_id)
 {
-	json_t *rows = NULL, *row;
-	int64_t *v = NULL;
+	json_t *rows = NULL;
+	void *v = NULL;
 	char query[96];
-	size_t i, n = 0;
+	size_t n = 0;
 	int error;
 
 	*out = NULL;
@@ -556,24 +536,14 @@ ps_bp_product_group_ids(int64_t **out, size_t *out_n, ps_bp *bp,
 		 "productGroupId=%lld&columns=productId,productGroupId",
 		 (long long)group_id);
 	if ((error = ps_bp__search(&rows, bp, "/product-service/product-search",
-				   query, "product search by group")) < 0)
-		goto done;
-	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
-		error = ps_error_set(PS_ENOMEM, NULL);
-		goto done;
+				   query, "product search by group")) == 0 &&
+	    (error = rows_take(&v, &n, rows, sizeof(**out), id_row)) == 0) {
+		if (n > 1)
+			qsort(v, n, sizeof(**out), id_cmp);
+		*out = v;
+		*out_n = n;
+		v = NULL;
 	}
-	json_array_foreach (rows, i, row) {
-		json_t *id = json_object_get(row, "productId");
-
-		if (json_is_integer(id))
-			v[n++] = (int64_t)json_integer_value(id);
-	}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), id_cmp);
-	*out = v;
-	*out_n = n;
-	v = NULL;
-done:
 	free(v);
 	json_decref(rows);
 	return error;
