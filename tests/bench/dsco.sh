@@ -47,22 +47,7 @@ PEARLSYNC_CONFIG="$tmp/pearlsync.conf"
 export PEARLSYNC_CONFIG
 printf 'database = "%s";\nlog_level = "error";\n' "$db" >"$PEARLSYNC_CONFIG"
 
-start_sandbox() {
-	[ -n "$sb_pid" ] && { kill "$sb_pid"; wait "$sb_pid" 2>/dev/null || true; }
-	"$sandbox" --listen 127.0.0.1:0 --seed demo --quota "$1" \
-		--dsco-async-ms 0 >"$tmp/sb.out" 2>"$tmp/sb.err" &
-	sb_pid=$!
-	i=0
-	until grep -qs '^ready$' "$tmp/sb.out"; do
-		i=$((i + 1)); [ "$i" -le 100 ] || { echo "sandbox did not start" >&2; exit 1; }
-		sleep 0.1
-	done
-	bp_url=$(awk '$1 == "brightpearl" { print $2 }' "$tmp/sb.out")
-	ds_url=$(awk '$1 == "dsco" { print $2 }' "$tmp/sb.out")
-	control=$(awk '$1 == "control" { print $2 }' "$tmp/sb.out")
-}
-
-q() { "$ps" "$@" >/dev/null; }
+. "$root/tests/bench/lib.sh"
 
 configure() {
 	rm -f "$db" "$db-wal" "$db-shm"
@@ -107,18 +92,11 @@ counter() { # counter PLATFORM KEY
 	curl -s "$control/requests" | python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1],{}).get(sys.argv[2],0))' "$1" "$2"
 }
 
-cpu() { # cpu PID - user+system seconds so far
-	python3 -c '
-import os, sys
-f = open("/proc/%s/stat" % sys.argv[1]).read().rsplit(")", 1)[1].split()
-print("%.2f" % ((int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")))' "$1" 2>/dev/null || echo 0
-}
 
-now_ms() { date +%s%3N; }
 has() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # Is the DSCO order import in this build?
-start_sandbox off
+start_sandbox off --dsco-async-ms 0
 configure
 set +e
 "$ps" sync-once dsco-orders >/dev/null 2>"$tmp/err"
@@ -164,7 +142,7 @@ PY
 fi
 
 if has quota; then
-	start_sandbox real
+	start_sandbox real --dsco-async-ms 0
 	configure
 	curl -sf -X POST "$control/brightpearl/quota" -d '{"limit":0}' >/dev/null
 	base=$(acked)

@@ -1,15 +1,19 @@
-# tests/bench/lib.sh - helpers shared by the order benchmarks (orders.sh,
-# outage.sh); sourced, not run.  The caller sets ps and sandbox (the
+# tests/bench/lib.sh - helpers shared by the benchmarks (orders.sh,
+# outage.sh; dsco.sh and shiphero.sh use start_sandbox and q); sourced,
+# not run.  The caller sets ps and sandbox (the
 # binaries), tmp (a scratch directory), db (the database path) and
 # PEARLSYNC_CONFIG, and sb_pid="" before the first start_sandbox.
 # Needs curl and python3.
 
-# start_sandbox QUOTA - (re)start pearlsync-sandbox with the demo seed and
-# --quota QUOTA ("off" or "real"); sets sb_pid, bp_url, bc_url, control.
+# start_sandbox QUOTA [OPTION...] - (re)start pearlsync-sandbox with the
+# demo seed, --quota QUOTA ("off" or "real") and any further options; sets
+# sb_pid, control and each platform's URL (bp_url, bc_url, ds_url, sh_url).
 start_sandbox() {
 	[ -n "$sb_pid" ] && { kill "$sb_pid"; wait "$sb_pid" 2>/dev/null || true; }
 	rm -f "$tmp/sb.out" # else the last sandbox's "ready" may be read
-	"$sandbox" --listen 127.0.0.1:0 --seed demo --quota "$1" >"$tmp/sb.out" 2>"$tmp/sb.err" &
+	quota=$1
+	shift
+	"$sandbox" --listen 127.0.0.1:0 --seed demo --quota "$quota" "$@" >"$tmp/sb.out" 2>"$tmp/sb.err" &
 	sb_pid=$!
 	i=0
 	until grep -qs '^ready$' "$tmp/sb.out"; do
@@ -18,6 +22,8 @@ start_sandbox() {
 	done
 	bp_url=$(awk '$1 == "brightpearl" { print $2 }' "$tmp/sb.out")
 	bc_url=$(awk '$1 == "bigcommerce" { print $2 }' "$tmp/sb.out")
+	ds_url=$(awk '$1 == "dsco" { print $2 }' "$tmp/sb.out")
+	sh_url=$(awk '$1 == "shiphero" { print $2 }' "$tmp/sb.out")
 	control=$(awk '$1 == "control" { print $2 }' "$tmp/sb.out")
 }
 

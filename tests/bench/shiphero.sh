@@ -50,18 +50,8 @@ db="$tmp/pearlsync.db"
 PEARLSYNC_CONFIG="$tmp/pearlsync.conf"
 export PEARLSYNC_CONFIG
 
-"$sandbox" --listen 127.0.0.1:0 --seed demo --quota real >"$tmp/sb.out" 2>"$tmp/sb.err" &
-sb_pid=$!
-i=0
-until grep -qs '^ready$' "$tmp/sb.out"; do
-	i=$((i + 1)); [ "$i" -le 100 ] || { echo "sandbox did not start" >&2; exit 1; }
-	sleep 0.1
-done
-bp_url=$(awk '$1 == "brightpearl" { print $2 }' "$tmp/sb.out")
-sh_url=$(awk '$1 == "shiphero" { print $2 }' "$tmp/sb.out")
-control=$(awk '$1 == "control" { print $2 }' "$tmp/sb.out")
-
-q() { "$ps" "$@" >/dev/null; }
+. "$root/tests/bench/lib.sh"
+start_sandbox real
 post() { curl -sf -X POST "$control/$1" -d "$2"; }
 
 # a free port for the listener
@@ -109,12 +99,6 @@ p = json.load(sys.stdin).get(sys.argv[1], {})
 print(p.get("total", 0) if sys.argv[2] == "total" else p.get("endpoints", {}).get(sys.argv[2], 0))' "$1" "$2"
 }
 spent() { curl -s "$control/shiphero/credits" | python3 -c 'import json,sys; print(json.load(sys.stdin)["credits_spent"])'; }
-cpu() { # cpu PID - user+system seconds so far
-	python3 -c '
-import os, sys
-f = open("/proc/%s/stat" % sys.argv[1]).read().rsplit(")", 1)[1].split()
-print("%.2f" % ((int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")))' "$1" 2>/dev/null || echo 0
-}
 sh_orders() { curl -s "$control/shiphero/orders" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
@@ -124,7 +108,6 @@ import json, sys
 d = json.load(sys.stdin)
 print(sum(1 for g in d["goodsOutNotes"].values()
           if g["status"]["shipped"] and g["shipping"].get("reference")))'; }
-now_ms() { date +%s%3N; }
 
 start_worker() {
 	"$ps" worker >/dev/null 2>>"$tmp/w.err" &

@@ -67,7 +67,6 @@
 #include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -4264,23 +4263,29 @@ done:
 	return error;
 }
 
+/* A slot's source id: a BigCommerce order id (BigCommerce's are int32). */
+static int
+source_order_id(int64_t *out, const char *source_id)
+{
+	if (parse_id(out, source_id) < 0 || *out > 0x7fffffff)
+		return ps_error_set(PS_EINVAL,
+				    "'%s' is not a BigCommerce "
+				    "order id",
+				    source_id ? source_id : "");
+	return 0;
+}
+
 /* preview slot: the source id is the BigCommerce order id. */
 static int
 oib_preview(char **out, ps_flow_env *env, const char *source_id)
 {
-	char *end = NULL;
-	long long id;
+	int64_t id = 0;
+	int error;
 
 	*out = NULL;
-	errno = 0;
-	id = source_id != NULL ? strtoll(source_id, &end, 10) : 0;
-	if (source_id == NULL || end == source_id || *end != '\0' ||
-	    errno != 0 || id <= 0 || id > 0x7fffffff)
-		return ps_error_set(PS_EINVAL,
-				    "'%s' is not a BigCommerce "
-				    "order id",
-				    source_id);
-	return ps_oib__preview(out, env, (int64_t)id);
+	if ((error = source_order_id(&id, source_id)) < 0)
+		return error;
+	return ps_oib__preview(out, env, id);
 }
 
 /* preview_requests slot: the same id. */
@@ -4288,19 +4293,13 @@ static int
 oib_preview_requests(char **out, ps_flow_env *env, const char *source_id,
 		     unsigned flags)
 {
-	char *end = NULL;
-	long long id;
+	int64_t id = 0;
+	int error;
 
 	*out = NULL;
-	errno = 0;
-	id = source_id != NULL ? strtoll(source_id, &end, 10) : 0;
-	if (source_id == NULL || end == source_id || *end != '\0' ||
-	    errno != 0 || id <= 0 || id > 0x7fffffff)
-		return ps_error_set(PS_EINVAL,
-				    "'%s' is not a BigCommerce "
-				    "order id",
-				    source_id);
-	return ps_oib__preview_requests(out, env, (int64_t)id, flags);
+	if ((error = source_order_id(&id, source_id)) < 0)
+		return error;
+	return ps_oib__preview_requests(out, env, id, flags);
 }
 
 const ps_flow_ops ps_flow_order_import_bc = {
