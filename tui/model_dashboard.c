@@ -1,10 +1,13 @@
 /*
  * model_dashboard.c - gathers the dashboard's figures (model_dashboard.h).
  *
- * Counts come from ps_store_log_counts (an index-only GROUP BY); the
- * hourly orders from the newest entries, page by page, until an entry is
- * older than a day or PS_DASH_SCAN_MAX were read, so a busy log costs a
- * bounded amount per refresh.
+ * Every figure comes from totals the store keeps as the log is written
+ * (the schema's triggers), never from counting the log: the totals by
+ * flow and status (log_state_counts), "today" from the quarter-hour
+ * buckets of the last update (log_recent), the hourly orders from the
+ * log by hour (log_hourly).  A refresh reads a few hundred small rows
+ * whether the log holds a thousand entries or ten million; the other
+ * reads are single index seeks (the last synced entry) or small tables.
  */
 #include "model_dashboard.h"
 
@@ -23,6 +26,11 @@
 struct count_ctx {
 	ps_dashboard *d;
 	int today;
+};
+
+struct hourly_ctx {
+	ps_dashboard *d;
+	int64_t first; /* hour (unix ms / HOUR_MS) of hourly[0] */
 };
 
 static ps_dash_flow *
@@ -46,7 +54,8 @@ on_count(const char *flow, ps_entry_status status, int64_t count, void *payload)
 	struct count_ctx *c = payload;
 	ps_dash_flow *f;
 
-	if (status < 0 || status >= PS_ENTRY_STATUS_COUNT)
+	/* the totals keep groups that emptied: no row for those */
+	if (status < 0 || status >= PS_ENTRY_STATUS_COUNT || count == 0)
 		return 0;
 	if (c->today)
 		c->d->total_today[status] += count;
@@ -133,43 +142,29 @@ load_last_synced(ps_dashboard *d, ps_store *st)
 }
 
 static int
+on_hour(int64_t hour, const char *flow, int64_t orders, int64_t synced,
+	int64_t failed, void *payload)
+{
+	struct hourly_ctx *c = payload;
+
+	(void)flow;
+	(void)synced;
+	(void)failed;
+	if (hour >= c->first && hour < c->first + PS_DASH_HOURS)
+		c->d->hourly[hour - c->first] += orders;
+	return 0;
+}
+
+/* Order imports recorded per hour, from the store's hourly totals. */
+static int
 load_hourly(ps_dashboard *d, ps_store *st)
 {
-	int64_t hour_start = d->now - d->now % HOUR_MS;
-	int64_t from = hour_start - (PS_DASH_HOURS - 1) * HOUR_MS, k;
-	ps_log_query q = PS_LOG_QUERY_INIT;
-	ps_log_entry *rows = NULL;
-	size_t n = 0, i, seen = 0;
-	int error, older = 0;
+	struct hourly_ctx c;
 
-	q.limit = 1000;
-	while (!older && seen < PS_DASH_SCAN_MAX) {
-		if ((error = ps_store_log_list(&rows, &n, st, &q)) < 0)
-			return error;
-		for (i = 0; i < n; i++) {
-			const ps_log_entry *e = &rows[i];
-
-			/* ids grow with insertion: an old one ends the day */
-			if (e->inserted_at < from) {
-				older = 1;
-				break;
-			}
-			if (e->flow == NULL ||
-			    strncmp(e->flow, "order", 5) != 0)
-				continue;
-			k = (e->inserted_at - from) / HOUR_MS;
-			if (k >= 0 && k < PS_DASH_HOURS)
-				d->hourly[k]++;
-		}
-		seen += n;
-		if (n > 0)
-			q.before_id = rows[n - 1].id;
-		ps_log_entries_free(rows, n);
-		if (n < q.limit)
-			break;
-	}
-	d->hourly_capped = !older && seen >= PS_DASH_SCAN_MAX;
-	return 0;
+	c.d = d;
+	c.first = d->now / HOUR_MS - (PS_DASH_HOURS - 1);
+	return ps_store_log_hours(st, c.first, c.first + PS_DASH_HOURS, on_hour,
+				  &c);
 }
 
 /* The newest recorded budget of each platform. */
@@ -295,11 +290,11 @@ ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now)
 			flow_slot(d, (*f)->name);
 	c.d = d;
 	c.today = 0;
-	if ((error = ps_store_log_counts(st, 0, on_count, &c)) < 0)
+	if ((error = ps_store_log_state_counts(st, on_count, &c)) < 0)
 		return error;
 	c.today = 1;
-	if ((error = ps_store_log_counts(st, ps_tui_day_start(now), on_count,
-					 &c)) < 0)
+	if ((error = ps_store_log_recent_counts(st, ps_tui_day_start(now),
+						on_count, &c)) < 0)
 		return error;
 	if ((error = load_paused(d, st)) < 0)
 		return error;

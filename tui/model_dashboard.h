@@ -16,8 +16,6 @@
 
 #define PS_DASH_FLOWS_MAX 16
 #define PS_DASH_HOURS 24
-/* Entries scanned for the hourly figures at most (newest first). */
-#define PS_DASH_SCAN_MAX 10000
 
 /* One row per registered flow (registry order) whose platforms are not
  * switched off, then other flows seen in the log (by name). */
@@ -65,9 +63,12 @@ typedef struct ps_dashboard {
 
 	ps_dash_platform platforms[PS_PLATFORM_MAX]; /* by platform id */
 
-	/* orders inserted per hour; hourly[PS_DASH_HOURS - 1] = this hour */
+	/* order imports recorded per hour (UTC hours);
+	 * hourly[PS_DASH_HOURS - 1] = this hour */
 	int64_t hourly[PS_DASH_HOURS];
-	int hourly_capped; /* the scan stopped at PS_DASH_SCAN_MAX */
+	/* always 0: the hourly figures come from the store's kept totals
+	 * and are complete (once a capped scan of the newest entries) */
+	int hourly_capped;
 
 	int n_missing; /* required settings without a value */
 	char missing[512];
@@ -76,7 +77,8 @@ typedef struct ps_dashboard {
 
 /*
  * ps_dashboard_load - fill d from st as of now (unix ms).  An order is a
- * log entry of a flow whose name starts with "order" (the import flows).
+ * log entry of kind "order.import" (BigCommerce and DSCO imports alike),
+ * counted in the hour it was first recorded.
  * The API budget of each platform, when the worker records it, is read
  * from the store's budgets (ps_store_budget_list; the newest account's
  * when a platform has several).  The alerts are ps_alerts_load's, given

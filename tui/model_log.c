@@ -4,7 +4,10 @@
  * Each page is read with limit page_size + 1: the extra row only tells
  * whether an older page exists and is dropped.  Nothing is counted: a
  * count over a million rows with a text filter would cost a full scan on
- * every keystroke.
+ * every keystroke.  A text search combined with a status or flow filter
+ * is read with ps_store_log_search, which stops after a bounded amount of
+ * index work: the page may then be short, "more" is set and the next
+ * page continues the search where it stopped (resume).
  */
 #include "model_log.h"
 
@@ -51,6 +54,7 @@ fetch(ps_log_browser *b, ps_store *st, int64_t before, int64_t keep_id)
 	ps_log_query q = PS_LOG_QUERY_INIT;
 	ps_log_entry *rows = NULL;
 	size_t n = 0, i, limit;
+	int64_t resume = 0;
 	int error;
 
 	limit = b->page_size < PAGE_MAX ? b->page_size + 1 : PAGE_MAX;
@@ -59,23 +63,28 @@ fetch(ps_log_browser *b, ps_store *st, int64_t before, int64_t keep_id)
 	q.text = b->text[0] != '\0' ? b->text : NULL;
 	q.before_id = before;
 	q.limit = limit;
-	if ((error = ps_store_log_list(&rows, &n, st, &q)) < 0)
+	if ((error = ps_store_log_search(&rows, &n, &resume, st, &q)) < 0)
 		return error;
-	b->more = n > b->page_size;
+	b->more = n > b->page_size || resume != 0;
 	/* a page of PAGE_MAX: ask once more, cheaply, whether it goes on */
 	if (b->page_size >= PAGE_MAX && n == PAGE_MAX) {
 		ps_log_entry *extra = NULL;
 		size_t en = 0;
+		int64_t r2 = 0;
 
 		q.before_id = rows[n - 1].id;
 		q.limit = 1;
-		if ((error = ps_store_log_list(&extra, &en, st, &q)) < 0) {
+		if ((error = ps_store_log_search(&extra, &en, &r2, st, &q)) <
+		    0) {
 			ps_log_entries_free(rows, n);
 			return error;
 		}
-		b->more = en > 0;
+		b->more = en > 0 || r2 != 0;
 		ps_log_entries_free(extra, en);
 	}
+	/* a search that stopped on its budget goes on below where it
+	 * stopped, not below its last row */
+	b->resume = n <= b->page_size ? resume : 0;
 	while (n > b->page_size)
 		ps_log_entry_dispose(&rows[--n]);
 	drop_rows(b);
@@ -202,11 +211,13 @@ ps_log_browser_page_down(ps_log_browser *b, ps_store *st)
 	int64_t old = b->page_before;
 	int error;
 
-	if (!b->more || b->n == 0)
+	if (!b->more || (b->n == 0 && b->resume == 0))
 		return 0;
 	if ((error = push_back(b, old)) < 0)
 		return error;
-	if ((error = fetch(b, st, b->rows[b->n - 1].id, 0)) < 0) {
+	if ((error = fetch(b, st,
+			   b->resume != 0 ? b->resume : b->rows[b->n - 1].id,
+			   0)) < 0) {
 		b->n_back--;
 		return error;
 	}

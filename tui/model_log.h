@@ -34,7 +34,10 @@ typedef struct ps_log_browser {
 	/* the page */
 	ps_log_entry *rows; /* owned, n of them, newest first */
 	size_t n;
-	int more;   /* nonzero when an older page exists */
+	int more; /* nonzero when an older page exists */
+	/* nonzero: the search stopped on its budget (ps_store_log_search)
+	 * with the page not full; the next page starts below this id */
+	int64_t resume;
 	size_t sel; /* index into rows */
 } ps_log_browser;
 

@@ -529,7 +529,11 @@ log_status(void *state, ps_tui *tui, char *buf, size_t cap)
 	struct logscr *s = state;
 
 	(void)tui;
-	if (s->b.n == 0)
+	if (s->b.n == 0 && s->b.resume != 0)
+		snprintf(buf, cap,
+			 "no match in the newest entries searched, "
+			 "more: PgDn");
+	else if (s->b.n == 0)
 		snprintf(buf, cap, "no entries");
 	else
 		snprintf(buf, cap, "page %zu, row %zu of %zu%s", s->b.page_no,

@@ -1,7 +1,8 @@
 /*
  * log_stats.c - cheap figures about the sync log for monitoring: totals
  * by (flow, status) from the table the schema's triggers keep
- * (log_state_counts, migration 11), and the age of the oldest or newest
+ * (log_state_counts, migration 11) and by quarter hour of the last update
+ * (log_recent, migration 14), and the age of the oldest or newest
  * entry of a flow in a status through the log's (flow, status, ...)
  * indexes, and the log by hour and flow (log_hourly, migration 12).  Each is a
  * few rows or one index seek, so `/metrics` can be scraped often against a log
@@ -27,6 +28,32 @@ ps_store_log_state_counts(ps_store *st, ps_store_log_count_cb cb, void *payload)
 		return error;
 	return ps_store__counts_each(st, s, cb, payload,
 				     "reading the log's totals");
+}
+
+int
+ps_store_log_recent_counts(ps_store *st, int64_t since,
+			   ps_store_log_count_cb cb, void *payload)
+{
+	sqlite3_stmt *s = NULL;
+	int error;
+
+	if (st == NULL || cb == NULL)
+		return ps_error_set(PS_EINVAL,
+				    "ps_store_log_recent_counts: NULL");
+	/* a range of the key, then a small GROUP BY over its rows */
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT flow, status, SUM(n) FROM log_recent"
+		     " WHERE quarter >= ?1 GROUP BY flow, status"
+		     " HAVING SUM(n) > 0 ORDER BY flow, status")) < 0)
+		return error;
+	if ((error = ps_store__bind_int64(
+		     st, s, 1, since > 0 ? since / 900000 : 0)) < 0) {
+		sqlite3_reset(s);
+		return error;
+	}
+	return ps_store__counts_each(st, s, cb, payload,
+				     "reading the log's recent totals");
 }
 
 /* One int64 from sql, bound to (flow, status); PS_ENOTFOUND when NULL. */

@@ -873,13 +873,14 @@ bind_list(ps_store *st, sqlite3_stmt *s, const ps_log_query *q, int short_text,
 #define SEEK_FTS_AFTER 4096
 
 static int
-list_text_filtered(struct entry_vec *vec, ps_store *st, const ps_log_query *q)
+list_text_filtered(struct entry_vec *vec, int64_t *resume, ps_store *st,
+		   const ps_log_query *q, size_t budget)
 {
 	char sql[256], *phrase = NULL;
 	sqlite3_stmt *a = NULL, *b = NULL, *r = NULL;
 	int64_t before = q->before_id > 0 ? q->before_id : INT64_MAX;
 	int64_t *ids = NULL, ia = 0, ib = 0;
-	size_t nids = 0, i;
+	size_t nids = 0, i, spent = 0;
 	int ra, rb, rc, error, n, sa = 0, sb = 0;
 
 	n = snprintf(sql, sizeof(sql),
@@ -911,6 +912,13 @@ list_text_filtered(struct entry_vec *vec, ps_store *st, const ps_log_query *q)
 	while (ra == SQLITE_ROW && rb == SQLITE_ROW && nids < q->limit) {
 		ia = sqlite3_column_int64(a, 0);
 		ib = sqlite3_column_int64(b, 0);
+		/* out of budget: every id above the lower of the two
+		 * positions is decided (a stream only steps past an id the
+		 * other cannot hold), so the caller resumes below it */
+		if (budget > 0 && ++spent > budget) {
+			*resume = (ia < ib ? ia : ib) + 1;
+			break;
+		}
 		if (ia == ib) {
 			ids[nids++] = ia;
 			ra = sqlite3_step(a);
@@ -924,6 +932,7 @@ list_text_filtered(struct entry_vec *vec, ps_store *st, const ps_log_query *q)
 				continue;
 			}
 			sqlite3_reset(a);
+			spent += SEEK_FTS_AFTER;
 			if ((error = ps_store__bind_int64(st, a, 2, ib + 1)) <
 			    0)
 				goto done;
@@ -936,6 +945,7 @@ list_text_filtered(struct entry_vec *vec, ps_store *st, const ps_log_query *q)
 				continue;
 			}
 			sqlite3_reset(b);
+			spent += SEEK_INDEX_AFTER;
 			if ((error = ps_store__bind_int64(st, b, 1, ia + 1)) <
 			    0)
 				goto done;
@@ -994,9 +1004,10 @@ check_query(const ps_log_query *q)
 	return 0;
 }
 
-int
-ps_store_log_list(ps_log_entry **out, size_t *out_n, ps_store *st,
-		  const ps_log_query *q)
+/* ps_store_log_list and ps_store_log_search; budget 0: no bound. */
+static int
+log_list(ps_log_entry **out, size_t *out_n, int64_t *resume, ps_store *st,
+	 const ps_log_query *q, size_t budget)
 {
 	struct entry_vec vec = {0};
 	char sql[1024], *phrase = NULL;
@@ -1007,12 +1018,15 @@ ps_store_log_list(ps_log_entry **out, size_t *out_n, ps_store *st,
 		return ps_error_set(PS_EINVAL, "log list: out is NULL");
 	*out = NULL;
 	*out_n = 0;
+	*resume = 0;
 	if ((error = check_store(st, "ps_store_log_list")) < 0 ||
 	    (error = check_query(q)) < 0)
 		return error;
 	if (q->text && strlen(q->text) >= 3 &&
 	    (q->status >= 0 || q->flow || q->kind)) {
-		error = list_text_filtered(&vec, st, q);
+		error = list_text_filtered(&vec, resume, st, q, budget);
+		if (error < 0)
+			*resume = 0;
 		return vec_finish(out, out_n, &vec, error);
 	}
 	if ((error = build_list_sql(sql, sizeof(sql), q, &short_text)) < 0 ||
@@ -1029,6 +1043,31 @@ done:
 	sqlite3_reset(s);
 	free(phrase);
 	return vec_finish(out, out_n, &vec, error);
+}
+
+int
+ps_store_log_list(ps_log_entry **out, size_t *out_n, ps_store *st,
+		  const ps_log_query *q)
+{
+	int64_t resume;
+
+	return log_list(out, out_n, &resume, st, q, 0);
+}
+
+int
+ps_store_log_search(ps_log_entry **out, size_t *out_n, int64_t *out_resume,
+		    ps_store *st, const ps_log_query *q)
+{
+	int64_t resume = 0;
+	int error;
+
+	if (out_resume != NULL)
+		*out_resume = 0;
+	error = log_list(out, out_n, &resume, st, q,
+			 PS_STORE_LOG_SEARCH_BUDGET);
+	if (out_resume != NULL)
+		*out_resume = resume;
+	return error;
 }
 
 int

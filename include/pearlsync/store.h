@@ -34,7 +34,7 @@
 typedef struct ps_store ps_store;
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define PS_STORE_SCHEMA_VERSION 13
+#define PS_STORE_SCHEMA_VERSION 14
 
 /* Writers wait this long for another connection's lock, then PS_EBUSY. */
 #define PS_STORE_BUSY_TIMEOUT_MS 5000
@@ -581,6 +581,26 @@ typedef struct ps_log_query {
 int ps_store_log_list(ps_log_entry **out, size_t *out_n, ps_store *st,
 		      const ps_log_query *q);
 
+/*
+ * Index steps a filtered text search takes at most per call of
+ * ps_store_log_search (a b-tree seek counts as the steps it saves).  At
+ * about 0.3 us a step this bounds one call to a few tens of ms on a log of
+ * millions of entries, whatever the filter.
+ */
+#define PS_STORE_LOG_SEARCH_BUDGET 100000
+
+/*
+ * ps_store_log_search - ps_store_log_list for an interactive screen: the
+ * same page, except that text (3+ characters) combined with a status,
+ * flow or kind filter walks at most PS_STORE_LOG_SEARCH_BUDGET steps of
+ * the two indexes.  When it stops early with fewer than q->limit rows,
+ * *out_resume (may be NULL) is the before_id that continues the search
+ * (every entry at or above it was examined), else 0.  The rows found so
+ * far are returned either way.  *out as for ps_store_log_list.
+ */
+int ps_store_log_search(ps_log_entry **out, size_t *out_n, int64_t *out_resume,
+			ps_store *st, const ps_log_query *q);
+
 typedef int (*ps_store_log_count_cb)(const char *flow, ps_entry_status status,
 				     int64_t count, void *payload);
 
@@ -600,6 +620,24 @@ int ps_store_log_counts(ps_store *st, int64_t since, ps_store_log_count_cb cb,
  */
 int ps_store_log_state_counts(ps_store *st, ps_store_log_count_cb cb,
 			      void *payload);
+
+/* How far back ps_store_log_recent_counts can look, in days. */
+#define PS_STORE_LOG_RECENT_DAYS 7
+
+/*
+ * ps_store_log_recent_counts - the entries per (flow, status) updated at or
+ * after since (ms), from the quarter-hour totals the schema keeps up to
+ * date on every write of the log (migration 14), so the cost is the number
+ * of quarter hours since since times the active (flow, status) pairs,
+ * whatever the log's size.  since is rounded down to a quarter hour (every
+ * time zone's midnight is on one); quarters older than
+ * PS_STORE_LOG_RECENT_DAYS before the newest entry are no longer kept, so
+ * an earlier since counts only the kept ones.  Ordered by flow, status;
+ * groups without entries are not reported.  Returns 0, PS_EINVAL or a
+ * store error; a non-zero return of cb stops the walk and is returned.
+ */
+int ps_store_log_recent_counts(ps_store *st, int64_t since,
+			       ps_store_log_count_cb cb, void *payload);
 
 /*
  * The log by hour and flow (migration 12, kept by triggers): order
