@@ -23,7 +23,15 @@ struct ps_store {
 	int depth;                    /* transaction nesting, 0 = none */
 	struct ps_store__stmt *stmts; /* owned array */
 	size_t nstmts, capstmts;
+	/* index steps of ps_store_log_search; 0: PS_STORE_LOG_SEARCH_BUDGET */
+	size_t search_budget;
 };
+
+/*
+ * ps_store__set_search_budget - the steps ps_store_log_search may take on
+ * st (0: the default), so a test can stop searches on a small log.
+ */
+void ps_store__set_search_budget(ps_store *st, size_t steps);
 
 /*
  * ps_store__error - map a SQLite result code to a PS_E* code, recording an

@@ -1064,10 +1064,19 @@ ps_store_log_search(ps_log_entry **out, size_t *out_n, int64_t *out_resume,
 	if (out_resume != NULL)
 		*out_resume = 0;
 	error = log_list(out, out_n, &resume, st, q,
-			 PS_STORE_LOG_SEARCH_BUDGET);
+			 st != NULL && st->search_budget > 0
+				 ? st->search_budget
+				 : PS_STORE_LOG_SEARCH_BUDGET);
 	if (out_resume != NULL)
 		*out_resume = resume;
 	return error;
+}
+
+void
+ps_store__set_search_budget(ps_store *st, size_t steps)
+{
+	if (st != NULL)
+		st->search_budget = steps;
 }
 
 int

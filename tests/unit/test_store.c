@@ -1081,18 +1081,27 @@ brute_match(const ps_log_entry *e, const ps_log_query *q)
  * Page through q (starting below start) and compare every page with the
  * page taken from all (every entry, newest first) by brute force.
  */
+/* searches assert_pages_match_brute_as saw stop on their budget */
+static size_t budget_stops;
+
 static void
-assert_pages_match_brute(ps_store *st, const ps_log_entry *all, size_t nall,
-			 ps_log_query q, int64_t start)
+assert_pages_match_brute_as(ps_store *st, const ps_log_entry *all, size_t nall,
+			    ps_log_query q, int64_t start, int search)
 {
 	ps_log_entry *v = NULL;
 	size_t n, k, pos = 0, want, pages = 0;
+	int64_t resume = 0;
 
 	q.before_id = start;
 	while (pos < nall && start > 0 && all[pos].id >= start)
 		pos++;
 	for (;;) {
-		assert_int_equal(ps_store_log_list(&v, &n, st, &q), 0);
+		if (search)
+			assert_int_equal(
+				ps_store_log_search(&v, &n, &resume, st, &q),
+				0);
+		else
+			assert_int_equal(ps_store_log_list(&v, &n, st, &q), 0);
 		for (k = 0; k < n; k++) {
 			while (pos < nall && !brute_match(&all[pos], &q))
 				pos++;
@@ -1108,6 +1117,19 @@ assert_pages_match_brute(ps_store *st, const ps_log_entry *all, size_t nall,
 			pos++;
 		}
 		pages++;
+		if (resume != 0) {
+			/* stopped on its budget: a short page, then on from
+			 * where it stopped, below every row returned */
+			assert_true(n < q.limit);
+			assert_true(resume < (q.before_id > 0 ? q.before_id
+							      : INT64_MAX));
+			if (n > 0)
+				assert_true(resume <= v[n - 1].id);
+			q.before_id = resume;
+			budget_stops++;
+			ps_log_entries_free(v, n);
+			continue;
+		}
 		if (n < q.limit) {
 			want = pos;
 			while (want < nall && !brute_match(&all[want], &q))
@@ -1124,6 +1146,13 @@ assert_pages_match_brute(ps_store *st, const ps_log_entry *all, size_t nall,
 		q.before_id = v[n - 1].id;
 		ps_log_entries_free(v, n);
 	}
+}
+
+static void
+assert_pages_match_brute(ps_store *st, const ps_log_entry *all, size_t nall,
+			 ps_log_query q, int64_t start)
+{
+	assert_pages_match_brute_as(st, all, nall, q, start, 0);
 }
 
 static void
@@ -1182,6 +1211,25 @@ test_store__log_text_search_pages_equal_brute_force(void **state)
 			}
 		}
 	}
+	/* the interactive search on a tiny budget: short pages, resumed,
+	 * together the same rows (each budget stops some searches early) */
+	for (l = 0; l < 3; l++) {
+		static const size_t budgets[] = {1, 9, 300};
+
+		ps_store__set_search_budget(f->st, budgets[l]);
+		for (t = 0; t < PS__ARRAY_LEN(texts); t++)
+			for (s = -1; s < PS_ENTRY_STATUS_COUNT; s += 2) {
+				q = (ps_log_query)PS_LOG_QUERY_INIT;
+				q.text = texts[t];
+				q.status = s;
+				q.flow = s == -1 ? same_flows[t % 3] : NULL;
+				q.limit = 20;
+				assert_pages_match_brute_as(f->st, all, nall, q,
+							    0, 1);
+			}
+	}
+	ps_store__set_search_budget(f->st, 0);
+	assert_true(budget_stops > 0);
 	/* the seed really exercises large, small and empty results */
 	q = (ps_log_query)PS_LOG_QUERY_INIT;
 	q.text = "TEE-RED";

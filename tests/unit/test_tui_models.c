@@ -20,6 +20,7 @@
 
 #include "../console/seed.h"
 #include "model_dashboard.h"
+#include "store/store_int.h"
 #include "model_history.h"
 #include "model_log.h"
 #include "pearlsync/flow.h"
@@ -291,6 +292,64 @@ test_tui_models__log_browser_pages_through_everything(void **state)
 	assert_int_equal(ps_log_browser_first(&b, f->st), 0);
 	assert_int_equal(b.page_no, 1);
 	assert_int_equal(b.rows[0].id, 95);
+	ps_log_browser_dispose(&b);
+}
+
+/*
+ * A filtered search that stops on its budget (ps_store_log_search) shows
+ * a short page with "more", and PgDn goes on from where it stopped: the
+ * pages together hold every match once, newest first, and PgUp walks
+ * back through the same pages.
+ */
+static void
+test_tui_models__log_browser_search_resumes(void **state)
+{
+	struct fx *f = *state;
+	ps_log_browser b;
+	int64_t prev = INT64_MAX, first_ids[5];
+	size_t seen = 0, stops = 0, first_n, i;
+
+	assert_int_equal(ps_seed_log(f->st, 200, NOW - 200 * MIN, MIN), 0);
+	ps_store__set_search_budget(f->st, 3);
+	ps_log_browser_init(&b, 5);
+	assert_int_equal(ps_log_browser_set_status(&b, f->st, PS_ENTRY_FAILED),
+			 0);
+	assert_int_equal(ps_log_browser_set_text(&b, f->st, "TEE-RED"), 0);
+	first_n = b.n;
+	for (i = 0; i < b.n; i++)
+		first_ids[i] = b.rows[i].id;
+	for (;;) {
+		for (i = 0; i < b.n; i++) {
+			assert_true(b.rows[i].id < prev);
+			assert_int_equal(b.rows[i].status, PS_ENTRY_FAILED);
+			prev = b.rows[i].id;
+			seen++;
+		}
+		stops += b.resume != 0;
+		if (!b.more)
+			break;
+		assert_int_equal(ps_log_browser_page_down(&b, f->st), 0);
+	}
+	assert_int_equal(seen, 20); /* i % 10 == 4 of 200 */
+	assert_true(stops > 0);
+	while (b.page_no > 1)
+		assert_int_equal(ps_log_browser_page_up(&b, f->st), 0);
+	assert_int_equal(b.n, first_n);
+	for (i = 0; i < b.n; i++)
+		assert_int_equal(b.rows[i].id, first_ids[i]);
+
+	/* no synced entry has the reason: empty pages that say "more" */
+	assert_int_equal(ps_log_browser_set_status(&b, f->st, PS_ENTRY_SYNCED),
+			 0);
+	assert_int_equal(b.n, 0);
+	assert_true(b.more);
+	assert_true(b.resume != 0);
+	for (i = 0; b.more && i < 1000; i++) {
+		assert_int_equal(ps_log_browser_page_down(&b, f->st), 0);
+		assert_int_equal(b.n, 0);
+	}
+	assert_false(b.more);
+	ps_store__set_search_budget(f->st, 0);
 	ps_log_browser_dispose(&b);
 }
 
@@ -970,6 +1029,9 @@ main(void)
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tui_models__log_browser_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__log_browser_search_resumes, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tui_models__log_browser_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(
