@@ -1217,7 +1217,8 @@ test_store__log_text_search_pages_equal_brute_force(void **state)
 		static const size_t budgets[] = {1, 9, 300};
 
 		ps_store__set_search_budget(f->st, budgets[l]);
-		for (t = 0; t < PS__ARRAY_LEN(texts); t++)
+		/* one step a call: a call per step, so fewer texts */
+		for (t = 0; t < (l == 0 ? 4 : PS__ARRAY_LEN(texts)); t++)
 			for (s = -1; s < PS_ENTRY_STATUS_COUNT; s += 2) {
 				q = (ps_log_query)PS_LOG_QUERY_INIT;
 				q.text = texts[t];
