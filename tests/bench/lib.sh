@@ -97,8 +97,13 @@ bp_count() {
 	curl -s "$control/brightpearl/state" | grep -o '"externalRef": *"[0-9]*"' | sort -u | wc -l
 }
 
-counter() { # counter KEY - a brightpearl request counter ("total", "throttled")
-	curl -s "$control/requests" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("brightpearl",{}).get(sys.argv[1],0))' "$1"
+# counter KEY [PLATFORM] - a request counter of PLATFORM (brightpearl):
+# "total", "throttled", or an endpoint ("GET v3/orders/{id}/transactions")
+counter() {
+	curl -s "$control/requests" | python3 -c '
+import json, sys
+p = json.load(sys.stdin).get(sys.argv[2], {})
+print(p.get(sys.argv[1], p.get("endpoints", {}).get(sys.argv[1], 0)))' "$1" "${2:-brightpearl}"
 }
 
 cpu() { # cpu PID - user+system seconds so far (0 once it has exited)
