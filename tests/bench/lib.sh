@@ -54,12 +54,15 @@ configure() {
 # place K [SPREAD_S] - K orders: a quarter guests, half returning
 # customers (20 of them), a quarter new ones; the billing email is the
 # customer's.  With SPREAD_S they are placed evenly over that many
-# seconds, else as fast as the control API takes them.
+# seconds, else as fast as the control API takes them.  With
+# BENCH_SPLIT_EVERY=N every Nth order pays 5.00 of it in store credit (a
+# split tender, whose payments need the transactions read).
 place() {
-	python3 - "$control" "$1" "$$" "${2:-0}" <<'PY2'
+	python3 - "$control" "$1" "$$" "${2:-0}" "${BENCH_SPLIT_EVERY:-0}" <<'PY2'
 import json, sys, time, urllib.request
 control, k_max, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 spread = float(sys.argv[4])
+split = int(sys.argv[5])
 t0 = time.monotonic()
 for k in range(k_max):
     if spread > 0:
@@ -85,6 +88,8 @@ for k in range(k_max):
             "payment": {"gateway": "stripe", "captured": True}}
     if cust:
         body["customer"] = cust
+    if split > 0 and k % split == 0:
+        body["payment"]["store_credit"] = "5.00"
     req = urllib.request.Request(control + "/bigcommerce/orders",
                                  data=json.dumps(body).encode(),
                                  method="POST")

@@ -31,6 +31,8 @@
 # come from 20 returning customers and a quarter from new customers; each
 # has two lines, shipping, tax and a captured payment.  So about half of
 # the orders need a new Brightpearl customer.
+# BENCH_SPLIT_EVERY=N makes every Nth order a split tender (5.00 store
+# credit), whose payments need its transactions read (tests/bench/lib.sh).
 # BENCH_PARTS picks runs ("engine quota quota-standard latency faults
 # reliability", the default; "faults" is 4a, "reliability" 4b).
 # Needs curl and python3 (for the figures).  Binaries: $PS_BIN_DIR or

@@ -2139,7 +2139,8 @@ typedef struct import_job {
 	int have_order;  /* o was read already (batch) */
 	int fields_done; /* the entry's columns were set already (batch) */
 	ps_bc_transaction_list txns;
-	int have_txns;     /* txns were read already (batch) */
+	int have_txns;     /* txns are known: read (batch) or taken from
+			    * the order (items[0].from_order) */
 	char pay_note[96]; /* rb.r.payments_note: why txns is empty */
 	resolve_buf rb;
 	ps_oib_plan plan;
