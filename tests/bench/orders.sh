@@ -148,8 +148,8 @@ PY2
 	throttled=$(counter throttled)
 	bc_rpo=$(python3 -c "print('%.2f' % ($(counter total bigcommerce) / max(1, $3)))")
 	bc_txn=$(counter "GET v3/orders/{id}/transactions" bigcommerce)
-	echo "quota run ($plan plan): $3 orders, BigCommerce $bc_rpo requests per order ($bc_txn transactions reads), pearlsync CPU ${w_cpu} s, sandbox CPU ${sb_cpu} s" >&2
-	q_cpu="pearlsync $w_cpu s, sandbox $sb_cpu s; BigCommerce $bc_rpo req/order, $bc_txn transactions reads"
+	echo "quota run ($plan plan): $3 orders, Brightpearl $q_rpo and BigCommerce $bc_rpo requests per order ($bc_txn transactions reads), pearlsync CPU ${w_cpu} s, sandbox CPU ${sb_cpu} s" >&2
+	q_cpu="pearlsync $w_cpu s, sandbox $sb_cpu s; Brightpearl $q_rpo, BigCommerce $bc_rpo req/order, $bc_txn transactions reads"
 }
 if has quota; then
 	quota_run pro
