@@ -694,6 +694,9 @@ typedef struct ps_bc_transaction {
 	 */
 	int captured;
 	int authorized;
+	/* Built by ps_bc_order_payment from the order's own fields, not
+	 * read: id 0, gateway and method "" (the order does not say). */
+	int from_order;
 } ps_bc_transaction;
 
 typedef struct ps_bc_transaction_list {
@@ -717,6 +720,26 @@ int ps_bc_transactions_list(ps_bc_transaction_list *out, ps_bc *bc,
  */
 int ps_bc_transactions_list_many(ps_bc_transaction_list *outs, ps_bc *bc,
 				 const int64_t *ids, size_t n);
+
+/*
+ * ps_bc_order_payment - the payment order o's own fields describe, when
+ * they describe it whole, as the one transaction the transactions read
+ * would hold of it.  That is when the order has a single tender (no store
+ * credit, no gift certificate), nothing refunded, a positive
+ * total_inc_tax, a payment_provider_id (the gateway's transaction id) and
+ * payment_status "captured" or "authorized", and was not changed more than
+ * PS_BC_ORDER_PAYMENT_SETTLE_S after it was placed (a later capture, or an
+ * edit of the totals after the payment, would make the order's fields
+ * differ from the transaction's).  Then *out holds one transaction
+ * (from_order set, event purchase or authorization, amount total_inc_tax,
+ * currency the transactional one, gateway_transaction_id the
+ * payment_provider_id, date_created the order's) and 1 is returned.
+ * Otherwise 0, *out empty and why (size cap) says what the order leaves
+ * open: the transactions are to be read.  PS_ENOMEM.
+ */
+#define PS_BC_ORDER_PAYMENT_SETTLE_S 600
+int ps_bc_order_payment(ps_bc_transaction_list *out, const ps_bc_order *o,
+			char *why, size_t cap);
 
 typedef struct ps_bc_refund_item {
 	char *item_type; /* "PRODUCT", "SHIPPING", "ORDER", "FEE" */

@@ -777,6 +777,14 @@ typedef struct ps_bp_payment {
  */
 int ps_bp_payment_create(int64_t *out_id, ps_bp *bp, const ps_bp_payment *p);
 
+/*
+ * ps_bp_payment_find - the id of order order_id's customer payment with
+ * transaction_ref (and method_code, NULL: any method) into *out_id: one
+ * customer-payment search.  PS_ENOTFOUND when the order has none.
+ */
+int ps_bp_payment_find(int64_t *out_id, ps_bp *bp, int64_t order_id,
+		       const char *transaction_ref, const char *method_code);
+
 typedef struct ps_bp_reservation_line {
 	int64_t product_id;
 	int64_t row_id; /* the sales-order row */

@@ -54,12 +54,15 @@ configure() {
 # place K [SPREAD_S] - K orders: a quarter guests, half returning
 # customers (20 of them), a quarter new ones; the billing email is the
 # customer's.  With SPREAD_S they are placed evenly over that many
-# seconds, else as fast as the control API takes them.
+# seconds, else as fast as the control API takes them.  With
+# BENCH_SPLIT_EVERY=N every Nth order pays 5.00 of it in store credit (a
+# split tender, whose payments need the transactions read).
 place() {
-	python3 - "$control" "$1" "$$" "${2:-0}" <<'PY2'
+	python3 - "$control" "$1" "$$" "${2:-0}" "${BENCH_SPLIT_EVERY:-0}" <<'PY2'
 import json, sys, time, urllib.request
 control, k_max, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 spread = float(sys.argv[4])
+split = int(sys.argv[5])
 t0 = time.monotonic()
 for k in range(k_max):
     if spread > 0:
@@ -85,6 +88,8 @@ for k in range(k_max):
             "payment": {"gateway": "stripe", "captured": True}}
     if cust:
         body["customer"] = cust
+    if split > 0 and k % split == 0:
+        body["payment"]["store_credit"] = "5.00"
     req = urllib.request.Request(control + "/bigcommerce/orders",
                                  data=json.dumps(body).encode(),
                                  method="POST")
@@ -97,8 +102,13 @@ bp_count() {
 	curl -s "$control/brightpearl/state" | grep -o '"externalRef": *"[0-9]*"' | sort -u | wc -l
 }
 
-counter() { # counter KEY - a brightpearl request counter ("total", "throttled")
-	curl -s "$control/requests" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("brightpearl",{}).get(sys.argv[1],0))' "$1"
+# counter KEY [PLATFORM] - a request counter of PLATFORM (brightpearl):
+# "total", "throttled", or an endpoint ("GET v3/orders/{id}/transactions")
+counter() {
+	curl -s "$control/requests" | python3 -c '
+import json, sys
+p = json.load(sys.stdin).get(sys.argv[2], {})
+print(p.get(sys.argv[1], p.get("endpoints", {}).get(sys.argv[1], 0)))' "$1" "${2:-brightpearl}"
 }
 
 cpu() { # cpu PID - user+system seconds so far (0 once it has exited)

@@ -31,6 +31,8 @@
 # come from 20 returning customers and a quarter from new customers; each
 # has two lines, shipping, tax and a captured payment.  So about half of
 # the orders need a new Brightpearl customer.
+# BENCH_SPLIT_EVERY=N makes every Nth order a split tender (5.00 store
+# credit), whose payments need its transactions read (tests/bench/lib.sh).
 # BENCH_PARTS picks runs ("engine quota quota-standard latency faults
 # reliability", the default; "faults" is 4a, "reliability" 4b).
 # Needs curl and python3 (for the figures).  Binaries: $PS_BIN_DIR or
@@ -73,7 +75,7 @@ printf 'database = "%s";\nlog_level = "error";\nlistener = { address = "127.0.0.
 echo "order import benchmark: engine $n orders, quota run $quota_n orders (at most ${quota_s}s), $hook_n webhook orders, reliability $kill_n orders" >&2
 has() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 rpo=- ops=- q_rpo=- opm=- opm_all=- throttled=- p50=- p99=- nlat=0 rel=- imported=0 q_note= std=-
-f_clean=- f_fault=- f_ratio=-
+f_clean=- f_fault=- f_ratio=- q_cpu=- std_cpu=-
 
 # 1. engine
 if has engine; then
@@ -96,12 +98,14 @@ fi
 # 30 s, the sandbox's "real"), where the one transactions read per order
 # binds first.  Sets q_rpo, opm, opm_all, throttled, q_note.
 quota_run() {
+	plan=$1
 	start_sandbox real
 	configure
 	[ "$1" = pro ] && curl -sf -X POST "$control/bigcommerce/config" -d '{"quota":450,"window_ms":30000}' >/dev/null
 	place "$quota_n"
 	want=$((quota_n + 2)) # the demo store's own two orders
 	curl -sf -X POST "$control/requests/reset" >/dev/null
+	sb_cpu0=$(cpu "$sb_pid")
 	"$ps" worker --no-listen >/dev/null 2>"$tmp/w.err" &
 	w_pid=$!
 	t0=$(now_ms)
@@ -114,6 +118,8 @@ quota_run() {
 		[ "$c" -ge "$want" ] && break
 		[ $((t - t0)) -ge $((quota_s * 1000)) ] && break
 	done
+	w_cpu=$(cpu "$w_pid")
+	sb_cpu=$(python3 -c "print('%.2f' % ($(cpu "$sb_pid") - $sb_cpu0))")
 	kill -TERM "$w_pid"; wait "$w_pid" 2>/dev/null || true; w_pid=""
 	set -- $(python3 - "$tmp/samples" <<'PY2'
 import sys
@@ -140,15 +146,20 @@ PY2
 	q_note="($3 orders in $4 s)"
 	q_rpo=$(python3 -c "print('%.2f' % ($(counter total) / max(1, $3)))")
 	throttled=$(counter throttled)
+	bc_rpo=$(python3 -c "print('%.2f' % ($(counter total bigcommerce) / max(1, $3)))")
+	bc_txn=$(counter "GET v3/orders/{id}/transactions" bigcommerce)
+	echo "quota run ($plan plan): $3 orders, Brightpearl $q_rpo and BigCommerce $bc_rpo requests per order ($bc_txn transactions reads), pearlsync CPU ${w_cpu} s, sandbox CPU ${sb_cpu} s" >&2
+	q_cpu="pearlsync $w_cpu s, sandbox $sb_cpu s; Brightpearl $q_rpo, BigCommerce $bc_rpo req/order, $bc_txn transactions reads"
 }
 if has quota; then
 	quota_run pro
 fi
 if has quota-standard; then
-	save="$q_rpo|$opm|$opm_all|$throttled|$q_note"
+	save="$q_rpo|$opm|$opm_all|$throttled|$q_note|$q_cpu"
 	quota_run standard
 	std="$opm / $opm_all $q_note"
-	IFS='|' read -r q_rpo opm opm_all throttled q_note <<EOF2
+	std_cpu=$q_cpu
+	IFS='|' read -r q_rpo opm opm_all throttled q_note q_cpu <<EOF2
 $save
 EOF2
 fi
@@ -256,7 +267,9 @@ printf '%-56s %s\n' "Brightpearl requests per order (real quota run)" "$q_rpo"
 printf '%-56s %s\n' "orders per minute at the real quota, second minute" "$opm"
 printf '%-56s %s\n' "orders per minute at the real quota, whole run" "$opm_all  $q_note"
 printf '%-56s %s\n' "503s received in the quota run" "$throttled"
+printf '%-56s %s\n' "the quota run: CPU, BigCommerce requests" "$q_cpu"
 printf '%-56s %s\n' "the same, BigCommerce Standard plan: second min / run" "$std"
+printf '%-56s %s\n' "the Standard-plan run: CPU, BigCommerce requests" "$std_cpu"
 printf '%-56s %s\n' "webhook-to-order latency p50 / p99 (ms)" "$p50 / $p99  ($nlat orders)"
 printf '%-56s %s\n' "orders per second, quotas off, no latency" "$ops  ($imported orders incl. 2 demo)"
 printf '%-56s %s\n' "import of $n orders by the worker, clean" "$f_clean"

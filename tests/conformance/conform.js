@@ -504,6 +504,17 @@ async function scenario(r) {
 		`/orders/${paid}/payment_actions/refunds`, undefined, 200);
 	await r.check('orders.v3', 'v3', 'GET', '/orders/payment_actions/refunds',
 		`/orders/payment_actions/refunds?order_id:in=${paid}`, undefined, 200);
+	/* a split tender: store credit, then the card for the rest; its
+	 * transactions and the v2 order that sums them (store_credit_amount,
+	 * payment_provider_id) */
+	const split = await r.http('POST', `${r.opt.base}/_sandbox/bigcommerce/orders`, {
+		billing_address: billing, lines: [{ sku: `CONF-MUG-${stamp}`, quantity: 2 }],
+		status_id: 11, payment: { gateway: 'stripe', captured: true, store_credit: '1.00' },
+	});
+	if (split.status !== 201) throw new Error(`control order failed: ${split.text}`);
+	await r.check('orders.v3', 'v3', 'GET', '/orders/{order_id}/transactions',
+		`/orders/${split.json.order.id}/transactions`, undefined, 200);
+	await v2('GET', '/orders/{order_id}', `/orders/${split.json.order.id}`, undefined, 200);
 	await v2('DELETE', '/orders/{order_id}/shipments/{shipment_id}',
 		`/orders/${oid}/shipments/${sh.json.id}`, undefined, 204);
 	await v2('DELETE', '/orders/{order_id}', `/orders/${paid}`, undefined, 204);

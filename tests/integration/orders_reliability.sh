@@ -7,7 +7,8 @@
 # holds exactly one sales order per BigCommerce order: none missing, none
 # twice.  The Brightpearl duplicate guard (installedIntegrationInstanceId)
 # is left unset so the flow's own lookup by externalRef is what prevents
-# duplicates.  ORDERS_SEED changes the kill moments and fault sequence.
+# duplicates.  Each captured order holds exactly one payment.
+# ORDERS_SEED changes the kill moments and fault sequence.
 set -eu
 . "$PS_SOURCE_DIR/tests/integration/fixtures/cli/lib.sh"
 . "$PS_SOURCE_DIR/tests/integration/fixtures/cli/sandbox.sh"
@@ -89,6 +90,14 @@ check() {
 		fail "$1: $distinct Brightpearl orders, want $want"
 	fi
 	[ "$total" -eq "$distinct" ] || fail "$1: $((total - distinct)) duplicate Brightpearl orders"
+	# one payment per order but the demo's 101 (only authorised),
+	# whether it was taken from the order or from its transactions
+	pays=$(python3 -c '
+import json, sys, collections
+s = json.load(open(sys.argv[1]))
+per = collections.Counter(p["orderId"] for p in s["payments"].values())
+print("%d %d" % (sum(per.values()), max(per.values() or [0])))' "$tmp/state.json")
+	[ "$pays" = "$((want - 1)) 1" ] || fail "$1: payments (count, most on one order): $pays, want $((want - 1)) 1"
 	ok logs --status failed
 	grep -q order_import_bc "$tmp/out" && fail "$1: failed entries left"
 	ok status --json

@@ -411,6 +411,69 @@ test_plan__unmapped_status_and_missing_settings(void **state)
 	free(f);
 }
 
+/* The payment the order itself describes (ps_bc_order_payment), and the
+ * plan's reference for it; what leaves it open sends to the read. */
+static void
+test_plan__payment_from_the_order(void **state)
+{
+	fixture *f = fixture_new();
+	ps_bc_transaction_list l;
+	ps_oib_plan p;
+	char why[128];
+
+	(void)state;
+	f->o.payment_status = (char *)"captured";
+	f->o.payment_provider_id = (char *)"gw-1";
+	f->o.date_modified = f->o.date_created + 5;
+	assert_int_equal(ps_bc_order_payment(&l, &f->o, why, sizeof(why)), 1);
+	assert_int_equal(l.count, 1);
+	assert_true(l.items[0].from_order && l.items[0].captured);
+	assert_int_equal(l.items[0].amount, M(42, 0));
+	f->s.payments_enabled = 1;
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &l, &f->s, &f->r), 0);
+	assert_int_equal(p.npayments, 1);
+	assert_string_equal(p.payments[0].p.transaction_ref, "bc-ord-120");
+	assert_string_equal(p.payments[0].p.transaction_code, "gw-1");
+	assert_string_equal(p.payments[0].p.type, "RECEIPT");
+	assert_string_equal(p.payments[0].p.currency, "USD");
+	assert_int_equal(p.payments[0].p.amount, M(42, 0));
+	ps_oib__plan_dispose(&p);
+	ps_bc_transaction_list_dispose(&l);
+
+	/* an authorisation: skipped with captured_only */
+	f->o.payment_status = (char *)"authorized";
+	assert_int_equal(ps_bc_order_payment(&l, &f->o, why, sizeof(why)), 1);
+	assert_int_equal(ps_oib__plan_build(&p, &f->o, &l, &f->s, &f->r), 0);
+	assert_int_equal(p.npayments, 0);
+	ps_oib__plan_dispose(&p);
+	ps_bc_transaction_list_dispose(&l);
+
+	/* what the order leaves open */
+	f->o.payment_status = (char *)"capture pending";
+	assert_int_equal(ps_bc_order_payment(&l, &f->o, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "capture pending"));
+	f->o.payment_status = (char *)"captured";
+	f->o.store_credit_amount = M(5, 0);
+	assert_int_equal(ps_bc_order_payment(&l, &f->o, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "split tender"));
+	f->o.store_credit_amount = 0;
+	f->o.gift_certificate_amount = M(1, 0);
+	assert_int_equal(ps_bc_order_payment(&l, &f->o, why, sizeof(why)), 0);
+	f->o.gift_certificate_amount = 0;
+	f->o.refunded_amount = M(1, 0);
+	assert_int_equal(ps_bc_order_payment(&l, &f->o, why, sizeof(why)), 0);
+	f->o.refunded_amount = 0;
+	f->o.payment_provider_id = E;
+	assert_int_equal(ps_bc_order_payment(&l, &f->o, why, sizeof(why)), 0);
+	f->o.payment_provider_id = (char *)"gw-1";
+	f->o.date_modified =
+		f->o.date_created + PS_BC_ORDER_PAYMENT_SETTLE_S + 1;
+	assert_int_equal(ps_bc_order_payment(&l, &f->o, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "changed after"));
+	assert_int_equal(l.count, 0);
+	free(f);
+}
+
 static void
 test_plan__payments_captured_and_authorised(void **state)
 {
@@ -940,6 +1003,7 @@ main(void)
 		cmocka_unit_test(
 			test_plan__unmapped_status_and_missing_settings),
 		cmocka_unit_test(test_plan__payments_captured_and_authorised),
+		cmocka_unit_test(test_plan__payment_from_the_order),
 		cmocka_unit_test(test_plan__notes_into_fields_or_order_notes),
 		cmocka_unit_test(test_plan__filters_and_new_customer),
 		cmocka_unit_test(test_plan__addresses_full_names_and_alpha3),

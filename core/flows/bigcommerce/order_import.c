@@ -849,6 +849,123 @@ resolve_payments(resolve_buf *b, ps_flow_env *env, const ps_bc_order *o,
 	return 0;
 }
 
+/* A payment_method mapping key a transaction's gateway or method could
+ * equal: BigCommerce's are lower-case slugs ("braintree", "credit_card",
+ * "paypalexpress"), where display names ("Credit Card") are not. */
+static int
+gateway_shaped(const char *key)
+{
+	if (key == NULL || *key == '\0')
+		return 0;
+	for (; *key; key++)
+		if (!((*key >= 'a' && *key <= 'z') ||
+		      (*key >= '0' && *key <= '9') || *key == '_'))
+			return 0;
+	return 1;
+}
+
+typedef struct gw_rows {
+	const char *code;
+	int disagree;
+} gw_rows;
+
+static int
+gw_row(const ps_mapping *m, void *payload)
+{
+	gw_rows *g = payload;
+
+	if (gateway_shaped(m->source) && strcmp(m->target, g->code) != 0) {
+		g->disagree = 1;
+		return 1; /* stop */
+	}
+	return 0;
+}
+
+/*
+ * Whether no payment_method bc>bp row a gateway or method could hit maps
+ * to other than code: then the transactions' gateway and method, tried
+ * before the order's payment method, cannot change what code the payment
+ * gets.  Memoised within a batch like map_get.
+ */
+static int
+gateway_rows_agree(int *out, ps_flow_env *env, const char *code)
+{
+	oib_state *cs = env->state;
+	char key[320];
+	gw_rows g = {code, 0};
+	size_t i;
+	int error;
+
+	snprintf(key, sizeof(key), "payment_method|gw|%s", code);
+	if (cs != NULL && cs->memo_on)
+		for (i = 0; i < cs->nmemo; i++)
+			if (strcmp(cs->memo[i].key, key) == 0) {
+				*out = cs->memo[i].value != NULL;
+				return 0;
+			}
+	error = ps_store_mapping_foreach(env->store, "payment_method", "bc>bp",
+					 gw_row, &g);
+	if (error < 0)
+		return error;
+	*out = !g.disagree;
+	if (cs != NULL && cs->memo_on && cs->nmemo < MEMO_MAX &&
+	    strlen(key) < sizeof(key) - 1) {
+		map_memo *m = &cs->memo[cs->nmemo];
+
+		m->key = ps_util__strdup(key);
+		m->value = *out ? ps_util__strdup("1") : NULL;
+		if (m->key != NULL && (!*out || m->value != NULL))
+			cs->nmemo++;
+		else {
+			free(m->key);
+			free(m->value);
+		}
+	}
+	return 0;
+}
+
+/*
+ * The payment of order o from the order alone (ps_bc_order_payment), when
+ * that gives exactly what its transactions would: 1 and *out holds it, 0
+ * when the transactions are to be read (*out empty).  Beyond what the
+ * order must say, the settings and mappings must not need a transaction:
+ * with captured_only off a captured order may also hold the authorisation
+ * before it (recorded too), and an authorisation's expiry runs from its
+ * own date; the payment method must come from the order's payment_method
+ * (or the default) with no gateway-shaped mapping row that could take
+ * precedence with another code.
+ */
+static int
+pay_from_order(ps_flow_env *env, const ps_oib_settings *s, const ps_bc_order *o,
+	       ps_bc_transaction_list *out)
+{
+	char why[128], *code = NULL;
+	int r, agree = 0;
+
+	if ((r = ps_bc_order_payment(out, o, why, sizeof(why))) <= 0)
+		return r;
+	if (!s->captured_only)
+		goto read;
+	if (!out->items[0].captured)
+		return 1; /* only authorised: skipped either way */
+	if (map_get(&code, env, "payment_method", o->payment_method, 0) < 0 &&
+	    map_get(&code, env, "payment_method", NULL, 0) < 0) {
+		ps_error_clear();
+		goto read; /* perhaps a gateway row maps it */
+	}
+	r = gateway_rows_agree(&agree, env, code);
+	free(code);
+	if (r < 0) {
+		ps_bc_transaction_list_dispose(out);
+		return r;
+	}
+	if (agree)
+		return 1;
+read:
+	ps_bc_transaction_list_dispose(out);
+	return 0;
+}
+
 static int
 differs(const char *cached, const char *now)
 {
@@ -2022,7 +2139,9 @@ typedef struct import_job {
 	int have_order;  /* o was read already (batch) */
 	int fields_done; /* the entry's columns were set already (batch) */
 	ps_bc_transaction_list txns;
-	int have_txns; /* txns were read already (batch) */
+	int have_txns;     /* txns are known: read (batch) or taken from
+			    * the order (items[0].from_order) */
+	char pay_note[96]; /* rb.r.payments_note: why txns is empty */
 	resolve_buf rb;
 	ps_oib_plan plan;
 	int64_t bp_id;     /* 0 until created or adopted */
@@ -2053,6 +2172,58 @@ job_dispose(import_job *j)
 	resolve_dispose(&j->rb);
 	ps_bc_transaction_list_dispose(&j->txns);
 	ps_bc_order_dispose(&j->o);
+}
+
+/*
+ * The payments stage of an import: j->txns from the order alone
+ * (pay_from_order) or read.  An order an earlier attempt made (adopted)
+ * may have had its payment recorded by that attempt from the order or
+ * from the transactions, under different references: Brightpearl is asked
+ * for the order's one (one search) and, when it is there, nothing more is
+ * recorded; else the transactions are read, whose references repeat any
+ * the earlier attempt sent.
+ */
+static int
+job_txns(ps_flow_env *env, const ps_oib_settings *s, import_job *j)
+{
+	int64_t pid;
+	char ref[48];
+	int error;
+
+	if (j->adopted) {
+		if (j->have_txns && j->txns.count > 0 &&
+		    j->txns.items[0].from_order) {
+			ps_bc_transaction_list_dispose(&j->txns);
+			j->have_txns = 0;
+		}
+		snprintf(ref, sizeof(ref), PS_OIB_ORDER_PAY_REF,
+			 (long long)j->bc_id);
+		error = ps_bp_payment_find(&pid, PS_PAIR_BP(env), j->bp_id, ref,
+					   NULL);
+		if (error == 0) {
+			ps_bc_transaction_list_dispose(&j->txns);
+			j->have_txns = 1;
+			snprintf(j->pay_note, sizeof(j->pay_note),
+				 "recorded by an earlier attempt (%s, "
+				 "payment %lld)",
+				 ref, (long long)pid);
+			return 0;
+		}
+		if (error != PS_ENOTFOUND)
+			return error;
+		ps_error_clear();
+	} else if (!j->have_txns) {
+		if ((error = pay_from_order(env, s, &j->o, &j->txns)) < 0)
+			return error;
+		j->have_txns = error;
+	}
+	if (j->have_txns)
+		return 0;
+	if ((error = ps_bc_transactions_list(&j->txns, PS_PAIR_BC(env),
+					     j->bc_id)) < 0)
+		return error;
+	j->have_txns = 1;
+	return 0;
 }
 
 /*
@@ -2100,12 +2271,12 @@ prepare_read(ps_flow_env *env, const ps_oib_settings *s, import_job *j,
 	if ((error = find_bp_order(&j->bp_id, env, s, j->bc_id, lookup)) < 0)
 		return error;
 	j->adopted = j->bp_id > 0;
-	if (s->payments_enabled && !j->have_txns &&
-	    (error = ps_bc_transactions_list(&j->txns, PS_PAIR_BC(env),
-					     j->bc_id)) < 0)
+	if (s->payments_enabled && (error = job_txns(env, s, j)) < 0)
 		return error;
 	if ((error = resolve_rest(&j->rb, env, s, o, &j->txns)) < 0)
 		return error;
+	if (j->pay_note[0] != '\0')
+		j->rb.r.payments_note = j->pay_note;
 	if (j->adopted) {
 		j->rb.r.customer_id = 1; /* unused: the order exists */
 		j->rb.r.customer_how = "order already in Brightpearl: adopted";
@@ -2836,9 +3007,10 @@ done:
 }
 
 /*
- * With payments on, the transactions of the orders read and importable,
- * several reads at once.  When that fails prepare_read reads each order's
- * own (and reports its error).
+ * With payments on, the payments of the orders read and importable: from
+ * the order alone where that is exact (pay_from_order), the others'
+ * transactions several reads at once.  When that fails prepare_read reads
+ * each order's own (and reports its error).
  */
 static void
 batch_read_txns(batch *b)
@@ -2856,7 +3028,16 @@ batch_read_txns(batch *b)
 		if (b->active[i] && b->jobs[i].have_order &&
 		    ps_oib__importable(&b->s, &b->jobs[i].o, why,
 				       sizeof(why))) {
-			ids[m] = b->jobs[i].bc_id;
+			import_job *j = &b->jobs[i];
+			int r = pay_from_order(b->env, &b->s, &j->o, &j->txns);
+
+			if (r > 0) {
+				j->have_txns = 1;
+				continue;
+			}
+			if (r < 0)
+				ps_error_clear();
+			ids[m] = j->bc_id;
 			who[m++] = i;
 		}
 	if (m < 2)
@@ -3766,9 +3947,11 @@ preview_prepare(preview_job *pj, ps_flow_env *env, int64_t id)
 	}
 	if ((error = find_bp_order(&pj->bp_id, env, &pj->s, id, 0)) < 0)
 		return error;
+	/* the payments as an import takes them: from the order when exact */
 	if (pj->s.payments_enabled &&
-	    (error = ps_bc_transactions_list(&pj->txns, PS_PAIR_BC(env), id)) <
-		    0)
+	    (error = pay_from_order(env, &pj->s, &pj->o, &pj->txns)) == 0)
+		error = ps_bc_transactions_list(&pj->txns, PS_PAIR_BC(env), id);
+	if (error < 0)
 		return error;
 	if ((error = resolve_rest(&pj->rb, env, &pj->s, &pj->o, &pj->txns)) <
 		    0 ||

@@ -84,6 +84,9 @@ typedef struct ps_oib_resolved {
 	/* per transaction (txns->count): NULL = no mapping and no default */
 	const char *const *payment_codes;
 	const char *const *payment_how;
+	/* why there are no transactions to record when that is not "none
+	 * on the order" (NULL) */
+	const char *payments_note;
 	/*
 	 * Brightpearl tax codes from the mapping tax_code bc>bp, by key;
 	 * NULL where unmapped (see ps_oib__plan_build for the order they
@@ -148,6 +151,11 @@ int ps_oib__addresses(ps_oib_addresses *out, const ps_bc_order *o);
  * Longer names are cut to it (whole UTF-8 characters) and the plan keeps
  * the full name in a private order note.
  */
+/* The transactionRef of a payment taken from the order's own fields
+ * (ps_bc_order_payment), by BigCommerce order id; one read from the
+ * transactions is "bc-txn-<transaction id>". */
+#define PS_OIB_ORDER_PAY_REF "bc-ord-%lld"
+
 #define PS_OIB_NAME_MAX 32
 
 /* A contact's first and last name as Brightpearl takes them. */

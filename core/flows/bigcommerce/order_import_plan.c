@@ -403,7 +403,9 @@ plan_payments(ps_oib_plan *p, const ps_bc_order *o,
 		return 0;
 	}
 	if (txns == NULL || txns->count == 0) {
-		why_add(p, "payments: none on the BigCommerce order");
+		why_add(p, "payments: %s",
+			r->payments_note ? r->payments_note
+					 : "none on the BigCommerce order");
 		return 0;
 	}
 	p->payments = calloc(txns->count, sizeof(*p->payments));
@@ -412,19 +414,27 @@ plan_payments(ps_oib_plan *p, const ps_bc_order *o,
 	for (i = 0; i < txns->count; i++) {
 		const ps_bc_transaction *t = &txns->items[i];
 		ps_oib_payment *pay;
+		char tname[48];
 
+		if (t->from_order)
+			snprintf(tname, sizeof(tname),
+				 "of the order (payment_status %s)",
+				 o->payment_status);
+		else
+			snprintf(tname, sizeof(tname), "transaction %lld",
+				 (long long)t->id);
 		if (!t->ok || (!t->captured && !t->authorized)) {
 			why_add(p,
-				"payment: transaction %lld (%s) skipped: "
+				"payment: %s (%s) skipped: "
 				"neither captured nor authorised",
-				(long long)t->id, t->event_name);
+				tname, t->event_name);
 			continue;
 		}
 		if (!t->captured && s->captured_only) {
 			why_add(p,
-				"payment: transaction %lld only authorised; "
+				"payment: %s only authorised; "
 				"skipped (bigcommerce.payments.captured_only)",
-				(long long)t->id);
+				tname);
 			continue;
 		}
 		if (r->payment_codes == NULL || r->payment_codes[i] == NULL)
@@ -435,8 +445,14 @@ plan_payments(ps_oib_plan *p, const ps_bc_order *o,
 				"payment_method bc>bp, no default)",
 				o->payment_method, t->gateway);
 		pay = &p->payments[p->npayments++];
-		snprintf(pay->ref, sizeof(pay->ref), "bc-txn-%lld",
-			 (long long)t->id);
+		if (t->from_order)
+			/* one per order: the order path only takes a single
+			 * tender */
+			snprintf(pay->ref, sizeof(pay->ref),
+				 PS_OIB_ORDER_PAY_REF, (long long)o->id);
+		else
+			snprintf(pay->ref, sizeof(pay->ref), "bc-txn-%lld",
+				 (long long)t->id);
 		iso_date(pay->date, sizeof(pay->date),
 			 t->date_created ? t->date_created : o->date_created);
 		pay->p.order_id = 0; /* filled once the order exists */
@@ -456,8 +472,7 @@ plan_payments(ps_oib_plan *p, const ps_bc_order *o,
 				iso_date(pay->expiry, sizeof(pay->expiry), at);
 			pay->p.auth_expiry = pay->expiry;
 		}
-		why_add(p, "payment: transaction %lld %s %s as %s (%s)",
-			(long long)t->id,
+		why_add(p, "payment: %s %s %s as %s (%s)", tname,
 			ps_money_format(pay->amount, sizeof(pay->amount),
 					t->amount, 2),
 			t->captured ? "captured" : "authorised",

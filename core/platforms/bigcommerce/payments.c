@@ -116,6 +116,74 @@ ps_bc_transactions_list(ps_bc_transaction_list *out, ps_bc *bc,
 	return 0;
 }
 
+/* --- the payment the order itself describes --------------------------------
+ */
+
+int
+ps_bc_order_payment(ps_bc_transaction_list *out, const ps_bc_order *o,
+		    char *why, size_t cap)
+{
+	const char *st = o->payment_status ? o->payment_status : "";
+	const char *ptx = o->payment_provider_id ? o->payment_provider_id : "";
+	const char *cur =
+		o->default_currency_code && o->default_currency_code[0]
+			? o->default_currency_code
+			: (o->currency_code ? o->currency_code : "");
+	ps_bc_transaction *t;
+	int captured = strcmp(st, "captured") == 0;
+
+	memset(out, 0, sizeof(*out));
+	why[0] = '\0';
+	/* "capture pending", "partially refunded", "paid", "" ...: what was
+	 * taken is only in the transactions */
+	if (!captured && strcmp(st, "authorized") != 0)
+		snprintf(why, cap, "payment status '%s'", st);
+	else if (o->store_credit_amount != 0 || o->gift_certificate_amount != 0)
+		snprintf(why, cap,
+			 "split tender (store credit or gift certificate)");
+	else if (o->refunded_amount != 0)
+		snprintf(why, cap, "partly refunded");
+	else if (o->total_inc_tax <= 0)
+		snprintf(why, cap, "no amount to pay");
+	else if (ptx[0] == '\0')
+		snprintf(why, cap, "no payment_provider_id");
+	else if (cur[0] == '\0')
+		snprintf(why, cap, "no currency");
+	else if (o->date_modified - o->date_created >
+		 PS_BC_ORDER_PAYMENT_SETTLE_S)
+		/* a capture days later, or totals edited after the payment:
+		 * the date and the amount are the transaction's own */
+		snprintf(why, cap, "changed after it was placed");
+	if (why[0] != '\0')
+		return 0;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	out->items = t;
+	out->count = 1;
+	t->order_id = o->id;
+	t->event = captured ? PS_BC_TXN_PURCHASE : PS_BC_TXN_AUTHORIZATION;
+	t->event_name =
+		ps_util__strdup(captured ? "purchase" : "authorization");
+	t->method = ps_util__strdup("");
+	t->gateway = ps_util__strdup("");
+	t->payment_method_id = ps_util__strdup("");
+	t->currency = ps_util__strdup(cur);
+	t->gateway_transaction_id = ps_util__strdup(ptx);
+	t->amount = o->total_inc_tax;
+	t->date_created = o->date_created;
+	t->ok = 1;
+	t->captured = captured;
+	t->authorized = !captured;
+	t->from_order = 1;
+	if (t->event_name == NULL || t->method == NULL || t->gateway == NULL ||
+	    t->payment_method_id == NULL || t->currency == NULL ||
+	    t->gateway_transaction_id == NULL) {
+		ps_bc_transaction_list_dispose(out);
+		return ps_error_set(PS_ENOMEM, "out of memory");
+	}
+	return 1;
+}
+
 static const struct ps_bc__field refund_fields[] = {
 	FLD(ps_bc_refund, "id", id, BK_I64, 1),
 	FLD(ps_bc_refund, "order_id", order_id, BK_I64, 0),

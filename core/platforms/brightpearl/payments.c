@@ -85,7 +85,8 @@ payment_find(int64_t *out_id, ps_bp *bp, const void *ctx)
 		code = json_string_value(
 			json_object_get(row, "paymentMethodCode"));
 		if (ref == NULL || strcmp(ref, p->transaction_ref) != 0 ||
-		    (code != NULL && strcasecmp(code, p->method_code) != 0))
+		    (code != NULL && p->method_code != NULL &&
+		     strcasecmp(code, p->method_code) != 0))
 			continue;
 		error = ps_conn__json_int(out_id, row, "paymentId",
 					  "Brightpearl customer payment "
@@ -96,6 +97,19 @@ payment_find(int64_t *out_id, ps_bp *bp, const void *ctx)
 	if (error == 0 && *out_id == 0)
 		error = PS_ENOTFOUND;
 	return error;
+}
+
+int
+ps_bp_payment_find(int64_t *out_id, ps_bp *bp, int64_t order_id,
+		   const char *transaction_ref, const char *method_code)
+{
+	ps_bp_payment p;
+
+	memset(&p, 0, sizeof(p));
+	p.order_id = order_id;
+	p.transaction_ref = transaction_ref;
+	p.method_code = method_code;
+	return payment_find(out_id, bp, &p);
 }
 
 int

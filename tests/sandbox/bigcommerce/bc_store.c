@@ -1066,7 +1066,43 @@ order_slot(bc_state *st)
 	return &st->orders[st->norders++];
 }
 
-/* Payment from the control API: a captured or authorised transaction. */
+/* One successful transaction of order o: gateway gateway (method) paid or
+ * authorised amount; gtx its gateway transaction id. */
+static void
+add_txn(bc_state *st, bc_order *o, const char *event, const char *method,
+	const char *gateway, const char *gtx, bc_money amount,
+	const char *currency)
+{
+	char when[40], oid[24];
+	json_t *tx;
+
+	snprintf(oid, sizeof(oid), "%lld", (long long)o->id);
+	tx = json_pack(
+		"{s:I, s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:b, s:s, s:b, s:s}",
+		"id", (json_int_t)st->next_transaction++, "order_id", oid,
+		"event", event, "method", method, "amount",
+		(double)amount / BC_MONEY_SCALE, "currency", currency,
+		"gateway", gateway, "gateway_transaction_id", gtx, "test", 1,
+		"status", "ok", "fraud_review", 0, "date_created",
+		bc_iso8601(when, sizeof(when), bc_now(st)));
+	if (strcmp(method, "credit_card") == 0)
+		json_object_set_new(tx, "credit_card",
+				    json_pack("{s:s, s:s, s:s, s:i, s:i}",
+					      "card_type", "visa", "card_iin",
+					      "411111", "card_last4", "1111",
+					      "card_expiry_month", 12,
+					      "card_expiry_year", 2030));
+	json_array_append_new(o->transactions, tx);
+}
+
+/*
+ * Payment from the control API: a captured (purchase) or authorised
+ * transaction at the gateway, after any "store_credit" and
+ * "gift_certificate" amounts, each its own captured transaction as
+ * BigCommerce records a split tender; the order's store_credit_amount,
+ * gift_certificate_amount, payment_status and payment_provider_id (the
+ * gateway's transaction id) agree with them.
+ */
 static void
 add_payment(bc_state *st, bc_order *o, const json_t *pay, bc_money total,
 	    const char *currency)
@@ -1074,30 +1110,35 @@ add_payment(bc_state *st, bc_order *o, const json_t *pay, bc_money total,
 	const char *gateway =
 		sb_json_str(json_object_get(pay, "gateway"), "braintree");
 	int captured = !json_is_false(json_object_get(pay, "captured"));
-	char gtx[48], when[40];
-	json_t *tx;
+	bc_money sc = 0, gc = 0;
+	char gtx[48];
 
+	if (bc_money_from_json(&sc, json_object_get(pay, "store_credit")) < 0 ||
+	    sc < 0 || sc > total)
+		sc = 0;
+	if (bc_money_from_json(&gc, json_object_get(pay, "gift_certificate")) <
+		    0 ||
+	    gc < 0 || gc > total - sc)
+		gc = 0;
+	if (sc > 0) {
+		add_txn(st, o, "purchase", "store_credit", "storecredit", "",
+			sc, currency);
+		set_money(o->order, "store_credit_amount", sc);
+	}
+	if (gc > 0) {
+		add_txn(st, o, "purchase", "gift_certificate",
+			"giftcertificate", "", gc, currency);
+		set_money(o->order, "gift_certificate_amount", gc);
+	}
 	snprintf(gtx, sizeof(gtx), "sbx-%lld-%lld", (long long)o->id,
 		 (long long)st->next_transaction);
-	tx = json_pack(
-		"{s:I, s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:b, s:s, s:b, "
-		"s:s, s:{s:s, s:s, s:s, s:i, s:i}}",
-		"id", (json_int_t)st->next_transaction++, "order_id", "",
-		"event", captured ? "purchase" : "authorization", "method",
-		sb_json_str(json_object_get(pay, "method_type"), "credit_card"),
-		"amount", (double)total / BC_MONEY_SCALE, "currency", currency,
-		"gateway", gateway, "gateway_transaction_id", gtx, "test", 1,
-		"status", "ok", "fraud_review", 0, "date_created",
-		bc_iso8601(when, sizeof(when), bc_now(st)), "credit_card",
-		"card_type", "visa", "card_iin", "411111", "card_last4", "1111",
-		"card_expiry_month", 12, "card_expiry_year", 2030);
-	{
-		char oid[24];
-
-		snprintf(oid, sizeof(oid), "%lld", (long long)o->id);
-		json_object_set_new(tx, "order_id", json_string(oid));
-	}
-	json_array_append_new(o->transactions, tx);
+	if (total - sc - gc > 0)
+		add_txn(st, o, captured ? "purchase" : "authorization",
+			sb_json_str(json_object_get(pay, "method_type"),
+				    "credit_card"),
+			gateway, gtx, total - sc - gc, currency);
+	else
+		gtx[0] = '\0', captured = 1;
 	json_object_set_new(o->order, "payment_status",
 			    json_string(captured ? "captured" : "authorized"));
 	json_object_set_new(o->order, "payment_provider_id", json_string(gtx));
@@ -2056,12 +2097,23 @@ refund_calc_dispose(refund_calc *c)
 	c->qty = NULL;
 }
 
-/* The gateway the order was paid with: its first transaction's. */
+/* The gateway the order was paid with: its last purchase's or
+ * authorisation's (a split tender's store credit or gift certificate
+ * comes first). */
 static const char *
 order_provider(const bc_order *o)
 {
-	const json_t *t = json_array_get(o->transactions, 0);
-	const char *g = sb_json_str(json_object_get(t, "gateway"), "");
+	const json_t *t, *paid = NULL;
+	const char *g, *ev;
+	size_t i;
+
+	json_array_foreach (o->transactions, i, t) {
+		ev = sb_json_str(json_object_get(t, "event"), "");
+		if (strcmp(ev, "purchase") == 0 ||
+		    strcmp(ev, "authorization") == 0)
+			paid = t;
+	}
+	g = sb_json_str(json_object_get(paid, "gateway"), "");
 
 	if (g[0] == '\0')
 		g = sb_json_str(
