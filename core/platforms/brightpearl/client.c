@@ -777,6 +777,18 @@ request_once(json_t **out, long *out_status, ps_bp *bp, const char *method,
 	req.body = text;
 	req.body_len = text != NULL ? strlen(text) : 0;
 	req.idempotent = idempotent;
+	/*
+	 * Brightpearl does not say whether a multi-message counts as one
+	 * request or one per message.  Declaring one per message keeps the
+	 * limiter from sending a batch the window can only pay for under
+	 * the kinder reading (a 503 and a wait for the whole period); when
+	 * it is in fact one, the next reply's remaining count gives the
+	 * difference back, so the pessimism costs at most a few units at
+	 * the end of a window.
+	 */
+	if (body != NULL && strcmp(path, "/multi-message") == 0)
+		req.cost = (long)json_array_size(
+			json_object_get(body, "messages"));
 
 	ps_log_debug("brightpearl", "%s %s", method, req.url);
 	if (bp->send != NULL)
