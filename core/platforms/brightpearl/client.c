@@ -1507,6 +1507,34 @@ done:
 	return error;
 }
 
+/*
+ * How many of the next left messages the next multi-message carries.
+ * Each declares its messages as its cost (request_once), which keeps the
+ * limiter from sending a batch the remaining count cannot pay for; but a
+ * batch the limiter had to hold is sent when the window's period is over,
+ * and Brightpearl's period is only the time until its oldest request
+ * leaves the rolling minute, after which the limiter no longer knows the
+ * count.  So: as many as the known count pays for (the whole batch fits
+ * one reading or the other), and a single message when the count is
+ * spent or unknown, whose reply says the count again.  Under the kinder
+ * reading this costs a request or so where a window runs out; under the
+ * per-message reading it is what keeps Brightpearl from refusing.
+ */
+static size_t
+batch_chunk(const ps_bp_batch *b, size_t left)
+{
+	ps_http_budget budget;
+	size_t k = left < PS_BP_BATCH_MAX ? left : PS_BP_BATCH_MAX;
+
+	if (b->bp->send != NULL || b->bp->http == NULL)
+		return k; /* no limiter to ask */
+	if (!ps_http_limit_budget(&budget, b->bp->http, PS_PLATFORM_BRIGHTPEARL,
+				  b->bp->account) ||
+	    budget.remaining < 1)
+		return 1;
+	return (size_t)budget.remaining < k ? (size_t)budget.remaining : k;
+}
+
 int
 ps_bp_batch_send(ps_bp_batch *b)
 {
@@ -1526,8 +1554,8 @@ ps_bp_batch_send(ps_bp_batch *b)
 		b->results[i].error = PS_ESTOPPED;
 		b->results[i].message = "not processed";
 	}
-	for (i = 0; i < b->n; i += PS_BP_BATCH_MAX) {
-		k = b->n - i < PS_BP_BATCH_MAX ? b->n - i : PS_BP_BATCH_MAX;
+	for (i = 0; i < b->n; i += k) {
+		k = batch_chunk(b, b->n - i);
 		if ((error = batch_send_chunk(b, i, k)) < 0) {
 			for (; i < b->n; i++)
 				b->results[i].error = error;
