@@ -42,9 +42,14 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 : >"$tmp/lines"
 
-keep() { # keep NAME - the BENCH lines of the output on stdin, and the output
-	tee "$tmp/$1.out" | grep '^BENCH ' >>"$tmp/lines" || :
-	[ -z "$out" ] || { mkdir -p "$out"; cp "$tmp/$1.out" "$out/$1.out"; }
+run() { # run NAME COMMAND... - run a part, keep its BENCH lines
+	_n=$1
+	shift
+	_rc=0
+	"$@" >"$tmp/$_n.out" 2>"$tmp/$_n.err" || _rc=$?
+	[ "$_rc" = 0 ] || echo "table: $_n exited $_rc: $(tail -3 "$tmp/$_n.err")" >&2
+	grep '^BENCH ' "$tmp/$_n.out" >>"$tmp/lines" || :
+	[ -z "$out" ] || { mkdir -p "$out"; cp "$tmp/$_n.out" "$tmp/$_n.err" "$out/"; }
 }
 wanted() { # the parts of $1 not skipped
 	for p in $1; do
@@ -56,19 +61,18 @@ parts=$(wanted "$quota_parts")
 for multi in one per_message; do
 	[ -n "$parts" ] || break
 	echo "table: orders.sh $parts(multi-message: $multi)" >&2
-	BENCH_MULTI=$multi BENCH_PARTS="$parts" sh "$root/tests/bench/orders.sh" 2>"$tmp/err-$multi" |
-		keep "orders-$multi" || echo "table: orders.sh failed ($multi): $(tail -3 "$tmp/err-$multi")" >&2
+	run "orders-$multi" env BENCH_MULTI="$multi" BENCH_PARTS="$parts" \
+		sh "$root/tests/bench/orders.sh"
 done
 parts=$(wanted "$other_parts")
 if [ -n "$parts" ]; then
 	echo "table: orders.sh $parts" >&2
-	BENCH_PARTS="$parts" sh "$root/tests/bench/orders.sh" 2>"$tmp/err-other" |
-		keep orders-other || echo "table: orders.sh failed: $(tail -3 "$tmp/err-other")" >&2
+	run orders-other env BENCH_MULTI=one BENCH_PARTS="$parts" \
+		sh "$root/tests/bench/orders.sh"
 fi
 case "$skip" in *" inventory "*) ;; *)
 	echo "table: bench_inventory $TABLE_SKUS" >&2
-	"$PS_BIN_DIR/bench_inventory" "$TABLE_SKUS" 2>"$tmp/err-inv" | keep inventory ||
-		echo "table: bench_inventory failed: $(tail -3 "$tmp/err-inv")" >&2
+	run inventory "$PS_BIN_DIR/bench_inventory" "$TABLE_SKUS"
 	;;
 esac
 case "$skip" in *" console "*) ;; *)
@@ -78,8 +82,8 @@ case "$skip" in *" console "*) ;; *)
 	printf 'database = "%s/console-%s.db";\n' "$dir" "$TABLE_CONSOLE_N" >"$dir/console-table.conf"
 	"$PS_BIN_DIR/pearlsync" --config "$dir/console-table.conf" init >/dev/null
 	echo "table: bench_console $TABLE_CONSOLE_N" >&2
-	"$PS_BIN_DIR/bench_console" "$dir/console-$TABLE_CONSOLE_N.db" "$TABLE_CONSOLE_N" 2>"$tmp/err-con" |
-		keep console || echo "table: bench_console failed: $(tail -3 "$tmp/err-con")" >&2
+	run console "$PS_BIN_DIR/bench_console" \
+		"$dir/console-$TABLE_CONSOLE_N.db" "$TABLE_CONSOLE_N"
 	;;
 esac
 
