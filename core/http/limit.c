@@ -88,7 +88,7 @@ long
 ps_http__cost(const ps_http_request *req)
 {
 	const ps_http_dialect *d = ps_http__dialect(req->platform);
-	long c = d->cost != NULL ? d->cost(req) : 1;
+	long c = req->cost > 0 ? req->cost : d->cost != NULL ? d->cost(req) : 1;
 
 	return c < 0 ? 0 : c;
 }

@@ -164,6 +164,12 @@ typedef struct ps_http_request {
 	 * when a kept-alive connection turns out to be closed).
 	 */
 	int idempotent;
+	/*
+	 * The units this request uses when the caller knows better than the
+	 * platform's dialect (a Brightpearl multi-message declares its
+	 * messages); 0: the dialect's cost.
+	 */
+	long cost;
 } ps_http_request;
 
 typedef struct ps_http_header {

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +53,41 @@ static int64_t
 now_ms(void)
 {
 	return (int64_t)(now_s() * 1000.0);
+}
+
+/* CPU seconds (user + system) of this process, which runs the worker. */
+static double
+self_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* CPU seconds of process pid (the sandbox) from /proc, or 0. */
+static double
+pid_cpu_s(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	/* fields 14 and 15, counted after the command's closing ')' */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1,
+		   " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+		   &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 static int
@@ -176,7 +212,7 @@ main(int argc, char **argv)
 	ps_config cfg;
 	char db[] = "/tmp/ps-bench-inv-XXXXXX", url[128];
 	int64_t bp0, bc0, bp1, bc1, puts0;
-	double t0, t1, lat = -1;
+	double t0, t1, lat = -1, ps_cpu0, ps_cpu1, sb_cpu0, sb_cpu1;
 	int fd, port, rc = 1;
 
 	if (n <= 0)
@@ -235,10 +271,14 @@ main(int argc, char **argv)
 	ctl(NULL, "POST", "/requests/reset", "{}");
 	bp0 = count("brightpearl", NULL);
 	bc0 = count("bigcommerce", NULL);
+	ps_cpu0 = self_cpu_s();
+	sb_cpu0 = pid_cpu_s(sb.pid);
 	t0 = now_s();
 	if (ps_worker_run_once(w, NULL) < 0)
 		goto done;
 	t1 = now_s();
+	ps_cpu1 = self_cpu_s();
+	sb_cpu1 = pid_cpu_s(sb.pid);
 	bp1 = count("brightpearl", NULL);
 	bc1 = count("bigcommerce", NULL);
 
@@ -276,6 +316,14 @@ main(int argc, char **argv)
 	else
 		printf("%-44s %10s\n",
 		       "one stock change to BigCommerce: seconds", "timeout");
+	/* the summary line scripts/bench table reads (tests/bench/README.md) */
+	printf("BENCH name=inventory multi=one ps_cpu_s=%.2f sb_cpu_s=%.2f "
+	       "bp_requests=%" PRId64 " bp_units=%" PRId64
+	       " bc_requests=%" PRId64 " ds_requests=0 sh_requests=0 "
+	       "wall_s=%.1f measured=%.1f unit=s skus=%ld "
+	       "stock_change_s=%.2f\n",
+	       ps_cpu1 - ps_cpu0, sb_cpu1 - sb_cpu0, bp1 - bp0, bp1 - bp0,
+	       bc1 - bc0, t1 - t0, t1 - t0, n, lat);
 	rc = 0;
 done:
 	ps_worker_free(w);

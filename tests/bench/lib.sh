@@ -13,6 +13,9 @@ start_sandbox() {
 	rm -f "$tmp/sb.out" # else the last sandbox's "ready" may be read
 	quota=$1
 	shift
+	# BENCH_MULTI: how the sandbox charges a Brightpearl multi-message
+	# (one, the default, or per_message: one request per message)
+	[ -z "${BENCH_MULTI:-}" ] || set -- "$@" --bp-multi-message-cost "$BENCH_MULTI"
 	"$sandbox" --listen 127.0.0.1:0 --seed demo --quota "$quota" "$@" >"$tmp/sb.out" 2>"$tmp/sb.err" &
 	sb_pid=$!
 	i=0
@@ -119,3 +122,50 @@ print("%.2f" % ((int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")))' "$1" 2>/
 }
 
 now_ms() { date +%s%3N; }
+
+# bench_mark - remember the sandbox's request counters (every platform),
+# Brightpearl's quota units charged and the sandbox's CPU now, for
+# bench_line.
+bench_mark() {
+	mark=$(bench_sample)
+}
+
+# bench_sample - "BP BC DS SH UNITS CPU": requests each platform received
+# so far, Brightpearl's quota units (a per_message multi-message counts
+# its messages) and the sandbox's CPU seconds.
+bench_sample() {
+	c=$(cpu "$sb_pid")
+	{ curl -s "$control/requests"; echo; curl -s "$control/brightpearl/config"; } |
+		python3 -c '
+import json, sys
+r = json.loads(sys.stdin.readline())
+try:
+    u = json.loads(sys.stdin.readline()).get("units_charged", 0)
+except ValueError:
+    u = 0
+print(" ".join(str(r.get(p, {}).get("total", 0)) for p in
+               ("brightpearl", "bigcommerce", "dsco", "shiphero")), u, sys.argv[1])' "$c"
+}
+
+# bench_line NAME PS_CPU_S WALL_S KEY=VALUE... - the part's summary line
+# for `scripts/bench table` (tests/bench/README.md, "Summary lines"):
+# pearlsync's CPU, the sandbox's CPU and the requests since bench_mark.
+bench_line() {
+	_name=$1 _pscpu=$2 _wall=$3
+	shift 3
+	set -- $mark $(bench_sample) "$_name" "$_pscpu" "$_wall" "${BENCH_MULTI:-one}" "$@"
+	python3 - "$@" <<'PY2'
+import sys
+a = sys.argv[1:]
+m0, m1 = [float(x) for x in a[0:6]], [float(x) for x in a[6:12]]
+name, pscpu, wall, multi = a[12:16]
+d = [m1[i] - m0[i] for i in range(6)]
+print("BENCH name=%s multi=%s ps_cpu_s=%s sb_cpu_s=%.2f bp_requests=%d "
+      "bp_units=%d bc_requests=%d ds_requests=%d sh_requests=%d wall_s=%s %s"
+      % (name, multi, pscpu, d[5], d[0], d[4], d[1], d[2], d[3], wall,
+         " ".join(a[16:])))
+PY2
+}
+
+# ps_cpu_of FILE - user+system seconds from /usr/bin/time -f '%U %S' -o FILE
+ps_cpu_of() { awk '{ printf "%.2f", $1 + $2 }' "$1"; }

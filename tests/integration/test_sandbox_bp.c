@@ -1271,6 +1271,125 @@ test_sandbox_bp__multi_message_stops_on_failure(void **st)
 	json_decref(j);
 }
 
+/* A multi-message of k notes on order id, into buf. */
+static void
+notes_multi(char *buf, size_t cap, json_int_t id, int k)
+{
+	size_t n;
+	int i;
+
+	n = (size_t)snprintf(buf, cap,
+			     "{\"processingMode\":\"SEQUENTIAL\","
+			     "\"onFail\":\"CONTINUE\",\"messages\":[");
+	for (i = 0; i < k && n < cap; i++)
+		n += (size_t)snprintf(
+			buf + n, cap - n,
+			"%s{\"label\":\"L%d\",\"uri\":\"/order-service/order/"
+			"%lld/note\",\"httpMethod\":\"POST\",\"body\":"
+			"{\"text\":\"n%d\"}}",
+			i ? "," : "", i, (long long)id, i);
+	if (n < cap)
+		snprintf(buf + n, cap - n, "]}");
+}
+
+/* The remaining count a multi-message of k notes gets, asserting status. */
+static long
+multi_remaining(long want, json_int_t id, int k)
+{
+	sandbox_reply r;
+	char body[4096], h[64];
+	long rem;
+
+	notes_multi(body, sizeof(body), id, k);
+	assert_int_equal(call(&r, "POST", "/multi-message", body), want);
+	rem = strtol(sandbox_reply_header(&r, "brightpearl-requests-remaining",
+					  h, sizeof(h)),
+		     NULL, 10);
+	sandbox_reply_dispose(&r);
+	return rem;
+}
+
+static size_t
+order_notes(json_int_t id)
+{
+	json_t *st = ctl_json("GET", "/brightpearl/state", NULL), *n;
+	const char *k;
+	size_t count = 0;
+
+	json_object_foreach (json_object_get(st, "notes"), k, n)
+		if (json_integer_value(json_object_get(n, "orderId")) == id)
+			count++;
+	json_decref(st);
+	return count;
+}
+
+/*
+ * Brightpearl does not say how a multi-message is charged.  Under the
+ * "per_message" switch each message is a unit of the quota: the headers
+ * count down by the messages, a multi-message the window cannot pay for
+ * whole is refused with the throttle 503 and does nothing, and smaller
+ * requests still go.  Under "one" (the default) the same call is one unit.
+ */
+static void
+test_sandbox_bp__multi_message_cost_switch(void **st)
+{
+	sandbox_reply r;
+	json_t *j;
+	json_int_t id, units0;
+	char h[64];
+
+	(void)st;
+	id = create_order("BC-MMCOST", 3, 1001, 1);
+	j = ctl_json("GET", "/brightpearl/config", NULL);
+	assert_string_equal(
+		json_string_value(json_object_get(j, "multi_message_cost")),
+		"one");
+	json_decref(j);
+	assert_int_equal(ctl(&r, "POST", "/brightpearl/config",
+			     "{\"multi_message_cost\":\"all\"}"),
+			 400);
+	sandbox_reply_dispose(&r);
+	j = ctl_json("POST", "/brightpearl/config",
+		     "{\"multi_message_cost\":\"per_message\"}");
+	units0 = json_integer_value(json_object_get(j, "units_charged"));
+	json_decref(j);
+	json_decref(ctl_json("POST", "/brightpearl/quota",
+			     "{\"limit\":12,\"window_ms\":60000}"));
+
+	assert_int_equal(multi_remaining(200, id, 5), 7);
+	assert_int_equal(multi_remaining(200, id, 5), 2);
+	assert_int_equal(order_notes(id), 10);
+	/* 5 messages, 2 units left: refused whole, nothing created */
+	assert_int_equal(multi_remaining(503, id, 5), 2);
+	assert_int_equal(order_notes(id), 10);
+	/* one message still fits, and so does a plain request */
+	assert_int_equal(multi_remaining(200, id, 1), 1);
+	assert_int_equal(call(&r, "GET", "/warehouse-service/warehouse", NULL),
+			 200);
+	assert_string_equal(
+		sandbox_reply_header(&r, "brightpearl-requests-remaining", h,
+				     sizeof(h)),
+		"0");
+	sandbox_reply_dispose(&r);
+	assert_int_equal(multi_remaining(503, id, 1), 0);
+	j = ctl_json("GET", "/brightpearl/config", NULL);
+	assert_int_equal(
+		json_integer_value(json_object_get(j, "units_charged")) -
+			units0,
+		12);
+	json_decref(j);
+
+	/* "one": the same 5 messages cost a single unit */
+	json_decref(ctl_json("POST", "/brightpearl/config",
+			     "{\"multi_message_cost\":\"one\"}"));
+	json_decref(ctl_json("POST", "/brightpearl/quota",
+			     "{\"limit\":3,\"window_ms\":60000}"));
+	assert_int_equal(multi_remaining(200, id, 5), 2);
+	assert_int_equal(multi_remaining(200, id, 10), 1);
+	assert_int_equal(order_notes(id), 26);
+	json_decref(ctl_json("POST", "/brightpearl/quota", "{\"limit\":0}"));
+}
+
 /* ---- webhooks ----------------------------------------------------------- */
 
 typedef struct listener {
@@ -2377,6 +2496,7 @@ main(void)
 			test_sandbox_bp__payments_unique_and_paid_status),
 		cmocka_unit_test(
 			test_sandbox_bp__multi_message_stops_on_failure),
+		cmocka_unit_test(test_sandbox_bp__multi_message_cost_switch),
 		cmocka_unit_test(
 			test_sandbox_bp__webhook_retries_until_accepted),
 		cmocka_unit_test(

@@ -332,6 +332,17 @@ sb_window_clear(sb_window *w)
 int
 sb_window_take(sb_window *w, int64_t now_ms, int *remaining, int64_t *reset_ms)
 {
+	return sb_window_take_n(w, now_ms, 1, remaining, reset_ms);
+}
+
+int
+sb_window_take_n(sb_window *w, int64_t now_ms, int n, int *remaining,
+		 int64_t *reset_ms)
+{
+	int k;
+
+	if (n < 1)
+		n = 1;
 	if (w->limit <= 0) {
 		*remaining = 1000000;
 		*reset_ms = w->window_ms;
@@ -344,11 +355,11 @@ sb_window_take(sb_window *w, int64_t now_ms, int *remaining, int64_t *reset_ms)
 			w->fixed_used = 0;
 		}
 		*reset_ms = w->window_ms - (now_ms - w->fixed_start);
-		if (w->fixed_used >= w->limit) {
-			*remaining = 0;
+		if (w->fixed_used + n > w->limit) {
+			*remaining = w->limit - w->fixed_used;
 			return 0;
 		}
-		w->fixed_used++;
+		w->fixed_used += n;
 		*remaining = w->limit - w->fixed_used;
 		return 1;
 	}
@@ -357,13 +368,18 @@ sb_window_take(sb_window *w, int64_t now_ms, int *remaining, int64_t *reset_ms)
 		w->head = (w->head + 1) % w->cap;
 		w->count--;
 	}
-	if (w->count >= w->cap) {
-		*remaining = 0;
-		*reset_ms = w->window_ms - (now_ms - w->stamps[w->head]);
+	if (w->count + (size_t)n > w->cap) {
+		/* what is left, which is less than this request needs */
+		*remaining = (int)(w->cap - w->count);
+		*reset_ms = w->count > 0 ? w->window_ms -
+						   (now_ms - w->stamps[w->head])
+					 : w->window_ms;
 		return 0;
 	}
-	w->stamps[(w->head + w->count) % w->cap] = now_ms;
-	w->count++;
+	for (k = 0; k < n; k++) {
+		w->stamps[(w->head + w->count) % w->cap] = now_ms;
+		w->count++;
+	}
 	*remaining = (int)(w->cap - w->count);
 	*reset_ms = w->window_ms - (now_ms - w->stamps[w->head]);
 	if (*reset_ms < 1)

@@ -4,6 +4,7 @@
  *   pearlsync-sandbox [--listen HOST:PORT] [--seed demo|empty]
  *       [--quota real|off|xN] [--tls CERT KEY]
  *       [--bp-account A] [--bp-app-ref R] [--bp-token T] [--bp-window-ms MS]
+ *       [--bp-multi-message-cost one|per_message]
  *       [--bc-store S] [--bc-token T] [--bc-window-ms MS]
  *       [--dsco-client-id I] [--dsco-client-secret S] [--dsco-token T]
  *       [--dsco-token-ttl-s S] [--dsco-async-ms MS]
@@ -29,6 +30,7 @@ usage(FILE *f)
 	      "         [--quota real|off|xN] [--tls CERT KEY]\n"
 	      "         [--bp-account A] [--bp-app-ref R] [--bp-token T] "
 	      "[--bp-window-ms MS]\n"
+	      "         [--bp-multi-message-cost one|per_message]\n"
 	      "         [--bc-store S] [--bc-token T] [--bc-window-ms MS]\n"
 	      "         [--dsco-client-id I] [--dsco-client-secret S] "
 	      "[--dsco-token T]\n"
@@ -122,6 +124,14 @@ parse_args(sb_options *o, int argc, char **argv)
 			o->bp_token = argv[++i];
 		} else if (strcmp(a, "--bp-window-ms") == 0 && more) {
 			if (parse_ms(argv[++i], &o->bp_window_ms))
+				return -1;
+		} else if (strcmp(a, "--bp-multi-message-cost") == 0 && more) {
+			a = argv[++i];
+			if (strcmp(a, "one") == 0)
+				o->bp_multi_per_message = 0;
+			else if (strcmp(a, "per_message") == 0)
+				o->bp_multi_per_message = 1;
+			else
 				return -1;
 		} else if (strcmp(a, "--bc-store") == 0 && more) {
 			o->bc_store = argv[++i];

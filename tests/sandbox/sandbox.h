@@ -184,6 +184,12 @@ void sb_window_clear(sb_window *w);
  */
 int sb_window_take(sb_window *w, int64_t now_ms, int *remaining,
 		   int64_t *reset_ms);
+/*
+ * sb_window_take_n - the same for a request that costs n units (n >= 1):
+ * all n are counted, or none when fewer than n are left.
+ */
+int sb_window_take_n(sb_window *w, int64_t now_ms, int n, int *remaining,
+		     int64_t *reset_ms);
 
 /*
  * The global --quota setting.  Platforms apply it to their real limits with
@@ -345,7 +351,8 @@ typedef struct sb_options {
 	double quota_scale;             /* for SB_QUOTA_SCALED */
 	const char *tls_cert, *tls_key; /* files, or NULL for plain HTTP */
 	const char *bp_account, *bp_app_ref, *bp_token;
-	int64_t bp_window_ms; /* rolling window, default 60000 */
+	int64_t bp_window_ms;     /* rolling window, default 60000 */
+	int bp_multi_per_message; /* --bp-multi-message-cost per_message */
 	const char *bc_store, *bc_token;
 	int64_t bc_window_ms; /* 0 = the platform's default */
 	/* ShipHero; NULL/0 = the simulator's defaults (README) */
@@ -356,7 +363,7 @@ typedef struct sb_options {
 #define SB_OPTIONS_INIT                                                        \
 	{                                                                      \
 		"127.0.0.1", 0, 1, SB_QUOTA_REAL, 1.0, NULL, NULL, "sandbox",  \
-			"sandbox_pearlsync", "sandbox-token", 60000,           \
+			"sandbox_pearlsync", "sandbox-token", 60000, 0,        \
 			"sandbox", "sandbox-token", 0, NULL, NULL, NULL, NULL, \
 			NULL, 0                                                \
 	}

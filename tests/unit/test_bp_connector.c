@@ -36,6 +36,7 @@ typedef struct sent {
 	char *body;
 	char *headers; /* joined with '\n' */
 	int idempotent;
+	long cost; /* the cost declared to the limiter, 0: the dialect's */
 	char endpoint[96];
 } sent;
 
@@ -111,6 +112,7 @@ fake_send(void *ctx, ps_http_response *out, const ps_http_request *req)
 	s->url = strdup(req->url);
 	s->body = req->body != NULL ? strndup(req->body, req->body_len) : NULL;
 	s->idempotent = req->idempotent;
+	s->cost = req->cost;
 	for (i = 0; req->headers[i] != NULL; i++)
 		len += strlen(req->headers[i]) + 1;
 	s->headers = calloc(1, len + 1);
@@ -1085,6 +1087,11 @@ test_bp__batch_contact_bodies_equal_direct(void **state)
 	assert_int_equal(f->fk.nreqs, 4);
 	assert_string_equal(f->fk.reqs[3].url, URL("/multi-message"));
 	assert_false(f->fk.reqs[3].idempotent); /* a contact POST is not */
+	/* the multi-message declares its three messages to the limiter (in
+	 * case Brightpearl counts each); a direct call leaves it to the
+	 * dialect */
+	assert_int_equal(f->fk.reqs[3].cost, 3);
+	assert_int_equal(f->fk.reqs[1].cost, 0);
 	multi = req_json(&f->fk, 3);
 	m = multi_msg(multi, 0);
 	assert_string_equal(json_string_value(json_object_get(m, "uri")),

@@ -46,6 +46,12 @@ struct ps_bp {
 	ps_bp_send_fn send;
 	void *send_ctx;
 	int last_attempts; /* requests sent by the last ps_bp__request */
+	/*
+	 * brightpearl-requests-remaining of the last reply that had it, -1
+	 * before any: what batch_chunk falls back on once the limiter has
+	 * forgotten the count (client.c).
+	 */
+	long last_remaining;
 };
 
 /*

@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -373,6 +374,7 @@ ps_bp_new(ps_bp **out, ps_http *http, const ps_bp_options *opts)
 		bp->page_size = 500;
 	bp->send = opts->send;
 	bp->send_ctx = opts->send_ctx;
+	bp->last_remaining = -1;
 
 	bp->base_url = ps_util__strdup(opts->base_url);
 	bp->account = ps_util__strdup(opts->account);
@@ -777,6 +779,18 @@ request_once(json_t **out, long *out_status, ps_bp *bp, const char *method,
 	req.body = text;
 	req.body_len = text != NULL ? strlen(text) : 0;
 	req.idempotent = idempotent;
+	/*
+	 * Brightpearl does not say whether a multi-message counts as one
+	 * request or one per message.  Declaring one per message keeps the
+	 * limiter from sending a batch the window can only pay for under
+	 * the kinder reading (a 503 and a wait for the whole period); when
+	 * it is in fact one, the next reply's remaining count gives the
+	 * difference back, so the pessimism costs at most a few units at
+	 * the end of a window.
+	 */
+	if (body != NULL && strcmp(path, "/multi-message") == 0)
+		req.cost = (long)json_array_size(
+			json_object_get(body, "messages"));
 
 	ps_log_debug("brightpearl", "%s %s", method, req.url);
 	if (bp->send != NULL)
@@ -786,6 +800,14 @@ request_once(json_t **out, long *out_status, ps_bp *bp, const char *method,
 	if (out_status != NULL)
 		*out_status = res.status;
 	bp->last_attempts += res.attempts > 0 ? res.attempts : 1;
+	{
+		int64_t rem = ps_http_response_header_number(
+			&res, "brightpearl-requests-remaining");
+
+		if (rem >= 0)
+			bp->last_remaining =
+				rem > LONG_MAX ? LONG_MAX : (long)rem;
+	}
 	if (error == PS_EAUTH) {
 		ps_conn_buf b = PS_CONN_BUF_INIT(PS_ERROR_MAX);
 
@@ -1495,6 +1517,38 @@ done:
 	return error;
 }
 
+/*
+ * How many of the next left messages the next multi-message carries.
+ * Each declares its messages as its cost (request_once), which keeps the
+ * limiter from sending a batch the remaining count cannot pay for; but a
+ * batch the limiter had to hold is sent when the window's period is over,
+ * and Brightpearl's period is only the time until its oldest request
+ * leaves the rolling minute, after which the limiter no longer knows the
+ * count.  So: as many as the count pays for, the limiter's when it knows
+ * it, else the last reply's (in a rolling window the count only grows
+ * while we send nothing), and a single message when that is spent, whose
+ * reply says the count again.  Under the kinder reading this costs a
+ * request or so where a window runs out; under the per-message reading it
+ * is what keeps Brightpearl from refusing.
+ */
+static size_t
+batch_chunk(const ps_bp_batch *b, size_t left)
+{
+	ps_http_budget budget;
+	size_t k = left < PS_BP_BATCH_MAX ? left : PS_BP_BATCH_MAX;
+	long r = b->bp->last_remaining;
+
+	if (b->bp->http != NULL &&
+	    ps_http_limit_budget(&budget, b->bp->http, PS_PLATFORM_BRIGHTPEARL,
+				 b->bp->account))
+		r = budget.remaining;
+	if (r < 0)
+		return k; /* nothing said yet */
+	if (r < 1)
+		return 1;
+	return (size_t)r < k ? (size_t)r : k;
+}
+
 int
 ps_bp_batch_send(ps_bp_batch *b)
 {
@@ -1514,8 +1568,8 @@ ps_bp_batch_send(ps_bp_batch *b)
 		b->results[i].error = PS_ESTOPPED;
 		b->results[i].message = "not processed";
 	}
-	for (i = 0; i < b->n; i += PS_BP_BATCH_MAX) {
-		k = b->n - i < PS_BP_BATCH_MAX ? b->n - i : PS_BP_BATCH_MAX;
+	for (i = 0; i < b->n; i += k) {
+		k = batch_chunk(b, b->n - i);
 		if ((error = batch_send_chunk(b, i, k)) < 0) {
 			for (; i < b->n; i++)
 				b->results[i].error = error;

@@ -19,7 +19,15 @@
 typedef struct bp_state {
 	sb_platform *pf;
 	sb_window quota;
-	int expired; /* control: bearer tokens answer "expired" */
+	/*
+	 * How a POST /multi-message is charged against the quota: 0 one
+	 * request whatever it holds, 1 one per message (control "config"
+	 * multi_message_cost; --bp-multi-message-cost).  Brightpearl's docs
+	 * do not say which is true.
+	 */
+	int multi_per_message;
+	int64_t units; /* quota units charged (control "config") */
+	int expired;   /* control: bearer tokens answer "expired" */
 	/* OAuth (control "auth"; README "OAuth token") */
 	int64_t clock_offset_s; /* sandbox time = wall time + this */
 	int64_t access_ttl_s;   /* 0: access tokens never expire */

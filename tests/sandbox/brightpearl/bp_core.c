@@ -1000,6 +1000,27 @@ bad_grant:
 		     BP_CTYPE);
 }
 
+/*
+ * The quota units req costs: 1, or under the per-message reading the
+ * number of messages in a multi-message (1..10; a body that cannot be
+ * read, or an empty list, is still one request).  More than 10 is
+ * charged 10: the handler refuses it with a 400 whatever it costs.
+ */
+static int
+bp_cost(const bp_state *bp, const sb_request *req, const char *rest)
+{
+	json_t *in;
+	size_t n;
+
+	if (!bp->multi_per_message || strcmp(req->method, "POST") != 0 ||
+	    strcmp(rest, "/multi-message") != 0 || req->body == NULL)
+		return 1;
+	in = json_loadb(req->body, req->body_len, 0, NULL);
+	n = json_array_size(json_object_get(in, "messages"));
+	json_decref(in);
+	return n < 1 ? 1 : n > 10 ? 10 : (int)n;
+}
+
 static void
 bp_handle(sb_platform *pf, sb_request *req, sb_response *resp)
 {
@@ -1007,7 +1028,7 @@ bp_handle(sb_platform *pf, sb_request *req, sb_response *resp)
 	const sb_options *o = &pf->sb->opt;
 	const char *p = req->path;
 	size_t alen = strlen(o->bp_account);
-	int remaining;
+	int remaining, cost;
 	int64_t period;
 
 	req->endpoint = "unknown";
@@ -1033,13 +1054,17 @@ bp_handle(sb_platform *pf, sb_request *req, sb_response *resp)
 		stamp_headers(resp, BP_QUOTA - 1, 60000);
 		return;
 	}
-	if (!sb_window_take(&bp->quota, sb_now_ms(), &remaining, &period)) {
+	cost = bp_cost(bp, req, p + 12 + alen);
+	if (!sb_window_take_n(&bp->quota, sb_now_ms(), cost, &remaining,
+			      &period)) {
+		/* remaining: what is left, too little for this request */
 		req->endpoint = "throttled";
 		bp_string_reply(resp, 503, bp_throttle_text);
 		bp_msgtype(resp, "api-proxy");
-		stamp_headers(resp, 0, period);
+		stamp_headers(resp, remaining, period);
 		return;
 	}
+	bp->units += cost;
 	if (bp->quota.limit <= 0)
 		remaining = BP_QUOTA - 1;
 	if (bp_auth(bp, req, resp) == 0) {
@@ -1051,17 +1076,33 @@ bp_handle(sb_platform *pf, sb_request *req, sb_response *resp)
 	stamp_headers(resp, remaining, period);
 }
 
+/* The path after /public-api/{account}, or "" when req is not an API call. */
+static const char *
+bp_rest(const sb_platform *pf, const char *p)
+{
+	const char *acct = pf->sb->opt.bp_account;
+	size_t alen = strlen(acct);
+
+	if (strncmp(p, "/public-api/", 12) != 0 ||
+	    strncmp(p + 12, acct, alen) != 0)
+		return "";
+	return p + 12 + alen;
+}
+
 static void
 bp_fault_reply(sb_platform *pf, int status, sb_request *req, sb_response *resp)
 {
 	bp_state *bp = pf->priv;
-	int remaining;
+	int remaining, cost;
 	int64_t period;
 
-	(void)req;
 	/* an injected failure still counts against the window */
-	if (!sb_window_take(&bp->quota, sb_now_ms(), &remaining, &period))
+	cost = bp_cost(bp, req, bp_rest(pf, req->path));
+	if (!sb_window_take_n(&bp->quota, sb_now_ms(), cost, &remaining,
+			      &period))
 		remaining = 0;
+	else
+		bp->units += cost;
 	if (bp->quota.limit <= 0)
 		remaining = BP_QUOTA - 1;
 	if (status == 503) {
@@ -1155,6 +1196,8 @@ bp_reset(sb_platform *pf, int demo)
 	sb_window_dispose(&bp->quota);
 	sb_window_init(&bp->quota, SB_WINDOW_ROLLING,
 		       sb_quota_scale(pf->sb, BP_QUOTA), o->bp_window_ms);
+	bp->multi_per_message = o->bp_multi_per_message;
+	bp->units = 0;
 	bp_seed_reference(bp);
 	if (demo)
 		bp_seed_demo(bp);
@@ -1742,6 +1785,30 @@ bp_control(sb_platform *pf, const char *action, sb_request *req,
 		sb_window_dispose(&bp->quota);
 		sb_window_init(&bp->quota, SB_WINDOW_ROLLING, (int)limit, win);
 		sb_resp_json(resp, 200, json_object(), NULL);
+	} else if (strcmp(a, "config") == 0) {
+		json_t *v = json_object_get(in, "multi_message_cost");
+		const char *cost = json_string_value(v);
+
+		if (cost != NULL && strcmp(cost, "one") == 0)
+			bp->multi_per_message = 0;
+		else if (cost != NULL && strcmp(cost, "per_message") == 0)
+			bp->multi_per_message = 1;
+		if (v != NULL && cost == NULL)
+			cost = "";
+		if (cost != NULL && strcmp(cost, "one") != 0 &&
+		    strcmp(cost, "per_message") != 0)
+			ctl_err(resp, 400,
+				"multi_message_cost: \"one\" or "
+				"\"per_message\"");
+		else
+			sb_resp_json(
+				resp, 200,
+				json_pack("{s:s,s:I}", "multi_message_cost",
+					  bp->multi_per_message ? "per_message"
+								: "one",
+					  "units_charged",
+					  (json_int_t)bp->units),
+				NULL);
 	} else if (strcmp(a, "auth") == 0) {
 		json_t *v;
 
