@@ -27,12 +27,20 @@
 #      run's; (b) the long form of
 #      tests/integration/orders_reliability.sh with ORDERS_N=BENCH_KILL_N
 #      (300).
+#   5. single: orders placed one at a time (each once the one before is
+#      in Brightpearl, one every BENCH_SINGLE_GAP_S seconds, 1) with the
+#      worker's webhook listener on, BENCH_SINGLE_N (20) in each of three
+#      phases: new customers, customers made in Brightpearl just before
+#      their order, and the new ones again (warm) -> Brightpearl and
+#      BigCommerce requests per order and pearlsync's and the sandbox's
+#      CPU per order in each phase (tests/bench/single.py;
+#      BENCH_VERBOSE=1 adds the Brightpearl requests by endpoint).
 # The orders: a quarter are guest orders (a new billing email each), half
 # come from 20 returning customers and a quarter from new customers; each
 # has two lines, shipping, tax and a captured payment.  So about half of
 # the orders need a new Brightpearl customer.
-# BENCH_PARTS picks runs ("engine quota quota-standard latency faults
-# reliability", the default; "faults" is 4a, "reliability" 4b).
+# BENCH_PARTS picks runs ("engine quota quota-standard latency single
+# faults reliability", the default; "faults" is 4a, "reliability" 4b).
 # Needs curl and python3 (for the figures).  Binaries: $PS_BIN_DIR or
 # build/bin.
 set -eu
@@ -43,7 +51,7 @@ export PS_BIN_DIR PS_SOURCE_DIR
 n=${BENCH_N:-1000}
 quota_n=${BENCH_QUOTA_N:-1200}
 quota_s=${BENCH_QUOTA_S:-240}
-parts=${BENCH_PARTS:-engine quota quota-standard latency faults reliability}
+parts=${BENCH_PARTS:-engine quota quota-standard latency single faults reliability}
 fault_s=${BENCH_FAULT_S:-900}
 fault_seed=${BENCH_FAULT_SEED:-20261203}
 hook_n=${BENCH_HOOK_N:-40}
