@@ -48,7 +48,8 @@
  * row ids are read back from the order (one read, or one id-set read for
  * a batch) before the reservation is sent.
  *
- * Batches (perform_batch, when the worker has several imports due): each
+ * Batches (perform_batch, when the worker has several imports due, and
+ * perform for an import due alone, as a batch of one): each
  * import is prepared as in perform (order read, filters, contacts and
  * products through the flow's caches), then the new orders go to
  * Brightpearl in one multi-message request and their notes, payments and
