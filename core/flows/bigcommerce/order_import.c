@@ -3534,11 +3534,11 @@ batch_orders(batch *b)
 						&j->plan.order)) == PS_EDATA &&
 		    j->from_dir) {
 			char why[PS_ERROR_MAX];
+			int again;
 
 			snprintf(why, sizeof(why), "%s", ps_error_last());
 			ps_error_clear();
-			int again = order_again_if_contact_gone(b, alone);
-
+			again = order_again_if_contact_gone(b, alone);
 			if (again == 0 || ps_error_last_code() != 0)
 				error = again; /* made, or why not */
 			else
