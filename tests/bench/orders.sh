@@ -27,14 +27,22 @@
 #      run's; (b) the long form of
 #      tests/integration/orders_reliability.sh with ORDERS_N=BENCH_KILL_N
 #      (300).
+#   5. single: orders placed one at a time (each once the one before is
+#      in Brightpearl, one every BENCH_SINGLE_GAP_S seconds, 1) with the
+#      worker's webhook listener on, BENCH_SINGLE_N (20) in each of three
+#      phases: new customers, customers made in Brightpearl just before
+#      their order, and the new ones again (warm) -> Brightpearl and
+#      BigCommerce requests per order and pearlsync's and the sandbox's
+#      CPU per order in each phase (tests/bench/single.py;
+#      BENCH_VERBOSE=1 adds the Brightpearl requests by endpoint).
 # The orders: a quarter are guest orders (a new billing email each), half
 # come from 20 returning customers and a quarter from new customers; each
 # has two lines, shipping, tax and a captured payment.  So about half of
 # the orders need a new Brightpearl customer.
 # BENCH_SPLIT_EVERY=N makes every Nth order a split tender (5.00 store
 # credit), whose payments need its transactions read (tests/bench/lib.sh).
-# BENCH_PARTS picks runs ("engine quota quota-standard latency faults
-# reliability", the default; "faults" is 4a, "reliability" 4b).
+# BENCH_PARTS picks runs ("engine quota quota-standard latency single
+# faults reliability", the default; "faults" is 4a, "reliability" 4b).
 # Needs curl and python3 (for the figures).  Binaries: $PS_BIN_DIR or
 # build/bin.
 set -eu
@@ -45,11 +53,13 @@ export PS_BIN_DIR PS_SOURCE_DIR
 n=${BENCH_N:-1000}
 quota_n=${BENCH_QUOTA_N:-1200}
 quota_s=${BENCH_QUOTA_S:-240}
-parts=${BENCH_PARTS:-engine quota quota-standard latency faults reliability}
+parts=${BENCH_PARTS:-engine quota quota-standard latency single faults reliability}
 fault_s=${BENCH_FAULT_S:-900}
 fault_seed=${BENCH_FAULT_SEED:-20261203}
 hook_n=${BENCH_HOOK_N:-40}
 kill_n=${BENCH_KILL_N:-300}
+single_n=${BENCH_SINGLE_N:-20}
+single_gap=${BENCH_SINGLE_GAP_S:-1}
 ps="$PS_BIN_DIR/pearlsync"
 sandbox="$PS_BIN_DIR/pearlsync-sandbox"
 [ -x "$ps" ] && [ -x "$sandbox" ] || { echo "build first: scripts/build" >&2; exit 1; }
@@ -75,7 +85,7 @@ printf 'database = "%s";\nlog_level = "error";\nlistener = { address = "127.0.0.
 echo "order import benchmark: engine $n orders, quota run $quota_n orders (at most ${quota_s}s), $hook_n webhook orders, reliability $kill_n orders" >&2
 has() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 rpo=- ops=- q_rpo=- opm=- opm_all=- throttled=- p50=- p99=- nlat=0 rel=- imported=0 q_note= std=-
-f_clean=- f_fault=- f_ratio=- q_cpu=- std_cpu=-
+f_clean=- f_fault=- f_ratio=- q_cpu=- std_cpu=- single_fail=
 
 # 1. engine
 if has engine; then
@@ -241,6 +251,30 @@ kill "$sb_pid"; wait "$sb_pid" 2>/dev/null || true; sb_pid=""
 
 fi
 
+# 5. single: orders one at a time through the worker's webhook listener
+# (tests/bench/single.py): Brightpearl requests per order for new
+# customers, for customers made in Brightpearl a moment before, and warm
+if has single; then
+start_sandbox off
+configure
+q settings set webhooks.public_url "http://127.0.0.1:$port"
+q settings set webhooks.secret bench-secret-0001
+q settings set sync.poll_interval_seconds 86400
+for sku in TEE-RED-M MUG-LOGO; do # enough stock for every reservation
+	curl -sf -X POST "$control/brightpearl/stock" -d '{"sku":"'$sku'","warehouseId":2,"inStock":100000}' >/dev/null
+done
+"$ps" worker >/dev/null 2>"$tmp/w.err" &
+w_pid=$!
+i=0
+until [ "$(curl -s "$control/bigcommerce/hooks" | grep -o '"is_active": *true' | wc -l)" -ge 1 ] && [ "$(bp_count)" -ge 2 ]; do
+	i=$((i + 1)); [ "$i" -le 200 ] || { echo "hooks never registered" >&2; break; }
+	sleep 0.1
+done
+python3 "$root/tests/bench/single.py" "$control" "$w_pid" "$sb_pid" "$single_n" "$single_gap" "$$" >"$tmp/single.out" 2>&1 || single_fail="FAIL: $(tail -1 "$tmp/single.out")"
+kill -TERM "$w_pid"; wait "$w_pid" 2>/dev/null || true; w_pid=""
+kill "$sb_pid"; wait "$sb_pid" 2>/dev/null || true; sb_pid=""
+fi
+
 # 4a. faults: the running worker imports n orders; FAULTS (JSON for the
 # control API, or "") is set before it starts.  Prints "MS COUNT": the ms
 # from its start until every order was in (sampled every 0.2 s), or until
@@ -298,3 +332,9 @@ printf '%-56s %s\n' "import of $n orders by the worker, clean" "$f_clean"
 printf '%-56s %s\n' "the same, 30% Brightpearl faults" "$f_fault"
 printf '%-56s %s\n' "30% faults / clean, time to import (ratio)" "$f_ratio"
 printf '%-56s %s\n' "SIGKILL + 30% faults reliability (long form)" "$rel"
+if has single; then
+	printf '\norders one at a time (webhooks, %s per phase, one every %s s):\n' "$single_n" "$single_gap"
+	[ -z "$single_fail" ] || echo "$single_fail"
+	grep -v '^BENCH ' "$tmp/single.out" || true
+	grep '^BENCH ' "$tmp/single.out" || true
+fi

@@ -48,7 +48,8 @@
  * row ids are read back from the order (one read, or one id-set read for
  * a batch) before the reservation is sent.
  *
- * Batches (perform_batch, when the worker has several imports due): each
+ * Batches (perform_batch, when the worker has several imports due, and
+ * perform for an import due alone, as a batch of one): each
  * import is prepared as in perform (order read, filters, contacts and
  * products through the flow's caches), then the new orders go to
  * Brightpearl in one multi-message request and their notes, payments and
@@ -135,6 +136,9 @@ typedef struct oib_state {
 	ps_bc_order *snap;
 	size_t nsnap;
 	int64_t snap_at;
+	/* when this worker last brought the contact directory up to date
+	 * (clock ms; 0: not yet), see DIR_TRUST_MS */
+	int64_t dir_at;
 } oib_state;
 
 /* How long the poll's copy of an order stands in for a fresh read: a
@@ -300,6 +304,27 @@ product_put(oib_state *s, const char *key, int64_t id)
 	if (s->products[s->nproducts].key == NULL)
 		return;
 	s->products[s->nproducts++].id = id;
+}
+
+/* Drop contact id from the flow's cache (it is gone from Brightpearl). */
+static void
+contact_forget(oib_state *s, int64_t id)
+{
+	size_t i = 0;
+
+	while (s != NULL && i < s->ncontacts) {
+		contact_entry *c = &s->contacts[i];
+
+		if (c->id != id) {
+			i++;
+			continue;
+		}
+		free(c->email);
+		free(c->first);
+		free(c->last);
+		free(c->phone);
+		*c = s->contacts[--s->ncontacts];
+	}
 }
 
 /* ---- settings ----------------------------------------------------------- */
@@ -2151,6 +2176,8 @@ typedef struct import_job {
 	int64_t linked;    /* batch: the contact the BigCommerce customer was
 			    * linked to (0: none) */
 	int link_customer; /* batch: link the customer to rb.r.customer_id */
+	int from_dir;      /* batch: the customer was found in the contact
+			    * directory (not created, not read now) */
 	int np_done;       /* sent in a batch: 1 notes and payments, 2 and the
 			    * reservation (see execute_after) */
 	char warning[256]; /* a sub-step refused after the order was made
@@ -2862,6 +2889,40 @@ done:
 	return error;
 }
 
+static int oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries,
+			     size_t n, ps_flow_result *results, int *codes);
+
+/*
+ * One import due alone takes the batch's road as a batch of one: its
+ * customer from the contact directory (no search and read per contact),
+ * and its notes, payments and reservation in one multi-message after the
+ * order, where the direct calls cost a request each.  The batch keeps
+ * every guard of do_import (the lookup by externalRef on a later
+ * attempt, the guarded create, the link in one transaction with the
+ * order); do_import is what remains when the batch declines.
+ */
+static int
+import_alone(ps_flow_env *env, const ps_log_entry *entry, int64_t bc_id,
+	     ps_flow_result *res)
+{
+	char msg[PS_ERROR_MAX];
+	int code = 0;
+
+	if (oib_perform_batch(env, entry, 1, res, &code) < 0) {
+		ps_error_clear();
+		ps_flow_result_dispose(res);
+		return do_import(env, entry, bc_id, res);
+	}
+	if (code >= 0)
+		return 0;
+	/* the batch gives the reason as the result's detail; perform
+	 * gives it as the error */
+	snprintf(msg, sizeof(msg), "%s",
+		 res->detail ? res->detail : ps_strerror(code));
+	ps_flow_result_dispose(res);
+	return ps_error_set(code, "%s", msg);
+}
+
 static int
 oib_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 {
@@ -2878,7 +2939,7 @@ oib_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 		return ps_error_set(PS_ESETTING,
 				    "waiting for setting brightpearl.account");
 	if (is_import)
-		return do_import(env, entry, bc_id, res);
+		return import_alone(env, entry, bc_id, res);
 	return do_edit(env, entry, bc_id, res);
 }
 
@@ -2951,7 +3012,10 @@ batch_read_orders(batch *b)
 
 		if (!b->active[i])
 			continue;
-		if (snap_take(&j->o, env->state, j->bc_id, env->now)) {
+		/* a batch of one (an import due alone) reads its order
+		 * afresh, as perform always has */
+		if (b->n > 1 &&
+		    snap_take(&j->o, env->state, j->bc_id, env->now)) {
 			j->have_order = 1;
 			continue;
 		}
@@ -3169,10 +3233,56 @@ dir_refresh(batch *b)
 	if (error < 0)
 		ps_store_rollback(env->store);
 done:
+	if (error == 0 && env->state != NULL)
+		((oib_state *)env->state)->dir_at = env->now;
 	free(since);
 	free(last);
 	ps_bp_contact_rows_dispose(&rows);
 	return error;
+}
+
+/*
+ * How long the directory as last read stands in for a read when it holds
+ * the customer already.  The read (one contact search) is what tells
+ * that an email has no contact yet, so a customer the directory lacks
+ * always waits for it: a contact the merchant made in Brightpearl a
+ * moment ago is found there, not made twice.  A customer it holds (by
+ * the link of a registered customer, else by email) is taken as it is
+ * for this long after the last read; what that misses is a change to
+ * the contact itself in between (its email moved to another contact,
+ * its details edited), which the next read brings, as it would have
+ * come just after a read.  Deleted contacts are seen only by the daily
+ * whole read in any case (DIR_FULL_EVERY_MS).
+ */
+#define DIR_TRUST_MS (5LL * 60 * 1000)
+
+/* 1 when the directory, read by this worker within DIR_TRUST_MS, holds
+ * the customer of job j already (by link or email): the batch then need
+ * not read it again for j. */
+static int
+dir_knows(batch *b, import_job *j)
+{
+	const oib_state *st = b->env->state;
+	ps_store_contact c = {0};
+	int64_t linked = 0;
+	int found = 0;
+
+	if (st == NULL || st->dir_at <= 0 || b->s.account == NULL ||
+	    b->env->now - st->dir_at >= DIR_TRUST_MS ||
+	    b->env->now < st->dir_at)
+		return 0;
+	if (customer_link_get(&linked, b->env->store, j->o.customer_id) == 0 &&
+	    linked > 0 &&
+	    ps_store_contact_get(&c, b->env->store, b->s.account, linked) == 0)
+		found = 1;
+	ps_store_contact_dispose(&c);
+	if (!found && j->o.billing_address.email[0] != '\0' &&
+	    ps_store_contact_find(&c, b->env->store, b->s.account,
+				  j->o.billing_address.email) == 0)
+		found = 1;
+	ps_store_contact_dispose(&c);
+	ps_error_clear();
+	return found;
 }
 
 /*
@@ -3268,8 +3378,10 @@ customer_from_dir(batch *b, import_job *j)
 	ps_store_contact c = {0};
 	int error;
 
-	if ((error = customer_from_link(b, j)) != 0)
+	if ((error = customer_from_link(b, j)) != 0) {
+		j->from_dir = error > 0;
 		return error < 0 ? error : 0;
+	}
 	if (customer_from_batch(b, j))
 		return 0;
 	if (ba->email[0] == '\0')
@@ -3282,6 +3394,7 @@ customer_from_dir(batch *b, import_job *j)
 	error = ps_store_contact_find(&c, b->env->store, b->s.account,
 				      ba->email);
 	if (error == 0) {
+		j->from_dir = 1;
 		rb->r.customer_id = c.id;
 		snprintf(rb->customer_how, sizeof(rb->customer_how),
 			 "contact %lld found by email %s", (long long)c.id,
@@ -3517,6 +3630,56 @@ batch_link_customers(batch *b)
 }
 
 /*
+ * Brightpearl refused the order of job i, whose customer came from the
+ * contact directory unread.  The directory sees a deleted contact only at
+ * its daily whole read, so a contact deleted since is the one stale
+ * answer it gives; when a read of the contact says so, it leaves the
+ * directory and the flow's cache, the customer is found again as the
+ * direct path finds it (the link read, the email search, a create when
+ * there is none) and the order is sent once more.  0 when the order was
+ * made (j->bp_id), else < 0 and the caller reports its own refusal.
+ */
+static int
+order_again_if_contact_gone(batch *b, size_t i)
+{
+	ps_flow_env *env = b->env;
+	import_job *j = &b->jobs[i];
+	ps_bp_contact_list cl = {0};
+	int64_t id = j->rb.r.customer_id;
+	int gone, error;
+
+	if (!j->from_dir || id <= 0 || b->s.account == NULL)
+		return PS_EDATA;
+	if ((error = ps_bp_contact_get(&cl, PS_PAIR_BP(env), &id, 1)) < 0)
+		return error;
+	gone = cl.n == 0 || cl.items[0].id != id || !cl.items[0].is_customer;
+	ps_bp_contact_list_dispose(&cl);
+	if (!gone)
+		return PS_EDATA;
+	ps_log_info("orders",
+		    "order %lld: contact %lld is gone from Brightpearl: "
+		    "dropped from the contact directory, customer found "
+		    "again",
+		    (long long)j->bc_id, (long long)id);
+	if (ps_store_contact_put(env->store, b->s.account, NULL, id, NULL, NULL,
+				 NULL) < 0)
+		ps_error_clear();
+	contact_forget(env->state, id);
+	j->from_dir = 0;
+	j->rb.r.customer_id = 0;
+	j->rb.r.update_customer = 0;
+	j->rb.customer_how[0] = '\0';
+	j->rb.contact_email[0] = '\0';
+	j->rb.was_known = 0;
+	ps_oib__plan_dispose(&j->plan);
+	if ((error = resolve_customer(&j->rb, env, &b->s, &j->o, 1)) < 0 ||
+	    (error = prepare_plan(env, &b->s, j)) < 0)
+		return error;
+	return ps_bp_order_create(&j->bp_id, &j->adopted, PS_PAIR_BP(env),
+				  &j->plan.order);
+}
+
+/*
  * Create the new orders in multi-messages.  A message that fails: an
  * existing order is adopted, a refused one fails its entry, any other
  * goes through the guarded direct create.  Then every order is linked
@@ -3528,7 +3691,7 @@ batch_orders(batch *b)
 	ps_flow_env *env = b->env;
 	ps_bp_batch *bt = NULL;
 	size_t *msg = calloc(b->n, sizeof(*msg));
-	size_t i;
+	size_t i, alone = SIZE_MAX, nnew = 0;
 	int error;
 
 	if (msg == NULL ||
@@ -3536,9 +3699,38 @@ batch_orders(batch *b)
 		error = ps_error_set(PS_ENOMEM, "out of memory");
 		goto fail_all;
 	}
+	for (i = 0; i < b->n; i++)
+		if (b->active[i] && !b->jobs[i].adopted) {
+			alone = i;
+			nnew++;
+		}
+	if (nnew == 1) {
+		/* one order: the direct create costs the same request and
+		 * settles a lost reply itself (ps_bp_order_create) */
+		import_job *j = &b->jobs[alone];
+
+		ps_error_clear();
+		if ((error = ps_bp_order_create(&j->bp_id, &j->adopted,
+						PS_PAIR_BP(env),
+						&j->plan.order)) == PS_EDATA &&
+		    j->from_dir) {
+			char why[PS_ERROR_MAX];
+			int again;
+
+			snprintf(why, sizeof(why), "%s", ps_error_last());
+			ps_error_clear();
+			again = order_again_if_contact_gone(b, alone);
+			if (again == 0 || ps_error_last_code() != 0)
+				error = again; /* made, or why not */
+			else
+				ps_error_set(error, "%s", why);
+		}
+		if (error < 0)
+			job_fail(b, alone, error);
+	}
 	for (i = 0; i < b->n; i++) {
 		msg[i] = SIZE_MAX;
-		if (!b->active[i] || b->jobs[i].adopted)
+		if (nnew == 1 || !b->active[i] || b->jobs[i].adopted)
 			continue;
 		msg[i] = ps_bp_batch_count(bt);
 		if ((error = ps_bp_batch_order_create(
@@ -3571,6 +3763,10 @@ batch_orders(batch *b)
 			continue;
 		}
 		if (br != NULL && br->status >= 400 && br->status < 500) {
+			if (j->from_dir &&
+			    order_again_if_contact_gone(b, i) == 0)
+				continue;
+			ps_error_clear();
 			error = ps_error_set(
 				br->error < 0 ? br->error : PS_EDATA,
 				"Brightpearl refused the order: %s",
@@ -3834,8 +4030,17 @@ oib_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
 		}
 		if (j->adopted)
 			continue;
+		if (dir_ok < 0 && dir_knows(&b, j)) {
+			/* read moments ago and holding the customer: no
+			 * read for this order (DIR_TRUST_MS) */
+			error = customer_from_dir(&b, j);
+			if (error < 0)
+				job_fail(&b, i, error);
+			continue;
+		}
 		if (dir_ok < 0) {
-			/* once, for the first order needing a customer */
+			/* once, for the first order needing a customer the
+			 * directory may not hold yet */
 			dir_ok = b.s.account != NULL && dir_refresh(&b) == 0;
 			if (!dir_ok && b.s.account != NULL) {
 				ps_log_info("orders",
