@@ -286,6 +286,8 @@ PY3
 	c_sb=$(python3 -c "print('%.2f' % ($(cpu "$sb_pid") - $c_sb0))")
 	kill -TERM "$w_pid"; wait "$w_pid" 2>/dev/null || true; w_pid=""
 	curl -s "$control/brightpearl/state" >"$tmp/state.json"
+	# BENCH_LAT_ENDPOINTS=1: Brightpearl's requests by endpoint too
+	[ "${BENCH_LAT_ENDPOINTS:-0}" = 1 ] && curl -s "$control/requests" | python3 -c 'import json,sys; [print("   ", n, e, file=sys.stderr) for e, n in sorted(json.load(sys.stdin)["brightpearl"]["endpoints"].items(), key=lambda x: -x[1])]'
 	python3 - "$tmp/placed" "$tmp/state.json" "$tmp/gaps" "$1" "$(counter total)" "$(counter throttled)" "$c_ps" "$c_sb" <<'PY4'
 import json, sys, datetime
 placed = dict(l.split() for l in open(sys.argv[1]))
@@ -318,7 +320,9 @@ PY4
 if has latency-quota; then
 	: >"$tmp/latq"
 	for r in $lat_rates; do
-		lat_quota_run "$r" | tee -a "$tmp/latq" >&2
+		lat_quota_run "$r" >"$tmp/latq1" # not in a pipe: sets sb_pid
+		cat "$tmp/latq1" >&2
+		cat "$tmp/latq1" >>"$tmp/latq"
 	done
 	kill "$sb_pid"; wait "$sb_pid" 2>/dev/null || true; sb_pid=""
 fi
