@@ -145,10 +145,11 @@ void ps_http__limit_waited(ps_http__limit *s, int64_t now, int reserve,
  * sending a request of cost units so that the budget is spread over its
  * window instead of spent and then waited for: 0 while more than
  * burst_pct percent of the quota is left (a burst goes at once); below
- * that, requests are spaced by (window / quota) * (burst / left) ms from
- * the last one sent, so at the threshold they go at the quota's own rate
- * and slower as the bucket empties, which never reaches zero while the
- * window gives back what it took a window ago.  The quota and window are
+ * that, requests are spaced window / quota ms from the last one sent (the
+ * quota's own rate: what a rolling window gives back under a steady load,
+ * so the count holds still), and below a quarter of the burst share (the
+ * floor) by that times floor / left, so a window that gives back less
+ * than is asked of it empties slowly, not at once.  The quota and window are
  * the platform's when it says them, else the most units and the longest
  * reset period seen.  0 when either is unknown, or for a dialect that
  * does not pace.

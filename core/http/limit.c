@@ -319,6 +319,19 @@ pace_burst(long q, int burst_pct)
 	return b < 1 ? 1 : b;
 }
 
+/*
+ * Below the burst share requests go at the quota's own rate, which is
+ * what a rolling window gives back under a steady load, so the count
+ * holds still there; only below a quarter of the share (the floor) does
+ * the spacing grow, as floor / left, so a window that gives back less
+ * than it is asked for runs dry slowly instead of at once.
+ */
+static long
+pace_floor(long b)
+{
+	return b / 4 < 1 ? 1 : b / 4;
+}
+
 int64_t
 ps_http__limit_pace_ms(const ps_http__limit *s, int64_t now, int burst_pct,
 		       long cost)
@@ -339,8 +352,11 @@ ps_http__limit_pace_ms(const ps_http__limit *s, int64_t now, int burst_pct,
 		left = 1; /* the limiter's own wait covers an empty bucket */
 	if (cost < 1)
 		cost = 1;
-	/* (w / q) * (b / left) * cost, without overflow for any sane w */
-	interval = w * b / q * cost / left;
+	/* (w / q) * cost, and * (floor / left) near empty; no overflow for
+	 * any sane w */
+	interval = w * cost / q;
+	if (left < pace_floor(b))
+		interval = interval * pace_floor(b) / left;
 	due = s->last_sent + interval;
 	return due > now ? due - now : 0;
 }
@@ -350,7 +366,7 @@ ps_http__limit_pace(const ps_http__limit *s, int64_t now, int burst_pct,
 		    long *out_quota, int64_t *out_window_ms, long *out_left,
 		    double *out_rate)
 {
-	long q, left;
+	long q, left, b;
 	int64_t w;
 
 	(void)now;
@@ -364,7 +380,9 @@ ps_http__limit_pace(const ps_http__limit *s, int64_t now, int burst_pct,
 	    left > pace_burst(q, burst_pct > 100 ? 100 : burst_pct))
 		return;
 	/* units per second at the spacing pace_ms keeps */
-	*out_rate = (double)q * 1000.0 / (double)w *
-		    (double)(left < 1 ? 1 : left) /
-		    (double)pace_burst(q, burst_pct > 100 ? 100 : burst_pct);
+	*out_rate = (double)q * 1000.0 / (double)w;
+	b = pace_floor(pace_burst(q, burst_pct > 100 ? 100 : burst_pct));
+	if (left < b)
+		*out_rate =
+			*out_rate * (double)(left < 1 ? 1 : left) / (double)b;
 }

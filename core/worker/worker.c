@@ -2285,7 +2285,7 @@ tick_prelude(ps_worker *w, int poll_all)
 	int error;
 
 	refresh_connectors(w);
-	w->hold_ms = setting_int(w->st, PS_SET_SYNC_BATCH_HOLD_MS, 2000);
+	w->hold_ms = setting_int(w->st, PS_SET_SYNC_BATCH_HOLD_MS, 3000);
 	auth_check(w);
 	update_skips(w);
 	compose_state(w);

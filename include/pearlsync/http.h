@@ -121,10 +121,11 @@ typedef struct ps_http_options {
 	int64_t breaker_cooldown_cap_ms;
 	/*
 	 * The share of a pacing platform's quota (percent, 1..100) kept for
-	 * bursts: above it requests go at once, below it they are spaced
-	 * out (struct ps_http_dialect, pace).  0: no pacing.  25 lets a
-	 * lone order go at once and, under a steady load, keeps about a
-	 * tenth of Brightpearl's window in hand while using ~90% of it.
+	 * bursts: above it requests go at once, below it they go at the
+	 * quota's own rate (window / quota apart), and slower still below a
+	 * quarter of it (struct ps_http_dialect, pace).  0: no pacing.  25
+	 * lets a lone order go at once and keeps Brightpearl's rolling
+	 * window from running dry under a steady load.
 	 */
 	int pace_burst_pct;
 } ps_http_options;

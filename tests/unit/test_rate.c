@@ -486,14 +486,15 @@ test_rate__pace_spacing_grows_as_the_bucket_empties(void **state)
 	ps_http_pace pc;
 
 	/* quota 200 and window 60 s are learnt from the first reply; the
-	 * burst share is 25% (50): at 50 left requests go at the quota's
-	 * own rate (60000 / 200 = 300 ms apart), at 25 half as fast, at 10
-	 * a fifth; the limiter's own reserve still covers an empty bucket */
+	 * burst share is 25% (50): from 50 left down to the floor (12)
+	 * requests go at the quota's own rate (60000 / 200 = 300 ms apart),
+	 * at 6 half as fast, at 3 a quarter; the limiter's own reserve
+	 * still covers an empty bucket */
 	bp_reply(f, 199, 60000);
 	bp_reply(f, 50, 30000);
-	bp_reply(f, 25, 30000);
-	bp_reply(f, 10, 30000);
-	bp_reply(f, 9, 30000);
+	bp_reply(f, 13, 30000);
+	bp_reply(f, 6, 30000);
+	bp_reply(f, 3, 30000);
 	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
 	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
 	assert_int_equal(f->clk.waits[1], 0); /* 199 left: a burst */
@@ -507,9 +508,13 @@ test_rate__pace_spacing_grows_as_the_bucket_empties(void **state)
 	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
 	assert_int_equal(f->clk.waits[2], 300);
 	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
-	assert_int_equal(f->clk.waits[3], 600);
+	assert_int_equal(f->clk.waits[3], 300);
 	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
-	assert_int_equal(f->clk.waits[4], 1500);
+	assert_int_equal(f->clk.waits[4], 600);
+	assert_int_not_equal(
+		ps_http_limit_pace(&pc, f->h, PS_PLATFORM_BRIGHTPEARL), 0);
+	assert_int_equal(pc.left, 3);
+	assert_true(pc.rate > 0.82 && pc.rate < 0.84);
 	assert_int_equal(mock_server_request_count(f->m), 5);
 }
 
@@ -518,18 +523,18 @@ test_rate__pace_counts_from_the_last_request(void **state)
 {
 	fixture *f = *state;
 
-	/* 25 left: 600 ms apart.  A reset of the rolling window (its oldest
+	/* 6 left: 600 ms apart.  A reset of the rolling window (its oldest
 	 * request leaves after 100 ms) forgets the count, but the spacing
 	 * keeps the last count known rather than bursting again */
 	bp_reply(f, 199, 60000);
-	bp_reply(f, 25, 100);
-	bp_reply(f, 25, 100);
-	bp_reply(f, 25, 100);
+	bp_reply(f, 6, 100);
+	bp_reply(f, 6, 100);
+	bp_reply(f, 6, 100);
 	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
 	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
 	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
 	assert_int_equal(f->clk.waits[2], 600);
-	assert_int_equal(left(f, PS_PLATFORM_BRIGHTPEARL), 25);
+	assert_int_equal(left(f, PS_PLATFORM_BRIGHTPEARL), 6);
 	/* time that passed on its own counts: 400 of the 600 ms; the
 	 * window's reset came meanwhile */
 	f->clk.now += 400;
