@@ -500,10 +500,16 @@ ps_store_log_due_peek(size_t *out_n, int64_t *out_first, ps_store *st,
 		return error;
 	if (max == 0)
 		return 0;
-	/* the claim's own query, so both agree on what is due */
-	if ((error = ps_store__prepare(&s, st,
-				       "SELECT count(*), min(next_attempt_at)"
-				       " FROM (" PS_STORE__CLAIM_SQL ")")) < 0)
+	/* the claim's conditions (PS_STORE__CLAIM_SQL), so both agree on
+	 * what is due */
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT count(*), min(next_attempt_at) FROM ("
+		     "SELECT next_attempt_at FROM log_entries"
+		     " WHERE next_attempt_at IS NOT NULL"
+		     " AND next_attempt_at <= ?1 AND +status IN (0, 3)"
+		     " AND (?2 IS NULL OR flow = ?2)"
+		     " ORDER BY next_attempt_at, id LIMIT ?3)")) < 0)
 		return error;
 	if ((error = ps_store__bind_int64(st, s, 1, now)) < 0 ||
 	    (error = ps_store__bind_text(st, s, 2, flow)) < 0 ||
