@@ -1099,6 +1099,10 @@ hold_for_batch(ps_worker *w, flow_rt *f, size_t claim)
 	size_t due = 0;
 
 	f->hold_until = 0;
+	/* neither holds nor keeps others waiting: no need to look */
+	if ((w->hold_ms <= 0 || f->ops->perform_batch == NULL) &&
+	    f->ops->priority < PS_FLOW_PRIORITY_FIRST)
+		return 0;
 	if (ps_store_log_due_peek(&due, &first, w->st, f->ops->name, claim,
 				  now) < 0) {
 		ps_error_clear();
