@@ -1214,12 +1214,13 @@ auth_park_claimed(ps_worker *w, flow_rt *f, const ps_log_entry *e)
 
 /*
  * Claim and perform one batch of f's due entries (fewer, or none, while a
- * platform it needs is down: breaker_claim).  *out_n: how many were
- * claimed.  Entries claimed but not performed because of a stop are put
- * back (pending, due now).
+ * platform it needs is down: breaker_claim; none while f waits for new
+ * orders or, when may_hold, holds its entries for a batch: see "Pacing").
+ * *out_n: how many were claimed.  Entries claimed but not performed
+ * because of a stop are put back (pending, due now).
  */
 static int
-perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
+perform_batch(ps_worker *w, flow_rt *f, int may_hold, size_t *out_n)
 {
 	ps_log_entry *v = NULL;
 	size_t n = 0, i, claim;
@@ -1230,7 +1231,7 @@ perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
 		return 0;
 	if ((claim = auth_claim(w, f, breaker_claim(w, f))) == 0)
 		return 0;
-	if (flow_yields(w, f) || hold_for_batch(w, f, claim))
+	if (may_hold && (flow_yields(w, f) || hold_for_batch(w, f, claim)))
 		return 0;
 	if ((error = ps_store_log_claim_due(&v, &n, w->st, f->ops->name, claim,
 					    now_ms(w))) < 0)
@@ -2333,7 +2334,8 @@ tick_entries(ps_worker *w, int drain, size_t *out_claimed)
 		if (f->skip[0] != '\0')
 			continue;
 		do {
-			if ((error = perform_batch(w, f, &n)) < 0)
+			/* a drain (sync-once) takes everything now */
+			if ((error = perform_batch(w, f, !drain, &n)) < 0)
 				goto done;
 			total += n;
 		} while (drain && n > 0 && !stopping(w));
@@ -2520,7 +2522,7 @@ ps_worker_sync_flow(ps_worker *w, const char *flow, size_t *out_failed)
 	if ((error = flow_poll(w, f)) < 0)
 		goto done;
 	do {
-		if ((error = perform_batch(w, f, &n)) < 0)
+		if ((error = perform_batch(w, f, 0, &n)) < 0)
 			goto done;
 	} while (n > 0 && !stopping(w));
 	error = flush_counts(w);
