@@ -40,7 +40,8 @@
 #      createdOn, orders in, Brightpearl requests and 503s (the sandbox's
 #      counters), the longest gap between two Brightpearl requests while
 #      orders were waiting, and the CPU seconds of pearlsync and of the
-#      sandbox.  BENCH_LAT_RATES ("60 450") picks the rates.
+#      sandbox.  BENCH_LAT_RATES ("60 450") picks the rates,
+#      BENCH_LAT_HOLD_MS sets sync.batch_hold_ms (default: the setting's).
 # BENCH_PARTS picks runs ("engine quota quota-standard latency faults
 # reliability", the default; "faults" is 4a, "reliability" 4b;
 # "latency-quota" runs only when named).
@@ -230,6 +231,7 @@ lat_quota_run() {
 	q settings set webhooks.public_url "http://127.0.0.1:$port"
 	q settings set webhooks.secret bench-secret-0001
 	q settings set sync.poll_interval_seconds 86400
+	[ -z "${BENCH_LAT_HOLD_MS:-}" ] || q settings set sync.batch_hold_ms "$BENCH_LAT_HOLD_MS"
 	"$ps" worker >/dev/null 2>"$tmp/w.err" &
 	w_pid=$!
 	i=0
