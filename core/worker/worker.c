@@ -1069,6 +1069,8 @@ flow_yields(ps_worker *w, flow_rt *f)
 	if (f->ops->priority < PS_FLOW_PRIORITY_FIRST)
 		y = yields_on(w, f->ops->target) ||
 		    yields_on(w, f->ops->source);
+	if (y)
+		f->hold_until = 0; /* not holding: waiting */
 	if (y != f->yielding)
 		ps_log_info(MOD, "flow %s: %s", f->ops->name,
 			    y ? "waiting: the API budget is short and new "
@@ -1130,6 +1132,9 @@ hold_wake_at(const ps_worker *w)
 	for (i = 0; i < w->nflows; i++) {
 		int64_t h = w->flows[i].hold_until;
 
+		/* a flow skipped since it began holding holds nothing */
+		if (w->flows[i].skip[0] != '\0' || w->flows[i].yielding)
+			continue;
 		if (h > 0 && (at == 0 || h < at))
 			at = h;
 	}
