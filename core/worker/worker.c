@@ -1014,12 +1014,11 @@ static void svc_cache(ps_worker *w, const char *kind, json_t *doc, char **last);
  * (http.h: ps_http_limit_pace).  The worker helps it two ways.
  *
  * Batches: an order alone costs Brightpearl two or three requests, in a
- * batch well under one.  So while the budget is short, a flow that can
- * batch holds its due entries until a full batch is due or the oldest has
- * waited sync.batch_hold_ms; with budget to spare but orders arriving
- * often (one due within ARRIVALS_OFTEN_MS of the flow's last claim), half
- * that.  With budget to spare and orders far apart, an order goes at
- * once.
+ * batch well under one.  So while orders arrive often (one due within
+ * ARRIVALS_OFTEN_MS of the flow's last claim) or the budget is short, a
+ * flow that can batch holds its due entries until a full batch is due or
+ * the oldest has waited sync.batch_hold_ms.  With budget to spare and
+ * orders far apart, an order goes at once.
  *
  * Priorities: while a platform's budget is short and a first-class flow
  * on it (new orders) had due work within FIRST_BUSY_MS, flows of a lower
@@ -1098,7 +1097,7 @@ first_busy(ps_worker *w, const flow_rt *f)
 static int
 hold_for_batch(ps_worker *w, flow_rt *f, size_t claim)
 {
-	int64_t now = now_ms(w), first = 0, hold;
+	int64_t now = now_ms(w), first = 0;
 	size_t due = 0;
 
 	f->hold_until = 0;
@@ -1114,21 +1113,12 @@ hold_for_batch(ps_worker *w, flow_rt *f, size_t claim)
 	if (due > 0)
 		first_busy(w, f);
 	if (w->hold_ms <= 0 || f->ops->perform_batch == NULL || claim < 2 ||
-	    due == 0 || due >= claim)
+	    due == 0 || due >= claim || now - first >= w->hold_ms)
 		return 0;
-	hold = w->hold_ms;
-	if (!flow_budget_short(w, f)) {
-		if (!(f->last_claim > 0 &&
-		      first - f->last_claim < ARRIVALS_OFTEN_MS))
-			return 0;
-		/* budget to spare, only the arrivals ask for a batch: half
-		 * the hold makes batches of two or three at an order a
-		 * second and keeps a lone order's wait short */
-		hold /= 2;
-	}
-	if (now - first >= hold)
+	if (!(f->last_claim > 0 && first - f->last_claim < ARRIVALS_OFTEN_MS) &&
+	    !flow_budget_short(w, f))
 		return 0;
-	f->hold_until = first + hold;
+	f->hold_until = first + w->hold_ms;
 	return 1;
 }
 

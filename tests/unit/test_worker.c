@@ -1043,8 +1043,8 @@ status_of(struct fixture *f, int64_t id)
  * Holding for a batch (no HTTP client here, so the budget is never short:
  * only arrivals count).  An entry alone goes at once; one due within 2 s
  * of the last claim is held until a full batch is due or the oldest has
- * waited half of sync.batch_hold_ms (3 s: the budget is not short); an
- * entry long after the last goes at once again; a hold of 0 never holds.
+ * waited sync.batch_hold_ms (3 s); an entry long after the last goes at
+ * once again; a hold of 0 never holds.
  */
 static void
 test_batch_hold_while_arrivals_are_often(void **state)
@@ -1065,15 +1065,15 @@ test_batch_hold_while_arrivals_are_often(void **state)
 	b = add_entry(f, "h2");
 	assert_int_equal(ps_worker_tick(f->w), 0);
 	assert_int_equal(status_of(f, b), PS_ENTRY_PENDING);
-	fake_now += 1000;
+	fake_now += 1500;
 	c = add_entry(f, "h3");
 	assert_int_equal(ps_worker_tick(f->w), 0);
 	assert_int_equal(status_of(f, b), PS_ENTRY_PENDING);
-	/* 1.4 s: still held; 1.5 s: b and c go as one batch */
-	fake_now += 400;
+	/* 2.5 s: still held; 3 s: b and c go as one batch */
+	fake_now += 1000;
 	assert_int_equal(ps_worker_tick(f->w), 0);
 	assert_int_equal(status_of(f, b), PS_ENTRY_PENDING);
-	fake_now += 100;
+	fake_now += 500;
 	assert_int_equal(ps_worker_tick(f->w), 0);
 	assert_int_equal(status_of(f, b), PS_ENTRY_SYNCED);
 	assert_int_equal(status_of(f, c), PS_ENTRY_SYNCED);
