@@ -19,6 +19,7 @@
 #include "pearlsync/flow.h"
 #include "pearlsync/platform.h"
 #include "pearlsync/settings.h"
+#include "pearlsync/worker.h"
 #include "tui.h"
 
 #define HOUR_MS 3600000LL
@@ -231,6 +232,53 @@ ps_dashboard_budget(char *buf, size_t cap, const ps_dashboard *d,
 	return buf;
 }
 
+/* Append " ; what: a, b" for the flow names in arr to buf (cap bytes). */
+static void
+pacing_flows(char *buf, size_t cap, const char *what, const json_t *arr)
+{
+	size_t i, len = strlen(buf);
+
+	for (i = 0; i < json_array_size(arr) && len < cap; i++)
+		len += (size_t)snprintf(
+			buf + len, cap - len, "%s%s%s%s", i ? ", " : "; ",
+			i ? "" : what, i ? "" : ": ",
+			json_string_value(json_array_get(arr, i)));
+}
+
+/* Kept apart from the counts above: one row, read once per load. */
+void
+ps_dashboard_load_pacing(ps_dashboard *d, ps_store *st)
+{
+	const ps_platform_ops *const *p;
+	char *text = NULL;
+	int64_t at = 0;
+	json_t *doc;
+
+	if (d->worker != PS_DASH_WORKER_RUNNING)
+		return;
+	if (ps_store_cache_get(&text, &at, st, PS_WORKER_PACING_CACHE) < 0) {
+		ps_error_clear();
+		return;
+	}
+	doc = d->now - at <= 30000 ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	for (p = ps_platforms_all(); doc != NULL && *p != NULL; p++) {
+		const json_t *pc = json_object_get(doc, (*p)->name);
+		char *buf = d->platforms[(*p)->id].pacing;
+		size_t cap = sizeof(d->platforms[(*p)->id].pacing);
+
+		if (!json_is_true(json_object_get(pc, "short")))
+			continue;
+		snprintf(buf, cap, "pacing %.1f requests/s",
+			 json_number_value(json_object_get(pc, "rate")));
+		pacing_flows(buf, cap, "waiting",
+			     json_object_get(pc, "waiting"));
+		pacing_flows(buf, cap, "holding",
+			     json_object_get(pc, "holding"));
+	}
+	json_decref(doc);
+}
+
 /* Which flows the operator paused: setting sync.paused_flows. */
 static int
 load_paused(ps_dashboard *d, ps_store *st)
@@ -305,6 +353,7 @@ ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now)
 		return error;
 	if ((error = load_budgets(d, st)) < 0)
 		return error;
+	ps_dashboard_load_pacing(d, st);
 	if ((error = load_hourly(d, st)) < 0)
 		return error;
 	error = ps_settings_missing_required(d->missing, sizeof(d->missing),

@@ -36,6 +36,10 @@ typedef struct ps_dash_platform {
 	char unit[16];        /* "requests", "credits"; "" unknown */
 	int64_t remaining_at; /* ms when remaining was recorded, 0 unknown */
 	int off;              /* switched off (its enabled setting) */
+	/* while the running worker paces this platform (its budget is
+	 * short): "pacing 3.3 requests/s; waiting: notes_bc; holding:
+	 * order_import_bc" (PS_WORKER_PACING_CACHE); "" otherwise */
+	char pacing[160];
 } ps_dash_platform;
 
 typedef enum ps_dash_worker {
@@ -85,6 +89,14 @@ typedef struct ps_dashboard {
  * the failed entries counted here.  Returns 0 or a store PS_E*.
  */
 int ps_dashboard_load(ps_dashboard *d, ps_store *st, int64_t now);
+
+/*
+ * ps_dashboard_load_pacing - fill each platform's pacing line of d from the
+ * worker's pacing row, when the worker runs and wrote it within 30 s of
+ * d->now.  Called by ps_dashboard_load; never fails (a row it cannot read
+ * leaves the lines empty).
+ */
+void ps_dashboard_load_pacing(ps_dashboard *d, ps_store *st);
 
 /*
  * ps_dashboard_budget - platform's budget as the dashboard shows it, into

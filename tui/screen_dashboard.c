@@ -192,7 +192,7 @@ api_rows(const ps_dashboard *d)
 		if (((*ops)->rate == NULL || pl->off) && pl->requests == 0 &&
 		    pl->remaining < 0)
 			continue;
-		n++;
+		n += 1 + (pl->pacing[0] != '\0');
 	}
 	return n;
 }
@@ -345,6 +345,10 @@ dash_draw(void *state, ps_tui *tui)
 			     ps_tui_format_count(a, sizeof(a), pl->requests),
 			     ps_tui_format_count(b, sizeof(b), pl->throttled),
 			     ps_tui_format_count(c, sizeof(c), pl->failed), r);
+		/* the budget is short: what the worker does about it */
+		if (pl->pacing[0] != '\0')
+			ps_tui_textf(tui, row++, 3, 0, PS_TUI_WARN, "%s",
+				     pl->pacing);
 	}
 	row += cut < 1; /* before Orders/hour: the first */
 

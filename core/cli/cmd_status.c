@@ -28,6 +28,7 @@
 #include "pearlsync/settings.h"
 #include "pearlsync/setup.h"
 #include "pearlsync/store.h"
+#include "pearlsync/worker.h"
 
 /* A platform throttled us this recently: "throttled": true. */
 #define PS_STATUS_THROTTLE_RECENT_MS 60000
@@ -156,6 +157,28 @@ cached_json(ps_store *st, const char *kind)
 	return json_is_object(doc) ? doc : (json_decref(doc), NULL);
 }
 
+/*
+ * The worker's pacing row (PS_WORKER_PACING_CACHE), when it was written
+ * within PS_STATUS_PACING_FRESH_MS of now: new reference, or NULL.
+ */
+#define PS_STATUS_PACING_FRESH_MS 30000
+static json_t *
+pacing_json(ps_store *st, long long now)
+{
+	char *text = NULL;
+	int64_t at = 0;
+	json_t *doc;
+
+	if (ps_store_cache_get(&text, &at, st, PS_WORKER_PACING_CACHE) < 0) {
+		ps_error_clear();
+		return NULL;
+	}
+	doc = now - at <= PS_STATUS_PACING_FRESH_MS ? json_loads(text, 0, NULL)
+						    : NULL;
+	free(text);
+	return json_is_object(doc) ? doc : (json_decref(doc), NULL);
+}
+
 static json_t *
 ms_or_null(int64_t ms)
 {
@@ -259,6 +282,7 @@ platforms_json(json_t *platforms, ps_store *st, long long now)
 	const ps_platform_ops *const *p;
 	ps_auth_state auth[PS_PLATFORM_MAX];
 	ps_store_budget *b = NULL;
+	json_t *pacing;
 	size_t n = 0, i;
 	int error;
 
@@ -266,9 +290,11 @@ platforms_json(json_t *platforms, ps_store *st, long long now)
 		return error;
 	if ((error = ps_store_budget_list(&b, &n, st)) < 0)
 		return error;
+	pacing = pacing_json(st, now);
 	for (p = ps_platforms_all(); *p != NULL; p++) {
 		const ps_auth_state *a = &auth[(*p)->id];
 		json_t *o = json_object(), *budgets = json_array();
+		json_t *pc = json_object_get(pacing, (*p)->name);
 		int64_t thr = a->throttled_at_ms;
 
 		json_object_set_new(o, "auth", json_string(a->auth));
@@ -301,8 +327,12 @@ platforms_json(json_t *platforms, ps_store *st, long long now)
 					  (json_int_t)b[i].updated_at));
 		}
 		json_object_set_new(o, "budgets", budgets);
+		/* the worker's pacing: left, pace, flows waiting or holding */
+		json_object_set_new(o, "pacing",
+				    pc != NULL ? json_incref(pc) : json_null());
 		json_object_set_new(platforms, (*p)->name, o);
 	}
+	json_decref(pacing);
 	ps_store_budgets_free(b, n);
 	return 0;
 }
@@ -331,6 +361,19 @@ decide_paused(json_t *worker, const json_t *flows)
 		json_object_set_new(worker, "state", json_string("paused"));
 }
 
+/* Append "; what: a, b" to buf (cap bytes) for the flow names in arr. */
+static void
+pacing_flows(char *buf, size_t cap, const char *what, const json_t *arr)
+{
+	size_t i, len = strlen(buf);
+
+	for (i = 0; i < json_array_size(arr) && len < cap; i++)
+		len += (size_t)snprintf(
+			buf + len, cap - len, "%s%s%s%s", i ? ", " : "; ",
+			i ? "" : what, i ? "" : ": ",
+			json_string_value(json_array_get(arr, i)));
+}
+
 /* "platforms: bigcommerce auth_failed, ..." for those with news (a wait
  * for new credentials is among the alerts below). */
 static void
@@ -356,6 +399,24 @@ print_platforms(const json_t *platforms)
 	}
 	if (n > 0)
 		printf("\n");
+	json_object_foreach ((json_t *)platforms, name, p) {
+		const json_t *pc = json_object_get(p, "pacing");
+		char list[256] = "";
+
+		if (!json_is_true(json_object_get(pc, "short")))
+			continue;
+		pacing_flows(list, sizeof(list), "waiting",
+			     json_object_get(pc, "waiting"));
+		pacing_flows(list, sizeof(list), "holding",
+			     json_object_get(pc, "holding"));
+		printf("pacing:    %s budget %lld/%lld, %.1f requests/s%s\n",
+		       name,
+		       (long long)json_integer_value(
+			       json_object_get(pc, "left")),
+		       (long long)json_integer_value(
+			       json_object_get(pc, "quota")),
+		       json_number_value(json_object_get(pc, "rate")), list);
+	}
 }
 
 /* "flows:     2 of 14 on: order_import_bc, status_export_bc (paused)" */

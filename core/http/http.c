@@ -77,6 +77,10 @@ ps_http_new(ps_http **out, const ps_http_options *opts)
 		h->opts.max_attempts = 1;
 	if (h->opts.limiter_reserve < 0)
 		h->opts.limiter_reserve = 0;
+	if (h->opts.pace_burst_pct < 0)
+		h->opts.pace_burst_pct = 0;
+	if (h->opts.pace_burst_pct > 100)
+		h->opts.pace_burst_pct = 100;
 	if (h->opts.clock == NULL)
 		h->opts.clock = ps_clock_system();
 	if (h->opts.random == NULL)
@@ -314,6 +318,39 @@ ps_http_limit_budget(ps_http_budget *out, const ps_http *h,
 	out->remaining = copy.remaining;
 	out->quota = copy.quota;
 	return out->remaining >= 0;
+}
+
+int
+ps_http_limit_pace(ps_http_pace *out, const ps_http *h, ps_platform platform)
+{
+	int64_t now;
+	size_t i;
+	int found = 0;
+
+	out->left = -1;
+	out->quota = -1;
+	out->window_ms = -1;
+	out->rate = 0;
+	out->short_budget = 0;
+	if (h == NULL)
+		return 0;
+	now = h->opts.clock->now_ms(h->opts.clock->ctx);
+	for (i = 0; i < h->limits.n; i++) {
+		ps_http__limit copy = h->limits.v[i];
+		ps_http_pace p;
+
+		if (copy.platform != platform)
+			continue;
+		ps_http__limit_roll(&copy, now);
+		ps_http__limit_pace(&copy, now, h->opts.pace_burst_pct,
+				    &p.quota, &p.window_ms, &p.left, &p.rate);
+		if (p.left < 0 || (found && p.left >= out->left))
+			continue;
+		p.short_budget = p.rate > 0;
+		*out = p;
+		found = 1;
+	}
+	return found;
 }
 
 long
@@ -1005,6 +1042,24 @@ ps_http_send(ps_http_response *out, ps_http *h, const ps_http_request *req)
 		ps_http__limit_roll(lim, now);
 		wait = ps_http__limit_wait_ms(lim, now, h->opts.limiter_reserve,
 					      cost);
+		if (wait == 0 && n == 0) {
+			/* spread what is left over the window; a retry has
+			 * waited its backoff already */
+			wait = ps_http__limit_pace_ms(
+				lim, now, h->opts.pace_burst_pct, cost);
+			if (wait > 0 && wait <= h->opts.max_wait_ms) {
+				if ((error = wait_ms(h, out, wait)) < 0) {
+					error = ps_error_set(
+						error,
+						"stopped while pacing "
+						"%s requests (%s %s)",
+						plat, req->method, ep);
+					goto done;
+				}
+				ps_http__limit_roll(lim, clk->now_ms(clk->ctx));
+			}
+			wait = 0;
+		}
 		if (wait > 0) {
 			if (wait > h->opts.max_wait_ms)
 				wait = h->opts.max_wait_ms;
@@ -1124,7 +1179,9 @@ start_one(ps_http *h, slot *sl, size_t k, const ps_http_request *req,
 	if (ps_http__breaker_wait_ms(&lim->breaker, now) > 0)
 		return lim->breaker.error != 0 ? lim->breaker.error : PS_ENET;
 	ps_http__limit_roll(lim, now);
-	if (ps_http__limit_wait_ms(lim, now, h->opts.limiter_reserve, cost) > 0)
+	if (ps_http__limit_wait_ms(lim, now, h->opts.limiter_reserve, cost) >
+		    0 ||
+	    ps_http__limit_pace_ms(lim, now, h->opts.pace_burst_pct, cost) > 0)
 		return PS_ERATELIMIT; /* ps_http_send waits for it */
 	if (h->pool[k] == NULL && (h->pool[k] = curl_easy_init()) == NULL)
 		return PS_ENOMEM;

@@ -84,6 +84,16 @@ typedef struct ps_http__limit {
 	int64_t reset_at;               /* absolute, clock ms; -1: unknown */
 	long refill_per_s;              /* -1 or 0: no continuous refill */
 	int64_t refill_at; /* clock ms remaining was last refilled to */
+	/*
+	 * Pacing (ps_http__limit_pace_ms).  A rolling window's reset only
+	 * gives back its oldest requests, and the roll forgets the count
+	 * then; pace_left keeps the last count known so the spacing does
+	 * not lapse for the request after each reset.
+	 */
+	long pace_left;    /* last remaining known, -1: never */
+	int64_t last_sent; /* clock ms of the last request sent, -1: none */
+	long peak;         /* the most units seen in the bucket (quota guess) */
+	int64_t span_ms;   /* the longest reset period seen (window guess) */
 	ps_http__breaker breaker;
 } ps_http__limit;
 
@@ -129,6 +139,32 @@ int64_t ps_http__limit_wait_ms(const ps_http__limit *s, int64_t now,
  */
 void ps_http__limit_waited(ps_http__limit *s, int64_t now, int reserve,
 			   long cost);
+
+/*
+ * ps_http__limit_pace_ms - how long to wait at now (after a roll) before
+ * sending a request of cost units so that the budget is spread over its
+ * window instead of spent and then waited for: 0 while more than
+ * burst_pct percent of the quota is left (a burst goes at once); below
+ * that, requests are spaced window / quota ms from the last one sent (the
+ * quota's own rate: what a rolling window gives back under a steady load,
+ * so the count holds still), and below a quarter of the burst share (the
+ * floor) by that times floor / left, so a window that gives back less
+ * than is asked of it empties slowly, not at once.  The quota and window are
+ * the platform's when it says them, else the most units and the longest
+ * reset period seen.  0 when either is unknown, or for a dialect that
+ * does not pace.
+ */
+int64_t ps_http__limit_pace_ms(const ps_http__limit *s, int64_t now,
+			       int burst_pct, long cost);
+
+/*
+ * ps_http__limit_pace - what pacing means for s at now (after a roll):
+ * the quota and window it assumes (-1: unknown), the units left (-1:
+ * unknown) and the rate it allows in units per second (0: not pacing).
+ */
+void ps_http__limit_pace(const ps_http__limit *s, int64_t now, int burst_pct,
+			 long *out_quota, int64_t *out_window_ms,
+			 long *out_left, double *out_rate);
 
 /* ps_http__limit_sent - a request of cost units is about to go at now. */
 void ps_http__limit_sent(ps_http__limit *s, long cost, int64_t now);

@@ -73,7 +73,7 @@ ps_http__retry_after_ms(const ps_http_response *r, int64_t wall_now)
 /* --- dialects ----------------------------------------------------------- */
 
 static const ps_http_dialect no_dialect = {
-	"requests", NULL, NULL, NULL, NULL, -1, -1, -1, NULL,
+	"requests", NULL, NULL, NULL, NULL, -1, -1, -1, NULL, 0,
 };
 
 const ps_http_dialect *
@@ -149,6 +149,10 @@ ps_http__limit_find(ps_http__limits *l, ps_platform p, const char *account,
 		d->default_refill_per_s > 0 ? d->default_refill_per_s : -1;
 	s->reset_at = -1;
 	s->refill_at = now;
+	s->pace_left = -1;
+	s->last_sent = -1;
+	s->peak = -1;
+	s->span_ms = -1;
 	l->n++;
 	return s;
 }
@@ -181,6 +185,8 @@ ps_http__limit_roll(ps_http__limit *s, int64_t now)
 		return;
 	/* a fresh window: full quota if we know it */
 	s->remaining = s->quota;
+	if (s->quota >= 0)
+		s->pace_left = s->quota;
 	s->refill_at = now;
 	if (s->window_ms > 0) {
 		int64_t behind = (now - s->reset_at) / s->window_ms + 1;
@@ -237,8 +243,11 @@ ps_http__limit_waited(ps_http__limit *s, int64_t now, int reserve, long cost)
 void
 ps_http__limit_sent(ps_http__limit *s, long cost, int64_t now)
 {
-	if (s->remaining >= 0)
+	if (s->remaining >= 0) {
 		s->remaining = s->remaining > cost ? s->remaining - cost : 0;
+		s->pace_left = s->remaining;
+	}
+	s->last_sent = now;
 	/* a window of known length the platform has not timed: from now */
 	if (s->reset_at < 0 && s->window_ms > 0 && s->remaining >= 0 &&
 	    s->dialect->default_window_ms > 0)
@@ -256,6 +265,12 @@ ps_http__limit_observe(ps_http__limit *s, const ps_http_response *r,
 	    h.remaining < 0)
 		return;
 	s->remaining = h.remaining;
+	s->pace_left = h.remaining;
+	/* the reply's own request was in the bucket too */
+	if (h.remaining < LONG_MAX && h.remaining + 1 > s->peak)
+		s->peak = h.remaining + 1;
+	if (h.reset_ms > s->span_ms)
+		s->span_ms = h.reset_ms;
 	s->refill_at = now;
 	s->reset_at = h.reset_ms >= 0 ? now + h.reset_ms : -1;
 	if (h.window_ms > 0)
@@ -264,4 +279,110 @@ ps_http__limit_observe(ps_http__limit *s, const ps_http_response *r,
 		s->quota = h.quota;
 	if (h.refill_per_s >= 0)
 		s->refill_per_s = h.refill_per_s;
+}
+
+/* --- pacing ------------------------------------------------------------- */
+
+/*
+ * The quota and window pacing assumes: the platform's when said; else the
+ * most units seen in the bucket and the longest reset period seen (the
+ * first request into an empty rolling window is told the whole window).
+ * A restart in the middle of a window underestimates the quota, which
+ * only makes the pacing slower.  A refilling bucket's window is the time
+ * it takes to refill from empty.
+ */
+static void
+pace_terms(const ps_http__limit *s, long *out_q, int64_t *out_w)
+{
+	long q = s->quota >= 0 ? s->quota : s->peak;
+	int64_t w = s->window_ms > 0 ? s->window_ms : s->span_ms;
+
+	if (w <= 0 && q > 0 && s->refill_per_s > 0)
+		w = (int64_t)q * 1000 / s->refill_per_s;
+	*out_q = q > 0 ? q : -1;
+	*out_w = w > 0 ? w : -1;
+}
+
+/* The units pacing counts as left: the count now, or the last known. */
+static long
+pace_left(const ps_http__limit *s)
+{
+	return s->remaining >= 0 ? s->remaining : s->pace_left;
+}
+
+/* The burst share of quota q, at least one unit. */
+static long
+pace_burst(long q, int burst_pct)
+{
+	long b = (long)((int64_t)q * burst_pct / 100);
+
+	return b < 1 ? 1 : b;
+}
+
+/*
+ * Below the burst share requests go at the quota's own rate, which is
+ * what a rolling window gives back under a steady load, so the count
+ * holds still there; only below a quarter of the share (the floor) does
+ * the spacing grow, as floor / left, so a window that gives back less
+ * than it is asked for runs dry slowly instead of at once.
+ */
+static long
+pace_floor(long b)
+{
+	return b / 4 < 1 ? 1 : b / 4;
+}
+
+int64_t
+ps_http__limit_pace_ms(const ps_http__limit *s, int64_t now, int burst_pct,
+		       long cost)
+{
+	long q, left, b;
+	int64_t w, interval, due;
+
+	if (!s->dialect->pace || burst_pct <= 0 || s->last_sent < 0)
+		return 0;
+	pace_terms(s, &q, &w);
+	left = pace_left(s);
+	if (q < 0 || w < 0 || left < 0)
+		return 0;
+	b = pace_burst(q, burst_pct > 100 ? 100 : burst_pct);
+	if (left > b)
+		return 0;
+	if (left < 1)
+		left = 1; /* the limiter's own wait covers an empty bucket */
+	if (cost < 1)
+		cost = 1;
+	/* (w / q) * cost, and * (floor / left) near empty; no overflow for
+	 * any sane w */
+	interval = w * cost / q;
+	if (left < pace_floor(b))
+		interval = interval * pace_floor(b) / left;
+	due = s->last_sent + interval;
+	return due > now ? due - now : 0;
+}
+
+void
+ps_http__limit_pace(const ps_http__limit *s, int64_t now, int burst_pct,
+		    long *out_quota, int64_t *out_window_ms, long *out_left,
+		    double *out_rate)
+{
+	long q, left, b;
+	int64_t w;
+
+	(void)now;
+	pace_terms(s, &q, &w);
+	left = pace_left(s);
+	*out_quota = q;
+	*out_window_ms = w;
+	*out_left = left;
+	*out_rate = 0;
+	if (!s->dialect->pace || burst_pct <= 0 || q < 0 || w < 0 || left < 0 ||
+	    left > pace_burst(q, burst_pct > 100 ? 100 : burst_pct))
+		return;
+	/* units per second at the spacing pace_ms keeps */
+	*out_rate = (double)q * 1000.0 / (double)w;
+	b = pace_floor(pace_burst(q, burst_pct > 100 ? 100 : burst_pct));
+	if (left < b)
+		*out_rate =
+			*out_rate * (double)(left < 1 ? 1 : left) / (double)b;
 }

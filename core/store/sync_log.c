@@ -485,6 +485,47 @@ out:
 	return vec_finish(out, out_n, &vec, error);
 }
 
+int
+ps_store_log_due_peek(size_t *out_n, int64_t *out_first, ps_store *st,
+		      const char *flow, size_t max, int64_t now)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, error;
+
+	if (out_n == NULL || out_first == NULL)
+		return ps_error_set(PS_EINVAL, "due peek: out is NULL");
+	*out_n = 0;
+	*out_first = 0;
+	if ((error = check_store(st, "ps_store_log_due_peek")) < 0)
+		return error;
+	if (max == 0)
+		return 0;
+	/* the claim's conditions (PS_STORE__CLAIM_SQL), so both agree on
+	 * what is due */
+	if ((error = ps_store__prepare(
+		     &s, st,
+		     "SELECT count(*), min(next_attempt_at) FROM ("
+		     "SELECT next_attempt_at FROM log_entries"
+		     " WHERE next_attempt_at IS NOT NULL"
+		     " AND next_attempt_at <= ?1 AND +status IN (0, 3)"
+		     " AND (?2 IS NULL OR flow = ?2)"
+		     " ORDER BY next_attempt_at, id LIMIT ?3)")) < 0)
+		return error;
+	if ((error = ps_store__bind_int64(st, s, 1, now)) < 0 ||
+	    (error = ps_store__bind_text(st, s, 2, flow)) < 0 ||
+	    (error = ps_store__bind_int64(st, s, 3, (int64_t)max)) < 0)
+		goto done;
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		error = ps_store__error(st, rc, "counting due log entries");
+		goto done;
+	}
+	*out_n = (size_t)sqlite3_column_int64(s, 0);
+	*out_first = sqlite3_column_int64(s, 1);
+done:
+	sqlite3_reset(s);
+	return error;
+}
+
 /* Run an UPDATE bound by bind(); PS_ENOTFOUND if it touched no row. */
 static int
 update_one(ps_store *st, sqlite3_stmt *s, int64_t id, const char *what)

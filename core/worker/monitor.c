@@ -135,6 +135,21 @@ ps_worker__stats_delivery(ps_worker__stats *s, ps_platform platform,
 	pthread_mutex_unlock(&s->lock);
 }
 
+int64_t
+ps_worker__stats_hooks(ps_worker__stats *s)
+{
+	int64_t n = 0;
+	size_t i;
+
+	if (s == NULL)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < PS_PLATFORM_MAX; i++)
+		n += s->platform[i].hooks_received;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
 /* A consistent copy, taken under the lock; zeroes when s is NULL. */
 static void
 stats_copy(ps_worker__stats *out, ps_worker__stats *s)

@@ -44,6 +44,10 @@
 #define EVENT_RETRY_MS 5000
 /* A heartbeat between entries when the last is older than this. */
 #define BEAT_IN_BATCH_MS 5000
+/* Entries due within this long of a flow's last claim: arrivals are often. */
+#define ARRIVALS_OFTEN_MS 2000
+/* A first-class flow keeps lower ones waiting this long after its work. */
+#define FIRST_BUSY_MS 10000
 /* Requests taken per tick. */
 #define REQUEST_BATCH 32
 /* The API budget is recorded at least this often while known. */
@@ -57,10 +61,14 @@ typedef struct flow_rt {
 	const ps_flow_ops *ops;
 	void *state;
 	int inited;
-	int64_t next_poll;   /* ms; 0 = at once */
-	int64_t last_poll;   /* ms; 0 = not yet */
-	int run_now;         /* an operator asked */
-	int held;            /* entries held for a circuit breaker (logged) */
+	int64_t next_poll; /* ms; 0 = at once */
+	int64_t last_poll; /* ms; 0 = not yet */
+	int run_now;       /* an operator asked */
+	int held;          /* entries held for a circuit breaker (logged) */
+	/* pacing (see "Pacing" below) */
+	int64_t last_claim; /* ms of the last claim that got entries; 0 */
+	int64_t hold_until; /* ms; 0: not holding due entries for a batch */
+	int yielding; /* waiting for a first-class flow: a budget is short */
 	char skip[SKIP_MAX]; /* why it is skipped now; "" = runs */
 } flow_rt;
 
@@ -94,6 +102,11 @@ struct ps_worker {
 	size_t failed; /* entries failed or left waiting */
 	int backlog;
 	size_t full_batches;
+	int64_t hold_ms; /* sync.batch_hold_ms, read each tick */
+	/* when a first-class flow on each platform last had due work (ms) */
+	int64_t first_busy[PS_PLATFORM_MAX];
+	int64_t hooks_seen; /* deliveries stored, at the last look */
+	char *svc_pacing;   /* the last "worker.pacing" cache row written */
 	int64_t last_beat;
 	int beats; /* the heartbeat is ours (written once: not sync-once) */
 	long rate_left[PS_PLATFORM_MAX]; /* last recorded API budget */
@@ -991,6 +1004,197 @@ perform_many(ps_worker *w, flow_rt *f, const ps_log_entry *v, size_t k,
 }
 
 static int write_heartbeat(ps_worker *w, const char *state);
+static void svc_cache(ps_worker *w, const char *kind, json_t *doc, char **last);
+
+/* ------------------------------------------------------------------------ */
+/* Pacing                                                                    */
+
+/*
+ * The HTTP client's limiter spreads a short budget over its window
+ * (http.h: ps_http_limit_pace).  The worker helps it two ways.
+ *
+ * Batches: an order alone costs Brightpearl two or three requests, in a
+ * batch well under one.  So while orders arrive often (one due within
+ * ARRIVALS_OFTEN_MS of the flow's last claim) or the budget is short, a
+ * flow that can batch holds its due entries until a full batch is due or
+ * the oldest has waited sync.batch_hold_ms.  With budget to spare and
+ * orders far apart, an order goes at once.
+ *
+ * Priorities: while a platform's budget is short and a first-class flow
+ * on it (new orders) had due work within FIRST_BUSY_MS, flows of a lower
+ * class on that platform (notes, status, stock) neither poll nor perform;
+ * they go again when the budget recovers or the orders stop.
+ */
+
+/* The HTTP client the connectors use: the worker's own or the caller's. */
+static const ps_http *
+pace_client(const ps_worker *w)
+{
+	return w->http != NULL ? w->http : w->o.http_client;
+}
+
+/* Non-zero while the limiter is pacing requests to p. */
+static int
+budget_short(const ps_worker *w, ps_platform p)
+{
+	ps_http_pace pc;
+
+	return ps_http_limit_pace(&pc, pace_client(w), p) && pc.short_budget;
+}
+
+static int
+flow_budget_short(const ps_worker *w, const flow_rt *f)
+{
+	return budget_short(w, f->ops->target) ||
+	       (f->ops->source != f->ops->target &&
+		budget_short(w, f->ops->source));
+}
+
+/* One platform of f that a busy first-class flow needs, short of budget. */
+static int
+yields_on(const ps_worker *w, ps_platform p)
+{
+	int64_t busy = w->first_busy[p];
+
+	return busy > 0 && now_ms(w) - busy < FIRST_BUSY_MS &&
+	       budget_short(w, p);
+}
+
+/* Non-zero when f waits for a first-class flow now (logged on change). */
+static int
+flow_yields(ps_worker *w, flow_rt *f)
+{
+	int y = 0;
+
+	if (f->ops->priority < PS_FLOW_PRIORITY_FIRST)
+		y = yields_on(w, f->ops->target) ||
+		    yields_on(w, f->ops->source);
+	if (y)
+		f->hold_until = 0; /* not holding: waiting */
+	if (y != f->yielding)
+		ps_log_info(MOD, "flow %s: %s", f->ops->name,
+			    y ? "waiting: the API budget is short and new "
+				"orders go first"
+			      : "goes again");
+	f->yielding = y;
+	return y;
+}
+
+/* f (first class) has due work now: lower flows on its platforms wait. */
+static void
+first_busy(ps_worker *w, const flow_rt *f)
+{
+	if (f->ops->priority < PS_FLOW_PRIORITY_FIRST)
+		return;
+	w->first_busy[f->ops->target] = now_ms(w);
+	w->first_busy[f->ops->source] = now_ms(w);
+}
+
+/*
+ * Non-zero when f's due entries are held for a batch to form (see above);
+ * claim is how many a batch would take.  A store error reads as "go".
+ */
+static int
+hold_for_batch(ps_worker *w, flow_rt *f, size_t claim)
+{
+	int64_t now = now_ms(w), first = 0;
+	size_t due = 0;
+
+	f->hold_until = 0;
+	/* neither holds nor keeps others waiting: no need to look */
+	if ((w->hold_ms <= 0 || f->ops->perform_batch == NULL) &&
+	    f->ops->priority < PS_FLOW_PRIORITY_FIRST)
+		return 0;
+	if (ps_store_log_due_peek(&due, &first, w->st, f->ops->name, claim,
+				  now) < 0) {
+		ps_error_clear();
+		return 0;
+	}
+	if (due > 0)
+		first_busy(w, f);
+	if (w->hold_ms <= 0 || f->ops->perform_batch == NULL || claim < 2 ||
+	    due == 0 || due >= claim || now - first >= w->hold_ms)
+		return 0;
+	if (!(f->last_claim > 0 && first - f->last_claim < ARRIVALS_OFTEN_MS) &&
+	    !flow_budget_short(w, f))
+		return 0;
+	f->hold_until = first + w->hold_ms;
+	return 1;
+}
+
+/* The earliest time a held flow goes (ms), or 0 when none is held. */
+static int64_t
+hold_wake_at(const ps_worker *w)
+{
+	int64_t at = 0;
+	size_t i;
+
+	for (i = 0; i < w->nflows; i++) {
+		int64_t h = w->flows[i].hold_until;
+
+		/* a flow skipped since it began holding holds nothing */
+		if (w->flows[i].skip[0] != '\0' || w->flows[i].yielding)
+			continue;
+		if (h > 0 && (at == 0 || h < at))
+			at = h;
+	}
+	return at;
+}
+
+/*
+ * The cache row "worker.pacing" for the console and `status --json`: per
+ * platform with a known budget, what is left, the pace and which flows
+ * wait or hold: {"brightpearl": {"left": 37, "quota": 200, "window_ms":
+ * 60000, "rate": 3.3, "short": true, "waiting": ["notes_bc"], "holding":
+ * ["order_import_bc"]}}.
+ */
+static void
+svc_pacing(ps_worker *w)
+{
+	const ps_platform_ops *const *p;
+	json_t *doc = json_object();
+	size_t i;
+
+	if (doc == NULL)
+		return;
+	for (p = ps_platforms_all(); *p != NULL; p++) {
+		ps_http_pace pc;
+		json_t *one, *waiting, *holding;
+
+		if (!ps_http_limit_pace(&pc, pace_client(w), (*p)->id))
+			continue;
+		one = json_object();
+		waiting = json_array();
+		holding = json_array();
+		for (i = 0; i < w->nflows; i++) {
+			const flow_rt *f = &w->flows[i];
+
+			if (f->ops->target != (*p)->id &&
+			    f->ops->source != (*p)->id)
+				continue;
+			if (f->yielding)
+				json_array_append_new(
+					waiting, json_string(f->ops->name));
+			if (f->hold_until > 0)
+				json_array_append_new(
+					holding, json_string(f->ops->name));
+		}
+		json_object_set_new(one, "left", json_integer(pc.left));
+		json_object_set_new(one, "quota", json_integer(pc.quota));
+		json_object_set_new(one, "window_ms",
+				    json_integer(pc.window_ms));
+		/* tenths of a unit a second: the row is compared as text */
+		json_object_set_new(
+			one, "rate",
+			json_real((double)(int64_t)(pc.rate * 10 + 0.5) / 10));
+		json_object_set_new(one, "short",
+				    json_boolean(pc.short_budget));
+		json_object_set_new(one, "waiting", waiting);
+		json_object_set_new(one, "holding", holding);
+		json_object_set_new(doc, (*p)->name, one);
+	}
+	svc_cache(w, PS_WORKER_PACING_CACHE, doc, &w->svc_pacing);
+}
 
 /*
  * An entry claimed in a batch after a refusal held its flow (auth_*):
@@ -1015,12 +1219,13 @@ auth_park_claimed(ps_worker *w, flow_rt *f, const ps_log_entry *e)
 
 /*
  * Claim and perform one batch of f's due entries (fewer, or none, while a
- * platform it needs is down: breaker_claim).  *out_n: how many were
- * claimed.  Entries claimed but not performed because of a stop are put
- * back (pending, due now).
+ * platform it needs is down: breaker_claim; none while f waits for new
+ * orders or, when may_hold, holds its entries for a batch: see "Pacing").
+ * *out_n: how many were claimed.  Entries claimed but not performed
+ * because of a stop are put back (pending, due now).
  */
 static int
-perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
+perform_batch(ps_worker *w, flow_rt *f, int may_hold, size_t *out_n)
 {
 	ps_log_entry *v = NULL;
 	size_t n = 0, i, claim;
@@ -1031,10 +1236,16 @@ perform_batch(ps_worker *w, flow_rt *f, size_t *out_n)
 		return 0;
 	if ((claim = auth_claim(w, f, breaker_claim(w, f))) == 0)
 		return 0;
+	if (may_hold && (flow_yields(w, f) || hold_for_batch(w, f, claim)))
+		return 0;
 	if ((error = ps_store_log_claim_due(&v, &n, w->st, f->ops->name, claim,
 					    now_ms(w))) < 0)
 		return error;
 	*out_n = n;
+	if (n > 0) {
+		f->last_claim = now_ms(w);
+		first_busy(w, f);
+	}
 	auth_snapshot(w);
 	/* full batches in a row: many are due */
 	w->full_batches = n >= w->o.claim_batch ? w->full_batches + 1 : 0;
@@ -1661,6 +1872,7 @@ static void
 svc_tick(ps_worker *w)
 {
 	svc_flows(w);
+	svc_pacing(w);
 	svc_status(w);
 	svc_beat(w);
 }
@@ -1989,6 +2201,7 @@ ps_worker_free(ps_worker *w)
 	ps_worker__listener_stop(w->listener);
 	ps_worker__stats_dispose(&w->stats);
 	free(w->svc_flows);
+	free(w->svc_pacing);
 	for (i = 0; i < w->nflows; i++)
 		if (w->flows[i].inited && w->flows[i].ops->fini != NULL)
 			w->flows[i].ops->fini(w->flows[i].state);
@@ -2082,6 +2295,7 @@ tick_prelude(ps_worker *w, int poll_all)
 	int error;
 
 	refresh_connectors(w);
+	w->hold_ms = setting_int(w->st, PS_SET_SYNC_BATCH_HOLD_MS, 3000);
 	auth_check(w);
 	update_skips(w);
 	compose_state(w);
@@ -2104,6 +2318,8 @@ tick_prelude(ps_worker *w, int poll_all)
 			f->run_now = 0;
 			continue;
 		}
+		if (!poll_all && !f->run_now && flow_yields(w, f))
+			continue; /* polled once the budget allows */
 		if (poll_all || f->run_now || now_ms(w) >= f->next_poll)
 			flow_poll(w, f);
 	}
@@ -2123,7 +2339,8 @@ tick_entries(ps_worker *w, int drain, size_t *out_claimed)
 		if (f->skip[0] != '\0')
 			continue;
 		do {
-			if ((error = perform_batch(w, f, &n)) < 0)
+			/* a drain (sync-once) takes everything now */
+			if ((error = perform_batch(w, f, !drain, &n)) < 0)
 				goto done;
 			total += n;
 		} while (drain && n > 0 && !stopping(w));
@@ -2148,10 +2365,25 @@ done:
 	return error;
 }
 
+/*
+ * Non-zero when the listener stored a delivery since the last look: the
+ * idle wait ends so a webhook's order does not wait out the tick.
+ */
+static int
+hooks_arrived(ps_worker *w)
+{
+	int64_t n = ps_worker__stats_hooks(&w->stats);
+
+	if (n == w->hooks_seen)
+		return 0;
+	w->hooks_seen = n;
+	return 1;
+}
+
 int
 ps_worker_run(ps_worker *w)
 {
-	int64_t slept;
+	int64_t slept, wake_at;
 	size_t claimed;
 	int error;
 
@@ -2174,7 +2406,10 @@ ps_worker_run(ps_worker *w)
 		svc_tick(w);
 		if (claimed > 0)
 			continue; /* more may be due: no idle wait */
-		for (slept = 0; slept < w->o.tick_ms && !stopping(w);
+		wake_at = hold_wake_at(w);
+		for (slept = 0;
+		     slept < w->o.tick_ms && !stopping(w) &&
+		     (wake_at == 0 || now_ms(w) < wake_at) && !hooks_arrived(w);
 		     slept += SLEEP_SLICE_MS) {
 			w->o.clock->sleep_ms(w->o.clock->ctx,
 					     w->o.tick_ms - slept <
@@ -2292,7 +2527,7 @@ ps_worker_sync_flow(ps_worker *w, const char *flow, size_t *out_failed)
 	if ((error = flow_poll(w, f)) < 0)
 		goto done;
 	do {
-		if ((error = perform_batch(w, f, &n)) < 0)
+		if ((error = perform_batch(w, f, 0, &n)) < 0)
 			goto done;
 	} while (n > 0 && !stopping(w));
 	error = flush_counts(w);

@@ -63,6 +63,9 @@ typedef struct ps_worker__stats {
 	ps_worker__platform_stats platform[PS_PLATFORM_MAX];
 } ps_worker__stats;
 
+/* ps_worker__stats_hooks - deliveries stored so far, every platform. */
+int64_t ps_worker__stats_hooks(ps_worker__stats *s);
+
 /* init: zeroes and makes the lock; dispose destroys it. */
 void ps_worker__stats_init(ps_worker__stats *s, int64_t started_at);
 void ps_worker__stats_dispose(ps_worker__stats *s);

@@ -99,6 +99,12 @@ void ps_flow_result_dispose(ps_flow_result *r);
 
 struct ps_replay; /* replay.h */
 
+/* A flow's priority class while a budget is short (ps_flow_ops.priority). */
+typedef enum ps_flow_priority {
+	PS_FLOW_PRIORITY_NORMAL = 0, /* waits for the first class */
+	PS_FLOW_PRIORITY_FIRST,      /* new orders: what merchants wait on */
+} ps_flow_priority;
+
 typedef struct ps_flow_ops {
 	/* The log entries' flow column and the CLI's name: "order_import_bc".
 	 */
@@ -108,6 +114,13 @@ typedef struct ps_flow_ops {
 	/* One line for `pearlsync status` and the console. */
 	const char *description;
 	ps_platform source, target;
+	/*
+	 * When a platform's API budget runs short (the limiter is pacing),
+	 * a flow of a lower class waits, polls and due entries alike, while
+	 * a flow of a higher class on the same platform has work, so new
+	 * orders go before notes and stock.  Default (0): normal.
+	 */
+	ps_flow_priority priority;
 	/* The setting that switches the flow on
 	 * ("bigcommerce.orders.enabled"), or NULL. */
 	const char *enabled_setting;

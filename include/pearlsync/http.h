@@ -119,12 +119,21 @@ typedef struct ps_http_options {
 	int breaker_threshold;
 	int64_t breaker_cooldown_ms;
 	int64_t breaker_cooldown_cap_ms;
+	/*
+	 * The share of a pacing platform's quota (percent, 1..100) kept for
+	 * bursts: above it requests go at once, below it they go at the
+	 * quota's own rate (window / quota apart), and slower still below a
+	 * quarter of it (struct ps_http_dialect, pace).  0: no pacing.  25
+	 * lets a lone order go at once and keeps Brightpearl's rolling
+	 * window from running dry under a steady load.
+	 */
+	int pace_burst_pct;
 } ps_http_options;
 
 #define PS_HTTP_OPTIONS_INIT                                                   \
 	{                                                                      \
 		10000, 60000, (size_t)32 << 20, NULL, 6, 500, 30000, 120000,   \
-			2, NULL, NULL, NULL, NULL, 5, 5000, 10000              \
+			2, NULL, NULL, NULL, NULL, 5, 5000, 10000, 25          \
 	}
 
 typedef struct ps_http ps_http;
@@ -268,6 +277,14 @@ struct ps_http_dialect {
 	 * retried nor counted by the breaker.  NULL: no 5xx is.
 	 */
 	int (*is_refusal)(const ps_http_response *r);
+	/*
+	 * pace - non-zero: once the bucket is down to options.pace_burst_pct
+	 * percent of its quota, requests are spaced out over the window
+	 * (ps_http_send) instead of spending the rest at once and then
+	 * waiting for the reset.  For a platform whose quota is tight
+	 * enough that merchants feel the wait (Brightpearl's 200 a minute).
+	 */
+	int pace;
 };
 
 /* What the limiter knows of one (platform, account)'s budget. */
@@ -418,5 +435,24 @@ long ps_http_limit_remaining(const ps_http *h, ps_platform platform,
  */
 int ps_http_limit_budget(ps_http_budget *out, const ps_http *h,
 			 ps_platform platform, const char *account);
+
+/* What the limiter's pacing means for a platform now (ps_http_limit_pace). */
+typedef struct ps_http_pace {
+	long left;         /* units believed left, -1: unknown */
+	long quota;        /* said or guessed, -1: unknown */
+	int64_t window_ms; /* said or guessed, -1: unknown */
+	double rate;       /* units per second allowed while pacing, 0: none */
+	int short_budget;  /* left is at or below the burst share: pacing */
+} ps_http_pace;
+
+/*
+ * ps_http_limit_pace - the pacing state of platform's tightest account
+ * (the fewest units left), into *out: for schedulers that hold work so
+ * batches form, and lower-priority work back, while a budget is short.
+ * Returns non-zero when a count is known; 0 (and *out unknown) otherwise
+ * or when h is NULL.
+ */
+int ps_http_limit_pace(ps_http_pace *out, const ps_http *h,
+		       ps_platform platform);
 
 #endif

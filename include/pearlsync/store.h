@@ -460,6 +460,16 @@ int ps_store_log_claim_due(ps_log_entry **out, size_t *out_n, ps_store *st,
 			   const char *flow, size_t max, int64_t now);
 
 /*
+ * ps_store_log_due_peek - how many of flow's entries (NULL: every flow)
+ * ps_store_log_claim_due would claim at now, counting up to max, into
+ * *out_n, and the earliest due time among them (ms; 0 when none) into
+ * *out_first, without claiming anything: for a scheduler that holds due
+ * work a moment so that a batch forms.
+ */
+int ps_store_log_due_peek(size_t *out_n, int64_t *out_first, ps_store *st,
+			  const char *flow, size_t max, int64_t now);
+
+/*
  * ps_store_log_mark_synced - SYNCED, synced_at=now, target_id (may be NULL
  * to keep), detail (NULL keeps), reason cleared.
  */

@@ -45,7 +45,14 @@
  * also answers GET /healthz and /metrics (Prometheus text) from the
  * worker's counters and the store.  Each tick the worker records its
  * flows' polls and the platforms' auth state in the cache rows
- * "worker.flows" and "worker.platforms" for `pearlsync status`.
+ * "worker.flows" and "worker.platforms" for `pearlsync status`, and the
+ * API budgets' pacing in PS_WORKER_PACING_CACHE for the console.
+ *
+ * Pacing: while orders arrive often or a platform's budget is short (the
+ * HTTP client is pacing it), a flow that can batch holds its due entries
+ * up to sync.batch_hold_ms so a batch forms; while a budget is short and
+ * new orders have work, flows of a lower priority class on that platform
+ * wait (flow.h: ps_flow_ops.priority).
  *
  * Threads: the worker runs on the caller's thread; the listener has its own
  * thread and its own store connection, inserts events and reads for
@@ -111,6 +118,15 @@ typedef struct ps_worker_options {
 	 */
 	const ps_http *http_client;
 } ps_worker_options;
+
+/*
+ * The cache row (ps_store_cache_get) the worker keeps each tick: a JSON
+ * object, per platform whose budget is known, {"left", "quota",
+ * "window_ms", "rate" (units a second while pacing, 0 otherwise),
+ * "short" (pacing now), "waiting" (flows held back for new orders),
+ * "holding" (flows holding due entries for a batch)}.
+ */
+#define PS_WORKER_PACING_CACHE "worker.pacing"
 
 #define PS_WORKER_OPTIONS_INIT                                                 \
 	{                                                                      \

@@ -41,8 +41,20 @@
 # the orders need a new Brightpearl customer.
 # BENCH_SPLIT_EVERY=N makes every Nth order a split tender (5.00 store
 # credit), whose payments need its transactions read (tests/bench/lib.sh).
+#   5. latency-quota: the webhook latency at the real Brightpearl quota
+#      (BigCommerce on a Pro plan's quota so Brightpearl binds): the
+#      worker with its listener on, polling set to a day, orders placed
+#      by the control API at a steady 60 a minute for BENCH_LAT_S seconds
+#      (300), then, with a fresh sandbox and database, at 450 a minute
+#      for as long -> per phase p50/p95/p99 of placed -> Brightpearl
+#      createdOn, orders in, Brightpearl requests and 503s (the sandbox's
+#      counters), the longest gap between two Brightpearl requests while
+#      orders were waiting, and the CPU seconds of pearlsync and of the
+#      sandbox.  BENCH_LAT_RATES ("60 450") picks the rates,
+#      BENCH_LAT_HOLD_MS sets sync.batch_hold_ms (default: the setting's).
 # BENCH_PARTS picks runs ("engine quota quota-standard latency single
-# faults reliability", the default; "faults" is 4a, "reliability" 4b).
+# faults reliability", the default; "faults" is 4a, "reliability" 4b;
+# "latency-quota" runs only when named).
 # Needs curl and python3 (for the figures).  Binaries: $PS_BIN_DIR or
 # build/bin.
 set -eu
@@ -57,6 +69,8 @@ parts=${BENCH_PARTS:-engine quota quota-standard latency single faults reliabili
 fault_s=${BENCH_FAULT_S:-900}
 fault_seed=${BENCH_FAULT_SEED:-20261203}
 hook_n=${BENCH_HOOK_N:-40}
+lat_s=${BENCH_LAT_S:-${BENCH_LATQ_S:-300}}
+lat_rates=${BENCH_LAT_RATES:-60 450}
 kill_n=${BENCH_KILL_N:-300}
 single_n=${BENCH_SINGLE_N:-20}
 single_gap=${BENCH_SINGLE_GAP_S:-1}
@@ -275,6 +289,113 @@ kill -TERM "$w_pid"; wait "$w_pid" 2>/dev/null || true; w_pid=""
 kill "$sb_pid"; wait "$sb_pid" 2>/dev/null || true; sb_pid=""
 fi
 
+# 6. latency at the real quota.  lat_quota_run RATE: one phase at RATE
+# orders a minute for lat_s seconds; prints one line of figures.
+lat_quota_run() {
+	start_sandbox real
+	configure
+	curl -sf -X POST "$control/bigcommerce/config" -d '{"quota":450,"window_ms":30000}' >/dev/null
+	q settings set webhooks.public_url "http://127.0.0.1:$port"
+	q settings set webhooks.secret bench-secret-0001
+	q settings set sync.poll_interval_seconds 86400
+	[ -z "${BENCH_LAT_HOLD_MS:-}" ] || q settings set sync.batch_hold_ms "$BENCH_LAT_HOLD_MS"
+	"$ps" worker >/dev/null 2>"$tmp/w.err" &
+	w_pid=$!
+	i=0
+	until [ "$(curl -s "$control/bigcommerce/hooks" | grep -o '"is_active": *true' | wc -l)" -ge 1 ]; do
+		i=$((i + 1)); [ "$i" -le 100 ] || { echo "hooks never registered" >&2; break; }
+		sleep 0.1
+	done
+	sleep 1
+	curl -sf -X POST "$control/requests/reset" >/dev/null
+	c_ps0=$(cpu "$w_pid") c_sb0=$(cpu "$sb_pid")
+	# place at a steady rate; sample Brightpearl's request total each
+	# 0.5 s meanwhile (for the longest gap)
+	python3 - "$control" "$1" "$lat_s" "$tmp/placed" "$tmp/gaps" <<'PY3'
+import json, sys, time, urllib.request
+control, rate, secs, out, gaps = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5]
+n = int(rate * secs / 60)
+f, g = open(out, "w"), open(gaps, "w")
+t0 = time.monotonic()
+next_sample = t0
+def sample():
+    tot = json.load(urllib.request.urlopen(control + "/requests")).get("brightpearl", {}).get("total", 0)
+    g.write("%d %d\n" % (int(time.time() * 1000), tot))
+for k in range(n):
+    due = t0 + k * 60.0 / rate
+    while True:
+        now = time.monotonic()
+        if now >= next_sample:
+            sample(); next_sample += 0.5
+        if now >= due:
+            break
+        time.sleep(min(due, next_sample) - now)
+    body = {"billing_address": {"first_name": "A", "last_name": "B",
+            "email": "q%d@example.com" % (k % 50), "street_1": "1 St",
+            "city": "C", "zip": "12345", "country_iso2": "US"},
+            "lines": [{"sku": "CAP-BLK", "quantity": 1}], "status_id": 11,
+            "payment": {"gateway": "stripe", "captured": True}}
+    t = int(time.time() * 1000)
+    r = urllib.request.urlopen(urllib.request.Request(control + "/bigcommerce/orders",
+        data=json.dumps(body).encode(), method="POST"))
+    f.write("%s %d\n" % (json.load(r)["order"]["id"], t))
+f.close()
+# let the tail drain (at most 120 s), still sampling
+end = time.monotonic() + 120
+while time.monotonic() < end:
+    sample()
+    st = json.load(urllib.request.urlopen(control + "/brightpearl/state"))
+    refs = {o.get("externalRef") for o in st.get("orders", {}).values()}
+    if sum(1 for l in open(out) if l.split()[0] in refs) >= n:
+        break
+    time.sleep(0.5)
+g.close()
+PY3
+	c_ps=$(python3 -c "print('%.2f' % ($(cpu "$w_pid") - $c_ps0))")
+	c_sb=$(python3 -c "print('%.2f' % ($(cpu "$sb_pid") - $c_sb0))")
+	kill -TERM "$w_pid"; wait "$w_pid" 2>/dev/null || true; w_pid=""
+	curl -s "$control/brightpearl/state" >"$tmp/state.json"
+	# BENCH_LAT_ENDPOINTS=1: Brightpearl's requests by endpoint too
+	[ "${BENCH_LAT_ENDPOINTS:-0}" = 1 ] && curl -s "$control/requests" | python3 -c 'import json,sys; [print("   ", n, e, file=sys.stderr) for e, n in sorted(json.load(sys.stdin)["brightpearl"]["endpoints"].items(), key=lambda x: -x[1])]'
+	python3 - "$tmp/placed" "$tmp/state.json" "$tmp/gaps" "$1" "$(counter total)" "$(counter throttled)" "$c_ps" "$c_sb" <<'PY4'
+import json, sys, datetime
+placed = dict(l.split() for l in open(sys.argv[1]))
+st = json.load(open(sys.argv[2]))
+lat, seen = [], {}
+for o in st.get("orders", {}).values():
+    ref = o.get("externalRef")
+    if ref in placed and o.get("createdOn"):
+        seen[ref] = seen.get(ref, 0) + 1
+        c = datetime.datetime.fromisoformat(o["createdOn"].replace("Z", "+00:00")).timestamp() * 1000
+        lat.append(c - int(placed[ref]))
+lat.sort()
+p = lambda q: "%.1f" % (lat[min(len(lat) - 1, int(q * len(lat)))] / 1000.0) if lat else "n/a"
+# the longest stretch with orders waiting and no Brightpearl request
+rows = [tuple(map(int, l.split())) for l in open(sys.argv[3])]
+gap, last_t, last_n = 0, None, None
+first, final = min(map(int, placed.values())), max(int(placed[r]) for r in placed)
+for t, n in rows:
+    if last_n is None or n != last_n:
+        last_t, last_n = t, n
+    elif first <= t <= final + 5000:
+        gap = max(gap, t - last_t)
+dups = sum(1 for v in seen.values() if v > 1)
+print("%s/min: p50 %s s, p95 %s s, p99 %s s; %d of %d orders in (%d twice); BP requests %s (%.2f per order), 503s %s; longest gap %.1f s; CPU pearlsync %s s, sandbox %s s" % (
+    sys.argv[4], p(0.5), p(0.95), p(0.99), len(seen), len(placed), dups,
+    sys.argv[5], int(sys.argv[5]) / max(1, len(seen)), sys.argv[6], gap / 1000.0,
+    sys.argv[7], sys.argv[8]))
+PY4
+}
+if has latency-quota; then
+	: >"$tmp/latq"
+	for r in $lat_rates; do
+		lat_quota_run "$r" >"$tmp/latq1" # not in a pipe: sets sb_pid
+		cat "$tmp/latq1" >&2
+		cat "$tmp/latq1" >>"$tmp/latq"
+	done
+	kill "$sb_pid"; wait "$sb_pid" 2>/dev/null || true; sb_pid=""
+fi
+
 # 4a. faults: the running worker imports n orders; FAULTS (JSON for the
 # control API, or "") is set before it starts.  Prints "MS COUNT": the ms
 # from its start until every order was in (sampled every 0.2 s), or until
@@ -337,4 +458,8 @@ if has single; then
 	[ -z "$single_fail" ] || echo "$single_fail"
 	grep -v '^BENCH ' "$tmp/single.out" || true
 	grep '^BENCH ' "$tmp/single.out" || true
+fi
+if has latency-quota; then
+	printf '%s\n' "webhook-to-order latency at the real quota (${lat_s}s a phase):"
+	sed 's/^/  /' "$tmp/latq"
 fi

@@ -447,6 +447,159 @@ test_rate__send_many_leaves_what_cannot_be_paid(void **state)
 	ps_http_response_dispose(&outs[1]);
 }
 
+/* --- pacing: Brightpearl's rolling window ------------------------------ */
+
+/* A Brightpearl reply: left requests, the oldest leaves in period ms. */
+static void
+bp_reply(fixture *f, int left_n, int period)
+{
+	char h[128];
+
+	snprintf(h, sizeof(h),
+		 "brightpearl-requests-remaining: %d\n"
+		 "brightpearl-next-throttle-period: %d\n",
+		 left_n, period);
+	mock_server_reply(f->m, 200, h, "{}");
+}
+
+static void
+test_rate__pace_burst_goes_at_once(void **state)
+{
+	fixture *f = *state;
+	int i;
+
+	/* an empty window: 199 left, the whole minute to go; down to 51
+	 * nothing is spaced (a lone order never waits for the pacing) */
+	for (i = 0; i < 5; i++)
+		bp_reply(f, 199 - 37 * i, 60000 - i);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(f->clk.waits[i], 0);
+	assert_int_equal(left(f, PS_PLATFORM_BRIGHTPEARL), 51);
+}
+
+static void
+test_rate__pace_spacing_grows_as_the_bucket_empties(void **state)
+{
+	fixture *f = *state;
+	ps_http_pace pc;
+
+	/* quota 200 and window 60 s are learnt from the first reply; the
+	 * burst share is 25% (50): from 50 left down to the floor (12)
+	 * requests go at the quota's own rate (60000 / 200 = 300 ms apart),
+	 * at 6 half as fast, at 3 a quarter; the limiter's own reserve
+	 * still covers an empty bucket */
+	bp_reply(f, 199, 60000);
+	bp_reply(f, 50, 30000);
+	bp_reply(f, 13, 30000);
+	bp_reply(f, 6, 30000);
+	bp_reply(f, 3, 30000);
+	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
+	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
+	assert_int_equal(f->clk.waits[1], 0); /* 199 left: a burst */
+	assert_int_not_equal(
+		ps_http_limit_pace(&pc, f->h, PS_PLATFORM_BRIGHTPEARL), 0);
+	assert_int_equal(pc.left, 50);
+	assert_int_equal(pc.quota, 200);
+	assert_int_equal(pc.window_ms, 60000);
+	assert_true(pc.short_budget);
+	assert_true(pc.rate > 3.32 && pc.rate < 3.34);
+	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
+	assert_int_equal(f->clk.waits[2], 300);
+	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
+	assert_int_equal(f->clk.waits[3], 300);
+	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
+	assert_int_equal(f->clk.waits[4], 600);
+	assert_int_not_equal(
+		ps_http_limit_pace(&pc, f->h, PS_PLATFORM_BRIGHTPEARL), 0);
+	assert_int_equal(pc.left, 3);
+	assert_true(pc.rate > 0.82 && pc.rate < 0.84);
+	assert_int_equal(mock_server_request_count(f->m), 5);
+}
+
+static void
+test_rate__pace_counts_from_the_last_request(void **state)
+{
+	fixture *f = *state;
+
+	/* 6 left: 600 ms apart.  A reset of the rolling window (its oldest
+	 * request leaves after 100 ms) forgets the count, but the spacing
+	 * keeps the last count known rather than bursting again */
+	bp_reply(f, 199, 60000);
+	bp_reply(f, 6, 100);
+	bp_reply(f, 6, 100);
+	bp_reply(f, 6, 100);
+	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
+	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
+	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
+	assert_int_equal(f->clk.waits[2], 600);
+	assert_int_equal(left(f, PS_PLATFORM_BRIGHTPEARL), 6);
+	/* time that passed on its own counts: 400 of the 600 ms; the
+	 * window's reset came meanwhile */
+	f->clk.now += 400;
+	assert_int_equal(left(f, PS_PLATFORM_BRIGHTPEARL), -1);
+	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
+	assert_int_equal(f->clk.waits[3], 200);
+}
+
+static void
+test_rate__pace_off_and_for_other_dialects(void **state)
+{
+	fixture *f = *state;
+	ps_http_pace pc;
+	int i;
+
+	/* a dialect that does not pace spends down to the reserve */
+	mock_server_reply(f->m, 200, "X-Left: 20\nX-Reset-Ms: 5000\n", "{}");
+	for (i = 0; i < 3; i++)
+		mock_server_reply(f->m, 200, NULL, "{}");
+	for (i = 0; i < 4; i++)
+		assert_int_equal(get(f, P_WINDOW, "/q/1"), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(f->clk.waits[i], 0);
+	assert_int_not_equal(ps_http_limit_pace(&pc, f->h, P_WINDOW), 0);
+	assert_int_equal(pc.left, 17);
+	assert_false(pc.short_budget);
+	assert_true(pc.rate == 0);
+	/* nothing known: nothing said */
+	assert_int_equal(ps_http_limit_pace(&pc, f->h, P_SILENT), 0);
+	assert_int_equal(pc.left, -1);
+	assert_int_equal(ps_http_limit_pace(&pc, NULL, P_SILENT), 0);
+}
+
+static void
+test_rate__pace_burst_share_zero_turns_it_off(void **state)
+{
+	fixture *f = *state;
+	ps_http *h = NULL;
+	ps_http_options o = f->o;
+	ps_http_request req;
+	char url[256];
+	int i;
+
+	o.pace_burst_pct = 0;
+	assert_int_equal(ps_http_new(&h, &o), 0);
+	bp_reply(f, 199, 60000);
+	bp_reply(f, 10, 30000);
+	bp_reply(f, 9, 30000);
+	snprintf(url, sizeof(url), "%s/o", mock_server_url(f->m));
+	memset(&req, 0, sizeof(req));
+	req.platform = PS_PLATFORM_BRIGHTPEARL;
+	req.account = "acct";
+	req.method = "GET";
+	req.url = url;
+	req.endpoint = "o";
+	req.idempotent = 1;
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(ps_http_send(&f->r, h, &req), 0);
+		ps_http_response_dispose(&f->r);
+	}
+	for (i = 0; i < 3; i++)
+		assert_int_equal(f->clk.waits[i], 0);
+	ps_http_free(h);
+}
+
 int
 main(void)
 {
@@ -461,6 +614,11 @@ main(void)
 		T(test_rate__header_fed_dialects_still_work),
 		T(test_rate__unknown_budget_never_waits),
 		T(test_rate__send_many_leaves_what_cannot_be_paid),
+		T(test_rate__pace_burst_goes_at_once),
+		T(test_rate__pace_spacing_grows_as_the_bucket_empties),
+		T(test_rate__pace_counts_from_the_last_request),
+		T(test_rate__pace_off_and_for_other_dialects),
+		T(test_rate__pace_burst_share_zero_turns_it_off),
 	};
 #undef T
 

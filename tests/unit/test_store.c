@@ -599,6 +599,54 @@ test_store__log_dedupe_key_inserts_once(void **state)
 }
 
 static void
+test_store__log_due_peek_counts_without_claiming(void **state)
+{
+	struct fixture *f = *state;
+	ps_log_entry *v = NULL;
+	int64_t first = -1;
+	size_t n = 9;
+
+	open_ok(f);
+	assert_int_equal(
+		ps_store_log_due_peek(&n, &first, f->st, NULL, 10, 5000), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(first, 0);
+	add_entry(f->st, "order_import_bc", "a", 1000);
+	add_entry(f->st, "order_import_bc", "b", 1200);
+	add_entry(f->st, "order_import_bc", "c", 3000);
+	add_entry(f->st, "shipment_export_bc", "d", 900);
+	/* due at 2000: a and b of the flow; d of another */
+	assert_int_equal(ps_store_log_due_peek(&n, &first, f->st,
+					       "order_import_bc", 10, 2000),
+			 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(first, 1000);
+	assert_int_equal(
+		ps_store_log_due_peek(&n, &first, f->st, NULL, 10, 2000), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(first, 900);
+	/* counted up to max; max 0 counts nothing */
+	assert_int_equal(
+		ps_store_log_due_peek(&n, &first, f->st, NULL, 1, 2000), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(
+		ps_store_log_due_peek(&n, &first, f->st, NULL, 0, 2000), 0);
+	assert_int_equal(n, 0);
+	/* nothing was claimed: the claim still gets both */
+	assert_int_equal(ps_store_log_claim_due(&v, &n, f->st,
+						"order_import_bc", 10, 2000),
+			 0);
+	assert_int_equal(n, 2);
+	ps_log_entries_free(v, n);
+	assert_int_equal(ps_store_log_due_peek(&n, &first, f->st,
+					       "order_import_bc", 10, 2000),
+			 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(ps_store_log_due_peek(NULL, &first, f->st, NULL, 1, 0),
+			 PS_EINVAL);
+}
+
+static void
 test_store__log_claim_mark_retry_state_machine(void **state)
 {
 	struct fixture *f = *state;
@@ -2358,6 +2406,7 @@ main(int argc, char **argv)
 		T(test_store__log_add_rejects_bad_entries),
 		T(test_store__log_dedupe_key_inserts_once),
 		T(test_store__log_claim_mark_retry_state_machine),
+		T(test_store__log_due_peek_counts_without_claiming),
 		T(test_store__log_set_fields_keeps_what_is_not_given),
 		T(test_store__log_list_rejects_bad_queries),
 		T(test_store__log_100k_entries_page_filter_and_count),

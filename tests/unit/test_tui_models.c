@@ -27,6 +27,7 @@
 #include "pearlsync/platform.h"
 #include "pearlsync/setup.h"
 #include "pearlsync/settings.h"
+#include "pearlsync/worker.h"
 #include "pearlsync/store.h"
 #include "tui.h"
 #include "test_db.h"
@@ -646,6 +647,36 @@ test_tui_models__dashboard_budgets(void **state)
 }
 
 static void
+test_tui_models__dashboard_pacing(void **state)
+{
+	struct fx *f = *state;
+	ps_dashboard d;
+
+	/* the worker runs and paces Brightpearl; BigCommerce has budget */
+	assert_int_equal(ps_seed_rest(f->st, NOW), 0);
+	assert_int_equal(
+		ps_store_cache_set(
+			f->st, PS_WORKER_PACING_CACHE,
+			"{\"brightpearl\":{\"left\":37,\"quota\":200,"
+			"\"window_ms\":60000,\"rate\":2.5,\"short\":true,"
+			"\"waiting\":[\"notes_bc\",\"status_export_bc\"],"
+			"\"holding\":[\"order_import_bc\"]},"
+			"\"bigcommerce\":{\"left\":140,\"quota\":150,"
+			"\"window_ms\":30000,\"rate\":0,\"short\":false,"
+			"\"waiting\":[],\"holding\":[]}}",
+			NOW - 2000),
+		0);
+	assert_int_equal(ps_dashboard_load(&d, f->st, NOW), 0);
+	assert_string_equal(d.platforms[PS_PLATFORM_BRIGHTPEARL].pacing,
+			    "pacing 2.5 requests/s; waiting: notes_bc, "
+			    "status_export_bc; holding: order_import_bc");
+	assert_string_equal(d.platforms[PS_PLATFORM_BIGCOMMERCE].pacing, "");
+	/* a row the worker wrote long ago says nothing of now */
+	assert_int_equal(ps_dashboard_load(&d, f->st, NOW + 60000), 0);
+	assert_string_equal(d.platforms[PS_PLATFORM_BRIGHTPEARL].pacing, "");
+}
+
+static void
 test_tui_models__dashboard_http_outcomes(void **state)
 {
 	struct fx *f = *state;
@@ -1044,6 +1075,8 @@ main(void)
 			test_tui_models__dashboard_aggregates, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tui_models__dashboard_budgets, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tui_models__dashboard_pacing, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tui_models__dashboard_http_outcomes, setup,
 			teardown),

@@ -1026,6 +1026,86 @@ test_run_once_drains(void **state)
 			 PS_ENOTFOUND);
 }
 
+/* The status of entry id. */
+static ps_entry_status
+status_of(struct fixture *f, int64_t id)
+{
+	ps_log_entry e;
+	ps_entry_status s;
+
+	get_entry(f, id, &e);
+	s = e.status;
+	ps_log_entry_dispose(&e);
+	return s;
+}
+
+/*
+ * Holding for a batch (no HTTP client here, so the budget is never short:
+ * only arrivals count).  An entry alone goes at once; one due within 2 s
+ * of the last claim is held until a full batch is due or the oldest has
+ * waited sync.batch_hold_ms (3 s); an entry long after the last goes at
+ * once again; a hold of 0 never holds.
+ */
+static void
+test_batch_hold_while_arrivals_are_often(void **state)
+{
+	struct fixture *f = *state;
+	int64_t a, b, c, d, e[4];
+	int i;
+
+	batch_calls = batch_decline = 0;
+	make_worker(f, batch_flows);
+	assert_int_equal(ps_worker_start(f->w), 0);
+	a = add_entry(f, "h1");
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(status_of(f, a), PS_ENTRY_SYNCED);
+	assert_int_equal(batch_calls, 0);
+	/* 0.5 s later: arrivals are often, held */
+	fake_now += 500;
+	b = add_entry(f, "h2");
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(status_of(f, b), PS_ENTRY_PENDING);
+	fake_now += 1500;
+	c = add_entry(f, "h3");
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(status_of(f, b), PS_ENTRY_PENDING);
+	/* 2.5 s: still held; 3 s: b and c go as one batch */
+	fake_now += 1000;
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(status_of(f, b), PS_ENTRY_PENDING);
+	fake_now += 500;
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(status_of(f, b), PS_ENTRY_SYNCED);
+	assert_int_equal(status_of(f, c), PS_ENTRY_SYNCED);
+	assert_int_equal(batch_calls, 1);
+	assert_int_equal(batch_last_n, 2);
+	/* a full batch (claim_batch 4) goes without waiting */
+	fake_now += 100;
+	for (i = 0; i < 4; i++) {
+		char key[8];
+
+		snprintf(key, sizeof(key), "f%d", i);
+		e[i] = add_entry(f, key);
+	}
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(status_of(f, e[i]), PS_ENTRY_SYNCED);
+	assert_int_equal(batch_calls, 2);
+	/* rare again: at once */
+	fake_now += 10000;
+	d = add_entry(f, "h4");
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(status_of(f, d), PS_ENTRY_SYNCED);
+	/* no hold at all */
+	assert_int_equal(ps_store_setting_set(NULL, f->st, "sync.batch_hold_ms",
+					      "0", "test", fake_now),
+			 0);
+	fake_now += 500;
+	d = add_entry(f, "h5");
+	assert_int_equal(ps_worker_tick(f->w), 0);
+	assert_int_equal(status_of(f, d), PS_ENTRY_SYNCED);
+}
+
 /* Several due entries go through perform_batch, each marked on its own;
  * a declined batch falls back to one at a time. */
 static void
@@ -1202,6 +1282,9 @@ main(void)
 			test_stop_finishes_entry_in_hand, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_once_drains, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_batch_hold_while_arrivals_are_often, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_batch_each_entry_marked,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_skipped_flows, setup,

@@ -4696,6 +4696,7 @@ const ps_flow_ops ps_flow_order_import_bc = {
 	.description = "BigCommerce orders into Brightpearl sales orders",
 	.source = PS_PLATFORM_BIGCOMMERCE,
 	.target = PS_PLATFORM_BRIGHTPEARL,
+	.priority = PS_FLOW_PRIORITY_FIRST,
 	.enabled_setting = PS_SET_BC_ORDERS_ENABLED,
 	.owns = oib_owns,
 	.nowns = PS__ARRAY_LEN(oib_owns),

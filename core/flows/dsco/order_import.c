@@ -902,6 +902,7 @@ const ps_flow_ops ps_flow_order_import_dsco = {
 		       "acknowledged in DSCO",
 	.source = PS_PLATFORM_DSCO,
 	.target = PS_PLATFORM_BRIGHTPEARL,
+	.priority = PS_FLOW_PRIORITY_FIRST,
 	.enabled_setting = PS_SET_DSCO_ORDERS_ENABLED,
 	.owns = dsoi_owns,
 	.nowns = PS__ARRAY_LEN(dsoi_owns),

@@ -97,4 +97,6 @@ const ps_http_dialect ps_bp__rate_dialect = {
 	.default_refill_per_s = -1,
 	.default_window_ms = -1,
 	.is_refusal = ps_bp__is_refusal,
+	/* 200 a minute: spent at once, the rest of the minute waits */
+	.pace = 1,
 };
