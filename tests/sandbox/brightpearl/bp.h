@@ -87,6 +87,12 @@ typedef struct bp_idset {
 int bp_idset_parse(bp_idset *set, const char *s);
 int bp_idset_has(const bp_idset *set, int64_t id);
 /*
+ * How many ids set names when its ranges ascend apart (as clients send
+ * them), else (size_t)-1 ("*", overlaps): a set smaller than a collection
+ * is looked up id by id instead of scanning the collection.
+ */
+size_t bp_idset_span(const bp_idset *set);
+/*
  * Objects of coll (keyed by numeric string id) whose id is in set, in
  * ascending id order, at most cap of them; new reference (array of
  * borrowed-then-increfed objects).

@@ -1329,18 +1329,42 @@ r_availability(sb_platform *pf, sb_request *req, sb_response *resp)
 {
 	bp_state *bp = S(pf);
 	bp_idset set;
-	json_t *out = json_object(), *whs;
+	json_t *out = json_object(), *whs, *pids = NULL, *jk;
 	const char *pk, *wk;
+	size_t ip;
 
 	if (idset_param(&set, P(req, 0), resp)) {
 		json_decref(out);
 		return 0;
 	}
-	json_object_foreach (bp->stock, pk, whs) {
+	/* a set smaller than the stock table: its ids looked up one by one
+	 * (the keys, sorted, in pids), else a scan of the table */
+	if (bp_idset_span(&set) <= json_object_size(bp->stock)) {
+		size_t r;
+		int64_t id;
+
+		pids = json_array();
+		for (r = 0; r < set.n; r++)
+			for (id = set.lo[r]; id <= set.hi[r]; id++) {
+				char key[32];
+
+				ID_KEY(key, id);
+				if (json_object_get(bp->stock, key))
+					json_array_append_new(pids,
+							      json_string(key));
+			}
+	} else {
+		pids = json_array();
+		json_object_foreach (bp->stock, pk, whs)
+			json_array_append_new(pids, json_string(pk));
+	}
+	json_array_foreach (pids, ip, jk) {
 		int64_t pid;
 		json_t *p, *w, *total, *wout;
 		int64_t ti = 0, ta = 0;
 
+		pk = json_string_value(jk);
+		whs = json_object_get(bp->stock, pk);
 		if (sb_parse_int(pk, &pid) || !bp_idset_has(&set, pid))
 			continue;
 		p = get_by_id(bp->products, pid);
@@ -1372,6 +1396,7 @@ r_availability(sb_platform *pf, sb_request *req, sb_response *resp)
 				    json_pack("{s:o,s:o}", "total", total,
 					      "warehouses", wout));
 	}
+	json_decref(pids);
 	bp_ok(resp, out);
 	bp_msgtype(resp, "get-product-availability");
 	return 0;
