@@ -1733,6 +1733,10 @@ v3_inventory_items(sb_platform *pf, sb_request *req, sb_response *resp)
 	size_t i, j;
 	const char *loc = sb_req_query(req, "location_id:in");
 	int location_path = req->nparams > 0;
+	/* no id or SKU filter: every row matches, no check per row */
+	int filtered = sb_req_query(req, "variant_id:in") ||
+		       sb_req_query(req, "product_id:in") ||
+		       sb_req_query(req, "sku") || sb_req_query(req, "sku:in");
 	v3_window w;
 
 	if (location_path && param_id(req, 0) != 1) {
@@ -1751,13 +1755,16 @@ v3_inventory_items(sb_platform *pf, sb_request *req, sb_response *resp)
 		json_array_foreach (json_object_get(p, "variants"), j, v) {
 			json_t *identity;
 
-			if (!id_in(req, "variant_id:in",
-				   sb_json_int(json_object_get(v, "id"), 0)) ||
-			    !id_in(req, "product_id:in",
-				   sb_json_int(json_object_get(p, "id"), 0)) ||
-			    !str_filter(req, "sku", "sku:in",
-					sb_json_str(json_object_get(v, "sku"),
-						    "")) ||
+			if ((filtered &&
+			     (!id_in(req, "variant_id:in",
+				     sb_json_int(json_object_get(v, "id"),
+						 0)) ||
+			      !id_in(req, "product_id:in",
+				     sb_json_int(json_object_get(p, "id"),
+						 0)) ||
+			      !str_filter(req, "sku", "sku:in",
+					  sb_json_str(json_object_get(v, "sku"),
+						      "")))) ||
 			    (loc && !bc_list_has(loc, "1")) || !win_take(&w))
 				continue;
 			identity = json_pack(

@@ -35,8 +35,13 @@ typedef struct bp_state {
 	json_t *contacts;       /* {"id": contact} */
 	json_t *addresses;      /* {"id": postal address} */
 	json_t *products;       /* {"id": product} */
-	json_t *prices;         /* {"productId": [priceList entries]} */
-	json_t *stock;          /* {"pid": {"wh": {"inStock","allocated"}}} */
+	/* the product search's rows, built once per change of products
+	 * (product_gen moves on every create or edit): a 20,000-product
+	 * catalog read page by page is not rebuilt for every page */
+	json_t *search_rows;
+	unsigned product_gen, search_gen;
+	json_t *prices; /* {"productId": [priceList entries]} */
+	json_t *stock;  /* {"pid": {"wh": {"inStock","allocated"}}} */
 	json_t *warehouses, *channels, *lead_sources, *projects;
 	json_t *shipping_methods, *price_lists, *payment_methods, *tax_codes;
 	json_t *custom_meta;  /* [sale custom field meta-data] */

@@ -1088,6 +1088,8 @@ bp_product_create(bp_state *bp, json_t *body)
 	json_t *p = json_deep_copy(body);
 	char key[32], when[48];
 
+	bp->product_gen++;
+
 	json_object_set_new(p, "id", json_integer(id));
 	if (!json_is_object(json_object_get(p, "identity")))
 		json_object_set_new(p, "identity", json_object());
@@ -1208,34 +1210,46 @@ jget(json_t *o, const char *k)
 static int
 r_product_search(sb_platform *pf, sb_request *req, sb_response *resp)
 {
-	json_t *rows = json_array(), *p, *ref = json_object(), *memb;
+	bp_state *bp = S(pf);
+	json_t *rows, *p, *ref = json_object();
 	const char *k;
 
-	memb = json_object();
-	json_object_foreach (S(pf)->products, k, p) {
-		json_t *id = json_object_get(p, "identity");
-		json_t *ch =
-			json_array_get(json_object_get(p, "salesChannels"), 0);
+	if (bp->search_rows == NULL || bp->search_gen != bp->product_gen) {
+		json_decref(bp->search_rows);
+		bp->search_rows = rows = json_array();
+		bp->search_gen = bp->product_gen;
+		json_object_foreach (bp->products, k, p) {
+			json_t *id = json_object_get(p, "identity");
+			json_t *ch = json_array_get(
+				json_object_get(p, "salesChannels"), 0);
 
-		json_array_append_new(
-			rows,
-			json_pack("[O,O,O,O,O,O,O,O,b,O,O,O,n,O,O,O,O,n]",
-				  jget(p, "id"), jget(ch, "productName"),
-				  jget(id, "sku"), jget(id, "barcode"),
-				  jget(id, "ean"), jget(id, "upc"),
-				  jget(id, "isbn"), jget(id, "mpn"),
-				  json_is_true(json_object_get(
-					  json_object_get(p, "stock"),
-					  "stockTracked")),
-				  jget(ch, "salesChannelName"),
-				  jget(p, "createdOn"), jget(p, "updatedOn"),
-				  jget(p, "productGroupId"), jget(p, "brandId"),
-				  jget(p, "productTypeId"), jget(p, "status")));
-		json_object_set_new(memb, k, json_array());
+			json_array_append_new(
+				rows,
+				json_pack("[O,O,O,O,O,O,O,O,b,O,O,O,n,O,O,O,O,"
+					  "n]",
+					  jget(p, "id"),
+					  jget(ch, "productName"),
+					  jget(id, "sku"), jget(id, "barcode"),
+					  jget(id, "ean"), jget(id, "upc"),
+					  jget(id, "isbn"), jget(id, "mpn"),
+					  json_is_true(json_object_get(
+						  json_object_get(p, "stock"),
+						  "stockTracked")),
+					  jget(ch, "salesChannelName"),
+					  jget(p, "createdOn"),
+					  jget(p, "updatedOn"),
+					  jget(p, "productGroupId"),
+					  jget(p, "brandId"),
+					  jget(p, "productTypeId"),
+					  jget(p, "status")));
+		}
 	}
-	json_object_set_new(ref, "productCategoryMembership", memb);
+	/* no product is in a category here: bp_search lists each row
+	 * returned with an empty membership */
+	json_object_set_new(ref, "productCategoryMembership", json_object());
 	bp_search(req, resp, product_cols,
-		  sizeof(product_cols) / sizeof(product_cols[0]), rows, ref);
+		  sizeof(product_cols) / sizeof(product_cols[0]),
+		  json_incref(bp->search_rows), ref);
 	return 0;
 }
 

@@ -585,6 +585,34 @@ bp_search(sb_request *req, sb_response *resp, const bp_col *cols, size_t ncols,
 		}
 		json_array_append_new(page, r);
 	}
+	/* reference maps keyed by the row id (the product search's category
+	 * membership) describe the rows returned, not every row there is */
+	{
+		json_t *memb =
+			json_object_get(reference, "productCategoryMembership");
+
+		if (json_is_object(memb)) {
+			json_t *cut = json_object();
+			char key[32];
+
+			for (i = (size_t)first - 1;
+			     i < n &&
+			     i - ((size_t)first - 1) < json_array_size(page);
+			     i++) {
+				json_t *m;
+
+				snprintf(key, sizeof(key), "%lld",
+					 (long long)sb_json_int(
+						 json_array_get(vec[i], 0), 0));
+				m = json_object_get(memb, key);
+				json_object_set_new(cut, key,
+						    m ? json_incref(m)
+						      : json_array());
+			}
+			json_object_set_new(reference,
+					    "productCategoryMembership", cut);
+		}
+	}
 	free(vec);
 	colsj = json_array();
 	for (i = 0; i < (size_t)nsel; i++)
@@ -1129,7 +1157,8 @@ bp_clear(bp_state *bp)
 		&bp->shipping_methods, &bp->price_lists,  &bp->payment_methods,
 		&bp->tax_codes,        &bp->custom_meta,  &bp->payments,
 		&bp->reservations,     &bp->gons,         &bp->notes,
-		&bp->webhooks,         &bp->strict,       &bp->gins};
+		&bp->webhooks,         &bp->strict,       &bp->gins,
+		&bp->search_rows};
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -1254,6 +1283,8 @@ product_spec_apply(bp_state *bp, json_t *p, const json_t *spec)
 	char key[32];
 	size_t i;
 
+	bp->product_gen++;
+
 	if (ch == NULL) {
 		ch = json_pack("{s:s}", "salesChannelName", "Brightpearl");
 		json_object_set_new(p, "salesChannels", json_pack("[o]", ch));
@@ -1364,6 +1395,7 @@ ctl_product(bp_state *bp, json_t *in, sb_response *resp)
 		p, "version",
 		json_integer(sb_json_int(json_object_get(p, "version"), 1) +
 			     1));
+	bp->product_gen++;
 	bp_fire(bp, created ? "product.created" : "product.modified", pid);
 	sb_resp_json(resp, 200,
 		     json_pack("{s:I}", "productId", (json_int_t)pid), NULL);
