@@ -96,7 +96,7 @@ echo "seeded in ${seed_s}s (sandbox CPU ${seed_cpu}s)" >&2
 curl -s -X POST "$control/requests/reset" -d '{}' >/dev/null
 sb0=$(cpu "$sb_pid")
 t0=$(now_ms)
-/usr/bin/time -f '%U %S %M' -o "$tmp/time" "$ps" sync-once inventory >/dev/null 2>"$tmp/sync.err" || { cat "$tmp/sync.err" >&2; exit 1; }
+/usr/bin/time -f '%U %S %M' -o "$tmp/time" ${BENCH_WRAP:-} "$ps" sync-once inventory >/dev/null 2>"$tmp/sync.err" || { cat "$tmp/sync.err" >&2; exit 1; }
 t1=$(now_ms)
 sb1=$(cpu "$sb_pid")
 rec_bp=$(requests brightpearl)

@@ -71,6 +71,9 @@
 #define CURSOR "inventory_export_bc.reconcile"
 /* Corrected SKUs named in a reconcile's detail and target id. */
 #define SKUS_NAMED 10
+/* Products per availability read in a reconcile: one id set (at most
+ * 200 ids, reference digest section 5). */
+#define AVAIL_CHUNK 200
 
 static const char *const bp_events[] = {"product.modified.on-hand-modified"};
 
@@ -358,10 +361,9 @@ record_sent(ps_flow_env *env, level *lv, const size_t *idx, size_t n,
 	size_t i;
 	int error;
 
-	ps->sent = n;
 	for (i = 0; i < n; i++) {
 		lv[idx[i]].sent = 1;
-		note_sent(ps, &lv[idx[i]], i);
+		note_sent(ps, &lv[idx[i]], ps->sent++);
 		if (lv[idx[i]].qty == 0 && lv[idx[i]].bc_level > 0 &&
 		    ps->zeroed++ < SKUS_NAMED)
 			append_bounded(ps->zeroed_skus, sizeof(ps->zeroed_skus),
@@ -393,8 +395,13 @@ record_sent(ps_flow_env *env, level *lv, const size_t *idx, size_t n,
 
 /*
  * Send every known, tracked level that differs from BigCommerce's; count
- * the rest.  What was sent is recorded even when a later request fails.
+ * the rest.  The sends go SEND_CHUNK levels at a time (a request's worth
+ * at most), each recorded as it succeeds, so a 20,000-level reconcile
+ * holds one request's send list, not all of them.  What was sent is
+ * recorded even when a later request fails.
  */
+#define SEND_CHUNK PS_BC_INVENTORY_BATCH_MAX
+
 static int
 push_levels(ps_flow_env *env, level *lv, size_t n, push_stats *ps)
 {
@@ -402,8 +409,8 @@ push_levels(ps_flow_env *env, level *lv, size_t n, push_stats *ps)
 	size_t *idx = NULL, i, k = 0, sent = 0;
 	int error = 0, rec;
 
-	send = calloc(n + 1, sizeof(*send));
-	idx = calloc(n + 1, sizeof(*idx));
+	send = calloc(SEND_CHUNK, sizeof(*send));
+	idx = calloc(SEND_CHUNK, sizeof(*idx));
 	if (send == NULL || idx == NULL) {
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
@@ -421,19 +428,25 @@ push_levels(ps_flow_env *env, level *lv, size_t n, push_stats *ps)
 						 sizeof(ps->first_untracked));
 		} else if (l->bc_level == l->qty) {
 			ps->unchanged++;
-		} else {
+		} else if (error == 0) {
 			send[k] = l->stock;
 			send[k].quantity = l->qty;
 			idx[k++] = i;
+			ps->differed++;
+		} else {
+			ps->differed++; /* after a failed send: not tried */
+		}
+		if (error == 0 && k > 0 && (k == SEND_CHUNK || i + 1 == n)) {
+			sent = 0;
+			error = ps_bc_inventory_set(&sent, PS_PAIR_BC(env),
+						    send, k,
+						    "Brightpearl stock level");
+			rec = record_sent(env, lv, idx, sent, ps);
+			if (error == 0)
+				error = rec;
+			k = 0;
 		}
 	}
-	ps->differed = k;
-	if (k > 0)
-		error = ps_bc_inventory_set(&sent, PS_PAIR_BC(env), send, k,
-					    "Brightpearl stock level");
-	rec = record_sent(env, lv, idx, sent, ps);
-	if (error == 0)
-		error = rec;
 done:
 	free(send);
 	free(idx);
@@ -925,7 +938,7 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 	ps_bc_sku_list skus = {NULL, 0};
 	ps_bp_stock_list stock = {NULL, 0};
 	char *field = NULL, *wh = NULL;
-	int64_t *ids = NULL;
+	int64_t ids[AVAIL_CHUNK];
 	level *lv = NULL;
 	size_t n = 0, i, pos = 0;
 	push_stats ps;
@@ -936,29 +949,42 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 	    (error = ps_settings_get(&field, env->store,
 				     PS_SET_BC_ITEMS_PRODUCT_MATCH_FIELD)) < 0)
 		goto done;
-	if ((error = ps_bp_products_tracked(&prods, &n, PS_PAIR_BP(env),
+	/*
+	 * The order bounds the memory: BigCommerce's list first (its walk
+	 * is the largest transient), matched to the products as soon as they
+	 * are known and dropped; then Brightpearl's availability one id set
+	 * at a time; then the sends.  No two large parts are held at once.
+	 */
+	if ((error = ps_bc_inventory_list(&skus, PS_PAIR_BC(env))) < 0 ||
+	    (error = ps_bp_products_tracked(&prods, &n, PS_PAIR_BP(env),
 					    field)) < 0)
 		goto done;
 	if (n > 0) /* none tracked: prods may be NULL */
 		qsort(prods, n, sizeof(*prods), cmp_pid);
-	ids = calloc(n + 1, sizeof(*ids));
-	lv = calloc(n + 1, sizeof(*lv));
-	if (ids == NULL || lv == NULL) {
+	if ((lv = calloc(n + 1, sizeof(*lv))) == NULL) {
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
 	}
 	for (i = 0; i < n; i++)
-		ids[i] = prods[i].id;
-	if ((error = ps_bp_availability_get(&stock, PS_PAIR_BP(env), ids, n)) <
-	    0)
-		goto done;
-	for (i = 0; i < n; i++) {
 		lv[i].match = prods[i].match;
-		lv[i].qty = ps_pair__bp_level(&stock, &pos, prods[i].id, wh);
-	}
-	if ((error = ps_bc_inventory_list(&skus, PS_PAIR_BC(env))) < 0 ||
-	    (error = match_skus(env, lv, n, &skus, &ps)) < 0)
+	if ((error = match_skus(env, lv, n, &skus, &ps)) < 0)
 		goto done;
+	ps_bc_sku_list_dispose(&skus);
+	/* one id set's availability at a time, summed and dropped: every
+	 * warehouse row of 20,000 products is never held at once */
+	for (i = 0; i < n; i += AVAIL_CHUNK) {
+		size_t k = n - i < AVAIL_CHUNK ? n - i : AVAIL_CHUNK, j;
+
+		for (j = 0; j < k; j++)
+			ids[j] = prods[i + j].id;
+		if ((error = ps_bp_availability_get(&stock, PS_PAIR_BP(env),
+						    ids, k)) < 0)
+			goto done;
+		for (pos = 0, j = i; j < i + k; j++)
+			lv[j].qty = ps_pair__bp_level(&stock, &pos, prods[j].id,
+						      wh);
+		ps_bp_stock_list_dispose(&stock);
+	}
 	error = push_levels(env, lv, n, &ps);
 	/* the pass, for the zero-stock anomaly (anomalies.h) */
 	if ((error == 0 || ps.sent > 0) &&
@@ -975,7 +1001,6 @@ done:
 	ps_bp_stock_list_dispose(&stock);
 	ps_bc_sku_list_dispose(&skus);
 	ps_bp_product_refs_free(prods, n);
-	free(ids);
 	free(lv);
 	free(field);
 	free(wh);

@@ -1054,12 +1054,23 @@ v3_products_list(sb_platform *pf, sb_request *req, sb_response *resp)
 	v3_window w;
 	const char *name = sb_req_query(req, "name");
 	const char *tracking = sb_req_query(req, "inventory_tracking");
+	int filtered = name || tracking || sb_req_query(req, "id:in") ||
+		       sb_req_query(req, "id") || sb_req_query(req, "sku") ||
+		       sb_req_query(req, "sku:in");
 
 	if (bc_paging(req, resp, 1, &page, &limit) < 0)
 		return 0;
 	win_init(&w, page, limit);
 	rows = json_array();
 	json_array_foreach (st->products, i, p) {
+		if (!filtered) { /* every product matches */
+			if (win_take(&w))
+				json_array_append_new(
+					rows,
+					bc_product_json(
+						p, wants(req, "variants")));
+			continue;
+		}
 		id = sb_json_int(json_object_get(p, "id"), 0);
 		if (!id_in(req, "id:in", id) ||
 		    bc_query_int(req, "id", id) != id ||

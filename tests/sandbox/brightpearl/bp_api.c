@@ -1208,6 +1208,35 @@ jget(json_t *o, const char *k)
 }
 
 static int
+cmp_first_int(const void *a, const void *b)
+{
+	json_int_t x =
+		json_integer_value(json_array_get(*(json_t *const *)a, 0));
+	json_int_t y =
+		json_integer_value(json_array_get(*(json_t *const *)b, 0));
+
+	return (x > y) - (x < y);
+}
+
+/* Sort an array of rows by their first cell (an integer id). */
+static void
+json_array_sort_by_first_int(json_t *rows)
+{
+	size_t n = json_array_size(rows), i;
+	json_t **v = calloc(n ? n : 1, sizeof(*v));
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(rows, i));
+	qsort(v, n, sizeof(*v), cmp_first_int);
+	json_array_clear(rows);
+	for (i = 0; i < n; i++)
+		json_array_append_new(rows, v[i]);
+	free(v);
+}
+
+static int
 r_product_search(sb_platform *pf, sb_request *req, sb_response *resp)
 {
 	bp_state *bp = S(pf);
@@ -1243,6 +1272,8 @@ r_product_search(sb_platform *pf, sb_request *req, sb_response *resp)
 					  jget(p, "productTypeId"),
 					  jget(p, "status")));
 		}
+		/* by id, the search's default order, once */
+		json_array_sort_by_first_int(rows);
 	}
 	/* no product is in a category here: bp_search lists each row
 	 * returned with an empty membership */
