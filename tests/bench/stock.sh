@@ -12,7 +12,12 @@
 #      (100) stock changes made in Brightpearl as fast as the control API
 #      takes them, one webhook each -> the seconds until BigCommerce
 #      shows every new level (read from the sandbox), requests per
-#      platform, the worker's CPU and the sandbox's CPU meanwhile.
+#      platform, the worker's CPU and the sandbox's CPU meanwhile;
+#   3. the same reconcile in that worker (`pearlsync run inventory`,
+#      every BigCommerce level set back to 0 first) -> seconds (to its
+#      last stock write, waits for Brightpearl's window included),
+#      requests, CPU, and the worker's peak RSS (VmHWM, over its whole
+#      life).
 # Needs curl, python3 and /usr/bin/time.  Binaries: $PS_BIN_DIR or
 # build/bin (scripts/bench builds the optimised build/release first).
 set -eu
@@ -164,8 +169,39 @@ b_w=$(python3 -c "print('%.2f' % ($w1 - $w0))")
 b_sb=$(python3 -c "print('%.2f' % ($sb1 - $sb0))")
 w_rss=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$w_pid/status")
 
+# 3. the same reconcile in the running worker (`run inventory`): its
+# peak RSS over its whole life, the reconcile included
+curl -s -X POST "$control/requests/reset" -d '{}' >/dev/null
+curl -s "$control/bigcommerce/inventory" | python3 -c '
+import json, sys, urllib.request
+rows = [{"sku": r["sku"], "level": 0} for r in json.load(sys.stdin) if r["sku"].startswith("BENCH-")]
+urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/bigcommerce/inventory", data=json.dumps({"items": rows}).encode(), method="POST")).read()' "$control"
+sb0=$(cpu "$sb_pid")
+w0=$(cpu "$w_pid")
+t0=$(now_ms)
+"$ps" run inventory >"$tmp/run.out" 2>&1 || cat "$tmp/run.out" >&2
+# done when every level is back: SKUS / 2000 stock writes (the
+# Brightpearl window may still be full from the parts before, so the
+# worker can wait its turn first: quiet is not done)
+want=$(((skus + 1999) / 2000))
+i=0
+until [ "$(curl -s "$control/requests" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("bigcommerce",{}).get("endpoints",{}).get("PUT v3/inventory/adjustments/absolute",0))')" -ge "$want" ]; do
+	i=$((i + 1))
+	[ "$i" -le 1200 ] || { echo "the worker's reconcile did not finish" >&2; exit 1; }
+	sleep 0.25
+done
+t1=$(now_ms)
+sleep 1 # its last writes recorded
+wr_s=$(python3 -c "print('%.1f' % (($t1 - $t0) / 1000))")
+wr_bp=$(requests brightpearl)
+wr_bc=$(requests bigcommerce)
+wr_w=$(python3 -c "print('%.2f' % ($(cpu "$w_pid") - $w0))")
+wr_sb=$(python3 -c "print('%.2f' % ($(cpu "$sb_pid") - $sb0))")
+wr_rss=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$w_pid/status")
+
 printf 'stock benchmark (%s SKUs, real quotas)\n' "$skus"
 printf '%-46s %10s %10s %10s %10s %10s %10s\n' measure seconds "BP req" "BC req" "ps CPU s" "sb CPU s" "ps RSS MB"
 printf '%-46s %10s %10s %10s %10s %10s %10s\n' "seed $skus SKUs (control API)" "$seed_s" - - - "$seed_cpu" -
 printf '%-46s %10s %10s %10s %10s %10s %10s\n' "full reconcile (sync-once inventory)" "$rec_s" "$rec_bp" "$rec_bc" "$rec_cpu" "$rec_sb" "$rec_rss"
 printf '%-46s %10s %10s %10s %10s %10s %10s\n' "$burst stock changes, webhook to BigCommerce" "$burst_s" "$b_bp" "$b_bc" "$b_w" "$b_sb" "$w_rss"
+printf '%-46s %10s %10s %10s %10s %10s %10s\n' "full reconcile in the worker (run inventory)" "$wr_s" "$wr_bp" "$wr_bc" "$wr_w" "$wr_sb" "$wr_rss"
