@@ -82,10 +82,11 @@ typedef struct level {
 	const char *match; /* borrowed: the SKU */
 	int64_t qty;       /* Brightpearl's level */
 	ps_bc_stock stock; /* ids and tracking, when known */
-	int known;         /* BigCommerce has the SKU */
-	int cached;        /* known from the cache, not read just now */
 	int64_t bc_level;  /* BigCommerce's level, when known */
-	int sent;          /* set in BigCommerce just now */
+	/* flags in one word: a reconcile holds 20,000 of these */
+	unsigned known : 1;  /* BigCommerce has the SKU */
+	unsigned cached : 1; /* known from the cache, not read just now */
+	unsigned sent : 1;   /* set in BigCommerce just now */
 } level;
 
 typedef struct push_stats {

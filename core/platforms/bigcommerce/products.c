@@ -445,6 +445,15 @@ ps_bc_inventory_list(ps_bc_sku_list *out, ps_bc *bc)
 				 "v3/catalog/products", "listing products", 1,
 				 bc_product_lite_row, NULL, 0)) < 0)
 		goto done;
+	if (prods.count > 0 && prods.count < prods.cap) {
+		/* the doubling's slack back before the next walk */
+		void *v = realloc(prods.items, prods.count * prods.size);
+
+		if (v != NULL) {
+			prods.items = v;
+			prods.cap = prods.count;
+		}
+	}
 	if (prods.count > 1)
 		qsort(prods.items, prods.count, prods.size, lite_cmp);
 	snprintf(path, sizeof(path), "/v3/inventory/locations/%lld/items",

@@ -173,6 +173,12 @@ ps_bp_products_tracked(ps_bp_product_ref **out, size_t *out_n, ps_bp *bp,
 	}
 	if (a.v == NULL && (a.v = calloc(1, sizeof(*a.v))) == NULL)
 		return ps_error_set(PS_ENOMEM, NULL);
+	if (a.n > 0 && a.n < a.cap) { /* the doubling's slack back */
+		ps_bp_product_ref *v = realloc(a.v, a.n * sizeof(*v));
+
+		if (v != NULL)
+			a.v = v;
+	}
 	*out = a.v;
 	*out_n = a.n;
 	return 0;
