@@ -29,15 +29,30 @@
  * A webhook entry compares with the level last seen in BigCommerce: read
  * by the last reconcile or set by pearlsync since, kept with the SKU's ids
  * and tracking in the cache ("inventory.bc.<match value>"; per Brightpearl
- * product its match value is "inventory.bp.<id>"), so one stock change
- * costs three requests.  A cached row older than one interval is not
- * trusted: the SKU is read again (two requests).  The cheap comparison is
- * therefore wrong for at most one interval, the time the reconcile takes
- * to correct it anyway.  A send BigCommerce refuses for cached ids (the
- * merchant changed the SKU's tracking since) reads the SKU again and is
- * tried once more.  Every level sent is also recorded as pearlsync's
- * own write (ps_store_written_int_set: object "product" or "variant" as
- * BigCommerce tracks it, field "inventory_level").
+ * product its match value is "inventory.bp.<id>").  A cached row older
+ * than one interval is not trusted: the SKU is read again (two requests).
+ * The cheap comparison is therefore wrong for at most one interval, the
+ * time the reconcile takes to correct it anyway.  A send BigCommerce
+ * refuses for cached ids (the merchant changed the SKU's tracking since)
+ * reads those SKUs again and is tried once more.  Every level sent is
+ * also recorded as pearlsync's own write (ps_store_written_int_set:
+ * object "product" or "variant" as BigCommerce tracks it, field
+ * "inventory_level").
+ *
+ * Stock entries come in bursts (a goods-in, a stock take: one webhook per
+ * product within a second or two), so an entry is due STOCK_HOLD_MS after
+ * its webhook and the entries due together are performed together
+ * (perform_batch, up to PS_FLOW_BATCH_MAX): one product GET for the
+ * products whose match value is not cached and one availability GET for
+ * them all (Brightpearl id sets, 200 ids a request), then one send for
+ * every level that differs (up to 2000 a request).  100 stock changes
+ * cost about two of each, not three requests apiece.
+ *
+ * The reconcile of a large catalogue runs in bounded memory: each list is
+ * read page by page into compact structs (no reply kept as a Jansson
+ * tree), BigCommerce's list is matched and dropped before Brightpearl's
+ * availability is read one id set at a time, and the sends go 2000 at a
+ * time.
  *
  * The log: an inventory entry concerns no order, so order number, total,
  * shipping method and shipment status stay empty (a SKU under ORDER #
