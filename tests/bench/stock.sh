@@ -34,14 +34,15 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/pearlsync-bench.XXXXXX")
 sb_pid=""
 w_pid=""
 cleanup() {
-	[ -n "$w_pid" ] && kill "$w_pid" 2>/dev/null
-	[ -n "$sb_pid" ] && kill "$sb_pid" 2>/dev/null
-	wait 2>/dev/null
+	[ -z "$w_pid" ] || kill "$w_pid" 2>/dev/null || :
+	[ -z "$sb_pid" ] || kill "$sb_pid" 2>/dev/null || :
+	wait 2>/dev/null || :
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
-port=$((20000 + $$ % 20000))
+# a port nothing listens on now (the worker's listener)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 db="$tmp/pearlsync.db"
 PEARLSYNC_CONFIG="$tmp/pearlsync.conf"
 export PEARLSYNC_CONFIG
