@@ -110,4 +110,7 @@ step="the order was not held up"
 python3 -c "import sys; d = $order_at - $placed_at; print('order %s in Brightpearl %.1f s after it was placed; levels done %.1f s after it' % ('$order', d, $done_at - $placed_at))"
 
 stop_worker
+if grep -q -e "Sanitizer" -e "runtime error:" "$tmp/w.err" "$tmp/sandbox.err"; then
+	fail "sanitizer report: $(grep -h -A5 -e Sanitizer -e 'runtime error:' "$tmp/w.err" "$tmp/sandbox.err" | head -20)"
+fi
 echo "PASS"
