@@ -406,7 +406,9 @@ record_sent(ps_flow_env *env, level *lv, const size_t *idx, size_t n,
 		ps_store_rollback(env->store);
 		return error;
 	}
-	return ps_store_commit(env->store);
+	if ((error = ps_store_commit(env->store)) == 0 && n >= SKUS_NAMED)
+		ps_store_release_memory(env->store); /* a bulk write's pages */
+	return error;
 }
 
 /*
@@ -986,6 +988,9 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 	if ((error = match_skus(env, lv, n, &skus, &ps)) < 0)
 		goto done;
 	ps_bc_sku_list_dispose(&skus);
+	/* the level cache's 20,000 rows were written: their pages need not
+	 * stay resident (the worker's memory bound) */
+	ps_store_release_memory(env->store);
 	/* one id set's availability at a time, summed and dropped: every
 	 * warehouse row of 20,000 products is never held at once */
 	for (i = 0; i < n; i += AVAIL_CHUNK) {
