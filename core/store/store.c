@@ -909,6 +909,13 @@ ps_store__set_busy_timeout(ps_store *st, int ms)
 }
 
 void
+ps_store_release_memory(ps_store *st)
+{
+	if (st != NULL && st->db != NULL)
+		sqlite3_db_release_memory(st->db);
+}
+
+void
 ps_store_close(ps_store *st)
 {
 	size_t i;

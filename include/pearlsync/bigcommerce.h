@@ -602,8 +602,9 @@ int ps_bc_catalog_list_skus(ps_bc_sku_list *out, ps_bc *bc);
  * level ps_bc_inventory_set writes: GET /v3/catalog/products (250 a page,
  * for the tracking) and GET /v3/inventory/locations/{id}/items (1000 a
  * page), so P products with V variants cost P/250 + V/1000 requests.
- * Items without a SKU are left out.  PS_ENOTFOUND when BigCommerce has
- * no such location.
+ * Items without a SKU are left out; product_name is NULL (stock needs no
+ * names, and 20,000 of them are memory the worker's bound has no room
+ * for).  PS_ENOTFOUND when BigCommerce has no such location.
  */
 int ps_bc_inventory_list(ps_bc_sku_list *out, ps_bc *bc);
 

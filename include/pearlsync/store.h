@@ -68,6 +68,15 @@ int ps_store_open(ps_store **out, const char *path, unsigned flags);
  */
 void ps_store_close(ps_store *st);
 
+/*
+ * ps_store_release_memory - hand back the page cache's unused pages (the
+ * clean ones, outside a transaction).  The cache is sized for the
+ * console's large log (16 MiB); a bulk writer in the worker (a 20,000-SKU
+ * stock reconcile writes 40,000 rows) calls this between its commits so
+ * its pages do not stay resident up to that size.  Accepts NULL.
+ */
+void ps_store_release_memory(ps_store *st);
+
 /* ps_store_schema_version - the file's PRAGMA user_version into *out. */
 int ps_store_schema_version(int *out, ps_store *st);
 

@@ -180,15 +180,31 @@ seed(long n)
 		if (rc < 0)
 			return -1;
 	}
-	/* BigCommerce: one product per SKU, tracked, level 0 */
-	for (i = 0; i < n; i++) {
-		snprintf(buf, sizeof(buf),
-			 "{\"name\":\"Bench %06ld\",\"type\":\"physical\","
-			 "\"weight\":1,\"price\":9.99,\"sku\":\"BENCH-%06ld\","
-			 "\"inventory_tracking\":\"product\","
-			 "\"inventory_level\":0}",
-			 i, i);
-		if (ctl(NULL, "POST", "/bigcommerce/products", buf) < 0)
+	/* BigCommerce: one product per SKU, tracked, level 0; a list of
+	 * 1000 a call */
+	for (i = 0; i < n; i += 1000) {
+		char *body;
+		int rc;
+
+		prods = json_array();
+		for (j = i; j < n && j < i + 1000; j++) {
+			char name[64];
+
+			snprintf(buf, sizeof(buf), "BENCH-%06ld", j);
+			snprintf(name, sizeof(name), "Bench %06ld", j);
+			json_array_append_new(
+				prods,
+				json_pack("{s:s,s:s,s:i,s:f,s:s,s:s,s:i}",
+					  "name", name, "type", "physical",
+					  "weight", 1, "price", 9.99, "sku",
+					  buf, "inventory_tracking", "product",
+					  "inventory_level", 0));
+		}
+		body = json_dumps(prods, JSON_COMPACT);
+		json_decref(prods);
+		rc = ctl(NULL, "POST", "/bigcommerce/products", body);
+		free(body);
+		if (rc < 0)
 			return -1;
 	}
 	return 0;

@@ -29,15 +29,30 @@
  * A webhook entry compares with the level last seen in BigCommerce: read
  * by the last reconcile or set by pearlsync since, kept with the SKU's ids
  * and tracking in the cache ("inventory.bc.<match value>"; per Brightpearl
- * product its match value is "inventory.bp.<id>"), so one stock change
- * costs three requests.  A cached row older than one interval is not
- * trusted: the SKU is read again (two requests).  The cheap comparison is
- * therefore wrong for at most one interval, the time the reconcile takes
- * to correct it anyway.  A send BigCommerce refuses for cached ids (the
- * merchant changed the SKU's tracking since) reads the SKU again and is
- * tried once more.  Every level sent is also recorded as pearlsync's
- * own write (ps_store_written_int_set: object "product" or "variant" as
- * BigCommerce tracks it, field "inventory_level").
+ * product its match value is "inventory.bp.<id>").  A cached row older
+ * than one interval is not trusted: the SKU is read again (two requests).
+ * The cheap comparison is therefore wrong for at most one interval, the
+ * time the reconcile takes to correct it anyway.  A send BigCommerce
+ * refuses for cached ids (the merchant changed the SKU's tracking since)
+ * reads those SKUs again and is tried once more.  Every level sent is
+ * also recorded as pearlsync's own write (ps_store_written_int_set:
+ * object "product" or "variant" as BigCommerce tracks it, field
+ * "inventory_level").
+ *
+ * Stock entries come in bursts (a goods-in, a stock take: one webhook per
+ * product within a second or two), so an entry is due STOCK_HOLD_MS after
+ * its webhook and the entries due together are performed together
+ * (perform_batch, up to PS_FLOW_BATCH_MAX): one product GET for the
+ * products whose match value is not cached and one availability GET for
+ * them all (Brightpearl id sets, 200 ids a request), then one send for
+ * every level that differs (up to 2000 a request).  100 stock changes
+ * cost about two of each, not three requests apiece.
+ *
+ * The reconcile of a large catalogue runs in bounded memory: each list is
+ * read page by page into compact structs (no reply kept as a Jansson
+ * tree), BigCommerce's list is matched and dropped before Brightpearl's
+ * availability is read one id set at a time, and the sends go 2000 at a
+ * time.
  *
  * The log: an inventory entry concerns no order, so order number, total,
  * shipping method and shipment status stay empty (a SKU under ORDER #
@@ -71,6 +86,9 @@
 #define CURSOR "inventory_export_bc.reconcile"
 /* Corrected SKUs named in a reconcile's detail and target id. */
 #define SKUS_NAMED 10
+/* Products per availability read in a reconcile: one id set (at most
+ * 200 ids, reference digest section 5). */
+#define AVAIL_CHUNK 200
 
 static const char *const bp_events[] = {"product.modified.on-hand-modified"};
 
@@ -79,9 +97,11 @@ typedef struct level {
 	const char *match; /* borrowed: the SKU */
 	int64_t qty;       /* Brightpearl's level */
 	ps_bc_stock stock; /* ids and tracking, when known */
-	int known;         /* BigCommerce has the SKU */
-	int cached;        /* known from the cache, not read just now */
 	int64_t bc_level;  /* BigCommerce's level, when known */
+	/* flags in one word: a reconcile holds 20,000 of these */
+	unsigned known : 1;  /* BigCommerce has the SKU */
+	unsigned cached : 1; /* known from the cache, not read just now */
+	unsigned sent : 1;   /* set in BigCommerce just now */
 } level;
 
 typedef struct push_stats {
@@ -102,9 +122,19 @@ inv_init(void **out_state, ps_flow_env *env)
 				   PS__ARRAY_LEN(bp_events));
 }
 
+/*
+ * A stock entry is due STOCK_HOLD_MS after its event, not at once: a
+ * goods-in or a stock take changes many products within a second or two,
+ * one webhook each, and entries due together are performed together
+ * (perform_stock: a few requests for the lot).  The level reaches
+ * BigCommerce that much later, well within the seconds a merchant waits.
+ */
+#define STOCK_HOLD_MS 2000
+
 static int
 inv_on_event(ps_flow_env *env, const ps_event *ev)
 {
+	ps_log_entry e;
 	char key[128], id[32];
 	size_t i;
 	int error;
@@ -116,10 +146,18 @@ inv_on_event(ps_flow_env *env, const ps_event *ev)
 		snprintf(id, sizeof(id), "%" PRId64, ev->ids[i]);
 		snprintf(key, sizeof(key), "bp:stock:%s:ev%" PRId64, id,
 			 ev->id);
-		if ((error = ps_pair__log_add(
-			     env, FLOW, key, PS_PAIR_KIND_PRODUCT_STOCK, id,
-			     NULL, PS_PLATFORM_BRIGHTPEARL, id,
-			     PS_PLATFORM_BIGCOMMERCE, NULL)) < 0)
+		ps_log_entry_init(&e);
+		/* borrowed strings: e is never disposed */
+		e.flow = (char *)(uintptr_t)FLOW;
+		e.dedupe_key = key;
+		e.kind = (char *)(uintptr_t)PS_PAIR_KIND_PRODUCT_STOCK;
+		e.subject = id;
+		e.source_platform = PS_PLATFORM_BRIGHTPEARL;
+		e.source_id = id;
+		e.target_platform = PS_PLATFORM_BIGCOMMERCE;
+		e.next_attempt_at = env->now + STOCK_HOLD_MS;
+		if ((error = ps_store_log_add(NULL, env->store, &e, env->now)) <
+		    0)
 			return error;
 	}
 	return 0;
@@ -339,9 +377,9 @@ record_sent(ps_flow_env *env, level *lv, const size_t *idx, size_t n,
 	size_t i;
 	int error;
 
-	ps->sent = n;
 	for (i = 0; i < n; i++) {
-		note_sent(ps, &lv[idx[i]], i);
+		lv[idx[i]].sent = 1;
+		note_sent(ps, &lv[idx[i]], ps->sent++);
 		if (lv[idx[i]].qty == 0 && lv[idx[i]].bc_level > 0 &&
 		    ps->zeroed++ < SKUS_NAMED)
 			append_bounded(ps->zeroed_skus, sizeof(ps->zeroed_skus),
@@ -368,13 +406,20 @@ record_sent(ps_flow_env *env, level *lv, const size_t *idx, size_t n,
 		ps_store_rollback(env->store);
 		return error;
 	}
-	return ps_store_commit(env->store);
+	if ((error = ps_store_commit(env->store)) == 0 && n >= SKUS_NAMED)
+		ps_store_release_memory(env->store); /* a bulk write's pages */
+	return error;
 }
 
 /*
  * Send every known, tracked level that differs from BigCommerce's; count
- * the rest.  What was sent is recorded even when a later request fails.
+ * the rest.  The sends go SEND_CHUNK levels at a time (a request's worth
+ * at most), each recorded as it succeeds, so a 20,000-level reconcile
+ * holds one request's send list, not all of them.  What was sent is
+ * recorded even when a later request fails.
  */
+#define SEND_CHUNK PS_BC_INVENTORY_BATCH_MAX
+
 static int
 push_levels(ps_flow_env *env, level *lv, size_t n, push_stats *ps)
 {
@@ -382,8 +427,8 @@ push_levels(ps_flow_env *env, level *lv, size_t n, push_stats *ps)
 	size_t *idx = NULL, i, k = 0, sent = 0;
 	int error = 0, rec;
 
-	send = calloc(n + 1, sizeof(*send));
-	idx = calloc(n + 1, sizeof(*idx));
+	send = calloc(SEND_CHUNK, sizeof(*send));
+	idx = calloc(SEND_CHUNK, sizeof(*idx));
 	if (send == NULL || idx == NULL) {
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
@@ -401,19 +446,25 @@ push_levels(ps_flow_env *env, level *lv, size_t n, push_stats *ps)
 						 sizeof(ps->first_untracked));
 		} else if (l->bc_level == l->qty) {
 			ps->unchanged++;
-		} else {
+		} else if (error == 0) {
 			send[k] = l->stock;
 			send[k].quantity = l->qty;
 			idx[k++] = i;
+			ps->differed++;
+		} else {
+			ps->differed++; /* after a failed send: not tried */
+		}
+		if (error == 0 && k > 0 && (k == SEND_CHUNK || i + 1 == n)) {
+			sent = 0;
+			error = ps_bc_inventory_set(&sent, PS_PAIR_BC(env),
+						    send, k,
+						    "Brightpearl stock level");
+			rec = record_sent(env, lv, idx, sent, ps);
+			if (error == 0)
+				error = rec;
+			k = 0;
 		}
 	}
-	ps->differed = k;
-	if (k > 0)
-		error = ps_bc_inventory_set(&sent, PS_PAIR_BC(env), send, k,
-					    "Brightpearl stock level");
-	rec = record_sent(env, lv, idx, sent, ps);
-	if (error == 0)
-		error = rec;
 done:
 	free(send);
 	free(idx);
@@ -447,147 +498,404 @@ stats_result(ps_flow_result *res, const push_stats *ps, size_t total)
 		untracked, missing);
 }
 
-/* ---- one product ---------------------------------------------------- */
+/* ---- stock changes, one or many ------------------------------------- */
+
+/*
+ * One product of a batch of stock entries (several entries of the same
+ * product share it).  code < 0: it failed, why says how.
+ */
+typedef struct stock_item {
+	int64_t pid;
+	char *match; /* owned: its match value (the SKU) */
+	int code;
+	char *why;   /* owned: the failure's reason */
+	int tracked; /* Brightpearl tracks its stock */
+	size_t lvi;  /* its level in the batch's levels, when tracked */
+} stock_item;
+
+static void
+item_fail(stock_item *it, int code)
+{
+	const char *msg = ps_error_last();
+
+	it->code = code;
+	free(it->why);
+	if (it->match != NULL && strstr(msg, it->match) == NULL) {
+		size_t len = strlen(msg) + strlen(it->match) + 8;
+
+		if ((it->why = malloc(len)) != NULL)
+			snprintf(it->why, len, "SKU %s: %s", it->match, msg);
+	} else {
+		it->why = ps_util__strdup(msg);
+	}
+	ps_error_clear();
+}
 
 static int
-match_of(char **out, ps_flow_env *env, int64_t pid, const char *field)
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_item(const void *a, const void *b)
+{
+	return cmp_i64(&((const stock_item *)a)->pid,
+		       &((const stock_item *)b)->pid);
+}
+
+/* The identity field of p that products are matched on. */
+static const char *
+identity_of(const ps_bp_product *p, ps_bp_identity ident)
+{
+	switch (ident) {
+	case PS_BP_IDENTITY_SKU:
+		return p->sku;
+	case PS_BP_IDENTITY_BARCODE:
+		return p->barcode;
+	case PS_BP_IDENTITY_EAN:
+		return p->ean;
+	case PS_BP_IDENTITY_UPC:
+		return p->upc;
+	case PS_BP_IDENTITY_ISBN:
+		return p->isbn;
+	case PS_BP_IDENTITY_MPN:
+		return p->mpn;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * The match value of every item: from the cache ("inventory.bp.<id>"),
+ * else from one product GET for all the others (an id set: up to 200
+ * products a request).  An item whose value cannot be had fails.
+ */
+static int
+items_match(stock_item *it, size_t n, ps_flow_env *env, const char *field)
 {
 	ps_bp_product_list pl = {NULL, 0, NULL};
 	ps_bp_identity ident;
-	const char *v = NULL;
-	char num[32], kind[64];
+	char kind[64];
+	int64_t *ids = NULL;
+	size_t i, m = 0, pos = 0;
 	int error;
 
-	*out = NULL;
-	snprintf(kind, sizeof(kind), "inventory.bp.%" PRId64, pid);
-	if (ps_store_cache_get(out, NULL, env->store, kind) == 0)
-		return 0;
-	ps_error_clear();
-	if ((error = ps_bp_identity_parse(&ident, field)) < 0)
+	if (ps_bp_identity_parse(&ident, field) < 0)
 		return ps_error_set(
 			PS_ESETTING,
 			"bigcommerce.items.product_match_field '%s' is not "
 			"supported",
 			field);
-	if ((error = ps_bp_product_get(&pl, PS_PAIR_BP(env), &pid, 1)) < 0)
-		goto done;
-	if (pl.n == 0) {
-		error = ps_error_set(
-			PS_ENOTFOUND,
-			"Brightpearl product %" PRId64 " not found", pid);
-		goto done;
+	if ((ids = calloc(n + 1, sizeof(*ids))) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	for (i = 0; i < n; i++) {
+		snprintf(kind, sizeof(kind), "inventory.bp.%" PRId64,
+			 it[i].pid);
+		if (ps_store_cache_get(&it[i].match, NULL, env->store, kind) ==
+		    0)
+			continue;
+		ps_error_clear();
+		ids[m++] = it[i].pid;
 	}
-	switch (ident) {
-	case PS_BP_IDENTITY_SKU:
-		v = pl.items[0].sku;
-		break;
-	case PS_BP_IDENTITY_BARCODE:
-		v = pl.items[0].barcode;
-		break;
-	case PS_BP_IDENTITY_EAN:
-		v = pl.items[0].ean;
-		break;
-	case PS_BP_IDENTITY_UPC:
-		v = pl.items[0].upc;
-		break;
-	case PS_BP_IDENTITY_ISBN:
-		v = pl.items[0].isbn;
-		break;
-	case PS_BP_IDENTITY_MPN:
-		v = pl.items[0].mpn;
-		break;
-	default:
-		break;
-	}
-	if (v == NULL || v[0] == '\0') {
-		snprintf(num, sizeof(num), "%" PRId64, pid);
-		error = ps_error_set(PS_EDATA,
-				     "Brightpearl product %s has no %s", num,
-				     field);
+	if (m == 0)
+		goto done;
+	if ((error = ps_bp_product_get(&pl, PS_PAIR_BP(env), ids, m)) < 0) {
+		for (i = 0; i < n; i++)
+			if (it[i].match == NULL) {
+				ps_error_set(error, "%s", ps_error_last());
+				item_fail(&it[i], error);
+			}
 		goto done;
 	}
-	if ((*out = ps_util__strdup(v)) == NULL) {
-		error = ps_error_set(PS_ENOMEM, NULL);
-		goto done;
+	/* both sorted by id */
+	for (i = 0; i < n; i++) {
+		const char *v;
+
+		if (it[i].match != NULL)
+			continue;
+		while (pos < pl.n && pl.items[pos].id < it[i].pid)
+			pos++;
+		if (pos >= pl.n || pl.items[pos].id != it[i].pid) {
+			item_fail(&it[i],
+				  ps_error_set(PS_ENOTFOUND,
+					       "Brightpearl product %" PRId64
+					       " not found",
+					       it[i].pid));
+			continue;
+		}
+		v = identity_of(&pl.items[pos], ident);
+		if (v == NULL || v[0] == '\0') {
+			item_fail(&it[i],
+				  ps_error_set(PS_EDATA,
+					       "Brightpearl product %" PRId64
+					       " has no %s",
+					       it[i].pid, field));
+			continue;
+		}
+		if ((it[i].match = ps_util__strdup(v)) == NULL) {
+			error = ps_error_set(PS_ENOMEM, NULL);
+			goto out;
+		}
+		snprintf(kind, sizeof(kind), "inventory.bp.%" PRId64,
+			 it[i].pid);
+		if (ps_store_cache_set(env->store, kind, v, env->now) < 0)
+			ps_error_clear(); /* read again next time */
 	}
-	error = ps_store_cache_set(env->store, kind, v, env->now);
 done:
+	error = 0;
+out:
 	ps_bp_product_list_dispose(&pl);
+	free(ids);
 	return error;
 }
 
+/*
+ * Brightpearl's level of every matched item, from one availability GET
+ * for them all (an id set); an item Brightpearl leaves out of the reply
+ * does not track its stock.  lv gets one level per tracked item.
+ */
 static int
-perform_one(ps_flow_env *env, int64_t pid, ps_flow_result *res)
+items_levels(stock_item *it, size_t n, level *lv, size_t *out_k,
+	     ps_flow_env *env, const char *wh)
 {
 	ps_bp_stock_list stock = {NULL, 0};
-	char *field = NULL, *wh = NULL, *match = NULL;
-	push_stats ps;
-	level l;
-	size_t pos = 0;
+	int64_t *ids = NULL;
+	size_t i, m = 0, pos = 0, k = 0;
 	int error;
 
+	*out_k = 0;
+	if ((ids = calloc(n + 1, sizeof(*ids))) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	for (i = 0; i < n; i++)
+		if (it[i].code == 0)
+			ids[m++] = it[i].pid;
+	if (m > 0 && (error = ps_bp_availability_get(&stock, PS_PAIR_BP(env),
+						     ids, m)) < 0) {
+		for (i = 0; i < n; i++)
+			if (it[i].code == 0) {
+				ps_error_set(error, "%s", ps_error_last());
+				item_fail(&it[i], error);
+			}
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		if (it[i].code < 0)
+			continue;
+		while (pos < stock.n && stock.items[pos].product_id < it[i].pid)
+			pos++;
+		if (pos >= stock.n || stock.items[pos].product_id != it[i].pid)
+			continue;
+		it[i].tracked = 1;
+		it[i].lvi = k;
+		memset(&lv[k], 0, sizeof(lv[k]));
+		lv[k].match = it[i].match;
+		lv[k].qty = ps_pair__bp_level(&stock, &pos, it[i].pid, wh);
+		k++;
+	}
+	*out_k = k;
+done:
+	ps_bp_stock_list_dispose(&stock);
+	free(ids);
+	return 0;
+}
+
+/*
+ * What BigCommerce has for each level (the cache, else a lookup), then
+ * one send for every level that differs (up to 2000 a request).  A send
+ * refused while some ids came from the cache reads those again and is
+ * tried once more.  Returns the send's error, if any.
+ */
+static int
+levels_push(stock_item *it, size_t n, level *lv, size_t k, ps_flow_env *env)
+{
+	push_stats ps;
+	size_t i, cached = 0;
+	int error;
+
+	for (i = 0; i < n; i++) {
+		if (it[i].code < 0 || !it[i].tracked)
+			continue;
+		if ((error = bc_level_of(&lv[it[i].lvi], env, 1)) < 0)
+			item_fail(&it[i], error);
+	}
+	/* a failed lookup leaves known 0: those are counted, never sent */
 	memset(&ps, 0, sizeof(ps));
-	memset(&l, 0, sizeof(l));
+	error = push_levels(env, lv, k, &ps);
+	for (i = 0; i < k; i++)
+		cached += lv[i].cached && !lv[i].sent;
+	if (error == PS_EDATA && cached > 0) {
+		/* refused: the merchant may have changed a SKU's tracking
+		 * or ids since they were cached; read those and try again */
+		ps_error_clear();
+		for (i = 0; i < n; i++) {
+			level *l;
+
+			if (it[i].code < 0 || !it[i].tracked)
+				continue;
+			l = &lv[it[i].lvi];
+			if (l->sent || !l->cached)
+				continue;
+			if ((error = bc_level_of(l, env, 0)) < 0)
+				item_fail(&it[i], error);
+		}
+		for (i = 0; i < k; i++)
+			if (lv[i].sent) /* already set: not again */
+				lv[i].bc_level = lv[i].qty;
+		memset(&ps, 0, sizeof(ps));
+		error = push_levels(env, lv, k, &ps);
+	}
+	return error;
+}
+
+/* One entry's outcome from its product's. */
+static int
+item_result(ps_flow_result *res, int *code, const stock_item *it,
+	    const level *lv)
+{
+	const level *l;
+
+	*code = 0;
+	if (it->code < 0) {
+		*code = it->code;
+		res->detail = ps_util__strdup(it->why ? it->why
+						      : ps_strerror(it->code));
+		return res->detail ? 0 : ps_error_set(PS_ENOMEM, NULL);
+	}
+	if (!it->tracked)
+		return ps_pair__result(res, it->match,
+				       "skipped: Brightpearl product %s is "
+				       "not stock tracked",
+				       it->match);
+	l = &lv[it->lvi];
+	if (l->sent)
+		return ps_pair__result(res, l->match,
+				       "%s: level %" PRId64 " sent to "
+				       "BigCommerce (it had %" PRId64 ")",
+				       l->match, l->qty, l->bc_level);
+	if (!l->known)
+		return ps_pair__result(res, l->match,
+				       "skipped: SKU %s is not in "
+				       "BigCommerce",
+				       l->match);
+	if (l->stock.tracking == PS_BC_TRACKING_NONE)
+		return ps_pair__result(res, l->match,
+				       "skipped: BigCommerce does not track "
+				       "the inventory of %s",
+				       l->match);
+	return ps_pair__result(res, l->match,
+			       "%s: BigCommerce already has level %" PRId64,
+			       l->match, l->qty);
+}
+
+/*
+ * The stock entries entries[pick[0..m-1]] together: one product GET for
+ * the products whose match value is not cached, one availability GET and
+ * one BigCommerce send for them all (Brightpearl id sets take 200 ids, a
+ * send 2000 levels, and a batch is at most PS_FLOW_BATCH_MAX entries), so
+ * a burst of stock changes costs a few requests instead of three each.
+ * Entries of the same product share its outcome.  Returns < 0 only when
+ * nothing was attempted (settings, memory).
+ */
+static int
+perform_stock(ps_flow_env *env, const ps_log_entry *entries, const size_t *pick,
+	      size_t m, ps_flow_result *results, int *codes)
+{
+	stock_item *it = NULL, key, *hit;
+	level *lv = NULL;
+	char *field = NULL, *wh = NULL;
+	int64_t *pids = NULL;
+	size_t i, n = 0, k = 0;
+	int error, perr;
+
 	if ((error = settings_warehouses(&wh, env->store)) < 0 ||
 	    (error = ps_settings_get(&field, env->store,
 				     PS_SET_BC_ITEMS_PRODUCT_MATCH_FIELD)) < 0)
 		goto done;
-	if ((error = match_of(&match, env, pid, field)) < 0)
-		goto done;
-	if ((error = ps_bp_availability_get(&stock, PS_PAIR_BP(env), &pid, 1)) <
-	    0)
-		goto done;
-	l.match = match;
-	if (stock.n == 0) {
-		error = ps_pair__result(res, match,
-					"skipped: Brightpearl product %s is "
-					"not stock tracked",
-					match);
+	pids = calloc(m + 1, sizeof(*pids));
+	it = calloc(m + 1, sizeof(*it));
+	lv = calloc(m + 1, sizeof(*lv));
+	if (pids == NULL || it == NULL || lv == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
 	}
-	l.qty = ps_pair__bp_level(&stock, &pos, pid, wh);
-	if ((error = bc_level_of(&l, env, 1)) < 0)
+	for (i = 0; i < m; i++) {
+		if ((codes[pick[i]] = ps_pair__entry_subject(
+			     &pids[i], &entries[pick[i]])) < 0) {
+			results[pick[i]].detail =
+				ps_util__strdup(ps_error_last());
+			ps_error_clear();
+			pids[i] = 0;
+			continue;
+		}
+	}
+	qsort(pids, m, sizeof(*pids), cmp_i64);
+	for (i = 0; i < m; i++)
+		if (pids[i] > 0 && (n == 0 || it[n - 1].pid != pids[i]))
+			it[n++].pid = pids[i];
+	if ((error = items_match(it, n, env, field)) < 0 ||
+	    (error = items_levels(it, n, lv, &k, env, wh)) < 0)
 		goto done;
-	error = push_levels(env, &l, 1, &ps);
-	if (error == PS_EDATA && l.cached) {
-		/* refused: the merchant may have changed the SKU's tracking
-		 * or ids since they were cached; read them and try again */
+	if ((perr = levels_push(it, n, lv, k, env)) < 0) {
+		/* what was not sent for this failed send */
+		for (i = 0; i < n; i++) {
+			level *l = &lv[it[i].lvi];
+
+			if (it[i].code == 0 && it[i].tracked && l->known &&
+			    l->stock.tracking != PS_BC_TRACKING_NONE &&
+			    l->bc_level != l->qty && !l->sent) {
+				ps_error_set(perr, "%s", ps_error_last());
+				item_fail(&it[i], perr);
+			}
+		}
 		ps_error_clear();
-		memset(&ps, 0, sizeof(ps));
-		if ((error = bc_level_of(&l, env, 0)) < 0)
-			goto done;
-		error = push_levels(env, &l, 1, &ps);
 	}
-	if (error < 0)
-		goto done;
-	if (ps.sent)
-		error = ps_pair__result(res, match,
-					"%s: level %" PRId64 " sent to "
-					"BigCommerce (it had %" PRId64 ")",
-					match, l.qty, l.bc_level);
-	else if (ps.unchanged)
-		error = ps_pair__result(res, match,
-					"%s: BigCommerce already has level "
-					"%" PRId64,
-					match, l.qty);
-	else if (ps.untracked)
-		error = ps_pair__result(res, match,
-					"skipped: BigCommerce does not track "
-					"the inventory of %s",
-					match);
-	else
-		error = ps_pair__result(res, match,
-					"skipped: SKU %s is not in "
-					"BigCommerce",
-					match);
+	for (i = 0; i < m; i++) {
+		size_t e = pick[i];
+		int64_t pid;
+
+		if (codes[e] < 0)
+			continue;
+		if (ps_pair__entry_subject(&pid, &entries[e]) < 0) {
+			ps_error_clear();
+			continue;
+		}
+		key.pid = pid;
+		hit = bsearch(&key, it, n, sizeof(*it), cmp_item);
+		if (hit != NULL &&
+		    (error = item_result(&results[e], &codes[e], hit, lv)) < 0)
+			goto done;
+	}
 done:
-	if (error < 0 && match != NULL &&
-	    strstr(ps_error_last(), match) == NULL)
-		error = ps_util__error_wrap(error, "SKU %s", match);
-	ps_bp_stock_list_dispose(&stock);
-	free(match);
+	for (i = 0; it != NULL && i < n; i++) {
+		free(it[i].match);
+		free(it[i].why);
+	}
+	free(it);
+	free(lv);
+	free(pids);
 	free(field);
 	free(wh);
+	return error;
+}
+
+static int
+perform_one(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
+{
+	size_t pick = 0;
+	int code = 0, error;
+
+	if ((error = perform_stock(env, entry, &pick, 1, res, &code)) < 0)
+		return error;
+	if (code < 0) {
+		error = ps_error_set(code, "%s",
+				     res->detail ? res->detail
+						 : ps_strerror(code));
+		free(res->detail);
+		res->detail = NULL;
+	}
 	return error;
 }
 
@@ -648,7 +956,7 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 	ps_bc_sku_list skus = {NULL, 0};
 	ps_bp_stock_list stock = {NULL, 0};
 	char *field = NULL, *wh = NULL;
-	int64_t *ids = NULL;
+	int64_t ids[AVAIL_CHUNK];
 	level *lv = NULL;
 	size_t n = 0, i, pos = 0;
 	push_stats ps;
@@ -659,29 +967,45 @@ perform_all(ps_flow_env *env, ps_flow_result *res)
 	    (error = ps_settings_get(&field, env->store,
 				     PS_SET_BC_ITEMS_PRODUCT_MATCH_FIELD)) < 0)
 		goto done;
-	if ((error = ps_bp_products_tracked(&prods, &n, PS_PAIR_BP(env),
+	/*
+	 * The order bounds the memory: BigCommerce's list first (its walk
+	 * is the largest transient), matched to the products as soon as they
+	 * are known and dropped; then Brightpearl's availability one id set
+	 * at a time; then the sends.  No two large parts are held at once.
+	 */
+	if ((error = ps_bc_inventory_list(&skus, PS_PAIR_BC(env))) < 0 ||
+	    (error = ps_bp_products_tracked(&prods, &n, PS_PAIR_BP(env),
 					    field)) < 0)
 		goto done;
 	if (n > 0) /* none tracked: prods may be NULL */
 		qsort(prods, n, sizeof(*prods), cmp_pid);
-	ids = calloc(n + 1, sizeof(*ids));
-	lv = calloc(n + 1, sizeof(*lv));
-	if (ids == NULL || lv == NULL) {
+	if ((lv = calloc(n + 1, sizeof(*lv))) == NULL) {
 		error = ps_error_set(PS_ENOMEM, NULL);
 		goto done;
 	}
 	for (i = 0; i < n; i++)
-		ids[i] = prods[i].id;
-	if ((error = ps_bp_availability_get(&stock, PS_PAIR_BP(env), ids, n)) <
-	    0)
-		goto done;
-	for (i = 0; i < n; i++) {
 		lv[i].match = prods[i].match;
-		lv[i].qty = ps_pair__bp_level(&stock, &pos, prods[i].id, wh);
-	}
-	if ((error = ps_bc_inventory_list(&skus, PS_PAIR_BC(env))) < 0 ||
-	    (error = match_skus(env, lv, n, &skus, &ps)) < 0)
+	if ((error = match_skus(env, lv, n, &skus, &ps)) < 0)
 		goto done;
+	ps_bc_sku_list_dispose(&skus);
+	/* the level cache's 20,000 rows were written: their pages need not
+	 * stay resident (the worker's memory bound) */
+	ps_store_release_memory(env->store);
+	/* one id set's availability at a time, summed and dropped: every
+	 * warehouse row of 20,000 products is never held at once */
+	for (i = 0; i < n; i += AVAIL_CHUNK) {
+		size_t k = n - i < AVAIL_CHUNK ? n - i : AVAIL_CHUNK, j;
+
+		for (j = 0; j < k; j++)
+			ids[j] = prods[i + j].id;
+		if ((error = ps_bp_availability_get(&stock, PS_PAIR_BP(env),
+						    ids, k)) < 0)
+			goto done;
+		for (pos = 0, j = i; j < i + k; j++)
+			lv[j].qty = ps_pair__bp_level(&stock, &pos, prods[j].id,
+						      wh);
+		ps_bp_stock_list_dispose(&stock);
+	}
 	error = push_levels(env, lv, n, &ps);
 	/* the pass, for the zero-stock anomaly (anomalies.h) */
 	if ((error == 0 || ps.sent > 0) &&
@@ -698,7 +1022,6 @@ done:
 	ps_bp_stock_list_dispose(&stock);
 	ps_bc_sku_list_dispose(&skus);
 	ps_bp_product_refs_free(prods, n);
-	free(ids);
 	free(lv);
 	free(field);
 	free(wh);
@@ -708,9 +1031,6 @@ done:
 static int
 inv_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 {
-	int64_t pid;
-	int error;
-
 	if (PS_PAIR_BP(env) == NULL || PS_PAIR_BC(env) == NULL)
 		return ps_error_set(PS_ESETTING,
 				    "waiting for the Brightpearl and "
@@ -723,9 +1043,45 @@ inv_perform(ps_flow_env *env, const ps_log_entry *entry, ps_flow_result *res)
 				    "understood",
 				    (long long)entry->id,
 				    entry->kind ? entry->kind : "");
-	if ((error = ps_pair__entry_subject(&pid, entry)) < 0)
+	return perform_one(env, entry, res);
+}
+
+/*
+ * perform_batch slot: the stock entries due together share their reads
+ * and their send (perform_stock); a reconcile among them runs on its own,
+ * and an entry of another kind fails as perform would fail it.
+ */
+static int
+inv_perform_batch(ps_flow_env *env, const ps_log_entry *entries, size_t n,
+		  ps_flow_result *results, int *codes)
+{
+	size_t pick[PS_FLOW_BATCH_MAX], m = 0, i;
+	int error;
+
+	if (PS_PAIR_BP(env) == NULL || PS_PAIR_BC(env) == NULL ||
+	    n > PS_FLOW_BATCH_MAX)
+		return ps_error_set(PS_ESETTING,
+				    "waiting for the Brightpearl and "
+				    "BigCommerce connections");
+	for (i = 0; i < n; i++) {
+		codes[i] = 0;
+		if (ps_log_entry_is(&entries[i], PS_PAIR_KIND_PRODUCT_STOCK))
+			pick[m++] = i;
+	}
+	if (m > 0 &&
+	    (error = perform_stock(env, entries, pick, m, results, codes)) < 0)
 		return error;
-	return perform_one(env, pid, res);
+	for (i = 0; i < n; i++) {
+		if (ps_log_entry_is(&entries[i], PS_PAIR_KIND_PRODUCT_STOCK))
+			continue;
+		if ((codes[i] = inv_perform(env, &entries[i], &results[i])) <
+		    0) {
+			free(results[i].detail);
+			results[i].detail = ps_util__strdup(ps_error_last());
+			ps_error_clear();
+		}
+	}
+	return 0;
 }
 
 /* What the flow writes (README.md, "Who writes what"). */
@@ -786,6 +1142,7 @@ const ps_flow_ops ps_flow_inventory_export_bc = {
 	.poll = inv_poll,
 	.poll_interval_ms = 60000,
 	.perform = inv_perform,
+	.perform_batch = inv_perform_batch,
 	.replay = inv_replay,
 	.replay_help = "levels have no window: queues one reconcile of every "
 		       "product, which sets each BigCommerce level that "

@@ -379,43 +379,83 @@ bc_stock_item_row(void *item, const json_t *row, void *ctx)
 	return FIELDS_PARSE(item, bc_stock_item_fields, row, what);
 }
 
-/* One ps_bc_sku from a location's item and its product. */
+/*
+ * A product as the stock list needs it: no strings.  20,000 of these are
+ * 0.5 MB where struct bc_product with its name, SKU and tracking text
+ * is some 3 MB.
+ */
+struct bc_product_lite {
+	int64_t id;
+	int64_t base_variant_id;
+	ps_bc_tracking tracking;
+};
+
 static int
-sku_from_item(ps_bc_sku *out, const void *row, const struct bc_product *p)
+bc_product_lite_row(void *item, const json_t *row, void *ctx)
 {
-	const struct bc_stock_item *it = row;
+	struct bc_product_lite *l = item;
+	struct bc_product p;
 	int error;
 
-	if ((error = sku_fill(out, it->sku, it->variant_id, p)) < 0)
-		return error;
-	out->is_base_variant = p->base_variant_id == it->variant_id;
-	out->inventory_level = it->onhand;
-	return 0;
+	memset(&p, 0, sizeof(p));
+	if ((error = bc_product_row(&p, row, ctx)) == 0 &&
+	    (error = tracking_parse(&l->tracking, &p)) == 0) {
+		l->id = p.id;
+		l->base_variant_id = p.base_variant_id;
+	}
+	bc_product_dispose(&p);
+	return error;
 }
+
+static int
+lite_cmp(const void *a, const void *b)
+{
+	int64_t x = ((const struct bc_product_lite *)a)->id;
+	int64_t y = ((const struct bc_product_lite *)b)->id;
+
+	return (x > y) - (x < y);
+}
+
+#define LITE_FIELDS "include_fields=inventory_tracking,base_variant_id"
 
 /*
  * Why the inventory items and not the catalog's inventory_level: the
- * catalog reads only the default location (reference digest §11A), the
- * items list reads the location pearlsync writes, so a comparison can
+ * catalog reads only the default location (reference digest section 11A),
+ * the items list reads the location pearlsync writes, so a comparison can
  * never chase a level kept elsewhere; and it takes 1000 items a page
  * against the catalog's 250 [spec:inventory.v3.yml "Limit of 1000 items"].
  * The catalog walk is still needed for inventory_tracking, which the
- * items do not carry.
+ * items do not carry; it keeps only ids and tracking (no strings), and
+ * the SKUs carry no product name (NULL): the reconcile of a 20,000-SKU
+ * store must fit the worker's memory bound.
  */
 int
 ps_bc_inventory_list(ps_bc_sku_list *out, ps_bc *bc)
 {
-	struct ps_bc__vec prods = {NULL, 0, 0, sizeof(struct bc_product)};
+	struct ps_bc__vec prods = {NULL, 0, 0, sizeof(struct bc_product_lite)};
 	struct ps_bc__vec items = {NULL, 0, 0, sizeof(struct bc_stock_item)};
+	struct ps_bc__vec skus = {NULL, 0, 0, sizeof(ps_bc_sku)};
 	char path[96], what[96];
+	size_t i;
 	int error;
 
 	memset(out, 0, sizeof(*out));
 	if ((error = ps_bc__walk(bc, &prods,
-				 "/v3/catalog/products?" PRODUCT_FIELDS,
+				 "/v3/catalog/products?" LITE_FIELDS,
 				 "v3/catalog/products", "listing products", 1,
-				 bc_product_row, NULL, 0)) < 0)
+				 bc_product_lite_row, NULL, 0)) < 0)
 		goto done;
+	if (prods.count > 0 && prods.count < prods.cap) {
+		/* the doubling's slack back before the next walk */
+		void *v = realloc(prods.items, prods.count * prods.size);
+
+		if (v != NULL) {
+			prods.items = v;
+			prods.cap = prods.count;
+		}
+	}
+	if (prods.count > 1)
+		qsort(prods.items, prods.count, prods.size, lite_cmp);
 	snprintf(path, sizeof(path), "/v3/inventory/locations/%lld/items",
 		 (long long)bc->location_id);
 	snprintf(what, sizeof(what), "reading the stock at location %lld",
@@ -425,12 +465,47 @@ ps_bc_inventory_list(ps_bc_sku_list *out, ps_bc *bc)
 				       what, 1, bc_stock_item_row, NULL, 0,
 				       PS_BC_INVENTORY_PAGE_MAX)) < 0)
 		goto done;
-	error = join_products(
-		out, &prods, &items, offsetof(struct bc_stock_item, sku),
-		offsetof(struct bc_stock_item, product_id), sku_from_item);
+	/* one allocation of the size needed, not doublings of it */
+	if (items.count > 0 &&
+	    (skus.items = malloc(items.count * sizeof(ps_bc_sku))) == NULL) {
+		error = ps_error_set(PS_ENOMEM, NULL);
+		goto done;
+	}
+	skus.cap = items.count;
+	for (i = 0; i < items.count && prods.count > 0; i++) {
+		struct bc_stock_item *it =
+			(struct bc_stock_item *)items.items + i;
+		struct bc_product_lite key, *p;
+		ps_bc_sku *slot;
+
+		if (it->sku == NULL || *it->sku == '\0')
+			continue;
+		key.id = it->product_id;
+		p = bsearch(&key, prods.items, prods.count, prods.size,
+			    lite_cmp);
+		if (p == NULL) /* created between the two walks */
+			continue;
+		if ((slot = ps_bc__vec_push(&skus)) == NULL) {
+			error = ps_error_set(PS_ENOMEM, NULL);
+			goto done;
+		}
+		memset(slot, 0, sizeof(*slot));
+		/* the item's SKU moves to the list: no copy */
+		slot->sku = it->sku;
+		it->sku = NULL;
+		slot->product_id = p->id;
+		slot->variant_id = it->variant_id;
+		slot->tracking = p->tracking;
+		slot->is_base_variant = p->base_variant_id == it->variant_id;
+		slot->inventory_level = it->onhand;
+	}
+	out->items = skus.items;
+	out->count = skus.count;
+	memset(&skus, 0, sizeof(skus));
 done:
+	ps_bc__vec_dispose(&skus, sku_dispose_v);
 	ps_bc__vec_dispose(&items, bc_stock_item_dispose);
-	ps_bc__vec_dispose(&prods, bc_product_dispose);
+	ps_bc__vec_dispose(&prods, NULL);
 	return error;
 }
 

@@ -120,6 +120,17 @@ int ps_bp__get_ids(json_t **out, ps_bp *bp, const char *head, const char *tail,
 		   const int64_t *ids, size_t n, const char *what);
 
 /*
+ * ps_bp__get_ids_each - as ps_bp__get_ids, but each chunk's reply (the
+ * "response", an array or an object keyed by id; borrowed) goes to fn as
+ * it arrives and is dropped after, so a reader of 20,000 products keeps
+ * one chunk of JSON at a time, never all of it.  fn's error stops it.
+ */
+typedef int (*ps_bp__chunk_fn)(void *ctx, json_t *resp, const char *what);
+int ps_bp__get_ids_each(ps_bp *bp, const char *head, const char *tail,
+			const int64_t *ids, size_t n, const char *what,
+			ps_bp__chunk_fn fn, void *ctx);
+
+/*
  * ps_bp__search - GET path?query&firstResult=..&pageSize=.. page after
  * page until every result is read; *out (new reference) is an array of
  * objects, one per row, keyed by the column names of metaData.columns.
@@ -127,6 +138,17 @@ int ps_bp__get_ids(json_t **out, ps_bp *bp, const char *head, const char *tail,
  */
 int ps_bp__search(json_t **out, ps_bp *bp, const char *path, const char *query,
 		  const char *what);
+
+/*
+ * ps_bp__search_each - as ps_bp__search, but each page's rows (an array
+ * of objects keyed by column name; borrowed) go to fn and are dropped
+ * after: one page of JSON at a time.  cap > 0 stops with PS_ETOOBIG once
+ * that many rows were read and more remain.
+ */
+typedef int (*ps_bp__page_fn)(void *ctx, json_t *rows);
+int ps_bp__search_each(ps_bp *bp, const char *path, const char *query,
+		       const char *what, size_t cap, ps_bp__page_fn fn,
+		       void *ctx);
 
 /* Build the message for each write shared by direct calls and batches. */
 int ps_bp__build_order_create(ps_bp__msg *m, ps_bp *bp,

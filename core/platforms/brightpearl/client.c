@@ -931,17 +931,35 @@ merge_into(json_t *acc, json_t *part)
 	return -1;
 }
 
+/* ps_bp__get_ids's chunk callback: merge each reply into *ctx. */
+static int
+merge_chunk(void *ctx, json_t *resp, const char *what)
+{
+	json_t **acc = ctx;
+
+	if (*acc == NULL) {
+		*acc = json_incref(resp);
+		return 0;
+	}
+	if (merge_into(*acc, resp) < 0)
+		return ps_error_set(PS_EDATA,
+				    "Brightpearl %s: replies of "
+				    "different shapes",
+				    what);
+	return 0;
+}
+
 int
-ps_bp__get_ids(json_t **out, ps_bp *bp, const char *head, const char *tail,
-	       const int64_t *ids, size_t n, const char *what)
+ps_bp__get_ids_each(ps_bp *bp, const char *head, const char *tail,
+		    const int64_t *ids, size_t n, const char *what,
+		    ps_bp__chunk_fn fn, void *ctx)
 {
 	ps_conn_buf path = PS_CONN_BUF_INIT(PS__BP_URL_MAX);
-	json_t *acc = NULL, *root = NULL, *resp;
+	json_t *root = NULL, *resp;
 	int64_t *sorted = NULL;
 	size_t nsorted = 0, i, k;
 	int error = 0;
 
-	*out = NULL;
 	if ((error = ps_conn__ids_normalise(&sorted, &nsorted, ids, n)) < 0)
 		goto done;
 	for (i = 0; i < nsorted; i += (size_t)bp->idset_max) {
@@ -988,28 +1006,33 @@ ps_bp__get_ids(json_t **out, ps_bp *bp, const char *head, const char *tail,
 					     ps_conn__json_type_name(resp));
 			goto done;
 		}
-		if (acc == NULL) {
-			acc = json_incref(resp);
-		} else if (merge_into(acc, resp) < 0) {
-			error = ps_error_set(PS_EDATA,
-					     "Brightpearl %s: replies of "
-					     "different shapes",
-					     what);
+		if ((error = fn(ctx, resp, what)) < 0)
 			goto done;
-		}
 	}
-	if (acc == NULL && (acc = json_array()) == NULL) {
-		error = ps_error_set(PS_ENOMEM, NULL);
-		goto done;
-	}
-	*out = acc;
-	acc = NULL;
 done:
 	json_decref(root);
-	json_decref(acc);
 	free(sorted);
 	ps_conn__buf_dispose(&path);
 	return error;
+}
+
+int
+ps_bp__get_ids(json_t **out, ps_bp *bp, const char *head, const char *tail,
+	       const int64_t *ids, size_t n, const char *what)
+{
+	json_t *acc = NULL;
+	int error;
+
+	*out = NULL;
+	if ((error = ps_bp__get_ids_each(bp, head, tail, ids, n, what,
+					 merge_chunk, &acc)) < 0) {
+		json_decref(acc);
+		return error;
+	}
+	if (acc == NULL && (acc = json_array()) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	*out = acc;
+	return 0;
 }
 
 /* ---- search ------------------------------------------------------------- */
@@ -1054,17 +1077,15 @@ page_rows(json_t *acc, const json_t *resp, const char *what)
 }
 
 int
-ps_bp__search(json_t **out, ps_bp *bp, const char *path, const char *query,
-	      const char *what)
+ps_bp__search_each(ps_bp *bp, const char *path, const char *query,
+		   const char *what, size_t cap, ps_bp__page_fn fn, void *ctx)
 {
 	ps_conn_buf url = PS_CONN_BUF_INIT(PS__BP_URL_MAX);
-	json_t *acc = NULL, *root = NULL, *resp;
+	json_t *page = NULL, *root = NULL, *resp;
 	int64_t first = 1, last, available, returned;
+	size_t rows = 0;
 	int more, error = 0;
 
-	*out = NULL;
-	if ((acc = json_array()) == NULL)
-		return ps_error_set(PS_ENOMEM, NULL);
 	for (;;) {
 		ps_conn__buf_clear(&url);
 		ps_conn__buf_add(&url, path);
@@ -1092,8 +1113,15 @@ ps_bp__search(json_t **out, ps_bp *bp, const char *path, const char *query,
 					     what);
 			goto done;
 		}
-		if ((error = page_rows(acc, resp, what)) < 0)
+		json_decref(page);
+		if ((page = json_array()) == NULL) {
+			error = ps_error_set(PS_ENOMEM, NULL);
 			goto done;
+		}
+		if ((error = page_rows(page, resp, what)) < 0 ||
+		    (error = fn(ctx, page)) < 0)
+			goto done;
+		rows += json_array_size(page);
 		if ((error = ps_conn__json_int_opt(&returned, resp,
 						   "metaData.resultsReturned",
 						   what, 0)) < 0 ||
@@ -1109,23 +1137,49 @@ ps_bp__search(json_t **out, ps_bp *bp, const char *path, const char *query,
 			goto done;
 		if (!more || returned <= 0 || last < first || last >= available)
 			break;
-		if (json_array_size(acc) >= PS__BP_SEARCH_MAX_ROWS) {
+		if (cap > 0 && rows >= cap) {
 			error = ps_error_set(PS_ETOOBIG,
 					     "Brightpearl %s: more "
-					     "than %d results; narrow the "
+					     "than %zu results; narrow the "
 					     "search",
-					     what, PS__BP_SEARCH_MAX_ROWS);
+					     what, cap);
 			goto done;
 		}
 		first = last + 1;
 	}
-	*out = acc;
-	acc = NULL;
 done:
+	json_decref(page);
 	json_decref(root);
-	json_decref(acc);
 	ps_conn__buf_dispose(&url);
 	return error;
+}
+
+/* ps_bp__search's page callback: the rows appended to ctx. */
+static int
+take_page(void *ctx, json_t *rows)
+{
+	return json_array_extend(ctx, rows) < 0 ? ps_error_set(PS_ENOMEM, NULL)
+						: 0;
+}
+
+int
+ps_bp__search(json_t **out, ps_bp *bp, const char *path, const char *query,
+	      const char *what)
+{
+	json_t *acc = NULL;
+	int error;
+
+	*out = NULL;
+	if ((acc = json_array()) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	if ((error = ps_bp__search_each(bp, path, query, what,
+					PS__BP_SEARCH_MAX_ROWS, take_page,
+					acc)) < 0) {
+		json_decref(acc);
+		return error;
+	}
+	*out = acc;
+	return 0;
 }
 
 /* ---- connection check --------------------------------------------------- */

@@ -248,40 +248,50 @@ stock_read(ps_bp_stock *s, const json_t *j, const char *what)
 	return 0;
 }
 
-int
-ps_bp_availability_get(ps_bp_stock_list *out, ps_bp *bp,
-		       const int64_t *product_ids, size_t n)
+/* The items read so far by ps_bp_availability_get, and their room. */
+struct stock_acc {
+	ps_bp_stock_list *out;
+	size_t cap;
+};
+
+static int
+stock_push(struct stock_acc *a, ps_bp_stock **slot)
 {
-	json_t *all = NULL, *prod, *whs, *w;
+	if (a->out->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 256;
+		ps_bp_stock *v = realloc(a->out->items, cap * sizeof(*v));
+
+		if (v == NULL)
+			return ps_error_set(PS_ENOMEM, NULL);
+		a->out->items = v;
+		a->cap = cap;
+	}
+	*slot = &a->out->items[a->out->n];
+	memset(*slot, 0, sizeof(**slot));
+	return 0;
+}
+
+/* One chunk's reply (an object keyed by product id) into the items. */
+static int
+stock_chunk(void *ctx, json_t *all, const char *unused)
+{
+	struct stock_acc *a = ctx;
+	json_t *prod, *whs, *w;
 	const char *pkey, *wkey;
 	char what[PS__BP_WHAT_MAX];
-	size_t count = 0;
+	ps_bp_stock *s = NULL;
 	int64_t pid, wid;
 	int error;
 
-	out->items = NULL;
-	out->n = 0;
-	if ((error = ps_bp__get_ids(
-		     &all, bp, "/warehouse-service/product-availability/", NULL,
-		     product_ids, n, "product availability")) < 0)
-		return error;
+	(void)unused;
 	if (json_is_array(all) && json_array_size(all) == 0)
-		goto done;
-	if (!json_is_object(all)) {
-		error = ps_error_set(PS_EDATA,
-				     "Brightpearl product "
-				     "availability: reply is %s, expected an "
-				     "object keyed by product id",
-				     ps_conn__json_type_name(all));
-		goto done;
-	}
-	json_object_foreach (all, pkey, prod) {
-		count += 1 +
-			 json_object_size(json_object_get(prod, "warehouses"));
-	}
-	if ((error = ps_bp__alloc_items((void **)&out->items, count,
-					sizeof(*out->items))) < 0)
-		goto done;
+		return 0;
+	if (!json_is_object(all))
+		return ps_error_set(PS_EDATA,
+				    "Brightpearl product "
+				    "availability: reply is %s, expected an "
+				    "object keyed by product id",
+				    ps_conn__json_type_name(all));
 	json_object_foreach (all, pkey, prod) {
 		json_t *k = json_string(pkey);
 
@@ -289,15 +299,16 @@ ps_bp_availability_get(ps_bp_stock_list *out, ps_bp *bp,
 						"Brightpearl availability");
 		json_decref(k);
 		if (error < 0)
-			goto done;
+			return error;
 		snprintf(what, sizeof(what),
 			 "Brightpearl availability of product %" PRId64, pid);
-		out->items[out->n].product_id = pid;
-		if ((error = stock_read(&out->items[out->n],
-					json_object_get(prod, "total"), what)) <
-		    0)
-			goto done;
-		out->n++;
+		if ((error = stock_push(a, &s)) < 0)
+			return error;
+		s->product_id = pid;
+		if ((error = stock_read(s, json_object_get(prod, "total"),
+					what)) < 0)
+			return error;
+		a->out->n++;
 		whs = json_object_get(prod, "warehouses");
 		json_object_foreach (whs, wkey, w) {
 			k = json_string(wkey);
@@ -305,21 +316,44 @@ ps_bp_availability_get(ps_bp_stock_list *out, ps_bp *bp,
 							what);
 			json_decref(k);
 			if (error < 0)
-				goto done;
-			out->items[out->n].product_id = pid;
-			out->items[out->n].warehouse_id = wid;
-			if ((error = stock_read(&out->items[out->n], w, what)) <
-			    0)
-				goto done;
-			out->n++;
+				return error;
+			if ((error = stock_push(a, &s)) < 0)
+				return error;
+			s->product_id = pid;
+			s->warehouse_id = wid;
+			if ((error = stock_read(s, w, what)) < 0)
+				return error;
+			a->out->n++;
 		}
 	}
-	ps_bp__sort_items(out->items, out->n, sizeof(*out->items), cmp_stock);
-done:
-	json_decref(all);
-	if (error < 0)
+	return 0;
+}
+
+/*
+ * Each id set's reply is read into the compact items as it arrives and
+ * dropped: the JSON of 20,000 products' availability (tens of MB as
+ * Jansson trees) is never held at once, only 200 products' of it.
+ */
+int
+ps_bp_availability_get(ps_bp_stock_list *out, ps_bp *bp,
+		       const int64_t *product_ids, size_t n)
+{
+	struct stock_acc a = {out, 0};
+	int error;
+
+	out->items = NULL;
+	out->n = 0;
+	if ((error = ps_bp__get_ids_each(
+		     bp, "/warehouse-service/product-availability/", NULL,
+		     product_ids, n, "product availability", stock_chunk, &a)) <
+	    0) {
 		ps_bp_stock_list_dispose(out);
-	return error;
+		return error;
+	}
+	if (out->n > 1)
+		ps_bp__sort_items(out->items, out->n, sizeof(*out->items),
+				  cmp_stock);
+	return 0;
 }
 
 /* ---- finding the product an operator means ------------------------------ */

@@ -105,54 +105,83 @@ ps_bp_product_refs_free(ps_bp_product_ref *p, size_t n)
 	free(p);
 }
 
+/* The references read so far by ps_bp_products_tracked. */
+struct refs_acc {
+	ps_bp_product_ref *v;
+	size_t n, cap;
+	const char *col;
+};
+
+/* One search page's rows into compact references (id and match value). */
+static int
+refs_page(void *ctx, json_t *rows)
+{
+	struct refs_acc *a = ctx;
+	json_t *row;
+	size_t i;
+
+	json_array_foreach (rows, i, row) {
+		json_t *id = json_object_get(row, "productId");
+		const char *m = json_string_value(json_object_get(row, a->col));
+
+		if (!json_is_integer(id) || m == NULL || m[0] == '\0')
+			continue;
+		if (a->n == a->cap) {
+			size_t cap = a->cap ? a->cap * 2 : 512;
+			ps_bp_product_ref *v = realloc(a->v, cap * sizeof(*v));
+
+			if (v == NULL)
+				return ps_error_set(PS_ENOMEM, NULL);
+			a->v = v;
+			a->cap = cap;
+		}
+		a->v[a->n].id = (int64_t)json_integer_value(id);
+		if ((a->v[a->n].match = ps_util__strdup(m)) == NULL)
+			return ps_error_set(PS_ENOMEM, NULL);
+		a->n++;
+	}
+	return 0;
+}
+
+/*
+ * Page by page into compact references: 20,000 products never sit in
+ * memory as search rows, only one page of them (pageSize) at a time.
+ */
 int
 ps_bp_products_tracked(ps_bp_product_ref **out, size_t *out_n, ps_bp *bp,
 		       const char *field)
 {
-	const char *col = ps_bp__match_column(field);
-	ps_bp_product_ref *v = NULL;
-	json_t *rows = NULL, *row;
+	struct refs_acc a = {NULL, 0, 0, NULL};
 	char query[128];
-	size_t i, n = 0;
-	int error = 0;
+	int error;
 
 	*out = NULL;
 	*out_n = 0;
-	if (col == NULL)
+	if ((a.col = ps_bp__match_column(field)) == NULL)
 		return ps_error_set(
 			PS_ESETTING,
 			"bigcommerce.items.product_match_field '%s' is not "
 			"a product identity field",
 			field);
 	snprintf(query, sizeof(query), "stockTracked=true&columns=productId,%s",
-		 col);
-	if ((error = ps_bp__search(&rows, bp, "/product-service/product-search",
-				   query, "product search")) < 0)
-		goto done;
-	if ((v = calloc(json_array_size(rows) + 1, sizeof(*v))) == NULL) {
-		error = ps_error_set(PS_ENOMEM, NULL);
-		goto done;
+		 a.col);
+	if ((error = ps_bp__search_each(bp, "/product-service/product-search",
+					query, "product search", 0, refs_page,
+					&a)) < 0) {
+		ps_bp_product_refs_free(a.v, a.n);
+		return error;
 	}
-	json_array_foreach (rows, i, row) {
-		json_t *id = json_object_get(row, "productId");
-		const char *m = json_string_value(json_object_get(row, col));
+	if (a.v == NULL && (a.v = calloc(1, sizeof(*a.v))) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	if (a.n > 0 && a.n < a.cap) { /* the doubling's slack back */
+		ps_bp_product_ref *v = realloc(a.v, a.n * sizeof(*v));
 
-		if (!json_is_integer(id) || m == NULL || m[0] == '\0')
-			continue;
-		v[n].id = (int64_t)json_integer_value(id);
-		if ((v[n].match = ps_util__strdup(m)) == NULL) {
-			error = ps_error_set(PS_ENOMEM, NULL);
-			goto done;
-		}
-		n++;
+		if (v != NULL)
+			a.v = v;
 	}
-	*out = v;
-	*out_n = n;
-	v = NULL;
-done:
-	ps_bp_product_refs_free(v, n);
-	json_decref(rows);
-	return error;
+	*out = a.v;
+	*out_n = a.n;
+	return 0;
 }
 
 /*

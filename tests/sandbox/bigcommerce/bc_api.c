@@ -91,6 +91,42 @@ v3_page(sb_response *resp, json_t *rows, int64_t page, int64_t limit)
 			      limit));
 }
 
+/*
+ * The rows of a v3 list that fall on the requested page: every match is
+ * counted (the pagination's total) but only the page's rows are built, so
+ * walking a 20,000-product catalog page by page costs the simulator the
+ * filter per row, not a copy of every product per page.
+ */
+typedef struct v3_window {
+	int64_t lo, hi, total;
+} v3_window;
+
+static void
+win_init(v3_window *w, int64_t page, int64_t limit)
+{
+	w->lo = (page - 1) * limit;
+	w->hi = page * limit;
+	w->total = 0;
+}
+
+/* Count one matching row: 1 when it is on the page. */
+static int
+win_take(v3_window *w)
+{
+	int64_t k = w->total++;
+
+	return k >= w->lo && k < w->hi;
+}
+
+static void
+v3_page_window(sb_response *resp, json_t *rows, const v3_window *w,
+	       int64_t page, int64_t limit)
+{
+	v3_data(resp, 200, rows,
+		bc_pagination(w->total, (int64_t)json_array_size(rows), page,
+			      limit));
+}
+
 static void
 v2_not_found(sb_response *resp)
 {
@@ -1015,13 +1051,26 @@ v3_products_list(sb_platform *pf, sb_request *req, sb_response *resp)
 	int64_t page, limit, id;
 	json_t *rows, *p;
 	size_t i;
+	v3_window w;
 	const char *name = sb_req_query(req, "name");
 	const char *tracking = sb_req_query(req, "inventory_tracking");
+	int filtered = name || tracking || sb_req_query(req, "id:in") ||
+		       sb_req_query(req, "id") || sb_req_query(req, "sku") ||
+		       sb_req_query(req, "sku:in");
 
 	if (bc_paging(req, resp, 1, &page, &limit) < 0)
 		return 0;
+	win_init(&w, page, limit);
 	rows = json_array();
 	json_array_foreach (st->products, i, p) {
+		if (!filtered) { /* every product matches */
+			if (win_take(&w))
+				json_array_append_new(
+					rows,
+					bc_product_json(
+						p, wants(req, "variants")));
+			continue;
+		}
 		id = sb_json_int(json_object_get(p, "id"), 0);
 		if (!id_in(req, "id:in", id) ||
 		    bc_query_int(req, "id", id) != id ||
@@ -1036,10 +1085,12 @@ v3_products_list(sb_platform *pf, sb_request *req, sb_response *resp)
 				    json_object_get(p, "inventory_tracking"),
 				    "")) != 0))
 			continue;
-		json_array_append_new(
-			rows, bc_product_json(p, wants(req, "variants")));
+		if (win_take(&w))
+			json_array_append_new(
+				rows,
+				bc_product_json(p, wants(req, "variants")));
 	}
-	v3_page(resp, rows, page, limit);
+	v3_page_window(resp, rows, &w, page, limit);
 	return 0;
 }
 
@@ -1234,6 +1285,7 @@ v3_variants_list(sb_platform *pf, sb_request *req, sb_response *resp)
 	int64_t page, limit;
 	json_t *rows, *p, *v, *only = NULL;
 	size_t i, j;
+	v3_window w;
 
 	if (req->nparams > 0 && (only = product_or_404(st, req, resp)) == NULL)
 		return 0;
@@ -1248,15 +1300,39 @@ v3_variants_list(sb_platform *pf, sb_request *req, sb_response *resp)
 		v3_page(resp, rows, page, limit);
 		return 0;
 	}
+	if (only == NULL && sb_req_query(req, "sku:in") != NULL) {
+		/* a list of SKUs: each through the index */
+		const char *list = sb_req_query(req, "sku:in"), *q = list;
+		char sku[256];
+
+		win_init(&w, page, limit);
+		while (q && *q) {
+			const char *end = strchr(q, ',');
+			size_t len = end ? (size_t)(end - q) : strlen(q);
+
+			if (len < sizeof(sku)) {
+				memcpy(sku, q, len);
+				sku[len] = '\0';
+				v = bc_variant_by_sku(st, sku, NULL);
+				if (v != NULL && variant_matches(req, v) &&
+				    win_take(&w))
+					json_array_append(rows, v);
+			}
+			q = end ? end + 1 : NULL;
+		}
+		v3_page_window(resp, rows, &w, page, limit);
+		return 0;
+	}
+	win_init(&w, page, limit);
 	json_array_foreach (st->products, i, p) {
 		if (only && p != only)
 			continue;
 		json_array_foreach (json_object_get(p, "variants"), j, v) {
-			if (variant_matches(req, v))
+			if (variant_matches(req, v) && win_take(&w))
 				json_array_append(rows, v);
 		}
 	}
-	v3_page(resp, rows, page, limit);
+	v3_page_window(resp, rows, &w, page, limit);
 	return 0;
 }
 
@@ -1668,6 +1744,11 @@ v3_inventory_items(sb_platform *pf, sb_request *req, sb_response *resp)
 	size_t i, j;
 	const char *loc = sb_req_query(req, "location_id:in");
 	int location_path = req->nparams > 0;
+	/* no id or SKU filter: every row matches, no check per row */
+	int filtered = sb_req_query(req, "variant_id:in") ||
+		       sb_req_query(req, "product_id:in") ||
+		       sb_req_query(req, "sku") || sb_req_query(req, "sku:in");
+	v3_window w;
 
 	if (location_path && param_id(req, 0) != 1) {
 		bc_v3_error(resp, 404, "Location not found", NULL);
@@ -1680,18 +1761,22 @@ v3_inventory_items(sb_platform *pf, sb_request *req, sb_response *resp)
 		return 0;
 	}
 	rows = json_array();
+	win_init(&w, page, limit);
 	json_array_foreach (st->products, i, p) {
 		json_array_foreach (json_object_get(p, "variants"), j, v) {
 			json_t *identity;
 
-			if (!id_in(req, "variant_id:in",
-				   sb_json_int(json_object_get(v, "id"), 0)) ||
-			    !id_in(req, "product_id:in",
-				   sb_json_int(json_object_get(p, "id"), 0)) ||
-			    !str_filter(req, "sku", "sku:in",
-					sb_json_str(json_object_get(v, "sku"),
-						    "")) ||
-			    (loc && !bc_list_has(loc, "1")))
+			if ((filtered &&
+			     (!id_in(req, "variant_id:in",
+				     sb_json_int(json_object_get(v, "id"),
+						 0)) ||
+			      !id_in(req, "product_id:in",
+				     sb_json_int(json_object_get(p, "id"),
+						 0)) ||
+			      !str_filter(req, "sku", "sku:in",
+					  sb_json_str(json_object_get(v, "sku"),
+						      "")))) ||
+			    (loc && !bc_list_has(loc, "1")) || !win_take(&w))
 				continue;
 			identity = json_pack(
 				"{s:O, s:O, s:O, s:O}", "sku",
@@ -1717,7 +1802,7 @@ v3_inventory_items(sb_platform *pf, sb_request *req, sb_response *resp)
 			}
 		}
 	}
-	v3_page(resp, rows, page, limit);
+	v3_page_window(resp, rows, &w, page, limit);
 	return 0;
 }
 

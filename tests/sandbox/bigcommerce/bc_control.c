@@ -273,6 +273,49 @@ ctl_inventory(bc_state *st, sb_request *req, sb_response *resp)
 	json_t *body, *items, *it, *p = NULL, *v;
 	size_t i;
 
+	if (strcmp(req->method, "GET") == 0 && sb_req_query(req, "sku")) {
+		/* ?sku=A,B: those SKUs only, through the index */
+		const char *q = sb_req_query(req, "sku");
+		char sku[256];
+
+		items = json_array();
+		while (q && *q) {
+			const char *end = strchr(q, ',');
+			size_t len = end ? (size_t)(end - q) : strlen(q);
+
+			if (len < sizeof(sku)) {
+				memcpy(sku, q, len);
+				sku[len] = '\0';
+				if ((v = bc_variant_by_sku(st, sku, &p)) !=
+				    NULL)
+					json_array_append_new(
+						items,
+						json_pack(
+							"{s:O, s:O, s:O, s:O, "
+							"s:O}",
+							"sku",
+							json_object_get(v,
+									"sku"),
+							"product_id",
+							json_object_get(p,
+									"id"),
+							"variant_id",
+							json_object_get(v,
+									"id"),
+							"inventory_tracking",
+							json_object_get(
+								p, "inventory_"
+								   "tracking"),
+							"inventory_level",
+							json_object_get(
+								v, "inventory_"
+								   "level")));
+			}
+			q = end ? end + 1 : NULL;
+		}
+		sb_resp_json(resp, 200, items, NULL);
+		return;
+	}
 	if (strcmp(req->method, "GET") == 0) {
 		sb_resp_json(resp, 200, inventory_state(st), NULL);
 		return;
@@ -353,8 +396,31 @@ bc_control(sb_platform *pf, const char *action, sb_request *req,
 		return;
 	}
 	if (strcmp(action, "products") == 0 &&
+	    strcmp(req->method, "POST") == 0 &&
+	    json_is_array(body = sb_req_json(req, NULL))) {
+		/* a list: many products in one call (benchmarks seed 20,000
+		 * SKUs); stops at the first refused, reply the count made */
+		size_t i, made = 0;
+
+		json_array_foreach (body, i, x) {
+			if (bc_product_create(st, x, &status, msg,
+					      sizeof(msg)) == NULL)
+				break;
+			made++;
+		}
+		if (made < json_array_size(body)) {
+			json_decref(body);
+			ctl_error(resp, status, msg);
+			return;
+		}
+		json_decref(body);
+		sb_resp_json(resp, 201,
+			     json_pack("{s:I}", "created", (json_int_t)made),
+			     NULL);
+		return;
+	}
+	if (strcmp(action, "products") == 0 &&
 	    strcmp(req->method, "POST") == 0) {
-		body = sb_req_json(req, NULL);
 		x = bc_product_create(st, body, &status, msg, sizeof(msg));
 		json_decref(body);
 		if (x == NULL)

@@ -43,8 +43,13 @@ typedef struct bp_state {
 	json_t *contacts;       /* {"id": contact} */
 	json_t *addresses;      /* {"id": postal address} */
 	json_t *products;       /* {"id": product} */
-	json_t *prices;         /* {"productId": [priceList entries]} */
-	json_t *stock;          /* {"pid": {"wh": {"inStock","allocated"}}} */
+	/* the product search's rows, built once per change of products
+	 * (product_gen moves on every create or edit): a 20,000-product
+	 * catalog read page by page is not rebuilt for every page */
+	json_t *search_rows;
+	unsigned product_gen, search_gen;
+	json_t *prices; /* {"productId": [priceList entries]} */
+	json_t *stock;  /* {"pid": {"wh": {"inStock","allocated"}}} */
 	json_t *warehouses, *channels, *lead_sources, *projects;
 	json_t *shipping_methods, *price_lists, *payment_methods, *tax_codes;
 	json_t *custom_meta;  /* [sale custom field meta-data] */
@@ -94,6 +99,12 @@ typedef struct bp_idset {
 /* Parse "1-5,7,9-12" (ascending ranges only) or "*"; 0 on success. */
 int bp_idset_parse(bp_idset *set, const char *s);
 int bp_idset_has(const bp_idset *set, int64_t id);
+/*
+ * How many ids set names when its ranges ascend apart (as clients send
+ * them), else (size_t)-1 ("*", overlaps): a set smaller than a collection
+ * is looked up id by id instead of scanning the collection.
+ */
+size_t bp_idset_span(const bp_idset *set);
 /*
  * Objects of coll (keyed by numeric string id) whose id is in set, in
  * ascending id order, at most cap of them; new reference (array of

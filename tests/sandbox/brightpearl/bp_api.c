@@ -1088,6 +1088,8 @@ bp_product_create(bp_state *bp, json_t *body)
 	json_t *p = json_deep_copy(body);
 	char key[32], when[48];
 
+	bp->product_gen++;
+
 	json_object_set_new(p, "id", json_integer(id));
 	if (!json_is_object(json_object_get(p, "identity")))
 		json_object_set_new(p, "identity", json_object());
@@ -1206,36 +1208,79 @@ jget(json_t *o, const char *k)
 }
 
 static int
+cmp_first_int(const void *a, const void *b)
+{
+	json_int_t x =
+		json_integer_value(json_array_get(*(json_t *const *)a, 0));
+	json_int_t y =
+		json_integer_value(json_array_get(*(json_t *const *)b, 0));
+
+	return (x > y) - (x < y);
+}
+
+/* Sort an array of rows by their first cell (an integer id). */
+static void
+json_array_sort_by_first_int(json_t *rows)
+{
+	size_t n = json_array_size(rows), i;
+	json_t **v = calloc(n ? n : 1, sizeof(*v));
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(rows, i));
+	qsort(v, n, sizeof(*v), cmp_first_int);
+	json_array_clear(rows);
+	for (i = 0; i < n; i++)
+		json_array_append_new(rows, v[i]);
+	free(v);
+}
+
+static int
 r_product_search(sb_platform *pf, sb_request *req, sb_response *resp)
 {
-	json_t *rows = json_array(), *p, *ref = json_object(), *memb;
+	bp_state *bp = S(pf);
+	json_t *rows, *p, *ref = json_object();
 	const char *k;
 
-	memb = json_object();
-	json_object_foreach (S(pf)->products, k, p) {
-		json_t *id = json_object_get(p, "identity");
-		json_t *ch =
-			json_array_get(json_object_get(p, "salesChannels"), 0);
+	if (bp->search_rows == NULL || bp->search_gen != bp->product_gen) {
+		json_decref(bp->search_rows);
+		bp->search_rows = rows = json_array();
+		bp->search_gen = bp->product_gen;
+		json_object_foreach (bp->products, k, p) {
+			json_t *id = json_object_get(p, "identity");
+			json_t *ch = json_array_get(
+				json_object_get(p, "salesChannels"), 0);
 
-		json_array_append_new(
-			rows,
-			json_pack("[O,O,O,O,O,O,O,O,b,O,O,O,n,O,O,O,O,n]",
-				  jget(p, "id"), jget(ch, "productName"),
-				  jget(id, "sku"), jget(id, "barcode"),
-				  jget(id, "ean"), jget(id, "upc"),
-				  jget(id, "isbn"), jget(id, "mpn"),
-				  json_is_true(json_object_get(
-					  json_object_get(p, "stock"),
-					  "stockTracked")),
-				  jget(ch, "salesChannelName"),
-				  jget(p, "createdOn"), jget(p, "updatedOn"),
-				  jget(p, "productGroupId"), jget(p, "brandId"),
-				  jget(p, "productTypeId"), jget(p, "status")));
-		json_object_set_new(memb, k, json_array());
+			json_array_append_new(
+				rows,
+				json_pack("[O,O,O,O,O,O,O,O,b,O,O,O,n,O,O,O,O,"
+					  "n]",
+					  jget(p, "id"),
+					  jget(ch, "productName"),
+					  jget(id, "sku"), jget(id, "barcode"),
+					  jget(id, "ean"), jget(id, "upc"),
+					  jget(id, "isbn"), jget(id, "mpn"),
+					  json_is_true(json_object_get(
+						  json_object_get(p, "stock"),
+						  "stockTracked")),
+					  jget(ch, "salesChannelName"),
+					  jget(p, "createdOn"),
+					  jget(p, "updatedOn"),
+					  jget(p, "productGroupId"),
+					  jget(p, "brandId"),
+					  jget(p, "productTypeId"),
+					  jget(p, "status")));
+		}
+		/* by id, the search's default order, once */
+		json_array_sort_by_first_int(rows);
 	}
-	json_object_set_new(ref, "productCategoryMembership", memb);
+	/* no product is in a category here: bp_search lists each row
+	 * returned with an empty membership */
+	json_object_set_new(ref, "productCategoryMembership", json_object());
 	bp_search(req, resp, product_cols,
-		  sizeof(product_cols) / sizeof(product_cols[0]), rows, ref);
+		  sizeof(product_cols) / sizeof(product_cols[0]),
+		  json_incref(bp->search_rows), ref);
 	return 0;
 }
 
@@ -1329,18 +1374,42 @@ r_availability(sb_platform *pf, sb_request *req, sb_response *resp)
 {
 	bp_state *bp = S(pf);
 	bp_idset set;
-	json_t *out = json_object(), *whs;
+	json_t *out = json_object(), *whs, *pids = NULL, *jk;
 	const char *pk, *wk;
+	size_t ip;
 
 	if (idset_param(&set, P(req, 0), resp)) {
 		json_decref(out);
 		return 0;
 	}
-	json_object_foreach (bp->stock, pk, whs) {
+	/* a set smaller than the stock table: its ids looked up one by one
+	 * (the keys, sorted, in pids), else a scan of the table */
+	if (bp_idset_span(&set) <= json_object_size(bp->stock)) {
+		size_t r;
+		int64_t id;
+
+		pids = json_array();
+		for (r = 0; r < set.n; r++)
+			for (id = set.lo[r]; id <= set.hi[r]; id++) {
+				char key[32];
+
+				ID_KEY(key, id);
+				if (json_object_get(bp->stock, key))
+					json_array_append_new(pids,
+							      json_string(key));
+			}
+	} else {
+		pids = json_array();
+		json_object_foreach (bp->stock, pk, whs)
+			json_array_append_new(pids, json_string(pk));
+	}
+	json_array_foreach (pids, ip, jk) {
 		int64_t pid;
 		json_t *p, *w, *total, *wout;
 		int64_t ti = 0, ta = 0;
 
+		pk = json_string_value(jk);
+		whs = json_object_get(bp->stock, pk);
 		if (sb_parse_int(pk, &pid) || !bp_idset_has(&set, pid))
 			continue;
 		p = get_by_id(bp->products, pid);
@@ -1372,6 +1441,7 @@ r_availability(sb_platform *pf, sb_request *req, sb_response *resp)
 				    json_pack("{s:o,s:o}", "total", total,
 					      "warehouses", wout));
 	}
+	json_decref(pids);
 	bp_ok(resp, out);
 	bp_msgtype(resp, "get-product-availability");
 	return 0;

@@ -164,13 +164,48 @@ pairs_to_sorted(json_t *pairs, size_t cap)
 	return out;
 }
 
+size_t
+bp_idset_span(const bp_idset *set)
+{
+	size_t i, n = 0;
+
+	if (set->all)
+		return (size_t)-1;
+	for (i = 0; i < set->n; i++) {
+		/* ascending and apart, as clients normalise them */
+		if (i > 0 && set->lo[i] <= set->hi[i - 1])
+			return (size_t)-1;
+		if (set->hi[i] - set->lo[i] >= (int64_t)1 << 30)
+			return (size_t)-1;
+		n += (size_t)(set->hi[i] - set->lo[i]) + 1;
+	}
+	return n;
+}
+
 json_t *
 bp_idset_select(const bp_idset *set, json_t *coll, size_t cap)
 {
 	json_t *pairs = json_array(), *v;
 	const char *key;
 	int64_t id;
+	char buf[32];
+	size_t i;
 
+	if (bp_idset_span(set) <= json_object_size(coll)) {
+		/* a set smaller than the collection: look each id up, so a
+		 * read of 200 products costs 200 lookups, not a scan of all */
+		for (i = 0; i < set->n; i++)
+			for (id = set->lo[i]; id <= set->hi[i]; id++) {
+				snprintf(buf, sizeof(buf), "%lld",
+					 (long long)id);
+				if ((v = json_object_get(coll, buf)) != NULL)
+					json_array_append_new(
+						pairs,
+						json_pack("[IO]",
+							  (json_int_t)id, v));
+			}
+		return pairs_to_sorted(pairs, cap);
+	}
 	json_object_foreach (coll, key, v) {
 		if (sb_parse_int(key, &id) == 0 && bp_idset_has(set, id))
 			json_array_append_new(
@@ -507,7 +542,12 @@ bp_search(sb_request *req, sb_response *resp, const bp_col *cols, size_t ncols,
 		vec[i] = json_array_get(kept, i);
 	sort_col = (size_t)si;
 	sort_desc = desc;
-	qsort(vec, n, sizeof(*vec), cmp_rows);
+	/* rows kept in order already (the cached product rows) need no
+	 * sort: a check is linear, a sort of 20,000 rows per page is not */
+	for (i = 1; i < n && cmp_rows(&vec[i - 1], &vec[i]) <= 0; i++)
+		;
+	if (i < n)
+		qsort(vec, n, sizeof(*vec), cmp_rows);
 	/* columns */
 	v = sb_req_query(req, "columns");
 	if (v && *v) {
@@ -549,6 +589,34 @@ bp_search(sb_request *req, sb_response *resp, const bp_col *cols, size_t ncols,
 			json_array_append(r, cell ? cell : json_null());
 		}
 		json_array_append_new(page, r);
+	}
+	/* reference maps keyed by the row id (the product search's category
+	 * membership) describe the rows returned, not every row there is */
+	{
+		json_t *memb =
+			json_object_get(reference, "productCategoryMembership");
+
+		if (json_is_object(memb)) {
+			json_t *cut = json_object();
+			char key[32];
+
+			for (i = (size_t)first - 1;
+			     i < n &&
+			     i - ((size_t)first - 1) < json_array_size(page);
+			     i++) {
+				json_t *m;
+
+				snprintf(key, sizeof(key), "%lld",
+					 (long long)sb_json_int(
+						 json_array_get(vec[i], 0), 0));
+				m = json_object_get(memb, key);
+				json_object_set_new(cut, key,
+						    m ? json_incref(m)
+						      : json_array());
+			}
+			json_object_set_new(reference,
+					    "productCategoryMembership", cut);
+		}
 	}
 	free(vec);
 	colsj = json_array();
@@ -1135,7 +1203,8 @@ bp_clear(bp_state *bp)
 		&bp->shipping_methods, &bp->price_lists,  &bp->payment_methods,
 		&bp->tax_codes,        &bp->custom_meta,  &bp->payments,
 		&bp->reservations,     &bp->gons,         &bp->notes,
-		&bp->webhooks,         &bp->strict,       &bp->gins};
+		&bp->webhooks,         &bp->strict,       &bp->gins,
+		&bp->search_rows};
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -1262,6 +1331,8 @@ product_spec_apply(bp_state *bp, json_t *p, const json_t *spec)
 	char key[32];
 	size_t i;
 
+	bp->product_gen++;
+
 	if (ch == NULL) {
 		ch = json_pack("{s:s}", "salesChannelName", "Brightpearl");
 		json_object_set_new(p, "salesChannels", json_pack("[o]", ch));
@@ -1372,6 +1443,7 @@ ctl_product(bp_state *bp, json_t *in, sb_response *resp)
 		p, "version",
 		json_integer(sb_json_int(json_object_get(p, "version"), 1) +
 			     1));
+	bp->product_gen++;
 	bp_fire(bp, created ? "product.created" : "product.modified", pid);
 	sb_resp_json(resp, 200,
 		     json_pack("{s:I}", "productId", (json_int_t)pid), NULL);
