@@ -300,6 +300,28 @@ int ps_bc_orders_list(ps_bc_order_list *out, ps_bc *bc,
 		      const ps_bc_order_query *q);
 
 /*
+ * ps_bc_orders_foreach - ps_bc_orders_list without holding the whole
+ * listing: the orders (and, with q->skip_bad, the problems) go to fn in
+ * chunks of at most chunk of them, in listing order, as the pages are
+ * read, so at most one page's reply and one chunk are held at a time.
+ * fn may move orders out of the chunk (leaving a zeroed slot); what it
+ * leaves is freed when it returns.  fn returning < 0 ends the walk with
+ * that code.  A transport or parse error ends it too, after the chunks
+ * delivered before it: the caller must not take the walk for complete
+ * unless 0 is returned.  chunk 0 counts as 1.  With q->with_lines the
+ * pages are of at most 50 orders whatever the configured page size.
+ */
+typedef int (*ps_bc_order_chunk_fn)(ps_bc_order_list *chunk, void *payload);
+int ps_bc_orders_foreach(ps_bc *bc, const ps_bc_order_query *q, size_t chunk,
+			 ps_bc_order_chunk_fn fn, void *payload);
+
+/*
+ * ps_bc_order_size - about how many bytes order o holds: its structs and
+ * its strings, without malloc's own overhead.  For memory budgets.
+ */
+size_t ps_bc_order_size(const ps_bc_order *o);
+
+/*
  * ps_bc_orders_list_modified_since - ps_bc_orders_list for orders modified
  * at or after since (Unix seconds), optionally only status_id (-1: any).
  * The caller keeps the largest date_modified seen as its cursor.

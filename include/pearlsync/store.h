@@ -68,6 +68,19 @@ int ps_store_open(ps_store **out, const char *path, unsigned flags);
  */
 void ps_store_close(ps_store *st);
 
+/*
+ * ps_store_page_cache_set - limit this connection's page cache to kib KiB
+ * (PRAGMA cache_size).  ps_store_open gives 16 MiB, which keeps a large
+ * log's indexes in memory for the console; a connection that mostly
+ * appends, like the worker's, needs far less, and its memory must not
+ * grow with the database.  Returns 0, PS_EINVAL (NULL st, kib < 64) or
+ * PS_ESTORE.
+ */
+int ps_store_page_cache_set(ps_store *st, int kib);
+
+/* Page cache of the worker's connections (ps_store_page_cache_set). */
+#define PS_STORE_WORKER_CACHE_KIB 2048
+
 /* ps_store_schema_version - the file's PRAGMA user_version into *out. */
 int ps_store_schema_version(int *out, ps_store *st);
 

@@ -41,6 +41,23 @@ ps_bc__fields_free(void *base, const struct ps_bc__field *tab, size_t n)
 	}
 }
 
+size_t
+ps_bc__fields_size(const void *base, const struct ps_bc__field *tab, size_t n)
+{
+	size_t i, sum = 0;
+
+	for (i = 0; base && i < n; i++) {
+		if (tab[i].kind == BK_STR) {
+			const char *const *sp =
+				(const char *const *)((const char *)base +
+						      tab[i].offset);
+
+			sum += *sp ? strlen(*sp) + 1 : 0;
+		}
+	}
+	return sum;
+}
+
 /* A date member: RFC 2822 or ISO 8601 (either is accepted in either
  * place), an integer of epoch seconds, or "" for "not set" (0). */
 static int
