@@ -316,8 +316,9 @@ int ps_bc_orders_foreach(ps_bc *bc, const ps_bc_order_query *q, size_t chunk,
 			 ps_bc_order_chunk_fn fn, void *payload);
 
 /*
- * ps_bc_order_size - about how many bytes order o holds: its structs and
- * its strings, without malloc's own overhead.  For memory budgets.
+ * ps_bc_order_size - about how many bytes of heap order o takes: its
+ * structs and its strings, each string as the malloc chunk holding it.
+ * For memory budgets.
  */
 size_t ps_bc_order_size(const ps_bc_order *o);
 

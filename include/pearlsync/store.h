@@ -79,7 +79,7 @@ void ps_store_close(ps_store *st);
 int ps_store_page_cache_set(ps_store *st, int kib);
 
 /* Page cache of the worker's connections (ps_store_page_cache_set). */
-#define PS_STORE_WORKER_CACHE_KIB 2048
+#define PS_STORE_WORKER_CACHE_KIB 1024
 
 /* ps_store_schema_version - the file's PRAGMA user_version into *out. */
 int ps_store_schema_version(int *out, ps_store *st);

@@ -128,8 +128,8 @@ struct ps_bc__field {
 int ps_bc__fields_parse(void *base, const struct ps_bc__field *tab, size_t n,
 			const json_t *obj, const char *what);
 void ps_bc__fields_free(void *base, const struct ps_bc__field *tab, size_t n);
-/* ps_bc__fields_size - the bytes the strings a table filled hold (with
- * their terminators): a memory budget's measure, not malloc's. */
+/* ps_bc__fields_size - the heap the strings a table filled take, each
+ * as the malloc chunk that holds it: a memory budget's measure. */
 size_t ps_bc__fields_size(const void *base, const struct ps_bc__field *tab,
 			  size_t n);
 

@@ -52,7 +52,13 @@ ps_bc__fields_size(const void *base, const struct ps_bc__field *tab, size_t n)
 				(const char *const *)((const char *)base +
 						      tab[i].offset);
 
-			sum += *sp ? strlen(*sp) + 1 : 0;
+			/* malloc's chunk: the bytes and a size word,
+			 * rounded to 16, at least 32 (glibc; near enough
+			 * elsewhere) */
+			size_t c = *sp ? strlen(*sp) + 1 + 8 : 0;
+
+			if (c != 0)
+				sum += c < 32 ? 32 : (c + 15) & ~(size_t)15;
 		}
 	}
 	return sum;
