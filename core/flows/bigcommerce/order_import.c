@@ -1533,9 +1533,13 @@ oib_on_event(ps_flow_env *env, const ps_event *ev)
 static void
 snap_add(oib_state *cs, ps_bc_order *o)
 {
-	size_t size = ps_bc_order_size(o);
+	size_t size;
 
-	if (cs == NULL || cs->snap_bytes + size > SNAP_BYTES)
+	if (cs == NULL)
+		return;
+	ps_bc_order_compact(o);
+	size = ps_bc_order_size(o);
+	if (cs->snap_bytes + size > SNAP_BYTES)
 		return;
 	if (cs->nsnap == cs->snap_cap) {
 		size_t cap = cs->snap_cap ? cs->snap_cap * 2 : 64;

@@ -172,6 +172,13 @@ ps_bc_order_dispose(ps_bc_order *o)
 
 	if (o == NULL)
 		return;
+	if (o->strings != NULL) { /* compacted: one block holds them all */
+		free(o->strings);
+		free(o->products);
+		free(o->shipping_addresses);
+		memset(o, 0, sizeof(*o));
+		return;
+	}
 	FIELDS_FREE(o, order_fields);
 	address_dispose(&o->billing_address);
 	for (i = 0; i < o->nproducts; i++)
@@ -534,6 +541,74 @@ ps_bc_orders_foreach(ps_bc *bc, const ps_bc_order_query *q, size_t chunk,
 	return error;
 }
 
+/*
+ * The strings tab fills in base: with dst NULL, the bytes they take with
+ * their terminators; else each is copied to dst, freed and pointed at its
+ * copy, and the bytes used are returned the same way.
+ */
+static size_t
+strings_pack(char *dst, void *base, const struct ps_bc__field *tab, size_t n)
+{
+	size_t i, used = 0;
+
+	for (i = 0; i < n; i++) {
+		char **sp;
+		size_t len;
+
+		if (tab[i].kind != BK_STR)
+			continue;
+		sp = (char **)((char *)base + tab[i].offset);
+		if (*sp == NULL)
+			continue;
+		len = strlen(*sp) + 1;
+		if (dst != NULL) {
+			memcpy(dst + used, *sp, len);
+			free(*sp);
+			*sp = dst + used;
+		}
+		used += len;
+	}
+	return used;
+}
+
+#define PACK(dst, base, tab)                                                   \
+	strings_pack((dst), (base), (tab), PS__ARRAY_LEN(tab))
+
+/* Every string of o into dst (or only their size with dst NULL). */
+static size_t
+order_pack(char *dst, ps_bc_order *o)
+{
+	size_t i, used = 0;
+
+#define AT (dst ? dst + used : NULL)
+	used += PACK(AT, o, order_fields);
+	used += PACK(AT, &o->billing_address, address_fields);
+	for (i = 0; i < o->nproducts; i++)
+		used += PACK(AT, &o->products[i], product_fields);
+	for (i = 0; i < o->nshipping_addresses; i++) {
+		used += PACK(AT, &o->shipping_addresses[i], shipaddr_fields);
+		used += PACK(AT, &o->shipping_addresses[i].address,
+			     address_fields);
+	}
+#undef AT
+	return used;
+}
+
+void
+ps_bc_order_compact(ps_bc_order *o)
+{
+	char *block;
+	size_t len;
+
+	if (o == NULL || o->strings != NULL)
+		return;
+	len = order_pack(NULL, o);
+	if ((block = malloc(len ? len : 1)) == NULL)
+		return;
+	order_pack(block, o);
+	o->strings = block;
+}
+
 size_t
 ps_bc_order_size(const ps_bc_order *o)
 {
@@ -541,6 +616,10 @@ ps_bc_order_size(const ps_bc_order *o)
 
 	if (o == NULL)
 		return 0;
+	if (o->strings != NULL)
+		return sizeof(*o) + o->nproducts * sizeof(*o->products) +
+		       o->nshipping_addresses * sizeof(*o->shipping_addresses) +
+		       order_pack(NULL, (ps_bc_order *)o) + 16;
 	n = sizeof(*o) + FIELDS_SIZE(o, order_fields) +
 	    FIELDS_SIZE(&o->billing_address, address_fields);
 	for (i = 0; i < o->nproducts; i++)
