@@ -122,6 +122,16 @@ int ps_bp__get_ids(json_t **out, ps_bp *bp, const char *head, const char *tail,
 int ps_bp__search(json_t **out, ps_bp *bp, const char *path, const char *query,
 		  const char *what);
 
+/*
+ * ps_bp__search_pages - ps_bp__search without holding every page: fn gets
+ * each page's rows (a borrowed array of objects, freed when fn returns)
+ * as the page is read, so a search over a large account holds one page
+ * at a time.  fn returning < 0 ends the walk with that code.
+ */
+typedef int (*ps_bp__page_fn)(json_t *rows, void *ctx);
+int ps_bp__search_pages(ps_bp *bp, const char *path, const char *query,
+			const char *what, ps_bp__page_fn fn, void *ctx);
+
 /* Build the message for each write shared by direct calls and batches. */
 int ps_bp__build_order_create(ps_bp__msg *m, ps_bp *bp,
 			      const ps_bp_order *order);

@@ -1032,17 +1032,15 @@ page_rows(json_t *acc, const json_t *resp, const char *what)
 }
 
 int
-ps_bp__search(json_t **out, ps_bp *bp, const char *path, const char *query,
-	      const char *what)
+ps_bp__search_pages(ps_bp *bp, const char *path, const char *query,
+		    const char *what, ps_bp__page_fn fn, void *ctx)
 {
 	ps_conn_buf url = PS_CONN_BUF_INIT(PS__BP_URL_MAX);
-	json_t *acc = NULL, *root = NULL, *resp;
+	json_t *page = NULL, *root = NULL, *resp;
 	int64_t first = 1, last, available, returned;
+	size_t total = 0;
 	int more, error = 0;
 
-	*out = NULL;
-	if ((acc = json_array()) == NULL)
-		return ps_error_set(PS_ENOMEM, NULL);
 	for (;;) {
 		ps_conn__buf_clear(&url);
 		ps_conn__buf_add(&url, path);
@@ -1070,7 +1068,12 @@ ps_bp__search(json_t **out, ps_bp *bp, const char *path, const char *query,
 					     what);
 			goto done;
 		}
-		if ((error = page_rows(acc, resp, what)) < 0)
+		json_decref(page);
+		if ((page = json_array()) == NULL) {
+			error = ps_error_set(PS_ENOMEM, NULL);
+			goto done;
+		}
+		if ((error = page_rows(page, resp, what)) < 0)
 			goto done;
 		if ((error = ps_conn__json_int_opt(&returned, resp,
 						   "metaData.resultsReturned",
@@ -1085,9 +1088,12 @@ ps_bp__search(json_t **out, ps_bp *bp, const char *path, const char *query,
 			     &more, resp, "metaData.morePagesAvailable", what,
 			     0)) < 0)
 			goto done;
+		total += json_array_size(page);
+		if ((error = fn(page, ctx)) < 0)
+			goto done;
 		if (!more || returned <= 0 || last < first || last >= available)
 			break;
-		if (json_array_size(acc) >= PS__BP_SEARCH_MAX_ROWS) {
+		if (total >= PS__BP_SEARCH_MAX_ROWS) {
 			error = ps_error_set(PS_ETOOBIG,
 					     "Brightpearl %s: more "
 					     "than %d results; narrow the "
@@ -1097,13 +1103,39 @@ ps_bp__search(json_t **out, ps_bp *bp, const char *path, const char *query,
 		}
 		first = last + 1;
 	}
-	*out = acc;
-	acc = NULL;
 done:
+	json_decref(page);
 	json_decref(root);
-	json_decref(acc);
 	ps_conn__buf_dispose(&url);
 	return error;
+}
+
+/* ps_bp__search's page function: every page's rows into one array. */
+static int
+search_acc(json_t *rows, void *ctx)
+{
+	return json_array_extend((json_t *)ctx, rows) == 0
+		       ? 0
+		       : ps_error_set(PS_ENOMEM, NULL);
+}
+
+int
+ps_bp__search(json_t **out, ps_bp *bp, const char *path, const char *query,
+	      const char *what)
+{
+	json_t *acc = json_array();
+	int error;
+
+	*out = NULL;
+	if (acc == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	if ((error = ps_bp__search_pages(bp, path, query, what, search_acc,
+					 acc)) < 0) {
+		json_decref(acc);
+		return error;
+	}
+	*out = acc;
+	return 0;
 }
 
 /* ---- connection check --------------------------------------------------- */
