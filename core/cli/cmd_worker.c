@@ -147,6 +147,11 @@ ps_cli_cmd_worker(const ps_cli_global *g, int argc, char **argv)
 	install_signals();
 	if ((status = ps_cli_open_store(&st, &cfg, g)) != PS_EXIT_OK)
 		return status;
+	if (ps_store_page_cache_set(st, PS_STORE_WORKER_CACHE_KIB) < 0) {
+		ps_cli_error("%s", ps_error_last());
+		ps_store_close(st);
+		return PS_EXIT_FAIL;
+	}
 	o.stop = &stop_flag;
 	o.listen = listen && !once;
 	o.register_hooks = 1;

@@ -937,6 +937,19 @@ ps_store_close(ps_store *st)
 }
 
 int
+ps_store_page_cache_set(ps_store *st, int kib)
+{
+	char sql[48];
+
+	if (st == NULL || kib < 64)
+		return ps_error_set(PS_EINVAL, "ps_store_page_cache_set: %s",
+				    st == NULL ? "st is NULL"
+					       : "fewer than 64 KiB");
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kib);
+	return ps_store__exec(st, sql, "sizing the page cache");
+}
+
+int
 ps_store_schema_version(int *out, ps_store *st)
 {
 	if (out == NULL || st == NULL)

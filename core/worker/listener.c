@@ -456,7 +456,9 @@ ps_worker__listener_open(ps_listener **out, const char *db_path,
 		return ps_error_set(PS_ENOMEM, "out of memory");
 	l->clock = *clock;
 	l->stats = stats;
-	if ((error = ps_store_open(&l->st, db_path, 0)) < 0)
+	if ((error = ps_store_open(&l->st, db_path, 0)) < 0 ||
+	    (error = ps_store_page_cache_set(l->st,
+					     PS_STORE_WORKER_CACHE_KIB)) < 0)
 		goto fail;
 	l->daemon = MHD_start_daemon(
 		flags, (uint16_t)port, NULL, NULL, on_request, l,

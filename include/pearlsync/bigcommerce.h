@@ -193,6 +193,9 @@ typedef struct ps_bc_order {
 	size_t nproducts;
 	ps_bc_shipping_address *shipping_addresses;
 	size_t nshipping_addresses;
+	/* private: after ps_bc_order_compact, the one block that holds every
+	 * string above (NULL before); ps_bc_order_dispose frees it */
+	char *strings;
 } ps_bc_order;
 
 /*
@@ -298,6 +301,39 @@ typedef struct ps_bc_order_query {
  */
 int ps_bc_orders_list(ps_bc_order_list *out, ps_bc *bc,
 		      const ps_bc_order_query *q);
+
+/*
+ * ps_bc_orders_foreach - ps_bc_orders_list without holding the whole
+ * listing: the orders (and, with q->skip_bad, the problems) go to fn in
+ * chunks of at most chunk of them, in listing order, as the pages are
+ * read, so at most one page's reply and one chunk are held at a time.
+ * fn may move orders out of the chunk (leaving a zeroed slot); what it
+ * leaves is freed when it returns.  fn returning < 0 ends the walk with
+ * that code.  A transport or parse error ends it too, after the chunks
+ * delivered before it: the caller must not take the walk for complete
+ * unless 0 is returned.  chunk 0 counts as 1.  With q->with_lines the
+ * pages are of at most 50 orders whatever the configured page size.
+ */
+typedef int (*ps_bc_order_chunk_fn)(ps_bc_order_list *chunk, void *payload);
+int ps_bc_orders_foreach(ps_bc *bc, const ps_bc_order_query *q, size_t chunk,
+			 ps_bc_order_chunk_fn fn, void *payload);
+
+/*
+ * ps_bc_order_compact - move every string of o (its own, its billing
+ * address's, its lines' and shipping addresses') into one block, for an
+ * order held a while: some sixty small allocations become one, about a
+ * third of the heap.  The strings must not be freed or replaced one by
+ * one afterwards (none of this library's users do); ps_bc_order_dispose
+ * frees the block.  Out of memory leaves o as it was.
+ */
+void ps_bc_order_compact(ps_bc_order *o);
+
+/*
+ * ps_bc_order_size - about how many bytes of heap order o takes: its
+ * structs and its strings, each string as the malloc chunk holding it.
+ * For memory budgets.
+ */
+size_t ps_bc_order_size(const ps_bc_order *o);
 
 /*
  * ps_bc_orders_list_modified_since - ps_bc_orders_list for orders modified

@@ -77,6 +77,18 @@ void ps_store_close(ps_store *st);
  */
 void ps_store_release_memory(ps_store *st);
 
+ * ps_store_page_cache_set - limit this connection's page cache to kib KiB
+ * (PRAGMA cache_size).  ps_store_open gives 16 MiB, which keeps a large
+ * log's indexes in memory for the console; a connection that mostly
+ * appends, like the worker's, needs far less, and its memory must not
+ * grow with the database.  Returns 0, PS_EINVAL (NULL st, kib < 64) or
+ * PS_ESTORE.
+ */
+int ps_store_page_cache_set(ps_store *st, int kib);
+
+/* Page cache of the worker's connections (ps_store_page_cache_set). */
+#define PS_STORE_WORKER_CACHE_KIB 1024
+
 /* ps_store_schema_version - the file's PRAGMA user_version into *out. */
 int ps_store_schema_version(int *out, ps_store *st);
 

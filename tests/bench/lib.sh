@@ -114,6 +114,10 @@ p = json.load(sys.stdin).get(sys.argv[2], {})
 print(p.get(sys.argv[1], p.get("endpoints", {}).get(sys.argv[1], 0)))' "$1" "${2:-brightpearl}"
 }
 
+counter_of() { # counter_of PLATFORM KEY - any platform's request counter
+	curl -s "$control/requests" | python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1],{}).get(sys.argv[2],0))' "$1" "$2"
+}
+
 cpu() { # cpu PID - user+system seconds so far (0 once it has exited)
 	python3 -c '
 import os, sys

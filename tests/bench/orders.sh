@@ -54,7 +54,9 @@
 #      BENCH_LAT_HOLD_MS sets sync.batch_hold_ms (default: the setting's).
 # BENCH_PARTS picks runs ("engine quota quota-standard latency single
 # faults reliability", the default; "faults" is 4a, "reliability" 4b;
-# "latency-quota" runs only when named).
+# "latency-quota" and "memory" run only when named; "memory" is 1b: the
+# worker's peak RSS draining backlogs of BENCH_MEM_N orders,
+# "100 1000 5000 20000").
 # Needs curl and python3 (for the figures).  Binaries: $PS_BIN_DIR or
 # build/bin.
 set -eu
@@ -71,6 +73,8 @@ fault_seed=${BENCH_FAULT_SEED:-20261203}
 hook_n=${BENCH_HOOK_N:-40}
 lat_s=${BENCH_LAT_S:-${BENCH_LATQ_S:-300}}
 lat_rates=${BENCH_LAT_RATES:-60 450}
+mem_n=${BENCH_MEM_N:-100 1000 5000 20000}
+mem_s=${BENCH_MEM_S:-600}
 kill_n=${BENCH_KILL_N:-300}
 single_n=${BENCH_SINGLE_N:-20}
 single_gap=${BENCH_SINGLE_GAP_S:-1}
@@ -98,27 +102,82 @@ printf 'database = "%s";\nlog_level = "error";\nlistener = { address = "127.0.0.
 
 echo "order import benchmark: engine $n orders, quota run $quota_n orders (at most ${quota_s}s), $hook_n webhook orders, reliability $kill_n orders" >&2
 has() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
-rpo=- ops=- q_rpo=- opm=- opm_all=- throttled=- p50=- p99=- nlat=0 rel=- imported=0 q_note= std=-
+rpo=- ops=- e_cpu_txt=- q_rpo=- opm=- opm_all=- throttled=- p50=- p99=- nlat=0 rel=- imported=0 q_note= std=-
 f_clean=- f_fault=- f_ratio=- q_cpu=- std_cpu=- single_fail=
 
-# 1. engine
+# 1. engine: the CPU of each side is measured apart, since the wall time
+# of one request/response path is the sum of both: pearlsync's from
+# /usr/bin/time, the sandbox's from /proc before and after.
 if has engine; then
 start_sandbox off
 configure
 place "$n"
 curl -sf -X POST "$control/requests/reset" >/dev/null
+sb0=$(cpu "$sb_pid")
 bench_mark
 t0=$(now_ms)
 /usr/bin/time -f '%U %S' -o "$tmp/ps.time" "$ps" sync-once orders >/dev/null 2>"$tmp/err" || true
 t1=$(now_ms)
+sb1=$(cpu "$sb_pid")
 imported=$(bp_count)
 reqs=$(counter total)
+bc_reqs=$(counter_of bigcommerce total)
 ops=$(python3 -c "print('%.0f' % ($imported * 1000.0 / max(1, $t1 - $t0)))")
 rpo=$(python3 -c "print('%.2f' % ($reqs / max(1, $imported)))")
 e_cpu=$(ps_cpu_of "$tmp/ps.time")
 bench_line engine "$e_cpu" "$(python3 -c "print('%.1f' % (($t1 - $t0) / 1000.0))")" \
 	measured="$ops" unit=orders/s orders="$imported" bp_per_order="$rpo" \
 	ps_ms_per_order="$(python3 -c "print('%.2f' % ($e_cpu * 1000.0 / max(1, $imported)))")"
+e_cpu_txt=$(python3 -c "print('%.3f / %.3f  (%.2f s / %.2f s; %d BigCommerce, %d Brightpearl requests)' % ($e_cpu * 1000.0 / max(1, $imported), ($sb1 - $sb0) * 1000.0 / max(1, $imported), $e_cpu, $sb1 - $sb0, $bc_reqs, $reqs))")
+fi
+
+# 1b. memory: the peak RSS (VmHWM) of `pearlsync worker` draining a
+# backlog of K orders placed before it starts, quotas off, for each K of
+# BENCH_MEM_N.  The worker runs until every order is in Brightpearl (the
+# sandbox's state, sampled every second or so) or BENCH_MEM_S seconds.
+# Prints one line per K: peak RSS, the time, pearlsync's and the
+# sandbox's CPU (the sandbox's includes the sampling's state reads).
+mem_run() {
+	start_sandbox off
+	configure
+	place "$1"
+	want=$(($1 + 2)) # the demo store's own two orders
+	curl -sf -X POST "$control/requests/reset" >/dev/null
+	sb0=$(cpu "$sb_pid")
+	"$ps" worker --no-listen >/dev/null 2>"$tmp/w.err" &
+	w_pid=$!
+	t0=$(now_ms)
+	every=$(python3 -c "print(max(0.5, $1 / 4000.0))")
+	hwm=0 pcpu=0
+	while :; do
+		sleep "$every"
+		t=$(now_ms)
+		hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$w_pid/status" 2>/dev/null || echo "$hwm")
+		pcpu=$(cpu "$w_pid")
+		c=$(bp_count)
+		[ "$c" -ge "$want" ] && break
+		[ $((t - t0)) -ge $((mem_s * 1000)) ] && break
+	done
+	hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$w_pid/status" 2>/dev/null || echo "$hwm")
+	pcpu=$(cpu "$w_pid")
+	kill -TERM "$w_pid"; wait "$w_pid" 2>/dev/null || true; w_pid=""
+	sb1=$(cpu "$sb_pid")
+	python3 -c "print('%6d orders: peak RSS %.1f MB, %d in after %.1f s, CPU pearlsync %.2f s / sandbox %.2f s, requests BigCommerce %d / Brightpearl %d' % ($1, $hwm / 1024.0, $c - 2, ($t - $t0) / 1000.0, $pcpu, $sb1 - $sb0, $(counter_of bigcommerce total), $(counter total)))"
+}
+if has memory; then
+	for k in $mem_n; do
+		mem_run "$k" >>"$tmp/mem.out"
+	done
+	# the table's row: the largest peak over the sizes run
+	python3 - "$tmp/mem.out" <<'PYM'
+import re, sys
+rows = [re.findall(r"[0-9.]+", l) for l in open(sys.argv[1]) if "peak RSS" in l]
+if rows:
+    worst = max(rows, key=lambda r: float(r[1]))
+    print("BENCH name=memory measured=%s unit=MB orders=%s ps_cpu_s=%s sb_cpu_s=%s "
+          "bc_requests=%s bp_requests=%s wall_s=%s sizes=%s" % (worst[1], worst[0], worst[4],
+          worst[5], worst[6], worst[7], worst[3], ",".join(r[0] for r in rows)))
+PYM
 fi
 
 # 2. real quota: sample the count every second.  quota_run PLAN: the
@@ -449,6 +508,7 @@ printf '%-56s %s\n' "the same, BigCommerce Standard plan: second min / run" "$st
 printf '%-56s %s\n' "the Standard-plan run: CPU, BigCommerce requests" "$std_cpu"
 printf '%-56s %s\n' "webhook-to-order latency p50 / p99 (ms)" "$p50 / $p99  ($nlat orders)"
 printf '%-56s %s\n' "orders per second, quotas off, no latency" "$ops  ($imported orders incl. 2 demo)"
+printf '%-56s %s\n' "CPU ms per order, pearlsync / sandbox (quotas off)" "$e_cpu_txt"
 printf '%-56s %s\n' "import of $n orders by the worker, clean" "$f_clean"
 printf '%-56s %s\n' "the same, 30% Brightpearl faults" "$f_fault"
 printf '%-56s %s\n' "30% faults / clean, time to import (ratio)" "$f_ratio"
@@ -462,4 +522,8 @@ fi
 if has latency-quota; then
 	printf '%s\n' "webhook-to-order latency at the real quota (${lat_s}s a phase):"
 	sed 's/^/  /' "$tmp/latq"
+fi
+if [ -s "$tmp/mem.out" ]; then
+	echo "worker peak RSS draining a backlog (quotas off):"
+	cat "$tmp/mem.out"
 fi

@@ -785,6 +785,92 @@ test_connector_bc__orders_read_inline(void **state)
 	ps_bc_free(bc);
 }
 
+/* What stream_chunk saw of a ps_bc_orders_foreach walk. */
+struct stream_seen {
+	ps_bc *bc;
+	size_t chunks, orders, max_chunk;
+	int64_t last_id;
+	int stop_after;   /* chunks before PS_ESTOPPED; 0: never */
+	ps_bc_order kept; /* the first order, moved out of its chunk */
+};
+
+static int
+stream_chunk(ps_bc_order_list *l, void *payload)
+{
+	struct stream_seen *st = payload;
+	ps_bc_order fresh;
+	size_t i, before;
+
+	st->chunks++;
+	if (l->count > st->max_chunk)
+		st->max_chunk = l->count;
+	for (i = 0; i < l->count; i++) {
+		/* the listing's order: date_modified, here also id */
+		assert_true(l->items[i].id > st->last_id);
+		st->last_id = l->items[i].id;
+	}
+	st->orders += l->count;
+	/* compacted, an order reads the same and takes less */
+	before = ps_bc_order_size(&l->items[0]);
+	ps_bc_order_compact(&l->items[0]);
+	assert_true(ps_bc_order_size(&l->items[0]) < before);
+	assert_int_equal(ps_bc_order_get(&fresh, st->bc, l->items[0].id), 0);
+	assert_same_order(&l->items[0], &fresh);
+	ps_bc_order_dispose(&fresh);
+	if (st->kept.id == 0) { /* moved out: the walk must not free it */
+		st->kept = l->items[0];
+		memset(&l->items[0], 0, sizeof(l->items[0]));
+	}
+	if (st->stop_after && st->chunks == (size_t)st->stop_after)
+		return PS_ESTOPPED;
+	return 0;
+}
+
+/* The listing streamed: the same orders as ps_bc_orders_list, in chunks
+ * of at most the size asked, read in pages of at most 50 when the lines
+ * come inline; fn's error ends the walk. */
+static void
+test_connector_bc__orders_stream_in_chunks(void **state)
+{
+	ps_bc *bc = bc_open(TOKEN, 0);
+	ps_bc_order_query q = PS_BC_ORDER_QUERY_INIT;
+	ps_bc_order_list all;
+	struct stream_seen st;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 110; i++)
+		ctl_do("POST", "/bigcommerce/orders", order_body);
+	q.with_lines = 1;
+	assert_int_equal(ps_bc_orders_list(&all, bc, &q), 0);
+	assert_true(all.count >= 110);
+
+	memset(&st, 0, sizeof(st));
+	st.bc = bc;
+	ctl_do("POST", "/requests/reset", "{}");
+	assert_int_equal(ps_bc_orders_foreach(bc, &q, 40, stream_chunk, &st),
+			 0);
+	assert_int_equal(st.orders, all.count);
+	assert_int_equal(st.max_chunk, 40);
+	assert_int_equal(st.chunks, (all.count + 39) / 40);
+	assert_int_equal(st.kept.id, all.items[0].id);
+	assert_same_order(&st.kept, &all.items[0]);
+	ps_bc_order_dispose(&st.kept);
+	/* pages of 50 (and the reads of each chunk's first order) */
+	assert_int_equal(bc_requests("GET v2/orders"), all.count / 50 + 1);
+
+	memset(&st, 0, sizeof(st));
+	st.bc = bc;
+	st.stop_after = 1;
+	assert_int_equal(ps_bc_orders_foreach(bc, &q, 40, stream_chunk, &st),
+			 PS_ESTOPPED);
+	assert_int_equal(st.chunks, 1);
+	assert_int_equal(st.orders, 40);
+	ps_bc_order_dispose(&st.kept);
+	ps_bc_order_list_dispose(&all);
+	ps_bc_free(bc);
+}
+
 /* The transactions of many orders: the same lists as one at a time, one
  * request each (several at once), and under faults still the same. */
 static void
@@ -998,6 +1084,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_connector_bc__every_operation),
 		T(test_connector_bc__orders_read_inline),
+		T(test_connector_bc__orders_stream_in_chunks),
 		T(test_connector_bc__transactions_read_together),
 		T(test_connector_bc__survives_30pct_faults),
 		T(test_connector_bc__paces_itself_under_a_quota),

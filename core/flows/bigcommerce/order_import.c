@@ -134,7 +134,8 @@ typedef struct oib_state {
 	 * their import: a batch soon after takes them instead of reading
 	 * them again (see SNAP_MAX_AGE_MS); taken ones have id 0 */
 	ps_bc_order *snap;
-	size_t nsnap;
+	size_t nsnap, snap_cap;
+	size_t snap_bytes; /* ps_bc_order_size of those kept, <= SNAP_BYTES */
 	int64_t snap_at;
 	/* when this worker last brought the contact directory up to date
 	 * (clock ms; 0: not yet), see DIR_TRUST_MS */
@@ -145,7 +146,17 @@ typedef struct oib_state {
  * change after it arrives as its own entry (status, notes), as a change
  * just after a fresh read would. */
 #define SNAP_MAX_AGE_MS 10000
-#define SNAP_MAX 5000
+/*
+ * The most the copies may hold.  The worker's memory must not grow with
+ * the backlog, and a copy only saves a read that costs one request per
+ * batch (ps_bc_orders_get_many): 1 MiB keeps several hundred orders, the
+ * next dozen batches or more, and the orders past it are read again when
+ * their turn comes.
+ */
+#define SNAP_BYTES (1024 * 1024)
+/* Orders the poll handles per transaction, as the listing streams them:
+ * one chunk of parsed orders is held at a time. */
+#define POLL_CHUNK 100
 
 static void
 snap_clear(oib_state *s)
@@ -158,7 +169,7 @@ snap_clear(oib_state *s)
 		ps_bc_order_dispose(&s->snap[i]);
 	free(s->snap);
 	s->snap = NULL;
-	s->nsnap = 0;
+	s->nsnap = s->snap_cap = s->snap_bytes = 0;
 }
 
 static void
@@ -1656,28 +1667,34 @@ oib_on_event(ps_flow_env *env, const ps_event *ev)
 	return error < 0 ? error : 0; /* 1: the entry existed */
 }
 
-/* Keep the listed orders marked in keep (moved out of l) for the imports
- * about to run; the previous poll's copies go. */
+/*
+ * Keep order o (moved out, *o zeroed) for the imports about to run while
+ * the copies stay within SNAP_BYTES; past that it stays where it is (and
+ * is freed with its chunk).
+ */
 static void
-snap_keep(oib_state *cs, ps_bc_order_list *l, const char *keep, int64_t now)
+snap_add(oib_state *cs, ps_bc_order *o)
 {
-	size_t i, k = 0;
+	size_t size;
 
 	if (cs == NULL)
 		return;
-	snap_clear(cs);
-	for (i = 0; i < l->count; i++)
-		k += keep[i] != 0;
-	if (k == 0 || k > SNAP_MAX ||
-	    (cs->snap = calloc(k, sizeof(*cs->snap))) == NULL)
+	ps_bc_order_compact(o);
+	size = ps_bc_order_size(o);
+	if (cs->snap_bytes + size > SNAP_BYTES)
 		return;
-	for (i = 0; i < l->count; i++) {
-		if (!keep[i])
-			continue;
-		cs->snap[cs->nsnap++] = l->items[i];
-		memset(&l->items[i], 0, sizeof(l->items[i]));
+	if (cs->nsnap == cs->snap_cap) {
+		size_t cap = cs->snap_cap ? cs->snap_cap * 2 : 64;
+		ps_bc_order *grown = realloc(cs->snap, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return; /* a copy is an optimisation only */
+		cs->snap = grown;
+		cs->snap_cap = cap;
 	}
-	cs->snap_at = now;
+	cs->snap[cs->nsnap++] = *o;
+	cs->snap_bytes += size;
+	memset(o, 0, sizeof(*o));
 }
 
 /* The poll's copy of order id when it is recent enough (moved to *out). */
@@ -1778,17 +1795,126 @@ poll_bad(ps_flow_env *env, const ps_bc_order_problem *bad)
 	return error < 0 ? error : 0;
 }
 
+/* What the chunks of one poll share (see poll_chunk). */
+typedef struct poll_ctx {
+	ps_flow_env *env;
+	const ps_oib_settings *s;
+	int64_t max_seen; /* the largest date_modified listed */
+} poll_ctx;
+
+/*
+ * The poll's part for listed order o: an imported one gets an entry per
+ * change (addresses, status, notes); a new importable one its import
+ * entry, and *keep 1 so its copy may stand in for the import's read.
+ */
+static int
+poll_order(poll_ctx *pc, const ps_bc_order *o, int *keep)
+{
+	ps_flow_env *env = pc->env;
+	char oid[24], buf[32], why[256], *xr = NULL;
+	order_state prev;
+	int st_prev, error;
+	uint32_t h_prev;
+
+	*keep = 0;
+	snprintf(oid, sizeof(oid), "%lld", (long long)o->id);
+	if (ps_store_xref_get(&xr, env->store, "order", PS_PLATFORM_BIGCOMMERCE,
+			      oid, PS_PLATFORM_BRIGHTPEARL) != 0) {
+		ps_error_clear();
+		if (!ps_oib__importable(pc->s, o, why, sizeof(why)))
+			return 0; /* filtered: no entry (see the top) */
+		if ((error = ensure_import(env, o->id)) < 0)
+			return error;
+		*keep = 1;
+		return 0;
+	}
+	free(xr);
+	if (state_load(&prev, env->store, o->id) < 0)
+		return 0;
+	st_prev = prev.status;
+	h_prev = prev.notes;
+	if ((error = poll_addresses(env, o, &prev)) < 0)
+		return error;
+	/* a status pearlsync set (status export, shipment) is not an edit */
+	if (st_prev != o->status_id &&
+	    (error = ps_store_written_int_seen(
+		     env->store, PS_PLATFORM_BIGCOMMERCE, "order", o->id,
+		     "status", o->status_id)) < 0)
+		return error;
+	if (st_prev != o->status_id && error == 0) {
+		snprintf(buf, sizeof(buf), "status:%d", o->status_id);
+		if ((error = add_entry(env, o->id, PS_PAIR_KIND_ORDER_STATUS,
+				       buf)) < 0)
+			return error;
+	}
+	if (h_prev != notes_hash(o)) {
+		snprintf(buf, sizeof(buf), "notes:%08" PRIx32, notes_hash(o));
+		if ((error = add_entry(env, o->id, PS_PAIR_KIND_ORDER_NOTES,
+				       buf)) < 0)
+			return error;
+	}
+	return 0;
+}
+
+/*
+ * One chunk of the poll's listing (ps_bc_orders_foreach), in one
+ * transaction: its orders' entries, then, once committed, the copies of
+ * the new ones kept for their imports.  A bad order's date does not move
+ * the cursor: it may be as wrong as the rest of it, and the overlap lists
+ * the order again anyway (its entry is deduped).
+ */
+static int
+poll_chunk(ps_bc_order_list *l, void *payload)
+{
+	poll_ctx *pc = payload;
+	ps_flow_env *env = pc->env;
+	char keep[POLL_CHUNK] = {0};
+	size_t i;
+	int error, k;
+
+	if (l->count > POLL_CHUNK) /* ps_bc_orders_foreach's contract */
+		return ps_error_set(PS_EINVAL, "a poll chunk of %zu orders",
+				    l->count);
+	if ((error = ps_store_begin(env->store)) < 0)
+		return error;
+	for (i = 0; i < l->count; i++) {
+		if (l->items[i].date_modified > pc->max_seen)
+			pc->max_seen = l->items[i].date_modified;
+		if ((error = poll_order(pc, &l->items[i], &k)) < 0)
+			goto fail;
+		keep[i] = (char)k;
+	}
+	for (i = 0; i < l->nbad; i++)
+		if ((error = poll_bad(env, &l->bad[i])) < 0)
+			goto fail;
+	if ((error = ps_store_commit(env->store)) < 0)
+		goto fail;
+	for (i = 0; i < l->count; i++)
+		if (keep[i])
+			snap_add(env->state, &l->items[i]);
+	return 0;
+fail:
+	ps_store_rollback(env->store);
+	return error;
+}
+
+/*
+ * The poll streams the listing (ps_bc_orders_foreach) a chunk at a time,
+ * each chunk's entries in their own transaction, so a backlog of any size
+ * holds one page and one chunk in memory; the cursor moves only once the
+ * whole listing went well (the overlap lists again what a failed walk
+ * left, and entries are deduped).
+ */
 static int
 oib_poll(ps_flow_env *env)
 {
 	ps_bc_order_query q = PS_BC_ORDER_QUERY_INIT;
-	ps_bc_order_list l = {0};
 	ps_oib_settings s;
-	char *keep = NULL;
-	char *cur = NULL, buf[32], why[256];
-	int64_t since = 0, max_seen = 0;
-	size_t i;
-	int error, in_tx = 0;
+	poll_ctx pc;
+	oib_state *cs = env->state;
+	char *cur = NULL, buf[32];
+	int64_t since = 0;
+	int error;
 
 	if (PS_PAIR_BC(env) == NULL)
 		return ps_error_set(
@@ -1808,94 +1934,25 @@ oib_poll(ps_flow_env *env)
 	} else {
 		goto done;
 	}
-	max_seen = since;
+	memset(&pc, 0, sizeof(pc));
+	pc.env = env;
+	pc.s = &s;
+	pc.max_seen = since;
 	since = since > POLL_OVERLAP_S ? since - POLL_OVERLAP_S : 0;
 	q.min_date_modified = since;
 	q.with_lines = 1; /* the imports that follow use them */
 	q.skip_bad = 1;   /* one bad order must not stop the rest */
-	if ((error = ps_bc_orders_list(&l, PS_PAIR_BC(env), &q)) < 0)
+	/* the previous poll's copies go: this one's are as new or newer */
+	snap_clear(cs);
+	if (cs != NULL)
+		cs->snap_at = env->now;
+	if ((error = ps_bc_orders_foreach(PS_PAIR_BC(env), &q, POLL_CHUNK,
+					  poll_chunk, &pc)) < 0)
 		goto done;
-	if ((keep = calloc(l.count ? l.count : 1, sizeof(*keep))) == NULL) {
-		error = ps_error_set(PS_ENOMEM, "out of memory");
-		goto done;
-	}
-	if ((error = ps_store_begin(env->store)) < 0)
-		goto done;
-	in_tx = 1;
-	for (i = 0; i < l.count; i++) {
-		const ps_bc_order *o = &l.items[i];
-		char oid[24], *xr = NULL;
-		order_state prev;
-		int st_prev;
-		uint32_t h_prev;
-
-		if (o->date_modified > max_seen)
-			max_seen = o->date_modified;
-		snprintf(oid, sizeof(oid), "%lld", (long long)o->id);
-		if (ps_store_xref_get(&xr, env->store, "order",
-				      PS_PLATFORM_BIGCOMMERCE, oid,
-				      PS_PLATFORM_BRIGHTPEARL) == 0) {
-			free(xr);
-			if (state_load(&prev, env->store, o->id) < 0)
-				continue;
-			st_prev = prev.status;
-			h_prev = prev.notes;
-			if ((error = poll_addresses(env, o, &prev)) < 0)
-				goto done;
-			/* a status pearlsync set (status export, shipment)
-			 * is not an edit */
-			if (st_prev != o->status_id &&
-			    (error = ps_store_written_int_seen(
-				     env->store, PS_PLATFORM_BIGCOMMERCE,
-				     "order", o->id, "status", o->status_id)) <
-				    0)
-				goto done;
-			if (st_prev != o->status_id && error == 0) {
-				snprintf(buf, sizeof(buf), "status:%d",
-					 o->status_id);
-				if ((error = add_entry(
-					     env, o->id,
-					     PS_PAIR_KIND_ORDER_STATUS, buf)) <
-				    0)
-					goto done;
-			}
-			if (h_prev != notes_hash(o)) {
-				snprintf(buf, sizeof(buf), "notes:%08" PRIx32,
-					 notes_hash(o));
-				if ((error = add_entry(env, o->id,
-						       PS_PAIR_KIND_ORDER_NOTES,
-						       buf)) < 0)
-					goto done;
-			}
-			continue;
-		}
-		ps_error_clear();
-		if (!ps_oib__importable(&s, o, why, sizeof(why)))
-			continue; /* filtered: no entry (see the top) */
-		if ((error = ensure_import(env, o->id)) < 0)
-			goto done;
-		keep[i] = 1;
-	}
-	/* a bad order's date does not move the cursor: it may be as wrong
-	 * as the rest of it, and the overlap lists the order again anyway
-	 * (its entry is deduped) */
-	for (i = 0; i < l.nbad; i++)
-		if ((error = poll_bad(env, &l.bad[i])) < 0)
-			goto done;
-	snprintf(buf, sizeof(buf), "%lld", (long long)max_seen);
-	if ((error = ps_store_cursor_set(env->store, CURSOR_STREAM, buf,
-					 env->now)) < 0)
-		goto done;
-	error = ps_store_commit(env->store);
-	in_tx = 0;
-	if (error == 0)
-		snap_keep(env->state, &l, keep, env->now);
+	snprintf(buf, sizeof(buf), "%lld", (long long)pc.max_seen);
+	error = ps_store_cursor_set(env->store, CURSOR_STREAM, buf, env->now);
 done:
-	if (in_tx)
-		ps_store_rollback(env->store);
 	free(cur);
-	free(keep);
-	ps_bc_order_list_dispose(&l);
 	ps_oib__settings_dispose(&s);
 	return error;
 }

@@ -115,6 +115,8 @@ struct ps_bc__field {
 	ps_bc__fields_parse((base), (tab), PS__ARRAY_LEN(tab), (obj), (what))
 #define FIELDS_FREE(base, tab)                                                 \
 	ps_bc__fields_free((base), (tab), PS__ARRAY_LEN(tab))
+#define FIELDS_SIZE(base, tab)                                                 \
+	ps_bc__fields_size((base), (tab), PS__ARRAY_LEN(tab))
 
 /*
  * ps_bc__fields_parse - fill base from obj by tab with the shared connector
@@ -126,6 +128,10 @@ struct ps_bc__field {
 int ps_bc__fields_parse(void *base, const struct ps_bc__field *tab, size_t n,
 			const json_t *obj, const char *what);
 void ps_bc__fields_free(void *base, const struct ps_bc__field *tab, size_t n);
+/* ps_bc__fields_size - the heap the strings a table filled take, each
+ * as the malloc chunk that holds it: a memory budget's measure. */
+size_t ps_bc__fields_size(const void *base, const struct ps_bc__field *tab,
+			  size_t n);
 
 /*
  * ps_bc__subitems_parse - a new array of size-byte items, each filled from

@@ -41,6 +41,29 @@ ps_bc__fields_free(void *base, const struct ps_bc__field *tab, size_t n)
 	}
 }
 
+size_t
+ps_bc__fields_size(const void *base, const struct ps_bc__field *tab, size_t n)
+{
+	size_t i, sum = 0;
+
+	for (i = 0; base && i < n; i++) {
+		if (tab[i].kind == BK_STR) {
+			const char *const *sp =
+				(const char *const *)((const char *)base +
+						      tab[i].offset);
+
+			/* malloc's chunk: the bytes and a size word,
+			 * rounded to 16, at least 32 (glibc; near enough
+			 * elsewhere) */
+			size_t c = *sp ? strlen(*sp) + 1 + 8 : 0;
+
+			if (c != 0)
+				sum += c < 32 ? 32 : (c + 15) & ~(size_t)15;
+		}
+	}
+	return sum;
+}
+
 /* A date member: RFC 2822 or ISO 8601 (either is accepted in either
  * place), an integer of epoch seconds, or "" for "not set" (0). */
 static int

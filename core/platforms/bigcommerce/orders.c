@@ -172,6 +172,13 @@ ps_bc_order_dispose(ps_bc_order *o)
 
 	if (o == NULL)
 		return;
+	if (o->strings != NULL) { /* compacted: one block holds them all */
+		free(o->strings);
+		free(o->products);
+		free(o->shipping_addresses);
+		memset(o, 0, sizeof(*o));
+		return;
+	}
 	FIELDS_FREE(o, order_fields);
 	address_dispose(&o->billing_address);
 	for (i = 0; i < o->nproducts; i++)
@@ -317,6 +324,7 @@ shipaddr_row(void *item, const json_t *row, void *ctx)
 
 static int order_full_row(ps_bc_order *o, const json_t *row, int *need);
 static int order_read_parts(ps_bc *bc, ps_bc_order *o, int need);
+static int list_path(ps_conn_buf *p, const ps_bc_order_query *q);
 
 /* What a ps_bc_orders_list walk needs besides the row. */
 struct list_ctx {
@@ -324,6 +332,13 @@ struct list_ctx {
 	int with_lines;        /* the inline lines and addresses too */
 	int skip_bad;          /* a row that does not parse goes to bad */
 	struct ps_bc__vec bad; /* of ps_bc_order_problem */
+	/* ps_bc_orders_foreach only: the chunk being filled (of
+	 * ps_bc_order), handed to fn once it holds chunk orders and
+	 * problems; max and seen stand in for the walk's own bound */
+	struct ps_bc__vec items;
+	size_t chunk, max, seen;
+	ps_bc_order_chunk_fn fn;
+	void *payload;
 };
 
 /*
@@ -372,7 +387,6 @@ ps_bc_orders_list(ps_bc_order_list *out, ps_bc *bc, const ps_bc_order_query *q)
 	struct ps_bc__vec v = {NULL, 0, 0, sizeof(ps_bc_order)};
 	struct list_ctx c;
 	ps_conn_buf p = PS_CONN_BUF_INIT(0);
-	char date[48];
 	int error;
 
 	memset(out, 0, sizeof(*out));
@@ -383,26 +397,7 @@ ps_bc_orders_list(ps_bc_order_list *out, ps_bc *bc, const ps_bc_order_query *q)
 	c.with_lines = q->with_lines;
 	c.skip_bad = q->skip_bad;
 	c.bad.size = sizeof(ps_bc_order_problem);
-	ps_conn__buf_add(&p, "/v2/orders?sort=date_modified:asc");
-	if (q->min_date_modified > 0) {
-		ps_bc__date_format_rfc2822(date, sizeof(date),
-					   q->min_date_modified);
-		ps_conn__buf_add(&p, "&min_date_modified=");
-		ps_conn__buf_add_urlenc(&p, date);
-	}
-	if (q->max_date_modified > 0) {
-		ps_bc__date_format_rfc2822(date, sizeof(date),
-					   q->max_date_modified);
-		ps_conn__buf_add(&p, "&max_date_modified=");
-		ps_conn__buf_add_urlenc(&p, date);
-	}
-	if (q->status_id >= 0)
-		ps_conn__buf_addf(&p, "&status_id=%d", q->status_id);
-	if (q->min_id > 0)
-		ps_conn__buf_addf(&p, "&min_id=%lld", (long long)q->min_id);
-	if (q->with_lines)
-		ps_conn__buf_add(&p, "&" BC_ORDER_INCLUDE);
-	if ((error = ps_conn__buf_check(&p, "the order list URL")) < 0)
+	if ((error = list_path(&p, q)) < 0)
 		goto done;
 	error = ps_bc__walk(bc, &v, p.data, "v2/orders", "listing orders", 0,
 			    order_list_row, &c, q->max_orders);
@@ -418,6 +413,224 @@ done:
 	out->bad = c.bad.items;
 	out->nbad = c.bad.count;
 	return 0;
+}
+
+/* The listing's URL for q into p (checked). */
+static int
+list_path(ps_conn_buf *p, const ps_bc_order_query *q)
+{
+	char date[48];
+
+	ps_conn__buf_add(p, "/v2/orders?sort=date_modified:asc");
+	if (q->min_date_modified > 0) {
+		ps_bc__date_format_rfc2822(date, sizeof(date),
+					   q->min_date_modified);
+		ps_conn__buf_add(p, "&min_date_modified=");
+		ps_conn__buf_add_urlenc(p, date);
+	}
+	if (q->max_date_modified > 0) {
+		ps_bc__date_format_rfc2822(date, sizeof(date),
+					   q->max_date_modified);
+		ps_conn__buf_add(p, "&max_date_modified=");
+		ps_conn__buf_add_urlenc(p, date);
+	}
+	if (q->status_id >= 0)
+		ps_conn__buf_addf(p, "&status_id=%d", q->status_id);
+	if (q->min_id > 0)
+		ps_conn__buf_addf(p, "&min_id=%lld", (long long)q->min_id);
+	if (q->with_lines)
+		ps_conn__buf_add(p, "&" BC_ORDER_INCLUDE);
+	return ps_conn__buf_check(p, "the order list URL");
+}
+
+/*
+ * The page size of a streamed listing with the lines inline: a page's
+ * reply is held whole, as text and then as a Jansson tree several times
+ * its size, and an order with its consignments is a few kB of JSON, so
+ * 250 of them make a transient of about 10 MB; 50 keep it near 2 MB for
+ * one more listing request per 50 orders.
+ */
+#define BC_LINES_PAGE 50
+
+/* Hand the chunk gathered so far to the caller's fn, then free what fn
+ * left in it; the chunk starts empty again either way. */
+static int
+chunk_flush(struct list_ctx *c)
+{
+	ps_bc_order_list l;
+	int error;
+
+	if (c->items.count == 0 && c->bad.count == 0)
+		return 0;
+	l.items = c->items.items;
+	l.count = c->items.count;
+	l.bad = c->bad.items;
+	l.nbad = c->bad.count;
+	error = c->fn(&l, c->payload);
+	ps_bc__vec_dispose(&c->items, order_dispose_v);
+	ps_bc__vec_dispose(&c->bad, problem_dispose_v);
+	c->items.size = sizeof(ps_bc_order);
+	c->bad.size = sizeof(ps_bc_order_problem);
+	return error < 0 ? error : 0;
+}
+
+/*
+ * A row of a ps_bc_orders_foreach walk: parsed into the chunk instead of
+ * the walk's own vector (1 gives its slot back), so the walk holds one
+ * page's reply and at most one chunk of parsed orders at any time.
+ */
+static int
+order_chunk_row(void *item, const json_t *row, void *ctx)
+{
+	struct list_ctx *c = ctx;
+	ps_bc_order *o;
+	int error;
+
+	(void)item;
+	if (c->max && c->seen >= c->max)
+		return 1;
+	c->seen++;
+	if ((o = ps_bc__vec_push(&c->items)) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	if ((error = order_list_row(o, row, c)) != 0)
+		c->items.count--; /* freed, or a problem kept instead */
+	if (error < 0)
+		return error;
+	if (c->items.count + c->bad.count >= c->chunk &&
+	    (error = chunk_flush(c)) < 0)
+		return error;
+	return 1;
+}
+
+int
+ps_bc_orders_foreach(ps_bc *bc, const ps_bc_order_query *q, size_t chunk,
+		     ps_bc_order_chunk_fn fn, void *payload)
+{
+	static const ps_bc_order_query all = PS_BC_ORDER_QUERY_INIT;
+	struct ps_bc__vec v = {NULL, 0, 0, sizeof(ps_bc_order)};
+	struct list_ctx c;
+	ps_conn_buf p = PS_CONN_BUF_INIT(0);
+	int error, limit = bc->page_limit;
+
+	if (fn == NULL)
+		return ps_error_set(PS_EINVAL, "ps_bc_orders_foreach: no fn");
+	if (q == NULL)
+		q = &all;
+	memset(&c, 0, sizeof(c));
+	c.bc = bc;
+	c.with_lines = q->with_lines;
+	c.skip_bad = q->skip_bad;
+	c.bad.size = sizeof(ps_bc_order_problem);
+	c.items.size = sizeof(ps_bc_order);
+	c.chunk = chunk ? chunk : 1;
+	c.max = q->max_orders;
+	c.fn = fn;
+	c.payload = payload;
+	if (q->with_lines && limit > BC_LINES_PAGE)
+		limit = BC_LINES_PAGE;
+	if ((error = list_path(&p, q)) == 0)
+		error = ps_bc__walk_limit(bc, &v, p.data, "v2/orders",
+					  "listing orders", 0, order_chunk_row,
+					  &c, 0, limit);
+	if (error == 0)
+		error = chunk_flush(&c);
+	ps_conn__buf_dispose(&p);
+	ps_bc__vec_dispose(&v, order_dispose_v);
+	ps_bc__vec_dispose(&c.items, order_dispose_v);
+	ps_bc__vec_dispose(&c.bad, problem_dispose_v);
+	return error;
+}
+
+/*
+ * The strings tab fills in base: with dst NULL, the bytes they take with
+ * their terminators; else each is copied to dst, freed and pointed at its
+ * copy, and the bytes used are returned the same way.
+ */
+static size_t
+strings_pack(char *dst, void *base, const struct ps_bc__field *tab, size_t n)
+{
+	size_t i, used = 0;
+
+	for (i = 0; i < n; i++) {
+		char **sp;
+		size_t len;
+
+		if (tab[i].kind != BK_STR)
+			continue;
+		sp = (char **)((char *)base + tab[i].offset);
+		if (*sp == NULL)
+			continue;
+		len = strlen(*sp) + 1;
+		if (dst != NULL) {
+			memcpy(dst + used, *sp, len);
+			free(*sp);
+			*sp = dst + used;
+		}
+		used += len;
+	}
+	return used;
+}
+
+#define PACK(dst, base, tab)                                                   \
+	strings_pack((dst), (base), (tab), PS__ARRAY_LEN(tab))
+
+/* Every string of o into dst (or only their size with dst NULL). */
+static size_t
+order_pack(char *dst, ps_bc_order *o)
+{
+	size_t i, used = 0;
+
+#define AT (dst ? dst + used : NULL)
+	used += PACK(AT, o, order_fields);
+	used += PACK(AT, &o->billing_address, address_fields);
+	for (i = 0; i < o->nproducts; i++)
+		used += PACK(AT, &o->products[i], product_fields);
+	for (i = 0; i < o->nshipping_addresses; i++) {
+		used += PACK(AT, &o->shipping_addresses[i], shipaddr_fields);
+		used += PACK(AT, &o->shipping_addresses[i].address,
+			     address_fields);
+	}
+#undef AT
+	return used;
+}
+
+void
+ps_bc_order_compact(ps_bc_order *o)
+{
+	char *block;
+	size_t len;
+
+	if (o == NULL || o->strings != NULL)
+		return;
+	len = order_pack(NULL, o);
+	if ((block = malloc(len ? len : 1)) == NULL)
+		return;
+	order_pack(block, o);
+	o->strings = block;
+}
+
+size_t
+ps_bc_order_size(const ps_bc_order *o)
+{
+	size_t i, n;
+
+	if (o == NULL)
+		return 0;
+	if (o->strings != NULL)
+		return sizeof(*o) + o->nproducts * sizeof(*o->products) +
+		       o->nshipping_addresses * sizeof(*o->shipping_addresses) +
+		       order_pack(NULL, (ps_bc_order *)o) + 16;
+	n = sizeof(*o) + FIELDS_SIZE(o, order_fields) +
+	    FIELDS_SIZE(&o->billing_address, address_fields);
+	for (i = 0; i < o->nproducts; i++)
+		n += sizeof(o->products[i]) +
+		     FIELDS_SIZE(&o->products[i], product_fields);
+	for (i = 0; i < o->nshipping_addresses; i++)
+		n += sizeof(o->shipping_addresses[i]) +
+		     FIELDS_SIZE(&o->shipping_addresses[i], shipaddr_fields) +
+		     FIELDS_SIZE(&o->shipping_addresses[i].address,
+				 address_fields);
+	return n;
 }
 
 int
@@ -518,6 +731,24 @@ consignment_kind_lines(struct ps_bc__vec *prods, const json_t *arr,
  * (products are then left empty) and both bits when the row has no
  * consignments object at all (a server that ignores the include).
  */
+/*
+ * Give back what v reserved past its items: an order's two lines would
+ * otherwise keep the eight slots of the vector's first growth, and parsed
+ * orders are held while their imports wait (ps_bc_orders_foreach).
+ */
+static void
+vec_fit(struct ps_bc__vec *v)
+{
+	void *p;
+
+	if (v->count == 0 || v->count == v->cap)
+		return;
+	if ((p = realloc(v->items, v->count * v->size)) == NULL)
+		return; /* the larger block still holds them */
+	v->items = p;
+	v->cap = v->count;
+}
+
 static int
 order_inline(ps_bc_order *o, const json_t *row, int *need)
 {
@@ -571,10 +802,12 @@ order_inline(ps_bc_order *o, const json_t *row, int *need)
 		if (prods.count > 1)
 			qsort(prods.items, prods.count, prods.size,
 			      product_id_cmp);
+		vec_fit(&prods);
 		o->products = prods.items;
 		o->nproducts = prods.count;
 		memset(&prods, 0, sizeof(prods));
 	}
+	vec_fit(&addrs);
 	o->shipping_addresses = addrs.items;
 	o->nshipping_addresses = addrs.count;
 	memset(&addrs, 0, sizeof(addrs));
@@ -619,6 +852,7 @@ order_read_parts(ps_bc *bc, ps_bc_order *o, int need)
 	if (need & BC_NEED_PRODUCTS) {
 		ps_bc__items_dispose(o->products, o->nproducts,
 				     sizeof(*o->products), product_dispose);
+		vec_fit(&prods);
 		o->products = prods.items;
 		o->nproducts = prods.count;
 		memset(&prods, 0, sizeof(prods));

@@ -185,67 +185,59 @@ ps_bp_products_tracked(ps_bp_product_ref **out, size_t *out_n, ps_bp *bp,
 }
 
 /*
- * A search of path for rows whose PERIOD column `column` is at or after
- * since (ISO-8601), then `rest` ("&columns=...", more filters): every
- * page into *rows (new reference).  what names it in errors.
- */
-static int
-search_since(json_t **rows, ps_bp *bp, const char *path, const char *column,
-	     const char *since, const char *rest, const char *what)
-{
-	ps_conn_buf q = PS_CONN_BUF_INIT(1024);
-	int error;
-
-	*rows = NULL;
-	ps_conn__buf_addf(&q, "%s=", column);
-	ps_conn__buf_add_urlenc(&q, since);
-	ps_conn__buf_add(&q, "%2F");
-	ps_conn__buf_add(&q, rest);
-	if ((error = ps_conn__buf_check(&q, what)) == 0)
-		error = ps_bp__search(rows, bp, path, ps_conn__buf_str(&q),
-				      what);
-	ps_conn__buf_dispose(&q);
-	return error;
-}
-
-/*
  * Reads one search row into item: 1 when taken, 0 to pass the row over
  * (it lacks what the caller needs), or a PS_E* code.
  */
 typedef int (*row_fn)(void *item, const json_t *row);
 
+/* What take_page gathers across the pages of one search. */
+struct take_ctx {
+	char *v; /* the items taken, n of cap (calloc'd and zeroed) */
+	size_t n, cap, size;
+	row_fn fn;
+};
+
 /*
- * rows_take - the rows of a search reply as an array of size-byte items,
- * one for each row fn takes: *out (calloc'd, zeroed past the last) and
- * *out_n.  On an error *out and *out_n still hold what was taken, for
- * the caller to dispose of.
+ * A page of a search_take: its rows become items as the page arrives, so
+ * a search over a large account holds one page's tree and the compact
+ * items, not every page's tree at once.  The array stays zeroed past the
+ * last item.
  */
 static int
-rows_take(void **out, size_t *out_n, const json_t *rows, size_t size, row_fn fn)
+take_page(void *ctx, json_t *rows)
 {
-	char *v;
-	size_t i, n = 0;
-	int r = 0;
+	struct take_ctx *t = ctx;
+	size_t i, need = t->n + json_array_size(rows) + 1;
+	int r;
 
-	*out = NULL;
-	*out_n = 0;
-	if ((v = calloc(json_array_size(rows) + 1, size)) == NULL)
-		return ps_error_set(PS_ENOMEM, NULL);
-	for (i = 0; i < json_array_size(rows); i++) {
-		if ((r = fn(v + n * size, json_array_get(rows, i))) < 0)
-			break;
-		if (r > 0)
-			n++;
+	if (need > t->cap) {
+		size_t cap = t->cap ? t->cap : 64;
+		char *grown;
+
+		while (cap < need)
+			cap *= 2;
+		if ((grown = realloc(t->v, cap * t->size)) == NULL)
+			return ps_error_set(PS_ENOMEM, NULL);
+		memset(grown + t->cap * t->size, 0, (cap - t->cap) * t->size);
+		t->v = grown;
+		t->cap = cap;
 	}
-	*out = v;
-	*out_n = n;
-	return r < 0 ? r : 0;
+	for (i = 0; i < json_array_size(rows); i++) {
+		if ((r = t->fn(t->v + t->n * t->size,
+			       json_array_get(rows, i))) < 0)
+			return r;
+		if (r > 0)
+			t->n++;
+	}
+	return 0;
 }
 
 /*
- * search_take - search_since, then rows_take: what every "since" reader
- * below does.  *out stays NULL on an error (items with owned strings
- * pass dispose; NULL: free).
+ * search_take - the search of path for rows whose column is at or after
+ * since (plus rest, already encoded), each row read by fn into an array
+ * of size-byte items: *out (zeroed past the last) and *out_n.  What
+ * every "since" reader below does.  *out stays NULL on an error (items
+ * with owned strings pass dispose; NULL: free).
  */
 static int
 search_take(void **out, size_t *out_n, ps_bp *bp, const char *path,
@@ -253,25 +245,35 @@ search_take(void **out, size_t *out_n, ps_bp *bp, const char *path,
 	    const char *what, size_t size, row_fn fn,
 	    void (*dispose)(void *v, size_t n))
 {
-	json_t *rows = NULL;
-	void *v = NULL;
-	size_t n = 0;
+	ps_conn_buf q = PS_CONN_BUF_INIT(1024);
+	struct take_ctx t = {NULL, 0, 0, size, fn};
 	int error;
 
 	*out = NULL;
 	*out_n = 0;
-	if ((error = search_since(&rows, bp, path, column, since, rest,
-				  what)) == 0 &&
-	    (error = rows_take(&v, &n, rows, size, fn)) == 0) {
-		*out = v;
-		*out_n = n;
-		v = NULL;
+	ps_conn__buf_addf(&q, "%s=", column);
+	ps_conn__buf_add_urlenc(&q, since);
+	ps_conn__buf_add(&q, "%2F");
+	ps_conn__buf_add(&q, rest);
+	if ((error = ps_conn__buf_check(&q, what)) == 0 &&
+	    (t.v = calloc(1, size)) == NULL)
+		error = ps_error_set(PS_ENOMEM, NULL);
+	if (error == 0) {
+		t.cap = 1;
+		error = ps_bp__search_each(bp, path, ps_conn__buf_str(&q),
+					   what, PS__BP_SEARCH_MAX_ROWS,
+					   take_page, &t);
+	}
+	ps_conn__buf_dispose(&q);
+	if (error == 0) {
+		*out = t.v;
+		*out_n = t.n;
+		return 0;
 	}
 	if (dispose != NULL)
-		dispose(v, n);
+		dispose(t.v, t.n);
 	else
-		free(v);
-	json_decref(rows);
+		free(t.v);
 	return error;
 }
 
@@ -553,10 +555,8 @@ int
 ps_bp_product_group_ids(int64_t **out, size_t *out_n, ps_bp *bp,
 			int64_t group_id)
 {
-	json_t *rows = NULL;
-	void *v = NULL;
+	struct take_ctx t = {NULL, 0, 0, sizeof(**out), id_row};
 	char query[96];
-	size_t n = 0;
 	int error;
 
 	*out = NULL;
@@ -564,16 +564,19 @@ ps_bp_product_group_ids(int64_t **out, size_t *out_n, ps_bp *bp,
 	snprintf(query, sizeof(query),
 		 "productGroupId=%lld&columns=productId,productGroupId",
 		 (long long)group_id);
-	if ((error = ps_bp__search(&rows, bp, "/product-service/product-search",
-				   query, "product search by group")) == 0 &&
-	    (error = rows_take(&v, &n, rows, sizeof(**out), id_row)) == 0) {
-		if (n > 1)
-			qsort(v, n, sizeof(**out), id_cmp);
-		*out = v;
-		*out_n = n;
-		v = NULL;
+	if ((t.v = calloc(1, t.size)) == NULL)
+		return ps_error_set(PS_ENOMEM, NULL);
+	t.cap = 1;
+	if ((error = ps_bp__search_each(bp, "/product-service/product-search",
+					query, "product search by group",
+					PS__BP_SEARCH_MAX_ROWS, take_page,
+					&t)) == 0) {
+		if (t.n > 1)
+			qsort(t.v, t.n, sizeof(**out), id_cmp);
+		*out = (int64_t *)(void *)t.v;
+		*out_n = t.n;
+		t.v = NULL;
 	}
-	free(v);
-	json_decref(rows);
+	free(t.v);
 	return error;
 }
