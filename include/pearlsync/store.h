@@ -71,12 +71,14 @@ void ps_store_close(ps_store *st);
 /*
  * ps_store_release_memory - hand back the page cache's unused pages (the
  * clean ones, outside a transaction).  The cache is sized for the
- * console's large log (16 MiB); a bulk writer in the worker (a 20,000-SKU
+ * console's large log (16 MiB; the worker's connections get
+ * PS_STORE_WORKER_CACHE_KIB); a bulk writer in the worker (a 20,000-SKU
  * stock reconcile writes 40,000 rows) calls this between its commits so
  * its pages do not stay resident up to that size.  Accepts NULL.
  */
 void ps_store_release_memory(ps_store *st);
 
+/*
  * ps_store_page_cache_set - limit this connection's page cache to kib KiB
  * (PRAGMA cache_size).  ps_store_open gives 16 MiB, which keeps a large
  * log's indexes in memory for the console; a connection that mostly

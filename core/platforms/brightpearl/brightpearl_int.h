@@ -139,6 +139,9 @@ int ps_bp__get_ids_each(ps_bp *bp, const char *head, const char *tail,
 int ps_bp__search(json_t **out, ps_bp *bp, const char *path, const char *query,
 		  const char *what);
 
+/* A runaway search stops here (ps_bp__search_each's cap for most callers). */
+#define PS__BP_SEARCH_MAX_ROWS 200000
+
 /*
  * ps_bp__search_each - as ps_bp__search, but each page's rows (an array
  * of objects keyed by column name; borrowed) go to fn and are dropped

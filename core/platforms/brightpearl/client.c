@@ -35,7 +35,6 @@
 #include <time.h>
 
 #define PS__BP_URL_MAX 8192
-#define PS__BP_SEARCH_MAX_ROWS 200000 /* a runaway search stops here */
 #define PS__BP_SNIPPET 200
 #define PS__BP_GARBLED_RETRIES 3 /* extra asks after an unreadable reply */
 

@@ -260,9 +260,9 @@ search_take(void **out, size_t *out_n, ps_bp *bp, const char *path,
 		error = ps_error_set(PS_ENOMEM, NULL);
 	if (error == 0) {
 		t.cap = 1;
-		error = ps_bp__search_each(bp, path, ps_conn__buf_str(&q),
-					   what, PS__BP_SEARCH_MAX_ROWS,
-					   take_page, &t);
+		error = ps_bp__search_each(bp, path, ps_conn__buf_str(&q), what,
+					   PS__BP_SEARCH_MAX_ROWS, take_page,
+					   &t);
 	}
 	ps_conn__buf_dispose(&q);
 	if (error == 0) {
