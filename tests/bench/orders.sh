@@ -416,7 +416,7 @@ PY3
 	curl -s "$control/brightpearl/state" >"$tmp/state.json"
 	# BENCH_LAT_ENDPOINTS=1: Brightpearl's requests by endpoint too
 	[ "${BENCH_LAT_ENDPOINTS:-0}" = 1 ] && curl -s "$control/requests" | python3 -c 'import json,sys; [print("   ", n, e, file=sys.stderr) for e, n in sorted(json.load(sys.stdin)["brightpearl"]["endpoints"].items(), key=lambda x: -x[1])]'
-	python3 - "$tmp/placed" "$tmp/state.json" "$tmp/gaps" "$1" "$(counter total)" "$(counter throttled)" "$c_ps" "$c_sb" <<'PY4'
+	python3 - "$tmp/placed" "$tmp/state.json" "$tmp/gaps" "$1" "$(counter total)" "$(counter throttled)" "$c_ps" "$c_sb" "$lat_s" <<'PY4'
 import json, sys, datetime
 placed = dict(l.split() for l in open(sys.argv[1]))
 st = json.load(open(sys.argv[2]))
@@ -443,13 +443,19 @@ print("%s/min: p50 %s s, p95 %s s, p99 %s s; %d of %d orders in (%d twice); BP r
     sys.argv[4], p(0.5), p(0.95), p(0.99), len(seen), len(placed), dups,
     sys.argv[5], int(sys.argv[5]) / max(1, len(seen)), sys.argv[6], gap / 1000.0,
     sys.argv[7], sys.argv[8]))
+ms = lambda q: "%.0f" % lat[min(len(lat) - 1, int(q * len(lat)))] if lat else "n/a"
+print("BENCH name=latency-quota rate=%s measured=%s unit=ms_p99 p50_ms=%s "
+      "p95_ms=%s orders=%d dups=%d bp_requests=%s throttled=%s gap_s=%.1f "
+      "ps_cpu_s=%s sb_cpu_s=%s wall_s=%s" % (
+    sys.argv[4], ms(0.99), ms(0.5), ms(0.95), len(seen), dups, sys.argv[5],
+    sys.argv[6], gap / 1000.0, sys.argv[7], sys.argv[8], sys.argv[9]))
 PY4
 }
 if has latency-quota; then
 	: >"$tmp/latq"
 	for r in $lat_rates; do
 		lat_quota_run "$r" >"$tmp/latq1" # not in a pipe: sets sb_pid
-		cat "$tmp/latq1" >&2
+		grep -v '^BENCH ' "$tmp/latq1" >&2 || true
 		cat "$tmp/latq1" >>"$tmp/latq"
 	done
 	kill "$sb_pid"; wait "$sb_pid" 2>/dev/null || true; sb_pid=""
@@ -521,7 +527,8 @@ if has single; then
 fi
 if has latency-quota; then
 	printf '%s\n' "webhook-to-order latency at the real quota (${lat_s}s a phase):"
-	sed 's/^/  /' "$tmp/latq"
+	grep -v '^BENCH ' "$tmp/latq" | sed 's/^/  /'
+	grep '^BENCH ' "$tmp/latq" || true
 fi
 if [ -s "$tmp/mem.out" ]; then
 	echo "worker peak RSS draining a backlog (quotas off):"

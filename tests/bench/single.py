@@ -147,8 +147,12 @@ dups = sorted(e for e, k in emails.items() if k > 1 and e)
 print("check     %d orders: %d without exactly one order, payment and "
       "reservation; %d emails on two contacts" % (len(placed), len(missing),
                                                    len(dups)))
-print("BENCH name=single warm_bp=%.2f new_bp=%.2f existing_bp=%.2f "
-      "warm_bc=%.2f ps_cpu_ms=%.1f sb_cpu_ms=%.1f orders=%d bad=%d dups=%d"
+print("BENCH name=single measured=%.2f unit=BP_requests/order_warm "
+      "new_bp=%.2f existing_bp=%.2f "
+      "warm_bc=%.2f ps_cpu_ms=%.1f sb_cpu_ms=%.1f orders=%d bad=%d dups=%d "
+      "ps_cpu_s=%.2f sb_cpu_s=%.2f bp_requests=%d bc_requests=%d"
       % (rows["warm"]["bp"], rows["new"]["bp"], rows["existing"]["bp"],
          rows["warm"]["bc"], rows["warm"]["ps_ms"], rows["warm"]["sb_ms"],
-         len(placed), len(missing), len(dups)))
+         len(placed), len(missing), len(dups),
+         rows["warm"]["ps_ms"] * n / 1000.0, rows["warm"]["sb_ms"] * n / 1000.0,
+         round(rows["warm"]["bp"] * n), round(rows["warm"]["bc"] * n)))

@@ -206,3 +206,7 @@ printf '%-46s %10s %10s %10s %10s %10s %10s\n' "seed $skus SKUs (control API)" "
 printf '%-46s %10s %10s %10s %10s %10s %10s\n' "full reconcile (sync-once inventory)" "$rec_s" "$rec_bp" "$rec_bc" "$rec_cpu" "$rec_sb" "$rec_rss"
 printf '%-46s %10s %10s %10s %10s %10s %10s\n' "$burst stock changes, webhook to BigCommerce" "$burst_s" "$b_bp" "$b_bc" "$b_w" "$b_sb" "$w_rss"
 printf '%-46s %10s %10s %10s %10s %10s %10s\n' "full reconcile in the worker (run inventory)" "$wr_s" "$wr_bp" "$wr_bc" "$wr_w" "$wr_sb" "$wr_rss"
+# the summary lines scripts/bench table reads (tests/bench/README.md)
+echo "BENCH name=stock-burst measured=$burst_s unit=s changes=$burst bp_requests=$b_bp bc_requests=$b_bc ps_cpu_s=$b_w sb_cpu_s=$b_sb wall_s=$burst_s peak_rss_mb=$w_rss"
+echo "BENCH name=stock-sync-once measured=$rec_s unit=s skus=$skus bp_requests=$rec_bp bc_requests=$rec_bc ps_cpu_s=$rec_cpu sb_cpu_s=$rec_sb wall_s=$rec_s peak_rss_mb=$rec_rss"
+echo "BENCH name=stock-reconcile measured=$wr_rss unit=MB skus=$skus bp_requests=$wr_bp bc_requests=$wr_bc ps_cpu_s=$wr_w sb_cpu_s=$wr_sb wall_s=$wr_s"

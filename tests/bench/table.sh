@@ -71,8 +71,8 @@ if [ -n "$parts" ]; then
 		sh "$root/tests/bench/orders.sh"
 fi
 case "$skip" in *" inventory "*) ;; *)
-	echo "table: bench_inventory $TABLE_SKUS" >&2
-	run inventory "$PS_BIN_DIR/bench_inventory" "$TABLE_SKUS"
+	echo "table: stock.sh $TABLE_SKUS SKUs" >&2
+	run stock env BENCH_SKUS="$TABLE_SKUS" sh "$root/tests/bench/stock.sh"
 	;;
 esac
 case "$skip" in *" console "*) ;; *)
@@ -99,11 +99,14 @@ ROWS = [
     ("orders/min, BC Standard plan", ">= 400", ["quota-standard"]),
     ("orders/min, BP cap (BC Pro plan)", "BP cap bound", ["quota"]),
     ("100 stock changes in a burst", "a handful of requests, s",
-     ["inventory-burst"]),
+     ["stock-burst"]),
     ("engine, quotas off", ">= 1,000 orders/s", ["engine"]),
-    ("worker peak RSS", "<= 20 MB", ["memory"]),
+    ("worker peak RSS, order backlog", "<= 20 MB", ["memory"]),
+    ("worker peak RSS, N-SKU stock reconcile", "<= 20 MB",
+     ["stock-reconcile"]),
     ("console at N entries", "<= 100 ms every screen", ["console"]),
-    ("inventory reconcile, N SKUs", "measures pearlsync", ["inventory"]),
+    ("inventory reconcile, N SKUs", "measures pearlsync",
+     ["stock-sync-once", "inventory"]),
 ]
 
 lines = []
@@ -130,7 +133,8 @@ def fmt_measured(kv):
                          (int(kv["bp_units"]) / max(1, int(orders))))
         except ValueError:
             pass
-    for k in ("throttled", "p50_ms", "warm", "fresh", "peak_rss_mb",
+    for k in ("throttled", "p50_ms", "p95_ms", "rate", "new_bp",
+              "existing_bp", "gap_s", "burst_s", "reconcile_rss_mb", "warm", "fresh", "peak_rss_mb",
               "backlog", "entries", "skus", "slowest", "dashboard_ms",
               "text_search_ms", "stock_change_s", "ps_ms_per_order"):
         if k in kv and not (k == "throttled" and kv[k] == "0"):
