@@ -15,7 +15,9 @@
 # twice, with the sandbox charging a multi-message as one request
 # (BENCH_MULTI=one) and as one request per message (per_message); the
 # others once.  TABLE_SKIP lists parts to leave out (e.g. "console
-# inventory"); TABLE_OUT keeps the raw outputs in that directory.
+# inventory"); TABLE_OUT keeps the raw outputs in that directory;
+# TABLE_MULTI ("one per_message") picks the readings the quota parts run
+# under, so the two can run side by side as two processes.
 # Binaries (pearlsync, pearlsync-sandbox, bench_inventory, bench_console):
 # $PS_BIN_DIR or build/bin.
 set -eu
@@ -58,7 +60,7 @@ wanted() { # the parts of $1 not skipped
 }
 
 parts=$(wanted "$quota_parts")
-for multi in one per_message; do
+for multi in ${TABLE_MULTI:-one per_message}; do
 	[ -n "$parts" ] || break
 	echo "table: orders.sh $parts(multi-message: $multi)" >&2
 	run "orders-$multi" env BENCH_MULTI="$multi" BENCH_PARTS="$parts" \

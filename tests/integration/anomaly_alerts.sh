@@ -122,7 +122,7 @@ wait_for_zero() {
 	i=0
 	until [ "$(zero)" = 1 ]; do
 		i=$((i + 1))
-		[ "$i" -le 100 ] || fail "no zero-stock alert: $(alerts); $(sqlite3 -cmd ".timeout 5000" "$db" "SELECT json FROM cache WHERE kind LIKE 'stock_pass.%'; SELECT kind, status, substr(detail, 1, 300) FROM log_entries WHERE flow = 'inventory_export_bc'")"
+		[ "$i" -le 300 ] || fail "no zero-stock alert: $(alerts); $(sqlite3 -cmd ".timeout 5000" "$db" "SELECT json FROM cache WHERE kind LIKE 'stock_pass.%'; SELECT kind, status, substr(detail, 1, 300) FROM log_entries WHERE flow = 'inventory_export_bc'")"
 		sleep 0.2
 	done
 }
