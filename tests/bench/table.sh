@@ -16,6 +16,7 @@
 # (BENCH_MULTI=one) and as one request per message (per_message); the
 # others once.  TABLE_SKIP lists parts to leave out (e.g. "console
 # inventory"); TABLE_OUT keeps the raw outputs in that directory;
+# TABLE_LINES=FILE formats the BENCH lines in FILE and runs nothing.
 # TABLE_MULTI ("one per_message") picks the readings the quota parts run
 # under, so the two can run side by side as two processes.
 # Binaries (pearlsync, pearlsync-sandbox, bench_inventory, bench_console):
@@ -59,6 +60,12 @@ wanted() { # the parts of $1 not skipped
 	done
 }
 
+if [ -n "${TABLE_LINES:-}" ]; then
+	# only the formatting, of BENCH lines gathered before (for example
+	# from parts run side by side with TABLE_OUT)
+	grep -h '^BENCH ' "$TABLE_LINES" >"$tmp/lines" || :
+	quota_parts=" " other_parts=" " skip=" console inventory "
+fi
 parts=$(wanted "$quota_parts")
 for multi in ${TABLE_MULTI:-one per_message}; do
 	[ -n "$parts" ] || break
