@@ -94,6 +94,17 @@ typedef struct ps_http__limit {
 	int64_t last_sent; /* clock ms of the last request sent, -1: none */
 	long peak;         /* the most units seen in the bucket (quota guess) */
 	int64_t span_ms;   /* the longest reset period seen (window guess) */
+	/*
+	 * What a request declaring several units (a Brightpearl
+	 * multi-message) was really charged, as a share of what it declared:
+	 * the count before it was sent less the count its reply gave.  The
+	 * limiter still makes such a request wait until the bucket can pay
+	 * all it declares (never a refusal whichever way the platform
+	 * counts); only the pacing spaces it by what the platform charged.
+	 */
+	long multi_before; /* remaining when it was sent, -1: unknown */
+	long multi_cost;   /* the units it declared, 0: none in flight */
+	int multi_pct;     /* charged / declared, percent (1..100) */
 	ps_http__breaker breaker;
 } ps_http__limit;
 

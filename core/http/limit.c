@@ -153,6 +153,9 @@ ps_http__limit_find(ps_http__limits *l, ps_platform p, const char *account,
 	s->last_sent = -1;
 	s->peak = -1;
 	s->span_ms = -1;
+	s->multi_before = -1;
+	s->multi_cost = 0;
+	s->multi_pct = 100;
 	l->n++;
 	return s;
 }
@@ -243,6 +246,8 @@ ps_http__limit_waited(ps_http__limit *s, int64_t now, int reserve, long cost)
 void
 ps_http__limit_sent(ps_http__limit *s, long cost, int64_t now)
 {
+	s->multi_cost = cost > 1 ? cost : 0;
+	s->multi_before = s->remaining;
 	if (s->remaining >= 0) {
 		s->remaining = s->remaining > cost ? s->remaining - cost : 0;
 		s->pace_left = s->remaining;
@@ -264,6 +269,20 @@ ps_http__limit_observe(ps_http__limit *s, const ps_http_response *r,
 	if (d->read == NULL || r->status == 0 || !d->read(&h, r) ||
 	    h.remaining < 0)
 		return;
+	if (s->multi_cost > 1 && s->multi_before >= 0) {
+		/* a window's roll in between only makes the drop smaller:
+		 * the share is a floor, one unit at the least */
+		long drop = s->multi_before - h.remaining;
+
+		if (drop < 1)
+			drop = 1;
+		if (drop > s->multi_cost)
+			drop = s->multi_cost;
+		s->multi_pct = (int)(drop * 100 / s->multi_cost);
+		if (s->multi_pct < 1)
+			s->multi_pct = 1;
+	}
+	s->multi_cost = 0;
 	s->remaining = h.remaining;
 	s->pace_left = h.remaining;
 	/* the reply's own request was in the bucket too */
@@ -355,6 +374,8 @@ ps_http__limit_pace_ms(const ps_http__limit *s, int64_t now, int burst_pct,
 	/* (w / q) * cost, and * (floor / left) near empty; no overflow for
 	 * any sane w */
 	interval = w * cost / q;
+	if (cost > 1) /* as the platform charged the last such request */
+		interval = interval * s->multi_pct / 100;
 	if (left < pace_floor(b))
 		interval = interval * pace_floor(b) / left;
 	due = s->last_sent + interval;

@@ -543,6 +543,53 @@ test_rate__pace_counts_from_the_last_request(void **state)
 	assert_int_equal(f->clk.waits[3], 200);
 }
 
+/* POST of a multi-message declaring cost units (ps_http_request.cost). */
+static int
+post_multi(fixture *f, long cost)
+{
+	char url[256];
+	ps_http_request req;
+
+	snprintf(url, sizeof(url), "%s/multi-message", mock_server_url(f->m));
+	memset(&req, 0, sizeof(req));
+	req.platform = PS_PLATFORM_BRIGHTPEARL;
+	req.account = "acct";
+	req.method = "POST";
+	req.url = url;
+	req.endpoint = "multi-message";
+	req.body = "{}";
+	req.body_len = 2;
+	req.cost = cost;
+	ps_http_response_dispose(&f->r);
+	return ps_http_send(&f->r, f->h, &req);
+}
+
+static void
+test_rate__pace_multi_message_as_charged(void **state)
+{
+	fixture *f = *state;
+
+	/* 40 left (under the 50 burst share): a multi-message declaring 10
+	 * waits for the quota's own rate of 10 units (3 s) until a reply
+	 * shows what the platform charged.  Charged one unit (40 -> 39),
+	 * the next is spaced as one request (300 ms); charged all ten
+	 * (39 -> 29), as ten again */
+	bp_reply(f, 199, 60000);
+	bp_reply(f, 40, 30000);
+	bp_reply(f, 39, 30000);
+	bp_reply(f, 29, 30000);
+	bp_reply(f, 19, 30000);
+	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
+	assert_int_equal(get(f, PS_PLATFORM_BRIGHTPEARL, "/o"), 0);
+	assert_int_equal(post_multi(f, 10), 0);
+	assert_int_equal(f->clk.waits[2], 3000);
+	assert_int_equal(post_multi(f, 10), 0);
+	assert_int_equal(f->clk.waits[3], 300);
+	assert_int_equal(post_multi(f, 10), 0);
+	assert_int_equal(f->clk.waits[4], 3000);
+	assert_int_equal(mock_server_request_count(f->m), 5);
+}
+
 static void
 test_rate__pace_off_and_for_other_dialects(void **state)
 {
@@ -617,6 +664,7 @@ main(void)
 		T(test_rate__pace_burst_goes_at_once),
 		T(test_rate__pace_spacing_grows_as_the_bucket_empties),
 		T(test_rate__pace_counts_from_the_last_request),
+		T(test_rate__pace_multi_message_as_charged),
 		T(test_rate__pace_off_and_for_other_dialects),
 		T(test_rate__pace_burst_share_zero_turns_it_off),
 	};
