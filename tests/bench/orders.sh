@@ -417,7 +417,7 @@ PY3
 	# BENCH_LAT_ENDPOINTS=1: Brightpearl's requests by endpoint too
 	[ "${BENCH_LAT_ENDPOINTS:-0}" = 1 ] && curl -s "$control/requests" | python3 -c 'import json,sys; [print("   ", n, e, file=sys.stderr) for e, n in sorted(json.load(sys.stdin)["brightpearl"]["endpoints"].items(), key=lambda x: -x[1])]'
 	python3 - "$tmp/placed" "$tmp/state.json" "$tmp/gaps" "$1" "$(counter total)" "$(counter throttled)" "$c_ps" "$c_sb" "$lat_s" <<'PY4'
-import json, sys, datetime
+import json, os, sys, datetime
 placed = dict(l.split() for l in open(sys.argv[1]))
 st = json.load(open(sys.argv[2]))
 lat, seen = [], {}
@@ -444,7 +444,8 @@ print("%s/min: p50 %s s, p95 %s s, p99 %s s; %d of %d orders in (%d twice); BP r
     sys.argv[5], int(sys.argv[5]) / max(1, len(seen)), sys.argv[6], gap / 1000.0,
     sys.argv[7], sys.argv[8]))
 ms = lambda q: "%.0f" % lat[min(len(lat) - 1, int(q * len(lat)))] if lat else "n/a"
-print("BENCH name=latency-quota rate=%s measured=%s unit=ms_p99 p50_ms=%s "
+print("BENCH name=latency-quota multi=" + os.environ.get("BENCH_MULTI", "one") +
+      " rate=%s measured=%s unit=ms_p99 p50_ms=%s "
       "p95_ms=%s orders=%d dups=%d bp_requests=%s throttled=%s gap_s=%.1f "
       "ps_cpu_s=%s sb_cpu_s=%s wall_s=%s" % (
     sys.argv[4], ms(0.99), ms(0.5), ms(0.95), len(seen), dups, sys.argv[5],

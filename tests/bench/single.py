@@ -147,7 +147,8 @@ dups = sorted(e for e, k in emails.items() if k > 1 and e)
 print("check     %d orders: %d without exactly one order, payment and "
       "reservation; %d emails on two contacts" % (len(placed), len(missing),
                                                    len(dups)))
-print("BENCH name=single measured=%.2f unit=BP_requests/order_warm "
+print("BENCH name=single multi=" + os.environ.get("BENCH_MULTI", "one") +
+      " measured=%.2f unit=BP_requests/order_warm "
       "new_bp=%.2f existing_bp=%.2f "
       "warm_bc=%.2f ps_cpu_ms=%.1f sb_cpu_ms=%.1f orders=%d bad=%d dups=%d "
       "ps_cpu_s=%.2f sb_cpu_s=%.2f bp_requests=%d bc_requests=%d"
