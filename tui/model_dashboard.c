@@ -232,51 +232,29 @@ ps_dashboard_budget(char *buf, size_t cap, const ps_dashboard *d,
 	return buf;
 }
 
-/* Append " ; what: a, b" for the flow names in arr to buf (cap bytes). */
-static void
-pacing_flows(char *buf, size_t cap, const char *what, const json_t *arr)
-{
-	size_t i, len = strlen(buf);
-
-	for (i = 0; i < json_array_size(arr) && len < cap; i++)
-		len += (size_t)snprintf(
-			buf + len, cap - len, "%s%s%s%s", i ? ", " : "; ",
-			i ? "" : what, i ? "" : ": ",
-			json_string_value(json_array_get(arr, i)));
-}
-
 /* Kept apart from the counts above: one row, read once per load. */
 void
 ps_dashboard_load_pacing(ps_dashboard *d, ps_store *st)
 {
+	ps_worker_pacing pc[PS_PLATFORM_MAX];
 	const ps_platform_ops *const *p;
-	char *text = NULL;
-	int64_t at = 0;
-	json_t *doc;
+	char line[sizeof(d->platforms[0].pacing) - sizeof("pacing ") + 1];
 
 	if (d->worker != PS_DASH_WORKER_RUNNING)
 		return;
-	if (ps_store_cache_get(&text, &at, st, PS_WORKER_PACING_CACHE) < 0) {
+	if (ps_worker_pacing_load(pc, st, d->now) < 0) {
 		ps_error_clear();
 		return;
 	}
-	doc = d->now - at <= 30000 ? json_loads(text, 0, NULL) : NULL;
-	free(text);
-	for (p = ps_platforms_all(); doc != NULL && *p != NULL; p++) {
-		const json_t *pc = json_object_get(doc, (*p)->name);
-		char *buf = d->platforms[(*p)->id].pacing;
-		size_t cap = sizeof(d->platforms[(*p)->id].pacing);
+	for (p = ps_platforms_all(); *p != NULL; p++) {
+		const ps_worker_pacing *one = &pc[(*p)->id];
 
-		if (!json_is_true(json_object_get(pc, "short")))
+		if (!one->known || !one->short_budget)
 			continue;
-		snprintf(buf, cap, "pacing %.1f requests/s",
-			 json_number_value(json_object_get(pc, "rate")));
-		pacing_flows(buf, cap, "waiting",
-			     json_object_get(pc, "waiting"));
-		pacing_flows(buf, cap, "holding",
-			     json_object_get(pc, "holding"));
+		snprintf(d->platforms[(*p)->id].pacing,
+			 sizeof(d->platforms[0].pacing), "pacing %s",
+			 ps_worker_pacing_describe(line, sizeof(line), one));
 	}
-	json_decref(doc);
 }
 
 /* Which flows the operator paused: setting sync.paused_flows. */

@@ -75,6 +75,8 @@ collect_count(const char *flow, ps_entry_status status, int64_t count,
 	struct counts *c = payload;
 	json_t *f = json_object_get(c->by_flow, flow);
 
+	if (count == 0) /* a kept total that emptied */
+		return 0;
 	if (f == NULL) {
 		f = json_object();
 		if (f == NULL || json_object_set_new(c->by_flow, flow, f) < 0)
@@ -159,9 +161,8 @@ cached_json(ps_store *st, const char *kind)
 
 /*
  * The worker's pacing row (PS_WORKER_PACING_CACHE), when it was written
- * within PS_STATUS_PACING_FRESH_MS of now: new reference, or NULL.
+ * within PS_WORKER_PACING_FRESH_MS of now: new reference, or NULL.
  */
-#define PS_STATUS_PACING_FRESH_MS 30000
 static json_t *
 pacing_json(ps_store *st, long long now)
 {
@@ -173,7 +174,7 @@ pacing_json(ps_store *st, long long now)
 		ps_error_clear();
 		return NULL;
 	}
-	doc = now - at <= PS_STATUS_PACING_FRESH_MS ? json_loads(text, 0, NULL)
+	doc = now - at <= PS_WORKER_PACING_FRESH_MS ? json_loads(text, 0, NULL)
 						    : NULL;
 	free(text);
 	return json_is_object(doc) ? doc : (json_decref(doc), NULL);
@@ -361,24 +362,12 @@ decide_paused(json_t *worker, const json_t *flows)
 		json_object_set_new(worker, "state", json_string("paused"));
 }
 
-/* Append "; what: a, b" to buf (cap bytes) for the flow names in arr. */
-static void
-pacing_flows(char *buf, size_t cap, const char *what, const json_t *arr)
-{
-	size_t i, len = strlen(buf);
-
-	for (i = 0; i < json_array_size(arr) && len < cap; i++)
-		len += (size_t)snprintf(
-			buf + len, cap - len, "%s%s%s%s", i ? ", " : "; ",
-			i ? "" : what, i ? "" : ": ",
-			json_string_value(json_array_get(arr, i)));
-}
-
 /* "platforms: bigcommerce auth_failed, ..." for those with news (a wait
  * for new credentials is among the alerts below). */
 static void
-print_platforms(const json_t *platforms)
+print_platforms(const json_t *platforms, const ps_worker_pacing *pacing)
 {
+	const ps_platform_ops *const *pl;
 	const char *name, *auth;
 	const json_t *p;
 	int n = 0;
@@ -399,23 +388,15 @@ print_platforms(const json_t *platforms)
 	}
 	if (n > 0)
 		printf("\n");
-	json_object_foreach ((json_t *)platforms, name, p) {
-		const json_t *pc = json_object_get(p, "pacing");
-		char list[256] = "";
+	for (pl = ps_platforms_all(); *pl != NULL; pl++) {
+		const ps_worker_pacing *pc = &pacing[(*pl)->id];
+		char line[400];
 
-		if (!json_is_true(json_object_get(pc, "short")))
+		if (!pc->known || !pc->short_budget)
 			continue;
-		pacing_flows(list, sizeof(list), "waiting",
-			     json_object_get(pc, "waiting"));
-		pacing_flows(list, sizeof(list), "holding",
-			     json_object_get(pc, "holding"));
-		printf("pacing:    %s budget %lld/%lld, %.1f requests/s%s\n",
-		       name,
-		       (long long)json_integer_value(
-			       json_object_get(pc, "left")),
-		       (long long)json_integer_value(
-			       json_object_get(pc, "quota")),
-		       json_number_value(json_object_get(pc, "rate")), list);
+		printf("pacing:    %s budget %lld/%lld, %s\n", (*pl)->name,
+		       (long long)pc->left, (long long)pc->quota,
+		       ps_worker_pacing_describe(line, sizeof(line), pc));
 	}
 }
 
@@ -442,7 +423,7 @@ print_flows_on(const json_t *flows)
 }
 
 static void
-print_text(const json_t *doc)
+print_text(const json_t *doc, const ps_worker_pacing *pacing)
 {
 	const json_t *w = json_object_get(doc, "worker");
 	const json_t *missing = json_object_get(doc, "missing_settings");
@@ -495,7 +476,7 @@ print_text(const json_t *doc)
 						 json_object_get(f, cols[i])));
 		printf("\n");
 	}
-	print_platforms(json_object_get(doc, "platforms"));
+	print_platforms(json_object_get(doc, "platforms"), pacing);
 	if (json_object_size(runs) > 0)
 		printf("\n%-28s %s\n", "RUN", "PROGRESS");
 	json_object_foreach ((json_t *)runs, flow, f)
@@ -592,7 +573,9 @@ ps_cli_cmd_status(const ps_cli_global *g, int argc, char **argv)
 	}
 	json_object_set_new(doc, "missing_settings", missing);
 	missing = NULL;
-	if ((error = ps_store_log_counts(st, 0, collect_count, &counts)) != 0)
+	/* the kept totals (log_state_counts), not a count over the log */
+	if ((error = ps_store_log_state_counts(st, collect_count, &counts)) !=
+	    0)
 		goto done;
 	json_object_set_new(doc, "counts", counts.by_flow);
 	counts.by_flow = NULL;
@@ -623,7 +606,11 @@ ps_cli_cmd_status(const ps_cli_global *g, int argc, char **argv)
 		printf("%s\n", text);
 		free(text);
 	} else {
-		print_text(doc);
+		ps_worker_pacing pacing[PS_PLATFORM_MAX];
+
+		if ((error = ps_worker_pacing_load(pacing, st, now)) < 0)
+			goto done;
+		print_text(doc, pacing);
 	}
 	status = PS_EXIT_OK;
 done:

@@ -8,7 +8,8 @@
  * per-(flow, status) totals the schema keeps (a few rows), one index seek
  * per flow for its oldest pending entry, the budgets table (a row per
  * platform account), the anomalies (a few hundred hourly buckets, a cache
- * row per flow: anomalies.h).  Nothing counts the log.
+ * row per flow: anomalies.h), the worker's pacing row.  Nothing counts the
+ * log.
  *
  * Neither page carries a secret: platform and flow names, accounts (an
  * account code or store hash, which the platforms' URLs show), counts and
@@ -27,6 +28,7 @@
 #include "pearlsync/alerts.h"
 #include "pearlsync/anomalies.h"
 #include "pearlsync/platform.h"
+#include "pearlsync/worker.h"
 
 /* A page larger than this is cut (it would take thousands of flows). */
 #define PAGE_MAX ((size_t)1 << 20)
@@ -562,6 +564,51 @@ metrics_budgets(page *p, ps_store *st, int64_t now)
 	return 0;
 }
 
+/* The worker's pacing row (worker.h): per platform it names, whether the
+ * client paces now, the pace, and how many flows wait or hold. */
+static int
+metrics_pacing(page *p, ps_store *st, int64_t now)
+{
+	static const struct {
+		const char *name, *help;
+	} fam[] = {
+		{"pearlsync_pacing_active",
+		 "1 while the platform's API budget is short and requests "
+		 "are paced."},
+		{"pearlsync_pacing_rate",
+		 "Budget units a second the requests are paced to (0: not "
+		 "pacing)."},
+		{"pearlsync_pacing_flows_waiting",
+		 "Flows of a lower priority held back while new orders use "
+		 "the short budget."},
+		{"pearlsync_pacing_flows_holding",
+		 "Flows holding their due entries a few seconds so a batch "
+		 "forms."},
+	};
+	ps_worker_pacing pc[PS_PLATFORM_MAX];
+	const ps_platform_ops *const *pl;
+	size_t f;
+	int error;
+
+	if ((error = ps_worker_pacing_load(pc, st, now)) < 0)
+		return error;
+	for (f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
+		family(p, fam[f].name, "gauge", fam[f].help);
+		for (pl = ps_platforms_all(); *pl != NULL; pl++) {
+			const ps_worker_pacing *w = &pc[(*pl)->id];
+			double v = f == 0   ? (double)w->short_budget
+				   : f == 1 ? w->rate
+				   : f == 2 ? (double)w->nwaiting
+					    : (double)w->nholding;
+
+			if (w->known)
+				page_add(p, "%s{platform=\"%s\"} %.6g\n",
+					 fam[f].name, (*pl)->name, v);
+		}
+	}
+	return 0;
+}
+
 /* Every anomaly evaluated (anomalies.h): 1/0, its figure, the usual and
  * the threshold, by kind and subject (a flow or a platform). */
 static int
@@ -656,6 +703,7 @@ ps_worker__metrics(char **out, ps_store *st, ps_worker__stats *stats,
 	stats_copy(&s, stats);
 	store_ok = metrics_entries(&body, st, now) == 0 &&
 		   metrics_budgets(&body, st, now) == 0 &&
+		   metrics_pacing(&body, st, now) == 0 &&
 		   metrics_anomalies(&body, st, now) == 0;
 	ps_error_clear();
 	family(&p, "pearlsync_store_up", "gauge",

@@ -128,6 +128,39 @@ typedef struct ps_worker_options {
  */
 #define PS_WORKER_PACING_CACHE "worker.pacing"
 
+/* How old the pacing row may be before its readers ignore it (ms). */
+#define PS_WORKER_PACING_FRESH_MS 30000
+
+/* One platform's part of the pacing row, as ps_worker_pacing_load reads it. */
+typedef struct ps_worker_pacing {
+	int known;           /* the row names this platform */
+	int short_budget;    /* pacing now */
+	int64_t left, quota; /* budget units left, the window's whole */
+	int64_t window_ms;   /* the budget's window */
+	double rate;         /* units a second while pacing, 0 otherwise */
+	char waiting[160];   /* "notes_bc, stock_bc": held back for orders */
+	char holding[160];   /* flows holding due entries for a batch */
+	size_t nwaiting, nholding;
+} ps_worker_pacing;
+
+/*
+ * ps_worker_pacing_load - the worker's pacing row into out, indexed by
+ * ps_platform; all unknown when the row is missing, unreadable or older
+ * than PS_WORKER_PACING_FRESH_MS at now.  The one reader of that row, for
+ * `pearlsync status`, the console's dashboard and /metrics.  Flow lists
+ * longer than their buffers end with "...".  Returns 0 or a store PS_E*.
+ */
+int ps_worker_pacing_load(ps_worker_pacing out[PS_PLATFORM_MAX], ps_store *st,
+			  int64_t now);
+
+/*
+ * ps_worker_pacing_describe - "3.3 requests/s; waiting: notes_bc;
+ * holding: order_import_bc" into buf (cap bytes, truncated, always
+ * terminated).  Returns buf.
+ */
+char *ps_worker_pacing_describe(char *buf, size_t cap,
+				const ps_worker_pacing *p);
+
 #define PS_WORKER_OPTIONS_INIT                                                 \
 	{                                                                      \
 		.tick_ms = 1000, .hooks_interval_ms = 300000,                  \

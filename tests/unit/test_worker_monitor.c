@@ -19,6 +19,7 @@
 
 #include "pearlsync/alerts.h"
 #include "pearlsync/store.h"
+#include "pearlsync/worker.h"
 #include "internal.h"
 #include "worker/worker_int.h"
 #include "test_db.h"
@@ -286,6 +287,86 @@ test_metrics__escapes_labels_and_reports(void **state)
 	test_db_close(&db);
 }
 
+/* The pacing row read once for status, the console and /metrics: fresh
+ * rows only, long flow lists cut with "...", and the gauges. */
+static void
+test_pacing__reader_and_gauges(void **state)
+{
+	ps_worker_pacing pc[PS_PLATFORM_MAX];
+	ps_worker__stats s;
+	test_db db;
+	char row[2048], line[400], *page = NULL;
+	size_t i, len;
+
+	(void)state;
+	assert_int_equal(test_db_open(&db, "monitor"), 0);
+	/* no row yet: nothing known, no error */
+	assert_int_equal(ps_worker_pacing_load(pc, db.st, NOW), 0);
+	assert_int_equal(pc[PS_PLATFORM_BRIGHTPEARL].known, 0);
+	/* twenty waiting flows with long names overflow the list */
+	len = (size_t)snprintf(row, sizeof(row),
+			       "{\"brightpearl\":{\"left\":9,\"quota\":200,"
+			       "\"window_ms\":60000,\"rate\":1.5,"
+			       "\"short\":true,\"waiting\":[");
+	for (i = 0; i < 20; i++)
+		len += (size_t)snprintf(row + len, sizeof(row) - len,
+					"%s\"a_rather_long_flow_name_%02zu\"",
+					i ? "," : "", i);
+	snprintf(row + len, sizeof(row) - len,
+		 "],\"holding\":[\"order_import_bc\"]},"
+		 "\"bigcommerce\":{\"left\":140,\"quota\":150,"
+		 "\"window_ms\":30000,\"rate\":0,\"short\":false,"
+		 "\"waiting\":[],\"holding\":[]}}");
+	assert_int_equal(ps_store_cache_set(db.st, PS_WORKER_PACING_CACHE, row,
+					    NOW - 1000),
+			 0);
+	assert_int_equal(ps_worker_pacing_load(pc, db.st, NOW), 0);
+	assert_int_equal(pc[PS_PLATFORM_BRIGHTPEARL].known, 1);
+	assert_int_equal(pc[PS_PLATFORM_BRIGHTPEARL].short_budget, 1);
+	assert_int_equal(pc[PS_PLATFORM_BRIGHTPEARL].left, 9);
+	assert_int_equal(pc[PS_PLATFORM_BRIGHTPEARL].quota, 200);
+	assert_int_equal(pc[PS_PLATFORM_BRIGHTPEARL].nwaiting, 20);
+	assert_int_equal(pc[PS_PLATFORM_BRIGHTPEARL].nholding, 1);
+	assert_true(strlen(pc[PS_PLATFORM_BRIGHTPEARL].waiting) <
+		    sizeof(pc[0].waiting));
+	assert_non_null(strstr(pc[PS_PLATFORM_BRIGHTPEARL].waiting,
+			       "a_rather_long_flow_name_00, "));
+	assert_non_null(strstr(pc[PS_PLATFORM_BRIGHTPEARL].waiting, "..."));
+	assert_int_equal(pc[PS_PLATFORM_BIGCOMMERCE].known, 1);
+	assert_int_equal(pc[PS_PLATFORM_BIGCOMMERCE].short_budget, 0);
+	assert_int_equal(pc[PS_PLATFORM_SHIPHERO].known, 0);
+	ps_worker_pacing_describe(line, sizeof(line),
+				  &pc[PS_PLATFORM_BIGCOMMERCE]);
+	assert_string_equal(line, "0.0 requests/s");
+	ps_worker_pacing_describe(line, 24, &pc[PS_PLATFORM_BRIGHTPEARL]);
+	assert_string_equal(line, "1.5 requests/s; waiting");
+
+	ps_worker__stats_init(&s, NOW - 5000);
+	assert_int_equal(ps_worker__metrics(&page, db.st, &s, NOW), 0);
+	assert_non_null(strstr(page, "# TYPE pearlsync_pacing_active gauge\n"));
+	assert_non_null(strstr(
+		page, "pearlsync_pacing_active{platform=\"brightpearl\"} 1\n"));
+	assert_non_null(strstr(
+		page, "pearlsync_pacing_active{platform=\"bigcommerce\"} 0\n"));
+	assert_non_null(strstr(
+		page, "pearlsync_pacing_rate{platform=\"brightpearl\"} 1.5\n"));
+	assert_non_null(strstr(page, "pearlsync_pacing_flows_waiting{platform="
+				     "\"brightpearl\"} 20\n"));
+	assert_non_null(strstr(page, "pearlsync_pacing_flows_holding{platform="
+				     "\"brightpearl\"} 1\n"));
+	assert_null(
+		strstr(page, "pearlsync_pacing_active{platform=\"shiphero\""));
+	free(page);
+	/* a row the worker wrote long ago says nothing of now */
+	assert_int_equal(ps_worker_pacing_load(pc, db.st, NOW + 60000), 0);
+	assert_int_equal(pc[PS_PLATFORM_BRIGHTPEARL].known, 0);
+	assert_int_equal(ps_worker__metrics(&page, db.st, &s, NOW + 60000), 0);
+	assert_null(strstr(page, "pearlsync_pacing_active{"));
+	free(page);
+	ps_worker__stats_dispose(&s);
+	test_db_close(&db);
+}
+
 int
 main(void)
 {
@@ -295,6 +376,7 @@ main(void)
 		cmocka_unit_test(test_stats__auth_follows_the_last_tick),
 		cmocka_unit_test(test_totals__follow_inserts_updates_deletes),
 		cmocka_unit_test(test_metrics__escapes_labels_and_reports),
+		cmocka_unit_test(test_pacing__reader_and_gauges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
