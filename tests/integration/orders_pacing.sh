@@ -10,7 +10,8 @@
 # it and stalling until it rolls over).  Then priorities: a note the
 # merchant adds in Brightpearl while the budget is short reaches
 # BigCommerce only after the orders are in (the notes poll waits while
-# new orders go first), and it does arrive.
+# new orders go first), and it does arrive.  While it paces, the
+# worker's /metrics and `pearlsync status` say so.
 set -eu
 . "$PS_SOURCE_DIR/tests/integration/fixtures/cli/lib.sh"
 . "$PS_SOURCE_DIR/tests/integration/fixtures/cli/sandbox.sh"
@@ -36,10 +37,14 @@ step="orders at 3 a second"
 # place 36 orders evenly over 12 s; sample Brightpearl's request total
 # every 0.2 s until they are all in (at most 40 s); after 6 s (the
 # budget is short by then) the merchant adds a note to the demo order
-# 100 in Brightpearl.  Writes "first last maxgap note_at all_in_at".
-"$py" - "$control" "$tmp/run" <<'PY' || fail "placing orders"
-import json, sys, time, urllib.request
-control, out = sys.argv[1], sys.argv[2]
+# 100 in Brightpearl.  Each sample also scrapes the worker's /metrics;
+# the first time it says Brightpearl is paced, `pearlsync status` runs.
+# Writes "first last maxgap note_at all_in_at paced_seen" and the status
+# text to $tmp/status.
+"$py" - "$control" "$tmp/run" "http://127.0.0.1:$port/metrics" "$ps" "$tmp/status" <<'PY' || fail "placing orders"
+import json, subprocess, sys, time, urllib.request
+control, out, metrics, ps, status_out = sys.argv[1:6]
+paced_seen = 0
 def get(path):
     return json.load(urllib.request.urlopen(control + path))
 def post(path, body):
@@ -62,6 +67,10 @@ while time.monotonic() - t0 < 40:
     if not note_sent and now - t0 >= 6:
         post("/brightpearl/note", {"orderId": bp_demo["id"], "text": "pacing-note-7", "isPublic": False})
         note_sent, note_t = True, now
+    page = urllib.request.urlopen(metrics).read().decode()
+    if not paced_seen and 'pearlsync_pacing_active{platform="brightpearl"} 1\n' in page:
+        paced_seen = 1
+        open(status_out, "w").write(subprocess.run([ps, "status"], capture_output=True, text=True).stdout)
     total = get("/requests").get("brightpearl", {}).get("total", 0)
     refs = {o.get("externalRef") for o in get("/brightpearl/state")["orders"].values()}
     waiting = k > 0 and not all(p in refs for p in placed)
@@ -78,11 +87,11 @@ while time.monotonic() - t0 < 40:
     if all_in_at is not None and note_at is not None:
         break
     time.sleep(0.2)
-open(out, "w").write("%s %s %.1f %s %s\n" % (placed[0], placed[-1], maxgap,
+open(out, "w").write("%s %s %.1f %s %s %d\n" % (placed[0], placed[-1], maxgap,
     "none" if note_at is None else "%.1f" % note_at,
-    "none" if all_in_at is None else "%.1f" % all_in_at))
+    "none" if all_in_at is None else "%.1f" % all_in_at, paced_seen))
 PY
-read -r first last maxgap note_at all_in_at <"$tmp/run"
+read -r first last maxgap note_at all_in_at paced_seen <"$tmp/run"
 [ "$all_in_at" != none ] || fail "not every order reached Brightpearl in 40 s ($(bp_count) of 38); worker: $(tail -5 "$tmp/w.err")"
 
 step="no 503, each order once"
@@ -109,6 +118,13 @@ step="notes wait for orders"
 [ "$note_at" != none ] || { "$ps" logs --flow notes_bc >&2 || :; fail "the note never reached BigCommerce; worker: $(tail -5 "$tmp/w.err")"; }
 "$py" -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)' "$note_at" "$all_in_at" ||
 	fail "the note reached BigCommerce at ${note_at} s, before the orders were all in (${all_in_at} s)"
+
+step="pacing shown"
+[ "$paced_seen" -eq 1 ] || fail "/metrics never showed pearlsync_pacing_active{platform=\"brightpearl\"} 1"
+grep -Eq '^pacing: +brightpearl budget [0-9]+/[0-9]+, [0-9.]+ requests/s' "$tmp/status" ||
+	fail "status while pacing has no pacing line: $(cat "$tmp/status")"
+curl -sf "http://127.0.0.1:$port/metrics" | grep -q '^pearlsync_pacing_rate{platform="brightpearl"} ' ||
+	fail "/metrics has no pacing rate for Brightpearl"
 
 stop_worker
 [ "$worker_rc" -eq 0 ] || fail "worker exit status $worker_rc"
