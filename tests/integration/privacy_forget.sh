@@ -3,8 +3,9 @@
 # the sandbox.
 #
 # A full import with payments: BigCommerce's transactions carry card data
-# (brand, IIN, last digits, expiry); none of it reaches the database file
-# or its WAL.  Then `pearlsync forget --email` (in another case than the
+# (brand, IIN, last digits, expiry), and one order is a split tender, so
+# its transactions are read; none of that card data reaches the database
+# file or its WAL.  Then `pearlsync forget --email` (in another case than the
 # order's): a dry run counts and changes nothing; the real run leaves no
 # trace of the address, the customer's surname or phone in the database
 # file and its WAL (grepped as bytes, case-insensitive), while the record
@@ -25,8 +26,8 @@ q() { sqlite3 -cmd ".timeout 5000" "$db" "$1"; }
 # PATTERN, case-insensitive (the files as bytes)
 bytes() { cat "$db" "$db-wal" 2>/dev/null | grep -a -i -o -e "$1" | wc -l | tr -d ' '; }
 order() {
-	# order EMAIL FIRST LAST PHONE STREET
-	sb_post bigcommerce/orders "{\"billing_address\":{\"first_name\":\"$2\",\"last_name\":\"$3\",\"email\":\"$1\",\"phone\":\"$4\",\"street_1\":\"$5\",\"city\":\"Arlington\",\"zip\":\"22201\",\"country_iso2\":\"US\"},\"lines\":[{\"sku\":\"MUG-LOGO\",\"quantity\":2}],\"status_id\":11,\"payment\":{\"gateway\":\"braintree\",\"captured\":true}}"
+	# order EMAIL FIRST LAST PHONE STREET [PAYMENT-EXTRA]
+	sb_post bigcommerce/orders "{\"billing_address\":{\"first_name\":\"$2\",\"last_name\":\"$3\",\"email\":\"$1\",\"phone\":\"$4\",\"street_1\":\"$5\",\"city\":\"Arlington\",\"zip\":\"22201\",\"country_iso2\":\"US\"},\"lines\":[{\"sku\":\"MUG-LOGO\",\"quantity\":2}],\"status_id\":11,\"payment\":{\"gateway\":\"braintree\",\"captured\":true${6:-}}}"
 	"$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["order"]["id"])' "$tmp/sb.reply"
 }
 bp_count() { bp_refs | wc -l | tr -d ' '; }
@@ -42,13 +43,18 @@ connect_sandbox
 ok settings set sync.poll_interval_seconds 86400
 ok settings set bigcommerce.payments.enabled true
 ok mappings set-default payment_method 'bc>bp' BIGCOMMERCE
-grace=$(order grace.hopper@example.org Grace Hopper "+1 703 555 0142" "42 Cobol Lane")
+# Grace pays 5.00 in store credit and the rest by card: a split tender,
+# whose transactions pearlsync reads (an order paid by card alone is
+# recorded from the order itself)
+grace=$(order grace.hopper@example.org Grace Hopper "+1 703 555 0142" "42 Cobol Lane" ',"store_credit":"5.00"')
 alan=$(order alan.turing@example.net Alan Turing "+44 161 555 0199" "7 Enigma Road")
 start_worker
 step="import"
 wait_for bp_count 4
-# each order's payment (and the demo's paid order): the transactions were read
-wait_for bp_payments 3
+# each order's payment (Grace's two, and the demo's paid order)
+wait_for bp_payments 4
+txn_reads=$(curl -s "$control/requests" | "$py" -c 'import json,sys; print(json.load(sys.stdin)["bigcommerce"]["endpoints"].get("GET v3/orders/{id}/transactions", 0))')
+[ "$txn_reads" -ge 1 ] || fail "no BigCommerce transactions were read, so no card data reached pearlsync"
 
 step="no card data"
 # the sandbox's transactions: card_type visa, card_iin 411111,
