@@ -732,6 +732,35 @@ test_bc__v3_envelopes_and_errors(void **state)
 		     "sku"),
 		"TEE-M");
 	json_decref(j);
+	/* include_fields: the id and the fields named, nothing else;
+	 * exclude_fields: all but those; include=variants still adds them */
+	j = bc_json("GET",
+		    "/v3/catalog/products?sku=MUG-1&include_fields=sku,"
+		    "inventory_tracking,no_such_field",
+		    NULL, 200);
+	data = json_array_get(json_object_get(j, "data"), 0);
+	assert_int_equal(json_object_size(data), 3);
+	assert_true(jint(data, "id") > 0);
+	assert_string_equal(jstr(data, "sku"), "MUG-1");
+	assert_non_null(json_object_get(data, "inventory_tracking"));
+	json_decref(j);
+	j = bc_json("GET",
+		    "/v3/catalog/products?sku=MUG-1&include=variants&"
+		    "include_fields=name",
+		    NULL, 200);
+	data = json_array_get(json_object_get(j, "data"), 0);
+	assert_int_equal(json_object_size(data), 3);
+	assert_non_null(json_object_get(data, "name"));
+	assert_true(json_array_size(json_object_get(data, "variants")) > 0);
+	json_decref(j);
+	j = bc_json("GET",
+		    "/v3/catalog/products?sku=MUG-1&exclude_fields=name,sku",
+		    NULL, 200);
+	data = json_array_get(json_object_get(j, "data"), 0);
+	assert_null(json_object_get(data, "name"));
+	assert_null(json_object_get(data, "sku"));
+	assert_non_null(json_object_get(data, "price"));
+	json_decref(j);
 	/* empty v3 list: 200 with data [] */
 	j = bc_json("GET", "/v3/catalog/variants?sku=NOPE", NULL, 200);
 	assert_int_equal(json_array_size(json_object_get(j, "data")), 0);

@@ -1079,6 +1079,16 @@ wants(const sb_request *req, const char *what)
 	return inc && bc_list_has(inc, what);
 }
 
+/* Product p as a catalog read answers it: include=variants,
+ * include_fields, exclude_fields. */
+static json_t *
+product_out(const sb_request *req, const json_t *p)
+{
+	return bc_product_fields(p, wants(req, "variants"),
+				 sb_req_query(req, "include_fields"),
+				 sb_req_query(req, "exclude_fields"));
+}
+
 static int
 v3_products_list(sb_platform *pf, sb_request *req, sb_response *resp)
 {
@@ -1100,10 +1110,8 @@ v3_products_list(sb_platform *pf, sb_request *req, sb_response *resp)
 	json_array_foreach (st->products, i, p) {
 		if (!filtered) { /* every product matches */
 			if (win_take(&w))
-				json_array_append_new(
-					rows,
-					bc_product_json(
-						p, wants(req, "variants")));
+				json_array_append_new(rows,
+						      product_out(req, p));
 			continue;
 		}
 		id = sb_json_int(json_object_get(p, "id"), 0);
@@ -1121,9 +1129,7 @@ v3_products_list(sb_platform *pf, sb_request *req, sb_response *resp)
 				    "")) != 0))
 			continue;
 		if (win_take(&w))
-			json_array_append_new(
-				rows,
-				bc_product_json(p, wants(req, "variants")));
+			json_array_append_new(rows, product_out(req, p));
 	}
 	v3_page_window(resp, rows, &w, page, limit);
 	return 0;
@@ -1294,7 +1300,7 @@ v3_product_one(sb_platform *pf, sb_request *req, sb_response *resp)
 			 json_pack("{s:s, s:O}", "type", "product", "id",
 				   json_object_get(p, "id")));
 	}
-	v3_data(resp, 200, bc_product_json(p, wants(req, "variants")), NULL);
+	v3_data(resp, 200, product_out(req, p), NULL);
 	return 0;
 }
 

@@ -201,6 +201,15 @@ void bc_inventory_set(bc_state *st, json_t *product, json_t *variant,
 		      int64_t level);
 /* Product as served (variants included if with_variants); new ref. */
 json_t *bc_product_json(const json_t *p, int with_variants);
+/*
+ * The same with the catalog's include_fields and exclude_fields query
+ * lists (either NULL: not given): with include, only "id" and the fields
+ * named [spec:products_catalog.v3.yml IncludeFieldsParam "The ID and the
+ * specified fields will be returned"]; variants still follow
+ * with_variants (the include=variants sub-resource).
+ */
+json_t *bc_product_fields(const json_t *p, int with_variants,
+			  const char *include, const char *exclude);
 
 /* ---- bc_catalog.c ------------------------------------------------------- */
 

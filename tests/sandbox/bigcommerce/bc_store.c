@@ -553,13 +553,31 @@ bc_product_create(bc_state *st, const json_t *body, int *status, char *msg,
 }
 
 json_t *
+bc_product_fields(const json_t *p, int with_variants, const char *include,
+		  const char *exclude)
+{
+	json_t *out = json_object(), *v;
+	const char *k;
+
+	json_object_foreach ((json_t *)p, k, v) {
+		int keep = strcmp(k, "variants") == 0
+				   ? with_variants
+				   : strcmp(k, "id") == 0 ||
+					     ((include == NULL ||
+					       bc_list_has(include, k)) &&
+					      (exclude == NULL ||
+					       !bc_list_has(exclude, k)));
+
+		if (keep)
+			json_object_set_new(out, k, json_deep_copy(v));
+	}
+	return out;
+}
+
+json_t *
 bc_product_json(const json_t *p, int with_variants)
 {
-	json_t *out = json_deep_copy(p);
-
-	if (!with_variants)
-		json_object_del(out, "variants");
-	return out;
+	return bc_product_fields(p, with_variants, NULL, NULL);
 }
 
 void
