@@ -812,6 +812,76 @@ test_sandbox_bp__search_paging_columns_sort_and_filters(void **st)
 	json_decref(j);
 }
 
+static json_int_t
+search_total(json_t *j)
+{
+	return json_integer_value(json_object_get(
+		json_object_get(json_object_get(j, "response"), "metaData"),
+		"resultsAvailable"));
+}
+
+static json_int_t
+search_cell(json_t *j, size_t row)
+{
+	return json_integer_value(json_array_get(
+		json_array_get(json_object_get(json_object_get(j, "response"),
+					       "results"),
+			       row),
+		0));
+}
+
+/* A client pages through one search while others search the same table
+ * and products are added: each page answers from the table as it is
+ * (the sandbox reuses a search's filtered rows between pages). */
+static void
+test_sandbox_bp__search_pages_follow_changes(void **st)
+{
+	json_t *j;
+	json_int_t total, last_of_first, id;
+
+	(void)st;
+	j = call_json(200, "GET",
+		      "/product-service/product-search?stockTracked=true&"
+		      "columns=productId&pageSize=3",
+		      NULL);
+	total = search_total(j);
+	last_of_first = search_cell(j, 2);
+	assert_true(total > 3);
+	json_decref(j);
+	/* another filter on the same rows between pages */
+	j = call_json(200, "GET",
+		      "/product-service/product-search?SKU=MUG-LOGO", NULL);
+	assert_int_equal(search_total(j), 1);
+	json_decref(j);
+	j = call_json(200, "GET",
+		      "/product-service/product-search?stockTracked=true&"
+		      "columns=productId&pageSize=3&firstResult=4",
+		      NULL);
+	assert_int_equal(search_total(j), total);
+	assert_true(search_cell(j, 0) > last_of_first);
+	json_decref(j);
+	/* a product added: the next page counts it */
+	j = call_json(
+		200, "POST", "/product-service/product",
+		"{\"brandId\":1,\"identity\":{\"sku\":\"SEARCH-NEW\"},"
+		"\"salesChannels\":[{\"salesChannelName\":\"Brightpearl\","
+		"\"productName\":\"Search new\"}]}");
+	id = json_integer_value(json_object_get(j, "response"));
+	assert_true(id > 0);
+	json_decref(j);
+	j = call_json(200, "GET",
+		      "/product-service/product-search?stockTracked=true&"
+		      "columns=productId&pageSize=3&firstResult=4",
+		      NULL);
+	assert_int_equal(search_total(j), total + 1);
+	json_decref(j);
+	j = call_json(200, "GET",
+		      "/product-service/product-search?SKU=SEARCH-NEW", NULL);
+	assert_int_equal(search_total(j), 1);
+	assert_int_equal(search_cell(j, 0), id);
+	json_decref(j);
+}
+
 /* ---- contacts ----------------------------------------------------------- */
 
 static void
@@ -2525,6 +2595,7 @@ main(void)
 			test_sandbox_bp__stock_changes_fire_availability_events),
 		cmocka_unit_test(
 			test_sandbox_bp__sales_credit_payment_and_goods_in),
+		cmocka_unit_test(test_sandbox_bp__search_pages_follow_changes),
 	};
 	int rc;
 

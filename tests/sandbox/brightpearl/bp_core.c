@@ -480,33 +480,86 @@ find_col(const bp_col *cols, size_t ncols, const char *name, size_t len)
 	return -1;
 }
 
-void
-bp_search(sb_request *req, sb_response *resp, const bp_col *cols, size_t ncols,
-	  json_t *rows, json_t *reference)
-{
-	json_t *kept = json_array(), *row, *page, *meta, *colsj, *out;
-	int sel[64], nsel = 0, si = 0, desc = 0;
-	const char *v;
-	int64_t page_size = BP_PAGE_MAX, first = 1;
-	size_t i, j, n, total;
+/*
+ * The last search's kept rows, in order: reused while the same rows array
+ * (referenced here, so its address cannot be taken by another) is searched
+ * with the same filters and sort, so a client paging through 20,000 rows
+ * filters and checks the order once, not once a page.  The sandbox lock
+ * covers it, as it covers sort_col.
+ */
+static struct {
+	json_t *rows;
+	const bp_col *cols;
+	char *key;
 	json_t **vec;
+	size_t n;
+	int si, desc;
+} last_search;
 
-	if (!reference)
-		reference = json_object();
-	/* filters */
+/* "name=value&..." of the filters and sort of req (not the paging). */
+static char *
+search_key(const sb_request *req)
+{
+	size_t j, len = 1;
+	char *key, *p;
+
+	for (j = 0; j < req->nquery; j++)
+		if (strcmp(req->query[j].name, "sort") == 0 ||
+		    !is_search_param(req->query[j].name))
+			len += strlen(req->query[j].name) +
+			       strlen(req->query[j].value) + 2;
+	if ((key = p = malloc(len)) == NULL)
+		return NULL;
+	for (j = 0; j < req->nquery; j++)
+		if (strcmp(req->query[j].name, "sort") == 0 ||
+		    !is_search_param(req->query[j].name))
+			p += sprintf(p, "%s=%s&", req->query[j].name,
+				     req->query[j].value);
+	*p = '\0';
+	return key;
+}
+
+/*
+ * The rows of rows that req's filters keep, sorted as it asks, into
+ * last_search (borrowed cells of rows); -1 with resp filled when a filter
+ * cannot be parsed.
+ */
+static int
+search_select(sb_request *req, sb_response *resp, const bp_col *cols,
+	      size_t ncols, json_t *rows)
+{
+	int qcol[64], si = 0, desc = 0;
+	json_t *row, **vec;
+	const char *v;
+	size_t i, j, n = 0, nq = req->nquery < 64 ? req->nquery : 64;
+	char *key = search_key(req);
+
+	if (key != NULL && last_search.key != NULL &&
+	    last_search.rows == rows && last_search.cols == cols &&
+	    strcmp(last_search.key, key) == 0) {
+		free(key);
+		return 0;
+	}
+	for (j = 0; j < nq; j++)
+		qcol[j] = is_search_param(req->query[j].name)
+				  ? -1
+				  : find_col(cols, ncols, req->query[j].name,
+					     strlen(req->query[j].name));
+	vec = calloc(json_array_size(rows) + 1, sizeof(*vec));
+	if (vec == NULL) {
+		free(key);
+		bp_err(resp, 500, "CMNC-500", "out of memory");
+		return -1;
+	}
 	json_array_foreach (rows, i, row) {
 		int keep = 1;
 
-		for (j = 0; j < req->nquery && keep; j++) {
-			const char *name = req->query[j].name;
-			int c;
-			int m;
+		for (j = 0; j < nq && keep; j++) {
+			int c = qcol[j], m;
 
-			if (is_search_param(name))
-				continue;
-			c = find_col(cols, ncols, name, strlen(name));
 			if (c < 0)
-				continue; /* unknown filters are ignored */
+				continue; /* paging, or an unknown filter:
+					   * ignored */
 			m = filter_match(cols[c].type,
 					 json_array_get(row, (size_t)c),
 					 req->query[j].value);
@@ -514,16 +567,18 @@ bp_search(sb_request *req, sb_response *resp, const bp_col *cols, size_t ncols,
 				bp_err(resp, 500, "CMNC-018",
 				       "The filter %s=%s cannot be parsed as: "
 				       "%s",
-				       name, req->query[j].value,
+				       req->query[j].name, req->query[j].value,
 				       strcmp(cols[c].type, "IDSET") == 0
 					       ? "IDSET"
 					       : cols[c].type);
-				goto fail;
+				free(vec);
+				free(key);
+				return -1;
 			}
 			keep = m;
 		}
 		if (keep)
-			json_array_append(kept, row);
+			vec[n++] = row;
 	}
 	/* sort: "col.DESC", "col|DESC" or "a,b.DESC" (first key used) */
 	v = sb_req_query(req, "sort");
@@ -536,18 +591,46 @@ bp_search(sb_request *req, sb_response *resp, const bp_col *cols, size_t ncols,
 		if (v[l] == '.' || v[l] == '|')
 			desc = strncasecmp(v + l + 1, "DESC", 4) == 0;
 	}
-	n = json_array_size(kept);
-	vec = calloc(n ? n : 1, sizeof(*vec));
-	for (i = 0; i < n; i++)
-		vec[i] = json_array_get(kept, i);
 	sort_col = (size_t)si;
 	sort_desc = desc;
 	/* rows kept in order already (the cached product rows) need no
-	 * sort: a check is linear, a sort of 20,000 rows per page is not */
+	 * sort: a check is linear, a sort of 20,000 rows is not */
 	for (i = 1; i < n && cmp_rows(&vec[i - 1], &vec[i]) <= 0; i++)
 		;
 	if (i < n)
 		qsort(vec, n, sizeof(*vec), cmp_rows);
+	json_decref(last_search.rows);
+	free(last_search.key);
+	free(last_search.vec);
+	last_search.rows = json_incref(rows);
+	last_search.cols = cols;
+	last_search.key = key != NULL ? key : strdup("\x01"); /* no reuse */
+	last_search.vec = vec;
+	last_search.n = n;
+	last_search.si = si;
+	last_search.desc = desc;
+	return 0;
+}
+
+void
+bp_search(sb_request *req, sb_response *resp, const bp_col *cols, size_t ncols,
+	  json_t *rows, json_t *reference)
+{
+	json_t *page, *meta, *colsj, *out;
+	int sel[64], nsel = 0, si, desc;
+	const char *v;
+	int64_t page_size = BP_PAGE_MAX, first = 1;
+	size_t i, n, total;
+	json_t **vec;
+
+	if (!reference)
+		reference = json_object();
+	if (search_select(req, resp, cols, ncols, rows) < 0)
+		goto fail;
+	vec = last_search.vec;
+	n = last_search.n;
+	si = last_search.si;
+	desc = last_search.desc;
 	/* columns */
 	v = sb_req_query(req, "columns");
 	if (v && *v) {
@@ -618,7 +701,6 @@ bp_search(sb_request *req, sb_response *resp, const bp_col *cols, size_t ncols,
 					    "productCategoryMembership", cut);
 		}
 	}
-	free(vec);
 	colsj = json_array();
 	for (i = 0; i < (size_t)nsel; i++)
 		json_array_append_new(colsj, col_json(&cols[sel[i]]));
@@ -651,7 +733,6 @@ bp_search(sb_request *req, sb_response *resp, const bp_col *cols, size_t ncols,
 	sb_resp_json(resp, 200, out, BP_CTYPE);
 	bp_msgtype(resp, "bulk-data-search");
 fail:
-	json_decref(kept);
 	json_decref(rows);
 	json_decref(reference);
 }
