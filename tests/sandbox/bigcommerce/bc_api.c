@@ -1826,14 +1826,32 @@ v3_inventory_items(sb_platform *pf, sb_request *req, sb_response *resp)
 				json_object_get(p, "id"), "sku_id",
 				json_object_get(v, "sku_id"));
 			if (location_path) {
-				json_t *l = location_json(v);
+				/* location_json without the location's own
+				 * fields, which the path names */
+				int64_t lvl = sb_json_int(
+					json_object_get(v, "inventory_level"),
+					0);
 
-				json_object_set_new(l, "identity", identity);
-				json_object_del(l, "location_id");
-				json_object_del(l, "location_code");
-				json_object_del(l, "location_name");
-				json_object_del(l, "location_enabled");
-				json_array_append_new(rows, l);
+				json_array_append_new(
+					rows,
+					json_pack(
+						"{s:I, s:I, s:{s:i, s:b, s:O, "
+						"s:O}, s:o}",
+						"available_to_sell",
+						(json_int_t)lvl,
+						"total_inventory_onhand",
+						(json_int_t)lvl, "settings",
+						"safety_stock", 0,
+						"is_in_stock", lvl > 0,
+						"warning_level",
+						json_object_get(
+							v, "inventory_warning_"
+							   "level"),
+						"bin_picking_number",
+						json_object_get(
+							v,
+							"bin_picking_number"),
+						"identity", identity));
 			} else {
 				json_array_append_new(
 					rows,
