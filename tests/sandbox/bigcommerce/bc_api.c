@@ -1759,21 +1759,29 @@ done:
 	return 0;
 }
 
+/* A variant's level at the one location; with_location: with the
+ * location's own fields (the items list), else without (the path names
+ * the location). */
 static json_t *
-location_json(const json_t *v)
+location_json(const json_t *v, int with_location)
 {
 	int64_t lvl = sb_json_int(json_object_get(v, "inventory_level"), 0);
-
-	return json_pack(
-		"{s:i, s:s, s:s, s:I, s:I, s:b, s:{s:i, s:b, s:O, "
-		"s:O}}",
-		"location_id", 1, "location_code", "BC-LOCATION-1",
-		"location_name", "Default location", "available_to_sell",
-		(json_int_t)lvl, "total_inventory_onhand", (json_int_t)lvl,
-		"location_enabled", 1, "settings", "safety_stock", 0,
-		"is_in_stock", lvl > 0, "warning_level",
+	json_t *settings = json_pack(
+		"{s:i, s:b, s:O, s:O}", "safety_stock", 0, "is_in_stock",
+		lvl > 0, "warning_level",
 		json_object_get(v, "inventory_warning_level"),
 		"bin_picking_number", json_object_get(v, "bin_picking_number"));
+
+	if (!with_location)
+		return json_pack("{s:I, s:I, s:o}", "available_to_sell",
+				 (json_int_t)lvl, "total_inventory_onhand",
+				 (json_int_t)lvl, "settings", settings);
+	return json_pack("{s:i, s:s, s:s, s:I, s:I, s:b, s:o}", "location_id",
+			 1, "location_code", "BC-LOCATION-1", "location_name",
+			 "Default location", "available_to_sell",
+			 (json_int_t)lvl, "total_inventory_onhand",
+			 (json_int_t)lvl, "location_enabled", 1, "settings",
+			 settings);
 }
 
 static int
@@ -1826,38 +1834,17 @@ v3_inventory_items(sb_platform *pf, sb_request *req, sb_response *resp)
 				json_object_get(p, "id"), "sku_id",
 				json_object_get(v, "sku_id"));
 			if (location_path) {
-				/* location_json without the location's own
-				 * fields, which the path names */
-				int64_t lvl = sb_json_int(
-					json_object_get(v, "inventory_level"),
-					0);
+				/* the path names the location */
+				json_t *l = location_json(v, 0);
 
-				json_array_append_new(
-					rows,
-					json_pack(
-						"{s:I, s:I, s:{s:i, s:b, s:O, "
-						"s:O}, s:o}",
-						"available_to_sell",
-						(json_int_t)lvl,
-						"total_inventory_onhand",
-						(json_int_t)lvl, "settings",
-						"safety_stock", 0,
-						"is_in_stock", lvl > 0,
-						"warning_level",
-						json_object_get(
-							v, "inventory_warning_"
-							   "level"),
-						"bin_picking_number",
-						json_object_get(
-							v,
-							"bin_picking_number"),
-						"identity", identity));
+				json_object_set_new(l, "identity", identity);
+				json_array_append_new(rows, l);
 			} else {
 				json_array_append_new(
 					rows,
 					json_pack("{s:o, s:[o]}", "identity",
 						  identity, "locations",
-						  location_json(v)));
+						  location_json(v, 1)));
 			}
 		}
 	}
